@@ -1,0 +1,263 @@
+"""Tokens: the registry signs JWTs with an asymmetric key (EdDSA/Ed25519) and publishes a JWKS;
+every other service only verifies. Roles and the tenant guard live here too.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+from typing import Any, Protocol
+
+import httpx
+import jwt
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from fastapi import Depends, Request
+from jwt import PyJWK
+
+from .errors import forbidden, not_found, unauthorized
+
+ALGORITHM = "EdDSA"
+
+
+class Role(StrEnum):
+    PLATFORM_ADMIN = "platform_admin"
+    TENANT_ADMIN = "tenant_admin"
+    TENANT_OFFICER = "tenant_officer"
+    PROVIDER_ADMIN = "provider_admin"
+    PROVIDER_USER = "provider_user"
+    CLIENT = "client"
+    SERVICE = "service"  # machine-to-machine (e.g. the portal's public calls); no personal data
+
+
+TENANT_STAFF = frozenset({Role.TENANT_ADMIN, Role.TENANT_OFFICER})
+PROVIDER_STAFF = frozenset({Role.PROVIDER_ADMIN, Role.PROVIDER_USER})
+
+
+@dataclass(frozen=True)
+class Principal:
+    subject: str
+    role: Role
+    tenant_id: str | None = None  # tenant staff: their tenant
+    provider_id: str | None = None  # provider staff: their company
+    teams: frozenset[str] = field(default_factory=frozenset)  # "<tenant>:<service>" service teams
+    client_id: str | None = None
+    name: str = ""
+    language: str = "fi"
+    session_id: str | None = None
+
+    def is_tenant_staff_of(self, tenant_id: str) -> bool:
+        return self.role in TENANT_STAFF and self.tenant_id == tenant_id
+
+    def in_team(self, tenant_id: str, service_id: str) -> bool:
+        return self.role == Role.PROVIDER_ADMIN or f"{tenant_id}:{service_id}" in self.teams
+
+    @classmethod
+    def from_claims(cls, claims: dict[str, Any]) -> Principal:
+        return cls(
+            subject=str(claims["sub"]),
+            role=Role(claims["role"]),
+            tenant_id=claims.get("tenant"),
+            provider_id=claims.get("provider"),
+            teams=frozenset(claims.get("teams", [])),
+            client_id=claims.get("client"),
+            name=claims.get("name", ""),
+            language=claims.get("lang", "fi"),
+            session_id=claims.get("sid"),
+        )
+
+    def claims(self) -> dict[str, Any]:
+        claims: dict[str, Any] = {"sub": self.subject, "role": self.role.value, "lang": self.language}
+        for key, value in (("tenant", self.tenant_id), ("provider", self.provider_id),
+                           ("client", self.client_id), ("sid", self.session_id)):
+            if value:
+                claims[key] = value
+        if self.teams:
+            claims["teams"] = sorted(self.teams)
+        if self.name:
+            claims["name"] = self.name
+        return claims
+
+
+class SigningKey:
+    """An Ed25519 key with a key id; the registry keeps the private half, the JWKS shows the public."""
+
+    def __init__(self, private_key: Ed25519PrivateKey, kid: str) -> None:
+        self.private_key = private_key
+        self.kid = kid
+
+    @classmethod
+    def generate(cls) -> SigningKey:
+        return cls(Ed25519PrivateKey.generate(), uuid.uuid4().hex[:16])
+
+    @classmethod
+    def load_or_create(cls, path: Path) -> SigningKey:
+        if path.exists():
+            data = json.loads(path.read_text())
+            key = serialization.load_pem_private_key(data["pem"].encode(), password=None)
+            assert isinstance(key, Ed25519PrivateKey)
+            return cls(key, data["kid"])
+        key = cls.generate()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        pem = key.private_key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        ).decode()
+        path.write_text(json.dumps({"kid": key.kid, "pem": pem}))
+        path.chmod(0o600)
+        return key
+
+    def public_jwk(self) -> dict[str, Any]:
+        jwk: dict[str, Any] = json.loads(jwt.algorithms.OKPAlgorithm.to_jwk(self.private_key.public_key()))
+        jwk.update(kid=self.kid, use="sig", alg=ALGORITHM)
+        return jwk
+
+
+class TokenIssuer:
+    def __init__(self, key: SigningKey, issuer: str = "seteli-registry", audience: str = "seteli",
+                 clock: Callable[[], float] = time.time) -> None:
+        self.key = key
+        self.issuer = issuer
+        self.audience = audience
+        self.clock = clock
+
+    def issue(self, principal: Principal, ttl_seconds: int = 300, **extra: Any) -> str:
+        now = int(self.clock())
+        claims = {**principal.claims(), **extra, "iss": self.issuer, "aud": self.audience,
+                  "iat": now, "nbf": now, "exp": now + ttl_seconds, "jti": uuid.uuid4().hex}
+        return jwt.encode(claims, self.key.private_key, algorithm=ALGORITHM, headers={"kid": self.key.kid})
+
+    def jwks(self, extra_keys: Iterable[SigningKey] = ()) -> dict[str, Any]:
+        return {"keys": [self.key.public_jwk(), *(k.public_jwk() for k in extra_keys)]}
+
+
+class KeySource(Protocol):
+    async def get(self, kid: str) -> Ed25519PublicKey | None: ...
+
+
+class StaticKeys:
+    """Embedded mode and tests: the registry's keys handed over in-process."""
+
+    def __init__(self, jwks: Callable[[], dict[str, Any]]) -> None:
+        self._jwks = jwks
+
+    async def get(self, kid: str) -> Ed25519PublicKey | None:
+        for jwk in self._jwks()["keys"]:
+            if jwk.get("kid") == kid:
+                key = PyJWK(jwk).key
+                return key if isinstance(key, Ed25519PublicKey) else None
+        return None
+
+
+class JwksClient:
+    """Fetches the registry's JWKS over HTTP and caches it; an unknown kid triggers one refetch
+    (at most every `min_refresh` seconds), which is how key rotation reaches the verifiers."""
+
+    def __init__(self, url: str, ttl: float = 300.0, min_refresh: float = 10.0) -> None:
+        self.url = url
+        self.ttl = ttl
+        self.min_refresh = min_refresh
+        self._keys: dict[str, Ed25519PublicKey] = {}
+        self._fetched_at = 0.0
+
+    async def _refresh(self) -> None:
+        async with httpx.AsyncClient(timeout=5.0) as client:
+            response = await client.get(self.url)
+            response.raise_for_status()
+        keys: dict[str, Ed25519PublicKey] = {}
+        for jwk in response.json().get("keys", []):
+            key = PyJWK(jwk).key
+            if isinstance(key, Ed25519PublicKey):
+                keys[jwk["kid"]] = key
+        self._keys = keys
+        self._fetched_at = time.monotonic()
+
+    async def get(self, kid: str) -> Ed25519PublicKey | None:
+        age = time.monotonic() - self._fetched_at
+        if age > self.ttl or (kid not in self._keys and age > self.min_refresh):
+            try:
+                await self._refresh()
+            except httpx.HTTPError:
+                if not self._keys:
+                    raise
+        return self._keys.get(kid)
+
+
+class TokenVerifier:
+    def __init__(self, keys: KeySource, issuer: str = "seteli-registry", audience: str = "seteli",
+                 is_revoked: Callable[[dict[str, Any]], bool] | None = None) -> None:
+        self.keys = keys
+        self.issuer = issuer
+        self.audience = audience
+        self.is_revoked = is_revoked
+
+    async def verify(self, token: str) -> Principal:
+        try:
+            header = jwt.get_unverified_header(token)
+        except jwt.PyJWTError as exc:
+            raise unauthorized("Malformed token") from exc
+        # Only our algorithm: refuses `alg: none` and algorithm-confusion tokens outright.
+        if header.get("alg") != ALGORITHM or not header.get("kid"):
+            raise unauthorized("Unsupported token algorithm")
+        key = await self.keys.get(str(header["kid"]))
+        if key is None:
+            raise unauthorized("Unknown signing key")
+        try:
+            claims = jwt.decode(token, key, algorithms=[ALGORITHM], audience=self.audience, issuer=self.issuer,
+                                options={"require": ["exp", "iat", "sub", "aud", "iss"]})
+        except jwt.PyJWTError as exc:
+            raise unauthorized(f"Invalid token: {exc}") from exc
+        if claims.get("typ", "access") != "access":
+            raise unauthorized("Not an access token")
+        if self.is_revoked is not None and self.is_revoked(claims):
+            raise unauthorized("Session ended")
+        try:
+            return Principal.from_claims(claims)
+        except (KeyError, ValueError) as exc:
+            raise unauthorized("Token lacks required claims") from exc
+
+
+def _verifier(request: Request) -> TokenVerifier:
+    verifier = getattr(request.app.state, "token_verifier", None)
+    if verifier is None:
+        raise RuntimeError("app.state.token_verifier is not configured")
+    return verifier  # type: ignore[no-any-return]
+
+
+async def current_principal(request: Request) -> Principal:
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token:
+        raise unauthorized()
+    return await _verifier(request).verify(token.strip())
+
+
+async def optional_principal(request: Request) -> Principal | None:
+    if not request.headers.get("authorization"):
+        return None
+    return await current_principal(request)
+
+
+def require_roles(*roles: Role) -> Callable[..., Any]:
+    allowed = frozenset(roles)
+
+    async def dependency(principal: Principal = Depends(current_principal)) -> Principal:
+        if principal.role not in allowed and principal.role != Role.PLATFORM_ADMIN:
+            raise forbidden(f"Requires one of: {', '.join(sorted(r.value for r in allowed))}")
+        return principal
+
+    return dependency
+
+
+def guard_tenant(principal: Principal, tenant_id: str) -> None:
+    """Tenant staff only ever reach their own tenant; we answer 404, not 403, so that ids of other
+    tenants' records cannot even be confirmed to exist. Providers and clients are filtered by their
+    own relationships in the repositories."""
+    if principal.role == Role.PLATFORM_ADMIN:
+        return
+    if principal.role in TENANT_STAFF and principal.tenant_id != tenant_id:
+        raise not_found("Tenant")

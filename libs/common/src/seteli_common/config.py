@@ -1,0 +1,47 @@
+"""Settings shared by every service; each service subclasses with its own env prefix (e.g. VOUCHERS_)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_DATA_DIR = Path(".data")
+
+
+class ServiceSettings(BaseSettings):
+    """What every service needs. `database_url`/`broker_url` decide embedded vs distributed mode.
+
+    - database_url: `postgresql+asyncpg://...` in production, `sqlite+aiosqlite:///path` embedded.
+    - broker_url: `amqp://...` for RabbitMQ; empty means the in-process bus (embedded mode only).
+    """
+
+    model_config = SettingsConfigDict(extra="ignore", env_file=None)
+
+    service_name: str = "service"
+    database_url: str = ""
+    broker_url: str = ""
+    exchange: str = "seteli.events"
+    # Where to fetch the registry's public signing keys; empty in embedded mode (keys shared in-process).
+    jwks_url: str = ""
+    token_audience: str = "seteli"
+    token_issuer: str = "seteli-registry"
+    http_host: str = "0.0.0.0"
+    http_port: int = 8000
+    otlp_endpoint: str = ""
+    log_json: bool = True
+    log_level: str = "INFO"
+    # Outbox relay and consumers.
+    relay_interval_seconds: float = 0.2
+    relay_batch_size: int = 200
+    publish_timeout_seconds: float = 5.0
+    consumer_prefetch: int = 32
+    delivery_limit: int = 5
+    retry_delays_seconds: list[float] = [1.0, 5.0, 30.0]
+    data_dir: Path = DEFAULT_DATA_DIR
+
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        return f"sqlite+aiosqlite:///{(self.data_dir / f'{self.service_name}.sqlite').resolve()}"

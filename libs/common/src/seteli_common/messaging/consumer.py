@@ -1,0 +1,211 @@
+"""Idempotent consumers: the handler's effects and the inbox row commit in one transaction.
+
+- A duplicate (the inbox already has (consumer, event_id)) is acked and skipped.
+- Ack only after commit: a crash before the ack redelivers, and the inbox suppresses the repeat.
+- A transient error (database or network trouble) is retried with delay; when the retries are used
+  up, or for any other error, the message is parked in the dead-letter queue with the reason.
+- The tenant in the envelope is handed to the handler, which checks it against what it touches.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from opentelemetry import trace
+from pydantic import ValidationError
+from sqlalchemy import Table
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from ..db import Database
+from ..telemetry import context_from_headers, mask_identity_codes, tracer
+from .envelope import Envelope, EventPayload
+from .outbox import Outbox
+from .transport import Delivery, QueueSpec, Transport
+
+log = logging.getLogger("seteli.consumer")
+
+
+class TransientError(Exception):
+    """Raise from a handler for a failure that may pass (e.g. a read model not caught up yet)."""
+
+
+class PermanentError(Exception):
+    """Raise from a handler for a message that can never be processed: parked at once."""
+
+
+@dataclass
+class MessageContext:
+    session: AsyncSession
+    envelope: Envelope
+    outbox: Outbox
+
+    @property
+    def tenant_id(self) -> str | None:
+        return self.envelope.tenant_id
+
+    async def publish(self, payload: EventPayload, tenant_id: str | None = None) -> Envelope:
+        """Publish a follow-up event through the outbox, caused by the message being handled."""
+        return await self.outbox.add(
+            self.session, payload,
+            tenant_id=tenant_id if tenant_id is not None else self.envelope.tenant_id,
+            correlation_id=self.envelope.correlation_id,
+            causation_id=str(self.envelope.event_id),
+        )
+
+
+Handler = Callable[[MessageContext], Awaitable[None]]
+
+
+@dataclass
+class Subscription:
+    """A concern of a consumer service: one queue, its routing keys, and a handler per event type."""
+
+    concern: str
+    handlers: dict[str, Handler] = field(default_factory=dict)
+
+    def on(self, event_type: str) -> Callable[[Handler], Handler]:
+        def register(fn: Handler) -> Handler:
+            self.handlers[event_type] = fn
+            return fn
+        return register
+
+
+@dataclass
+class ConsumerStats:
+    processed: int = 0
+    duplicates: int = 0
+    retried: int = 0
+    dead_lettered: int = 0
+    ignored: int = 0
+
+
+def _is_transient(exc: BaseException) -> bool:
+    if isinstance(exc, TransientError | OperationalError | ConnectionError | TimeoutError | OSError):
+        return True
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return True
+    return False
+
+
+class ConsumerRuntime:
+    def __init__(
+        self,
+        service: str,
+        db: Database,
+        transport: Transport,
+        inbox: Table,
+        outbox: Outbox,
+        subscriptions: Sequence[Subscription],
+        *,
+        delivery_limit: int = 5,
+        retry_delays: Sequence[float] = (1.0, 5.0, 30.0),
+        prefetch: int = 32,
+    ) -> None:
+        self.service = service
+        self.db = db
+        self.transport = transport
+        self.inbox = inbox
+        self.outbox = outbox
+        self.subscriptions = list(subscriptions)
+        self.delivery_limit = delivery_limit
+        self.retry_delays = tuple(retry_delays)
+        self.prefetch = prefetch
+        self.stats = ConsumerStats()
+        self.after_commit: Callable[[], None] | None = None  # e.g. wake the outbox relay
+
+    def spec(self, sub: Subscription) -> QueueSpec:
+        return QueueSpec(
+            name=f"{self.service}.{sub.concern}",
+            routing_keys=tuple(sub.handlers),
+            delivery_limit=self.delivery_limit,
+            retry_delays=self.retry_delays,
+        )
+
+    async def start(self) -> None:
+        for sub in self.subscriptions:
+            spec = self.spec(sub)
+            await self.transport.consume(spec, self._make_handler(spec, sub), prefetch=self.prefetch)
+
+    def _make_handler(self, spec: QueueSpec, sub: Subscription) -> Callable[[Delivery], Awaitable[None]]:
+        async def handle(delivery: Delivery) -> None:
+            await self.handle(spec, sub, delivery)
+        return handle
+
+    async def handle(self, spec: QueueSpec, sub: Subscription, delivery: Delivery) -> None:
+        try:
+            envelope = Envelope.from_bytes(delivery.body)
+        except (ValidationError, ValueError) as exc:
+            self.stats.dead_lettered += 1
+            await delivery.dead_letter(mask_identity_codes(f"malformed envelope: {_short(exc)}"))
+            return
+        handler = sub.handlers.get(envelope.type)
+        if handler is None:
+            self.stats.ignored += 1  # bound by a wildcard or an old binding: not ours to handle
+            await delivery.ack()
+            return
+        parent = context_from_headers(delivery.headers)
+        with tracer("seteli.consumer").start_as_current_span(
+            f"consume {envelope.type}", context=parent, kind=trace.SpanKind.CONSUMER,
+            attributes={"messaging.destination": spec.name, "messaging.message.id": str(envelope.event_id)},
+        ):
+            try:
+                fresh = await self._process(spec.name, envelope, handler)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                await self._fail(spec, delivery, envelope, exc)
+                return
+        await delivery.ack()
+        if fresh:
+            self.stats.processed += 1
+            if self.after_commit is not None:
+                self.after_commit()
+        else:
+            self.stats.duplicates += 1
+
+    async def _process(self, consumer: str, envelope: Envelope, handler: Handler) -> bool:
+        async with self.db.transaction() as session:
+            if not await self._claim(session, consumer, envelope):
+                return False
+            await handler(MessageContext(session, envelope, self.outbox))
+        return True
+
+    async def _claim(self, session: AsyncSession, consumer: str, envelope: Envelope) -> bool:
+        values: dict[str, Any] = {
+            "consumer": consumer, "event_id": str(envelope.event_id),
+            "event_type": envelope.type, "processed_at": datetime.now(UTC),
+        }
+        stmt: Any
+        if self.db.is_postgres:
+            stmt = pg_insert(self.inbox).values(**values).on_conflict_do_nothing()
+        else:
+            stmt = sqlite_insert(self.inbox).values(**values).on_conflict_do_nothing()
+        result = await session.execute(stmt)
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    async def _fail(self, spec: QueueSpec, delivery: Delivery, envelope: Envelope, exc: Exception) -> None:
+        reason = mask_identity_codes(f"{type(exc).__name__}: {_short(exc)}")
+        if not isinstance(exc, PermanentError) and _is_transient(exc) and delivery.retries < len(spec.retry_delays):
+            delay = spec.retry_delays[delivery.retries]
+            self.stats.retried += 1
+            log.warning("retrying %s in %ss: %s", envelope.type, delay, reason,
+                        extra={"queue": spec.name, "event_id": str(envelope.event_id)})
+            await delivery.retry(delay, reason)
+            return
+        self.stats.dead_lettered += 1
+        log.error("dead-lettering %s: %s", envelope.type, reason,
+                  extra={"queue": spec.name, "event_id": str(envelope.event_id)})
+        await delivery.dead_letter(reason)
+
+
+def _short(exc: BaseException, limit: int = 500) -> str:
+    text = str(exc).replace("\n", " ")
+    return text[:limit]

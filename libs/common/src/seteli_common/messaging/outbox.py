@@ -1,0 +1,245 @@
+"""Transactional outbox: events are written in the same transaction as the state change, and a
+relay publishes them afterwards with publisher confirms.
+
+The relay claims a batch with `FOR UPDATE SKIP LOCKED` (PostgreSQL; SQLite has one writer anyway),
+publishes each row and waits for the broker's confirm (with a timeout), then marks the rows sent in
+the same transaction. A crash after the confirm and before the commit re-sends the rows: consumers
+deduplicate by event id, so that costs a duplicate delivery, never a loss.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from opentelemetry import trace
+from sqlalchemy import (
+    JSON,
+    Column,
+    DateTime,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    func,
+    text,
+    select,
+    update,
+)
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from ..db import BigIntId, Database
+from ..telemetry import current_trace_headers, tracer
+from .envelope import Envelope, EventPayload
+from .transport import PublishFailed, Transport
+
+log = logging.getLogger("seteli.outbox")
+
+
+def outbox_table(metadata: MetaData) -> Table:
+    return Table(
+        "outbox", metadata,
+        Column("id", BigIntId, primary_key=True, autoincrement=True),
+        Column("event_id", String(36), nullable=False, unique=True),
+        Column("type", String(200), nullable=False),
+        Column("version", Integer, nullable=False),
+        Column("tenant_id", String(64)),
+        Column("occurred_at", DateTime(timezone=True), nullable=False),
+        Column("correlation_id", String(64), nullable=False),
+        Column("causation_id", String(64)),
+        Column("payload", JSON, nullable=False),
+        Column("headers", JSON, nullable=False),
+        Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+        Column("sent_at", DateTime(timezone=True)),
+        Column("attempts", Integer, nullable=False, server_default="0"),
+        Column("last_error", Text),
+        Index("ix_outbox_unsent", "id", postgresql_where=text("sent_at IS NULL"), sqlite_where=text("sent_at IS NULL")),
+    )
+
+
+def inbox_table(metadata: MetaData) -> Table:
+    return Table(
+        "inbox", metadata,
+        Column("consumer", String(200), primary_key=True),
+        Column("event_id", String(36), primary_key=True),
+        Column("event_type", String(200), nullable=False),
+        Column("processed_at", DateTime(timezone=True), nullable=False),
+    )
+
+
+def add_messaging_tables(metadata: MetaData) -> tuple[Table, Table]:
+    return outbox_table(metadata), inbox_table(metadata)
+
+
+class Outbox:
+    """Writes events into the caller's transaction. The caller's unit of work commits them."""
+
+    def __init__(self, table: Table) -> None:
+        self.table = table
+
+    async def add(
+        self,
+        session: AsyncSession,
+        payload: EventPayload,
+        *,
+        tenant_id: str | None,
+        correlation_id: str | None = None,
+        causation_id: str | None = None,
+        occurred_at: datetime | None = None,
+        event_id: uuid.UUID | None = None,
+    ) -> Envelope:
+        envelope = Envelope(
+            event_id=event_id or uuid.uuid4(),
+            type=payload.event_type,
+            version=payload.event_version,
+            tenant_id=tenant_id,
+            occurred_at=occurred_at or datetime.now(UTC),
+            correlation_id=correlation_id or _current_correlation_id(),
+            causation_id=causation_id,
+            payload=payload.model_dump(mode="json"),
+        )
+        await session.execute(self.table.insert().values(**self._row(envelope)))
+        return envelope
+
+    def _row(self, envelope: Envelope) -> dict[str, Any]:
+        return {
+            "event_id": str(envelope.event_id),
+            "type": envelope.type,
+            "version": envelope.version,
+            "tenant_id": envelope.tenant_id,
+            "occurred_at": envelope.occurred_at,
+            "correlation_id": envelope.correlation_id,
+            "causation_id": envelope.causation_id,
+            "payload": envelope.payload,
+            "headers": current_trace_headers(),
+        }
+
+
+def _current_correlation_id() -> str:
+    span = trace.get_current_span().get_span_context()
+    return format(span.trace_id, "032x") if span.is_valid else str(uuid.uuid4())
+
+
+class OutboxRelay:
+    def __init__(
+        self,
+        db: Database,
+        table: Table,
+        transport: Transport,
+        *,
+        batch_size: int = 200,
+        interval: float = 0.2,
+        publish_timeout: float = 5.0,
+        name: str = "relay",
+    ) -> None:
+        self.db = db
+        self.table = table
+        self.transport = transport
+        self.batch_size = batch_size
+        self.interval = interval
+        self.publish_timeout = publish_timeout
+        self.name = name
+        self.published_total = 0
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    async def run_once(self) -> int:
+        """Publish one batch; returns how many rows were published and marked sent."""
+        t = self.table
+        published: list[int] = []
+        failure: str | None = None
+        async with self.db.transaction() as session:
+            query = select(t).where(t.c.sent_at.is_(None)).order_by(t.c.id).limit(self.batch_size)
+            if self.db.is_postgres:
+                query = query.with_for_update(skip_locked=True)
+            rows = (await session.execute(query)).mappings().all()
+            if not rows:
+                return 0
+            with tracer("seteli.outbox").start_as_current_span("outbox.relay", attributes={"rows": len(rows)}):
+                results = await asyncio.gather(
+                    *(self._publish(row) for row in rows), return_exceptions=True
+                )
+            for row, result in zip(rows, results, strict=True):
+                if isinstance(result, BaseException):
+                    failure = str(result)
+                else:
+                    published.append(row["id"])
+            now = datetime.now(UTC)
+            if published:
+                await session.execute(update(t).where(t.c.id.in_(published)).values(sent_at=now))
+            failed = [row["id"] for row in rows if row["id"] not in set(published)]
+            if failed:
+                await session.execute(
+                    update(t).where(t.c.id.in_(failed)).values(attempts=t.c.attempts + 1, last_error=failure)
+                )
+        if failure:
+            log.warning("outbox publish failed, will retry: %s", failure)
+        self.published_total += len(published)
+        return len(published)
+
+    async def _publish(self, row: Any) -> None:
+        envelope = Envelope(
+            event_id=uuid.UUID(row["event_id"]), type=row["type"], version=row["version"],
+            tenant_id=row["tenant_id"], occurred_at=_aware(row["occurred_at"]),
+            correlation_id=row["correlation_id"], causation_id=row["causation_id"], payload=row["payload"],
+        )
+        headers = {str(k): str(v) for k, v in (row["headers"] or {}).items()}
+        await self.transport.publish(envelope, headers, timeout=self.publish_timeout)
+
+    async def run_forever(self) -> None:
+        backoff = self.interval
+        while True:
+            try:
+                count = await self.run_once()
+                backoff = self.interval
+                if count >= self.batch_size:
+                    continue  # more waiting: no sleep
+            except PublishFailed as exc:
+                log.warning("relay: broker unavailable: %s", exc)
+                backoff = min(backoff * 2, 5.0)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("relay iteration failed")
+                backoff = min(backoff * 2, 5.0)
+            self._wake.clear()
+            try:
+                await asyncio.wait_for(self._wake.wait(), backoff)
+            except TimeoutError:
+                pass
+
+    def start(self) -> None:
+        if self._task is None:
+            self._task = asyncio.create_task(self.run_forever(), name=f"outbox-relay:{self.name}")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            try:
+                await self._task
+            except (asyncio.CancelledError, Exception):
+                pass
+            self._task = None
+
+    async def backlog(self) -> tuple[int, float | None]:
+        """Unsent rows and the age in seconds of the oldest: what the outbox-backlog alert watches."""
+        t = self.table
+        async with self.db.transaction() as session:
+            row = (await session.execute(
+                select(func.count(), func.min(t.c.created_at)).where(t.c.sent_at.is_(None))
+            )).one()
+        count, oldest = int(row[0]), row[1]
+        age = (datetime.now(UTC) - _aware(oldest)).total_seconds() if oldest else None
+        return count, age
+
+
+def _aware(value: datetime) -> datetime:
+    return value if value.tzinfo else value.replace(tzinfo=UTC)

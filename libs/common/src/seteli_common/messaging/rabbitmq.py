@@ -1,0 +1,246 @@
+"""RabbitMQ transport (aio-pika): topic exchange, quorum queues, delayed retry and dead-lettering.
+
+Topology per consumer queue `<consumer>.<concern>`:
+- the queue itself: quorum, durable, bound to the topic exchange by routing key, with an explicit
+  `x-delivery-limit` (RabbitMQ 3.10 has no default) whose overflow dead-letters, at least once,
+  into `<queue>.dlq` (a handler that crashes the process over and over still ends up parked);
+- `<queue>.retry.<ms>` per retry delay: messages wait out the TTL there and dead-letter back into
+  the queue (a delayed retry without the delayed-message plugin);
+- `<queue>.dlq`: where the consumer parks a message with the reason in its headers.
+The exchange has an alternate exchange so an event nobody subscribes to yet is kept, not returned.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+import aio_pika
+from aio_pika.abc import (
+    AbstractChannel,
+    AbstractExchange,
+    AbstractIncomingMessage,
+    AbstractQueue,
+    AbstractRobustConnection,
+)
+
+from .envelope import Envelope
+from .transport import (
+    QUEUE_HEADER,
+    REASON_HEADER,
+    RETRY_HEADER,
+    DeadLetter,
+    Delivery,
+    DeliveryHandler,
+    PublishFailed,
+    QueueSpec,
+)
+
+log = logging.getLogger("seteli.bus.rabbitmq")
+UNROUTED = "seteli.unrouted"
+
+
+def retry_queue_name(spec: QueueSpec, delay: float) -> str:
+    return f"{spec.name}.retry.{int(delay * 1000)}ms"
+
+
+def _quorum_args(**extra: Any) -> dict[str, Any]:
+    return {"x-queue-type": "quorum", **extra}
+
+
+class RabbitTransport:
+    def __init__(self, url: str, exchange: str = "seteli.events", connect_timeout: float = 5.0) -> None:
+        self.url = url
+        self.exchange_name = exchange
+        self.connect_timeout = connect_timeout
+        self._connection: AbstractRobustConnection | None = None
+        self._publish_channel: AbstractChannel | None = None
+        self._exchange: AbstractExchange | None = None
+        self._default_exchange: AbstractExchange | None = None
+        self._lock = asyncio.Lock()
+        self._consumer_channels: list[AbstractChannel] = []
+
+    async def start(self) -> None:
+        await self._ensure_connected()
+
+    async def _ensure_connected(self) -> None:
+        async with self._lock:
+            if self._connection is not None and not self._connection.is_closed:
+                return
+            try:
+                connection = await aio_pika.connect_robust(self.url, timeout=self.connect_timeout)
+            except Exception as exc:  # unreachable broker: the caller keeps its outbox rows
+                raise PublishFailed(f"cannot connect to broker: {exc}") from exc
+            self._connection = connection
+            # on_return_raises: an unroutable mandatory publish is an error, never a silent loss.
+            channel = await connection.channel(publisher_confirms=True, on_return_raises=True)
+            self._publish_channel = channel
+            await channel.declare_exchange(UNROUTED, aio_pika.ExchangeType.FANOUT, durable=True)
+            unrouted = await channel.declare_queue(UNROUTED, durable=True, arguments=_quorum_args())
+            await unrouted.bind(UNROUTED, routing_key="")
+            self._exchange = await channel.declare_exchange(
+                self.exchange_name, aio_pika.ExchangeType.TOPIC, durable=True,
+                arguments={"alternate-exchange": UNROUTED},
+            )
+            self._default_exchange = channel.default_exchange
+
+    async def close(self) -> None:
+        for channel in self._consumer_channels:
+            try:
+                await channel.close()
+            except Exception:
+                pass
+        self._consumer_channels.clear()
+        if self._connection is not None:
+            await self._connection.close()
+        self._connection = None
+
+    async def is_connected(self) -> bool:
+        return self._connection is not None and not self._connection.is_closed
+
+    async def publish(self, envelope: Envelope, headers: dict[str, str], *, timeout: float) -> None:
+        await self._ensure_connected()
+        assert self._exchange is not None
+        message = aio_pika.Message(
+            envelope.to_bytes(),
+            headers={**headers, "x-seteli-tenant": envelope.tenant_id or ""},
+            delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
+            message_id=str(envelope.event_id),
+            correlation_id=envelope.correlation_id,
+            content_type="application/json",
+            type=envelope.type,
+        )
+        try:
+            await asyncio.wait_for(
+                self._exchange.publish(message, routing_key=envelope.type, mandatory=True), timeout
+            )
+        except TimeoutError as exc:
+            raise PublishFailed(f"no publisher confirm within {timeout}s") from exc
+        except PublishFailed:
+            raise
+        except Exception as exc:
+            raise PublishFailed(f"publish failed: {exc!r}") from exc
+
+    async def declare(self, spec: QueueSpec) -> None:
+        await self._ensure_connected()
+        assert self._publish_channel is not None
+        await self._declare(self._publish_channel, spec)
+
+    async def _declare(self, channel: AbstractChannel, spec: QueueSpec) -> AbstractQueue:
+        at_least_once = {"x-dead-letter-strategy": "at-least-once", "x-overflow": "reject-publish"}
+        await channel.declare_queue(spec.dead_letter_queue, durable=True, arguments=_quorum_args())
+        for delay in spec.retry_delays:
+            await channel.declare_queue(
+                retry_queue_name(spec, delay), durable=True,
+                arguments=_quorum_args(**{
+                    "x-message-ttl": int(delay * 1000),
+                    "x-dead-letter-exchange": "",
+                    "x-dead-letter-routing-key": spec.name,
+                    **at_least_once,
+                }),
+            )
+        queue = await channel.declare_queue(
+            spec.name, durable=True,
+            arguments=_quorum_args(**{
+                "x-delivery-limit": spec.delivery_limit,
+                "x-dead-letter-exchange": "",
+                "x-dead-letter-routing-key": spec.dead_letter_queue,
+                **at_least_once,
+            }),
+        )
+        for key in spec.routing_keys:
+            await queue.bind(self.exchange_name, routing_key=key)
+        return queue
+
+    async def consume(self, spec: QueueSpec, handler: DeliveryHandler, *, prefetch: int) -> None:
+        await self._ensure_connected()
+        assert self._connection is not None
+        channel = await self._connection.channel(publisher_confirms=True)
+        await channel.set_qos(prefetch_count=prefetch)
+        self._consumer_channels.append(channel)
+        queue = await self._declare(channel, spec)
+
+        async def on_message(message: AbstractIncomingMessage) -> None:
+            await handler(self._delivery(channel, spec, message))
+
+        await queue.consume(on_message, no_ack=False)
+
+    def _delivery(self, channel: AbstractChannel, spec: QueueSpec, message: AbstractIncomingMessage) -> Delivery:
+        headers: dict[str, object] = dict(message.headers or {})
+        retries = int(str(headers.get(RETRY_HEADER, 0) or 0))
+
+        async def ack() -> None:
+            await message.ack()
+
+        async def send_then_ack(routing_key: str, extra_headers: dict[str, Any]) -> None:
+            copy = aio_pika.Message(
+                message.body, headers={**headers, **extra_headers},
+                delivery_mode=aio_pika.DeliveryMode.PERSISTENT, message_id=message.message_id,
+                correlation_id=message.correlation_id, content_type=message.content_type, type=message.type,
+            )
+            # Confirmed copy first, ack second: a crash in between leaves a duplicate, never a loss.
+            await channel.default_exchange.publish(copy, routing_key=routing_key, mandatory=True)
+            await message.ack()
+
+        async def retry(delay: float, reason: str) -> None:
+            await send_then_ack(retry_queue_name(spec, delay), {RETRY_HEADER: retries + 1, REASON_HEADER: reason})
+
+        async def dead_letter(reason: str) -> None:
+            await send_then_ack(spec.dead_letter_queue, {REASON_HEADER: reason, QUEUE_HEADER: spec.name})
+
+        async def requeue() -> None:
+            await message.nack(requeue=True)
+
+        return Delivery(
+            body=message.body, headers=headers, redelivered=bool(message.redelivered), retries=retries,
+            _ack=ack, _retry=retry, _dead_letter=dead_letter, _requeue=requeue,
+        )
+
+    async def dead_letters(self, queue: str, limit: int = 100) -> list[DeadLetter]:
+        await self._ensure_connected()
+        assert self._connection is not None
+        async with self._connection.channel() as channel:
+            dlq = await channel.declare_queue(f"{queue}.dlq", durable=True, arguments=_quorum_args())
+            held: list[AbstractIncomingMessage] = []
+            result: list[DeadLetter] = []
+            for _ in range(limit):
+                message = await dlq.get(no_ack=False, fail=False)
+                if message is None:
+                    break
+                held.append(message)
+                headers = dict(message.headers or {})
+                reason = str(headers.get(REASON_HEADER) or _x_death_reason(headers))
+                result.append(DeadLetter(f"{queue}.dlq", message.body, reason, headers))
+            for message in held:  # peek only: give them back
+                await message.nack(requeue=True)
+            return result
+
+    async def replay_dead_letters(self, queue: str, limit: int = 100) -> int:
+        await self._ensure_connected()
+        assert self._connection is not None
+        moved = 0
+        async with self._connection.channel(publisher_confirms=True) as channel:
+            dlq = await channel.declare_queue(f"{queue}.dlq", durable=True, arguments=_quorum_args())
+            for _ in range(limit):
+                message = await dlq.get(no_ack=False, fail=False)
+                if message is None:
+                    break
+                headers = {k: v for k, v in (message.headers or {}).items()
+                           if k not in (REASON_HEADER, RETRY_HEADER, "x-death", "x-delivery-count")}
+                await channel.default_exchange.publish(
+                    aio_pika.Message(message.body, headers=headers, delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
+                                     message_id=message.message_id, content_type=message.content_type,
+                                     type=message.type),
+                    routing_key=queue, mandatory=True,
+                )
+                await message.ack()
+                moved += 1
+        return moved
+
+
+def _x_death_reason(headers: dict[str, object]) -> str:
+    deaths = headers.get("x-death")
+    if isinstance(deaths, list) and deaths and isinstance(deaths[0], dict):
+        return f"broker: {deaths[0].get('reason', 'dead-lettered')}"
+    return "dead-lettered"

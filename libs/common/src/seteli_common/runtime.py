@@ -1,0 +1,139 @@
+"""The wiring every service shares: database, bus transport, outbox relay, consumers, token verifier.
+
+A service's bootstrap.py builds one `ServiceRuntime` from its settings and hands it its tables,
+subscriptions and routers. In embedded mode all services share one `InMemoryBroker`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI
+from sqlalchemy import MetaData, Table
+
+from .auth import JwksClient, KeySource, TokenVerifier
+from .clock import Clock, SystemClock
+from .config import ServiceSettings
+from .db import Database
+from .messaging.consumer import ConsumerRuntime, Subscription
+from .messaging.memory import InMemoryBroker, InMemoryTransport
+from .messaging.outbox import Outbox, OutboxRelay
+from .messaging.rabbitmq import RabbitTransport
+from .messaging.transport import PublishFailed, Transport
+from .migrations import upgrade_async
+from .telemetry import setup_logging, setup_tracing
+
+log = logging.getLogger("seteli.runtime")
+StartHook = Callable[["ServiceRuntime"], Awaitable[None]]
+
+
+def make_transport(settings: ServiceSettings, broker: InMemoryBroker | None = None) -> Transport:
+    if settings.broker_url:
+        return RabbitTransport(settings.broker_url, settings.exchange)
+    if broker is None:
+        raise ValueError("no broker_url and no in-process broker: set <SERVICE>_BROKER_URL")
+    return InMemoryTransport(broker)
+
+
+@dataclass
+class ServiceRuntime:
+    settings: ServiceSettings
+    metadata: MetaData
+    migrations: Path
+    subscriptions: Sequence[Subscription] = ()
+    broker: InMemoryBroker | None = None
+    keys: KeySource | None = None
+    clock: Clock = field(default_factory=SystemClock)
+    db: Database = field(init=False)
+    transport: Transport = field(init=False)
+    outbox: Outbox = field(init=False)
+    relay: OutboxRelay = field(init=False)
+    consumers: ConsumerRuntime = field(init=False)
+    token_verifier: TokenVerifier | None = field(init=False, default=None)
+    extras: dict[str, Any] = field(default_factory=dict)
+    _starter: asyncio.Task[None] | None = field(init=False, default=None)
+
+    def __post_init__(self) -> None:
+        s = self.settings
+        self.db = Database(s.resolved_database_url())
+        self.transport = make_transport(s, self.broker)
+        outbox_t, inbox_t = self.table("outbox"), self.table("inbox")
+        self.outbox = Outbox(outbox_t)
+        self.relay = OutboxRelay(self.db, outbox_t, self.transport, batch_size=s.relay_batch_size,
+                                 interval=s.relay_interval_seconds, publish_timeout=s.publish_timeout_seconds,
+                                 name=s.service_name)
+        self.consumers = ConsumerRuntime(
+            s.service_name, self.db, self.transport, inbox_t, self.outbox, self.subscriptions,
+            delivery_limit=s.delivery_limit, retry_delays=s.retry_delays_seconds, prefetch=s.consumer_prefetch,
+        )
+        self.consumers.after_commit = self.relay.wake
+        keys = self.keys or (JwksClient(s.jwks_url) if s.jwks_url else None)
+        if keys is not None:
+            self.token_verifier = TokenVerifier(keys, issuer=s.token_issuer, audience=s.token_audience)
+
+    def table(self, name: str) -> Table:
+        return self.metadata.tables[name]
+
+    async def migrate(self) -> None:
+        await upgrade_async(self.migrations, self.db.url)
+
+    async def start(self, *, migrate: bool = True) -> None:
+        setup_logging(self.settings.service_name, self.settings.log_json, self.settings.log_level)
+        setup_tracing(self.settings.service_name, self.settings.otlp_endpoint)
+        if migrate:
+            await self.migrate()
+        self.relay.start()
+        try:
+            await self._connect()
+        except PublishFailed as exc:
+            # Broker not reachable yet: serve HTTP (writes land in the outbox) and keep trying.
+            log.warning("broker unavailable at start, retrying in background: %s", exc)
+            self._starter = asyncio.create_task(self._connect_with_retry())
+
+    async def _connect(self) -> None:
+        await self.transport.start()
+        await self.consumers.start()
+
+    async def _connect_with_retry(self) -> None:
+        delay = 1.0
+        while True:
+            await asyncio.sleep(delay)
+            try:
+                await self._connect()
+                return
+            except PublishFailed:
+                delay = min(delay * 2, 15.0)
+
+    async def stop(self) -> None:
+        if self._starter is not None:
+            self._starter.cancel()
+        await self.relay.stop()
+        await self.transport.close()
+        await self.db.dispose()
+
+    async def ready(self) -> dict[str, bool]:
+        return {"database": await self.db.ping(), "broker": await self.transport.is_connected()}
+
+    def attach(self, app: FastAPI) -> None:
+        """Make the runtime reachable from request handlers (also for apps mounted in embedded mode)."""
+        app.state.runtime = self
+        app.state.token_verifier = self.token_verifier
+
+    def lifespan(self, *, migrate: bool = True, on_started: StartHook | None = None) -> Any:
+        @asynccontextmanager
+        async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+            self.attach(app)
+            await self.start(migrate=migrate)
+            if on_started is not None:
+                await on_started(self)
+            try:
+                yield
+            finally:
+                await self.stop()
+        return lifespan

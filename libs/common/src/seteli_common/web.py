@@ -1,0 +1,66 @@
+"""FastAPI app factory shared by every service: problem+json errors, health endpoints, tracing."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import AbstractAsyncContextManager
+from typing import Any
+
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.responses import JSONResponse
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from .errors import install_problem_handlers
+
+ReadyCheck = Callable[[], Awaitable[dict[str, bool]]]
+
+
+def health_router(ready: ReadyCheck) -> APIRouter:
+    router = APIRouter(tags=["health"])
+
+    @router.get("/health/live")
+    async def live() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @router.get("/health/ready")
+    async def ready_endpoint() -> JSONResponse:
+        checks = await ready()
+        ok = all(checks.values())
+        return JSONResponse({"status": "ok" if ok else "unavailable", "checks": checks},
+                            status_code=200 if ok else 503)
+
+    return router
+
+
+def create_app(
+    title: str,
+    *,
+    description: str = "",
+    lifespan: Callable[[FastAPI], AbstractAsyncContextManager[None]] | None = None,
+    ready: ReadyCheck | None = None,
+    routers: list[APIRouter] | None = None,
+    instrument: bool = True,
+) -> FastAPI:
+    app = FastAPI(title=title, description=description, version="0.1.0", lifespan=lifespan)
+    install_problem_handlers(app)
+
+    async def always_ready() -> dict[str, bool]:
+        return {"app": True}
+
+    app.include_router(health_router(ready or always_ready))
+    for router in routers or []:
+        app.include_router(router)
+    if instrument:
+        from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
+
+        FastAPIInstrumentor.instrument_app(app, excluded_urls="health/.*")
+    return app
+
+
+async def db_session(request: Request) -> AsyncIterator[AsyncSession]:
+    """Session per request: the unit of work commits when the handler returns without error.
+    After the commit the outbox relay is woken so events leave at once instead of at the next poll."""
+    runtime: Any = request.app.state.runtime
+    async with runtime.db.transaction() as session:
+        yield session
+    runtime.relay.wake()

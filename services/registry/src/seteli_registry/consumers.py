@@ -1,0 +1,7 @@
+"""Handlers of other services' events. The registry consumes none yet."""
+
+from seteli_common.messaging.consumer import Subscription
+
+
+def subscriptions() -> list[Subscription]:
+    return []

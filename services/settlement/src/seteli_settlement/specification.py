@@ -1,0 +1,390 @@
+"""Payment specification (maksuerittely / betalningsspecifikation) PDF for one provider and settlement.
+
+Clients appear only as ``client_ref``: the provider's own client number or an internal reference
+(Data Protection Act §29). The input types have no field for a client's name or identity code,
+and anything shaped like an identity code is refused.
+
+Font choice: the PDF core font Helvetica with the cp1252 (WinAnsi) encoding. It covers ä ö å Ä Ö Å,
+À and the € sign, needs no font file in the package, and keeps the text extractable (plain
+strings in the content stream, no glyph-id subset). The rare character outside cp1252 (e.g. some
+Sámi letters) is shown as its base letter rather than failing the monthly run.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass, fields
+from datetime import date, datetime
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any, Literal
+
+from fpdf import FPDF
+from fpdf.fonts import FontFace
+from stdnum import iban as stdnum_iban
+from stdnum import iso11649
+from stdnum.exceptions import ValidationError as StdnumValidationError
+from stdnum.fi import ytunnus
+
+from seteli_settlement.payment_file import PaymentFileError, contains_identity_code, normalize_reference
+
+Language = Literal["fi", "sv"]
+LineKind = Literal["event", "interruption", "credit"]
+
+NBSP = "\u00a0"
+_PERIOD_RE = re.compile(r"(\d{4})-(0[1-9]|1[0-2])")
+_PDF_ENCODING = "cp1252"
+
+
+class SpecificationError(ValueError):
+    """A specification that must not be printed. The message never repeats a suspected identity code."""
+
+
+@dataclass(frozen=True)
+class SpecificationLine:
+    client_ref: str
+    content_name: str
+    units: Decimal
+    unit_label: str
+    unit_price: Decimal
+    tenant_share: Decimal
+    co_payment: Decimal
+    period_start: date
+    period_end: date
+    kind: LineKind
+
+
+@dataclass(frozen=True)
+class Specification:
+    tenant_name: str
+    provider_name: str
+    provider_business_id: str
+    payee_iban: str
+    reference: str | None
+    period: str  # "YYYY-MM"
+    lines: Sequence[SpecificationLine]
+    total: Decimal
+    carried_over_note: str | None
+    language: Language
+
+
+_LABELS: dict[str, dict[str, str]] = {
+    "fi": {
+        "title": "Maksuerittely",
+        "payer": "Maksaja",
+        "provider": "Palveluntuottaja",
+        "business_id": "Y-tunnus",
+        "iban": "Tilinumero",
+        "reference": "Viitenumero",
+        "period": "Tilityskausi",
+        "client": "Asiakas",
+        "content": "Palvelusisältö",
+        "dates": "Ajanjakso",
+        "units": "Määrä",
+        "unit_price": "À-hinta",
+        "tenant_share": "Kunnan osuus",
+        "co_payment": "Omavastuu",
+        "interruption": "keskeytys",
+        "credit": "Hyvitys",
+        "total": "Yhteensä",
+        "to_be_paid": "Maksetaan",
+        "notes": "Lisätiedot",
+        "privacy": "Asiakkaat on yksilöity palveluntuottajan asiakasnumerolla tai sisäisellä viitteellä.",
+        "co_payment_note": "Omavastuun asiakas maksaa suoraan palveluntuottajalle; se ei sisälly maksuun.",
+        "no_lines": "Ei tilitettäviä rivejä.",
+        "page": "Sivu",
+    },
+    "sv": {
+        "title": "Betalningsspecifikation",
+        "payer": "Betalare",
+        "provider": "Serviceproducent",
+        "business_id": "FO-nummer",
+        "iban": "Kontonummer",
+        "reference": "Referensnummer",
+        "period": "Redovisningsperiod",
+        "client": "Kund",
+        "content": "Tjänsteinnehåll",
+        "dates": "Period",
+        "units": "Mängd",
+        "unit_price": "À-pris",
+        "tenant_share": "Kommunens andel",
+        "co_payment": "Självrisk",
+        "interruption": "avbrott",
+        "credit": "Gottgörelse",
+        "total": "Totalt",
+        "to_be_paid": "Betalas",
+        "notes": "Tilläggsuppgifter",
+        "privacy": "Kunderna identifieras med serviceproducentens kundnummer eller en intern referens.",
+        "co_payment_note": "Självrisken betalar kunden direkt till serviceproducenten; den ingår inte i betalningen.",
+        "no_lines": "Inga rader att redovisa.",
+        "page": "Sida",
+    },
+}
+
+_MONTHS = {
+    "fi": (
+        "tammikuu helmikuu maaliskuu huhtikuu toukokuu kesäkuu heinäkuu elokuu syyskuu lokakuu "
+        "marraskuu joulukuu"
+    ).split(),
+    "sv": "januari februari mars april maj juni juli augusti september oktober november december".split(),
+}
+
+
+# --- formatting -------------------------------------------------------------------------------
+
+
+def format_money(amount: Decimal) -> str:
+    """Finnish style, e.g. ``1 234,50 €``; the spaces are no-break spaces (U+00A0).
+
+    No-break spaces keep an amount on one line in a narrow table cell, as Finnish typography asks.
+    """
+    q = amount.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    sign = "-" if q < 0 else ""
+    grouped = f"{abs(q):,.2f}".replace(",", NBSP).replace(".", ",")
+    return f"{sign}{grouped}{NBSP}€"
+
+
+def format_quantity(value: Decimal) -> str:
+    """``2.50`` -> ``2,5``; ``10`` -> ``10``: no exponent, no trailing zeros, decimal comma."""
+    text = f"{value.normalize():f}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return text.replace(".", ",")
+
+
+def format_date(value: date) -> str:
+    return f"{value.day}.{value.month}.{value.year}"
+
+
+def format_date_range(start: date, end: date) -> str:
+    if start == end:
+        return format_date(start)
+    return f"{format_date(start)}–{format_date(end)}"
+
+
+def format_reference(reference: str) -> str:
+    """Printed form: Finnish reference in groups of five from the right, RF in groups of four."""
+    ref = normalize_reference(reference)
+    if ref.startswith("RF"):
+        return str(iso11649.format(ref))
+    groups = []
+    while ref:
+        groups.insert(0, ref[-5:])
+        ref = ref[:-5]
+    return " ".join(groups)
+
+
+def _pdf_text(text: str) -> str:
+    """Make ``text`` encodable in cp1252: keep what fits, fall back to the base letter, else '?'."""
+    out = []
+    for ch in text:
+        try:
+            ch.encode(_PDF_ENCODING)
+            out.append(ch)
+        except UnicodeEncodeError:
+            base = "".join(c for c in unicodedata.normalize("NFKD", ch) if not unicodedata.combining(c))
+            try:
+                base.encode(_PDF_ENCODING)
+                out.append(base or "?")
+            except UnicodeEncodeError:
+                out.append("?")
+    return "".join(out)
+
+
+# --- checks -----------------------------------------------------------------------------------
+
+
+def _check_text(field: str, value: Any, *, required: bool = True) -> None:
+    if not isinstance(value, str):
+        raise SpecificationError(f"{field} must be a string, got {type(value).__name__}")
+    if required and not value.strip():
+        raise SpecificationError(f"{field} is empty")
+    if contains_identity_code(value):
+        # Not echoed: the error may end up in a log.
+        raise SpecificationError(
+            f"{field} contains what looks like a personal identity code; "
+            "specifications identify clients only by the provider's client number or an internal reference"
+        )
+
+
+def _check_decimal(field: str, value: Any) -> None:
+    if isinstance(value, bool) or not isinstance(value, Decimal) or not value.is_finite():
+        raise SpecificationError(f"{field} must be a finite Decimal, got {type(value).__name__}")
+
+
+def _validate(spec: Specification) -> None:
+    if spec.language not in _LABELS:
+        raise SpecificationError(f"unsupported language {spec.language!r}")
+    if not _PERIOD_RE.fullmatch(spec.period):
+        raise SpecificationError(f"period must be YYYY-MM, got {spec.period!r}")
+    _check_text("tenant_name", spec.tenant_name)
+    _check_text("provider_name", spec.provider_name)
+    try:
+        ytunnus.validate(spec.provider_business_id)
+    except StdnumValidationError as exc:
+        raise SpecificationError(f"provider_business_id is not a valid business ID: {exc}") from None
+    try:
+        stdnum_iban.validate(spec.payee_iban)
+    except StdnumValidationError as exc:
+        raise SpecificationError(f"payee_iban is not a valid IBAN: {exc}") from None
+    if spec.reference is not None:
+        _check_text("reference", spec.reference)
+        try:
+            normalize_reference(spec.reference)
+        except PaymentFileError as exc:
+            raise SpecificationError(f"reference: {exc}") from None
+    if spec.carried_over_note is not None:
+        _check_text("carried_over_note", spec.carried_over_note, required=False)
+    _check_decimal("total", spec.total)
+    for i, line in enumerate(spec.lines):
+        where = f"lines[{i}]"
+        if line.kind not in ("event", "interruption", "credit"):
+            raise SpecificationError(f"{where}.kind must be event, interruption or credit")
+        for name in ("client_ref", "content_name", "unit_label"):
+            _check_text(f"{where}.{name}", getattr(line, name), required=name != "unit_label")
+        for name in ("units", "unit_price", "tenant_share", "co_payment"):
+            _check_decimal(f"{where}.{name}", getattr(line, name))
+        if line.period_end < line.period_start:
+            raise SpecificationError(f"{where}: period_end is before period_start")
+    line_sum = sum((line.tenant_share for line in spec.lines), Decimal(0))
+    if line_sum != spec.total:
+        # The PDF must agree with the payment the provider receives: never print a total that differs.
+        raise SpecificationError(
+            f"total {spec.total} differs from the sum of the lines' tenant_share {line_sum}"
+        )
+
+
+# --- rendering --------------------------------------------------------------------------------
+
+
+class _SpecificationPdf(FPDF):
+    def __init__(self, page_label: str, footer_text: str) -> None:
+        super().__init__(orientation="P", unit="mm", format="A4")
+        self._page_label = page_label
+        self._footer_text = footer_text
+        self.core_fonts_encoding = _PDF_ENCODING  # WinAnsi: adds € to Latin-1
+
+    def footer(self) -> None:
+        self.set_y(-12)
+        self.set_font("Helvetica", size=7)
+        self.set_text_color(90)
+        self.cell(0, 4, self._footer_text, align="L")
+        self.set_x(self.l_margin)
+        self.cell(0, 4, f"{self._page_label} {self.page_no}/{{nb}}", align="R")
+
+
+def _describe(line: SpecificationLine, labels: dict[str, str]) -> str:
+    if line.kind == "interruption":
+        return f"{line.content_name} ({labels['interruption']})"
+    if line.kind == "credit":
+        return f"{labels['credit']}: {line.content_name}"
+    return line.content_name
+
+
+def render_specification_pdf(spec: Specification, *, created_at: datetime | None = None) -> bytes:
+    """Render the payment specification; return the PDF bytes.
+
+    ``created_at`` fixes the PDF creation date so a re-run produces the same bytes; without it the
+    current time is used. Raises SpecificationError for an inconsistent or unsafe specification.
+    """
+    _validate(spec)
+    labels = _LABELS[spec.language]
+    year, month = (int(p) for p in spec.period.split("-"))
+    period_text = f"{_MONTHS[spec.language][month - 1]} {year}"
+    title = f"{labels['title']} {period_text}"
+
+    pdf = _SpecificationPdf(
+        page_label=labels["page"],
+        footer_text=_pdf_text(f"{spec.tenant_name} · {labels['title']} {spec.period} · {spec.provider_name}"),
+    )
+    if created_at is not None:
+        pdf.set_creation_date(created_at)
+    pdf.set_title(_pdf_text(f"{labels['title']} {spec.period} {spec.provider_name}"))
+    pdf.set_author(_pdf_text(spec.tenant_name))
+    pdf.set_lang(spec.language)
+    pdf.set_auto_page_break(auto=True, margin=16)
+    pdf.set_margins(12, 12, 12)
+    pdf.add_page()
+
+    pdf.set_font("Helvetica", style="B", size=15)
+    pdf.cell(0, 8, _pdf_text(title), new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(2)
+
+    pdf.set_font("Helvetica", size=9)
+    business_id = str(ytunnus.format(ytunnus.compact(spec.provider_business_id)))
+    header_rows = [
+        (labels["payer"], spec.tenant_name),
+        (labels["provider"], f"{spec.provider_name} ({labels['business_id']} {business_id})"),
+        (labels["iban"], str(stdnum_iban.format(spec.payee_iban))),
+    ]
+    if spec.reference is not None:
+        header_rows.append((labels["reference"], format_reference(spec.reference)))
+    header_rows.append((labels["period"], f"{period_text} ({spec.period})"))
+    for label, value in header_rows:
+        pdf.set_font("Helvetica", style="B", size=9)
+        pdf.cell(38, 5, _pdf_text(label))
+        pdf.set_font("Helvetica", size=9)
+        pdf.multi_cell(0, 5, _pdf_text(value), new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(4)
+
+    headings = (
+        labels["client"],
+        labels["content"],
+        labels["dates"],
+        labels["units"],
+        labels["unit_price"],
+        labels["tenant_share"],
+        labels["co_payment"],
+    )
+    co_payment_sum = sum((line.co_payment for line in spec.lines), Decimal(0))
+    pdf.set_font("Helvetica", size=8)
+    with pdf.table(
+        col_widths=(20, 50, 30, 18, 20, 24, 22),
+        text_align=("LEFT", "LEFT", "LEFT", "RIGHT", "RIGHT", "RIGHT", "RIGHT"),
+        headings_style=FontFace(emphasis="BOLD", fill_color=(230, 230, 230)),
+        line_height=4.5,
+        padding=1,
+        repeat_headings=1,
+    ) as table:
+        heading = table.row()
+        for text in headings:
+            heading.cell(_pdf_text(text))
+        for line in spec.lines:
+            row = table.row()
+            row.cell(_pdf_text(line.client_ref))
+            row.cell(_pdf_text(_describe(line, labels)))
+            row.cell(format_date_range(line.period_start, line.period_end))
+            row.cell(_pdf_text(f"{format_quantity(line.units)} {line.unit_label}".strip()))
+            row.cell(format_money(line.unit_price))
+            row.cell(format_money(line.tenant_share))
+            row.cell(format_money(line.co_payment))
+        total_row = table.row(style=FontFace(emphasis="BOLD"))
+        total_row.cell(_pdf_text(labels["total"]), colspan=5, align="LEFT")
+        total_row.cell(format_money(spec.total))
+        total_row.cell(format_money(co_payment_sum))
+
+    pdf.ln(3)
+    if not spec.lines:
+        pdf.set_font("Helvetica", style="I", size=9)
+        pdf.multi_cell(0, 5, _pdf_text(labels["no_lines"]), new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("Helvetica", style="B", size=11)
+    pdf.cell(0, 7, _pdf_text(f"{labels['to_be_paid']}: {format_money(spec.total)}"), new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("Helvetica", size=8)
+    pdf.multi_cell(0, 4, _pdf_text(labels["co_payment_note"]), new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(0, 4, _pdf_text(labels["privacy"]), new_x="LMARGIN", new_y="NEXT")
+    if spec.carried_over_note:
+        pdf.ln(3)
+        pdf.set_font("Helvetica", style="B", size=9)
+        pdf.cell(0, 5, _pdf_text(labels["notes"]), new_x="LMARGIN", new_y="NEXT")
+        pdf.set_font("Helvetica", size=9)
+        pdf.multi_cell(0, 5, _pdf_text(spec.carried_over_note), new_x="LMARGIN", new_y="NEXT")
+
+    return bytes(pdf.output())
+
+
+# The types must never gain a field that could hold a client's name or identity code.
+_FORBIDDEN_FIELD_WORDS = ("name", "hetu", "ssn", "identity", "henkilotunnus", "personal")
+assert not any(
+    word in f.name for f in fields(SpecificationLine) for word in _FORBIDDEN_FIELD_WORDS if f.name != "content_name"
+)
