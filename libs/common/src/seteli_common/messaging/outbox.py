@@ -147,6 +147,7 @@ class OutboxRelay:
         self.published_total = 0
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self._stopping = False
 
     def wake(self) -> None:
         self._wake.set()
@@ -196,7 +197,7 @@ class OutboxRelay:
 
     async def run_forever(self) -> None:
         backoff = self.interval
-        while True:
+        while not self._stopping:
             try:
                 count = await self.run_once()
                 backoff = self.interval
@@ -212,15 +213,19 @@ class OutboxRelay:
                 backoff = min(backoff * 2, 5.0)
             self._wake.clear()
             try:
-                await asyncio.wait_for(self._wake.wait(), backoff)
+                # asyncio.timeout, not wait_for: 3.11's wait_for can swallow a cancel that races a wake-up.
+                async with asyncio.timeout(backoff):
+                    await self._wake.wait()
             except TimeoutError:
                 pass
 
     def start(self) -> None:
         if self._task is None:
+            self._stopping = False
             self._task = asyncio.create_task(self.run_forever(), name=f"outbox-relay:{self.name}")
 
     async def stop(self) -> None:
+        self._stopping = True
         if self._task is not None:
             self._task.cancel()
             try:

@@ -112,9 +112,8 @@ class RabbitTransport:
             type=envelope.type,
         )
         try:
-            await asyncio.wait_for(
-                self._exchange.publish(message, routing_key=envelope.type, mandatory=True), timeout
-            )
+            async with asyncio.timeout(timeout):
+                await self._exchange.publish(message, routing_key=envelope.type, mandatory=True)
         except TimeoutError as exc:
             raise PublishFailed(f"no publisher confirm within {timeout}s") from exc
         except PublishFailed:

@@ -1,0 +1,84 @@
+"""Fixtures shared by every test suite of the workspace (services, kernel, integration)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from datetime import UTC, datetime
+
+import pytest
+
+from seteli_common import testing
+from seteli_common.auth import Principal, Role, SigningKey, StaticKeys, TokenIssuer
+from seteli_common.clock import FixedClock
+
+
+@pytest.fixture(scope="session")
+def pg_admin_url() -> str:
+    url = testing.postgres_admin_url()
+    if url is None:
+        pytest.skip(testing.SKIP_REASON_PG)
+    return url
+
+
+@pytest.fixture
+async def pg_url(pg_admin_url: str) -> AsyncIterator[str]:
+    """A fresh PostgreSQL database for one test, dropped afterwards."""
+    url = await testing.create_database(pg_admin_url)
+    yield url
+    await testing.drop_database(pg_admin_url, url)
+
+
+@pytest.fixture
+async def pg_database_factory(pg_admin_url: str) -> AsyncIterator[Callable[[], Awaitable[str]]]:
+    created: list[str] = []
+
+    async def make() -> str:
+        url = await testing.create_database(pg_admin_url)
+        created.append(url)
+        return url
+
+    yield make
+    for url in created:
+        await testing.drop_database(pg_admin_url, url)
+
+
+@pytest.fixture(scope="session")
+def amqp_url() -> Iterator[str]:
+    """A RabbitMQ vhost of this test run's own, deleted afterwards."""
+    base = testing.amqp_base_url()
+    if base is None:
+        pytest.skip(testing.SKIP_REASON_AMQP)
+    url = testing.create_vhost(base)
+    yield url
+    testing.delete_vhost(url)
+
+
+@pytest.fixture(scope="session")
+def signing_key() -> SigningKey:
+    return SigningKey.generate()
+
+
+@pytest.fixture(scope="session")
+def issuer(signing_key: SigningKey) -> TokenIssuer:
+    return TokenIssuer(signing_key)
+
+
+@pytest.fixture(scope="session")
+def static_keys(issuer: TokenIssuer) -> StaticKeys:
+    return StaticKeys(issuer.jwks)
+
+
+@pytest.fixture
+def token_for(issuer: TokenIssuer) -> Callable[..., dict[str, str]]:
+    """Authorization header for a principal: token_for(Role.TENANT_ADMIN, tenant_id="kouvola")."""
+
+    def make(role: Role, subject: str = "user-1", **kwargs: object) -> dict[str, str]:
+        principal = Principal(subject=subject, role=role, **kwargs)  # type: ignore[arg-type]
+        return testing.bearer(issuer.issue(principal))
+
+    return make
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    return FixedClock(datetime(2016, 3, 15, 10, 0, tzinfo=UTC))

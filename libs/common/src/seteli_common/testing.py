@@ -1,0 +1,154 @@
+"""Test support shared by every service's tests: real PostgreSQL and RabbitMQ when available.
+
+Where they come from, in order:
+1. the environment: SETELI_TEST_POSTGRES_URL (an admin URL, e.g.
+   postgresql+asyncpg://postgres@127.0.0.1:5432/postgres) and SETELI_TEST_AMQP_URL
+   (e.g. amqp://guest:guest@127.0.0.1:5672/);
+2. testcontainers, when a Docker engine answers;
+3. otherwise the tests that need them skip, saying why (`.ci/run` turns such skips into a failure).
+
+Each test run gets its own databases and its own RabbitMQ vhost, removed afterwards.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import uuid
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import asyncpg
+import httpx
+from fastapi import FastAPI
+
+SKIP_REASON_PG = ("no PostgreSQL for integration tests: set SETELI_TEST_POSTGRES_URL "
+                  "(or run a Docker engine for testcontainers)")
+SKIP_REASON_AMQP = ("no RabbitMQ for integration tests: set SETELI_TEST_AMQP_URL "
+                    "(or run a Docker engine for testcontainers)")
+
+_containers: list[Any] = []
+
+
+def _docker_available() -> bool:
+    try:
+        import docker
+
+        docker.from_env().ping()
+        return True
+    except Exception:
+        return False
+
+
+def postgres_admin_url() -> str | None:
+    url = os.environ.get("SETELI_TEST_POSTGRES_URL")
+    if url:
+        return url
+    if _docker_available():
+        from testcontainers.postgres import PostgresContainer
+
+        container = PostgresContainer("postgres:16-alpine", driver="asyncpg").start()
+        _containers.append(container)
+        url = container.get_connection_url()
+        os.environ["SETELI_TEST_POSTGRES_URL"] = url
+        return url
+    return None
+
+
+def amqp_base_url() -> str | None:
+    url = os.environ.get("SETELI_TEST_AMQP_URL")
+    if url:
+        return url
+    if _docker_available():
+        from testcontainers.rabbitmq import RabbitMqContainer
+
+        container = RabbitMqContainer("rabbitmq:3.13-alpine").start()
+        _containers.append(container)
+        params = container.get_connection_params()
+        url = f"amqp://guest:guest@{params.host}:{params.port}/"
+        os.environ["SETELI_TEST_AMQP_URL"] = url
+        return url
+    return None
+
+
+def _asyncpg_dsn(url: str, database: str | None = None) -> str:
+    parts = urlsplit(url.replace("postgresql+asyncpg://", "postgresql://"))
+    if database is not None:
+        parts = parts._replace(path=f"/{database}")
+    return urlunsplit(parts)
+
+
+def database_url(admin_url: str, database: str) -> str:
+    parts = urlsplit(admin_url)
+    scheme = "postgresql+asyncpg"
+    return urlunsplit(parts._replace(scheme=scheme, path=f"/{database}"))
+
+
+async def create_database(admin_url: str, prefix: str = "seteli_test") -> str:
+    """Create a fresh database; returns its SQLAlchemy URL."""
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
+    conn = await asyncpg.connect(_asyncpg_dsn(admin_url))
+    try:
+        await conn.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await conn.close()
+    return database_url(admin_url, name)
+
+
+async def drop_database(admin_url: str, url: str) -> None:
+    name = urlsplit(url).path.lstrip("/")
+    conn = await asyncpg.connect(_asyncpg_dsn(admin_url))
+    try:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await conn.close()
+
+
+def _rabbitmqctl(*args: str) -> bool:
+    exe = shutil.which("rabbitmqctl")
+    if exe is None:
+        return False
+    result = subprocess.run([exe, *args], capture_output=True, text=True, timeout=60)
+    return result.returncode == 0
+
+
+def create_vhost(base_url: str) -> str:
+    """A vhost of its own for this run (through rabbitmqctl on this machine); falls back to the base
+    vhost when rabbitmqctl is not available (the exchange name is unique per run anyway)."""
+    name = f"seteli-test-{uuid.uuid4().hex[:10]}"
+    if _rabbitmqctl("add_vhost", name) and _rabbitmqctl("set_permissions", "-p", name, "guest", ".*", ".*", ".*"):
+        parts = urlsplit(base_url)
+        return urlunsplit(parts._replace(path=f"/{name}"))
+    return base_url
+
+
+def delete_vhost(url: str) -> None:
+    name = urlsplit(url).path.lstrip("/")
+    if name.startswith("seteli-test-"):
+        _rabbitmqctl("delete_vhost", name)
+
+
+@asynccontextmanager
+async def running_app(app: FastAPI, base_url: str = "http://test") -> AsyncIterator[httpx.AsyncClient]:
+    """Run an app's lifespan and give an HTTP client talking to it in-process."""
+    async with app.router.lifespan_context(app):
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=base_url) as client:
+            yield client
+
+
+async def truncate_all(db_url: str, tables: list[str]) -> None:
+    conn = await asyncpg.connect(_asyncpg_dsn(db_url))
+    try:
+        await conn.execute("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE")
+    finally:
+        await conn.close()
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"authorization": f"Bearer {token}"}
+
+
+Factory = Callable[..., Any]
