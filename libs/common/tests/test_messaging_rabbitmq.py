@@ -1,0 +1,185 @@
+"""Messaging on real RabbitMQ and PostgreSQL: duplicates, retry and dead-lettering, broker outage,
+and no ack before commit."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from urllib.parse import urlsplit, urlunsplit
+
+import aio_pika
+import pytest
+
+from seteli_common.db import Database
+from seteli_common.messaging.consumer import MessageContext, TransientError
+from seteli_common.messaging.envelope import Envelope
+from seteli_common.messaging.rabbitmq import RabbitTransport
+
+from .messaging_harness import Harness, Thing
+from .tcp_proxy import TcpProxy
+
+pytestmark = pytest.mark.integration
+
+
+async def wait_until(check: Callable[[], Awaitable[bool]], timeout: float = 20.0) -> None:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while asyncio.get_running_loop().time() < deadline:
+        if await check():
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError("condition not reached in time")
+
+
+@pytest.fixture
+async def make_harness(pg_url: str, amqp_url: str) -> AsyncIterator[Callable[..., Awaitable[Harness]]]:
+    made: list[Harness] = []
+    exchange = f"seteli.test.{uuid.uuid4().hex[:8]}"
+    service = f"svc{uuid.uuid4().hex[:6]}"
+    db = Database(pg_url)
+
+    async def make(url: str = amqp_url) -> Harness:
+        h = Harness(db, RabbitTransport(url, exchange), service=service)
+        if not made:
+            await h.create_schema()
+        made.append(h)
+        return h
+
+    yield make
+    for h in made:
+        await h.transport.close()
+    await db.dispose()
+
+
+async def test_relay_to_consumer_over_rabbitmq(make_harness: Callable[..., Awaitable[Harness]]) -> None:
+    h = await make_harness()
+    await h.consumers.start()
+    await h.emit(list(range(50)))
+    assert await h.relay.run_once() == 50
+
+    async def all_done() -> bool:
+        return await h.effect_count() == (50, 50)
+
+    await wait_until(all_done)
+
+
+async def test_duplicate_deliveries_have_one_effect(make_harness: Callable[..., Awaitable[Harness]]) -> None:
+    h = await make_harness()
+    await h.consumers.start()
+    envelope = Envelope(type=Thing.event_type, tenant_id="t1", payload={"value": 1})
+    for _ in range(3):
+        await h.transport.publish(envelope, {}, timeout=5)
+
+    async def settled() -> bool:
+        return h.consumers.stats.processed + h.consumers.stats.duplicates == 3
+
+    await wait_until(settled)
+    assert await h.effect_count() == (1, 1)
+    assert h.consumers.stats.duplicates == 2
+
+
+async def test_failing_handler_is_retried_then_dead_lettered_with_reason(
+    make_harness: Callable[..., Awaitable[Harness]],
+) -> None:
+    h = await make_harness()
+
+    def always_fail(ctx: MessageContext) -> None:
+        raise TransientError("provider read model not caught up")
+
+    h.fail = always_fail
+    await h.consumers.start()
+    await h.emit([1])
+    await h.relay.run_once()
+
+    async def parked() -> bool:
+        return len(await h.transport.dead_letters(f"{h.service}.things")) == 1
+
+    await wait_until(parked)
+    assert len(h.attempts) == 4  # the first attempt and three delayed retries through the retry queues
+    letter = (await h.transport.dead_letters(f"{h.service}.things"))[0]
+    assert "provider read model not caught up" in letter.reason
+    assert await h.effect_count() == (0, 0)
+
+
+async def test_relay_publishes_what_was_committed_while_the_broker_was_down(
+    make_harness: Callable[..., Awaitable[Harness]], amqp_url: str,
+) -> None:
+    parts = urlsplit(amqp_url)
+    proxy = TcpProxy(parts.hostname or "127.0.0.1", parts.port or 5672)
+    await proxy.start()
+    proxied = urlunsplit(parts._replace(netloc=f"{parts.username}:{parts.password}@127.0.0.1:{proxy.port}"))
+    consumer = await make_harness()  # consumes directly from the broker
+    await consumer.consumers.start()
+    producer = await make_harness(proxied)  # publishes through the proxy
+    await producer.transport.start()
+    await proxy.stop()  # broker unreachable for the producer
+
+    await producer.emit([1, 2, 3])
+    assert await producer.relay.run_once() == 0
+    assert await producer.unsent() == 3
+
+    await proxy.start()  # back on the same port
+    published = 0
+    for _ in range(100):
+        published += await producer.relay.run_once()
+        if published == 3:
+            break
+        await asyncio.sleep(0.1)
+    assert published == 3
+
+    async def delivered() -> bool:
+        return await consumer.effect_count() == (3, 3)
+
+    await wait_until(delivered)
+    await proxy.stop()
+
+
+async def test_nothing_is_acked_before_the_transaction_commits(
+    make_harness: Callable[..., Awaitable[Harness]], amqp_url: str,
+) -> None:
+    stuck = await make_harness()
+    entered = asyncio.Event()
+
+    async def never_finish(ctx: MessageContext) -> None:
+        entered.set()
+        await asyncio.sleep(3600)  # the consumer 'dies' inside its transaction
+
+    handler = stuck.subscription.handlers
+    original = handler[Thing.event_type]
+
+    async def blocking(ctx: MessageContext) -> None:
+        await original(ctx)
+        await never_finish(ctx)
+
+    handler[Thing.event_type] = blocking
+    await stuck.consumers.start()
+    await stuck.emit([42])
+    await stuck.relay.run_once()
+    await asyncio.wait_for(entered.wait(), 10)
+    await stuck.transport.close()  # connection gone, transaction never committed
+
+    # The message was not acked, so the broker hands it to the next consumer, which commits once.
+    survivor = await make_harness()
+    await survivor.consumers.start()
+
+    async def done() -> bool:
+        return survivor.consumers.stats.processed == 1
+
+    await wait_until(done)
+    assert await survivor.effect_count() == (1, 1)
+
+
+async def test_queues_are_quorum_with_delivery_limit_and_dead_letter(
+    make_harness: Callable[..., Awaitable[Harness]], amqp_url: str,
+) -> None:
+    h = await make_harness()
+    await h.consumers.start()
+    connection = await aio_pika.connect(amqp_url)
+    async with connection:
+        channel = await connection.channel()
+        # Re-declaring with different arguments fails: proves the queue has exactly these.
+        await channel.declare_queue(f"{h.service}.things", durable=True, passive=True)
+        bad_channel = await connection.channel()
+        with pytest.raises(aio_pika.exceptions.ChannelPreconditionFailed):
+            await bad_channel.declare_queue(f"{h.service}.things", durable=True,
+                                            arguments={"x-queue-type": "classic"})
