@@ -1,0 +1,213 @@
+"""The walking skeleton, driven over HTTP: tenant → service with a price → voucher → booking →
+service event → settlement run → email to the provider. Used by `seteli demo` and by `seteli up` to
+create demo data, and (over real processes) by tests/integration."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+import httpx
+
+from seteli_common.clock import Month
+
+HETU_CHECK = "0123456789ABCDEFHJKLMNPRSTUVWXY"
+
+
+def random_business_id(rng: random.Random) -> str:
+    while True:
+        digits = f"{rng.randrange(1_000_000, 9_999_999):07d}"
+        remainder = sum(int(d) * w for d, w in zip(digits, (7, 9, 10, 5, 8, 4, 2), strict=True)) % 11
+        if remainder != 1:
+            return f"{digits}-{0 if remainder == 0 else 11 - remainder}"
+
+
+def random_test_identity_code(rng: random.Random) -> str:
+    """A temporary/test identity code (individual number 900-999): never a real person."""
+    born = date(rng.randrange(1930, 1960), rng.randrange(1, 13), rng.randrange(1, 29))
+    individual = rng.randrange(900, 1000)
+    number = int(f"{born:%d%m%y}{individual:03d}")
+    return f"{born:%d%m%y}-{individual:03d}{HETU_CHECK[number % 31]}"
+
+
+class DemoFailed(RuntimeError):
+    pass
+
+
+@dataclass
+class DemoResult:
+    tenant_id: str
+    month: str
+    steps: list[tuple[str, str]] = field(default_factory=list)
+    payment_amount: Decimal | None = None
+    email_subject: str | None = None
+    email_to: str | None = None
+
+    def add(self, step: str, detail: str) -> None:
+        self.steps.append((step, detail))
+
+
+def _ok(response: httpx.Response, step: str, expected: int = 200) -> Any:
+    if response.status_code != expected:
+        raise DemoFailed(f"{step}: HTTP {response.status_code}: {response.text[:500]}")
+    return response.json()
+
+
+async def _eventually(step: str, probe: Callable[[], Awaitable[Any]], timeout: float = 30.0) -> Any:
+    """Poll until the event has travelled over the bus (eventual consistency between services)."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    last: Any = None
+    while asyncio.get_running_loop().time() < deadline:
+        last = await probe()
+        if last:
+            return last
+        await asyncio.sleep(0.2)
+    raise DemoFailed(f"{step}: not reached within {timeout:.0f}s")
+
+
+async def _post_until(client: httpx.AsyncClient, step: str, url: str, body: dict[str, Any],
+                      headers: dict[str, str], expected: int = 201, timeout: float = 30.0) -> Any:
+    """POST until accepted: right after an event another service may not have caught up yet."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        response = await client.post(url, json=body, headers=headers)
+        if response.status_code == expected:
+            return response.json()
+        if response.status_code >= 500 or asyncio.get_running_loop().time() > deadline:
+            raise DemoFailed(f"{step}: HTTP {response.status_code}: {response.text[:500]}")
+        await asyncio.sleep(0.2)
+
+
+async def _login(client: httpx.AsyncClient, base: dict[str, str], email: str, password: str) -> dict[str, str]:
+    body = _ok(await client.post(f"{base['registry']}/v1/auth/token", json={"email": email, "password": password}),
+               f"login {email}")
+    return {"authorization": f"Bearer {body['access_token']}"}
+
+
+async def walking_skeleton(
+    client: httpx.AsyncClient,
+    base: dict[str, str],
+    *,
+    admin_email: str,
+    admin_password: str,
+    tenant_id: str | None = None,
+    month: Month | None = None,
+    seed: int | None = None,
+) -> DemoResult:
+    """`base` maps a service name to its base URL (embedded: http://host:port/<service>)."""
+    rng = random.Random(seed)
+    tag = f"{rng.randrange(16**6):06x}"
+    tenant_id = tenant_id or f"demo-{tag}"
+    month = month or Month.of(date.today()).prev()
+    result = DemoResult(tenant_id, str(month))
+    admin = await _login(client, base, admin_email, admin_password)
+
+    # 1. registry: the tenant and its admin
+    tenant = {"id": tenant_id, "name_fi": f"Demokunta {tag}", "name_sv": f"Demokommun {tag}",
+              "business_id": random_business_id(rng), "languages": ["fi", "sv"],
+              "payer_iban": "FI2112345600000785", "payer_bic": "NDEAFIHH"}
+    _ok(await client.post(f"{base['registry']}/v1/tenants", json=tenant, headers=admin), "create tenant", 201)
+    tenant_admin_email = f"paakayttaja-{tag}@demokunta.fi"
+    _ok(await client.post(f"{base['registry']}/v1/tenants/{tenant_id}/users", headers=admin, json={
+        "email": tenant_admin_email, "name": "Demo pääkäyttäjä", "password": "Demo-kunta-2026",
+        "role": "tenant_admin"}), "create tenant admin", 201)
+    officer = await _login(client, base, tenant_admin_email, "Demo-kunta-2026")
+    result.add("registry", f"tenant {tenant_id} created")
+
+    # 2. registry: a provider company registers itself with its first site and main user
+    provider_email = f"hoiva-{tag}@hoivakoti.fi"
+    provider = _ok(await client.post(f"{base['registry']}/v1/providers", json={
+        "business_id": random_business_id(rng), "name": f"Hoivakoti Päivänsäde {tag} Oy", "language": "fi",
+        "email": provider_email,
+        "billing": {"iban": "FI4950009420028730", "bic": "OKOYFIHH", "reference": "1234561",
+                    "email": provider_email, "pdf_by_email": True},
+        "main_user": {"email": f"paakayttaja-{tag}@hoivakoti.fi", "name": "Maija Meikäläinen",
+                      "password": "Hoiva-demo-2026"},
+    }), "register provider", 201)
+    provider_user = await _login(client, base, f"paakayttaja-{tag}@hoivakoti.fi", "Hoiva-demo-2026")
+    result.add("registry", f"provider {provider['name']} registered")
+
+    # 3. applications: the tenant defines a day-unit service; the provider applies with a price
+    service = _ok(await client.post(f"{base['applications']}/v1/tenants/{tenant_id}/services", headers=officer, json={
+        "name_fi": "Ikääntyneiden tehostettu palveluasuminen",
+        "name_sv": "Effektiviserat serviceboende för äldre",
+        "kind": "voucher", "auto_recording": True,
+        "contents": [{"name_fi": "Hoiva ja huolenpito", "name_sv": "Vård och omsorg", "unit": "day",
+                      "client_pays": False}],
+    }), "define service", 201)
+    content_id = service["contents"][0]["id"]
+    application = await _post_until(client, "create application",
+                                    f"{base['applications']}/v1/tenants/{tenant_id}/applications",
+                                    {"service_id": service["id"]}, provider_user)
+    app_url = f"{base['applications']}/v1/tenants/{tenant_id}/applications/{application['id']}"
+    _ok(await client.post(f"{app_url}/price-lists", headers=provider_user, json={
+        "name": "Hinnasto 2016", "start": str(month.first.replace(day=1, month=1)),
+        "producer_part": None, "prices": [{"content_id": content_id, "unit_price": "150.00"}],
+    }), "price list", 201)
+    _ok(await client.post(f"{app_url}/submit", headers=provider_user, json={"accept_rulebook": True}), "submit")
+    _ok(await client.post(f"{app_url}/decision", headers=officer, json={"decision": "approve"}), "approve")
+    result.add("applications", "service defined; application with price 150.00 €/day approved")
+
+    # 4. vouchers: a client gets a voucher worth 140.00 €/day; the provider books it
+    rng_code = random_test_identity_code(rng)
+    client_row = _ok(await client.post(f"{base['vouchers']}/v1/tenants/{tenant_id}/clients", headers=officer, json={
+        "first_name": "Aino", "last_name": "Asiakas", "identity_code": rng_code, "language": "fi",
+    }), "register client", 201)
+    voucher = await _post_until(client, "grant voucher", f"{base['vouchers']}/v1/tenants/{tenant_id}/vouchers", {
+        "client_id": client_row["id"], "service_id": service["id"], "granted_on": str(month.first),
+        "valid_from": str(month.first), "valid_until": str(month.next().last),
+        "contents": [{"content_id": content_id, "granted_amount": "31", "period": "month",
+                      "voucher_value": "140.00"}],
+    }, officer)
+    result.add("vouchers", f"voucher {voucher['number']} granted")
+
+    booking = await _post_until(client, "book", f"{base['vouchers']}/v1/tenants/{tenant_id}/bookings", {
+        "voucher_number": voucher["number"], "voucher_content_id": voucher["contents"][0]["id"],
+        "accept_terms": True, "client_number": "A-001"}, provider_user)
+    result.add("vouchers", "booked by the provider")
+
+    # 5. events: the provider records the month's care (31 or fewer days at 150.00 €, voucher 140.00 €)
+    event = await _post_until(client, "record event", f"{base['events']}/v1/tenants/{tenant_id}/events", {
+        "booking_id": booking["id"], "start": str(month.first), "end": str(month.last), "status": "recorded"},
+        provider_user)
+    result.add("events", f"{event['units']} days recorded: tenant pays {event['amount_tenant']} €, "
+                         f"client pays {event['amount_co_payment']} €")
+
+    # 6. settlement: the month's run pays the provider
+    async def run() -> Any:
+        response = await client.post(f"{base['settlement']}/v1/tenants/{tenant_id}/runs", headers=officer,
+                                     json={"month": str(month), "dry_run": True})
+        body = response.json() if response.status_code in (200, 201) else None
+        if body and Decimal(str(body.get("total", "0"))) > 0:
+            return body
+        return None
+
+    await _eventually("event in the settlement ledger", run)
+    settled = _ok(await client.post(f"{base['settlement']}/v1/tenants/{tenant_id}/runs", headers=officer,
+                                    json={"month": str(month), "dry_run": False}), "settlement run", 201)
+    result.payment_amount = Decimal(str(settled["total"]))
+    result.add("settlement", f"run {month}: {settled['total']} € to {len(settled['payments'])} payee(s)")
+
+    # 7. notifications: the provider is told by email
+    async def mail() -> Any:
+        response = await client.get(f"{base['notifications']}/v1/tenants/{tenant_id}/messages", headers=officer)
+        items = response.json().get("items", []) if response.status_code == 200 else []
+        return [m for m in items if m.get("recipient") == provider_email]
+
+    messages = await _eventually("provider emailed", mail)
+    result.email_to = messages[0]["recipient"]
+    result.email_subject = messages[0]["subject"]
+    result.add("notifications", f"email to {result.email_to}: {result.email_subject}")
+    return result
+
+
+def print_result(result: DemoResult) -> None:
+    print(f"\nSeteli walking skeleton — tenant {result.tenant_id}, month {result.month}\n")
+    for step, detail in result.steps:
+        print(f"  {step:<14} {detail}")
+    print(f"\n  PAYMENT COMPUTED: {result.payment_amount} € — provider emailed ({result.email_subject})\n")

@@ -1,0 +1,78 @@
+"""Embedded mode: all six services in one process on one port, each under its own path prefix,
+SQLite files in a data folder, the in-process bus, email written to files.
+
+Each service keeps its own app, database and lifespan exactly as when it runs alone; only the
+transport (in-process instead of RabbitMQ) and the token keys (handed over in-process instead of
+fetched from the JWKS URL) differ.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.responses import HTMLResponse
+
+from seteli_common.auth import StaticKeys
+from seteli_common.clock import Clock, SystemClock
+from seteli_common.messaging.memory import InMemoryBroker
+from seteli_common.runtime import ServiceRuntime
+
+from .services import SERVICES, bootstrap, settings
+
+DEMO_ADMIN_EMAIL = "admin@seteli.fi"
+DEMO_ADMIN_PASSWORD = "Seteli-demo-2026"  # embedded mode only; printed by `seteli up`
+
+
+@dataclass
+class Suite:
+    app: FastAPI
+    broker: InMemoryBroker
+    runtimes: dict[str, ServiceRuntime] = field(default_factory=dict)
+    apps: dict[str, FastAPI] = field(default_factory=dict)
+
+
+def build_suite(data_dir: Path, *, clock: Clock | None = None, log_json: bool = False) -> Suite:
+    data_dir.mkdir(parents=True, exist_ok=True)
+    broker = InMemoryBroker()
+    clock = clock or SystemClock()
+    common: dict[str, Any] = {"data_dir": data_dir, "log_json": log_json, "broker_url": "", "jwks_url": ""}
+    registry_settings = settings(
+        "registry", **common, signing_key_path=data_dir / "registry-signing-key.json",
+        bootstrap_admin_email=DEMO_ADMIN_EMAIL, bootstrap_admin_password=DEMO_ADMIN_PASSWORD,
+    )
+    runtimes: dict[str, ServiceRuntime] = {}
+    runtimes["registry"] = bootstrap("registry").build_runtime(registry_settings, broker=broker, clock=clock)
+    keys = StaticKeys(runtimes["registry"].extras["issuer"].jwks)
+    for name in SERVICES[1:]:
+        runtimes[name] = bootstrap(name).build_runtime(settings(name, **common), broker=broker, clock=clock,
+                                                       keys=keys)
+    apps = {name: bootstrap(name).build_app(runtime) for name, runtime in runtimes.items()}
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        # Start every service with its own lifespan (migrations, relay, consumers, jobs).
+        async with AsyncExitStack() as stack:
+            for name, app in apps.items():
+                await stack.enter_async_context(app.router.lifespan_context(app))
+            yield
+        await broker.close()
+
+    parent = FastAPI(title="Seteli (embedded)", lifespan=lifespan, docs_url=None, redoc_url=None)
+
+    @parent.get("/", response_class=HTMLResponse, include_in_schema=False)
+    async def index() -> str:
+        links = "".join(f'<li><a href="/{n}/docs">{n}</a></li>' for n in apps)
+        return f"<!doctype html><html lang='fi'><title>Seteli</title><h1>Seteli</h1><ul>{links}</ul></html>"
+
+    @parent.get("/health/live", include_in_schema=False)
+    async def live() -> dict[str, str]:
+        return {"status": "ok"}
+
+    for name, app in apps.items():
+        parent.mount(f"/{name}", app)
+    return Suite(parent, broker, runtimes, apps)
