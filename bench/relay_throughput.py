@@ -1,0 +1,118 @@
+"""Outbox → RabbitMQ → consumer inbox throughput on local PostgreSQL and RabbitMQ.
+
+    uv run --frozen python bench/relay_throughput.py [--events 20000] [--batch 500]
+
+Writes N events into a service's outbox (committed beforehand, as after a burst of requests), then
+starts the relay and one consumer service (prefetch 64) and measures the time until every event
+is in the consumer's inbox (its handler's effect committed). Uses its own database and vhost,
+removed afterwards. Environment: SETELI_TEST_POSTGRES_URL, SETELI_TEST_AMQP_URL (defaults: local).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import multiprocessing
+import os
+import time
+import uuid
+
+from sqlalchemy import func, insert, select
+
+from seteli_common import testing
+from seteli_common.db import Database, make_metadata
+from seteli_common.messaging.consumer import ConsumerRuntime, MessageContext, Subscription
+from seteli_common.messaging.envelope import Envelope, EventPayload
+from seteli_common.messaging.outbox import Outbox, OutboxRelay, add_messaging_tables
+from seteli_common.messaging.rabbitmq import RabbitTransport
+
+
+class Recorded(EventPayload):
+    event_type = "bench.event.recorded"
+    n: int
+
+
+def run_consumer(database_url: str, amqp: str, exchange: str) -> None:
+    async def consume() -> None:
+        metadata = make_metadata()
+        outbox_t, inbox_t = add_messaging_tables(metadata)
+        db = Database(database_url, pool_size=20)
+        transport = RabbitTransport(amqp, exchange)
+        sub = Subscription("bench")
+
+        @sub.on(Recorded.event_type)
+        async def handle(ctx: MessageContext) -> None:
+            return None  # the inbox row is the effect measured
+
+        consumers = ConsumerRuntime("bench", db, transport, inbox_t, Outbox(outbox_t), [sub], prefetch=64)
+        await consumers.start()
+        await asyncio.Event().wait()
+
+    asyncio.run(consume())
+
+
+async def main(events: int, batch: int) -> None:
+    admin = os.environ.get("SETELI_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres")
+    amqp = testing.create_vhost(os.environ.get("SETELI_TEST_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/"))
+    producer_url = await testing.create_database(admin, "seteli_bench")
+    consumer_url = await testing.create_database(admin, "seteli_bench")
+    producer_meta, consumer_meta = make_metadata(), make_metadata()
+    outbox_t, _ = add_messaging_tables(producer_meta)
+    _, inbox_t = add_messaging_tables(consumer_meta)
+    producer_db, consumer_db = Database(producer_url, pool_size=5), Database(consumer_url, pool_size=20)
+    try:
+        for db, meta in ((producer_db, producer_meta), (consumer_db, consumer_meta)):
+            async with db.engine.begin() as conn:
+                await conn.run_sync(meta.create_all)
+        outbox = Outbox(outbox_t)
+        t0 = time.perf_counter()
+        for start in range(0, events, 1000):
+            async with producer_db.transaction() as session:
+                rows = []
+                for n in range(start, min(start + 1000, events)):
+                    env = Envelope(type=Recorded.event_type, tenant_id="t1", payload={"n": n})
+                    rows.append(outbox._row(env))
+                await session.execute(insert(outbox_t), rows)
+        write_s = time.perf_counter() - t0
+
+        exchange = f"bench.{uuid.uuid4().hex[:6]}"
+        pub = RabbitTransport(amqp, exchange)
+        # The consumer service runs in its own process, as it does when deployed.
+        child = multiprocessing.get_context("spawn").Process(
+            target=run_consumer, args=(consumer_url, amqp, exchange), daemon=True)
+        child.start()
+        await asyncio.sleep(3)  # let it declare its queue before anything is published
+        relay = OutboxRelay(producer_db, outbox_t, pub, batch_size=batch, interval=0.05, publish_timeout=10)
+        t1 = time.perf_counter()
+        relay.start()
+        relay_s: float | None = None
+        while True:
+            async with consumer_db.transaction() as session:
+                done = (await session.execute(select(func.count()).select_from(inbox_t))).scalar_one()
+            if relay_s is None and relay.published_total >= events:
+                relay_s = time.perf_counter() - t1
+            if done >= events:
+                break
+            await asyncio.sleep(0.1)
+        total_s = time.perf_counter() - t1
+        await relay.stop()
+        print(f"events: {events}, relay batch {batch}")
+        print(f"  outbox insert (1,000 per transaction): {events / write_s:,.0f} rows/s")
+        print(f"  relay (outbox -> RabbitMQ, confirmed and marked sent): {events / (relay_s or total_s):,.0f} events/s")
+        print(f"  outbox -> RabbitMQ -> consumer inbox: {total_s:.2f} s = {events / total_s:,.0f} events/s")
+        await pub.close()
+        child.terminate()
+    finally:
+        await producer_db.dispose()
+        await consumer_db.dispose()
+        await testing.drop_database(admin, producer_url)
+        await testing.drop_database(admin, consumer_url)
+        testing.delete_vhost(amqp)
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--events", type=int, default=20000)
+    parser.add_argument("--batch", type=int, default=500)
+    args = parser.parse_args()
+    asyncio.run(main(args.events, args.batch))
