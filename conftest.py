@@ -7,11 +7,9 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from datetime import UTC, datetime
 
 import pytest
-
 from seteli_common import testing
 from seteli_common.auth import Principal, Role, SigningKey, StaticKeys, TokenIssuer
 from seteli_common.clock import FixedClock
-
 
 REQUIRE_INTEGRATION = os.environ.get("SETELI_REQUIRE_INTEGRATION") == "1"
 

@@ -17,14 +17,13 @@ import os
 import time
 import uuid
 
-from sqlalchemy import func, insert, select
-
 from seteli_common import testing
 from seteli_common.db import Database, make_metadata
 from seteli_common.messaging.consumer import ConsumerRuntime, MessageContext, Subscription
 from seteli_common.messaging.envelope import Envelope, EventPayload
 from seteli_common.messaging.outbox import Outbox, OutboxRelay, add_messaging_tables
 from seteli_common.messaging.rabbitmq import RabbitTransport
+from sqlalchemy import func, insert, select
 
 
 class Recorded(EventPayload):

@@ -19,7 +19,6 @@ from pathlib import Path
 
 import httpx
 import uvicorn
-
 from seteli_common.migrations import upgrade
 
 from .services import SERVICES, bootstrap, migrations_dir, settings

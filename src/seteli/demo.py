@@ -13,7 +13,6 @@ from decimal import Decimal
 from typing import Any
 
 import httpx
-
 from seteli_common.clock import Month
 
 HETU_CHECK = "0123456789ABCDEFHJKLMNPRSTUVWXY"

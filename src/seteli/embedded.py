@@ -16,7 +16,6 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.responses import HTMLResponse
-
 from seteli_common.auth import StaticKeys
 from seteli_common.clock import Clock, SystemClock
 from seteli_common.messaging.memory import InMemoryBroker
@@ -57,7 +56,7 @@ def build_suite(data_dir: Path, *, clock: Clock | None = None, log_json: bool = 
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         # Start every service with its own lifespan (migrations, relay, consumers, jobs).
         async with AsyncExitStack() as stack:
-            for name, app in apps.items():
+            for app in apps.values():
                 await stack.enter_async_context(app.router.lifespan_context(app))
             yield
         await broker.close()

@@ -11,10 +11,10 @@ from pathlib import Path
 import httpx
 import pytest
 from aiosmtpd.controller import Controller
+from seteli_common.clock import Month
 
 from seteli import services
 from seteli.demo import walking_skeleton
-from seteli_common.clock import Month
 
 from .suite_processes import DistributedSuite, free_port, service_env, start_service, wait_ready
 

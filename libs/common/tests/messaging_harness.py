@@ -5,13 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from sqlalchemy import Column, Integer, String, Table, func, insert, select
-
 from seteli_common.db import Database, make_metadata
 from seteli_common.messaging.consumer import ConsumerRuntime, MessageContext, Subscription
 from seteli_common.messaging.envelope import EventPayload
 from seteli_common.messaging.outbox import Outbox, OutboxRelay, add_messaging_tables
 from seteli_common.messaging.transport import Transport
+from sqlalchemy import Column, Integer, String, Table, func, insert, select
 
 metadata = make_metadata()
 outbox_t, inbox_t = add_messaging_tables(metadata)

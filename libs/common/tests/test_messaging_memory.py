@@ -7,7 +7,6 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-
 from seteli_common.db import Database
 from seteli_common.messaging.consumer import MessageContext, TransientError
 from seteli_common.messaging.envelope import Envelope

@@ -10,7 +10,6 @@ from urllib.parse import urlsplit, urlunsplit
 
 import aio_pika
 import pytest
-
 from seteli_common.db import Database
 from seteli_common.messaging.consumer import MessageContext, TransientError
 from seteli_common.messaging.envelope import Envelope

@@ -99,9 +99,9 @@ class SigningKey:
     def load_or_create(cls, path: Path) -> SigningKey:
         if path.exists():
             data = json.loads(path.read_text())
-            key = serialization.load_pem_private_key(data["pem"].encode(), password=None)
-            assert isinstance(key, Ed25519PrivateKey)
-            return cls(key, data["kid"])
+            loaded = serialization.load_pem_private_key(data["pem"].encode(), password=None)
+            assert isinstance(loaded, Ed25519PrivateKey)
+            return cls(loaded, data["kid"])
         key = cls.generate()
         path.parent.mkdir(parents=True, exist_ok=True)
         pem = key.private_key.private_bytes(

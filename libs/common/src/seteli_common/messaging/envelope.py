@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 import uuid
 from datetime import UTC, datetime
 from typing import Any, ClassVar, TypeVar
@@ -43,5 +44,5 @@ class Envelope(BaseModel):
     def from_bytes(cls, body: bytes) -> Envelope:
         return cls.model_validate_json(body)
 
-    def payload_as(self, model: type[P]) -> P:
+    def payload_as(self, model: builtins.type[P]) -> P:
         return model.model_validate(self.payload)

@@ -27,8 +27,8 @@ from sqlalchemy import (
     Table,
     Text,
     func,
-    text,
     select,
+    text,
     update,
 )
 from sqlalchemy.ext.asyncio import AsyncSession

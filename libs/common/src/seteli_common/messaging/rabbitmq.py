@@ -174,7 +174,7 @@ class RabbitTransport:
 
         async def send_then_ack(routing_key: str, extra_headers: dict[str, Any]) -> None:
             copy = aio_pika.Message(
-                message.body, headers={**headers, **extra_headers},
+                message.body, headers={**headers, **extra_headers},  # type: ignore[dict-item]
                 delivery_mode=aio_pika.DeliveryMode.PERSISTENT, message_id=message.message_id,
                 correlation_id=message.correlation_id, content_type=message.content_type, type=message.type,
             )
@@ -208,7 +208,7 @@ class RabbitTransport:
                 if message is None:
                     break
                 held.append(message)
-                headers = dict(message.headers or {})
+                headers: dict[str, object] = dict(message.headers or {})
                 reason = str(headers.get(REASON_HEADER) or _x_death_reason(headers))
                 result.append(DeadLetter(f"{queue}.dlq", message.body, reason, headers))
             for message in held:  # peek only: give them back

@@ -1,0 +1,81 @@
+"""Helpers shared by the deployment tests (imported by conftest.py and the test modules)."""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import inspect
+import shutil
+import subprocess
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import yaml
+from seteli_common.config import ServiceSettings
+
+ROOT = Path(__file__).resolve().parents[2]
+K8S = ROOT / "deploy" / "k8s"
+OVERLAYS = ("dev", "production")
+KUBERNETES_VERSION = "1.30.0"  # the oldest minor the manifests must work on
+# Settings whose default only suits embedded mode: a production process must be given them.
+PRODUCTION_ONLY = {"database_url", "broker_url"}
+PRODUCTION_ONLY_BY_SERVICE = {
+    # Defaults are relative paths in a read-only container, or localhost links in emails.
+    "registry": {"signing_key_path", "attachment_dir", "public_base_url"},
+    "notifications": {"smtp_host"},  # empty writes .eml files instead of sending
+}
+
+
+def discover_services() -> list[str]:
+    return sorted(p.parent.name for p in (ROOT / "services").glob("*/pyproject.toml"))
+
+
+SERVICES = discover_services()
+
+
+def load_script(path: Path) -> ModuleType:
+    spec = importlib.util.spec_from_file_location(f"seteli_deploy_{path.stem}", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def settings_class(service: str) -> type[ServiceSettings]:
+    module = importlib.import_module(f"seteli_{service}.config")
+    found = [c for _, c in inspect.getmembers(module, inspect.isclass)
+             if c.__module__ == module.__name__ and issubclass(c, ServiceSettings)]
+    assert len(found) == 1, f"seteli_{service}.config should define one ServiceSettings subclass: {found}"
+    return found[0]
+
+
+def env_prefix(service: str) -> str:
+    return str(settings_class(service).model_config.get("env_prefix", "")).upper()
+
+
+def env_name(service: str, field: str) -> str:
+    return f"{env_prefix(service)}{field.upper()}"
+
+
+def required_env(service: str) -> set[str]:
+    """Env vars a production process of `service` must be given."""
+    cls = settings_class(service)
+    fields = {name for name, info in cls.model_fields.items() if info.is_required()}
+    fields |= PRODUCTION_ONLY
+    if service != "registry":
+        fields.add("jwks_url")  # everyone but the registry verifies tokens with the registry's keys
+    fields |= PRODUCTION_ONLY_BY_SERVICE.get(service, set()) & set(cls.model_fields)
+    return {env_name(service, f) for f in fields}
+
+
+def known_env(service: str) -> set[str]:
+    return {env_name(service, f) for f in settings_class(service).model_fields}
+
+
+def kubectl_kustomize(directory: Path) -> list[dict[str, Any]] | None:
+    kubectl = shutil.which("kubectl")
+    if kubectl is None:
+        return None
+    out = subprocess.run([kubectl, "kustomize", str(directory)], capture_output=True, text=True, check=True)
+    return [doc for doc in yaml.safe_load_all(out.stdout) if doc]

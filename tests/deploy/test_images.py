@@ -1,0 +1,145 @@
+"""The service images (checked statically: no Docker engine in CI) and their entry point deploy/docker/run.py,
+which is exercised for real: every service's migrations run through it against PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+
+import asyncpg
+import pytest
+from deploy_support import K8S, ROOT, SERVICES, load_script
+
+RUN = ROOT / "deploy" / "docker" / "run.py"
+
+
+def dockerfile(service: str) -> str:
+    path = ROOT / "services" / service / "Dockerfile"
+    assert path.is_file(), f"services/{service}/Dockerfile is missing"
+    return path.read_text()
+
+
+def instructions(text: str) -> list[tuple[str, str]]:
+    joined = re.sub(r"\\\n", " ", text)
+    result = []
+    for line in joined.splitlines():
+        line = line.strip()
+        if line and not line.startswith("#"):
+            op, _, rest = line.partition(" ")
+            result.append((op.upper(), rest.strip()))
+    return result
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_dockerfile_builds_only_its_service(service: str) -> None:
+    steps = instructions(dockerfile(service))
+    assert sum(op == "FROM" for op, _ in steps) >= 2, "multi-stage"
+    runs = " ".join(arg for op, arg in steps if op == "RUN")
+    assert re.search(r"pip install [^;&]*uv", runs), "uv from PyPI (the uv image is not reachable offline)"
+    syncs = re.findall(r"uv sync ([^&;]*)", runs)
+    assert syncs and all(f"--package seteli-{service}" in s and "--frozen" in s and "--no-dev" in s
+                         for s in syncs)
+    copies = [arg for op, arg in steps if op == "COPY"]
+    sources = {src for arg in copies if not arg.startswith("--from") for src in arg.split()[:-1]}
+    # Every workspace member's pyproject.toml (uv reads the lock through them), but only two packages' code.
+    members = {p.parent.name for p in (ROOT / "services").glob("*/pyproject.toml")}
+    assert {f"services/{m}/pyproject.toml" for m in members} <= sources
+    code = {s for s in sources if s.endswith("/src")}
+    assert code == {"libs/common/src", f"services/{service}/src"}
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_runtime_stage_is_non_root_single_process_with_healthcheck(service: str) -> None:
+    steps = instructions(dockerfile(service))
+    final = steps[max(i for i, (op, _) in enumerate(steps) if op == "FROM"):]
+    users = [arg for op, arg in final if op == "USER"]
+    assert users and users[-1].split(":")[0] not in ("root", "0")
+    [health] = [arg for op, arg in final if op == "HEALTHCHECK"]
+    assert '"/app/run.py", "health"' in health
+    [cmd] = [arg for op, arg in final if op == "CMD"]
+    assert cmd == '["python", "/app/run.py", "serve"]'
+    env = " ".join(arg for op, arg in final if op == "ENV")
+    assert f"SETELI_SERVICE={service}" in env
+    assert any(arg == "deploy/docker/run.py /app/run.py" for op, arg in final if op == "COPY")
+
+
+def test_health_command_checks_the_liveness_endpoint() -> None:
+    assert '/health/live"' in RUN.read_text()
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_entry_point_finds_settings_and_migrations(service: str) -> None:
+    run = load_script(RUN)
+    assert run.settings_class(service)().service_name == service
+    assert (run.migrations_dir(service) / "env.py").is_file()
+
+
+def run_entry(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, str(RUN), *args], capture_output=True, text=True, timeout=120,
+                          env={**os.environ, **env}, cwd=ROOT)
+
+
+def asyncpg_dsn(url: str) -> str:
+    return url.replace("postgresql+asyncpg://", "postgresql://")
+
+
+async def tables(url: str) -> set[str]:
+    conn = await asyncpg.connect(asyncpg_dsn(url))
+    try:
+        rows = await conn.fetch("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
+        return {r["tablename"] for r in rows}
+    finally:
+        await conn.close()
+
+
+@pytest.mark.parametrize("service", SERVICES)
+async def test_migrate_brings_an_empty_database_to_head(service: str, pg_url: str) -> None:
+    env = {f"{service.upper()}_DATABASE_URL": pg_url}
+    first = run_entry("migrate", service, env=env)
+    assert first.returncode == 0, first.stderr
+    created = await tables(pg_url)
+    assert {"alembic_version", "outbox", "inbox"} <= created
+    again = run_entry("migrate", service, env=env)  # what every pod start does after the Job: a no-op
+    assert again.returncode == 0, again.stderr
+    assert await tables(pg_url) == created
+
+
+def test_migrate_refuses_without_a_database_url() -> None:
+    result = run_entry("migrate", "registry", env={"REGISTRY_DATABASE_URL": ""})
+    assert result.returncode == 2
+    assert "REGISTRY_DATABASE_URL" in result.stderr
+
+
+async def test_keda_query_counts_waiting_settlement_jobs(pg_url: str) -> None:
+    """The ScaledObject's query runs on the real settlement schema and counts what workers would claim."""
+    from seteli_common.db import Database
+    from seteli_settlement.models import run_jobs
+
+    generator = load_script(K8S / "generate.py")
+    assert run_entry("migrate", "settlement", env={"SETTLEMENT_DATABASE_URL": pg_url}).returncode == 0
+    db = Database(pg_url)
+    try:
+        async with db.transaction() as session:
+            await session.execute(run_jobs.insert(), [
+                {"tenant_id": "kouvola", "run_id": "r1", "provider_id": p, "state": state}
+                for p, state in (("p1", "pending"), ("p2", "pending"), ("p3", "running"), ("p4", "done"))])
+    finally:
+        await db.dispose()
+    conn = await asyncpg.connect(asyncpg_dsn(pg_url))
+    try:
+        assert await conn.fetchval(generator.JOBS_QUERY) == 3  # two waiting, one being worked
+    finally:
+        await conn.close()
+
+
+async def test_check_command_reports_reachability(pg_url: str, amqp_url: str) -> None:
+    reachable = {"SETTLEMENT_DATABASE_URL": pg_url, "SETTLEMENT_BROKER_URL": amqp_url}
+    ok = run_entry("check", "settlement", env=reachable)
+    assert ok.returncode == 0, ok.stderr
+    no_db = run_entry("check", "settlement", env={
+        **reachable, "SETTLEMENT_DATABASE_URL": "postgresql+asyncpg://postgres@127.0.0.1:1/none"})
+    assert no_db.returncode == 1
+    no_broker = run_entry("check", "settlement", env={**reachable, "SETTLEMENT_BROKER_URL": "amqp://127.0.0.1:1/"})
+    assert no_broker.returncode == 1

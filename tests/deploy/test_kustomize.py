@@ -1,0 +1,366 @@
+"""The Kubernetes manifests: rendered, schema-valid, and complete for every service found in services/*."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import jsonschema
+import kubernetes_validate
+import pytest
+from deploy_support import (
+    K8S,
+    KUBERNETES_VERSION,
+    OVERLAYS,
+    SERVICES,
+    known_env,
+    kubectl_kustomize,
+    load_script,
+    required_env,
+)
+
+Manifest = dict[str, Any]
+VARIANTS = ("base", *OVERLAYS)
+CUSTOM = {"keda.sh/v1alpha1"}  # CRDs the core schemas do not have: checked against KEDA_SCHEMAS below
+
+
+def by_kind(manifests: list[Manifest], kind: str) -> dict[str, Manifest]:
+    return {m["metadata"]["name"]: m for m in manifests if m["kind"] == kind}
+
+
+def key(m: Manifest) -> tuple[str, str, str]:
+    return m["kind"], m["metadata"].get("namespace", ""), m["metadata"]["name"]
+
+
+def pod_spec(m: Manifest) -> dict[str, Any]:
+    return m["spec"]["template"]["spec"]  # type: ignore[no-any-return]
+
+
+def container_env(manifests: list[Manifest], container: dict[str, Any]) -> dict[str, Any]:
+    """Every env var a container gets: envFrom ConfigMaps (resolved) and env entries (value or reference)."""
+    config_maps = by_kind(manifests, "ConfigMap")
+    env: dict[str, Any] = {}
+    for source in container.get("envFrom", []):
+        name = source["configMapRef"]["name"]
+        assert name in config_maps, f"envFrom references a missing ConfigMap {name}"
+        env.update(config_maps[name].get("data", {}))
+    for item in container.get("env", []):
+        env[item["name"]] = item.get("value", item.get("valueFrom"))
+    return env
+
+
+def test_generated_base_is_up_to_date() -> None:
+    generator = load_script(K8S / "generate.py")
+    for name, text in generator.render().items():
+        assert (K8S / "base" / name).read_text() == text, f"base/{name} is stale: run deploy/k8s/generate.py"
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_python_renderer_agrees_with_kubectl_kustomize(
+        variant: str, rendered: dict[str, list[Manifest]]) -> None:
+    directory = K8S / "base" if variant == "base" else K8S / "overlays" / variant
+    theirs = kubectl_kustomize(directory)
+    if theirs is None:
+        # CI without kubectl: the renderer alone is used (it refuses kustomize features it lacks).
+        return
+    assert sorted(rendered[variant], key=key) == sorted(theirs, key=key)
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_every_manifest_is_valid_for_the_pinned_kubernetes_version(
+        variant: str, rendered: dict[str, list[Manifest]]) -> None:
+    for manifest in rendered[variant]:
+        if manifest["apiVersion"] in CUSTOM:
+            jsonschema.validate(manifest, KEDA_SCHEMAS[manifest["kind"]])
+        else:
+            kubernetes_validate.validate(manifest, KUBERNETES_VERSION, strict=True)
+
+
+def test_the_validator_rejects_a_broken_manifest(rendered: dict[str, list[Manifest]]) -> None:
+    deployment = dict(by_kind(rendered["base"], "Deployment")["registry"])
+    deployment["spec"] = {**deployment["spec"], "replicas": "two"}
+    with pytest.raises(kubernetes_validate.ValidationError):
+        kubernetes_validate.validate(deployment, KUBERNETES_VERSION, strict=True)
+    scaled = by_kind(rendered["base"], "ScaledObject")["settlement-worker"]
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate({**scaled, "spec": {"triggers": []}}, KEDA_SCHEMAS["ScaledObject"])
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+@pytest.mark.parametrize("service", SERVICES)
+def test_each_service_has_its_resources(
+        variant: str, service: str, rendered: dict[str, list[Manifest]]) -> None:
+    manifests = rendered[variant]
+    deployment = by_kind(manifests, "Deployment")[service]
+    labels = pod_spec_labels(deployment)
+    svc = by_kind(manifests, "Service")[service]
+    assert svc["spec"]["selector"].items() <= labels.items()
+    assert svc["spec"]["ports"][0]["port"] == 8000
+    pdb = by_kind(manifests, "PodDisruptionBudget")[service]
+    assert pdb["spec"]["selector"]["matchLabels"].items() <= labels.items()
+    hpa = by_kind(manifests, "HorizontalPodAutoscaler")[service]
+    assert hpa["spec"]["scaleTargetRef"] == {"apiVersion": "apps/v1", "kind": "Deployment", "name": service}
+    assert [m["resource"]["name"] for m in hpa["spec"]["metrics"]] == ["cpu"]
+    assert by_kind(manifests, "NetworkPolicy")[service]
+    job = by_kind(manifests, "Job")[f"{service}-migrate"]
+    [migrate] = pod_spec(job)["containers"]
+    assert migrate["command"] == ["python", "/app/run.py", "migrate"]
+    # Migrate with the image that is about to be rolled out.
+    assert migrate["image"] == pod_spec(deployment)["containers"][0]["image"]
+    assert job["metadata"]["annotations"]["argocd.argoproj.io/hook"] == "PreSync"
+    assert f"{service.upper()}_DATABASE_URL" in container_env(manifests, migrate)
+
+
+def pod_spec_labels(m: Manifest) -> dict[str, str]:
+    return m["spec"]["template"]["metadata"]["labels"]  # type: ignore[no-any-return]
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_every_deployment_has_probes_and_resource_limits(
+        variant: str, rendered: dict[str, list[Manifest]]) -> None:
+    workloads = [m for m in rendered[variant] if m["kind"] in ("Deployment", "Job")]
+    assert workloads
+    for m in workloads:
+        for c in pod_spec(m)["containers"]:
+            where = f"{m['kind']}/{m['metadata']['name']}/{c['name']}"
+            for kind in ("requests", "limits"):
+                assert {"cpu", "memory"} <= set(c.get("resources", {}).get(kind, {})), f"{where}: {kind}"
+            if m["kind"] == "Deployment":
+                assert "livenessProbe" in c and "readinessProbe" in c, f"{where}: probes"
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_http_services_probe_the_health_endpoints(service: str, rendered: dict[str, list[Manifest]]) -> None:
+    [c] = pod_spec(by_kind(rendered["production"], "Deployment")[service])["containers"]
+    assert c["readinessProbe"]["httpGet"]["path"] == "/health/ready"
+    assert c["livenessProbe"]["httpGet"]["path"] == "/health/live"
+    assert {p["name"]: p["containerPort"] for p in c["ports"]} == {"http": 8000}
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+@pytest.mark.parametrize("service", SERVICES)
+def test_deployment_env_covers_the_required_settings(
+        variant: str, service: str, rendered: dict[str, list[Manifest]]) -> None:
+    manifests = rendered[variant]
+    deployments = [m for m in by_kind(manifests, "Deployment").values()
+                   if m["metadata"]["labels"].get("app.kubernetes.io/name") == service]
+    assert deployments
+    for deployment in deployments:
+        env = container_env(manifests, pod_spec(deployment)["containers"][0])
+        missing = required_env(service) - set(env)
+        assert not missing, f"{deployment['metadata']['name']} lacks {sorted(missing)}"
+        unknown = {name for name in env if name.startswith(service.upper() + "_")} - known_env(service)
+        assert not unknown, f"{deployment['metadata']['name']} sets unknown settings {sorted(unknown)}"
+        if service != "registry":
+            assert env[f"{service.upper()}_JWKS_URL"] == "http://registry:8000/.well-known/jwks.json"
+
+
+SECRET_SUFFIXES = ("_DATABASE_URL", "_BROKER_URL", "_PASSWORD", "_SECRET", "_API_KEY")
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_no_secret_values_in_the_repository(variant: str, rendered: dict[str, list[Manifest]]) -> None:
+    assert not by_kind(rendered[variant], "Secret")
+    credentials = re.compile(r"://[^/@\s]+:[^/@\s]+@")
+    for m in rendered[variant]:
+        for data in (m.get("data") or {}).values():
+            assert not credentials.search(str(data)), m["metadata"]["name"]
+        if m["kind"] in ("Deployment", "Job"):
+            for c in pod_spec(m)["containers"]:
+                for item in c.get("env", []):
+                    assert "value" not in item or not credentials.search(item["value"]), item["name"]
+                    ref = item.get("valueFrom", {}).get("secretKeyRef")
+                    if item["name"].endswith(SECRET_SUFFIXES):
+                        assert ref, f"{item['name']} must come from a Secret"
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_settlement_workers_have_their_own_deployment_and_scaled_object(
+        variant: str, rendered: dict[str, list[Manifest]]) -> None:
+    manifests = rendered[variant]
+    worker = by_kind(manifests, "Deployment")["settlement-worker"]
+    [c] = pod_spec(worker)["containers"]
+    assert c["command"] == ["python", "-m", "seteli_settlement.worker"]
+    assert "ports" not in c
+    scaled = by_kind(manifests, "ScaledObject")["settlement-worker"]
+    assert scaled["spec"]["scaleTargetRef"]["name"] == "settlement-worker"
+    [trigger] = scaled["spec"]["triggers"]
+    # The workers claim jobs from the settlement database, so KEDA counts them there (see test_images).
+    assert trigger["type"] == "postgresql"
+    assert "run_jobs" in trigger["metadata"]["query"]
+    assert int(trigger["metadata"]["targetQueryValue"]) > 0
+    auth = by_kind(manifests, "TriggerAuthentication")[trigger["authenticationRef"]["name"]]
+    [ref] = auth["spec"]["secretTargetRef"]
+    assert ref["parameter"] == "connection" and ref["name"] == "settlement", "credentials stay in the Secret"
+    assert scaled["spec"]["minReplicaCount"] >= 1, "the worker also runs the transfer-day scheduler"
+    assert "settlement-worker" not in by_kind(manifests, "HorizontalPodAutoscaler"), "KEDA owns its HPA"
+    # The API pods leave the per-provider jobs to the workers.
+    api = pod_spec(by_kind(manifests, "Deployment")["settlement"])["containers"][0]
+    assert container_env(manifests, api).get("SETTLEMENT_INLINE_JOBS") == "false"
+
+
+def test_overlays_differ_where_they_should(rendered: dict[str, list[Manifest]]) -> None:
+    dev, prod = rendered["dev"], rendered["production"]
+    assert {m["metadata"]["namespace"] for m in dev} == {"seteli-dev"}
+    assert {m["metadata"]["namespace"] for m in prod} == {"seteli"}
+    assert by_kind(dev, "HorizontalPodAutoscaler")["events"]["spec"]["minReplicas"] == 1
+    assert by_kind(prod, "HorizontalPodAutoscaler")["events"]["spec"]["minReplicas"] == 3
+    image = pod_spec(by_kind(prod, "Deployment")["vouchers"])["containers"][0]["image"]
+    assert image == "registry.example.fi/seteli/vouchers:0.1.0"
+    assert by_kind(dev, "ConfigMap")["notifications"]["data"]["NOTIFICATIONS_SMTP_HOST"] == "mailpit"
+
+
+# --- network policies: evaluate who may talk to whom ---------------------------------------------
+
+NAMESPACE = "seteli"
+
+
+def selects(selector: dict[str, Any], labels: dict[str, str]) -> bool:
+    if any(labels.get(k) != v for k, v in selector.get("matchLabels", {}).items()):
+        return False
+    for expr in selector.get("matchExpressions", []):
+        present = expr["key"] in labels
+        value = labels.get(expr["key"])
+        ok = {"In": present and value in expr["values"], "NotIn": not present or value not in expr["values"],
+              "Exists": present, "DoesNotExist": not present}[expr["operator"]]
+        if not ok:
+            return False
+    return True
+
+
+def peer_matches(peer: dict[str, Any], namespace: str, labels: dict[str, str]) -> bool:
+    if "ipBlock" in peer:
+        return False  # pod-to-pod traffic in these checks; external addresses are not modelled
+    ns_labels = {"kubernetes.io/metadata.name": namespace}
+    if "namespaceSelector" in peer:
+        if not selects(peer["namespaceSelector"], ns_labels):
+            return False
+    elif namespace != NAMESPACE:
+        return False
+    return selects(peer.get("podSelector", {}), labels)
+
+
+def port_matches(rule: dict[str, Any], port: int) -> bool:
+    return "ports" not in rule or any(p.get("port") == port for p in rule["ports"])
+
+
+def direction_allows(policies: list[Manifest], direction: str, own: dict[str, str],
+                     peer_ns: str, peer: dict[str, str], port: int) -> bool:
+    """Isolated when any policy selects the pod for that direction; then one of their rules must allow."""
+    relevant = [p for p in policies if selects(p["spec"]["podSelector"], own)
+                and direction.capitalize() in p["spec"]["policyTypes"]]
+    if not relevant:
+        return True
+    side = "from" if direction == "ingress" else "to"
+    for policy in relevant:
+        for rule in policy["spec"].get(direction, []):
+            peers = rule.get(side)
+            if not port_matches(rule, port):
+                continue
+            if peers is None or any(peer_matches(p, peer_ns, peer) for p in peers):
+                return True
+    return False
+
+
+def allowed(policies: list[Manifest], src: tuple[str, dict[str, str]], dst: tuple[str, dict[str, str]],
+            port: int) -> bool:
+    (src_ns, src_labels), (dst_ns, dst_labels) = src, dst
+    # Only our namespace's policies are modelled: the far side of a cross-namespace path is not checked.
+    egress = src_ns != NAMESPACE or direction_allows(
+        policies, "egress", src_labels, dst_ns, dst_labels, port)
+    ingress = dst_ns != NAMESPACE or direction_allows(
+        policies, "ingress", dst_labels, src_ns, src_labels, port)
+    return egress and ingress
+
+
+def pod(name: str, component: str = "api") -> tuple[str, dict[str, str]]:
+    return NAMESPACE, {"app.kubernetes.io/name": name, "app.kubernetes.io/component": component}
+
+
+RABBITMQ = ("seteli-data", {"app.kubernetes.io/name": "rabbitmq"})
+INGRESS = ("ingress-nginx", {"app.kubernetes.io/name": "ingress-nginx"})
+
+
+def postgres(service: str) -> tuple[str, dict[str, str]]:
+    return "seteli-data", {"cnpg.io/cluster": f"{service}-db"}
+
+
+def test_network_policies_allow_only_the_needed_paths(rendered: dict[str, list[Manifest]]) -> None:
+    policies = by_kind(rendered["production"], "NetworkPolicy").values()
+    nets = list(policies)
+    for service in SERVICES:
+        for component in ("api", "migration", "worker"):
+            assert allowed(nets, pod(service, component), postgres(service), 5432), (service, component)
+        assert allowed(nets, pod(service), RABBITMQ, 5672), service
+        assert allowed(nets, pod("portal"), pod(service), 8000), service
+        for other in SERVICES:
+            if other != service:
+                assert not allowed(nets, pod(service), postgres(other), 5432), (service, other)
+                expected = other == "registry"  # JWKS only
+                assert allowed(nets, pod(service), pod(other), 8000) is expected, (service, other)
+        assert allowed(nets, INGRESS, pod(service), 8000) is (service == "registry"), service
+    assert allowed(nets, INGRESS, pod("portal"), 8080)
+    assert not allowed(nets, pod("registry"), pod("portal"), 8080)
+    assert not allowed(nets, ("other-team", {"app": "x"}), pod("vouchers"), 8000)
+
+
+# --- KEDA custom resources: a structural subset of the keda.sh/v1alpha1 CRD schemas -------------
+
+_META = {"type": "object", "required": ["name"], "properties": {"name": {"type": "string", "minLength": 1}}}
+KEDA_SCHEMAS: dict[str, dict[str, Any]] = {
+    "ScaledObject": {
+        "type": "object", "required": ["apiVersion", "kind", "metadata", "spec"],
+        "properties": {
+            "apiVersion": {"const": "keda.sh/v1alpha1"}, "kind": {"const": "ScaledObject"}, "metadata": _META,
+            "spec": {
+                "type": "object", "required": ["scaleTargetRef", "triggers"], "additionalProperties": False,
+                "properties": {
+                    "scaleTargetRef": {"type": "object", "required": ["name"], "additionalProperties": False,
+                                       "properties": {"apiVersion": {"type": "string"},
+                                                      "kind": {"type": "string"},
+                                                      "name": {"type": "string"},
+                                                      "envSourceContainerName": {"type": "string"}}},
+                    "pollingInterval": {"type": "integer", "minimum": 1},
+                    "cooldownPeriod": {"type": "integer", "minimum": 0},
+                    "initialCooldownPeriod": {"type": "integer", "minimum": 0},
+                    "idleReplicaCount": {"type": "integer", "minimum": 0},
+                    "minReplicaCount": {"type": "integer", "minimum": 0},
+                    "maxReplicaCount": {"type": "integer", "minimum": 1},
+                    "fallback": {"type": "object"}, "advanced": {"type": "object"},
+                    "triggers": {"type": "array", "minItems": 1, "items": {
+                        "type": "object", "required": ["type", "metadata"], "additionalProperties": False,
+                        "properties": {
+                            "type": {"type": "string"}, "name": {"type": "string"},
+                            "metricType": {"enum": ["AverageValue", "Value", "Utilization"]},
+                            "useCachedMetrics": {"type": "boolean"},
+                            "metadata": {"type": "object", "additionalProperties": {"type": "string"}},
+                            "authenticationRef": {"type": "object", "required": ["name"],
+                                                  "properties": {"name": {"type": "string"},
+                                                                 "kind": {"type": "string"}}},
+                        }}},
+                },
+            },
+        },
+    },
+    "TriggerAuthentication": {
+        "type": "object", "required": ["apiVersion", "kind", "metadata", "spec"],
+        "properties": {
+            "apiVersion": {"const": "keda.sh/v1alpha1"}, "kind": {"const": "TriggerAuthentication"},
+            "metadata": _META,
+            "spec": {"type": "object", "minProperties": 1, "properties": {
+                "secretTargetRef": {"type": "array", "items": {
+                    "type": "object", "required": ["parameter", "name", "key"], "additionalProperties": False,
+                    "properties": {"parameter": {"type": "string"}, "name": {"type": "string"},
+                                   "key": {"type": "string"}}}},
+                "env": {"type": "array"}, "podIdentity": {"type": "object"},
+                "hashiCorpVault": {"type": "object"}, "azureKeyVault": {"type": "object"},
+            }, "additionalProperties": False},
+        },
+    },
+}
+
+
+def test_scaler_keeps_credentials_out_of_the_metadata(rendered: dict[str, list[Manifest]]) -> None:
+    scaled = by_kind(rendered["production"], "ScaledObject")["settlement-worker"]
+    metadata = scaled["spec"]["triggers"][0]["metadata"]
+    assert not {"connection", "password", "connectionFromEnv"} & set(metadata)
