@@ -118,18 +118,24 @@ async def walking_skeleton(
     officer = await _login(client, base, tenant_admin_email, "Demo-kunta-2026")
     result.add("registry", f"tenant {tenant_id} created")
 
-    # 2. registry: a provider company registers itself with its first site and main user
+    # 2. registry: a provider company asks to register; the tenant admin checks and approves it
     provider_email = f"hoiva-{tag}@hoivakoti.fi"
-    provider = _ok(await client.post(f"{base['registry']}/v1/providers", json={
-        "business_id": random_business_id(rng), "name": f"Hoivakoti Päivänsäde {tag} Oy", "language": "fi",
-        "email": provider_email,
-        "billing": {"iban": "FI4950009420028730", "bic": "OKOYFIHH", "reference": "1234561",
-                    "email": provider_email, "pdf_by_email": True},
-        "main_user": {"email": f"paakayttaja-{tag}@hoivakoti.fi", "name": "Maija Meikäläinen",
-                      "password": "Hoiva-demo-2026"},
-    }), "register provider", 201)
-    provider_user = await _login(client, base, f"paakayttaja-{tag}@hoivakoti.fi", "Hoiva-demo-2026")
-    result.add("registry", f"provider {provider['name']} registered")
+    main_user = f"paakayttaja-{tag}@hoivakoti.fi"
+    request = _ok(await client.post(f"{base['registry']}/v1/tenants/{tenant_id}/registration-requests", json={
+        "company_name": f"Hoivakoti Päivänsäde {tag} Oy", "business_id": random_business_id(rng),
+        "street_address": "Kauppalankatu 1", "postal_code": "45100", "city": "Kouvola", "country": "FI",
+        "first_name": "Maija", "last_name": "Meikäläinen", "email": main_user, "phone": "0401234567",
+        "password": "Hoiva-demo-2026", "password_again": "Hoiva-demo-2026", "language": "fi",
+    }), "registration request", 201)
+    decided = _ok(await client.post(
+        f"{base['registry']}/v1/tenants/{tenant_id}/registration-requests/{request['id']}/decision",
+        headers=officer, json={"decision": "approved"}), "approve registration")
+    provider_id = decided["provider_id"]
+    provider_user = await _login(client, base, main_user, "Hoiva-demo-2026")
+    _ok(await client.put(f"{base['registry']}/v1/providers/{provider_id}/billing", headers=provider_user, json={
+        "iban": "FI4950009420028730", "bic": "OKOYFIHH", "reference": "1234561", "email": provider_email,
+        "pdf_by_email": True}), "billing information")
+    result.add("registry", f"provider {provider_id[:8]}… registered, approved by the tenant, billing given")
 
     # 3. applications: the tenant defines a day-unit service; the provider applies with a price
     service = _ok(await client.post(f"{base['applications']}/v1/tenants/{tenant_id}/services", headers=officer, json={

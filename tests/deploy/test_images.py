@@ -3,12 +3,17 @@ which is exercised for real: every service's migrations run through it against P
 
 from __future__ import annotations
 
+import asyncio
 import os
 import re
+import socket
 import subprocess
 import sys
+import uuid
+from pathlib import Path
 
 import asyncpg
+import httpx
 import pytest
 from deploy_support import K8S, ROOT, SERVICES, load_script
 
@@ -143,3 +148,54 @@ async def test_check_command_reports_reachability(pg_url: str, amqp_url: str) ->
     assert no_db.returncode == 1
     no_broker = run_entry("check", "settlement", env={**reachable, "SETTLEMENT_BROKER_URL": "amqp://127.0.0.1:1/"})
     assert no_broker.returncode == 1
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.mark.parametrize("service", SERVICES)
+async def test_serve_answers_health_checks_as_the_image_runs_it(
+        service: str, pg_url: str, amqp_url: str, tmp_path: Path) -> None:
+    """`run.py serve` configured only by environment, as in a pod: live, then ready (database and broker)."""
+    prefix = service.upper()
+    port = free_port()
+    env = {**os.environ, f"{prefix}_DATABASE_URL": pg_url, f"{prefix}_BROKER_URL": amqp_url,
+           f"{prefix}_HTTP_HOST": "127.0.0.1", f"{prefix}_HTTP_PORT": str(port),
+           f"{prefix}_EXCHANGE": f"seteli.test.serve.{uuid.uuid4().hex[:8]}",
+           f"{prefix}_DATA_DIR": str(tmp_path), f"{prefix}_JWKS_URL": "http://127.0.0.1:9/jwks.json"}
+    if service == "registry":
+        env["REGISTRY_SIGNING_KEY_PATH"] = str(tmp_path / "signing-key.json")
+    # No migrate step: serve migrates at start too (the safety net behind the migration Job).
+    log = tmp_path / "serve.log"
+    with log.open("w") as stderr:
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, str(RUN), "serve", service, env=env, cwd=tmp_path,
+            stdout=asyncio.subprocess.DEVNULL, stderr=stderr)
+    try:
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=2) as client:
+            ready = None
+            for _ in range(150):
+                if process.returncode is not None:
+                    pytest.fail(f"{service} exited: {log.read_text()[-2000:]}")
+                try:
+                    ready = await client.get("/health/ready")
+                    if ready.status_code == 200:
+                        break
+                except httpx.TransportError:
+                    pass
+                await asyncio.sleep(0.2)
+            assert ready is not None and ready.json() == {
+                "status": "ok", "checks": {"database": True, "broker": True}}, log.read_text()[-2000:]
+        health = await asyncio.to_thread(run_entry, "health", service, env=env)
+        assert health.returncode == 0
+    finally:
+        if process.returncode is None:
+            process.terminate()
+        await asyncio.wait_for(process.wait(), timeout=30)
+    # uvicorn re-raises the signal after a graceful shutdown, so the exit status is -SIGTERM.
+    assert "Application shutdown complete" in log.read_text(), "a clean shutdown on SIGTERM"
+    after = await asyncio.to_thread(run_entry, "health", service, env=env)
+    assert after.returncode == 1

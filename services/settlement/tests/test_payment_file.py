@@ -22,9 +22,7 @@ from seteli_settlement.payment_file import (
 HELSINKI_SUMMER = timezone(timedelta(hours=3))
 CREATED = datetime(2024, 6, 4, 8, 30, tzinfo=HELSINKI_SUMMER)
 EXECUTION = date(2024, 6, 10)
-DEBTOR = Debtor(
-    name="Kouvolan kaupunki", iban="FI21 1234 5600 0007 85", bic="NDEAFIHH", business_id="2077474-0"
-)
+DEBTOR = Debtor(name="Kouvolan kaupunki", iban="FI21 1234 5600 0007 85", bic="NDEAFIHH", business_id="2077474-0")
 
 FI_REF = Payment(
     end_to_end_id="SETL-2024-05-P0001",

@@ -82,9 +82,7 @@ def every_string(pdf: bytes) -> str:
     for blob in [pdf, *_streams(pdf)]:
         chunks.append(blob.decode("latin-1"))
         chunks += [_unescape(m.group(1)).decode("cp1252", "replace") for m in _LITERAL_RE.finditer(blob)]
-        chunks += [
-            bytes.fromhex(m.group(1).decode())[2:].decode("utf-16-be") for m in _UTF16_HEX_RE.finditer(blob)
-        ]
+        chunks += [bytes.fromhex(m.group(1).decode())[2:].decode("utf-16-be") for m in _UTF16_HEX_RE.finditer(blob)]
     return "\n".join(chunks).replace(NBSP, " ")
 
 
@@ -161,9 +159,7 @@ def make_spec(language="fi", lines=None, **changes) -> Specification:
         reference="1234561",
         period="2024-05",
         lines=lines,
-        total=sum(
-            (line.tenant_share for line in lines if isinstance(line.tenant_share, Decimal)), Decimal(0)
-        ),
+        total=sum((line.tenant_share for line in lines if isinstance(line.tenant_share, Decimal)), Decimal(0)),
         carried_over_note=None,
         language=language,
     )
@@ -227,9 +223,7 @@ def test_swedish_spec_has_swedish_headings():
 
 
 def test_no_client_name_or_identity_code_anywhere_in_the_file():
-    pdf = render_specification_pdf(
-        make_spec(carried_over_note="Huhtikuun hyvitys vähennetty."), created_at=CREATED
-    )
+    pdf = render_specification_pdf(make_spec(carried_over_note="Huhtikuun hyvitys vähennetty."), created_at=CREATED)
     everything = every_string(pdf)
     assert "A-1001" in everything  # the extraction does see the page text
     for client in CLIENTS.values():
@@ -338,9 +332,7 @@ def test_long_specification_spans_pages_with_headings_repeated():
 
 def test_same_input_same_bytes():
     spec = make_spec()
-    assert render_specification_pdf(spec, created_at=CREATED) == render_specification_pdf(
-        spec, created_at=CREATED
-    )
+    assert render_specification_pdf(spec, created_at=CREATED) == render_specification_pdf(spec, created_at=CREATED)
 
 
 def test_characters_outside_the_font_fall_back_to_base_letters():

@@ -2,18 +2,25 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any, Literal
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, EmailStr, Field
+from seteli_common.auth import (
+    Principal,
+    Role,
+    current_principal,
+    guard_tenant,
+    optional_principal,
+    require_roles,
+)
+from seteli_common.errors import ProblemError, forbidden, not_found, unauthorized
+from seteli_common.web import db_session
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from seteli_common.auth import Principal, Role, guard_tenant, require_roles
-from seteli_common.errors import forbidden, not_found, unauthorized
-from seteli_common.web import db_session
-
+from . import accounts, service
 from . import repository as repo
-from . import service
 from .service import RegistryContext
 
 router = APIRouter(prefix="/v1")
@@ -56,6 +63,10 @@ class UserOut(BaseModel):
     tenant_id: str | None
     provider_id: str | None
     status: str
+    language: str = "fi"
+    teams: list[str] = []
+    locked_until: datetime | None = None
+    must_change_password: bool = False
 
 
 class BillingIn(BaseModel):
@@ -73,16 +84,17 @@ class SiteIn(BaseModel):
 
 
 class MainUserIn(BaseModel):
-    email: EmailStr
-    name: str = Field(min_length=1)
-    password: str
+    email: EmailStr = Field(examples=["paakayttaja@paivansade.fi"])
+    name: str = Field(min_length=1, examples=["Maija Meikäläinen"])
+    password: str = Field(examples=["Hyva-salasana-1"])
 
 
 class ProviderIn(BaseModel):
     business_id: str = Field(examples=["7019376-8"])
     name: str = Field(min_length=1, examples=["Hoivakoti Esimerkki Oy"])
     language: Literal["fi", "sv"] = "fi"
-    email: EmailStr
+    email: EmailStr = Field(examples=["info@paivansade.fi"])
+    phone: str = ""
     street_address: str = ""
     postal_code: str = Field(default="", pattern=r"^(\d{5})?$")
     city: str = ""
@@ -97,32 +109,91 @@ class SiteOut(BaseModel):
     name: str
     provider_code: str
     notification_email: str
+    street_address: str = ""
+    postal_code: str = ""
+    city: str = ""
+    extra_info: str = ""
+    billing: BillingIn | None = None
 
 
 class ProviderOut(BaseModel):
     id: str
-    business_id: str
+    business_id: str | None
     name: str
     language: str
     email: str
     status: str
     sites: list[SiteOut]
+    kind: str = "company"
+    phone: str = ""
+    street_address: str = ""
+    postal_code: str = ""
+    city: str = ""
+    hide_address: bool = False
+    billing: BillingIn | None = None
+    contact_person: str = ""
+    description: str = ""
+    extra_info: str = ""
+    website: str = ""
+    operating_areas: list[str] = []
+    units: list[str] = []
+    needs: list[str] = []
+    support_types: list[str] = []
+    service_languages: list[str] = []
+
+
+class ProviderSummary(BaseModel):
+    id: str
+    kind: str
+    business_id: str | None
+    name: str
+    email: str
+    status: str
+    created_at: datetime
 
 
 class TokenIn(BaseModel):
-    email: str
-    password: str
+    email: str = Field(examples=["paakayttaja@paivansade.fi"])
+    password: str = Field(examples=["Hyva-salasana-1"])
 
 
 class TokenOut(BaseModel):
     access_token: str
     token_type: str = "bearer"
     expires_in: int
+    refresh_token: str | None = None
+
+
+class RefreshIn(BaseModel):
+    refresh_token: str
+
+
+class PasswordChangeIn(BaseModel):
+    email: str = Field(examples=["kayttaja@paivansade.fi"])
+    current_password: str
+    new_password: str = Field(examples=["Uusi-salasana-2"])
+
+
+class ResetRequestIn(BaseModel):
+    email: EmailStr = Field(examples=["kayttaja@paivansade.fi"])
+
+
+class ResetCompleteIn(BaseModel):
+    token: str
+    new_password: str = Field(examples=["Uusi-salasana-2"])
+
+
+class LinkIn(BaseModel):
+    token: str
+
+
+class Page(BaseModel):
+    items: list[UserOut]
+    total: int
 
 
 def context(request: Request, session: AsyncSession = Depends(db_session)) -> RegistryContext:
-    runtime = request.app.state.runtime
-    return RegistryContext(session, runtime.outbox, runtime.clock, runtime.extras["password_policy"])
+    return service.make_context(request.app.state.runtime, session)
 
 
 @well_known.get("/.well-known/jwks.json", tags=["auth"])
@@ -130,16 +201,75 @@ async def jwks(request: Request) -> dict[str, Any]:
     return request.app.state.runtime.extras["issuer"].jwks()  # type: ignore[no-any-return]
 
 
+def _token_out(result: service.LoginResult, ttl: int) -> TokenOut:
+    if result.password_change_required:
+        raise ProblemError(403, "Password change required", result.failure or "",
+                           "https://seteli.fi/problems/password-change-required",
+                           extra={"password_change_required": True})
+    if result.token is None:
+        raise unauthorized(result.failure or "Wrong email or password")
+    return TokenOut(access_token=result.token, expires_in=ttl, refresh_token=result.refresh_token)
+
+
 @router.post("/auth/token", response_model=TokenOut, tags=["auth"])
 async def token(body: TokenIn, request: Request) -> TokenOut:
     runtime = request.app.state.runtime
     ttl = runtime.settings.access_token_ttl_seconds
+    # Own transaction, committed even when the answer is 401: failures must count.
     async with runtime.db.transaction() as session:
-        ctx = RegistryContext(session, runtime.outbox, runtime.clock, runtime.extras["password_policy"])
-        result = await service.login(ctx, runtime.extras["issuer"], body.email, body.password, ttl)
-    if result.token is None:
-        raise unauthorized(result.failure or "Wrong email or password")
-    return TokenOut(access_token=result.token, expires_in=ttl)
+        result = await service.login(service.make_context(runtime, session), runtime.extras["issuer"],
+                                     body.email, body.password, ttl)
+    return _token_out(result, ttl)
+
+
+@router.post("/auth/refresh", response_model=TokenOut, tags=["auth"])
+async def refresh(body: RefreshIn, request: Request) -> TokenOut:
+    runtime = request.app.state.runtime
+    ttl = runtime.settings.access_token_ttl_seconds
+    async with runtime.db.transaction() as session:
+        result = await accounts.refresh(service.make_context(runtime, session), runtime.extras["issuer"],
+                                        body.refresh_token, ttl)
+    return _token_out(result, ttl)
+
+
+@router.post("/auth/logout", status_code=204, tags=["auth"])
+async def logout(ctx: RegistryContext = Depends(context),
+                 principal: Principal = Depends(current_principal)) -> None:
+    await accounts.logout(ctx, principal)
+
+
+@router.post("/auth/password", status_code=204, tags=["auth"])
+async def change_password(body: PasswordChangeIn, request: Request) -> None:
+    """Change a password; also the first-login change of an initial password or an expired one."""
+    runtime = request.app.state.runtime
+    async with runtime.db.transaction() as session:  # committed even when the answer is 401
+        failure = await accounts.change_password(service.make_context(runtime, session), body.email,
+                                                 body.current_password, body.new_password)
+    if failure:
+        raise unauthorized(failure)
+
+
+@router.post("/auth/password-reset", status_code=202, tags=["auth"])
+async def request_password_reset(body: ResetRequestIn, ctx: RegistryContext = Depends(context)) -> dict[str, str]:
+    await accounts.request_password_reset(ctx, body.email)
+    return {"status": "if the address has an account, a link was sent"}
+
+
+@router.post("/auth/password-reset/complete", status_code=204, tags=["auth"])
+async def complete_password_reset(body: ResetCompleteIn, ctx: RegistryContext = Depends(context)) -> None:
+    await accounts.complete_password_reset(ctx, body.token, body.new_password)
+
+
+@router.post("/auth/confirm-registration", tags=["auth"])
+async def confirm_registration(body: LinkIn, ctx: RegistryContext = Depends(context)) -> dict[str, Any]:
+    return await accounts.confirm_registration(ctx, body.token)
+
+
+@router.post("/users/{user_id}/unlock", response_model=UserOut, tags=["users"])
+async def unlock(user_id: str, ctx: RegistryContext = Depends(context),
+                 principal: Principal = Depends(require_roles(Role.TENANT_ADMIN, Role.PROVIDER_ADMIN))
+                 ) -> dict[str, Any]:
+    return await accounts.unlock(ctx, principal, user_id)
 
 
 @router.post("/tenants", status_code=201, response_model=TenantOut, tags=["tenants"])
@@ -169,9 +299,37 @@ async def create_tenant_user(tenant_id: str, body: UserIn, ctx: RegistryContext 
                                      role=Role(body.role), tenant_id=tenant_id, language=body.language)
 
 
+@router.get("/tenants/{tenant_id}/users", response_model=Page, tags=["users"])
+async def list_tenant_users(tenant_id: str, ctx: RegistryContext = Depends(context),
+                            principal: Principal = Depends(require_roles(Role.TENANT_ADMIN)),
+                            limit: int = Query(50, ge=1, le=200), offset: int = Query(0, ge=0)) -> dict[str, Any]:
+    guard_tenant(principal, tenant_id)
+    items, total = await repo.users_page(ctx.session, limit, offset, tenant_id=tenant_id)
+    return {"items": items, "total": total}
+
+
 @router.post("/providers", status_code=201, response_model=ProviderOut, tags=["providers"])
-async def register_provider(body: ProviderIn, ctx: RegistryContext = Depends(context)) -> dict[str, Any]:
-    return await service.register_provider(ctx, body.model_dump())
+async def register_provider(body: ProviderIn, ctx: RegistryContext = Depends(context),
+                            principal: Principal | None = Depends(optional_principal)) -> dict[str, Any]:
+    """Self-registration. The main user gets a confirmation link valid 24 hours and can log in after
+    confirming it; a platform admin registering a company (seeding) skips the confirmation."""
+    confirmed = principal is not None and principal.role == Role.PLATFORM_ADMIN
+    return await service.register_provider(ctx, body.model_dump(), confirmed=confirmed)
+
+
+class ProviderPage(BaseModel):
+    items: list[ProviderSummary]
+    total: int
+
+
+@router.get("/providers", response_model=ProviderPage, tags=["providers"])
+async def list_providers(ctx: RegistryContext = Depends(context),
+                         _: Principal = Depends(require_roles(Role.TENANT_ADMIN, Role.TENANT_OFFICER)),
+                         status: Literal["unconfirmed", "registered", "approved", "invited"] | None = None,
+                         limit: int = Query(50, ge=1, le=200), offset: int = Query(0, ge=0)) -> dict[str, Any]:
+    """Companies and associations, e.g. `status=registered`: the self-registered ones awaiting approval."""
+    items, total = await repo.providers_page(ctx.session, status, limit, offset)
+    return {"items": items, "total": total}
 
 
 @router.get("/providers/{provider_id}", response_model=ProviderOut, tags=["providers"])

@@ -1,35 +1,78 @@
-"""The one place where the registry is wired: settings -> runtime (db, bus, outbox, keys) -> app."""
+"""The one place where the registry is wired: settings -> runtime (db, bus, outbox, keys, adapters) -> app."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from fastapi import FastAPI
-
-from seteli_common.auth import SigningKey, StaticKeys, TokenIssuer
+from seteli_common.auth import KeySource, SigningKey, StaticKeys, TokenIssuer
 from seteli_common.clock import Clock, SystemClock
 from seteli_common.messaging.memory import InMemoryBroker
 from seteli_common.runtime import ServiceRuntime
 from seteli_common.web import create_app
 
-from . import api, service
+from . import api, api_catalog, api_providers, api_registration, service
+from .adapters import Adapters
+from .adapters.blobstore import FolderBlobStore
+from .adapters.company_register import FakeCompanyRegister, PrhCompanyRegister
+from .adapters.identity import FakeIdentity, SuomiFiIdentity
+from .adapters.liability import FakeLiabilityChecker
+from .adapters.mandates import FakeMandates, SuomiFiMandates
 from .config import RegistrySettings
 from .consumers import subscriptions
-from .domain import PasswordPolicy
+from .domain import PasswordPolicy, RevokedSessions
 from .models import metadata
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
+class _Keys:
+    """The registry's own keys first, then any given to build_runtime (tests' static keys)."""
+
+    def __init__(self, own: KeySource, other: KeySource | None) -> None:
+        self.own, self.other = own, other
+
+    async def get(self, kid: str) -> Ed25519PublicKey | None:
+        key = await self.own.get(kid)
+        if key is None and self.other is not None:
+            key = await self.other.get(kid)
+        return key
+
+
+def build_adapters(settings: RegistrySettings) -> Adapters:
+    """A real client wherever an endpoint is configured, the fake otherwise (embedded mode, tests)."""
+    s = settings
+    return Adapters(
+        company_register=PrhCompanyRegister(s.prh_base_url) if s.prh_base_url else FakeCompanyRegister(),
+        liability=FakeLiabilityChecker(),  # the real client waits for the Reliable Partner specification
+        identity=(SuomiFiIdentity(s.identity_base_url, s.identity_client_id, s.identity_client_secret)
+                  if s.identity_base_url else FakeIdentity()),
+        mandates=(SuomiFiMandates(s.mandates_base_url, s.mandates_client_id, s.mandates_api_key,
+                                  s.mandates_oauth_password) if s.mandates_base_url else FakeMandates()),
+        blobs=FolderBlobStore(s.attachment_dir or s.data_dir / "attachments"),
+    )
+
+
 def build_runtime(settings: RegistrySettings | None = None, *, broker: InMemoryBroker | None = None,
-                  clock: Clock | None = None) -> ServiceRuntime:
+                  clock: Clock | None = None, keys: KeySource | None = None) -> ServiceRuntime:
     settings = settings or RegistrySettings()
     key = SigningKey.load_or_create(settings.signing_key_path)
     issuer = TokenIssuer(key, issuer=settings.token_issuer, audience=settings.token_audience)
     runtime = ServiceRuntime(settings=settings, metadata=metadata, migrations=MIGRATIONS,
                              subscriptions=subscriptions(), broker=broker,
-                             keys=StaticKeys(issuer.jwks), clock=clock or SystemClock())
-    runtime.extras.update(issuer=issuer, password_policy=PasswordPolicy())
+                             keys=_Keys(StaticKeys(issuer.jwks), keys), clock=clock or SystemClock())
+    revoked = RevokedSessions(horizon=settings.access_token_ttl_seconds + 60)
+    if runtime.token_verifier is not None:
+        # Sessions ended here (logout, passivation, lock) stop working in the registry at once; other
+        # services accept the short-lived access token until it expires, and refresh is refused.
+        runtime.token_verifier.is_revoked = lambda claims: claims.get("sid") in revoked
+    policy = PasswordPolicy(min_length=settings.password_min_length,
+                            require_character_classes=settings.password_require_character_classes,
+                            max_age_days=settings.password_max_age_days)
+    service.configure_hasher(settings.argon2_time_cost, settings.argon2_memory_kib)
+    runtime.extras.update(issuer=issuer, password_policy=policy, revoked_sessions=revoked,
+                          adapters=build_adapters(settings))
     return runtime
 
 
@@ -37,13 +80,14 @@ async def on_started(runtime: ServiceRuntime) -> None:
     settings = runtime.settings
     assert isinstance(settings, RegistrySettings)
     async with runtime.db.transaction() as session:
-        ctx = service.RegistryContext(session, runtime.outbox, runtime.clock, runtime.extras["password_policy"])
+        ctx = service.make_context(runtime, session)
         await service.ensure_platform_admin(ctx, settings.bootstrap_admin_email, settings.bootstrap_admin_password)
 
 
 def build_app(runtime: ServiceRuntime, *, manage_lifespan: bool = True) -> FastAPI:
     app = create_app("Seteli registry", description="Tenants, providers, users, login and the public catalog.",
                      lifespan=runtime.lifespan(on_started=on_started) if manage_lifespan else None,
-                     ready=runtime.ready, routers=[api.router, api.well_known])
+                     ready=runtime.ready, routers=[api.router, api.well_known, api_providers.router,
+                                                   api_registration.router, api_catalog.router])
     runtime.attach(app)
     return app

@@ -1,7 +1,6 @@
 from pathlib import Path
 
 from pydantic_settings import SettingsConfigDict
-
 from seteli_common.config import ServiceSettings
 
 
@@ -12,6 +11,33 @@ class RegistrySettings(ServiceSettings):
     # The Ed25519 key that signs every token; production mounts it from a secret.
     signing_key_path: Path = Path(".data/registry-signing-key.json")
     access_token_ttl_seconds: int = 300
+    refresh_token_ttl_seconds: int = 8 * 3600
     # First platform admin, created at start if missing (set both in production via secrets).
     bootstrap_admin_email: str = ""
     bootstrap_admin_password: str = ""
+    # Password policy (a platform setting). The seed's stricter rules can be switched on.
+    password_min_length: int = 8
+    password_require_character_classes: bool = False
+    password_max_age_days: int | None = None
+    # argon2id cost; empty = the library's defaults. Lowered only in tests.
+    argon2_time_cost: int | None = None
+    argon2_memory_kib: int | None = None
+    # Links sent by email point at the portal.
+    public_base_url: str = "http://localhost:8080"
+    confirmation_link_hours: int = 24
+    password_reset_link_minutes: int = 60
+    # Attachments: a folder blob store (embedded mode); production may plug in an S3-compatible store.
+    attachment_dir: Path | None = None  # default: <data_dir>/attachments
+    attachment_max_bytes: int = 10 * 1024 * 1024
+    # External systems: fakes unless a real endpoint is configured.
+    prh_base_url: str = ""  # e.g. https://avoindata.prh.fi/opendata-ytj-api/v3
+    mandates_base_url: str = ""
+    mandates_client_id: str = ""
+    mandates_api_key: str = ""
+    mandates_oauth_password: str = ""
+    identity_base_url: str = ""  # Suomi.fi e-Identification OIDC issuer
+    identity_client_id: str = ""
+    identity_client_secret: str = ""
+    strong_login_redirect_uri: str = "http://localhost:8080/strong-login/callback"
+    # Roles in the company register of mandates that let a person act for a company (configurable policy).
+    mandate_roles: list[str] = ["TJ", "NIMKO"]

@@ -1,7 +1,30 @@
-"""Handlers of other services' events. The registry consumes none yet."""
+"""Handlers of other services' events: the public catalog's read models of tenant services,
+approved applications and approved price lists (from the applications service)."""
 
-from seteli_common.messaging.consumer import Subscription
+from seteli_common.messaging.consumer import MessageContext, PermanentError, Subscription
+
+from . import catalog
+
+
+def _tenant(ctx: MessageContext) -> str:
+    if not ctx.tenant_id:
+        raise PermanentError("a tenant service event without tenant_id")
+    return ctx.tenant_id
 
 
 def subscriptions() -> list[Subscription]:
-    return []
+    sub = Subscription("catalog")
+
+    @sub.on("applications.service.defined")
+    async def service_defined(ctx: MessageContext) -> None:
+        await catalog.service_defined(ctx.session, _tenant(ctx), ctx.envelope.payload)
+
+    @sub.on("applications.application.approved")
+    async def application_approved(ctx: MessageContext) -> None:
+        await catalog.application_approved(ctx.session, _tenant(ctx), ctx.envelope.payload)
+
+    @sub.on("applications.pricelist.approved")
+    async def price_list_approved(ctx: MessageContext) -> None:
+        await catalog.price_list_approved(ctx.session, _tenant(ctx), ctx.envelope.payload)
+
+    return [sub]

@@ -1,10 +1,14 @@
-"""Registry rules as pure functions: password policy and lock-out."""
+"""Registry rules as pure functions: password policy, lock-out, links, attachments, search."""
 
 from __future__ import annotations
 
+import hashlib
 import re
+import secrets
+import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 # A short list of the most common passwords; the policy refuses these whatever their length.
 COMMON_PASSWORDS = frozenset({
@@ -47,3 +51,81 @@ def after_failed_login(failed_logins: int, now: datetime) -> tuple[int, datetime
 
 def is_locked(locked_until: datetime | None, now: datetime) -> bool:
     return locked_until is not None and locked_until > now
+
+
+def link_hash(secret: str) -> str:
+    """Emailed links and refresh tokens are stored only as a hash: a database leak opens no account."""
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def new_secret() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def password_expired(changed_at: datetime | None, policy: PasswordPolicy, now: datetime) -> bool:
+    return (policy.max_age_days is not None and changed_at is not None
+            and now - changed_at > timedelta(days=policy.max_age_days))
+
+
+ATTACHMENT_TYPES = frozenset({
+    "trade_register_extract", "prepayment_register", "tyel_certificate", "yel_certificate",
+    "liability_insurance", "tax_payment_certificate", "accident_insurance", "collective_agreement",
+    "occupational_health_care", "avi_valvira_licence", "staff_list", "medication_plan",
+    "self_monitoring_plan", "service_description", "rescue_plan", "fire_authority_statement",
+    "data_protection_statement", "annual_report", "action_plan", "other",
+})
+
+# Which contractor-liability check speaks for which attachment type.
+CHECK_FOR_ATTACHMENT = {
+    "trade_register_extract": "trade_register",
+    "prepayment_register": "prepayment_register",
+    "tyel_certificate": "pension_insurance",
+    "tax_payment_certificate": "tax_debt",
+    "liability_insurance": "liability_insurance",
+    "accident_insurance": "accident_insurance",
+    "collective_agreement": "collective_agreement",
+    "occupational_health_care": "occupational_health_care",
+}
+
+
+def search_prefix(stem: str) -> str:
+    """The prefix to match a Finnish search word with.
+
+    Snowball's Finnish stemmer does not undo consonant gradation (kotihoito -> "kotihoit" but
+    kotihoidon -> "kotihoido"), so a word matches any lexeme that starts with its stem minus the last
+    two letters, where gradation happens; short stems are kept whole so that "apu" stays precise.
+    """
+    return stem if len(stem) <= 5 else stem[:max(5, len(stem) - 2)]
+
+
+def course_entry_open(window: tuple[date, date] | None, today: date) -> bool:
+    return window is not None and window[0] <= today <= window[1]
+
+
+class RevokedSessions:
+    """Session ids ended in this process (logout, passivation, lock). An access token lives at most
+    `horizon` seconds, so an entry is forgotten after that: the set cannot grow without bound."""
+
+    def __init__(self, horizon: float, now: Callable[[], float] = time.monotonic) -> None:
+        self.horizon = horizon
+        self._now = now
+        self._ended: dict[str, float] = {}
+
+    def add(self, session_id: str) -> None:
+        self._prune()
+        self._ended[session_id] = self._now()
+
+    def update(self, session_ids: Iterable[str]) -> None:
+        for session_id in session_ids:
+            self.add(session_id)
+
+    def __contains__(self, session_id: object) -> bool:
+        return session_id in self._ended
+
+    def _prune(self) -> None:
+        cutoff = self._now() - self.horizon
+        while self._ended:
+            oldest, at = next(iter(self._ended.items()))  # insertion order = time order
+            if at >= cutoff:
+                break
+            del self._ended[oldest]

@@ -1,7 +1,8 @@
 """Events the registry publishes. Consumers keep their own copies of what they need."""
 
-from pydantic import BaseModel, ConfigDict
+from datetime import date, datetime
 
+from pydantic import BaseModel, ConfigDict
 from seteli_common.messaging.envelope import EventPayload
 
 
@@ -49,3 +50,128 @@ class BillingChanged(EventPayload):
     provider_id: str
     site_id: str | None = None  # None: the company's billing information
     billing: BillingInfo | None
+
+
+class ProviderApproved(EventPayload):
+    event_type = "registry.provider.approved"
+    provider_id: str
+
+
+class SiteAdded(EventPayload):
+    event_type = "registry.site.added"
+    provider_id: str
+    site_id: str
+    name: str
+    notification_email: str
+    billing: BillingInfo | None = None
+
+
+class SiteChanged(SiteAdded):
+    event_type = "registry.site.changed"
+
+
+class AttachmentAdded(EventPayload):
+    event_type = "registry.attachment.added"
+    attachment_id: str
+    provider_id: str
+    level: str  # company | site | subcontractor
+    owner_id: str
+    type: str
+    valid_from: date | None = None
+    valid_until: date | None = None
+
+
+class AttachmentRemoved(AttachmentAdded):
+    event_type = "registry.attachment.removed"
+
+
+class AttachmentExpired(AttachmentAdded):
+    event_type = "registry.attachment.expired"
+
+
+class LiabilityChecked(EventPayload):
+    event_type = "registry.liability.checked"
+    provider_id: str
+    subject_business_id: str
+    overall_state: str
+    checked_on: date
+
+
+class UserCreated(EventPayload):
+    event_type = "registry.user.created"
+    user_id: str
+    email: str
+    role: str
+    tenant_id: str | None = None
+    provider_id: str | None = None
+    language: str
+
+
+class UserPassivated(EventPayload):
+    event_type = "registry.user.passivated"
+    user_id: str
+
+
+class ConfirmationRequested(EventPayload):
+    event_type = "registry.registration.confirmation_requested"
+    user_id: str
+    email: str
+    language: str
+    link: str
+    expires_at: datetime
+
+
+class AssociationInvited(EventPayload):
+    event_type = "registry.association.invited"
+    email: str
+    language: str
+    link: str
+
+
+class PasswordResetRequested(EventPayload):
+    event_type = "registry.password_reset.requested"
+    email: str
+    language: str
+    link: str
+    expires_at: datetime
+
+
+class RegistrationDecided(EventPayload):
+    event_type = "registry.registration.decided"
+    provider_id: str | None  # None when a request is rejected before any company record exists
+    decision: str  # approved | rejected
+    reason: str | None = None
+    request_id: str | None = None
+    email: str | None = None  # the applicant, so that the decision can be mailed
+    language: str | None = None
+
+
+class Recipient(BaseModel):
+    model_config = ConfigDict(frozen=True)
+    organisation_id: str
+    name: str
+    email: str
+    language: str
+
+
+class ContactDetails(BaseModel):
+    model_config = ConfigDict(frozen=True)
+    name: str | None = None
+    phone: str | None = None
+    email: str | None = None
+    message: str | None = None
+
+
+class ContactRequested(EventPayload):
+    """Deliberate disclosure: the organisations must be able to reach the resident, so the contact
+    details (given with consent) travel to the notifications service; the registry logs each disclosure
+    in `disclosure_log`. `summary` carries no personal data."""
+
+    event_type = "registry.contact.requested"
+    contact_request_id: str
+    organisation_ids: list[str]
+    tenant_id: str | None = None
+    recipients: list[Recipient]
+    summary: str
+    language: str
+    contact: ContactDetails

@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import Select, Table, delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from .models import login_log, providers, sites, tenants, users
+from .models import (
+    attachments,
+    link_tokens,
+    login_log,
+    provider_tags,
+    providers,
+    sites,
+    tenants,
+    user_sessions,
+    users,
+)
 
 
 async def get_tenant(session: AsyncSession, tenant_id: str) -> dict[str, Any] | None:
@@ -78,3 +89,108 @@ async def update_user(session: AsyncSession, user_id: str, **values: Any) -> Non
 
 async def log_login(session: AsyncSession, values: dict[str, Any]) -> None:
     await session.execute(insert(login_log).values(**values))
+
+
+# --- Generic helpers for the simple per-table reads and writes --------------------------------------
+
+def _where(table: Table, criteria: dict[str, Any]) -> list[Any]:
+    return [table.c[k] == v for k, v in criteria.items()]
+
+
+async def one(session: AsyncSession, table: Table, **criteria: Any) -> dict[str, Any] | None:
+    row = (await session.execute(select(table).where(*_where(table, criteria)))).mappings().first()
+    return dict(row) if row else None
+
+
+async def many(session: AsyncSession, table: Table, order_by: Any = None, **criteria: Any) -> list[dict[str, Any]]:
+    query = select(table).where(*_where(table, criteria))
+    if order_by is not None:
+        query = query.order_by(order_by)
+    return [dict(r) for r in (await session.execute(query)).mappings().all()]
+
+
+async def page(session: AsyncSession, query: Select[Any], limit: int, offset: int) -> tuple[list[dict[str, Any]], int]:
+    total = (await session.execute(select(func.count()).select_from(query.order_by(None).subquery()))).scalar_one()
+    rows = (await session.execute(query.limit(limit).offset(offset))).mappings().all()
+    return [dict(r) for r in rows], int(total)
+
+
+async def add(session: AsyncSession, table: Table, values: dict[str, Any]) -> None:
+    await session.execute(insert(table).values(**values))
+
+
+async def change(session: AsyncSession, table: Table, criteria: dict[str, Any], **values: Any) -> int:
+    result = await session.execute(update(table).where(*_where(table, criteria)).values(**values))
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def remove(session: AsyncSession, table: Table, **criteria: Any) -> None:
+    await session.execute(delete(table).where(*_where(table, criteria)))
+
+
+# --- Sessions and links ------------------------------------------------------------------------------
+
+async def revoke_user_sessions(session: AsyncSession, user_id: str, now: datetime) -> list[str]:
+    query = select(user_sessions.c.id).where(user_sessions.c.user_id == user_id,
+                                             user_sessions.c.revoked_at.is_(None))
+    ids = [r[0] for r in (await session.execute(query)).all()]
+    if ids:
+        await session.execute(update(user_sessions).where(user_sessions.c.id.in_(ids)).values(revoked_at=now))
+    return ids
+
+
+async def users_page(session: AsyncSession, limit: int, offset: int, **criteria: Any
+                     ) -> tuple[list[dict[str, Any]], int]:
+    query = select(users).where(*_where(users, criteria)).order_by(users.c.created_at, users.c.id)
+    return await page(session, query, limit, offset)
+
+
+async def expiring_attachments(session: AsyncSession, today: date) -> list[dict[str, Any]]:
+    query = select(attachments).where(attachments.c.valid_until < today,
+                                      attachments.c.expired_notified.is_(False))
+    return [dict(r) for r in (await session.execute(query)).mappings().all()]
+
+
+async def replace_tags(session: AsyncSession, provider_id: str, kind: str, values: list[str]) -> None:
+    await session.execute(delete(provider_tags).where(provider_tags.c.provider_id == provider_id,
+                                                      provider_tags.c.kind == kind))
+    for value in sorted({v.strip().lower() for v in values if v.strip()}):
+        await session.execute(insert(provider_tags).values(provider_id=provider_id, kind=kind, value=value))
+
+
+async def provider_tag_map(session: AsyncSession, provider_ids: list[str]) -> dict[str, dict[str, list[str]]]:
+    result: dict[str, dict[str, list[str]]] = {pid: {} for pid in provider_ids}
+    if not provider_ids:
+        return result
+    query = select(provider_tags).where(provider_tags.c.provider_id.in_(provider_ids)).order_by(
+        provider_tags.c.value)
+    for row in (await session.execute(query)).mappings().all():
+        result[row["provider_id"]].setdefault(row["kind"], []).append(row["value"])
+    return result
+
+
+async def stale_registration(session: AsyncSession, provider_id: str, now: datetime) -> bool:
+    """An unconfirmed self-registration whose every confirmation link has expired unused."""
+    user_ids = select(users.c.id).where(users.c.provider_id == provider_id)
+    live = select(link_tokens.c.token_hash).where(
+        link_tokens.c.subject_id.in_(user_ids), link_tokens.c.purpose == "confirm",
+        link_tokens.c.used_at.is_(None), link_tokens.c.expires_at > now)
+    return (await session.execute(live)).first() is None
+
+
+async def discard_registration(session: AsyncSession, provider_id: str) -> None:
+    user_ids = [r[0] for r in (await session.execute(select(users.c.id).where(
+        users.c.provider_id == provider_id))).all()]
+    await session.execute(delete(link_tokens).where(link_tokens.c.subject_id.in_(user_ids)))
+    await session.execute(delete(users).where(users.c.provider_id == provider_id))
+    await session.execute(delete(sites).where(sites.c.provider_id == provider_id))
+    await session.execute(delete(provider_tags).where(provider_tags.c.provider_id == provider_id))
+    await session.execute(delete(providers).where(providers.c.id == provider_id))
+
+
+async def providers_page(session: AsyncSession, status: str | None, limit: int, offset: int
+                         ) -> tuple[list[dict[str, Any]], int]:
+    query = select(providers).order_by(providers.c.created_at, providers.c.id)
+    if status:
+        query = query.where(providers.c.status == status)
+    return await page(session, query, limit, offset)

@@ -1,27 +1,58 @@
-"""Registry use cases. No HTTP, no AMQP; never commits (the caller's unit of work does)."""
+"""Registry use cases: tenants, users, self-registration and login. No HTTP, no AMQP; never commits
+(the caller's unit of work does). Further use cases live in accounts.py, providers.py,
+registration.py, attachments.py and catalog.py."""
 
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerifyMismatchError
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from seteli_common.auth import Principal, Role, TokenIssuer
 from seteli_common.clock import Clock
-from seteli_common.errors import FieldError, conflict, invalid_many, not_found
+from seteli_common.errors import FieldError, ProblemError, conflict, invalid_many, not_found
 from seteli_common.messaging.outbox import Outbox
 from seteli_common.validators import ValidationFailed, validate_bic, validate_business_id, validate_iban
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from . import repository as repo
-from .domain import PasswordPolicy, after_failed_login, is_locked
-from .events import BillingInfo, ProviderRegistered, SiteInfo, TenantCreated
+from .adapters import Adapters
+from .config import RegistrySettings
+from .domain import (
+    PasswordPolicy,
+    RevokedSessions,
+    after_failed_login,
+    is_locked,
+    link_hash,
+    new_secret,
+    password_expired,
+)
+from .events import (
+    BillingInfo,
+    ConfirmationRequested,
+    ProviderRegistered,
+    SiteInfo,
+    TenantCreated,
+    UserCreated,
+)
+from .models import link_tokens, sites, user_sessions
 
-hasher = PasswordHasher()
+_hasher = [PasswordHasher()]  # argon2id with the library's (RFC 9106) defaults
+
+
+def configure_hasher(time_cost: int | None, memory_cost_kib: int | None) -> None:
+    """Cheaper parameters for tests only; existing hashes stay verifiable (parameters live in the hash)."""
+    if time_cost or memory_cost_kib:
+        default = PasswordHasher()
+        _hasher[0] = PasswordHasher(time_cost=time_cost or default.time_cost,
+                                    memory_cost=memory_cost_kib or default.memory_cost)
+
+
+def hash_password(password: str) -> str:
+    return _hasher[0].hash(password)
 
 
 @dataclass
@@ -30,19 +61,33 @@ class RegistryContext:
     outbox: Outbox
     clock: Clock
     policy: PasswordPolicy
+    settings: RegistrySettings = field(default_factory=RegistrySettings)
+    adapters: Adapters | None = None
+    revoked_sessions: RevokedSessions = field(default_factory=lambda: RevokedSessions(3600))
+
+    @property
+    def ports(self) -> Adapters:
+        assert self.adapters is not None, "adapters are wired in bootstrap"
+        return self.adapters
 
 
-def _check(field: str, fn: Any, value: str, errors: list[FieldError]) -> str:
+def make_context(runtime: Any, session: AsyncSession) -> RegistryContext:
+    extras = runtime.extras
+    return RegistryContext(session, runtime.outbox, runtime.clock, extras["password_policy"], runtime.settings,
+                           extras.get("adapters"), extras["revoked_sessions"])
+
+
+def _check(field_name: str, fn: Any, value: str, errors: list[FieldError]) -> str:
     try:
         return str(fn(value))
     except ValidationFailed as exc:
-        errors.append(FieldError(field, exc.reason))
+        errors.append(FieldError(field_name, exc.reason))
         return value
 
 
-def _check_password(password: str, policy: PasswordPolicy, field: str, errors: list[FieldError]) -> None:
+def _check_password(password: str, policy: PasswordPolicy, field_name: str, errors: list[FieldError]) -> None:
     for problem in policy.problems(password):
-        errors.append(FieldError(field, f"password {problem}"))
+        errors.append(FieldError(field_name, f"password {problem}"))
 
 
 async def create_tenant(ctx: RegistryContext, data: dict[str, Any]) -> dict[str, Any]:
@@ -68,24 +113,37 @@ async def create_tenant(ctx: RegistryContext, data: dict[str, Any]) -> dict[str,
 
 async def create_user(ctx: RegistryContext, *, email: str, name: str, password: str, role: Role,
                       tenant_id: str | None = None, provider_id: str | None = None, language: str = "fi",
-                      must_change_password: bool = False, teams: list[str] | None = None) -> dict[str, Any]:
+                      must_change_password: bool = False, teams: list[str] | None = None,
+                      status: str = "active", password_hash: str | None = None,
+                      publish: bool = True) -> dict[str, Any]:
     errors: list[FieldError] = []
-    _check_password(password, ctx.policy, "password", errors)
+    if password_hash is None:
+        _check_password(password, ctx.policy, "password", errors)
     if errors:
         raise invalid_many(errors)
     if await repo.user_by_email(ctx.session, email):
         raise conflict("A user with this email already exists", field="email")
+    now = ctx.clock.now()
     row = {
-        "id": str(uuid.uuid4()), "email": email.lower(), "name": name, "password_hash": hasher.hash(password),
-        "role": role.value, "tenant_id": tenant_id, "provider_id": provider_id, "language": language,
-        "status": "active", "failed_logins": 0, "must_change_password": must_change_password,
-        "teams": teams or [], "created_at": ctx.clock.now(),
+        "id": str(uuid.uuid4()), "email": email.lower(), "name": name,
+        "password_hash": password_hash or hash_password(password), "role": role.value, "tenant_id": tenant_id,
+        "provider_id": provider_id, "language": language, "status": status, "failed_logins": 0,
+        "must_change_password": must_change_password, "password_changed_at": now, "teams": teams or [],
+        "created_at": now,
     }
     await repo.insert_user(ctx.session, row)
+    if publish and status == "active":
+        await publish_user_created(ctx, row)
     return row
 
 
-def _billing(data: dict[str, Any] | None, prefix: str, errors: list[FieldError]) -> dict[str, Any] | None:
+async def publish_user_created(ctx: RegistryContext, user: dict[str, Any]) -> None:
+    await ctx.outbox.add(ctx.session, UserCreated(
+        user_id=user["id"], email=user["email"], role=user["role"], tenant_id=user["tenant_id"],
+        provider_id=user["provider_id"], language=user["language"]), tenant_id=user["tenant_id"])
+
+
+def billing_of(data: dict[str, Any] | None, prefix: str, errors: list[FieldError]) -> dict[str, Any] | None:
     if not data:
         return None
     return {
@@ -97,24 +155,47 @@ def _billing(data: dict[str, Any] | None, prefix: str, errors: list[FieldError])
     }
 
 
-async def register_provider(ctx: RegistryContext, data: dict[str, Any]) -> dict[str, Any]:
-    """Self-registration of a company: the company, its first site and its main user at once."""
+async def issue_link(ctx: RegistryContext, purpose: str, subject_id: str, path: str,
+                     valid_for: timedelta | None) -> tuple[str, datetime | None]:
+    secret = new_secret()
+    now = ctx.clock.now()
+    expires_at = now + valid_for if valid_for is not None else None
+    await repo.add(ctx.session, link_tokens, {"token_hash": link_hash(secret), "purpose": purpose,
+                                              "subject_id": subject_id, "expires_at": expires_at,
+                                              "created_at": now})
+    return f"{ctx.settings.public_base_url.rstrip('/')}/{path}?token={secret}", expires_at
+
+
+async def register_provider(ctx: RegistryContext, data: dict[str, Any], *, confirmed: bool = False,
+                            status: str = "registered", password_hash: str | None = None) -> dict[str, Any]:
+    """Self-registration of a company: the company, its first site and its main user at once.
+
+    Unless `confirmed` (a platform admin or an approved request registers it), the main user must first
+    confirm the emailed link (valid `confirmation_link_hours`); only then is the company published."""
     errors: list[FieldError] = []
     business_id = _check("business_id", validate_business_id, data["business_id"], errors)
-    billing = _billing(data.get("billing"), "billing", errors)
-    _check_password(data["main_user"]["password"], ctx.policy, "main_user.password", errors)
+    billing = billing_of(data.get("billing"), "billing", errors)
+    if password_hash is None:
+        _check_password(data["main_user"]["password"], ctx.policy, "main_user.password", errors)
     if errors:
         raise invalid_many(errors)
-    if await repo.provider_by_business_id(ctx.session, business_id):
+    existing = await repo.provider_by_business_id(ctx.session, business_id)
+    if existing and existing["status"] == "unconfirmed" and await repo.stale_registration(
+            ctx.session, existing["id"], ctx.clock.now()):
+        # Nobody confirmed within the link's validity (a mistyped email?): the company may register anew.
+        await repo.discard_registration(ctx.session, existing["id"])
+        existing = None
+    if existing:
         raise conflict("This company is already registered", field="business_id")
     now = ctx.clock.now()
     provider_id = str(uuid.uuid4())
     provider = {
-        "id": provider_id, "business_id": business_id, "name": data["name"], "language": data["language"],
-        "email": data["email"].lower(), "street_address": data.get("street_address", ""),
-        "postal_code": data.get("postal_code", ""), "city": data.get("city", ""),
-        "hide_address": data.get("hide_address", False), "status": "registered", "billing": billing,
-        "created_at": now,
+        "id": provider_id, "business_id": business_id, "kind": "company", "name": data["name"],
+        "language": data["language"], "email": data["email"].lower(), "phone": data.get("phone") or "",
+        "street_address": data.get("street_address", ""), "postal_code": data.get("postal_code", ""),
+        "city": data.get("city", ""), "hide_address": data.get("hide_address", False),
+        "status": status if confirmed else "unconfirmed", "billing": billing, "created_at": now,
+        "operating_areas": [], "units": [],
     }
     await repo.insert_provider(ctx.session, provider)
     site_data = data.get("site") or {}
@@ -126,22 +207,44 @@ async def register_provider(ctx: RegistryContext, data: dict[str, Any]) -> dict[
     }
     await repo.insert_site(ctx.session, site)
     main = data["main_user"]
-    user = await create_user(ctx, email=main["email"], name=main["name"], password=main["password"],
-                             role=Role.PROVIDER_ADMIN, provider_id=provider_id, language=data["language"])
+    user = await create_user(ctx, email=main["email"], name=main["name"], password=main.get("password", ""),
+                             role=Role.PROVIDER_ADMIN, provider_id=provider_id, language=data["language"],
+                             status="active" if confirmed else "unconfirmed", password_hash=password_hash)
+    result = {**provider, "sites": [site], "main_user_id": user["id"]}
+    if confirmed:
+        await publish_registered(ctx, provider_id)
+    else:
+        link, expires_at = await issue_link(ctx, "confirm", user["id"], "confirm-registration",
+                                            timedelta(hours=ctx.settings.confirmation_link_hours))
+        assert expires_at is not None
+        await ctx.outbox.add(ctx.session, ConfirmationRequested(
+            user_id=user["id"], email=user["email"], language=user["language"], link=link,
+            expires_at=expires_at), tenant_id=None)
+    return result
+
+
+async def publish_registered(ctx: RegistryContext, provider_id: str) -> None:
+    provider = await repo.get_provider(ctx.session, provider_id)
+    assert provider is not None
+    site_rows = await repo.many(ctx.session, sites, sites.c.created_at, provider_id=provider_id)
+    billing = provider["billing"]
     await ctx.outbox.add(ctx.session, ProviderRegistered(
-        provider_id=provider_id, business_id=business_id, name=provider["name"], language=provider["language"],
-        email=provider["email"],
-        sites=[SiteInfo(site_id=site["id"], name=site["name"], notification_email=site["notification_email"])],
+        provider_id=provider_id, business_id=provider["business_id"] or "", name=provider["name"],
+        language=provider["language"], email=provider["email"],
+        sites=[SiteInfo(site_id=s["id"], name=s["name"], notification_email=s["notification_email"],
+                        billing=BillingInfo(**s["billing"]) if s["billing"] else None) for s in site_rows],
         billing=BillingInfo(**billing) if billing else None,
     ), tenant_id=None)
-    return {**provider, "sites": [site], "main_user_id": user["id"]}
 
 
 async def provider_view(ctx: RegistryContext, provider_id: str) -> dict[str, Any]:
     provider = await repo.get_provider(ctx.session, provider_id)
     if provider is None:
         raise not_found("Provider")
-    return {**provider, "sites": await repo.provider_sites(ctx.session, provider_id)}
+    tags = (await repo.provider_tag_map(ctx.session, [provider_id]))[provider_id]
+    return {**provider, "sites": await repo.provider_sites(ctx.session, provider_id),
+            "needs": tags.get("need", []), "support_types": tags.get("support", []),
+            "service_languages": tags.get("language", [])}
 
 
 @dataclass
@@ -149,6 +252,12 @@ class LoginResult:
     token: str | None
     failure: str | None = None
     principal: Principal | None = None
+    refresh_token: str | None = None
+    password_change_required: bool = False
+
+
+def _log(user_id: str | None, outcome: str, detail: str, now: datetime) -> dict[str, Any]:
+    return {"at": now, "user_id": user_id, "outcome": outcome, "detail": detail}
 
 
 async def login(ctx: RegistryContext, issuer: TokenIssuer, email: str, password: str,
@@ -158,33 +267,70 @@ async def login(ctx: RegistryContext, issuer: TokenIssuer, email: str, password:
     now: datetime = ctx.clock.now()
     user = await repo.user_by_email(ctx.session, email)
     if user is None:
-        await repo.log_login(ctx.session, {"at": now, "user_id": None, "outcome": "failure", "detail": "unknown"})
+        await repo.log_login(ctx.session, _log(None, "failure", "unknown", now))
         return LoginResult(None, "Wrong email or password")
     if user["status"] != "active":
-        await repo.log_login(ctx.session, {"at": now, "user_id": user["id"], "outcome": "failure",
-                                           "detail": "passive"})
+        await repo.log_login(ctx.session, _log(user["id"], "failure", user["status"], now))
+        if user["status"] == "unconfirmed":
+            return LoginResult(None, "Confirm your email address first with the link we sent")
         return LoginResult(None, "Wrong email or password")
     if is_locked(user["locked_until"], now):
-        await repo.log_login(ctx.session, {"at": now, "user_id": user["id"], "outcome": "failure",
-                                           "detail": "locked"})
+        await repo.log_login(ctx.session, _log(user["id"], "failure", "locked", now))
         return LoginResult(None, "Account is locked; try later or ask your main user to unlock it")
-    try:
-        hasher.verify(user["password_hash"], password)
-    except (VerifyMismatchError, InvalidHashError):
+    if not verify_password(user["password_hash"], password):
         failed, locked_until = after_failed_login(user["failed_logins"], now)
         await repo.update_user(ctx.session, user["id"], failed_logins=failed, locked_until=locked_until)
-        outcome = "locked" if locked_until else "failure"
-        await repo.log_login(ctx.session, {"at": now, "user_id": user["id"], "outcome": outcome, "detail": ""})
+        if locked_until:  # a locked account's sessions end too
+            ctx.revoked_sessions.update(await repo.revoke_user_sessions(ctx.session, user["id"], now))
+        await repo.log_login(ctx.session, _log(user["id"], "locked" if locked_until else "failure", "", now))
         return LoginResult(None, "Wrong email or password")
     await repo.update_user(ctx.session, user["id"], failed_logins=0, locked_until=None)
-    await repo.log_login(ctx.session, {"at": now, "user_id": user["id"], "outcome": "success", "detail": ""})
-    principal = Principal(
-        subject=user["id"], role=Role(user["role"]), tenant_id=user["tenant_id"], provider_id=user["provider_id"],
-        teams=frozenset(user["teams"] or []), name=user["name"], language=user["language"],
-    )
-    return LoginResult(issuer.issue(principal, ttl_seconds), principal=principal)
+    if user["must_change_password"] or password_expired(user["password_changed_at"], ctx.policy, now):
+        await repo.log_login(ctx.session, _log(user["id"], "failure", "password change required", now))
+        return LoginResult(None, "Change your password before logging in", password_change_required=True)
+    await repo.log_login(ctx.session, _log(user["id"], "success", "", now))
+    return await start_session(ctx, issuer, user, ttl_seconds)
+
+
+def verify_password(password_hash: str, password: str) -> bool:
+    try:
+        return _hasher[0].verify(password_hash, password)
+    except (VerifyMismatchError, InvalidHashError):
+        return False
+
+
+def principal_of(user: dict[str, Any], session_id: str | None = None) -> Principal:
+    return Principal(subject=user["id"], role=Role(user["role"]), tenant_id=user["tenant_id"],
+                     provider_id=user["provider_id"], teams=frozenset(user["teams"] or []), name=user["name"],
+                     language=user["language"], session_id=session_id)
+
+
+async def start_session(ctx: RegistryContext, issuer: TokenIssuer, user: dict[str, Any],
+                        ttl_seconds: int) -> LoginResult:
+    now = ctx.clock.now()
+    session_id, refresh = str(uuid.uuid4()), new_secret()
+    await repo.add(ctx.session, user_sessions, {
+        "id": session_id, "user_id": user["id"], "token_hash": link_hash(refresh), "created_at": now,
+        "expires_at": now + timedelta(seconds=ctx.settings.refresh_token_ttl_seconds)})
+    principal = principal_of(user, session_id)
+    return LoginResult(issuer.issue(principal, ttl_seconds), principal=principal, refresh_token=refresh)
 
 
 async def ensure_platform_admin(ctx: RegistryContext, email: str, password: str) -> None:
     if email and password and await repo.user_by_email(ctx.session, email) is None:
         await create_user(ctx, email=email, name="Platform admin", password=password, role=Role.PLATFORM_ADMIN)
+
+
+def user_or_404(user: dict[str, Any] | None) -> dict[str, Any]:
+    if user is None:
+        raise not_found("User")
+    return user
+
+
+def password_problem(password: str, policy: PasswordPolicy, field_name: str) -> ProblemError | None:
+    errors: list[FieldError] = []
+    _check_password(password, policy, field_name, errors)
+    return invalid_many(errors) if errors else None
+
+
+

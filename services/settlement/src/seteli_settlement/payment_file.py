@@ -62,9 +62,7 @@ class PaymentFileValidationError(PaymentFileError):
         self.version = version
         self.errors = list(errors)
         listing = "\n".join(f"  - {e}" for e in self.errors)
-        super().__init__(
-            f"payment file is not valid {version} ({len(self.errors)} XSD violation(s)):\n{listing}"
-        )
+        super().__init__(f"payment file is not valid {version} ({len(self.errors)} XSD violation(s)):\n{listing}")
 
 
 @dataclass(frozen=True)
@@ -111,10 +109,7 @@ def finnish_reference_check_digit(base: str) -> str:
 def is_valid_finnish_reference(reference: str) -> bool:
     ref = reference.replace(" ", "")
     return (
-        ref.isascii()
-        and ref.isdigit()
-        and 4 <= len(ref) <= 20
-        and finnish_reference_check_digit(ref[:-1]) == ref[-1]
+        ref.isascii() and ref.isdigit() and 4 <= len(ref) <= 20 and finnish_reference_check_digit(ref[:-1]) == ref[-1]
     )
 
 
@@ -181,9 +176,7 @@ def _name(field: str, value: str) -> str:
 def _identifier(field: str, value: str) -> str:
     _check_text(field, value)
     if not _ID_RE.fullmatch(value):
-        raise PaymentFileError(
-            f"{field} must be 1-{ID_MAX_LENGTH} characters of A-Z a-z 0-9 / - ? : ( ) . , ' + space"
-        )
+        raise PaymentFileError(f"{field} must be 1-{ID_MAX_LENGTH} characters of A-Z a-z 0-9 / - ? : ( ) . , ' + space")
     # EPC rule for identifiers: no leading or trailing '/', no '//'.
     if value.startswith("/") or value.endswith("/") or "//" in value:
         raise PaymentFileError(f"{field} must not start or end with '/' or contain '//'")
@@ -377,9 +370,7 @@ def build_pain001(
 
     # lxml writes the declaration with single quotes; write the conventional double-quoted form
     # so that naive line-based checks on the receiving side see what they expect.
-    xml: bytes = b'<?xml version="1.0" encoding="UTF-8"?>\n' + etree.tostring(
-        root, encoding="UTF-8", pretty_print=True
-    )
+    xml: bytes = b'<?xml version="1.0" encoding="UTF-8"?>\n' + etree.tostring(root, encoding="UTF-8", pretty_print=True)
     validate_pain001(xml, version)
     return xml
 

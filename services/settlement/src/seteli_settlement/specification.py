@@ -116,9 +116,7 @@ _LABELS: dict[str, dict[str, str]] = {
         "to_be_paid": "Betalas",
         "notes": "Tilläggsuppgifter",
         "privacy": "Kunderna identifieras med serviceproducentens kundnummer eller en intern referens.",
-        "co_payment_note": (
-            "Självrisken betalar kunden direkt till serviceproducenten; den ingår inte i betalningen."
-        ),
+        "co_payment_note": ("Självrisken betalar kunden direkt till serviceproducenten; den ingår inte i betalningen."),
         "no_lines": "Inga rader att redovisa.",
         "page": "Sida",
     },
@@ -126,8 +124,7 @@ _LABELS: dict[str, dict[str, str]] = {
 
 _MONTHS = {
     "fi": (
-        "tammikuu helmikuu maaliskuu huhtikuu toukokuu kesäkuu heinäkuu elokuu syyskuu lokakuu "
-        "marraskuu joulukuu"
+        "tammikuu helmikuu maaliskuu huhtikuu toukokuu kesäkuu heinäkuu elokuu syyskuu lokakuu marraskuu joulukuu"
     ).split(),
     "sv": "januari februari mars april maj juni juli augusti september oktober november december".split(),
 }
@@ -252,9 +249,7 @@ def _validate(spec: Specification) -> None:
     line_sum = sum((line.tenant_share for line in spec.lines), Decimal(0))
     if line_sum != spec.total:
         # The PDF must agree with the payment the provider receives: never print a total that differs.
-        raise SpecificationError(
-            f"total {spec.total} differs from the sum of the lines' tenant_share {line_sum}"
-        )
+        raise SpecificationError(f"total {spec.total} differs from the sum of the lines' tenant_share {line_sum}")
 
 
 # --- rendering --------------------------------------------------------------------------------
@@ -371,9 +366,7 @@ def render_specification_pdf(spec: Specification, *, created_at: datetime | None
         pdf.set_font("Helvetica", style="I", size=9)
         pdf.multi_cell(0, 5, _pdf_text(labels["no_lines"]), new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("Helvetica", style="B", size=11)
-    pdf.cell(
-        0, 7, _pdf_text(f"{labels['to_be_paid']}: {format_money(spec.total)}"), new_x="LMARGIN", new_y="NEXT"
-    )
+    pdf.cell(0, 7, _pdf_text(f"{labels['to_be_paid']}: {format_money(spec.total)}"), new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("Helvetica", size=8)
     pdf.multi_cell(0, 4, _pdf_text(labels["co_payment_note"]), new_x="LMARGIN", new_y="NEXT")
     pdf.multi_cell(0, 4, _pdf_text(labels["privacy"]), new_x="LMARGIN", new_y="NEXT")

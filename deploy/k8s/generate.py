@@ -1,0 +1,382 @@
+"""Writes deploy/k8s/base/<service>.yaml from the table below (one source for six near-identical services).
+
+    uv run --frozen python deploy/k8s/generate.py          # rewrite the base manifests
+    uv run --frozen python deploy/k8s/generate.py --check  # exit 1 if a committed file differs
+
+The YAML files are committed and reviewed as they are; tests/deploy checks they match this script.
+Edit here, not in base/*.yaml.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+BASE = Path(__file__).parent / "base"
+PORT = 8000
+IMAGE_REPO = "seteli"
+DATA_NAMESPACE = "seteli-data"  # RabbitMQ cluster and PostgreSQL clusters (run by their operators)
+OBSERVABILITY_NAMESPACE = "observability"  # the OpenTelemetry collector
+INGRESS_NAMESPACE = "ingress-nginx"
+OTLP_ENDPOINT = f"http://otel-collector.{OBSERVABILITY_NAMESPACE}.svc:4318/v1/traces"
+SIGNING_KEY_DIR = "/var/run/secrets/seteli"
+# Registry attachments: shared by every registry replica and kept over restarts (a ReadWriteMany volume).
+ATTACHMENT_DIR = "/var/lib/seteli/attachments"
+
+PART_OF = {"app.kubernetes.io/part-of": "seteli"}
+
+# name -> settings beyond the common ones, secrets (env suffix -> (secret key, required)), sizing.
+SERVICES: dict[str, dict[str, Any]] = {
+    "registry": {
+        "config": {"SIGNING_KEY_PATH": f"{SIGNING_KEY_DIR}/signing-key.json",
+                   "ATTACHMENT_DIR": ATTACHMENT_DIR,
+                   "PUBLIC_BASE_URL": "https://seteli.example.fi",
+                   "STRONG_LOGIN_REDIRECT_URI": "https://seteli.example.fi/strong-login/callback",
+                   # Empty: the built-in fakes (PRH, mandates, Suomi.fi); an overlay sets the real endpoints.
+                   "PRH_BASE_URL": "", "MANDATES_BASE_URL": "", "MANDATES_CLIENT_ID": "",
+                   "IDENTITY_BASE_URL": "", "IDENTITY_CLIENT_ID": ""},
+        "secrets": {"BOOTSTRAP_ADMIN_EMAIL": ("bootstrap-admin-email", False),
+                    "BOOTSTRAP_ADMIN_PASSWORD": ("bootstrap-admin-password", False),
+                    "MANDATES_API_KEY": ("mandates-api-key", False),
+                    "MANDATES_OAUTH_PASSWORD": ("mandates-oauth-password", False),
+                    "IDENTITY_CLIENT_SECRET": ("identity-client-secret", False)},
+        "memory": "384Mi",
+        "https_egress": True,  # PRH open data, the register of mandates, Suomi.fi e-Identification
+    },
+    "applications": {"config": {}, "secrets": {}, "memory": "384Mi"},
+    "vouchers": {"config": {}, "secrets": {}, "memory": "384Mi"},
+    "events": {"config": {"AUTO_RECORD_DAY": "4"}, "secrets": {}, "memory": "512Mi"},
+    "settlement": {
+        # Dedicated workers (settlement-worker Deployment) run the per-provider jobs, not the API pods.
+        "config": {"INLINE_JOBS": "false", "PAIN_VERSION": "pain.001.001.03"},
+        "secrets": {},
+        "memory": "768Mi",
+    },
+    "notifications": {
+        "config": {"SMTP_HOST": "smtp-relay.example.fi", "SMTP_PORT": "587", "SMTP_STARTTLS": "true",
+                   "MAIL_FROM": "Seteli <noreply@seteli.fi>", "MESSAGE_ID_DOMAIN": "seteli.fi"},
+        "secrets": {"SMTP_USERNAME": ("smtp-username", False), "SMTP_PASSWORD": ("smtp-password", False)},
+        "memory": "384Mi",
+        "smtp_egress": True,
+    },
+}
+# The workers claim per-provider jobs from the settlement database (`run_jobs`, FOR UPDATE SKIP LOCKED),
+# not from a queue: KEDA scales on the number of jobs waiting or running there.
+JOBS_QUERY = "SELECT count(*) FROM run_jobs WHERE state IN ('pending', 'running')"
+
+
+def labels(service: str, component: str) -> dict[str, str]:
+    return {"app.kubernetes.io/name": service, "app.kubernetes.io/component": component, **PART_OF}
+
+
+def selector(service: str, component: str) -> dict[str, str]:
+    return {"app.kubernetes.io/name": service, "app.kubernetes.io/component": component}
+
+
+def config_map(service: str) -> dict[str, Any]:
+    prefix = service.upper()
+    data = {
+        f"{prefix}_HTTP_PORT": str(PORT),
+        f"{prefix}_OTLP_ENDPOINT": OTLP_ENDPOINT,
+        f"{prefix}_LOG_JSON": "true",
+        f"{prefix}_LOG_LEVEL": "INFO",
+        f"{prefix}_DATA_DIR": "/var/lib/seteli",
+    }
+    if service != "registry":
+        data[f"{prefix}_JWKS_URL"] = f"http://registry:{PORT}/.well-known/jwks.json"
+    data.update({f"{prefix}_{k}": v for k, v in SERVICES[service]["config"].items()})
+    return {"apiVersion": "v1", "kind": "ConfigMap",
+            "metadata": {"name": service, "labels": labels(service, "config")}, "data": data}
+
+
+def env(service: str) -> list[dict[str, Any]]:
+    """Connection strings carry credentials: they come from the Secret `<service>` (never in the repo)."""
+    prefix = service.upper()
+    secrets = {"DATABASE_URL": ("database-url", True), "BROKER_URL": ("broker-url", True),
+               **SERVICES[service]["secrets"]}
+    items = []
+    for suffix, (key, required) in secrets.items():
+        ref: dict[str, Any] = {"name": service, "key": key}
+        if not required:
+            ref["optional"] = True
+        items.append({"name": f"{prefix}_{suffix}", "valueFrom": {"secretKeyRef": ref}})
+    return items
+
+
+def container(service: str, *, command: list[str] | None, memory: str,
+              cpu_limit: str = "1", files: bool = True) -> dict[str, Any]:
+    c: dict[str, Any] = {
+        "name": service,
+        "image": f"{IMAGE_REPO}/{service}:latest",
+        "imagePullPolicy": "IfNotPresent",
+        "envFrom": [{"configMapRef": {"name": service}}],
+        "env": env(service),
+        "resources": {"requests": {"cpu": "100m", "memory": memory},
+                      "limits": {"cpu": cpu_limit, "memory": memory}},
+        "securityContext": {"allowPrivilegeEscalation": False, "readOnlyRootFilesystem": True,
+                            "capabilities": {"drop": ["ALL"]}},
+        "volumeMounts": [{"name": "tmp", "mountPath": "/tmp"},
+                         {"name": "data", "mountPath": "/var/lib/seteli"}],
+    }
+    if command:
+        c["command"] = command
+    if service == "registry" and files:
+        c["volumeMounts"] += [{"name": "signing-key", "mountPath": SIGNING_KEY_DIR, "readOnly": True},
+                              {"name": "attachments", "mountPath": ATTACHMENT_DIR}]
+    return c
+
+
+def pod_spec(service: str, containers: list[dict[str, Any]], *, restart: str = "Always",
+             files: bool = True) -> dict[str, Any]:
+    """`files`: the registry's signing key and attachments (not needed to migrate)."""
+    volumes: list[dict[str, Any]] = [{"name": "tmp", "emptyDir": {}}, {"name": "data", "emptyDir": {}}]
+    if service == "registry" and files:
+        volumes += [{"name": "signing-key", "secret": {"secretName": "registry-signing-key",
+                                                       "defaultMode": 0o440}},
+                    {"name": "attachments", "persistentVolumeClaim": {"claimName": "registry-attachments"}}]
+    spec: dict[str, Any] = {
+        "automountServiceAccountToken": False,
+        "securityContext": {"runAsNonRoot": True, "runAsUser": 10001, "runAsGroup": 10001, "fsGroup": 10001,
+                            "seccompProfile": {"type": "RuntimeDefault"}},
+        "containers": containers,
+        "volumes": volumes,
+    }
+    if restart != "Always":
+        spec["restartPolicy"] = restart
+    return spec
+
+
+def http_probe(path: str, period: int, failures: int) -> dict[str, Any]:
+    return {"httpGet": {"path": path, "port": "http"}, "periodSeconds": period, "timeoutSeconds": 3,
+            "failureThreshold": failures}
+
+
+def deployment(service: str) -> dict[str, Any]:
+    c = container(service, command=None, memory=SERVICES[service]["memory"])
+    c["ports"] = [{"name": "http", "containerPort": PORT, "protocol": "TCP"}]
+    # Startup allows for the in-app `alembic upgrade head` (a no-op after the migration Job).
+    c["startupProbe"] = http_probe("/health/live", 5, 24)
+    c["livenessProbe"] = http_probe("/health/live", 15, 4)
+    c["readinessProbe"] = http_probe("/health/ready", 10, 3)
+    # Give the Service time to drop the pod from its endpoints before uvicorn stops accepting.
+    c["lifecycle"] = {"preStop": {"exec": {"command": ["sleep", "5"]}}}
+    spec = pod_spec(service, [c])
+    spec["terminationGracePeriodSeconds"] = 40
+    spec["topologySpreadConstraints"] = [{
+        "maxSkew": 1, "topologyKey": "kubernetes.io/hostname", "whenUnsatisfiable": "ScheduleAnyway",
+        "labelSelector": {"matchLabels": selector(service, "api")}}]
+    return {
+        "apiVersion": "apps/v1", "kind": "Deployment",
+        "metadata": {"name": service, "labels": labels(service, "api")},
+        "spec": {
+            "replicas": 2,
+            "revisionHistoryLimit": 5,
+            "selector": {"matchLabels": selector(service, "api")},
+            "strategy": {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": 1, "maxUnavailable": 0}},
+            "template": {"metadata": {"labels": labels(service, "api")}, "spec": spec},
+        },
+    }
+
+
+def service_resource(service: str) -> dict[str, Any]:
+    return {"apiVersion": "v1", "kind": "Service",
+            "metadata": {"name": service, "labels": labels(service, "api")},
+            "spec": {"type": "ClusterIP", "selector": selector(service, "api"),
+                     "ports": [{"name": "http", "port": PORT, "targetPort": "http", "protocol": "TCP"}]}}
+
+
+def pdb(name: str, service: str, component: str) -> dict[str, Any]:
+    return {"apiVersion": "policy/v1", "kind": "PodDisruptionBudget",
+            "metadata": {"name": name, "labels": labels(service, component)},
+            "spec": {"maxUnavailable": 1, "selector": {"matchLabels": selector(service, component)}}}
+
+
+def hpa(service: str) -> dict[str, Any]:
+    return {"apiVersion": "autoscaling/v2", "kind": "HorizontalPodAutoscaler",
+            "metadata": {"name": service, "labels": labels(service, "api")},
+            "spec": {"scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": service},
+                     "minReplicas": 2, "maxReplicas": 6,
+                     "metrics": [{"type": "Resource", "resource": {
+                         "name": "cpu", "target": {"type": "Utilization", "averageUtilization": 70}}}]}}
+
+
+def migration_job(service: str) -> dict[str, Any]:
+    c = container(service, command=["python", "/app/run.py", "migrate"], memory="256Mi", files=False)
+    return {
+        "apiVersion": "batch/v1", "kind": "Job",
+        "metadata": {
+            "name": f"{service}-migrate", "labels": labels(service, "migration"),
+            # Argo CD runs it before syncing the new Deployment and recreates it on every sync.
+            # With plain kubectl, see docs/operations.md ("Deploy").
+            "annotations": {"argocd.argoproj.io/hook": "PreSync",
+                            "argocd.argoproj.io/hook-delete-policy": "BeforeHookCreation",
+                            "argocd.argoproj.io/sync-wave": "-1"},
+        },
+        "spec": {"backoffLimit": 3, "activeDeadlineSeconds": 600,
+                 "template": {"metadata": {"labels": labels(service, "migration")},
+                              "spec": pod_spec(service, [c], restart="Never", files=False)}},
+    }
+
+
+def exec_probe(period: int, failures: int) -> dict[str, Any]:
+    return {"exec": {"command": ["python", "/app/run.py", "check"]}, "periodSeconds": period,
+            "timeoutSeconds": 10, "failureThreshold": failures}
+
+
+def worker_resources() -> list[dict[str, Any]]:
+    service = "settlement"
+    c = container(service, command=["python", "-m", "seteli_settlement.worker"], memory="1Gi", cpu_limit="2")
+    c["name"] = "worker"
+    c["resources"]["requests"]["cpu"] = "250m"
+    # No HTTP in the worker: the probes check that the database and the broker answer.
+    c["readinessProbe"] = exec_probe(30, 3)
+    c["livenessProbe"] = exec_probe(60, 5)
+    spec = pod_spec(service, [c])
+    # A per-provider job has a lease (SETTLEMENT_JOB_LEASE_SECONDS): let the current one finish.
+    spec["terminationGracePeriodSeconds"] = 90
+    deployment = {
+        "apiVersion": "apps/v1", "kind": "Deployment",
+        "metadata": {"name": "settlement-worker", "labels": labels(service, "worker")},
+        "spec": {"replicas": 1, "revisionHistoryLimit": 5,
+                 "selector": {"matchLabels": selector(service, "worker")},
+                 "template": {"metadata": {"labels": labels(service, "worker")}, "spec": spec}},
+    }
+    # KEDA's postgresql scaler takes a libpq URL (postgresql://...), not SQLAlchemy's postgresql+asyncpg://:
+    # the Secret holds it separately, ideally for a role that may only read run_jobs.
+    auth = {
+        "apiVersion": "keda.sh/v1alpha1", "kind": "TriggerAuthentication",
+        "metadata": {"name": "settlement-worker-jobs", "labels": labels(service, "worker")},
+        "spec": {"secretTargetRef": [{"parameter": "connection", "name": "settlement",
+                                      "key": "jobs-connection"}]},
+    }
+    scaled = {
+        "apiVersion": "keda.sh/v1alpha1", "kind": "ScaledObject",
+        "metadata": {"name": "settlement-worker", "labels": labels(service, "worker")},
+        "spec": {
+            "scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": "settlement-worker"},
+            # At least one: the worker also checks the tenants' transfer days (lock and send).
+            "minReplicaCount": 1, "maxReplicaCount": 8,
+            "pollingInterval": 15, "cooldownPeriod": 300,
+            "triggers": [{"type": "postgresql",
+                          "metadata": {"query": JOBS_QUERY, "targetQueryValue": "20",
+                                       "activationTargetQueryValue": "0"},
+                          "authenticationRef": {"name": "settlement-worker-jobs"}}],
+        },
+    }
+    return [deployment, pdb("settlement-worker", service, "worker"), auth, scaled]
+
+
+def attachments_claim() -> dict[str, Any]:
+    return {"apiVersion": "v1", "kind": "PersistentVolumeClaim",
+            "metadata": {"name": "registry-attachments", "labels": labels("registry", "storage")},
+            "spec": {"accessModes": ["ReadWriteMany"], "resources": {"requests": {"storage": "20Gi"}}}}
+
+
+def network_policy(service: str) -> dict[str, Any]:
+    """One policy per service, for all its pods (API, migration Job, worker): only the paths it needs."""
+    port = [{"protocol": "TCP", "port": PORT}]
+    ingress: list[dict[str, Any]] = [
+        {"from": [{"podSelector": {"matchLabels": {"app.kubernetes.io/name": "portal"}}}], "ports": port}]
+    if service == "registry":
+        others = [s for s in SERVICES if s != "registry"]
+        ingress.append({"from": [{"podSelector": {"matchExpressions": [
+            {"key": "app.kubernetes.io/name", "operator": "In", "values": others}]}}], "ports": port})
+        ingress.append({"from": [{"namespaceSelector": {"matchLabels": {
+            "kubernetes.io/metadata.name": INGRESS_NAMESPACE}}}], "ports": port})
+    data_ns = {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": DATA_NAMESPACE}}}
+    egress: list[dict[str, Any]] = [
+        {"to": [{**data_ns, "podSelector": {"matchLabels": {"app.kubernetes.io/name": "rabbitmq"}}}],
+         "ports": [{"protocol": "TCP", "port": 5672}]},
+        {"to": [{**data_ns, "podSelector": {"matchLabels": {"cnpg.io/cluster": f"{service}-db"}}}],
+         "ports": [{"protocol": "TCP", "port": 5432}]},
+        {"to": [{"namespaceSelector": {"matchLabels": {
+            "kubernetes.io/metadata.name": OBSERVABILITY_NAMESPACE}}}],
+         "ports": [{"protocol": "TCP", "port": 4318}]},
+    ]
+    if service != "registry":
+        egress.append({"to": [{"podSelector": {"matchLabels": {"app.kubernetes.io/name": "registry"}}}],
+                       "ports": port})
+    internet = {"ipBlock": {"cidr": "0.0.0.0/0", "except": ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"]}}
+    if SERVICES[service].get("https_egress"):
+        egress.append({"to": [internet], "ports": [{"protocol": "TCP", "port": 443}]})
+    if SERVICES[service].get("smtp_egress"):
+        egress.append({"to": [internet], "ports": [{"protocol": "TCP", "port": p} for p in (25, 465, 587)]})
+    return {"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
+            "metadata": {"name": service, "labels": labels(service, "network")},
+            "spec": {"podSelector": {"matchLabels": {"app.kubernetes.io/name": service}},
+                     "policyTypes": ["Ingress", "Egress"], "ingress": ingress, "egress": egress}}
+
+
+def common_policies() -> list[dict[str, Any]]:
+    meta = {"labels": {"app.kubernetes.io/component": "network", **PART_OF}}
+    deny = {"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
+            "metadata": {"name": "default-deny", **meta},
+            "spec": {"podSelector": {}, "policyTypes": ["Ingress", "Egress"]}}
+    dns = {"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
+           "metadata": {"name": "allow-dns", **meta},
+           "spec": {"podSelector": {}, "policyTypes": ["Egress"], "egress": [{
+               "to": [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "kube-system"}},
+                       "podSelector": {"matchLabels": {"k8s-app": "kube-dns"}}}],
+               "ports": [{"protocol": "UDP", "port": 53}, {"protocol": "TCP", "port": 53}]}]}}
+    # The portal (its own repository) is reached from the ingress controller only; it calls every service.
+    portal = {"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
+              "metadata": {"name": "portal", **meta},
+              "spec": {"podSelector": {"matchLabels": {"app.kubernetes.io/name": "portal"}},
+                       "policyTypes": ["Ingress", "Egress"],
+                       "ingress": [{"from": [{"namespaceSelector": {"matchLabels": {
+                           "kubernetes.io/metadata.name": INGRESS_NAMESPACE}}}]}],
+                       "egress": [{"to": [{"podSelector": {"matchExpressions": [{
+                           "key": "app.kubernetes.io/name", "operator": "In", "values": list(SERVICES)}]}}],
+                           "ports": [{"protocol": "TCP", "port": PORT}]}]}}
+    return [deny, dns, portal]
+
+
+def documents() -> dict[str, list[dict[str, Any]]]:
+    files: dict[str, list[dict[str, Any]]] = {}
+    for service in SERVICES:
+        docs = [config_map(service), deployment(service), service_resource(service),
+                pdb(service, service, "api"), hpa(service), migration_job(service), network_policy(service)]
+        if service == "settlement":
+            docs += worker_resources()
+        if service == "registry":
+            docs.append(attachments_claim())
+        files[f"{service}.yaml"] = docs
+    files["network-policies.yaml"] = common_policies()
+    return files
+
+
+def render() -> dict[str, str]:
+    header = "# Generated by deploy/k8s/generate.py: edit the script, then run it.\n"
+    out = {name: header + yaml.safe_dump_all(docs, sort_keys=False, width=120)
+           for name, docs in documents().items()}
+    kustomization = {"apiVersion": "kustomize.config.k8s.io/v1beta1", "kind": "Kustomization",
+                     "resources": sorted(out)}
+    out["kustomization.yaml"] = header + yaml.safe_dump(kustomization, sort_keys=False)
+    return out
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--check", action="store_true", help="fail if the committed files differ")
+    args = parser.parse_args()
+    stale = []
+    for name, text in render().items():
+        path = BASE / name
+        if args.check:
+            if not path.exists() or path.read_text() != text:
+                stale.append(name)
+        else:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text)
+    if stale:
+        print("stale (run deploy/k8s/generate.py):", ", ".join(stale), file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,169 @@
+"""Applications HTTP API, part 1: tenant services (and the router every part hangs on)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any, Literal
+
+from fastapi import APIRouter, Depends, Query, Request
+from pydantic import BaseModel, ConfigDict, Field
+from seteli_common.auth import Principal, Role, current_principal, guard_tenant, require_roles
+from seteli_common.web import db_session
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from . import tenant_services
+from .context import AppContext
+
+router = APIRouter(prefix="/v1")
+TENANT_ADMIN = require_roles(Role.TENANT_ADMIN)
+
+Unit = Literal["day", "month", "hour", "m2_month", "piece"]
+
+
+def context(request: Request, session: AsyncSession = Depends(db_session)) -> AppContext:
+    runtime = request.app.state.runtime
+    return AppContext(session, runtime.outbox, runtime.clock, runtime.extras["signer"])
+
+
+class ContentIn(BaseModel):
+    name_fi: str = Field(min_length=1, examples=["Hoivapalvelumaksu / vrk"])
+    name_sv: str = Field(min_length=1, examples=["Vårdavgift / dygn"])
+    unit: Unit = Field(examples=["day"])
+    client_pays: bool = False
+
+
+class ContentChangeIn(ContentIn):
+    id: str | None = Field(default=None, description="an existing content to rename; omit to add a content")
+
+
+class BandIn(BaseModel):
+    from_day: int = Field(ge=0, description="day number of the interruption; 0 = departure day")
+    to_day: int | None = Field(default=None, ge=0, description="null = open-ended")
+    percentage: int = Field(ge=0, le=100)
+
+
+class ReasonRuleIn(BaseModel):
+    bands: list[BandIn] = Field(min_length=1)
+    return_day_percentage: int = Field(default=100, ge=0, le=100)
+
+
+class InterruptionRuleIn(BaseModel):
+    valid_from: date | None = None
+    reasons: dict[Literal["hospital", "holiday", "other"], ReasonRuleIn]
+
+
+class CalendarIn(BaseModel):
+    provider_deadline_day: int = 2
+    approval_deadline_day: int = 3
+    transfer_day: int = 4
+
+
+class RequiredAttachmentIn(BaseModel):
+    type: str = Field(min_length=1, examples=["medication_plan"])
+    name_fi: str | None = Field(default=None, examples=["Lääkehoitosuunnitelma"])
+    name_sv: str | None = None
+
+
+class RequiredAttachmentsIn(BaseModel):
+    company: list[RequiredAttachmentIn | str] = []
+    site: list[RequiredAttachmentIn | str] = []
+    subcontractor: list[RequiredAttachmentIn | str] = []
+
+
+class RulebookIn(BaseModel):
+    effective_from: date = Field(examples=["2016-01-01"])
+    text: str | None = Field(default=None, examples=["Palvelusetelin sääntökirja 2016 ..."])
+    document_url: str | None = Field(default=None, max_length=1000)
+
+
+_RULE_EXAMPLE: dict[str, Any] = {"valid_from": "2016-01-01", "reasons": {"hospital": {
+    "bands": [{"from_day": 0, "to_day": 10, "percentage": 100}, {"from_day": 11, "to_day": None, "percentage": 0}],
+    "return_day_percentage": 100}}}
+
+
+class ServiceIn(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "name_fi": "Ikääntyneiden palveluasuminen", "name_sv": "Serviceboende för äldre", "kind": "voucher",
+        "auto_recording": True, "contents": [{"name_fi": "Palveluasumisen hoivamaksu / vrk",
+                                              "name_sv": "Vårdavgift för serviceboende / dygn",
+                                              "unit": "day", "client_pays": False}],
+        "required_attachments": {"site": [{"type": "medication_plan", "name_fi": "Lääkehoitosuunnitelma"}]},
+        "interruption_rule": _RULE_EXAMPLE}]})
+
+    name_fi: str = Field(min_length=1)
+    name_sv: str = Field(min_length=1)
+    kind: Literal["voucher", "purchased"]
+    auto_recording: bool = False
+    contents: list[ContentIn] = Field(min_length=1)
+    required_attachments: RequiredAttachmentsIn | None = None
+    interruption_rule: InterruptionRuleIn | None = None
+    calendar: CalendarIn | None = None
+    rulebook_versions: list[RulebookIn] = []
+
+
+class ServiceChangeIn(BaseModel):
+    name_fi: str | None = Field(default=None, min_length=1)
+    name_sv: str | None = Field(default=None, min_length=1)
+    auto_recording: bool | None = None
+    contents: list[ContentChangeIn] | None = None
+    required_attachments: RequiredAttachmentsIn | None = None
+    interruption_rule: InterruptionRuleIn | None = None
+    calendar: CalendarIn | None = None
+
+
+def _service_data(body: BaseModel) -> dict[str, Any]:
+    data = body.model_dump(exclude_unset=True)
+    for key in ("interruption_rule", "required_attachments", "calendar"):
+        value = getattr(body, key, None)
+        if value is not None:
+            data[key] = value.model_dump(mode="json")
+    return data
+
+
+def page(items: list[Any], total: int) -> dict[str, Any]:
+    return {"items": items, "total": total}
+
+
+@router.post("/tenants/{tenant_id}/services", status_code=201, tags=["services"])
+async def define_service(tenant_id: str, body: ServiceIn, ctx: AppContext = Depends(context),
+                         principal: Principal = Depends(TENANT_ADMIN)) -> dict[str, Any]:
+    guard_tenant(principal, tenant_id)
+    data = _service_data(body)
+    data["rulebook_versions"] = [r.model_dump() for r in body.rulebook_versions]
+    return await tenant_services.define_service(ctx, tenant_id, data)
+
+
+@router.patch("/tenants/{tenant_id}/services/{service_id}", tags=["services"])
+async def change_service(tenant_id: str, service_id: str, body: ServiceChangeIn,
+                         ctx: AppContext = Depends(context),
+                         principal: Principal = Depends(TENANT_ADMIN)) -> dict[str, Any]:
+    guard_tenant(principal, tenant_id)
+    return await tenant_services.change_service(ctx, tenant_id, service_id, _service_data(body))
+
+
+@router.post("/tenants/{tenant_id}/services/{service_id}/rulebook-versions", status_code=201, tags=["services"])
+async def add_rulebook_version(tenant_id: str, service_id: str, body: RulebookIn,
+                               ctx: AppContext = Depends(context),
+                               principal: Principal = Depends(TENANT_ADMIN)) -> dict[str, Any]:
+    guard_tenant(principal, tenant_id)
+    return await tenant_services.add_rulebook_version(ctx, tenant_id, service_id, body.model_dump())
+
+
+@router.get("/tenants/{tenant_id}/services", tags=["services"])
+async def list_services(tenant_id: str, limit: int = Query(50, ge=1, le=500), offset: int = Query(0, ge=0),
+                        ctx: AppContext = Depends(context),
+                        principal: Principal = Depends(current_principal)) -> dict[str, Any]:
+    guard_tenant(principal, tenant_id)  # providers, clients and the portal read every tenant's services
+    return await tenant_services.list_services(ctx, tenant_id, limit, offset)
+
+
+@router.get("/tenants/{tenant_id}/services/{service_id}", tags=["services"])
+async def get_service(tenant_id: str, service_id: str, ctx: AppContext = Depends(context),
+                      principal: Principal = Depends(current_principal)) -> dict[str, Any]:
+    guard_tenant(principal, tenant_id)
+    return await tenant_services.get_service(ctx, tenant_id, service_id)
+
+
+from . import api_applications  # noqa: E402  (registers its routes on `router`)
+
+__all__ = ["api_applications", "router"]

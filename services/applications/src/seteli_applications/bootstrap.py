@@ -1,0 +1,41 @@
+"""The one place where the applications service is wired: settings -> runtime -> app."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI
+from seteli_common.auth import KeySource
+from seteli_common.clock import Clock, SystemClock
+from seteli_common.messaging.memory import InMemoryBroker
+from seteli_common.runtime import ServiceRuntime
+from seteli_common.web import create_app
+
+from . import api
+from .config import ApplicationsSettings
+from .consumers import subscriptions
+from .models import metadata
+from .signing import FakeSigner
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def build_runtime(settings: ApplicationsSettings | None = None, *, broker: InMemoryBroker | None = None,
+                  clock: Clock | None = None, keys: KeySource | None = None) -> ServiceRuntime:
+    settings = settings or ApplicationsSettings()
+    runtime = ServiceRuntime(settings=settings, metadata=metadata, migrations=MIGRATIONS,
+                             subscriptions=subscriptions(), broker=broker, keys=keys,
+                             clock=clock or SystemClock())
+    if settings.signing != "fake":
+        raise ValueError("only the fake signing adapter exists so far (APPLICATIONS_SIGNING=fake)")
+    runtime.extras.update(signer=FakeSigner())
+    return runtime
+
+
+def build_app(runtime: ServiceRuntime, *, manage_lifespan: bool = True) -> FastAPI:
+    app = create_app("Seteli applications",
+                     description="Tenant services, provider applications and decisions, price lists.",
+                     lifespan=runtime.lifespan() if manage_lifespan else None,
+                     ready=runtime.ready, routers=[api.router])
+    runtime.attach(app)
+    return app

@@ -1,0 +1,191 @@
+"""Applications rules as pure functions: state transitions, completeness, price-list validity."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+from seteli_common.errors import FieldError
+
+UNITS = ("day", "month", "hour", "m2_month", "piece")
+REASONS = ("hospital", "holiday", "other")
+LEVELS = ("company", "site", "subcontractor")
+DEFAULT_CALENDAR = {"provider_deadline_day": 2, "approval_deadline_day": 3, "transfer_day": 4}
+
+# The 8 steps of an application; price lists (step 7) have their own endpoints, the summary (8) is computed.
+STEPS = ("company", "sites", "operating_areas", "units", "employees", "subcontractors", "price_lists", "summary")
+SAVED_STEPS = ("company", "sites", "operating_areas", "units", "employees", "subcontractors")
+
+EDITABLE = frozenset({"draft", "returned"})
+DECISIONS = {"approve": "approved", "reject": "rejected", "return": "returned"}
+
+
+# --- service definitions --------------------------------------------------------------------------
+def calendar_problems(calendar: dict[str, int], prefix: str = "calendar") -> list[FieldError]:
+    errors = [FieldError(f"{prefix}.{k}", "must be a day of month between 1 and 28")
+              for k, v in calendar.items() if not 1 <= v <= 28]
+    if not errors and not (calendar["provider_deadline_day"] <= calendar["approval_deadline_day"]
+                           <= calendar["transfer_day"]):
+        errors.append(FieldError(prefix, "provider deadline <= approval deadline <= transfer day is required"))
+    return errors
+
+
+def interruption_rule_problems(rule: dict[str, Any], prefix: str = "interruption_rule") -> list[FieldError]:
+    """Bands must cover every day from the departure day (0) on, without gaps or overlaps."""
+    errors: list[FieldError] = []
+    reasons = rule.get("reasons") or {}
+    if not reasons:
+        errors.append(FieldError(f"{prefix}.reasons", "at least one reason (hospital, holiday, other) is needed"))
+    for reason, spec in reasons.items():
+        where = f"{prefix}.reasons.{reason}"
+        if reason not in REASONS:
+            errors.append(FieldError(where, "reason must be hospital, holiday or other"))
+            continue
+        bands = spec["bands"]
+        expected = 0
+        for i, band in enumerate(bands):
+            if band["from_day"] != expected:
+                errors.append(FieldError(f"{where}.bands.{i}.from_day", f"must be {expected} (no gaps or overlaps)"))
+                break
+            if band["to_day"] is None:
+                if i != len(bands) - 1:
+                    errors.append(FieldError(f"{where}.bands.{i}.to_day", "only the last band is open-ended"))
+                break
+            if band["to_day"] < band["from_day"]:
+                errors.append(FieldError(f"{where}.bands.{i}.to_day", "must not be before from_day"))
+                break
+            expected = band["to_day"] + 1
+        else:
+            errors.append(FieldError(f"{where}.bands", "the last band must be open-ended (to_day null)"))
+    return errors
+
+
+def band_percentage(rule_reason: dict[str, Any], day_number: int) -> int:
+    """Payment percentage of the day_number-th day of an interruption (0 = departure day)."""
+    for band in rule_reason["bands"]:
+        if band["from_day"] <= day_number and (band["to_day"] is None or day_number <= band["to_day"]):
+            return int(band["percentage"])
+    return 0
+
+
+# --- application state ----------------------------------------------------------------------------
+def can_edit(state: str) -> bool:
+    return state in EDITABLE
+
+
+def can_submit(state: str) -> bool:
+    return state in EDITABLE
+
+
+def can_decide(state: str) -> bool:
+    return state == "submitted"
+
+
+@dataclass(frozen=True)
+class Missing:
+    code: str  # attachment_missing | attachment_expired | no_site | no_price_list | rulebook_not_accepted
+    message: str
+    level: str | None = None
+    owner_id: str | None = None
+    type: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"code": self.code, "message": self.message, "level": self.level, "owner_id": self.owner_id,
+                "type": self.type}
+
+
+def attachment_valid_on(att: dict[str, Any], day: date) -> bool:
+    return ((att["valid_from"] is None or att["valid_from"] <= day)
+            and (att["valid_until"] is None or day <= att["valid_until"]))
+
+
+def completeness(*, required: dict[str, list[dict[str, str]]], provider_id: str, site_ids: Sequence[str],
+                 subcontractor_ids: Sequence[str], attachments: Iterable[dict[str, Any]], today: date,
+                 price_list_count: int, needs_price_list: bool, rulebook_accepted: bool | None
+                 ) -> list[Missing]:
+    """Every missing item at once, so the provider can fix them all before sending."""
+    missing: list[Missing] = []
+    by_owner: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for att in attachments:
+        by_owner.setdefault((att["level"], att["owner_id"]), []).append(att)
+    owners = {"company": [provider_id], "site": list(site_ids), "subcontractor": list(subcontractor_ids)}
+    if not site_ids:
+        missing.append(Missing("no_site", "Choose at least one site offering the service"))
+    for level in LEVELS:
+        for owner in owners[level]:
+            have = by_owner.get((level, owner), [])
+            for req in required.get(level, []):
+                of_type = [a for a in have if a["type"] == req["type"]]
+                name = req.get("name_fi") or req["type"]
+                if any(attachment_valid_on(a, today) for a in of_type):
+                    continue
+                code = "attachment_expired" if of_type else "attachment_missing"
+                text = "is expired" if of_type else "is missing"
+                missing.append(Missing(code, f"{level} {owner}: attachment '{name}' {text}", level, owner,
+                                       req["type"]))
+    if needs_price_list and price_list_count == 0:
+        missing.append(Missing("no_price_list", "Add at least one price list"))
+    if rulebook_accepted is False:
+        missing.append(Missing("rulebook_not_accepted", "Accept the current rulebook version"))
+    return missing
+
+
+# --- price lists ----------------------------------------------------------------------------------
+def parse_producer_part(value: str | None) -> tuple[str, str] | None:
+    """None = company level; otherwise ("site"|"unit"|"employee", id)."""
+    if value is None:
+        return None
+    kind, sep, ident = value.partition(":")
+    if not sep or kind not in ("site", "unit", "employee") or not ident:
+        raise ValueError("producer part must be null (company), 'site:<id>', 'unit:<id>' or 'employee:<id>'")
+    return kind, ident
+
+
+def price_problems(prices: Sequence[dict[str, Any]], content_ids: set[str]) -> list[FieldError]:
+    errors: list[FieldError] = []
+    seen: set[str] = set()
+    if not prices:
+        errors.append(FieldError("prices", "a price list needs at least one unit price"))
+    for i, price in enumerate(prices):
+        cid, amount = price["content_id"], price["unit_price"]
+        if cid not in content_ids:
+            errors.append(FieldError(f"prices.{i}.content_id", "the service has no such content"))
+        elif cid in seen:
+            errors.append(FieldError(f"prices.{i}.content_id", "the content is priced twice"))
+        seen.add(cid)
+        if amount is None:
+            errors.append(FieldError(f"prices.{i}.unit_price", "must be an amount such as 150.00"))
+        elif amount < 0:
+            errors.append(FieldError(f"prices.{i}.unit_price", "must not be negative"))
+        elif amount.as_tuple().exponent < -2:  # type: ignore[operator]
+            errors.append(FieldError(f"prices.{i}.unit_price", "at most two decimals (cents)"))
+        elif amount >= Decimal("10000000000"):
+            errors.append(FieldError(f"prices.{i}.unit_price", "is too large"))
+    return errors
+
+
+def valid_until(starts: Sequence[date], start: date) -> date | None:
+    """A list is valid until the day before the next list of the same producer part starts."""
+    later = sorted(s for s in starts if s > start)
+    return later[0] - timedelta(days=1) if later else None
+
+
+def list_valid_on(lists: Sequence[dict[str, Any]], day: date) -> dict[str, Any] | None:
+    """Of one producer part's approved lists, the one valid on `day` (latest start not after it)."""
+    candidates = [pl for pl in lists if pl["start"] <= day]
+    return max(candidates, key=lambda pl: pl["start"]) if candidates else None
+
+
+def unit_price_on(lists: Sequence[dict[str, Any]], *, content_id: str, producer_part: str | None,
+                  day: date) -> tuple[Decimal, dict[str, Any]] | None:
+    """The unit price for a content, producer part and date: the event's date decides, not the recording
+    date. The producer part's own valid list first, then the company list. Lists carry `prices`."""
+    parts = [producer_part, None] if producer_part is not None else [None]
+    for part in parts:
+        found = list_valid_on([pl for pl in lists if pl["producer_part"] == part], day)
+        if found is not None and content_id in found["prices"]:
+            return found["prices"][content_id], found
+    return None

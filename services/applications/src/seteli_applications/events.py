@@ -1,0 +1,96 @@
+"""Events the applications service publishes. Consumers keep their own copies of what they need."""
+
+from pydantic import BaseModel, ConfigDict
+from seteli_common.messaging.envelope import EventPayload
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+class ContentInfo(_Frozen):
+    content_id: str
+    name_fi: str
+    name_sv: str
+    unit: str
+    client_pays: bool
+
+
+class RulebookInfo(_Frozen):
+    version_id: str
+    version: int
+    effective_from: str
+
+
+class ServiceDefined(EventPayload):
+    """Published on creation and on every change of a service; consumers upsert by service_id."""
+
+    event_type = "applications.service.defined"
+    service_id: str
+    name_fi: str
+    name_sv: str
+    kind: str
+    auto_recording: bool
+    contents: list[ContentInfo]
+    # {valid_from?, reasons: {hospital|holiday|other: {bands: [{from_day, to_day, percentage}],
+    #  return_day_percentage}}}
+    interruption_rule: dict[str, object] | None
+    calendar: dict[str, int]
+    required_attachments: dict[str, list[dict[str, str]]] | None = None
+    rulebook: RulebookInfo | None = None
+
+
+class ApplicationSubmitted(EventPayload):
+    event_type = "applications.application.submitted"
+    application_id: str
+    service_id: str
+    provider_id: str
+    amends_id: str | None = None
+    rulebook_version: int | None = None
+
+
+class ApplicationApproved(EventPayload):
+    """site_ids: every site approved for the service so far (a change republishes the full list)."""
+
+    event_type = "applications.application.approved"
+    application_id: str
+    service_id: str
+    provider_id: str
+    site_ids: list[str]
+    change_id: str | None = None  # set when an approved change of the application caused this
+
+
+class ApplicationRejected(EventPayload):
+    event_type = "applications.application.rejected"
+    application_id: str
+    service_id: str
+    provider_id: str
+    reason: str
+    amends_id: str | None = None
+
+
+class ApplicationReturned(EventPayload):
+    event_type = "applications.application.returned"
+    application_id: str
+    service_id: str
+    provider_id: str
+    reason: str
+    missing: list[str]
+    amends_id: str | None = None
+
+
+class PriceInfo(_Frozen):
+    content_id: str
+    unit_price: str  # decimal string, e.g. "150.00"
+
+
+class PriceListApproved(EventPayload):
+    event_type = "applications.pricelist.approved"
+    price_list_id: str
+    service_id: str
+    provider_id: str
+    producer_part: str | None  # None = company level
+    name: str
+    start: str  # ISO date; valid until the day before the next list of the same producer part starts
+    prices: list[PriceInfo]
+    additional_info: str = ""

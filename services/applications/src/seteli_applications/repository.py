@@ -1,0 +1,241 @@
+"""Every applications query lives here. Tenant-owned queries always take the tenant."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from .models import (
+    application_history,
+    applications,
+    attachments,
+    price_list_prices,
+    price_lists,
+    provider_sites,
+    providers,
+    rulebook_versions,
+    service_contents,
+    services,
+    tenants,
+)
+
+Row = dict[str, Any]
+
+
+async def _upsert(session: AsyncSession, table: Any, values: Row, keys: Sequence[str]) -> None:
+    dialect = session.get_bind().dialect.name
+    stmt = (pg_insert if dialect == "postgresql" else sqlite_insert)(table).values(**values)
+    stmt = stmt.on_conflict_do_update(index_elements=list(keys),
+                                      set_={k: v for k, v in values.items() if k not in keys})
+    await session.execute(stmt)
+
+
+# --- read models ----------------------------------------------------------------------------------
+async def upsert_tenant(session: AsyncSession, values: Row) -> None:
+    await _upsert(session, tenants, values, ["id"])
+
+
+async def tenant_exists(session: AsyncSession, tenant_id: str) -> bool:
+    return (await session.execute(select(tenants.c.id).where(tenants.c.id == tenant_id))).first() is not None
+
+
+async def upsert_provider(session: AsyncSession, values: Row, sites: list[Row]) -> None:
+    await _upsert(session, providers, values, ["id"])
+    for site in sites:
+        await _upsert(session, provider_sites, site, ["id"])
+
+
+async def upsert_provider_site(session: AsyncSession, site: Row) -> None:
+    await _upsert(session, provider_sites, site, ["id"])
+
+
+async def get_provider(session: AsyncSession, provider_id: str) -> Row | None:
+    row = (await session.execute(select(providers).where(providers.c.id == provider_id))).mappings().first()
+    return dict(row) if row else None
+
+
+async def provider_site_ids(session: AsyncSession, provider_id: str) -> list[str]:
+    query = select(provider_sites.c.id).where(provider_sites.c.provider_id == provider_id).order_by(
+        provider_sites.c.name, provider_sites.c.id)
+    return [r[0] for r in (await session.execute(query)).all()]
+
+
+async def upsert_attachment(session: AsyncSession, values: Row) -> None:
+    await _upsert(session, attachments, values, ["id"])
+
+
+async def delete_attachment(session: AsyncSession, attachment_id: str) -> None:
+    await session.execute(delete(attachments).where(attachments.c.id == attachment_id))
+
+
+async def provider_attachments(session: AsyncSession, provider_id: str) -> list[Row]:
+    query = select(attachments).where(attachments.c.provider_id == provider_id)
+    return [dict(r) for r in (await session.execute(query)).mappings().all()]
+
+
+# --- services -------------------------------------------------------------------------------------
+async def insert_service(session: AsyncSession, values: Row, contents: list[Row]) -> None:
+    await session.execute(insert(services).values(**values))
+    if contents:
+        await session.execute(insert(service_contents), contents)
+
+
+async def update_service(session: AsyncSession, tenant_id: str, service_id: str, **values: Any) -> None:
+    await session.execute(update(services).where(services.c.tenant_id == tenant_id,
+                                                 services.c.id == service_id).values(**values))
+
+
+async def insert_contents(session: AsyncSession, contents: list[Row]) -> None:
+    if contents:
+        await session.execute(insert(service_contents), contents)
+
+
+async def update_content(session: AsyncSession, tenant_id: str, content_id: str, **values: Any) -> None:
+    await session.execute(update(service_contents).where(service_contents.c.tenant_id == tenant_id,
+                                                         service_contents.c.id == content_id).values(**values))
+
+
+async def get_service(session: AsyncSession, tenant_id: str, service_id: str) -> Row | None:
+    query = select(services).where(services.c.tenant_id == tenant_id, services.c.id == service_id)
+    row = (await session.execute(query)).mappings().first()
+    return dict(row) if row else None
+
+
+async def list_services(session: AsyncSession, tenant_id: str, limit: int, offset: int) -> tuple[list[Row], int]:
+    where = services.c.tenant_id == tenant_id
+    total = (await session.execute(select(func.count()).select_from(services).where(where))).scalar_one()
+    query = select(services).where(where).order_by(services.c.created_at, services.c.id).limit(limit).offset(offset)
+    return [dict(r) for r in (await session.execute(query)).mappings().all()], total
+
+
+async def service_contents_of(session: AsyncSession, tenant_id: str, service_ids: Sequence[str]) -> list[Row]:
+    query = select(service_contents).where(service_contents.c.tenant_id == tenant_id,
+                                           service_contents.c.service_id.in_(list(service_ids))
+                                           ).order_by(service_contents.c.position)
+    return [dict(r) for r in (await session.execute(query)).mappings().all()]
+
+
+async def insert_rulebook_version(session: AsyncSession, values: Row) -> None:
+    await session.execute(insert(rulebook_versions).values(**values))
+
+
+async def rulebook_versions_of(session: AsyncSession, tenant_id: str, service_id: str) -> list[Row]:
+    query = select(rulebook_versions).where(rulebook_versions.c.tenant_id == tenant_id,
+                                            rulebook_versions.c.service_id == service_id
+                                            ).order_by(rulebook_versions.c.version)
+    return [dict(r) for r in (await session.execute(query)).mappings().all()]
+
+
+# --- applications ---------------------------------------------------------------------------------
+async def insert_application(session: AsyncSession, values: Row) -> None:
+    await session.execute(insert(applications).values(**values))
+
+
+async def get_application(session: AsyncSession, tenant_id: str, application_id: str,
+                          *, for_update: bool = False) -> Row | None:
+    query = select(applications).where(applications.c.tenant_id == tenant_id, applications.c.id == application_id)
+    if for_update:
+        query = query.with_for_update()
+    row = (await session.execute(query)).mappings().first()
+    return dict(row) if row else None
+
+
+async def update_application(session: AsyncSession, tenant_id: str, application_id: str, **values: Any) -> None:
+    await session.execute(update(applications).where(applications.c.tenant_id == tenant_id,
+                                                     applications.c.id == application_id).values(**values))
+
+
+async def find_applications(session: AsyncSession, tenant_id: str, *, provider_id: str | None = None,
+                            service_id: str | None = None, states: Sequence[str] | None = None,
+                            amends_id: str | None = None, only_originals: bool = False,
+                            oldest_submitted_first: bool = False, limit: int = 1000, offset: int = 0
+                            ) -> tuple[list[Row], int]:
+    conds = [applications.c.tenant_id == tenant_id]
+    if provider_id is not None:
+        conds.append(applications.c.provider_id == provider_id)
+    if service_id is not None:
+        conds.append(applications.c.service_id == service_id)
+    if states:
+        conds.append(applications.c.state.in_(list(states)))
+    if amends_id is not None:
+        conds.append(applications.c.amends_id == amends_id)
+    if only_originals:
+        conds.append(applications.c.amends_id.is_(None))
+    total = (await session.execute(select(func.count()).select_from(applications).where(*conds))).scalar_one()
+    order = ([applications.c.submitted_at, applications.c.id] if oldest_submitted_first
+             else [applications.c.created_at.desc(), applications.c.id])
+    query = select(applications).where(*conds).order_by(*order).limit(limit).offset(offset)
+    return [dict(r) for r in (await session.execute(query)).mappings().all()], total
+
+
+async def insert_history(session: AsyncSession, values: Row) -> None:
+    await session.execute(insert(application_history).values(**values))
+
+
+async def history_of(session: AsyncSession, tenant_id: str, application_id: str) -> list[Row]:
+    query = select(application_history).where(application_history.c.tenant_id == tenant_id,
+                                              application_history.c.application_id == application_id
+                                              ).order_by(application_history.c.seq)
+    return [dict(r) for r in (await session.execute(query)).mappings().all()]
+
+
+# --- price lists ----------------------------------------------------------------------------------
+async def insert_price_list(session: AsyncSession, values: Row, prices: list[Row]) -> None:
+    await session.execute(insert(price_lists).values(**values))
+    await session.execute(insert(price_list_prices), prices)
+
+
+async def update_price_lists(session: AsyncSession, tenant_id: str, ids: Sequence[str], **values: Any) -> None:
+    if ids:
+        await session.execute(update(price_lists).where(price_lists.c.tenant_id == tenant_id,
+                                                        price_lists.c.id.in_(list(ids))).values(**values))
+
+
+async def delete_price_list(session: AsyncSession, tenant_id: str, price_list_id: str) -> None:
+    await session.execute(delete(price_list_prices).where(price_list_prices.c.tenant_id == tenant_id,
+                                                          price_list_prices.c.price_list_id == price_list_id))
+    await session.execute(delete(price_lists).where(price_lists.c.tenant_id == tenant_id,
+                                                    price_lists.c.id == price_list_id))
+
+
+async def find_price_lists(session: AsyncSession, tenant_id: str, *, application_id: str | None = None,
+                           provider_id: str | None = None, service_id: str | None = None,
+                           states: Sequence[str] | None = None, price_list_id: str | None = None,
+                           idempotency_key: str | None = None) -> list[Row]:
+    """Price lists with their prices as {content_id: Decimal}, ordered by producer part and start."""
+    conds = [price_lists.c.tenant_id == tenant_id]
+    if application_id is not None:
+        conds.append(price_lists.c.application_id == application_id)
+    if provider_id is not None:
+        conds.append(price_lists.c.provider_id == provider_id)
+    if service_id is not None:
+        conds.append(price_lists.c.service_id == service_id)
+    if states:
+        conds.append(price_lists.c.state.in_(list(states)))
+    if price_list_id is not None:
+        conds.append(price_lists.c.id == price_list_id)
+    if idempotency_key is not None:
+        conds.append(price_lists.c.idempotency_key == idempotency_key)
+    query = select(price_lists).where(*conds).order_by(price_lists.c.start, price_lists.c.created_at)
+    rows = [dict(r) for r in (await session.execute(query)).mappings().all()]
+    if not rows:
+        return rows
+    ids = [r["id"] for r in rows]
+    pq = select(price_list_prices).where(price_list_prices.c.tenant_id == tenant_id,
+                                         price_list_prices.c.price_list_id.in_(ids))
+    prices: dict[str, dict[str, Any]] = {i: {} for i in ids}
+    for p in (await session.execute(pq)).mappings().all():
+        prices[p["price_list_id"]][p["content_id"]] = p["unit_price"]
+    for r in rows:
+        r["prices"] = prices[r["id"]]
+    return rows
+
+
+async def set_additional_info(session: AsyncSession, tenant_id: str, price_list_id: str, text: str) -> None:
+    await session.execute(update(price_lists).where(price_lists.c.tenant_id == tenant_id,
+                                                    price_lists.c.id == price_list_id).values(additional_info=text))

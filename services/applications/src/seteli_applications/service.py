@@ -1,0 +1,207 @@
+"""Application use cases: drafts and steps, completeness, sending, decisions, changes. Never commits."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from seteli_common.auth import PROVIDER_STAFF, Principal
+from seteli_common.errors import FieldError, ProblemError, conflict, forbidden, invalid, not_found
+
+from . import repository as repo
+from .context import AppContext
+from .domain import SAVED_STEPS, Missing, can_decide, can_edit, can_submit, completeness
+from .events import ApplicationReturned, ApplicationSubmitted
+from .history import record
+from .signing import document_digest
+from .tenant_services import current_rulebook
+
+OPEN_CHANGE_STATES = ("draft", "returned", "submitted")
+
+
+def _empty_step() -> dict[str, Any]:
+    return {"ids": [], "notes": "", "saved_at": None}
+
+
+async def load(ctx: AppContext, tenant_id: str, principal: Principal, application_id: str,
+               *, for_update: bool = False) -> dict[str, Any]:
+    """An application the caller may see: providers only their own (404 for others', like other tenants)."""
+    app = await repo.get_application(ctx.session, tenant_id, application_id, for_update=for_update)
+    if app is None or (principal.role in PROVIDER_STAFF and app["provider_id"] != principal.provider_id):
+        raise not_found("Application")
+    return app
+
+
+async def create(ctx: AppContext, tenant_id: str, principal: Principal, service_id: str) -> dict[str, Any]:
+    if principal.role not in PROVIDER_STAFF or not principal.provider_id:
+        raise forbidden("Only a provider applies to a service")
+    if await repo.get_service(ctx.session, tenant_id, service_id) is None:
+        raise invalid("service_id", "the tenant has no such service")
+    existing, _ = await repo.find_applications(ctx.session, tenant_id, provider_id=principal.provider_id,
+                                               service_id=service_id, only_originals=True,
+                                               states=("draft", "submitted", "returned", "approved"))
+    if existing:
+        raise conflict("You already have an application for this service; edit it instead",
+                       application_id=existing[0]["id"], state=existing[0]["state"])
+    now = ctx.clock.now()
+    steps = {name: _empty_step() for name in SAVED_STEPS}
+    # A company with only one site offers the service there: the sites step starts with the known sites.
+    steps["sites"]["ids"] = await repo.provider_site_ids(ctx.session, principal.provider_id)
+    app: dict[str, Any] = {"tenant_id": tenant_id, "id": str(uuid.uuid4()), "service_id": service_id,
+           "provider_id": principal.provider_id, "state": "draft", "amends_id": None, "steps": steps,
+           "approved_site_ids": [], "created_by": principal.subject, "created_at": now, "updated_at": now}
+    await repo.insert_application(ctx.session, app)
+    await record(ctx, {**app, "state": None}, "draft", principal)
+    return app
+
+
+async def open_change(ctx: AppContext, tenant_id: str, approved: dict[str, Any]) -> dict[str, Any] | None:
+    rows, _ = await repo.find_applications(ctx.session, tenant_id, amends_id=approved["id"],
+                                           states=OPEN_CHANGE_STATES)
+    return rows[0] if rows else None
+
+
+async def start_change(ctx: AppContext, tenant_id: str, principal: Principal, application_id: str
+                       ) -> dict[str, Any]:
+    """Editing an approved application happens on a change of it; what is approved stays in force."""
+    app = await load(ctx, tenant_id, principal, application_id, for_update=True)
+    if app["state"] != "approved":
+        raise conflict("Only an approved application is changed this way; edit a draft directly",
+                       state=app["state"])
+    change = await open_change(ctx, tenant_id, app)
+    if change is not None:
+        return change
+    now = ctx.clock.now()
+    change = {"tenant_id": tenant_id, "id": str(uuid.uuid4()), "service_id": app["service_id"],
+              "provider_id": app["provider_id"], "state": "draft", "amends_id": app["id"],
+              "steps": app["steps"], "approved_site_ids": [], "created_by": principal.subject,
+              "created_at": now, "updated_at": now}
+    await repo.insert_application(ctx.session, change)
+    await record(ctx, {**change, "state": None}, "draft", principal)
+    return change
+
+
+async def editable(ctx: AppContext, tenant_id: str, principal: Principal, application_id: str
+                   ) -> dict[str, Any]:
+    """The application to write to: a draft or returned one itself; for an approved one, its change."""
+    app = await load(ctx, tenant_id, principal, application_id, for_update=True)
+    if principal.role not in PROVIDER_STAFF:
+        raise forbidden("Only the provider edits its application")
+    if app["state"] == "approved":
+        app = await start_change(ctx, tenant_id, principal, application_id)
+    if not can_edit(app["state"]):
+        raise conflict(f"A {app['state']} application cannot be edited"
+                       + (" until it is decided" if app["state"] == "submitted" else ""), state=app["state"])
+    return app
+
+
+async def save_step(ctx: AppContext, tenant_id: str, principal: Principal, application_id: str, step: str,
+                    data: dict[str, Any]) -> dict[str, Any]:
+    app = await editable(ctx, tenant_id, principal, application_id)
+    ids = list(dict.fromkeys(data.get("ids") or []))
+    if step == "sites":
+        known = set(await repo.provider_site_ids(ctx.session, app["provider_id"]))
+        unknown = [i for i in ids if i not in known]
+        if unknown:
+            raise invalid("ids", f"not sites of your company: {', '.join(unknown)}")
+    steps = {**app["steps"], step: {"ids": ids, "notes": data.get("notes") or "",
+                                    "saved_at": ctx.clock.now().isoformat()}}
+    await repo.update_application(ctx.session, tenant_id, app["id"], steps=steps, updated_at=ctx.clock.now())
+    return {**app, "steps": steps}
+
+
+async def check(ctx: AppContext, app: dict[str, Any], accept_rulebook: bool | None) -> list[Missing]:
+    service = await repo.get_service(ctx.session, app["tenant_id"], app["service_id"])
+    assert service is not None
+    lists = await repo.find_price_lists(ctx.session, app["tenant_id"], application_id=app["id"],
+                                        states=("pending",))
+    count = len(lists)
+    if app["amends_id"]:  # a change may keep the approved price lists
+        count += len(await repo.find_price_lists(ctx.session, app["tenant_id"], provider_id=app["provider_id"],
+                                                 service_id=app["service_id"], states=("approved",)))
+    return completeness(
+        required=service["required_attachments"], provider_id=app["provider_id"],
+        site_ids=app["steps"]["sites"]["ids"], subcontractor_ids=app["steps"]["subcontractors"]["ids"],
+        attachments=await repo.provider_attachments(ctx.session, app["provider_id"]), today=ctx.today(),
+        price_list_count=count, needs_price_list=True, rulebook_accepted=accept_rulebook)
+
+
+async def submit(ctx: AppContext, tenant_id: str, principal: Principal, application_id: str,
+                 accept_rulebook: bool, evidence: str | None) -> dict[str, Any]:
+    app = await load(ctx, tenant_id, principal, application_id, for_update=True)
+    if principal.role not in PROVIDER_STAFF:
+        raise forbidden("Only the provider sends its application")
+    if app["state"] == "approved":
+        change = await open_change(ctx, tenant_id, app)
+        if change is None:
+            raise conflict("Nothing to send: the application is approved and has no change")
+        app = change
+    if not can_submit(app["state"]):
+        raise conflict(f"A {app['state']} application cannot be sent", state=app["state"])
+    missing = await check(ctx, app, accept_rulebook)
+    if missing:
+        raise ProblemError(422, "Application is incomplete", f"{len(missing)} item(s) missing",
+                           "https://seteli.fi/problems/incomplete-application",
+                           [FieldError(m.code if m.level is None else f"attachments.{m.level}.{m.owner_id}",
+                                       m.message) for m in missing],
+                           extra={"missing": [m.as_dict() for m in missing]})
+    versions = await repo.rulebook_versions_of(ctx.session, tenant_id, app["service_id"])
+    rulebook = current_rulebook(versions, ctx.today())
+    now = ctx.clock.now()
+    lists = await repo.find_price_lists(ctx.session, tenant_id, application_id=app["id"], states=("pending",))
+    document = {"application_id": app["id"], "service_id": app["service_id"], "provider_id": app["provider_id"],
+                "steps": app["steps"], "price_lists": [{"id": pl["id"], "start": pl["start"],
+                                                        "prices": pl["prices"]} for pl in lists],
+                "rulebook_version_id": rulebook["id"] if rulebook else None}
+    signature = await ctx.signer.sign(person=principal.subject, provider_id=app["provider_id"],
+                                      digest=document_digest(document), evidence=evidence, now=now)
+    if not signature.ok:
+        raise invalid("signature", signature.reason or "signing failed")
+    values = {"state": "submitted", "submitted_at": now, "updated_at": now, "rulebook_accepted_at": now,
+              "rulebook_version_id": rulebook["id"] if rulebook else None,
+              "rulebook_version": rulebook["version"] if rulebook else None, "signature": signature.as_dict()}
+    await record(ctx, app, "submitted", principal)
+    await repo.update_application(ctx.session, tenant_id, app["id"], **values)
+    await ctx.outbox.add(ctx.session, ApplicationSubmitted(
+        application_id=app["id"], service_id=app["service_id"], provider_id=app["provider_id"],
+        amends_id=app["amends_id"], rulebook_version=values["rulebook_version"]), tenant_id=tenant_id)
+    return {**app, **values}
+
+
+async def decide(ctx: AppContext, tenant_id: str, principal: Principal, application_id: str, decision: str,
+                 reason: str | None, missing: list[str]) -> dict[str, Any]:
+    from .decisions import approve, reject  # the approval side effects live with the price lists
+
+    app: dict[str, Any] = await load(ctx, tenant_id, principal, application_id, for_update=True)
+    if not can_decide(app["state"]):
+        raise conflict(f"Only a sent application is decided; this one is {app['state']}", state=app["state"])
+    if decision in ("reject", "return") and not (reason or "").strip():
+        raise invalid("reason", f"a reason is required to {decision} an application")
+    now = ctx.clock.now()
+    if decision == "approve":
+        await approve(ctx, app, principal)
+        state = "approved"
+    elif decision == "reject":
+        await reject(ctx, app, principal, reason or "")
+        state = "rejected"
+    else:
+        await record(ctx, app, "returned", principal, reason, missing)
+        await repo.update_application(ctx.session, tenant_id, app["id"], state="returned", return_reason=reason,
+                                      return_missing=missing, decided_at=now, updated_at=now)
+        await ctx.outbox.add(ctx.session, ApplicationReturned(
+            application_id=app["id"], service_id=app["service_id"], provider_id=app["provider_id"],
+            reason=reason or "", missing=missing, amends_id=app["amends_id"]), tenant_id=tenant_id)
+        state = "returned"
+    result = await repo.get_application(ctx.session, tenant_id, app["id"])
+    assert result is not None and result["state"] == state
+    return result
+
+
+async def view(ctx: AppContext, app: dict[str, Any]) -> dict[str, Any]:
+    tenant_id = app["tenant_id"]
+    lists = await repo.find_price_lists(ctx.session, tenant_id, application_id=app["id"])
+    change = await open_change(ctx, tenant_id, app) if app["state"] == "approved" else None
+    missing = await check(ctx, app, None) if can_submit(app["state"]) else []
+    return {**app, "saved_steps": [s for s in SAVED_STEPS if app["steps"][s]["saved_at"]],
+            "price_lists": lists, "history": await repo.history_of(ctx.session, tenant_id, app["id"]),
+            "open_change_id": change["id"] if change else None, "missing": [m.as_dict() for m in missing]}

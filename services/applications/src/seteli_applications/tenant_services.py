@@ -1,0 +1,166 @@
+"""Use cases of tenant services: definition, changes, rulebook versions. Never commits."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from typing import Any
+
+from seteli_common.errors import FieldError, invalid_many, not_found
+
+from . import repository as repo
+from .context import AppContext
+from .domain import DEFAULT_CALENDAR, LEVELS, calendar_problems, interruption_rule_problems
+from .events import ContentInfo, RulebookInfo, ServiceDefined
+
+
+def _normalise_attachments(data: dict[str, Any] | None) -> dict[str, list[dict[str, str]]]:
+    out: dict[str, list[dict[str, str]]] = {level: [] for level in LEVELS}
+    for level, items in (data or {}).items():
+        for item in items or []:
+            entry = {"type": item} if isinstance(item, str) else dict(item)
+            entry.setdefault("name_fi", entry["type"])
+            entry.setdefault("name_sv", entry["name_fi"])
+            out[level].append({k: v for k, v in entry.items() if v is not None})
+    return out
+
+
+def _problems(data: dict[str, Any]) -> list[FieldError]:
+    errors: list[FieldError] = []
+    if data.get("interruption_rule") is not None:
+        errors += interruption_rule_problems(data["interruption_rule"])
+    errors += calendar_problems(data["calendar"])
+    for level, items in _normalise_attachments(data.get("required_attachments")).items():
+        types = [i["type"] for i in items]
+        if len(types) != len(set(types)):
+            errors.append(FieldError(f"required_attachments.{level}", "an attachment type is listed twice"))
+    return errors
+
+
+def current_rulebook(versions: list[dict[str, Any]], today: date) -> dict[str, Any] | None:
+    """The version in force today (latest effective), else the earliest one announced."""
+    effective = [v for v in versions if v["effective_from"] <= today]
+    if effective:
+        return max(effective, key=lambda v: v["version"])
+    return versions[0] if versions else None
+
+
+async def service_view(ctx: AppContext, tenant_id: str, service: dict[str, Any]) -> dict[str, Any]:
+    contents = await repo.service_contents_of(ctx.session, tenant_id, [service["id"]])
+    versions = await repo.rulebook_versions_of(ctx.session, tenant_id, service["id"])
+    return _view(service, contents, versions, ctx.today())
+
+
+def _view(service: dict[str, Any], contents: list[dict[str, Any]], versions: list[dict[str, Any]],
+          today: date) -> dict[str, Any]:
+    current = current_rulebook(versions, today)
+    return {**service, "contents": contents, "rulebook_versions": versions,
+            "current_rulebook_version": current}
+
+
+async def get_service(ctx: AppContext, tenant_id: str, service_id: str) -> dict[str, Any]:
+    service = await repo.get_service(ctx.session, tenant_id, service_id)
+    if service is None:
+        raise not_found("Service")
+    return await service_view(ctx, tenant_id, service)
+
+
+async def list_services(ctx: AppContext, tenant_id: str, limit: int, offset: int) -> dict[str, Any]:
+    rows, total = await repo.list_services(ctx.session, tenant_id, limit, offset)
+    contents = await repo.service_contents_of(ctx.session, tenant_id, [r["id"] for r in rows])
+    items = []
+    for row in rows:
+        versions = await repo.rulebook_versions_of(ctx.session, tenant_id, row["id"])
+        items.append(_view(row, [c for c in contents if c["service_id"] == row["id"]], versions, ctx.today()))
+    return {"items": items, "total": total}
+
+
+async def publish_service(ctx: AppContext, tenant_id: str, service_id: str) -> None:
+    view = await get_service(ctx, tenant_id, service_id)
+    rb = view["current_rulebook_version"]
+    await ctx.outbox.add(ctx.session, ServiceDefined(
+        service_id=view["id"], name_fi=view["name_fi"], name_sv=view["name_sv"], kind=view["kind"],
+        auto_recording=view["auto_recording"],
+        contents=[ContentInfo(content_id=c["id"], name_fi=c["name_fi"], name_sv=c["name_sv"], unit=c["unit"],
+                              client_pays=c["client_pays"]) for c in view["contents"]],
+        interruption_rule=view["interruption_rule"], calendar=view["calendar"],
+        required_attachments=view["required_attachments"],
+        rulebook=RulebookInfo(version_id=rb["id"], version=rb["version"],
+                              effective_from=rb["effective_from"].isoformat()) if rb else None,
+    ), tenant_id=tenant_id)
+
+
+def _content_rows(tenant_id: str, service_id: str, contents: list[dict[str, Any]], first: int) -> list[dict[str, Any]]:
+    return [{"tenant_id": tenant_id, "id": str(uuid.uuid4()), "service_id": service_id, "position": first + i,
+             "name_fi": c["name_fi"], "name_sv": c["name_sv"], "unit": c["unit"], "client_pays": c["client_pays"]}
+            for i, c in enumerate(contents)]
+
+
+async def define_service(ctx: AppContext, tenant_id: str, data: dict[str, Any]) -> dict[str, Any]:
+    data = {**data, "calendar": {**DEFAULT_CALENDAR, **(data.get("calendar") or {})}}
+    errors = _problems(data)
+    if errors:
+        raise invalid_many(errors)
+    now = ctx.clock.now()
+    service_id = str(uuid.uuid4())
+    row = {"tenant_id": tenant_id, "id": service_id, "name_fi": data["name_fi"], "name_sv": data["name_sv"],
+           "kind": data["kind"], "auto_recording": data["auto_recording"],
+           "required_attachments": _normalise_attachments(data.get("required_attachments")),
+           "interruption_rule": data.get("interruption_rule"), "calendar": data["calendar"],
+           "created_at": now, "updated_at": now}
+    await repo.insert_service(ctx.session, row, _content_rows(tenant_id, service_id, data["contents"], 0))
+    for rulebook in data.get("rulebook_versions") or []:
+        await _add_rulebook(ctx, tenant_id, service_id, rulebook)
+    await publish_service(ctx, tenant_id, service_id)
+    return await get_service(ctx, tenant_id, service_id)
+
+
+async def change_service(ctx: AppContext, tenant_id: str, service_id: str, data: dict[str, Any]) -> dict[str, Any]:
+    """Change what may change: names, auto-recording, attachments, rule, calendar; rename or add contents.
+    Contents are never removed (approved price lists refer to them)."""
+    current = await get_service(ctx, tenant_id, service_id)
+    merged = {k: current[k] for k in ("name_fi", "name_sv", "auto_recording", "required_attachments",
+                                      "interruption_rule", "calendar")}
+    merged.update({k: v for k, v in data.items() if k != "contents" and k in merged})
+    merged["calendar"] = {**DEFAULT_CALENDAR, **(merged["calendar"] or {})}
+    errors = _problems(merged)
+    known = {c["id"]: c for c in current["contents"]}
+    for i, content in enumerate(data.get("contents") or []):
+        if content.get("id") and content["id"] not in known:
+            errors.append(FieldError(f"contents.{i}.id", "the service has no such content"))
+        elif content.get("id") and content["unit"] != known[content["id"]]["unit"]:
+            errors.append(FieldError(f"contents.{i}.unit", "the unit of an existing content cannot change"))
+    if errors:
+        raise invalid_many(errors)
+    merged["required_attachments"] = _normalise_attachments(merged["required_attachments"])
+    await repo.update_service(ctx.session, tenant_id, service_id, **merged, updated_at=ctx.clock.now())
+    new = [c for c in data.get("contents") or [] if not c.get("id")]
+    for content in data.get("contents") or []:
+        if content.get("id"):
+            await repo.update_content(ctx.session, tenant_id, content["id"], name_fi=content["name_fi"],
+                                      name_sv=content["name_sv"], client_pays=content["client_pays"])
+    await repo.insert_contents(ctx.session, _content_rows(tenant_id, service_id, new, len(known)))
+    await publish_service(ctx, tenant_id, service_id)
+    return await get_service(ctx, tenant_id, service_id)
+
+
+async def _add_rulebook(ctx: AppContext, tenant_id: str, service_id: str, data: dict[str, Any]) -> dict[str, Any]:
+    if not data.get("text") and not data.get("document_url"):
+        raise invalid_many([FieldError("text", "a rulebook version needs a text or a document")])
+    versions = await repo.rulebook_versions_of(ctx.session, tenant_id, service_id)
+    if versions and data["effective_from"] < versions[-1]["effective_from"]:
+        raise invalid_many([FieldError("effective_from", "must not be before the previous version's date "
+                                                         f"({versions[-1]['effective_from'].isoformat()})")])
+    row = {"tenant_id": tenant_id, "id": str(uuid.uuid4()), "service_id": service_id,
+           "version": (versions[-1]["version"] + 1) if versions else 1, "effective_from": data["effective_from"],
+           "text": data.get("text"), "document_url": data.get("document_url"), "created_at": ctx.clock.now()}
+    await repo.insert_rulebook_version(ctx.session, row)
+    return row
+
+
+async def add_rulebook_version(ctx: AppContext, tenant_id: str, service_id: str,
+                               data: dict[str, Any]) -> dict[str, Any]:
+    await get_service(ctx, tenant_id, service_id)
+    row = await _add_rulebook(ctx, tenant_id, service_id, data)
+    await publish_service(ctx, tenant_id, service_id)
+    return row

@@ -1,0 +1,255 @@
+"""Applications: the Kouvola services, steps, completeness, sending, decisions, changes, isolation."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from seteli_applications.demo import kouvola_services
+from seteli_common.auth import Role
+
+Api = Flow = Any  # fixtures of conftest.py
+
+
+async def test_kouvolas_two_services_from_seed_004(api: Api, flow: Flow) -> None:
+    enhanced, basic = [await flow.service(body) for body in kouvola_services()]
+    assert enhanced["name_fi"] == "Ikääntyneiden tehostettu palveluasuminen"
+    assert len(enhanced["contents"]) == 17
+    assert enhanced["contents"][2]["name_fi"] == "Hoivapalvelumaksu / vrk"
+    assert [c["name_fi"] for c in enhanced["contents"] if not c["client_pays"]] == ["Hoivapalvelumaksu / vrk"]
+    assert basic["name_fi"] == "Ikääntyneiden palveluasuminen"
+    assert [c["name_fi"] for c in basic["contents"]] == [
+        "Palveluasumisen hoivamaksu / vrk", "Palveluasumisen hoivamaksu / kk", "Ateriamaksut / kk", "Sähkö / kk",
+        "Vesi / kk", "Vuokra / kk, keskiarvo", "Muut palvelut / kk"]
+    assert [c["unit"] for c in basic["contents"][:2]] == ["day", "month"]
+    assert len(enhanced["required_attachments"]["site"]) == 10
+    assert enhanced["required_attachments"]["site"][0]["type"] == "avi_valvira_licence"
+    assert basic["required_attachments"]["site"][0]["type"] == "avi_valvira_register_certificate"
+    rule = enhanced["interruption_rule"]
+    assert rule["valid_from"] == "2016-01-01"
+    assert rule["reasons"]["hospital"]["bands"][1] == {"from_day": 11, "to_day": None, "percentage": 0}
+    assert enhanced["current_rulebook_version"]["version"] == 1
+    events = await api.published("applications.service.defined")
+    assert [e["payload"]["name_fi"] for e in events] == [enhanced["name_fi"], basic["name_fi"]]
+    assert events[0]["payload"]["interruption_rule"]["reasons"]["holiday"]["return_day_percentage"] == 100
+
+
+async def test_steps_are_saved_and_revisited(api: Api, flow: Flow) -> None:
+    service = await flow.service()
+    app = await flow.application(service["id"])
+    base = f"/v1/tenants/kouvola/applications/{app['id']}"
+    r = await api.client.put(f"{base}/steps/sites", headers=api.provider, json={"ids": [api.site_b]})
+    assert r.status_code == 200, r.text
+    await api.client.put(f"{base}/steps/employees", headers=api.provider,
+                         json={"ids": ["emp-1"], "notes": "Vastuuhenkilö Maija"})
+    again = await flow.get(app["id"])
+    assert again["site_ids"] == [api.site_b]
+    assert again["steps"]["employees"]["notes"] == "Vastuuhenkilö Maija"
+    assert again["saved_steps"] == ["sites", "employees"]
+    foreign = await api.client.put(f"{base}/steps/sites", headers=api.provider, json={"ids": ["site-of-someone"]})
+    assert foreign.status_code == 422
+    assert (await flow.get(app["id"]))["site_ids"] == [api.site_b]
+
+
+async def _attachment(api: Api, att_id: str, level: str, owner: str, type_: str,
+                      valid_until: str | None = None) -> None:
+    await api.deliver("registry.attachment.added", {
+        "attachment_id": att_id, "provider_id": api.provider_id, "level": level, "owner_id": owner,
+        "type": type_, "valid_from": "2015-01-01", "valid_until": valid_until})
+
+
+async def test_completeness_lists_every_missing_item_at_once(api: Api, flow: Flow) -> None:
+    service = await flow.service({**api.simple_service, "required_attachments": {
+        "company": ["trade_register_extract"], "site": ["medication_plan", "rescue_plan"],
+        "subcontractor": ["tyel_insurance"]}})
+    app = await flow.application(service["id"])
+    base = f"/v1/tenants/kouvola/applications/{app['id']}"
+    await api.client.put(f"{base}/steps/subcontractors", headers=api.provider, json={"ids": ["sub-1"]})
+    await _attachment(api, "att-1", "company", api.provider_id, "trade_register_extract", "2016-01-31")  # expired
+    await _attachment(api, "att-2", "site", api.site_a, "medication_plan")
+    refused = await flow.submit(app["id"], expect=422, accept_rulebook=False)
+    missing = {(m["code"], m["level"], m["owner_id"], m["type"]) for m in refused["missing"]}
+    assert missing == {
+        ("attachment_expired", "company", api.provider_id, "trade_register_extract"),
+        ("attachment_missing", "site", api.site_a, "rescue_plan"),
+        ("attachment_missing", "site", api.site_b, "medication_plan"),
+        ("attachment_missing", "site", api.site_b, "rescue_plan"),
+        ("attachment_missing", "subcontractor", "sub-1", "tyel_insurance"),
+        ("no_price_list", None, None, None),
+        ("rulebook_not_accepted", None, None, None),
+    }
+    assert len(refused["errors"]) == 7
+    assert (await flow.get(app["id"]))["state"] == "draft"
+    # fix everything, then it goes
+    await _attachment(api, "att-3", "company", api.provider_id, "trade_register_extract", "2016-12-31")
+    await _attachment(api, "att-4", "site", api.site_a, "rescue_plan")
+    for i, type_ in enumerate(("medication_plan", "rescue_plan")):
+        await _attachment(api, f"att-b{i}", "site", api.site_b, type_)
+    await _attachment(api, "att-5", "subcontractor", "sub-1", "tyel_insurance")
+    await flow.price_list(app["id"], service["contents"][0]["id"], "40.00", "2016-04-01")
+    check = (await api.client.get(f"{base}/completeness", headers=api.provider)).json()
+    assert check == {"complete": True, "missing": []}
+    await api.deliver("registry.attachment.removed", {"attachment_id": "att-5"})
+    check = (await api.client.get(f"{base}/completeness", headers=api.provider)).json()
+    assert [m["owner_id"] for m in check["missing"]] == ["sub-1"]
+    await _attachment(api, "att-6", "subcontractor", "sub-1", "tyel_insurance")
+    assert (await flow.submit(app["id"]))["state"] == "submitted"
+
+
+async def test_sending_records_the_current_rulebook_version_and_signature(api: Api, flow: Flow) -> None:
+    service = await flow.service({**api.simple_service, "rulebook_versions": [
+        {"effective_from": "2015-01-01", "text": "Sääntökirja 2015"},
+        {"effective_from": "2016-01-01", "text": "Sääntökirja 2016"},
+        {"effective_from": "2016-06-01", "text": "Sääntökirja kesä 2016"}]})
+    app = await flow.application(service["id"])
+    await flow.price_list(app["id"], service["contents"][0]["id"], "40.00", "2016-04-01")
+    refused = await flow.submit(app["id"], expect=422, signature_evidence="refuse")
+    assert refused["errors"] == [{"field": "signature", "reason": "strong identification failed"}]
+    assert (await flow.get(app["id"]))["state"] == "draft"
+    sent = await flow.submit(app["id"])
+    assert sent["rulebook_version"] == 2  # in force on 2016-03-15; the June version is not yet
+    assert sent["rulebook_accepted_at"].startswith("2016-03-15")
+    assert sent["signature"]["method"] == "fake" and sent["signature"]["signer"] == "user-p"
+    [event] = await api.published("applications.application.submitted")
+    assert event["payload"]["rulebook_version"] == 2
+
+
+async def test_every_transition_and_the_forbidden_ones(api: Api, flow: Flow) -> None:
+    service = await flow.service()
+    app = await flow.application(service["id"])
+    base = f"/v1/tenants/kouvola/applications/{app['id']}"
+    content = service["contents"][0]["id"]
+    await flow.decide(app["id"], "approve", expect=409)  # deciding a draft
+    await flow.price_list(app["id"], content, "40.00", "2016-04-01")
+    await flow.submit(app["id"])
+    # a sent application is locked until decided
+    assert (await api.client.put(f"{base}/steps/sites", headers=api.provider,
+                                 json={"ids": [api.site_a]})).status_code == 409
+    await flow.price_list(app["id"], content, "41.00", "2016-05-01", expect=409)
+    await flow.submit(app["id"], expect=409)
+    r = await api.client.post(f"{base}/decision", headers=api.provider, json={"decision": "approve"})
+    assert r.status_code == 403
+    await flow.decide(app["id"], "return", expect=422)  # a return needs its reason
+    returned = await flow.decide(app["id"], "return", reason="Pelastussuunnitelma puuttuu",
+                                 missing=["rescue_plan"])
+    assert returned["state"] == "returned"
+    seen = await flow.get(app["id"])
+    assert seen["return_reason"] == "Pelastussuunnitelma puuttuu" and seen["return_missing"] == ["rescue_plan"]
+    assert (await api.client.put(f"{base}/steps/sites", headers=api.provider,
+                                 json={"ids": [api.site_a]})).status_code == 200
+    await flow.submit(app["id"])
+    await flow.decide(app["id"], "reject", expect=422)
+    api.runtime.clock.set(datetime(2016, 3, 16, 9, 0, tzinfo=UTC))
+    rejected = await flow.decide(app["id"], "reject", reason="Ei täytä laatuvaatimuksia")
+    assert rejected["state"] == "rejected"
+    await flow.decide(app["id"], "approve", expect=409)
+    await flow.submit(app["id"], expect=409)
+    history = [(h["from_state"], h["to_state"], h["actor"], h["reason"]) for h in rejected["history"]]
+    assert history == [
+        (None, "draft", "user-p", None), ("draft", "submitted", "user-p", None),
+        ("submitted", "returned", "officer-k", "Pelastussuunnitelma puuttuu"),
+        ("returned", "submitted", "user-p", None),
+        ("submitted", "rejected", "officer-k", "Ei täytä laatuvaatimuksia")]
+    assert rejected["history"][-1]["at"].startswith("2016-03-16T09:00")
+    [ret] = await api.published("applications.application.returned")
+    assert ret["payload"]["missing"] == ["rescue_plan"] and ret["payload"]["provider_id"] == api.provider_id
+    [rej] = await api.published("applications.application.rejected")
+    assert rej["payload"]["reason"] == "Ei täytä laatuvaatimuksia"
+    assert await api.published("applications.pricelist.approved") == []
+    # after a rejection the provider may apply again
+    assert (await flow.application(service["id"]))["state"] == "draft"
+
+
+async def test_one_open_application_per_service(api: Api, flow: Flow) -> None:
+    service = await flow.service()
+    first = await flow.application(service["id"])
+    r = await api.client.post("/v1/tenants/kouvola/applications", json={"service_id": service["id"]},
+                              headers=api.provider)
+    assert r.status_code == 409 and r.json()["application_id"] == first["id"]
+
+
+async def test_change_of_an_approved_application_keeps_it_approved(api: Api, flow: Flow) -> None:
+    service, app = await flow.approved_app()
+    base = f"/v1/tenants/kouvola/applications/{app['id']}"
+    # editing an approved application opens a change of it
+    step = await api.client.put(f"{base}/steps/units", headers=api.provider, json={"ids": ["unit-1"]})
+    assert step.status_code == 200
+    change = step.json()
+    assert change["amends_id"] == app["id"] and change["state"] == "draft"
+    new_list = await flow.price_list(app["id"], service["contents"][0]["id"], "110.00", "2016-04-01")
+    assert new_list["application_id"] == change["id"]
+    original = await flow.get(app["id"])
+    assert original["state"] == "approved" and original["open_change_id"] == change["id"]
+    await flow.submit(app["id"])
+    assert (await flow.get(app["id"]))["state"] == "approved"
+    queue = (await api.client.get("/v1/tenants/kouvola/applications/queue", headers=api.officer)).json()
+    assert [a["id"] for a in queue["items"]] == [change["id"]]
+    await flow.decide(change["id"], "approve")
+    original = await flow.get(app["id"])
+    assert original["state"] == "approved" and original["open_change_id"] is None
+    assert original["steps"]["units"]["ids"] == ["unit-1"]
+    approvals = await api.published("applications.application.approved")
+    assert [e["payload"]["change_id"] for e in approvals] == [None, change["id"]]
+    assert {e["payload"]["application_id"] for e in approvals} == {app["id"]}
+    lists = await api.published("applications.pricelist.approved")
+    assert [e["payload"]["prices"][0]["unit_price"] for e in lists] == ["100.00", "110.00"]
+
+
+async def test_rejected_change_leaves_the_approved_application_alone(api: Api, flow: Flow) -> None:
+    service, app = await flow.approved_app()
+    change = (await api.client.post(f"/v1/tenants/kouvola/applications/{app['id']}/change",
+                                    headers=api.provider)).json()
+    await flow.price_list(change["id"], service["contents"][0]["id"], "500.00", "2016-04-01")
+    await flow.submit(change["id"])
+    await flow.decide(change["id"], "reject", reason="Hinnankorotus liian suuri")
+    assert (await flow.get(app["id"]))["state"] == "approved"
+    lists = (await api.client.get("/v1/tenants/kouvola/price-lists", headers=api.provider)).json()["items"]
+    assert sorted((pl["state"], pl["prices"][0]["unit_price"]) for pl in lists) == [
+        ("approved", "100.00"), ("rejected", "500.00")]
+    assert len(await api.published("applications.pricelist.approved")) == 1
+
+
+async def test_providers_see_only_their_own_and_officers_only_their_tenant(api: Api, flow: Flow) -> None:
+    service = await flow.service()
+    mine = await flow.application(service["id"])
+    theirs = await flow.application(service["id"], headers=api.other)
+    base = f"/v1/tenants/kouvola/applications/{mine['id']}"
+    assert (await api.client.get(base, headers=api.other)).status_code == 404
+    assert (await api.client.put(f"{base}/steps/units", headers=api.other, json={"ids": ["x"]})).status_code == 404
+    r = await api.client.post(f"{base}/price-lists", headers=api.other, json={
+        "name": "x", "start": "2016-04-01", "prices": [{"content_id": service["contents"][0]["id"],
+                                                        "unit_price": "1.00"}]})
+    assert r.status_code == 404
+    assert (await api.client.post(f"{base}/submit", headers=api.other,
+                                  json={"accept_rulebook": True})).status_code == 404
+    listed = (await api.client.get("/v1/tenants/kouvola/applications", headers=api.other)).json()
+    assert [a["id"] for a in listed["items"]] == [theirs["id"]]
+    assert (await api.client.get(base, headers=api.lahti_officer)).status_code == 404
+    assert (await api.client.get("/v1/tenants/kouvola/applications", headers=api.lahti_officer)).status_code == 404
+    assert (await api.client.get("/v1/tenants/kouvola/applications/queue",
+                                 headers=api.lahti_officer)).status_code == 404
+    everyone = (await api.client.get("/v1/tenants/kouvola/applications", headers=api.officer)).json()
+    assert everyone["total"] == 2
+    lahti_view = (await api.client.get("/v1/tenants/lahti/applications",
+                                       headers=api.lahti_officer)).json()
+    assert lahti_view == {"items": [], "total": 0}
+    client = api.token_for(Role.CLIENT, client_id="c-1")
+    assert (await api.client.get(base, headers=client)).status_code == 403
+
+
+async def test_provider_lists_by_state_and_queue_is_oldest_first(api: Api, flow: Flow) -> None:
+    service = await flow.service()
+    content = service["contents"][0]["id"]
+    first = await flow.application(service["id"], headers=api.other)
+    second = await flow.application(service["id"])
+    await flow.price_list(second["id"], content, "40.00", "2016-04-01")
+    await flow.submit(second["id"])
+    api.runtime.clock.set(datetime(2016, 3, 15, 12, 0, tzinfo=UTC))
+    await flow.price_list(first["id"], content, "40.00", "2016-04-01", headers=api.other)
+    await flow.submit(first["id"], headers=api.other)
+    queue = (await api.client.get("/v1/tenants/kouvola/applications/queue", headers=api.officer)).json()
+    assert [a["id"] for a in queue["items"]] == [second["id"], first["id"]]
+    drafts = (await api.client.get("/v1/tenants/kouvola/applications?state=draft", headers=api.provider)).json()
+    assert drafts["total"] == 0
+    sent = (await api.client.get("/v1/tenants/kouvola/applications?state=submitted", headers=api.provider)).json()
+    assert [a["id"] for a in sent["items"]] == [second["id"]]

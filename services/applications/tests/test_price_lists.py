@@ -1,0 +1,132 @@
+"""Price lists: validity chains, the seed's 2015/2016 example, producer parts, refusals."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+Api = Flow = Any  # fixtures of conftest.py
+
+
+async def _lookup(api: Api, service_id: str, content_id: str, day: str, part: str | None = None) -> Any:
+    params = {"provider_id": api.provider_id, "service_id": service_id, "content_id": content_id, "date": day}
+    if part:
+        params["producer_part"] = part
+    return await api.client.get("/v1/tenants/kouvola/price-lookup", params=params, headers=api.officer)
+
+
+async def _new_list_through_change(api: Api, flow: Flow, app_id: str, content: str, price: str, start: str,
+                                   part: str | None = None) -> dict[str, Any]:
+    pl = await flow.price_list(app_id, content, price, start, part)
+    await flow.submit(app_id)
+    await flow.decide(pl["application_id"], "approve")
+    return pl
+
+
+async def test_seed_example_event_date_decides_not_recording_date(api: Api, flow: Flow) -> None:
+    """004 §1.3.7: lists from 2015-01-01 and 2016-01-01; an event of 2015-12-31 recorded in January 2016
+    gets the old price."""
+    api.runtime.clock.set(datetime(2014, 12, 1, 10, 0, tzinfo=UTC))
+    service, app = await flow.approved_app(price="100.00", start="2015-01-01")
+    content = service["contents"][0]["id"]
+    api.runtime.clock.set(datetime(2015, 12, 1, 10, 0, tzinfo=UTC))
+    await _new_list_through_change(api, flow, app["id"], content, "110.00", "2016-01-01")
+    api.runtime.clock.set(datetime(2016, 1, 12, 10, 0, tzinfo=UTC))  # recorded in January 2016
+    old = await _lookup(api, service["id"], content, "2015-12-31")
+    assert old.status_code == 200 and old.json()["unit_price"] == "100.00"
+    assert (await _lookup(api, service["id"], content, "2015-01-01")).json()["unit_price"] == "100.00"
+    assert (await _lookup(api, service["id"], content, "2016-01-01")).json()["unit_price"] == "110.00"
+    assert (await _lookup(api, service["id"], content, "2014-12-31")).status_code == 404
+    lists = (await api.client.get("/v1/tenants/kouvola/price-lists?state=approved", headers=api.provider)).json()
+    assert [(pl["valid_from"], pl["valid_until"]) for pl in lists["items"]] == [
+        ("2015-01-01", "2015-12-31"), ("2016-01-01", None)]
+
+
+async def test_producer_part_list_first_then_company_list(api: Api, flow: Flow) -> None:
+    service = await flow.service()
+    hour, month = (c["id"] for c in service["contents"])
+    app = await flow.application(service["id"])
+    r = await api.client.post(f"/v1/tenants/kouvola/applications/{app['id']}/price-lists", headers=api.provider,
+                              json={"name": "Yritys 2016", "start": "2016-01-01",
+                                    "prices": [{"content_id": hour, "unit_price": "40.00"},
+                                               {"content_id": month, "unit_price": "300.00"}]})
+    assert r.status_code == 201
+    await flow.price_list(app["id"], hour, "45.00", "2016-02-01", part=f"site:{api.site_a}")
+    await flow.submit(app["id"])
+    await flow.decide(app["id"], "approve")
+    site = f"site:{api.site_a}"
+    assert (await _lookup(api, service["id"], hour, "2016-01-15", site)).json()["unit_price"] == "40.00"
+    assert (await _lookup(api, service["id"], hour, "2016-02-10", site)).json()["unit_price"] == "45.00"
+    assert (await _lookup(api, service["id"], month, "2016-02-10", site)).json()["unit_price"] == "300.00"
+    other_site = f"site:{api.site_b}"
+    assert (await _lookup(api, service["id"], hour, "2016-02-10", other_site)).json()["unit_price"] == "40.00"
+    assert (await _lookup(api, service["id"], hour, "2016-02-10")).json()["unit_price"] == "40.00"
+
+
+async def test_a_new_list_applies_only_once_approved(api: Api, flow: Flow) -> None:
+    service, app = await flow.approved_app(price="100.00", start="2015-01-01")
+    content = service["contents"][0]["id"]
+    await flow.price_list(app["id"], content, "120.00", "2016-03-01")
+    await flow.submit(app["id"])
+    assert (await _lookup(api, service["id"], content, "2016-03-10")).json()["unit_price"] == "100.00"
+    change_id = (await flow.get(app["id"]))["open_change_id"]
+    await flow.decide(change_id, "approve")
+    assert (await _lookup(api, service["id"], content, "2016-03-10")).json()["unit_price"] == "120.00"
+
+
+async def test_bad_price_lists_are_refused_with_the_field_and_change_nothing(api: Api, flow: Flow) -> None:
+    service, app = await flow.approved_app(price="100.00", start="2016-01-01")
+    content = service["contents"][0]["id"]
+    url = f"/v1/tenants/kouvola/applications/{app['id']}/price-lists"
+
+    async def refused(body: dict[str, Any]) -> list[tuple[str, str]]:
+        r = await api.client.post(url, headers=api.provider, json={"name": "Uusi", "start": "2016-04-01", **body})
+        assert r.status_code == 422, r.text
+        assert r.headers["content-type"] == "application/problem+json"
+        return [(e["field"], e["reason"]) for e in r.json()["errors"]]
+
+    assert await refused({"prices": [{"content_id": "no-such-content", "unit_price": "10.00"}]}) == [
+        ("prices.0.content_id", "the service has no such content")]
+    assert await refused({"prices": [{"content_id": content, "unit_price": "-5.00"}]}) == [
+        ("prices.0.unit_price", "must not be negative")]
+    before = await refused({"start": "2015-12-01", "prices": [{"content_id": content, "unit_price": "90.00"}]})
+    assert before[0][0] == "start" and "2016-01-01" in before[0][1]
+    same_day = await refused({"start": "2016-01-01", "prices": [{"content_id": content, "unit_price": "90.00"}]})
+    assert same_day[0][0] == "start"
+    assert (await refused({"prices": [{"content_id": content, "unit_price": "12.345"}]}))[0][0] == \
+        "prices.0.unit_price"
+    assert (await refused({"prices": [{"content_id": content, "unit_price": "kymmenen"}]}))[0][0] == \
+        "prices.0.unit_price"
+    assert (await refused({"prices": []})) == [("prices", "a price list needs at least one unit price")]
+    assert (await refused({"producer_part": "site:not-chosen", "prices": [
+        {"content_id": content, "unit_price": "1.00"}]}))[0][0] == "producer_part"
+    assert (await refused({"producer_part": "branch:1", "prices": [
+        {"content_id": content, "unit_price": "1.00"}]}))[0][0] == "producer_part"
+    several = await refused({"prices": [{"content_id": "nope", "unit_price": "1.00"},
+                                        {"content_id": content, "unit_price": "-1"}]})
+    assert [f for f, _ in several] == ["prices.0.content_id", "prices.1.unit_price"]
+    lists = (await api.client.get("/v1/tenants/kouvola/price-lists", headers=api.provider)).json()
+    assert lists["total"] == 1
+    # a refusal did not even open a change of the approved application
+    assert (await flow.get(app["id"]))["open_change_id"] is None
+
+
+async def test_additional_info_changes_any_time_without_approval(api: Api, flow: Flow) -> None:
+    service, app = await flow.approved_app()
+    [pl] = (await api.client.get("/v1/tenants/kouvola/price-lists", headers=api.provider)).json()["items"]
+    r = await api.client.patch(f"/v1/tenants/kouvola/price-lists/{pl['id']}", headers=api.provider,
+                               json={"additional_info": "Hinnat sisältävät siivouksen"})
+    assert r.status_code == 200
+    assert r.json()["state"] == "approved" and r.json()["additional_info"] == "Hinnat sisältävät siivouksen"
+    assert (await flow.get(app["id"]))["open_change_id"] is None
+    assert (await api.client.patch(f"/v1/tenants/kouvola/price-lists/{pl['id']}", headers=api.other,
+                                   json={"additional_info": "x"})).status_code == 404
+
+
+async def test_a_pending_list_can_be_removed_from_a_draft(api: Api, flow: Flow) -> None:
+    service = await flow.service()
+    app = await flow.application(service["id"])
+    pl = await flow.price_list(app["id"], service["contents"][0]["id"], "10.00", "2016-04-01")
+    url = f"/v1/tenants/kouvola/applications/{app['id']}/price-lists/{pl['id']}"
+    assert (await api.client.delete(url, headers=api.provider)).status_code == 204
+    assert (await flow.get(app["id"]))["price_lists"] == []

@@ -1,0 +1,63 @@
+"""Service changes and rulebook versions, idempotent price-list posts, and embedded mode on SQLite."""
+
+from __future__ import annotations
+
+from typing import Any
+
+Api = Flow = Any  # fixtures of conftest.py
+
+
+async def test_service_change_and_new_rulebook_version_are_republished(api: Api, flow: Flow) -> None:
+    service = await flow.service()
+    base = f"/v1/tenants/kouvola/services/{service['id']}"
+    hour = service["contents"][0]
+    r = await api.client.patch(base, headers=api.admin, json={
+        "auto_recording": True, "calendar": {"provider_deadline_day": 3, "approval_deadline_day": 5,
+                                             "transfer_day": 6},
+        "contents": [{**{k: hour[k] for k in ("id", "name_fi", "name_sv", "unit", "client_pays")},
+                      "name_fi": "Kotihoito / tunti"},
+                     {"name_fi": "Turvapuhelin / kpl", "name_sv": "Trygghetstelefon / st", "unit": "piece",
+                      "client_pays": True}]})
+    assert r.status_code == 200, r.text
+    changed = r.json()
+    assert [c["name_fi"] for c in changed["contents"]] == ["Kotihoito / tunti", "Ateriat / kk", "Turvapuhelin / kpl"]
+    assert changed["contents"][0]["id"] == hour["id"] and changed["calendar"]["transfer_day"] == 6
+    bad = await api.client.patch(base, headers=api.admin, json={"calendar": {
+        "provider_deadline_day": 5, "approval_deadline_day": 3, "transfer_day": 4}})
+    assert bad.status_code == 422
+    unit_change = await api.client.patch(base, headers=api.admin, json={"contents": [
+        {**{k: hour[k] for k in ("id", "name_fi", "name_sv", "client_pays")}, "unit": "day"}]})
+    assert unit_change.status_code == 422
+    rb = await api.client.post(f"{base}/rulebook-versions", headers=api.admin,
+                               json={"effective_from": "2016-03-01", "text": "Sääntökirja 3/2016"})
+    assert rb.status_code == 201 and rb.json()["version"] == 1
+    older = await api.client.post(f"{base}/rulebook-versions", headers=api.admin,
+                                  json={"effective_from": "2016-02-01", "text": "x"})
+    assert older.status_code == 422
+    events = [e["payload"] for e in await api.published("applications.service.defined")]
+    assert len(events) == 3
+    assert events[1]["auto_recording"] is True and len(events[1]["contents"]) == 3
+    assert events[2]["rulebook"]["version"] == 1
+
+
+async def test_repeated_price_list_post_with_idempotency_key_makes_one_list(api: Api, flow: Flow) -> None:
+    service = await flow.service()
+    app = await flow.application(service["id"])
+    url = f"/v1/tenants/kouvola/applications/{app['id']}/price-lists"
+    body = {"name": "Hinnasto", "start": "2016-04-01",
+            "prices": [{"content_id": service["contents"][0]["id"], "unit_price": "40.00"}]}
+    first = await api.client.post(url, headers={**api.provider, "Idempotency-Key": "k-1"}, json=body)
+    again = await api.client.post(url, headers={**api.provider, "Idempotency-Key": "k-1"}, json=body)
+    assert first.status_code == again.status_code == 201
+    assert first.json()["id"] == again.json()["id"]
+    assert len((await flow.get(app["id"]))["price_lists"]) == 1
+
+
+async def test_embedded_mode_on_sqlite_runs_the_whole_flow(embedded_flow: Flow) -> None:
+    service, app = await embedded_flow.approved_app(price="100.00", start="2015-01-01")
+    await embedded_flow.price_list(app["id"], service["contents"][0]["id"], "110.00", "2016-04-01")
+    await embedded_flow.submit(app["id"])
+    change_id = (await embedded_flow.get(app["id"]))["open_change_id"]
+    await embedded_flow.decide(change_id, "approve")
+    lists = await embedded_flow.api.published("applications.pricelist.approved")
+    assert [e["payload"]["prices"][0]["unit_price"] for e in lists] == ["100.00", "110.00"]

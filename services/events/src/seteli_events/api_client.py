@@ -1,0 +1,298 @@
+"""HTTP API of interruptions (providers), the co-payment breakdown and feedback (clients)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any, Literal
+
+from fastapi import APIRouter, Depends, Query
+from fastapi.responses import HTMLResponse, Response
+from pydantic import BaseModel, ConfigDict, Field
+from seteli_common.auth import PROVIDER_STAFF, TENANT_STAFF, Principal, Role, current_principal, guard_tenant
+from seteli_common.errors import forbidden, invalid
+
+from . import copayment
+from . import feedback as fb
+from . import interruptions as intr
+from . import repository as repo
+from .api import SegmentOut, ctx_for
+from .models import feedback, interruptions
+from .recording import Ctx
+
+router = APIRouter(prefix="/v1/tenants/{tenant_id}")
+
+
+class InterruptionIn(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"booking_id": "b-housing", "start": "2015-07-02", "end": "2015-07-17", "reason": "hospital"},
+                {"booking_id": "b-housing", "start": "2015-11-05", "reason": "hospital"},
+            ]
+        }
+    )
+    booking_id: str
+    start: date
+    end: date | None = None
+    reason: Literal["hospital", "holiday", "other"]
+
+
+class InterruptionEnd(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"end": "2015-12-08"}]})
+    end: date
+    reason: Literal["hospital", "holiday", "other"] | None = None
+
+
+class InterruptionDay(BaseModel):
+    day: date
+    day_number: int
+    percentage: Decimal
+
+
+class InterruptionOut(BaseModel):
+    id: str
+    booking_id: str
+    voucher_id: str
+    service_id: str
+    content_id: str
+    provider_id: str
+    producer_part: str | None
+    client_ref: str
+    start: date
+    end: date | None
+    reason: str
+    status: str
+    days: list[InterruptionDay] | None
+    segments: list[SegmentOut] | None
+    amount_tenant: Decimal | None
+    amount_co_payment: Decimal | None
+
+
+class InterruptionPage(BaseModel):
+    items: list[InterruptionOut]
+    total: int
+
+
+class FeedbackIn(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "provider_id": "p-paivansade",
+                    "kind": "complaint",
+                    "text": "Ateria oli kylmä",
+                    "event_id": None,
+                }
+            ]
+        }
+    )
+    provider_id: str
+    kind: Literal["thanks", "criticism", "complaint"]
+    text: str = Field(min_length=1, max_length=4000)
+    event_id: str | None = None
+    service_id: str | None = None
+    needs_reply: bool = False
+
+
+class ReplyIn(BaseModel):
+    text: str = Field(min_length=1, max_length=4000)
+
+
+class FeedbackOut(BaseModel):
+    id: str
+    kind: str
+    provider_id: str
+    producer_part: str | None
+    service_id: str
+    event_id: str | None
+    needs_reply: bool
+    text: str
+    reply: str | None
+    replied_at: datetime | None
+    created_at: datetime
+
+
+class FeedbackPage(BaseModel):
+    items: list[FeedbackOut]
+    total: int
+
+
+def _visible(principal: Principal, tenant_id: str, table: Any) -> list[Any]:
+    guard_tenant(principal, tenant_id)
+    if principal.role in PROVIDER_STAFF:
+        filters = [table.c.provider_id == principal.provider_id]
+        if principal.role == Role.PROVIDER_USER:  # a provider user sees only its service teams
+            prefix = f"{tenant_id}:"
+            filters.append(table.c.service_id.in_([t[len(prefix) :] for t in principal.teams if t.startswith(prefix)]))
+        return filters
+    if principal.role in TENANT_STAFF or principal.role == Role.PLATFORM_ADMIN:
+        return []
+    if principal.role == Role.CLIENT and principal.client_id:
+        return [table.c.client_id == principal.client_id]
+    raise forbidden()
+
+
+@router.post("/interruptions", status_code=201, response_model=InterruptionOut, tags=["interruptions"])
+async def create_interruption(
+    tenant_id: str,
+    body: InterruptionIn,
+    ctx: Ctx = Depends(ctx_for),
+    principal: Principal = Depends(current_principal),
+) -> dict[str, Any]:
+    guard_tenant(principal, tenant_id)
+    return await intr.create(ctx, principal, body.booking_id, body.start, body.end, body.reason)
+
+
+@router.post("/interruptions/{interruption_id}/end", response_model=InterruptionOut, tags=["interruptions"])
+async def end_interruption(
+    tenant_id: str,
+    interruption_id: str,
+    body: InterruptionEnd,
+    ctx: Ctx = Depends(ctx_for),
+    principal: Principal = Depends(current_principal),
+) -> dict[str, Any]:
+    guard_tenant(principal, tenant_id)
+    return await intr.finalise(ctx, principal, interruption_id, body.end, body.reason)
+
+
+@router.delete("/interruptions/{interruption_id}", status_code=204, tags=["interruptions"])
+async def delete_interruption(
+    tenant_id: str,
+    interruption_id: str,
+    ctx: Ctx = Depends(ctx_for),
+    principal: Principal = Depends(current_principal),
+) -> Response:
+    guard_tenant(principal, tenant_id)
+    await intr.delete_draft(ctx, principal, interruption_id)
+    return Response(status_code=204)
+
+
+@router.get("/interruptions", response_model=InterruptionPage, tags=["interruptions"])
+async def list_interruptions(
+    tenant_id: str,
+    ctx: Ctx = Depends(ctx_for),
+    principal: Principal = Depends(current_principal),
+    service_id: str | None = None,
+    booking_id: str | None = None,
+    status: Literal["draft", "finalised"] | None = None,
+    limit: int = Query(default=50, ge=1, le=500),
+    offset: int = Query(default=0, ge=0),
+) -> dict[str, Any]:
+    filters = _visible(principal, tenant_id, interruptions)
+    for column, value in (
+        (interruptions.c.service_id, service_id),
+        (interruptions.c.booking_id, booking_id),
+        (interruptions.c.status, status),
+    ):
+        if value is not None:
+            filters.append(column == value)
+    rows, total = await repo.list_rows(
+        ctx.session,
+        interruptions,
+        tenant_id,
+        filters,
+        [interruptions.c.start, interruptions.c.id],
+        limit,
+        offset,
+    )
+    return {"items": [intr.view(r) for r in rows], "total": total}
+
+
+async def _breakdown(
+    tenant_id: str,
+    ctx: Ctx,
+    principal: Principal,
+    client_id: str | None,
+    service_id: str,
+    date_from: date,
+    date_to: date,
+) -> dict[str, Any]:
+    guard_tenant(principal, tenant_id)
+    if principal.role == Role.CLIENT:
+        client_id = principal.client_id
+    elif principal.role not in (*TENANT_STAFF, Role.PLATFORM_ADMIN):
+        raise forbidden("The co-payment breakdown is for the client and the tenant's staff")
+    if not client_id:
+        raise invalid("client_id", "required")
+    if date_to < date_from:
+        raise invalid("to", "before from")
+    return await copayment.breakdown(ctx, client_id, service_id, date_from, date_to)
+
+
+@router.get("/co-payments", tags=["co-payment"])
+async def co_payments(
+    tenant_id: str,
+    service_id: str,
+    date_from: date = Query(alias="from"),
+    date_to: date = Query(alias="to"),
+    client_id: str | None = None,
+    ctx: Ctx = Depends(ctx_for),
+    principal: Principal = Depends(current_principal),
+    format: Literal["json", "html", "pdf"] = "json",
+) -> Any:
+    """The client's co-payment breakdown; ``format=html`` is printable, ``format=pdf`` a PDF."""
+    b = await _breakdown(tenant_id, ctx, principal, client_id, service_id, date_from, date_to)
+    if format == "html":
+        return HTMLResponse(copayment.to_html(b))
+    if format == "pdf":
+        return Response(
+            copayment.to_pdf(b),
+            media_type="application/pdf",
+            headers={"content-disposition": 'inline; filename="omavastuu.pdf"'},
+        )
+    return b
+
+
+@router.post("/feedback", status_code=201, response_model=FeedbackOut, tags=["feedback"])
+async def give_feedback(
+    tenant_id: str,
+    body: FeedbackIn,
+    ctx: Ctx = Depends(ctx_for),
+    principal: Principal = Depends(current_principal),
+) -> dict[str, Any]:
+    guard_tenant(principal, tenant_id)
+    if principal.role != Role.CLIENT:
+        raise forbidden("Feedback is given by a client or their proxy")
+    return await fb.give(
+        ctx,
+        principal,
+        provider_id=body.provider_id,
+        kind=body.kind,
+        text=body.text,
+        event_id=body.event_id,
+        needs_reply=body.needs_reply,
+        service_id=body.service_id,
+    )
+
+
+@router.post("/feedback/{feedback_id}/reply", response_model=FeedbackOut, tags=["feedback"])
+async def reply_feedback(
+    tenant_id: str,
+    feedback_id: str,
+    body: ReplyIn,
+    ctx: Ctx = Depends(ctx_for),
+    principal: Principal = Depends(current_principal),
+) -> dict[str, Any]:
+    guard_tenant(principal, tenant_id)
+    if principal.role not in PROVIDER_STAFF:
+        raise forbidden("The provider replies")
+    return await fb.reply(ctx, principal, feedback_id, body.text)
+
+
+@router.get("/feedback", response_model=FeedbackPage, tags=["feedback"])
+async def list_feedback(
+    tenant_id: str,
+    ctx: Ctx = Depends(ctx_for),
+    principal: Principal = Depends(current_principal),
+    kind: Literal["thanks", "criticism", "complaint"] | None = None,
+    limit: int = Query(default=50, ge=1, le=500),
+    offset: int = Query(default=0, ge=0),
+) -> dict[str, Any]:
+    filters = _visible(principal, tenant_id, feedback)
+    if kind is not None:
+        filters.append(feedback.c.kind == kind)
+    rows, total = await repo.list_rows(
+        ctx.session, feedback, tenant_id, filters, [feedback.c.created_at, feedback.c.id], limit, offset
+    )
+    return {"items": [fb.view(r) for r in rows], "total": total}

@@ -1,0 +1,153 @@
+"""Tenant staff's HTTP API: the over-limit approval queue, credits and the auto-recording run."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any, Literal
+
+from fastapi import APIRouter, Depends, Query
+from pydantic import BaseModel, ConfigDict, Field
+from seteli_common.auth import PROVIDER_STAFF, Principal, Role, current_principal, guard_tenant, require_roles
+from seteli_common.clock import Month, today_in_helsinki
+from seteli_common.errors import forbidden, invalid
+
+from . import approvals, jobs
+from . import repository as repo
+from .api import EventOut, EventPage, ctx_for
+from .models import credits, events
+from .recording import Ctx
+from .views import event_view
+
+router = APIRouter(prefix="/v1/tenants/{tenant_id}")
+TENANT_STAFF_ROLES = (Role.TENANT_ADMIN, Role.TENANT_OFFICER)
+
+
+class DecisionIn(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"decision": "approve"},
+                {"decision": "reject", "reason": "Yli myönnetyn määrän"},
+                {"decision": "approve_and_credit", "reason": "Ylitys laskutetaan asiakkaalta"},
+            ]
+        }
+    )
+    decision: Literal["approve", "reject", "approve_and_credit"]
+    reason: str = Field(default="", max_length=2000)
+
+
+class CreditIn(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"event_id": "…", "reason": "Asiakas oli sairaalassa"}]})
+    event_id: str
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+class CreditOut(BaseModel):
+    id: str
+    event_id: str
+    provider_id: str
+    producer_part: str | None
+    client_ref: str
+    content_id: str
+    service_id: str
+    amount: Decimal
+    reason: str
+    month: str
+    created_at: datetime
+
+
+class CreditPage(BaseModel):
+    items: list[CreditOut]
+    total: int
+
+
+class AutoRecordIn(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"month": "2016-03"}, {}]})
+    month: str | None = Field(default=None, pattern=r"^\d{4}-\d{2}$")
+
+
+class AutoRecordOut(BaseModel):
+    month: str
+    created: int
+    skipped: list[dict[str, Any]]
+
+
+@router.get("/approvals", response_model=EventPage, tags=["approvals"])
+async def approval_queue(
+    tenant_id: str,
+    ctx: Ctx = Depends(ctx_for),
+    principal: Principal = Depends(require_roles(*TENANT_STAFF_ROLES)),
+    service_id: str | None = None,
+    limit: int = Query(default=50, ge=1, le=500),
+    offset: int = Query(default=0, ge=0),
+) -> dict[str, Any]:
+    guard_tenant(principal, tenant_id)
+    filters = [events.c.status == "recorded", events.c.approval == "awaiting_approval"]
+    if service_id is not None:
+        filters.append(events.c.service_id == service_id)
+    rows, total = await repo.list_events(ctx.session, tenant_id, filters, limit, offset)
+    segments = await repo.segments_of(ctx.session, tenant_id, [r["id"] for r in rows])
+    return {"items": [event_view(r, segments[r["id"]]) for r in rows], "total": total}
+
+
+@router.post("/events/{event_id}/decision", response_model=EventOut, tags=["approvals"])
+async def decide(
+    tenant_id: str,
+    event_id: str,
+    body: DecisionIn,
+    ctx: Ctx = Depends(ctx_for),
+    principal: Principal = Depends(require_roles(*TENANT_STAFF_ROLES)),
+) -> dict[str, Any]:
+    guard_tenant(principal, tenant_id)
+    return await approvals.decide(ctx, principal, event_id, body.decision, body.reason)
+
+
+@router.post("/credits", status_code=201, response_model=CreditOut, tags=["credits"])
+async def create_credit(
+    tenant_id: str,
+    body: CreditIn,
+    ctx: Ctx = Depends(ctx_for),
+    principal: Principal = Depends(require_roles(*TENANT_STAFF_ROLES)),
+) -> dict[str, Any]:
+    guard_tenant(principal, tenant_id)
+    return await approvals.request_credit(ctx, principal, body.event_id, body.reason)
+
+
+@router.get("/credits", response_model=CreditPage, tags=["credits"])
+async def list_credits(
+    tenant_id: str,
+    ctx: Ctx = Depends(ctx_for),
+    principal: Principal = Depends(current_principal),
+    month: str | None = None,
+    limit: int = Query(default=50, ge=1, le=500),
+    offset: int = Query(default=0, ge=0),
+) -> dict[str, Any]:
+    guard_tenant(principal, tenant_id)
+    filters = []
+    if principal.role in PROVIDER_STAFF:
+        filters.append(credits.c.provider_id == principal.provider_id)
+    elif principal.role not in (*TENANT_STAFF_ROLES, Role.PLATFORM_ADMIN):
+        raise forbidden()
+    if month is not None:
+        filters.append(credits.c.month == month)
+    rows, total = await repo.list_rows(
+        ctx.session, credits, tenant_id, filters, [credits.c.created_at, credits.c.id], limit, offset
+    )
+    return {"items": [approvals.credit_view(r) for r in rows], "total": total}
+
+
+@router.post("/auto-recording/runs", response_model=AutoRecordOut, tags=["auto-recording"])
+async def run_auto_recording(
+    tenant_id: str,
+    body: AutoRecordIn,
+    ctx: Ctx = Depends(ctx_for),
+    principal: Principal = Depends(require_roles(Role.TENANT_ADMIN)),
+) -> dict[str, Any]:
+    """Run the month's auto-recording now (it also runs by itself on the 4th). Idempotent."""
+    guard_tenant(principal, tenant_id)
+    try:
+        month = Month.parse(body.month) if body.month else Month.of(today_in_helsinki(ctx.clock))
+    except ValueError as exc:
+        raise invalid("month", str(exc)) from exc
+    return await jobs.auto_record_tenant(ctx, month)

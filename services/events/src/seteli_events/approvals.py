@@ -1,0 +1,124 @@
+"""Manual approval of over-limit events, and credits of settled events. No HTTP; never commits.
+
+A credit is the whole tenant-paid value of the event, negative, deducted in the next settlement
+(its ``month``: the current month in Helsinki, or the event's own month if later).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from typing import Any, Literal
+
+from seteli_common.auth import Principal
+from seteli_common.clock import Month, today_in_helsinki
+from seteli_common.errors import conflict, invalid
+
+from . import repository as repo
+from .domain import DomainError, credit_for
+from .events import CreditRequested, EventApproved, EventRejected
+from .models import credits, events
+from .recording import Ctx, get_event
+from .views import event_view, money
+
+Row = dict[str, Any]
+Decision = Literal["approve", "reject", "approve_and_credit"]
+
+
+async def decide(ctx: Ctx, principal: Principal, event_id: str, decision: Decision, reason: str) -> Row:
+    event = await get_event(ctx, event_id, for_update=True)
+    if event["status"] != "recorded" or event["approval"] != "awaiting_approval":
+        raise conflict("The event is not waiting for a decision", code="not_awaiting_approval")
+    if decision in ("reject", "approve_and_credit") and not reason.strip():
+        raise invalid("reason", "give the reason")
+    approval = "rejected" if decision == "reject" else "approved"
+    await repo.update_row(
+        ctx.session,
+        events,
+        ctx.tenant_id,
+        event_id,
+        approval=approval,
+        decision_reason=reason or None,
+        updated_at=ctx.clock.now(),
+    )
+    if decision == "reject":
+        await ctx.publish(EventRejected(event_id=event_id, reason=reason), f"{event_id}:{event['revision']}")
+    else:
+        await ctx.publish(EventApproved(event_id=event_id), f"{event_id}:{event['revision']}")
+    row = {**event, "approval": approval, "decision_reason": reason or None}
+    if decision == "approve_and_credit":
+        await _credit(ctx, principal, row, reason)
+        row["credited"] = True
+    segments = await repo.segments_of(ctx.session, ctx.tenant_id, [event_id])
+    return event_view(row, segments[event_id])
+
+
+async def _credit(ctx: Ctx, principal: Principal, event: Mapping[str, Any], reason: str) -> Row:
+    if event["credited"]:
+        raise conflict("The event is already credited", code="already_credited")
+    try:
+        amount = credit_for(money(event["amount_tenant"]))
+    except DomainError as exc:
+        raise invalid("event_id", exc.message) from exc
+    month = max(Month.of(today_in_helsinki(ctx.clock)), Month.of(event["start"]))
+    row = {
+        "tenant_id": ctx.tenant_id,
+        "id": str(uuid.uuid4()),
+        "event_id": event["id"],
+        "provider_id": event["provider_id"],
+        "producer_part": event["producer_part"],
+        "client_ref": event["client_ref"],
+        "content_id": event["content_id"],
+        "service_id": event["service_id"],
+        "amount": amount,
+        "reason": reason,
+        "month": str(month),
+        "requested_by": principal.subject,
+        "created_at": ctx.clock.now(),
+    }
+    await repo.insert_row(ctx.session, credits, row)
+    await repo.update_row(ctx.session, events, ctx.tenant_id, event["id"], credited=True, updated_at=ctx.clock.now())
+    await ctx.publish(
+        CreditRequested(
+            credit_id=row["id"],
+            event_id=event["id"],
+            provider_id=event["provider_id"],
+            producer_part=event["producer_part"],
+            client_ref=event["client_ref"],
+            content_id=event["content_id"],
+            service_id=event["service_id"],
+            amount=amount,
+            reason=reason,
+            month=str(month),
+        ),
+        row["id"],
+    )
+    return row
+
+
+async def request_credit(ctx: Ctx, principal: Principal, event_id: str, reason: str) -> Row:
+    """A credit of an already settled event (an unsettled one is simply edited or deleted)."""
+    if not reason.strip():
+        raise invalid("reason", "give the reason")
+    event = await get_event(ctx, event_id, for_update=True)
+    if event["status"] != "recorded" or not event["settled"]:
+        raise conflict("Only a settled event is credited; edit or delete an unsettled one", code="event_not_settled")
+    return credit_view(await _credit(ctx, principal, event, reason))
+
+
+def credit_view(row: Mapping[str, Any]) -> Row:
+    return {
+        k: row[k]
+        for k in (
+            "id",
+            "event_id",
+            "provider_id",
+            "producer_part",
+            "client_ref",
+            "content_id",
+            "service_id",
+            "reason",
+            "month",
+            "created_at",
+        )
+    } | {"amount": money(row["amount"])}

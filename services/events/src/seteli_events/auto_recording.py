@@ -1,0 +1,105 @@
+"""Auto-recording: the month's draft events (pure; see domain.py)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from seteli_common.clock import Month
+
+from .pricing import (
+    _ONE_DAY,
+    Unit,
+    _day_range,
+    _ranges,
+)
+
+# ---------------------------------------------------------------------------------------------
+# Auto-recording
+
+
+@dataclass(frozen=True)
+class RecordedEvent:
+    """An existing event of a voucher content (drafts included), as auto-recording needs it."""
+
+    start: date
+    end: date
+    producer_part: str | None
+    recorder: str
+    performer: str
+
+
+@dataclass(frozen=True)
+class AutoRecordInput:
+    """One voucher content. ``events`` in recording order; ``interruptions`` as (start, end|None)."""
+
+    voucher_content_id: str
+    unit: Unit
+    valid_from: date
+    valid_until: date | None
+    events: Sequence[RecordedEvent] = ()
+    interruptions: Sequence[tuple[date, date | None]] = ()
+    auto_recording_on: bool = True
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "events", tuple(self.events))
+        object.__setattr__(self, "interruptions", tuple(self.interruptions))
+
+
+@dataclass(frozen=True)
+class DraftEvent:
+    voucher_content_id: str
+    start: date
+    end: date
+    producer_part: str | None
+    recorder: str
+    performer: str
+
+    @property
+    def units(self) -> Decimal:
+        return Decimal((self.end - self.start).days + 1)
+
+
+def _overlaps(start: date, end: date, first: date, last: date) -> bool:
+    return start <= last and end >= first
+
+
+def auto_record_candidates(run_month: Month, contents: Sequence[AutoRecordInput]) -> list[DraftEvent]:
+    """Draft events of the monthly auto-recording (run on the 4th for ``run_month``).
+
+    A content gets drafts when auto-recording is on, its unit is day, it is valid in the run
+    month, it has an event in the previous month, no open interruption and no event in the run
+    month. The draft covers the run month (1st to last day) clipped to the content's validity
+    (never a day outside it), targeted to the latest event's producer part, recorder and
+    performer. Days of an ended interruption (except its return day, where presence starts) are
+    left out, which can split the month into two drafts. Idempotent: drafts given back as events
+    of the run month stop a second run.
+    """
+    first, last = run_month.first, run_month.last
+    previous = run_month.prev()
+    drafts: list[DraftEvent] = []
+    for content in contents:
+        if not content.auto_recording_on or content.unit != "day" or not content.events:
+            continue
+        start, end = max(first, content.valid_from), min(last, content.valid_until or last)
+        if start > end:
+            continue
+        if not any(_overlaps(e.start, e.end, previous.first, previous.last) for e in content.events):
+            continue
+        if any(_overlaps(e.start, e.end, first, last) for e in content.events):
+            continue
+        if any(i_end is None for _, i_end in content.interruptions):
+            continue
+        away: set[date] = set()
+        for i_start, i_end in content.interruptions:
+            assert i_end is not None
+            if i_end > i_start:
+                away.update(_day_range(i_start, i_end - _ONE_DAY))
+        # The latest event: latest end, then latest start, then the last recorded.
+        _, _, _, latest = max((e.end, e.start, i, e) for i, e in enumerate(content.events))
+        for run_start, run_end in _ranges(d for d in _day_range(start, end) if d not in away):
+            drafts.append(DraftEvent(content.voucher_content_id, run_start, run_end,
+                                     latest.producer_part, latest.recorder, latest.performer))
+    return drafts

@@ -1,0 +1,156 @@
+"""Editing, deleting and confirming events until their month is settled. No HTTP; never commits.
+
+An event is locked once settlement has paid it (``settlement.events.settled``, or a completed run of
+its month); after that only a credit corrects it. Every change of a published event is published:
+``events.event.corrected`` (whole payload, revision + 1) or ``events.event.deleted``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+from typing import Any
+
+from seteli_common.auth import Principal
+from seteli_common.clock import Month, months_between
+from seteli_common.errors import ProblemError, conflict, invalid
+
+from . import repository as repo
+from .events import EventCorrected, EventDeleted, EventRecorded
+from .models import events
+from .recording import Ctx, EventInput, evaluate, get_event, publish_event, require_team
+from .views import event_view
+
+Row = dict[str, Any]
+UNSET: Any = object()
+
+
+async def ensure_open(ctx: Ctx, event: Mapping[str, Any]) -> None:
+    months = [str(Month.of(m)) for m in months_between(event["start"], event["end"])]
+    if event["settled"] or await repo.is_month_settled(ctx.session, ctx.tenant_id, months):
+        raise conflict("The event is settled; only a credit corrects it", code="event_settled")
+
+
+async def _owned_event(ctx: Ctx, principal: Principal, event_id: str) -> Row:
+    event = await get_event(ctx, event_id, for_update=True)
+    require_team(principal, ctx.tenant_id, event["service_id"], event["provider_id"])
+    await ensure_open(ctx, event)
+    return event
+
+
+async def revalue(ctx: Ctx, event: Row, inp: EventInput) -> Row:
+    """Re-value an existing event with new input, store it and publish what settlement must know."""
+    booking = await repo.booking_context(ctx.session, ctx.tenant_id, event["booking_id"])
+    assert booking is not None
+    if event["status"] == "recorded" and inp.status == "draft":
+        raise invalid("status", "a recorded event cannot become a draft again; delete it instead")
+    result = await evaluate(ctx, booking, inp, event["id"])
+    same_work = (inp.start, result["end"], result["units"]) == (event["start"], event["end"], event["units"])
+    if event["approval"] == "approved" and result["approval"] == "awaiting_approval" and same_work:
+        result["approval"] = "approved"  # a text or performer change keeps the tenant's decision
+    was_published = event["revision"] > 0
+    revision = event["revision"] + 1 if inp.status == "recorded" else event["revision"]
+    values = {
+        "start": inp.start,
+        "end": result["end"],
+        "start_time": inp.start_time,
+        "end_time": inp.end_time,
+        "units": result["units"],
+        "producer_part": result["producer_part"],
+        "text": inp.text,
+        "performer": inp.performer or event["performer"],
+        "status": inp.status,
+        "approval": result["approval"],
+        "decision_reason": None,
+        "revision": revision,
+        "amount_tenant": result["amount_tenant"],
+        "amount_co_payment": result["amount_co_payment"],
+        "updated_at": ctx.clock.now(),
+    }
+    await repo.update_row(ctx.session, events, ctx.tenant_id, event["id"], **values)
+    await repo.replace_segments(ctx.session, ctx.tenant_id, event["id"], result["segments"])
+    row = {**event, **values}
+    if inp.status == "recorded":
+        cls: type[EventRecorded] = EventCorrected if was_published else EventRecorded
+        await publish_event(ctx, row, result["segments"], cls, revision)
+    return event_view(row, result["segments"])
+
+
+def merged_input(event: Mapping[str, Any], changes: Mapping[str, Any]) -> EventInput:
+    """The event's current input with the given changes (a date change drops the old time range
+    unless new times are given; a unit count is recomputed from dates or times)."""
+    base = EventInput(
+        start=event["start"],
+        end=event["end"],
+        start_time=event["start_time"],
+        end_time=event["end_time"],
+        units=None if event["start_time"] or event["unit"] == "day" else event["units"],
+        performer=event["performer"],
+        text=event["text"],
+        producer_part=event["producer_part"],
+        status=event["status"],
+    )
+    updates = {k: v for k, v in changes.items() if v is not UNSET}
+    if "start" in updates and "end" not in updates and event["unit"] != "day":
+        updates["end"] = None
+    if "units" in updates and updates["units"] is not None and "start_time" not in updates:
+        updates["start_time"] = updates["end_time"] = None
+    return replace(base, **updates)
+
+
+async def edit_event(ctx: Ctx, principal: Principal, event_id: str, changes: Mapping[str, Any]) -> Row:
+    event = await _owned_event(ctx, principal, event_id)
+    return await revalue(ctx, event, merged_input(event, changes))
+
+
+async def delete_event(ctx: Ctx, principal: Principal, event_id: str) -> None:
+    event = await _owned_event(ctx, principal, event_id)
+    revision = event["revision"] + 1
+    await repo.update_row(
+        ctx.session,
+        events,
+        ctx.tenant_id,
+        event_id,
+        status="deleted",
+        revision=revision,
+        updated_at=ctx.clock.now(),
+    )
+    if event["revision"] > 0:  # settlement knows it: tell it the event is gone
+        await ctx.publish(EventDeleted(event_id=event_id, revision=revision), f"{event_id}:{revision}")
+
+
+async def confirm_drafts(
+    ctx: Ctx,
+    principal: Principal,
+    *,
+    event_ids: Sequence[str] | None,
+    service_id: str | None,
+    producer_part: str | None,
+    client_ref: str | None,
+    booking_id: str | None,
+) -> dict[str, Any]:
+    """Confirm drafts (e.g. auto-recorded ones) per client or all at once; each is valued and
+    checked again as a recorded event. A draft that fails is reported and left a draft."""
+    filters = [events.c.status == "draft", events.c.provider_id == principal.provider_id]
+    for column, value in (
+        (events.c.service_id, service_id),
+        (events.c.producer_part, producer_part),
+        (events.c.client_ref, client_ref),
+        (events.c.booking_id, booking_id),
+    ):
+        if value is not None:
+            filters.append(column == value)
+    if event_ids is not None:
+        filters.append(events.c.id.in_(list(event_ids)))
+    drafts, _ = await repo.list_events(ctx.session, ctx.tenant_id, filters, 10_000, 0)
+    confirmed: list[Row] = []
+    failed: list[dict[str, Any]] = []
+    for draft in sorted(drafts, key=lambda e: (e["start"], e["created_at"])):
+        try:
+            require_team(principal, ctx.tenant_id, draft["service_id"], draft["provider_id"])
+            await ensure_open(ctx, draft)
+            async with ctx.session.begin_nested():
+                confirmed.append(await revalue(ctx, draft, replace(merged_input(draft, {}), status="recorded")))
+        except ProblemError as exc:
+            failed.append({"id": draft["id"], "status": exc.status, "reason": exc.detail})
+    return {"confirmed": len(confirmed), "items": confirmed, "failed": failed}

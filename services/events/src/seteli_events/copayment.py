@@ -1,0 +1,215 @@
+"""The client's co-payment breakdown for a service and date range, as JSON, HTML and PDF.
+
+Lines are the settlement lines (segments) of recorded events and finalised interruptions that touch
+the range: content, voucher, price, the tenant's share and the client's share. Events awaiting
+manual approval are shown as such; rejected and deleted ones are left out; drafts are not shown.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from fpdf import FPDF
+from jinja2 import Environment, select_autoescape
+from seteli_common.money import format_eur
+from sqlalchemy import and_, select
+
+from . import repository as repo
+from .models import event_segments, events, interruptions, services, voucher_contents, vouchers
+from .recording import Ctx
+from .views import money, plain
+
+Row = dict[str, Any]
+
+
+async def breakdown(ctx: Ctx, client_id: str, service_id: str, date_from: date, date_to: date) -> Row:
+    service = await repo.get(ctx.session, services, ctx.tenant_id, service_id)
+    names = {c["content_id"]: c.get("name_fi", c["content_id"]) for c in (service or {}).get("contents") or []}
+    query = (
+        select(
+            events.c.id,
+            events.c.content_id,
+            events.c.approval,
+            events.c.voucher_content_id,
+            vouchers.c.number,
+            voucher_contents.c.voucher_value,
+            event_segments,
+        )
+        .join(
+            event_segments,
+            and_(event_segments.c.tenant_id == events.c.tenant_id, event_segments.c.event_id == events.c.id),
+        )
+        .join(vouchers, and_(vouchers.c.tenant_id == events.c.tenant_id, vouchers.c.id == events.c.voucher_id))
+        .join(
+            voucher_contents,
+            and_(
+                voucher_contents.c.tenant_id == events.c.tenant_id,
+                voucher_contents.c.id == events.c.voucher_content_id,
+            ),
+        )
+        .where(
+            events.c.tenant_id == ctx.tenant_id,
+            events.c.client_id == client_id,
+            events.c.service_id == service_id,
+            events.c.status == "recorded",
+            events.c.approval != "rejected",
+            event_segments.c.end >= date_from,
+            event_segments.c.start <= date_to,
+        )
+        .order_by(event_segments.c.start, events.c.id, event_segments.c.seq)
+    )
+    lines = [
+        _line("event", r["id"], r, names, r["number"], r["voucher_value"], r["approval"])
+        for r in await repo.rows(ctx.session, query)
+    ]
+    breaks = (
+        select(interruptions, vouchers.c.number, voucher_contents.c.voucher_value)
+        .join(
+            vouchers,
+            and_(vouchers.c.tenant_id == interruptions.c.tenant_id, vouchers.c.id == interruptions.c.voucher_id),
+        )
+        .join(
+            voucher_contents,
+            and_(
+                voucher_contents.c.tenant_id == interruptions.c.tenant_id,
+                voucher_contents.c.id == interruptions.c.voucher_content_id,
+            ),
+        )
+        .where(
+            interruptions.c.tenant_id == ctx.tenant_id,
+            interruptions.c.client_id == client_id,
+            interruptions.c.service_id == service_id,
+            interruptions.c.status == "finalised",
+            interruptions.c.end >= date_from,
+            interruptions.c.start <= date_to,
+        )
+    )
+    for r in await repo.rows(ctx.session, breaks):
+        for seg in r["segments"] or []:
+            if date.fromisoformat(seg["end"]) >= date_from and date.fromisoformat(seg["start"]) <= date_to:
+                lines.append(
+                    _line(
+                        "interruption",
+                        r["id"],
+                        {
+                            **r,
+                            **seg,
+                            "start": date.fromisoformat(seg["start"]),
+                            "end": date.fromisoformat(seg["end"]),
+                        },
+                        names,
+                        r["number"],
+                        r["voucher_value"],
+                        "payable",
+                    )
+                )
+    lines.sort(key=lambda line: (line["start"], line["kind"]))
+    awaiting = [x for x in lines if x["status"] == "awaiting_approval"]
+    return {
+        "client_id": client_id,
+        "service_id": service_id,
+        "service_name": (service or {}).get("name_fi", service_id),
+        "from": date_from,
+        "to": date_to,
+        "lines": lines,
+        "amount_tenant": sum((x["amount_tenant"] for x in lines), Decimal("0.00")),
+        "amount_co_payment": sum((x["amount_co_payment"] for x in lines), Decimal("0.00")),
+        "awaiting_approval_co_payment": sum((x["amount_co_payment"] for x in awaiting), Decimal("0.00")),
+    }
+
+
+def _line(
+    kind: str,
+    source_id: str,
+    r: Row,
+    names: dict[str, str],
+    number: str,
+    voucher_value: Any,
+    approval: str | None,
+) -> Row:
+    return {
+        "kind": kind,
+        "source_id": source_id,
+        "content_id": r["content_id"],
+        "content_name": names.get(r["content_id"], r["content_id"]),
+        "voucher_number": number,
+        "start": r["start"],
+        "end": r["end"],
+        "units": plain(r["units"]),
+        "unit_price": money(r["unit_price"]),
+        "voucher_value": None if voucher_value is None else money(voucher_value),
+        "tenant_share_per_unit": money(r["tenant_share_per_unit"]),
+        "co_payment_per_unit": money(r["co_payment_per_unit"]),
+        "percentage": plain(r["percentage"]),
+        "amount_tenant": money(r["amount_tenant"]),
+        "amount_co_payment": money(r["amount_co_payment"]),
+        "status": approval or "payable",
+    }
+
+
+_env = Environment(autoescape=select_autoescape(default=True))
+_env.filters["eur"] = format_eur
+_HTML = _env.from_string((Path(__file__).parent / "templates" / "copayment.html").read_text("utf-8"))
+
+
+def to_html(b: Row) -> str:
+    return _HTML.render(b=b)
+
+
+def _fi(d: date) -> str:
+    return d.strftime("%d.%m.%Y")
+
+
+def to_pdf(b: Row) -> bytes:
+    pdf = FPDF(orientation="L", format="A4")
+    pdf.add_page()
+    pdf.set_font("Helvetica", "B", 14)
+    pdf.cell(0, 10, "Omavastuuerittely", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("Helvetica", size=10)
+    pdf.cell(0, 7, f"{b['service_name']}, {_fi(b['from'])} - {_fi(b['to'])}", new_x="LMARGIN", new_y="NEXT")
+    widths = (60, 25, 45, 15, 25, 25, 28, 28, 25)
+    head = (
+        "Sisältö",
+        "Seteli",
+        "Ajalta",
+        "Määrä",
+        "Hinta",
+        "Setelin arvo",
+        "Kunta maksaa",
+        "Asiakas maksaa",
+        "Tila",
+    )
+    pdf.set_font("Helvetica", "B", 9)
+    for w, text in zip(widths, head, strict=True):
+        pdf.cell(w, 7, text, border=1)
+    pdf.ln()
+    pdf.set_font("Helvetica", size=9)
+    for x in b["lines"]:
+        name = x["content_name"] + (f" (keskeytys {x['percentage']} %)" if x["kind"] == "interruption" else "")
+        cells = (
+            name,
+            x["voucher_number"],
+            f"{_fi(x['start'])} - {_fi(x['end'])}",
+            str(x["units"]),
+            _eur(x["unit_price"]),
+            _eur(x["voucher_value"]) if x["voucher_value"] is not None else "",
+            _eur(x["amount_tenant"]),
+            _eur(x["amount_co_payment"]),
+            "odottaa" if x["status"] == "awaiting_approval" else "",
+        )
+        for w, text in zip(widths, cells, strict=True):
+            pdf.cell(w, 6, text, border=1)
+        pdf.ln()
+    pdf.set_font("Helvetica", "B", 9)
+    pdf.cell(sum(widths[:6]), 7, "Yhteensä", border=1)
+    pdf.cell(widths[6], 7, _eur(b["amount_tenant"]), border=1)
+    pdf.cell(widths[7], 7, _eur(b["amount_co_payment"]), border=1)
+    return bytes(pdf.output())
+
+
+def _eur(amount: Decimal) -> str:
+    # The PDF core fonts are Latin-1, which has no euro sign.
+    return format_eur(amount).replace("€", "EUR")

@@ -1,0 +1,130 @@
+"""Events this service publishes (decimals travel as strings, dates as ISO strings)."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+from seteli_common.messaging.envelope import EventPayload
+
+
+class Segment(BaseModel):
+    """One settlement line: consecutive days (or one non-day event) of equal price and percentage."""
+
+    model_config = ConfigDict(frozen=True)
+    start: date
+    end: date
+    units: Decimal
+    unit_price: Decimal
+    tenant_share_per_unit: Decimal
+    co_payment_per_unit: Decimal
+    percentage: Decimal
+    amount_tenant: Decimal
+    amount_co_payment: Decimal
+
+
+class EventRecorded(EventPayload):
+    event_type = "events.event.recorded"
+    event_id: str
+    revision: int
+    service_id: str
+    provider_id: str
+    producer_part: str | None
+    booking_id: str
+    voucher_id: str
+    client_ref: str
+    content_id: str
+    unit: str
+    start: date
+    end: date
+    units: Decimal
+    status: Literal["payable", "awaiting_approval", "approved", "rejected"]
+    segments: list[Segment]
+    amount_tenant: Decimal
+    amount_co_payment: Decimal
+
+
+class EventCorrected(EventRecorded):
+    """The same payload as recorded, with the next revision; settlement replaces the earlier one."""
+
+    event_type = "events.event.corrected"
+
+
+class EventDeleted(EventPayload):
+    event_type = "events.event.deleted"
+    event_id: str
+    revision: int
+
+
+class EventApproved(EventPayload):
+    event_type = "events.event.approved"
+    event_id: str
+
+
+class EventRejected(EventPayload):
+    event_type = "events.event.rejected"
+    event_id: str
+    reason: str = ""
+
+
+class InterruptionDayOut(BaseModel):
+    model_config = ConfigDict(frozen=True)
+    day: date
+    day_number: int
+    percentage: Decimal
+
+
+class InterruptionFinalised(EventPayload):
+    event_type = "events.interruption.finalised"
+    interruption_id: str
+    voucher_id: str
+    booking_id: str
+    provider_id: str
+    producer_part: str | None
+    client_ref: str
+    content_id: str
+    service_id: str
+    start: date
+    end: date
+    reason: str
+    days: list[InterruptionDayOut]
+    segments: list[Segment]
+    amount_tenant: Decimal
+    amount_co_payment: Decimal
+
+
+class CreditRequested(EventPayload):
+    event_type = "events.credit.requested"
+    credit_id: str
+    event_id: str
+    provider_id: str
+    producer_part: str | None
+    client_ref: str
+    content_id: str
+    service_id: str
+    amount: Decimal
+    reason: str
+    month: str
+
+
+class FeedbackGiven(EventPayload):
+    event_type = "events.feedback.given"
+    feedback_id: str
+    kind: Literal["thanks", "criticism", "complaint"]
+    provider_id: str
+    producer_part: str | None
+    service_id: str
+    needs_reply: bool
+    event_id: str | None = None
+    notify_provider: bool = False  # a reply or corrective action is asked
+    notify_tenant: bool = False  # every complaint
+
+
+class FeedbackReplied(EventPayload):
+    event_type = "events.feedback.replied"
+    feedback_id: str
+    provider_id: str
+    producer_part: str | None
+    service_id: str

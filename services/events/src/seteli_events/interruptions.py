@@ -1,0 +1,270 @@
+"""Interruptions of continuous day-unit services (hospital, holiday, other). No HTTP; never commits.
+
+Without an end an interruption is a draft: it blocks presence from its departure day on, and is not
+settled. Entering the end (the return day) finalises it: the tenant's rule splits it into days with
+their percentages, it is valued and published as ``events.interruption.finalised``. A presence event
+that starts on the return day no longer pays that day (the interruption does), so such an event is
+re-valued and, if settlement knows it, published as corrected.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+from seteli_common.auth import Principal
+from seteli_common.errors import conflict, invalid, not_found
+from seteli_common.money import to_cents
+
+from . import repository as repo
+from .changes import ensure_open, merged_input, revalue
+from .domain import (
+    DayBand,
+    DomainError,
+    InterruptionRule,
+    ReasonRule,
+    overlapping_days,
+    split_by_month,
+    split_interruption,
+    value_interruption,
+)
+from .events import InterruptionDayOut, InterruptionFinalised
+from .models import interruptions
+from .recording import Ctx, content_terms, domain_problem, load_booking, overlap_problem, require_team
+from .views import money, plain, price_list, segment_out, segment_row
+
+Row = dict[str, Any]
+
+
+def parse_rule(data: Mapping[str, Any] | None) -> InterruptionRule:
+    if not data or not data.get("reasons"):
+        raise invalid("reason", "the service has no interruption rule")
+    try:
+        return InterruptionRule(
+            {
+                reason: ReasonRule(
+                    tuple(
+                        DayBand(
+                            int(b["from_day"]),
+                            None if b.get("to_day") is None else int(b["to_day"]),
+                            Decimal(str(b["percentage"])),
+                        )
+                        for b in r["bands"]
+                    ),
+                    Decimal(str(r.get("return_day_percentage", 100))),
+                )
+                for reason, r in data["reasons"].items()
+            }
+        )
+    except DomainError as exc:
+        raise invalid("reason", f"the service's interruption rule is invalid: {exc.message}") from exc
+
+
+async def _check_days(
+    ctx: Ctx, booking: Mapping[str, Any], start: date, end: date | None, exclude: str | None
+) -> list[Row]:
+    """Refuse days already taken; returns the events that start on the return day."""
+    valid_from, valid_until = booking["valid_from"], booking["valid_until"]
+    if start < valid_from or (valid_until is not None and start > valid_until):
+        raise invalid("start", "outside the voucher's validity")
+    if end is not None and end <= start:
+        raise invalid("end", "the return day must be after the departure day")
+    await repo.lock_voucher_content(ctx.session, ctx.tenant_id, booking["voucher_content_id"])
+    away_until = date.max if end is None else end - timedelta(days=1)
+    live = [
+        e
+        for e in await repo.content_events(ctx.session, ctx.tenant_id, booking["voucher_content_id"])
+        if e["approval"] != "rejected"
+    ]
+    far = date(9999, 12, 31)
+    clash = set(overlapping_days([(e["start"], e["end"]) for e in live], start, min(away_until, far)))
+    others = await repo.content_interruptions(ctx.session, ctx.tenant_id, booking["voucher_content_id"], exclude)
+    for other in others:  # interruptions may not share any day, return days included
+        first, last = max(start, other["start"]), min(end or far, other["end"] or far)
+        if first <= last:
+            clash.update(first + timedelta(days=n) for n in range(min((last - first).days + 1, 62)))
+    if clash:
+        raise overlap_problem(sorted(clash)[:62])
+    return [e for e in live if end is not None and e["start"] == end]
+
+
+def _view(row: Mapping[str, Any]) -> Row:
+    keys = (
+        "id",
+        "booking_id",
+        "voucher_id",
+        "service_id",
+        "content_id",
+        "provider_id",
+        "producer_part",
+        "client_ref",
+        "start",
+        "end",
+        "reason",
+        "status",
+        "days",
+        "segments",
+    )
+    view = {k: row[k] for k in keys}
+    view["amount_tenant"] = None if row["amount_tenant"] is None else money(row["amount_tenant"])
+    view["amount_co_payment"] = None if row["amount_co_payment"] is None else money(row["amount_co_payment"])
+    return view
+
+
+async def _finalise(ctx: Ctx, booking: Mapping[str, Any], row: Row, affected: list[Row]) -> Row:
+    service = await repo.service_row(ctx.session, ctx.tenant_id, booking["service_id"])
+    rule = parse_rule((service or {}).get("interruption_rule"))
+    lists = [
+        price_list(r)
+        for r in await repo.service_price_lists(
+            ctx.session, ctx.tenant_id, booking["service_id"], booking["provider_id"]
+        )
+    ]
+    try:
+        days = split_interruption(row["start"], row["end"], rule, row["reason"])
+        valuation = value_interruption(
+            content_terms(booking, service),
+            row["start"],
+            row["end"],
+            rule,
+            row["reason"],
+            lists,
+            row["producer_part"],
+        )
+    except DomainError as exc:
+        raise domain_problem(exc) from exc
+    segments = [segment_row(s) for s in split_by_month(valuation.segments)]
+    out_segments = [segment_out(s) for s in segments]
+    row.update(
+        status="finalised",
+        days=[
+            {"day": d.day.isoformat(), "day_number": d.day_number, "percentage": str(plain(d.percentage))} for d in days
+        ],
+        segments=[s.model_dump(mode="json") for s in out_segments],
+        amount_tenant=sum((to_cents(s["amount_tenant"]) for s in segments), Decimal("0.00")),
+        amount_co_payment=sum((to_cents(s["amount_co_payment"]) for s in segments), Decimal("0.00")),
+    )
+    await ctx.publish(
+        InterruptionFinalised(
+            interruption_id=row["id"],
+            voucher_id=row["voucher_id"],
+            booking_id=row["booking_id"],
+            provider_id=row["provider_id"],
+            producer_part=row["producer_part"],
+            client_ref=row["client_ref"],
+            content_id=row["content_id"],
+            service_id=row["service_id"],
+            start=row["start"],
+            end=row["end"],
+            reason=row["reason"],
+            days=[InterruptionDayOut(day=d.day, day_number=d.day_number, percentage=plain(d.percentage)) for d in days],
+            segments=out_segments,
+            amount_tenant=row["amount_tenant"],
+            amount_co_payment=row["amount_co_payment"],
+        ),
+        row["id"],
+    )
+    for event in affected:  # the return day is now the interruption's: re-value that presence event
+        await ensure_open(ctx, event)
+    return row
+
+
+async def _revalue_return_day_events(ctx: Ctx, affected: list[Row]) -> None:
+    for event in affected:
+        await revalue(ctx, event, merged_input(event, {}))
+
+
+async def create(ctx: Ctx, principal: Principal, booking_id: str, start: date, end: date | None, reason: str) -> Row:
+    booking = await load_booking(ctx, principal, booking_id)
+    if booking["unit"] != "day":
+        raise invalid("booking_id", "interruptions are only for continuous day-unit services")
+    service = await repo.service_row(ctx.session, ctx.tenant_id, booking["service_id"])
+    try:
+        parse_rule((service or {}).get("interruption_rule")).for_reason(reason)
+    except DomainError as exc:
+        raise invalid("reason", exc.message) from exc
+    affected = await _check_days(ctx, booking, start, end, None)
+    now = ctx.clock.now()
+    row: Row = {
+        "tenant_id": ctx.tenant_id,
+        "id": str(uuid.uuid4()),
+        "booking_id": booking["id"],
+        "voucher_id": booking["voucher_id"],
+        "voucher_content_id": booking["voucher_content_id"],
+        "service_id": booking["service_id"],
+        "content_id": booking["content_id"],
+        "provider_id": booking["provider_id"],
+        "producer_part": booking["producer_part"],
+        "client_id": booking["client_id"],
+        "client_ref": booking["client_ref"],
+        "start": start,
+        "end": end,
+        "reason": reason,
+        "status": "draft",
+        "days": None,
+        "segments": None,
+        "amount_tenant": None,
+        "amount_co_payment": None,
+        "recorder": principal.subject,
+        "created_at": now,
+        "updated_at": now,
+    }
+    if end is not None:
+        row = await _finalise(ctx, booking, row, affected)
+    await repo.insert_row(ctx.session, interruptions, row)
+    await _revalue_return_day_events(ctx, affected)
+    return _view(row)
+
+
+async def _own_draft(ctx: Ctx, principal: Principal, interruption_id: str) -> Row:
+    row = await repo.get_for_update(ctx.session, interruptions, ctx.tenant_id, interruption_id)
+    if row is None:
+        raise not_found("Interruption")
+    require_team(principal, ctx.tenant_id, row["service_id"], row["provider_id"])
+    if row["status"] != "draft":
+        raise conflict("A finalised interruption is not changed", code="interruption_finalised")
+    return row
+
+
+async def finalise(ctx: Ctx, principal: Principal, interruption_id: str, end: date, reason: str | None) -> Row:
+    """Enter the return day of a draft interruption (also: the day the news came of a client who
+    never returns)."""
+    row = await _own_draft(ctx, principal, interruption_id)
+    booking = await repo.booking_context(ctx.session, ctx.tenant_id, row["booking_id"])
+    assert booking is not None
+    row.update(end=end, reason=reason or row["reason"], updated_at=ctx.clock.now())
+    affected = await _check_days(ctx, booking, row["start"], end, interruption_id)
+    row = await _finalise(ctx, booking, row, affected)
+    await repo.update_row(
+        ctx.session,
+        interruptions,
+        ctx.tenant_id,
+        interruption_id,
+        **{
+            k: row[k]
+            for k in (
+                "end",
+                "reason",
+                "status",
+                "days",
+                "segments",
+                "amount_tenant",
+                "amount_co_payment",
+                "updated_at",
+            )
+        },
+    )
+    await _revalue_return_day_events(ctx, affected)
+    return _view(row)
+
+
+async def delete_draft(ctx: Ctx, principal: Principal, interruption_id: str) -> None:
+    await _own_draft(ctx, principal, interruption_id)
+    await repo.delete_row(ctx.session, interruptions, ctx.tenant_id, interruption_id)
+
+
+def view(row: Mapping[str, Any]) -> Row:
+    return _view(row)

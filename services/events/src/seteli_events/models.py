@@ -1,0 +1,265 @@
+"""Events tables (SQLAlchemy Core). Every table is tenant-owned: tenant_id first in keys and indexes.
+
+Read models (tenants, services, price_lists, vouchers, voucher_contents, bookings) are copies of
+other services' events; the rest is this service's own data.
+"""
+
+from seteli_common.db import make_metadata
+from seteli_common.messaging.outbox import add_messaging_tables
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    Table,
+    Text,
+    Time,
+    UniqueConstraint,
+)
+
+metadata = make_metadata()
+add_messaging_tables(metadata)
+
+ID = 64
+MONEY = Numeric(12, 2)
+PER_UNIT = Numeric(14, 4)  # unit prices and voucher values; amounts are always cents
+UNITS = Numeric(16, 6)  # hours as decimals (10 min = 0.166667 h is stored rounded; amounts use exact)
+
+# ---- read models -------------------------------------------------------------------------------
+
+tenants = Table(
+    "tenants",
+    metadata,
+    Column("id", String(ID), primary_key=True),
+    Column("name_fi", String(200), nullable=False),
+    Column("name_sv", String(200), nullable=False),
+)
+
+services = Table(
+    "services",
+    metadata,
+    Column("tenant_id", String(ID), primary_key=True),
+    Column("id", String(ID), primary_key=True),
+    Column("name_fi", String(200), nullable=False),
+    Column("name_sv", String(200), nullable=False),
+    Column("kind", String(20), nullable=False),  # voucher | purchased
+    Column("auto_recording", Boolean, nullable=False),
+    Column("contents", JSON, nullable=False),  # [{content_id, name_fi, name_sv, unit, client_pays}]
+    Column("interruption_rule", JSON),  # {reasons: {reason: {bands: [...], return_day_percentage}}}
+    Column("calendar", JSON),
+)
+
+price_lists = Table(
+    "price_lists",
+    metadata,
+    Column("tenant_id", String(ID), primary_key=True),
+    Column("id", String(ID), primary_key=True),
+    Column("service_id", String(ID), nullable=False),
+    Column("provider_id", String(ID), nullable=False),
+    Column("producer_part", String(100)),  # None = company level
+    Column("name", String(200), nullable=False),
+    Column("start", Date, nullable=False),
+    Column("prices", JSON, nullable=False),  # {content_id: "unit price"}
+    Index("ix_price_lists_tenant_service_provider", "tenant_id", "service_id", "provider_id"),
+)
+
+vouchers = Table(
+    "vouchers",
+    metadata,
+    Column("tenant_id", String(ID), primary_key=True),
+    Column("id", String(ID), primary_key=True),
+    Column("number", String(50), nullable=False),
+    Column("service_id", String(ID), nullable=False),
+    Column("client_id", String(ID), nullable=False),
+    Column("valid_from", Date, nullable=False),
+    Column("valid_until", Date),
+)
+
+voucher_contents = Table(
+    "voucher_contents",
+    metadata,
+    Column("tenant_id", String(ID), primary_key=True),
+    Column("id", String(ID), primary_key=True),
+    Column("voucher_id", String(ID), nullable=False),
+    Column("content_id", String(ID), nullable=False),
+    Column("unit", String(20), nullable=False),
+    Column("granted_amount", UNITS),
+    Column("period", String(20)),  # week | month | balance | validity
+    Column("voucher_value", PER_UNIT),  # None: purchased service, the tenant pays the price
+    Index("ix_voucher_contents_tenant_voucher", "tenant_id", "voucher_id"),
+)
+
+bookings = Table(
+    "bookings",
+    metadata,
+    Column("tenant_id", String(ID), primary_key=True),
+    Column("id", String(ID), primary_key=True),
+    Column("voucher_id", String(ID), nullable=False),
+    Column("voucher_content_id", String(ID), nullable=False),
+    Column("service_id", String(ID), nullable=False),
+    Column("content_id", String(ID), nullable=False),
+    Column("provider_id", String(ID), nullable=False),
+    Column("producer_part", String(100)),
+    Column("client_id", String(ID), nullable=False),
+    Column("client_ref", String(100), nullable=False),
+    Column("kind", String(20), nullable=False),
+    Index("ix_bookings_tenant_provider", "tenant_id", "provider_id"),
+    Index("ix_bookings_tenant_client", "tenant_id", "client_id"),
+)
+
+# ---- own data ----------------------------------------------------------------------------------
+
+events = Table(
+    "events",
+    metadata,
+    Column("tenant_id", String(ID), primary_key=True),
+    Column("id", String(36), primary_key=True),
+    Column("booking_id", String(ID), nullable=False),
+    Column("voucher_id", String(ID), nullable=False),
+    Column("voucher_content_id", String(ID), nullable=False),
+    Column("service_id", String(ID), nullable=False),
+    Column("content_id", String(ID), nullable=False),
+    Column("unit", String(20), nullable=False),
+    Column("provider_id", String(ID), nullable=False),
+    Column("producer_part", String(100)),
+    Column("client_id", String(ID), nullable=False),
+    Column("client_ref", String(100), nullable=False),
+    Column("start", Date, nullable=False),
+    Column("end", Date, nullable=False),
+    Column("start_time", Time),
+    Column("end_time", Time),
+    Column("units", UNITS, nullable=False),
+    Column("recorder", String(ID), nullable=False),
+    Column("performer", String(200), nullable=False),
+    Column("text", Text, nullable=False, server_default=""),
+    Column("status", String(20), nullable=False),  # draft | recorded | deleted
+    # None for drafts; payable | awaiting_approval | approved | rejected
+    Column("approval", String(30)),
+    Column("decision_reason", Text),
+    Column("revision", Integer, nullable=False, server_default="0"),  # last published revision
+    Column("amount_tenant", MONEY, nullable=False),
+    Column("amount_co_payment", MONEY, nullable=False),
+    Column("auto_month", String(7)),  # set on drafts made by auto-recording
+    Column("settled", Boolean, nullable=False, server_default="0"),
+    Column("settled_run_id", String(ID)),
+    Column("credited", Boolean, nullable=False, server_default="0"),
+    Column("idempotency_key", String(200)),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Index("ix_events_tenant_content_start", "tenant_id", "voucher_content_id", "start"),
+    Index("ix_events_tenant_provider_start", "tenant_id", "provider_id", "start"),
+    Index("ix_events_tenant_client", "tenant_id", "client_id"),
+    UniqueConstraint("tenant_id", "provider_id", "idempotency_key", name="uq_events_idempotency"),
+    # Two concurrent auto-recording runs cannot both create the same draft.
+    UniqueConstraint("tenant_id", "voucher_content_id", "auto_month", "start", name="uq_events_auto"),
+)
+
+event_segments = Table(
+    "event_segments",
+    metadata,
+    Column("tenant_id", String(ID), primary_key=True),
+    Column("event_id", String(36), primary_key=True),
+    Column("seq", Integer, primary_key=True),
+    Column("start", Date, nullable=False),
+    Column("end", Date, nullable=False),
+    Column("units", UNITS, nullable=False),
+    Column("unit_price", PER_UNIT, nullable=False),
+    Column("tenant_share_per_unit", PER_UNIT, nullable=False),
+    Column("co_payment_per_unit", PER_UNIT, nullable=False),
+    Column("percentage", Numeric(7, 4), nullable=False),
+    Column("amount_tenant", MONEY, nullable=False),
+    Column("amount_co_payment", MONEY, nullable=False),
+    ForeignKeyConstraint(["tenant_id", "event_id"], ["events.tenant_id", "events.id"], ondelete="CASCADE"),
+)
+
+interruptions = Table(
+    "interruptions",
+    metadata,
+    Column("tenant_id", String(ID), primary_key=True),
+    Column("id", String(36), primary_key=True),
+    Column("booking_id", String(ID), nullable=False),
+    Column("voucher_id", String(ID), nullable=False),
+    Column("voucher_content_id", String(ID), nullable=False),
+    Column("service_id", String(ID), nullable=False),
+    Column("content_id", String(ID), nullable=False),
+    Column("provider_id", String(ID), nullable=False),
+    Column("producer_part", String(100)),
+    Column("client_id", String(ID), nullable=False),
+    Column("client_ref", String(100), nullable=False),
+    Column("start", Date, nullable=False),
+    Column("end", Date),  # None: a draft, not settled
+    Column("reason", String(20), nullable=False),
+    Column("status", String(20), nullable=False),  # draft | finalised
+    Column("days", JSON),  # [{day, day_number, percentage}] once finalised
+    Column("segments", JSON),
+    Column("amount_tenant", MONEY),
+    Column("amount_co_payment", MONEY),
+    Column("recorder", String(ID), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Index("ix_interruptions_tenant_content", "tenant_id", "voucher_content_id", "start"),
+)
+
+settled_months = Table(
+    "settled_months",
+    metadata,
+    Column("tenant_id", String(ID), primary_key=True),
+    Column("month", String(7), primary_key=True),
+    Column("run_id", String(ID), nullable=False),
+)
+
+credits = Table(
+    "credits",
+    metadata,
+    Column("tenant_id", String(ID), primary_key=True),
+    Column("id", String(36), primary_key=True),
+    Column("event_id", String(36), nullable=False),
+    Column("provider_id", String(ID), nullable=False),
+    Column("producer_part", String(100)),
+    Column("client_ref", String(100), nullable=False),
+    Column("content_id", String(ID), nullable=False),
+    Column("service_id", String(ID), nullable=False),
+    Column("amount", MONEY, nullable=False),  # negative
+    Column("reason", Text, nullable=False),
+    Column("month", String(7), nullable=False),  # the settlement month that deducts it
+    Column("requested_by", String(ID), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("tenant_id", "event_id", name="uq_credits_event"),  # an event is credited once
+    Index("ix_credits_tenant_provider", "tenant_id", "provider_id"),
+)
+
+feedback = Table(
+    "feedback",
+    metadata,
+    Column("tenant_id", String(ID), primary_key=True),
+    Column("id", String(36), primary_key=True),
+    Column("kind", String(20), nullable=False),  # thanks | criticism | complaint
+    Column("client_id", String(ID), nullable=False),
+    Column("author", String(ID), nullable=False),
+    Column("provider_id", String(ID), nullable=False),
+    Column("producer_part", String(100)),
+    Column("service_id", String(ID), nullable=False),
+    Column("event_id", String(36)),
+    Column("needs_reply", Boolean, nullable=False),
+    Column("text", Text, nullable=False),
+    Column("reply", Text),
+    Column("replied_by", String(ID)),
+    Column("replied_at", DateTime(timezone=True)),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Index("ix_feedback_tenant_provider", "tenant_id", "provider_id"),
+)
+
+auto_record_runs = Table(
+    "auto_record_runs",
+    metadata,
+    Column("tenant_id", String(ID), primary_key=True),
+    Column("month", String(7), primary_key=True),
+    Column("created", Integer, nullable=False),
+    Column("ran_at", DateTime(timezone=True), nullable=False),
+)

@@ -1,0 +1,364 @@
+"""Recording service events: validation, valuation, day overlap and over-limit. No HTTP; never commits."""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, time
+from decimal import Decimal
+from typing import Any, Literal
+
+from seteli_common.auth import PROVIDER_STAFF, Principal
+from seteli_common.clock import Clock
+from seteli_common.errors import FieldError, ProblemError, forbidden, invalid, not_found
+from seteli_common.messaging.envelope import EventPayload
+from seteli_common.messaging.outbox import Outbox
+from seteli_common.money import to_cents
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from . import repository as repo
+from .domain import (
+    ContentTerms,
+    DomainError,
+    Grant,
+    hours_between,
+    overlapping_days,
+    period_key,
+    remaining_grant,
+    split_by_month,
+    spread_days,
+    value_event,
+)
+from .events import EventRecorded
+from .models import events
+from .views import event_payload, event_view, price_list, segment_row, stored_units
+
+Row = dict[str, Any]
+_FIELDS = {
+    "end_required": "end",
+    "units_mismatch": "units",
+    "units_required": "units",
+    "invalid_range": "end",
+    "invalid_time_range": "end_time",
+    "no_price": "start",
+    "not_day_unit": "units",
+}
+
+
+_ENVELOPE_NS = uuid.UUID("6f1d7a52-3c1e-4d8e-9a57-5b2f4c0e8d11")
+
+
+@dataclass
+class Ctx:
+    session: AsyncSession
+    outbox: Outbox
+    clock: Clock
+    tenant_id: str
+
+    async def publish(self, payload: EventPayload, key: str) -> None:
+        """Through the outbox, with an envelope id derived from the fact (type + key, e.g. event id and
+        revision): the same fact published twice carries the same id, so consumers' inboxes drop it."""
+        envelope_id = uuid.uuid5(_ENVELOPE_NS, f"{self.tenant_id}:{payload.event_type}:{key}")
+        await self.outbox.add(self.session, payload, tenant_id=self.tenant_id, event_id=envelope_id)
+
+
+@dataclass(frozen=True)
+class EventInput:
+    start: date
+    end: date | None = None
+    start_time: time | None = None
+    end_time: time | None = None
+    units: Decimal | None = None
+    performer: str | None = None
+    text: str = ""
+    producer_part: str | None = None  # None: the booking's producer part
+    status: Literal["recorded", "draft"] = "recorded"
+
+
+def domain_problem(exc: DomainError) -> ProblemError:
+    field = _FIELDS.get(exc.code, "start")
+    return ProblemError(
+        422,
+        "Invalid input",
+        exc.message,
+        "https://seteli.fi/problems/invalid-input",
+        [FieldError(field, exc.message)],
+        extra={"code": exc.code, **exc.details},
+    )
+
+
+def content_terms(booking: Mapping[str, Any], service: Mapping[str, Any] | None) -> ContentTerms:
+    contents = {c.get("content_id"): c for c in (service or {}).get("contents") or []}
+    client_pays = bool(contents.get(booking["content_id"], {}).get("client_pays", False))
+    purchased = (service or {}).get("kind") == "purchased" or booking["voucher_value"] is None
+    value = None if purchased else Decimal(str(booking["voucher_value"]))
+    return ContentTerms(booking["content_id"], booking["unit"], value, client_pays)
+
+
+async def load_booking(ctx: Ctx, principal: Principal, booking_id: str) -> Row:
+    """The booking, if the caller is staff of its provider in the service team (404 otherwise)."""
+    booking = await repo.booking_context(ctx.session, ctx.tenant_id, booking_id)
+    if booking is None or (principal.role in PROVIDER_STAFF and principal.provider_id != booking["provider_id"]):
+        raise invalid("booking_id", "no such booking of your company")
+    require_team(principal, ctx.tenant_id, booking["service_id"], booking["provider_id"])
+    return booking
+
+
+def require_team(principal: Principal, tenant_id: str, service_id: str, provider_id: str) -> None:
+    if principal.role not in PROVIDER_STAFF or principal.provider_id != provider_id:
+        raise forbidden("Only the provider's staff record and change its events")
+    if not principal.in_team(tenant_id, service_id):
+        raise forbidden("You are not in this service's team")
+
+
+def _units_and_end(unit: str, inp: EventInput) -> tuple[date, Decimal | None]:
+    if unit == "day":
+        end = inp.end or inp.start
+        if end < inp.start:
+            raise invalid("end", "the end is before the start")
+        days = (end - inp.start).days + 1
+        if inp.units is not None and inp.units != days:
+            raise invalid("units", f"day units are the days from start to end inclusive ({days})")
+        return end, Decimal(days)
+    end = inp.end or inp.start
+    if unit == "hour" and (inp.start_time is not None or inp.end_time is not None):
+        if inp.start_time is None or inp.end_time is None:
+            raise invalid("end_time", "give both start_time and end_time")
+        if end != inp.start:
+            raise invalid("end", "a time range is on one day")
+        try:
+            hours = hours_between(inp.start_time, inp.end_time)
+        except DomainError as exc:
+            raise domain_problem(exc) from exc
+        if inp.units is not None and inp.units != stored_units(hours):
+            raise invalid("units", f"the time range is {stored_units(hours)} hours")
+        return end, hours
+    if inp.units is None or inp.units <= 0:
+        raise invalid("units", "a positive number of units is required")
+    if end < inp.start:
+        raise invalid("end", "the end is before the start")
+    return end, inp.units
+
+
+def _check_validity(booking: Mapping[str, Any], start: date, end: date) -> None:
+    valid_from, valid_until = booking["valid_from"], booking["valid_until"]
+    span = f"{valid_from.isoformat()} – {valid_until.isoformat() if valid_until else ''}"
+    errors = []
+    if start < valid_from or (valid_until is not None and start > valid_until):
+        errors.append(FieldError("start", f"outside the voucher's validity {span}"))
+    if end < valid_from or (valid_until is not None and end > valid_until):
+        errors.append(FieldError("end", f"outside the voucher's validity {span}"))
+    if errors:
+        raise ProblemError(
+            422,
+            "Invalid input",
+            "The event is outside the voucher's validity",
+            "https://seteli.fi/problems/invalid-input",
+            errors,
+        )
+
+
+def overlap_problem(days: list[date]) -> ProblemError:
+    listed = [d.isoformat() for d in days]
+    return ProblemError(
+        409,
+        "Conflict",
+        "These days are already recorded: " + ", ".join(listed),
+        "https://seteli.fi/problems/days-overlap",
+        [FieldError("start", "days already recorded")],
+        extra={"overlapping_days": listed},
+    )
+
+
+def interruption_cover(rows: list[Row]) -> tuple[list[tuple[date, date]], set[date]]:
+    """Days interruptions take (departure .. day before return; open ones: onwards) and return days."""
+    ranges: list[tuple[date, date]] = []
+    returns: set[date] = set()
+    for r in rows:
+        if r["end"] is None:
+            ranges.append((r["start"], date.max))
+        else:
+            ranges.append((r["start"], date.fromordinal(r["end"].toordinal() - 1)))
+            returns.add(r["end"])
+    return ranges, returns
+
+
+def _parts(row_id: str, unit: str, start: date, end: date, units: Decimal) -> list[tuple[str, date, Decimal]]:
+    return spread_days(row_id, start, end) if unit == "day" else [(row_id, start, units)]
+
+
+def is_over_limit(
+    booking: Mapping[str, Any], existing: list[Row], event_id: str, start: date, end: date, units: Decimal
+) -> bool:
+    """Does this event cross the grant in any of its periods, counting the provider's recorded,
+    not rejected and not credited events of the content (the crossing event goes to approval)."""
+    if booking["granted_amount"] is None or not booking["period"]:
+        return False
+    grant = Grant(Decimal(str(booking["granted_amount"])), booking["period"])
+    counted = [
+        p
+        for e in existing
+        if e["status"] == "recorded"
+        and e["approval"] != "rejected"
+        and not e["credited"]
+        and e["provider_id"] == booking["provider_id"]
+        for p in _parts(e["id"], e["unit"], e["start"], e["end"], Decimal(str(e["units"])))
+    ]
+    new_by_period: dict[str, tuple[date, Decimal]] = {}
+    for _, day, n in _parts(event_id, booking["unit"], start, end, units):
+        key = period_key(day, grant.period)
+        first, total = new_by_period.get(key, (day, Decimal(0)))
+        new_by_period[key] = (first, total + n)
+    return any(total > remaining_grant(grant, counted, day) for day, total in new_by_period.values())
+
+
+async def evaluate(ctx: Ctx, booking: Mapping[str, Any], inp: EventInput, event_id: str) -> Row:
+    """Everything a stored event needs: end, units, segments, amounts, approval. Raises problems."""
+    end, units = _units_and_end(booking["unit"], inp)
+    assert units is not None
+    _check_validity(booking, inp.start, end)
+    await repo.lock_voucher_content(ctx.session, ctx.tenant_id, booking["voucher_content_id"])
+    existing = await repo.content_events(ctx.session, ctx.tenant_id, booking["voucher_content_id"], exclude=event_id)
+    exclude_days: set[date] = set()
+    if booking["unit"] == "day":
+        live = [(e["start"], e["end"]) for e in existing if e["approval"] != "rejected"]
+        cover, returns = interruption_cover(
+            await repo.content_interruptions(ctx.session, ctx.tenant_id, booking["voucher_content_id"])
+        )
+        clash = set(overlapping_days(live, inp.start, end)) | set(overlapping_days(cover, inp.start, end))
+        if clash:
+            raise overlap_problem(sorted(clash))
+        exclude_days = {d for d in returns if inp.start <= d <= end}
+    service = await repo.service_row(ctx.session, ctx.tenant_id, booking["service_id"])
+    lists = [
+        price_list(r)
+        for r in await repo.service_price_lists(
+            ctx.session, ctx.tenant_id, booking["service_id"], booking["provider_id"]
+        )
+    ]
+    producer_part = inp.producer_part if inp.producer_part is not None else booking["producer_part"]
+    try:
+        valuation = value_event(
+            content_terms(booking, service),
+            inp.start,
+            end,
+            None if booking["unit"] == "day" else units,
+            lists,
+            producer_part,
+            exclude_days=exclude_days,
+        )
+    except DomainError as exc:
+        raise domain_problem(exc) from exc
+    segments = split_by_month(valuation.segments) if booking["unit"] == "day" else list(valuation.segments)
+    rows = [segment_row(s) for s in segments]
+    approval = None
+    if inp.status == "recorded":
+        over = is_over_limit(booking, existing, event_id, inp.start, end, units)
+        approval = "awaiting_approval" if over else "payable"
+    return {
+        "end": end,
+        "units": stored_units(units),
+        "producer_part": producer_part,
+        "segments": rows,
+        "amount_tenant": sum((to_cents(r["amount_tenant"]) for r in rows), Decimal("0.00")),
+        "amount_co_payment": sum((to_cents(r["amount_co_payment"]) for r in rows), Decimal("0.00")),
+        "approval": approval,
+    }
+
+
+async def publish_event(
+    ctx: Ctx, row: Mapping[str, Any], segments: list[Row], cls: type[EventRecorded], revision: int
+) -> None:
+    await ctx.publish(event_payload(row, segments, cls, revision), f"{row['id']}:{revision}")
+
+
+async def record_event(
+    ctx: Ctx,
+    principal: Principal,
+    booking_id: str,
+    inp: EventInput,
+    idempotency_key: str | None = None,
+) -> tuple[Row, bool]:
+    """Create an event; returns (view, created). A repeated Idempotency-Key returns the first event."""
+    booking = await load_booking(ctx, principal, booking_id)
+    if idempotency_key:
+        earlier = await repo.event_by_idempotency_key(
+            ctx.session, ctx.tenant_id, booking["provider_id"], idempotency_key
+        )
+        if earlier is not None:
+            segments = (await repo.segments_of(ctx.session, ctx.tenant_id, [earlier["id"]]))[earlier["id"]]
+            return event_view(earlier, segments), False
+    performer = inp.performer or principal.name or principal.subject
+    return await create_event(ctx, booking, inp, principal.subject, performer, idempotency_key), True
+
+
+async def create_event(
+    ctx: Ctx,
+    booking: Mapping[str, Any],
+    inp: EventInput,
+    recorder: str,
+    performer: str,
+    idempotency_key: str | None = None,
+    auto_month: str | None = None,
+) -> Row:
+    """Value and store a new event; a recorded one is published as revision 1."""
+    event_id = str(uuid.uuid4())
+    result = await evaluate(ctx, booking, inp, event_id)
+    now = ctx.clock.now()
+    row = {
+        "tenant_id": ctx.tenant_id,
+        "id": event_id,
+        "booking_id": booking["id"],
+        "voucher_id": booking["voucher_id"],
+        "voucher_content_id": booking["voucher_content_id"],
+        "service_id": booking["service_id"],
+        "content_id": booking["content_id"],
+        "unit": booking["unit"],
+        "provider_id": booking["provider_id"],
+        "producer_part": result["producer_part"],
+        "client_id": booking["client_id"],
+        "client_ref": booking["client_ref"],
+        "start": inp.start,
+        "end": result["end"],
+        "start_time": inp.start_time,
+        "end_time": inp.end_time,
+        "units": result["units"],
+        "recorder": recorder,
+        "performer": performer,
+        "text": inp.text,
+        "status": inp.status,
+        "approval": result["approval"],
+        "decision_reason": None,
+        "revision": 1 if inp.status == "recorded" else 0,
+        "amount_tenant": result["amount_tenant"],
+        "amount_co_payment": result["amount_co_payment"],
+        "auto_month": auto_month,
+        "settled": False,
+        "settled_run_id": None,
+        "credited": False,
+        "idempotency_key": idempotency_key,
+        "created_at": now,
+        "updated_at": now,
+    }
+    await repo.insert_row(ctx.session, events, row)
+    await repo.replace_segments(ctx.session, ctx.tenant_id, event_id, result["segments"])
+    if inp.status == "recorded":
+        await publish_event(ctx, row, result["segments"], EventRecorded, 1)
+    return event_view(row, result["segments"])
+
+
+async def get_event(ctx: Ctx, event_id: str, *, for_update: bool = False) -> Row:
+    loader = repo.get_for_update if for_update else repo.get
+    row = await loader(ctx.session, events, ctx.tenant_id, event_id)
+    if row is None or row["status"] == "deleted":
+        raise not_found("Event")
+    return row
+
+
+def grouped(rows: list[Row], key: str) -> dict[Any, list[Row]]:
+    result: dict[Any, list[Row]] = defaultdict(list)
+    for r in rows:
+        result[r[key]].append(r)
+    return result

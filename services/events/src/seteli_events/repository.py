@@ -1,0 +1,263 @@
+"""Every query of the events service. Every function takes the tenant; nothing crosses tenants."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import Table, and_, delete, func, insert, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.elements import ColumnElement
+
+from .models import (
+    bookings,
+    credits,
+    event_segments,
+    events,
+    feedback,
+    interruptions,
+    price_lists,
+    services,
+    settled_months,
+    voucher_contents,
+    vouchers,
+)
+
+__all__ = ["settled_months"]
+Row = dict[str, Any]
+
+
+async def replace(session: AsyncSession, table: Table, keys: Mapping[str, Any], values: Mapping[str, Any]) -> None:
+    """Upsert of a read-model row (portable across PostgreSQL and SQLite)."""
+    await session.execute(delete(table).where(*[table.c[k] == v for k, v in keys.items()]))
+    await session.execute(insert(table).values(**keys, **values))
+
+
+async def get(session: AsyncSession, table: Table, tenant_id: str, row_id: str) -> Row | None:
+    query = select(table).where(table.c.tenant_id == tenant_id, table.c.id == row_id)
+    row = (await session.execute(query)).mappings().first()
+    return dict(row) if row else None
+
+
+async def get_for_update(session: AsyncSession, table: Table, tenant_id: str, row_id: str) -> Row | None:
+    query = select(table).where(table.c.tenant_id == tenant_id, table.c.id == row_id).with_for_update()
+    row = (await session.execute(query)).mappings().first()
+    return dict(row) if row else None
+
+
+async def update_row(session: AsyncSession, table: Table, tenant_id: str, row_id: str, **values: Any) -> None:
+    await session.execute(update(table).where(table.c.tenant_id == tenant_id, table.c.id == row_id).values(**values))
+
+
+async def insert_row(session: AsyncSession, table: Table, values: Mapping[str, Any]) -> None:
+    await session.execute(insert(table).values(**values))
+
+
+async def rows(session: AsyncSession, query: Any) -> list[Row]:
+    return [dict(r) for r in (await session.execute(query)).mappings().all()]
+
+
+# ---- read models ------------------------------------------------------------------------------
+
+
+async def service_price_lists(session: AsyncSession, tenant_id: str, service_id: str, provider_id: str) -> list[Row]:
+    return await rows(
+        session,
+        select(price_lists).where(
+            price_lists.c.tenant_id == tenant_id,
+            price_lists.c.service_id == service_id,
+            price_lists.c.provider_id == provider_id,
+        ),
+    )
+
+
+async def booking_context(session: AsyncSession, tenant_id: str, booking_id: str) -> Row | None:
+    """The booking with its voucher content and voucher, as recording needs them."""
+    query = (
+        select(
+            bookings,
+            voucher_contents.c.unit,
+            voucher_contents.c.granted_amount,
+            voucher_contents.c.period,
+            voucher_contents.c.voucher_value,
+            vouchers.c.number.label("voucher_number"),
+            vouchers.c.valid_from,
+            vouchers.c.valid_until,
+        )
+        .join(
+            voucher_contents,
+            and_(
+                voucher_contents.c.tenant_id == bookings.c.tenant_id,
+                voucher_contents.c.id == bookings.c.voucher_content_id,
+            ),
+        )
+        .join(
+            vouchers,
+            and_(vouchers.c.tenant_id == bookings.c.tenant_id, vouchers.c.id == bookings.c.voucher_id),
+        )
+        .where(bookings.c.tenant_id == tenant_id, bookings.c.id == booking_id)
+    )
+    row = (await session.execute(query)).mappings().first()
+    return dict(row) if row else None
+
+
+async def service_row(session: AsyncSession, tenant_id: str, service_id: str) -> Row | None:
+    return await get(session, services, tenant_id, service_id)
+
+
+async def lock_voucher_content(session: AsyncSession, tenant_id: str, voucher_content_id: str) -> None:
+    """Serialise writers of one voucher content, so overlap and over-limit checks see each other."""
+    await session.execute(
+        select(voucher_contents.c.id)
+        .where(voucher_contents.c.tenant_id == tenant_id, voucher_contents.c.id == voucher_content_id)
+        .with_for_update()
+    )
+
+
+# ---- events ------------------------------------------------------------------------------------
+
+
+async def content_events(
+    session: AsyncSession, tenant_id: str, voucher_content_id: str, exclude: str | None = None
+) -> list[Row]:
+    """Live (not deleted) events of one voucher content, in recording order."""
+    query = select(events).where(
+        events.c.tenant_id == tenant_id,
+        events.c.voucher_content_id == voucher_content_id,
+        events.c.status != "deleted",
+    )
+    if exclude is not None:
+        query = query.where(events.c.id != exclude)
+    return await rows(session, query.order_by(events.c.created_at, events.c.id))
+
+
+async def content_interruptions(
+    session: AsyncSession, tenant_id: str, voucher_content_id: str, exclude: str | None = None
+) -> list[Row]:
+    query = select(interruptions).where(
+        interruptions.c.tenant_id == tenant_id, interruptions.c.voucher_content_id == voucher_content_id
+    )
+    if exclude is not None:
+        query = query.where(interruptions.c.id != exclude)
+    return await rows(session, query.order_by(interruptions.c.start))
+
+
+async def event_by_idempotency_key(session: AsyncSession, tenant_id: str, provider_id: str, key: str) -> Row | None:
+    query = select(events).where(
+        events.c.tenant_id == tenant_id, events.c.provider_id == provider_id, events.c.idempotency_key == key
+    )
+    row = (await session.execute(query)).mappings().first()
+    return dict(row) if row else None
+
+
+async def replace_segments(
+    session: AsyncSession, tenant_id: str, event_id: str, segments: Sequence[Mapping[str, Any]]
+) -> None:
+    await session.execute(
+        delete(event_segments).where(event_segments.c.tenant_id == tenant_id, event_segments.c.event_id == event_id)
+    )
+    if segments:
+        await session.execute(
+            insert(event_segments),
+            [{"tenant_id": tenant_id, "event_id": event_id, "seq": i, **s} for i, s in enumerate(segments)],
+        )
+
+
+async def segments_of(session: AsyncSession, tenant_id: str, event_ids: Sequence[str]) -> dict[str, list[Row]]:
+    result: dict[str, list[Row]] = {i: [] for i in event_ids}
+    if not event_ids:
+        return result
+    query = (
+        select(event_segments)
+        .where(event_segments.c.tenant_id == tenant_id, event_segments.c.event_id.in_(list(event_ids)))
+        .order_by(event_segments.c.event_id, event_segments.c.seq)
+    )
+    for row in await rows(session, query):
+        result[row["event_id"]].append(row)
+    return result
+
+
+async def list_events(
+    session: AsyncSession, tenant_id: str, filters: Sequence[ColumnElement[bool]], limit: int, offset: int
+) -> tuple[list[Row], int]:
+    where = [events.c.tenant_id == tenant_id, events.c.status != "deleted", *filters]
+    total = (await session.execute(select(func.count()).select_from(events).where(*where))).scalar_one()
+    query = select(events).where(*where).order_by(events.c.start, events.c.created_at, events.c.id)
+    return await rows(session, query.limit(limit).offset(offset)), int(total)
+
+
+async def mark_settled(session: AsyncSession, tenant_id: str, event_ids: Sequence[str], run_id: str) -> None:
+    if event_ids:
+        await session.execute(
+            update(events)
+            .where(events.c.tenant_id == tenant_id, events.c.id.in_(list(event_ids)))
+            .values(settled=True, settled_run_id=run_id)
+        )
+
+
+async def mark_month_settled(session: AsyncSession, tenant_id: str, month: str, run_id: str) -> None:
+    last_day = _month_last_day(month)
+    await session.execute(
+        update(events)
+        .where(
+            events.c.tenant_id == tenant_id,
+            events.c.status == "recorded",
+            events.c.settled.is_(False),
+            events.c.approval.in_(["payable", "approved"]),
+            events.c.start <= last_day,
+        )
+        .values(settled=True, settled_run_id=run_id)
+    )
+
+
+def _month_last_day(month: str) -> Any:
+    from seteli_common.clock import Month
+
+    return Month.parse(month).last
+
+
+async def is_month_settled(session: AsyncSession, tenant_id: str, months: Sequence[str]) -> bool:
+    query = select(settled_months.c.month).where(
+        settled_months.c.tenant_id == tenant_id, settled_months.c.month.in_(list(months))
+    )
+    return (await session.execute(query)).first() is not None
+
+
+# ---- credits and feedback --------------------------------------------------------------------------
+
+
+async def list_rows(
+    session: AsyncSession,
+    table: Table,
+    tenant_id: str,
+    filters: Sequence[ColumnElement[bool]],
+    order: Sequence[Any],
+    limit: int,
+    offset: int,
+) -> tuple[list[Row], int]:
+    where = [table.c.tenant_id == tenant_id, *filters]
+    total = (await session.execute(select(func.count()).select_from(table).where(*where))).scalar_one()
+    return await rows(session, select(table).where(*where).order_by(*order).limit(limit).offset(offset)), int(total)
+
+
+async def client_has_relationship(session: AsyncSession, tenant_id: str, client_id: str, provider_id: str) -> list[Row]:
+    """The client's bookings with the provider (the relationship feedback requires)."""
+    return await rows(
+        session,
+        select(bookings).where(
+            bookings.c.tenant_id == tenant_id,
+            bookings.c.client_id == client_id,
+            bookings.c.provider_id == provider_id,
+        ),
+    )
+
+
+def any_of(*conditions: ColumnElement[bool]) -> ColumnElement[bool]:
+    return or_(*conditions)
+
+
+__all__ += ["credits", "feedback"]
+
+
+async def delete_row(session: AsyncSession, table: Table, tenant_id: str, row_id: str) -> None:
+    await session.execute(delete(table).where(table.c.tenant_id == tenant_id, table.c.id == row_id))

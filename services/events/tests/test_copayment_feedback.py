@@ -1,0 +1,138 @@
+"""The client's co-payment breakdown (JSON, HTML, PDF) and feedback."""
+
+from __future__ import annotations
+
+from .conftest import Harness, T
+from .test_decisions import _decide, _week
+
+URL = f"/v1/tenants/{T}/co-payments?service_id=kotihoito&from=2016-03-01&to=2016-03-31"
+
+
+async def test_breakdown_shows_awaiting_events_and_drops_rejected_ones(seeded: Harness) -> None:
+    h = seeded
+    week = await _week(h)
+    body = (await h.client.get(URL + "&client_id=c-2", headers=h.officer())).json()
+    # Co-payment 2.55 €/h: 2 h 5.10, 2.25 h 5.7375 -> 5.74, 2 h 5.10, 2.25 h 5.74, 2 h 5.10 = 26.78.
+    assert [x["amount_co_payment"] for x in body["lines"]] == ["5.10", "5.74", "5.10", "5.74", "5.10"]
+    assert [x["status"] for x in body["lines"]] == ["payable"] * 4 + ["awaiting_approval"]
+    assert body["amount_co_payment"] == "26.78" and body["awaiting_approval_co_payment"] == "5.10"
+    line = body["lines"][1]
+    assert (
+        line["content_name"],
+        line["voucher_number"],
+        line["unit_price"],
+        line["voucher_value"],
+        line["tenant_share_per_unit"],
+        line["co_payment_per_unit"],
+    ) == ("Hoito", "PS-2002", "32.55", "30.00", "30.00", "2.55")
+    html = await h.client.get(URL + "&client_id=c-2&format=html", headers=h.officer())
+    assert html.headers["content-type"].startswith("text/html")
+    assert "26,78\u00a0€" in html.text and "odottaa hyväksyntää" in html.text
+    pdf = await h.client.get(URL + "&client_id=c-2&format=pdf", headers=h.officer())
+    assert pdf.headers["content-type"] == "application/pdf" and pdf.content.startswith(b"%PDF")
+    await _decide(h, week[-1]["id"], {"decision": "reject", "reason": "Yli myönnetyn"})
+    after = (await h.client.get(URL, headers=h.client_token("c-2"))).json()
+    assert len(after["lines"]) == 4 and after["amount_co_payment"] == "21.68"
+    assert after["awaiting_approval_co_payment"] == "0.00"
+
+
+async def test_client_sees_only_their_own_breakdown(seeded: Harness) -> None:
+    h = seeded
+    await _week(h)
+    other = (await h.client.get(URL + "&client_id=c-2", headers=h.client_token("c-1"))).json()
+    assert other["client_id"] == "c-1" and other["lines"] == []
+    provider = await h.client.get(URL + "&client_id=c-2", headers=h.provider())
+    assert provider.status_code == 403
+
+
+async def test_interruption_days_appear_with_their_percentage(seeded: Harness) -> None:
+    h = seeded
+    response = await h.client.post(
+        f"/v1/tenants/{T}/interruptions",
+        headers=h.provider(),
+        json={"booking_id": "b-housing", "start": "2016-03-01", "end": "2016-03-12", "reason": "holiday"},
+    )
+    assert response.status_code == 201
+    url = f"/v1/tenants/{T}/co-payments?service_id=tehostettu&from=2016-03-01&to=2016-03-31"
+    body = (await h.client.get(url, headers=h.client_token("c-1"))).json()
+    assert [(x["kind"], x["percentage"], x["amount_co_payment"]) for x in body["lines"]] == [
+        ("interruption", "100", "120.00"),
+        ("interruption", "50", "22.50"),
+        ("interruption", "100", "15.00"),
+    ]
+    assert body["amount_co_payment"] == "157.50"
+
+
+async def test_complaint_always_needs_a_reply_and_the_provider_replies_once(seeded: Harness) -> None:
+    h = seeded
+    event = (await h.post_event({"booking_id": "b-care", "start": "2016-03-08", "units": "1"})).json()
+    response = await h.client.post(
+        f"/v1/tenants/{T}/feedback",
+        headers=h.client_token("c-2"),
+        json={
+            "provider_id": "p-paivansade",
+            "kind": "complaint",
+            "text": "Hoitaja myöhästyi",
+            "event_id": event["id"],
+        },
+    )
+    assert response.status_code == 201, response.text
+    complaint = response.json()
+    assert complaint["needs_reply"] is True and complaint["service_id"] == "kotihoito"
+    [given] = await h.published("events.feedback.given")
+    assert given == {
+        "feedback_id": complaint["id"],
+        "kind": "complaint",
+        "provider_id": "p-paivansade",
+        "producer_part": None,
+        "service_id": "kotihoito",
+        "needs_reply": True,
+        "event_id": event["id"],
+        "notify_provider": True,
+        "notify_tenant": True,
+    }
+    reply = await h.client.post(
+        f"/v1/tenants/{T}/feedback/{complaint['id']}/reply",
+        headers=h.provider(),
+        json={"text": "Pahoittelemme"},
+    )
+    assert reply.status_code == 200 and reply.json()["reply"] == "Pahoittelemme"
+    twice = await h.client.post(
+        f"/v1/tenants/{T}/feedback/{complaint['id']}/reply", headers=h.provider(), json={"text": "Uudestaan"}
+    )
+    assert twice.status_code == 409
+    assert len(await h.published("events.feedback.replied")) == 1
+    tenant = (await h.client.get(f"/v1/tenants/{T}/feedback", headers=h.officer())).json()
+    assert tenant["items"][0]["reply"] == "Pahoittelemme"
+
+
+async def test_thanks_without_reply_and_feedback_needs_a_relationship(seeded: Harness) -> None:
+    h = seeded
+    thanks = await h.client.post(
+        f"/v1/tenants/{T}/feedback",
+        headers=h.client_token("c-1"),
+        json={"provider_id": "p-paivansade", "kind": "thanks", "text": "Kiitos hyvästä hoidosta"},
+    )
+    assert thanks.status_code == 201 and thanks.json()["needs_reply"] is False
+    [given] = await h.published("events.feedback.given")
+    assert given["notify_provider"] is False and given["notify_tenant"] is False
+    stranger = await h.client.post(
+        f"/v1/tenants/{T}/feedback",
+        headers=h.client_token("c-1"),
+        json={"provider_id": "p-muu", "kind": "criticism", "text": "Ei vastattu"},
+    )
+    assert stranger.status_code == 422
+    not_client = await h.client.post(
+        f"/v1/tenants/{T}/feedback",
+        headers=h.provider(),
+        json={"provider_id": "p-paivansade", "kind": "thanks", "text": "x"},
+    )
+    assert not_client.status_code == 403
+    other_provider = await h.client.post(
+        f"/v1/tenants/{T}/feedback/{thanks.json()['id']}/reply",
+        headers=h.provider("p-muu"),
+        json={"text": "x"},
+    )
+    assert other_provider.status_code == 404
+    mine = (await h.client.get(f"/v1/tenants/{T}/feedback", headers=h.client_token("c-2"))).json()
+    assert mine["total"] == 0

@@ -1,0 +1,178 @@
+"""Manual approval of over-limit events and credits (seed: 10 h/week granted, 10 h 30 min recorded;
+home care 32.55 €/h, voucher 30.00 €/h; visits 20.00 € each)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from .conftest import Harness, T
+
+WEEK = [
+    ("2016-03-07", "10:00", "12:00"),
+    ("2016-03-08", "09:00", "11:15"),
+    ("2016-03-09", "09:30", "11:30"),
+    ("2016-03-10", "09:15", "11:30"),
+    ("2016-03-11", "10:00", "12:00"),
+]
+
+
+async def _week(h: Harness) -> list[dict]:
+    made = []
+    for day, start, end in WEEK:
+        response = await h.post_event({"booking_id": "b-care", "start": day, "start_time": start, "end_time": end})
+        assert response.status_code == 201, response.text
+        made.append(response.json())
+    return made
+
+
+async def _decide(h: Harness, event_id: str, body: dict) -> dict:
+    response = await h.client.post(f"/v1/tenants/{T}/events/{event_id}/decision", json=body, headers=h.officer())
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+async def test_queue_and_approval(seeded: Harness) -> None:
+    h = seeded
+    week = await _week(h)
+    queue = (await h.client.get(f"/v1/tenants/{T}/approvals", headers=h.officer())).json()
+    assert [e["id"] for e in queue["items"]] == [week[-1]["id"]]
+    assert queue["items"][0]["amount_tenant"] == "60.00"  # 2 h × 30.00
+    assert (await h.client.get(f"/v1/tenants/{T}/approvals", headers=h.provider())).status_code == 403
+    approved = await _decide(h, week[-1]["id"], {"decision": "approve"})
+    assert approved["approval"] == "approved"
+    assert await h.published("events.event.approved") == [{"event_id": week[-1]["id"]}]
+    assert (await h.client.get(f"/v1/tenants/{T}/approvals", headers=h.officer())).json()["total"] == 0
+    twice = await h.client.post(
+        f"/v1/tenants/{T}/events/{week[-1]['id']}/decision", json={"decision": "approve"}, headers=h.officer()
+    )
+    assert twice.status_code == 409
+
+
+async def test_rejection_needs_a_reason_and_is_published(seeded: Harness) -> None:
+    h = seeded
+    week = await _week(h)
+    no_reason = await h.client.post(
+        f"/v1/tenants/{T}/events/{week[-1]['id']}/decision", json={"decision": "reject"}, headers=h.officer()
+    )
+    assert no_reason.status_code == 422
+    rejected = await _decide(h, week[-1]["id"], {"decision": "reject", "reason": "Yli myönnetyn"})
+    assert rejected["approval"] == "rejected" and rejected["decision_reason"] == "Yli myönnetyn"
+    assert await h.published("events.event.rejected") == [{"event_id": week[-1]["id"], "reason": "Yli myönnetyn"}]
+
+
+async def test_approve_and_credit_then_a_corrected_event_within_the_grant(seeded: Harness) -> None:
+    h = seeded
+    week = await _week(h)
+    decided = await _decide(h, week[-1]["id"], {"decision": "approve_and_credit", "reason": "Ylitys"})
+    assert decided["approval"] == "approved" and decided["credited"] is True
+    [credit] = await h.published("events.credit.requested")
+    assert credit["event_id"] == week[-1]["id"] and credit["amount"] == "-60.00"
+    assert credit["month"] == "2016-03" and credit["client_ref"] == "K-5" and credit["reason"] == "Ylitys"
+    # Within the grant: 10 h − 8 h 30 min = 1 h 30 min: payable, 45.00 for the tenant.
+    corrected = await h.post_event(
+        {"booking_id": "b-care", "start": "2016-03-11", "start_time": "10:00", "end_time": "11:30"}
+    )
+    assert corrected.json()["approval"] == "payable" and corrected.json()["amount_tenant"] == "45.00"
+    provider_view = await h.client.get(f"/v1/tenants/{T}/credits", headers=h.provider())
+    assert [c["amount"] for c in provider_view.json()["items"]] == ["-60.00"]
+    assert (await h.client.get(f"/v1/tenants/{T}/credits", headers=h.provider("p-muu"))).json()["total"] == 0
+
+
+async def test_seed_credit_example_april(seeded: Harness) -> None:
+    """April: three events of 20.00 € recorded, one wrong: April pays 60.00; the credit of -20.00 is
+    deducted from the next payment."""
+    h = seeded
+    events = []
+    for day in ("2016-04-05", "2016-04-12", "2016-04-19"):
+        response = await h.post_event({"booking_id": "b-visit", "start": day, "units": "1"})
+        assert response.json()["amount_tenant"] == "20.00"
+        events.append(response.json())
+    unsettled = await h.client.post(
+        f"/v1/tenants/{T}/credits",
+        headers=h.officer(),
+        json={"event_id": events[1]["id"], "reason": "Käynti ei toteutunut"},
+    )
+    assert unsettled.status_code == 409
+    await h.feed(
+        "settlement.events.settled",
+        {"run_id": "run-2016-04", "month": "2016-04", "event_ids": [e["id"] for e in events]},
+    )
+    h.clock.set(datetime(2016, 5, 10, 9, 0, tzinfo=UTC))
+    response = await h.client.post(
+        f"/v1/tenants/{T}/credits",
+        headers=h.officer(),
+        json={"event_id": events[1]["id"], "reason": "Käynti ei toteutunut"},
+    )
+    assert response.status_code == 201, response.text
+    assert response.json()["amount"] == "-20.00" and response.json()["month"] == "2016-05"
+    [published] = await h.published("events.credit.requested")
+    assert published["amount"] == "-20.00" and published["month"] == "2016-05"
+    assert published["credit_id"] == response.json()["id"] and published["provider_id"] == "p-paivansade"
+    again = await h.client.post(
+        f"/v1/tenants/{T}/credits",
+        headers=h.officer(),
+        json={"event_id": events[1]["id"], "reason": "uudestaan"},
+    )
+    assert again.status_code == 409
+    by_provider = await h.client.post(
+        f"/v1/tenants/{T}/credits", headers=h.provider(), json={"event_id": events[0]["id"], "reason": "x"}
+    )
+    assert by_provider.status_code == 403
+
+
+async def test_a_text_edit_keeps_the_approval_but_more_hours_ask_again(seeded: Harness) -> None:
+    h = seeded
+    week = await _week(h)
+    await _decide(h, week[-1]["id"], {"decision": "approve"})
+    url = f"/v1/tenants/{T}/events/{week[-1]['id']}"
+    text = await h.client.patch(url, json={"text": "Lisäkäynti"}, headers=h.provider())
+    assert text.json()["approval"] == "approved"
+    longer = await h.client.patch(url, json={"end_time": "12:30"}, headers=h.provider())
+    assert longer.json()["approval"] == "awaiting_approval" and longer.json()["amount_tenant"] == "75.00"
+    statuses = [(p["revision"], p["status"]) for p in await h.published("events.event.corrected")]
+    assert statuses == [(2, "approved"), (3, "awaiting_approval")]
+
+
+async def test_a_balance_grant_counts_over_the_whole_validity(seeded: Harness) -> None:
+    h = seeded
+    await h.feed(
+        "vouchers.voucher.granted",
+        {
+            "voucher_id": "v-6",
+            "number": "PS-6006",
+            "service_id": "kotihoito",
+            "client_id": "c-6",
+            "valid_from": "2016-01-01",
+            "valid_until": "2016-12-31",
+            "contents": [
+                {
+                    "voucher_content_id": "vc-6",
+                    "content_id": "visit",
+                    "unit": "piece",
+                    "granted_amount": "2",
+                    "period": "balance",
+                    "voucher_value": "20.00",
+                }
+            ],
+        },
+    )
+    await h.feed(
+        "vouchers.booking.made",
+        {
+            "booking_id": "b-6",
+            "voucher_id": "v-6",
+            "voucher_content_id": "vc-6",
+            "service_id": "kotihoito",
+            "content_id": "visit",
+            "provider_id": "p-paivansade",
+            "producer_part": None,
+            "client_id": "c-6",
+            "client_ref": "K-6",
+            "kind": "voucher",
+        },
+    )
+    approvals = []
+    for day in ("2016-01-10", "2016-06-10", "2016-11-10"):
+        response = await h.post_event({"booking_id": "b-6", "start": day, "units": "1"})
+        approvals.append(response.json()["approval"])
+    assert approvals == ["payable", "payable", "awaiting_approval"]

@@ -1,0 +1,160 @@
+"""Interruptions with the seed's examples (Kouvola's rule: day 0 and days 1-10 at 100 %, day 11
+onwards 0 %, return day 100 %), 2015 prices 150.00 €/day, voucher value 140.00 €/day."""
+
+from __future__ import annotations
+
+from .conftest import Harness, T
+
+
+async def _post(h: Harness, path: str, body: dict) -> dict:
+    response = await h.client.post(f"/v1/tenants/{T}/{path}", json=body, headers=h.provider())
+    assert response.status_code in (200, 201), response.text
+    return response.json()
+
+
+def _lines(segments: list[dict]) -> list[tuple]:
+    return [
+        (s["start"], s["end"], s["units"], s["percentage"], s["amount_tenant"], s["amount_co_payment"])
+        for s in segments
+    ]
+
+
+async def test_seed_example_july_2015(seeded: Harness) -> None:
+    h = seeded
+    await _post(h, "events", {"booking_id": "b-housing", "start": "2015-07-01", "end": "2015-07-01"})
+    interruption = await _post(
+        h,
+        "interruptions",
+        {"booking_id": "b-housing", "start": "2015-07-02", "end": "2015-07-17", "reason": "hospital"},
+    )
+    assert interruption["status"] == "finalised"
+    assert _lines(interruption["segments"]) == [
+        ("2015-07-02", "2015-07-12", "11", "100", "1540.00", "110.00"),
+        ("2015-07-13", "2015-07-16", "4", "0", "0.00", "0.00"),
+        ("2015-07-17", "2015-07-17", "1", "100", "140.00", "10.00"),
+    ]
+    assert interruption["amount_tenant"] == "1680.00" and interruption["amount_co_payment"] == "120.00"
+    presence = await _post(
+        h, "events", {"booking_id": "b-housing", "start": "2015-07-17", "end": "2015-07-31"}
+    )
+    # The return day is paid once, by the interruption: 07-18..07-31 = 14 days × 140.00.
+    assert presence["amount_tenant"] == "1960.00" and presence["segments"][0]["start"] == "2015-07-18"
+    [finalised] = await h.published("events.interruption.finalised")
+    assert finalised["interruption_id"] == interruption["id"] and finalised["reason"] == "hospital"
+    assert finalised["client_ref"] == "A-17" and finalised["amount_tenant"] == "1680.00"
+    days = finalised["days"]
+    assert len(days) == 16
+    assert days[0] == {"day": "2015-07-02", "day_number": 0, "percentage": "100"}
+    assert days[10] == {"day": "2015-07-12", "day_number": 10, "percentage": "100"}
+    assert days[11] == {"day": "2015-07-13", "day_number": 11, "percentage": "0"}
+    assert days[-1] == {"day": "2015-07-17", "day_number": 15, "percentage": "100"}
+    listed = (await h.client.get(f"/v1/tenants/{T}/events", headers=h.officer())).json()["items"]
+    # July in all: 140.00 + 1680.00 + 1960.00 = 3780.00 (27 days at 100 %, 4 at 0 %), each day once.
+    assert sum(float(e["amount_tenant"]) for e in listed) + float(interruption["amount_tenant"]) == 3780.00
+
+
+async def test_return_day_of_an_earlier_recorded_presence_is_corrected(seeded: Harness) -> None:
+    h = seeded
+    presence = await _post(
+        h, "events", {"booking_id": "b-housing", "start": "2015-07-17", "end": "2015-07-31"}
+    )
+    assert presence["amount_tenant"] == "2100.00"  # 15 × 140.00
+    await _post(
+        h,
+        "interruptions",
+        {"booking_id": "b-housing", "start": "2015-07-02", "end": "2015-07-17", "reason": "hospital"},
+    )
+    [corrected] = await h.published("events.event.corrected")
+    assert corrected["event_id"] == presence["id"] and corrected["revision"] == 2
+    assert corrected["amount_tenant"] == "1960.00"
+
+
+async def test_cross_month_interruption_is_a_draft_until_the_return_day(seeded: Harness) -> None:
+    h = seeded
+    await _post(h, "events", {"booking_id": "b-housing", "start": "2015-11-01", "end": "2015-11-04"})
+    draft = await _post(
+        h, "interruptions", {"booking_id": "b-housing", "start": "2015-11-05", "reason": "hospital"}
+    )
+    assert draft["status"] == "draft" and draft["amount_tenant"] is None
+    assert await h.published("events.interruption.finalised") == []
+    blocked = await h.client.post(
+        f"/v1/tenants/{T}/events",
+        headers=h.provider(),
+        json={"booking_id": "b-housing", "start": "2015-11-29", "end": "2015-12-01"},
+    )
+    assert blocked.status_code == 409
+    assert blocked.json()["overlapping_days"] == ["2015-11-29", "2015-11-30", "2015-12-01"]
+    ended = await _post(h, f"interruptions/{draft['id']}/end", {"end": "2015-12-08"})
+    # 11-05..11-15 days 0-10 at 100 %; 11-16..12-07 at 0 % (cut at the month end); 12-08 return day 100 %.
+    assert _lines(ended["segments"]) == [
+        ("2015-11-05", "2015-11-15", "11", "100", "1540.00", "110.00"),
+        ("2015-11-16", "2015-11-30", "15", "0", "0.00", "0.00"),
+        ("2015-12-01", "2015-12-07", "7", "0", "0.00", "0.00"),
+        ("2015-12-08", "2015-12-08", "1", "100", "140.00", "10.00"),
+    ]
+    assert ended["amount_tenant"] == "1680.00"
+    [finalised] = await h.published("events.interruption.finalised")
+    assert (
+        finalised["start"] == "2015-11-05"
+        and finalised["end"] == "2015-12-08"
+        and len(finalised["days"]) == 34
+    )
+    again = await h.client.post(
+        f"/v1/tenants/{T}/interruptions/{draft['id']}/end", json={"end": "2015-12-09"}, headers=h.provider()
+    )
+    assert again.status_code == 409
+
+
+async def test_reasons_with_different_percentages(seeded: Harness) -> None:
+    h = seeded
+    holiday = await _post(
+        h,
+        "interruptions",
+        {"booking_id": "b-housing", "start": "2016-03-01", "end": "2016-03-12", "reason": "holiday"},
+    )
+    # Holiday: days 0-7 100 %, 8- 50 %, return 100 %; 2016 price 155.00, voucher 140.00.
+    assert _lines(holiday["segments"]) == [
+        ("2016-03-01", "2016-03-08", "8", "100", "1120.00", "120.00"),
+        ("2016-03-09", "2016-03-11", "3", "50", "210.00", "22.50"),
+        ("2016-03-12", "2016-03-12", "1", "100", "140.00", "15.00"),
+    ]
+    assert holiday["amount_tenant"] == "1470.00" and holiday["amount_co_payment"] == "157.50"
+    other = await _post(
+        h,
+        "interruptions",
+        {"booking_id": "b-housing", "start": "2016-04-01", "end": "2016-04-03", "reason": "other"},
+    )
+    assert other["amount_tenant"] == "0.00" and other["amount_co_payment"] == "0.00"
+
+
+async def test_interruption_over_recorded_presence_is_refused_with_the_dates(seeded: Harness) -> None:
+    h = seeded
+    await _post(h, "events", {"booking_id": "b-housing", "start": "2016-03-01", "end": "2016-03-31"})
+    response = await h.client.post(
+        f"/v1/tenants/{T}/interruptions",
+        headers=h.provider(),
+        json={"booking_id": "b-housing", "start": "2016-03-29", "end": "2016-04-02", "reason": "hospital"},
+    )
+    assert response.status_code == 409
+    assert response.json()["overlapping_days"] == ["2016-03-29", "2016-03-30", "2016-03-31"]
+    hour = await h.client.post(
+        f"/v1/tenants/{T}/interruptions",
+        headers=h.provider(),
+        json={"booking_id": "b-care", "start": "2016-03-01", "end": "2016-03-02", "reason": "hospital"},
+    )
+    assert hour.status_code == 422
+
+
+async def test_draft_interruption_can_be_deleted_and_is_listed(seeded: Harness) -> None:
+    h = seeded
+    draft = await _post(
+        h, "interruptions", {"booking_id": "b-housing", "start": "2016-03-05", "reason": "other"}
+    )
+    listed = await h.client.get(f"/v1/tenants/{T}/interruptions?status=draft", headers=h.officer())
+    assert listed.json()["total"] == 1
+    assert (
+        await h.client.delete(f"/v1/tenants/{T}/interruptions/{draft['id']}", headers=h.provider())
+    ).status_code == 204
+    assert (
+        await h.post_event({"booking_id": "b-housing", "start": "2016-03-05", "end": "2016-03-06"})
+    ).status_code == 201

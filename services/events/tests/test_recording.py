@@ -1,0 +1,341 @@
+"""Recording and valuing events over the API, with exact euro amounts (seed: 150.00 €/day in 2015,
+155.00 €/day from 2016, voucher value 140.00 €/day; home care 32.55 €/h, voucher 30.00 €/h)."""
+
+from __future__ import annotations
+
+from seteli_common.auth import Role
+from seteli_common.messaging.envelope import Envelope
+from seteli_common.messaging.memory import InMemoryTransport
+
+from .conftest import OTHER_PROVIDER, Harness, T, seed
+
+
+async def test_day_event_across_a_price_change_is_split_and_published(seeded: Harness) -> None:
+    h = seeded
+    response = await h.post_event(
+        {"booking_id": "b-housing", "start": "2015-12-30", "end": "2016-01-02", "text": "Läsnä"}
+    )
+    assert response.status_code == 201, response.text
+    body = response.json()
+    assert body["status"] == "recorded" and body["approval"] == "payable"
+    assert body["units"] == "4"
+    # 2 days × 140.00 + 2 days × 140.00 = 560.00 for the tenant; 2 × 10.00 + 2 × 15.00 = 50.00 co-payment.
+    assert body["amount_tenant"] == "560.00" and body["amount_co_payment"] == "50.00"
+    assert [
+        (s["start"], s["end"], s["unit_price"], s["amount_tenant"], s["amount_co_payment"]) for s in body["segments"]
+    ] == [
+        ("2015-12-30", "2015-12-31", "150.00", "280.00", "20.00"),
+        ("2016-01-01", "2016-01-02", "155.00", "280.00", "30.00"),
+    ]
+    assert body["performer"] == "Maija Hoitaja"
+    [published] = await h.published("events.event.recorded")
+    assert published["event_id"] == body["id"] and published["revision"] == 1
+    assert published["status"] == "payable" and published["client_ref"] == "A-17"
+    assert published["amount_tenant"] == "560.00" and published["amount_co_payment"] == "50.00"
+    assert published["segments"][1] == {
+        "start": "2016-01-01",
+        "end": "2016-01-02",
+        "units": "2",
+        "unit_price": "155.00",
+        "tenant_share_per_unit": "140.00",
+        "co_payment_per_unit": "15.00",
+        "percentage": "100",
+        "amount_tenant": "280.00",
+        "amount_co_payment": "30.00",
+    }
+    assert "client_id" not in published
+
+
+async def test_event_crossing_a_month_end_is_one_line_per_month(seeded: Harness) -> None:
+    response = await seeded.post_event({"booking_id": "b-housing", "start": "2016-02-27", "end": "2016-03-02"})
+    body = response.json()
+    # 2016 is a leap year: 02-27..02-29 = 3 days, 03-01..03-02 = 2 days, 5 × 140.00 = 700.00.
+    assert [(s["start"], s["end"], s["units"], s["amount_tenant"]) for s in body["segments"]] == [
+        ("2016-02-27", "2016-02-29", "3", "420.00"),
+        ("2016-03-01", "2016-03-02", "2", "280.00"),
+    ]
+    assert body["amount_tenant"] == "700.00" and body["amount_co_payment"] == "75.00"
+
+
+async def test_overlapping_days_are_refused_with_the_dates(seeded: Harness) -> None:
+    h = seeded
+    assert (
+        await h.post_event({"booking_id": "b-housing", "start": "2016-03-01", "end": "2016-03-10"})
+    ).status_code == 201
+    response = await h.post_event({"booking_id": "b-housing", "start": "2016-03-09", "end": "2016-03-12"})
+    assert response.status_code == 409
+    assert response.json()["overlapping_days"] == ["2016-03-09", "2016-03-10"]
+    assert "2016-03-09, 2016-03-10" in response.json()["detail"]
+    listed = await h.client.get(f"/v1/tenants/{T}/events", headers=h.provider())
+    assert listed.json()["total"] == 1
+    assert len(await h.published("events.event.recorded")) == 1
+
+
+async def test_event_outside_the_voucher_validity_is_refused(seeded: Harness) -> None:
+    response = await seeded.post_event({"booking_id": "b-housing", "start": "2016-12-30", "end": "2017-01-02"})
+    assert response.status_code == 422
+    assert [e["field"] for e in response.json()["errors"]] == ["end"]
+    before = await seeded.post_event({"booking_id": "b-care", "start": "2015-12-31", "units": "1"})
+    assert before.status_code == 422 and before.json()["errors"][0]["field"] == "start"
+
+
+async def test_no_price_list_on_the_date_is_refused(seeded: Harness) -> None:
+    # The home-care price list starts 2016-01-01; the voucher is valid from then, so use the meals
+    # content in 2014 - outside validity; instead: a voucher valid in 2014 without a list.
+    await seeded.feed(
+        "vouchers.voucher.granted",
+        {
+            "voucher_id": "v-old",
+            "number": "PS-9",
+            "service_id": "kotihoito",
+            "client_id": "c-9",
+            "valid_from": "2015-06-01",
+            "valid_until": None,
+            "contents": [
+                {
+                    "voucher_content_id": "vc-old",
+                    "content_id": "care",
+                    "unit": "hour",
+                    "granted_amount": None,
+                    "period": None,
+                    "voucher_value": "30.00",
+                }
+            ],
+        },
+    )
+    await seeded.feed(
+        "vouchers.booking.made",
+        {
+            "booking_id": "b-old",
+            "voucher_id": "v-old",
+            "voucher_content_id": "vc-old",
+            "service_id": "kotihoito",
+            "content_id": "care",
+            "provider_id": "p-paivansade",
+            "producer_part": None,
+            "client_id": "c-9",
+            "client_ref": "K-9",
+            "kind": "voucher",
+        },
+    )
+    response = await seeded.post_event({"booking_id": "b-old", "start": "2015-12-31", "units": "2"})
+    assert response.status_code == 422
+    assert response.json()["code"] == "no_price"
+
+
+async def test_hour_event_from_a_time_range(seeded: Harness) -> None:
+    response = await seeded.post_event(
+        {"booking_id": "b-care", "start": "2016-03-08", "start_time": "09:00", "end_time": "11:15"}
+    )
+    assert response.status_code == 201, response.text
+    body = response.json()
+    # 2.25 h × 30.00 = 67.50; co-payment 2.25 h × 2.55 = 5.7375 -> 5.74 (half up, once).
+    assert body["units"] == "2.25" and body["amount_tenant"] == "67.50" and body["amount_co_payment"] == "5.74"
+
+
+async def test_fifty_minutes_rounds_the_exact_half_cent_up(seeded: Harness) -> None:
+    response = await seeded.post_event(
+        {"booking_id": "b-care", "start": "2016-03-08", "start_time": "09:00", "end_time": "09:50"}
+    )
+    body = response.json()
+    # 50 min = 5/6 h: 25.00 for the tenant; co-payment 5/6 × 2.55 = 2.125 -> 2.13.
+    assert body["amount_tenant"] == "25.00" and body["amount_co_payment"] == "2.13"
+    assert body["units"] == "0.833333"
+
+
+async def test_seed_week_over_limit_goes_to_manual_approval(seeded: Harness) -> None:
+    """10 h/week granted; 2 h + 2 h 15 min + 2 h + 2 h 15 min + 2 h = 10 h 30 min: the last event
+    crosses the limit and waits for approval, the others are payable."""
+    h = seeded
+    ranges = [
+        ("2016-03-07", "10:00", "12:00"),
+        ("2016-03-08", "09:00", "11:15"),
+        ("2016-03-09", "09:30", "11:30"),
+        ("2016-03-10", "09:15", "11:30"),
+        ("2016-03-11", "10:00", "12:00"),
+    ]
+    approvals = []
+    for day, start, end in ranges:
+        response = await h.post_event({"booking_id": "b-care", "start": day, "start_time": start, "end_time": end})
+        assert response.status_code == 201, response.text
+        approvals.append(response.json()["approval"])
+    assert approvals == ["payable"] * 4 + ["awaiting_approval"]
+    statuses = [p["status"] for p in await h.published("events.event.recorded")]
+    assert statuses == ["payable"] * 4 + ["awaiting_approval"]
+    # The next week starts from zero.
+    monday = await h.post_event({"booking_id": "b-care", "start": "2016-03-14", "units": "10"})
+    assert monday.json()["approval"] == "payable"
+
+
+async def test_client_pays_content_is_never_paid_by_the_tenant(seeded: Harness) -> None:
+    body = (await seeded.post_event({"booking_id": "b-meals", "start": "2016-03-01", "end": "2016-03-31"})).json()
+    # 31 days × 12.50 = 387.50, all the client's.
+    assert body["amount_tenant"] == "0.00" and body["amount_co_payment"] == "387.50"
+
+
+async def test_draft_is_stored_but_not_published(seeded: Harness) -> None:
+    response = await seeded.post_event(
+        {"booking_id": "b-housing", "start": "2016-03-01", "end": "2016-03-31", "status": "draft"}
+    )
+    assert response.status_code == 201
+    assert response.json()["status"] == "draft" and response.json()["approval"] is None
+    assert response.json()["amount_tenant"] == "4340.00"  # 31 × 140.00
+    assert await seeded.published("events.event.recorded") == []
+
+
+async def test_idempotency_key_returns_the_first_event(seeded: Harness) -> None:
+    headers = {**seeded.provider(), "Idempotency-Key": "k-1"}
+    body = {"booking_id": "b-housing", "start": "2016-03-01", "end": "2016-03-02"}
+    first = await seeded.post_event(body, headers)
+    again = await seeded.post_event(body, headers)
+    assert first.status_code == 201 and again.status_code == 200
+    assert again.json()["id"] == first.json()["id"]
+    assert len(await seeded.published("events.event.recorded")) == 1
+
+
+async def test_only_the_booking_provider_in_the_service_team_records(seeded: Harness) -> None:
+    h = seeded
+    body = {"booking_id": "b-housing", "start": "2016-03-01", "end": "2016-03-02"}
+    other = await h.post_event(body, h.provider(OTHER_PROVIDER))
+    assert other.status_code == 422 and other.json()["errors"][0]["field"] == "booking_id"
+    not_in_team = await h.post_event(body, h.provider(services=("kotihoito",)))
+    assert not_in_team.status_code == 403
+    officer = await h.post_event(body, h.officer())
+    assert officer.status_code == 403
+    admin_not_in_team = await h.post_event(body, h.provider(services=(), role=Role.PROVIDER_ADMIN))
+    assert admin_not_in_team.status_code == 201
+
+
+async def test_listing_shows_own_events_to_providers_and_all_to_tenant_staff(seeded: Harness) -> None:
+    h = seeded
+    await h.post_event({"booking_id": "b-housing", "start": "2016-03-01", "end": "2016-03-02"})
+    await h.post_event({"booking_id": "b-care", "start": "2016-03-01", "units": "1.5"})
+    mine = (await h.client.get(f"/v1/tenants/{T}/events?limit=1", headers=h.provider())).json()
+    assert mine["total"] == 2 and len(mine["items"]) == 1
+    housing_team_only = await h.client.get(f"/v1/tenants/{T}/events", headers=h.provider(services=("tehostettu",)))
+    assert [e["content_id"] for e in housing_team_only.json()["items"]] == ["housing"]
+    other = await h.client.get(f"/v1/tenants/{T}/events", headers=h.provider(OTHER_PROVIDER))
+    assert other.json()["total"] == 0
+    tenant = await h.client.get(f"/v1/tenants/{T}/events?service_id=kotihoito", headers=h.officer())
+    assert tenant.json()["total"] == 1 and tenant.json()["items"][0]["amount_tenant"] == "45.00"
+    foreign = await h.client.get(f"/v1/tenants/{T}/events", headers=h.officer("eksote"))
+    assert foreign.status_code == 404
+
+
+async def test_booking_before_its_voucher_is_retried_until_the_voucher_arrives(h: Harness) -> None:
+    await seed(h)
+    booking = {
+        "booking_id": "b-early",
+        "voucher_id": "v-late",
+        "voucher_content_id": "vc-late",
+        "service_id": "tehostettu",
+        "content_id": "housing",
+        "provider_id": "p-paivansade",
+        "producer_part": None,
+        "client_id": "c-3",
+        "client_ref": "A-3",
+        "kind": "voucher",
+    }
+    voucher = {
+        "voucher_id": "v-late",
+        "number": "PS-3",
+        "service_id": "tehostettu",
+        "client_id": "c-3",
+        "valid_from": "2016-01-01",
+        "valid_until": None,
+        "contents": [
+            {
+                "voucher_content_id": "vc-late",
+                "content_id": "housing",
+                "unit": "day",
+                "granted_amount": None,
+                "period": None,
+                "voucher_value": "140.00",
+            }
+        ],
+    }
+    transport = InMemoryTransport(h.broker)
+    await transport.publish(Envelope(type="vouchers.booking.made", tenant_id=T, payload=booking), {}, timeout=1)
+    await transport.publish(Envelope(type="vouchers.voucher.granted", tenant_id=T, payload=voucher), {}, timeout=1)
+    await h.broker.drain()
+    response = await h.post_event({"booking_id": "b-early", "start": "2016-03-01", "end": "2016-03-01"})
+    assert response.status_code == 201, response.text
+    assert h.runtime.consumers.stats.retried >= 1 and h.runtime.consumers.stats.dead_lettered == 0
+
+
+async def test_one_event_is_readable_by_its_provider_and_the_tenant_only(seeded: Harness) -> None:
+    h = seeded
+    event = (await h.post_event({"booking_id": "b-housing", "start": "2016-03-01", "end": "2016-03-02"})).json()
+    url = f"/v1/tenants/{T}/events/{event['id']}"
+    assert (await h.client.get(url, headers=h.provider())).json()["amount_tenant"] == "280.00"
+    assert (await h.client.get(url, headers=h.officer())).status_code == 200
+    assert (await h.client.get(url, headers=h.client_token("c-1"))).status_code == 200
+    assert (await h.client.get(url, headers=h.client_token("c-2"))).status_code == 404
+    assert (await h.client.get(url, headers=h.provider(OTHER_PROVIDER))).status_code == 404
+
+
+async def test_openapi_and_health(h: Harness) -> None:
+    schema = (await h.client.get("/openapi.json")).json()
+    assert "/v1/tenants/{tenant_id}/events" in schema["paths"]
+    assert (await h.client.get("/health/ready")).json()["status"] == "ok"
+
+
+async def test_a_site_price_list_prices_the_site_booking(seeded: Harness) -> None:
+    h = seeded
+    await h.feed(
+        "applications.pricelist.approved",
+        {
+            "price_list_id": "pl-site",
+            "service_id": "tehostettu",
+            "provider_id": "p-paivansade",
+            "producer_part": "site:s-1",
+            "name": "Kotipesä 2016",
+            "start": "2016-02-01",
+            "prices": [{"content_id": "housing", "unit_price": "160.00"}],
+        },
+    )
+    await h.feed(
+        "vouchers.voucher.granted",
+        {
+            "voucher_id": "v-5",
+            "number": "PS-5005",
+            "service_id": "tehostettu",
+            "client_id": "c-5",
+            "valid_from": "2016-01-01",
+            "valid_until": None,
+            "contents": [
+                {
+                    "voucher_content_id": "vc-5",
+                    "content_id": "housing",
+                    "unit": "day",
+                    "granted_amount": None,
+                    "period": None,
+                    "voucher_value": "140.00",
+                }
+            ],
+        },
+    )
+    await h.feed(
+        "vouchers.booking.made",
+        {
+            "booking_id": "b-site",
+            "voucher_id": "v-5",
+            "voucher_content_id": "vc-5",
+            "service_id": "tehostettu",
+            "content_id": "housing",
+            "provider_id": "p-paivansade",
+            "producer_part": "site:s-1",
+            "client_id": "c-5",
+            "client_ref": "A-5",
+            "kind": "voucher",
+        },
+    )
+    body = (await h.post_event({"booking_id": "b-site", "start": "2016-01-30", "end": "2016-02-02"})).json()
+    # 01-30..01-31 at the company's 155.00 (site list starts 02-01), 02-01..02-02 at the site's 160.00.
+    assert [(s["start"], s["unit_price"], s["amount_co_payment"]) for s in body["segments"]] == [
+        ("2016-01-30", "155.00", "30.00"),
+        ("2016-02-01", "160.00", "40.00"),
+    ]
+    assert body["amount_tenant"] == "560.00" and body["producer_part"] == "site:s-1"
+    [published] = await h.published("events.event.recorded")
+    assert published["producer_part"] == "site:s-1"

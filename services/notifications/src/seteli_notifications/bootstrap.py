@@ -1,0 +1,72 @@
+"""The one place where notifications is wired: settings -> runtime (db, bus, consumers, sender) -> app."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI
+from seteli_common.auth import KeySource
+from seteli_common.clock import Clock, SystemClock
+from seteli_common.messaging.memory import InMemoryBroker
+from seteli_common.runtime import ServiceRuntime
+from seteli_common.web import create_app
+
+from . import api
+from .config import NotificationsSettings
+from .consumers import MailDeps, subscriptions
+from .digest import DigestJob
+from .models import metadata
+from .sender import MailSender
+from .templates import Renderer
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+class NotificationsRuntime(ServiceRuntime):
+    """The kernel runtime plus the mail sender, started and stopped with it (whoever hosts the
+    runtime, the service's own lifespan or the embedded suite, gets the sender with it)."""
+
+    @property
+    def sender(self) -> MailSender:
+        sender: MailSender = self.extras["sender"]
+        return sender
+
+    async def start(self, *, migrate: bool = True) -> None:
+        await super().start(migrate=migrate)
+        self.sender.start()
+
+    async def stop(self) -> None:
+        await self.sender.stop()
+        await super().stop()
+
+
+def build_runtime(settings: NotificationsSettings | None = None, *, broker: InMemoryBroker | None = None,
+                  clock: Clock | None = None, keys: KeySource | None = None) -> NotificationsRuntime:
+    settings = settings or NotificationsSettings()
+    clock = clock or SystemClock()
+    renderer = Renderer()
+    deps = MailDeps(renderer, clock, settings.message_id_domain)
+    runtime = NotificationsRuntime(settings=settings, metadata=metadata, migrations=MIGRATIONS,
+                                   subscriptions=subscriptions(deps), broker=broker, keys=keys, clock=clock)
+    digest = DigestJob(runtime.db, renderer, clock, settings)
+    sender = MailSender(runtime.db, settings, clock, periodic=[digest.run_if_due])
+    runtime.extras.update(sender=sender, renderer=renderer, digest=digest)
+
+    relay_wake = runtime.relay.wake
+
+    def after_commit() -> None:
+        # A handled event may have queued mail: send it now rather than at the next poll.
+        relay_wake()
+        sender.wake()
+
+    runtime.consumers.after_commit = after_commit
+    return runtime
+
+
+def build_app(runtime: ServiceRuntime, *, manage_lifespan: bool = True) -> FastAPI:
+    app = create_app("Seteli notifications",
+                     description="Email in Finnish and Swedish, and its delivery log.",
+                     lifespan=runtime.lifespan() if manage_lifespan else None,
+                     ready=runtime.ready, routers=[api.router])
+    runtime.attach(app)
+    return app

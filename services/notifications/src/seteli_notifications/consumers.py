@@ -1,0 +1,35 @@
+"""Subscriptions: `directory` keeps the read models (recipients, languages); `mail` turns facts into
+messages; `recorded-events` picks over-limit events out of the busy stream of recorded events.
+All are idempotent through the inbox, and mail also through the stable Message-ID."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from seteli_common.clock import Clock
+from seteli_common.messaging.consumer import MessageContext, Subscription
+
+from . import readmodels, triggers, triggers_operations, triggers_registry
+from .service import MailContext
+from .templates import Renderer
+
+
+@dataclass
+class MailDeps:
+    renderer: Renderer
+    clock: Clock
+    message_id_domain: str
+
+    def context(self, ctx: MessageContext) -> MailContext:
+        return MailContext(ctx.session, self.renderer, self.clock, self.message_id_domain)
+
+
+def subscriptions(deps: MailDeps) -> list[Subscription]:
+    directory = Subscription("directory")
+    readmodels.subscribe(directory)
+    mail = Subscription("mail")
+    for module in (triggers, triggers_registry, triggers_operations):
+        module.subscribe(mail, deps.context)
+    recorded = Subscription("recorded-events")
+    triggers_operations.subscribe_recorded(recorded, deps.context)
+    return [directory, mail, recorded]

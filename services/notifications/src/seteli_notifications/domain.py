@@ -1,0 +1,88 @@
+"""Pure rules of the notifications service: message identity, languages, retries, the identity-code
+guard and which notices may wait for a daily digest. No I/O."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Final
+
+from seteli_common.clock import HELSINKI
+from seteli_common.validators import IDENTITY_CODE_PATTERN, mask_identity_code
+
+LANGUAGES: Final = ("fi", "sv")
+# A fixed namespace: the same (event, kind, recipient) gives the same Message-ID on every replica, forever.
+_MESSAGE_NS: Final = uuid.UUID("6f1d8a52-3c0e-4e57-9a8e-0f3b7d2c9a41")
+
+# Notices of pending actions that a provider may take as one daily digest instead of one mail each.
+DIGESTIBLE: Final = frozenset({
+    "purchase_booked", "feedback_to_provider", "credit_requested", "contact_requested",
+    "application_returned",
+})
+
+MONTHS: Final = {
+    "fi": ("tammikuu", "helmikuu", "maaliskuu", "huhtikuu", "toukokuu", "kesäkuu", "heinäkuu", "elokuu",
+           "syyskuu", "lokakuu", "marraskuu", "joulukuu"),
+    "sv": ("januari", "februari", "mars", "april", "maj", "juni", "juli", "augusti", "september", "oktober",
+           "november", "december"),
+}
+
+
+def message_id_for(event_id: str, kind: str, recipient: str, domain: str) -> str:
+    """A stable RFC 5322 Message-ID: a re-delivered event yields the same id (and the same row)."""
+    key = f"{event_id}:{kind}:{recipient.strip().lower()}"
+    return f"<{uuid.uuid5(_MESSAGE_NS, key)}@{domain}>"
+
+
+def language_of(value: str | None, fallback: str = "fi") -> str:
+    return value if value in LANGUAGES else fallback
+
+
+def tenant_languages(languages: Iterable[str]) -> list[str]:
+    """The languages of a tenant's general notices: both for a bilingual tenant, Finnish first."""
+    chosen: list[str] = [lang for lang in LANGUAGES if lang in set(languages)]
+    return chosen or ["fi"]
+
+
+def format_month(month: str, lang: str) -> str:
+    """'2016-03' -> 'maaliskuu 2016' / 'mars 2016'; anything else is shown as given."""
+    try:
+        year, number = month.split("-")
+        return f"{MONTHS[language_of(lang)][int(number) - 1]} {int(year)}"
+    except (ValueError, IndexError):
+        return month
+
+
+def format_datetime(moment: datetime, lang: str) -> str:
+    """Local Helsinki time for people: '16.3.2016 klo 10.00' / '16.3.2016 kl. 10.00'."""
+    local = moment.astimezone(HELSINKI)
+    word = "klo" if lang == "fi" else "kl."
+    return f"{local.day}.{local.month}.{local.year} {word} {local.hour}.{local.minute:02d}"
+
+
+def contains_identity_code(*texts: str) -> bool:
+    """The guard: nothing shaped like a personal identity code may leave in an email."""
+    return any(IDENTITY_CODE_PATTERN.search(text) for text in texts)
+
+
+def masked(text: str, limit: int = 500) -> str:
+    """A reason safe to store and show: identity codes masked, one line, bounded length."""
+    return mask_identity_code(" ".join(text.split()))[:limit]
+
+
+@dataclass(frozen=True)
+class AttemptOutcome:
+    state: str  # queued (retry later) | failed
+    next_attempt_at: datetime | None
+    log_outcome: str  # retry | failed
+
+
+def after_failed_attempt(attempts: int, delays: Sequence[float], now: datetime, *,
+                         permanent: bool) -> AttemptOutcome:
+    """`attempts` counts the attempt just made. A permanent refusal (SMTP 5xx) fails at once; a
+    temporary one waits delays[attempts-1] and tries again until the delays are used up."""
+    if permanent or attempts > len(delays):
+        return AttemptOutcome("failed", None, "failed")
+    return AttemptOutcome("queued", now + timedelta(seconds=delays[attempts - 1]), "retry")

@@ -1,0 +1,130 @@
+"""Notifications tables: outgoing messages, their delivery log, and the read models that give
+recipients and languages (kept from other services' events; never fetched synchronously)."""
+
+from seteli_common.db import BigIntId, make_metadata
+from seteli_common.messaging.outbox import add_messaging_tables
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Table,
+    Text,
+)
+
+metadata = make_metadata()
+add_messaging_tables(metadata)
+
+# --- read models -------------------------------------------------------------------------------
+
+tenants = Table(
+    "tenants", metadata,
+    Column("id", String(64), primary_key=True),
+    Column("name_fi", String(200), nullable=False),
+    Column("name_sv", String(200), nullable=False),
+    Column("languages", JSON, nullable=False),  # ["fi"], ["sv"] or ["fi", "sv"]
+    # The tenant's own setting; when empty, tenant notices go to its tenant admins.
+    Column("notification_email", String(254)),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+tenant_admins = Table(
+    "tenant_admins", metadata,
+    Column("tenant_id", String(64), primary_key=True),
+    Column("user_id", String(36), primary_key=True),
+    Column("email", String(254), nullable=False),
+    Column("language", String(2), nullable=False),
+)
+
+providers = Table(
+    "providers", metadata,
+    Column("id", String(36), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("language", String(2), nullable=False),
+    Column("email", String(254), nullable=False),
+    Column("billing_email", String(254)),
+    Column("pdf_by_email", Boolean, nullable=False, server_default="1"),
+    # Pending-action notices collected into one mail a day instead of one mail per item.
+    Column("daily_digest", Boolean, nullable=False, server_default="0"),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+sites = Table(
+    "sites", metadata,
+    Column("id", String(36), primary_key=True),
+    Column("provider_id", String(36), nullable=False, index=True),
+    Column("name", String(200), nullable=False),
+    Column("notification_email", String(254), nullable=False),
+    # A site's own billing information, when it has one (None = the company's is used).
+    Column("billing_email", String(254)),
+    Column("pdf_by_email", Boolean),
+)
+
+services = Table(
+    "services", metadata,
+    Column("tenant_id", String(64), primary_key=True),
+    Column("service_id", String(64), primary_key=True),
+    Column("name_fi", String(200), nullable=False),
+    Column("name_sv", String(200), nullable=False),
+)
+
+# --- outgoing mail -----------------------------------------------------------------------------
+
+# state: queued -> sent | failed; skipped (no recipient / opted out / refused by the identity-code
+# guard); held (waits for the provider's daily digest) -> digested.
+messages = Table(
+    "messages", metadata,
+    Column("id", BigIntId, primary_key=True, autoincrement=True),
+    Column("tenant_id", String(64)),  # None for platform-level mail (registration, password reset)
+    # Derived from the causing event, so a re-delivered event maps onto the same row and header.
+    Column("message_id", String(255), nullable=False, unique=True),
+    Column("kind", String(60), nullable=False),
+    Column("event_id", String(36), nullable=False),
+    Column("event_type", String(200), nullable=False),
+    Column("provider_id", String(36)),
+    Column("recipient", String(254), nullable=False),
+    Column("language", String(5), nullable=False),  # fi | sv | fi+sv (bilingual, Finnish first)
+    Column("subject", String(500), nullable=False),
+    Column("body_text", Text, nullable=False),
+    Column("body_html", Text, nullable=False),
+    Column("state", String(12), nullable=False),
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("next_attempt_at", DateTime(timezone=True)),
+    Column("last_error", Text),
+    Column("digest_of", JSON),  # a digest: the ids of the messages it collects
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("sent_at", DateTime(timezone=True)),
+    Index("ix_messages_tenant_created", "tenant_id", "created_at"),
+    Index("ix_messages_tenant_recipient", "tenant_id", "recipient"),
+    Index("ix_messages_state_due", "state", "next_attempt_at"),
+    Index("ix_messages_provider_state", "provider_id", "state"),
+)
+
+attachments = Table(
+    "attachments", metadata,
+    Column("id", BigIntId, primary_key=True, autoincrement=True),
+    Column("message_pk", BigInteger, ForeignKey("messages.id", ondelete="CASCADE"), nullable=False,
+           index=True),
+    Column("filename", String(200), nullable=False),
+    Column("content_type", String(100), nullable=False),
+    Column("content", LargeBinary, nullable=False),
+)
+
+# One row per thing that happened to a message: queued, each attempt (sent / retry / failed), skipped.
+delivery_log = Table(
+    "delivery_log", metadata,
+    Column("id", BigIntId, primary_key=True, autoincrement=True),
+    Column("tenant_id", String(64)),
+    Column("message_pk", BigInteger, ForeignKey("messages.id", ondelete="CASCADE"), nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("outcome", String(12), nullable=False),  # queued | sent | retry | failed | skipped | held
+    Column("attempt", Integer, nullable=False, server_default="0"),
+    Column("detail", Text),
+    Index("ix_delivery_log_tenant_message", "tenant_id", "message_pk"),
+)

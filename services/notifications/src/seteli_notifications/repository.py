@@ -1,0 +1,155 @@
+"""Every notifications query lives here."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Table, delete, func, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from .models import attachments, delivery_log, messages, providers, services, sites, tenant_admins, tenants
+
+
+def _insert(session: AsyncSession, table: Table) -> Any:
+    return (pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert)(table)
+
+
+async def upsert(session: AsyncSession, table: Table, values: dict[str, Any], keys: list[str]) -> None:
+    stmt = _insert(session, table).values(**values)
+    changes = {k: v for k, v in values.items() if k not in keys}
+    stmt = stmt.on_conflict_do_update(index_elements=keys, set_=changes) if changes else \
+        stmt.on_conflict_do_nothing(index_elements=keys)
+    await session.execute(stmt)
+
+
+# --- read models -------------------------------------------------------------------------------
+
+async def get_tenant(session: AsyncSession, tenant_id: str) -> dict[str, Any] | None:
+    row = (await session.execute(select(tenants).where(tenants.c.id == tenant_id))).mappings().first()
+    return dict(row) if row else None
+
+
+async def set_tenant_notification_email(session: AsyncSession, tenant_id: str, email: str | None) -> None:
+    await session.execute(update(tenants).where(tenants.c.id == tenant_id).values(notification_email=email))
+
+
+async def tenant_admin_emails(session: AsyncSession, tenant_id: str) -> list[str]:
+    query = select(tenant_admins.c.email).where(tenant_admins.c.tenant_id == tenant_id) \
+        .order_by(tenant_admins.c.email)
+    return list((await session.execute(query)).scalars())
+
+
+async def remove_tenant_admin(session: AsyncSession, user_id: str) -> None:
+    await session.execute(delete(tenant_admins).where(tenant_admins.c.user_id == user_id))
+
+
+async def get_provider(session: AsyncSession, provider_id: str) -> dict[str, Any] | None:
+    row = (await session.execute(select(providers).where(providers.c.id == provider_id))).mappings().first()
+    return dict(row) if row else None
+
+
+async def update_provider(session: AsyncSession, provider_id: str, **values: Any) -> None:
+    await session.execute(update(providers).where(providers.c.id == provider_id).values(**values))
+
+
+async def get_site(session: AsyncSession, site_id: str) -> dict[str, Any] | None:
+    row = (await session.execute(select(sites).where(sites.c.id == site_id))).mappings().first()
+    return dict(row) if row else None
+
+
+async def update_site(session: AsyncSession, site_id: str, **values: Any) -> None:
+    await session.execute(update(sites).where(sites.c.id == site_id).values(**values))
+
+
+async def get_service(session: AsyncSession, tenant_id: str, service_id: str) -> dict[str, Any] | None:
+    query = select(services).where(services.c.tenant_id == tenant_id, services.c.service_id == service_id)
+    row = (await session.execute(query)).mappings().first()
+    return dict(row) if row else None
+
+
+# --- messages ----------------------------------------------------------------------------------
+
+async def message_exists(session: AsyncSession, message_id: str) -> bool:
+    query = select(messages.c.id).where(messages.c.message_id == message_id)
+    return (await session.execute(query)).first() is not None
+
+
+async def insert_message(session: AsyncSession, values: dict[str, Any]) -> int | None:
+    """Insert unless a message with the same Message-ID exists (a concurrent duplicate): None then."""
+    stmt = _insert(session, messages).values(**values) \
+        .on_conflict_do_nothing(index_elements=["message_id"]).returning(messages.c.id)
+    return (await session.execute(stmt)).scalar()
+
+
+async def insert_attachment(session: AsyncSession, values: dict[str, Any]) -> None:
+    await session.execute(insert(attachments).values(**values))
+
+
+async def log_delivery(session: AsyncSession, *, tenant_id: str | None, message_pk: int, at: datetime,
+                       outcome: str, attempt: int = 0, detail: str | None = None) -> None:
+    await session.execute(insert(delivery_log).values(
+        tenant_id=tenant_id, message_pk=message_pk, at=at, outcome=outcome, attempt=attempt, detail=detail))
+
+
+async def claim_due_message(session: AsyncSession, now: datetime, skip_locked: bool) -> dict[str, Any] | None:
+    """The next queued message whose time has come, locked so that no other sender takes it."""
+    query = select(messages).where(messages.c.state == "queued", messages.c.next_attempt_at <= now) \
+        .order_by(messages.c.next_attempt_at, messages.c.id).limit(1)
+    if skip_locked:
+        query = query.with_for_update(skip_locked=True)
+    row = (await session.execute(query)).mappings().first()
+    return dict(row) if row else None
+
+
+async def message_attachments(session: AsyncSession, message_pk: int) -> list[dict[str, Any]]:
+    query = select(attachments).where(attachments.c.message_pk == message_pk).order_by(attachments.c.id)
+    return [dict(r) for r in (await session.execute(query)).mappings()]
+
+
+async def update_message(session: AsyncSession, message_pk: int, **values: Any) -> None:
+    await session.execute(update(messages).where(messages.c.id == message_pk).values(**values))
+
+
+async def get_message(session: AsyncSession, message_pk: int) -> dict[str, Any] | None:
+    row = (await session.execute(select(messages).where(messages.c.id == message_pk))).mappings().first()
+    return dict(row) if row else None
+
+
+async def list_messages(session: AsyncSession, tenant_id: str | None, *, recipient: str | None, limit: int,
+                        offset: int, state: str | None = None) -> tuple[list[dict[str, Any]], int]:
+    """Messages newest first; `tenant_id=None` means every tenant's and the platform's (platform admin)."""
+    where: list[Any] = [messages.c.tenant_id == tenant_id] if tenant_id is not None else []
+    if state:
+        where.append(messages.c.state == state)
+    if recipient:
+        where.append(func.lower(messages.c.recipient) == recipient.strip().lower())
+    total = (await session.execute(select(func.count()).select_from(messages).where(*where))).scalar_one()
+    query = select(messages).where(*where).order_by(messages.c.created_at.desc(), messages.c.id.desc()) \
+        .limit(limit).offset(offset)
+    return [dict(r) for r in (await session.execute(query)).mappings()], int(total)
+
+
+async def delivery_logs(session: AsyncSession, message_pks: list[int]) -> dict[int, list[dict[str, Any]]]:
+    if not message_pks:
+        return {}
+    query = select(delivery_log).where(delivery_log.c.message_pk.in_(message_pks)) \
+        .order_by(delivery_log.c.at, delivery_log.c.id)
+    out: dict[int, list[dict[str, Any]]] = {pk: [] for pk in message_pks}
+    for row in (await session.execute(query)).mappings():
+        out[row["message_pk"]].append(dict(row))
+    return out
+
+
+async def held_messages(session: AsyncSession, provider_id: str) -> list[dict[str, Any]]:
+    query = select(messages).where(messages.c.provider_id == provider_id, messages.c.state == "held") \
+        .order_by(messages.c.created_at, messages.c.id)
+    return [dict(r) for r in (await session.execute(query)).mappings()]
+
+
+async def providers_with_held_messages(session: AsyncSession) -> list[str]:
+    query = select(messages.c.provider_id).distinct() \
+        .where(messages.c.state == "held", messages.c.provider_id.is_not(None))
+    return [str(p) for p in (await session.execute(query)).scalars()]

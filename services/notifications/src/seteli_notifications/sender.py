@@ -1,0 +1,182 @@
+"""The background sender: takes queued messages whose time has come, sends them through SMTP
+(aiosmtplib) or, in embedded mode, writes them as .eml files, and records every attempt.
+
+One message per transaction, claimed with `FOR UPDATE SKIP LOCKED` on PostgreSQL, so two replicas
+never send the same message. A crash after the SMTP server accepted a message and before the commit
+sends it again with the same Message-ID, which receiving systems use to drop the repeat.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+from collections.abc import Awaitable, Callable
+from email.message import EmailMessage
+from email.utils import format_datetime, parseaddr
+from pathlib import Path
+from typing import Any
+
+import aiosmtplib
+from seteli_common.clock import Clock
+from seteli_common.db import Database
+
+from . import repository as repo
+from .config import NotificationsSettings
+from .domain import after_failed_attempt, contains_identity_code, masked
+from .service import IDENTITY_CODE_REFUSAL
+
+log = logging.getLogger("seteli.notifications.sender")
+Periodic = Callable[[], Awaitable[object]]
+
+
+class DeliveryError(Exception):
+    def __init__(self, reason: str, *, permanent: bool) -> None:
+        super().__init__(reason)
+        self.reason = masked(reason)
+        self.permanent = permanent
+
+
+def build_email(row: dict[str, Any], files: list[dict[str, Any]], mail_from: str) -> EmailMessage:
+    msg = EmailMessage()
+    msg["From"] = mail_from
+    msg["To"] = row["recipient"]
+    msg["Subject"] = row["subject"]
+    msg["Date"] = format_datetime(row["created_at"])
+    msg["Message-ID"] = row["message_id"]
+    msg["Auto-Submitted"] = "auto-generated"
+    msg["X-Seteli-Kind"] = row["kind"]
+    msg.set_content(row["body_text"])
+    msg.add_alternative(row["body_html"], subtype="html")
+    for f in files:
+        maintype, _, subtype = f["content_type"].partition("/")
+        msg.add_attachment(bytes(f["content"]), maintype=maintype, subtype=subtype or "octet-stream",
+                           filename=f["filename"])
+    # Last: set_content / add_attachment move or drop Content-* headers of the outer message.
+    msg["Content-Language"] = row["language"].replace("+", ", ")
+    return msg
+
+
+class SmtpDelivery:
+    def __init__(self, settings: NotificationsSettings) -> None:
+        self.settings = settings
+
+    async def __call__(self, msg: EmailMessage, recipient: str) -> None:
+        s = self.settings
+        try:
+            await aiosmtplib.send(
+                msg, sender=parseaddr(s.mail_from)[1], recipients=[recipient], hostname=s.smtp_host,
+                port=s.smtp_port, username=s.smtp_username or None, password=s.smtp_password or None,
+                start_tls=s.smtp_starttls, timeout=s.smtp_timeout_seconds,
+            )
+        except aiosmtplib.SMTPRecipientsRefused as exc:
+            codes = [r.code for r in exc.recipients]
+            reason = "; ".join(f"{r.code} {r.message}" for r in exc.recipients)
+            raise DeliveryError(reason, permanent=all(500 <= c < 600 for c in codes)) from exc
+        except aiosmtplib.SMTPResponseException as exc:
+            raise DeliveryError(f"{exc.code} {exc.message}", permanent=500 <= exc.code < 600) from exc
+        except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
+            raise DeliveryError(f"{type(exc).__name__}: {exc}", permanent=False) from exc
+
+
+class FileDelivery:
+    """Embedded mode: each message becomes an .eml file that a mail program opens."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+
+    async def __call__(self, msg: EmailMessage, recipient: str) -> None:
+        name = f"{msg['X-Seteli-Kind']}-{str(msg['Message-ID']).strip('<>').split('@')[0]}.eml"
+        try:
+            await asyncio.to_thread(self._write, name, msg.as_bytes())
+        except OSError as exc:
+            raise DeliveryError(f"cannot write the message file: {exc.strerror}", permanent=False) from exc
+
+    def _write(self, name: str, data: bytes) -> None:
+        self.directory.mkdir(parents=True, exist_ok=True)
+        tmp = self.directory / f".{name}.tmp"
+        tmp.write_bytes(data)
+        os.replace(tmp, self.directory / name)  # atomic: a reader never sees half a message
+
+
+class MailSender:
+    def __init__(self, db: Database, settings: NotificationsSettings, clock: Clock,
+                 periodic: list[Periodic] | None = None) -> None:
+        self.db = db
+        self.settings = settings
+        self.clock = clock
+        self.periodic = periodic or []
+        self.deliver: Callable[[EmailMessage, str], Awaitable[None]] = (
+            SmtpDelivery(settings) if settings.smtp_host else FileDelivery(settings.resolved_outbox_dir()))
+        self._wake = asyncio.Event()
+        self._lock = asyncio.Lock()
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        if self._task is None:
+            self._task = asyncio.create_task(self._loop(), name="notifications-sender")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            try:
+                await self._task
+            except asyncio.CancelledError:
+                pass
+            self._task = None
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    async def _loop(self) -> None:
+        while True:
+            try:
+                await self.flush()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("sender pass failed; will try again")
+            try:
+                await asyncio.wait_for(self._wake.wait(), timeout=self.settings.send_interval_seconds)
+            except TimeoutError:
+                pass
+            self._wake.clear()
+
+    async def flush(self) -> int:
+        """Run the periodic jobs, then send everything that is due. Returns the attempts made."""
+        async with self._lock:
+            for job in self.periodic:
+                await job()
+            attempts = 0
+            while await self._attempt_one():
+                attempts += 1
+            return attempts
+
+    async def _attempt_one(self) -> bool:
+        async with self.db.transaction() as session:
+            row = await repo.claim_due_message(session, self.clock.now(), skip_locked=self.db.is_postgres)
+            if row is None:
+                return False
+            attempt = row["attempts"] + 1
+            try:
+                if contains_identity_code(row["subject"], row["body_text"], row["body_html"]):
+                    raise DeliveryError(IDENTITY_CODE_REFUSAL, permanent=True)
+                files = await repo.message_attachments(session, row["id"])
+                await self.deliver(build_email(row, files, self.settings.mail_from), row["recipient"])
+            except DeliveryError as exc:
+                now = self.clock.now()
+                outcome = after_failed_attempt(attempt, self.settings.send_retry_delays, now,
+                                               permanent=exc.permanent)
+                await repo.update_message(session, row["id"], state=outcome.state, attempts=attempt,
+                                          next_attempt_at=outcome.next_attempt_at, last_error=exc.reason)
+                await repo.log_delivery(session, tenant_id=row["tenant_id"], message_pk=row["id"], at=now,
+                                        outcome=outcome.log_outcome, attempt=attempt, detail=exc.reason)
+                log.warning("message %s attempt %s: %s", row["id"], attempt, outcome.log_outcome)
+                return True
+            now = self.clock.now()
+            await repo.update_message(session, row["id"], state="sent", attempts=attempt, sent_at=now,
+                                      next_attempt_at=None, last_error=None)
+            await repo.log_delivery(session, tenant_id=row["tenant_id"], message_pk=row["id"], at=now,
+                                    outcome="sent", attempt=attempt)
+            log.info("message %s sent on attempt %s", row["id"], attempt)
+            return True

@@ -1,0 +1,229 @@
+"""Use cases: turn a fact into stored, rendered messages (queued for the sender), and read the delivery
+log. No HTTP, no AMQP; never commits (the caller's unit of work does)."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from seteli_common.clock import Clock
+from seteli_common.errors import not_found
+from seteli_common.messaging.consumer import TransientError
+from seteli_common.messaging.envelope import Envelope
+from seteli_common.validators import mask_identity_code
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from . import repository as repo
+from .domain import DIGESTIBLE, contains_identity_code, language_of, message_id_for, tenant_languages
+from .templates import Renderer
+
+log = logging.getLogger("seteli.notifications")
+
+IDENTITY_CODE_REFUSAL = "refused: the message contains something shaped like a personal identity code"
+
+
+@dataclass(frozen=True)
+class Attachment:
+    filename: str
+    content_type: str
+    content: bytes
+
+
+@dataclass
+class Outgoing:
+    """One message to one recipient. `recipient=None` (or a `skip_reason`) records a skipped message."""
+
+    kind: str
+    recipient: str | None
+    languages: list[str]
+    context: dict[str, Any]
+    tenant_id: str | None
+    provider_id: str | None = None
+    attachments: tuple[Attachment, ...] = ()
+    skip_reason: str | None = None
+    # The fact's own identity when two different events may announce it (else the event id).
+    dedup_key: str | None = None
+
+
+@dataclass
+class MailContext:
+    session: AsyncSession
+    renderer: Renderer
+    clock: Clock
+    message_id_domain: str
+    queued: list[int] = field(default_factory=list)
+
+
+async def enqueue(ctx: MailContext, envelope: Envelope, out: Outgoing) -> int | None:
+    """Render and store one message. Idempotent: the Message-ID comes from the event, so a
+    re-delivered event finds its message already there and adds nothing."""
+    recipient = (out.recipient or "").strip()
+    # With no address, the provider concerned keeps skipped entries of one event apart.
+    key = recipient or f"none:{out.provider_id or ''}"
+    message_id = message_id_for(out.dedup_key or str(envelope.event_id), out.kind, key,
+                                ctx.message_id_domain)
+    if await repo.message_exists(ctx.session, message_id):
+        return None
+    rendered = ctx.renderer.render(out.kind, out.languages, out.context)
+    now = ctx.clock.now()
+    state, outcome, detail = "queued", "queued", None
+    subject, text, html = rendered.subject, rendered.text, rendered.html
+    if contains_identity_code(subject, text, html):
+        state, outcome, detail = "failed", "failed", IDENTITY_CODE_REFUSAL
+        subject, text, html = (mask_identity_code(x) for x in (subject, text, html))
+    elif not recipient or out.skip_reason:
+        state, outcome, detail = "skipped", "skipped", out.skip_reason or "no recipient address"
+    elif out.kind in DIGESTIBLE and out.provider_id and await _wants_digest(ctx.session, out.provider_id):
+        state, outcome, detail = "held", "held", "waits for the daily digest"
+    pk = await repo.insert_message(ctx.session, {
+        "tenant_id": out.tenant_id, "message_id": message_id, "kind": out.kind,
+        "event_id": str(envelope.event_id), "event_type": envelope.type, "provider_id": out.provider_id,
+        "recipient": recipient, "language": "+".join(out.languages), "subject": subject[:500],
+        "body_text": text, "body_html": html, "state": state, "attempts": 0,
+        "next_attempt_at": now if state == "queued" else None, "last_error": detail, "created_at": now,
+    })
+    if pk is None:
+        return None
+    for attachment in out.attachments:
+        await repo.insert_attachment(ctx.session, {"message_pk": pk, "filename": attachment.filename,
+                                                   "content_type": attachment.content_type,
+                                                   "content": attachment.content})
+    await repo.log_delivery(ctx.session, tenant_id=out.tenant_id, message_pk=pk, at=now, outcome=outcome,
+                            detail=detail)
+    if state == "queued":
+        ctx.queued.append(pk)
+    # Ids and kinds only: recipients and contents are personal data and stay out of logs.
+    log.info("message %s (%s) %s", pk, out.kind, state, extra={"event_id": str(envelope.event_id)})
+    return pk
+
+
+async def _wants_digest(session: AsyncSession, provider_id: str) -> bool:
+    provider = await repo.get_provider(session, provider_id)
+    return bool(provider and provider["daily_digest"])
+
+
+# --- recipients --------------------------------------------------------------------------------
+
+async def tenant_context(session: AsyncSession, tenant_id: str | None) -> dict[str, Any]:
+    tenant = await repo.get_tenant(session, tenant_id) if tenant_id else None
+    return {"tenant_name_fi": tenant["name_fi"] if tenant else "",
+            "tenant_name_sv": tenant["name_sv"] if tenant else ""}
+
+
+async def provider_or_wait(session: AsyncSession, provider_id: str) -> dict[str, Any]:
+    provider = await repo.get_provider(session, provider_id)
+    if provider is None:
+        raise TransientError("provider not in the read model yet")
+    return provider
+
+
+async def to_tenant(session: AsyncSession, kind: str, tenant_id: str | None, context: dict[str, Any],
+                    provider_id: str | None = None, dedup_key: str | None = None) -> list[Outgoing]:
+    """A general notice to a tenant: its notification address, else its tenant admins; in the tenant's
+    languages (a bilingual tenant gets both, Finnish first). Nobody to send to: a skipped entry."""
+    tenant = await repo.get_tenant(session, tenant_id) if tenant_id else None
+    if tenant is None:
+        raise TransientError("tenant not in the read model yet")
+    languages = tenant_languages(tenant["languages"])
+    full = {**context, "tenant_name_fi": tenant["name_fi"], "tenant_name_sv": tenant["name_sv"]}
+    emails = [tenant["notification_email"]] if tenant["notification_email"] else \
+        await repo.tenant_admin_emails(session, tenant["id"])
+    if not emails:
+        return [Outgoing(kind, None, languages, full, tenant["id"], provider_id, dedup_key=dedup_key,
+                         skip_reason="the tenant has no notification address and no tenant admins")]
+    return [Outgoing(kind, email, languages, full, tenant["id"], provider_id, dedup_key=dedup_key)
+            for email in emails]
+
+
+async def to_provider(session: AsyncSession, kind: str, tenant_id: str | None, provider_id: str,
+                      context: dict[str, Any], *, email: str | None = None) -> Outgoing:
+    """A notice to a provider in its preferred language, to `email` or the company's address."""
+    provider = await provider_or_wait(session, provider_id)
+    full = {**await tenant_context(session, tenant_id), "provider_name": provider["name"], **context}
+    return Outgoing(kind, email or provider["email"], [language_of(provider["language"])], full, tenant_id,
+                    provider_id)
+
+
+async def producer_part_email(session: AsyncSession, provider: dict[str, Any], producer_part: Any) -> str:
+    """The notification address of a producer part: a site's own address when the part is a known
+    site, otherwise the company's address."""
+    part_id = producer_part.get("id") if isinstance(producer_part, dict) else producer_part
+    if isinstance(part_id, str) and part_id:
+        site = await repo.get_site(session, part_id)
+        if site is not None and site["provider_id"] == provider["id"]:
+            return str(site["notification_email"])
+    return str(provider["email"])
+
+
+# --- the delivery log --------------------------------------------------------------------------
+
+def _view(row: dict[str, Any], log_rows: list[dict[str, Any]]) -> dict[str, Any]:
+    return {
+        "id": row["id"], "message_id": row["message_id"], "kind": row["kind"], "tenant_id": row["tenant_id"],
+        "recipient": row["recipient"], "language": row["language"], "subject": row["subject"],
+        "state": row["state"], "attempts": row["attempts"], "last_error": row["last_error"],
+        "created_at": row["created_at"], "sent_at": row["sent_at"],
+        "log": [{"at": r["at"], "outcome": r["outcome"], "attempt": r["attempt"], "detail": r["detail"]}
+                for r in log_rows],
+    }
+
+
+async def tenant_delivery_log(session: AsyncSession, tenant_id: str, *, recipient: str | None, limit: int,
+                              offset: int) -> dict[str, Any]:
+    rows, total = await repo.list_messages(session, tenant_id, recipient=recipient, limit=limit,
+                                           offset=offset)
+    logs = await repo.delivery_logs(session, [r["id"] for r in rows])
+    return {"items": [_view(r, logs[r["id"]]) for r in rows], "total": total}
+
+
+async def all_messages(session: AsyncSession, *, tenant_id: str | None, recipient: str | None,
+                       state: str | None, limit: int, offset: int) -> dict[str, Any]:
+    rows, total = await repo.list_messages(session, tenant_id, recipient=recipient, state=state, limit=limit,
+                                           offset=offset)
+    logs = await repo.delivery_logs(session, [r["id"] for r in rows])
+    return {"items": [_view(r, logs[r["id"]]) for r in rows], "total": total}
+
+
+# --- settings ----------------------------------------------------------------------------------
+
+async def tenant_settings(session: AsyncSession, tenant_id: str) -> dict[str, Any]:
+    tenant = await repo.get_tenant(session, tenant_id)
+    if tenant is None:
+        raise not_found("Tenant")
+    return {"notification_email": tenant["notification_email"],
+            "admin_recipients": len(await repo.tenant_admin_emails(session, tenant_id)),
+            "languages": tenant_languages(tenant["languages"])}
+
+
+async def set_tenant_settings(session: AsyncSession, tenant_id: str,
+                              notification_email: str | None) -> dict[str, Any]:
+    await tenant_settings(session, tenant_id)  # 404 for an unknown tenant
+    await repo.set_tenant_notification_email(session, tenant_id, notification_email or None)
+    return await tenant_settings(session, tenant_id)
+
+
+async def provider_preferences(session: AsyncSession, provider_id: str) -> dict[str, Any]:
+    provider = await repo.get_provider(session, provider_id)
+    if provider is None:
+        raise not_found("Provider")
+    return {"daily_digest": provider["daily_digest"]}
+
+
+async def set_provider_preferences(session: AsyncSession, provider_id: str,
+                                   daily_digest: bool) -> dict[str, Any]:
+    await provider_preferences(session, provider_id)
+    await repo.update_provider(session, provider_id, daily_digest=daily_digest)
+    return {"daily_digest": daily_digest}
+
+
+async def message_detail(session: AsyncSession, message_pk: int) -> dict[str, Any]:
+    row = await repo.get_message(session, message_pk)
+    if row is None:
+        raise not_found("Message")
+    logs = await repo.delivery_logs(session, [message_pk])
+    files = await repo.message_attachments(session, message_pk)
+    return {**_view(row, logs[message_pk]), "event_type": row["event_type"], "body_text": row["body_text"],
+            "body_html": row["body_html"],
+            "attachments": [{"filename": f["filename"], "content_type": f["content_type"],
+                             "size": len(f["content"])} for f in files]}

@@ -1,0 +1,89 @@
+"""Settlement facts that become mail to providers: the computed payment and the payment
+specification (PDF attached, only to providers who opted in)."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any
+
+from seteli_common.messaging.consumer import MessageContext, PermanentError, Subscription
+from seteli_common.messaging.envelope import EventPayload
+
+from . import repository as repo
+from . import service
+from .domain import language_of
+from .parsing import payload
+from .service import Attachment, MailContext, Outgoing
+
+MakeContext = Callable[[MessageContext], MailContext]
+SPEC_FILENAME = {"fi": "maksuerittely-{month}.pdf", "sv": "betalningsspecifikation-{month}.pdf"}
+
+
+class PaymentComputed(EventPayload):
+    payment_id: str
+    month: str
+    provider_id: str
+    site_id: str | None = None
+    payee_name: str | None = None
+    amount: Decimal
+    language: str | None = None
+    email: str | None = None
+
+
+class SpecificationReady(EventPayload):
+    payment_id: str
+    provider_id: str
+    site_id: str | None = None
+    language: str | None = None
+    email: str | None = None
+    pdf_base64: str
+    month: str
+    payee_name: str | None = None
+    pdf_by_email: bool | None = None
+
+
+async def _opted_in(ctx: MessageContext, p: SpecificationReady, provider: dict[str, Any]) -> bool:
+    """The payload's own flag when settlement sends it; otherwise the billing information of the
+    site (when it has its own) or the company."""
+    if p.pdf_by_email is not None:
+        return p.pdf_by_email
+    site = await repo.get_site(ctx.session, p.site_id) if p.site_id else None
+    if site is not None and site["pdf_by_email"] is not None:
+        return bool(site["pdf_by_email"])
+    return bool(provider["pdf_by_email"])
+
+
+def subscribe(sub: Subscription, make: MakeContext) -> None:
+    @sub.on("settlement.payment.computed")
+    async def payment_computed(ctx: MessageContext) -> None:
+        p = payload(ctx, PaymentComputed)
+        mail = make(ctx)
+        provider = await service.provider_or_wait(ctx.session, p.provider_id)
+        context = {**await service.tenant_context(ctx.session, ctx.tenant_id),
+                   "payee_name": p.payee_name or provider["name"], "month": p.month, "amount": p.amount}
+        recipient = p.email or provider["billing_email"] or provider["email"]
+        language = language_of(p.language or provider["language"])
+        await service.enqueue(mail, ctx.envelope, Outgoing(
+            "payment_computed", recipient, [language], context, ctx.tenant_id, p.provider_id))
+
+    @sub.on("settlement.specification.ready")
+    async def specification_ready(ctx: MessageContext) -> None:
+        p = payload(ctx, SpecificationReady)
+        provider = await service.provider_or_wait(ctx.session, p.provider_id)
+        try:
+            pdf = base64.b64decode(p.pdf_base64, validate=True)
+        except (binascii.Error, ValueError) as exc:
+            raise PermanentError("pdf_base64 is not valid base64") from exc
+        language = language_of(p.language or provider["language"])
+        context = {**await service.tenant_context(ctx.session, ctx.tenant_id),
+                   "payee_name": p.payee_name or provider["name"], "month": p.month}
+        recipient = p.email or provider["billing_email"] or provider["email"]
+        opted_in = await _opted_in(ctx, p, provider)
+        attachment = Attachment(SPEC_FILENAME[language].format(month=p.month), "application/pdf", pdf)
+        await service.enqueue(make(ctx), ctx.envelope, Outgoing(
+            "payment_specification", recipient, [language], context, ctx.tenant_id, p.provider_id,
+            attachments=(attachment,) if opted_in else (),
+            skip_reason=None if opted_in else "the provider has not asked for the specification by email"))

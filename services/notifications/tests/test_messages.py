@@ -1,0 +1,336 @@
+"""Every message of the issue, triggered from its event over the bus and read from the in-process SMTP
+server: recipient, language, subject, body (and attachment)."""
+
+from __future__ import annotations
+
+import base64
+from email.message import EmailMessage
+from typing import Any
+
+from seteli_common.auth import Role
+
+Harness = Any  # the `harness` fixture of conftest.py
+NBSP = "\u00a0"
+
+
+def text(mail: EmailMessage) -> str:
+    part = mail.get_body(("plain",))
+    assert part is not None
+    return str(part.get_content()).replace("\r\n", "\n")
+
+
+def html(mail: EmailMessage) -> str:
+    part = mail.get_body(("html",))
+    assert part is not None
+    return str(part.get_content())
+
+
+def only(h: Harness, address: str) -> EmailMessage:
+    mails = h.smtp.to(address)
+    assert len(mails) == 1, f"{len(mails)} mails to {address}"
+    return mails[0]
+
+
+async def log_of(h: Harness, tenant_id: str) -> list[dict[str, Any]]:
+    admin = h.token_for(Role.TENANT_ADMIN, tenant_id=tenant_id)
+    response = await h.client.get(f"/v1/tenants/{tenant_id}/messages", headers=admin)
+    assert response.status_code == 200
+    return list(response.json()["items"])
+
+
+async def test_registration_confirmation_link_valid_24_hours(harness: Harness) -> None:
+    link = "https://seteli.kouvola.fi/vahvista?token=abc123"
+    await harness.publish(
+        "registry.registration.confirmation_requested",
+        {
+            "user_id": "u-1",
+            "email": "maija@paivansade.fi",
+            "language": "fi",
+            "link": link,
+            "expires_at": "2016-03-16T10:00:00Z",
+        },
+    )
+    mail = only(harness, "maija@paivansade.fi")
+    assert mail["Subject"] == "Vahvista rekisteröitymisesi Seteli-palveluun"
+    assert mail["Content-Language"] == "fi"
+    body = text(mail)
+    assert link in body
+    assert "Linkki on voimassa 24 tuntia (16.3.2016 klo 12.00 asti)" in body
+    assert f'<a href="{link}">' in html(mail)
+
+
+async def test_association_invitation_in_swedish(harness: Harness) -> None:
+    await harness.directory()
+    await harness.publish(
+        "registry.association.invited",
+        {"email": "styrelsen@idrottsforeningen.fi", "language": "sv", "link": "https://seteli.fi/a/xyz"},
+        tenant_id="porvoo",
+    )
+    mail = only(harness, "styrelsen@idrottsforeningen.fi")
+    assert mail["Subject"] == "Inbjudan till tjänsten Seteli"
+    assert mail["Content-Language"] == "sv"
+    assert "Borgå stad bjuder in er förening" in text(mail)
+    assert "https://seteli.fi/a/xyz" in text(mail)
+
+
+async def test_password_reset_in_each_language(harness: Harness) -> None:
+    for email, lang in (("maija@paivansade.fi", "fi"), ("anna@solsidan.fi", "sv")):
+        await harness.publish(
+            "registry.password_reset.requested",
+            {
+                "email": email,
+                "language": lang,
+                "link": f"https://seteli.fi/reset/{lang}",
+                "expires_at": "2016-03-15T11:00:00Z",
+            },
+        )
+    fi, sv = only(harness, "maija@paivansade.fi"), only(harness, "anna@solsidan.fi")
+    assert fi["Subject"] == "Salasanan vaihto Seteli-palvelussa"
+    assert "Linkki on voimassa 15.3.2016 klo 13.00 asti" in text(fi)
+    assert sv["Subject"] == "Byte av lösenord i tjänsten Seteli"
+    assert "Länken är giltig till 15.3.2016 kl. 13.00" in text(sv)
+    assert "https://seteli.fi/reset/sv" in text(sv)
+
+
+async def test_registration_decisions(harness: Harness) -> None:
+    await harness.directory()
+    await harness.publish("registry.registration.decided", {"provider_id": "p-fi", "decision": "approved"})
+    await harness.publish(
+        "registry.registration.decided",
+        {"provider_id": "p-sv", "decision": "rejected", "reason": "Företaget saknas i handelsregistret."},
+    )
+    approved = only(harness, "info@paivansade.fi")
+    assert approved["Subject"] == "Rekisteröityminen hyväksytty: Hoivakoti Päivänsäde Oy"
+    rejected = only(harness, "info@solsidan.fi")
+    assert rejected["Subject"] == "Registreringen godkändes inte: Vårdhem Solsidan Ab"
+    assert "Motivering: Företaget saknas i handelsregistret." in text(rejected)
+
+
+async def test_new_application_goes_to_tenant_admins_or_is_skipped(harness: Harness) -> None:
+    await harness.directory()
+    await harness.publish(
+        "applications.service.defined",
+        {
+            "service_id": "sas",
+            "name_fi": "Tehostettu palveluasuminen",
+            "name_sv": "Serviceboende med heldygnsomsorg",
+            "kind": "voucher",
+        },
+        tenant_id="kouvola",
+    )
+    submitted = {"application_id": "app-1", "service_id": "sas", "provider_id": "p-fi"}
+    # No notification address and no tenant admin yet: nothing is sent, the log says why.
+    await harness.publish("applications.application.submitted", submitted, tenant_id="kouvola")
+    assert harness.smtp.received == []
+    [skipped] = await log_of(harness, "kouvola")
+    assert skipped["state"] == "skipped" and "no notification address" in skipped["last_error"]
+
+    await harness.publish(
+        "registry.user.created",
+        {
+            "user_id": "u-k",
+            "email": "paakayttaja@kouvola.fi",
+            "role": "tenant_admin",
+            "tenant_id": "kouvola",
+            "language": "fi",
+        },
+        tenant_id="kouvola",
+    )
+    await harness.publish(
+        "applications.application.submitted", {**submitted, "application_id": "app-2"}, tenant_id="kouvola"
+    )
+    mail = only(harness, "paakayttaja@kouvola.fi")
+    assert mail["Subject"] == "Uusi hakemus päätettäväksi: Tehostettu palveluasuminen"
+    assert "Hoivakoti Päivänsäde Oy on lähettänyt hakemuksen palveluun Tehostettu palveluasuminen" in text(mail)
+    assert "app-2" in text(mail)
+
+
+async def test_bilingual_tenant_notice_in_both_languages_finnish_first(harness: Harness) -> None:
+    await harness.directory()
+    admin = harness.token_for(Role.TENANT_ADMIN, tenant_id="porvoo")
+    response = await harness.client.put(
+        "/v1/tenants/porvoo/notification-settings",
+        headers=admin,
+        json={"notification_email": "servicesedel@porvoo.fi"},
+    )
+    assert response.status_code == 200 and response.json()["languages"] == ["fi", "sv"]
+    await harness.publish(
+        "events.event.awaiting_approval", {"event_id": "ev-9", "provider_id": "p-sv"}, tenant_id="porvoo"
+    )
+    mail = only(harness, "servicesedel@porvoo.fi")
+    assert mail["Subject"] == (
+        "Palvelutapahtuma odottaa hyväksyntää: Vårdhem Solsidan Ab / "
+        "Servicehändelse väntar på godkännande: Vårdhem Solsidan Ab"
+    )
+    assert mail["Content-Language"] == "fi, sv"
+    body = text(mail)
+    fi_at, sv_at = body.index("odottaa käsin hyväksyntää"), body.index("väntar på manuellt godkännande")
+    assert fi_at < sv_at
+    assert html(mail).index('lang="fi"') < html(mail).index('lang="sv"')
+    other = harness.token_for(Role.TENANT_ADMIN, tenant_id="kouvola")
+    assert (
+        await harness.client.put(
+            "/v1/tenants/porvoo/notification-settings", headers=other, json={"notification_email": None}
+        )
+    ).status_code == 404
+
+
+async def test_application_decisions_to_provider(harness: Harness) -> None:
+    await harness.directory()
+    base = {"application_id": "app-7", "service_id": "kotihoito", "provider_id": "p-fi"}
+    await harness.publish("applications.application.approved", {**base, "site_ids": ["s-fi"]}, tenant_id="kouvola")
+    await harness.publish(
+        "applications.application.rejected", {**base, "reason": "Hinnasto puuttuu."}, tenant_id="kouvola"
+    )
+    await harness.publish(
+        "applications.application.returned",
+        {
+            **base,
+            "reason": "Liitteitä puuttuu.",
+            "missing": [
+                "Vastuuvakuutustodistus",
+                {"field": "sites[0].licence", "reason": "AVI-lupa puuttuu"},
+            ],
+        },
+        tenant_id="kouvola",
+    )
+    mails = {m["Subject"]: m for m in harness.smtp.to("info@paivansade.fi")}
+    assert set(mails) == {
+        "Hakemus hyväksytty: kotihoito",
+        "Hakemusta ei hyväksytty: kotihoito",
+        "Hakemus palautettu täydennettäväksi: kotihoito",
+    }
+    assert "Kouvolan kaupunki on hyväksynyt hakemuksenne" in text(mails["Hakemus hyväksytty: kotihoito"])
+    assert "Perustelu: Hinnasto puuttuu." in text(mails["Hakemusta ei hyväksytty: kotihoito"])
+    returned = text(mails["Hakemus palautettu täydennettäväksi: kotihoito"])
+    assert "Puuttuvat tiedot:\n- Vastuuvakuutustodistus\n- sites[0].licence: AVI-lupa puuttuu\n" in returned
+
+
+async def test_purchase_booking_to_producer_part_with_commitment_number(harness: Harness) -> None:
+    await harness.directory()
+    await harness.publish(
+        "vouchers.purchase.booked",
+        {
+            "booking_id": "b-1",
+            "commitment_number": "2016-00042",
+            "provider_id": "p-sv",
+            "producer_part": "s-sv",
+            "notification_email": "jour@solsidan.fi",
+        },
+        tenant_id="porvoo",
+    )
+    mail = only(harness, "jour@solsidan.fi")
+    assert mail["Subject"] == "Ny bokning av köpt tjänst, förbindelse 2016-00042"
+    assert "Betalningsförbindelsens nummer: 2016-00042" in text(mail)
+    assert "Borgå stad har bokat en köpt tjänst hos Vårdhem Solsidan Ab (Solsidan Borgå)" in text(mail)
+
+
+async def test_feedback_to_provider_when_reply_asked_and_complaints_to_tenant(harness: Harness) -> None:
+    await harness.directory()
+    await harness.publish(
+        "registry.user.created",
+        {"user_id": "u-k", "email": "paakayttaja@kouvola.fi", "role": "tenant_admin", "tenant_id": "kouvola"},
+        tenant_id="kouvola",
+    )
+    fb = {"provider_id": "p-fi", "producer_part": {"kind": "site", "id": "s-fi"}}
+    await harness.publish(
+        "events.feedback.given",
+        {**fb, "feedback_id": "f1", "kind": "thanks", "needs_reply": False},
+        tenant_id="kouvola",
+    )
+    assert harness.smtp.received == []  # thanks without a question: nobody needs to act
+    await harness.publish(
+        "events.feedback.given",
+        {**fb, "feedback_id": "f2", "kind": "criticism", "needs_reply": True},
+        tenant_id="kouvola",
+    )
+    criticism = only(harness, "kouvola@paivansade.fi")  # the site's notification address
+    assert criticism["Subject"] == "Asiakaspalaute (moite) odottaa vastaustanne"
+    assert harness.smtp.to("paakayttaja@kouvola.fi") == []
+    await harness.publish(
+        "events.feedback.given",
+        {**fb, "feedback_id": "f3", "kind": "complaint", "needs_reply": False},
+        tenant_id="kouvola",
+    )
+    assert len(harness.smtp.to("kouvola@paivansade.fi")) == 2
+    to_tenant = only(harness, "paakayttaja@kouvola.fi")
+    assert to_tenant["Subject"] == "Uusi reklamaatio: Hoivakoti Päivänsäde Oy"
+    complaint = harness.smtp.to("kouvola@paivansade.fi")[1]
+    assert "Reklamaatioon on aina vastattava." in text(complaint)
+
+
+async def test_contact_request_to_each_organisation_in_its_language(harness: Harness) -> None:
+    await harness.directory()
+    await harness.publish(
+        "registry.contact.requested",
+        {
+            "contact_request_id": "c-1",
+            "organisation_ids": ["p-fi", "p-sv", "yhdistys-x"],
+            "name": "Aino Asukas",
+            "phone": "040 123 4567",
+            "email": "aino@kouvola.fi",
+            "message": "Soittakaa iltapäivisin.",
+        },
+        tenant_id="kouvola",
+    )
+    fi, sv = only(harness, "info@paivansade.fi"), only(harness, "info@solsidan.fi")
+    assert fi["Subject"] == "Yhteydenottopyyntö Seteli-palvelusta"
+    assert "Puhelin: 040 123 4567" in text(fi) and "Soittakaa iltapäivisin." in text(fi)
+    assert sv["Subject"] == "Kontaktbegäran från tjänsten Seteli" and "Telefon: 040 123 4567" in text(sv)
+    skipped = [m for m in await log_of(harness, "kouvola") if m["state"] == "skipped"]
+    assert len(skipped) == 1 and skipped[0]["last_error"] == "unknown organisation"
+
+
+async def test_credit_request_to_provider(harness: Harness) -> None:
+    await harness.directory()
+    await harness.publish(
+        "events.credit.requested",
+        {"credit_id": "cr-1", "provider_id": "p-fi", "amount": "-20.00", "reason": "Virheellinen tapahtuma"},
+        tenant_id="kouvola",
+    )
+    mail = only(harness, "info@paivansade.fi")
+    assert mail["Subject"] == f"Hyvityspyyntö: -20,00{NBSP}€"
+    assert f"Hyvitys -20,00{NBSP}€ vähennetään seuraavasta tilityksestä." in text(mail)
+    assert "Syy: Virheellinen tapahtuma" in text(mail)
+
+
+async def test_payment_specification_pdf_attached_only_when_opted_in(harness: Harness) -> None:
+    await harness.directory()
+    pdf = b"%PDF-1.4\n% Seteli test specification\n%%EOF\n"
+    spec = {
+        "payment_id": "pay-1",
+        "provider_id": "p-sv",
+        "language": "sv",
+        "email": "ekonomi@solsidan.fi",
+        "pdf_base64": base64.b64encode(pdf).decode(),
+        "month": "2016-02",
+    }
+    await harness.publish("settlement.specification.ready", spec, tenant_id="porvoo")
+    mail = only(harness, "ekonomi@solsidan.fi")
+    assert mail["Subject"] == "Betalningsspecifikation: februari 2016"
+    [attachment] = list(mail.iter_attachments())
+    assert attachment.get_filename() == "betalningsspecifikation-2016-02.pdf"
+    assert attachment.get_content_type() == "application/pdf"
+    assert attachment.get_content() == pdf
+
+    await harness.publish(
+        "registry.provider.billing_changed",
+        {
+            "provider_id": "p-fi",
+            "site_id": None,
+            "billing": {
+                "iban": "FI2112345600000785",
+                "bic": "NDEAFIHH",
+                "email": "laskutus@paivansade.fi",
+                "pdf_by_email": False,
+            },
+        },
+    )
+    await harness.publish(
+        "settlement.specification.ready",
+        {**spec, "payment_id": "pay-2", "provider_id": "p-fi", "language": "fi", "email": None},
+        tenant_id="porvoo",
+    )
+    assert harness.smtp.to("laskutus@paivansade.fi") == []
+    skipped = [m for m in await log_of(harness, "porvoo") if m["recipient"] == "laskutus@paivansade.fi"]
+    assert skipped[0]["state"] == "skipped" and "not asked" in skipped[0]["last_error"]

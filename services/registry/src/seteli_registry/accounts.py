@@ -1,0 +1,207 @@
+"""Account use cases: confirmation links, refresh and logout, password change and reset, unlock,
+passivation, provider users and service teams. Never commits."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from seteli_common.auth import Principal, Role, TokenIssuer
+from seteli_common.errors import conflict, forbidden, invalid, not_found, unauthorized
+
+from . import repository as repo
+from .domain import after_failed_login, is_locked, link_hash
+from .events import PasswordResetRequested, UserPassivated
+from .models import link_tokens, providers, user_sessions, users
+from .service import (
+    LoginResult,
+    RegistryContext,
+    create_user,
+    hash_password,
+    issue_link,
+    password_problem,
+    publish_registered,
+    publish_user_created,
+    start_session,
+    user_or_404,
+    verify_password,
+)
+
+
+async def use_link(ctx: RegistryContext, purpose: str, secret: str, *, consume: bool = True) -> str:
+    """The subject of a valid link; a used, unknown or expired link is refused naming the field."""
+    row = await repo.one(ctx.session, link_tokens, token_hash=link_hash(secret), purpose=purpose)
+    now = ctx.clock.now()
+    if row is None or row["used_at"] is not None:
+        raise invalid("token", "the link is not valid or has already been used")
+    if row["expires_at"] is not None and row["expires_at"] <= now:
+        raise invalid("token", "the link has expired")
+    if consume:
+        await repo.change(ctx.session, link_tokens, {"token_hash": row["token_hash"]}, used_at=now)
+    return str(row["subject_id"])
+
+
+async def confirm_registration(ctx: RegistryContext, secret: str) -> dict[str, Any]:
+    user = user_or_404(await repo.get_user(ctx.session, await use_link(ctx, "confirm", secret)))
+    await repo.update_user(ctx.session, user["id"], status="active")
+    await repo.change(ctx.session, providers, {"id": user["provider_id"], "status": "unconfirmed"},
+                      status="registered")
+    await publish_registered(ctx, user["provider_id"])
+    await publish_user_created(ctx, {**user, "status": "active"})
+    return {"user_id": user["id"], "provider_id": user["provider_id"], "status": "confirmed"}
+
+
+async def refresh(ctx: RegistryContext, issuer: TokenIssuer, secret: str, ttl_seconds: int) -> LoginResult:
+    """Rotate the refresh token; a revoked or expired session, or a user no longer allowed in, ends here."""
+    now = ctx.clock.now()
+    row = await repo.one(ctx.session, user_sessions, token_hash=link_hash(secret))
+    if row is None or row["revoked_at"] is not None or row["expires_at"] <= now:
+        raise unauthorized("Session ended; log in again")
+    user = await repo.get_user(ctx.session, row["user_id"])
+    await repo.change(ctx.session, user_sessions, {"id": row["id"]}, revoked_at=now)
+    ctx.revoked_sessions.add(row["id"])
+    if user is None or user["status"] != "active" or (user["locked_until"] and user["locked_until"] > now):
+        raise unauthorized("Session ended; log in again")
+    return await start_session(ctx, issuer, user, ttl_seconds)
+
+
+async def logout(ctx: RegistryContext, principal: Principal) -> None:
+    if principal.session_id:
+        await repo.change(ctx.session, user_sessions, {"id": principal.session_id}, revoked_at=ctx.clock.now())
+        ctx.revoked_sessions.add(principal.session_id)
+
+
+async def _set_password(ctx: RegistryContext, user: dict[str, Any], new_password: str, field_name: str) -> None:
+    problem = password_problem(new_password, ctx.policy, field_name)
+    if problem:
+        raise problem
+    if verify_password(user["password_hash"], new_password):
+        raise invalid(field_name, "the new password must differ from the old one")
+    now = ctx.clock.now()
+    await repo.update_user(ctx.session, user["id"], password_hash=hash_password(new_password),
+                           must_change_password=False, password_changed_at=now, failed_logins=0,
+                           locked_until=None)
+    ctx.revoked_sessions.update(await repo.revoke_user_sessions(ctx.session, user["id"], now))
+
+
+async def change_password(ctx: RegistryContext, email: str, current: str, new: str) -> str | None:
+    """Also the first-login change of an initial password (no token needed: the old password proves it).
+
+    Returns the failure to answer with 401; a wrong current password counts towards the lock-out like a
+    failed login, so the caller commits before answering (this is no way around the lock)."""
+    now = ctx.clock.now()
+    user = await repo.user_by_email(ctx.session, email)
+    if user is None or user["status"] != "active":
+        return "Wrong email or password"
+    if is_locked(user["locked_until"], now):
+        await repo.log_login(ctx.session, {"at": now, "user_id": user["id"], "outcome": "failure",
+                                           "detail": "locked"})
+        return "Account is locked; try later or ask your main user to unlock it"
+    if not verify_password(user["password_hash"], current):
+        failed, locked_until = after_failed_login(user["failed_logins"], now)
+        await repo.update_user(ctx.session, user["id"], failed_logins=failed, locked_until=locked_until)
+        if locked_until:
+            ctx.revoked_sessions.update(await repo.revoke_user_sessions(ctx.session, user["id"], now))
+        await repo.log_login(ctx.session, {"at": now, "user_id": user["id"],
+                                           "outcome": "locked" if locked_until else "failure",
+                                           "detail": "password change"})
+        return "Wrong email or password"
+    await _set_password(ctx, user, new, "new_password")
+    await repo.log_login(ctx.session, {"at": now, "user_id": user["id"], "outcome": "password_changed",
+                                       "detail": ""})
+    return None
+
+
+async def request_password_reset(ctx: RegistryContext, email: str) -> None:
+    """Always the same answer to the caller, so that the endpoint does not reveal who has an account."""
+    user = await repo.user_by_email(ctx.session, email)
+    if user is None or user["status"] != "active":
+        return
+    link, expires_at = await issue_link(ctx, "reset", user["id"], "reset-password",
+                                        timedelta(minutes=ctx.settings.password_reset_link_minutes))
+    assert expires_at is not None
+    await ctx.outbox.add(ctx.session, PasswordResetRequested(
+        email=user["email"], language=user["language"], link=link, expires_at=expires_at),
+        tenant_id=user["tenant_id"])
+    await repo.log_login(ctx.session, {"at": ctx.clock.now(), "user_id": user["id"],
+                                       "outcome": "reset_requested", "detail": ""})
+
+
+async def complete_password_reset(ctx: RegistryContext, secret: str, new_password: str) -> None:
+    problem = password_problem(new_password, ctx.policy, "new_password")
+    if problem:  # checked first so that a weak password does not burn the single-use link
+        raise problem
+    user = user_or_404(await repo.get_user(ctx.session, await use_link(ctx, "reset", secret)))
+    await _set_password(ctx, user, new_password, "new_password")
+    await repo.log_login(ctx.session, {"at": ctx.clock.now(), "user_id": user["id"], "outcome": "reset",
+                                       "detail": ""})
+
+
+def _may_manage(principal: Principal, user: dict[str, Any]) -> bool:
+    if principal.role == Role.PLATFORM_ADMIN:
+        return True
+    if principal.role == Role.PROVIDER_ADMIN:
+        return user["provider_id"] is not None and user["provider_id"] == principal.provider_id
+    if principal.role == Role.TENANT_ADMIN:
+        # a tenant admin helps the tenant's own staff and the providers' users (who serve many tenants)
+        return user["tenant_id"] == principal.tenant_id or user["provider_id"] is not None
+    return False
+
+
+async def unlock(ctx: RegistryContext, principal: Principal, user_id: str) -> dict[str, Any]:
+    user = await repo.get_user(ctx.session, user_id)
+    if user is None or not _may_manage(principal, user):
+        raise not_found("User")
+    await repo.update_user(ctx.session, user_id, failed_logins=0, locked_until=None)
+    await repo.log_login(ctx.session, {"at": ctx.clock.now(), "user_id": user_id, "outcome": "unlocked",
+                                       "detail": f"by {principal.subject}"})
+    return {**user, "failed_logins": 0, "locked_until": None}
+
+
+async def create_provider_user(ctx: RegistryContext, provider_id: str, data: dict[str, Any]) -> dict[str, Any]:
+    if await repo.get_provider(ctx.session, provider_id) is None:
+        raise not_found("Provider")
+    teams = [f"{t['tenant_id']}:{t['service_id']}" for t in data.get("teams", [])]
+    return await create_user(ctx, email=data["email"], name=data["name"], password=data["password"],
+                             role=Role(data["role"]), provider_id=provider_id, language=data["language"],
+                             must_change_password=True, teams=teams)
+
+
+async def _provider_user(ctx: RegistryContext, provider_id: str, user_id: str) -> dict[str, Any]:
+    user = await repo.one(ctx.session, users, id=user_id, provider_id=provider_id)
+    if user is None:
+        raise not_found("User")
+    return user
+
+
+async def passivate(ctx: RegistryContext, principal: Principal, provider_id: str, user_id: str) -> dict[str, Any]:
+    user = await _provider_user(ctx, provider_id, user_id)
+    if user_id == principal.subject:
+        raise conflict("You cannot passivate yourself", field="user_id")
+    if user["status"] != "passive":
+        now = ctx.clock.now()
+        await repo.update_user(ctx.session, user_id, status="passive")
+        ctx.revoked_sessions.update(await repo.revoke_user_sessions(ctx.session, user_id, now))
+        await repo.log_login(ctx.session, {"at": now, "user_id": user_id, "outcome": "passivated",
+                                           "detail": f"by {principal.subject}"})
+        await ctx.outbox.add(ctx.session, UserPassivated(user_id=user_id), tenant_id=None)
+    return {**user, "status": "passive"}
+
+
+async def set_teams(ctx: RegistryContext, provider_id: str, user_id: str, teams: list[dict[str, str]]
+                    ) -> dict[str, Any]:
+    """Service teams per (tenant, service); they reach the token at the next login or refresh."""
+    user = await _provider_user(ctx, provider_id, user_id)
+    values = sorted({f"{t['tenant_id']}:{t['service_id']}" for t in teams})
+    await repo.update_user(ctx.session, user_id, teams=values)
+    return {**user, "teams": values}
+
+
+def require_provider_admin(principal: Principal, provider_id: str) -> None:
+    if principal.role == Role.PLATFORM_ADMIN:
+        return
+    if principal.role != Role.PROVIDER_ADMIN or principal.provider_id != provider_id:
+        raise forbidden("Only the company's main user may do this")
+
+
+

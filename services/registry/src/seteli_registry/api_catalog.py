@@ -1,0 +1,73 @@
+"""Public catalog: search, provider card, price comparison, contact requests and courses. No login."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from fastapi import APIRouter, Depends, Query
+from pydantic import BaseModel, EmailStr, Field
+from sqlalchemy import select
+
+from . import catalog, community
+from . import repository as repo
+from .api import context
+from .models import courses, providers
+from .service import RegistryContext
+
+router = APIRouter(prefix="/v1/catalog", tags=["catalog"])
+
+
+class ContactRequestIn(BaseModel):
+    organisation_ids: list[str] = Field(min_length=1, max_length=50,
+                                        description="one organisation, or all organisations of the tray")
+    name: str | None = Field(None, examples=["Aino Asukas"])
+    phone: str | None = Field(None, pattern=r"^\+?[0-9 ()-]{5,20}$", examples=["0401234567"])
+    email: EmailStr | None = Field(None, examples=["aino@kouvola.fi"])
+    message: str | None = Field(None, max_length=2000, examples=["Toivon soittoa iltapäivällä."])
+    consent: bool = Field(description="the resident agrees that the organisations receive these details")
+    sent_by_professional: bool = False
+    tenant_id: str | None = None
+    language: Literal["fi", "sv"] = "fi"
+
+
+@router.get("/providers")
+async def search(ctx: RegistryContext = Depends(context), q: str | None = Query(None, max_length=200),
+                 need: str | None = None, support: str | None = None, area: str | None = None,
+                 language: str | None = None, tenant_id: str | None = None, service_id: str | None = None,
+                 limit: int = Query(20, ge=1, le=100), offset: int = Query(0, ge=0)) -> dict[str, Any]:
+    """Search approved providers and associations; `filters` lists the active ones, each with the
+    query string that removes it."""
+    filters = {"q": q, "need": need, "support": support, "area": area, "language": language,
+               "tenant_id": tenant_id, "service_id": service_id}
+    return await catalog.search(ctx, filters, limit, offset)
+
+
+@router.get("/providers/{provider_id}")
+async def card(provider_id: str, ctx: RegistryContext = Depends(context)) -> dict[str, Any]:
+    return await catalog.card(ctx, provider_id)
+
+
+@router.get("/tenants/{tenant_id}/services/{service_id}/comparison")
+async def comparison(tenant_id: str, service_id: str, ctx: RegistryContext = Depends(context)) -> dict[str, Any]:
+    return await catalog.comparison(ctx, tenant_id, service_id)
+
+
+@router.post("/contact-requests", status_code=201)
+async def contact_request(body: ContactRequestIn, ctx: RegistryContext = Depends(context)) -> dict[str, Any]:
+    return await community.contact_request(ctx, body.model_dump())
+
+
+@router.get("/courses")
+async def list_courses(ctx: RegistryContext = Depends(context), tenant_id: str | None = None,
+                       year: int | None = None, service_id: str | None = None,
+                       limit: int = Query(50, ge=1, le=200), offset: int = Query(0, ge=0)) -> dict[str, Any]:
+    conditions = [courses.c.status == "published", providers.c.status == "approved"]
+    for column, value in ((courses.c.tenant_id, tenant_id), (courses.c.year, year),
+                          (courses.c.service_id, service_id)):
+        if value is not None:
+            conditions.append(column == value)
+    query = select(courses, providers.c.name.label("provider_name")).join(
+        providers, providers.c.id == courses.c.provider_id).where(*conditions).order_by(
+        courses.c.start_date, courses.c.id)
+    items, total = await repo.page(ctx.session, query, limit, offset)
+    return {"items": items, "total": total}

@@ -1,0 +1,342 @@
+"""Provider HTTP API: company details, billing, sites, employees, subcontractors, attachments,
+liability checks, provider users and courses."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any, Literal
+
+from fastapi import APIRouter, Depends, File, Form, Query, Response, UploadFile
+from pydantic import BaseModel, EmailStr, Field
+from seteli_common.auth import PROVIDER_STAFF, Principal, Role, require_roles
+from seteli_common.errors import forbidden
+from sqlalchemy import select
+
+from . import accounts, attachments, community, providers, service
+from . import repository as repo
+from .api import BillingIn, Page, ProviderOut, SiteOut, UserOut, context
+from .models import attachments as attachments_t
+from .models import courses, employees, liability_reports, subcontractors
+from .service import RegistryContext
+
+router = APIRouter(prefix="/v1/providers", tags=["providers"])
+ANYONE = require_roles(Role.PROVIDER_ADMIN, Role.PROVIDER_USER, Role.TENANT_ADMIN, Role.TENANT_OFFICER)
+ADMIN = require_roles(Role.PROVIDER_ADMIN)
+
+
+def may_read(principal: Principal, provider_id: str) -> None:
+    if principal.role in PROVIDER_STAFF and principal.provider_id != provider_id:
+        raise forbidden("Not your company")
+
+
+def may_write(principal: Principal, provider_id: str) -> None:
+    accounts.require_provider_admin(principal, provider_id)
+
+
+class DetailsIn(BaseModel):
+    name: str | None = Field(None, min_length=1, examples=["Hoivakoti Päivänsäde Oy"])
+    phone: str | None = None
+    street_address: str | None = None
+    postal_code: str | None = Field(None, pattern=r"^(\d{5})?$")
+    city: str | None = None
+    hide_address: bool | None = Field(None, description="hide the address from clients")
+    contact_person: str | None = None
+    description: str | None = Field(None, examples=["Kotihoidon palvelut Kouvolassa"])
+    extra_info: str | None = Field(None, examples=["Palvelemme suomeksi ja ruotsiksi"])
+    website: str | None = None
+    operating_areas: list[str] | None = Field(None, examples=[["Kouvola", "Iitti"]])
+    units: list[str] | None = None
+    needs: list[str] | None = Field(None, examples=[["kotihoito"]])
+    support_types: list[str] | None = None
+    service_languages: list[Literal["fi", "sv", "en", "ru", "se"]] | None = None
+
+
+class NewSiteIn(BaseModel):
+    name: str = Field(min_length=1, examples=["Päivänsäde, Kuusankoski"])
+    provider_code: str = ""
+    notification_email: EmailStr = Field(examples=["kuusankoski@paivansade.fi"])
+    street_address: str = ""
+    postal_code: str = Field("", pattern=r"^(\d{5})?$")
+    city: str = ""
+    extra_info: str = ""
+    billing: BillingIn | None = None
+
+
+class SiteChangeIn(BaseModel):
+    name: str | None = Field(None, min_length=1)
+    provider_code: str | None = None
+    notification_email: EmailStr | None = None
+    street_address: str | None = None
+    postal_code: str | None = Field(None, pattern=r"^(\d{5})?$")
+    city: str | None = None
+    extra_info: str | None = None
+
+
+class EmployeeIn(BaseModel):
+    name: str = Field(min_length=1, examples=["Liisa Vastaava"])
+    title: str = Field("", examples=["vastaava sairaanhoitaja"])
+    email: EmailStr | None = None
+    phone: str = ""
+    site_id: str | None = None
+
+
+class SubcontractorIn(BaseModel):
+    business_id: str = Field(examples=["2077474-0"])
+    name: str = Field(min_length=1, examples=["Siivous Oy"])
+
+
+class LiabilityIn(BaseModel):
+    subcontractor_id: str | None = None
+
+
+class TeamIn(BaseModel):
+    tenant_id: str
+    service_id: str
+
+
+class ProviderUserIn(BaseModel):
+    email: EmailStr = Field(examples=["hoitaja@paivansade.fi"])
+    name: str = Field(min_length=1, examples=["Heikki Hoitaja"])
+    password: str = Field(description="initial password, changed at first login", examples=["Alku-salasana-1"])
+    role: Literal["provider_admin", "provider_user"] = "provider_user"
+    language: Literal["fi", "sv"] = "fi"
+    teams: list[TeamIn] = []
+
+
+class TeamsIn(BaseModel):
+    teams: list[TeamIn]
+
+
+class CourseIn(BaseModel):
+    tenant_id: str = Field(examples=["kouvola"])
+    year: int = Field(examples=[2017])
+    service_id: str | None = None
+    name: str = Field(min_length=1, examples=["Sopeutumisvalmennuskurssi"])
+    start_date: date
+    end_date: date
+    contact_persons: list[dict[str, str]] = Field(examples=[[{"name": "Kalle Kurssi", "phone": "0401234567"}]])
+
+
+class CourseChangeIn(BaseModel):
+    name: str | None = None
+    start_date: date | None = None
+    end_date: date | None = None
+    contact_persons: list[dict[str, str]] | None = None
+
+
+def _dump(model: BaseModel) -> dict[str, Any]:
+    return model.model_dump(exclude_unset=True)
+
+
+@router.post("/{provider_id}/approve", response_model=ProviderOut)
+async def approve(provider_id: str, ctx: RegistryContext = Depends(context),
+                  _: Principal = Depends(require_roles(Role.TENANT_ADMIN))) -> dict[str, Any]:
+    await providers.approve(ctx, provider_id)
+    return await service.provider_view(ctx, provider_id)
+
+
+@router.patch("/{provider_id}", response_model=ProviderOut)
+async def change_details(provider_id: str, body: DetailsIn, ctx: RegistryContext = Depends(context),
+                         principal: Principal = Depends(ADMIN)) -> dict[str, Any]:
+    may_write(principal, provider_id)
+    await providers.update_details(ctx, provider_id, _dump(body))
+    return await service.provider_view(ctx, provider_id)
+
+
+@router.put("/{provider_id}/billing", response_model=BillingIn | None)
+async def set_billing(provider_id: str, body: BillingIn | None = None, ctx: RegistryContext = Depends(context),
+                      principal: Principal = Depends(ADMIN)) -> dict[str, Any] | None:
+    may_write(principal, provider_id)
+    return await providers.set_billing(ctx, provider_id, body.model_dump() if body else None)
+
+
+@router.post("/{provider_id}/sites", status_code=201, response_model=SiteOut)
+async def add_site(provider_id: str, body: NewSiteIn, ctx: RegistryContext = Depends(context),
+                   principal: Principal = Depends(ADMIN)) -> dict[str, Any]:
+    may_write(principal, provider_id)
+    return await providers.add_site(ctx, provider_id, body.model_dump())
+
+
+@router.patch("/{provider_id}/sites/{site_id}", response_model=SiteOut)
+async def change_site(provider_id: str, site_id: str, body: SiteChangeIn, ctx: RegistryContext = Depends(context),
+                      principal: Principal = Depends(ADMIN)) -> dict[str, Any]:
+    may_write(principal, provider_id)
+    return await providers.change_site(ctx, provider_id, site_id, _dump(body))
+
+
+@router.put("/{provider_id}/sites/{site_id}/billing", response_model=BillingIn | None)
+async def set_site_billing(provider_id: str, site_id: str, body: BillingIn | None = None,
+                           ctx: RegistryContext = Depends(context),
+                           principal: Principal = Depends(ADMIN)) -> dict[str, Any] | None:
+    may_write(principal, provider_id)
+    return await providers.set_billing(ctx, provider_id, body.model_dump() if body else None, site_id)
+
+
+async def _list(ctx: RegistryContext, table: Any, provider_id: str, limit: int, offset: int) -> dict[str, Any]:
+    query = select(table).where(table.c.provider_id == provider_id).order_by(table.c.created_at, table.c.id)
+    items, total = await repo.page(ctx.session, query, limit, offset)
+    return {"items": items, "total": total}
+
+
+LIMIT = Query(50, ge=1, le=200)
+OFFSET = Query(0, ge=0)
+
+
+@router.post("/{provider_id}/employees", status_code=201)
+async def add_employee(provider_id: str, body: EmployeeIn, ctx: RegistryContext = Depends(context),
+                       principal: Principal = Depends(ADMIN)) -> dict[str, Any]:
+    may_write(principal, provider_id)
+    return await providers.add_employee(ctx, provider_id, {**body.model_dump(), "email": body.email or ""})
+
+
+@router.get("/{provider_id}/employees")
+async def list_employees(provider_id: str, ctx: RegistryContext = Depends(context),
+                         principal: Principal = Depends(ANYONE),
+                         limit: int = LIMIT, offset: int = OFFSET) -> dict[str, Any]:
+    may_read(principal, provider_id)
+    return await _list(ctx, employees, provider_id, limit, offset)
+
+
+@router.post("/{provider_id}/subcontractors", status_code=201)
+async def add_subcontractor(provider_id: str, body: SubcontractorIn, ctx: RegistryContext = Depends(context),
+                            principal: Principal = Depends(ADMIN)) -> dict[str, Any]:
+    may_write(principal, provider_id)
+    return await providers.add_subcontractor(ctx, provider_id, body.model_dump())
+
+
+@router.get("/{provider_id}/subcontractors")
+async def list_subcontractors(provider_id: str, ctx: RegistryContext = Depends(context),
+                              principal: Principal = Depends(ANYONE), limit: int = LIMIT,
+                              offset: int = OFFSET) -> dict[str, Any]:
+    may_read(principal, provider_id)
+    return await _list(ctx, subcontractors, provider_id, limit, offset)
+
+
+@router.post("/{provider_id}/liability-checks", status_code=201)
+async def check_liability(provider_id: str, body: LiabilityIn, ctx: RegistryContext = Depends(context),
+                          principal: Principal = Depends(ADMIN)) -> dict[str, Any]:
+    may_write(principal, provider_id)
+    return await providers.check_liability(ctx, provider_id, body.subcontractor_id)
+
+
+@router.get("/{provider_id}/liability-checks")
+async def list_liability_checks(provider_id: str, ctx: RegistryContext = Depends(context),
+                                principal: Principal = Depends(ANYONE), limit: int = LIMIT,
+                                offset: int = OFFSET) -> dict[str, Any]:
+    may_read(principal, provider_id)
+    return await _list(ctx, liability_reports, provider_id, limit, offset)
+
+
+ATTACHMENT_FIELDS = ("id", "level", "owner_id", "type", "filename", "content_type", "size", "valid_from",
+                     "valid_until", "liability_state", "liability_checked_on")
+
+
+def _attachment(row: dict[str, Any]) -> dict[str, Any]:
+    return {k: row.get(k) for k in ATTACHMENT_FIELDS}
+
+
+@router.post("/{provider_id}/attachments", status_code=201)
+async def add_attachment(provider_id: str, file: UploadFile = File(...),
+                         type: str = Form(..., examples=["tyel_certificate"]),
+                         level: Literal["company", "site", "subcontractor"] = Form("company"),
+                         owner_id: str | None = Form(None), valid_from: date | None = Form(None),
+                         valid_until: date | None = Form(None), ctx: RegistryContext = Depends(context),
+                         principal: Principal = Depends(ADMIN)) -> dict[str, Any]:
+    may_write(principal, provider_id)
+    data = await file.read(ctx.settings.attachment_max_bytes + 1)  # one byte more tells "too large"
+    return _attachment(await attachments.add(ctx, provider_id, level=level, owner_id=owner_id, type_=type,
+                                             filename=file.filename or "attachment", data=data,
+                                             valid_from=valid_from, valid_until=valid_until))
+
+
+@router.put("/{provider_id}/attachments/{attachment_id}")
+async def replace_attachment(provider_id: str, attachment_id: str, file: UploadFile = File(...),
+                             valid_from: date | None = Form(None), valid_until: date | None = Form(None),
+                             ctx: RegistryContext = Depends(context),
+                             principal: Principal = Depends(ADMIN)) -> dict[str, Any]:
+    may_write(principal, provider_id)
+    data = await file.read(ctx.settings.attachment_max_bytes + 1)
+    return _attachment(await attachments.replace(ctx, provider_id, attachment_id,
+                                                 filename=file.filename or "attachment", data=data,
+                                                 valid_from=valid_from, valid_until=valid_until))
+
+
+@router.delete("/{provider_id}/attachments/{attachment_id}", status_code=204)
+async def delete_attachment(provider_id: str, attachment_id: str, ctx: RegistryContext = Depends(context),
+                            principal: Principal = Depends(ADMIN)) -> None:
+    may_write(principal, provider_id)
+    await attachments.remove(ctx, provider_id, attachment_id)
+
+
+@router.get("/{provider_id}/attachments")
+async def list_attachments(provider_id: str, ctx: RegistryContext = Depends(context),
+                           principal: Principal = Depends(ANYONE), limit: int = LIMIT,
+                           offset: int = OFFSET) -> dict[str, Any]:
+    may_read(principal, provider_id)
+    result = await _list(ctx, attachments_t, provider_id, limit, offset)
+    return {"items": [_attachment(r) for r in result["items"]], "total": result["total"]}
+
+
+@router.get("/{provider_id}/attachments/{attachment_id}/content")
+async def attachment_content(provider_id: str, attachment_id: str, ctx: RegistryContext = Depends(context),
+                             principal: Principal = Depends(ANYONE)) -> Response:
+    may_read(principal, provider_id)
+    row = await attachments.get(ctx, provider_id, attachment_id)
+    return Response(await ctx.ports.blobs.get(row["blob_key"]), media_type=row["content_type"],
+                    headers={"Content-Disposition": f'attachment; filename="{row["id"]}"'})
+
+
+@router.post("/{provider_id}/users", status_code=201, response_model=UserOut, tags=["users"])
+async def create_user(provider_id: str, body: ProviderUserIn, ctx: RegistryContext = Depends(context),
+                      principal: Principal = Depends(ADMIN)) -> dict[str, Any]:
+    may_write(principal, provider_id)
+    return await accounts.create_provider_user(ctx, provider_id, body.model_dump())
+
+
+@router.get("/{provider_id}/users", response_model=Page, tags=["users"])
+async def list_users(provider_id: str, ctx: RegistryContext = Depends(context), principal: Principal = Depends(ADMIN),
+                     limit: int = LIMIT, offset: int = OFFSET) -> dict[str, Any]:
+    may_write(principal, provider_id)
+    items, total = await repo.users_page(ctx.session, limit, offset, provider_id=provider_id)
+    return {"items": items, "total": total}
+
+
+@router.post("/{provider_id}/users/{user_id}/passivate", response_model=UserOut, tags=["users"])
+async def passivate(provider_id: str, user_id: str, ctx: RegistryContext = Depends(context),
+                    principal: Principal = Depends(ADMIN)) -> dict[str, Any]:
+    may_write(principal, provider_id)
+    return await accounts.passivate(ctx, principal, provider_id, user_id)
+
+
+@router.put("/{provider_id}/users/{user_id}/teams", response_model=UserOut, tags=["users"])
+async def set_teams(provider_id: str, user_id: str, body: TeamsIn, ctx: RegistryContext = Depends(context),
+                    principal: Principal = Depends(ADMIN)) -> dict[str, Any]:
+    may_write(principal, provider_id)
+    return await accounts.set_teams(ctx, provider_id, user_id, [t.model_dump() for t in body.teams])
+
+
+@router.post("/{provider_id}/courses", status_code=201, tags=["courses"])
+async def add_course(provider_id: str, body: CourseIn, ctx: RegistryContext = Depends(context),
+                     principal: Principal = Depends(ADMIN)) -> dict[str, Any]:
+    may_write(principal, provider_id)
+    return await community.add_course(ctx, provider_id, body.model_dump())
+
+
+@router.patch("/{provider_id}/courses/{course_id}", tags=["courses"])
+async def change_course(provider_id: str, course_id: str, body: CourseChangeIn,
+                        ctx: RegistryContext = Depends(context), principal: Principal = Depends(ADMIN)
+                        ) -> dict[str, Any]:
+    may_write(principal, provider_id)
+    return await community.change_course(ctx, provider_id, course_id, _dump(body))
+
+
+@router.get("/{provider_id}/courses", tags=["courses"])
+async def list_courses(provider_id: str, ctx: RegistryContext = Depends(context),
+                         principal: Principal = Depends(ANYONE),
+                       limit: int = LIMIT, offset: int = OFFSET) -> dict[str, Any]:
+    may_read(principal, provider_id)
+    query = select(courses).where(courses.c.provider_id == provider_id).order_by(courses.c.start_date)
+    items, total = await repo.page(ctx.session, query, limit, offset)
+    return {"items": items, "total": total}
+
+

@@ -1,0 +1,208 @@
+"""Registration requests, strong company identity, associations, course windows and jobs."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any, Literal
+
+from fastapi import APIRouter, Depends, Query, Request
+from pydantic import BaseModel, EmailStr, Field
+from seteli_common.auth import Principal, Role, guard_tenant, require_roles
+from seteli_common.errors import invalid, not_found
+from seteli_common.validators import ValidationFailed, validate_business_id
+from sqlalchemy import select
+
+from . import attachments, community, registration
+from . import repository as repo
+from .api import LinkIn, TokenOut, _token_out, context
+from .models import course_windows, registration_requests
+from .service import RegistryContext
+
+router = APIRouter(prefix="/v1")
+TENANT_ADMIN = require_roles(Role.TENANT_ADMIN)
+
+
+class RegistrationRequestIn(BaseModel):
+    company_name: str = Field(min_length=1, examples=["Hoivakoti Päivänsäde Oy"])
+    business_id: str = Field(examples=["7019376-8"])
+    street_address: str = Field(min_length=1, examples=["Kauppalankatu 1"])
+    postal_code: str = Field(pattern=r"^\d{5}$", examples=["45100"])
+    city: str = Field(min_length=1, examples=["Kouvola"])
+    country: str = Field("FI", examples=["FI"])
+    first_name: str = Field(min_length=1, examples=["Maija"])
+    last_name: str = Field(min_length=1, examples=["Meikäläinen"])
+    email: EmailStr = Field(examples=["maija@paivansade.fi"])
+    phone: str = Field(min_length=1, examples=["0401234567"])
+    password: str = Field(examples=["Hyva-salasana-1"])
+    password_again: str = Field(examples=["Hyva-salasana-1"])
+    language: Literal["fi", "sv"] = "fi"
+
+
+class DecisionIn(BaseModel):
+    decision: Literal["approved", "rejected"]
+    reason: str | None = Field(None, examples=["Yritys ei ole kaupparekisterissä"])
+
+
+class StrongStartIn(BaseModel):
+    language: Literal["fi", "sv", "en"] = "fi"
+
+
+class StrongStepIn(BaseModel):
+    state: str
+    code: str
+    language: Literal["fi", "sv", "en"] = "fi"
+
+
+class StrongFirstLoginIn(BaseModel):
+    state: str
+    business_id: str = Field(examples=["7019376-8"])
+    email: EmailStr = Field(description="becomes the username", examples=["maija@paivansade.fi"])
+    password: str = Field(examples=["Hyva-salasana-1"])
+    language: Literal["fi", "sv"] = "fi"
+
+
+class InvitationIn(BaseModel):
+    email: EmailStr = Field(examples=["puheenjohtaja@omaishoitajat.fi"])
+    language: Literal["fi", "sv"] = "fi"
+
+
+class AssociationIn(BaseModel):
+    token: str
+    name: str = Field(min_length=1, examples=["Kouvolan Omaishoitajat ry"])
+    description: str = Field("", examples=["Vertaistukea omaishoitajille"])
+    phone: str = ""
+    website: str = ""
+    street_address: str = ""
+    postal_code: str = Field("", pattern=r"^(\d{5})?$")
+    city: str = ""
+    hide_address: bool = False
+    extra_info: str = ""
+    operating_areas: list[str] = []
+    needs: list[str] = []
+    support_types: list[str] = []
+    service_languages: list[str] = []
+
+
+class WindowIn(BaseModel):
+    opens_on: date = Field(examples=["2016-09-01"])
+    closes_on: date = Field(examples=["2016-10-31"])
+
+
+@router.post("/tenants/{tenant_id}/registration-requests", status_code=201, tags=["registration"])
+async def submit_request(tenant_id: str, body: RegistrationRequestIn, ctx: RegistryContext = Depends(context)
+                         ) -> dict[str, Any]:
+    return await registration.submit_request(ctx, tenant_id, body.model_dump())
+
+
+@router.get("/tenants/{tenant_id}/registration-requests", tags=["registration"])
+async def list_requests(tenant_id: str, ctx: RegistryContext = Depends(context),
+                        principal: Principal = Depends(TENANT_ADMIN), status: str | None = None,
+                        limit: int = Query(50, ge=1, le=200), offset: int = Query(0, ge=0)) -> dict[str, Any]:
+    guard_tenant(principal, tenant_id)
+    t = registration_requests
+    query = select(t.c.id, t.c.tenant_id, t.c.business_id, t.c.status, t.c.data, t.c.created_at).where(
+        t.c.tenant_id == tenant_id, *([t.c.status == status] if status else [])).order_by(t.c.created_at)
+    items, total = await repo.page(ctx.session, query, limit, offset)
+    return {"items": items, "total": total}
+
+
+@router.get("/tenants/{tenant_id}/registration-requests/{request_id}", tags=["registration"])
+async def view_request(tenant_id: str, request_id: str, ctx: RegistryContext = Depends(context),
+                       principal: Principal = Depends(TENANT_ADMIN)) -> dict[str, Any]:
+    guard_tenant(principal, tenant_id)
+    return await registration.view_request(ctx, tenant_id, request_id)
+
+
+@router.post("/tenants/{tenant_id}/registration-requests/{request_id}/decision", tags=["registration"])
+async def decide(tenant_id: str, request_id: str, body: DecisionIn, ctx: RegistryContext = Depends(context),
+                 principal: Principal = Depends(TENANT_ADMIN)) -> dict[str, Any]:
+    guard_tenant(principal, tenant_id)
+    return await registration.decide(ctx, tenant_id, request_id, body.decision == "approved", body.reason,
+                                     principal.subject)
+
+
+@router.get("/company-register/{business_id}", tags=["registration"])
+async def company_register(business_id: str, ctx: RegistryContext = Depends(context),
+                           _: Principal = Depends(require_roles(Role.TENANT_ADMIN, Role.TENANT_OFFICER))
+                           ) -> dict[str, Any]:
+    try:
+        business_id = validate_business_id(business_id)
+    except ValidationFailed as exc:
+        raise invalid("business_id", exc.reason) from exc
+    info = await registration.company_info(ctx, business_id)
+    if info is None:
+        raise not_found("Company")
+    return info
+
+
+@router.post("/auth/strong/start", tags=["auth"])
+async def strong_start(body: StrongStartIn, ctx: RegistryContext = Depends(context)) -> dict[str, Any]:
+    return await registration.strong_start(ctx, body.language)
+
+
+@router.post("/auth/strong/identified", tags=["auth"])
+async def strong_identified(body: StrongStepIn, ctx: RegistryContext = Depends(context)) -> dict[str, Any]:
+    return await registration.strong_identified(ctx, body.state, body.code, body.language)
+
+
+@router.post("/auth/strong/authorized", tags=["auth"])
+async def strong_authorized(body: StrongStepIn, ctx: RegistryContext = Depends(context)) -> dict[str, Any]:
+    return await registration.strong_authorized(ctx, body.state, body.code)
+
+
+@router.post("/auth/strong/first-login", response_model=TokenOut, tags=["auth"])
+async def strong_first_login(body: StrongFirstLoginIn, request: Request,
+                             ctx: RegistryContext = Depends(context)) -> TokenOut:
+    runtime = request.app.state.runtime
+    ttl = runtime.settings.access_token_ttl_seconds
+    result = await registration.strong_first_login(ctx, runtime.extras["issuer"], body.state, body.business_id,
+                                                   body.email, body.password, body.language, ttl)
+    return _token_out(result, ttl)
+
+
+@router.post("/tenants/{tenant_id}/association-invitations", status_code=201, tags=["associations"])
+async def invite(tenant_id: str, body: InvitationIn, ctx: RegistryContext = Depends(context),
+                 principal: Principal = Depends(TENANT_ADMIN)) -> dict[str, Any]:
+    guard_tenant(principal, tenant_id)
+    if await repo.get_tenant(ctx.session, tenant_id) is None:
+        raise not_found("Tenant")
+    return await community.invite_association(ctx, tenant_id, body.email, body.language)
+
+
+@router.post("/associations/by-link", tags=["associations"])
+async def association_by_link(body: LinkIn, ctx: RegistryContext = Depends(context)) -> dict[str, Any]:
+    """The association's current data (the link secret travels in the body, not the URL)."""
+    return await community.association_by_link(ctx, body.token)
+
+
+@router.put("/associations/by-link", tags=["associations"])
+async def fill_association(body: AssociationIn, ctx: RegistryContext = Depends(context)) -> dict[str, Any]:
+    data = body.model_dump(exclude={"token"})
+    return await community.fill_association(ctx, body.token, data)
+
+
+@router.put("/tenants/{tenant_id}/course-windows/{year}", tags=["courses"])
+async def open_window(tenant_id: str, year: int, body: WindowIn, ctx: RegistryContext = Depends(context),
+                      principal: Principal = Depends(TENANT_ADMIN)) -> dict[str, Any]:
+    guard_tenant(principal, tenant_id)
+    if await repo.get_tenant(ctx.session, tenant_id) is None:
+        raise not_found("Tenant")
+    return await community.open_window(ctx, tenant_id, year, body.opens_on, body.closes_on)
+
+
+@router.get("/tenants/{tenant_id}/course-windows", tags=["courses"])
+async def list_windows(tenant_id: str, ctx: RegistryContext = Depends(context),
+                       principal: Principal = Depends(require_roles(Role.TENANT_ADMIN, Role.TENANT_OFFICER)),
+                       limit: int = Query(50, ge=1, le=200), offset: int = Query(0, ge=0)) -> dict[str, Any]:
+    guard_tenant(principal, tenant_id)
+    query = select(course_windows).where(course_windows.c.tenant_id == tenant_id).order_by(course_windows.c.year)
+    items, total = await repo.page(ctx.session, query, limit, offset)
+    return {"items": items, "total": total}
+
+
+@router.post("/jobs/expire-attachments", tags=["jobs"])
+async def expire_attachments(ctx: RegistryContext = Depends(context),
+                             _: Principal = Depends(require_roles(Role.PLATFORM_ADMIN))) -> dict[str, int]:
+    """Daily: publish registry.attachment.expired for attachments past their validity (once each)."""
+    return {"expired": await attachments.expire(ctx)}
+

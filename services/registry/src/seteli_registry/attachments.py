@@ -1,0 +1,105 @@
+"""Attachments at company, site and subcontractor level: typed, with validity dates, stored through
+the blob store. Only PDFs and images (by their magic bytes) under the size limit are accepted."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from typing import Any
+
+from seteli_common.clock import today_in_helsinki
+from seteli_common.errors import FieldError, invalid_many, not_found
+
+from . import repository as repo
+from .adapters.blobstore import sniff_content_type
+from .domain import ATTACHMENT_TYPES
+from .events import AttachmentAdded, AttachmentExpired, AttachmentRemoved
+from .models import attachments, sites, subcontractors
+from .service import RegistryContext
+
+
+def _payload(row: dict[str, Any]) -> dict[str, Any]:
+    return {k: row[k] for k in ("provider_id", "level", "owner_id", "type", "valid_from", "valid_until")} | {
+        "attachment_id": row["id"]}
+
+
+async def _owner(ctx: RegistryContext, provider_id: str, level: str, owner_id: str | None) -> str:
+    if level == "company":
+        return provider_id
+    table = sites if level == "site" else subcontractors
+    if not owner_id or await repo.one(ctx.session, table, id=owner_id, provider_id=provider_id) is None:
+        raise invalid_many([FieldError("owner_id", f"no such {level} of this company")])
+    return owner_id
+
+
+def _check_file(ctx: RegistryContext, data: bytes, type_: str, valid_from: date | None,
+                valid_until: date | None) -> str:
+    errors: list[FieldError] = []
+    limit = ctx.settings.attachment_max_bytes
+    if len(data) > limit:
+        errors.append(FieldError("file", f"the file is larger than the limit of {limit // 1024} KiB"))
+    if len(data) == 0:
+        errors.append(FieldError("file", "the file is empty"))
+    content_type = sniff_content_type(data)
+    if data and content_type is None:
+        errors.append(FieldError("file", "only PDF files and images (PNG, JPEG, GIF, WebP) are accepted"))
+    if type_ not in ATTACHMENT_TYPES:
+        errors.append(FieldError("type", "unknown attachment type"))
+    if valid_from and valid_until and valid_until < valid_from:
+        errors.append(FieldError("valid_until", "must not be before valid_from"))
+    if errors:
+        raise invalid_many(errors)
+    assert content_type is not None
+    return content_type
+
+
+async def add(ctx: RegistryContext, provider_id: str, *, level: str, owner_id: str | None, type_: str,
+              filename: str, data: bytes, valid_from: date | None, valid_until: date | None) -> dict[str, Any]:
+    if await repo.get_provider(ctx.session, provider_id) is None:
+        raise not_found("Provider")
+    content_type = _check_file(ctx, data, type_, valid_from, valid_until)
+    owner = await _owner(ctx, provider_id, level, owner_id)
+    attachment_id = str(uuid.uuid4())
+    key = f"{provider_id}/{attachment_id}"
+    row = {"id": attachment_id, "provider_id": provider_id, "level": level, "owner_id": owner, "type": type_,
+           "filename": filename[:200], "content_type": content_type, "size": len(data), "blob_key": key,
+           "valid_from": valid_from, "valid_until": valid_until, "created_at": ctx.clock.now()}
+    await repo.add(ctx.session, attachments, row)
+    # The blob is written last: if the transaction fails after this, an orphan file is harmless.
+    await ctx.ports.blobs.put(key, data)
+    await ctx.outbox.add(ctx.session, AttachmentAdded(**_payload(row)), tenant_id=None)
+    return row
+
+
+async def get(ctx: RegistryContext, provider_id: str, attachment_id: str) -> dict[str, Any]:
+    row = await repo.one(ctx.session, attachments, id=attachment_id, provider_id=provider_id)
+    if row is None:
+        raise not_found("Attachment")
+    return row
+
+
+async def replace(ctx: RegistryContext, provider_id: str, attachment_id: str, *, filename: str, data: bytes,
+                  valid_from: date | None, valid_until: date | None) -> dict[str, Any]:
+    """A new file (and dates) for the same typed slot: published as removed + added."""
+    old = await get(ctx, provider_id, attachment_id)
+    _check_file(ctx, data, old["type"], valid_from, valid_until)  # before anything is removed
+    await remove(ctx, provider_id, attachment_id, _checked=old)
+    return await add(ctx, provider_id, level=old["level"], owner_id=old["owner_id"], type_=old["type"],
+                     filename=filename, data=data, valid_from=valid_from, valid_until=valid_until)
+
+
+async def remove(ctx: RegistryContext, provider_id: str, attachment_id: str,
+                 _checked: dict[str, Any] | None = None) -> None:
+    row = _checked or await get(ctx, provider_id, attachment_id)
+    await repo.remove(ctx.session, attachments, id=attachment_id)
+    await ctx.outbox.add(ctx.session, AttachmentRemoved(**_payload(row)), tenant_id=None)
+    await ctx.ports.blobs.delete(row["blob_key"])
+
+
+async def expire(ctx: RegistryContext) -> int:
+    """Daily job: publish `registry.attachment.expired` once for each attachment past its validity."""
+    rows = await repo.expiring_attachments(ctx.session, today_in_helsinki(ctx.clock))
+    for row in rows:
+        await repo.change(ctx.session, attachments, {"id": row["id"]}, expired_notified=True)
+        await ctx.outbox.add(ctx.session, AttachmentExpired(**_payload(row)), tenant_id=None)
+    return len(rows)

@@ -1,0 +1,168 @@
+"""Contact requests from residents, associations joining through an emailed link, and scheduled
+offerings (courses) entered within a window the tenant opens. Never commits."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from typing import Any
+
+from seteli_common.clock import today_in_helsinki
+from seteli_common.errors import FieldError, conflict, invalid, invalid_many, not_found
+from sqlalchemy import select
+
+from . import repository as repo
+from .accounts import use_link
+from .domain import course_entry_open
+from .events import AssociationInvited, ContactDetails, ContactRequested, Recipient
+from .models import (
+    catalog_approvals,
+    contact_requests,
+    course_windows,
+    courses,
+    disclosure_log,
+    link_tokens,
+    providers,
+)
+from .providers import TAG_FIELDS, update_details
+from .service import RegistryContext, issue_link
+
+
+async def contact_request(ctx: RegistryContext, data: dict[str, Any]) -> dict[str, Any]:
+    errors: list[FieldError] = []
+    if not data.get("consent"):
+        errors.append(FieldError("consent", "the resident's consent is required"))
+    if not data.get("phone") and not data.get("email"):
+        errors.append(FieldError("phone", "give a phone number or an email address"))
+    ids = list(dict.fromkeys(data["organisation_ids"]))
+    query = select(providers).where(providers.c.id.in_(ids), providers.c.status == "approved")
+    organisations = {r["id"]: dict(r) for r in (await ctx.session.execute(query)).mappings().all()}
+    if len(organisations) != len(ids):
+        errors.append(FieldError("organisation_ids", "unknown organisation"))
+    if errors:
+        raise invalid_many(errors)
+    now = ctx.clock.now()
+    row = {"id": str(uuid.uuid4()), "tenant_id": data.get("tenant_id"), "organisation_ids": ids,
+           "name": data.get("name") or "", "phone": data.get("phone"), "email": data.get("email"),
+           "message": data.get("message"), "language": data["language"],
+           "sent_by_professional": bool(data.get("sent_by_professional")), "created_at": now}
+    await repo.add(ctx.session, contact_requests, row)
+    given = ",".join(f for f in ("name", "phone", "email", "message") if row[f])
+    for organisation_id in ids:
+        await repo.add(ctx.session, disclosure_log, {
+            "at": now, "contact_request_id": row["id"], "recipient_provider_id": organisation_id,
+            "fields": given, "purpose": "contact request with consent"})
+    recipients = [Recipient(organisation_id=o["id"], name=o["name"], email=o["email"], language=o["language"])
+                  for o in (organisations[i] for i in ids)]
+    await ctx.outbox.add(ctx.session, ContactRequested(
+        contact_request_id=row["id"], organisation_ids=ids, tenant_id=row["tenant_id"], recipients=recipients,
+        summary=f"A resident asks to be contacted ({len(ids)} organisation(s))", language=row["language"],
+        contact=ContactDetails(name=row["name"] or None, phone=row["phone"], email=row["email"],
+                               message=row["message"])), tenant_id=row["tenant_id"])
+    # the resident can print or email the organisations' contact details
+    return {"id": row["id"], "organisations": [
+        {"id": o["id"], "name": o["name"], "email": o["email"], "phone": o["phone"]}
+        for o in (organisations[i] for i in ids)]}
+
+
+# --- Associations ------------------------------------------------------------------------------------
+
+async def invite_association(ctx: RegistryContext, tenant_id: str, email: str, language: str) -> dict[str, Any]:
+    association_id = str(uuid.uuid4())
+    await repo.insert_provider(ctx.session, {
+        "id": association_id, "business_id": None, "kind": "association", "name": "", "language": language,
+        "email": email.lower(), "status": "invited", "operating_areas": [], "units": [],
+        "created_at": ctx.clock.now()})
+    # No expiry: the association edits its data later through the same link.
+    link, _ = await issue_link(ctx, "association", association_id, "association", None)
+    await ctx.outbox.add(ctx.session, AssociationInvited(email=email.lower(), language=language, link=link),
+                         tenant_id=tenant_id)
+    return {"id": association_id, "email": email.lower(), "status": "invited"}
+
+
+async def association_by_link(ctx: RegistryContext, secret: str) -> dict[str, Any]:
+    association_id = await use_link(ctx, "association", secret, consume=False)
+    row = await repo.get_provider(ctx.session, association_id)
+    if row is None:
+        raise not_found("Association")
+    tags = (await repo.provider_tag_map(ctx.session, [association_id]))[association_id]
+    return {**row, **{name: tags.get(kind, []) for name, kind in TAG_FIELDS.items()},
+            "operating_areas": tags.get("area", [])}
+
+
+async def fill_association(ctx: RegistryContext, secret: str, data: dict[str, Any]) -> dict[str, Any]:
+    """The association's own form; a first submission waits for an admin's approval."""
+    association = await association_by_link(ctx, secret)
+    await update_details(ctx, association["id"], data)
+    if association["status"] == "invited":
+        await repo.change(ctx.session, providers, {"id": association["id"]}, status="registered")
+    return await association_by_link(ctx, secret)
+
+
+async def revoke_association_links(ctx: RegistryContext, association_id: str) -> None:
+    await repo.change(ctx.session, link_tokens, {"subject_id": association_id, "purpose": "association"},
+                      used_at=ctx.clock.now())
+
+
+
+
+# --- Scheduled offerings (courses) -------------------------------------------------------------------
+
+async def open_window(ctx: RegistryContext, tenant_id: str, year: int, opens_on: date, closes_on: date
+                      ) -> dict[str, Any]:
+    if closes_on < opens_on:
+        raise invalid("closes_on", "must not be before opens_on")
+    row = {"tenant_id": tenant_id, "year": year, "opens_on": opens_on, "closes_on": closes_on}
+    await repo.remove(ctx.session, course_windows, tenant_id=tenant_id, year=year)
+    await repo.add(ctx.session, course_windows, row)
+    return row
+
+
+async def _window(ctx: RegistryContext, tenant_id: str, year: int) -> tuple[date, date] | None:
+    row = await repo.one(ctx.session, course_windows, tenant_id=tenant_id, year=year)
+    return (row["opens_on"], row["closes_on"]) if row else None
+
+
+def _check_dates(data: dict[str, Any], year: int) -> None:
+    errors = []
+    if data["start_date"].year != year:
+        errors.append(FieldError("start_date", f"must be in {year}"))
+    if data["end_date"] < data["start_date"]:
+        errors.append(FieldError("end_date", "must not be before start_date"))
+    if errors:
+        raise invalid_many(errors)
+
+
+async def add_course(ctx: RegistryContext, provider_id: str, data: dict[str, Any]) -> dict[str, Any]:
+    tenant_id, year = data["tenant_id"], data["year"]
+    if await repo.get_tenant(ctx.session, tenant_id) is None:
+        raise invalid("tenant_id", "unknown tenant")
+    under_contract = {"tenant_id": tenant_id, "provider_id": provider_id}
+    if data.get("service_id"):
+        under_contract["service_id"] = data["service_id"]
+    if not await repo.many(ctx.session, catalog_approvals, **under_contract):
+        raise invalid("service_id", "the company has no approved contract for this tenant service")
+    _check_dates(data, year)
+    if not course_entry_open(await _window(ctx, tenant_id, year), today_in_helsinki(ctx.clock)):
+        raise conflict(f"The tenant has not opened course entry for {year}", field="year")
+    row = {**data, "id": str(uuid.uuid4()), "provider_id": provider_id, "status": "published",
+           "updated_at": ctx.clock.now()}
+    await repo.add(ctx.session, courses, row)
+    return row
+
+
+async def change_course(ctx: RegistryContext, provider_id: str, course_id: str, data: dict[str, Any]
+                        ) -> dict[str, Any]:
+    """Within the window, or during the course year for a published course."""
+    row = await repo.one(ctx.session, courses, id=course_id, provider_id=provider_id)
+    if row is None:
+        raise not_found("Course")
+    today = today_in_helsinki(ctx.clock)
+    if not (course_entry_open(await _window(ctx, row["tenant_id"], row["year"]), today) or today.year == row["year"]):
+        raise conflict("The course can be changed within the entry window or during its year", field="year")
+    values = {k: v for k, v in data.items() if v is not None}
+    merged = {**row, **values}
+    _check_dates(merged, row["year"])
+    await repo.change(ctx.session, courses, {"tenant_id": row["tenant_id"], "id": course_id},
+                      **values, updated_at=ctx.clock.now())
+    return {**merged, "updated_at": ctx.clock.now()}

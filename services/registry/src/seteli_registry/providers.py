@@ -1,0 +1,165 @@
+"""Provider data use cases: approval, company details, billing, sites, employees, subcontractors and
+contractor-liability checks. Never commits."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from seteli_common.clock import today_in_helsinki
+from seteli_common.errors import FieldError, conflict, invalid_many, not_found
+from seteli_common.validators import validate_business_id
+
+from . import repository as repo
+from .domain import CHECK_FOR_ATTACHMENT
+from .events import BillingChanged, BillingInfo, LiabilityChecked, ProviderApproved, SiteAdded, SiteChanged
+from .models import attachments, employees, liability_reports, providers, sites, subcontractors
+from .service import RegistryContext, _check, billing_of
+
+TAG_FIELDS = {"needs": "need", "support_types": "support", "service_languages": "language"}
+
+
+async def provider_or_404(ctx: RegistryContext, provider_id: str) -> dict[str, Any]:
+    provider = await repo.get_provider(ctx.session, provider_id)
+    if provider is None:
+        raise not_found("Provider")
+    return provider
+
+
+async def approve(ctx: RegistryContext, provider_id: str) -> dict[str, Any]:
+    provider = await provider_or_404(ctx, provider_id)
+    if provider["status"] == "unconfirmed":
+        raise conflict("The main user has not confirmed the registration yet", field="status")
+    if provider["status"] != "approved":
+        await repo.change(ctx.session, providers, {"id": provider_id}, status="approved")
+        await ctx.outbox.add(ctx.session, ProviderApproved(provider_id=provider_id), tenant_id=None)
+    return {**provider, "status": "approved"}
+
+
+async def update_details(ctx: RegistryContext, provider_id: str, data: dict[str, Any]) -> None:
+    await provider_or_404(ctx, provider_id)
+    values = {k: v for k, v in data.items() if v is not None and k not in TAG_FIELDS}
+    if values:
+        await repo.change(ctx.session, providers, {"id": provider_id}, **values)
+    for name, kind in TAG_FIELDS.items():
+        if data.get(name) is not None:
+            await repo.replace_tags(ctx.session, provider_id, kind, data[name])
+    if data.get("operating_areas") is not None:
+        await repo.replace_tags(ctx.session, provider_id, "area", data["operating_areas"])
+
+
+def _billing_or_errors(data: dict[str, Any] | None) -> dict[str, Any] | None:
+    errors: list[FieldError] = []
+    billing = billing_of(data, "billing", errors)
+    if errors:
+        raise invalid_many(errors)
+    return billing
+
+
+async def set_billing(ctx: RegistryContext, provider_id: str, data: dict[str, Any] | None,
+                      site_id: str | None = None) -> dict[str, Any] | None:
+    """Billing information needs no tenant approval: it changes at once and settlement is told."""
+    await provider_or_404(ctx, provider_id)
+    billing = _billing_or_errors(data)
+    if site_id is None:
+        await repo.set_provider_billing(ctx.session, provider_id, billing)
+    else:
+        site = await site_or_404(ctx, provider_id, site_id)
+        await repo.change(ctx.session, sites, {"id": site["id"]}, billing=billing)
+    await ctx.outbox.add(ctx.session, BillingChanged(
+        provider_id=provider_id, site_id=site_id, billing=BillingInfo(**billing) if billing else None),
+        tenant_id=None)
+    if site_id is not None:
+        await _publish_site(ctx, SiteChanged, await site_or_404(ctx, provider_id, site_id))
+    return billing
+
+
+async def site_or_404(ctx: RegistryContext, provider_id: str, site_id: str) -> dict[str, Any]:
+    site = await repo.one(ctx.session, sites, id=site_id, provider_id=provider_id)
+    if site is None:
+        raise not_found("Site")
+    return site
+
+
+async def _publish_site(ctx: RegistryContext, event: type[SiteAdded], site: dict[str, Any]) -> None:
+    await ctx.outbox.add(ctx.session, event(
+        provider_id=site["provider_id"], site_id=site["id"], name=site["name"],
+        notification_email=site["notification_email"],
+        billing=BillingInfo(**site["billing"]) if site["billing"] else None), tenant_id=None)
+
+
+async def add_site(ctx: RegistryContext, provider_id: str, data: dict[str, Any]) -> dict[str, Any]:
+    await provider_or_404(ctx, provider_id)
+    billing = _billing_or_errors(data.pop("billing", None))
+    site = {"id": str(uuid.uuid4()), "provider_id": provider_id, **data,
+            "notification_email": data["notification_email"].lower(), "billing": billing,
+            "created_at": ctx.clock.now()}
+    await repo.insert_site(ctx.session, site)
+    await _publish_site(ctx, SiteAdded, site)
+    return site
+
+
+async def change_site(ctx: RegistryContext, provider_id: str, site_id: str, data: dict[str, Any]) -> dict[str, Any]:
+    await site_or_404(ctx, provider_id, site_id)
+    values = {k: v for k, v in data.items() if v is not None}
+    if "notification_email" in values:
+        values["notification_email"] = values["notification_email"].lower()
+    if values:
+        await repo.change(ctx.session, sites, {"id": site_id}, **values)
+    site = await site_or_404(ctx, provider_id, site_id)
+    await _publish_site(ctx, SiteChanged, site)
+    return site
+
+
+async def add_employee(ctx: RegistryContext, provider_id: str, data: dict[str, Any]) -> dict[str, Any]:
+    await provider_or_404(ctx, provider_id)
+    if data.get("site_id"):
+        await site_or_404(ctx, provider_id, data["site_id"])
+    row = {"id": str(uuid.uuid4()), "provider_id": provider_id, **data, "created_at": ctx.clock.now()}
+    await repo.add(ctx.session, employees, row)
+    return row
+
+
+async def add_subcontractor(ctx: RegistryContext, provider_id: str, data: dict[str, Any]) -> dict[str, Any]:
+    await provider_or_404(ctx, provider_id)
+    errors: list[FieldError] = []
+    business_id = _check("business_id", validate_business_id, data["business_id"], errors)
+    if errors:
+        raise invalid_many(errors)
+    if await repo.one(ctx.session, subcontractors, provider_id=provider_id, business_id=business_id):
+        raise conflict("This subcontractor is already listed", field="business_id")
+    row = {"id": str(uuid.uuid4()), "provider_id": provider_id, "business_id": business_id, "name": data["name"],
+           "created_at": ctx.clock.now()}
+    await repo.add(ctx.session, subcontractors, row)
+    return row
+
+
+async def check_liability(ctx: RegistryContext, provider_id: str, subcontractor_id: str | None) -> dict[str, Any]:
+    """Fetch the Reliable Partner report of the company (or a subcontractor), store it, and fill the
+    status of the matching attachments of that company or subcontractor."""
+    provider = await provider_or_404(ctx, provider_id)
+    if subcontractor_id:
+        sub = await repo.one(ctx.session, subcontractors, id=subcontractor_id, provider_id=provider_id)
+        if sub is None:
+            raise not_found("Subcontractor")
+        business_id, level, owner_id = sub["business_id"], "subcontractor", sub["id"]
+    else:
+        business_id, level, owner_id = provider["business_id"], "company", provider_id
+    today = today_in_helsinki(ctx.clock)
+    report = await ctx.ports.liability.report(business_id, today)
+    row = {"id": str(uuid.uuid4()), "provider_id": provider_id, "subject_business_id": business_id,
+           "subcontractor_id": subcontractor_id, "overall_state": report.overall_state,
+           "fetched_on": report.fetched_on, "checks": [c.as_dict() for c in report.checks],
+           "created_at": ctx.clock.now()}
+    await repo.add(ctx.session, liability_reports, row)
+    states = {c.check: c.state for c in report.checks}
+    for attachment in await repo.many(ctx.session, attachments, provider_id=provider_id, level=level,
+                                      owner_id=owner_id):
+        check = CHECK_FOR_ATTACHMENT.get(attachment["type"])
+        if check in states:
+            await repo.change(ctx.session, attachments, {"id": attachment["id"]},
+                              liability_state=states[check], liability_checked_on=report.fetched_on)
+    await ctx.outbox.add(ctx.session, LiabilityChecked(
+        provider_id=provider_id, subject_business_id=business_id, overall_state=report.overall_state,
+        checked_on=report.fetched_on), tenant_id=None)
+    return row

@@ -1,0 +1,184 @@
+"""The two registration paths besides self-registration: a request a tenant admin approves after
+checking the company register, and the first login through strong company identity (Suomi.fi
+e-Identification + e-Authorizations). Never commits."""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from datetime import timedelta
+from typing import Any
+
+from seteli_common.auth import Role, TokenIssuer
+from seteli_common.errors import FieldError, conflict, invalid, invalid_many, not_found, unauthorized
+from seteli_common.validators import validate_business_id
+
+from . import repository as repo
+from .adapters.company_register import CompanyInfo, CompanyRegisterUnavailable
+from .events import ProviderApproved, RegistrationDecided
+from .models import providers, registration_requests, strong_logins
+from .service import (
+    LoginResult,
+    RegistryContext,
+    _check,
+    _check_password,
+    create_user,
+    hash_password,
+    publish_registered,
+    register_provider,
+    start_session,
+)
+
+
+async def company_info(ctx: RegistryContext, business_id: str) -> dict[str, Any] | None:
+    try:
+        info = await ctx.ports.company_register.fetch(business_id)
+    except CompanyRegisterUnavailable:
+        return {"unavailable": True}
+    return info.as_dict() if info else None
+
+
+async def submit_request(ctx: RegistryContext, tenant_id: str, data: dict[str, Any]) -> dict[str, Any]:
+    if await repo.get_tenant(ctx.session, tenant_id) is None:
+        raise not_found("Tenant")
+    errors: list[FieldError] = []
+    business_id = _check("business_id", validate_business_id, data["business_id"], errors)
+    _check_password(data["password"], ctx.policy, "password", errors)
+    if data["password"] != data["password_again"]:
+        errors.append(FieldError("password_again", "the passwords differ"))
+    if errors:
+        raise invalid_many(errors)
+    if await repo.provider_by_business_id(ctx.session, business_id):
+        raise conflict("This company is already registered", field="business_id")
+    if await repo.user_by_email(ctx.session, data["email"]):
+        raise conflict("A user with this email already exists", field="email")
+    details = {k: v for k, v in data.items() if k not in ("password", "password_again")}
+    row = {"tenant_id": tenant_id, "id": str(uuid.uuid4()), "business_id": business_id,
+           "data": {**details, "business_id": business_id, "email": data["email"].lower()},
+           "password_hash": hash_password(data["password"]), "status": "pending", "created_at": ctx.clock.now()}
+    await repo.add(ctx.session, registration_requests, row)
+    return _view(row)
+
+
+def _view(row: dict[str, Any], company: dict[str, Any] | None = None) -> dict[str, Any]:
+    return {"id": row["id"], "tenant_id": row["tenant_id"], "status": row["status"], "reason": row.get("reason"),
+            "provider_id": row.get("provider_id"), "data": row["data"], "company_register": company,
+            "created_at": row["created_at"]}
+
+
+async def request_or_404(ctx: RegistryContext, tenant_id: str, request_id: str) -> dict[str, Any]:
+    row = await repo.one(ctx.session, registration_requests, tenant_id=tenant_id, id=request_id)
+    if row is None:
+        raise not_found("Registration request")
+    return row
+
+
+async def view_request(ctx: RegistryContext, tenant_id: str, request_id: str) -> dict[str, Any]:
+    """What the admin sees: the request beside the company's data in the company register."""
+    row = await request_or_404(ctx, tenant_id, request_id)
+    return _view(row, await company_info(ctx, row["business_id"]))
+
+
+async def decide(ctx: RegistryContext, tenant_id: str, request_id: str, approve: bool, reason: str | None,
+                 admin_id: str) -> dict[str, Any]:
+    row = await request_or_404(ctx, tenant_id, request_id)
+    if row["status"] != "pending":
+        raise conflict("The request has already been decided", field="status")
+    data = row["data"]
+    provider_id = None
+    if approve:
+        registered = await register_provider(ctx, {
+            "business_id": row["business_id"], "name": data["company_name"], "language": data["language"],
+            "email": data["email"], "phone": data.get("phone", ""), "street_address": data["street_address"],
+            "postal_code": data["postal_code"], "city": data["city"],
+            "main_user": {"email": data["email"], "name": f"{data['first_name']} {data['last_name']}"},
+        }, confirmed=True, status="approved", password_hash=row["password_hash"])
+        provider_id = registered["id"]
+        await ctx.outbox.add(ctx.session, ProviderApproved(provider_id=provider_id), tenant_id=tenant_id)
+    elif not reason:
+        raise invalid("reason", "a rejection needs a reason")
+    status = "approved" if approve else "rejected"
+    await repo.change(ctx.session, registration_requests, {"tenant_id": tenant_id, "id": request_id},
+                      status=status, reason=reason, provider_id=provider_id, decided_by=admin_id)
+    await ctx.outbox.add(ctx.session, RegistrationDecided(
+        provider_id=provider_id, decision=status, reason=reason, request_id=request_id, email=data["email"],
+        language=data["language"]), tenant_id=tenant_id)
+    return _view({**row, "status": status, "reason": reason, "provider_id": provider_id})
+
+
+# --- Strong company identity -----------------------------------------------------------------------
+
+async def _strong(ctx: RegistryContext, state: str, status: str) -> dict[str, Any]:
+    row = await repo.one(ctx.session, strong_logins, state=state)
+    if row is None or row["status"] != status or row["expires_at"] <= ctx.clock.now():
+        raise invalid("state", "the identification has expired or is not in this step; start again")
+    return row
+
+
+async def strong_start(ctx: RegistryContext, language: str) -> dict[str, Any]:
+    state = secrets.token_urlsafe(24)
+    await repo.add(ctx.session, strong_logins, {"id": str(uuid.uuid4()), "state": state, "status": "started",
+                                                "organisations": [],
+                                                "expires_at": ctx.clock.now() + timedelta(minutes=15)})
+    url = ctx.ports.identity.login_url(state, ctx.settings.strong_login_redirect_uri, language)
+    return {"state": state, "redirect_url": url}
+
+
+async def strong_identified(ctx: RegistryContext, state: str, code: str, language: str) -> dict[str, Any]:
+    """The person is identified; their identity code goes straight to the mandates service and is
+    dropped (only the mandate session id is kept)."""
+    row = await _strong(ctx, state, "started")
+    redirect = ctx.settings.strong_login_redirect_uri
+    try:
+        person = await ctx.ports.identity.complete(code, redirect)
+    except Exception as exc:  # noqa: BLE001 - any failure of the identity service is the same to the user
+        raise unauthorized("Identification failed") from exc
+    session = await ctx.ports.mandates.register(person.identity_code)
+    await repo.change(ctx.session, strong_logins, {"id": row["id"]}, status="identified",
+                      person_name=f"{person.given_name} {person.surname}".strip(),
+                      organisations=[{"mandate_session": session.session_id}])
+    return {"state": state, "redirect_url": ctx.ports.mandates.authorize_url(session, redirect, state, language)}
+
+
+async def strong_authorized(ctx: RegistryContext, state: str, code: str) -> dict[str, Any]:
+    """The companies the person may act for: roles include one of the policy's (TJ, NIMKO)."""
+    row = await _strong(ctx, state, "identified")
+    session_id = row["organisations"][0]["mandate_session"]
+    roles = await ctx.ports.mandates.organisation_roles(session_id, code, ctx.settings.strong_login_redirect_uri)
+    allowed = set(ctx.settings.mandate_roles)
+    organisations = [{"business_id": o.business_id, "name": o.name} for o in roles
+                     if o.complete and allowed.intersection(o.roles)]
+    await repo.change(ctx.session, strong_logins, {"id": row["id"]}, status="authorized",
+                      organisations=organisations)
+    return {"state": state, "person_name": row["person_name"], "organisations": organisations}
+
+
+async def strong_first_login(ctx: RegistryContext, issuer: TokenIssuer, state: str, business_id: str,
+                             email: str, password: str, language: str, ttl: int) -> LoginResult:
+    """The person picks a company and gives an email (their username). A company not yet known is
+    created from the company register, approved: strong identity already proved the mandate."""
+    row = await _strong(ctx, state, "authorized")
+    if business_id not in {o["business_id"] for o in row["organisations"]}:
+        raise invalid("business_id", "you may not act for this company")
+    provider = await repo.provider_by_business_id(ctx.session, business_id)
+    name = row["person_name"] or email
+    if provider is None:
+        info: CompanyInfo | None = await ctx.ports.company_register.fetch(business_id)
+        company_name = info.name if info else next(o["name"] for o in row["organisations"]
+                                                   if o["business_id"] == business_id)
+        registered = await register_provider(ctx, {
+            "business_id": business_id, "name": company_name, "language": language, "email": email,
+            "street_address": info.street_address if info else "", "postal_code": info.postal_code if info else "",
+            "city": info.city if info else "", "main_user": {"email": email, "name": name, "password": password},
+        }, confirmed=True, status="approved")
+        await ctx.outbox.add(ctx.session, ProviderApproved(provider_id=registered["id"]), tenant_id=None)
+        user = await repo.get_user(ctx.session, registered["main_user_id"])
+    else:
+        if provider["status"] == "unconfirmed":
+            await repo.change(ctx.session, providers, {"id": provider["id"]}, status="registered")
+            await publish_registered(ctx, provider["id"])
+        user = await create_user(ctx, email=email, name=name, password=password, role=Role.PROVIDER_ADMIN,
+                                 provider_id=provider["id"], language=language)
+    await repo.change(ctx.session, strong_logins, {"id": row["id"]}, status="done")
+    assert user is not None
+    return await start_session(ctx, issuer, user, ttl)

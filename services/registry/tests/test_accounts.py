@@ -1,0 +1,266 @@
+"""Accounts through the HTTP API on PostgreSQL: confirmation link, refresh and logout, lock-out and
+unlock, password reset, provider users (first-login change, passivation, service teams), the policy."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import jwt
+from seteli_common.testing import bearer
+from sqlalchemy import select
+
+from .conftest import MAIN, PROVIDER, Registry, token_of
+
+
+async def test_self_registration_needs_the_confirmation_link_within_24_hours(registry: Registry) -> None:
+    client = registry.client
+    response = await client.post("/v1/providers", json=PROVIDER)
+    assert response.status_code == 201 and response.json()["status"] == "unconfirmed"
+    early = await client.post("/v1/auth/token", json={"email": MAIN["email"], "password": MAIN["password"]})
+    assert early.status_code == 401 and "Confirm" in early.json()["detail"]
+    [requested] = await registry.events("registry.registration.confirmation_requested")
+    assert requested["email"] == MAIN["email"] and requested["language"] == "fi"
+    assert requested["link"].startswith("https://seteli.kouvola.fi/confirm-registration?token=")
+    assert requested["expires_at"].startswith("2016-03-16T10:00")
+    assert await registry.events("registry.provider.registered") == []  # not before confirmation
+
+    registry.clock.advance(timedelta(hours=24, seconds=1))
+    late = await client.post("/v1/auth/confirm-registration", json={"token": token_of(requested["link"])})
+    assert late.status_code == 422
+    assert late.json()["errors"] == [{"field": "token", "reason": "the link has expired"}]
+    assert (await client.post("/v1/auth/token", json={"email": MAIN["email"],
+                                                      "password": MAIN["password"]})).status_code == 401
+
+
+async def test_confirmed_link_lets_the_main_user_in_and_is_single_use(registry: Registry) -> None:
+    client = registry.client
+    await client.post("/v1/providers", json=PROVIDER)
+    link = (await registry.events("registry.registration.confirmation_requested"))[0]["link"]
+    registry.clock.advance(timedelta(hours=23))
+    ok = await client.post("/v1/auth/confirm-registration", json={"token": token_of(link)})
+    assert ok.status_code == 200
+    again = await client.post("/v1/auth/confirm-registration", json={"token": token_of(link)})
+    assert again.status_code == 422 and again.json()["errors"][0]["field"] == "token"
+    await registry.login(MAIN["email"], MAIN["password"])
+    [registered] = await registry.events("registry.provider.registered")
+    assert registered["business_id"] == "7019376-8" and registered["billing"]["reference"] == "1234561"
+    [created] = [e for e in await registry.events("registry.user.created") if e["role"] == "provider_admin"]
+    assert created["provider_id"] == registered["provider_id"] and created["email"] == MAIN["email"]
+
+
+async def test_platform_admin_registration_skips_confirmation(registry: Registry) -> None:
+    response = await registry.client.post("/v1/providers", json=PROVIDER, headers=await registry.admin())
+    assert response.status_code == 201 and response.json()["status"] == "registered"
+    await registry.login(MAIN["email"], MAIN["password"])
+
+
+async def test_refresh_token_rotates_and_logout_ends_the_session(registry: Registry) -> None:
+    await registry.registered_provider()
+    client = registry.client
+    tokens = (await client.post("/v1/auth/token", json={"email": MAIN["email"], "password": MAIN["password"]})).json()
+    claims = jwt.decode(tokens["access_token"], options={"verify_signature": False})
+    assert claims["role"] == "provider_admin" and claims["provider"] and claims["sid"]
+    refreshed = await client.post("/v1/auth/refresh", json={"refresh_token": tokens["refresh_token"]})
+    assert refreshed.status_code == 200
+    reused = await client.post("/v1/auth/refresh", json={"refresh_token": tokens["refresh_token"]})
+    assert reused.status_code == 401
+    new = refreshed.json()
+    headers = bearer(new["access_token"])
+    assert (await client.post("/v1/auth/logout", headers=headers)).status_code == 204
+    assert (await client.get(f"/v1/providers/{claims['provider']}", headers=headers)).status_code == 401
+    assert (await client.post("/v1/auth/refresh", json={"refresh_token": new["refresh_token"]})).status_code == 401
+
+
+async def _fail(registry: Registry, email: str, times: int) -> None:
+    for _ in range(times):
+        response = await registry.client.post("/v1/auth/token", json={"email": email, "password": "Vaara-sana-9"})
+        assert response.status_code == 401
+
+
+async def _user(registry: Registry, provider_id: str, headers: dict[str, str], **extra: Any) -> dict[str, Any]:
+    body = {"email": "hoitaja@paivansade.fi", "name": "Heikki Hoitaja", "password": "Alku-salasana-1",
+            "role": "provider_user", **extra}
+    response = await registry.client.post(f"/v1/providers/{provider_id}/users", headers=headers, json=body)
+    assert response.status_code == 201, response.text
+    return response.json()  # type: ignore[no-any-return]
+
+
+async def _change(registry: Registry, email: str, current: str, new: str) -> int:
+    response = await registry.client.post("/v1/auth/password", json={
+        "email": email, "current_password": current, "new_password": new})
+    return response.status_code
+
+
+async def test_lock_ends_sessions_and_main_user_unlocks_at_once(registry: Registry) -> None:
+    provider_id, main = await registry.registered_provider()
+    user = await _user(registry, provider_id, main)
+    assert await _change(registry, user["email"], "Alku-salasana-1", "Oma-salasana-22") == 204
+    tokens = (await registry.client.post("/v1/auth/token", json={
+        "email": user["email"], "password": "Oma-salasana-22"})).json()
+    await _fail(registry, user["email"], 4)
+    assert (await registry.client.post("/v1/auth/refresh", json={
+        "refresh_token": tokens["refresh_token"]})).status_code == 200  # four failures: not locked yet
+    tokens = (await registry.client.post("/v1/auth/token", json={
+        "email": user["email"], "password": "Oma-salasana-22"})).json()
+    await _fail(registry, user["email"], 5)
+    assert (await registry.client.post("/v1/auth/refresh", json={
+        "refresh_token": tokens["refresh_token"]})).status_code == 401  # the lock ended the session
+    # another company's main user cannot unlock; the own main user can, at once
+    _, stranger = await registry.registered_provider({
+        **PROVIDER, "business_id": "2077474-0", "email": "info@toinen.fi",
+        "main_user": {**MAIN, "email": "paa@toinen.fi"}})
+    assert (await registry.client.post(f"/v1/users/{user['id']}/unlock", headers=stranger)).status_code == 404
+    unlocked = await registry.client.post(f"/v1/users/{user['id']}/unlock", headers=main)
+    assert unlocked.status_code == 200 and unlocked.json()["locked_until"] is None
+    await registry.login(user["email"], "Oma-salasana-22")
+    outcomes = await _login_log(registry, user["id"])
+    assert outcomes.count("locked") == 1 and "unlocked" in outcomes and outcomes[-1] == "success"
+
+
+async def _login_log(registry: Registry, user_id: str) -> list[str]:
+    table = registry.runtime.table("login_log")
+    async with registry.runtime.db.transaction() as session:
+        rows = (await session.execute(select(table).where(table.c.user_id == user_id).order_by(table.c.id))).all()
+    for row in rows:
+        assert "salasana" not in row.detail.lower()  # no passwords in the log
+    return [row.outcome for row in rows]
+
+
+async def test_lock_expires_after_a_while(registry: Registry) -> None:
+    await registry.registered_provider()
+    await _fail(registry, MAIN["email"], 5)
+    registry.clock.advance(timedelta(minutes=31))
+    await registry.login(MAIN["email"], MAIN["password"])
+
+
+async def test_password_reset_link_is_single_use_and_expires(registry: Registry) -> None:
+    await registry.registered_provider()
+    client = registry.client
+    unknown = await client.post("/v1/auth/password-reset", json={"email": "ei-ole@paivansade.fi"})
+    assert unknown.status_code == 202  # same answer: the endpoint does not reveal accounts
+    assert (await client.post("/v1/auth/password-reset", json={"email": MAIN["email"]})).status_code == 202
+    [requested] = await registry.events("registry.password_reset.requested")
+    assert requested["email"] == MAIN["email"] and requested["expires_at"].startswith("2016-03-15T11:00")
+    secret = token_of(requested["link"])
+    weak = await client.post("/v1/auth/password-reset/complete", json={"token": secret, "new_password": "lyhyt"})
+    assert weak.status_code == 422 and weak.json()["errors"][0]["field"] == "new_password"
+    done = await client.post("/v1/auth/password-reset/complete", json={"token": secret,
+                                                                       "new_password": "Uusi-salasana-2"})
+    assert done.status_code == 204
+    assert (await client.post("/v1/auth/password-reset/complete", json={
+        "token": secret, "new_password": "Kolmas-salasana-3"})).status_code == 422
+    await registry.login(MAIN["email"], "Uusi-salasana-2")
+    # a second link expires after an hour
+    await client.post("/v1/auth/password-reset", json={"email": MAIN["email"]})
+    second = (await registry.events("registry.password_reset.requested"))[-1]
+    registry.clock.advance(timedelta(minutes=61))
+    late = await client.post("/v1/auth/password-reset/complete", json={
+        "token": token_of(second["link"]), "new_password": "Kolmas-salasana-3"})
+    assert late.status_code == 422 and late.json()["errors"][0]["reason"] == "the link has expired"
+
+
+async def test_new_user_changes_initial_password_and_passivated_user_is_out(registry: Registry) -> None:
+    provider_id, main = await registry.registered_provider()
+    user = await _user(registry, provider_id, main, teams=[{"tenant_id": "kouvola", "service_id": "kotihoito"}])
+    first = await registry.client.post("/v1/auth/token", json={"email": user["email"], "password": "Alku-salasana-1"})
+    assert first.status_code == 403 and first.json()["password_change_required"] is True
+    assert await _change(registry, user["email"], "Alku-salasana-1", "Alku-salasana-1") == 422
+    assert await _change(registry, user["email"], "Alku-salasana-1", "Oma-salasana-22") == 204
+    tokens = (await registry.client.post("/v1/auth/token", json={
+        "email": user["email"], "password": "Oma-salasana-22"})).json()
+    assert jwt.decode(tokens["access_token"], options={"verify_signature": False})["teams"] == ["kouvola:kotihoito"]
+    # teams changed by the main user reach the token at the next refresh
+    teams = await registry.client.put(f"/v1/providers/{provider_id}/users/{user['id']}/teams", headers=main,
+                                      json={"teams": [{"tenant_id": "lahti", "service_id": "siivous"}]})
+    assert teams.status_code == 200
+    tokens = (await registry.client.post("/v1/auth/refresh", json={"refresh_token": tokens["refresh_token"]})).json()
+    assert jwt.decode(tokens["access_token"], options={"verify_signature": False})["teams"] == ["lahti:siivous"]
+
+    passivated = await registry.client.post(f"/v1/providers/{provider_id}/users/{user['id']}/passivate",
+                                            headers=main)
+    assert passivated.status_code == 200 and passivated.json()["status"] == "passive"
+    assert (await registry.client.post("/v1/auth/token", json={
+        "email": user["email"], "password": "Oma-salasana-22"})).status_code == 401
+    assert (await registry.client.post("/v1/auth/refresh", json={
+        "refresh_token": tokens["refresh_token"]})).status_code == 401
+    listed = (await registry.client.get(f"/v1/providers/{provider_id}/users", headers=main)).json()
+    assert listed["total"] == 2 and {u["status"] for u in listed["items"]} == {"active", "passive"}
+    assert [e["user_id"] for e in await registry.events("registry.user.passivated")] == [user["id"]]
+    # a provider user cannot create users
+    worker = await registry.client.post(f"/v1/providers/{provider_id}/users", headers=main, json={
+        "email": "toinen@paivansade.fi", "name": "T", "password": "Alku-salasana-1"})
+    assert worker.status_code == 201
+
+
+async def test_password_policy_refuses_short_and_common_passwords(registry: Registry) -> None:
+    for password, reason in (("Lyhyt1", "password must be at least 8 characters"),
+                             ("salasana123", "password is too common")):
+        response = await registry.client.post("/v1/providers", json={
+            **PROVIDER, "main_user": {**MAIN, "password": password}})
+        assert response.status_code == 422
+        assert {"field": "main_user.password", "reason": reason} in response.json()["errors"]
+    assert await registry.events("registry.registration.confirmation_requested") == []
+
+
+async def test_the_seeds_stricter_policy_can_be_switched_on(settings_factory: Any, clock: Any) -> None:
+    from seteli_common.messaging.memory import InMemoryBroker
+    from seteli_common.testing import running_app
+    from seteli_registry.bootstrap import build_app, build_runtime
+
+    settings = settings_factory(password_require_character_classes=True, password_max_age_days=30)
+    app = build_app(build_runtime(settings, broker=InMemoryBroker(), clock=clock))
+    async with running_app(app) as client:
+        weak = await client.post("/v1/providers", json={**PROVIDER, "main_user": {**MAIN, "password": "kissakala"}})
+        reasons = {e["reason"] for e in weak.json()["errors"]}
+        assert {"password must contain a digit", "password must contain an upper-case letter"} <= reasons
+        admin = (await client.post("/v1/auth/token", json={"email": "admin@seteli.fi",
+                                                           "password": "Admin-pass-123"})).json()
+        assert (await client.post("/v1/providers", json=PROVIDER,
+                                  headers=bearer(admin["access_token"]))).status_code == 201
+        clock.advance(timedelta(days=31))
+        expired = await client.post("/v1/auth/token", json={"email": MAIN["email"], "password": MAIN["password"]})
+        assert expired.status_code == 403 and expired.json()["password_change_required"] is True
+        changed = await client.post("/v1/auth/password", json={
+            "email": MAIN["email"], "current_password": MAIN["password"], "new_password": "Uusi-salasana-2"})
+        assert changed.status_code == 204
+        assert (await client.post("/v1/auth/token", json={"email": MAIN["email"],
+                                                           "password": "Uusi-salasana-2"})).status_code == 200
+
+
+async def test_an_unconfirmed_registration_expires_and_the_company_can_register_again(registry: Registry) -> None:
+    client = registry.client
+    await client.post("/v1/providers", json={**PROVIDER, "main_user": {**MAIN, "email": "vaara@paivansade.fi"}})
+    assert (await client.post("/v1/providers", json=PROVIDER)).status_code == 409  # the link is still valid
+    registry.clock.advance(timedelta(hours=25))
+    provider_id, headers = await registry.registered_provider()
+    assert (await client.get(f"/v1/providers/{provider_id}", headers=headers)).status_code == 200
+    admin = await registry.admin()
+    listed = (await client.get("/v1/providers", params={"status": "registered"}, headers=admin)).json()
+    assert [p["id"] for p in listed["items"]] == [provider_id] and listed["total"] == 1
+    stale = await client.post("/v1/auth/token", json={"email": "vaara@paivansade.fi", "password": MAIN["password"]})
+    assert stale.status_code == 401
+
+
+async def test_tenant_admin_unlocks_a_provider_user(registry: Registry) -> None:
+    await registry.registered_provider()
+    kouvola = await registry.tenant_with_admin()
+    await _fail(registry, MAIN["email"], 5)
+    me = (await registry.client.get("/v1/providers", headers=kouvola)).json()["items"][0]
+    users = await registry.client.get(f"/v1/providers/{me['id']}/users", headers=kouvola)
+    assert users.status_code == 403  # the company's user list is the main user's
+    async with registry.runtime.db.transaction() as session:
+        from seteli_registry import repository
+        user = await repository.user_by_email(session, MAIN["email"])
+    assert user is not None
+    assert (await registry.client.post(f"/v1/users/{user['id']}/unlock", headers=kouvola)).status_code == 200
+    await registry.login(MAIN["email"], MAIN["password"])
+
+
+async def test_password_change_is_no_way_around_the_lock_out(registry: Registry) -> None:
+    await registry.registered_provider()
+    for _ in range(5):
+        assert await _change(registry, MAIN["email"], "Arvaus-sana-99", "Uusi-salasana-2") == 401
+    assert await _change(registry, MAIN["email"], MAIN["password"], "Uusi-salasana-2") == 401  # locked now
+    response = await registry.client.post("/v1/auth/token", json={"email": MAIN["email"], "password": MAIN["password"]})
+    assert response.status_code == 401 and "locked" in response.json()["detail"]

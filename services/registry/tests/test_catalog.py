@@ -1,0 +1,209 @@
+"""Public catalog on PostgreSQL: Finnish full-text search with filters and paging, provider card,
+price comparison from consumed applications events, contact requests, associations and courses."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from seteli_common.messaging.envelope import Envelope
+from seteli_common.messaging.memory import InMemoryTransport
+from sqlalchemy import select
+
+from .conftest import MAIN, OTHER_TENANT, PROVIDER, Registry, token_of
+
+SIIVOUS = {**PROVIDER, "business_id": "2077474-0", "name": "Siivouspalvelu Kiilto Oy", "email": "info@kiilto.fi",
+           "main_user": {**MAIN, "email": "paa@kiilto.fi"}}
+PIILO = {**PROVIDER, "business_id": "0116297-6", "name": "Piilotettu Hoiva Oy", "email": "info@piilo.fi",
+         "main_user": {**MAIN, "email": "paa@piilo.fi"}}
+
+
+async def _provider(registry: Registry, data: dict[str, Any], details: dict[str, Any], approve: bool = True
+                    ) -> tuple[str, dict[str, str]]:
+    if approve:
+        provider_id, headers = await registry.approved_provider(data)
+    else:
+        provider_id, headers = await registry.registered_provider(data)
+    response = await registry.client.patch(f"/v1/providers/{provider_id}", headers=headers, json=details)
+    assert response.status_code == 200, response.text
+    return provider_id, headers
+
+
+async def _catalog(registry: Registry) -> dict[str, str]:
+    hoiva, _ = await _provider(registry, PROVIDER, {
+        "description": "Kotihoidon palvelut ikäihmisille", "street_address": "Salainen tie 1", "postal_code": "45100",
+        "city": "Kouvola", "hide_address": True, "needs": ["kotihoito"], "operating_areas": ["Kouvola"],
+        "service_languages": ["fi", "sv"]})
+    siivous, _ = await _provider(registry, SIIVOUS, {
+        "description": "Siivousta kotiin", "street_address": "Katu 2", "city": "Iitti", "needs": ["siivous"],
+        "operating_areas": ["Iitti", "Kouvola"], "service_languages": ["fi"]})
+    piilo, _ = await _provider(registry, PIILO, {"description": "Kotihoito ja kotisairaanhoito"}, approve=False)
+    return {"hoiva": hoiva, "siivous": siivous, "unapproved": piilo}
+
+
+async def _search(registry: Registry, **params: Any) -> dict[str, Any]:
+    response = await registry.client.get("/v1/catalog/providers", params=params)
+    assert response.status_code == 200, response.text
+    return response.json()  # type: ignore[no-any-return]
+
+
+async def test_finnish_search_finds_inflected_words_and_only_approved_providers(registry: Registry) -> None:
+    ids = await _catalog(registry)
+    found = await _search(registry, q="kotihoito")
+    assert [p["id"] for p in found["items"]] == [ids["hoiva"]]  # "kotihoidon palvelut", not the unapproved one
+    assert [p["id"] for p in (await _search(registry, q="siivouspalvelut"))["items"]] == [ids["siivous"]]
+    assert (await _search(registry, q="ikäihmisille palveluja"))["items"][0]["id"] == ids["hoiva"]
+    assert (await _search(registry, q="hammaslääkäri"))["total"] == 0
+
+
+async def test_filters_paging_and_hidden_address(registry: Registry) -> None:
+    ids = await _catalog(registry)
+    everything = await _search(registry, limit=1)
+    assert everything["total"] == 2 and len(everything["items"]) == 1
+    second = await _search(registry, limit=1, offset=1)
+    assert {everything["items"][0]["id"], second["items"][0]["id"]} == {ids["hoiva"], ids["siivous"]}
+    in_kouvola = await _search(registry, area="Kouvola", language="sv")
+    assert [p["id"] for p in in_kouvola["items"]] == [ids["hoiva"]]
+    assert in_kouvola["filters"] == [{"name": "area", "value": "Kouvola", "remove": "language=sv"},
+                                     {"name": "language", "value": "sv", "remove": "area=Kouvola"}]
+    assert (await _search(registry, area="Kouvola"))["total"] == 2  # one filter removed
+    assert (await _search(registry, need="siivous"))["items"][0]["id"] == ids["siivous"]
+    hoiva = in_kouvola["items"][0]
+    assert hoiva["street_address"] is None and hoiva["postal_code"] is None and hoiva["city"] == "Kouvola"
+    card = (await registry.client.get(f"/v1/catalog/providers/{ids['hoiva']}")).json()
+    assert "Salainen" not in str(card)
+    assert (await registry.client.get(f"/v1/catalog/providers/{ids['unapproved']}")).status_code == 404
+
+
+async def _publish(registry: Registry, event_type: str, payload: dict[str, Any], tenant_id: str = "kouvola") -> None:
+    await InMemoryTransport(registry.broker).publish(
+        Envelope(type=event_type, tenant_id=tenant_id, payload=payload), {}, timeout=1)
+
+
+async def test_price_comparison_lists_sites_with_a_valid_price_list(registry: Registry) -> None:
+    ids = await _catalog(registry)
+    admin = await registry.admin()
+    hoiva_sites = (await registry.client.get(f"/v1/providers/{ids['hoiva']}", headers=admin)).json()["sites"]
+    siivous_sites = (await registry.client.get(f"/v1/providers/{ids['siivous']}", headers=admin)).json()["sites"]
+    await _publish(registry, "applications.service.defined", {
+        "service_id": "kotihoito", "name_fi": "Kotihoidon palveluseteli", "name_sv": "Hemvårdssedel",
+        "kind": "voucher", "contents": [{"content_id": "kaynti", "name_fi": "Käynti", "unit": "visit"}]})
+    for provider_id, sites in ((ids["hoiva"], hoiva_sites), (ids["siivous"], siivous_sites)):
+        await _publish(registry, "applications.application.approved", {
+            "application_id": f"app-{provider_id}", "service_id": "kotihoito", "provider_id": provider_id,
+            "site_ids": [s["id"] for s in sites]})
+    await _publish(registry, "applications.pricelist.approved", {
+        "price_list_id": "pl-1", "service_id": "kotihoito", "provider_id": ids["hoiva"], "producer_part": None,
+        "name": "Hinnasto 2016", "start": "2016-01-01", "prices": [{"content_id": "kaynti", "unit_price": "32.50"}]})
+    await _publish(registry, "applications.pricelist.approved", {  # starts in the future: not valid yet
+        "price_list_id": "pl-2", "service_id": "kotihoito", "provider_id": ids["siivous"], "producer_part": None,
+        "name": "Hinnasto 2017", "start": "2017-01-01", "prices": [{"content_id": "kaynti", "unit_price": "30.00"}]})
+    await registry.broker.drain()
+
+    comparison = (await registry.client.get("/v1/catalog/tenants/kouvola/services/kotihoito/comparison")).json()
+    assert [(i["provider_id"], i["prices"]) for i in comparison["items"]] == [
+        (ids["hoiva"], [{"content_id": "kaynti", "unit_price": "32.50"}])]
+    assert comparison["items"][0]["street_address"] is None  # hidden address stays hidden
+    by_service = await _search(registry, tenant_id="kouvola", service_id="kotihoito")
+    assert by_service["total"] == 2
+    assert (await _search(registry, q="hemvård"))["total"] == 2  # the service's name is searchable too
+    card = (await registry.client.get(f"/v1/catalog/providers/{ids['siivous']}")).json()
+    assert card["services"] == [{"tenant_id": "kouvola", "service_id": "kotihoito",
+                                 "name_fi": "Kotihoidon palveluseteli", "name_sv": "Hemvårdssedel"}]
+
+
+async def test_contact_request_to_a_tray_notifies_each_organisation_and_logs_disclosure(registry: Registry) -> None:
+    ids = await _catalog(registry)
+    client = registry.client
+    tray = [ids["hoiva"], ids["siivous"]]
+    no_consent = await client.post("/v1/catalog/contact-requests", json={
+        "organisation_ids": tray, "phone": "0401234567", "consent": False})
+    assert no_consent.status_code == 422 and no_consent.json()["errors"][0]["field"] == "consent"
+    nothing = await client.post("/v1/catalog/contact-requests", json={"organisation_ids": tray, "consent": True})
+    assert nothing.json()["errors"][0]["field"] == "phone"
+    hidden = await client.post("/v1/catalog/contact-requests", json={
+        "organisation_ids": [ids["unapproved"]], "phone": "0401234567", "consent": True})
+    assert hidden.json()["errors"][0]["field"] == "organisation_ids"
+    assert await registry.events("registry.contact.requested") == []
+
+    sent = await client.post("/v1/catalog/contact-requests", json={
+        "organisation_ids": tray, "phone": "0401234567", "email": "aino@kouvola.fi", "consent": True,
+        "message": "Soittakaa iltapäivällä", "tenant_id": "kouvola"})
+    assert sent.status_code == 201, sent.text
+    assert [o["email"] for o in sent.json()["organisations"]] == ["info@paivansade.fi", "info@kiilto.fi"]
+    [event] = await registry.events("registry.contact.requested")
+    assert event["organisation_ids"] == tray and event["_tenant_id"] == "kouvola"
+    assert [(r["email"], r["language"]) for r in event["recipients"]] == [
+        ("info@paivansade.fi", "fi"), ("info@kiilto.fi", "fi")]
+    assert event["contact"] == {"name": None, "phone": "0401234567", "email": "aino@kouvola.fi",
+                                "message": "Soittakaa iltapäivällä"}
+    assert "0401234567" not in event["summary"] and "aino" not in event["summary"]
+    log = registry.runtime.table("disclosure_log")
+    async with registry.runtime.db.transaction() as session:
+        rows = (await session.execute(select(log).order_by(log.c.id))).mappings().all()
+    assert [(r["recipient_provider_id"], r["fields"]) for r in rows] == [
+        (ids["hoiva"], "phone,email,message"), (ids["siivous"], "phone,email,message")]
+
+
+async def test_association_joins_by_link_and_appears_after_approval(registry: Registry) -> None:
+    client = registry.client
+    kouvola = await registry.tenant_with_admin()
+    lahti = await registry.tenant_with_admin(OTHER_TENANT)
+    sneaky = await client.post("/v1/tenants/kouvola/association-invitations", headers=lahti,
+                               json={"email": "pj@omaishoitajat.fi"})
+    assert sneaky.status_code == 404
+    invited = await client.post("/v1/tenants/kouvola/association-invitations", headers=kouvola,
+                                json={"email": "pj@omaishoitajat.fi", "language": "fi"})
+    assert invited.status_code == 201, invited.text
+    [event] = await registry.events("registry.association.invited")
+    assert event["email"] == "pj@omaishoitajat.fi" and event["_tenant_id"] == "kouvola"
+    secret = token_of(event["link"])
+    form = {"token": secret, "name": "Kouvolan Omaishoitajat ry", "description": "Vertaistukea omaishoitajille",
+            "operating_areas": ["Kouvola"], "needs": ["omaishoito"]}
+    filled = await client.put("/v1/associations/by-link", json=form)
+    assert filled.status_code == 200 and filled.json()["status"] == "registered"
+    assert (await _search(registry, q="omaishoitajat"))["total"] == 0  # not before approval
+    approved = await client.post(f"/v1/providers/{invited.json()['id']}/approve", headers=kouvola)
+    assert approved.status_code == 200
+    found = await _search(registry, q="omaishoitajien vertaistuki")
+    assert [p["kind"] for p in found["items"]] == ["association"]
+    edited = await client.put("/v1/associations/by-link", json={**form, "description": "Vertaistukea ja retkiä"})
+    assert edited.status_code == 200 and edited.json()["status"] == "approved"  # later edits keep it visible
+    wrong = await client.put("/v1/associations/by-link", json={**form, "token": "arvattu"})
+    assert wrong.status_code == 422 and wrong.json()["errors"][0]["field"] == "token"
+
+
+async def test_courses_are_entered_within_the_window_and_changed_during_the_year(registry: Registry) -> None:
+    client = registry.client
+    kouvola = await registry.tenant_with_admin()
+    lahti = await registry.tenant_with_admin(OTHER_TENANT)
+    provider_id, main = await registry.approved_provider()
+    await _publish(registry, "applications.application.approved", {
+        "application_id": "a-1", "service_id": "kuntoutus", "provider_id": provider_id, "site_ids": []})
+    await registry.broker.drain()
+    course = {"tenant_id": "kouvola", "year": 2017, "service_id": "kuntoutus", "name": "Sopeutumisvalmennus",
+              "start_date": "2017-05-02", "end_date": "2017-05-06",
+              "contact_persons": [{"name": "Kalle Kurssi", "phone": "0401234567"}]}
+    closed = await client.post(f"/v1/providers/{provider_id}/courses", headers=main, json=course)
+    assert closed.status_code == 409 and closed.json()["field"] == "year"
+    window = {"opens_on": "2016-03-01", "closes_on": "2016-04-30"}
+    assert (await client.put("/v1/tenants/kouvola/course-windows/2017", headers=lahti, json=window)
+            ).status_code == 404
+    assert (await client.put("/v1/tenants/kouvola/course-windows/2017", headers=kouvola, json=window)
+            ).status_code == 200
+    wrong_year = await client.post(f"/v1/providers/{provider_id}/courses", headers=main,
+                                   json={**course, "start_date": "2016-05-02"})
+    assert wrong_year.status_code == 422 and wrong_year.json()["errors"][0]["field"] == "start_date"
+    created = await client.post(f"/v1/providers/{provider_id}/courses", headers=main, json=course)
+    assert created.status_code == 201, created.text
+    no_contract = await client.post(f"/v1/providers/{provider_id}/courses", headers=main,
+                                    json={**course, "service_id": "muu"})
+    assert no_contract.status_code == 422
+    public = (await client.get("/v1/catalog/courses", params={"tenant_id": "kouvola", "year": 2017})).json()
+    assert [c["name"] for c in public["items"]] == ["Sopeutumisvalmennus"]
+    course_url = f"/v1/providers/{provider_id}/courses/{created.json()['id']}"
+    registry.clock.set(registry.clock.now().replace(year=2016, month=8))  # window closed, course year not begun
+    assert (await client.patch(course_url, headers=main, json={"name": "Uusi"})).status_code == 409
+    registry.clock.set(registry.clock.now().replace(year=2017, month=2))  # during the course year
+    changed = await client.patch(course_url, headers=main, json={"start_date": "2017-06-01",
+                                                                 "end_date": "2017-06-05"})
+    assert changed.status_code == 200 and changed.json()["start_date"] == "2017-06-01"

@@ -1,0 +1,181 @@
+"""Provider data through the HTTP API on PostgreSQL: details, billing, sites, employees,
+subcontractors, attachments and contractor-liability checks, with their events."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from .conftest import PROVIDER, Registry
+
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+
+
+async def test_billing_changes_at_once_and_is_published_for_company_and_site(registry: Registry) -> None:
+    provider_id, main = await registry.registered_provider()
+    client = registry.client
+    bad = await client.put(f"/v1/providers/{provider_id}/billing", headers=main,
+                           json={"iban": "FI2112345600000786", "bic": "NDEAFIXX1"})
+    assert bad.status_code == 422
+    assert {e["field"] for e in bad.json()["errors"]} == {"billing.iban", "billing.bic"}
+    assert await registry.events("registry.provider.billing_changed") == []
+    unchanged = (await client.get(f"/v1/providers/{provider_id}", headers=main)).json()
+    assert unchanged["billing"]["iban"] == "FI2112345600000785"
+
+    ok = await client.put(f"/v1/providers/{provider_id}/billing", headers=main, json={
+        "iban": "FI58 1017 1000 0001 22", "bic": "nordfihh", "reference": "1234561",
+        "email": "laskut@paivansade.fi", "pdf_by_email": False})
+    assert ok.status_code == 200, ok.text
+    site_id = unchanged["sites"][0]["id"]
+    site_billing = await client.put(f"/v1/providers/{provider_id}/sites/{site_id}/billing", headers=main,
+                                    json={"iban": "FI2112345600000785", "bic": "NDEAFIHH"})
+    assert site_billing.status_code == 200 and site_billing.json()["pdf_by_email"] is True
+    company, site = await registry.events("registry.provider.billing_changed")
+    assert company == {**company, "provider_id": provider_id, "site_id": None, "billing": {
+        "iban": "FI5810171000000122", "bic": "NORDFIHH", "reference": "1234561", "email": "laskut@paivansade.fi",
+        "pdf_by_email": False}}
+    assert site["site_id"] == site_id and site["billing"]["iban"] == "FI2112345600000785"
+    [changed] = await registry.events("registry.site.changed")
+    assert changed["billing"]["bic"] == "NDEAFIHH"
+
+
+async def test_sites_are_added_and_changed_with_events(registry: Registry) -> None:
+    provider_id, main = await registry.registered_provider()
+    client = registry.client
+    added = await client.post(f"/v1/providers/{provider_id}/sites", headers=main, json={
+        "name": "Päivänsäde Kuusankoski", "notification_email": "Kuusankoski@Paivansade.fi", "city": "Kouvola"})
+    assert added.status_code == 201, added.text
+    site_id = added.json()["id"]
+    changed = await client.patch(f"/v1/providers/{provider_id}/sites/{site_id}", headers=main,
+                                 json={"name": "Päivänsäde Kuusankoski 2"})
+    assert changed.status_code == 200
+    [event] = await registry.events("registry.site.added")
+    assert event == {**event, "provider_id": provider_id, "site_id": site_id, "name": "Päivänsäde Kuusankoski",
+                     "notification_email": "kuusankoski@paivansade.fi", "billing": None}
+    assert (await registry.events("registry.site.changed"))[0]["name"] == "Päivänsäde Kuusankoski 2"
+    bad = await client.post(f"/v1/providers/{provider_id}/sites", headers=main,
+                            json={"name": "X", "notification_email": "ei-osoite"})
+    assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "notification_email"
+    view = (await client.get(f"/v1/providers/{provider_id}", headers=main)).json()
+    assert len(view["sites"]) == 2
+
+
+async def test_another_company_cannot_change_this_one(registry: Registry) -> None:
+    provider_id, _ = await registry.registered_provider()
+    _, other = await registry.registered_provider({
+        **PROVIDER, "business_id": "2077474-0", "email": "info@toinen.fi",
+        "main_user": {**PROVIDER["main_user"], "email": "paa@toinen.fi"}})
+    client = registry.client
+    assert (await client.patch(f"/v1/providers/{provider_id}", headers=other, json={"name": "Kaapattu"})
+            ).status_code == 403
+    assert (await client.get(f"/v1/providers/{provider_id}/attachments", headers=other)).status_code == 403
+
+
+async def test_details_employees_and_subcontractors(registry: Registry) -> None:
+    provider_id, main = await registry.registered_provider()
+    client = registry.client
+    details = await client.patch(f"/v1/providers/{provider_id}", headers=main, json={
+        "description": "Kotihoidon palvelut", "hide_address": True, "needs": ["Kotihoito"],
+        "operating_areas": ["Kouvola"], "service_languages": ["fi", "sv"]})
+    assert details.status_code == 200
+    body = details.json()
+    assert body["needs"] == ["kotihoito"] and body["hide_address"] is True
+    assert body["service_languages"] == ["fi", "sv"]
+    employee = await client.post(f"/v1/providers/{provider_id}/employees", headers=main,
+                                 json={"name": "Liisa Vastaava", "title": "vastaava sairaanhoitaja"})
+    assert employee.status_code == 201
+    assert (await client.get(f"/v1/providers/{provider_id}/employees", headers=main)).json()["total"] == 1
+    bad = await client.post(f"/v1/providers/{provider_id}/subcontractors", headers=main,
+                            json={"business_id": "2077474-1", "name": "Siivous Oy"})
+    assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "business_id"
+    ok = await client.post(f"/v1/providers/{provider_id}/subcontractors", headers=main,
+                           json={"business_id": "20774740", "name": "Siivous Oy"})
+    assert ok.status_code == 201 and ok.json()["business_id"] == "2077474-0"
+    assert (await client.get(f"/v1/providers/{provider_id}/subcontractors", headers=main)).json()["total"] == 1
+
+
+async def _upload(registry: Registry, provider_id: str, headers: dict[str, str], data: bytes, **form: str):  # type: ignore[no-untyped-def]
+    fields = {"type": "tyel_certificate", "level": "company", **form}
+    return await registry.client.post(f"/v1/providers/{provider_id}/attachments", headers=headers, data=fields,
+                                      files={"file": ("todistus.pdf", data, "application/pdf")})
+
+
+async def test_attachments_accept_pdf_and_images_and_refuse_the_rest(registry: Registry) -> None:
+    provider_id, main = await registry.registered_provider()
+    not_pdf = await _upload(registry, provider_id, main, b"MZ\x90\x00 this is an exe")
+    assert not_pdf.status_code == 422
+    assert not_pdf.json()["errors"] == [
+        {"field": "file", "reason": "only PDF files and images (PNG, JPEG, GIF, WebP) are accepted"}]
+    too_big = await _upload(registry, provider_id, main, PDF + b"0" * (64 * 1024))
+    assert too_big.status_code == 422 and "larger than the limit of 64 KiB" in too_big.json()["errors"][0]["reason"]
+    bad_type = await _upload(registry, provider_id, main, PDF, type="horoskooppi")
+    assert bad_type.json()["errors"][0]["field"] == "type"
+    listed = await registry.client.get(f"/v1/providers/{provider_id}/attachments", headers=main)
+    assert listed.json()["total"] == 0 and await registry.events("registry.attachment.added") == []
+
+    ok = await _upload(registry, provider_id, main, PDF, valid_from="2016-01-01", valid_until="2016-12-31")
+    assert ok.status_code == 201, ok.text
+    assert ok.json()["content_type"] == "application/pdf"
+    site_id = (await registry.client.get(f"/v1/providers/{provider_id}", headers=main)).json()["sites"][0]["id"]
+    image = await _upload(registry, provider_id, main, PNG, type="rescue_plan", level="site", owner_id=site_id)
+    assert image.status_code == 201 and image.json()["content_type"] == "image/png"
+    wrong_owner = await _upload(registry, provider_id, main, PNG, type="rescue_plan", level="site",
+                                owner_id="no-such-site")
+    assert wrong_owner.status_code == 422 and wrong_owner.json()["errors"][0]["field"] == "owner_id"
+    content = await registry.client.get(f"/v1/providers/{provider_id}/attachments/{ok.json()['id']}/content",
+                                        headers=main)
+    assert content.content == PDF
+    added = await registry.events("registry.attachment.added")
+    assert [(e["level"], e["type"], e["valid_until"]) for e in added] == [
+        ("company", "tyel_certificate", "2016-12-31"), ("site", "rescue_plan", None)]
+
+
+async def test_replace_delete_and_expiry_of_attachments(registry: Registry) -> None:
+    provider_id, main = await registry.registered_provider()
+    client = registry.client
+    first = (await _upload(registry, provider_id, main, PDF, valid_until="2016-03-31")).json()
+    url = f"/v1/providers/{provider_id}/attachments/{first['id']}"
+    refused = await client.put(url, headers=main, files={"file": ("x.txt", b"plain text", "text/plain")})
+    assert refused.status_code == 422
+    assert (await client.get(url + "/content", headers=main)).content == PDF  # untouched
+    replaced = await client.put(url, headers=main, data={"valid_until": "2017-03-31"},
+                                files={"file": ("uusi.pdf", PDF + b"%new", "application/pdf")})
+    assert replaced.status_code == 200, replaced.text
+    new_id = replaced.json()["id"]
+    assert replaced.json()["type"] == "tyel_certificate" and replaced.json()["valid_until"] == "2017-03-31"
+    second = (await _upload(registry, provider_id, main, PDF, type="liability_insurance",
+                            valid_until="2016-03-20")).json()
+    admin = await registry.admin()
+    registry.clock.advance(timedelta(days=6))  # 2016-03-21: the insurance has expired
+    assert (await client.post("/v1/jobs/expire-attachments", headers=admin)).json() == {"expired": 1}
+    assert (await client.post("/v1/jobs/expire-attachments", headers=admin)).json() == {"expired": 0}
+    [expired] = await registry.events("registry.attachment.expired")
+    assert expired["attachment_id"] == second["id"] and expired["valid_until"] == "2016-03-20"
+    assert (await client.delete(f"/v1/providers/{provider_id}/attachments/{new_id}", headers=main)).status_code == 204
+    removed = [e["attachment_id"] for e in await registry.events("registry.attachment.removed")]
+    assert removed == [first["id"], new_id]
+    assert (await client.get(f"/v1/providers/{provider_id}/attachments", headers=main)).json()["total"] == 1
+
+
+async def test_liability_check_stores_the_report_and_fills_attachment_status(registry: Registry) -> None:
+    provider_id, main = await registry.registered_provider()
+    client = registry.client
+    registry.adapters.liability.set_state("7019376-8", "pension_insurance", "attention")
+    tyel = (await _upload(registry, provider_id, main, PDF)).json()
+    other = (await _upload(registry, provider_id, main, PDF, type="staff_list")).json()
+    checked = await client.post(f"/v1/providers/{provider_id}/liability-checks", headers=main, json={})
+    assert checked.status_code == 201, checked.text
+    assert checked.json()["overall_state"] == "attention" and checked.json()["fetched_on"] == "2016-03-15"
+    states = {a["id"]: a["liability_state"]
+              for a in (await client.get(f"/v1/providers/{provider_id}/attachments", headers=main)).json()["items"]}
+    assert states == {tyel["id"]: "attention", other["id"]: None}
+    sub = (await client.post(f"/v1/providers/{provider_id}/subcontractors", headers=main,
+                             json={"business_id": "2077474-0", "name": "Siivous Oy"})).json()
+    sub_check = await client.post(f"/v1/providers/{provider_id}/liability-checks", headers=main,
+                                  json={"subcontractor_id": sub["id"]})
+    assert sub_check.json()["overall_state"] == "ok"
+    events = await registry.events("registry.liability.checked")
+    assert [(e["subject_business_id"], e["overall_state"], e["checked_on"]) for e in events] == [
+        ("7019376-8", "attention", "2016-03-15"), ("2077474-0", "ok", "2016-03-15")]
+    reports = (await client.get(f"/v1/providers/{provider_id}/liability-checks", headers=main)).json()
+    assert reports["total"] == 2 and len(reports["items"][0]["checks"]) == 10

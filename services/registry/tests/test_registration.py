@@ -1,0 +1,146 @@
+"""The registration request a tenant admin approves (with company register data), the first login
+through strong company identity, and tenant isolation of both, through the HTTP API on PostgreSQL."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import jwt
+from seteli_registry.adapters.company_register import CompanyInfo
+from seteli_registry.adapters.identity import Person
+from seteli_registry.adapters.mandates import OrganisationRoles
+
+from .conftest import OTHER_TENANT, Registry
+
+REQUEST = {
+    "company_name": "Kotipalvelu Aurinko Oy", "business_id": "7019376-8", "street_address": "Kauppalankatu 1",
+    "postal_code": "45100", "city": "Kouvola", "country": "FI", "first_name": "Aino", "last_name": "Aurinko",
+    "email": "aino@aurinko.fi", "phone": "0401234567", "password": "Hyva-salasana-1",
+    "password_again": "Hyva-salasana-1",
+}
+COMPANY = CompanyInfo(business_id="7019376-8", name="Kotipalvelu Aurinko Oy", company_form="Osakeyhtiö",
+                      street_address="Kauppalankatu 1", postal_code="45100", city="KOUVOLA",
+                      registers={"trade_register": True, "prepayment_register": True})
+
+
+async def test_request_is_approved_by_the_tenant_admin_who_sees_the_company_register(registry: Registry) -> None:
+    client = registry.client
+    registry.adapters.company_register.add(COMPANY)
+    kouvola = await registry.tenant_with_admin()
+    submitted = await client.post("/v1/tenants/kouvola/registration-requests", json=REQUEST)
+    assert submitted.status_code == 201, submitted.text
+    assert "password" not in submitted.json()["data"]
+    early = await client.post("/v1/auth/token", json={"email": REQUEST["email"], "password": REQUEST["password"]})
+    assert early.status_code == 401  # nobody can log in before the admin approves
+
+    listed = (await client.get("/v1/tenants/kouvola/registration-requests?status=pending", headers=kouvola)).json()
+    assert listed["total"] == 1
+    request_id = listed["items"][0]["id"]
+    view = (await client.get(f"/v1/tenants/kouvola/registration-requests/{request_id}", headers=kouvola)).json()
+    assert view["company_register"]["name"] == "Kotipalvelu Aurinko Oy"
+    assert view["company_register"]["registers"]["trade_register"] is True
+
+    decided = await client.post(f"/v1/tenants/kouvola/registration-requests/{request_id}/decision",
+                                headers=kouvola, json={"decision": "approved"})
+    assert decided.status_code == 200, decided.text
+    provider_id = decided.json()["provider_id"]
+    main = await registry.login(REQUEST["email"], REQUEST["password"])
+    provider = (await client.get(f"/v1/providers/{provider_id}", headers=main)).json()
+    assert provider["status"] == "approved" and provider["phone"] == "0401234567"
+    assert [e["provider_id"] for e in await registry.events("registry.provider.approved")] == [provider_id]
+    [decision] = await registry.events("registry.registration.decided")
+    assert decision["decision"] == "approved" and decision["_tenant_id"] == "kouvola"
+    again = await client.post(f"/v1/tenants/kouvola/registration-requests/{request_id}/decision",
+                              headers=kouvola, json={"decision": "rejected", "reason": "x"})
+    assert again.status_code == 409
+
+
+async def test_rejection_needs_a_reason_and_creates_no_company(registry: Registry) -> None:
+    client = registry.client
+    kouvola = await registry.tenant_with_admin()
+    request_id = (await client.post("/v1/tenants/kouvola/registration-requests", json=REQUEST)).json()["id"]
+    url = f"/v1/tenants/kouvola/registration-requests/{request_id}/decision"
+    no_reason = await client.post(url, headers=kouvola, json={"decision": "rejected"})
+    assert no_reason.status_code == 422 and no_reason.json()["errors"][0]["field"] == "reason"
+    rejected = await client.post(url, headers=kouvola, json={"decision": "rejected",
+                                                             "reason": "Ei kaupparekisterissä"})
+    assert rejected.status_code == 200 and rejected.json()["status"] == "rejected"
+    [decision] = await registry.events("registry.registration.decided")
+    assert decision == {**decision, "provider_id": None, "decision": "rejected", "reason": "Ei kaupparekisterissä"}
+    assert await registry.events("registry.provider.registered") == []
+
+
+async def test_bad_request_input_is_named_and_changes_nothing(registry: Registry) -> None:
+    await registry.tenant_with_admin()
+    bad = {**REQUEST, "business_id": "2077474-1", "password_again": "Toinen-sana-1", "email": "ei-sahkoposti"}
+    response = await registry.client.post("/v1/tenants/kouvola/registration-requests", json=bad)
+    assert response.status_code == 422
+    assert {e["field"] for e in response.json()["errors"]} == {"email"}  # schema errors come first
+    bad["email"] = REQUEST["email"]
+    response = await registry.client.post("/v1/tenants/kouvola/registration-requests", json=bad)
+    assert {e["field"] for e in response.json()["errors"]} == {"business_id", "password_again"}
+
+
+async def test_another_tenants_admin_cannot_see_or_decide_a_request(registry: Registry) -> None:
+    client = registry.client
+    await registry.tenant_with_admin()
+    lahti = await registry.tenant_with_admin(OTHER_TENANT)
+    request_id = (await client.post("/v1/tenants/kouvola/registration-requests", json=REQUEST)).json()["id"]
+    assert (await client.get("/v1/tenants/kouvola/registration-requests", headers=lahti)).status_code == 404
+    assert (await client.get(f"/v1/tenants/kouvola/registration-requests/{request_id}",
+                             headers=lahti)).status_code == 404
+    assert (await client.post(f"/v1/tenants/lahti/registration-requests/{request_id}/decision", headers=lahti,
+                              json={"decision": "approved"})).status_code == 404
+    decision = await client.post(f"/v1/tenants/kouvola/registration-requests/{request_id}/decision",
+                                 headers=lahti, json={"decision": "approved"})
+    assert decision.status_code == 404
+    assert await registry.events("registry.provider.approved") == []
+
+
+async def _strong_login(registry: Registry, roles: list[str]) -> tuple[str, dict[str, Any]]:
+    client = registry.client
+    registry.adapters.company_register.add(COMPANY)
+    registry.adapters.identity.add("code-1", Person("010180-9026", "Aino", "Aurinko"))
+    registry.adapters.mandates.add("010180-9026", [
+        OrganisationRoles("7019376-8", "Kotipalvelu Aurinko Oy", roles),
+        OrganisationRoles("2077474-0", "Muu Yhtiö Oy", ["PJ"])])
+    start = (await client.post("/v1/auth/strong/start", json={"language": "fi"})).json()
+    state = start["state"]
+    identified = await client.post("/v1/auth/strong/identified", json={"state": state, "code": "code-1"})
+    assert identified.status_code == 200, identified.text
+    authorized = await client.post("/v1/auth/strong/authorized", json={"state": state, "code": "mandate-code"})
+    assert authorized.status_code == 200, authorized.text
+    return state, authorized.json()
+
+
+async def test_first_login_through_strong_identity_creates_the_company_from_the_register(registry: Registry) -> None:
+    state, authorized = await _strong_login(registry, ["TJ"])
+    assert authorized["organisations"] == [{"business_id": "7019376-8", "name": "Kotipalvelu Aurinko Oy"}]
+    assert authorized["person_name"] == "Aino Aurinko"
+    refused = await registry.client.post("/v1/auth/strong/first-login", json={
+        "state": state, "business_id": "2077474-0", "email": "aino@aurinko.fi", "password": "Hyva-salasana-1"})
+    assert refused.status_code == 422 and refused.json()["errors"][0]["field"] == "business_id"
+    first = await registry.client.post("/v1/auth/strong/first-login", json={
+        "state": state, "business_id": "7019376-8", "email": "aino@aurinko.fi", "password": "Hyva-salasana-1"})
+    assert first.status_code == 200, first.text
+    claims = jwt.decode(first.json()["access_token"], options={"verify_signature": False})
+    assert claims["role"] == "provider_admin"
+    [registered] = await registry.events("registry.provider.registered")
+    assert registered["name"] == "Kotipalvelu Aurinko Oy" and registered["provider_id"] == claims["provider"]
+    await registry.login("aino@aurinko.fi", "Hyva-salasana-1")  # the email is now the username
+    replay = await registry.client.post("/v1/auth/strong/first-login", json={
+        "state": state, "business_id": "7019376-8", "email": "x@aurinko.fi", "password": "Hyva-salasana-1"})
+    assert replay.status_code == 422 and replay.json()["errors"][0]["field"] == "state"
+    # the identity code never reaches an event or the database's strong-login rows
+    async with registry.runtime.db.transaction() as session:
+        from sqlalchemy import text
+        dump = str((await session.execute(text("SELECT * FROM strong_logins"))).all())
+        outbox = str((await session.execute(text("SELECT payload FROM outbox"))).all())
+    assert "010180-9026" not in dump and "010180-9026" not in outbox
+
+
+async def test_a_person_without_tj_or_nimko_gets_no_company(registry: Registry) -> None:
+    _, authorized = await _strong_login(registry, ["PJ", "HPJ"])
+    assert authorized["organisations"] == []
+    _, authorized = await _strong_login(registry, ["NIMKO"])
+    assert [o["business_id"] for o in authorized["organisations"]] == ["7019376-8"]

@@ -1,0 +1,24 @@
+from pydantic_settings import SettingsConfigDict
+from seteli_common.config import ServiceSettings
+
+
+class SettlementSettings(ServiceSettings):
+    model_config = SettingsConfigDict(env_prefix="SETTLEMENT_", extra="ignore")
+
+    service_name: str = "settlement"
+    # The API process also works the per-provider jobs of the runs it starts, so a single process
+    # is a complete deployment; set false when dedicated `seteli_settlement.worker` processes run them.
+    inline_jobs: bool = True
+    # With inline_jobs the API process also keeps a background worker, which finishes jobs left over by
+    # a crashed request (after their lease) and the jobs of scheduled runs.
+    # The lock-and-send scheduler runs in worker processes; set true to run it in the API process too
+    # (a single-process deployment). Alternatively call POST /v1/settlement/scheduler/run-due from cron.
+    api_scheduler: bool = False
+    # A claimed job not finished within the lease is taken over by another worker.
+    job_lease_seconds: float = 60.0
+    worker_poll_seconds: float = 1.0
+    worker_scheduler: bool = True
+    # How often a worker process checks whether a tenant's transfer day has come (lock and send).
+    scheduler_interval_seconds: float = 600.0
+    # Payment file version when none is asked for.
+    pain_version: str = "pain.001.001.03"

@@ -1,0 +1,219 @@
+"""Settlement rules as pure functions: who is paid for which lines, the calendar, preview changes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from seteli_common.clock import Month, nth_day_of_month
+from seteli_common.money import to_cents, total_of_lines
+
+NO_BILLING = "no_billing_information"
+NEGATIVE_BALANCE = "negative_balance"
+REASON_TEXT = {
+    NO_BILLING: "The provider (or site) has no billing information; the amount moves to the next run.",
+    NEGATIVE_BALANCE: "Credits exceed what is due; the balance is deducted from the next run.",
+}
+
+
+@dataclass(frozen=True)
+class Billing:
+    iban: str
+    bic: str | None
+    reference: str | None
+    email: str | None
+    pdf_by_email: bool
+
+    @classmethod
+    def of(cls, data: Mapping[str, Any] | None) -> Billing | None:
+        if not data or not data.get("iban"):
+            return None
+        return cls(
+            iban=str(data["iban"]),
+            bic=data.get("bic") or None,
+            reference=data.get("reference") or None,
+            email=data.get("email") or None,
+            pdf_by_email=bool(data.get("pdf_by_email", True)),
+        )
+
+
+@dataclass(frozen=True)
+class Payee:
+    provider_id: str
+    site_id: str | None
+    name: str
+    billing: Billing | None
+    language: str
+    email: str
+    business_id: str
+
+    @property
+    def key(self) -> str:
+        return payee_key(self.provider_id, self.site_id)
+
+
+@dataclass
+class PayeeLines:
+    payee: Payee
+    lines: list[Mapping[str, Any]] = field(default_factory=list)
+    reason: str | None = None  # set when carried over
+
+    @property
+    def amount(self) -> Decimal:
+        return total_of_lines(Decimal(line["amount"]) for line in self.lines)
+
+
+def payee_key(provider_id: str, site_id: str | None) -> str:
+    return f"{provider_id}/{site_id or '-'}"
+
+
+def plan_provider(
+    provider_id: str,
+    provider: Mapping[str, Any] | None,
+    sites: Mapping[str, Mapping[str, Any]],
+    lines: Iterable[Mapping[str, Any]],
+) -> tuple[list[PayeeLines], list[PayeeLines]]:
+    """Split one provider's unpaid lines into payments and carry-overs.
+
+    A line goes to the site named as its producer part when that site has billing information of its
+    own, otherwise to the company. A payee without billing information, or whose credits exceed what
+    is due, is carried over: its lines stay unpaid and come back in the next run.
+    """
+    name = str(provider["name"]) if provider else provider_id
+    language = str(provider["language"]) if provider else "fi"
+    email = str(provider["email"]) if provider else ""
+    business_id = str(provider["business_id"]) if provider else ""
+    company = Payee(
+        provider_id,
+        None,
+        name,
+        Billing.of(provider["billing"]) if provider else None,
+        language,
+        email,
+        business_id,
+    )
+    groups: dict[str, PayeeLines] = {}
+    for line in lines:
+        site = sites.get(line.get("producer_part") or "")
+        site_billing = Billing.of(site["billing"]) if site else None
+        if site is not None and site_billing is not None:
+            payee = Payee(
+                provider_id,
+                str(site["id"]),
+                f"{name}, {site['name']}",
+                site_billing,
+                language,
+                site_billing.email or email,
+                business_id,
+            )
+        else:
+            payee = company
+        groups.setdefault(payee.key, PayeeLines(payee)).lines.append(line)
+    paid: list[PayeeLines] = []
+    carried: list[PayeeLines] = []
+    for key in sorted(groups):
+        group = groups[key]
+        if group.payee.billing is None:
+            group.reason = NO_BILLING
+            carried.append(group)
+        elif group.amount < 0:
+            group.reason = NEGATIVE_BALANCE
+            carried.append(group)
+        else:
+            paid.append(group)
+    return paid, carried
+
+
+def money_str(amount: Decimal) -> str:
+    return f"{to_cents(amount):f}"
+
+
+# --- calendar -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Calendar:
+    provider_deadline_day: int = 2
+    approval_deadline_day: int = 3
+    transfer_day: int = 4
+
+    def transfer_date(self, month: Month) -> date:
+        """The day month M's payment material goes to the financial system: in M+1."""
+        return nth_day_of_month(month.next(), self.transfer_day)
+
+    def approval_deadline(self, month: Month) -> date:
+        return nth_day_of_month(month.next(), self.approval_deadline_day)
+
+    def provider_deadline(self, month: Month) -> date:
+        return nth_day_of_month(month.next(), self.provider_deadline_day)
+
+
+def tenant_calendar(calendars: Sequence[Mapping[str, Any] | None]) -> Calendar:
+    """One calendar for a tenant's run: its services' deadlines, the latest of each (so that every
+    service's deadlines have passed before the run is locked)."""
+    given = [c for c in calendars if c]
+    if not given:
+        return Calendar()
+    return Calendar(
+        provider_deadline_day=max(int(c.get("provider_deadline_day") or 2) for c in given),
+        approval_deadline_day=max(int(c.get("approval_deadline_day") or 3) for c in given),
+        transfer_day=max(int(c.get("transfer_day") or 4) for c in given),
+    )
+
+
+def month_due_on(today: date, calendar: Calendar) -> Month | None:
+    """The month whose run is locked and sent on `today` or earlier in this month, if any."""
+    month = Month.of(today).prev()
+    return month if today >= calendar.transfer_date(month) else None
+
+
+# --- previews --------------------------------------------------------------------------------------
+
+
+def snapshot(payments: Sequence[PayeeLines], carried: Sequence[PayeeLines]) -> dict[str, Any]:
+    """What a preview showed, compactly: per line its payee and amount, per payee its total."""
+    lines: dict[str, Any] = {}
+    payees: dict[str, str] = {}
+    for group in [*payments, *carried]:
+        payees[group.payee.key] = money_str(group.amount)
+        for line in group.lines:
+            lines[str(line["id"])] = {
+                "payee": group.payee.key,
+                "amount": money_str(Decimal(line["amount"])),
+                "event_id": line.get("event_id"),
+                "source_id": line.get("source_id"),
+                "kind": line.get("kind"),
+            }
+    return {"lines": lines, "payees": payees}
+
+
+def diff_snapshots(old: Mapping[str, Any] | None, new: Mapping[str, Any]) -> dict[str, Any]:
+    """What changed since the previous preview: lines added and removed, payees whose total moved."""
+    if old is None:
+        return {"first_preview": True, "added_lines": [], "removed_lines": [], "payees": []}
+    old_lines, new_lines = old["lines"], new["lines"]
+    added = [{"line_id": int(k), **v} for k, v in new_lines.items() if k not in old_lines]
+    removed = [{"line_id": int(k), **v} for k, v in old_lines.items() if k not in new_lines]
+    payees = []
+    for key in sorted(set(old["payees"]) | set(new["payees"])):
+        before, after = old["payees"].get(key, "0.00"), new["payees"].get(key, "0.00")
+        if before != after:
+            provider_id, _, site = key.rpartition("/")
+            payees.append(
+                {
+                    "provider_id": provider_id,
+                    "site_id": None if site == "-" else site,
+                    "before": before,
+                    "after": after,
+                    "difference": money_str(Decimal(after) - Decimal(before)),
+                }
+            )
+    return {
+        "first_preview": False,
+        "added_lines": sorted(added, key=lambda x: x["line_id"]),
+        "removed_lines": sorted(removed, key=lambda x: x["line_id"]),
+        "payees": payees,
+    }

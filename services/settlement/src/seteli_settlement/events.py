@@ -1,0 +1,52 @@
+"""Events the settlement service publishes (money as strings with two decimals)."""
+
+from seteli_common.messaging.envelope import EventPayload
+
+
+class RunCompleted(EventPayload):
+    event_type = "settlement.run.completed"
+    run_id: str
+    month: str
+    total: str
+    payments: int
+    carried_over: int = 0
+
+
+class PaymentComputed(EventPayload):
+    event_type = "settlement.payment.computed"
+    payment_id: str
+    run_id: str
+    month: str
+    provider_id: str
+    site_id: str | None
+    payee_name: str
+    amount: str
+    language: str
+    email: str
+    pdf_by_email: bool
+    lines: int = 0
+
+
+class EventsSettled(EventPayload):
+    """Published per provider job, so one message stays small however big the tenant."""
+
+    event_type = "settlement.events.settled"
+    run_id: str
+    month: str
+    event_ids: list[str]
+    provider_id: str | None = None
+    interruption_ids: list[str] = []
+
+
+class SpecificationReady(EventPayload):
+    """The payment specification PDF for the notifications service to email (provider opted in)."""
+
+    event_type = "settlement.specification.ready"
+    payment_id: str
+    run_id: str
+    provider_id: str
+    site_id: str | None
+    language: str
+    email: str
+    month: str
+    pdf_base64: str

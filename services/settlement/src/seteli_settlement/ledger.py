@@ -1,0 +1,266 @@
+"""Ledger use cases: turn the events service's facts into settlement lines. Never commits.
+
+Every change of one source (event, interruption, credit) first locks that source's head row, so a
+correction, an approval and a deletion of the same event never interleave. Replacing a source's lines
+appends reversals of its paid lines (paid in the next run) and marks its unpaid lines superseded, so
+nothing already paid is ever edited.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from seteli_common.clock import Month
+from seteli_common.money import parse_money, to_cents
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from . import repository as repo
+
+Row = dict[str, Any]
+
+
+def _date(value: Any) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
+
+
+def _dec(value: Any, default: str = "0") -> Decimal:
+    return parse_money(str(value)) if value is not None else Decimal(default)
+
+
+def _segment_rows(
+    tenant_id: str,
+    kind: str,
+    source_id: str,
+    revision: int,
+    base: Row,
+    segments: list[Row],
+    status: str,
+    month: date | None,
+    now: datetime,
+) -> list[Row]:
+    rows = []
+    for i, seg in enumerate(segments):
+        start, end = _date(seg.get("start", base["start"])), _date(seg.get("end", base["end"]))
+        rows.append(
+            {
+                "tenant_id": tenant_id,
+                "kind": kind,
+                "source_id": source_id,
+                "revision": revision,
+                "segment_no": i,
+                "entry": "line",
+                "reverses": None,
+                "event_id": base.get("event_id"),
+                "service_id": base["service_id"],
+                "provider_id": base["provider_id"],
+                "producer_part": base.get("producer_part"),
+                "client_ref": base.get("client_ref") or "",
+                "content_id": base["content_id"],
+                "unit": base.get("unit") or "",
+                "start": start,
+                "end": end,
+                "units": _dec(seg.get("units")),
+                "unit_price": _dec(seg.get("unit_price")),
+                "tenant_share_per_unit": _dec(seg.get("tenant_share_per_unit")),
+                "co_payment_per_unit": _dec(seg.get("co_payment_per_unit")),
+                "percentage": _dec(seg.get("percentage"), "100"),
+                # Rounded once per settlement line, half away from zero.
+                "amount": to_cents(_dec(seg.get("amount_tenant"))),
+                "co_payment": to_cents(_dec(seg.get("amount_co_payment"))),
+                "month": month or Month.of(end).first,
+                "status": status,
+                "reason": base.get("reason"),
+                "created_at": now,
+            }
+        )
+    return rows
+
+
+def _reversal(line: Row, now: datetime) -> Row:
+    row = {k: v for k, v in line.items() if k != "id"}
+    row.update(
+        entry="reversal",
+        reverses=line["id"],
+        units=-line["units"],
+        amount=-line["amount"],
+        co_payment=-line["co_payment"],
+        status="payable",
+        settled=False,
+        created_at=now,
+    )
+    return row
+
+
+async def _retire_lines(
+    session: AsyncSession,
+    tenant_id: str,
+    kind: str,
+    source_id: str,
+    now: datetime,
+    provider_id: str | None = None,
+) -> None:
+    """Take a source's current lines out of the ledger: a paid line is cancelled by a reversal (paid in
+    the next run), an unpaid one is simply superseded. The provider lock keeps a job from paying a
+    line while it is being superseded."""
+    locked: set[str] = set()
+    if provider_id:
+        await repo.lock_provider(session, tenant_id, provider_id)
+        locked.add(provider_id)
+    while True:
+        live = await repo.live_lines(session, tenant_id, kind, source_id)
+        missing = {line["provider_id"] for line in live} - locked
+        if not missing:
+            break
+        for other in sorted(missing):
+            await repo.lock_provider(session, tenant_id, other)
+            locked.add(other)
+    paid = await repo.paid_among(session, tenant_id, [line["id"] for line in live])
+    await repo.insert_lines(session, [_reversal(line, now) for line in live if line["id"] in paid])
+    await repo.set_line_status(session, tenant_id, [ln["id"] for ln in live if ln["id"] not in paid], "superseded")
+
+
+async def _client_pays_contents(session: AsyncSession, tenant_id: str, service_id: str) -> set[str]:
+    for service in await repo.tenant_services(session, tenant_id):
+        if service["id"] == service_id:
+            return {c["content_id"] for c in service["contents"] or [] if c.get("client_pays")}
+    return set()
+
+
+async def record_event(session: AsyncSession, tenant_id: str, payload: Row, now: datetime) -> bool:
+    """events.event.recorded / .corrected: the event's lines at this revision replace the older ones.
+    Returns False when the message is older than what is known (out of order) or the event is deleted."""
+    event_id, revision = str(payload["event_id"]), int(payload.get("revision") or 1)
+    head = await repo.claim_source(session, tenant_id, "event", event_id)
+    assert head is not None
+    if head["deleted"] or head["revision"] >= revision:
+        return False
+    await _retire_lines(session, tenant_id, "event", event_id, now, str(payload["provider_id"]))
+    if payload["content_id"] not in await _client_pays_contents(session, tenant_id, payload["service_id"]):
+        segments = payload.get("segments") or [
+            {
+                "start": payload["start"],
+                "end": payload["end"],
+                "units": payload.get("units"),
+                "amount_tenant": payload.get("amount_tenant"),
+                "amount_co_payment": payload.get("amount_co_payment"),
+            }
+        ]
+        status = "payable" if payload.get("status", "payable") == "payable" else "awaiting_approval"
+        base = {**payload, "event_id": event_id}
+        month = Month.of(_date(payload["end"])).first
+        await repo.insert_lines(
+            session, _segment_rows(tenant_id, "event", event_id, revision, base, segments, status, month, now)
+        )
+    await repo.set_source(session, tenant_id, "event", event_id, revision=revision)
+    return True
+
+
+async def delete_event(session: AsyncSession, tenant_id: str, payload: Row, now: datetime) -> bool:
+    event_id = str(payload["event_id"])
+    head = await repo.claim_source(session, tenant_id, "event", event_id)
+    assert head is not None
+    if head["deleted"]:
+        return False
+    await _retire_lines(session, tenant_id, "event", event_id, now)
+    revision = max(int(head["revision"]), int(payload.get("revision") or 0))
+    await repo.set_source(session, tenant_id, "event", event_id, deleted=True, revision=revision)
+    return True
+
+
+async def decide_event(session: AsyncSession, tenant_id: str, event_id: str, approved: bool) -> bool | None:
+    """An over-limit event approved (its lines become payable) or rejected (they disappear).
+    None: the event is not known yet (the caller retries later)."""
+    head = await repo.lock_source(session, tenant_id, "event", event_id)
+    if head is None or head["revision"] == 0:
+        return None
+    live = await repo.live_lines(session, tenant_id, "event", event_id)
+    waiting = [ln["id"] for ln in live if ln["status"] == "awaiting_approval"]
+    await repo.set_line_status(session, tenant_id, waiting, "payable" if approved else "rejected")
+    return bool(waiting)
+
+
+def _fingerprint(payload: Row) -> str:
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
+
+
+async def finalise_interruption(session: AsyncSession, tenant_id: str, payload: Row, now: datetime) -> bool:
+    """An ended interruption is paid by the rule in the settlement of the month it ended in (its days
+    may lie in earlier months): an open interruption is thus settled one month later than events."""
+    interruption_id = str(payload["interruption_id"])
+    head = await repo.claim_source(session, tenant_id, "interruption", interruption_id)
+    assert head is not None
+    fingerprint = _fingerprint(payload)
+    if head["fingerprint"] == fingerprint:
+        return False  # the same fact again
+    await _retire_lines(session, tenant_id, "interruption", interruption_id, now, str(payload["provider_id"]))
+    revision = int(head["revision"]) + 1
+    end = _date(payload["end"])
+    base = {**payload, "event_id": None, "unit": payload.get("unit") or "day"}
+    await repo.insert_lines(
+        session,
+        _segment_rows(
+            tenant_id,
+            "interruption",
+            interruption_id,
+            revision,
+            base,
+            list(payload.get("segments") or []),
+            "payable",
+            Month.of(end).first,
+            now,
+        ),
+    )
+    await repo.set_source(
+        session, tenant_id, "interruption", interruption_id, revision=revision, fingerprint=fingerprint
+    )
+    await repo.upsert_interruption(
+        session,
+        {
+            "tenant_id": tenant_id,
+            "id": interruption_id,
+            "service_id": payload["service_id"],
+            "provider_id": payload["provider_id"],
+            "producer_part": payload.get("producer_part"),
+            "client_ref": payload.get("client_ref") or "",
+            "content_id": payload["content_id"],
+            "start": _date(payload["start"]),
+            "end": end,
+            "reason": str(payload.get("reason") or "other"),
+            "amount_tenant": to_cents(_dec(payload.get("amount_tenant"))),
+            "amount_co_payment": to_cents(_dec(payload.get("amount_co_payment"))),
+        },
+    )
+    return True
+
+
+async def request_credit(session: AsyncSession, tenant_id: str, payload: Row, now: datetime) -> bool:
+    """A credit of an already paid event, deducted in the settlement of its month (the next one)."""
+    credit_id = str(payload["credit_id"])
+    head = await repo.claim_source(session, tenant_id, "credit", credit_id)
+    assert head is not None
+    if head["revision"] >= 1:
+        return False
+    month = Month.parse(str(payload["month"]))
+    amount = to_cents(_dec(payload["amount"]))
+    if amount > 0:
+        amount = -amount  # a credit always reduces the payment
+    base = {**payload, "start": month.first, "end": month.last, "unit": ""}
+    segment = {
+        "units": "1",
+        "unit_price": str(amount),
+        "tenant_share_per_unit": str(amount),
+        "co_payment_per_unit": "0",
+        "percentage": "100",
+        "amount_tenant": str(amount),
+        "amount_co_payment": "0",
+    }
+    await repo.insert_lines(
+        session,
+        _segment_rows(tenant_id, "credit", credit_id, 1, base, [segment], "payable", month.first, now),
+    )
+    await repo.set_source(session, tenant_id, "credit", credit_id, revision=1)
+    return True

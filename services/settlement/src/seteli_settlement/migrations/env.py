@@ -1,0 +1,4 @@
+from seteli_common.migrations import run_env
+from seteli_settlement.models import metadata
+
+run_env(metadata)

@@ -1,0 +1,260 @@
+"""Settlement tables. Tenant-owned tables carry tenant_id first in their keys and indexes.
+
+The ledger is append-only for money paid: a correction or deletion never edits a paid line, it adds a
+reversal line (an unpaid line is just marked superseded). A run pays the payable,
+unpaid lines; `paid_lines` has one row per paid ledger line, and its primary key is what makes
+"never paid twice" a database fact rather than a hope.
+"""
+
+from seteli_common.db import BigIntId, make_metadata
+from seteli_common.messaging.outbox import add_messaging_tables
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    Index,
+    Integer,
+    Numeric,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    text,
+)
+
+metadata = make_metadata()
+add_messaging_tables(metadata)
+
+Money = Numeric(12, 2)
+PerUnit = Numeric(14, 6)  # per-unit values and units keep their exact scale (e.g. 2.25 h, 45.555 €)
+
+# --- read models of other services' data ------------------------------------------------------
+
+tenants = Table(
+    "tenants",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("name_fi", String(200), nullable=False),
+    Column("name_sv", String(200), nullable=False),
+    Column("business_id", String(9), nullable=False),
+    Column("languages", JSON, nullable=False),
+    Column("payer_iban", String(34), nullable=False),
+    Column("payer_bic", String(11), nullable=False),
+)
+
+# A provider company exists once across tenants (registry keys it by business ID).
+providers = Table(
+    "providers",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("business_id", String(9), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("language", String(2), nullable=False),
+    Column("email", String(254), nullable=False),
+    Column("billing", JSON),  # {iban, bic, reference, email, pdf_by_email} or null
+)
+
+sites = Table(
+    "sites",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("provider_id", String(64), nullable=False, index=True),
+    Column("name", String(200), nullable=False),
+    Column("notification_email", String(254), nullable=False, server_default=""),
+    Column("billing", JSON),  # own billing information; null = the company's is used
+)
+
+services = Table(
+    "services",
+    metadata,
+    Column("tenant_id", String(64), nullable=False),
+    Column("id", String(64), nullable=False),
+    Column("name_fi", String(200), nullable=False),
+    Column("name_sv", String(200), nullable=False),
+    Column("contents", JSON, nullable=False),  # [{content_id, name_fi, name_sv, unit, client_pays}]
+    Column("calendar", JSON),  # {provider_deadline_day, approval_deadline_day, transfer_day}
+    PrimaryKeyConstraint("tenant_id", "id"),
+)
+
+# --- the ledger --------------------------------------------------------------------------------
+
+# The newest known revision of each source (event, interruption, credit): orders corrections and
+# deletions that arrive out of order, and is the row every change of one source locks.
+sources = Table(
+    "sources",
+    metadata,
+    Column("tenant_id", String(64), nullable=False),
+    Column("kind", String(20), nullable=False),  # event | interruption | credit
+    Column("source_id", String(64), nullable=False),
+    Column("revision", Integer, nullable=False),
+    Column("deleted", Boolean, nullable=False, server_default="0"),
+    Column("fingerprint", String(64), nullable=False, server_default=""),
+    PrimaryKeyConstraint("tenant_id", "kind", "source_id"),
+)
+
+ledger = Table(
+    "ledger",
+    metadata,
+    Column("id", BigIntId, primary_key=True, autoincrement=True),
+    Column("tenant_id", String(64), nullable=False),
+    Column("kind", String(20), nullable=False),  # event | interruption | credit
+    Column("source_id", String(64), nullable=False),  # event, interruption or credit id
+    Column("revision", Integer, nullable=False),
+    Column("segment_no", Integer, nullable=False),
+    Column("entry", String(10), nullable=False),  # line | reversal
+    Column("reverses", BigInteger),  # the line a reversal cancels
+    Column("event_id", String(64)),  # traceability: the event paid (or credited)
+    Column("service_id", String(64), nullable=False),
+    Column("provider_id", String(64), nullable=False),
+    Column("producer_part", String(64)),
+    Column("client_ref", String(64), nullable=False),
+    Column("content_id", String(64), nullable=False),
+    Column("unit", String(20), nullable=False),
+    Column("start", Date, nullable=False),
+    Column("end", Date, nullable=False),
+    Column("units", PerUnit, nullable=False),
+    Column("unit_price", PerUnit, nullable=False),
+    Column("tenant_share_per_unit", PerUnit, nullable=False),
+    Column("co_payment_per_unit", PerUnit, nullable=False),
+    Column("percentage", Numeric(7, 2), nullable=False),
+    Column("amount", Money, nullable=False),  # what the tenant pays, rounded once per line
+    Column("co_payment", Money, nullable=False),
+    Column("month", Date, nullable=False),  # first day of the earliest settlement month it belongs to
+    Column("status", String(20), nullable=False),  # payable | awaiting_approval | rejected | superseded
+    # Set in the transaction that inserts the line's paid_lines row: keeps the open lines in a small
+    # partial index however long the paid history grows (paid_lines stays the guard against paying twice).
+    Column("settled", Boolean, nullable=False, server_default="0"),
+    Column("reason", String(200)),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("tenant_id", "kind", "source_id", "revision", "segment_no", "entry"),
+    UniqueConstraint("tenant_id", "reverses"),
+    Index(
+        "ix_ledger_open",
+        "tenant_id",
+        "provider_id",
+        "month",
+        postgresql_where=text("status = 'payable' AND NOT settled"),
+        sqlite_where=text("status = 'payable' AND NOT settled"),
+    ),
+    Index("ix_ledger_source", "tenant_id", "kind", "source_id"),
+    Index("ix_ledger_event", "tenant_id", "event_id"),
+)
+
+interruptions = Table(
+    "interruptions",
+    metadata,
+    Column("tenant_id", String(64), nullable=False),
+    Column("id", String(64), nullable=False),
+    Column("service_id", String(64), nullable=False),
+    Column("provider_id", String(64), nullable=False),
+    Column("producer_part", String(64)),
+    Column("client_ref", String(64), nullable=False),
+    Column("content_id", String(64), nullable=False),
+    Column("start", Date, nullable=False),
+    Column("end", Date, nullable=False),
+    Column("reason", String(40), nullable=False),
+    Column("amount_tenant", Money, nullable=False),
+    Column("amount_co_payment", Money, nullable=False),
+    PrimaryKeyConstraint("tenant_id", "id"),
+    Index("ix_interruptions_service", "tenant_id", "service_id", "end"),
+)
+
+# --- runs ----------------------------------------------------------------------------------------
+
+runs = Table(
+    "runs",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("tenant_id", String(64), nullable=False),
+    Column("month", Date, nullable=False),
+    Column("state", String(20), nullable=False),  # running | completed
+    Column("trigger", String(20), nullable=False),  # manual | scheduled
+    Column("idempotency_key", String(100)),  # a retried POST returns the run it already started
+    Column("total", Money),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("completed_at", DateTime(timezone=True)),
+    Index("ix_runs_tenant_month", "tenant_id", "month"),
+    UniqueConstraint("tenant_id", "idempotency_key"),
+)
+
+# One job per provider and run; any worker claims it (FOR UPDATE SKIP LOCKED) under a lease.
+run_jobs = Table(
+    "run_jobs",
+    metadata,
+    Column("tenant_id", String(64), nullable=False),
+    Column("run_id", String(36), nullable=False),
+    Column("provider_id", String(64), nullable=False),
+    Column("state", String(20), nullable=False),  # pending | running | done
+    Column("lease_token", String(36)),
+    Column("leased_until", DateTime(timezone=True)),
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("worker", String(100)),
+    Column("finished_at", DateTime(timezone=True)),
+    PrimaryKeyConstraint("tenant_id", "run_id", "provider_id"),
+    Index("ix_run_jobs_claimable", "state", "leased_until"),
+)
+
+payments = Table(
+    "payments",
+    metadata,
+    Column("id", BigIntId, primary_key=True, autoincrement=True),
+    Column("tenant_id", String(64), nullable=False),
+    Column("run_id", String(36), nullable=False),
+    Column("payee_key", String(140), nullable=False),
+    Column("provider_id", String(64), nullable=False),
+    Column("site_id", String(64)),
+    Column("payee_name", String(200), nullable=False),
+    Column("iban", String(34), nullable=False),
+    Column("bic", String(11)),
+    Column("reference", String(40)),
+    Column("email", String(254), nullable=False),
+    Column("language", String(2), nullable=False),
+    Column("pdf_by_email", Boolean, nullable=False),
+    Column("amount", Money, nullable=False),
+    Column("line_count", Integer, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("tenant_id", "run_id", "payee_key"),
+)
+
+paid_lines = Table(
+    "paid_lines",
+    metadata,
+    Column("tenant_id", String(64), nullable=False),
+    Column("line_id", BigInteger, nullable=False),
+    Column("run_id", String(36), nullable=False),
+    Column("payment_id", BigInteger, nullable=False),
+    PrimaryKeyConstraint("tenant_id", "line_id"),  # a ledger line is paid at most once, ever
+    Index("ix_paid_lines_payment", "tenant_id", "payment_id"),
+    Index("ix_paid_lines_run", "tenant_id", "run_id"),
+)
+
+carryovers = Table(
+    "carryovers",
+    metadata,
+    Column("id", BigIntId, primary_key=True, autoincrement=True),
+    Column("tenant_id", String(64), nullable=False),
+    Column("run_id", String(36), nullable=False),
+    Column("provider_id", String(64), nullable=False),
+    Column("site_id", String(64)),
+    Column("payee_name", String(200), nullable=False),
+    Column("amount", Money, nullable=False),
+    Column("line_count", Integer, nullable=False),
+    Column("reason", String(40), nullable=False),
+    Index("ix_carryovers_run", "tenant_id", "run_id"),
+)
+
+# The last preview per tenant and month, to show what changed since.
+previews = Table(
+    "previews",
+    metadata,
+    Column("tenant_id", String(64), nullable=False),
+    Column("month", Date, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("snapshot", JSON, nullable=False),
+    Column("note", Text),
+    PrimaryKeyConstraint("tenant_id", "month"),
+)

@@ -1,0 +1,185 @@
+"""Reports: "clients and realisation" and "interruptions", as JSON ({items, total}) or CSV.
+
+Both are set-based queries over the ledger; the database sums, Python only formats. Months are
+settlement months (the month a line is settled in: an interruption's is the month it ended).
+"Unfinished units" are the units still waiting for the tenant's approval: drafts and unconfirmed
+auto-recordings live in the events service and never reach settlement.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import Any, Literal
+
+from fastapi import APIRouter, Depends, Query, Response
+from seteli_common.auth import Principal, Role, guard_tenant, require_roles
+from seteli_common.clock import Month
+from seteli_common.errors import FieldError, invalid_many
+from seteli_common.web import db_session
+from sqlalchemy import and_, case, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from .domain import money_str
+from .models import interruptions, ledger, paid_lines
+from .repository import tenant_services
+
+router = APIRouter(prefix="/v1")
+STAFF = (Role.TENANT_ADMIN, Role.TENANT_OFFICER)
+MONTH = r"^[0-9]{4}-(0[1-9]|1[0-2])$"
+
+
+def _range(start: str, end: str) -> tuple[Month, Month]:
+    first, last = Month.parse(start), Month.parse(end)
+    if last < first:
+        raise invalid_many([FieldError("to", "must not be before from")])
+    return first, last
+
+
+def _num(value: Any) -> str:
+    text = f"{Decimal(value or 0).normalize():f}"
+    return "0" if text in ("-0", "0E-6") else text
+
+
+def _respond(items: list[dict[str, Any]], total: int, fmt: str, name: str) -> Any:
+    if fmt == "json":
+        return {"items": items, "total": total}
+    out = io.StringIO()
+    columns: Sequence[str] = list(items[0]) if items else []
+    writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\r\n")
+    writer.writeheader()
+    writer.writerows(items)
+    return Response(
+        out.getvalue(),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
+    )
+
+
+@router.get("/tenants/{tenant_id}/reports/realisation", tags=["reports"])
+async def realisation(
+    tenant_id: str,
+    from_month: str = Query(alias="from", pattern=MONTH, examples=["2016-01"]),
+    to_month: str = Query(alias="to", pattern=MONTH, examples=["2016-03"]),
+    content_id: list[str] | None = Query(None, description="contents to include; all when omitted"),
+    provider_id: str | None = None,
+    producer_part: str | None = Query(None, description="one producer part; the whole company when omitted"),
+    client_ref: str | None = None,
+    format: Literal["json", "csv"] = "json",
+    limit: int = Query(100, ge=1, le=10000),
+    offset: int = Query(0, ge=0),
+    session: AsyncSession = Depends(db_session),
+    principal: Principal = Depends(require_roles(*STAFF)),
+) -> Any:
+    """Clients and realisation: per provider, client and content the settled amounts, co-payments and
+    units, and the units still unfinished (waiting for approval), over a range of months."""
+    guard_tenant(principal, tenant_id)
+    first, last = _range(from_month, to_month)
+    paid = paid_lines.c.line_id.is_not(None)
+    conditions = [
+        ledger.c.tenant_id == tenant_id,
+        ledger.c.month >= first.first,
+        ledger.c.month <= last.first,
+        ledger.c.status.in_(("payable", "awaiting_approval")),
+    ]
+    if content_id:
+        conditions.append(ledger.c.content_id.in_(content_id))
+    if provider_id:
+        conditions.append(ledger.c.provider_id == provider_id)
+    if producer_part:
+        conditions.append(ledger.c.producer_part == producer_part)
+    if client_ref:
+        conditions.append(ledger.c.client_ref == client_ref)
+    keys = (ledger.c.provider_id, ledger.c.client_ref, ledger.c.content_id)
+    query = (
+        select(
+            *keys,
+            func.sum(case((paid, ledger.c.units), else_=0)).label("units_settled"),
+            func.sum(case((paid, ledger.c.amount), else_=0)).label("amount_settled"),
+            func.sum(case((paid, ledger.c.co_payment), else_=0)).label("co_payment"),
+            func.sum(case((and_(~paid, ledger.c.status == "payable"), ledger.c.amount), else_=0)).label(
+                "amount_unsettled"
+            ),
+            func.sum(case((ledger.c.status == "awaiting_approval", ledger.c.units), else_=0)).label("units_unfinished"),
+        )
+        .select_from(
+            ledger.outerjoin(
+                paid_lines,
+                and_(paid_lines.c.tenant_id == ledger.c.tenant_id, paid_lines.c.line_id == ledger.c.id),
+            )
+        )
+        .where(*conditions)
+        .group_by(*keys)
+    )
+    total = (await session.execute(select(func.count()).select_from(query.subquery()))).scalar_one()
+    if format == "json":
+        query = query.order_by(*keys).limit(limit).offset(offset)
+    else:
+        query = query.order_by(*keys)
+    rows = (await session.execute(query)).mappings().all()
+    names = {
+        c["content_id"]: c.get("name_fi") or ""
+        for sv in await tenant_services(session, tenant_id)
+        for c in sv["contents"] or []
+    }
+    items = [
+        {
+            "provider_id": r["provider_id"],
+            "client_ref": r["client_ref"],
+            "content_id": r["content_id"],
+            "content_name": names.get(r["content_id"], ""),
+            "units_settled": _num(r["units_settled"]),
+            "amount_settled": money_str(Decimal(r["amount_settled"])),
+            "co_payment": money_str(Decimal(r["co_payment"])),
+            "amount_unsettled": money_str(Decimal(r["amount_unsettled"])),
+            "units_unfinished": _num(r["units_unfinished"]),
+        }
+        for r in rows
+    ]
+    return _respond(items, int(total), format, f"realisation-{tenant_id}-{first}-{last}")
+
+
+@router.get("/tenants/{tenant_id}/reports/interruptions", tags=["reports"])
+async def interruption_report(
+    tenant_id: str,
+    from_month: str = Query(alias="from", pattern=MONTH, examples=["2015-07"]),
+    to_month: str = Query(alias="to", pattern=MONTH, examples=["2015-12"]),
+    service_id: str | None = None,
+    format: Literal["json", "csv"] = "json",
+    limit: int = Query(100, ge=1, le=10000),
+    offset: int = Query(0, ge=0),
+    session: AsyncSession = Depends(db_session),
+    principal: Principal = Depends(require_roles(*STAFF)),
+) -> Any:
+    """Ended interruptions per service and period (by the month they ended), with what the rule pays."""
+    guard_tenant(principal, tenant_id)
+    first, last = _range(from_month, to_month)
+    i = interruptions.c
+    conditions = [i.tenant_id == tenant_id, i.end >= first.first, i.end <= last.last]
+    if service_id:
+        conditions.append(i.service_id == service_id)
+    total = (await session.execute(select(func.count()).select_from(interruptions).where(*conditions))).scalar_one()
+    query = select(interruptions).where(*conditions).order_by(i.service_id, i.start, i.id)
+    if format == "json":
+        query = query.limit(limit).offset(offset)
+    rows = (await session.execute(query)).mappings().all()
+    items = [
+        {
+            "interruption_id": r["id"],
+            "service_id": r["service_id"],
+            "provider_id": r["provider_id"],
+            "producer_part": r["producer_part"],
+            "client_ref": r["client_ref"],
+            "content_id": r["content_id"],
+            "start": r["start"].isoformat(),
+            "end": r["end"].isoformat(),
+            "days": (r["end"] - r["start"]).days + 1,
+            "reason": r["reason"],
+            "amount_tenant": money_str(Decimal(r["amount_tenant"])),
+            "amount_co_payment": money_str(Decimal(r["amount_co_payment"])),
+        }
+        for r in rows
+    ]
+    return _respond(items, int(total), format, f"interruptions-{tenant_id}-{first}-{last}")

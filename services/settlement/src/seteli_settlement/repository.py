@@ -1,0 +1,425 @@
+"""Every settlement query lives here. Tenant-owned queries always take the tenant."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import and_, delete, exists, func, select, text, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql import Select
+
+from .models import (
+    carryovers,
+    interruptions,
+    ledger,
+    paid_lines,
+    payments,
+    previews,
+    providers,
+    run_jobs,
+    runs,
+    services,
+    sites,
+    sources,
+    tenants,
+)
+
+Row = dict[str, Any]
+
+
+def is_postgres(session: AsyncSession) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
+
+
+def _insert(session: AsyncSession, table: Any) -> Any:
+    return pg_insert(table) if is_postgres(session) else sqlite_insert(table)
+
+
+async def _upsert(session: AsyncSession, table: Any, values: Row, keys: Sequence[str]) -> None:
+    stmt = _insert(session, table).values(**values)
+    changes = {k: v for k, v in values.items() if k not in keys}
+    await session.execute(stmt.on_conflict_do_update(index_elements=list(keys), set_=changes))
+
+
+async def advisory_lock(session: AsyncSession, key: str) -> None:
+    """Serialise work on one key (a tenant's run start, a provider's payment) across processes."""
+    if is_postgres(session):
+        await session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:k))"), {"k": key})
+
+
+async def lock_provider(session: AsyncSession, tenant_id: str, provider_id: str) -> None:
+    """Held by a job paying a provider and by a ledger change of its lines: they never interleave."""
+    await advisory_lock(session, f"settlement-provider:{tenant_id}:{provider_id}")
+
+
+# --- read models -----------------------------------------------------------------------------
+
+
+async def upsert_tenant(session: AsyncSession, values: Row) -> None:
+    await _upsert(session, tenants, values, ["id"])
+
+
+async def get_tenant(session: AsyncSession, tenant_id: str) -> Row | None:
+    row = (await session.execute(select(tenants).where(tenants.c.id == tenant_id))).mappings().first()
+    return dict(row) if row else None
+
+
+async def upsert_provider(session: AsyncSession, values: Row) -> None:
+    await _upsert(session, providers, values, ["id"])
+
+
+async def upsert_site(session: AsyncSession, values: Row) -> None:
+    await _upsert(session, sites, values, ["id"])
+
+
+async def set_provider_billing(session: AsyncSession, provider_id: str, billing: Row | None) -> int:
+    result = await session.execute(update(providers).where(providers.c.id == provider_id).values(billing=billing))
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def set_site_billing(session: AsyncSession, provider_id: str, site_id: str, billing: Row | None) -> int:
+    result = await session.execute(
+        update(sites).where(sites.c.id == site_id, sites.c.provider_id == provider_id).values(billing=billing)
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def get_provider(session: AsyncSession, provider_id: str) -> Row | None:
+    row = (await session.execute(select(providers).where(providers.c.id == provider_id))).mappings().first()
+    return dict(row) if row else None
+
+
+async def provider_sites(session: AsyncSession, provider_id: str) -> dict[str, Row]:
+    rows = (await session.execute(select(sites).where(sites.c.provider_id == provider_id))).mappings().all()
+    return {r["id"]: dict(r) for r in rows}
+
+
+async def upsert_service(session: AsyncSession, values: Row) -> None:
+    await _upsert(session, services, values, ["tenant_id", "id"])
+
+
+async def tenant_services(session: AsyncSession, tenant_id: str) -> list[Row]:
+    rows = (await session.execute(select(services).where(services.c.tenant_id == tenant_id))).mappings().all()
+    return [dict(r) for r in rows]
+
+
+async def all_tenant_ids(session: AsyncSession) -> list[str]:
+    return list((await session.execute(select(tenants.c.id).order_by(tenants.c.id))).scalars())
+
+
+# --- ledger ------------------------------------------------------------------------------------
+
+
+async def lock_source(session: AsyncSession, tenant_id: str, kind: str, source_id: str) -> Row | None:
+    """The head row of a source, locked: every change of one event/interruption/credit is serialised."""
+    query = select(sources).where(
+        sources.c.tenant_id == tenant_id, sources.c.kind == kind, sources.c.source_id == source_id
+    )
+    if is_postgres(session):
+        query = query.with_for_update()
+    row = (await session.execute(query)).mappings().first()
+    return dict(row) if row else None
+
+
+async def claim_source(session: AsyncSession, tenant_id: str, kind: str, source_id: str) -> Row | None:
+    """Create the head row if missing (racing creators meet the primary key), then lock it."""
+    stmt = _insert(session, sources).values(
+        tenant_id=tenant_id, kind=kind, source_id=source_id, revision=0, deleted=False, fingerprint=""
+    )
+    await session.execute(stmt.on_conflict_do_nothing())
+    return await lock_source(session, tenant_id, kind, source_id)
+
+
+async def set_source(session: AsyncSession, tenant_id: str, kind: str, source_id: str, **values: Any) -> None:
+    await session.execute(
+        update(sources)
+        .where(sources.c.tenant_id == tenant_id, sources.c.kind == kind, sources.c.source_id == source_id)
+        .values(**values)
+    )
+
+
+async def insert_lines(session: AsyncSession, rows: list[Row]) -> None:
+    if rows:
+        await session.execute(_insert(session, ledger).on_conflict_do_nothing(), rows)
+
+
+async def live_lines(session: AsyncSession, tenant_id: str, kind: str, source_id: str) -> list[Row]:
+    """Lines of a source that still count: not superseded/rejected and not already reversed."""
+    reversal = ledger.alias("reversal")
+    query = (
+        select(ledger)
+        .where(
+            ledger.c.tenant_id == tenant_id,
+            ledger.c.kind == kind,
+            ledger.c.source_id == source_id,
+            ledger.c.entry == "line",
+            ledger.c.status.in_(("payable", "awaiting_approval")),
+            ~exists().where(reversal.c.tenant_id == tenant_id, reversal.c.reverses == ledger.c.id),
+        )
+        .order_by(ledger.c.id)
+    )
+    return [dict(r) for r in (await session.execute(query)).mappings().all()]
+
+
+async def paid_among(session: AsyncSession, tenant_id: str, line_ids: list[int]) -> set[int]:
+    if not line_ids:
+        return set()
+    query = select(paid_lines.c.line_id).where(paid_lines.c.tenant_id == tenant_id, paid_lines.c.line_id.in_(line_ids))
+    return set((await session.execute(query)).scalars())
+
+
+async def set_line_status(session: AsyncSession, tenant_id: str, line_ids: list[int], status: str) -> None:
+    if line_ids:
+        await session.execute(
+            update(ledger).where(ledger.c.tenant_id == tenant_id, ledger.c.id.in_(line_ids)).values(status=status)
+        )
+
+
+def payable_query(tenant_id: str, month_first: date) -> Select[Any]:
+    return select(ledger).where(*_open(tenant_id, month_first))
+
+
+def _open(tenant_id: str, month_first: date) -> list[Any]:
+    return [
+        ledger.c.tenant_id == tenant_id,
+        ledger.c.status == "payable",
+        ~ledger.c.settled,
+        ledger.c.month <= month_first,
+    ]
+
+
+async def payable_lines(
+    session: AsyncSession, tenant_id: str, month_first: date, provider_id: str | None = None
+) -> list[Row]:
+    query = payable_query(tenant_id, month_first)
+    if provider_id is not None:
+        query = query.where(ledger.c.provider_id == provider_id)
+    rows = (await session.execute(query.order_by(ledger.c.provider_id, ledger.c.id))).mappings().all()
+    return [dict(r) for r in rows]
+
+
+async def providers_with_payable(session: AsyncSession, tenant_id: str, month_first: date) -> list[str]:
+    query = select(ledger.c.provider_id).where(*_open(tenant_id, month_first)).distinct().order_by(ledger.c.provider_id)
+    return list((await session.execute(query)).scalars())
+
+
+async def lines_of_event(session: AsyncSession, tenant_id: str, event_id: str) -> list[Row]:
+    query = (
+        select(ledger, paid_lines.c.run_id, paid_lines.c.payment_id)
+        .select_from(
+            ledger.outerjoin(
+                paid_lines,
+                and_(paid_lines.c.tenant_id == ledger.c.tenant_id, paid_lines.c.line_id == ledger.c.id),
+            )
+        )
+        .where(
+            ledger.c.tenant_id == tenant_id,
+            (ledger.c.event_id == event_id) | (ledger.c.source_id == event_id),
+        )
+        .order_by(ledger.c.id)
+    )
+    return [dict(r) for r in (await session.execute(query)).mappings().all()]
+
+
+async def upsert_interruption(session: AsyncSession, values: Row) -> None:
+    await _upsert(session, interruptions, values, ["tenant_id", "id"])
+
+
+# --- runs -----------------------------------------------------------------------------------------
+
+
+async def insert_run(session: AsyncSession, values: Row) -> None:
+    await session.execute(runs.insert().values(**values))
+
+
+async def get_run(session: AsyncSession, tenant_id: str, run_id: str, *, lock: bool = False) -> Row | None:
+    query = select(runs).where(runs.c.tenant_id == tenant_id, runs.c.id == run_id)
+    if lock and is_postgres(session):
+        query = query.with_for_update()
+    row = (await session.execute(query)).mappings().first()
+    return dict(row) if row else None
+
+
+async def run_by_idempotency_key(session: AsyncSession, tenant_id: str, key: str) -> Row | None:
+    query = select(runs).where(runs.c.tenant_id == tenant_id, runs.c.idempotency_key == key)
+    row = (await session.execute(query)).mappings().first()
+    return dict(row) if row else None
+
+
+async def list_runs(session: AsyncSession, tenant_id: str, limit: int, offset: int) -> tuple[list[Row], int]:
+    where = runs.c.tenant_id == tenant_id
+    total = (await session.execute(select(func.count()).select_from(runs).where(where))).scalar_one()
+    rows = (
+        (
+            await session.execute(
+                select(runs).where(where).order_by(runs.c.created_at.desc(), runs.c.id).limit(limit).offset(offset)
+            )
+        )
+        .mappings()
+        .all()
+    )
+    return [dict(r) for r in rows], int(total)
+
+
+async def runs_of_month(session: AsyncSession, tenant_id: str, month_first: date) -> list[Row]:
+    rows = (
+        (await session.execute(select(runs).where(runs.c.tenant_id == tenant_id, runs.c.month == month_first)))
+        .mappings()
+        .all()
+    )
+    return [dict(r) for r in rows]
+
+
+async def complete_run(session: AsyncSession, tenant_id: str, run_id: str, total: Any, at: datetime) -> None:
+    await session.execute(
+        update(runs)
+        .where(runs.c.tenant_id == tenant_id, runs.c.id == run_id)
+        .values(state="completed", total=total, completed_at=at)
+    )
+
+
+async def insert_jobs(session: AsyncSession, rows: list[Row]) -> None:
+    if rows:
+        await session.execute(run_jobs.insert(), rows)
+
+
+async def claim_job(session: AsyncSession, now: datetime, run_id: str | None = None) -> Row | None:
+    """One pending job, or a running one whose lease ran out (its worker died), skipping locked rows."""
+    claimable = (run_jobs.c.state == "pending") | ((run_jobs.c.state == "running") & (run_jobs.c.leased_until < now))
+    query = select(run_jobs).where(claimable).order_by(run_jobs.c.leased_until.nulls_first()).limit(1)
+    if run_id is not None:
+        query = query.where(run_jobs.c.run_id == run_id)
+    if is_postgres(session):
+        query = query.with_for_update(skip_locked=True)
+    row = (await session.execute(query)).mappings().first()
+    return dict(row) if row else None
+
+
+async def lock_job(session: AsyncSession, tenant_id: str, run_id: str, provider_id: str) -> Row | None:
+    query = select(run_jobs).where(
+        run_jobs.c.tenant_id == tenant_id, run_jobs.c.run_id == run_id, run_jobs.c.provider_id == provider_id
+    )
+    if is_postgres(session):
+        query = query.with_for_update()
+    row = (await session.execute(query)).mappings().first()
+    return dict(row) if row else None
+
+
+async def update_job(session: AsyncSession, tenant_id: str, run_id: str, provider_id: str, **values: Any) -> None:
+    await session.execute(
+        update(run_jobs)
+        .where(
+            run_jobs.c.tenant_id == tenant_id,
+            run_jobs.c.run_id == run_id,
+            run_jobs.c.provider_id == provider_id,
+        )
+        .values(**values)
+    )
+
+
+async def job_counts(session: AsyncSession, tenant_id: str, run_id: str) -> dict[str, int]:
+    query = (
+        select(run_jobs.c.state, func.count())
+        .where(run_jobs.c.tenant_id == tenant_id, run_jobs.c.run_id == run_id)
+        .group_by(run_jobs.c.state)
+    )
+    return {state: int(n) for state, n in (await session.execute(query)).all()}
+
+
+async def run_job_counts(session: AsyncSession, run_id: str) -> dict[str, int]:
+    query = select(run_jobs.c.state, func.count()).where(run_jobs.c.run_id == run_id).group_by(run_jobs.c.state)
+    return {state: int(n) for state, n in (await session.execute(query)).all()}
+
+
+async def insert_payment(session: AsyncSession, values: Row) -> int:
+    result = await session.execute(payments.insert().values(**values).returning(payments.c.id))
+    return int(result.scalar_one())
+
+
+async def insert_paid_lines(session: AsyncSession, rows: list[Row]) -> None:
+    """Mark lines paid. The primary key of paid_lines refuses a line paid before (the job is redone)."""
+    if rows:
+        await session.execute(paid_lines.insert(), rows)
+        ids = [row["line_id"] for row in rows]
+        tenant_id = rows[0]["tenant_id"]
+        for start in range(0, len(ids), 5000):
+            await session.execute(
+                update(ledger)
+                .where(ledger.c.tenant_id == tenant_id, ledger.c.id.in_(ids[start : start + 5000]))
+                .values(settled=True)
+            )
+
+
+async def insert_carryover(session: AsyncSession, values: Row) -> None:
+    await session.execute(carryovers.insert().values(**values))
+
+
+async def run_payments(session: AsyncSession, tenant_id: str, run_id: str) -> list[Row]:
+    query = (
+        select(payments)
+        .where(payments.c.tenant_id == tenant_id, payments.c.run_id == run_id)
+        .order_by(payments.c.provider_id, payments.c.payee_key)
+    )
+    return [dict(r) for r in (await session.execute(query)).mappings().all()]
+
+
+async def get_payment(session: AsyncSession, tenant_id: str, run_id: str, payment_id: int) -> Row | None:
+    query = select(payments).where(
+        payments.c.tenant_id == tenant_id, payments.c.run_id == run_id, payments.c.id == payment_id
+    )
+    row = (await session.execute(query)).mappings().first()
+    return dict(row) if row else None
+
+
+async def run_carryovers(session: AsyncSession, tenant_id: str, run_id: str) -> list[Row]:
+    query = (
+        select(carryovers)
+        .where(carryovers.c.tenant_id == tenant_id, carryovers.c.run_id == run_id)
+        .order_by(carryovers.c.provider_id, carryovers.c.site_id)
+    )
+    return [dict(r) for r in (await session.execute(query)).mappings().all()]
+
+
+async def run_total(session: AsyncSession, tenant_id: str, run_id: str) -> Any:
+    query = select(func.coalesce(func.sum(payments.c.amount), 0)).where(
+        payments.c.tenant_id == tenant_id, payments.c.run_id == run_id
+    )
+    return (await session.execute(query)).scalar_one()
+
+
+async def paid_lines_of(
+    session: AsyncSession, tenant_id: str, run_id: str, payment_ids: Sequence[int] | None = None
+) -> list[Row]:
+    query = (
+        select(ledger, paid_lines.c.payment_id)
+        .select_from(
+            paid_lines.join(
+                ledger,
+                and_(ledger.c.tenant_id == paid_lines.c.tenant_id, ledger.c.id == paid_lines.c.line_id),
+            )
+        )
+        .where(paid_lines.c.tenant_id == tenant_id, paid_lines.c.run_id == run_id)
+    )
+    if payment_ids is not None:
+        query = query.where(paid_lines.c.payment_id.in_(list(payment_ids)))
+    return [dict(r) for r in (await session.execute(query.order_by(ledger.c.id))).mappings().all()]
+
+
+# --- previews ------------------------------------------------------------------------------------
+
+
+async def last_preview(session: AsyncSession, tenant_id: str, month_first: date) -> Row | None:
+    query = select(previews).where(previews.c.tenant_id == tenant_id, previews.c.month == month_first)
+    row = (await session.execute(query)).mappings().first()
+    return dict(row) if row else None
+
+
+async def save_preview(session: AsyncSession, tenant_id: str, month_first: date, at: datetime, snap: Row) -> None:
+    await session.execute(delete(previews).where(previews.c.tenant_id == tenant_id, previews.c.month == month_first))
+    await session.execute(
+        previews.insert().values(tenant_id=tenant_id, month=month_first, created_at=at, snapshot=snap)
+    )

@@ -1,0 +1,278 @@
+"""Run use cases: start a run (split into per-provider jobs), preview it, show it. Never commits itself:
+each step is its own unit of work opened on the database given.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from seteli_common.clock import Clock, Month, today_in_helsinki
+from seteli_common.db import Database
+from seteli_common.errors import conflict
+from seteli_common.messaging.outbox import Outbox
+from seteli_common.money import to_cents, total_of_lines
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from . import domain
+from . import repository as repo
+from .domain import PayeeLines, money_str
+from .events import RunCompleted
+
+Row = dict[str, Any]
+
+
+@dataclass
+class Deps:
+    db: Database
+    outbox: Outbox
+    clock: Clock
+    lease_seconds: float = 60.0
+    after_commit: Callable[[], None] | None = None
+
+    def committed(self) -> None:
+        if self.after_commit is not None:
+            self.after_commit()
+
+
+async def tenant_calendar(session: AsyncSession, tenant_id: str) -> domain.Calendar:
+    return domain.tenant_calendar([s["calendar"] for s in await repo.tenant_services(session, tenant_id)])
+
+
+async def start_run(
+    deps: Deps, tenant_id: str, month: Month, trigger: str = "manual", idempotency_key: str | None = None
+) -> str:
+    """Create the run and one job per provider with something payable; workers do the rest."""
+    run_id = str(uuid.uuid4())
+    async with deps.db.transaction() as session:
+        await repo.advisory_lock(session, f"settlement-run:{tenant_id}")
+        if idempotency_key:
+            existing = await repo.run_by_idempotency_key(session, tenant_id, idempotency_key)
+            if existing is not None:
+                if existing["month"] != month.first:
+                    raise conflict("This Idempotency-Key started a run of another month", field="month")
+                return str(existing["id"])
+        provider_ids = await repo.providers_with_payable(session, tenant_id, month.first)
+        now = deps.clock.now()
+        await repo.insert_run(
+            session,
+            {
+                "id": run_id,
+                "tenant_id": tenant_id,
+                "month": month.first,
+                "state": "running",
+                "trigger": trigger,
+                "created_at": now,
+                "idempotency_key": idempotency_key,
+            },
+        )
+        await repo.insert_jobs(
+            session,
+            [
+                {
+                    "tenant_id": tenant_id,
+                    "run_id": run_id,
+                    "provider_id": p,
+                    "state": "pending",
+                    "attempts": 0,
+                }
+                for p in provider_ids
+            ],
+        )
+        if not provider_ids:
+            await finish_run(session, deps, tenant_id, run_id, month)
+    deps.committed()
+    return run_id
+
+
+async def finish_run(session: AsyncSession, deps: Deps, tenant_id: str, run_id: str, month: Month) -> None:
+    total = to_cents(Decimal(await repo.run_total(session, tenant_id, run_id)))
+    await repo.complete_run(session, tenant_id, run_id, total, deps.clock.now())
+    payments = [p for p in await repo.run_payments(session, tenant_id, run_id) if Decimal(p["amount"]) > 0]
+    carried = await repo.run_carryovers(session, tenant_id, run_id)
+    await deps.outbox.add(
+        session,
+        RunCompleted(
+            run_id=run_id,
+            month=str(month),
+            total=money_str(total),
+            payments=len(payments),
+            carried_over=len(carried),
+        ),
+        tenant_id=tenant_id,
+    )
+
+
+# --- views -----------------------------------------------------------------------------------------
+
+
+def line_view(line: Mapping[str, Any]) -> Row:
+    return {
+        "line_id": line["id"],
+        "kind": line["kind"],
+        "entry": line["entry"],
+        "source_id": line["source_id"],
+        "revision": line["revision"],
+        "event_id": line["event_id"],
+        "service_id": line["service_id"],
+        "content_id": line["content_id"],
+        "client_ref": line["client_ref"],
+        "producer_part": line["producer_part"],
+        "start": line["start"].isoformat(),
+        "end": line["end"].isoformat(),
+        "units": _num(line["units"]),
+        "unit_price": _num(line["unit_price"]),
+        "percentage": _num(line["percentage"]),
+        "amount": money_str(Decimal(line["amount"])),
+        "co_payment": money_str(Decimal(line["co_payment"])),
+        "month": str(Month.of(line["month"])),
+        "reverses": line["reverses"],
+    }
+
+
+def _num(value: Any) -> str:
+    text = f"{Decimal(value).normalize():f}"
+    return text if text != "-0" else "0"
+
+
+def _trace(lines: Sequence[Mapping[str, Any]]) -> tuple[list[str], list[str], list[str]]:
+    events = sorted({ln["event_id"] for ln in lines if ln["event_id"] and ln["kind"] == "event"})
+    interruptions = sorted({ln["source_id"] for ln in lines if ln["kind"] == "interruption"})
+    credits = sorted({ln["source_id"] for ln in lines if ln["kind"] == "credit"})
+    return events, interruptions, credits
+
+
+def _payment_view(
+    payment_id: int | None,
+    group_or_row: Mapping[str, Any],
+    lines: Sequence[Mapping[str, Any]],
+    with_lines: bool,
+) -> Row:
+    events, interruptions, credits = _trace(lines)
+    view = {
+        "payment_id": payment_id,
+        "provider_id": group_or_row["provider_id"],
+        "site_id": group_or_row["site_id"],
+        "payee_name": group_or_row["payee_name"],
+        "amount": group_or_row["amount"],
+        "reference": group_or_row.get("reference"),
+        "line_count": len(lines),
+        "event_ids": events,
+        "interruption_ids": interruptions,
+        "credit_ids": credits,
+    }
+    view["lines"] = [line_view(ln) for ln in lines] if with_lines else []
+    return view
+
+
+async def run_view(session: AsyncSession, tenant_id: str, run: Mapping[str, Any], *, with_lines: bool = True) -> Row:
+    payments = await repo.run_payments(session, tenant_id, run["id"])
+    lines = await repo.paid_lines_of(session, tenant_id, run["id"]) if with_lines or payments else []
+    by_payment: dict[int, list[Row]] = {}
+    for line in lines:
+        by_payment.setdefault(line["payment_id"], []).append(line)
+    carried = await repo.run_carryovers(session, tenant_id, run["id"])
+    counts = await repo.job_counts(session, tenant_id, run["id"])
+    return {
+        "id": run["id"],
+        "month": str(Month.of(run["month"])),
+        "state": run["state"],
+        "trigger": run["trigger"],
+        "dry_run": False,
+        "total": money_str(Decimal(run["total"])) if run["total"] is not None else None,
+        "created_at": run["created_at"].isoformat(),
+        "completed_at": run["completed_at"].isoformat() if run["completed_at"] else None,
+        "jobs": {"total": sum(counts.values()), "done": counts.get("done", 0)},
+        "payments": [
+            _payment_view(
+                p["id"],
+                {**p, "amount": money_str(Decimal(p["amount"]))},
+                by_payment.get(p["id"], []),
+                with_lines,
+            )
+            for p in payments
+        ],
+        "carried_over": [
+            {
+                "provider_id": c["provider_id"],
+                "site_id": c["site_id"],
+                "payee_name": c["payee_name"],
+                "amount": money_str(Decimal(c["amount"])),
+                "line_count": c["line_count"],
+                "reason": c["reason"],
+                "reason_text": domain.REASON_TEXT.get(c["reason"], c["reason"]),
+            }
+            for c in carried
+        ],
+    }
+
+
+def _group_view(group: PayeeLines, with_lines: bool) -> Row:
+    payee = group.payee
+    row = {
+        "provider_id": payee.provider_id,
+        "site_id": payee.site_id,
+        "payee_name": payee.name,
+        "amount": money_str(group.amount),
+        "reference": payee.billing.reference if payee.billing else None,
+    }
+    return _payment_view(None, row, group.lines, with_lines)
+
+
+async def plan_all(session: AsyncSession, tenant_id: str, month: Month) -> tuple[list[PayeeLines], list[PayeeLines]]:
+    lines = await repo.payable_lines(session, tenant_id, month.first)
+    by_provider: dict[str, list[Row]] = {}
+    for line in lines:
+        by_provider.setdefault(line["provider_id"], []).append(line)
+    paid: list[PayeeLines] = []
+    carried: list[PayeeLines] = []
+    for provider_id, provider_lines in by_provider.items():
+        provider = await repo.get_provider(session, provider_id)
+        sites = await repo.provider_sites(session, provider_id)
+        p, c = domain.plan_provider(provider_id, provider, sites, provider_lines)
+        paid += p
+        carried += c
+    return paid, carried
+
+
+async def preview(session: AsyncSession, deps: Deps, tenant_id: str, month: Month, *, with_lines: bool = True) -> Row:
+    """What a run would pay now, line by line, and what changed since the previous preview. Pays nothing
+    and marks nothing; only the preview itself is remembered, to compare the next one with."""
+    paid, carried = await plan_all(session, tenant_id, month)
+    snap = domain.snapshot(paid, carried)
+    previous = await repo.last_preview(session, tenant_id, month.first)
+    changes = domain.diff_snapshots(previous["snapshot"] if previous else None, snap)
+    changes["since"] = previous["created_at"].isoformat() if previous else None
+    await repo.save_preview(session, tenant_id, month.first, deps.clock.now(), snap)
+    calendar = await tenant_calendar(session, tenant_id)
+    total = total_of_lines(Decimal(g.amount) for g in paid)
+    return {
+        "id": None,
+        "month": str(month),
+        "state": "preview",
+        "trigger": "preview",
+        "dry_run": True,
+        "total": money_str(total),
+        "created_at": deps.clock.now().isoformat(),
+        "completed_at": None,
+        "jobs": {"total": 0, "done": 0},
+        "payments": [_group_view(g, with_lines) for g in paid],
+        "carried_over": [
+            {
+                **{k: v for k, v in _group_view(g, with_lines).items() if k != "payment_id"},
+                "reason": g.reason,
+                "reason_text": domain.REASON_TEXT.get(g.reason or "", ""),
+            }
+            for g in carried
+        ],
+        "changes": changes,
+        "calendar": {
+            "provider_deadline": calendar.provider_deadline(month).isoformat(),
+            "approval_deadline": calendar.approval_deadline(month).isoformat(),
+            "transfer_date": calendar.transfer_date(month).isoformat(),
+            "today": today_in_helsinki(deps.clock).isoformat(),
+        },
+    }

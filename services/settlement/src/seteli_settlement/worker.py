@@ -1,0 +1,289 @@
+"""Settlement workers: competing consumers of the per-provider jobs of every run.
+
+A job is claimed in a short transaction (`FOR UPDATE SKIP LOCKED`, so workers never wait on each
+other) that sets a lease token and expiry. The work is then done in one transaction that first
+re-checks the lease: a worker that crashed never commits, its lease runs out and another worker
+takes the job over; a worker that was merely slow finds its token replaced and writes nothing. The
+primary key of `paid_lines` is the last guard: a ledger line can be paid once, ever.
+
+Run alone: `python -m seteli_settlement.worker` (same SETTLEMENT_* settings as the API).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import logging
+import os
+import signal
+import socket
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from seteli_common.clock import Month
+
+from . import domain
+from . import repository as repo
+from .events import EventsSettled, PaymentComputed, SpecificationReady
+from .outputs import specification_pdf
+from .runs import Deps, finish_run
+from .scheduler import run_due
+
+log = logging.getLogger("seteli.settlement.worker")
+
+
+@dataclass(frozen=True)
+class Claim:
+    tenant_id: str
+    run_id: str
+    provider_id: str
+    token: str
+
+
+class SettlementWorker:
+    def __init__(self, deps: Deps, name: str | None = None, *, run_id: str | None = None) -> None:
+        self.deps = deps
+        self.run_id = run_id  # only this run's jobs (the API working its own run inline)
+        self.name = name or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+        self.jobs_done = 0
+
+    async def claim(self) -> Claim | None:
+        now = self.deps.clock.now()
+        async with self.deps.db.transaction() as session:
+            job = await repo.claim_job(session, now, self.run_id)
+            if job is None:
+                return None
+            token = str(uuid.uuid4())
+            await repo.update_job(
+                session,
+                job["tenant_id"],
+                job["run_id"],
+                job["provider_id"],
+                state="running",
+                lease_token=token,
+                worker=self.name,
+                attempts=job["attempts"] + 1,
+                leased_until=now + timedelta(seconds=self.deps.lease_seconds),
+            )
+        return Claim(job["tenant_id"], job["run_id"], job["provider_id"], token)
+
+    async def process(self, claim: Claim) -> bool:
+        """Pay one provider's lines for the run. False when the lease was lost (someone else does it)."""
+        deps = self.deps
+        async with deps.db.transaction() as session:
+            job = await repo.lock_job(session, claim.tenant_id, claim.run_id, claim.provider_id)
+            if job is None or job["state"] == "done" or job["lease_token"] != claim.token:
+                return False
+            await pay_provider(session, deps, claim.tenant_id, claim.run_id, claim.provider_id)
+            await repo.update_job(
+                session,
+                claim.tenant_id,
+                claim.run_id,
+                claim.provider_id,
+                state="done",
+                finished_at=deps.clock.now(),
+            )
+            # The run row lock makes the last two finishing workers see each other's jobs.
+            run = await repo.get_run(session, claim.tenant_id, claim.run_id, lock=True)
+            assert run is not None
+            counts = await repo.job_counts(session, claim.tenant_id, claim.run_id)
+            if run["state"] != "completed" and sum(counts.values()) == counts.get("done", 0):
+                await finish_run(session, deps, claim.tenant_id, claim.run_id, Month.of(run["month"]))
+        self.jobs_done += 1
+        deps.committed()
+        return True
+
+    async def run_once(self) -> bool:
+        claim = await self.claim()
+        if claim is None:
+            return False
+        await self.process(claim)
+        return True
+
+    async def run_until_idle(self) -> int:
+        done = 0
+        while await self.run_once():
+            done += 1
+        return done
+
+    async def run_forever(self, stop: asyncio.Event, poll_seconds: float = 1.0) -> None:
+        while not stop.is_set():
+            try:
+                worked = await self.run_once()
+            except Exception:  # one bad job must not stop the worker; its lease expires and it is retried
+                log.exception("settlement job failed")
+                worked = False
+            if not worked:
+                try:
+                    await asyncio.wait_for(stop.wait(), timeout=poll_seconds)
+                except TimeoutError:
+                    pass
+
+
+async def work_run(deps: Deps, run_id: str, wait_seconds: float) -> None:
+    """Work one run's jobs here until it completes; jobs other workers hold are waited for (up to the
+    timeout, after which the caller reports the run as still running)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + wait_seconds
+    worker = SettlementWorker(deps, run_id=run_id)
+    while True:
+        await worker.run_until_idle()
+        async with deps.db.transaction() as session:
+            counts = await repo.run_job_counts(session, run_id)
+        if sum(counts.values()) == counts.get("done", 0) or loop.time() >= deadline:
+            return
+        await asyncio.sleep(0.05)
+
+
+async def scheduler_loop(deps: Deps, stop: asyncio.Event, interval: float) -> None:
+    while not stop.is_set():
+        try:
+            await run_due(deps)
+        except Exception:
+            log.exception("scheduled settlement check failed")
+        try:
+            await asyncio.wait_for(stop.wait(), timeout=interval)
+        except TimeoutError:
+            pass
+
+
+async def pay_provider(session: Any, deps: Deps, tenant_id: str, run_id: str, provider_id: str) -> None:
+    # Two runs of one tenant never pay the same provider at once.
+    await repo.lock_provider(session, tenant_id, provider_id)
+    run = await repo.get_run(session, tenant_id, run_id)
+    assert run is not None
+    month = Month.of(run["month"])
+    lines = await repo.payable_lines(session, tenant_id, month.first, provider_id)
+    provider = await repo.get_provider(session, provider_id)
+    sites = await repo.provider_sites(session, provider_id)
+    paid, carried = domain.plan_provider(provider_id, provider, sites, lines)
+    now = deps.clock.now()
+    tenant = await repo.get_tenant(session, tenant_id) if paid else None
+    services = await repo.tenant_services(session, tenant_id) if paid else []
+    settled_events: set[str] = set()
+    settled_interruptions: set[str] = set()
+    for group in paid:
+        payee, billing = group.payee, group.payee.billing
+        assert billing is not None
+        amount = group.amount
+        row = {
+            "tenant_id": tenant_id,
+            "run_id": run_id,
+            "payee_key": payee.key,
+            "provider_id": provider_id,
+            "site_id": payee.site_id,
+            "payee_name": payee.name,
+            "iban": billing.iban,
+            "bic": billing.bic,
+            "reference": billing.reference,
+            "email": billing.email or payee.email,
+            "language": payee.language,
+            "pdf_by_email": billing.pdf_by_email,
+            "amount": amount,
+            "line_count": len(group.lines),
+            "created_at": now,
+        }
+        payment_id = await repo.insert_payment(session, row)
+        await repo.insert_paid_lines(
+            session,
+            [
+                {"tenant_id": tenant_id, "line_id": line["id"], "run_id": run_id, "payment_id": payment_id}
+                for line in group.lines
+            ],
+        )
+        settled_events |= {ln["event_id"] for ln in group.lines if ln["kind"] == "event" and ln["event_id"]}
+        settled_interruptions |= {ln["source_id"] for ln in group.lines if ln["kind"] == "interruption"}
+        if amount <= 0:
+            continue  # lines that cancel out are settled, but nobody is paid or told
+        await deps.outbox.add(
+            session,
+            PaymentComputed(
+                payment_id=str(payment_id),
+                run_id=run_id,
+                month=str(month),
+                provider_id=provider_id,
+                site_id=payee.site_id,
+                payee_name=payee.name,
+                amount=domain.money_str(amount),
+                language=payee.language,
+                email=row["email"],
+                pdf_by_email=billing.pdf_by_email,
+                lines=len(group.lines),
+            ),
+            tenant_id=tenant_id,
+        )
+        if billing.pdf_by_email:
+            pdf = specification_pdf(tenant, provider, {**row, "id": payment_id}, group.lines, services, month, now)
+            if pdf is not None:
+                await deps.outbox.add(
+                    session,
+                    SpecificationReady(
+                        payment_id=str(payment_id),
+                        run_id=run_id,
+                        provider_id=provider_id,
+                        site_id=payee.site_id,
+                        language=payee.language,
+                        email=row["email"],
+                        month=str(month),
+                        pdf_base64=base64.b64encode(pdf).decode(),
+                    ),
+                    tenant_id=tenant_id,
+                )
+    for group in carried:
+        await repo.insert_carryover(
+            session,
+            {
+                "tenant_id": tenant_id,
+                "run_id": run_id,
+                "provider_id": provider_id,
+                "site_id": group.payee.site_id,
+                "payee_name": group.payee.name,
+                "amount": group.amount,
+                "line_count": len(group.lines),
+                "reason": group.reason or domain.NO_BILLING,
+            },
+        )
+    if settled_events or settled_interruptions:
+        await deps.outbox.add(
+            session,
+            EventsSettled(
+                run_id=run_id,
+                month=str(month),
+                provider_id=provider_id,
+                event_ids=sorted(settled_events),
+                interruption_ids=sorted(settled_interruptions),
+            ),
+            tenant_id=tenant_id,
+        )
+
+
+async def main() -> None:
+    """A worker process: works jobs and, on each tenant's transfer day, starts the scheduled run."""
+    from seteli_common.telemetry import setup_logging
+
+    from .bootstrap import build_worker_deps
+
+    runtime, deps = build_worker_deps()
+    settings: Any = runtime.settings
+    setup_logging(f"{settings.service_name}-worker", settings.log_json, settings.log_level)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    if settings.broker_url:  # without a broker the API process's relay sends what we write to the outbox
+        await runtime.transport.start()
+        runtime.relay.start()
+    tasks = [SettlementWorker(deps).run_forever(stop, settings.worker_poll_seconds)]
+    if settings.worker_scheduler:
+        tasks.append(scheduler_loop(deps, stop, settings.scheduler_interval_seconds))
+    log.info("settlement worker started")
+    try:
+        await asyncio.gather(*tasks)
+    finally:
+        await runtime.stop()
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

@@ -1,0 +1,115 @@
+"""Preview (dry run), lock-and-send on the transfer day, and the provider's specification PDF."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import re
+import zlib
+from datetime import UTC, datetime
+from typing import Any
+
+from seteli_common.auth import Role
+from seteli_settlement.payment_file import contains_identity_code
+from seteli_settlement.scheduler import run_due
+from seteli_settlement.worker import work_run
+
+T = "kouvola"
+P1, P2 = "p-paivansade", "p-kotiapu"
+# What the vouchers service knows about these clients; none of it may reach a specification.
+CLIENTS = {"A-1001": ("Matti Meikäläinen", "010180-9026"), "A-1002": ("Maija Möttönen", "131052+9081")}
+
+
+def pdf_text(pdf: bytes) -> str:
+    """The text drawn on the pages (fpdf2 core fonts: cp1252 literal strings in Flate streams)."""
+    shown = []
+    for stream in re.findall(rb"stream\r?\n(.*?)\r?\nendstream", pdf, re.S):
+        try:
+            stream = zlib.decompress(stream)
+        except zlib.error:
+            pass
+        for literal in re.findall(rb"\(((?:\\.|[^\\)])*)\)\s*Tj", stream, re.S):
+            shown.append(re.sub(rb"\\(.)", rb"\1", literal).decode("cp1252"))
+    return " ".join(" ".join(shown).replace("\u00a0", " ").split())
+
+
+async def test_preview_changes_nothing_and_shows_what_changed_since_the_last_one(harness: Any) -> None:
+    h = harness
+    await h.seed()
+    await h.event("e-1", "2016-03-01", "2016-03-10")
+    first = await h.run("2016-03", dry_run=True)
+    assert first["id"] is None and first["state"] == "preview" and first["total"] == "900.00"
+    assert first["changes"]["first_preview"] is True
+    assert first["calendar"]["transfer_date"] == "2016-04-04"
+    assert [ln["event_id"] for ln in first["payments"][0]["lines"]] == ["e-1"]
+    await h.event("e-2", "2016-03-11", "2016-03-12", provider_id=P2)
+    await h.event("e-1", "2016-03-01", "2016-03-09", revision=2, corrected=True)
+    second = await h.run("2016-03", dry_run=True)
+    assert second["total"] == "990.00"
+    changes = second["changes"]
+    assert [(c["provider_id"], c["before"], c["after"], c["difference"]) for c in changes["payees"]] == [
+        (P2, "0.00", "180.00", "180.00"),
+        (P1, "900.00", "810.00", "-90.00"),
+    ]
+    assert [ln["event_id"] for ln in changes["removed_lines"]] == ["e-1"]
+    assert sorted(ln["event_id"] for ln in changes["added_lines"]) == ["e-1", "e-2"]
+    # Nothing was paid, no run exists, nothing was published.
+    assert (await h.client.get(f"/v1/tenants/{T}/runs", headers=h.admin)).json()["total"] == 0
+    assert await h.published("settlement.payment.computed") == []
+    run = await h.run("2016-03")
+    assert h.payees(run) == {f"{P1}/-": "810.00", f"{P2}/-": "180.00"}
+
+
+async def test_the_run_is_locked_and_sent_on_the_transfer_day(harness: Any) -> None:
+    h = harness
+    await h.seed()
+    await h.event("e-1", "2016-03-01", "2016-03-10")
+    platform = h.token_for(Role.PLATFORM_ADMIN)
+    url = "/v1/settlement/scheduler/run-due"
+    h.clock.set(datetime(2016, 4, 3, 8, 0, tzinfo=UTC))  # the approval deadline: not yet
+    assert (await h.client.post(url, headers=platform)).json() == {"started": []}
+    h.clock.set(datetime(2016, 4, 4, 3, 0, tzinfo=UTC))  # the 4th, 06:00 in Helsinki
+    deps = h.runtime.extras["deps"]
+    racing = await asyncio.gather(run_due(deps), run_due(deps))  # two worker processes' schedulers
+    run_ids = {s["run_id"] for started in racing for s in started}
+    assert len(run_ids) == 1
+    assert (await h.client.post(url, headers=platform)).json() == {"started": []}  # once per month
+    run_id = run_ids.pop()
+    await work_run(deps, run_id, wait_seconds=10)
+    run = (await h.client.get(f"/v1/tenants/{T}/runs/{run_id}", headers=h.admin)).json()
+    assert (run["month"], run["trigger"], run["state"], run["total"]) == ("2016-03", "scheduled", "completed", "900.00")
+    listing = (await h.client.get(f"/v1/tenants/{T}/runs", headers=h.admin)).json()
+    assert listing["total"] == 1
+    assert (await h.client.post(url, headers=h.admin)).status_code == 403
+
+
+async def test_specification_pdf_identifies_clients_only_by_their_number(harness: Any) -> None:
+    h = harness
+    await h.seed()
+    await h.event("e-1", "2016-03-01", "2016-03-10")
+    await h.event("e-2", "2016-03-01", "2016-03-31", client_ref="A-1002")
+    await h.event("e-3", "2016-03-01", "2016-03-02", provider_id=P2)  # P2 did not opt in to the PDF
+    run = await h.run("2016-03")
+    ready = await h.published("settlement.specification.ready")
+    assert [(r["provider_id"], r["language"], r["email"], r["month"]) for r in ready] == [
+        (P1, "fi", "laskutus@paivansade.fi", "2016-03")
+    ]
+    text = pdf_text(base64.b64decode(ready[0]["pdf_base64"]))
+    assert "A-1001" in text and "A-1002" in text and "Hoito ja hoiva" in text
+    assert "3 690,00 €" in text
+    for name, identity_code in CLIENTS.values():
+        assert name not in text and identity_code not in text
+    assert not contains_identity_code(text)
+    payment = next(p for p in run["payments"] if p["provider_id"] == P2)
+    response = await h.client.get(
+        f"/v1/tenants/{T}/runs/{run['id']}/payments/{payment['payment_id']}/specification.pdf",
+        headers=h.admin,
+    )
+    assert response.status_code == 200 and response.headers["content-type"] == "application/pdf"
+    text = pdf_text(response.content)
+    assert "Betalningsspecifikation" in text and "180,00 €" in text  # P2 reads Swedish
+    other = h.token_for(Role.PROVIDER_ADMIN, provider_id=P1)
+    response = await h.client.get(
+        f"/v1/tenants/{T}/runs/{run['id']}/payments/{payment['payment_id']}/specification.pdf", headers=other
+    )
+    assert response.status_code == 404

@@ -1,0 +1,220 @@
+"""Queries about who may see whom and who read what: provider relationships, the events read model,
+the access log and the look-up throttle."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import and_, func, insert, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from .models import (
+    access_log,
+    bookings,
+    clients,
+    lookup_attempts,
+    provider_client_numbers,
+    recorded_events,
+    vouchers,
+)
+from .repository import Row, _one, name_matches
+
+# --- provider relationships -------------------------------------------------------------------
+
+
+def visible_client_ids(
+    tenant_id: str, provider_id: str, today: date, cutoff: date, services: frozenset[str] | None = None
+) -> Any:
+    """Clients a provider may see: an event with it since the cutoff, or a valid booking.
+    `services` narrows it to a provider user's service teams (None: all services)."""
+    with_event = (
+        select(vouchers.c.client_id)
+        .join(
+            recorded_events,
+            and_(
+                recorded_events.c.tenant_id == vouchers.c.tenant_id,
+                recorded_events.c.voucher_id == vouchers.c.id,
+            ),
+        )
+        .where(
+            vouchers.c.tenant_id == tenant_id,
+            recorded_events.c.provider_id == provider_id,
+            recorded_events.c.start >= cutoff,
+        )
+    )
+    if services is not None:
+        with_event = with_event.where(vouchers.c.service_id.in_(sorted(services)))
+    with_booking = (
+        select(bookings.c.client_id)
+        .join(
+            vouchers,
+            and_(vouchers.c.tenant_id == bookings.c.tenant_id, vouchers.c.id == bookings.c.voucher_id),
+        )
+        .where(
+            bookings.c.tenant_id == tenant_id,
+            bookings.c.provider_id == provider_id,
+            bookings.c.ended_on.is_(None),
+            vouchers.c.state != "closed",
+            vouchers.c.valid_until >= today,
+        )
+    )
+    if services is not None:
+        with_booking = with_booking.where(bookings.c.service_id.in_(sorted(services)))
+    return with_event.union(with_booking)
+
+
+async def search_provider_clients(
+    session: AsyncSession,
+    tenant_id: str,
+    provider_id: str,
+    today: date,
+    cutoff: date,
+    *,
+    name: str | None,
+    identity_code: str | None,
+    voucher_number: str | None,
+    limit: int,
+    offset: int,
+    services: frozenset[str] | None = None,
+) -> tuple[list[Row], int]:
+    where: list[Any] = [
+        clients.c.tenant_id == tenant_id,
+        clients.c.id.in_(visible_client_ids(tenant_id, provider_id, today, cutoff, services)),
+    ]
+    if name:
+        where.append(name_matches(name))
+    if identity_code:
+        where.append(clients.c.identity_code == identity_code)
+    if voucher_number:
+        where.append(
+            clients.c.id.in_(
+                select(vouchers.c.client_id).where(
+                    vouchers.c.tenant_id == tenant_id, vouchers.c.number == voucher_number
+                )
+            )
+        )
+    total = (await session.execute(select(func.count()).select_from(clients).where(*where))).scalar_one()
+    q = (
+        select(clients, provider_client_numbers.c.client_number)
+        .outerjoin(
+            provider_client_numbers,
+            and_(
+                provider_client_numbers.c.tenant_id == clients.c.tenant_id,
+                provider_client_numbers.c.client_id == clients.c.id,
+                provider_client_numbers.c.provider_id == provider_id,
+            ),
+        )
+        .where(*where)
+        .order_by(clients.c.last_name, clients.c.first_name, clients.c.id)
+        .limit(limit)
+        .offset(offset)
+    )
+    return [dict(r) for r in (await session.execute(q)).mappings().all()], int(total)
+
+
+async def provider_sees_client(
+    session: AsyncSession,
+    tenant_id: str,
+    provider_id: str,
+    client_id: str,
+    today: date,
+    cutoff: date,
+    services: frozenset[str] | None = None,
+) -> bool:
+    q = select(clients.c.id).where(
+        clients.c.tenant_id == tenant_id,
+        clients.c.id == client_id,
+        clients.c.id.in_(visible_client_ids(tenant_id, provider_id, today, cutoff, services)),
+    )
+    return (await session.execute(q)).first() is not None
+
+
+async def client_number(session: AsyncSession, tenant_id: str, provider_id: str, client_id: str) -> str | None:
+    t = provider_client_numbers
+    q = select(t.c.client_number).where(
+        t.c.tenant_id == tenant_id, t.c.provider_id == provider_id, t.c.client_id == client_id
+    )
+    return (await session.execute(q)).scalar_one_or_none()
+
+
+async def client_number_owner(session: AsyncSession, provider_id: str, number: str) -> tuple[str, str] | None:
+    t = provider_client_numbers
+    q = select(t.c.tenant_id, t.c.client_id).where(t.c.provider_id == provider_id, t.c.client_number == number)
+    row = (await session.execute(q)).first()
+    return (row[0], row[1]) if row else None
+
+
+# --- recorded events (read model) -------------------------------------------------------------
+
+
+async def usages(session: AsyncSession, tenant_id: str, voucher_id: str) -> list[Row]:
+    q = select(recorded_events).where(
+        recorded_events.c.tenant_id == tenant_id,
+        recorded_events.c.voucher_id == voucher_id,
+        recorded_events.c.status != "draft",
+        recorded_events.c.status != "deleted",
+    )
+    return [dict(r) for r in (await session.execute(q)).mappings().all()]
+
+
+async def get_recorded_event(session: AsyncSession, tenant_id: str, event_id: str) -> Row | None:
+    q = select(recorded_events).where(recorded_events.c.tenant_id == tenant_id, recorded_events.c.event_id == event_id)
+    return _one((await session.execute(q)).mappings().first())
+
+
+# --- access log and look-up throttle ----------------------------------------------------------
+
+
+async def log_access(session: AsyncSession, rows: list[Row]) -> None:
+    if rows:
+        await session.execute(insert(access_log), rows)
+
+
+async def access_log_of(
+    session: AsyncSession, tenant_id: str, client_id: str, limit: int, offset: int
+) -> tuple[list[Row], int]:
+    where = [access_log.c.tenant_id == tenant_id, access_log.c.client_id == client_id]
+    total = (await session.execute(select(func.count()).select_from(access_log).where(*where))).scalar_one()
+    q = select(access_log).where(*where).order_by(access_log.c.at, access_log.c.id).limit(limit).offset(offset)
+    return [dict(r) for r in (await session.execute(q)).mappings().all()], int(total)
+
+
+async def lookup_counts(
+    session: AsyncSession, tenant_id: str, number: str, source: str, since: datetime
+) -> tuple[int, int]:
+    t = lookup_attempts
+    failures = (
+        await session.execute(
+            select(func.count())
+            .select_from(t)
+            .where(t.c.tenant_id == tenant_id, t.c.number == number, t.c.success.is_(False), t.c.at >= since)
+        )
+    ).scalar_one()
+    by_source = (
+        await session.execute(select(func.count()).select_from(t).where(t.c.source == source, t.c.at >= since))
+    ).scalar_one()
+    return int(failures), int(by_source)
+
+
+async def serialise_on(session: AsyncSession, key: str) -> None:
+    """Serialise concurrent transactions on a key (PostgreSQL advisory lock; SQLite has one writer)."""
+    if session.get_bind().dialect.name == "postgresql":
+        await session.execute(select(func.pg_advisory_xact_lock(func.hashtext(key))))
+
+
+async def client_with_number(session: AsyncSession, tenant_id: str, provider_id: str, client_id: str) -> Row | None:
+    t = provider_client_numbers
+    q = (
+        select(clients, t.c.client_number)
+        .outerjoin(
+            t,
+            and_(
+                t.c.tenant_id == clients.c.tenant_id,
+                t.c.client_id == clients.c.id,
+                t.c.provider_id == provider_id,
+            ),
+        )
+        .where(clients.c.tenant_id == tenant_id, clients.c.id == client_id)
+    )
+    return _one((await session.execute(q)).mappings().first())

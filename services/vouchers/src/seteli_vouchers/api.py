@@ -1,0 +1,170 @@
+"""Vouchers HTTP API, clients part; routers() assembles every router. Thin: the use cases do the work."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, Query, Request
+from seteli_common.auth import TENANT_STAFF, Principal, Role, current_principal, guard_tenant, require_roles
+from seteli_common.errors import not_found
+from seteli_common.web import db_session
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from . import access_repository as access_repo
+from . import repository as repo
+from . import service
+from .grants import load_view
+from .schemas import (
+    AccessLogOut,
+    ClientDetailOut,
+    ClientIn,
+    ClientOut,
+    DeathIn,
+    DeathOut,
+    IdentityCodeSearchIn,
+    Page,
+    VoucherOut,
+)
+from .service import Actor, VouchersContext
+
+router = APIRouter(prefix="/v1/tenants/{tenant_id}", tags=["clients"])
+staff = require_roles(Role.TENANT_ADMIN, Role.TENANT_OFFICER)
+
+
+def context(request: Request, session: AsyncSession = Depends(db_session)) -> VouchersContext:
+    runtime = request.app.state.runtime
+    return VouchersContext(session, runtime.outbox, runtime.clock, runtime.settings)
+
+
+def purpose(request: Request, default: str) -> str:
+    """Why personal data is read: the caller may say it in X-Purpose; the endpoint's purpose otherwise."""
+    return (request.headers.get("x-purpose") or default).strip()[:200]
+
+
+def tenant_staff(tenant_id: str, principal: Principal) -> Principal:
+    guard_tenant(principal, tenant_id)
+    return principal
+
+
+@router.post("/clients", status_code=201, response_model=ClientOut)
+async def register_client(
+    tenant_id: str,
+    body: ClientIn,
+    ctx: VouchersContext = Depends(context),
+    principal: Principal = Depends(staff),
+) -> dict[str, Any]:
+    tenant_staff(tenant_id, principal)
+    return await service.register_client(ctx, tenant_id, body.model_dump(mode="json"))
+
+
+@router.get("/clients", response_model=Page[ClientOut])
+async def list_clients(
+    tenant_id: str,
+    request: Request,
+    name: str | None = Query(None, max_length=100),
+    limit: int = Query(50, ge=1, le=200),
+    offset: int = Query(0, ge=0),
+    ctx: VouchersContext = Depends(context),
+    principal: Principal = Depends(staff),
+) -> dict[str, Any]:
+    tenant_staff(tenant_id, principal)
+    items, total = await service.list_clients(
+        ctx, tenant_id, name, limit, offset, Actor.of(principal), purpose(request, "client list")
+    )
+    return {"items": items, "total": total}
+
+
+@router.post("/clients/search", response_model=ClientDetailOut)
+async def find_by_identity_code(
+    tenant_id: str,
+    body: IdentityCodeSearchIn,
+    request: Request,
+    ctx: VouchersContext = Depends(context),
+    principal: Principal = Depends(staff),
+) -> dict[str, Any]:
+    """By identity code, sent in the body so that it never appears in a URL."""
+    tenant_staff(tenant_id, principal)
+    return await service.find_client_by_identity_code(
+        ctx, tenant_id, body.identity_code, Actor.of(principal), purpose(request, "client search")
+    )
+
+
+@router.get("/clients/{client_id}", response_model=ClientDetailOut)
+async def client_details(
+    tenant_id: str,
+    client_id: str,
+    request: Request,
+    ctx: VouchersContext = Depends(context),
+    principal: Principal = Depends(staff),
+) -> dict[str, Any]:
+    tenant_staff(tenant_id, principal)
+    return await service.client_details(
+        ctx, tenant_id, client_id, Actor.of(principal), purpose(request, "client details")
+    )
+
+
+@router.get("/clients/{client_id}/vouchers", response_model=Page[VoucherOut])
+async def client_vouchers(
+    tenant_id: str,
+    client_id: str,
+    request: Request,
+    limit: int = Query(50, ge=1, le=200),
+    offset: int = Query(0, ge=0),
+    ctx: VouchersContext = Depends(context),
+    principal: Principal = Depends(staff),
+) -> dict[str, Any]:
+    tenant_staff(tenant_id, principal)
+    if await repo.get_client(ctx.session, tenant_id, client_id) is None:
+        raise not_found("Client")
+    rows = await repo.vouchers_of_client(ctx.session, tenant_id, client_id)
+    page = rows[offset : offset + limit]
+    await service.log_reads(
+        ctx,
+        tenant_id,
+        [client_id],
+        Actor.of(principal),
+        "client.vouchers",
+        purpose(request, "client's vouchers"),
+    )
+    return {"items": [await load_view(ctx, tenant_id, v, with_code=True) for v in page], "total": len(rows)}
+
+
+@router.post("/clients/{client_id}/death", response_model=DeathOut)
+async def record_death(
+    tenant_id: str,
+    client_id: str,
+    body: DeathIn,
+    ctx: VouchersContext = Depends(context),
+    principal: Principal = Depends(staff),
+) -> dict[str, Any]:
+    tenant_staff(tenant_id, principal)
+    return await service.record_death(ctx, tenant_id, client_id, body.date_of_death)
+
+
+@router.get("/clients/{client_id}/access-log", response_model=Page[AccessLogOut])
+async def access_log(
+    tenant_id: str,
+    client_id: str,
+    limit: int = Query(50, ge=1, le=500),
+    offset: int = Query(0, ge=0),
+    ctx: VouchersContext = Depends(context),
+    principal: Principal = Depends(current_principal),
+) -> dict[str, Any]:
+    """The client's right to know who used their data: tenant staff, or the client themself."""
+    if principal.role in TENANT_STAFF:
+        guard_tenant(principal, tenant_id)
+    elif principal.role == Role.CLIENT:
+        if principal.client_id != client_id or (principal.tenant_id and principal.tenant_id != tenant_id):
+            raise not_found("Client")
+    elif principal.role != Role.PLATFORM_ADMIN:
+        raise not_found("Client")
+    if await repo.get_client(ctx.session, tenant_id, client_id) is None:
+        raise not_found("Client")
+    items, total = await access_repo.access_log_of(ctx.session, tenant_id, client_id, limit, offset)
+    return {"items": items, "total": total}
+
+
+def routers() -> list[APIRouter]:
+    from . import api_bookings, api_vouchers
+
+    return [router, api_vouchers.router, api_bookings.router]

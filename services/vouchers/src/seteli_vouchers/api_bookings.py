@@ -1,0 +1,165 @@
+"""Bookings HTTP API: provider bookings, officers' purchased-service bookings, provider's clients."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, Header, Query, Request
+from seteli_common.auth import PROVIDER_STAFF, TENANT_STAFF, Principal, current_principal, guard_tenant
+from seteli_common.errors import forbidden
+
+from . import bookings, idempotency, provider_clients
+from . import repository as repo
+from .api import context, staff
+from .api_vouchers import provider_number_guard, provider_of, provider_staff
+from .provider_clients import ProviderViewer
+from .schemas import (
+    BookingEndIn,
+    BookingIn,
+    BookingOut,
+    ClientNumberIn,
+    Page,
+    ProviderClientOut,
+    ProviderClientSearchIn,
+    PurchaseIn,
+)
+from .service import VouchersContext
+
+router = APIRouter(prefix="/v1/tenants/{tenant_id}", tags=["bookings"])
+
+
+@router.post("/bookings", status_code=201, response_model=BookingOut)
+async def book(
+    tenant_id: str,
+    body: BookingIn,
+    request: Request,
+    ctx: VouchersContext = Depends(context),
+    principal: Principal = Depends(provider_staff),
+    idempotency_key: str | None = Header(None, alias="Idempotency-Key", max_length=100),
+) -> Any:
+    provider_id = provider_of(principal)
+    return await provider_number_guard(
+        request,
+        ctx,
+        tenant_id,
+        provider_id,
+        body.voucher_number,
+        lambda: idempotency.once(
+            ctx,
+            tenant_id,
+            f"book:{provider_id}:{principal.subject}",
+            idempotency_key,
+            body,
+            BookingOut,
+            lambda: bookings.book(ctx, tenant_id, principal, provider_id, body.model_dump()),
+        ),
+    )
+
+
+@router.get("/bookings", response_model=Page[BookingOut])
+async def my_bookings(
+    tenant_id: str,
+    limit: int = Query(50, ge=1, le=200),
+    offset: int = Query(0, ge=0),
+    ctx: VouchersContext = Depends(context),
+    principal: Principal = Depends(provider_staff),
+) -> dict[str, Any]:
+    provider_id = provider_of(principal)
+    rows, total = await repo.provider_bookings(ctx.session, tenant_id, provider_id, limit, offset)
+    return {
+        "items": [await bookings.provider_booking(ctx, tenant_id, provider_id, r["id"]) for r in rows],
+        "total": total,
+    }
+
+
+@router.get("/bookings/{booking_id}", response_model=BookingOut)
+async def my_booking(
+    tenant_id: str,
+    booking_id: str,
+    ctx: VouchersContext = Depends(context),
+    principal: Principal = Depends(provider_staff),
+) -> dict[str, Any]:
+    return await bookings.provider_booking(ctx, tenant_id, provider_of(principal), booking_id)
+
+
+@router.post("/bookings/{booking_id}/end", response_model=BookingOut)
+async def end_booking(
+    tenant_id: str,
+    booking_id: str,
+    body: BookingEndIn,
+    ctx: VouchersContext = Depends(context),
+    principal: Principal = Depends(current_principal),
+) -> dict[str, Any]:
+    """The booking's provider, or the tenant's staff, ends a booking; the content can then be booked again."""
+    if principal.role in TENANT_STAFF:
+        guard_tenant(principal, tenant_id)
+        provider_id = None
+    elif principal.role in PROVIDER_STAFF:
+        provider_id = provider_of(principal)
+    else:
+        raise forbidden("Requires tenant or provider staff")
+    return await bookings.end_booking(ctx, tenant_id, booking_id, provider_id, body.ended_on, body.reason)
+
+
+@router.post("/purchases", status_code=201, response_model=BookingOut)
+async def book_purchase(
+    tenant_id: str,
+    body: PurchaseIn,
+    ctx: VouchersContext = Depends(context),
+    principal: Principal = Depends(staff),
+    idempotency_key: str | None = Header(None, alias="Idempotency-Key", max_length=100),
+) -> Any:
+    guard_tenant(principal, tenant_id)
+    return await idempotency.once(
+        ctx,
+        tenant_id,
+        f"purchase:{principal.subject}",
+        idempotency_key,
+        body,
+        BookingOut,
+        lambda: bookings.book_purchase(ctx, tenant_id, principal, body.model_dump()),
+    )
+
+
+@router.post("/provider-clients/search", response_model=Page[ProviderClientOut])
+async def search_clients(
+    tenant_id: str,
+    body: ProviderClientSearchIn,
+    ctx: VouchersContext = Depends(context),
+    principal: Principal = Depends(provider_staff),
+) -> dict[str, Any]:
+    """By name, identity code (in the body, never the URL) or voucher number: only clients the provider
+    has a relationship with (an event in the last 3 years or a valid booking)."""
+    items, total = await provider_clients.search(
+        ctx,
+        tenant_id,
+        ProviderViewer.of(principal, tenant_id),
+        name=body.name,
+        identity_code=body.identity_code,
+        voucher_number=body.voucher_number,
+        limit=body.limit,
+        offset=body.offset,
+    )
+    return {"items": items, "total": total}
+
+
+@router.get("/provider-clients/{client_id}", response_model=ProviderClientOut)
+async def provider_client(
+    tenant_id: str,
+    client_id: str,
+    ctx: VouchersContext = Depends(context),
+    principal: Principal = Depends(provider_staff),
+) -> dict[str, Any]:
+    return await provider_clients.visible_client(ctx, tenant_id, ProviderViewer.of(principal, tenant_id), client_id)
+
+
+@router.put("/provider-clients/{client_id}/client-number", response_model=ProviderClientOut)
+async def set_client_number(
+    tenant_id: str,
+    client_id: str,
+    body: ClientNumberIn,
+    ctx: VouchersContext = Depends(context),
+    principal: Principal = Depends(provider_staff),
+) -> dict[str, Any]:
+    viewer = ProviderViewer.of(principal, tenant_id)
+    return await provider_clients.set_client_number(ctx, tenant_id, viewer, client_id, body.client_number)

@@ -1,0 +1,150 @@
+"""Vouchers HTTP API: grant, view, close, provider's view by number, holder's look-up."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from fastapi import APIRouter, Depends, Header, Request
+from fastapi.responses import JSONResponse
+from seteli_common.auth import Principal, Role, guard_tenant, require_roles
+from seteli_common.errors import ProblemError, forbidden, not_found, problem_response
+
+from . import bookings, grants, idempotency, lookup
+from .api import context, purpose, staff
+from .domain import Refusal
+from .schemas import CloseIn, LookupIn, ProviderVoucherOut, VoucherIn, VoucherOut
+from .service import Actor, VouchersContext, log_reads
+
+router = APIRouter(prefix="/v1/tenants/{tenant_id}/vouchers", tags=["vouchers"])
+provider_staff = require_roles(Role.PROVIDER_ADMIN, Role.PROVIDER_USER)
+
+
+def provider_of(principal: Principal) -> str:
+    if not principal.provider_id:
+        raise forbidden("The token names no provider")
+    return principal.provider_id
+
+
+async def provider_number_guard(
+    request: Request,
+    ctx: VouchersContext,
+    tenant_id: str,
+    provider_id: str,
+    number: str,
+    call: Callable[[], Awaitable[Any]],
+) -> Any:
+    """Runs a provider's use case that starts from a voucher number; unknown numbers count against the
+    provider, and too many of them lock it out for a while, so that numbers cannot be harvested."""
+    if await lookup.provider_throttled(ctx, tenant_id, provider_id):
+        raise ProblemError(
+            429,
+            "Too many attempts",
+            "Too many unknown voucher numbers; try again later",
+            extra={"retry_after": ctx.settings.lookup_window_seconds},
+        )
+    try:
+        return await call()
+    except ProblemError as exc:
+        if exc.extra.get("reason") == Refusal.VOUCHER_UNKNOWN.value:
+            await lookup.record_provider_miss(request.app.state.runtime, tenant_id, provider_id, number)
+        raise
+
+
+@router.post("", status_code=201, response_model=VoucherOut)
+async def grant(
+    tenant_id: str,
+    body: VoucherIn,
+    ctx: VouchersContext = Depends(context),
+    principal: Principal = Depends(staff),
+    idempotency_key: str | None = Header(None, alias="Idempotency-Key", max_length=100),
+) -> Any:
+    guard_tenant(principal, tenant_id)
+    return await idempotency.once(
+        ctx,
+        tenant_id,
+        f"grant:{principal.subject}",
+        idempotency_key,
+        body,
+        VoucherOut,
+        lambda: grants.grant(ctx, tenant_id, body.model_dump(), principal.subject),
+    )
+
+
+@router.post("/lookup", response_model=VoucherOut, responses={404: {}, 429: {}})
+async def holder_lookup(tenant_id: str, body: LookupIn, request: Request) -> Any:
+    """Anyone holding a voucher's number and verification code sees it and the amount left."""
+    runtime = request.app.state.runtime
+    source = request.client.host if request.client else "unknown"
+    async with runtime.db.transaction() as session:  # the attempt is kept even when nothing is found
+        ctx = VouchersContext(session, runtime.outbox, runtime.clock, runtime.settings)
+        outcome, view = await lookup.lookup(ctx, tenant_id, body.number, body.verification_code, source)
+    if outcome == lookup.Outcome.THROTTLED:
+        response = problem_response(ProblemError(429, "Too many attempts", "Try again later"), request.url.path)
+        response.headers["Retry-After"] = str(runtime.settings.lookup_window_seconds)
+        return response
+    if outcome == lookup.Outcome.NOT_FOUND:
+        return problem_response(not_found("Voucher"), request.url.path)
+    return JSONResponse(VoucherOut.model_validate(view).model_dump(mode="json"))
+
+
+@router.post("/close-expired", response_model=list[str])
+async def close_expired(
+    tenant_id: str,
+    ctx: VouchersContext = Depends(context),
+    principal: Principal = Depends(require_roles(Role.TENANT_ADMIN)),
+) -> list[str]:
+    guard_tenant(principal, tenant_id)
+    return await grants.close_expired(ctx, tenant_id)
+
+
+@router.get("/by-number/{number}", response_model=ProviderVoucherOut)
+async def by_number(
+    tenant_id: str,
+    number: str,
+    request: Request,
+    ctx: VouchersContext = Depends(context),
+    principal: Principal = Depends(provider_staff),
+) -> Any:
+    provider_id = provider_of(principal)
+    return await provider_number_guard(
+        request,
+        ctx,
+        tenant_id,
+        provider_id,
+        number,
+        lambda: bookings.provider_view(ctx, tenant_id, principal, provider_id, number),
+    )
+
+
+@router.get("/{voucher_id}", response_model=VoucherOut)
+async def get_voucher(
+    tenant_id: str,
+    voucher_id: str,
+    request: Request,
+    ctx: VouchersContext = Depends(context),
+    principal: Principal = Depends(staff),
+) -> dict[str, Any]:
+    guard_tenant(principal, tenant_id)
+    voucher = await grants.get_voucher(ctx, tenant_id, voucher_id)
+    await log_reads(
+        ctx,
+        tenant_id,
+        [voucher["client_id"]],
+        Actor.of(principal),
+        "voucher.details",
+        purpose(request, "voucher details"),
+    )
+    return await grants.load_view(ctx, tenant_id, voucher, with_code=True)
+
+
+@router.post("/{voucher_id}/close", response_model=VoucherOut)
+async def close(
+    tenant_id: str,
+    voucher_id: str,
+    body: CloseIn,
+    ctx: VouchersContext = Depends(context),
+    principal: Principal = Depends(staff),
+) -> dict[str, Any]:
+    guard_tenant(principal, tenant_id)
+    return await grants.close_by_officer(ctx, tenant_id, voucher_id, body.reason, body.valid_until)

@@ -1,0 +1,386 @@
+"""Bookings by providers (voucher) and by officers (purchased service). Never commits."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from typing import Any
+
+from seteli_common.auth import Principal
+from seteli_common.errors import FieldError, ProblemError, conflict, invalid_many, not_found
+from sqlalchemy.exc import IntegrityError
+
+from . import access_repository as access_repo
+from . import repository as repo
+from .domain import REFUSAL_TEXT, Refusal, is_closed, normalise_number, printable_number
+from .events import BookingEnded, BookingMade, PurchaseBooked
+from .models import bookings
+from .provider_clients import store_client_number
+from .service import Actor, VouchersContext, log_reads
+
+_STATUS = {
+    Refusal.VOUCHER_UNKNOWN: 404,
+    Refusal.VOUCHER_CLOSED: 409,
+    Refusal.NO_APPROVED_APPLICATION: 409,
+    Refusal.NO_VALID_PRICE_LIST: 409,
+    Refusal.CONTENT_ALREADY_BOOKED: 409,
+    Refusal.CONTENT_NOT_IN_VOUCHER: 422,
+    Refusal.PRODUCER_PART_UNKNOWN: 422,
+    Refusal.TERMS_NOT_ACCEPTED: 422,
+    Refusal.NOT_IN_SERVICE_TEAM: 403,
+    Refusal.PURCHASED_SERVICE: 409,
+}
+
+
+def refused(reason: Refusal) -> ProblemError:
+    return ProblemError(
+        _STATUS[reason],
+        "Booking refused",
+        REFUSAL_TEXT[reason],
+        "https://seteli.fi/problems/booking-refused",
+        extra={"reason": reason.value},
+    )
+
+
+def _current_lists(lists: list[dict[str, Any]]) -> dict[str | None, dict[str, Any]]:
+    """The valid price list per producer part: the latest started one (lists come newest first)."""
+    current: dict[str | None, dict[str, Any]] = {}
+    for pl in lists:
+        current.setdefault(pl["producer_part"], pl)
+    return current
+
+
+def _priced(current: dict[str | None, dict[str, Any]], part: str | None, content_id: str) -> bool:
+    candidates = [current.get(None)] + ([current.get(part)] if part else [])
+    return any(pl is not None and any(p["content_id"] == content_id for p in pl["prices"]) for pl in candidates)
+
+
+def _valid_parts(approval: dict[str, Any]) -> set[str | None]:
+    return {None, *(f"site:{s}" for s in approval["site_ids"])}
+
+
+async def _voucher_for_provider(
+    ctx: VouchersContext, tenant_id: str, provider_id: str, number: str, principal: Principal
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    voucher = await repo.voucher_by_number(ctx.session, tenant_id, normalise_number(number))
+    if voucher is None:
+        raise refused(Refusal.VOUCHER_UNKNOWN)
+    approval = await repo.get_approval(ctx.session, tenant_id, voucher["service_id"], provider_id)
+    if approval is None:
+        raise refused(Refusal.NO_APPROVED_APPLICATION)
+    if not principal.in_team(tenant_id, voucher["service_id"]):
+        raise refused(Refusal.NOT_IN_SERVICE_TEAM)
+    return voucher, approval
+
+
+def _content_refusal(closed: bool, booked: bool, priced: bool) -> Refusal | None:
+    if closed:
+        return Refusal.VOUCHER_CLOSED
+    if booked:
+        return Refusal.CONTENT_ALREADY_BOOKED
+    return None if priced else Refusal.NO_VALID_PRICE_LIST
+
+
+async def provider_view(
+    ctx: VouchersContext, tenant_id: str, principal: Principal, provider_id: str, number: str
+) -> dict[str, Any]:
+    """The voucher as a provider about to book sees it: its client, and per content whether it may book."""
+    voucher, approval = await _voucher_for_provider(ctx, tenant_id, provider_id, number, principal)
+    contents = await repo.voucher_contents_of(ctx.session, tenant_id, [voucher["id"]])
+    booked = {
+        b["voucher_content_id"]
+        for b in await repo.bookings_of_vouchers(ctx.session, tenant_id, [voucher["id"]])
+        if b["ended_on"] is None
+    }
+    current = _current_lists(
+        await repo.price_lists_started(ctx.session, tenant_id, voucher["service_id"], provider_id, ctx.today)
+    )
+    closed = is_closed(voucher["state"], voucher["valid_until"], ctx.today)
+    parts = _valid_parts(approval)
+    items = []
+    for c in contents:
+        refusal = _content_refusal(closed, c["id"] in booked, any(_priced(current, p, c["content_id"]) for p in parts))
+        items.append(
+            {
+                "id": c["id"],
+                "content_id": c["content_id"],
+                "unit": c["unit"],
+                "granted_amount": c["granted_amount"],
+                "period": c["period"],
+                "voucher_value": c["voucher_value"],
+                "bookable": refusal is None,
+                "refusal": refusal.value if refusal else None,
+            }
+        )
+    client = await repo.get_client(ctx.session, tenant_id, voucher["client_id"])
+    assert client is not None
+    await log_reads(ctx, tenant_id, [client["id"]], Actor.of(principal), "voucher.by_number", "booking")
+    return {
+        "id": voucher["id"],
+        "number": voucher["number"],
+        "printable_number": printable_number(voucher["number"]),
+        "service_id": voucher["service_id"],
+        "valid_from": voucher["valid_from"],
+        "valid_until": voucher["valid_until"],
+        "state": voucher["state"],
+        "client": {"first_name": client["first_name"], "last_name": client["last_name"]},
+        "producer_parts": sorted(p for p in parts if p),
+        "contents": items,
+    }
+
+
+async def _insert_booking(ctx: VouchersContext, row: dict[str, Any]) -> None:
+    try:
+        async with ctx.session.begin_nested():
+            await repo.insert_row(ctx.session, bookings, row)
+    except IntegrityError as exc:  # a concurrent booking of the same content won
+        raise refused(Refusal.CONTENT_ALREADY_BOOKED) from exc
+
+
+async def _check_bookable(
+    ctx: VouchersContext,
+    tenant_id: str,
+    voucher: dict[str, Any],
+    approval: dict[str, Any],
+    provider_id: str,
+    content_id: str,
+    part: str | None,
+) -> dict[str, Any]:
+    if is_closed(voucher["state"], voucher["valid_until"], ctx.today):
+        raise refused(Refusal.VOUCHER_CLOSED)
+    contents = {c["id"]: c for c in await repo.voucher_contents_of(ctx.session, tenant_id, [voucher["id"]])}
+    content = contents.get(content_id)
+    if content is None:
+        raise refused(Refusal.CONTENT_NOT_IN_VOUCHER)
+    if part not in _valid_parts(approval):
+        raise refused(Refusal.PRODUCER_PART_UNKNOWN)
+    current = _current_lists(
+        await repo.price_lists_started(ctx.session, tenant_id, voucher["service_id"], provider_id, ctx.today)
+    )
+    if not _priced(current, part, content["content_id"]):
+        raise refused(Refusal.NO_VALID_PRICE_LIST)
+    if any(
+        b["voucher_content_id"] == content_id and b["ended_on"] is None
+        for b in await repo.bookings_of_vouchers(ctx.session, tenant_id, [voucher["id"]])
+    ):
+        raise refused(Refusal.CONTENT_ALREADY_BOOKED)
+    return content
+
+
+async def _client_ref(ctx: VouchersContext, tenant_id: str, provider_id: str, client_id: str, given: str | None) -> str:
+    if given:
+        await store_client_number(ctx, tenant_id, provider_id, client_id, given)
+        return given
+    number = await access_repo.client_number(ctx.session, tenant_id, provider_id, client_id)
+    if number:
+        return number
+    client = await repo.get_client(ctx.session, tenant_id, client_id)
+    assert client is not None
+    return str(client["reference"])
+
+
+async def book(
+    ctx: VouchersContext, tenant_id: str, principal: Principal, provider_id: str, data: dict[str, Any]
+) -> dict[str, Any]:
+    if not data["accept_terms"]:
+        raise refused(Refusal.TERMS_NOT_ACCEPTED)
+    voucher, approval = await _voucher_for_provider(ctx, tenant_id, provider_id, data["voucher_number"], principal)
+    voucher = await repo.get_voucher(ctx.session, tenant_id, voucher["id"], lock=True) or voucher
+    service = await repo.get_service(ctx.session, tenant_id, voucher["service_id"])
+    if service is not None and service["kind"] == "purchased":
+        raise refused(Refusal.PURCHASED_SERVICE)
+    part = data.get("producer_part")
+    content = await _check_bookable(ctx, tenant_id, voucher, approval, provider_id, data["voucher_content_id"], part)
+    client_ref = await _client_ref(ctx, tenant_id, provider_id, voucher["client_id"], data.get("client_number"))
+    row = _booking_row(
+        ctx,
+        tenant_id,
+        "voucher",
+        voucher,
+        content,
+        provider_id,
+        part,
+        principal.subject,
+        info=data.get("info"),
+    )
+    await _insert_booking(ctx, row)
+    await _publish_made(ctx, row, client_ref)
+    return _booking_out(row, client_ref)
+
+
+async def book_purchase(
+    ctx: VouchersContext, tenant_id: str, principal: Principal, data: dict[str, Any]
+) -> dict[str, Any]:
+    """An officer books a named provider and producer part for a client's purchased-service commitment."""
+    voucher = await repo.get_voucher(ctx.session, tenant_id, data["voucher_id"], lock=True)
+    if voucher is None:
+        raise invalid_many([FieldError("voucher_id", "unknown commitment")])
+    service = await repo.get_service(ctx.session, tenant_id, voucher["service_id"])
+    if service is None or service["kind"] != "purchased":
+        raise invalid_many([FieldError("voucher_id", "not a purchased-service commitment")])
+    provider_id = data["provider_id"]
+    approval = await repo.get_approval(ctx.session, tenant_id, voucher["service_id"], provider_id)
+    if approval is None:
+        raise refused(Refusal.NO_APPROVED_APPLICATION)
+    part = data.get("producer_part")
+    content = await _check_bookable(ctx, tenant_id, voucher, approval, provider_id, data["voucher_content_id"], part)
+    email = await _notification_email(ctx, provider_id, part)
+    row = _booking_row(
+        ctx,
+        tenant_id,
+        "purchased",
+        voucher,
+        content,
+        provider_id,
+        part,
+        principal.subject,
+        info=data.get("info"),
+        commitment_number=voucher["number"],
+        notification_email=email,
+    )
+    await _insert_booking(ctx, row)
+    client_ref = await _client_ref(ctx, tenant_id, provider_id, voucher["client_id"], None)
+    await _publish_made(ctx, row, client_ref)
+    provider = await repo.get_provider(ctx.session, provider_id)
+    await ctx.outbox.add(
+        ctx.session,
+        PurchaseBooked(
+            booking_id=row["id"],
+            commitment_number=voucher["number"],
+            service_id=voucher["service_id"],
+            provider_id=provider_id,
+            producer_part=part,
+            notification_email=email,
+            language=provider["language"] if provider else "fi",
+        ),
+        tenant_id=tenant_id,
+    )
+    return _booking_out(row, client_ref)
+
+
+async def _notification_email(ctx: VouchersContext, provider_id: str, part: str | None) -> str | None:
+    if part and part.startswith("site:"):
+        site = await repo.get_site(ctx.session, part.removeprefix("site:"))
+        if site is not None and site["provider_id"] == provider_id and site["notification_email"]:
+            return str(site["notification_email"])
+    provider = await repo.get_provider(ctx.session, provider_id)
+    return str(provider["email"]) if provider and provider["email"] else None
+
+
+def _booking_row(
+    ctx: VouchersContext,
+    tenant_id: str,
+    kind: str,
+    voucher: dict[str, Any],
+    content: dict[str, Any],
+    provider_id: str,
+    part: str | None,
+    by: str,
+    **extra: Any,
+) -> dict[str, Any]:
+    now = ctx.clock.now()
+    return {
+        "tenant_id": tenant_id,
+        "id": str(uuid.uuid4()),
+        "kind": kind,
+        "voucher_id": voucher["id"],
+        "voucher_content_id": content["id"],
+        "service_id": voucher["service_id"],
+        "content_id": content["content_id"],
+        "client_id": voucher["client_id"],
+        "provider_id": provider_id,
+        "producer_part": part,
+        "terms_accepted_at": now,
+        "booked_by": by,
+        "created_at": now,
+        "ended_on": None,
+        "end_reason": None,
+        "commitment_number": None,
+        "notification_email": None,
+        "info": None,
+        **extra,
+    }
+
+
+async def _publish_made(ctx: VouchersContext, row: dict[str, Any], client_ref: str) -> None:
+    await ctx.outbox.add(
+        ctx.session,
+        BookingMade(
+            booking_id=row["id"],
+            voucher_id=row["voucher_id"],
+            voucher_content_id=row["voucher_content_id"],
+            service_id=row["service_id"],
+            content_id=row["content_id"],
+            provider_id=row["provider_id"],
+            producer_part=row["producer_part"],
+            client_id=row["client_id"],
+            client_ref=client_ref,
+            kind=row["kind"],
+        ),
+        tenant_id=row["tenant_id"],
+    )
+
+
+def _booking_out(row: dict[str, Any], client_ref: str) -> dict[str, Any]:
+    keys = (
+        "id",
+        "kind",
+        "voucher_id",
+        "voucher_content_id",
+        "service_id",
+        "content_id",
+        "provider_id",
+        "producer_part",
+        "info",
+        "commitment_number",
+        "notification_email",
+        "created_at",
+        "ended_on",
+        "end_reason",
+    )
+    return {
+        **{k: row.get(k) for k in keys},
+        "client_ref": client_ref,
+        "state": "ended" if row.get("ended_on") else "active",
+    }
+
+
+async def provider_booking(ctx: VouchersContext, tenant_id: str, provider_id: str, booking_id: str) -> dict[str, Any]:
+    row = await repo.get_booking(ctx.session, tenant_id, booking_id)
+    if row is None or row["provider_id"] != provider_id:
+        raise not_found("Booking")
+    ref = await access_repo.client_number(ctx.session, tenant_id, provider_id, row["client_id"])
+    if ref is None:
+        client = await repo.get_client(ctx.session, tenant_id, row["client_id"])
+        ref = client["reference"] if client else ""
+    return _booking_out(row, str(ref))
+
+
+async def end_booking(
+    ctx: VouchersContext,
+    tenant_id: str,
+    booking_id: str,
+    provider_id: str | None,
+    ended_on: date,
+    reason: str,
+) -> dict[str, Any]:
+    """The provider (or an officer) ends a booking, e.g. when the client changes provider."""
+    row = await repo.get_booking(ctx.session, tenant_id, booking_id)
+    if row is None or (provider_id is not None and row["provider_id"] != provider_id):
+        raise not_found("Booking")
+    if ended_on < row["created_at"].date():
+        raise invalid_many([FieldError("ended_on", "must not be before the booking was made")])
+    if not await repo.end_booking(ctx.session, tenant_id, booking_id, ended_on, reason):
+        raise conflict("The booking has already ended")
+    await ctx.outbox.add(
+        ctx.session,
+        BookingEnded(
+            booking_id=booking_id,
+            voucher_id=row["voucher_id"],
+            provider_id=row["provider_id"],
+            ended_on=ended_on,
+            reason=reason,
+        ),
+        tenant_id=tenant_id,
+    )
+    return await provider_booking(ctx, tenant_id, row["provider_id"], booking_id)

@@ -1,0 +1,77 @@
+"""The one place where the vouchers service is wired: settings -> runtime (db, bus, outbox, keys) -> app."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI
+from seteli_common.auth import KeySource
+from seteli_common.clock import Clock, SystemClock
+from seteli_common.messaging.memory import InMemoryBroker
+from seteli_common.runtime import ServiceRuntime
+from seteli_common.web import create_app
+
+from . import api, jobs
+from .config import VouchersSettings
+from .consumers import subscriptions
+from .models import metadata
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def build_runtime(
+    settings: VouchersSettings | None = None,
+    *,
+    broker: InMemoryBroker | None = None,
+    clock: Clock | None = None,
+    keys: KeySource | None = None,
+) -> ServiceRuntime:
+    settings = settings or VouchersSettings()
+    clock = clock or SystemClock()
+    return ServiceRuntime(
+        settings=settings,
+        metadata=metadata,
+        migrations=MIGRATIONS,
+        subscriptions=subscriptions(clock, settings),
+        broker=broker,
+        keys=keys,
+        clock=clock,
+    )
+
+
+def lifespan(runtime: ServiceRuntime) -> Any:
+    """The runtime's lifespan plus the expiry job, which stops before the runtime does."""
+    inner = runtime.lifespan()
+
+    @asynccontextmanager
+    async def run(app: FastAPI) -> AsyncIterator[None]:
+        async with inner(app):
+            settings = runtime.settings
+            interval = settings.expiry_interval_seconds if isinstance(settings, VouchersSettings) else 0
+            task = asyncio.create_task(jobs.expiry_loop(runtime, interval)) if interval > 0 else None
+            try:
+                yield
+            finally:
+                if task is not None:
+                    task.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await task
+
+    return run
+
+
+def build_app(runtime: ServiceRuntime, *, manage_lifespan: bool = True) -> FastAPI:
+    app = create_app(
+        "Seteli vouchers",
+        description="Clients, vouchers, bookings, purchased services, voucher look-up, access log.",
+        lifespan=lifespan(runtime) if manage_lifespan else None,
+        ready=runtime.ready,
+        routers=api.routers(),
+    )
+    runtime.attach(app)
+    return app

@@ -1,0 +1,142 @@
+"""Pure rules of vouchers, bookings and client visibility. No I/O."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+from enum import StrEnum
+
+from seteli_common.clock import iso_week_bounds, month_end, month_start
+from seteli_common.validators import finnish_reference, format_finnish_reference
+
+# Verification codes avoid look-alike characters (0/O, 1/I/L) so that a printed code reads back right.
+CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+CODE_LENGTH = 8
+NUMBER_BASE_DIGITS = 10
+
+
+class State(StrEnum):
+    GRANTED = "granted"
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+class CloseReason(StrEnum):
+    USED_UP = "used_up"
+    EXPIRED = "expired"
+    OFFICER = "officer"
+    DEATH = "death"
+
+
+class Period(StrEnum):
+    WEEK = "week"
+    MONTH = "month"
+    BALANCE = "balance"  # a euro balance drawn down by what the tenant pays
+    VALIDITY = "validity"  # units over the whole validity
+
+
+class Refusal(StrEnum):
+    """Why a booking is refused; the API returns the code and a sentence."""
+
+    VOUCHER_UNKNOWN = "voucher_unknown"
+    VOUCHER_CLOSED = "voucher_closed"
+    NO_APPROVED_APPLICATION = "no_approved_application"
+    NO_VALID_PRICE_LIST = "no_valid_price_list"
+    CONTENT_ALREADY_BOOKED = "content_already_booked"
+    CONTENT_NOT_IN_VOUCHER = "content_not_in_voucher"
+    PRODUCER_PART_UNKNOWN = "producer_part_unknown"
+    TERMS_NOT_ACCEPTED = "terms_not_accepted"
+    NOT_IN_SERVICE_TEAM = "not_in_service_team"
+    PURCHASED_SERVICE = "purchased_service"
+
+
+REFUSAL_TEXT = {
+    Refusal.VOUCHER_UNKNOWN: "No voucher has this number",
+    Refusal.VOUCHER_CLOSED: "The voucher is closed",
+    Refusal.NO_APPROVED_APPLICATION: "Your company has no approved application for the voucher's service",
+    Refusal.NO_VALID_PRICE_LIST: "Your company has no valid price list for this content",
+    Refusal.CONTENT_ALREADY_BOOKED: "This content of the voucher is already booked",
+    Refusal.CONTENT_NOT_IN_VOUCHER: "The voucher has no such content",
+    Refusal.PRODUCER_PART_UNKNOWN: "The producer part is not one of your approved sites for this service",
+    Refusal.TERMS_NOT_ACCEPTED: "The contract terms must be accepted",
+    Refusal.NOT_IN_SERVICE_TEAM: "You are not in the service team of the voucher's service",
+    Refusal.PURCHASED_SERVICE: "This is a purchased-service commitment: the municipality books it",
+}
+
+
+def new_voucher_number() -> str:
+    """Random (not guessable from a neighbour) 10-digit base plus the 7-3-1 check digit."""
+    base = str(10 ** (NUMBER_BASE_DIGITS - 1) + secrets.randbelow(9 * 10 ** (NUMBER_BASE_DIGITS - 1)))
+    return finnish_reference(base)
+
+
+def printable_number(number: str) -> str:
+    return format_finnish_reference(number)
+
+
+def new_verification_code() -> str:
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+
+
+def normalise_code(code: str) -> str:
+    return code.replace(" ", "").replace("-", "").upper()
+
+
+def normalise_number(number: str) -> str:
+    return number.replace(" ", "").replace("\u00a0", "").lstrip("0")
+
+
+def validity_end_after_death(date_of_death: date) -> date:
+    """The validity ends on the day after the date of death: that day is still valid, later ones not."""
+    return date_of_death + timedelta(days=1)
+
+
+def is_closed(state: str, valid_until: date, today: date) -> bool:
+    return state == State.CLOSED or valid_until < today
+
+
+def visibility_cutoff(today: date, years: int = 3) -> date:
+    """The earliest event date that still makes a client visible to a provider (same day N years ago)."""
+    try:
+        return today.replace(year=today.year - years)
+    except ValueError:  # 29 February
+        return today.replace(year=today.year - years, day=28)
+
+
+def period_bounds(period: str, today: date, valid_from: date, valid_until: date) -> tuple[date, date]:
+    if period == Period.WEEK:
+        return iso_week_bounds(today)
+    if period == Period.MONTH:
+        return month_start(today), month_end(today)
+    return valid_from, valid_until
+
+
+@dataclass(frozen=True)
+class Usage:
+    start: date
+    units: Decimal
+    amount_tenant: Decimal
+
+
+def amount_left(
+    period: str, granted: Decimal, usages: Iterable[Usage], today: date, valid_from: date, valid_until: date
+) -> Decimal:
+    """What is left of a content in the current period: balance vouchers count euros, others units."""
+    first, last = period_bounds(period, today, valid_from, valid_until)
+    used = sum(
+        ((u.amount_tenant if period == Period.BALANCE else u.units) for u in usages if first <= u.start <= last),
+        Decimal(0),
+    )
+    left = max(Decimal(0), granted - used)
+    cents = left.quantize(Decimal("0.01"))
+    return cents if cents == left else left  # two decimals unless a fraction of a unit needs more
+
+
+def used_up(period: str, granted: Decimal, usages: Iterable[Usage], valid_from: date, valid_until: date) -> bool:
+    """Only balance and whole-validity grants can be used up; weekly and monthly ones renew."""
+    if period not in (Period.BALANCE, Period.VALIDITY):
+        return False
+    return amount_left(period, granted, usages, valid_from, valid_from, valid_until) <= 0

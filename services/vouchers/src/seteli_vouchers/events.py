@@ -1,0 +1,88 @@
+"""Events the vouchers service publishes. No personal data: clients appear by id or reference only."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+from seteli_common.messaging.envelope import EventPayload
+
+
+class GrantedContent(BaseModel):
+    model_config = ConfigDict(frozen=True)
+    voucher_content_id: str
+    content_id: str
+    unit: str
+    granted_amount: Decimal
+    period: str
+    voucher_value: Decimal | None = None  # None for a purchased service
+
+
+class VoucherGranted(EventPayload):
+    event_type = "vouchers.voucher.granted"
+    voucher_id: str
+    number: str
+    service_id: str
+    client_id: str
+    valid_from: date
+    valid_until: date
+    contents: list[GrantedContent]
+    kind: str = "voucher"  # voucher | purchased (the service's kind)
+
+
+class VoucherOpened(EventPayload):
+    event_type = "vouchers.voucher.opened"
+    voucher_id: str
+    opened_by_event_id: str
+
+
+class VoucherClosed(EventPayload):
+    event_type = "vouchers.voucher.closed"
+    voucher_id: str
+    valid_until: date
+    reason: str  # used_up | expired | officer | death
+
+
+class BookingMade(EventPayload):
+    event_type = "vouchers.booking.made"
+    booking_id: str
+    voucher_id: str
+    voucher_content_id: str
+    service_id: str
+    content_id: str
+    provider_id: str
+    producer_part: str | None
+    client_id: str
+    client_ref: str
+    kind: Literal["voucher", "purchased"]
+
+
+class BookingEnded(EventPayload):
+    event_type = "vouchers.booking.ended"
+    booking_id: str
+    voucher_id: str
+    provider_id: str
+    ended_on: date
+    reason: str
+
+
+class PurchaseBooked(EventPayload):
+    """Attention notification for a purchased service: the producer part's address gets the commitment."""
+
+    event_type = "vouchers.purchase.booked"
+    booking_id: str
+    commitment_number: str
+    service_id: str
+    provider_id: str
+    producer_part: str | None
+    notification_email: str | None = None
+    language: str = "fi"
+
+
+class ClientDied(EventPayload):
+    event_type = "vouchers.client.died"
+    client_id: str
+    date_of_death: date
+    valid_until: date

@@ -1,0 +1,259 @@
+"""Granting, viewing, opening and closing vouchers. Never commits."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from seteli_common.errors import FieldError, ProblemError, conflict, invalid_many, not_found
+from sqlalchemy.exc import IntegrityError
+
+from . import access_repository as access_repo
+from . import repository as repo
+from .domain import (
+    CloseReason,
+    State,
+    Usage,
+    amount_left,
+    new_verification_code,
+    new_voucher_number,
+    printable_number,
+    used_up,
+)
+from .events import GrantedContent, VoucherGranted, VoucherOpened
+from .models import voucher_contents, vouchers
+from .service import VouchersContext, close_voucher
+
+
+def _validate_grant(
+    data: dict[str, Any], service: dict[str, Any] | None, known: dict[str, dict[str, Any]]
+) -> list[FieldError]:
+    errors: list[FieldError] = []
+    if service is None:
+        return [FieldError("service_id", "unknown service")]
+    if data["valid_until"] < data["valid_from"]:
+        errors.append(FieldError("valid_until", "must not be before valid_from"))
+    seen: set[str] = set()
+    for i, content in enumerate(data["contents"]):
+        where = f"contents.{i}"
+        if content["content_id"] not in known:
+            errors.append(FieldError(f"{where}.content_id", "not a content of this service"))
+        elif known[content["content_id"]]["client_pays"]:
+            errors.append(FieldError(f"{where}.content_id", "the client pays this content: it is not granted"))
+        if content["content_id"] in seen:
+            errors.append(FieldError(f"{where}.content_id", "granted twice in one voucher"))
+        seen.add(content["content_id"])
+        if content["granted_amount"] <= 0:
+            errors.append(FieldError(f"{where}.granted_amount", "must be positive"))
+        value = content.get("voucher_value")
+        if service["kind"] == "voucher" and value is None:
+            errors.append(FieldError(f"{where}.voucher_value", "required for a voucher service"))
+        if value is not None and value < 0:
+            errors.append(FieldError(f"{where}.voucher_value", "must not be negative"))
+    return errors
+
+
+async def grant(ctx: VouchersContext, tenant_id: str, data: dict[str, Any], granted_by: str) -> dict[str, Any]:
+    client = await repo.get_client(ctx.session, tenant_id, data["client_id"])
+    if client is None:
+        raise invalid_many([FieldError("client_id", "unknown client")])
+    if client["date_of_death"] is not None:
+        raise invalid_many([FieldError("client_id", "the client's date of death is recorded")])
+    service = await repo.get_service(ctx.session, tenant_id, data["service_id"])
+    known = await repo.service_content_map(ctx.session, tenant_id, data["service_id"]) if service else {}
+    errors = _validate_grant(data, service, known)
+    if errors:
+        raise invalid_many(errors)
+    assert service is not None
+    voucher_id = str(uuid.uuid4())
+    row = {
+        "tenant_id": tenant_id,
+        "id": voucher_id,
+        "verification_code": new_verification_code(),
+        "client_id": client["id"],
+        "service_id": service["id"],
+        "granted_on": data["granted_on"],
+        "valid_from": data["valid_from"],
+        "valid_until": data["valid_until"],
+        "state": State.GRANTED.value,
+        "closed_reason": None,
+        "closed_note": None,
+        "opened_at": None,
+        "closed_at": None,
+        "granted_by": granted_by,
+        "created_at": ctx.clock.now(),
+    }
+    for _ in range(10):  # random numbers: retry on the rare collision
+        row["number"] = new_voucher_number()
+        if await repo.number_taken(ctx.session, row["number"]):
+            continue
+        try:
+            async with ctx.session.begin_nested():
+                await repo.insert_row(ctx.session, vouchers, row)
+            break
+        except IntegrityError:
+            continue
+    else:
+        raise ProblemError(503, "Try again", "Could not allocate a voucher number")
+    contents = []
+    for content in data["contents"]:
+        c = {
+            "tenant_id": tenant_id,
+            "id": str(uuid.uuid4()),
+            "voucher_id": voucher_id,
+            "content_id": content["content_id"],
+            "unit": known[content["content_id"]]["unit"],
+            "granted_amount": content["granted_amount"],
+            "period": content["period"],
+            "voucher_value": content.get("voucher_value"),
+        }
+        await repo.insert_row(ctx.session, voucher_contents, c)
+        contents.append(c)
+    await ctx.outbox.add(
+        ctx.session,
+        VoucherGranted(
+            voucher_id=voucher_id,
+            number=row["number"],
+            service_id=service["id"],
+            client_id=client["id"],
+            valid_from=row["valid_from"],
+            valid_until=row["valid_until"],
+            kind=service["kind"],
+            contents=[
+                GrantedContent(
+                    voucher_content_id=c["id"],
+                    content_id=c["content_id"],
+                    unit=c["unit"],
+                    granted_amount=c["granted_amount"],
+                    period=c["period"],
+                    voucher_value=c["voucher_value"],
+                )
+                for c in contents
+            ],
+        ),
+        tenant_id=tenant_id,
+    )
+    return await load_view(ctx, tenant_id, row, with_code=True)
+
+
+def voucher_view(
+    voucher: dict[str, Any],
+    contents: list[dict[str, Any]],
+    today: date,
+    *,
+    usages: list[dict[str, Any]] | None = None,
+    with_code: bool = False,
+) -> dict[str, Any]:
+    used = [
+        (u["content_id"], Usage(u["start"], Decimal(u["units"]), Decimal(u["amount_tenant"]))) for u in usages or []
+    ]
+    view = {
+        "id": voucher["id"],
+        "number": voucher["number"],
+        "printable_number": printable_number(voucher["number"]),
+        "client_id": voucher["client_id"],
+        "service_id": voucher["service_id"],
+        "granted_on": voucher["granted_on"],
+        "valid_from": voucher["valid_from"],
+        "valid_until": voucher["valid_until"],
+        "state": voucher["state"],
+        "closed_reason": voucher["closed_reason"],
+        "contents": [
+            {
+                "id": c["id"],
+                "content_id": c["content_id"],
+                "unit": c["unit"],
+                "granted_amount": c["granted_amount"],
+                "period": c["period"],
+                "voucher_value": c["voucher_value"],
+                "amount_left": amount_left(
+                    c["period"],
+                    Decimal(c["granted_amount"]),
+                    [u for cid, u in used if cid == c["content_id"]],
+                    today,
+                    voucher["valid_from"],
+                    voucher["valid_until"],
+                ),
+            }
+            for c in contents
+        ],
+    }
+    if with_code:
+        view["verification_code"] = voucher["verification_code"]
+    return view
+
+
+async def load_view(
+    ctx: VouchersContext, tenant_id: str, voucher: dict[str, Any], *, with_code: bool = False
+) -> dict[str, Any]:
+    contents = await repo.voucher_contents_of(ctx.session, tenant_id, [voucher["id"]])
+    usages = await access_repo.usages(ctx.session, tenant_id, voucher["id"])
+    return voucher_view(voucher, contents, ctx.today, usages=usages, with_code=with_code)
+
+
+async def get_voucher(ctx: VouchersContext, tenant_id: str, voucher_id: str) -> dict[str, Any]:
+    voucher = await repo.get_voucher(ctx.session, tenant_id, voucher_id)
+    if voucher is None:
+        raise not_found("Voucher")
+    return voucher
+
+
+async def close_by_officer(
+    ctx: VouchersContext, tenant_id: str, voucher_id: str, reason: str, valid_until: date | None
+) -> dict[str, Any]:
+    voucher = await repo.get_voucher(ctx.session, tenant_id, voucher_id, lock=True)
+    if voucher is None:
+        raise not_found("Voucher")
+    if voucher["state"] == State.CLOSED:
+        raise conflict("The voucher is already closed")
+    if valid_until is not None and valid_until < voucher["valid_from"]:
+        raise invalid_many([FieldError("valid_until", "must not be before the voucher's valid_from")])
+    closed = await close_voucher(
+        ctx, tenant_id, voucher, CloseReason.OFFICER, valid_until=valid_until or ctx.today, note=reason
+    )
+    return await load_view(ctx, tenant_id, closed, with_code=True)
+
+
+async def close_expired(ctx: VouchersContext, tenant_id: str) -> list[str]:
+    """Closes every voucher whose validity has ended (run daily; safe to run again)."""
+    closed = []
+    for voucher in await repo.expired_vouchers(ctx.session, tenant_id, ctx.today):
+        await close_voucher(ctx, tenant_id, voucher, CloseReason.EXPIRED)
+        closed.append(voucher["id"])
+    return closed
+
+
+async def on_event_recorded(ctx: VouchersContext, tenant_id: str, event: dict[str, Any]) -> None:
+    """A charge against a voucher: Granted -> Open on the first; Closed when a balance is used up."""
+    voucher = await repo.get_voucher(ctx.session, tenant_id, event["voucher_id"], lock=True)
+    if voucher is None or event["status"] in ("draft", "deleted"):
+        return
+    if await repo.open_voucher(ctx.session, tenant_id, voucher["id"], ctx.clock.now()):
+        await ctx.outbox.add(
+            ctx.session,
+            VoucherOpened(voucher_id=voucher["id"], opened_by_event_id=event["event_id"]),
+            tenant_id=tenant_id,
+        )
+        voucher["state"] = State.OPEN.value
+    if voucher["state"] == State.CLOSED:
+        return
+    contents = await repo.voucher_contents_of(ctx.session, tenant_id, [voucher["id"]])
+    usages = await access_repo.usages(ctx.session, tenant_id, voucher["id"])
+    exhausted = contents and all(
+        used_up(
+            c["period"],
+            Decimal(c["granted_amount"]),
+            [
+                Usage(u["start"], Decimal(u["units"]), Decimal(u["amount_tenant"]))
+                for u in usages
+                if u["content_id"] == c["content_id"]
+            ],
+            voucher["valid_from"],
+            voucher["valid_until"],
+        )
+        for c in contents
+    )
+    if exhausted:
+        await close_voucher(ctx, tenant_id, voucher, CloseReason.USED_UP)

@@ -1,0 +1,257 @@
+"""Every query of the vouchers service. Tenant-owned queries always take the tenant first."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Table, and_, func, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from .models import (
+    approvals,
+    bookings,
+    clients,
+    price_lists,
+    providers,
+    service_contents,
+    services,
+    sites,
+    tenants,
+    voucher_contents,
+    vouchers,
+)
+
+Row = dict[str, Any]
+
+
+def _one(row: Any) -> Row | None:
+    return dict(row) if row else None
+
+
+async def upsert(session: AsyncSession, table: Table, values: Row, keys: Sequence[str]) -> None:
+    """Insert or update by key: read models are rewritten by the newest fact."""
+    dialect = session.get_bind().dialect.name
+    stmt: Any = (pg_insert if dialect == "postgresql" else sqlite_insert)(table).values(**values)
+    changes = {k: v for k, v in values.items() if k not in keys}
+    stmt = (
+        stmt.on_conflict_do_update(index_elements=list(keys), set_=changes)
+        if changes
+        else stmt.on_conflict_do_nothing()
+    )
+    await session.execute(stmt)
+
+
+async def insert_row(session: AsyncSession, table: Table, values: Row) -> None:
+    await session.execute(insert(table).values(**values))
+
+
+# --- read models ------------------------------------------------------------------------------
+
+
+async def tenant_exists(session: AsyncSession, tenant_id: str) -> bool:
+    return (await session.execute(select(tenants.c.id).where(tenants.c.id == tenant_id))).first() is not None
+
+
+async def get_service(session: AsyncSession, tenant_id: str, service_id: str) -> Row | None:
+    q = select(services).where(services.c.tenant_id == tenant_id, services.c.id == service_id)
+    return _one((await session.execute(q)).mappings().first())
+
+
+async def service_content_map(session: AsyncSession, tenant_id: str, service_id: str) -> dict[str, Row]:
+    q = select(service_contents).where(
+        service_contents.c.tenant_id == tenant_id, service_contents.c.service_id == service_id
+    )
+    return {r["content_id"]: dict(r) for r in (await session.execute(q)).mappings().all()}
+
+
+async def get_approval(session: AsyncSession, tenant_id: str, service_id: str, provider_id: str) -> Row | None:
+    q = select(approvals).where(
+        approvals.c.tenant_id == tenant_id,
+        approvals.c.service_id == service_id,
+        approvals.c.provider_id == provider_id,
+    )
+    return _one((await session.execute(q)).mappings().first())
+
+
+async def price_lists_started(
+    session: AsyncSession, tenant_id: str, service_id: str, provider_id: str, on: date
+) -> list[Row]:
+    q = (
+        select(price_lists)
+        .where(
+            price_lists.c.tenant_id == tenant_id,
+            price_lists.c.service_id == service_id,
+            price_lists.c.provider_id == provider_id,
+            price_lists.c.start <= on,
+        )
+        .order_by(price_lists.c.start.desc())
+    )
+    return [dict(r) for r in (await session.execute(q)).mappings().all()]
+
+
+async def get_site(session: AsyncSession, site_id: str) -> Row | None:
+    return _one((await session.execute(select(sites).where(sites.c.id == site_id))).mappings().first())
+
+
+async def get_provider(session: AsyncSession, provider_id: str) -> Row | None:
+    q = select(providers).where(providers.c.id == provider_id)
+    return _one((await session.execute(q)).mappings().first())
+
+
+async def replace_sites(session: AsyncSession, provider_id: str, rows: list[Row]) -> None:
+    for row in rows:
+        await upsert(session, sites, {**row, "provider_id": provider_id}, ["id"])
+
+
+# --- clients ----------------------------------------------------------------------------------
+
+
+async def get_client(session: AsyncSession, tenant_id: str, client_id: str) -> Row | None:
+    q = select(clients).where(clients.c.tenant_id == tenant_id, clients.c.id == client_id)
+    return _one((await session.execute(q)).mappings().first())
+
+
+async def client_by_identity_code(session: AsyncSession, tenant_id: str, code: str) -> Row | None:
+    q = select(clients).where(clients.c.tenant_id == tenant_id, clients.c.identity_code == code)
+    return _one((await session.execute(q)).mappings().first())
+
+
+async def list_clients(
+    session: AsyncSession, tenant_id: str, name: str | None, limit: int, offset: int
+) -> tuple[list[Row], int]:
+    where = [clients.c.tenant_id == tenant_id]
+    if name:
+        where.append(name_matches(name))
+    total = (await session.execute(select(func.count()).select_from(clients).where(*where))).scalar_one()
+    q = (
+        select(clients)
+        .where(*where)
+        .order_by(clients.c.last_name, clients.c.first_name, clients.c.id)
+        .limit(limit)
+        .offset(offset)
+    )
+    return [dict(r) for r in (await session.execute(q)).mappings().all()], int(total)
+
+
+def name_matches(name: str) -> Any:
+    parts = [p for p in name.lower().split() if p]
+    full = func.lower(clients.c.first_name + " " + clients.c.last_name)
+    return and_(*(full.contains(p, autoescape=True) for p in parts))
+
+
+async def set_date_of_death(session: AsyncSession, tenant_id: str, client_id: str, day: date) -> None:
+    await session.execute(
+        update(clients).where(clients.c.tenant_id == tenant_id, clients.c.id == client_id).values(date_of_death=day)
+    )
+
+
+# --- vouchers ---------------------------------------------------------------------------------
+
+
+async def get_voucher(session: AsyncSession, tenant_id: str, voucher_id: str, *, lock: bool = False) -> Row | None:
+    q = select(vouchers).where(vouchers.c.tenant_id == tenant_id, vouchers.c.id == voucher_id)
+    if lock:
+        q = q.with_for_update()
+    return _one((await session.execute(q)).mappings().first())
+
+
+async def voucher_by_number(session: AsyncSession, tenant_id: str, number: str) -> Row | None:
+    q = select(vouchers).where(vouchers.c.tenant_id == tenant_id, vouchers.c.number == number)
+    return _one((await session.execute(q)).mappings().first())
+
+
+async def number_taken(session: AsyncSession, number: str) -> bool:
+    return (await session.execute(select(vouchers.c.id).where(vouchers.c.number == number))).first() is not None
+
+
+async def voucher_contents_of(session: AsyncSession, tenant_id: str, voucher_ids: Sequence[str]) -> list[Row]:
+    q = (
+        select(voucher_contents)
+        .where(voucher_contents.c.tenant_id == tenant_id, voucher_contents.c.voucher_id.in_(list(voucher_ids)))
+        .order_by(voucher_contents.c.content_id)
+    )
+    return [dict(r) for r in (await session.execute(q)).mappings().all()]
+
+
+async def vouchers_of_client(session: AsyncSession, tenant_id: str, client_id: str) -> list[Row]:
+    q = (
+        select(vouchers)
+        .where(vouchers.c.tenant_id == tenant_id, vouchers.c.client_id == client_id)
+        .order_by(vouchers.c.granted_on, vouchers.c.id)
+    )
+    return [dict(r) for r in (await session.execute(q)).mappings().all()]
+
+
+async def update_voucher(session: AsyncSession, tenant_id: str, voucher_id: str, **values: Any) -> None:
+    await session.execute(
+        update(vouchers).where(vouchers.c.tenant_id == tenant_id, vouchers.c.id == voucher_id).values(**values)
+    )
+
+
+async def open_voucher(session: AsyncSession, tenant_id: str, voucher_id: str, at: datetime) -> bool:
+    """Granted -> Open, only once (a conditional update, so concurrent first charges open it once)."""
+    result = await session.execute(
+        update(vouchers)
+        .where(vouchers.c.tenant_id == tenant_id, vouchers.c.id == voucher_id, vouchers.c.state == "granted")
+        .values(state="open", opened_at=at)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def expired_vouchers(session: AsyncSession, tenant_id: str, today: date) -> list[Row]:
+    q = (
+        select(vouchers)
+        .where(vouchers.c.tenant_id == tenant_id, vouchers.c.state != "closed", vouchers.c.valid_until < today)
+        .with_for_update(skip_locked=True)
+    )
+    return [dict(r) for r in (await session.execute(q)).mappings().all()]
+
+
+# --- bookings ---------------------------------------------------------------------------------
+
+
+async def bookings_of_vouchers(session: AsyncSession, tenant_id: str, voucher_ids: Sequence[str]) -> list[Row]:
+    q = select(bookings).where(bookings.c.tenant_id == tenant_id, bookings.c.voucher_id.in_(list(voucher_ids)))
+    return [dict(r) for r in (await session.execute(q)).mappings().all()]
+
+
+async def get_booking(session: AsyncSession, tenant_id: str, booking_id: str) -> Row | None:
+    q = select(bookings).where(bookings.c.tenant_id == tenant_id, bookings.c.id == booking_id)
+    return _one((await session.execute(q)).mappings().first())
+
+
+async def end_booking(session: AsyncSession, tenant_id: str, booking_id: str, day: date, reason: str) -> bool:
+    result = await session.execute(
+        update(bookings)
+        .where(bookings.c.tenant_id == tenant_id, bookings.c.id == booking_id, bookings.c.ended_on.is_(None))
+        .values(ended_on=day, end_reason=reason)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def end_bookings(session: AsyncSession, tenant_id: str, voucher_id: str, day: date, reason: str) -> list[Row]:
+    open_ones = [b for b in await bookings_of_vouchers(session, tenant_id, [voucher_id]) if b["ended_on"] is None]
+    if open_ones:
+        await session.execute(
+            update(bookings)
+            .where(bookings.c.tenant_id == tenant_id, bookings.c.id.in_([b["id"] for b in open_ones]))
+            .values(ended_on=day, end_reason=reason)
+        )
+    return open_ones
+
+
+async def provider_bookings(
+    session: AsyncSession, tenant_id: str, provider_id: str, limit: int, offset: int
+) -> tuple[list[Row], int]:
+    where = [bookings.c.tenant_id == tenant_id, bookings.c.provider_id == provider_id]
+    total = (await session.execute(select(func.count()).select_from(bookings).where(*where))).scalar_one()
+    q = select(bookings).where(*where).order_by(bookings.c.created_at, bookings.c.id).limit(limit).offset(offset)
+    return [dict(r) for r in (await session.execute(q)).mappings().all()], int(total)
+
+
+async def tenant_ids(session: AsyncSession) -> list[str]:
+    return list((await session.execute(select(tenants.c.id).order_by(tenants.c.id))).scalars().all())

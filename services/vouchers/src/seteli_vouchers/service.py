@@ -1,0 +1,217 @@
+"""Shared context of the use cases, the access log, and client use cases. Never commits."""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from seteli_common.auth import PROVIDER_STAFF, TENANT_STAFF, Principal
+from seteli_common.clock import Clock, today_in_helsinki
+from seteli_common.errors import conflict, invalid, not_found
+from seteli_common.messaging.outbox import Outbox
+from seteli_common.validators import ValidationFailed, validate_identity_code
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from . import access_repository as access_repo
+from . import repository as repo
+from .config import VouchersSettings
+from .domain import CloseReason, State, validity_end_after_death
+from .events import BookingEnded, ClientDied, VoucherClosed
+from .models import clients
+
+
+@dataclass
+class VouchersContext:
+    session: AsyncSession
+    outbox: Outbox
+    clock: Clock
+    settings: VouchersSettings
+
+    @property
+    def today(self) -> date:
+        return today_in_helsinki(self.clock)
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who reads personal data, for the access log."""
+
+    subject: str
+    role: str
+    org: str | None
+
+    @classmethod
+    def of(cls, principal: Principal) -> Actor:
+        org = principal.provider_id if principal.role in PROVIDER_STAFF else principal.tenant_id
+        if principal.role not in TENANT_STAFF | PROVIDER_STAFF:
+            org = principal.client_id or org
+        return cls(principal.subject, principal.role.value, org)
+
+
+VOUCHER_HOLDER = Actor("voucher-holder", "anonymous", None)
+
+
+async def log_reads(
+    ctx: VouchersContext, tenant_id: str, client_ids: list[str], actor: Actor, what: str, why: str
+) -> None:
+    """One access-log row per client whose personal data is read, in the reading transaction."""
+    now = ctx.clock.now()
+    await access_repo.log_access(
+        ctx.session,
+        [
+            {
+                "tenant_id": tenant_id,
+                "client_id": cid,
+                "at": now,
+                "actor": actor.subject,
+                "actor_role": actor.role,
+                "actor_org": actor.org,
+                "what": what,
+                "why": why[:200],
+            }
+            for cid in dict.fromkeys(client_ids)
+        ],
+    )
+
+
+def _new_reference() -> str:
+    # An internal client reference for documents where names and identity codes may not appear.
+    return "A" + "".join(secrets.choice("0123456789") for _ in range(9))
+
+
+async def register_client(ctx: VouchersContext, tenant_id: str, data: dict[str, Any]) -> dict[str, Any]:
+    if not await repo.tenant_exists(ctx.session, tenant_id):
+        raise not_found("Tenant")
+    try:
+        code = validate_identity_code(data["identity_code"])
+    except ValidationFailed as exc:
+        raise invalid("identity_code", exc.reason) from exc
+    if await repo.client_by_identity_code(ctx.session, tenant_id, code) is not None:
+        raise conflict("A client with this personal identity code is already registered", field="identity_code")
+    row = {
+        "tenant_id": tenant_id,
+        "id": str(uuid.uuid4()),
+        "reference": _new_reference(),
+        "first_name": data["first_name"].strip(),
+        "last_name": data["last_name"].strip(),
+        "identity_code": code,
+        "email": data.get("email"),
+        "phone": data.get("phone"),
+        "language": data["language"],
+        "proxy": data.get("proxy"),
+        "date_of_death": None,
+        "created_at": ctx.clock.now(),
+    }
+    try:
+        async with ctx.session.begin_nested():
+            await repo.insert_row(ctx.session, clients, row)
+    except IntegrityError as exc:  # a concurrent registration of the same person won the race
+        raise conflict(
+            "A client with this personal identity code is already registered", field="identity_code"
+        ) from exc
+    return row
+
+
+async def client_details(
+    ctx: VouchersContext, tenant_id: str, client_id: str, actor: Actor, why: str
+) -> dict[str, Any]:
+    client = await repo.get_client(ctx.session, tenant_id, client_id)
+    if client is None:
+        raise not_found("Client")
+    await log_reads(ctx, tenant_id, [client_id], actor, "client.details", why)
+    return client
+
+
+async def list_clients(
+    ctx: VouchersContext, tenant_id: str, name: str | None, limit: int, offset: int, actor: Actor, why: str
+) -> tuple[list[dict[str, Any]], int]:
+    rows, total = await repo.list_clients(ctx.session, tenant_id, name, limit, offset)
+    await log_reads(ctx, tenant_id, [r["id"] for r in rows], actor, "client.list", why)
+    return rows, total
+
+
+async def find_client_by_identity_code(
+    ctx: VouchersContext, tenant_id: str, code: str, actor: Actor, why: str
+) -> dict[str, Any]:
+    try:
+        code = validate_identity_code(code)
+    except ValidationFailed as exc:
+        raise invalid("identity_code", exc.reason) from exc
+    client = await repo.client_by_identity_code(ctx.session, tenant_id, code)
+    if client is None:
+        raise not_found("Client")
+    await log_reads(ctx, tenant_id, [client["id"]], actor, "client.by_identity_code", why)
+    return client
+
+
+async def close_voucher(
+    ctx: VouchersContext,
+    tenant_id: str,
+    voucher: dict[str, Any],
+    reason: CloseReason,
+    valid_until: date | None = None,
+    note: str | None = None,
+) -> dict[str, Any]:
+    """Any state -> Closed; publishes the close and the end of the voucher's bookings."""
+    end = min(voucher["valid_until"], valid_until) if valid_until else voucher["valid_until"]
+    values = {
+        "state": State.CLOSED.value,
+        "closed_reason": reason.value,
+        "closed_note": note,
+        "closed_at": ctx.clock.now(),
+        "valid_until": end,
+    }
+    await repo.update_voucher(ctx.session, tenant_id, voucher["id"], **values)
+    await ctx.outbox.add(
+        ctx.session,
+        VoucherClosed(voucher_id=voucher["id"], valid_until=end, reason=reason.value),
+        tenant_id=tenant_id,
+    )
+    for booking in await repo.end_bookings(ctx.session, tenant_id, voucher["id"], end, reason.value):
+        await ctx.outbox.add(
+            ctx.session,
+            BookingEnded(
+                booking_id=booking["id"],
+                voucher_id=voucher["id"],
+                provider_id=booking["provider_id"],
+                ended_on=end,
+                reason=reason.value,
+            ),
+            tenant_id=tenant_id,
+        )
+    return {**voucher, **values}
+
+
+async def record_death(ctx: VouchersContext, tenant_id: str, client_id: str, date_of_death: date) -> dict[str, Any]:
+    client = await repo.get_client(ctx.session, tenant_id, client_id)
+    if client is None:
+        raise not_found("Client")
+    if client["date_of_death"] is not None and client["date_of_death"] != date_of_death:
+        raise conflict("A different date of death is already recorded")
+    if date_of_death > ctx.today:
+        raise invalid("date_of_death", "cannot be in the future")
+    end = validity_end_after_death(date_of_death)
+    await repo.set_date_of_death(ctx.session, tenant_id, client_id, date_of_death)
+    closed = []
+    for voucher in await repo.vouchers_of_client(ctx.session, tenant_id, client_id):
+        if voucher["state"] == State.CLOSED and voucher["valid_until"] <= end:
+            continue
+        locked = await repo.get_voucher(ctx.session, tenant_id, voucher["id"], lock=True)
+        assert locked is not None
+        closed.append((await close_voucher(ctx, tenant_id, locked, CloseReason.DEATH, valid_until=end))["id"])
+    if client["date_of_death"] is None:
+        await ctx.outbox.add(
+            ctx.session,
+            ClientDied(client_id=client_id, date_of_death=date_of_death, valid_until=end),
+            tenant_id=tenant_id,
+        )
+    return {
+        "client_id": client_id,
+        "date_of_death": date_of_death,
+        "valid_until": end,
+        "closed_vouchers": closed,
+    }

@@ -1,0 +1,336 @@
+"""Voucher states Granted -> Open -> Closed, death closing on the next day, and purchased services."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from .conftest import HOME_CARE, P1, S1, Harness, new_client, new_voucher
+
+
+async def charge(
+    h: Harness,
+    voucher: dict[str, Any],
+    *,
+    start: str = "2016-03-10",
+    units: str = "1",
+    amount: str = "140.00",
+    status: str = "recorded",
+    provider: str = P1,
+    content_id: str = "asuminen",
+    event_id: str | None = None,
+    tenant: str = "kouvola",
+) -> str:
+    event_id = event_id or str(uuid.uuid4())
+    await h.publish(
+        "events.event.recorded",
+        {
+            "event_id": event_id,
+            "revision": 1,
+            "service_id": voucher["service_id"],
+            "provider_id": provider,
+            "producer_part": None,
+            "booking_id": None,
+            "voucher_id": voucher["id"],
+            "client_ref": "A1",
+            "content_id": content_id,
+            "unit": "day",
+            "start": start,
+            "end": start,
+            "units": units,
+            "status": status,
+            "segments": [],
+            "amount_tenant": amount,
+            "amount_co_payment": "0.00",
+        },
+        tenant,
+    )
+    return event_id
+
+
+async def state_of(h: Harness, voucher_id: str) -> dict[str, Any]:
+    response = await h.http.get(f"/v1/tenants/kouvola/vouchers/{voucher_id}", headers=h.officer())
+    assert response.status_code == 200, response.text
+    return response.json()  # type: ignore[no-any-return]
+
+
+async def test_first_charge_opens_the_voucher_drafts_do_not(h: Harness) -> None:
+    client = await new_client(h)
+    voucher = await new_voucher(h, client["id"])
+    await charge(h, voucher, status="draft")
+    assert (await state_of(h, voucher["id"]))["state"] == "granted"
+    first = await charge(h, voucher, start="2016-03-10", units="3", amount="420.00")
+    await charge(h, voucher, start="2016-03-13", units="2", amount="280.00")
+    await charge(h, voucher, start="2016-02-27", units="2", amount="280.00")  # another month: not counted now
+    view = await state_of(h, voucher["id"])
+    assert view["state"] == "open"
+    assert view["contents"][0]["amount_left"] == "26.00"  # 31 days a month, 5 used in March
+    opened = await h.published("vouchers.voucher.opened")
+    assert [e.payload["opened_by_event_id"] for e in opened] == [first]
+
+
+async def test_balance_voucher_used_up_closes_and_publishes(h: Harness) -> None:
+    client = await new_client(h)
+    voucher = await new_voucher(
+        h,
+        client["id"],
+        contents=[
+            {
+                "content_id": "siivous",
+                "granted_amount": "500.00",
+                "period": "balance",
+                "voucher_value": "25.00",
+            }
+        ],
+    )
+    await charge(h, voucher, content_id="siivous", units="10", amount="250.00")
+    assert (await state_of(h, voucher["id"]))["contents"][0]["amount_left"] == "250.00"
+    await charge(h, voucher, content_id="siivous", units="10", amount="250.00")
+    view = await state_of(h, voucher["id"])
+    assert view["state"] == "closed" and view["closed_reason"] == "used_up"
+    [closed] = await h.published("vouchers.voucher.closed")
+    assert closed.payload == {"voucher_id": voucher["id"], "valid_until": "2016-12-31", "reason": "used_up"}
+
+
+async def test_officer_closes_with_reason_and_bookings_end(h: Harness) -> None:
+    client = await new_client(h)
+    voucher = await new_voucher(h, client["id"])
+    booking = await h.http.post(
+        "/v1/tenants/kouvola/bookings",
+        headers=h.provider(),
+        json={
+            "voucher_number": voucher["number"],
+            "voucher_content_id": voucher["contents"][0]["id"],
+            "accept_terms": True,
+        },
+    )
+    assert booking.status_code == 201
+    closed = await h.http.post(
+        f"/v1/tenants/kouvola/vouchers/{voucher['id']}/close",
+        headers=h.officer(),
+        json={"reason": "Siirtyi pitkäaikaishoitoon", "valid_until": "2016-03-20"},
+    )
+    assert closed.status_code == 200
+    assert closed.json()["state"] == "closed" and closed.json()["valid_until"] == "2016-03-20"
+    again = await h.http.post(
+        f"/v1/tenants/kouvola/vouchers/{voucher['id']}/close", headers=h.officer(), json={"reason": "again"}
+    )
+    assert again.status_code == 409
+    [event] = await h.published("vouchers.voucher.closed")
+    assert event.payload == {"voucher_id": voucher["id"], "valid_until": "2016-03-20", "reason": "officer"}
+    [ended] = await h.published("vouchers.booking.ended")
+    assert ended.payload["booking_id"] == booking.json()["id"] and ended.payload["ended_on"] == "2016-03-20"
+    mine = await h.http.get(f"/v1/tenants/kouvola/bookings/{booking.json()['id']}", headers=h.provider())
+    assert mine.json()["state"] == "ended"
+
+
+async def test_expired_vouchers_close_once(h: Harness) -> None:
+    client = await new_client(h)
+    voucher = await new_voucher(h, client["id"], valid_until="2016-03-31")
+    admin = h.token_for(__import__("seteli_common.auth", fromlist=["Role"]).Role.TENANT_ADMIN, tenant_id="kouvola")
+    assert (await h.http.post("/v1/tenants/kouvola/vouchers/close-expired", headers=admin)).json() == []
+    h.clock.set(datetime(2016, 4, 1, 10, tzinfo=UTC))
+    assert (await h.http.post("/v1/tenants/kouvola/vouchers/close-expired", headers=admin)).json() == [voucher["id"]]
+    assert (await h.http.post("/v1/tenants/kouvola/vouchers/close-expired", headers=admin)).json() == []
+    [event] = await h.published("vouchers.voucher.closed")
+    assert event.payload["reason"] == "expired" and event.payload["valid_until"] == "2016-03-31"
+
+
+async def test_death_ends_validity_on_the_next_day_for_all_vouchers(h: Harness) -> None:
+    client = await new_client(h)
+    first = await new_voucher(h, client["id"])
+    second = await new_voucher(h, client["id"], valid_until="2017-06-30")
+    other = await new_voucher(h, (await new_client(h, identity_code="010180-9037"))["id"])
+    response = await h.http.post(
+        f"/v1/tenants/kouvola/clients/{client['id']}/death",
+        headers=h.officer(),
+        json={"date_of_death": "2016-03-10"},
+    )
+    assert response.status_code == 200, response.text
+    assert response.json()["valid_until"] == "2016-03-11"
+    assert sorted(response.json()["closed_vouchers"]) == sorted([first["id"], second["id"]])
+    for v in (first, second):
+        view = await state_of(h, v["id"])
+        assert (view["state"], view["valid_until"], view["closed_reason"]) == (
+            "closed",
+            "2016-03-11",
+            "death",
+        )
+    assert (await state_of(h, other["id"]))["state"] == "granted"
+    closed = await h.published("vouchers.voucher.closed")
+    assert {(e.payload["voucher_id"], e.payload["valid_until"], e.payload["reason"]) for e in closed} == {
+        (first["id"], "2016-03-11", "death"),
+        (second["id"], "2016-03-11", "death"),
+    }
+    [died] = await h.published("vouchers.client.died")
+    assert died.payload == {
+        "client_id": client["id"],
+        "date_of_death": "2016-03-10",
+        "valid_until": "2016-03-11",
+    }
+    refused = await h.http.post(
+        "/v1/tenants/kouvola/vouchers",
+        headers=h.officer(),
+        json={
+            "client_id": client["id"],
+            "service_id": "tehostettu",
+            "granted_on": "2016-03-15",
+            "valid_from": "2016-03-15",
+            "valid_until": "2016-12-31",
+            "contents": [{"content_id": "asuminen", "granted_amount": "31", "period": "month", "voucher_value": "1"}],
+        },
+    )
+    assert refused.status_code == 422
+
+
+async def test_death_in_the_future_is_refused_and_changes_nothing(h: Harness) -> None:
+    client = await new_client(h)
+    voucher = await new_voucher(h, client["id"])
+    response = await h.http.post(
+        f"/v1/tenants/kouvola/clients/{client['id']}/death",
+        headers=h.officer(),
+        json={"date_of_death": "2016-03-16"},
+    )
+    assert response.status_code == 422
+    assert (await state_of(h, voucher["id"]))["state"] == "granted"
+
+
+async def test_purchased_service_booked_by_officer_notifies_the_site(h: Harness) -> None:
+    client = await new_client(h)
+    commitment = await new_voucher(
+        h,
+        client["id"],
+        service_id=HOME_CARE,
+        contents=[{"content_id": "kotikaynti", "granted_amount": "10", "period": "week"}],
+    )
+    assert commitment["contents"][0]["voucher_value"] is None
+    response = await h.http.post(
+        "/v1/tenants/kouvola/purchases",
+        headers=h.officer(),
+        json={
+            "voucher_id": commitment["id"],
+            "voucher_content_id": commitment["contents"][0]["id"],
+            "provider_id": P1,
+            "producer_part": f"site:{S1}",
+            "info": "Alkaa 1.4.",
+        },
+    )
+    assert response.status_code == 201, response.text
+    body = response.json()
+    assert body["kind"] == "purchased" and body["commitment_number"] == commitment["number"]
+    [notice] = await h.published("vouchers.purchase.booked")
+    assert notice.payload["notification_email"] == f"koti@{S1}.fi"
+    assert notice.payload["commitment_number"] == commitment["number"]
+    assert notice.payload["producer_part"] == f"site:{S1}" and notice.payload["provider_id"] == P1
+    [made] = await h.published("vouchers.booking.made")
+    assert made.payload["kind"] == "purchased" and made.payload["client_ref"] == client["reference"]
+    twice = await h.http.post(
+        "/v1/tenants/kouvola/purchases",
+        headers=h.officer(),
+        json={
+            "voucher_id": commitment["id"],
+            "voucher_content_id": commitment["contents"][0]["id"],
+            "provider_id": P1,
+        },
+    )
+    assert twice.status_code == 409 and twice.json()["reason"] == "content_already_booked"
+
+
+async def test_purchase_refused_for_a_voucher_service_and_an_unapproved_provider(h: Harness) -> None:
+    client = await new_client(h)
+    voucher = await new_voucher(h, client["id"])
+    wrong_kind = await h.http.post(
+        "/v1/tenants/kouvola/purchases",
+        headers=h.officer(),
+        json={
+            "voucher_id": voucher["id"],
+            "voucher_content_id": voucher["contents"][0]["id"],
+            "provider_id": P1,
+        },
+    )
+    assert wrong_kind.status_code == 422
+    commitment = await new_voucher(
+        h,
+        client["id"],
+        service_id=HOME_CARE,
+        contents=[{"content_id": "kotikaynti", "granted_amount": "10", "period": "week"}],
+    )
+    unapproved = await h.http.post(
+        "/v1/tenants/kouvola/purchases",
+        headers=h.officer(),
+        json={
+            "voucher_id": commitment["id"],
+            "voucher_content_id": commitment["contents"][0]["id"],
+            "provider_id": "prov-hoiva",
+        },
+    )
+    assert unapproved.status_code == 409 and unapproved.json()["reason"] == "no_approved_application"
+    assert await h.published("vouchers.purchase.booked") == []
+
+
+async def test_provider_ends_its_booking_and_another_provider_can_book_the_content(h: Harness) -> None:
+    from .conftest import P2, approve, price_list
+
+    await approve(h, P2, "tehostettu", [])
+    await price_list(h, "pl-p2", P2, "tehostettu", None, "2016-01-01", ["asuminen"])
+    client = await new_client(h)
+    voucher = await new_voucher(h, client["id"])
+    body = {
+        "voucher_number": voucher["number"],
+        "voucher_content_id": voucher["contents"][0]["id"],
+        "accept_terms": True,
+    }
+    booking = (await h.http.post("/v1/tenants/kouvola/bookings", json=body, headers=h.provider())).json()
+    end_url = f"/v1/tenants/kouvola/bookings/{booking['id']}/end"
+    end = {"ended_on": "2016-03-31", "reason": "client_changed_provider"}
+    assert (await h.http.post(end_url, json=end, headers=h.provider(P2))).status_code == 404
+    ended = await h.http.post(end_url, json=end, headers=h.provider())
+    assert ended.status_code == 200 and ended.json()["state"] == "ended"
+    assert (await h.http.post(end_url, json=end, headers=h.provider())).status_code == 409
+    [event] = await h.published("vouchers.booking.ended")
+    assert event.payload == {
+        "booking_id": booking["id"],
+        "voucher_id": voucher["id"],
+        "provider_id": P1,
+        "ended_on": "2016-03-31",
+        "reason": "client_changed_provider",
+    }
+    rebooked = await h.http.post("/v1/tenants/kouvola/bookings", json=body, headers=h.provider(P2))
+    assert rebooked.status_code == 201, rebooked.text
+
+
+async def test_expiry_job_closes_ended_vouchers_in_every_tenant(h: Harness) -> None:
+    from seteli_vouchers.jobs import close_expired_everywhere
+
+    kouvola = await new_voucher(h, (await new_client(h))["id"], valid_until="2016-03-31")
+    lahti = await new_voucher(h, (await new_client(h, tenant="lahti"))["id"], tenant="lahti", valid_until="2016-04-30")
+    assert await close_expired_everywhere(h.runtime) == 0
+    h.clock.set(datetime(2016, 5, 1, 10, tzinfo=UTC))
+    assert await close_expired_everywhere(h.runtime) == 2
+    assert await close_expired_everywhere(h.runtime) == 0
+    closed = await h.published("vouchers.voucher.closed")
+    assert {(e.tenant_id, e.payload["voucher_id"]) for e in closed} == {
+        ("kouvola", kouvola["id"]),
+        ("lahti", lahti["id"]),
+    }
+
+
+async def test_a_provider_cannot_book_a_purchased_service_commitment(h: Harness) -> None:
+    client = await new_client(h)
+    commitment = await new_voucher(
+        h,
+        client["id"],
+        service_id=HOME_CARE,
+        contents=[{"content_id": "kotikaynti", "granted_amount": "10", "period": "week"}],
+    )
+    response = await h.http.post(
+        "/v1/tenants/kouvola/bookings",
+        headers=h.provider(),
+        json={
+            "voucher_number": commitment["number"],
+            "voucher_content_id": commitment["contents"][0]["id"],
+            "accept_terms": True,
+        },
+    )
+    assert response.status_code == 409 and response.json()["reason"] == "purchased_service"

@@ -1,0 +1,257 @@
+"""Walking skeleton: clients, granting, the provider's view by number, booking and its refusals."""
+
+from __future__ import annotations
+
+from seteli_common.validators import validate_finnish_reference
+
+from .conftest import HOUSING, P1, P2, S1, Harness, approve, hetu, new_client, new_voucher, price_list
+
+
+async def test_client_registered_with_validated_identity_code_unique_per_tenant(h: Harness) -> None:
+    client = await new_client(h)
+    assert "identity_code" not in client and client["first_name"] == "Aino"
+    again = await h.http.post(
+        "/v1/tenants/kouvola/clients",
+        json={"first_name": "A", "last_name": "B", "identity_code": "010180-9026", "language": "fi"},
+        headers=h.officer(),
+    )
+    assert again.status_code == 409
+    assert "010180-9026" not in again.text
+    await new_client(h, tenant="lahti")  # the same person may be a client of another tenant
+    bad = await h.http.post(
+        "/v1/tenants/kouvola/clients",
+        json={"first_name": "A", "last_name": "B", "identity_code": "010180-9027", "language": "fi"},
+        headers=h.officer(),
+    )
+    assert bad.status_code == 422
+    assert [e["field"] for e in bad.json()["errors"]] == ["identity_code"]
+    assert "010180-9027" not in bad.text
+
+
+async def test_2023_century_signs_are_accepted_and_the_sign_is_part_of_the_identity(h: Harness) -> None:
+    dash, y = hetu("100190", "-", "999"), hetu("100190", "Y", "999")
+    assert dash[:6] == y[:6] and dash != y
+    await new_client(h, identity_code=dash)
+    await new_client(h, identity_code=y)  # a different person, not a duplicate
+    await new_client(h, identity_code=hetu("010203", "A", "902"))
+    listing = await h.http.get("/v1/tenants/kouvola/clients", headers=h.officer())
+    assert listing.json()["total"] == 3
+    assert all("identity_code" not in item for item in listing.json()["items"])
+
+
+async def test_grant_gives_checked_number_code_and_publishes_without_personal_data(h: Harness) -> None:
+    client = await new_client(h)
+    voucher = await new_voucher(h, client["id"])
+    assert voucher["state"] == "granted" and len(voucher["verification_code"]) == 8
+    assert validate_finnish_reference(voucher["number"]) == voucher["number"]
+    assert voucher["contents"][0]["granted_amount"] == "31.00"
+    assert voucher["contents"][0]["voucher_value"] == "140.00"
+    [event] = await h.published("vouchers.voucher.granted")
+    p = event.payload
+    assert p["voucher_id"] == voucher["id"] and p["client_id"] == client["id"] and p["number"] == voucher["number"]
+    assert p["contents"][0]["voucher_content_id"] == voucher["contents"][0]["id"]
+    assert p["contents"][0]["unit"] == "day" and p["contents"][0]["period"] == "month"
+    raw = event.model_dump_json()
+    assert "Virtanen" not in raw and "010180-9026" not in raw and voucher["verification_code"] not in raw
+
+
+async def test_grant_refuses_unknown_content_and_client_pays_content(h: Harness) -> None:
+    client = await new_client(h)
+    response = await h.http.post(
+        "/v1/tenants/kouvola/vouchers",
+        headers=h.officer(),
+        json={
+            "client_id": client["id"],
+            "service_id": HOUSING,
+            "granted_on": "2016-03-01",
+            "valid_from": "2016-03-01",
+            "valid_until": "2016-02-01",
+            "contents": [
+                {"content_id": "ateriat", "granted_amount": "31", "period": "month", "voucher_value": "5.00"},
+                {"content_id": "nope", "granted_amount": "1", "period": "week", "voucher_value": "5.00"},
+            ],
+        },
+    )
+    assert response.status_code == 422
+    fields = {e["field"] for e in response.json()["errors"]}
+    assert fields == {"valid_until", "contents.0.content_id", "contents.1.content_id"}
+    assert (await h.http.get(f"/v1/tenants/kouvola/clients/{client['id']}/vouchers", headers=h.officer())).json()[
+        "total"
+    ] == 0
+
+
+async def test_provider_sees_voucher_by_number_and_books_one_content(h: Harness) -> None:
+    client = await new_client(h)
+    voucher = await new_voucher(
+        h,
+        client["id"],
+        contents=[
+            {"content_id": "asuminen", "granted_amount": "31", "period": "month", "voucher_value": "140.00"},
+            {"content_id": "siivous", "granted_amount": "4", "period": "week", "voucher_value": "30.00"},
+        ],
+    )
+    view = await h.http.get(f"/v1/tenants/kouvola/vouchers/by-number/{voucher['number']}", headers=h.provider())
+    assert view.status_code == 200, view.text
+    body = view.json()
+    assert body["client"] == {"first_name": "Aino", "last_name": "Virtanen"}
+    assert "verification_code" not in body and "identity_code" not in view.text
+    bookable = {c["content_id"]: c["refusal"] for c in body["contents"]}
+    assert bookable == {"asuminen": None, "siivous": "no_valid_price_list"}
+    assert body["producer_parts"] == [f"site:{S1}"]
+    content_id = next(c["id"] for c in body["contents"] if c["content_id"] == "asuminen")
+    booking = await h.http.post(
+        "/v1/tenants/kouvola/bookings",
+        headers=h.provider(),
+        json={
+            "voucher_number": voucher["number"],
+            "voucher_content_id": content_id,
+            "producer_part": f"site:{S1}",
+            "accept_terms": True,
+            "info": "Muuttaa 1.4.",
+        },
+    )
+    assert booking.status_code == 201, booking.text
+    [made] = await h.published("vouchers.booking.made")
+    assert made.payload == {
+        "booking_id": booking.json()["id"],
+        "voucher_id": voucher["id"],
+        "voucher_content_id": content_id,
+        "service_id": HOUSING,
+        "content_id": "asuminen",
+        "provider_id": P1,
+        "producer_part": f"site:{S1}",
+        "client_id": client["id"],
+        "client_ref": client["reference"],
+        "kind": "voucher",
+    }
+
+
+async def test_booking_with_provider_client_number_uses_it_as_client_ref(h: Harness) -> None:
+    client = await new_client(h)
+    voucher = await new_voucher(h, client["id"])
+    booking = await h.http.post(
+        "/v1/tenants/kouvola/bookings",
+        headers=h.provider(),
+        json={
+            "voucher_number": voucher["number"],
+            "voucher_content_id": voucher["contents"][0]["id"],
+            "accept_terms": True,
+            "client_number": "PS-1001",
+        },
+    )
+    assert booking.status_code == 201, booking.text
+    assert booking.json()["client_ref"] == "PS-1001" and booking.json()["producer_part"] is None
+    [made] = await h.published("vouchers.booking.made")
+    assert made.payload["client_ref"] == "PS-1001"
+
+
+async def _book(h: Harness, number: str, content_id: str, provider: str = P1, **extra: object) -> object:
+    return await h.http.post(
+        "/v1/tenants/kouvola/bookings",
+        headers=h.provider(provider),
+        json={"voucher_number": number, "voucher_content_id": content_id, "accept_terms": True, **extra},
+    )
+
+
+async def test_booking_refused_when_voucher_unknown(h: Harness) -> None:
+    response = await _book(h, "12345678903", "x")
+    assert response.status_code == 404  # type: ignore[attr-defined]
+    assert response.json()["reason"] == "voucher_unknown"  # type: ignore[attr-defined]
+
+
+async def test_booking_refused_when_voucher_closed(h: Harness) -> None:
+    client = await new_client(h)
+    voucher = await new_voucher(h, client["id"])
+    closed = await h.http.post(
+        f"/v1/tenants/kouvola/vouchers/{voucher['id']}/close",
+        headers=h.officer(),
+        json={"reason": "Muutti toiselle paikkakunnalle"},
+    )
+    assert closed.status_code == 200 and closed.json()["state"] == "closed"
+    response = await _book(h, voucher["number"], voucher["contents"][0]["id"])
+    assert response.status_code == 409  # type: ignore[attr-defined]
+    assert response.json()["reason"] == "voucher_closed"  # type: ignore[attr-defined]
+
+
+async def test_booking_refused_without_approved_application(h: Harness) -> None:
+    client = await new_client(h)
+    voucher = await new_voucher(h, client["id"])
+    response = await _book(h, voucher["number"], voucher["contents"][0]["id"], provider=P2)
+    assert response.status_code == 409  # type: ignore[attr-defined]
+    assert response.json()["reason"] == "no_approved_application"  # type: ignore[attr-defined]
+    assert "Virtanen" not in response.text  # type: ignore[attr-defined]
+
+
+async def test_booking_refused_without_valid_price_list(h: Harness) -> None:
+    await approve(h, P2, HOUSING, [])
+    await price_list(h, "pl-future", P2, HOUSING, None, "2016-04-01", ["asuminen"])  # not valid yet
+    client = await new_client(h)
+    voucher = await new_voucher(h, client["id"])
+    response = await _book(h, voucher["number"], voucher["contents"][0]["id"], provider=P2)
+    assert response.status_code == 409  # type: ignore[attr-defined]
+    assert response.json()["reason"] == "no_valid_price_list"  # type: ignore[attr-defined]
+    h.clock.set(h.clock.now().replace(month=4, day=1))
+    assert (await _book(h, voucher["number"], voucher["contents"][0]["id"], provider=P2)).status_code == 201  # type: ignore[attr-defined]
+
+
+async def test_booking_refused_when_content_already_booked(h: Harness) -> None:
+    client = await new_client(h)
+    voucher = await new_voucher(h, client["id"])
+    await approve(h, P2, HOUSING, [])
+    await price_list(h, "pl-p2", P2, HOUSING, None, "2016-01-01", ["asuminen"])
+    assert (await _book(h, voucher["number"], voucher["contents"][0]["id"])).status_code == 201  # type: ignore
+    for provider in (P1, P2):
+        again = await _book(h, voucher["number"], voucher["contents"][0]["id"], provider=provider)
+        assert again.status_code == 409  # type: ignore[attr-defined]
+        assert again.json()["reason"] == "content_already_booked"  # type: ignore[attr-defined]
+    assert len(await h.published("vouchers.booking.made")) == 1
+
+
+async def test_booking_needs_terms_and_an_approved_producer_part(h: Harness) -> None:
+    client = await new_client(h)
+    voucher = await new_voucher(h, client["id"])
+    content = voucher["contents"][0]["id"]
+    no_terms = await _book(h, voucher["number"], content, accept_terms=False)
+    assert no_terms.json()["reason"] == "terms_not_accepted"  # type: ignore[attr-defined]
+    other_site = await _book(h, voucher["number"], content, producer_part="site:site-hoiva-1")
+    assert other_site.json()["reason"] == "producer_part_unknown"  # type: ignore[attr-defined]
+
+
+async def test_retried_grant_with_the_same_idempotency_key_grants_once(h: Harness) -> None:
+    client = await new_client(h)
+    body = {
+        "client_id": client["id"],
+        "service_id": HOUSING,
+        "granted_on": "2016-03-01",
+        "valid_from": "2016-03-01",
+        "valid_until": "2016-12-31",
+        "contents": [{"content_id": "asuminen", "granted_amount": "31", "period": "month", "voucher_value": "140.00"}],
+    }
+    headers = {**h.officer(), "Idempotency-Key": "grant-42"}
+    first = await h.http.post("/v1/tenants/kouvola/vouchers", json=body, headers=headers)
+    again = await h.http.post("/v1/tenants/kouvola/vouchers", json=body, headers=headers)
+    assert first.status_code == again.status_code == 201
+    assert first.json() == again.json()
+    other = await h.http.post(
+        "/v1/tenants/kouvola/vouchers", json={**body, "valid_until": "2016-11-30"}, headers=headers
+    )
+    assert other.status_code == 422
+    listing = await h.http.get(f"/v1/tenants/kouvola/clients/{client['id']}/vouchers", headers=h.officer())
+    assert listing.json()["total"] == 1
+    assert len(await h.published("vouchers.voucher.granted")) == 1
+
+
+async def test_openapi_documents_the_endpoints_with_examples(h: Harness) -> None:
+    schema = (await h.http.get("/openapi.json")).json()
+    paths = schema["paths"]
+    for path in (
+        "/v1/tenants/{tenant_id}/clients",
+        "/v1/tenants/{tenant_id}/vouchers",
+        "/v1/tenants/{tenant_id}/bookings",
+        "/v1/tenants/{tenant_id}/vouchers/by-number/{number}",
+        "/v1/tenants/{tenant_id}/vouchers/lookup",
+        "/v1/tenants/{tenant_id}/purchases",
+    ):
+        assert path in paths, path
+    assert schema["components"]["schemas"]["VoucherIn"]["examples"][0]["contents"][0]["voucher_value"] == "140.00"
+    assert not any("identity_code" in p for p in paths)

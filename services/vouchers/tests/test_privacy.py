@@ -1,0 +1,366 @@
+"""Voucher look-up, the access log, the provider's client visibility and tenant/provider isolation."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+
+from seteli_common.auth import Role
+
+from .conftest import HOUSING, P1, P2, Harness, approve, new_client, new_voucher, price_list
+from .test_lifecycle import charge
+
+
+async def test_lookup_with_right_code_shows_details_and_amount_left(h: Harness) -> None:
+    client = await new_client(h)
+    voucher = await new_voucher(h, client["id"])
+    await charge(h, voucher, units="4", amount="560.00")
+    printed = voucher["printable_number"]
+    response = await h.http.post(
+        "/v1/tenants/kouvola/vouchers/lookup",
+        json={"number": printed, "verification_code": voucher["verification_code"].lower()},
+    )
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["number"] == voucher["number"] and body["state"] == "open"
+    assert body["contents"][0]["amount_left"] == "27.00"
+    assert "verification_code" not in body or body["verification_code"] is None
+    assert body.get("client_id") is None and "Virtanen" not in response.text
+
+
+async def test_wrong_code_answers_exactly_like_an_unknown_number(h: Harness) -> None:
+    client = await new_client(h)
+    voucher = await new_voucher(h, client["id"])
+    wrong = await h.http.post(
+        "/v1/tenants/kouvola/vouchers/lookup",
+        json={"number": voucher["number"], "verification_code": "AAAAAAAA"},
+    )
+    unknown = await h.http.post(
+        "/v1/tenants/kouvola/vouchers/lookup", json={"number": "12345678903", "verification_code": "AAAAAAAA"}
+    )
+    assert wrong.status_code == unknown.status_code == 404
+    assert wrong.json() == unknown.json()
+    other_tenant = await h.http.post(
+        "/v1/tenants/lahti/vouchers/lookup",
+        json={"number": voucher["number"], "verification_code": voucher["verification_code"]},
+    )
+    assert other_tenant.status_code == 404
+
+
+async def test_lookups_are_rate_limited_per_number_and_the_limit_passes(h: Harness) -> None:
+    client = await new_client(h)
+    voucher = await new_voucher(h, client["id"])
+    for code in ("AAAAAAAA", "BBBBBBBB", "CCCCCCCC", "DDDDDDDD", "EEEEEEEE"):
+        wrong = await h.http.post(
+            "/v1/tenants/kouvola/vouchers/lookup",
+            json={"number": voucher["number"], "verification_code": code},
+        )
+        assert wrong.status_code == 404
+    right = {"number": voucher["number"], "verification_code": voucher["verification_code"]}
+    throttled = await h.http.post("/v1/tenants/kouvola/vouchers/lookup", json=right)
+    assert throttled.status_code == 429 and "retry-after" in throttled.headers
+    h.clock.advance(timedelta(minutes=16))
+    assert (await h.http.post("/v1/tenants/kouvola/vouchers/lookup", json=right)).status_code == 200
+
+
+async def test_lookups_are_rate_limited_per_caller_across_numbers(h: Harness) -> None:
+    h.runtime.settings.lookup_max_attempts_per_source = 8  # type: ignore[attr-defined]
+    statuses = []
+    for i in range(10):
+        response = await h.http.post(
+            "/v1/tenants/kouvola/vouchers/lookup",
+            json={"number": f"10000000{i:02d}", "verification_code": "AAAAAAAA"},
+        )
+        statuses.append(response.status_code)
+    assert statuses == [404] * 8 + [429] * 2
+
+
+async def test_every_read_is_logged_and_listed_for_the_right_to_know(h: Harness) -> None:
+    client = await new_client(h)
+    voucher = await new_voucher(h, client["id"])
+    base = f"/v1/tenants/kouvola/clients/{client['id']}"
+    await h.http.get(base, headers={**h.officer(subject="officer-2"), "x-purpose": "decision on appeal"})
+    await h.http.get(f"/v1/tenants/kouvola/vouchers/by-number/{voucher['number']}", headers=h.provider())
+    await h.http.post("/v1/tenants/kouvola/clients/search", json={"identity_code": "010180-9026"}, headers=h.officer())
+    own = h.token_for(Role.CLIENT, subject="citizen", client_id=client["id"], tenant_id="kouvola")
+    log = await h.http.get(f"{base}/access-log", headers=own)
+    assert log.status_code == 200, log.text
+    rows = log.json()["items"]
+    assert [(r["actor"], r["actor_org"], r["what"], r["why"]) for r in rows] == [
+        ("officer-2", "kouvola", "client.details", "decision on appeal"),
+        (f"user-{P1}", P1, "voucher.by_number", "booking"),
+        ("officer-1", "kouvola", "client.by_identity_code", "client search"),
+    ]
+    someone_else = h.token_for(Role.CLIENT, subject="x", client_id="another", tenant_id="kouvola")
+    assert (await h.http.get(f"{base}/access-log", headers=someone_else)).status_code == 404
+    assert (await h.http.get(f"{base}/access-log", headers=h.provider())).status_code == 404
+
+
+async def test_concurrent_reads_lose_no_access_log_row(h: Harness) -> None:
+    client = await new_client(h)
+    url = f"/v1/tenants/kouvola/clients/{client['id']}"
+    responses = await asyncio.gather(*(h.http.get(url, headers=h.officer(subject=f"officer-{i}")) for i in range(25)))
+    assert all(r.status_code == 200 for r in responses)
+    log = await h.http.get(f"{url}/access-log?limit=100", headers=h.officer())
+    assert log.json()["total"] == 25
+    assert {r["actor"] for r in log.json()["items"]} == {f"officer-{i}" for i in range(25)}
+
+
+async def test_identity_code_in_a_url_is_never_needed(h: Harness) -> None:
+    client = await new_client(h)
+    found = await h.http.post(
+        "/v1/tenants/kouvola/clients/search", json={"identity_code": "010180-9026"}, headers=h.officer()
+    )
+    assert found.status_code == 200 and found.json()["id"] == client["id"]
+    assert found.json()["identity_code"] == "010180-9026"
+    listing = await h.http.get("/v1/tenants/kouvola/clients?name=aino virt", headers=h.officer())
+    assert listing.json()["total"] == 1 and "identity_code" not in listing.json()["items"][0]
+
+
+async def _search(h: Harness, provider: str = P1, **query: str) -> list[str]:
+    response = await h.http.post(
+        "/v1/tenants/kouvola/provider-clients/search", json=query, headers=h.provider(provider)
+    )
+    assert response.status_code == 200, response.text
+    assert "identity_code" not in response.text
+    return [c["id"] for c in response.json()["items"]]
+
+
+async def test_provider_sees_clients_with_an_event_in_the_last_3_years(h: Harness) -> None:
+    recent = await new_client(h)
+    old = await new_client(h, first_name="Onni", identity_code="010180-9037")
+    never = await new_client(h, first_name="Eino", identity_code="010180-9048")
+    v_recent = await new_voucher(h, recent["id"])
+    v_old = await new_voucher(h, old["id"])
+    await new_voucher(h, never["id"])
+    await charge(h, v_recent, start="2013-03-15")  # exactly 3 years before 2016-03-15: still visible
+    await charge(h, v_old, start="2013-03-14")  # one day too old
+    await h.http.post(f"/v1/tenants/kouvola/vouchers/{v_recent['id']}/close", headers=h.officer(), json={"reason": "x"})
+    await h.http.post(f"/v1/tenants/kouvola/vouchers/{v_old['id']}/close", headers=h.officer(), json={"reason": "x"})
+    assert await _search(h, name="virtanen") == [recent["id"]]
+    assert await _search(h, identity_code="010180-9037") == []
+    assert await _search(h, identity_code="010180-9026") == [recent["id"]]
+    assert await _search(h, voucher_number=v_recent["printable_number"]) == [recent["id"]]
+    assert await _search(h, P2, name="virtanen") == []
+    h.clock.set(datetime(2016, 3, 16, 10, tzinfo=UTC))  # a day later the event is too old
+    assert await _search(h, name="virtanen") == []
+    assert (
+        await h.http.get(f"/v1/tenants/kouvola/provider-clients/{old['id']}", headers=h.provider())
+    ).status_code == 404
+
+
+async def test_provider_sees_clients_with_a_valid_booking_only(h: Harness) -> None:
+    client = await new_client(h)
+    voucher = await new_voucher(h, client["id"])
+    assert await _search(h, name="aino") == []
+    booked = await h.http.post(
+        "/v1/tenants/kouvola/bookings",
+        headers=h.provider(),
+        json={
+            "voucher_number": voucher["number"],
+            "voucher_content_id": voucher["contents"][0]["id"],
+            "accept_terms": True,
+        },
+    )
+    assert booked.status_code == 201
+    assert await _search(h, name="aino") == [client["id"]]
+    assert await _search(h, P2, name="aino") == []
+    view = await h.http.get(f"/v1/tenants/kouvola/provider-clients/{client['id']}", headers=h.provider())
+    assert view.status_code == 200 and view.json()["last_name"] == "Virtanen"
+    assert (
+        await h.http.get(f"/v1/tenants/kouvola/provider-clients/{client['id']}", headers=h.provider(P2))
+    ).status_code == 404
+    await h.http.post(
+        f"/v1/tenants/kouvola/vouchers/{voucher['id']}/close",
+        headers=h.officer(),
+        json={"reason": "x", "valid_until": "2016-03-14"},
+    )
+    assert await _search(h, name="aino") == []  # booking ended, no events
+
+
+async def test_provider_client_numbers_are_unique_per_provider(h: Harness) -> None:
+    await approve(h, P2, HOUSING, [])
+    await price_list(h, "pl-p2", P2, HOUSING, None, "2016-01-01", ["asuminen"])
+    a = await new_client(h)
+    b = await new_client(h, first_name="Onni", identity_code="010180-9037")
+    for client in (a, b):
+        voucher = await new_voucher(
+            h,
+            client["id"],
+            contents=[
+                {
+                    "content_id": "asuminen",
+                    "granted_amount": "31",
+                    "period": "month",
+                    "voucher_value": "140.00",
+                },
+                {"content_id": "siivous", "granted_amount": "4", "period": "week", "voucher_value": "30.00"},
+            ],
+        )
+        await charge(h, voucher, provider=P1)
+        await charge(h, voucher, provider=P2)
+    url = "/v1/tenants/kouvola/provider-clients/{}/client-number"
+    first = await h.http.put(url.format(a["id"]), json={"client_number": "K-1"}, headers=h.provider())
+    assert first.status_code == 200 and first.json()["client_number"] == "K-1"
+    clash = await h.http.put(url.format(b["id"]), json={"client_number": "K-1"}, headers=h.provider())
+    assert clash.status_code == 409
+    other_provider = await h.http.put(url.format(b["id"]), json={"client_number": "K-1"}, headers=h.provider(P2))
+    assert other_provider.status_code == 200
+    renumber = await h.http.put(url.format(a["id"]), json={"client_number": "K-2"}, headers=h.provider())
+    assert renumber.json()["client_number"] == "K-2"
+    assert await _search(h, name="onni") == [b["id"]]
+
+
+async def test_a_tenant_never_reaches_another_tenants_clients_even_by_guessing_ids(h: Harness) -> None:
+    client = await new_client(h)
+    voucher = await new_voucher(h, client["id"])
+    lahti = h.officer("lahti", subject="lahti-officer")
+    cid, vid = client["id"], voucher["id"]
+    # through Kouvola's paths: the tenant guard answers 404
+    for path in (
+        f"/v1/tenants/kouvola/clients/{cid}",
+        f"/v1/tenants/kouvola/vouchers/{vid}",
+        f"/v1/tenants/kouvola/clients/{cid}/access-log",
+        "/v1/tenants/kouvola/clients",
+    ):
+        assert (await h.http.get(path, headers=lahti)).status_code == 404, path
+    # through Lahti's own paths with Kouvola's ids: nothing there either
+    for path in (
+        f"/v1/tenants/lahti/clients/{cid}",
+        f"/v1/tenants/lahti/vouchers/{vid}",
+        f"/v1/tenants/lahti/clients/{cid}/vouchers",
+        f"/v1/tenants/lahti/clients/{cid}/access-log",
+    ):
+        assert (await h.http.get(path, headers=lahti)).status_code == 404, path
+    assert (
+        await h.http.post(f"/v1/tenants/lahti/clients/{cid}/death", headers=lahti, json={"date_of_death": "2016-03-01"})
+    ).status_code == 404
+    assert (
+        await h.http.post(f"/v1/tenants/lahti/vouchers/{vid}/close", headers=lahti, json={"reason": "x"})
+    ).status_code == 404
+    assert (
+        await h.http.post("/v1/tenants/lahti/clients/search", headers=lahti, json={"identity_code": "010180-9026"})
+    ).status_code == 404
+    assert (await h.http.get("/v1/tenants/lahti/clients", headers=lahti)).json()["total"] == 0
+    assert (
+        await h.http.post(
+            "/v1/tenants/lahti/vouchers",
+            headers=lahti,
+            json={
+                "client_id": cid,
+                "service_id": HOUSING,
+                "granted_on": "2016-03-01",
+                "valid_from": "2016-03-01",
+                "valid_until": "2016-12-31",
+                "contents": [
+                    {"content_id": "asuminen", "granted_amount": "1", "period": "month", "voucher_value": "1"}
+                ],
+            },
+        )
+    ).status_code == 422
+    log = await h.http.get(f"/v1/tenants/kouvola/clients/{cid}/access-log", headers=h.officer())
+    assert log.json()["total"] == 0  # none of the attempts read anything
+
+
+async def test_a_provider_never_reaches_a_client_without_relationship(h: Harness) -> None:
+    client = await new_client(h)
+    voucher = await new_voucher(h, client["id"])
+    await charge(h, voucher, provider=P1)
+    cid = client["id"]
+    for headers in (h.provider(P2), h.provider(P2, role=Role.PROVIDER_USER)):
+        assert (await h.http.get(f"/v1/tenants/kouvola/provider-clients/{cid}", headers=headers)).status_code == 404
+        assert (
+            await h.http.put(
+                f"/v1/tenants/kouvola/provider-clients/{cid}/client-number",
+                headers=headers,
+                json={"client_number": "Z"},
+            )
+        ).status_code == 404
+        assert (await h.http.get(f"/v1/tenants/kouvola/clients/{cid}", headers=headers)).status_code == 403
+        by_number = await h.http.get(f"/v1/tenants/kouvola/vouchers/by-number/{voucher['number']}", headers=headers)
+        assert by_number.status_code == 409 and "Virtanen" not in by_number.text
+    # P1 has the relationship in Kouvola, not in Lahti: the same id through Lahti's path finds nothing
+    assert (await h.http.get(f"/v1/tenants/lahti/provider-clients/{cid}", headers=h.provider())).status_code == 404
+    assert (await h.http.get(f"/v1/tenants/kouvola/provider-clients/{cid}", headers=h.provider())).status_code == 200
+
+
+async def test_provider_user_outside_the_service_team_is_refused(h: Harness) -> None:
+    client = await new_client(h)
+    voucher = await new_voucher(h, client["id"])
+    outsider = h.provider(role=Role.PROVIDER_USER)
+    view = await h.http.get(f"/v1/tenants/kouvola/vouchers/by-number/{voucher['number']}", headers=outsider)
+    assert view.status_code == 403 and view.json()["reason"] == "not_in_service_team"
+    member = h.provider(role=Role.PROVIDER_USER, teams=frozenset({f"kouvola:{HOUSING}"}))
+    view = await h.http.get(f"/v1/tenants/kouvola/vouchers/by-number/{voucher['number']}", headers=member)
+    assert view.status_code == 200
+
+
+async def test_concurrent_bookings_of_one_content_book_it_once(h: Harness) -> None:
+    await approve(h, P2, HOUSING, [])
+    await price_list(h, "pl-p2", P2, HOUSING, None, "2016-01-01", ["asuminen"])
+    client = await new_client(h)
+    voucher = await new_voucher(h, client["id"])
+    body = {
+        "voucher_number": voucher["number"],
+        "voucher_content_id": voucher["contents"][0]["id"],
+        "accept_terms": True,
+    }
+    responses = await asyncio.gather(
+        *(h.http.post("/v1/tenants/kouvola/bookings", json=body, headers=h.provider(p)) for p in (P1, P2, P1, P2))
+    )
+    assert sorted(r.status_code for r in responses) == [201, 409, 409, 409]
+
+
+async def test_provider_user_sees_only_clients_of_its_service_teams(h: Harness) -> None:
+    client = await new_client(h)
+    voucher = await new_voucher(h, client["id"])
+    await charge(h, voucher, provider=P1)
+    outsider = h.provider(role=Role.PROVIDER_USER, teams=frozenset({"kouvola:kotihoito"}))
+    member = h.provider(role=Role.PROVIDER_USER, teams=frozenset({f"kouvola:{HOUSING}"}))
+    other_tenant_team = h.provider(role=Role.PROVIDER_USER, teams=frozenset({f"lahti:{HOUSING}"}))
+    for headers, expected in ((outsider, 0), (member, 1), (other_tenant_team, 0), (h.provider(), 1)):
+        found = await h.http.post("/v1/tenants/kouvola/provider-clients/search", json={"name": "aino"}, headers=headers)
+        assert found.json()["total"] == expected
+    assert (
+        await h.http.get(f"/v1/tenants/kouvola/provider-clients/{client['id']}", headers=outsider)
+    ).status_code == 404
+
+
+async def test_a_provider_entering_unknown_numbers_is_throttled(h: Harness) -> None:
+    h.runtime.settings.provider_max_unknown_numbers = 3  # type: ignore[attr-defined]
+    client = await new_client(h)
+    voucher = await new_voucher(h, client["id"])
+    for i in range(3):
+        miss = await h.http.get(f"/v1/tenants/kouvola/vouchers/by-number/1000000{i:03d}", headers=h.provider())
+        assert miss.status_code == 404
+    real = f"/v1/tenants/kouvola/vouchers/by-number/{voucher['number']}"
+    assert (await h.http.get(real, headers=h.provider())).status_code == 429
+    assert (
+        await h.http.post(
+            "/v1/tenants/kouvola/bookings",
+            headers=h.provider(),
+            json={
+                "voucher_number": voucher["number"],
+                "voucher_content_id": voucher["contents"][0]["id"],
+                "accept_terms": True,
+            },
+        )
+    ).status_code == 429
+    assert (await h.http.get(real, headers=h.provider(P2))).status_code == 409  # others are not affected
+    h.clock.advance(timedelta(minutes=16))
+    assert (await h.http.get(real, headers=h.provider())).status_code == 200
+
+
+async def test_concurrent_wrong_codes_cannot_slip_past_the_limit(h: Harness) -> None:
+    client = await new_client(h)
+    voucher = await new_voucher(h, client["id"])
+    responses = await asyncio.gather(
+        *(
+            h.http.post(
+                "/v1/tenants/kouvola/vouchers/lookup",
+                json={"number": voucher["number"], "verification_code": f"WRONG{i:03d}"},
+            )
+            for i in range(12)
+        )
+    )
+    assert sorted(r.status_code for r in responses) == [404] * 5 + [429] * 7
