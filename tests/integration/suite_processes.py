@@ -65,7 +65,7 @@ def start_service(name: str, env: Mapping[str, str], workdir: Path) -> ServicePr
     return ServiceProcess(name, port, process, log)
 
 
-async def wait_ready(suite: DistributedSuite, timeout: float = 60.0) -> None:
+async def wait_ready(suite: DistributedSuite, timeout: float = 120.0) -> None:
     deadline = asyncio.get_running_loop().time() + timeout
     async with httpx.AsyncClient(timeout=2) as client:
         for p in suite.processes.values():

@@ -249,7 +249,35 @@ async def test_provider_lists_by_state_and_queue_is_oldest_first(api: Api, flow:
     await flow.submit(first["id"], headers=api.other)
     queue = (await api.client.get("/v1/tenants/kouvola/applications/queue", headers=api.officer)).json()
     assert [a["id"] for a in queue["items"]] == [second["id"], first["id"]]
+    assert [a["provider_name"] for a in queue["items"]] == ["Hoivakoti Päivänsäde Oy", "Hoiva Toinen Oy"]
     drafts = (await api.client.get("/v1/tenants/kouvola/applications?state=draft", headers=api.provider)).json()
     assert drafts["total"] == 0
     sent = (await api.client.get("/v1/tenants/kouvola/applications?state=submitted", headers=api.provider)).json()
     assert [a["id"] for a in sent["items"]] == [second["id"]]
+
+
+async def test_returned_change_is_completed_and_resent_while_the_approval_stands(api: Api, flow: Flow) -> None:
+    service, app = await flow.approved_app()
+    base = f"/v1/tenants/kouvola/applications/{app['id']}"
+    r = await api.client.put(f"{base}/steps/sites", headers=api.provider, json={"ids": [api.site_a]})
+    change_id = r.json()["id"]
+    await flow.submit(app["id"])
+    sneaky = await api.client.post(f"/v1/tenants/kouvola/applications/{change_id}/decision",
+                                   headers=api.lahti_officer, json={"decision": "approve"})
+    assert sneaky.status_code == 404
+    await flow.decide(change_id, "return", reason="Kerro miksi toimipaikka B poistuu")
+    original = await flow.get(app["id"])
+    assert original["state"] == "approved" and original["open_change_id"] == change_id
+    assert original["approved_site_ids"] == [api.site_a, api.site_b]
+    returned = await flow.get(change_id)
+    assert returned["state"] == "returned" and returned["return_reason"] == "Kerro miksi toimipaikka B poistuu"
+    r = await api.client.put(f"{base}/steps/sites", headers=api.provider,
+                             json={"ids": [api.site_a], "notes": "Toimipaikka B suljetaan 31.3.2016"})
+    assert r.status_code == 200 and r.json()["id"] == change_id
+    await flow.submit(app["id"])
+    await flow.decide(change_id, "approve")
+    original = await flow.get(app["id"])
+    assert original["approved_site_ids"] == [api.site_a]
+    assert [pl["state"] for pl in original["price_lists"]] == ["approved"]
+    approvals = await api.published("applications.application.approved")
+    assert approvals[-1]["payload"]["site_ids"] == [api.site_a]

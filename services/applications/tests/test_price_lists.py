@@ -19,7 +19,7 @@ async def _new_list_through_change(api: Api, flow: Flow, app_id: str, content: s
                                    part: str | None = None) -> dict[str, Any]:
     pl = await flow.price_list(app_id, content, price, start, part)
     await flow.submit(app_id)
-    await flow.decide(pl["application_id"], "approve")
+    await flow.decide(app_id, "approve")  # the approved application's id reaches its sent change
     return pl
 
 

@@ -45,18 +45,14 @@ async def test_deleting_a_recorded_event_tells_settlement_and_frees_the_days(see
 async def test_a_deleted_draft_was_never_published(seeded: Harness) -> None:
     h = seeded
     draft = await _record(h, "2016-03-01", "2016-03-31", "draft")
-    assert (
-        await h.client.delete(f"/v1/tenants/{T}/events/{draft['id']}", headers=h.provider())
-    ).status_code == 204
+    assert (await h.client.delete(f"/v1/tenants/{T}/events/{draft['id']}", headers=h.provider())).status_code == 204
     assert await h.published() == []
 
 
 async def test_settled_event_is_locked_and_only_a_credit_corrects_it(seeded: Harness) -> None:
     h = seeded
     event = await _record(h, "2016-02-01", "2016-02-29")
-    await h.feed(
-        "settlement.events.settled", {"run_id": "run-2016-02", "month": "2016-02", "event_ids": [event["id"]]}
-    )
+    await h.feed("settlement.events.settled", {"run_id": "run-2016-02", "month": "2016-02", "event_ids": [event["id"]]})
     patch = await h.client.patch(
         f"/v1/tenants/{T}/events/{event['id']}", json={"end": "2016-02-20"}, headers=h.provider()
     )
@@ -67,19 +63,22 @@ async def test_settled_event_is_locked_and_only_a_credit_corrects_it(seeded: Har
     assert await h.published("events.event.deleted") == []
 
 
-async def test_a_completed_run_without_a_list_locks_its_month(seeded: Harness) -> None:
+async def test_a_completed_run_locks_only_the_events_it_paid(seeded: Harness) -> None:
     h = seeded
-    february = await _record(h, "2016-02-01", "2016-02-29")
-    march = await _record(h, "2016-03-01", "2016-03-05")
-    await h.feed("settlement.run.completed", {"run_id": "run-1", "month": "2016-02", "total": "4060.00"})
-    locked = await h.client.patch(
-        f"/v1/tenants/{T}/events/{february['id']}", json={"text": "x"}, headers=h.provider()
+    paid = await _record(h, "2016-02-01", "2016-02-20")
+    late = await _record(h, "2016-02-21", "2016-02-29")  # recorded after the run: not paid by it
+    await h.feed(
+        "settlement.run.completed",
+        {"run_id": "run-1", "month": "2016-02", "total": "2800.00", "event_ids": [paid["id"]]},
     )
+    locked = await h.client.patch(f"/v1/tenants/{T}/events/{paid['id']}", json={"text": "x"}, headers=h.provider())
     assert locked.status_code == 409
     still_open = await h.client.patch(
-        f"/v1/tenants/{T}/events/{march['id']}", json={"text": "korjattu"}, headers=h.provider()
+        f"/v1/tenants/{T}/events/{late['id']}", json={"text": "korjattu"}, headers=h.provider()
     )
     assert still_open.status_code == 200 and still_open.json()["text"] == "korjattu"
+    await h.feed("settlement.run.completed", {"run_id": "run-2", "month": "2016-03", "total": "0.00"})
+    assert (await h.client.delete(f"/v1/tenants/{T}/events/{late['id']}", headers=h.provider())).status_code == 204
 
 
 async def test_confirming_drafts_records_them_and_publishes(seeded: Harness) -> None:
@@ -90,9 +89,7 @@ async def test_confirming_drafts_records_them_and_publishes(seeded: Harness) -> 
     )
     assert back.json()["status"] == "draft"
     assert await h.published() == []
-    response = await h.client.post(
-        f"/v1/tenants/{T}/events/confirm", json={"client_ref": "A-17"}, headers=h.provider()
-    )
+    response = await h.client.post(f"/v1/tenants/{T}/events/confirm", json={"client_ref": "A-17"}, headers=h.provider())
     assert response.status_code == 200, response.text
     assert response.json()["confirmed"] == 1 and response.json()["failed"] == []
     [recorded] = await h.published("events.event.recorded")
@@ -116,9 +113,7 @@ async def test_another_provider_cannot_change_the_event(seeded: Harness) -> None
     event = await _record(h, "2016-03-01", "2016-03-02")
     response = await h.client.delete(f"/v1/tenants/{T}/events/{event['id']}", headers=h.provider("p-muu"))
     assert response.status_code == 403
-    officer = await h.client.patch(
-        f"/v1/tenants/{T}/events/{event['id']}", json={"text": "x"}, headers=h.officer()
-    )
+    officer = await h.client.patch(f"/v1/tenants/{T}/events/{event['id']}", json={"text": "x"}, headers=h.officer())
     assert officer.status_code == 403
 
 

@@ -130,7 +130,7 @@ async def test_a_text_edit_keeps_the_approval_but_more_hours_ask_again(seeded: H
     longer = await h.client.patch(url, json={"end_time": "12:30"}, headers=h.provider())
     assert longer.json()["approval"] == "awaiting_approval" and longer.json()["amount_tenant"] == "75.00"
     statuses = [(p["revision"], p["status"]) for p in await h.published("events.event.corrected")]
-    assert statuses == [(2, "approved"), (3, "awaiting_approval")]
+    assert statuses == [(2, "payable"), (3, "awaiting_approval")]  # approved = payable for settlement
 
 
 async def test_a_balance_grant_counts_over_the_whole_validity(seeded: Harness) -> None:

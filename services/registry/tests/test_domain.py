@@ -5,7 +5,12 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 from seteli_registry.domain import (
-    PasswordPolicy, RevokedSessions, after_failed_login, course_entry_open, is_locked, password_expired,
+    PasswordPolicy,
+    RevokedSessions,
+    after_failed_login,
+    course_entry_open,
+    is_locked,
+    password_expired,
     search_prefix,
 )
 

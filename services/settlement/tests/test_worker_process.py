@@ -13,6 +13,15 @@ T = "kouvola"
 P1, P2 = "p-paivansade", "p-kotiapu"
 
 
+async def started(process: asyncio.subprocess.Process) -> None:
+    assert process.stdout is not None
+    while True:
+        line = await process.stdout.readline()
+        assert line, "the worker process exited before it started"
+        if b"settlement worker started" in line:
+            return
+
+
 async def test_worker_processes_complete_a_run(harness_factory: Any) -> None:
     async with harness_factory(inline_jobs=False) as h:
         await h.seed()
@@ -28,10 +37,19 @@ async def test_worker_processes_complete_a_run(harness_factory: Any) -> None:
             "SETTLEMENT_LOG_JSON": "false",
         }
         workers = [
-            await asyncio.create_subprocess_exec(sys.executable, "-m", "seteli_settlement.worker", env=env)
+            await asyncio.create_subprocess_exec(
+                sys.executable,
+                "-m",
+                "seteli_settlement.worker",
+                env=env,
+                stdout=asyncio.subprocess.PIPE,
+                stderr=asyncio.subprocess.STDOUT,
+            )
             for _ in range(2)
         ]
         try:
+            for process in workers:  # both up (signal handlers installed) before anything is judged
+                await asyncio.wait_for(started(process), 60)
             for _ in range(300):
                 view = (await h.client.get(f"/v1/tenants/{T}/runs/{run['id']}", headers=h.admin)).json()
                 if view["state"] == "completed":

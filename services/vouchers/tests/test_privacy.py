@@ -364,3 +364,31 @@ async def test_concurrent_wrong_codes_cannot_slip_past_the_limit(h: Harness) -> 
         )
     )
     assert sorted(r.status_code for r in responses) == [404] * 5 + [429] * 7
+
+
+async def test_bookings_are_listed_to_their_provider_and_their_tenant_only(h: Harness) -> None:
+    client = await new_client(h)
+    voucher = await new_voucher(h, client["id"])
+    booked = await h.http.post(
+        "/v1/tenants/kouvola/bookings",
+        headers=h.provider(),
+        json={
+            "voucher_number": voucher["number"],
+            "voucher_content_id": voucher["contents"][0]["id"],
+            "accept_terms": True,
+        },
+    )
+    assert booked.status_code == 201
+    for headers, path, expected in (
+        (h.provider(), "/v1/tenants/kouvola/bookings", 1),
+        (h.provider(P2), "/v1/tenants/kouvola/bookings", 0),
+        (h.provider(), "/v1/tenants/lahti/bookings", 0),
+        (h.officer(), f"/v1/tenants/kouvola/bookings?voucher_id={voucher['id']}", 1),
+        (h.officer("lahti"), "/v1/tenants/lahti/bookings", 0),
+    ):
+        response = await h.http.get(path, headers=headers)
+        assert response.json()["total"] == expected, (path, response.text)
+    assert (await h.http.get("/v1/tenants/kouvola/bookings", headers=h.officer("lahti"))).status_code == 404
+    assert (
+        await h.http.get(f"/v1/tenants/kouvola/bookings/{booked.json()['id']}", headers=h.provider(P2))
+    ).status_code == 404

@@ -19,6 +19,7 @@ from .domain import SAVED_STEPS
 PROVIDER = require_roles(Role.PROVIDER_ADMIN, Role.PROVIDER_USER)
 STAFF = require_roles(Role.TENANT_ADMIN, Role.TENANT_OFFICER)
 ANYONE_INVOLVED = require_roles(Role.PROVIDER_ADMIN, Role.PROVIDER_USER, Role.TENANT_ADMIN, Role.TENANT_OFFICER)
+State = Literal["draft", "submitted", "approved", "rejected", "returned"]
 StepName = Literal["company", "sites", "operating_areas", "units", "employees", "subcontractors"]
 
 
@@ -87,7 +88,7 @@ async def create_application(tenant_id: str, body: ApplicationIn, ctx: AppContex
 
 
 @router.get("/tenants/{tenant_id}/applications", tags=["applications"])
-async def list_applications(tenant_id: str, state: str | None = None, service_id: str | None = None,
+async def list_applications(tenant_id: str, state: State | None = None, service_id: str | None = None,
                             limit: int = Query(50, ge=1, le=500), offset: int = Query(0, ge=0),
                             ctx: AppContext = Depends(context),
                             principal: Principal = Depends(ANYONE_INVOLVED)) -> dict[str, Any]:

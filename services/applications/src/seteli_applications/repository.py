@@ -169,7 +169,10 @@ async def find_applications(session: AsyncSession, tenant_id: str, *, provider_i
     total = (await session.execute(select(func.count()).select_from(applications).where(*conds))).scalar_one()
     order = ([applications.c.submitted_at, applications.c.id] if oldest_submitted_first
              else [applications.c.created_at.desc(), applications.c.id])
-    query = select(applications).where(*conds).order_by(*order).limit(limit).offset(offset)
+    # the provider's name (from the registry's events) so a queue reads without another look-up
+    query = (select(applications, providers.c.name.label("provider_name"))
+             .select_from(applications.outerjoin(providers, providers.c.id == applications.c.provider_id))
+             .where(*conds).order_by(*order).limit(limit).offset(offset))
     return [dict(r) for r in (await session.execute(query)).mappings().all()], total
 
 

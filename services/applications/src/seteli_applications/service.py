@@ -173,6 +173,9 @@ async def decide(ctx: AppContext, tenant_id: str, principal: Principal, applicat
     from .decisions import approve, reject  # the approval side effects live with the price lists
 
     app: dict[str, Any] = await load(ctx, tenant_id, principal, application_id, for_update=True)
+    if app["state"] == "approved":  # deciding an approved application decides its sent change
+        change = await open_change(ctx, tenant_id, app)
+        app = change if change is not None and change["state"] == "submitted" else app
     if not can_decide(app["state"]):
         raise conflict(f"Only a sent application is decided; this one is {app['state']}", state=app["state"])
     if decision in ("reject", "return") and not (reason or "").strip():
@@ -199,7 +202,12 @@ async def decide(ctx: AppContext, tenant_id: str, principal: Principal, applicat
 
 async def view(ctx: AppContext, app: dict[str, Any]) -> dict[str, Any]:
     tenant_id = app["tenant_id"]
-    lists = await repo.find_price_lists(ctx.session, tenant_id, application_id=app["id"])
+    if app["amends_id"] is None and app["state"] == "approved":
+        # the approved application shows every list of the provider for the service, its changes' too
+        lists = await repo.find_price_lists(ctx.session, tenant_id, provider_id=app["provider_id"],
+                                            service_id=app["service_id"])
+    else:
+        lists = await repo.find_price_lists(ctx.session, tenant_id, application_id=app["id"])
     change = await open_change(ctx, tenant_id, app) if app["state"] == "approved" else None
     missing = await check(ctx, app, None) if can_submit(app["state"]) else []
     return {**app, "saved_steps": [s for s in SAVED_STEPS if app["steps"][s]["saved_at"]],

@@ -96,6 +96,7 @@ class FeedbackIn(BaseModel):
 
 
 class ReplyIn(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"text": "Pahoittelemme, korjaamme asian."}]})
     text: str = Field(min_length=1, max_length=4000)
 
 

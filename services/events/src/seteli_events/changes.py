@@ -1,7 +1,9 @@
 """Editing, deleting and confirming events until their month is settled. No HTTP; never commits.
 
-An event is locked once settlement has paid it (``settlement.events.settled``, or a completed run of
-its month); after that only a credit corrects it. Every change of a published event is published:
+An event is locked once settlement has paid it (listed in ``settlement.events.settled`` or in a
+``settlement.run.completed`` that lists events); after that only a credit corrects it. An event of a
+settled month that the run did not pay (recorded late, payee without billing information) stays
+editable. Every change of a published event is published:
 ``events.event.corrected`` (whole payload, revision + 1) or ``events.event.deleted``.
 """
 
@@ -12,7 +14,6 @@ from dataclasses import replace
 from typing import Any
 
 from seteli_common.auth import Principal
-from seteli_common.clock import Month, months_between
 from seteli_common.errors import ProblemError, conflict, invalid
 
 from . import repository as repo
@@ -26,8 +27,7 @@ UNSET: Any = object()
 
 
 async def ensure_open(ctx: Ctx, event: Mapping[str, Any]) -> None:
-    months = [str(Month.of(m)) for m in months_between(event["start"], event["end"])]
-    if event["settled"] or await repo.is_month_settled(ctx.session, ctx.tenant_id, months):
+    if event["settled"]:
         raise conflict("The event is settled; only a credit corrects it", code="event_settled")
 
 

@@ -156,15 +156,14 @@ async def events_settled(ctx: MessageContext) -> None:
 
 @settlement.on("settlement.run.completed")
 async def run_completed(ctx: MessageContext) -> None:
-    """A completed run locks its month: events it listed, or (without a list) every recorded, payable
-    or approved event of that month or earlier not yet locked, which is what a run pays."""
+    """A completed run is recorded per month; the events it lists (if any) are locked. Without a list
+    nothing is locked here: ``settlement.events.settled`` names exactly the events paid (an event of a
+    payee without billing information, or recorded late, is not paid and stays editable)."""
     p = ctx.envelope.payload
     tenant_id, run_id, month = _tenant(ctx), str(p["run_id"]), str(p["month"])
     await repo.replace(ctx.session, repo.settled_months, {"tenant_id": tenant_id, "month": month}, {"run_id": run_id})
     if p.get("event_ids") is not None:
         await repo.mark_settled(ctx.session, tenant_id, [str(i) for i in p["event_ids"]], run_id)
-    else:
-        await repo.mark_month_settled(ctx.session, tenant_id, month, run_id)
 
 
 def subscriptions() -> list[Subscription]:

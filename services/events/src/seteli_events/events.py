@@ -40,7 +40,7 @@ class EventRecorded(EventPayload):
     start: date
     end: date
     units: Decimal
-    status: Literal["payable", "awaiting_approval", "approved", "rejected"]
+    status: Literal["payable", "awaiting_approval"]  # an approved over-limit event is payable
     segments: list[Segment]
     amount_tenant: Decimal
     amount_co_payment: Decimal

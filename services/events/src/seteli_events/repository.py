@@ -195,34 +195,6 @@ async def mark_settled(session: AsyncSession, tenant_id: str, event_ids: Sequenc
         )
 
 
-async def mark_month_settled(session: AsyncSession, tenant_id: str, month: str, run_id: str) -> None:
-    last_day = _month_last_day(month)
-    await session.execute(
-        update(events)
-        .where(
-            events.c.tenant_id == tenant_id,
-            events.c.status == "recorded",
-            events.c.settled.is_(False),
-            events.c.approval.in_(["payable", "approved"]),
-            events.c.start <= last_day,
-        )
-        .values(settled=True, settled_run_id=run_id)
-    )
-
-
-def _month_last_day(month: str) -> Any:
-    from seteli_common.clock import Month
-
-    return Month.parse(month).last
-
-
-async def is_month_settled(session: AsyncSession, tenant_id: str, months: Sequence[str]) -> bool:
-    query = select(settled_months.c.month).where(
-        settled_months.c.tenant_id == tenant_id, settled_months.c.month.in_(list(months))
-    )
-    return (await session.execute(query)).first() is not None
-
-
 # ---- credits and feedback --------------------------------------------------------------------------
 
 

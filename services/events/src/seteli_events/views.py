@@ -70,8 +70,8 @@ def price_list(row: Mapping[str, Any]) -> PriceList:
 
 
 def event_status(row: Mapping[str, Any]) -> str:
-    """The settlement status in payloads: payable | awaiting_approval | approved | rejected."""
-    return str(row["approval"] or "payable")
+    """The status settlement needs: awaiting_approval, or payable (an approved event is payable)."""
+    return "awaiting_approval" if row["approval"] == "awaiting_approval" else "payable"
 
 
 def event_payload(

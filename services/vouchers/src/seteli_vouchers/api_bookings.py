@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Depends, Header, Query, Request
-from seteli_common.auth import PROVIDER_STAFF, TENANT_STAFF, Principal, current_principal, guard_tenant
+from seteli_common.auth import PROVIDER_STAFF, TENANT_STAFF, Principal, Role, current_principal, guard_tenant
 from seteli_common.errors import forbidden
 
 from . import bookings, idempotency, provider_clients
@@ -57,19 +57,33 @@ async def book(
 
 
 @router.get("/bookings", response_model=Page[BookingOut])
-async def my_bookings(
+async def list_bookings(
     tenant_id: str,
+    voucher_id: str | None = Query(None, max_length=36),
     limit: int = Query(50, ge=1, le=200),
     offset: int = Query(0, ge=0),
     ctx: VouchersContext = Depends(context),
-    principal: Principal = Depends(provider_staff),
+    principal: Principal = Depends(current_principal),
 ) -> dict[str, Any]:
-    provider_id = provider_of(principal)
-    rows, total = await repo.provider_bookings(ctx.session, tenant_id, provider_id, limit, offset)
+    """A provider's own bookings; the tenant's staff see every booking of the tenant."""
+    provider_id = _provider_or_tenant_staff(principal, tenant_id)
+    rows, total = await repo.list_bookings(
+        ctx.session, tenant_id, provider_id=provider_id, voucher_id=voucher_id, limit=limit, offset=offset
+    )
     return {
-        "items": [await bookings.provider_booking(ctx, tenant_id, provider_id, r["id"]) for r in rows],
+        "items": [await bookings.provider_booking(ctx, tenant_id, r["provider_id"], r["id"]) for r in rows],
         "total": total,
     }
+
+
+def _provider_or_tenant_staff(principal: Principal, tenant_id: str) -> str | None:
+    """None for the tenant's staff (all providers), else the caller's provider."""
+    if principal.role in TENANT_STAFF or principal.role == Role.PLATFORM_ADMIN:
+        guard_tenant(principal, tenant_id)
+        return None
+    if principal.role in PROVIDER_STAFF:
+        return provider_of(principal)
+    raise forbidden("Requires tenant or provider staff")
 
 
 @router.get("/bookings/{booking_id}", response_model=BookingOut)
@@ -91,13 +105,7 @@ async def end_booking(
     principal: Principal = Depends(current_principal),
 ) -> dict[str, Any]:
     """The booking's provider, or the tenant's staff, ends a booking; the content can then be booked again."""
-    if principal.role in TENANT_STAFF:
-        guard_tenant(principal, tenant_id)
-        provider_id = None
-    elif principal.role in PROVIDER_STAFF:
-        provider_id = provider_of(principal)
-    else:
-        raise forbidden("Requires tenant or provider staff")
+    provider_id = _provider_or_tenant_staff(principal, tenant_id)
     return await bookings.end_booking(ctx, tenant_id, booking_id, provider_id, body.ended_on, body.reason)
 
 

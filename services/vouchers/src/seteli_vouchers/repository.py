@@ -244,10 +244,20 @@ async def end_bookings(session: AsyncSession, tenant_id: str, voucher_id: str, d
     return open_ones
 
 
-async def provider_bookings(
-    session: AsyncSession, tenant_id: str, provider_id: str, limit: int, offset: int
+async def list_bookings(
+    session: AsyncSession,
+    tenant_id: str,
+    *,
+    provider_id: str | None,
+    voucher_id: str | None,
+    limit: int,
+    offset: int,
 ) -> tuple[list[Row], int]:
-    where = [bookings.c.tenant_id == tenant_id, bookings.c.provider_id == provider_id]
+    where = [bookings.c.tenant_id == tenant_id]
+    if provider_id is not None:
+        where.append(bookings.c.provider_id == provider_id)
+    if voucher_id is not None:
+        where.append(bookings.c.voucher_id == voucher_id)
     total = (await session.execute(select(func.count()).select_from(bookings).where(*where))).scalar_one()
     q = select(bookings).where(*where).order_by(bookings.c.created_at, bookings.c.id).limit(limit).offset(offset)
     return [dict(r) for r in (await session.execute(q)).mappings().all()], int(total)

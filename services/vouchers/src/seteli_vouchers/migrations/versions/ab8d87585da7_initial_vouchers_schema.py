@@ -1,14 +1,14 @@
 """initial vouchers schema
 
-Revision ID: 4f7a3e44d280
+Revision ID: ab8d87585da7
 Revises:
-Create Date: 2026-11-23 15:00:51.221790
+Create Date: 2026-11-23 15:13:04.972682
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "4f7a3e44d280"
+revision = "ab8d87585da7"
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -141,10 +141,7 @@ def upgrade() -> None:
         sa.Column("payload", sa.JSON(), nullable=False),
         sa.Column("headers", sa.JSON(), nullable=False),
         sa.Column(
-            "created_at",
-            sa.DateTime(timezone=True),
-            server_default=sa.text("(CURRENT_TIMESTAMP)"),
-            nullable=False,
+            "created_at", sa.DateTime(timezone=True), server_default=sa.text("(CURRENT_TIMESTAMP)"), nullable=False
         ),
         sa.Column("sent_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("attempts", sa.Integer(), server_default="0", nullable=False),
@@ -277,9 +274,7 @@ def upgrade() -> None:
         sa.Column("granted_by", sa.String(length=100), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
-            ["tenant_id", "client_id"],
-            ["clients.tenant_id", "clients.id"],
-            name=op.f("fk_vouchers_tenant_id_clients"),
+            ["tenant_id", "client_id"], ["clients.tenant_id", "clients.id"], name=op.f("fk_vouchers_tenant_id_clients")
         ),
         sa.PrimaryKeyConstraint("tenant_id", "id", name=op.f("pk_vouchers")),
         sa.UniqueConstraint("number", name=op.f("uq_vouchers_number")),
@@ -304,10 +299,7 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("tenant_id", "id", name=op.f("pk_voucher_contents")),
         sa.UniqueConstraint(
-            "tenant_id",
-            "voucher_id",
-            "content_id",
-            name=op.f("uq_voucher_contents_tenant_id_voucher_id_content_id"),
+            "tenant_id", "voucher_id", "content_id", name=op.f("uq_voucher_contents_tenant_id_voucher_id_content_id")
         ),
     )
     # ### end Alembic commands ###
@@ -340,9 +332,7 @@ def downgrade() -> None:
     op.drop_table("price_lists")
     with op.batch_alter_table("outbox", schema=None) as batch_op:
         batch_op.drop_index(
-            "ix_outbox_unsent",
-            postgresql_where=sa.text("sent_at IS NULL"),
-            sqlite_where=sa.text("sent_at IS NULL"),
+            "ix_outbox_unsent", postgresql_where=sa.text("sent_at IS NULL"), sqlite_where=sa.text("sent_at IS NULL")
         )
 
     op.drop_table("outbox")
