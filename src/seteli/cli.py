@@ -66,6 +66,17 @@ def cmd_migrate(args: argparse.Namespace) -> None:
         url = service_settings.resolved_database_url()
         upgrade(migrations_dir(name), url)
         print(f"{name}: migrated")
+        if service_settings.broker_url:
+            asyncio.run(_declare(name, service_settings))
+            print(f"{name}: queues declared")
+
+
+async def _declare(name: str, service_settings: object) -> None:
+    runtime = bootstrap(name).build_runtime(service_settings)
+    try:
+        await runtime.declare_topology()
+    finally:
+        await runtime.transport.close()
 
 
 async def _demo(args: argparse.Namespace) -> int:

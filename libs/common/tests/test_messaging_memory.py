@@ -150,3 +150,23 @@ async def test_many_events_with_the_relay_running(harness: Harness) -> None:
     finally:
         await harness.relay.stop()
     assert await harness.effect_count() == (300, 300)
+
+
+async def test_dead_letter_reason_names_the_field_but_never_echoes_personal_data(harness: Harness) -> None:
+    from pydantic import BaseModel
+
+    class Client(BaseModel):
+        name: str
+        age: int
+
+    def parse(ctx: MessageContext) -> None:
+        Client.model_validate({"name": "Aino Asiakas 010180-9026", "age": "not a number"})
+
+    harness.fail = parse
+    await harness.consumers.start()
+    await harness.emit([1])
+    await harness.relay.run_once()
+    await harness.broker.drain()  # type: ignore[attr-defined]
+    reason = (await harness.transport.dead_letters("testsvc.things"))[0].reason
+    assert "age" in reason
+    assert "not a number" not in reason and "Aino" not in reason and "010180" not in reason

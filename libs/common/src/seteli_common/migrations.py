@@ -12,7 +12,7 @@ from pathlib import Path
 
 from alembic import command, context
 from alembic.config import Config
-from sqlalchemy import MetaData, pool
+from sqlalchemy import MetaData, pool, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
@@ -53,6 +53,10 @@ def run_env(target_metadata: MetaData) -> None:
     async def run_async() -> None:
         engine = create_async_engine(url, poolclass=pool.NullPool)
         async with engine.connect() as connection:
+            if connection.dialect.name == "postgresql":
+                # Replicas starting together must not race on a schema change: one migrates, the others wait.
+                await connection.execute(text("SELECT pg_advisory_lock(7243100)"))
+                await connection.commit()
             await connection.run_sync(do_run)
             await connection.commit()
         await engine.dispose()

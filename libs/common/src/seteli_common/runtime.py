@@ -83,6 +83,13 @@ class ServiceRuntime:
     async def migrate(self) -> None:
         await upgrade_async(self.migrations, self.db.url)
 
+    async def declare_topology(self) -> None:
+        """Declare this service's queues and bindings on the broker. Run at deploy time (with the
+        migrations) so that no event published before this service's first start goes unrouted."""
+        await self.transport.start()
+        for sub in self.subscriptions:
+            await self.transport.declare(self.consumers.spec(sub))
+
     async def start(self, *, migrate: bool = True) -> None:
         setup_logging(self.settings.service_name, self.settings.log_json, self.settings.log_level)
         setup_tracing(self.settings.service_name, self.settings.otlp_endpoint)

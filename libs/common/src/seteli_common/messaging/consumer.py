@@ -207,5 +207,11 @@ class ConsumerRuntime:
 
 
 def _short(exc: BaseException, limit: int = 500) -> str:
-    text = str(exc).replace("\n", " ")
+    """The reason kept with a dead letter: for validation errors only the field paths and messages,
+    never pydantic's echo of the input (which may hold names or addresses)."""
+    if isinstance(exc, ValidationError):
+        text = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}"
+                         for e in exc.errors(include_input=False, include_url=False))
+    else:
+        text = str(exc).replace("\n", " ")
     return text[:limit]
