@@ -35,13 +35,14 @@ def _free_port() -> int:
 def cmd_up(args: argparse.Namespace) -> None:
     from .embedded import DEMO_ADMIN_EMAIL, DEMO_ADMIN_PASSWORD, build_suite
 
-    suite = build_suite(args.data_dir.resolve())
+    suite = build_suite(args.data_dir.resolve(), seed_demo=not args.no_demo_data)
     base = f"http://{args.host}:{args.port}"
     print("Seteli is starting in embedded mode (SQLite files in "
           f"{args.data_dir.resolve()}, in-process bus, email as files in {args.data_dir.resolve() / 'mail'}).")
     for name in SERVICES:
         print(f"  {name:<14} {base}/{name}/docs")
     print(f"  platform admin: {DEMO_ADMIN_EMAIL} / {DEMO_ADMIN_PASSWORD}")
+    print(f"  demo data and its users: {args.data_dir.resolve() / 'demo-data.txt'} (created on first start)")
     print(f"  try: seteli demo --url {base}")
     uvicorn.run(suite.app, host=args.host, port=args.port, log_level="warning")
 
@@ -124,6 +125,7 @@ def parser() -> argparse.ArgumentParser:
     up.add_argument("--host", default="127.0.0.1")
     up.add_argument("--port", type=int, default=8000)
     up.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR)
+    up.add_argument("--no-demo-data", action="store_true", help="do not create the demo tenant on first start")
     up.set_defaults(func=cmd_up)
 
     serve = sub.add_parser("serve", help="run one service (distributed mode, configured by environment)")

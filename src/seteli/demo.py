@@ -46,6 +46,10 @@ class DemoResult:
     payment_amount: Decimal | None = None
     email_subject: str | None = None
     email_to: str | None = None
+    tenant_admin_email: str = ""
+    tenant_admin_password: str = ""
+    provider_user_email: str = ""
+    provider_user_password: str = ""
 
     def add(self, step: str, detail: str) -> None:
         self.steps.append((step, detail))
@@ -116,6 +120,7 @@ async def walking_skeleton(
         "email": tenant_admin_email, "name": "Demo pääkäyttäjä", "password": "Demo-kunta-2026",
         "role": "tenant_admin"}), "create tenant admin", 201)
     officer = await _login(client, base, tenant_admin_email, "Demo-kunta-2026")
+    result.tenant_admin_email, result.tenant_admin_password = tenant_admin_email, "Demo-kunta-2026"
     result.add("registry", f"tenant {tenant_id} created")
 
     # 2. registry: a provider company asks to register; the tenant admin checks and approves it
@@ -132,6 +137,7 @@ async def walking_skeleton(
         headers=officer, json={"decision": "approved"}), "approve registration")
     provider_id = decided["provider_id"]
     provider_user = await _login(client, base, main_user, "Hoiva-demo-2026")
+    result.provider_user_email, result.provider_user_password = main_user, "Hoiva-demo-2026"
     _ok(await client.put(f"{base['registry']}/v1/providers/{provider_id}/billing", headers=provider_user, json={
         "iban": "FI4950009420028730", "bic": "OKOYFIHH", "reference": "1234561", "email": provider_email,
         "pdf_by_email": True}), "billing information")

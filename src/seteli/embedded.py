@@ -8,6 +8,7 @@ fetched from the JWKS URL) differ.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
@@ -35,7 +36,40 @@ class Suite:
     apps: dict[str, FastAPI] = field(default_factory=dict)
 
 
-def build_suite(data_dir: Path, *, clock: Clock | None = None, log_json: bool = False) -> Suite:
+async def seed_demo_data(app: FastAPI, data_dir: Path) -> None:
+    """First start only: a demo tenant run through the walking skeleton, plus Kouvola's two services
+    from seed 004, so a person opening the suite finds data. A marker file keeps it to one time."""
+    import httpx
+    from seteli_applications.demo import kouvola_services
+
+    from .demo import walking_skeleton
+
+    marker = data_dir / "demo-data.txt"
+    if marker.exists():
+        return
+    base = {name: f"http://suite/{name}" for name in SERVICES}
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://suite",
+                                 timeout=60) as client:
+        result = await walking_skeleton(client, base, admin_email=DEMO_ADMIN_EMAIL,
+                                        admin_password=DEMO_ADMIN_PASSWORD, tenant_id="demo", seed=2016)
+        token = (await client.post("/registry/v1/auth/token", json={
+            "email": result.tenant_admin_email, "password": result.tenant_admin_password})).json()["access_token"]
+        for body in kouvola_services():
+            await client.post("/applications/v1/tenants/demo/services", json=body,
+                              headers={"authorization": f"Bearer {token}"})
+    lines = [
+        "Seteli demo data (embedded mode)",
+        f"platform admin: {DEMO_ADMIN_EMAIL} / {DEMO_ADMIN_PASSWORD}",
+        f"tenant 'demo' admin: {result.tenant_admin_email} / {result.tenant_admin_password}",
+        f"provider main user: {result.provider_user_email} / {result.provider_user_password}",
+        *(f"{step}: {detail}" for step, detail in result.steps),
+    ]
+    marker.write_text("\n".join(lines) + "\n")
+    print("\n".join(lines), flush=True)
+
+
+def build_suite(data_dir: Path, *, clock: Clock | None = None, log_json: bool = False,
+                seed_demo: bool = False) -> Suite:
     data_dir.mkdir(parents=True, exist_ok=True)
     broker = InMemoryBroker()
     clock = clock or SystemClock()
@@ -58,7 +92,10 @@ def build_suite(data_dir: Path, *, clock: Clock | None = None, log_json: bool = 
         async with AsyncExitStack() as stack:
             for app in apps.values():
                 await stack.enter_async_context(app.router.lifespan_context(app))
+            seeding = asyncio.create_task(seed_demo_data(parent, data_dir)) if seed_demo else None
             yield
+            if seeding is not None and not seeding.done():
+                seeding.cancel()
         await broker.close()
 
     parent = FastAPI(title="Seteli (embedded)", lifespan=lifespan, docs_url=None, redoc_url=None)

@@ -169,6 +169,18 @@ class PgCluster:
         """A fast shutdown: open transactions are rolled back and every client is disconnected."""
         self._run("pg_ctl", "-D", str(self.data), "-m", "fast", "-w", "stop")
 
+    def begin_smart_shutdown(self) -> None:
+        """Start a smart shutdown without waiting: while a client stays connected the server keeps running
+        but refuses every new connection with SQLSTATE 57P03 ("the database system is shutting down")."""
+        self._run("pg_ctl", "-D", str(self.data), "-m", "smart", "-W", "stop")
+
+    def wait_stopped(self, timeout: float = 30.0) -> None:
+        began = time.monotonic()
+        while self.running():
+            if time.monotonic() - began > timeout:
+                raise RuntimeError("PostgreSQL did not stop")
+            time.sleep(0.1)
+
     def running(self) -> bool:
         return (self.data / "postmaster.pid").exists()
 

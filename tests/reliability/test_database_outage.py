@@ -5,14 +5,17 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Awaitable, Callable
 from typing import Any
 
+import asyncpg
 import pytest
 from rel_flow import Flow
 from rel_ledger import reconcile
 from rel_processes import PgCluster
-from rel_report import Figures, Stopwatch, report
+from rel_report import Figures, Stopwatch, report, wait_until
 from seteli_common import testing
+from seteli_common.messaging.consumer import ConsumerStats
 from seteli_common.messaging.rabbitmq import RabbitTransport
 from seteli_common.messaging.transport import Delivery, QueueSpec
 
@@ -38,9 +41,15 @@ class AckRecordingTransport(RabbitTransport):
         return delivery
 
 
+KERNEL_BUG = ("kernel bug: consumer._is_transient treats a DBAPIError with SQLSTATE 57P03 'the database system is "
+              "shutting down' (and other connection-class states) as permanent, so a message arriving while the "
+              "database stops is dead-lettered instead of retried; fix: classify by exc.orig.sqlstate (see README)")
+
+
 SIZES = {"short": (2000, 15.0, 5.0), "long": (10000, 60.0, 20.0)}  # events, production s, outage s
 
 
+@pytest.mark.xfail(strict=False, reason=KERNEL_BUG + " (timing-dependent here; deterministic in the next test)")
 async def test_database_stopped_under_load(profile: str, amqp_url: str, pg_cluster: PgCluster) -> None:
     events, duration, outage = SIZES[profile]
     watch = Stopwatch()
@@ -74,3 +83,34 @@ async def test_database_stopped_under_load(profile: str, amqp_url: str, pg_clust
     assert acked <= result.booked_ids, f"{len(acked - result.booked_ids)} messages acked without their commit"
     assert acked_during == 0
     assert stats.dead_lettered == 0
+
+
+@pytest.mark.xfail(strict=True, reason=KERNEL_BUG)
+async def test_message_arriving_while_the_database_shuts_down_is_retried_not_parked(
+    amqp_url: str, pg_cluster: PgCluster, pg_database_factory: Callable[[], Awaitable[str]],
+) -> None:
+    """Deterministic form of the window test 8 hits by chance: a smart shutdown held open by one idle
+    client refuses new connections with 57P03 for as long as we like."""
+    ledger_url = await testing.create_database(pg_cluster.admin_url, "seteli_rel")
+    async with asyncio.timeout(120), Flow(await pg_database_factory(), ledger_url, amqp_url, amqp_url) as flow:
+        await flow.ledger_db.engine.dispose()  # no pooled connection: the consumer must connect anew
+        blocker = await asyncpg.connect(f"postgresql://postgres@127.0.0.1:{pg_cluster.port}/postgres")
+        try:
+            await asyncio.to_thread(pg_cluster.begin_smart_shutdown)
+            await flow.producer.emit(1)
+            stats = flow.consumer.runtime.stats
+            await wait_until(_handled(stats), 30, "the consumer to try the message")
+        finally:
+            await blocker.close()
+        assert stats.dead_lettered == 0, "a message was parked because the database was shutting down"
+        await asyncio.to_thread(pg_cluster.wait_stopped)
+        await asyncio.to_thread(pg_cluster.start)
+        result = await reconcile(flow.databases, flow.ledger_db, within=60)
+    result.assert_clean()
+    assert stats.retried >= 1
+
+
+def _handled(stats: ConsumerStats) -> Callable[[], Awaitable[bool]]:
+    async def check() -> bool:
+        return stats.retried + stats.dead_lettered + stats.processed > 0
+    return check

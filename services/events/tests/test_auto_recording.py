@@ -52,9 +52,7 @@ async def test_tenant_admin_runs_it_and_provider_confirms_all(seeded: Harness) -
     first = await h.client.post(f"/v1/tenants/{T}/auto-recording/runs", json={}, headers=admin)
     assert first.status_code == 200, first.text
     assert first.json() == {"month": "2016-03", "created": 1, "skipped": []}
-    second = await h.client.post(
-        f"/v1/tenants/{T}/auto-recording/runs", json={"month": "2016-03"}, headers=admin
-    )
+    second = await h.client.post(f"/v1/tenants/{T}/auto-recording/runs", json={"month": "2016-03"}, headers=admin)
     assert second.json()["created"] == 0
     officer = await h.client.post(f"/v1/tenants/{T}/auto-recording/runs", json={}, headers=h.officer())
     assert officer.status_code == 403
@@ -74,13 +72,9 @@ async def test_tenant_admin_runs_it_and_provider_confirms_all(seeded: Harness) -
 async def test_validity_ending_mid_month_clips_the_draft(seeded: Harness) -> None:
     h = seeded
     await _presence(h, "2016-02-01", "2016-02-29")
-    await h.feed(
-        "vouchers.voucher.closed", {"voucher_id": "v-1", "valid_until": "2016-03-20", "reason": "death"}
-    )
+    await h.feed("vouchers.voucher.closed", {"voucher_id": "v-1", "valid_until": "2016-03-20", "reason": "death"})
     assert await jobs.auto_record(h.runtime, date(2016, 3, 4)) == {T: 1}
-    [draft] = (await h.client.get(f"/v1/tenants/{T}/events?status=draft", headers=h.provider())).json()[
-        "items"
-    ]
+    [draft] = (await h.client.get(f"/v1/tenants/{T}/events?status=draft", headers=h.provider())).json()["items"]
     assert (draft["start"], draft["end"], draft["amount_tenant"]) == ("2016-03-01", "2016-03-20", "2800.00")
 
 
@@ -107,9 +101,7 @@ async def test_ended_interruption_days_are_left_out(seeded: Harness) -> None:
     )
     assert response.status_code == 201, response.text
     assert await jobs.auto_record(h.runtime, date(2016, 3, 4)) == {T: 2}
-    drafts = (await h.client.get(f"/v1/tenants/{T}/events?status=draft", headers=h.provider())).json()[
-        "items"
-    ]
+    drafts = (await h.client.get(f"/v1/tenants/{T}/events?status=draft", headers=h.provider())).json()["items"]
     # 03-01..03-09 (9 days) and 03-15..03-31 (17 days; the return day 03-15 is paid by the interruption).
     assert [(d["start"], d["end"], d["amount_tenant"]) for d in drafts] == [
         ("2016-03-01", "2016-03-09", "1260.00"),
@@ -124,3 +116,22 @@ async def test_scheduler_runs_once_a_month_from_the_4th(seeded: Harness) -> None
     assert await jobs.due_tenants(h.runtime, date(2016, 3, 4), 4) == [T]
     await jobs.auto_record(h.runtime, date(2016, 3, 4), T)
     assert await jobs.due_tenants(h.runtime, date(2016, 3, 5), 4) == []
+
+
+async def test_no_draft_past_the_end_of_the_booking(seeded: Harness) -> None:
+    h = seeded
+    await _presence(h, "2016-02-01", "2016-02-29")
+    await h.feed(
+        "vouchers.booking.ended",
+        {
+            "booking_id": "b-housing",
+            "voucher_id": "v-1",
+            "provider_id": "p-paivansade",
+            "ended_on": "2016-03-15",
+            "reason": "provider_changed",
+        },
+    )
+    assert await jobs.auto_record(h.runtime, date(2016, 3, 4)) == {T: 1}
+    [draft] = (await h.client.get(f"/v1/tenants/{T}/events?status=draft", headers=h.provider())).json()["items"]
+    assert (draft["start"], draft["end"], draft["amount_tenant"]) == ("2016-03-01", "2016-03-15", "2100.00")
+    assert await jobs.auto_record(h.runtime, date(2016, 4, 4)) == {T: 0}

@@ -339,3 +339,22 @@ async def test_a_site_price_list_prices_the_site_booking(seeded: Harness) -> Non
     assert body["amount_tenant"] == "560.00" and body["producer_part"] == "site:s-1"
     [published] = await h.published("events.event.recorded")
     assert published["producer_part"] == "site:s-1"
+
+
+async def test_an_event_after_the_booking_ended_is_refused(seeded: Harness) -> None:
+    h = seeded
+    await h.feed(
+        "vouchers.booking.ended",
+        {
+            "booking_id": "b-housing",
+            "voucher_id": "v-1",
+            "provider_id": "p-paivansade",
+            "ended_on": "2016-03-10",
+            "reason": "provider_changed",
+        },
+    )
+    last_day = await h.post_event({"booking_id": "b-housing", "start": "2016-03-01", "end": "2016-03-10"})
+    assert last_day.status_code == 201 and last_day.json()["amount_tenant"] == "1400.00"
+    after = await h.post_event({"booking_id": "b-housing", "start": "2016-03-11", "end": "2016-03-12"})
+    assert after.status_code == 422
+    assert "booking" in after.json()["errors"][0]["reason"]

@@ -207,3 +207,17 @@ async def test_courses_are_entered_within_the_window_and_changed_during_the_year
     changed = await client.patch(course_url, headers=main, json={"start_date": "2017-06-01",
                                                                  "end_date": "2017-06-05"})
     assert changed.status_code == 200 and changed.json()["start_date"] == "2017-06-01"
+
+
+async def test_postgresql_answers_the_text_search_from_the_finnish_gin_index(registry: Registry) -> None:
+    from seteli_registry.catalog import search_document
+    from seteli_registry.models import providers
+    from sqlalchemy import text
+
+    expression = select(providers.c.id).where(
+        text("to_tsvector('finnish'::regconfig, {}) @@ to_tsquery('simple', 'kotiho:*')".format(
+            search_document().compile(compile_kwargs={"literal_binds": True}))))
+    async with registry.runtime.db.transaction() as session:
+        await session.execute(text("SET LOCAL enable_seqscan = off"))
+        plan = "\n".join(r[0] for r in (await session.execute(text(f"EXPLAIN {expression.compile()}"))).all())
+    assert "ix_providers_search" in plan

@@ -148,6 +148,16 @@ async def booking_made(ctx: MessageContext) -> None:
     )
 
 
+@read_models.on("vouchers.booking.ended")
+async def booking_ended(ctx: MessageContext) -> None:
+    """Events after the booking's last day are refused from now on."""
+    p = ctx.envelope.payload
+    tenant_id = _tenant(ctx)
+    if await repo.get(ctx.session, bookings, tenant_id, p["booking_id"]) is None:
+        raise TransientError("booking not known yet")
+    await repo.update_row(ctx.session, bookings, tenant_id, p["booking_id"], ended_on=_date(p["ended_on"]))
+
+
 @settlement.on("settlement.events.settled")
 async def events_settled(ctx: MessageContext) -> None:
     p = ctx.envelope.payload

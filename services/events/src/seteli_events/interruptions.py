@@ -33,7 +33,15 @@ from .domain import (
 )
 from .events import InterruptionDayOut, InterruptionFinalised
 from .models import interruptions
-from .recording import Ctx, content_terms, domain_problem, load_booking, overlap_problem, require_team
+from .recording import (
+    Ctx,
+    content_terms,
+    domain_problem,
+    last_valid_day,
+    load_booking,
+    overlap_problem,
+    require_team,
+)
 from .views import money, plain, price_list, segment_out, segment_row
 
 Row = dict[str, Any]
@@ -67,7 +75,7 @@ async def _check_days(
     ctx: Ctx, booking: Mapping[str, Any], start: date, end: date | None, exclude: str | None
 ) -> list[Row]:
     """Refuse days already taken; returns the events that start on the return day."""
-    valid_from, valid_until = booking["valid_from"], booking["valid_until"]
+    valid_from, valid_until = booking["valid_from"], last_valid_day(booking)
     if start < valid_from or (valid_until is not None and start > valid_until):
         raise invalid("start", "outside the voucher's validity")
     if end is not None and end <= start:

@@ -38,6 +38,7 @@ async def auto_record_tenant(ctx: Ctx, month: Month) -> dict[str, Any]:
         select(
             bookings.c.id,
             bookings.c.voucher_content_id,
+            bookings.c.ended_on,
             voucher_contents.c.unit,
             vouchers.c.valid_from,
             vouchers.c.valid_until,
@@ -64,7 +65,9 @@ async def auto_record_tenant(ctx: Ctx, month: Month) -> dict[str, Any]:
             vouchers.c.valid_from <= month.last,
         )
     )
-    content_rows = {r["voucher_content_id"]: r for r in await repo.rows(ctx.session, query)}
+    found = await repo.rows(ctx.session, query)
+    content_rows = {r["voucher_content_id"]: r for r in found}
+    booking_ends = {r["id"]: r["ended_on"] for r in found}
     inputs: list[AutoRecordInput] = []
     latest_booking: dict[str, str] = {}
     for vc_id, content in content_rows.items():
@@ -75,13 +78,15 @@ async def auto_record_tenant(ctx: Ctx, month: Month) -> dict[str, Any]:
             continue
         _, _, _, latest = max((e["end"], e["start"], i, e) for i, e in enumerate(live))
         latest_booking[vc_id] = latest["booking_id"]
+        # The draft goes to the latest event's booking: never past its end (e.g. the client changed provider).
+        ends = [d for d in (content["valid_until"], booking_ends.get(latest["booking_id"])) if d is not None]
         breaks = await repo.content_interruptions(ctx.session, ctx.tenant_id, vc_id)
         inputs.append(
             AutoRecordInput(
                 voucher_content_id=vc_id,
                 unit="day",
                 valid_from=content["valid_from"],
-                valid_until=content["valid_until"],
+                valid_until=min(ends) if ends else None,
                 events=[
                     RecordedEvent(e["start"], e["end"], e["producer_part"], e["recorder"], e["performer"]) for e in live
                 ],

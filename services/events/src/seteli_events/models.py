@@ -109,6 +109,7 @@ bookings = Table(
     Column("client_id", String(ID), nullable=False),
     Column("client_ref", String(100), nullable=False),
     Column("kind", String(20), nullable=False),
+    Column("ended_on", Date),  # last day of the booking (vouchers.booking.ended); None = open
     Index("ix_bookings_tenant_provider", "tenant_id", "provider_id"),
     Index("ix_bookings_tenant_client", "tenant_id", "client_id"),
 )

@@ -142,14 +142,21 @@ def _units_and_end(unit: str, inp: EventInput) -> tuple[date, Decimal | None]:
     return end, inp.units
 
 
+def last_valid_day(booking: Mapping[str, Any]) -> date | None:
+    """The voucher's last valid day, or the booking's last day when it ended earlier."""
+    ends = [d for d in (booking["valid_until"], booking.get("ended_on")) if d is not None]
+    return min(ends) if ends else None
+
+
 def _check_validity(booking: Mapping[str, Any], start: date, end: date) -> None:
-    valid_from, valid_until = booking["valid_from"], booking["valid_until"]
+    valid_from, valid_until = booking["valid_from"], last_valid_day(booking)
+    what = "booking" if booking.get("ended_on") is not None and valid_until == booking["ended_on"] else "voucher"
     span = f"{valid_from.isoformat()} – {valid_until.isoformat() if valid_until else ''}"
     errors = []
     if start < valid_from or (valid_until is not None and start > valid_until):
-        errors.append(FieldError("start", f"outside the voucher's validity {span}"))
+        errors.append(FieldError("start", f"outside the {what}'s validity {span}"))
     if end < valid_from or (valid_until is not None and end > valid_until):
-        errors.append(FieldError("end", f"outside the voucher's validity {span}"))
+        errors.append(FieldError("end", f"outside the {what}'s validity {span}"))
     if errors:
         raise ProblemError(
             422,

@@ -10,7 +10,7 @@ from urllib.parse import urlencode
 
 from seteli_common.clock import today_in_helsinki
 from seteli_common.errors import not_found
-from sqlalchemy import and_, exists, func, literal_column, or_, select, text
+from sqlalchemy import and_, exists, func, literal_column, or_, select, text, union
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from . import repository as repo
@@ -64,11 +64,19 @@ async def price_list_approved(session: AsyncSession, tenant_id: str, payload: di
 
 # --- Search ------------------------------------------------------------------------------------------
 
+def search_document(table: Any = providers) -> Any:
+    """The migration's GIN index `ix_providers_search` is on exactly this expression (literal spaces, no
+    bound parameters), so that PostgreSQL can answer the search from it."""
+    space: Any = literal_column("' '")
+    return table.c.name.op("||")(space).op("||")(table.c.description).op("||")(space).op("||")(
+        table.c.extra_info)
+
+
 async def _text_condition(ctx: RegistryContext, q: str) -> Any:
     words = [w.lower() for w in _WORD.findall(q)][:8]
     if not words:
         return None
-    document = providers.c.name + " " + providers.c.description + " " + providers.c.extra_info
+    document = search_document()
     service_names = select(catalog_services.c.name_fi, catalog_services.c.name_sv).where(
         catalog_approvals.c.provider_id == providers.c.id,
         catalog_services.c.tenant_id == catalog_approvals.c.tenant_id,
@@ -87,9 +95,14 @@ async def _text_condition(ctx: RegistryContext, q: str) -> Any:
         def matches(doc: Any) -> Any:
             return func.to_tsvector(literal_column("'finnish'::regconfig"), doc).op("@@")(query)
 
-        in_services = exists(service_names.where(matches(
-            catalog_services.c.name_fi + " " + catalog_services.c.name_sv)))
-        return or_(matches(document), in_services)
+        # A union of ids rather than OR-ing an EXISTS, so that the first part can use the GIN index.
+        inner = providers.alias("searched")
+        by_text = select(inner.c.id).where(matches(search_document(inner)))
+        by_service = select(catalog_approvals.c.provider_id).join(catalog_services, and_(
+            catalog_services.c.tenant_id == catalog_approvals.c.tenant_id,
+            catalog_services.c.service_id == catalog_approvals.c.service_id)).where(
+                matches(catalog_services.c.name_fi + " " + catalog_services.c.name_sv))
+        return providers.c.id.in_(union(by_text, by_service))
     # Embedded mode (SQLite): every word's truncated prefix somewhere in the text.
     conditions = []
     for word in words:

@@ -216,8 +216,17 @@ payments = Table(
     Column("pdf_by_email", Boolean, nullable=False),
     Column("amount", Money, nullable=False),
     Column("line_count", Integer, nullable=False),
+    # The specification PDF is rendered after the payment, off the run's critical path:
+    # none (not asked for) | pending | sent | failed (logged; printable on demand from the API).
+    Column("spec_state", String(10), nullable=False, server_default="none"),
     Column("created_at", DateTime(timezone=True), nullable=False),
     UniqueConstraint("tenant_id", "run_id", "payee_key"),
+    Index(
+        "ix_payments_spec_pending",
+        "spec_state",
+        postgresql_where=text("spec_state = 'pending'"),
+        sqlite_where=text("spec_state = 'pending'"),
+    ),
 )
 
 paid_lines = Table(

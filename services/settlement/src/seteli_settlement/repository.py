@@ -367,6 +367,20 @@ async def run_payments(session: AsyncSession, tenant_id: str, run_id: str) -> li
     return [dict(r) for r in (await session.execute(query)).mappings().all()]
 
 
+async def claim_pending_specification(session: AsyncSession) -> Row | None:
+    query = select(payments).where(payments.c.spec_state == "pending").order_by(payments.c.id).limit(1)
+    if is_postgres(session):
+        query = query.with_for_update(skip_locked=True)
+    row = (await session.execute(query)).mappings().first()
+    return dict(row) if row else None
+
+
+async def set_spec_state(session: AsyncSession, tenant_id: str, payment_id: int, state: str) -> None:
+    await session.execute(
+        update(payments).where(payments.c.tenant_id == tenant_id, payments.c.id == payment_id).values(spec_state=state)
+    )
+
+
 async def get_payment(session: AsyncSession, tenant_id: str, run_id: str, payment_id: int) -> Row | None:
     query = select(payments).where(
         payments.c.tenant_id == tenant_id, payments.c.run_id == run_id, payments.c.id == payment_id

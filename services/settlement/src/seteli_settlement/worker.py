@@ -48,6 +48,7 @@ class SettlementWorker:
         self.run_id = run_id  # only this run's jobs (the API working its own run inline)
         self.name = name or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
         self.jobs_done = 0
+        self.specs_done = 0
 
     async def claim(self) -> Claim | None:
         now = self.deps.clock.now()
@@ -96,17 +97,22 @@ class SettlementWorker:
         return True
 
     async def run_once(self) -> bool:
+        """Work one payment job; only when none is waiting, render one pending specification."""
         claim = await self.claim()
-        if claim is None:
-            return False
-        await self.process(claim)
-        return True
+        if claim is not None:
+            await self.process(claim)
+            return True
+        if self.run_id is None and await render_pending_specification(self.deps):
+            self.specs_done += 1
+            return True
+        return False
 
     async def run_until_idle(self) -> int:
-        done = 0
+        """Work until nothing is left; returns the number of payment jobs this worker did."""
+        before = self.jobs_done
         while await self.run_once():
-            done += 1
-        return done
+            pass
+        return self.jobs_done - before
 
     async def run_forever(self, stop: asyncio.Event, poll_seconds: float = 1.0) -> None:
         while not stop.is_set():
@@ -120,6 +126,51 @@ class SettlementWorker:
                     await asyncio.wait_for(stop.wait(), timeout=poll_seconds)
                 except TimeoutError:
                     pass
+
+
+async def render_pending_specification(deps: Deps) -> bool:
+    """Render one provider's payment specification and hand it to the notifications service. The
+    payment row stays locked while rendering: a crash rolls back and another worker renders it."""
+    async with deps.db.transaction() as session:
+        payment = await repo.claim_pending_specification(session)
+        if payment is None:
+            return False
+        tenant_id = payment["tenant_id"]
+        run = await repo.get_run(session, tenant_id, payment["run_id"])
+        assert run is not None
+        month = Month.of(run["month"])
+        lines = await repo.paid_lines_of(session, tenant_id, payment["run_id"], [payment["id"]])
+        try:
+            pdf = specification_pdf(
+                await repo.get_tenant(session, tenant_id),
+                await repo.get_provider(session, payment["provider_id"]),
+                payment,
+                lines,
+                await repo.tenant_services(session, tenant_id),
+                month,
+                payment["created_at"],
+            )
+        except Exception:  # a specification that cannot be printed must not block the queue
+            log.exception("payment specification of payment %s failed", payment["id"])
+            pdf = None
+        if pdf is not None:
+            await deps.outbox.add(
+                session,
+                SpecificationReady(
+                    payment_id=str(payment["id"]),
+                    run_id=payment["run_id"],
+                    provider_id=payment["provider_id"],
+                    site_id=payment["site_id"],
+                    language=payment["language"],
+                    email=payment["email"],
+                    month=str(month),
+                    pdf_base64=base64.b64encode(pdf).decode(),
+                ),
+                tenant_id=tenant_id,
+            )
+        await repo.set_spec_state(session, tenant_id, payment["id"], "sent" if pdf is not None else "failed")
+    deps.committed()
+    return True
 
 
 async def work_run(deps: Deps, run_id: str, wait_seconds: float) -> None:
@@ -160,8 +211,6 @@ async def pay_provider(session: Any, deps: Deps, tenant_id: str, run_id: str, pr
     sites = await repo.provider_sites(session, provider_id)
     paid, carried = domain.plan_provider(provider_id, provider, sites, lines)
     now = deps.clock.now()
-    tenant = await repo.get_tenant(session, tenant_id) if paid else None
-    services = await repo.tenant_services(session, tenant_id) if paid else []
     settled_events: set[str] = set()
     settled_interruptions: set[str] = set()
     for group in paid:
@@ -181,6 +230,7 @@ async def pay_provider(session: Any, deps: Deps, tenant_id: str, run_id: str, pr
             "email": billing.email or payee.email,
             "language": payee.language,
             "pdf_by_email": billing.pdf_by_email,
+            "spec_state": "pending" if billing.pdf_by_email and amount > 0 else "none",
             "amount": amount,
             "line_count": len(group.lines),
             "created_at": now,
@@ -214,23 +264,6 @@ async def pay_provider(session: Any, deps: Deps, tenant_id: str, run_id: str, pr
             ),
             tenant_id=tenant_id,
         )
-        if billing.pdf_by_email:
-            pdf = specification_pdf(tenant, provider, {**row, "id": payment_id}, group.lines, services, month, now)
-            if pdf is not None:
-                await deps.outbox.add(
-                    session,
-                    SpecificationReady(
-                        payment_id=str(payment_id),
-                        run_id=run_id,
-                        provider_id=provider_id,
-                        site_id=payee.site_id,
-                        language=payee.language,
-                        email=row["email"],
-                        month=str(month),
-                        pdf_base64=base64.b64encode(pdf).decode(),
-                    ),
-                    tenant_id=tenant_id,
-                )
     for group in carried:
         await repo.insert_carryover(
             session,

@@ -1,0 +1,83 @@
+"""Calls to the services' public HTTP APIs with the signed-in user's token. Problem+json errors become
+`ApiError` with the field errors keyed by the form field they belong to."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+
+@dataclass
+class ApiError(Exception):
+    status: int
+    title: str = ""
+    detail: str = ""
+    fields: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_response(cls, response: httpx.Response) -> ApiError:
+        try:
+            body = response.json()
+        except ValueError:
+            body = {}
+        if not isinstance(body, dict):
+            body = {}
+        fields: dict[str, str] = {}
+        for error in body.get("errors") or []:
+            name = str(error.get("field", "")).split(".")
+            # "prices.0.unit_price" -> "prices.0.unit_price"; "body.iban" -> "iban"
+            key = ".".join(p for p in name if p not in ("body", "query"))
+            fields.setdefault(key or "form", str(error.get("reason", "")))
+        if body.get("field") and body.get("field") not in fields:
+            fields[str(body["field"])] = str(body.get("detail", ""))
+        return cls(response.status_code, str(body.get("title", "")), str(body.get("detail", "")), fields)
+
+    def __str__(self) -> str:
+        return f"HTTP {self.status}: {self.title} {self.detail}".strip()
+
+
+class Api:
+    """One shared httpx client; `transport` lets embedded mode call the sibling apps in-process."""
+
+    def __init__(self, service_urls: dict[str, str], transport: httpx.AsyncBaseTransport | None = None,
+                 timeout: float = 30.0) -> None:
+        self.service_urls = {k: v.rstrip("/") for k, v in service_urls.items()}
+        self._transport = transport
+        self._timeout = timeout
+        self._client: httpx.AsyncClient | None = None
+
+    @property
+    def client(self) -> httpx.AsyncClient:
+        # Created lazily: a mounted sub-application's lifespan may never run.
+        if self._client is None:
+            self._client = httpx.AsyncClient(transport=self._transport, timeout=self._timeout)
+        return self._client
+
+    async def close(self) -> None:
+        if self._client is not None:
+            await self._client.aclose()
+            self._client = None
+
+    def url(self, service: str, path: str) -> str:
+        return f"{self.service_urls[service]}{path}"
+
+    async def raw(self, method: str, service: str, path: str, *, token: str | None = None,
+                  **kwargs: Any) -> httpx.Response:
+        headers = dict(kwargs.pop("headers", {}) or {})
+        if token:
+            headers["authorization"] = f"Bearer {token}"
+        params = kwargs.pop("params", None)
+        if params:
+            params = {k: v for k, v in params.items() if v not in (None, "")}
+        return await self.client.request(method, self.url(service, path), headers=headers, params=params, **kwargs)
+
+    async def call(self, method: str, service: str, path: str, *, token: str | None = None,
+                   **kwargs: Any) -> Any:
+        response = await self.raw(method, service, path, token=token, **kwargs)
+        if response.status_code >= 400:
+            raise ApiError.from_response(response)
+        if response.status_code == 204 or not response.content:
+            return None
+        return response.json()

@@ -1,0 +1,24 @@
+"""Portal settings (env prefix PORTAL_). The portal has no database: it only calls the services' APIs."""
+
+from __future__ import annotations
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+SERVICE_NAMES = ("registry", "applications", "vouchers", "events", "settlement", "notifications")
+
+
+class PortalSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="PORTAL_", extra="ignore", env_file=None)
+
+    # Base URL of each service's API, e.g. {"registry": "http://registry:8000"}; PORTAL_SERVICE_URLS as JSON.
+    service_urls: dict[str, str] = {}
+    # Encrypts and authenticates the session cookie; set a long random value in production.
+    session_secret: str = "dev-only-change-me"
+    # True behind TLS (production). Embedded mode over plain http://127.0.0.1 sets it False.
+    cookie_secure: bool = True
+    cookie_name: str = "seteli_session"
+    session_max_age_seconds: int = 8 * 3600
+    # The tenant shown to the public and preselected for providers (a provider works for many tenants).
+    default_tenant: str = ""
+    default_language: str = "fi"
+    api_timeout_seconds: float = 30.0

@@ -1,0 +1,91 @@
+"""Sign in and out, the language switch, the landing page."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from .apiclient import ApiError
+from .i18n import LANGUAGES
+from .web import PROVIDER, STAFF, Page
+
+router = APIRouter()
+
+
+def _safe_next(value: str) -> str:
+    # Only local paths: never redirect to another site after login.
+    return value if value.startswith("/") and not value.startswith("//") else "/"
+
+
+@router.get("/")
+async def home(request: Request) -> Response:
+    page = Page(request)
+    if page.role in PROVIDER:
+        return page.redirect("/provider")
+    if page.role in STAFF:
+        return page.redirect("/officer")
+    return page.render("home.html")
+
+
+@router.get("/login")
+async def login_form(request: Request, next: str = "/") -> Response:
+    return Page(request).render("login.html", next=_safe_next(next), email="")
+
+
+@router.post("/login")
+async def login(request: Request) -> Response:
+    page = Page(request)
+    form = await page.form()
+    email, password = str(form.get("email", "")).strip(), str(form.get("password", ""))
+    target = _safe_next(str(form.get("next", "/")))
+    errors: dict[str, str] = {}
+    if not email:
+        errors["email"] = page.t("error.required")
+    if not password:
+        errors["password"] = page.t("error.required")
+    if errors:
+        return page.render("login.html", status=422, errors=errors, email=email, next=target)
+    try:
+        body = await page.api.call("POST", "registry", "/v1/auth/token", json={"email": email, "password": password})
+    except ApiError as exc:
+        reason = page.t("login.failed") if exc.status in (400, 401, 422) else (exc.detail or page.t("error.generic"))
+        if exc.status == 423 or "lock" in exc.detail.lower():
+            reason = page.t("login.locked")
+        return page.render("login.html", status=exc.status if exc.status < 500 else 502,
+                           errors={"form": reason}, email=email, next=target)
+    page.sign_in(body)
+    return page.redirect(target if target != "/" else "/")
+
+
+@router.post("/logout")
+async def logout(request: Request) -> Response:
+    page = Page(request)
+    await page.form()
+    refresh = page.session.get("refresh")
+    if page.session.get("token"):
+        await page.api.raw("POST", "registry", "/v1/auth/logout", token=page.session["token"],
+                           json={"refresh_token": refresh} if refresh else None)
+    page.sign_out()
+    page.flash("logout.done")
+    return page.redirect("/")
+
+
+@router.post("/language")
+async def language(request: Request) -> Response:
+    page = Page(request)
+    form = await page.form()
+    lang = str(form.get("lang", ""))
+    if lang in LANGUAGES:
+        page.session["lang"] = lang
+    return page.redirect(_safe_next(str(form.get("next", "/"))))
+
+
+@router.post("/tenant")
+async def choose_tenant(request: Request) -> Response:
+    """A provider works for several tenants: the one chosen here scopes its pages."""
+    page = Page(request)
+    form = await page.form()
+    tenant = str(form.get("tenant", "")).strip()
+    if tenant:
+        page.session["tenant"] = tenant
+    return page.redirect(_safe_next(str(form.get("next", "/"))))

@@ -1,0 +1,184 @@
+"""Per-request plumbing shared by every page: session, language, CSRF, the user's token (refreshed
+before it expires), rendering and redirects that respect the mount prefix (e.g. /portal)."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from starlette.datastructures import FormData
+
+from .apiclient import Api, ApiError
+from .config import PortalSettings
+from .i18n import LANGUAGES, Translator, date_fmt, money_fmt
+from .session import csrf_ok, new_csrf, token_claims
+
+TEMPLATES = Path(__file__).parent / "templates"
+
+STAFF = ("tenant_admin", "tenant_officer")
+PROVIDER = ("provider_admin", "provider_user")
+
+
+def make_env() -> Environment:
+    env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]),
+                      trim_blocks=True, lstrip_blocks=True)
+    env.filters["money"] = money_fmt
+    env.filters["date"] = date_fmt
+    return env
+
+
+class LoginRequired(Exception):
+    pass
+
+
+class Forbidden(Exception):
+    pass
+
+
+class BadCsrf(Exception):
+    pass
+
+
+class Page:
+    """What a handler needs: `page = Page(request)`; then `await page.call(...)`, `page.render(...)`."""
+
+    def __init__(self, request: Request) -> None:
+        self.request = request
+        self.settings: PortalSettings = request.app.state.settings
+        self.api: Api = request.app.state.api
+        self.env: Environment = request.app.state.env
+        self.session: dict[str, Any] = request.state.session
+        if "csrf" not in self.session:
+            self.session["csrf"] = new_csrf()
+        self.lang = self._language()
+        self.t = Translator(self.lang)
+        self.base = request.scope.get("root_path", "").rstrip("/")
+
+    def _language(self) -> str:
+        lang = self.session.get("lang")
+        if lang in LANGUAGES:
+            return str(lang)
+        header = self.request.headers.get("accept-language", "").lower()
+        if header.startswith("sv"):
+            return "sv"
+        return self.settings.default_language if self.settings.default_language in LANGUAGES else "fi"
+
+    # --- who is signed in -------------------------------------------------------------------------
+    @property
+    def claims(self) -> dict[str, Any]:
+        token = self.session.get("token")
+        return token_claims(token) if token else {}
+
+    @property
+    def role(self) -> str:
+        return str(self.claims.get("role", ""))
+
+    @property
+    def signed_in(self) -> bool:
+        return bool(self.session.get("token"))
+
+    @property
+    def tenant_id(self) -> str:
+        return str(self.claims.get("tenant") or self.session.get("tenant") or self.settings.default_tenant)
+
+    @property
+    def provider_id(self) -> str:
+        return str(self.claims.get("provider", ""))
+
+    def require(self, *roles: str) -> None:
+        if not self.signed_in:
+            raise LoginRequired()
+        if roles and self.role not in roles:
+            raise Forbidden()
+
+    def sign_in(self, body: dict[str, Any]) -> None:
+        self.session["token"] = body["access_token"]
+        self.session["refresh"] = body.get("refresh_token")
+        claims = token_claims(body["access_token"])
+        if "lang" not in self.session and claims.get("lang") in LANGUAGES:
+            self.session["lang"] = claims["lang"]  # the user's preferred language by default
+        self.session["csrf"] = new_csrf()  # a new session after login: no fixation
+
+    def sign_out(self) -> None:
+        lang = self.session.get("lang")
+        self.session.clear()
+        self.session["csrf"] = new_csrf()
+        if lang:
+            self.session["lang"] = lang
+
+    async def token(self) -> str:
+        token = self.session.get("token")
+        if not token:
+            raise LoginRequired()
+        if float(token_claims(token).get("exp", 0)) - time.time() < 30:
+            refresh = self.session.get("refresh")
+            response = await self.api.raw("POST", "registry", "/v1/auth/refresh",
+                                          json={"refresh_token": refresh}) if refresh else None
+            if response is None or response.status_code != 200:
+                self.sign_out()
+                raise LoginRequired()
+            body = response.json()
+            self.session["token"] = body["access_token"]
+            self.session["refresh"] = body.get("refresh_token") or refresh
+            token = body["access_token"]
+        return str(token)
+
+    async def call(self, method: str, service: str, path: str, *, anonymous: bool = False, **kwargs: Any) -> Any:
+        token = None if anonymous else await self.token()
+        try:
+            return await self.api.call(method, service, path, token=token, **kwargs)
+        except ApiError as exc:
+            if exc.status == 401 and not anonymous:
+                self.sign_out()
+                raise LoginRequired() from exc
+            raise
+
+    async def raw(self, method: str, service: str, path: str, **kwargs: Any) -> Any:
+        return await self.api.raw(method, service, path, token=await self.token(), **kwargs)
+
+    def tpath(self, path: str) -> str:
+        """An API path under the current tenant."""
+        return f"/v1/tenants/{quote(self.tenant_id, safe='')}{path}"
+
+    # --- forms -------------------------------------------------------------------------------------
+    async def form(self) -> FormData:
+        form = await self.request.form()
+        if not csrf_ok(self.session, str(form.get("csrf", ""))):
+            raise BadCsrf()
+        return form
+
+    def flash(self, key: str, **kwargs: Any) -> None:
+        self.session.setdefault("flash", []).append(self.t(key, **kwargs))
+
+    # --- responses ---------------------------------------------------------------------------------
+    def url(self, path: str) -> str:
+        return f"{self.base}{path}"
+
+    def redirect(self, path: str) -> RedirectResponse:
+        return RedirectResponse(self.url(path), status_code=303)
+
+    def render(self, template: str, status: int = 200, **context: Any) -> HTMLResponse:
+        flashes = self.session.pop("flash", [])
+        html = self.env.get_template(template).render(
+            t=self.t, lang=self.lang, url=self.url, csrf=self.session["csrf"], page=self,
+            role=self.role, signed_in=self.signed_in, user_name=self.claims.get("name", ""),
+            flashes=flashes, path=self.request.url.path, errors=context.pop("errors", {}), **context)
+        return HTMLResponse(html, status_code=status)
+
+    def problem(self, exc: ApiError, template: str, **context: Any) -> HTMLResponse:
+        """Re-render a form with the API's errors next to their fields (422 keeps the input)."""
+        errors = dict(exc.fields)
+        if not errors or exc.detail and exc.status != 422:
+            errors.setdefault("form", exc.detail or exc.title or self.t("error.generic"))
+        status = exc.status if 400 <= exc.status < 500 else 502
+        return self.render(template, status=status, errors=errors, **context)
+
+
+def download(response: Any, filename: str, media_type: str) -> Response:
+    return Response(response.content, media_type=media_type,
+                    headers={"content-disposition": f'attachment; filename="{filename}"'})
