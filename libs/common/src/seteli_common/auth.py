@@ -4,10 +4,11 @@ every other service only verifies. Roles and the tenant guard live here too.
 
 from __future__ import annotations
 
+import inspect
 import json
 import time
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -189,7 +190,7 @@ class JwksClient:
 
 class TokenVerifier:
     def __init__(self, keys: KeySource, issuer: str = "seteli-registry", audience: str = "seteli",
-                 is_revoked: Callable[[dict[str, Any]], bool] | None = None) -> None:
+                 is_revoked: Callable[[dict[str, Any]], bool | Awaitable[bool]] | None = None) -> None:
         self.keys = keys
         self.issuer = issuer
         self.audience = audience
@@ -213,8 +214,12 @@ class TokenVerifier:
             raise unauthorized(f"Invalid token: {exc}") from exc
         if claims.get("typ", "access") != "access":
             raise unauthorized("Not an access token")
-        if self.is_revoked is not None and self.is_revoked(claims):
-            raise unauthorized("Session ended")
+        if self.is_revoked is not None:
+            revoked = self.is_revoked(claims)
+            if inspect.isawaitable(revoked):
+                revoked = await revoked  # e.g. a look-up in the service's own revocation table
+            if revoked:
+                raise unauthorized("Session ended")
         try:
             return Principal.from_claims(claims)
         except (KeyError, ValueError) as exc:

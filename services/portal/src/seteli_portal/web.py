@@ -58,6 +58,8 @@ class Page:
         self.lang = self._language()
         self.t = Translator(self.lang)
         self.base = request.scope.get("root_path", "").rstrip("/")
+        full = request.url.path
+        self.here = full[len(self.base):] if self.base and full.startswith(self.base) else full
 
     def _language(self) -> str:
         lang = self.session.get("lang")
@@ -167,7 +169,7 @@ class Page:
         html = self.env.get_template(template).render(
             t=self.t, lang=self.lang, url=self.url, csrf=self.session["csrf"], page=self,
             role=self.role, signed_in=self.signed_in, user_name=self.claims.get("name", ""),
-            flashes=flashes, path=self.request.url.path, errors=context.pop("errors", {}), **context)
+            flashes=flashes, path=self.here, errors=context.pop("errors", {}), **context)
         return HTMLResponse(html, status_code=status)
 
     def problem(self, exc: ApiError, template: str, **context: Any) -> HTMLResponse:

@@ -1,0 +1,168 @@
+"""Provider journeys, part 2: book a voucher by its number, clients, a month view of events per
+client (day-unit care), confirming auto-recorded drafts in bulk."""
+
+from __future__ import annotations
+
+import calendar
+from datetime import date, timedelta
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from .apiclient import ApiError
+from .routes_provider import _provider_page, _services
+from .web import Page
+
+router = APIRouter(prefix="/provider")
+
+
+def _month(value: str | None) -> date:
+    try:
+        year, month = (value or "").split("-")
+        return date(int(year), int(month), 1)
+    except ValueError:
+        return date.today().replace(day=1)
+
+
+# --- booking --------------------------------------------------------------------------------------
+
+async def _book_page(page: Page, number: str, **context: Any) -> Response:
+    voucher = None
+    errors: dict[str, str] = context.pop("errors", {})
+    if number and not errors.get("voucher_number"):
+        try:
+            voucher = await page.call("GET", "vouchers", page.tpath(f"/vouchers/by-number/{number.strip()}"))
+        except ApiError as exc:
+            errors["voucher_number"] = (page.t("book.not_found") if exc.status == 404
+                                        else exc.detail or page.t("error.generic"))
+    services = {s["id"]: s for s in await _services(page)} if voucher else {}
+    contents = {}
+    for service in services.values():
+        contents.update({c["id"]: c for c in service.get("contents", [])})
+    provider = await page.call("GET", "registry", f"/v1/providers/{page.provider_id}") if voucher else None
+    return page.render("provider/book.html", status=422 if errors else 200, number=number, voucher=voucher,
+                       services=services, contents=contents, provider=provider, errors=errors, **context)
+
+
+@router.get("/book")
+async def book_form(request: Request, number: str = "") -> Response:
+    return await _book_page(_provider_page(request), number)
+
+
+@router.post("/book")
+async def book(request: Request) -> Response:
+    page = _provider_page(request)
+    form = await page.form()
+    number = str(form.get("voucher_number", "")).strip()
+    body = {"voucher_number": number, "voucher_content_id": str(form.get("voucher_content_id", "")),
+            "producer_part": str(form.get("producer_part", "")) or None,
+            "accept_terms": form.get("accept_terms") == "on",
+            "client_number": str(form.get("client_number", "")).strip() or None,
+            "info": str(form.get("info", "")).strip() or None}
+    errors: dict[str, str] = {}
+    if not body["voucher_content_id"]:
+        errors["voucher_content_id"] = page.t("error.choose")
+    if not body["accept_terms"]:
+        errors["accept_terms"] = page.t("error.accept")
+    if not errors:
+        try:
+            booking = await page.call("POST", "vouchers", page.tpath("/bookings"), json=body)
+        except ApiError as exc:
+            errors = exc.fields or {"form": exc.detail or page.t("error.generic")}
+        else:
+            page.flash("book.done")
+            return page.redirect(f"/provider/bookings/{booking['id']}")
+    return await _book_page(page, number, errors=errors, values=body)
+
+
+# --- clients --------------------------------------------------------------------------------------
+
+@router.get("/clients")
+async def clients(request: Request, name: str = "") -> Response:
+    page = _provider_page(request)
+    found = await page.call("POST", "vouchers", page.tpath("/provider-clients/search"),
+                            json={"name": name.strip() or None, "limit": 100})
+    bookings = (await page.call("GET", "vouchers", page.tpath("/bookings"), params={"limit": 200}))["items"]
+    contents: dict[str, Any] = {}
+    for service in await _services(page):
+        contents.update({c["id"]: {**c, "service": service} for c in service.get("contents", [])})
+    return page.render("provider/clients.html", clients=found["items"], total=found["total"], name=name,
+                       bookings=bookings, contents=contents)
+
+
+# --- month view and recording ---------------------------------------------------------------------
+
+async def _month_view(page: Page, booking_id: str, month: date, **context: Any) -> Response:
+    booking = await page.call("GET", "vouchers", page.tpath(f"/bookings/{booking_id}"))
+    last = month.replace(day=calendar.monthrange(month.year, month.month)[1])
+    events = (await page.call("GET", "events", page.tpath("/events"), params={
+        "booking_id": booking_id, "from": month.isoformat(), "to": last.isoformat(), "limit": 200}))["items"]
+    covered: dict[date, str] = {}
+    for event in events:
+        day = max(date.fromisoformat(event["start"]), month)
+        end = min(date.fromisoformat(event["end"]), last)
+        while day <= end:
+            # a recorded day wins over a draft on the same day
+            if covered.get(day) != "recorded":
+                covered[day] = event["status"]
+            day += timedelta(days=1)
+    weeks = calendar.Calendar(firstweekday=0).monthdatescalendar(month.year, month.month)
+    prev_month = (month - timedelta(days=1)).replace(day=1)
+    next_month = last + timedelta(days=1)
+    status = 422 if context.get("errors") else 200
+    return page.render("provider/month.html", status=status, booking=booking, events=events, month=month,
+                       last=last, weeks=weeks, covered=covered, prev_month=prev_month, next_month=next_month,
+                       values=context.pop("values", {}), **context)
+
+
+@router.get("/bookings/{booking_id}")
+async def month_view(request: Request, booking_id: str, month: str = "") -> Response:
+    return await _month_view(_provider_page(request), booking_id, _month(month))
+
+
+@router.post("/bookings/{booking_id}/events")
+async def record_event(request: Request, booking_id: str) -> Response:
+    page = _provider_page(request)
+    form = await page.form()
+    month = _month(str(form.get("month", "")))
+    body: dict[str, Any] = {"booking_id": booking_id, "start": str(form.get("start", "")),
+                            "end": str(form.get("end", "")) or None, "text": str(form.get("text", "")),
+                            "status": "draft" if form.get("status") == "draft" else "recorded"}
+    errors = {} if body["start"] else {"start": page.t("error.required")}
+    if not errors:
+        try:
+            await page.call("POST", "events", page.tpath("/events"), json=body)
+        except ApiError as exc:
+            errors = exc.fields or {"form": exc.detail or page.t("error.generic")}
+    if errors:
+        return await _month_view(page, booking_id, month, errors=errors, values=body)
+    page.flash("event.recorded")
+    return page.redirect(f"/provider/bookings/{booking_id}?month={month:%Y-%m}")
+
+
+@router.get("/drafts")
+async def drafts(request: Request) -> Response:
+    page = _provider_page(request)
+    items = (await page.call("GET", "events", page.tpath("/events"),
+                             params={"status": "draft", "limit": 200}))["items"]
+    return page.render("provider/drafts.html", drafts=items)
+
+
+@router.post("/drafts/confirm")
+async def confirm_drafts(request: Request) -> Response:
+    page = _provider_page(request)
+    form = await page.form()
+    ids = [str(v) for v in form.getlist("event_ids")]
+    back = str(form.get("back", "/provider/drafts"))
+    back = back if back.startswith("/provider/") else "/provider/drafts"
+    if not ids:
+        page.flash("drafts.none_selected")
+        return page.redirect(back)
+    try:
+        result = await page.call("POST", "events", page.tpath("/events/confirm"), json={"event_ids": ids})
+    except ApiError as exc:
+        page.session.setdefault("flash", []).append(exc.detail or page.t("error.generic"))
+        return page.redirect(back)
+    page.flash("drafts.confirmed", count=result.get("confirmed", 0), failed=len(result.get("failed", [])))
+    return page.redirect(back)

@@ -1,0 +1,221 @@
+"""Provider journeys, part 1: company, sites and billing; applications with the completeness to-do
+list; price lists."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from .apiclient import ApiError
+from .web import PROVIDER, Page
+
+router = APIRouter(prefix="/provider")
+
+DETAIL_FIELDS = ("name", "phone", "street_address", "postal_code", "city", "contact_person", "description",
+                 "website")
+BILLING_FIELDS = ("iban", "bic", "reference", "email")
+SITE_FIELDS = ("name", "provider_code", "notification_email", "street_address", "postal_code", "city")
+
+
+def _provider_page(request: Request) -> Page:
+    page = Page(request)
+    page.require(*PROVIDER)
+    return page
+
+
+async def _services(page: Page) -> list[dict[str, Any]]:
+    try:
+        body = await page.call("GET", "applications", page.tpath("/services"), params={"limit": 200})
+    except ApiError:
+        return []
+    return list(body["items"])
+
+
+@router.get("")
+async def dashboard(request: Request) -> Response:
+    page = _provider_page(request)
+    applications: list[dict[str, Any]] = []
+    services: list[dict[str, Any]] = []
+    if page.tenant_id:
+        services = await _services(page)
+        try:
+            applications = (await page.call("GET", "applications", page.tpath("/applications"),
+                                             params={"limit": 100}))["items"]
+        except ApiError:
+            applications = []
+    names = {s["id"]: s for s in services}
+    applied = {a["service_id"] for a in applications}
+    return page.render("provider/dashboard.html", applications=applications, services=names,
+                       open_services=[s for s in services if s["id"] not in applied])
+
+
+# --- company, sites, billing ----------------------------------------------------------------------
+
+async def _company(page: Page, **context: Any) -> Response:
+    provider = await page.call("GET", "registry", f"/v1/providers/{page.provider_id}")
+    status = 422 if context.get("errors") else 200
+    return page.render("provider/company.html", status=status, provider=provider,
+                       form_name=context.pop("form_name", ""), values=context.pop("values", {}), **context)
+
+
+@router.get("/company")
+async def company(request: Request) -> Response:
+    return await _company(_provider_page(request))
+
+
+@router.post("/company/details")
+async def save_details(request: Request) -> Response:
+    page = _provider_page(request)
+    form = await page.form()
+    body: dict[str, Any] = {k: str(form.get(k, "")).strip() for k in DETAIL_FIELDS}
+    body["hide_address"] = form.get("hide_address") == "on"
+    try:
+        await page.call("PATCH", "registry", f"/v1/providers/{page.provider_id}", json=body)
+    except ApiError as exc:
+        return await _company(page, errors=exc.fields or {"form": exc.detail}, form_name="details", values=body)
+    page.flash("saved")
+    return page.redirect("/provider/company")
+
+
+@router.post("/company/billing")
+async def save_billing(request: Request) -> Response:
+    page = _provider_page(request)
+    form = await page.form()
+    body: dict[str, Any] = {k: str(form.get(k, "")).strip() or None for k in BILLING_FIELDS}
+    body["iban"] = body["iban"] or ""
+    body["bic"] = body["bic"] or ""
+    body["pdf_by_email"] = form.get("pdf_by_email") == "on"
+    site_id = str(form.get("site_id", ""))
+    path = f"/v1/providers/{page.provider_id}" + (f"/sites/{site_id}" if site_id else "") + "/billing"
+    try:
+        await page.call("PUT", "registry", path, json=body)
+    except ApiError as exc:
+        return await _company(page, errors=exc.fields or {"form": exc.detail}, form_name="billing", values=body)
+    page.flash("billing.saved")
+    return page.redirect("/provider/company")
+
+
+@router.post("/company/sites")
+async def add_site(request: Request) -> Response:
+    page = _provider_page(request)
+    form = await page.form()
+    body = {k: str(form.get(k, "")).strip() for k in SITE_FIELDS}
+    try:
+        await page.call("POST", "registry", f"/v1/providers/{page.provider_id}/sites", json=body)
+    except ApiError as exc:
+        return await _company(page, errors=exc.fields or {"form": exc.detail}, form_name="site", values=body)
+    page.flash("site.added")
+    return page.redirect("/provider/company")
+
+
+# --- applications ---------------------------------------------------------------------------------
+
+@router.post("/applications")
+async def create_application(request: Request) -> Response:
+    page = _provider_page(request)
+    form = await page.form()
+    try:
+        created = await page.call("POST", "applications", page.tpath("/applications"),
+                                  json={"service_id": str(form.get("service_id", ""))})
+    except ApiError as exc:
+        page.session.setdefault("flash", []).append(exc.detail or page.t("error.generic"))
+        return page.redirect("/provider")
+    return page.redirect(f"/provider/applications/{created['id']}")
+
+
+async def _application(page: Page, application_id: str, **context: Any) -> Response:
+    base = page.tpath(f"/applications/{application_id}")
+    application = await page.call("GET", "applications", base)
+    completeness = await page.call("GET", "applications", f"{base}/completeness")
+    service = await page.call("GET", "applications", page.tpath(f"/services/{application['service_id']}"))
+    provider = await page.call("GET", "registry", f"/v1/providers/{page.provider_id}")
+    status = 422 if context.get("errors") else 200
+    return page.render("provider/application.html", status=status, application=application,
+                       completeness=completeness, service=service, provider=provider,
+                       form_name=context.pop("form_name", ""), values=context.pop("values", {}), **context)
+
+
+@router.get("/applications/{application_id}")
+async def application(request: Request, application_id: str) -> Response:
+    return await _application(_provider_page(request), application_id)
+
+
+@router.post("/applications/{application_id}/sites")
+async def save_sites(request: Request, application_id: str) -> Response:
+    page = _provider_page(request)
+    form = await page.form()
+    body = {"ids": [str(v) for v in form.getlist("site_ids")], "notes": str(form.get("notes", ""))}
+    try:
+        await page.call("PUT", "applications", page.tpath(f"/applications/{application_id}/steps/sites"), json=body)
+    except ApiError as exc:
+        return await _application(page, application_id, errors=exc.fields or {"form": exc.detail},
+                                  form_name="sites")
+    page.flash("saved")
+    return page.redirect(f"/provider/applications/{application_id}")
+
+
+@router.post("/applications/{application_id}/price-lists")
+async def add_price_list(request: Request, application_id: str) -> Response:
+    page = _provider_page(request)
+    form = await page.form()
+    count = int(str(form.get("price_count", "0")) or 0)
+    prices = [{"content_id": str(form.get(f"prices.{i}.content_id", "")),
+               "unit_price": str(form.get(f"prices.{i}.unit_price", "")).strip().replace(",", ".")}
+              for i in range(min(count, 100))]
+    body = {"name": str(form.get("name", "")).strip(), "start": str(form.get("start", "")),
+            "producer_part": str(form.get("producer_part", "")) or None, "prices": prices,
+            "additional_info": str(form.get("additional_info", ""))}
+    errors: dict[str, str] = {}
+    for i, price in enumerate(prices):
+        if not price["unit_price"]:
+            errors[f"prices.{i}.unit_price"] = page.t("error.required")
+    if not body["start"]:
+        errors["start"] = page.t("error.required")
+    if errors:
+        return await _application(page, application_id, errors=errors, form_name="pricelist", values=body)
+    try:
+        await page.call("POST", "applications", page.tpath(f"/applications/{application_id}/price-lists"), json=body)
+    except ApiError as exc:
+        return await _application(page, application_id, errors=exc.fields or {"form": exc.detail},
+                                  form_name="pricelist", values=body)
+    page.flash("pricelist.added")
+    return page.redirect(f"/provider/applications/{application_id}")
+
+
+@router.post("/applications/{application_id}/submit")
+async def submit(request: Request, application_id: str) -> Response:
+    page = _provider_page(request)
+    form = await page.form()
+    if form.get("accept_rulebook") != "on":
+        return await _application(page, application_id, errors={"accept_rulebook": page.t("error.accept")},
+                                  form_name="submit")
+    try:
+        await page.call("POST", "applications", page.tpath(f"/applications/{application_id}/submit"),
+                        json={"accept_rulebook": True})
+    except ApiError as exc:
+        return await _application(page, application_id, errors=exc.fields or {"form": exc.detail},
+                                  form_name="submit")
+    page.flash("application.submitted")
+    return page.redirect(f"/provider/applications/{application_id}")
+
+
+@router.post("/applications/{application_id}/change")
+async def change(request: Request, application_id: str) -> Response:
+    page = _provider_page(request)
+    await page.form()
+    try:
+        amended = await page.call("POST", "applications", page.tpath(f"/applications/{application_id}/change"))
+    except ApiError as exc:
+        return await _application(page, application_id, errors={"form": exc.detail}, form_name="change")
+    return page.redirect(f"/provider/applications/{amended.get('id', application_id)}")
+
+
+@router.get("/price-lists")
+async def price_lists(request: Request) -> Response:
+    page = _provider_page(request)
+    lists = (await page.call("GET", "applications", page.tpath("/price-lists"),
+                             params={"provider_id": page.provider_id, "limit": 200}))["items"]
+    services = {s["id"]: s for s in await _services(page)}
+    return page.render("provider/price_lists.html", price_lists=lists, services=services)
