@@ -15,6 +15,7 @@ class ApiError(Exception):
     title: str = ""
     detail: str = ""
     fields: dict[str, str] = field(default_factory=dict)
+    code: str = ""  # a machine-readable reason some services add (e.g. "voucher_closed")
 
     @classmethod
     def from_response(cls, response: httpx.Response) -> ApiError:
@@ -32,7 +33,25 @@ class ApiError(Exception):
             fields.setdefault(key or "form", str(error.get("reason", "")))
         if body.get("field") and body.get("field") not in fields:
             fields[str(body["field"])] = str(body.get("detail", ""))
-        return cls(response.status_code, str(body.get("title", "")), str(body.get("detail", "")), fields)
+        code = body.get("reason") or body.get("code") or ""
+        return cls(response.status_code, str(body.get("title", "")), str(body.get("detail", "")), fields,
+                   code if isinstance(code, str) else "")
+
+    def for_form(self, known: tuple[str, ...] | list[str], fallback: str = "") -> dict[str, str]:
+        """The errors keyed by this form's input names: "billing.iban" belongs to the input "iban".
+        An error no input shows goes to the form-level message, so nothing is silently dropped."""
+        errors: dict[str, str] = {}
+        other: list[str] = []
+        for key, reason in self.fields.items():
+            parts = key.split(".")
+            match = next((".".join(parts[i:]) for i in range(len(parts)) if ".".join(parts[i:]) in known), None)
+            if match:
+                errors.setdefault(match, reason)
+            else:
+                other.append(f"{key}: {reason}" if key != "form" else reason)
+        if other or not errors:
+            errors["form"] = "; ".join(other) or self.detail or self.title or fallback
+        return errors
 
     def __str__(self) -> str:
         return f"HTTP {self.status}: {self.title} {self.detail}".strip()

@@ -69,7 +69,7 @@ async def book(request: Request) -> Response:
         try:
             booking = await page.call("POST", "vouchers", page.tpath("/bookings"), json=body)
         except ApiError as exc:
-            errors = exc.fields or {"form": exc.detail or page.t("error.generic")}
+            errors = exc.fields or {"form": page.t(f"refusal.{exc.code}", default=exc.detail or page.t("error.generic"))}
         else:
             page.flash("book.done")
             return page.redirect(f"/provider/bookings/{booking['id']}")

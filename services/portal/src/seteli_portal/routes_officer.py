@@ -46,7 +46,7 @@ async def registrations(request: Request, status: str = "pending") -> Response:
     page = _officer_page(request)
     items = (await page.call("GET", "registry", page.tpath("/registration-requests"),
                              params={"status": status, "limit": 100}))["items"]
-    return page.render("officer/registrations.html", items=items, status=status)
+    return page.render("officer/registrations.html", items=items, filter_status=status)
 
 
 async def _registration(page: Page, request_id: str, **context: Any) -> Response:

@@ -74,7 +74,7 @@ async def save_details(request: Request) -> Response:
     try:
         await page.call("PATCH", "registry", f"/v1/providers/{page.provider_id}", json=body)
     except ApiError as exc:
-        return await _company(page, errors=exc.fields or {"form": exc.detail}, form_name="details", values=body)
+        return await _company(page, errors=exc.for_form(DETAIL_FIELDS), form_name="details", values=body)
     page.flash("saved")
     return page.redirect("/provider/company")
 
@@ -92,7 +92,7 @@ async def save_billing(request: Request) -> Response:
     try:
         await page.call("PUT", "registry", path, json=body)
     except ApiError as exc:
-        return await _company(page, errors=exc.fields or {"form": exc.detail}, form_name="billing", values=body)
+        return await _company(page, errors=exc.for_form(BILLING_FIELDS), form_name="billing", values=body)
     page.flash("billing.saved")
     return page.redirect("/provider/company")
 
@@ -105,7 +105,7 @@ async def add_site(request: Request) -> Response:
     try:
         await page.call("POST", "registry", f"/v1/providers/{page.provider_id}/sites", json=body)
     except ApiError as exc:
-        return await _company(page, errors=exc.fields or {"form": exc.detail}, form_name="site", values=body)
+        return await _company(page, errors=exc.for_form(SITE_FIELDS), form_name="site", values=body)
     page.flash("site.added")
     return page.redirect("/provider/company")
 

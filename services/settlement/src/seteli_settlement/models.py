@@ -175,6 +175,9 @@ runs = Table(
     Column("trigger", String(20), nullable=False),  # manual | scheduled
     Column("idempotency_key", String(100)),  # a retried POST returns the run it already started
     Column("total", Money),
+    # Counted by each finishing job under the run row's lock: the last one completes the run.
+    Column("jobs_total", Integer, nullable=False, server_default="0"),
+    Column("jobs_done", Integer, nullable=False, server_default="0"),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("completed_at", DateTime(timezone=True)),
     Index("ix_runs_tenant_month", "tenant_id", "month"),
@@ -195,7 +198,13 @@ run_jobs = Table(
     Column("worker", String(100)),
     Column("finished_at", DateTime(timezone=True)),
     PrimaryKeyConstraint("tenant_id", "run_id", "provider_id"),
-    Index("ix_run_jobs_claimable", "state", "leased_until"),
+    # The work queue across tenants: only open jobs are indexed, however many runs are done.
+    Index(
+        "ix_run_jobs_open",
+        "leased_until",
+        postgresql_where=text("state IN ('pending', 'running')"),
+        sqlite_where=text("state IN ('pending', 'running')"),
+    ),
 )
 
 payments = Table(

@@ -290,7 +290,13 @@ async def insert_jobs(session: AsyncSession, rows: list[Row]) -> None:
 async def claim_job(session: AsyncSession, now: datetime, run_id: str | None = None) -> Row | None:
     """One pending job, or a running one whose lease ran out (its worker died), skipping locked rows."""
     claimable = (run_jobs.c.state == "pending") | ((run_jobs.c.state == "running") & (run_jobs.c.leased_until < now))
-    query = select(run_jobs).where(claimable).order_by(run_jobs.c.leased_until.nulls_first()).limit(1)
+    # The IN repeats the partial index's predicate word for word, so the planner uses it.
+    query = (
+        select(run_jobs)
+        .where(text("run_jobs.state IN ('pending', 'running')"), claimable)
+        .order_by(run_jobs.c.leased_until.nulls_first())
+        .limit(1)
+    )
     if run_id is not None:
         query = query.where(run_jobs.c.run_id == run_id)
     if is_postgres(session):
@@ -330,9 +336,20 @@ async def job_counts(session: AsyncSession, tenant_id: str, run_id: str) -> dict
     return {state: int(n) for state, n in (await session.execute(query)).all()}
 
 
-async def run_job_counts(session: AsyncSession, run_id: str) -> dict[str, int]:
-    query = select(run_jobs.c.state, func.count()).where(run_jobs.c.run_id == run_id).group_by(run_jobs.c.state)
-    return {state: int(n) for state, n in (await session.execute(query)).all()}
+async def count_job_done(session: AsyncSession, tenant_id: str, run_id: str) -> Row:
+    """Count one more finished job; the update locks the run row until the caller commits."""
+    stmt = (
+        update(runs)
+        .where(runs.c.tenant_id == tenant_id, runs.c.id == run_id)
+        .values(jobs_done=runs.c.jobs_done + 1)
+        .returning(runs.c.jobs_done, runs.c.jobs_total, runs.c.state, runs.c.month)
+    )
+    return dict((await session.execute(stmt)).mappings().one())
+
+
+async def run_progress(session: AsyncSession, run_id: str) -> tuple[int, int]:
+    row = (await session.execute(select(runs.c.jobs_done, runs.c.jobs_total).where(runs.c.id == run_id))).one()
+    return int(row[0]), int(row[1])
 
 
 async def insert_payment(session: AsyncSession, values: Row) -> int:

@@ -67,6 +67,7 @@ async def start_run(
                 "trigger": trigger,
                 "created_at": now,
                 "idempotency_key": idempotency_key,
+                "jobs_total": len(provider_ids),
             },
         )
         await repo.insert_jobs(

@@ -86,11 +86,10 @@ class SettlementWorker:
                 state="done",
                 finished_at=deps.clock.now(),
             )
-            # The run row lock makes the last two finishing workers see each other's jobs.
-            run = await repo.get_run(session, claim.tenant_id, claim.run_id, lock=True)
-            assert run is not None
-            counts = await repo.job_counts(session, claim.tenant_id, claim.run_id)
-            if run["state"] != "completed" and sum(counts.values()) == counts.get("done", 0):
+            # The counter update locks the run row, so the last two finishing workers cannot both miss
+            # that they were the last (and no count over all of a big run's jobs is needed).
+            run = await repo.count_job_done(session, claim.tenant_id, claim.run_id)
+            if run["state"] != "completed" and run["jobs_done"] >= run["jobs_total"]:
                 await finish_run(session, deps, claim.tenant_id, claim.run_id, Month.of(run["month"]))
         self.jobs_done += 1
         deps.committed()
@@ -182,8 +181,8 @@ async def work_run(deps: Deps, run_id: str, wait_seconds: float) -> None:
     while True:
         await worker.run_until_idle()
         async with deps.db.transaction() as session:
-            counts = await repo.run_job_counts(session, run_id)
-        if sum(counts.values()) == counts.get("done", 0) or loop.time() >= deadline:
+            done, total = await repo.run_progress(session, run_id)
+        if done >= total or loop.time() >= deadline:
             return
         await asyncio.sleep(0.05)
 

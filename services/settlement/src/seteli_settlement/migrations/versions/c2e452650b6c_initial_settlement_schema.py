@@ -1,14 +1,14 @@
 """initial settlement schema
 
-Revision ID: f89811dbbc8f
+Revision ID: c2e452650b6c
 Revises: 
-Create Date: 2026-11-23 15:16:24.751110
+Create Date: 2026-11-23 15:24:30.773523
 """
 from alembic import op
 import sqlalchemy as sa
 
 
-revision = 'f89811dbbc8f'
+revision = 'c2e452650b6c'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -181,7 +181,7 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('tenant_id', 'run_id', 'provider_id', name=op.f('pk_run_jobs'))
     )
     with op.batch_alter_table('run_jobs', schema=None) as batch_op:
-        batch_op.create_index('ix_run_jobs_claimable', ['state', 'leased_until'], unique=False)
+        batch_op.create_index('ix_run_jobs_open', ['leased_until'], unique=False, postgresql_where=sa.text("state IN ('pending', 'running')"), sqlite_where=sa.text("state IN ('pending', 'running')"))
 
     op.create_table('runs',
     sa.Column('id', sa.String(length=36), nullable=False),
@@ -191,6 +191,8 @@ def upgrade() -> None:
     sa.Column('trigger', sa.String(length=20), nullable=False),
     sa.Column('idempotency_key', sa.String(length=100), nullable=True),
     sa.Column('total', sa.Numeric(precision=12, scale=2), nullable=True),
+    sa.Column('jobs_total', sa.Integer(), server_default='0', nullable=False),
+    sa.Column('jobs_done', sa.Integer(), server_default='0', nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('completed_at', sa.DateTime(timezone=True), nullable=True),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_runs')),
@@ -255,7 +257,7 @@ def downgrade() -> None:
 
     op.drop_table('runs')
     with op.batch_alter_table('run_jobs', schema=None) as batch_op:
-        batch_op.drop_index('ix_run_jobs_claimable')
+        batch_op.drop_index('ix_run_jobs_open', postgresql_where=sa.text("state IN ('pending', 'running')"), sqlite_where=sa.text("state IN ('pending', 'running')"))
 
     op.drop_table('run_jobs')
     op.drop_table('providers')

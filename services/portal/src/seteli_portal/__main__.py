@@ -1,0 +1,23 @@
+"""`python -m seteli_portal`: serve the portal on its own (distributed mode)."""
+
+from __future__ import annotations
+
+import argparse
+
+import uvicorn
+
+from .bootstrap import build_app
+from .config import PortalSettings
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="seteli_portal")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8000)
+    args = parser.parse_args()
+    uvicorn.run(build_app(PortalSettings()), host=args.host, port=args.port, log_level="warning",
+                proxy_headers=True)
+
+
+if __name__ == "__main__":
+    main()

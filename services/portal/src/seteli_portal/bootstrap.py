@@ -1,0 +1,114 @@
+"""Wiring of the portal: `build_app(settings, service_urls=..., transport=...)`.
+
+Embedded mode hands it an `httpx.ASGITransport` to the suite's app, so the portal calls the sibling
+services in-process through exactly the same public HTTP APIs it uses when deployed on its own."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
+from urllib.parse import quote
+
+import httpx
+from fastapi import FastAPI, Request
+from fastapi.responses import Response
+from fastapi.staticfiles import StaticFiles
+
+from . import routes_auth, routes_care, routes_officer, routes_provider, routes_public
+from .apiclient import Api, ApiError
+from .config import SERVICE_NAMES, PortalSettings
+from .session import SessionCodec
+from .web import BadCsrf, Forbidden, LoginRequired, Page, make_env
+
+STATIC = Path(__file__).parent / "static"
+
+SECURITY_HEADERS = {
+    "content-security-policy": "default-src 'self'; img-src 'self' data:; object-src 'none'; "
+                               "base-uri 'self'; form-action 'self'; frame-ancestors 'none'",
+    "x-content-type-options": "nosniff",
+    "referrer-policy": "same-origin",
+    "x-frame-options": "DENY",
+}
+
+
+def build_app(settings: PortalSettings | None = None, *, service_urls: dict[str, str] | None = None,
+              transport: httpx.AsyncBaseTransport | None = None) -> FastAPI:
+    settings = settings or PortalSettings()
+    urls = {**settings.service_urls, **(service_urls or {})}
+    missing = [name for name in SERVICE_NAMES if name not in urls]
+    if missing:
+        raise ValueError(f"portal: no URL for {', '.join(missing)} (PORTAL_SERVICE_URLS)")
+    api = Api(urls, transport=transport, timeout=settings.api_timeout_seconds)
+    codec = SessionCodec(settings.session_secret, settings.session_max_age_seconds)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        await api.close()
+
+    app = FastAPI(title="Seteli portal", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
+    app.state.settings = settings
+    app.state.api = api
+    app.state.env = make_env()
+
+    @app.middleware("http")
+    async def session_cookie(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        raw = request.cookies.get(settings.cookie_name)
+        session = codec.decode(raw)
+        request.state.session = session
+        before = dict(session)
+        response = await call_next(request)
+        if session != before or raw is None:
+            root = request.scope.get("root_path", "").rstrip("/") or "/"
+            response.set_cookie(settings.cookie_name, codec.encode(session), max_age=settings.session_max_age_seconds,
+                                path=root, httponly=True, samesite="lax", secure=settings.cookie_secure)
+        for key, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(key, value)
+        if "text/html" in response.headers.get("content-type", ""):
+            response.headers.setdefault("cache-control", "no-store")
+        return response
+
+    @app.exception_handler(LoginRequired)
+    async def login_required(request: Request, _: Exception) -> Response:
+        page = Page(request)
+        target = page.here + (f"?{request.url.query}" if request.url.query else "")
+        if request.method != "GET":
+            target = "/"
+        page.flash("login.required")
+        return page.redirect(f"/login?next={quote(target, safe='/')}")
+
+    @app.exception_handler(Forbidden)
+    async def forbidden(request: Request, _: Exception) -> Response:
+        page = Page(request)
+        return page.render("error.html", status=403, message=page.t("error.forbidden"))
+
+    @app.exception_handler(BadCsrf)
+    async def bad_csrf(request: Request, _: Exception) -> Response:
+        page = Page(request)
+        return page.render("error.html", status=400, message=page.t("error.csrf"))
+
+    @app.exception_handler(ApiError)
+    async def api_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, ApiError)
+        page = Page(request)
+        if exc.status == 404:
+            return page.render("error.html", status=404, message=page.t("error.not_found"))
+        if exc.status == 403:
+            return page.render("error.html", status=403, message=page.t("error.forbidden"))
+        return page.render("error.html", status=502 if exc.status >= 500 else exc.status,
+                           message=exc.detail or page.t("error.generic"))
+
+    @app.exception_handler(httpx.HTTPError)
+    async def unavailable(request: Request, _: Exception) -> Response:
+        page = Page(request)
+        return page.render("error.html", status=503, message=page.t("error.unavailable"))
+
+    @app.get("/health/live", include_in_schema=False)
+    async def live() -> dict[str, str]:
+        return {"status": "ok"}
+
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    for module in (routes_auth, routes_provider, routes_care, routes_officer, routes_public):
+        app.include_router(module.router)
+    return app

@@ -1,0 +1,66 @@
+"""The portal wired to a whole embedded suite in-process: SQLite files, the in-process bus, and the
+portal calling the services through an ASGI transport (the same public HTTP APIs as in production)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import pytest
+from seteli.embedded import Suite, build_suite
+from seteli_portal.bootstrap import build_app
+from seteli_portal.config import SERVICE_NAMES, PortalSettings
+
+from .seed import Seed, seed
+
+CSRF = re.compile(r'name="csrf" value="([^"]+)"')
+
+
+@pytest.fixture(scope="session")
+async def suite(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Suite]:
+    suite = build_suite(tmp_path_factory.mktemp("portal-suite"))
+    async with suite.app.router.lifespan_context(suite.app):
+        yield suite
+
+
+@pytest.fixture(scope="session")
+async def data(suite: Suite) -> Seed:
+    base = {name: f"http://suite/{name}" for name in SERVICE_NAMES}
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=suite.app), timeout=60) as client:
+        return await seed(client, base)
+
+
+def portal_app(suite: Suite, data: Seed, **overrides: Any) -> Any:
+    settings = PortalSettings(cookie_secure=False, default_tenant=data.tenant_id, session_secret="test-secret",
+                              **overrides)
+    return build_app(settings, service_urls={name: f"http://suite/{name}" for name in SERVICE_NAMES},
+                     transport=httpx.ASGITransport(app=suite.app))
+
+
+@pytest.fixture
+async def portal(suite: Suite, data: Seed) -> AsyncIterator[httpx.AsyncClient]:
+    app = portal_app(suite, data)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://portal",
+                                 timeout=60) as client:
+        yield client
+
+
+def csrf_of(html: str) -> str:
+    match = CSRF.search(html)
+    assert match, "no CSRF token on the page"
+    return match.group(1)
+
+
+async def submit(client: httpx.AsyncClient, page_url: str, action: str, fields: dict[str, Any]) -> httpx.Response:
+    """GET the page (for its CSRF token) and POST the form like a browser would."""
+    page = await client.get(page_url)
+    assert page.status_code == 200, page.text[:500]
+    return await client.post(action, data={"csrf": csrf_of(page.text), **fields})
+
+
+async def login(client: httpx.AsyncClient, email: str, password: str) -> httpx.Response:
+    response = await submit(client, "/login", "/login", {"email": email, "password": password, "next": "/"})
+    assert response.status_code == 303, response.text[:800]
+    return response

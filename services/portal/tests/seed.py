@@ -1,0 +1,95 @@
+"""Test data through the services' public APIs: the walking skeleton (tenant, provider with an approved
+application, a booked voucher, a settled month) plus what the portal journeys start from."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import httpx
+from seteli.demo import (
+    DemoResult,
+    _eventually,
+    _login,
+    _ok,
+    _post_until,
+    random_business_id,
+    random_test_identity_code,
+    walking_skeleton,
+)
+from seteli.embedded import DEMO_ADMIN_EMAIL, DEMO_ADMIN_PASSWORD
+from seteli_common.clock import Month
+
+PROVIDER_PASSWORD = "Hoiva-demo-2026"
+OFFICER_PASSWORD = "Demo-kunta-2026"
+
+
+@dataclass
+class Seed:
+    demo: DemoResult
+    tenant_id: str
+    officer_email: str
+    provider_email: str
+    provider_id: str
+    service_id: str
+    content_id: str
+    home_care_id: str
+    voucher_number: str
+    verification_code: str
+    voucher_month: Month
+    pending_request_company: str
+
+
+async def seed(client: httpx.AsyncClient, base: dict[str, str], *, rng_seed: int = 7) -> Seed:
+    demo = await walking_skeleton(client, base, admin_email=DEMO_ADMIN_EMAIL, admin_password=DEMO_ADMIN_PASSWORD,
+                                  seed=rng_seed)
+    tenant_id = demo.tenant_id
+    tag = tenant_id.split("-", 1)[1]
+    officer_email = f"paakayttaja-{tag}@demokunta.fi"
+    provider_email = f"paakayttaja-{tag}@hoivakoti.fi"
+    officer = await _login(client, base, officer_email, OFFICER_PASSWORD)
+    provider = await _login(client, base, provider_email, PROVIDER_PASSWORD)
+    rng = random.Random(rng_seed + 1)
+
+    services = _ok(await client.get(f"{base['applications']}/v1/tenants/{tenant_id}/services", headers=officer),
+                   "services")["items"]
+    service = services[0]
+    provider_id = _ok(await client.get(f"{base['applications']}/v1/tenants/{tenant_id}/applications",
+                                       headers=provider), "applications")["items"][0]["provider_id"]
+    # A second service the provider has not applied to yet: the application journey starts from it.
+    home_care = _ok(await client.post(f"{base['applications']}/v1/tenants/{tenant_id}/services", headers=officer, json={
+        "name_fi": "Kotihoito", "name_sv": "Hemvård", "kind": "voucher", "auto_recording": False,
+        "contents": [{"name_fi": "Kotikäynti", "name_sv": "Hembesök", "unit": "hour", "client_pays": False},
+                     {"name_fi": "Ateria", "name_sv": "Måltid", "unit": "piece", "client_pays": True}],
+    }), "define home care", 201)
+
+    # An unbooked voucher for the booking journey and the resident's look-up.
+    month = Month.of(date.today()).prev()
+    person = _ok(await client.post(f"{base['vouchers']}/v1/tenants/{tenant_id}/clients", headers=officer, json={
+        "first_name": "Bertil", "last_name": "Bäck", "identity_code": random_test_identity_code(rng),
+        "language": "sv"}), "client", 201)
+    voucher = await _post_until(client, "voucher", f"{base['vouchers']}/v1/tenants/{tenant_id}/vouchers", {
+        "client_id": person["id"], "service_id": service["id"], "granted_on": str(month.first),
+        "valid_from": str(month.first), "valid_until": str(month.next().last),
+        "contents": [{"content_id": service["contents"][0]["id"], "granted_amount": "31", "period": "month",
+                      "voucher_value": "140.00"}]}, officer)
+
+    # A company waiting for the tenant admin's check.
+    company = f"Uusi Hoiva {tag} Oy"
+    _ok(await client.post(f"{base['registry']}/v1/tenants/{tenant_id}/registration-requests", json={
+        "company_name": company, "business_id": random_business_id(rng), "street_address": "Torikatu 2",
+        "postal_code": "45100", "city": "Kouvola", "country": "FI", "first_name": "Pekka", "last_name": "Puska",
+        "email": f"pekka-{tag}@uusihoiva.fi", "phone": "0407654321", "password": "Uusi-hoiva-2026",
+        "password_again": "Uusi-hoiva-2026", "language": "fi"}), "registration request", 201)
+
+    # the catalog learns of the approval through events: wait until the provider is searchable there
+    async def in_catalog() -> Any:
+        r = await client.get(f"{base['registry']}/v1/catalog/providers", params={"tenant_id": tenant_id})
+        return r.status_code == 200 and r.json()["total"] > 0
+
+    await _eventually("provider in the catalog", in_catalog)
+    return Seed(demo, tenant_id, officer_email, provider_email, provider_id, service["id"],
+                service["contents"][0]["id"], home_care["id"], voucher["number"], voucher["verification_code"],
+                month, company)

@@ -1,0 +1,105 @@
+"""Language, session, CSRF and access: what every page relies on."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import httpx
+from seteli_portal.catalog import CATALOG
+
+from .conftest import csrf_of, login, submit
+from .seed import PROVIDER_PASSWORD, Seed
+
+TEMPLATES = Path(__file__).parents[1] / "src" / "seteli_portal" / "templates"
+SOURCES = Path(__file__).parents[1] / "src" / "seteli_portal"
+
+
+async def test_finnish_by_default_swedish_on_request_and_the_choice_sticks(portal: httpx.AsyncClient) -> None:
+    home = await portal.get("/")
+    assert home.status_code == 200
+    assert '<html lang="fi">' in home.text and "Palveluhaku" in home.text
+    assert 'class="skip-link" href="#main"' in home.text
+
+    switched = await portal.post("/language", data={"csrf": csrf_of(home.text), "lang": "sv", "next": "/catalog"})
+    assert switched.status_code == 303 and switched.headers["location"] == "/catalog"
+    catalog = await portal.get("/catalog")
+    assert '<html lang="sv">' in catalog.text and "Tjänstesök" in catalog.text and "Palveluhaku" not in catalog.text
+
+
+async def test_swedish_browser_gets_swedish_before_any_choice(portal: httpx.AsyncClient) -> None:
+    page = await portal.get("/", headers={"accept-language": "sv-FI,sv;q=0.9"})
+    assert '<html lang="sv">' in page.text
+
+
+async def test_every_ui_string_used_exists_in_finnish_and_swedish() -> None:
+    used: set[str] = set()
+    for path in [*TEMPLATES.rglob("*.html"), *SOURCES.glob("*.py")]:
+        text = path.read_text()
+        used |= set(re.findall(r"""\bt\(['"]([a-z_.0-9]*[a-z_0-9])['"]""", text))
+        used |= set(re.findall(r"""flash\(['"]([a-z_.0-9]*[a-z_0-9])['"]""", text))
+    missing = sorted(k for k in used if k not in CATALOG)
+    assert not missing, f"keys without fi/sv text: {missing}"
+    assert all(fi and sv for fi, sv in CATALOG.values())
+
+
+async def test_wrong_password_is_told_next_to_the_form_and_no_session_token(portal: httpx.AsyncClient,
+                                                                          data: Seed) -> None:
+    response = await submit(portal, "/login", "/login", {"email": data.provider_email, "password": "Wrong-pass-1"})
+    assert response.status_code in (400, 401)
+    assert "Sähköposti tai salasana on väärin" in response.text
+    assert 'role="alert"' in response.text
+    assert (await portal.get("/provider")).status_code == 303  # still not signed in
+
+
+async def test_sign_in_sets_an_httponly_lax_cookie_and_lands_on_the_role_home(portal: httpx.AsyncClient,
+                                                                              data: Seed) -> None:
+    response = await login(portal, data.provider_email, PROVIDER_PASSWORD)
+    cookie = response.headers["set-cookie"].lower()
+    assert "httponly" in cookie and "samesite=lax" in cookie
+    assert data.provider_email.split("@")[0] not in cookie  # encrypted, not readable
+    home = await portal.get("/", follow_redirects=True)
+    assert "Palveluntuottajan etusivu" in home.text and "Maija Meikäläinen" in home.text
+    # the officer pages are not for a provider
+    assert (await portal.get("/officer")).status_code == 403
+
+
+async def test_a_form_without_the_csrf_token_changes_nothing(portal: httpx.AsyncClient, data: Seed) -> None:
+    await login(portal, data.provider_email, PROVIDER_PASSWORD)
+    response = await portal.post("/provider/company/billing", data={"iban": "FI00", "bic": "X"})
+    assert response.status_code == 400
+    assert "Lomake on vanhentunut" in response.text
+
+
+async def test_a_page_behind_login_sends_to_login_and_back(portal: httpx.AsyncClient, data: Seed) -> None:
+    response = await portal.get("/officer/clients?name=Aino")
+    assert response.status_code == 303
+    assert response.headers["location"] == "/login?next=/officer/clients%3Fname%3DAino"
+    page = await portal.get(response.headers["location"])
+    back = await portal.post("/login", data={"csrf": csrf_of(page.text), "email": data.officer_email,
+                                             "password": "Demo-kunta-2026", "next": "/officer/clients?name=Aino"})
+    assert back.headers["location"] == "/officer/clients?name=Aino"
+
+
+async def test_sign_out_forgets_the_user(portal: httpx.AsyncClient, data: Seed) -> None:
+    await login(portal, data.provider_email, PROVIDER_PASSWORD)
+    home = await portal.get("/provider")
+    out = await portal.post("/logout", data={"csrf": csrf_of(home.text)})
+    assert out.status_code == 303
+    assert (await portal.get("/provider")).status_code == 303
+
+
+async def test_mounted_under_a_prefix_every_link_and_redirect_keeps_it(suite, data: Seed) -> None:  # type: ignore[no-untyped-def]
+    from fastapi import FastAPI
+
+    from .conftest import portal_app
+
+    parent = FastAPI()
+    parent.mount("/portal", portal_app(suite, data))
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=parent), base_url="http://x") as client:
+        page = await client.get("/portal/catalog")
+        assert page.status_code == 200
+        assert 'href="/portal/static/portal.css"' in page.text and 'action="/portal/language"' in page.text
+        assert "path=/portal;" in page.headers["set-cookie"].lower()
+        redirect = await client.get("/portal/provider")
+        assert redirect.headers["location"].startswith("/portal/login?next=/provider")

@@ -1,0 +1,86 @@
+"""Officer journeys: queues with counts, deciding a registration on one page, clients and vouchers,
+settlement preview then lock and send, the realisation report as CSV."""
+
+from __future__ import annotations
+
+import re
+
+import httpx
+from seteli_portal.i18n import money_fmt
+
+from .conftest import login, submit
+from .seed import OFFICER_PASSWORD, Seed
+
+
+async def test_queues_show_counts_and_a_registration_is_decided_on_one_page(portal: httpx.AsyncClient,
+                                                                             data: Seed) -> None:
+    await login(portal, data.officer_email, OFFICER_PASSWORD)
+    queues = await portal.get("/officer")
+    assert re.search(r'id="count-registrations">\s*1 odottaa', queues.text)
+    listing = await portal.get("/officer/registrations")
+    assert data.pending_request_company in listing.text
+    url = re.search(r'href="(/officer/registrations/[^"]+)"', listing.text).group(1)  # type: ignore[union-attr]
+    page = await portal.get(url)
+    assert "Pekka Puska" in page.text and "Kaupparekisterin tiedot" in page.text
+
+    no_reason = await submit(portal, url, url, {"decision": "rejected"})
+    assert no_reason.status_code == 422
+    assert re.search(r'id="decision-reason"[^>]*aria-describedby="decision-reason-hint decision-reason-error"',
+                     no_reason.text)
+    approved = await submit(portal, url, url, {"decision": "approved"})
+    assert approved.status_code == 303
+    assert "Päätös tallennettu." in (await portal.get("/officer/registrations")).text
+    assert re.search(r'id="count-registrations">\s*0 odottaa', (await portal.get("/officer")).text)
+
+
+async def test_clients_and_their_vouchers(portal: httpx.AsyncClient, data: Seed) -> None:
+    await login(portal, data.officer_email, OFFICER_PASSWORD)
+    listing = await portal.get("/officer/clients", params={"name": "Asiakas"})
+    assert "Asiakas, Aino" in listing.text and "Bäck" not in listing.text
+    url = re.search(r'href="(/officer/clients/[^"]+)"', listing.text).group(1)  # type: ignore[union-attr]
+    page = await portal.get(url)
+    assert "Aino Asiakas" in page.text and "Ikääntyneiden tehostettu palveluasuminen" in page.text
+    assert "140,00\u00a0€" in page.text and "Asiakastietojen katselu kirjataan lokiin." in page.text
+
+
+async def test_settlement_preview_then_lock_and_send_with_downloads(portal: httpx.AsyncClient, data: Seed) -> None:
+    await login(portal, data.officer_email, OFFICER_PASSWORD)
+    page = await portal.get("/officer/settlement")
+    assert data.demo.month in page.text  # the demo's run is listed
+    bad = await submit(portal, "/officer/settlement", "/officer/settlement", {"month": "maaliskuu",
+                                                                            "action": "preview"})
+    assert bad.status_code == 422 and 'id="settle-month-error"' in bad.text
+
+    preview = await submit(portal, "/officer/settlement", "/officer/settlement", {"month": data.demo.month,
+                                                                                "action": "preview"})
+    assert preview.status_code == 200 and "Esikatselu" in preview.text and "Lukitse ja lähetä" in preview.text
+
+    locked = await submit(portal, "/officer/settlement", "/officer/settlement", {"month": data.demo.month,
+                                                                               "action": "lock"})
+    assert locked.status_code == 303
+    run_page = await portal.get(locked.headers["location"])
+    assert run_page.status_code == 200
+
+    runs = await portal.get("/officer/settlement")
+    # the demo's run (the oldest) paid the provider 4340.00 €; a re-run of the month never pays twice
+    first_run = re.findall(r'href="(/officer/settlement/runs/[^"]+)"', runs.text)[-1]
+    detail = await portal.get(first_run)
+    assert money_fmt("4340.00") in detail.text
+    pdf_link = re.search(r'href="([^"]+\.pdf)"', detail.text)
+    assert pdf_link
+    pdf = await portal.get(pdf_link.group(1))
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    assert "attachment" in pdf.headers["content-disposition"]
+    xml = await portal.get(f"{first_run}/payment-file")
+    assert xml.status_code == 200 and b"pain.001" in xml.content
+
+
+async def test_realisation_report_on_the_page_and_as_csv(portal: httpx.AsyncClient, data: Seed) -> None:
+    await login(portal, data.officer_email, OFFICER_PASSWORD)
+    month = data.demo.month
+    page = await portal.get("/officer/reports", params={"start": month, "end": month})
+    assert page.status_code == 200, page.text[-2000:]
+    assert "A-001" in page.text
+    csv = await portal.get("/officer/reports/realisation.csv", params={"start": month, "end": month})
+    assert csv.status_code == 200 and csv.headers["content-type"].startswith("text/csv")
+    assert "attachment" in csv.headers["content-disposition"] and "A-001" in csv.text

@@ -1,0 +1,173 @@
+"""Provider journeys through the portal: company and billing, the application with its to-do list,
+price lists, booking a voucher by its number, the month view, confirming drafts."""
+
+from __future__ import annotations
+
+import re
+
+import httpx
+
+from seteli_portal.i18n import money_fmt
+
+from .conftest import csrf_of, login, submit
+from .seed import PROVIDER_PASSWORD, Seed
+
+
+async def test_billing_errors_are_shown_next_to_their_fields_and_a_valid_change_is_saved(
+        portal: httpx.AsyncClient, data: Seed) -> None:
+    await login(portal, data.provider_email, PROVIDER_PASSWORD)
+    bad = await submit(portal, "/provider/company", "/provider/company/billing",
+                       {"iban": "FI00 1234", "bic": "OKOYFIHH", "reference": "", "email": "",
+                        "pdf_by_email": "on"})
+    assert bad.status_code == 422
+    # the error sits by the IBAN input, which points to it; what was typed is kept
+    assert 'id="billing-iban-error"' in bad.text
+    assert re.search(r'id="billing-iban"[^>]*value="FI00 1234"[^>]*aria-describedby="billing-iban-hint '
+                     r'billing-iban-error"[^>]*aria-invalid="true"', bad.text), bad.text[-3000:]
+    assert 'href="#billing-iban"' in bad.text  # the summary links to the field
+
+    good = await submit(portal, "/provider/company", "/provider/company/billing",
+                        {"iban": "FI2112345600000785", "bic": "NDEAFIHH", "reference": "1234561",
+                         "email": "laskut@hoivakoti.fi"})
+    assert good.status_code == 303
+    page = await portal.get("/provider/company")
+    assert "Laskutustiedot tallennettu." in page.text
+    assert 'value="FI2112345600000785"' in page.text
+    assert 'id="billing-pdf_by_email" name="pdf_by_email" type="checkbox">' in page.text  # now off
+
+
+async def test_a_new_site_appears_in_the_company_page(portal: httpx.AsyncClient, data: Seed) -> None:
+    await login(portal, data.provider_email, PROVIDER_PASSWORD)
+    missing = await submit(portal, "/provider/company", "/provider/company/sites",
+                           {"name": "Toimipaikka Kuusankoski", "notification_email": "ei-sahkoposti"})
+    assert missing.status_code == 422 and 'id="site-notification_email-error"' in missing.text
+    added = await submit(portal, "/provider/company", "/provider/company/sites",
+                         {"name": "Toimipaikka Kuusankoski", "provider_code": "KSK",
+                          "notification_email": "kuusankoski@hoivakoti.fi", "city": "Kouvola"})
+    assert added.status_code == 303
+    assert "Toimipaikka Kuusankoski" in (await portal.get("/provider/company")).text
+
+
+async def test_application_to_do_list_shrinks_until_it_is_sent_and_the_officer_approves_it(
+        portal: httpx.AsyncClient, data: Seed) -> None:
+    await login(portal, data.provider_email, PROVIDER_PASSWORD)
+    dashboard = await portal.get("/provider")
+    assert "Kotihoito" in dashboard.text
+    created = await portal.post("/provider/applications", data={"csrf": csrf_of(dashboard.text),
+                                                                "service_id": data.home_care_id})
+    assert created.status_code == 303
+    url = created.headers["location"]
+    page = await portal.get(url)
+    # no site chosen: both items are on the to-do list
+    assert (await submit(portal, url, f"{url}/sites", {})).status_code == 303
+    page = await portal.get(url)
+    todo = page.text.split('id="todo-list"')[1].split("</ul>")[0]
+    assert "Valitse vähintään yksi toimipaikka" in todo and "Lisää vähintään yksi hinnasto" in todo
+
+    # sending an incomplete application is refused with the reasons
+    refused = await submit(portal, url, f"{url}/submit", {"accept_rulebook": "on"})
+    assert refused.status_code >= 400 and 'role="alert"' in refused.text
+
+    site_id = re.search(r'name="site_ids" value="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
+    assert (await submit(portal, url, f"{url}/sites", {"site_ids": site_id})).status_code == 303
+    page = await portal.get(url)
+    assert "Valitse vähintään yksi toimipaikka" not in page.text
+
+    # a price without an amount is pointed at its own input
+    form = {"name": "Kotihoito 2026", "start": "2026-01-01", "price_count": "2",
+            "prices.0.content_id": re.search(r'name="prices.0.content_id" value="([^"]+)"', page.text).group(1),  # type: ignore[union-attr]
+            "prices.1.content_id": re.search(r'name="prices.1.content_id" value="([^"]+)"', page.text).group(1),  # type: ignore[union-attr]
+            "prices.0.unit_price": "48,50", "prices.1.unit_price": ""}
+    blank = await submit(portal, url, f"{url}/price-lists", form)
+    assert blank.status_code == 422 and 'id="pricelist-prices-1-unit_price-error"' in blank.text
+    saved = await submit(portal, url, f"{url}/price-lists", {**form, "prices.1.unit_price": "7.20"})
+    assert saved.status_code == 303, saved.text[-2000:]
+    page = await portal.get(url)
+    assert "Kaikki pakolliset tiedot on annettu." in page.text
+    assert "48,50\u00a0€ / h" in page.text and "7,20\u00a0€ / kpl" in page.text
+
+    no_accept = await submit(portal, url, f"{url}/submit", {})
+    assert no_accept.status_code == 422 and 'id="submit-accept_rulebook-error"' in no_accept.text
+    sent = await submit(portal, url, f"{url}/submit", {"accept_rulebook": "on"})
+    assert sent.status_code == 303
+    assert "Lähetetty" in (await portal.get(url)).text
+
+    # the officer sees it in the queue and decides on one page
+    await login(portal, data.officer_email, "Demo-kunta-2026")
+    queues = await portal.get("/officer")
+    assert re.search(r'id="count-applications">\s*1 odottaa', queues.text), queues.text
+    application_id = url.rsplit("/", 1)[1]
+    officer_url = f"/officer/applications/{application_id}"
+    assert officer_url in (await portal.get("/officer/applications")).text
+    no_reason = await submit(portal, officer_url, officer_url, {"decision": "return"})
+    assert no_reason.status_code == 422 and 'id="decision-reason-error"' in no_reason.text
+    approved = await submit(portal, officer_url, officer_url, {"decision": "approve"})
+    assert approved.status_code == 303
+    assert application_id not in (await portal.get("/officer/applications")).text
+
+
+async def test_price_lists_page_lists_the_approved_price(portal: httpx.AsyncClient, data: Seed) -> None:
+    await login(portal, data.provider_email, PROVIDER_PASSWORD)
+    page = await portal.get("/provider/price-lists")
+    assert page.status_code == 200
+    assert "Hinnasto 2016" in page.text and "150,00\u00a0€ / vrk" in page.text and "toistaiseksi" in page.text
+
+
+async def test_book_a_voucher_by_number_then_record_and_confirm_care_in_the_month_view(
+        portal: httpx.AsyncClient, data: Seed) -> None:
+    await login(portal, data.provider_email, PROVIDER_PASSWORD)
+    unknown = await portal.get("/provider/book", params={"number": "99999999999"})
+    assert unknown.status_code == 422 and "Tällä numerolla ei löytynyt seteliä." in unknown.text
+
+    found = await portal.get("/provider/book", params={"number": data.voucher_number})
+    assert "Bertil Bäck" in found.text and "Hoiva ja huolenpito" in found.text
+    content_id = re.search(r'name="voucher_content_id" value="([^"]+)"', found.text).group(1)  # type: ignore[union-attr]
+    no_terms = await portal.post("/provider/book", data={"csrf": csrf_of(found.text),
+                                                          "voucher_number": data.voucher_number,
+                                                          "voucher_content_id": content_id})
+    assert no_terms.status_code == 422 and 'id="book-accept_terms-error"' in no_terms.text
+    booked = await portal.post("/provider/book", data={
+        "csrf": csrf_of(found.text), "voucher_number": data.voucher_number, "voucher_content_id": content_id,
+        "accept_terms": "on", "client_number": "B-002"})
+    assert booked.status_code == 303, booked.text[-1500:]
+    month_url = booked.headers["location"]
+
+    # record the voucher's first month as a draft, see it on the calendar, then confirm it
+    month = data.voucher_month
+    view = await portal.get(f"{month_url}?month={month}")
+    assert "B-002" in view.text
+    recorded = await portal.post(f"{month_url}/events", data={
+        "csrf": csrf_of(view.text), "month": str(month), "start": str(month.first), "end": str(month.last),
+        "status": "draft"})
+    assert recorded.status_code == 303, recorded.text[-1500:]
+    view = await portal.get(recorded.headers["location"])
+    assert view.text.count('<span class="mark">Keskeneräinen</span>') == month.last.day
+    days = month.last.day
+    # the voucher pays 140.00 €/day of the 150.00 € price: the client's share is 10.00 €/day
+    assert money_fmt(days * 140) in view.text and money_fmt(days * 10) in view.text
+
+    drafts = await portal.get("/provider/drafts")
+    assert "B-002" in drafts.text
+    event_ids = re.findall(r'name="event_ids" value="([^"]+)"', drafts.text)
+    confirmed = await portal.post("/provider/drafts/confirm", data={"csrf": csrf_of(drafts.text),
+                                                                     "event_ids": event_ids})
+    assert confirmed.status_code == 303
+    after = await portal.get("/provider/drafts")
+    assert "Vahvistettu 1 kirjausta, epäonnistui 0." in after.text and "B-002" not in after.text
+    view = await portal.get(f"{month_url}?month={month}")
+    assert view.text.count('<span class="mark">Kirjattu</span>') == days
+
+    clients = await portal.get("/provider/clients")
+    assert "Bäck, Bertil" in clients.text and month_url in clients.text
+
+
+async def test_an_event_outside_the_voucher_is_refused_next_to_the_dates(portal: httpx.AsyncClient,
+                                                                          data: Seed) -> None:
+    await login(portal, data.provider_email, PROVIDER_PASSWORD)
+    clients = await portal.get("/provider/clients")
+    month_url = re.search(r'href="(/provider/bookings/[^"]+)"', clients.text).group(1)  # type: ignore[union-attr]
+    view = await portal.get(month_url)
+    response = await portal.post(f"{month_url}/events", data={"csrf": csrf_of(view.text), "start": "2001-01-01",
+                                                              "end": "2001-01-31"})
+    assert response.status_code == 422
+    assert 'role="alert"' in response.text
