@@ -131,6 +131,11 @@ class ServiceRuntime:
         """Make the runtime reachable from request handlers (also for apps mounted in embedded mode)."""
         app.state.runtime = self
         app.state.token_verifier = self.token_verifier
+        if not getattr(app.state, "metrics_installed", False):
+            from .metrics import instrument
+
+            instrument(app, self)
+            app.state.metrics_installed = True
 
     def lifespan(self, *, migrate: bool = True, on_started: StartHook | None = None) -> Any:
         @asynccontextmanager

@@ -7,6 +7,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import UTC
 from decimal import Decimal
 from typing import Any
 
@@ -14,6 +15,7 @@ from seteli_common.clock import Clock, Month, today_in_helsinki
 from seteli_common.db import Database
 from seteli_common.errors import conflict
 from seteli_common.messaging.outbox import Outbox
+from seteli_common.metrics import observe_settlement_run
 from seteli_common.money import to_cents, total_of_lines
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -91,7 +93,12 @@ async def start_run(
 
 async def finish_run(session: AsyncSession, deps: Deps, tenant_id: str, run_id: str, month: Month) -> None:
     total = to_cents(Decimal(await repo.run_total(session, tenant_id, run_id)))
-    await repo.complete_run(session, tenant_id, run_id, total, deps.clock.now())
+    completed_at = deps.clock.now()
+    await repo.complete_run(session, tenant_id, run_id, total, completed_at)
+    run = await repo.get_run(session, tenant_id, run_id)
+    if run is not None and run.get("created_at") is not None:
+        started = run["created_at"] if run["created_at"].tzinfo else run["created_at"].replace(tzinfo=UTC)
+        observe_settlement_run(max((completed_at - started).total_seconds(), 0.0))
     payments = [p for p in await repo.run_payments(session, tenant_id, run_id) if Decimal(p["amount"]) > 0]
     carried = await repo.run_carryovers(session, tenant_id, run_id)
     await deps.outbox.add(

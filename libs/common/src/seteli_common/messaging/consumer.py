@@ -24,6 +24,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from .. import metrics
 from ..db import Database
 from ..telemetry import context_from_headers, mask_identity_codes, tracer
 from .envelope import Envelope, EventPayload
@@ -144,6 +145,7 @@ class ConsumerRuntime:
             envelope = Envelope.from_bytes(delivery.body)
         except (ValidationError, ValueError) as exc:
             self.stats.dead_lettered += 1
+            metrics.consumed(self.service, spec.name, "dead_lettered")
             await delivery.dead_letter(mask_identity_codes(f"malformed envelope: {_short(exc)}"))
             return
         handler = sub.handlers.get(envelope.type)
@@ -164,6 +166,7 @@ class ConsumerRuntime:
                 await self._fail(spec, delivery, envelope, exc)
                 return
         await delivery.ack()
+        metrics.consumed(self.service, spec.name, "processed" if fresh else "duplicate")
         if fresh:
             self.stats.processed += 1
             if self.after_commit is not None:
@@ -196,11 +199,13 @@ class ConsumerRuntime:
         if not isinstance(exc, PermanentError) and _is_transient(exc) and delivery.retries < len(spec.retry_delays):
             delay = spec.retry_delays[delivery.retries]
             self.stats.retried += 1
+            metrics.consumed(self.service, spec.name, "retried")
             log.warning("retrying %s in %ss: %s", envelope.type, delay, reason,
                         extra={"queue": spec.name, "event_id": str(envelope.event_id)})
             await delivery.retry(delay, reason)
             return
         self.stats.dead_lettered += 1
+        metrics.consumed(self.service, spec.name, "dead_lettered")
         log.error("dead-lettering %s: %s", envelope.type, reason,
                   extra={"queue": spec.name, "event_id": str(envelope.event_id)})
         await delivery.dead_letter(reason)

@@ -199,6 +199,10 @@ class InMemoryTransport:
         headers = {**message.headers, REASON_HEADER: reason, QUEUE_HEADER: queue.spec.name}
         queue.dead.append(DeadLetter(queue.spec.dead_letter_queue, message.body, reason, headers))
 
+    async def queue_depth(self, queue: str) -> tuple[int, int]:
+        q = self.broker.queues.get(queue)
+        return (q.items.qsize(), len(q.dead)) if q else (0, 0)
+
     async def dead_letters(self, queue: str, limit: int = 100) -> list[DeadLetter]:
         q = self.broker.queues.get(queue)
         return list(q.dead[:limit]) if q else []

@@ -33,6 +33,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from .. import metrics
 from ..db import BigIntId, Database
 from ..telemetry import current_trace_headers, tracer
 from .envelope import Envelope, EventPayload
@@ -184,6 +185,7 @@ class OutboxRelay:
         if failure:
             log.warning("outbox publish failed, will retry: %s", failure)
         self.published_total += len(published)
+        metrics.OUTBOX_PUBLISHED.labels(self.name).inc(len(published))
         return len(published)
 
     async def _publish(self, row: Any) -> None:

@@ -196,6 +196,14 @@ class RabbitTransport:
             _ack=ack, _retry=retry, _dead_letter=dead_letter, _requeue=requeue,
         )
 
+    async def queue_depth(self, queue: str) -> tuple[int, int]:
+        await self._ensure_connected()
+        assert self._connection is not None
+        async with self._connection.channel() as channel:
+            main = await channel.declare_queue(queue, passive=True)
+            dlq = await channel.declare_queue(f"{queue}.dlq", passive=True)
+            return int(main.declaration_result.message_count or 0), int(dlq.declaration_result.message_count or 0)
+
     async def dead_letters(self, queue: str, limit: int = 100) -> list[DeadLetter]:
         await self._ensure_connected()
         assert self._connection is not None

@@ -99,6 +99,10 @@ class Transport(Protocol):
 
     async def is_connected(self) -> bool: ...
 
+    async def queue_depth(self, queue: str) -> tuple[int, int]:
+        """Messages ready in `queue` and in its dead-letter queue (for metrics and alerts)."""
+        ...
+
 
 def topic_matches(pattern: str, routing_key: str) -> bool:
     """AMQP topic matching: `*` is exactly one word, `#` zero or more words."""

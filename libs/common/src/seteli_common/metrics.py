@@ -1,0 +1,66 @@
+"""Prometheus metrics every service exposes at /metrics: HTTP requests and latencies, outbox backlog
+and age, queue depth (consumer lag), dead-lettered messages, consumer outcomes, and the settlement
+run duration. Labelled by service, so the embedded mode (six services, one process) reads right.
+The alerts in docs/operations.md are written against these names."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING
+
+from fastapi import FastAPI, Request, Response
+from prometheus_client import CONTENT_TYPE_LATEST, Counter, Gauge, Histogram, generate_latest
+
+if TYPE_CHECKING:
+    from .runtime import ServiceRuntime
+
+HTTP_REQUESTS = Counter("seteli_http_requests_total", "HTTP requests", ["service", "method", "route", "status"])
+HTTP_LATENCY = Histogram("seteli_http_request_duration_seconds", "HTTP request latency", ["service", "method", "route"],
+                         buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10))
+OUTBOX_BACKLOG = Gauge("seteli_outbox_backlog", "Outbox rows not yet published", ["service"])
+OUTBOX_OLDEST_AGE = Gauge("seteli_outbox_oldest_age_seconds", "Age of the oldest unpublished outbox row", ["service"])
+OUTBOX_PUBLISHED = Counter("seteli_outbox_published_total", "Outbox rows published and confirmed", ["service"])
+QUEUE_DEPTH = Gauge("seteli_queue_messages", "Messages waiting in a consumer queue (consumer lag)", ["queue"])
+DEAD_LETTERS = Gauge("seteli_dead_letter_messages", "Messages parked in a dead-letter queue", ["queue"])
+CONSUMED = Counter("seteli_messages_consumed_total", "Consumer outcomes", ["service", "queue", "outcome"])
+SETTLEMENT_RUN_SECONDS = Histogram("seteli_settlement_run_duration_seconds", "Settlement run wall time",
+                                   ["service"], buckets=(0.5, 1, 5, 15, 30, 60, 120, 300, 600, 1800))
+
+
+def consumed(service: str, queue: str, outcome: str) -> None:
+    CONSUMED.labels(service, queue, outcome).inc()
+
+
+def observe_settlement_run(seconds: float, service: str = "settlement") -> None:
+    SETTLEMENT_RUN_SECONDS.labels(service).observe(seconds)
+
+
+def instrument(app: FastAPI, runtime: ServiceRuntime) -> None:
+    service = runtime.settings.service_name
+
+    @app.middleware("http")
+    async def measure(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        start = time.perf_counter()
+        response = await call_next(request)
+        route = getattr(request.scope.get("route"), "path", "unmatched")
+        if route not in ("/metrics", "/health/live", "/health/ready"):
+            HTTP_REQUESTS.labels(service, request.method, route, str(response.status_code)).inc()
+            HTTP_LATENCY.labels(service, request.method, route).observe(time.perf_counter() - start)
+        return response
+
+    @app.get("/metrics", include_in_schema=False)
+    async def metrics() -> Response:
+        # Backlog and queue depths are read at scrape time: they are facts of the database and broker.
+        count, age = await runtime.relay.backlog()
+        OUTBOX_BACKLOG.labels(service).set(count)
+        OUTBOX_OLDEST_AGE.labels(service).set(age or 0.0)
+        for sub in runtime.subscriptions:
+            spec = runtime.consumers.spec(sub)
+            try:
+                depth, parked = await runtime.transport.queue_depth(spec.name)
+            except Exception:
+                continue
+            QUEUE_DEPTH.labels(spec.name).set(depth)
+            DEAD_LETTERS.labels(spec.name).set(parked)
+        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
