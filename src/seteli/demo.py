@@ -87,12 +87,43 @@ async def _post_until(client: httpx.AsyncClient, step: str, url: str, body: dict
 
 
 async def _login(client: httpx.AsyncClient, base: dict[str, str], email: str, password: str) -> dict[str, str]:
-    body = _ok(await client.post(f"{base['registry']}/v1/auth/token", json={"email": email, "password": password}),
-               f"login {email}")
-    return {"authorization": f"Bearer {body['access_token']}"}
+    """Headers with a bearer token that stay fresh: access tokens live a minute, so a background task
+    swaps in a new one every 30 s (httpx reads the dict when each request is sent)."""
+
+    async def token() -> str:
+        body = _ok(await client.post(f"{base['registry']}/v1/auth/token",
+                                     json={"email": email, "password": password}), f"login {email}")
+        return f"Bearer {body['access_token']}"
+
+    headers = {"authorization": await token()}
+
+    async def keep_fresh() -> None:
+        while True:
+            await asyncio.sleep(30)
+            headers["authorization"] = await token()
+
+    _refreshers.add(asyncio.create_task(keep_fresh()))
+    return headers
 
 
-async def walking_skeleton(
+_refreshers: set[asyncio.Task[None]] = set()
+
+
+def _stop_refreshing() -> None:
+    for task in _refreshers:
+        task.cancel()
+    _refreshers.clear()
+
+
+async def walking_skeleton(client: httpx.AsyncClient, base: dict[str, str], **kwargs: Any) -> DemoResult:
+    """`base` maps a service name to its base URL (embedded: http://host:port/<service>)."""
+    try:
+        return await _walking_skeleton(client, base, **kwargs)
+    finally:
+        _stop_refreshing()
+
+
+async def _walking_skeleton(
     client: httpx.AsyncClient,
     base: dict[str, str],
     *,

@@ -10,7 +10,9 @@ class RegistrySettings(ServiceSettings):
     service_name: str = "registry"
     # The Ed25519 key that signs every token; production mounts it from a secret.
     signing_key_path: Path = Path(".data/registry-signing-key.json")
-    access_token_ttl_seconds: int = 300
+    # Short: other services only verify signatures, so a passivated or locked user's access token must
+    # die on its own within a minute; the refresh token (revoked at once) keeps real sessions going.
+    access_token_ttl_seconds: int = 60
     refresh_token_ttl_seconds: int = 8 * 3600
     # First platform admin, created at start if missing (set both in production via secrets).
     bootstrap_admin_email: str = ""

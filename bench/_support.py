@@ -1,0 +1,142 @@
+"""Helpers shared by the benchmarks: load average, percentiles, an app served by uvicorn in its own
+process, a closed-loop HTTP load driver, peak memory of a process."""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import multiprocessing
+import os
+import socket
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+ADMIN_URL = os.environ.get("SETELI_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres")
+AMQP_BASE = os.environ.get("SETELI_TEST_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/")
+
+
+def load() -> str:
+    one, five, fifteen = os.getloadavg()
+    return f"load average {one:.2f} / {five:.2f} / {fifteen:.2f} on {os.cpu_count()} cores"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def percentile(values: list[float], p: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+
+
+def _serve(builder: str, kwargs: dict[str, Any], port: int) -> None:
+    import uvicorn
+
+    module, name = builder.split(":")
+    app = getattr(importlib.import_module(module), name)(**kwargs)
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", access_log=False,
+                            lifespan="on")
+    uvicorn.Server(config).run()
+
+
+class Served:
+    """An ASGI app built by `builder` ("module:function", called with kwargs) and served by uvicorn
+    (one worker) in a spawned process, as it is deployed."""
+
+    def __init__(self, builder: str, kwargs: dict[str, Any]) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.process = multiprocessing.get_context("spawn").Process(
+            target=_serve, args=(builder, kwargs, self.port), daemon=True)
+
+    async def start(self, timeout: float = 90.0) -> Served:
+        self.process.start()
+        deadline = time.monotonic() + timeout
+        async with httpx.AsyncClient() as client:
+            while time.monotonic() < deadline:
+                if not self.process.is_alive():
+                    raise RuntimeError(f"server process exited ({self.process.exitcode})")
+                try:
+                    if (await client.get(f"{self.url}/health/live")).status_code == 200:
+                        return self
+                except httpx.TransportError:
+                    pass
+                await asyncio.sleep(0.2)
+        raise TimeoutError("server did not start")
+
+    def stop(self) -> None:
+        if self.process.is_alive():
+            self.process.terminate()
+        self.process.join(10)
+
+    def peak_rss_mib(self) -> float:
+        return peak_rss_mib(self.process.pid)
+
+
+def peak_rss_mib(pid: int | None) -> float:
+    """VmHWM (peak resident set) of a live process, in MiB."""
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return float("nan")
+
+
+@dataclass
+class LoadResult:
+    name: str
+    seconds: float
+    latencies: list[float] = field(default_factory=list)
+    errors: dict[int, int] = field(default_factory=dict)
+
+    @property
+    def rps(self) -> float:
+        return len(self.latencies) / self.seconds
+
+    def line(self) -> str:
+        lat = self.latencies
+        err = f", errors {self.errors}" if self.errors else ""
+        return (f"  {self.name}: {len(lat)} requests in {self.seconds:.1f} s = {self.rps:,.1f} req/s; "
+                f"p50 {percentile(lat, 50) * 1000:.1f} ms, p99 {percentile(lat, 99) * 1000:.1f} ms, "
+                f"max {max(lat, default=0) * 1000:.1f} ms{err}")
+
+
+Request = Callable[[httpx.AsyncClient, int], Any]  # (client, n) -> awaitable response
+
+
+async def drive(name: str, base_url: str, request: Request, concurrency: int, seconds: float,
+                ok: tuple[int, ...] = (200, 201)) -> LoadResult:
+    """`concurrency` clients, each sending its next request as soon as the previous one is answered
+    (closed loop), for `seconds`. Only successful answers count in the latencies."""
+    result = LoadResult(name, seconds)
+    counter = iter(range(10**12))
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    async with httpx.AsyncClient(base_url=base_url, limits=limits, timeout=60) as client:
+        deadline = time.perf_counter() + seconds
+
+        async def one_client() -> None:
+            while time.perf_counter() < deadline:
+                t0 = time.perf_counter()
+                response = await request(client, next(counter))
+                if response.status_code in ok:
+                    result.latencies.append(time.perf_counter() - t0)
+                else:
+                    result.errors[response.status_code] = result.errors.get(response.status_code, 0) + 1
+                    if sum(result.errors.values()) <= 3:
+                        print(f"    {name}: HTTP {response.status_code} {response.text[:300]}")
+
+        started = time.perf_counter()
+        await asyncio.gather(*(one_client() for _ in range(concurrency)))
+        result.seconds = time.perf_counter() - started
+    return result
