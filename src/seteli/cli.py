@@ -39,6 +39,7 @@ def cmd_up(args: argparse.Namespace) -> None:
     base = f"http://{args.host}:{args.port}"
     print("Seteli is starting in embedded mode (SQLite files in "
           f"{args.data_dir.resolve()}, in-process bus, email as files in {args.data_dir.resolve() / 'mail'}).")
+    print(f"  portal         {base}/portal/   (fi/sv; sign in with the demo users below)")
     for name in SERVICES:
         print(f"  {name:<14} {base}/{name}/docs")
     print(f"  platform admin: {DEMO_ADMIN_EMAIL} / {DEMO_ADMIN_PASSWORD}")

@@ -9,18 +9,22 @@ fetched from the JWKS URL) differ.
 from __future__ import annotations
 
 import asyncio
+import secrets
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import httpx
 from fastapi import FastAPI
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, RedirectResponse
 from seteli_common.auth import StaticKeys
 from seteli_common.clock import Clock, SystemClock
 from seteli_common.messaging.memory import InMemoryBroker
 from seteli_common.runtime import ServiceRuntime
+from seteli_portal.bootstrap import build_app as build_portal
+from seteli_portal.config import PortalSettings
 
 from .services import SERVICES, bootstrap, settings
 
@@ -69,7 +73,7 @@ async def seed_demo_data(app: FastAPI, data_dir: Path) -> None:
 
 
 def build_suite(data_dir: Path, *, clock: Clock | None = None, log_json: bool = False,
-                seed_demo: bool = False) -> Suite:
+                seed_demo: bool = False, with_portal: bool = True) -> Suite:
     data_dir.mkdir(parents=True, exist_ok=True)
     broker = InMemoryBroker()
     clock = clock or SystemClock()
@@ -100,10 +104,14 @@ def build_suite(data_dir: Path, *, clock: Clock | None = None, log_json: bool = 
 
     parent = FastAPI(title="Seteli (embedded)", lifespan=lifespan, docs_url=None, redoc_url=None)
 
-    @parent.get("/", response_class=HTMLResponse, include_in_schema=False)
-    async def index() -> str:
+    @parent.get("/", include_in_schema=False)
+    async def index() -> RedirectResponse:
+        return RedirectResponse("/portal/")
+
+    @parent.get("/apis", response_class=HTMLResponse, include_in_schema=False)
+    async def apis() -> str:
         links = "".join(f'<li><a href="/{n}/docs">{n}</a></li>' for n in apps)
-        return f"<!doctype html><html lang='fi'><title>Seteli</title><h1>Seteli</h1><ul>{links}</ul></html>"
+        return f"<!doctype html><html lang='fi'><title>Seteli</title><h1>Seteli APIs</h1><ul>{links}</ul></html>"
 
     @parent.get("/health/live", include_in_schema=False)
     async def live() -> dict[str, str]:
@@ -111,4 +119,15 @@ def build_suite(data_dir: Path, *, clock: Clock | None = None, log_json: bool = 
 
     for name, app in apps.items():
         parent.mount(f"/{name}", app)
+    # The portal talks to the services only over their HTTP APIs; in one process that is an ASGI
+    # transport to the mounted apps instead of sockets. A service's 500 must reach the portal as a
+    # response, not as an exception (raise_app_exceptions=False).
+    if with_portal:
+        secret_file = data_dir / "portal-session-secret"
+        if not secret_file.exists():
+            secret_file.write_text(secrets.token_urlsafe(48))
+        parent.mount("/portal", build_portal(
+            PortalSettings(cookie_secure=False, session_secret=secret_file.read_text().strip()),
+            service_urls={name: f"http://embedded/{name}" for name in apps},
+            transport=httpx.ASGITransport(app=parent, raise_app_exceptions=False)))
     return Suite(parent, broker, runtimes, apps)

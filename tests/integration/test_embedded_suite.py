@@ -60,4 +60,6 @@ async def test_a_second_run_finds_its_data_again(tmp_path: Path) -> None:
             token = login.json()["access_token"]
             tenant = await client.get(f"/registry/v1/tenants/{first.tenant_id}",  # type: ignore[attr-defined]
                                       headers={"authorization": f"Bearer {token}"})
+            home = await client.get("/", follow_redirects=True)
     assert tenant.status_code == 200
+    assert home.status_code == 200 and "<html lang=\"fi\"" in home.text  # the portal answers at /portal/

@@ -9,9 +9,10 @@ from typing import Any
 
 import httpx
 import pytest
-from seteli.embedded import Suite, build_suite
 from seteli_portal.bootstrap import build_app
 from seteli_portal.config import SERVICE_NAMES, PortalSettings
+
+from seteli.embedded import Suite, build_suite
 
 from .seed import Seed, seed
 
@@ -20,7 +21,7 @@ CSRF = re.compile(r'name="csrf" value="([^"]+)"')
 
 @pytest.fixture(scope="session")
 async def suite(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Suite]:
-    suite = build_suite(tmp_path_factory.mktemp("portal-suite"))
+    suite = build_suite(tmp_path_factory.mktemp("portal-suite"), with_portal=False)
     async with suite.app.router.lifespan_context(suite.app):
         yield suite
 
@@ -33,10 +34,10 @@ async def data(suite: Suite) -> Seed:
 
 
 def portal_app(suite: Suite, data: Seed, **overrides: Any) -> Any:
-    settings = PortalSettings(cookie_secure=False, default_tenant=data.tenant_id, session_secret="test-secret",
-                              **overrides)
+    settings = PortalSettings(**{"cookie_secure": False, "default_tenant": data.tenant_id,
+                                 "session_secret": "test-secret", **overrides})
     return build_app(settings, service_urls={name: f"http://suite/{name}" for name in SERVICE_NAMES},
-                     transport=httpx.ASGITransport(app=suite.app))
+                     transport=httpx.ASGITransport(app=suite.app, raise_app_exceptions=False))
 
 
 @pytest.fixture
@@ -64,3 +65,7 @@ async def login(client: httpx.AsyncClient, email: str, password: str) -> httpx.R
     response = await submit(client, "/login", "/login", {"email": email, "password": password, "next": "/"})
     assert response.status_code == 303, response.text[:800]
     return response
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "browser: end-to-end in headless Chromium (skipped when Chromium is absent)")

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import httpx
+from seteli_common.clock import Month
+
 from seteli.demo import (
     DemoResult,
     _eventually,
@@ -20,7 +22,6 @@ from seteli.demo import (
     walking_skeleton,
 )
 from seteli.embedded import DEMO_ADMIN_EMAIL, DEMO_ADMIN_PASSWORD
-from seteli_common.clock import Month
 
 PROVIDER_PASSWORD = "Hoiva-demo-2026"
 OFFICER_PASSWORD = "Demo-kunta-2026"
@@ -58,6 +59,9 @@ async def seed(client: httpx.AsyncClient, base: dict[str, str], *, rng_seed: int
     service = services[0]
     provider_id = _ok(await client.get(f"{base['applications']}/v1/tenants/{tenant_id}/applications",
                                        headers=provider), "applications")["items"][0]["provider_id"]
+    _ok(await client.patch(f"{base['registry']}/v1/providers/{provider_id}", headers=provider, json={
+        "description": "Tehostettua palveluasumista ikääntyneille Kouvolan keskustassa.",
+        "operating_areas": ["Kouvola"], "service_languages": ["fi", "sv"]}), "provider details")
     # A second service the provider has not applied to yet: the application journey starts from it.
     home_care = _ok(await client.post(f"{base['applications']}/v1/tenants/{tenant_id}/services", headers=officer, json={
         "name_fi": "Kotihoito", "name_sv": "Hemvård", "kind": "voucher", "auto_recording": False,
@@ -75,6 +79,38 @@ async def seed(client: httpx.AsyncClient, base: dict[str, str], *, rng_seed: int
         "valid_from": str(month.first), "valid_until": str(month.next().last),
         "contents": [{"content_id": service["contents"][0]["id"], "granted_amount": "31", "period": "month",
                       "voucher_value": "140.00"}]}, officer)
+
+    # An hour-unit service with 10 h/week granted: the fifth event of a week crosses the limit and waits
+    # for the officer's approval (004 §4.3.5.6).
+    assist = _ok(await client.post(f"{base['applications']}/v1/tenants/{tenant_id}/services", headers=officer, json={
+        "name_fi": "Henkilökohtainen apu", "name_sv": "Personlig assistans", "kind": "voucher",
+        "auto_recording": False,
+        "contents": [{"name_fi": "Avustaminen", "name_sv": "Assistans", "unit": "hour", "client_pays": False}],
+    }), "define assistance", 201)
+    application = await _post_until(client, "apply", f"{base['applications']}/v1/tenants/{tenant_id}/applications",
+                                    {"service_id": assist["id"]}, provider)
+    app_url = f"{base['applications']}/v1/tenants/{tenant_id}/applications/{application['id']}"
+    _ok(await client.post(f"{app_url}/price-lists", headers=provider, json={
+        "name": "Apu 2016", "start": "2016-01-01", "producer_part": None,
+        "prices": [{"content_id": assist["contents"][0]["id"], "unit_price": "30.00"}]}), "assist prices", 201)
+    _ok(await client.post(f"{app_url}/submit", headers=provider, json={"accept_rulebook": True}), "submit assist")
+    _ok(await client.post(f"{app_url}/decision", headers=officer, json={"decision": "approve"}), "approve assist")
+    helped = _ok(await client.post(f"{base['vouchers']}/v1/tenants/{tenant_id}/clients", headers=officer, json={
+        "first_name": "Cecilia", "last_name": "Apu", "identity_code": random_test_identity_code(rng),
+        "language": "fi"}), "assist client", 201)
+    hours = await _post_until(client, "assist voucher", f"{base['vouchers']}/v1/tenants/{tenant_id}/vouchers", {
+        "client_id": helped["id"], "service_id": assist["id"], "granted_on": str(month.first),
+        "valid_from": str(month.first), "valid_until": str(month.next().last),
+        "contents": [{"content_id": assist["contents"][0]["id"], "granted_amount": "10", "period": "week",
+                      "voucher_value": "28.00"}]}, officer)
+    assist_booking = await _post_until(client, "book assist", f"{base['vouchers']}/v1/tenants/{tenant_id}/bookings", {
+        "voucher_number": hours["number"], "voucher_content_id": hours["contents"][0]["id"], "accept_terms": True,
+        "client_number": "C-003"}, provider)
+    monday = month.first + timedelta(days=(7 - month.first.weekday()) % 7)
+    for day in range(5):
+        await _post_until(client, "assist event", f"{base['events']}/v1/tenants/{tenant_id}/events", {
+            "booking_id": assist_booking["id"], "start": str(monday + timedelta(days=day)),
+            "start_time": "09:00", "end_time": "11:15", "status": "recorded"}, provider)
 
     # A company waiting for the tenant admin's check.
     company = f"Uusi Hoiva {tag} Oy"

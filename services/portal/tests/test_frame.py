@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 import httpx
+import pytest
 from seteli_portal.catalog import CATALOG
 
 from .conftest import csrf_of, login, submit
@@ -103,3 +104,58 @@ async def test_mounted_under_a_prefix_every_link_and_redirect_keeps_it(suite, da
         assert "path=/portal;" in page.headers["set-cookie"].lower()
         redirect = await client.get("/portal/provider")
         assert redirect.headers["location"].startswith("/portal/login?next=/provider")
+
+
+def _stale_session(tokens: dict[str, str], refresh: str) -> str:
+    """A session whose access token claims to have expired (the signature no longer matters: the portal
+    reads the expiry only to decide when to refresh)."""
+    import base64
+    import json
+
+    from seteli_portal.session import SessionCodec
+
+    header, payload, signature = tokens["access_token"].split(".")
+    claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    claims["exp"] = 1
+    stale = ".".join([header, base64.urlsafe_b64encode(json.dumps(claims).encode()).decode().rstrip("="), signature])
+    return SessionCodec("test-secret", 3600).encode({"token": stale, "refresh": refresh, "csrf": "x"})
+
+
+async def test_a_session_whose_refresh_fails_goes_back_to_login_not_to_an_error(suite, data: Seed) -> None:  # type: ignore[no-untyped-def]
+    from .conftest import portal_app
+
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=suite.app), base_url="http://suite") as api:
+        tokens = (await api.post("/registry/v1/auth/token", json={"email": data.provider_email,
+                                                                   "password": PROVIDER_PASSWORD})).json()
+    app = portal_app(suite, data)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://portal",
+                                 cookies={"seteli_session": _stale_session(tokens, "revoked-or-unknown")}) as client:
+        page = await client.get("/provider/company")
+        assert page.status_code == 303 and page.headers["location"] == "/login?next=/provider/company"
+
+
+@pytest.mark.xfail(reason="registry POST /v1/auth/refresh fails on SQLite (embedded mode): it compares a naive "
+                          "expires_at with an aware clock.now() (TypeError); reported to the lead", strict=False)
+async def test_an_expired_access_token_is_refreshed_without_signing_in_again(suite, data: Seed) -> None:  # type: ignore[no-untyped-def]
+    from seteli_portal.session import SessionCodec
+
+    from .conftest import portal_app
+
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=suite.app), base_url="http://suite") as api:
+        tokens = (await api.post("/registry/v1/auth/token", json={"email": data.provider_email,
+                                                                   "password": PROVIDER_PASSWORD})).json()
+    cookie = _stale_session(tokens, tokens["refresh_token"])
+    stale = SessionCodec("test-secret", 3600).decode(cookie)["token"]
+    app = portal_app(suite, data)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://portal",
+                                 cookies={"seteli_session": cookie}) as client:
+        page = await client.get("/provider/company")
+        assert page.status_code == 200 and "Yritys, toimipaikat ja laskutus" in page.text
+        renewed = SessionCodec("test-secret", 3600).decode(client.cookies["seteli_session"])
+        assert renewed["token"] != stale and renewed["refresh"]
+
+
+async def test_a_tampered_session_cookie_is_ignored(portal: httpx.AsyncClient) -> None:
+    portal.cookies.set("seteli_session", "not-a-valid-session")
+    response = await portal.get("/provider")
+    assert response.status_code == 303 and response.headers["location"].startswith("/login")

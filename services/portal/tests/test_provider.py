@@ -6,7 +6,6 @@ from __future__ import annotations
 import re
 
 import httpx
-
 from seteli_portal.i18n import money_fmt
 
 from .conftest import csrf_of, login, submit
@@ -25,6 +24,7 @@ async def test_billing_errors_are_shown_next_to_their_fields_and_a_valid_change_
     assert re.search(r'id="billing-iban"[^>]*value="FI00 1234"[^>]*aria-describedby="billing-iban-hint '
                      r'billing-iban-error"[^>]*aria-invalid="true"', bad.text), bad.text[-3000:]
     assert 'href="#billing-iban"' in bad.text  # the summary links to the field
+    assert "Tilinumero ei ole kelvollinen IBAN." in bad.text  # the API's reason, in the user's language
 
     good = await submit(portal, "/provider/company", "/provider/company/billing",
                         {"iban": "FI2112345600000785", "bic": "NDEAFIHH", "reference": "1234561",
@@ -171,3 +171,15 @@ async def test_an_event_outside_the_voucher_is_refused_next_to_the_dates(portal:
                                                               "end": "2001-01-31"})
     assert response.status_code == 422
     assert 'role="alert"' in response.text
+
+
+async def test_the_provider_chooses_among_the_tenants_where_it_is_approved(suite, data: Seed) -> None:  # type: ignore[no-untyped-def]
+    from .conftest import portal_app
+
+    app = portal_app(suite, data, default_tenant="")  # no tenant preselected by configuration
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://portal") as client:
+        await login(client, data.provider_email, PROVIDER_PASSWORD)
+        page = await client.get("/provider")
+        assert f'<option value="{data.tenant_id}">' in page.text
+        assert f'id="tenant-tenant" name="tenant" type="text" value="{data.tenant_id}"' in page.text
+        assert "Ikääntyneiden tehostettu palveluasuminen" in page.text  # its applications there

@@ -15,6 +15,8 @@ from .seed import Seed
 async def test_search_shows_active_filters_each_removable_on_its_own(portal: httpx.AsyncClient, data: Seed) -> None:
     page = await portal.get("/catalog", params={"q": "Päivänsäde", "area": "Kouvola"})
     assert page.status_code == 200
+    assert "1 palveluntuottajaa" in page.text and f'href="/catalog/providers/{data.provider_id}"' in page.text
+    assert "Tehostettua palveluasumista" in page.text
     chips = re.findall(r'<a class="chip" href="([^"]+)">', page.text)
     assert len(chips) == 2
     without_area = next(c for c in chips if "area" not in c)
@@ -26,7 +28,8 @@ async def test_search_shows_active_filters_each_removable_on_its_own(portal: htt
 async def test_provider_card_comparison_and_contact_request(portal: httpx.AsyncClient, data: Seed) -> None:
     card = await portal.get(f"/catalog/providers/{data.provider_id}")
     assert card.status_code == 200 and "Hoivakoti Päivänsäde" in card.text
-    compare_url = re.search(r'href="(/catalog/compare/[^"]+)"', card.text).group(1)  # type: ignore[union-attr]
+    compare_url = f"/catalog/compare/{data.tenant_id}/{data.service_id}"
+    assert f'href="{compare_url}"' in card.text
     compare = await portal.get(compare_url)
     assert compare.status_code == 200 and money_fmt("150.00") in compare.text
 

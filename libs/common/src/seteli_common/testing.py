@@ -132,10 +132,12 @@ def delete_vhost(url: str) -> None:
 
 
 @asynccontextmanager
-async def running_app(app: FastAPI, base_url: str = "http://test") -> AsyncIterator[httpx.AsyncClient]:
+async def running_app(app: FastAPI, base_url: str = "http://test", *,
+                      raise_app_exceptions: bool = True) -> AsyncIterator[httpx.AsyncClient]:
     """Run an app's lifespan and give an HTTP client talking to it in-process."""
     async with app.router.lifespan_context(app):
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=base_url) as client:
+        transport = httpx.ASGITransport(app=app, raise_app_exceptions=raise_app_exceptions)
+        async with httpx.AsyncClient(transport=transport, base_url=base_url) as client:
             yield client
 
 

@@ -59,7 +59,11 @@ def create_app(
 
 async def db_session(request: Request) -> AsyncIterator[AsyncSession]:
     """Session per request: the unit of work commits when the handler returns without error.
-    After the commit the outbox relay is woken so events leave at once instead of at the next poll."""
+    After the commit the outbox relay is woken so events leave at once instead of at the next poll.
+
+    Always declare it as `Depends(db_session, scope="function")`: FastAPI's default scope ends a yield
+    dependency after the response is sent, which would answer 201 before the commit (and even when
+    the commit then fails), and let the client's next request miss its own write."""
     runtime: Any = request.app.state.runtime
     async with runtime.db.transaction() as session:
         yield session

@@ -69,7 +69,8 @@ async def book(request: Request) -> Response:
         try:
             booking = await page.call("POST", "vouchers", page.tpath("/bookings"), json=body)
         except ApiError as exc:
-            errors = exc.fields or {"form": page.t(f"refusal.{exc.code}", default=exc.detail or page.t("error.generic"))}
+            refusal = page.t(f"refusal.{exc.code}", default=exc.detail or page.t("error.generic"))
+            errors = exc.fields or {"form": refusal}
         else:
             page.flash("book.done")
             return page.redirect(f"/provider/bookings/{booking['id']}")

@@ -147,21 +147,82 @@ async def decide_event(request: Request, event_id: str) -> Response:
 
 # --- clients and vouchers -------------------------------------------------------------------------
 
+CLIENT_FIELDS = ("first_name", "last_name", "identity_code", "email", "phone", "language")
+GRANT_FIELDS = ("granted_on", "valid_from", "valid_until", "content_id", "granted_amount", "period", "voucher_value")
+
+
+async def _services(page: Page) -> dict[str, Any]:
+    return {s["id"]: s for s in (await page.call("GET", "applications", page.tpath("/services"),
+                                                 params={"limit": 200}))["items"]}
+
+
+async def _clients(page: Page, name: str, **context: Any) -> Response:
+    found = await page.call("GET", "vouchers", page.tpath("/clients"), params={"name": name.strip(), "limit": 100})
+    return page.render("officer/clients.html", status=422 if context.get("errors") else 200,
+                       clients=found["items"], total=found["total"], name=name,
+                       values=context.pop("values", {}), **context)
+
+
 @router.get("/clients")
 async def clients(request: Request, name: str = "") -> Response:
+    return await _clients(_officer_page(request), name)
+
+
+@router.post("/clients")
+async def register_client(request: Request) -> Response:
+    """The identity code travels in the form body only, never in a URL."""
     page = _officer_page(request)
-    found = await page.call("GET", "vouchers", page.tpath("/clients"), params={"name": name.strip(), "limit": 100})
-    return page.render("officer/clients.html", clients=found["items"], total=found["total"], name=name)
+    form = await page.form()
+    body: dict[str, Any] = {k: str(form.get(k, "")).strip() or None for k in CLIENT_FIELDS}
+    body["language"] = body["language"] if body["language"] in ("fi", "sv") else "fi"
+    errors = {k: page.t("error.required") for k in ("first_name", "last_name", "identity_code") if not body[k]}
+    if not errors:
+        try:
+            created = await page.call("POST", "vouchers", page.tpath("/clients"), json=body)
+        except ApiError as exc:
+            errors = exc.for_form(CLIENT_FIELDS)
+        else:
+            page.flash("client.registered")
+            return page.redirect(f"/officer/clients/{created['id']}")
+    return await _clients(page, "", errors=errors, values={**body, "identity_code": ""})
+
+
+async def _client(page: Page, client_id: str, **context: Any) -> Response:
+    detail = await page.call("GET", "vouchers", page.tpath(f"/clients/{client_id}"))
+    vouchers = (await page.call("GET", "vouchers", page.tpath(f"/clients/{client_id}/vouchers")))["items"]
+    return page.render("officer/client.html", status=422 if context.get("errors") else 200, client=detail,
+                       vouchers=vouchers, services=await _services(page), values=context.pop("values", {}),
+                       **context)
 
 
 @router.get("/clients/{client_id}")
 async def client(request: Request, client_id: str) -> Response:
+    return await _client(_officer_page(request), client_id)
+
+
+@router.post("/clients/{client_id}/vouchers")
+async def grant_voucher(request: Request, client_id: str) -> Response:
     page = _officer_page(request)
-    detail = await page.call("GET", "vouchers", page.tpath(f"/clients/{client_id}"))
-    vouchers = (await page.call("GET", "vouchers", page.tpath(f"/clients/{client_id}/vouchers")))["items"]
-    services = {s["id"]: s for s in (await page.call("GET", "applications", page.tpath("/services"),
-                                                     params={"limit": 200}))["items"]}
-    return page.render("officer/client.html", client=detail, vouchers=vouchers, services=services)
+    form = await page.form()
+    values = {k: str(form.get(k, "")).strip() for k in GRANT_FIELDS}
+    errors = {k: page.t("error.required") for k in ("granted_on", "valid_from", "valid_until", "content_id",
+                                                     "granted_amount") if not values[k]}
+    service_id, _, content_id = values["content_id"].partition("/")
+    if not errors:
+        body = {"client_id": client_id, "service_id": service_id, "granted_on": values["granted_on"],
+                "valid_from": values["valid_from"], "valid_until": values["valid_until"],
+                "contents": [{"content_id": content_id, "granted_amount": values["granted_amount"].replace(",", "."),
+                              "period": values["period"] or "month",
+                              "voucher_value": values["voucher_value"].replace(",", ".") or None}]}
+        try:
+            voucher = await page.call("POST", "vouchers", page.tpath("/vouchers"), json=body)
+        except ApiError as exc:
+            known = [*GRANT_FIELDS, "contents.0.granted_amount", "contents.0.voucher_value", "contents.0.period"]
+            errors = {k.replace("contents.0.", ""): v for k, v in exc.for_form(known).items()}
+        else:
+            page.flash("voucher.granted", number=voucher["printable_number"], code=voucher.get("verification_code"))
+            return page.redirect(f"/officer/clients/{client_id}")
+    return await _client(page, client_id, errors=errors, values=values)
 
 
 # --- settlement -----------------------------------------------------------------------------------
@@ -207,7 +268,8 @@ async def run(request: Request, run_id: str) -> Response:
 @router.get("/settlement/runs/{run_id}/payments/{payment_id}.pdf")
 async def specification(request: Request, run_id: str, payment_id: str) -> Response:
     page = _officer_page(request)
-    response = await page.raw("GET", "settlement", page.tpath(f"/runs/{run_id}/payments/{payment_id}/specification.pdf"))
+    path = page.tpath(f"/runs/{run_id}/payments/{payment_id}/specification.pdf")
+    response = await page.raw("GET", "settlement", path)
     if response.status_code != 200:
         raise ApiError.from_response(response)
     return download(response, f"specification-{payment_id}.pdf", "application/pdf")

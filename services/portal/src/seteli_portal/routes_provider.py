@@ -33,9 +33,21 @@ async def _services(page: Page) -> list[dict[str, Any]]:
     return list(body["items"])
 
 
+async def _known_tenants(page: Page) -> list[str]:
+    """Tenants where the company is already approved (from the public catalog): offered in the chooser."""
+    try:
+        card = await page.call("GET", "registry", f"/v1/catalog/providers/{page.provider_id}", anonymous=True)
+    except ApiError:
+        return []
+    return sorted({str(s["tenant_id"]) for s in card.get("services", [])})
+
+
 @router.get("")
 async def dashboard(request: Request) -> Response:
     page = _provider_page(request)
+    tenants = await _known_tenants(page)
+    if not page.tenant_id and tenants:
+        page.session["tenant"] = tenants[0]
     applications: list[dict[str, Any]] = []
     services: list[dict[str, Any]] = []
     if page.tenant_id:
@@ -47,7 +59,7 @@ async def dashboard(request: Request) -> Response:
             applications = []
     names = {s["id"]: s for s in services}
     applied = {a["service_id"] for a in applications}
-    return page.render("provider/dashboard.html", applications=applications, services=names,
+    return page.render("provider/dashboard.html", applications=applications, services=names, tenants=tenants,
                        open_services=[s for s in services if s["id"] not in applied])
 
 

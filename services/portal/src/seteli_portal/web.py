@@ -14,11 +14,22 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.datastructures import FormData
 
 from .apiclient import Api, ApiError
+from .catalog import CATALOG
 from .config import PortalSettings
 from .i18n import LANGUAGES, Translator, date_fmt, money_fmt
 from .session import csrf_ok, new_csrf, token_claims
 
 TEMPLATES = Path(__file__).parent / "templates"
+
+# (substring of an API's English reason, catalog key), first match wins
+REASONS = (
+    ("identity code", "error.identity_code"), ("iban", "error.iban"), ("bic", "error.bic"),
+    ("business id", "error.business_id"),
+    ("email", "error.email"), ("field required", "error.required"), ("missing", "error.required"),
+    ("month", "error.month"), ("date", "error.date"), ("amount", "error.amount"), ("decimal", "error.amount"),
+    ("phone", "error.phone"), ("string should match", "error.format"), ("too short", "error.too_short"),
+    ("outside", "error.outside"), ("validity", "error.outside"),
+)
 
 STAFF = ("tenant_admin", "tenant_officer")
 PROVIDER = ("provider_admin", "provider_user")
@@ -164,21 +175,28 @@ class Page:
     def redirect(self, path: str) -> RedirectResponse:
         return RedirectResponse(self.url(path), status_code=303)
 
+    def localize(self, errors: dict[str, str]) -> dict[str, str]:
+        """The APIs explain field errors in English; show them in the user's language. A reason we do not
+        recognise is kept after a translated lead, so no information is lost."""
+        own = {text for pair in CATALOG.values() for text in pair}
+        result: dict[str, str] = {}
+        for name, reason in errors.items():
+            if name == "form" or reason in own:
+                result[name] = reason
+                continue
+            lowered = reason.lower()
+            key = next((k for pattern, k in REASONS if pattern in lowered), None)
+            result[name] = self.t(key) if key else self.t("error.invalid", reason=reason)
+        return result
+
     def render(self, template: str, status: int = 200, **context: Any) -> HTMLResponse:
         flashes = self.session.pop("flash", [])
+        context["errors"] = self.localize(context.get("errors") or {})
         html = self.env.get_template(template).render(
             t=self.t, lang=self.lang, url=self.url, csrf=self.session["csrf"], page=self,
             role=self.role, signed_in=self.signed_in, user_name=self.claims.get("name", ""),
             flashes=flashes, path=self.here, errors=context.pop("errors", {}), **context)
         return HTMLResponse(html, status_code=status)
-
-    def problem(self, exc: ApiError, template: str, **context: Any) -> HTMLResponse:
-        """Re-render a form with the API's errors next to their fields (422 keeps the input)."""
-        errors = dict(exc.fields)
-        if not errors or exc.detail and exc.status != 422:
-            errors.setdefault("form", exc.detail or exc.title or self.t("error.generic"))
-        status = exc.status if 400 <= exc.status < 500 else 502
-        return self.render(template, status=status, errors=errors, **context)
 
 
 def download(response: Any, filename: str, media_type: str) -> Response:
