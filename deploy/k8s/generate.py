@@ -1,4 +1,4 @@
-"""Writes deploy/k8s/base/<service>.yaml from the table below (one source for six near-identical services).
+"""Writes deploy/k8s/base/<service>.yaml from the table below (six near-identical services and the portal).
 
     uv run --frozen python deploy/k8s/generate.py          # rewrite the base manifests
     uv run --frozen python deploy/k8s/generate.py --check  # exit 1 if a committed file differs
@@ -10,6 +10,7 @@ Edit here, not in base/*.yaml.
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from pathlib import Path
 from typing import Any
@@ -63,6 +64,16 @@ SERVICES: dict[str, dict[str, Any]] = {
         "memory": "384Mi",
         "smtp_egress": True,
     },
+}
+# The web portal: no database, no broker, no migrations. It calls the six services' APIs inside the cluster,
+# server-side, with the signed-in user's token; the public host (the production overlay's Ingress) reaches only it.
+PORTAL = "portal"
+PORTAL_CONFIG = {
+    "SERVICE_URLS": json.dumps({s: f"http://{s}:{PORT}" for s in SERVICES}, separators=(",", ":")),
+    "COOKIE_SECURE": "true",  # TLS ends at the ingress controller; browsers only see https
+    "DEFAULT_TENANT": "",  # the tenant residents see first: an overlay sets it
+    "DEFAULT_LANGUAGE": "fi",
+    "API_TIMEOUT_SECONDS": "30",
 }
 # The workers claim per-provider jobs from the settlement database (`run_jobs`, FOR UPDATE SKIP LOCKED),
 # not from a queue: KEDA scales on the number of jobs waiting or running there.
@@ -133,7 +144,9 @@ def container(service: str, *, command: list[str] | None, memory: str,
 def pod_spec(service: str, containers: list[dict[str, Any]], *, restart: str = "Always",
              files: bool = True) -> dict[str, Any]:
     """`files`: the registry's signing key and attachments (not needed to migrate)."""
-    volumes: list[dict[str, Any]] = [{"name": "tmp", "emptyDir": {}}, {"name": "data", "emptyDir": {}}]
+    volumes: list[dict[str, Any]] = [{"name": "tmp", "emptyDir": {}}]
+    if service != PORTAL:  # the portal keeps nothing on disk
+        volumes.append({"name": "data", "emptyDir": {}})
     if service == "registry" and files:
         volumes += [{"name": "signing-key", "secret": {"secretName": "registry-signing-key",
                                                        "defaultMode": 0o440}},
@@ -157,35 +170,41 @@ def http_probe(path: str, period: int, failures: int) -> dict[str, Any]:
 
 def deployment(service: str) -> dict[str, Any]:
     c = container(service, command=None, memory=SERVICES[service]["memory"])
-    c["ports"] = [{"name": "http", "containerPort": PORT, "protocol": "TCP"}]
     # Startup allows for the in-app `alembic upgrade head` (a no-op after the migration Job).
-    c["startupProbe"] = http_probe("/health/live", 5, 24)
+    return http_deployment(service, "api", c, startup=http_probe("/health/live", 5, 24),
+                           readiness=http_probe("/health/ready", 10, 3))
+
+
+def http_deployment(service: str, component: str, c: dict[str, Any], *, startup: dict[str, Any],
+                    readiness: dict[str, Any]) -> dict[str, Any]:
+    c["ports"] = [{"name": "http", "containerPort": PORT, "protocol": "TCP"}]
+    c["startupProbe"] = startup
     c["livenessProbe"] = http_probe("/health/live", 15, 4)
-    c["readinessProbe"] = http_probe("/health/ready", 10, 3)
+    c["readinessProbe"] = readiness
     # Give the Service time to drop the pod from its endpoints before uvicorn stops accepting.
     c["lifecycle"] = {"preStop": {"exec": {"command": ["sleep", "5"]}}}
     spec = pod_spec(service, [c])
     spec["terminationGracePeriodSeconds"] = 40
     spec["topologySpreadConstraints"] = [{
         "maxSkew": 1, "topologyKey": "kubernetes.io/hostname", "whenUnsatisfiable": "ScheduleAnyway",
-        "labelSelector": {"matchLabels": selector(service, "api")}}]
+        "labelSelector": {"matchLabels": selector(service, component)}}]
     return {
         "apiVersion": "apps/v1", "kind": "Deployment",
-        "metadata": {"name": service, "labels": labels(service, "api")},
+        "metadata": {"name": service, "labels": labels(service, component)},
         "spec": {
             "replicas": 2,
             "revisionHistoryLimit": 5,
-            "selector": {"matchLabels": selector(service, "api")},
+            "selector": {"matchLabels": selector(service, component)},
             "strategy": {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": 1, "maxUnavailable": 0}},
-            "template": {"metadata": {"labels": labels(service, "api")}, "spec": spec},
+            "template": {"metadata": {"labels": labels(service, component)}, "spec": spec},
         },
     }
 
 
-def service_resource(service: str) -> dict[str, Any]:
+def service_resource(service: str, component: str = "api") -> dict[str, Any]:
     return {"apiVersion": "v1", "kind": "Service",
-            "metadata": {"name": service, "labels": labels(service, "api")},
-            "spec": {"type": "ClusterIP", "selector": selector(service, "api"),
+            "metadata": {"name": service, "labels": labels(service, component)},
+            "spec": {"type": "ClusterIP", "selector": selector(service, component),
                      "ports": [{"name": "http", "port": PORT, "targetPort": "http", "protocol": "TCP"}]}}
 
 
@@ -195,9 +214,9 @@ def pdb(name: str, service: str, component: str) -> dict[str, Any]:
             "spec": {"maxUnavailable": 1, "selector": {"matchLabels": selector(service, component)}}}
 
 
-def hpa(service: str) -> dict[str, Any]:
+def hpa(service: str, component: str = "api") -> dict[str, Any]:
     return {"apiVersion": "autoscaling/v2", "kind": "HorizontalPodAutoscaler",
-            "metadata": {"name": service, "labels": labels(service, "api")},
+            "metadata": {"name": service, "labels": labels(service, component)},
             "spec": {"scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": service},
                      "minReplicas": 2, "maxReplicas": 6,
                      "metrics": [{"type": "Resource", "resource": {
@@ -285,8 +304,7 @@ def network_policy(service: str) -> dict[str, Any]:
         others = [s for s in SERVICES if s != "registry"]
         ingress.append({"from": [{"podSelector": {"matchExpressions": [
             {"key": "app.kubernetes.io/name", "operator": "In", "values": others}]}}], "ports": port})
-        ingress.append({"from": [{"namespaceSelector": {"matchLabels": {
-            "kubernetes.io/metadata.name": INGRESS_NAMESPACE}}}], "ports": port})
+    # No path from the ingress controller: the public host reaches the portal only (see portal_policy).
     data_ns = {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": DATA_NAMESPACE}}}
     egress: list[dict[str, Any]] = [
         {"to": [{**data_ns, "podSelector": {"matchLabels": {"app.kubernetes.io/name": "rabbitmq"}}}],
@@ -322,17 +340,48 @@ def common_policies() -> list[dict[str, Any]]:
                "to": [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "kube-system"}},
                        "podSelector": {"matchLabels": {"k8s-app": "kube-dns"}}}],
                "ports": [{"protocol": "UDP", "port": 53}, {"protocol": "TCP", "port": 53}]}]}}
-    # The portal (its own repository) is reached from the ingress controller only; it calls every service.
-    portal = {"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
-              "metadata": {"name": "portal", **meta},
-              "spec": {"podSelector": {"matchLabels": {"app.kubernetes.io/name": "portal"}},
-                       "policyTypes": ["Ingress", "Egress"],
-                       "ingress": [{"from": [{"namespaceSelector": {"matchLabels": {
-                           "kubernetes.io/metadata.name": INGRESS_NAMESPACE}}}]}],
-                       "egress": [{"to": [{"podSelector": {"matchExpressions": [{
-                           "key": "app.kubernetes.io/name", "operator": "In", "values": list(SERVICES)}]}}],
-                           "ports": [{"protocol": "TCP", "port": PORT}]}]}}
-    return [deny, dns, portal]
+    return [deny, dns]
+
+
+def portal_resources() -> list[dict[str, Any]]:
+    """The web portal: ConfigMap, Deployment, Service, PDB, CPU HPA and NetworkPolicy (no migration Job)."""
+    data = {f"PORTAL_{k}": v for k, v in PORTAL_CONFIG.items()}
+    config = {"apiVersion": "v1", "kind": "ConfigMap",
+              "metadata": {"name": PORTAL, "labels": labels(PORTAL, "config")}, "data": data}
+    c: dict[str, Any] = {
+        "name": PORTAL,
+        "image": f"{IMAGE_REPO}/{PORTAL}:latest",
+        "imagePullPolicy": "IfNotPresent",
+        "envFrom": [{"configMapRef": {"name": PORTAL}}],
+        # Encrypts the session cookie (it holds the users' tokens). Required: the code default is dev-only.
+        "env": [{"name": "PORTAL_SESSION_SECRET",
+                 "valueFrom": {"secretKeyRef": {"name": PORTAL, "key": "session-secret"}}}],
+        "resources": {"requests": {"cpu": "100m", "memory": "256Mi"}, "limits": {"cpu": "1", "memory": "256Mi"}},
+        "securityContext": {"allowPrivilegeEscalation": False, "readOnlyRootFilesystem": True,
+                            "capabilities": {"drop": ["ALL"]}},
+        "volumeMounts": [{"name": "tmp", "mountPath": "/tmp"}],
+    }
+    # The portal has /health/live only, and it is right for readiness too: a portal pod that is up can serve
+    # every page, and it shows its own "service unavailable" page when a service is down. Taking all portal
+    # pods out of the Service because one backend is down would turn that into the ingress's bare 503.
+    deploy = http_deployment(PORTAL, "web", c, startup=http_probe("/health/live", 2, 15),
+                             readiness=http_probe("/health/live", 10, 3))
+    return [config, deploy, service_resource(PORTAL, "web"), pdb(PORTAL, PORTAL, "web"), hpa(PORTAL, "web"),
+            portal_policy()]
+
+
+def portal_policy() -> dict[str, Any]:
+    """Reached from the ingress controller only; calls the six services' APIs (and DNS, see allow-dns)."""
+    port = [{"protocol": "TCP", "port": PORT}]
+    apis = {"matchLabels": {"app.kubernetes.io/component": "api"},
+            "matchExpressions": [{"key": "app.kubernetes.io/name", "operator": "In", "values": list(SERVICES)}]}
+    return {"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
+            "metadata": {"name": PORTAL, "labels": labels(PORTAL, "network")},
+            "spec": {"podSelector": {"matchLabels": {"app.kubernetes.io/name": PORTAL}},
+                     "policyTypes": ["Ingress", "Egress"],
+                     "ingress": [{"from": [{"namespaceSelector": {"matchLabels": {
+                         "kubernetes.io/metadata.name": INGRESS_NAMESPACE}}}], "ports": port}],
+                     "egress": [{"to": [{"podSelector": apis}], "ports": port}]}}
 
 
 def documents() -> dict[str, list[dict[str, Any]]]:
@@ -345,6 +394,7 @@ def documents() -> dict[str, list[dict[str, Any]]]:
         if service == "registry":
             docs.append(attachments_claim())
         files[f"{service}.yaml"] = docs
+    files[f"{PORTAL}.yaml"] = portal_resources()
     files["network-policies.yaml"] = common_policies()
     return files
 

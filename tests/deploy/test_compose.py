@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-from deploy_support import ROOT, SERVICES, known_env, required_env, settings_class
+from deploy_support import ROOT, SERVICES, WEB, known_env, required_env, settings_class
 
 Compose = dict[str, Any]
 
@@ -25,7 +26,7 @@ def test_infrastructure_is_there(compose: Compose) -> None:
 
 def test_only_known_services_run(compose: Compose) -> None:
     infrastructure = {"postgres", "rabbitmq", "mailpit", "otel-collector", "settlement-worker"}
-    expected = infrastructure | set(SERVICES) | {f"{s}-migrate" for s in SERVICES}
+    expected = infrastructure | set(SERVICES) | {f"{s}-migrate" for s in SERVICES} | set(WEB)
     assert set(compose["services"]) == expected
 
 
@@ -95,3 +96,50 @@ def test_notifications_send_to_the_mail_catcher(compose: Compose) -> None:
     env = compose["services"]["notifications"]["environment"]
     assert env["NOTIFICATIONS_SMTP_HOST"] == "mailpit"
     assert env["NOTIFICATIONS_SMTP_PORT"] == "1025"
+
+
+# --- the web portal ----------------------------------------------------------------------------------
+
+def test_the_portal_is_the_only_web_front_end() -> None:
+    """A new member without migrations would be neither checked here nor deployed: wire it up like the portal."""
+    assert WEB == ["portal"]
+
+
+def test_portal_env_matches_its_settings(compose: Compose) -> None:
+    from seteli_portal.config import SERVICE_NAMES
+
+    env = compose["services"]["portal"]["environment"]
+    missing = required_env("portal") - set(env)
+    assert not missing, f"portal lacks {sorted(missing)}"
+    unknown = {k for k in env if k.startswith("PORTAL_")} - known_env("portal")
+    assert not unknown, f"portal sets unknown settings {sorted(unknown)}"
+    # Every service the portal needs, by its name inside the compose network and its container port.
+    urls = json.loads(env["PORTAL_SERVICE_URLS"])
+    assert set(urls) == set(SERVICE_NAMES) == set(SERVICES)
+    for name, url in urls.items():
+        port = settings_class(name)().http_port
+        assert url == f"http://{name}:{port}", name
+        assert name in compose["services"]
+
+
+def test_portal_session_secret_comes_from_the_environment_with_a_dev_only_default(compose: Compose) -> None:
+    secret = compose["services"]["portal"]["environment"]["PORTAL_SESSION_SECRET"]
+    match = re.fullmatch(r"\$\{PORTAL_SESSION_SECRET:-([^}]+)\}", secret)
+    assert match, "an operator can set PORTAL_SESSION_SECRET without editing compose.yaml"
+    assert match.group(1).startswith("dev-only"), "the default says it is for development only"
+
+
+def test_portal_starts_after_the_services_are_healthy(compose: Compose) -> None:
+    portal = compose["services"]["portal"]
+    assert portal["depends_on"] == {s: {"condition": "service_healthy"} for s in SERVICES}
+    assert portal["build"] == {"context": ".", "dockerfile": "services/portal/Dockerfile"}
+    assert "postgres" not in portal["depends_on"] and "rabbitmq" not in portal["depends_on"]
+
+
+def test_portal_is_where_email_links_point(compose: Compose) -> None:
+    """REGISTRY_PUBLIC_BASE_URL is the portal's address: reset and confirmation links must land on it."""
+    [published] = compose["services"]["portal"]["ports"]
+    host, host_port, container_port = published.split(":")
+    assert (host, container_port) == ("127.0.0.1", "8000")
+    public = urlsplit(compose["services"]["registry"]["environment"]["REGISTRY_PUBLIC_BASE_URL"])
+    assert (public.hostname, str(public.port)) == ("localhost", host_port)

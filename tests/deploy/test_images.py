@@ -4,6 +4,7 @@ which is exercised for real: every service's migrations run through it against P
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import re
 import socket
@@ -11,11 +12,12 @@ import subprocess
 import sys
 import uuid
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 import httpx
 import pytest
-from deploy_support import K8S, ROOT, SERVICES, load_script
+from deploy_support import K8S, MEMBERS, ROOT, SERVICES, load_script
 
 RUN = ROOT / "deploy" / "docker" / "run.py"
 
@@ -37,7 +39,7 @@ def instructions(text: str) -> list[tuple[str, str]]:
     return result
 
 
-@pytest.mark.parametrize("service", SERVICES)
+@pytest.mark.parametrize("service", MEMBERS)
 def test_dockerfile_builds_only_its_service(service: str) -> None:
     steps = instructions(dockerfile(service))
     assert sum(op == "FROM" for op, _ in steps) >= 2, "multi-stage"
@@ -199,3 +201,84 @@ async def test_serve_answers_health_checks_as_the_image_runs_it(
     assert "Application shutdown complete" in log.read_text(), "a clean shutdown on SIGTERM"
     after = await asyncio.to_thread(run_entry, "health", service, env=env)
     assert after.returncode == 1
+
+
+# --- the portal image: its own entry point (python -m seteli_portal), no database, no migrations ---------
+
+def portal_cmd() -> list[str]:
+    final = instructions(dockerfile("portal"))
+    [cmd] = [arg for op, arg in final if op == "CMD"]
+    return list(json.loads(cmd))
+
+
+def test_portal_runtime_stage_is_non_root_single_process_with_healthcheck() -> None:
+    steps = instructions(dockerfile("portal"))
+    final = steps[max(i for i, (op, _) in enumerate(steps) if op == "FROM"):]
+    users = [arg for op, arg in final if op == "USER"]
+    assert users and users[-1].split(":")[0] not in ("root", "0")
+    [health] = [arg for op, arg in final if op == "HEALTHCHECK"]
+    assert "http://127.0.0.1:8000/health/live" in health
+    assert portal_cmd() == ["python", "-m", "seteli_portal", "--host", "0.0.0.0", "--port", "8000"]
+    assert [arg for op, arg in final if op == "EXPOSE"] == ["8000"]
+    env = " ".join(arg for op, arg in final if op == "ENV")
+    assert "PORTAL_COOKIE_SECURE=true" in env, "the image defaults to production cookies"
+
+
+def portal_env(rendered: dict[str, list[dict[str, Any]]]) -> dict[str, str]:
+    """The production pod's environment: the ConfigMap, and a value for the Secret reference."""
+    [config] = [m for m in rendered["production"] if m["kind"] == "ConfigMap" and m["metadata"]["name"] == "portal"]
+    return {**os.environ, **config["data"], "PORTAL_SESSION_SECRET": uuid.uuid4().hex * 2}
+
+
+def portal_command(port: int) -> list[str]:
+    cmd = portal_cmd()
+    assert cmd[:3] == ["python", "-m", "seteli_portal"]
+    cmd[cmd.index("--host") + 1] = "127.0.0.1"
+    cmd[cmd.index("--port") + 1] = str(port)
+    return [sys.executable, *cmd[1:]]
+
+
+async def test_portal_serves_its_probes_as_the_image_runs_it(
+        rendered: dict[str, list[dict[str, Any]]], tmp_path: Path) -> None:
+    """The image's command with the production ConfigMap: every path the Deployment probes answers 200,
+    with the backends unreachable (the portal stays ready and shows its own error page)."""
+    [deployment] = [m for m in rendered["production"]
+                    if m["kind"] == "Deployment" and m["metadata"]["name"] == "portal"]
+    [c] = deployment["spec"]["template"]["spec"]["containers"]
+    probed = {c[p]["httpGet"]["path"] for p in ("startupProbe", "livenessProbe", "readinessProbe")}
+    port = free_port()
+    log = tmp_path / "portal.log"
+    with log.open("w") as stderr:
+        process = await asyncio.create_subprocess_exec(
+            *portal_command(port), env=portal_env(rendered), cwd=tmp_path,
+            stdout=asyncio.subprocess.DEVNULL, stderr=stderr)
+    try:
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=2) as client:
+            for _ in range(100):
+                if process.returncode is not None:
+                    pytest.fail(f"portal exited: {log.read_text()[-2000:]}")
+                try:
+                    await client.get("/health/live")
+                    break
+                except httpx.TransportError:
+                    await asyncio.sleep(0.1)
+            for path in sorted(probed):
+                assert (await client.get(path)).status_code == 200, path
+            login = await client.get("/login")
+            assert login.status_code == 200
+            assert "secure" in login.headers["set-cookie"].lower(), "PORTAL_COOKIE_SECURE=true in production"
+            # The ConfigMap's service URLs are cluster names that do not resolve here: a page that needs a
+            # service says so itself instead of failing the pod.
+            assert (await client.get("/catalog")).status_code == 503
+    finally:
+        if process.returncode is None:
+            process.terminate()
+        await asyncio.wait_for(process.wait(), timeout=30)
+
+
+def test_portal_refuses_to_start_without_service_urls(rendered: dict[str, list[dict[str, Any]]]) -> None:
+    """A pod missing its ConfigMap crash-loops visibly rather than serving pages that cannot work."""
+    env = {k: v for k, v in portal_env(rendered).items() if k != "PORTAL_SERVICE_URLS"}
+    result = subprocess.run(portal_command(free_port()), capture_output=True, text=True, timeout=60, env=env)
+    assert result.returncode != 0
+    assert "PORTAL_SERVICE_URLS" in result.stderr

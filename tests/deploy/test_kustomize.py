@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
+from urllib.parse import urlsplit
 
 import jsonschema
 import kubernetes_validate
@@ -11,6 +13,7 @@ import pytest
 from deploy_support import (
     K8S,
     KUBERNETES_VERSION,
+    MEMBERS,
     OVERLAYS,
     SERVICES,
     known_env,
@@ -137,8 +140,62 @@ def test_http_services_probe_the_health_endpoints(service: str, rendered: dict[s
     assert {p["name"]: p["containerPort"] for p in c["ports"]} == {"http": 8000}
 
 
+def test_portal_probes_paths_the_portal_serves(rendered: dict[str, list[Manifest]]) -> None:
+    """The portal has /health/live only (no database, no broker to be ready for): all three probes use it."""
+    from seteli_portal.bootstrap import build_app
+    from seteli_portal.config import SERVICE_NAMES
+
+    [c] = pod_spec(by_kind(rendered["production"], "Deployment")["portal"])["containers"]
+    probed = {c[p]["httpGet"]["path"] for p in ("startupProbe", "livenessProbe", "readinessProbe")}
+    app = build_app(service_urls={name: f"http://{name}:8000" for name in SERVICE_NAMES})
+    routes = {getattr(route, "path", None) for route in app.routes}
+    assert probed == {"/health/live"} and probed <= routes
+    assert {p["name"]: p["containerPort"] for p in c["ports"]} == {"http": 8000}
+
+
 @pytest.mark.parametrize("variant", VARIANTS)
-@pytest.mark.parametrize("service", SERVICES)
+def test_portal_has_its_resources(variant: str, rendered: dict[str, list[Manifest]]) -> None:
+    manifests = rendered[variant]
+    deployment = by_kind(manifests, "Deployment")["portal"]
+    labels = pod_spec_labels(deployment)
+    assert labels["app.kubernetes.io/name"] == "portal", "the services' policies admit these pods"
+    svc = by_kind(manifests, "Service")["portal"]
+    assert svc["spec"]["selector"].items() <= labels.items()
+    assert svc["spec"]["ports"][0]["port"] == 8000
+    pdb = by_kind(manifests, "PodDisruptionBudget")["portal"]
+    assert pdb["spec"]["selector"]["matchLabels"].items() <= labels.items()
+    hpa = by_kind(manifests, "HorizontalPodAutoscaler")["portal"]
+    assert hpa["spec"]["scaleTargetRef"] == {"apiVersion": "apps/v1", "kind": "Deployment", "name": "portal"}
+    assert [m["resource"]["name"] for m in hpa["spec"]["metrics"]] == ["cpu"]
+    assert hpa["spec"]["minReplicas"] == deployment["spec"]["replicas"]
+    assert by_kind(manifests, "NetworkPolicy")["portal"]
+    assert "portal-migrate" not in by_kind(manifests, "Job"), "no database, nothing to migrate"
+    [c] = pod_spec(deployment)["containers"]
+    assert "command" not in c, "the image's own command"
+    assert c["securityContext"]["readOnlyRootFilesystem"] is True
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_portal_reaches_the_services_by_their_service_names(
+        variant: str, rendered: dict[str, list[Manifest]]) -> None:
+    from seteli_portal.config import SERVICE_NAMES
+
+    manifests = rendered[variant]
+    env = container_env(manifests, pod_spec(by_kind(manifests, "Deployment")["portal"])["containers"][0])
+    urls = json.loads(env["PORTAL_SERVICE_URLS"])
+    assert set(urls) == set(SERVICE_NAMES) == set(SERVICES)
+    services = by_kind(manifests, "Service")
+    for name, url in urls.items():
+        parts = urlsplit(url)
+        assert parts.scheme == "http" and parts.hostname == name, url
+        assert parts.port in [p["port"] for p in services[name]["spec"]["ports"]], url
+    assert env["PORTAL_COOKIE_SECURE"] == "true", "TLS at the ingress: cookies only over https"
+    # Required, not optional: the settings' default is a well-known development value.
+    assert env["PORTAL_SESSION_SECRET"] == {"secretKeyRef": {"name": "portal", "key": "session-secret"}}
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+@pytest.mark.parametrize("service", MEMBERS)
 def test_deployment_env_covers_the_required_settings(
         variant: str, service: str, rendered: dict[str, list[Manifest]]) -> None:
     manifests = rendered[variant]
@@ -151,7 +208,7 @@ def test_deployment_env_covers_the_required_settings(
         assert not missing, f"{deployment['metadata']['name']} lacks {sorted(missing)}"
         unknown = {name for name in env if name.startswith(service.upper() + "_")} - known_env(service)
         assert not unknown, f"{deployment['metadata']['name']} sets unknown settings {sorted(unknown)}"
-        if service != "registry":
+        if service in SERVICES and service != "registry":
             assert env[f"{service.upper()}_JWKS_URL"] == "http://registry:8000/.well-known/jwks.json"
 
 
@@ -205,8 +262,12 @@ def test_overlays_differ_where_they_should(rendered: dict[str, list[Manifest]]) 
     assert {m["metadata"]["namespace"] for m in prod} == {"seteli"}
     assert by_kind(dev, "HorizontalPodAutoscaler")["events"]["spec"]["minReplicas"] == 1
     assert by_kind(prod, "HorizontalPodAutoscaler")["events"]["spec"]["minReplicas"] == 3
-    image = pod_spec(by_kind(prod, "Deployment")["vouchers"])["containers"][0]["image"]
-    assert image == "registry.example.fi/seteli/vouchers:0.1.0"
+    for name in MEMBERS:
+        image = pod_spec(by_kind(prod, "Deployment")[name])["containers"][0]["image"]
+        assert image == f"registry.example.fi/seteli/{name}:0.1.0", name
+        assert pod_spec(by_kind(dev, "Deployment")[name])["containers"][0]["image"] == f"seteli/{name}:dev"
+        assert by_kind(dev, "Deployment")[name]["spec"]["replicas"] == 1
+        assert by_kind(prod, "Deployment")[name]["spec"]["replicas"] == 3
     assert by_kind(dev, "ConfigMap")["notifications"]["data"]["NOTIFICATIONS_SMTP_HOST"] == "mailpit"
 
 
@@ -279,6 +340,8 @@ def pod(name: str, component: str = "api") -> tuple[str, dict[str, str]]:
 
 RABBITMQ = ("seteli-data", {"app.kubernetes.io/name": "rabbitmq"})
 INGRESS = ("ingress-nginx", {"app.kubernetes.io/name": "ingress-nginx"})
+KUBE_DNS = ("kube-system", {"k8s-app": "kube-dns"})
+PORTAL = pod("portal", "web")
 
 
 def postgres(service: str) -> tuple[str, dict[str, str]]:
@@ -292,15 +355,22 @@ def test_network_policies_allow_only_the_needed_paths(rendered: dict[str, list[M
         for component in ("api", "migration", "worker"):
             assert allowed(nets, pod(service, component), postgres(service), 5432), (service, component)
         assert allowed(nets, pod(service), RABBITMQ, 5672), service
-        assert allowed(nets, pod("portal"), pod(service), 8000), service
+        assert allowed(nets, PORTAL, pod(service), 8000), service
+        assert not allowed(nets, pod(service), PORTAL, 8000), service
         for other in SERVICES:
             if other != service:
                 assert not allowed(nets, pod(service), postgres(other), 5432), (service, other)
                 expected = other == "registry"  # JWKS only
                 assert allowed(nets, pod(service), pod(other), 8000) is expected, (service, other)
-        assert allowed(nets, INGRESS, pod(service), 8000) is (service == "registry"), service
-    assert allowed(nets, INGRESS, pod("portal"), 8080)
-    assert not allowed(nets, pod("registry"), pod("portal"), 8080)
+        # The public host reaches the portal only; the APIs are called by the portal inside the cluster.
+        assert not allowed(nets, INGRESS, pod(service), 8000), service
+        assert not allowed(nets, PORTAL, postgres(service), 5432), service
+    assert allowed(nets, INGRESS, PORTAL, 8000)
+    assert not allowed(nets, INGRESS, PORTAL, 8080), "only the http port"
+    assert not allowed(nets, ("other-team", {"app": "x"}), PORTAL, 8000)
+    assert not allowed(nets, PORTAL, RABBITMQ, 5672)
+    assert not allowed(nets, PORTAL, ("default", {"app": "x"}), 443)
+    assert allowed(nets, PORTAL, KUBE_DNS, 53)
     assert not allowed(nets, ("other-team", {"app": "x"}), pod("vouchers"), 8000)
 
 
@@ -364,3 +434,23 @@ def test_scaler_keeps_credentials_out_of_the_metadata(rendered: dict[str, list[M
     scaled = by_kind(rendered["production"], "ScaledObject")["settlement-worker"]
     metadata = scaled["spec"]["triggers"][0]["metadata"]
     assert not {"connection", "password", "connectionFromEnv"} & set(metadata)
+
+
+# --- the public entry point: the production Ingress ---------------------------------------------
+
+def test_production_ingress_sends_the_public_host_to_the_portal_only(rendered: dict[str, list[Manifest]]) -> None:
+    prod = rendered["production"]
+    [ingress] = by_kind(prod, "Ingress").values()
+    registry = by_kind(prod, "ConfigMap")["registry"]["data"]
+    host = urlsplit(registry["REGISTRY_PUBLIC_BASE_URL"]).hostname
+    assert urlsplit(registry["REGISTRY_STRONG_LOGIN_REDIRECT_URI"]).hostname == host
+    [rule] = ingress["spec"]["rules"]
+    assert rule["host"] == host, "email links and the strong-login redirect land on the portal"
+    backends = {(p["path"], p["pathType"], p["backend"]["service"]["name"]) for p in rule["http"]["paths"]}
+    assert backends == {("/", "Prefix", "portal")}, "no API paths are published"
+    port = rule["http"]["paths"][0]["backend"]["service"]["port"]
+    [svc_port] = by_kind(prod, "Service")["portal"]["spec"]["ports"]
+    assert port in ({"name": svc_port["name"]}, {"number": svc_port["port"]})
+    assert [h for t in ingress["spec"]["tls"] for h in t["hosts"]] == [host]
+    assert ingress["spec"]["ingressClassName"] == "nginx"
+    assert not by_kind(rendered["dev"], "Ingress"), "dev: kubectl port-forward svc/portal"
