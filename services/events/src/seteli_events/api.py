@@ -118,7 +118,7 @@ class EventIn(BaseModel):
         )
 
 
-def ctx_for(request: Request, tenant_id: str, session: AsyncSession = Depends(db_session)) -> Ctx:
+def ctx_for(request: Request, tenant_id: str, session: AsyncSession = Depends(db_session, scope="function")) -> Ctx:
     runtime = request.app.state.runtime
     return Ctx(session, runtime.outbox, runtime.clock, tenant_id)
 

@@ -66,7 +66,7 @@ async def tenant_messages(
                                   examples=["laskutus@paivansade.fi"]),
     limit: int = Query(default=50, ge=1, le=500),
     offset: int = Query(default=0, ge=0),
-    session: AsyncSession = Depends(db_session),
+    session: AsyncSession = Depends(db_session, scope="function"),
     principal: Principal = Depends(require_roles(Role.TENANT_ADMIN)),
 ) -> dict[str, Any]:
     """The tenant's delivery log, newest first: each message with its state and every attempt."""
@@ -76,7 +76,7 @@ async def tenant_messages(
 
 
 @router.get("/messages/{message_pk}", response_model=MessageDetail)
-async def get_message(message_pk: int, session: AsyncSession = Depends(db_session),
+async def get_message(message_pk: int, session: AsyncSession = Depends(db_session, scope="function"),
                       _: Principal = Depends(require_roles(Role.PLATFORM_ADMIN))) -> dict[str, Any]:
     return await service.message_detail(session, message_pk)
 
@@ -88,7 +88,7 @@ async def all_messages(
     state: str | None = Query(default=None, examples=["failed"]),
     limit: int = Query(default=50, ge=1, le=500),
     offset: int = Query(default=0, ge=0),
-    session: AsyncSession = Depends(db_session),
+    session: AsyncSession = Depends(db_session, scope="function"),
     _: Principal = Depends(require_roles(Role.PLATFORM_ADMIN)),
 ) -> dict[str, Any]:
     """Every message, including platform mail without a tenant (registration, password reset)."""
@@ -109,7 +109,7 @@ class TenantSettingsOut(BaseModel):
 
 
 @router.get("/tenants/{tenant_id}/notification-settings", response_model=TenantSettingsOut, tags=["settings"])
-async def get_tenant_settings(tenant_id: str, session: AsyncSession = Depends(db_session),
+async def get_tenant_settings(tenant_id: str, session: AsyncSession = Depends(db_session, scope="function"),
                               principal: Principal = Depends(require_roles(Role.TENANT_ADMIN))
                               ) -> dict[str, Any]:
     guard_tenant(principal, tenant_id)
@@ -118,7 +118,7 @@ async def get_tenant_settings(tenant_id: str, session: AsyncSession = Depends(db
 
 @router.put("/tenants/{tenant_id}/notification-settings", response_model=TenantSettingsOut, tags=["settings"])
 async def put_tenant_settings(tenant_id: str, body: TenantSettingsIn,
-                              session: AsyncSession = Depends(db_session),
+                              session: AsyncSession = Depends(db_session, scope="function"),
                               principal: Principal = Depends(require_roles(Role.TENANT_ADMIN))
                               ) -> dict[str, Any]:
     guard_tenant(principal, tenant_id)
@@ -137,7 +137,7 @@ def _guard_provider(principal: Principal, provider_id: str) -> None:
 
 @router.get("/providers/{provider_id}/notification-preferences", response_model=ProviderPreferences,
             tags=["settings"])
-async def get_provider_preferences(provider_id: str, session: AsyncSession = Depends(db_session),
+async def get_provider_preferences(provider_id: str, session: AsyncSession = Depends(db_session, scope="function"),
                                    principal: Principal = Depends(require_roles(Role.PROVIDER_ADMIN))
                                    ) -> dict[str, Any]:
     _guard_provider(principal, provider_id)
@@ -147,7 +147,7 @@ async def get_provider_preferences(provider_id: str, session: AsyncSession = Dep
 @router.put("/providers/{provider_id}/notification-preferences", response_model=ProviderPreferences,
             tags=["settings"])
 async def put_provider_preferences(provider_id: str, body: ProviderPreferences,
-                                   session: AsyncSession = Depends(db_session),
+                                   session: AsyncSession = Depends(db_session, scope="function"),
                                    principal: Principal = Depends(require_roles(Role.PROVIDER_ADMIN))
                                    ) -> dict[str, Any]:
     _guard_provider(principal, provider_id)

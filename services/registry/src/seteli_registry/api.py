@@ -192,7 +192,7 @@ class Page(BaseModel):
     total: int
 
 
-def context(request: Request, session: AsyncSession = Depends(db_session)) -> RegistryContext:
+def context(request: Request, session: AsyncSession = Depends(db_session, scope="function")) -> RegistryContext:
     return service.make_context(request.app.state.runtime, session)
 
 

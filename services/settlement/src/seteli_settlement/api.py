@@ -85,7 +85,7 @@ async def list_runs(
     tenant_id: str,
     limit: int = Query(50, ge=1, le=500),
     offset: int = Query(0, ge=0),
-    session: AsyncSession = Depends(db_session),
+    session: AsyncSession = Depends(db_session, scope="function"),
     principal: Principal = Depends(require_roles(*STAFF)),
 ) -> dict[str, Any]:
     guard_tenant(principal, tenant_id)
@@ -109,7 +109,7 @@ async def get_run(
     tenant_id: str,
     run_id: str,
     lines: bool = Query(True),
-    session: AsyncSession = Depends(db_session),
+    session: AsyncSession = Depends(db_session, scope="function"),
     principal: Principal = Depends(require_roles(*STAFF)),
 ) -> dict[str, Any]:
     guard_tenant(principal, tenant_id)
@@ -127,7 +127,7 @@ async def payment_file(
     request: Request,
     version: Literal["pain.001.001.03", "pain.001.001.09"] | None = None,
     execution_date: date | None = None,
-    session: AsyncSession = Depends(db_session),
+    session: AsyncSession = Depends(db_session, scope="function"),
     principal: Principal = Depends(require_roles(*STAFF)),
 ) -> Response:
     """SEPA credit transfer initiation for the tenant's financial system, one transaction per payee."""
@@ -174,7 +174,7 @@ async def specification(
     run_id: str,
     payment_id: int,
     request: Request,
-    session: AsyncSession = Depends(db_session),
+    session: AsyncSession = Depends(db_session, scope="function"),
     principal: Principal = Depends(require_roles(*STAFF, Role.PROVIDER_ADMIN)),
 ) -> Response:
     """The provider's payment specification: clients only by the provider's own client number."""
@@ -202,7 +202,7 @@ async def specification(
 async def event_lines(
     tenant_id: str,
     event_id: str,
-    session: AsyncSession = Depends(db_session),
+    session: AsyncSession = Depends(db_session, scope="function"),
     principal: Principal = Depends(require_roles(*STAFF)),
 ) -> dict[str, Any]:
     """Every settlement line of an event (revisions, reversals, credits) and the run that paid it."""

@@ -70,7 +70,7 @@ async def realisation(
     format: Literal["json", "csv"] = "json",
     limit: int = Query(100, ge=1, le=10000),
     offset: int = Query(0, ge=0),
-    session: AsyncSession = Depends(db_session),
+    session: AsyncSession = Depends(db_session, scope="function"),
     principal: Principal = Depends(require_roles(*STAFF)),
 ) -> Any:
     """Clients and realisation: per provider, client and content the settled amounts, co-payments and
@@ -150,7 +150,7 @@ async def interruption_report(
     format: Literal["json", "csv"] = "json",
     limit: int = Query(100, ge=1, le=10000),
     offset: int = Query(0, ge=0),
-    session: AsyncSession = Depends(db_session),
+    session: AsyncSession = Depends(db_session, scope="function"),
     principal: Principal = Depends(require_roles(*STAFF)),
 ) -> Any:
     """Ended interruptions per service and period (by the month they ended), with what the rule pays."""
