@@ -6,7 +6,7 @@ The helpers live in rel_*.py next to this file (this directory is put on sys.pat
 from __future__ import annotations
 
 import sys
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -15,7 +15,6 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from rel_processes import PgCluster, RabbitNode, postgres_available, rabbitmq_available  # noqa: E402
 from rel_report import LONG  # noqa: E402
-from seteli_common import testing  # noqa: E402
 
 
 @pytest.fixture(params=["short", pytest.param("long", marks=[
@@ -52,22 +51,25 @@ def rabbit_node(_rabbit_node: RabbitNode) -> Iterator[RabbitNode]:
 
 
 @pytest.fixture
-def pg_cluster() -> Iterator[PgCluster]:
+def pg_cluster_factory() -> Iterator[Callable[[], PgCluster]]:
+    """PostgreSQL clusters of the test's own, started; stopped and removed afterwards."""
     if not postgres_available():
-        pytest.skip("PostgreSQL binaries not found: the database-outage test needs its own cluster")
-    cluster = PgCluster()
-    try:
+        pytest.skip("PostgreSQL binaries not found: the database-outage tests need their own cluster")
+    made: list[PgCluster] = []
+
+    def make() -> PgCluster:
+        cluster = PgCluster()
+        made.append(cluster)
         cluster.start()
-        yield cluster
+        return cluster
+
+    try:
+        yield make
     finally:
-        cluster.cleanup()
+        for cluster in made:
+            cluster.cleanup()
 
 
 @pytest.fixture
-async def cluster_database(pg_cluster: PgCluster) -> AsyncIterator[Callable[[], Awaitable[str]]]:
-    """Databases in the test's own cluster (gone with the cluster)."""
-
-    async def make() -> str:
-        return await testing.create_database(pg_cluster.admin_url, "seteli_rel")
-
-    yield make
+def pg_cluster(pg_cluster_factory: Callable[[], PgCluster]) -> PgCluster:
+    return pg_cluster_factory()

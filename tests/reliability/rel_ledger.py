@@ -52,10 +52,6 @@ async def create_schema(db: Database) -> None:
         await conn.run_sync(metadata.create_all)
 
 
-def amounts(seed: int) -> random.Random:
-    return random.Random(seed)
-
-
 class Producer:
     """A service that writes charges into its outbox; the relay publishes them."""
 

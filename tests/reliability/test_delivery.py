@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Callable
 import aio_pika
 import pytest
 from rel_ledger import Charge, LedgerConsumer, Producer, create_schema, new_service_name, reconcile
-from rel_report import Figures, Stopwatch, report
+from rel_report import Figures, Stopwatch, report, wait_until
 from seteli_common.db import Database
 from seteli_common.messaging.envelope import Envelope
 from seteli_common.messaging.rabbitmq import RabbitTransport
@@ -59,7 +59,7 @@ async def test_three_deliveries_to_two_competing_consumers_have_one_effect(
             async def settled() -> bool:
                 return sum(c.runtime.stats.processed + c.runtime.stats.duplicates for c in consumers) >= 3 * events
 
-            await asyncio.wait_for(_poll(settled), 60)
+            await wait_until(settled, 60, "every copy handled")
     finally:
         await producer.relay.stop()
         await producer.transport.close()
@@ -78,11 +78,6 @@ async def test_three_deliveries_to_two_competing_consumers_have_one_effect(
     # >=: a publish that timed out under load is sent again by the relay, adding more copies
     assert suppressed >= 2 * events
     assert min(processed) > 0, "both consumers should have competed for the messages"
-
-
-async def _poll(check: Callable[[], Awaitable[bool]]) -> None:
-    while not await check():
-        await asyncio.sleep(0.1)
 
 
 POISON_SIZES = {"short": (1000, 10), "long": (10000, 100)}  # messages, malformed among them
@@ -131,7 +126,7 @@ async def test_poison_messages_are_parked_with_reasons(
                 stats = ledger.runtime.stats
                 return stats.processed + stats.dead_lettered >= total
 
-            await asyncio.wait_for(_poll(all_settled), 60)
+            await wait_until(all_settled, 60, "every message handled")
             parked = await ledger.transport.dead_letters(ledger.queue, limit=2 * malformed + 10)
     finally:
         await connection.close()

@@ -5,13 +5,18 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 from rel_flow import Flow
-from rel_ledger import reconcile
+from rel_ledger import Producer, create_schema, reconcile
+from rel_processes import free_port
 from rel_proxy import TcpProxy
 from rel_report import Figures, Stopwatch, report
+from seteli_common.db import Database
+from seteli_common.messaging.outbox import OutboxRelay
+from seteli_common.messaging.rabbitmq import RabbitTransport
 
 pytestmark = pytest.mark.integration
 
@@ -51,3 +56,33 @@ async def test_connection_blackholed_then_reset(
                    f"{proxy.connections} broker connections made through the proxy"))
     assert result.produced == events
     result.assert_clean()
+
+
+class CountingRelay(OutboxRelay):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.iterations = 0
+
+    async def run_once(self) -> int:
+        self.iterations += 1
+        return await super().run_once()
+
+
+async def test_relay_backs_off_while_the_broker_is_unreachable(pg_url: str) -> None:
+    db = Database(pg_url)
+    dead_broker = f"amqp://guest:guest@127.0.0.1:{free_port()}/"  # nothing listens there
+    producer = Producer(db, RabbitTransport(dead_broker, "seteli.rel.nowhere"), relay_cls=CountingRelay)
+    relay = producer.relay
+    assert isinstance(relay, CountingRelay)
+    try:
+        await create_schema(db)
+        await producer.emit(10)
+        relay.start()
+        await asyncio.sleep(6.0)
+        assert await producer.unsent() == 10
+    finally:
+        await relay.stop()
+        await producer.transport.close()
+        await db.dispose()
+    # with the documented doubling backoff (0.1 s → 5 s cap) six seconds hold about 6 attempts, not dozens
+    assert relay.iterations <= 10, f"{relay.iterations} relay iterations in 6 s against a dead broker"

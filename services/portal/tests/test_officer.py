@@ -7,7 +7,6 @@ import random
 import re
 
 import httpx
-import pytest
 from seteli_portal.i18n import money_fmt
 
 from seteli.demo import random_test_identity_code
@@ -76,8 +75,6 @@ async def test_settlement_preview_then_lock_and_send_with_downloads(portal: http
     assert "attachment" in xml.headers["content-disposition"]
 
 
-@pytest.mark.xfail(reason="the settlement service's specification PDF fails on '–' with fpdf's core font "
-                          "(FPDFUnicodeEncodingException); reported to the lead", strict=False)
 async def test_payment_specification_pdf_downloads(portal: httpx.AsyncClient, data: Seed) -> None:
     await login(portal, data.officer_email, OFFICER_PASSWORD)
     runs = await portal.get("/officer/settlement")

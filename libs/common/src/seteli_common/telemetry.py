@@ -95,10 +95,15 @@ class IdentityCodeFilter(logging.Filter):
     """Masks identity codes in plain-text logs too (the JSON formatter masks its own output)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if isinstance(record.msg, str):
-            record.msg = mask_identity_codes(record.msg)
-        if record.args:
-            record.args = tuple(mask_identity_codes(a) if isinstance(a, str) else a for a in record.args)
+        # Mask the formatted message, not just str arguments: libraries log parameters inside other
+        # objects (aiosqlite's DEBUG records carry them in a functools.partial).
+        try:
+            message = record.getMessage()
+        except Exception:
+            return True
+        masked = mask_identity_codes(message)
+        if masked != message:
+            record.msg, record.args = masked, None
         return True
 
 

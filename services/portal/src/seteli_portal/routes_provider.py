@@ -1,15 +1,16 @@
 """Provider journeys, part 1: company, sites and billing; applications with the completeness to-do
-list; price lists."""
+list; price lists; payments with their specifications to download."""
 
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from .apiclient import ApiError
-from .web import PROVIDER, Page
+from .web import PROVIDER, Page, download
 
 router = APIRouter(prefix="/provider")
 
@@ -17,6 +18,7 @@ DETAIL_FIELDS = ("name", "phone", "street_address", "postal_code", "city", "cont
                  "website")
 BILLING_FIELDS = ("iban", "bic", "reference", "email")
 SITE_FIELDS = ("name", "provider_code", "notification_email", "street_address", "postal_code", "city")
+PAYMENTS_PER_PAGE = 20
 
 
 def _provider_page(request: Request) -> Page:
@@ -231,3 +233,31 @@ async def price_lists(request: Request) -> Response:
                              params={"provider_id": page.provider_id, "limit": 200}))["items"]
     services = {s["id"]: s for s in await _services(page)}
     return page.render("provider/price_lists.html", price_lists=lists, services=services)
+
+
+# --- payments and their specifications ----------------------------------------------------------
+
+def _main_user_page(request: Request) -> Page:
+    page = Page(request)
+    page.require("provider_admin")  # payments are the company's finances: its main user only
+    return page
+
+
+@router.get("/payments")
+async def payments(request: Request, offset: int = 0) -> Response:
+    page = _main_user_page(request)
+    offset = max(offset, 0)
+    body = await page.call("GET", "settlement", page.tpath("/payments"),
+                           params={"limit": PAYMENTS_PER_PAGE, "offset": offset})
+    return page.render("provider/payments.html", payments=body["items"], total=body["total"], offset=offset,
+                       limit=PAYMENTS_PER_PAGE, tenants=await _known_tenants(page))
+
+
+@router.get("/payments/{run_id}/{payment_id}.pdf")
+async def payment_specification(request: Request, run_id: str, payment_id: int) -> Response:
+    page = _main_user_page(request)
+    path = page.tpath(f"/runs/{quote(run_id, safe='')}/payments/{payment_id}/specification.pdf")
+    response = await page.raw("GET", "settlement", path)
+    if response.status_code != 200:
+        raise ApiError.from_response(response)
+    return download(response, f"specification-{payment_id}.pdf", "application/pdf")

@@ -10,7 +10,7 @@ from seteli_common.auth import Principal, Role, TokenIssuer
 from seteli_common.errors import conflict, forbidden, invalid, not_found, unauthorized
 
 from . import repository as repo
-from .domain import after_failed_login, is_locked, link_hash
+from .domain import after_failed_login, is_locked, is_past, link_hash
 from .events import PasswordResetRequested, UserPassivated
 from .models import link_tokens, providers, user_sessions, users
 from .service import (
@@ -34,7 +34,7 @@ async def use_link(ctx: RegistryContext, purpose: str, secret: str, *, consume: 
     now = ctx.clock.now()
     if row is None or row["used_at"] is not None:
         raise invalid("token", "the link is not valid or has already been used")
-    if row["expires_at"] is not None and row["expires_at"] <= now:
+    if row["expires_at"] is not None and is_past(row["expires_at"], now):
         raise invalid("token", "the link has expired")
     if consume:
         await repo.change(ctx.session, link_tokens, {"token_hash": row["token_hash"]}, used_at=now)
@@ -55,12 +55,12 @@ async def refresh(ctx: RegistryContext, issuer: TokenIssuer, secret: str, ttl_se
     """Rotate the refresh token; a revoked or expired session, or a user no longer allowed in, ends here."""
     now = ctx.clock.now()
     row = await repo.one(ctx.session, user_sessions, token_hash=link_hash(secret))
-    if row is None or row["revoked_at"] is not None or row["expires_at"] <= now:
+    if row is None or row["revoked_at"] is not None or is_past(row["expires_at"], now):
         raise unauthorized("Session ended; log in again")
     user = await repo.get_user(ctx.session, row["user_id"])
     await repo.change(ctx.session, user_sessions, {"id": row["id"]}, revoked_at=now)
     ctx.revoked_sessions.add(row["id"])
-    if user is None or user["status"] != "active" or (user["locked_until"] and user["locked_until"] > now):
+    if user is None or user["status"] != "active" or is_locked(user["locked_until"], now):
         raise unauthorized("Session ended; log in again")
     return await start_session(ctx, issuer, user, ttl_seconds)
 

@@ -8,7 +8,7 @@ import secrets
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 # A short list of the most common passwords; the policy refuses these whatever their length.
 COMMON_PASSWORDS = frozenset({
@@ -49,8 +49,19 @@ def after_failed_login(failed_logins: int, now: datetime) -> tuple[int, datetime
     return failed, (now + LOCK_DURATION if failed >= MAX_FAILED_LOGINS else None)
 
 
+def as_utc(moment: datetime) -> datetime:
+    """Every stored instant is UTC, but SQLite (embedded mode) keeps no zone and gives back naive
+    datetimes; comparing those with the aware clock would raise TypeError."""
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
+
+
+def is_past(moment: datetime, now: datetime) -> bool:
+    """Whether a stored deadline (link, session, strong login) has passed: expired at the instant itself."""
+    return as_utc(moment) <= now
+
+
 def is_locked(locked_until: datetime | None, now: datetime) -> bool:
-    return locked_until is not None and locked_until > now
+    return locked_until is not None and as_utc(locked_until) > now
 
 
 def link_hash(secret: str) -> str:
@@ -64,7 +75,7 @@ def new_secret() -> str:
 
 def password_expired(changed_at: datetime | None, policy: PasswordPolicy, now: datetime) -> bool:
     return (policy.max_age_days is not None and changed_at is not None
-            and now - changed_at > timedelta(days=policy.max_age_days))
+            and now - as_utc(changed_at) > timedelta(days=policy.max_age_days))
 
 
 ATTACHMENT_TYPES = frozenset({

@@ -15,6 +15,7 @@ from seteli_common.validators import validate_business_id
 
 from . import repository as repo
 from .adapters.company_register import CompanyInfo, CompanyRegisterUnavailable
+from .domain import is_past
 from .events import ProviderApproved, RegistrationDecided
 from .models import providers, registration_requests, strong_logins
 from .service import (
@@ -110,7 +111,7 @@ async def decide(ctx: RegistryContext, tenant_id: str, request_id: str, approve:
 
 async def _strong(ctx: RegistryContext, state: str, status: str) -> dict[str, Any]:
     row = await repo.one(ctx.session, strong_logins, state=state)
-    if row is None or row["status"] != status or row["expires_at"] <= ctx.clock.now():
+    if row is None or row["status"] != status or is_past(row["expires_at"], ctx.clock.now()):
         raise invalid("state", "the identification has expired or is not in this step; start again")
     return row
 

@@ -15,7 +15,7 @@ from seteli_common.messaging.memory import InMemoryBroker
 from seteli_common.runtime import ServiceRuntime
 from seteli_common.web import create_app
 
-from . import api, reports
+from . import api, payments_api, reports
 from .config import SettlementSettings
 from .consumers import subscriptions
 from .models import metadata
@@ -101,7 +101,7 @@ def build_app(runtime: ServiceRuntime, *, manage_lifespan: bool = True) -> FastA
         description="Settlement ledger, monthly payment runs, payment files, specifications, reports.",
         lifespan=lifespan(runtime) if manage_lifespan else None,
         ready=runtime.ready,
-        routers=[api.router, reports.router],
+        routers=[api.router, payments_api.router, reports.router],
     )
     runtime.attach(app)
     return app

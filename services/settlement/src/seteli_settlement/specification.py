@@ -6,14 +6,14 @@ and anything shaped like an identity code is refused.
 
 Font choice: the PDF core font Helvetica with the cp1252 (WinAnsi) encoding. It covers ä ö å Ä Ö Å,
 À and the € sign, needs no font file in the package, and keeps the text extractable (plain
-strings in the content stream, no glyph-id subset). The rare character outside cp1252 (e.g. some
-Sámi letters) is shown as its base letter rather than failing the monthly run.
+strings in the content stream, no glyph-id subset). Every text goes through ``pdf_text``: the rare
+character outside cp1252 (some Sámi letters, emoji) is shown as a look-alike or its base letter, else '?',
+rather than failing the monthly run.
 """
 
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -27,13 +27,12 @@ from stdnum.exceptions import ValidationError as StdnumValidationError
 from stdnum.fi import ytunnus
 
 from seteli_settlement.payment_file import PaymentFileError, contains_identity_code, normalize_reference
+from seteli_settlement.pdf_text import NBSP, PDF_ENCODING, from_fpdf, pdf_text
 
 Language = Literal["fi", "sv"]
 LineKind = Literal["event", "interruption", "credit"]
 
-NBSP = "\u00a0"
 _PERIOD_RE = re.compile(r"(\d{4})-(0[1-9]|1[0-2])")
-_PDF_ENCODING = "cp1252"
 
 
 class SpecificationError(ValueError):
@@ -173,23 +172,6 @@ def format_reference(reference: str) -> str:
     return " ".join(groups)
 
 
-def _pdf_text(text: str) -> str:
-    """Make ``text`` encodable in cp1252: keep what fits, fall back to the base letter, else '?'."""
-    out = []
-    for ch in text:
-        try:
-            ch.encode(_PDF_ENCODING)
-            out.append(ch)
-        except UnicodeEncodeError:
-            base = "".join(c for c in unicodedata.normalize("NFKD", ch) if not unicodedata.combining(c))
-            try:
-                base.encode(_PDF_ENCODING)
-                out.append(base or "?")
-            except UnicodeEncodeError:
-                out.append("?")
-    return "".join(out)
-
-
 # --- checks -----------------------------------------------------------------------------------
 
 
@@ -259,7 +241,7 @@ class _SpecificationPdf(FPDF):
         super().__init__(orientation="P", unit="mm", format="A4")
         self._page_label = page_label
         self._footer_text = footer_text
-        self.core_fonts_encoding = _PDF_ENCODING  # WinAnsi: adds € to Latin-1
+        self.core_fonts_encoding = PDF_ENCODING  # WinAnsi: adds € to Latin-1
 
     def footer(self) -> None:
         self.set_y(-12)
@@ -280,8 +262,11 @@ def _cell_lines(pdf: FPDF, width: float, text: str) -> list[str]:
     # Measuring is cheap; only a text that does not fit is broken into lines (the slow path).
     if pdf.get_string_width(text) <= width - 2 * _PAD:
         return [text]
+    if " " not in text and "–" in text:  # a date range: break after the dash, never inside a date
+        head, _, tail = text.partition("–")
+        return _cell_lines(pdf, width, head + "–") + _cell_lines(pdf, width, tail)
     lines: Any = pdf.multi_cell(width - 2 * _PAD, _LINE_H, text, dry_run=True, output="LINES")
-    return [str(line) for line in lines] or [""]
+    return [from_fpdf(str(line)) for line in lines] or [""]
 
 
 def _draw_row(
@@ -351,19 +336,19 @@ def render_specification_pdf(spec: Specification, *, created_at: datetime | None
 
     pdf = _SpecificationPdf(
         page_label=labels["page"],
-        footer_text=_pdf_text(f"{spec.tenant_name} · {labels['title']} {spec.period} · {spec.provider_name}"),
+        footer_text=pdf_text(f"{spec.tenant_name} · {labels['title']} {spec.period} · {spec.provider_name}"),
     )
     if created_at is not None:
         pdf.set_creation_date(created_at)
-    pdf.set_title(_pdf_text(f"{labels['title']} {spec.period} {spec.provider_name}"))
-    pdf.set_author(_pdf_text(spec.tenant_name))
+    pdf.set_title(pdf_text(f"{labels['title']} {spec.period} {spec.provider_name}"))
+    pdf.set_author(pdf_text(spec.tenant_name))
     pdf.set_lang(spec.language)
     pdf.set_auto_page_break(auto=True, margin=16)
     pdf.set_margins(12, 12, 12)
     pdf.add_page()
 
     pdf.set_font("Helvetica", style="B", size=15)
-    pdf.cell(0, 8, _pdf_text(title), new_x="LMARGIN", new_y="NEXT")
+    pdf.cell(0, 8, pdf_text(title), new_x="LMARGIN", new_y="NEXT")
     pdf.ln(2)
 
     pdf.set_font("Helvetica", size=9)
@@ -378,9 +363,9 @@ def render_specification_pdf(spec: Specification, *, created_at: datetime | None
     header_rows.append((labels["period"], f"{period_text} ({spec.period})"))
     for label, value in header_rows:
         pdf.set_font("Helvetica", style="B", size=9)
-        pdf.cell(38, 5, _pdf_text(label))
+        pdf.cell(38, 5, pdf_text(label))
         pdf.set_font("Helvetica", size=9)
-        pdf.multi_cell(0, 5, _pdf_text(value), new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(0, 5, pdf_text(value), new_x="LMARGIN", new_y="NEXT")
     pdf.ln(4)
 
     headings = (
@@ -396,33 +381,33 @@ def render_specification_pdf(spec: Specification, *, created_at: datetime | None
     pdf.set_font("Helvetica", size=8)
     rows = [
         (
-            _pdf_text(line.client_ref),
-            _pdf_text(_describe(line, labels)),
+            pdf_text(line.client_ref),
+            pdf_text(_describe(line, labels)),
             format_date_range(line.period_start, line.period_end),
-            _pdf_text(f"{format_quantity(line.units)} {line.unit_label}".strip()),
+            pdf_text(f"{format_quantity(line.units)} {line.unit_label}".strip()),
             format_money(line.unit_price),
             format_money(line.tenant_share),
             format_money(line.co_payment),
         )
         for line in spec.lines
     ]
-    total = (_pdf_text(labels["total"]), format_money(spec.total), format_money(co_payment_sum))
-    _draw_table(pdf, tuple(_pdf_text(h) for h in headings), rows, total)
+    total = (pdf_text(labels["total"]), format_money(spec.total), format_money(co_payment_sum))
+    _draw_table(pdf, tuple(pdf_text(h) for h in headings), rows, total)
 
     pdf.ln(3)
     if not spec.lines:
         pdf.set_font("Helvetica", style="I", size=9)
-        pdf.multi_cell(0, 5, _pdf_text(labels["no_lines"]), new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(0, 5, pdf_text(labels["no_lines"]), new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("Helvetica", style="B", size=11)
-    pdf.cell(0, 7, _pdf_text(f"{labels['to_be_paid']}: {format_money(spec.total)}"), new_x="LMARGIN", new_y="NEXT")
+    pdf.cell(0, 7, pdf_text(f"{labels['to_be_paid']}: {format_money(spec.total)}"), new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("Helvetica", size=8)
-    pdf.multi_cell(0, 4, _pdf_text(labels["co_payment_note"]), new_x="LMARGIN", new_y="NEXT")
-    pdf.multi_cell(0, 4, _pdf_text(labels["privacy"]), new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(0, 4, pdf_text(labels["co_payment_note"]), new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(0, 4, pdf_text(labels["privacy"]), new_x="LMARGIN", new_y="NEXT")
     if spec.carried_over_note:
         pdf.ln(3)
         pdf.set_font("Helvetica", style="B", size=9)
-        pdf.cell(0, 5, _pdf_text(labels["notes"]), new_x="LMARGIN", new_y="NEXT")
+        pdf.cell(0, 5, pdf_text(labels["notes"]), new_x="LMARGIN", new_y="NEXT")
         pdf.set_font("Helvetica", size=9)
-        pdf.multi_cell(0, 5, _pdf_text(spec.carried_over_note), new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(0, 5, pdf_text(spec.carried_over_note), new_x="LMARGIN", new_y="NEXT")
 
     return bytes(pdf.output())

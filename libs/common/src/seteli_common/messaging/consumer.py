@@ -21,7 +21,7 @@ from pydantic import ValidationError
 from sqlalchemy import Table
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from .. import metrics
@@ -88,11 +88,19 @@ class ConsumerStats:
     ignored: int = 0
 
 
+# SQLSTATEs that pass: connection exceptions (08xxx), the server shutting down or starting
+# (57P01-57P03), serialization failure and deadlock, too many connections, lock not available.
+_TRANSIENT_SQLSTATES = {"57P01", "57P02", "57P03", "40001", "40P01", "53300", "55P03"}
+
+
 def _is_transient(exc: BaseException) -> bool:
-    if isinstance(exc, TransientError | OperationalError | ConnectionError | TimeoutError | OSError):
+    if isinstance(exc, TransientError | OperationalError | InterfaceError | ConnectionError | TimeoutError | OSError):
         return True
-    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
-        return True
+    if isinstance(exc, DBAPIError):
+        if exc.connection_invalidated:
+            return True
+        state = str(getattr(exc.orig, "sqlstate", "") or getattr(exc.orig, "pgcode", "") or "")
+        return state.startswith("08") or state in _TRANSIENT_SQLSTATES
     return False
 
 

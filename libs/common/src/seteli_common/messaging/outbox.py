@@ -186,6 +186,9 @@ class OutboxRelay:
             log.warning("outbox publish failed, will retry: %s", failure)
         self.published_total += len(published)
         metrics.OUTBOX_PUBLISHED.labels(self.name).inc(len(published))
+        if failure and not published:
+            # Nothing got through: let run_forever back off instead of re-sending the batch at once.
+            raise PublishFailed(failure)
         return len(published)
 
     async def _publish(self, row: Any) -> None:

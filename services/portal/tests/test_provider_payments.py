@@ -1,0 +1,54 @@
+"""The provider's payment specifications page: the company's main user lists its payments and downloads
+each specification PDF, in Finnish and Swedish; tenant staff are not let in."""
+
+from __future__ import annotations
+
+import re
+
+import httpx
+from seteli_portal.i18n import money_fmt
+
+from .conftest import csrf_of, login
+from .seed import OFFICER_PASSWORD, PROVIDER_PASSWORD, Seed
+
+
+async def test_the_main_user_lists_payments_and_downloads_a_specification(portal: httpx.AsyncClient,
+                                                                          data: Seed) -> None:
+    await login(portal, data.provider_email, PROVIDER_PASSWORD)
+    home = await portal.get("/provider")
+    assert re.search(r'<a href="/provider/payments">Maksuerittelyt</a>', home.text)  # in the main user's menu
+    page = await portal.get("/provider/payments")
+    assert page.status_code == 200, page.text[-2000:]
+    assert "<h1>Maksuerittelyt</h1>" in page.text
+    assert re.search(r"<caption>Maksut 1–\d+, yhteensä \d+</caption>", page.text)
+    assert '<th scope="col">Maksun saaja</th>' in page.text
+    assert data.demo.payment_amount is not None
+    # the month of the walking skeleton may have been settled more than once; its first run pays this amount
+    rows = re.findall(rf'<th scope="row">{data.demo.month}</th><td>Hoivakoti Päivänsäde [^<]* Oy</td>.*?</tr>',
+                      page.text, re.S)
+    row = next((r for r in rows if money_fmt(data.demo.payment_amount) in r), None)
+    assert row, page.text[-3000:]
+    link = re.search(r'href="(/provider/payments/[^"]+\.pdf)" download>Lataa PDF<span class="visually-hidden">: '
+                     rf"maksuerittely {data.demo.month}, Hoivakoti", row)
+    assert link, row
+    pdf = await portal.get(link.group(1))
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    assert "attachment" in pdf.headers["content-disposition"]
+
+    await portal.post("/language", data={"csrf": csrf_of(page.text), "lang": "sv", "next": "/provider/payments"})
+    swedish = await portal.get("/provider/payments")
+    assert "<h1>Betalningsspecifikationer</h1>" in swedish.text and "Ladda ner PDF" in swedish.text
+    assert re.search(r"<caption>Betalningar 1–\d+ av \d+</caption>", swedish.text)
+
+
+async def test_a_payment_of_another_company_is_not_found(portal: httpx.AsyncClient, data: Seed) -> None:
+    await login(portal, data.provider_email, PROVIDER_PASSWORD)
+    page = await portal.get("/provider/payments")
+    run_id = re.search(r'href="/provider/payments/([^/"]+)/\d+\.pdf"', page.text).group(1)  # type: ignore[union-attr]
+    # a payment id the company has no payment under
+    assert (await portal.get(f"/provider/payments/{run_id}/999999.pdf")).status_code == 404
+
+
+async def test_tenant_staff_do_not_see_the_provider_payments_page(portal: httpx.AsyncClient, data: Seed) -> None:
+    await login(portal, data.officer_email, OFFICER_PASSWORD)
+    assert (await portal.get("/provider/payments")).status_code == 403

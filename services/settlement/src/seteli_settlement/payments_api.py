@@ -1,0 +1,117 @@
+"""Payments listed across runs: a provider's main user sees the company's own payments (to download their
+specifications), tenant staff see all of the tenant's, optionally one provider's."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, Depends, Query
+from seteli_common.auth import Principal, Role, guard_tenant, require_roles
+from seteli_common.clock import Month
+from seteli_common.web import db_session
+from sqlalchemy import and_, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from .domain import money_str
+from .models import payments, runs
+
+router = APIRouter(prefix="/v1")
+STAFF = (Role.TENANT_ADMIN, Role.TENANT_OFFICER)
+
+
+async def payments_page(
+    session: AsyncSession, tenant_id: str, provider_id: str | None, limit: int, offset: int
+) -> tuple[list[dict[str, Any]], int]:
+    """Newest run first; within a run by payee name (its payments are written in whatever order its jobs ran)."""
+    where = [payments.c.tenant_id == tenant_id]
+    if provider_id is not None:
+        where.append(payments.c.provider_id == provider_id)
+    total = (await session.execute(select(func.count()).select_from(payments).where(*where))).scalar_one()
+    of_run = and_(runs.c.tenant_id == payments.c.tenant_id, runs.c.id == payments.c.run_id)
+    query = (
+        select(payments, runs.c.month, runs.c.state.label("run_state"))
+        .select_from(payments.join(runs, of_run))
+        .where(*where)
+        .order_by(runs.c.created_at.desc(), runs.c.id, payments.c.payee_name, payments.c.id)
+        .limit(limit)
+        .offset(offset)
+    )
+    rows = (await session.execute(query)).mappings().all()
+    return [dict(r) for r in rows], int(total)
+
+
+def _item(tenant_id: str, row: dict[str, Any]) -> dict[str, Any]:
+    run_id, payment_id = row["run_id"], row["id"]
+    return {
+        "payment_id": payment_id,
+        "run_id": run_id,
+        "month": str(Month.of(row["month"])),
+        "provider_id": row["provider_id"],
+        "site_id": row["site_id"],
+        "payee_name": row["payee_name"],
+        "amount": money_str(Decimal(row["amount"])),
+        "reference": row["reference"],
+        "line_count": row["line_count"],
+        # The payment itself is final once written; the run is "completed" when every payee is paid.
+        "state": row["run_state"],
+        "specification_state": row["spec_state"],
+        "created_at": row["created_at"].isoformat(),
+        "specification_url": (
+            f"/v1/tenants/{quote(tenant_id, safe='')}/runs/{run_id}/payments/{payment_id}/specification.pdf"
+        ),
+    }
+
+
+@router.get(
+    "/tenants/{tenant_id}/payments",
+    tags=["outputs"],
+    responses={
+        200: {
+            "content": {
+                "application/json": {
+                    "example": {
+                        "items": [
+                            {
+                                "payment_id": 12,
+                                "run_id": "3f0c6a56-6a4e-4f7c-9d59-0d1f2b3c4d5e",
+                                "month": "2016-03",
+                                "provider_id": "p-paivansade",
+                                "site_id": None,
+                                "payee_name": "Hoivakoti Päivänsäde Oy",
+                                "amount": "3690.00",
+                                "reference": "1234561",
+                                "line_count": 2,
+                                "state": "completed",
+                                "specification_state": "sent",
+                                "created_at": "2016-04-04T03:00:00+00:00",
+                                "specification_url": "/v1/tenants/kouvola/runs/3f0c6a56-6a4e-4f7c-9d59-0d1f2b3c4d5e"
+                                "/payments/12/specification.pdf",
+                            }
+                        ],
+                        "total": 1,
+                    }
+                }
+            }
+        }
+    },
+)
+async def list_payments(
+    tenant_id: str,
+    provider_id: str | None = Query(None, description="tenant staff: one provider's payments only"),
+    limit: int = Query(50, ge=1, le=500),
+    offset: int = Query(0, ge=0),
+    session: AsyncSession = Depends(db_session, scope="function"),
+    principal: Principal = Depends(require_roles(*STAFF, Role.PROVIDER_ADMIN)),
+) -> dict[str, Any]:
+    """The tenant's payments, newest first, each with a link to its payment specification PDF.
+
+    A provider's main user sees only the company's own payments, whatever `provider_id` says."""
+    guard_tenant(principal, tenant_id)
+    if principal.role == Role.PROVIDER_ADMIN:
+        if not principal.provider_id or (provider_id is not None and provider_id != principal.provider_id):
+            return {"items": [], "total": 0}
+        provider_id = principal.provider_id
+    rows, total = await payments_page(session, tenant_id, provider_id, limit, offset)
+    return {"items": [_item(tenant_id, r) for r in rows], "total": total}
