@@ -5,16 +5,15 @@ from __future__ import annotations
 from pathlib import Path
 
 from fastapi import APIRouter, Depends
-from sqlalchemy import Column, ForeignKey, Integer, Table, text
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from seteli_common.config import ServiceSettings
 from seteli_common.db import make_metadata
-from seteli_common.messaging.outbox import add_messaging_tables
 from seteli_common.messaging.memory import InMemoryBroker
+from seteli_common.messaging.outbox import add_messaging_tables
 from seteli_common.runtime import ServiceRuntime
 from seteli_common.testing import running_app
 from seteli_common.web import create_app, db_session
+from sqlalchemy import Column, ForeignKey, Integer, Table, text
+from sqlalchemy.ext.asyncio import AsyncSession
 
 metadata = make_metadata()
 add_messaging_tables(metadata)
