@@ -42,7 +42,7 @@ def test_every_published_event_is_documented_with_its_producer_and_consumers() -
         producer, consumers = table[event_type]
         assert producer in producers, f"{event_type}: docs say {producer}, code says {producers}"
         in_code = consumed.get(event_type, set())
-        assert consumers == in_code, f"{event_type}: docs list consumers {sorted(consumers)}, code has {sorted(in_code)}"
+        assert consumers == in_code, f"{event_type}: docs list {sorted(consumers)}, code has {sorted(in_code)}"
 
 
 def test_nobody_waits_for_an_event_that_is_never_published() -> None:
