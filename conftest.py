@@ -13,6 +13,11 @@ from seteli_common.clock import FixedClock
 
 REQUIRE_INTEGRATION = os.environ.get("SETELI_REQUIRE_INTEGRATION") == "1"
 
+# On PostgreSQL every service acts as its row-level-security role, as deployed (docs/architecture.md,
+# "Tenant isolation"): a service test that passes proves its boundaries set the tenant. SQLite ignores it.
+for _service in ("registry", "applications", "vouchers", "events", "settlement", "notifications"):
+    os.environ.setdefault(f"{_service.upper()}_DATABASE_ROLE", f"{_service}_app")
+
 
 def skip_or_fail(reason: str) -> None:
     """Without real services the integration tests skip, loudly; CI (SETELI_REQUIRE_INTEGRATION=1)

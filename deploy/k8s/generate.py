@@ -37,6 +37,8 @@ SERVICES: dict[str, dict[str, Any]] = {
                    "ATTACHMENT_DIR": ATTACHMENT_DIR,
                    "PUBLIC_BASE_URL": "https://seteli.example.fi",
                    "STRONG_LOGIN_REDIRECT_URI": "https://seteli.example.fi/strong-login/callback",
+                   "SIGNING_REDIRECT_URI": "https://seteli.example.fi/provider/signing/callback",
+                   "RESIDENT_REDIRECT_URI": "https://seteli.example.fi/resident/callback",
                    # Empty: the built-in fakes (PRH, mandates, Suomi.fi); an overlay sets the real endpoints.
                    "PRH_BASE_URL": "", "MANDATES_BASE_URL": "", "MANDATES_CLIENT_ID": "",
                    "IDENTITY_BASE_URL": "", "IDENTITY_CLIENT_ID": ""},
@@ -44,12 +46,15 @@ SERVICES: dict[str, dict[str, Any]] = {
                     "BOOTSTRAP_ADMIN_PASSWORD": ("bootstrap-admin-password", False),
                     "MANDATES_API_KEY": ("mandates-api-key", False),
                     "MANDATES_OAUTH_PASSWORD": ("mandates-oauth-password", False),
-                    "IDENTITY_CLIENT_SECRET": ("identity-client-secret", False)},
+                    "IDENTITY_CLIENT_SECRET": ("identity-client-secret", False),
+                    # the same value as in the Secret `vouchers`: resident sign-in knows vouchers' clients by it
+                    "PERSON_PSEUDONYM_KEY": ("person-pseudonym-key", False)},
         "memory": "384Mi",
         "https_egress": True,  # PRH open data, the register of mandates, Suomi.fi e-Identification
     },
     "applications": {"config": {}, "secrets": {}, "memory": "384Mi"},
-    "vouchers": {"config": {}, "secrets": {}, "memory": "384Mi"},
+    "vouchers": {"config": {}, "secrets": {"PERSON_PSEUDONYM_KEY": ("person-pseudonym-key", False)},
+                 "memory": "384Mi"},
     "events": {"config": {"AUTO_RECORD_DAY": "4"}, "secrets": {}, "memory": "512Mi"},
     "settlement": {
         # Dedicated workers (settlement-worker Deployment) run the per-provider jobs, not the API pods.
@@ -96,6 +101,8 @@ def config_map(service: str) -> dict[str, Any]:
         f"{prefix}_LOG_JSON": "true",
         f"{prefix}_LOG_LEVEL": "INFO",
         f"{prefix}_DATA_DIR": "/var/lib/seteli",
+        # Row-level security: every connection acts as this role (docs/operations.md, "Database roles").
+        f"{prefix}_DATABASE_ROLE": f"{service}_app",
     }
     if service != "registry":
         data[f"{prefix}_JWKS_URL"] = f"http://registry:{PORT}/.well-known/jwks.json"

@@ -11,11 +11,13 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from typing import Any
+from urllib.parse import parse_qs, urlparse
 
 import httpx
 from seteli_common.clock import Month
 
 HETU_CHECK = "0123456789ABCDEFHJKLMNPRSTUVWXY"
+DEMO_SIGNER_CODE = "010170-999R"  # the signer at the fake identity: a test code (individual number 900-999)
 
 
 def random_business_id(rng: random.Random) -> str:
@@ -50,6 +52,7 @@ class DemoResult:
     tenant_admin_password: str = ""
     provider_user_email: str = ""
     provider_user_password: str = ""
+    provider_business_id: str = ""
 
     def add(self, step: str, detail: str) -> None:
         self.steps.append((step, detail))
@@ -115,6 +118,34 @@ def _stop_refreshing() -> None:
     _refreshers.clear()
 
 
+def _query(url: str) -> dict[str, str]:
+    return {k: v[0] for k, v in parse_qs(urlparse(url).query).items()}
+
+
+async def sign_application(client: httpx.AsyncClient, base: dict[str, str], provider_user: dict[str, str],
+                           tenant_id: str, app_url: str, business_id: str) -> str:
+    """Sign the application as the portal does, with the registry's fake identity standing in for
+    Suomi.fi: a test person who is the company's managing director (TJ). Returns the assertion."""
+    document = _ok(await client.post(f"{app_url}/signing-document", headers=provider_user,
+                                     json={"accept_rulebook": True}), "document to sign")
+    started = _ok(await client.post(f"{base['registry']}/v1/signing/start", headers=provider_user, json={
+        "tenant_id": tenant_id, "application_id": document["application_id"], "digest": document["digest"]}),
+        "start signing")
+    login = urlparse(started["redirect_url"])
+    # to the fake page itself (embedded), or straight back to the callback with `fake_identity=1`
+    redirect_uri = _query(started["redirect_url"]).get("redirect_uri") or login._replace(query="").geturl()
+    identified = await client.post(f"{base['registry']}/v1/fake-identity", data={
+        "state": started["state"], "redirect_uri": redirect_uri, "given_name": "Maija", "surname": "Meikäläinen",
+        "identity_code": DEMO_SIGNER_CODE, "business_id": business_id, "roles": "TJ"})
+    if identified.status_code != 303:
+        raise DemoFailed(f"fake identification: HTTP {identified.status_code}: {identified.text[:500]}")
+    step = _ok(await client.post(f"{base['registry']}/v1/signing/callback", headers=provider_user,
+                                 json=_query(identified.headers["location"])), "identified")
+    signed = _ok(await client.post(f"{base['registry']}/v1/signing/callback", headers=provider_user,
+                                   json=_query(step["redirect_url"])), "mandate checked")
+    return str(signed["assertion"])
+
+
 async def walking_skeleton(client: httpx.AsyncClient, base: dict[str, str], **kwargs: Any) -> DemoResult:
     """`base` maps a service name to its base URL (embedded: http://host:port/<service>)."""
     try:
@@ -157,8 +188,9 @@ async def _walking_skeleton(
     # 2. registry: a provider company asks to register; the tenant admin checks and approves it
     provider_email = f"hoiva-{tag}@hoivakoti.fi"
     main_user = f"paakayttaja-{tag}@hoivakoti.fi"
+    company_business_id = random_business_id(rng)
     request = _ok(await client.post(f"{base['registry']}/v1/tenants/{tenant_id}/registration-requests", json={
-        "company_name": f"Hoivakoti Päivänsäde {tag} Oy", "business_id": random_business_id(rng),
+        "company_name": f"Hoivakoti Päivänsäde {tag} Oy", "business_id": company_business_id,
         "street_address": "Kauppalankatu 1", "postal_code": "45100", "city": "Kouvola", "country": "FI",
         "first_name": "Maija", "last_name": "Meikäläinen", "email": main_user, "phone": "0401234567",
         "password": "Hoiva-demo-2026", "password_again": "Hoiva-demo-2026", "language": "fi",
@@ -169,6 +201,7 @@ async def _walking_skeleton(
     provider_id = decided["provider_id"]
     provider_user = await _login(client, base, main_user, "Hoiva-demo-2026")
     result.provider_user_email, result.provider_user_password = main_user, "Hoiva-demo-2026"
+    result.provider_business_id = company_business_id
     _ok(await client.put(f"{base['registry']}/v1/providers/{provider_id}/billing", headers=provider_user, json={
         "iban": "FI4950009420028730", "bic": "OKOYFIHH", "reference": "1234561", "email": provider_email,
         "pdf_by_email": True}), "billing information")
@@ -191,9 +224,12 @@ async def _walking_skeleton(
         "name": "Hinnasto 2016", "start": str(month.first.replace(day=1, month=1)),
         "producer_part": None, "prices": [{"content_id": content_id, "unit_price": "150.00"}],
     }), "price list", 201)
-    _ok(await client.post(f"{app_url}/submit", headers=provider_user, json={"accept_rulebook": True}), "submit")
+    assertion = await sign_application(client, base, provider_user, tenant_id, app_url, company_business_id)
+    _ok(await client.post(f"{app_url}/submit", headers=provider_user,
+                          json={"accept_rulebook": True, "signature_assertion": assertion}), "submit")
     _ok(await client.post(f"{app_url}/decision", headers=officer, json={"decision": "approve"}), "approve")
-    result.add("applications", "service defined; application with price 150.00 €/day approved")
+    result.add("applications", "service defined; application with price 150.00 €/day signed (fake strong "
+                               "identity, managing director) and approved")
 
     # 4. vouchers: a client gets a voucher worth 140.00 €/day; the provider books it
     rng_code = random_test_identity_code(rng)

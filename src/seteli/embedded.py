@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import secrets
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -73,20 +73,33 @@ async def seed_demo_data(app: FastAPI, data_dir: Path) -> None:
 
 
 def build_suite(data_dir: Path, *, clock: Clock | None = None, log_json: bool = False,
-                seed_demo: bool = False, with_portal: bool = True) -> Suite:
+                seed_demo: bool = False, with_portal: bool = True,
+                service_settings: Mapping[str, Mapping[str, Any]] | None = None) -> Suite:
+    """`service_settings`: extra settings per service (tests: a PostgreSQL database_url and database_role)."""
     data_dir.mkdir(parents=True, exist_ok=True)
+    extra = service_settings or {}
     broker = InMemoryBroker()
     clock = clock or SystemClock()
     common: dict[str, Any] = {"data_dir": data_dir, "log_json": log_json, "broker_url": "", "jwks_url": ""}
+    # The registry and vouchers share the person pseudonym key (resident sign-in knows vouchers' clients by it).
+    pseudonym_file = data_dir / "person-pseudonym-key"
+    if not pseudonym_file.exists():
+        pseudonym_file.write_text(secrets.token_urlsafe(32))
+    pseudonym_key = pseudonym_file.read_text().strip()
     registry_settings = settings(
-        "registry", **common, signing_key_path=data_dir / "registry-signing-key.json",
+        "registry", **{**common, **extra.get("registry", {})}, signing_key_path=data_dir / "registry-signing-key.json",
         bootstrap_admin_email=DEMO_ADMIN_EMAIL, bootstrap_admin_password=DEMO_ADMIN_PASSWORD,
+        # signing an application: Suomi.fi is the registry's test page, and back to the portal (same origin)
+        signing_redirect_uri="/portal/provider/signing/callback", fake_identity_page_url="/registry/v1/fake-identity",
+        resident_redirect_uri="/portal/resident/callback", person_pseudonym_key=pseudonym_key,
     )
     runtimes: dict[str, ServiceRuntime] = {}
     runtimes["registry"] = bootstrap("registry").build_runtime(registry_settings, broker=broker, clock=clock)
     keys = StaticKeys(runtimes["registry"].extras["issuer"].jwks)
     for name in SERVICES[1:]:
-        runtimes[name] = bootstrap(name).build_runtime(settings(name, **common), broker=broker, clock=clock,
+        own = {"person_pseudonym_key": pseudonym_key} if name == "vouchers" else {}
+        runtimes[name] = bootstrap(name).build_runtime(settings(name, **{**common, **own, **extra.get(name, {})}),
+                                                       broker=broker, clock=clock,
                                                        keys=keys)
     apps = {name: bootstrap(name).build_app(runtime) for name, runtime in runtimes.items()}
 

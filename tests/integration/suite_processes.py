@@ -87,6 +87,7 @@ def service_env(name: str, database_url: str, amqp_url: str, workdir: Path, regi
     prefix = name.upper()
     env = {
         f"{prefix}_DATABASE_URL": database_url,
+        f"{prefix}_DATABASE_ROLE": f"{name}_app",  # bound by row-level security, as deployed
         f"{prefix}_BROKER_URL": amqp_url,
         f"{prefix}_DATA_DIR": str(workdir / name),
         f"{prefix}_LOG_JSON": "true",

@@ -113,6 +113,18 @@ class RabbitNode:
     def freeze(self) -> None:
         self._signal(signal.SIGSTOP)
 
+    def queue_depths(self) -> dict[str, int]:
+        """Ready + unacknowledged messages per queue of this node (rabbitmqctl, so no plugin is needed)."""
+        out = subprocess.run(
+            ["rabbitmqctl", "-n", self.nodename, "-q", "list_queues", "name", "messages", "--no-table-headers"],
+            env=self._env(), capture_output=True, text=True, timeout=60, check=True).stdout
+        depths: dict[str, int] = {}
+        for line in out.splitlines():
+            name, _, count = line.rpartition("\t")
+            if name and count.strip().isdigit():
+                depths[name] = int(count)
+        return depths
+
     def thaw(self) -> None:
         self._signal(signal.SIGCONT)
 

@@ -3,6 +3,7 @@ Repeated wrong passwords lock the account; forged or stale tokens get 401."""
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 import time
@@ -14,7 +15,7 @@ import httpx
 import jwt
 import pytest
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
-from seteli_common.auth import SigningKey
+from seteli_common.auth import SigningKey, StaticKeys
 from seteli_common.clock import FixedClock
 from seteli_common.messaging.memory import InMemoryBroker
 from seteli_common.testing import bearer, running_app
@@ -95,3 +96,68 @@ async def test_forged_and_stale_tokens_get_401(registry: tuple[httpx.AsyncClient
         answers[name] = (await client.get(PROTECTED, headers=bearer(token))).status_code
     assert answers == dict.fromkeys(answers, 401)
     assert (await client.get(PROTECTED)).status_code == 401
+
+
+TTL_UNDER_TEST = 2  # seconds: the production default (60 s) is asserted below; the mechanism is the same
+
+
+async def test_a_passivated_users_tokens_stop_working_within_a_minute(
+        pg_database_factory: Any, tmp_path: Path, clock: FixedClock) -> None:
+    """The registry ends a passivated user's session at once; every other service accepts the access token
+    it already holds only until it expires (at most a minute by default), and refresh is refused at once."""
+    from seteli_vouchers.bootstrap import build_app as vouchers_app
+    from seteli_vouchers.bootstrap import build_runtime as vouchers_runtime
+    from seteli_vouchers.config import VouchersSettings
+
+    assert RegistrySettings().access_token_ttl_seconds <= 60
+    settings = RegistrySettings(
+        database_url=await pg_database_factory(), data_dir=tmp_path, signing_key_path=tmp_path / "key.json",
+        bootstrap_admin_email=ADMIN["email"], bootstrap_admin_password=ADMIN["password"], log_json=False,
+        argon2_time_cost=1, argon2_memory_kib=1024, access_token_ttl_seconds=TTL_UNDER_TEST)
+    registry_runtime = build_runtime(settings, broker=InMemoryBroker(), clock=clock)
+    keys = StaticKeys(registry_runtime.extras["issuer"].jwks)  # what other services fetch from the JWKS URL
+    other = vouchers_runtime(VouchersSettings(database_url=await pg_database_factory(), log_json=False),
+                             broker=InMemoryBroker(), clock=clock, keys=keys)
+    async with running_app(build_app(registry_runtime)) as registry, \
+            running_app(vouchers_app(other)) as vouchers:
+        admin = bearer((await _login(registry, ADMIN["password"])).json()["access_token"])
+        created = await registry.post("/v1/providers", headers=admin, json={
+            "business_id": "7019376-8", "name": "Hoivakoti Päivänsäde Oy", "language": "fi",
+            "email": "info@paivansade.fi",
+            "main_user": {"email": "paa@paivansade.fi", "name": "Maija M", "password": "Hyva-salasana-1"}})
+        assert created.status_code == 201, created.text
+        provider_id = created.json()["id"]
+        main_login = await registry.post("/v1/auth/token", json={"email": "paa@paivansade.fi",
+                                                                 "password": "Hyva-salasana-1"})
+        main = bearer(main_login.json()["access_token"])
+        user = (await registry.post(f"/v1/providers/{provider_id}/users", headers=main, json={
+            "email": "hoitaja@paivansade.fi", "name": "Heikki H", "password": "Alku-salasana-1",
+            "role": "provider_user"})).json()
+        assert (await registry.post("/v1/auth/password", json={
+            "email": user["email"], "current_password": "Alku-salasana-1",
+            "new_password": "Oma-salasana-22"})).status_code == 204
+        tokens = (await registry.post("/v1/auth/token", json={"email": user["email"],
+                                                              "password": "Oma-salasana-22"})).json()
+        access = bearer(tokens["access_token"])
+        bookings = "/v1/tenants/kouvola/bookings"
+        assert (await vouchers.get(bookings, headers=access)).status_code == 200  # the control
+        assert (await registry.get(f"/v1/providers/{provider_id}", headers=access)).status_code == 200
+
+        passivated = await registry.post(f"/v1/providers/{provider_id}/users/{user['id']}/passivate",
+                                         headers=main)
+        assert passivated.status_code == 200 and passivated.json()["status"] == "passive"
+        # at once: the registry refuses the session, refresh is refused, a new login is refused
+        assert (await registry.get(f"/v1/providers/{provider_id}", headers=access)).status_code == 401
+        assert (await registry.post("/v1/auth/refresh",
+                                    json={"refresh_token": tokens["refresh_token"]})).status_code == 401
+        assert (await registry.post("/v1/auth/token", json={"email": user["email"],
+                                                            "password": "Oma-salasana-22"})).status_code == 401
+        # elsewhere the token dies with its lifetime, and nothing can renew it
+        deadline = time.monotonic() + TTL_UNDER_TEST + 3
+        status = 200
+        while time.monotonic() < deadline:
+            status = (await vouchers.get(bookings, headers=access)).status_code
+            if status == 401:
+                break
+            await asyncio.sleep(0.25)
+        assert status == 401

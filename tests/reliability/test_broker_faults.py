@@ -122,12 +122,13 @@ async def test_broker_frozen_then_resumed(
         result = await reconcile(flow.databases, flow.ledger_db)
         recovery = await flow.recovered()
         suppressed = flow.consumer.runtime.stats.duplicates
+        parked = sum(n for q, n in rabbit_node.queue_depths().items() if q.endswith(".dlq"))
         during = [d for began, d in relay.durations if frozen_at - PUBLISH_TIMEOUT <= began <= thawed_at]
         slowest = max(d for _, d in relay.durations)
     report(Figures("3 broker frozen", profile, result.produced, f"SIGSTOP {freeze:.0f}s then SIGCONT",
                    result.lost, result.duplicated, suppressed, recovery, watch(),
                    f"slowest relay iteration {slowest:.2f}s (limit {PUBLISH_TIMEOUT + SLACK:.1f}s), "
-                   f"{len(during)} iterations during the freeze"))
+                   f"{len(during)} iterations during the freeze, {parked} in dead-letter queues"))
     assert during, "the relay did not run while the broker was frozen"
     assert slowest <= PUBLISH_TIMEOUT + SLACK, f"a relay iteration took {slowest:.2f}s"
     assert result.produced == events

@@ -9,10 +9,11 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import jwt
 import pytest
 from seteli_applications.bootstrap import build_app, build_runtime
 from seteli_applications.config import ApplicationsSettings
-from seteli_common.auth import Role, StaticKeys
+from seteli_common.auth import Role, StaticKeys, TokenIssuer
 from seteli_common.clock import FixedClock
 from seteli_common.messaging.envelope import Envelope
 from seteli_common.messaging.memory import InMemoryBroker, InMemoryTransport
@@ -25,8 +26,9 @@ OTHER_PROVIDER = "prov-other"
 
 class Api:
     def __init__(self, client: httpx.AsyncClient, broker: InMemoryBroker, runtime: Any,
-                 token_for: Callable[..., dict[str, str]]) -> None:
+                 token_for: Callable[..., dict[str, str]], issuer: TokenIssuer) -> None:
         self.client, self.broker, self.runtime, self.token_for = client, broker, runtime, token_for
+        self.issuer = issuer  # signs access tokens and, standing in for the registry, signature assertions
         self.admin = token_for(Role.TENANT_ADMIN, tenant_id="kouvola", subject="admin-k")
         self.officer = token_for(Role.TENANT_OFFICER, tenant_id="kouvola", subject="officer-k")
         self.provider = token_for(Role.PROVIDER_ADMIN, provider_id=PROVIDER_ID, subject="user-p")
@@ -54,14 +56,14 @@ class Api:
 
 @asynccontextmanager
 async def _running(url: str, tmp_path: Path, static_keys: StaticKeys, clock: FixedClock,
-                   token_for: Callable[..., dict[str, str]]) -> AsyncIterator[Api]:
+                   token_for: Callable[..., dict[str, str]], issuer: TokenIssuer) -> AsyncIterator[Api]:
     settings = ApplicationsSettings(database_url=url, data_dir=tmp_path, log_json=False,
                                     relay_interval_seconds=3600)
     broker = InMemoryBroker()
     runtime = build_runtime(settings, broker=broker, clock=clock, keys=static_keys)
     app = build_app(runtime)
     async with running_app(app) as client:
-        a = Api(client, broker, runtime, token_for)
+        a = Api(client, broker, runtime, token_for, issuer)
         await a.deliver("registry.provider.registered", {
             "provider_id": PROVIDER_ID, "business_id": "7019376-8", "name": "Hoivakoti Päivänsäde Oy",
             "language": "fi", "email": "info@paivansade.fi",
@@ -77,17 +79,17 @@ async def _running(url: str, tmp_path: Path, static_keys: StaticKeys, clock: Fix
 
 @pytest.fixture
 async def api(pg_url: str, tmp_path: Path, static_keys: StaticKeys, clock: FixedClock,
-              token_for: Callable[..., dict[str, str]]) -> AsyncIterator[Api]:
-    async with _running(pg_url, tmp_path, static_keys, clock, token_for) as a:
+              token_for: Callable[..., dict[str, str]], issuer: TokenIssuer) -> AsyncIterator[Api]:
+    async with _running(pg_url, tmp_path, static_keys, clock, token_for, issuer) as a:
         yield a
 
 
 @pytest.fixture
 async def embedded_flow(tmp_path: Path, static_keys: StaticKeys, clock: FixedClock,
-                        token_for: Callable[..., dict[str, str]]) -> AsyncIterator[Flow]:
+                        token_for: Callable[..., dict[str, str]], issuer: TokenIssuer) -> AsyncIterator[Flow]:
     """Embedded mode: the same service on a SQLite file."""
     url = f"sqlite+aiosqlite:///{tmp_path / 'applications.sqlite'}"
-    async with _running(url, tmp_path, static_keys, clock, token_for) as a:
+    async with _running(url, tmp_path, static_keys, clock, token_for, issuer) as a:
         yield Flow(a)
 
 
@@ -126,8 +128,27 @@ class Flow:
         assert r.status_code == expect, r.text
         return dict(r.json())
 
+    async def signing_document(self, app_id: str, headers: dict[str, str] | None = None) -> httpx.Response:
+        return await self.api.client.post(f"/v1/tenants/kouvola/applications/{app_id}/signing-document",
+                                          headers=headers or self.api.provider, json={"accept_rulebook": True})
+
+    def assertion(self, digest: str, headers: dict[str, str] | None = None, ttl: int = 300,
+                  **claims: Any) -> str:
+        """What the registry's signing hands back for a person with a mandate (TJ) for the user's company."""
+        user = jwt.decode((headers or self.api.provider)["authorization"].split()[1],
+                          options={"verify_signature": False})
+        return self.api.issuer.issue_claims({
+            "typ": "signature", "sub": "pseudonym-maija", "name": "Maija Meikäläinen", "loa": "substantial",
+            "roles": ["TJ"], "digest": digest, "provider": user.get("provider"), "business_id": "7019376-8",
+            "tenant": "kouvola", "user": user["sub"], **claims}, audience="applications", ttl_seconds=ttl)
+
     async def submit(self, app_id: str, expect: int = 200, headers: dict[str, str] | None = None,
                      **body: Any) -> dict[str, Any]:
+        """Send as the portal does: the digest, a signature over it, then the send itself."""
+        if "signature_assertion" not in body:
+            document = await self.signing_document(app_id, headers)
+            if document.status_code == 200:
+                body["signature_assertion"] = self.assertion(document.json()["digest"], headers)
         r = await self.api.client.post(f"/v1/tenants/kouvola/applications/{app_id}/submit",
                                        headers=headers or self.api.provider, json={"accept_rulebook": True, **body})
         assert r.status_code == expect, r.text

@@ -12,7 +12,7 @@ Api = Flow = Any  # fixtures of conftest.py
 
 
 async def test_kouvolas_two_services_from_seed_004(api: Api, flow: Flow) -> None:
-    enhanced, basic = [await flow.service(body) for body in kouvola_services()]
+    enhanced, basic, purchased = [await flow.service(body) for body in kouvola_services()]
     assert enhanced["name_fi"] == "Ikääntyneiden tehostettu palveluasuminen"
     assert len(enhanced["contents"]) == 17
     assert enhanced["contents"][2]["name_fi"] == "Hoivapalvelumaksu / vrk"
@@ -30,8 +30,25 @@ async def test_kouvolas_two_services_from_seed_004(api: Api, flow: Flow) -> None
     assert rule["reasons"]["hospital"]["bands"][1] == {"from_day": 11, "to_day": None, "percentage": 0}
     assert enhanced["current_rulebook_version"]["version"] == 1
     events = await api.published("applications.service.defined")
-    assert [e["payload"]["name_fi"] for e in events] == [enhanced["name_fi"], basic["name_fi"]]
+    assert [e["payload"]["name_fi"] for e in events] == [enhanced["name_fi"], basic["name_fi"], purchased["name_fi"]]
     assert events[0]["payload"]["interruption_rule"]["reasons"]["holiday"]["return_day_percentage"] == 100
+
+
+async def test_kouvolas_purchased_enhanced_housing_has_its_own_content_list(api: Api, flow: Flow) -> None:
+    purchased = await flow.service(kouvola_services()[2])
+    assert purchased["kind"] == "purchased"
+    # seed 004 §1.3.7 "Tehostetun palveluasumisen ostopalvelussa käytettävät palvelusisällöt", in its order
+    assert [c["name_fi"] for c in purchased["contents"]] == [
+        "Hoivapalvelumaksu / vrk", "Ateriat / vrk, asiakas maksaa", "Sähkö / vrk, asiakas maksaa",
+        "Vesimaksu / vrk, asiakas maksaa", "Vuokra / vrk, asiakas maksaa", "Ateriat, asiakas maksaa / kk",
+        "Sähkö, asiakas maksaa / kk", "Sähkö, asiakas maksaa / m2 / kk", "Tarvikepaketti, asiakas maksaa / kk",
+        "Tarvikepaketti, asiakas maksaa / vrk", "Tarvikepaketti, asiakas maksaa, vapaaehtoinen / kk",
+        "Vesimaksu, asiakas maksaa / kk", "Vuokra / m2, asiakas maksaa", "Vuokra / vrk, asiakas maksaa maksimi",
+        "Vuokra / vrk, asiakas maksaa minimi", "Vuokra maximi, asiakas maksaa", "Vuokra minimi, asiakas maksaa"]
+    assert [c["name_fi"] for c in purchased["contents"] if not c["client_pays"]] == ["Hoivapalvelumaksu / vrk"]
+    assert [c["unit"] for c in purchased["contents"][:2]] == ["day", "day"]
+    assert purchased["contents"][7]["unit"] == "m2_month"
+    assert len(purchased["required_attachments"]["site"]) == 10
 
 
 async def test_steps_are_saved_and_revisited(api: Api, flow: Flow) -> None:
@@ -103,13 +120,13 @@ async def test_sending_records_the_current_rulebook_version_and_signature(api: A
         {"effective_from": "2016-06-01", "text": "Sääntökirja kesä 2016"}]})
     app = await flow.application(service["id"])
     await flow.price_list(app["id"], service["contents"][0]["id"], "40.00", "2016-04-01")
-    refused = await flow.submit(app["id"], expect=422, signature_evidence="refuse")
-    assert refused["errors"] == [{"field": "signature", "reason": "strong identification failed"}]
+    refused = await flow.submit(app["id"], expect=422, signature_assertion=None)
+    assert refused["reason"] == "signature_missing"
     assert (await flow.get(app["id"]))["state"] == "draft"
     sent = await flow.submit(app["id"])
     assert sent["rulebook_version"] == 2  # in force on 2016-03-15; the June version is not yet
     assert sent["rulebook_accepted_at"].startswith("2016-03-15")
-    assert sent["signature"]["method"] == "fake" and sent["signature"]["signer"] == "user-p"
+    assert sent["signature"]["method"] == "suomi.fi" and sent["signature"]["signer"] == "Maija Meikäläinen"
     [event] = await api.published("applications.application.submitted")
     assert event["payload"]["rulebook_version"] == 2
 

@@ -121,6 +121,27 @@ async def test_additional_info_changes_any_time_without_approval(api: Api, flow:
     assert (await flow.get(app["id"]))["open_change_id"] is None
     assert (await api.client.patch(f"/v1/tenants/kouvola/price-lists/{pl['id']}", headers=api.other,
                                    json={"additional_info": "x"})).status_code == 404
+    # the catalog's price comparison shows the text: the change is published, once per real change
+    await api.client.patch(f"/v1/tenants/kouvola/price-lists/{pl['id']}", headers=api.provider,
+                           json={"additional_info": "Hinnat sisältävät siivouksen"})
+    [changed] = await api.published("applications.pricelist.info_changed")
+    assert changed["tenant_id"] == "kouvola" and changed["payload"]["price_list_id"] == pl["id"]
+    assert changed["payload"]["additional_info"] == "Hinnat sisältävät siivouksen"
+    assert changed["payload"]["changed_at"].startswith("2016-03-15")
+
+
+async def test_a_pending_lists_text_travels_in_its_approval(api: Api, flow: Flow) -> None:
+    service = await flow.service()
+    app = await flow.application(service["id"])
+    pl = await flow.price_list(app["id"], service["contents"][0]["id"], "10.00", "2016-04-01")
+    r = await api.client.patch(f"/v1/tenants/kouvola/price-lists/{pl['id']}", headers=api.provider,
+                               json={"additional_info": "Sis. alv"})
+    assert r.status_code == 200
+    await flow.submit(app["id"])
+    await flow.decide(app["id"], "approve")
+    assert await api.published("applications.pricelist.info_changed") == []
+    [approved] = await api.published("applications.pricelist.approved")
+    assert approved["payload"]["additional_info"] == "Sis. alv"
 
 
 async def test_a_pending_list_can_be_removed_from_a_draft(api: Api, flow: Flow) -> None:

@@ -6,6 +6,8 @@ from typing import Any
 
 from seteli_common.auth import Role
 
+from .conftest import Flow
+
 Api = Any  # the `api` fixture of conftest.py
 
 
@@ -30,6 +32,14 @@ async def test_tenant_admin_defines_a_service_and_it_is_published(api: Api) -> N
     assert listed.json()["total"] == 1
     one = await api.client.get(f"/v1/tenants/kouvola/services/{service['id']}", headers=api.provider)
     assert one.json()["name_fi"] == "Kotihoito"
+
+
+async def test_a_service_defined_with_only_the_required_fields_takes_the_defaults(api: Api) -> None:
+    """Found by schemathesis (issue #10): leaving out auto_recording or a content's client_pays was a 500."""
+    service = await define(api, {"name_fi": "Siivous", "name_sv": "Städning", "kind": "voucher",
+                                 "contents": [{"name_fi": "Siivous / h", "name_sv": "Städning / h", "unit": "hour"}]})
+    assert service["auto_recording"] is False
+    assert service["contents"][0]["client_pays"] is False
 
 
 async def test_only_the_tenants_own_admin_defines_services(api: Api) -> None:
@@ -60,9 +70,8 @@ async def test_application_from_draft_to_approved_publishes_application_and_pric
         "name": "Kouvola 2016", "start": "2016-02-01", "producer_part": f"site:{api.site_a}",
         "prices": [{"content_id": hour, "unit_price": "47"}]})
     assert site_pl.status_code == 201, site_pl.text
-    sent = await api.client.post(f"{base}/submit", headers=api.provider, json={"accept_rulebook": True})
-    assert sent.status_code == 200, sent.text
-    assert sent.json()["state"] == "submitted"
+    sent = await Flow(api).submit(app["id"])
+    assert sent["state"] == "submitted"
     decided = await api.client.post(f"{base}/decision", headers=api.officer, json={"decision": "approve"})
     assert decided.status_code == 200, decided.text
     assert decided.json()["state"] == "approved"

@@ -127,7 +127,7 @@ class Harness:
         from sqlalchemy import select
         query = select(messages).where(*(messages.c[k] == v for k, v in where.items())) \
             .order_by(messages.c.id)
-        async with self.runtime.db.transaction() as session:
+        async with self.runtime.db.system_transaction() as session:  # the test reads every tenant's rows
             return [dict(r) for r in (await session.execute(query)).mappings()]
 
 

@@ -48,6 +48,14 @@ async def portal(suite: Suite, data: Seed) -> AsyncIterator[httpx.AsyncClient]:
         yield client
 
 
+@pytest.fixture
+async def services(suite: Suite) -> AsyncIterator[httpx.AsyncClient]:
+    """The suite's public APIs directly: what other people do meanwhile (see service_calls.py)."""
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=suite.app), base_url="http://suite",
+                                 timeout=60) as client:
+        yield client
+
+
 def csrf_of(html: str) -> str:
     match = CSRF.search(html)
     assert match, "no CSRF token on the page"

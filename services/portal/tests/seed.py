@@ -19,6 +19,7 @@ from seteli.demo import (
     _post_until,
     random_business_id,
     random_test_identity_code,
+    sign_application,
     walking_skeleton,
 )
 from seteli.embedded import DEMO_ADMIN_EMAIL, DEMO_ADMIN_PASSWORD
@@ -41,6 +42,11 @@ class Seed:
     verification_code: str
     voucher_month: Month
     pending_request_company: str
+    # the provider's company-data, interruption and feedback pages
+    care_booking_id: str = ""  # a day-unit booking of the housing service, which has an interruption rule
+    care_client_id: str = ""
+    attachments_service_id: str = ""  # a service that requires attachments of the company and subcontractors
+    other_provider_email: str = ""  # another approved company, to show one company never reaches another's data
 
 
 async def seed(client: httpx.AsyncClient, base: dict[str, str], *, rng_seed: int = 7) -> Seed:
@@ -69,6 +75,20 @@ async def seed(client: httpx.AsyncClient, base: dict[str, str], *, rng_seed: int
                      {"name_fi": "Ateria", "name_sv": "Måltid", "unit": "piece", "client_pays": True}],
     }), "define home care", 201)
 
+    # The provider's own pages: the housing service gets Kouvola's interruption rule (domain.md), a
+    # service requires attachments, and one more client is booked for interruptions and feedback.
+    bands = {"bands": [{"from_day": 0, "to_day": 10, "percentage": 100}, {"from_day": 11, "percentage": 0}],
+             "return_day_percentage": 100}
+    rule = {"valid_from": "2016-01-01", "reasons": {r: bands for r in ("hospital", "holiday", "other")}}
+    _ok(await client.patch(f"{base['applications']}/v1/tenants/{tenant_id}/services/{service['id']}",
+                           headers=officer, json={"interruption_rule": rule}), "interruption rule")
+    cleaning = _ok(await client.post(f"{base['applications']}/v1/tenants/{tenant_id}/services", headers=officer, json={
+        "name_fi": "Siivouspalvelu", "name_sv": "Städtjänst", "kind": "voucher", "auto_recording": False,
+        "contents": [{"name_fi": "Siivous", "name_sv": "Städning", "unit": "hour", "client_pays": False}],
+        "required_attachments": {"company": [{"type": "tyel_certificate", "name_fi": "TyEL-todistus"}],
+                                 "subcontractor": [{"type": "liability_insurance", "name_fi": "Vastuuvakuutus"}]},
+    }), "define cleaning", 201)
+
     # An unbooked voucher for the booking journey and the resident's look-up.
     month = Month.of(date.today()).prev()
     person = _ok(await client.post(f"{base['vouchers']}/v1/tenants/{tenant_id}/clients", headers=officer, json={
@@ -79,6 +99,18 @@ async def seed(client: httpx.AsyncClient, base: dict[str, str], *, rng_seed: int
         "valid_from": str(month.first), "valid_until": str(month.next().last),
         "contents": [{"content_id": service["contents"][0]["id"], "granted_amount": "31", "period": "month",
                       "voucher_value": "140.00"}]}, officer)
+
+    doris = _ok(await client.post(f"{base['vouchers']}/v1/tenants/{tenant_id}/clients", headers=officer, json={
+        "first_name": "Doris", "last_name": "Dahl", "identity_code": random_test_identity_code(rng),
+        "language": "sv"}), "care client", 201)
+    doris_voucher = await _post_until(client, "care voucher", f"{base['vouchers']}/v1/tenants/{tenant_id}/vouchers", {
+        "client_id": doris["id"], "service_id": service["id"], "granted_on": str(month.first),
+        "valid_from": str(month.first), "valid_until": str(month.next().last),
+        "contents": [{"content_id": service["contents"][0]["id"], "granted_amount": "31", "period": "month",
+                      "voucher_value": "140.00"}]}, officer)
+    care_booking = await _post_until(client, "book care", f"{base['vouchers']}/v1/tenants/{tenant_id}/bookings", {
+        "voucher_number": doris_voucher["number"], "voucher_content_id": doris_voucher["contents"][0]["id"],
+        "accept_terms": True, "client_number": "D-004"}, provider)
 
     # An hour-unit service with 10 h/week granted: the fifth event of a week crosses the limit and waits
     # for the officer's approval (004 §4.3.5.6).
@@ -93,7 +125,9 @@ async def seed(client: httpx.AsyncClient, base: dict[str, str], *, rng_seed: int
     _ok(await client.post(f"{app_url}/price-lists", headers=provider, json={
         "name": "Apu 2016", "start": "2016-01-01", "producer_part": None,
         "prices": [{"content_id": assist["contents"][0]["id"], "unit_price": "30.00"}]}), "assist prices", 201)
-    _ok(await client.post(f"{app_url}/submit", headers=provider, json={"accept_rulebook": True}), "submit assist")
+    assertion = await sign_application(client, base, provider, tenant_id, app_url, demo.provider_business_id)
+    _ok(await client.post(f"{app_url}/submit", headers=provider,
+                          json={"accept_rulebook": True, "signature_assertion": assertion}), "submit assist")
     _ok(await client.post(f"{app_url}/decision", headers=officer, json={"decision": "approve"}), "approve assist")
     helped = _ok(await client.post(f"{base['vouchers']}/v1/tenants/{tenant_id}/clients", headers=officer, json={
         "first_name": "Cecilia", "last_name": "Apu", "identity_code": random_test_identity_code(rng),
@@ -120,6 +154,16 @@ async def seed(client: httpx.AsyncClient, base: dict[str, str], *, rng_seed: int
         "email": f"pekka-{tag}@uusihoiva.fi", "phone": "0407654321", "password": "Uusi-hoiva-2026",
         "password_again": "Uusi-hoiva-2026", "language": "fi"}), "registration request", 201)
 
+    # Another company, approved: it must never reach the first one's data.
+    other_email = f"paakayttaja-{tag}@toinenhoiva.fi"
+    other = _ok(await client.post(f"{base['registry']}/v1/tenants/{tenant_id}/registration-requests", json={
+        "company_name": f"Toinen Hoiva {tag} Oy", "business_id": random_business_id(rng),
+        "street_address": "Salpausselänkatu 3", "postal_code": "45100", "city": "Kouvola", "country": "FI",
+        "first_name": "Olli", "last_name": "Muu", "email": other_email, "phone": "0401112222",
+        "password": PROVIDER_PASSWORD, "password_again": PROVIDER_PASSWORD, "language": "fi"}), "other company", 201)
+    _ok(await client.post(f"{base['registry']}/v1/tenants/{tenant_id}/registration-requests/{other['id']}/decision",
+                          headers=officer, json={"decision": "approved"}), "approve other company")
+
     # the catalog learns of the approval through events: wait until the provider is searchable there
     async def in_catalog() -> Any:
         r = await client.get(f"{base['registry']}/v1/catalog/providers", params={"tenant_id": tenant_id})
@@ -128,4 +172,4 @@ async def seed(client: httpx.AsyncClient, base: dict[str, str], *, rng_seed: int
     await _eventually("provider in the catalog", in_catalog)
     return Seed(demo, tenant_id, officer_email, provider_email, provider_id, service["id"],
                 service["contents"][0]["id"], home_care["id"], voucher["number"], voucher["verification_code"],
-                month, company)
+                month, company, care_booking["id"], doris["id"], cleaning["id"], other_email)

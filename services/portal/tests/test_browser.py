@@ -10,6 +10,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +24,9 @@ from seteli.demo import DemoFailed
 from seteli.embedded import build_suite
 
 from .cdp import Browser, Page, find_chromium
+from .mailbox import link_in_mail
 from .seed import OFFICER_PASSWORD, PROVIDER_PASSWORD, Seed, seed
+from .service_calls import give_feedback
 
 pytestmark = pytest.mark.browser
 
@@ -68,6 +71,8 @@ class Site:
         self.port = _free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         suite = build_suite(data_dir, with_portal=False)  # the test mounts its own portal
+        self.suite = suite  # its mail folder holds the links the landing pages are reached from
+        self.suite = suite
         self.portal = build_app(PortalSettings(cookie_secure=False, session_secret="browser-test"),
                                 service_urls={n: f"http://suite/{n}" for n in SERVICE_NAMES},
                                 transport=httpx.ASGITransport(app=suite.app, raise_app_exceptions=False))
@@ -233,6 +238,90 @@ def test_provider_company_billing_error_then_month_view(site: tuple[Site, Seed],
     accessible(page, "17-price-lists")
 
 
+def test_provider_people_attachments_interruption_and_feedback_reply(site: tuple[Site, Seed], page: Page) -> None:
+    server, data = site
+    sign_in(page, server, data.provider_email, PROVIDER_PASSWORD)
+
+    page.goto(server.url("/provider/people"))
+    page.submit("form[action$='/people/employees']")
+    assert page.js("document.activeElement.id") == "employee-errors"
+    assert page.js("document.querySelector('#employee-name').getAttribute('aria-invalid')") == "true"
+    page.fill("#employee-name", "Liisa Vastaava")
+    page.fill("#employee-title", "vastaava sairaanhoitaja")
+    page.js("document.querySelector('#employee-site_id').selectedIndex = 1")
+    page.submit("form[action$='/people/employees']")
+    assert "Työntekijä lisätty." in page.text()
+    page.fill("#subcontractor-business_id", "2077474-0")
+    page.fill("#subcontractor-name", "Siivous Oy")
+    page.submit("form[action$='/people/subcontractors']")
+    assert "Alihankkija lisätty." in page.text() and "Liisa Vastaava" in page.text()
+    accessible(page, "30-people")
+
+    # an attachment that expired yesterday is marked so
+    page.goto(server.url("/provider/attachments"))
+    page.js("""(() => { const dt = new DataTransfer();
+        dt.items.add(new File(['%PDF-1.4\\n%%EOF\\n'], 'tyel.pdf', {type: 'application/pdf'}));
+        document.querySelector('#attachment-file').files = dt.files; })()""")
+    page.fill("#attachment-type", "tyel_certificate")
+    page.fill("#attachment-valid_until", str(date.today() - timedelta(days=1)))
+    page.submit("form[action$='/provider/attachments']")
+    assert "Liite lisätty." in page.text()
+    assert page.js("document.querySelectorAll('tr.attachment-expired').length") == 1
+    page.submit("#liability form")
+    assert "Tilaajavastuutiedot tarkistettu." in page.text()
+    accessible(page, "31-attachments")
+
+    # a departure without a return is a draft on the calendar; the return ends it
+    month = data.voucher_month.next()
+    page.goto(server.url(f"/provider/bookings/{data.care_booking_id}?month={month}"))
+    page.fill("#interruption-start", str(month.first + timedelta(days=3)))
+    page.fill("#interruption-reason-holiday", "on")
+    page.submit("form[action$='/interruptions']")
+    assert "Keskeytys kirjattu luonnoksena." in page.text()
+    assert page.js("document.querySelectorAll('td.away-draft').length") == month.last.day - 3
+    accessible(page, "32-interruption-draft")
+    page.fill("form[action$='/end'] input[type=date]", str(month.first + timedelta(days=8)))
+    page.submit("form[action$='/end']")
+    assert "Paluu kirjattu." in page.text()
+    assert page.js("document.querySelectorAll('td.away-finalised').length") == 6
+    accessible(page, "33-interruption-ended")
+
+    # a client's complaint needs a reply; the provider replies once
+    async def complain() -> None:
+        async with httpx.AsyncClient(timeout=60, transport=ReadYourWrites()) as client:
+            await give_feedback(client, server.base, server.suite, data.tenant_id, data.provider_id,
+                                data.care_client_id, "complaint", "Ateria oli kylmä")
+
+    asyncio.run(complain())
+    page.goto(server.url("/provider/feedback"))
+    assert "Vaatii vastauksen" in page.text()
+    page.submit("#feedback-list form")
+    assert page.js("document.activeElement.id").startswith("reply-")
+    accessible(page, "34-feedback-error")
+    page.fill("#feedback-list textarea", "Pahoittelemme, korjaamme asian.")
+    page.submit("#feedback-list form")
+    assert "Vastaus lähetetty." in page.text() and "Vaatii vastauksen" not in page.text()
+    accessible(page, "35-feedback-replied")
+
+    page.goto(server.url("/provider/credits"))
+    accessible(page, "36-credits")
+    page.goto(server.url("/provider/users"))
+    assert "Käyttäjät ja palvelutiimit" in page.text()
+    accessible(page, "37-users")
+
+    # a user the main user creates changes the initial password at the first sign-in
+    email = f"hoitaja-{data.tenant_id}@hoivakoti.fi"
+    page.fill("#user-name", "Heikki Hoitaja")
+    page.fill("#user-email", email)
+    page.fill("#user-password", "Alku-salasana-1")
+    page.submit("form[action$='/provider/users']")
+    assert "Vaihtaa salasanan ensimmäisellä kirjautumisella" in page.text()
+    page.submit("form.logout")
+    sign_in(page, server, email, "Alku-salasana-1")
+    assert "Vaihda salasana ennen kuin jatkat." in page.text()
+    accessible(page, "38-password-change")
+
+
 def test_officer_queues_settlement_preview_and_report(site: tuple[Site, Seed], page: Page) -> None:
     server, data = site
     sign_in(page, server, data.officer_email, OFFICER_PASSWORD)
@@ -262,3 +351,84 @@ def test_officer_queues_settlement_preview_and_report(site: tuple[Site, Seed], p
     accessible(page, "26-approvals")
     page.goto(server.url("/officer/settlement/runs/" + page.js("''") + "x"))
     assert page.js("document.title").startswith("Virhe")
+
+
+def test_resident_collects_a_tray_and_sends_one_contact_request(site: tuple[Site, Seed], page: Page) -> None:
+    server, data = site
+    page.goto(server.url(f"/catalog/providers/{data.provider_id}"))
+    page.submit("form.tray-add")
+    assert "Lisätty valintoihin." in page.text() and "Valinnat (1)" in page.text()
+    page.goto(server.url("/tray"))
+    assert "Hoivakoti Päivänsäde" in page.text()
+    accessible(page, "40-tray")
+    page.fill("#contact-name", "Aino Asukas")
+    page.fill("#contact-phone", "0401234567")
+    page.submit("form[action$='/tray/contact']")
+    assert page.js("document.activeElement.id") == "contact-errors"  # consent missing
+    assert page.js("document.querySelector('#contact-consent').getAttribute('aria-invalid')") == "true"
+    accessible(page, "41-tray-contact-error")
+    page.fill("#contact-consent", "on")
+    page.submit("form[action$='/tray/contact']")
+    assert "Yhteydenottopyyntö lähetetty 1 palveluntuottajalle." in page.text()
+    page.goto(server.url("/tray/print"))
+    assert "Hoivakoti Päivänsäde" in page.text()
+    accessible(page, "42-tray-print")
+
+
+def test_new_provider_registers_confirms_and_resets_the_password_from_mails(site: tuple[Site, Seed],
+                                                                           page: Page) -> None:
+    server, _ = site
+    email = "reetta@kotiapu-selain.fi"
+    page.goto(server.url("/register"))
+    accessible(page, "43-register")
+    for selector, value in (("#register-name", "Kotiapu Selain Oy"), ("#register-business_id", "2077474-0"),
+                            ("#register-email", email), ("#register-main_user-name", "Reetta Selain"),
+                            ("#register-main_user-email", email), ("#register-main_user-password", "Selain-2026a"),
+                            ("#register-password_again", "Selain-2026a")):
+        page.fill(selector, value)
+    page.submit("form[action$='/register']")
+    assert "Rekisteröinti vastaanotettu" in page.text(), page.text()[:800]
+    confirm = asyncio.run(link_in_mail(server.suite, email, "confirm-registration"))
+    page.goto(server.url(confirm))
+    accessible(page, "44-confirm-registration")
+    page.submit("form[action$='/confirm-registration']")
+    assert "Rekisteröityminen vahvistettu." in page.text()
+
+    page.goto(server.url("/reset-password/request"))
+    accessible(page, "45-reset-request")
+    a, b = (int(x) for x in page.js("document.querySelector('#reset-human-hint').textContent")
+            .split("on ")[1].split("?")[0].split(" + "))
+    page.fill("#reset-email", email)
+    page.fill("#reset-human", str(a + b))
+    page.submit("form[action$='/reset-password/request']")
+    assert "linkki salasanan vaihtamiseen" in page.text()
+    page.goto(server.url(asyncio.run(link_in_mail(server.suite, email, "reset-password"))))
+    page.fill("#reset-new_password", "Vaihdettu-2026")
+    page.fill("#reset-new_password_again", "Vaihdettu-2027")
+    page.submit("form[action$='/reset-password']")
+    assert page.js("document.activeElement.id") == "reset-errors"
+    accessible(page, "46-reset-password-error")
+    page.fill("#reset-new_password", "Vaihdettu-2026")
+    page.fill("#reset-new_password_again", "Vaihdettu-2026")
+    page.submit("form[action$='/reset-password']")
+    assert "Salasana vaihdettu." in page.text()
+    sign_in(page, server, email, "Vaihdettu-2026")
+    assert "Palveluntuottajan etusivu" in page.text()
+
+
+def test_officer_browses_vouchers_and_a_clients_co_payments(site: tuple[Site, Seed], page: Page) -> None:
+    server, data = site
+    sign_in(page, server, data.officer_email, OFFICER_PASSWORD)
+    page.goto(server.url("/officer/vouchers"))
+    assert "Asiakas, Aino" in page.text() and "Bäck, Bertil" in page.text()
+    accessible(page, "47-officer-vouchers")
+    page.navigate_by("[...document.querySelectorAll('a[href*=\"/officer/vouchers/\"]')]"
+                     ".find(a => a.closest('tr').textContent.includes('Asiakas, Aino')).click()")
+    assert "Aino Asiakas" in page.text()
+    accessible(page, "48-officer-voucher")
+    page.navigate_by("document.querySelector('a[href*=\"/co-payments\"]').click()")
+    page.fill("#copay-start", str(data.demo.month) + "-01")
+    page.fill("#copay-end", str(data.demo.month) + "-28")
+    page.submit("form[action$='/co-payments']")
+    assert page.js("document.querySelector('#copay-total') !== null"), page.text()[:1500]
+    accessible(page, "49-co-payments")

@@ -7,6 +7,7 @@ import random
 import re
 
 import httpx
+from seteli_common.clock import Month
 from seteli_portal.i18n import money_fmt
 
 from seteli.demo import random_test_identity_code
@@ -65,10 +66,10 @@ async def test_settlement_preview_then_lock_and_send_with_downloads(portal: http
     assert run_page.status_code == 200
 
     runs = await portal.get("/officer/settlement")
-    # the demo's run (the oldest) paid the provider 4340.00 €; a re-run of the month never pays twice
+    # the demo's run (the oldest) paid the provider 140.00 € a day of the month; a re-run never pays twice
     first_run = re.findall(r'href="(/officer/settlement/runs/[^"]+)"', runs.text)[-1]
     detail = await portal.get(first_run)
-    assert money_fmt("4340.00") in detail.text
+    assert money_fmt(str(140 * Month.parse(data.demo.month).last.day)) in detail.text
     assert re.search(r'href="([^"]+\.pdf)"', detail.text)
     xml = await portal.get(f"{first_run}/payment-file")
     assert xml.status_code == 200 and b"pain.001" in xml.content

@@ -4,6 +4,7 @@ price lists, booking a voucher by its number, the month view, confirming drafts.
 from __future__ import annotations
 
 import re
+from urllib.parse import parse_qs, urlparse
 
 import httpx
 from seteli_portal.i18n import money_fmt
@@ -48,8 +49,29 @@ async def test_a_new_site_appears_in_the_company_page(portal: httpx.AsyncClient,
     assert "Toimipaikka Kuusankoski" in (await portal.get("/provider/company")).text
 
 
+async def sign_at_fake_identity(portal: httpx.AsyncClient, services: httpx.AsyncClient, sent: httpx.Response,
+                                business_id: str, roles: str = "TJ") -> str:
+    """The browser's trip: the fake identity page (the registry's), the portal's callback for the
+    identification and for the mandate check; returns where the portal lands (or the refusal page's URL)."""
+    page = sent.headers["location"]
+    assert page.startswith("/registry/v1/fake-identity?")
+    query = {k: v[0] for k, v in parse_qs(urlparse(page).query).items()}
+    identified = await services.post("/registry/v1/fake-identity", data={
+        "state": query["state"], "redirect_uri": query["redirect_uri"], "given_name": "Maija",
+        "surname": "Meikäläinen", "identity_code": "010170-999R", "business_id": business_id, "roles": roles})
+    location = identified.headers["location"]
+    for _ in range(2):  # identification, then the mandate check; the suite mounts the portal at /portal
+        assert location.startswith("/portal/provider/signing/callback?")
+        back = await portal.get(location.removeprefix("/portal"))
+        assert back.status_code in (303, 422), back.text[-1500:]
+        if back.status_code == 422:
+            return "refused:" + back.text
+        location = back.headers["location"]
+    return location
+
+
 async def test_application_to_do_list_shrinks_until_it_is_sent_and_the_officer_approves_it(
-        portal: httpx.AsyncClient, data: Seed) -> None:
+        portal: httpx.AsyncClient, services: httpx.AsyncClient, data: Seed) -> None:
     await login(portal, data.provider_email, PROVIDER_PASSWORD)
     dashboard = await portal.get("/provider")
     assert "Kotihoito" in dashboard.text
@@ -88,8 +110,15 @@ async def test_application_to_do_list_shrinks_until_it_is_sent_and_the_officer_a
 
     no_accept = await submit(portal, url, f"{url}/submit", {})
     assert no_accept.status_code == 422 and 'id="submit-accept_rulebook-error"' in no_accept.text
+    # a person without the company's signing right (TJ/NIMKO) is refused, and nothing is sent
+    unauthorised = await submit(portal, url, f"{url}/submit", {"accept_rulebook": "on"})
+    refused = await sign_at_fake_identity(portal, services, unauthorised, data.demo.provider_business_id, "PJ")
+    assert refused.startswith("refused:") and "nimenkirjoitusoikeutta" in refused
+    assert "Lähetetty" not in (await portal.get(url)).text
     sent = await submit(portal, url, f"{url}/submit", {"accept_rulebook": "on"})
     assert sent.status_code == 303
+    # sending is signing: to the registry's test identification (Suomi.fi in production) and back
+    assert (await sign_at_fake_identity(portal, services, sent, data.demo.provider_business_id)) == url
     assert "Lähetetty" in (await portal.get(url)).text
 
     # the officer sees it in the queue and decides on one page

@@ -221,3 +221,77 @@ async def test_postgresql_answers_the_text_search_from_the_finnish_gin_index(reg
         await session.execute(text("SET LOCAL enable_seqscan = off"))
         plan = "\n".join(r[0] for r in (await session.execute(text(f"EXPLAIN {expression.compile()}"))).all())
     assert "ix_providers_search" in plan
+
+
+async def test_the_price_comparison_follows_the_price_lists_additional_information(registry: Registry) -> None:
+    import pytest
+    from seteli_registry import catalog
+
+    ids = await _catalog(registry)
+    admin = await registry.admin()
+    sites = (await registry.client.get(f"/v1/providers/{ids['hoiva']}", headers=admin)).json()["sites"]
+    await _publish(registry, "applications.service.defined", {
+        "service_id": "kotihoito", "name_fi": "Kotihoidon palveluseteli", "name_sv": "Hemvårdssedel",
+        "kind": "voucher", "contents": [{"content_id": "kaynti", "name_fi": "Käynti", "unit": "visit"}]})
+    await _publish(registry, "applications.application.approved", {
+        "application_id": "app-1", "service_id": "kotihoito", "provider_id": ids["hoiva"],
+        "site_ids": [s["id"] for s in sites]})
+    approved = {"price_list_id": "pl-1", "service_id": "kotihoito", "provider_id": ids["hoiva"],
+                "producer_part": None, "name": "Hinnasto 2016", "start": "2016-01-01",
+                "prices": [{"content_id": "kaynti", "unit_price": "32.50"}], "additional_info": "Sis. alv"}
+    await _publish(registry, "applications.pricelist.approved", approved)
+    await registry.broker.drain()
+    url = "/v1/catalog/tenants/kouvola/services/kotihoito/comparison"
+
+    async def shown() -> str:
+        return str((await registry.client.get(url)).json()["items"][0]["additional_info"])
+
+    assert await shown() == "Sis. alv"
+    changed = {"price_list_id": "pl-1", "service_id": "kotihoito", "provider_id": ids["hoiva"]}
+    await _publish(registry, "applications.pricelist.info_changed",
+                   {**changed, "additional_info": "Iltakäynnit +10 %", "changed_at": "2016-03-15T10:00:00+00:00"})
+    await registry.broker.drain()
+    assert await shown() == "Iltakäynnit +10 %"
+    # an older change arriving late, and the approval delivered again, do not bring the old text back
+    await _publish(registry, "applications.pricelist.info_changed",
+                   {**changed, "additional_info": "vanha", "changed_at": "2016-03-14T10:00:00+00:00"})
+    await _publish(registry, "applications.pricelist.approved", approved)
+    await registry.broker.drain()
+    assert await shown() == "Iltakäynnit +10 %"
+    # a change that overtook its approval on the bus is retried, not lost
+    async with registry.runtime.db.transaction(tenant_id="kouvola") as session:
+        with pytest.raises(catalog.PriceListNotYetKnown):
+            await catalog.price_list_info_changed(session, "kouvola", {**changed, "price_list_id": "pl-9",
+                                                                        "additional_info": "x", "changed_at": "z"})
+
+
+async def test_a_site_with_its_own_price_list_is_compared_at_its_own_prices(registry: Registry) -> None:
+    """The producer part of a site's list is "site:<id>" (as applications publishes it): that site shows its own
+    prices, the company's other sites the company list."""
+    provider_id, main = await registry.approved_provider()
+    added = await registry.client.post(f"/v1/providers/{provider_id}/sites", headers=main, json={
+        "name": "Päivänsäde Kuusankoski", "notification_email": "kuusankoski@paivansade.fi", "city": "Kouvola"})
+    assert added.status_code == 201, added.text
+    own_site = added.json()["id"]
+    sites = (await registry.client.get(f"/v1/providers/{provider_id}", headers=main)).json()["sites"]
+    await _publish(registry, "applications.service.defined", {
+        "service_id": "kotihoito", "name_fi": "Kotihoidon palveluseteli", "name_sv": "Hemvårdssedel",
+        "kind": "voucher", "contents": [{"content_id": "kaynti", "name_fi": "Käynti", "unit": "visit"}]})
+    await _publish(registry, "applications.application.approved", {
+        "application_id": "app-1", "service_id": "kotihoito", "provider_id": provider_id,
+        "site_ids": [s["id"] for s in sites]})
+    await _publish(registry, "applications.pricelist.approved", {
+        "price_list_id": "pl-company", "service_id": "kotihoito", "provider_id": provider_id, "producer_part": None,
+        "name": "Yrityksen hinnasto", "start": "2016-01-01",
+        "prices": [{"content_id": "kaynti", "unit_price": "32.50"}]})
+    await _publish(registry, "applications.pricelist.approved", {
+        "price_list_id": "pl-site", "service_id": "kotihoito", "provider_id": provider_id,
+        "producer_part": f"site:{own_site}", "name": "Kuusankosken hinnasto", "start": "2016-02-01",
+        "prices": [{"content_id": "kaynti", "unit_price": "29.90"}]})
+    await registry.broker.drain()
+
+    comparison = (await registry.client.get("/v1/catalog/tenants/kouvola/services/kotihoito/comparison")).json()
+    by_site = {i["site_id"]: (i["price_list_name"], i["prices"][0]["unit_price"]) for i in comparison["items"]}
+    assert by_site == {
+        **{s["id"]: ("Yrityksen hinnasto", "32.50") for s in sites if s["id"] != own_site},
+        own_site: ("Kuusankosken hinnasto", "29.90")}

@@ -60,6 +60,25 @@ async def test_preview_changes_nothing_and_shows_what_changed_since_the_last_one
     assert h.payees(run) == {f"{P1}/-": "810.00", f"{P2}/-": "180.00"}
 
 
+async def test_concurrent_previews_of_a_month_all_answer(harness: Any) -> None:
+    """Found by the load test (issue #10): two previews at once both inserted the month's last preview, and
+    the second failed on the primary key as a 500."""
+    await harness.seed()
+    await harness.event("e-1", "2016-03-01", "2016-03-10")
+    previews = await asyncio.gather(*(harness.run("2016-03", dry_run=True) for _ in range(8)))
+    assert {p["total"] for p in previews} == {"900.00"}
+
+
+async def test_a_month_outside_the_years_settled_is_invalid_input(harness: Any) -> None:
+    """Found by schemathesis (issue #10): month 0000-01 matched the pattern and failed in Month() as a 500."""
+    for month in ("0000-01", "9999-12"):
+        problem = await harness.run(month, dry_run=True, expect=422)
+        assert problem["errors"][0]["field"] == "month"
+    report = await harness.client.get(f"/v1/tenants/{T}/reports/realisation",
+                                      params={"from": "0000-01", "to": "2016-03"}, headers=harness.admin)
+    assert report.status_code == 422
+
+
 async def test_the_run_is_locked_and_sent_on_the_transfer_day(harness: Any) -> None:
     h = harness
     await h.seed()

@@ -6,6 +6,7 @@ from importlib import resources
 
 import pytest
 from lxml import etree
+from seteli_settlement.outputs import message_id
 from seteli_settlement.payment_file import (
     SUPPORTED_VERSIONS,
     Debtor,
@@ -335,3 +336,14 @@ def test_finnish_reference_number_rules():
     assert not is_valid_finnish_reference("123")  # at least 4 digits in all
     assert not is_valid_finnish_reference("1" * 21)
     assert normalize_reference("RF34 1234 561") == "RF341234561"
+
+
+def test_a_run_whose_id_reads_as_an_identity_code_still_gets_its_payment_file():
+    run_id = "2b80879b-3257-4882-8a25-b091104e8143"  # the hex holds 091104e8143: DDMMYY, sign E, NNN, check
+    with pytest.raises(PaymentFileError, match="identity code"):
+        build(message_id=run_id.replace("-", ""))
+    msg_id = message_id(run_id)
+    assert len(msg_id) == 32 and message_id("2b80879b-3257-4882-8a25-b091104e8144") != msg_id
+    xml = build(message_id=msg_id)
+    validate_pain001(xml, "pain.001.001.03")
+    assert xpath(xml, "pain.001.001.03", "//p:GrpHdr/p:MsgId/text()") == [msg_id]

@@ -19,6 +19,7 @@ from seteli_vouchers.bootstrap import build_app, build_runtime
 from seteli_vouchers.config import VouchersSettings
 
 P1, P2 = "prov-paivansade", "prov-hoiva"
+PSEUDONYM_KEY = "test-person-pseudonym-key"  # shared with the registry in real deployments
 S1, S2 = "site-paivansade-1", "site-hoiva-1"
 HOUSING = "tehostettu"  # voucher service
 HOME_CARE = "kotihoito"  # purchased service
@@ -58,7 +59,8 @@ async def h(
     clock: FixedClock,
     token_for: Callable[..., dict[str, str]],
 ) -> AsyncIterator[Harness]:
-    settings = VouchersSettings(database_url=pg_url, data_dir=tmp_path, log_json=False)
+    settings = VouchersSettings(database_url=pg_url, data_dir=tmp_path, log_json=False,
+                                person_pseudonym_key=PSEUDONYM_KEY)
     broker = InMemoryBroker()
     runtime = build_runtime(settings, broker=broker, clock=clock, keys=static_keys)
     app = build_app(runtime)

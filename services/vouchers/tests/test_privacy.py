@@ -6,8 +6,9 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 
 from seteli_common.auth import Role
+from seteli_common.pseudonym import person_pseudonym
 
-from .conftest import HOUSING, P1, P2, Harness, approve, new_client, new_voucher, price_list
+from .conftest import HOUSING, P1, P2, PSEUDONYM_KEY, Harness, approve, new_client, new_voucher, price_list
 from .test_lifecycle import charge
 
 
@@ -392,3 +393,16 @@ async def test_bookings_are_listed_to_their_provider_and_their_tenant_only(h: Ha
     assert (
         await h.http.get(f"/v1/tenants/kouvola/bookings/{booked.json()['id']}", headers=h.provider(P2))
     ).status_code == 404
+
+
+async def test_a_registered_client_is_announced_by_pseudonym_never_by_identity_code(h: Harness) -> None:
+    """The registry lets the person sign in as a resident by this event: the pseudonym, not the code."""
+    client = await new_client(h)
+    other = await new_client(h, tenant="lahti")
+    announced = await h.published("vouchers.client.registered")
+    assert {(e.tenant_id, e.payload["client_id"]) for e in announced} == {
+        ("kouvola", client["id"]), ("lahti", other["id"])}
+    person = person_pseudonym(PSEUDONYM_KEY, "010180-9026")
+    assert all(e.payload["person"] == person for e in announced)  # the same person in both tenants
+    raw = str([e.model_dump() for e in announced])
+    assert "010180-9026" not in raw and "0101809026" not in raw and "Aino" not in raw

@@ -132,6 +132,13 @@ class TokenIssuer:
                   "iat": now, "nbf": now, "exp": now + ttl_seconds, "jti": uuid.uuid4().hex}
         return jwt.encode(claims, self.key.private_key, algorithm=ALGORITHM, headers={"kid": self.key.kid})
 
+    def issue_claims(self, claims: dict[str, Any], *, audience: str, ttl_seconds: int) -> str:
+        """A token that is not a session: e.g. the signature assertion for another service's audience."""
+        now = int(self.clock())
+        body = {"jti": uuid.uuid4().hex, **claims, "iss": self.issuer, "aud": audience,
+                "iat": now, "nbf": now, "exp": now + ttl_seconds}
+        return jwt.encode(body, self.key.private_key, algorithm=ALGORITHM, headers={"kid": self.key.kid})
+
     def jwks(self, extra_keys: Iterable[SigningKey] = ()) -> dict[str, Any]:
         return {"keys": [self.key.public_jwk(), *(k.public_jwk() for k in extra_keys)]}
 
@@ -188,6 +195,38 @@ class JwksClient:
         return self._keys.get(kid)
 
 
+class TokenRejected(Exception):
+    """Why a token was refused: `reason` is a short code (malformed, algorithm, unknown_key, expired,
+    invalid), `detail` the text a client sees."""
+
+    def __init__(self, reason: str, detail: str) -> None:
+        super().__init__(detail)
+        self.reason, self.detail = reason, detail
+
+
+async def verified_claims(keys: KeySource, token: str, *, issuer: str, audience: str,
+                          require: Iterable[str] = ("exp", "iat", "sub", "aud", "iss")) -> dict[str, Any]:
+    """The claims of a token signed with one of `keys`, or TokenRejected."""
+    try:
+        header = jwt.get_unverified_header(token)
+    except jwt.PyJWTError as exc:
+        raise TokenRejected("malformed", "Malformed token") from exc
+    # Only our algorithm: refuses `alg: none` and algorithm-confusion tokens outright.
+    if header.get("alg") != ALGORITHM or not header.get("kid"):
+        raise TokenRejected("algorithm", "Unsupported token algorithm")
+    key = await keys.get(str(header["kid"]))
+    if key is None:
+        raise TokenRejected("unknown_key", "Unknown signing key")
+    try:
+        claims: dict[str, Any] = jwt.decode(token, key, algorithms=[ALGORITHM], audience=audience, issuer=issuer,
+                                            options={"require": list(require)})
+    except jwt.ExpiredSignatureError as exc:
+        raise TokenRejected("expired", f"Invalid token: {exc}") from exc
+    except jwt.PyJWTError as exc:
+        raise TokenRejected("invalid", f"Invalid token: {exc}") from exc
+    return claims
+
+
 class TokenVerifier:
     def __init__(self, keys: KeySource, issuer: str = "seteli-registry", audience: str = "seteli",
                  is_revoked: Callable[[dict[str, Any]], bool | Awaitable[bool]] | None = None) -> None:
@@ -198,20 +237,9 @@ class TokenVerifier:
 
     async def verify(self, token: str) -> Principal:
         try:
-            header = jwt.get_unverified_header(token)
-        except jwt.PyJWTError as exc:
-            raise unauthorized("Malformed token") from exc
-        # Only our algorithm: refuses `alg: none` and algorithm-confusion tokens outright.
-        if header.get("alg") != ALGORITHM or not header.get("kid"):
-            raise unauthorized("Unsupported token algorithm")
-        key = await self.keys.get(str(header["kid"]))
-        if key is None:
-            raise unauthorized("Unknown signing key")
-        try:
-            claims = jwt.decode(token, key, algorithms=[ALGORITHM], audience=self.audience, issuer=self.issuer,
-                                options={"require": ["exp", "iat", "sub", "aud", "iss"]})
-        except jwt.PyJWTError as exc:
-            raise unauthorized(f"Invalid token: {exc}") from exc
+            claims = await verified_claims(self.keys, token, issuer=self.issuer, audience=self.audience)
+        except TokenRejected as exc:
+            raise unauthorized(exc.detail) from exc
         if claims.get("typ", "access") != "access":
             raise unauthorized("Not an access token")
         if self.is_revoked is not None:

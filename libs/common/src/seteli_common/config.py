@@ -20,6 +20,9 @@ class ServiceSettings(BaseSettings):
 
     service_name: str = "service"
     database_url: str = ""
+    # PostgreSQL: the role every connection switches to (`<service>_app`, made by the migrations), bound
+    # by row-level security; empty = act as the URL's user (docs/architecture.md, "Tenant isolation").
+    database_role: str = ""
     broker_url: str = ""
     exchange: str = "seteli.events"
     # Where to fetch the registry's public signing keys; empty in embedded mode (keys shared in-process).

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import logging
+import re
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import parse_qsl
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -79,6 +82,29 @@ def _field_path(loc: tuple[Any, ...]) -> str:
     return ".".join(str(p) for p in loc if p not in ("body",)) or "body"
 
 
+_OUT_OF_RANGE = re.compile(r"invalid input for query argument \$\d+: (.*?) \((value out of \w+ range)\)")
+
+
+def _argument_out_of_range(request: Request, exc: Exception) -> ProblemError | None:
+    """asyncpg refuses, before anything is sent, an integer its column cannot hold (beyond int32/int64):
+    an `offset` or a `year` a client chose. That is bad input, not a server error (found by schemathesis,
+    issue #10); the field is the request parameter carrying that value."""
+    match = _OUT_OF_RANGE.search(str(getattr(exc, "orig", None) or exc).splitlines()[0] if str(exc) else "")
+    if match is None:
+        return None
+    value, reason = match.groups()
+    params = [*(("query." + k, v) for k, v in request.query_params.multi_items()), *request.path_params.items()]
+    field_name = next((name for name, given in params if _same_number(str(given), value)), "request")
+    return invalid(field_name, reason)
+
+
+def _same_number(given: str, value: str) -> bool:
+    try:
+        return int(given) == int(value)
+    except ValueError:
+        return given == value
+
+
 def install_problem_handlers(app: FastAPI) -> None:
     async def on_problem(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, ProblemError)
@@ -95,6 +121,8 @@ def install_problem_handlers(app: FastAPI) -> None:
         return problem_response(ProblemError(exc.status_code, str(exc.detail)), request.url.path)
 
     async def on_unexpected(request: Request, exc: Exception) -> JSONResponse:
+        if (problem := _argument_out_of_range(request, exc)) is not None:
+            return problem_response(problem, request.url.path)
         log.exception("unhandled error", extra={"path": request.url.path})
         return problem_response(ProblemError(500, "Internal error", "An unexpected error occurred"))
 
@@ -102,3 +130,135 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, on_validation)
     app.add_exception_handler(StarletteHTTPException, on_http)
     app.add_exception_handler(Exception, on_unexpected)
+
+
+# --- OpenAPI: every operation documents the problem responses the kernel can give it -------------------
+
+# The statuses any route can answer through this module: bad JSON or a malformed query (400 from Starlette),
+# a missing or bad token (401), a role or team without the right (403), an unknown id, or another tenant's
+# id (404), a state conflict (409), invalid input with field and reason (422).
+PROBLEM_STATUSES: dict[str, str] = {
+    "400": "Bad request",
+    "401": "Authentication required, or the token is not valid",
+    "403": "Not allowed for this role",
+    "404": "Not found (also for another tenant's ids)",
+    "409": "Conflict with the current state",
+    "422": "Invalid input: each field with the reason",
+}
+PROBLEM_SCHEMA: dict[str, Any] = {
+    "title": "Problem",
+    "description": "RFC 9457 problem details; `errors` names each invalid field and why. Some problems carry "
+                   "extra members (e.g. the conflicting id).",
+    "type": "object",
+    "required": ["type", "title", "status"],
+    "properties": {
+        "type": {"type": "string"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string"},
+        "instance": {"type": "string"},
+        "errors": {"type": "array", "items": {
+            "type": "object", "required": ["field", "reason"],
+            "properties": {"field": {"type": "string"}, "reason": {"type": "string"}}}},
+    },
+    "additionalProperties": True,
+}
+_METHODS = {"get", "put", "post", "delete", "patch", "head", "options", "trace"}
+
+
+def _is_placeholder(response: dict[str, Any]) -> bool:
+    """FastAPI's own 422 (a `{"detail": [...]}` body this app never sends) or a declaration without a
+    body schema (`responses={404: {}}`): both are answered with problem+json."""
+    content = response.get("content") or {}
+    if not content:
+        return True
+    if set(content) != {"application/json"}:
+        return False
+    schema = content["application/json"].get("schema") or {}
+    return not schema or schema.get("$ref") == "#/components/schemas/HTTPValidationError"
+
+
+def document_problems(spec: dict[str, Any]) -> dict[str, Any]:
+    """Add the problem+json error responses to every operation of an OpenAPI document (in place).
+    A route's own declaration of a status with a body schema is kept; its description is kept too."""
+    spec.setdefault("components", {}).setdefault("schemas", {})["Problem"] = PROBLEM_SCHEMA
+    problem = {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}}
+    for path_item in spec.get("paths", {}).values():
+        for method, operation in path_item.items():
+            if method not in _METHODS:
+                continue
+            responses = operation.setdefault("responses", {})
+            for status, description in PROBLEM_STATUSES.items():
+                responses.setdefault(status, {"description": description})
+            for status, response in responses.items():
+                if status[:1] in ("4", "5") and _is_placeholder(response):
+                    if status == "422" and response.get("description") == "Validation Error":
+                        response["description"] = PROBLEM_STATUSES["422"]
+                    response["content"] = problem
+    schemas = spec["components"]["schemas"]
+    if "HTTPValidationError" in schemas and "HTTPValidationError" not in str(spec.get("paths")):
+        schemas.pop("HTTPValidationError")
+        schemas.pop("ValidationError", None)
+    return spec
+
+
+# --- Input PostgreSQL cannot store -----------------------------------------------------------------------
+
+NUL_REASON = "must not contain the NUL character (U+0000)"
+
+
+def _nul_field(value: Any, path: str) -> str | None:
+    if isinstance(value, str):
+        return path if "\x00" in value else None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            found = f"{path}.{key}" if "\x00" in key else _nul_field(item, f"{path}.{key}")
+            if found:
+                return found
+    if isinstance(value, list):
+        for index, item in enumerate(value):
+            if found := _nul_field(item, f"{path}.{index}"):
+                return found
+    return None
+
+
+class RejectNulCharacters:
+    """PostgreSQL text cannot hold U+0000, so a NUL in a path, query or JSON string failed in the database
+    as a 500 (found by schemathesis, issue #10). Refused here instead as invalid input (422, field named),
+    before any handler runs, so nothing changes."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        field_name = "path" if "\x00" in scope.get("path", "") else None
+        if field_name is None:
+            query = parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
+            field_name = next((f"query.{k}" for k, v in query if "\x00" in k or "\x00" in v), None)
+        buffered: list[dict[str, Any]] = []
+        content_type = dict(scope.get("headers") or []).get(b"content-type", b"")
+        if field_name is None and b"json" in content_type:
+            more = True
+            while more:
+                message = await receive()
+                buffered.append(message)
+                more = message.get("type") == "http.request" and message.get("more_body", False)
+            body = b"".join(m.get("body", b"") for m in buffered)
+            if b"\\u0000" in body:  # cheap test first; the JSON is parsed only then
+                try:
+                    field_name = _nul_field(json.loads(body), "body")
+                except ValueError:
+                    pass  # not JSON: FastAPI's validation reports that
+        if field_name is not None:
+            response = problem_response(invalid(field_name.removeprefix("body.") or field_name, NUL_REASON),
+                                        scope.get("path"))
+            await response(scope, receive, send)
+            return
+
+        async def replay() -> Any:
+            return buffered.pop(0) if buffered else await receive()
+
+        await self.app(scope, replay, send)

@@ -28,6 +28,7 @@ from .messaging.rabbitmq import RabbitTransport
 from .messaging.transport import PublishFailed, Transport
 from .migrations import upgrade_async
 from .telemetry import setup_logging, setup_tracing
+from .tenancy import system_role
 
 log = logging.getLogger("seteli.runtime")
 StartHook = Callable[["ServiceRuntime"], Awaitable[None]]
@@ -61,7 +62,8 @@ class ServiceRuntime:
 
     def __post_init__(self) -> None:
         s = self.settings
-        self.db = Database(s.resolved_database_url())
+        self.db = Database(s.resolved_database_url(), role=s.database_role,
+                           system_role=system_role(s.service_name) if s.database_role else "")
         self.transport = make_transport(s, self.broker)
         outbox_t, inbox_t = self.table("outbox"), self.table("inbox")
         self.outbox = Outbox(outbox_t)

@@ -8,11 +8,18 @@ from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from .errors import install_problem_handlers
+from .db import Database
+from .errors import RejectNulCharacters, document_problems, install_problem_handlers
 
 ReadyCheck = Callable[[], Awaitable[dict[str, bool]]]
+
+
+class Readiness(BaseModel):
+    status: str  # "ok" or "unavailable"
+    checks: dict[str, bool]
 
 
 def health_router(ready: ReadyCheck) -> APIRouter:
@@ -22,7 +29,8 @@ def health_router(ready: ReadyCheck) -> APIRouter:
     async def live() -> dict[str, str]:
         return {"status": "ok"}
 
-    @router.get("/health/ready")
+    @router.get("/health/ready", response_model=Readiness,
+                responses={503: {"model": Readiness, "description": "A check failed: not ready"}})
     async def ready_endpoint() -> JSONResponse:
         checks = await ready()
         ok = all(checks.values())
@@ -50,11 +58,25 @@ def create_app(
     app.include_router(health_router(ready or always_ready))
     for router in routers or []:
         app.include_router(router)
+    _document_problem_responses(app)
+    app.add_middleware(RejectNulCharacters)
     if instrument:
         from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 
         FastAPIInstrumentor.instrument_app(app, excluded_urls="health/.*")
     return app
+
+
+def _document_problem_responses(app: FastAPI) -> None:
+    """The OpenAPI document lists the problem+json error responses of every operation (seteli_common.errors)."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = document_problems(generate())
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 async def db_session(request: Request) -> AsyncIterator[AsyncSession]:
@@ -65,6 +87,16 @@ async def db_session(request: Request) -> AsyncIterator[AsyncSession]:
     dependency after the response is sent, which would answer 201 before the commit (and even when
     the commit then fails), and let the client's next request miss its own write."""
     runtime: Any = request.app.state.runtime
-    async with runtime.db.transaction() as session:
+    async with _unit_of_work(runtime.db, request) as session:
         yield session
     runtime.relay.wake()
+
+
+def _unit_of_work(db: Database, request: Request) -> AbstractAsyncContextManager[AsyncSession]:
+    """The tenant of a tenant route is its `{tenant_id}` path parameter: row-level security then shows
+    only that tenant's rows, whatever a query forgets. A route without one is cross-tenant by design
+    (login, a provider's own data across tenants, platform admin, public catalog, jobs): system scope."""
+    tenant_id = request.path_params.get("tenant_id")
+    if isinstance(tenant_id, str):
+        return db.transaction(tenant_id=tenant_id)
+    return db.system_transaction()

@@ -113,6 +113,8 @@ class ServiceChangeIn(BaseModel):
 
 def _service_data(body: BaseModel) -> dict[str, Any]:
     data = body.model_dump(exclude_unset=True)
+    if getattr(body, "contents", None) is not None:  # each content whole: an unset client_pays is False
+        data["contents"] = [content.model_dump() for content in body.contents]  # type: ignore[attr-defined]
     for key in ("interruption_rule", "required_attachments", "calendar"):
         value = getattr(body, key, None)
         if value is not None:
@@ -129,6 +131,7 @@ async def define_service(tenant_id: str, body: ServiceIn, ctx: AppContext = Depe
                          principal: Principal = Depends(TENANT_ADMIN)) -> dict[str, Any]:
     guard_tenant(principal, tenant_id)
     data = _service_data(body)
+    data["auto_recording"] = body.auto_recording  # its default is not "set", so _service_data leaves it out
     data["rulebook_versions"] = [r.model_dump() for r in body.rulebook_versions]
     return await tenant_services.define_service(ctx, tenant_id, data)
 

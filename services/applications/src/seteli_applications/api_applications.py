@@ -51,9 +51,15 @@ class PriceListInfoIn(BaseModel):
     additional_info: str = Field(max_length=4000, examples=["Hinnat sisältävät arvonlisäveron"])
 
 
+class SigningDocumentIn(BaseModel):
+    accept_rulebook: bool = Field(examples=[True])
+
+
 class SubmitIn(BaseModel):
     accept_rulebook: bool = Field(examples=[True])
-    signature_evidence: str | None = Field(default=None, description="the strong-identification result")
+    signature_assertion: str | None = Field(
+        default=None, max_length=8000,
+        description="the registry's signature assertion over this application's digest (POST /v1/signing/...)")
 
 
 class DecisionIn(BaseModel):
@@ -163,12 +169,23 @@ async def remove_price_list(tenant_id: str, application_id: str, price_list_id: 
     return Response(status_code=204)
 
 
+@router.post("/tenants/{tenant_id}/applications/{application_id}/signing-document", tags=["applications"])
+async def signing_document(tenant_id: str, application_id: str, body: SigningDocumentIn,
+                           ctx: AppContext = Depends(context),
+                           principal: Principal = Depends(PROVIDER)) -> dict[str, Any]:
+    """The document to sign and its SHA-256 digest, once the application is complete (else the same 422 as
+    sending); the digest goes to the registry's signing, whose assertion comes back to `submit`."""
+    return await service.signing_document(ctx, tenant_id, principal, application_id, body.accept_rulebook)
+
+
 @router.post("/tenants/{tenant_id}/applications/{application_id}/submit", tags=["applications"])
 async def submit(tenant_id: str, application_id: str, body: SubmitIn, ctx: AppContext = Depends(context),
                  principal: Principal = Depends(PROVIDER)) -> dict[str, Any]:
-    """Accept the current rulebook, sign with strong identity and send; refused listing every missing item."""
+    """Accept the current rulebook and send, signed with strong identity; refused listing every missing
+    item, or with a `reason` (signature_missing, _invalid, _expired, _digest_mismatch, _replayed,
+    signer_not_authorised)."""
     app = await service.submit(ctx, tenant_id, principal, application_id, body.accept_rulebook,
-                               body.signature_evidence)
+                               body.signature_assertion)
     return await _view(ctx, app)
 
 

@@ -15,7 +15,7 @@ from . import api
 from .config import ApplicationsSettings
 from .consumers import subscriptions
 from .models import metadata
-from .signing import FakeSigner
+from .signing import RegistrySigner
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -26,9 +26,10 @@ def build_runtime(settings: ApplicationsSettings | None = None, *, broker: InMem
     runtime = ServiceRuntime(settings=settings, metadata=metadata, migrations=MIGRATIONS,
                              subscriptions=subscriptions(), broker=broker, keys=keys,
                              clock=clock or SystemClock())
-    if settings.signing != "fake":
-        raise ValueError("only the fake signing adapter exists so far (APPLICATIONS_SIGNING=fake)")
-    runtime.extras.update(signer=FakeSigner())
+    # The registry's keys, as for access tokens: in-process (embedded, tests) or its JWKS (distributed).
+    keys = runtime.token_verifier.keys if runtime.token_verifier else None
+    runtime.extras.update(signer=RegistrySigner(keys, issuer=settings.token_issuer,
+                                                max_age_seconds=settings.signature_max_age_seconds))
     return runtime
 
 

@@ -6,5 +6,5 @@ class ApplicationsSettings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="APPLICATIONS_", extra="ignore")
 
     service_name: str = "applications"
-    # Signing adapter: "fake" (embedded mode, tests) until the registry's identity adapter is reachable.
-    signing: str = "fake"
+    # A signature assertion of the registry is accepted this long after it was made (and only once).
+    signature_max_age_seconds: int = 600

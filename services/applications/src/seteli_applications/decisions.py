@@ -40,6 +40,7 @@ async def approve(ctx: AppContext, app: dict[str, Any], principal: Principal) ->
             price_list_id=pl["id"], service_id=pl["service_id"], provider_id=pl["provider_id"],
             producer_part=pl["producer_part"], name=pl["name"], start=pl["start"].isoformat(),
             prices=[PriceInfo(content_id=cid, unit_price=_price_text(price)) for cid, price in pl["prices"].items()],
+            additional_info=pl["additional_info"] or "",
         ), tenant_id=tenant_id)
 
 

@@ -94,3 +94,15 @@ class PriceListApproved(EventPayload):
     start: str  # ISO date; valid until the day before the next list of the same producer part starts
     prices: list[PriceInfo]
     additional_info: str = ""
+
+
+class PriceListInfoChanged(EventPayload):
+    """The free-text additional information of an approved list changed (no approval needed); a list
+    still pending carries its text in its `pricelist.approved`. Apply only if newer than what you have."""
+
+    event_type = "applications.pricelist.info_changed"
+    price_list_id: str
+    service_id: str
+    provider_id: str
+    additional_info: str
+    changed_at: str  # ISO date-time: a later change wins, whatever order the events arrive in

@@ -182,3 +182,13 @@ price_list_prices = Table(
     Column("unit_price", Numeric(12, 2), nullable=False),
     PrimaryKeyConstraint("tenant_id", "price_list_id", "content_id"),
 )
+
+# Signature assertions already used to send an application: a replay is refused (signing.py).
+used_signatures = Table(
+    "used_signatures", metadata,
+    Column("tenant_id", String(64), nullable=False),
+    Column("jti", String(64), nullable=False),
+    Column("application_id", String(36), nullable=False),
+    Column("used_at", DateTime(timezone=True), nullable=False),
+    PrimaryKeyConstraint("tenant_id", "jti"),
+)

@@ -15,6 +15,7 @@ from . import repository as repo
 from . import service as applications
 from .context import AppContext
 from .domain import parse_producer_part, price_problems, unit_price_on, valid_until
+from .events import PriceListInfoChanged
 
 STEP_OF_PART = {"site": "sites", "unit": "units", "employee": "employees"}
 
@@ -104,6 +105,10 @@ async def set_info(ctx: AppContext, tenant_id: str, principal: Principal, price_
     if principal.role not in PROVIDER_STAFF:
         raise invalid("additional_info", "only the provider writes its price list information")
     await repo.set_additional_info(ctx.session, tenant_id, price_list_id, text)
+    if pl["state"] == "approved" and text != pl["additional_info"]:  # the catalog shows it at once
+        await ctx.outbox.add(ctx.session, PriceListInfoChanged(
+            price_list_id=pl["id"], service_id=pl["service_id"], provider_id=pl["provider_id"],
+            additional_info=text, changed_at=ctx.clock.now().isoformat()), tenant_id=tenant_id)
     return {**pl, "additional_info": text}
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from typing import Any
 
@@ -126,8 +127,10 @@ async def check(ctx: AppContext, app: dict[str, Any], accept_rulebook: bool | No
         price_list_count=count, needs_price_list=True, rulebook_accepted=accept_rulebook)
 
 
-async def submit(ctx: AppContext, tenant_id: str, principal: Principal, application_id: str,
-                 accept_rulebook: bool, evidence: str | None) -> dict[str, Any]:
+async def _to_send(ctx: AppContext, tenant_id: str, principal: Principal, application_id: str,
+                   accept_rulebook: bool) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any] | None]:
+    """The application to send (an approved one's open change), its document and the rulebook in force;
+    refused, listing every missing item, unless complete."""
     app = await load(ctx, tenant_id, principal, application_id, for_update=True)
     if principal.role not in PROVIDER_STAFF:
         raise forbidden("Only the provider sends its application")
@@ -147,16 +150,30 @@ async def submit(ctx: AppContext, tenant_id: str, principal: Principal, applicat
                            extra={"missing": [m.as_dict() for m in missing]})
     versions = await repo.rulebook_versions_of(ctx.session, tenant_id, app["service_id"])
     rulebook = current_rulebook(versions, ctx.today())
-    now = ctx.clock.now()
     lists = await repo.find_price_lists(ctx.session, tenant_id, application_id=app["id"], states=("pending",))
     document = {"application_id": app["id"], "service_id": app["service_id"], "provider_id": app["provider_id"],
                 "steps": app["steps"], "price_lists": [{"id": pl["id"], "start": pl["start"],
                                                         "prices": pl["prices"]} for pl in lists],
                 "rulebook_version_id": rulebook["id"] if rulebook else None}
-    signature = await ctx.signer.sign(person=principal.subject, provider_id=app["provider_id"],
+    return app, document, rulebook
+
+
+async def signing_document(ctx: AppContext, tenant_id: str, principal: Principal, application_id: str,
+                           accept_rulebook: bool) -> dict[str, Any]:
+    """What the provider signs before sending: the document and its digest (for the registry's signing)."""
+    app, document, _ = await _to_send(ctx, tenant_id, principal, application_id, accept_rulebook)
+    # amounts and dates as the strings the digest was computed over
+    return {"application_id": app["id"], "digest": document_digest(document),
+            "document": json.loads(json.dumps(document, default=str))}
+
+
+async def submit(ctx: AppContext, tenant_id: str, principal: Principal, application_id: str,
+                 accept_rulebook: bool, evidence: str | None) -> dict[str, Any]:
+    app, document, rulebook = await _to_send(ctx, tenant_id, principal, application_id, accept_rulebook)
+    now = ctx.clock.now()
+    signature = await ctx.signer.sign(ctx.session, tenant_id=tenant_id, application_id=app["id"],
+                                      user=principal.subject, provider_id=app["provider_id"],
                                       digest=document_digest(document), evidence=evidence, now=now)
-    if not signature.ok:
-        raise invalid("signature", signature.reason or "signing failed")
     values = {"state": "submitted", "submitted_at": now, "updated_at": now, "rulebook_accepted_at": now,
               "rulebook_version_id": rulebook["id"] if rulebook else None,
               "rulebook_version": rulebook["version"] if rulebook else None, "signature": signature.as_dict()}

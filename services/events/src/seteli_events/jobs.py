@@ -27,7 +27,7 @@ log = logging.getLogger("seteli.events.jobs")
 
 
 async def _tenants_with_auto_recording(runtime: ServiceRuntime) -> list[str]:
-    async with runtime.db.transaction() as session:
+    async with runtime.db.system_transaction() as session:  # which tenants: a question across tenants
         query = select(services.c.tenant_id).where(services.c.auto_recording.is_(True)).distinct()
         return [r[0] for r in (await session.execute(query)).all()]
 
@@ -118,7 +118,7 @@ async def auto_record(runtime: ServiceRuntime, today: date, tenant_id: str | Non
     month = Month.of(today)
     result: dict[str, int] = defaultdict(int)
     for tenant in [tenant_id] if tenant_id else await _tenants_with_auto_recording(runtime):
-        async with runtime.db.transaction() as session:
+        async with runtime.db.transaction(tenant_id=tenant) as session:
             ctx = Ctx(session, runtime.outbox, runtime.clock, tenant)
             result[tenant] = (await auto_record_tenant(ctx, month))["created"]
     return dict(result)
@@ -128,7 +128,7 @@ async def due_tenants(runtime: ServiceRuntime, today: date, day: int) -> list[st
     """Tenants whose automatic run of this month has not happened yet, once the run day has come."""
     if today.day < day:
         return []
-    async with runtime.db.transaction() as session:
+    async with runtime.db.system_transaction() as session:
         done = {
             r[0]
             for r in (

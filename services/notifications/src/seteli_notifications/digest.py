@@ -35,11 +35,12 @@ class DigestJob:
         local = self.clock.now().astimezone(HELSINKI)
         if local.hour < self.settings.digest_hour:
             return 0
-        async with self.db.transaction() as session:
+        # A provider's digest gathers its messages from every tenant: system scope.
+        async with self.db.system_transaction() as session:
             provider_ids = await repo.providers_with_held_messages(session)
         composed = 0
         for provider_id in provider_ids:
-            async with self.db.transaction() as session:
+            async with self.db.system_transaction() as session:
                 composed += await self._compose(session, provider_id, local.date().isoformat())
         return composed
 

@@ -153,7 +153,7 @@ class MailSender:
             return attempts
 
     async def _attempt_one(self) -> bool:
-        async with self.db.transaction() as session:
+        async with self.db.system_transaction() as session:  # the sender drains every tenant's messages
             row = await repo.claim_due_message(session, self.clock.now(), skip_locked=self.db.is_postgres)
             if row is None:
                 return False

@@ -16,6 +16,7 @@ class ApiError(Exception):
     detail: str = ""
     fields: dict[str, str] = field(default_factory=dict)
     code: str = ""  # a machine-readable reason some services add (e.g. "voucher_closed")
+    type: str = ""  # the problem type URI, e.g. "https://seteli.fi/problems/conflict"
 
     @classmethod
     def from_response(cls, response: httpx.Response) -> ApiError:
@@ -35,7 +36,12 @@ class ApiError(Exception):
             fields[str(body["field"])] = str(body.get("detail", ""))
         code = body.get("reason") or body.get("code") or ""
         return cls(response.status_code, str(body.get("title", "")), str(body.get("detail", "")), fields,
-                   code if isinstance(code, str) else "")
+                   code if isinstance(code, str) else "", str(body.get("type", "") or ""))
+
+    @property
+    def slug(self) -> str:
+        """The last part of the problem type ("conflict"), or "" for about:blank."""
+        return self.type.rstrip("/").rsplit("/", 1)[-1] if self.type.startswith("http") else ""
 
     def for_form(self, known: tuple[str, ...] | list[str], fallback: str = "") -> dict[str, str]:
         """The errors keyed by this form's input names: "billing.iban" belongs to the input "iban".

@@ -5,6 +5,7 @@ services in-process through exactly the same public HTTP APIs it uses when deplo
 
 from __future__ import annotations
 
+import copy
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -15,7 +16,22 @@ from fastapi import FastAPI, Request
 from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 
-from . import routes_auth, routes_care, routes_officer, routes_provider, routes_public
+from . import (
+    routes_auth,
+    routes_care,
+    routes_landing,
+    routes_officer,
+    routes_officer_clients,
+    routes_password_change,
+    routes_provider,
+    routes_provider_care,
+    routes_provider_company,
+    routes_provider_users,
+    routes_public,
+    routes_resident,
+    routes_resident_account,
+    routes_signup,
+)
 from .apiclient import Api, ApiError
 from .config import SERVICE_NAMES, PortalSettings
 from .session import SessionCodec
@@ -57,7 +73,7 @@ def build_app(settings: PortalSettings | None = None, *, service_urls: dict[str,
         raw = request.cookies.get(settings.cookie_name)
         session = codec.decode(raw)
         request.state.session = session
-        before = dict(session)
+        before = copy.deepcopy(session)  # deep: a second flash appends to the list already there
         response = await call_next(request)
         if session != before or raw is None:
             root = request.scope.get("root_path", "").rstrip("/") or "/"
@@ -97,7 +113,7 @@ def build_app(settings: PortalSettings | None = None, *, service_urls: dict[str,
         if exc.status == 403:
             return page.render("error.html", status=403, message=page.t("error.forbidden"))
         return page.render("error.html", status=502 if exc.status >= 500 else exc.status,
-                           message=exc.detail or page.t("error.generic"))
+                           message=page.problem_message(exc))
 
     @app.exception_handler(httpx.HTTPError)
     async def unavailable(request: Request, _: Exception) -> Response:
@@ -109,6 +125,10 @@ def build_app(settings: PortalSettings | None = None, *, service_urls: dict[str,
         return {"status": "ok"}
 
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    for module in (routes_auth, routes_provider, routes_care, routes_officer, routes_public):
+    for module in (routes_auth, routes_provider, routes_care, routes_officer, routes_public,
+                   routes_provider_company, routes_provider_care, routes_provider_users,
+                   routes_password_change):
+        app.include_router(module.router)
+    for module in (routes_landing, routes_signup, routes_resident, routes_officer_clients, routes_resident_account):
         app.include_router(module.router)
     return app

@@ -7,6 +7,7 @@ from fastapi.responses import Response
 
 from .apiclient import ApiError
 from .i18n import LANGUAGES
+from .routes_password_change import must_change, start
 from .web import PROVIDER, STAFF, Page
 
 router = APIRouter()
@@ -48,6 +49,8 @@ async def login(request: Request) -> Response:
     try:
         body = await page.api.call("POST", "registry", "/v1/auth/token", json={"email": email, "password": password})
     except ApiError as exc:
+        if must_change(exc):  # an initial or expired password: change it first
+            return start(page, email, target)
         reason = page.t("login.failed") if exc.status in (400, 401, 422) else (exc.detail or page.t("error.generic"))
         if exc.status == 423 or "lock" in exc.detail.lower():
             reason = page.t("login.locked")

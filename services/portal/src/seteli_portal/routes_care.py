@@ -108,13 +108,24 @@ async def _month_view(page: Page, booking_id: str, month: date, **context: Any) 
             if covered.get(day) != "recorded":
                 covered[day] = event["status"]
             day += timedelta(days=1)
+    interruptions = (await page.call("GET", "events", page.tpath("/interruptions"), params={
+        "booking_id": booking_id, "limit": 200}))["items"]
+    away: dict[date, str] = {}  # days away: the return day too; a draft (no end) runs to the month's end
+    for interruption in interruptions:
+        day = max(date.fromisoformat(interruption["start"]), month)
+        end = min(date.fromisoformat(interruption["end"]) if interruption["end"] else last, last)
+        while day <= end:
+            away[day] = interruption["status"]
+            day += timedelta(days=1)
+    units = {c["id"]: c["unit"] for s in await _services(page) for c in s.get("contents", [])}
     weeks = calendar.Calendar(firstweekday=0).monthdatescalendar(month.year, month.month)
     prev_month = (month - timedelta(days=1)).replace(day=1)
     next_month = last + timedelta(days=1)
     status = 422 if context.get("errors") else 200
     return page.render("provider/month.html", status=status, booking=booking, events=events, month=month,
                        last=last, weeks=weeks, covered=covered, prev_month=prev_month, next_month=next_month,
-                       values=context.pop("values", {}), **context)
+                       interruptions=interruptions, away=away, day_unit=units.get(booking["content_id"]) == "day",
+                       form_name=context.pop("form_name", "event"), values=context.pop("values", {}), **context)
 
 
 @router.get("/bookings/{booking_id}")
@@ -147,7 +158,9 @@ async def drafts(request: Request) -> Response:
     page = _provider_page(request)
     items = (await page.call("GET", "events", page.tpath("/events"),
                              params={"status": "draft", "limit": 200}))["items"]
-    return page.render("provider/drafts.html", drafts=items)
+    interruptions = (await page.call("GET", "events", page.tpath("/interruptions"),
+                                     params={"status": "draft", "limit": 200}))["items"]  # no return day yet
+    return page.render("provider/drafts.html", drafts=items, open_interruptions=interruptions)
 
 
 @router.post("/drafts/confirm")

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from .apiclient import ApiError
+from .paging import pager, paging
 from .web import STAFF, Page, download
 
 router = APIRouter(prefix="/officer")
@@ -44,9 +45,11 @@ async def dashboard(request: Request) -> Response:
 @router.get("/registrations")
 async def registrations(request: Request, status: str = "pending") -> Response:
     page = _officer_page(request)
-    items = (await page.call("GET", "registry", page.tpath("/registration-requests"),
-                             params={"status": status, "limit": 100}))["items"]
-    return page.render("officer/registrations.html", items=items, filter_status=status)
+    at = paging(request)
+    found = await page.call("GET", "registry", page.tpath("/registration-requests"),
+                            params={"status": status, **at.params})
+    return page.render("officer/registrations.html", items=found["items"], filter_status=status,
+                       pager=pager(at, found["total"], "/officer/registrations", {"status": status}))
 
 
 async def _registration(page: Page, request_id: str, **context: Any) -> Response:
@@ -126,8 +129,10 @@ async def decide_application(request: Request, application_id: str) -> Response:
 @router.get("/approvals")
 async def approvals(request: Request) -> Response:
     page = _officer_page(request)
-    items = (await page.call("GET", "events", page.tpath("/approvals"), params={"limit": 100}))["items"]
-    return page.render("officer/approvals.html", items=items)
+    at = paging(request)
+    found = await page.call("GET", "events", page.tpath("/approvals"), params=at.params)
+    return page.render("officer/approvals.html", items=found["items"],
+                       pager=pager(at, found["total"], "/officer/approvals"))
 
 
 @router.post("/approvals/{event_id}")
@@ -139,7 +144,7 @@ async def decide_event(request: Request, event_id: str) -> Response:
         await page.call("POST", "events", page.tpath(f"/events/{event_id}/decision"),
                         json={"decision": decision, "reason": str(form.get("reason", ""))})
     except ApiError as exc:
-        page.session.setdefault("flash", []).append(exc.detail or page.t("error.generic"))
+        page.session.setdefault("flash", []).append(page.problem_message(exc))
     else:
         page.flash("decision.saved")
     return page.redirect("/officer/approvals")
@@ -157,9 +162,11 @@ async def _services(page: Page) -> dict[str, Any]:
 
 
 async def _clients(page: Page, name: str, **context: Any) -> Response:
-    found = await page.call("GET", "vouchers", page.tpath("/clients"), params={"name": name.strip(), "limit": 100})
+    at = paging(page.request)
+    found = await page.call("GET", "vouchers", page.tpath("/clients"), params={"name": name.strip(), **at.params})
     return page.render("officer/clients.html", status=422 if context.get("errors") else 200,
                        clients=found["items"], total=found["total"], name=name,
+                       pager=pager(at, found["total"], "/officer/clients", {"name": name.strip()}),
                        values=context.pop("values", {}), **context)
 
 

@@ -7,9 +7,10 @@ from typing import Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Request
-from fastapi.responses import Response
+from fastapi.responses import RedirectResponse, Response
 
 from .apiclient import ApiError
+from .provider_data import application_context
 from .web import PROVIDER, Page, download
 
 router = APIRouter(prefix="/provider")
@@ -148,6 +149,7 @@ async def _application(page: Page, application_id: str, **context: Any) -> Respo
     status = 422 if context.get("errors") else 200
     return page.render("provider/application.html", status=status, application=application,
                        completeness=completeness, service=service, provider=provider,
+                       **await application_context(page),  # steps 5 and 6, the to-do list's owners
                        form_name=context.pop("form_name", ""), values=context.pop("values", {}), **context)
 
 
@@ -205,12 +207,44 @@ async def submit(request: Request, application_id: str) -> Response:
     if form.get("accept_rulebook") != "on":
         return await _application(page, application_id, errors={"accept_rulebook": page.t("error.accept")},
                                   form_name="submit")
+    # Sending is signing: the document's digest goes to the registry's strong identification (Suomi.fi,
+    # then the mandate check); the callback below sends the application with the signature assertion.
     try:
-        await page.call("POST", "applications", page.tpath(f"/applications/{application_id}/submit"),
-                        json={"accept_rulebook": True})
+        document = await page.call("POST", "applications",
+                                   page.tpath(f"/applications/{application_id}/signing-document"),
+                                   json={"accept_rulebook": True})
+        started = await page.call("POST", "registry", "/v1/signing/start", json={
+            "tenant_id": page.tenant_id, "application_id": document["application_id"],
+            "digest": document["digest"], "language": page.lang})
     except ApiError as exc:
         return await _application(page, application_id, errors=exc.fields or {"form": exc.detail},
                                   form_name="submit")
+    page.session["signing"] = {"state": started["state"], "application_id": application_id}
+    return RedirectResponse(started["redirect_url"], status_code=303)
+
+
+@router.get("/signing/callback")
+async def signing_callback(request: Request, state: str = "", code: str = "") -> Response:
+    """Back from the identity provider, then from the mandate service; then the application is sent."""
+    page = _provider_page(request)
+    signing = page.session.get("signing") or {}
+    if not state or not code or signing.get("state") != state:
+        page.flash("signing.failed")
+        return page.redirect("/provider")
+    application_id = str(signing["application_id"])
+    try:
+        step = await page.call("POST", "registry", "/v1/signing/callback",
+                               json={"state": state, "code": code, "language": page.lang})
+        if step["status"] != "signed":
+            return RedirectResponse(step["redirect_url"], status_code=303)
+        page.session.pop("signing", None)
+        await page.call("POST", "applications", page.tpath(f"/applications/{application_id}/submit"),
+                        json={"accept_rulebook": True, "signature_assertion": step["assertion"]})
+    except ApiError as exc:
+        page.session.pop("signing", None)
+        # a refused signature has a reason (signer_not_authorised, signature_expired ...): one message
+        errors = {"form": exc.detail} if exc.code else (exc.fields or {"form": exc.detail})
+        return await _application(page, application_id, errors=errors, form_name="submit")
     page.flash("application.submitted")
     return page.redirect(f"/provider/applications/{application_id}")
 

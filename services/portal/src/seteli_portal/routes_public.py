@@ -10,6 +10,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from .apiclient import ApiError
+from .paging import pager, paging
 from .web import Page
 
 router = APIRouter()
@@ -22,7 +23,8 @@ async def catalog(request: Request) -> Response:
     page = Page(request)
     params = {k: request.query_params.get(k, "").strip() for k in FILTERS}
     tenant = request.query_params.get("tenant_id", "") or page.settings.default_tenant
-    query = {**params, "tenant_id": tenant, "limit": 50}
+    at = paging(request, size=20)
+    query = {**params, "tenant_id": tenant, **at.params}
     try:
         result = await page.call("GET", "registry", "/v1/catalog/providers", anonymous=True, params=query)
     except ApiError as exc:
@@ -36,7 +38,8 @@ async def catalog(request: Request) -> Response:
             if tenant:
                 rest["tenant_id"] = tenant
             active.append({"name": name, "value": value, "remove": "/catalog?" + urlencode(rest)})
-    return page.render("public/catalog.html", result=result, params=params, tenant=tenant, active=active)
+    return page.render("public/catalog.html", result=result, params=params, tenant=tenant, active=active,
+                       pager=pager(at, result["total"], "/catalog", {**params, "tenant_id": tenant}))
 
 
 async def _card(page: Page, provider_id: str, **context: Any) -> Response:

@@ -23,6 +23,10 @@ TEMPLATES = Path(__file__).parent / "templates"
 
 # (substring of an API's English reason, catalog key), first match wins
 REASONS = (
+    ("passwords differ", "error.password_again"), ("password is too common", "error.password_common"),
+    ("password must be at least", "error.password"), ("password must contain", "error.password_classes"),
+    ("the link", "error.link"), ("already registered", "error.already_registered"),
+    ("user with this email already exists", "error.email_taken"),
     ("identity code", "error.identity_code"), ("iban", "error.iban"), ("bic", "error.bic"),
     ("business id", "error.business_id"),
     ("email", "error.email"), ("field required", "error.required"), ("missing", "error.required"),
@@ -30,6 +34,10 @@ REASONS = (
     ("phone", "error.phone"), ("string should match", "error.format"), ("too short", "error.too_short"),
     ("outside", "error.outside"), ("validity", "error.outside"),
 )
+
+# a reason none of REASONS recognises, by the field it is about ("check digit does not match")
+FIELD_REASONS = {"business_id": "error.business_id", "identity_code": "error.identity_code", "iban": "error.iban",
+                 "bic": "error.bic", "postal_code": "error.format", "phone": "error.phone"}
 
 STAFF = ("tenant_admin", "tenant_officer")
 PROVIDER = ("provider_admin", "provider_user")
@@ -71,6 +79,7 @@ class Page:
         self.base = request.scope.get("root_path", "").rstrip("/")
         full = request.url.path
         self.here = full[len(self.base):] if self.base and full.startswith(self.base) else full
+        self.problems: list[ApiError] = []  # the APIs' refusals in this request, for localising their text
 
     def _language(self) -> str:
         lang = self.session.get("lang")
@@ -146,6 +155,7 @@ class Page:
         try:
             return await self.api.call(method, service, path, token=token, **kwargs)
         except ApiError as exc:
+            self.problems.append(exc)
             if exc.status == 401 and not anonymous:
                 self.sign_out()
                 raise LoginRequired() from exc
@@ -175,18 +185,44 @@ class Page:
     def redirect(self, path: str) -> RedirectResponse:
         return RedirectResponse(self.url(path), status_code=303)
 
+    def problem_message(self, exc: ApiError) -> str:
+        """A form-level API refusal in the user's language: by its machine code, then its problem type,
+        else a generic message with the code so that support can still tell what happened."""
+        code = exc.code or exc.slug or str(exc.status)
+        for key in (f"problem.{exc.code}", f"refusal.{exc.code}", f"problem.type.{exc.slug}"):
+            if key in CATALOG and not key.endswith("."):
+                return self.t(key)
+        return self.t("problem.generic", code=code)
+
+    def _form_message(self, reason: str) -> str:
+        # Routes pass `exc.detail` (English) as the form message: swap it for the localised one.
+        for exc in self.problems:
+            if reason and reason in (exc.detail, exc.title, f"{exc.title} {exc.detail}".strip()):
+                return self.problem_message(exc)
+        return reason
+
     def localize(self, errors: dict[str, str]) -> dict[str, str]:
         """The APIs explain field errors in English; show them in the user's language. A reason we do not
         recognise is kept after a translated lead, so no information is lost."""
         own = {text for pair in CATALOG.values() for text in pair}
         result: dict[str, str] = {}
         for name, reason in errors.items():
-            if name == "form" or reason in own:
+            if name == "form":
+                result[name] = reason if reason in own else self._form_message(reason)
+                continue
+            if reason in own:
                 result[name] = reason
                 continue
             lowered = reason.lower()
-            key = next((k for pattern, k in REASONS if pattern in lowered), None)
-            result[name] = self.t(key) if key else self.t("error.invalid", reason=reason)
+            key = next((k for pattern, k in REASONS if pattern in lowered), None) or \
+                FIELD_REASONS.get(name.rsplit(".", 1)[-1])
+            refusal = next((e for e in self.problems if reason == e.detail and e.slug != "invalid-input"), None)
+            if key:
+                result[name] = self.t(key)
+            elif refusal is not None:  # e.g. a conflict naming its field: the refusal's own message
+                result[name] = self.problem_message(refusal)
+            else:
+                result[name] = self.t("error.invalid", reason=reason)
         return result
 
     def render(self, template: str, status: int = 200, **context: Any) -> HTMLResponse:

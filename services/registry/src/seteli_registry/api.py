@@ -215,8 +215,9 @@ def _token_out(result: service.LoginResult, ttl: int) -> TokenOut:
 async def token(body: TokenIn, request: Request) -> TokenOut:
     runtime = request.app.state.runtime
     ttl = runtime.settings.access_token_ttl_seconds
-    # Own transaction, committed even when the answer is 401: failures must count.
-    async with runtime.db.transaction() as session:
+    # Own transaction, committed even when the answer is 401: failures must count. A login finds the
+    # user by email, before anyone knows the tenant: system scope.
+    async with runtime.db.system_transaction() as session:
         result = await service.login(service.make_context(runtime, session), runtime.extras["issuer"],
                                      body.email, body.password, ttl)
     return _token_out(result, ttl)
@@ -226,7 +227,7 @@ async def token(body: TokenIn, request: Request) -> TokenOut:
 async def refresh(body: RefreshIn, request: Request) -> TokenOut:
     runtime = request.app.state.runtime
     ttl = runtime.settings.access_token_ttl_seconds
-    async with runtime.db.transaction() as session:
+    async with runtime.db.system_transaction() as session:
         result = await accounts.refresh(service.make_context(runtime, session), runtime.extras["issuer"],
                                         body.refresh_token, ttl)
     return _token_out(result, ttl)
@@ -242,7 +243,7 @@ async def logout(ctx: RegistryContext = Depends(context),
 async def change_password(body: PasswordChangeIn, request: Request) -> None:
     """Change a password; also the first-login change of an initial password or an expired one."""
     runtime = request.app.state.runtime
-    async with runtime.db.transaction() as session:  # committed even when the answer is 401
+    async with runtime.db.system_transaction() as session:  # committed even when the answer is 401
         failure = await accounts.change_password(service.make_context(runtime, session), body.email,
                                                  body.current_password, body.new_password)
     if failure:

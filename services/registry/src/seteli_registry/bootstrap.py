@@ -12,7 +12,16 @@ from seteli_common.messaging.memory import InMemoryBroker
 from seteli_common.runtime import ServiceRuntime
 from seteli_common.web import create_app
 
-from . import api, api_catalog, api_providers, api_registration, service
+from . import (
+    api,
+    api_catalog,
+    api_providers,
+    api_registration,
+    api_resident,
+    api_signing,
+    fake_identity_page,
+    service,
+)
 from .adapters import Adapters
 from .adapters.blobstore import FolderBlobStore
 from .adapters.company_register import FakeCompanyRegister, PrhCompanyRegister
@@ -47,7 +56,9 @@ def build_adapters(settings: RegistrySettings) -> Adapters:
         company_register=PrhCompanyRegister(s.prh_base_url) if s.prh_base_url else FakeCompanyRegister(),
         liability=FakeLiabilityChecker(),  # the real client waits for the Reliable Partner specification
         identity=(SuomiFiIdentity(s.identity_base_url, s.identity_client_id, s.identity_client_secret)
-                  if s.identity_base_url else FakeIdentity()),
+                  if s.identity_base_url
+                  else FakeIdentity(s.fake_identity_page_url,
+                                     frozenset({s.signing_redirect_uri, s.resident_redirect_uri}))),
         mandates=(SuomiFiMandates(s.mandates_base_url, s.mandates_client_id, s.mandates_api_key,
                                   s.mandates_oauth_password) if s.mandates_base_url else FakeMandates()),
         blobs=FolderBlobStore(s.attachment_dir or s.data_dir / "attachments"),
@@ -79,7 +90,7 @@ def build_runtime(settings: RegistrySettings | None = None, *, broker: InMemoryB
 async def on_started(runtime: ServiceRuntime) -> None:
     settings = runtime.settings
     assert isinstance(settings, RegistrySettings)
-    async with runtime.db.transaction() as session:
+    async with runtime.db.system_transaction() as session:
         ctx = service.make_context(runtime, session)
         await service.ensure_platform_admin(ctx, settings.bootstrap_admin_email, settings.bootstrap_admin_password)
 
@@ -88,6 +99,10 @@ def build_app(runtime: ServiceRuntime, *, manage_lifespan: bool = True) -> FastA
     app = create_app("Seteli registry", description="Tenants, providers, users, login and the public catalog.",
                      lifespan=runtime.lifespan(on_started=on_started) if manage_lifespan else None,
                      ready=runtime.ready, routers=[api.router, api.well_known, api_providers.router,
-                                                   api_registration.router, api_catalog.router])
+                                                   api_registration.router, api_catalog.router,
+                                                   api_signing.router, api_resident.router])
+    adapters = runtime.extras["adapters"]
+    if isinstance(adapters.identity, FakeIdentity) and isinstance(adapters.mandates, FakeMandates):
+        app.include_router(fake_identity_page.router)  # test identification; never beside the real services
     runtime.attach(app)
     return app

@@ -10,6 +10,7 @@ from urllib.parse import urlencode
 
 from seteli_common.clock import today_in_helsinki
 from seteli_common.errors import not_found
+from seteli_common.messaging.consumer import TransientError
 from sqlalchemy import and_, exists, func, literal_column, or_, select, text, union
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -53,13 +54,34 @@ async def application_approved(session: AsyncSession, tenant_id: str, payload: d
 
 
 async def price_list_approved(session: AsyncSession, tenant_id: str, payload: dict[str, Any]) -> None:
-    await upsert(session, catalog_price_lists, {"tenant_id": tenant_id,
-                                                "price_list_id": str(payload["price_list_id"])}, {
+    keys = {"tenant_id": tenant_id, "price_list_id": str(payload["price_list_id"])}
+    known = await repo.one(session, catalog_price_lists, **keys)
+    # a text changed after the approval (pricelist.info_changed) is newer than the approval's own
+    info: dict[str, Any] = ({"additional_info": known["additional_info"], "info_changed_at": known["info_changed_at"]}
+                            if known and known["info_changed_at"] else
+                            {"additional_info": str(payload.get("additional_info") or ""), "info_changed_at": None})
+    await upsert(session, catalog_price_lists, keys, {
         "service_id": str(payload["service_id"]), "provider_id": str(payload["provider_id"]),
         "producer_part": payload.get("producer_part"), "name": payload.get("name") or "",
         "start": date.fromisoformat(str(payload["start"])),
         "prices": [{"content_id": str(p["content_id"]), "unit_price": str(p["unit_price"])}
-                   for p in payload.get("prices") or []]})
+                   for p in payload.get("prices") or []], **info})
+
+
+class PriceListNotYetKnown(TransientError):
+    """The text change overtook the approval on the bus: retried (1 s, 5 s, 30 s) until the approval is here."""
+
+
+async def price_list_info_changed(session: AsyncSession, tenant_id: str, payload: dict[str, Any]) -> None:
+    keys = {"tenant_id": tenant_id, "price_list_id": str(payload["price_list_id"])}
+    known = await repo.one(session, catalog_price_lists, **keys)
+    if known is None:
+        raise PriceListNotYetKnown(keys["price_list_id"])
+    changed_at = str(payload["changed_at"])
+    if known["info_changed_at"] and known["info_changed_at"] > changed_at:
+        return  # an older change arriving late: what we show is newer
+    await repo.change(session, catalog_price_lists, keys, additional_info=str(payload.get("additional_info") or ""),
+                      info_changed_at=changed_at)
 
 
 # --- Search ------------------------------------------------------------------------------------------
@@ -203,7 +225,8 @@ async def comparison(ctx: RegistryContext, tenant_id: str, service_id: str) -> d
         for site in await repo.many(ctx.session, sites, sites.c.created_at, provider_id=provider["id"]):
             if approval["site_ids"] and site["id"] not in approval["site_ids"]:
                 continue
-            valid = ([p for p in own if p["producer_part"] == site["id"]]
+            # applications names a site's own list "site:<id>"; a site without one uses the company's
+            valid = ([p for p in own if p["producer_part"] == f"site:{site['id']}"]
                      or [p for p in own if p["producer_part"] is None])
             if not valid:
                 continue
@@ -212,7 +235,7 @@ async def comparison(ctx: RegistryContext, tenant_id: str, service_id: str) -> d
                           "site_id": site["id"], "site_name": site["name"], "email": site["notification_email"],
                           **_address(site, provider["hide_address"]),
                           "price_list_id": price_list["price_list_id"], "price_list_name": price_list["name"],
-                          "prices": price_list["prices"]})
+                          "prices": price_list["prices"], "additional_info": price_list["additional_info"]})
     items.sort(key=lambda i: (i["provider_name"], i["site_name"]))
     return {"tenant_id": tenant_id, "service_id": service_id, "name_fi": service["name_fi"],
             "name_sv": service["name_sv"], "contents": service["contents"], "items": items, "total": len(items)}

@@ -41,5 +41,23 @@ class RegistrySettings(ServiceSettings):
     identity_client_id: str = ""
     identity_client_secret: str = ""
     strong_login_redirect_uri: str = "http://localhost:8080/strong-login/callback"
+    # Signing an application (signing.py): where Suomi.fi sends the person back (the portal's callback),
+    # how long a signing may take and how long the signature assertion lives (applications uses it at once).
+    signing_redirect_uri: str = "http://localhost:8080/provider/signing/callback"
+    signing_session_minutes: int = 15
+    signing_assertion_ttl_seconds: int = 300
+    # Key of the person pseudonym (seteli_common.pseudonym, HMAC of the identity code), shared with vouchers
+    # (VOUCHERS_PERSON_PSEUDONYM_KEY). Empty: signing derives one from the token key, and resident sign-in
+    # is off (vouchers cannot derive the same key, so no client would be recognised).
+    person_pseudonym_key: str = ""
+    # Resident (client) sign-in with strong identity (resident.py): the portal's callback, how long it may take.
+    resident_redirect_uri: str = "http://localhost:8080/resident/callback"
+    resident_sign_in_minutes: int = 15
+    # A resident's access token: no refresh token (there is no account to revoke), so it lives long enough to
+    # read a page and write feedback, then the resident identifies again.
+    resident_token_ttl_seconds: int = 15 * 60
+    # The fake identity's test page (fake_identity_page.py, only without identity_base_url): the URL the
+    # browser is sent to; empty = straight back to the redirect URI (tests complete the login by code).
+    fake_identity_page_url: str = ""
     # Roles in the company register of mandates that let a person act for a company (configurable policy).
     mandate_roles: list[str] = ["TJ", "NIMKO"]

@@ -212,6 +212,28 @@ strong_logins = Table(
     Column("expires_at", DateTime(timezone=True), nullable=False),
 )
 
+# Signing an application with strong identity (signing.py). The identity code is never stored: only a
+# keyed pseudonym of it, the person's name and the mandate session of the running step.
+signing_sessions = Table(
+    "signing_sessions", metadata,
+    Column("id", String(36), primary_key=True),
+    Column("state", String(64), nullable=False, unique=True),
+    Column("user_id", String(36), nullable=False),
+    Column("provider_id", String(36), nullable=False),
+    Column("business_id", String(9), nullable=False),
+    # the application's tenant: an attribute, not the owner (the session belongs to the provider's user)
+    Column("application_tenant", String(64), nullable=False),
+    Column("application_id", String(36), nullable=False),
+    Column("digest", String(64), nullable=False),
+    Column("status", String(20), nullable=False),  # started | identified | signed
+    Column("person_name", String(200), nullable=False, server_default=""),
+    Column("person_ref", String(64), nullable=False, server_default=""),
+    Column("level_of_assurance", String(20), nullable=False, server_default=""),
+    Column("mandate_session", String(100), nullable=False, server_default=""),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+)
+
 # --- Public catalog read models (from the applications service) ---------------------------------
 
 catalog_services = Table(
@@ -243,6 +265,8 @@ catalog_price_lists = Table(
     Column("name", String(200), nullable=False),
     Column("start", Date, nullable=False),
     Column("prices", JSON, nullable=False),  # [{content_id, unit_price}] with unit_price as a string
+    Column("additional_info", Text, nullable=False, server_default=""),
+    Column("info_changed_at", String(40)),  # of the latest pricelist.info_changed applied (ISO date-time)
     Index("ix_catalog_price_lists_tenant_service", "tenant_id", "service_id", "provider_id"),
 )
 
@@ -293,4 +317,27 @@ courses = Table(
     Column("status", String(20), nullable=False),  # draft | published
     Column("updated_at", DateTime(timezone=True), nullable=False),
     Index("ix_courses_tenant_year", "tenant_id", "year"),
+)
+
+# Resident sign-in (resident.py). The read model of vouchers' clients, by person pseudonym only: which
+# tenants know the person as which client (from vouchers.client.registered / vouchers.client.died).
+resident_clients = Table(
+    "resident_clients", metadata,
+    Column("tenant_id", String(64), primary_key=True),
+    Column("client_id", String(36), primary_key=True),
+    Column("person", String(64), nullable=False),  # seteli_common.pseudonym, never the identity code
+    Column("deceased", Boolean, nullable=False, server_default="0"),
+    Index("ix_resident_clients_person", "person"),
+)
+
+# A resident's sign-in between the identity provider's callback and the token: the state, then (when
+# the person is a client of several tenants) the pseudonym and name until they choose a tenant.
+resident_sign_ins = Table(
+    "resident_sign_ins", metadata,
+    Column("state", String(64), primary_key=True),
+    Column("status", String(20), nullable=False),  # started | identified
+    Column("person", String(64), nullable=False, server_default=""),
+    Column("person_name", String(200), nullable=False, server_default=""),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
 )

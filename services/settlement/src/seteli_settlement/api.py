@@ -23,7 +23,7 @@ from .worker import work_run
 
 router = APIRouter(prefix="/v1")
 STAFF = (Role.TENANT_ADMIN, Role.TENANT_OFFICER)
-MONTH = r"^[0-9]{4}-(0[1-9]|1[0-2])$"
+MONTH = r"^(19|20)[0-9]{2}-(0[1-9]|1[0-2])$"  # years 1900-2099: year 0 or 9999 + 1 month broke Month (500)
 
 
 class RunIn(BaseModel):
@@ -70,13 +70,13 @@ async def create_run(
     deps, month = _deps(request), Month.parse(body.month)
     if body.dry_run:
         response.status_code = 200
-        async with deps.db.transaction() as session:
+        async with deps.db.transaction(tenant_id=tenant_id) as session:
             return await runs.preview(session, deps, tenant_id, month, with_lines=lines)
     run_id = await runs.start_run(deps, tenant_id, month, idempotency_key=idempotency_key)
     settings: Any = _runtime(request).settings
     if settings.inline_jobs:
         await work_run(deps, run_id, wait_seconds=settings.job_lease_seconds)
-    async with deps.db.transaction() as session:
+    async with deps.db.transaction(tenant_id=tenant_id) as session:
         return await runs.run_view(session, tenant_id, await _run_or_404(session, tenant_id, run_id), with_lines=lines)
 
 
@@ -192,6 +192,7 @@ async def specification(
         await repo.tenant_services(session, tenant_id),
         Month.of(run["month"]),
         payment["created_at"],
+        await repo.run_carryovers(session, tenant_id, run_id),
     )
     if pdf is None:
         raise conflict("The specification cannot be printed (see the service log)")

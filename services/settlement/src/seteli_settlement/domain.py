@@ -70,6 +70,43 @@ def payee_key(provider_id: str, site_id: str | None) -> str:
     return f"{provider_id}/{site_id or '-'}"
 
 
+def _company(provider_id: str, provider: Mapping[str, Any] | None) -> Payee:
+    return Payee(
+        provider_id,
+        None,
+        str(provider["name"]) if provider else provider_id,
+        Billing.of(provider["billing"]) if provider else None,
+        str(provider["language"]) if provider else "fi",
+        str(provider["email"]) if provider else "",
+        str(provider["business_id"]) if provider else "",
+    )
+
+
+def _payee_of(company: Payee, sites: Mapping[str, Mapping[str, Any]], producer_part: str | None) -> Payee:
+    """The site named as producer part when it has billing information of its own, else the company."""
+    site = sites.get(producer_part or "")
+    site_billing = Billing.of(site["billing"]) if site else None
+    if site is None or site_billing is None:
+        return company
+    return Payee(
+        company.provider_id,
+        str(site["id"]),
+        f"{company.name}, {site['name']}",
+        site_billing,
+        company.language,
+        site_billing.email or company.email,
+        company.business_id,
+    )
+
+
+def _carry_reason(payee: Payee, amount: Decimal) -> str | None:
+    if payee.billing is None:
+        return NO_BILLING
+    if amount < 0:
+        return NEGATIVE_BALANCE
+    return None
+
+
 def plan_provider(
     provider_id: str,
     provider: Mapping[str, Any] | None,
@@ -82,48 +119,55 @@ def plan_provider(
     own, otherwise to the company. A payee without billing information, or whose credits exceed what
     is due, is carried over: its lines stay unpaid and come back in the next run.
     """
-    name = str(provider["name"]) if provider else provider_id
-    language = str(provider["language"]) if provider else "fi"
-    email = str(provider["email"]) if provider else ""
-    business_id = str(provider["business_id"]) if provider else ""
-    company = Payee(
-        provider_id,
-        None,
-        name,
-        Billing.of(provider["billing"]) if provider else None,
-        language,
-        email,
-        business_id,
-    )
+    company = _company(provider_id, provider)
     groups: dict[str, PayeeLines] = {}
     for line in lines:
-        site = sites.get(line.get("producer_part") or "")
-        site_billing = Billing.of(site["billing"]) if site else None
-        if site is not None and site_billing is not None:
-            payee = Payee(
-                provider_id,
-                str(site["id"]),
-                f"{name}, {site['name']}",
-                site_billing,
-                language,
-                site_billing.email or email,
-                business_id,
-            )
-        else:
-            payee = company
+        payee = _payee_of(company, sites, line.get("producer_part"))
         groups.setdefault(payee.key, PayeeLines(payee)).lines.append(line)
     paid: list[PayeeLines] = []
     carried: list[PayeeLines] = []
     for key in sorted(groups):
         group = groups[key]
-        if group.payee.billing is None:
-            group.reason = NO_BILLING
-            carried.append(group)
-        elif group.amount < 0:
-            group.reason = NEGATIVE_BALANCE
-            carried.append(group)
-        else:
-            paid.append(group)
+        group.reason = _carry_reason(group.payee, group.amount)
+        (carried if group.reason else paid).append(group)
+    return paid, carried
+
+
+@dataclass
+class PayeeTotal:
+    """One payee's share of a provider's open lines, from their sums per producer part (a run pays
+    these inside the database without loading the lines)."""
+
+    payee: Payee
+    producer_parts: list[str | None] = field(default_factory=list)
+    amount: Decimal = Decimal("0.00")
+    line_count: int = 0
+    reason: str | None = None  # set when carried over
+
+
+def plan_provider_totals(
+    provider_id: str,
+    provider: Mapping[str, Any] | None,
+    sites: Mapping[str, Mapping[str, Any]],
+    parts: Iterable[Mapping[str, Any]],
+) -> tuple[list[PayeeTotal], list[PayeeTotal]]:
+    """`plan_provider` over per-producer-part totals ({producer_part, amount, line_count}): the same
+    payees, amounts and carry-overs, since every line amount is whole cents and a payee's amount is
+    the sum of its lines."""
+    company = _company(provider_id, provider)
+    groups: dict[str, PayeeTotal] = {}
+    for part in parts:
+        payee = _payee_of(company, sites, part["producer_part"])
+        group = groups.setdefault(payee.key, PayeeTotal(payee))
+        group.producer_parts.append(part["producer_part"])
+        group.amount = total_of_lines([group.amount, Decimal(part["amount"])])
+        group.line_count += int(part["line_count"])
+    paid: list[PayeeTotal] = []
+    carried: list[PayeeTotal] = []
+    for key in sorted(groups):
+        group = groups[key]
+        group.reason = _carry_reason(group.payee, group.amount)
+        (carried if group.reason else paid).append(group)
     return paid, carried
 
 

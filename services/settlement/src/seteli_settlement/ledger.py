@@ -179,6 +179,8 @@ async def decide_event(session: AsyncSession, tenant_id: str, event_id: str, app
         return None
     live = await repo.live_lines(session, tenant_id, "event", event_id)
     waiting = [ln["id"] for ln in live if ln["status"] == "awaiting_approval"]
+    for provider_id in sorted({ln["provider_id"] for ln in live if ln["status"] == "awaiting_approval"}):
+        await repo.lock_provider(session, tenant_id, provider_id)  # a job never pays a line opened mid-job
     await repo.set_line_status(session, tenant_id, waiting, "payable" if approved else "rejected")
     return bool(waiting)
 
@@ -249,6 +251,7 @@ async def request_credit(session: AsyncSession, tenant_id: str, payload: Row, no
     if amount > 0:
         amount = -amount  # a credit always reduces the payment
     base = {**payload, "start": month.first, "end": month.last, "unit": ""}
+    await repo.lock_provider(session, tenant_id, str(payload["provider_id"]))  # see decide_event
     segment = {
         "units": "1",
         "unit_price": str(amount),

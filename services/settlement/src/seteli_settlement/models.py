@@ -125,23 +125,35 @@ ledger = Table(
     Column("co_payment", Money, nullable=False),
     Column("month", Date, nullable=False),  # first day of the earliest settlement month it belongs to
     Column("status", String(20), nullable=False),  # payable | awaiting_approval | rejected | superseded
-    # Set in the transaction that inserts the line's paid_lines row: keeps the open lines in a small
-    # partial index however long the paid history grows (paid_lines stays the guard against paying twice).
-    Column("settled", Boolean, nullable=False, server_default="0"),
     Column("reason", String(200)),
     Column("created_at", DateTime(timezone=True), nullable=False),
     UniqueConstraint("tenant_id", "kind", "source_id", "revision", "segment_no", "entry"),
     UniqueConstraint("tenant_id", "reverses"),
-    Index(
-        "ix_ledger_open",
-        "tenant_id",
-        "provider_id",
-        "month",
-        postgresql_where=text("status = 'payable' AND NOT settled"),
-        sqlite_where=text("status = 'payable' AND NOT settled"),
-    ),
     Index("ix_ledger_source", "tenant_id", "kind", "source_id"),
     Index("ix_ledger_event", "tenant_id", "event_id"),
+)
+
+# What a run may still pay: one row per payable ledger line not paid yet, with the line's immutable
+# facts a run needs (payee, month, amount, what it settles). A run sums and pays from this narrow table
+# alone: paying moves a line's row from here to paid_lines in one statement, so the wide ledger row is
+# never rewritten (updating a flag on it touched the ledger's six indexes and cost several times the
+# read of the lines), and the table holds only open lines however long the paid history grows.
+# A line is open exactly when its status is payable and it has no paid_lines row (open_queue.py keeps
+# it so); paid_lines stays the guard against paying twice.
+open_lines = Table(
+    "open_lines",
+    metadata,
+    Column("tenant_id", String(64), nullable=False),
+    Column("line_id", BigInteger, nullable=False),
+    Column("provider_id", String(64), nullable=False),
+    Column("producer_part", String(64)),
+    Column("month", Date, nullable=False),
+    Column("amount", Money, nullable=False),
+    Column("kind", String(20), nullable=False),
+    Column("source_id", String(64), nullable=False),
+    Column("event_id", String(64)),
+    PrimaryKeyConstraint("tenant_id", "line_id"),
+    Index("ix_open_lines_provider", "tenant_id", "provider_id", "month"),
 )
 
 interruptions = Table(

@@ -10,8 +10,15 @@ from typing import Any, Literal, cast
 
 from seteli_common.clock import Month
 
+from .domain import NEGATIVE_BALANCE, NO_BILLING
 from .payment_file import Debtor, PainVersion, Payment, build_pain001
-from .specification import Specification, SpecificationError, SpecificationLine, render_specification_pdf
+from .specification import (
+    Specification,
+    SpecificationError,
+    SpecificationLine,
+    format_money,
+    render_specification_pdf,
+)
 
 log = logging.getLogger("seteli.settlement")
 
@@ -19,6 +26,45 @@ UNIT_LABELS = {
     "fi": {"day": "vrk", "hour": "h", "month": "kk", "m2_month": "m²/kk", "piece": "kpl"},
     "sv": {"day": "dygn", "hour": "h", "month": "mån", "m2_month": "m²/mån", "piece": "st"},
 }
+
+
+# What moved to the next run, and why, as a specification says it (domain.REASON_TEXT in fi and sv).
+CARRIED_OVER = {
+    "fi": (
+        "Siirtyy seuraavaan tilitykseen",
+        {
+            NO_BILLING: "laskutustiedot puuttuvat",
+            NEGATIVE_BALANCE: "hyvitykset ylittävät maksettavan määrän, erotus vähennetään seuraavasta tilityksestä",
+        },
+    ),
+    "sv": (
+        "Överförs till nästa redovisning",
+        {
+            NO_BILLING: "faktureringsuppgifterna saknas",
+            NEGATIVE_BALANCE: "gottgörelserna överstiger beloppet att betala, skillnaden dras av i nästa redovisning",
+        },
+    ),
+}
+
+
+def carried_over_note(carried: Sequence[Mapping[str, Any]], language: Literal["fi", "sv"]) -> str | None:
+    """One sentence per payee of the provider carried over in the run: who, how much, and why."""
+    heading, reasons = CARRIED_OVER[language]
+    notes = [
+        f"{heading}: {c['payee_name']} {format_money(Decimal(c['amount']))} ({reasons.get(c['reason'], c['reason'])})."
+        for c in carried
+    ]
+    return " ".join(notes) or None
+
+
+# A run's id as its payment file's MsgId: the 32 hex digits, with a-f written as g-l. Plain hex now and
+# then reads as an identity code (DDMMYY, a century sign among A-F, NNN, check), which the payment file
+# refuses to carry, and then the run's file could not be written at all.
+_HEX_WITHOUT_CENTURY_SIGNS = str.maketrans("abcdef", "ghijkl")
+
+
+def message_id(run_id: str) -> str:
+    return run_id.replace("-", "").lower().translate(_HEX_WITHOUT_CENTURY_SIGNS)
 
 
 def end_to_end_id(payment_id: int) -> str:
@@ -56,7 +102,7 @@ def payment_file(
         business_id=tenant["business_id"],
     )
     return build_pain001(
-        str(run["id"]).replace("-", ""),
+        message_id(str(run["id"])),
         created_at,
         execution_date,
         debtor,
@@ -114,8 +160,11 @@ def specification_pdf(
     services: Sequence[Mapping[str, Any]],
     month: Month,
     created_at: datetime,
+    carried: Sequence[Mapping[str, Any]] = (),
 ) -> bytes | None:
-    """The PDF, or None when it cannot be printed safely (logged; the payment itself stands)."""
+    """The PDF, or None when it cannot be printed safely (logged; the payment itself stands). `carried`:
+    the run's carry-overs; those of this payment's provider are noted (another payee of the same
+    provider, e.g. the company without billing information while a site with its own is paid)."""
     language: Literal["fi", "sv"] = "sv" if payment["language"] == "sv" else "fi"
     tenant_name = (tenant or {}).get(f"name_{language}") or (tenant or {}).get("name_fi") or "-"
     spec = Specification(
@@ -127,7 +176,9 @@ def specification_pdf(
         period=str(month),
         lines=specification_lines(lines, services, language),
         total=Decimal(payment["amount"]),
-        carried_over_note=None,
+        carried_over_note=carried_over_note(
+            [c for c in carried if c["provider_id"] == payment["provider_id"]], language
+        ),
         language=language,
     )
     try:

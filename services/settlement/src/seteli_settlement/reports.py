@@ -28,7 +28,8 @@ from .repository import tenant_services
 
 router = APIRouter(prefix="/v1")
 STAFF = (Role.TENANT_ADMIN, Role.TENANT_OFFICER)
-MONTH = r"^[0-9]{4}-(0[1-9]|1[0-2])$"
+CSV_TOO: dict[int | str, dict[str, Any]] = {200: {"content": {"text/csv": {}}}}  # with ?format=csv
+MONTH = r"^(19|20)[0-9]{2}-(0[1-9]|1[0-2])$"  # years 1900-2099: year 0 or 9999 + 1 month broke Month (500)
 
 
 def _range(start: str, end: str) -> tuple[Month, Month]:
@@ -58,7 +59,7 @@ def _respond(items: list[dict[str, Any]], total: int, fmt: str, name: str) -> An
     )
 
 
-@router.get("/tenants/{tenant_id}/reports/realisation", tags=["reports"])
+@router.get("/tenants/{tenant_id}/reports/realisation", tags=["reports"], responses=CSV_TOO)
 async def realisation(
     tenant_id: str,
     from_month: str = Query(alias="from", pattern=MONTH, examples=["2016-01"]),
@@ -141,7 +142,7 @@ async def realisation(
     return _respond(items, int(total), format, f"realisation-{tenant_id}-{first}-{last}")
 
 
-@router.get("/tenants/{tenant_id}/reports/interruptions", tags=["reports"])
+@router.get("/tenants/{tenant_id}/reports/interruptions", tags=["reports"], responses=CSV_TOO)
 async def interruption_report(
     tenant_id: str,
     from_month: str = Query(alias="from", pattern=MONTH, examples=["2015-07"]),

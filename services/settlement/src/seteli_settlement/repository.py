@@ -1,4 +1,5 @@
-"""Every settlement query lives here. Tenant-owned queries always take the tenant."""
+"""Settlement queries (the queue of open lines a run pays is in open_queue.py). Tenant-owned queries always take
+the tenant."""
 
 from __future__ import annotations
 
@@ -6,12 +7,10 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import and_, delete, exists, func, select, text, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import and_, exists, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.sql import Select
 
+from . import open_queue
 from .models import (
     carryovers,
     interruptions,
@@ -27,16 +26,10 @@ from .models import (
     sources,
     tenants,
 )
+from .open_queue import insert_for as _insert
+from .open_queue import is_postgres
 
 Row = dict[str, Any]
-
-
-def is_postgres(session: AsyncSession) -> bool:
-    return session.get_bind().dialect.name == "postgresql"
-
-
-def _insert(session: AsyncSession, table: Any) -> Any:
-    return pg_insert(table) if is_postgres(session) else sqlite_insert(table)
 
 
 async def _upsert(session: AsyncSession, table: Any, values: Row, keys: Sequence[str]) -> None:
@@ -145,6 +138,13 @@ async def set_source(session: AsyncSession, tenant_id: str, kind: str, source_id
 async def insert_lines(session: AsyncSession, rows: list[Row]) -> None:
     if rows:
         await session.execute(_insert(session, ledger).on_conflict_do_nothing(), rows)
+        sources_by_kind: dict[tuple[str, str], set[str]] = {}
+        for row in rows:
+            sources_by_kind.setdefault((row["tenant_id"], row["kind"]), set()).add(row["source_id"])
+        for (tenant_id, kind), source_ids in sources_by_kind.items():
+            await open_queue.open_payable(
+                session, tenant_id, ledger.c.kind == kind, ledger.c.source_id.in_(sorted(source_ids))
+            )
 
 
 async def live_lines(session: AsyncSession, tenant_id: str, kind: str, source_id: str) -> list[Row]:
@@ -173,38 +173,15 @@ async def paid_among(session: AsyncSession, tenant_id: str, line_ids: list[int])
 
 
 async def set_line_status(session: AsyncSession, tenant_id: str, line_ids: list[int], status: str) -> None:
+    """Change the status of unpaid lines, and keep open_lines in step: only payable lines are open."""
     if line_ids:
         await session.execute(
             update(ledger).where(ledger.c.tenant_id == tenant_id, ledger.c.id.in_(line_ids)).values(status=status)
         )
-
-
-def payable_query(tenant_id: str, month_first: date) -> Select[Any]:
-    return select(ledger).where(*_open(tenant_id, month_first))
-
-
-def _open(tenant_id: str, month_first: date) -> list[Any]:
-    return [
-        ledger.c.tenant_id == tenant_id,
-        ledger.c.status == "payable",
-        ~ledger.c.settled,
-        ledger.c.month <= month_first,
-    ]
-
-
-async def payable_lines(
-    session: AsyncSession, tenant_id: str, month_first: date, provider_id: str | None = None
-) -> list[Row]:
-    query = payable_query(tenant_id, month_first)
-    if provider_id is not None:
-        query = query.where(ledger.c.provider_id == provider_id)
-    rows = (await session.execute(query.order_by(ledger.c.provider_id, ledger.c.id))).mappings().all()
-    return [dict(r) for r in rows]
-
-
-async def providers_with_payable(session: AsyncSession, tenant_id: str, month_first: date) -> list[str]:
-    query = select(ledger.c.provider_id).where(*_open(tenant_id, month_first)).distinct().order_by(ledger.c.provider_id)
-    return list((await session.execute(query)).scalars())
+        if status == "payable":
+            await open_queue.open_payable(session, tenant_id, ledger.c.id.in_(line_ids))
+        else:
+            await open_queue.close(session, tenant_id, line_ids)
 
 
 async def lines_of_event(session: AsyncSession, tenant_id: str, event_id: str) -> list[Row]:
@@ -357,20 +334,6 @@ async def insert_payment(session: AsyncSession, values: Row) -> int:
     return int(result.scalar_one())
 
 
-async def insert_paid_lines(session: AsyncSession, rows: list[Row]) -> None:
-    """Mark lines paid. The primary key of paid_lines refuses a line paid before (the job is redone)."""
-    if rows:
-        await session.execute(paid_lines.insert(), rows)
-        ids = [row["line_id"] for row in rows]
-        tenant_id = rows[0]["tenant_id"]
-        for start in range(0, len(ids), 5000):
-            await session.execute(
-                update(ledger)
-                .where(ledger.c.tenant_id == tenant_id, ledger.c.id.in_(ids[start : start + 5000]))
-                .values(settled=True)
-            )
-
-
 async def insert_carryover(session: AsyncSession, values: Row) -> None:
     await session.execute(carryovers.insert().values(**values))
 
@@ -450,7 +413,7 @@ async def last_preview(session: AsyncSession, tenant_id: str, month_first: date)
 
 
 async def save_preview(session: AsyncSession, tenant_id: str, month_first: date, at: datetime, snap: Row) -> None:
-    await session.execute(delete(previews).where(previews.c.tenant_id == tenant_id, previews.c.month == month_first))
-    await session.execute(
-        previews.insert().values(tenant_id=tenant_id, month=month_first, created_at=at, snapshot=snap)
-    )
+    # An upsert: with delete + insert two concurrent previews of the month both inserted, and the second
+    # failed on the primary key as a 500 (found by the load test, issue #10).
+    await _upsert(session, previews, {"tenant_id": tenant_id, "month": month_first, "created_at": at,
+                                      "snapshot": snap, "note": None}, ("tenant_id", "month"))

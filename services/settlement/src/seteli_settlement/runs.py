@@ -19,7 +19,7 @@ from seteli_common.metrics import observe_settlement_run
 from seteli_common.money import to_cents, total_of_lines
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from . import domain
+from . import domain, open_queue
 from . import repository as repo
 from .domain import PayeeLines, money_str
 from .events import RunCompleted
@@ -49,7 +49,7 @@ async def start_run(
 ) -> str:
     """Create the run and one job per provider with something payable; workers do the rest."""
     run_id = str(uuid.uuid4())
-    async with deps.db.transaction() as session:
+    async with deps.db.transaction(tenant_id=tenant_id) as session:
         await repo.advisory_lock(session, f"settlement-run:{tenant_id}")
         if idempotency_key:
             existing = await repo.run_by_idempotency_key(session, tenant_id, idempotency_key)
@@ -57,7 +57,7 @@ async def start_run(
                 if existing["month"] != month.first:
                     raise conflict("This Idempotency-Key started a run of another month", field="month")
                 return str(existing["id"])
-        provider_ids = await repo.providers_with_payable(session, tenant_id, month.first)
+        provider_ids = await open_queue.providers_with_payable(session, tenant_id, month.first)
         now = deps.clock.now()
         await repo.insert_run(
             session,
@@ -231,7 +231,7 @@ def _group_view(group: PayeeLines, with_lines: bool) -> Row:
 
 
 async def plan_all(session: AsyncSession, tenant_id: str, month: Month) -> tuple[list[PayeeLines], list[PayeeLines]]:
-    lines = await repo.payable_lines(session, tenant_id, month.first)
+    lines = await open_queue.payable_lines(session, tenant_id, month.first)
     by_provider: dict[str, list[Row]] = {}
     for line in lines:
         by_provider.setdefault(line["provider_id"], []).append(line)

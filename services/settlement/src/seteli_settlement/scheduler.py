@@ -15,7 +15,7 @@ from .runs import Deps, start_run, tenant_calendar
 async def run_due(deps: Deps, today: date | None = None) -> list[dict[str, str]]:
     today = today or today_in_helsinki(deps.clock)
     due: list[tuple[str, Month]] = []
-    async with deps.db.transaction() as session:
+    async with deps.db.system_transaction() as session:  # every tenant's calendar
         for tenant_id in await repo.all_tenant_ids(session):
             calendar = await tenant_calendar(session, tenant_id)
             month = month_due_on(today, calendar)

@@ -24,7 +24,7 @@ from typing import Any
 
 from seteli_common.clock import Month
 
-from . import domain
+from . import domain, open_queue
 from . import repository as repo
 from .events import EventsSettled, PaymentComputed, SpecificationReady
 from .outputs import specification_pdf
@@ -52,7 +52,7 @@ class SettlementWorker:
 
     async def claim(self) -> Claim | None:
         now = self.deps.clock.now()
-        async with self.deps.db.transaction() as session:
+        async with self.deps.db.system_transaction() as session:  # the next job of any tenant
             job = await repo.claim_job(session, now, self.run_id)
             if job is None:
                 return None
@@ -73,7 +73,7 @@ class SettlementWorker:
     async def process(self, claim: Claim) -> bool:
         """Pay one provider's lines for the run. False when the lease was lost (someone else does it)."""
         deps = self.deps
-        async with deps.db.transaction() as session:
+        async with deps.db.transaction(tenant_id=claim.tenant_id) as session:
             job = await repo.lock_job(session, claim.tenant_id, claim.run_id, claim.provider_id)
             if job is None or job["state"] == "done" or job["lease_token"] != claim.token:
                 return False
@@ -130,7 +130,7 @@ class SettlementWorker:
 async def render_pending_specification(deps: Deps) -> bool:
     """Render one provider's payment specification and hand it to the notifications service. The
     payment row stays locked while rendering: a crash rolls back and another worker renders it."""
-    async with deps.db.transaction() as session:
+    async with deps.db.system_transaction() as session:  # the next specification of any tenant
         payment = await repo.claim_pending_specification(session)
         if payment is None:
             return False
@@ -148,6 +148,7 @@ async def render_pending_specification(deps: Deps) -> bool:
                 await repo.tenant_services(session, tenant_id),
                 month,
                 payment["created_at"],
+                await repo.run_carryovers(session, tenant_id, payment["run_id"]),
             )
         except Exception:  # a specification that cannot be printed must not block the queue
             log.exception("payment specification of payment %s failed", payment["id"])
@@ -180,7 +181,7 @@ async def work_run(deps: Deps, run_id: str, wait_seconds: float) -> None:
     worker = SettlementWorker(deps, run_id=run_id)
     while True:
         await worker.run_until_idle()
-        async with deps.db.transaction() as session:
+        async with deps.db.system_transaction() as session:
             done, total = await repo.run_progress(session, run_id)
         if done >= total or loop.time() >= deadline:
             return
@@ -200,15 +201,19 @@ async def scheduler_loop(deps: Deps, stop: asyncio.Event, interval: float) -> No
 
 
 async def pay_provider(session: Any, deps: Deps, tenant_id: str, run_id: str, provider_id: str) -> None:
-    # Two runs of one tenant never pay the same provider at once.
+    """Pay one provider's open lines, set-based: PostgreSQL sums them per producer part, Python picks the
+    payees from those few sums, and each payment's lines move from open_lines to paid_lines in one
+    statement. No line travels to Python; only the ids of the events and interruptions settled do."""
+    # Two runs of one tenant never pay the same provider at once, and no ledger change of the
+    # provider's lines interleaves: the lines summed below are exactly the lines paid.
     await repo.lock_provider(session, tenant_id, provider_id)
     run = await repo.get_run(session, tenant_id, run_id)
     assert run is not None
     month = Month.of(run["month"])
-    lines = await repo.payable_lines(session, tenant_id, month.first, provider_id)
+    parts = await open_queue.open_totals(session, tenant_id, month.first, provider_id)
     provider = await repo.get_provider(session, provider_id)
     sites = await repo.provider_sites(session, provider_id)
-    paid, carried = domain.plan_provider(provider_id, provider, sites, lines)
+    paid, carried = domain.plan_provider_totals(provider_id, provider, sites, parts)
     now = deps.clock.now()
     settled_events: set[str] = set()
     settled_interruptions: set[str] = set()
@@ -231,19 +236,17 @@ async def pay_provider(session: Any, deps: Deps, tenant_id: str, run_id: str, pr
             "pdf_by_email": billing.pdf_by_email,
             "spec_state": "pending" if billing.pdf_by_email and amount > 0 else "none",
             "amount": amount,
-            "line_count": len(group.lines),
+            "line_count": group.line_count,
             "created_at": now,
         }
         payment_id = await repo.insert_payment(session, row)
-        await repo.insert_paid_lines(
-            session,
-            [
-                {"tenant_id": tenant_id, "line_id": line["id"], "run_id": run_id, "payment_id": payment_id}
-                for line in group.lines
-            ],
+        done = await open_queue.pay_open_lines(
+            session, tenant_id, month.first, provider_id, group.producer_parts, run_id, payment_id
         )
-        settled_events |= {ln["event_id"] for ln in group.lines if ln["kind"] == "event" and ln["event_id"]}
-        settled_interruptions |= {ln["source_id"] for ln in group.lines if ln["kind"] == "interruption"}
+        if done.line_count != group.line_count:  # a ledger change slipped past the provider lock: pay nothing
+            raise RuntimeError(f"payment {payment_id}: {done.line_count} lines paid, {group.line_count} summed")
+        settled_events.update(done.event_ids)
+        settled_interruptions.update(done.interruption_ids)
         if amount <= 0:
             continue  # lines that cancel out are settled, but nobody is paid or told
         await deps.outbox.add(
@@ -259,7 +262,7 @@ async def pay_provider(session: Any, deps: Deps, tenant_id: str, run_id: str, pr
                 language=payee.language,
                 email=row["email"],
                 pdf_by_email=billing.pdf_by_email,
-                lines=len(group.lines),
+                lines=group.line_count,
             ),
             tenant_id=tenant_id,
         )
@@ -273,7 +276,7 @@ async def pay_provider(session: Any, deps: Deps, tenant_id: str, run_id: str, pr
                 "site_id": group.payee.site_id,
                 "payee_name": group.payee.name,
                 "amount": group.amount,
-                "line_count": len(group.lines),
+                "line_count": group.line_count,
                 "reason": group.reason or domain.NO_BILLING,
             },
         )

@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, Literal
 
-from fastapi import APIRouter, Depends, Header, Request
+from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.responses import JSONResponse
 from seteli_common.auth import Principal, Role, guard_tenant, require_roles
 from seteli_common.errors import ProblemError, forbidden, not_found, problem_response
 
 from . import bookings, grants, idempotency, lookup
+from . import repository as repo
 from .api import context, purpose, staff
-from .domain import Refusal
-from .schemas import CloseIn, LookupIn, ProviderVoucherOut, VoucherIn, VoucherOut
+from .domain import Refusal, printable_number
+from .schemas import CloseIn, LookupIn, Page, ProviderVoucherOut, VoucherIn, VoucherListItemOut, VoucherOut
 from .service import Actor, VouchersContext, log_reads
 
 router = APIRouter(prefix="/v1/tenants/{tenant_id}/vouchers", tags=["vouchers"])
@@ -71,12 +72,34 @@ async def grant(
     )
 
 
+@router.get("", response_model=Page[VoucherListItemOut])
+async def list_vouchers(
+    tenant_id: str,
+    request: Request,
+    state: Literal["granted", "open", "closed"] | None = None,
+    service_id: str | None = Query(None, max_length=64),
+    name: str | None = Query(None, max_length=100, description="part of the client's name"),
+    limit: int = Query(50, ge=1, le=200),
+    offset: int = Query(0, ge=0),
+    ctx: VouchersContext = Depends(context),
+    principal: Principal = Depends(staff),
+) -> dict[str, Any]:
+    """The tenant's vouchers, newest grant first. Each row names its client, so the read is access-logged."""
+    guard_tenant(principal, tenant_id)
+    rows, total = await repo.list_vouchers(ctx.session, tenant_id, state, service_id, name, limit, offset)
+    await log_reads(
+        ctx, tenant_id, [r["client_id"] for r in rows], Actor.of(principal), "voucher.list",
+        purpose(request, "voucher list"),
+    )
+    return {"items": [{**r, "printable_number": printable_number(r["number"])} for r in rows], "total": total}
+
+
 @router.post("/lookup", response_model=VoucherOut, responses={404: {}, 429: {}})
 async def holder_lookup(tenant_id: str, body: LookupIn, request: Request) -> Any:
     """Anyone holding a voucher's number and verification code sees it and the amount left."""
     runtime = request.app.state.runtime
     source = request.client.host if request.client else "unknown"
-    async with runtime.db.transaction() as session:  # the attempt is kept even when nothing is found
+    async with runtime.db.transaction(tenant_id=tenant_id) as session:  # kept even when nothing is found
         ctx = VouchersContext(session, runtime.outbox, runtime.clock, runtime.settings)
         outcome, view = await lookup.lookup(ctx, tenant_id, body.number, body.verification_code, source)
     if outcome == lookup.Outcome.THROTTLED:

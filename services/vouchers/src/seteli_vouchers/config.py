@@ -17,3 +17,7 @@ class VouchersSettings(ServiceSettings):
     # Vouchers past their validity are closed (with an event) by a periodic job; 0 turns the job off
     # (then POST /v1/tenants/{tenant}/vouchers/close-expired does it).
     expiry_interval_seconds: float = 3600.0
+    # Key of the person pseudonym (seteli_common.pseudonym), the same as the registry's
+    # REGISTRY_PERSON_PSEUDONYM_KEY: a registered client is announced with it so that the resident can sign
+    # in with strong identity. Empty = no announcement (resident sign-in then does not know the client).
+    person_pseudonym_key: str = ""

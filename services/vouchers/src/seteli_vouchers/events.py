@@ -81,6 +81,14 @@ class PurchaseBooked(EventPayload):
     language: str = "fi"
 
 
+class ClientRegistered(EventPayload):
+    """A client of the tenant, by the person pseudonym (never the identity code): the registry lets the
+    person sign in as this client."""
+    event_type = "vouchers.client.registered"
+    client_id: str
+    person: str  # seteli_common.pseudonym.person_pseudonym of the identity code
+
+
 class ClientDied(EventPayload):
     event_type = "vouchers.client.died"
     client_id: str

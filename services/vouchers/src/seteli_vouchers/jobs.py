@@ -19,11 +19,11 @@ log = logging.getLogger("seteli.vouchers.jobs")
 async def close_expired_everywhere(runtime: ServiceRuntime) -> int:
     settings = runtime.settings
     assert isinstance(settings, VouchersSettings)
-    async with runtime.db.transaction() as session:
+    async with runtime.db.system_transaction() as session:  # which tenants: a question across tenants
         tenants = await repo.tenant_ids(session)
     closed = 0
     for tenant_id in tenants:
-        async with runtime.db.transaction() as session:
+        async with runtime.db.transaction(tenant_id=tenant_id) as session:
             ctx = VouchersContext(session, runtime.outbox, runtime.clock, settings)
             closed += len(await grants.close_expired(ctx, tenant_id))
     if closed:

@@ -74,7 +74,7 @@ async def provider_throttled(ctx: VouchersContext, tenant_id: str, provider_id: 
 
 async def record_provider_miss(runtime: ServiceRuntime, tenant_id: str, provider_id: str, number: str) -> None:
     """Kept in a transaction of its own: the request that found nothing is rolled back."""
-    async with runtime.db.transaction() as session:
+    async with runtime.db.transaction(tenant_id=tenant_id) as session:
         await repo.insert_row(
             session,
             lookup_attempts,

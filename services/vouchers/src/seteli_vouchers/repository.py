@@ -186,6 +186,43 @@ async def vouchers_of_client(session: AsyncSession, tenant_id: str, client_id: s
     return [dict(r) for r in (await session.execute(q)).mappings().all()]
 
 
+async def list_vouchers(
+    session: AsyncSession,
+    tenant_id: str,
+    state: str | None,
+    service_id: str | None,
+    name: str | None,
+    limit: int,
+    offset: int,
+) -> tuple[list[Row], int]:
+    """A tenant's vouchers, newest grant first, each with its client's name and reference (no identity code)."""
+    where = [vouchers.c.tenant_id == tenant_id]
+    if state:
+        where.append(vouchers.c.state == state)
+    if service_id:
+        where.append(vouchers.c.service_id == service_id)
+    if name:
+        where.append(name_matches(name))
+    joined = vouchers.join(
+        clients, and_(clients.c.tenant_id == vouchers.c.tenant_id, clients.c.id == vouchers.c.client_id)
+    )
+    total = (await session.execute(select(func.count()).select_from(joined).where(*where))).scalar_one()
+    q = (
+        select(
+            vouchers.c.id, vouchers.c.number, vouchers.c.client_id, vouchers.c.service_id, vouchers.c.granted_on,
+            vouchers.c.valid_from, vouchers.c.valid_until, vouchers.c.state, vouchers.c.closed_reason,
+            clients.c.reference.label("client_reference"), clients.c.first_name.label("client_first_name"),
+            clients.c.last_name.label("client_last_name"),
+        )
+        .select_from(joined)
+        .where(*where)
+        .order_by(vouchers.c.granted_on.desc(), vouchers.c.number)
+        .limit(limit)
+        .offset(offset)
+    )
+    return [dict(r) for r in (await session.execute(q)).mappings().all()], int(total)
+
+
 async def update_voucher(session: AsyncSession, tenant_id: str, voucher_id: str, **values: Any) -> None:
     await session.execute(
         update(vouchers).where(vouchers.c.tenant_id == tenant_id, vouchers.c.id == voucher_id).values(**values)

@@ -155,6 +155,25 @@ class VoucherOut(BaseModel):
     contents: list[VoucherContentOut]
 
 
+class VoucherListItemOut(BaseModel):
+    """A voucher as the tenant-wide list shows it: the client's name and reference, never the identity
+    code nor the verification code."""
+
+    id: str
+    number: str
+    printable_number: str
+    client_id: str
+    client_reference: str
+    client_first_name: str
+    client_last_name: str
+    service_id: str
+    granted_on: date
+    valid_from: date
+    valid_until: date
+    state: Literal["granted", "open", "closed"]
+    closed_reason: str | None = None
+
+
 class CloseIn(BaseModel):
     model_config = ConfigDict(
         json_schema_extra={"examples": [{"reason": "Moved to another municipality", "valid_until": "2016-03-31"}]}

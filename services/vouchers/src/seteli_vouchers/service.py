@@ -12,6 +12,7 @@ from seteli_common.auth import PROVIDER_STAFF, TENANT_STAFF, Principal
 from seteli_common.clock import Clock, today_in_helsinki
 from seteli_common.errors import conflict, invalid, not_found
 from seteli_common.messaging.outbox import Outbox
+from seteli_common.pseudonym import person_pseudonym
 from seteli_common.validators import ValidationFailed, validate_identity_code
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -20,7 +21,7 @@ from . import access_repository as access_repo
 from . import repository as repo
 from .config import VouchersSettings
 from .domain import CloseReason, State, validity_end_after_death
-from .events import BookingEnded, ClientDied, VoucherClosed
+from .events import BookingEnded, ClientDied, ClientRegistered, VoucherClosed
 from .models import clients
 
 
@@ -113,6 +114,12 @@ async def register_client(ctx: VouchersContext, tenant_id: str, data: dict[str, 
         raise conflict(
             "A client with this personal identity code is already registered", field="identity_code"
         ) from exc
+    if ctx.settings.person_pseudonym_key:
+        await ctx.outbox.add(
+            ctx.session,
+            ClientRegistered(client_id=row["id"], person=person_pseudonym(ctx.settings.person_pseudonym_key, code)),
+            tenant_id=tenant_id,
+        )
     return row
 
 

@@ -183,7 +183,11 @@ class ConsumerRuntime:
             self.stats.duplicates += 1
 
     async def _process(self, consumer: str, envelope: Envelope, handler: Handler) -> bool:
-        async with self.db.transaction() as session:
+        # The envelope's tenant scopes the handler's rows (row-level security); an event about something
+        # of no single tenant (a provider, a user) is handled in the system scope.
+        unit = (self.db.transaction(tenant_id=envelope.tenant_id) if envelope.tenant_id
+                else self.db.system_transaction())
+        async with unit as session:
             if not await self._claim(session, consumer, envelope):
                 return False
             await handler(MessageContext(session, envelope, self.outbox))

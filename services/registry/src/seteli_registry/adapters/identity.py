@@ -43,15 +43,20 @@ class IdentityProvider(Protocol):
 
 
 class FakeIdentity:
-    """Codes are registered by tests (or the embedded demo); the login URL points at the portal."""
+    """Codes are registered by tests, or through the registry's test identification page
+    (`fake_identity_page.py`): the login URL points there when `page_url` is set and the flow's redirect
+    URI is one of `page_for` (the signing flow; the portal's strong login has a fake page of its own)."""
 
-    def __init__(self) -> None:
+    def __init__(self, page_url: str = "", page_for: frozenset[str] = frozenset()) -> None:
         self.people: dict[str, Person] = {}
+        self.page_url, self.page_for = page_url, page_for
 
     def add(self, code: str, person: Person) -> None:
         self.people[code] = person
 
     def login_url(self, state: str, redirect_uri: str, language: str) -> str:
+        if self.page_url and redirect_uri in self.page_for:
+            return f"{self.page_url}?{urlencode({'state': state, 'redirect_uri': redirect_uri, 'lang': language})}"
         return f"{redirect_uri}?{urlencode({'state': state, 'fake_identity': '1', 'lang': language})}"
 
     async def complete(self, code: str, redirect_uri: str) -> Person:

@@ -71,7 +71,8 @@ class FakeMandates:
         return session
 
     def authorize_url(self, session: MandateSession, redirect_uri: str, state: str, language: str) -> str:
-        return f"{redirect_uri}?{urlencode({'state': state, 'fake_mandates': session.user_id})}"
+        # like the real service: back with a code (which the fake does not need) and the state
+        return f"{redirect_uri}?{urlencode({'state': state, 'code': 'fake', 'fake_mandates': session.user_id})}"
 
     async def organisation_roles(self, session_id: str, code: str, redirect_uri: str) -> list[OrganisationRoles]:
         identity_code = self._sessions.pop(session_id, None)

@@ -1,0 +1,64 @@
+"""The company's people, subcontractors and attachments as the registry's API gives them, shaped for
+the provider's pages and the application's steps 5 and 6 (no routes here, so any route module can use it)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from .apiclient import ApiError
+from .web import Page
+
+HELSINKI = ZoneInfo("Europe/Helsinki")
+
+# The registry's attachment types (seteli_registry.domain.ATTACHMENT_TYPES), in the order offered.
+ATTACHMENT_TYPES = (
+    "trade_register_extract", "prepayment_register", "tyel_certificate", "yel_certificate",
+    "tax_payment_certificate", "liability_insurance", "accident_insurance", "collective_agreement",
+    "occupational_health_care", "avi_valvira_licence", "staff_list", "medication_plan",
+    "self_monitoring_plan", "service_description", "rescue_plan", "fire_authority_statement",
+    "data_protection_statement", "annual_report", "action_plan", "other",
+)
+
+
+def today() -> date:
+    return datetime.now(HELSINKI).date()
+
+
+async def listing(page: Page, what: str) -> list[dict[str, Any]]:
+    """employees | subcontractors | attachments | liability-checks of the signed-in user's company."""
+    body = await page.call("GET", "registry", f"/v1/providers/{page.provider_id}/{what}", params={"limit": 200})
+    return list(body["items"])
+
+
+def attachment_state(attachment: dict[str, Any], day: date) -> str:
+    """valid | expired | upcoming: what the completeness check counts on `day`."""
+    until, start = attachment.get("valid_until"), attachment.get("valid_from")
+    if until and date.fromisoformat(str(until)[:10]) < day:
+        return "expired"
+    if start and date.fromisoformat(str(start)[:10]) > day:
+        return "upcoming"
+    return "valid"
+
+
+def owners(provider: dict[str, Any], subcontractors: list[dict[str, Any]]) -> list[dict[str, str]]:
+    """Who an attachment can belong to: the company, each site, each subcontractor."""
+    result = [{"key": "company", "level": "company", "id": str(provider["id"]), "name": str(provider["name"])}]
+    result += [{"key": f"site:{s['id']}", "level": "site", "id": str(s["id"]), "name": str(s["name"])}
+               for s in provider.get("sites", [])]
+    result += [{"key": f"subcontractor:{s['id']}", "level": "subcontractor", "id": str(s["id"]),
+                "name": f"{s['name']} ({s['business_id']})"} for s in subcontractors]
+    return result
+
+
+async def application_context(page: Page) -> dict[str, Any]:
+    """What the application page needs for steps 5 (employees) and 6 (subcontractors) and for linking
+    each attachment on the to-do list to its owner's name."""
+    try:
+        employees = await listing(page, "employees")
+        subcontractors = await listing(page, "subcontractors")
+    except ApiError:
+        employees, subcontractors = [], []
+    names = {s["id"]: f"{s['name']} ({s['business_id']})" for s in subcontractors}
+    return {"employees": employees, "subcontractors": subcontractors, "subcontractor_names": names}

@@ -1,0 +1,91 @@
+"""Officer: the tenant's vouchers (filtered by state, service and client name, page by page), one
+voucher's details, and a client's co-payment breakdown (each content, voucher value, price and the
+client's share; events awaiting approval marked) on the page or as a PDF."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from .apiclient import ApiError
+from .paging import pager, paging
+from .routes_officer import _officer_page, _services
+from .web import download
+
+router = APIRouter(prefix="/officer")
+
+STATES = ("granted", "open", "closed")
+
+
+@router.get("/vouchers")
+async def vouchers(request: Request, state: str = "", service_id: str = "", name: str = "") -> Response:
+    page = _officer_page(request)
+    at = paging(request)
+    filters = {"state": state if state in STATES else "", "service_id": service_id.strip(), "name": name.strip()}
+    found = await page.call("GET", "vouchers", page.tpath("/vouchers"), params={**filters, **at.params})
+    return page.render("officer/vouchers.html", vouchers=found["items"], services=await _services(page),
+                       filters=filters, pager=pager(at, found["total"], "/officer/vouchers", filters))
+
+
+@router.get("/vouchers/{voucher_id}")
+async def voucher(request: Request, voucher_id: str) -> Response:
+    page = _officer_page(request)
+    detail = await page.call("GET", "vouchers", page.tpath(f"/vouchers/{voucher_id}"))
+    client = await page.call("GET", "vouchers", page.tpath(f"/clients/{detail['client_id']}"))
+    services = await _services(page)
+    return page.render("officer/voucher.html", voucher=detail, client=client,
+                       service=services.get(detail["service_id"], {}))
+
+
+def _range(start: str, end: str) -> tuple[dict[str, str], dict[str, str]]:
+    values, errors = {"start": start.strip(), "end": end.strip()}, {}
+    for name, value in values.items():
+        try:
+            date.fromisoformat(value)
+        except ValueError:
+            errors[name] = "error.date"
+    if not errors and values["end"] < values["start"]:
+        errors["end"] = "error.end_before_start"
+    return values, errors
+
+
+@router.get("/clients/{client_id}/co-payments")
+async def co_payments(request: Request, client_id: str, service_id: str = "", start: str = "",
+                      end: str = "") -> Response:
+    page = _officer_page(request)
+    client = await page.call("GET", "vouchers", page.tpath(f"/clients/{client_id}"))
+    services = await _services(page)
+    values, keys = _range(start, end)
+    values["service_id"] = service_id
+    breakdown, errors = None, {}
+    if service_id or start or end:  # the first visit shows the empty form, not errors
+        errors = {k: page.t(v) for k, v in keys.items()}
+        if service_id not in services:
+            errors["service_id"] = page.t("error.choose")
+        if not errors:
+            try:
+                breakdown = await page.call("GET", "events", page.tpath("/co-payments"), params={
+                    "client_id": client_id, "service_id": service_id, "from": values["start"],
+                    "to": values["end"]})
+            except ApiError as exc:
+                errors = {("start" if k == "from" else "end" if k == "to" else k): v
+                          for k, v in exc.for_form(("from", "to", "service_id")).items()}
+    service = services.get(service_id, {})
+    names = {c["id"]: c for c in service.get("contents", [])}
+    return page.render("officer/co_payments.html", status=422 if errors else 200, client=client,
+                       services=services, values=values, breakdown=breakdown, content_names=names,
+                       errors=errors)
+
+
+@router.get("/clients/{client_id}/co-payments.pdf")
+async def co_payments_pdf(request: Request, client_id: str, service_id: str, start: str, end: str) -> Response:
+    page = _officer_page(request)
+    params: dict[str, Any] = {"client_id": client_id, "service_id": service_id, "from": start, "to": end,
+                              "format": "pdf"}
+    response = await page.raw("GET", "events", page.tpath("/co-payments"), params=params)
+    if response.status_code != 200:
+        raise ApiError.from_response(response)
+    return download(response, f"co-payments-{start}-{end}.pdf", "application/pdf")

@@ -1,0 +1,155 @@
+"""Provider journeys, part 3: interruptions of a day-unit booking (in its month view), credits as the
+provider sees them, and clients' feedback with the provider's one reply."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from .apiclient import ApiError
+from .routes_care import _month, _month_view
+from .routes_provider import _provider_page, _services
+from .web import Page
+
+router = APIRouter(prefix="/provider")
+
+REASONS = ("hospital", "holiday", "other")
+
+
+# --- interruptions --------------------------------------------------------------------------------
+
+def _interruption_errors(page: Page, exc: ApiError) -> dict[str, str]:
+    """The events service's reasons, in the user's language; the rest as the API put them."""
+    errors = exc.for_form(("start", "end", "reason", "booking_id"))
+    if exc.status == 409 and "start" in errors:
+        errors["start"] = page.t("interruption.days_taken")
+    if "end" in errors:
+        errors["end"] = page.t("interruption.end_after_start")
+    if "reason" in errors:
+        errors["reason"] = page.t("interruption.no_rule")
+    if "booking_id" in errors:
+        errors["form"] = page.t("interruption.not_day_unit")
+        del errors["booking_id"]
+    return errors
+
+
+@router.post("/bookings/{booking_id}/interruptions")
+async def record_departure(request: Request, booking_id: str) -> Response:
+    page = _provider_page(request)
+    form = await page.form()
+    month = _month(str(form.get("month", "")))
+    body = {"booking_id": booking_id, "start": str(form.get("start", "")).strip(),
+            "end": str(form.get("end", "")).strip() or None, "reason": str(form.get("reason", ""))}
+    errors: dict[str, str] = {}
+    if not body["start"]:
+        errors["start"] = page.t("error.required")
+    if body["reason"] not in REASONS:
+        errors["reason"] = page.t("error.choose")
+    if not errors:
+        try:
+            await page.call("POST", "events", page.tpath("/interruptions"), json=body)
+        except ApiError as exc:
+            if exc.status == 404:
+                raise
+            errors = _interruption_errors(page, exc)
+    if errors:
+        return await _month_view(page, booking_id, month, errors=errors, values=body, form_name="interruption")
+    page.flash("interruption.recorded" if body["end"] else "interruption.recorded_draft")
+    return page.redirect(f"/provider/bookings/{booking_id}?month={month:%Y-%m}#interruptions-h")
+
+
+@router.post("/bookings/{booking_id}/interruptions/{interruption_id}/end")
+async def record_return(request: Request, booking_id: str, interruption_id: str) -> Response:
+    page = _provider_page(request)
+    form = await page.form()
+    month = _month(str(form.get("month", "")))
+    end = str(form.get("end", "")).strip()
+    errors = {} if end else {"end": page.t("error.required")}
+    if not errors:
+        try:
+            await page.call("POST", "events", page.tpath(f"/interruptions/{interruption_id}/end"), json={"end": end})
+        except ApiError as exc:
+            if exc.status == 404:
+                raise
+            errors = _interruption_errors(page, exc)
+            if "start" in errors:  # the return day moves the end; a clash is about it
+                errors["end"] = errors.pop("start")
+    if errors:
+        return await _month_view(page, booking_id, month, errors=errors, values={"end": end},
+                                 form_name=f"end-{interruption_id}")
+    page.flash("interruption.ended")
+    return page.redirect(f"/provider/bookings/{booking_id}?month={month:%Y-%m}#interruptions-h")
+
+
+@router.post("/bookings/{booking_id}/interruptions/{interruption_id}/delete")
+async def delete_draft(request: Request, booking_id: str, interruption_id: str) -> Response:
+    page = _provider_page(request)
+    form = await page.form()
+    month = _month(str(form.get("month", "")))
+    await page.call("DELETE", "events", page.tpath(f"/interruptions/{interruption_id}"))
+    page.flash("interruption.deleted")
+    return page.redirect(f"/provider/bookings/{booking_id}?month={month:%Y-%m}#interruptions-h")
+
+
+# --- credits --------------------------------------------------------------------------------------
+
+async def _contents(page: Page) -> dict[str, Any]:
+    contents: dict[str, Any] = {}
+    for service in await _services(page):
+        contents.update({c["id"]: {**c, "service": service} for c in service.get("contents", [])})
+    return contents
+
+
+@router.get("/credits")
+async def credits(request: Request) -> Response:
+    page = _provider_page(request)
+    items = (await page.call("GET", "events", page.tpath("/credits"), params={"limit": 500}))["items"]
+    items.sort(key=lambda c: c["created_at"], reverse=True)
+    # The run that deducts a credit is its month's settlement; the main user sees its payments.
+    runs: dict[str, list[dict[str, Any]]] = {}
+    if page.role == "provider_admin":
+        payments = (await page.call("GET", "settlement", page.tpath("/payments"), params={"limit": 500}))["items"]
+        for payment in payments:
+            runs.setdefault(payment["month"], []).append(payment)
+    return page.render("provider/credits.html", credits=items, runs=runs, contents=await _contents(page))
+
+
+# --- feedback -------------------------------------------------------------------------------------
+
+async def _feedback(page: Page, **context: Any) -> Response:
+    items = (await page.call("GET", "events", page.tpath("/feedback"), params={"limit": 500}))["items"]
+    # newest first, but anything still waiting for the reply it needs on top
+    items.sort(key=lambda f: f["created_at"], reverse=True)
+    items.sort(key=lambda f: not (f["needs_reply"] and not f["reply"]))
+    services = {s["id"]: s for s in await _services(page)}
+    status = 422 if context.get("errors") else 200
+    return page.render("provider/feedback.html", status=status, feedback=items, services=services,
+                       waiting=sum(1 for f in items if f["needs_reply"] and not f["reply"]),
+                       form_name=context.pop("form_name", ""), values=context.pop("values", {}), **context)
+
+
+@router.get("/feedback")
+async def feedback(request: Request) -> Response:
+    return await _feedback(_provider_page(request))
+
+
+@router.post("/feedback/{feedback_id}/reply")
+async def reply(request: Request, feedback_id: str) -> Response:
+    page = _provider_page(request)
+    form = await page.form()
+    text = str(form.get("text", "")).strip()
+    form_name = f"reply-{feedback_id}"
+    errors = {} if text else {"text": page.t("error.required")}
+    if not errors:
+        try:
+            await page.call("POST", "events", page.tpath(f"/feedback/{feedback_id}/reply"), json={"text": text})
+        except ApiError as exc:
+            if exc.status == 404:
+                raise
+            errors = {"form": page.t("feedback.already_replied")} if exc.status == 409 else exc.for_form(("text",))
+    if errors:
+        return await _feedback(page, errors=errors, form_name=form_name, values={"text": text})
+    page.flash("feedback.replied")
+    return page.redirect("/provider/feedback")

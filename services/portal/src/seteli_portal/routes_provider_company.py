@@ -1,0 +1,235 @@
+"""Provider journeys, company data: employees (e.g. a site's responsible person), subcontractors,
+attachments with their validity at company, site and subcontractor level, the contractor-liability
+check, and the application's steps 5 (employees) and 6 (subcontractors)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Literal
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+from starlette.datastructures import FormData, UploadFile
+
+from .apiclient import ApiError
+from .provider_data import ATTACHMENT_TYPES, attachment_state, listing, owners, today
+from .routes_provider import _application, _provider_page
+from .web import Page, download
+
+router = APIRouter(prefix="/provider")
+
+EMPLOYEE_FIELDS = ("name", "title", "email", "phone", "site_id")
+SUBCONTRACTOR_FIELDS = ("business_id", "name")
+ATTACHMENT_FIELDS = ("owner", "type", "file", "valid_from", "valid_until")
+# The registry decides the real limit (10 MiB by default); the portal only refuses to carry far more.
+MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+
+
+# --- employees and subcontractors -----------------------------------------------------------------
+
+async def _people(page: Page, **context: Any) -> Response:
+    provider = await page.call("GET", "registry", f"/v1/providers/{page.provider_id}")
+    status = 422 if context.get("errors") else 200
+    return page.render("provider/people.html", status=status, provider=provider,
+                       employees=await listing(page, "employees"),
+                       subcontractors=await listing(page, "subcontractors"),
+                       sites={s["id"]: s for s in provider.get("sites", [])},
+                       form_name=context.pop("form_name", ""), values=context.pop("values", {}), **context)
+
+
+@router.get("/people")
+async def people(request: Request) -> Response:
+    return await _people(_provider_page(request))
+
+
+@router.post("/people/employees")
+async def add_employee(request: Request) -> Response:
+    page = _provider_page(request)
+    form = await page.form()
+    body: dict[str, Any] = {k: str(form.get(k, "")).strip() for k in EMPLOYEE_FIELDS}
+    body["email"] = body["email"] or None
+    body["site_id"] = body["site_id"] or None
+    if not body["name"]:
+        return await _people(page, errors={"name": page.t("error.required")}, form_name="employee", values=body)
+    try:
+        await page.call("POST", "registry", f"/v1/providers/{page.provider_id}/employees", json=body)
+    except ApiError as exc:
+        return await _people(page, errors=exc.for_form(EMPLOYEE_FIELDS), form_name="employee", values=body)
+    page.flash("employee.added")
+    return page.redirect("/provider/people")
+
+
+@router.post("/people/subcontractors")
+async def add_subcontractor(request: Request) -> Response:
+    page = _provider_page(request)
+    form = await page.form()
+    body = {k: str(form.get(k, "")).strip() for k in SUBCONTRACTOR_FIELDS}
+    errors = {k: page.t("error.required") for k in SUBCONTRACTOR_FIELDS if not body[k]}
+    if not errors:
+        try:
+            await page.call("POST", "registry", f"/v1/providers/{page.provider_id}/subcontractors", json=body)
+        except ApiError as exc:
+            errors = ({"business_id": page.t("subcontractor.duplicate")} if exc.status == 409
+                      else exc.for_form(SUBCONTRACTOR_FIELDS))
+            if exc.status != 409 and "business_id" in errors:
+                errors["business_id"] = page.t("error.business_id")
+    if errors:
+        return await _people(page, errors=errors, form_name="subcontractor", values=body)
+    page.flash("subcontractor.added")
+    return page.redirect("/provider/people")
+
+
+# --- attachments and the contractor-liability check -----------------------------------------------
+
+async def _attachments(page: Page, **context: Any) -> Response:
+    provider = await page.call("GET", "registry", f"/v1/providers/{page.provider_id}")
+    subcontractors = await listing(page, "subcontractors")
+    day = today()
+    items = [{**a, "state": attachment_state(a, day)} for a in await listing(page, "attachments")]
+    checks = await listing(page, "liability-checks")
+    latest: dict[str, dict[str, Any]] = {}
+    for check in checks:  # oldest first: the last one per subject wins
+        latest[check.get("subcontractor_id") or "company"] = check
+    values = context.pop("values", {})
+    # a to-do item's link preselects the owner and type it is about
+    query = page.request.query_params
+    preset = {"owner": query.get("owner", ""), "type": query.get("type", "")}
+    status = 422 if context.get("errors") else 200
+    return page.render("provider/attachments.html", status=status, provider=provider,
+                       owners=owners(provider, subcontractors), attachments=items, types=ATTACHMENT_TYPES,
+                       subcontractors=subcontractors, latest=latest, form_name=context.pop("form_name", ""),
+                       values=values or preset, target=context.pop("target", ""), **context)
+
+
+@router.get("/attachments")
+async def attachments(request: Request) -> Response:
+    return await _attachments(_provider_page(request))
+
+
+def _file_errors(page: Page, exc: ApiError, fields: tuple[str, ...]) -> dict[str, str]:
+    """The registry's reasons for a refused file or date, in the user's language."""
+    errors = exc.for_form(fields + ("owner_id",))
+    if "owner_id" in errors:
+        errors["owner"] = page.t("attachment.owner_unknown")
+        del errors["owner_id"]
+    reason = errors.get("file", "").lower()
+    if reason:
+        errors["file"] = page.t("attachment.too_large" if "larger" in reason else
+                                "attachment.empty" if "empty" in reason else "attachment.wrong_kind")
+    if "valid_until" in errors:
+        errors["valid_until"] = page.t("attachment.until_before_from")
+    if "type" in errors:
+        errors["type"] = page.t("error.choose")
+    return errors
+
+
+async def _upload(form: FormData) -> tuple[str, bytes, str] | None:
+    upload = form.get("file")
+    if not isinstance(upload, UploadFile) or not upload.filename:
+        return None
+    return upload.filename, await upload.read(MAX_UPLOAD_BYTES + 1), upload.content_type or "application/octet-stream"
+
+
+def _dates(form: FormData) -> dict[str, str]:
+    return {k: str(form.get(k, "")).strip() for k in ("valid_from", "valid_until") if str(form.get(k, "")).strip()}
+
+
+@router.post("/attachments")
+async def add_attachment(request: Request) -> Response:
+    page = _provider_page(request)
+    form = await page.form()
+    owner, type_ = str(form.get("owner", "company")), str(form.get("type", ""))
+    values = {"owner": owner, "type": type_, **_dates(form)}
+    level, _, owner_id = owner.partition(":")
+    errors: dict[str, str] = {}
+    if level not in ("company", "site", "subcontractor") or (level != "company" and not owner_id):
+        errors["owner"] = page.t("error.choose")
+    if type_ not in ATTACHMENT_TYPES:
+        errors["type"] = page.t("error.choose")
+    file = await _upload(form)
+    if file is None:
+        errors["file"] = page.t("attachment.choose_file")
+    if errors:
+        return await _attachments(page, errors=errors, form_name="attachment", values=values)
+    data = {"type": type_, "level": level, **({"owner_id": owner_id} if owner_id else {}), **_dates(form)}
+    try:
+        await page.call("POST", "registry", f"/v1/providers/{page.provider_id}/attachments", data=data,
+                        files={"file": file})
+    except ApiError as exc:
+        return await _attachments(page, errors=_file_errors(page, exc, ATTACHMENT_FIELDS), form_name="attachment",
+                                  values=values)
+    page.flash("attachment.added")
+    return page.redirect("/provider/attachments")
+
+
+@router.post("/attachments/{attachment_id}/replace")
+async def replace_attachment(request: Request, attachment_id: str) -> Response:
+    page = _provider_page(request)
+    form = await page.form()
+    file = await _upload(form)
+    if file is None:
+        return await _attachments(page, errors={"file": page.t("attachment.choose_file")}, form_name="replace",
+                                  target=attachment_id, values=_dates(form))
+    try:
+        await page.call("PUT", "registry", f"/v1/providers/{page.provider_id}/attachments/{attachment_id}",
+                        data=_dates(form), files={"file": file})
+    except ApiError as exc:
+        if exc.status == 404:
+            raise
+        return await _attachments(page, errors=_file_errors(page, exc, ("file", "valid_from", "valid_until")),
+                                  form_name="replace", target=attachment_id, values=_dates(form))
+    page.flash("attachment.replaced")
+    return page.redirect("/provider/attachments")
+
+
+@router.post("/attachments/{attachment_id}/delete")
+async def delete_attachment(request: Request, attachment_id: str) -> Response:
+    page = _provider_page(request)
+    await page.form()
+    await page.call("DELETE", "registry", f"/v1/providers/{page.provider_id}/attachments/{attachment_id}")
+    page.flash("attachment.deleted")
+    return page.redirect("/provider/attachments")
+
+
+@router.get("/attachments/{attachment_id}/file")
+async def attachment_file(request: Request, attachment_id: str) -> Response:
+    page = _provider_page(request)
+    found = [a for a in await listing(page, "attachments") if a["id"] == attachment_id]
+    path = f"/v1/providers/{page.provider_id}/attachments/{attachment_id}/content"
+    response = await page.raw("GET", "registry", path)
+    if response.status_code != 200:
+        raise ApiError.from_response(response)
+    if not found:
+        raise ApiError(404)
+    # the stored name is the user's own; keep it safe for the header
+    name = re.sub(r"[^A-Za-z0-9._-]+", "_", str(found[0]["filename"]))[:100] or "attachment"
+    return download(response, name, str(found[0]["content_type"]))
+
+
+@router.post("/liability-checks")
+async def check_liability(request: Request) -> Response:
+    page = _provider_page(request)
+    form = await page.form()
+    subject = str(form.get("subcontractor_id", "")) or None
+    await page.call("POST", "registry", f"/v1/providers/{page.provider_id}/liability-checks",
+                    json={"subcontractor_id": subject})
+    page.flash("liability.checked")
+    return page.redirect("/provider/attachments#liability-h")
+
+
+# --- the application's steps 5 and 6 --------------------------------------------------------------
+
+@router.post("/applications/{application_id}/steps/{step}")
+async def save_people_step(request: Request, application_id: str,
+                           step: Literal["employees", "subcontractors"]) -> Response:
+    page = _provider_page(request)
+    form = await page.form()
+    body = {"ids": [str(v) for v in form.getlist("ids")], "notes": str(form.get("notes", "")).strip()}
+    try:
+        await page.call("PUT", "applications", page.tpath(f"/applications/{application_id}/steps/{step}"), json=body)
+    except ApiError as exc:
+        if exc.status == 404:
+            raise
+        return await _application(page, application_id, errors=exc.for_form(("ids", "notes")), form_name=step)
+    page.flash("saved")
+    return page.redirect(f"/provider/applications/{application_id}#{step}-h")

@@ -1,0 +1,47 @@
+"""What other people do in the services while the provider works in the portal: a client gives feedback
+(a client signs in through Suomi.fi, which the suite has no page for, so the token is issued by the
+registry's own key), and an officer credits a settled event. Straight to the services' public APIs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+from seteli_common.auth import Principal, Role
+
+from seteli.demo import _post_until
+from seteli.embedded import Suite
+
+
+def client_headers(suite: Suite, tenant_id: str, client_id: str) -> dict[str, str]:
+    issuer = suite.runtimes["registry"].extras["issuer"]
+    token = issuer.issue(Principal(subject=f"u-client-{client_id}", role=Role.CLIENT, tenant_id=tenant_id,
+                                   client_id=client_id, name="Asiakas"))
+    return {"authorization": f"Bearer {token}"}
+
+
+async def give_feedback(client: httpx.AsyncClient, base: str, suite: Suite, tenant_id: str, provider_id: str,
+                        client_id: str, kind: str, text: str, needs_reply: bool = False) -> dict[str, Any]:
+    response = await client.post(f"{base}/events/v1/tenants/{tenant_id}/feedback",
+                                 headers=client_headers(suite, tenant_id, client_id),
+                                 json={"provider_id": provider_id, "kind": kind, "text": text,
+                                       "needs_reply": needs_reply})
+    assert response.status_code == 201, response.text
+    return dict(response.json())
+
+
+async def officer_headers(client: httpx.AsyncClient, base: str, email: str, password: str) -> dict[str, str]:
+    response = await client.post(f"{base}/registry/v1/auth/token", json={"email": email, "password": password})
+    assert response.status_code == 200, response.text
+    return {"authorization": f"Bearer {response.json()['access_token']}"}
+
+
+async def credit_an_event(client: httpx.AsyncClient, base: str, headers: dict[str, str], tenant_id: str,
+                          client_ref: str, reason: str) -> dict[str, Any]:
+    """Credit the client's settled event (settlement tells the events service it is settled, eventually)."""
+    listed = await client.get(f"{base}/events/v1/tenants/{tenant_id}/events", headers=headers,
+                              params={"status": "recorded", "limit": 200})
+    assert listed.status_code == 200, listed.text
+    event = next(e for e in listed.json()["items"] if e["client_ref"] == client_ref)
+    return dict(await _post_until(client, "credit", f"{base}/events/v1/tenants/{tenant_id}/credits",
+                                  {"event_id": event["id"], "reason": reason}, headers))

@@ -1,0 +1,129 @@
+"""Officer: the tenant-wide voucher list (filters, pages, no identity codes), a voucher's details, and
+a client's co-payment breakdown with events awaiting approval marked; API refusals in Finnish."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from typing import Any
+
+import httpx
+from seteli_portal.i18n import money_fmt
+
+from seteli.embedded import Suite
+
+from .conftest import csrf_of, login
+from .seed import OFFICER_PASSWORD, PROVIDER_PASSWORD, Seed
+
+
+async def _api(suite: Suite, email: str, password: str) -> httpx.AsyncClient:
+    client = httpx.AsyncClient(transport=httpx.ASGITransport(app=suite.app), base_url="http://suite", timeout=60)
+    token = (await client.post("/registry/v1/auth/token", json={"email": email, "password": password})).json()
+    client.headers["authorization"] = f"Bearer {token['access_token']}"
+    return client
+
+
+async def test_voucher_list_filters_pages_and_leads_to_the_details(portal: httpx.AsyncClient, data: Seed) -> None:
+    await login(portal, data.officer_email, OFFICER_PASSWORD)
+    listing = await portal.get("/officer/vouchers")
+    assert listing.status_code == 200, listing.text[-1500:]
+    assert "Asiakas, Aino" in listing.text and "Bäck, Bertil" in listing.text and "Apu, Cecilia" in listing.text
+    assert 'aria-label="Sivut"' in listing.text and "Asiakastietojen katselu kirjataan lokiin." in listing.text
+    client_page = await portal.get(f"/officer/clients/{await _client_id(portal, 'Bertil Bäck')}")
+    code = re.search(r"<dd>(\d{6}[-+A-Y]\d{3}[0-9A-Y])</dd>", client_page.text).group(1)  # type: ignore[union-attr]
+    assert code not in listing.text  # the list never shows an identity code
+
+    housing = await portal.get("/officer/vouchers", params={"service_id": data.service_id})
+    assert "Bäck, Bertil" in housing.text and "Apu, Cecilia" not in housing.text
+    by_name = await portal.get("/officer/vouchers", params={"name": "Bäck"})
+    assert "Bäck, Bertil" in by_name.text and "Asiakas, Aino" not in by_name.text
+    closed = await portal.get("/officer/vouchers", params={"state": "closed"})
+    assert closed.status_code == 200 and "Bäck, Bertil" not in closed.text
+    beyond = await portal.get("/officer/vouchers", params={"page": "7"})
+    assert beyond.status_code == 200 and "Sivua ei ole" in beyond.text
+    assert 'href="/officer/vouchers?page=1"' in beyond.text
+
+    url = re.search(r'href="(/officer/vouchers/[^"]+)">[^<]+</a></td>\s*<td><a href="[^"]+">Bäck, Bertil',
+                    housing.text).group(1)  # type: ignore[union-attr]
+    detail = await portal.get(url)
+    assert detail.status_code == 200 and "Bertil Bäck" in detail.text
+    assert data.verification_code in detail.text and money_fmt("140.00") in detail.text
+    assert "/co-payments?service_id=" in detail.text
+    assert (await portal.get("/officer/vouchers/00000000-0000-0000-0000-000000000000")).status_code == 404
+
+
+async def test_provider_staff_cannot_open_the_officer_voucher_pages(portal: httpx.AsyncClient, data: Seed) -> None:
+    await login(portal, data.provider_email, PROVIDER_PASSWORD)
+    assert (await portal.get("/officer/vouchers")).status_code == 403
+    assert (await portal.get("/officer/clients/x/co-payments")).status_code == 403
+
+
+async def _client_id(portal: httpx.AsyncClient, name: str) -> str:
+    listing = await portal.get("/officer/clients", params={"name": name})
+    return re.search(r'href="/officer/clients/([^"]+)"', listing.text).group(1)  # type: ignore[union-attr]
+
+
+async def test_co_payment_breakdown_shows_each_day_and_the_clients_share(portal: httpx.AsyncClient,
+                                                                         data: Seed) -> None:
+    await login(portal, data.officer_email, OFFICER_PASSWORD)
+    client_id = await _client_id(portal, "Aino Asiakas")
+    url = f"/officer/clients/{client_id}/co-payments"
+    first = await portal.get(url)
+    assert first.status_code == 200 and 'id="copay-error' not in first.text and "<tfoot>" not in first.text
+    month = data.demo.month
+    bad = await portal.get(url, params={"service_id": data.service_id, "start": f"{month}-20", "end": f"{month}-01"})
+    assert bad.status_code == 422 and 'id="copay-end-error"' in bad.text and "<tfoot>" not in bad.text
+    no_service = await portal.get(url, params={"service_id": "", "start": f"{month}-01", "end": f"{month}-28"})
+    assert no_service.status_code == 422 and 'id="copay-service_id-error"' in no_service.text
+
+    page = await portal.get(url, params={"service_id": data.service_id, "start": f"{month}-01",
+                                         "end": f"{month}-28"})
+    assert page.status_code == 200, page.text[-1500:]
+    assert money_fmt("140.00") in page.text and money_fmt("150.00") in page.text
+    assert re.search(r'id="copay-total">[^<]*\d', page.text)
+    pdf_link = re.search(r'href="([^"]+co-payments\.pdf[^"]+)"', page.text).group(1)  # type: ignore[union-attr]
+    pdf = await portal.get(pdf_link.replace("&amp;", "&"))
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+
+
+async def test_an_event_awaiting_approval_is_marked_and_a_second_decision_is_told_in_finnish(
+        portal: httpx.AsyncClient, data: Seed, suite: Suite) -> None:
+    officer = await _api(suite, data.officer_email, OFFICER_PASSWORD)
+    provider = await _api(suite, data.provider_email, PROVIDER_PASSWORD)
+    try:
+        services = (await officer.get(f"/applications/v1/tenants/{data.tenant_id}/services",
+                                      params={"limit": 200})).json()["items"]
+        assist = next(s for s in services if s["name_fi"] == "Henkilökohtainen apu")
+        bookings: list[dict[str, Any]] = (await provider.get(f"/vouchers/v1/tenants/{data.tenant_id}/bookings",
+                                                             params={"limit": 200})).json()["items"]
+        booking = next(b for b in bookings if b["service_id"] == assist["id"])
+        month = data.voucher_month
+        saturday = month.first + timedelta(days=(7 - month.first.weekday()) % 7 + 5)
+        event = await provider.post(f"/events/v1/tenants/{data.tenant_id}/events", json={
+            "booking_id": booking["id"], "start": str(saturday), "start_time": "09:00", "end_time": "10:00",
+            "status": "recorded"})
+        assert event.status_code == 201, event.text
+        event_id = event.json()["id"]
+    finally:
+        await officer.aclose()
+        await provider.aclose()
+
+    await login(portal, data.officer_email, OFFICER_PASSWORD)
+    client_id = await _client_id(portal, "Cecilia Apu")
+    page = await portal.get(f"/officer/clients/{client_id}/co-payments", params={
+        "service_id": assist["id"], "start": str(month.first), "end": str(month.last)})
+    assert page.status_code == 200, page.text[-1500:]
+    assert re.search(r'<tr class="awaiting">.*?Odottaa hyväksyntää', page.text, re.S)
+    assert "Hyväksyntää odottavien tapahtumien omavastuu" in page.text
+
+    queue = await portal.get("/officer/approvals")
+    approved = await portal.post(f"/officer/approvals/{event_id}", data={"csrf": csrf_of(queue.text),
+                                                                          "decision": "approve", "reason": ""})
+    assert approved.status_code == 303
+    again = await portal.post(f"/officer/approvals/{event_id}", data={"csrf": csrf_of(queue.text),
+                                                                       "decision": "approve", "reason": ""})
+    assert again.status_code == 303
+    told = await portal.get("/officer/approvals")
+    # both flashes of the two posts, the refusal in Finnish
+    assert "Päätös tallennettu." in told.text and "Tapahtuma ei enää odota päätöstä." in told.text
+    assert "not waiting" not in told.text

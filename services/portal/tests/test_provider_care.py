@@ -1,0 +1,145 @@
+"""The provider's interruptions (in the month view), credits and feedback with replies, through the portal."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import httpx
+from seteli_portal.i18n import date_fmt
+
+from seteli.embedded import Suite
+
+from .conftest import csrf_of, login, submit
+from .seed import OFFICER_PASSWORD, PROVIDER_PASSWORD, Seed
+from .service_calls import credit_an_event, give_feedback, officer_headers
+
+
+async def test_departure_as_a_draft_then_the_return_in_the_month_view(portal: httpx.AsyncClient,
+                                                                       data: Seed) -> None:
+    await login(portal, data.provider_email, PROVIDER_PASSWORD)
+    month = data.voucher_month.next()  # the voucher is valid from the previous month to the next one
+    url = f"/provider/bookings/{data.care_booking_id}"
+    view_url = f"{url}?month={month}"
+    view = await portal.get(view_url)
+    assert view.status_code == 200 and 'id="interruptions-h"' in view.text and "Ei keskeytyksiä." in view.text
+    departure = month.first + timedelta(days=2)
+
+    no_reason = await submit(portal, view_url, f"{url}/interruptions", {"month": str(month), "start": str(departure)})
+    assert no_reason.status_code == 422
+    assert 'id="interruption-reason" aria-describedby="interruption-reason-error"' in no_reason.text
+    assert f'id="interruption-start" name="start" type="date" value="{departure}"' in no_reason.text
+    backwards = await submit(portal, view_url, f"{url}/interruptions", {
+        "month": str(month), "start": str(departure), "end": str(departure), "reason": "hospital"})
+    assert backwards.status_code == 422
+    assert re.search(r'id="interruption-end"[^>]*aria-describedby="interruption-end-hint interruption-end-error"',
+                     backwards.text)
+    assert "Paluupäivän on oltava lähtöpäivän jälkeen." in backwards.text
+    assert "Ei keskeytyksiä." in (await portal.get(view_url)).text  # nothing was recorded
+
+    # departure without a return: a draft, away to the end of the month on the calendar
+    draft = await submit(portal, view_url, f"{url}/interruptions", {
+        "month": str(month), "start": str(departure), "reason": "hospital"})
+    assert draft.status_code == 303, draft.text[-2000:]
+    view = await portal.get(view_url)
+    assert "Keskeytys kirjattu luonnoksena." in view.text
+    assert "Luonnos – paluupäivä puuttuu" in view.text and "<td>Sairaala</td>" in view.text
+    assert view.text.count('<span class="mark away">Poissa (luonnos)</span>') == month.last.day - 2
+    interruption_id = re.search(r"/interruptions/([^/]+)/end", view.text).group(1)  # type: ignore[union-attr]
+    drafts = await portal.get("/provider/drafts")  # open interruptions are listed with the other drafts
+    assert "Keskeytysluonnokset" in drafts.text and f"{url}?month={month}#interruptions-h" in drafts.text
+
+    # the return day: refused before the departure, then recorded; the days are counted by the rule
+    end_url = f"{url}/interruptions/{interruption_id}/end"
+    early = await submit(portal, view_url, end_url, {"month": str(month), "end": str(month.first)})
+    assert early.status_code == 422 and f'id="end-{interruption_id}-end-error"' in early.text
+    back = departure + timedelta(days=5)
+    ended = await submit(portal, view_url, end_url, {"month": str(month), "end": str(back)})
+    assert ended.status_code == 303, ended.text[-2000:]
+    view = await portal.get(view_url)
+    assert "Paluu kirjattu." in view.text and "Päättynyt" in view.text
+    assert "Keskeytysluonnokset" not in (await portal.get("/provider/drafts")).text
+    assert f"<td>{date_fmt(departure)}</td><td>{date_fmt(back)}</td>" in view.text
+    assert view.text.count('<span class="mark away">Poissa</span>') == 6  # departure to return day
+    assert "Poissa (luonnos)" not in view.text.split('class="legend"')[0]
+    assert "840,00\u00a0€" in view.text  # 6 days × the voucher's 140.00 €, all at 100 % by Kouvola's rule
+
+    # a second draft can be deleted; a finalised one offers no delete
+    later = await submit(portal, view_url, f"{url}/interruptions", {
+        "month": str(month), "start": str(back + timedelta(days=5)), "reason": "holiday"})
+    assert later.status_code == 303
+    view = await portal.get(view_url)
+    delete = re.search(r'action="(/provider/bookings/[^"]+/interruptions/([^/"]+)/delete)"', view.text)
+    assert delete and delete.group(2) != interruption_id
+    deleted = await portal.post(delete.group(1), data={"csrf": csrf_of(view.text), "month": str(month)})
+    assert deleted.status_code == 303
+    view = await portal.get(view_url)
+    assert "Keskeytysluonnos poistettu." in view.text and "<td>Loma</td>" not in view.text
+
+    # another company cannot end or delete it, nor see the booking
+    await login(portal, data.other_provider_email, PROVIDER_PASSWORD)
+    assert (await portal.get(view_url)).status_code in (403, 404)
+    home = await portal.get("/provider")
+    refused = await portal.post(f"{url}/interruptions/{interruption_id}/delete",
+                                data={"csrf": csrf_of(home.text), "month": str(month)})
+    assert refused.status_code in (403, 404)
+
+
+async def test_credits_show_the_reason_the_amount_and_the_run_that_deducts_them(
+        portal: httpx.AsyncClient, data: Seed, services: httpx.AsyncClient) -> None:
+    officer = await officer_headers(services, "http://suite", data.officer_email, OFFICER_PASSWORD)
+    credit = await credit_an_event(services, "http://suite", officer, data.tenant_id, "A-001",
+                                   "Asiakas oli sairaalassa")
+    await login(portal, data.provider_email, PROVIDER_PASSWORD)
+    page = await portal.get("/provider/credits")
+    assert page.status_code == 200 and "<h1>Hyvitykset</h1>" in page.text
+    row = re.search(r"<tr><td>[^<]*</td><td>A-001</td>.*?</tr>", page.text, re.S)
+    assert row, page.text[-3000:]
+    assert "Asiakas oli sairaalassa" in row.group(0) and "Hoiva ja huolenpito" in row.group(0)
+    assert f"−{credit['amount'].lstrip('-').replace('.', ',')}" in row.group(0).replace("\u00a0", "")
+    assert f"tilityksessä {credit['month']}" in row.group(0)
+    assert "Tilitystä ei ole vielä tehty" in row.group(0)
+
+    await login(portal, data.other_provider_email, PROVIDER_PASSWORD)
+    other = await portal.get("/provider/credits")
+    assert "A-001" not in other.text and "Ei hyvityksiä." in other.text
+
+
+async def test_feedback_is_replied_once_and_a_complaint_is_marked_as_needing_a_reply(
+        portal: httpx.AsyncClient, data: Seed, suite: Suite, services: httpx.AsyncClient) -> None:
+    complaint = await give_feedback(services, "http://suite", suite, data.tenant_id, data.provider_id,
+                                    data.care_client_id, "complaint", "Ateria oli kylmä")
+    thanks = await give_feedback(services, "http://suite", suite, data.tenant_id, data.provider_id,
+                                 data.care_client_id, "thanks", "Kiitos hyvästä hoidosta")
+    await login(portal, data.provider_email, PROVIDER_PASSWORD)
+    page = await portal.get("/provider/feedback")
+    assert page.status_code == 200
+    card = page.text.split(f'id="feedback-{complaint["id"]}"')[1].split("</li>")[0]
+    assert "Reklamaatio" in card and "Vaatii vastauksen" in card and "Ateria oli kylmä" in card
+    assert "Vaatii vastauksen" not in page.text.split(f'id="feedback-{thanks["id"]}"')[1].split("</li>")[0]
+    assert re.search(r'id="feedback-waiting">\d+ palautetta odottaa vastaustasi', page.text)
+
+    reply_url = f"/provider/feedback/{complaint['id']}/reply"
+    blank = await submit(portal, "/provider/feedback", reply_url, {"text": "  "})
+    assert blank.status_code == 422
+    assert re.search(rf'id="reply-{complaint["id"]}-text"[^>]*aria-describedby="reply-{complaint["id"]}-text-hint '
+                     rf'reply-{complaint["id"]}-text-error"', blank.text)
+    replied = await submit(portal, "/provider/feedback", reply_url, {"text": "Pahoittelemme, korjaamme asian."})
+    assert replied.status_code == 303
+    page = await portal.get("/provider/feedback")
+    card = page.text.split(f'id="feedback-{complaint["id"]}"')[1].split("</li>")[0]
+    assert "Vastaus lähetetty." in page.text and "Pahoittelemme, korjaamme asian." in card
+    assert "Vaatii vastauksen" not in card and reply_url not in page.text  # replied once: no form any more
+    again = await portal.post(reply_url, data={"csrf": csrf_of(page.text), "text": "Toinen vastaus"})
+    assert again.status_code == 422 and "Palautteeseen on jo vastattu." in again.text
+    await portal.post("/language", data={"csrf": csrf_of(page.text), "lang": "sv", "next": "/provider/feedback"})
+    swedish = (await portal.get("/provider/feedback")).text
+    assert "<h1>Kundrespons</h1>" in swedish and "Reklamation" in swedish and "Ditt svar" in swedish
+    await portal.post("/language", data={"csrf": csrf_of(swedish), "lang": "fi", "next": "/provider/feedback"})
+
+    await login(portal, data.other_provider_email, PROVIDER_PASSWORD)
+    other = await portal.get("/provider/feedback")
+    assert "Ateria oli kylmä" not in other.text and "Ei palautteita." in other.text
+    refused = await portal.post(f"/provider/feedback/{thanks['id']}/reply",
+                                data={"csrf": csrf_of(other.text), "text": "Ei meidän"})
+    assert refused.status_code == 404

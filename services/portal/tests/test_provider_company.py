@@ -1,0 +1,194 @@
+"""The provider's company data through the portal: employees, subcontractors, attachments with their
+validity (upload, replace, delete, expired marked), the contractor-liability check, and the
+application's steps 5-6 with each to-do item linking to where it is fixed."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from datetime import date, timedelta
+
+import httpx
+
+from .conftest import csrf_of, login, submit
+from .seed import PROVIDER_PASSWORD, Seed
+
+PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
+
+
+async def _upload(portal: httpx.AsyncClient, fields: dict[str, str], content: bytes = PDF,
+                  action: str = "/provider/attachments", filename: str = "todistus.pdf") -> httpx.Response:
+    page = await portal.get("/provider/attachments")
+    return await portal.post(action, data={"csrf": csrf_of(page.text), **fields},
+                             files={"file": (filename, content, "application/pdf")})
+
+
+async def _todo_without(portal: httpx.AsyncClient, url: str, text: str, seconds: float = 15) -> str:
+    deadline = asyncio.get_running_loop().time() + seconds
+    while True:
+        todo = (await portal.get(url)).text.split('id="todo-list"')[1].split("</ul>")[0]
+        if text not in todo or asyncio.get_running_loop().time() > deadline:
+            return todo
+        await asyncio.sleep(0.2)
+
+
+async def test_employees_and_subcontractors_with_their_field_errors(portal: httpx.AsyncClient, data: Seed) -> None:
+    await login(portal, data.provider_email, PROVIDER_PASSWORD)
+    page = await portal.get("/provider/people")
+    assert page.status_code == 200 and "<h1>Henkilöstö ja alihankkijat</h1>" in page.text
+    site_id, site_name = re.search(r'<select id="employee-site_id" name="site_id">\s*<option value="">[^<]*</option>'
+                                   r'\s*<option value="([^"]+)">([^<]+)</option>', page.text).groups()  # type: ignore[union-attr]
+
+    nameless = await submit(portal, "/provider/people", "/provider/people/employees",
+                            {"name": "", "title": "vastaava sairaanhoitaja", "site_id": site_id})
+    assert nameless.status_code == 422
+    assert re.search(r'id="employee-name"[^>]*aria-describedby="employee-name-error"[^>]*aria-invalid="true"',
+                     nameless.text)
+    assert 'value="vastaava sairaanhoitaja"' in nameless.text  # what was typed is kept
+    bad_email = await submit(portal, "/provider/people", "/provider/people/employees",
+                             {"name": "Liisa Vastaava", "email": "ei-osoite", "site_id": site_id})
+    assert bad_email.status_code == 422 and 'id="employee-email-error"' in bad_email.text
+    assert "Liisa Vastaava</td>" not in (await portal.get("/provider/people")).text  # nothing was saved
+
+    added = await submit(portal, "/provider/people", "/provider/people/employees",
+                         {"name": "Liisa Vastaava", "title": "vastaava sairaanhoitaja", "email": "liisa@hoivakoti.fi",
+                          "phone": "0401234567", "site_id": site_id})
+    assert added.status_code == 303
+    page = await portal.get("/provider/people")
+    assert "Työntekijä lisätty." in page.text
+    assert re.search(rf"<td>Liisa Vastaava</td><td>vastaava sairaanhoitaja</td>\s*<td>{re.escape(site_name)}</td>",
+                     page.text)
+
+    wrong = await submit(portal, "/provider/people", "/provider/people/subcontractors",
+                         {"business_id": "1234567-0", "name": "Siivous Oy"})
+    assert wrong.status_code == 422 and "Y-tunnus ei ole kelvollinen." in wrong.text
+    assert 'href="#subcontractor-business_id"' in wrong.text
+    good = await submit(portal, "/provider/people", "/provider/people/subcontractors",
+                        {"business_id": "2077474-0", "name": "Siivous Oy"})
+    assert good.status_code == 303
+    twice = await submit(portal, "/provider/people", "/provider/people/subcontractors",
+                         {"business_id": "2077474-0", "name": "Siivous Oy"})
+    assert twice.status_code == 422 and "on jo listalla" in twice.text
+    page = await portal.get("/provider/people")
+    assert page.text.count("<td>2077474-0</td>") == 1
+
+
+async def test_attachments_upload_replace_delete_and_expired_ones_are_marked(portal: httpx.AsyncClient,
+                                                                              data: Seed) -> None:
+    await login(portal, data.provider_email, PROVIDER_PASSWORD)
+    yesterday = date.today() - timedelta(days=1)
+    not_a_pdf = await _upload(portal, {"owner": "company", "type": "annual_report"}, content=b"plain text")
+    assert not_a_pdf.status_code == 422
+    assert re.search(r'id="attachment-file"[^>]*aria-describedby="attachment-file-hint attachment-file-error"',
+                     not_a_pdf.text)
+    assert "Vain PDF-tiedostot ja kuvat kelpaavat." in not_a_pdf.text
+    backwards = await _upload(portal, {"owner": "company", "type": "annual_report", "valid_from": "2026-02-01",
+                                       "valid_until": "2026-01-01"})
+    assert backwards.status_code == 422 and "Voimassaolon loppu ei voi olla ennen sen alkua." in backwards.text
+    assert 'value="2026-02-01"' in backwards.text
+    untyped = await _upload(portal, {"owner": "company", "type": ""})
+    assert untyped.status_code == 422 and 'id="attachment-type-error"' in untyped.text
+    assert "Tilinpäätös" not in (await portal.get("/provider/attachments")).text.split('id="upload-h"')[0]
+
+    added = await _upload(portal, {"owner": "company", "type": "annual_report", "valid_from": "2025-01-01",
+                                   "valid_until": str(yesterday)}, filename="tilinpaatos 2025.pdf")
+    assert added.status_code == 303, added.text[-2000:]
+    page = await portal.get("/provider/attachments")
+    row = re.search(r'<tr class="attachment-expired">.*?</tr>', page.text, re.S)
+    assert row and "Tilinpäätös" in row.group(0) and "Vanhentunut" in row.group(0)
+    attachment_id = re.search(r"/provider/attachments/([^/]+)/replace", row.group(0)).group(1)  # type: ignore[union-attr]
+    file = await portal.get(f"/provider/attachments/{attachment_id}/file")
+    assert file.status_code == 200 and file.content == PDF
+    assert 'filename="tilinpaatos_2025.pdf"' in file.headers["content-disposition"]
+
+    # a new file with a new validity: no longer expired
+    empty = await _upload(portal, {}, content=b"", action=f"/provider/attachments/{attachment_id}/replace")
+    assert empty.status_code == 422 and f'id="replace-{attachment_id}-file-error"' in empty.text
+    replaced = await _upload(portal, {"valid_from": "2026-01-01", "valid_until": ""},
+                             action=f"/provider/attachments/{attachment_id}/replace")
+    assert replaced.status_code == 303
+    page = await portal.get("/provider/attachments")
+    assert "Liitteen tiedosto vaihdettu." in page.text
+    row = re.search(r'<tr class="attachment-valid">\s*<td>Tilinpäätös</td>.*?</tr>', page.text, re.S)
+    assert row, page.text
+    new_id = re.search(r"/provider/attachments/([^/]+)/replace", row.group(0)).group(1)  # type: ignore[union-attr]
+
+    deleted = await portal.post(f"/provider/attachments/{new_id}/delete", data={"csrf": csrf_of(page.text)})
+    assert deleted.status_code == 303
+    page = await portal.get("/provider/attachments")
+    assert "Liite poistettu." in page.text and "<td>Tilinpäätös</td>" not in page.text
+
+
+async def test_the_liability_check_shows_its_result_and_date(portal: httpx.AsyncClient, data: Seed) -> None:
+    await login(portal, data.provider_email, PROVIDER_PASSWORD)
+    page = await portal.get("/provider/attachments")
+    assert "Ei tarkistettu" in page.text.split('id="liability"')[1]
+    checked = await portal.post("/provider/liability-checks", data={"csrf": csrf_of(page.text),
+                                                                     "subcontractor_id": ""})
+    assert checked.status_code == 303
+    page = await portal.get("/provider/attachments")
+    table = page.text.split('id="liability"')[1].split("</table>")[0]
+    today = date.today()
+    assert "Kunnossa" in table and f"{today.day}.{today.month}.{today.year}" in table
+
+
+async def test_application_steps_5_and_6_and_attachment_to_dos_that_link_to_their_fix(
+        portal: httpx.AsyncClient, data: Seed) -> None:
+    await login(portal, data.provider_email, PROVIDER_PASSWORD)
+    await submit(portal, "/provider/people", "/provider/people/subcontractors",
+                 {"business_id": "0737546-2", "name": "Kiinteistöhuolto Oy"})
+    people = await portal.get("/provider/people")
+    employee_added = await portal.post("/provider/people/employees", data={
+        "csrf": csrf_of(people.text), "name": "Heikki Hoitaja", "title": "lähihoitaja"})
+    assert employee_added.status_code == 303
+    dashboard = await portal.get("/provider")
+    created = await portal.post("/provider/applications", data={"csrf": csrf_of(dashboard.text),
+                                                                "service_id": data.attachments_service_id})
+    url = created.headers["location"]
+    page = await portal.get(url)
+    todo = page.text.split('id="todo-list"')[1].split("</ul>")[0]
+    # the company's TyEL certificate is missing: the item links to the upload form, type and owner chosen
+    link = re.search(r'<a href="(/provider/attachments\?owner=company&amp;type=tyel_certificate#upload-h)">'
+                     r"Liite puuttuu: TyEL-vakuutustodistus – Hoivakoti", todo)
+    assert link, todo
+
+    # steps 5 and 6: choose an employee and a subcontractor
+    employee_id = re.search(r'id="employees-([^"]+)" name="ids" value="[^"]+">\s*<label[^>]*>Heikki Hoitaja',
+                            page.text).group(1)  # type: ignore[union-attr]
+    sub_id = re.search(r'id="subcontractors-([^"]+)" name="ids" value="[^"]+">\s*<label[^>]*>Kiinteistöhuolto Oy',
+                       page.text).group(1)  # type: ignore[union-attr]
+    assert (await submit(portal, url, f"{url}/steps/employees", {"ids": employee_id})).status_code == 303
+    assert (await submit(portal, url, f"{url}/steps/subcontractors", {"ids": sub_id})).status_code == 303
+    page = await portal.get(url)
+    assert re.search(rf'id="employees-{employee_id}" name="ids" value="{employee_id}" checked>', page.text)
+    todo = page.text.split('id="todo-list"')[1].split("</ul>")[0]
+    sub_link = f"/provider/attachments?owner=subcontractor:{sub_id}&amp;type=liability_insurance#upload-h"
+    assert sub_link in todo and "Vastuuvakuutus – Kiinteistöhuolto Oy (0737546-2)" in todo
+
+    # the link opens the upload form with the owner and type chosen; uploading clears the item
+    form = await portal.get(link.group(1).replace("&amp;", "&"))
+    assert f'<option value="subcontractor:{sub_id}"' in form.text
+    assert '<option value="tyel_certificate" selected>' in form.text
+    assert (await _upload(portal, {"owner": "company", "type": "tyel_certificate"})).status_code == 303
+    todo = await _todo_without(portal, url, "TyEL")  # the applications service learns of it over the bus
+    assert "TyEL" not in todo and "Vastuuvakuutus" in todo
+
+
+async def test_another_company_reaches_none_of_this_company_data(portal: httpx.AsyncClient, data: Seed) -> None:
+    await login(portal, data.provider_email, PROVIDER_PASSWORD)
+    added = await _upload(portal, {"owner": "company", "type": "staff_list"})
+    assert added.status_code == 303
+    page = await portal.get("/provider/attachments")
+    attachment_id = re.search(r"/provider/attachments/([^/]+)/file", page.text).group(1)  # type: ignore[union-attr]
+    await submit(portal, "/provider/people", "/provider/people/employees", {"name": "Salainen Työntekijä"})
+
+    await login(portal, data.other_provider_email, PROVIDER_PASSWORD)
+    assert (await portal.get(f"/provider/attachments/{attachment_id}/file")).status_code == 404
+    other = await portal.get("/provider/attachments")
+    assert attachment_id not in other.text and "Henkilöstöluettelo" not in other.text.split('id="upload-h"')[0]
+    gone = await portal.post(f"/provider/attachments/{attachment_id}/delete", data={"csrf": csrf_of(other.text)})
+    assert gone.status_code == 404
+    assert "Salainen Työntekijä" not in (await portal.get("/provider/people")).text
+
+    await login(portal, data.provider_email, PROVIDER_PASSWORD)
+    assert attachment_id in (await portal.get("/provider/attachments")).text  # still there

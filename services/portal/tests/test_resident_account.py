@@ -1,0 +1,95 @@
+"""The signed-in resident: sign in with strong identity through the (fake) Suomi.fi page, read one's own
+co-payment breakdown and give a complaint; another client's data stays out of reach."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+from urllib.parse import parse_qs, urlparse
+
+import httpx
+from seteli_portal.i18n import money_fmt
+
+from seteli.embedded import Suite
+
+from .conftest import csrf_of
+from .seed import OFFICER_PASSWORD, Seed
+from .test_officer_clients import _api
+
+
+def _query(url: str) -> dict[str, str]:
+    return {k: v[0] for k, v in parse_qs(urlparse(url).query).items()}
+
+
+async def _client(officer: httpx.AsyncClient, data: Seed, name: str) -> dict[str, Any]:
+    listing = (await officer.get(f"/vouchers/v1/tenants/{data.tenant_id}/clients", params={"name": name})).json()
+    detail = await officer.get(f"/vouchers/v1/tenants/{data.tenant_id}/clients/{listing['items'][0]['id']}")
+    return dict(detail.json())  # with the identity code: what the person types on the test page
+
+
+async def _identify(portal: httpx.AsyncClient, suite: Suite, identity_code: str) -> httpx.Response:
+    started = await portal.get("/resident/sign-in")
+    assert started.status_code == 303, started.text[:500]
+    page_url = started.headers["location"]
+    assert "identity_code" not in page_url
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=suite.app), base_url="http://suite") as suomi:
+        back = await suomi.post(urlparse(page_url).path, data={
+            **_query(page_url), "given_name": "Aino", "surname": "Asiakas", "identity_code": identity_code})
+    assert back.status_code == 303, back.text[:500]
+    returned = _query(back.headers["location"])
+    return await portal.get("/resident/callback", params=returned)
+
+
+async def _signed_in(portal: httpx.AsyncClient, suite: Suite, data: Seed, identity_code: str) -> httpx.Response:
+    response = await _identify(portal, suite, identity_code)
+    if response.status_code == 200 and "tenant_id" in response.text:  # a client of another test's tenant too
+        response = await portal.post("/resident/choose-tenant", data={
+            "csrf": csrf_of(response.text), "state": re.search(r'name="state" value="([^"]+)"', response.text)
+            .group(1), "tenant_id": data.tenant_id})  # type: ignore[union-attr]
+    return response
+
+
+async def test_a_resident_signs_in_reads_their_co_payment_and_complains(
+        portal: httpx.AsyncClient, suite: Suite, data: Seed) -> None:
+    login_page = await portal.get("/login")
+    assert 'href="/resident/sign-in"' in login_page.text
+    officer = await _api(suite, data.officer_email, OFFICER_PASSWORD)
+    aino, bertil = await _client(officer, data, "Aino Asiakas"), await _client(officer, data, "Bertil")
+
+    signed = await _signed_in(portal, suite, data, aino["identity_code"])
+    assert signed.status_code == 303 and signed.headers["location"] == "/resident", signed.text[:800]
+    home = await portal.get("/resident")
+    assert home.status_code == 200 and "Aino Asiakas" in home.text and aino["identity_code"] not in home.text
+
+    month = data.demo.month
+    bad = await portal.get("/resident", params={"service_id": data.service_id, "start": f"{month}-20",
+                                                 "end": f"{month}-01"})
+    assert bad.status_code == 422 and 'id="copay-end-error"' in bad.text
+    page = await portal.get("/resident", params={"service_id": data.service_id, "start": f"{month}-01",
+                                                  "end": f"{month}-28"})
+    assert page.status_code == 200, page.text[-1500:]
+    assert money_fmt("140.00") in page.text and re.search(r'id="copay-total">[^<]*\d', page.text)
+
+    missing = await portal.post("/resident/feedback", data={"csrf": csrf_of(page.text), "kind": "complaint"})
+    assert missing.status_code == 422
+    assert 'id="feedback-provider_id-error"' in missing.text and 'id="feedback-text-error"' in missing.text
+    assert 'aria-describedby="feedback-text-error"' in missing.text
+    sent = await portal.post("/resident/feedback", data={
+        "csrf": csrf_of(missing.text), "provider_id": data.provider_id, "kind": "complaint",
+        "text": "Ateria oli kylmä kolmena päivänä."})
+    assert sent.status_code == 303, sent.text[-1500:]
+    assert "Palaute lähetetty" in (await portal.get("/resident")).text
+
+    given = await officer.get(f"/events/v1/tenants/{data.tenant_id}/feedback", params={"kind": "complaint"})
+    complaint = [f for f in given.json()["items"] if f["text"] == "Ateria oli kylmä kolmena päivänä."]
+    assert complaint and complaint[0]["needs_reply"] is True  # a complaint is always answered
+    # another client's breakdown is not reachable: the officer's pages refuse a resident
+    other = await portal.get(f"/officer/clients/{bertil['id']}/co-payments")
+    assert other.status_code in (302, 303, 403)  # not the officer's pages
+
+
+async def test_a_person_who_is_no_client_is_told_so(portal: httpx.AsyncClient, suite: Suite) -> None:
+    refused = await _identify(portal, suite, "010170-902A")
+    assert refused.status_code == 403 and "palvelusetelin asiakkaaksi" in refused.text
+    assert "010170-902A" not in refused.text
+    assert (await portal.get("/resident")).status_code in (302, 303)  # not signed in

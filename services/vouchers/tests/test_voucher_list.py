@@ -1,0 +1,64 @@
+"""The tenant-wide voucher list officers browse: filters, paging, no identity codes, access-logged."""
+
+from __future__ import annotations
+
+from seteli_common.auth import Role
+
+from .conftest import HOME_CARE, Harness, hetu, new_client, new_voucher
+
+
+async def test_officer_lists_the_tenants_vouchers_filtered_and_paged(h: Harness) -> None:
+    aino = await new_client(h)
+    bertil = await new_client(h, first_name="Bertil", last_name="Bäck", identity_code=hetu("020280", "-", "902"))
+    first = await new_voucher(h, aino["id"])
+    second = await new_voucher(h, bertil["id"], granted_on="2016-04-01", valid_from="2016-04-01")
+    purchased = await new_voucher(
+        h, bertil["id"], service_id=HOME_CARE,
+        contents=[{"content_id": "kotikaynti", "granted_amount": "10", "period": "month"}],
+    )
+    await h.http.post(f"/v1/tenants/kouvola/vouchers/{first['id']}/close", json={"reason": "Moved"},
+                      headers=h.officer())
+    await new_voucher(h, (await new_client(h, tenant="lahti"))["id"], tenant="lahti")
+
+    listing = await h.http.get("/v1/tenants/kouvola/vouchers", headers=h.officer())
+    assert listing.status_code == 200, listing.text
+    body = listing.json()
+    assert body["total"] == 3  # not Lahti's
+    assert {v["id"] for v in body["items"]} == {first["id"], second["id"], purchased["id"]}
+    row = next(v for v in body["items"] if v["id"] == second["id"])
+    assert row["client_last_name"] == "Bäck" and row["printable_number"] == second["printable_number"]
+    assert "010180-9026" not in listing.text and "identity_code" not in listing.text
+    assert first["verification_code"] not in listing.text
+
+    closed = (await h.http.get("/v1/tenants/kouvola/vouchers", params={"state": "closed"}, headers=h.officer()))
+    assert [v["id"] for v in closed.json()["items"]] == [first["id"]]
+    home_care = await h.http.get("/v1/tenants/kouvola/vouchers", params={"service_id": HOME_CARE},
+                                 headers=h.officer())
+    assert [v["id"] for v in home_care.json()["items"]] == [purchased["id"]]
+    by_name = await h.http.get("/v1/tenants/kouvola/vouchers", params={"name": "bäck"}, headers=h.officer())
+    assert by_name.json()["total"] == 2
+
+    page1 = (await h.http.get("/v1/tenants/kouvola/vouchers", params={"limit": 2}, headers=h.officer())).json()
+    page2 = (await h.http.get("/v1/tenants/kouvola/vouchers", params={"limit": 2, "offset": 2},
+                              headers=h.officer())).json()
+    assert page1["total"] == page2["total"] == 3 and len(page1["items"]) == 2 and len(page2["items"]) == 1
+    assert not {v["id"] for v in page1["items"]} & {v["id"] for v in page2["items"]}
+
+
+async def test_bad_filter_is_a_field_error_and_only_staff_of_the_tenant_may_list(h: Harness) -> None:
+    await new_voucher(h, (await new_client(h))["id"])
+    bad = await h.http.get("/v1/tenants/kouvola/vouchers", params={"state": "lost"}, headers=h.officer())
+    assert bad.status_code == 422 and bad.headers["content-type"].startswith("application/problem+json")
+    assert "state" in bad.text
+    assert (await h.http.get("/v1/tenants/kouvola/vouchers", headers=h.provider())).status_code == 403
+    other = await h.http.get("/v1/tenants/kouvola/vouchers", headers=h.officer("lahti"))
+    assert other.status_code in (403, 404)
+
+
+async def test_each_listed_client_gets_an_access_log_row(h: Harness) -> None:
+    client = await new_client(h)
+    await new_voucher(h, client["id"])
+    await h.http.get("/v1/tenants/kouvola/vouchers", headers={**h.officer(subject="officer-9")})
+    own = h.token_for(Role.CLIENT, subject="citizen", client_id=client["id"], tenant_id="kouvola")
+    rows = (await h.http.get(f"/v1/tenants/kouvola/clients/{client['id']}/access-log", headers=own)).json()["items"]
+    assert ("officer-9", "voucher.list", "voucher list") in [(r["actor"], r["what"], r["why"]) for r in rows]
