@@ -19,6 +19,7 @@ import pytest
 import uvicorn
 from seteli_portal.bootstrap import build_app
 from seteli_portal.config import SERVICE_NAMES, PortalSettings
+from seteli_portal.i18n import money_fmt
 
 from seteli.demo import DemoFailed
 from seteli.embedded import build_suite
@@ -432,3 +433,63 @@ def test_officer_browses_vouchers_and_a_clients_co_payments(site: tuple[Site, Se
     page.submit("form[action$='/co-payments']")
     assert page.js("document.querySelector('#copay-total') !== null"), page.text()[:1500]
     accessible(page, "49-co-payments")
+
+
+def _identity_code(server: Site, data: Seed, name: str) -> str:
+    """What the person types on the fake Suomi.fi page: the client's identity code, read as the officer."""
+    with httpx.Client(base_url=server.base, timeout=60) as api:
+        token = api.post("/registry/v1/auth/token", json={"email": data.officer_email,
+                                                          "password": OFFICER_PASSWORD}).json()["access_token"]
+        api.headers["authorization"] = f"Bearer {token}"
+        clients = f"/vouchers/v1/tenants/{data.tenant_id}/clients"
+        found = api.get(clients, params={"name": name}).json()["items"][0]
+        return str(api.get(f"{clients}/{found['id']}").json()["identity_code"])
+
+
+def test_resident_signs_in_reads_the_co_payment_and_complains(site: tuple[Site, Seed], page: Page) -> None:
+    server, data = site
+    identity_code = _identity_code(server, data, "Aino Asiakas")
+    page.goto(server.url("/login"))
+    page.navigate_by("document.querySelector('a[href$=\"/resident/sign-in\"]').click()")
+    assert "Testitunnistus" in page.text()  # the fake Suomi.fi page, never the real one
+    page.screenshot(SHOTS / "50-resident-identification.png")  # the registry's test page, not the portal's
+    page.fill("input[name=given_name]", "Aino")
+    page.fill("input[name=surname]", "Asiakas")
+    page.fill("input[name=identity_code]", identity_code)
+    page.submit("form")
+    if page.js("document.querySelector('input[name=tenant_id]') !== null"):  # a client of several tenants
+        page.js(f"document.querySelector('input[name=tenant_id][value=\"{data.tenant_id}\"]').checked = true")
+        page.submit("form[action$='/choose-tenant']")
+    assert page.js("location.pathname") == "/portal/resident", page.text()[:800]
+    assert "Omat tiedot: Aino Asiakas" in page.text() and identity_code not in page.js("document.body.innerHTML")
+    accessible(page, "51-resident-home")
+
+    month = str(data.demo.month)
+    page.js(f"document.querySelector('#copay-service_id').value = '{data.service_id}'")
+    page.fill("#copay-start", f"{month}-01")
+    page.fill("#copay-end", f"{month}-28")
+    page.submit("form[action$='/resident']")
+    rows = page.js("[...document.querySelectorAll('#copay-result tbody tr')].map(r => r.innerText)")
+    # the month of care: 30 days of the voucher's 140,00 a day against the 150,00 price, 10,00 a day the client's
+    assert len(rows) == 1 and all(money_fmt(a) in rows[0] for a in ("140.00", "150.00", "4200.00", "300.00")), rows
+    assert page.js("document.querySelector('#copay-total').innerText") == money_fmt("300.00")
+    assert page.js("document.querySelector('a[href*=\"/resident/co-payments.pdf\"]') !== null")  # to keep
+    accessible(page, "52-resident-co-payment")
+
+    page.js("document.querySelector('#feedback-kind-complaint').checked = true")
+    page.submit("form[action$='/resident/feedback']")
+    assert page.js("document.activeElement.id") == "feedback-errors"  # the summary takes the focus
+    assert page.js("document.querySelector('#feedback-text').getAttribute('aria-describedby')") == \
+        "feedback-text-error"
+    assert page.js("document.querySelector('#feedback-kind-complaint').checked")  # what was given is kept
+    accessible(page, "53-resident-feedback-error")
+    page.js(f"document.querySelector('#feedback-provider_id').value = '{data.provider_id}'")
+    page.fill("#feedback-text", "Ateria oli kylmä kolmena päivänä.")
+    page.submit("form[action$='/resident/feedback']")
+    assert "Palaute lähetetty." in page.text()
+    accessible(page, "54-resident-feedback-sent")
+
+    page.submit("form.lang-switch", "button[value=sv]")
+    assert page.js("document.documentElement.lang") == "sv"
+    assert "Mina uppgifter: Aino Asiakas" in page.text() and "Ge respons" in page.text()
+    accessible(page, "55-resident-home-sv")

@@ -212,3 +212,22 @@ async def test_the_provider_chooses_among_the_tenants_where_it_is_approved(suite
         assert f'<option value="{data.tenant_id}">' in page.text
         assert f'id="tenant-tenant" name="tenant" type="text" value="{data.tenant_id}"' in page.text
         assert "Ikääntyneiden tehostettu palveluasuminen" in page.text  # its applications there
+
+
+async def test_a_refused_new_application_is_explained_in_the_users_language(portal: httpx.AsyncClient,
+                                                                             data: Seed) -> None:
+    # the provider already has an (approved) application for the demo service: the API refuses a second
+    await login(portal, data.provider_email, PROVIDER_PASSWORD)
+    dashboard = await portal.get("/provider")
+    refused = await portal.post("/provider/applications", data={"csrf": csrf_of(dashboard.text),
+                                                                "service_id": data.service_id})
+    assert refused.status_code == 303 and refused.headers["location"] == "/provider"
+    shown = await portal.get("/provider")
+    assert "Tieto on jo olemassa tai se on muuttunut välillä." in shown.text
+    assert "already have an application" not in shown.text
+
+    await portal.post("/language", data={"csrf": csrf_of(shown.text), "lang": "sv", "next": "/provider"})
+    again = await portal.post("/provider/applications", data={"csrf": csrf_of(shown.text),
+                                                              "service_id": data.service_id})
+    assert again.status_code == 303
+    assert "Uppgiften finns redan eller har ändrats under tiden." in (await portal.get("/provider")).text

@@ -3,11 +3,13 @@ co-payment breakdown and give a complaint; another client's data stays out of re
 
 from __future__ import annotations
 
+import io
 import re
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 import httpx
+from pypdf import PdfReader
 from seteli_portal.i18n import money_fmt
 
 from seteli.embedded import Suite
@@ -69,6 +71,13 @@ async def test_a_resident_signs_in_reads_their_co_payment_and_complains(
                                                   "end": f"{month}-28"})
     assert page.status_code == 200, page.text[-1500:]
     assert money_fmt("140.00") in page.text and re.search(r'id="copay-total">[^<]*\d', page.text)
+    pdf_link = re.search(r'href="([^"]*/resident/co-payments\.pdf[^"]+)"', page.text).group(1)  # type: ignore[union-attr]
+    pdf = await portal.get(pdf_link.replace("&amp;", "&"))
+    assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.content)).pages).replace("\xa0", " ")
+    shown_total = re.search(r'id="copay-total">([^<]+)<', page.text).group(1)  # type: ignore[union-attr]
+    # the PDF is the same breakdown the page shows: the client's own total
+    assert "Asiakas maksaa" in text and shown_total.replace("\xa0", " ").replace("€", "EUR").strip() in text, text
 
     missing = await portal.post("/resident/feedback", data={"csrf": csrf_of(page.text), "kind": "complaint"})
     assert missing.status_code == 422

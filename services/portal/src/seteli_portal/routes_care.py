@@ -176,7 +176,7 @@ async def confirm_drafts(request: Request) -> Response:
     try:
         result = await page.call("POST", "events", page.tpath("/events/confirm"), json={"event_ids": ids})
     except ApiError as exc:
-        page.session.setdefault("flash", []).append(exc.detail or page.t("error.generic"))
+        page.session.setdefault("flash", []).append(page.problem_message(exc))  # in the user's language
         return page.redirect(back)
     page.flash("drafts.confirmed", count=result.get("confirmed", 0), failed=len(result.get("failed", [])))
     return page.redirect(back)

@@ -135,7 +135,7 @@ async def create_application(request: Request) -> Response:
         created = await page.call("POST", "applications", page.tpath("/applications"),
                                   json={"service_id": str(form.get("service_id", ""))})
     except ApiError as exc:
-        page.session.setdefault("flash", []).append(exc.detail or page.t("error.generic"))
+        page.session.setdefault("flash", []).append(page.problem_message(exc))  # in the user's language
         return page.redirect("/provider")
     return page.redirect(f"/provider/applications/{created['id']}")
 

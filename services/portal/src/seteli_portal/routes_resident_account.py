@@ -12,7 +12,7 @@ from fastapi.responses import RedirectResponse, Response
 from .apiclient import ApiError
 from .routes_officer import _services
 from .routes_officer_clients import _range
-from .web import Page
+from .web import Page, download
 
 router = APIRouter(prefix="/resident")
 
@@ -125,6 +125,17 @@ async def home(request: Request, service_id: str = "", start: str = "", end: str
             errors = {("start" if k == "from" else "end" if k == "to" else k): v
                       for k, v in exc.for_form(("from", "to", "service_id")).items()}
     return await _home(page, values=values, errors=errors, breakdown=breakdown)
+
+
+@router.get("/co-payments.pdf")
+async def co_payments_pdf(request: Request, service_id: str, start: str, end: str) -> Response:
+    """The same breakdown as a PDF to keep or print; the events service takes the client from the token."""
+    page = _resident_page(request)
+    response = await page.raw("GET", "events", page.tpath("/co-payments"),
+                              params={"service_id": service_id, "from": start, "to": end, "format": "pdf"})
+    if response.status_code != 200:
+        raise ApiError.from_response(response)
+    return download(response, f"co-payments-{start}-{end}.pdf", "application/pdf")
 
 
 @router.post("/feedback")
