@@ -115,8 +115,11 @@ class RabbitNode:
 
     def queue_depths(self) -> dict[str, int]:
         """Ready + unacknowledged messages per queue of this node (rabbitmqctl, so no plugin is needed)."""
+        # the rabbitmqctl wrapper runs as the rabbitmq user (another home): hand it this node's cookie
+        cookie = (self.dir / ".erlang.cookie").read_text().strip()
         out = subprocess.run(
-            ["rabbitmqctl", "-n", self.nodename, "-q", "list_queues", "name", "messages", "--no-table-headers"],
+            ["rabbitmqctl", "-n", self.nodename, "--erlang-cookie", cookie, "-q", "list_queues", "name", "messages",
+             "--no-table-headers"],
             env=self._env(), capture_output=True, text=True, timeout=60, check=True).stdout
         depths: dict[str, int] = {}
         for line in out.splitlines():
