@@ -96,7 +96,10 @@ class ServiceIn(BaseModel):
     auto_recording: bool = False
     contents: list[ContentIn] = Field(min_length=1)
     required_attachments: RequiredAttachmentsIn | None = None
-    interruption_rule: InterruptionRuleIn | None = None
+    interruption_rule: InterruptionRuleIn | None = Field(
+        default=None, description="one rule: on a change, replaces the version of its valid_from or adds one")
+    interruption_rules: list[InterruptionRuleIn] | None = Field(
+        default=None, description="every version of the rule (replaces all); each valid from its date")
     calendar: CalendarIn | None = None
     rulebook_versions: list[RulebookIn] = []
 
@@ -107,7 +110,10 @@ class ServiceChangeIn(BaseModel):
     auto_recording: bool | None = None
     contents: list[ContentChangeIn] | None = None
     required_attachments: RequiredAttachmentsIn | None = None
-    interruption_rule: InterruptionRuleIn | None = None
+    interruption_rule: InterruptionRuleIn | None = Field(
+        default=None, description="one rule: on a change, replaces the version of its valid_from or adds one")
+    interruption_rules: list[InterruptionRuleIn] | None = Field(
+        default=None, description="every version of the rule (replaces all); each valid from its date")
     calendar: CalendarIn | None = None
 
 
@@ -119,6 +125,9 @@ def _service_data(body: BaseModel) -> dict[str, Any]:
         value = getattr(body, key, None)
         if value is not None:
             data[key] = value.model_dump(mode="json")
+    rules = getattr(body, "interruption_rules", None)
+    if rules is not None:
+        data["interruption_rules"] = [rule.model_dump(mode="json") for rule in rules]
     return data
 
 

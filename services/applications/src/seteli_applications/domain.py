@@ -63,6 +63,32 @@ def interruption_rule_problems(rule: dict[str, Any], prefix: str = "interruption
     return errors
 
 
+def interruption_rules_problems(rules: list[dict[str, Any]],
+                                prefix: str = "interruption_rules") -> list[FieldError]:
+    """Versions of a service's rule: each valid as one rule, each date once (a version holds until
+    the day before the next starts, so several versions need their dates)."""
+    errors: list[FieldError] = []
+    seen: set[str | None] = set()
+    for i, rule in enumerate(rules):
+        errors += interruption_rule_problems(rule, f"{prefix}.{i}")
+        valid_from = rule.get("valid_from")
+        if valid_from is None and len(rules) > 1:
+            errors.append(FieldError(f"{prefix}.{i}.valid_from", "each of several rules needs its valid_from"))
+        elif valid_from in seen:
+            errors.append(FieldError(f"{prefix}.{i}.valid_from", "another rule has the same valid_from"))
+        seen.add(valid_from)
+    return errors
+
+
+def rule_in_force(rules: Sequence[dict[str, Any]], today: date) -> dict[str, Any] | None:
+    """The version valid today (latest valid_from on or before it), else the first one to come."""
+    ordered = sorted(rules, key=lambda r: r.get("valid_from") or "")
+    effective = [r for r in ordered if (r.get("valid_from") or "") <= today.isoformat()]
+    if effective:
+        return effective[-1]
+    return ordered[0] if ordered else None
+
+
 def band_percentage(rule_reason: dict[str, Any], day_number: int) -> int:
     """Payment percentage of the day_number-th day of an interruption (0 = departure day)."""
     for band in rule_reason["bands"]:

@@ -34,7 +34,9 @@ class ServiceDefined(EventPayload):
     contents: list[ContentInfo]
     # {valid_from?, reasons: {hospital|holiday|other: {bands: [{from_day, to_day, percentage}],
     #  return_day_percentage}}}
-    interruption_rule: dict[str, object] | None
+    interruption_rule: dict[str, object] | None  # the version in force when published
+    # every version, by valid_from (optional: consumers of the single rule ignore it)
+    interruption_rules: list[dict[str, object]] | None = None
     calendar: dict[str, int]
     required_attachments: dict[str, list[dict[str, str]]] | None = None
     rulebook: RulebookInfo | None = None

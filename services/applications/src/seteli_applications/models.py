@@ -70,7 +70,7 @@ services = Table(
     Column("kind", String(20), nullable=False),  # voucher | purchased
     Column("auto_recording", Boolean, nullable=False),
     Column("required_attachments", JSON, nullable=False),  # {company: [...], site: [...], subcontractor: [...]}
-    Column("interruption_rule", JSON),
+    Column("interruption_rule", JSON),  # list of rule versions by valid_from; rows from before: one rule
     Column("calendar", JSON, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),

@@ -10,7 +10,14 @@ from seteli_common.errors import FieldError, invalid_many, not_found
 
 from . import repository as repo
 from .context import AppContext
-from .domain import DEFAULT_CALENDAR, LEVELS, calendar_problems, interruption_rule_problems
+from .domain import (
+    DEFAULT_CALENDAR,
+    LEVELS,
+    calendar_problems,
+    interruption_rule_problems,
+    interruption_rules_problems,
+    rule_in_force,
+)
 from .events import ContentInfo, RulebookInfo, ServiceDefined
 
 
@@ -25,10 +32,25 @@ def _normalise_attachments(data: dict[str, Any] | None) -> dict[str, list[dict[s
     return out
 
 
+def stored_rules(stored: Any) -> list[dict[str, Any]]:
+    """The column holds the list of rule versions; rows from before versioning hold one rule."""
+    rules = stored if isinstance(stored, list) else [stored] if stored else []
+    return sorted(rules, key=lambda r: r.get("valid_from") or "")
+
+
+def _with_rule(rules: list[dict[str, Any]], rule: dict[str, Any]) -> list[dict[str, Any]]:
+    """The single-rule field of the API: replaces the version of its date, else adds a version."""
+    return [r for r in rules if r.get("valid_from") != rule.get("valid_from")] + [rule]
+
+
 def _problems(data: dict[str, Any]) -> list[FieldError]:
     errors: list[FieldError] = []
-    if data.get("interruption_rule") is not None:
+    if data.get("interruption_rule") is not None and data.get("interruption_rules") is not None:
+        errors.append(FieldError("interruption_rule", "give either interruption_rule or interruption_rules"))
+    elif data.get("interruption_rule") is not None:
         errors += interruption_rule_problems(data["interruption_rule"])
+    elif data.get("interruption_rules"):
+        errors += interruption_rules_problems(data["interruption_rules"])
     errors += calendar_problems(data["calendar"])
     for level, items in _normalise_attachments(data.get("required_attachments")).items():
         types = [i["type"] for i in items]
@@ -54,8 +76,9 @@ async def service_view(ctx: AppContext, tenant_id: str, service: dict[str, Any])
 def _view(service: dict[str, Any], contents: list[dict[str, Any]], versions: list[dict[str, Any]],
           today: date) -> dict[str, Any]:
     current = current_rulebook(versions, today)
-    return {**service, "contents": contents, "rulebook_versions": versions,
-            "current_rulebook_version": current}
+    rules = stored_rules(service["interruption_rule"])
+    return {**service, "interruption_rule": rule_in_force(rules, today), "interruption_rules": rules,
+            "contents": contents, "rulebook_versions": versions, "current_rulebook_version": current}
 
 
 async def get_service(ctx: AppContext, tenant_id: str, service_id: str) -> dict[str, Any]:
@@ -83,7 +106,8 @@ async def publish_service(ctx: AppContext, tenant_id: str, service_id: str) -> N
         auto_recording=view["auto_recording"],
         contents=[ContentInfo(content_id=c["id"], name_fi=c["name_fi"], name_sv=c["name_sv"], unit=c["unit"],
                               client_pays=c["client_pays"]) for c in view["contents"]],
-        interruption_rule=view["interruption_rule"], calendar=view["calendar"],
+        interruption_rule=view["interruption_rule"], interruption_rules=view["interruption_rules"] or None,
+        calendar=view["calendar"],
         required_attachments=view["required_attachments"],
         rulebook=RulebookInfo(version_id=rb["id"], version=rb["version"],
                               effective_from=rb["effective_from"].isoformat()) if rb else None,
@@ -96,6 +120,12 @@ def _content_rows(tenant_id: str, service_id: str, contents: list[dict[str, Any]
             for i, c in enumerate(contents)]
 
 
+def _new_rules(data: dict[str, Any]) -> list[dict[str, Any]]:
+    if data.get("interruption_rules") is not None:
+        return stored_rules(data["interruption_rules"])
+    return [data["interruption_rule"]] if data.get("interruption_rule") else []
+
+
 async def define_service(ctx: AppContext, tenant_id: str, data: dict[str, Any]) -> dict[str, Any]:
     data = {**data, "calendar": {**DEFAULT_CALENDAR, **(data.get("calendar") or {})}}
     errors = _problems(data)
@@ -106,7 +136,7 @@ async def define_service(ctx: AppContext, tenant_id: str, data: dict[str, Any]) 
     row = {"tenant_id": tenant_id, "id": service_id, "name_fi": data["name_fi"], "name_sv": data["name_sv"],
            "kind": data["kind"], "auto_recording": data["auto_recording"],
            "required_attachments": _normalise_attachments(data.get("required_attachments")),
-           "interruption_rule": data.get("interruption_rule"), "calendar": data["calendar"],
+           "interruption_rule": _new_rules(data) or None, "calendar": data["calendar"],
            "created_at": now, "updated_at": now}
     await repo.insert_service(ctx.session, row, _content_rows(tenant_id, service_id, data["contents"], 0))
     for rulebook in data.get("rulebook_versions") or []:
@@ -120,10 +150,18 @@ async def change_service(ctx: AppContext, tenant_id: str, service_id: str, data:
     Contents are never removed (approved price lists refer to them)."""
     current = await get_service(ctx, tenant_id, service_id)
     merged = {k: current[k] for k in ("name_fi", "name_sv", "auto_recording", "required_attachments",
-                                      "interruption_rule", "calendar")}
+                                      "calendar")}
     merged.update({k: v for k, v in data.items() if k != "contents" and k in merged})
     merged["calendar"] = {**DEFAULT_CALENDAR, **(merged["calendar"] or {})}
-    errors = _problems(merged)
+    errors = _problems({**merged, **{k: data[k] for k in ("interruption_rule", "interruption_rules") if k in data}})
+    if "interruption_rules" in data:
+        merged["interruption_rule"] = stored_rules(data["interruption_rules"]) or None
+    elif data.get("interruption_rule") is not None:
+        merged["interruption_rule"] = stored_rules(_with_rule(current["interruption_rules"], data["interruption_rule"]))
+        if not errors:
+            errors += interruption_rules_problems(merged["interruption_rule"])
+    elif "interruption_rule" in data:  # an explicit null removes every version, as it removed the rule
+        merged["interruption_rule"] = None
     known = {c["id"]: c for c in current["contents"]}
     for i, content in enumerate(data.get("contents") or []):
         if content.get("id") and content["id"] not in known:

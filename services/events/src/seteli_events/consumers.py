@@ -58,7 +58,9 @@ async def service_defined(ctx: MessageContext) -> None:
             "kind": p.get("kind", "voucher"),
             "auto_recording": bool(p.get("auto_recording", False)),
             "contents": p.get("contents", []),
-            "interruption_rule": p.get("interruption_rule"),
+            # every version (older publishers send only the single rule)
+            "interruption_rule": p.get("interruption_rules")
+            or ([p["interruption_rule"]] if p.get("interruption_rule") else None),
             "calendar": p.get("calendar"),
         },
     )

@@ -33,6 +33,7 @@ from .interruption_rules import (
     ReasonRule,
     overlapping_days,
     payable_days,
+    rule_on,
     split_interruption,
     value_interruption,
 )
@@ -61,7 +62,7 @@ __all__ = [
     "InterruptionDay", "InterruptionReason", "InterruptionRule", "PayableDay", "PriceList",
     "ReasonRule", "RecordedEvent", "Unit", "Valuation", "ValuationSegment", "auto_record_candidates",
     "co_payment_per_unit", "credit_for", "hours_between", "line_amount", "over_limit_events",
-    "overlapping_days", "payable_days", "period_key", "price_lists_validity", "remaining_grant",
+    "overlapping_days", "payable_days", "period_key", "price_lists_validity", "remaining_grant", "rule_on",
     "split_by_month", "split_interruption", "spread_days", "tenant_share_per_unit", "unit_price_on",
     "value_days", "value_event", "value_interruption",
 ]

@@ -90,6 +90,7 @@ class InterruptionRule:
     force; Kouvola's sheltered housing from 2016-01-01: days 0-10 100 %, 11- 0 %, return 100 %)."""
 
     reasons: Mapping[str, ReasonRule] = field(hash=False)
+    valid_from: date | None = None  # None = in force from the start
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "reasons", MappingProxyType(dict(self.reasons)))
@@ -102,6 +103,23 @@ class InterruptionRule:
                               {"reason": reason}) from None
 
 
+def rule_on(rules: InterruptionRule | Sequence[InterruptionRule], day: date) -> InterruptionRule:
+    """The rule version valid on ``day``: the latest ``valid_from`` on or before it. Like price
+    lists, a version holds until the day before the next one starts. A day before the first version
+    keeps today's behaviour of the single rule: the first version applies (the seed values its
+    July 2015 example by Kouvola's rule from 2016-01-01)."""
+    if isinstance(rules, InterruptionRule):
+        return rules
+    if not rules:
+        raise DomainError("no_rule", "the service has no interruption rule")
+    ordered = sorted(rules, key=lambda r: r.valid_from or date.min)
+    chosen = ordered[0]
+    for rule in ordered[1:]:
+        if (rule.valid_from or date.min) <= day:
+            chosen = rule
+    return chosen
+
+
 @dataclass(frozen=True)
 class InterruptionDay:
     day: date
@@ -110,25 +128,26 @@ class InterruptionDay:
     is_return_day: bool
 
 
-def split_interruption(start: date, end: date | None, rule: InterruptionRule,
+def split_interruption(start: date, end: date | None, rule: InterruptionRule | Sequence[InterruptionRule],
                        reason: str) -> list[InterruptionDay]:
     """Every day of an ended interruption with its percentage: ``start`` = departure day = day 0,
     ``end`` = return day (its own percentage). An interruption without an end is a draft and is
-    not settled; one must span at least one night (``end`` after ``start``)."""
+    not settled; one must span at least one night (``end`` after ``start``). Given rule versions,
+    each day is paid by the version valid on that day, its day number still counted from ``start``."""
     if end is None:
         raise DomainError("interruption_open", "an interruption without an end is not settled")
     if end <= start:
         raise DomainError("invalid_range", "the return day must be after the departure day",
                           {"start": start.isoformat(), "end": end.isoformat()})
-    reason_rule = rule.for_reason(reason)
-    result = [InterruptionDay(day, n, reason_rule.percentage_for(n), False)
+    result = [InterruptionDay(day, n, rule_on(rule, day).for_reason(reason).percentage_for(n), False)
               for n, day in enumerate(_day_range(start, end - _ONE_DAY))]
     last = (end - start).days
-    result.append(InterruptionDay(end, last, reason_rule.return_day_percentage, True))
+    result.append(InterruptionDay(end, last, rule_on(rule, end).for_reason(reason).return_day_percentage, True))
     return result
 
 
-def value_interruption(content: ContentTerms, start: date, end: date | None, rule: InterruptionRule,
+def value_interruption(content: ContentTerms, start: date, end: date | None,
+                       rule: InterruptionRule | Sequence[InterruptionRule],
                        reason: str, price_lists: Iterable[PriceList],
                        producer_part: str | None) -> Valuation:
     """Each interruption day priced by the list valid that day × its percentage (applied to the

@@ -27,6 +27,7 @@ from .domain import (
     InterruptionRule,
     ReasonRule,
     overlapping_days,
+    rule_on,
     split_by_month,
     split_interruption,
     value_interruption,
@@ -47,6 +48,16 @@ from .views import money, plain, price_list, segment_out, segment_row
 Row = dict[str, Any]
 
 
+def parse_rules(service: Mapping[str, Any] | None) -> list[InterruptionRule]:
+    """All rule versions of a read-model service: the column holds a list of versions (since rules
+    are versioned) or, in rows kept from before, one rule."""
+    stored = (service or {}).get("interruption_rule")
+    versions = stored if isinstance(stored, list) else [stored] if stored else []
+    if not versions:
+        raise invalid("reason", "the service has no interruption rule")
+    return [parse_rule(v) for v in versions]
+
+
 def parse_rule(data: Mapping[str, Any] | None) -> InterruptionRule:
     if not data or not data.get("reasons"):
         raise invalid("reason", "the service has no interruption rule")
@@ -65,7 +76,8 @@ def parse_rule(data: Mapping[str, Any] | None) -> InterruptionRule:
                     Decimal(str(r.get("return_day_percentage", 100))),
                 )
                 for reason, r in data["reasons"].items()
-            }
+            },
+            date.fromisoformat(str(data["valid_from"])) if data.get("valid_from") else None,
         )
     except DomainError as exc:
         raise invalid("reason", f"the service's interruption rule is invalid: {exc.message}") from exc
@@ -124,7 +136,7 @@ def _view(row: Mapping[str, Any]) -> Row:
 
 async def _finalise(ctx: Ctx, booking: Mapping[str, Any], row: Row, affected: list[Row]) -> Row:
     service = await repo.service_row(ctx.session, ctx.tenant_id, booking["service_id"])
-    rule = parse_rule((service or {}).get("interruption_rule"))
+    rule = parse_rules(service)
     lists = [
         price_list(r)
         for r in await repo.service_price_lists(
@@ -191,7 +203,7 @@ async def create(ctx: Ctx, principal: Principal, booking_id: str, start: date, e
         raise invalid("booking_id", "interruptions are only for continuous day-unit services")
     service = await repo.service_row(ctx.session, ctx.tenant_id, booking["service_id"])
     try:
-        parse_rule((service or {}).get("interruption_rule")).for_reason(reason)
+        rule_on(parse_rules(service), start).for_reason(reason)
     except DomainError as exc:
         raise invalid("reason", exc.message) from exc
     affected = await _check_days(ctx, booking, start, end, None)

@@ -51,7 +51,8 @@ services = Table(
     Column("kind", String(20), nullable=False),  # voucher | purchased
     Column("auto_recording", Boolean, nullable=False),
     Column("contents", JSON, nullable=False),  # [{content_id, name_fi, name_sv, unit, client_pays}]
-    Column("interruption_rule", JSON),  # {reasons: {reason: {bands: [...], return_day_percentage}}}
+    # all versions [{valid_from, reasons: {reason: {bands: [...], return_day_percentage}}}]; old rows: one dict
+    Column("interruption_rule", JSON),
     Column("calendar", JSON),
 )
 
