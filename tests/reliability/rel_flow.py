@@ -22,14 +22,15 @@ class Flow:
 
     def __init__(self, producer_db_url: str, ledger_db_url: str, producer_amqp: str, consumer_amqp: str, *,
                  publish_timeout: float = 2.0, relay_cls: type[OutboxRelay] = OutboxRelay,
-                 consumer_transport_cls: type[RabbitTransport] = RabbitTransport, pool_size: int = 10) -> None:
+                 consumer_transport_cls: type[RabbitTransport] = RabbitTransport, pool_size: int = 10,
+                 retry_delays: tuple[float, ...] | None = None) -> None:
         self.exchange = f"seteli.rel.{uuid.uuid4().hex[:8]}"
         self.producer_db = Database(producer_db_url, pool_size=pool_size)
         self.ledger_db = Database(ledger_db_url, pool_size=pool_size)
         self.producer = Producer(self.producer_db, RabbitTransport(producer_amqp, self.exchange),
                                  publish_timeout=publish_timeout, relay_cls=relay_cls)
         self.consumer = LedgerConsumer(self.ledger_db, consumer_transport_cls(consumer_amqp, self.exchange),
-                                       new_service_name())
+                                       new_service_name(), **({"retry_delays": retry_delays} if retry_delays else {}))
         self.recoveries: list[float] = []
         self._watchers: list[asyncio.Task[None]] = []
 

@@ -105,7 +105,8 @@ class LedgerConsumer:
     """The consumer service: books each charge in `ledger` (effect and inbox row in one transaction)."""
 
     def __init__(self, db: Database, transport: Transport, service: str, *, prefetch: int = 32,
-                 runtime_cls: type[ConsumerRuntime] = ConsumerRuntime) -> None:
+                 runtime_cls: type[ConsumerRuntime] = ConsumerRuntime,
+                 retry_delays: tuple[float, ...] = RETRY_DELAYS) -> None:
         self.db = db
         self.transport = transport
         self.service = service
@@ -120,7 +121,7 @@ class LedgerConsumer:
 
         self.subscription = sub
         self.runtime = runtime_cls(service, db, transport, inbox_t, Outbox(outbox_t), [sub],
-                                   retry_delays=RETRY_DELAYS, prefetch=prefetch)
+                                   retry_delays=retry_delays, prefetch=prefetch)
 
     @property
     def queue(self) -> str:

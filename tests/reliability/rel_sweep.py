@@ -189,6 +189,9 @@ async def sweep(world: TwoTenants, token: Callable[[Role, TenantData], dict[str,
                 if response.status_code not in (403, 404):
                     answered_otherwise.add(f"{response.status_code} {role.value} {method} {service}{path} ({label})")
                 why = verdict(response.status_code, response.text, markers)
+                if label == "B in path" and role in TENANT_STAFF and response.status_code != 404:
+                    # seteli_common.web.principal_first: before the role check and the body
+                    why = why or f"HTTP {response.status_code}: another tenant's staff must get 404 at once"
                 if why:
                     failures.append(f"{role.value:<15} {method:<6} {url} ({label}): {why}: {response.text[:200]}")
     if answered_otherwise:  # shown with -s: the routes that answered neither 403 nor 404

@@ -13,7 +13,7 @@ import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -84,7 +84,8 @@ async def table_digests(databases: dict[str, str]) -> dict[str, str]:
 
 
 async def quiet(databases: dict[str, str], timeout: float = 60.0) -> None:
-    """Wait until every outbox is sent and no email is waiting: nothing moves in the background."""
+    """Wait until every outbox is sent, no specification waits to be rendered and no email waits to be
+    sent: nothing moves in the background."""
     deadline = asyncio.get_running_loop().time() + timeout
     while True:
         busy = 0
@@ -94,6 +95,8 @@ async def quiet(databases: dict[str, str], timeout: float = 60.0) -> None:
                 busy += await conn.fetchval("SELECT count(*) FROM outbox WHERE sent_at IS NULL")
                 if service == "notifications":
                     busy += await conn.fetchval("SELECT count(*) FROM messages WHERE state = 'queued'")
+                if service == "settlement":  # rendered by the settlement worker's background loop
+                    busy += await conn.fetchval("SELECT count(*) FROM payments WHERE spec_state = 'pending'")
             finally:
                 await conn.close()
         if not busy:
@@ -158,6 +161,38 @@ async def _collect(client: httpx.AsyncClient, suite: Suite, databases: dict[str,
         ids.setdefault(param, str(uuid.uuid4()))
 
 
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+async def _provider_records(client: httpx.AsyncClient, who: TenantData,
+                            token: Callable[[Role], dict[str, str]]) -> None:
+    """What the walking skeleton leaves out and the registry guards: the provider's employee,
+    subcontractor, attachment, liability check and a course for its tenant, so that a route that showed
+    another tenant's provider data would show something (and the sweep would see B's ids in it)."""
+    t, provider, admin = who.tenant_id, token(Role.PROVIDER_ADMIN), token(Role.TENANT_ADMIN)
+    base = f"/registry/v1/providers/{who.provider_id}"
+
+    async def made(response: httpx.Response) -> dict[str, Any]:
+        assert response.status_code in (200, 201), f"{response.request.url}: {response.status_code} {response.text}"
+        return response.json()  # type: ignore[no-any-return]
+
+    name = f"Eeva Tyontekija {t}"
+    employee = await made(await client.post(f"{base}/employees", headers=provider, json={"name": name}))
+    subcontractor = await made(await client.post(f"{base}/subcontractors", headers=provider, json={
+        "business_id": "2077474-0", "name": f"Alihankinta {t} Oy"}))
+    await made(await client.post(f"{base}/attachments", headers=provider, data={"type": "tyel_certificate"},
+                                 files={"file": ("todistus.pdf", PDF, "application/pdf")}))
+    check = await made(await client.post(f"{base}/liability-checks", headers=provider, json={}))
+    today, year = date.today(), date.today().year + 1
+    await made(await client.put(f"/registry/v1/tenants/{t}/course-windows/{year}", headers=admin, json={
+        "opens_on": str(today - timedelta(days=1)), "closes_on": str(today + timedelta(days=1))}))
+    await made(await client.post(f"{base}/courses", headers=provider, json={
+        "tenant_id": t, "year": year, "name": f"Kurssi {t}", "start_date": f"{year}-05-02",
+        "end_date": f"{year}-05-06", "contact_persons": [{"name": "Kalle Kurssi", "phone": "0401234567"}]}))
+    who.ids.update(employee_id=str(employee["id"]), employee_name=name, subcontractor_id=str(subcontractor["id"]),
+                   liability_check_id=str(check["id"]))
+
+
 async def _registry_ids(databases: dict[str, str], who: TenantData) -> None:
     conn = await asyncpg.connect(dsn(databases["registry"]))
     try:
@@ -207,6 +242,7 @@ async def two_tenants(make_database: Callable[[], Awaitable[str]], data_dir: Pat
             world = TwoTenants(suite, client, databases, made[0], made[1], issuer)
             for who in made:
                 await _registry_ids(databases, who)
+                await _provider_records(client, who, lambda role, w=who: world.token(role, w))
                 await _collect(client, suite, databases, who, lambda role, w=who: world.token(role, w))
             await quiet(databases)
             yield world

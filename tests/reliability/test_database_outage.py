@@ -88,7 +88,8 @@ async def test_database_stopped_under_load(profile: str, amqp_url: str,
     report(Figures("8 database stopped", profile, result.produced,
                    f"consumer's then producer's PostgreSQL stopped {outage:.0f}s each",
                    result.lost, result.duplicated, stats.duplicates, recovery, watch(),
-                   f"{flow.producer.rejected_writes} writes refused while down, {stats.retried} delayed retries, "
+                   f"{flow.producer.rejected_writes} writes refused while down, {stats.held} holds until the "
+                   f"database answered, {stats.retried} delayed retries, "
                    f"{acked_while_down} acks while the consumer's database was down, "
                    f"{stats.dead_lettered} dead-lettered"))
     assert result.produced + flow.producer.rejected_writes == events
@@ -97,7 +98,7 @@ async def test_database_stopped_under_load(profile: str, amqp_url: str,
     # count of acks inside the outage window is reported, not asserted: an ack of a commit made just before
     # the shutdown can reach the broker late on a busy loop, so the time window alone cannot tell.)
     assert acked <= result.booked_ids, f"{len(acked - result.booked_ids)} messages acked without their commit"
-    assert stats.retried > 0, "the consumer's outage was not exercised"
+    assert stats.retried + stats.held > 0, "the consumer's outage was not exercised"
     assert stats.dead_lettered == 0
 
 
@@ -122,10 +123,43 @@ async def test_message_arriving_while_the_database_shuts_down_is_retried_not_par
         await asyncio.to_thread(pg_cluster.start)
         result = await reconcile(flow.databases, flow.ledger_db, within=60)
     result.assert_clean()
-    assert stats.retried >= 1
+    assert stats.retried + stats.held >= 1
+
+
+# events, production s, outage s; the retries (0.2 + 0.5 + 1 s) are all spent well within the outage
+OUTLASTING = {"short": (600, 12.0, 8.0), "long": (3000, 90.0, 60.0)}
+
+
+async def test_an_outage_longer_than_every_retry_parks_nothing(
+        profile: str, amqp_url: str, pg_cluster: PgCluster, pg_database_factory: Callable[[], Awaitable[str]],
+) -> None:
+    """8c. The consumer's database is away far longer than its retry delays add up to: the messages that
+    failed on it wait (held, no retry spent) until it answers, instead of being parked one by one."""
+    events, duration, outage = OUTLASTING[profile]
+    watch = Stopwatch()
+    ledger_url = await testing.create_database(pg_cluster.admin_url, "seteli_rel")
+    async with asyncio.timeout(240 if profile == "short" else 600), Flow(
+            await pg_database_factory(), ledger_url, amqp_url, amqp_url, retry_delays=(0.2, 0.5, 1.0)) as flow:
+        production = asyncio.create_task(flow.producer.emit_over(events, duration))
+        await asyncio.sleep(duration * 0.2)
+        await asyncio.to_thread(pg_cluster.stop)
+        await asyncio.sleep(outage)
+        await asyncio.to_thread(pg_cluster.start)
+        flow.fault_cleared()
+        await production
+        result = await reconcile(flow.databases, flow.ledger_db)
+        recovery = await flow.recovered()
+        stats = flow.consumer.runtime.stats
+    report(Figures("8c database away longer than the retries", profile, result.produced,
+                   f"consumer's PostgreSQL stopped {outage:.0f}s (retries 0.2+0.5+1 s)", result.lost,
+                   result.duplicated, stats.duplicates, recovery, watch(),
+                   f"{stats.held} holds, {stats.retried} delayed retries, {stats.dead_lettered} dead-lettered"))
+    result.assert_clean()
+    assert stats.held > 0, "no message met the outage"
+    assert stats.dead_lettered == 0, f"{stats.dead_lettered} messages parked while the database was away"
 
 
 def _handled(stats: ConsumerStats) -> Callable[[], Awaitable[bool]]:
     async def check() -> bool:
-        return stats.retried + stats.dead_lettered + stats.processed > 0
+        return stats.retried + stats.held + stats.dead_lettered + stats.processed > 0
     return check

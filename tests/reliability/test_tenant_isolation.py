@@ -9,7 +9,9 @@ without touching this file) is called for each role holding a token of tenant A 
 officer, provider admin, provider user, client of A): with B in the path, and with A in the path but
 B's ids. The platform admin is cross-tenant by design (it creates tenants and their first admins) and
 is not swept; `rel_sweep.CROSS_TENANT` lists, with reasons, the routes open across tenants on purpose.
-A good answer (`rel_sweep.verdict`):
+Tenant staff with B in the path get 404 and nothing else, whatever the body or the route's roles (the
+kernel's `principal_first` answers before anything of the route runs). Otherwise a good answer
+(`rel_sweep.verdict`):
 - 404: the tenant guard or the repository's tenant filter did not find it (the usual answer);
 - 403: this role may not call the route at all, whoever's ids are in the path;
 - 200, 204 or 422 whose body names none of B's ids: an empty list of the caller's own relationships, a
@@ -70,6 +72,10 @@ async def test_tenant_a_reaches_nothing_of_tenant_b_on_any_route(world: TwoTenan
                 f"/settlement/v1/tenants/{b.tenant_id}/runs/{b.ids['run_id']}",
                 f"/applications/v1/tenants/{b.tenant_id}/applications/{b.ids['application_id']}"):
         assert (await world.client.get(url, headers=b_admin)).status_code == 200, url
+    for url, marker in ((f"/registry/v1/providers/{b.provider_id}/employees", b.ids["employee_name"]),
+                        (f"/registry/v1/providers/{b.provider_id}/liability-checks", b.ids["liability_check_id"]),
+                        (f"/registry/v1/providers/{b.provider_id}/courses", "Kurssi")):
+        assert marker in (await world.client.get(url, headers=b_admin)).text, url  # B's staff see B's provider
     await quiet(world.databases)
     before = await table_digests(world.databases)
     last_attempt = (await _fetch(world.databases["vouchers"], "SELECT coalesce(max(id), 0) FROM lookup_attempts"))[0][0]

@@ -207,6 +207,16 @@ async def test_courses_are_entered_within_the_window_and_changed_during_the_year
     changed = await client.patch(course_url, headers=main, json={"start_date": "2017-06-01",
                                                                  "end_date": "2017-06-05"})
     assert changed.status_code == 200 and changed.json()["start_date"] == "2017-06-01"
+    # a tenant's staff see their own tenant's courses of the company, never another tenant's
+    courses_url = f"/v1/providers/{provider_id}/courses"
+    assert [c["name"] for c in (await client.get(courses_url, headers=kouvola)).json()["items"]] == [
+        "Sopeutumisvalmennus"]
+    assert (await client.get(courses_url, headers=lahti)).status_code == 404  # no dealings with Lahti
+    await _publish(registry, "applications.application.submitted", {
+        "application_id": "a-2", "service_id": "kuntoutus", "provider_id": provider_id}, tenant_id="lahti")
+    await registry.broker.drain()
+    assert (await client.get(courses_url, headers=lahti)).json() == {"items": [], "total": 0}
+    assert (await client.get(courses_url, headers=main)).json()["total"] == 1
 
 
 async def test_postgresql_answers_the_text_search_from_the_finnish_gin_index(registry: Registry) -> None:

@@ -262,11 +262,16 @@ def _verifier(request: Request) -> TokenVerifier:
 
 
 async def current_principal(request: Request) -> Principal:
+    cached = getattr(request.state, "principal", None)
+    if isinstance(cached, Principal):  # verified once per request (seteli_common.web.principal_first)
+        return cached
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token:
         raise unauthorized()
-    return await _verifier(request).verify(token.strip())
+    principal = await _verifier(request).verify(token.strip())
+    request.state.principal = principal
+    return principal
 
 
 async def optional_principal(request: Request) -> Principal | None:

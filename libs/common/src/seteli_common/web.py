@@ -6,11 +6,13 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager
 from typing import Any
 
-from fastapi import APIRouter, FastAPI, Request
+from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi.dependencies.models import Dependant
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from .auth import TENANT_STAFF, Principal, Role, current_principal, guard_tenant
 from .db import Database
 from .errors import RejectNulCharacters, document_problems, install_problem_handlers
 
@@ -49,7 +51,8 @@ def create_app(
     routers: list[APIRouter] | None = None,
     instrument: bool = True,
 ) -> FastAPI:
-    app = FastAPI(title=title, description=description, version="0.1.0", lifespan=lifespan)
+    app = FastAPI(title=title, description=description, version="0.1.0", lifespan=lifespan,
+                  dependencies=[Depends(principal_first)])
     install_problem_handlers(app)
 
     async def always_ready() -> dict[str, bool]:
@@ -95,8 +98,40 @@ async def db_session(request: Request) -> AsyncIterator[AsyncSession]:
 def _unit_of_work(db: Database, request: Request) -> AbstractAsyncContextManager[AsyncSession]:
     """The tenant of a tenant route is its `{tenant_id}` path parameter: row-level security then shows
     only that tenant's rows, whatever a query forgets. A route without one is cross-tenant by design
-    (login, a provider's own data across tenants, platform admin, public catalog, jobs): system scope."""
+    (login, a provider's own data across tenants, platform admin, public catalog, jobs): system scope,
+    except for a caller who belongs to one tenant (its staff, its clients): they stay in their tenant."""
     tenant_id = request.path_params.get("tenant_id")
     if isinstance(tenant_id, str):
         return db.transaction(tenant_id=tenant_id)
+    principal = getattr(request.state, "principal", None)
+    if isinstance(principal, Principal) and principal.tenant_id and principal.role in ONE_TENANT_ROLES:
+        return db.transaction(tenant_id=principal.tenant_id)
     return db.system_transaction()
+
+
+ONE_TENANT_ROLES = TENANT_STAFF | {Role.CLIENT}
+
+
+def _needs_principal(dependant: Dependant) -> bool:
+    return any(d.call is current_principal or _needs_principal(d) for d in dependant.dependencies)
+
+
+async def principal_first(request: Request) -> None:
+    """Runs before each route's own dependencies and before its body is validated. On a route that needs
+    a token it verifies the token once (kept on the request), so the unit of work knows whose it is;
+    and tenant staff naming another tenant in the path get 404 at once: not a 422 about a body, not a
+    403 about the role, nothing that tells anything of the other tenant's routes or records."""
+    route = request.scope.get("route")
+    dependant = getattr(route, "dependant", None)
+    if dependant is None or not request.headers.get("authorization"):
+        return
+    needs = getattr(route, "_seteli_needs_principal", None)
+    if needs is None:  # worked out once per route (routes are not hashable: kept on the route itself)
+        needs = _needs_principal(dependant)
+        route._seteli_needs_principal = needs  # type: ignore[union-attr]
+    if not needs:
+        return  # a public route answers every caller alike
+    principal = await current_principal(request)  # 401 here, as the route's own check would answer
+    tenant_id = request.path_params.get("tenant_id")
+    if isinstance(tenant_id, str):
+        guard_tenant(principal, tenant_id)

@@ -9,7 +9,6 @@ from typing import Any, Literal
 from fastapi import APIRouter, Depends, File, Form, Query, Response, UploadFile
 from pydantic import BaseModel, EmailStr, Field
 from seteli_common.auth import PROVIDER_STAFF, Principal, Role, require_roles
-from seteli_common.errors import forbidden
 from sqlalchemy import select
 
 from . import accounts, attachments, community, providers, service
@@ -22,11 +21,6 @@ from .service import RegistryContext
 router = APIRouter(prefix="/v1/providers", tags=["providers"])
 ANYONE = require_roles(Role.PROVIDER_ADMIN, Role.PROVIDER_USER, Role.TENANT_ADMIN, Role.TENANT_OFFICER)
 ADMIN = require_roles(Role.PROVIDER_ADMIN)
-
-
-def may_read(principal: Principal, provider_id: str) -> None:
-    if principal.role in PROVIDER_STAFF and principal.provider_id != provider_id:
-        raise forbidden("Not your company")
 
 
 def may_write(principal: Principal, provider_id: str) -> None:
@@ -130,8 +124,8 @@ def _dump(model: BaseModel) -> dict[str, Any]:
 
 @router.post("/{provider_id}/approve", response_model=ProviderOut)
 async def approve(provider_id: str, ctx: RegistryContext = Depends(context),
-                  _: Principal = Depends(require_roles(Role.TENANT_ADMIN))) -> dict[str, Any]:
-    await providers.approve(ctx, provider_id)
+                  principal: Principal = Depends(require_roles(Role.TENANT_ADMIN))) -> dict[str, Any]:
+    await providers.approve(ctx, provider_id, principal.tenant_id)
     return await service.provider_view(ctx, provider_id)
 
 
@@ -193,7 +187,7 @@ async def add_employee(provider_id: str, body: EmployeeIn, ctx: RegistryContext 
 async def list_employees(provider_id: str, ctx: RegistryContext = Depends(context),
                          principal: Principal = Depends(ANYONE),
                          limit: int = LIMIT, offset: int = OFFSET) -> dict[str, Any]:
-    may_read(principal, provider_id)
+    await providers.may_read(ctx, principal, provider_id)
     return await _list(ctx, employees, provider_id, limit, offset)
 
 
@@ -208,7 +202,7 @@ async def add_subcontractor(provider_id: str, body: SubcontractorIn, ctx: Regist
 async def list_subcontractors(provider_id: str, ctx: RegistryContext = Depends(context),
                               principal: Principal = Depends(ANYONE), limit: int = LIMIT,
                               offset: int = OFFSET) -> dict[str, Any]:
-    may_read(principal, provider_id)
+    await providers.may_read(ctx, principal, provider_id)
     return await _list(ctx, subcontractors, provider_id, limit, offset)
 
 
@@ -223,7 +217,7 @@ async def check_liability(provider_id: str, body: LiabilityIn, ctx: RegistryCont
 async def list_liability_checks(provider_id: str, ctx: RegistryContext = Depends(context),
                                 principal: Principal = Depends(ANYONE), limit: int = LIMIT,
                                 offset: int = OFFSET) -> dict[str, Any]:
-    may_read(principal, provider_id)
+    await providers.may_read(ctx, principal, provider_id)
     return await _list(ctx, liability_reports, provider_id, limit, offset)
 
 
@@ -272,7 +266,7 @@ async def delete_attachment(provider_id: str, attachment_id: str, ctx: RegistryC
 async def list_attachments(provider_id: str, ctx: RegistryContext = Depends(context),
                            principal: Principal = Depends(ANYONE), limit: int = LIMIT,
                            offset: int = OFFSET) -> dict[str, Any]:
-    may_read(principal, provider_id)
+    await providers.may_read(ctx, principal, provider_id)
     result = await _list(ctx, attachments_t, provider_id, limit, offset)
     return {"items": [_attachment(r) for r in result["items"]], "total": result["total"]}
 
@@ -280,7 +274,7 @@ async def list_attachments(provider_id: str, ctx: RegistryContext = Depends(cont
 @router.get("/{provider_id}/attachments/{attachment_id}/content")
 async def attachment_content(provider_id: str, attachment_id: str, ctx: RegistryContext = Depends(context),
                              principal: Principal = Depends(ANYONE)) -> Response:
-    may_read(principal, provider_id)
+    await providers.may_read(ctx, principal, provider_id)
     row = await attachments.get(ctx, provider_id, attachment_id)
     return Response(await ctx.ports.blobs.get(row["blob_key"]), media_type=row["content_type"],
                     headers={"Content-Disposition": f'attachment; filename="{row["id"]}"'})
@@ -334,8 +328,11 @@ async def change_course(provider_id: str, course_id: str, body: CourseChangeIn,
 async def list_courses(provider_id: str, ctx: RegistryContext = Depends(context),
                          principal: Principal = Depends(ANYONE),
                        limit: int = LIMIT, offset: int = OFFSET) -> dict[str, Any]:
-    may_read(principal, provider_id)
-    query = select(courses).where(courses.c.provider_id == provider_id).order_by(courses.c.start_date)
+    await providers.may_read(ctx, principal, provider_id)
+    query = select(courses).where(courses.c.provider_id == provider_id)
+    if principal.tenant_id is not None and principal.role not in PROVIDER_STAFF:
+        query = query.where(courses.c.tenant_id == principal.tenant_id)  # a tenant sees its own courses
+    query = query.order_by(courses.c.start_date)
     items, total = await repo.page(ctx.session, query, limit, offset)
     return {"items": items, "total": total}
 

@@ -24,7 +24,7 @@ from .models import (
     link_tokens,
     providers,
 )
-from .providers import TAG_FIELDS, update_details
+from .providers import TAG_FIELDS, relate, update_details
 from .service import RegistryContext, issue_link
 
 
@@ -73,6 +73,7 @@ async def invite_association(ctx: RegistryContext, tenant_id: str, email: str, l
         "id": association_id, "business_id": None, "kind": "association", "name": "", "language": language,
         "email": email.lower(), "status": "invited", "operating_areas": [], "units": [],
         "created_at": ctx.clock.now()})
+    await relate(ctx.session, tenant_id, association_id, "invitation", ctx.clock.now())
     # No expiry: the association edits its data later through the same link.
     link, _ = await issue_link(ctx, "association", association_id, "association", None)
     await ctx.outbox.add(ctx.session, AssociationInvited(email=email.lower(), language=language, link=link),

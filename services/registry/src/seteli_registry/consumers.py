@@ -1,10 +1,11 @@
 """Handlers of other services' events: the public catalog's read models of tenant services,
-approved applications and approved price lists (from the applications service), and the clients a
-resident may sign in as (from the vouchers service)."""
+approved applications and approved price lists (from the applications service), the tenants a provider
+works with (its applications), and the clients a resident may sign in as (from the vouchers service)."""
 
 from seteli_common.messaging.consumer import MessageContext, PermanentError, Subscription
 
 from . import catalog, resident
+from .providers import relate
 
 
 def _tenant(ctx: MessageContext) -> str:
@@ -20,9 +21,19 @@ def subscriptions() -> list[Subscription]:
     async def service_defined(ctx: MessageContext) -> None:
         await catalog.service_defined(ctx.session, _tenant(ctx), ctx.envelope.payload)
 
+    @sub.on("applications.application.submitted")
+    async def application_submitted(ctx: MessageContext) -> None:
+        # a provider that applies to a tenant's service works with that tenant: its staff now read the
+        # company's people, attachments and checks to decide the application
+        await relate(ctx.session, _tenant(ctx), str(ctx.envelope.payload["provider_id"]), "application",
+                     ctx.envelope.occurred_at)
+
     @sub.on("applications.application.approved")
     async def application_approved(ctx: MessageContext) -> None:
-        await catalog.application_approved(ctx.session, _tenant(ctx), ctx.envelope.payload)
+        tenant_id = _tenant(ctx)
+        await catalog.application_approved(ctx.session, tenant_id, ctx.envelope.payload)
+        await relate(ctx.session, tenant_id, str(ctx.envelope.payload["provider_id"]), "application",
+                     ctx.envelope.occurred_at)
 
     @sub.on("applications.pricelist.approved")
     async def price_list_approved(ctx: MessageContext) -> None:

@@ -319,6 +319,19 @@ courses = Table(
     Index("ix_courses_tenant_year", "tenant_id", "year"),
 )
 
+# The tenants a provider works with (providers.relate). The provider register itself is shared, but a
+# tenant's staff read a company's people, attachments, liability checks and courses only when the company
+# works with that tenant: it registered through the tenant, a tenant admin approved or invited it, or it
+# applied to one of the tenant's services (applications.application.submitted / approved).
+tenant_providers = Table(
+    "tenant_providers", metadata,
+    Column("tenant_id", String(64), primary_key=True),
+    Column("provider_id", String(36), primary_key=True),
+    Column("via", String(20), nullable=False),  # registration | approval | invitation | application
+    Column("since", DateTime(timezone=True), nullable=False),
+    Index("ix_tenant_providers_provider", "provider_id"),
+)
+
 # Resident sign-in (resident.py). The read model of vouchers' clients, by person pseudonym only: which
 # tenants know the person as which client (from vouchers.client.registered / vouchers.client.died).
 resident_clients = Table(

@@ -4,16 +4,18 @@ contractor-liability checks. Never commits."""
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Any
 
+from seteli_common.auth import PROVIDER_STAFF, TENANT_STAFF, Principal
 from seteli_common.clock import today_in_helsinki
-from seteli_common.errors import FieldError, conflict, invalid_many, not_found
+from seteli_common.errors import FieldError, conflict, forbidden, invalid_many, not_found
 from seteli_common.validators import validate_business_id
 
 from . import repository as repo
 from .domain import CHECK_FOR_ATTACHMENT
 from .events import BillingChanged, BillingInfo, LiabilityChecked, ProviderApproved, SiteAdded, SiteChanged
-from .models import attachments, employees, liability_reports, providers, sites, subcontractors
+from .models import attachments, employees, liability_reports, providers, sites, subcontractors, tenant_providers
 from .service import RegistryContext, _check, billing_of
 
 TAG_FIELDS = {"needs": "need", "support_types": "support", "service_languages": "language"}
@@ -26,13 +28,46 @@ async def provider_or_404(ctx: RegistryContext, provider_id: str) -> dict[str, A
     return provider
 
 
-async def approve(ctx: RegistryContext, provider_id: str) -> dict[str, Any]:
+# A company that registered itself and waits for approval: any tenant's staff may check it (domain.md,
+# registration path 1), so its data is open to them until then.
+AWAITING_APPROVAL = frozenset({"registered"})
+
+
+async def relate(session: Any, tenant_id: str, provider_id: str, via: str, now: datetime) -> None:
+    """Record that the provider works with the tenant (tenant_providers); the first reason is kept.
+    Idempotent: a redelivered event or a second approval changes nothing."""
+    if await repo.one(session, tenant_providers, tenant_id=tenant_id, provider_id=provider_id) is None:
+        await repo.add(session, tenant_providers,
+                       {"tenant_id": tenant_id, "provider_id": provider_id, "via": via, "since": now})
+
+
+async def may_read(ctx: RegistryContext, principal: Principal, provider_id: str) -> None:
+    """Who reads a company's people, attachments, liability checks and courses: its own users, and the
+    staff of a tenant it works with (or of any tenant while it awaits approval). Another tenant's staff
+    get 404, as for any other tenant's records."""
+    if principal.role in PROVIDER_STAFF:
+        if principal.provider_id != provider_id:
+            raise forbidden("Not your company")
+        return
+    if principal.role not in TENANT_STAFF or principal.tenant_id is None:
+        return  # platform admin; other roles are refused by the route's role check
+    provider = await provider_or_404(ctx, provider_id)
+    if provider["status"] in AWAITING_APPROVAL:
+        return
+    if await repo.one(ctx.session, tenant_providers, tenant_id=principal.tenant_id, provider_id=provider_id) is None:
+        raise not_found("Provider")
+
+
+async def approve(ctx: RegistryContext, provider_id: str, tenant_id: str | None) -> dict[str, Any]:
+    """A tenant admin approves a self-registered company; it then works with that admin's tenant."""
     provider = await provider_or_404(ctx, provider_id)
     if provider["status"] == "unconfirmed":
         raise conflict("The main user has not confirmed the registration yet", field="status")
     if provider["status"] != "approved":
         await repo.change(ctx.session, providers, {"id": provider_id}, status="approved")
         await ctx.outbox.add(ctx.session, ProviderApproved(provider_id=provider_id), tenant_id=None)
+    if tenant_id is not None:
+        await relate(ctx.session, tenant_id, provider_id, "approval", ctx.clock.now())
     return {**provider, "status": "approved"}
 
 

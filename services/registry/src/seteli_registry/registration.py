@@ -18,6 +18,7 @@ from .adapters.company_register import CompanyInfo, CompanyRegisterUnavailable
 from .domain import is_past
 from .events import ProviderApproved, RegistrationDecided
 from .models import providers, registration_requests, strong_logins
+from .providers import relate
 from .service import (
     LoginResult,
     RegistryContext,
@@ -96,6 +97,7 @@ async def decide(ctx: RegistryContext, tenant_id: str, request_id: str, approve:
         }, confirmed=True, status="approved", password_hash=row["password_hash"])
         provider_id = registered["id"]
         await ctx.outbox.add(ctx.session, ProviderApproved(provider_id=provider_id), tenant_id=tenant_id)
+        await relate(ctx.session, tenant_id, provider_id, "registration", ctx.clock.now())
     elif not reason:
         raise invalid("reason", "a rejection needs a reason")
     status = "approved" if approve else "rejected"

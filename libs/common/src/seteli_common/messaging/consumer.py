@@ -2,8 +2,11 @@
 
 - A duplicate (the inbox already has (consumer, event_id)) is acked and skipped.
 - Ack only after commit: a crash before the ack redelivers, and the inbox suppresses the repeat.
-- A transient error (database or network trouble) is retried with delay; when the retries are used
-  up, or for any other error, the message is parked in the dead-letter queue with the reason.
+- While the service's own database does not answer, a message that failed on it is held (not acked,
+  no retry spent) until the database answers again: an outage of any length parks nothing, and the
+  consumer takes no more than its prefetch meanwhile.
+- Another transient error (network trouble, a deadlock, a TransientError) is retried with delay; when the
+  retries are used up, or for any other error, the message is parked in the dead-letter queue with the reason.
 - The tenant in the envelope is handed to the handler, which checks it against what it touches.
 """
 
@@ -86,6 +89,7 @@ class ConsumerStats:
     retried: int = 0
     dead_lettered: int = 0
     ignored: int = 0
+    held: int = 0  # times a message waited for the database to answer again (no retry spent)
 
 
 # SQLSTATEs that pass: connection exceptions (08xxx), the server shutting down or starting
@@ -129,6 +133,8 @@ class ConsumerRuntime:
         self.prefetch = prefetch
         self.stats = ConsumerStats()
         self.after_commit: Callable[[], None] | None = None  # e.g. wake the outbox relay
+        self.database_wait_max = 10.0  # seconds between pings while the database is away
+        self._database_back = asyncio.Lock()  # one message pings; the others wait behind it
 
     def spec(self, sub: Subscription) -> QueueSpec:
         return QueueSpec(
@@ -166,13 +172,22 @@ class ConsumerRuntime:
             f"consume {envelope.type}", context=parent, kind=trace.SpanKind.CONSUMER,
             attributes={"messaging.destination": spec.name, "messaging.message.id": str(envelope.event_id)},
         ):
-            try:
-                fresh = await self._process(spec.name, envelope, handler)
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:
-                await self._fail(spec, delivery, envelope, exc)
-                return
+            while True:
+                try:
+                    fresh = await self._process(spec.name, envelope, handler)
+                    break
+                except asyncio.CancelledError:
+                    raise
+                except Exception as exc:
+                    if await self._database_away(exc):
+                        self.stats.held += 1
+                        log.warning("database unavailable: holding %s until it answers (%s)", envelope.type,
+                                    mask_identity_codes(f"{type(exc).__name__}: {_short(exc, 200)}"),
+                                    extra={"queue": spec.name, "event_id": str(envelope.event_id)})
+                        await self._wait_for_database()
+                        continue  # the same delivery again; the inbox still guards against a repeat
+                    await self._fail(spec, delivery, envelope, exc)
+                    return
         await delivery.ack()
         metrics.consumed(self.service, spec.name, "processed" if fresh else "duplicate")
         if fresh:
@@ -181,6 +196,20 @@ class ConsumerRuntime:
                 self.after_commit()
         else:
             self.stats.duplicates += 1
+
+    async def _database_away(self, exc: Exception) -> bool:
+        """A database-level transient error while the database does not even answer a ping: an outage,
+        not this message's trouble. (A handler's own TransientError is about order, not the database.)"""
+        if isinstance(exc, TransientError | PermanentError) or not _is_transient(exc):
+            return False
+        return not await self.db.ping()
+
+    async def _wait_for_database(self) -> None:
+        async with self._database_back:
+            pause = 0.25
+            while not await self.db.ping():
+                await asyncio.sleep(pause)
+                pause = min(pause * 2, self.database_wait_max)
 
     async def _process(self, consumer: str, envelope: Envelope, handler: Handler) -> bool:
         # The envelope's tenant scopes the handler's rows (row-level security); an event about something
