@@ -64,7 +64,9 @@ SERVICES: dict[str, dict[str, Any]] = {
     },
     "notifications": {
         "config": {"SMTP_HOST": "smtp-relay.example.fi", "SMTP_PORT": "587", "SMTP_STARTTLS": "true",
-                   "MAIL_FROM": "Seteli <noreply@seteli.fi>", "MESSAGE_ID_DOMAIN": "seteli.fi"},
+                   "MAIL_FROM": "Seteli <noreply@seteli.fi>", "MESSAGE_ID_DOMAIN": "seteli.fi",
+                   # the portal, for links in mail: the registry's PUBLIC_BASE_URL
+                   "PUBLIC_BASE_URL": "https://seteli.example.fi"},
         "secrets": {"SMTP_USERNAME": ("smtp-username", False), "SMTP_PASSWORD": ("smtp-password", False)},
         "memory": "384Mi",
         "smtp_egress": True,

@@ -35,8 +35,8 @@ def _free_port() -> int:
 def cmd_up(args: argparse.Namespace) -> None:
     from .embedded import DEMO_ADMIN_EMAIL, DEMO_ADMIN_PASSWORD, build_suite
 
-    suite = build_suite(args.data_dir.resolve(), seed_demo=not args.no_demo_data)
     base = f"http://{args.host}:{args.port}"
+    suite = build_suite(args.data_dir.resolve(), seed_demo=not args.no_demo_data, portal_url=f"{base}/portal")
     print("Seteli is starting in embedded mode (SQLite files in "
           f"{args.data_dir.resolve()}, in-process bus, email as files in {args.data_dir.resolve() / 'mail'}).")
     print(f"  portal         {base}/portal/   (fi/sv; sign in with the demo users below)")

@@ -74,8 +74,10 @@ async def seed_demo_data(app: FastAPI, data_dir: Path) -> None:
 
 def build_suite(data_dir: Path, *, clock: Clock | None = None, log_json: bool = False,
                 seed_demo: bool = False, with_portal: bool = True,
-                service_settings: Mapping[str, Mapping[str, Any]] | None = None) -> Suite:
-    """`service_settings`: extra settings per service (tests: a PostgreSQL database_url and database_role)."""
+                service_settings: Mapping[str, Mapping[str, Any]] | None = None,
+                portal_url: str = "http://127.0.0.1:8000/portal") -> Suite:
+    """`service_settings`: extra settings per service (tests: a PostgreSQL database_url and database_role).
+    `portal_url`: where the links in emails (registration, password reset, attention notices) lead."""
     data_dir.mkdir(parents=True, exist_ok=True)
     extra = service_settings or {}
     broker = InMemoryBroker()
@@ -92,12 +94,15 @@ def build_suite(data_dir: Path, *, clock: Clock | None = None, log_json: bool = 
         # signing an application: Suomi.fi is the registry's test page, and back to the portal (same origin)
         signing_redirect_uri="/portal/provider/signing/callback", fake_identity_page_url="/registry/v1/fake-identity",
         resident_redirect_uri="/portal/resident/callback", person_pseudonym_key=pseudonym_key,
+        **({} if "public_base_url" in extra.get("registry", {}) else {"public_base_url": portal_url}),
     )
     runtimes: dict[str, ServiceRuntime] = {}
     runtimes["registry"] = bootstrap("registry").build_runtime(registry_settings, broker=broker, clock=clock)
     keys = StaticKeys(runtimes["registry"].extras["issuer"].jwks)
     for name in SERVICES[1:]:
-        own = {"person_pseudonym_key": pseudonym_key} if name == "vouchers" else {}
+        own: dict[str, Any] = {"person_pseudonym_key": pseudonym_key} if name == "vouchers" else {}
+        if name == "notifications":
+            own["public_base_url"] = portal_url
         runtimes[name] = bootstrap(name).build_runtime(settings(name, **{**common, **own, **extra.get(name, {})}),
                                                        broker=broker, clock=clock,
                                                        keys=keys)

@@ -3,6 +3,8 @@ skeleton, keep their data across restarts, and one trace spans HTTP → outbox �
 
 from __future__ import annotations
 
+import asyncio
+import re
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -63,3 +65,27 @@ async def test_a_second_run_finds_its_data_again(tmp_path: Path) -> None:
             home = await client.get("/", follow_redirects=True)
     assert tenant.status_code == 200
     assert home.status_code == 200 and "<html lang=\"fi\"" in home.text  # the portal answers at /portal/
+
+
+async def test_links_in_emails_lead_to_the_portal_of_the_suite(tmp_path: Path) -> None:
+    suite = build_suite(tmp_path, portal_url="https://seteli.example.fi/portal")
+    async with suite.app.router.lifespan_context(suite.app):
+        transport = httpx.ASGITransport(app=suite.app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://suite", timeout=30) as client:
+            registered = await client.post("/registry/v1/providers", json={
+                "business_id": "7019376-8", "name": "Hoivakoti Päivänsäde Oy", "language": "fi",
+                "email": "info@paivansade.fi", "main_user": {
+                    "email": "paakayttaja@paivansade.fi", "name": "Maija Meikäläinen", "password": "Hyva-salasana-1"}})
+            assert registered.status_code == 201, registered.text
+            link = None
+            for _ in range(100):  # the email leaves through the outbox and the in-process bus
+                texts = [eml.read_text(errors="replace") for eml in (tmp_path / "mail").rglob("*.eml")]
+                found = [m for text in texts for m in re.findall(r"https?://\S+confirm-registration\?token=\S+", text)]
+                if found:
+                    link = found[0]
+                    break
+                await asyncio.sleep(0.1)
+            assert link is not None, "no confirmation email"
+            assert link.startswith("https://seteli.example.fi/portal/confirm-registration?token=")
+            page = await client.get(link.removeprefix("https://seteli.example.fi"))
+            assert page.status_code == 200  # the portal of this suite answers the link

@@ -183,6 +183,7 @@ async def test_one_open_application_per_service(api: Api, flow: Flow) -> None:
     r = await api.client.post("/v1/tenants/kouvola/applications", json={"service_id": service["id"]},
                               headers=api.provider)
     assert r.status_code == 409 and r.json()["application_id"] == first["id"]
+    assert r.json()["reason"] == "application_exists"  # a machine-readable code beside the text
 
 
 async def test_change_of_an_approved_application_keeps_it_approved(api: Api, flow: Flow) -> None:

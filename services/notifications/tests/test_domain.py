@@ -79,6 +79,7 @@ def test_every_template_exists_in_finnish_and_swedish() -> None:
         "event_awaiting_approval",
         "credit_requested",
         "payment_computed",
+        "payment_carried_over",
         "payment_specification",
         "daily_digest",
     }

@@ -214,20 +214,24 @@ async def test_the_provider_chooses_among_the_tenants_where_it_is_approved(suite
         assert "Ikääntyneiden tehostettu palveluasuminen" in page.text  # its applications there
 
 
-async def test_a_refused_new_application_is_explained_in_the_users_language(portal: httpx.AsyncClient,
-                                                                             data: Seed) -> None:
+async def test_a_second_application_to_a_service_leads_to_the_one_the_provider_has(portal: httpx.AsyncClient,
+                                                                                  data: Seed) -> None:
     # the provider already has an (approved) application for the demo service: the API refuses a second
+    # (409, reason application_exists), and the portal takes the provider to the one it has, saying why
     await login(portal, data.provider_email, PROVIDER_PASSWORD)
     dashboard = await portal.get("/provider")
     refused = await portal.post("/provider/applications", data={"csrf": csrf_of(dashboard.text),
                                                                 "service_id": data.service_id})
-    assert refused.status_code == 303 and refused.headers["location"] == "/provider"
-    shown = await portal.get("/provider")
-    assert "Tieto on jo olemassa tai se on muuttunut välillä." in shown.text
+    assert refused.status_code == 303
+    existing = refused.headers["location"]
+    assert re.fullmatch(r"/provider/applications/[\w-]+", existing), existing
+    shown = await portal.get(existing)
+    assert shown.status_code == 200
+    assert "Sinulla on jo hakemus tähän palveluun: jatka sitä." in shown.text
     assert "already have an application" not in shown.text
 
     await portal.post("/language", data={"csrf": csrf_of(shown.text), "lang": "sv", "next": "/provider"})
     again = await portal.post("/provider/applications", data={"csrf": csrf_of(shown.text),
                                                               "service_id": data.service_id})
-    assert again.status_code == 303
-    assert "Uppgiften finns redan eller har ändrats under tiden." in (await portal.get("/provider")).text
+    assert again.status_code == 303 and again.headers["location"] == existing
+    assert "Du har redan en ansökan till den här tjänsten" in (await portal.get(existing)).text

@@ -192,3 +192,114 @@ async def test_another_company_reaches_none_of_this_company_data(portal: httpx.A
 
     await login(portal, data.provider_email, PROVIDER_PASSWORD)
     assert attachment_id in (await portal.get("/provider/attachments")).text  # still there
+
+
+def _people_row(html: str, text: str) -> str:
+    """The table row of the people page that shows `text`."""
+    match = re.search(rf"<tr>(?:(?!</tr>).)*{re.escape(text)}(?:(?!</tr>).)*</tr>", html, re.S)
+    assert match, f"no row with {text!r}"
+    return match.group(0)
+
+
+async def test_an_employee_is_edited_and_removed(portal: httpx.AsyncClient, data: Seed) -> None:
+    await login(portal, data.provider_email, PROVIDER_PASSWORD)
+    await submit(portal, "/provider/people", "/provider/people/employees",
+                 {"name": "Muokattava Maija", "title": "lähihoitaja", "email": "maija@hoivakoti.fi"})
+    page = await portal.get("/provider/people")
+    row = _people_row(page.text, "Muokattava Maija")
+    employee_id = re.search(r'href="/provider/people/employees/([^"]+)">Muokkaa<span class="visually-hidden">: '
+                            r'Muokattava Maija</span>', row).group(1)  # type: ignore[union-attr]
+    assert re.search(r'<button type="submit" class="link-button">Poista<span class="visually-hidden">: '
+                     r'Muokattava Maija</span></button>', row)
+
+    url = f"/provider/people/employees/{employee_id}"
+    form = await portal.get(url)
+    assert form.status_code == 200 and "<h1" in form.text and "Muokkaa työntekijän tietoja" in form.text
+    assert 'value="Muokattava Maija"' in form.text and 'value="maija@hoivakoti.fi"' in form.text  # prefilled
+    nameless = await portal.post(url, data={"csrf": csrf_of(form.text), "name": "", "title": "sairaanhoitaja"})
+    assert nameless.status_code == 422 and 'href="#employee-name"' in nameless.text
+    assert re.search(r'id="employee-name"[^>]*aria-describedby="employee-name-error"', nameless.text)
+    assert 'value="sairaanhoitaja"' in nameless.text  # what was typed is kept
+    bad_email = await portal.post(url, data={"csrf": csrf_of(form.text), "name": "Maija", "email": "ei-osoite"})
+    assert bad_email.status_code == 422 and 'id="employee-email-error"' in bad_email.text
+    changed = await portal.post(url, data={"csrf": csrf_of(form.text), "name": "Muokattu Maija",
+                                           "title": "sairaanhoitaja", "email": "", "phone": "0409876543"})
+    assert changed.status_code == 303 and changed.headers["location"] == "/provider/people"
+    page = await portal.get("/provider/people")
+    assert "Työntekijän tiedot tallennettu." in page.text
+    assert "<td>Muokattu Maija</td><td>sairaanhoitaja</td>" in page.text and "Muokattava Maija" not in page.text
+
+    removed = await portal.post(f"{url}/remove", data={"csrf": csrf_of(page.text)})
+    assert removed.status_code == 303
+    page = await portal.get("/provider/people")
+    assert "Työntekijä poistettu." in page.text and "Muokattu Maija" not in page.text
+    assert (await portal.get(url)).status_code == 404  # a removed one is no longer offered for editing
+    without_csrf = await portal.post(f"{url}/remove", data={})
+    assert without_csrf.status_code == 400
+
+
+async def test_a_subcontractor_is_renamed_and_removed(portal: httpx.AsyncClient, data: Seed) -> None:
+    await login(portal, data.provider_email, PROVIDER_PASSWORD)
+    await submit(portal, "/provider/people", "/provider/people/subcontractors",
+                 {"business_id": "0116297-6", "name": "Ikkunanpesu Oy"})
+    page = await portal.get("/provider/people")
+    row = _people_row(page.text, "<td>0116297-6</td>")
+    sub_id = re.search(r'action="/provider/people/subcontractors/([^"/]+)"', row).group(1)  # type: ignore[union-attr]
+    assert "Muuta nimeä<span class=\"visually-hidden\">: Ikkunanpesu Oy</span>" in row
+    assert 'for="rename-' + sub_id + '-name"' in row
+
+    action = f"/provider/people/subcontractors/{sub_id}"
+    empty = await portal.post(action, data={"csrf": csrf_of(page.text), "name": " "})
+    assert empty.status_code == 422
+    assert f'href="#rename-{sub_id}-name"' in empty.text and "<details open>" in empty.text
+    assert re.search(rf'id="rename-{sub_id}-name"[^>]*aria-describedby="rename-{sub_id}-name-error"', empty.text)
+    renamed = await portal.post(action, data={"csrf": csrf_of(page.text), "name": "Ikkunanpesu Kirkas Oy"})
+    assert renamed.status_code == 303
+    page = await portal.get("/provider/people")
+    assert "Alihankkijan nimi muutettu." in page.text
+    assert "<td>Ikkunanpesu Kirkas Oy</td><td>0116297-6</td>" in page.text
+
+    removed = await portal.post(f"{action}/remove", data={"csrf": csrf_of(page.text)})
+    assert removed.status_code == 303
+    page = await portal.get("/provider/people")
+    assert "Alihankkija poistettu." in page.text and "<td>0116297-6</td>" not in page.text
+    again = await submit(portal, "/provider/people", "/provider/people/subcontractors",
+                         {"business_id": "0116297-6", "name": "Ikkunanpesu Oy"})
+    assert again.status_code == 303  # the same business id brings it back
+    page = await portal.get("/provider/people")
+    assert f'action="/provider/people/subcontractors/{sub_id}"' in page.text
+
+
+async def test_a_provider_user_sees_no_edit_or_remove_controls(portal: httpx.AsyncClient, data: Seed) -> None:
+    await login(portal, data.provider_email, PROVIDER_PASSWORD)
+    await submit(portal, "/provider/people", "/provider/people/employees", {"name": "Näkyvä Niina"})
+    await submit(portal, "/provider/people", "/provider/people/subcontractors",
+                 {"business_id": "0112038-9", "name": "Näkyvä Alihankkija Oy"})
+    page = await portal.get("/provider/people")
+    employee_id = re.search(r'href="/provider/people/employees/([^"]+)">Muokkaa<span class="visually-hidden">: '
+                            r'Näkyvä Niina<', page.text).group(1)  # type: ignore[union-attr]
+    tag = data.tenant_id.split("-", 1)[1]
+    email = f"lukija-{tag}@hoivakoti.fi"
+    created = await submit(portal, "/provider/users", "/provider/users", {
+        "name": "Lauri Lukija", "email": email, "password": "Alku-salasana-1", "role": "provider_user",
+        "service_ids": data.service_id})
+    assert created.status_code == 303, created.text[-2000:]
+    first = await submit(portal, "/login", "/login", {"email": email, "password": "Alku-salasana-1", "next": "/"})
+    assert first.headers["location"] == "/change-password"
+    form = await portal.get("/change-password")
+    changed = await portal.post("/change-password", data={
+        "csrf": csrf_of(form.text), "current_password": "Alku-salasana-1",
+        "new_password": "Lukijan-oma-2026", "new_password_again": "Lukijan-oma-2026"})
+    assert changed.status_code == 303
+
+    people = await portal.get("/provider/people")
+    assert people.status_code == 200
+    assert "Näkyvä Niina" in people.text and "Näkyvä Alihankkija Oy" in people.text
+    assert "/provider/people/employees/" not in people.text and "/remove" not in people.text
+    assert "Muokkaa" not in people.text and "Muuta nimeä" not in people.text and "Poista" not in people.text
+    assert (await portal.get(f"/provider/people/employees/{employee_id}")).status_code == 403
+    refused = await portal.post(f"/provider/people/employees/{employee_id}/remove",
+                                data={"csrf": csrf_of(people.text)})
+    assert refused.status_code == 403
+    await login(portal, data.provider_email, PROVIDER_PASSWORD)
+    assert "Näkyvä Niina" in (await portal.get("/provider/people")).text  # still there

@@ -43,7 +43,8 @@ async def create(ctx: AppContext, tenant_id: str, principal: Principal, service_
                                                states=("draft", "submitted", "returned", "approved"))
     if existing:
         raise conflict("You already have an application for this service; edit it instead",
-                       application_id=existing[0]["id"], state=existing[0]["state"])
+                       reason="application_exists", application_id=existing[0]["id"],
+                       state=existing[0]["state"])
     now = ctx.clock.now()
     steps = {name: _empty_step() for name in SAVED_STEPS}
     # A company with only one site offers the service there: the sites step starts with the known sites.

@@ -45,7 +45,7 @@ def build_runtime(settings: NotificationsSettings | None = None, *, broker: InMe
     settings = settings or NotificationsSettings()
     clock = clock or SystemClock()
     renderer = Renderer()
-    deps = MailDeps(renderer, clock, settings.message_id_domain)
+    deps = MailDeps(renderer, clock, settings.message_id_domain, settings.public_base_url)
     runtime = NotificationsRuntime(settings=settings, metadata=metadata, migrations=MIGRATIONS,
                                    subscriptions=subscriptions(deps), broker=broker, keys=keys, clock=clock)
     digest = DigestJob(runtime.db, renderer, clock, settings)

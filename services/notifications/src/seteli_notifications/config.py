@@ -16,6 +16,8 @@ class NotificationsSettings(ServiceSettings):
     smtp_starttls: bool = False
     smtp_timeout_seconds: float = 15.0
     mail_from: str = "Seteli <noreply@seteli.fi>"
+    # Where the portal is, for links in mail (the same address as REGISTRY_PUBLIC_BASE_URL).
+    public_base_url: str = "http://localhost:8080"
     # Right-hand side of every Message-ID we generate.
     message_id_domain: str = "seteli.fi"
     # Embedded mode: where .eml files go; empty = <data_dir>/mail.

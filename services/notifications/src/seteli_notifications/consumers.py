@@ -19,9 +19,11 @@ class MailDeps:
     renderer: Renderer
     clock: Clock
     message_id_domain: str
+    public_base_url: str = ""
 
     def context(self, ctx: MessageContext) -> MailContext:
-        return MailContext(ctx.session, self.renderer, self.clock, self.message_id_domain)
+        return MailContext(ctx.session, self.renderer, self.clock, self.message_id_domain,
+                           public_base_url=self.public_base_url)
 
 
 def subscriptions(deps: MailDeps) -> list[Subscription]:

@@ -22,6 +22,14 @@ DIGESTIBLE: Final = frozenset({
     "application_returned",
 })
 
+# Why settlement carried a payee's amount over to the next run (its reason codes), in words for people.
+NO_BILLING: Final = "no_billing_information"
+CARRY_OVER_REASONS: Final = {
+    NO_BILLING: {"fi": "laskutustiedot puuttuvat", "sv": "faktureringsuppgifterna saknas"},
+}
+CARRY_OVER_OTHER: Final = {"fi": "maksua ei voitu tällä kertaa suorittaa",
+                           "sv": "betalningen kunde inte göras den här gången"}
+
 MONTHS: Final = {
     "fi": ("tammikuu", "helmikuu", "maaliskuu", "huhtikuu", "toukokuu", "kesäkuu", "heinäkuu", "elokuu",
            "syyskuu", "lokakuu", "marraskuu", "joulukuu"),
@@ -53,6 +61,13 @@ def format_month(month: str, lang: str) -> str:
         return f"{MONTHS[language_of(lang)][int(number) - 1]} {int(year)}"
     except (ValueError, IndexError):
         return month
+
+
+def carry_over_reason(code: str | None) -> dict[str, object]:
+    """A carry-over reason for the templates: the words in each language (never the code; an unknown
+    code gets the generic words) and whether adding billing information is what the payee must do."""
+    words = CARRY_OVER_REASONS.get(code or "", CARRY_OVER_OTHER)
+    return {"reason_fi": words["fi"], "reason_sv": words["sv"], "billing_missing": code == NO_BILLING}
 
 
 def format_datetime(moment: datetime, lang: str) -> str:

@@ -53,6 +53,10 @@ class MailContext:
     clock: Clock
     message_id_domain: str
     queued: list[int] = field(default_factory=list)
+    public_base_url: str = ""  # the portal, for links in mail
+
+    def portal_link(self, path: str) -> str:
+        return f"{self.public_base_url.rstrip('/')}/{path.lstrip('/')}"
 
 
 async def enqueue(ctx: MailContext, envelope: Envelope, out: Outgoing) -> int | None:

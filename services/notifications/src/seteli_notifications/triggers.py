@@ -1,10 +1,12 @@
-"""Settlement facts that become mail to providers: the computed payment and the payment
-specification (PDF attached, only to providers who opted in)."""
+"""Settlement facts that become mail to providers: the computed payment, the payment specification
+(PDF attached, only to providers who opted in) and a payment carried over to the next run (the payee was
+not paid: why, and what to do)."""
 
 from __future__ import annotations
 
 import base64
 import binascii
+import dataclasses
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
@@ -14,7 +16,7 @@ from seteli_common.messaging.envelope import EventPayload
 
 from . import repository as repo
 from . import service
-from .domain import language_of
+from .domain import carry_over_reason, language_of
 from .parsing import payload
 from .service import Attachment, MailContext, Outgoing
 
@@ -31,6 +33,17 @@ class PaymentComputed(EventPayload):
     amount: Decimal
     language: str | None = None
     email: str | None = None
+
+
+class PaymentCarriedOver(EventPayload):
+    run_id: str
+    month: str
+    provider_id: str
+    site_id: str | None = None
+    payee_name: str | None = None
+    amount: Decimal
+    line_count: int = 0
+    reason: str | None = None
 
 
 class SpecificationReady(EventPayload):
@@ -87,3 +100,19 @@ def subscribe(sub: Subscription, make: MakeContext) -> None:
             "payment_specification", recipient, [language], context, ctx.tenant_id, p.provider_id,
             attachments=(attachment,) if opted_in else (),
             skip_reason=None if opted_in else "the provider has not asked for the specification by email"))
+
+    @sub.on("settlement.payment.carried_over")
+    async def payment_carried_over(ctx: MessageContext) -> None:
+        p = payload(ctx, PaymentCarriedOver)
+        mail = make(ctx)
+        provider = await service.provider_or_wait(ctx.session, p.provider_id)
+        # Where the payee's other notices go: a site's notification address, else the company's.
+        email = await service.producer_part_email(ctx.session, provider, p.site_id)
+        context = {"payee_name": p.payee_name or provider["name"], "month": p.month, "amount": p.amount,
+                   "line_count": p.line_count, **carry_over_reason(p.reason),
+                   "company_url": mail.portal_link("provider/company")}
+        out = await service.to_provider(ctx.session, "payment_carried_over", ctx.tenant_id, p.provider_id,
+                                        context, email=email)
+        # One notice per payee and run, also should the fact arrive again under another event id.
+        key = f"carried-over:{p.run_id}:{p.provider_id}:{p.site_id or '-'}"
+        await service.enqueue(mail, ctx.envelope, dataclasses.replace(out, dedup_key=key))

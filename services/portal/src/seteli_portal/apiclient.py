@@ -17,6 +17,7 @@ class ApiError(Exception):
     fields: dict[str, str] = field(default_factory=dict)
     code: str = ""  # a machine-readable reason some services add (e.g. "voucher_closed")
     type: str = ""  # the problem type URI, e.g. "https://seteli.fi/problems/conflict"
+    extra: dict[str, Any] = field(default_factory=dict)  # the problem's other members (e.g. application_id)
 
     @classmethod
     def from_response(cls, response: httpx.Response) -> ApiError:
@@ -35,8 +36,9 @@ class ApiError(Exception):
         if body.get("field") and body.get("field") not in fields:
             fields[str(body["field"])] = str(body.get("detail", ""))
         code = body.get("reason") or body.get("code") or ""
+        extra = {k: v for k, v in body.items() if k not in ("type", "title", "status", "detail", "instance", "errors")}
         return cls(response.status_code, str(body.get("title", "")), str(body.get("detail", "")), fields,
-                   code if isinstance(code, str) else "", str(body.get("type", "") or ""))
+                   code if isinstance(code, str) else "", str(body.get("type", "") or ""), extra)
 
     @property
     def slug(self) -> str:

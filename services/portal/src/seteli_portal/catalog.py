@@ -200,12 +200,31 @@ CATALOG: dict[str, tuple[str, str]] = {
     "employees.title_hint": ("Esimerkiksi vastaava sairaanhoitaja", "Till exempel ansvarig sjukskötare"),
     "employees.manage": ("Lisää tai katso yrityksen työntekijöitä", "Lägg till eller se företagets anställda"),
     "employee.added": ("Työntekijä lisätty.", "Den anställda har lagts till."),
+    "employee.edit": ("Muokkaa", "Redigera"),
+    "employee.edit_title": ("Muokkaa työntekijän tietoja", "Redigera den anställdas uppgifter"),
+    "employee.save": ("Tallenna muutokset", "Spara ändringarna"),
+    "employee.changed": ("Työntekijän tiedot tallennettu.", "Den anställdas uppgifter har sparats."),
+    "employee.remove": ("Poista", "Ta bort"),
+    "employee.removed": ("Työntekijä poistettu.", "Den anställda har tagits bort."),
+    "people.actions": ("Toiminnot", "Åtgärder"),
+    "people.removal_hint": (
+        "Poistettu säilyy jo päätetyissä hakemuksissa, mutta sitä ei voi valita uusiin.",
+        "En borttagen finns kvar i redan beslutade ansökningar men kan inte väljas i nya.",
+    ),
     "subcontractors.title": ("Alihankkijat", "Underleverantörer"),
     "subcontractors.none": ("Ei alihankkijoita.", "Inga underleverantörer."),
     "subcontractors.add": ("Lisää alihankkija", "Lägg till underleverantör"),
     "subcontractors.attachments": ("Liitteet", "Bilagor"),
     "subcontractors.manage": ("Lisää tai katso alihankkijoita", "Lägg till eller se underleverantörer"),
     "subcontractor.added": ("Alihankkija lisätty.", "Underleverantören har lagts till."),
+    "subcontractor.rename": ("Muuta nimeä", "Byt namn"),
+    "subcontractor.new_name": ("Uusi nimi", "Nytt namn"),
+    "subcontractor.renamed": ("Alihankkijan nimi muutettu.", "Underleverantörens namn har ändrats."),
+    "subcontractor.remove": ("Poista", "Ta bort"),
+    "subcontractor.removed": (
+        "Alihankkija poistettu. Sen liitteet säilyvät, ja sama Y-tunnus palauttaa sen listalle.",
+        "Underleverantören har tagits bort. Dess bilagor sparas, och samma FO-nummer återställer den i listan.",
+    ),
     "subcontractor.duplicate": (
         "Alihankkija tällä Y-tunnuksella on jo listalla.",
         "En underleverantör med detta FO-nummer finns redan i listan.",
@@ -946,6 +965,10 @@ CATALOG: dict[str, tuple[str, str]] = {
     "problem.generic": (
         "Palvelu ei hyväksynyt pyyntöä (virhekoodi {code}).",
         "Tjänsten godkände inte begäran (felkod {code}).",
+    ),
+    "problem.application_exists": (
+        "Sinulla on jo hakemus tähän palveluun: jatka sitä.",
+        "Du har redan en ansökan till den här tjänsten: fortsätt med den.",
     ),
     "problem.type.conflict": (
         "Tieto on jo olemassa tai se on muuttunut välillä. Lataa sivu ja tarkista tiedot.",

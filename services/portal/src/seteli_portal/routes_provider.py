@@ -136,6 +136,8 @@ async def create_application(request: Request) -> Response:
                                   json={"service_id": str(form.get("service_id", ""))})
     except ApiError as exc:
         page.session.setdefault("flash", []).append(page.problem_message(exc))  # in the user's language
+        if exc.code == "application_exists" and isinstance(exc.extra.get("application_id"), str):
+            return page.redirect(f"/provider/applications/{exc.extra['application_id']}")  # carry on with it
         return page.redirect("/provider")
     return page.redirect(f"/provider/applications/{created['id']}")
 

@@ -34,7 +34,8 @@ async def _people(page: Page, **context: Any) -> Response:
                        employees=await listing(page, "employees"),
                        subcontractors=await listing(page, "subcontractors"),
                        sites={s["id"]: s for s in provider.get("sites", [])},
-                       form_name=context.pop("form_name", ""), values=context.pop("values", {}), **context)
+                       form_name=context.pop("form_name", ""), values=context.pop("values", {}),
+                       target=context.pop("target", ""), **context)
 
 
 @router.get("/people")
@@ -46,9 +47,7 @@ async def people(request: Request) -> Response:
 async def add_employee(request: Request) -> Response:
     page = _provider_page(request)
     form = await page.form()
-    body: dict[str, Any] = {k: str(form.get(k, "")).strip() for k in EMPLOYEE_FIELDS}
-    body["email"] = body["email"] or None
-    body["site_id"] = body["site_id"] or None
+    body = _employee_body(form)
     if not body["name"]:
         return await _people(page, errors={"name": page.t("error.required")}, form_name="employee", values=body)
     try:
@@ -76,6 +75,91 @@ async def add_subcontractor(request: Request) -> Response:
     if errors:
         return await _people(page, errors=errors, form_name="subcontractor", values=body)
     page.flash("subcontractor.added")
+    return page.redirect("/provider/people")
+
+
+def _admin_page(request: Request) -> Page:
+    """Changing or removing people is the company admin's; a provider user only sees the lists."""
+    page = _provider_page(request)
+    page.require("provider_admin")
+    return page
+
+
+def _employee_body(form: FormData) -> dict[str, Any]:
+    body: dict[str, Any] = {k: str(form.get(k, "")).strip() for k in EMPLOYEE_FIELDS}
+    body["email"] = body["email"] or None
+    body["site_id"] = body["site_id"] or None
+    return body
+
+
+async def _employee_form(page: Page, employee_id: str, **context: Any) -> Response:
+    found = [e for e in await listing(page, "employees") if e["id"] == employee_id]
+    if not found:
+        raise ApiError(404, "Not found", "Employee was not found")
+    provider = await page.call("GET", "registry", f"/v1/providers/{page.provider_id}")
+    status = 422 if context.get("errors") else 200
+    return page.render("provider/employee.html", status=status, provider=provider, employee=found[0],
+                       values=context.pop("values", None) or found[0], **context)
+
+
+@router.get("/people/employees/{employee_id}")
+async def employee_form(request: Request, employee_id: str) -> Response:
+    return await _employee_form(_admin_page(request), employee_id)
+
+
+@router.post("/people/employees/{employee_id}")
+async def change_employee(request: Request, employee_id: str) -> Response:
+    page = _admin_page(request)
+    body = _employee_body(await page.form())
+    if not body["name"]:
+        return await _employee_form(page, employee_id, errors={"name": page.t("error.required")}, values=body)
+    try:
+        await page.call("PATCH", "registry", f"/v1/providers/{page.provider_id}/employees/{employee_id}",
+                        json=body)
+    except ApiError as exc:
+        if exc.status in (403, 404, 409):
+            raise
+        return await _employee_form(page, employee_id, errors=exc.for_form(EMPLOYEE_FIELDS), values=body)
+    page.flash("employee.changed")
+    return page.redirect("/provider/people")
+
+
+@router.post("/people/employees/{employee_id}/remove")
+async def remove_employee(request: Request, employee_id: str) -> Response:
+    page = _admin_page(request)
+    await page.form()
+    await page.call("DELETE", "registry", f"/v1/providers/{page.provider_id}/employees/{employee_id}")
+    page.flash("employee.removed")
+    return page.redirect("/provider/people")
+
+
+@router.post("/people/subcontractors/{subcontractor_id}")
+async def rename_subcontractor(request: Request, subcontractor_id: str) -> Response:
+    page = _admin_page(request)
+    form = await page.form()
+    name = str(form.get("name", "")).strip()
+    errors = {} if name else {"name": page.t("error.required")}
+    if not errors:
+        try:
+            await page.call("PATCH", "registry",
+                            f"/v1/providers/{page.provider_id}/subcontractors/{subcontractor_id}", json={"name": name})
+        except ApiError as exc:
+            if exc.status in (403, 404, 409):
+                raise
+            errors = exc.for_form(("name",))
+    if errors:
+        return await _people(page, errors=errors, form_name="rename", target=subcontractor_id,
+                             values={"name": name})
+    page.flash("subcontractor.renamed")
+    return page.redirect("/provider/people")
+
+
+@router.post("/people/subcontractors/{subcontractor_id}/remove")
+async def remove_subcontractor(request: Request, subcontractor_id: str) -> Response:
+    page = _admin_page(request)
+    await page.form()
+    await page.call("DELETE", "registry", f"/v1/providers/{page.provider_id}/subcontractors/{subcontractor_id}")
+    page.flash("subcontractor.removed")
     return page.redirect("/provider/people")
 
 

@@ -7,7 +7,7 @@ from datetime import date
 from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, File, Form, Query, Response, UploadFile
-from pydantic import BaseModel, EmailStr, Field
+from pydantic import BaseModel, ConfigDict, EmailStr, Field
 from seteli_common.auth import PROVIDER_STAFF, Principal, Role, require_roles
 from sqlalchemy import select
 
@@ -72,6 +72,21 @@ class EmployeeIn(BaseModel):
     email: EmailStr | None = None
     phone: str = ""
     site_id: str | None = None
+
+
+class EmployeeChangeIn(BaseModel):
+    """Each field optional; email or site_id given as null clears it."""
+    name: str | None = Field(None, min_length=1, examples=["Liisa Vastaava"])
+    title: str | None = Field(None, examples=["vastaava sairaanhoitaja"])
+    email: EmailStr | None = None
+    phone: str | None = None
+    site_id: str | None = None
+
+
+class SubcontractorChangeIn(BaseModel):
+    """Only the name: a different business id is a different subcontractor."""
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(min_length=1, examples=["Siivous ja Kiilto Oy"])
 
 
 class SubcontractorIn(BaseModel):
@@ -166,14 +181,17 @@ async def set_site_billing(provider_id: str, site_id: str, body: BillingIn | Non
     return await providers.set_billing(ctx, provider_id, body.model_dump() if body else None, site_id)
 
 
-async def _list(ctx: RegistryContext, table: Any, provider_id: str, limit: int, offset: int) -> dict[str, Any]:
-    query = select(table).where(table.c.provider_id == provider_id).order_by(table.c.created_at, table.c.id)
+async def _list(ctx: RegistryContext, table: Any, provider_id: str, limit: int, offset: int,
+                *where: Any) -> dict[str, Any]:
+    query = (select(table).where(table.c.provider_id == provider_id, *where)
+             .order_by(table.c.created_at, table.c.id))
     items, total = await repo.page(ctx.session, query, limit, offset)
     return {"items": items, "total": total}
 
 
 LIMIT = Query(50, ge=1, le=200)
 OFFSET = Query(0, ge=0)
+INCLUDE_REMOVED = Query(False, description="also the removed ones (each item has removed_at)")
 
 
 @router.post("/{provider_id}/employees", status_code=201)
@@ -186,9 +204,27 @@ async def add_employee(provider_id: str, body: EmployeeIn, ctx: RegistryContext 
 @router.get("/{provider_id}/employees")
 async def list_employees(provider_id: str, ctx: RegistryContext = Depends(context),
                          principal: Principal = Depends(ANYONE),
-                         limit: int = LIMIT, offset: int = OFFSET) -> dict[str, Any]:
+                         limit: int = LIMIT, offset: int = OFFSET,
+                         include_removed: bool = INCLUDE_REMOVED) -> dict[str, Any]:
     await providers.may_read(ctx, principal, provider_id)
-    return await _list(ctx, employees, provider_id, limit, offset)
+    where = () if include_removed else (employees.c.removed_at.is_(None),)
+    return await _list(ctx, employees, provider_id, limit, offset, *where)
+
+
+@router.patch("/{provider_id}/employees/{employee_id}")
+async def change_employee(provider_id: str, employee_id: str, body: EmployeeChangeIn,
+                          ctx: RegistryContext = Depends(context),
+                          principal: Principal = Depends(ADMIN)) -> dict[str, Any]:
+    may_write(principal, provider_id)
+    return await providers.change_employee(ctx, provider_id, employee_id, _dump(body))
+
+
+@router.delete("/{provider_id}/employees/{employee_id}", status_code=204)
+async def remove_employee(provider_id: str, employee_id: str, ctx: RegistryContext = Depends(context),
+                          principal: Principal = Depends(ADMIN)) -> None:
+    """Soft removal: decided applications keep the id; the list leaves it out unless include_removed."""
+    may_write(principal, provider_id)
+    await providers.remove_employee(ctx, provider_id, employee_id)
 
 
 @router.post("/{provider_id}/subcontractors", status_code=201)
@@ -201,9 +237,27 @@ async def add_subcontractor(provider_id: str, body: SubcontractorIn, ctx: Regist
 @router.get("/{provider_id}/subcontractors")
 async def list_subcontractors(provider_id: str, ctx: RegistryContext = Depends(context),
                               principal: Principal = Depends(ANYONE), limit: int = LIMIT,
-                              offset: int = OFFSET) -> dict[str, Any]:
+                              offset: int = OFFSET, include_removed: bool = INCLUDE_REMOVED) -> dict[str, Any]:
     await providers.may_read(ctx, principal, provider_id)
-    return await _list(ctx, subcontractors, provider_id, limit, offset)
+    where = () if include_removed else (subcontractors.c.removed_at.is_(None),)
+    return await _list(ctx, subcontractors, provider_id, limit, offset, *where)
+
+
+@router.patch("/{provider_id}/subcontractors/{subcontractor_id}")
+async def rename_subcontractor(provider_id: str, subcontractor_id: str, body: SubcontractorChangeIn,
+                               ctx: RegistryContext = Depends(context),
+                               principal: Principal = Depends(ADMIN)) -> dict[str, Any]:
+    may_write(principal, provider_id)
+    return await providers.rename_subcontractor(ctx, provider_id, subcontractor_id, body.name)
+
+
+@router.delete("/{provider_id}/subcontractors/{subcontractor_id}", status_code=204)
+async def remove_subcontractor(provider_id: str, subcontractor_id: str, ctx: RegistryContext = Depends(context),
+                               principal: Principal = Depends(ADMIN)) -> None:
+    """Soft removal: its attachments and liability checks stay as evidence; adding the same business id
+    again brings it back."""
+    may_write(principal, provider_id)
+    await providers.remove_subcontractor(ctx, provider_id, subcontractor_id)
 
 
 @router.post("/{provider_id}/liability-checks", status_code=201)
@@ -265,9 +319,15 @@ async def delete_attachment(provider_id: str, attachment_id: str, ctx: RegistryC
 @router.get("/{provider_id}/attachments")
 async def list_attachments(provider_id: str, ctx: RegistryContext = Depends(context),
                            principal: Principal = Depends(ANYONE), limit: int = LIMIT,
-                           offset: int = OFFSET) -> dict[str, Any]:
+                           offset: int = OFFSET, include_removed: bool = INCLUDE_REMOVED) -> dict[str, Any]:
+    """The current attachments; those of a removed subcontractor stay (evidence of past checks) and are
+    listed with include_removed."""
     await providers.may_read(ctx, principal, provider_id)
-    result = await _list(ctx, attachments_t, provider_id, limit, offset)
+    removed_subs = select(subcontractors.c.id).where(subcontractors.c.provider_id == provider_id,
+                                                     subcontractors.c.removed_at.is_not(None))
+    where = () if include_removed else (~((attachments_t.c.level == "subcontractor")
+                                          & attachments_t.c.owner_id.in_(removed_subs)),)
+    result = await _list(ctx, attachments_t, provider_id, limit, offset, *where)
     return {"items": [_attachment(r) for r in result["items"]], "total": result["total"]}
 
 

@@ -27,9 +27,10 @@ async def _owner(ctx: RegistryContext, provider_id: str, level: str, owner_id: s
     if level == "company":
         return provider_id
     table = sites if level == "site" else subcontractors
-    if not owner_id or await repo.one(ctx.session, table, id=owner_id, provider_id=provider_id) is None:
+    owner = await repo.one(ctx.session, table, id=owner_id, provider_id=provider_id) if owner_id else None
+    if owner is None or owner.get("removed_at") is not None:  # a removed subcontractor gets no new ones
         raise invalid_many([FieldError("owner_id", f"no such {level} of this company")])
-    return owner_id
+    return str(owner["id"])
 
 
 def _check_file(ctx: RegistryContext, data: bytes, type_: str, valid_from: date | None,

@@ -93,6 +93,8 @@ employees = Table(
     Column("email", String(254), nullable=False, server_default=""),
     Column("phone", String(40), nullable=False, server_default=""),
     Column("created_at", DateTime(timezone=True), nullable=False),
+    # soft removal: decided applications and price lists ("employee:<id>") keep pointing at the id
+    Column("removed_at", DateTime(timezone=True)),
 )
 
 subcontractors = Table(
@@ -102,6 +104,8 @@ subcontractors = Table(
     Column("business_id", String(9), nullable=False),
     Column("name", String(200), nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
+    # soft removal: the id stays in decided applications; adding the business id again restores the row
+    Column("removed_at", DateTime(timezone=True)),
     UniqueConstraint("provider_id", "business_id"),
 )
 

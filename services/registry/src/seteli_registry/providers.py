@@ -146,13 +146,58 @@ async def change_site(ctx: RegistryContext, provider_id: str, site_id: str, data
     return site
 
 
+async def _own_site_or_422(ctx: RegistryContext, provider_id: str, site_id: str | None) -> None:
+    """An employee's site is one of the company's own (a field error, like any other bad input)."""
+    if site_id and await repo.one(ctx.session, sites, id=site_id, provider_id=provider_id) is None:
+        raise invalid_many([FieldError("site_id", "no such site of this company")])
+
+
 async def add_employee(ctx: RegistryContext, provider_id: str, data: dict[str, Any]) -> dict[str, Any]:
     await provider_or_404(ctx, provider_id)
-    if data.get("site_id"):
-        await site_or_404(ctx, provider_id, data["site_id"])
-    row = {"id": str(uuid.uuid4()), "provider_id": provider_id, **data, "created_at": ctx.clock.now()}
+    await _own_site_or_422(ctx, provider_id, data.get("site_id"))
+    row = {"id": str(uuid.uuid4()), "provider_id": provider_id, **data, "created_at": ctx.clock.now(),
+           "removed_at": None}
     await repo.add(ctx.session, employees, row)
     return row
+
+
+async def _person_or_404(ctx: RegistryContext, table: Any, provider_id: str, row_id: str,
+                         what: str) -> dict[str, Any]:
+    """An employee or subcontractor of this company; another company's is as unknown as a made-up id."""
+    row = await repo.one(ctx.session, table, id=row_id, provider_id=provider_id)
+    if row is None:
+        raise not_found(what)
+    return row
+
+
+def _not_removed(row: dict[str, Any], what: str) -> None:
+    if row["removed_at"] is not None:
+        raise conflict(f"This {what} has been removed", field="removed_at")
+
+
+async def change_employee(ctx: RegistryContext, provider_id: str, employee_id: str,
+                          data: dict[str, Any]) -> dict[str, Any]:
+    """Change the given fields; an email or site given as null (or empty) is cleared, other nulls change
+    nothing."""
+    _not_removed(await _person_or_404(ctx, employees, provider_id, employee_id, "Employee"), "employee")
+    values = {k: v for k, v in data.items() if v is not None and k not in ("email", "site_id")}
+    if "name" in values and not values["name"].strip():
+        raise invalid_many([FieldError("name", "must not be empty")])
+    if "email" in data:
+        values["email"] = data["email"] or ""
+    if "site_id" in data:
+        values["site_id"] = data["site_id"] or None
+        await _own_site_or_422(ctx, provider_id, values["site_id"])
+    if values:
+        await repo.change(ctx.session, employees, {"id": employee_id}, **values)
+    return await _person_or_404(ctx, employees, provider_id, employee_id, "Employee")
+
+
+async def remove_employee(ctx: RegistryContext, provider_id: str, employee_id: str) -> None:
+    """Soft removal; removing a removed one again changes nothing."""
+    row = await _person_or_404(ctx, employees, provider_id, employee_id, "Employee")
+    if row["removed_at"] is None:
+        await repo.change(ctx.session, employees, {"id": employee_id}, removed_at=ctx.clock.now())
 
 
 async def add_subcontractor(ctx: RegistryContext, provider_id: str, data: dict[str, Any]) -> dict[str, Any]:
@@ -161,12 +206,35 @@ async def add_subcontractor(ctx: RegistryContext, provider_id: str, data: dict[s
     business_id = _check("business_id", validate_business_id, data["business_id"], errors)
     if errors:
         raise invalid_many(errors)
-    if await repo.one(ctx.session, subcontractors, provider_id=provider_id, business_id=business_id):
+    existing = await repo.one(ctx.session, subcontractors, provider_id=provider_id, business_id=business_id)
+    if existing is not None and existing["removed_at"] is None:
         raise conflict("This subcontractor is already listed", field="business_id")
+    if existing is not None:  # a removed one comes back, with its id, attachments and checks
+        await repo.change(ctx.session, subcontractors, {"id": existing["id"]}, removed_at=None, name=data["name"])
+        return {**existing, "removed_at": None, "name": data["name"]}
     row = {"id": str(uuid.uuid4()), "provider_id": provider_id, "business_id": business_id, "name": data["name"],
-           "created_at": ctx.clock.now()}
+           "created_at": ctx.clock.now(), "removed_at": None}
     await repo.add(ctx.session, subcontractors, row)
     return row
+
+
+async def rename_subcontractor(ctx: RegistryContext, provider_id: str, subcontractor_id: str,
+                               name: str) -> dict[str, Any]:
+    """Only the name changes: the business id is the subcontractor's identity."""
+    _not_removed(await _person_or_404(ctx, subcontractors, provider_id, subcontractor_id, "Subcontractor"),
+                 "subcontractor")
+    if not name.strip():
+        raise invalid_many([FieldError("name", "must not be empty")])
+    await repo.change(ctx.session, subcontractors, {"id": subcontractor_id}, name=name)
+    return await _person_or_404(ctx, subcontractors, provider_id, subcontractor_id, "Subcontractor")
+
+
+async def remove_subcontractor(ctx: RegistryContext, provider_id: str, subcontractor_id: str) -> None:
+    """Soft removal. Its attachments stay untouched (evidence of past checks) but are no longer listed
+    as current; removing a removed one again changes nothing."""
+    row = await _person_or_404(ctx, subcontractors, provider_id, subcontractor_id, "Subcontractor")
+    if row["removed_at"] is None:
+        await repo.change(ctx.session, subcontractors, {"id": subcontractor_id}, removed_at=ctx.clock.now())
 
 
 async def check_liability(ctx: RegistryContext, provider_id: str, subcontractor_id: str | None) -> dict[str, Any]:
@@ -177,6 +245,8 @@ async def check_liability(ctx: RegistryContext, provider_id: str, subcontractor_
         sub = await repo.one(ctx.session, subcontractors, id=subcontractor_id, provider_id=provider_id)
         if sub is None:
             raise not_found("Subcontractor")
+        if sub["removed_at"] is not None:
+            raise conflict("This subcontractor has been removed", field="subcontractor_id")
         business_id, level, owner_id = sub["business_id"], "subcontractor", sub["id"]
     else:
         business_id, level, owner_id = provider["business_id"], "company", provider_id

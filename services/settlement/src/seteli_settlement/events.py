@@ -27,6 +27,22 @@ class PaymentComputed(EventPayload):
     lines: int = 0
 
 
+class PaymentCarriedOver(EventPayload):
+    """A payee not paid in this run: its amount moves to the next run (`reason` is the carry-over reason
+    code, e.g. `no_billing_information`). Published only for a positive amount, so the provider can be
+    told it was not paid and why."""
+
+    event_type = "settlement.payment.carried_over"
+    run_id: str
+    month: str
+    provider_id: str
+    site_id: str | None
+    payee_name: str
+    amount: str
+    line_count: int
+    reason: str
+
+
 class EventsSettled(EventPayload):
     """Published per provider job, so one message stays small however big the tenant."""
 

@@ -26,7 +26,7 @@ from seteli_common.clock import Month
 
 from . import domain, open_queue
 from . import repository as repo
-from .events import EventsSettled, PaymentComputed, SpecificationReady
+from .events import EventsSettled, PaymentCarriedOver, PaymentComputed, SpecificationReady
 from .outputs import specification_pdf
 from .runs import Deps, finish_run
 from .scheduler import run_due
@@ -267,6 +267,7 @@ async def pay_provider(session: Any, deps: Deps, tenant_id: str, run_id: str, pr
             tenant_id=tenant_id,
         )
     for group in carried:
+        reason = group.reason or domain.NO_BILLING
         await repo.insert_carryover(
             session,
             {
@@ -277,8 +278,25 @@ async def pay_provider(session: Any, deps: Deps, tenant_id: str, run_id: str, pr
                 "payee_name": group.payee.name,
                 "amount": group.amount,
                 "line_count": group.line_count,
-                "reason": group.reason or domain.NO_BILLING,
+                "reason": reason,
             },
+        )
+        if group.amount <= 0:
+            continue  # a balance that cancels out (or a credit carried over) is nobody's news
+        # The provider learns it was not paid and why (the notifications service emails it).
+        await deps.outbox.add(
+            session,
+            PaymentCarriedOver(
+                run_id=run_id,
+                month=str(month),
+                provider_id=provider_id,
+                site_id=group.payee.site_id,
+                payee_name=group.payee.name,
+                amount=domain.money_str(group.amount),
+                line_count=group.line_count,
+                reason=reason,
+            ),
+            tenant_id=tenant_id,
         )
     if settled_events or settled_interruptions:
         await deps.outbox.add(
