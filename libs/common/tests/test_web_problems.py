@@ -98,3 +98,27 @@ def test_every_operation_documents_the_problem_responses() -> None:
                     (method, path, status)
     assert "HTTPValidationError" not in spec["components"]["schemas"]
     assert "503" in spec["paths"]["/health/ready"]["get"]["responses"]
+
+
+async def test_a_download_named_with_any_characters_is_served_with_its_exact_name() -> None:
+    """Found by the long schemathesis run: a tenant id with non-Latin-1 characters in a CSV report's file name
+    was a 500 (HTTP headers are Latin-1)."""
+    from urllib.parse import unquote
+
+    from fastapi import FastAPI, Response
+    from seteli_common.testing import running_app
+    from seteli_common.web import content_disposition
+
+    name = "raportti-Åbo-𝐓ä \"x\".csv"
+    app = FastAPI()
+
+    @app.get("/report")
+    async def report() -> Response:
+        return Response("a;b\r\n", media_type="text/csv", headers={"Content-Disposition": content_disposition(name)})
+
+    async with running_app(app) as http:
+        answer = await http.get("/report")
+    assert answer.status_code == 200
+    header = answer.headers["content-disposition"]
+    assert header.startswith('attachment; filename="raportti-_bo-____x_.csv"')
+    assert unquote(header.split("filename*=UTF-8''", 1)[1]) == name

@@ -42,6 +42,18 @@ async def test_a_service_defined_with_only_the_required_fields_takes_the_default
     assert service["contents"][0]["client_pays"] is False
 
 
+async def test_a_change_sending_null_for_a_setting_leaves_it_as_it_was(api: Api) -> None:
+    """Found by the long schemathesis run (issue #10): PATCH {"auto_recording": null} was a 500."""
+    service = await define(api, {"name_fi": "Siivous", "name_sv": "Städning", "kind": "voucher",
+                                 "auto_recording": True,
+                                 "contents": [{"name_fi": "Siivous / h", "name_sv": "Städning / h", "unit": "hour"}]})
+    changed = await api.client.patch(f"/v1/tenants/kouvola/services/{service['id']}", headers=api.admin,
+                                     json={"auto_recording": None, "name_fi": None, "name_sv": "Hemstädning"})
+    assert changed.status_code == 200, changed.text
+    assert changed.json()["auto_recording"] is True and changed.json()["name_fi"] == "Siivous"
+    assert changed.json()["name_sv"] == "Hemstädning"
+
+
 async def test_only_the_tenants_own_admin_defines_services(api: Api) -> None:
     assert (await api.client.post("/v1/tenants/kouvola/services", json=api.simple_service,
                                   headers=api.officer)).status_code == 403

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.dependencies.models import Dependant
@@ -68,6 +70,13 @@ def create_app(
 
         FastAPIInstrumentor.instrument_app(app, excluded_urls="health/.*")
     return app
+
+
+def content_disposition(filename: str, disposition: str = "attachment") -> str:
+    """A Content-Disposition header for a download: an ASCII `filename` (headers are Latin-1, and a tenant
+    id or a name in it may be anything) and the exact name in RFC 6266 / 5987 `filename*`."""
+    ascii_name = re.sub(r"[^A-Za-z0-9._-]", "_", filename) or "download"
+    return f"{disposition}; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename, safe='')}"
 
 
 def _document_problem_responses(app: FastAPI) -> None:

@@ -118,7 +118,9 @@ class ServiceChangeIn(BaseModel):
 
 
 def _service_data(body: BaseModel) -> dict[str, Any]:
-    data = body.model_dump(exclude_unset=True)
+    # a field sent as null changes nothing (none of these may be emptied: a service always has its names
+    # and an auto-recording setting), like a field left out
+    data = {k: v for k, v in body.model_dump(exclude_unset=True).items() if v is not None}
     if getattr(body, "contents", None) is not None:  # each content whole: an unset client_pays is False
         data["contents"] = [content.model_dump() for content in body.contents]  # type: ignore[attr-defined]
     for key in ("interruption_rule", "required_attachments", "calendar"):

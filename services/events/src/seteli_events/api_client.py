@@ -221,7 +221,9 @@ async def _breakdown(
     return await copayment.breakdown(ctx, client_id, service_id, date_from, date_to)
 
 
-@router.get("/co-payments", tags=["co-payment"])
+@router.get("/co-payments", tags=["co-payment"],
+            responses={200: {"content": {"application/json": {}, "text/html": {}, "application/pdf": {}},
+                             "description": "JSON; with format=html a printable page, with format=pdf a PDF"}})
 async def co_payments(
     tenant_id: str,
     service_id: str,

@@ -9,6 +9,7 @@ from typing import Any, Literal
 from fastapi import APIRouter, Depends, File, Form, Query, Response, UploadFile
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
 from seteli_common.auth import PROVIDER_STAFF, Principal, Role, require_roles
+from seteli_common.web import content_disposition
 from sqlalchemy import select
 
 from . import accounts, attachments, community, providers, service
@@ -337,7 +338,7 @@ async def attachment_content(provider_id: str, attachment_id: str, ctx: Registry
     await providers.may_read(ctx, principal, provider_id)
     row = await attachments.get(ctx, provider_id, attachment_id)
     return Response(await ctx.ports.blobs.get(row["blob_key"]), media_type=row["content_type"],
-                    headers={"Content-Disposition": f'attachment; filename="{row["id"]}"'})
+                    headers={"Content-Disposition": content_disposition(row["id"])})
 
 
 @router.post("/{provider_id}/users", status_code=201, response_model=UserOut, tags=["users"])

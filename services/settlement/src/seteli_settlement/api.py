@@ -11,7 +11,7 @@ from seteli_common.auth import Principal, Role, guard_tenant, require_roles
 from seteli_common.clock import Month, today_in_helsinki
 from seteli_common.errors import conflict, not_found
 from seteli_common.runtime import ServiceRuntime
-from seteli_common.web import db_session
+from seteli_common.web import content_disposition, db_session
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from . import outputs, runs
@@ -160,7 +160,7 @@ async def payment_file(
     return Response(
         xml,
         media_type="application/xml",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+        headers={"Content-Disposition": content_disposition(filename)},
     )
 
 

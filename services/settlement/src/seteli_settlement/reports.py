@@ -18,7 +18,7 @@ from fastapi import APIRouter, Depends, Query, Response
 from seteli_common.auth import Principal, Role, guard_tenant, require_roles
 from seteli_common.clock import Month
 from seteli_common.errors import FieldError, invalid_many
-from seteli_common.web import db_session
+from seteli_common.web import content_disposition, db_session
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -55,7 +55,7 @@ def _respond(items: list[dict[str, Any]], total: int, fmt: str, name: str) -> An
     return Response(
         out.getvalue(),
         media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
+        headers={"Content-Disposition": content_disposition(f"{name}.csv")},
     )
 
 
