@@ -167,3 +167,24 @@ async def test_a_subcontractor_is_renamed_removed_and_restored_by_its_business_i
     checked = await client.post(f"/v1/providers/{provider_id}/liability-checks", headers=main,
                                 json={"subcontractor_id": sub["id"]})
     assert checked.status_code == 201
+
+
+async def test_a_removed_subcontractors_papers_are_not_reported_as_expired(registry: Registry) -> None:
+    from datetime import timedelta
+
+    provider_id, main = await registry.registered_provider()
+    client = registry.client
+    base = f"/v1/providers/{provider_id}/subcontractors"
+    kept = (await client.post(base, headers=main, json={"business_id": "2077474-0", "name": "Siivous Oy"})).json()
+    gone = (await client.post(base, headers=main, json={"business_id": "0116297-6", "name": "Entinen Oy"})).json()
+    for owner in (kept, gone):
+        upload = await client.post(f"/v1/providers/{provider_id}/attachments", headers=main, data={
+            "type": "tyel_certificate", "level": "subcontractor", "owner_id": owner["id"], "valid_until": "2016-03-20"},
+            files={"file": ("todistus.pdf", PDF, "application/pdf")})
+        assert upload.status_code == 201, upload.text
+    assert (await client.delete(f"{base}/{gone['id']}", headers=main)).status_code == 204
+    registry.clock.advance(timedelta(days=6))  # 2016-03-21: both certificates are past their validity
+    admin = await registry.admin()
+    assert (await client.post("/v1/jobs/expire-attachments", headers=admin)).json() == {"expired": 1}
+    [expired] = await registry.events("registry.attachment.expired")
+    assert expired["owner_id"] == kept["id"]  # the provider is asked to renew only what is still in use

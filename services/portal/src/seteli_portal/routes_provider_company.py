@@ -4,7 +4,6 @@ check, and the application's steps 5 (employees) and 6 (subcontractors)."""
 
 from __future__ import annotations
 
-import re
 from typing import Any, Literal
 
 from fastapi import APIRouter, Request
@@ -285,9 +284,8 @@ async def attachment_file(request: Request, attachment_id: str) -> Response:
         raise ApiError.from_response(response)
     if not found:
         raise ApiError(404)
-    # the stored name is the user's own; keep it safe for the header
-    name = re.sub(r"[^A-Za-z0-9._-]+", "_", str(found[0]["filename"]))[:100] or "attachment"
-    return download(response, name, str(found[0]["content_type"]))
+    # the stored name is the user's own: download() keeps it exactly and safe for the header
+    return download(response, str(found[0]["filename"]) or "attachment", str(found[0]["content_type"]))
 
 
 @router.post("/liability-checks")

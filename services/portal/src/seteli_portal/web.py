@@ -3,6 +3,7 @@ before it expires), rendering and redirects that respect the mount prefix (e.g. 
 
 from __future__ import annotations
 
+import re
 import time
 from pathlib import Path
 from typing import Any
@@ -236,5 +237,9 @@ class Page:
 
 
 def download(response: Any, filename: str, media_type: str) -> Response:
-    return Response(response.content, media_type=media_type,
-                    headers={"content-disposition": f'attachment; filename="{filename}"'})
+    """The file under its own name: an ASCII `filename` for old clients (headers are Latin-1) and the
+    exact name, e.g. "tilinpäätös 2025.pdf", in RFC 6266 `filename*`."""
+    ascii_name = re.sub(r"[^A-Za-z0-9._-]+", "_", filename)[:100] or "download"
+    exact = quote(filename[:200], safe="")
+    return Response(response.content, media_type=media_type, headers={
+        "content-disposition": f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{exact}"})

@@ -15,6 +15,7 @@ from .models import (
     provider_tags,
     providers,
     sites,
+    subcontractors,
     tenants,
     user_sessions,
     users,
@@ -146,8 +147,11 @@ async def users_page(session: AsyncSession, limit: int, offset: int, **criteria:
 
 
 async def expiring_attachments(session: AsyncSession, today: date) -> list[dict[str, Any]]:
+    # a removed subcontractor's papers are kept as evidence, but nobody needs to renew them
+    removed = select(subcontractors.c.id).where(subcontractors.c.removed_at.is_not(None))
     query = select(attachments).where(attachments.c.valid_until < today,
-                                      attachments.c.expired_notified.is_(False))
+                                      attachments.c.expired_notified.is_(False),
+                                      ~((attachments.c.level == "subcontractor") & attachments.c.owner_id.in_(removed)))
     return [dict(r) for r in (await session.execute(query)).mappings().all()]
 
 
