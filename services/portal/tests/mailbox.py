@@ -33,8 +33,9 @@ def messages_to(suite: Suite, recipient: str) -> list[str]:
 
 
 async def link_in_mail(suite: Suite, recipient: str, path: str, timeout: float = 30) -> str:
-    """The portal-relative link (`/reset-password?token=…`) in the newest mail to `recipient`."""
-    pattern = re.compile(rf"https?://[^/\s\"]+(/{re.escape(path.strip('/'))}\?token=[A-Za-z0-9_\-]+)")
+    """The portal-relative link (`/reset-password?token=…`) in the newest mail to `recipient` (the mail's link
+    is absolute, to the portal's public address, which may have a path such as `/portal`)."""
+    pattern = re.compile(rf"https?://[^\s\"]*?(/{re.escape(path.strip('/'))}\?token=[A-Za-z0-9_\-]+)")
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
     while loop.time() < deadline:
