@@ -51,7 +51,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 from _support import ADMIN_URL, AMQP_BASE  # noqa: E402
 from seteli_common import testing  # noqa: E402
 from seteli_common.auth import Principal, Role, SigningKey, TokenIssuer  # noqa: E402
-from seteli_common.clock import Month  # noqa: E402
+from seteli_common.clock import Month, SystemClock, today_in_helsinki  # noqa: E402
 from suite_processes import DistributedSuite, service_env, start_service, wait_ready  # noqa: E402
 
 from seteli import services  # noqa: E402
@@ -224,7 +224,7 @@ async def run(args: argparse.Namespace) -> Report:
             suite.processes[name] = start_service(
                 name, service_env(name, database_urls[name], amqp, workdir, registry_url, extra), workdir)
         await wait_ready(suite, timeout=300)  # six processes booting on a loaded 2-core machine
-        month = Month.of(date.today()).prev()
+        month = Month.of(today_in_helsinki(SystemClock())).prev()
         config = await seed(suite, _dsn(database_urls["events"]), issuer, args.bookings, month)
         provider_users = max(1, round(args.provider_rate / PROVIDER_RATE_PER_USER))
         officer_users = max(1, round(args.officer_rate / OFFICER_RATE_PER_USER))

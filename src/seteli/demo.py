@@ -14,7 +14,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 import httpx
-from seteli_common.clock import Month
+from seteli_common.clock import Month, SystemClock, today_in_helsinki
 
 HETU_CHECK = "0123456789ABCDEFHJKLMNPRSTUVWXY"
 DEMO_SIGNER_CODE = "010170-999R"  # the signer at the fake identity: a test code (individual number 900-999)
@@ -168,7 +168,7 @@ async def _walking_skeleton(
     rng = random.Random(seed)
     tag = f"{rng.randrange(16**6):06x}"
     tenant_id = tenant_id or f"demo-{tag}"
-    month = month or Month.of(date.today()).prev()
+    month = month or Month.of(today_in_helsinki(SystemClock())).prev()
     result = DemoResult(tenant_id, str(month))
     admin = await _login(client, base, admin_email, admin_password)
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import httpx
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
-from seteli_common.clock import Month
+from seteli_common.clock import Month, SystemClock, today_in_helsinki
 from seteli_common.telemetry import setup_tracing
 
 from seteli.demo import walking_skeleton
@@ -34,7 +34,7 @@ async def run_skeleton(data_dir: Path, month: Month, seed: int) -> tuple[object,
 async def test_walking_skeleton_embedded_pays_and_emails(tmp_path: Path) -> None:
     exporter = InMemorySpanExporter()
     setup_tracing("seteli-test", extra_processor=SimpleSpanProcessor(exporter))
-    month = Month.of(date.today()).prev()  # vouchers are valid from last month on: the service closes expired ones
+    month = Month.of(today_in_helsinki(SystemClock())).prev()  # vouchers are valid from last month on: the service closes expired ones
     result, _ = await run_skeleton(tmp_path, month, seed=1)
     days = (month.last - month.first).days + 1
     # every day at 150.00 €, voucher value 140.00 €: the tenant pays 140.00 € a day
@@ -52,7 +52,7 @@ async def test_walking_skeleton_embedded_pays_and_emails(tmp_path: Path) -> None
 
 
 async def test_a_second_run_finds_its_data_again(tmp_path: Path) -> None:
-    first, _ = await run_skeleton(tmp_path, Month.of(date.today()).prev(), seed=2)
+    first, _ = await run_skeleton(tmp_path, Month.of(today_in_helsinki(SystemClock())).prev(), seed=2)
     suite = build_suite(tmp_path)
     async with suite.app.router.lifespan_context(suite.app):
         transport = httpx.ASGITransport(app=suite.app)

@@ -13,7 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 from aiosmtpd.controller import Controller
-from seteli_common.clock import Month
+from seteli_common.clock import Month, SystemClock, today_in_helsinki
 
 from seteli import services
 from seteli.demo import walking_skeleton
@@ -69,7 +69,7 @@ async def suite(pg_database_factory, amqp_url: str, tmp_path: Path,  # type: ign
 
 async def test_payment_computed_through_all_six_services(suite: DistributedSuite, smtp: tuple[Inbox, int]) -> None:
     inbox, _ = smtp
-    month = Month.of(date.today()).prev()  # vouchers are valid from last month on
+    month = Month.of(today_in_helsinki(SystemClock())).prev()  # vouchers are valid from last month on
     async with httpx.AsyncClient(timeout=30) as client:
         try:
             result = await walking_skeleton(client, suite.base_urls(), admin_email=ADMIN_EMAIL,

@@ -20,7 +20,7 @@ from typing import Any
 import asyncpg
 import httpx
 from seteli_common.auth import Principal, Role, TokenIssuer
-from seteli_common.clock import Month
+from seteli_common.clock import Month, SystemClock, today_in_helsinki
 
 from seteli.demo import DemoResult, walking_skeleton
 from seteli.embedded import DEMO_ADMIN_EMAIL, DEMO_ADMIN_PASSWORD, Suite, build_suite
@@ -147,7 +147,7 @@ async def _collect(client: httpx.AsyncClient, suite: Suite, databases: dict[str,
     run_view = await get(f"/settlement/v1/tenants/{t}/runs/{run['id']}", admin)
     ids["payment_id"] = str(run_view["payments"][0]["payment_id"])
     ids["message_pk"] = str(items(await get(f"/notifications/v1/tenants/{t}/messages", admin))[0]["id"])
-    ids["year"] = str(date.today().year)
+    ids["year"] = str(today_in_helsinki(SystemClock()).year)
     # Rows the walking skeleton makes no endpoint list for: their ids straight from the tables.
     registry = await asyncpg.connect(dsn(databases["registry"]))
     try:
@@ -183,7 +183,7 @@ async def _provider_records(client: httpx.AsyncClient, who: TenantData,
     await made(await client.post(f"{base}/attachments", headers=provider, data={"type": "tyel_certificate"},
                                  files={"file": ("todistus.pdf", PDF, "application/pdf")}))
     check = await made(await client.post(f"{base}/liability-checks", headers=provider, json={}))
-    today, year = date.today(), date.today().year + 1
+    today, year = today_in_helsinki(SystemClock()), today_in_helsinki(SystemClock()).year + 1
     await made(await client.put(f"/registry/v1/tenants/{t}/course-windows/{year}", headers=admin, json={
         "opens_on": str(today - timedelta(days=1)), "closes_on": str(today + timedelta(days=1))}))
     await made(await client.post(f"{base}/courses", headers=provider, json={
@@ -227,7 +227,7 @@ async def two_tenants(make_database: Callable[[], Awaitable[str]], data_dir: Pat
     suite = build_suite(data_dir, with_portal=False, service_settings={
         name: {"database_url": url, "database_role": f"{name}_app"} for name, url in databases.items()})
     suite.runtimes["applications"].extras["signer"] = _SignedByTest()
-    month = Month.of(date.today()).prev()
+    month = Month.of(today_in_helsinki(SystemClock())).prev()
     async with suite.app.router.lifespan_context(suite.app):
         transport = httpx.ASGITransport(app=suite.app)
         async with httpx.AsyncClient(transport=transport, base_url="http://suite", timeout=60) as client:

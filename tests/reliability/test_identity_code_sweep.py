@@ -16,7 +16,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from seteli_common.clock import Month
+from seteli_common.clock import Month, SystemClock, today_in_helsinki
 from seteli_common.telemetry import IdentityCodeFilter, JsonFormatter, setup_logging
 
 from seteli.demo import DemoResult, walking_skeleton
@@ -146,7 +146,7 @@ async def embedded_run(tmp_path_factory: pytest.TempPathFactory) -> Run:
                 base = {name: f"http://suite/{name}" for name in SERVICES}
                 result = await walking_skeleton(client, base, admin_email=DEMO_ADMIN_EMAIL,
                                                 admin_password=DEMO_ADMIN_PASSWORD,
-                                                month=Month.of(date.today()).prev(), seed=12)
+                                                month=Month.of(today_in_helsinki(SystemClock())).prev(), seed=12)
                 await _save_outputs(client, result, root / "downloads", run)
     return run
 

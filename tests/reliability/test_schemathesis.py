@@ -37,7 +37,7 @@ from anyio.from_thread import BlockingPortal, start_blocking_portal
 from fastapi import FastAPI
 from seteli_common import testing
 from seteli_common.auth import Principal, Role, StaticKeys, TokenIssuer
-from seteli_common.clock import Month
+from seteli_common.clock import Month, SystemClock, today_in_helsinki
 from seteli_common.errors import install_problem_handlers
 from seteli_common.messaging.memory import InMemoryBroker
 from seteli_common.runtime import ServiceRuntime
@@ -202,7 +202,7 @@ def build_pg_suite(database_urls: dict[str, str], data_dir: Path) -> PgSuite:
                 try:
                     seeded.result = await walking_skeleton(
                         client, base, admin_email=DEMO_ADMIN_EMAIL, admin_password=DEMO_ADMIN_PASSWORD,
-                        month=Month.of(date.today()).prev(), seed=SEED)
+                        month=Month.of(today_in_helsinki(SystemClock())).prev(), seed=SEED)
                 except DemoFailed as exc:  # reported by the first test; the rest runs on what was made
                     seeded.failure = str(exc)
                 await _collect_ids(client, seeded)

@@ -9,7 +9,7 @@ from datetime import date, timedelta
 from typing import Any
 
 import httpx
-from seteli_common.clock import Month
+from seteli_common.clock import Month, SystemClock, today_in_helsinki
 
 from seteli.demo import (
     DemoResult,
@@ -90,7 +90,7 @@ async def seed(client: httpx.AsyncClient, base: dict[str, str], *, rng_seed: int
     }), "define cleaning", 201)
 
     # An unbooked voucher for the booking journey and the resident's look-up.
-    month = Month.of(date.today()).prev()
+    month = Month.of(today_in_helsinki(SystemClock())).prev()
     person = _ok(await client.post(f"{base['vouchers']}/v1/tenants/{tenant_id}/clients", headers=officer, json={
         "first_name": "Bertil", "last_name": "Bäck", "identity_code": random_test_identity_code(rng),
         "language": "sv"}), "client", 201)

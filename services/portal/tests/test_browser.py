@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from seteli_common.clock import SystemClock, today_in_helsinki
 import pytest
 import uvicorn
 from seteli_portal.bootstrap import build_app
@@ -264,7 +265,7 @@ def test_provider_people_attachments_interruption_and_feedback_reply(site: tuple
         dt.items.add(new File(['%PDF-1.4\\n%%EOF\\n'], 'tyel.pdf', {type: 'application/pdf'}));
         document.querySelector('#attachment-file').files = dt.files; })()""")
     page.fill("#attachment-type", "tyel_certificate")
-    page.fill("#attachment-valid_until", str(date.today() - timedelta(days=1)))
+    page.fill("#attachment-valid_until", str(today_in_helsinki(SystemClock()) - timedelta(days=1)))
     page.submit("form[action$='/provider/attachments']")
     assert "Liite lisätty." in page.text()
     assert page.js("document.querySelectorAll('tr.attachment-expired').length") == 1

@@ -9,6 +9,7 @@ import re
 from datetime import date, timedelta
 
 import httpx
+from seteli_common.clock import SystemClock, today_in_helsinki
 
 from .conftest import csrf_of, login, submit
 from .seed import PROVIDER_PASSWORD, Seed
@@ -76,7 +77,7 @@ async def test_employees_and_subcontractors_with_their_field_errors(portal: http
 async def test_attachments_upload_replace_delete_and_expired_ones_are_marked(portal: httpx.AsyncClient,
                                                                               data: Seed) -> None:
     await login(portal, data.provider_email, PROVIDER_PASSWORD)
-    yesterday = date.today() - timedelta(days=1)
+    yesterday = today_in_helsinki(SystemClock()) - timedelta(days=1)
     not_a_pdf = await _upload(portal, {"owner": "company", "type": "annual_report"}, content=b"plain text")
     assert not_a_pdf.status_code == 422
     assert re.search(r'id="attachment-file"[^>]*aria-describedby="attachment-file-hint attachment-file-error"',
@@ -125,13 +126,15 @@ async def test_the_liability_check_shows_its_result_and_date(portal: httpx.Async
     await login(portal, data.provider_email, PROVIDER_PASSWORD)
     page = await portal.get("/provider/attachments")
     assert "Ei tarkistettu" in page.text.split('id="liability"')[1]
+    # The page shows the day in Helsinki (not UTC); the check may straddle Helsinki's midnight.
+    before = today_in_helsinki(SystemClock())
     checked = await portal.post("/provider/liability-checks", data={"csrf": csrf_of(page.text),
                                                                      "subcontractor_id": ""})
     assert checked.status_code == 303
     page = await portal.get("/provider/attachments")
     table = page.text.split('id="liability"')[1].split("</table>")[0]
-    today = date.today()
-    assert "Kunnossa" in table and f"{today.day}.{today.month}.{today.year}" in table
+    days = {before, today_in_helsinki(SystemClock())}
+    assert "Kunnossa" in table and any(f"{d.day}.{d.month}.{d.year}" in table for d in days), table
 
 
 async def test_application_steps_5_and_6_and_attachment_to_dos_that_link_to_their_fix(

@@ -11,6 +11,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from .apiclient import ApiError
+from .provider_data import today
 from .routes_provider import _provider_page, _services
 from .web import Page
 
@@ -22,7 +23,7 @@ def _month(value: str | None) -> date:
         year, month = (value or "").split("-")
         return date(int(year), int(month), 1)
     except ValueError:
-        return date.today().replace(day=1)
+        return today().replace(day=1)
 
 
 # --- booking --------------------------------------------------------------------------------------

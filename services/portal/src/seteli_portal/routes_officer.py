@@ -11,6 +11,7 @@ from fastapi.responses import Response
 
 from .apiclient import ApiError
 from .paging import pager, paging
+from .provider_data import today
 from .web import STAFF, Page, download
 
 router = APIRouter(prefix="/officer")
@@ -235,7 +236,7 @@ async def grant_voucher(request: Request, client_id: str) -> Response:
 # --- settlement -----------------------------------------------------------------------------------
 
 def _previous_month() -> str:
-    first = date.today().replace(day=1)
+    first = today().replace(day=1)
     return f"{first.year - (first.month == 1)}-{(first.month - 2) % 12 + 1:02d}"
 
 
