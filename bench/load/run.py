@@ -36,7 +36,6 @@ import tempfile
 import time
 import uuid
 from dataclasses import asdict, dataclass, field
-from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import Any

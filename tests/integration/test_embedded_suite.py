@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import re
-from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
@@ -34,7 +33,8 @@ async def run_skeleton(data_dir: Path, month: Month, seed: int) -> tuple[object,
 async def test_walking_skeleton_embedded_pays_and_emails(tmp_path: Path) -> None:
     exporter = InMemorySpanExporter()
     setup_tracing("seteli-test", extra_processor=SimpleSpanProcessor(exporter))
-    month = Month.of(today_in_helsinki(SystemClock())).prev()  # vouchers are valid from last month on: the service closes expired ones
+    # vouchers are valid from last month on: the service closes expired ones
+    month = Month.of(today_in_helsinki(SystemClock())).prev()
     result, _ = await run_skeleton(tmp_path, month, seed=1)
     days = (month.last - month.first).days + 1
     # every day at 150.00 €, voucher value 140.00 €: the tenant pays 140.00 € a day

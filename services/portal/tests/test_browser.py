@@ -10,14 +10,14 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
-from seteli_common.clock import SystemClock, today_in_helsinki
 import pytest
 import uvicorn
+from seteli_common.clock import SystemClock, today_in_helsinki
 from seteli_portal.bootstrap import build_app
 from seteli_portal.config import SERVICE_NAMES, PortalSettings
 from seteli_portal.i18n import money_fmt

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 
 import httpx
 from seteli_common.clock import SystemClock, today_in_helsinki

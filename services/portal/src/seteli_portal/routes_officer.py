@@ -3,7 +3,6 @@ preview / lock and send, reports with CSV download."""
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from fastapi import APIRouter, Request
