@@ -9,6 +9,7 @@ fetched from the JWKS URL) differ.
 from __future__ import annotations
 
 import asyncio
+import os
 import secrets
 from collections.abc import AsyncIterator, Mapping
 from contextlib import AsyncExitStack, asynccontextmanager
@@ -68,8 +69,24 @@ async def seed_demo_data(app: FastAPI, data_dir: Path) -> None:
         f"provider main user: {result.provider_user_email} / {result.provider_user_password}",
         *(f"{step}: {detail}" for step, detail in result.steps),
     ]
-    marker.write_text("\n".join(lines) + "\n")
+    _write_private(marker, "\n".join(lines) + "\n")  # holds the demo passwords
     print("\n".join(lines), flush=True)
+
+
+def _write_private(path: Path, text: str) -> None:
+    """Writes a file only its owner can read, never world-readable even for a moment."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as file:
+        file.write(text)
+    path.chmod(0o600)  # a file from an older version may have been created readable
+
+
+def _private_secret(path: Path, length: int) -> str:
+    """A random secret kept in ``path`` (made on first start, readable by the owner only)."""
+    if not path.exists():
+        _write_private(path, secrets.token_urlsafe(length))
+    path.chmod(0o600)
+    return path.read_text().strip()
 
 
 def build_suite(data_dir: Path, *, clock: Clock | None = None, log_json: bool = False,
@@ -84,10 +101,8 @@ def build_suite(data_dir: Path, *, clock: Clock | None = None, log_json: bool = 
     clock = clock or SystemClock()
     common: dict[str, Any] = {"data_dir": data_dir, "log_json": log_json, "broker_url": "", "jwks_url": ""}
     # The registry and vouchers share the person pseudonym key (resident sign-in knows vouchers' clients by it).
-    pseudonym_file = data_dir / "person-pseudonym-key"
-    if not pseudonym_file.exists():
-        pseudonym_file.write_text(secrets.token_urlsafe(32))
-    pseudonym_key = pseudonym_file.read_text().strip()
+    data_dir.chmod(0o700)  # keys, the session secret and the demo passwords: the owner's alone
+    pseudonym_key = _private_secret(data_dir / "person-pseudonym-key", 32)
     registry_settings = settings(
         "registry", **{**common, **extra.get("registry", {})}, signing_key_path=data_dir / "registry-signing-key.json",
         bootstrap_admin_email=DEMO_ADMIN_EMAIL, bootstrap_admin_password=DEMO_ADMIN_PASSWORD,
@@ -141,11 +156,9 @@ def build_suite(data_dir: Path, *, clock: Clock | None = None, log_json: bool = 
     # transport to the mounted apps instead of sockets. A service's 500 must reach the portal as a
     # response, not as an exception (raise_app_exceptions=False).
     if with_portal:
-        secret_file = data_dir / "portal-session-secret"
-        if not secret_file.exists():
-            secret_file.write_text(secrets.token_urlsafe(48))
+        session_secret = _private_secret(data_dir / "portal-session-secret", 48)
         parent.mount("/portal", build_portal(
-            PortalSettings(cookie_secure=False, session_secret=secret_file.read_text().strip()),
+            PortalSettings(cookie_secure=False, session_secret=session_secret),
             service_urls={name: f"http://embedded/{name}" for name in apps},
             transport=httpx.ASGITransport(app=parent, raise_app_exceptions=False)))
     return Suite(parent, broker, runtimes, apps)

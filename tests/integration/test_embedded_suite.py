@@ -89,3 +89,21 @@ async def test_links_in_emails_lead_to_the_portal_of_the_suite(tmp_path: Path) -
             assert link.startswith("https://seteli.example.fi/portal/confirm-registration?token=")
             page = await client.get(link.removeprefix("https://seteli.example.fi"))
             assert page.status_code == 200  # the portal of this suite answers the link
+
+
+async def test_embedded_secrets_are_readable_by_their_owner_only_and_the_cookie_is_secure_over_https(
+        tmp_path: Path) -> None:
+    data_dir = tmp_path / "data"
+    suite = build_suite(data_dir)
+    async with suite.app.router.lifespan_context(suite.app):
+        transport = httpx.ASGITransport(app=suite.app)
+        async with httpx.AsyncClient(transport=transport, base_url="https://seteli.example.fi") as client:
+            over_https = await client.get("/portal/")
+        async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1:8000") as client:
+            over_http = await client.get("/portal/")
+    assert data_dir.stat().st_mode & 0o077 == 0
+    for name in ("person-pseudonym-key", "portal-session-secret", "registry-signing-key.json"):
+        assert (data_dir / name).stat().st_mode & 0o077 == 0, name
+    assert "secure" in over_https.headers["set-cookie"].lower()
+    # embedded on a laptop over plain http: a Secure cookie would never come back
+    assert "secure" not in over_http.headers["set-cookie"].lower()

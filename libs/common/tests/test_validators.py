@@ -23,6 +23,7 @@ from seteli_common.validators import (
     validate_iban,
     validate_identity_code,
     validate_rf_reference,
+    validate_website,
 )
 
 _CHECK_CHARS = "0123456789ABCDEFHJKLMNPRSTUVWXY"
@@ -366,3 +367,18 @@ def test_bic_valid(value: str, expected: str) -> None:
 def test_bic_invalid(value: str) -> None:
     with pytest.raises(ValidationFailed):
         validate_bic(value)
+
+
+@pytest.mark.parametrize("address", ["", "http://paivansade.fi", "https://www.paivansade.fi/hinnat?x=1#a",
+                                     "HTTPS://Paivansade.FI"])
+def test_websites_that_are_http_or_https_addresses_pass(address: str) -> None:
+    assert validate_website(f" {address} ") == address
+
+
+@pytest.mark.parametrize("address", ["javascript:alert(1)", "data:text/html,<b>", "ftp://paivansade.fi",
+                                     "//paivansade.fi", "http://localhost", "https://user@evil.fi",
+                                     "https://paivansade.fi/" + "a" * 300])
+def test_other_addresses_are_refused_with_the_field_named(address: str) -> None:
+    with pytest.raises(ValidationFailed) as refused:
+        validate_website(address)
+    assert refused.value.field_hint == "website"

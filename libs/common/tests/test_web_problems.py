@@ -122,3 +122,36 @@ async def test_a_download_named_with_any_characters_is_served_with_its_exact_nam
     header = answer.headers["content-disposition"]
     assert header.startswith('attachment; filename="raportti-_bo-____x_.csv"')
     assert unquote(header.split("filename*=UTF-8''", 1)[1]) == name
+
+
+async def test_a_body_over_the_limit_is_refused_with_413_and_the_route_never_runs() -> None:
+    seen: list[int] = []
+
+    def build() -> FastAPI:
+        app = create_app("limit", instrument=False, max_request_bytes=1000)
+
+        @app.post("/things")
+        async def things(body: dict[str, str]) -> dict[str, int]:
+            seen.append(len(body["text"]))
+            return {"length": len(body["text"])}
+
+        return app
+
+    transport = httpx.ASGITransport(app=build())
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+        fits = await client.post("/things", json={"text": "a" * 900})
+        declared = await client.post("/things", json={"text": "a" * 2000})
+
+        async def chunks() -> AsyncIterator[bytes]:  # no Content-Length: the body is counted as it streams
+            yield b'{"text": "'
+            for _ in range(5):
+                yield b"a" * 400
+            yield b'"}'
+
+        streamed = await client.post("/things", content=chunks(), headers={"content-type": "application/json"})
+    assert fits.status_code == 200 and fits.json() == {"length": 900}
+    for refused in (declared, streamed):
+        assert refused.status_code == 413, refused.text
+        assert refused.headers["content-type"] == "application/problem+json"
+        assert refused.json()["errors"] == [{"field": "body", "reason": "at most 1000 bytes"}]
+    assert seen == [900]

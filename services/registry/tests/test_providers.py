@@ -94,6 +94,20 @@ async def test_details_employees_and_subcontractors(registry: Registry) -> None:
     assert (await client.get(f"/v1/providers/{provider_id}/subcontractors", headers=main)).json()["total"] == 1
 
 
+async def test_a_website_is_an_http_or_https_address_and_nothing_else(registry: Registry) -> None:
+    provider_id, main = await registry.registered_provider()
+    client = registry.client
+    for address in ("javascript:alert(document.cookie)", "JavaScript://x.fi/%0Aalert(1)", "data:text/html,x",
+                    "file:///etc/passwd", "www.paivansade.fi", "https://"):
+        refused = await client.patch(f"/v1/providers/{provider_id}", headers=main, json={"website": address})
+        assert refused.status_code == 422, address
+        assert refused.json()["errors"][0]["field"] == "website"
+    assert (await client.get(f"/v1/providers/{provider_id}", headers=main)).json()["website"] == ""
+    ok = await client.patch(f"/v1/providers/{provider_id}", headers=main,
+                            json={"website": " https://www.paivansade.fi/palvelut?kieli=sv "})
+    assert ok.status_code == 200 and ok.json()["website"] == "https://www.paivansade.fi/palvelut?kieli=sv"
+
+
 async def _upload(registry: Registry, provider_id: str, headers: dict[str, str], data: bytes, **form: str):  # type: ignore[no-untyped-def]
     fields = {"type": "tyel_certificate", "level": "company", **form}
     return await registry.client.post(f"/v1/providers/{provider_id}/attachments", headers=headers, data=fields,

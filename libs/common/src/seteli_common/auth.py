@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import inspect
 import json
+import os
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Iterable
@@ -108,8 +109,10 @@ class SigningKey:
         pem = key.private_key.private_bytes(
             serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
         ).decode()
-        path.write_text(json.dumps({"kid": key.kid, "pem": pem}))
-        path.chmod(0o600)
+        # created readable by the owner only: a private key is never world-readable, even for a moment
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as file:
+            file.write(json.dumps({"kid": key.kid, "pem": pem}))
         return key
 
     def public_jwk(self) -> dict[str, Any]:

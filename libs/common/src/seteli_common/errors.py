@@ -262,3 +262,56 @@ class RejectNulCharacters:
             return buffered.pop(0) if buffered else await receive()
 
         await self.app(scope, replay, send)
+
+
+# Large enough for the biggest legitimate body (a 10 MiB attachment, base64-encoded in JSON, with its
+# fields); anything larger is refused before it is read into memory.
+MAX_REQUEST_BYTES = 16 * 1024 * 1024
+
+
+def _too_large(limit: int) -> ProblemError:
+    return ProblemError(413, "Request body too large", f"the request body is larger than {limit} bytes",
+                        "https://seteli.fi/problems/request-too-large", [FieldError("body", f"at most {limit} bytes")])
+
+
+class LimitRequestBody:
+    """Refuses a request body over ``limit`` bytes with 413 problem+json: at once when Content-Length says
+    so, and while streaming when a chunked body grows past it (the handler then sees a disconnect and
+    nothing it started is committed). Plain ASGI: no per-request task like BaseHTTPMiddleware."""
+
+    def __init__(self, app: Any, limit: int = MAX_REQUEST_BYTES) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope.get("headers") or []).get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.limit:
+            await problem_response(_too_large(self.limit), scope.get("path"))(scope, receive, send)
+            return
+        received = 0
+        started = False
+
+        async def send_tracking(message: dict[str, Any]) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        async def receive_limited() -> Any:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.limit:
+                    # a ProblemError: the app's handler answers 413 when the body is read in a route
+                    raise _too_large(self.limit)
+            return message
+
+        try:
+            await self.app(scope, receive_limited, send_tracking)
+        except ProblemError as problem:  # read outside the app's handlers (another middleware)
+            if problem.status != 413 or started:
+                raise
+            await problem_response(problem, scope.get("path"))(scope, receive, send)

@@ -39,6 +39,7 @@ __all__ = [
     "validate_iban",
     "validate_identity_code",
     "validate_rf_reference",
+    "validate_website",
 ]
 
 
@@ -253,3 +254,18 @@ def validate_bic(value: str) -> str:
         return _bic.validate(text)
     except _StdnumError as exc:
         raise ValidationFailed(field, "not a valid BIC") from exc
+
+
+# --- Web address ----------------------------------------------------------------------------------
+
+_WEBSITE_RE: Final = re.compile(r"^https?://[^\s/?#@]+\.[^\s/?#@]+(?:[/?#][^\s]*)?$", re.IGNORECASE)
+
+
+def validate_website(value: str) -> str:
+    """An organisation's public web address: empty, or an http(s) URL with a host name. Other schemes
+    (``javascript:``, ``data:``, ``file:``) would run or open something when a resident clicks the link."""
+    field = "website"
+    text = _require_str(value, field).strip()
+    if text and (len(text) > 300 or not _WEBSITE_RE.match(text)):
+        raise ValidationFailed(field, "must be an http:// or https:// address of at most 300 characters")
+    return text

@@ -16,7 +16,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from .auth import TENANT_STAFF, Principal, Role, current_principal, guard_tenant
 from .db import Database
-from .errors import RejectNulCharacters, document_problems, install_problem_handlers
+from .errors import (
+    MAX_REQUEST_BYTES,
+    LimitRequestBody,
+    RejectNulCharacters,
+    document_problems,
+    install_problem_handlers,
+)
 
 ReadyCheck = Callable[[], Awaitable[dict[str, bool]]]
 
@@ -52,6 +58,7 @@ def create_app(
     ready: ReadyCheck | None = None,
     routers: list[APIRouter] | None = None,
     instrument: bool = True,
+    max_request_bytes: int = MAX_REQUEST_BYTES,
 ) -> FastAPI:
     app = FastAPI(title=title, description=description, version="0.1.0", lifespan=lifespan,
                   dependencies=[Depends(principal_first)])
@@ -65,6 +72,7 @@ def create_app(
         app.include_router(router)
     _document_problem_responses(app)
     app.add_middleware(RejectNulCharacters)
+    app.add_middleware(LimitRequestBody, limit=max_request_bytes)  # outermost: nothing reads a body first
     if instrument:
         from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 

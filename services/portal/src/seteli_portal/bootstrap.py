@@ -78,7 +78,9 @@ def build_app(settings: PortalSettings | None = None, *, service_urls: dict[str,
         if session != before or raw is None:
             root = request.scope.get("root_path", "").rstrip("/") or "/"
             response.set_cookie(settings.cookie_name, codec.encode(session), max_age=settings.session_max_age_seconds,
-                                path=root, httponly=True, samesite="lax", secure=settings.cookie_secure)
+                                path=root, httponly=True, samesite="lax",
+                                # Secure whenever the browser came over HTTPS (behind a proxy: X-Forwarded-Proto)
+                                secure=settings.cookie_secure or request.url.scheme == "https")
         for key, value in SECURITY_HEADERS.items():
             response.headers.setdefault(key, value)
         if "text/html" in response.headers.get("content-type", ""):

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
-from pydantic import BaseModel, EmailStr, Field
+from pydantic import AfterValidator, BaseModel, EmailStr, Field
 from seteli_common.auth import (
     Principal,
     Role,
@@ -16,12 +16,16 @@ from seteli_common.auth import (
     require_roles,
 )
 from seteli_common.errors import ProblemError, forbidden, not_found, unauthorized
+from seteli_common.validators import validate_website
 from seteli_common.web import db_session
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from . import accounts, service
 from . import repository as repo
 from .service import RegistryContext
+
+# an organisation's public web address: http(s) only, so a link on its card can't run script
+Website = Annotated[str, AfterValidator(validate_website)]
 
 router = APIRouter(prefix="/v1")
 well_known = APIRouter()

@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from . import accounts, attachments, community, providers, service
 from . import repository as repo
-from .api import BillingIn, Page, ProviderOut, SiteOut, UserOut, context
+from .api import BillingIn, Page, ProviderOut, SiteOut, UserOut, Website, context
 from .models import attachments as attachments_t
 from .models import courses, employees, liability_reports, subcontractors
 from .service import RegistryContext
@@ -38,7 +38,7 @@ class DetailsIn(BaseModel):
     contact_person: str | None = None
     description: str | None = Field(None, examples=["Kotihoidon palvelut Kouvolassa"])
     extra_info: str | None = Field(None, examples=["Palvelemme suomeksi ja ruotsiksi"])
-    website: str | None = None
+    website: Website | None = None
     operating_areas: list[str] | None = Field(None, examples=[["Kouvola", "Iitti"]])
     units: list[str] | None = None
     needs: list[str] | None = Field(None, examples=[["kotihoito"]])

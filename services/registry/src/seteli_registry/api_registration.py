@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from . import attachments, community, registration
 from . import repository as repo
-from .api import LinkIn, TokenOut, _token_out, context
+from .api import LinkIn, TokenOut, Website, _token_out, context
 from .models import course_windows, registration_requests
 from .service import RegistryContext
 
@@ -71,7 +71,7 @@ class AssociationIn(BaseModel):
     name: str = Field(min_length=1, examples=["Kouvolan Omaishoitajat ry"])
     description: str = Field("", examples=["Vertaistukea omaishoitajille"])
     phone: str = ""
-    website: str = ""
+    website: Website = ""
     street_address: str = ""
     postal_code: str = Field("", pattern=r"^(\d{5})?$")
     city: str = ""
