@@ -264,3 +264,48 @@ async def test_password_change_is_no_way_around_the_lock_out(registry: Registry)
     assert await _change(registry, MAIN["email"], MAIN["password"], "Uusi-salasana-2") == 401  # locked now
     response = await registry.client.post("/v1/auth/token", json={"email": MAIN["email"], "password": MAIN["password"]})
     assert response.status_code == 401 and "locked" in response.json()["detail"]
+
+
+async def test_a_failed_login_says_the_same_whoever_the_address_belongs_to(registry: Registry) -> None:
+    from argon2 import PasswordHasher
+    from seteli_registry import service
+
+    class CountingHasher(PasswordHasher):  # the real hasher; it only counts how often a hash is checked
+        verified = 0
+
+        def verify(self, hash: str | bytes, password: str | bytes) -> bool:  # noqa: A002
+            CountingHasher.verified += 1
+            return super().verify(hash, password)
+
+    provider_id, main = await registry.registered_provider()
+    passive = await _user(registry, provider_id, main)
+    await registry.client.post(f"/v1/providers/{provider_id}/users/{passive['id']}/passivate", headers=main)
+    locked = await _user(registry, provider_id, main, email="lukossa@paivansade.fi")
+    await _fail(registry, locked["email"], 5)
+    original = service._hasher[0]
+    service._hasher[0] = CountingHasher(time_cost=original.time_cost, memory_cost=original.memory_cost)
+    try:
+        answers = {}
+        for case, email, password in (("unknown", "ei-tilia@paivansade.fi", "Arvaus-sana-99"),
+                                      ("wrong password", MAIN["email"], "Arvaus-sana-99"),
+                                      ("locked, right password", locked["email"], "Alku-salasana-1"),
+                                      ("passive", passive["email"], "Alku-salasana-1")):
+            before = CountingHasher.verified
+            response = await registry.client.post("/v1/auth/token", json={"email": email, "password": password})
+            assert CountingHasher.verified == before + 1, f"{case}: a hash is checked, so it takes as long"
+            answers[case] = (response.status_code, response.json()["detail"])
+    finally:
+        service._hasher[0] = original
+    assert len(set(answers.values())) == 1, answers
+    assert answers["unknown"][0] == 401 and "locked" in answers["unknown"][1]
+
+
+async def test_reset_mails_to_one_address_stop_after_three_an_hour(registry: Registry) -> None:
+    await registry.registered_provider()
+    for _ in range(5):
+        answer = await registry.client.post("/v1/auth/password-reset", json={"email": MAIN["email"]})
+        assert answer.status_code == 202  # the same answer: the caller can't tell
+    assert len(await registry.events("registry.password_reset.requested")) == 3
+    registry.clock.advance(timedelta(minutes=61))
+    await registry.client.post("/v1/auth/password-reset", json={"email": MAIN["email"]})
+    assert len(await registry.events("registry.password_reset.requested")) == 4

@@ -80,10 +80,11 @@ CATALOG: dict[str, tuple[str, str]] = {
         "Se sedelns giltighet och hur mycket som återstår.",
     ),
     "home.login": ("Palveluntuottajille ja kunnan työntekijöille.", "För serviceproducenter och kommunens personal."),
-    "login.failed": ("Sähköposti tai salasana on väärin.", "E-post eller lösenord är fel."),
-    "login.locked": (
-        "Tili on lukittu liian monen väärän salasanan vuoksi. Pyydä pääkäyttäjää avaamaan se.",
-        "Kontot är låst efter för många felaktiga lösenord. Be huvudanvändaren låsa upp det.",
+    "login.failed": (
+        "Sähköposti tai salasana on väärin. Viiden väärän yrityksen jälkeen tili lukitaan 30 minuutiksi; "
+        "pääkäyttäjä tai kunta voi avata sen aiemmin.",
+        "E-post eller lösenord är fel. Efter fem felaktiga försök låses kontot i 30 minuter; "
+        "huvudanvändaren eller kommunen kan låsa upp det tidigare.",
     ),
     "login.required": ("Kirjaudu ensin sisään.", "Logga in först."),
     "logout.done": ("Olet kirjautunut ulos.", "Du har loggat ut."),

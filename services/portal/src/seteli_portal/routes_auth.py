@@ -51,9 +51,8 @@ async def login(request: Request) -> Response:
     except ApiError as exc:
         if must_change(exc):  # an initial or expired password: change it first
             return start(page, email, target)
+        # the registry gives one answer for a wrong password, an unknown address and a locked account
         reason = page.t("login.failed") if exc.status in (400, 401, 422) else (exc.detail or page.t("error.generic"))
-        if exc.status == 423 or "lock" in exc.detail.lower():
-            reason = page.t("login.locked")
         return page.render("login.html", status=exc.status if exc.status < 500 else 502,
                            errors={"form": reason}, email=email, next=target)
     page.sign_in(body)

@@ -14,6 +14,7 @@ from .domain import after_failed_login, is_locked, is_past, link_hash
 from .events import PasswordResetRequested, UserPassivated
 from .models import link_tokens, providers, user_sessions, users
 from .service import (
+    LOGIN_FAILED,
     LoginResult,
     RegistryContext,
     create_user,
@@ -22,6 +23,7 @@ from .service import (
     password_problem,
     publish_registered,
     publish_user_created,
+    stand_in_hash,
     start_session,
     user_or_404,
     verify_password,
@@ -91,13 +93,14 @@ async def change_password(ctx: RegistryContext, email: str, current: str, new: s
     failed login, so the caller commits before answering (this is no way around the lock)."""
     now = ctx.clock.now()
     user = await repo.user_by_email(ctx.session, email)
+    password_ok = verify_password(user["password_hash"] if user else stand_in_hash(), current)  # same time
     if user is None or user["status"] != "active":
-        return "Wrong email or password"
+        return LOGIN_FAILED
     if is_locked(user["locked_until"], now):
         await repo.log_login(ctx.session, {"at": now, "user_id": user["id"], "outcome": "failure",
                                            "detail": "locked"})
-        return "Account is locked; try later or ask your main user to unlock it"
-    if not verify_password(user["password_hash"], current):
+        return LOGIN_FAILED
+    if not password_ok:
         failed, locked_until = after_failed_login(user["failed_logins"], now)
         await repo.update_user(ctx.session, user["id"], failed_logins=failed, locked_until=locked_until)
         if locked_until:
@@ -105,17 +108,25 @@ async def change_password(ctx: RegistryContext, email: str, current: str, new: s
         await repo.log_login(ctx.session, {"at": now, "user_id": user["id"],
                                            "outcome": "locked" if locked_until else "failure",
                                            "detail": "password change"})
-        return "Wrong email or password"
+        return LOGIN_FAILED
     await _set_password(ctx, user, new, "new_password")
     await repo.log_login(ctx.session, {"at": now, "user_id": user["id"], "outcome": "password_changed",
                                        "detail": ""})
     return None
 
 
+RESET_MAILS_PER_HOUR = 3
+
+
 async def request_password_reset(ctx: RegistryContext, email: str) -> None:
     """Always the same answer to the caller, so that the endpoint does not reveal who has an account."""
     user = await repo.user_by_email(ctx.session, email)
     if user is None or user["status"] != "active":
+        return
+    # Nobody's mailbox is filled with reset mails by a stranger: a few an hour per account, then silence
+    # (the same answer to the caller either way).
+    since = ctx.clock.now() - timedelta(hours=1)
+    if await repo.login_outcomes_since(ctx.session, user["id"], "reset_requested", since) >= RESET_MAILS_PER_HOUR:
         return
     link, expires_at = await issue_link(ctx, "reset", user["id"], "reset-password",
                                         timedelta(minutes=ctx.settings.password_reset_link_minutes))

@@ -211,7 +211,7 @@ def _token_out(result: service.LoginResult, ttl: int) -> TokenOut:
                            "https://seteli.fi/problems/password-change-required",
                            extra={"password_change_required": True})
     if result.token is None:
-        raise unauthorized(result.failure or "Wrong email or password")
+        raise unauthorized(result.failure or service.LOGIN_FAILED)
     return TokenOut(access_token=result.token, expires_in=ttl, refresh_token=result.refresh_token)
 
 

@@ -92,6 +92,12 @@ async def log_login(session: AsyncSession, values: dict[str, Any]) -> None:
     await session.execute(insert(login_log).values(**values))
 
 
+async def login_outcomes_since(session: AsyncSession, user_id: str, outcome: str, since: datetime) -> int:
+    query = select(func.count()).select_from(login_log).where(
+        login_log.c.user_id == user_id, login_log.c.outcome == outcome, login_log.c.at >= since)
+    return int((await session.execute(query)).scalar_one())
+
+
 # --- Generic helpers for the simple per-table reads and writes --------------------------------------
 
 def _where(table: Table, criteria: dict[str, Any]) -> list[Any]:

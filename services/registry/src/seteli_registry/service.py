@@ -260,36 +260,56 @@ def _log(user_id: str | None, outcome: str, detail: str, now: datetime) -> dict[
     return {"at": now, "user_id": user_id, "outcome": outcome, "detail": detail}
 
 
+# One answer for every failure (no account, wrong password, locked, passive), so that neither the message
+# nor the time it takes tells an outsider which addresses have accounts or which are locked.
+LOGIN_FAILED = ("Wrong email or password. After 5 wrong tries the account is locked for 30 minutes; "
+                "your main user or the municipality can unlock it sooner")
+
+
 async def login(ctx: RegistryContext, issuer: TokenIssuer, email: str, password: str,
                 ttl_seconds: int) -> LoginResult:
     """Check the password; failures are counted and logged in the same transaction, which the caller
     commits even though the answer is 401 (otherwise the lock-out could be bypassed)."""
     now: datetime = ctx.clock.now()
     user = await repo.user_by_email(ctx.session, email)
+    # The password is checked (against a stand-in hash when there is no account) before anything else,
+    # so an unknown address costs the same time as a known one.
+    password_ok = verify_password(user["password_hash"] if user else stand_in_hash(), password)
     if user is None:
         await repo.log_login(ctx.session, _log(None, "failure", "unknown", now))
-        return LoginResult(None, "Wrong email or password")
+        return LoginResult(None, LOGIN_FAILED)
     if user["status"] != "active":
         await repo.log_login(ctx.session, _log(user["id"], "failure", user["status"], now))
-        if user["status"] == "unconfirmed":
+        if user["status"] == "unconfirmed" and password_ok:  # only the owner, who knows the password, learns it
             return LoginResult(None, "Confirm your email address first with the link we sent")
-        return LoginResult(None, "Wrong email or password")
+        return LoginResult(None, LOGIN_FAILED)
     if is_locked(user["locked_until"], now):
         await repo.log_login(ctx.session, _log(user["id"], "failure", "locked", now))
-        return LoginResult(None, "Account is locked; try later or ask your main user to unlock it")
-    if not verify_password(user["password_hash"], password):
+        return LoginResult(None, LOGIN_FAILED)
+    if not password_ok:
         failed, locked_until = after_failed_login(user["failed_logins"], now)
         await repo.update_user(ctx.session, user["id"], failed_logins=failed, locked_until=locked_until)
         if locked_until:  # a locked account's sessions end too
             ctx.revoked_sessions.update(await repo.revoke_user_sessions(ctx.session, user["id"], now))
         await repo.log_login(ctx.session, _log(user["id"], "locked" if locked_until else "failure", "", now))
-        return LoginResult(None, "Wrong email or password")
+        return LoginResult(None, LOGIN_FAILED)
     await repo.update_user(ctx.session, user["id"], failed_logins=0, locked_until=None)
     if user["must_change_password"] or password_expired(user["password_changed_at"], ctx.policy, now):
         await repo.log_login(ctx.session, _log(user["id"], "failure", "password change required", now))
         return LoginResult(None, "Change your password before logging in", password_change_required=True)
     await repo.log_login(ctx.session, _log(user["id"], "success", "", now))
     return await start_session(ctx, issuer, user, ttl_seconds)
+
+
+_stand_in: dict[int, str] = {}
+
+
+def stand_in_hash() -> str:
+    """A hash of a random password with the current hasher's parameters (so verifying it costs the same)."""
+    hasher = _hasher[0]
+    if id(hasher) not in _stand_in:
+        _stand_in[id(hasher)] = hasher.hash(new_secret())
+    return _stand_in[id(hasher)]
 
 
 def verify_password(password_hash: str, password: str) -> bool:
