@@ -364,7 +364,10 @@ def portal_resources() -> list[dict[str, Any]]:
         "envFrom": [{"configMapRef": {"name": PORTAL}}],
         # Encrypts the session cookie (it holds the users' tokens). Required: the code default is dev-only.
         "env": [{"name": "PORTAL_SESSION_SECRET",
-                 "valueFrom": {"secretKeyRef": {"name": PORTAL, "key": "session-secret"}}}],
+                 "valueFrom": {"secretKeyRef": {"name": PORTAL, "key": "session-secret"}}},
+                # The browser's address for the per-source throttles comes from X-Forwarded-For; trusted
+                # from any peer because the portal's NetworkPolicy lets only the ingress controller in.
+                {"name": "FORWARDED_ALLOW_IPS", "value": "*"}],
         "resources": {"requests": {"cpu": "100m", "memory": "256Mi"}, "limits": {"cpu": "1", "memory": "256Mi"}},
         "securityContext": {"allowPrivilegeEscalation": False, "readOnlyRootFilesystem": True,
                             "capabilities": {"drop": ["ALL"]}},

@@ -454,3 +454,17 @@ def test_production_ingress_sends_the_public_host_to_the_portal_only(rendered: d
     assert [h for t in ingress["spec"]["tls"] for h in t["hosts"]] == [host]
     assert ingress["spec"]["ingressClassName"] == "nginx"
     assert not by_kind(rendered["dev"], "Ingress"), "dev: kubectl port-forward svc/portal"
+
+
+def test_the_portal_trusts_forwarded_addresses_only_because_only_the_ingress_reaches_it(
+        rendered: dict[str, list[Manifest]]) -> None:
+    # The per-source throttles (failed sign-ins, contact requests, reset mails) key on the browser's address
+    # from X-Forwarded-For: trusting it from any peer is safe only while no other peer reaches the portal.
+    manifests = rendered["production"]
+    portal = by_kind(manifests, "Deployment")["portal"]
+    [container] = pod_spec(portal)["containers"]
+    assert container_env(manifests, container)["FORWARDED_ALLOW_IPS"] == "*"
+    nets = list(by_kind(manifests, "NetworkPolicy").values())
+    assert allowed(nets, INGRESS, PORTAL, 8000)
+    for peer in [*(pod(s) for s in SERVICES), ("other-team", {"app": "x"}), ("seteli", {"app": "debug"})]:
+        assert not allowed(nets, peer, PORTAL, 8000), peer

@@ -6,6 +6,7 @@ services in-process through exactly the same public HTTP APIs it uses when deplo
 from __future__ import annotations
 
 import copy
+import math
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -35,6 +36,7 @@ from . import (
 from .apiclient import Api, ApiError
 from .config import SERVICE_NAMES, PortalSettings
 from .session import SessionCodec
+from .throttle import Throttle, TooManyAttempts
 from .web import BadCsrf, Forbidden, LoginRequired, Page, make_env
 
 STATIC = Path(__file__).parent / "static"
@@ -67,6 +69,7 @@ def build_app(settings: PortalSettings | None = None, *, service_urls: dict[str,
     app.state.settings = settings
     app.state.api = api
     app.state.env = make_env()
+    app.state.throttle = Throttle()
 
     @app.middleware("http")
     async def session_cookie(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
@@ -100,6 +103,15 @@ def build_app(settings: PortalSettings | None = None, *, service_urls: dict[str,
     async def forbidden(request: Request, _: Exception) -> Response:
         page = Page(request)
         return page.render("error.html", status=403, message=page.t("error.forbidden"))
+
+    @app.exception_handler(TooManyAttempts)
+    async def too_many(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, TooManyAttempts)
+        page = Page(request)
+        response = page.render("error.html", status=429, message=page.t(
+            "error.too_many", minutes=math.ceil(exc.retry_after_seconds / 60)))
+        response.headers["retry-after"] = str(exc.retry_after_seconds)
+        return response
 
     @app.exception_handler(BadCsrf)
     async def bad_csrf(request: Request, _: Exception) -> Response:

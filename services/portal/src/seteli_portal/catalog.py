@@ -86,6 +86,10 @@ CATALOG: dict[str, tuple[str, str]] = {
         "E-post eller lösenord är fel. Efter fem felaktiga försök låses kontot i 30 minuter; "
         "huvudanvändaren eller kommunen kan låsa upp det tidigare.",
     ),
+    "error.too_many": (
+        "Liian monta yritystä tästä osoitteesta. Yritä uudelleen {minutes} minuutin kuluttua.",
+        "För många försök från den här adressen. Försök igen om {minutes} minuter.",
+    ),
     "login.required": ("Kirjaudu ensin sisään.", "Logga in först."),
     "logout.done": ("Olet kirjautunut ulos.", "Du har loggat ut."),
     "field.email": ("Sähköposti", "E-post"),

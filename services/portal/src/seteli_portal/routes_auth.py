@@ -46,11 +46,14 @@ async def login(request: Request) -> Response:
         errors["password"] = page.t("error.required")
     if errors:
         return page.render("login.html", status=422, errors=errors, email=email, next=target)
+    page.throttle("login")  # before the registry counts a failure against someone's account
     try:
         body = await page.api.call("POST", "registry", "/v1/auth/token", json={"email": email, "password": password})
     except ApiError as exc:
         if must_change(exc):  # an initial or expired password: change it first
             return start(page, email, target)
+        if exc.status == 401:
+            page.attempted("login")
         # the registry gives one answer for a wrong password, an unknown address and a locked account
         reason = page.t("login.failed") if exc.status in (400, 401, 422) else (exc.detail or page.t("error.generic"))
         return page.render("login.html", status=exc.status if exc.status < 500 else 502,

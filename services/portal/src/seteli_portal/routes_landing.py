@@ -66,6 +66,8 @@ async def reset_request(request: Request) -> Response:
     if not email:
         errors["email"] = page.t("error.required")
     if not errors:
+        page.throttle("reset")
+        page.attempted("reset")
         try:
             await page.call("POST", "registry", "/v1/auth/password-reset", anonymous=True, json={"email": email})
         except ApiError as exc:

@@ -68,6 +68,8 @@ async def contact(request: Request, provider_id: str) -> Response:
     if not body["consent"]:
         errors["consent"] = page.t("error.accept")
     if not errors:
+        page.throttle("contact")
+        page.attempted("contact")
         try:
             await page.call("POST", "registry", "/v1/catalog/contact-requests", anonymous=True, json=body)
         except ApiError as exc:

@@ -115,6 +115,8 @@ async def contact(request: Request) -> Response:
         body = {**{k: values[k] or None for k in CONTACT_FIELDS}, "organisation_ids": ids,
                 "consent": True, "sent_by_professional": values["sent_by_professional"],
                 "tenant_id": page.settings.default_tenant or None, "language": page.lang}
+        page.throttle("contact")
+        page.attempted("contact")
         try:
             await page.call("POST", "registry", "/v1/catalog/contact-requests", anonymous=True, json=body)
         except ApiError as exc:

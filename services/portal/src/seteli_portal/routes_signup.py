@@ -5,7 +5,7 @@ identification, then e-Authorizations; the registry's fakes in embedded mode).""
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
@@ -50,6 +50,8 @@ async def register(request: Request) -> Response:
         body = {**{k: values[k] for k in COMPANY_FIELDS}, "language": values["language"],
                 "main_user": {"name": values["main_user.name"], "email": values["main_user.email"],
                               "password": password}}
+        page.throttle("register")
+        page.attempted("register")
         try:
             await page.call("POST", "registry", "/v1/providers", anonymous=True, json=body)
         except ApiError as exc:
@@ -81,9 +83,11 @@ async def registration_request(request: Request) -> Response:
     if not errors:
         body = {**{k: values[k] for k in REQUEST_FIELDS}, "country": "FI", "language": values["language"],
                 "password": password, "password_again": again}
+        page.throttle("register")
+        page.attempted("register")
         try:
-            await page.call("POST", "registry", f"/v1/tenants/{values['tenant_id']}/registration-requests",
-                            anonymous=True, json=body)
+            await page.call("POST", "registry", f"/v1/tenants/{quote(values['tenant_id'], safe='')}"
+                            "/registration-requests", anonymous=True, json=body)
         except ApiError as exc:
             errors = ({"tenant_id": page.t("error.not_found")} if exc.status == 404
                       else exc.for_form((*REQUEST_FIELDS, "password", "password_again")))

@@ -82,6 +82,19 @@ class Page:
         self.here = full[len(self.base):] if self.base and full.startswith(self.base) else full
         self.problems: list[ApiError] = []  # the APIs' refusals in this request, for localising their text
 
+    # --- per-source throttles (throttle.py) -------------------------------------------------------
+    @property
+    def source(self) -> str:
+        """The browser's address (X-Forwarded-For from the trusted ingress, else the peer)."""
+        return self.request.client.host if self.request.client else "unknown"
+
+    def throttle(self, action: str) -> None:
+        """Refuses (429) when this browser's address has used up its attempts at ``action``."""
+        self.request.app.state.throttle.check(action, self.source)
+
+    def attempted(self, action: str) -> None:
+        self.request.app.state.throttle.record(action, self.source)
+
     def _language(self) -> str:
         lang = self.session.get("lang")
         if lang in LANGUAGES:
