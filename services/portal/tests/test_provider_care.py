@@ -143,3 +143,12 @@ async def test_feedback_is_replied_once_and_a_complaint_is_marked_as_needing_a_r
     refused = await portal.post(f"/provider/feedback/{thanks['id']}/reply",
                                 data={"csrf": csrf_of(other.text), "text": "Ei meidän"})
     assert refused.status_code == 404
+
+
+async def test_a_typed_value_stays_one_path_segment_of_the_api_call(portal: httpx.AsyncClient, data: Seed) -> None:
+    # "../../bookings" would have turned the voucher look-up into the tenant's booking list
+    await login(portal, data.provider_email, PROVIDER_PASSWORD)
+    for typed in ("../../bookings", "..%2F..%2Fbookings", "x?limit=1", "x#y"):
+        page = await portal.get("/provider/book", params={"number": typed})
+        assert page.status_code == 422, typed
+        assert 'id="find-number-error"' in page.text and "Tällä numerolla ei löytynyt seteliä." in page.text, typed

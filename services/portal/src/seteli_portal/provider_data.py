@@ -8,7 +8,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from .apiclient import ApiError
-from .web import Page
+from .web import Page, seg
 
 HELSINKI = ZoneInfo("Europe/Helsinki")
 
@@ -28,7 +28,7 @@ def today() -> date:
 
 async def listing(page: Page, what: str) -> list[dict[str, Any]]:
     """employees | subcontractors | attachments | liability-checks of the signed-in user's company."""
-    body = await page.call("GET", "registry", f"/v1/providers/{page.provider_id}/{what}", params={"limit": 200})
+    body = await page.call("GET", "registry", f"/v1/providers/{seg(page.provider_id)}/{what}", params={"limit": 200})
     return list(body["items"])
 
 

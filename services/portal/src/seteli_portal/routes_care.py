@@ -13,7 +13,7 @@ from fastapi.responses import Response
 from .apiclient import ApiError
 from .provider_data import today
 from .routes_provider import _provider_page, _services
-from .web import Page
+from .web import Page, seg
 
 router = APIRouter(prefix="/provider")
 
@@ -33,7 +33,7 @@ async def _book_page(page: Page, number: str, **context: Any) -> Response:
     errors: dict[str, str] = context.pop("errors", {})
     if number and not errors.get("voucher_number"):
         try:
-            voucher = await page.call("GET", "vouchers", page.tpath(f"/vouchers/by-number/{number.strip()}"))
+            voucher = await page.call("GET", "vouchers", page.tpath(f"/vouchers/by-number/{seg(number.strip())}"))
         except ApiError as exc:
             errors["voucher_number"] = (page.t("book.not_found") if exc.status == 404
                                         else exc.detail or page.t("error.generic"))
@@ -41,7 +41,7 @@ async def _book_page(page: Page, number: str, **context: Any) -> Response:
     contents = {}
     for service in services.values():
         contents.update({c["id"]: c for c in service.get("contents", [])})
-    provider = await page.call("GET", "registry", f"/v1/providers/{page.provider_id}") if voucher else None
+    provider = await page.call("GET", "registry", f"/v1/providers/{seg(page.provider_id)}") if voucher else None
     return page.render("provider/book.html", status=422 if errors else 200, number=number, voucher=voucher,
                        services=services, contents=contents, provider=provider, errors=errors, **context)
 
@@ -96,7 +96,7 @@ async def clients(request: Request, name: str = "") -> Response:
 # --- month view and recording ---------------------------------------------------------------------
 
 async def _month_view(page: Page, booking_id: str, month: date, **context: Any) -> Response:
-    booking = await page.call("GET", "vouchers", page.tpath(f"/bookings/{booking_id}"))
+    booking = await page.call("GET", "vouchers", page.tpath(f"/bookings/{seg(booking_id)}"))
     last = month.replace(day=calendar.monthrange(month.year, month.month)[1])
     events = (await page.call("GET", "events", page.tpath("/events"), params={
         "booking_id": booking_id, "from": month.isoformat(), "to": last.isoformat(), "limit": 200}))["items"]

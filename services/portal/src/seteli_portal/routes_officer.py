@@ -11,7 +11,7 @@ from fastapi.responses import Response
 from .apiclient import ApiError
 from .paging import pager, paging
 from .provider_data import today
-from .web import STAFF, Page, download
+from .web import STAFF, Page, download, seg
 
 router = APIRouter(prefix="/officer")
 
@@ -53,7 +53,7 @@ async def registrations(request: Request, status: str = "pending") -> Response:
 
 
 async def _registration(page: Page, request_id: str, **context: Any) -> Response:
-    item = await page.call("GET", "registry", page.tpath(f"/registration-requests/{request_id}"))
+    item = await page.call("GET", "registry", page.tpath(f"/registration-requests/{seg(request_id)}"))
     return page.render("officer/registration.html", status=422 if context.get("errors") else 200, item=item,
                        **context)
 
@@ -73,7 +73,7 @@ async def decide_registration(request: Request, request_id: str) -> Response:
     if decision == "rejected" and not reason:
         return await _registration(page, request_id, errors={"reason": page.t("error.reason")})
     try:
-        await page.call("POST", "registry", page.tpath(f"/registration-requests/{request_id}/decision"),
+        await page.call("POST", "registry", page.tpath(f"/registration-requests/{seg(request_id)}/decision"),
                         json={"decision": decision, "reason": reason})
     except ApiError as exc:
         return await _registration(page, request_id, errors=exc.fields or {"form": exc.detail})
@@ -93,10 +93,10 @@ async def applications(request: Request) -> Response:
 
 
 async def _application(page: Page, application_id: str, **context: Any) -> Response:
-    base = page.tpath(f"/applications/{application_id}")
+    base = page.tpath(f"/applications/{seg(application_id)}")
     application = await page.call("GET", "applications", base)
     completeness = await page.call("GET", "applications", f"{base}/completeness")
-    service = await page.call("GET", "applications", page.tpath(f"/services/{application['service_id']}"))
+    service = await page.call("GET", "applications", page.tpath(f"/services/{seg(application['service_id'])}"))
     return page.render("officer/application.html", status=422 if context.get("errors") else 200,
                        application=application, completeness=completeness, service=service, **context)
 
@@ -116,7 +116,7 @@ async def decide_application(request: Request, application_id: str) -> Response:
     if decision != "approve" and not reason:
         return await _application(page, application_id, errors={"reason": page.t("error.reason")})
     try:
-        await page.call("POST", "applications", page.tpath(f"/applications/{application_id}/decision"),
+        await page.call("POST", "applications", page.tpath(f"/applications/{seg(application_id)}/decision"),
                         json={"decision": decision, "reason": reason})
     except ApiError as exc:
         return await _application(page, application_id, errors=exc.fields or {"form": exc.detail})
@@ -141,7 +141,7 @@ async def decide_event(request: Request, event_id: str) -> Response:
     form = await page.form()
     decision = str(form.get("decision", ""))
     try:
-        await page.call("POST", "events", page.tpath(f"/events/{event_id}/decision"),
+        await page.call("POST", "events", page.tpath(f"/events/{seg(event_id)}/decision"),
                         json={"decision": decision, "reason": str(form.get("reason", ""))})
     except ApiError as exc:
         page.session.setdefault("flash", []).append(page.problem_message(exc))
@@ -195,8 +195,8 @@ async def register_client(request: Request) -> Response:
 
 
 async def _client(page: Page, client_id: str, **context: Any) -> Response:
-    detail = await page.call("GET", "vouchers", page.tpath(f"/clients/{client_id}"))
-    vouchers = (await page.call("GET", "vouchers", page.tpath(f"/clients/{client_id}/vouchers")))["items"]
+    detail = await page.call("GET", "vouchers", page.tpath(f"/clients/{seg(client_id)}"))
+    vouchers = (await page.call("GET", "vouchers", page.tpath(f"/clients/{seg(client_id)}/vouchers")))["items"]
     return page.render("officer/client.html", status=422 if context.get("errors") else 200, client=detail,
                        vouchers=vouchers, services=await _services(page), values=context.pop("values", {}),
                        **context)
@@ -268,14 +268,14 @@ async def settle(request: Request) -> Response:
 @router.get("/settlement/runs/{run_id}")
 async def run(request: Request, run_id: str) -> Response:
     page = _officer_page(request)
-    detail = await page.call("GET", "settlement", page.tpath(f"/runs/{run_id}"), params={"lines": "true"})
+    detail = await page.call("GET", "settlement", page.tpath(f"/runs/{seg(run_id)}"), params={"lines": "true"})
     return page.render("officer/run.html", run=detail)
 
 
 @router.get("/settlement/runs/{run_id}/payments/{payment_id}.pdf")
 async def specification(request: Request, run_id: str, payment_id: str) -> Response:
     page = _officer_page(request)
-    path = page.tpath(f"/runs/{run_id}/payments/{payment_id}/specification.pdf")
+    path = page.tpath(f"/runs/{seg(run_id)}/payments/{seg(payment_id)}/specification.pdf")
     response = await page.raw("GET", "settlement", path)
     if response.status_code != 200:
         raise ApiError.from_response(response)
@@ -285,7 +285,7 @@ async def specification(request: Request, run_id: str, payment_id: str) -> Respo
 @router.get("/settlement/runs/{run_id}/payment-file")
 async def payment_file(request: Request, run_id: str) -> Response:
     page = _officer_page(request)
-    response = await page.raw("GET", "settlement", page.tpath(f"/runs/{run_id}/payment-file"))
+    response = await page.raw("GET", "settlement", page.tpath(f"/runs/{seg(run_id)}/payment-file"))
     if response.status_code != 200:
         raise ApiError.from_response(response)
     return download(response, f"payments-{run_id}.xml", "application/xml")

@@ -13,7 +13,7 @@ from fastapi.responses import Response
 from .apiclient import ApiError
 from .paging import pager, paging
 from .routes_officer import _officer_page, _services
-from .web import download
+from .web import download, seg
 
 router = APIRouter(prefix="/officer")
 
@@ -33,8 +33,8 @@ async def vouchers(request: Request, state: str = "", service_id: str = "", name
 @router.get("/vouchers/{voucher_id}")
 async def voucher(request: Request, voucher_id: str) -> Response:
     page = _officer_page(request)
-    detail = await page.call("GET", "vouchers", page.tpath(f"/vouchers/{voucher_id}"))
-    client = await page.call("GET", "vouchers", page.tpath(f"/clients/{detail['client_id']}"))
+    detail = await page.call("GET", "vouchers", page.tpath(f"/vouchers/{seg(voucher_id)}"))
+    client = await page.call("GET", "vouchers", page.tpath(f"/clients/{seg(detail['client_id'])}"))
     services = await _services(page)
     return page.render("officer/voucher.html", voucher=detail, client=client,
                        service=services.get(detail["service_id"], {}))
@@ -56,7 +56,7 @@ def _range(start: str, end: str) -> tuple[dict[str, str], dict[str, str]]:
 async def co_payments(request: Request, client_id: str, service_id: str = "", start: str = "",
                       end: str = "") -> Response:
     page = _officer_page(request)
-    client = await page.call("GET", "vouchers", page.tpath(f"/clients/{client_id}"))
+    client = await page.call("GET", "vouchers", page.tpath(f"/clients/{seg(client_id)}"))
     services = await _services(page)
     values, keys = _range(start, end)
     values["service_id"] = service_id

@@ -4,14 +4,13 @@ list; price lists; payments with their specifications to download."""
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import quote
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
 from .apiclient import ApiError
 from .provider_data import application_context
-from .web import PROVIDER, Page, download
+from .web import PROVIDER, Page, download, seg
 
 router = APIRouter(prefix="/provider")
 
@@ -39,7 +38,7 @@ async def _services(page: Page) -> list[dict[str, Any]]:
 async def _known_tenants(page: Page) -> list[str]:
     """Tenants where the company is already approved (from the public catalog): offered in the chooser."""
     try:
-        card = await page.call("GET", "registry", f"/v1/catalog/providers/{page.provider_id}", anonymous=True)
+        card = await page.call("GET", "registry", f"/v1/catalog/providers/{seg(page.provider_id)}", anonymous=True)
     except ApiError:
         return []
     return sorted({str(s["tenant_id"]) for s in card.get("services", [])})
@@ -69,7 +68,7 @@ async def dashboard(request: Request) -> Response:
 # --- company, sites, billing ----------------------------------------------------------------------
 
 async def _company(page: Page, **context: Any) -> Response:
-    provider = await page.call("GET", "registry", f"/v1/providers/{page.provider_id}")
+    provider = await page.call("GET", "registry", f"/v1/providers/{seg(page.provider_id)}")
     status = 422 if context.get("errors") else 200
     return page.render("provider/company.html", status=status, provider=provider,
                        form_name=context.pop("form_name", ""), values=context.pop("values", {}), **context)
@@ -87,7 +86,7 @@ async def save_details(request: Request) -> Response:
     body: dict[str, Any] = {k: str(form.get(k, "")).strip() for k in DETAIL_FIELDS}
     body["hide_address"] = form.get("hide_address") == "on"
     try:
-        await page.call("PATCH", "registry", f"/v1/providers/{page.provider_id}", json=body)
+        await page.call("PATCH", "registry", f"/v1/providers/{seg(page.provider_id)}", json=body)
     except ApiError as exc:
         return await _company(page, errors=exc.for_form(DETAIL_FIELDS), form_name="details", values=body)
     page.flash("saved")
@@ -103,7 +102,7 @@ async def save_billing(request: Request) -> Response:
     body["bic"] = body["bic"] or ""
     body["pdf_by_email"] = form.get("pdf_by_email") == "on"
     site_id = str(form.get("site_id", ""))
-    path = f"/v1/providers/{page.provider_id}" + (f"/sites/{site_id}" if site_id else "") + "/billing"
+    path = f"/v1/providers/{seg(page.provider_id)}" + (f"/sites/{site_id}" if site_id else "") + "/billing"
     try:
         await page.call("PUT", "registry", path, json=body)
     except ApiError as exc:
@@ -118,7 +117,7 @@ async def add_site(request: Request) -> Response:
     form = await page.form()
     body = {k: str(form.get(k, "")).strip() for k in SITE_FIELDS}
     try:
-        await page.call("POST", "registry", f"/v1/providers/{page.provider_id}/sites", json=body)
+        await page.call("POST", "registry", f"/v1/providers/{seg(page.provider_id)}/sites", json=body)
     except ApiError as exc:
         return await _company(page, errors=exc.for_form(SITE_FIELDS), form_name="site", values=body)
     page.flash("site.added")
@@ -143,11 +142,11 @@ async def create_application(request: Request) -> Response:
 
 
 async def _application(page: Page, application_id: str, **context: Any) -> Response:
-    base = page.tpath(f"/applications/{application_id}")
+    base = page.tpath(f"/applications/{seg(application_id)}")
     application = await page.call("GET", "applications", base)
     completeness = await page.call("GET", "applications", f"{base}/completeness")
-    service = await page.call("GET", "applications", page.tpath(f"/services/{application['service_id']}"))
-    provider = await page.call("GET", "registry", f"/v1/providers/{page.provider_id}")
+    service = await page.call("GET", "applications", page.tpath(f"/services/{seg(application['service_id'])}"))
+    provider = await page.call("GET", "registry", f"/v1/providers/{seg(page.provider_id)}")
     status = 422 if context.get("errors") else 200
     return page.render("provider/application.html", status=status, application=application,
                        completeness=completeness, service=service, provider=provider,
@@ -166,7 +165,8 @@ async def save_sites(request: Request, application_id: str) -> Response:
     form = await page.form()
     body = {"ids": [str(v) for v in form.getlist("site_ids")], "notes": str(form.get("notes", ""))}
     try:
-        await page.call("PUT", "applications", page.tpath(f"/applications/{application_id}/steps/sites"), json=body)
+        await page.call("PUT", "applications", page.tpath(f"/applications/{seg(application_id)}/steps/sites"),
+                        json=body)
     except ApiError as exc:
         return await _application(page, application_id, errors=exc.fields or {"form": exc.detail},
                                   form_name="sites")
@@ -194,7 +194,8 @@ async def add_price_list(request: Request, application_id: str) -> Response:
     if errors:
         return await _application(page, application_id, errors=errors, form_name="pricelist", values=body)
     try:
-        await page.call("POST", "applications", page.tpath(f"/applications/{application_id}/price-lists"), json=body)
+        await page.call("POST", "applications", page.tpath(f"/applications/{seg(application_id)}/price-lists"),
+                        json=body)
     except ApiError as exc:
         return await _application(page, application_id, errors=exc.fields or {"form": exc.detail},
                                   form_name="pricelist", values=body)
@@ -213,7 +214,7 @@ async def submit(request: Request, application_id: str) -> Response:
     # then the mandate check); the callback below sends the application with the signature assertion.
     try:
         document = await page.call("POST", "applications",
-                                   page.tpath(f"/applications/{application_id}/signing-document"),
+                                   page.tpath(f"/applications/{seg(application_id)}/signing-document"),
                                    json={"accept_rulebook": True})
         started = await page.call("POST", "registry", "/v1/signing/start", json={
             "tenant_id": page.tenant_id, "application_id": document["application_id"],
@@ -240,7 +241,7 @@ async def signing_callback(request: Request, state: str = "", code: str = "") ->
         if step["status"] != "signed":
             return RedirectResponse(step["redirect_url"], status_code=303)
         page.session.pop("signing", None)
-        await page.call("POST", "applications", page.tpath(f"/applications/{application_id}/submit"),
+        await page.call("POST", "applications", page.tpath(f"/applications/{seg(application_id)}/submit"),
                         json={"accept_rulebook": True, "signature_assertion": step["assertion"]})
     except ApiError as exc:
         page.session.pop("signing", None)
@@ -256,7 +257,7 @@ async def change(request: Request, application_id: str) -> Response:
     page = _provider_page(request)
     await page.form()
     try:
-        amended = await page.call("POST", "applications", page.tpath(f"/applications/{application_id}/change"))
+        amended = await page.call("POST", "applications", page.tpath(f"/applications/{seg(application_id)}/change"))
     except ApiError as exc:
         return await _application(page, application_id, errors={"form": exc.detail}, form_name="change")
     return page.redirect(f"/provider/applications/{amended.get('id', application_id)}")
@@ -292,7 +293,7 @@ async def payments(request: Request, offset: int = 0) -> Response:
 @router.get("/payments/{run_id}/{payment_id}.pdf")
 async def payment_specification(request: Request, run_id: str, payment_id: int) -> Response:
     page = _main_user_page(request)
-    path = page.tpath(f"/runs/{quote(run_id, safe='')}/payments/{payment_id}/specification.pdf")
+    path = page.tpath(f"/runs/{seg(run_id)}/payments/{seg(payment_id)}/specification.pdf")
     response = await page.raw("GET", "settlement", path)
     if response.status_code != 200:
         raise ApiError.from_response(response)

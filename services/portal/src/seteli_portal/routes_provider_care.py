@@ -11,7 +11,7 @@ from fastapi.responses import Response
 from .apiclient import ApiError
 from .routes_care import _month, _month_view
 from .routes_provider import _provider_page, _services
-from .web import Page
+from .web import Page, seg
 
 router = APIRouter(prefix="/provider")
 
@@ -69,7 +69,8 @@ async def record_return(request: Request, booking_id: str, interruption_id: str)
     errors = {} if end else {"end": page.t("error.required")}
     if not errors:
         try:
-            await page.call("POST", "events", page.tpath(f"/interruptions/{interruption_id}/end"), json={"end": end})
+            await page.call("POST", "events", page.tpath(f"/interruptions/{seg(interruption_id)}/end"),
+                            json={"end": end})
         except ApiError as exc:
             if exc.status == 404:
                 raise
@@ -88,7 +89,7 @@ async def delete_draft(request: Request, booking_id: str, interruption_id: str) 
     page = _provider_page(request)
     form = await page.form()
     month = _month(str(form.get("month", "")))
-    await page.call("DELETE", "events", page.tpath(f"/interruptions/{interruption_id}"))
+    await page.call("DELETE", "events", page.tpath(f"/interruptions/{seg(interruption_id)}"))
     page.flash("interruption.deleted")
     return page.redirect(f"/provider/bookings/{booking_id}?month={month:%Y-%m}#interruptions-h")
 
@@ -144,7 +145,7 @@ async def reply(request: Request, feedback_id: str) -> Response:
     errors = {} if text else {"text": page.t("error.required")}
     if not errors:
         try:
-            await page.call("POST", "events", page.tpath(f"/feedback/{feedback_id}/reply"), json={"text": text})
+            await page.call("POST", "events", page.tpath(f"/feedback/{seg(feedback_id)}/reply"), json={"text": text})
         except ApiError as exc:
             if exc.status == 404:
                 raise

@@ -13,7 +13,7 @@ from starlette.datastructures import FormData, UploadFile
 from .apiclient import ApiError
 from .provider_data import ATTACHMENT_TYPES, attachment_state, listing, owners, today
 from .routes_provider import _application, _provider_page
-from .web import Page, download
+from .web import Page, download, seg
 
 router = APIRouter(prefix="/provider")
 
@@ -27,7 +27,7 @@ MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 # --- employees and subcontractors -----------------------------------------------------------------
 
 async def _people(page: Page, **context: Any) -> Response:
-    provider = await page.call("GET", "registry", f"/v1/providers/{page.provider_id}")
+    provider = await page.call("GET", "registry", f"/v1/providers/{seg(page.provider_id)}")
     status = 422 if context.get("errors") else 200
     return page.render("provider/people.html", status=status, provider=provider,
                        employees=await listing(page, "employees"),
@@ -50,7 +50,7 @@ async def add_employee(request: Request) -> Response:
     if not body["name"]:
         return await _people(page, errors={"name": page.t("error.required")}, form_name="employee", values=body)
     try:
-        await page.call("POST", "registry", f"/v1/providers/{page.provider_id}/employees", json=body)
+        await page.call("POST", "registry", f"/v1/providers/{seg(page.provider_id)}/employees", json=body)
     except ApiError as exc:
         return await _people(page, errors=exc.for_form(EMPLOYEE_FIELDS), form_name="employee", values=body)
     page.flash("employee.added")
@@ -65,7 +65,7 @@ async def add_subcontractor(request: Request) -> Response:
     errors = {k: page.t("error.required") for k in SUBCONTRACTOR_FIELDS if not body[k]}
     if not errors:
         try:
-            await page.call("POST", "registry", f"/v1/providers/{page.provider_id}/subcontractors", json=body)
+            await page.call("POST", "registry", f"/v1/providers/{seg(page.provider_id)}/subcontractors", json=body)
         except ApiError as exc:
             errors = ({"business_id": page.t("subcontractor.duplicate")} if exc.status == 409
                       else exc.for_form(SUBCONTRACTOR_FIELDS))
@@ -95,7 +95,7 @@ async def _employee_form(page: Page, employee_id: str, **context: Any) -> Respon
     found = [e for e in await listing(page, "employees") if e["id"] == employee_id]
     if not found:
         raise ApiError(404, "Not found", "Employee was not found")
-    provider = await page.call("GET", "registry", f"/v1/providers/{page.provider_id}")
+    provider = await page.call("GET", "registry", f"/v1/providers/{seg(page.provider_id)}")
     status = 422 if context.get("errors") else 200
     return page.render("provider/employee.html", status=status, provider=provider, employee=found[0],
                        values=context.pop("values", None) or found[0], **context)
@@ -113,7 +113,7 @@ async def change_employee(request: Request, employee_id: str) -> Response:
     if not body["name"]:
         return await _employee_form(page, employee_id, errors={"name": page.t("error.required")}, values=body)
     try:
-        await page.call("PATCH", "registry", f"/v1/providers/{page.provider_id}/employees/{employee_id}",
+        await page.call("PATCH", "registry", f"/v1/providers/{seg(page.provider_id)}/employees/{seg(employee_id)}",
                         json=body)
     except ApiError as exc:
         if exc.status in (403, 404, 409):
@@ -127,7 +127,7 @@ async def change_employee(request: Request, employee_id: str) -> Response:
 async def remove_employee(request: Request, employee_id: str) -> Response:
     page = _admin_page(request)
     await page.form()
-    await page.call("DELETE", "registry", f"/v1/providers/{page.provider_id}/employees/{employee_id}")
+    await page.call("DELETE", "registry", f"/v1/providers/{seg(page.provider_id)}/employees/{seg(employee_id)}")
     page.flash("employee.removed")
     return page.redirect("/provider/people")
 
@@ -141,7 +141,8 @@ async def rename_subcontractor(request: Request, subcontractor_id: str) -> Respo
     if not errors:
         try:
             await page.call("PATCH", "registry",
-                            f"/v1/providers/{page.provider_id}/subcontractors/{subcontractor_id}", json={"name": name})
+                            f"/v1/providers/{seg(page.provider_id)}/subcontractors/{seg(subcontractor_id)}",
+                            json={"name": name})
         except ApiError as exc:
             if exc.status in (403, 404, 409):
                 raise
@@ -157,7 +158,8 @@ async def rename_subcontractor(request: Request, subcontractor_id: str) -> Respo
 async def remove_subcontractor(request: Request, subcontractor_id: str) -> Response:
     page = _admin_page(request)
     await page.form()
-    await page.call("DELETE", "registry", f"/v1/providers/{page.provider_id}/subcontractors/{subcontractor_id}")
+    await page.call("DELETE", "registry",
+                    f"/v1/providers/{seg(page.provider_id)}/subcontractors/{seg(subcontractor_id)}")
     page.flash("subcontractor.removed")
     return page.redirect("/provider/people")
 
@@ -165,7 +167,7 @@ async def remove_subcontractor(request: Request, subcontractor_id: str) -> Respo
 # --- attachments and the contractor-liability check -----------------------------------------------
 
 async def _attachments(page: Page, **context: Any) -> Response:
-    provider = await page.call("GET", "registry", f"/v1/providers/{page.provider_id}")
+    provider = await page.call("GET", "registry", f"/v1/providers/{seg(page.provider_id)}")
     subcontractors = await listing(page, "subcontractors")
     day = today()
     items = [{**a, "state": attachment_state(a, day)} for a in await listing(page, "attachments")]
@@ -236,7 +238,7 @@ async def add_attachment(request: Request) -> Response:
         return await _attachments(page, errors=errors, form_name="attachment", values=values)
     data = {"type": type_, "level": level, **({"owner_id": owner_id} if owner_id else {}), **_dates(form)}
     try:
-        await page.call("POST", "registry", f"/v1/providers/{page.provider_id}/attachments", data=data,
+        await page.call("POST", "registry", f"/v1/providers/{seg(page.provider_id)}/attachments", data=data,
                         files={"file": file})
     except ApiError as exc:
         return await _attachments(page, errors=_file_errors(page, exc, ATTACHMENT_FIELDS), form_name="attachment",
@@ -254,7 +256,7 @@ async def replace_attachment(request: Request, attachment_id: str) -> Response:
         return await _attachments(page, errors={"file": page.t("attachment.choose_file")}, form_name="replace",
                                   target=attachment_id, values=_dates(form))
     try:
-        await page.call("PUT", "registry", f"/v1/providers/{page.provider_id}/attachments/{attachment_id}",
+        await page.call("PUT", "registry", f"/v1/providers/{seg(page.provider_id)}/attachments/{seg(attachment_id)}",
                         data=_dates(form), files={"file": file})
     except ApiError as exc:
         if exc.status == 404:
@@ -269,7 +271,7 @@ async def replace_attachment(request: Request, attachment_id: str) -> Response:
 async def delete_attachment(request: Request, attachment_id: str) -> Response:
     page = _provider_page(request)
     await page.form()
-    await page.call("DELETE", "registry", f"/v1/providers/{page.provider_id}/attachments/{attachment_id}")
+    await page.call("DELETE", "registry", f"/v1/providers/{seg(page.provider_id)}/attachments/{seg(attachment_id)}")
     page.flash("attachment.deleted")
     return page.redirect("/provider/attachments")
 
@@ -278,7 +280,7 @@ async def delete_attachment(request: Request, attachment_id: str) -> Response:
 async def attachment_file(request: Request, attachment_id: str) -> Response:
     page = _provider_page(request)
     found = [a for a in await listing(page, "attachments") if a["id"] == attachment_id]
-    path = f"/v1/providers/{page.provider_id}/attachments/{attachment_id}/content"
+    path = f"/v1/providers/{seg(page.provider_id)}/attachments/{seg(attachment_id)}/content"
     response = await page.raw("GET", "registry", path)
     if response.status_code != 200:
         raise ApiError.from_response(response)
@@ -293,7 +295,7 @@ async def check_liability(request: Request) -> Response:
     page = _provider_page(request)
     form = await page.form()
     subject = str(form.get("subcontractor_id", "")) or None
-    await page.call("POST", "registry", f"/v1/providers/{page.provider_id}/liability-checks",
+    await page.call("POST", "registry", f"/v1/providers/{seg(page.provider_id)}/liability-checks",
                     json={"subcontractor_id": subject})
     page.flash("liability.checked")
     return page.redirect("/provider/attachments#liability-h")
@@ -308,7 +310,8 @@ async def save_people_step(request: Request, application_id: str,
     form = await page.form()
     body = {"ids": [str(v) for v in form.getlist("ids")], "notes": str(form.get("notes", "")).strip()}
     try:
-        await page.call("PUT", "applications", page.tpath(f"/applications/{application_id}/steps/{step}"), json=body)
+        await page.call("PUT", "applications", page.tpath(f"/applications/{seg(application_id)}/steps/{seg(step)}"),
+                        json=body)
     except ApiError as exc:
         if exc.status == 404:
             raise

@@ -12,7 +12,7 @@ from fastapi.responses import Response
 
 from .apiclient import ApiError
 from .routes_provider import _main_user_page, _services
-from .web import Page
+from .web import Page, seg
 
 router = APIRouter(prefix="/provider")
 
@@ -30,7 +30,7 @@ def status_of(user: dict[str, Any], now: datetime) -> str:
 
 
 async def _users(page: Page, **context: Any) -> Response:
-    body = await page.call("GET", "registry", f"/v1/providers/{page.provider_id}/users", params={"limit": 200})
+    body = await page.call("GET", "registry", f"/v1/providers/{seg(page.provider_id)}/users", params={"limit": 200})
     now = datetime.now(UTC)
     users = [{**u, "state": status_of(u, now)} for u in body["items"]]
     prefix = f"{page.tenant_id}:"
@@ -68,7 +68,7 @@ async def create_user(request: Request) -> Response:
     errors = {k: page.t("error.required") for k in ("email", "name", "password") if not body[k]}
     if not errors:
         try:
-            await page.call("POST", "registry", f"/v1/providers/{page.provider_id}/users", json=body)
+            await page.call("POST", "registry", f"/v1/providers/{seg(page.provider_id)}/users", json=body)
         except ApiError as exc:
             errors = _user_errors(page, exc)
     if errors:
@@ -83,7 +83,7 @@ async def passivate(request: Request, user_id: str) -> Response:
     page = _main_user_page(request)
     await page.form()
     try:
-        await page.call("POST", "registry", f"/v1/providers/{page.provider_id}/users/{user_id}/passivate")
+        await page.call("POST", "registry", f"/v1/providers/{seg(page.provider_id)}/users/{seg(user_id)}/passivate")
     except ApiError as exc:
         if exc.status != 409:
             raise
@@ -96,7 +96,7 @@ async def passivate(request: Request, user_id: str) -> Response:
 async def unlock(request: Request, user_id: str) -> Response:
     page = _main_user_page(request)
     await page.form()
-    await page.call("POST", "registry", f"/v1/users/{user_id}/unlock")
+    await page.call("POST", "registry", f"/v1/users/{seg(user_id)}/unlock")
     page.flash("users.unlocked")
     return page.redirect("/provider/users")
 
@@ -105,7 +105,7 @@ async def unlock(request: Request, user_id: str) -> Response:
 async def set_teams(request: Request, user_id: str) -> Response:
     page = _main_user_page(request)
     form = await page.form()
-    listed = await page.call("GET", "registry", f"/v1/providers/{page.provider_id}/users", params={"limit": 200})
+    listed = await page.call("GET", "registry", f"/v1/providers/{seg(page.provider_id)}/users", params={"limit": 200})
     user = next((u for u in listed["items"] if u["id"] == user_id), None)
     if user is None:
         raise ApiError(404)
@@ -113,7 +113,7 @@ async def set_teams(request: Request, user_id: str) -> Response:
     kept = [t.split(":", 1) for t in user.get("teams") or [] if not t.startswith(prefix) and ":" in t]
     teams = [{"tenant_id": t, "service_id": s} for t, s in kept]
     teams += [{"tenant_id": page.tenant_id, "service_id": str(s)} for s in form.getlist("service_ids")]
-    await page.call("PUT", "registry", f"/v1/providers/{page.provider_id}/users/{user_id}/teams",
+    await page.call("PUT", "registry", f"/v1/providers/{seg(page.provider_id)}/users/{seg(user_id)}/teams",
                     json={"teams": teams})
     page.flash("users.teams_saved")
     return page.redirect("/provider/users")

@@ -11,7 +11,7 @@ from fastapi.responses import Response
 
 from .apiclient import ApiError
 from .paging import pager, paging
-from .web import Page
+from .web import Page, seg
 
 router = APIRouter()
 
@@ -43,7 +43,7 @@ async def catalog(request: Request) -> Response:
 
 
 async def _card(page: Page, provider_id: str, **context: Any) -> Response:
-    card = await page.call("GET", "registry", f"/v1/catalog/providers/{provider_id}", anonymous=True)
+    card = await page.call("GET", "registry", f"/v1/catalog/providers/{seg(provider_id)}", anonymous=True)
     return page.render("public/provider.html", status=422 if context.get("errors") else 200, card=card,
                        values=context.pop("values", {}), **context)
 
@@ -83,7 +83,8 @@ async def contact(request: Request, provider_id: str) -> Response:
 @router.get("/catalog/compare/{tenant_id}/{service_id}")
 async def compare(request: Request, tenant_id: str, service_id: str) -> Response:
     page = Page(request)
-    result = await page.call("GET", "registry", f"/v1/catalog/tenants/{tenant_id}/services/{service_id}/comparison",
+    result = await page.call("GET", "registry",
+                             f"/v1/catalog/tenants/{seg(tenant_id)}/services/{seg(service_id)}/comparison",
                              anonymous=True)
     return page.render("public/compare.html", result=result)
 
@@ -103,7 +104,7 @@ async def voucher_lookup(request: Request) -> Response:
     voucher = None
     if not errors:
         try:
-            voucher = await page.call("POST", "vouchers", f"/v1/tenants/{values['tenant_id']}/vouchers/lookup",
+            voucher = await page.call("POST", "vouchers", f"/v1/tenants/{seg(values['tenant_id'])}/vouchers/lookup",
                                       anonymous=True, json={"number": values["number"],
                                                             "verification_code": values["verification_code"]})
         except ApiError as exc:

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from .apiclient import ApiError
-from .web import Page
+from .web import Page, seg
 
 router = APIRouter(prefix="/tray")
 
@@ -39,7 +39,7 @@ async def add(request: Request) -> Response:
             page.flash("tray.full", count=MAX_TRAY)
         else:
             # a known provider only: the card must exist in the public catalog
-            await page.call("GET", "registry", f"/v1/catalog/providers/{quote(provider_id, safe='')}",
+            await page.call("GET", "registry", f"/v1/catalog/providers/{seg(provider_id)}",
                             anonymous=True)
             page.session["tray"] = [*tray, provider_id]
             page.flash("tray.added")
@@ -60,7 +60,7 @@ async def _cards(page: Page) -> list[dict[str, Any]]:
     cards = []
     for provider_id in tray_of(page):
         try:
-            cards.append(await page.call("GET", "registry", f"/v1/catalog/providers/{quote(provider_id, safe='')}",
+            cards.append(await page.call("GET", "registry", f"/v1/catalog/providers/{seg(provider_id)}",
                                          anonymous=True))
         except ApiError as exc:
             if exc.status != 404:

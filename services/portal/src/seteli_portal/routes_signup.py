@@ -5,14 +5,14 @@ identification, then e-Authorizations; the registry's fakes in embedded mode).""
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
 from .apiclient import ApiError
 from .routes_landing import check_passwords
-from .web import Page
+from .web import Page, seg
 
 router = APIRouter()
 
@@ -86,7 +86,7 @@ async def registration_request(request: Request) -> Response:
         page.throttle("register")
         page.attempted("register")
         try:
-            await page.call("POST", "registry", f"/v1/tenants/{quote(values['tenant_id'], safe='')}"
+            await page.call("POST", "registry", f"/v1/tenants/{seg(values['tenant_id'])}"
                             "/registration-requests", anonymous=True, json=body)
         except ApiError as exc:
             errors = ({"tenant_id": page.t("error.not_found")} if exc.status == 404

@@ -64,6 +64,12 @@ class BadCsrf(Exception):
     pass
 
 
+def seg(value: object) -> str:
+    """One API path segment: every value put into an API path goes through this, so a form value or an id
+    from the portal's own URL can't add segments ("../"), a query or a fragment to the API call."""
+    return quote(str(value), safe="")
+
+
 class Page:
     """What a handler needs: `page = Page(request)`; then `await page.call(...)`, `page.render(...)`."""
 
@@ -180,7 +186,7 @@ class Page:
 
     def tpath(self, path: str) -> str:
         """An API path under the current tenant."""
-        return f"/v1/tenants/{quote(self.tenant_id, safe='')}{path}"
+        return f"/v1/tenants/{seg(self.tenant_id)}{path}"
 
     # --- forms -------------------------------------------------------------------------------------
     async def form(self) -> FormData:
