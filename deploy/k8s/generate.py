@@ -19,9 +19,11 @@ import yaml
 
 BASE = Path(__file__).parent / "base"
 PORT = 8000
+METRICS_PORT = 9100  # /metrics only; reached from the monitoring namespace alone (network_policy)
 IMAGE_REPO = "seteli"
 DATA_NAMESPACE = "seteli-data"  # RabbitMQ cluster and PostgreSQL clusters (run by their operators)
 OBSERVABILITY_NAMESPACE = "observability"  # the OpenTelemetry collector
+MONITORING_NAMESPACE = "monitoring"  # Prometheus, which scrapes METRICS_PORT
 INGRESS_NAMESPACE = "ingress-nginx"
 OTLP_ENDPOINT = f"http://otel-collector.{OBSERVABILITY_NAMESPACE}.svc:4318/v1/traces"
 SIGNING_KEY_DIR = "/var/run/secrets/seteli"
@@ -99,6 +101,7 @@ def config_map(service: str) -> dict[str, Any]:
     prefix = service.upper()
     data = {
         f"{prefix}_HTTP_PORT": str(PORT),
+        f"{prefix}_METRICS_PORT": str(METRICS_PORT),
         f"{prefix}_OTLP_ENDPOINT": OTLP_ENDPOINT,
         f"{prefix}_LOG_JSON": "true",
         f"{prefix}_LOG_LEVEL": "INFO",
@@ -180,8 +183,10 @@ def http_probe(path: str, period: int, failures: int) -> dict[str, Any]:
 def deployment(service: str) -> dict[str, Any]:
     c = container(service, command=None, memory=SERVICES[service]["memory"])
     # Startup allows for the in-app `alembic upgrade head` (a no-op after the migration Job).
-    return http_deployment(service, "api", c, startup=http_probe("/health/live", 5, 24),
-                           readiness=http_probe("/health/ready", 10, 3))
+    deploy = http_deployment(service, "api", c, startup=http_probe("/health/live", 5, 24),
+                             readiness=http_probe("/health/ready", 10, 3))
+    c["ports"].append({"name": "metrics", "containerPort": METRICS_PORT, "protocol": "TCP"})
+    return deploy
 
 
 def http_deployment(service: str, component: str, c: dict[str, Any], *, startup: dict[str, Any],
@@ -313,6 +318,11 @@ def network_policy(service: str) -> dict[str, Any]:
         others = [s for s in SERVICES if s != "registry"]
         ingress.append({"from": [{"podSelector": {"matchExpressions": [
             {"key": "app.kubernetes.io/name", "operator": "In", "values": others}]}}], "ports": port})
+    # Prometheus scrapes /metrics on its own port, from the monitoring namespace only; the API port
+    # serves no metrics (<SVC>_METRICS_PORT is set), so the portal and the other services never read them.
+    ingress.append({"from": [{"namespaceSelector": {"matchLabels": {
+        "kubernetes.io/metadata.name": MONITORING_NAMESPACE}}}],
+        "ports": [{"protocol": "TCP", "port": METRICS_PORT}]})
     # No path from the ingress controller: the public host reaches the portal only (see portal_policy).
     data_ns = {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": DATA_NAMESPACE}}}
     egress: list[dict[str, Any]] = [

@@ -57,8 +57,22 @@ def cmd_serve(args: argparse.Namespace) -> None:
                          "(use `seteli up` for the embedded mode)")
     runtime = module.build_runtime(service_settings)
     app = module.build_app(runtime)
-    uvicorn.run(app, host=args.host or service_settings.http_host, port=args.port or service_settings.http_port,
-                log_level="warning")
+    host = args.host or service_settings.http_host
+    port = args.port or service_settings.http_port
+    if not service_settings.metrics_port:
+        uvicorn.run(app, host=host, port=port, log_level="warning")
+        return
+    # /metrics on its own port, which only the monitoring namespace may reach (deploy/k8s NetworkPolicy)
+    from seteli_common.metrics import metrics_app
+
+    servers = [uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning")),
+               uvicorn.Server(uvicorn.Config(metrics_app(runtime), host=host, port=service_settings.metrics_port,
+                                             log_level="warning", lifespan="off"))]
+
+    async def serve_both() -> None:
+        await asyncio.gather(*(server.serve() for server in servers))
+
+    asyncio.run(serve_both())
 
 
 def cmd_migrate(args: argparse.Namespace) -> None:

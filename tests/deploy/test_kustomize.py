@@ -137,7 +137,7 @@ def test_http_services_probe_the_health_endpoints(service: str, rendered: dict[s
     [c] = pod_spec(by_kind(rendered["production"], "Deployment")[service])["containers"]
     assert c["readinessProbe"]["httpGet"]["path"] == "/health/ready"
     assert c["livenessProbe"]["httpGet"]["path"] == "/health/live"
-    assert {p["name"]: p["containerPort"] for p in c["ports"]} == {"http": 8000}
+    assert {p["name"]: p["containerPort"] for p in c["ports"]} == {"http": 8000, "metrics": 9100}
 
 
 def test_portal_probes_paths_the_portal_serves(rendered: dict[str, list[Manifest]]) -> None:
@@ -468,3 +468,22 @@ def test_the_portal_trusts_forwarded_addresses_only_because_only_the_ingress_rea
     assert allowed(nets, INGRESS, PORTAL, 8000)
     for peer in [*(pod(s) for s in SERVICES), ("other-team", {"app": "x"}), ("seteli", {"app": "debug"})]:
         assert not allowed(nets, peer, PORTAL, 8000), peer
+
+
+MONITORING = ("monitoring", {"app.kubernetes.io/name": "prometheus"})
+
+
+def test_metrics_are_served_on_their_own_port_to_the_monitoring_namespace_only(
+        rendered: dict[str, list[Manifest]]) -> None:
+    manifests = rendered["production"]
+    nets = list(by_kind(manifests, "NetworkPolicy").values())
+    deployments = by_kind(manifests, "Deployment")
+    for service in SERVICES:
+        [container] = [c for c in pod_spec(deployments[service])["containers"] if c["name"] == service]
+        # the API port serves no /metrics once the metrics port is set (seteli_common.metrics)
+        assert container_env(manifests, container)[f"{service.upper()}_METRICS_PORT"] == "9100"
+        assert {"name": "metrics", "containerPort": 9100, "protocol": "TCP"} in container["ports"]
+        assert allowed(nets, MONITORING, pod(service), 9100), service
+        assert not allowed(nets, MONITORING, pod(service), 8000), service
+        for peer in (PORTAL, INGRESS, *(pod(s) for s in SERVICES if s != service), ("other-team", {"app": "x"})):
+            assert not allowed(nets, peer, pod(service), 9100), (peer, service)

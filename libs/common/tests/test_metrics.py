@@ -48,3 +48,22 @@ async def test_metrics_show_requests_backlog_consumed_and_dead_letters(tmp_path:
     assert 'seteli_dead_letter_messages{queue="metricsvc.pings"} 2.0' in after
     assert 'seteli_messages_consumed_total{outcome="dead_lettered",queue="metricsvc.pings",service="metricsvc"} 2.0' \
         in after
+
+
+async def test_with_a_metrics_port_the_api_port_does_not_serve_metrics(tmp_path: Path) -> None:
+    import httpx
+    from seteli_common.metrics import metrics_app
+
+    settings = ServiceSettings(service_name="metricsport", data_dir=tmp_path, log_json=False, metrics_port=9100)
+    runtime = ServiceRuntime(settings=settings, metadata=metadata, migrations=tmp_path, subscriptions=[],
+                             broker=InMemoryBroker())
+    app = create_app("metrics port test", lifespan=runtime.lifespan(migrate=False), ready=runtime.ready)
+    runtime.attach(app)
+    async with running_app(app) as client:
+        async with runtime.db.engine.begin() as conn:
+            await conn.run_sync(metadata.create_all)
+        assert (await client.get("/metrics")).status_code == 404
+        transport = httpx.ASGITransport(app=metrics_app(runtime))
+        async with httpx.AsyncClient(transport=transport, base_url="http://metrics") as scraper:
+            scraped = await scraper.get("/metrics")
+    assert scraped.status_code == 200 and 'seteli_outbox_backlog{service="metricsport"} 0.0' in scraped.text

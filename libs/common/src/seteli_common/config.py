@@ -31,6 +31,9 @@ class ServiceSettings(BaseSettings):
     token_issuer: str = "seteli-registry"
     http_host: str = "0.0.0.0"
     http_port: int = 8000
+    # Distributed mode: /metrics on this port only (a NetworkPolicy lets only the monitoring namespace reach
+    # it), not on the API port. 0 = /metrics on the API port (embedded mode and tests).
+    metrics_port: int = 0
     otlp_endpoint: str = ""
     log_json: bool = True
     log_level: str = "INFO"

@@ -49,7 +49,13 @@ def instrument(app: FastAPI, runtime: ServiceRuntime) -> None:
             HTTP_LATENCY.labels(service, request.method, route).observe(time.perf_counter() - start)
         return response
 
-    @app.get("/metrics", include_in_schema=False)
+    if not runtime.settings.metrics_port:
+        app.add_api_route("/metrics", scrape_endpoint(runtime), include_in_schema=False)
+
+
+def scrape_endpoint(runtime: ServiceRuntime) -> Callable[[], Awaitable[Response]]:
+    service = runtime.settings.service_name
+
     async def metrics() -> Response:
         # Backlog and queue depths are read at scrape time: they are facts of the database and broker.
         count, age = await runtime.relay.backlog()
@@ -64,3 +70,12 @@ def instrument(app: FastAPI, runtime: ServiceRuntime) -> None:
             QUEUE_DEPTH.labels(spec.name).set(depth)
             DEAD_LETTERS.labels(spec.name).set(parked)
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+    return metrics
+
+
+def metrics_app(runtime: ServiceRuntime) -> FastAPI:
+    """The app served on ``metrics_port``: /metrics and nothing else."""
+    app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
+    app.add_api_route("/metrics", scrape_endpoint(runtime), include_in_schema=False)
+    return app
