@@ -111,3 +111,34 @@ async def test_a_company_registered_through_a_tenant_works_with_that_tenant(regi
     urls = await _people_and_papers(registry, provider_id, main)
     assert await _statuses(registry, urls, kouvola) == {200}
     assert await _statuses(registry, urls, lahti) == {404}
+
+
+async def _relations(registry: Registry) -> list[tuple[str, str]]:
+    from seteli_registry.models import tenant_providers
+    async with registry.runtime.db.system_transaction() as session:
+        rows = (await session.execute(select(tenant_providers.c.tenant_id, tenant_providers.c.via)
+                                      .order_by(tenant_providers.c.tenant_id))).all()
+    return [tuple(r) for r in rows]
+
+
+async def test_a_tenant_admin_approves_only_a_company_waiting_for_it(registry: Registry) -> None:
+    """Issue 17, item 2: approving a company already approved by another tenant, which never had
+    anything to do with the caller's tenant, is refused and opens none of its people and papers."""
+    kouvola = await registry.tenant_with_admin()
+    lahti = await registry.tenant_with_admin(OTHER_TENANT)
+    provider_id, main = await registry.registered_provider()
+    urls = await _people_and_papers(registry, provider_id, main)
+    # the legitimate path: the company waits, Kouvola's admin approves it
+    approved = await registry.client.post(f"/v1/providers/{provider_id}/approve", headers=kouvola)
+    assert approved.status_code == 200 and approved.json()["status"] == "approved"
+
+    refused = await registry.client.post(f"/v1/providers/{provider_id}/approve", headers=lahti)
+    assert refused.status_code == 404, refused.text
+    assert refused.headers["content-type"].startswith("application/problem+json")
+    assert await _statuses(registry, urls, lahti) == {404}  # employees, attachments, checks, courses
+    assert await _relations(registry) == [("kouvola", "approval")]
+
+    # approving again changes nothing; the company was approved once
+    assert (await registry.client.post(f"/v1/providers/{provider_id}/approve", headers=kouvola)).status_code == 200
+    assert [e["provider_id"] for e in await registry.events("registry.provider.approved")] == [provider_id]
+    assert await _statuses(registry, urls, kouvola) == {200}
