@@ -142,3 +142,31 @@ async def test_a_tenant_admin_approves_only_a_company_waiting_for_it(registry: R
     assert (await registry.client.post(f"/v1/providers/{provider_id}/approve", headers=kouvola)).status_code == 200
     assert [e["provider_id"] for e in await registry.events("registry.provider.approved")] == [provider_id]
     assert await _statuses(registry, urls, kouvola) == {200}
+
+
+async def test_approving_a_waiting_companys_application_approves_the_company(registry: Registry) -> None:
+    """Issue 16, finding 7 (the registry's part): the tenant's approval of a self-registered company's
+    application is the tenant's approval of the company; the catalog and the card find it."""
+    await registry.tenant_with_admin()
+    lahti = await registry.tenant_with_admin(OTHER_TENANT)
+    provider_id, _ = await registry.registered_provider()
+    assert (await registry.client.get(f"/v1/catalog/providers/{provider_id}")).status_code == 404
+    await _publish(registry, "applications.service.defined", {
+        "service_id": "kotihoito", "name_fi": "Kotihoito", "name_sv": "Hemvård", "kind": "voucher",
+        "contents": []}, tenant_id="kouvola")
+    approved = {"application_id": "app-1", "service_id": "kotihoito", "provider_id": provider_id, "site_ids": []}
+    await _publish(registry, "applications.application.submitted", approved, tenant_id="kouvola")
+    await _publish(registry, "applications.application.approved", approved, tenant_id="kouvola")
+    await _publish(registry, "applications.application.approved", approved, tenant_id="kouvola")  # redelivered
+
+    card = await registry.client.get(f"/v1/catalog/providers/{provider_id}")
+    assert card.status_code == 200, card.text
+    assert [(s["tenant_id"], s["service_id"]) for s in card.json()["services"]] == [("kouvola", "kotihoito")]
+    found = await registry.client.get("/v1/catalog/providers", params={"tenant_id": "kouvola"})
+    assert [p["id"] for p in found.json()["items"]] == [provider_id]
+    assert (await registry.client.get("/v1/catalog/providers", params={"tenant_id": "lahti"})).json()["total"] == 0
+    events = await registry.events("registry.provider.approved")
+    assert [(e["provider_id"], e["_tenant_id"]) for e in events] == [(provider_id, "kouvola")]
+    # Lahti never approved it: no relation, and its approval call is refused
+    assert await _relations(registry) == [("kouvola", "application")]
+    assert (await registry.client.post(f"/v1/providers/{provider_id}/approve", headers=lahti)).status_code == 404

@@ -4,6 +4,7 @@ contractor-liability checks. Never commits."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
 
@@ -87,6 +88,17 @@ async def approve(ctx: RegistryContext, provider_id: str, tenant_id: str | None)
     if provider["status"] != "approved":
         raise conflict("The company has not finished its registration yet", field="status")
     return provider
+
+
+async def approve_by_application(session: Any, provider_id: str, publish: Callable[[ProviderApproved],
+                                                                                   Awaitable[Any]]) -> None:
+    """The tenant approved the application of a company still waiting for approval: that is the
+    tenant's approval of the company (issue 16, finding 7), so the catalog, the provider card and the
+    price comparison find it. Idempotent: a redelivered event finds the company approved already."""
+    provider = await repo.get_provider(session, provider_id)
+    if provider is not None and provider["status"] in AWAITING_APPROVAL:
+        await _approved(session, provider_id)
+        await publish(ProviderApproved(provider_id=provider_id))
 
 
 async def update_details(ctx: RegistryContext, provider_id: str, data: dict[str, Any]) -> None:
