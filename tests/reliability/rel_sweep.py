@@ -30,9 +30,9 @@ CROSS_TENANT: dict[tuple[str, str, str], tuple[frozenset[Role], str]] = {
     ("registry", "POST", "/v1/tenants/{tenant_id}/registration-requests"):
         (EVERYONE, "public: any company may ask any tenant to register it (no token needed)"),
     # The provider register is one for all tenants (domain.md, registration paths 1-3): a company serves
-    # many tenants, and any tenant's staff check a self-registered company and approve it.
+    # many tenants, and any tenant's staff check a self-registered company. Approving is swept: only a
+    # company waiting for approval, or one the tenant works with, is the tenant's to approve (issue 17).
     ("registry", "GET", "/v1/providers/{provider_id}"): (TENANT_STAFF, "shared provider register"),
-    ("registry", "POST", "/v1/providers/{provider_id}/approve"): (TENANT_STAFF, "shared provider register"),
     # A tenant's services are public: providers read them to apply, clients to choose; a provider may
     # apply to any tenant's service (the application is its own).
     ("applications", "GET", "/v1/tenants/{tenant_id}/services"): (PROVIDERS | {Role.CLIENT}, "public services"),

@@ -10,7 +10,7 @@ import jwt
 from seteli_common.testing import bearer
 from sqlalchemy import select
 
-from .conftest import MAIN, PROVIDER, Registry, token_of
+from .conftest import MAIN, OTHER_TENANT, PROVIDER, Registry, token_of
 
 
 async def test_self_registration_needs_the_confirmation_link_within_24_hours(registry: Registry) -> None:
@@ -242,19 +242,45 @@ async def test_an_unconfirmed_registration_expires_and_the_company_can_register_
     assert stale.status_code == 401
 
 
-async def test_tenant_admin_unlocks_a_provider_user(registry: Registry) -> None:
-    await registry.registered_provider()
+async def _locked_out(registry: Registry, email: str, password: str) -> bool:
+    response = await registry.client.post("/v1/auth/token", json={"email": email, "password": password})
+    return response.status_code == 401 and "locked" in response.json()["detail"]
+
+
+async def test_tenant_admin_unlocks_users_of_companies_the_tenant_works_with(registry: Registry) -> None:
+    """Issue 17, item 7: a tenant admin unlocks its own staff and the users of a company the tenant
+    works with; any other user is 404 and its record is not read back."""
+    provider_id, _ = await registry.registered_provider()
     kouvola = await registry.tenant_with_admin()
+    lahti = await registry.tenant_with_admin(OTHER_TENANT)
+    assert (await registry.client.post(f"/v1/providers/{provider_id}/approve", headers=kouvola)).status_code == 200
     await _fail(registry, MAIN["email"], 5)
-    me = (await registry.client.get("/v1/providers", headers=kouvola)).json()["items"][0]
-    users = await registry.client.get(f"/v1/providers/{me['id']}/users", headers=kouvola)
+    users = await registry.client.get(f"/v1/providers/{provider_id}/users", headers=kouvola)
     assert users.status_code == 403  # the company's user list is the main user's
     async with registry.runtime.db.transaction() as session:
         from seteli_registry import repository
         user = await repository.user_by_email(session, MAIN["email"])
     assert user is not None
-    assert (await registry.client.post(f"/v1/users/{user['id']}/unlock", headers=kouvola)).status_code == 200
+
+    # Lahti has nothing to do with the company (Kouvola approved it): not Lahti's to unlock or to read
+    refused = await registry.client.post(f"/v1/users/{user['id']}/unlock", headers=lahti)
+    assert refused.status_code == 404 and MAIN["email"] not in refused.text
+    assert await _locked_out(registry, MAIN["email"], MAIN["password"])
+    unlocked = await registry.client.post(f"/v1/users/{user['id']}/unlock", headers=kouvola)
+    assert unlocked.status_code == 200 and unlocked.json()["email"] == MAIN["email"]
     await registry.login(MAIN["email"], MAIN["password"])
+
+    # a tenant's own staff: its own admin unlocks them, another tenant's admin gets 404
+    created = await registry.client.post("/v1/tenants/lahti/users", headers=await registry.admin(), json={
+        "email": "virkailija@lahti.fi", "name": "Virkailija", "password": "Tenant-pass-12",
+        "role": "tenant_officer"})
+    assert created.status_code == 201, created.text
+    await _fail(registry, "virkailija@lahti.fi", 5)
+    officer_id = created.json()["id"]
+    assert (await registry.client.post(f"/v1/users/{officer_id}/unlock", headers=kouvola)).status_code == 404
+    assert await _locked_out(registry, "virkailija@lahti.fi", "Tenant-pass-12")
+    assert (await registry.client.post(f"/v1/users/{officer_id}/unlock", headers=lahti)).status_code == 200
+    await registry.login("virkailija@lahti.fi", "Tenant-pass-12")
 
 
 async def test_password_change_is_no_way_around_the_lock_out(registry: Registry) -> None:

@@ -111,3 +111,62 @@ async def test_a_company_registered_through_a_tenant_works_with_that_tenant(regi
     urls = await _people_and_papers(registry, provider_id, main)
     assert await _statuses(registry, urls, kouvola) == {200}
     assert await _statuses(registry, urls, lahti) == {404}
+
+
+async def _relations(registry: Registry) -> list[tuple[str, str]]:
+    from seteli_registry.models import tenant_providers
+    async with registry.runtime.db.system_transaction() as session:
+        rows = (await session.execute(select(tenant_providers.c.tenant_id, tenant_providers.c.via)
+                                      .order_by(tenant_providers.c.tenant_id))).all()
+    return [tuple(r) for r in rows]
+
+
+async def test_a_tenant_admin_approves_only_a_company_waiting_for_it(registry: Registry) -> None:
+    """Issue 17, item 2: approving a company already approved by another tenant, which never had
+    anything to do with the caller's tenant, is refused and opens none of its people and papers."""
+    kouvola = await registry.tenant_with_admin()
+    lahti = await registry.tenant_with_admin(OTHER_TENANT)
+    provider_id, main = await registry.registered_provider()
+    urls = await _people_and_papers(registry, provider_id, main)
+    # the legitimate path: the company waits, Kouvola's admin approves it
+    approved = await registry.client.post(f"/v1/providers/{provider_id}/approve", headers=kouvola)
+    assert approved.status_code == 200 and approved.json()["status"] == "approved"
+
+    refused = await registry.client.post(f"/v1/providers/{provider_id}/approve", headers=lahti)
+    assert refused.status_code == 404, refused.text
+    assert refused.headers["content-type"].startswith("application/problem+json")
+    assert await _statuses(registry, urls, lahti) == {404}  # employees, attachments, checks, courses
+    assert await _relations(registry) == [("kouvola", "approval")]
+
+    # approving again changes nothing; the company was approved once
+    assert (await registry.client.post(f"/v1/providers/{provider_id}/approve", headers=kouvola)).status_code == 200
+    assert [e["provider_id"] for e in await registry.events("registry.provider.approved")] == [provider_id]
+    assert await _statuses(registry, urls, kouvola) == {200}
+
+
+async def test_approving_a_waiting_companys_application_approves_the_company(registry: Registry) -> None:
+    """Issue 16, finding 7 (the registry's part): the tenant's approval of a self-registered company's
+    application is the tenant's approval of the company; the catalog and the card find it."""
+    await registry.tenant_with_admin()
+    lahti = await registry.tenant_with_admin(OTHER_TENANT)
+    provider_id, _ = await registry.registered_provider()
+    assert (await registry.client.get(f"/v1/catalog/providers/{provider_id}")).status_code == 404
+    await _publish(registry, "applications.service.defined", {
+        "service_id": "kotihoito", "name_fi": "Kotihoito", "name_sv": "Hemvård", "kind": "voucher",
+        "contents": []}, tenant_id="kouvola")
+    approved = {"application_id": "app-1", "service_id": "kotihoito", "provider_id": provider_id, "site_ids": []}
+    await _publish(registry, "applications.application.submitted", approved, tenant_id="kouvola")
+    await _publish(registry, "applications.application.approved", approved, tenant_id="kouvola")
+    await _publish(registry, "applications.application.approved", approved, tenant_id="kouvola")  # redelivered
+
+    card = await registry.client.get(f"/v1/catalog/providers/{provider_id}")
+    assert card.status_code == 200, card.text
+    assert [(s["tenant_id"], s["service_id"]) for s in card.json()["services"]] == [("kouvola", "kotihoito")]
+    found = await registry.client.get("/v1/catalog/providers", params={"tenant_id": "kouvola"})
+    assert [p["id"] for p in found.json()["items"]] == [provider_id]
+    assert (await registry.client.get("/v1/catalog/providers", params={"tenant_id": "lahti"})).json()["total"] == 0
+    events = await registry.events("registry.provider.approved")
+    assert [(e["provider_id"], e["_tenant_id"]) for e in events] == [(provider_id, "kouvola")]
+    # Lahti never approved it: no relation, and its approval call is refused
+    assert await _relations(registry) == [("kouvola", "application")]
+    assert (await registry.client.post(f"/v1/providers/{provider_id}/approve", headers=lahti)).status_code == 404

@@ -13,6 +13,7 @@ from . import repository as repo
 from .domain import after_failed_login, is_locked, is_past, link_hash
 from .events import PasswordResetRequested, UserPassivated
 from .models import link_tokens, providers, user_sessions, users
+from .providers import works_with
 from .service import (
     LOGIN_FAILED,
     LoginResult,
@@ -148,20 +149,24 @@ async def complete_password_reset(ctx: RegistryContext, secret: str, new_passwor
                                        "detail": ""})
 
 
-def _may_manage(principal: Principal, user: dict[str, Any]) -> bool:
+async def _may_manage(ctx: RegistryContext, principal: Principal, user: dict[str, Any]) -> bool:
     if principal.role == Role.PLATFORM_ADMIN:
         return True
     if principal.role == Role.PROVIDER_ADMIN:
         return user["provider_id"] is not None and user["provider_id"] == principal.provider_id
-    if principal.role == Role.TENANT_ADMIN:
-        # a tenant admin helps the tenant's own staff and the providers' users (who serve many tenants)
-        return user["tenant_id"] == principal.tenant_id or user["provider_id"] is not None
+    if principal.role == Role.TENANT_ADMIN and principal.tenant_id is not None:
+        # a tenant admin helps the tenant's own staff and the users of the companies the tenant works
+        # with (who serve many tenants); any other user is not the tenant's to know of
+        if user["tenant_id"] == principal.tenant_id:
+            return True
+        return user["provider_id"] is not None and await works_with(ctx.session, principal.tenant_id,
+                                                                    user["provider_id"])
     return False
 
 
 async def unlock(ctx: RegistryContext, principal: Principal, user_id: str) -> dict[str, Any]:
     user = await repo.get_user(ctx.session, user_id)
-    if user is None or not _may_manage(principal, user):
+    if user is None or not await _may_manage(ctx, principal, user):
         raise not_found("User")
     await repo.update_user(ctx.session, user_id, failed_logins=0, locked_until=None)
     await repo.log_login(ctx.session, {"at": ctx.clock.now(), "user_id": user_id, "outcome": "unlocked",

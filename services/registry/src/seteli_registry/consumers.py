@@ -1,11 +1,12 @@
 """Handlers of other services' events: the public catalog's read models of tenant services,
 approved applications and approved price lists (from the applications service), the tenants a provider
-works with (its applications), and the clients a resident may sign in as (from the vouchers service)."""
+works with (its applications), the approval of a waiting company whose application a tenant approved,
+and the clients a resident may sign in as (from the vouchers service)."""
 
 from seteli_common.messaging.consumer import MessageContext, PermanentError, Subscription
 
 from . import catalog, resident
-from .providers import relate
+from .providers import approve_by_application, relate
 
 
 def _tenant(ctx: MessageContext) -> str:
@@ -31,9 +32,11 @@ def subscriptions() -> list[Subscription]:
     @sub.on("applications.application.approved")
     async def application_approved(ctx: MessageContext) -> None:
         tenant_id = _tenant(ctx)
+        provider_id = str(ctx.envelope.payload["provider_id"])
         await catalog.application_approved(ctx.session, tenant_id, ctx.envelope.payload)
-        await relate(ctx.session, tenant_id, str(ctx.envelope.payload["provider_id"]), "application",
-                     ctx.envelope.occurred_at)
+        await relate(ctx.session, tenant_id, provider_id, "application", ctx.envelope.occurred_at)
+        # approving a waiting company's application approves the company: the catalog finds it
+        await approve_by_application(ctx.session, provider_id, ctx.publish)
 
     @sub.on("applications.pricelist.approved")
     async def price_list_approved(ctx: MessageContext) -> None:

@@ -4,6 +4,7 @@ contractor-liability checks. Never commits."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
 
@@ -36,9 +37,15 @@ AWAITING_APPROVAL = frozenset({"registered"})
 async def relate(session: Any, tenant_id: str, provider_id: str, via: str, now: datetime) -> None:
     """Record that the provider works with the tenant (tenant_providers); the first reason is kept.
     Idempotent: a redelivered event or a second approval changes nothing."""
-    if await repo.one(session, tenant_providers, tenant_id=tenant_id, provider_id=provider_id) is None:
+    if not await works_with(session, tenant_id, provider_id):
         await repo.add(session, tenant_providers,
                        {"tenant_id": tenant_id, "provider_id": provider_id, "via": via, "since": now})
+
+
+async def works_with(session: Any, tenant_id: str, provider_id: str) -> bool:
+    """The provider works with the tenant: it registered through it, the tenant approved or invited it,
+    or it applied to one of the tenant's services (the facts `relate` records)."""
+    return await repo.one(session, tenant_providers, tenant_id=tenant_id, provider_id=provider_id) is not None
 
 
 async def may_read(ctx: RegistryContext, principal: Principal, provider_id: str) -> None:
@@ -54,21 +61,44 @@ async def may_read(ctx: RegistryContext, principal: Principal, provider_id: str)
     provider = await provider_or_404(ctx, provider_id)
     if provider["status"] in AWAITING_APPROVAL:
         return
-    if await repo.one(ctx.session, tenant_providers, tenant_id=principal.tenant_id, provider_id=provider_id) is None:
+    if not await works_with(ctx.session, principal.tenant_id, provider_id):
         raise not_found("Provider")
 
 
+async def _approved(session: Any, provider_id: str) -> None:
+    await repo.change(session, providers, {"id": provider_id}, status="approved")
+
+
 async def approve(ctx: RegistryContext, provider_id: str, tenant_id: str | None) -> dict[str, Any]:
-    """A tenant admin approves a self-registered company; it then works with that admin's tenant."""
+    """A tenant admin approves a company waiting for approval (self-registered and confirmed, or an
+    association that filled in its form); it then works with that admin's tenant. Approving again
+    changes nothing. A company not waiting that the tenant does not work with is not the tenant's to
+    approve: 404, and no relation (it would open the company's people and papers, `may_read`)."""
     provider = await provider_or_404(ctx, provider_id)
+    if provider["status"] in AWAITING_APPROVAL:
+        await _approved(ctx.session, provider_id)
+        await ctx.outbox.add(ctx.session, ProviderApproved(provider_id=provider_id), tenant_id=None)
+        if tenant_id is not None:
+            await relate(ctx.session, tenant_id, provider_id, "approval", ctx.clock.now())
+        return {**provider, "status": "approved"}
+    if tenant_id is not None and not await works_with(ctx.session, tenant_id, provider_id):
+        raise not_found("A company waiting for your approval")
     if provider["status"] == "unconfirmed":
         raise conflict("The main user has not confirmed the registration yet", field="status")
     if provider["status"] != "approved":
-        await repo.change(ctx.session, providers, {"id": provider_id}, status="approved")
-        await ctx.outbox.add(ctx.session, ProviderApproved(provider_id=provider_id), tenant_id=None)
-    if tenant_id is not None:
-        await relate(ctx.session, tenant_id, provider_id, "approval", ctx.clock.now())
-    return {**provider, "status": "approved"}
+        raise conflict("The company has not finished its registration yet", field="status")
+    return provider
+
+
+async def approve_by_application(session: Any, provider_id: str, publish: Callable[[ProviderApproved],
+                                                                                   Awaitable[Any]]) -> None:
+    """The tenant approved the application of a company still waiting for approval: that is the
+    tenant's approval of the company (issue 16, finding 7), so the catalog, the provider card and the
+    price comparison find it. Idempotent: a redelivered event finds the company approved already."""
+    provider = await repo.get_provider(session, provider_id)
+    if provider is not None and provider["status"] in AWAITING_APPROVAL:
+        await _approved(session, provider_id)
+        await publish(ProviderApproved(provider_id=provider_id))
 
 
 async def update_details(ctx: RegistryContext, provider_id: str, data: dict[str, Any]) -> None:
