@@ -253,7 +253,10 @@ async def test_tenant_admin_unlocks_users_of_companies_the_tenant_works_with(reg
     provider_id, _ = await registry.registered_provider()
     kouvola = await registry.tenant_with_admin()
     lahti = await registry.tenant_with_admin(OTHER_TENANT)
-    assert (await registry.client.post(f"/v1/providers/{provider_id}/approve", headers=kouvola)).status_code == 200
+    from .test_provider_visibility import _publish  # the company applies to Kouvola: Kouvola works with it
+
+    await _publish(registry, "applications.application.submitted", {
+        "application_id": "app-1", "service_id": "kotihoito", "provider_id": provider_id}, tenant_id="kouvola")
     await _fail(registry, MAIN["email"], 5)
     users = await registry.client.get(f"/v1/providers/{provider_id}/users", headers=kouvola)
     assert users.status_code == 403  # the company's user list is the main user's

@@ -58,8 +58,11 @@ async def test_a_tenants_staff_read_a_companys_people_and_papers_only_when_it_wo
     provider_id, main = await registry.registered_provider()
     urls = await _people_and_papers(registry, provider_id, main)
 
-    # awaiting approval: any tenant's admin may check the company before approving it
+    # awaiting approval: any tenant's admin may check the company; the one it applied to decides
     assert await _statuses(registry, urls, kouvola) == await _statuses(registry, urls, lahti) == {200}
+    await _publish(registry, "applications.application.submitted", {
+        "application_id": "app-0", "service_id": "kotihoito", "provider_id": provider_id}, tenant_id="kouvola")
+    assert (await registry.client.post(f"/v1/providers/{provider_id}/approve", headers=lahti)).status_code == 404
     assert (await registry.client.post(f"/v1/providers/{provider_id}/approve", headers=kouvola)).status_code == 200
 
     assert await _statuses(registry, urls, kouvola) == {200}
@@ -84,7 +87,7 @@ async def test_a_tenants_staff_read_a_companys_people_and_papers_only_when_it_wo
     async with registry.runtime.db.system_transaction() as session:
         relations = (await session.execute(select(tenant_providers.c.tenant_id, tenant_providers.c.via)
                                            .order_by(tenant_providers.c.tenant_id))).all()
-    assert [tuple(r) for r in relations] == [("kouvola", "approval"), ("lahti", "application")]
+    assert [tuple(r) for r in relations] == [("kouvola", "application"), ("lahti", "application")]
 
     # the platform admin sees everything; another company's users are refused
     assert await _statuses(registry, urls, await registry.admin()) == {200}
@@ -128,7 +131,12 @@ async def test_a_tenant_admin_approves_only_a_company_waiting_for_it(registry: R
     lahti = await registry.tenant_with_admin(OTHER_TENANT)
     provider_id, main = await registry.registered_provider()
     urls = await _people_and_papers(registry, provider_id, main)
-    # the legitimate path: the company waits, Kouvola's admin approves it
+    # waiting, but not for Lahti: nothing ties the company to Lahti, so approving is no way in
+    waiting = await registry.client.post(f"/v1/providers/{provider_id}/approve", headers=lahti)
+    assert waiting.status_code == 404 and await _relations(registry) == []
+    # the legitimate path: the company applies to Kouvola's service and waits; Kouvola's admin approves it
+    await _publish(registry, "applications.application.submitted", {
+        "application_id": "app-1", "service_id": "kotihoito", "provider_id": provider_id}, tenant_id="kouvola")
     approved = await registry.client.post(f"/v1/providers/{provider_id}/approve", headers=kouvola)
     assert approved.status_code == 200 and approved.json()["status"] == "approved"
 
@@ -136,7 +144,7 @@ async def test_a_tenant_admin_approves_only_a_company_waiting_for_it(registry: R
     assert refused.status_code == 404, refused.text
     assert refused.headers["content-type"].startswith("application/problem+json")
     assert await _statuses(registry, urls, lahti) == {404}  # employees, attachments, checks, courses
-    assert await _relations(registry) == [("kouvola", "approval")]
+    assert await _relations(registry) == [("kouvola", "application")]
 
     # approving again changes nothing; the company was approved once
     assert (await registry.client.post(f"/v1/providers/{provider_id}/approve", headers=kouvola)).status_code == 200

@@ -71,18 +71,18 @@ async def _approved(session: Any, provider_id: str) -> None:
 
 async def approve(ctx: RegistryContext, provider_id: str, tenant_id: str | None) -> dict[str, Any]:
     """A tenant admin approves a company waiting for approval (self-registered and confirmed, or an
-    association that filled in its form); it then works with that admin's tenant. Approving again
-    changes nothing. A company not waiting that the tenant does not work with is not the tenant's to
-    approve: 404, and no relation (it would open the company's people and papers, `may_read`)."""
+    association that filled in its form) that waits for this tenant. Approving again changes nothing.
+    The platform admin approves any waiting company."""
     provider = await provider_or_404(ctx, provider_id)
+    # A tenant admin decides only for a company that waits for this tenant: it registered through it, was
+    # invited by it, or applied to one of its services. Approving is no way to start a relation (which
+    # would open the company's people and papers, `may_read`): a company unrelated to the tenant is 404.
+    if tenant_id is not None and not await works_with(ctx.session, tenant_id, provider_id):
+        raise not_found("A company waiting for your approval")
     if provider["status"] in AWAITING_APPROVAL:
         await _approved(ctx.session, provider_id)
         await ctx.outbox.add(ctx.session, ProviderApproved(provider_id=provider_id), tenant_id=None)
-        if tenant_id is not None:
-            await relate(ctx.session, tenant_id, provider_id, "approval", ctx.clock.now())
         return {**provider, "status": "approved"}
-    if tenant_id is not None and not await works_with(ctx.session, tenant_id, provider_id):
-        raise not_found("A company waiting for your approval")
     if provider["status"] == "unconfirmed":
         raise conflict("The main user has not confirmed the registration yet", field="status")
     if provider["status"] != "approved":
