@@ -90,6 +90,12 @@ async def test_password_reset_in_each_language(harness: Harness) -> None:
     assert sv["Subject"] == "Byte av lösenord i tjänsten Seteli"
     assert "Länken är giltig till 15.3.2016 kl. 13.00" in text(sv)
     assert "https://seteli.fi/reset/sv" in text(sv)
+    # the link signs its holder in: once sent, the copy the platform admin reads keeps no link
+    admin = harness.token_for(Role.PLATFORM_ADMIN)
+    listed = (await harness.client.get("/v1/messages", params={"recipient": "anna@solsidan.fi"}, headers=admin)).json()
+    [message] = listed["items"]
+    stored = (await harness.client.get(f"/v1/messages/{message['id']}", headers=admin)).json()
+    assert "reset/sv" not in str(stored) and "[link removed after sending]" in stored["body_text"]
 
 
 async def test_registration_decisions(harness: Harness) -> None:

@@ -3,6 +3,7 @@ the events it wrote to its outbox."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
@@ -39,12 +40,24 @@ class Registry:
         self.adapters = runtime.extras["adapters"]
 
     async def events(self, event_type: str) -> list[dict[str, Any]]:
-        """Events of one type the registry has written to its outbox, oldest first."""
+        """Events of one type the registry has written to its outbox, oldest first, each as the broker carried
+        it: a sent row's secret fields (an emailed link) are blanked in the outbox, the message has them."""
+        await self.runtime.relay.run_once()
+        carried = {envelope["event_id"]: envelope["payload"]
+                   for envelope in map(json.loads, self.broker.unrouted) if envelope["type"] == event_type}
         outbox = self.runtime.table("outbox")
         async with self.runtime.db.transaction() as session:
             rows = (await session.execute(select(outbox).where(outbox.c.type == event_type)
                                           .order_by(outbox.c.id))).mappings().all()
-        return [{**dict(r["payload"]), "_tenant_id": r["tenant_id"]} for r in rows]
+        return [{**dict(carried.get(r["event_id"], r["payload"])), "_tenant_id": r["tenant_id"]} for r in rows]
+
+    async def outbox_payloads(self, event_type: str) -> list[dict[str, Any]]:
+        """What the registry's outbox keeps of one event type."""
+        outbox = self.runtime.table("outbox")
+        async with self.runtime.db.transaction() as session:
+            rows = (await session.execute(select(outbox.c.payload).where(outbox.c.type == event_type)
+                                          .order_by(outbox.c.id))).all()
+        return [dict(r.payload) for r in rows]
 
     async def login(self, email: str, password: str) -> dict[str, str]:
         response = await self.client.post("/v1/auth/token", json={"email": email, "password": password})

@@ -338,3 +338,32 @@ async def test_reset_mails_to_one_address_stop_after_three_an_hour(registry: Reg
     registry.clock.advance(timedelta(minutes=61))
     await registry.client.post("/v1/auth/password-reset", json={"email": MAIN["email"]})
     assert len(await registry.events("registry.password_reset.requested")) == 4
+
+
+async def test_a_completed_reset_ends_every_other_reset_link(registry: Registry) -> None:
+    await registry.registered_provider()
+    client = registry.client
+    for _ in range(2):
+        assert (await client.post("/v1/auth/password-reset", json={"email": MAIN["email"]})).status_code == 202
+    first, second = await registry.events("registry.password_reset.requested")
+    done = await client.post("/v1/auth/password-reset/complete", json={
+        "token": token_of(second["link"]), "new_password": "Uusi-salasana-2"})
+    assert done.status_code == 204
+    stale = await client.post("/v1/auth/password-reset/complete", json={
+        "token": token_of(first["link"]), "new_password": "Kolmas-salasana-3"})
+    assert stale.status_code == 422 and stale.json()["errors"][0]["field"] == "token"
+    await registry.login(MAIN["email"], "Uusi-salasana-2")
+
+
+async def test_a_sent_reset_link_is_not_kept_readable_in_the_outbox(registry: Registry) -> None:
+    from seteli_common.messaging.envelope import REMOVED_AFTER_SENDING
+
+    await registry.registered_provider()
+    await registry.client.post("/v1/auth/password-reset", json={"email": MAIN["email"]})
+    [mailed] = await registry.events("registry.password_reset.requested")  # published: the mail gets the link
+    assert "token=" in mailed["link"]
+    [kept] = await registry.outbox_payloads("registry.password_reset.requested")
+    assert kept["link"] == REMOVED_AFTER_SENDING and kept["email"] == MAIN["email"]
+    # and the relay's schedule deletes sent rows after their retention
+    assert await registry.runtime.relay.purge_sent(timedelta(seconds=0)) >= 1
+    assert await registry.outbox_payloads("registry.password_reset.requested") == []

@@ -3,6 +3,7 @@ price comparison from consumed applications events, contact requests, associatio
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from seteli_common.messaging.envelope import Envelope
@@ -170,6 +171,34 @@ async def test_association_joins_by_link_and_appears_after_approval(registry: Re
     assert edited.status_code == 200 and edited.json()["status"] == "approved"  # later edits keep it visible
     wrong = await client.put("/v1/associations/by-link", json={**form, "token": "arvattu"})
     assert wrong.status_code == 422 and wrong.json()["errors"][0]["field"] == "token"
+
+
+async def test_an_association_link_expires_and_a_new_one_ends_the_old(registry: Registry) -> None:
+    client = registry.client
+    kouvola = await registry.tenant_with_admin()
+    lahti = await registry.tenant_with_admin(OTHER_TENANT)
+    invited = await client.post("/v1/tenants/kouvola/association-invitations", headers=kouvola,
+                                json={"email": "pj@omaishoitajat.fi", "language": "fi"})
+    association_id = invited.json()["id"]
+    [first] = await registry.events("registry.association.invited")
+    form = {"token": token_of(first["link"]), "name": "Kouvolan Omaishoitajat ry"}
+    assert (await client.put("/v1/associations/by-link", json=form)).status_code == 200
+    registry.clock.advance(timedelta(days=31))
+    expired = await client.put("/v1/associations/by-link", json=form)
+    assert expired.status_code == 422 and expired.json()["errors"][0]["reason"] == "the link has expired"
+    # Lahti has nothing to do with the association; Kouvola sends a new link, which ends the old ones
+    url = f"/v1/tenants/lahti/associations/{association_id}/link"
+    assert (await client.post(url, headers=lahti)).status_code == 404
+    resent = await client.post(f"/v1/tenants/kouvola/associations/{association_id}/link", headers=kouvola)
+    assert resent.status_code == 202, resent.text
+    first_again, second = await registry.events("registry.association.invited")
+    assert first_again == first and second["email"] == "pj@omaishoitajat.fi"
+    assert (await client.put("/v1/associations/by-link", json={**form, "token": token_of(second["link"])})
+            ).status_code == 200
+    another = await client.post(f"/v1/tenants/kouvola/associations/{association_id}/link", headers=kouvola)
+    assert another.status_code == 202
+    used_before = await client.put("/v1/associations/by-link", json={**form, "token": token_of(second["link"])})
+    assert used_before.status_code == 422 and used_before.json()["errors"][0]["field"] == "token"
 
 
 async def test_courses_are_entered_within_the_window_and_changed_during_the_year(registry: Registry) -> None:

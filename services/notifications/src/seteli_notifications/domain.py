@@ -3,6 +3,7 @@ guard and which notices may wait for a daily digest. No I/O."""
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -101,3 +102,16 @@ def after_failed_attempt(attempts: int, delays: Sequence[float], now: datetime, 
     if permanent or attempts > len(delays):
         return AttemptOutcome("failed", None, "failed")
     return AttemptOutcome("queued", now + timedelta(seconds=delays[attempts - 1]), "retry")
+
+
+# --- Mail whose link is a password ---------------------------------------------------------------------
+
+# Registration confirmation, association invitation and password reset: the link in the mail signs its
+# holder in. Once the mail has gone out, the stored copy (read by the platform admin) keeps no link.
+SECRET_LINK_KINDS: Final = frozenset({"registration_confirmation", "association_invitation", "password_reset"})
+LINK_REMOVED: Final = "[link removed after sending]"
+_URL: Final = re.compile(r"https?://[^\s\"'<>]+")
+
+
+def without_links(body: str) -> str:
+    return _URL.sub(LINK_REMOVED, body)

@@ -23,7 +23,7 @@ from seteli_common.db import Database
 
 from . import repository as repo
 from .config import NotificationsSettings
-from .domain import after_failed_attempt, contains_identity_code, masked
+from .domain import SECRET_LINK_KINDS, after_failed_attempt, contains_identity_code, masked, without_links
 from .service import IDENTITY_CODE_REFUSAL
 
 log = logging.getLogger("seteli.notifications.sender")
@@ -174,8 +174,10 @@ class MailSender:
                 log.warning("message %s attempt %s: %s", row["id"], attempt, outcome.log_outcome)
                 return True
             now = self.clock.now()
+            kept = ({"body_text": without_links(row["body_text"]), "body_html": without_links(row["body_html"])}
+                    if row["kind"] in SECRET_LINK_KINDS else {})
             await repo.update_message(session, row["id"], state="sent", attempts=attempt, sent_at=now,
-                                      next_attempt_at=None, last_error=None)
+                                      next_attempt_at=None, last_error=None, **kept)
             await repo.log_delivery(session, tenant_id=row["tenant_id"], message_pk=row["id"], at=now,
                                     outcome="sent", attempt=attempt)
             log.info("message %s sent on attempt %s", row["id"], attempt)

@@ -85,6 +85,8 @@ async def _set_password(ctx: RegistryContext, user: dict[str, Any], new_password
                            must_change_password=False, password_changed_at=now, failed_logins=0,
                            locked_until=None)
     ctx.revoked_sessions.update(await repo.revoke_user_sessions(ctx.session, user["id"], now))
+    # a reset link mailed earlier (or asked for by someone else) must not set the password again
+    await repo.invalidate_links(ctx.session, user["id"], "reset", now)
 
 
 async def change_password(ctx: RegistryContext, email: str, current: str, new: str) -> str | None:

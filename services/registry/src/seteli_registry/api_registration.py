@@ -169,6 +169,14 @@ async def invite(tenant_id: str, body: InvitationIn, ctx: RegistryContext = Depe
     return await community.invite_association(ctx, tenant_id, body.email, body.language)
 
 
+@router.post("/tenants/{tenant_id}/associations/{association_id}/link", status_code=202, tags=["associations"])
+async def send_association_link(tenant_id: str, association_id: str, ctx: RegistryContext = Depends(context),
+                                principal: Principal = Depends(TENANT_ADMIN)) -> dict[str, Any]:
+    """Mails the association a new link to its form; every older link stops working."""
+    guard_tenant(principal, tenant_id)
+    return await community.send_association_link(ctx, tenant_id, association_id)
+
+
 @router.post("/associations/by-link", tags=["associations"])
 async def association_by_link(body: LinkIn, ctx: RegistryContext = Depends(context)) -> dict[str, Any]:
     """The association's current data (the link secret travels in the body, not the URL)."""

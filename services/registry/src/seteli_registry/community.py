@@ -4,7 +4,7 @@ offerings (courses) entered within a window the tenant opens. Never commits."""
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from seteli_common.clock import today_in_helsinki
@@ -21,10 +21,9 @@ from .models import (
     course_windows,
     courses,
     disclosure_log,
-    link_tokens,
     providers,
 )
-from .providers import TAG_FIELDS, relate, update_details
+from .providers import TAG_FIELDS, relate, update_details, works_with
 from .service import RegistryContext, issue_link
 
 
@@ -67,6 +66,9 @@ async def contact_request(ctx: RegistryContext, data: dict[str, Any]) -> dict[st
 
 # --- Associations ------------------------------------------------------------------------------------
 
+ASSOCIATION_LINK_DAYS = 30
+
+
 async def invite_association(ctx: RegistryContext, tenant_id: str, email: str, language: str) -> dict[str, Any]:
     association_id = str(uuid.uuid4())
     await repo.insert_provider(ctx.session, {
@@ -74,11 +76,29 @@ async def invite_association(ctx: RegistryContext, tenant_id: str, email: str, l
         "email": email.lower(), "status": "invited", "operating_areas": [], "units": [],
         "created_at": ctx.clock.now()})
     await relate(ctx.session, tenant_id, association_id, "invitation", ctx.clock.now())
-    # No expiry: the association edits its data later through the same link.
-    link, _ = await issue_link(ctx, "association", association_id, "association", None)
-    await ctx.outbox.add(ctx.session, AssociationInvited(email=email.lower(), language=language, link=link),
-                         tenant_id=tenant_id)
+    await _mail_association_link(ctx, tenant_id, association_id, email.lower(), language)
     return {"id": association_id, "email": email.lower(), "status": "invited"}
+
+
+async def _mail_association_link(ctx: RegistryContext, tenant_id: str, association_id: str, email: str,
+                                 language: str) -> None:
+    """The association fills in and later edits its data through this link, for ASSOCIATION_LINK_DAYS; a new
+    link (the tenant admin sends one) ends every older one."""
+    await repo.invalidate_links(ctx.session, association_id, "association", ctx.clock.now())
+    link, _ = await issue_link(ctx, "association", association_id, "association",
+                               timedelta(days=ASSOCIATION_LINK_DAYS))
+    await ctx.outbox.add(ctx.session, AssociationInvited(email=email, language=language, link=link),
+                         tenant_id=tenant_id)
+
+
+async def send_association_link(ctx: RegistryContext, tenant_id: str, association_id: str) -> dict[str, Any]:
+    """A fresh link for an association the tenant invited (its old link expired or went astray)."""
+    association = await repo.get_provider(ctx.session, association_id)
+    if (association is None or association["kind"] != "association"
+            or not await works_with(ctx.session, tenant_id, association_id)):
+        raise not_found("Association")
+    await _mail_association_link(ctx, tenant_id, association_id, association["email"], association["language"])
+    return {"id": association_id, "email": association["email"], "status": association["status"]}
 
 
 async def association_by_link(ctx: RegistryContext, secret: str) -> dict[str, Any]:
@@ -100,9 +120,6 @@ async def fill_association(ctx: RegistryContext, secret: str, data: dict[str, An
     return await association_by_link(ctx, secret)
 
 
-async def revoke_association_links(ctx: RegistryContext, association_id: str) -> None:
-    await repo.change(ctx.session, link_tokens, {"subject_id": association_id, "purpose": "association"},
-                      used_at=ctx.clock.now())
 
 
 

@@ -114,6 +114,7 @@ class UserPassivated(EventPayload):
 
 class ConfirmationRequested(EventPayload):
     event_type = "registry.registration.confirmation_requested"
+    secret_fields = ("link",)  # the link is the password: blanked in the outbox once sent
     user_id: str
     email: str
     language: str
@@ -123,6 +124,7 @@ class ConfirmationRequested(EventPayload):
 
 class AssociationInvited(EventPayload):
     event_type = "registry.association.invited"
+    secret_fields = ("link",)  # the link is the password: blanked in the outbox once sent
     email: str
     language: str
     link: str
@@ -130,6 +132,7 @@ class AssociationInvited(EventPayload):
 
 class PasswordResetRequested(EventPayload):
     event_type = "registry.password_reset.requested"
+    secret_fields = ("link",)  # the link is the password: blanked in the outbox once sent
     email: str
     language: str
     link: str

@@ -92,6 +92,13 @@ async def log_login(session: AsyncSession, values: dict[str, Any]) -> None:
     await session.execute(insert(login_log).values(**values))
 
 
+async def invalidate_links(session: AsyncSession, subject_id: str, purpose: str, now: datetime) -> None:
+    """Every outstanding link of this purpose for the subject stops working (they are invalidated together)."""
+    await session.execute(update(link_tokens).where(
+        link_tokens.c.subject_id == subject_id, link_tokens.c.purpose == purpose,
+        link_tokens.c.used_at.is_(None)).values(used_at=now))
+
+
 async def login_outcomes_since(session: AsyncSession, user_id: str, outcome: str, since: datetime) -> int:
     query = select(func.count()).select_from(login_log).where(
         login_log.c.user_id == user_id, login_log.c.outcome == outcome, login_log.c.at >= since)

@@ -20,6 +20,19 @@ class EventPayload(BaseModel):
     model_config = ConfigDict(frozen=True, extra="ignore")
     event_type: ClassVar[str] = ""
     event_version: ClassVar[int] = 1
+    # Fields that act as passwords (an emailed link's secret): the outbox relay blanks them in its row once
+    # the broker has confirmed the message, so no stored copy stays readable (SECRET_FIELDS).
+    secret_fields: ClassVar[tuple[str, ...]] = ()
+
+    @classmethod
+    def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
+        super().__pydantic_init_subclass__(**kwargs)
+        if cls.event_type and cls.secret_fields:
+            SECRET_FIELDS[cls.event_type] = cls.secret_fields
+
+
+SECRET_FIELDS: dict[str, tuple[str, ...]] = {}
+REMOVED_AFTER_SENDING = "(removed after sending)"
 
 
 P = TypeVar("P", bound=EventPayload)

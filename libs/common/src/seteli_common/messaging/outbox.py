@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from opentelemetry import trace
@@ -26,6 +26,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    delete,
     func,
     select,
     text,
@@ -36,7 +37,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from .. import metrics
 from ..db import BigIntId, Database
 from ..telemetry import current_trace_headers, tracer
-from .envelope import Envelope, EventPayload
+from .envelope import REMOVED_AFTER_SENDING, SECRET_FIELDS, Envelope, EventPayload
 from .transport import PublishFailed, Transport
 
 log = logging.getLogger("seteli.outbox")
@@ -137,6 +138,8 @@ class OutboxRelay:
         interval: float = 0.2,
         publish_timeout: float = 5.0,
         name: str = "relay",
+        sent_retention: timedelta = timedelta(days=7),
+        purge_every: float = 600.0,
     ) -> None:
         self.db = db
         self.table = table
@@ -145,6 +148,8 @@ class OutboxRelay:
         self.interval = interval
         self.publish_timeout = publish_timeout
         self.name = name
+        self.sent_retention = sent_retention
+        self.purge_every = purge_every
         self.published_total = 0
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
@@ -177,6 +182,7 @@ class OutboxRelay:
             now = datetime.now(UTC)
             if published:
                 await session.execute(update(t).where(t.c.id.in_(published)).values(sent_at=now))
+                await self._blank_secrets(session, [row for row in rows if row["id"] in set(published)])
             failed = [row["id"] for row in rows if row["id"] not in set(published)]
             if failed:
                 await session.execute(
@@ -191,6 +197,21 @@ class OutboxRelay:
             raise PublishFailed(failure)
         return len(published)
 
+    async def _blank_secrets(self, session: Any, rows: list[Any]) -> None:
+        """A sent row keeps no readable secret (an emailed link): its secret fields are blanked."""
+        for row in rows:
+            fields = SECRET_FIELDS.get(row["type"], ())
+            if fields and any(f in (row["payload"] or {}) for f in fields):
+                payload = {k: (REMOVED_AFTER_SENDING if k in fields else v) for k, v in row["payload"].items()}
+                await session.execute(update(self.table).where(self.table.c.id == row["id"]).values(payload=payload))
+
+    async def purge_sent(self, older_than: timedelta) -> int:
+        """Deletes rows sent longer ago than ``older_than``: the outbox is a hand-over, not an archive."""
+        t = self.table
+        async with self.db.transaction() as session:
+            result = await session.execute(delete(t).where(t.c.sent_at < datetime.now(UTC) - older_than))
+        return int(getattr(result, "rowcount", 0) or 0)
+
     async def _publish(self, row: Any) -> None:
         envelope = Envelope(
             event_id=uuid.UUID(row["event_id"]), type=row["type"], version=row["version"],
@@ -202,8 +223,13 @@ class OutboxRelay:
 
     async def run_forever(self) -> None:
         backoff = self.interval
+        loop = asyncio.get_running_loop()
+        next_purge = loop.time() + self.purge_every
         while not self._stopping:
             try:
+                if loop.time() >= next_purge:
+                    next_purge = loop.time() + self.purge_every
+                    await self.purge_sent(self.sent_retention)
                 count = await self.run_once()
                 backoff = self.interval
                 if count >= self.batch_size:
