@@ -36,6 +36,8 @@ async def test_officer_grants_a_content_the_client_pays_without_a_voucher_value(
     assert granted.status_code == 303, granted.text[-1500:]
     page = await portal.get(url)
     assert re.search(r"<li>Ateria: 31(\.00)? [^<]*, asiakas maksaa</li>", page.text), page.text[-3000:]
+    voucher = await portal.get(re.search(r'href="(/officer/vouchers/[^"]+)"', page.text).group(1))  # type: ignore[union-attr]
+    assert re.search(r'<td class="num">asiakas maksaa</td>', voucher.text), voucher.text[-3000:]
 
 
 async def _aino(portal: httpx.AsyncClient) -> str:
