@@ -444,7 +444,7 @@ def test_officer_browses_vouchers_and_a_clients_co_payments(site: tuple[Site, Se
     accessible(page, "49-co-payments")
     page.goto(server.url(page.js("location.pathname").removeprefix("/portal").replace("/co-payments", "/access-log")))
     assert "Tietojen käyttöloki" in page.text() and "co_payment.breakdown" in page.text()
-    accessible(page, "50-access-log")
+    accessible(page, "49b-access-log")
 
 
 def _identity_code(server: Site, data: Seed, name: str) -> str:
@@ -487,6 +487,10 @@ def test_resident_signs_in_reads_the_co_payment_and_complains(site: tuple[Site, 
     assert page.js("document.querySelector('#copay-total').innerText") == money_fmt("300.00")
     assert page.js("document.querySelector('a[href*=\"/resident/co-payments.pdf\"]') !== null")  # to keep
     accessible(page, "52-resident-co-payment")
+    page.goto(server.url("/resident/access-log"))
+    assert "Tietojen käyttöloki" in page.text()
+    accessible(page, "52b-resident-access-log")
+    page.goto(server.url("/resident"))
 
     page.js("document.querySelector('#feedback-kind-complaint').checked = true")
     page.submit("form[action$='/resident/feedback']")

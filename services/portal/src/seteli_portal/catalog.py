@@ -967,6 +967,10 @@ CATALOG: dict[str, tuple[str, str]] = {
         "Kuka on käsitellyt asiakkaan tietoja, milloin, mitä ja miksi (asiakastietolaki 703/2023, 11 §).",
         "Vem har behandlat klientens uppgifter, när, vad och varför (klientuppgiftslagen 703/2023, 11 §).",
     ),
+    "access_log.lead_resident": (
+        "Kuka on käsitellyt tietojasi, milloin, mitä ja miksi (asiakastietolaki 703/2023, 11 §).",
+        "Vem har behandlat dina uppgifter, när, vad och varför (klientuppgiftslagen 703/2023, 11 §).",
+    ),
     "access_log.at": ("Aika", "Tid"),
     "access_log.actor": ("Käyttäjä", "Användare"),
     "access_log.role": ("Rooli", "Roll"),
