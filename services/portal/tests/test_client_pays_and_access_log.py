@@ -58,6 +58,10 @@ async def test_the_provider_prints_its_clients_breakdown_and_the_officer_sees_th
     pdf_link = re.search(r'href="([^"]+co-payments\.pdf[^"]+)"', page.text).group(1)  # type: ignore[union-attr]
     pdf = await portal.get(pdf_link.replace("&amp;", "&"))
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    elsewhere = await portal.get(url, params={"service_id": data.home_care_id, "start": f"{month}-01",
+                                              "end": f"{month}-28"})  # a service the company gives her not
+    assert elsewhere.status_code == 422 and 'id="copay-service_id-error"' in elsewhere.text
+    assert "ei ole tässä palvelussa yrityksenne varausta" in elsewhere.text
 
     other = httpx.AsyncClient(transport=httpx.ASGITransport(app=portal_app(suite, data)), base_url="http://portal",
                               timeout=60)

@@ -958,6 +958,12 @@ CATALOG: dict[str, tuple[str, str]] = {
         "Klientens självrisk för den tjänst ert företag gett under en period: innehåll, sedelns värde, pris och "
         "klientens andel. Innehåll som klienten själv betalar visas med hela priset.",
     ),
+    "copay.not_your_client": (
+        "Asiakkaalla ei ole tässä palvelussa yrityksenne varausta eikä palvelutapahtumia, tai et kuulu "
+        "palvelun tiimiin.",
+        "Klienten har ingen bokning eller servicehändelser hos ert företag i denna tjänst, eller så hör du "
+        "inte till tjänstens team.",
+    ),
     "voucher.value_hint_client_pays": (
         "Jätä tyhjäksi, kun asiakas maksaa sisällön itse.",
         "Lämna tomt när klienten själv betalar innehållet.",

@@ -114,8 +114,11 @@ async def co_payments(request: Request, client_id: str, service_id: str = "", st
                     "client_id": client_id, "service_id": service_id, "from": values["start"],
                     "to": values["end"]})
             except ApiError as exc:
-                errors = {("start" if k == "from" else "end" if k == "to" else k): v
-                          for k, v in exc.for_form(("from", "to", "service_id")).items()}
+                if exc.status in (403, 404):  # not the company's client in this service, or not in its team
+                    errors = {"service_id": page.t("copay.not_your_client")}
+                else:
+                    errors = {("start" if k == "from" else "end" if k == "to" else k): v
+                              for k, v in exc.for_form(("from", "to", "service_id")).items()}
     names = {c["id"]: c for c in services.get(service_id, {}).get("contents", [])}
     return page.render("provider/co_payments.html", status=422 if errors else 200, client=client,
                        services=services, values=values, breakdown=breakdown, content_names=names, errors=errors)
