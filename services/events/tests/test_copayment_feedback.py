@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .conftest import Harness, T
+from .conftest import HOUSING_SERVICE, OTHER_PROVIDER, PROVIDER, Harness, T
 from .test_decisions import _decide, _week
 
 URL = f"/v1/tenants/{T}/co-payments?service_id=kotihoito&from=2016-03-01&to=2016-03-31"
@@ -41,8 +41,64 @@ async def test_client_sees_only_their_own_breakdown(seeded: Harness) -> None:
     await _week(h)
     other = (await h.client.get(URL + "&client_id=c-2", headers=h.client_token("c-1"))).json()
     assert other["client_id"] == "c-1" and other["lines"] == []
-    provider = await h.client.get(URL + "&client_id=c-2", headers=h.provider())
-    assert provider.status_code == 403
+
+
+async def test_the_clients_provider_reads_and_prints_the_breakdown_another_provider_does_not(
+    seeded: Harness,
+) -> None:
+    """Issue 16/8 (004 §4.3.7): the provider prints its client's co-payment breakdown."""
+    h = seeded
+    await _week(h)
+    body = (await h.client.get(URL + "&client_id=c-2", headers=h.provider())).json()
+    assert body["amount_co_payment"] == "26.78" and len(body["lines"]) == 5
+    html = await h.client.get(URL + "&client_id=c-2&format=html", headers=h.provider())
+    assert html.status_code == 200 and "26,78\u00a0€" in html.text
+    pdf = await h.client.get(URL + "&client_id=c-2&format=pdf", headers=h.provider())
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    for fmt in ("json", "html", "pdf"):  # not its client: as if the client did not exist
+        other = await h.client.get(URL + f"&client_id=c-2&format={fmt}", headers=h.provider(OTHER_PROVIDER))
+        assert other.status_code == 404, other.text
+    # a provider user outside the service's team, and a client of the provider in another service only
+    outside = await h.client.get(URL + "&client_id=c-2", headers=h.provider(services=(HOUSING_SERVICE,)))
+    assert outside.status_code == 403
+    not_here = await h.client.get(URL + "&client_id=c-1", headers=h.provider())
+    assert not_here.status_code == 404
+
+
+async def test_a_client_pays_content_shows_its_full_price_as_the_clients_share(seeded: Harness) -> None:
+    h = seeded
+    recorded = await h.post_event({"booking_id": "b-meals", "start": "2016-03-01", "end": "2016-03-10"})
+    assert recorded.status_code == 201, recorded.text
+    url = f"/v1/tenants/{T}/co-payments?service_id={HOUSING_SERVICE}&from=2016-03-01&to=2016-03-31&client_id=c-1"
+    body = (await h.client.get(url, headers=h.provider())).json()
+    [line] = body["lines"]
+    assert (line["content_name"], line["client_pays"], line["voucher_value"], line["unit_price"]) == (
+        "Ateriat", True, None, "12.50")
+    assert (line["amount_tenant"], line["amount_co_payment"]) == ("0.00", "125.00")  # 10 days × 12.50
+    assert body["amount_tenant"] == "0.00" and body["amount_co_payment"] == "125.00"
+    html = await h.client.get(url + "&format=html", headers=h.officer())
+    assert "asiakas maksaa" in html.text and "125,00\u00a0€" in html.text
+
+
+async def test_every_read_of_the_breakdown_is_published_for_the_clients_access_log(seeded: Harness) -> None:
+    """Issue 17/9: vouchers keeps the access log; each read (JSON, HTML, PDF) is told to it."""
+    h = seeded
+    await _week(h)
+    await h.published()  # what recording published so far
+    before = len(await h.published("events.client_data.read"))
+    assert before == 0
+    await h.client.get(URL + "&client_id=c-2", headers={**h.officer(), "x-purpose": "asiakasmaksun tarkistus"})
+    await h.client.get(URL + "&client_id=c-2&format=pdf", headers=h.provider())
+    await h.client.get(URL + "&format=html", headers=h.client_token("c-2"))
+    await h.client.get(URL + "&client_id=c-2", headers=h.provider(OTHER_PROVIDER))  # refused: shows nothing
+    reads = await h.published("events.client_data.read")
+    assert [(r["client_ids"], r["actor_role"], r["actor_org"], r["what"]) for r in reads] == [
+        (["c-2"], "tenant_officer", T, "co_payment.breakdown"),
+        (["c-2"], "provider_user", PROVIDER, "co_payment.breakdown.pdf"),
+        (["c-2"], "client", "c-2", "co_payment.breakdown.html"),
+    ]
+    assert reads[0]["why"] == "asiakasmaksun tarkistus" and reads[1]["why"] == "co-payment breakdown"
+    assert reads[0]["at"].startswith("2016-03-15")
 
 
 async def test_interruption_days_appear_with_their_percentage(seeded: Harness) -> None:

@@ -234,6 +234,14 @@ def test_provider_company_billing_error_then_month_view(site: tuple[Site, Seed],
     accessible(page, "14-book")
     page.goto(server.url("/provider/clients"))
     accessible(page, "15-clients")
+    page.navigate_by("[...document.querySelectorAll('a[href$=\"/co-payments\"]')]"
+                     ".find(a => a.closest('tr').textContent.includes('Asiakas, Aino')).click()")
+    page.fill("#copay-start", str(data.demo.month) + "-01")
+    page.fill("#copay-end", str(data.demo.month) + "-28")
+    page.js(f"document.querySelector('#copay-service_id').value = '{data.service_id}'")
+    page.submit("form[action$='/co-payments']")
+    assert page.js("document.querySelector('#copay-total') !== null"), page.text()[:1500]
+    accessible(page, "15b-provider-co-payments")
     page.goto(server.url("/provider/drafts"))
     accessible(page, "16-drafts")
     page.goto(server.url("/provider/price-lists"))
@@ -434,6 +442,9 @@ def test_officer_browses_vouchers_and_a_clients_co_payments(site: tuple[Site, Se
     page.submit("form[action$='/co-payments']")
     assert page.js("document.querySelector('#copay-total') !== null"), page.text()[:1500]
     accessible(page, "49-co-payments")
+    page.goto(server.url(page.js("location.pathname").removeprefix("/portal").replace("/co-payments", "/access-log")))
+    assert "Tietojen käyttöloki" in page.text() and "co_payment.breakdown" in page.text()
+    accessible(page, "49b-access-log")
 
 
 def _identity_code(server: Site, data: Seed, name: str) -> str:
@@ -476,6 +487,10 @@ def test_resident_signs_in_reads_the_co_payment_and_complains(site: tuple[Site, 
     assert page.js("document.querySelector('#copay-total').innerText") == money_fmt("300.00")
     assert page.js("document.querySelector('a[href*=\"/resident/co-payments.pdf\"]') !== null")  # to keep
     accessible(page, "52-resident-co-payment")
+    page.goto(server.url("/resident/access-log"))
+    assert "Tietojen käyttöloki" in page.text()
+    accessible(page, "52b-resident-access-log")
+    page.goto(server.url("/resident"))
 
     page.js("document.querySelector('#feedback-kind-complaint').checked = true")
     page.submit("form[action$='/resident/feedback']")

@@ -3,6 +3,7 @@ co-payment breakdown and give a complaint; another client's data stays out of re
 
 from __future__ import annotations
 
+import asyncio
 import io
 import re
 from typing import Any
@@ -78,6 +79,15 @@ async def test_a_resident_signs_in_reads_their_co_payment_and_complains(
     shown_total = re.search(r'id="copay-total">([^<]+)<', page.text).group(1)  # type: ignore[union-attr]
     # the PDF is the same breakdown the page shows: the client's own total
     assert "Asiakas maksaa" in text and shown_total.replace("\xa0", " ").replace("€", "EUR").strip() in text, text
+    # her own access log lists these reads too (issue 17/9): they travel from events to vouchers
+    for _ in range(50):
+        log = await portal.get("/resident/access-log")
+        assert log.status_code == 200, log.text[-1500:]
+        if "co_payment.breakdown.pdf" in log.text:
+            break
+        await asyncio.sleep(0.1)
+    assert re.search(r"<td>client</td><td>[^<]+</td><td>co_payment\.breakdown</td>", log.text), log.text[-2000:]
+    assert re.search(r"<td>client</td><td>[^<]+</td><td>co_payment\.breakdown\.pdf</td>", log.text)
 
     missing = await portal.post("/resident/feedback", data={"csrf": csrf_of(page.text), "kind": "complaint"})
     assert missing.status_code == 422

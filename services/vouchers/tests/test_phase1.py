@@ -55,7 +55,7 @@ async def test_grant_gives_checked_number_code_and_publishes_without_personal_da
     assert "Virtanen" not in raw and "010180-9026" not in raw and voucher["verification_code"] not in raw
 
 
-async def test_grant_refuses_unknown_content_and_client_pays_content(h: Harness) -> None:
+async def test_grant_refuses_unknown_content_and_a_voucher_value_on_a_client_pays_content(h: Harness) -> None:
     client = await new_client(h)
     response = await h.http.post(
         "/v1/tenants/kouvola/vouchers",
@@ -67,17 +67,49 @@ async def test_grant_refuses_unknown_content_and_client_pays_content(h: Harness)
             "valid_from": "2016-03-01",
             "valid_until": "2016-02-01",
             "contents": [
-                {"content_id": "ateriat", "granted_amount": "31", "period": "month", "voucher_value": "5.00"},
+                {"content_id": "ateriat", "granted_amount": "31", "period": "balance", "voucher_value": "5.00"},
                 {"content_id": "nope", "granted_amount": "1", "period": "week", "voucher_value": "5.00"},
             ],
         },
     )
     assert response.status_code == 422
     fields = {e["field"] for e in response.json()["errors"]}
-    assert fields == {"valid_until", "contents.0.content_id", "contents.1.content_id"}
+    assert fields == {"valid_until", "contents.0.voucher_value", "contents.0.period", "contents.1.content_id"}
     assert (await h.http.get(f"/v1/tenants/kouvola/clients/{client['id']}/vouchers", headers=h.officer())).json()[
         "total"
     ] == 0
+
+
+async def test_a_client_pays_content_is_granted_without_a_voucher_value_and_booked(h: Harness) -> None:
+    """Issue 16/8: meals the client pays are listed on the voucher (no voucher value) so that the provider
+    books and records them; they never use the voucher up."""
+    await price_list(h, "pl-meals", P1, HOUSING, None, "2016-01-01", ["asuminen", "ateriat"])
+    client = await new_client(h)
+    voucher = await new_voucher(
+        h,
+        client["id"],
+        contents=[
+            {"content_id": "asuminen", "granted_amount": "31", "period": "month", "voucher_value": "140.00"},
+            {"content_id": "ateriat", "granted_amount": "31", "period": "month"},
+        ],
+    )
+    listed = {c["content_id"]: c for c in voucher["contents"]}
+    assert listed["ateriat"]["voucher_value"] is None and listed["ateriat"]["client_pays"] is True
+    assert listed["asuminen"]["voucher_value"] == "140.00" and listed["asuminen"]["client_pays"] is False
+    [event] = await h.published("vouchers.voucher.granted")
+    assert {c["content_id"]: c["voucher_value"] for c in event.payload["contents"]} == {
+        "asuminen": "140.00",
+        "ateriat": None,
+    }
+    view = await h.http.get(f"/v1/tenants/kouvola/vouchers/by-number/{voucher['number']}", headers=h.provider())
+    meals = next(c for c in view.json()["contents"] if c["content_id"] == "ateriat")
+    assert meals["bookable"] is True and meals["client_pays"] is True
+    booking = await h.http.post(
+        "/v1/tenants/kouvola/bookings",
+        headers=h.provider(),
+        json={"voucher_number": voucher["number"], "voucher_content_id": meals["id"], "accept_terms": True},
+    )
+    assert booking.status_code == 201, booking.text
 
 
 async def test_provider_sees_voucher_by_number_and_books_one_content(h: Harness) -> None:

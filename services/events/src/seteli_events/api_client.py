@@ -6,11 +6,11 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Literal
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 from seteli_common.auth import PROVIDER_STAFF, TENANT_STAFF, Principal, Role, current_principal, guard_tenant
-from seteli_common.errors import forbidden, invalid
+from seteli_common.errors import forbidden, invalid, not_found
 
 from . import copayment
 from . import feedback as fb
@@ -210,15 +210,23 @@ async def _breakdown(
     date_to: date,
 ) -> dict[str, Any]:
     guard_tenant(principal, tenant_id)
+    provider_id = None
     if principal.role == Role.CLIENT:
         client_id = principal.client_id
+    elif principal.role in PROVIDER_STAFF:
+        provider_id = principal.provider_id  # its own clients and its own lines only (004 §4.3.7)
     elif principal.role not in (*TENANT_STAFF, Role.PLATFORM_ADMIN):
-        raise forbidden("The co-payment breakdown is for the client and the tenant's staff")
+        raise forbidden("The co-payment breakdown is for the client, the client's provider and the tenant's staff")
     if not client_id:
         raise invalid("client_id", "required")
     if date_to < date_from:
         raise invalid("to", "before from")
-    return await copayment.breakdown(ctx, client_id, service_id, date_from, date_to)
+    if provider_id is not None:
+        if not principal.in_team(tenant_id, service_id):
+            raise forbidden("You are not in this service's team")
+        if not await copayment.provider_serves(ctx, provider_id, client_id, service_id):
+            raise not_found("Client")
+    return await copayment.breakdown(ctx, client_id, service_id, date_from, date_to, provider_id)
 
 
 @router.get("/co-payments", tags=["co-payment"],
@@ -226,6 +234,7 @@ async def _breakdown(
                              "description": "JSON; with format=html a printable page, with format=pdf a PDF"}})
 async def co_payments(
     tenant_id: str,
+    request: Request,
     service_id: str,
     date_from: date = Query(alias="from"),
     date_to: date = Query(alias="to"),
@@ -234,8 +243,12 @@ async def co_payments(
     principal: Principal = Depends(current_principal),
     format: Literal["json", "html", "pdf"] = "json",
 ) -> Any:
-    """The client's co-payment breakdown; ``format=html`` is printable, ``format=pdf`` a PDF."""
+    """The client's co-payment breakdown; ``format=html`` is printable, ``format=pdf`` a PDF. Tenant
+    staff and the client read any of the client's lines; the client's provider (an open booking or an
+    event of it in the service; a provider user in the service's team) reads the lines of its own care.
+    Every read is written to the client's access log (an ``X-Purpose`` header says why)."""
     b = await _breakdown(tenant_id, ctx, principal, client_id, service_id, date_from, date_to)
+    await copayment.log_read(ctx, principal, b["client_id"], format, request.headers.get("x-purpose"))
     if format == "html":
         return HTMLResponse(copayment.to_html(b))
     if format == "pdf":

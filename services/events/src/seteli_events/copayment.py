@@ -14,20 +14,64 @@ from typing import Any
 
 from fpdf import FPDF
 from jinja2 import Environment, select_autoescape
+from seteli_common.auth import PROVIDER_STAFF, Principal, Role
+from seteli_common.clock import today_in_helsinki
 from seteli_common.money import format_eur
 from sqlalchemy import and_, select
 
 from . import repository as repo
+from .events import ClientDataRead
 from .models import event_segments, events, interruptions, services, voucher_contents, vouchers
 from .recording import Ctx
 from .views import money, plain
 
 Row = dict[str, Any]
+VISIBLE_YEARS = 3  # as in vouchers: an event this recent keeps a client the provider's own
 
 
-async def breakdown(ctx: Ctx, client_id: str, service_id: str, date_from: date, date_to: date) -> Row:
+async def provider_serves(ctx: Ctx, provider_id: str, client_id: str, service_id: str) -> bool:
+    today = today_in_helsinki(ctx.clock)
+    try:
+        since = today.replace(year=today.year - VISIBLE_YEARS)
+    except ValueError:  # 29 February
+        since = today.replace(year=today.year - VISIBLE_YEARS, day=28)
+    return await repo.provider_serves_client(
+        ctx.session, ctx.tenant_id, provider_id, client_id, service_id, today, since
+    )
+
+
+async def log_read(ctx: Ctx, principal: Principal, client_id: str, fmt: str, purpose: str | None) -> None:
+    """The read goes to the client's access log, kept by vouchers: published through the outbox in the
+    reading transaction, so no read is shown without its log row on its way."""
+    if principal.role in PROVIDER_STAFF:
+        org = principal.provider_id
+    elif principal.role == Role.CLIENT:
+        org = principal.client_id
+    else:
+        org = principal.tenant_id
+    await ctx.outbox.add(
+        ctx.session,
+        ClientDataRead(
+            client_ids=[client_id],
+            actor=principal.subject,
+            actor_role=principal.role.value,
+            actor_org=org,
+            what="co_payment.breakdown" if fmt == "json" else f"co_payment.breakdown.{fmt}",
+            why=((purpose or "").strip() or "co-payment breakdown")[:200],
+            at=ctx.clock.now(),
+        ),
+        tenant_id=ctx.tenant_id,
+    )
+
+
+async def breakdown(
+    ctx: Ctx, client_id: str, service_id: str, date_from: date, date_to: date, provider_id: str | None = None
+) -> Row:
+    """`provider_id`: a provider reads only the lines of its own events and interruptions."""
     service = await repo.get(ctx.session, services, ctx.tenant_id, service_id)
-    names = {c["content_id"]: c.get("name_fi", c["content_id"]) for c in (service or {}).get("contents") or []}
+    contents = (service or {}).get("contents") or []
+    names = {c["content_id"]: c.get("name_fi", c["content_id"]) for c in contents}
+    client_pays = {c["content_id"] for c in contents if c.get("client_pays")}
     query = (
         select(
             events.c.id,
@@ -61,6 +105,8 @@ async def breakdown(ctx: Ctx, client_id: str, service_id: str, date_from: date, 
         )
         .order_by(event_segments.c.start, events.c.id, event_segments.c.seq)
     )
+    if provider_id is not None:
+        query = query.where(events.c.provider_id == provider_id)
     lines = [
         _line("event", r["id"], r, names, r["number"], r["voucher_value"], r["approval"])
         for r in await repo.rows(ctx.session, query)
@@ -87,6 +133,8 @@ async def breakdown(ctx: Ctx, client_id: str, service_id: str, date_from: date, 
             interruptions.c.start <= date_to,
         )
     )
+    if provider_id is not None:
+        breaks = breaks.where(interruptions.c.provider_id == provider_id)
     for r in await repo.rows(ctx.session, breaks):
         for seg in r["segments"] or []:
             if date.fromisoformat(seg["end"]) >= date_from and date.fromisoformat(seg["start"]) <= date_to:
@@ -106,6 +154,8 @@ async def breakdown(ctx: Ctx, client_id: str, service_id: str, date_from: date, 
                         "payable",
                     )
                 )
+    for line in lines:  # the tenant never pays these: the client's share is the whole price
+        line["client_pays"] = line["content_id"] in client_pays
     lines.sort(key=lambda line: (line["start"], line["kind"]))
     awaiting = [x for x in lines if x["status"] == "awaiting_approval"]
     return {
@@ -195,7 +245,7 @@ def to_pdf(b: Row) -> bytes:
             f"{_fi(x['start'])} - {_fi(x['end'])}",
             str(x["units"]),
             _eur(x["unit_price"]),
-            _eur(x["voucher_value"]) if x["voucher_value"] is not None else "",
+            "asiakas maksaa" if x["client_pays"] else "" if x["voucher_value"] is None else _eur(x["voucher_value"]),
             _eur(x["amount_tenant"]),
             _eur(x["amount_co_payment"]),
             "odottaa" if x["status"] == "awaiting_approval" else "",

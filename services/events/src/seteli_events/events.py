@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Literal
 
@@ -128,3 +128,17 @@ class FeedbackReplied(EventPayload):
     provider_id: str
     producer_part: str | None
     service_id: str
+
+
+class ClientDataRead(EventPayload):
+    """A client's personal data was shown (Client Data Act 703/2023 §11): vouchers, which keeps the
+    client's access log, writes one row per client (who, what, when, why)."""
+
+    event_type = "events.client_data.read"
+    client_ids: list[str]
+    actor: str  # the token subject
+    actor_role: str
+    actor_org: str | None  # the provider or tenant the actor works for; a client: themself
+    what: str  # e.g. "co_payment.breakdown.pdf"
+    why: str
+    at: datetime

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import date
 from typing import Any
 
 from sqlalchemy import Table, and_, delete, func, insert, or_, select, update
@@ -233,3 +234,38 @@ __all__ += ["credits", "feedback"]
 
 async def delete_row(session: AsyncSession, table: Table, tenant_id: str, row_id: str) -> None:
     await session.execute(delete(table).where(table.c.tenant_id == tenant_id, table.c.id == row_id))
+
+
+async def provider_serves_client(
+    session: AsyncSession, tenant_id: str, provider_id: str, client_id: str, service_id: str, today: date, since: date
+) -> bool:
+    """Is the client the provider's own in this service: an open booking of a voucher still valid, or an
+    event of the provider since `since` (the same rule as the provider's client list in vouchers)."""
+    booked = (
+        select(bookings.c.id)
+        .join(vouchers, and_(vouchers.c.tenant_id == bookings.c.tenant_id, vouchers.c.id == bookings.c.voucher_id))
+        .where(
+            bookings.c.tenant_id == tenant_id,
+            bookings.c.provider_id == provider_id,
+            bookings.c.client_id == client_id,
+            bookings.c.service_id == service_id,
+            bookings.c.ended_on.is_(None),
+            or_(vouchers.c.valid_until.is_(None), vouchers.c.valid_until >= today),
+        )
+        .limit(1)
+    )
+    if (await session.execute(booked)).first() is not None:
+        return True
+    recorded = (
+        select(events.c.id)
+        .where(
+            events.c.tenant_id == tenant_id,
+            events.c.provider_id == provider_id,
+            events.c.client_id == client_id,
+            events.c.service_id == service_id,
+            events.c.status != "deleted",
+            events.c.start >= since,
+        )
+        .limit(1)
+    )
+    return (await session.execute(recorded)).first() is not None

@@ -957,6 +957,38 @@ CATALOG: dict[str, tuple[str, str]] = {
     ),
     "copay.pdf": ("Lataa erittely (PDF)", "Ladda ner specifikationen (PDF)"),
     "copay.none": ("Aikavälillä ei ole palvelutapahtumia.", "Inga servicehändelser under perioden."),
+    "copay.lead_provider": (
+        "Asiakkaan omavastuu yrityksenne antamasta palvelusta aikaväliltä: sisältö, setelin arvo, hinta ja "
+        "asiakkaan osuus. Asiakkaan itse maksamat sisällöt näkyvät koko hinnallaan.",
+        "Klientens självrisk för den tjänst ert företag gett under en period: innehåll, sedelns värde, pris och "
+        "klientens andel. Innehåll som klienten själv betalar visas med hela priset.",
+    ),
+    "copay.not_your_client": (
+        "Asiakkaalla ei ole tässä palvelussa yrityksenne varausta eikä palvelutapahtumia, tai et kuulu "
+        "palvelun tiimiin.",
+        "Klienten har ingen bokning eller servicehändelser hos ert företag i denna tjänst, eller så hör du "
+        "inte till tjänstens team.",
+    ),
+    "voucher.value_hint_client_pays": (
+        "Jätä tyhjäksi, kun asiakas maksaa sisällön itse.",
+        "Lämna tomt när klienten själv betalar innehållet.",
+    ),
+    "access_log.title": ("Tietojen käyttöloki", "Logg över användningen av uppgifter"),
+    "access_log.lead": (
+        "Kuka on käsitellyt asiakkaan tietoja, milloin, mitä ja miksi (asiakastietolaki 703/2023, 11 §).",
+        "Vem har behandlat klientens uppgifter, när, vad och varför (klientuppgiftslagen 703/2023, 11 §).",
+    ),
+    "access_log.lead_resident": (
+        "Kuka on käsitellyt tietojasi, milloin, mitä ja miksi (asiakastietolaki 703/2023, 11 §).",
+        "Vem har behandlat dina uppgifter, när, vad och varför (klientuppgiftslagen 703/2023, 11 §).",
+    ),
+    "access_log.at": ("Aika", "Tid"),
+    "access_log.actor": ("Käyttäjä", "Användare"),
+    "access_log.role": ("Rooli", "Roll"),
+    "access_log.org": ("Organisaatio", "Organisation"),
+    "access_log.what": ("Tieto", "Uppgift"),
+    "access_log.why": ("Peruste", "Grund"),
+    "access_log.none": ("Lokissa ei ole merkintöjä.", "Loggen har inga anteckningar."),
     # --- pagination ---
     "pager.label": ("Sivut", "Sidor"),
     "pager.prev": ("Edellinen", "Föregående"),

@@ -12,8 +12,9 @@ from fastapi.responses import Response
 
 from .apiclient import ApiError
 from .provider_data import today
+from .routes_officer_clients import _range
 from .routes_provider import _provider_page, _services
-from .web import Page, seg
+from .web import Page, download, seg
 
 router = APIRouter(prefix="/provider")
 
@@ -91,6 +92,46 @@ async def clients(request: Request, name: str = "") -> Response:
         contents.update({c["id"]: {**c, "service": service} for c in service.get("contents", [])})
     return page.render("provider/clients.html", clients=found["items"], total=found["total"], name=name,
                        bookings=bookings, contents=contents)
+
+
+@router.get("/clients/{client_id}/co-payments")
+async def co_payments(request: Request, client_id: str, service_id: str = "", start: str = "",
+                      end: str = "") -> Response:
+    """The client's co-payment breakdown for the provider's own care, to read and print (004 §4.3.7)."""
+    page = _provider_page(request)
+    client = await page.call("GET", "vouchers", page.tpath(f"/provider-clients/{seg(client_id)}"))
+    services = {s["id"]: s for s in await _services(page)}
+    values, keys = _range(start, end)
+    values["service_id"] = service_id
+    breakdown, errors = None, {}
+    if service_id or start or end:  # the first visit shows the empty form, not errors
+        errors = {k: page.t(v) for k, v in keys.items()}
+        if service_id not in services:
+            errors["service_id"] = page.t("error.choose")
+        if not errors:
+            try:
+                breakdown = await page.call("GET", "events", page.tpath("/co-payments"), params={
+                    "client_id": client_id, "service_id": service_id, "from": values["start"],
+                    "to": values["end"]})
+            except ApiError as exc:
+                if exc.status in (403, 404):  # not the company's client in this service, or not in its team
+                    errors = {"service_id": page.t("copay.not_your_client")}
+                else:
+                    errors = {("start" if k == "from" else "end" if k == "to" else k): v
+                              for k, v in exc.for_form(("from", "to", "service_id")).items()}
+    names = {c["id"]: c for c in services.get(service_id, {}).get("contents", [])}
+    return page.render("provider/co_payments.html", status=422 if errors else 200, client=client,
+                       services=services, values=values, breakdown=breakdown, content_names=names, errors=errors)
+
+
+@router.get("/clients/{client_id}/co-payments.pdf")
+async def co_payments_pdf(request: Request, client_id: str, service_id: str, start: str, end: str) -> Response:
+    page = _provider_page(request)
+    params = {"client_id": client_id, "service_id": service_id, "from": start, "to": end, "format": "pdf"}
+    response = await page.raw("GET", "events", page.tpath("/co-payments"), params=params)
+    if response.status_code != 200:
+        raise ApiError.from_response(response)
+    return download(response, f"co-payments-{start}-{end}.pdf", "application/pdf")
 
 
 # --- month view and recording ---------------------------------------------------------------------

@@ -1,11 +1,12 @@
 """Officer: the tenant's vouchers (filtered by state, service and client name, page by page), one
 voucher's details, and a client's co-payment breakdown (each content, voucher value, price and the
-client's share; events awaiting approval marked) on the page or as a PDF."""
+client's share; events awaiting approval marked) on the page or as a PDF, and the client's access log."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
@@ -18,6 +19,7 @@ from .web import download, seg
 router = APIRouter(prefix="/officer")
 
 STATES = ("granted", "open", "closed")
+HELSINKI = ZoneInfo("Europe/Helsinki")
 
 
 @router.get("/vouchers")
@@ -89,3 +91,20 @@ async def co_payments_pdf(request: Request, client_id: str, service_id: str, sta
     if response.status_code != 200:
         raise ApiError.from_response(response)
     return download(response, f"co-payments-{start}-{end}.pdf", "application/pdf")
+
+
+def _helsinki_time(value: str) -> str:
+    at = datetime.fromisoformat(value).astimezone(HELSINKI)
+    return f"{at.day}.{at.month}.{at.year} {at:%H:%M}"
+
+
+@router.get("/clients/{client_id}/access-log")
+async def access_log(request: Request, client_id: str) -> Response:
+    """Who read the client's data, when, what and why (Client Data Act §11): every service's reads."""
+    page = _officer_page(request)
+    client = await page.call("GET", "vouchers", page.tpath(f"/clients/{seg(client_id)}"))
+    at = paging(request)
+    found = await page.call("GET", "vouchers", page.tpath(f"/clients/{seg(client_id)}/access-log"), params=at.params)
+    rows = [{**r, "at_local": _helsinki_time(r["at"])} for r in found["items"]]
+    return page.render("officer/access_log.html", client=client, rows=rows,
+                       pager=pager(at, found["total"], f"/officer/clients/{client_id}/access-log"))

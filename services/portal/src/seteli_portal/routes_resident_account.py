@@ -1,6 +1,7 @@
 """The signed-in resident (a client): sign in with strong identity (Suomi.fi through the registry), a
 client of several municipalities chooses one; then the co-payment breakdown of a service over a date
-range, and feedback (thanks, criticism or a complaint) about a provider, a complaint always answered."""
+range, feedback (thanks, criticism or a complaint) about a provider, a complaint always answered, and
+the client's own access log (who read their data)."""
 
 from __future__ import annotations
 
@@ -10,9 +11,10 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
 from .apiclient import ApiError
+from .paging import pager, paging
 from .routes_officer import _services
-from .routes_officer_clients import _range
-from .web import Page, download
+from .routes_officer_clients import _helsinki_time, _range
+from .web import Page, download, seg
 
 router = APIRouter(prefix="/resident")
 
@@ -136,6 +138,17 @@ async def co_payments_pdf(request: Request, service_id: str, start: str, end: st
     if response.status_code != 200:
         raise ApiError.from_response(response)
     return download(response, f"co-payments-{start}-{end}.pdf", "application/pdf")
+
+
+@router.get("/access-log")
+async def access_log(request: Request) -> Response:
+    """Who has read my data, when, what and why (Client Data Act §11): the client's own access log."""
+    page = _resident_page(request)
+    client_id = str(page.claims.get("client", ""))
+    at = paging(request)
+    found = await page.call("GET", "vouchers", page.tpath(f"/clients/{seg(client_id)}/access-log"), params=at.params)
+    rows = [{**r, "at_local": _helsinki_time(r["at"])} for r in found["items"]]
+    return page.render("resident/access_log.html", rows=rows, pager=pager(at, found["total"], "/resident/access-log"))
 
 
 @router.post("/feedback")

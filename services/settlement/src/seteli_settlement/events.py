@@ -1,5 +1,8 @@
 """Events the settlement service publishes (money as strings with two decimals)."""
 
+from datetime import datetime
+
+from pydantic import BaseModel
 from seteli_common.messaging.envelope import EventPayload
 
 
@@ -66,3 +69,22 @@ class SpecificationReady(EventPayload):
     email: str
     month: str
     pdf_base64: str
+
+
+class ClientRef(BaseModel):
+    provider_id: str
+    client_ref: str  # as the ledger knows the client: the provider's client number or an internal reference
+
+
+class ClientDataRead(EventPayload):
+    """Clients' data was shown in a report (Client Data Act 703/2023 §11): vouchers, which keeps the
+    clients' access log and knows whom each reference names, writes one row per client."""
+
+    event_type = "settlement.client_data.read"
+    clients: list[ClientRef]
+    actor: str  # the token subject
+    actor_role: str
+    actor_org: str | None  # the tenant the officer works for
+    what: str  # e.g. "report.realisation.csv"
+    why: str
+    at: datetime

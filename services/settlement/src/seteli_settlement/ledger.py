@@ -202,18 +202,13 @@ async def finalise_interruption(session: AsyncSession, tenant_id: str, payload: 
     revision = int(head["revision"]) + 1
     end = _date(payload["end"])
     base = {**payload, "event_id": None, "unit": payload.get("unit") or "day"}
+    segments = list(payload.get("segments") or [])
+    if payload["content_id"] in await _client_pays_contents(session, tenant_id, payload["service_id"]):
+        segments = []  # the client pays it: never a line of a payment, as for its events
     await repo.insert_lines(
         session,
         _segment_rows(
-            tenant_id,
-            "interruption",
-            interruption_id,
-            revision,
-            base,
-            list(payload.get("segments") or []),
-            "payable",
-            Month.of(end).first,
-            now,
+            tenant_id, "interruption", interruption_id, revision, base, segments, "payable", Month.of(end).first, now
         ),
     )
     await repo.set_source(

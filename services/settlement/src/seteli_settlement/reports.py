@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any, Literal
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from seteli_common.auth import Principal, Role, guard_tenant, require_roles
 from seteli_common.clock import Month
 from seteli_common.errors import FieldError, invalid_many
@@ -23,6 +23,7 @@ from sqlalchemy import and_, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from .domain import money_str
+from .events import ClientDataRead, ClientRef
 from .models import interruptions, ledger, paid_lines
 from .repository import tenant_services
 
@@ -44,6 +45,37 @@ def _num(value: Any) -> str:
     return "0" if text in ("-0", "0E-6") else text
 
 
+async def _log_read(
+    request: Request,
+    session: AsyncSession,
+    principal: Principal,
+    tenant_id: str,
+    items: list[dict[str, Any]],
+    what: str,
+    fmt: str,
+) -> None:
+    """A report that names clients is a read of their data: it goes to each client's access log, kept by
+    vouchers, through the outbox in the reading transaction."""
+    shown = sorted({(str(i["provider_id"]), str(i["client_ref"])) for i in items})
+    if not shown:
+        return
+    runtime = request.app.state.runtime
+    why = (request.headers.get("x-purpose") or "").strip() or "report"
+    await runtime.outbox.add(
+        session,
+        ClientDataRead(
+            clients=[ClientRef(provider_id=p, client_ref=ref) for p, ref in shown],
+            actor=principal.subject,
+            actor_role=principal.role.value,
+            actor_org=principal.tenant_id,
+            what=what if fmt == "json" else f"{what}.{fmt}",
+            why=why[:200],
+            at=runtime.clock.now(),
+        ),
+        tenant_id=tenant_id,
+    )
+
+
 def _respond(items: list[dict[str, Any]], total: int, fmt: str, name: str) -> Any:
     if fmt == "json":
         return {"items": items, "total": total}
@@ -62,6 +94,7 @@ def _respond(items: list[dict[str, Any]], total: int, fmt: str, name: str) -> An
 @router.get("/tenants/{tenant_id}/reports/realisation", tags=["reports"], responses=CSV_TOO)
 async def realisation(
     tenant_id: str,
+    request: Request,
     from_month: str = Query(alias="from", pattern=MONTH, examples=["2016-01"]),
     to_month: str = Query(alias="to", pattern=MONTH, examples=["2016-03"]),
     content_id: list[str] | None = Query(None, description="contents to include; all when omitted"),
@@ -139,12 +172,14 @@ async def realisation(
         }
         for r in rows
     ]
+    await _log_read(request, session, principal, tenant_id, items, "report.realisation", format)
     return _respond(items, int(total), format, f"realisation-{tenant_id}-{first}-{last}")
 
 
 @router.get("/tenants/{tenant_id}/reports/interruptions", tags=["reports"], responses=CSV_TOO)
 async def interruption_report(
     tenant_id: str,
+    request: Request,
     from_month: str = Query(alias="from", pattern=MONTH, examples=["2015-07"]),
     to_month: str = Query(alias="to", pattern=MONTH, examples=["2015-12"]),
     service_id: str | None = None,
@@ -183,4 +218,5 @@ async def interruption_report(
         }
         for r in rows
     ]
+    await _log_read(request, session, principal, tenant_id, items, "report.interruptions", format)
     return _respond(items, int(total), format, f"interruptions-{tenant_id}-{first}-{last}")

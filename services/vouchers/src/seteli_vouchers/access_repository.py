@@ -218,3 +218,32 @@ async def client_with_number(session: AsyncSession, tenant_id: str, provider_id:
         .where(clients.c.tenant_id == tenant_id, clients.c.id == client_id)
     )
     return _one((await session.execute(q)).mappings().first())
+
+
+async def clients_by_refs(session: AsyncSession, tenant_id: str, refs: list[tuple[str, str]]) -> list[str]:
+    """The clients behind (provider, client reference) pairs as other services know them (the reference
+    a booking carries: the provider's own client number, or the client's internal reference)."""
+    found: dict[tuple[str, str], str] = {}
+    by_reference: dict[str, str] = {}
+    wanted = sorted({ref for _, ref in refs})
+    for i in range(0, len(wanted), 500):
+        chunk = wanted[i : i + 500]
+        seen = select(recorded_events.c.provider_id, recorded_events.c.client_ref, vouchers.c.client_id).join(
+            vouchers,
+            and_(vouchers.c.tenant_id == recorded_events.c.tenant_id, vouchers.c.id == recorded_events.c.voucher_id),
+        )
+        seen = seen.where(recorded_events.c.tenant_id == tenant_id, recorded_events.c.client_ref.in_(chunk))
+        numbers = select(
+            provider_client_numbers.c.provider_id,
+            provider_client_numbers.c.client_number,
+            provider_client_numbers.c.client_id,
+        ).where(provider_client_numbers.c.tenant_id == tenant_id, provider_client_numbers.c.client_number.in_(chunk))
+        for q in (numbers, seen):
+            for provider_id, ref, client_id in (await session.execute(q)).all():
+                found[(provider_id, ref)] = client_id
+        references = select(clients.c.reference, clients.c.id).where(
+            clients.c.tenant_id == tenant_id, clients.c.reference.in_(chunk)
+        )
+        by_reference.update({ref: cid for ref, cid in (await session.execute(references)).all()})
+    ids = [found.get((provider_id, ref)) or by_reference.get(ref) for provider_id, ref in refs]
+    return list(dict.fromkeys(cid for cid in ids if cid))

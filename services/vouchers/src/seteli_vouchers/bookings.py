@@ -108,6 +108,7 @@ async def provider_view(
                 "granted_amount": c["granted_amount"],
                 "period": c["period"],
                 "voucher_value": c["voucher_value"],
+                "client_pays": c["client_pays"],
                 "bookable": refusal is None,
                 "refusal": refusal.value if refusal else None,
             }

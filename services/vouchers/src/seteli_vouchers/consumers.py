@@ -3,7 +3,7 @@ recorded events (which open vouchers and make clients visible to providers)."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -29,6 +29,7 @@ def subscriptions(clock: Clock | None = None, settings: VouchersSettings | None 
     registry = Subscription("registry")
     applications = Subscription("applications")
     charges = Subscription("events")
+    access = Subscription("access")  # reads of client data in other services, for the access log
 
     @registry.on("registry.tenant.created")
     async def tenant_created(ctx: MessageContext) -> None:
@@ -162,4 +163,36 @@ def subscriptions(clock: Clock | None = None, settings: VouchersSettings | None 
         vctx = VouchersContext(ctx.session, ctx.outbox, clock or SystemClock(), settings or VouchersSettings())
         await grants.on_event_recorded(vctx, tenant_id, row)
 
-    return [registry, applications, charges]
+    @access.on("events.client_data.read")
+    async def read_in_events(ctx: MessageContext) -> None:
+        await _log_read(ctx, [str(c) for c in ctx.envelope.payload.get("client_ids") or []])
+
+    @access.on("settlement.client_data.read")
+    async def read_in_settlement(ctx: MessageContext) -> None:
+        refs = [(str(c["provider_id"]), str(c["client_ref"])) for c in ctx.envelope.payload.get("clients") or []]
+        await _log_read(ctx, await access_repo.clients_by_refs(ctx.session, _tenant(ctx), refs))
+
+    return [registry, applications, charges, access]
+
+
+async def _log_read(ctx: MessageContext, client_ids: list[str]) -> None:
+    """Another service showed these clients' data: the same access log as vouchers' own reads (the
+    inbox keeps a redelivered message from logging twice)."""
+    p, tenant_id = ctx.envelope.payload, _tenant(ctx)
+    at = datetime.fromisoformat(str(p["at"])) if p.get("at") else ctx.envelope.occurred_at
+    await access_repo.log_access(
+        ctx.session,
+        [
+            {
+                "tenant_id": tenant_id,
+                "client_id": cid,
+                "at": at,
+                "actor": str(p.get("actor") or "unknown")[:100],
+                "actor_role": str(p.get("actor_role") or "unknown")[:30],
+                "actor_org": p.get("actor_org"),
+                "what": str(p.get("what") or ctx.envelope.type)[:100],
+                "why": str(p.get("why") or "")[:200],
+            }
+            for cid in dict.fromkeys(client_ids)
+        ],
+    )

@@ -14,6 +14,7 @@ from . import access_repository as access_repo
 from . import repository as repo
 from .domain import (
     CloseReason,
+    Period,
     State,
     Usage,
     amount_left,
@@ -38,17 +39,22 @@ def _validate_grant(
     seen: set[str] = set()
     for i, content in enumerate(data["contents"]):
         where = f"contents.{i}"
+        client_pays = content["content_id"] in known and bool(known[content["content_id"]]["client_pays"])
         if content["content_id"] not in known:
             errors.append(FieldError(f"{where}.content_id", "not a content of this service"))
-        elif known[content["content_id"]]["client_pays"]:
-            errors.append(FieldError(f"{where}.content_id", "the client pays this content: it is not granted"))
         if content["content_id"] in seen:
             errors.append(FieldError(f"{where}.content_id", "granted twice in one voucher"))
         seen.add(content["content_id"])
         if content["granted_amount"] <= 0:
             errors.append(FieldError(f"{where}.granted_amount", "must be positive"))
         value = content.get("voucher_value")
-        if service["kind"] == "voucher" and value is None:
+        if client_pays:
+            # Listed on the voucher so that the provider records it, but the tenant never pays it.
+            if value is not None:
+                errors.append(FieldError(f"{where}.voucher_value", "the client pays this content: no voucher value"))
+            if content["period"] == Period.BALANCE:
+                errors.append(FieldError(f"{where}.period", "the client pays this content: no euro balance"))
+        elif service["kind"] == "voucher" and value is None:
             errors.append(FieldError(f"{where}.voucher_value", "required for a voucher service"))
         if value is not None and value < 0:
             errors.append(FieldError(f"{where}.voucher_value", "must not be negative"))
@@ -110,7 +116,7 @@ async def grant(ctx: VouchersContext, tenant_id: str, data: dict[str, Any], gran
             "voucher_value": content.get("voucher_value"),
         }
         await repo.insert_row(ctx.session, voucher_contents, c)
-        contents.append(c)
+        contents.append({**c, "client_pays": bool(known[content["content_id"]]["client_pays"])})
     await ctx.outbox.add(
         ctx.session,
         VoucherGranted(
@@ -168,6 +174,7 @@ def voucher_view(
                 "granted_amount": c["granted_amount"],
                 "period": c["period"],
                 "voucher_value": c["voucher_value"],
+                "client_pays": bool(c.get("client_pays", False)),
                 "amount_left": amount_left(
                     c["period"],
                     Decimal(c["granted_amount"]),
@@ -241,6 +248,9 @@ async def on_event_recorded(ctx: VouchersContext, tenant_id: str, event: dict[st
         return
     contents = await repo.voucher_contents_of(ctx.session, tenant_id, [voucher["id"]])
     usages = await access_repo.usages(ctx.session, tenant_id, voucher["id"])
+    # What the client pays is listed on the voucher but not drawn from it: only the tenant-paid
+    # contents can use a voucher up.
+    contents = [c for c in contents if not c["client_pays"]]
     exhausted = contents and all(
         used_up(
             c["period"],

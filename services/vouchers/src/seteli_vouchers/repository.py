@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Table, and_, func, insert, select, update
+from sqlalchemy import Table, and_, false, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -169,12 +169,25 @@ async def number_taken(session: AsyncSession, number: str) -> bool:
 
 
 async def voucher_contents_of(session: AsyncSession, tenant_id: str, voucher_ids: Sequence[str]) -> list[Row]:
+    """The contents of vouchers, each with `client_pays` from its service (the tenant never pays those)."""
     q = (
-        select(voucher_contents)
+        select(voucher_contents, func.coalesce(service_contents.c.client_pays, false()).label("client_pays"))
+        .join(
+            vouchers,
+            and_(vouchers.c.tenant_id == voucher_contents.c.tenant_id, vouchers.c.id == voucher_contents.c.voucher_id),
+        )
+        .outerjoin(
+            service_contents,
+            and_(
+                service_contents.c.tenant_id == voucher_contents.c.tenant_id,
+                service_contents.c.service_id == vouchers.c.service_id,
+                service_contents.c.content_id == voucher_contents.c.content_id,
+            ),
+        )
         .where(voucher_contents.c.tenant_id == tenant_id, voucher_contents.c.voucher_id.in_(list(voucher_ids)))
         .order_by(voucher_contents.c.content_id)
     )
-    return [dict(r) for r in (await session.execute(q)).mappings().all()]
+    return [{**dict(r), "client_pays": bool(r["client_pays"])} for r in (await session.execute(q)).mappings().all()]
 
 
 async def vouchers_of_client(session: AsyncSession, tenant_id: str, client_id: str) -> list[Row]:

@@ -137,6 +137,7 @@ class VoucherContentOut(BaseModel):
     granted_amount: Decimal
     period: str
     voucher_value: Decimal | None
+    client_pays: bool = False  # listed for recording; the tenant never pays it (no voucher value)
     amount_left: Decimal | None = None
 
 

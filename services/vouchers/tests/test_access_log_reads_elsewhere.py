@@ -1,0 +1,39 @@
+"""Issue 17/9: reads of a client's data in other services (the co-payment breakdown in events, reports
+in settlement) reach the client's access log here, the one the client and the officer read."""
+
+from __future__ import annotations
+
+from seteli_common.auth import Role
+
+from .conftest import P1, P2, Harness, hetu, new_client, new_voucher
+
+
+def _read(what: str, **fields: object) -> dict[str, object]:
+    return {"actor": "u-1", "actor_role": "tenant_officer", "actor_org": "kouvola", "what": what,
+            "why": "co-payment breakdown", "at": "2016-03-15T10:00:00+00:00", **fields}
+
+
+async def test_reads_in_events_and_settlement_appear_in_the_clients_access_log(h: Harness) -> None:
+    aino = await new_client(h)
+    bertta = await new_client(h, first_name="Bertta", identity_code=hetu("010190", "-", "902"))
+    voucher = await new_voucher(h, bertta["id"])
+    booked = await h.http.post("/v1/tenants/kouvola/bookings", headers=h.provider(), json={
+        "voucher_number": voucher["number"], "voucher_content_id": voucher["contents"][0]["id"],
+        "accept_terms": True, "client_number": "B-7"})
+    assert booked.status_code == 201, booked.text
+    await h.publish("events.client_data.read", _read("co_payment.breakdown.pdf", client_ids=[aino["id"]],
+                                                     actor="u-maija", actor_role="provider_user", actor_org=P1))
+    # the realisation report names Bertta by the provider's client number, Aino by her internal reference
+    await h.publish("settlement.client_data.read", _read(
+        "report.realisation", why="report",
+        clients=[{"provider_id": P1, "client_ref": "B-7"}, {"provider_id": P2, "client_ref": aino["reference"]},
+                 {"provider_id": P2, "client_ref": "unknown"}]))
+    own = h.token_for(Role.CLIENT, subject="citizen", client_id=aino["id"], tenant_id="kouvola")
+    log = await h.http.get(f"/v1/tenants/kouvola/clients/{aino['id']}/access-log", headers=own)
+    assert log.status_code == 200, log.text
+    assert [(r["actor"], r["actor_role"], r["actor_org"], r["what"]) for r in log.json()["items"]] == [
+        ("u-maija", "provider_user", P1, "co_payment.breakdown.pdf"),
+        ("u-1", "tenant_officer", "kouvola", "report.realisation"),
+    ]
+    log = await h.http.get(f"/v1/tenants/kouvola/clients/{bertta['id']}/access-log", headers=h.officer())
+    assert [(r["what"], r["why"]) for r in log.json()["items"]] == [("report.realisation", "report")]
