@@ -13,8 +13,11 @@ from seteli_common.money import to_cents, total_of_lines
 
 NO_BILLING = "no_billing_information"
 NEGATIVE_BALANCE = "negative_balance"
+SITE_NOT_KNOWN = "site_not_known"
 REASON_TEXT = {
     NO_BILLING: "The provider (or site) has no billing information; the amount moves to the next run.",
+    SITE_NOT_KNOWN: "The site named as producer part is not known to settlement yet, so neither is the account "
+    "it is paid to; the amount moves to the next run.",
     NEGATIVE_BALANCE: "Credits exceed what is due; the balance is deducted from the next run.",
 }
 
@@ -49,6 +52,7 @@ class Payee:
     language: str
     email: str
     business_id: str
+    known: bool = True  # False: a site named by events but not (yet) known here
 
     @property
     def key(self) -> str:
@@ -82,11 +86,38 @@ def _company(provider_id: str, provider: Mapping[str, Any] | None) -> Payee:
     )
 
 
+def site_of(producer_part: str | None) -> str | None:
+    """The site a producer part names: ``site:<id>`` (or a bare site id, as older events carried it).
+    The company (None), a unit (``unit:<id>``) and an employee (``employee:<id>``) name no site."""
+    if not producer_part:
+        return None
+    kind, sep, ident = producer_part.partition(":")
+    if not sep:
+        return producer_part
+    return ident if kind == "site" and ident else None
+
+
 def _payee_of(company: Payee, sites: Mapping[str, Mapping[str, Any]], producer_part: str | None) -> Payee:
-    """The site named as producer part when it has billing information of its own, else the company."""
-    site = sites.get(producer_part or "")
-    site_billing = Billing.of(site["billing"]) if site else None
-    if site is None or site_billing is None:
+    """The site named as producer part when it has billing information of its own, else the company.
+    A site not known here yet is a payee of its own without an account: its lines wait for it, they
+    never go to the company's account by default."""
+    site_id = site_of(producer_part)
+    if site_id is None:
+        return company
+    site = sites.get(site_id)
+    if site is None:
+        return Payee(
+            company.provider_id,
+            site_id,
+            company.name,
+            None,
+            company.language,
+            company.email,
+            company.business_id,
+            known=False,
+        )
+    site_billing = Billing.of(site["billing"])
+    if site_billing is None:
         return company
     return Payee(
         company.provider_id,
@@ -100,6 +131,8 @@ def _payee_of(company: Payee, sites: Mapping[str, Mapping[str, Any]], producer_p
 
 
 def _carry_reason(payee: Payee, amount: Decimal) -> str | None:
+    if not payee.known:
+        return SITE_NOT_KNOWN
     if payee.billing is None:
         return NO_BILLING
     if amount < 0:
