@@ -638,6 +638,16 @@ CATALOG: dict[str, tuple[str, str]] = {
         "betalas aldrig två gånger.",
     ),
     "settlement.lock": ("Lukitse ja lähetä", "Lås och skicka"),
+    "settlement.month_not_ended": (
+        "Kuukausi {month} on vielä kesken: sen voi esikatsella, mutta lukita vasta {date} alkaen.",
+        "Månaden {month} pågår ännu: den kan förhandsgranskas men låsas först från och med {date}.",
+    ),
+    "settlement.provider_deadline_not_passed": (
+        "Huomio: palveluntuottajat voivat viimeistellä kuukauden tapahtumia {date} asti. Lukituksen jälkeen "
+        "kirjatut tapahtumat maksetaan myöhemmässä tilityksessä.",
+        "Obs! Producenterna kan färdigställa månadens händelser till och med {date}. Händelser som registreras "
+        "efter låsningen betalas i en senare redovisning.",
+    ),
     "settlement.locked": ("Tilitys {month} lukittu ja lähetetty.", "Redovisningen {month} är låst och skickad."),
     "settlement.runs": ("Tehdyt tilitykset", "Gjorda redovisningar"),
     "settlement.no_runs": ("Ei tilityksiä vielä.", "Inga redovisningar ännu."),

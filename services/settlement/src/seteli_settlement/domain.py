@@ -241,6 +241,35 @@ def tenant_calendar(calendars: Sequence[Mapping[str, Any] | None]) -> Calendar:
     )
 
 
+MONTH_NOT_ENDED = "month_not_ended"
+PROVIDER_DEADLINE_NOT_PASSED = "provider_deadline_not_passed"
+LOCK_TEXT = {
+    MONTH_NOT_ENDED: "The month has not ended yet: it can be previewed, but locked only from the first day of the "
+    "next month.",
+    PROVIDER_DEADLINE_NOT_PASSED: "Providers may still finalise the month's events until the provider deadline; "
+    "what they record after the lock is paid in a later run.",
+}
+
+
+@dataclass(frozen=True)
+class LockCheck:
+    """Whether month M may be locked on `today` (Helsinki): never before M has ended; before the
+    provider deadline (the 2nd of M+1 by default) it may, with a warning."""
+
+    refusal: str | None
+    warnings: tuple[str, ...]
+    lockable_from: date
+    provider_deadline: date
+
+
+def lock_check(month: Month, today: date, calendar: Calendar) -> LockCheck:
+    deadline = calendar.provider_deadline(month)
+    if today <= month.last:
+        return LockCheck(MONTH_NOT_ENDED, (), month.next().first, deadline)
+    warnings = (PROVIDER_DEADLINE_NOT_PASSED,) if today <= deadline else ()
+    return LockCheck(None, warnings, month.next().first, deadline)
+
+
 def month_due_on(today: date, calendar: Calendar) -> Month | None:
     """The month whose run is locked and sent on `today` or earlier in this month, if any."""
     month = Month.of(today).prev()
