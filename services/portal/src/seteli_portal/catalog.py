@@ -44,6 +44,11 @@ CATALOG: dict[str, tuple[str, str]] = {
     "error.identity_code": ("Henkilötunnus ei ole kelvollinen.", "Personbeteckningen är inte giltig."),
     "error.iban": ("Tilinumero ei ole kelvollinen IBAN.", "Kontonumret är inte ett giltigt IBAN."),
     "error.bic": ("BIC-tunnus ei ole kelvollinen.", "BIC-koden är inte giltig."),
+    "error.reference": (
+        "Viitenumero ei ole kelvollinen: tarkista numerot ja tarkiste (suomalainen viite tai RF-viite).",
+        "Referensnumret är inte giltigt: kontrollera siffrorna och kontrollsiffran (finsk referens eller "
+        "RF-referens).",
+    ),
     "error.business_id": ("Y-tunnus ei ole kelvollinen.", "FO-numret är inte giltigt."),
     "error.email": (
         "Anna sähköpostiosoite muodossa nimi@esimerkki.fi.",

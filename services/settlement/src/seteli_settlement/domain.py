@@ -11,14 +11,29 @@ from typing import Any
 from seteli_common.clock import Month, nth_day_of_month
 from seteli_common.money import to_cents, total_of_lines
 
+from .payment_file import payee_problem
+
 NO_BILLING = "no_billing_information"
 NEGATIVE_BALANCE = "negative_balance"
 SITE_NOT_KNOWN = "site_not_known"
+# Billing information no payment file can carry (entered before the registry checked it, or changed
+# since): the payee is carried over until it is corrected, and never blocks the others' payment file.
+INVALID_BILLING = {
+    "payee_name": "invalid_payee_name",
+    "iban": "invalid_iban",
+    "bic": "invalid_bic",
+    "reference": "invalid_reference",
+}
 REASON_TEXT = {
     NO_BILLING: "The provider (or site) has no billing information; the amount moves to the next run.",
     SITE_NOT_KNOWN: "The site named as producer part is not known to settlement yet, so neither is the account "
     "it is paid to; the amount moves to the next run.",
     NEGATIVE_BALANCE: "Credits exceed what is due; the balance is deducted from the next run.",
+    "invalid_payee_name": "The payee's name cannot go into a payment file; the amount moves to the next run.",
+    "invalid_iban": "The payee's IBAN is not valid; the amount moves to the next run once it is corrected.",
+    "invalid_bic": "The payee's BIC is not valid; the amount moves to the next run once it is corrected.",
+    "invalid_reference": "The payee's reference number is not a valid Finnish or RF creditor reference; the "
+    "amount moves to the next run once it is corrected.",
 }
 
 
@@ -137,6 +152,10 @@ def _carry_reason(payee: Payee, amount: Decimal) -> str | None:
         return NO_BILLING
     if amount < 0:
         return NEGATIVE_BALANCE
+    billing = payee.billing
+    problem = payee_problem(payee.name, billing.iban, billing.bic, billing.reference)
+    if problem is not None:
+        return INVALID_BILLING[problem[0]]
     return None
 
 
