@@ -10,6 +10,8 @@ from datetime import datetime, time
 import httpx
 import pytest
 from seteli_common.clock import HELSINKI, FixedClock, Month, SystemClock, today_in_helsinki
+from seteli_common.messaging.envelope import Envelope
+from seteli_common.messaging.memory import InMemoryTransport
 from seteli_portal.i18n import money_fmt
 
 from seteli.demo import random_test_identity_code
@@ -84,12 +86,23 @@ async def test_the_running_month_is_not_offered_for_locking_and_the_provider_dea
 ) -> None:
     await login(portal, data.officer_email, OFFICER_PASSWORD)
     running = Month.of(today_in_helsinki(SystemClock()))
+    # Care this month at a site settlement does not know (yet): listed as carried over, with the reason.
+    await InMemoryTransport(suite.broker).publish(Envelope(type="events.event.recorded", tenant_id=data.tenant_id,
+                                                           payload={
+        "event_id": f"e-unknown-site-{running}", "revision": 1, "service_id": "s-x", "content_id": "c-x",
+        "provider_id": data.provider_id, "producer_part": "site:not-yet-known", "client_ref": "A-9",
+        "start": str(running.first), "end": str(running.first), "units": "1", "status": "payable",
+        "amount_tenant": "12.34", "amount_co_payment": "0"}), {}, timeout=1)
+    await suite.broker.drain()
     lockable_from = f"{running.next().first.day}.{running.next().first.month}.{running.next().first.year}"
     preview = await submit(portal, "/officer/settlement", "/officer/settlement", {"month": str(running),
                                                                                 "action": "preview"})
     assert preview.status_code == 200 and "Esikatselu" in preview.text
     assert 'id="settlement-lock-refused"' in preview.text and 'value="lock"' not in preview.text
     assert f"Kuukausi {running} on vielä kesken" in preview.text and lockable_from in preview.text
+    carried = re.search(r'<table id="settlement-carried-over">.*?</table>', preview.text, re.S)
+    assert carried and "Toimipaikka ei ole vielä tilityksen tiedossa" in carried.group(0)
+    assert money_fmt("12.34") in carried.group(0)
     # A lock sent anyway (an old tab) is refused at the month field, in the officer's language.
     refused = await submit(portal, "/officer/settlement", "/officer/settlement", {"month": str(running),
                                                                                 "action": "lock"})
@@ -100,6 +113,7 @@ async def test_the_running_month_is_not_offered_for_locking_and_the_provider_dea
     svenska = await submit(portal, "/officer/settlement", "/officer/settlement", {"month": str(running),
                                                                                 "action": "preview"})
     assert f"Månaden {running} pågår ännu" in svenska.text and 'value="lock"' not in svenska.text
+    assert "Verksamhetsstället är ännu inte känt för redovisningen" in svenska.text
     refused_sv = await submit(portal, "/officer/settlement", "/officer/settlement", {"month": str(running),
                                                                                    "action": "lock"})
     assert refused_sv.status_code == 409 and f"Månaden {running} pågår ännu" in refused_sv.text

@@ -633,8 +633,23 @@ CATALOG: dict[str, tuple[str, str]] = {
     "settlement.total": ("Yhteensä", "Totalt"),
     "settlement.payments": ("Maksut", "Betalningar"),
     "settlement.carried_over": (
-        "{count} maksua siirtyy seuraavaan tilitykseen (laskutustiedot puuttuvat).",
-        "{count} betalningar flyttas till nästa redovisning (faktureringsuppgifter saknas).",
+        "{count} maksua siirtyy seuraavaan tilitykseen:",
+        "{count} betalningar flyttas till nästa redovisning:",
+    ),
+    "field.carry_reason": ("Syy", "Orsak"),
+    "settlement.reason.no_billing_information": ("Laskutustiedot puuttuvat", "Faktureringsuppgifterna saknas"),
+    "settlement.reason.negative_balance": (
+        "Hyvitykset ylittävät maksettavan; erotus vähennetään seuraavasta tilityksestä",
+        "Gottgörelserna överstiger beloppet; skillnaden dras av i nästa redovisning",
+    ),
+    "settlement.reason.site_not_known": (
+        "Toimipaikka ei ole vielä tilityksen tiedossa", "Verksamhetsstället är ännu inte känt för redovisningen"
+    ),
+    "settlement.reason.invalid_reference": ("Viitenumero ei ole kelvollinen", "Referensnumret är inte giltigt"),
+    "settlement.reason.invalid_iban": ("Tilinumero (IBAN) ei ole kelvollinen", "Kontonumret (IBAN) är inte giltigt"),
+    "settlement.reason.invalid_bic": ("BIC-tunnus ei ole kelvollinen", "BIC-koden är inte giltig"),
+    "settlement.reason.invalid_payee_name": (
+        "Maksunsaajan nimi ei kelpaa maksuaineistoon", "Mottagarens namn duger inte i betalningsmaterialet"
     ),
     "settlement.lock_hint": (
         "Lukitseminen tekee maksuaineiston ja lähettää erittelyt palveluntuottajille. Samaa kuukautta ei makseta "
