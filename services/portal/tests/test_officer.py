@@ -5,12 +5,17 @@ from __future__ import annotations
 
 import random
 import re
+from datetime import datetime, time
 
 import httpx
-from seteli_common.clock import Month
+import pytest
+from seteli_common.clock import HELSINKI, FixedClock, Month, SystemClock, today_in_helsinki
+from seteli_common.messaging.envelope import Envelope
+from seteli_common.messaging.memory import InMemoryTransport
 from seteli_portal.i18n import money_fmt
 
 from seteli.demo import random_test_identity_code
+from seteli.embedded import Suite
 
 from .conftest import csrf_of, login, submit
 from .seed import OFFICER_PASSWORD, Seed
@@ -74,6 +79,54 @@ async def test_settlement_preview_then_lock_and_send_with_downloads(portal: http
     xml = await portal.get(f"{first_run}/payment-file")
     assert xml.status_code == 200 and b"pain.001" in xml.content
     assert "attachment" in xml.headers["content-disposition"]
+
+
+async def test_the_running_month_is_not_offered_for_locking_and_the_provider_deadline_warns(
+    portal: httpx.AsyncClient, data: Seed, suite: Suite, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await login(portal, data.officer_email, OFFICER_PASSWORD)
+    running = Month.of(today_in_helsinki(SystemClock()))
+    # Care this month at a site settlement does not know (yet): listed as carried over, with the reason.
+    await InMemoryTransport(suite.broker).publish(Envelope(type="events.event.recorded", tenant_id=data.tenant_id,
+                                                           payload={
+        "event_id": f"e-unknown-site-{running}", "revision": 1, "service_id": "s-x", "content_id": "c-x",
+        "provider_id": data.provider_id, "producer_part": "site:not-yet-known", "client_ref": "A-9",
+        "start": str(running.first), "end": str(running.first), "units": "1", "status": "payable",
+        "amount_tenant": "12.34", "amount_co_payment": "0"}), {}, timeout=1)
+    await suite.broker.drain()
+    lockable_from = f"{running.next().first.day}.{running.next().first.month}.{running.next().first.year}"
+    preview = await submit(portal, "/officer/settlement", "/officer/settlement", {"month": str(running),
+                                                                                "action": "preview"})
+    assert preview.status_code == 200 and "Esikatselu" in preview.text
+    assert 'id="settlement-lock-refused"' in preview.text and 'value="lock"' not in preview.text
+    assert f"Kuukausi {running} on vielä kesken" in preview.text and lockable_from in preview.text
+    carried = re.search(r'<table id="settlement-carried-over">.*?</table>', preview.text, re.S)
+    assert carried and "Toimipaikka ei ole vielä tilityksen tiedossa" in carried.group(0)
+    assert money_fmt("12.34") in carried.group(0)
+    # A lock sent anyway (an old tab) is refused at the month field, in the officer's language.
+    refused = await submit(portal, "/officer/settlement", "/officer/settlement", {"month": str(running),
+                                                                                "action": "lock"})
+    assert refused.status_code == 409 and 'id="settle-month-error"' in refused.text
+    assert f"Kuukausi {running} on vielä kesken" in refused.text
+    home = await portal.get("/officer/settlement")
+    await portal.post("/language", data={"csrf": csrf_of(home.text), "lang": "sv", "next": "/officer/settlement"})
+    svenska = await submit(portal, "/officer/settlement", "/officer/settlement", {"month": str(running),
+                                                                                "action": "preview"})
+    assert f"Månaden {running} pågår ännu" in svenska.text and 'value="lock"' not in svenska.text
+    assert "Verksamhetsstället är ännu inte känt för redovisningen" in svenska.text
+    refused_sv = await submit(portal, "/officer/settlement", "/officer/settlement", {"month": str(running),
+                                                                                   "action": "lock"})
+    assert refused_sv.status_code == 409 and f"Månaden {running} pågår ännu" in refused_sv.text
+
+    # On the 2nd of the next month the ended month can be locked, with the provider deadline's warning.
+    ended = Month.parse(data.demo.month)
+    second = ended.next().first.replace(day=2)
+    deps = suite.runtimes["settlement"].extras["deps"]
+    monkeypatch.setattr(deps, "clock", FixedClock(datetime.combine(second, time(10, 0), tzinfo=HELSINKI)))
+    warned = await submit(portal, "/officer/settlement", "/officer/settlement", {"month": str(ended),
+                                                                               "action": "preview"})
+    assert 'id="settlement-warning-provider_deadline_not_passed"' in warned.text and 'value="lock"' in warned.text
+    assert f"Producenterna kan färdigställa månadens händelser till och med {second.day}.{second.month}." in warned.text
 
 
 async def test_payment_specification_pdf_downloads(portal: httpx.AsyncClient, data: Seed) -> None:

@@ -37,6 +37,24 @@ async def test_billing_errors_are_shown_next_to_their_fields_and_a_valid_change_
     assert 'id="billing-pdf_by_email" name="pdf_by_email" type="checkbox">' in page.text  # now off
 
 
+async def test_a_reference_with_a_wrong_check_digit_is_refused_at_its_field_in_finnish_and_swedish(
+        portal: httpx.AsyncClient, data: Seed) -> None:
+    """Issue 16, finding 6: refused where it is entered, not after the month is locked."""
+    await login(portal, data.provider_email, PROVIDER_PASSWORD)
+    bad = await submit(portal, "/provider/company", "/provider/company/billing",
+                       {"iban": "FI2112345600000785", "bic": "NDEAFIHH", "reference": "1234562", "email": ""})
+    assert bad.status_code == 422
+    assert 'id="billing-reference-error"' in bad.text and 'href="#billing-reference"' in bad.text
+    assert re.search(r'id="billing-reference"[^>]*value="1234562"[^>]*aria-invalid="true"', bad.text)
+    assert "Viitenumero ei ole kelvollinen" in bad.text and 'id="billing-iban-error"' not in bad.text
+    home = await portal.get("/provider/company")
+    await portal.post("/language", data={"csrf": csrf_of(home.text), "lang": "sv", "next": "/provider/company"})
+    svenska = await submit(portal, "/provider/company", "/provider/company/billing",
+                           {"iban": "FI2112345600000785", "bic": "NDEAFIHH", "reference": "RF351234561"})
+    assert svenska.status_code == 422 and 'id="billing-reference-error"' in svenska.text
+    assert "Referensnumret är inte giltigt" in svenska.text
+
+
 async def test_a_new_site_appears_in_the_company_page(portal: httpx.AsyncClient, data: Seed) -> None:
     await login(portal, data.provider_email, PROVIDER_PASSWORD)
     missing = await submit(portal, "/provider/company", "/provider/company/sites",

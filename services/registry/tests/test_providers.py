@@ -39,6 +39,35 @@ async def test_billing_changes_at_once_and_is_published_for_company_and_site(reg
     assert changed["billing"]["bic"] == "NDEAFIHH"
 
 
+async def test_a_reference_with_a_wrong_check_digit_is_refused_where_it_is_entered(registry: Registry) -> None:
+    """Issue 16, finding 6: the payment file's rules (the kernel's validators) apply at the billing form."""
+    provider_id, main = await registry.registered_provider()
+    client = registry.client
+    site_id = (await client.get(f"/v1/providers/{provider_id}", headers=main)).json()["sites"][0]["id"]
+    for path in (f"/v1/providers/{provider_id}/billing", f"/v1/providers/{provider_id}/sites/{site_id}/billing"):
+        for reference in ("1234562", "RF351234561", "12"):
+            bad = await client.put(path, headers=main,
+                                   json={"iban": "FI2112345600000785", "bic": "NDEAFIHH", "reference": reference})
+            assert bad.status_code == 422, (path, reference, bad.text)
+            assert bad.headers["content-type"].startswith("application/problem+json")
+            assert [e["field"] for e in bad.json()["errors"]] == ["billing.reference"]
+    added = await client.post(f"/v1/providers/{provider_id}/sites", headers=main, json={
+        "name": "Kuusela", "notification_email": "k@paivansade.fi",
+        "billing": {"iban": "FI2112345600000785", "bic": "NDEAFIHH", "reference": "1234562"}})
+    assert added.status_code == 422 and [e["field"] for e in added.json()["errors"]] == ["billing.reference"]
+    assert await registry.events("registry.provider.billing_changed") == []
+    assert await registry.events("registry.site.added") == []
+    unchanged = (await client.get(f"/v1/providers/{provider_id}", headers=main)).json()
+    assert unchanged["billing"]["reference"] != "1234562" and len(unchanged["sites"]) == 1
+
+    for printed, stored in (("12 34561", "1234561"), ("RF34 1234 561", "RF341234561")):
+        ok = await client.put(f"/v1/providers/{provider_id}/billing", headers=main,
+                              json={"iban": "FI2112345600000785", "bic": "NDEAFIHH", "reference": printed})
+        assert ok.status_code == 200 and ok.json()["reference"] == stored
+    published = await registry.events("registry.provider.billing_changed")
+    assert [e["billing"]["reference"] for e in published] == ["1234561", "RF341234561"]
+
+
 async def test_sites_are_added_and_changed_with_events(registry: Registry) -> None:
     provider_id, main = await registry.registered_provider()
     client = registry.client

@@ -7,7 +7,7 @@ import json
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -15,7 +15,7 @@ from typing import Any
 import httpx
 import pytest
 from seteli_common.auth import Role, StaticKeys
-from seteli_common.clock import FixedClock
+from seteli_common.clock import HELSINKI, FixedClock, Month, today_in_helsinki
 from seteli_common.messaging.envelope import Envelope
 from seteli_common.messaging.memory import InMemoryBroker, InMemoryTransport
 from seteli_common.money import to_cents
@@ -209,7 +209,17 @@ class Harness:
         }
         return await self.publish("events.event.corrected" if corrected else "events.event.recorded", payload)
 
+    def month_ended(self, month: str) -> None:
+        """Move the clock (forward only) to the 3rd of the next month, 10:00 in Helsinki, if the month has
+        not ended yet: a month is locked only after it has ended (and after its provider deadline, the
+        2nd, to lock without a warning)."""
+        after = Month.parse(month).next().first.replace(day=3)
+        if today_in_helsinki(self.clock) < after:
+            self.clock.set(datetime.combine(after, time(10, 0), tzinfo=HELSINKI))
+
     async def run(self, month: str, *, dry_run: bool = False, expect: int | None = None) -> dict[str, Any]:
+        if not dry_run:
+            self.month_ended(month)
         response = await self.client.post(
             f"/v1/tenants/{T}/runs", json={"month": month, "dry_run": dry_run}, headers=self.admin
         )

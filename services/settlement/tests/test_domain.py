@@ -26,7 +26,7 @@ SITES = {
 amounts = st.decimals(
     min_value=Decimal("-500"), max_value=Decimal("5000"), places=2, allow_nan=False, allow_infinity=False
 )
-parts = st.sampled_from([None, "s-own", "s-plain", "unit-9"])
+parts = st.sampled_from([None, "s-own", "site:s-own", "s-plain", "unit:9", "employee:e-1"])
 
 
 @given(st.lists(st.tuples(amounts, parts), min_size=1, max_size=40), st.randoms())

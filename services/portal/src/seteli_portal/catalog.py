@@ -44,6 +44,11 @@ CATALOG: dict[str, tuple[str, str]] = {
     "error.identity_code": ("Henkilötunnus ei ole kelvollinen.", "Personbeteckningen är inte giltig."),
     "error.iban": ("Tilinumero ei ole kelvollinen IBAN.", "Kontonumret är inte ett giltigt IBAN."),
     "error.bic": ("BIC-tunnus ei ole kelvollinen.", "BIC-koden är inte giltig."),
+    "error.reference": (
+        "Viitenumero ei ole kelvollinen: tarkista numerot ja tarkiste (suomalainen viite tai RF-viite).",
+        "Referensnumret är inte giltigt: kontrollera siffrorna och kontrollsiffran (finsk referens eller "
+        "RF-referens).",
+    ),
     "error.business_id": ("Y-tunnus ei ole kelvollinen.", "FO-numret är inte giltigt."),
     "error.email": (
         "Anna sähköpostiosoite muodossa nimi@esimerkki.fi.",
@@ -633,8 +638,23 @@ CATALOG: dict[str, tuple[str, str]] = {
     "settlement.total": ("Yhteensä", "Totalt"),
     "settlement.payments": ("Maksut", "Betalningar"),
     "settlement.carried_over": (
-        "{count} maksua siirtyy seuraavaan tilitykseen (laskutustiedot puuttuvat).",
-        "{count} betalningar flyttas till nästa redovisning (faktureringsuppgifter saknas).",
+        "{count} maksua siirtyy seuraavaan tilitykseen:",
+        "{count} betalningar flyttas till nästa redovisning:",
+    ),
+    "field.carry_reason": ("Syy", "Orsak"),
+    "settlement.reason.no_billing_information": ("Laskutustiedot puuttuvat", "Faktureringsuppgifterna saknas"),
+    "settlement.reason.negative_balance": (
+        "Hyvitykset ylittävät maksettavan; erotus vähennetään seuraavasta tilityksestä",
+        "Gottgörelserna överstiger beloppet; skillnaden dras av i nästa redovisning",
+    ),
+    "settlement.reason.site_not_known": (
+        "Toimipaikka ei ole vielä tilityksen tiedossa", "Verksamhetsstället är ännu inte känt för redovisningen"
+    ),
+    "settlement.reason.invalid_reference": ("Viitenumero ei ole kelvollinen", "Referensnumret är inte giltigt"),
+    "settlement.reason.invalid_iban": ("Tilinumero (IBAN) ei ole kelvollinen", "Kontonumret (IBAN) är inte giltigt"),
+    "settlement.reason.invalid_bic": ("BIC-tunnus ei ole kelvollinen", "BIC-koden är inte giltig"),
+    "settlement.reason.invalid_payee_name": (
+        "Maksunsaajan nimi ei kelpaa maksuaineistoon", "Mottagarens namn duger inte i betalningsmaterialet"
     ),
     "settlement.lock_hint": (
         "Lukitseminen tekee maksuaineiston ja lähettää erittelyt palveluntuottajille. Samaa kuukautta ei makseta "
@@ -643,6 +663,16 @@ CATALOG: dict[str, tuple[str, str]] = {
         "betalas aldrig två gånger.",
     ),
     "settlement.lock": ("Lukitse ja lähetä", "Lås och skicka"),
+    "settlement.month_not_ended": (
+        "Kuukausi {month} on vielä kesken: sen voi esikatsella, mutta lukita vasta {date} alkaen.",
+        "Månaden {month} pågår ännu: den kan förhandsgranskas men låsas först från och med {date}.",
+    ),
+    "settlement.provider_deadline_not_passed": (
+        "Huomio: palveluntuottajat voivat viimeistellä kuukauden tapahtumia {date} asti. Lukituksen jälkeen "
+        "kirjatut tapahtumat maksetaan myöhemmässä tilityksessä.",
+        "Obs! Producenterna kan färdigställa månadens händelser till och med {date}. Händelser som registreras "
+        "efter låsningen betalas i en senare redovisning.",
+    ),
     "settlement.locked": ("Tilitys {month} lukittu ja lähetetty.", "Redovisningen {month} är låst och skickad."),
     "settlement.runs": ("Tehdyt tilitykset", "Gjorda redovisningar"),
     "settlement.no_runs": ("Ei tilityksiä vielä.", "Inga redovisningar ännu."),

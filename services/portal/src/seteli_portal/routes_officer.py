@@ -9,6 +9,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from .apiclient import ApiError
+from .i18n import date_fmt
 from .paging import pager, paging
 from .provider_data import today
 from .web import STAFF, Page, download, seg
@@ -256,9 +257,12 @@ async def settle(request: Request) -> Response:
         result = await page.call("POST", "settlement", page.tpath("/runs"),
                                  json={"month": month, "dry_run": action != "lock"})
     except ApiError as exc:
+        errors = exc.fields or {"month": exc.detail or page.t("error.generic")}
+        if exc.code == "month_not_ended":  # the running month: said in the officer's language, not the API's
+            lockable = date_fmt(exc.extra.get("lockable_from", ""))
+            errors = {"month": page.t("settlement.month_not_ended", month=month, date=lockable)}
         return page.render("officer/settlement.html", status=exc.status if exc.status < 500 else 502,
-                           runs=runs, month=month, preview=None,
-                           errors=exc.fields or {"month": exc.detail or page.t("error.generic")})
+                           runs=runs, month=month, preview=None, errors=errors)
     if action == "lock":
         page.flash("settlement.locked", month=month)
         return page.redirect(f"/officer/settlement/runs/{result['id']}")

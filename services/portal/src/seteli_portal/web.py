@@ -38,7 +38,8 @@ REASONS = (
 
 # a reason none of REASONS recognises, by the field it is about ("check digit does not match")
 FIELD_REASONS = {"business_id": "error.business_id", "identity_code": "error.identity_code", "iban": "error.iban",
-                 "bic": "error.bic", "postal_code": "error.format", "phone": "error.phone"}
+                 "bic": "error.bic", "postal_code": "error.format", "phone": "error.phone",
+                 "reference": "error.reference"}
 
 STAFF = ("tenant_admin", "tenant_officer")
 PROVIDER = ("provider_admin", "provider_user")

@@ -15,7 +15,13 @@ from seteli_common.auth import Principal, Role, TokenIssuer
 from seteli_common.clock import Clock
 from seteli_common.errors import FieldError, ProblemError, conflict, invalid_many, not_found
 from seteli_common.messaging.outbox import Outbox
-from seteli_common.validators import ValidationFailed, validate_bic, validate_business_id, validate_iban
+from seteli_common.validators import (
+    ValidationFailed,
+    validate_bic,
+    validate_business_id,
+    validate_creditor_reference,
+    validate_iban,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from . import repository as repo
@@ -143,13 +149,21 @@ async def publish_user_created(ctx: RegistryContext, user: dict[str, Any]) -> No
         provider_id=user["provider_id"], language=user["language"]), tenant_id=user["tenant_id"])
 
 
+def _creditor_reference(value: str) -> str:
+    return validate_creditor_reference(value)[0]
+
+
 def billing_of(data: dict[str, Any] | None, prefix: str, errors: list[FieldError]) -> dict[str, Any] | None:
+    """Billing information checked by the rules the payment file applies (the kernel's validators):
+    what is accepted here can always be paid."""
     if not data:
         return None
+    reference = data.get("reference") or None
     return {
         "iban": _check(f"{prefix}.iban", validate_iban, data["iban"], errors),
         "bic": _check(f"{prefix}.bic", validate_bic, data["bic"], errors),
-        "reference": data.get("reference"),
+        "reference": None if reference is None else _check(f"{prefix}.reference", _creditor_reference,
+                                                           reference, errors),
         "email": data.get("email"),
         "pdf_by_email": data.get("pdf_by_email", True),
     }

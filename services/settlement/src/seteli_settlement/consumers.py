@@ -51,9 +51,27 @@ def directory() -> Subscription:
             },
         )
 
+    async def learn_site(ctx: MessageContext, provider_id: str, site: Any) -> None:
+        billing = await repo.record_billing(
+            ctx.session, provider_id, site["site_id"], _billing(site.get("billing")), ctx.envelope.occurred_at
+        )
+        await repo.upsert_site(
+            ctx.session,
+            {
+                "id": site["site_id"],
+                "provider_id": provider_id,
+                "name": site["name"],
+                "notification_email": site.get("notification_email") or "",
+                "billing": billing,
+            },
+        )
+
     @sub.on("registry.provider.registered")
     async def provider_registered(ctx: MessageContext) -> None:
         p = ctx.envelope.payload
+        billing = await repo.record_billing(
+            ctx.session, p["provider_id"], None, _billing(p.get("billing")), ctx.envelope.occurred_at
+        )
         await repo.upsert_provider(
             ctx.session,
             {
@@ -62,31 +80,37 @@ def directory() -> Subscription:
                 "name": p["name"],
                 "language": p.get("language") or "fi",
                 "email": p.get("email") or "",
-                "billing": _billing(p.get("billing")),
+                "billing": billing,
             },
         )
         for site in p.get("sites") or []:
-            await repo.upsert_site(
-                ctx.session,
-                {
-                    "id": site["site_id"],
-                    "provider_id": p["provider_id"],
-                    "name": site["name"],
-                    "notification_email": site.get("notification_email") or "",
-                    "billing": _billing(site.get("billing")),
-                },
-            )
+            await learn_site(ctx, p["provider_id"], site)
+
+    # A site added (or changed) after its company registered: its own billing information, if any, is
+    # where the lines of that producer part are paid.
+    @sub.on("registry.site.added")
+    async def site_added(ctx: MessageContext) -> None:
+        p = ctx.envelope.payload
+        await learn_site(ctx, p["provider_id"], p)
+
+    @sub.on("registry.site.changed")
+    async def site_changed(ctx: MessageContext) -> None:
+        p = ctx.envelope.payload
+        await learn_site(ctx, p["provider_id"], p)
 
     @sub.on("registry.provider.billing_changed")
     async def billing_changed(ctx: MessageContext) -> None:
+        # Kept even when the provider or site is not known here yet (its registration or site.added may
+        # still be on the way): that fact then finds the newest billing information waiting for it.
         p = ctx.envelope.payload
-        billing = _billing(p.get("billing"))
-        if p.get("site_id"):
-            changed = await repo.set_site_billing(ctx.session, p["provider_id"], p["site_id"], billing)
+        site_id = p.get("site_id") or None
+        billing = await repo.record_billing(
+            ctx.session, p["provider_id"], site_id, _billing(p.get("billing")), ctx.envelope.occurred_at
+        )
+        if site_id:
+            await repo.set_site_billing(ctx.session, p["provider_id"], site_id, billing)
         else:
-            changed = await repo.set_provider_billing(ctx.session, p["provider_id"], billing)
-        if not changed:
-            raise TransientError("provider or site not known yet")
+            await repo.set_provider_billing(ctx.session, p["provider_id"], billing)
 
     @sub.on("applications.service.defined")
     async def service_defined(ctx: MessageContext) -> None:

@@ -11,11 +11,29 @@ from typing import Any
 from seteli_common.clock import Month, nth_day_of_month
 from seteli_common.money import to_cents, total_of_lines
 
+from .payment_file import payee_problem
+
 NO_BILLING = "no_billing_information"
 NEGATIVE_BALANCE = "negative_balance"
+SITE_NOT_KNOWN = "site_not_known"
+# Billing information no payment file can carry (entered before the registry checked it, or changed
+# since): the payee is carried over until it is corrected, and never blocks the others' payment file.
+INVALID_BILLING = {
+    "payee_name": "invalid_payee_name",
+    "iban": "invalid_iban",
+    "bic": "invalid_bic",
+    "reference": "invalid_reference",
+}
 REASON_TEXT = {
     NO_BILLING: "The provider (or site) has no billing information; the amount moves to the next run.",
+    SITE_NOT_KNOWN: "The site named as producer part is not known to settlement yet, so neither is the account "
+    "it is paid to; the amount moves to the next run.",
     NEGATIVE_BALANCE: "Credits exceed what is due; the balance is deducted from the next run.",
+    "invalid_payee_name": "The payee's name cannot go into a payment file; the amount moves to the next run.",
+    "invalid_iban": "The payee's IBAN is not valid; the amount moves to the next run once it is corrected.",
+    "invalid_bic": "The payee's BIC is not valid; the amount moves to the next run once it is corrected.",
+    "invalid_reference": "The payee's reference number is not a valid Finnish or RF creditor reference; the "
+    "amount moves to the next run once it is corrected.",
 }
 
 
@@ -49,6 +67,7 @@ class Payee:
     language: str
     email: str
     business_id: str
+    known: bool = True  # False: a site named by events but not (yet) known here
 
     @property
     def key(self) -> str:
@@ -82,11 +101,38 @@ def _company(provider_id: str, provider: Mapping[str, Any] | None) -> Payee:
     )
 
 
+def site_of(producer_part: str | None) -> str | None:
+    """The site a producer part names: ``site:<id>`` (or a bare site id, as older events carried it).
+    The company (None), a unit (``unit:<id>``) and an employee (``employee:<id>``) name no site."""
+    if not producer_part:
+        return None
+    kind, sep, ident = producer_part.partition(":")
+    if not sep:
+        return producer_part
+    return ident if kind == "site" and ident else None
+
+
 def _payee_of(company: Payee, sites: Mapping[str, Mapping[str, Any]], producer_part: str | None) -> Payee:
-    """The site named as producer part when it has billing information of its own, else the company."""
-    site = sites.get(producer_part or "")
-    site_billing = Billing.of(site["billing"]) if site else None
-    if site is None or site_billing is None:
+    """The site named as producer part when it has billing information of its own, else the company.
+    A site not known here yet is a payee of its own without an account: its lines wait for it, they
+    never go to the company's account by default."""
+    site_id = site_of(producer_part)
+    if site_id is None:
+        return company
+    site = sites.get(site_id)
+    if site is None:
+        return Payee(
+            company.provider_id,
+            site_id,
+            company.name,
+            None,
+            company.language,
+            company.email,
+            company.business_id,
+            known=False,
+        )
+    site_billing = Billing.of(site["billing"])
+    if site_billing is None:
         return company
     return Payee(
         company.provider_id,
@@ -100,10 +146,16 @@ def _payee_of(company: Payee, sites: Mapping[str, Mapping[str, Any]], producer_p
 
 
 def _carry_reason(payee: Payee, amount: Decimal) -> str | None:
+    if not payee.known:
+        return SITE_NOT_KNOWN
     if payee.billing is None:
         return NO_BILLING
     if amount < 0:
         return NEGATIVE_BALANCE
+    billing = payee.billing
+    problem = payee_problem(payee.name, billing.iban, billing.bic, billing.reference)
+    if problem is not None:
+        return INVALID_BILLING[problem[0]]
     return None
 
 
@@ -206,6 +258,35 @@ def tenant_calendar(calendars: Sequence[Mapping[str, Any] | None]) -> Calendar:
         approval_deadline_day=max(int(c.get("approval_deadline_day") or 3) for c in given),
         transfer_day=max(int(c.get("transfer_day") or 4) for c in given),
     )
+
+
+MONTH_NOT_ENDED = "month_not_ended"
+PROVIDER_DEADLINE_NOT_PASSED = "provider_deadline_not_passed"
+LOCK_TEXT = {
+    MONTH_NOT_ENDED: "The month has not ended yet: it can be previewed, but locked only from the first day of the "
+    "next month.",
+    PROVIDER_DEADLINE_NOT_PASSED: "Providers may still finalise the month's events until the provider deadline; "
+    "what they record after the lock is paid in a later run.",
+}
+
+
+@dataclass(frozen=True)
+class LockCheck:
+    """Whether month M may be locked on `today` (Helsinki): never before M has ended; before the
+    provider deadline (the 2nd of M+1 by default) it may, with a warning."""
+
+    refusal: str | None
+    warnings: tuple[str, ...]
+    lockable_from: date
+    provider_deadline: date
+
+
+def lock_check(month: Month, today: date, calendar: Calendar) -> LockCheck:
+    deadline = calendar.provider_deadline(month)
+    if today <= month.last:
+        return LockCheck(MONTH_NOT_ENDED, (), month.next().first, deadline)
+    warnings = (PROVIDER_DEADLINE_NOT_PASSED,) if today <= deadline else ()
+    return LockCheck(None, warnings, month.next().first, deadline)
 
 
 def month_due_on(today: date, calendar: Calendar) -> Month | None:

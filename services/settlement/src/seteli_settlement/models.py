@@ -68,6 +68,21 @@ sites = Table(
     Column("billing", JSON),  # own billing information; null = the company's is used
 )
 
+# Every billing fact heard (registry.provider.registered, .billing_changed, registry.site.added,
+# .changed), newest per payee: a company (site_id '') or one of its sites. Kept even before the provider
+# or site itself is known here (messages may arrive in any order), and ordered by when the registry
+# stated them, so an older fact arriving late never overwrites a newer one. providers.billing and
+# sites.billing always carry the newest fact.
+billing_facts = Table(
+    "billing_facts",
+    metadata,
+    Column("provider_id", String(64), nullable=False),
+    Column("site_id", String(64), nullable=False),  # '' = the company's own billing information
+    Column("billing", JSON),
+    Column("occurred_at", DateTime(timezone=True), nullable=False),
+    PrimaryKeyConstraint("provider_id", "site_id"),
+)
+
 services = Table(
     "services",
     metadata,

@@ -10,7 +10,7 @@ from typing import Any, Literal, cast
 
 from seteli_common.clock import Month
 
-from .domain import NEGATIVE_BALANCE, NO_BILLING
+from .domain import NEGATIVE_BALANCE, NO_BILLING, SITE_NOT_KNOWN
 from .payment_file import Debtor, PainVersion, Payment, build_pain001
 from .specification import (
     Specification,
@@ -35,6 +35,11 @@ CARRIED_OVER = {
         {
             NO_BILLING: "laskutustiedot puuttuvat",
             NEGATIVE_BALANCE: "hyvitykset ylittävät maksettavan määrän, erotus vähennetään seuraavasta tilityksestä",
+            SITE_NOT_KNOWN: "toimipaikan tiedot eivät ole vielä tilityksen tiedossa",
+            "invalid_payee_name": "maksunsaajan nimi ei kelpaa maksuaineistoon",
+            "invalid_iban": "tilinumero (IBAN) ei ole kelvollinen",
+            "invalid_bic": "BIC-tunnus ei ole kelvollinen",
+            "invalid_reference": "viitenumero ei ole kelvollinen",
         },
     ),
     "sv": (
@@ -42,6 +47,11 @@ CARRIED_OVER = {
         {
             NO_BILLING: "faktureringsuppgifterna saknas",
             NEGATIVE_BALANCE: "gottgörelserna överstiger beloppet att betala, skillnaden dras av i nästa redovisning",
+            SITE_NOT_KNOWN: "verksamhetsställets uppgifter är ännu inte kända för redovisningen",
+            "invalid_payee_name": "betalningsmottagarens namn kan inte tas med i betalningsmaterialet",
+            "invalid_iban": "kontonumret (IBAN) är inte giltigt",
+            "invalid_bic": "BIC-koden är inte giltig",
+            "invalid_reference": "referensnumret är inte giltigt",
         },
     ),
 }

@@ -21,9 +21,14 @@ from importlib import resources
 from typing import Any, Literal, get_args
 
 from lxml import etree
-from stdnum import bic as stdnum_bic
-from stdnum import iban as stdnum_iban
-from stdnum import iso11649
+from seteli_common.validators import (
+    ValidationFailed,
+    finnish_reference,
+    validate_bic,
+    validate_creditor_reference,
+    validate_finnish_reference,
+    validate_iban,
+)
 from stdnum.exceptions import ValidationError as StdnumValidationError
 from stdnum.fi import ytunnus
 
@@ -97,20 +102,24 @@ class _Reference:
 # --- references -------------------------------------------------------------------------------
 
 
+# The rules are the kernel's (seteli_common.validators), the same ones the registry applies where billing
+# information is entered: a reference, IBAN or BIC accepted there is never refused here.
+
+
 def finnish_reference_check_digit(base: str) -> str:
     """Check digit of a Finnish reference number (viitenumero): weights 7, 3, 1 from the right."""
-    if not base.isdigit() or not 3 <= len(base) <= 19:
-        raise PaymentFileError("a Finnish reference number base has 3-19 digits")
-    weights = (7, 3, 1)
-    total = sum(int(d) * weights[i % 3] for i, d in enumerate(reversed(base)))
-    return str((10 - total % 10) % 10)
+    try:
+        return finnish_reference(base)[-1]
+    except ValidationFailed:
+        raise PaymentFileError("a Finnish reference number base has 3-19 digits") from None
 
 
 def is_valid_finnish_reference(reference: str) -> bool:
-    ref = reference.replace(" ", "")
-    return (
-        ref.isascii() and ref.isdigit() and 4 <= len(ref) <= 20 and finnish_reference_check_digit(ref[:-1]) == ref[-1]
-    )
+    try:
+        validate_finnish_reference(reference)
+    except ValidationFailed:
+        return False
+    return True
 
 
 def normalize_reference(reference: str) -> str:
@@ -123,18 +132,16 @@ def normalize_reference(reference: str) -> str:
 
 
 def _parse_reference(reference: str) -> _Reference:
-    compact = reference.replace(" ", "").upper()
-    if compact.startswith("RF"):
-        try:
-            return _Reference(iso11649.validate(compact), is_rf=True)
-        except StdnumValidationError as exc:
-            raise PaymentFileError(f"invalid RF creditor reference (ISO 11649): {exc}") from None
-    if is_valid_finnish_reference(compact):
-        return _Reference(compact, is_rf=False)
-    raise PaymentFileError(
-        "invalid reference: expected a Finnish reference number (4-20 digits with a 7-3-1 check digit) "
-        "or an RF creditor reference"
-    )
+    try:
+        value, kind = validate_creditor_reference(reference)
+    except ValidationFailed as exc:
+        if reference.strip().upper().startswith("RF"):
+            raise PaymentFileError(f"invalid RF creditor reference (ISO 11649): {exc.reason}") from None
+        raise PaymentFileError(
+            "invalid reference: expected a Finnish reference number (4-20 digits with a 7-3-1 check digit) "
+            f"or an RF creditor reference ({exc.reason})"
+        ) from None
+    return _Reference(value, is_rf=kind == "RF")
 
 
 def contains_identity_code(text: str, *, anywhere: bool = False) -> bool:
@@ -185,16 +192,42 @@ def _identifier(field: str, value: str) -> str:
 
 def _iban(field: str, value: str) -> str:
     try:
-        return str(stdnum_iban.validate(value))
-    except StdnumValidationError as exc:
-        raise PaymentFileError(f"{field} is not a valid IBAN: {exc}") from None
+        return validate_iban(value)
+    except ValidationFailed as exc:
+        raise PaymentFileError(f"{field} is not a valid IBAN: {exc.reason}") from None
 
 
 def _bic(field: str, value: str) -> str:
     try:
-        return str(stdnum_bic.validate(value))
-    except StdnumValidationError as exc:
-        raise PaymentFileError(f"{field} is not a valid BIC: {exc}") from None
+        return validate_bic(value)
+    except ValidationFailed as exc:
+        raise PaymentFileError(f"{field} is not a valid BIC: {exc.reason}") from None
+
+
+def _reference(field: str, value: str) -> _Reference:
+    _check_text(field, value, anywhere=True)
+    try:
+        return _parse_reference(value)
+    except PaymentFileError as exc:
+        raise PaymentFileError(f"{field}: {exc}") from None
+
+
+def payee_problem(name: str, iban: str, bic: str | None, reference: str | None) -> tuple[str, str] | None:
+    """What would keep a payee out of a payment file, as (field, reason), or None: the checks
+    build_pain001 makes of each payment's payee. A run carries such a payee over rather than lock a
+    payment no file can carry."""
+    checks: list[tuple[str, Any]] = [
+        ("payee_name", lambda: _name("payee_name", name)),
+        ("iban", lambda: _iban("iban", iban)),
+        ("bic", lambda: bic is None or _bic("bic", bic)),
+        ("reference", lambda: reference is None or _reference("reference", reference)),
+    ]
+    for field, check in checks:
+        try:
+            check()
+        except PaymentFileError as exc:
+            return field, str(exc)
+    return None
 
 
 def _amount(field: str, value: Any) -> Decimal:
@@ -298,13 +331,7 @@ def build_pain001(
         iban = _iban(f"{where}.iban", p.iban)
         bic = None if p.bic is None else _bic(f"{where}.bic", p.bic)
         amount = _amount(f"{where}.amount", p.amount)
-        reference = None
-        if p.reference is not None:
-            _check_text(f"{where}.reference", p.reference, anywhere=True)
-            try:
-                reference = _parse_reference(p.reference)
-            except PaymentFileError as exc:
-                raise PaymentFileError(f"{where}.reference: {exc}") from None
+        reference = None if p.reference is None else _reference(f"{where}.reference", p.reference)
         message = None
         if p.message is not None:
             _check_text(f"{where}.message", p.message)

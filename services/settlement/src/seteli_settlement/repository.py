@@ -4,7 +4,7 @@ the tenant."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import and_, exists, func, select, text, update
@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from . import open_queue
 from .models import (
+    billing_facts,
     carryovers,
     interruptions,
     ledger,
@@ -67,6 +68,28 @@ async def upsert_provider(session: AsyncSession, values: Row) -> None:
 
 async def upsert_site(session: AsyncSession, values: Row) -> None:
     await _upsert(session, sites, values, ["id"])
+
+
+async def record_billing(
+    session: AsyncSession, provider_id: str, site_id: str | None, billing: Row | None, at: datetime
+) -> Row | None:
+    """Keep a billing fact of a company (site_id None) or a site unless a newer one is known already;
+    return the newest billing information known for that payee."""
+    at = at.astimezone(UTC)
+    key = {"provider_id": provider_id, "site_id": site_id or ""}
+    stmt = _insert(session, billing_facts).values(**key, billing=billing, occurred_at=at)
+    await session.execute(
+        stmt.on_conflict_do_update(
+            index_elements=["provider_id", "site_id"],
+            set_={"billing": billing, "occurred_at": at},
+            where=billing_facts.c.occurred_at <= at,
+        )
+    )
+    query = select(billing_facts.c.billing).where(
+        billing_facts.c.provider_id == key["provider_id"], billing_facts.c.site_id == key["site_id"]
+    )
+    newest: Row | None = (await session.execute(query)).scalar_one()
+    return newest
 
 
 async def set_provider_billing(session: AsyncSession, provider_id: str, billing: Row | None) -> int:

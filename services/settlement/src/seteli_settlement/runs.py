@@ -11,9 +11,9 @@ from datetime import UTC
 from decimal import Decimal
 from typing import Any
 
-from seteli_common.clock import Clock, Month, today_in_helsinki
+from seteli_common.clock import HELSINKI, Clock, Month, today_in_helsinki
 from seteli_common.db import Database
-from seteli_common.errors import conflict
+from seteli_common.errors import FieldError, ProblemError, conflict
 from seteli_common.messaging.outbox import Outbox
 from seteli_common.metrics import observe_settlement_run
 from seteli_common.money import to_cents, total_of_lines
@@ -44,10 +44,43 @@ async def tenant_calendar(session: AsyncSession, tenant_id: str) -> domain.Calen
     return domain.tenant_calendar([s["calendar"] for s in await repo.tenant_services(session, tenant_id)])
 
 
+def lock_refused(check: domain.LockCheck) -> ProblemError:
+    """409 problem+json: the month cannot be locked yet, and from which day it can."""
+    reason = domain.LOCK_TEXT[check.refusal or domain.MONTH_NOT_ENDED]
+    return ProblemError(
+        409,
+        "Month not ended",
+        reason,
+        "https://seteli.fi/problems/conflict",
+        [FieldError("month", reason)],
+        {"reason": check.refusal, "lockable_from": check.lockable_from.isoformat()},
+    )
+
+
+def lock_view(check: domain.LockCheck) -> Row:
+    return {
+        "allowed": check.refusal is None,
+        "refusal": check.refusal,
+        "refusal_text": domain.LOCK_TEXT[check.refusal] if check.refusal else None,
+        "lockable_from": check.lockable_from.isoformat(),
+        "provider_deadline": check.provider_deadline.isoformat(),
+        "warnings": warnings_view(check),
+    }
+
+
+def warnings_view(check: domain.LockCheck) -> list[Row]:
+    return [
+        {"code": w, "text": domain.LOCK_TEXT[w], "provider_deadline": check.provider_deadline.isoformat()}
+        for w in check.warnings
+    ]
+
+
 async def start_run(
     deps: Deps, tenant_id: str, month: Month, trigger: str = "manual", idempotency_key: str | None = None
 ) -> str:
-    """Create the run and one job per provider with something payable; workers do the rest."""
+    """Create the run and one job per provider with something payable; workers do the rest. A month is
+    locked only after it has ended (Helsinki date): a run of M pays lines of M and earlier, so a run
+    of a month still running would pay the previous month's lines under its own label."""
     run_id = str(uuid.uuid4())
     async with deps.db.transaction(tenant_id=tenant_id) as session:
         await repo.advisory_lock(session, f"settlement-run:{tenant_id}")
@@ -57,6 +90,9 @@ async def start_run(
                 if existing["month"] != month.first:
                     raise conflict("This Idempotency-Key started a run of another month", field="month")
                 return str(existing["id"])
+        check = domain.lock_check(month, today_in_helsinki(deps.clock), await tenant_calendar(session, tenant_id))
+        if check.refusal is not None:
+            raise lock_refused(check)
         provider_ids = await open_queue.providers_with_payable(session, tenant_id, month.first)
         now = deps.clock.now()
         await repo.insert_run(
@@ -184,6 +220,9 @@ async def run_view(session: AsyncSession, tenant_id: str, run: Mapping[str, Any]
         by_payment.setdefault(line["payment_id"], []).append(line)
     carried = await repo.run_carryovers(session, tenant_id, run["id"])
     counts = await repo.job_counts(session, tenant_id, run["id"])
+    created = run["created_at"] if run["created_at"].tzinfo else run["created_at"].replace(tzinfo=UTC)
+    locked_on = created.astimezone(HELSINKI).date()
+    check = domain.lock_check(Month.of(run["month"]), locked_on, await tenant_calendar(session, tenant_id))
     return {
         "id": run["id"],
         "month": str(Month.of(run["month"])),
@@ -194,6 +233,8 @@ async def run_view(session: AsyncSession, tenant_id: str, run: Mapping[str, Any]
         "created_at": run["created_at"].isoformat(),
         "completed_at": run["completed_at"].isoformat() if run["completed_at"] else None,
         "jobs": {"total": sum(counts.values()), "done": counts.get("done", 0)},
+        # Locked before the provider deadline: what providers record after the lock waits for a later run.
+        "warnings": warnings_view(check),
         "payments": [
             _payment_view(
                 p["id"],
@@ -256,6 +297,8 @@ async def preview(session: AsyncSession, deps: Deps, tenant_id: str, month: Mont
     changes["since"] = previous["created_at"].isoformat() if previous else None
     await repo.save_preview(session, tenant_id, month.first, deps.clock.now(), snap)
     calendar = await tenant_calendar(session, tenant_id)
+    today = today_in_helsinki(deps.clock)
+    check = domain.lock_check(month, today, calendar)
     total = total_of_lines(Decimal(g.amount) for g in paid)
     return {
         "id": None,
@@ -277,10 +320,13 @@ async def preview(session: AsyncSession, deps: Deps, tenant_id: str, month: Mont
             for g in carried
         ],
         "changes": changes,
+        # Whether this month may be locked today, and what to know before doing it.
+        "lock": lock_view(check),
+        "warnings": lock_view(check)["warnings"],
         "calendar": {
             "provider_deadline": calendar.provider_deadline(month).isoformat(),
             "approval_deadline": calendar.approval_deadline(month).isoformat(),
             "transfer_date": calendar.transfer_date(month).isoformat(),
-            "today": today_in_helsinki(deps.clock).isoformat(),
+            "today": today.isoformat(),
         },
     }

@@ -1,0 +1,177 @@
+"""Issue 16, finding 1: a site's lines are paid to the account its producer part names, or they wait.
+
+Sites added after the company registered, billing facts that arrive before their site, a billing change
+between months: each payee gets its own amount to the cent on its own IBAN, and never another's.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from lxml import etree
+from seteli_common.messaging.envelope import Envelope
+
+T = "kouvola"
+P1 = "p-paivansade"
+COMPANY_IBAN = "FI2112345600000785"  # conftest BILLING
+KUUSELA = {
+    "iban": "FI5810171000000122",
+    "bic": "NDEAFIHH",
+    "reference": "RF341234561",
+    "email": "kuusela@paivansade.fi",
+    "pdf_by_email": False,
+}
+KOIVULA = {
+    "iban": "FI4950009420028730",
+    "bic": "OKOYFIHH",
+    "reference": "1232",
+    "email": "koivula@paivansade.fi",
+    "pdf_by_email": False,
+}
+APRIL_5 = datetime(2016, 4, 5, 7, 0, tzinfo=UTC)  # March has ended and its provider deadline passed
+MAY_5 = datetime(2016, 5, 5, 7, 0, tzinfo=UTC)
+
+
+async def fact(h: Any, type_: str, payload: dict[str, Any], occurred_at: datetime | None = None) -> None:
+    """A registry fact (no tenant), stated by the registry at `occurred_at`."""
+    envelope = Envelope(type=type_, tenant_id=None, payload=json.loads(json.dumps(payload)))
+    if occurred_at is not None:
+        envelope = envelope.model_copy(update={"occurred_at": occurred_at})
+    await h.deliver(envelope)
+
+
+async def site_added(h: Any, site_id: str, name: str, billing: dict[str, Any] | None, **kw: Any) -> None:
+    payload = {"provider_id": P1, "site_id": site_id, "name": name, "notification_email": "s@paivansade.fi",
+               "billing": billing}
+    await fact(h, "registry.site.added", payload, **kw)
+
+
+async def billing_changed(h: Any, site_id: str | None, billing: dict[str, Any] | None, **kw: Any) -> None:
+    await fact(h, "registry.provider.billing_changed", {"provider_id": P1, "site_id": site_id, "billing": billing},
+               **kw)
+
+
+async def lock(h: Any, month: str, at: datetime) -> dict[str, Any]:
+    h.clock.set(at)
+    run: dict[str, Any] = await h.run(month)
+    return run
+
+
+async def transfers(h: Any, run: dict[str, Any]) -> list[tuple[str, str]]:
+    """(IBAN, amount) of every credit transfer in the run's payment file, sorted."""
+    response = await h.client.get(f"/v1/tenants/{T}/runs/{run['id']}/payment-file", headers=h.admin)
+    assert response.status_code == 200, response.text
+    root = etree.fromstring(response.content)
+    ns = {"p": "urn:iso:std:iso:20022:tech:xsd:pain.001.001.03"}
+    return sorted(
+        (tx.findtext(".//p:CdtrAcct/p:Id/p:IBAN", namespaces=ns), tx.findtext(".//p:InstdAmt", namespaces=ns))
+        for tx in root.findall(".//p:CdtTrfTxInf", namespaces=ns)
+    )
+
+
+def dead_letters(h: Any) -> list[str]:
+    return [d.reason for q in h.broker.queues.values() for d in q.dead]
+
+
+async def test_company_and_two_sites_added_later_are_each_paid_on_their_own_iban(harness: Any) -> None:
+    h = harness
+    await h.seed()  # the company (its own billing) with one site s-1 without billing of its own
+    await site_added(h, "s-kuusela", "Kuusela", KUUSELA)
+    await site_added(h, "s-koivula", "Koivula", None)
+    await billing_changed(h, "s-koivula", KOIVULA)  # the second site's billing given after it was added
+    await h.event("e-1", "2016-03-01", "2016-03-10")  # the company: 10 x 90.00
+    await h.event("e-2", "2016-03-01", "2016-03-02", producer_part="site:s-1")  # no own billing: the company
+    await h.event("e-3", "2016-03-01", "2016-03-03", share="45.55", producer_part="site:s-kuusela")  # 136.65
+    await h.event("e-4", "2016-03-05", "2016-03-05", share="33.333", producer_part="site:s-koivula")  # 33.33
+    run = await lock(h, "2016-03", APRIL_5)
+    assert h.payees(run) == {f"{P1}/-": "1080.00", f"{P1}/s-kuusela": "136.65", f"{P1}/s-koivula": "33.33"}
+    assert run["total"] == "1249.98" and run["carried_over"] == []
+    names = {p["site_id"]: (p["payee_name"], p["reference"], p["event_ids"]) for p in run["payments"]}
+    assert names == {
+        None: ("Hoivakoti Päivänsäde Oy", "1234561", ["e-1", "e-2"]),
+        "s-kuusela": ("Hoivakoti Päivänsäde Oy, Kuusela", "RF341234561", ["e-3"]),
+        "s-koivula": ("Hoivakoti Päivänsäde Oy, Koivula", "1232", ["e-4"]),
+    }
+    assert await transfers(h, run) == sorted(
+        [(COMPANY_IBAN, "1080.00"), (KUUSELA["iban"], "136.65"), (KOIVULA["iban"], "33.33")]
+    )
+    assert dead_letters(h) == []
+
+
+async def test_a_site_not_known_yet_waits_and_is_then_paid_to_its_own_account(harness: Any) -> None:
+    h = harness
+    await h.seed()
+    await h.event("e-1", "2016-03-01", "2016-03-10", producer_part="site:s-new")  # the site is not known yet
+    await h.event("e-2", "2016-03-01", "2016-03-02")  # the company's own: paid as usual
+    march = await lock(h, "2016-03", APRIL_5)
+    assert h.payees(march) == {f"{P1}/-": "180.00"}  # never the site's 900.00 on the company's account
+    assert [(c["site_id"], c["amount"], c["reason"]) for c in march["carried_over"]] == [
+        ("s-new", "900.00", "site_not_known")
+    ]
+    assert "not known" in march["carried_over"][0]["reason_text"]
+    await site_added(h, "s-new", "Kuusela", KUUSELA)
+    april = await lock(h, "2016-04", MAY_5)
+    assert h.payees(april) == {f"{P1}/s-new": "900.00"}
+    assert await transfers(h, april) == [(KUUSELA["iban"], "900.00")]
+
+
+async def test_a_sites_billing_that_arrives_later_is_paid_there_the_next_month(harness: Any) -> None:
+    h = harness
+    await h.seed(p1_billing=None)  # neither the company nor its site has billing information
+    await site_added(h, "s-kuusela", "Kuusela", None)
+    await h.event("e-1", "2016-03-01", "2016-03-10", producer_part="site:s-kuusela")
+    march = await lock(h, "2016-03", APRIL_5)
+    assert march["payments"] == []
+    assert [(c["site_id"], c["amount"], c["reason"]) for c in march["carried_over"]] == [
+        (None, "900.00", "no_billing_information")
+    ]
+    await billing_changed(h, "s-kuusela", KUUSELA)
+    april = await lock(h, "2016-04", MAY_5)
+    assert h.payees(april) == {f"{P1}/s-kuusela": "900.00"}
+    assert await transfers(h, april) == [(KUUSELA["iban"], "900.00")]
+
+
+async def test_billing_that_arrives_before_its_site_is_kept_not_parked(harness: Any) -> None:
+    h = harness
+    await h.seed()
+    added = datetime.now(UTC) - timedelta(minutes=5)
+    # The registry added the site without billing and then gave it billing; the billing arrives first.
+    await billing_changed(h, "s-kuusela", KUUSELA, occurred_at=added + timedelta(minutes=1))
+    await site_added(h, "s-kuusela", "Kuusela", None, occurred_at=added)
+    assert dead_letters(h) == []
+    await h.event("e-1", "2016-03-01", "2016-03-10", producer_part="site:s-kuusela")
+    run = await lock(h, "2016-03", APRIL_5)
+    assert h.payees(run) == {f"{P1}/s-kuusela": "900.00"}
+    assert await transfers(h, run) == [(KUUSELA["iban"], "900.00")]
+
+
+async def test_company_billing_that_arrives_before_the_company_is_kept(harness: Any) -> None:
+    h = harness
+    # Stated after the registration (which the seed stamps with the time it is heard), heard before it.
+    await billing_changed(h, None, KOIVULA, occurred_at=datetime.now(UTC) + timedelta(hours=1))
+    await h.seed(p1_billing=None)
+    assert dead_letters(h) == []
+    await h.event("e-1", "2016-03-01", "2016-03-10")
+    run = await lock(h, "2016-03", APRIL_5)
+    assert await transfers(h, run) == [(KOIVULA["iban"], "900.00")]
+
+
+async def test_a_billing_change_between_months_pays_each_month_to_the_account_of_its_time(harness: Any) -> None:
+    h = harness
+    await h.seed()
+    await site_added(h, "s-kuusela", "Kuusela", KUUSELA)
+    await h.event("e-1", "2016-03-01", "2016-03-10", producer_part="site:s-kuusela")
+    march = await lock(h, "2016-03", APRIL_5)
+    assert await transfers(h, march) == [(KUUSELA["iban"], "900.00")]
+    changed = datetime.now(UTC)
+    await billing_changed(h, "s-kuusela", KOIVULA, occurred_at=changed)
+    # An older statement of the site heard late (a redelivered site.changed) does not undo the change.
+    await fact(h, "registry.site.changed",
+               {"provider_id": P1, "site_id": "s-kuusela", "name": "Kuusela", "notification_email": "k@p.fi",
+                "billing": KUUSELA}, occurred_at=changed - timedelta(seconds=1))
+    await h.event("e-2", "2016-04-01", "2016-04-02", producer_part="site:s-kuusela")
+    april = await lock(h, "2016-04", MAY_5)
+    assert await transfers(h, april) == [(KOIVULA["iban"], "180.00")]
+    assert [p["reference"] for p in april["payments"]] == ["1232"]
