@@ -178,3 +178,21 @@ async def test_approving_a_waiting_companys_application_approves_the_company(reg
     # Lahti never approved it: no relation, and its approval call is refused
     assert await _relations(registry) == [("kouvola", "application")]
     assert (await registry.client.post(f"/v1/providers/{provider_id}/approve", headers=lahti)).status_code == 404
+
+
+async def test_only_a_tenant_that_works_with_the_company_reads_its_accounts(registry: Registry) -> None:
+    kouvola = await registry.tenant_with_admin()
+    lahti = await registry.tenant_with_admin(OTHER_TENANT)
+    provider_id, main = await registry.registered_provider()
+    view = (await registry.client.get(f"/v1/providers/{provider_id}", headers=main)).json()
+    site_id = view["sites"][0]["id"]
+    assert (await registry.client.put(f"/v1/providers/{provider_id}/sites/{site_id}/billing", headers=main,
+                                      json={"iban": "FI2112345600000785", "bic": "NDEAFIHH"})).status_code == 200
+    await _publish(registry, "applications.application.submitted", {
+        "application_id": "app-1", "service_id": "kotihoito", "provider_id": provider_id}, tenant_id="kouvola")
+    ours = (await registry.client.get(f"/v1/providers/{provider_id}", headers=kouvola)).json()
+    assert ours["billing"]["iban"] == view["billing"]["iban"] and ours["sites"][0]["billing"]["bic"] == "NDEAFIHH"
+    theirs = await registry.client.get(f"/v1/providers/{provider_id}", headers=lahti)
+    assert theirs.status_code == 200 and theirs.json()["name"] == view["name"]  # the shared register
+    assert theirs.json()["billing"] is None and theirs.json()["sites"][0]["billing"] is None
+    assert "FI21" not in theirs.text and view["billing"]["iban"] not in theirs.text

@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from . import accounts, service
 from . import repository as repo
+from .providers import works_with
 from .service import RegistryContext
 
 # an organisation's public web address: http(s) only, so a link on its card can't run script
@@ -344,4 +345,8 @@ async def get_provider(provider_id: str, ctx: RegistryContext = Depends(context)
                        ) -> dict[str, Any]:
     if principal.role in (Role.PROVIDER_ADMIN, Role.PROVIDER_USER) and principal.provider_id != provider_id:
         raise forbidden("Not your company")
-    return await service.provider_view(ctx, provider_id)
+    # The register is shared, the accounts are not: only a tenant that works with the company (pays it)
+    # reads where its money goes.
+    staff_of_another = (principal.role in (Role.TENANT_ADMIN, Role.TENANT_OFFICER) and principal.tenant_id is not None
+                        and not await works_with(ctx.session, principal.tenant_id, provider_id))
+    return await service.provider_view(ctx, provider_id, with_billing=not staff_of_another)

@@ -251,13 +251,18 @@ async def publish_registered(ctx: RegistryContext, provider_id: str) -> None:
     ), tenant_id=None)
 
 
-async def provider_view(ctx: RegistryContext, provider_id: str) -> dict[str, Any]:
+async def provider_view(ctx: RegistryContext, provider_id: str, *, with_billing: bool = True) -> dict[str, Any]:
+    """The company as its own users see it; ``with_billing=False`` leaves out the accounts (company's and
+    sites'), for the staff of a tenant that does not work with the company."""
     provider = await repo.get_provider(ctx.session, provider_id)
     if provider is None:
         raise not_found("Provider")
     tags = (await repo.provider_tag_map(ctx.session, [provider_id]))[provider_id]
-    return {**provider, "sites": await repo.provider_sites(ctx.session, provider_id),
-            "needs": tags.get("need", []), "support_types": tags.get("support", []),
+    sites = await repo.provider_sites(ctx.session, provider_id)
+    if not with_billing:
+        provider = {**provider, "billing": None}
+        sites = [{**site, "billing": None} for site in sites]
+    return {**provider, "sites": sites, "needs": tags.get("need", []), "support_types": tags.get("support", []),
             "service_languages": tags.get("language", [])}
 
 
