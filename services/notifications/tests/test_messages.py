@@ -340,3 +340,24 @@ async def test_payment_specification_pdf_attached_only_when_opted_in(harness: Ha
     assert harness.smtp.to("laskutus@paivansade.fi") == []
     skipped = [m for m in await log_of(harness, "porvoo") if m["recipient"] == "laskutus@paivansade.fi"]
     assert skipped[0]["state"] == "skipped" and "not asked" in skipped[0]["last_error"]
+
+
+async def test_an_address_in_a_residents_message_is_never_a_link_in_the_mail(harness: Harness) -> None:
+    await harness.directory()
+    await harness.publish(
+        "registry.contact.requested",
+        {"contact_request_id": "c-2", "organisation_ids": ["p-fi"], "name": "Aino Asukas", "phone": "0401234567",
+         "message": "Kirjautukaa https://seteli-kirjautuminen.example.com/tunnukset niin katson"},
+        tenant_id="kouvola",
+    )
+    mail = only(harness, "info@paivansade.fi")
+    assert "https://seteli-kirjautuminen.example.com/tunnukset" in html(mail)  # shown as the sender wrote it
+    assert "<a " not in html(mail)
+
+
+async def test_the_platforms_own_link_stays_a_link(harness: Harness) -> None:
+    link = "https://seteli.kouvola.fi/vahvista?token=abc123"
+    await harness.publish("registry.registration.confirmation_requested", {
+        "user_id": "u-1", "email": "maija@paivansade.fi", "language": "fi", "link": link,
+        "expires_at": "2016-03-16T10:00:00Z"})
+    assert f'<a href="{link}">' in html(only(harness, "maija@paivansade.fi"))

@@ -31,16 +31,26 @@ class Rendered:
     html: str
 
 
-def _linkify(paragraph: str) -> Markup:
+def _linkify(paragraph: str, ours: frozenset[str]) -> Markup:
+    """Escapes a paragraph and makes links of the addresses Seteli itself put in the mail (``ours``); an
+    address in a resident's or provider's text stays text, never a link in a Seteli-branded mail."""
     out: list[str] = []
     last = 0
     for match in _URL.finditer(paragraph):
+        if match.group(0) not in ours:
+            continue
         out.append(str(escape(paragraph[last:match.start()])))
         url = escape(match.group(0))
         out.append(f'<a href="{url}">{url}</a>')
         last = match.end()
     out.append(str(escape(paragraph[last:])))
     return Markup("".join(out).replace("\n", "<br>\n"))
+
+
+def _our_links(context: dict[str, Any]) -> frozenset[str]:
+    """The links the platform made: context values named `link`, `*_link` or `*_url` (never user text)."""
+    return frozenset(value for key, value in context.items() if isinstance(value, str) and _URL.fullmatch(value)
+                     and (key == "link" or key.endswith(("_link", "_url"))))
 
 
 def _eur(amount: Any, lang: str = "fi") -> str:
@@ -70,7 +80,8 @@ class Renderer:
         parts = [(lang, *self._one(kind, language_of(lang), context)) for lang in languages]
         subject = " / ".join(dict.fromkeys(s for _, s, _ in parts))  # same subject twice is shown once
         text = f"\n{SEPARATOR}\n\n".join(body for _, _, body in parts)
-        sections = [{"lang": lang, "paragraphs": [_linkify(p) for p in body.strip().split("\n\n")]}
+        ours = _our_links(context)
+        sections = [{"lang": lang, "paragraphs": [_linkify(p, ours) for p in body.strip().split("\n\n")]}
                     for lang, _, body in parts]
         html = self.env.get_template("layout.html").render(subject=subject, sections=sections)
         return Rendered(subject, text, html)
