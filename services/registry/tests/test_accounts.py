@@ -367,3 +367,24 @@ async def test_a_sent_reset_link_is_not_kept_readable_in_the_outbox(registry: Re
     # and the relay's schedule deletes sent rows after their retention
     assert await registry.runtime.relay.purge_sent(timedelta(seconds=0)) >= 1
     assert await registry.outbox_payloads("registry.password_reset.requested") == []
+
+
+async def test_registering_with_an_address_that_has_an_account_answers_like_a_new_one(registry: Registry) -> None:
+    await registry.registered_provider()  # MAIN["email"] has an account now
+    taken = {**PROVIDER, "business_id": "2077474-0", "email": "info@toinen.fi",
+             "main_user": {**MAIN, "name": "Joku Muu"}}
+    fresh = {**PROVIDER, "business_id": "0112038-9", "email": "info@kolmas.fi",
+             "main_user": {**MAIN, "email": "uusi@kolmas.fi", "name": "Joku Muu"}}
+    answers = []
+    for body in (taken, fresh):
+        response = await registry.client.post("/v1/providers", json=body)
+        answers.append(response)
+    assert [a.status_code for a in answers] == [201, 201]
+    shape = [{k: v for k, v in a.json().items() if k not in ("id", "created_at", "sites", "business_id", "email")}
+             for a in answers]
+    assert shape[0] == {**shape[1]}  # nothing in the answer tells the two apart
+    # but only the new address got a company and a confirmation link
+    assert [e["email"] for e in await registry.events("registry.registration.confirmation_requested")] == [
+        MAIN["email"], "uusi@kolmas.fi"]
+    admin = await registry.admin()
+    assert (await registry.client.get(f"/v1/providers/{answers[0].json()['id']}", headers=admin)).status_code == 404

@@ -144,3 +144,19 @@ async def test_a_person_without_tj_or_nimko_gets_no_company(registry: Registry) 
     assert authorized["organisations"] == []
     _, authorized = await _strong_login(registry, ["NIMKO"])
     assert [o["business_id"] for o in authorized["organisations"]] == ["7019376-8"]
+
+
+async def test_a_request_with_an_address_that_has_an_account_is_taken_and_the_admin_sees_the_conflict(
+        registry: Registry) -> None:
+    client = registry.client
+    kouvola = await registry.tenant_with_admin()
+    first = await client.post("/v1/tenants/kouvola/registration-requests", json=REQUEST)
+    await client.post(f"/v1/tenants/kouvola/registration-requests/{first.json()['id']}/decision",
+                      headers=kouvola, json={"decision": "approved"})
+    # the same address again, for another company: answered like any request (no account is revealed)
+    second = await client.post("/v1/tenants/kouvola/registration-requests",
+                               json={**REQUEST, "business_id": "0112038-9", "company_name": "Toinen Oy"})
+    assert second.status_code == 201, second.text
+    decided = await client.post(f"/v1/tenants/kouvola/registration-requests/{second.json()['id']}/decision",
+                                headers=kouvola, json={"decision": "approved"})
+    assert decided.status_code == 409 and decided.json()["field"] == "email"

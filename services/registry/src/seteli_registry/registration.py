@@ -52,8 +52,8 @@ async def submit_request(ctx: RegistryContext, tenant_id: str, data: dict[str, A
         raise invalid_many(errors)
     if await repo.provider_by_business_id(ctx.session, business_id):
         raise conflict("This company is already registered", field="business_id")
-    if await repo.user_by_email(ctx.session, data["email"]):
-        raise conflict("A user with this email already exists", field="email")
+    # An address that has an account is not refused here: the answer would tell a stranger who has one.
+    # The tenant admin, who decides the request, sees the conflict when approving it.
     details = {k: v for k, v in data.items() if k not in ("password", "password_again")}
     row = {"tenant_id": tenant_id, "id": str(uuid.uuid4()), "business_id": business_id,
            "data": {**details, "business_id": business_id, "email": data["email"].lower()},

@@ -203,6 +203,13 @@ async def register_provider(ctx: RegistryContext, data: dict[str, Any], *, confi
         raise conflict("This company is already registered", field="business_id")
     now = ctx.clock.now()
     provider_id = str(uuid.uuid4())
+    main = data["main_user"]
+    if not confirmed and password_hash is None and await repo.user_by_email(ctx.session, main["email"]):
+        # Self-registration with an address that already has an account: the same answer as a new
+        # registration (and the same work: the password is hashed), but nothing is stored or sent, so the
+        # answer tells a stranger nothing about who has an account. The owner signs in or resets instead.
+        hash_password(main["password"])
+        return _unstored_registration(provider_id, business_id, data, billing, now)
     provider = {
         "id": provider_id, "business_id": business_id, "kind": "company", "name": data["name"],
         "language": data["language"], "email": data["email"].lower(), "phone": data.get("phone") or "",
@@ -220,7 +227,6 @@ async def register_provider(ctx: RegistryContext, data: dict[str, Any], *, confi
         "billing": None, "created_at": now,
     }
     await repo.insert_site(ctx.session, site)
-    main = data["main_user"]
     user = await create_user(ctx, email=main["email"], name=main["name"], password=main.get("password", ""),
                              role=Role.PROVIDER_ADMIN, provider_id=provider_id, language=data["language"],
                              status="active" if confirmed else "unconfirmed", password_hash=password_hash)
@@ -235,6 +241,21 @@ async def register_provider(ctx: RegistryContext, data: dict[str, Any], *, confi
             user_id=user["id"], email=user["email"], language=user["language"], link=link,
             expires_at=expires_at), tenant_id=None)
     return result
+
+
+def _unstored_registration(provider_id: str, business_id: str, data: dict[str, Any],
+                           billing: dict[str, Any] | None, now: datetime) -> dict[str, Any]:
+    site_data = data.get("site") or {}
+    site = {"id": str(uuid.uuid4()), "provider_id": provider_id, "name": site_data.get("name") or data["name"],
+            "provider_code": site_data.get("provider_code", ""),
+            "notification_email": (site_data.get("notification_email") or data["email"]).lower(),
+            "billing": None, "created_at": now}
+    return {"id": provider_id, "business_id": business_id, "kind": "company", "name": data["name"],
+            "language": data["language"], "email": data["email"].lower(), "phone": data.get("phone") or "",
+            "street_address": data.get("street_address", ""), "postal_code": data.get("postal_code", ""),
+            "city": data.get("city", ""), "hide_address": data.get("hide_address", False), "status": "unconfirmed",
+            "billing": billing, "created_at": now, "operating_areas": [], "units": [], "sites": [site],
+            "main_user_id": str(uuid.uuid4())}
 
 
 async def publish_registered(ctx: RegistryContext, provider_id: str) -> None:
