@@ -32,8 +32,8 @@ async def test_reads_in_events_and_settlement_appear_in_the_clients_access_log(h
     log = await h.http.get(f"/v1/tenants/kouvola/clients/{aino['id']}/access-log", headers=own)
     assert log.status_code == 200, log.text
     assert [(r["actor"], r["actor_role"], r["actor_org"], r["what"]) for r in log.json()["items"]] == [
+        ("u-1", "tenant_officer", "kouvola", "report.realisation"),  # newest first
         ("u-maija", "provider_user", P1, "co_payment.breakdown.pdf"),
-        ("u-1", "tenant_officer", "kouvola", "report.realisation"),
     ]
     log = await h.http.get(f"/v1/tenants/kouvola/clients/{bertta['id']}/access-log", headers=h.officer())
     assert [(r["what"], r["why"]) for r in log.json()["items"]] == [("report.realisation", "report")]

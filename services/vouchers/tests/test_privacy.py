@@ -87,10 +87,10 @@ async def test_every_read_is_logged_and_listed_for_the_right_to_know(h: Harness)
     log = await h.http.get(f"{base}/access-log", headers=own)
     assert log.status_code == 200, log.text
     rows = log.json()["items"]
-    assert [(r["actor"], r["actor_org"], r["what"], r["why"]) for r in rows] == [
-        ("officer-2", "kouvola", "client.details", "decision on appeal"),
-        (f"user-{P1}", P1, "voucher.by_number", "booking"),
+    assert [(r["actor"], r["actor_org"], r["what"], r["why"]) for r in rows] == [  # newest first
         ("officer-1", "kouvola", "client.by_identity_code", "client search"),
+        (f"user-{P1}", P1, "voucher.by_number", "booking"),
+        ("officer-2", "kouvola", "client.details", "decision on appeal"),
     ]
     someone_else = h.token_for(Role.CLIENT, subject="x", client_id="another", tenant_id="kouvola")
     assert (await h.http.get(f"{base}/access-log", headers=someone_else)).status_code == 404

@@ -176,7 +176,9 @@ async def access_log_of(
 ) -> tuple[list[Row], int]:
     where = [access_log.c.tenant_id == tenant_id, access_log.c.client_id == client_id]
     total = (await session.execute(select(func.count()).select_from(access_log).where(*where))).scalar_one()
-    q = select(access_log).where(*where).order_by(access_log.c.at, access_log.c.id).limit(limit).offset(offset)
+    # newest first: the person reading the log asks who read their data lately
+    q = (select(access_log).where(*where).order_by(access_log.c.at.desc(), access_log.c.id.desc())
+         .limit(limit).offset(offset))
     return [dict(r) for r in (await session.execute(q)).mappings().all()], int(total)
 
 
