@@ -65,10 +65,20 @@ async def refresh(ctx: RegistryContext, issuer: TokenIssuer, secret: str, ttl_se
     return await start_session(ctx, issuer, user, ttl_seconds)
 
 
-async def logout(ctx: RegistryContext, principal: Principal) -> None:
-    if principal.session_id:
-        await repo.change(ctx.session, user_sessions, {"id": principal.session_id}, revoked_at=ctx.clock.now())
-        ctx.revoked_sessions.add(principal.session_id)
+async def logout(ctx: RegistryContext, principal: Principal | None, refresh_secret: str | None = None) -> None:
+    """End the session named by the refresh token and/or the bearer's session id. An unknown or already
+    ended refresh token changes nothing (and answers the same, revealing nothing)."""
+    ended: set[str] = set()
+    if refresh_secret:
+        row = await repo.one(ctx.session, user_sessions, token_hash=link_hash(refresh_secret))
+        if row is not None:
+            ended.add(str(row["id"]))
+    if principal is not None and principal.session_id:
+        ended.add(principal.session_id)
+    now = ctx.clock.now()
+    for session_id in sorted(ended):
+        await repo.change(ctx.session, user_sessions, {"id": session_id}, revoked_at=now)
+        ctx.revoked_sessions.add(session_id)
 
 
 async def _set_password(ctx: RegistryContext, user: dict[str, Any], new_password: str, field_name: str) -> None:
