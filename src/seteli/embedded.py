@@ -82,7 +82,9 @@ def build_suite(data_dir: Path, *, clock: Clock | None = None, log_json: bool = 
     extra = service_settings or {}
     broker = InMemoryBroker()
     clock = clock or SystemClock()
-    common: dict[str, Any] = {"data_dir": data_dir, "log_json": log_json, "broker_url": "", "jwks_url": ""}
+    # Embedded mode is a development and test setup: the built-in fakes (Suomi.fi, PRH, liability, mail as .eml).
+    common: dict[str, Any] = {"data_dir": data_dir, "log_json": log_json, "broker_url": "", "jwks_url": "",
+                              "adapters": "fake"}
     # The registry and vouchers share the person pseudonym key (resident sign-in knows vouchers' clients by it).
     pseudonym_file = data_dir / "person-pseudonym-key"
     if not pseudonym_file.exists():

@@ -187,3 +187,17 @@ async def test_logout_with_an_expired_access_token_ends_the_session_for_the_save
             assert page.status_code == 303 and page.headers["location"].startswith("/login")
     finally:
         issuer.clock = time.time
+
+
+def test_the_portal_refuses_to_start_with_the_development_session_secret_unless_fakes_are_chosen() -> None:
+    import pytest
+    from seteli_common.config import NotConfigured
+    from seteli_portal.bootstrap import build_app
+    from seteli_portal.config import SERVICE_NAMES, PortalSettings
+
+    urls = {name: f"http://{name}:8000" for name in SERVICE_NAMES}
+    for secret in ("", "dev-only-change-me"):
+        with pytest.raises(NotConfigured, match="PORTAL_SESSION_SECRET"):
+            build_app(PortalSettings(session_secret=secret), service_urls=urls)
+    assert build_app(PortalSettings(adapters="fake"), service_urls=urls)  # chosen explicitly, for development
+    assert build_app(PortalSettings(session_secret="a-long-random-production-secret"), service_urls=urls)
