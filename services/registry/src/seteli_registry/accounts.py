@@ -73,7 +73,7 @@ async def logout(ctx: RegistryContext, principal: Principal | None, refresh_secr
     user_id = principal.subject if principal is not None else None
     if refresh_secret:
         row = await repo.one(ctx.session, user_sessions, token_hash=link_hash(refresh_secret))
-        if row is not None:
+        if row is not None and row["revoked_at"] is None:  # an old (rotated) refresh token ends nothing more
             ended.add(str(row["id"]))
             user_id = str(row["user_id"])
     if principal is not None and principal.session_id:
