@@ -57,7 +57,7 @@ def build_registry(database_url: str, data_dir: str) -> object:
     from seteli_registry.config import RegistrySettings
 
     settings = RegistrySettings(database_url=database_url, data_dir=Path(data_dir), log_json=False,
-                                log_level="WARNING", signing_key_path=Path(data_dir) / "key.json")
+                                log_level="WARNING", signing_key_path=Path(data_dir) / "key.json", adapters="fake")
     return build_app(build_runtime(settings, broker=InMemoryBroker()))
 
 

@@ -57,8 +57,14 @@ def serve(service: str) -> int:
     import uvicorn
 
     bootstrap = importlib.import_module(f"seteli_{service}.bootstrap")
+    from seteli_common.config import NotConfigured
+
     settings = settings_class(service)()
-    runtime = bootstrap.build_runtime(settings)
+    try:
+        runtime = bootstrap.build_runtime(settings)
+    except NotConfigured as exc:  # no fake stands in for a missing endpoint: say which and stop
+        print(exc, file=sys.stderr)
+        return 2
     app = bootstrap.build_app(runtime)
     # The app's lifespan also runs `alembic upgrade head` at start: a no-op once the migration Job has run.
     uvicorn.run(app, host=settings.http_host, port=settings.http_port, log_config=None,

@@ -40,10 +40,9 @@ SERVICES: dict[str, dict[str, Any]] = {
                    "PUBLIC_BASE_URL": "https://seteli.example.fi",
                    "STRONG_LOGIN_REDIRECT_URI": "https://seteli.example.fi/strong-login/callback",
                    "SIGNING_REDIRECT_URI": "https://seteli.example.fi/provider/signing/callback",
-                   "RESIDENT_REDIRECT_URI": "https://seteli.example.fi/resident/callback",
-                   # Empty: the built-in fakes (PRH, mandates, Suomi.fi); an overlay sets the real endpoints.
-                   "PRH_BASE_URL": "", "MANDATES_BASE_URL": "", "MANDATES_CLIENT_ID": "",
-                   "IDENTITY_BASE_URL": "", "IDENTITY_CLIENT_ID": ""},
+                   # No external endpoints here: an overlay sets the real ones (production) or
+                   # REGISTRY_ADAPTERS=fake (dev); with neither the registry refuses to start.
+                   "RESIDENT_REDIRECT_URI": "https://seteli.example.fi/resident/callback"},
         "secrets": {"BOOTSTRAP_ADMIN_EMAIL": ("bootstrap-admin-email", False),
                     "BOOTSTRAP_ADMIN_PASSWORD": ("bootstrap-admin-password", False),
                     "MANDATES_API_KEY": ("mandates-api-key", False),

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import httpx
 import uvicorn
+from seteli_common.config import NotConfigured
 from seteli_common.migrations import upgrade
 
 from .services import SERVICES, bootstrap, migrations_dir, settings
@@ -55,7 +56,10 @@ def cmd_serve(args: argparse.Namespace) -> None:
         prefix = args.service.upper()
         raise SystemExit(f"distributed mode needs {prefix}_DATABASE_URL and {prefix}_BROKER_URL "
                          "(use `seteli up` for the embedded mode)")
-    runtime = module.build_runtime(service_settings)
+    try:
+        runtime = module.build_runtime(service_settings)
+    except NotConfigured as exc:  # no fake stands in for a missing endpoint: say which and stop
+        raise SystemExit(str(exc)) from None
     app = module.build_app(runtime)
     host = args.host or service_settings.http_host
     port = args.port or service_settings.http_port

@@ -99,7 +99,9 @@ def build_suite(data_dir: Path, *, clock: Clock | None = None, log_json: bool = 
     extra = service_settings or {}
     broker = InMemoryBroker()
     clock = clock or SystemClock()
-    common: dict[str, Any] = {"data_dir": data_dir, "log_json": log_json, "broker_url": "", "jwks_url": ""}
+    # Embedded mode is a development and test setup: the built-in fakes (Suomi.fi, PRH, liability, mail as .eml).
+    common: dict[str, Any] = {"data_dir": data_dir, "log_json": log_json, "broker_url": "", "jwks_url": "",
+                              "adapters": "fake"}
     # The registry and vouchers share the person pseudonym key (resident sign-in knows vouchers' clients by it).
     data_dir.chmod(0o700)  # keys, the session secret and the demo passwords: the owner's alone
     pseudonym_key = _private_secret(data_dir / "person-pseudonym-key", 32)

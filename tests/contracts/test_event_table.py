@@ -20,6 +20,9 @@ def code_contracts() -> tuple[dict[str, set[str]], dict[str, set[str]]]:
                 published[match.group(1)].add(service_dir.name)
             for match in re.finditer(r'\.on\(\s*"' + EVENT + '"', text):
                 consumed[match.group(1)].add(service_dir.name)
+            # The kernel's revocation consumer runs in every service whose models keep its table.
+            if source.name == "models.py" and "revocation_table(metadata)" in text:
+                consumed["registry.session.revoked"].add(service_dir.name)
     return published, consumed
 
 

@@ -167,7 +167,8 @@ async def test_serve_answers_health_checks_as_the_image_runs_it(
     env = {**os.environ, f"{prefix}_DATABASE_URL": pg_url, f"{prefix}_BROKER_URL": amqp_url,
            f"{prefix}_HTTP_HOST": "127.0.0.1", f"{prefix}_HTTP_PORT": str(port),
            f"{prefix}_EXCHANGE": f"seteli.test.serve.{uuid.uuid4().hex[:8]}",
-           f"{prefix}_DATA_DIR": str(tmp_path), f"{prefix}_JWKS_URL": "http://127.0.0.1:9/jwks.json"}
+           f"{prefix}_DATA_DIR": str(tmp_path), f"{prefix}_JWKS_URL": "http://127.0.0.1:9/jwks.json",
+           f"{prefix}_ADAPTERS": "fake"}  # no Suomi.fi, PRH or SMTP here
     if service == "registry":
         env["REGISTRY_SIGNING_KEY_PATH"] = str(tmp_path / "signing-key.json")
     # No migrate step: serve migrates at start too (the safety net behind the migration Job).

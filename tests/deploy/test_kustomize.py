@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 from typing import Any
 from urllib.parse import urlsplit
@@ -143,11 +144,12 @@ def test_http_services_probe_the_health_endpoints(service: str, rendered: dict[s
 def test_portal_probes_paths_the_portal_serves(rendered: dict[str, list[Manifest]]) -> None:
     """The portal has /health/live only (no database, no broker to be ready for): all three probes use it."""
     from seteli_portal.bootstrap import build_app
-    from seteli_portal.config import SERVICE_NAMES
+    from seteli_portal.config import SERVICE_NAMES, PortalSettings
 
     [c] = pod_spec(by_kind(rendered["production"], "Deployment")["portal"])["containers"]
     probed = {c[p]["httpGet"]["path"] for p in ("startupProbe", "livenessProbe", "readinessProbe")}
-    app = build_app(service_urls={name: f"http://{name}:8000" for name in SERVICE_NAMES})
+    app = build_app(PortalSettings(session_secret="probe-test"),
+                    service_urls={name: f"http://{name}:8000" for name in SERVICE_NAMES})
     routes = {getattr(route, "path", None) for route in app.routes}
     assert probed == {"/health/live"} and probed <= routes
     assert {p["name"]: p["containerPort"] for p in c["ports"]} == {"http": 8000}
@@ -487,3 +489,68 @@ def test_metrics_are_served_on_their_own_port_to_the_monitoring_namespace_only(
         assert not allowed(nets, MONITORING, pod(service), 8000), service
         for peer in (PORTAL, INGRESS, *(pod(s) for s in SERVICES if s != service), ("other-team", {"app": "x"})):
             assert not allowed(nets, peer, pod(service), 9100), (peer, service)
+
+
+# --- fakes: only where they are chosen explicitly ------------------------------------------------
+
+def _pod_settings(manifests: list[Manifest], deployment: str, tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The environment the Deployment's container would get: its env (ConfigMaps resolved), a placeholder
+    for each value from a Secret, and local stand-ins for the pod's database, broker and volumes."""
+    [c] = pod_spec(by_kind(manifests, "Deployment")[deployment])["containers"]
+    prefix = deployment.upper()
+    for name in [n for n in os.environ if n.startswith(f"{prefix}_")]:
+        monkeypatch.delenv(name)
+    for name, value in container_env(manifests, c).items():
+        monkeypatch.setenv(name, value if isinstance(value, str) else f"secret-{name.lower()}")
+    local = {"DATABASE_URL": "", "DATABASE_ROLE": "", "BROKER_URL": "", "OTLP_ENDPOINT": "", "DATA_DIR": str(tmp_path),
+             "ATTACHMENT_DIR": str(tmp_path / "attachments"), "SIGNING_KEY_PATH": str(tmp_path / "key.json"),
+             "BOOTSTRAP_ADMIN_EMAIL": "", "BOOTSTRAP_ADMIN_PASSWORD": "", "LOG_JSON": "false"}
+    for name, value in local.items():
+        monkeypatch.setenv(f"{prefix}_{name}", value)
+
+
+async def _fake_identity_status(runtime: Any) -> int:
+    from seteli_common.testing import running_app
+    from seteli_registry.bootstrap import build_app
+
+    async with running_app(build_app(runtime)) as client:
+        params = {"state": "s", "redirect_uri": runtime.settings.resident_redirect_uri}
+        return (await client.get("/v1/fake-identity", params=params)).status_code
+
+
+async def test_production_reaches_no_fake_and_the_base_alone_refuses_to_start(
+        rendered: dict[str, list[Manifest]], tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    from seteli_common.config import NotConfigured
+    from seteli_common.messaging.memory import InMemoryBroker
+    from seteli_notifications.bootstrap import build_runtime as notifications_runtime
+    from seteli_notifications.config import NotificationsSettings
+    from seteli_registry.adapters.company_register import PrhCompanyRegister
+    from seteli_registry.adapters.identity import SuomiFiIdentity
+    from seteli_registry.adapters.liability import UnconnectedLiabilityChecker
+    from seteli_registry.adapters.mandates import SuomiFiMandates
+    from seteli_registry.bootstrap import build_runtime
+    from seteli_registry.config import RegistrySettings
+
+    prod = rendered["production"]
+    for m in prod:
+        if m["kind"] in ("Deployment", "Job"):
+            for c in pod_spec(m)["containers"]:
+                env = container_env(prod, c)
+                assert not any(k.endswith("_ADAPTERS") and v == "fake" for k, v in env.items()), m["metadata"]["name"]
+    _pod_settings(prod, "registry", tmp_path / "prod", monkeypatch)
+    runtime = build_runtime(RegistrySettings(), broker=InMemoryBroker())
+    adapters = runtime.extras["adapters"]
+    assert isinstance(adapters.identity, SuomiFiIdentity) and isinstance(adapters.mandates, SuomiFiMandates)
+    assert isinstance(adapters.company_register, PrhCompanyRegister)
+    assert isinstance(adapters.liability, UnconnectedLiabilityChecker), "never the fake's all-clear"
+    assert await _fake_identity_status(runtime) == 404, "signing in as anyone: never in production"
+    _pod_settings(prod, "notifications", tmp_path / "prod", monkeypatch)
+    assert NotificationsSettings().smtp_host and notifications_runtime(NotificationsSettings(), broker=InMemoryBroker())
+
+    # the base without an overlay chooses nothing: the registry refuses to start instead of faking Suomi.fi
+    _pod_settings(rendered["base"], "registry", tmp_path / "base", monkeypatch)
+    with pytest.raises(NotConfigured, match="REGISTRY_PRH_BASE_URL, REGISTRY_IDENTITY_BASE_URL"):
+        build_runtime(RegistrySettings(), broker=InMemoryBroker())
+    # the dev overlay chose the fakes
+    _pod_settings(rendered["dev"], "registry", tmp_path / "dev", monkeypatch)
+    assert await _fake_identity_status(build_runtime(RegistrySettings(), broker=InMemoryBroker())) == 200

@@ -38,6 +38,7 @@ async def registry_db(pg_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPat
     monkeypatch.setenv("REGISTRY_DATABASE_URL", pg_url)
     monkeypatch.setenv("REGISTRY_BROKER_URL", "")
     monkeypatch.setenv("REGISTRY_SIGNING_KEY_PATH", str(tmp_path / "key.json"))
+    monkeypatch.setenv("REGISTRY_ADAPTERS", "fake")  # no Suomi.fi or PRH endpoints in this test
     runtime = build_runtime(RegistrySettings(), broker=InMemoryBroker())
     await runtime.migrate()
     await runtime.stop()

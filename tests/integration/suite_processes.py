@@ -91,6 +91,7 @@ def service_env(name: str, database_url: str, amqp_url: str, workdir: Path, regi
         f"{prefix}_BROKER_URL": amqp_url,
         f"{prefix}_DATA_DIR": str(workdir / name),
         f"{prefix}_LOG_JSON": "true",
+        f"{prefix}_ADAPTERS": "fake",  # built-in Suomi.fi, PRH, liability and mail fakes: a test setup
         f"{prefix}_RETRY_DELAYS_SECONDS": "[0.2, 0.5, 1.0, 2.0, 5.0]",
     }
     if name != "registry":

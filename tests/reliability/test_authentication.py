@@ -33,7 +33,7 @@ async def registry(pg_url: str, tmp_path: Path, clock: FixedClock) -> AsyncItera
     settings = RegistrySettings(
         database_url=pg_url, data_dir=tmp_path, signing_key_path=tmp_path / "key.json",
         bootstrap_admin_email=ADMIN["email"], bootstrap_admin_password=ADMIN["password"], log_json=False,
-        argon2_time_cost=1, argon2_memory_kib=1024)
+        argon2_time_cost=1, argon2_memory_kib=1024, adapters="fake")
     runtime = build_runtime(settings, broker=InMemoryBroker(), clock=clock)
     async with running_app(build_app(runtime)) as client:
         yield client, runtime
@@ -113,7 +113,7 @@ async def test_a_passivated_users_tokens_stop_working_within_a_minute(
     settings = RegistrySettings(
         database_url=await pg_database_factory(), data_dir=tmp_path, signing_key_path=tmp_path / "key.json",
         bootstrap_admin_email=ADMIN["email"], bootstrap_admin_password=ADMIN["password"], log_json=False,
-        argon2_time_cost=1, argon2_memory_kib=1024, access_token_ttl_seconds=TTL_UNDER_TEST)
+        argon2_time_cost=1, argon2_memory_kib=1024, access_token_ttl_seconds=TTL_UNDER_TEST, adapters="fake")
     registry_runtime = build_runtime(settings, broker=InMemoryBroker(), clock=clock)
     keys = StaticKeys(registry_runtime.extras["issuer"].jwks)  # what other services fetch from the JWKS URL
     other = vouchers_runtime(VouchersSettings(database_url=await pg_database_factory(), log_json=False),

@@ -176,7 +176,8 @@ def build_pg_suite(database_urls: dict[str, str], data_dir: Path) -> PgSuite:
     # person_pseudonym_key: resident sign-in (registry) and client lookups (vouchers) are configured, so their
     # routes are exercised instead of answering "not configured" (services without the setting ignore it)
     common: dict[str, Any] = {"data_dir": data_dir, "log_json": False, "log_level": "WARNING", "broker_url": "",
-                              "jwks_url": "", "person_pseudonym_key": "schemathesis-pseudonym-key-0123456789abcdef"}
+                              "jwks_url": "", "person_pseudonym_key": "schemathesis-pseudonym-key-0123456789abcdef",
+                              "adapters": "fake"}
     runtimes: dict[str, ServiceRuntime] = {}
     runtimes["registry"] = bootstrap("registry").build_runtime(settings(
         "registry", **common, database_url=database_urls["registry"],

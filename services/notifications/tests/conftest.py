@@ -137,7 +137,7 @@ def make_settings(pg_url: str, tmp_path: Path, smtp_port: int | None,
         "database_url": pg_url, "data_dir": tmp_path, "log_json": False,
         "smtp_host": "127.0.0.1" if smtp_port else "", "smtp_port": smtp_port or 25,
         "send_retry_delays": [60.0, 300.0], "send_interval_seconds": 3600.0,
-        "retry_delays_seconds": [0.05, 0.1, 0.2],
+        "retry_delays_seconds": [0.05, 0.1, 0.2], "adapters": "fake",
     }
     return NotificationsSettings(**{**values, **overrides})
 

@@ -157,3 +157,47 @@ async def test_a_tampered_session_cookie_is_ignored(portal: httpx.AsyncClient) -
     portal.cookies.set("seteli_session", "not-a-valid-session")
     response = await portal.get("/provider")
     assert response.status_code == 303 and response.headers["location"].startswith("/login")
+
+
+async def test_logout_with_an_expired_access_token_ends_the_session_for_the_saved_cookie_too(suite, data: Seed) -> None:  # type: ignore[no-untyped-def]
+    """The access token lives a minute, so a user usually logs out with an expired one: the session must
+    still end server-side, or anyone holding the old cookie stays signed in for hours."""
+    import time
+
+    from seteli_portal.session import SessionCodec
+
+    from .conftest import portal_app
+
+    issuer = suite.runtimes["registry"].extras["issuer"]
+    issuer.clock = lambda: time.time() - 600  # every token this test gets has long expired
+    try:
+        app = portal_app(suite, data)
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://portal") as client:
+            await login(client, data.provider_email, PROVIDER_PASSWORD)
+            saved = client.cookies["seteli_session"]
+            session = SessionCodec("test-secret", 3600).decode(saved)
+            out = await client.post("/logout", data={"csrf": session["csrf"]})
+            assert out.status_code == 303
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=suite.app), base_url="http://suite") as api:
+            refreshed = await api.post("/registry/v1/auth/refresh", json={"refresh_token": session["refresh"]})
+            assert refreshed.status_code == 401
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://portal",
+                                     cookies={"seteli_session": saved}) as replay:
+            page = await replay.get("/provider/company")
+            assert page.status_code == 303 and page.headers["location"].startswith("/login")
+    finally:
+        issuer.clock = time.time
+
+
+def test_the_portal_refuses_to_start_with_the_development_session_secret_unless_fakes_are_chosen() -> None:
+    import pytest
+    from seteli_common.config import NotConfigured
+    from seteli_portal.bootstrap import build_app
+    from seteli_portal.config import SERVICE_NAMES, PortalSettings
+
+    urls = {name: f"http://{name}:8000" for name in SERVICE_NAMES}
+    for secret in ("", "dev-only-change-me"):
+        with pytest.raises(NotConfigured, match="PORTAL_SESSION_SECRET"):
+            build_app(PortalSettings(session_secret=secret), service_urls=urls)
+    assert build_app(PortalSettings(adapters="fake"), service_urls=urls)  # chosen explicitly, for development
+    assert build_app(PortalSettings(session_secret="a-long-random-production-secret"), service_urls=urls)

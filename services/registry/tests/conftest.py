@@ -103,7 +103,7 @@ def settings_factory(pg_url: str, tmp_path: Path) -> Callable[..., RegistrySetti
             database_url=pg_url, data_dir=tmp_path, signing_key_path=tmp_path / "key.json",
             bootstrap_admin_email=ADMIN["email"], bootstrap_admin_password=ADMIN["password"], log_json=False,
             public_base_url="https://seteli.kouvola.fi", attachment_max_bytes=64 * 1024,
-            argon2_time_cost=1, argon2_memory_kib=1024)
+            argon2_time_cost=1, argon2_memory_kib=1024, adapters="fake")
         values.update(overrides)
         return RegistrySettings(**values)
     return make

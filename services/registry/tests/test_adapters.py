@@ -183,7 +183,7 @@ async def test_content_is_sniffed_by_magic_bytes_and_blobs_stay_in_their_folder(
 async def test_embedded_mode_search_on_sqlite(tmp_path: Path, clock: FixedClock) -> None:
     settings = RegistrySettings(database_url="", data_dir=tmp_path, signing_key_path=tmp_path / "key.json",
                                 bootstrap_admin_email=ADMIN["email"], bootstrap_admin_password=ADMIN["password"],
-                                log_json=False, argon2_time_cost=1, argon2_memory_kib=1024)
+                                log_json=False, argon2_time_cost=1, argon2_memory_kib=1024, adapters="fake")
     app = build_app(build_runtime(settings, broker=InMemoryBroker(), clock=clock))
     async with running_app(app) as client:
         token = (await client.post("/v1/auth/token", json=ADMIN)).json()["access_token"]

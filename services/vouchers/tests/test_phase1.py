@@ -177,6 +177,34 @@ async def test_booking_with_provider_client_number_uses_it_as_client_ref(h: Harn
     assert made.payload["client_ref"] == "PS-1001"
 
 
+async def test_a_client_number_that_could_be_a_spreadsheet_formula_is_refused_naming_the_field(h: Harness) -> None:
+    client = await new_client(h)
+    voucher = await new_voucher(h, client["id"])
+    body = {
+        "voucher_number": voucher["number"],
+        "voucher_content_id": voucher["contents"][0]["id"],
+        "accept_terms": True,
+    }
+    for number in ('=HYPERLINK("http://evil.example","Open")', "@SUM(A1)", "+358", "-1", "A\tB", "\u200bA"):
+        refused = await h.http.post(
+            "/v1/tenants/kouvola/bookings", headers=h.provider(), json={**body, "client_number": number}
+        )
+        assert refused.status_code == 422, (number, refused.text)
+        assert [e["field"] for e in refused.json()["errors"]] == ["client_number"]
+        assert "letters, digits" in refused.json()["errors"][0]["reason"]
+    assert (await h.http.get("/v1/tenants/kouvola/bookings", headers=h.provider())).json()["total"] == 0
+    assert await h.published("vouchers.booking.made") == []
+    booked = await h.http.post(
+        "/v1/tenants/kouvola/bookings", headers=h.provider(), json={**body, "client_number": "Äijälä 12/B-3"}
+    )
+    assert booked.status_code == 201 and booked.json()["client_ref"] == "Äijälä 12/B-3"
+    url = f"/v1/tenants/kouvola/provider-clients/{client['id']}/client-number"
+    renumber = await h.http.put(url, json={"client_number": "=1+1"}, headers=h.provider())
+    assert renumber.status_code == 422 and renumber.json()["errors"][0]["field"] == "client_number"
+    shown = await h.http.get(f"/v1/tenants/kouvola/provider-clients/{client['id']}", headers=h.provider())
+    assert shown.json()["client_number"] == "Äijälä 12/B-3"
+
+
 async def _book(h: Harness, number: str, content_id: str, provider: str = P1, **extra: object) -> object:
     return await h.http.post(
         "/v1/tenants/kouvola/bookings",

@@ -395,6 +395,36 @@ async def test_bookings_are_listed_to_their_provider_and_their_tenant_only(h: Ha
     ).status_code == 404
 
 
+async def test_a_provider_user_outside_the_service_team_neither_sees_nor_ends_its_bookings(h: Harness) -> None:
+    client = await new_client(h)
+    voucher = await new_voucher(h, client["id"])
+    booked = await h.http.post(
+        "/v1/tenants/kouvola/bookings",
+        headers=h.provider(),
+        json={
+            "voucher_number": voucher["number"],
+            "voucher_content_id": voucher["contents"][0]["id"],
+            "accept_terms": True,
+        },
+    )
+    assert booked.status_code == 201
+    url = f"/v1/tenants/kouvola/bookings/{booked.json()['id']}"
+    end = {"ended_on": "2016-03-31", "reason": "client_changed_provider"}
+    outsider = h.provider(role=Role.PROVIDER_USER, teams=frozenset({"kouvola:kotihoito", f"lahti:{HOUSING}"}))
+    member = h.provider(role=Role.PROVIDER_USER, teams=frozenset({f"kouvola:{HOUSING}"}))
+    assert (await h.http.get("/v1/tenants/kouvola/bookings", headers=outsider)).json()["total"] == 0
+    assert (await h.http.get(url, headers=outsider)).status_code == 404
+    refused = await h.http.post(f"{url}/end", json=end, headers=outsider)
+    assert refused.status_code == 403 and "team" in refused.json()["detail"]
+    assert (await h.http.get(url, headers=h.provider())).json()["state"] == "active"
+    assert await h.published("vouchers.booking.ended") == []
+    # the team's own user lists, reads and ends it
+    assert (await h.http.get("/v1/tenants/kouvola/bookings", headers=member)).json()["total"] == 1
+    assert (await h.http.get(url, headers=member)).status_code == 200
+    ended = await h.http.post(f"{url}/end", json=end, headers=member)
+    assert ended.status_code == 200 and ended.json()["state"] == "ended"
+
+
 async def test_a_registered_client_is_announced_by_pseudonym_never_by_identity_code(h: Harness) -> None:
     """The registry lets the person sign in as a resident by this event: the pseudonym, not the code."""
     client = await new_client(h)

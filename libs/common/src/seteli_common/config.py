@@ -2,11 +2,29 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
+from typing import Literal
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DATA_DIR = Path(".data")
+AdapterMode = Literal["real", "fake"]
+
+
+class NotConfigured(RuntimeError):
+    """A service refuses to start: it would otherwise fall back to a fake or a development default."""
+
+
+def require_configured(service: str, env_prefix: str, missing: Iterable[str]) -> None:
+    """Refuse to start, naming every missing setting, unless nothing is missing (fail closed)."""
+    names = [f"{env_prefix}_{name.upper()}" for name in missing]
+    if names:
+        raise NotConfigured(
+            f"{service} refuses to start: {', '.join(names)} not set and {env_prefix}_ADAPTERS is not 'fake'. "
+            f"Configure the real endpoints and secrets, or set {env_prefix}_ADAPTERS=fake to use the built-in "
+            "fakes (embedded mode, tests and the dev overlay only: never in production)."
+        )
 
 
 class ServiceSettings(BaseSettings):
@@ -45,6 +63,10 @@ class ServiceSettings(BaseSettings):
     delivery_limit: int = 5
     retry_delays_seconds: list[float] = [1.0, 5.0, 30.0]
     data_dir: Path = DEFAULT_DATA_DIR
+    # External systems (Suomi.fi identification and mandates, the company register, liability, e-mail):
+    # `real` (the default) needs every endpoint configured and refuses to start without one; `fake` uses
+    # the built-in fakes. Only the embedded suite, the tests and the dev setups say `fake`.
+    adapters: AdapterMode = "real"
 
     def resolved_database_url(self) -> str:
         if self.database_url:

@@ -17,6 +17,7 @@ from typing import Any
 from fastapi import FastAPI
 from sqlalchemy import MetaData, Table
 
+from . import revocation
 from .auth import JwksClient, KeySource, TokenVerifier
 from .clock import Clock, SystemClock
 from .config import ServiceSettings
@@ -65,6 +66,9 @@ class ServiceRuntime:
         self.db = Database(s.resolved_database_url(), role=s.database_role,
                            system_role=system_role(s.service_name) if s.database_role else "")
         self.transport = make_transport(s, self.broker)
+        revoked = self.metadata.tables.get(revocation.TABLE)
+        if revoked is not None:  # sessions ended in the registry are refused here too (seteli_common.revocation)
+            self.subscriptions = [*self.subscriptions, revocation.revocation_subscription(revoked)]
         outbox_t, inbox_t = self.table("outbox"), self.table("inbox")
         self.outbox = Outbox(outbox_t)
         self.relay = OutboxRelay(self.db, outbox_t, self.transport, batch_size=s.relay_batch_size,
@@ -77,7 +81,9 @@ class ServiceRuntime:
         self.consumers.after_commit = self.relay.wake
         keys = self.keys or (JwksClient(s.jwks_url) if s.jwks_url else None)
         if keys is not None:
-            self.token_verifier = TokenVerifier(keys, issuer=s.token_issuer, audience=s.token_audience)
+            self.token_verifier = TokenVerifier(keys, issuer=s.token_issuer, audience=s.token_audience,
+                                                is_revoked=revocation.RevocationCheck(self.db, revoked)
+                                                if revoked is not None else None)
 
     def table(self, name: str) -> Table:
         return self.metadata.tables[name]

@@ -24,6 +24,7 @@ from stdnum.fi import ytunnus as _ytunnus
 from stdnum.iso7064 import mod_97_10 as _mod_97_10
 
 __all__ = [
+    "FREE_IDENTIFIER_RULE",
     "IDENTITY_CODE_PATTERN",
     "IDENTITY_CODE_MASK",
     "ValidationFailed",
@@ -36,6 +37,7 @@ __all__ = [
     "validate_business_id",
     "validate_creditor_reference",
     "validate_finnish_reference",
+    "validate_free_identifier",
     "validate_iban",
     "validate_identity_code",
     "validate_rf_reference",
@@ -268,4 +270,21 @@ def validate_website(value: str) -> str:
     text = _require_str(value, field).strip()
     if text and (len(text) > 300 or not _WEBSITE_RE.match(text)):
         raise ValidationFailed(field, "must be an http:// or https:// address of at most 300 characters")
+    return text
+
+
+# A free-text identifier someone types (a provider's own client number): letters (also å ä ö), digits
+# and a few separators, starting with a letter or digit, so that it can neither start a spreadsheet
+# formula nor hide control characters. The reason names the rule, never the value.
+_FREE_IDENTIFIER_RE: Final = re.compile(r"^[^\W_][\w .,/#:-]*$")
+FREE_IDENTIFIER_RULE: Final = (
+    "use only letters, digits, spaces and - _ . , / # :, starting with a letter or digit"
+)
+
+
+def validate_free_identifier(value: str, field_hint: str = "identifier") -> str:
+    """The identifier without surrounding spaces, or ValidationFailed (e.g. `=HYPERLINK(...)`)."""
+    text = _require_str(value, field_hint).strip()
+    if not _FREE_IDENTIFIER_RE.fullmatch(text) or not text.isprintable():
+        raise ValidationFailed(field_hint, FREE_IDENTIFIER_RULE)
     return text

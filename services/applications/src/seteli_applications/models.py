@@ -2,6 +2,7 @@
 
 from seteli_common.db import make_metadata
 from seteli_common.messaging.outbox import add_messaging_tables
+from seteli_common.revocation import revocation_table
 from sqlalchemy import (
     JSON,
     Boolean,
@@ -19,6 +20,7 @@ from sqlalchemy import (
 
 metadata = make_metadata()
 add_messaging_tables(metadata)
+revocation_table(metadata)  # sessions the registry ended (seteli_common.revocation)
 
 # --- read models fed by registry events ---------------------------------------------------------
 tenants = Table(

@@ -6,6 +6,7 @@ other services' events; the rest is this service's own data.
 
 from seteli_common.db import make_metadata
 from seteli_common.messaging.outbox import add_messaging_tables
+from seteli_common.revocation import revocation_table
 from sqlalchemy import (
     JSON,
     Boolean,
@@ -25,6 +26,7 @@ from sqlalchemy import (
 
 metadata = make_metadata()
 add_messaging_tables(metadata)
+revocation_table(metadata)  # sessions the registry ended (seteli_common.revocation)
 
 ID = 64
 MONEY = Numeric(12, 2)

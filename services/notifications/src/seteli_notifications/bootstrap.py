@@ -7,6 +7,7 @@ from pathlib import Path
 from fastapi import FastAPI
 from seteli_common.auth import KeySource
 from seteli_common.clock import Clock, SystemClock
+from seteli_common.config import require_configured
 from seteli_common.messaging.memory import InMemoryBroker
 from seteli_common.runtime import ServiceRuntime
 from seteli_common.web import create_app
@@ -43,6 +44,8 @@ class NotificationsRuntime(ServiceRuntime):
 def build_runtime(settings: NotificationsSettings | None = None, *, broker: InMemoryBroker | None = None,
                   clock: Clock | None = None, keys: KeySource | None = None) -> NotificationsRuntime:
     settings = settings or NotificationsSettings()
+    if settings.adapters != "fake":  # writing mail into .eml files is the embedded mode's fake
+        require_configured("notifications", "NOTIFICATIONS", [] if settings.smtp_host else ["smtp_host"])
     clock = clock or SystemClock()
     renderer = Renderer()
     deps = MailDeps(renderer, clock, settings.message_id_domain, settings.public_base_url)

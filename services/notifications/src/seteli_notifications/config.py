@@ -8,7 +8,7 @@ class NotificationsSettings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="NOTIFICATIONS_", extra="ignore")
 
     service_name: str = "notifications"
-    # SMTP relay. Empty host = embedded mode: messages are written as .eml files into `outbox_dir`.
+    # SMTP relay, required unless NOTIFICATIONS_ADAPTERS=fake: then an empty host writes .eml files into `outbox_dir`.
     smtp_host: str = ""
     smtp_port: int = 25
     smtp_username: str = ""

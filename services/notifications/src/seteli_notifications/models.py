@@ -3,6 +3,7 @@ recipients and languages (kept from other services' events; never fetched synchr
 
 from seteli_common.db import BigIntId, make_metadata
 from seteli_common.messaging.outbox import add_messaging_tables
+from seteli_common.revocation import revocation_table
 from sqlalchemy import (
     JSON,
     BigInteger,
@@ -20,6 +21,7 @@ from sqlalchemy import (
 
 metadata = make_metadata()
 add_messaging_tables(metadata)
+revocation_table(metadata)  # sessions the registry ended (seteli_common.revocation)
 
 # --- read models -------------------------------------------------------------------------------
 

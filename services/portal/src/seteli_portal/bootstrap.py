@@ -16,6 +16,7 @@ import httpx
 from fastapi import FastAPI, Request
 from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
+from seteli_common.config import NotConfigured
 
 from . import (
     routes_auth,
@@ -34,7 +35,7 @@ from . import (
     routes_signup,
 )
 from .apiclient import Api, ApiError
-from .config import SERVICE_NAMES, PortalSettings
+from .config import DEV_SESSION_SECRET, SERVICE_NAMES, PortalSettings
 from .session import SessionCodec
 from .throttle import Throttle, TooManyAttempts
 from .web import BadCsrf, Forbidden, LoginRequired, Page, make_env
@@ -53,6 +54,10 @@ SECURITY_HEADERS = {
 def build_app(settings: PortalSettings | None = None, *, service_urls: dict[str, str] | None = None,
               transport: httpx.AsyncBaseTransport | None = None) -> FastAPI:
     settings = settings or PortalSettings()
+    if settings.adapters != "fake" and settings.session_secret in ("", DEV_SESSION_SECRET):
+        # with the well-known development secret anyone could forge a signed-in session cookie
+        raise NotConfigured("portal refuses to start: PORTAL_SESSION_SECRET is not set (or is the development "
+                            "default). Set a long random secret, or PORTAL_ADAPTERS=fake for development only.")
     urls = {**settings.service_urls, **(service_urls or {})}
     missing = [name for name in SERVICE_NAMES if name not in urls]
     if missing:

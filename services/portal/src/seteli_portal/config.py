@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from seteli_common.config import AdapterMode
 
+DEV_SESSION_SECRET = "dev-only-change-me"  # well known: accepted only with PORTAL_ADAPTERS=fake
 SERVICE_NAMES = ("registry", "applications", "vouchers", "events", "settlement", "notifications")
 
 
@@ -12,8 +14,10 @@ class PortalSettings(BaseSettings):
 
     # Base URL of each service's API, e.g. {"registry": "http://registry:8000"}; PORTAL_SERVICE_URLS as JSON.
     service_urls: dict[str, str] = {}
-    # Encrypts and authenticates the session cookie; set a long random value in production.
-    session_secret: str = "dev-only-change-me"
+    # Encrypts and authenticates the session cookie; set a long random value in production. The
+    # development default (or none) stops the start unless PORTAL_ADAPTERS=fake (development only).
+    session_secret: str = DEV_SESSION_SECRET
+    adapters: AdapterMode = "real"
     # True behind TLS (production). Embedded mode over plain http://127.0.0.1 sets it False.
     cookie_secure: bool = True
     cookie_name: str = "seteli_session"

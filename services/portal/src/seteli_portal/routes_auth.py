@@ -66,9 +66,11 @@ async def login(request: Request) -> Response:
 async def logout(request: Request) -> Response:
     page = Page(request)
     await page.form()
-    refresh = page.session.get("refresh")
-    if page.session.get("token"):
-        await page.api.raw("POST", "registry", "/v1/auth/logout", token=page.session["token"],
+    refresh, token = page.session.get("refresh"), page.session.get("token")
+    if refresh or token:
+        # the refresh token ends the session server-side even when the access token has expired (the usual
+        # case: it lives a minute); the saved cookie then no longer signs anyone in
+        await page.api.raw("POST", "registry", "/v1/auth/logout", token=token,
                            json={"refresh_token": refresh} if refresh else None)
     page.sign_out()
     page.flash("logout.done")

@@ -19,6 +19,7 @@ from .service import (
     LoginResult,
     RegistryContext,
     create_user,
+    end_sessions,
     hash_password,
     issue_link,
     password_problem,
@@ -68,10 +69,22 @@ async def refresh(ctx: RegistryContext, issuer: TokenIssuer, secret: str, ttl_se
     return await start_session(ctx, issuer, user, ttl_seconds)
 
 
-async def logout(ctx: RegistryContext, principal: Principal) -> None:
-    if principal.session_id:
-        await repo.change(ctx.session, user_sessions, {"id": principal.session_id}, revoked_at=ctx.clock.now())
-        ctx.revoked_sessions.add(principal.session_id)
+async def logout(ctx: RegistryContext, principal: Principal | None, refresh_secret: str | None = None) -> None:
+    """End the session named by the refresh token and/or the bearer's session id. An unknown or already
+    ended refresh token changes nothing (and answers the same, revealing nothing)."""
+    ended: set[str] = set()
+    user_id = principal.subject if principal is not None else None
+    if refresh_secret:
+        row = await repo.one(ctx.session, user_sessions, token_hash=link_hash(refresh_secret))
+        if row is not None and row["revoked_at"] is None:  # an old (rotated) refresh token ends nothing more
+            ended.add(str(row["id"]))
+            user_id = str(row["user_id"])
+    if principal is not None and principal.session_id:
+        ended.add(principal.session_id)
+    now = ctx.clock.now()
+    for session_id in sorted(ended):
+        await repo.change(ctx.session, user_sessions, {"id": session_id}, revoked_at=now)
+    await end_sessions(ctx, user_id, ended, "logout")
 
 
 async def _set_password(ctx: RegistryContext, user: dict[str, Any], new_password: str, field_name: str) -> None:
@@ -84,7 +97,8 @@ async def _set_password(ctx: RegistryContext, user: dict[str, Any], new_password
     await repo.update_user(ctx.session, user["id"], password_hash=hash_password(new_password),
                            must_change_password=False, password_changed_at=now, failed_logins=0,
                            locked_until=None)
-    ctx.revoked_sessions.update(await repo.revoke_user_sessions(ctx.session, user["id"], now))
+    await end_sessions(ctx, user["id"], await repo.revoke_user_sessions(ctx.session, user["id"], now),
+                       "password_changed")
     # a reset link mailed earlier (or asked for by someone else) must not set the password again
     await repo.invalidate_links(ctx.session, user["id"], "reset", now)
 
@@ -107,7 +121,8 @@ async def change_password(ctx: RegistryContext, email: str, current: str, new: s
         failed, locked_until = after_failed_login(user["failed_logins"], now)
         await repo.update_user(ctx.session, user["id"], failed_logins=failed, locked_until=locked_until)
         if locked_until:
-            ctx.revoked_sessions.update(await repo.revoke_user_sessions(ctx.session, user["id"], now))
+            await end_sessions(ctx, user["id"], await repo.revoke_user_sessions(ctx.session, user["id"], now),
+                               "locked")
         await repo.log_login(ctx.session, {"at": now, "user_id": user["id"],
                                            "outcome": "locked" if locked_until else "failure",
                                            "detail": "password change"})
@@ -199,7 +214,7 @@ async def passivate(ctx: RegistryContext, principal: Principal, provider_id: str
     if user["status"] != "passive":
         now = ctx.clock.now()
         await repo.update_user(ctx.session, user_id, status="passive")
-        ctx.revoked_sessions.update(await repo.revoke_user_sessions(ctx.session, user_id, now))
+        await end_sessions(ctx, user_id, await repo.revoke_user_sessions(ctx.session, user_id, now), "passivated")
         await repo.log_login(ctx.session, {"at": now, "user_id": user_id, "outcome": "passivated",
                                            "detail": f"by {principal.subject}"})
         await ctx.outbox.add(ctx.session, UserPassivated(user_id=user_id), tenant_id=None)

@@ -10,7 +10,6 @@ from pydantic import AfterValidator, BaseModel, EmailStr, Field
 from seteli_common.auth import (
     Principal,
     Role,
-    current_principal,
     guard_tenant,
     optional_principal,
     require_roles,
@@ -173,6 +172,10 @@ class RefreshIn(BaseModel):
     refresh_token: str
 
 
+class LogoutIn(BaseModel):
+    refresh_token: str | None = Field(default=None, max_length=200)
+
+
 class PasswordChangeIn(BaseModel):
     email: str = Field(examples=["kayttaja@paivansade.fi"])
     current_password: str
@@ -239,9 +242,22 @@ async def refresh(body: RefreshIn, request: Request) -> TokenOut:
 
 
 @router.post("/auth/logout", status_code=204, tags=["auth"])
-async def logout(ctx: RegistryContext = Depends(context),
-                 principal: Principal = Depends(current_principal)) -> None:
-    await accounts.logout(ctx, principal)
+async def logout(request: Request, body: LogoutIn | None = None) -> None:
+    """End the session: by its refresh token, which works whatever the access token's age (a user
+    usually logs out after the 60-second token has expired), and/or by a still-valid bearer token."""
+    refresh_token = body.refresh_token if body else None
+    principal = None
+    try:
+        principal = await optional_principal(request)
+    except ProblemError:
+        if not refresh_token:
+            raise
+    if principal is None and not refresh_token:
+        raise unauthorized()
+    runtime = request.app.state.runtime
+    async with runtime.db.system_transaction() as session:  # sessions are found by token, before any tenant
+        await accounts.logout(service.make_context(runtime, session), principal, refresh_token)
+    runtime.relay.wake()
 
 
 @router.post("/auth/password", status_code=204, tags=["auth"])

@@ -8,6 +8,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from fastapi import FastAPI
 from seteli_common.auth import KeySource, SigningKey, StaticKeys, TokenIssuer
 from seteli_common.clock import Clock, SystemClock
+from seteli_common.config import require_configured
 from seteli_common.messaging.memory import InMemoryBroker
 from seteli_common.runtime import ServiceRuntime
 from seteli_common.web import create_app
@@ -26,7 +27,7 @@ from .adapters import Adapters
 from .adapters.blobstore import FolderBlobStore
 from .adapters.company_register import FakeCompanyRegister, PrhCompanyRegister
 from .adapters.identity import FakeIdentity, SuomiFiIdentity
-from .adapters.liability import FakeLiabilityChecker
+from .adapters.liability import FakeLiabilityChecker, UnconnectedLiabilityChecker
 from .adapters.mandates import FakeMandates, SuomiFiMandates
 from .config import RegistrySettings
 from .consumers import subscriptions
@@ -34,6 +35,9 @@ from .domain import PasswordPolicy, RevokedSessions
 from .models import metadata
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+# Without `adapters = fake` every one of these must be set (docs/operations.md, "External systems").
+REAL_ADAPTER_SETTINGS = ("prh_base_url", "identity_base_url", "identity_client_id", "identity_client_secret",
+                         "mandates_base_url", "mandates_client_id", "mandates_api_key", "mandates_oauth_password")
 
 
 class _Keys:
@@ -50,11 +54,15 @@ class _Keys:
 
 
 def build_adapters(settings: RegistrySettings) -> Adapters:
-    """A real client wherever an endpoint is configured, the fake otherwise (embedded mode, tests)."""
+    """Real clients, each endpoint and secret required (a missing one stops the start, naming it); only
+    with `adapters = fake` (embedded mode, tests, dev) the fakes stand in wherever no endpoint is set."""
     s = settings
+    if s.adapters != "fake":
+        require_configured("registry", "REGISTRY", [name for name in REAL_ADAPTER_SETTINGS if not getattr(s, name)])
     return Adapters(
         company_register=PrhCompanyRegister(s.prh_base_url) if s.prh_base_url else FakeCompanyRegister(),
-        liability=FakeLiabilityChecker(),  # the real client waits for the Reliable Partner specification
+        # the real client waits for the Reliable Partner specification: production reports "unavailable"
+        liability=FakeLiabilityChecker() if s.adapters == "fake" else UnconnectedLiabilityChecker(),
         identity=(SuomiFiIdentity(s.identity_base_url, s.identity_client_id, s.identity_client_secret)
                   if s.identity_base_url
                   else FakeIdentity(s.fake_identity_page_url,
@@ -102,7 +110,8 @@ def build_app(runtime: ServiceRuntime, *, manage_lifespan: bool = True) -> FastA
                                                    api_registration.router, api_catalog.router,
                                                    api_signing.router, api_resident.router])
     adapters = runtime.extras["adapters"]
-    if isinstance(adapters.identity, FakeIdentity) and isinstance(adapters.mandates, FakeMandates):
-        app.include_router(fake_identity_page.router)  # test identification; never beside the real services
+    if (runtime.settings.adapters == "fake" and isinstance(adapters.identity, FakeIdentity)
+            and isinstance(adapters.mandates, FakeMandates)):
+        app.include_router(fake_identity_page.router)  # test identification: only when fakes were chosen
     runtime.attach(app)
     return app

@@ -31,7 +31,8 @@ class RegistrySettings(ServiceSettings):
     # Attachments: a folder blob store (embedded mode); production may plug in an S3-compatible store.
     attachment_dir: Path | None = None  # default: <data_dir>/attachments
     attachment_max_bytes: int = 10 * 1024 * 1024
-    # External systems: fakes unless a real endpoint is configured.
+    # External systems: all required unless REGISTRY_ADAPTERS=fake (embedded mode, tests, dev), which lets the
+    # built-in fakes stand in for any left empty; without it a missing one stops the start (bootstrap.py).
     prh_base_url: str = ""  # e.g. https://avoindata.prh.fi/opendata-ytj-api/v3
     mandates_base_url: str = ""
     mandates_client_id: str = ""

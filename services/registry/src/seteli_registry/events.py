@@ -112,6 +112,18 @@ class UserPassivated(EventPayload):
     user_id: str
 
 
+class SessionRevoked(EventPayload):
+    """Sessions ended (logout, passivation, lock-out, new password): every service refuses their access
+    tokens at once (seteli_common.revocation) and may forget them after `until`, when those have expired."""
+
+    event_type = "registry.session.revoked"
+    user_id: str | None
+    session_ids: list[str]
+    reason: str  # logout | passivated | locked | password_changed
+    revoked_at: datetime
+    until: datetime
+
+
 class ConfirmationRequested(EventPayload):
     event_type = "registry.registration.confirmation_requested"
     secret_fields = ("link",)  # the link is the password: blanked in the outbox once sent

@@ -5,6 +5,7 @@ registration.py, attachments.py and catalog.py."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -40,6 +41,7 @@ from .events import (
     BillingInfo,
     ConfirmationRequested,
     ProviderRegistered,
+    SessionRevoked,
     SiteInfo,
     TenantCreated,
     UserCreated,
@@ -81,6 +83,19 @@ def make_context(runtime: Any, session: AsyncSession) -> RegistryContext:
     extras = runtime.extras
     return RegistryContext(session, runtime.outbox, runtime.clock, extras["password_policy"], runtime.settings,
                            extras.get("adapters"), extras["revoked_sessions"])
+
+
+async def end_sessions(ctx: RegistryContext, user_id: str | None, session_ids: Iterable[str], reason: str) -> None:
+    """Sessions just revoked in `user_sessions`: refused at once here, and in every other service as soon
+    as it hears `registry.session.revoked` (published with this transaction, through the outbox)."""
+    ids = sorted(set(session_ids))
+    if not ids:
+        return
+    ctx.revoked_sessions.update(ids)
+    now = ctx.clock.now()
+    until = now + timedelta(seconds=ctx.settings.access_token_ttl_seconds + 60)  # the tokens have expired by then
+    await ctx.outbox.add(ctx.session, SessionRevoked(user_id=user_id, session_ids=ids, reason=reason,
+                                                     revoked_at=now, until=until), tenant_id=None)
 
 
 def _check(field_name: str, fn: Any, value: str, errors: list[FieldError]) -> str:
@@ -330,7 +345,7 @@ async def login(ctx: RegistryContext, issuer: TokenIssuer, email: str, password:
         failed, locked_until = after_failed_login(user["failed_logins"], now)
         await repo.update_user(ctx.session, user["id"], failed_logins=failed, locked_until=locked_until)
         if locked_until:  # a locked account's sessions end too
-            ctx.revoked_sessions.update(await repo.revoke_user_sessions(ctx.session, user["id"], now))
+            await end_sessions(ctx, user["id"], await repo.revoke_user_sessions(ctx.session, user["id"], now), "locked")
         await repo.log_login(ctx.session, _log(user["id"], "locked" if locked_until else "failure", "", now))
         return LoginResult(None, LOGIN_FAILED)
     await repo.update_user(ctx.session, user["id"], failed_logins=0, locked_until=None)

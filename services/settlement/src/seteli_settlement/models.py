@@ -8,6 +8,7 @@ unpaid lines; `paid_lines` has one row per paid ledger line, and its primary key
 
 from seteli_common.db import BigIntId, make_metadata
 from seteli_common.messaging.outbox import add_messaging_tables
+from seteli_common.revocation import revocation_table
 from sqlalchemy import (
     JSON,
     BigInteger,
@@ -28,6 +29,7 @@ from sqlalchemy import (
 
 metadata = make_metadata()
 add_messaging_tables(metadata)
+revocation_table(metadata)  # sessions the registry ended (seteli_common.revocation)
 
 Money = Numeric(12, 2)
 PerUnit = Numeric(14, 6)  # per-unit values and units keep their exact scale (e.g. 2.25 h, 45.555 €)

@@ -8,8 +8,6 @@ auto-recordings live in the events service and never reach settlement.
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any, Literal
@@ -17,6 +15,7 @@ from typing import Any, Literal
 from fastapi import APIRouter, Depends, Query, Request, Response
 from seteli_common.auth import Principal, Role, guard_tenant, require_roles
 from seteli_common.clock import Month
+from seteli_common.csvfile import csv_text
 from seteli_common.errors import FieldError, invalid_many
 from seteli_common.web import content_disposition, db_session
 from sqlalchemy import and_, case, func, select
@@ -79,13 +78,9 @@ async def _log_read(
 def _respond(items: list[dict[str, Any]], total: int, fmt: str, name: str) -> Any:
     if fmt == "json":
         return {"items": items, "total": total}
-    out = io.StringIO()
     columns: Sequence[str] = list(items[0]) if items else []
-    writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\r\n")
-    writer.writeheader()
-    writer.writerows(items)
     return Response(
-        out.getvalue(),
+        csv_text(columns, items),  # a client number like =HYPERLINK(...) arrives as text, not a formula
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": content_disposition(f"{name}.csv")},
     )

@@ -68,12 +68,23 @@ async def list_bookings(
     """A provider's own bookings; the tenant's staff see every booking of the tenant."""
     provider_id = _provider_or_tenant_staff(principal, tenant_id)
     rows, total = await repo.list_bookings(
-        ctx.session, tenant_id, provider_id=provider_id, voucher_id=voucher_id, limit=limit, offset=offset
+        ctx.session,
+        tenant_id,
+        provider_id=provider_id,
+        voucher_id=voucher_id,
+        limit=limit,
+        offset=offset,
+        services=_team_services(principal, tenant_id),
     )
     return {
         "items": [await bookings.provider_booking(ctx, tenant_id, r["provider_id"], r["id"]) for r in rows],
         "total": total,
     }
+
+
+def _team_services(principal: Principal, tenant_id: str) -> frozenset[str] | None:
+    """A provider user's service teams in this tenant; None for everyone else (the main user, staff)."""
+    return ProviderViewer.of(principal, tenant_id).services if principal.role == Role.PROVIDER_USER else None
 
 
 def _provider_or_tenant_staff(principal: Principal, tenant_id: str) -> str | None:
@@ -93,7 +104,9 @@ async def my_booking(
     ctx: VouchersContext = Depends(context),
     principal: Principal = Depends(provider_staff),
 ) -> dict[str, Any]:
-    return await bookings.provider_booking(ctx, tenant_id, provider_of(principal), booking_id)
+    return await bookings.provider_booking(
+        ctx, tenant_id, provider_of(principal), booking_id, _team_services(principal, tenant_id)
+    )
 
 
 @router.post("/bookings/{booking_id}/end", response_model=BookingOut)
@@ -106,7 +119,9 @@ async def end_booking(
 ) -> dict[str, Any]:
     """The booking's provider, or the tenant's staff, ends a booking; the content can then be booked again."""
     provider_id = _provider_or_tenant_staff(principal, tenant_id)
-    return await bookings.end_booking(ctx, tenant_id, booking_id, provider_id, body.ended_on, body.reason)
+    return await bookings.end_booking(
+        ctx, tenant_id, booking_id, provider_id, body.ended_on, body.reason, _team_services(principal, tenant_id)
+    )
 
 
 @router.post("/purchases", status_code=201, response_model=BookingOut)

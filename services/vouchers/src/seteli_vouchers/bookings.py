@@ -7,7 +7,7 @@ from datetime import date
 from typing import Any
 
 from seteli_common.auth import Principal
-from seteli_common.errors import FieldError, ProblemError, conflict, invalid_many, not_found
+from seteli_common.errors import FieldError, ProblemError, conflict, forbidden, invalid_many, not_found
 from sqlalchemy.exc import IntegrityError
 
 from . import access_repository as access_repo
@@ -346,9 +346,16 @@ def _booking_out(row: dict[str, Any], client_ref: str) -> dict[str, Any]:
     }
 
 
-async def provider_booking(ctx: VouchersContext, tenant_id: str, provider_id: str, booking_id: str) -> dict[str, Any]:
+async def provider_booking(
+    ctx: VouchersContext,
+    tenant_id: str,
+    provider_id: str,
+    booking_id: str,
+    services: frozenset[str] | None = None,
+) -> dict[str, Any]:
+    """The provider's booking; a provider user sees only bookings of its service teams (`services`)."""
     row = await repo.get_booking(ctx.session, tenant_id, booking_id)
-    if row is None or row["provider_id"] != provider_id:
+    if row is None or row["provider_id"] != provider_id or (services is not None and row["service_id"] not in services):
         raise not_found("Booking")
     ref = await access_repo.client_number(ctx.session, tenant_id, provider_id, row["client_id"])
     if ref is None:
@@ -364,11 +371,15 @@ async def end_booking(
     provider_id: str | None,
     ended_on: date,
     reason: str,
+    services: frozenset[str] | None = None,
 ) -> dict[str, Any]:
-    """The provider (or an officer) ends a booking, e.g. when the client changes provider."""
+    """The provider (or an officer) ends a booking, e.g. when the client changes provider; a provider
+    user only in the booking's service team (`services`), as with service events."""
     row = await repo.get_booking(ctx.session, tenant_id, booking_id)
     if row is None or (provider_id is not None and row["provider_id"] != provider_id):
         raise not_found("Booking")
+    if services is not None and row["service_id"] not in services:
+        raise forbidden("You are not in this service's team")
     if ended_on < row["created_at"].date():
         raise invalid_many([FieldError("ended_on", "must not be before the booking was made")])
     if not await repo.end_booking(ctx.session, tenant_id, booking_id, ended_on, reason):

@@ -302,10 +302,14 @@ async def list_bookings(
     voucher_id: str | None,
     limit: int,
     offset: int,
+    services: frozenset[str] | None = None,
 ) -> tuple[list[Row], int]:
+    """`services` narrows the list to a provider user's service teams (None: every service)."""
     where = [bookings.c.tenant_id == tenant_id]
     if provider_id is not None:
         where.append(bookings.c.provider_id == provider_id)
+    if services is not None:
+        where.append(bookings.c.service_id.in_(sorted(services)))
     if voucher_id is not None:
         where.append(bookings.c.voucher_id == voucher_id)
     total = (await session.execute(select(func.count()).select_from(bookings).where(*where))).scalar_one()

@@ -4,11 +4,23 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, Generic, Literal, TypeVar
+from typing import Annotated, Any, Generic, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field
+from seteli_common.validators import FREE_IDENTIFIER_RULE, ValidationFailed, validate_free_identifier
 
 T = TypeVar("T")
+
+
+def _client_number(value: str) -> str:
+    try:
+        return validate_free_identifier(value, "client_number")
+    except ValidationFailed:
+        raise ValueError(FREE_IDENTIFIER_RULE) from None
+
+
+# A provider's own client number: it reaches reports and the officer's spreadsheets (no `=HYPERLINK(...)`).
+ClientNumber = Annotated[str, Field(min_length=1, max_length=40), AfterValidator(_client_number)]
 
 
 class Page(BaseModel, Generic[T]):
@@ -234,7 +246,7 @@ class BookingIn(BaseModel):
     producer_part: str | None = Field(default=None, max_length=100, pattern=r"^site:[A-Za-z0-9_-]+$")
     accept_terms: bool
     info: str | None = Field(default=None, max_length=2000)
-    client_number: str | None = Field(default=None, min_length=1, max_length=40)
+    client_number: ClientNumber | None = None
 
 
 class PurchaseIn(BaseModel):
@@ -305,7 +317,7 @@ class ProviderClientOut(BaseModel):
 
 class ClientNumberIn(BaseModel):
     model_config = ConfigDict(json_schema_extra={"examples": [{"client_number": "A-1001"}]})
-    client_number: str = Field(min_length=1, max_length=40)
+    client_number: ClientNumber
 
 
 class BookingEndIn(BaseModel):

@@ -54,3 +54,12 @@ class FakeLiabilityChecker:
         checks = [LiabilityCheck(c, s, today, "fake") for c, s in states.items()]
         worst = max(states.values(), key=STATES.index)
         return LiabilityReport(business_id, worst, today, checks)
+
+
+class UnconnectedLiabilityChecker:
+    """Production until the real client exists: every check `unavailable` (never a fake `ok`), so an
+    officer sees that the Reliable Partner report was not fetched and checks it by hand."""
+
+    async def report(self, business_id: str, today: date) -> LiabilityReport:
+        checks = [LiabilityCheck(c, "unavailable", None, "not connected") for c in CHECKS]
+        return LiabilityReport(business_id, "unavailable", today, checks)

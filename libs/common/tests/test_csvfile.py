@@ -1,0 +1,22 @@
+"""The kernel's CSV writer: formulas arrive as text, numbers (also negative) stay numbers."""
+
+from __future__ import annotations
+
+import csv
+import io
+from decimal import Decimal
+
+from seteli_common.csvfile import csv_text, safe_cell
+
+
+def test_cells_a_spreadsheet_would_evaluate_become_text_and_numbers_stay_numbers() -> None:
+    for formula in ("=1+1", "+358 40", "-2+3", "@SUM(A1)", "\tX", "\rX", "-", "=HYPERLINK(\"x\")"):
+        assert safe_cell(formula) == "'" + formula
+    for kept in ("-20.00", "-19", "0", "12.5", "A-1001", "", Decimal("-20.00"), -3, None):
+        assert safe_cell(kept) == kept
+
+
+def test_csv_text_neutralises_every_cell_and_keeps_the_columns() -> None:
+    text = csv_text(["ref", "amount"], [{"ref": "=cmd|' /C calc'!A0", "amount": Decimal("-1710.00")}, {"ref": "B"}])
+    assert list(csv.reader(io.StringIO(text))) == [["ref", "amount"], ["'=cmd|' /C calc'!A0", "-1710.00"], ["B", ""]]
+    assert text.endswith("\r\n")
