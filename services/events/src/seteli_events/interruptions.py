@@ -36,6 +36,7 @@ from .events import InterruptionDayOut, InterruptionFinalised
 from .models import interruptions
 from .recording import (
     Ctx,
+    blocks_days,
     content_terms,
     domain_problem,
     last_valid_day,
@@ -97,7 +98,7 @@ async def _check_days(
     live = [
         e
         for e in await repo.content_events(ctx.session, ctx.tenant_id, booking["voucher_content_id"])
-        if e["approval"] != "rejected"
+        if blocks_days(e)
     ]
     far = date(9999, 12, 31)
     clash = set(overlapping_days([(e["start"], e["end"]) for e in live], start, min(away_until, far)))

@@ -167,6 +167,12 @@ def _check_validity(booking: Mapping[str, Any], start: date, end: date) -> None:
         )
 
 
+def blocks_days(event: Mapping[str, Any]) -> bool:
+    """Does a live event take its days? A rejected one does not, nor a credited one: the credit takes
+    its money back, so the right days can be recorded again (and are paid in the next run)."""
+    return event["approval"] != "rejected" and not event["credited"]
+
+
 def overlap_problem(days: list[date]) -> ProblemError:
     listed = [d.isoformat() for d in days]
     return ProblemError(
@@ -230,7 +236,7 @@ async def evaluate(ctx: Ctx, booking: Mapping[str, Any], inp: EventInput, event_
     existing = await repo.content_events(ctx.session, ctx.tenant_id, booking["voucher_content_id"], exclude=event_id)
     exclude_days: set[date] = set()
     if booking["unit"] == "day":
-        live = [(e["start"], e["end"]) for e in existing if e["approval"] != "rejected"]
+        live = [(e["start"], e["end"]) for e in existing if blocks_days(e)]
         cover, returns = interruption_cover(
             await repo.content_interruptions(ctx.session, ctx.tenant_id, booking["voucher_content_id"])
         )
