@@ -5,6 +5,7 @@ voucher value 140.00 €/day (the tenant pays 140.00 € a day)."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -54,3 +55,73 @@ async def test_a_credited_event_frees_its_days_for_the_corrected_event(seeded: H
     # The credited event's days are free, but a live event's days still are not.
     again = await h.post_event({"booking_id": "b-housing", "start": "2016-02-05", "end": "2016-02-06"})
     assert again.status_code == 409 and again.json()["overlapping_days"] == ["2016-02-05", "2016-02-06"]
+
+
+# ---- 9: no care is recorded before it is given ------------------------------------------------------------
+
+
+def _field_errors(response: Any) -> dict[str, str]:
+    return {e["field"]: e["reason"] for e in response.json().get("errors", [])}
+
+
+async def test_a_final_event_ends_on_or_before_today_in_helsinki(seeded: Harness) -> None:
+    h = seeded
+    h.clock.set(datetime(2016, 3, 4, 21, 30, tzinfo=UTC))  # 4 March 23:30 in Helsinki
+    whole_month = await h.post_event({"booking_id": "b-housing", "start": "2016-03-01", "end": "2016-03-31"})
+    assert whole_month.status_code == 422 and "end" in _field_errors(whole_month)
+    assert await h.published("events.event.recorded") == []
+    until_today = await h.post_event({"booking_id": "b-housing", "start": "2016-03-01", "end": "2016-03-04"})
+    assert until_today.status_code == 201, until_today.text
+    tomorrow = await h.post_event({"booking_id": "b-visit", "start": "2016-03-05", "units": "1"})
+    assert tomorrow.status_code == 422 and "end" in _field_errors(tomorrow)
+    h.clock.set(datetime(2016, 3, 4, 22, 30, tzinfo=UTC))  # already 5 March in Helsinki (00:30)
+    assert (await h.post_event({"booking_id": "b-visit", "start": "2016-03-05", "units": "1"})).status_code == 201
+    # An edit cannot push a final event into the future either.
+    patch = await h.client.patch(
+        f"/v1/tenants/{T}/events/{until_today.json()['id']}", json={"end": "2016-03-31"}, headers=h.provider()
+    )
+    assert patch.status_code == 422 and "end" in _field_errors(patch)
+
+
+async def test_drafts_cover_the_running_month_and_are_confirmed_once_given(seeded: Harness) -> None:
+    h = seeded
+    h.clock.set(datetime(2016, 3, 4, 9, 0, tzinfo=UTC))
+    draft = await _record(h, "2016-03-01", "2016-03-31", "draft")
+    beyond = await h.post_event(
+        {"booking_id": "b-housing", "start": "2016-04-01", "end": "2016-04-30", "status": "draft"}
+    )
+    assert beyond.status_code == 422 and "end" in _field_errors(beyond)
+    early = await h.client.post(f"/v1/tenants/{T}/events/confirm", json={"client_ref": "A-17"}, headers=h.provider())
+    assert early.json()["confirmed"] == 0
+    assert [(f["id"], f["status"]) for f in early.json()["failed"]] == [(draft["id"], 422)]
+    assert await h.published("events.event.recorded") == []
+    h.clock.set(datetime(2016, 3, 31, 8, 0, tzinfo=UTC))  # the last day itself: given by the evening
+    done = await h.client.post(f"/v1/tenants/{T}/events/confirm", json={"client_ref": "A-17"}, headers=h.provider())
+    assert done.json()["confirmed"] == 1, done.text
+    [recorded] = await h.published("events.event.recorded")
+    assert recorded["event_id"] == draft["id"] and recorded["amount_tenant"] == "4340.00"
+
+
+async def test_an_interruption_return_day_after_today_is_refused(seeded: Harness) -> None:
+    h = seeded  # today 2016-03-15
+    ahead = await h.client.post(
+        f"/v1/tenants/{T}/interruptions",
+        headers=h.provider(),
+        json={"booking_id": "b-housing", "start": "2016-03-10", "end": "2016-03-16", "reason": "hospital"},
+    )
+    assert ahead.status_code == 422 and "end" in _field_errors(ahead)
+    draft = await h.client.post(
+        f"/v1/tenants/{T}/interruptions",
+        headers=h.provider(),
+        json={"booking_id": "b-housing", "start": "2016-03-10", "reason": "hospital"},
+    )
+    assert draft.status_code == 201, draft.text
+    end_ahead = await h.client.post(
+        f"/v1/tenants/{T}/interruptions/{draft.json()['id']}/end", headers=h.provider(), json={"end": "2016-03-16"}
+    )
+    assert end_ahead.status_code == 422 and "end" in _field_errors(end_ahead)
+    assert await h.published("events.interruption.finalised") == []
+    back_today = await h.client.post(
+        f"/v1/tenants/{T}/interruptions/{draft.json()['id']}/end", headers=h.provider(), json={"end": "2016-03-15"}
+    )
+    assert back_today.status_code == 200, back_today.text

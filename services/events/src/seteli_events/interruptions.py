@@ -16,6 +16,7 @@ from decimal import Decimal
 from typing import Any
 
 from seteli_common.auth import Principal
+from seteli_common.clock import today_in_helsinki
 from seteli_common.errors import conflict, invalid, not_found
 from seteli_common.money import to_cents
 
@@ -93,6 +94,9 @@ async def _check_days(
         raise invalid("start", "outside the voucher's validity")
     if end is not None and end <= start:
         raise invalid("end", "the return day must be after the departure day")
+    today = today_in_helsinki(ctx.clock)
+    if end is not None and end > today:
+        raise invalid("end", f"the return day is entered once it has come (on or before today, {today.isoformat()})")
     await repo.lock_voucher_content(ctx.session, ctx.tenant_id, booking["voucher_content_id"])
     away_until = date.max if end is None else end - timedelta(days=1)
     live = [
