@@ -125,3 +125,39 @@ async def test_an_interruption_return_day_after_today_is_refused(seeded: Harness
         f"/v1/tenants/{T}/interruptions/{draft.json()['id']}/end", headers=h.provider(), json={"end": "2016-03-15"}
     )
     assert back_today.status_code == 200, back_today.text
+
+
+# ---- 3: nothing after the voucher's validity is paid ---------------------------------------------------
+
+
+async def test_an_interruption_returning_after_the_validity_is_refused(seeded: Harness) -> None:
+    h = seeded  # today 2016-03-15; the client died on 2016-03-09: valid until 2016-03-10
+    await h.feed("vouchers.voucher.closed", {"voucher_id": "v-1", "valid_until": "2016-03-10", "reason": "death"})
+    await h.feed(
+        "vouchers.booking.ended", {"booking_id": "b-housing", "voucher_id": "v-1", "ended_on": "2016-03-10"}
+    )
+    late = await h.client.post(
+        f"/v1/tenants/{T}/interruptions",
+        headers=h.provider(),
+        json={"booking_id": "b-housing", "start": "2016-03-01", "end": "2016-03-14", "reason": "hospital"},
+    )
+    assert late.status_code == 422 and "end" in _field_errors(late)
+    draft = await h.client.post(
+        f"/v1/tenants/{T}/interruptions",
+        headers=h.provider(),
+        json={"booking_id": "b-housing", "start": "2016-03-01", "reason": "hospital"},
+    )
+    assert draft.status_code == 201, draft.text
+    end_late = await h.client.post(
+        f"/v1/tenants/{T}/interruptions/{draft.json()['id']}/end", headers=h.provider(), json={"end": "2016-03-11"}
+    )
+    assert end_late.status_code == 422 and "end" in _field_errors(end_late)
+    assert await h.published("events.interruption.finalised") == []
+    # The day after the death is still valid: the interruption ends there and is paid through it.
+    ended = await h.client.post(
+        f"/v1/tenants/{T}/interruptions/{draft.json()['id']}/end", headers=h.provider(), json={"end": "2016-03-10"}
+    )
+    assert ended.status_code == 200, ended.text
+    [finalised] = await h.published("events.interruption.finalised")
+    assert max(s["end"] for s in finalised["segments"]) == "2016-03-10"
+    assert finalised["amount_tenant"] == "1400.00"  # 10 days at 100 % × 140.00

@@ -90,10 +90,14 @@ async def _check_days(
 ) -> list[Row]:
     """Refuse days already taken; returns the events that start on the return day."""
     valid_from, valid_until = booking["valid_from"], last_valid_day(booking)
+    span = f"{valid_from.isoformat()} – {valid_until.isoformat() if valid_until else ''}"
     if start < valid_from or (valid_until is not None and start > valid_until):
-        raise invalid("start", "outside the voucher's validity")
+        raise invalid("start", f"outside the voucher's validity {span}")
     if end is not None and end <= start:
         raise invalid("end", "the return day must be after the departure day")
+    if end is not None and valid_until is not None and end > valid_until:
+        # the return day is paid too: it must be a valid day (after a death, at most the day after it)
+        raise invalid("end", f"the return day is outside the voucher's validity {span}")
     today = today_in_helsinki(ctx.clock)
     if end is not None and end > today:
         raise invalid("end", f"the return day is entered once it has come (on or before today, {today.isoformat()})")
