@@ -161,3 +161,94 @@ async def test_an_interruption_returning_after_the_validity_is_refused(seeded: H
     [finalised] = await h.published("events.interruption.finalised")
     assert max(s["end"] for s in finalised["segments"]) == "2016-03-10"
     assert finalised["amount_tenant"] == "1400.00"  # 10 days at 100 % × 140.00
+
+
+# ---- 5: an interruption is corrected or removed until settled, credited after --------------------------
+
+
+async def _interruption(h: Harness, start: str, end: str | None, reason: str = "hospital") -> dict:
+    body: dict[str, Any] = {"booking_id": "b-housing", "start": start, "reason": reason}
+    if end is not None:
+        body["end"] = end
+    response = await h.client.post(f"/v1/tenants/{T}/interruptions", headers=h.provider(), json=body)
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+async def test_a_wrong_interruption_is_corrected_and_removed_until_settled(seeded: Harness) -> None:
+    h = seeded
+    await _record(h, "2016-02-01", "2016-02-04")
+    wrong = await _interruption(h, "2016-02-05", "2016-02-20")  # 11 days at 100 %, 4 at 0 %, return day
+    assert wrong["amount_tenant"] == "1680.00"
+    after = await _record(h, "2016-02-20", "2016-02-29")  # the return day is the interruption's
+    assert after["amount_tenant"] == "1260.00"  # 02-21..02-29: 9 × 140.00
+    # The client came back on 12 February, not the 20th.
+    fixed = await h.client.patch(
+        f"/v1/tenants/{T}/interruptions/{wrong['id']}", headers=h.provider(), json={"end": "2016-02-12"}
+    )
+    assert fixed.status_code == 200, fixed.text
+    assert fixed.json()["end"] == "2016-02-12" and fixed.json()["amount_tenant"] == "1120.00"  # 7 + return day
+    first, second = await h.published("events.interruption.finalised")
+    assert (first["revision"], first["amount_tenant"]) == (1, "1680.00")
+    assert (second["revision"], second["end"], second["amount_tenant"]) == (2, "2016-02-12", "1120.00")
+    # 20 February is no longer a return day: the presence event pays it again.
+    [regained] = await h.published("events.event.corrected")
+    assert regained["event_id"] == after["id"] and regained["amount_tenant"] == "1400.00"
+    # A correction over recorded presence is refused with the days, and changes nothing.
+    clash = await h.client.patch(
+        f"/v1/tenants/{T}/interruptions/{wrong['id']}", headers=h.provider(), json={"end": "2016-02-22"}
+    )
+    assert clash.status_code == 409 and clash.json()["overlapping_days"] == ["2016-02-20", "2016-02-21"]
+    # Another provider cannot touch it.
+    other = await h.client.patch(
+        f"/v1/tenants/{T}/interruptions/{wrong['id']}", headers=h.provider("p-muu"), json={"reason": "holiday"}
+    )
+    assert other.status_code == 403
+    # Removed altogether: settlement is told and drops its lines.
+    gone = await h.client.delete(f"/v1/tenants/{T}/interruptions/{wrong['id']}", headers=h.provider())
+    assert gone.status_code == 204, gone.text
+    assert await h.published("events.interruption.deleted") == [{"interruption_id": wrong["id"], "revision": 3}]
+    listed = await h.client.get(f"/v1/tenants/{T}/interruptions", headers=h.provider())
+    assert listed.json()["total"] == 0
+    # Its days are free again.
+    freed = await h.post_event({"booking_id": "b-housing", "start": "2016-02-05", "end": "2016-02-19"})
+    assert freed.status_code == 201, freed.text
+
+
+async def test_a_settled_interruption_is_only_credited_and_the_credit_frees_its_days(seeded: Harness) -> None:
+    h = seeded
+    paid = await _interruption(h, "2016-02-05", "2016-02-09", "holiday")  # 5 days at 100 % × 140.00
+    assert paid["amount_tenant"] == "700.00"
+    early = await h.client.post(
+        f"/v1/tenants/{T}/interruptions/{paid['id']}/credit", headers=h.officer(), json={"reason": "Ei lomalla"}
+    )
+    assert early.status_code == 409 and early.json()["code"] == "interruption_not_settled"
+    await _settle(h, "2016-02", [], [paid["id"]])
+    for response in (
+        await h.client.patch(
+            f"/v1/tenants/{T}/interruptions/{paid['id']}", headers=h.provider(), json={"end": "2016-02-08"}
+        ),
+        await h.client.delete(f"/v1/tenants/{T}/interruptions/{paid['id']}", headers=h.provider()),
+    ):
+        assert response.status_code == 409 and response.json()["code"] == "interruption_settled"
+    by_provider = await h.client.post(
+        f"/v1/tenants/{T}/interruptions/{paid['id']}/credit", headers=h.provider(), json={"reason": "x"}
+    )
+    assert by_provider.status_code == 403
+    credit = await h.client.post(
+        f"/v1/tenants/{T}/interruptions/{paid['id']}/credit", headers=h.officer(), json={"reason": "Ei lomalla"}
+    )
+    assert credit.status_code == 201, credit.text
+    body = credit.json()
+    assert (body["amount"], body["month"], body["kind"]) == ("-700.00", "2016-03", "interruption")
+    [published] = await h.published("events.credit.requested")
+    assert published["event_id"] == paid["id"] and published["amount"] == "-700.00"
+    assert published["kind"] == "interruption" and published["client_ref"] == "A-17"
+    again = await h.client.post(
+        f"/v1/tenants/{T}/interruptions/{paid['id']}/credit", headers=h.officer(), json={"reason": "Uudestaan"}
+    )
+    assert again.status_code == 409
+    # The client was present after all: those days are recorded and paid in the next run.
+    present = await h.post_event({"booking_id": "b-housing", "start": "2016-02-05", "end": "2016-02-09"})
+    assert present.status_code == 201, present.text
+    assert Decimal(present.json()["amount_tenant"]) + Decimal(published["amount"]) == Decimal("0.00")

@@ -163,7 +163,11 @@ async def booking_ended(ctx: MessageContext) -> None:
 @settlement.on("settlement.events.settled")
 async def events_settled(ctx: MessageContext) -> None:
     p = ctx.envelope.payload
-    await repo.mark_settled(ctx.session, _tenant(ctx), [str(i) for i in p.get("event_ids", [])], str(p["run_id"]))
+    tenant_id, run_id = _tenant(ctx), str(p["run_id"])
+    await repo.mark_settled(ctx.session, tenant_id, [str(i) for i in p.get("event_ids", [])], run_id)
+    # the interruptions the run paid: from now on only a credit corrects them
+    interruption_ids = [str(i) for i in p.get("interruption_ids") or []]
+    await repo.mark_interruptions_settled(ctx.session, tenant_id, interruption_ids, run_id)
 
 
 @settlement.on("settlement.run.completed")
@@ -176,6 +180,8 @@ async def run_completed(ctx: MessageContext) -> None:
     await repo.replace(ctx.session, repo.settled_months, {"tenant_id": tenant_id, "month": month}, {"run_id": run_id})
     if p.get("event_ids") is not None:
         await repo.mark_settled(ctx.session, tenant_id, [str(i) for i in p["event_ids"]], run_id)
+    if p.get("interruption_ids") is not None:
+        await repo.mark_interruptions_settled(ctx.session, tenant_id, [str(i) for i in p["interruption_ids"]], run_id)
 
 
 def subscriptions() -> list[Subscription]:

@@ -196,8 +196,8 @@ async def finalise_interruption(session: AsyncSession, tenant_id: str, payload: 
     head = await repo.claim_source(session, tenant_id, "interruption", interruption_id)
     assert head is not None
     fingerprint = _fingerprint(payload)
-    if head["fingerprint"] == fingerprint:
-        return False  # the same fact again
+    if head["fingerprint"] == fingerprint or head["deleted"]:
+        return False  # the same fact again, or the interruption was removed
     await _retire_lines(session, tenant_id, "interruption", interruption_id, now, str(payload["provider_id"]))
     revision = int(head["revision"]) + 1
     end = _date(payload["end"])
@@ -236,6 +236,20 @@ async def finalise_interruption(session: AsyncSession, tenant_id: str, payload: 
             "amount_co_payment": to_cents(_dec(payload.get("amount_co_payment"))),
         },
     )
+    return True
+
+
+async def delete_interruption(session: AsyncSession, tenant_id: str, payload: Row, now: datetime) -> bool:
+    """events.interruption.deleted: an interruption removed before it was settled; its lines go (a
+    line already paid is reversed in the next run, as for a deleted event)."""
+    interruption_id = str(payload["interruption_id"])
+    head = await repo.claim_source(session, tenant_id, "interruption", interruption_id)
+    assert head is not None
+    if head["deleted"]:
+        return False
+    await _retire_lines(session, tenant_id, "interruption", interruption_id, now)
+    await repo.set_source(session, tenant_id, "interruption", interruption_id, deleted=True)
+    await repo.delete_interruption(session, tenant_id, interruption_id)
     return True
 
 
