@@ -252,3 +252,48 @@ async def test_a_settled_interruption_is_only_credited_and_the_credit_frees_its_
     present = await h.post_event({"booking_id": "b-housing", "start": "2016-02-05", "end": "2016-02-09"})
     assert present.status_code == 201, present.text
     assert Decimal(present.json()["amount_tenant"]) + Decimal(published["amount"]) == Decimal("0.00")
+
+
+async def test_a_death_recorded_after_the_events_clips_what_is_not_settled(seeded: Harness) -> None:
+    h = seeded  # today 2016-03-15
+    before = await _record(h, "2016-03-01", "2016-03-04")
+    away = await _interruption(h, "2016-03-05", "2016-03-12")  # back on the 12th (return day)
+    assert away["amount_tenant"] == "1120.00"  # 8 days at 100 % × 140.00
+    after = await _record(h, "2016-03-12", "2016-03-14")
+    meals = await _record(h, "2016-03-01", "2016-03-14", booking="b-meals")  # the client pays 14 × 12.50
+    assert meals["amount_co_payment"] == "175.00"
+    # Then the news: the client died on 8 March; the vouchers service ends the validity on the 9th.
+    await h.feed("vouchers.voucher.closed", {"voucher_id": "v-1", "valid_until": "2016-03-09", "reason": "death"})
+    for booking in ("b-housing", "b-meals"):
+        await h.feed("vouchers.booking.ended", {"booking_id": booking, "voucher_id": "v-1", "ended_on": "2016-03-09"})
+    [deleted] = await h.published("events.event.deleted")
+    assert deleted["event_id"] == after["id"]  # wholly after the validity
+    [clipped] = await h.published("events.event.corrected")
+    assert clipped["event_id"] == meals["id"] and (clipped["end"], clipped["amount_co_payment"]) == (
+        "2016-03-09",
+        "112.50",
+    )
+    finalised = await h.published("events.interruption.finalised")
+    assert (finalised[-1]["revision"], finalised[-1]["end"]) == (2, "2016-03-09")
+    assert finalised[-1]["amount_tenant"] == "700.00"  # 4 days and the return day, the day after the death
+    live = (await h.client.get(f"/v1/tenants/{T}/events", headers=h.officer())).json()["items"]
+    assert {e["id"]: e["end"] for e in live} == {before["id"]: "2016-03-04", meals["id"]: "2016-03-09"}
+    # Nothing published for this voucher pays a day after the 9th.
+    payloads = [
+        *await h.published("events.event.recorded"),
+        *await h.published("events.event.corrected"),
+        *await h.published("events.interruption.finalised"),
+    ]
+    live_ids = {before["id"], meals["id"], away["id"]}
+    latest = {p.get("event_id") or p["interruption_id"]: p for p in payloads}
+    assert max(s["end"] for i, p in latest.items() if i in live_ids for s in p["segments"]) == "2016-03-09"
+
+
+async def test_a_settled_event_is_not_changed_when_the_validity_ends_later(seeded: Harness) -> None:
+    h = seeded
+    paid = await _record(h, "2016-02-01", "2016-02-29")
+    await _settle(h, "2016-02", [paid["id"]])
+    await h.feed("vouchers.voucher.closed", {"voucher_id": "v-1", "valid_until": "2016-02-20", "reason": "officer"})
+    assert await h.published("events.event.corrected") == [] and await h.published("events.event.deleted") == []
+    got = await h.client.get(f"/v1/tenants/{T}/events/{paid['id']}", headers=h.officer())
+    assert got.json()["end"] == "2016-02-29" and got.json()["settled"] is True

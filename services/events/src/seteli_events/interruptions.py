@@ -341,7 +341,12 @@ async def correct(
     """Change the departure day, the return day or the reason of an interruption not settled yet.
     A finalised one is valued again and published with the next revision (settlement replaces its
     lines, never adds to them)."""
-    row = await _own_unsettled(ctx, principal, interruption_id)
+    return await apply_correction(ctx, await _own_unsettled(ctx, principal, interruption_id), changes)
+
+
+async def apply_correction(ctx: Ctx, row: Row, changes: Mapping[str, Any]) -> Row:
+    """The correction of an unsettled interruption (the caller has checked who may make it)."""
+    interruption_id = row["id"]
     booking = await repo.booking_context(ctx.session, ctx.tenant_id, row["booking_id"])
     assert booking is not None
     start = changes.get("start") or row["start"]
@@ -370,7 +375,12 @@ async def correct(
 async def delete(ctx: Ctx, principal: Principal, interruption_id: str) -> None:
     """Remove an interruption not settled yet; settlement drops the lines of a finalised one and the
     presence event on its return day pays that day again."""
-    row = await _own_unsettled(ctx, principal, interruption_id)
+    await remove(ctx, await _own_unsettled(ctx, principal, interruption_id))
+
+
+async def remove(ctx: Ctx, row: Row) -> None:
+    """Remove an unsettled interruption (the caller has checked who may)."""
+    interruption_id = row["id"]
     regain = await _events_on_return_day(ctx, row)
     await repo.delete_row(ctx.session, interruptions, ctx.tenant_id, interruption_id)
     if row["status"] == "finalised":
