@@ -289,11 +289,15 @@ async def test_a_death_recorded_after_the_events_clips_what_is_not_settled(seede
     assert max(s["end"] for i, p in latest.items() if i in live_ids for s in p["segments"]) == "2016-03-09"
 
 
-async def test_a_settled_event_is_not_changed_when_the_validity_ends_later(seeded: Harness) -> None:
+async def test_a_paid_event_beyond_a_later_validity_end_is_taken_back_in_the_next_run(seeded: Harness) -> None:
     h = seeded
-    paid = await _record(h, "2016-02-01", "2016-02-29")
+    paid = await _record(h, "2016-02-01", "2016-02-29")  # 29 × 140.00
+    assert paid["amount_tenant"] == "4060.00"
     await _settle(h, "2016-02", [paid["id"]])
+    # The officer ends the voucher on 20 February, after February was paid.
     await h.feed("vouchers.voucher.closed", {"voucher_id": "v-1", "valid_until": "2016-02-20", "reason": "officer"})
-    assert await h.published("events.event.corrected") == [] and await h.published("events.event.deleted") == []
-    got = await h.client.get(f"/v1/tenants/{T}/events/{paid['id']}", headers=h.officer())
-    assert got.json()["end"] == "2016-02-29" and got.json()["settled"] is True
+    [corrected] = await h.published("events.event.corrected")
+    # Settlement reverses the paid lines and pays the corrected ones: the next run deducts 9 days.
+    assert (corrected["event_id"], corrected["revision"], corrected["end"]) == (paid["id"], 2, "2016-02-20")
+    assert Decimal(corrected["amount_tenant"]) - Decimal(paid["amount_tenant"]) == Decimal("-1260.00")
+    assert max(s["end"] for s in corrected["segments"]) == "2016-02-20"

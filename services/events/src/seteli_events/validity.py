@@ -1,10 +1,15 @@
 """Facts out of order: a voucher's validity ends (closed by an officer, or a death recorded: valid until
 the day after it) or a booking ends after care beyond that day was already accepted. Nothing after the
-last valid day is ever paid, so what is not settled yet is clipped to it: an event is shortened to end
-on the last valid day (re-valued, published as corrected) or, starting after it, deleted; a finalised
+last valid day is ever paid, so what was accepted is clipped to it: an event is shortened to end on the
+last valid day (re-valued, published as corrected) or, starting after it, deleted; a finalised
 interruption gets the last valid day as its return day (re-valued, published with the next revision)
-or, starting on or after it, is removed; a draft interruption starting after it is removed. Settled
-(paid) ones are left to the tenant's credit and logged. No HTTP; never commits.
+or, starting on or after it, is removed; a draft interruption starting after it is removed.
+
+This holds for settled (paid) ones too: a provider corrects those only by a credit, but this is no
+provider's correction. Settlement replaces a paid source's lines by reversing them (paid in the next
+run) and adding the clipped ones, so the next run deducts exactly what was paid beyond the last valid
+day. An event or interruption already credited is left alone (its credit takes back all of it). No
+HTTP; never commits.
 """
 
 from __future__ import annotations
@@ -32,8 +37,7 @@ async def clip_to_validity(ctx: Ctx, booking_ids: Sequence[str]) -> None:
         for event in await repo.content_events(ctx.session, ctx.tenant_id, content):
             if event["booking_id"] != booking_id or event["end"] <= last:
                 continue
-            if event["settled"]:
-                log.warning("event %s was paid beyond the last valid day %s: credit it", event["id"], last)
+            if event["credited"]:
                 continue
             try:
                 async with ctx.session.begin_nested():
@@ -45,9 +49,6 @@ async def clip_to_validity(ctx: Ctx, booking_ids: Sequence[str]) -> None:
                 log.warning("event %s not clipped to %s: %s", event["id"], last, exc.detail)
         for row in await repo.content_interruptions(ctx.session, ctx.tenant_id, content):
             if row["booking_id"] != booking_id or (row["end"] is not None and row["end"] <= last):
-                continue
-            if row["settled"]:
-                log.warning("interruption %s was paid beyond the last valid day %s: credit it", row["id"], last)
                 continue
             if row["end"] is None and row["start"] <= last:
                 continue  # a draft is not paid; its return day will be refused after the last valid day
