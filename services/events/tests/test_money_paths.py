@@ -301,3 +301,12 @@ async def test_a_paid_event_beyond_a_later_validity_end_is_taken_back_in_the_nex
     assert (corrected["event_id"], corrected["revision"], corrected["end"]) == (paid["id"], 2, "2016-02-20")
     assert Decimal(corrected["amount_tenant"]) - Decimal(paid["amount_tenant"]) == Decimal("-1260.00")
     assert max(s["end"] for s in corrected["segments"]) == "2016-02-20"
+
+
+async def test_a_draft_beyond_a_later_validity_end_is_clipped_unpublished(seeded: Harness) -> None:
+    h = seeded  # an auto-recorded-like draft of the running month
+    draft = await _record(h, "2016-03-01", "2016-03-31", "draft")
+    await h.feed("vouchers.voucher.closed", {"voucher_id": "v-1", "valid_until": "2016-03-09", "reason": "death"})
+    got = (await h.client.get(f"/v1/tenants/{T}/events/{draft['id']}", headers=h.provider())).json()
+    assert (got["status"], got["end"], got["amount_tenant"]) == ("draft", "2016-03-09", "1260.00")  # 9 × 140.00
+    assert await h.published() == []  # a draft is never settled

@@ -64,7 +64,7 @@ async def _credit(
     try:
         amount = credit_for(money(event["amount_tenant"]))
     except DomainError as exc:
-        raise invalid("event_id", exc.message) from exc
+        raise invalid("event_id" if kind == "event" else "interruption_id", exc.message) from exc
     month = max(Month.of(today_in_helsinki(ctx.clock)), Month.of(event["start"]))
     row = {
         "tenant_id": ctx.tenant_id,

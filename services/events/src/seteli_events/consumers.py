@@ -197,12 +197,12 @@ def subscriptions(clock: Clock | None = None) -> list[Subscription]:
     at = clock or SystemClock()
     models = Subscription(read_models.concern, dict(read_models.handlers))
 
+    @models.on("vouchers.voucher.closed")
     async def closed(ctx: MessageContext) -> None:
         await voucher_closed(ctx, at)
 
+    @models.on("vouchers.booking.ended")
     async def ended(ctx: MessageContext) -> None:
         await booking_ended(ctx, at)
 
-    models.handlers["vouchers.voucher.closed"] = closed
-    models.handlers["vouchers.booking.ended"] = ended
     return [models, settlement]

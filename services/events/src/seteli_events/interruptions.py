@@ -391,10 +391,5 @@ async def remove(ctx: Ctx, row: Row) -> None:
     await _revalue_return_day_events(ctx, regain)
 
 
-async def delete_draft(ctx: Ctx, principal: Principal, interruption_id: str) -> None:
-    await _own_draft(ctx, principal, interruption_id)
-    await repo.delete_row(ctx.session, interruptions, ctx.tenant_id, interruption_id)
-
-
 def view(row: Mapping[str, Any]) -> Row:
     return _view(row)
