@@ -5,9 +5,12 @@ voucher value 140.00 €/day (the tenant pays 140.00 € a day)."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
+
+from seteli_common.messaging.envelope import Envelope
 
 from .conftest import Harness, T
 
@@ -191,6 +194,10 @@ async def test_a_wrong_interruption_is_corrected_and_removed_until_settled(seede
     first, second = await h.published("events.interruption.finalised")
     assert (first["revision"], first["amount_tenant"]) == (1, "1680.00")
     assert (second["revision"], second["end"], second["amount_tenant"]) == (2, "2016-02-12", "1120.00")
+    # A new message, not a duplicate settlement's inbox would drop: it replaces the interruption's lines.
+    envelopes = [Envelope.model_validate(json.loads(b)) for b in h.broker.unrouted]
+    finalised_ids = [e.event_id for e in envelopes if e.type == "events.interruption.finalised"]
+    assert len(set(finalised_ids)) == 2
     # 20 February is no longer a return day: the presence event pays it again.
     [regained] = await h.published("events.event.corrected")
     assert regained["event_id"] == after["id"] and regained["amount_tenant"] == "1400.00"
