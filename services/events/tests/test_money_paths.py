@@ -317,3 +317,21 @@ async def test_a_draft_beyond_a_later_validity_end_is_clipped_unpublished(seeded
     got = (await h.client.get(f"/v1/tenants/{T}/events/{draft['id']}", headers=h.provider())).json()
     assert (got["status"], got["end"], got["amount_tenant"]) == ("draft", "2016-03-09", "1260.00")  # 9 × 140.00
     assert await h.published() == []  # a draft is never settled
+
+
+async def test_an_interruption_finalised_before_revisions_were_counted_is_corrected_as_a_new_message(
+    seeded: Harness,
+) -> None:
+    from seteli_events.models import interruptions
+
+    h = seeded
+    old = await _interruption(h, "2016-02-05", "2016-02-20")
+    async with h.runtime.db.system_transaction() as session:  # as the migration leaves such a row
+        await session.execute(interruptions.update().values(revision=0))
+    fixed = await h.client.patch(
+        f"/v1/tenants/{T}/interruptions/{old['id']}", headers=h.provider(), json={"end": "2016-02-12"}
+    )
+    assert fixed.status_code == 200, fixed.text
+    assert [p["revision"] for p in await h.published("events.interruption.finalised")] == [1, 2]
+    envelopes = [Envelope.model_validate(json.loads(b)) for b in h.broker.unrouted]
+    assert len({e.event_id for e in envelopes if e.type == "events.interruption.finalised"}) == 2

@@ -175,7 +175,8 @@ async def _finalise(ctx: Ctx, booking: Mapping[str, Any], row: Row, affected: li
         raise domain_problem(exc) from exc
     segments = [segment_row(s) for s in split_by_month(valuation.segments)]
     out_segments = [segment_out(s) for s in segments]
-    revision = int(row.get("revision") or 0) + 1
+    # (a row finalised before revisions were counted has 0: it was published once)
+    revision = int(row.get("revision") or (1 if row.get("status") == "finalised" else 0)) + 1
     row.update(
         revision=revision,
         status="finalised",
