@@ -23,3 +23,13 @@ async def test_a_removed_interruption_is_not_paid(harness: Any) -> None:
         f"/v1/tenants/{T}/reports/interruptions", params={"from": "2016-03", "to": "2016-03"}, headers=h.admin
     )
     assert report.json()["items"] == []
+
+
+async def test_an_earlier_version_of_an_interruption_arriving_late_is_ignored(harness: Any) -> None:
+    h = harness
+    await h.seed()
+    first = interruption(h, "i-late", "2016-03-02", "2016-03-05", [h.segment("2016-03-02", "2016-03-05", 4)])
+    fixed = interruption(h, "i-late", "2016-03-02", "2016-03-03", [h.segment("2016-03-02", "2016-03-03", 2)])
+    await h.publish("events.interruption.finalised", {**fixed, "revision": 2})
+    await h.publish("events.interruption.finalised", {**first, "revision": 1})  # out of order
+    assert h.payees(await h.run("2016-03")) == {f"{P1}/-": "180.00"}  # the correction: 2 × 90.00
