@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime, time
 
 import pytest
 from seteli_common.auth import Role
@@ -30,6 +30,7 @@ async def test_draft_covers_the_whole_run_month(
     seeded: Harness, previous: tuple[str, str], run_day: date, days: int, tenant: str, co_payment: str
 ) -> None:
     h = seeded
+    h.clock.set(datetime.combine(run_day, time(9), tzinfo=UTC))
     await _presence(h, *previous)
     made = await jobs.auto_record(h.runtime, run_day)
     assert made == {T: 1}
@@ -57,6 +58,11 @@ async def test_tenant_admin_runs_it_and_provider_confirms_all(seeded: Harness) -
     officer = await h.client.post(f"/v1/tenants/{T}/auto-recording/runs", json={}, headers=h.officer())
     assert officer.status_code == 403
     assert await h.published("events.event.recorded") != []  # February's event
+    early = await h.client.post(
+        f"/v1/tenants/{T}/events/confirm", json={"service_id": "tehostettu"}, headers=h.provider()
+    )
+    assert early.json()["confirmed"] == 0 and early.json()["failed"][0]["status"] == 422  # March not over yet
+    h.clock.set(datetime(2016, 4, 1, 8, 0, tzinfo=UTC))
     confirmed = await h.client.post(
         f"/v1/tenants/{T}/events/confirm", json={"service_id": "tehostettu"}, headers=h.provider()
     )

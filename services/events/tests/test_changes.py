@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from .conftest import Harness, T
 
 
@@ -89,6 +91,7 @@ async def test_confirming_drafts_records_them_and_publishes(seeded: Harness) -> 
     )
     assert back.json()["status"] == "draft"
     assert await h.published() == []
+    h.clock.set(datetime(2016, 4, 1, 8, 0, tzinfo=UTC))  # March has been given
     response = await h.client.post(f"/v1/tenants/{T}/events/confirm", json={"client_ref": "A-17"}, headers=h.provider())
     assert response.status_code == 200, response.text
     assert response.json()["confirmed"] == 1 and response.json()["failed"] == []

@@ -82,6 +82,7 @@ async def test_seed_credit_example_april(seeded: Harness) -> None:
     """April: three events of 20.00 € recorded, one wrong: April pays 60.00; the credit of -20.00 is
     deducted from the next payment."""
     h = seeded
+    h.clock.set(datetime(2016, 4, 30, 9, 0, tzinfo=UTC))
     events = []
     for day in ("2016-04-05", "2016-04-12", "2016-04-19"):
         response = await h.post_event({"booking_id": "b-visit", "start": day, "units": "1"})
@@ -172,6 +173,7 @@ async def test_a_balance_grant_counts_over_the_whole_validity(seeded: Harness) -
         },
     )
     approvals = []
+    h.clock.set(datetime(2016, 12, 1, 9, 0, tzinfo=UTC))
     for day in ("2016-01-10", "2016-06-10", "2016-11-10"):
         response = await h.post_event({"booking_id": "b-6", "start": day, "units": "1"})
         approvals.append(response.json()["approval"])

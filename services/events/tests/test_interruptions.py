@@ -3,6 +3,8 @@ onwards 0 %, return day 100 %), 2015 prices 150.00 €/day, voucher value 140.00
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from .conftest import Harness, T
 
 
@@ -107,6 +109,7 @@ async def test_cross_month_interruption_is_a_draft_until_the_return_day(seeded: 
 
 async def test_reasons_with_different_percentages(seeded: Harness) -> None:
     h = seeded
+    h.clock.set(datetime(2016, 4, 30, 9, 0, tzinfo=UTC))
     holiday = await _post(
         h,
         "interruptions",
@@ -129,6 +132,7 @@ async def test_reasons_with_different_percentages(seeded: Harness) -> None:
 
 async def test_interruption_over_recorded_presence_is_refused_with_the_dates(seeded: Harness) -> None:
     h = seeded
+    h.clock.set(datetime(2016, 4, 5, 9, 0, tzinfo=UTC))
     await _post(h, "events", {"booking_id": "b-housing", "start": "2016-03-01", "end": "2016-03-31"})
     response = await h.client.post(
         f"/v1/tenants/{T}/interruptions",

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from seteli_common.auth import Role
 from seteli_common.messaging.envelope import Envelope
 from seteli_common.messaging.memory import InMemoryTransport
@@ -168,6 +170,7 @@ async def test_seed_week_over_limit_goes_to_manual_approval(seeded: Harness) -> 
 
 
 async def test_client_pays_content_is_never_paid_by_the_tenant(seeded: Harness) -> None:
+    seeded.clock.set(datetime(2016, 4, 1, 9, 0, tzinfo=UTC))
     body = (await seeded.post_event({"booking_id": "b-meals", "start": "2016-03-01", "end": "2016-03-31"})).json()
     # 31 days × 12.50 = 387.50, all the client's.
     assert body["amount_tenant"] == "0.00" and body["amount_co_payment"] == "387.50"

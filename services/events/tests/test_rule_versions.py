@@ -3,7 +3,7 @@ that day (day numbers still count from the departure day), in the domain and thr
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -98,6 +98,7 @@ RULE_B_JSON = {"valid_from": "2016-07-01", "reasons": {r: {
 
 async def test_consumer_keeps_every_version_and_valuation_uses_the_days_rule(seeded: Harness) -> None:
     h = seeded
+    h.clock.set(datetime(2016, 9, 1, 9, 0, tzinfo=UTC))
     rule_a = {**KOUVOLA_RULE, "valid_from": "2016-01-01"}
     await h.feed("applications.service.defined", _versioned_service([rule_a, RULE_B_JSON], rule_a))
     response = await h.client.post(f"/v1/tenants/{T}/interruptions", headers=h.provider(), json={

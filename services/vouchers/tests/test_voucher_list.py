@@ -11,7 +11,7 @@ async def test_officer_lists_the_tenants_vouchers_filtered_and_paged(h: Harness)
     aino = await new_client(h)
     bertil = await new_client(h, first_name="Bertil", last_name="Bäck", identity_code=hetu("020280", "-", "902"))
     first = await new_voucher(h, aino["id"])
-    second = await new_voucher(h, bertil["id"], granted_on="2016-04-01", valid_from="2016-04-01")
+    second = await new_voucher(h, bertil["id"], granted_on="2016-03-10", valid_from="2016-04-01")  # granted by today
     purchased = await new_voucher(
         h, bertil["id"], service_id=HOME_CARE,
         contents=[{"content_id": "kotikaynti", "granted_amount": "10", "period": "month"}],

@@ -44,6 +44,15 @@ class InterruptionEnd(BaseModel):
     reason: Literal["hospital", "holiday", "other"] | None = None
 
 
+class InterruptionPatch(BaseModel):
+    """Only the fields given change; a finalised interruption is valued again (until it is settled)."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{"end": "2015-07-15"}, {"reason": "holiday"}]})
+    start: date | None = None
+    end: date | None = None
+    reason: Literal["hospital", "holiday", "other"] | None = None
+
+
 class InterruptionDay(BaseModel):
     day: date
     day_number: int
@@ -67,6 +76,8 @@ class InterruptionOut(BaseModel):
     segments: list[SegmentOut] | None
     amount_tenant: Decimal | None
     amount_co_payment: Decimal | None
+    settled: bool = False
+    credited: bool = False
 
 
 class InterruptionPage(BaseModel):
@@ -157,6 +168,23 @@ async def end_interruption(
     return await intr.finalise(ctx, principal, interruption_id, body.end, body.reason)
 
 
+@router.patch("/interruptions/{interruption_id}", response_model=InterruptionOut, tags=["interruptions"])
+async def patch_interruption(
+    tenant_id: str,
+    interruption_id: str,
+    body: InterruptionPatch,
+    ctx: Ctx = Depends(ctx_for),
+    principal: Principal = Depends(current_principal),
+) -> dict[str, Any]:
+    """Correct an interruption until it is settled (then only a credit corrects it)."""
+    guard_tenant(principal, tenant_id)
+    given = {k: getattr(body, k) for k in body.model_fields_set}
+    for required in ("start", "reason"):
+        if required in given and given[required] is None:
+            raise invalid(required, "cannot be empty")
+    return await intr.correct(ctx, principal, interruption_id, given)
+
+
 @router.delete("/interruptions/{interruption_id}", status_code=204, tags=["interruptions"])
 async def delete_interruption(
     tenant_id: str,
@@ -164,8 +192,9 @@ async def delete_interruption(
     ctx: Ctx = Depends(ctx_for),
     principal: Principal = Depends(current_principal),
 ) -> Response:
+    """Remove an interruption until it is settled (a draft, or a finalised one: settlement drops it)."""
     guard_tenant(principal, tenant_id)
-    await intr.delete_draft(ctx, principal, interruption_id)
+    await intr.delete(ctx, principal, interruption_id)
     return Response(status_code=204)
 
 

@@ -45,7 +45,8 @@ class CreditIn(BaseModel):
 
 class CreditOut(BaseModel):
     id: str
-    event_id: str
+    event_id: str  # the event's id, or (kind interruption) the interruption's
+    kind: Literal["event", "interruption"] = "event"
     provider_id: str
     producer_part: str | None
     client_ref: str
@@ -112,6 +113,26 @@ async def create_credit(
 ) -> dict[str, Any]:
     guard_tenant(principal, tenant_id)
     return await approvals.request_credit(ctx, principal, body.event_id, body.reason)
+
+
+class InterruptionCreditIn(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"reason": "Asiakas oli kotona"}]})
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+@router.post(
+    "/interruptions/{interruption_id}/credit", status_code=201, response_model=CreditOut, tags=["credits"]
+)
+async def credit_interruption(
+    tenant_id: str,
+    interruption_id: str,
+    body: InterruptionCreditIn,
+    ctx: Ctx = Depends(ctx_for),
+    principal: Principal = Depends(require_roles(*TENANT_STAFF_ROLES)),
+) -> dict[str, Any]:
+    """Credit a settled interruption: its paid value is deducted in the next run."""
+    guard_tenant(principal, tenant_id)
+    return await approvals.request_interruption_credit(ctx, principal, interruption_id, body.reason)
 
 
 @router.get("/credits", response_model=CreditPage, tags=["credits"])

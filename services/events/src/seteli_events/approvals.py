@@ -1,4 +1,5 @@
-"""Manual approval of over-limit events, and credits of settled events. No HTTP; never commits.
+"""Manual approval of over-limit events, and credits of settled events and interruptions. No HTTP;
+never commits.
 
 A credit is the whole tenant-paid value of the event, negative, deducted in the next settlement
 (its ``month``: the current month in Helsinki, or the event's own month if later).
@@ -12,17 +13,18 @@ from typing import Any, Literal
 
 from seteli_common.auth import Principal
 from seteli_common.clock import Month, today_in_helsinki
-from seteli_common.errors import conflict, invalid
+from seteli_common.errors import conflict, invalid, not_found
 
 from . import repository as repo
 from .domain import DomainError, credit_for
 from .events import CreditRequested, EventApproved, EventRejected
-from .models import credits, events
+from .models import credits, events, interruptions
 from .recording import Ctx, get_event
 from .views import event_view, money
 
 Row = dict[str, Any]
 Decision = Literal["approve", "reject", "approve_and_credit"]
+CreditKind = Literal["event", "interruption"]
 
 
 async def decide(ctx: Ctx, principal: Principal, event_id: str, decision: Decision, reason: str) -> Row:
@@ -53,18 +55,22 @@ async def decide(ctx: Ctx, principal: Principal, event_id: str, decision: Decisi
     return event_view(row, segments[event_id])
 
 
-async def _credit(ctx: Ctx, principal: Principal, event: Mapping[str, Any], reason: str) -> Row:
+async def _credit(
+    ctx: Ctx, principal: Principal, event: Mapping[str, Any], reason: str, kind: CreditKind = "event"
+) -> Row:
+    """Credit an event or (kind interruption) an interruption: its whole tenant-paid value, negative."""
     if event["credited"]:
-        raise conflict("The event is already credited", code="already_credited")
+        raise conflict(f"The {kind} is already credited", code="already_credited")
     try:
         amount = credit_for(money(event["amount_tenant"]))
     except DomainError as exc:
-        raise invalid("event_id", exc.message) from exc
+        raise invalid("event_id" if kind == "event" else "interruption_id", exc.message) from exc
     month = max(Month.of(today_in_helsinki(ctx.clock)), Month.of(event["start"]))
     row = {
         "tenant_id": ctx.tenant_id,
         "id": str(uuid.uuid4()),
         "event_id": event["id"],
+        "kind": kind,
         "provider_id": event["provider_id"],
         "producer_part": event["producer_part"],
         "client_ref": event["client_ref"],
@@ -77,7 +83,8 @@ async def _credit(ctx: Ctx, principal: Principal, event: Mapping[str, Any], reas
         "created_at": ctx.clock.now(),
     }
     await repo.insert_row(ctx.session, credits, row)
-    await repo.update_row(ctx.session, events, ctx.tenant_id, event["id"], credited=True, updated_at=ctx.clock.now())
+    table = events if kind == "event" else interruptions
+    await repo.update_row(ctx.session, table, ctx.tenant_id, event["id"], credited=True, updated_at=ctx.clock.now())
     await ctx.publish(
         CreditRequested(
             credit_id=row["id"],
@@ -90,6 +97,7 @@ async def _credit(ctx: Ctx, principal: Principal, event: Mapping[str, Any], reas
             amount=amount,
             reason=reason,
             month=str(month),
+            kind=kind,
         ),
         row["id"],
     )
@@ -106,12 +114,29 @@ async def request_credit(ctx: Ctx, principal: Principal, event_id: str, reason: 
     return credit_view(await _credit(ctx, principal, event, reason))
 
 
+async def request_interruption_credit(ctx: Ctx, principal: Principal, interruption_id: str, reason: str) -> Row:
+    """A credit of an interruption settlement has paid (an unsettled one is corrected or deleted);
+    deducted in the next run, and the interruption's days are free to record again."""
+    if not reason.strip():
+        raise invalid("reason", "give the reason")
+    row = await repo.get_for_update(ctx.session, interruptions, ctx.tenant_id, interruption_id)
+    if row is None:
+        raise not_found("Interruption")
+    if row["status"] != "finalised" or not row["settled"]:
+        raise conflict(
+            "Only a settled interruption is credited; correct or delete an unsettled one",
+            code="interruption_not_settled",
+        )
+    return credit_view(await _credit(ctx, principal, row, reason, "interruption"))
+
+
 def credit_view(row: Mapping[str, Any]) -> Row:
     return {
         k: row[k]
         for k in (
             "id",
             "event_id",
+            "kind",
             "provider_id",
             "producer_part",
             "client_ref",

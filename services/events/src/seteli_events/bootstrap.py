@@ -31,14 +31,15 @@ def build_runtime(
     keys: KeySource | None = None,
 ) -> ServiceRuntime:
     settings = settings or EventsSettings()
+    clock = clock or SystemClock()
     return ServiceRuntime(
         settings=settings,
         metadata=metadata,
         migrations=MIGRATIONS,
-        subscriptions=subscriptions(),
+        subscriptions=subscriptions(clock),
         broker=broker,
         keys=keys,
-        clock=clock or SystemClock(),
+        clock=clock,
     )
 
 

@@ -104,7 +104,12 @@ async def edit_event(ctx: Ctx, principal: Principal, event_id: str, changes: Map
 
 
 async def delete_event(ctx: Ctx, principal: Principal, event_id: str) -> None:
-    event = await _owned_event(ctx, principal, event_id)
+    await remove_event(ctx, await _owned_event(ctx, principal, event_id))
+
+
+async def remove_event(ctx: Ctx, event: Mapping[str, Any]) -> None:
+    """Delete an unsettled event (the caller has checked who may); settlement is told if it knows it."""
+    event_id = event["id"]
     revision = event["revision"] + 1
     await repo.update_row(
         ctx.session,

@@ -9,10 +9,14 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from seteli_common.clock import Clock, SystemClock
 from seteli_common.messaging.consumer import MessageContext, PermanentError, Subscription, TransientError
+from sqlalchemy import select
 
 from . import repository as repo
 from .models import bookings, price_lists, services, tenants, voucher_contents, vouchers
+from .recording import Ctx
+from .validity import clip_to_validity
 
 
 def _tenant(ctx: MessageContext) -> str:
@@ -117,13 +121,17 @@ async def voucher_granted(ctx: MessageContext) -> None:
         )
 
 
-@read_models.on("vouchers.voucher.closed")
-async def voucher_closed(ctx: MessageContext) -> None:
+async def voucher_closed(ctx: MessageContext, clock: Clock) -> None:
+    """The validity ends (an officer closed the voucher, or a death): from now on events after it are
+    refused, and what was accepted beyond it and not settled yet is clipped (validity.py)."""
     p = ctx.envelope.payload
     tenant_id = _tenant(ctx)
     if await repo.get(ctx.session, vouchers, tenant_id, p["voucher_id"]) is None:
         raise TransientError("voucher not known yet")
     await repo.update_row(ctx.session, vouchers, tenant_id, p["voucher_id"], valid_until=_date(p.get("valid_until")))
+    query = select(bookings.c.id).where(bookings.c.tenant_id == tenant_id, bookings.c.voucher_id == p["voucher_id"])
+    booked = await repo.rows(ctx.session, query)
+    await clip_to_validity(Ctx(ctx.session, ctx.outbox, clock, tenant_id), [b["id"] for b in booked])
 
 
 @read_models.on("vouchers.booking.made")
@@ -150,20 +158,24 @@ async def booking_made(ctx: MessageContext) -> None:
     )
 
 
-@read_models.on("vouchers.booking.ended")
-async def booking_ended(ctx: MessageContext) -> None:
-    """Events after the booking's last day are refused from now on."""
+async def booking_ended(ctx: MessageContext, clock: Clock) -> None:
+    """Events after the booking's last day are refused from now on; those accepted before are clipped."""
     p = ctx.envelope.payload
     tenant_id = _tenant(ctx)
     if await repo.get(ctx.session, bookings, tenant_id, p["booking_id"]) is None:
         raise TransientError("booking not known yet")
     await repo.update_row(ctx.session, bookings, tenant_id, p["booking_id"], ended_on=_date(p["ended_on"]))
+    await clip_to_validity(Ctx(ctx.session, ctx.outbox, clock, tenant_id), [p["booking_id"]])
 
 
 @settlement.on("settlement.events.settled")
 async def events_settled(ctx: MessageContext) -> None:
     p = ctx.envelope.payload
-    await repo.mark_settled(ctx.session, _tenant(ctx), [str(i) for i in p.get("event_ids", [])], str(p["run_id"]))
+    tenant_id, run_id = _tenant(ctx), str(p["run_id"])
+    await repo.mark_settled(ctx.session, tenant_id, [str(i) for i in p.get("event_ids", [])], run_id)
+    # the interruptions the run paid: from now on only a credit corrects them
+    interruption_ids = [str(i) for i in p.get("interruption_ids") or []]
+    await repo.mark_interruptions_settled(ctx.session, tenant_id, interruption_ids, run_id)
 
 
 @settlement.on("settlement.run.completed")
@@ -176,7 +188,21 @@ async def run_completed(ctx: MessageContext) -> None:
     await repo.replace(ctx.session, repo.settled_months, {"tenant_id": tenant_id, "month": month}, {"run_id": run_id})
     if p.get("event_ids") is not None:
         await repo.mark_settled(ctx.session, tenant_id, [str(i) for i in p["event_ids"]], run_id)
+    if p.get("interruption_ids") is not None:
+        await repo.mark_interruptions_settled(ctx.session, tenant_id, [str(i) for i in p["interruption_ids"]], run_id)
 
 
-def subscriptions() -> list[Subscription]:
-    return [read_models, settlement]
+def subscriptions(clock: Clock | None = None) -> list[Subscription]:
+    """The subscriptions, with the runtime's (injected) clock for the handlers that change events."""
+    at = clock or SystemClock()
+    models = Subscription(read_models.concern, dict(read_models.handlers))
+
+    @models.on("vouchers.voucher.closed")
+    async def closed(ctx: MessageContext) -> None:
+        await voucher_closed(ctx, at)
+
+    @models.on("vouchers.booking.ended")
+    async def ended(ctx: MessageContext) -> None:
+        await booking_ended(ctx, at)
+
+    return [models, settlement]

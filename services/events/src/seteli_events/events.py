@@ -93,6 +93,15 @@ class InterruptionFinalised(EventPayload):
     segments: list[Segment]
     amount_tenant: Decimal
     amount_co_payment: Decimal
+    revision: int = 1  # a correction before settlement is published again with the next revision
+
+
+class InterruptionDeleted(EventPayload):
+    """A finalised interruption removed before it was settled: settlement drops its lines."""
+
+    event_type = "events.interruption.deleted"
+    interruption_id: str
+    revision: int
 
 
 class CreditRequested(EventPayload):
@@ -107,6 +116,7 @@ class CreditRequested(EventPayload):
     amount: Decimal
     reason: str
     month: str
+    kind: Literal["event", "interruption"] = "event"  # what event_id names
 
 
 class FeedbackGiven(EventPayload):

@@ -5,6 +5,12 @@ settled. Entering the end (the return day) finalises it: the tenant's rule split
 their percentages, it is valued and published as ``events.interruption.finalised``. A presence event
 that starts on the return day no longer pays that day (the interruption does), so such an event is
 re-valued and, if settlement knows it, published as corrected.
+
+Until settlement has paid it (``settlement.events.settled`` lists it), a finalised interruption is
+corrected (re-valued and published again as ``events.interruption.finalised`` with the next revision:
+settlement replaces its lines) or removed (``events.interruption.deleted``: settlement drops its
+lines); presence events on the old and the new return day are re-valued. After that only a credit
+corrects it (approvals.py); a credited interruption gives its days back.
 """
 
 from __future__ import annotations
@@ -16,6 +22,7 @@ from decimal import Decimal
 from typing import Any
 
 from seteli_common.auth import Principal
+from seteli_common.clock import today_in_helsinki
 from seteli_common.errors import conflict, invalid, not_found
 from seteli_common.money import to_cents
 
@@ -32,10 +39,11 @@ from .domain import (
     split_interruption,
     value_interruption,
 )
-from .events import InterruptionDayOut, InterruptionFinalised
+from .events import InterruptionDayOut, InterruptionDeleted, InterruptionFinalised
 from .models import interruptions
 from .recording import (
     Ctx,
+    blocks_days,
     content_terms,
     domain_problem,
     last_valid_day,
@@ -88,16 +96,23 @@ async def _check_days(
 ) -> list[Row]:
     """Refuse days already taken; returns the events that start on the return day."""
     valid_from, valid_until = booking["valid_from"], last_valid_day(booking)
+    span = f"{valid_from.isoformat()} – {valid_until.isoformat() if valid_until else ''}"
     if start < valid_from or (valid_until is not None and start > valid_until):
-        raise invalid("start", "outside the voucher's validity")
+        raise invalid("start", f"outside the voucher's validity {span}")
     if end is not None and end <= start:
         raise invalid("end", "the return day must be after the departure day")
+    if end is not None and valid_until is not None and end > valid_until:
+        # the return day is paid too: it must be a valid day (after a death, at most the day after it)
+        raise invalid("end", f"the return day is outside the voucher's validity {span}")
+    today = today_in_helsinki(ctx.clock)
+    if end is not None and end > today:
+        raise invalid("end", f"the return day is entered once it has come (on or before today, {today.isoformat()})")
     await repo.lock_voucher_content(ctx.session, ctx.tenant_id, booking["voucher_content_id"])
     away_until = date.max if end is None else end - timedelta(days=1)
     live = [
         e
         for e in await repo.content_events(ctx.session, ctx.tenant_id, booking["voucher_content_id"])
-        if e["approval"] != "rejected"
+        if blocks_days(e)
     ]
     far = date(9999, 12, 31)
     clash = set(overlapping_days([(e["start"], e["end"]) for e in live], start, min(away_until, far)))
@@ -127,6 +142,8 @@ def _view(row: Mapping[str, Any]) -> Row:
         "status",
         "days",
         "segments",
+        "settled",
+        "credited",
     )
     view = {k: row[k] for k in keys}
     view["amount_tenant"] = None if row["amount_tenant"] is None else money(row["amount_tenant"])
@@ -158,7 +175,10 @@ async def _finalise(ctx: Ctx, booking: Mapping[str, Any], row: Row, affected: li
         raise domain_problem(exc) from exc
     segments = [segment_row(s) for s in split_by_month(valuation.segments)]
     out_segments = [segment_out(s) for s in segments]
+    # (a row finalised before revisions were counted has 0: it was published once)
+    revision = int(row.get("revision") or (1 if row.get("status") == "finalised" else 0)) + 1
     row.update(
+        revision=revision,
         status="finalised",
         days=[
             {"day": d.day.isoformat(), "day_number": d.day_number, "percentage": str(plain(d.percentage))} for d in days
@@ -184,8 +204,9 @@ async def _finalise(ctx: Ctx, booking: Mapping[str, Any], row: Row, affected: li
             segments=out_segments,
             amount_tenant=row["amount_tenant"],
             amount_co_payment=row["amount_co_payment"],
+            revision=revision,
         ),
-        row["id"],
+        row["id"] if revision == 1 else f"{row['id']}:{revision}",  # each correction is a new fact
     )
     for event in affected:  # the return day is now the interruption's: re-value that presence event
         await ensure_open(ctx, event)
@@ -228,6 +249,10 @@ async def create(ctx: Ctx, principal: Principal, booking_id: str, start: date, e
         "segments": None,
         "amount_tenant": None,
         "amount_co_payment": None,
+        "settled": False,
+        "settled_run_id": None,
+        "credited": False,
+        "revision": 0,
         "recorder": principal.subject,
         "created_at": now,
         "updated_at": now,
@@ -273,6 +298,7 @@ async def finalise(ctx: Ctx, principal: Principal, interruption_id: str, end: da
                 "segments",
                 "amount_tenant",
                 "amount_co_payment",
+                "revision",
                 "updated_at",
             )
         },
@@ -281,9 +307,89 @@ async def finalise(ctx: Ctx, principal: Principal, interruption_id: str, end: da
     return _view(row)
 
 
-async def delete_draft(ctx: Ctx, principal: Principal, interruption_id: str) -> None:
-    await _own_draft(ctx, principal, interruption_id)
+async def _own_unsettled(ctx: Ctx, principal: Principal, interruption_id: str) -> Row:
+    row = await repo.get_for_update(ctx.session, interruptions, ctx.tenant_id, interruption_id)
+    if row is None:
+        raise not_found("Interruption")
+    require_team(principal, ctx.tenant_id, row["service_id"], row["provider_id"])
+    if row["settled"]:
+        raise conflict("The interruption is settled; only a credit corrects it", code="interruption_settled")
+    return row
+
+
+async def _events_on_return_day(ctx: Ctx, row: Mapping[str, Any]) -> list[Row]:
+    """Presence events starting on the interruption's return day (they do not pay that day now, and
+    will once the interruption no longer ends there); each must still be open to change."""
+    if row["end"] is None:
+        return []
+    found = [
+        e
+        for e in await repo.content_events(ctx.session, ctx.tenant_id, row["voucher_content_id"])
+        if blocks_days(e) and e["start"] == row["end"]
+    ]
+    for event in found:
+        await ensure_open(ctx, event)
+    return found
+
+
+_STORED = ("start", "end", "reason", "status", "days", "segments", "amount_tenant", "amount_co_payment",
+           "revision", "updated_at")
+
+
+async def correct(
+    ctx: Ctx, principal: Principal, interruption_id: str, changes: Mapping[str, Any]
+) -> Row:
+    """Change the departure day, the return day or the reason of an interruption not settled yet.
+    A finalised one is valued again and published with the next revision (settlement replaces its
+    lines, never adds to them)."""
+    return await apply_correction(ctx, await _own_unsettled(ctx, principal, interruption_id), changes)
+
+
+async def apply_correction(ctx: Ctx, row: Row, changes: Mapping[str, Any]) -> Row:
+    """The correction of an unsettled interruption (the caller has checked who may make it)."""
+    interruption_id = row["id"]
+    booking = await repo.booking_context(ctx.session, ctx.tenant_id, row["booking_id"])
+    assert booking is not None
+    start = changes.get("start") or row["start"]
+    end = changes["end"] if changes.get("end") is not None else row["end"]
+    reason = changes.get("reason") or row["reason"]
+    if "end" in changes and changes["end"] is None and row["end"] is not None:
+        raise invalid("end", "a finalised interruption keeps its return day; delete it instead")
+    service = await repo.service_row(ctx.session, ctx.tenant_id, booking["service_id"])
+    try:
+        rule_on(parse_rules(service), start).for_reason(reason)
+    except DomainError as exc:
+        raise invalid("reason", exc.message) from exc
+    old_end = row["end"]
+    affected = await _check_days(ctx, booking, start, end, interruption_id)
+    regain = await _events_on_return_day(ctx, row) if old_end != end else []
+    if old_end == end:
+        affected = []  # the return day's presence event is valued as it was
+    row.update(start=start, end=end, reason=reason, updated_at=ctx.clock.now())
+    if end is not None:
+        row = await _finalise(ctx, booking, row, affected)
+    await repo.update_row(ctx.session, interruptions, ctx.tenant_id, interruption_id, **{k: row[k] for k in _STORED})
+    await _revalue_return_day_events(ctx, [*regain, *affected])
+    return _view(row)
+
+
+async def delete(ctx: Ctx, principal: Principal, interruption_id: str) -> None:
+    """Remove an interruption not settled yet; settlement drops the lines of a finalised one and the
+    presence event on its return day pays that day again."""
+    await remove(ctx, await _own_unsettled(ctx, principal, interruption_id))
+
+
+async def remove(ctx: Ctx, row: Row) -> None:
+    """Remove an unsettled interruption (the caller has checked who may)."""
+    interruption_id = row["id"]
+    regain = await _events_on_return_day(ctx, row)
     await repo.delete_row(ctx.session, interruptions, ctx.tenant_id, interruption_id)
+    if row["status"] == "finalised":
+        revision = int(row["revision"] or 1) + 1
+        await ctx.publish(
+            InterruptionDeleted(interruption_id=interruption_id, revision=revision), f"{interruption_id}:{revision}"
+        )
+    await _revalue_return_day_events(ctx, regain)
 
 
 def view(row: Mapping[str, Any]) -> Row:

@@ -21,7 +21,7 @@ from sqlalchemy import and_, select
 from . import repository as repo
 from .domain import AutoRecordInput, RecordedEvent, auto_record_candidates
 from .models import auto_record_runs, bookings, services, voucher_contents, vouchers
-from .recording import Ctx, EventInput, create_event
+from .recording import Ctx, EventInput, blocks_days, create_event
 
 log = logging.getLogger("seteli.events.jobs")
 
@@ -73,7 +73,7 @@ async def auto_record_tenant(ctx: Ctx, month: Month) -> dict[str, Any]:
     for vc_id, content in content_rows.items():
         if content["valid_until"] is not None and content["valid_until"] < month.first:
             continue
-        live = [e for e in await repo.content_events(ctx.session, ctx.tenant_id, vc_id) if e["approval"] != "rejected"]
+        live = [e for e in await repo.content_events(ctx.session, ctx.tenant_id, vc_id) if blocks_days(e)]
         if not live:
             continue
         _, _, _, latest = max((e["end"], e["start"], i, e) for i, e in enumerate(live))

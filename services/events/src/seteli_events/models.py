@@ -204,6 +204,10 @@ interruptions = Table(
     Column("segments", JSON),
     Column("amount_tenant", MONEY),
     Column("amount_co_payment", MONEY),
+    Column("settled", Boolean, nullable=False, server_default="0"),  # paid by a run: only a credit corrects it
+    Column("settled_run_id", String(ID)),
+    Column("credited", Boolean, nullable=False, server_default="0"),
+    Column("revision", Integer, nullable=False, server_default="0"),  # last published revision
     Column("recorder", String(ID), nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
@@ -223,7 +227,8 @@ credits = Table(
     metadata,
     Column("tenant_id", String(ID), primary_key=True),
     Column("id", String(36), primary_key=True),
-    Column("event_id", String(36), nullable=False),
+    Column("event_id", String(36), nullable=False),  # the event's or (kind interruption) the interruption's id
+    Column("kind", String(20), nullable=False, server_default="event"),  # event | interruption
     Column("provider_id", String(ID), nullable=False),
     Column("producer_part", String(100)),
     Column("client_ref", String(100), nullable=False),

@@ -11,7 +11,7 @@ from decimal import Decimal
 from typing import Any, Literal
 
 from seteli_common.auth import PROVIDER_STAFF, Principal
-from seteli_common.clock import Clock
+from seteli_common.clock import Clock, Month, today_in_helsinki
 from seteli_common.errors import FieldError, ProblemError, forbidden, invalid, not_found
 from seteli_common.messaging.envelope import EventPayload
 from seteli_common.messaging.outbox import Outbox
@@ -167,6 +167,12 @@ def _check_validity(booking: Mapping[str, Any], start: date, end: date) -> None:
         )
 
 
+def blocks_days(event: Mapping[str, Any]) -> bool:
+    """Does a live event take its days? A rejected one does not, nor a credited one: the credit takes
+    its money back, so the right days can be recorded again (and are paid in the next run)."""
+    return event["approval"] != "rejected" and not event["credited"]
+
+
 def overlap_problem(days: list[date]) -> ProblemError:
     listed = [d.isoformat() for d in days]
     return ProblemError(
@@ -221,16 +227,29 @@ def is_over_limit(
     return any(total > remaining_grant(grant, counted, day) for day, total in new_by_period.values())
 
 
+def check_given(ctx: Ctx, status: str, end: date) -> None:
+    """Care is recorded once it is given: a recorded (final) event ends on or before today in
+    Helsinki; a draft may cover the running month (auto-recording makes such drafts), no later.
+    Confirming a draft that ends after today is refused until that day has passed."""
+    today = today_in_helsinki(ctx.clock)
+    if status == "recorded" and end > today:
+        raise invalid("end", f"a final event ends on or before today ({today.isoformat()}): record it once given")
+    last = Month.of(today).last
+    if status == "draft" and end > last:
+        raise invalid("end", f"a draft covers at most the running month (until {last.isoformat()})")
+
+
 async def evaluate(ctx: Ctx, booking: Mapping[str, Any], inp: EventInput, event_id: str) -> Row:
     """Everything a stored event needs: end, units, segments, amounts, approval. Raises problems."""
     end, units = _units_and_end(booking["unit"], inp)
     assert units is not None
+    check_given(ctx, inp.status, end)
     _check_validity(booking, inp.start, end)
     await repo.lock_voucher_content(ctx.session, ctx.tenant_id, booking["voucher_content_id"])
     existing = await repo.content_events(ctx.session, ctx.tenant_id, booking["voucher_content_id"], exclude=event_id)
     exclude_days: set[date] = set()
     if booking["unit"] == "day":
-        live = [(e["start"], e["end"]) for e in existing if e["approval"] != "rejected"]
+        live = [(e["start"], e["end"]) for e in existing if blocks_days(e)]
         cover, returns = interruption_cover(
             await repo.content_interruptions(ctx.session, ctx.tenant_id, booking["voucher_content_id"])
         )

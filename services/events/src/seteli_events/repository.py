@@ -135,8 +135,11 @@ async def content_events(
 async def content_interruptions(
     session: AsyncSession, tenant_id: str, voucher_content_id: str, exclude: str | None = None
 ) -> list[Row]:
+    """The content's interruptions that take their days (a credited one has given them back)."""
     query = select(interruptions).where(
-        interruptions.c.tenant_id == tenant_id, interruptions.c.voucher_content_id == voucher_content_id
+        interruptions.c.tenant_id == tenant_id,
+        interruptions.c.voucher_content_id == voucher_content_id,
+        interruptions.c.credited.is_(False),
     )
     if exclude is not None:
         query = query.where(interruptions.c.id != exclude)
@@ -192,6 +195,17 @@ async def mark_settled(session: AsyncSession, tenant_id: str, event_ids: Sequenc
         await session.execute(
             update(events)
             .where(events.c.tenant_id == tenant_id, events.c.id.in_(list(event_ids)))
+            .values(settled=True, settled_run_id=run_id)
+        )
+
+
+async def mark_interruptions_settled(
+    session: AsyncSession, tenant_id: str, interruption_ids: Sequence[str], run_id: str
+) -> None:
+    if interruption_ids:
+        await session.execute(
+            update(interruptions)
+            .where(interruptions.c.tenant_id == tenant_id, interruptions.c.id.in_(list(interruption_ids)))
             .values(settled=True, settled_run_id=run_id)
         )
 

@@ -162,6 +162,10 @@ def events() -> Subscription:
     async def interruption(ctx: MessageContext) -> None:
         await ledger.finalise_interruption(ctx.session, _tenant(ctx), ctx.envelope.payload, now())
 
+    @sub.on("events.interruption.deleted")
+    async def interruption_deleted(ctx: MessageContext) -> None:
+        await ledger.delete_interruption(ctx.session, _tenant(ctx), ctx.envelope.payload, now())
+
     @sub.on("events.credit.requested")
     async def credit(ctx: MessageContext) -> None:
         await ledger.request_credit(ctx.session, _tenant(ctx), ctx.envelope.payload, now())

@@ -191,15 +191,19 @@ def _fingerprint(payload: Row) -> str:
 
 async def finalise_interruption(session: AsyncSession, tenant_id: str, payload: Row, now: datetime) -> bool:
     """An ended interruption is paid by the rule in the settlement of the month it ended in (its days
-    may lie in earlier months): an open interruption is thus settled one month later than events."""
+    may lie in earlier months): an open interruption is thus settled one month later than events.
+    A correction (the next ``revision``) replaces its lines; an older revision arriving late is ignored."""
     interruption_id = str(payload["interruption_id"])
     head = await repo.claim_source(session, tenant_id, "interruption", interruption_id)
     assert head is not None
     fingerprint = _fingerprint(payload)
-    if head["fingerprint"] == fingerprint:
-        return False  # the same fact again
+    if head["fingerprint"] == fingerprint or head["deleted"]:
+        return False  # the same fact again, or the interruption was removed
+    sent = int(payload["revision"]) if payload.get("revision") is not None else None
+    if sent is not None and sent <= int(head["revision"]):
+        return False  # an earlier version arriving after a later correction
     await _retire_lines(session, tenant_id, "interruption", interruption_id, now, str(payload["provider_id"]))
-    revision = int(head["revision"]) + 1
+    revision = max(int(head["revision"]) + 1, sent or 0)
     end = _date(payload["end"])
     base = {**payload, "event_id": None, "unit": payload.get("unit") or "day"}
     segments = list(payload.get("segments") or [])
@@ -231,6 +235,20 @@ async def finalise_interruption(session: AsyncSession, tenant_id: str, payload: 
             "amount_co_payment": to_cents(_dec(payload.get("amount_co_payment"))),
         },
     )
+    return True
+
+
+async def delete_interruption(session: AsyncSession, tenant_id: str, payload: Row, now: datetime) -> bool:
+    """events.interruption.deleted: an interruption removed before it was settled; its lines go (a
+    line already paid is reversed in the next run, as for a deleted event)."""
+    interruption_id = str(payload["interruption_id"])
+    head = await repo.claim_source(session, tenant_id, "interruption", interruption_id)
+    assert head is not None
+    if head["deleted"]:
+        return False
+    await _retire_lines(session, tenant_id, "interruption", interruption_id, now)
+    await repo.set_source(session, tenant_id, "interruption", interruption_id, deleted=True)
+    await repo.delete_interruption(session, tenant_id, interruption_id)
     return True
 
 

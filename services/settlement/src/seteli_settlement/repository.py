@@ -229,6 +229,12 @@ async def upsert_interruption(session: AsyncSession, values: Row) -> None:
     await _upsert(session, interruptions, values, ["tenant_id", "id"])
 
 
+async def delete_interruption(session: AsyncSession, tenant_id: str, interruption_id: str) -> None:
+    await session.execute(
+        interruptions.delete().where(interruptions.c.tenant_id == tenant_id, interruptions.c.id == interruption_id)
+    )
+
+
 # --- runs -----------------------------------------------------------------------------------------
 
 

@@ -94,6 +94,42 @@ def validity_end_after_death(date_of_death: date) -> date:
     return date_of_death + timedelta(days=1)
 
 
+# Validity of a grant (a municipality's decision covers a sane, bounded period):
+GRANT_BACKDATING_YEARS = 1  # valid_from at most 1 year before the granting date (a late decision)
+GRANT_LEAD_YEARS = 1  # valid_from at most 1 year after the granting date
+GRANT_LONGEST_YEARS = 10  # valid_until at most 10 years after valid_from ("until further notice")
+
+
+def add_years(day: date, years: int) -> date:
+    """The same day ``years`` later (or earlier); 29 February becomes 28 February."""
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:
+        return day.replace(year=day.year + years, day=28)
+
+
+def grant_validity_errors(granted_on: date, valid_from: date, valid_until: date, today: date) -> dict[str, str]:
+    """Field -> reason for a grant's dates outside the rule: granted on or before today; valid from at
+    most 1 year before and at most 1 year after the granting date; valid until at most 10 years after
+    valid from."""
+    errors: dict[str, str] = {}
+    if granted_on > today:
+        errors["granted_on"] = f"a voucher is granted on or before today ({today.isoformat()})"
+    earliest, latest = add_years(granted_on, -GRANT_BACKDATING_YEARS), add_years(granted_on, GRANT_LEAD_YEARS)
+    if valid_from < earliest:
+        errors["valid_from"] = (
+            f"at most {GRANT_BACKDATING_YEARS} year before the granting date (from {earliest.isoformat()})"
+        )
+    elif valid_from > latest:
+        errors["valid_from"] = f"at most {GRANT_LEAD_YEARS} year after the granting date (until {latest.isoformat()})"
+    longest = add_years(valid_from, GRANT_LONGEST_YEARS)
+    if valid_until > longest:  # (one before valid_from is refused with the grant's other checks)
+        errors["valid_until"] = (
+            f"a voucher is valid at most {GRANT_LONGEST_YEARS} years (until {longest.isoformat()}); grant it again"
+        )
+    return errors
+
+
 def is_closed(state: str, valid_until: date, today: date) -> bool:
     return state == State.CLOSED or valid_until < today
 

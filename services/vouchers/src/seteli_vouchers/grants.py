@@ -18,6 +18,7 @@ from .domain import (
     State,
     Usage,
     amount_left,
+    grant_validity_errors,
     new_verification_code,
     new_voucher_number,
     printable_number,
@@ -69,7 +70,12 @@ async def grant(ctx: VouchersContext, tenant_id: str, data: dict[str, Any], gran
         raise invalid_many([FieldError("client_id", "the client's date of death is recorded")])
     service = await repo.get_service(ctx.session, tenant_id, data["service_id"])
     known = await repo.service_content_map(ctx.session, tenant_id, data["service_id"]) if service else {}
-    errors = _validate_grant(data, service, known)
+    errors = [
+        FieldError(field, reason)
+        for field, reason in grant_validity_errors(
+            data["granted_on"], data["valid_from"], data["valid_until"], ctx.today
+        ).items()
+    ] + _validate_grant(data, service, known)
     if errors:
         raise invalid_many(errors)
     assert service is not None

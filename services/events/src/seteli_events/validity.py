@@ -1,0 +1,62 @@
+"""Facts out of order: a voucher's validity ends (closed by an officer, or a death recorded: valid until
+the day after it) or a booking ends after care beyond that day was already accepted. Nothing after the
+last valid day is ever paid, so what was accepted is clipped to it: an event is shortened to end on the
+last valid day (re-valued, published as corrected) or, starting after it, deleted; a finalised
+interruption gets the last valid day as its return day (re-valued, published with the next revision)
+or, starting on or after it, is removed; a draft interruption starting after it is removed.
+
+This holds for settled (paid) ones too: a provider corrects those only by a credit, but this is no
+provider's correction. Settlement replaces a paid source's lines by reversing them (paid in the next
+run) and adding the clipped ones, so the next run deducts exactly what was paid beyond the last valid
+day. An event or interruption already credited is left alone (its credit takes back all of it). No
+HTTP; never commits.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+
+from seteli_common.errors import ProblemError
+
+from . import interruptions as intr
+from . import repository as repo
+from .changes import merged_input, remove_event, revalue
+from .recording import Ctx, last_valid_day
+
+log = logging.getLogger("seteli.events.validity")
+
+
+async def clip_to_validity(ctx: Ctx, booking_ids: Sequence[str]) -> None:
+    for booking_id in booking_ids:
+        booking = await repo.booking_context(ctx.session, ctx.tenant_id, booking_id)
+        last = None if booking is None else last_valid_day(booking)
+        if booking is None or last is None:
+            continue
+        content = booking["voucher_content_id"]
+        for event in await repo.content_events(ctx.session, ctx.tenant_id, content):
+            if event["booking_id"] != booking_id or event["end"] <= last:
+                continue
+            if event["credited"]:
+                continue
+            try:
+                async with ctx.session.begin_nested():
+                    if event["start"] > last:
+                        await remove_event(ctx, event)
+                    else:
+                        await revalue(ctx, event, merged_input(event, {"end": last}))
+            except ProblemError as exc:
+                log.warning("event %s not clipped to %s: %s", event["id"], last, exc.detail)
+        for row in await repo.content_interruptions(ctx.session, ctx.tenant_id, content):
+            if row["booking_id"] != booking_id or (row["end"] is not None and row["end"] <= last):
+                continue
+            if row["end"] is None and row["start"] <= last:
+                continue  # a draft is not paid; its return day will be refused after the last valid day
+            try:
+                async with ctx.session.begin_nested():
+                    if row["start"] >= last:
+                        await intr.remove(ctx, row)
+                    else:
+                        await intr.apply_correction(ctx, row, {"end": last})
+            except ProblemError as exc:
+                log.warning("interruption %s not clipped to %s: %s", row["id"], last, exc.detail)

@@ -1,0 +1,55 @@
+"""A grant's validity stays within a sane range (issue 16, item 9): granted on or before today
+(Helsinki; the clock is 2016-03-15), valid from at most 1 year before / after the granting date, valid
+until at most 10 years after valid from. Each boundary day is accepted, the next one refused."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from .conftest import HOUSING, Harness, new_client
+
+
+def _body(client_id: str, granted_on: str, valid_from: str, valid_until: str) -> dict[str, Any]:
+    return {
+        "client_id": client_id,
+        "service_id": HOUSING,
+        "granted_on": granted_on,
+        "valid_from": valid_from,
+        "valid_until": valid_until,
+        "contents": [{"content_id": "asuminen", "granted_amount": "31", "period": "month", "voucher_value": "140.00"}],
+    }
+
+
+@pytest.mark.parametrize(
+    ("granted_on", "valid_from", "valid_until", "refused"),
+    [
+        ("2016-03-01", "0001-01-01", "9999-12-31", {"valid_from", "valid_until"}),
+        ("2016-03-01", "2015-03-01", "2016-12-31", set()),  # exactly a year back: a late decision
+        ("2016-03-01", "2015-02-28", "2016-12-31", {"valid_from"}),
+        ("2016-03-01", "2017-03-01", "2017-12-31", set()),  # exactly a year ahead
+        ("2016-03-01", "2017-03-02", "2017-12-31", {"valid_from"}),
+        ("2016-03-01", "2016-03-01", "2026-03-01", set()),  # ten years, "until further notice"
+        ("2016-03-01", "2016-03-01", "2026-03-02", {"valid_until"}),
+        ("2016-03-15", "2016-03-15", "2016-12-31", set()),  # granted today
+        ("2016-03-16", "2016-03-16", "2016-12-31", {"granted_on"}),  # granted tomorrow
+    ],
+)
+async def test_grant_validity_boundaries(
+    h: Harness, granted_on: str, valid_from: str, valid_until: str, refused: set[str]
+) -> None:
+    client = await new_client(h)
+    response = await h.http.post(
+        "/v1/tenants/kouvola/vouchers",
+        json=_body(client["id"], granted_on, valid_from, valid_until),
+        headers=h.officer("kouvola"),
+    )
+    if not refused:
+        assert response.status_code == 201, response.text
+        assert (response.json()["valid_from"], response.json()["valid_until"]) == (valid_from, valid_until)
+        return
+    assert response.status_code == 422, response.text
+    assert {e["field"] for e in response.json()["errors"]} == refused
+    listed = await h.http.get("/v1/tenants/kouvola/vouchers", headers=h.officer("kouvola"))
+    assert listed.json()["total"] == 0  # nothing granted
