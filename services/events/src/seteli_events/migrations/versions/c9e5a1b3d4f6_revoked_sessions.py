@@ -4,7 +4,7 @@ The table `revoked_sessions` (seteli_common.revocation) filled from `registry.se
 a session is the user's, across tenants, and the token check runs before any tenant is known.
 
 Revision ID: c9e5a1b3d4f6
-Revises: e4d8c3f6ea05
+Revises: a7c3e9d2f5b1
 Create Date: 2026-12-05 00:20:00
 """
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "c9e5a1b3d4f6"
-down_revision = "e4d8c3f6ea05"
+down_revision = "a7c3e9d2f5b1"
 branch_labels = None
 depends_on = None
 
