@@ -5,17 +5,25 @@ details. Runs in CI (short: one suite for the module, about a minute)."""
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from collections.abc import AsyncIterator
+from decimal import Decimal
+from pathlib import Path
 
 import asyncpg
 import pytest
 from rel_tenants import TwoTenants, dsn, two_tenants
 from seteli_common import testing
-from seteli_common.auth import Role
+from seteli_common.auth import Principal, Role
 from seteli_common.clock import Month
+from seteli_common.config import NotConfigured
 from seteli_common.errors import MAX_REQUEST_BYTES
 from seteli_common.messaging.envelope import REMOVED_AFTER_SENDING
+from seteli_common.messaging.memory import InMemoryBroker
+from seteli_registry.bootstrap import build_runtime as registry_runtime
+from seteli_registry.config import RegistrySettings
 
 from seteli.services import SERVICES
 
@@ -143,3 +151,88 @@ async def test_an_address_in_a_contact_request_is_no_link_in_the_mail(world: Two
     assert rows and all("seteli-tunnukset.example.com" in r["body_html"] for r in rows)
     assert all("<a " not in r["body_html"] for r in rows)
 
+
+
+# --- 1. no fake identity provider unless fakes are chosen -----------------------------------------------
+
+def test_a_registry_not_told_to_use_fakes_and_without_endpoints_refuses_to_start(tmp_path: Path) -> None:
+    with pytest.raises(NotConfigured) as refused:
+        registry_runtime(RegistrySettings(database_url="", data_dir=tmp_path, signing_key_path=tmp_path / "k.json",
+                                          log_json=False), broker=InMemoryBroker())
+    assert "REGISTRY_IDENTITY_BASE_URL" in str(refused.value) and "REGISTRY_ADAPTERS=fake" in str(refused.value)
+
+
+# --- 3. logout ends the session whatever the access token's age ----------------------------------------
+
+async def test_logout_by_refresh_token_ends_the_session_without_a_valid_access_token(world: TwoTenants) -> None:
+    demo = world.a.demo
+    tokens = (await world.client.post("/registry/v1/auth/token", json={
+        "email": demo.tenant_admin_email, "password": demo.tenant_admin_password})).json()
+    # the access token is not sent at all (as if expired): the refresh token names the session
+    out = await world.client.post("/registry/v1/auth/logout", json={"refresh_token": tokens["refresh_token"]})
+    assert out.status_code == 204
+    again = await world.client.post("/registry/v1/auth/refresh", json={"refresh_token": tokens["refresh_token"]})
+    assert again.status_code == 401
+
+
+# --- 4. no CSV cell the platform writes is a live formula ----------------------------------------------
+
+async def test_no_csv_cell_is_a_formula_and_a_formula_is_no_client_number(world: TwoTenants) -> None:
+    a = world.a
+    provider = world.token(Role.PROVIDER_ADMIN, a)
+    refused = await world.client.put(f"/vouchers/v1/tenants/{a.tenant_id}/provider-clients/{a.client_id}/client-number",
+                                     headers=provider, json={"client_number": '=HYPERLINK("https://x.example")'})
+    assert refused.status_code == 422 and refused.json()["errors"][0]["field"] == "client_number"
+    admin, month = world.token(Role.TENANT_ADMIN, a), Month.parse(a.demo.month)
+    for report in ("realisation", "interruptions"):
+        csv_file = await world.client.get(f"/settlement/v1/tenants/{a.tenant_id}/reports/{report}", headers=admin,
+                                          params={"format": "csv", "from": str(month), "to": str(month)})
+        assert csv_file.status_code == 200, csv_file.text
+        for row in csv.reader(io.StringIO(csv_file.text)):
+            for cell in row:
+                assert not cell.startswith(("=", "+", "@", "\t", "\r")) and not (
+                    cell.startswith("-") and not _is_number(cell)), (report, cell)
+
+
+def _is_number(cell: str) -> bool:
+    try:
+        Decimal(cell)
+    except ArithmeticError:
+        return False
+    return True
+
+
+# --- 6. an ended session ends in every service ----------------------------------------------------------
+
+async def test_a_logged_out_token_is_refused_by_every_service(world: TwoTenants) -> None:
+    demo, tenant = world.b.demo, world.b.tenant_id
+    tokens = (await world.client.post("/registry/v1/auth/token", json={
+        "email": demo.tenant_admin_email, "password": demo.tenant_admin_password})).json()
+    bearer = {"authorization": f"Bearer {tokens['access_token']}"}
+    reads = [f"/vouchers/v1/tenants/{tenant}/bookings", f"/events/v1/tenants/{tenant}/events",
+             f"/applications/v1/tenants/{tenant}/applications", f"/settlement/v1/tenants/{tenant}/runs"]
+    for url in reads:
+        assert (await world.client.get(url, headers=bearer)).status_code == 200, url
+    assert (await world.client.post("/registry/v1/auth/logout", headers=bearer,
+                                    json={"refresh_token": tokens["refresh_token"]})).status_code == 204
+    await world.suite.runtimes["registry"].relay.run_once()
+    await world.suite.broker.drain()
+    for url in reads:
+        answer = await world.client.get(url, headers=bearer)
+        assert answer.status_code == 401 and answer.json()["detail"] == "Session ended", url
+
+
+# --- 8. service teams hold for bookings as for events ---------------------------------------------------
+
+async def test_a_provider_user_outside_the_team_neither_lists_nor_ends_the_teams_bookings(
+        world: TwoTenants) -> None:
+    a = world.a
+    outsider = {"authorization": "Bearer " + world.issuer.issue(Principal(
+        subject="outsider", role=Role.PROVIDER_USER, provider_id=a.provider_id, teams=frozenset()))}
+    listed = (await world.client.get(f"/vouchers/v1/tenants/{a.tenant_id}/bookings", headers=outsider)).json()
+    assert a.ids["booking_id"] not in str(listed)
+    booking = f"/vouchers/v1/tenants/{a.tenant_id}/bookings/{a.ids['booking_id']}"
+    assert (await world.client.get(booking, headers=outsider)).status_code == 404
+    ended = await world.client.post(f"{booking}/end", headers=outsider, json={"ended_on": a.demo.month + "-28",
+                                                                          "reason": "client_changed_provider"})
+    assert ended.status_code in (403, 404)
