@@ -6,6 +6,7 @@ after the day after the death (item 3). The voucher is worth 140.00 € a day.""
 from __future__ import annotations
 
 import asyncio
+import random
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -14,7 +15,7 @@ from typing import Any
 import httpx
 from seteli_common.clock import FixedClock, Month
 
-from seteli.demo import walking_skeleton
+from seteli.demo import random_test_identity_code, sign_application, walking_skeleton
 from seteli.embedded import DEMO_ADMIN_EMAIL, DEMO_ADMIN_PASSWORD, build_suite
 from seteli.services import SERVICES
 
@@ -94,3 +95,99 @@ async def test_credit_frees_days_and_a_later_death_clips_the_payment(tmp_path: P
             late = await client.post(f"{events_url}/events", headers=provider, json={
                 "booking_id": wrong["booking_id"], "start": "2026-12-12", "end": "2026-12-12"})
             assert late.status_code == 422
+
+
+SITE_IBAN, COMPANY_IBAN = "FI5810171000000122", "FI4950009420028730"
+
+
+async def test_a_sites_care_is_paid_to_the_sites_own_account_and_the_running_month_is_not_locked(
+        tmp_path: Path) -> None:
+    """Items 1 and 2: a site added after the company registered, with its own billing, is paid to its own
+    account (never the company's); December can't be locked on the 15th, and is paid once it has ended."""
+    clock = FixedClock(datetime(2026, 12, 15, 10, 0, tzinfo=UTC))
+    suite = build_suite(tmp_path, clock=clock, with_portal=False)
+    async with suite.app.router.lifespan_context(suite.app):
+        transport = httpx.ASGITransport(app=suite.app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://suite", timeout=30) as client:
+            base = {name: f"http://suite/{name}" for name in SERVICES}
+            demo = await walking_skeleton(client, base, admin_email=DEMO_ADMIN_EMAIL,
+                                          admin_password=DEMO_ADMIN_PASSWORD, month=Month(2026, 11), seed=17)
+            tenant = demo.tenant_id
+            officer = await _token(client, demo.tenant_admin_email, demo.tenant_admin_password)
+            provider = await _token(client, demo.provider_user_email, demo.provider_user_password)
+            [booking] = (await client.get(f"/vouchers/v1/tenants/{tenant}/bookings", headers=officer)).json()["items"]
+            provider_id = booking["provider_id"]
+
+            site = await client.post(f"/registry/v1/providers/{provider_id}/sites", headers=provider, json={
+                "name": "Päivänsäde Kuusankoski", "notification_email": "kuusankoski@paivansade.fi",
+                "billing": {"iban": SITE_IBAN, "bic": "NDEAFIHH", "reference": "1232"}})
+            assert site.status_code == 201, site.text
+            site_id = site.json()["id"]
+            sites = [s["id"] for s in (await client.get(f"/registry/v1/providers/{provider_id}",
+                                                        headers=provider)).json()["sites"]]
+            # the company's approved application gains the site: a change, signed and approved
+            [application] = (await client.get(f"/applications/v1/tenants/{tenant}/applications",
+                                              headers=officer)).json()["items"]
+            apps = f"/applications/v1/tenants/{tenant}/applications"
+
+            async def site_step() -> Any:
+                response = await client.put(f"{apps}/{application['id']}/steps/sites", headers=provider,
+                                            json={"ids": sites})
+                return response.json() if response.status_code == 200 else None
+
+            change_url = f"http://suite{apps}/{(await _until(site_step))['id']}"
+            assertion = await sign_application(client, base, provider, tenant, change_url, demo.provider_business_id)
+            submitted = await client.post(f"{change_url}/submit", headers=provider,
+                                          json={"accept_rulebook": True, "signature_assertion": assertion})
+            assert submitted.status_code == 200, submitted.text
+            decided = await client.post(f"{change_url}/decision", headers=officer, json={"decision": "approve"})
+            assert decided.status_code == 200, decided.text
+            person = await client.post(f"/vouchers/v1/tenants/{tenant}/clients", headers=officer, json={
+                "first_name": "Bertta", "last_name": "Asiakas", "language": "fi",
+                "identity_code": random_test_identity_code(random.Random(17))})
+            assert person.status_code == 201, person.text
+            voucher = await client.post(f"/vouchers/v1/tenants/{tenant}/vouchers", headers=officer, json={
+                "client_id": person.json()["id"], "service_id": booking["service_id"], "granted_on": "2026-12-01",
+                "valid_from": "2026-12-01", "valid_until": "2027-06-30",
+                "contents": [{"content_id": booking["content_id"], "granted_amount": "31", "period": "month",
+                              "voucher_value": "140.00"}]})
+            assert voucher.status_code == 201, voucher.text
+
+            async def booked() -> Any:
+                response = await client.post(f"/vouchers/v1/tenants/{tenant}/bookings", headers=provider, json={
+                    "voucher_number": voucher.json()["number"],
+                    "voucher_content_id": voucher.json()["contents"][0]["id"], "accept_terms": True,
+                    "producer_part": f"site:{site_id}", "client_number": "K-002"})
+                return response.json() if response.status_code == 201 else None
+
+            at_site = await _until(booked)
+            for booking_id in (booking["id"], at_site["id"]):
+                recorded = await client.post(f"/events/v1/tenants/{tenant}/events", headers=provider, json={
+                    "booking_id": booking_id, "start": "2026-12-01", "end": "2026-12-15"})
+                assert recorded.status_code == 201, recorded.text
+
+            early = await client.post(f"/settlement/v1/tenants/{tenant}/runs", headers=officer,
+                                      json={"month": "2026-12", "dry_run": False})
+            assert early.status_code == 409 and early.json()["reason"] == "month_not_ended", early.text
+
+            clock.set(datetime(2027, 1, 4, 8, 0, tzinfo=UTC))  # December has ended; the deadlines have passed
+
+            async def settled() -> Any:
+                preview = await client.post(f"/settlement/v1/tenants/{tenant}/runs", headers=officer,
+                                            json={"month": "2026-12", "dry_run": True})
+                body = preview.json()
+                return body if Decimal(str(body.get("total", "0"))) == DAY * 30 else None
+
+            await _until(settled)
+            run = await client.post(f"/settlement/v1/tenants/{tenant}/runs", headers=officer,
+                                    json={"month": "2026-12", "dry_run": False})
+            assert run.status_code == 201, run.text
+            paid = {p["site_id"]: Decimal(p["amount"]) for p in run.json()["payments"]}
+            assert paid == {None: DAY * 15, site_id: DAY * 15}
+            payment_file = await client.get(f"/settlement/v1/tenants/{tenant}/runs/{run.json()['id']}/payment-file",
+                                            headers=officer)
+            assert payment_file.status_code == 200, payment_file.text
+            transfers = payment_file.text.split("<CdtTrfTxInf>")[1:]
+            by_account = {t.split("<IBAN>")[1].split("</IBAN>")[0]: t.split('">')[1].split("<")[0]
+                          for t in transfers}
+            assert by_account == {COMPANY_IBAN: "2100.00", SITE_IBAN: "2100.00"}
