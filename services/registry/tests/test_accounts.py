@@ -8,7 +8,7 @@ from typing import Any
 
 import jwt
 from seteli_common.testing import bearer
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from .conftest import MAIN, OTHER_TENANT, PROVIDER, Registry, token_of
 
@@ -388,3 +388,17 @@ async def test_registering_with_an_address_that_has_an_account_answers_like_a_ne
         MAIN["email"], "uusi@kolmas.fi"]
     admin = await registry.admin()
     assert (await registry.client.get(f"/v1/providers/{answers[0].json()['id']}", headers=admin)).status_code == 404
+
+
+async def test_a_session_another_registry_replica_ended_is_refused_here_at_once(registry: Registry) -> None:
+    await registry.registered_provider()
+    tokens = (await registry.client.post("/v1/auth/token", json=MAIN)).json()
+    claims = jwt.decode(tokens["access_token"], options={"verify_signature": False})
+    headers, card = bearer(tokens["access_token"]), f"/v1/providers/{claims['provider']}"
+    assert (await registry.client.get(card, headers=headers)).status_code == 200
+    # another replica logs the session out: its row says so, this process never heard of it
+    sessions = registry.runtime.table("user_sessions")
+    async with registry.runtime.db.system_transaction() as session:
+        await session.execute(update(sessions).where(sessions.c.id == claims["sid"])
+                              .values(revoked_at=registry.clock.now()))
+    assert (await registry.client.get(card, headers=headers)).status_code == 401

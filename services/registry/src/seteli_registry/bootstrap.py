@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from fastapi import FastAPI
@@ -12,6 +13,7 @@ from seteli_common.config import require_configured
 from seteli_common.messaging.memory import InMemoryBroker
 from seteli_common.runtime import ServiceRuntime
 from seteli_common.web import create_app
+from sqlalchemy import select
 
 from . import (
     api,
@@ -32,7 +34,7 @@ from .adapters.mandates import FakeMandates, SuomiFiMandates
 from .config import RegistrySettings
 from .consumers import subscriptions
 from .domain import PasswordPolicy, RevokedSessions
-from .models import metadata
+from .models import metadata, user_sessions
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 # Without `adapters = fake` every one of these must be set (docs/operations.md, "External systems").
@@ -83,9 +85,21 @@ def build_runtime(settings: RegistrySettings | None = None, *, broker: InMemoryB
                              keys=_Keys(StaticKeys(issuer.jwks), keys), clock=clock or SystemClock())
     revoked = RevokedSessions(horizon=settings.access_token_ttl_seconds + 60)
     if runtime.token_verifier is not None:
-        # Sessions ended here (logout, passivation, lock) stop working in the registry at once; other
-        # services accept the short-lived access token until it expires, and refresh is refused.
-        runtime.token_verifier.is_revoked = lambda claims: claims.get("sid") in revoked
+        # Sessions ended (logout, passivation, lock) stop working in the registry at once: this process
+        # remembers the ones it ended, and a session another registry replica ended is revoked in its row.
+        # The other services learn them from registry.session.revoked (seteli_common.revocation).
+        async def session_ended(claims: dict[str, Any]) -> bool:
+            session_id = claims.get("sid")
+            if not session_id:
+                return False
+            if session_id in revoked:
+                return True
+            async with runtime.db.system_transaction() as session:
+                row = (await session.execute(select(user_sessions.c.revoked_at)
+                                             .where(user_sessions.c.id == str(session_id)))).first()
+            return row is not None and row.revoked_at is not None
+
+        runtime.token_verifier.is_revoked = session_ended
     policy = PasswordPolicy(min_length=settings.password_min_length,
                             require_character_classes=settings.password_require_character_classes,
                             max_age_days=settings.password_max_age_days)
