@@ -105,7 +105,7 @@ async def test_a_sites_care_is_paid_to_the_sites_own_account_and_the_running_mon
     """Items 1 and 2: a site added after the company registered, with its own billing, is paid to its own
     account (never the company's); December can't be locked on the 15th, and is paid once it has ended."""
     clock = FixedClock(datetime(2026, 12, 15, 10, 0, tzinfo=UTC))
-    suite = build_suite(tmp_path, clock=clock, with_portal=False)
+    suite = build_suite(tmp_path, clock=clock)
     async with suite.app.router.lifespan_context(suite.app):
         transport = httpx.ASGITransport(app=suite.app)
         async with httpx.AsyncClient(transport=transport, base_url="http://suite", timeout=30) as client:
@@ -191,3 +191,15 @@ async def test_a_sites_care_is_paid_to_the_sites_own_account_and_the_running_mon
             by_account = {t.split("<IBAN>")[1].split("</IBAN>")[0]: t.split('">')[1].split("<")[0]
                           for t in transfers}
             assert by_account == {COMPANY_IBAN: "2100.00", SITE_IBAN: "2100.00"}
+
+            # the officer sees it in the portal: each payee with its own account
+            form = await client.get("/portal/login")
+            csrf = form.text.split('name="csrf" value="')[1].split('"')[0]
+            signed_in = await client.post("/portal/login", data={"csrf": csrf, "email": demo.tenant_admin_email,
+                                                                  "password": demo.tenant_admin_password, "next": "/"})
+            assert signed_in.status_code == 303
+            page = await client.get(f"/portal/officer/settlement/runs/{run.json()['id']}")
+            assert page.status_code == 200
+            rows = page.text.split("<tbody>")[1].split("</tbody>")[0]
+            assert f"Päivänsäde Kuusankoski</td><td>{SITE_IBAN}</td>" in rows, rows
+            assert f"<td>{COMPANY_IBAN}</td>" in rows

@@ -202,6 +202,7 @@ def _payment_view(
         "site_id": group_or_row["site_id"],
         "payee_name": group_or_row["payee_name"],
         "amount": group_or_row["amount"],
+        "iban": group_or_row.get("iban"),  # the account the money goes to: the producer part's own
         "reference": group_or_row.get("reference"),
         "line_count": len(lines),
         "event_ids": events,
@@ -266,6 +267,7 @@ def _group_view(group: PayeeLines, with_lines: bool) -> Row:
         "site_id": payee.site_id,
         "payee_name": payee.name,
         "amount": money_str(group.amount),
+        "iban": payee.billing.iban if payee.billing else None,
         "reference": payee.billing.reference if payee.billing else None,
     }
     return _payment_view(None, row, group.lines, with_lines)
