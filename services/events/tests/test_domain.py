@@ -634,3 +634,14 @@ def test_rounding_is_half_up_away_from_zero(whole: int, sign: int) -> None:
     odd = D(2 * whole + 1) / 100
     assert line_amount(D(1), odd, D(50)) == D(whole + 1) / 100
     assert half.quantize(D("0.01"), rounding=ROUND_HALF_EVEN) != expected or whole % 2 == 1
+
+
+def test_hours_in_odd_minutes_that_reach_the_grant_exactly_are_not_over_it() -> None:
+    # found by the model comparison: 1 h 25 + 1 h 10 + 1 h 25 = 4 h, stored as 1.416667 + 1.166667 + 1.416667
+    grant = Grant(amount=D(4), period="week")
+    stored = [(name, date(2016, 3, 7 + n), D(str(round(hours_between(time(9), end), 6))))
+              for n, (name, end) in enumerate((("a", time(10, 25)), ("b", time(10, 10)), ("c", time(10, 25))))]
+    assert over_limit_events(grant, stored) == set()
+    assert over_limit_events(grant, [*stored, ("d", date(2016, 3, 10), D("0.016667"))]) == {"d"}  # one minute more
+    left = remaining_grant(grant, stored[:2], date(2016, 3, 9))
+    assert not hours_between(time(9), time(10, 25)) > left  # the third fits exactly

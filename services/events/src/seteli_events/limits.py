@@ -6,7 +6,7 @@ from collections import defaultdict
 from collections.abc import Hashable, Sequence, Set
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Literal, TypeVar
 
 from .pricing import (
@@ -54,20 +54,29 @@ def over_limit_events(grant: Grant, events: Sequence[tuple[K, date, Decimal]]) -
     order), the event whose cumulative units in its period exceed the grant, and every later
     event of that period. An event given as several (id, day, units) parts is over the limit if
     any part is."""
-    used: dict[str, Decimal] = defaultdict(Decimal)
+    used: dict[str, int] = defaultdict(int)
     over: set[K] = set()
+    limit = _seconds(grant.amount)
     for event_id, day, units in sorted(events, key=lambda e: e[1]):
         key = period_key(day, grant.period)
-        used[key] += units
-        if used[key] > grant.amount:
+        used[key] += _seconds(units)
+        if used[key] > limit:
             over.add(event_id)
     return over
+
+
+def _seconds(units: Decimal) -> int:
+    """Units counted in whole seconds (a day is 3600 "seconds" here too; only the comparison matters).
+    Hours are stored to 6 decimals (10 min = 0.166667 h), so summing them drifts: 1 h 25 + 1 h 10 +
+    1 h 25 would be 4.000001 h and go over a 4 h grant. Care is recorded in minutes, so rounding each
+    part to whole seconds gives back its exact length, and the sums are exact integers."""
+    return int((units * 3600).to_integral_value(rounding=ROUND_HALF_EVEN))
 
 
 def remaining_grant(grant: Grant, events: Sequence[tuple[K, date, Decimal]], day: date,
                     exclude: Set[K] = frozenset()) -> Decimal:
     """Units left in ``day``'s period, not counting ``exclude`` (e.g. a credited event)."""
     key = period_key(day, grant.period)
-    used = sum((u for i, d, u in events if i not in exclude and period_key(d, grant.period) == key),
-               Decimal(0))
-    return max(grant.amount - used, Decimal(0))
+    used = sum(_seconds(u) for i, d, u in events if i not in exclude and period_key(d, grant.period) == key)
+    left = max(_seconds(grant.amount) - used, 0)
+    return Decimal(left) / 3600  # 28 digits, as hours_between gives a new event's hours
