@@ -122,7 +122,10 @@ class ServiceRuntime:
             try:
                 await self._connect()
                 return
-            except PublishFailed:
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # whatever a slow or restarting broker answers: try again, never give up
+                log.warning("broker still unavailable, retrying in %.0f s: %s", min(delay * 2, 15.0), exc)
                 delay = min(delay * 2, 15.0)
 
     async def stop(self) -> None:

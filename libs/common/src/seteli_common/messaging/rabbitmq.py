@@ -71,18 +71,25 @@ class RabbitTransport:
             try:
                 connection = await aio_pika.connect_robust(self.url, timeout=self.connect_timeout)
             except Exception as exc:  # unreachable broker: the caller keeps its outbox rows
-                raise PublishFailed(f"cannot connect to broker: {exc}") from exc
+                raise PublishFailed(f"cannot connect to broker: {exc!r}") from exc
+            try:
+                # on_return_raises: an unroutable mandatory publish is an error, never a silent loss.
+                channel = await connection.channel(publisher_confirms=True, on_return_raises=True)
+                await channel.declare_exchange(UNROUTED, aio_pika.ExchangeType.FANOUT, durable=True)
+                unrouted = await channel.declare_queue(UNROUTED, durable=True, arguments=_quorum_args())
+                await unrouted.bind(UNROUTED, routing_key="")
+                exchange = await channel.declare_exchange(
+                    self.exchange_name, aio_pika.ExchangeType.TOPIC, durable=True,
+                    arguments={"alternate-exchange": UNROUTED},
+                )
+            except Exception as exc:
+                # Half set up (a slow broker timed out a declaration): not connected, so the next try
+                # starts afresh instead of finding a connection without its exchange.
+                await _close_quietly(connection)
+                raise PublishFailed(f"cannot set up the broker's exchanges: {exc!r}") from exc
             self._connection = connection
-            # on_return_raises: an unroutable mandatory publish is an error, never a silent loss.
-            channel = await connection.channel(publisher_confirms=True, on_return_raises=True)
             self._publish_channel = channel
-            await channel.declare_exchange(UNROUTED, aio_pika.ExchangeType.FANOUT, durable=True)
-            unrouted = await channel.declare_queue(UNROUTED, durable=True, arguments=_quorum_args())
-            await unrouted.bind(UNROUTED, routing_key="")
-            self._exchange = await channel.declare_exchange(
-                self.exchange_name, aio_pika.ExchangeType.TOPIC, durable=True,
-                arguments={"alternate-exchange": UNROUTED},
-            )
+            self._exchange = exchange
             self._default_exchange = channel.default_exchange
 
     async def close(self) -> None:
@@ -251,3 +258,10 @@ def _x_death_reason(headers: dict[str, object]) -> str:
     if isinstance(deaths, list) and deaths and isinstance(deaths[0], dict):
         return f"broker: {deaths[0].get('reason', 'dead-lettered')}"
     return "dead-lettered"
+
+
+async def _close_quietly(connection: Any) -> None:
+    try:
+        await connection.close()
+    except Exception:  # closing a broken connection may fail too; nothing is left to release
+        pass
