@@ -189,8 +189,10 @@ async def _provider_records(client: httpx.AsyncClient, who: TenantData,
     await made(await client.post(f"{base}/courses", headers=provider, json={
         "tenant_id": t, "year": year, "name": f"Kurssi {t}", "start_date": f"{year}-05-02",
         "end_date": f"{year}-05-06", "contact_persons": [{"name": "Kalle Kurssi", "phone": "0401234567"}]}))
+    association = await made(await client.post(f"/registry/v1/tenants/{t}/association-invitations", headers=admin,
+                                               json={"email": f"hallitus-{t}@yhdistys.example", "language": "fi"}))
     who.ids.update(employee_id=str(employee["id"]), employee_name=name, subcontractor_id=str(subcontractor["id"]),
-                   liability_check_id=str(check["id"]))
+                   liability_check_id=str(check["id"]), association_id=str(association["id"]))
 
 
 async def _registry_ids(databases: dict[str, str], who: TenantData) -> None:

@@ -248,6 +248,8 @@ async def _breakdown(
         raise forbidden("The co-payment breakdown is for the client, the client's provider and the tenant's staff")
     if not client_id:
         raise invalid("client_id", "required")
+    if not await repo.client_known(ctx.session, tenant_id, client_id):
+        raise not_found("Client")  # not this tenant's client: nothing to show, and no read to log
     if date_to < date_from:
         raise invalid("to", "before from")
     if provider_id is not None:

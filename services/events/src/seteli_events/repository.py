@@ -227,6 +227,15 @@ async def list_rows(
     return await rows(session, select(table).where(*where).order_by(*order).limit(limit).offset(offset)), int(total)
 
 
+async def client_known(session: AsyncSession, tenant_id: str, client_id: str) -> bool:
+    """The tenant has granted the client a voucher, or has a booking (also a purchased service) for them."""
+    for table in (vouchers, bookings):
+        query = select(table.c.id).where(table.c.tenant_id == tenant_id, table.c.client_id == client_id).limit(1)
+        if (await session.execute(query)).first() is not None:
+            return True
+    return False
+
+
 async def client_has_relationship(session: AsyncSession, tenant_id: str, client_id: str, provider_id: str) -> list[Row]:
     """The client's bookings with the provider (the relationship feedback requires)."""
     return await rows(
