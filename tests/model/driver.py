@@ -15,6 +15,7 @@ import tempfile
 from collections import defaultdict
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
+from dataclasses import replace
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -249,10 +250,13 @@ class Driver:
     async def run_schedule(self) -> Outcome:
         current: tuple[int, str] | None = None
         for kind, index, item in schedule(self.h):
-            phase = "run" if kind in ("run", "rerun", "credit") else "care"
+            phase = "run" if kind in ("run", "rerun", "credit") else "early" if kind == "early_run" else "care"
             if current != (index, phase):
                 next_month = self.h.month_first(index + 1)
-                self.set_day(next_month if phase == "care" else next_month + timedelta(days=4))
+                if phase == "early":
+                    self.set_day(self.h.month_first(index) + timedelta(days=19))
+                else:
+                    self.set_day(next_month if phase == "care" else next_month + timedelta(days=4))
                 current = (index, phase)
                 await self.quiesce()
             if kind == "billing":
@@ -272,6 +276,22 @@ class Driver:
             elif kind == "credit":
                 assert isinstance(item, Event)
                 await self.credit(item)
+            elif kind == "early_run":
+                month = self.h.month_first(index)
+                response = await self.c.post(f"/settlement/v1/tenants/{self.tenant}/runs", headers=self.officer,
+                                             json={"month": f"{month:%Y-%m}", "dry_run": False})
+                self.outcome.early_runs[index] = response.status_code == 201
+                await self.quiesce()
+            elif kind == "death":
+                for client, died in self.h.deaths:
+                    if self.h.month_index(died) == index:
+                        await self.call("POST", f"/vouchers/v1/tenants/{self.tenant}/clients/"
+                                                f"{self.client_ids[client]}/death", self.officer,
+                                        {"date_of_death": str(died)})
+                await self.quiesce()
+            elif kind == "correction":
+                assert isinstance(item, Event)
+                await self.record(replace(item, key=f"{item.key}-again", credit=False, corrected=False))
         await self.quiesce()
         await self.co_payments()
         return self.outcome
@@ -314,7 +334,13 @@ class Driver:
         month = self.h.month_first(index)
         run = (await self.call("POST", f"/settlement/v1/tenants/{self.tenant}/runs", self.officer,
                                {"month": f"{month:%Y-%m}", "dry_run": False})).json()
-        if run["state"] != "completed":
+        for _ in range(600):  # a background worker may have claimed a job of the run: wait for it
+            if run["state"] == "completed":
+                break
+            await asyncio.sleep(0.1)
+            run = (await self.call("GET", f"/settlement/v1/tenants/{self.tenant}/runs/{run['id']}",
+                                   self.officer)).json()
+        else:
             raise DriveFailed(f"run of {month:%Y-%m} is {run['state']}")
         providers = {pid: key for key, pid in self.provider_ids.items()}
         sites = {sid: key for key, sid in self.site_ids.items()}

@@ -42,12 +42,18 @@ FEATURES: tuple[str, ...] = (
     "several_providers",     # two providers in the tenant
     "odd_minutes",           # hour events in 5-minute steps (units like 0.8333 h, half cents)
     "voucher_end",           # vouchers ending in the middle of a month
+    "early_run",             # the tenant tries the month's run on the 20th, before the month has ended
+    "death",                 # a client dies; the death is recorded after the month's care was recorded
+    "correction",            # a credited day event is recorded again (the right days) the month after
 )
 
 # Features that disagree today because of a finding of issue 16 being fixed in another branch.
 # finding number -> feature; the lead moves a feature out of here after merging its fix.
 KNOWN_GAPS: dict[str, str] = {
     "site_billing": "issue 16 finding 1: a site's payments go to the company's account",
+    "early_run": "issue 16 finding 2: a month is locked before it has ended",
+    "death": "issue 16 finding 3: days after the voucher's validity (or the day after a death) are paid",
+    "correction": "issue 16 finding 4: a credited event still blocks its days",
 }
 
 CI_FEATURES: tuple[str, ...] = tuple(f for f in FEATURES if f not in KNOWN_GAPS)
@@ -112,6 +118,7 @@ class Event:
     end_time: time | None = None
     decision: Decision = "approve"  # used only if the event goes to manual approval
     credit: bool = False  # credited by the tenant after its month's run
+    corrected: bool = False  # with credit: recorded again (same days) in the next month's care phase
 
 
 @dataclass(frozen=True)
@@ -136,6 +143,8 @@ class History:
     events: tuple[Event, ...]
     interruptions: tuple[Interruption, ...]
     reruns: frozenset[int] = frozenset()
+    early_runs: frozenset[int] = frozenset()
+    deaths: tuple[tuple[str, date], ...] = ()  # (client, date of death)
 
     def month_first(self, index: int) -> date:
         d = self.first
@@ -173,9 +182,12 @@ class History:
             times = f" {e.start_time:%H:%M}-{e.end_time:%H:%M}" if e.start_time and e.end_time else ""
             decision = f" decision {e.decision}" if e.decision != "approve" else ""
             out.append(f"  event {e.key} of {e.voucher}: {e.start}..{e.end}{times}{decision}"
-                       f"{' credited' if e.credit else ''}")
+                       f"{' credited' if e.credit else ''}{' and recorded again' if e.corrected else ''}")
         if self.reruns:
             out.append(f"  re-runs of months {sorted(self.reruns)}")
+        if self.early_runs:
+            out.append(f"  runs tried on the 20th of months {sorted(self.early_runs)}")
+        out += [f"  client {c} died on {d}" for c, d in self.deaths]
         return "\n".join(out)
 
 
@@ -278,9 +290,26 @@ def generate(seed: int, features: Iterable[str] = CI_FEATURES, *, months: int | 
             else:
                 _help(rng, history, voucher, on, events)
 
-    reruns = frozenset(i for i in range(n_months) if "rerun" in on and rng.random() < 0.5)
+    # when on, a re-run or an early run in one month at least
+    reruns = frozenset({rng.randrange(n_months)} if "rerun" in on else ())
+    early = frozenset({rng.randrange(n_months)} if "early_run" in on else ())
+    deaths: list[tuple[str, date]] = []
+    if "death" in on:
+        cared = [v for v in vouchers if v.content == "care" and (v.valid_until - v.valid_from).days > 10]
+        if cared:
+            v = rng.choice(cared)
+            died = v.valid_from + timedelta(days=rng.randint(3, (v.valid_until - v.valid_from).days - 3))
+            deaths.append((v.client, died))
+            # nothing is recorded in the months after the death; the month's own care was recorded
+            # before the death was known, and interruptions after the last valid day never happened
+            last_month = history.month_index(died)
+            mine = {x.key for x in vouchers if x.client == v.client}
+            events = [e for e in events if e.voucher not in mine or history.month_index(e.end) <= last_month]
+            interruptions = [i for i in interruptions
+                             if i.voucher not in mine or i.end <= died + timedelta(days=1)]
     return replace(history, providers=tuple(providers), price_lists=tuple(price_lists), vouchers=tuple(vouchers),
-                   events=tuple(events), interruptions=tuple(interruptions), reruns=reruns)
+                   events=tuple(events), interruptions=tuple(interruptions), reruns=reruns, early_runs=early,
+                   deaths=tuple(deaths))
 
 
 def _care(rng: random.Random, history: History, v: Voucher, on: frozenset[str], events: list[Event],
@@ -316,7 +345,8 @@ def _care(rng: random.Random, history: History, v: Voucher, on: frozenset[str], 
                 pieces = [(a, b)]
             for s, e in pieces:
                 credit = "credits" in on and rng.random() < 0.15
-                events.append(Event(f"{v.key}e{len(events)}", v.key, s, e, credit=credit))
+                corrected = credit and "correction" in on and rng.random() < 0.7
+                events.append(Event(f"{v.key}e{len(events)}", v.key, s, e, credit=credit, corrected=corrected))
 
 
 def _help(rng: random.Random, history: History, v: Voucher, on: frozenset[str], events: list[Event]) -> None:
@@ -341,34 +371,62 @@ def _help(rng: random.Random, history: History, v: Voucher, on: frozenset[str], 
 
 
 def smaller(history: History) -> Iterable[History]:
-    """Histories with one thing less (for shrinking a disagreement): a voucher with its events and
-    interruptions, one event, one interruption (with the presence it splits kept as it is), a re-run,
-    a price change, a month at the end."""
+    """Histories with less in them, biggest cuts first (for shrinking a disagreement): the last month,
+    a voucher with its events and interruptions, halves then quarters ... then single events, an
+    interruption (its days become absent days), a credit, a correction, a re-run, an early run, a
+    death, a price change, a site, a provider's late billing."""
+    if history.months > 1:
+        last = history.month_first(history.months - 1)
+        yield replace(history, months=history.months - 1,
+                      events=tuple(e for e in history.events if e.end < last),
+                      interruptions=tuple(i for i in history.interruptions if i.end < last),
+                      deaths=tuple(d for d in history.deaths if d[1] < last))
     for v in history.vouchers:
         yield replace(history, vouchers=tuple(x for x in history.vouchers if x is not v),
                       events=tuple(e for e in history.events if e.voucher != v.key),
                       interruptions=tuple(i for i in history.interruptions if i.voucher != v.key))
-    for e in history.events:
-        yield replace(history, events=tuple(x for x in history.events if x is not e))
-    for e in history.events:
+    events = history.events
+    size = len(events) // 2
+    while size >= 1:
+        for at in range(0, len(events), size):
+            chunk = events[at:at + size]
+            yield replace(history, events=tuple(e for e in events if e not in chunk))
+        size //= 2
+    for e in events:
         if e.credit:
-            yield replace(history, events=tuple(replace(x, credit=False) if x is e else x for x in history.events))
+            yield replace(history, events=tuple(replace(x, credit=False, corrected=False) if x is e else x
+                                                for x in events))
+        if e.corrected:
+            yield replace(history, events=tuple(replace(x, corrected=False) if x is e else x for x in events))
     for i in history.interruptions:
-        # the interruption's days become absent days (no event), so nothing else changes
         yield replace(history, interruptions=tuple(x for x in history.interruptions if x is not i))
     for m in history.reruns:
         yield replace(history, reruns=history.reruns - {m})
+    for m in history.early_runs:
+        yield replace(history, early_runs=history.early_runs - {m})
+    for death in history.deaths:
+        yield replace(history, deaths=tuple(d for d in history.deaths if d != death))
     starts = {(pl.provider, pl.part): min(x.start for x in history.price_lists
                                           if (x.provider, x.part) == (pl.provider, pl.part))
               for pl in history.price_lists}
     for pl in history.price_lists:
         if pl.start != starts[(pl.provider, pl.part)]:
             yield replace(history, price_lists=tuple(x for x in history.price_lists if x is not pl))
-    if history.months > 1:
-        last = history.month_first(history.months - 1)
-        yield replace(history, months=history.months - 1,
-                      events=tuple(e for e in history.events if e.end < last),
-                      interruptions=tuple(i for i in history.interruptions if i.end < last))
+    used_parts = {(v.provider, v.part) for v in history.vouchers}
+    for p in history.providers:
+        if not any(v.provider == p.key for v in history.vouchers):
+            yield replace(history, providers=tuple(x for x in history.providers if x is not p),
+                          price_lists=tuple(pl for pl in history.price_lists if pl.provider != p.key))
+            continue
+        for site in p.sites:
+            if (p.key, site.key) not in used_parts:
+                smaller_p = replace(p, sites=tuple(s for s in p.sites if s is not site))
+                yield replace(history, providers=tuple(smaller_p if x is p else x for x in history.providers),
+                              price_lists=tuple(pl for pl in history.price_lists
+                                                if (pl.provider, pl.part) != (p.key, site.key)))
+        if p.billing_from not in (0, None):
+            yield replace(history, providers=tuple(replace(x, billing_from=0) if x is p else x
+                                                   for x in history.providers))
 
 
 # --- the order of things ---------------------------------------------------------------------------------
@@ -381,11 +439,17 @@ def schedule(history: History) -> list[Step]:
     care, whose run deducts the last credits), on the 1st of the next month: billing given
     ("billing"), interruptions of the month entered ("start_interruption", with the end when it is in
     the month) or ended ("end_interruption"), the month's events recorded and at once decided if they
-    went to approval ("record"); on the 5th: the run ("run", and "rerun" when the history re-runs it),
+    went to approval ("record"), deaths of the month recorded ("death"), credited events recorded again
+    ("correction", the month after their credit); on the 20th of the month itself the tenant may try
+    its run too early ("early_run"); on the 5th: the run ("run", and "rerun" when the history re-runs it),
     then credits of the month's paid events ("credit")."""
     steps: list[Step] = []
     for i in range(history.months + 1):
+        if i in history.early_runs:
+            steps.append(("early_run", i, None))
         steps += [("billing", i, p) for p in history.providers if p.billing_from == i]
+        steps += [("correction", i, e) for e in history.events
+                  if e.credit and e.corrected and history.month_index(e.end) == i - 1]
         for intr in sorted(history.interruptions, key=lambda x: (x.start, x.key)):
             if history.month_index(intr.start) == i:
                 steps.append(("start_interruption", i, intr))
@@ -394,6 +458,7 @@ def schedule(history: History) -> list[Step]:
         month_events = [e for e in history.events if history.month_index(e.end) == i]
         for e in sorted(month_events, key=lambda e: (e.start, e.start_time or time(0), e.key)):
             steps.append(("record", i, e))
+        steps += [("death", i, None) for _, died in history.deaths if history.month_index(died) == i]
         steps.append(("run", i, None))
         if i in history.reruns:
             steps.append(("rerun", i, None))

@@ -121,7 +121,8 @@ class Outcome:
     over_limit: set[str] = field(default_factory=set)
     credits_accepted: dict[str, bool] = field(default_factory=dict)
     co_payments: dict[str, str] = field(default_factory=dict)  # client/content -> total shown
-    refused: dict[str, str] = field(default_factory=dict)  # action key -> why (driver only)
+    refused: dict[str, str] = field(default_factory=dict)  # event key -> why (compared by key)
+    early_runs: dict[int, bool] = field(default_factory=dict)  # month index -> was the run accepted
 
 
 def payee_label(payee: tuple[str, str | None]) -> str:
@@ -136,6 +137,8 @@ class Model:
         self.credited: set[str] = set()
         self.units: dict[str, dict[date, Fraction]] = {}  # event -> units per day (for grants)
         self.returns: dict[str, set[date]] = defaultdict(set)  # voucher -> ended interruptions' return days
+        self.event_days: dict[str, list[tuple[date, Fraction]]] = {}  # day event -> the days it pays
+        self.last_day: dict[str, date] = {}  # voucher -> last valid day after a death
         self.outcome = Outcome()
 
     # --- helpers -----------------------------------------------------------------------------------------
@@ -189,6 +192,7 @@ class Model:
             self.outcome.over_limit.add(e.key)
         if self.h.content(v.content).unit == "day":
             days = [(d, HUNDRED) for d in per_day if d not in self.returns[v.key]]
+            self.event_days[e.key] = days
             self._day_lines(e.key, v, days, None)
         else:
             price = price_on(self.h.price_lists, v.provider, v.part, v.content, e.start)
@@ -211,7 +215,7 @@ class Model:
 
         used: dict[object, Fraction] = defaultdict(Fraction)
         for key, per_day in self.units.items():
-            e = next(x for x in self.h.events if x.key == key)
+            e = next(x for x in self.h.events if x.key == key.removesuffix("-again"))
             if e.voucher != v.key or self.approval.get(key) == "rejected" or key in self.credited:
                 continue
             for d, u in per_day.items():
@@ -249,6 +253,45 @@ class Model:
         self.outcome.credits_accepted[e.key] = accepted
         if accepted:
             self._credit(e, today_month)
+
+    def early_run(self, month: int) -> None:
+        """A month can be settled only after it has ended: a run tried on the 20th is refused."""
+        self.outcome.early_runs[month] = False
+
+    def death(self, client: str, died: date) -> None:
+        """The client's vouchers end on the day after the death; nothing after it is paid, also what was
+        recorded before the death became known (not paid yet)."""
+        last = died + timedelta(days=1)
+        for v in self.h.vouchers:
+            if v.client != client:
+                continue
+            self.last_day[v.key] = min(last, v.valid_until)
+            for e in self.h.events:
+                lines = [ln for ln in self.lines if ln.source == e.key]
+                if e.voucher != v.key or not lines or any(ln.paid_in is not None for ln in lines):
+                    continue
+                if e.key in self.event_days:
+                    for ln in lines:
+                        self.lines.remove(ln)
+                    self.event_days[e.key] = [(d, p) for d, p in self.event_days[e.key] if d <= last]
+                    self._day_lines(e.key, v, self.event_days[e.key], None)
+                    if self.approval.get(e.key) in ("awaiting", "rejected"):
+                        for ln in self.lines:
+                            if ln.source == e.key:
+                                ln.payable = False
+                elif e.start > last:
+                    for ln in lines:
+                        ln.payable = False
+                        ln.amount = ln.co_payment = Decimal("0.00")
+
+    def correction(self, e: Event) -> Event:
+        """A credited event frees its days: the right event for the same days is accepted."""
+        again = Event(f"{e.key}-again", e.voucher, e.start, e.end, e.start_time, e.end_time)
+        if e.key in self.credited:
+            self.record(again)
+        else:
+            self.outcome.refused[again.key] = "days already recorded"
+        return again
 
     def end_interruption(self, i: Interruption) -> None:
         v = self.h.voucher(i.voucher)
@@ -295,7 +338,7 @@ class Model:
 
     def _voucher_of(self, source: str) -> str | None:
         for e in self.h.events:
-            if e.key == source:
+            if e.key == source or f"{e.key}-again" == source:
                 return e.voucher
         for i in self.h.interruptions:
             if i.key == source:
@@ -331,5 +374,14 @@ def expected(history: History) -> Outcome:
         elif kind == "credit":
             assert isinstance(item, Event)
             model.request_credit(item, index + 1)
+        elif kind == "early_run":
+            model.early_run(index)
+        elif kind == "death":
+            for client, died in history.deaths:
+                if history.month_index(died) == index:
+                    model.death(client, died)
+        elif kind == "correction":
+            assert isinstance(item, Event)
+            model.correction(item)
     model.outcome.co_payments = model.co_payments()
     return model.outcome

@@ -26,7 +26,8 @@ from generator import CI_FEATURES, FEATURES, KNOWN_GAPS, History, generate, smal
 from reference import Outcome, expected
 
 # Features that need another to mean anything.
-NEEDS = {"site_billing": ("sites",), "across_months": ("interruptions",), "odd_minutes": ("over_limit",)}
+NEEDS = {"site_billing": ("sites",), "across_months": ("interruptions",), "odd_minutes": ("over_limit",),
+         "correction": ("credits",)}
 
 
 def differences(model: Outcome, services: Outcome) -> list[str]:
@@ -37,10 +38,12 @@ def differences(model: Outcome, services: Outcome) -> list[str]:
         b = service_runs[i] if i < len(service_runs) else None
         if a != b:
             out.append(f"run {i}: model {a}\n        services {b}")
-    for name in ("over_limit", "credits_accepted", "co_payments", "refused"):
+    for name in ("over_limit", "credits_accepted", "co_payments", "early_runs"):
         a, b = getattr(model, name), getattr(services, name)
         if a != b:
             out.append(f"{name}: model {a}\n        services {b}")
+    if set(model.refused) != set(services.refused):
+        out.append(f"refused: model {model.refused}\n        services {services.refused}")
     return out
 
 
