@@ -57,7 +57,9 @@ def at_helsinki(day: date, hour: int = 10) -> datetime:
 
 
 class Driver:
-    def __init__(self, history: History, client: httpx.AsyncClient, clock: FixedClock, suite: Any) -> None:
+    def __init__(self, history: History, client: httpx.AsyncClient, clock: FixedClock, suite: Any,
+                 rabbit: Any = None) -> None:
+        self.rabbit = rabbit  # an aio_pika channel when the services talk over RabbitMQ
         self.h = history
         self.c = client
         self.clock = clock
@@ -100,8 +102,32 @@ class Driver:
         body = (await self.call("POST", "/registry/v1/auth/token", {}, {"email": email, "password": password})).json()
         return {"authorization": f"Bearer {body['access_token']}"}
 
+    async def rabbit_backlog(self) -> int:
+        """Messages waiting in the services' queues and their retry queues (RabbitMQ)."""
+        waiting = 0
+        for runtime in self.suite.runtimes.values():
+            for sub in runtime.subscriptions:
+                spec = runtime.consumers.spec(sub)
+                names = [spec.name, *(f"{spec.name}.retry.{int(d * 1000)}ms" for d in spec.retry_delays)]
+                for name in names:
+                    queue = await self.rabbit.declare_queue(name, passive=True)
+                    waiting += int(queue.declaration_result.message_count or 0)
+        return waiting
+
     async def quiesce(self) -> None:
         """Wait until every outbox is sent and the bus has delivered everything (twice in a row)."""
+        if self.rabbit is not None:
+            quiet = 0
+            for _ in range(3000):
+                backlog = await self.rabbit_backlog()
+                for runtime in self.suite.runtimes.values():
+                    runtime.relay.wake()
+                    backlog += (await runtime.relay.backlog())[0]
+                quiet = quiet + 1 if backlog == 0 else 0
+                if quiet >= 4:
+                    return
+                await asyncio.sleep(0.05)
+            raise DriveFailed("the services did not settle down")
         quiet = 0
         for _ in range(2000):
             backlog = 0
@@ -404,25 +430,43 @@ class Runner:
     """One embedded suite that drives history after history, each as its own tenant (the clock is
     set back to each history's months)."""
 
-    def __init__(self, client: httpx.AsyncClient, clock: FixedClock, suite: Any) -> None:
-        self.client, self.clock, self.suite = client, clock, suite
+    def __init__(self, client: httpx.AsyncClient, clock: FixedClock, suite: Any, rabbit: Any = None) -> None:
+        self.client, self.clock, self.suite, self.rabbit = client, clock, suite, rabbit
 
     async def drive(self, history: History) -> Outcome:
-        driver = Driver(history, self.client, self.clock, self.suite)
+        driver = Driver(history, self.client, self.clock, self.suite, self.rabbit)
         await driver.setup()
         return await driver.run_schedule()
 
 
 @asynccontextmanager
-async def embedded_suite(data_dir: Path | None = None) -> AsyncIterator[Runner]:
+async def embedded_suite(database_urls: Mapping[str, str] | None = None,
+                         amqp_url: str | None = None) -> AsyncIterator[Runner]:
+    """The six services in this process (so the clock can be set), each on SQLite and the in-process bus,
+    or, given `database_urls` (per service) and `amqp_url`, each on its own PostgreSQL database (as its
+    row-level-security role) talking over RabbitMQ."""
+    settings: dict[str, dict[str, Any]] = {name: {} for name in SERVICES}
+    settings["registry"]["access_token_ttl_seconds"] = 3600
+    for name, url in (database_urls or {}).items():
+        settings[name]["database_url"] = url
+    if amqp_url:
+        for name in SERVICES:
+            settings[name]["broker_url"] = amqp_url
     with tempfile.TemporaryDirectory(prefix="seteli-model-") as tmp:
         clock = FixedClock(at_helsinki(date(2020, 1, 1)))
-        suite = build_suite(data_dir or Path(tmp), clock=clock, with_portal=False,
-                            service_settings={"registry": {"access_token_ttl_seconds": 3600}})
+        suite = build_suite(Path(tmp), clock=clock, with_portal=False, service_settings=settings)
         async with suite.app.router.lifespan_context(suite.app):
             transport = httpx.ASGITransport(app=suite.app)
             async with httpx.AsyncClient(transport=transport, base_url="http://suite", timeout=120) as client:
-                yield Runner(client, clock, suite)
+                if amqp_url:
+                    import aio_pika
+
+                    connection = await aio_pika.connect_robust(amqp_url)
+                    async with connection:
+                        channel = await connection.channel()
+                        yield Runner(client, clock, suite, channel)
+                else:
+                    yield Runner(client, clock, suite)
 
 
 async def drive(history: History) -> Outcome:

@@ -24,6 +24,9 @@ import pytest
 from driver import Runner, embedded_suite
 from generator import CI_FEATURES, FEATURES, KNOWN_GAPS, History, generate, smaller
 from reference import Outcome, expected
+from seteli_common import testing
+
+from seteli.services import SERVICES
 
 # Features that need another to mean anything.
 NEEDS = {"site_billing": ("sites",), "across_months": ("interruptions",), "odd_minutes": ("over_limit",),
@@ -110,6 +113,31 @@ def test_known_gaps_name_their_finding() -> None:
     """Every gap is a feature the generator knows and names the issue finding it waits for."""
     assert set(KNOWN_GAPS) <= set(FEATURES)
     assert all("finding" in why for why in KNOWN_GAPS.values())
+    assert not set(KNOWN_GAPS) & set(CI_FEATURES)
+
+
+@pytest.mark.integration
+async def test_services_on_postgresql_and_rabbitmq_pay_what_the_model_says(pg_admin_url: str) -> None:
+    """The same comparison with each service on its own PostgreSQL database (as its row-level-security
+    role) and every event over RabbitMQ (a vhost of its own); the services run in this process so that
+    the clock can be set month by month."""
+    base = testing.amqp_base_url()
+    if base is None:
+        if os.environ.get("SETELI_REQUIRE_INTEGRATION") == "1":
+            pytest.fail(testing.SKIP_REASON_AMQP)
+        pytest.skip(testing.SKIP_REASON_AMQP)
+    assert base is not None
+    vhost = testing.create_vhost(base)
+    urls = {name: await testing.create_database(pg_admin_url) for name in SERVICES}
+    try:
+        async with embedded_suite(urls, vhost) as runner:
+            for seed in (300, 301):
+                report = await check(runner, generate(seed, CI_FEATURES), shrink_budget=60.0)
+                assert report is None, report
+    finally:
+        for url in urls.values():
+            await testing.drop_database(pg_admin_url, url)
+        testing.delete_vhost(vhost)
 
 
 LONG = int(os.environ.get("SETELI_MODEL_HISTORIES", "0"))

@@ -141,3 +141,16 @@ def test_generation_is_deterministic_and_schedules_every_month_plus_one() -> Non
     assert a == b
     runs = [index for kind, index, _ in schedule(a) if kind == "run"]
     assert runs == list(range(a.months + 1))
+
+
+def test_an_event_that_reaches_the_grant_exactly_is_not_over_the_limit() -> None:
+    """Only more than the grant goes to manual approval: 2 h 55 + 1 h 55 + 1 h 15 + 1 h 10 + 1 h 50 +
+    2 h 35 + 2 h 40 + 2 h 40 = 17 h, then 3 h: exactly 20 h of 20 h/month (units like 2.91666… h are
+    summed exactly, not as rounded decimals); the next hour is over."""
+    spans = [(1, (10, 30), (13, 25)), (5, (8, 15), (10, 10)), (6, (8, 5), (9, 20)), (7, (10, 30), (11, 40)),
+             (8, (9, 10), (11, 0)), (11, (11, 25), (14, 0)), (15, (10, 45), (13, 25)), (19, (11, 55), (14, 35)),
+             (20, (8, 10), (11, 10)), (22, (9, 0), (10, 0))]
+    events = [Event(f"e{d}", "h", date(2025, 8, d), date(2025, 8, d), time(*a), time(*b)) for d, a, b in spans]
+    h = history(date(2025, 8, 1), 1, [PriceList("p0", None, date(2025, 1, 1), prices("150.00", "30.70"))],
+                [help_("37.19", 20, "month", date(2025, 8, 1), date(2025, 8, 31))], events)
+    assert expected(h).over_limit == {"e22"}
