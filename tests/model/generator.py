@@ -54,9 +54,9 @@ KNOWN_GAPS: dict[str, str] = {
     "early_run": "issue 16 finding 2: a month is locked before it has ended",
     "death": "issue 16 finding 3: days after the voucher's validity (or the day after a death) are paid",
     "correction": "issue 16 finding 4: a credited event still blocks its days",
-    "odd_minutes": "new finding of this model (PostgreSQL): hours in 5-minute steps are stored rounded to "
-                   "6 decimals and summed, so an event that brings the period exactly to the grant "
-                   "(17 h + 3 h of 20 h/month) goes to manual approval",
+    "odd_minutes": "new finding of this model: hours in 5-minute steps are stored rounded to 6 decimals "
+                   "and summed, so an event that brings the period exactly to the grant (e.g. 1 h 25 + "
+                   "1 h 10 + 1 h 25 = 4 h of 4 h/week) goes to manual approval",
 }
 
 CI_FEATURES: tuple[str, ...] = tuple(f for f in FEATURES if f not in KNOWN_GAPS)
