@@ -45,6 +45,7 @@ FEATURES: tuple[str, ...] = (
     "early_run",             # the tenant tries the month's run on the 20th, before the month has ended
     "death",                 # a client dies; the death is recorded after the month's care was recorded
     "correction",            # a credited day event is recorded again (the right days) the month after
+    "purchased",             # a purchased service (no voucher value: the tenant pays the price), booked by the tenant
 )
 
 # Features that disagree today because of a finding of issue 16 being fixed in another branch.
@@ -84,9 +85,10 @@ class Provider:
 
 @dataclass(frozen=True)
 class Content:
-    key: str  # "care" (day) or "help" (hour)
+    key: str  # "care" (day) or "help" (hour) of the voucher service; "bought" (day) of the purchased one
     unit: Literal["day", "hour"]
     client_pays: bool = False
+    purchased: bool = False
 
 
 @dataclass(frozen=True)
@@ -227,8 +229,10 @@ def generate(seed: int, features: Iterable[str] = CI_FEATURES, *, months: int | 
         raise ValueError(f"unknown features: {sorted(unknown)}")
     n_months = months or rng.randint(2, 3)
     first = date(rng.choice([2023, 2024, 2025]), rng.randint(1, 12), 1)
-    history = History(seed, on, first, n_months, (), (Content("care", "day"), Content("help", "hour")), (), (), (),
-                      ())
+    contents = (Content("care", "day"), Content("help", "hour"))
+    if "purchased" in on:
+        contents += (Content("bought", "day", purchased=True),)
+    history = History(seed, on, first, n_months, (), contents, (), (), (), ())
     last_day = _month_last(history.month_first(n_months - 1))
 
     # providers, sites, billing
@@ -253,6 +257,8 @@ def generate(seed: int, features: Iterable[str] = CI_FEATURES, *, months: int | 
         parts: list[str | None] = [None, *(s.key for s in prov.sites if s.own_prices)]
         for part in parts:
             prices = {"care": _money(rng, 120, 200), "help": _money(rng, 30, 48)}
+            if "purchased" in on:
+                prices["bought"] = _money(rng, 140, 220)
             price_lists.append(PriceList(prov.key, part, first, prices))
             if "price_change" in on and rng.random() < 0.7:
                 change = history.month_first(rng.randrange(n_months)) + timedelta(days=rng.randint(1, 27))
@@ -273,6 +279,14 @@ def generate(seed: int, features: Iterable[str] = CI_FEATURES, *, months: int | 
         if "voucher_end" in on and rng.random() < 0.4:
             valid_until = max(valid_from + timedelta(days=5), last_day - timedelta(days=rng.randint(5, 40)))
         for content in history.contents:
+            if content.purchased:
+                if rng.random() < 0.5:
+                    key = f"v{len(vouchers)}"
+                    bought = Voucher(key, f"c{c}", prov.key, part, "bought", None, Decimal(31), "month",
+                                     valid_from, valid_until)
+                    vouchers.append(bought)
+                    _care(rng, history, bought, on, events, interruptions)
+                continue
             if content.key == "care" and rng.random() < 0.3 and c > 0:
                 continue
             if content.key == "help" and rng.random() < 0.4:
