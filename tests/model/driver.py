@@ -65,23 +65,40 @@ class Driver:
         self.clock = clock
         self.suite = suite
         self.tag = f"m{history.seed}x{next(_counter)}"
-        self.tenant = f"model-{self.tag}"
+        # one view per tenant; `current` says which tenant the next calls are about
+        self.tenant_ids = [f"model-{self.tag}", f"model-{self.tag}-b"][:history.tenants]
+        self.current = 0
+        self.officers: list[dict[str, str]] = [{} for _ in self.tenant_ids]
+        self.service_ofs: list[dict[str, str]] = [{} for _ in self.tenant_ids]  # content key -> service id
+        self.content_idss: list[dict[str, str]] = [{} for _ in self.tenant_ids]
         self.admin: dict[str, str] = {}
-        self.officer: dict[str, str] = {}
         self.provider_headers: dict[str, dict[str, str]] = {}
         self.provider_ids: dict[str, str] = {}
         self.business_ids: dict[str, str] = {}
         self.site_ids: dict[str, str] = {}  # site key -> id
         self.application_ids: dict[str, str] = {}
         self.iban_owner: dict[str, str] = {}  # IBAN -> payee label
-        self.service_id = ""
-        self.service_of: dict[str, str] = {}  # content key -> service id
-        self.content_ids: dict[str, str] = {}
         self.client_ids: dict[str, str] = {}
         self.bookings: dict[str, str] = {}  # voucher key -> booking id
         self.event_ids: dict[str, str] = {}
         self.interruption_ids: dict[str, str] = {}
         self.outcome = Outcome()
+
+    @property
+    def tenant(self) -> str:
+        return self.tenant_ids[self.current]
+
+    @property
+    def officer(self) -> dict[str, str]:
+        return self.officers[self.current]
+
+    @property
+    def service_of(self) -> dict[str, str]:
+        return self.service_ofs[self.current]
+
+    @property
+    def content_ids(self) -> dict[str, str]:
+        return self.content_idss[self.current]
 
     # --- HTTP helpers -------------------------------------------------------------------------------------
 
@@ -166,25 +183,42 @@ class Driver:
         self.set_day(h.first - timedelta(days=40))
         self.admin = await self.login(DEMO_ADMIN_EMAIL)
         rng = random.Random(self.tag)
+        for tenant in range(len(self.tenant_ids)):
+            self.current = tenant
+            await self._tenant(rng)
+        self.current = 0
+        for number, prov in enumerate(h.providers):
+            await self._provider(rng, number, prov)
+        for tenant in range(len(self.tenant_ids)):  # the providers apply to every tenant's services
+            self.current = tenant
+            for prov in h.providers:
+                for service_id in sorted(set(self.service_of.values())):
+                    await self._application(prov, service_id)
+        self.set_day(h.first)  # a booking needs a price list valid today
+        for v in h.vouchers:
+            self.current = v.tenant
+            await self._voucher(v)
+        self.current = 0
+        await self.quiesce()
+
+    async def _tenant(self, rng: Any) -> None:
         await self.call("POST", "/registry/v1/tenants", self.admin, {
             "id": self.tenant, "name_fi": f"Mallikunta {self.tag}", "name_sv": f"Modellkommun {self.tag}",
             "business_id": random_business_id(rng), "languages": ["fi", "sv"],
-            "payer_iban": iban_for(9_000_000 + h.seed % 1_000_000), "payer_bic": "NDEAFIHH"})
-        officer_email = f"paakayttaja-{self.tag}@mallikunta.fi"
+            "payer_iban": iban_for(9_000_000 + self.current), "payer_bic": "NDEAFIHH"})
+        officer_email = f"paakayttaja-{self.tag}-{self.current}@mallikunta.fi"
         await self.call("POST", f"/registry/v1/tenants/{self.tenant}/users", self.admin, {
             "email": officer_email, "name": "Mallin pääkäyttäjä", "password": PASSWORD, "role": "tenant_admin"})
-        self.officer = await self.login(officer_email)
-
+        self.officers[self.current] = await self.login(officer_email)
         service = (await self.call("POST", f"/applications/v1/tenants/{self.tenant}/services", self.officer, {
             "name_fi": "Tehostettu palveluasuminen ja kotiapu", "name_sv": "Serviceboende och hemhjälp",
             "kind": "voucher", "auto_recording": False, "interruption_rule": KOUVOLA_RULE,
             "contents": [{"name_fi": "Hoiva / vrk", "name_sv": "Vård / dygn", "unit": "day", "client_pays": False},
                          {"name_fi": "Kotiapu / h", "name_sv": "Hemhjälp / h", "unit": "hour", "client_pays": False}],
         }, retry=True)).json()
-        self.service_id = service["id"]
-        self.content_ids = {"care": service["contents"][0]["id"], "help": service["contents"][1]["id"]}
-        self.service_of = {"care": service["id"], "help": service["id"]}
-        if any(c.purchased for c in h.contents):
+        self.content_ids.update({"care": service["contents"][0]["id"], "help": service["contents"][1]["id"]})
+        self.service_of.update({"care": service["id"], "help": service["id"]})
+        if any(c.purchased for c in self.h.contents):
             bought = (await self.call("POST", f"/applications/v1/tenants/{self.tenant}/services", self.officer, {
                 "name_fi": "Tehostettu palveluasuminen, ostopalvelu", "name_sv": "Serviceboende, köpt tjänst",
                 "kind": "purchased", "auto_recording": False, "interruption_rule": KOUVOLA_RULE,
@@ -192,16 +226,6 @@ class Driver:
                               "client_pays": False}]}, retry=True)).json()
             self.content_ids["bought"] = bought["contents"][0]["id"]
             self.service_of["bought"] = bought["id"]
-
-        for number, prov in enumerate(h.providers):
-            await self._provider(rng, number, prov)
-        for prov in h.providers:
-            for service_id in sorted(set(self.service_of.values())):
-                await self._application(prov, service_id)
-        self.set_day(h.first)  # a booking needs a price list valid today
-        for v in h.vouchers:
-            await self._voucher(v)
-        await self.quiesce()
 
     async def _provider(self, rng: Any, number: int, prov: Provider) -> None:
         main_user = f"paakayttaja-{prov.key}-{self.tag}@hoiva.fi"
@@ -305,6 +329,12 @@ class Driver:
     async def run_schedule(self) -> Outcome:
         current: tuple[int, str] | None = None
         for kind, index, item in schedule(self.h):
+            if isinstance(item, Event | Interruption):
+                self.current = self.h.voucher(item.voucher).tenant
+            elif isinstance(item, int):
+                self.current = item
+            else:
+                self.current = 0
             phase = "run" if kind in ("run", "rerun", "credit") else "early" if kind == "early_run" else "care"
             if current != (index, phase):
                 next_month = self.h.month_first(index + 1)
@@ -339,6 +369,7 @@ class Driver:
                 await self.quiesce()
             elif kind == "death":
                 for client, died in self.h.deaths:
+                    self.current = self.h.tenant_of_client(client)
                     if self.h.month_index(died) == index:
                         await self.call("POST", f"/vouchers/v1/tenants/{self.tenant}/clients/"
                                                 f"{self.client_ids[client]}/death", self.officer,
@@ -406,8 +437,10 @@ class Driver:
         providers = {pid: key for key, pid in self.provider_ids.items()}
         sites = {sid: key for key, sid in self.site_ids.items()}
 
+        prefix = f"t{self.current}:" if self.h.tenants > 1 else ""
+
         def label(row: Mapping[str, Any]) -> str:
-            prov = providers.get(row["provider_id"], row["provider_id"])
+            prov = prefix + providers.get(row["provider_id"], row["provider_id"])
             return prov if not row.get("site_id") else f"{prov}/{sites.get(row['site_id'], row['site_id'])}"
 
         accounts: dict[str, list[tuple[str, str]]] = defaultdict(list)  # amount -> [(name, owner)]
@@ -421,7 +454,7 @@ class Driver:
                 iban = next(x.text for x in tx.iter() if x.tag.endswith("IBAN"))
                 amount = next(x.text for x in tx.iter() if x.tag.endswith("InstdAmt"))
                 name = next(x.text for x in tx.iter() if x.tag.endswith("Nm"))
-                owner = self.iban_owner.get(iban or "", iban or "")
+                owner = prefix + self.iban_owner.get(iban or "", iban or "")
                 accounts[f"{Decimal(amount or '0'):.2f}"].append((name or "", owner))
         payments = []
         for p in paid:
@@ -454,10 +487,11 @@ class Driver:
 
     async def co_payments(self) -> None:
         totals: dict[str, Decimal] = defaultdict(lambda: Decimal("0.00"))
-        clients = {v.client for v in self.h.vouchers}
         last = self.h.month_first(self.h.months + 1) - timedelta(days=1)
-        content_keys = {cid: key for key, cid in self.content_ids.items()}
-        for client, service_id in sorted({(c, s) for c in clients for s in self.service_of.values()}):
+        pairs = sorted({(v.tenant, v.client, s) for v in self.h.vouchers for s in self.service_ofs[v.tenant].values()})
+        for tenant, client, service_id in pairs:
+            self.current = tenant
+            content_keys = {cid: key for key, cid in self.content_ids.items()}
             url = (f"/events/v1/tenants/{self.tenant}/co-payments?service_id={service_id}"
                    f"&from={self.h.first - timedelta(days=40)}&to={last}&client_id={self.client_ids[client]}")
             body = (await self.call("GET", url, self.officer)).json()

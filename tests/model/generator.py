@@ -46,6 +46,7 @@ FEATURES: tuple[str, ...] = (
     "death",                 # a client dies; the death is recorded after the month's care was recorded
     "correction",            # a credited day event is recorded again (the right days) the month after
     "purchased",             # a purchased service (no voucher value: the tenant pays the price), booked by the tenant
+    "two_tenants",           # a second tenant; the providers apply to both, each tenant settles its own
 )
 
 # Features that disagree today because of a finding of issue 16 being fixed in another branch.
@@ -111,6 +112,7 @@ class Voucher:
     period: Literal["week", "month", "validity"]
     valid_from: date
     valid_until: date
+    tenant: int = 0
 
 
 @dataclass(frozen=True)
@@ -150,6 +152,10 @@ class History:
     reruns: frozenset[int] = frozenset()
     early_runs: frozenset[int] = frozenset()
     deaths: tuple[tuple[str, date], ...] = ()  # (client, date of death)
+    tenants: int = 1
+
+    def tenant_of_client(self, client: str) -> int:
+        return next((v.tenant for v in self.vouchers if v.client == client), 0)
 
     def month_first(self, index: int) -> date:
         d = self.first
@@ -180,7 +186,8 @@ class History:
                 for p in self.providers]
         out += [f"  price list {pl.provider}/{pl.part or 'company'} from {pl.start}: "
                 f"{ {k: str(v) for k, v in pl.prices.items()} }" for pl in self.price_lists]
-        out += [f"  voucher {v.key} ({v.client}) {v.content} at {v.provider}/{v.part or 'company'}: value {v.value}, "
+        out += [f"  voucher {v.key} ({v.client}{f' of tenant {v.tenant}' if self.tenants > 1 else ''}) "
+                f"{v.content} at {v.provider}/{v.part or 'company'}: value {v.value}, "
                 f"{v.amount}/{v.period}, {v.valid_from}..{v.valid_until}" for v in self.vouchers]
         out += [f"  interruption {i.key} of {i.voucher}: {i.start}..{i.end} ({i.reason})" for i in self.interruptions]
         for e in self.events:
@@ -232,7 +239,7 @@ def generate(seed: int, features: Iterable[str] = CI_FEATURES, *, months: int | 
     contents = (Content("care", "day"), Content("help", "hour"))
     if "purchased" in on:
         contents += (Content("bought", "day", purchased=True),)
-    history = History(seed, on, first, n_months, (), contents, (), (), (), ())
+    history = History(seed, on, first, n_months, (), contents, (), (), (), (), tenants=2 if "two_tenants" in on else 1)
     last_day = _month_last(history.month_first(n_months - 1))
 
     # providers, sites, billing
@@ -272,6 +279,7 @@ def generate(seed: int, features: Iterable[str] = CI_FEATURES, *, months: int | 
     interruptions: list[Interruption] = []
     n_clients = rng.randint(1, 4)
     for c in range(n_clients):
+        tenant = rng.randrange(2) if "two_tenants" in on else 0
         prov = rng.choice(providers)
         part = rng.choice([None, *(s.key for s in prov.sites)])
         valid_from = first if rng.random() < 0.7 else first + timedelta(days=rng.randint(1, 20))
@@ -283,7 +291,7 @@ def generate(seed: int, features: Iterable[str] = CI_FEATURES, *, months: int | 
                 if rng.random() < 0.5:
                     key = f"v{len(vouchers)}"
                     bought = Voucher(key, f"c{c}", prov.key, part, "bought", None, Decimal(31), "month",
-                                     valid_from, valid_until)
+                                     valid_from, valid_until, tenant)
                     vouchers.append(bought)
                     _care(rng, history, bought, on, events, interruptions)
                 continue
@@ -295,12 +303,13 @@ def generate(seed: int, features: Iterable[str] = CI_FEATURES, *, months: int | 
             if content.unit == "day":
                 value = _money(rng, 120, 190)
                 voucher = Voucher(key, f"c{c}", prov.key, part, "care", value, Decimal(31), "month",
-                                  valid_from, valid_until)
+                                  valid_from, valid_until, tenant)
             else:
                 value = _money(rng, 28, 45)
                 period = rng.choice(["week", "month"])
                 amount = Decimal(rng.choice([4, 6, 8, 10])) if period == "week" else Decimal(rng.choice([10, 20, 30]))
-                voucher = Voucher(key, f"c{c}", prov.key, part, "help", value, amount, period, valid_from, valid_until)
+                voucher = Voucher(key, f"c{c}", prov.key, part, "help", value, amount, period, valid_from, valid_until,
+                                  tenant)
             vouchers.append(voucher)
             if content.unit == "day":
                 _care(rng, history, voucher, on, events, interruptions)
@@ -448,7 +457,7 @@ def smaller(history: History) -> Iterable[History]:
 
 # --- the order of things ---------------------------------------------------------------------------------
 
-Step = tuple[str, int, "Event | Interruption | Provider | None"]
+Step = tuple[str, int, "Event | Interruption | Provider | int | None"]
 
 
 def schedule(history: History) -> list[Step]:
@@ -476,8 +485,9 @@ def schedule(history: History) -> list[Step]:
         for e in sorted(month_events, key=lambda e: (e.start, e.start_time or time(0), e.key)):
             steps.append(("record", i, e))
         steps += [("death", i, None) for _, died in history.deaths if history.month_index(died) == i]
-        steps.append(("run", i, None))
-        if i in history.reruns:
-            steps.append(("rerun", i, None))
+        for tenant in range(history.tenants):
+            steps.append(("run", i, tenant))
+            if i in history.reruns:
+                steps.append(("rerun", i, tenant))
         steps += [("credit", i, e) for e in month_events if e.credit]
     return steps

@@ -97,6 +97,7 @@ class Line:
     co_payment: Decimal
     paid_in: int | None = None
     payable: bool = True
+    tenant: int = 0
 
 
 @dataclass
@@ -173,7 +174,7 @@ class Model:
             month = self.h.month_index(first) if month_of_lines is None else month_of_lines
             self.lines.append(Line(key, self.payee(v), month,
                                    round_cents(Fraction(tenant) * n * pct / HUNDRED),
-                                   round_cents(Fraction(co) * n * pct / HUNDRED)))
+                                   round_cents(Fraction(co) * n * pct / HUNDRED), tenant=v.tenant))
 
     # --- actions, in schedule order ---------------------------------------------------------------------
 
@@ -199,7 +200,8 @@ class Model:
             tenant, co = shares(price, v.value, self.h.content(v.content).client_pays)
             hours = per_day[e.start]
             self.lines.append(Line(e.key, self.payee(v), self.h.month_index(e.start),
-                                   round_cents(Fraction(tenant) * hours), round_cents(Fraction(co) * hours)))
+                                   round_cents(Fraction(tenant) * hours), round_cents(Fraction(co) * hours),
+                                   tenant=v.tenant))
         if over:
             for line in self.lines:
                 if line.source == e.key:
@@ -242,7 +244,7 @@ class Model:
         v = self.h.voucher(e.voucher)
         amount = sum((ln.amount for ln in self.lines if ln.source == e.key), Decimal("0.00"))
         month = max(today_month, self.h.month_index(e.start))
-        self.lines.append(Line(f"credit of {e.key}", self.payee(v), month, -amount, Decimal("0.00")))
+        self.lines.append(Line(f"credit of {e.key}", self.payee(v), month, -amount, Decimal("0.00"), tenant=v.tenant))
         self.credited.add(e.key)
 
     def request_credit(self, e: Event, today_month: int) -> None:
@@ -299,11 +301,12 @@ class Model:
         self._day_lines(i.key, v, days, self.h.month_index(i.end))
         self.returns[v.key].add(i.end)
 
-    def run(self, month: int) -> RunResult:
+    def run(self, month: int, tenant: int = 0) -> RunResult:
+        """The run of one tenant: it pays only its own lines (a provider shared by tenants is paid by each)."""
         result = RunResult(month)
         groups: dict[tuple[str, str | None], list[Line]] = defaultdict(list)
         for line in self.lines:
-            if line.payable and line.paid_in is None and line.month <= month:
+            if line.payable and line.paid_in is None and line.month <= month and line.tenant == tenant:
                 groups[line.payee].append(line)
         for payee, lines in sorted(groups.items(), key=lambda kv: payee_label(kv[0])):
             amount = sum((ln.amount for ln in lines), Decimal("0.00"))
@@ -315,10 +318,12 @@ class Model:
                 ln.paid_in = month
             if amount > 0:
                 result.payments.append(Payment(payee, payee, amount))
+        prefix = f"t{tenant}:" if self.h.tenants > 1 else ""
         self.outcome.runs.append((
             month,
-            sorted((payee_label(p.payee), payee_label(p.account), f"{p.amount:.2f}") for p in result.payments),
-            sorted((payee_label(p), f"{a:.2f}") for p, a in result.carried.items()),
+            sorted((prefix + payee_label(p.payee), prefix + payee_label(p.account), f"{p.amount:.2f}")
+                   for p in result.payments),
+            sorted((prefix + payee_label(p), f"{a:.2f}") for p, a in result.carried.items()),
         ))
         return result
 
@@ -370,7 +375,8 @@ def expected(history: History) -> Outcome:
             model.record(item)
             model.decide(item, index + 1)
         elif kind == "run" or kind == "rerun":
-            model.run(index)
+            assert isinstance(item, int)
+            model.run(index, item)
         elif kind == "credit":
             assert isinstance(item, Event)
             model.request_credit(item, index + 1)

@@ -139,8 +139,8 @@ def test_rounding_half_away_from_zero_once_per_line() -> None:
 def test_generation_is_deterministic_and_schedules_every_month_plus_one() -> None:
     a, b = generate(7), generate(7)
     assert a == b
-    runs = [index for kind, index, _ in schedule(a) if kind == "run"]
-    assert runs == list(range(a.months + 1))
+    runs = [(index, tenant) for kind, index, tenant in schedule(a) if kind == "run"]
+    assert runs == [(i, t) for i in range(a.months + 1) for t in range(a.tenants)]
 
 
 def test_an_event_that_reaches_the_grant_exactly_is_not_over_the_limit() -> None:
