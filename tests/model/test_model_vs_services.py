@@ -152,7 +152,10 @@ async def test_thousands_of_histories(runner: Runner) -> None:
     for seed in range(first, first + LONG):
         rng = random.Random(seed)
         features = tuple(f for f in pool if rng.random() < 0.6)
-        report = await check(runner, generate(seed, features))
+        try:
+            report = await check(runner, generate(seed, features))
+        except Exception as exc:  # noqa: BLE001 - a history the driver could not finish is reported too
+            report = f"ERROR seed {seed} features {sorted(features)}: {type(exc).__name__}: {exc}"
         if report is not None:
             print(report, flush=True)
             reports.append(report)
