@@ -386,16 +386,41 @@ class Driver:
     async def start_interruption(self, i: Interruption, index: int) -> None:
         v = self.h.voucher(i.voucher)
         body: dict[str, Any] = {"booking_id": self.bookings[v.key], "start": str(i.start), "reason": i.reason}
-        if self.h.month_index(i.end) == index:
-            body["end"] = str(i.end)
+        ends_now = self.h.month_index(i.end) == index
+        if ends_now:
+            body["end"] = str(i.wrong_end or i.end)
         created = await self.call("POST", f"/events/v1/tenants/{self.tenant}/interruptions",
                                   self.provider_headers[v.provider], body, retry=True)
         self.interruption_ids[i.key] = created.json()["id"]
+        if ends_now and i.wrong_end is not None:
+            await self.fix_interruption(i)
+
+    async def fix_interruption(self, i: Interruption) -> None:
+        """The provider corrects the return day at once: entering the right end again, or deleting and
+        entering the interruption again; if neither is accepted the correction is refused."""
+        v = self.h.voucher(i.voucher)
+        headers = self.provider_headers[v.provider]
+        url = f"/events/v1/tenants/{self.tenant}/interruptions/{self.interruption_ids[i.key]}"
+        await self.quiesce()
+        again = await self.c.post(f"{url}/end", headers=headers, json={"end": str(i.end)})
+        if again.status_code == 200:
+            return
+        deleted = await self.c.delete(url, headers=headers)
+        if deleted.status_code == 204:
+            await self.quiesce()
+            created = await self.c.post(f"/events/v1/tenants/{self.tenant}/interruptions", headers=headers, json={
+                "booking_id": self.bookings[v.key], "start": str(i.start), "end": str(i.end), "reason": i.reason})
+            if created.status_code == 201:
+                self.interruption_ids[i.key] = created.json()["id"]
+                return
+        self.outcome.refused[f"{i.key}-fix"] = f"HTTP {again.status_code}: {again.text[:200]}"
 
     async def end_interruption(self, i: Interruption) -> None:
         v = self.h.voucher(i.voucher)
         await self.call("POST", f"/events/v1/tenants/{self.tenant}/interruptions/{self.interruption_ids[i.key]}/end",
-                        self.provider_headers[v.provider], {"end": str(i.end)}, retry=True)
+                        self.provider_headers[v.provider], {"end": str(i.wrong_end or i.end)}, retry=True)
+        if i.wrong_end is not None:
+            await self.fix_interruption(i)
 
     async def record(self, e: Event) -> None:
         v = self.h.voucher(e.voucher)

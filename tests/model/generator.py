@@ -47,6 +47,7 @@ FEATURES: tuple[str, ...] = (
     "correction",            # a credited day event is recorded again (the right days) the month after
     "purchased",             # a purchased service (no voucher value: the tenant pays the price), booked by the tenant
     "two_tenants",           # a second tenant; the providers apply to both, each tenant settles its own
+    "interruption_fix",      # an interruption's return day is entered wrong (too late) and corrected at once
 )
 
 # Features that disagree today because of a finding of issue 16 being fixed in another branch.
@@ -56,6 +57,7 @@ KNOWN_GAPS: dict[str, str] = {
     "early_run": "issue 16 finding 2: a month is locked before it has ended",
     "death": "issue 16 finding 3: days after the voucher's validity (or the day after a death) are paid",
     "correction": "issue 16 finding 4: a credited event still blocks its days",
+    "interruption_fix": "issue 16 finding 5: a wrong interruption can't be corrected",
     "odd_minutes": "new finding of this model: hours in 5-minute steps are stored rounded to 6 decimals "
                    "and summed, so an event that brings the period exactly to the grant (e.g. 1 h 25 + "
                    "1 h 10 + 1 h 25 = 4 h of 4 h/week) goes to manual approval",
@@ -135,6 +137,7 @@ class Interruption:
     start: date  # departure day
     end: date  # return day
     reason: Reason
+    wrong_end: date | None = None  # first entered as this (too late), then corrected to `end` at once
 
 
 @dataclass(frozen=True)
@@ -189,7 +192,8 @@ class History:
         out += [f"  voucher {v.key} ({v.client}{f' of tenant {v.tenant}' if self.tenants > 1 else ''}) "
                 f"{v.content} at {v.provider}/{v.part or 'company'}: value {v.value}, "
                 f"{v.amount}/{v.period}, {v.valid_from}..{v.valid_until}" for v in self.vouchers]
-        out += [f"  interruption {i.key} of {i.voucher}: {i.start}..{i.end} ({i.reason})" for i in self.interruptions]
+        out += [f"  interruption {i.key} of {i.voucher}: {i.start}..{i.end} ({i.reason})"
+                f"{f', first entered as ..{i.wrong_end}' if i.wrong_end else ''}" for i in self.interruptions]
         for e in self.events:
             times = f" {e.start_time:%H:%M}-{e.end_time:%H:%M}" if e.start_time and e.end_time else ""
             decision = f" decision {e.decision}" if e.decision != "approve" else ""
@@ -356,8 +360,13 @@ def _care(rng: random.Random, history: History, v: Voucher, on: frozenset[str], 
                 continue
             taken |= cover
             returns.add(end)
+            wrong = end + timedelta(days=rng.randint(1, 3)) if "interruption_fix" in on and rng.random() < 0.6 else None
+            if wrong is not None:
+                gap = set(_days(end + timedelta(days=1), wrong))
+                if wrong.month != end.month or wrong > v.valid_until or gap & (taken | returns):
+                    wrong = None
             interruptions.append(Interruption(f"{v.key}i{len(interruptions)}", v.key, start, end,
-                                              rng.choice(["hospital", "holiday", "other"])))
+                                              rng.choice(["hospital", "holiday", "other"]), wrong))
     for index in range(history.months):
         m_first = history.month_first(index)
         m_last = _month_last(m_first)
@@ -426,6 +435,9 @@ def smaller(history: History) -> Iterable[History]:
             yield replace(history, events=tuple(replace(x, corrected=False) if x is e else x for x in events))
     for i in history.interruptions:
         yield replace(history, interruptions=tuple(x for x in history.interruptions if x is not i))
+        if i.wrong_end is not None:
+            yield replace(history, interruptions=tuple(replace(x, wrong_end=None) if x is i else x
+                                                       for x in history.interruptions))
     for m in history.reruns:
         yield replace(history, reruns=history.reruns - {m})
     for m in history.early_runs:
