@@ -1,0 +1,505 @@
+"""Random but realistic tenant-months for the model comparison (issue 16's proof).
+
+A `History` is plain data made from a seed: one tenant, its providers (company billing given at the
+start, late or never; sites with or without their own billing and price list), one voucher service
+with a day content (sheltered housing: Kouvola's interruption rule) and an hour content (home help,
+granted per week or month), price lists with changes in the middle of a month, vouchers booked to a
+company or a site, presence events around interruptions (some across a month end), hour events over
+the grant approved, rejected or approved-and-credited, credits of paid events, re-runs.
+
+Both the reference model (`reference.py`) and the driver (`driver.py`) read the same history and
+walk it in the same order (`schedule`): month by month, on the 1st of the next month the provider
+records the month's care and the tenant decides over-limit events at once; on the 5th the tenant
+runs the month's settlement and then credits wrong events that were paid.
+
+Features are switched on per history. `KNOWN_GAPS` lists the features that hit a finding of issue 16
+still being fixed; `CI_FEATURES` leaves them out. Turn one on after its fix has been merged by
+moving it out of `KNOWN_GAPS`.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from datetime import date, time, timedelta
+from decimal import Decimal
+from typing import Literal
+
+# Every feature the generator knows. "core" histories use none of them: one provider with billing,
+# company-level price lists, day and hour contents at voucher value vs price, no over-limit.
+FEATURES: tuple[str, ...] = (
+    "price_change",          # a new company or site price list starts in the middle of a month
+    "sites",                 # vouchers booked to sites (no billing of their own: the company is paid)
+    "site_billing",          # sites with billing of their own are paid to their own IBAN
+    "late_billing",          # a company gives its billing information months late (carried over until then)
+    "missing_billing",       # a company never gives billing information (always carried over)
+    "over_limit",            # hour events over the weekly/monthly grant: approved, rejected or approved-and-credited
+    "interruptions",         # interruptions within a month, Kouvola's rule
+    "across_months",         # interruptions that start in one month and end in the next (open at first)
+    "credits",               # the tenant credits a paid event after the run
+    "rerun",                 # the month's run is run twice; nothing is paid twice
+    "several_providers",     # two providers in the tenant
+    "odd_minutes",           # hour events in 5-minute steps (units like 0.8333 h, half cents)
+    "voucher_end",           # vouchers ending in the middle of a month
+    "early_run",             # the tenant tries the month's run on the 20th, before the month has ended
+    "death",                 # a client dies; the death is recorded after the month's care was recorded
+    "correction",            # a credited day event is recorded again (the right days) the month after
+    "purchased",             # a purchased service (no voucher value: the tenant pays the price), booked by the tenant
+    "two_tenants",           # a second tenant; the providers apply to both, each tenant settles its own
+    "interruption_fix",      # an interruption's return day is entered wrong (too late) and corrected at once
+)
+
+# Features that disagree today because of a finding of issue 16 being fixed in another branch.
+# finding number -> feature; the lead moves a feature out of here after merging its fix.
+KNOWN_GAPS: dict[str, str] = {
+    "site_billing": "issue 16 finding 1: a site's payments go to the company's account",
+    "early_run": "issue 16 finding 2: a month is locked before it has ended",
+    "death": "issue 16 finding 3: days after the voucher's validity (or the day after a death) are paid",
+    "correction": "issue 16 finding 4: a credited event still blocks its days",
+    "interruption_fix": "issue 16 finding 5: a wrong interruption can't be corrected",
+    "odd_minutes": "new finding of this model: hours in 5-minute steps are stored rounded to 6 decimals "
+                   "and summed, so an event that brings the period exactly to the grant (e.g. 1 h 25 + "
+                   "1 h 10 + 1 h 25 = 4 h of 4 h/week) goes to manual approval",
+}
+
+CI_FEATURES: tuple[str, ...] = tuple(f for f in FEATURES if f not in KNOWN_GAPS)
+
+Decision = Literal["approve", "reject", "approve_and_credit"]
+Reason = Literal["hospital", "holiday", "other"]
+
+
+@dataclass(frozen=True)
+class Site:
+    key: str
+    own_billing: bool
+    own_prices: bool
+
+
+@dataclass(frozen=True)
+class Provider:
+    key: str
+    billing_from: int | None  # index of the first month whose run sees billing; None: never
+    sites: tuple[Site, ...]
+
+    def site(self, key: str) -> Site:
+        return next(s for s in self.sites if s.key == key)
+
+
+@dataclass(frozen=True)
+class Content:
+    key: str  # "care" (day) or "help" (hour) of the voucher service; "bought" (day) of the purchased one
+    unit: Literal["day", "hour"]
+    client_pays: bool = False
+    purchased: bool = False
+
+
+@dataclass(frozen=True)
+class PriceList:
+    provider: str
+    part: str | None  # a site key, or None for the company
+    start: date
+    prices: dict[str, Decimal] = field(hash=False)
+
+
+@dataclass(frozen=True)
+class Voucher:
+    key: str
+    client: str
+    provider: str
+    part: str | None
+    content: str
+    value: Decimal | None
+    amount: Decimal  # granted per period
+    period: Literal["week", "month", "validity"]
+    valid_from: date
+    valid_until: date
+    tenant: int = 0
+
+
+@dataclass(frozen=True)
+class Event:
+    key: str
+    voucher: str
+    start: date
+    end: date
+    start_time: time | None = None
+    end_time: time | None = None
+    decision: Decision = "approve"  # used only if the event goes to manual approval
+    credit: bool = False  # credited by the tenant after its month's run
+    corrected: bool = False  # with credit: recorded again (same days) in the next month's care phase
+
+
+@dataclass(frozen=True)
+class Interruption:
+    key: str
+    voucher: str
+    start: date  # departure day
+    end: date  # return day
+    reason: Reason
+    wrong_end: date | None = None  # first entered as this (too late), then corrected to `end` at once
+
+
+@dataclass(frozen=True)
+class History:
+    seed: int
+    features: frozenset[str]
+    first: date  # first day of the first month
+    months: int  # months with care; one more run follows to deduct the last credits
+    providers: tuple[Provider, ...]
+    contents: tuple[Content, ...]
+    price_lists: tuple[PriceList, ...]
+    vouchers: tuple[Voucher, ...]
+    events: tuple[Event, ...]
+    interruptions: tuple[Interruption, ...]
+    reruns: frozenset[int] = frozenset()
+    early_runs: frozenset[int] = frozenset()
+    deaths: tuple[tuple[str, date], ...] = ()  # (client, date of death)
+    tenants: int = 1
+
+    def tenant_of_client(self, client: str) -> int:
+        return next((v.tenant for v in self.vouchers if v.client == client), 0)
+
+    def month_first(self, index: int) -> date:
+        d = self.first
+        for _ in range(index):
+            d = (d.replace(day=28) + timedelta(days=4)).replace(day=1)
+        return d
+
+    def month_index(self, day: date) -> int:
+        return (day.year - self.first.year) * 12 + day.month - self.first.month
+
+    def voucher(self, key: str) -> Voucher:
+        return next(v for v in self.vouchers if v.key == key)
+
+    def content(self, key: str) -> Content:
+        return next(c for c in self.contents if c.key == key)
+
+    def provider(self, key: str) -> Provider:
+        return next(p for p in self.providers if p.key == key)
+
+    def size(self) -> int:
+        return len(self.events) + len(self.interruptions) + len(self.vouchers) + len(self.price_lists)
+
+    def describe(self) -> str:
+        """The history as readable lines (printed with a disagreement)."""
+        out = [f"seed {self.seed}, features {sorted(self.features)}, {self.months} months from {self.first}"]
+        out += [f"  provider {p.key}: billing from month {p.billing_from}; sites "
+                f"{[(s.key, 'own billing' if s.own_billing else 'company billing') for s in p.sites]}"
+                for p in self.providers]
+        out += [f"  price list {pl.provider}/{pl.part or 'company'} from {pl.start}: "
+                f"{ {k: str(v) for k, v in pl.prices.items()} }" for pl in self.price_lists]
+        out += [f"  voucher {v.key} ({v.client}{f' of tenant {v.tenant}' if self.tenants > 1 else ''}) "
+                f"{v.content} at {v.provider}/{v.part or 'company'}: value {v.value}, "
+                f"{v.amount}/{v.period}, {v.valid_from}..{v.valid_until}" for v in self.vouchers]
+        out += [f"  interruption {i.key} of {i.voucher}: {i.start}..{i.end} ({i.reason})"
+                f"{f', first entered as ..{i.wrong_end}' if i.wrong_end else ''}" for i in self.interruptions]
+        for e in self.events:
+            times = f" {e.start_time:%H:%M}-{e.end_time:%H:%M}" if e.start_time and e.end_time else ""
+            decision = f" decision {e.decision}" if e.decision != "approve" else ""
+            out.append(f"  event {e.key} of {e.voucher}: {e.start}..{e.end}{times}{decision}"
+                       f"{' credited' if e.credit else ''}{' and recorded again' if e.corrected else ''}")
+        if self.reruns:
+            out.append(f"  re-runs of months {sorted(self.reruns)}")
+        if self.early_runs:
+            out.append(f"  runs tried on the 20th of months {sorted(self.early_runs)}")
+        out += [f"  client {c} died on {d}" for c, d in self.deaths]
+        return "\n".join(out)
+
+
+def _month_last(first: date) -> date:
+    return (first.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+
+
+def _money(rng: random.Random, low: int, high: int) -> Decimal:
+    return Decimal(rng.randrange(low * 100, high * 100)) / 100
+
+
+def _days(start: date, end: date) -> Iterable[date]:
+    d = start
+    while d <= end:
+        yield d
+        d += timedelta(days=1)
+
+
+def _ranges(days: Iterable[date]) -> list[tuple[date, date]]:
+    out: list[tuple[date, date]] = []
+    for d in sorted(days):
+        if out and out[-1][1] + timedelta(days=1) == d:
+            out[-1] = (out[-1][0], d)
+        else:
+            out.append((d, d))
+    return out
+
+
+def generate(seed: int, features: Iterable[str] = CI_FEATURES, *, months: int | None = None) -> History:
+    rng = random.Random(seed)
+    on = frozenset(features)
+    unknown = on - set(FEATURES)
+    if unknown:
+        raise ValueError(f"unknown features: {sorted(unknown)}")
+    n_months = months or rng.randint(2, 3)
+    first = date(rng.choice([2023, 2024, 2025]), rng.randint(1, 12), 1)
+    contents = (Content("care", "day"), Content("help", "hour"))
+    if "purchased" in on:
+        contents += (Content("bought", "day", purchased=True),)
+    history = History(seed, on, first, n_months, (), contents, (), (), (), (), tenants=2 if "two_tenants" in on else 1)
+    last_day = _month_last(history.month_first(n_months - 1))
+
+    # providers, sites, billing
+    providers: list[Provider] = []
+    for p in range(2 if "several_providers" in on and rng.random() < 0.7 else 1):
+        sites: list[Site] = []
+        if "sites" in on or "site_billing" in on:
+            for s in range(rng.randint(1, 2)):
+                own_billing = "site_billing" in on and rng.random() < 0.6
+                sites.append(Site(f"p{p}s{s}", own_billing, rng.random() < 0.6))
+        billing_from: int | None = 0
+        roll = rng.random()
+        if "missing_billing" in on and roll < 0.2:
+            billing_from = None
+        elif "late_billing" in on and roll < 0.5:
+            billing_from = rng.randint(1, n_months)
+        providers.append(Provider(f"p{p}", billing_from, tuple(sites)))
+
+    # price lists: from the first day; maybe a change in the middle of a month
+    price_lists: list[PriceList] = []
+    for prov in providers:
+        parts: list[str | None] = [None, *(s.key for s in prov.sites if s.own_prices)]
+        for part in parts:
+            prices = {"care": _money(rng, 120, 200), "help": _money(rng, 30, 48)}
+            if "purchased" in on:
+                prices["bought"] = _money(rng, 140, 220)
+            price_lists.append(PriceList(prov.key, part, first, prices))
+            if "price_change" in on and rng.random() < 0.7:
+                change = history.month_first(rng.randrange(n_months)) + timedelta(days=rng.randint(1, 27))
+                new = {k: v + _money(rng, -10, 15) if rng.random() < 0.8 else v for k, v in prices.items()}
+                new = {k: max(v, Decimal("1.00")) for k, v in new.items()}
+                price_lists.append(PriceList(prov.key, part, change, new))
+
+    # clients, vouchers, bookings
+    vouchers: list[Voucher] = []
+    events: list[Event] = []
+    interruptions: list[Interruption] = []
+    n_clients = rng.randint(1, 4)
+    for c in range(n_clients):
+        tenant = rng.randrange(2) if "two_tenants" in on else 0
+        prov = rng.choice(providers)
+        part = rng.choice([None, *(s.key for s in prov.sites)])
+        valid_from = first if rng.random() < 0.7 else first + timedelta(days=rng.randint(1, 20))
+        valid_until = last_day
+        if "voucher_end" in on and rng.random() < 0.4:
+            valid_until = max(valid_from + timedelta(days=5), last_day - timedelta(days=rng.randint(5, 40)))
+        for content in history.contents:
+            if content.purchased:
+                if rng.random() < 0.5:
+                    key = f"v{len(vouchers)}"
+                    bought = Voucher(key, f"c{c}", prov.key, part, "bought", None, Decimal(31), "month",
+                                     valid_from, valid_until, tenant)
+                    vouchers.append(bought)
+                    _care(rng, history, bought, on, events, interruptions)
+                continue
+            if content.key == "care" and rng.random() < 0.3 and c > 0:
+                continue
+            if content.key == "help" and rng.random() < 0.4:
+                continue
+            key = f"v{len(vouchers)}"
+            if content.unit == "day":
+                value = _money(rng, 120, 190)
+                voucher = Voucher(key, f"c{c}", prov.key, part, "care", value, Decimal(31), "month",
+                                  valid_from, valid_until, tenant)
+            else:
+                value = _money(rng, 28, 45)
+                period = rng.choice(["week", "month"])
+                amount = Decimal(rng.choice([4, 6, 8, 10])) if period == "week" else Decimal(rng.choice([10, 20, 30]))
+                voucher = Voucher(key, f"c{c}", prov.key, part, "help", value, amount, period, valid_from, valid_until,
+                                  tenant)
+            vouchers.append(voucher)
+            if content.unit == "day":
+                _care(rng, history, voucher, on, events, interruptions)
+            else:
+                _help(rng, history, voucher, on, events)
+
+    # when on, a re-run or an early run in one month at least
+    reruns = frozenset({rng.randrange(n_months)} if "rerun" in on else ())
+    early = frozenset({rng.randrange(n_months)} if "early_run" in on else ())
+    deaths: list[tuple[str, date]] = []
+    if "death" in on:
+        cared = [v for v in vouchers if v.content == "care" and (v.valid_until - v.valid_from).days > 10]
+        if cared:
+            v = rng.choice(cared)
+            died = v.valid_from + timedelta(days=rng.randint(3, (v.valid_until - v.valid_from).days - 3))
+            deaths.append((v.client, died))
+            # nothing is recorded in the months after the death; the month's own care was recorded
+            # before the death was known, and interruptions after the last valid day never happened
+            last_month = history.month_index(died)
+            mine = {x.key for x in vouchers if x.client == v.client}
+            events = [e for e in events if e.voucher not in mine or history.month_index(e.end) <= last_month]
+            interruptions = [i for i in interruptions
+                             if i.voucher not in mine or i.end <= died + timedelta(days=1)]
+    return replace(history, providers=tuple(providers), price_lists=tuple(price_lists), vouchers=tuple(vouchers),
+                   events=tuple(events), interruptions=tuple(interruptions), reruns=reruns, early_runs=early,
+                   deaths=tuple(deaths))
+
+
+def _care(rng: random.Random, history: History, v: Voucher, on: frozenset[str], events: list[Event],
+          interruptions: list[Interruption]) -> None:
+    """Presence events month by month around at most one or two interruptions."""
+    taken: set[date] = set()  # departure .. day before return
+    returns: set[date] = set()
+    if "interruptions" in on:
+        for _ in range(rng.randint(0, 2)):
+            start = v.valid_from + timedelta(days=rng.randint(1, max(1, (v.valid_until - v.valid_from).days - 2)))
+            length = rng.randint(1, 22)
+            end = start + timedelta(days=length)
+            crosses = start.month != end.month
+            if end > v.valid_until or (crosses and "across_months" not in on):
+                continue
+            cover = set(_days(start, end - timedelta(days=1)))
+            if cover & taken or end in taken or start in returns or any(r in cover for r in returns):
+                continue
+            taken |= cover
+            returns.add(end)
+            wrong = end + timedelta(days=rng.randint(1, 3)) if "interruption_fix" in on and rng.random() < 0.6 else None
+            if wrong is not None:
+                gap = set(_days(end + timedelta(days=1), wrong))
+                if wrong.month != end.month or wrong > v.valid_until or gap & (taken | returns):
+                    wrong = None
+            interruptions.append(Interruption(f"{v.key}i{len(interruptions)}", v.key, start, end,
+                                              rng.choice(["hospital", "holiday", "other"]), wrong))
+    for index in range(history.months):
+        m_first = history.month_first(index)
+        m_last = _month_last(m_first)
+        present = [d for d in _days(max(m_first, v.valid_from), min(m_last, v.valid_until)) if d not in taken]
+        for a, b in _ranges(present):
+            # one event per range, or split in two
+            if b > a and rng.random() < 0.3:
+                mid = a + timedelta(days=rng.randrange((b - a).days))
+                pieces = [(a, mid), (mid + timedelta(days=1), b)]
+            else:
+                pieces = [(a, b)]
+            for s, e in pieces:
+                credit = "credits" in on and rng.random() < 0.15
+                corrected = credit and "correction" in on and rng.random() < 0.7
+                events.append(Event(f"{v.key}e{len(events)}", v.key, s, e, credit=credit, corrected=corrected))
+
+
+def _help(rng: random.Random, history: History, v: Voucher, on: frozenset[str], events: list[Event]) -> None:
+    """Hour events on some weekdays; with over_limit more hours than granted in some periods."""
+    heavy = "over_limit" in on and rng.random() < 0.7
+    step = 5 if "odd_minutes" in on and rng.random() < 0.5 else 15
+    d = v.valid_from
+    while d <= v.valid_until and history.month_index(d) < history.months:
+        if d.weekday() < 5 and rng.random() < (0.6 if heavy else 0.25):
+            minutes = rng.randrange(60, 181 if heavy else 121, step)
+            start_minute = rng.randrange(8 * 60, 12 * 60, step)
+            start_t = time(start_minute // 60, start_minute % 60)
+            end_minute = start_minute + minutes
+            end_t = time(end_minute // 60, end_minute % 60)
+            decision: Decision = rng.choice(["approve", "reject", "approve_and_credit"])
+            credit = "credits" in on and rng.random() < 0.1
+            events.append(Event(f"{v.key}e{len(events)}", v.key, d, d, start_t, end_t, decision, credit))
+        d += timedelta(days=1)
+
+
+# --- shrinking ---------------------------------------------------------------------------------------------
+
+
+def smaller(history: History) -> Iterable[History]:
+    """Histories with less in them, biggest cuts first (for shrinking a disagreement): the last month,
+    a voucher with its events and interruptions, halves then quarters ... then single events, an
+    interruption (its days become absent days), a credit, a correction, a re-run, an early run, a
+    death, a price change, a site, a provider's late billing."""
+    if history.months > 1:
+        last = history.month_first(history.months - 1)
+        yield replace(history, months=history.months - 1,
+                      events=tuple(e for e in history.events if e.end < last),
+                      interruptions=tuple(i for i in history.interruptions if i.end < last),
+                      deaths=tuple(d for d in history.deaths if d[1] < last))
+    for v in history.vouchers:
+        yield replace(history, vouchers=tuple(x for x in history.vouchers if x is not v),
+                      events=tuple(e for e in history.events if e.voucher != v.key),
+                      interruptions=tuple(i for i in history.interruptions if i.voucher != v.key))
+    events = history.events
+    size = len(events) // 2
+    while size >= 1:
+        for at in range(0, len(events), size):
+            chunk = events[at:at + size]
+            yield replace(history, events=tuple(e for e in events if e not in chunk))
+        size //= 2
+    for e in events:
+        if e.credit:
+            yield replace(history, events=tuple(replace(x, credit=False, corrected=False) if x is e else x
+                                                for x in events))
+        if e.corrected:
+            yield replace(history, events=tuple(replace(x, corrected=False) if x is e else x for x in events))
+    for i in history.interruptions:
+        yield replace(history, interruptions=tuple(x for x in history.interruptions if x is not i))
+        if i.wrong_end is not None:
+            yield replace(history, interruptions=tuple(replace(x, wrong_end=None) if x is i else x
+                                                       for x in history.interruptions))
+    for m in history.reruns:
+        yield replace(history, reruns=history.reruns - {m})
+    for m in history.early_runs:
+        yield replace(history, early_runs=history.early_runs - {m})
+    for death in history.deaths:
+        yield replace(history, deaths=tuple(d for d in history.deaths if d != death))
+    starts = {(pl.provider, pl.part): min(x.start for x in history.price_lists
+                                          if (x.provider, x.part) == (pl.provider, pl.part))
+              for pl in history.price_lists}
+    for pl in history.price_lists:
+        if pl.start != starts[(pl.provider, pl.part)]:
+            yield replace(history, price_lists=tuple(x for x in history.price_lists if x is not pl))
+    used_parts = {(v.provider, v.part) for v in history.vouchers}
+    for p in history.providers:
+        if not any(v.provider == p.key for v in history.vouchers):
+            yield replace(history, providers=tuple(x for x in history.providers if x is not p),
+                          price_lists=tuple(pl for pl in history.price_lists if pl.provider != p.key))
+            continue
+        for site in p.sites:
+            if (p.key, site.key) not in used_parts:
+                smaller_p = replace(p, sites=tuple(s for s in p.sites if s is not site))
+                yield replace(history, providers=tuple(smaller_p if x is p else x for x in history.providers),
+                              price_lists=tuple(pl for pl in history.price_lists
+                                                if (pl.provider, pl.part) != (p.key, site.key)))
+        if p.billing_from not in (0, None):
+            yield replace(history, providers=tuple(replace(x, billing_from=0) if x is p else x
+                                                   for x in history.providers))
+
+
+# --- the order of things ---------------------------------------------------------------------------------
+
+Step = tuple[str, int, "Event | Interruption | Provider | int | None"]
+
+
+def schedule(history: History) -> list[Step]:
+    """What happens, in order, as (kind, month index, item). For month i (and one more month without
+    care, whose run deducts the last credits), on the 1st of the next month: billing given
+    ("billing"), interruptions of the month entered ("start_interruption", with the end when it is in
+    the month) or ended ("end_interruption"), the month's events recorded and at once decided if they
+    went to approval ("record"), deaths of the month recorded ("death"), credited events recorded again
+    ("correction", the month after their credit); on the 20th of the month itself the tenant may try
+    its run too early ("early_run"); on the 5th: the run ("run", and "rerun" when the history re-runs it),
+    then credits of the month's paid events ("credit")."""
+    steps: list[Step] = []
+    for i in range(history.months + 1):
+        if i in history.early_runs:
+            steps.append(("early_run", i, None))
+        steps += [("billing", i, p) for p in history.providers if p.billing_from == i]
+        steps += [("correction", i, e) for e in history.events
+                  if e.credit and e.corrected and history.month_index(e.end) == i - 1]
+        for intr in sorted(history.interruptions, key=lambda x: (x.start, x.key)):
+            if history.month_index(intr.start) == i:
+                steps.append(("start_interruption", i, intr))
+            elif history.month_index(intr.end) == i:
+                steps.append(("end_interruption", i, intr))
+        month_events = [e for e in history.events if history.month_index(e.end) == i]
+        for e in sorted(month_events, key=lambda e: (e.start, e.start_time or time(0), e.key)):
+            steps.append(("record", i, e))
+        steps += [("death", i, None) for _, died in history.deaths if history.month_index(died) == i]
+        for tenant in range(history.tenants):
+            steps.append(("run", i, tenant))
+            if i in history.reruns:
+                steps.append(("rerun", i, tenant))
+        steps += [("credit", i, e) for e in month_events if e.credit]
+    return steps

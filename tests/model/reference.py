@@ -1,0 +1,393 @@
+"""An independent reference model of what the tenant pays, written from shared/domain.md only.
+
+Pure Python (stdlib, Decimal and Fraction); imports nothing from the services. It walks a generated
+`History` in the order of `generator.schedule` and says, for every settlement run, whom the tenant
+pays, to which account and how much, what is carried over, which events go to manual approval,
+which credits are accepted, and every client's co-payment.
+
+The rules, as domain.md states them:
+- Price: the price list valid on the event's date (each day of a day range by its own date): the
+  producer part's own list when it has one valid that day, else the company's list. A list is valid
+  from its start until the day before the next list of the same producer part starts.
+- Tenant share per unit: the voucher value, or the price when lower; co-payment per unit: price minus
+  voucher value when positive (Act 569/2009).
+- Each calendar day of a day content is paid at most once: a presence event that starts on an
+  interruption's return day does not pay that day; the interruption pays it.
+- Interruptions (Kouvola's rule from 2016-01-01): departure day (day 0) and days 1-10 at 100 %, day 11
+  onwards 0 %, return day 100 %. An interruption is paid in the settlement of the month it ended in
+  (an open one is settled one month later than ordinary events).
+- Over-limit: counting the content's earlier recorded events that were not rejected or credited, an
+  event that makes a period (ISO week Monday-Sunday, calendar month, or the whole validity) exceed the
+  grant goes to manual approval; approved: paid normally; rejected: never paid; approved and credited:
+  paid, and its whole value credited in the next settlement.
+- Credits: an event already paid is credited by its whole value in the next month's settlement.
+- Run of month M: every recorded, approved line of month M or earlier not paid yet, credits of M or
+  earlier deducted; one payment per payee. The payee is the site named as producer part when it has
+  billing information of its own, else the company. A payee with no billing information, or whose
+  credits exceed what is due, is not paid: its amount moves to the next settlement. Re-running never
+  pays twice.
+
+Rounding (libs/common money.py, "the one rounding rule of Seteli"): round half away from zero
+(ROUND_HALF_UP) to whole cents, exactly once per settlement line; totals are sums of rounded lines.
+A settlement line is one stretch of consecutive days of one event (or interruption) in one month at
+one price and one percentage, or one non-day event. The model computes each line's exact value (as a
+Fraction: 50 min is 5/6 h) and rounds it once.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from fractions import Fraction
+
+from generator import Event, History, Interruption, PriceList, Voucher, schedule
+
+CENT = Decimal("0.01")
+HUNDRED = Fraction(100)
+
+
+def round_cents(exact: Fraction) -> Decimal:
+    """Half away from zero to whole cents, once: 27.125 -> 27.13, -0.125 -> -0.13."""
+    cents = abs(exact) * 100
+    whole, rest = divmod(cents.numerator, cents.denominator)
+    if 2 * rest >= cents.denominator:
+        whole += 1
+    result = (Decimal(-whole if exact < 0 else whole) / 100).quantize(CENT)
+    return result if result != 0 else Decimal("0.00")
+
+
+def kouvola_percentage(day_number: int, return_day: bool) -> Fraction:
+    if return_day:
+        return Fraction(100)
+    return Fraction(100) if day_number <= 10 else Fraction(0)
+
+
+def price_on(lists: Iterable[PriceList], provider: str, part: str | None, content: str, day: date) -> Decimal:
+    def valid(owner: str | None) -> PriceList | None:
+        chain = [pl for pl in lists if pl.provider == provider and pl.part == owner and pl.start <= day]
+        return max(chain, key=lambda pl: pl.start) if chain else None
+
+    own = valid(part) if part is not None else None
+    if own is not None and content in own.prices:
+        return own.prices[content]
+    company = valid(None)
+    if company is None or content not in company.prices:
+        raise ValueError(f"no price for {content} of {provider}/{part} on {day}")
+    return company.prices[content]
+
+
+def shares(price: Decimal, value: Decimal | None, client_pays: bool = False) -> tuple[Decimal, Decimal]:
+    """(tenant share, co-payment) per unit."""
+    if client_pays:
+        return Decimal(0), price
+    if value is None:
+        return price, Decimal(0)
+    return min(price, value), max(price - value, Decimal(0))
+
+
+@dataclass
+class Line:
+    source: str  # event, interruption or credit key
+    payee: tuple[str, str | None]  # (provider, site with own billing or None)
+    month: int  # index of the settlement month it belongs to
+    amount: Decimal
+    co_payment: Decimal
+    paid_in: int | None = None
+    payable: bool = True
+    tenant: int = 0
+
+
+@dataclass
+class Payment:
+    payee: tuple[str, str | None]
+    account: tuple[str, str | None]  # whose IBAN: the payee's own
+    amount: Decimal
+
+
+@dataclass
+class RunResult:
+    month: int
+    payments: list[Payment] = field(default_factory=list)
+    carried: dict[tuple[str, str | None], Decimal] = field(default_factory=dict)
+
+
+@dataclass
+class Outcome:
+    """What the model says (and what the driver observes), comparable with ==."""
+
+    runs: list[tuple[int, list[tuple[str, str, str]], list[tuple[str, str]]]] = field(default_factory=list)
+    over_limit: set[str] = field(default_factory=set)
+    credits_accepted: dict[str, bool] = field(default_factory=dict)
+    co_payments: dict[str, str] = field(default_factory=dict)  # client/content -> total shown
+    refused: dict[str, str] = field(default_factory=dict)  # event key -> why (compared by key)
+    early_runs: dict[int, bool] = field(default_factory=dict)  # month index -> was the run accepted
+
+
+def payee_label(payee: tuple[str, str | None]) -> str:
+    return payee[0] if payee[1] is None else f"{payee[0]}/{payee[1]}"
+
+
+class Model:
+    def __init__(self, history: History) -> None:
+        self.h = history
+        self.lines: list[Line] = []
+        self.approval: dict[str, str] = {}  # event -> payable | awaiting | approved | rejected
+        self.credited: set[str] = set()
+        self.units: dict[str, dict[date, Fraction]] = {}  # event -> units per day (for grants)
+        self.returns: dict[str, set[date]] = defaultdict(set)  # voucher -> ended interruptions' return days
+        self.event_days: dict[str, list[tuple[date, Fraction]]] = {}  # day event -> the days it pays
+        self.last_day: dict[str, date] = {}  # voucher -> last valid day after a death
+        self.outcome = Outcome()
+
+    # --- helpers -----------------------------------------------------------------------------------------
+
+    def payee(self, v: Voucher) -> tuple[str, str | None]:
+        prov = self.h.provider(v.provider)
+        if v.part is not None and prov.site(v.part).own_billing:
+            return (v.provider, v.part)
+        return (v.provider, None)
+
+    def has_billing(self, payee: tuple[str, str | None], run: int) -> bool:
+        if payee[1] is not None:
+            return True  # a site's own billing is given when the site is added
+        start = self.h.provider(payee[0]).billing_from
+        return start is not None and start <= run
+
+    def _day_lines(self, key: str, v: Voucher, days: list[tuple[date, Fraction]], month_of_lines: int | None) -> None:
+        """Lines of day units: consecutive days in one month at one price and percentage form a line."""
+        runs: list[list[tuple[date, Decimal, Fraction]]] = []
+        for d, pct in sorted(days):
+            price = price_on(self.h.price_lists, v.provider, v.part, v.content, d)
+            last = runs[-1][-1] if runs else None
+            if last and last[0] + timedelta(days=1) == d and last[1] == price and last[2] == pct \
+                    and (last[0].year, last[0].month) == (d.year, d.month):
+                runs[-1].append((d, price, pct))
+            else:
+                runs.append([(d, price, pct)])
+        for run in runs:
+            first, price, pct = run[0]
+            tenant, co = shares(price, v.value, self.h.content(v.content).client_pays)
+            n = len(run)
+            month = self.h.month_index(first) if month_of_lines is None else month_of_lines
+            self.lines.append(Line(key, self.payee(v), month,
+                                   round_cents(Fraction(tenant) * n * pct / HUNDRED),
+                                   round_cents(Fraction(co) * n * pct / HUNDRED), tenant=v.tenant))
+
+    # --- actions, in schedule order ---------------------------------------------------------------------
+
+    def record(self, e: Event) -> None:
+        v = self.h.voucher(e.voucher)
+        if self.h.content(v.content).unit == "day":
+            per_day = {d: Fraction(1) for d in _days(e.start, e.end)}
+        else:
+            assert e.start_time and e.end_time
+            minutes = (datetime.combine(e.start, e.end_time) - datetime.combine(e.start, e.start_time)).seconds // 60
+            per_day = {e.start: Fraction(minutes, 60)}
+        over = self._over_limit(v, per_day)
+        self.units[e.key] = per_day
+        self.approval[e.key] = "awaiting" if over else "payable"
+        if over:
+            self.outcome.over_limit.add(e.key)
+        if self.h.content(v.content).unit == "day":
+            days = [(d, HUNDRED) for d in per_day if d not in self.returns[v.key]]
+            self.event_days[e.key] = days
+            self._day_lines(e.key, v, days, None)
+        else:
+            price = price_on(self.h.price_lists, v.provider, v.part, v.content, e.start)
+            tenant, co = shares(price, v.value, self.h.content(v.content).client_pays)
+            hours = per_day[e.start]
+            self.lines.append(Line(e.key, self.payee(v), self.h.month_index(e.start),
+                                   round_cents(Fraction(tenant) * hours), round_cents(Fraction(co) * hours),
+                                   tenant=v.tenant))
+        if over:
+            for line in self.lines:
+                if line.source == e.key:
+                    line.payable = False
+
+    def _over_limit(self, v: Voucher, new: dict[date, Fraction]) -> bool:
+        def period(d: date) -> object:
+            if v.period == "week":
+                return d.isocalendar()[:2]
+            if v.period == "month":
+                return (d.year, d.month)
+            return "validity"
+
+        used: dict[object, Fraction] = defaultdict(Fraction)
+        for key, per_day in self.units.items():
+            e = next(x for x in self.h.events if x.key == key.removesuffix("-again"))
+            if e.voucher != v.key or self.approval.get(key) == "rejected" or key in self.credited:
+                continue
+            for d, u in per_day.items():
+                used[period(d)] += u
+        adding: dict[object, Fraction] = defaultdict(Fraction)
+        for d, u in new.items():
+            adding[period(d)] += u
+        return any(used[p] + u > Fraction(v.amount) for p, u in adding.items())
+
+    def decide(self, e: Event, today_month: int) -> None:
+        if self.approval.get(e.key) != "awaiting":
+            return
+        if e.decision == "reject":
+            self.approval[e.key] = "rejected"  # its lines stay unpayable
+            return
+        self.approval[e.key] = "approved"
+        for line in self.lines:
+            if line.source == e.key:
+                line.payable = True
+        if e.decision == "approve_and_credit":
+            self._credit(e, today_month)
+
+    def _credit(self, e: Event, today_month: int) -> None:
+        v = self.h.voucher(e.voucher)
+        amount = sum((ln.amount for ln in self.lines if ln.source == e.key), Decimal("0.00"))
+        month = max(today_month, self.h.month_index(e.start))
+        self.lines.append(Line(f"credit of {e.key}", self.payee(v), month, -amount, Decimal("0.00"), tenant=v.tenant))
+        self.credited.add(e.key)
+
+    def request_credit(self, e: Event, today_month: int) -> None:
+        """The tenant credits a wrong event: accepted only for a paid (settled) event not credited yet."""
+        event_lines = [ln for ln in self.lines if ln.source == e.key]
+        settled = bool(event_lines) and all(ln.paid_in is not None for ln in event_lines)
+        accepted = settled and e.key not in self.credited and self.approval.get(e.key) != "rejected"
+        self.outcome.credits_accepted[e.key] = accepted
+        if accepted:
+            self._credit(e, today_month)
+
+    def early_run(self, month: int) -> None:
+        """A month can be settled only after it has ended: a run tried on the 20th is refused."""
+        self.outcome.early_runs[month] = False
+
+    def death(self, client: str, died: date) -> None:
+        """The client's vouchers end on the day after the death; nothing after it is paid, also what was
+        recorded before the death became known (not paid yet)."""
+        last = died + timedelta(days=1)
+        for v in self.h.vouchers:
+            if v.client != client:
+                continue
+            self.last_day[v.key] = min(last, v.valid_until)
+            for e in self.h.events:
+                lines = [ln for ln in self.lines if ln.source == e.key]
+                if e.voucher != v.key or not lines or any(ln.paid_in is not None for ln in lines):
+                    continue
+                if e.key in self.event_days:
+                    for ln in lines:
+                        self.lines.remove(ln)
+                    self.event_days[e.key] = [(d, p) for d, p in self.event_days[e.key] if d <= last]
+                    self._day_lines(e.key, v, self.event_days[e.key], None)
+                    if self.approval.get(e.key) in ("awaiting", "rejected"):
+                        for ln in self.lines:
+                            if ln.source == e.key:
+                                ln.payable = False
+                elif e.start > last:
+                    for ln in lines:
+                        ln.payable = False
+                        ln.amount = ln.co_payment = Decimal("0.00")
+
+    def correction(self, e: Event) -> Event:
+        """A credited event frees its days: the right event for the same days is accepted."""
+        again = Event(f"{e.key}-again", e.voucher, e.start, e.end, e.start_time, e.end_time)
+        if e.key in self.credited:
+            self.record(again)
+        else:
+            self.outcome.refused[again.key] = "days already recorded"
+        return again
+
+    def end_interruption(self, i: Interruption) -> None:
+        v = self.h.voucher(i.voucher)
+        days = [(d, kouvola_percentage((d - i.start).days, d == i.end)) for d in _days(i.start, i.end)]
+        self._day_lines(i.key, v, days, self.h.month_index(i.end))
+        self.returns[v.key].add(i.end)
+
+    def run(self, month: int, tenant: int = 0) -> RunResult:
+        """The run of one tenant: it pays only its own lines (a provider shared by tenants is paid by each)."""
+        result = RunResult(month)
+        groups: dict[tuple[str, str | None], list[Line]] = defaultdict(list)
+        for line in self.lines:
+            if line.payable and line.paid_in is None and line.month <= month and line.tenant == tenant:
+                groups[line.payee].append(line)
+        for payee, lines in sorted(groups.items(), key=lambda kv: payee_label(kv[0])):
+            amount = sum((ln.amount for ln in lines), Decimal("0.00"))
+            if not self.has_billing(payee, month) or amount < 0:
+                if amount != 0:
+                    result.carried[payee] = amount
+                continue
+            for ln in lines:
+                ln.paid_in = month
+            if amount > 0:
+                result.payments.append(Payment(payee, payee, amount))
+        prefix = f"t{tenant}:" if self.h.tenants > 1 else ""
+        self.outcome.runs.append((
+            month,
+            sorted((prefix + payee_label(p.payee), prefix + payee_label(p.account), f"{p.amount:.2f}")
+                   for p in result.payments),
+            sorted((prefix + payee_label(p), f"{a:.2f}") for p, a in result.carried.items()),
+        ))
+        return result
+
+    def co_payments(self) -> dict[str, str]:
+        """Per client and content: the co-payment total of recorded events not rejected and of ended
+        interruptions (what the client's breakdown shows)."""
+        totals: dict[str, Decimal] = defaultdict(lambda: Decimal("0.00"))
+        for line in self.lines:
+            if line.source.startswith("credit"):
+                continue
+            voucher_key = self._voucher_of(line.source)
+            if voucher_key is None or self.approval.get(line.source) == "rejected":
+                continue
+            v = self.h.voucher(voucher_key)
+            totals[f"{v.client}/{v.content}"] += line.co_payment
+        return {k: f"{t:.2f}" for k, t in sorted(totals.items())}
+
+    def _voucher_of(self, source: str) -> str | None:
+        for e in self.h.events:
+            if e.key == source or f"{e.key}-again" == source:
+                return e.voucher
+        for i in self.h.interruptions:
+            if i.key == source:
+                return i.voucher
+        return None
+
+
+def _days(start: date, end: date) -> Iterable[date]:
+    d = start
+    while d <= end:
+        yield d
+        d += timedelta(days=1)
+
+
+def expected(history: History) -> Outcome:
+    """Walk the history's schedule through the model."""
+    model = Model(history)
+    for step in schedule(history):
+        kind, index, item = step
+        if kind == "start_interruption":
+            assert isinstance(item, Interruption)
+            if history.month_index(item.end) == index:
+                model.end_interruption(item)
+        elif kind == "end_interruption":
+            assert isinstance(item, Interruption)
+            model.end_interruption(item)
+        elif kind == "record":
+            assert isinstance(item, Event)
+            model.record(item)
+            model.decide(item, index + 1)
+        elif kind == "run" or kind == "rerun":
+            assert isinstance(item, int)
+            model.run(index, item)
+        elif kind == "credit":
+            assert isinstance(item, Event)
+            model.request_credit(item, index + 1)
+        elif kind == "early_run":
+            model.early_run(index)
+        elif kind == "death":
+            for client, died in history.deaths:
+                if history.month_index(died) == index:
+                    model.death(client, died)
+        elif kind == "correction":
+            assert isinstance(item, Event)
+            model.correction(item)
+    model.outcome.co_payments = model.co_payments()
+    return model.outcome
