@@ -396,13 +396,13 @@ class Driver:
             await self.fix_interruption(i)
 
     async def fix_interruption(self, i: Interruption) -> None:
-        """The provider corrects the return day at once: entering the right end again, or deleting and
-        entering the interruption again; if neither is accepted the correction is refused."""
+        """The provider corrects the return day at once (PATCH, until it is settled); failing that, deleting
+        and entering the interruption again; if neither is accepted the correction is refused."""
         v = self.h.voucher(i.voucher)
         headers = self.provider_headers[v.provider]
         url = f"/events/v1/tenants/{self.tenant}/interruptions/{self.interruption_ids[i.key]}"
         await self.quiesce()
-        again = await self.c.post(f"{url}/end", headers=headers, json={"end": str(i.end)})
+        again = await self.c.patch(url, headers=headers, json={"end": str(i.end)})
         if again.status_code == 200:
             return
         deleted = await self.c.delete(url, headers=headers)
@@ -524,7 +524,9 @@ class Driver:
             await self.quiesce()
             await asyncio.sleep(0.2)
         self.outcome.credits_accepted[e.key] = response.status_code == 201
-        if response.status_code not in (201, 409):
+        # 409: not paid (yet) or credited already; 404: the event lay wholly after a validity that ended
+        # later (a death recorded after it), so it was removed and there is nothing to credit
+        if response.status_code not in (201, 404, 409):
             self.outcome.refused[f"credit of {e.key}"] = f"HTTP {response.status_code}: {response.text[:300]}"
 
     async def co_payments(self) -> None:

@@ -52,16 +52,7 @@ FEATURES: tuple[str, ...] = (
 
 # Features that disagree today because of a finding of issue 16 being fixed in another branch.
 # finding number -> feature; the lead moves a feature out of here after merging its fix.
-KNOWN_GAPS: dict[str, str] = {
-    "site_billing": "issue 16 finding 1: a site's payments go to the company's account",
-    "early_run": "issue 16 finding 2: a month is locked before it has ended",
-    "death": "issue 16 finding 3: days after the voucher's validity (or the day after a death) are paid",
-    "correction": "issue 16 finding 4: a credited event still blocks its days",
-    "interruption_fix": "issue 16 finding 5: a wrong interruption can't be corrected",
-    "odd_minutes": "new finding of this model: hours in 5-minute steps are stored rounded to 6 decimals "
-                   "and summed, so an event that brings the period exactly to the grant (e.g. 1 h 25 + "
-                   "1 h 10 + 1 h 25 = 4 h of 4 h/week) goes to manual approval",
-}
+KNOWN_GAPS: dict[str, str] = {}  # findings 1-5 and odd minutes are fixed: every feature agrees
 
 CI_FEATURES: tuple[str, ...] = tuple(f for f in FEATURES if f not in KNOWN_GAPS)
 

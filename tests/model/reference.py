@@ -289,10 +289,14 @@ class Model:
     def correction(self, e: Event) -> Event:
         """A credited event frees its days: the right event for the same days is accepted."""
         again = Event(f"{e.key}-again", e.voucher, e.start, e.end, e.start_time, e.end_time)
-        if e.key in self.credited:
-            self.record(again)
-        else:
+        last = self.last_day.get(e.voucher)
+        if e.key not in self.credited:
             self.outcome.refused[again.key] = "days already recorded"
+        elif last is not None and again.end > last:
+            # the validity ended meanwhile (a death): an event past its last day is refused whole
+            self.outcome.refused[again.key] = "outside the voucher's validity"
+        else:
+            self.record(again)
         return again
 
     def end_interruption(self, i: Interruption) -> None:

@@ -161,4 +161,6 @@ async def test_thousands_of_histories(runner: Runner) -> None:
             reports.append(report)
             if len(reports) >= 5:
                 break
+        else:
+            print(f"[model] seed {seed}: agrees ({len(features)} features)", flush=True)
     assert not reports, "\n\n".join(reports)
