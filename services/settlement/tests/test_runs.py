@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from lxml import etree
@@ -178,7 +181,10 @@ async def test_concurrent_and_retried_run_requests_pay_once(harness: Any) -> Non
     harness.month_ended("2016-04")  # both months can be locked
     url, body = f"/v1/tenants/{T}/runs", {"month": "2016-03"}
     responses = await asyncio.gather(*(harness.client.post(url, json=body, headers=harness.admin) for _ in range(3)))
-    assert sorted(r.json()["total"] for r in responses) == ["0.00", "0.00", "3764.99"]
+    # whichever run's worker pays a provider first pays it; together they pay each payee once
+    assert sum(Decimal(r.json()["total"]) for r in responses) == Decimal("3764.99")
+    paid = [(p["provider_id"], p["amount"]) for r in responses for p in r.json()["payments"]]
+    assert sorted(paid) == sorted([(P1, "3690.00"), (P2, "74.99")])
     retried = {**harness.admin, "Idempotency-Key": "run-2016-04-a"}
     first = await harness.client.post(url, json={"month": "2016-04"}, headers=retried)
     again = await harness.client.post(url, json={"month": "2016-04"}, headers=retried)
@@ -200,3 +206,37 @@ async def test_embedded_mode_on_sqlite_pays_the_same_amounts(harness_factory: An
         assert (await h.run("2016-03"))["total"] == "0.00"
         response = await h.client.get(f"/v1/tenants/{T}/runs/{run['id']}/payment-file", headers=h.admin)
         validate_pain001(response.content)
+
+
+async def test_two_workers_that_find_the_same_job_on_sqlite_pay_it_once(tmp_path: Path) -> None:
+    """SQLite has no SKIP LOCKED: two workers may find the same pending job. Only one takes it, and a
+    job finished meanwhile is not taken again (it was paid twice: a unique-key error and a 500)."""
+    from seteli_settlement import repository as repo
+    from seteli_settlement.models import run_jobs
+    from sqlalchemy import insert
+    from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
+
+    # the job table alone, with no service running (its own worker would take the job first)
+    engine = create_async_engine(f"sqlite+aiosqlite:///{tmp_path / 'jobs.db'}")
+    async with engine.begin() as conn:
+        await conn.run_sync(run_jobs.metadata.create_all, tables=[run_jobs])
+    now = datetime(2016, 4, 5, tzinfo=UTC)
+    try:
+        async with AsyncSession(engine) as session, session.begin():
+            await session.execute(insert(run_jobs).values(tenant_id=T, run_id="run-1", provider_id=P1,
+                                                          state="pending", attempts=0))
+        async with AsyncSession(engine) as session:
+            found_by_a = await repo.claim_job(session, now)
+            found_by_b = await repo.claim_job(session, now)
+        assert found_by_a is not None and found_by_b is not None  # both looked before either took it
+        async with AsyncSession(engine) as session, session.begin():
+            assert await repo.take_job(session, found_by_a, now, state="running", lease_token="a")
+        async with AsyncSession(engine) as session, session.begin():
+            assert not await repo.take_job(session, found_by_b, now, state="running", lease_token="b")
+            await repo.update_job(session, T, "run-1", P1, state="done")
+        async with AsyncSession(engine) as session, session.begin():
+            assert not await repo.take_job(session, found_by_b, now, state="running", lease_token="b")
+            [row] = (await session.execute(run_jobs.select())).mappings().all()
+        assert (row["state"], row["lease_token"]) == ("done", "a")
+    finally:
+        await engine.dispose()

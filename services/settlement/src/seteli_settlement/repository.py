@@ -311,6 +311,20 @@ async def claim_job(session: AsyncSession, now: datetime, run_id: str | None = N
     return dict(row) if row else None
 
 
+async def take_job(session: AsyncSession, job: Row, now: datetime, **values: Any) -> bool:
+    """Takes the job ``claim_job`` found, if it is still claimable: one UPDATE that re-checks the state, so
+    two workers that found the same job (SQLite has no SKIP LOCKED) never both take it, and a job another
+    worker finished meanwhile is not taken again."""
+    claimable = (run_jobs.c.state == "pending") | ((run_jobs.c.state == "running") & (run_jobs.c.leased_until < now))
+    result = await session.execute(
+        update(run_jobs)
+        .where(run_jobs.c.tenant_id == job["tenant_id"], run_jobs.c.run_id == job["run_id"],
+               run_jobs.c.provider_id == job["provider_id"], claimable)
+        .values(**values)
+    )
+    return bool(getattr(result, "rowcount", 0))
+
+
 async def lock_job(session: AsyncSession, tenant_id: str, run_id: str, provider_id: str) -> Row | None:
     query = select(run_jobs).where(
         run_jobs.c.tenant_id == tenant_id, run_jobs.c.run_id == run_id, run_jobs.c.provider_id == provider_id

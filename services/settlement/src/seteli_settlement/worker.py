@@ -51,24 +51,33 @@ class SettlementWorker:
         self.specs_done = 0
 
     async def claim(self) -> Claim | None:
+        for _ in range(10):  # another worker may take the job this one found: look for the next
+            found, claim = await self._claim_one()
+            if claim is not None or not found:
+                return claim
+        return None
+
+    async def _claim_one(self) -> tuple[bool, Claim | None]:
+        """(a job was found, this worker's claim on it if it took it)."""
         now = self.deps.clock.now()
         async with self.deps.db.system_transaction() as session:  # the next job of any tenant
             job = await repo.claim_job(session, now, self.run_id)
             if job is None:
-                return None
+                return False, None
             token = str(uuid.uuid4())
-            await repo.update_job(
+            taken = await repo.take_job(
                 session,
-                job["tenant_id"],
-                job["run_id"],
-                job["provider_id"],
+                job,
+                now,
                 state="running",
                 lease_token=token,
                 worker=self.name,
                 attempts=job["attempts"] + 1,
                 leased_until=now + timedelta(seconds=self.deps.lease_seconds),
             )
-        return Claim(job["tenant_id"], job["run_id"], job["provider_id"], token)
+        if not taken:  # another worker took (or finished) it between the look and the take
+            return True, None
+        return True, Claim(job["tenant_id"], job["run_id"], job["provider_id"], token)
 
     async def process(self, claim: Claim) -> bool:
         """Pay one provider's lines for the run. False when the lease was lost (someone else does it)."""
