@@ -19,6 +19,7 @@ import os
 import random
 import time
 from collections.abc import AsyncIterator
+from decimal import Decimal
 
 import pytest
 from driver import Runner, embedded_suite
@@ -43,6 +44,8 @@ def differences(model: Outcome, services: Outcome) -> list[str]:
             out.append(f"run {i}: model {a}\n        services {b}")
     for name in ("over_limit", "credits_accepted", "co_payments", "early_runs"):
         a, b = getattr(model, name), getattr(services, name)
+        if name == "co_payments":  # a breakdown with nothing to pay lists no line: the same as a zero
+            a, b = ({k: v for k, v in x.items() if Decimal(v) != 0} for x in (a, b))
         if a != b:
             out.append(f"{name}: model {a}\n        services {b}")
     if set(model.refused) != set(services.refused):
