@@ -201,3 +201,11 @@ def test_the_portal_refuses_to_start_with_the_development_session_secret_unless_
             build_app(PortalSettings(session_secret=secret), service_urls=urls)
     assert build_app(PortalSettings(adapters="fake"), service_urls=urls)  # chosen explicitly, for development
     assert build_app(PortalSettings(session_secret="a-long-random-production-secret"), service_urls=urls)
+
+
+async def test_a_body_larger_than_any_upload_is_refused_before_it_is_read(portal: httpx.AsyncClient) -> None:
+    from seteli_portal.routes_provider_company import MAX_UPLOAD_BYTES
+
+    huge = await portal.post("/login", content=b"x", headers={
+        "content-type": "application/x-www-form-urlencoded", "content-length": str(MAX_UPLOAD_BYTES * 2)})
+    assert huge.status_code == 413

@@ -17,6 +17,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 from seteli_common.config import NotConfigured
+from seteli_common.errors import LimitRequestBody
 
 from . import (
     routes_auth,
@@ -36,6 +37,7 @@ from . import (
 )
 from .apiclient import Api, ApiError
 from .config import DEV_SESSION_SECRET, SERVICE_NAMES, PortalSettings
+from .routes_provider_company import MAX_UPLOAD_BYTES
 from .session import SessionCodec
 from .throttle import Throttle, TooManyAttempts
 from .web import BadCsrf, Forbidden, LoginRequired, Page, make_env
@@ -75,6 +77,8 @@ def build_app(settings: PortalSettings | None = None, *, service_urls: dict[str,
     app.state.api = api
     app.state.env = make_env()
     app.state.throttle = Throttle()
+    # a browser's form or upload: the largest is an attachment (MAX_UPLOAD_BYTES) with its fields
+    app.add_middleware(LimitRequestBody, limit=MAX_UPLOAD_BYTES + 1024 * 1024)
 
     @app.middleware("http")
     async def session_cookie(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
