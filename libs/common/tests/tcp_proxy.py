@@ -7,8 +7,10 @@ import contextlib
 
 
 class TcpProxy:
-    def __init__(self, target_host: str, target_port: int, listen_port: int = 0) -> None:
+    def __init__(self, target_host: str, target_port: int, listen_port: int = 0,
+                 answer_delay: float = 0.0) -> None:
         self.target = (target_host, target_port)
+        self.answer_delay = answer_delay  # a slow broker: its first answer on a connection comes this late
         self.port = listen_port
         self._server: asyncio.Server | None = None
         self._writers: set[asyncio.StreamWriter] = set()
@@ -35,12 +37,16 @@ class TcpProxy:
             return
         self._writers.update({writer, up_writer})
 
-        async def pipe(src: asyncio.StreamReader, dst: asyncio.StreamWriter) -> None:
+        async def pipe(src: asyncio.StreamReader, dst: asyncio.StreamWriter, delay: float = 0.0) -> None:
             with contextlib.suppress(Exception):
+                first = True
                 while data := await src.read(65536):
+                    if first and delay:
+                        await asyncio.sleep(delay)
+                    first = False
                     dst.write(data)
                     await dst.drain()
             dst.transport.abort()
 
-        await asyncio.gather(pipe(reader, up_writer), pipe(up_reader, writer))
+        await asyncio.gather(pipe(reader, up_writer), pipe(up_reader, writer, self.answer_delay))
         self._writers.difference_update({writer, up_writer})

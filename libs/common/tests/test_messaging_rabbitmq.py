@@ -138,6 +138,24 @@ async def test_relay_publishes_what_was_committed_while_the_broker_was_down(
     await proxy.stop()
 
 
+async def test_a_broker_slower_than_the_first_timeout_is_still_reached(amqp_url: str) -> None:
+    # CI met a loaded broker answering the handshake later than the 5 s timeout: with a fixed timeout
+    # the service retried for minutes and never became ready. Each retry now waits twice as long.
+    parts = urlsplit(amqp_url)
+    proxy = TcpProxy(parts.hostname or "127.0.0.1", parts.port or 5672, answer_delay=1.5)
+    await proxy.start()
+    proxied = urlunsplit(parts._replace(netloc=f"{parts.username}:{parts.password}@127.0.0.1:{proxy.port}"))
+    transport = RabbitTransport(proxied, f"seteli.test.{uuid.uuid4().hex[:8]}", connect_timeout=1.0)
+    try:
+        with pytest.raises(PublishFailed, match="within 1 s"):
+            await transport.start()
+        await transport.start()  # 2 s this time: enough for the slow answer
+        assert await transport.is_connected()
+    finally:
+        await transport.close()
+        await proxy.stop()
+
+
 async def test_nothing_is_acked_before_the_transaction_commits(
     make_harness: Callable[..., Awaitable[Harness]], amqp_url: str,
 ) -> None:

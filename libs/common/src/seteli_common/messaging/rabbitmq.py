@@ -17,6 +17,7 @@ import logging
 from typing import Any
 
 import aio_pika
+from aio_pika.connection import make_url
 from aio_pika.abc import (
     AbstractChannel,
     AbstractExchange,
@@ -50,10 +51,16 @@ def _quorum_args(**extra: Any) -> dict[str, Any]:
 
 
 class RabbitTransport:
+    # A broker busy enough to answer a handshake in 6 s would never be reached with a fixed 5 s
+    # timeout (CI saw a service retry for minutes while the others had connected): each failed try
+    # doubles the next try's patience, up to a minute; a success resets it.
+    MAX_CONNECT_TIMEOUT = 60.0
+
     def __init__(self, url: str, exchange: str = "seteli.events", connect_timeout: float = 5.0) -> None:
         self.url = url
         self.exchange_name = exchange
         self.connect_timeout = connect_timeout
+        self._next_connect_timeout = connect_timeout
         self._connection: AbstractRobustConnection | None = None
         self._publish_channel: AbstractChannel | None = None
         self._exchange: AbstractExchange | None = None
@@ -68,10 +75,15 @@ class RabbitTransport:
         async with self._lock:
             if self._connection is not None and not self._connection.is_closed:
                 return
+            timeout = self._next_connect_timeout
+            self._next_connect_timeout = min(timeout * 2, self.MAX_CONNECT_TIMEOUT)
+            connection = aio_pika.RobustConnection(make_url(self.url))
             try:
-                connection = await aio_pika.connect_robust(self.url, timeout=self.connect_timeout)
+                async with asyncio.timeout(timeout):
+                    await connection.connect(timeout=timeout)
             except Exception as exc:  # unreachable broker: the caller keeps its outbox rows
-                raise PublishFailed(f"cannot connect to broker: {exc!r}") from exc
+                await _close_quietly(connection)  # its reconnection task would otherwise live on
+                raise PublishFailed(f"cannot connect to broker within {timeout:.0f} s: {exc!r}") from exc
             try:
                 # on_return_raises: an unroutable mandatory publish is an error, never a silent loss.
                 channel = await connection.channel(publisher_confirms=True, on_return_raises=True)
@@ -87,6 +99,7 @@ class RabbitTransport:
                 # starts afresh instead of finding a connection without its exchange.
                 await _close_quietly(connection)
                 raise PublishFailed(f"cannot set up the broker's exchanges: {exc!r}") from exc
+            self._next_connect_timeout = self.connect_timeout
             self._connection = connection
             self._publish_channel = channel
             self._exchange = exchange
