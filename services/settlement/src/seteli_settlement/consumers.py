@@ -170,6 +170,10 @@ def events() -> Subscription:
     async def credit(ctx: MessageContext) -> None:
         await ledger.request_credit(ctx.session, _tenant(ctx), ctx.envelope.payload, now())
 
+    @sub.on("events.credit.withdrawn")
+    async def credit_withdrawn(ctx: MessageContext) -> None:
+        await ledger.withdraw_credit(ctx.session, _tenant(ctx), ctx.envelope.payload, now())
+
     return sub
 
 

@@ -280,3 +280,16 @@ async def request_credit(session: AsyncSession, tenant_id: str, payload: Row, no
     )
     await repo.set_source(session, tenant_id, "credit", credit_id, revision=1)
     return True
+
+
+async def withdraw_credit(session: AsyncSession, tenant_id: str, payload: Row, now: datetime) -> bool:
+    """A credit taken back (its event was removed before it was paid): its lines leave the ledger, a
+    deducted one by a reversal. Arriving before the credit itself, it keeps the credit from ever landing."""
+    credit_id = str(payload["credit_id"])
+    head = await repo.claim_source(session, tenant_id, "credit", credit_id)
+    assert head is not None
+    if head["deleted"]:
+        return False
+    await _retire_lines(session, tenant_id, "credit", credit_id, now)
+    await repo.set_source(session, tenant_id, "credit", credit_id, deleted=True, revision=2)
+    return True
