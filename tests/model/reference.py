@@ -195,6 +195,11 @@ class Model:
             days = [(d, HUNDRED) for d in per_day if d not in self.returns[v.key]]
             self.event_days[e.key] = days
             self._day_lines(e.key, v, days, None)
+            if not days:
+                # only return days (the interruption pays them): the event is worth nothing, but the run
+                # still settles it, so it can be credited and its days freed like any paid event
+                self.lines.append(Line(e.key, self.payee(v), self.h.month_index(e.start), Decimal("0.00"),
+                                       Decimal("0.00"), tenant=v.tenant))
         else:
             price = price_on(self.h.price_lists, v.provider, v.part, v.content, e.start)
             tenant, co = shares(price, v.value, self.h.content(v.content).client_pays)
