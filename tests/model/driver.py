@@ -215,9 +215,14 @@ class Driver:
             "name_fi": "Tehostettu palveluasuminen ja kotiapu", "name_sv": "Serviceboende och hemhjälp",
             "kind": "voucher", "auto_recording": False, "interruption_rule": KOUVOLA_RULE,
             "contents": [{"name_fi": "Hoiva / vrk", "name_sv": "Vård / dygn", "unit": "day", "client_pays": False},
-                         {"name_fi": "Kotiapu / h", "name_sv": "Hemhjälp / h", "unit": "hour", "client_pays": False}],
+                         {"name_fi": "Kotiapu / h", "name_sv": "Hemhjälp / h", "unit": "hour", "client_pays": False},
+                         *([{"name_fi": "Ateriat / vrk", "name_sv": "Måltider / dygn", "unit": "day",
+                             "client_pays": True}] if any(c.client_pays for c in self.h.contents) else [])],
         }, retry=True)).json()
         self.content_ids.update({"care": service["contents"][0]["id"], "help": service["contents"][1]["id"]})
+        if len(service["contents"]) > 2:
+            self.content_ids["meals"] = service["contents"][2]["id"]
+            self.service_of["meals"] = service["id"]
         self.service_of.update({"care": service["id"], "help": service["id"]})
         if any(c.purchased for c in self.h.contents):
             bought = (await self.call("POST", f"/applications/v1/tenants/{self.tenant}/services", self.officer, {

@@ -48,6 +48,7 @@ FEATURES: tuple[str, ...] = (
     "purchased",             # a purchased service (no voucher value: the tenant pays the price), booked by the tenant
     "two_tenants",           # a second tenant; the providers apply to both, each tenant settles its own
     "interruption_fix",      # an interruption's return day is entered wrong (too late) and corrected at once
+    "client_pays",           # a content the client pays (meals / day): recorded, never settled, in the co-payment
 )
 
 # Features that disagree today because of a finding of issue 16 being fixed in another branch.
@@ -234,6 +235,8 @@ def generate(seed: int, features: Iterable[str] = CI_FEATURES, *, months: int | 
     contents = (Content("care", "day"), Content("help", "hour"))
     if "purchased" in on:
         contents += (Content("bought", "day", purchased=True),)
+    if "client_pays" in on:
+        contents += (Content("meals", "day", client_pays=True),)
     history = History(seed, on, first, n_months, (), contents, (), (), (), (), tenants=2 if "two_tenants" in on else 1)
     last_day = _month_last(history.month_first(n_months - 1))
 
@@ -261,6 +264,8 @@ def generate(seed: int, features: Iterable[str] = CI_FEATURES, *, months: int | 
             prices = {"care": _money(rng, 120, 200), "help": _money(rng, 30, 48)}
             if "purchased" in on:
                 prices["bought"] = _money(rng, 140, 220)
+            if "client_pays" in on:
+                prices["meals"] = _money(rng, 8, 25)
             price_lists.append(PriceList(prov.key, part, first, prices))
             if "price_change" in on and rng.random() < 0.7:
                 change = history.month_first(rng.randrange(n_months)) + timedelta(days=rng.randint(1, 27))
@@ -289,6 +294,13 @@ def generate(seed: int, features: Iterable[str] = CI_FEATURES, *, months: int | 
                                      valid_from, valid_until, tenant)
                     vouchers.append(bought)
                     _care(rng, history, bought, on, events, interruptions)
+                continue
+            if content.client_pays:  # granted without a value; the client pays the whole price
+                if rng.random() < 0.6:
+                    meals = Voucher(f"v{len(vouchers)}", f"c{c}", prov.key, part, "meals", None, Decimal(31), "month",
+                                    valid_from, valid_until, tenant)
+                    vouchers.append(meals)
+                    _care(rng, history, meals, on - {"interruptions", "credits"}, events, interruptions)
                 continue
             if content.key == "care" and rng.random() < 0.3 and c > 0:
                 continue
