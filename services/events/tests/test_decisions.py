@@ -37,6 +37,10 @@ async def test_queue_and_approval(seeded: Harness) -> None:
     queue = (await h.client.get(f"/v1/tenants/{T}/approvals", headers=h.officer())).json()
     assert [e["id"] for e in queue["items"]] == [week[-1]["id"]]
     assert queue["items"][0]["amount_tenant"] == "60.00"  # 2 h × 30.00
+    # what the officer decides on: 10 h a week granted, 8 h 30 min used by the other events, 2 h, 30 min over
+    grant = queue["items"][0]["grant"]
+    assert (grant["period"], grant["period_key"]) == ("week", "2016-W10")
+    assert [float(grant[k]) for k in ("granted", "used", "units", "excess")] == [10, 8.5, 2, 0.5]
     assert (await h.client.get(f"/v1/tenants/{T}/approvals", headers=h.provider())).status_code == 403
     approved = await _decide(h, week[-1]["id"], {"decision": "approve"})
     assert approved["approval"] == "approved"

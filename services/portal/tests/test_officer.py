@@ -154,7 +154,12 @@ async def test_an_event_over_the_weekly_grant_is_approved_from_the_queue(portal:
     await login(portal, data.officer_email, OFFICER_PASSWORD)
     assert re.search(r'id="count-approvals">\s*1 odottaa', (await portal.get("/officer")).text)
     page = await portal.get("/officer/approvals")
-    assert "C-003" in page.text and "2.25" in page.text  # 2 h 15 min, the one crossing 10 h
+    # the officer sees whom and what they decide on: the client's name, the company, the grant, what the
+    # week's other events used, this event and the excess (5 × 2 h 15 min against 10 h a week)
+    assert "Cecilia Apu" in page.text and "C-003" in page.text and "Hoiva" in page.text
+    cells = [re.sub(r"<[^>]+>|\s+", " ", c).replace("\xa0", " ").strip()
+             for c in re.findall(r'<td class="num">(.*?)</td>', page.text, re.S)]
+    assert cells[:4] == ["10 h / viikko", "9 h", "2,25 h", "1,25 h"], cells
     action = re.search(r'action="(/officer/approvals/[^"]+)"', page.text).group(1)  # type: ignore[union-attr]
     decided = await portal.post(action, data={"csrf": csrf_of(page.text), "decision": "approve", "reason": ""})
     assert decided.status_code == 303

@@ -37,6 +37,10 @@ async def test_officer_lists_the_tenants_vouchers_filtered_and_paged(h: Harness)
     assert [v["id"] for v in home_care.json()["items"]] == [purchased["id"]]
     by_name = await h.http.get("/v1/tenants/kouvola/vouchers", params={"name": "bäck"}, headers=h.officer())
     assert by_name.json()["total"] == 2
+    # a queue's page asks for its own vouchers only (the approval queue names their clients)
+    chosen = await h.http.get("/v1/tenants/kouvola/vouchers", params=[("id", first["id"]), ("id", purchased["id"])],
+                              headers=h.officer())
+    assert {v["id"] for v in chosen.json()["items"]} == {first["id"], purchased["id"]}
 
     page1 = (await h.http.get("/v1/tenants/kouvola/vouchers", params={"limit": 2}, headers=h.officer())).json()
     page2 = (await h.http.get("/v1/tenants/kouvola/vouchers", params={"limit": 2, "offset": 2},

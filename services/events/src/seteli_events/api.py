@@ -78,6 +78,27 @@ class EventPage(BaseModel):
     total: int
 
 
+class GrantUseOut(BaseModel):
+    """The grant an over-limit event crosses: units granted per period, used by the other counted events
+    of that period, this event's units in it, and how far over it goes."""
+
+    period: str  # week | month | validity | balance
+    period_key: str  # e.g. "2016-W10", "2016-03"
+    granted: Decimal
+    used: Decimal
+    units: Decimal
+    excess: Decimal
+
+
+class ApprovalItemOut(EventOut):
+    grant: GrantUseOut | None = None
+
+
+class ApprovalPage(BaseModel):
+    items: list[ApprovalItemOut]
+    total: int
+
+
 class EventIn(BaseModel):
     model_config = ConfigDict(
         json_schema_extra={

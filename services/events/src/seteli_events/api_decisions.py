@@ -14,7 +14,7 @@ from seteli_common.errors import forbidden, invalid
 
 from . import approvals, jobs
 from . import repository as repo
-from .api import EventOut, EventPage, ctx_for
+from .api import ApprovalPage, EventOut, ctx_for
 from .models import credits, events
 from .recording import Ctx
 from .views import event_view
@@ -74,7 +74,7 @@ class AutoRecordOut(BaseModel):
     skipped: list[dict[str, Any]]
 
 
-@router.get("/approvals", response_model=EventPage, tags=["approvals"])
+@router.get("/approvals", response_model=ApprovalPage, tags=["approvals"])
 async def approval_queue(
     tenant_id: str,
     ctx: Ctx = Depends(ctx_for),
@@ -89,7 +89,8 @@ async def approval_queue(
         filters.append(events.c.service_id == service_id)
     rows, total = await repo.list_events(ctx.session, tenant_id, filters, limit, offset)
     segments = await repo.segments_of(ctx.session, tenant_id, [r["id"] for r in rows])
-    return {"items": [event_view(r, segments[r["id"]]) for r in rows], "total": total}
+    items = [{**event_view(r, segments[r["id"]]), "grant": await approvals.grant_use(ctx, r)} for r in rows]
+    return {"items": items, "total": total}
 
 
 @router.post("/events/{event_id}/decision", response_model=EventOut, tags=["approvals"])

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
+from datetime import date
+from decimal import Decimal
 from typing import Any, Literal
 
 from seteli_common.auth import Principal
@@ -16,10 +18,11 @@ from seteli_common.clock import Month, today_in_helsinki
 from seteli_common.errors import conflict, invalid, not_found
 
 from . import repository as repo
-from .domain import DomainError, credit_for
+from .domain import DomainError, Grant, credit_for, period_key
 from .events import CreditRequested, CreditWithdrawn, EventApproved, EventRejected
+from .limits import used_in_period
 from .models import credits, events, interruptions
-from .recording import Ctx, get_event
+from .recording import Ctx, counted_parts, get_event, grant_parts
 from .views import event_view, money
 
 Row = dict[str, Any]
@@ -102,6 +105,31 @@ async def _credit(
         row["id"],
     )
     return row
+
+
+async def grant_use(ctx: Ctx, event: Mapping[str, Any]) -> Row | None:
+    """What the approval queue shows beside an over-limit event: the grant per period, what the other
+    counted events of the period used, this event's units in it and the excess (the event's first
+    period that it crosses; None for a content granted without a limit)."""
+    booking = await repo.booking_context(ctx.session, ctx.tenant_id, event["booking_id"])
+    if booking is None or booking["granted_amount"] is None or not booking["period"]:
+        return None
+    grant = Grant(Decimal(str(booking["granted_amount"])), booking["period"])
+    others = counted_parts(booking, await repo.content_events(
+        ctx.session, ctx.tenant_id, booking["voucher_content_id"], exclude=event["id"]))
+    mine = grant_parts(event["id"], event["unit"], event["start"], event["end"], Decimal(str(event["units"])))
+    by_period: dict[str, tuple[date, Decimal]] = {}
+    for _, day, units in mine:
+        first, total = by_period.get(period_key(day, grant.period), (day, Decimal(0)))
+        by_period[period_key(day, grant.period)] = (first, total + units)
+    uses: list[Row] = []
+    for key, (day, units) in by_period.items():
+        used = used_in_period(grant, others, day)
+        excess = max(used + units - grant.amount, Decimal(0))
+        uses.append({"period": grant.period, "period_key": key, "granted": grant.amount, "used": used,
+                     "units": units, "excess": excess})
+    crossing = [u for u in uses if u["excess"] > 0] or uses
+    return crossing[0] if crossing else None
 
 
 async def withdraw_credit(ctx: Ctx, event: Mapping[str, Any], why: str) -> Row | None:

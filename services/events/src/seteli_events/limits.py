@@ -80,3 +80,11 @@ def remaining_grant(grant: Grant, events: Sequence[tuple[K, date, Decimal]], day
     used = sum(_seconds(u) for i, d, u in events if i not in exclude and period_key(d, grant.period) == key)
     left = max(_seconds(grant.amount) - used, 0)
     return Decimal(left) / 3600  # 28 digits, as hours_between gives a new event's hours
+
+
+def used_in_period(grant: Grant, events: Sequence[tuple[K, date, Decimal]], day: date,
+                   exclude: Set[K] = frozenset()) -> Decimal:
+    """Units counted in ``day``'s period, not counting ``exclude`` (what the approval queue shows as used)."""
+    key = period_key(day, grant.period)
+    used = sum(_seconds(u) for i, d, u in events if i not in exclude and period_key(d, grant.period) == key)
+    return Decimal(used) / 3600

@@ -198,8 +198,22 @@ def interruption_cover(rows: list[Row]) -> tuple[list[tuple[date, date]], set[da
     return ranges, returns
 
 
-def _parts(row_id: str, unit: str, start: date, end: date, units: Decimal) -> list[tuple[str, date, Decimal]]:
+def grant_parts(row_id: str, unit: str, start: date, end: date, units: Decimal) -> list[tuple[str, date, Decimal]]:
     return spread_days(row_id, start, end) if unit == "day" else [(row_id, start, units)]
+
+
+def counted_parts(booking: Mapping[str, Any], existing: list[Row]) -> list[tuple[str, date, Decimal]]:
+    """What counts against the grant: the provider's recorded, not rejected and not credited events
+    of the content, each day (or hour event) as one part."""
+    return [
+        p
+        for e in existing
+        if e["status"] == "recorded"
+        and e["approval"] != "rejected"
+        and not e["credited"]
+        and e["provider_id"] == booking["provider_id"]
+        for p in grant_parts(e["id"], e["unit"], e["start"], e["end"], Decimal(str(e["units"])))
+    ]
 
 
 def is_over_limit(
@@ -210,17 +224,9 @@ def is_over_limit(
     if booking["granted_amount"] is None or not booking["period"]:
         return False
     grant = Grant(Decimal(str(booking["granted_amount"])), booking["period"])
-    counted = [
-        p
-        for e in existing
-        if e["status"] == "recorded"
-        and e["approval"] != "rejected"
-        and not e["credited"]
-        and e["provider_id"] == booking["provider_id"]
-        for p in _parts(e["id"], e["unit"], e["start"], e["end"], Decimal(str(e["units"])))
-    ]
+    counted = counted_parts(booking, existing)
     new_by_period: dict[str, tuple[date, Decimal]] = {}
-    for _, day, n in _parts(event_id, booking["unit"], start, end, units):
+    for _, day, n in grant_parts(event_id, booking["unit"], start, end, units):
         key = period_key(day, grant.period)
         first, total = new_by_period.get(key, (day, Decimal(0)))
         new_by_period[key] = (first, total + n)

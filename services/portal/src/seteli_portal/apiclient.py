@@ -96,8 +96,9 @@ class Api:
         if token:
             headers["authorization"] = f"Bearer {token}"
         params = kwargs.pop("params", None)
-        if params:
-            params = {k: v for k, v in params.items() if v not in (None, "")}
+        if params:  # a mapping, or (name, value) pairs where a name repeats (?id=a&id=b)
+            pairs = params.items() if isinstance(params, dict) else params
+            params = [(k, v) for k, v in pairs if v not in (None, "")]
         return await self.client.request(method, self.url(service, path), headers=headers, params=params, **kwargs)
 
     async def call(self, method: str, service: str, path: str, *, token: str | None = None,

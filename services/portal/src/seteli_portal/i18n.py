@@ -29,6 +29,18 @@ class Translator:
         return text
 
 
+def units_fmt(value: Any) -> str:
+    """Units as Finnish and Swedish write them: 8.5 -> '8,5', 10.000 -> '10', 1.416667 -> '1,42'."""
+    if value is None or value == "":
+        return ""
+    try:
+        amount = Decimal(str(value)).quantize(Decimal("0.01"))
+    except InvalidOperation:
+        return str(value)
+    text = f"{amount:.2f}".rstrip("0").rstrip(".")
+    return text.replace(".", ",").replace("-", "−")
+
+
 def money_fmt(value: Any) -> str:
     """1234.5 -> '1 234,50 €' (Finnish and Finland-Swedish use the same form)."""
     if value is None or value == "":

@@ -132,8 +132,24 @@ async def approvals(request: Request) -> Response:
     page = _officer_page(request)
     at = paging(request)
     found = await page.call("GET", "events", page.tpath("/approvals"), params=at.params)
-    return page.render("officer/approvals.html", items=found["items"],
-                       pager=pager(at, found["total"], "/officer/approvals"))
+    items = found["items"]
+    # The officer decides on a person and a grant, not on a provider's own client number: the clients'
+    # names come from vouchers (an access-logged read), the companies' from the register.
+    vouchers: dict[str, Any] = {}
+    if items:
+        listed = await page.call("GET", "vouchers", page.tpath("/vouchers"),
+                                 params=[("id", i) for i in sorted({e["voucher_id"] for e in items})]
+                                 + [("limit", "200")])
+        vouchers = {v["id"]: v for v in listed["items"]}
+    providers: dict[str, str] = {}
+    for provider_id in sorted({e["provider_id"] for e in items}):
+        try:
+            providers[provider_id] = (await page.call("GET", "registry", f"/v1/providers/{seg(provider_id)}"))["name"]
+        except ApiError:
+            providers[provider_id] = provider_id
+    contents = {c["id"]: c for s in (await _services(page)).values() for c in s.get("contents") or []}
+    return page.render("officer/approvals.html", items=items, vouchers=vouchers, providers=providers,
+                       contents=contents, pager=pager(at, found["total"], "/officer/approvals"))
 
 
 @router.post("/approvals/{event_id}")

@@ -17,7 +17,7 @@ from starlette.datastructures import FormData
 from .apiclient import Api, ApiError
 from .catalog import CATALOG
 from .config import PortalSettings
-from .i18n import LANGUAGES, Translator, date_fmt, money_fmt
+from .i18n import LANGUAGES, Translator, date_fmt, money_fmt, units_fmt
 from .session import csrf_ok, new_csrf, token_claims
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -49,6 +49,7 @@ def make_env() -> Environment:
     env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]),
                       trim_blocks=True, lstrip_blocks=True)
     env.filters["money"] = money_fmt
+    env.filters["units"] = units_fmt
     env.filters["date"] = date_fmt
     return env
 

@@ -79,6 +79,7 @@ async def list_vouchers(
     state: Literal["granted", "open", "closed"] | None = None,
     service_id: str | None = Query(None, max_length=64),
     name: str | None = Query(None, max_length=100, description="part of the client's name"),
+    id: list[str] | None = Query(None, max_length=200, description="only these vouchers (e.g. a queue's page)"),
     limit: int = Query(50, ge=1, le=200),
     offset: int = Query(0, ge=0),
     ctx: VouchersContext = Depends(context),
@@ -86,7 +87,7 @@ async def list_vouchers(
 ) -> dict[str, Any]:
     """The tenant's vouchers, newest grant first. Each row names its client, so the read is access-logged."""
     guard_tenant(principal, tenant_id)
-    rows, total = await repo.list_vouchers(ctx.session, tenant_id, state, service_id, name, limit, offset)
+    rows, total = await repo.list_vouchers(ctx.session, tenant_id, state, service_id, name, limit, offset, ids=id)
     await log_reads(
         ctx, tenant_id, [r["client_id"] for r in rows], Actor.of(principal), "voucher.list",
         purpose(request, "voucher list"),

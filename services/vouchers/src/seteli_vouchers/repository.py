@@ -207,9 +207,12 @@ async def list_vouchers(
     name: str | None,
     limit: int,
     offset: int,
+    ids: Sequence[str] | None = None,
 ) -> tuple[list[Row], int]:
     """A tenant's vouchers, newest grant first, each with its client's name and reference (no identity code)."""
     where = [vouchers.c.tenant_id == tenant_id]
+    if ids:
+        where.append(vouchers.c.id.in_(list(ids)))
     if state:
         where.append(vouchers.c.state == state)
     if service_id:
