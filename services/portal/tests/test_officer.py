@@ -64,8 +64,18 @@ async def test_settlement_preview_then_lock_and_send_with_downloads(portal: http
                                                                                 "action": "preview"})
     assert preview.status_code == 200 and "Esikatselu" in preview.text and "Lukitse ja lähetä" in preview.text
 
-    locked = await submit(portal, "/officer/settlement", "/officer/settlement", {"month": data.demo.month,
-                                                                               "action": "lock"})
+    total = re.search(r'name="expected_total" value="([^"]+)"', preview.text).group(1)  # type: ignore[union-attr]
+    # Locking pays: one click is not enough, the officer confirms the total the preview showed.
+    unconfirmed = await submit(portal, "/officer/settlement", "/officer/settlement", {
+        "month": data.demo.month, "action": "lock", "expected_total": total})
+    assert unconfirmed.status_code == 422 and 'id="settle-confirm-error"' in unconfirmed.text
+    assert money_fmt(total) in unconfirmed.text
+    # A total that changed since the preview (an event arrived meanwhile) is shown again to be checked.
+    stale = await submit(portal, "/officer/settlement", "/officer/settlement", {
+        "month": data.demo.month, "action": "lock", "expected_total": "1.00", "confirm": "on"})
+    assert stale.status_code == 409 and "Summa on muuttunut esikatselun jälkeen" in stale.text
+    locked = await submit(portal, "/officer/settlement", "/officer/settlement", {
+        "month": data.demo.month, "action": "lock", "expected_total": total, "confirm": "on"})
     assert locked.status_code == 303
     run_page = await portal.get(locked.headers["location"])
     assert run_page.status_code == 200

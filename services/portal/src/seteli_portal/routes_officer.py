@@ -9,7 +9,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from .apiclient import ApiError
-from .i18n import date_fmt
+from .i18n import date_fmt, money_fmt
 from .paging import pager, paging
 from .provider_data import today
 from .web import STAFF, Page, download, seg
@@ -270,6 +270,17 @@ async def settle(request: Request) -> Response:
     month, action = str(form.get("month", "")).strip(), str(form.get("action", "preview"))
     runs = (await page.call("GET", "settlement", page.tpath("/runs"), params={"limit": 24}))["items"]
     try:
+        if action == "lock":
+            # Locking pays: only after the officer confirmed the total the preview showed, and only if
+            # nothing changed since (a late event, new billing data): else the new preview, to check again.
+            current = await page.call("POST", "settlement", page.tpath("/runs"), json={"month": month, "dry_run": True})
+            confirmed = form.get("confirm") in ("on", "yes")
+            lockable = (current.get("lock") or {}).get("allowed", True)  # if not, the lock below says why
+            if lockable and (not confirmed or str(form.get("expected_total", "")) != str(current["total"])):
+                key = "settlement.confirm_required" if not confirmed else "settlement.total_changed"
+                return page.render("officer/settlement.html", status=409 if confirmed else 422, runs=runs,
+                                   month=month, preview=current,
+                                   errors={"confirm": page.t(key, total=money_fmt(current["total"]))})
         result = await page.call("POST", "settlement", page.tpath("/runs"),
                                  json={"month": month, "dry_run": action != "lock"})
     except ApiError as exc:
