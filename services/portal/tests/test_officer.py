@@ -154,9 +154,21 @@ async def test_realisation_report_on_the_page_and_as_csv(portal: httpx.AsyncClie
     page = await portal.get("/officer/reports", params={"start": month, "end": month})
     assert page.status_code == 200, page.text[-2000:]
     assert "A-001" in page.text
+    table = re.search(r'<table id="realisation">.*?</table>', page.text, re.S).group(0)  # type: ignore[union-attr]
+    # names and the officer's language, not ids: the company, the content, money with a decimal comma
+    assert data.provider_id not in table and "Hoiva" in table and "Tilitetty €" in table
+    assert money_fmt(str(140 * Month.parse(month).last.day)) in table
     csv = await portal.get("/officer/reports/realisation.csv", params={"start": month, "end": month})
     assert csv.status_code == 200 and csv.headers["content-type"].startswith("text/csv")
-    assert "attachment" in csv.headers["content-disposition"] and "A-001" in csv.text
+    assert "attachment" in csv.headers["content-disposition"] and "toteuma" in csv.headers["content-disposition"]
+    # opens in Finnish Excel: BOM, semicolons, Finnish headers, decimal commas, no internal ids
+    assert csv.content.startswith(b"\xef\xbb\xbf")
+    lines = csv.content.decode("utf-8-sig").splitlines()
+    assert lines[0].split(";")[:3] == ["Palveluntuottaja", "Oma asiakasnumero", "Palvelusisältö"]
+    row = next(line.split(";") for line in lines if "A-001" in line)
+    assert row[4] == f"{140 * Month.parse(month).last.day},00" and data.provider_id not in csv.text
+    interruptions = await portal.get("/officer/reports/interruptions.csv", params={"start": month, "end": month})
+    assert interruptions.status_code == 200 and interruptions.content.decode("utf-8-sig").startswith("Palvelu;")
 
 
 async def test_an_event_over_the_weekly_grant_is_approved_from_the_queue(portal: httpx.AsyncClient,

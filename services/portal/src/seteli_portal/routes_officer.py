@@ -3,10 +3,14 @@ preview / lock and send, reports with CSV download."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Iterable
+from decimal import Decimal
+from typing import Any, Literal
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
+from seteli_common.csvfile import decimal_comma, spreadsheet_csv
+from seteli_common.web import content_disposition
 
 from .apiclient import ApiError
 from .i18n import date_fmt, money_fmt
@@ -323,6 +327,54 @@ async def payment_file(request: Request, run_id: str) -> Response:
 
 
 # --- reports --------------------------------------------------------------------------------------
+# The settlement API's reports are for programs (ids, dot decimals). The officer gets names, the
+# portal's language, and a CSV that opens in Finnish Excel (kernel csvfile.spreadsheet_csv).
+
+REPORT_LIMIT = 10000
+
+
+async def _provider_names(page: Page, provider_ids: Iterable[str]) -> dict[str, str]:
+    names: dict[str, str] = {}
+    for provider_id in sorted(set(provider_ids)):
+        try:
+            names[provider_id] = (await page.call("GET", "registry", f"/v1/providers/{seg(provider_id)}"))["name"]
+        except ApiError:  # a company the register no longer shows: its id rather than nothing
+            names[provider_id] = provider_id
+    return names
+
+
+async def _reports(page: Page, start: str, end: str) -> dict[str, Any]:
+    params = {"from": start, "to": end, "limit": REPORT_LIMIT}
+    realisation = (await page.call("GET", "settlement", page.tpath("/reports/realisation"), params=params))["items"]
+    away = (await page.call("GET", "settlement", page.tpath("/reports/interruptions"), params=params))["items"]
+    services = await _services(page)
+    contents = {c["id"]: c for s in services.values() for c in s.get("contents") or []}
+    providers = await _provider_names(page, [r["provider_id"] for r in realisation + away])
+    lang = page.lang
+
+    def content_name(content_id: str) -> str:
+        c = contents.get(content_id, {})
+        return str(c.get(f"name_{lang}") or c.get("name_fi") or content_id)
+
+    def service_name(service_id: str) -> str:
+        s = services.get(service_id, {})
+        return str(s.get(f"name_{lang}") or s.get("name_fi") or service_id)
+
+    for r in realisation:
+        r.update(provider_name=providers[r["provider_id"]], content_label=content_name(r["content_id"]))
+    for r in away:
+        r.update(provider_name=providers[r["provider_id"]], content_label=content_name(r["content_id"]),
+                 service_label=service_name(r["service_id"]))
+    sums = {k: sum((Decimal(str(r[k])) for r in realisation), Decimal("0.00"))
+            for k in ("amount_settled", "co_payment", "amount_unsettled")}
+    return {"realisation": realisation, "interruptions": away, "sums": sums,
+            "interruptions_sum": sum((Decimal(str(r["amount_tenant"])) for r in away), Decimal("0.00"))}
+
+
+def _report_errors(exc: ApiError) -> dict[str, str]:
+    return {("start" if "from" in k else "end" if k == "to" else k): v for k, v in exc.fields.items()} \
+        or {"form": exc.detail}
+
 
 @router.get("/reports")
 async def reports(request: Request, start: str = "", end: str = "") -> Response:
@@ -330,20 +382,34 @@ async def reports(request: Request, start: str = "", end: str = "") -> Response:
     report, errors = None, {}
     if start and end:
         try:
-            report = await page.call("GET", "settlement", page.tpath("/reports/realisation"),
-                                     params={"from": start, "to": end, "limit": 500})
+            report = await _reports(page, start, end)
         except ApiError as exc:
-            errors = {("start" if "from" in k else "end" if k == "to" else k): v for k, v in exc.fields.items()} \
-                or {"form": exc.detail}
+            errors = _report_errors(exc)
     return page.render("officer/reports.html", status=422 if errors else 200, report=report, start=start,
                        end=end, errors=errors)
 
 
-@router.get("/reports/realisation.csv")
-async def report_csv(request: Request, start: str, end: str) -> Response:
+@router.get("/reports/{name}.csv")
+async def report_csv(request: Request, name: Literal["realisation", "interruptions"], start: str, end: str
+                     ) -> Response:
     page = _officer_page(request)
-    response = await page.raw("GET", "settlement", page.tpath("/reports/realisation"),
-                              params={"from": start, "to": end, "format": "csv"})
-    if response.status_code != 200:
-        raise ApiError.from_response(response)
-    return download(response, f"realisation-{start}-{end}.csv", "text/csv; charset=utf-8")
+    report = await _reports(page, start, end)
+    t = page.t
+    if name == "realisation":
+        headers = [t("field.provider"), t("field.client_number"), t("field.content"), t("col.units_settled"),
+                   t("col.amount_settled"), t("col.co_payment"), t("col.amount_unsettled"), t("col.units_unfinished")]
+        rows = [[r["provider_name"], r["client_ref"], r["content_label"], decimal_comma(r["units_settled"]),
+                 decimal_comma(r["amount_settled"]), decimal_comma(r["co_payment"]),
+                 decimal_comma(r["amount_unsettled"]), decimal_comma(r["units_unfinished"])]
+                for r in report["realisation"]]
+    else:
+        headers = [t("field.service"), t("field.provider"), t("field.client_number"), t("field.content"),
+                   t("reports.departure"), t("reports.return_day"), t("reports.days"), t("field.reason"),
+                   t("field.amount_tenant"), t("field.co_payment")]
+        rows = [[r["service_label"], r["provider_name"], r["client_ref"], r["content_label"], date_fmt(r["start"]),
+                 date_fmt(r["end"]), r["days"], t(f"reason.{r['reason']}", default=r["reason"]),
+                 decimal_comma(r["amount_tenant"]), decimal_comma(r["amount_co_payment"])]
+                for r in report["interruptions"]]
+    filename = f"{t('reports.file_' + name)}-{start}-{end}.csv"
+    return Response(spreadsheet_csv(headers, rows), media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": content_disposition(filename)})
