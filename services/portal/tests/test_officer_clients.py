@@ -127,3 +127,52 @@ async def test_an_event_awaiting_approval_is_marked_and_a_second_decision_is_tol
     # both flashes of the two posts, the refusal in Finnish
     assert "Päätös tallennettu." in told.text and "Tapahtuma ei enää odota päätöstä." in told.text
     assert "not waiting" not in told.text
+
+
+async def test_an_officer_closes_a_voucher_and_records_a_death_in_the_portal(
+        portal: httpx.AsyncClient, suite: Suite, data: Seed) -> None:
+    import random
+
+    from seteli.demo import random_test_identity_code
+
+    officer = await _api(suite, data.officer_email, OFFICER_PASSWORD)
+    base = f"/vouchers/v1/tenants/{data.tenant_id}"
+    made = (await officer.post(f"{base}/clients", json={
+        "first_name": "Doris", "last_name": "Dödsbo", "language": "sv",
+        "identity_code": random_test_identity_code(random.Random(4711))})).json()
+    services = (await officer.get(f"/applications/v1/tenants/{data.tenant_id}/services/{data.service_id}")).json()
+    grant = {"client_id": made["id"], "service_id": data.service_id, "granted_on": "2026-01-01",
+             "valid_from": "2026-01-01", "valid_until": "2026-12-31",
+             "contents": [{"content_id": services["contents"][0]["id"], "granted_amount": "31", "period": "month",
+                           "voucher_value": "140.00"}]}
+    first = (await officer.post(f"{base}/vouchers", json=grant)).json()
+    second = (await officer.post(f"{base}/vouchers", json=grant)).json()
+    await login(portal, data.officer_email, OFFICER_PASSWORD)
+
+    # closing a voucher: the reason is asked for, then the voucher is closed
+    page = await portal.get(f"/officer/vouchers/{first['id']}")
+    assert 'action="/officer/vouchers/' in page.text and 'id="close-reason"' in page.text
+    no_reason = await portal.post(f"/officer/vouchers/{first['id']}/close", data={"csrf": csrf_of(page.text)})
+    assert no_reason.status_code == 422 and 'id="close-reason-error"' in no_reason.text
+    closed = await portal.post(f"/officer/vouchers/{first['id']}/close", data={
+        "csrf": csrf_of(page.text), "reason": "Muutti toiseen kuntaan", "valid_until": "2026-06-30"})
+    assert closed.status_code == 303
+    after = await portal.get(closed.headers["location"])
+    assert "Seteli on päätetty." in after.text and 'id="close-reason"' not in after.text
+    assert (await officer.get(f"{base}/vouchers/{first['id']}")).json()["state"] == "closed"
+
+    # a death: confirmed, then recorded; the open voucher ends on the day after it
+    client_page = await portal.get(f"/officer/clients/{made['id']}")
+    unconfirmed = await portal.post(f"/officer/clients/{made['id']}/death", data={
+        "csrf": csrf_of(client_page.text), "date_of_death": "2026-09-14"})
+    assert unconfirmed.status_code == 422 and 'id="death-confirm-error"' in unconfirmed.text
+    future = await portal.post(f"/officer/clients/{made['id']}/death", data={
+        "csrf": csrf_of(client_page.text), "date_of_death": "2999-01-01", "confirm": "on"})
+    assert future.status_code == 422 and 'id="death-date_of_death-error"' in future.text
+    recorded = await portal.post(f"/officer/clients/{made['id']}/death", data={
+        "csrf": csrf_of(client_page.text), "date_of_death": "2026-09-14", "confirm": "on"})
+    assert recorded.status_code == 303
+    shown = await portal.get(recorded.headers["location"])
+    assert "Kuolema kirjattu (14.9.2026)" in shown.text and 'id="death-date_of_death"' not in shown.text
+    assert (await officer.get(f"{base}/vouchers/{second['id']}")).json()["valid_until"] == "2026-09-15"
+    await officer.aclose()

@@ -218,9 +218,11 @@ async def register_client(request: Request) -> Response:
 async def _client(page: Page, client_id: str, **context: Any) -> Response:
     detail = await page.call("GET", "vouchers", page.tpath(f"/clients/{seg(client_id)}"))
     vouchers = (await page.call("GET", "vouchers", page.tpath(f"/clients/{seg(client_id)}/vouchers")))["items"]
-    return page.render("officer/client.html", status=422 if context.get("errors") else 200, client=detail,
+    failed = context.get("errors") or context.get("death_errors")
+    context["death_errors"] = page.localize(context.get("death_errors") or {})
+    return page.render("officer/client.html", status=context.pop("status", 422 if failed else 200), client=detail,
                        vouchers=vouchers, services=await _services(page), values=context.pop("values", {}),
-                       **context)
+                       death_values=context.pop("death_values", {}), **context)
 
 
 @router.get("/clients/{client_id}")
@@ -251,6 +253,32 @@ async def grant_voucher(request: Request, client_id: str) -> Response:
             page.flash("voucher.granted", number=voucher["printable_number"], code=voucher.get("verification_code"))
             return page.redirect(f"/officer/clients/{client_id}")
     return await _client(page, client_id, errors=errors, values=values)
+
+
+@router.post("/clients/{client_id}/death")
+async def record_death(request: Request, client_id: str) -> Response:
+    """The news of a death: the client's vouchers end on the day after it, and what was recorded beyond
+    that and not yet paid is clipped; asked to be confirmed, as it cannot be undone here."""
+    page = _officer_page(request)
+    form = await page.form()
+    day = str(form.get("date_of_death", "")).strip()
+    errors: dict[str, str] = {}
+    if not day:
+        errors["date_of_death"] = page.t("error.required")
+    elif form.get("confirm") not in ("on", "yes"):
+        errors["confirm"] = page.t("death.confirm_required")
+    if not errors:
+        try:
+            result = await page.call("POST", "vouchers", page.tpath(f"/clients/{seg(client_id)}/death"),
+                                     json={"date_of_death": day})
+        except ApiError as exc:
+            errors = exc.for_form(("date_of_death",))
+            return await _client(page, client_id, death_errors=errors, death_values={"date_of_death": day},
+                                 status=exc.status if exc.status < 500 else 502)
+        page.flash("death.recorded", date=date_fmt(result["date_of_death"]),
+                   valid_until=date_fmt(result["valid_until"]), count=len(result["closed_vouchers"]))
+        return page.redirect(f"/officer/clients/{client_id}")
+    return await _client(page, client_id, death_errors=errors, death_values={"date_of_death": day})
 
 
 # --- settlement -----------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ from fastapi.responses import Response
 from .apiclient import ApiError
 from .paging import pager, paging
 from .routes_officer import _officer_page, _services
-from .web import download, seg
+from .web import Page, download, seg
 
 router = APIRouter(prefix="/officer")
 
@@ -32,14 +32,37 @@ async def vouchers(request: Request, state: str = "", service_id: str = "", name
                        filters=filters, pager=pager(at, found["total"], "/officer/vouchers", filters))
 
 
-@router.get("/vouchers/{voucher_id}")
-async def voucher(request: Request, voucher_id: str) -> Response:
-    page = _officer_page(request)
+async def _voucher(page: Page, voucher_id: str, status: int = 200, **context: Any) -> Response:
     detail = await page.call("GET", "vouchers", page.tpath(f"/vouchers/{seg(voucher_id)}"))
     client = await page.call("GET", "vouchers", page.tpath(f"/clients/{seg(detail['client_id'])}"))
     services = await _services(page)
-    return page.render("officer/voucher.html", voucher=detail, client=client,
-                       service=services.get(detail["service_id"], {}))
+    return page.render("officer/voucher.html", status=status, voucher=detail, client=client,
+                       service=services.get(detail["service_id"], {}), values=context.pop("values", {}), **context)
+
+
+@router.get("/vouchers/{voucher_id}")
+async def voucher(request: Request, voucher_id: str) -> Response:
+    return await _voucher(_officer_page(request), voucher_id)
+
+
+@router.post("/vouchers/{voucher_id}/close")
+async def close_voucher(request: Request, voucher_id: str) -> Response:
+    """The officer ends a voucher with a reason (moved away, no longer needed), today or on a given day;
+    care recorded beyond its last day and not yet paid is clipped by the events service."""
+    page = _officer_page(request)
+    form = await page.form()
+    values = {k: str(form.get(k, "")).strip() for k in ("reason", "valid_until")}
+    errors = {"reason": page.t("error.required")} if not values["reason"] else {}
+    if not errors:
+        try:
+            await page.call("POST", "vouchers", page.tpath(f"/vouchers/{seg(voucher_id)}/close"),
+                            json={"reason": values["reason"], "valid_until": values["valid_until"] or None})
+        except ApiError as exc:
+            return await _voucher(page, voucher_id, status=exc.status if exc.status < 500 else 502, values=values,
+                                  errors=exc.for_form(("reason", "valid_until")))
+        page.flash("voucher.closed_flash")
+        return page.redirect(f"/officer/vouchers/{voucher_id}")
+    return await _voucher(page, voucher_id, status=422, values=values, errors=errors)
 
 
 def _range(start: str, end: str) -> tuple[dict[str, str], dict[str, str]]:
