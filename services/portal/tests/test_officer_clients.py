@@ -176,3 +176,76 @@ async def test_an_officer_closes_a_voucher_and_records_a_death_in_the_portal(
     assert "Kuolema kirjattu (14.9.2026)" in shown.text and 'id="death-date_of_death"' not in shown.text
     assert (await officer.get(f"{base}/vouchers/{second['id']}")).json()["valid_until"] == "2026-09-15"
     await officer.aclose()
+
+
+async def test_an_officer_credits_a_paid_event_from_the_voucher_page(
+        portal: httpx.AsyncClient, suite: Suite, data: Seed) -> None:
+    import asyncio
+    import random
+
+    from seteli_common.clock import Month
+
+    from seteli.demo import random_test_identity_code
+
+    # A client of its own, cared for three days of the demo's (ended) month and paid by a run
+    officer = await _api(suite, data.officer_email, OFFICER_PASSWORD)
+    provider = await _api(suite, data.provider_email, PROVIDER_PASSWORD)
+    base = f"/vouchers/v1/tenants/{data.tenant_id}"
+    month = Month.parse(data.demo.month)
+    made = (await officer.post(f"{base}/clients", json={
+        "first_name": "Erkki", "last_name": "Hyvitys", "language": "fi",
+        "identity_code": random_test_identity_code(random.Random(815))})).json()
+    service = (await officer.get(f"/applications/v1/tenants/{data.tenant_id}/services/{data.service_id}")).json()
+    voucher = (await officer.post(f"{base}/vouchers", json={
+        "client_id": made["id"], "service_id": data.service_id, "granted_on": str(month.first),
+        "valid_from": str(month.first), "valid_until": str(month.next().last),  # bookable today
+        "contents": [{"content_id": service["contents"][0]["id"], "granted_amount": "31", "period": "month",
+                      "voucher_value": "140.00"}]})).json()
+    booking, answer = None, None
+    for _ in range(100):  # the provider learns the voucher over the bus
+        answer = await provider.post(f"{base}/bookings", json={
+            "voucher_number": voucher["number"], "voucher_content_id": voucher["contents"][0]["id"],
+            "accept_terms": True, "client_number": "E-005"})
+        if answer.status_code == 201:
+            booking = answer.json()
+            break
+        await asyncio.sleep(0.1)
+    assert booking is not None, answer.text if answer is not None else ""
+    events = f"/events/v1/tenants/{data.tenant_id}/events"
+    recorded = None
+    for _ in range(100):
+        answer = await provider.post(events, json={"booking_id": booking["id"], "start": str(month.first),
+                                                   "end": str(month.first.replace(day=3)), "status": "recorded"})
+        if answer.status_code == 201:
+            recorded = answer.json()
+            break
+        await asyncio.sleep(0.1)
+    assert recorded is not None and recorded["amount_tenant"] == "420.00"
+    for _ in range(100):  # the run pays it once settlement has it
+        run = (await officer.post(f"/settlement/v1/tenants/{data.tenant_id}/runs",
+                                  json={"month": str(month), "dry_run": False})).json()
+        event = (await officer.get(f"{events}/{recorded['id']}")).json()
+        if event["settled"]:
+            break
+        await asyncio.sleep(0.2)
+    assert event["settled"], run
+
+    await login(portal, data.officer_email, OFFICER_PASSWORD)
+    url = f"/officer/vouchers/{voucher['id']}"
+    page = await portal.get(url)
+    care = re.search(r'<table id="voucher-care">.*?</table>', page.text, re.S).group(0)  # type: ignore[union-attr]
+    assert "Maksettu" in care and money_fmt("420.00") in care and f'id="credit-reason-{recorded["id"]}"' in care
+    no_reason = await portal.post(f"{url}/credits", data={"csrf": csrf_of(page.text), "kind": "event",
+                                                           "target_id": recorded["id"], "reason": ""})
+    assert no_reason.status_code == 303
+    assert "Kirjoita hyvitykselle perustelu." in (await portal.get(no_reason.headers["location"])).text
+    done = await portal.post(f"{url}/credits", data={"csrf": csrf_of(page.text), "kind": "event",
+                                                      "target_id": recorded["id"], "reason": "Asiakas oli sairaalassa"})
+    after = await portal.get(done.headers["location"])
+    assert "Hyvitys tallennettu" in after.text
+    row = re.search(rf'<tr id="credit-{recorded["id"]}">.*?</tr>', after.text, re.S).group(0)  # type: ignore[union-attr]
+    assert "Hyvitetty" in row and "<form" not in row
+    credits = (await officer.get(f"/events/v1/tenants/{data.tenant_id}/credits")).json()["items"]
+    assert [c["amount"] for c in credits if c["event_id"] == recorded["id"]] == ["-420.00"]
+    await officer.aclose()
+    await provider.aclose()

@@ -90,7 +90,7 @@ async def test_a_resident_signs_in_reads_their_co_payment_and_complains(
             break
         await asyncio.sleep(0.2)
     assert re.search(r"<td>client</td><td>[^<]+</td><td>co_payment\.breakdown</td>", log.text), log.text[-2000:]
-    assert re.search(r"<td>client</td><td>[^<]+</td><td>co_payment\.breakdown\.pdf</td>", log.text)
+    assert re.search(r"<td>client</td><td>[^<]+</td><td>co_payment\.breakdown\.pdf</td>", log.text), log.text[-3000:]
 
     missing = await portal.post("/resident/feedback", data={"csrf": csrf_of(page.text), "kind": "complaint"})
     assert missing.status_code == 422

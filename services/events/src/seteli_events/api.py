@@ -185,6 +185,7 @@ async def list_events(
     principal: Principal = Depends(current_principal),
     service_id: str | None = None,
     booking_id: str | None = None,
+    voucher_id: str | None = None,
     status: Literal["draft", "recorded"] | None = None,
     approval: Literal["payable", "awaiting_approval", "approved", "rejected"] | None = None,
     producer_part: str | None = None,
@@ -198,6 +199,7 @@ async def list_events(
     for column, value in (
         (events.c.service_id, service_id),
         (events.c.booking_id, booking_id),
+        (events.c.voucher_id, voucher_id),
         (events.c.status, status),
         (events.c.approval, approval),
         (events.c.producer_part, producer_part),

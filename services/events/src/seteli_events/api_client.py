@@ -205,6 +205,7 @@ async def list_interruptions(
     principal: Principal = Depends(current_principal),
     service_id: str | None = None,
     booking_id: str | None = None,
+    voucher_id: str | None = None,
     status: Literal["draft", "finalised"] | None = None,
     limit: int = Query(default=50, ge=1, le=500),
     offset: int = Query(default=0, ge=0),
@@ -213,6 +214,7 @@ async def list_interruptions(
     for column, value in (
         (interruptions.c.service_id, service_id),
         (interruptions.c.booking_id, booking_id),
+        (interruptions.c.voucher_id, voucher_id),
         (interruptions.c.status, status),
     ):
         if value is not None:

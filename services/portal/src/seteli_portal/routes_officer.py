@@ -438,6 +438,7 @@ async def report_csv(request: Request, name: Literal["realisation", "interruptio
                  date_fmt(r["end"]), r["days"], t(f"reason.{r['reason']}", default=r["reason"]),
                  decimal_comma(r["amount_tenant"]), decimal_comma(r["amount_co_payment"])]
                 for r in report["interruptions"]]
-    filename = f"{t('reports.file_' + name)}-{start}-{end}.csv"
+    stem = t("reports.file_realisation") if name == "realisation" else t("reports.file_interruptions")
+    filename = f"{stem}-{start}-{end}.csv"
     return Response(spreadsheet_csv(headers, rows), media_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": content_disposition(filename)})

@@ -36,8 +36,14 @@ async def _voucher(page: Page, voucher_id: str, status: int = 200, **context: An
     detail = await page.call("GET", "vouchers", page.tpath(f"/vouchers/{seg(voucher_id)}"))
     client = await page.call("GET", "vouchers", page.tpath(f"/clients/{seg(detail['client_id'])}"))
     services = await _services(page)
+    # the care recorded on the voucher: a paid event or interruption that was wrong is credited from here
+    care = await page.call("GET", "events", page.tpath("/events"),
+                           params={"voucher_id": voucher_id, "status": "recorded", "limit": 500})
+    away = await page.call("GET", "events", page.tpath("/interruptions"),
+                           params={"voucher_id": voucher_id, "status": "finalised", "limit": 500})
     return page.render("officer/voucher.html", status=status, voucher=detail, client=client,
-                       service=services.get(detail["service_id"], {}), values=context.pop("values", {}), **context)
+                       service=services.get(detail["service_id"], {}), values=context.pop("values", {}),
+                       events=care["items"], interruptions=away["items"], **context)
 
 
 @router.get("/vouchers/{voucher_id}")
@@ -131,3 +137,26 @@ async def access_log(request: Request, client_id: str) -> Response:
     rows = [{**r, "at_local": _helsinki_time(r["at"])} for r in found["items"]]
     return page.render("officer/access_log.html", client=client, rows=rows,
                        pager=pager(at, found["total"], f"/officer/clients/{client_id}/access-log"))
+
+
+@router.post("/vouchers/{voucher_id}/credits")
+async def credit(request: Request, voucher_id: str) -> Response:
+    """Credit a paid event or interruption that was wrong: its whole value is deducted from the provider's
+    next payment, and the provider sees the reason."""
+    page = _officer_page(request)
+    form = await page.form()
+    kind, target, reason = (str(form.get(k, "")).strip() for k in ("kind", "target_id", "reason"))
+    if not reason:
+        page.session.setdefault("flash", []).append(page.t("credit.reason_required"))
+        return page.redirect(f"/officer/vouchers/{voucher_id}#credit-{target}")
+    try:
+        if kind == "interruption":
+            await page.call("POST", "events", page.tpath(f"/interruptions/{seg(target)}/credit"),
+                            json={"reason": reason})
+        else:
+            await page.call("POST", "events", page.tpath("/credits"), json={"event_id": target, "reason": reason})
+    except ApiError as exc:
+        page.session.setdefault("flash", []).append(page.problem_message(exc))
+    else:
+        page.flash("credit.saved")
+    return page.redirect(f"/officer/vouchers/{voucher_id}")
