@@ -17,7 +17,6 @@ import logging
 from typing import Any
 
 import aio_pika
-from aio_pika.connection import make_url
 from aio_pika.abc import (
     AbstractChannel,
     AbstractExchange,
@@ -25,6 +24,7 @@ from aio_pika.abc import (
     AbstractQueue,
     AbstractRobustConnection,
 )
+from aio_pika.connection import make_url
 
 from .envelope import Envelope
 from .transport import (
