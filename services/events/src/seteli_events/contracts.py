@@ -7,7 +7,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from seteli_common.messaging.consumer import Inbound
+from seteli_common.messaging.consumer import Inbound, not_sent
 
 
 class TenantCreatedIn(Inbound):
@@ -94,5 +94,6 @@ class EventsSettledIn(Inbound):
 class RunCompletedIn(Inbound):
     run_id: str
     month: str
-    event_ids: list[str] | None = None  # a run that lists the events it paid locks them
-    interruption_ids: list[str] | None = None
+    # a run that lists what it paid locks it; today settlement.events.settled names them
+    event_ids: list[str] | None = not_sent(why="settlement.events.settled names them")
+    interruption_ids: list[str] | None = not_sent(why="settlement.events.settled names them")

@@ -7,7 +7,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from seteli_common.messaging.consumer import Inbound
+from seteli_common.messaging.consumer import Inbound, not_sent
 
 # --- read models: recipients and their languages --------------------------------------------------
 
@@ -21,7 +21,7 @@ class TenantCreated(Inbound):
     name_fi: str
     name_sv: str
     languages: list[str]
-    notification_email: str | None = None
+    notification_email: str | None = not_sent(why="the registry does not send it (yet)")
 
 
 class Site(Inbound):
@@ -38,7 +38,7 @@ class ProviderRegistered(Inbound):
     email: str
     sites: list[Site] = []
     billing: Billing | None = None
-    daily_digest: bool | None = None
+    daily_digest: bool | None = not_sent(why="the registry does not send it (yet): the default stays")
 
 
 class BillingChanged(Inbound):
@@ -105,8 +105,8 @@ class SpecificationReady(Inbound):
     email: str | None = None
     pdf_base64: str
     month: str
-    payee_name: str | None = None
-    pdf_by_email: bool | None = None
+    payee_name: str | None = not_sent(why="settlement does not send it: the provider's name")
+    pdf_by_email: bool | None = not_sent(why="settlement does not send it: the billing information here decides")
 
 
 # --- registry's facts -----------------------------------------------------------------------------
@@ -163,10 +163,11 @@ class ContactRequested(Inbound):
     # without that list the provider read model is used.
     recipients: list[Recipient] | None = None
     contact: ContactDetails | None = None
-    name: str | None = None
-    phone: str | None = None
-    email: str | None = None
-    message: str | None = None
+    # the contact given flat, as before `contact`
+    name: str | None = not_sent(why="the flat form before contact")
+    phone: str | None = not_sent(why="the flat form before contact")
+    email: str | None = not_sent(why="the flat form before contact")
+    message: str | None = not_sent(why="the flat form before contact")
 
 
 # --- daily operations -----------------------------------------------------------------------------
@@ -175,8 +176,8 @@ class ApplicationFact(Inbound):
     application_id: str
     service_id: str
     provider_id: str
-    reason: str | None = None
-    missing: list[Any] = []
+    reason: str | None = not_sent(why="sent with a rejection only")
+    missing: list[Any] = not_sent([], why="sent with a return only")
 
 
 class PurchaseBooked(Inbound):
@@ -195,7 +196,7 @@ class FeedbackGiven(Inbound):
     needs_reply: bool = False
     notify_provider: bool = False
     notify_tenant: bool = False
-    notification_email: str | None = None
+    notification_email: str | None = not_sent(why="events does not send it: the site's or company's address")
 
 
 class EventAwaitingApproval(Inbound):

@@ -7,13 +7,13 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from seteli_common.messaging.consumer import Inbound
+from seteli_common.messaging.consumer import Inbound, not_sent
 
 
 class TenantFact(Inbound):
     """A tenant-owned fact: the tenant is the envelope's (older publishers also put it in the payload)."""
 
-    tenant_id: str | None = None
+    tenant_id: str | None = not_sent(why="older publishers put the tenant in the payload; the envelope's comes first")
 
 
 # --- the directory (registry, applications) ---------------------------------------------------------------
@@ -107,7 +107,7 @@ class EventRecordedIn(TenantFact):
     segments: list[SegmentIn] | None = None
     amount_tenant: Decimal | None = None
     amount_co_payment: Decimal | None = None
-    reason: str | None = None
+    reason: str | None = not_sent(why="an event has no reason of its own")
 
 
 class EventDeletedIn(TenantFact):
@@ -129,7 +129,7 @@ class InterruptionFinalisedIn(TenantFact):
     producer_part: str | None = None
     client_ref: str | None = None
     content_id: str
-    unit: str | None = None
+    unit: str | None = not_sent(why="an interruption is counted in days")
     start: date
     end: date
     reason: str | None = None

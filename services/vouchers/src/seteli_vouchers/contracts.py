@@ -6,13 +6,13 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from seteli_common.messaging.consumer import Inbound
+from seteli_common.messaging.consumer import Inbound, not_sent
 
 
 class TenantFact(Inbound):
     """A tenant-owned fact: the tenant is the envelope's (older publishers also put it in the payload)."""
 
-    tenant_id: str | None = None
+    tenant_id: str | None = not_sent(why="older publishers put the tenant in the payload; the envelope's comes first")
 
 
 class TenantCreatedIn(TenantFact):

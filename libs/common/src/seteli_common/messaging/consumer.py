@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from typing import Any, TypeVar, overload
 
 from opentelemetry import trace
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy import Table
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -51,6 +51,13 @@ class Inbound(BaseModel):
     model against the producer's payload model of the event type, field by field."""
 
     model_config = ConfigDict(frozen=True, extra="ignore")
+
+
+def not_sent(default: Any = None, *, why: str) -> Any:
+    """A field of an Inbound model that the producer's current model does not send (what older publishers
+    sent, a fallback): read when present. The contract test accepts its absence from the producer's model;
+    any other field the consumer reads must be in it, so a renamed producer field fails the test."""
+    return Field(default, json_schema_extra={"not_sent": why})
 
 
 M = TypeVar("M", bound=BaseModel)
