@@ -285,6 +285,21 @@ class Model:
                     for ln in lines:
                         ln.payable = False
                         ln.amount = ln.co_payment = Decimal("0.00")
+                if e.end > last:
+                    self._credit_follows_clipped_event(e, v)
+
+    def _credit_follows_clipped_event(self, e: Event, v: Voucher) -> None:
+        """An event approved and credited before it was paid, then clipped by a death: the credit takes
+        back the whole of what is left of the event (nothing, when the event lay wholly after)."""
+        credit = [ln for ln in self.lines if ln.source == f"credit of {e.key}" and ln.paid_in is None]
+        if not credit:
+            return
+        for ln in credit:
+            self.lines.remove(ln)
+        left = sum((ln.amount for ln in self.lines if ln.source == e.key and ln.payable), Decimal("0.00"))
+        if left > 0:
+            self.lines.append(Line(f"credit of {e.key}", self.payee(v), credit[0].month, -left, Decimal("0.00"),
+                                   tenant=v.tenant))
 
     def correction(self, e: Event) -> Event:
         """A credited event frees its days: the right event for the same days is accepted."""

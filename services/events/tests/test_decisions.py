@@ -178,3 +178,46 @@ async def test_a_balance_grant_counts_over_the_whole_validity(seeded: Harness) -
         response = await h.post_event({"booking_id": "b-6", "start": day, "units": "1"})
         approvals.append(response.json()["approval"])
     assert approvals == ["payable", "payable", "awaiting_approval"]
+
+
+async def _death(h: Harness, valid_until: str) -> None:
+    """The client of v-2 died: vouchers ends the voucher and its bookings on the day after."""
+    await h.feed("vouchers.voucher.closed", {"voucher_id": "v-2", "valid_until": valid_until, "reason": "death"})
+    for booking in ("b-care", "b-visit"):
+        await h.feed("vouchers.booking.ended", {"booking_id": booking, "voucher_id": "v-2", "ended_on": valid_until})
+
+
+async def test_a_death_recorded_later_removes_an_approved_and_credited_event_and_withdraws_its_credit(
+    seeded: Harness,
+) -> None:
+    # Issue 16 (model seed 20037): an over-limit event after the death, approved and credited before it
+    # was paid, was left alone ("its credit takes it back"): the month paid it and the next one deducted
+    # it. Nothing after the last valid day is paid, so the event goes and its credit with it.
+    h = seeded
+    week = await _week(h)
+    await _decide(h, week[-1]["id"], {"decision": "approve_and_credit", "reason": "Ylitys"})
+    [credit] = await h.published("events.credit.requested")
+    await _death(h, "2016-03-10")  # died on the 9th; the event of the 11th lies wholly after
+    assert [d["event_id"] for d in await h.published("events.event.deleted")] == [week[-1]["id"]]
+    assert await h.published("events.credit.withdrawn") == [
+        {"credit_id": credit["credit_id"], "event_id": week[-1]["id"], "kind": "event",
+         "reason": "the voucher's validity ended"}]
+    assert (await h.client.get(f"/v1/tenants/{T}/credits", headers=h.officer())).json()["total"] == 0
+    live = (await h.client.get(f"/v1/tenants/{T}/events", headers=h.officer())).json()["items"]
+    assert week[-1]["id"] not in {e["id"] for e in live} and len(live) == 4
+
+
+async def test_a_death_recorded_later_leaves_a_paid_and_credited_event_to_its_credit(seeded: Harness) -> None:
+    # Paid, then credited: the credit already takes all of it back; clipping it too would deduct twice.
+    h = seeded
+    week = await _week(h)
+    await _decide(h, week[-1]["id"], {"decision": "approve"})
+    await h.feed("settlement.events.settled", {"run_id": "run-2016-03", "month": "2016-03",
+                                               "event_ids": [e["id"] for e in week]})
+    credited = await h.client.post(f"/v1/tenants/{T}/credits", headers=h.officer(),
+                                   json={"event_id": week[-1]["id"], "reason": "Ei toteutunut"})
+    assert credited.status_code == 201, credited.text
+    await _death(h, "2016-03-10")
+    assert await h.published("events.credit.withdrawn") == []
+    assert week[-1]["id"] not in {d["event_id"] for d in await h.published("events.event.deleted")}
+    assert (await h.client.get(f"/v1/tenants/{T}/credits", headers=h.officer())).json()["total"] == 1

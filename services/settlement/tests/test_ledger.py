@@ -193,6 +193,41 @@ async def test_credits_larger_than_the_payment_carry_the_balance_over(harness: A
     assert h.payees(july) == {f"{P1}/-": "50.00"}
 
 
+def _credit(credit_id: str, event_id: str, amount: str, month: str) -> dict[str, Any]:
+    return {"credit_id": credit_id, "event_id": event_id, "provider_id": P1, "producer_part": None,
+            "client_ref": "A-1001", "content_id": "hoito", "service_id": "tehostettu", "amount": amount,
+            "reason": "over the grant", "month": month}
+
+
+async def test_a_withdrawn_credit_is_never_deducted_and_a_deducted_one_is_paid_back(harness: Any) -> None:
+    # Issue 16: an event approved and credited before it was paid, then removed by a death recorded later:
+    # events withdraws the credit. Not deducted yet: it never is. Already deducted: the next run repays it.
+    h = harness
+    await h.seed()
+    await h.event("e-1", "2016-04-04", "2016-04-04", share="100.00", price="100.00")
+    await h.publish("events.credit.requested", _credit("c-w", "e-x", "-30.00", "2016-04"))
+    await h.publish("events.credit.withdrawn", {"credit_id": "c-w", "event_id": "e-x", "kind": "event",
+                                                 "reason": "the voucher's validity ended"})
+    april = await h.run("2016-04")
+    assert h.payees(april) == {f"{P1}/-": "100.00"}  # the credit is gone, not deducted
+    await h.publish("events.credit.requested", _credit("c-d", "e-1", "-100.00", "2016-05"))
+    await h.event("e-2", "2016-05-02", "2016-05-02", share="150.00", price="150.00")
+    assert h.payees(await h.run("2016-05")) == {f"{P1}/-": "50.00"}  # 150.00 - 100.00
+    await h.publish("events.credit.withdrawn", {"credit_id": "c-d", "event_id": "e-1", "kind": "event",
+                                                 "reason": "withdrawn"})
+    assert h.payees(await h.run("2016-06")) == {f"{P1}/-": "100.00"}  # the deduction paid back
+
+
+async def test_a_withdrawal_arriving_before_its_credit_keeps_the_credit_out(harness: Any) -> None:
+    h = harness
+    await h.seed()
+    await h.publish("events.credit.withdrawn", {"credit_id": "c-o", "event_id": "e-x", "kind": "event",
+                                                 "reason": "the voucher's validity ended"})
+    await h.publish("events.credit.requested", _credit("c-o", "e-x", "-30.00", "2016-04"))
+    await h.event("e-1", "2016-04-04", "2016-04-04", share="100.00", price="100.00")
+    assert h.payees(await h.run("2016-04")) == {f"{P1}/-": "100.00"}
+
+
 async def test_corrections_and_deletions_pay_the_difference_once(harness: Any) -> None:
     h = harness
     await h.seed()

@@ -17,7 +17,7 @@ from seteli_common.errors import conflict, invalid, not_found
 
 from . import repository as repo
 from .domain import DomainError, credit_for
-from .events import CreditRequested, EventApproved, EventRejected
+from .events import CreditRequested, CreditWithdrawn, EventApproved, EventRejected
 from .models import credits, events, interruptions
 from .recording import Ctx, get_event
 from .views import event_view, money
@@ -49,14 +49,14 @@ async def decide(ctx: Ctx, principal: Principal, event_id: str, decision: Decisi
         await ctx.publish(EventApproved(event_id=event_id), f"{event_id}:{event['revision']}")
     row = {**event, "approval": approval, "decision_reason": reason or None}
     if decision == "approve_and_credit":
-        await _credit(ctx, principal, row, reason)
+        await _credit(ctx, principal.subject, row, reason)
         row["credited"] = True
     segments = await repo.segments_of(ctx.session, ctx.tenant_id, [event_id])
     return event_view(row, segments[event_id])
 
 
 async def _credit(
-    ctx: Ctx, principal: Principal, event: Mapping[str, Any], reason: str, kind: CreditKind = "event"
+    ctx: Ctx, requested_by: str, event: Mapping[str, Any], reason: str, kind: CreditKind = "event"
 ) -> Row:
     """Credit an event or (kind interruption) an interruption: its whole tenant-paid value, negative."""
     if event["credited"]:
@@ -79,7 +79,7 @@ async def _credit(
         "amount": amount,
         "reason": reason,
         "month": str(month),
-        "requested_by": principal.subject,
+        "requested_by": requested_by,
         "created_at": ctx.clock.now(),
     }
     await repo.insert_row(ctx.session, credits, row)
@@ -104,6 +104,24 @@ async def _credit(
     return row
 
 
+async def withdraw_credit(ctx: Ctx, event: Mapping[str, Any], why: str) -> Row | None:
+    """Take back the credit of an event never paid (approved and credited, then removed or clipped
+    because the client's validity ended): there is nothing left for it to take back. Returns the
+    withdrawn credit, or None when the event had none."""
+    credit = await repo.credit_of(ctx.session, ctx.tenant_id, event["id"])
+    if credit is None:
+        return None
+    await repo.delete_row(ctx.session, credits, ctx.tenant_id, credit["id"])
+    await repo.update_row(ctx.session, events, ctx.tenant_id, event["id"], credited=False, updated_at=ctx.clock.now())
+    await ctx.publish(CreditWithdrawn(credit_id=credit["id"], event_id=event["id"], reason=why), credit["id"])
+    return credit
+
+
+async def credit_again(ctx: Ctx, event: Mapping[str, Any], withdrawn: Mapping[str, Any]) -> Row:
+    """The clipped event is credited again, whole, as the tenant decided (same reason, same officer)."""
+    return await _credit(ctx, str(withdrawn["requested_by"]), {**event, "credited": False}, str(withdrawn["reason"]))
+
+
 async def request_credit(ctx: Ctx, principal: Principal, event_id: str, reason: str) -> Row:
     """A credit of an already settled event (an unsettled one is simply edited or deleted)."""
     if not reason.strip():
@@ -111,7 +129,7 @@ async def request_credit(ctx: Ctx, principal: Principal, event_id: str, reason: 
     event = await get_event(ctx, event_id, for_update=True)
     if event["status"] != "recorded" or not event["settled"]:
         raise conflict("Only a settled event is credited; edit or delete an unsettled one", code="event_not_settled")
-    return credit_view(await _credit(ctx, principal, event, reason))
+    return credit_view(await _credit(ctx, principal.subject, event, reason))
 
 
 async def request_interruption_credit(ctx: Ctx, principal: Principal, interruption_id: str, reason: str) -> Row:
@@ -127,7 +145,7 @@ async def request_interruption_credit(ctx: Ctx, principal: Principal, interrupti
             "Only a settled interruption is credited; correct or delete an unsettled one",
             code="interruption_not_settled",
         )
-    return credit_view(await _credit(ctx, principal, row, reason, "interruption"))
+    return credit_view(await _credit(ctx, principal.subject, row, reason, "interruption"))
 
 
 def credit_view(row: Mapping[str, Any]) -> Row:

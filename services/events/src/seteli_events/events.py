@@ -119,6 +119,18 @@ class CreditRequested(EventPayload):
     kind: Literal["event", "interruption"] = "event"  # what event_id names
 
 
+class CreditWithdrawn(EventPayload):
+    """A credit taken back before settlement deducted it: its event was removed or clipped (the
+    client's validity ended) before it was ever paid. Settlement drops the credit's lines (or, were it
+    deducted already, reverses them)."""
+
+    event_type = "events.credit.withdrawn"
+    credit_id: str
+    event_id: str
+    kind: Literal["event", "interruption"] = "event"
+    reason: str
+
+
 class FeedbackGiven(EventPayload):
     event_type = "events.feedback.given"
     feedback_id: str

@@ -213,6 +213,14 @@ async def mark_interruptions_settled(
 # ---- credits and feedback --------------------------------------------------------------------------
 
 
+async def credit_of(session: AsyncSession, tenant_id: str, event_id: str, kind: str = "event") -> Row | None:
+    query = select(credits).where(
+        credits.c.tenant_id == tenant_id, credits.c.event_id == event_id, credits.c.kind == kind
+    )
+    row = (await session.execute(query)).mappings().first()
+    return dict(row) if row else None
+
+
 async def list_rows(
     session: AsyncSession,
     table: Table,

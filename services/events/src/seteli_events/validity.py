@@ -8,8 +8,10 @@ or, starting on or after it, is removed; a draft interruption starting after it 
 This holds for settled (paid) ones too: a provider corrects those only by a credit, but this is no
 provider's correction. Settlement replaces a paid source's lines by reversing them (paid in the next
 run) and adding the clipped ones, so the next run deducts exactly what was paid beyond the last valid
-day. An event or interruption already credited is left alone (its credit takes back all of it). No
-HTTP; never commits.
+day. An event or interruption already paid and credited is left alone (its credit takes back all of
+it). One approved and credited before it was ever paid is clipped like any other, and its credit
+follows it: withdrawn when the event is removed (nothing was paid for it to take back), issued again
+for the clipped value when it is shortened. No HTTP; never commits.
 """
 
 from __future__ import annotations
@@ -19,9 +21,11 @@ from collections.abc import Sequence
 
 from seteli_common.errors import ProblemError
 
+from . import approvals
 from . import interruptions as intr
 from . import repository as repo
 from .changes import merged_input, remove_event, revalue
+from .models import events
 from .recording import Ctx, last_valid_day
 
 log = logging.getLogger("seteli.events.validity")
@@ -37,14 +41,21 @@ async def clip_to_validity(ctx: Ctx, booking_ids: Sequence[str]) -> None:
         for event in await repo.content_events(ctx.session, ctx.tenant_id, content):
             if event["booking_id"] != booking_id or event["end"] <= last:
                 continue
-            if event["credited"]:
+            if event["credited"] and event["settled"]:
                 continue
             try:
                 async with ctx.session.begin_nested():
+                    withdrawn = None
+                    if event["credited"]:
+                        withdrawn = await approvals.withdraw_credit(ctx, event, "the voucher's validity ended")
+                        event = {**event, "credited": False}
                     if event["start"] > last:
                         await remove_event(ctx, event)
                     else:
                         await revalue(ctx, event, merged_input(event, {"end": last}))
+                        clipped = await repo.get(ctx.session, events, ctx.tenant_id, event["id"])
+                        if withdrawn is not None and clipped is not None and clipped["amount_tenant"] > 0:
+                            await approvals.credit_again(ctx, clipped, withdrawn)
             except ProblemError as exc:
                 log.warning("event %s not clipped to %s: %s", event["id"], last, exc.detail)
         for row in await repo.content_interruptions(ctx.session, ctx.tenant_id, content):

@@ -13,6 +13,7 @@ from .contracts import (
     BillingChangedIn,
     BillingIn,
     CreditRequestedIn,
+    CreditWithdrawnIn,
     EventDecidedIn,
     EventDeletedIn,
     EventRecordedIn,
@@ -181,6 +182,10 @@ def events() -> Subscription:
     @sub.on("events.credit.requested", model=CreditRequestedIn)
     async def credit(ctx: MessageContext, p: CreditRequestedIn) -> None:
         await ledger.request_credit(ctx.session, _tenant(ctx, p), p, now())
+
+    @sub.on("events.credit.withdrawn", model=CreditWithdrawnIn)
+    async def credit_withdrawn(ctx: MessageContext, p: CreditWithdrawnIn) -> None:
+        await ledger.withdraw_credit(ctx.session, _tenant(ctx, p), p, now())
 
     return sub
 

@@ -153,3 +153,7 @@ class CreditRequestedIn(TenantFact):
     month: str
     amount: Decimal
     reason: str | None = None
+
+
+class CreditWithdrawnIn(TenantFact):
+    credit_id: str

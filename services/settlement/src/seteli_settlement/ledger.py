@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from . import repository as repo
 from .contracts import (
     CreditRequestedIn,
+    CreditWithdrawnIn,
     EventDeletedIn,
     EventRecordedIn,
     InterruptionDeletedIn,
@@ -300,4 +301,17 @@ async def request_credit(session: AsyncSession, tenant_id: str, p: CreditRequest
         _segment_rows(tenant_id, "credit", credit_id, 1, base, [segment], "payable", month.first, now),
     )
     await repo.set_source(session, tenant_id, "credit", credit_id, revision=1)
+    return True
+
+
+async def withdraw_credit(session: AsyncSession, tenant_id: str, p: CreditWithdrawnIn, now: datetime) -> bool:
+    """A credit taken back (its event was removed before it was paid): its lines leave the ledger, a
+    deducted one by a reversal. Arriving before the credit itself, it keeps the credit from ever landing."""
+    credit_id = p.credit_id
+    head = await repo.claim_source(session, tenant_id, "credit", credit_id)
+    assert head is not None
+    if head["deleted"]:
+        return False
+    await _retire_lines(session, tenant_id, "credit", credit_id, now)
+    await repo.set_source(session, tenant_id, "credit", credit_id, deleted=True, revision=2)
     return True
