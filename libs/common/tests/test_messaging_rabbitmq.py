@@ -4,8 +4,12 @@ and no ack before commit."""
 from __future__ import annotations
 
 import asyncio
+import json
+import shutil
+import subprocess
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import aio_pika
@@ -191,17 +195,53 @@ async def test_nothing_is_acked_before_the_transaction_commits(
     assert await survivor.effect_count() == (1, 1)
 
 
+def _queue_arguments(amqp_url: str) -> dict[str, dict[str, object]] | None:
+    """name -> arguments of every queue in the test's own vhost, as the broker keeps them (rabbitmqctl on
+    this machine); None where rabbitmqctl is not at hand or the vhost is not the test's own."""
+    exe, vhost = shutil.which("rabbitmqctl"), urlsplit(amqp_url).path.lstrip("/")
+    if exe is None or not vhost.startswith("seteli-test-"):
+        return None
+    out = subprocess.run([exe, "list_queues", "-q", "-p", vhost, "name", "arguments", "--formatter", "json"],
+                         capture_output=True, text=True, timeout=60, check=True).stdout
+    # each argument as [name, AMQP type, value]
+    return {q["name"]: {a[0]: a[-1] for a in q["arguments"]} for q in json.loads(out)}
+
+
 async def test_queues_are_quorum_with_delivery_limit_and_dead_letter(
     make_harness: Callable[..., Awaitable[Harness]], amqp_url: str,
 ) -> None:
     h = await make_harness()
     await h.consumers.start()
+    name = f"{h.service}.things"
+    expected: dict[str, Any] = {
+        "x-queue-type": "quorum", "x-delivery-limit": 5,  # the harness's delivery limit
+        "x-dead-letter-exchange": "", "x-dead-letter-routing-key": f"{name}.dlq",
+        "x-dead-letter-strategy": "at-least-once", "x-overflow": "reject-publish",
+    }
     connection = await aio_pika.connect(amqp_url)
     async with connection:
-        channel = await connection.channel()
-        # Re-declaring with different arguments fails: proves the queue has exactly these.
-        await channel.declare_queue(f"{h.service}.things", durable=True, passive=True)
-        bad_channel = await connection.channel()
-        with pytest.raises(aio_pika.exceptions.ChannelPreconditionFailed):
-            await bad_channel.declare_queue(f"{h.service}.things", durable=True,
-                                            arguments={"x-queue-type": "classic"})
+        async def redeclare(queue: str, arguments: dict[str, Any]) -> bool:
+            """The broker accepts a redeclaration only with the arguments the queue has (PRECONDITION_FAILED
+            otherwise, for each argument it checks, among them all of these)."""
+            channel = await connection.channel()
+            try:
+                await channel.declare_queue(queue, durable=True, arguments=arguments)
+            except aio_pika.exceptions.ChannelPreconditionFailed:
+                return False
+            await channel.close()
+            return True
+
+        assert await redeclare(name, expected)
+        for key in ("x-queue-type", "x-delivery-limit", "x-dead-letter-exchange", "x-dead-letter-routing-key"):
+            without = {k: v for k, v in expected.items() if k != key}
+            assert not await redeclare(name, without), f"{name} has no {key}"
+        assert not await redeclare(name, {**expected, "x-delivery-limit": 6})
+        assert not await redeclare(name, {**expected, "x-dead-letter-routing-key": name})
+        assert not await redeclare(name, {**expected, "x-queue-type": "classic"})
+        # the dead-letter queue exists, and is a quorum queue too
+        assert await redeclare(f"{name}.dlq", {"x-queue-type": "quorum"})
+        assert not await redeclare(f"{name}.dlq", {"x-queue-type": "classic"})
+    kept = _queue_arguments(amqp_url)
+    if kept is not None:  # and read back from the broker where rabbitmqctl is at hand
+        assert kept[name] == expected
+        assert kept[f"{name}.dlq"] == {"x-queue-type": "quorum"}

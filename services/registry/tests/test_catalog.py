@@ -265,6 +265,7 @@ async def test_postgresql_answers_the_text_search_from_the_finnish_gin_index(reg
 async def test_the_price_comparison_follows_the_price_lists_additional_information(registry: Registry) -> None:
     import pytest
     from seteli_registry import catalog
+    from seteli_registry.contracts import PriceListInfoChangedIn
 
     ids = await _catalog(registry)
     admin = await registry.admin()
@@ -300,8 +301,8 @@ async def test_the_price_comparison_follows_the_price_lists_additional_informati
     # a change that overtook its approval on the bus is retried, not lost
     async with registry.runtime.db.transaction(tenant_id="kouvola") as session:
         with pytest.raises(catalog.PriceListNotYetKnown):
-            await catalog.price_list_info_changed(session, "kouvola", {**changed, "price_list_id": "pl-9",
-                                                                        "additional_info": "x", "changed_at": "z"})
+            await catalog.price_list_info_changed(session, "kouvola", PriceListInfoChangedIn.model_validate(
+                {**changed, "price_list_id": "pl-9", "additional_info": "x", "changed_at": "z"}))
 
 
 async def test_a_site_with_its_own_price_list_is_compared_at_its_own_prices(registry: Registry) -> None:

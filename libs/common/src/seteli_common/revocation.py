@@ -13,19 +13,18 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel
 from sqlalchemy import Column, DateTime, MetaData, String, Table, delete, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from .db import Database
-from .messaging.consumer import MessageContext, Subscription
+from .messaging.consumer import Inbound, MessageContext, Subscription
 
 EVENT_TYPE = "registry.session.revoked"
 TABLE = "revoked_sessions"
 
 
-class _Revoked(BaseModel):
+class SessionRevokedIn(Inbound):
     """This consumer's copy of the registry's SessionRevoked payload."""
 
     session_ids: list[str]
@@ -45,9 +44,8 @@ def revocation_table(metadata: MetaData) -> Table:
 def revocation_subscription(table: Table) -> Subscription:
     sub = Subscription("revocations")
 
-    @sub.on(EVENT_TYPE)
-    async def session_revoked(ctx: MessageContext) -> None:
-        p = _Revoked.model_validate(ctx.envelope.payload)
+    @sub.on(EVENT_TYPE, model=SessionRevokedIn)
+    async def session_revoked(ctx: MessageContext, p: SessionRevokedIn) -> None:
         insert = pg_insert if ctx.session.get_bind().dialect.name == "postgresql" else sqlite_insert
         for session_id in sorted(set(p.session_ids)):
             await ctx.session.execute(

@@ -1,95 +1,35 @@
 """Read models kept from other services' events: who the recipients are and which language they read.
-Payload models carry only the fields used here; unknown fields are ignored."""
+The payload models (contracts.py) carry only the fields used here; unknown fields are ignored."""
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict
 from seteli_common.messaging.consumer import MessageContext, Subscription
-from seteli_common.messaging.envelope import EventPayload
 
 from . import repository as repo
+from .contracts import (
+    BillingChanged,
+    ProviderRegistered,
+    ServiceDefined,
+    SiteChanged,
+    TenantCreated,
+    UserCreated,
+    UserPassivated,
+)
 from .domain import language_of
 from .models import providers, services, sites, tenant_admins, tenants
-from .parsing import payload
-
-
-class Billing(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="ignore")
-    email: str | None = None
-    pdf_by_email: bool = True
-
-
-class TenantCreated(EventPayload):
-    tenant_id: str
-    name_fi: str
-    name_sv: str
-    languages: list[str]
-    notification_email: str | None = None
-
-
-class Site(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="ignore")
-    site_id: str
-    name: str
-    notification_email: str
-    billing: Billing | None = None
-
-
-class ProviderRegistered(EventPayload):
-    provider_id: str
-    name: str
-    language: str = "fi"
-    email: str
-    sites: list[Site] = []
-    billing: Billing | None = None
-    daily_digest: bool | None = None
-
-
-class BillingChanged(EventPayload):
-    provider_id: str
-    site_id: str | None = None
-    billing: Billing | None = None
-
-
-class UserCreated(EventPayload):
-    user_id: str
-    email: str
-    role: str
-    tenant_id: str | None = None
-    language: str = "fi"
-
-
-class SiteChanged(EventPayload):
-    provider_id: str
-    site_id: str
-    name: str
-    notification_email: str
-    billing: Billing | None = None
-
-
-class UserPassivated(EventPayload):
-    user_id: str
-
-
-class ServiceDefined(EventPayload):
-    service_id: str
-    name_fi: str
-    name_sv: str
 
 
 def subscribe(sub: Subscription) -> None:
-    @sub.on("registry.tenant.created")
-    async def tenant_created(ctx: MessageContext) -> None:
-        p = payload(ctx, TenantCreated)
+    @sub.on("registry.tenant.created", model=TenantCreated)
+    async def tenant_created(ctx: MessageContext, p: TenantCreated) -> None:
         values = {"id": p.tenant_id, "name_fi": p.name_fi, "name_sv": p.name_sv, "languages": p.languages,
                   "updated_at": ctx.envelope.occurred_at}
         if p.notification_email:
             values["notification_email"] = p.notification_email
         await repo.upsert(ctx.session, tenants, values, ["id"])
 
-    @sub.on("registry.provider.registered")
-    async def provider_registered(ctx: MessageContext) -> None:
-        p = payload(ctx, ProviderRegistered)
+    @sub.on("registry.provider.registered", model=ProviderRegistered)
+    async def provider_registered(ctx: MessageContext, p: ProviderRegistered) -> None:
         values = {
             "id": p.provider_id, "name": p.name, "language": language_of(p.language), "email": p.email,
             "billing_email": p.billing.email if p.billing else None,
@@ -107,9 +47,8 @@ def subscribe(sub: Subscription) -> None:
                 "pdf_by_email": site.billing.pdf_by_email if site.billing else None,
             }, ["id"])
 
-    @sub.on("registry.provider.billing_changed")
-    async def billing_changed(ctx: MessageContext) -> None:
-        p = payload(ctx, BillingChanged)
+    @sub.on("registry.provider.billing_changed", model=BillingChanged)
+    async def billing_changed(ctx: MessageContext, p: BillingChanged) -> None:
         email = p.billing.email if p.billing else None
         pdf = p.billing.pdf_by_email if p.billing else None
         if p.site_id:
@@ -118,17 +57,15 @@ def subscribe(sub: Subscription) -> None:
             await repo.update_provider(ctx.session, p.provider_id, billing_email=email,
                                        pdf_by_email=True if pdf is None else pdf)
 
-    @sub.on("registry.user.created")
-    async def user_created(ctx: MessageContext) -> None:
-        p = payload(ctx, UserCreated)
+    @sub.on("registry.user.created", model=UserCreated)
+    async def user_created(ctx: MessageContext, p: UserCreated) -> None:
         tenant_id = p.tenant_id or ctx.tenant_id
         if p.role == "tenant_admin" and tenant_id:
             await repo.upsert(ctx.session, tenant_admins, {
                 "tenant_id": tenant_id, "user_id": p.user_id, "email": p.email,
                 "language": language_of(p.language)}, ["tenant_id", "user_id"])
 
-    async def site_changed(ctx: MessageContext) -> None:
-        p = payload(ctx, SiteChanged)
+    async def site_changed(ctx: MessageContext, p: SiteChanged) -> None:
         await repo.upsert(ctx.session, sites, {
             "id": p.site_id, "provider_id": p.provider_id, "name": p.name,
             "notification_email": p.notification_email,
@@ -136,18 +73,16 @@ def subscribe(sub: Subscription) -> None:
             "pdf_by_email": p.billing.pdf_by_email if p.billing else None,
         }, ["id"])
 
-    sub.on("registry.site.added")(site_changed)
-    sub.on("registry.site.changed")(site_changed)
+    sub.on("registry.site.added", model=SiteChanged)(site_changed)
+    sub.on("registry.site.changed", model=SiteChanged)(site_changed)
 
-    @sub.on("registry.user.passivated")
-    async def user_passivated(ctx: MessageContext) -> None:
+    @sub.on("registry.user.passivated", model=UserPassivated)
+    async def user_passivated(ctx: MessageContext, p: UserPassivated) -> None:
         # A passive user gets no more tenant notices.
-        p = payload(ctx, UserPassivated)
         await repo.remove_tenant_admin(ctx.session, p.user_id)
 
-    @sub.on("applications.service.defined")
-    async def service_defined(ctx: MessageContext) -> None:
-        p = payload(ctx, ServiceDefined)
+    @sub.on("applications.service.defined", model=ServiceDefined)
+    async def service_defined(ctx: MessageContext, p: ServiceDefined) -> None:
         if ctx.tenant_id:
             await repo.upsert(ctx.session, services, {
                 "tenant_id": ctx.tenant_id, "service_id": p.service_id, "name_fi": p.name_fi,

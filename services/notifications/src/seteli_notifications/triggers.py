@@ -8,54 +8,18 @@ import base64
 import binascii
 import dataclasses
 from collections.abc import Callable
-from decimal import Decimal
 from typing import Any
 
 from seteli_common.messaging.consumer import MessageContext, PermanentError, Subscription
-from seteli_common.messaging.envelope import EventPayload
 
 from . import repository as repo
 from . import service
+from .contracts import PaymentCarriedOver, PaymentComputed, SpecificationReady
 from .domain import carry_over_reason, language_of
-from .parsing import payload
 from .service import Attachment, MailContext, Outgoing
 
 MakeContext = Callable[[MessageContext], MailContext]
 SPEC_FILENAME = {"fi": "maksuerittely-{month}.pdf", "sv": "betalningsspecifikation-{month}.pdf"}
-
-
-class PaymentComputed(EventPayload):
-    payment_id: str
-    month: str
-    provider_id: str
-    site_id: str | None = None
-    payee_name: str | None = None
-    amount: Decimal
-    language: str | None = None
-    email: str | None = None
-
-
-class PaymentCarriedOver(EventPayload):
-    run_id: str
-    month: str
-    provider_id: str
-    site_id: str | None = None
-    payee_name: str | None = None
-    amount: Decimal
-    line_count: int = 0
-    reason: str | None = None
-
-
-class SpecificationReady(EventPayload):
-    payment_id: str
-    provider_id: str
-    site_id: str | None = None
-    language: str | None = None
-    email: str | None = None
-    pdf_base64: str
-    month: str
-    payee_name: str | None = None
-    pdf_by_email: bool | None = None
 
 
 async def _opted_in(ctx: MessageContext, p: SpecificationReady, provider: dict[str, Any]) -> bool:
@@ -70,9 +34,8 @@ async def _opted_in(ctx: MessageContext, p: SpecificationReady, provider: dict[s
 
 
 def subscribe(sub: Subscription, make: MakeContext) -> None:
-    @sub.on("settlement.payment.computed")
-    async def payment_computed(ctx: MessageContext) -> None:
-        p = payload(ctx, PaymentComputed)
+    @sub.on("settlement.payment.computed", model=PaymentComputed)
+    async def payment_computed(ctx: MessageContext, p: PaymentComputed) -> None:
         mail = make(ctx)
         provider = await service.provider_or_wait(ctx.session, p.provider_id)
         context = {**await service.tenant_context(ctx.session, ctx.tenant_id),
@@ -82,9 +45,8 @@ def subscribe(sub: Subscription, make: MakeContext) -> None:
         await service.enqueue(mail, ctx.envelope, Outgoing(
             "payment_computed", recipient, [language], context, ctx.tenant_id, p.provider_id))
 
-    @sub.on("settlement.specification.ready")
-    async def specification_ready(ctx: MessageContext) -> None:
-        p = payload(ctx, SpecificationReady)
+    @sub.on("settlement.specification.ready", model=SpecificationReady)
+    async def specification_ready(ctx: MessageContext, p: SpecificationReady) -> None:
         provider = await service.provider_or_wait(ctx.session, p.provider_id)
         try:
             pdf = base64.b64decode(p.pdf_base64, validate=True)
@@ -101,9 +63,8 @@ def subscribe(sub: Subscription, make: MakeContext) -> None:
             attachments=(attachment,) if opted_in else (),
             skip_reason=None if opted_in else "the provider has not asked for the specification by email"))
 
-    @sub.on("settlement.payment.carried_over")
-    async def payment_carried_over(ctx: MessageContext) -> None:
-        p = payload(ctx, PaymentCarriedOver)
+    @sub.on("settlement.payment.carried_over", model=PaymentCarriedOver)
+    async def payment_carried_over(ctx: MessageContext, p: PaymentCarriedOver) -> None:
         mail = make(ctx)
         provider = await service.provider_or_wait(ctx.session, p.provider_id)
         # Where the payee's other notices go: a site's notification address, else the company's.

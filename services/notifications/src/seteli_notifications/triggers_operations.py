@@ -4,59 +4,16 @@ purchased-service bookings, feedback, events awaiting manual approval and credit
 from __future__ import annotations
 
 from collections.abc import Callable
-from decimal import Decimal
 from typing import Any
 
 from seteli_common.messaging.consumer import MessageContext, Subscription
-from seteli_common.messaging.envelope import EventPayload
 
 from . import repository as repo
 from . import service
-from .parsing import payload
+from .contracts import ApplicationFact, CreditRequested, EventAwaitingApproval, FeedbackGiven, PurchaseBooked
 from .service import MailContext
 
 MakeContext = Callable[[MessageContext], MailContext]
-
-
-class ApplicationFact(EventPayload):
-    application_id: str
-    service_id: str
-    provider_id: str
-    reason: str | None = None
-    missing: list[Any] = []
-
-
-class PurchaseBooked(EventPayload):
-    booking_id: str
-    commitment_number: str
-    provider_id: str
-    producer_part: Any = None
-    notification_email: str | None = None
-
-
-class FeedbackGiven(EventPayload):
-    feedback_id: str
-    kind: str  # thanks | criticism | complaint
-    provider_id: str
-    producer_part: Any = None
-    needs_reply: bool = False
-    notify_provider: bool = False
-    notify_tenant: bool = False
-    notification_email: str | None = None
-
-
-class EventAwaitingApproval(EventPayload):
-    event_id: str
-    provider_id: str
-    revision: int = 1
-    status: str = "awaiting_approval"
-
-
-class CreditRequested(EventPayload):
-    credit_id: str
-    provider_id: str
-    amount: Decimal
-    reason: str | None = None
 
 
 def _missing_item(item: Any) -> str:
@@ -78,9 +35,8 @@ async def _part_name(ctx: MessageContext, producer_part: Any) -> str:
 
 
 def subscribe(sub: Subscription, make: MakeContext) -> None:
-    @sub.on("applications.application.submitted")
-    async def application_submitted(ctx: MessageContext) -> None:
-        p = payload(ctx, ApplicationFact)
+    @sub.on("applications.application.submitted", model=ApplicationFact)
+    async def application_submitted(ctx: MessageContext, p: ApplicationFact) -> None:
         provider = await service.provider_or_wait(ctx.session, p.provider_id)
         context = {"provider_name": provider["name"], "application_id": p.application_id,
                    **await _service_names(ctx, p.service_id)}
@@ -89,29 +45,27 @@ def subscribe(sub: Subscription, make: MakeContext) -> None:
                                            p.provider_id):
             await service.enqueue(mail, ctx.envelope, out)
 
-    async def application_decided(ctx: MessageContext, kind: str) -> None:
-        p = payload(ctx, ApplicationFact)
+    async def application_decided(ctx: MessageContext, p: ApplicationFact, kind: str) -> None:
         context = {"application_id": p.application_id, "reason": p.reason or "",
                    "missing": [_missing_item(m) for m in p.missing],
                    **await _service_names(ctx, p.service_id)}
         out = await service.to_provider(ctx.session, kind, ctx.tenant_id, p.provider_id, context)
         await service.enqueue(make(ctx), ctx.envelope, out)
 
-    @sub.on("applications.application.approved")
-    async def application_approved(ctx: MessageContext) -> None:
-        await application_decided(ctx, "application_approved")
+    @sub.on("applications.application.approved", model=ApplicationFact)
+    async def application_approved(ctx: MessageContext, p: ApplicationFact) -> None:
+        await application_decided(ctx, p, "application_approved")
 
-    @sub.on("applications.application.rejected")
-    async def application_rejected(ctx: MessageContext) -> None:
-        await application_decided(ctx, "application_rejected")
+    @sub.on("applications.application.rejected", model=ApplicationFact)
+    async def application_rejected(ctx: MessageContext, p: ApplicationFact) -> None:
+        await application_decided(ctx, p, "application_rejected")
 
-    @sub.on("applications.application.returned")
-    async def application_returned(ctx: MessageContext) -> None:
-        await application_decided(ctx, "application_returned")
+    @sub.on("applications.application.returned", model=ApplicationFact)
+    async def application_returned(ctx: MessageContext, p: ApplicationFact) -> None:
+        await application_decided(ctx, p, "application_returned")
 
-    @sub.on("vouchers.purchase.booked")
-    async def purchase_booked(ctx: MessageContext) -> None:
-        p = payload(ctx, PurchaseBooked)
+    @sub.on("vouchers.purchase.booked", model=PurchaseBooked)
+    async def purchase_booked(ctx: MessageContext, p: PurchaseBooked) -> None:
         provider = await service.provider_or_wait(ctx.session, p.provider_id)
         email = p.notification_email or \
             await service.producer_part_email(ctx.session, provider, p.producer_part)
@@ -121,9 +75,8 @@ def subscribe(sub: Subscription, make: MakeContext) -> None:
                                         email=email)
         await service.enqueue(make(ctx), ctx.envelope, out)
 
-    @sub.on("events.feedback.given")
-    async def feedback_given(ctx: MessageContext) -> None:
-        p = payload(ctx, FeedbackGiven)
+    @sub.on("events.feedback.given", model=FeedbackGiven)
+    async def feedback_given(ctx: MessageContext, p: FeedbackGiven) -> None:
         provider = await service.provider_or_wait(ctx.session, p.provider_id)
         complaint = p.kind == "complaint"
         context = {"feedback_kind": p.kind, "needs_reply": p.needs_reply or complaint,
@@ -143,21 +96,19 @@ def subscribe(sub: Subscription, make: MakeContext) -> None:
                 await service.enqueue(mail, ctx.envelope, out)
 
 
-    @sub.on("events.event.awaiting_approval")
-    async def event_awaiting_approval(ctx: MessageContext) -> None:
-        await awaiting_approval(ctx, make)
+    @sub.on("events.event.awaiting_approval", model=EventAwaitingApproval)
+    async def event_awaiting_approval(ctx: MessageContext, p: EventAwaitingApproval) -> None:
+        await awaiting_approval(ctx, p, make)
 
-    @sub.on("events.credit.requested")
-    async def credit_requested(ctx: MessageContext) -> None:
-        p = payload(ctx, CreditRequested)
+    @sub.on("events.credit.requested", model=CreditRequested)
+    async def credit_requested(ctx: MessageContext, p: CreditRequested) -> None:
         out = await service.to_provider(ctx.session, "credit_requested", ctx.tenant_id, p.provider_id,
                                         {"amount": p.amount, "reason": p.reason or "",
                                          "credit_id": p.credit_id})
         await service.enqueue(make(ctx), ctx.envelope, out)
 
 
-async def awaiting_approval(ctx: MessageContext, make: MakeContext) -> None:
-    p = payload(ctx, EventAwaitingApproval)
+async def awaiting_approval(ctx: MessageContext, p: EventAwaitingApproval, make: MakeContext) -> None:
     if p.status != "awaiting_approval":
         return
     provider = await service.provider_or_wait(ctx.session, p.provider_id)
@@ -174,8 +125,8 @@ def subscribe_recorded(sub: Subscription, make: MakeContext) -> None:
     """Over-limit events are also visible as recorded/corrected events with status awaiting_approval.
     Those are many, so they get a queue of their own and never delay other mail."""
 
-    async def recorded(ctx: MessageContext) -> None:
-        await awaiting_approval(ctx, make)
+    async def recorded(ctx: MessageContext, p: EventAwaitingApproval) -> None:
+        await awaiting_approval(ctx, p, make)
 
     for event_type in ("events.event.recorded", "events.event.corrected"):
-        sub.on(event_type)(recorded)
+        sub.on(event_type, model=EventAwaitingApproval)(recorded)

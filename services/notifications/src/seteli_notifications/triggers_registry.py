@@ -4,80 +4,24 @@ password reset), registration decisions and contact requests."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
 from seteli_common.messaging.consumer import MessageContext, Subscription
-from seteli_common.messaging.envelope import EventPayload
 
 from . import repository as repo
 from . import service
+from .contracts import (
+    AssociationInvited,
+    ConfirmationRequested,
+    ContactDetails,
+    ContactRequested,
+    PasswordResetRequested,
+    RegistrationDecided,
+)
 from .domain import language_of
-from .parsing import payload
 from .service import MailContext, Outgoing
 
 MakeContext = Callable[[MessageContext], MailContext]
-
-
-class ConfirmationRequested(EventPayload):
-    user_id: str | None = None
-    email: str
-    language: str = "fi"
-    link: str
-    expires_at: datetime | None = None
-
-
-class AssociationInvited(EventPayload):
-    email: str
-    language: str = "fi"
-    link: str
-
-
-class PasswordResetRequested(EventPayload):
-    email: str
-    language: str = "fi"
-    link: str
-    expires_at: datetime | None = None
-
-
-class RegistrationDecided(EventPayload):
-    provider_id: str | None = None  # None: a request rejected before any company record existed
-    decision: str  # approved | rejected
-    reason: str | None = None
-    email: str | None = None  # the applicant
-    language: str | None = None
-
-
-class ContactDetails(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="ignore")
-    # What the resident chose to give (with consent); all optional, shown as given.
-    name: str | None = None
-    phone: str | None = None
-    email: str | None = None
-    message: str | None = None
-
-
-class Recipient(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="ignore")
-    organisation_id: str
-    name: str = ""
-    email: str
-    language: str = "fi"
-
-
-class ContactRequested(EventPayload):
-    contact_request_id: str
-    organisation_ids: list[str] = []
-    tenant_id: str | None = None
-    # The registry resolves each organisation (provider or association) to an address and language;
-    # without that list the provider read model is used.
-    recipients: list[Recipient] | None = None
-    contact: ContactDetails | None = None
-    name: str | None = None
-    phone: str | None = None
-    email: str | None = None
-    message: str | None = None
 
 
 def _link_mail(kind: str, envelope_tenant: str | None, email: str, language: str,
@@ -86,30 +30,26 @@ def _link_mail(kind: str, envelope_tenant: str | None, email: str, language: str
 
 
 def subscribe(sub: Subscription, make: MakeContext) -> None:
-    @sub.on("registry.registration.confirmation_requested")
-    async def confirmation_requested(ctx: MessageContext) -> None:
-        p = payload(ctx, ConfirmationRequested)
+    @sub.on("registry.registration.confirmation_requested", model=ConfirmationRequested)
+    async def confirmation_requested(ctx: MessageContext, p: ConfirmationRequested) -> None:
         context = {"link": p.link, "expires_at": p.expires_at}
         out = _link_mail("registration_confirmation", ctx.tenant_id, p.email, p.language, context)
         await service.enqueue(make(ctx), ctx.envelope, out)
 
-    @sub.on("registry.association.invited")
-    async def association_invited(ctx: MessageContext) -> None:
-        p = payload(ctx, AssociationInvited)
+    @sub.on("registry.association.invited", model=AssociationInvited)
+    async def association_invited(ctx: MessageContext, p: AssociationInvited) -> None:
         context = {**await service.tenant_context(ctx.session, ctx.tenant_id), "link": p.link}
         out = _link_mail("association_invitation", ctx.tenant_id, p.email, p.language, context)
         await service.enqueue(make(ctx), ctx.envelope, out)
 
-    @sub.on("registry.password_reset.requested")
-    async def password_reset(ctx: MessageContext) -> None:
-        p = payload(ctx, PasswordResetRequested)
+    @sub.on("registry.password_reset.requested", model=PasswordResetRequested)
+    async def password_reset(ctx: MessageContext, p: PasswordResetRequested) -> None:
         context = {"link": p.link, "expires_at": p.expires_at}
         out = _link_mail("password_reset", ctx.tenant_id, p.email, p.language, context)
         await service.enqueue(make(ctx), ctx.envelope, out)
 
-    @sub.on("registry.registration.decided")
-    async def registration_decided(ctx: MessageContext) -> None:
-        p = payload(ctx, RegistrationDecided)
+    @sub.on("registry.registration.decided", model=RegistrationDecided)
+    async def registration_decided(ctx: MessageContext, p: RegistrationDecided) -> None:
         kind = "registration_approved" if p.decision == "approved" else "registration_rejected"
         context = {"reason": p.reason or ""}
         if p.provider_id is not None:
@@ -121,9 +61,8 @@ def subscribe(sub: Subscription, make: MakeContext) -> None:
                             "provider_name": ""}, ctx.tenant_id)
         await service.enqueue(make(ctx), ctx.envelope, out)
 
-    @sub.on("registry.contact.requested")
-    async def contact_requested(ctx: MessageContext) -> None:
-        p = payload(ctx, ContactRequested)
+    @sub.on("registry.contact.requested", model=ContactRequested)
+    async def contact_requested(ctx: MessageContext, p: ContactRequested) -> None:
         mail = make(ctx)
         tenant_id = ctx.tenant_id or p.tenant_id
         c = p.contact or ContactDetails(name=p.name, phone=p.phone, email=p.email, message=p.message)

@@ -15,6 +15,7 @@ from sqlalchemy import and_, exists, func, literal_column, or_, select, text, un
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from . import repository as repo
+from .contracts import ApplicationApprovedIn, PriceListApprovedIn, PriceListInfoChangedIn, ServiceDefinedIn
 from .domain import search_prefix
 from .models import (
     catalog_approvals,
@@ -40,47 +41,45 @@ async def upsert(session: AsyncSession, table: Any, keys: dict[str, Any], values
     await repo.add(session, table, {**keys, **values})
 
 
-async def service_defined(session: AsyncSession, tenant_id: str, payload: dict[str, Any]) -> None:
-    await upsert(session, catalog_services, {"tenant_id": tenant_id, "service_id": str(payload["service_id"])}, {
-        "name_fi": payload.get("name_fi") or "", "name_sv": payload.get("name_sv") or "",
-        "kind": payload.get("kind") or "voucher", "contents": payload.get("contents") or []})
+async def service_defined(session: AsyncSession, tenant_id: str, p: ServiceDefinedIn) -> None:
+    await upsert(session, catalog_services, {"tenant_id": tenant_id, "service_id": p.service_id}, {
+        "name_fi": p.name_fi or "", "name_sv": p.name_sv or "", "kind": p.kind or "voucher",
+        "contents": p.contents or []})
 
 
-async def application_approved(session: AsyncSession, tenant_id: str, payload: dict[str, Any]) -> None:
-    await upsert(session, catalog_approvals, {"tenant_id": tenant_id, "service_id": str(payload["service_id"]),
-                                              "provider_id": str(payload["provider_id"])},
-                 {"application_id": str(payload["application_id"]),
-                  "site_ids": [str(s) for s in payload.get("site_ids") or []]})
+async def application_approved(session: AsyncSession, tenant_id: str, p: ApplicationApprovedIn) -> None:
+    await upsert(session, catalog_approvals, {"tenant_id": tenant_id, "service_id": p.service_id,
+                                              "provider_id": p.provider_id},
+                 {"application_id": p.application_id, "site_ids": list(p.site_ids or [])})
 
 
-async def price_list_approved(session: AsyncSession, tenant_id: str, payload: dict[str, Any]) -> None:
-    keys = {"tenant_id": tenant_id, "price_list_id": str(payload["price_list_id"])}
+async def price_list_approved(session: AsyncSession, tenant_id: str, p: PriceListApprovedIn) -> None:
+    keys = {"tenant_id": tenant_id, "price_list_id": p.price_list_id}
     known = await repo.one(session, catalog_price_lists, **keys)
     # a text changed after the approval (pricelist.info_changed) is newer than the approval's own
     info: dict[str, Any] = ({"additional_info": known["additional_info"], "info_changed_at": known["info_changed_at"]}
                             if known and known["info_changed_at"] else
-                            {"additional_info": str(payload.get("additional_info") or ""), "info_changed_at": None})
+                            {"additional_info": p.additional_info or "", "info_changed_at": None})
     await upsert(session, catalog_price_lists, keys, {
-        "service_id": str(payload["service_id"]), "provider_id": str(payload["provider_id"]),
-        "producer_part": payload.get("producer_part"), "name": payload.get("name") or "",
-        "start": date.fromisoformat(str(payload["start"])),
-        "prices": [{"content_id": str(p["content_id"]), "unit_price": str(p["unit_price"])}
-                   for p in payload.get("prices") or []], **info})
+        "service_id": p.service_id, "provider_id": p.provider_id,
+        "producer_part": p.producer_part, "name": p.name or "",
+        "start": date.fromisoformat(p.start),
+        "prices": [{"content_id": x.content_id, "unit_price": x.unit_price} for x in p.prices or []], **info})
 
 
 class PriceListNotYetKnown(TransientError):
     """The text change overtook the approval on the bus: retried (1 s, 5 s, 30 s) until the approval is here."""
 
 
-async def price_list_info_changed(session: AsyncSession, tenant_id: str, payload: dict[str, Any]) -> None:
-    keys = {"tenant_id": tenant_id, "price_list_id": str(payload["price_list_id"])}
+async def price_list_info_changed(session: AsyncSession, tenant_id: str, p: PriceListInfoChangedIn) -> None:
+    keys = {"tenant_id": tenant_id, "price_list_id": p.price_list_id}
     known = await repo.one(session, catalog_price_lists, **keys)
     if known is None:
         raise PriceListNotYetKnown(keys["price_list_id"])
-    changed_at = str(payload["changed_at"])
+    changed_at = p.changed_at
     if known["info_changed_at"] and known["info_changed_at"] > changed_at:
         return  # an older change arriving late: what we show is newer
-    await repo.change(session, catalog_price_lists, keys, additional_info=str(payload.get("additional_info") or ""),
+    await repo.change(session, catalog_price_lists, keys, additional_info=p.additional_info or "",
                       info_changed_at=changed_at)
 
 

@@ -20,6 +20,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from . import repository as repo
+from .contracts import ClientDiedIn, ClientRegisteredIn
 from .domain import is_past
 from .models import resident_clients, resident_sign_ins, tenants
 from .service import RegistryContext
@@ -43,18 +44,18 @@ def _key(ctx: RegistryContext) -> str:
 
 # --- Read model (vouchers.client.registered / vouchers.client.died) ---------------------------------------
 
-async def client_registered(session: AsyncSession, tenant_id: str, payload: dict[str, Any]) -> None:
-    keys = {"tenant_id": tenant_id, "client_id": str(payload["client_id"])}
+async def client_registered(session: AsyncSession, tenant_id: str, p: ClientRegisteredIn) -> None:
+    keys = {"tenant_id": tenant_id, "client_id": p.client_id}
     existing = await repo.one(session, resident_clients, **keys)
     if existing is None:
-        await repo.add(session, resident_clients, {**keys, "person": str(payload["person"]), "deceased": False})
+        await repo.add(session, resident_clients, {**keys, "person": p.person, "deceased": False})
     else:  # a redelivery, or after the death: the death stays
-        await repo.change(session, resident_clients, keys, person=str(payload["person"]))
+        await repo.change(session, resident_clients, keys, person=p.person)
 
 
-async def client_died(session: AsyncSession, tenant_id: str, payload: dict[str, Any]) -> None:
+async def client_died(session: AsyncSession, tenant_id: str, p: ClientDiedIn) -> None:
     await session.execute(update(resident_clients).where(
-        resident_clients.c.tenant_id == tenant_id, resident_clients.c.client_id == str(payload["client_id"]))
+        resident_clients.c.tenant_id == tenant_id, resident_clients.c.client_id == p.client_id)
         .values(deceased=True))
 
 

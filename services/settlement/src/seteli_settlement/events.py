@@ -1,6 +1,7 @@
-"""Events the settlement service publishes (money as strings with two decimals)."""
+"""Events the settlement service publishes (money to the cent, sent as strings with two decimals)."""
 
 from datetime import datetime
+from decimal import Decimal
 
 from pydantic import BaseModel
 from seteli_common.messaging.envelope import EventPayload
@@ -23,7 +24,7 @@ class PaymentComputed(EventPayload):
     provider_id: str
     site_id: str | None
     payee_name: str
-    amount: str
+    amount: Decimal  # to the cent; travels as its decimal string ("150.00"), as before
     language: str
     email: str
     pdf_by_email: bool
@@ -41,7 +42,7 @@ class PaymentCarriedOver(EventPayload):
     provider_id: str
     site_id: str | None
     payee_name: str
-    amount: str
+    amount: Decimal  # to the cent; travels as its decimal string ("150.00"), as before
     line_count: int
     reason: str
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -19,12 +20,33 @@ from seteli_common.money import parse_money, to_cents
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from . import repository as repo
+from .contracts import (
+    CreditRequestedIn,
+    CreditWithdrawnIn,
+    EventDeletedIn,
+    EventRecordedIn,
+    InterruptionDeletedIn,
+    InterruptionFinalisedIn,
+    SegmentIn,
+)
 
 Row = dict[str, Any]
 
 
-def _date(value: Any) -> date:
-    return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
+@dataclass(frozen=True)
+class _Source:
+    """What every line of one source (event, interruption, credit) shares."""
+
+    start: date
+    end: date
+    event_id: str | None
+    service_id: str
+    provider_id: str
+    producer_part: str | None
+    client_ref: str | None
+    content_id: str
+    unit: str | None
+    reason: str | None
 
 
 def _dec(value: Any, default: str = "0") -> Decimal:
@@ -36,15 +58,15 @@ def _segment_rows(
     kind: str,
     source_id: str,
     revision: int,
-    base: Row,
-    segments: list[Row],
+    base: _Source,
+    segments: list[SegmentIn],
     status: str,
     month: date | None,
     now: datetime,
 ) -> list[Row]:
     rows = []
     for i, seg in enumerate(segments):
-        start, end = _date(seg.get("start", base["start"])), _date(seg.get("end", base["end"]))
+        start, end = seg.start or base.start, seg.end or base.end
         rows.append(
             {
                 "tenant_id": tenant_id,
@@ -54,26 +76,26 @@ def _segment_rows(
                 "segment_no": i,
                 "entry": "line",
                 "reverses": None,
-                "event_id": base.get("event_id"),
-                "service_id": base["service_id"],
-                "provider_id": base["provider_id"],
-                "producer_part": base.get("producer_part"),
-                "client_ref": base.get("client_ref") or "",
-                "content_id": base["content_id"],
-                "unit": base.get("unit") or "",
+                "event_id": base.event_id,
+                "service_id": base.service_id,
+                "provider_id": base.provider_id,
+                "producer_part": base.producer_part,
+                "client_ref": base.client_ref or "",
+                "content_id": base.content_id,
+                "unit": base.unit or "",
                 "start": start,
                 "end": end,
-                "units": _dec(seg.get("units")),
-                "unit_price": _dec(seg.get("unit_price")),
-                "tenant_share_per_unit": _dec(seg.get("tenant_share_per_unit")),
-                "co_payment_per_unit": _dec(seg.get("co_payment_per_unit")),
-                "percentage": _dec(seg.get("percentage"), "100"),
+                "units": _dec(seg.units),
+                "unit_price": _dec(seg.unit_price),
+                "tenant_share_per_unit": _dec(seg.tenant_share_per_unit),
+                "co_payment_per_unit": _dec(seg.co_payment_per_unit),
+                "percentage": _dec(seg.percentage, "100"),
                 # Rounded once per settlement line, half away from zero.
-                "amount": to_cents(_dec(seg.get("amount_tenant"))),
-                "co_payment": to_cents(_dec(seg.get("amount_co_payment"))),
+                "amount": to_cents(_dec(seg.amount_tenant)),
+                "co_payment": to_cents(_dec(seg.amount_co_payment)),
                 "month": month or Month.of(end).first,
                 "status": status,
-                "reason": base.get("reason"),
+                "reason": base.reason,
                 "created_at": now,
             }
         )
@@ -130,28 +152,24 @@ async def _client_pays_contents(session: AsyncSession, tenant_id: str, service_i
     return set()
 
 
-async def record_event(session: AsyncSession, tenant_id: str, payload: Row, now: datetime) -> bool:
+async def record_event(session: AsyncSession, tenant_id: str, p: EventRecordedIn, now: datetime) -> bool:
     """events.event.recorded / .corrected: the event's lines at this revision replace the older ones.
     Returns False when the message is older than what is known (out of order) or the event is deleted."""
-    event_id, revision = str(payload["event_id"]), int(payload.get("revision") or 1)
+    event_id, revision = p.event_id, p.revision or 1
     head = await repo.claim_source(session, tenant_id, "event", event_id)
     assert head is not None
     if head["deleted"] or head["revision"] >= revision:
         return False
-    await _retire_lines(session, tenant_id, "event", event_id, now, str(payload["provider_id"]))
-    if payload["content_id"] not in await _client_pays_contents(session, tenant_id, payload["service_id"]):
-        segments = payload.get("segments") or [
-            {
-                "start": payload["start"],
-                "end": payload["end"],
-                "units": payload.get("units"),
-                "amount_tenant": payload.get("amount_tenant"),
-                "amount_co_payment": payload.get("amount_co_payment"),
-            }
+    await _retire_lines(session, tenant_id, "event", event_id, now, p.provider_id)
+    if p.content_id not in await _client_pays_contents(session, tenant_id, p.service_id):
+        segments = p.segments or [
+            SegmentIn(start=p.start, end=p.end, units=p.units, amount_tenant=p.amount_tenant,
+                      amount_co_payment=p.amount_co_payment)
         ]
-        status = "payable" if payload.get("status", "payable") == "payable" else "awaiting_approval"
-        base = {**payload, "event_id": event_id}
-        month = Month.of(_date(payload["end"])).first
+        status = "payable" if p.status == "payable" else "awaiting_approval"
+        base = _Source(p.start, p.end, event_id, p.service_id, p.provider_id, p.producer_part, p.client_ref,
+                       p.content_id, p.unit, p.reason)
+        month = Month.of(p.end).first
         await repo.insert_lines(
             session, _segment_rows(tenant_id, "event", event_id, revision, base, segments, status, month, now)
         )
@@ -159,14 +177,14 @@ async def record_event(session: AsyncSession, tenant_id: str, payload: Row, now:
     return True
 
 
-async def delete_event(session: AsyncSession, tenant_id: str, payload: Row, now: datetime) -> bool:
-    event_id = str(payload["event_id"])
+async def delete_event(session: AsyncSession, tenant_id: str, p: EventDeletedIn, now: datetime) -> bool:
+    event_id = p.event_id
     head = await repo.claim_source(session, tenant_id, "event", event_id)
     assert head is not None
     if head["deleted"]:
         return False
     await _retire_lines(session, tenant_id, "event", event_id, now)
-    revision = max(int(head["revision"]), int(payload.get("revision") or 0))
+    revision = max(int(head["revision"]), p.revision or 0)
     await repo.set_source(session, tenant_id, "event", event_id, deleted=True, revision=revision)
     return True
 
@@ -185,29 +203,32 @@ async def decide_event(session: AsyncSession, tenant_id: str, event_id: str, app
     return bool(waiting)
 
 
-def _fingerprint(payload: Row) -> str:
+def fingerprint(payload: Row) -> str:
+    """Of a fact as it was received (the envelope's payload), to know the same fact again."""
     return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
 
 
-async def finalise_interruption(session: AsyncSession, tenant_id: str, payload: Row, now: datetime) -> bool:
+async def finalise_interruption(
+    session: AsyncSession, tenant_id: str, p: InterruptionFinalisedIn, now: datetime, *, fingerprint: str
+) -> bool:
     """An ended interruption is paid by the rule in the settlement of the month it ended in (its days
     may lie in earlier months): an open interruption is thus settled one month later than events.
     A correction (the next ``revision``) replaces its lines; an older revision arriving late is ignored."""
-    interruption_id = str(payload["interruption_id"])
+    interruption_id = p.interruption_id
     head = await repo.claim_source(session, tenant_id, "interruption", interruption_id)
     assert head is not None
-    fingerprint = _fingerprint(payload)
     if head["fingerprint"] == fingerprint or head["deleted"]:
         return False  # the same fact again, or the interruption was removed
-    sent = int(payload["revision"]) if payload.get("revision") is not None else None
+    sent = p.revision
     if sent is not None and sent <= int(head["revision"]):
         return False  # an earlier version arriving after a later correction
-    await _retire_lines(session, tenant_id, "interruption", interruption_id, now, str(payload["provider_id"]))
+    await _retire_lines(session, tenant_id, "interruption", interruption_id, now, p.provider_id)
     revision = max(int(head["revision"]) + 1, sent or 0)
-    end = _date(payload["end"])
-    base = {**payload, "event_id": None, "unit": payload.get("unit") or "day"}
-    segments = list(payload.get("segments") or [])
-    if payload["content_id"] in await _client_pays_contents(session, tenant_id, payload["service_id"]):
+    end = p.end
+    base = _Source(p.start, p.end, None, p.service_id, p.provider_id, p.producer_part, p.client_ref,
+                   p.content_id, p.unit or "day", p.reason)
+    segments = list(p.segments or [])
+    if p.content_id in await _client_pays_contents(session, tenant_id, p.service_id):
         segments = []  # the client pays it: never a line of a payment, as for its events
     await repo.insert_lines(
         session,
@@ -223,25 +244,25 @@ async def finalise_interruption(session: AsyncSession, tenant_id: str, payload: 
         {
             "tenant_id": tenant_id,
             "id": interruption_id,
-            "service_id": payload["service_id"],
-            "provider_id": payload["provider_id"],
-            "producer_part": payload.get("producer_part"),
-            "client_ref": payload.get("client_ref") or "",
-            "content_id": payload["content_id"],
-            "start": _date(payload["start"]),
+            "service_id": p.service_id,
+            "provider_id": p.provider_id,
+            "producer_part": p.producer_part,
+            "client_ref": p.client_ref or "",
+            "content_id": p.content_id,
+            "start": p.start,
             "end": end,
-            "reason": str(payload.get("reason") or "other"),
-            "amount_tenant": to_cents(_dec(payload.get("amount_tenant"))),
-            "amount_co_payment": to_cents(_dec(payload.get("amount_co_payment"))),
+            "reason": p.reason or "other",
+            "amount_tenant": to_cents(_dec(p.amount_tenant)),
+            "amount_co_payment": to_cents(_dec(p.amount_co_payment)),
         },
     )
     return True
 
 
-async def delete_interruption(session: AsyncSession, tenant_id: str, payload: Row, now: datetime) -> bool:
+async def delete_interruption(session: AsyncSession, tenant_id: str, p: InterruptionDeletedIn, now: datetime) -> bool:
     """events.interruption.deleted: an interruption removed before it was settled; its lines go (a
     line already paid is reversed in the next run, as for a deleted event)."""
-    interruption_id = str(payload["interruption_id"])
+    interruption_id = p.interruption_id
     head = await repo.claim_source(session, tenant_id, "interruption", interruption_id)
     assert head is not None
     if head["deleted"]:
@@ -252,28 +273,29 @@ async def delete_interruption(session: AsyncSession, tenant_id: str, payload: Ro
     return True
 
 
-async def request_credit(session: AsyncSession, tenant_id: str, payload: Row, now: datetime) -> bool:
+async def request_credit(session: AsyncSession, tenant_id: str, p: CreditRequestedIn, now: datetime) -> bool:
     """A credit of an already paid event, deducted in the settlement of its month (the next one)."""
-    credit_id = str(payload["credit_id"])
+    credit_id = p.credit_id
     head = await repo.claim_source(session, tenant_id, "credit", credit_id)
     assert head is not None
     if head["revision"] >= 1:
         return False
-    month = Month.parse(str(payload["month"]))
-    amount = to_cents(_dec(payload["amount"]))
+    month = Month.parse(p.month)
+    amount = to_cents(_dec(p.amount))
     if amount > 0:
         amount = -amount  # a credit always reduces the payment
-    base = {**payload, "start": month.first, "end": month.last, "unit": ""}
-    await repo.lock_provider(session, tenant_id, str(payload["provider_id"]))  # see decide_event
-    segment = {
-        "units": "1",
-        "unit_price": str(amount),
-        "tenant_share_per_unit": str(amount),
-        "co_payment_per_unit": "0",
-        "percentage": "100",
-        "amount_tenant": str(amount),
-        "amount_co_payment": "0",
-    }
+    base = _Source(month.first, month.last, p.event_id, p.service_id, p.provider_id, p.producer_part, p.client_ref,
+                   p.content_id, "", p.reason)
+    await repo.lock_provider(session, tenant_id, p.provider_id)  # see decide_event
+    segment = SegmentIn(
+        units=Decimal("1"),
+        unit_price=amount,
+        tenant_share_per_unit=amount,
+        co_payment_per_unit=Decimal("0"),
+        percentage=Decimal("100"),
+        amount_tenant=amount,
+        amount_co_payment=Decimal("0"),
+    )
     await repo.insert_lines(
         session,
         _segment_rows(tenant_id, "credit", credit_id, 1, base, [segment], "payable", month.first, now),
@@ -282,10 +304,10 @@ async def request_credit(session: AsyncSession, tenant_id: str, payload: Row, no
     return True
 
 
-async def withdraw_credit(session: AsyncSession, tenant_id: str, payload: Row, now: datetime) -> bool:
+async def withdraw_credit(session: AsyncSession, tenant_id: str, p: CreditWithdrawnIn, now: datetime) -> bool:
     """A credit taken back (its event was removed before it was paid): its lines leave the ledger, a
     deducted one by a reversal. Arriving before the credit itself, it keeps the credit from ever landing."""
-    credit_id = str(payload["credit_id"])
+    credit_id = p.credit_id
     head = await repo.claim_source(session, tenant_id, "credit", credit_id)
     assert head is not None
     if head["deleted"]:

@@ -20,6 +20,7 @@ import socket
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
+from decimal import Decimal
 from typing import Any
 
 from seteli_common.clock import Month
@@ -267,7 +268,7 @@ async def pay_provider(session: Any, deps: Deps, tenant_id: str, run_id: str, pr
                 provider_id=provider_id,
                 site_id=payee.site_id,
                 payee_name=payee.name,
-                amount=domain.money_str(amount),
+                amount=Decimal(domain.money_str(amount)),
                 language=payee.language,
                 email=row["email"],
                 pdf_by_email=billing.pdf_by_email,
@@ -301,7 +302,7 @@ async def pay_provider(session: Any, deps: Deps, tenant_id: str, run_id: str, pr
                 provider_id=provider_id,
                 site_id=group.payee.site_id,
                 payee_name=group.payee.name,
-                amount=domain.money_str(group.amount),
+                amount=Decimal(domain.money_str(group.amount)),
                 line_count=group.line_count,
                 reason=reason,
             ),

@@ -3,7 +3,7 @@ recorded events (which open vouchers and make clients visible to providers)."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -14,12 +14,24 @@ from . import access_repository as access_repo
 from . import grants
 from . import repository as repo
 from .config import VouchersSettings
+from .contracts import (
+    ApplicationApprovedIn,
+    ClientDataReadIn,
+    EventRecordedIn,
+    EventsClientDataReadIn,
+    PriceListApprovedIn,
+    ProviderRegisteredIn,
+    ServiceDefinedIn,
+    SettlementClientDataReadIn,
+    TenantCreatedIn,
+    TenantFact,
+)
 from .models import approvals, price_lists, providers, recorded_events, service_contents, services, tenants
 from .service import VouchersContext
 
 
-def _tenant(ctx: MessageContext) -> str:
-    tenant_id = ctx.envelope.tenant_id or ctx.envelope.payload.get("tenant_id")
+def _tenant(ctx: MessageContext, p: TenantFact) -> str:
+    tenant_id = ctx.envelope.tenant_id or p.tenant_id
     if not tenant_id:
         raise PermanentError("event without a tenant")
     return str(tenant_id)
@@ -31,155 +43,142 @@ def subscriptions(clock: Clock | None = None, settings: VouchersSettings | None 
     charges = Subscription("events")
     access = Subscription("access")  # reads of client data in other services, for the access log
 
-    @registry.on("registry.tenant.created")
-    async def tenant_created(ctx: MessageContext) -> None:
-        p = ctx.envelope.payload
+    @registry.on("registry.tenant.created", model=TenantCreatedIn)
+    async def tenant_created(ctx: MessageContext, p: TenantCreatedIn) -> None:
         await repo.upsert(
             ctx.session,
             tenants,
-            {"id": _tenant(ctx), "name_fi": p["name_fi"], "name_sv": p["name_sv"]},
+            {"id": _tenant(ctx, p), "name_fi": p.name_fi, "name_sv": p.name_sv},
             ["id"],
         )
 
-    @registry.on("registry.provider.registered")
-    async def provider_registered(ctx: MessageContext) -> None:
-        p = ctx.envelope.payload
+    @registry.on("registry.provider.registered", model=ProviderRegisteredIn)
+    async def provider_registered(ctx: MessageContext, p: ProviderRegisteredIn) -> None:
         await repo.upsert(
             ctx.session,
             providers,
             {
-                "id": p["provider_id"],
-                "name": p["name"],
-                "email": p.get("email") or "",
-                "language": p.get("language") or "fi",
+                "id": p.provider_id,
+                "name": p.name,
+                "email": p.email or "",
+                "language": p.language or "fi",
             },
             ["id"],
         )
         await repo.replace_sites(
             ctx.session,
-            p["provider_id"],
-            [
-                {
-                    "id": s["site_id"],
-                    "name": s["name"],
-                    "notification_email": s.get("notification_email") or "",
-                }
-                for s in p.get("sites", [])
-            ],
+            p.provider_id,
+            [{"id": s.site_id, "name": s.name, "notification_email": s.notification_email or ""} for s in p.sites],
         )
 
-    @applications.on("applications.service.defined")
-    async def service_defined(ctx: MessageContext) -> None:
-        p, tenant_id = ctx.envelope.payload, _tenant(ctx)
+    @applications.on("applications.service.defined", model=ServiceDefinedIn)
+    async def service_defined(ctx: MessageContext, p: ServiceDefinedIn) -> None:
+        tenant_id = _tenant(ctx, p)
         await repo.upsert(
             ctx.session,
             services,
             {
                 "tenant_id": tenant_id,
-                "id": p["service_id"],
-                "name_fi": p["name_fi"],
-                "name_sv": p["name_sv"],
-                "kind": p["kind"],
-                "auto_recording": bool(p.get("auto_recording", False)),
+                "id": p.service_id,
+                "name_fi": p.name_fi,
+                "name_sv": p.name_sv,
+                "kind": p.kind,
+                "auto_recording": p.auto_recording,
             },
             ["tenant_id", "id"],
         )
-        for c in p.get("contents", []):
+        for c in p.contents:
             await repo.upsert(
                 ctx.session,
                 service_contents,
                 {
                     "tenant_id": tenant_id,
-                    "service_id": p["service_id"],
-                    "content_id": c["content_id"],
-                    "name_fi": c["name_fi"],
-                    "name_sv": c["name_sv"],
-                    "unit": c["unit"],
-                    "client_pays": bool(c.get("client_pays", False)),
+                    "service_id": p.service_id,
+                    "content_id": c.content_id,
+                    "name_fi": c.name_fi,
+                    "name_sv": c.name_sv,
+                    "unit": c.unit,
+                    "client_pays": c.client_pays,
                 },
                 ["tenant_id", "service_id", "content_id"],
             )
 
-    @applications.on("applications.application.approved")
-    async def application_approved(ctx: MessageContext) -> None:
-        p = ctx.envelope.payload
+    @applications.on("applications.application.approved", model=ApplicationApprovedIn)
+    async def application_approved(ctx: MessageContext, p: ApplicationApprovedIn) -> None:
         await repo.upsert(
             ctx.session,
             approvals,
             {
-                "tenant_id": _tenant(ctx),
-                "service_id": p["service_id"],
-                "provider_id": p["provider_id"],
-                "application_id": p["application_id"],
-                "site_ids": list(p.get("site_ids") or []),
+                "tenant_id": _tenant(ctx, p),
+                "service_id": p.service_id,
+                "provider_id": p.provider_id,
+                "application_id": p.application_id,
+                "site_ids": list(p.site_ids or []),
             },
             ["tenant_id", "service_id", "provider_id"],
         )
 
-    @applications.on("applications.pricelist.approved")
-    async def pricelist_approved(ctx: MessageContext) -> None:
-        p = ctx.envelope.payload
+    @applications.on("applications.pricelist.approved", model=PriceListApprovedIn)
+    async def pricelist_approved(ctx: MessageContext, p: PriceListApprovedIn) -> None:
         await repo.upsert(
             ctx.session,
             price_lists,
             {
-                "tenant_id": _tenant(ctx),
-                "id": p["price_list_id"],
-                "service_id": p["service_id"],
-                "provider_id": p["provider_id"],
-                "producer_part": p.get("producer_part"),
-                "name": p.get("name", ""),
-                "start": date.fromisoformat(p["start"]),
-                "prices": [
-                    {"content_id": x["content_id"], "unit_price": str(x["unit_price"])} for x in p.get("prices", [])
-                ],
+                "tenant_id": _tenant(ctx, p),
+                "id": p.price_list_id,
+                "service_id": p.service_id,
+                "provider_id": p.provider_id,
+                "producer_part": p.producer_part,
+                "name": p.name,
+                "start": date.fromisoformat(p.start),
+                "prices": [{"content_id": x.content_id, "unit_price": x.unit_price} for x in p.prices],
             },
             ["tenant_id", "id"],
         )
 
-    @charges.on("events.event.recorded")
-    async def event_recorded(ctx: MessageContext) -> None:
-        p, tenant_id = ctx.envelope.payload, _tenant(ctx)
-        if not p.get("voucher_id"):
+    @charges.on("events.event.recorded", model=EventRecordedIn)
+    async def event_recorded(ctx: MessageContext, p: EventRecordedIn) -> None:
+        tenant_id = _tenant(ctx, p)
+        if not p.voucher_id:
             return
-        revision = int(p.get("revision") or 0)
-        existing = await access_repo.get_recorded_event(ctx.session, tenant_id, str(p["event_id"]))
+        revision = p.revision or 0
+        existing = await access_repo.get_recorded_event(ctx.session, tenant_id, p.event_id)
         if existing is not None and existing["revision"] > revision:
             return  # an older revision arriving late
         row: dict[str, Any] = {
             "tenant_id": tenant_id,
-            "event_id": str(p["event_id"]),
+            "event_id": p.event_id,
             "revision": revision,
-            "voucher_id": p["voucher_id"],
-            "provider_id": p["provider_id"],
-            "content_id": p.get("content_id"),
-            "client_ref": p.get("client_ref"),
-            "start": date.fromisoformat(str(p["start"])[:10]),
-            "units": Decimal(str(p.get("units") or 0)),
-            "amount_tenant": Decimal(str(p.get("amount_tenant") or 0)),
-            "status": p.get("status") or "recorded",
+            "voucher_id": p.voucher_id,
+            "provider_id": p.provider_id,
+            "content_id": p.content_id,
+            "client_ref": p.client_ref,
+            "start": p.start,
+            "units": p.units if p.units is not None else Decimal(0),
+            "amount_tenant": p.amount_tenant if p.amount_tenant is not None else Decimal(0),
+            "status": p.status or "recorded",
         }
         await repo.upsert(ctx.session, recorded_events, row, ["tenant_id", "event_id"])
         vctx = VouchersContext(ctx.session, ctx.outbox, clock or SystemClock(), settings or VouchersSettings())
         await grants.on_event_recorded(vctx, tenant_id, row)
 
-    @access.on("events.client_data.read")
-    async def read_in_events(ctx: MessageContext) -> None:
-        await _log_read(ctx, [str(c) for c in ctx.envelope.payload.get("client_ids") or []])
+    @access.on("events.client_data.read", model=EventsClientDataReadIn)
+    async def read_in_events(ctx: MessageContext, p: EventsClientDataReadIn) -> None:
+        await _log_read(ctx, p, list(p.client_ids or []))
 
-    @access.on("settlement.client_data.read")
-    async def read_in_settlement(ctx: MessageContext) -> None:
-        refs = [(str(c["provider_id"]), str(c["client_ref"])) for c in ctx.envelope.payload.get("clients") or []]
-        await _log_read(ctx, await access_repo.clients_by_refs(ctx.session, _tenant(ctx), refs))
+    @access.on("settlement.client_data.read", model=SettlementClientDataReadIn)
+    async def read_in_settlement(ctx: MessageContext, p: SettlementClientDataReadIn) -> None:
+        refs = [(c.provider_id, c.client_ref) for c in p.clients or []]
+        await _log_read(ctx, p, await access_repo.clients_by_refs(ctx.session, _tenant(ctx, p), refs))
 
     return [registry, applications, charges, access]
 
 
-async def _log_read(ctx: MessageContext, client_ids: list[str]) -> None:
+async def _log_read(ctx: MessageContext, p: ClientDataReadIn, client_ids: list[str]) -> None:
     """Another service showed these clients' data: the same access log as vouchers' own reads (the
     inbox keeps a redelivered message from logging twice)."""
-    p, tenant_id = ctx.envelope.payload, _tenant(ctx)
-    at = datetime.fromisoformat(str(p["at"])) if p.get("at") else ctx.envelope.occurred_at
+    tenant_id = _tenant(ctx, p)
+    at = p.at or ctx.envelope.occurred_at
     await access_repo.log_access(
         ctx.session,
         [
@@ -187,11 +186,11 @@ async def _log_read(ctx: MessageContext, client_ids: list[str]) -> None:
                 "tenant_id": tenant_id,
                 "client_id": cid,
                 "at": at,
-                "actor": str(p.get("actor") or "unknown")[:100],
-                "actor_role": str(p.get("actor_role") or "unknown")[:30],
-                "actor_org": p.get("actor_org"),
-                "what": str(p.get("what") or ctx.envelope.type)[:100],
-                "why": str(p.get("why") or "")[:200],
+                "actor": (p.actor or "unknown")[:100],
+                "actor_role": (p.actor_role or "unknown")[:30],
+                "actor_org": p.actor_org,
+                "what": (p.what or ctx.envelope.type)[:100],
+                "why": (p.why or "")[:200],
             }
             for cid in dict.fromkeys(client_ids)
         ],

@@ -17,10 +17,10 @@ import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar, overload
 
 from opentelemetry import trace
-from pydantic import ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy import Table
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -45,6 +45,24 @@ class PermanentError(Exception):
     """Raise from a handler for a message that can never be processed: parked at once."""
 
 
+class Inbound(BaseModel):
+    """Base of a consumer's own model of a payload it reads (services never import each other's models):
+    only the fields the consumer uses; unknown fields are ignored. tests/contracts checks every such
+    model against the producer's payload model of the event type, field by field."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+
+def not_sent(default: Any = None, *, why: str) -> Any:
+    """A field of an Inbound model that the producer's current model does not send (what older publishers
+    sent, a fallback): read when present. The contract test accepts its absence from the producer's model;
+    any other field the consumer reads must be in it, so a renamed producer field fails the test."""
+    return Field(default, json_schema_extra={"not_sent": why})
+
+
+M = TypeVar("M", bound=BaseModel)
+
+
 @dataclass
 class MessageContext:
     session: AsyncSession
@@ -54,6 +72,15 @@ class MessageContext:
     @property
     def tenant_id(self) -> str | None:
         return self.envelope.tenant_id
+
+    def parse(self, model: type[M]) -> M:
+        """The payload read into the consumer's model. A payload that does not fit can never be handled:
+        a PermanentError (dead-lettered with the reason), naming only the field paths, never the input."""
+        try:
+            return model.model_validate(self.envelope.payload)
+        except ValidationError as exc:
+            fields = sorted({".".join(str(part) for part in e["loc"]) or "payload" for e in exc.errors()})
+            raise PermanentError(f"{self.envelope.type}: invalid payload at {', '.join(fields)}") from None
 
     async def publish(self, payload: EventPayload, tenant_id: str | None = None) -> Envelope:
         """Publish a follow-up event through the outbox, caused by the message being handled."""
@@ -66,20 +93,45 @@ class MessageContext:
 
 
 Handler = Callable[[MessageContext], Awaitable[None]]
+TypedHandler = Callable[[MessageContext, M], Awaitable[None]]
 
 
 @dataclass
 class Subscription:
-    """A concern of a consumer service: one queue, its routing keys, and a handler per event type."""
+    """A concern of a consumer service: one queue, its routing keys, and a handler per event type.
+
+    A handler declares the model of the payload it reads once, `@sub.on(event_type, model=Model)`, and
+    is called with the payload parsed into it: `async def handle(ctx, p: Model)`. `models` keeps the
+    declared model of each event type (the contract test compares it with the producer's)."""
 
     concern: str
     handlers: dict[str, Handler] = field(default_factory=dict)
+    models: dict[str, type[BaseModel]] = field(default_factory=dict)
 
-    def on(self, event_type: str) -> Callable[[Handler], Handler]:
-        def register(fn: Handler) -> Handler:
-            self.handlers[event_type] = fn
+    @overload
+    def on(self, event_type: str) -> Callable[[Handler], Handler]: ...
+
+    @overload
+    def on(self, event_type: str, model: type[M]) -> Callable[[TypedHandler[M]], TypedHandler[M]]: ...
+
+    def on(self, event_type: str, model: type[M] | None = None) -> Callable[[Any], Any]:
+        def register(fn: Any) -> Any:
+            if model is None:
+                self.handlers[event_type] = fn
+                self.models.pop(event_type, None)
+                return fn
+
+            async def parsed(ctx: MessageContext) -> None:
+                await fn(ctx, ctx.parse(model))
+
+            self.handlers[event_type] = parsed
+            self.models[event_type] = model
             return fn
         return register
+
+    def copy(self) -> Subscription:
+        """Another subscription of the same concern, with the same handlers so far (to add more to)."""
+        return Subscription(self.concern, dict(self.handlers), dict(self.models))
 
 
 @dataclass

@@ -1,0 +1,50 @@
+"""The payloads this service reads from other services' events: only the fields used here (unknown
+fields are ignored). tests/contracts checks each model against the producer's payload model."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from seteli_common.messaging.consumer import Inbound
+
+
+class TenantCreatedIn(Inbound):
+    tenant_id: str
+    name_fi: str
+    name_sv: str
+
+
+class SiteIn(Inbound):
+    site_id: str
+    name: str
+    notification_email: str
+
+
+class ProviderRegisteredIn(Inbound):
+    provider_id: str
+    business_id: str
+    name: str
+    email: str
+    language: str = "fi"
+    sites: list[SiteIn] = []
+
+
+class SiteAddedIn(Inbound):
+    provider_id: str
+    site_id: str
+    name: str
+    notification_email: str
+
+
+class AttachmentAddedIn(Inbound):
+    attachment_id: str
+    provider_id: str
+    level: str
+    owner_id: str
+    type: str
+    valid_from: date | None = None
+    valid_until: date | None = None
+
+
+class AttachmentRemovedIn(Inbound):
+    attachment_id: str

@@ -1,0 +1,99 @@
+"""The payloads this service reads from other services' events: only the fields used here (unknown
+fields are ignored). tests/contracts checks each model against the producer's payload model."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from seteli_common.messaging.consumer import Inbound, not_sent
+
+
+class TenantCreatedIn(Inbound):
+    tenant_id: str | None = None
+    name_fi: str = ""
+    name_sv: str = ""
+
+
+class ServiceDefinedIn(Inbound):
+    service_id: str
+    name_fi: str = ""
+    name_sv: str = ""
+    kind: str = "voucher"
+    auto_recording: bool = False
+    contents: list[dict[str, Any]] = []  # kept whole in the read model
+    interruption_rules: list[dict[str, Any]] | None = None
+    interruption_rule: dict[str, Any] | None = None  # what older publishers send instead of the list
+    calendar: dict[str, Any] | None = None
+
+
+class PriceIn(Inbound):
+    content_id: str
+    unit_price: str
+
+
+class PriceListApprovedIn(Inbound):
+    price_list_id: str
+    service_id: str
+    provider_id: str
+    producer_part: str | None = None
+    name: str = ""
+    start: str  # an ISO date
+    prices: list[PriceIn] = []
+
+
+class GrantedContentIn(Inbound):
+    voucher_content_id: str
+    content_id: str
+    unit: str
+    granted_amount: Decimal | None = None
+    period: str | None = None
+    voucher_value: Decimal | None = None
+
+
+class VoucherGrantedIn(Inbound):
+    voucher_id: str
+    number: str = ""
+    service_id: str
+    client_id: str
+    valid_from: date
+    valid_until: date | None = None
+    contents: list[GrantedContentIn] = []
+
+
+class VoucherClosedIn(Inbound):
+    voucher_id: str
+    valid_until: date | None = None
+
+
+class BookingMadeIn(Inbound):
+    booking_id: str
+    voucher_id: str
+    voucher_content_id: str
+    service_id: str
+    content_id: str
+    provider_id: str
+    producer_part: str | None = None
+    client_id: str
+    client_ref: str | None = None
+    kind: str = "voucher"
+
+
+class BookingEndedIn(Inbound):
+    booking_id: str
+    ended_on: date
+
+
+class EventsSettledIn(Inbound):
+    run_id: str
+    event_ids: list[str] = []
+    interruption_ids: list[str] | None = None
+
+
+class RunCompletedIn(Inbound):
+    run_id: str
+    month: str
+    # a run that lists what it paid locks it; today settlement.events.settled names them
+    event_ids: list[str] | None = not_sent(why="settlement.events.settled names them")
+    interruption_ids: list[str] | None = not_sent(why="settlement.events.settled names them")

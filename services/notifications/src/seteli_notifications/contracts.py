@@ -1,0 +1,213 @@
+"""The payloads this service reads from other services' events: only the fields used here (unknown
+fields are ignored). tests/contracts checks each model against the producer's payload model."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from seteli_common.messaging.consumer import Inbound, not_sent
+
+# --- read models: recipients and their languages --------------------------------------------------
+
+class Billing(Inbound):
+    email: str | None = None
+    pdf_by_email: bool = True
+
+
+class TenantCreated(Inbound):
+    tenant_id: str
+    name_fi: str
+    name_sv: str
+    languages: list[str]
+    notification_email: str | None = not_sent(why="the registry does not send it (yet)")
+
+
+class Site(Inbound):
+    site_id: str
+    name: str
+    notification_email: str
+    billing: Billing | None = None
+
+
+class ProviderRegistered(Inbound):
+    provider_id: str
+    name: str
+    language: str = "fi"
+    email: str
+    sites: list[Site] = []
+    billing: Billing | None = None
+    daily_digest: bool | None = not_sent(why="the registry does not send it (yet): the default stays")
+
+
+class BillingChanged(Inbound):
+    provider_id: str
+    site_id: str | None = None
+    billing: Billing | None = None
+
+
+class UserCreated(Inbound):
+    user_id: str
+    email: str
+    role: str
+    tenant_id: str | None = None
+    language: str = "fi"
+
+
+class SiteChanged(Inbound):
+    provider_id: str
+    site_id: str
+    name: str
+    notification_email: str
+    billing: Billing | None = None
+
+
+class UserPassivated(Inbound):
+    user_id: str
+
+
+class ServiceDefined(Inbound):
+    service_id: str
+    name_fi: str
+    name_sv: str
+
+
+# --- settlement's facts ---------------------------------------------------------------------------
+
+class PaymentComputed(Inbound):
+    payment_id: str
+    month: str
+    provider_id: str
+    site_id: str | None = None
+    payee_name: str | None = None
+    amount: Decimal
+    language: str | None = None
+    email: str | None = None
+
+
+class PaymentCarriedOver(Inbound):
+    run_id: str
+    month: str
+    provider_id: str
+    site_id: str | None = None
+    payee_name: str | None = None
+    amount: Decimal
+    line_count: int = 0
+    reason: str | None = None
+
+
+class SpecificationReady(Inbound):
+    payment_id: str
+    provider_id: str
+    site_id: str | None = None
+    language: str | None = None
+    email: str | None = None
+    pdf_base64: str
+    month: str
+    payee_name: str | None = not_sent(why="settlement does not send it: the provider's name")
+    pdf_by_email: bool | None = not_sent(why="settlement does not send it: the billing information here decides")
+
+
+# --- registry's facts -----------------------------------------------------------------------------
+
+class ConfirmationRequested(Inbound):
+    user_id: str | None = None
+    email: str
+    language: str = "fi"
+    link: str
+    expires_at: datetime | None = None
+
+
+class AssociationInvited(Inbound):
+    email: str
+    language: str = "fi"
+    link: str
+
+
+class PasswordResetRequested(Inbound):
+    email: str
+    language: str = "fi"
+    link: str
+    expires_at: datetime | None = None
+
+
+class RegistrationDecided(Inbound):
+    provider_id: str | None = None  # None: a request rejected before any company record existed
+    decision: str  # approved | rejected
+    reason: str | None = None
+    email: str | None = None  # the applicant
+    language: str | None = None
+
+
+class ContactDetails(Inbound):
+    # What the resident chose to give (with consent); all optional, shown as given.
+    name: str | None = None
+    phone: str | None = None
+    email: str | None = None
+    message: str | None = None
+
+
+class Recipient(Inbound):
+    organisation_id: str
+    name: str = ""
+    email: str
+    language: str = "fi"
+
+
+class ContactRequested(Inbound):
+    contact_request_id: str
+    organisation_ids: list[str] = []
+    tenant_id: str | None = None
+    # The registry resolves each organisation (provider or association) to an address and language;
+    # without that list the provider read model is used.
+    recipients: list[Recipient] | None = None
+    contact: ContactDetails | None = None
+    # the contact given flat, as before `contact`
+    name: str | None = not_sent(why="the flat form before contact")
+    phone: str | None = not_sent(why="the flat form before contact")
+    email: str | None = not_sent(why="the flat form before contact")
+    message: str | None = not_sent(why="the flat form before contact")
+
+
+# --- daily operations -----------------------------------------------------------------------------
+
+class ApplicationFact(Inbound):
+    application_id: str
+    service_id: str
+    provider_id: str
+    reason: str | None = not_sent(why="sent with a rejection only")
+    missing: list[Any] = not_sent([], why="sent with a return only")
+
+
+class PurchaseBooked(Inbound):
+    booking_id: str
+    commitment_number: str
+    provider_id: str
+    producer_part: Any = None
+    notification_email: str | None = None
+
+
+class FeedbackGiven(Inbound):
+    feedback_id: str
+    kind: str  # thanks | criticism | complaint
+    provider_id: str
+    producer_part: Any = None
+    needs_reply: bool = False
+    notify_provider: bool = False
+    notify_tenant: bool = False
+    notification_email: str | None = not_sent(why="events does not send it: the site's or company's address")
+
+
+class EventAwaitingApproval(Inbound):
+    event_id: str
+    provider_id: str
+    revision: int = 1
+    status: str = "awaiting_approval"
+
+
+class CreditRequested(Inbound):
+    credit_id: str
+    provider_id: str
+    amount: Decimal
+    reason: str | None = None

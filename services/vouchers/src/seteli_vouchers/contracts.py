@@ -1,0 +1,110 @@
+"""The payloads this service reads from other services' events: only the fields used here (unknown
+fields are ignored). tests/contracts checks each model against the producer's payload model."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from seteli_common.messaging.consumer import Inbound, not_sent
+
+
+class TenantFact(Inbound):
+    """A tenant-owned fact: the tenant is the envelope's (older publishers also put it in the payload)."""
+
+    tenant_id: str | None = not_sent(why="older publishers put the tenant in the payload; the envelope's comes first")
+
+
+class TenantCreatedIn(TenantFact):
+    name_fi: str
+    name_sv: str
+
+
+class SiteIn(Inbound):
+    site_id: str
+    name: str
+    notification_email: str | None = None
+
+
+class ProviderRegisteredIn(Inbound):
+    provider_id: str
+    name: str
+    email: str | None = None
+    language: str | None = None
+    sites: list[SiteIn] = []
+
+
+class ContentIn(Inbound):
+    content_id: str
+    name_fi: str
+    name_sv: str
+    unit: str
+    client_pays: bool = False
+
+
+class ServiceDefinedIn(TenantFact):
+    service_id: str
+    name_fi: str
+    name_sv: str
+    kind: str
+    auto_recording: bool = False
+    contents: list[ContentIn] = []
+
+
+class ApplicationApprovedIn(TenantFact):
+    application_id: str
+    service_id: str
+    provider_id: str
+    site_ids: list[str] | None = None
+
+
+class PriceIn(Inbound):
+    content_id: str
+    unit_price: str
+
+
+class PriceListApprovedIn(TenantFact):
+    price_list_id: str
+    service_id: str
+    provider_id: str
+    producer_part: str | None = None
+    name: str = ""
+    start: str  # an ISO date
+    prices: list[PriceIn] = []
+
+
+class EventRecordedIn(TenantFact):
+    event_id: str
+    revision: int | None = None
+    voucher_id: str | None = None  # an event of a purchased service opens no voucher
+    provider_id: str
+    content_id: str | None = None
+    client_ref: str | None = None
+    start: date
+    units: Decimal | None = None
+    amount_tenant: Decimal | None = None
+    status: str | None = None
+
+
+class ClientDataReadIn(TenantFact):
+    """Who read client data in another service, and why (the access log)."""
+
+    actor: str | None = None
+    actor_role: str | None = None
+    actor_org: str | None = None
+    what: str | None = None
+    why: str | None = None
+    at: datetime | None = None
+
+
+class EventsClientDataReadIn(ClientDataReadIn):
+    client_ids: list[str] | None = None
+
+
+class ClientRefIn(Inbound):
+    provider_id: str
+    client_ref: str
+
+
+class SettlementClientDataReadIn(ClientDataReadIn):
+    clients: list[ClientRefIn] | None = None
