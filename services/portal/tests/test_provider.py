@@ -139,6 +139,13 @@ async def test_application_to_do_list_shrinks_until_it_is_sent_and_the_officer_a
     assert (await sign_at_fake_identity(portal, services, sent, data.demo.provider_business_id)) == url
     assert "Lähetetty" in (await portal.get(url)).text
 
+    # a rescue plan in the register, for the officer to open
+    attachments = await portal.get("/provider/attachments")
+    uploaded = await portal.post("/provider/attachments", data={
+        "csrf": csrf_of(attachments.text), "owner": "company", "type": "rescue_plan"},
+        files={"file": ("pelastussuunnitelma.pdf", b"%PDF-1.4\n%%EOF\n", "application/pdf")})
+    assert uploaded.status_code == 303, uploaded.text[-1500:]
+
     # the officer sees it in the queue and decides on one page
     await login(portal, data.officer_email, "Demo-kunta-2026")
     queues = await portal.get("/officer")
@@ -146,6 +153,21 @@ async def test_application_to_do_list_shrinks_until_it_is_sent_and_the_officer_a
     application_id = url.rsplit("/", 1)[1]
     officer_url = f"/officer/applications/{application_id}"
     assert officer_url in (await portal.get("/officer/applications")).text
+    # the whole application in view: company and site, people, attachments that open, the liability
+    # check and its date, the signer and the rulebook version accepted
+    decision_page = await portal.get(officer_url)
+    assert decision_page.status_code == 200, decision_page.text[-2000:]
+    text = decision_page.text
+    assert data.demo.provider_business_id in re.search(r'id="application-company">.*?</dl>', text, re.S).group(0)  # type: ignore[union-attr]
+    assert re.search(r'id="application-liability">(Ei tarkistettu|Tulos: <strong>)', text)
+    signer = re.search(r'id="application-signature">.*?</dl>', text, re.S).group(0)  # type: ignore[union-attr]
+    assert "<dd>Maija Meikäläinen (TJ)</dd>" in signer  # as identified when signing
+    files = re.findall(r'href="(/officer/applications/[^"]+/attachments/[^"]+)"', text)
+    assert files, text[-3000:]
+    assert "Pelastussuunnitelma" in text
+    opened = await portal.get(files[0])
+    assert opened.status_code == 200 and "attachment" in opened.headers["content-disposition"]
+    assert opened.content.startswith(b"%PDF")
     no_reason = await submit(portal, officer_url, officer_url, {"decision": "return"})
     assert no_reason.status_code == 422 and 'id="decision-reason-error"' in no_reason.text
     approved = await submit(portal, officer_url, officer_url, {"decision": "approve"})

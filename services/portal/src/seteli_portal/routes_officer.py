@@ -98,12 +98,47 @@ async def applications(request: Request) -> Response:
 
 
 async def _application(page: Page, application_id: str, **context: Any) -> Response:
+    """Everything the decision needs on one page: the company and its sites, its people, each attachment
+    (opens the file), the liability check and its date, the signer and the rulebook version accepted,
+    and for a change of an approved application the old and new prices side by side."""
     base = page.tpath(f"/applications/{seg(application_id)}")
     application = await page.call("GET", "applications", base)
     completeness = await page.call("GET", "applications", f"{base}/completeness")
     service = await page.call("GET", "applications", page.tpath(f"/services/{seg(application['service_id'])}"))
+    provider_path = f"/v1/providers/{seg(application['provider_id'])}"
+    company = await page.call("GET", "registry", provider_path)
+    people = (await page.call("GET", "registry", f"{provider_path}/employees", params={"limit": 200}))["items"]
+    files = (await page.call("GET", "registry", f"{provider_path}/attachments", params={"limit": 200}))["items"]
+    checks = (await page.call("GET", "registry", f"{provider_path}/liability-checks", params={"limit": 200}))["items"]
+    latest_check = max(checks, key=lambda c: (str(c.get("fetched_on")), str(c.get("created_at"))), default=None)
+    old_prices: dict[str, Any] = {}
+    if application.get("amends_id"):  # a change: what the approved application said
+        amended = await page.call("GET", "applications", page.tpath(f"/applications/{seg(application['amends_id'])}"))
+        for pl in amended.get("price_lists") or []:
+            for price in pl.get("prices") or []:
+                old_prices[f"{pl.get('producer_part') or ''}/{price['content_id']}"] = price["unit_price"]
+    sites = {s["id"]: s for s in company.get("sites") or []}
     return page.render("officer/application.html", status=422 if context.get("errors") else 200,
-                       application=application, completeness=completeness, service=service, **context)
+                       application=application, completeness=completeness, service=service, company=company,
+                       sites=sites, people=people, files=files, latest_check=latest_check, old_prices=old_prices,
+                       **context)
+
+
+@router.get("/applications/{application_id}/attachments/{attachment_id}")
+async def application_attachment(request: Request, application_id: str, attachment_id: str) -> Response:
+    """Open an attachment of the applying company (the register checks that this tenant may read it)."""
+    page = _officer_page(request)
+    application = await page.call("GET", "applications", page.tpath(f"/applications/{seg(application_id)}"))
+    path = f"/v1/providers/{seg(application['provider_id'])}/attachments"
+    listed = {a["id"]: a for a in (await page.call("GET", "registry", path, params={"limit": 200}))["items"]}
+    if attachment_id not in listed:
+        raise ApiError(404, "Not found")
+    response = await page.raw("GET", "registry", f"{path}/{seg(attachment_id)}/content")
+    if response.status_code != 200:
+        raise ApiError.from_response(response)
+    found = listed[attachment_id]
+    return download(response, str(found.get("filename") or attachment_id),
+                    str(found.get("content_type") or "application/octet-stream"))
 
 
 @router.get("/applications/{application_id}")
