@@ -47,6 +47,7 @@ class Seed:
     care_client_id: str = ""
     attachments_service_id: str = ""  # a service that requires attachments of the company and subcontractors
     other_provider_email: str = ""  # another approved company, to show one company never reaches another's data
+    purchase_voucher_id: str = ""  # a purchased service granted, no provider booked yet
 
 
 async def seed(client: httpx.AsyncClient, base: dict[str, str], *, rng_seed: int = 7) -> Seed:
@@ -146,6 +147,32 @@ async def seed(client: httpx.AsyncClient, base: dict[str, str], *, rng_seed: int
             "booking_id": assist_booking["id"], "start": str(monday + timedelta(days=day)),
             "start_time": "09:00", "end_time": "11:15", "status": "recorded"}, provider)
 
+    # A purchased service (ostopalvelu) the company is approved for, and a client granted it, not booked yet:
+    # the officer books the provider (journey Officer 2).
+    bought = _ok(await client.post(f"{base['applications']}/v1/tenants/{tenant_id}/services", headers=officer, json={
+        "name_fi": "Tehostettu palveluasuminen, ostopalvelu", "name_sv": "Effektiviserat serviceboende, köpt tjänst",
+        "kind": "purchased", "auto_recording": False,
+        "contents": [{"name_fi": "Hoiva / vrk", "name_sv": "Vård / dygn", "unit": "day", "client_pays": False}],
+    }), "define purchased service", 201)
+    applications = f"{base['applications']}/v1/tenants/{tenant_id}/applications"
+    application = await _post_until(client, "apply purchased", applications, {"service_id": bought["id"]}, provider)
+    app_url = f"{base['applications']}/v1/tenants/{tenant_id}/applications/{application['id']}"
+    _ok(await client.post(f"{app_url}/price-lists", headers=provider, json={
+        "name": "Ostopalvelu 2016", "start": "2016-01-01", "producer_part": None,
+        "prices": [{"content_id": bought["contents"][0]["id"], "unit_price": "180.00"}]}), "purchased prices", 201)
+    assertion = await sign_application(client, base, provider, tenant_id, app_url, demo.provider_business_id)
+    _ok(await client.post(f"{app_url}/submit", headers=provider,
+                          json={"accept_rulebook": True, "signature_assertion": assertion}), "submit purchased")
+    _ok(await client.post(f"{app_url}/decision", headers=officer, json={"decision": "approve"}), "approve purchased")
+    resident = _ok(await client.post(f"{base['vouchers']}/v1/tenants/{tenant_id}/clients", headers=officer, json={
+        "first_name": "Frans", "last_name": "Ostola", "identity_code": random_test_identity_code(rng),
+        "language": "sv"}), "purchased client", 201)
+    purchase_voucher = await _post_until(client, "purchased voucher",
+                                         f"{base['vouchers']}/v1/tenants/{tenant_id}/vouchers", {
+        "client_id": resident["id"], "service_id": bought["id"], "granted_on": str(month.first),
+        "valid_from": str(month.first), "valid_until": str(month.next().last),
+        "contents": [{"content_id": bought["contents"][0]["id"], "granted_amount": "31", "period": "month"}]}, officer)
+
     # A company waiting for the tenant admin's check.
     company = f"Uusi Hoiva {tag} Oy"
     _ok(await client.post(f"{base['registry']}/v1/tenants/{tenant_id}/registration-requests", json={
@@ -172,4 +199,5 @@ async def seed(client: httpx.AsyncClient, base: dict[str, str], *, rng_seed: int
     await _eventually("provider in the catalog", in_catalog)
     return Seed(demo, tenant_id, officer_email, provider_email, provider_id, service["id"],
                 service["contents"][0]["id"], home_care["id"], voucher["number"], voucher["verification_code"],
-                month, company, care_booking["id"], doris["id"], cleaning["id"], other_email)
+                month, company, care_booking["id"], doris["id"], cleaning["id"], other_email,
+                purchase_voucher["id"])

@@ -249,3 +249,50 @@ async def test_an_officer_credits_a_paid_event_from_the_voucher_page(
     assert [c["amount"] for c in credits if c["event_id"] == recorded["id"]] == ["-420.00"]
     await officer.aclose()
     await provider.aclose()
+
+
+async def test_an_officer_books_a_named_provider_for_a_purchased_service(portal: httpx.AsyncClient,
+                                                                         data: Seed) -> None:
+    await login(portal, data.officer_email, OFFICER_PASSWORD)
+    url = f"/officer/vouchers/{data.purchase_voucher_id}"
+    page = await portal.get(url)
+    assert page.status_code == 200, page.text[-2000:]
+    assert "Setelillä ei ole varauksia." in page.text and 'id="purchase-provider"' in page.text
+    unchosen = await portal.post(f"{url}/purchases", data={"csrf": csrf_of(page.text), "provider": "",
+                                                            "voucher_content_id": "x"})
+    assert unchosen.status_code == 422 and 'id="purchase-provider-error"' in unchosen.text
+    content = re.search(r'name="voucher_content_id"><option value="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
+    company = re.search(r'<option value="([^"]+\|)">', page.text).group(1)  # type: ignore[union-attr]
+    booked = await portal.post(f"{url}/purchases", data={"csrf": csrf_of(page.text), "provider": company,
+                                                          "voucher_content_id": content})
+    assert booked.status_code == 303, booked.text[-2000:]
+    after = await portal.get(booked.headers["location"])
+    assert "Varaus tehty" in after.text
+    listed = re.search(r'<ul class="plain" id="voucher-bookings">.*?</ul>', after.text, re.S).group(0)  # type: ignore[union-attr]
+    assert "Hoivakoti Päivänsäde" in listed
+
+
+async def test_an_officer_reads_complaints_waiting_for_a_reply_and_the_replies(
+        portal: httpx.AsyncClient, services: httpx.AsyncClient, suite: Suite, data: Seed) -> None:
+    from .service_calls import give_feedback
+
+    complaint = await give_feedback(services, "http://suite", suite, data.tenant_id, data.provider_id,
+                                    data.care_client_id, "complaint", "Ateria tuli kylmänä kolmesti.", True)
+    await login(portal, data.officer_email, OFFICER_PASSWORD)
+    home = await portal.get("/officer")
+    assert re.search(r'id="count-feedback">\s*[1-9]\d* odottaa', home.text), home.text[-2000:]
+    waiting = await portal.get("/officer/feedback", params={"awaiting_reply": "on"})
+    assert waiting.status_code == 200, waiting.text[-2000:]
+    card = re.search(rf'<li class="card" id="feedback-{complaint["id"]}">.*?</li>', waiting.text, re.S)
+    assert card and "Ateria tuli kylmänä kolmesti." in card.group(0) and "Hoivakoti Päivänsäde" in card.group(0)
+    assert "Palveluntuottaja ei ole vielä vastannut." in card.group(0)
+    provider = await _api(suite, data.provider_email, PROVIDER_PASSWORD)
+    replied = await provider.post(f"/events/v1/tenants/{data.tenant_id}/feedback/{complaint['id']}/reply",
+                                  json={"text": "Pahoittelemme, lämpökaappi on korjattu."})
+    assert replied.status_code == 200, replied.text
+    await provider.aclose()
+    answered = await portal.get("/officer/feedback", params={"kind": "complaint"})
+    card = re.search(rf'<li class="card" id="feedback-{complaint["id"]}">.*?</li>', answered.text, re.S)
+    assert card and "lämpökaappi on korjattu" in card.group(0)
+    assert f'id="feedback-{complaint["id"]}"' not in (await portal.get("/officer/feedback",
+                                                                      params={"awaiting_reply": "on"})).text

@@ -335,12 +335,15 @@ async def list_feedback(
     ctx: Ctx = Depends(ctx_for),
     principal: Principal = Depends(current_principal),
     kind: Literal["thanks", "criticism", "complaint"] | None = None,
+    awaiting_reply: bool = Query(default=False, description="only feedback that asks for a reply not given yet"),
     limit: int = Query(default=50, ge=1, le=500),
     offset: int = Query(default=0, ge=0),
 ) -> dict[str, Any]:
     filters = _visible(principal, tenant_id, feedback)
     if kind is not None:
         filters.append(feedback.c.kind == kind)
+    if awaiting_reply:
+        filters += [feedback.c.needs_reply.is_(True), feedback.c.reply.is_(None)]
     rows, total = await repo.list_rows(
         ctx.session, feedback, tenant_id, filters, [feedback.c.created_at, feedback.c.id], limit, offset
     )

@@ -41,8 +41,29 @@ async def dashboard(request: Request) -> Response:
         "registrations": await _total(page, "registry", "/registration-requests", status="pending"),
         "applications": await _total(page, "applications", "/applications/queue"),
         "approvals": await _total(page, "events", "/approvals"),
+        "feedback": await _total(page, "events", "/feedback", awaiting_reply="true"),
     }
     return page.render("officer/dashboard.html", counts=counts)
+
+
+# --- feedback ---------------------------------------------------------------------------------------
+
+@router.get("/feedback")
+async def feedback(request: Request, kind: str = "", awaiting_reply: str = "") -> Response:
+    """Residents' feedback on the tenant's providers and the providers' replies; a complaint always
+    needs a reply, so those still waiting for one are marked."""
+    page = _officer_page(request)
+    at = paging(request)
+    chosen = kind if kind in ("thanks", "criticism", "complaint") else ""
+    waiting = "true" if awaiting_reply in ("true", "on") else ""
+    found = await page.call("GET", "events", page.tpath("/feedback"),
+                            params={"kind": chosen, "awaiting_reply": waiting, **at.params})
+    items = found["items"]
+    providers = await _provider_names(page, [f["provider_id"] for f in items])
+    return page.render("officer/feedback.html", feedback=items, providers=providers, kind=chosen,
+                       services=await _services(page),
+                       awaiting_reply=waiting, pager=pager(at, found["total"], "/officer/feedback",
+                                                           {"kind": chosen, "awaiting_reply": waiting}))
 
 
 # --- registration requests ------------------------------------------------------------------------

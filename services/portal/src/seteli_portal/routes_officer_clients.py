@@ -41,9 +41,30 @@ async def _voucher(page: Page, voucher_id: str, status: int = 200, **context: An
                            params={"voucher_id": voucher_id, "status": "recorded", "limit": 500})
     away = await page.call("GET", "events", page.tpath("/interruptions"),
                            params={"voucher_id": voucher_id, "status": "finalised", "limit": 500})
-    return page.render("officer/voucher.html", status=status, voucher=detail, client=client,
-                       service=services.get(detail["service_id"], {}), values=context.pop("values", {}),
-                       events=care["items"], interruptions=away["items"], **context)
+    booked = (await page.call("GET", "vouchers", page.tpath("/bookings"),
+                              params={"voucher_id": voucher_id, "limit": 200}))["items"]
+    service = services.get(detail["service_id"], {})
+    offers: list[dict[str, str]] = []  # a purchased service: the providers approved for it, company or site
+    if service.get("kind") == "purchased" and detail["state"] != "closed":
+        approved = (await page.call("GET", "applications", page.tpath("/applications"),
+                                    params={"state": "approved", "service_id": detail["service_id"],
+                                            "limit": 200}))["items"]
+        for app in approved:
+            name = app.get("provider_name") or app["provider_id"]
+            company = await page.call("GET", "registry", f"/v1/providers/{seg(app['provider_id'])}")
+            sites = {st["id"]: st["name"] for st in company.get("sites") or []}
+            offers.append({"value": f"{app['provider_id']}|", "label": name})
+            offers += [{"value": f"{app['provider_id']}|site:{sid}", "label": f"{name}: {sites.get(sid, sid)}"}
+                       for sid in app.get("site_ids") or []]
+    names = {b["provider_id"]: b["provider_id"] for b in booked}
+    for provider_id in names:
+        try:
+            names[provider_id] = (await page.call("GET", "registry", f"/v1/providers/{seg(provider_id)}"))["name"]
+        except ApiError:
+            pass
+    return page.render("officer/voucher.html", status=status, voucher=detail, client=client, service=service,
+                       values=context.pop("values", {}), events=care["items"], interruptions=away["items"],
+                       bookings=booked, provider_names=names, offers=offers, **context)
 
 
 @router.get("/vouchers/{voucher_id}")
@@ -159,4 +180,25 @@ async def credit(request: Request, voucher_id: str) -> Response:
         page.session.setdefault("flash", []).append(page.problem_message(exc))
     else:
         page.flash("credit.saved")
+    return page.redirect(f"/officer/vouchers/{voucher_id}")
+
+
+@router.post("/vouchers/{voucher_id}/purchases")
+async def book_purchase(request: Request, voucher_id: str) -> Response:
+    """A purchased service (ostopalvelu): the officer books the named provider; the provider is notified."""
+    page = _officer_page(request)
+    form = await page.form()
+    values = {k: str(form.get(k, "")).strip() for k in ("voucher_content_id", "provider")}
+    provider_id, _, part = values["provider"].partition("|")
+    if not provider_id or not values["voucher_content_id"]:
+        return await _voucher(page, voucher_id, status=422, values=values,
+                              errors={"provider": page.t("error.choose")})
+    try:
+        await page.call("POST", "vouchers", page.tpath("/purchases"), json={
+            "voucher_id": voucher_id, "voucher_content_id": values["voucher_content_id"],
+            "provider_id": provider_id, "producer_part": part or None})
+    except ApiError as exc:
+        return await _voucher(page, voucher_id, status=exc.status if exc.status < 500 else 502, values=values,
+                              errors=exc.for_form(("provider_id", "voucher_content_id")))
+    page.flash("purchase.booked")
     return page.redirect(f"/officer/vouchers/{voucher_id}")
