@@ -359,6 +359,11 @@ def test_officer_queues_settlement_preview_and_report(site: tuple[Site, Seed], p
     accessible(page, "25-client-vouchers")
     page.goto(server.url("/officer/approvals"))
     accessible(page, "26-approvals")
+    page.goto(server.url(f"/officer/vouchers/{data.purchase_voucher_id}"))  # care, credits, booking, closing
+    assert "Varaa ostopalvelun tuottaja" in page.text()
+    accessible(page, "27-voucher-purchase-and-close")
+    page.goto(server.url("/officer/feedback"))
+    accessible(page, "28-feedback")
     page.goto(server.url("/officer/settlement/runs/" + page.js("''") + "x"))
     assert page.js("document.title").startswith("Virhe")
 
