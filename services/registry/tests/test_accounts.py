@@ -402,3 +402,41 @@ async def test_a_session_another_registry_replica_ended_is_refused_here_at_once(
         await session.execute(update(sessions).where(sessions.c.id == claims["sid"])
                               .values(revoked_at=registry.clock.now()))
     assert (await registry.client.get(card, headers=headers)).status_code == 401
+
+
+async def test_a_tenant_admin_gives_and_takes_roles_and_passivates_a_member_of_staff(registry: Registry) -> None:
+    client = registry.client
+    admin = await registry.tenant_with_admin()
+    me = (await client.get("/v1/tenants/kouvola/users", headers=admin)).json()["items"][0]
+    made = await client.post("/v1/tenants/kouvola/users", headers=admin, json={
+        "email": "virkailija@kouvola.fi", "name": "Ville Virkailija", "password": "Virka-salasana-1",
+        "role": "tenant_officer"})
+    assert made.status_code == 201, made.text
+    officer = made.json()
+    # a password the admin chose is the person's to change at the first sign-in
+    first = await client.post("/v1/auth/token", json={"email": "virkailija@kouvola.fi", "password": "Virka-salasana-1"})
+    assert first.status_code == 403 and first.json()["password_change_required"] is True
+    assert await _change(registry, "virkailija@kouvola.fi", "Virka-salasana-1", "Oma-virka-salasana-2") == 204
+    tokens = (await client.post("/v1/auth/token", json={"email": "virkailija@kouvola.fi",
+                                                        "password": "Oma-virka-salasana-2"})).json()
+    # promoted: the old session ends, so the new role holds at the next sign-in
+    promoted = await client.put(f"/v1/tenants/kouvola/users/{officer['id']}/role", headers=admin,
+                                json={"role": "tenant_admin"})
+    assert promoted.status_code == 200 and promoted.json()["role"] == "tenant_admin"
+    assert (await client.post("/v1/auth/refresh", json={"refresh_token": tokens["refresh_token"]})).status_code == 401
+    again = (await client.post("/v1/auth/token", json={"email": "virkailija@kouvola.fi",
+                                                       "password": "Oma-virka-salasana-2"})).json()
+    assert jwt.decode(again["access_token"], options={"verify_signature": False})["role"] == "tenant_admin"
+    # never one's own role, never a role outside the tenant's, never another tenant's user
+    assert (await client.put(f"/v1/tenants/kouvola/users/{me['id']}/role", headers=admin,
+                             json={"role": "tenant_officer"})).status_code == 409
+    assert (await client.put(f"/v1/tenants/kouvola/users/{officer['id']}/role", headers=admin,
+                             json={"role": "provider_admin"})).status_code == 422
+    lahti = await registry.tenant_with_admin(OTHER_TENANT)
+    assert (await client.post(f"/v1/tenants/lahti/users/{officer['id']}/passivate",
+                              headers=lahti)).status_code == 404
+    # left the municipality: passivated, out at once
+    out = await client.post(f"/v1/tenants/kouvola/users/{officer['id']}/passivate", headers=admin)
+    assert out.status_code == 200 and out.json()["status"] == "passive"
+    assert (await client.post("/v1/auth/token", json={"email": "virkailija@kouvola.fi",
+                                                      "password": "Oma-virka-salasana-2"})).status_code == 401

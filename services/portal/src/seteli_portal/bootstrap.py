@@ -34,6 +34,7 @@ from . import (
     routes_resident,
     routes_resident_account,
     routes_signup,
+    routes_tenant_users,
 )
 from .apiclient import Api, ApiError
 from .config import DEV_SESSION_SECRET, SERVICE_NAMES, PortalSettings
@@ -152,6 +153,7 @@ def build_app(settings: PortalSettings | None = None, *, service_urls: dict[str,
                    routes_provider_company, routes_provider_care, routes_provider_users,
                    routes_password_change):
         app.include_router(module.router)
-    for module in (routes_landing, routes_signup, routes_resident, routes_officer_clients, routes_resident_account):
+    for module in (routes_landing, routes_signup, routes_resident, routes_officer_clients, routes_resident_account,
+                   routes_tenant_users):
         app.include_router(module.router)
     return app

@@ -207,8 +207,43 @@ async def _provider_user(ctx: RegistryContext, provider_id: str, user_id: str) -
     return user
 
 
+async def _tenant_user(ctx: RegistryContext, tenant_id: str, user_id: str) -> dict[str, Any]:
+    user = await repo.one(ctx.session, users, id=user_id, tenant_id=tenant_id)
+    if user is None:
+        raise not_found("User")
+    return user
+
+
+async def passivate_tenant_user(ctx: RegistryContext, principal: Principal, tenant_id: str, user_id: str
+                                ) -> dict[str, Any]:
+    """A tenant admin passivates a member of the tenant's staff (who left): signed out everywhere at once."""
+    return await _passivate(ctx, principal, await _tenant_user(ctx, tenant_id, user_id))
+
+
+async def set_tenant_role(ctx: RegistryContext, principal: Principal, tenant_id: str, user_id: str,
+                          role: Role) -> dict[str, Any]:
+    """Give or take the tenant admin's role. The user's sessions end, so the new role holds at once; an
+    admin never demotes themself (the tenant keeps someone who can manage it)."""
+    user = await _tenant_user(ctx, tenant_id, user_id)
+    if role not in (Role.TENANT_ADMIN, Role.TENANT_OFFICER):
+        raise invalid("role", "a tenant user is tenant_admin or tenant_officer")
+    if user_id == principal.subject and role != Role(user["role"]):
+        raise conflict("You cannot change your own role", field="role")
+    if user["role"] != role.value:
+        now = ctx.clock.now()
+        await repo.update_user(ctx.session, user_id, role=role.value)
+        await end_sessions(ctx, user_id, await repo.revoke_user_sessions(ctx.session, user_id, now), "role changed")
+        await repo.log_login(ctx.session, {"at": now, "user_id": user_id, "outcome": "role_changed",
+                                           "detail": f"{user['role']} -> {role.value} by {principal.subject}"})
+    return {**user, "role": role.value}
+
+
 async def passivate(ctx: RegistryContext, principal: Principal, provider_id: str, user_id: str) -> dict[str, Any]:
-    user = await _provider_user(ctx, provider_id, user_id)
+    return await _passivate(ctx, principal, await _provider_user(ctx, provider_id, user_id))
+
+
+async def _passivate(ctx: RegistryContext, principal: Principal, user: dict[str, Any]) -> dict[str, Any]:
+    user_id = user["id"]
     if user_id == principal.subject:
         raise conflict("You cannot passivate yourself", field="user_id")
     if user["status"] != "passive":

@@ -317,8 +317,11 @@ async def create_tenant_user(tenant_id: str, body: UserIn, ctx: RegistryContext 
     guard_tenant(principal, tenant_id)
     if await repo.get_tenant(ctx.session, tenant_id) is None:
         raise not_found("Tenant")
+    # a password another person chose is changed at the first sign-in (a platform admin seeding a tenant
+    # hands its first admin the password to use)
     return await service.create_user(ctx, email=body.email, name=body.name, password=body.password,
-                                     role=Role(body.role), tenant_id=tenant_id, language=body.language)
+                                     role=Role(body.role), tenant_id=tenant_id, language=body.language,
+                                     must_change_password=principal.role == Role.TENANT_ADMIN)
 
 
 @router.get("/tenants/{tenant_id}/users", response_model=Page, tags=["users"])
@@ -328,6 +331,24 @@ async def list_tenant_users(tenant_id: str, ctx: RegistryContext = Depends(conte
     guard_tenant(principal, tenant_id)
     items, total = await repo.users_page(ctx.session, limit, offset, tenant_id=tenant_id)
     return {"items": items, "total": total}
+
+
+class RoleIn(BaseModel):
+    role: Literal["tenant_admin", "tenant_officer"]
+
+
+@router.put("/tenants/{tenant_id}/users/{user_id}/role", response_model=UserOut, tags=["users"])
+async def set_tenant_user_role(tenant_id: str, user_id: str, body: RoleIn, ctx: RegistryContext = Depends(context),
+                               principal: Principal = Depends(require_roles(Role.TENANT_ADMIN))) -> dict[str, Any]:
+    guard_tenant(principal, tenant_id)
+    return await accounts.set_tenant_role(ctx, principal, tenant_id, user_id, Role(body.role))
+
+
+@router.post("/tenants/{tenant_id}/users/{user_id}/passivate", response_model=UserOut, tags=["users"])
+async def passivate_tenant_user(tenant_id: str, user_id: str, ctx: RegistryContext = Depends(context),
+                                principal: Principal = Depends(require_roles(Role.TENANT_ADMIN))) -> dict[str, Any]:
+    guard_tenant(principal, tenant_id)
+    return await accounts.passivate_tenant_user(ctx, principal, tenant_id, user_id)
 
 
 @router.post("/providers", status_code=201, response_model=ProviderOut, tags=["providers"])

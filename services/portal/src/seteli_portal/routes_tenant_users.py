@@ -1,0 +1,107 @@
+"""The tenant admin's page of the municipality's own staff: who is active, passive or locked; inviting an
+officer or another admin; giving and taking the admin's role; passivating a person who left; unlocking."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from .apiclient import ApiError
+from .routes_provider_users import status_of
+from .web import Page, seg
+
+router = APIRouter(prefix="/officer")
+
+USER_FIELDS = ("email", "name", "password", "role", "language")
+ROLES = ("tenant_officer", "tenant_admin")
+
+
+def _admin_page(request: Request) -> Page:
+    page = Page(request)
+    page.require("tenant_admin")
+    return page
+
+
+async def _users(page: Page, **context: Any) -> Response:
+    body = await page.call("GET", "registry", page_path(page), params={"limit": 200})
+    now = datetime.now(UTC)
+    users = [{**u, "state": status_of(u, now)} for u in body["items"]]
+    return page.render("officer/users.html", status=context.pop("status", 422 if context.get("errors") else 200),
+                       users=users, me=page.claims.get("sub"), form_name=context.pop("form_name", ""),
+                       values=context.pop("values", {}), roles=ROLES, **context)
+
+
+def page_path(page: Page, user_id: str | None = None) -> str:
+    base = f"/v1/tenants/{seg(page.tenant_id)}/users"
+    return base if user_id is None else f"{base}/{seg(user_id)}"
+
+
+@router.get("/users")
+async def users(request: Request) -> Response:
+    return await _users(_admin_page(request))
+
+
+@router.post("/users")
+async def create_user(request: Request) -> Response:
+    page = _admin_page(request)
+    form = await page.form()
+    body: dict[str, Any] = {k: str(form.get(k, "")).strip() for k in USER_FIELDS}
+    body["password"] = str(form.get("password", ""))  # as typed: spaces count
+    body["role"] = body["role"] if body["role"] in ROLES else "tenant_officer"
+    body["language"] = "sv" if body["language"] == "sv" else "fi"
+    errors = {k: page.t("error.required") for k in ("email", "name", "password") if not body[k]}
+    if not errors:
+        try:
+            await page.call("POST", "registry", page_path(page), json=body)
+        except ApiError as exc:
+            errors = exc.for_form(USER_FIELDS)
+            if exc.status == 409:
+                errors = {"email": page.t("users.email_taken")}
+            elif "password" in errors:
+                errors["password"] = page.t("users.password_rule")
+    if errors:
+        return await _users(page, errors=errors, form_name="user", values={**body, "password": ""})
+    page.flash("users.created", email=body["email"])
+    return page.redirect("/officer/users")
+
+
+@router.post("/users/{user_id}/role")
+async def set_role(request: Request, user_id: str) -> Response:
+    page = _admin_page(request)
+    form = await page.form()
+    role = str(form.get("role", ""))
+    try:
+        await page.call("PUT", "registry", f"{page_path(page, user_id)}/role", json={"role": role})
+    except ApiError as exc:
+        if exc.status not in (409, 422):
+            raise
+        return await _users(page, errors={"form": page.t("tenant_users.not_own_role")}, form_name="list",
+                            status=exc.status)
+    page.flash("tenant_users.role_saved")
+    return page.redirect("/officer/users")
+
+
+@router.post("/users/{user_id}/passivate")
+async def passivate(request: Request, user_id: str) -> Response:
+    page = _admin_page(request)
+    await page.form()
+    try:
+        await page.call("POST", "registry", f"{page_path(page, user_id)}/passivate")
+    except ApiError as exc:
+        if exc.status != 409:
+            raise
+        return await _users(page, errors={"form": page.t("users.not_yourself")}, form_name="list", status=409)
+    page.flash("users.passivated")
+    return page.redirect("/officer/users")
+
+
+@router.post("/users/{user_id}/unlock")
+async def unlock(request: Request, user_id: str) -> Response:
+    page = _admin_page(request)
+    await page.form()
+    await page.call("POST", "registry", f"/v1/users/{seg(user_id)}/unlock")
+    page.flash("users.unlocked")
+    return page.redirect("/officer/users")
