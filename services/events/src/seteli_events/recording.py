@@ -369,7 +369,7 @@ async def create_event(
         "updated_at": now,
     }
     await repo.insert_row(ctx.session, events, row)
-    await repo.replace_segments(ctx.session, ctx.tenant_id, event_id, result["segments"])
+    await repo.insert_segments(ctx.session, ctx.tenant_id, event_id, result["segments"])  # a new id: none yet
     if inp.status == "recorded":
         await publish_event(ctx, row, result["segments"], EventRecorded, 1)
     return event_view(row, result["segments"])

@@ -160,6 +160,13 @@ async def replace_segments(
     await session.execute(
         delete(event_segments).where(event_segments.c.tenant_id == tenant_id, event_segments.c.event_id == event_id)
     )
+    await insert_segments(session, tenant_id, event_id, segments)
+
+
+async def insert_segments(
+    session: AsyncSession, tenant_id: str, event_id: str, segments: Sequence[Mapping[str, Any]]
+) -> None:
+    """The segments of an event that has none yet (a new one): no DELETE first."""
     if segments:
         await session.execute(
             insert(event_segments),
