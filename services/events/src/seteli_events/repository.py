@@ -72,8 +72,11 @@ async def service_price_lists(session: AsyncSession, tenant_id: str, service_id:
     )
 
 
-async def booking_context(session: AsyncSession, tenant_id: str, booking_id: str) -> Row | None:
-    """The booking with its voucher content and voucher, as recording needs them."""
+async def booking_context(
+    session: AsyncSession, tenant_id: str, booking_id: str, *, lock_content: bool = False
+) -> Row | None:
+    """The booking with its voucher content and voucher, as recording needs them. `lock_content`: the voucher
+    content row is locked as `lock_voucher_content` does, in the same round trip."""
     query = (
         select(
             bookings,
@@ -98,6 +101,8 @@ async def booking_context(session: AsyncSession, tenant_id: str, booking_id: str
         )
         .where(bookings.c.tenant_id == tenant_id, bookings.c.id == booking_id)
     )
+    if lock_content:
+        query = query.with_for_update(of=voucher_contents)
     row = (await session.execute(query)).mappings().first()
     return dict(row) if row else None
 
