@@ -21,6 +21,7 @@ import tempfile
 import time
 import uuid
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 from _support import ADMIN_URL, AMQP_BASE, Served, load
@@ -65,12 +66,30 @@ def wrk(url: str, connections: int, seconds: float, script: str | None = None, o
     scale = {"us": 0.001, "ms": 1.0, "s": 1000.0}
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     sockets = re.search(r"Socket errors: (.*)", out)
-    return {"rps": rps, "p99_ms": float(p99.group(1)) * scale[p99.group(2)] if p99 else float("nan"),
+    return {"rps": rps, "seconds": seconds,
+            "p99_ms": float(p99.group(1)) * scale[p99.group(2)] if p99 else float("nan"),
             "non2xx": float(errors.group(1)) if errors else 0.0, "socket_errors": 1.0 if sockets else 0.0}
 
 
+def cpu_seconds(pid: int | None) -> float:
+    """User + system CPU of a process so far: CPU per request holds on a shared machine where req/s do not."""
+    import os
+
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def measured(server: Served, *args: Any, **kwargs: Any) -> dict[str, float]:
+    before = cpu_seconds(server.process.pid)
+    r = wrk(*args, **kwargs)
+    r["cpu_ms"] = (cpu_seconds(server.process.pid) - before) * 1000 / max(1.0, r["rps"] * r["seconds"])
+    return r
+
+
 def show(name: str, r: dict[str, float]) -> str:
-    extra = f", non-2xx {r['non2xx']:.0f}" if r["non2xx"] else ""
+    extra = f", server CPU {r['cpu_ms']:.2f} ms/request" if "cpu_ms" in r else ""
+    extra += f", non-2xx {r['non2xx']:.0f}" if r["non2xx"] else ""
     extra += ", socket errors" if r["socket_errors"] else ""
     return f"  {name}: {r['rps']:,.0f} req/s, p99 {r['p99_ms']:.1f} ms{extra}"
 
@@ -101,10 +120,11 @@ async def main(connections: list[int], seconds: float, bookings: int) -> None:
             await seed_events(_dsn(events_url), bookings)
             await seed_settlement(_dsn(settlement_url))
             wrk(f"{events.url}/health/live", 16, 2)  # warm-up
-            results["live"] = wrk(f"{events.url}/health/live", 50, seconds)
+            results["live"] = measured(events, f"{events.url}/health/live", 50, seconds)
             lines.append(show("events   GET /health/live, 50 conn.", results["live"]))
             for i, c in enumerate(connections):
-                results[f"post{c}"] = r = wrk(events.url, c, seconds, str(script), offset=i * 120 * bookings)
+                results[f"post{c}"] = r = measured(events, events.url, c, seconds, str(script),
+                                                   offset=i * 120 * bookings)
                 lines.append(show(f"events   POST /events, {c} conn.", r))
             conn = await asyncpg.connect(_dsn(events_url))
             t0 = time.perf_counter()
@@ -123,10 +143,11 @@ async def main(connections: list[int], seconds: float, bookings: int) -> None:
             baseline = await Served("event_recording:build_baseline", {"database_url": baseline_url}).start()
             servers.append(baseline)
             wrk(f"{baseline.url}/health/live", 16, 2)
-            results["b_live"] = wrk(f"{baseline.url}/health/live", 50, seconds)
+            results["b_live"] = measured(baseline, f"{baseline.url}/health/live", 50, seconds)
             lines.append(show("baseline GET /health/live, 50 conn.", results["b_live"]))
             for i, c in enumerate(connections):
-                results[f"b_post{c}"] = r = wrk(baseline.url, c, seconds, str(script), offset=i * 120 * bookings)
+                results[f"b_post{c}"] = r = measured(baseline, baseline.url, c, seconds, str(script),
+                                                     offset=i * 120 * bookings)
                 lines.append(show(f"baseline POST (1 INSERT), {c} conn.", r))
         finally:
             for server in servers:
