@@ -262,13 +262,10 @@ async def evaluate(
         if clash:
             raise overlap_problem(sorted(clash))
         exclude_days = {d for d in returns if inp.start <= d <= end}
-    service = await repo.service_row(ctx.session, ctx.tenant_id, booking["service_id"])
-    lists = [
-        price_list(r)
-        for r in await repo.service_price_lists(
-            ctx.session, ctx.tenant_id, booking["service_id"], booking["provider_id"]
-        )
-    ]
+    service, list_rows = await repo.service_and_price_lists(
+        ctx.session, ctx.tenant_id, booking["service_id"], booking["provider_id"]
+    )
+    lists = [price_list(r) for r in list_rows]
     producer_part = inp.producer_part if inp.producer_part is not None else booking["producer_part"]
     try:
         valuation = value_event(
