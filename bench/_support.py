@@ -43,6 +43,7 @@ def _serve(builder: str, kwargs: dict[str, Any], port: int) -> None:
     module, name = builder.split(":")
     app = getattr(importlib.import_module(module), name)(**kwargs)
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", access_log=False,
+                            loop="uvloop", http="httptools",
                             lifespan="on")
     uvicorn.Server(config).run()
 

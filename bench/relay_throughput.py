@@ -80,7 +80,16 @@ async def main(events: int, batch: int) -> None:
         child = multiprocessing.get_context("spawn").Process(
             target=run_consumer, args=(consumer_url, amqp, exchange), daemon=True)
         child.start()
-        await asyncio.sleep(3)  # let it declare its queue before anything is published
+        # Nothing is published before its queue is declared and bound (a fixed 3 s was not always enough on a
+        # loaded machine: the events went to the unrouted queue and the run waited forever).
+        await pub.start()
+        for _ in range(600):
+            try:
+                await pub.queue_depth("bench.bench")
+                break
+            except Exception:
+                await asyncio.sleep(0.1)
+        await asyncio.sleep(1)
         relay = OutboxRelay(producer_db, outbox_t, pub, batch_size=batch, interval=0.05, publish_timeout=10)
         t1 = time.perf_counter()
         relay.start()
@@ -92,6 +101,8 @@ async def main(events: int, batch: int) -> None:
                 relay_s = time.perf_counter() - t1
             if done >= events:
                 break
+            if time.perf_counter() - t1 > 600:
+                raise SystemExit(f"only {done} of {events} events in the inbox after 600 s")
             await asyncio.sleep(0.1)
         total_s = time.perf_counter() - t1
         await relay.stop()

@@ -68,7 +68,8 @@ def serve(service: str) -> int:
     app = bootstrap.build_app(runtime)
     # The app's lifespan also runs `alembic upgrade head` at start: a no-op once the migration Job has run.
     uvicorn.run(app, host=settings.http_host, port=settings.http_port, log_config=None,
-                proxy_headers=True, forwarded_allow_ips="*", timeout_graceful_shutdown=20)
+                loop="uvloop", http="httptools", proxy_headers=True, forwarded_allow_ips="*",
+                timeout_graceful_shutdown=20)
     return 0
 
 

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import httpx
 import uvicorn
+import uvloop
 from seteli_common.config import NotConfigured
 from seteli_common.migrations import upgrade
 
@@ -46,7 +47,7 @@ def cmd_up(args: argparse.Namespace) -> None:
     print(f"  platform admin: {DEMO_ADMIN_EMAIL} / {DEMO_ADMIN_PASSWORD}")
     print(f"  demo data and its users: {args.data_dir.resolve() / 'demo-data.txt'} (created on first start)")
     print(f"  try: seteli demo --url {base}")
-    uvicorn.run(suite.app, host=args.host, port=args.port, log_level="warning")
+    uvicorn.run(suite.app, host=args.host, port=args.port, log_level="warning", loop="uvloop", http="httptools")
 
 
 def cmd_serve(args: argparse.Namespace) -> None:
@@ -64,19 +65,20 @@ def cmd_serve(args: argparse.Namespace) -> None:
     host = args.host or service_settings.http_host
     port = args.port or service_settings.http_port
     if not service_settings.metrics_port:
-        uvicorn.run(app, host=host, port=port, log_level="warning")
+        uvicorn.run(app, host=host, port=port, log_level="warning", loop="uvloop", http="httptools")
         return
     # /metrics on its own port, which only the monitoring namespace may reach (deploy/k8s NetworkPolicy)
     from seteli_common.metrics import metrics_app
 
-    servers = [uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning")),
+    # Served together on one uvloop loop (uvloop.run below), each with the httptools parser.
+    servers = [uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning", http="httptools")),
                uvicorn.Server(uvicorn.Config(metrics_app(runtime), host=host, port=service_settings.metrics_port,
-                                             log_level="warning", lifespan="off"))]
+                                             log_level="warning", lifespan="off", http="httptools"))]
 
     async def serve_both() -> None:
         await asyncio.gather(*(server.serve() for server in servers))
 
-    asyncio.run(serve_both())
+    uvloop.run(serve_both())
 
 
 def cmd_migrate(args: argparse.Namespace) -> None:
@@ -118,7 +120,8 @@ async def _demo(args: argparse.Namespace) -> int:
     with tempfile.TemporaryDirectory(prefix="seteli-demo-") as tmp:
         suite = build_suite(Path(tmp))
         port = _free_port()
-        server = uvicorn.Server(uvicorn.Config(suite.app, host="127.0.0.1", port=port, log_level="warning"))
+        server = uvicorn.Server(uvicorn.Config(suite.app, host="127.0.0.1", port=port, log_level="warning",
+                                                   http="httptools"))
         task = asyncio.create_task(server.serve())
         while not server.started:
             if task.done():

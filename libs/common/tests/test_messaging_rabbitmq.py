@@ -245,3 +245,31 @@ async def test_queues_are_quorum_with_delivery_limit_and_dead_letter(
     if kept is not None:  # and read back from the broker where rabbitmqctl is at hand
         assert kept[name] == expected
         assert kept[f"{name}.dlq"] == {"x-queue-type": "quorum"}
+
+
+async def test_deliveries_at_hand_share_a_transaction_and_a_poison_message_still_parks_alone(
+    make_harness: Callable[..., Awaitable[Harness]],
+) -> None:
+    h = await make_harness()
+
+    def poison(ctx: MessageContext) -> None:
+        if ctx.envelope.payload["value"] == 13:
+            raise ValueError("value 13 cannot be handled")
+
+    h.fail = poison
+    await h.transport.declare(h.consumers.spec(h.subscription))
+    await h.emit(list(range(60)))  # queued before the consumer starts: its prefetch fills at once
+    assert await h.relay.run_once() == 60
+    await h.consumers.start()
+
+    async def settled() -> bool:
+        return len(await h.transport.dead_letters(f"{h.service}.things")) == 1 and \
+            h.consumers.stats.processed == 59
+
+    await wait_until(settled)
+    stats = h.consumers.stats
+    assert stats.batches >= 1 and stats.batch_fallbacks >= 1  # batches were made; the poisoned one rolled back
+    assert stats.dead_lettered == 1 and stats.duplicates == 0
+    assert await h.effect_count() == (59, 59)  # every other message once, nothing of the poison one
+    [letter] = await h.transport.dead_letters(f"{h.service}.things")
+    assert "value 13 cannot be handled" in letter.reason

@@ -56,7 +56,9 @@ class ServiceSettings(BaseSettings):
     log_json: bool = True
     log_level: str = "INFO"
     # Outbox relay and consumers.
-    relay_interval_seconds: float = 0.2
+    relay_interval_seconds: float = 0.2  # first pause after a failed publish
+    # Commits that write outbox rows wake the relay at once; this poll only finds what no wake-up announced.
+    relay_idle_seconds: float = 5.0
     relay_batch_size: int = 200
     publish_timeout_seconds: float = 5.0
     consumer_prefetch: int = 32

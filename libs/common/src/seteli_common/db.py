@@ -10,9 +10,11 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
-from sqlalchemy import BigInteger, Integer, MetaData, event, text
+from sqlalchemy import BigInteger, Executable, Integer, MetaData, event, text
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.orm import Session
 
 from .tenancy import TENANT_SETTING, quote_ident
 
@@ -26,6 +28,9 @@ NAMING_CONVENTION = {
 
 # A BIGINT that still autoincrements on SQLite (which only does that for INTEGER PRIMARY KEY).
 BigIntId = BigInteger().with_variant(Integer(), "sqlite")
+
+# `session.info` key: this transaction wrote outbox rows (set by messaging.outbox.Outbox.add).
+OUTBOX_WRITTEN = "seteli.outbox_written"
 
 
 def make_metadata() -> MetaData:
@@ -41,6 +46,13 @@ def _set_role(role: str) -> Callable[[Any, Any], None]:
         cursor.close()
 
     return on_connect
+
+
+_SET_TENANT = text(f"SELECT set_config('{TENANT_SETTING}', :tenant, true)")
+
+
+def _forget_outbox(session: Session) -> None:
+    session.info.pop(OUTBOX_WRITTEN, None)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -60,13 +72,29 @@ class Database:
         self.role, self.system_role = role, system_role
         kwargs: dict[str, Any] = {"echo": echo}
         if url.startswith("postgresql"):
-            kwargs.update(pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+            # No pool_pre_ping (a round trip on every checkout): a connection the server dropped (PostgreSQL
+            # restarted) fails on its first statement instead; SQLAlchemy then invalidates it and every older
+            # connection of the pool, and `transaction()` starts once more on a fresh one (`_open`).
+            kwargs.update(pool_size=pool_size, max_overflow=pool_size)
         self.engine: AsyncEngine = create_async_engine(url, **kwargs)
         if self.is_sqlite:
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
         elif role:
             event.listen(self.engine.sync_engine, "connect", _set_role(role))
-        self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False)
+        # Called after each commit that wrote outbox rows (the relay's wake-up), whoever committed it.
+        self.outbox_committed: list[Callable[[], None]] = []
+
+        class _Session(Session):  # a class of this database's own, so its commit hook sees only its sessions
+            pass
+
+        event.listen(_Session, "after_commit", self._after_commit)
+        event.listen(_Session, "after_rollback", _forget_outbox)
+        self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False, sync_session_class=_Session)
+
+    def _after_commit(self, session: Session) -> None:
+        if session.info.pop(OUTBOX_WRITTEN, False):
+            for callback in self.outbox_committed:
+                callback()
 
     @property
     def is_sqlite(self) -> bool:
@@ -85,28 +113,76 @@ class Database:
         """A unit of work: commits when the block ends normally, rolls back on any exception.
         With `tenant_id`, PostgreSQL's row-level security shows and accepts only that tenant's rows
         (transaction-local setting); without it, a tenant table shows nothing to the application role."""
-        async with self.sessionmaker() as session, session.begin():
-            if tenant_id is not None and self.is_postgres:
-                await session.execute(text(f"SELECT set_config('{TENANT_SETTING}', :tenant, true)"),
-                                      {"tenant": tenant_id})
+        first: tuple[Executable, dict[str, Any]] | None = None
+        if tenant_id is not None and self.is_postgres:
+            first = (_SET_TENANT, {"tenant": tenant_id})
+        async with self._unit(first) as session:
             yield session
 
     @asynccontextmanager
     async def system_transaction(self) -> AsyncIterator[AsyncSession]:
         """A unit of work across tenants (relay, schedulers, workers, platform admin, public look-ups):
         `SET LOCAL ROLE <service>_system`, the one role the `system_scope` policies admit to every row."""
-        async with self.sessionmaker() as session, session.begin():
-            if self.system_role and self.is_postgres:
-                await session.execute(text(f"SET LOCAL ROLE {quote_ident(self.system_role)}"))
+        first: tuple[Executable, dict[str, Any]] | None = None
+        if self.system_role and self.is_postgres:
+            first = (text(f"SET LOCAL ROLE {quote_ident(self.system_role)}"), {})
+        async with self._unit(first) as session:
             yield session
 
-    async def ping(self) -> bool:
+    @asynccontextmanager
+    async def _unit(self, first: tuple[Executable, dict[str, Any]] | None) -> AsyncIterator[AsyncSession]:
+        session = await self._open(first)
         try:
-            async with self.engine.connect() as conn:
-                await conn.execute(text("SELECT 1"))
-            return True
-        except Exception:
-            return False
+            yield session
+        except BaseException:
+            try:
+                await session.rollback()
+            finally:
+                await session.close()
+            raise
+        try:
+            try:
+                await session.commit()
+            except BaseException:
+                await session.rollback()  # a failed COMMIT may leave it open (SQLite's deferred foreign keys)
+                raise
+        finally:
+            await session.close()
+
+    async def _open(self, first: tuple[Executable, dict[str, Any]] | None) -> AsyncSession:
+        """A session in a new transaction whose first statement (tenant or role) has run. A pooled
+        connection the server closed meanwhile fails right there, before the unit of work did anything:
+        it is invalidated (with every older connection of the pool) and the transaction opens once more."""
+        for attempt in range(2):
+            session = self.sessionmaker()
+            try:
+                await session.begin()
+                if first is not None:
+                    await session.execute(*first)
+                return session
+            except DBAPIError as exc:
+                await session.close()
+                if attempt or not exc.connection_invalidated:
+                    raise
+            except BaseException:
+                await session.close()
+                raise
+        raise AssertionError("unreachable")
+
+    async def ping(self) -> bool:
+        """Does the database answer? A connection it dropped since its last use (a restart) is not an answer:
+        it is invalidated and the question asked once more on a fresh one."""
+        for attempt in range(2):
+            try:
+                async with self.engine.connect() as conn:
+                    await conn.execute(text("SELECT 1"))
+                return True
+            except DBAPIError as exc:
+                if attempt or not exc.connection_invalidated:
+                    return False
+            except Exception:
+                return False
+        return False
 
     async def dispose(self) -> None:
         await self.engine.dispose()

@@ -9,8 +9,9 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI, Response
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Gauge, Histogram, generate_latest
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 if TYPE_CHECKING:
     from .runtime import ServiceRuntime
@@ -36,18 +37,44 @@ def observe_settlement_run(seconds: float, service: str = "settlement") -> None:
     SETTLEMENT_RUN_SECONDS.labels(service).observe(seconds)
 
 
-def instrument(app: FastAPI, runtime: ServiceRuntime) -> None:
-    service = runtime.settings.service_name
+UNMEASURED_ROUTES = frozenset({"/metrics", "/health/live", "/health/ready"})
 
-    @app.middleware("http")
-    async def measure(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+
+class MetricsMiddleware:
+    """Counts and times every HTTP request by its route template (`/v1/tenants/{tenant_id}/events`, never
+    the raw path; `unmatched` when no route took it). A plain ASGI middleware: Starlette's
+    `BaseHTTPMiddleware` ran each request through an extra task and memory streams (most of what a
+    health request cost). A request whose handler raises is not counted here (as before): the server
+    error handler outside answers it."""
+
+    def __init__(self, app: ASGIApp, service: str) -> None:
+        self.app = app
+        self.service = service
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
         start = time.perf_counter()
-        response = await call_next(request)
-        route = getattr(request.scope.get("route"), "path", "unmatched")
-        if route not in ("/metrics", "/health/live", "/health/ready"):
-            HTTP_REQUESTS.labels(service, request.method, route, str(response.status_code)).inc()
-            HTTP_LATENCY.labels(service, request.method, route).observe(time.perf_counter() - start)
-        return response
+        status = 500
+
+        async def send_status(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        await self.app(scope, receive, send_status)
+        # The router puts the matched route into this same scope dict (FastAPI's APIRoute).
+        route = getattr(scope.get("route"), "path", "unmatched")
+        if route not in UNMEASURED_ROUTES:
+            method = scope["method"]
+            HTTP_REQUESTS.labels(self.service, method, route, str(status)).inc()
+            HTTP_LATENCY.labels(self.service, method, route).observe(time.perf_counter() - start)
+
+
+def instrument(app: FastAPI, runtime: ServiceRuntime) -> None:
+    app.add_middleware(MetricsMiddleware, service=runtime.settings.service_name)
 
     if not runtime.settings.metrics_port:
         app.add_api_route("/metrics", scrape_endpoint(runtime), include_in_schema=False)

@@ -73,12 +73,11 @@ class ServiceRuntime:
         self.outbox = Outbox(outbox_t)
         self.relay = OutboxRelay(self.db, outbox_t, self.transport, batch_size=s.relay_batch_size,
                                  interval=s.relay_interval_seconds, publish_timeout=s.publish_timeout_seconds,
-                                 name=s.service_name)
+                                 name=s.service_name, idle_interval=s.relay_idle_seconds)
         self.consumers = ConsumerRuntime(
             s.service_name, self.db, self.transport, inbox_t, self.outbox, self.subscriptions,
             delivery_limit=s.delivery_limit, retry_delays=s.retry_delays_seconds, prefetch=s.consumer_prefetch,
         )
-        self.consumers.after_commit = self.relay.wake
         keys = self.keys or (JwksClient(s.jwks_url) if s.jwks_url else None)
         if keys is not None:
             self.token_verifier = TokenVerifier(keys, issuer=s.token_issuer, audience=s.token_audience,

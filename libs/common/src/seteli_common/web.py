@@ -101,7 +101,7 @@ def _document_problem_responses(app: FastAPI) -> None:
 
 async def db_session(request: Request) -> AsyncIterator[AsyncSession]:
     """Session per request: the unit of work commits when the handler returns without error.
-    After the commit the outbox relay is woken so events leave at once instead of at the next poll.
+    A commit that wrote outbox rows wakes the relay (`Database.outbox_committed`): events leave at once.
 
     Always declare it as `Depends(db_session, scope="function")`: FastAPI's default scope ends a yield
     dependency after the response is sent, which would answer 201 before the commit (and even when
@@ -109,7 +109,6 @@ async def db_session(request: Request) -> AsyncIterator[AsyncSession]:
     runtime: Any = request.app.state.runtime
     async with _unit_of_work(runtime.db, request) as session:
         yield session
-    runtime.relay.wake()
 
 
 def _unit_of_work(db: Database, request: Request) -> AbstractAsyncContextManager[AsyncSession]:

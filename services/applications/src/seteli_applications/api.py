@@ -20,7 +20,7 @@ TENANT_ADMIN = require_roles(Role.TENANT_ADMIN)
 Unit = Literal["day", "month", "hour", "m2_month", "piece"]
 
 
-def context(request: Request, session: AsyncSession = Depends(db_session, scope="function")) -> AppContext:
+async def context(request: Request, session: AsyncSession = Depends(db_session, scope="function")) -> AppContext:
     runtime = request.app.state.runtime
     return AppContext(session, runtime.outbox, runtime.clock, runtime.extras["signer"])
 

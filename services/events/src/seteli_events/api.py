@@ -139,7 +139,9 @@ class EventIn(BaseModel):
         )
 
 
-def ctx_for(request: Request, tenant_id: str, session: AsyncSession = Depends(db_session, scope="function")) -> Ctx:
+async def ctx_for(  # async: a plain `def` dependency would run in the thread pool (a thread hop per request)
+    request: Request, tenant_id: str, session: AsyncSession = Depends(db_session, scope="function")
+) -> Ctx:
     runtime = request.app.state.runtime
     return Ctx(session, runtime.outbox, runtime.clock, tenant_id)
 

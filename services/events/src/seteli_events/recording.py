@@ -97,9 +97,10 @@ def content_terms(booking: Mapping[str, Any], service: Mapping[str, Any] | None)
     return ContentTerms(booking["content_id"], booking["unit"], value, client_pays)
 
 
-async def load_booking(ctx: Ctx, principal: Principal, booking_id: str) -> Row:
-    """The booking, if the caller is staff of its provider in the service team (404 otherwise)."""
-    booking = await repo.booking_context(ctx.session, ctx.tenant_id, booking_id)
+async def load_booking(ctx: Ctx, principal: Principal, booking_id: str, *, lock_content: bool = False) -> Row:
+    """The booking, if the caller is staff of its provider in the service team (404 otherwise).
+    `lock_content`: its voucher content is locked in the same read (see `evaluate`)."""
+    booking = await repo.booking_context(ctx.session, ctx.tenant_id, booking_id, lock_content=lock_content)
     if booking is None or (principal.role in PROVIDER_STAFF and principal.provider_id != booking["provider_id"]):
         raise invalid("booking_id", "no such booking of your company")
     require_team(principal, ctx.tenant_id, booking["service_id"], booking["provider_id"])
@@ -245,13 +246,17 @@ def check_given(ctx: Ctx, status: str, end: date) -> None:
         raise invalid("end", f"a draft covers at most the running month (until {last.isoformat()})")
 
 
-async def evaluate(ctx: Ctx, booking: Mapping[str, Any], inp: EventInput, event_id: str) -> Row:
-    """Everything a stored event needs: end, units, segments, amounts, approval. Raises problems."""
+async def evaluate(
+    ctx: Ctx, booking: Mapping[str, Any], inp: EventInput, event_id: str, *, content_locked: bool = False
+) -> Row:
+    """Everything a stored event needs: end, units, segments, amounts, approval. Raises problems.
+    The voucher content is locked first (unless the caller read the booking with it locked)."""
     end, units = _units_and_end(booking["unit"], inp)
     assert units is not None
     check_given(ctx, inp.status, end)
     _check_validity(booking, inp.start, end)
-    await repo.lock_voucher_content(ctx.session, ctx.tenant_id, booking["voucher_content_id"])
+    if not content_locked:
+        await repo.lock_voucher_content(ctx.session, ctx.tenant_id, booking["voucher_content_id"])
     existing = await repo.content_events(ctx.session, ctx.tenant_id, booking["voucher_content_id"], exclude=event_id)
     exclude_days: set[date] = set()
     if booking["unit"] == "day":
@@ -263,13 +268,10 @@ async def evaluate(ctx: Ctx, booking: Mapping[str, Any], inp: EventInput, event_
         if clash:
             raise overlap_problem(sorted(clash))
         exclude_days = {d for d in returns if inp.start <= d <= end}
-    service = await repo.service_row(ctx.session, ctx.tenant_id, booking["service_id"])
-    lists = [
-        price_list(r)
-        for r in await repo.service_price_lists(
-            ctx.session, ctx.tenant_id, booking["service_id"], booking["provider_id"]
-        )
-    ]
+    service, list_rows = await repo.service_and_price_lists(
+        ctx.session, ctx.tenant_id, booking["service_id"], booking["provider_id"]
+    )
+    lists = [price_list(r) for r in list_rows]
     producer_part = inp.producer_part if inp.producer_part is not None else booking["producer_part"]
     try:
         valuation = value_event(
@@ -314,7 +316,7 @@ async def record_event(
     idempotency_key: str | None = None,
 ) -> tuple[Row, bool]:
     """Create an event; returns (view, created). A repeated Idempotency-Key returns the first event."""
-    booking = await load_booking(ctx, principal, booking_id)
+    booking = await load_booking(ctx, principal, booking_id, lock_content=True)
     if idempotency_key:
         earlier = await repo.event_by_idempotency_key(
             ctx.session, ctx.tenant_id, booking["provider_id"], idempotency_key
@@ -323,7 +325,8 @@ async def record_event(
             segments = (await repo.segments_of(ctx.session, ctx.tenant_id, [earlier["id"]]))[earlier["id"]]
             return event_view(earlier, segments), False
     performer = inp.performer or principal.name or principal.subject
-    return await create_event(ctx, booking, inp, principal.subject, performer, idempotency_key), True
+    return await create_event(ctx, booking, inp, principal.subject, performer, idempotency_key,
+                              content_locked=True), True
 
 
 async def create_event(
@@ -334,10 +337,12 @@ async def create_event(
     performer: str,
     idempotency_key: str | None = None,
     auto_month: str | None = None,
+    *,
+    content_locked: bool = False,
 ) -> Row:
     """Value and store a new event; a recorded one is published as revision 1."""
     event_id = str(uuid.uuid4())
-    result = await evaluate(ctx, booking, inp, event_id)
+    result = await evaluate(ctx, booking, inp, event_id, content_locked=content_locked)
     now = ctx.clock.now()
     row = {
         "tenant_id": ctx.tenant_id,
@@ -375,7 +380,7 @@ async def create_event(
         "updated_at": now,
     }
     await repo.insert_row(ctx.session, events, row)
-    await repo.replace_segments(ctx.session, ctx.tenant_id, event_id, result["segments"])
+    await repo.insert_segments(ctx.session, ctx.tenant_id, event_id, result["segments"])  # a new id: none yet
     if inp.status == "recorded":
         await publish_event(ctx, row, result["segments"], EventRecorded, 1)
     return event_view(row, result["segments"])

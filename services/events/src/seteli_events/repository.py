@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Table, and_, delete, func, insert, or_, select, update
+from sqlalchemy import Table, and_, delete, func, insert, literal, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -72,8 +72,29 @@ async def service_price_lists(session: AsyncSession, tenant_id: str, service_id:
     )
 
 
-async def booking_context(session: AsyncSession, tenant_id: str, booking_id: str) -> Row | None:
-    """The booking with its voucher content and voucher, as recording needs them."""
+async def service_and_price_lists(
+    session: AsyncSession, tenant_id: str, service_id: str, provider_id: str
+) -> tuple[Row | None, list[Row]]:
+    """`service_row` and `service_price_lists` in one round trip: from a one-row source, the service (if any)
+    outer-joined with the provider's price lists of it (if any), one result row per price list."""
+    one = select(literal(1).label("one")).subquery("one")
+    listed = [c.label(f"pl_{c.name}") for c in price_lists.c]
+    query = select(*services.c, *listed).select_from(
+        one.outerjoin(services, and_(services.c.tenant_id == tenant_id, services.c.id == service_id))
+        .outerjoin(price_lists, and_(price_lists.c.tenant_id == tenant_id, price_lists.c.service_id == service_id,
+                                     price_lists.c.provider_id == provider_id))
+    )
+    found = (await session.execute(query)).mappings().all()
+    service = {c.name: found[0][c.name] for c in services.c} if found and found[0]["id"] is not None else None
+    lists = [{c.name: r[f"pl_{c.name}"] for c in price_lists.c} for r in found if r["pl_id"] is not None]
+    return service, lists
+
+
+async def booking_context(
+    session: AsyncSession, tenant_id: str, booking_id: str, *, lock_content: bool = False
+) -> Row | None:
+    """The booking with its voucher content and voucher, as recording needs them. `lock_content`: the voucher
+    content row is locked as `lock_voucher_content` does, in the same round trip."""
     query = (
         select(
             bookings,
@@ -98,6 +119,8 @@ async def booking_context(session: AsyncSession, tenant_id: str, booking_id: str
         )
         .where(bookings.c.tenant_id == tenant_id, bookings.c.id == booking_id)
     )
+    if lock_content:
+        query = query.with_for_update(of=voucher_contents)
     row = (await session.execute(query)).mappings().first()
     return dict(row) if row else None
 
@@ -160,6 +183,13 @@ async def replace_segments(
     await session.execute(
         delete(event_segments).where(event_segments.c.tenant_id == tenant_id, event_segments.c.event_id == event_id)
     )
+    await insert_segments(session, tenant_id, event_id, segments)
+
+
+async def insert_segments(
+    session: AsyncSession, tenant_id: str, event_id: str, segments: Sequence[Mapping[str, Any]]
+) -> None:
+    """The segments of an event that has none yet (a new one): no DELETE first."""
     if segments:
         await session.execute(
             insert(event_segments),

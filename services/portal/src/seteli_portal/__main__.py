@@ -20,7 +20,8 @@ def main() -> None:
         app = build_app(PortalSettings())
     except NotConfigured as exc:  # e.g. the development session secret: say so and stop
         raise SystemExit(str(exc)) from None
-    uvicorn.run(app, host=args.host, port=args.port, log_level="warning", proxy_headers=True)
+    uvicorn.run(app, host=args.host, port=args.port, log_level="warning", proxy_headers=True,
+                loop="uvloop", http="httptools")
 
 
 if __name__ == "__main__":

@@ -200,7 +200,7 @@ class Page(BaseModel):
     total: int
 
 
-def context(request: Request, session: AsyncSession = Depends(db_session, scope="function")) -> RegistryContext:
+async def context(request: Request, session: AsyncSession = Depends(db_session, scope="function")) -> RegistryContext:
     return service.make_context(request.app.state.runtime, session)
 
 

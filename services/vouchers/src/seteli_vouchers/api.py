@@ -31,7 +31,7 @@ router = APIRouter(prefix="/v1/tenants/{tenant_id}", tags=["clients"])
 staff = require_roles(Role.TENANT_ADMIN, Role.TENANT_OFFICER)
 
 
-def context(request: Request, session: AsyncSession = Depends(db_session, scope="function")) -> VouchersContext:
+async def context(request: Request, session: AsyncSession = Depends(db_session, scope="function")) -> VouchersContext:
     runtime = request.app.state.runtime
     return VouchersContext(session, runtime.outbox, runtime.clock, runtime.settings)
 

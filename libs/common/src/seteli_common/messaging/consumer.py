@@ -8,6 +8,10 @@
 - Another transient error (network trouble, a deadlock, a TransientError) is retried with delay; when the
   retries are used up, or for any other error, the message is parked in the dead-letter queue with the reason.
 - The tenant in the envelope is handed to the handler, which checks it against what it touches.
+- Deliveries that arrive together (within the prefetch) for one tenant are handled in one transaction:
+  one multi-row inbox insert, every handler, one commit, then every ack. If anything in such a batch
+  fails, the batch is rolled back and each of its messages goes the single way above (its own
+  transaction, retries, dead-lettering): a poison message still ends alone in the dead-letter queue.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, TypeVar, overload
@@ -142,6 +147,8 @@ class ConsumerStats:
     dead_lettered: int = 0
     ignored: int = 0
     held: int = 0  # times a message waited for the database to answer again (no retry spent)
+    batches: int = 0  # transactions that took more than one message
+    batch_fallbacks: int = 0  # batches rolled back, their messages then handled one by one
 
 
 # SQLSTATEs that pass: connection exceptions (08xxx), the server shutting down or starting
@@ -187,6 +194,9 @@ class ConsumerRuntime:
         self.after_commit: Callable[[], None] | None = None  # e.g. wake the outbox relay
         self.database_wait_max = 10.0  # seconds between pings while the database is away
         self._database_back = asyncio.Lock()  # one message pings; the others wait behind it
+        self.batch_max = max(1, prefetch)  # messages of one transaction at most (1: never batched)
+        self._pending: dict[str, list[_Pending]] = {}
+        self._batches: set[asyncio.Task[None]] = set()  # running batches (a task needs a reference)
 
     def spec(self, sub: Subscription) -> QueueSpec:
         return QueueSpec(
@@ -219,11 +229,95 @@ class ConsumerRuntime:
             self.stats.ignored += 1  # bound by a wildcard or an old binding: not ours to handle
             await delivery.ack()
             return
-        parent = context_from_headers(delivery.headers)
-        with tracer("seteli.consumer").start_as_current_span(
-            f"consume {envelope.type}", context=parent, kind=trace.SpanKind.CONSUMER,
-            attributes={"messaging.destination": spec.name, "messaging.message.id": str(envelope.event_id)},
-        ):
+        fresh: bool | None = None
+        if self.batch_max > 1 and envelope.tenant_id:
+            fresh = await self._join_batch(spec.name, envelope, handler, delivery)
+        if fresh is None:
+            fresh = await self._handle_alone(spec, delivery, envelope, handler)
+            if fresh is None:
+                return  # retried or dead-lettered
+        await delivery.ack()
+        metrics.consumed(self.service, spec.name, "processed" if fresh else "duplicate")
+        if fresh:
+            self.stats.processed += 1
+            if self.after_commit is not None:
+                self.after_commit()
+        else:
+            self.stats.duplicates += 1
+
+    def _span(self, queue: str, envelope: Envelope, delivery: Delivery) -> AbstractContextManager[Any]:
+        return tracer("seteli.consumer").start_as_current_span(
+            f"consume {envelope.type}", context=context_from_headers(delivery.headers), kind=trace.SpanKind.CONSUMER,
+            attributes={"messaging.destination": queue, "messaging.message.id": str(envelope.event_id)},
+        )
+
+    async def _join_batch(self, queue: str, envelope: Envelope, handler: Handler, delivery: Delivery) -> bool | None:
+        """Wait for this delivery's turn in a batch of the deliveries at hand. True: handled and committed,
+        False: a duplicate (the inbox had it), None: not settled by a batch, to be handled alone."""
+        item = _Pending(envelope, handler, delivery, asyncio.get_running_loop().create_future())
+        pending = self._pending.setdefault(queue, [])
+        pending.append(item)
+        if len(pending) == 1:  # the first one schedules the batch; those that arrive meanwhile join it
+            asyncio.get_running_loop().call_soon(self._start_batches, queue)
+        return await item.outcome
+
+    def _start_batches(self, queue: str) -> None:
+        items = self._pending.pop(queue, [])
+        by_tenant: dict[str, list[_Pending]] = {}
+        seen: set[str] = set()
+        for item in items:
+            key = str(item.envelope.event_id)
+            if key in seen or len(items) == 1:  # one alone, or the same message twice: the single way
+                item.outcome.set_result(None)
+                continue
+            seen.add(key)
+            by_tenant.setdefault(item.envelope.tenant_id or "", []).append(item)
+        for group in by_tenant.values():
+            for start in range(0, len(group), self.batch_max):
+                chunk = group[start:start + self.batch_max]
+                if len(chunk) == 1:
+                    chunk[0].outcome.set_result(None)
+                else:
+                    task = asyncio.create_task(self._run_batch(queue, chunk))
+                    self._batches.add(task)
+                    task.add_done_callback(self._batches.discard)
+
+    async def _run_batch(self, queue: str, items: list[_Pending]) -> None:
+        try:
+            fresh = await self._process_batch(queue, items)
+        except BaseException as exc:  # any failure: each message its own way (retry, dead letter, hold)
+            self.stats.batch_fallbacks += 1
+            log.info("batch of %d rolled back, handling them one by one: %s", len(items),
+                     mask_identity_codes(f"{type(exc).__name__}: {_short(exc, 200)}"), extra={"queue": queue})
+            for item in items:
+                if not item.outcome.done():  # (a waiter cancelled meanwhile cancelled its outcome)
+                    item.outcome.set_result(None)
+            if isinstance(exc, asyncio.CancelledError):
+                raise
+            return
+        self.stats.batches += 1
+        for item in items:  # committed: each is acked by its own handle(); one cancelled is redelivered
+            if not item.outcome.done():
+                item.outcome.set_result(str(item.envelope.event_id) in fresh)
+
+    async def _process_batch(self, consumer: str, items: list[_Pending]) -> set[str]:
+        now = datetime.now(UTC)
+        values = [{"consumer": consumer, "event_id": str(i.envelope.event_id), "event_type": i.envelope.type,
+                   "processed_at": now} for i in items]
+        insert = pg_insert if self.db.is_postgres else sqlite_insert
+        stmt = insert(self.inbox).values(values).on_conflict_do_nothing().returning(self.inbox.c.event_id)
+        async with self.db.transaction(tenant_id=items[0].envelope.tenant_id) as session:
+            fresh = set((await session.execute(stmt)).scalars().all())
+            for item in items:
+                if str(item.envelope.event_id) in fresh:
+                    with self._span(consumer, item.envelope, item.delivery):
+                        await item.handler(MessageContext(session, item.envelope, self.outbox))
+        return fresh
+
+    async def _handle_alone(self, spec: QueueSpec, delivery: Delivery, envelope: Envelope,
+                            handler: Handler) -> bool | None:
+        """Its own transaction; True/False as `_process`, None when it was retried or dead-lettered."""
+        with self._span(spec.name, envelope, delivery):
             while True:
                 try:
                     fresh = await self._process(spec.name, envelope, handler)
@@ -239,15 +333,8 @@ class ConsumerRuntime:
                         await self._wait_for_database()
                         continue  # the same delivery again; the inbox still guards against a repeat
                     await self._fail(spec, delivery, envelope, exc)
-                    return
-        await delivery.ack()
-        metrics.consumed(self.service, spec.name, "processed" if fresh else "duplicate")
-        if fresh:
-            self.stats.processed += 1
-            if self.after_commit is not None:
-                self.after_commit()
-        else:
-            self.stats.duplicates += 1
+                    return None
+        return fresh
 
     async def _database_away(self, exc: Exception) -> bool:
         """A database-level transient error while the database does not even answer a ping: an outage,
@@ -302,6 +389,14 @@ class ConsumerRuntime:
         log.error("dead-lettering %s: %s", envelope.type, reason,
                   extra={"queue": spec.name, "event_id": str(envelope.event_id)})
         await delivery.dead_letter(reason)
+
+
+@dataclass
+class _Pending:
+    envelope: Envelope
+    handler: Handler
+    delivery: Delivery
+    outcome: asyncio.Future[bool | None]
 
 
 def _short(exc: BaseException, limit: int = 500) -> str:

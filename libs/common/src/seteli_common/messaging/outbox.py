@@ -35,7 +35,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from .. import metrics
-from ..db import BigIntId, Database
+from ..db import OUTBOX_WRITTEN, BigIntId, Database
 from ..telemetry import current_trace_headers, tracer
 from .envelope import REMOVED_AFTER_SENDING, SECRET_FIELDS, Envelope, EventPayload
 from .transport import PublishFailed, Transport
@@ -106,6 +106,7 @@ class Outbox:
             payload=payload.model_dump(mode="json"),
         )
         await session.execute(self.table.insert().values(**self._row(envelope)))
+        session.info[OUTBOX_WRITTEN] = True  # its commit wakes the relay (Database.outbox_committed)
         return envelope
 
     def _row(self, envelope: Envelope) -> dict[str, Any]:
@@ -140,7 +141,13 @@ class OutboxRelay:
         name: str = "relay",
         sent_retention: timedelta = timedelta(days=7),
         purge_every: float = 600.0,
+        idle_interval: float = 5.0,
+        linger: float = 0.005,
     ) -> None:
+        """`interval`: the first pause after a failed publish (doubling up to 5 s). The relay is woken by
+        every commit of this database that wrote outbox rows (`Database.outbox_committed`), waits `linger`
+        so that one batch takes a whole burst of commits, and otherwise polls every `idle_interval` (at
+        least `interval`): the safety net for rows no wake-up announced (another process's, a crash's)."""
         self.db = db
         self.table = table
         self.transport = transport
@@ -150,16 +157,27 @@ class OutboxRelay:
         self.name = name
         self.sent_retention = sent_retention
         self.purge_every = purge_every
+        self.idle_interval = max(interval, idle_interval)
+        self.linger = linger
         self.published_total = 0
+        self.failed_last = 0  # rows of the last batch that were not published (tried again after `interval`)
         self._wake = asyncio.Event()
+        # One batch at a time per relay: a caller's run_once never overlaps the woken loop's (SQLite has no
+        # SKIP LOCKED, so two overlapping batches would both send the same rows).
+        self._batch = asyncio.Lock()
         self._task: asyncio.Task[None] | None = None
         self._stopping = False
+        db.outbox_committed.append(self.wake)
 
     def wake(self) -> None:
         self._wake.set()
 
     async def run_once(self) -> int:
         """Publish one batch; returns how many rows were published and marked sent."""
+        async with self._batch:
+            return await self._run_batch()
+
+    async def _run_batch(self) -> int:
         t = self.table
         published: list[int] = []
         failure: str | None = None
@@ -168,6 +186,7 @@ class OutboxRelay:
             if self.db.is_postgres:
                 query = query.with_for_update(skip_locked=True)
             rows = (await session.execute(query)).mappings().all()
+            self.failed_last = 0
             if not rows:
                 return 0
             with tracer("seteli.outbox").start_as_current_span("outbox.relay", attributes={"rows": len(rows)}):
@@ -184,6 +203,7 @@ class OutboxRelay:
                 await session.execute(update(t).where(t.c.id.in_(published)).values(sent_at=now))
                 await self._blank_secrets(session, [row for row in rows if row["id"] in set(published)])
             failed = [row["id"] for row in rows if row["id"] not in set(published)]
+            self.failed_last = len(failed)
             if failed:
                 await session.execute(
                     update(t).where(t.c.id.in_(failed)).values(attempts=t.c.attempts + 1, last_error=failure)
@@ -226,6 +246,9 @@ class OutboxRelay:
         loop = asyncio.get_running_loop()
         next_purge = loop.time() + self.purge_every
         while not self._stopping:
+            # Cleared before the batch is read: a commit from now on wakes the next round, none is missed.
+            self._wake.clear()
+            pause = self.idle_interval
             try:
                 if loop.time() >= next_purge:
                     next_purge = loop.time() + self.purge_every
@@ -234,21 +257,24 @@ class OutboxRelay:
                 backoff = self.interval
                 if count >= self.batch_size:
                     continue  # more waiting: no sleep
+                if self.failed_last:
+                    pause = self.interval  # some rows did not go: try them again soon
             except PublishFailed as exc:
                 log.warning("relay: broker unavailable: %s", exc)
-                backoff = min(backoff * 2, 5.0)
+                backoff = pause = min(backoff * 2, 5.0)
             except asyncio.CancelledError:
                 raise
             except Exception:
                 log.exception("relay iteration failed")
-                backoff = min(backoff * 2, 5.0)
-            self._wake.clear()
+                backoff = pause = min(backoff * 2, 5.0)
             try:
                 # asyncio.timeout, not wait_for: 3.11's wait_for can swallow a cancel that races a wake-up.
-                async with asyncio.timeout(backoff):
+                async with asyncio.timeout(pause):
                     await self._wake.wait()
             except TimeoutError:
-                pass
+                continue
+            if self.linger:
+                await asyncio.sleep(self.linger)  # the rest of a burst of commits joins this batch
 
     def start(self) -> None:
         if self._task is None:

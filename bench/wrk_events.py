@@ -1,0 +1,170 @@
+"""POST /events and GET /health/live of the events service driven by `wrk`, beside a bare FastAPI app
+(one INSERT per POST, a `/health/live` that returns a constant) served the same way in the same run.
+
+    uv run --frozen python bench/wrk_events.py [--connections 16,50] [--seconds 10] [--bookings 2000]
+
+The settlement service runs as well (its consumer takes every recorded event, as in production), each
+service in its own uvicorn process (`_support.Served`: the same server stack as deployed) with its own
+new database and one new RabbitMQ vhost; the read models are seeded as in `event_recording.py`. `wrk`
+(`apt-get install -y wrk`) runs with 2 threads; each request books a distinct (booking, day). After
+the load the script waits until the events outbox is empty (no message left behind) and prints the
+ratios to the bare app. Environment: SETELI_TEST_POSTGRES_URL, SETELI_TEST_AMQP_URL.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import re
+import subprocess
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+from _support import ADMIN_URL, AMQP_BASE, Served, load
+from event_recording import PROVIDER, SERVICE, T, _dsn, seed_events, seed_settlement
+from seteli_common import testing
+from seteli_common.auth import Principal, Role, SigningKey, TokenIssuer
+
+POST_LUA = """
+local counter = 0
+local offset = 0
+local threads = {}
+local nthreads = %(threads)d
+local bookings = %(bookings)d
+local base = os.time{year=2016, month=1, day=1, hour=12}
+function setup(thread)
+  thread:set("tid", #threads)
+  table.insert(threads, thread)
+end
+function init(args)
+  offset = tonumber(args[1] or "0")
+end
+function request()
+  local n = offset + counter * nthreads + tid
+  counter = counter + 1
+  local day = os.date("%%Y-%%m-%%d", base + math.floor(n / bookings) * 86400)
+  local body = '{"booking_id":"b-' .. (n %% bookings) .. '","start":"' .. day .. '","end":"' .. day
+    .. '","text":"Läsnä"}'
+  return wrk.format("POST", "/v1/tenants/%(tenant)s/events",
+    {["Content-Type"] = "application/json", ["Authorization"] = "Bearer %(token)s"}, body)
+end
+"""
+
+
+def wrk(url: str, connections: int, seconds: float, script: str | None = None, offset: int = 0) -> dict[str, float]:
+    command = ["wrk", "-t2", f"-c{connections}", f"-d{seconds:.0f}s", "--timeout", "10s", "--latency", url]
+    if script:  # each run books its own days: `offset` requests on (120 days of every booking per run)
+        command[1:1] = ["-s", script]
+        command += ["--", str(offset)]
+    out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+    p99 = re.search(r"99%\s+([\d.]+)(us|ms|s)\b", out)
+    scale = {"us": 0.001, "ms": 1.0, "s": 1000.0}
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    sockets = re.search(r"Socket errors: (.*)", out)
+    return {"rps": rps, "seconds": seconds,
+            "p99_ms": float(p99.group(1)) * scale[p99.group(2)] if p99 else float("nan"),
+            "non2xx": float(errors.group(1)) if errors else 0.0, "socket_errors": 1.0 if sockets else 0.0}
+
+
+def cpu_seconds(pid: int | None) -> float:
+    """User + system CPU of a process so far: CPU per request holds on a shared machine where req/s do not."""
+    import os
+
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def measured(server: Served, *args: Any, **kwargs: Any) -> dict[str, float]:
+    before = cpu_seconds(server.process.pid)
+    r = wrk(*args, **kwargs)
+    r["cpu_ms"] = (cpu_seconds(server.process.pid) - before) * 1000 / max(1.0, r["rps"] * r["seconds"])
+    return r
+
+
+def show(name: str, r: dict[str, float]) -> str:
+    extra = f", server CPU {r['cpu_ms']:.2f} ms/request" if "cpu_ms" in r else ""
+    extra += f", non-2xx {r['non2xx']:.0f}" if r["non2xx"] else ""
+    extra += ", socket errors" if r["socket_errors"] else ""
+    return f"  {name}: {r['rps']:,.0f} req/s, p99 {r['p99_ms']:.1f} ms{extra}"
+
+
+async def main(connections: list[int], seconds: float, bookings: int) -> None:
+    print(f"wrk_events: wrk -t2, connections {connections}, {seconds:.0f} s per run, {bookings} bookings; {load()}")
+    amqp = testing.create_vhost(AMQP_BASE)
+    exchange = f"bench.{uuid.uuid4().hex[:6]}"
+    events_url = await testing.create_database(ADMIN_URL, "seteli_bench")
+    settlement_url = await testing.create_database(ADMIN_URL, "seteli_bench")
+    baseline_url = await testing.create_database(ADMIN_URL, "seteli_bench")
+    issuer = TokenIssuer(SigningKey.generate())
+    token = issuer.issue(Principal(subject="u-maija", role=Role.PROVIDER_USER, provider_id=PROVIDER,
+                                   teams=frozenset({f"{T}:{SERVICE}"}), name="Maija Hoitaja"), ttl_seconds=7200)
+    servers: list[Served] = []
+    lines: list[str] = []
+    results: dict[str, dict[str, float]] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        script = Path(tmp) / "post.lua"
+        script.write_text(POST_LUA % {"threads": 2, "bookings": bookings, "tenant": T, "token": token})
+        try:
+            settlement = await Served("event_recording:build_settlement", {
+                "database_url": settlement_url, "amqp": amqp, "exchange": exchange}).start()
+            servers.append(settlement)
+            events = await Served("event_recording:build_events", {
+                "database_url": events_url, "amqp": amqp, "exchange": exchange, "jwks": issuer.jwks()}).start()
+            servers.append(events)
+            await seed_events(_dsn(events_url), bookings)
+            await seed_settlement(_dsn(settlement_url))
+            wrk(f"{events.url}/health/live", 16, 2)  # warm-up
+            results["live"] = measured(events, f"{events.url}/health/live", 50, seconds)
+            lines.append(show("events   GET /health/live, 50 conn.", results["live"]))
+            for i, c in enumerate(connections):
+                results[f"post{c}"] = r = measured(events, events.url, c, seconds, str(script),
+                                                   offset=i * 120 * bookings)
+                lines.append(show(f"events   POST /events, {c} conn.", r))
+            conn = await asyncpg.connect(_dsn(events_url))
+            t0 = time.perf_counter()
+            while time.perf_counter() - t0 < 120:
+                if not await conn.fetchval("SELECT count(*) FROM outbox WHERE sent_at IS NULL"):
+                    break
+                await asyncio.sleep(0.1)
+            left = await conn.fetchval("SELECT count(*) FROM outbox WHERE sent_at IS NULL")
+            recorded = await conn.fetchval("SELECT count(*) FROM events")
+            await conn.close()
+            lines.append(f"  events recorded {recorded}; outbox drained {time.perf_counter() - t0:.1f} s after the "
+                         f"load, {left} left")
+            for server in servers:
+                server.stop()
+            servers.clear()
+            baseline = await Served("event_recording:build_baseline", {"database_url": baseline_url}).start()
+            servers.append(baseline)
+            wrk(f"{baseline.url}/health/live", 16, 2)
+            results["b_live"] = measured(baseline, f"{baseline.url}/health/live", 50, seconds)
+            lines.append(show("baseline GET /health/live, 50 conn.", results["b_live"]))
+            for i, c in enumerate(connections):
+                results[f"b_post{c}"] = r = measured(baseline, baseline.url, c, seconds, str(script),
+                                                     offset=i * 120 * bookings)
+                lines.append(show(f"baseline POST (1 INSERT), {c} conn.", r))
+        finally:
+            for server in servers:
+                server.stop()
+            for url in (events_url, settlement_url, baseline_url):
+                await testing.drop_database(ADMIN_URL, url)
+            testing.delete_vhost(amqp)
+    print("\n".join(lines))
+    print(f"  ratio /health/live {results['live']['rps'] / results['b_live']['rps']:.0%}; " + "; ".join(
+        f"POST {c} conn. {results[f'post{c}']['rps'] / results[f'b_post{c}']['rps']:.0%}" for c in connections))
+    print(f"  after: {load()}")
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--connections", default="16,50")
+    parser.add_argument("--seconds", type=float, default=10)
+    parser.add_argument("--bookings", type=int, default=2000)
+    args = parser.parse_args()
+    asyncio.run(main([int(c) for c in args.connections.split(",")], args.seconds, args.bookings))
