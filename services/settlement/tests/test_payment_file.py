@@ -347,3 +347,22 @@ def test_a_run_whose_id_reads_as_an_identity_code_still_gets_its_payment_file():
     xml = build(message_id=msg_id)
     validate_pain001(xml, "pain.001.001.03")
     assert xpath(xml, "pain.001.001.03", "//p:GrpHdr/p:MsgId/text()") == [msg_id]
+
+
+# A code of every century sign, upper and lower case, glued to letters: the kernel's one rule finds them all.
+_CHECK = "0123456789ABCDEFHJKLMNPRSTUVWXY"
+EVERY_SIGN_CODES = [f"010180{s}902{_CHECK[int('010180902') % 31]}" for s in "+-UVWXYABCDEF"]
+
+
+@pytest.mark.parametrize("code", EVERY_SIGN_CODES + [c.lower() for c in EVERY_SIGN_CODES])
+@pytest.mark.parametrize("field", ["message", "reference", "payee_name", "end_to_end_id"])
+def test_identity_code_of_every_century_sign_is_refused(field, code):
+    value = {
+        "message": f"Asiakas{code}",
+        "reference": f"RF18 {code}",
+        "payee_name": f"Hoiva {code} Oy",
+        "end_to_end_id": f"S-{code}",
+    }[field]
+    with pytest.raises(PaymentFileError, match="personal identity code") as exc_info:
+        build([replace(MESSAGE_ONLY, **{field: value})])
+    assert code.lower() not in str(exc_info.value).lower()

@@ -23,6 +23,7 @@ from typing import Any, Literal, get_args
 from lxml import etree
 from seteli_common.validators import (
     ValidationFailed,
+    contains_identity_code,
     finnish_reference,
     validate_bic,
     validate_creditor_reference,
@@ -45,14 +46,6 @@ CENT = Decimal("0.01")
 
 # EPC "basic Latin" set for identifiers (MsgId, EndToEndId): banks may reject anything else there.
 _ID_RE = re.compile(r"[A-Za-z0-9/\-?:().,'+ ]{1,35}")
-# Personal identity code DDMMYY C NNN X (C = century sign). Matched loosely on purpose: anything
-# that merely looks like one is refused, the check character is not verified. Not preceded by a
-# digit, so a long numeric reference or a date-like invoice number does not match by accident.
-_IDENTITY_CODE = r"(0[1-9]|[12]\d|3[01])(0[1-9]|1[0-2])\d{2}[-+A-FU-Y]\d{3}[0-9A-FHJ-NPR-Y]"
-IDENTITY_CODE_RE = re.compile(r"(?<!\d)" + _IDENTITY_CODE, re.IGNORECASE)
-# References are checked without that guard, with spaces removed: in an RF reference the code
-# would follow the check digits ("RF18" + code), and a reference has no dates to confuse it with.
-_IDENTITY_CODE_ANYWHERE_RE = re.compile(_IDENTITY_CODE, re.IGNORECASE)
 _CONTROL_RE = re.compile(r"[\x00-\x1f\x7f]")
 
 
@@ -142,17 +135,6 @@ def _parse_reference(reference: str) -> _Reference:
             f"or an RF creditor reference ({exc.reason})"
         ) from None
     return _Reference(value, is_rf=kind == "RF")
-
-
-def contains_identity_code(text: str, *, anywhere: bool = False) -> bool:
-    """True if ``text`` contains something shaped like a Finnish personal identity code.
-
-    By default a match must not follow a digit (free text, ids); ``anywhere=True`` drops that
-    guard and ignores spaces, for reference numbers.
-    """
-    if anywhere:
-        return _IDENTITY_CODE_ANYWHERE_RE.search("".join(text.split())) is not None
-    return IDENTITY_CODE_RE.search(text) is not None
 
 
 # --- input checks -----------------------------------------------------------------------------

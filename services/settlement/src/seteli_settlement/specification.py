@@ -21,12 +21,13 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Literal
 
 from fpdf import FPDF
+from seteli_common.validators import contains_identity_code
 from stdnum import iban as stdnum_iban
 from stdnum import iso11649
 from stdnum.exceptions import ValidationError as StdnumValidationError
 from stdnum.fi import ytunnus
 
-from seteli_settlement.payment_file import PaymentFileError, contains_identity_code, normalize_reference
+from seteli_settlement.payment_file import PaymentFileError, normalize_reference
 from seteli_settlement.pdf_text import NBSP, PDF_ENCODING, from_fpdf, pdf_text
 
 Language = Literal["fi", "sv"]
