@@ -6,6 +6,7 @@ from importlib import resources
 
 import pytest
 from lxml import etree
+from seteli_common.validators import ValidationFailed, finnish_reference, validate_finnish_reference
 from seteli_settlement.outputs import message_id
 from seteli_settlement.payment_file import (
     SUPPORTED_VERSIONS,
@@ -14,8 +15,6 @@ from seteli_settlement.payment_file import (
     PaymentFileError,
     PaymentFileValidationError,
     build_pain001,
-    finnish_reference_check_digit,
-    is_valid_finnish_reference,
     normalize_reference,
     validate_pain001,
 )
@@ -329,12 +328,15 @@ def test_schemas_are_unmodified_copies(version):
 
 
 def test_finnish_reference_number_rules():
-    assert finnish_reference_check_digit("123456") == "1"
-    assert is_valid_finnish_reference("1234561")
-    assert is_valid_finnish_reference("12 34561")
-    assert not is_valid_finnish_reference("1234562")
-    assert not is_valid_finnish_reference("123")  # at least 4 digits in all
-    assert not is_valid_finnish_reference("1" * 21)
+    # The rules are the kernel's; the payment file refuses what they refuse.
+    assert finnish_reference("123456")[-1] == "1"
+    assert validate_finnish_reference("1234561") == "1234561"
+    assert validate_finnish_reference("12 34561") == "1234561"
+    for bad in ("1234562", "123", "1" * 21):  # a wrong check digit; at least 4 digits in all; at most 20
+        with pytest.raises(ValidationFailed):
+            validate_finnish_reference(bad)
+        with pytest.raises(PaymentFileError, match="invalid reference"):
+            normalize_reference(bad)
     assert normalize_reference("RF34 1234 561") == "RF341234561"
 
 
