@@ -18,6 +18,7 @@ from seteli_common.auth import (
     require_roles,
 )
 from seteli_common.errors import forbidden, invalid, not_found
+from seteli_common.pages import Page
 from seteli_common.web import db_session
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
@@ -73,9 +74,8 @@ class EventOut(BaseModel):
     segments: list[SegmentOut]
 
 
-class EventPage(BaseModel):
-    items: list[EventOut]
-    total: int
+class EventPage(Page[EventOut]):
+    pass  # the kernel's page, under the schema name the API has always published
 
 
 class EventIn(BaseModel):

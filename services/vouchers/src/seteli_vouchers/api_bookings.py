@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, Header, Query, Request
 from seteli_common.auth import PROVIDER_STAFF, TENANT_STAFF, Principal, Role, current_principal, guard_tenant
 from seteli_common.errors import forbidden
+from seteli_common.pages import Page
 
 from . import bookings, idempotency, provider_clients
 from . import repository as repo
@@ -18,7 +19,6 @@ from .schemas import (
     BookingIn,
     BookingOut,
     ClientNumberIn,
-    Page,
     ProviderClientOut,
     ProviderClientSearchIn,
     PurchaseIn,

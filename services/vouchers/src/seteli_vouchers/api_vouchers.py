@@ -9,12 +9,13 @@ from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.responses import JSONResponse
 from seteli_common.auth import Principal, Role, guard_tenant, require_roles
 from seteli_common.errors import ProblemError, forbidden, not_found, problem_response
+from seteli_common.pages import Page
 
 from . import bookings, grants, idempotency, lookup
 from . import repository as repo
 from .api import context, purpose, staff
 from .domain import Refusal, printable_number
-from .schemas import CloseIn, LookupIn, Page, ProviderVoucherOut, VoucherIn, VoucherListItemOut, VoucherOut
+from .schemas import CloseIn, LookupIn, ProviderVoucherOut, VoucherIn, VoucherListItemOut, VoucherOut
 from .service import Actor, VouchersContext, log_reads
 
 router = APIRouter(prefix="/v1/tenants/{tenant_id}/vouchers", tags=["vouchers"])
