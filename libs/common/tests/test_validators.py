@@ -11,6 +11,7 @@ from seteli_common.validators import (
     IDENTITY_CODE_MASK,
     IDENTITY_CODE_PATTERN,
     ValidationFailed,
+    contains_identity_code,
     finnish_reference,
     format_finnish_reference,
     identity_code_birth_date,
@@ -382,3 +383,44 @@ def test_other_addresses_are_refused_with_the_field_named(address: str) -> None:
     with pytest.raises(ValidationFailed) as refused:
         validate_website(address)
     assert refused.value.field_hint == "website"
+
+
+# --- One detection rule for every user ----------------------------------------------------------
+
+# A code of every century sign (1800s +, 1900s - and U-Y, 2000s A-F), as a person or a program writes it.
+_EVERY_SIGN_CODES = [make_hetu("010180", sign, "902") for sign in "+-UVWXYABCDEF"]
+_AROUND = ["{}", "Asiakas {} hoidossa", "hetu={}", "client_{}", "Asiakas{}", "{}abc", "({}).", "{}\n"]
+
+
+@pytest.mark.parametrize("code", _EVERY_SIGN_CODES + [code.lower() for code in _EVERY_SIGN_CODES])
+@pytest.mark.parametrize("around", _AROUND)
+def test_every_former_detector_finds_codes_of_every_century_sign(code: str, around: str) -> None:
+    # Logs (telemetry) once had their own pattern with word boundaries and no IGNORECASE: it let
+    # "client_010180-902X", "Asiakas010180A902X" and every lower-case letter sign through.
+    from seteli_common.telemetry import IdentityCodeFilter, mask_identity_codes
+
+    text = around.format(code)
+    assert contains_identity_code(text)
+    assert contains_identity_code("no code here", text)
+    assert contains_identity_code(text, anywhere=True)
+    for masked in (mask_identity_code(text), mask_identity_codes(text)):
+        assert code not in masked and IDENTITY_CODE_MASK in masked
+    import logging
+
+    record = logging.LogRecord("t", logging.INFO, __file__, 1, "%s", (text,), None)
+    IdentityCodeFilter().filter(record)
+    assert code not in record.getMessage()
+
+
+@pytest.mark.parametrize("code", _EVERY_SIGN_CODES)
+def test_reference_check_finds_codes_between_digits_and_spaces(code: str) -> None:
+    spaced = " ".join(code[i : i + 4] for i in range(0, len(code), 4))
+    assert contains_identity_code(f"RF18 {spaced}", anywhere=True)
+    assert contains_identity_code(f"12{code}34", anywhere=True)
+    # Free text keeps its guard: a code-shaped run inside a longer number is a number.
+    assert not contains_identity_code(f"12{code}34")
+
+
+def test_identity_code_detection_leaves_other_numbers_alone() -> None:
+    for text in ("Sitoumus 2016-00042, Y-tunnus 7019376-8, puhelin 040 123 4567", "batch 20240101-1234"):
+        assert not contains_identity_code(text)

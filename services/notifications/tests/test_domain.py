@@ -6,9 +6,9 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
+from seteli_common.validators import contains_identity_code
 from seteli_notifications.domain import (
     after_failed_attempt,
-    contains_identity_code,
     format_month,
     message_id_for,
     tenant_languages,

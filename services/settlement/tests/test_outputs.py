@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from seteli_common.auth import Role
-from seteli_settlement.payment_file import contains_identity_code
+from seteli_common.validators import contains_identity_code
 from seteli_settlement.scheduler import run_due
 from seteli_settlement.worker import SettlementWorker, work_run
 

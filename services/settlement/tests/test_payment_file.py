@@ -6,6 +6,7 @@ from importlib import resources
 
 import pytest
 from lxml import etree
+from seteli_common.validators import ValidationFailed, finnish_reference, validate_finnish_reference
 from seteli_settlement.outputs import message_id
 from seteli_settlement.payment_file import (
     SUPPORTED_VERSIONS,
@@ -14,8 +15,6 @@ from seteli_settlement.payment_file import (
     PaymentFileError,
     PaymentFileValidationError,
     build_pain001,
-    finnish_reference_check_digit,
-    is_valid_finnish_reference,
     normalize_reference,
     validate_pain001,
 )
@@ -56,6 +55,9 @@ PAYMENTS = [FI_REF, RF_REF, MESSAGE_ONLY]
 
 # Identity-code-shaped strings (temporary/test individual numbers 900-999), never real people.
 IDENTITY_CODES = ["010180-9026", "131052+9081", "010101A900K", "311299Y999T"]
+# And one of every century sign (1800s +, 1900s - and U-Y, 2000s A-F), upper and lower case.
+_EVERY_SIGN = [f"010180{sign}902{'0123456789ABCDEFHJKLMNPRSTUVWXY'[10180902 % 31]}" for sign in "+-UVWXYABCDEF"]
+EVERY_SIGN_CODES = _EVERY_SIGN + [code.lower() for code in _EVERY_SIGN]
 
 # Hashes of the files as shipped in the sepaxml 2.7.0 wheel (see schemas/README.md).
 XSD_SHA256 = {
@@ -254,7 +256,7 @@ def test_duplicate_end_to_end_id_is_refused():
         build([FI_REF, replace(RF_REF, end_to_end_id=FI_REF.end_to_end_id)])
 
 
-@pytest.mark.parametrize("code", IDENTITY_CODES)
+@pytest.mark.parametrize("code", IDENTITY_CODES + EVERY_SIGN_CODES)
 @pytest.mark.parametrize("field", ["message", "reference", "payee_name", "end_to_end_id"])
 def test_identity_code_anywhere_in_a_payment_is_refused(field, code):
     # Data Protection Act §29: clients only by the provider's client number or an internal reference.
@@ -329,12 +331,15 @@ def test_schemas_are_unmodified_copies(version):
 
 
 def test_finnish_reference_number_rules():
-    assert finnish_reference_check_digit("123456") == "1"
-    assert is_valid_finnish_reference("1234561")
-    assert is_valid_finnish_reference("12 34561")
-    assert not is_valid_finnish_reference("1234562")
-    assert not is_valid_finnish_reference("123")  # at least 4 digits in all
-    assert not is_valid_finnish_reference("1" * 21)
+    # The rules are the kernel's; the payment file refuses what they refuse.
+    assert finnish_reference("123456")[-1] == "1"
+    assert validate_finnish_reference("1234561") == "1234561"
+    assert validate_finnish_reference("12 34561") == "1234561"
+    for bad in ("1234562", "123", "1" * 21):  # a wrong check digit; at least 4 digits in all; at most 20
+        with pytest.raises(ValidationFailed):
+            validate_finnish_reference(bad)
+        with pytest.raises(PaymentFileError, match="invalid reference"):
+            normalize_reference(bad)
     assert normalize_reference("RF34 1234 561") == "RF341234561"
 
 
@@ -347,3 +352,4 @@ def test_a_run_whose_id_reads_as_an_identity_code_still_gets_its_payment_file():
     xml = build(message_id=msg_id)
     validate_pain001(xml, "pain.001.001.03")
     assert xpath(xml, "pain.001.001.03", "//p:GrpHdr/p:MsgId/text()") == [msg_id]
+

@@ -367,3 +367,12 @@ def test_pypdf_extraction_agrees_when_available():
     text = "".join(page.extract_text() for page in reader.pages).replace(NBSP, " ")
     assert "Betalningsspecifikation" in text
     assert "5 111,25 €" in text
+
+
+@pytest.mark.parametrize("sign", "+-UVWXYABCDEFuvwxyabcdef")
+def test_identity_code_of_every_century_sign_is_refused(sign):
+    code = f"010180{sign}902{'0123456789ABCDEFHJKLMNPRSTUVWXY'[int('010180902') % 31]}"
+    with pytest.raises(SpecificationError, match="carried_over_note"):
+        render_specification_pdf(make_spec(carried_over_note=f"Asiakas {code} siirtyy"))
+    with pytest.raises(SpecificationError, match="reference contains what looks like"):
+        render_specification_pdf(make_spec(reference=f"RF18 {code}"))

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 import sys
 from collections.abc import Mapping
 from datetime import UTC, datetime
@@ -20,8 +19,7 @@ from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanProcessor
 
-# Anything shaped like a Finnish personal identity code: never let one reach a log line.
-_HETU = re.compile(r"\b\d{6}[-+A-FU-Y]\d{3}[0-9A-Y]\b")
+from .validators import mask_identity_code
 
 _provider: TracerProvider | None = None
 
@@ -61,7 +59,8 @@ def context_from_headers(headers: Mapping[str, Any]) -> otel_context.Context:
 
 
 def mask_identity_codes(text: str) -> str:
-    return _HETU.sub("******-****", text)
+    """Anything shaped like a Finnish personal identity code, masked: never let one reach a log line."""
+    return mask_identity_code(text)
 
 
 class JsonFormatter(logging.Formatter):

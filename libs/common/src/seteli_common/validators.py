@@ -28,6 +28,7 @@ __all__ = [
     "IDENTITY_CODE_PATTERN",
     "IDENTITY_CODE_MASK",
     "ValidationFailed",
+    "contains_identity_code",
     "finnish_reference",
     "format_finnish_reference",
     "identity_code_birth_date",
@@ -119,15 +120,31 @@ def identity_code_birth_date(value: str) -> datetime.date:
     return datetime.date(century + int(code[4:6]), int(code[2:4]), int(code[0:2]))
 
 
-# Anything shaped like an identity code: DDMMYY, any century sign, three digits, a check character.
-# Deliberately looser than validation (no checksum, no date check, any case): logs must lose a
-# mistyped code too. The check character class is "0123456789ABCDEFHJKLMNPRSTUVWXY".
-# Digits on either side stop it from matching inside longer numbers.
+# Anything shaped like an identity code: DDMMYY, any century sign (+ - A-F and the 2023 U-Y),
+# three digits, a check character. Deliberately looser than validation (no checksum, no date check,
+# any case): logs must lose a mistyped code too. The check character class is
+# "0123456789ABCDEFHJKLMNPRSTUVWXY". This is the one detection rule of the platform: logs, e-mails,
+# payment files and specifications all use it.
+_IDENTITY_CODE_SHAPE: Final = r"[0-3][0-9][01][0-9][0-9]{2}[-+A-FU-Y][0-9]{3}[0-9A-FHJ-NPR-Y]"
+# In free text, digits on either side stop it from matching inside longer numbers.
 IDENTITY_CODE_PATTERN: Final[re.Pattern[str]] = re.compile(
-    r"(?<![0-9])[0-3][0-9][01][0-9][0-9]{2}[-+A-FU-Y][0-9]{3}[0-9A-FHJ-NPR-Y](?![0-9])",
+    rf"(?<![0-9]){_IDENTITY_CODE_SHAPE}(?![0-9])",
     re.IGNORECASE,
 )
+# In a reference the code may stand between digits ("RF18" + code), so there is no guard there.
+_IDENTITY_CODE_ANYWHERE: Final[re.Pattern[str]] = re.compile(_IDENTITY_CODE_SHAPE, re.IGNORECASE)
 IDENTITY_CODE_MASK: Final = "******-****"
+
+
+def contains_identity_code(*texts: str, anywhere: bool = False) -> bool:
+    """True if any of ``texts`` contains something shaped like a personal identity code.
+
+    By default a match must not stand inside a longer number (free text, ids); ``anywhere=True``
+    drops that guard and ignores white space, for reference numbers.
+    """
+    if anywhere:
+        return any(_IDENTITY_CODE_ANYWHERE.search("".join(text.split())) for text in texts)
+    return any(IDENTITY_CODE_PATTERN.search(text) for text in texts)
 
 
 def mask_identity_code(text: str) -> str:

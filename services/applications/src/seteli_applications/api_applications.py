@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import date
 from typing import Any, Literal
 
-from fastapi import Depends, Header, Query, Response
+from fastapi import Depends, Query, Response
 from pydantic import BaseModel, Field
 from seteli_common.auth import TENANT_STAFF, Principal, Role, guard_tenant, require_roles
+from seteli_common.idempotency import IdempotencyKey
 
 from . import price_lists as pricing
 from . import repository as repo
@@ -154,7 +155,7 @@ async def start_change(tenant_id: str, application_id: str, ctx: AppContext = De
              tags=["price lists"])
 async def add_price_list(tenant_id: str, application_id: str, body: PriceListIn,
                          ctx: AppContext = Depends(context), principal: Principal = Depends(PROVIDER),
-                         idempotency_key: str | None = Header(default=None, max_length=100)) -> dict[str, Any]:
+                         idempotency_key: IdempotencyKey = None) -> dict[str, Any]:
     """A new price list (pending until the tenant approves it); on an approved application it opens a change.
     A repeated request with the same Idempotency-Key returns the list made the first time."""
     return price_list_out(await pricing.add(ctx, tenant_id, principal, application_id, body.model_dump(),

@@ -5,9 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from seteli_common.sql import upsert as _upsert
 from sqlalchemy import delete, func, insert, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from .models import (
@@ -25,14 +24,6 @@ from .models import (
 )
 
 Row = dict[str, Any]
-
-
-async def _upsert(session: AsyncSession, table: Any, values: Row, keys: Sequence[str]) -> None:
-    dialect = session.get_bind().dialect.name
-    stmt = (pg_insert if dialect == "postgresql" else sqlite_insert)(table).values(**values)
-    stmt = stmt.on_conflict_do_update(index_elements=list(keys),
-                                      set_={k: v for k, v in values.items() if k not in keys})
-    await session.execute(stmt)
 
 
 # --- read models ----------------------------------------------------------------------------------

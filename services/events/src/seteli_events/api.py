@@ -6,7 +6,7 @@ from datetime import date, time
 from decimal import Decimal
 from typing import Any, Literal
 
-from fastapi import APIRouter, Depends, Header, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 from seteli_common.auth import (
     PROVIDER_STAFF,
@@ -18,6 +18,8 @@ from seteli_common.auth import (
     require_roles,
 )
 from seteli_common.errors import forbidden, invalid, not_found
+from seteli_common.idempotency import IdempotencyKey
+from seteli_common.pages import Page
 from seteli_common.web import db_session
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
@@ -73,9 +75,8 @@ class EventOut(BaseModel):
     segments: list[SegmentOut]
 
 
-class EventPage(BaseModel):
-    items: list[EventOut]
-    total: int
+class EventPage(Page[EventOut]):
+    pass  # the kernel's page, under the schema name the API has always published
 
 
 class GrantUseOut(BaseModel):
@@ -171,7 +172,7 @@ async def create_event(
     response: Response,
     ctx: Ctx = Depends(ctx_for),
     principal: Principal = Depends(current_principal),
-    idempotency_key: str | None = Header(default=None, max_length=200),
+    idempotency_key: IdempotencyKey = None,
 ) -> dict[str, Any]:
     guard_tenant(principal, tenant_id)
     view, created = await record_event(ctx, principal, body.booking_id, body.to_input(), idempotency_key)

@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 from seteli_common.auth import PROVIDER_STAFF, TENANT_STAFF, Principal, Role, current_principal, guard_tenant
 from seteli_common.errors import forbidden, invalid, not_found
+from seteli_common.pages import Page
 
 from . import copayment
 from . import feedback as fb
@@ -80,9 +81,8 @@ class InterruptionOut(BaseModel):
     credited: bool = False
 
 
-class InterruptionPage(BaseModel):
-    items: list[InterruptionOut]
-    total: int
+class InterruptionPage(Page[InterruptionOut]):
+    pass  # the kernel's page, under the schema name the API has always published
 
 
 class FeedbackIn(BaseModel):
@@ -125,9 +125,8 @@ class FeedbackOut(BaseModel):
     created_at: datetime
 
 
-class FeedbackPage(BaseModel):
-    items: list[FeedbackOut]
-    total: int
+class FeedbackPage(Page[FeedbackOut]):
+    pass  # the kernel's page, under the schema name the API has always published
 
 
 def _visible(principal: Principal, tenant_id: str, table: Any) -> list[Any]:

@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from seteli_common.auth import PROVIDER_STAFF, Principal, Role, current_principal, guard_tenant, require_roles
 from seteli_common.clock import Month, today_in_helsinki
 from seteli_common.errors import forbidden, invalid
+from seteli_common.pages import Page
 
 from . import approvals, jobs
 from . import repository as repo
@@ -58,9 +59,8 @@ class CreditOut(BaseModel):
     created_at: datetime
 
 
-class CreditPage(BaseModel):
-    items: list[CreditOut]
-    total: int
+class CreditPage(Page[CreditOut]):
+    pass  # the kernel's page, under the schema name the API has always published
 
 
 class AutoRecordIn(BaseModel):

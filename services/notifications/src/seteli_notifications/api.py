@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, EmailStr, Field
 from seteli_common.auth import Principal, Role, guard_tenant, require_roles
 from seteli_common.errors import not_found
+from seteli_common.pages import Page
 from seteli_common.web import db_session
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -41,9 +42,8 @@ class MessageOut(BaseModel):
     log: list[LogEntryOut]
 
 
-class MessagePage(BaseModel):
-    items: list[MessageOut]
-    total: int
+class MessagePage(Page[MessageOut]):
+    pass  # the kernel's page, under the schema name the API has always published
 
 
 class AttachmentOut(BaseModel):

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from typing import Final
 
 from seteli_common.clock import HELSINKI
-from seteli_common.validators import IDENTITY_CODE_PATTERN, mask_identity_code
+from seteli_common.validators import mask_identity_code
 
 LANGUAGES: Final = ("fi", "sv")
 # A fixed namespace: the same (event, kind, recipient) gives the same Message-ID on every replica, forever.
@@ -76,11 +76,6 @@ def format_datetime(moment: datetime, lang: str) -> str:
     local = moment.astimezone(HELSINKI)
     word = "klo" if lang == "fi" else "kl."
     return f"{local.day}.{local.month}.{local.year} {word} {local.hour}.{local.minute:02d}"
-
-
-def contains_identity_code(*texts: str) -> bool:
-    """The guard: nothing shaped like a personal identity code may leave in an email."""
-    return any(IDENTITY_CODE_PATTERN.search(text) for text in texts)
 
 
 def masked(text: str, limit: int = 500) -> str:

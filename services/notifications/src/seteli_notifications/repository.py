@@ -5,25 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, delete, func, insert, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from seteli_common.sql import insert_for as _insert
+from seteli_common.sql import upsert as upsert
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from .models import attachments, delivery_log, messages, providers, services, sites, tenant_admins, tenants
-
-
-def _insert(session: AsyncSession, table: Table) -> Any:
-    return (pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert)(table)
-
-
-async def upsert(session: AsyncSession, table: Table, values: dict[str, Any], keys: list[str]) -> None:
-    stmt = _insert(session, table).values(**values)
-    changes = {k: v for k, v in values.items() if k not in keys}
-    stmt = stmt.on_conflict_do_update(index_elements=keys, set_=changes) if changes else \
-        stmt.on_conflict_do_nothing(index_elements=keys)
-    await session.execute(stmt)
-
 
 # --- read models -------------------------------------------------------------------------------
 

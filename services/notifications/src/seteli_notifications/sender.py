@@ -20,10 +20,11 @@ from typing import Any
 import aiosmtplib
 from seteli_common.clock import Clock
 from seteli_common.db import Database
+from seteli_common.validators import contains_identity_code
 
 from . import repository as repo
 from .config import NotificationsSettings
-from .domain import SECRET_LINK_KINDS, after_failed_attempt, contains_identity_code, masked, without_links
+from .domain import SECRET_LINK_KINDS, after_failed_attempt, masked, without_links
 from .service import IDENTITY_CODE_REFUSAL
 
 log = logging.getLogger("seteli.notifications.sender")

@@ -11,11 +11,11 @@ from seteli_common.clock import Clock
 from seteli_common.errors import not_found
 from seteli_common.messaging.consumer import TransientError
 from seteli_common.messaging.envelope import Envelope
-from seteli_common.validators import mask_identity_code
+from seteli_common.validators import contains_identity_code, mask_identity_code
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from . import repository as repo
-from .domain import DIGESTIBLE, contains_identity_code, language_of, message_id_for, tenant_languages
+from .domain import DIGESTIBLE, language_of, message_id_for, tenant_languages
 from .templates import Renderer
 
 log = logging.getLogger("seteli.notifications")

@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import AfterValidator, BaseModel, EmailStr, Field
+from seteli_common import pages
 from seteli_common.auth import (
     Principal,
     Role,
@@ -195,9 +196,8 @@ class LinkIn(BaseModel):
     token: str
 
 
-class Page(BaseModel):
-    items: list[UserOut]
-    total: int
+class Page(pages.Page[UserOut]):
+    pass  # the kernel's page of users, under the schema name the API has always published
 
 
 async def context(request: Request, session: AsyncSession = Depends(db_session, scope="function")) -> RegistryContext:
@@ -360,9 +360,8 @@ async def register_provider(body: ProviderIn, ctx: RegistryContext = Depends(con
     return await service.register_provider(ctx, body.model_dump(), confirmed=confirmed)
 
 
-class ProviderPage(BaseModel):
-    items: list[ProviderSummary]
-    total: int
+class ProviderPage(pages.Page[ProviderSummary]):
+    pass  # the kernel's page, under the schema name the API has always published
 
 
 @router.get("/providers", response_model=ProviderPage, tags=["providers"])

@@ -11,6 +11,7 @@ from urllib.parse import urlencode
 from seteli_common.clock import today_in_helsinki
 from seteli_common.errors import not_found
 from seteli_common.messaging.consumer import TransientError
+from seteli_common.sql import upsert
 from sqlalchemy import and_, exists, func, literal_column, or_, select, text, union
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -35,20 +36,19 @@ _WORD = re.compile(r"\w+", re.UNICODE)
 
 # --- Read models -------------------------------------------------------------------------------------
 
-async def upsert(session: AsyncSession, table: Any, keys: dict[str, Any], values: dict[str, Any]) -> None:
-    """Delete-then-insert: portable between PostgreSQL and SQLite, and idempotent on redelivery."""
-    await repo.remove(session, table, **keys)
-    await repo.add(session, table, {**keys, **values})
+async def _put(session: AsyncSession, table: Any, keys: dict[str, Any], values: dict[str, Any]) -> None:
+    """The newest fact replaces the row: every column is given, so the upsert leaves nothing of the old row."""
+    await upsert(session, table, {**keys, **values}, list(keys))
 
 
 async def service_defined(session: AsyncSession, tenant_id: str, p: ServiceDefinedIn) -> None:
-    await upsert(session, catalog_services, {"tenant_id": tenant_id, "service_id": p.service_id}, {
+    await _put(session, catalog_services, {"tenant_id": tenant_id, "service_id": p.service_id}, {
         "name_fi": p.name_fi or "", "name_sv": p.name_sv or "", "kind": p.kind or "voucher",
         "contents": p.contents or []})
 
 
 async def application_approved(session: AsyncSession, tenant_id: str, p: ApplicationApprovedIn) -> None:
-    await upsert(session, catalog_approvals, {"tenant_id": tenant_id, "service_id": p.service_id,
+    await _put(session, catalog_approvals, {"tenant_id": tenant_id, "service_id": p.service_id,
                                               "provider_id": p.provider_id},
                  {"application_id": p.application_id, "site_ids": list(p.site_ids or [])})
 
@@ -60,7 +60,7 @@ async def price_list_approved(session: AsyncSession, tenant_id: str, p: PriceLis
     info: dict[str, Any] = ({"additional_info": known["additional_info"], "info_changed_at": known["info_changed_at"]}
                             if known and known["info_changed_at"] else
                             {"additional_info": p.additional_info or "", "info_changed_at": None})
-    await upsert(session, catalog_price_lists, keys, {
+    await _put(session, catalog_price_lists, keys, {
         "service_id": p.service_id, "provider_id": p.provider_id,
         "producer_part": p.producer_part, "name": p.name or "",
         "start": date.fromisoformat(p.start),

@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import date
 from typing import Any, Literal
 
-from fastapi import APIRouter, Depends, Header, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 from seteli_common.auth import Principal, Role, guard_tenant, require_roles
 from seteli_common.clock import Month, today_in_helsinki
 from seteli_common.errors import conflict, not_found
+from seteli_common.idempotency import IdempotencyKey
 from seteli_common.runtime import ServiceRuntime
 from seteli_common.web import content_disposition, db_session
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -61,7 +62,7 @@ async def create_run(
     request: Request,
     response: Response,
     lines: bool = Query(True, description="include the settlement lines of each payment"),
-    idempotency_key: str | None = Header(None, max_length=100, description="a retried POST returns the same run"),
+    idempotency_key: IdempotencyKey = None,
     principal: Principal = Depends(require_roles(Role.TENANT_ADMIN)),
 ) -> dict[str, Any]:
     """Preview (`dry_run: true`) or start the settlement run of a month: pays every payable ledger line of

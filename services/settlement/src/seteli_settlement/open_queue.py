@@ -9,24 +9,14 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from seteli_common.sql import insert_for, is_postgres
 from sqlalchemy import BigInteger, String, and_, delete, exists, false, func, literal, or_, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import Select
 
 from .models import ledger, open_lines, paid_lines
 
 Row = dict[str, Any]
-
-
-def is_postgres(session: AsyncSession) -> bool:
-    return session.get_bind().dialect.name == "postgresql"
-
-
-def insert_for(session: AsyncSession, table: Any) -> Any:
-    """INSERT with the dialect's ON CONFLICT."""
-    return pg_insert(table) if is_postgres(session) else sqlite_insert(table)
 
 
 # The ledger columns an open_lines row copies (ledger.id becomes line_id).

@@ -12,7 +12,7 @@ that leaves this module is at least schema-valid.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -23,14 +23,12 @@ from typing import Any, Literal, get_args
 from lxml import etree
 from seteli_common.validators import (
     ValidationFailed,
-    finnish_reference,
+    contains_identity_code,
     validate_bic,
+    validate_business_id,
     validate_creditor_reference,
-    validate_finnish_reference,
     validate_iban,
 )
-from stdnum.exceptions import ValidationError as StdnumValidationError
-from stdnum.fi import ytunnus
 
 PainVersion = Literal["pain.001.001.03", "pain.001.001.09"]
 SUPPORTED_VERSIONS: tuple[PainVersion, ...] = get_args(PainVersion)
@@ -45,14 +43,6 @@ CENT = Decimal("0.01")
 
 # EPC "basic Latin" set for identifiers (MsgId, EndToEndId): banks may reject anything else there.
 _ID_RE = re.compile(r"[A-Za-z0-9/\-?:().,'+ ]{1,35}")
-# Personal identity code DDMMYY C NNN X (C = century sign). Matched loosely on purpose: anything
-# that merely looks like one is refused, the check character is not verified. Not preceded by a
-# digit, so a long numeric reference or a date-like invoice number does not match by accident.
-_IDENTITY_CODE = r"(0[1-9]|[12]\d|3[01])(0[1-9]|1[0-2])\d{2}[-+A-FU-Y]\d{3}[0-9A-FHJ-NPR-Y]"
-IDENTITY_CODE_RE = re.compile(r"(?<!\d)" + _IDENTITY_CODE, re.IGNORECASE)
-# References are checked without that guard, with spaces removed: in an RF reference the code
-# would follow the check digits ("RF18" + code), and a reference has no dates to confuse it with.
-_IDENTITY_CODE_ANYWHERE_RE = re.compile(_IDENTITY_CODE, re.IGNORECASE)
 _CONTROL_RE = re.compile(r"[\x00-\x1f\x7f]")
 
 
@@ -103,23 +93,7 @@ class _Reference:
 
 
 # The rules are the kernel's (seteli_common.validators), the same ones the registry applies where billing
-# information is entered: a reference, IBAN or BIC accepted there is never refused here.
-
-
-def finnish_reference_check_digit(base: str) -> str:
-    """Check digit of a Finnish reference number (viitenumero): weights 7, 3, 1 from the right."""
-    try:
-        return finnish_reference(base)[-1]
-    except ValidationFailed:
-        raise PaymentFileError("a Finnish reference number base has 3-19 digits") from None
-
-
-def is_valid_finnish_reference(reference: str) -> bool:
-    try:
-        validate_finnish_reference(reference)
-    except ValidationFailed:
-        return False
-    return True
+# information is entered: a reference, IBAN, BIC or business ID accepted there is never refused here.
 
 
 def normalize_reference(reference: str) -> str:
@@ -142,17 +116,6 @@ def _parse_reference(reference: str) -> _Reference:
             f"or an RF creditor reference ({exc.reason})"
         ) from None
     return _Reference(value, is_rf=kind == "RF")
-
-
-def contains_identity_code(text: str, *, anywhere: bool = False) -> bool:
-    """True if ``text`` contains something shaped like a Finnish personal identity code.
-
-    By default a match must not follow a digit (free text, ids); ``anywhere=True`` drops that
-    guard and ignores spaces, for reference numbers.
-    """
-    if anywhere:
-        return _IDENTITY_CODE_ANYWHERE_RE.search("".join(text.split())) is not None
-    return IDENTITY_CODE_RE.search(text) is not None
 
 
 # --- input checks -----------------------------------------------------------------------------
@@ -190,18 +153,12 @@ def _identifier(field: str, value: str) -> str:
     return value
 
 
-def _iban(field: str, value: str) -> str:
+def _checked(field: str, check: Callable[[str], str], value: str, what: str) -> str:
+    """The kernel validator's normalised value, or PaymentFileError naming the field (never the value)."""
     try:
-        return validate_iban(value)
+        return check(value)
     except ValidationFailed as exc:
-        raise PaymentFileError(f"{field} is not a valid IBAN: {exc.reason}") from None
-
-
-def _bic(field: str, value: str) -> str:
-    try:
-        return validate_bic(value)
-    except ValidationFailed as exc:
-        raise PaymentFileError(f"{field} is not a valid BIC: {exc.reason}") from None
+        raise PaymentFileError(f"{field} is not a valid {what}: {exc.reason}") from None
 
 
 def _reference(field: str, value: str) -> _Reference:
@@ -218,8 +175,8 @@ def payee_problem(name: str, iban: str, bic: str | None, reference: str | None) 
     payment no file can carry."""
     checks: list[tuple[str, Any]] = [
         ("payee_name", lambda: _name("payee_name", name)),
-        ("iban", lambda: _iban("iban", iban)),
-        ("bic", lambda: bic is None or _bic("bic", bic)),
+        ("iban", lambda: _checked("iban", validate_iban, iban, "IBAN")),
+        ("bic", lambda: bic is None or _checked("bic", validate_bic, bic, "BIC")),
         ("reference", lambda: reference is None or _reference("reference", reference)),
     ]
     for field, check in checks:
@@ -312,12 +269,9 @@ def build_pain001(
         raise PaymentFileError("a payment file needs at least one payment")
 
     debtor_name = _name("debtor.name", debtor.name)
-    debtor_iban = _iban("debtor.iban", debtor.iban)
-    debtor_bic = _bic("debtor.bic", debtor.bic)
-    try:
-        business_id = str(ytunnus.format(ytunnus.validate(debtor.business_id)))
-    except StdnumValidationError as exc:
-        raise PaymentFileError(f"debtor.business_id is not a valid business ID: {exc}") from None
+    debtor_iban = _checked("debtor.iban", validate_iban, debtor.iban, "IBAN")
+    debtor_bic = _checked("debtor.bic", validate_bic, debtor.bic, "BIC")
+    business_id = _checked("debtor.business_id", validate_business_id, debtor.business_id, "business ID")
 
     checked: list[tuple[str, str, str, str | None, Decimal, _Reference | None, str | None]] = []
     seen_ids: set[str] = set()
@@ -328,8 +282,8 @@ def build_pain001(
             raise PaymentFileError(f"{where}.end_to_end_id {e2e!r} is used twice in this file")
         seen_ids.add(e2e)
         payee = _name(f"{where}.payee_name", p.payee_name)
-        iban = _iban(f"{where}.iban", p.iban)
-        bic = None if p.bic is None else _bic(f"{where}.bic", p.bic)
+        iban = _checked(f"{where}.iban", validate_iban, p.iban, "IBAN")
+        bic = None if p.bic is None else _checked(f"{where}.bic", validate_bic, p.bic, "BIC")
         amount = _amount(f"{where}.amount", p.amount)
         reference = None if p.reference is None else _reference(f"{where}.reference", p.reference)
         message = None

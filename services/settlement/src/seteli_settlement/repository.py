@@ -7,6 +7,9 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
+from seteli_common.sql import insert_for as _insert
+from seteli_common.sql import is_postgres
+from seteli_common.sql import upsert as _upsert
 from sqlalchemy import and_, exists, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -27,16 +30,8 @@ from .models import (
     sources,
     tenants,
 )
-from .open_queue import insert_for as _insert
-from .open_queue import is_postgres
 
 Row = dict[str, Any]
-
-
-async def _upsert(session: AsyncSession, table: Any, values: Row, keys: Sequence[str]) -> None:
-    stmt = _insert(session, table).values(**values)
-    changes = {k: v for k, v in values.items() if k not in keys}
-    await session.execute(stmt.on_conflict_do_update(index_elements=list(keys), set_=changes))
 
 
 async def advisory_lock(session: AsyncSession, key: str) -> None:
@@ -77,13 +72,9 @@ async def record_billing(
     return the newest billing information known for that payee."""
     at = at.astimezone(UTC)
     key = {"provider_id": provider_id, "site_id": site_id or ""}
-    stmt = _insert(session, billing_facts).values(**key, billing=billing, occurred_at=at)
-    await session.execute(
-        stmt.on_conflict_do_update(
-            index_elements=["provider_id", "site_id"],
-            set_={"billing": billing, "occurred_at": at},
-            where=billing_facts.c.occurred_at <= at,
-        )
+    await _upsert(
+        session, billing_facts, {**key, "billing": billing, "occurred_at": at}, list(key),
+        where=billing_facts.c.occurred_at <= at,
     )
     query = select(billing_facts.c.billing).where(
         billing_facts.c.provider_id == key["provider_id"], billing_facts.c.site_id == key["site_id"]

@@ -21,12 +21,17 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Literal
 
 from fpdf import FPDF
+from seteli_common.validators import (
+    ValidationFailed,
+    contains_identity_code,
+    format_finnish_reference,
+    validate_business_id,
+    validate_iban,
+)
 from stdnum import iban as stdnum_iban
 from stdnum import iso11649
-from stdnum.exceptions import ValidationError as StdnumValidationError
-from stdnum.fi import ytunnus
 
-from seteli_settlement.payment_file import PaymentFileError, contains_identity_code, normalize_reference
+from seteli_settlement.payment_file import PaymentFileError, normalize_reference
 from seteli_settlement.pdf_text import NBSP, PDF_ENCODING, from_fpdf, pdf_text
 
 Language = Literal["fi", "sv"]
@@ -165,11 +170,7 @@ def format_reference(reference: str) -> str:
     ref = normalize_reference(reference)
     if ref.startswith("RF"):
         return str(iso11649.format(ref))
-    groups: list[str] = []
-    while ref:
-        groups.insert(0, ref[-5:])
-        ref = ref[:-5]
-    return " ".join(groups)
+    return format_finnish_reference(ref)
 
 
 # --- checks -----------------------------------------------------------------------------------
@@ -200,14 +201,14 @@ def _validate(spec: Specification) -> None:
         raise SpecificationError(f"period must be YYYY-MM, got {spec.period!r}")
     _check_text("tenant_name", spec.tenant_name)
     _check_text("provider_name", spec.provider_name)
-    try:
-        ytunnus.validate(spec.provider_business_id)
-    except StdnumValidationError as exc:
-        raise SpecificationError(f"provider_business_id is not a valid business ID: {exc}") from None
-    try:
-        stdnum_iban.validate(spec.payee_iban)
-    except StdnumValidationError as exc:
-        raise SpecificationError(f"payee_iban is not a valid IBAN: {exc}") from None
+    for field, check, what in (
+        ("provider_business_id", validate_business_id, "business ID"),
+        ("payee_iban", validate_iban, "IBAN"),
+    ):
+        try:
+            check(getattr(spec, field))
+        except ValidationFailed as exc:
+            raise SpecificationError(f"{field} is not a valid {what}: {exc.reason}") from None
     if spec.reference is not None:
         _check_text("reference", spec.reference, anywhere=True)
         try:
@@ -352,7 +353,7 @@ def render_specification_pdf(spec: Specification, *, created_at: datetime | None
     pdf.ln(2)
 
     pdf.set_font("Helvetica", size=9)
-    business_id = str(ytunnus.format(ytunnus.compact(spec.provider_business_id)))
+    business_id = validate_business_id(spec.provider_business_id)
     header_rows = [
         (labels["payer"], spec.tenant_name),
         (labels["provider"], f"{spec.provider_name} ({labels['business_id']} {business_id})"),

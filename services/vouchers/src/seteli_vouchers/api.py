@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, Query, Request
 from seteli_common.auth import TENANT_STAFF, Principal, Role, current_principal, guard_tenant, require_roles
 from seteli_common.errors import not_found
+from seteli_common.pages import Page
 from seteli_common.web import db_session
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -22,7 +23,6 @@ from .schemas import (
     DeathIn,
     DeathOut,
     IdentityCodeSearchIn,
-    Page,
     VoucherOut,
 )
 from .service import Actor, VouchersContext

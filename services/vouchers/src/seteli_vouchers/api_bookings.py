@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Depends, Header, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from seteli_common.auth import PROVIDER_STAFF, TENANT_STAFF, Principal, Role, current_principal, guard_tenant
 from seteli_common.errors import forbidden
+from seteli_common.idempotency import IdempotencyKey
+from seteli_common.pages import Page
 
 from . import bookings, idempotency, provider_clients
 from . import repository as repo
@@ -18,7 +20,6 @@ from .schemas import (
     BookingIn,
     BookingOut,
     ClientNumberIn,
-    Page,
     ProviderClientOut,
     ProviderClientSearchIn,
     PurchaseIn,
@@ -35,7 +36,7 @@ async def book(
     request: Request,
     ctx: VouchersContext = Depends(context),
     principal: Principal = Depends(provider_staff),
-    idempotency_key: str | None = Header(None, alias="Idempotency-Key", max_length=100),
+    idempotency_key: IdempotencyKey = None,
 ) -> Any:
     provider_id = provider_of(principal)
     return await provider_number_guard(
@@ -130,7 +131,7 @@ async def book_purchase(
     body: PurchaseIn,
     ctx: VouchersContext = Depends(context),
     principal: Principal = Depends(staff),
-    idempotency_key: str | None = Header(None, alias="Idempotency-Key", max_length=100),
+    idempotency_key: IdempotencyKey = None,
 ) -> Any:
     guard_tenant(principal, tenant_id)
     return await idempotency.once(

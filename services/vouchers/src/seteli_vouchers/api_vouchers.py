@@ -5,16 +5,18 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any, Literal
 
-from fastapi import APIRouter, Depends, Header, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
 from seteli_common.auth import Principal, Role, guard_tenant, require_roles
 from seteli_common.errors import ProblemError, forbidden, not_found, problem_response
+from seteli_common.idempotency import IdempotencyKey
+from seteli_common.pages import Page
 
 from . import bookings, grants, idempotency, lookup
 from . import repository as repo
 from .api import context, purpose, staff
 from .domain import Refusal, printable_number
-from .schemas import CloseIn, LookupIn, Page, ProviderVoucherOut, VoucherIn, VoucherListItemOut, VoucherOut
+from .schemas import CloseIn, LookupIn, ProviderVoucherOut, VoucherIn, VoucherListItemOut, VoucherOut
 from .service import Actor, VouchersContext, log_reads
 
 router = APIRouter(prefix="/v1/tenants/{tenant_id}/vouchers", tags=["vouchers"])
@@ -58,7 +60,7 @@ async def grant(
     body: VoucherIn,
     ctx: VouchersContext = Depends(context),
     principal: Principal = Depends(staff),
-    idempotency_key: str | None = Header(None, alias="Idempotency-Key", max_length=100),
+    idempotency_key: IdempotencyKey = None,
 ) -> Any:
     guard_tenant(principal, tenant_id)
     return await idempotency.once(

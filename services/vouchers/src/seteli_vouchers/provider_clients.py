@@ -9,13 +9,13 @@ from typing import Any
 
 from seteli_common.auth import Principal, Role
 from seteli_common.errors import conflict, forbidden, invalid, not_found
+from seteli_common.sql import upsert
 from seteli_common.validators import ValidationFailed, validate_identity_code
 from sqlalchemy.exc import IntegrityError
 
 from . import access_repository as access_repo
 from .domain import normalise_number, visibility_cutoff
 from .models import provider_client_numbers
-from .repository import upsert
 from .service import Actor, VouchersContext, log_reads
 
 

@@ -6,9 +6,9 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
+# Read models are rewritten by the newest fact (the consumers call repo.upsert).
+from seteli_common.sql import upsert as upsert
 from sqlalchemy import Table, and_, false, func, insert, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from .models import (
@@ -30,19 +30,6 @@ Row = dict[str, Any]
 
 def _one(row: Any) -> Row | None:
     return dict(row) if row else None
-
-
-async def upsert(session: AsyncSession, table: Table, values: Row, keys: Sequence[str]) -> None:
-    """Insert or update by key: read models are rewritten by the newest fact."""
-    dialect = session.get_bind().dialect.name
-    stmt: Any = (pg_insert if dialect == "postgresql" else sqlite_insert)(table).values(**values)
-    changes = {k: v for k, v in values.items() if k not in keys}
-    stmt = (
-        stmt.on_conflict_do_update(index_elements=list(keys), set_=changes)
-        if changes
-        else stmt.on_conflict_do_nothing()
-    )
-    await session.execute(stmt)
 
 
 async def insert_row(session: AsyncSession, table: Table, values: Row) -> None:

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated, Any, Generic, Literal, TypeVar
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field
 from seteli_common.validators import FREE_IDENTIFIER_RULE, ValidationFailed, validate_free_identifier
-
-T = TypeVar("T")
 
 
 def _client_number(value: str) -> str:
@@ -21,11 +19,6 @@ def _client_number(value: str) -> str:
 
 # A provider's own client number: it reaches reports and the officer's spreadsheets (no `=HYPERLINK(...)`).
 ClientNumber = Annotated[str, Field(min_length=1, max_length=40), AfterValidator(_client_number)]
-
-
-class Page(BaseModel, Generic[T]):
-    items: list[T]
-    total: int
 
 
 class ProxyIn(BaseModel):

@@ -1,4 +1,4 @@
-"""The walking skeleton: define a service, apply, price, send, approve; the events other services use."""
+"""Defining a service, and an application from draft to approved: the events other services use."""
 
 from __future__ import annotations
 

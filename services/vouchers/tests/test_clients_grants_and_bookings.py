@@ -1,4 +1,4 @@
-"""Walking skeleton: clients, granting, the provider's view by number, booking and its refusals."""
+"""Clients, granting, the provider's view by number, booking and its refusals, a retried grant, the OpenAPI examples."""
 
 from __future__ import annotations
 

@@ -1,0 +1,45 @@
+"""SQL plumbing every service needs the same way: the dialect's INSERT and the upsert of a row.
+
+The services run on PostgreSQL in production and on SQLite in tests and embedded mode; both have
+``INSERT ... ON CONFLICT``, but SQLAlchemy builds it from each dialect's own ``insert``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import Table
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+__all__ = ["insert_for", "is_postgres", "upsert"]
+
+
+def is_postgres(session: AsyncSession) -> bool:
+    """True when the session is bound to PostgreSQL (else SQLite)."""
+    return session.get_bind().dialect.name == "postgresql"
+
+
+def insert_for(session: AsyncSession, table: Table) -> Any:
+    """INSERT of the session's dialect, which has ``on_conflict_do_update`` / ``on_conflict_do_nothing``."""
+    return pg_insert(table) if is_postgres(session) else sqlite_insert(table)
+
+
+async def upsert(
+    session: AsyncSession, table: Table, values: Mapping[str, Any], keys: Sequence[str], *, where: Any = None
+) -> None:
+    """Insert ``values`` or, when a row with the same ``keys`` exists, update its other columns.
+
+    ``keys`` must be the primary key or a unique constraint. Columns not in ``values`` keep what the
+    existing row has. ``where`` limits the update (e.g. only when the fact is newer); a row it
+    excludes stays as it is. With nothing but keys in ``values`` an existing row is left alone.
+    """
+    stmt = insert_for(session, table).values(**values)
+    changes = {k: v for k, v in values.items() if k not in keys}
+    if changes:
+        stmt = stmt.on_conflict_do_update(index_elements=list(keys), set_=changes, where=where)
+    else:
+        stmt = stmt.on_conflict_do_nothing(index_elements=list(keys))
+    await session.execute(stmt)
