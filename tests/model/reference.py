@@ -176,6 +176,13 @@ class Model:
                                    round_cents(Fraction(tenant) * n * pct / HUNDRED),
                                    round_cents(Fraction(co) * n * pct / HUNDRED), tenant=v.tenant))
 
+    def _zero_line_if_none(self, key: str, v: Voucher, start: date) -> None:
+        """An event only on return days (the interruption pays them) is worth nothing, but the run still
+        settles it, so it can be credited and its days freed like any paid event."""
+        if not any(ln.source == key for ln in self.lines):
+            self.lines.append(Line(key, self.payee(v), self.h.month_index(start), Decimal("0.00"), Decimal("0.00"),
+                                   tenant=v.tenant))
+
     # --- actions, in schedule order ---------------------------------------------------------------------
 
     def record(self, e: Event) -> None:
@@ -195,11 +202,7 @@ class Model:
             days = [(d, HUNDRED) for d in per_day if d not in self.returns[v.key]]
             self.event_days[e.key] = days
             self._day_lines(e.key, v, days, None)
-            if not days:
-                # only return days (the interruption pays them): the event is worth nothing, but the run
-                # still settles it, so it can be credited and its days freed like any paid event
-                self.lines.append(Line(e.key, self.payee(v), self.h.month_index(e.start), Decimal("0.00"),
-                                       Decimal("0.00"), tenant=v.tenant))
+            self._zero_line_if_none(e.key, v, e.start)
         else:
             price = price_on(self.h.price_lists, v.provider, v.part, v.content, e.start)
             tenant, co = shares(price, v.value, self.h.content(v.content).client_pays)
@@ -282,6 +285,8 @@ class Model:
                         self.lines.remove(ln)
                     self.event_days[e.key] = [(d, p) for d, p in self.event_days[e.key] if d <= last]
                     self._day_lines(e.key, v, self.event_days[e.key], None)
+                    if e.start <= last:  # still there, perhaps only on a return day: settled at 0.00
+                        self._zero_line_if_none(e.key, v, e.start)
                     if self.approval.get(e.key) in ("awaiting", "rejected"):
                         for ln in self.lines:
                             if ln.source == e.key:
