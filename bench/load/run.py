@@ -51,7 +51,7 @@ from _support import ADMIN_URL, AMQP_BASE  # noqa: E402
 from seteli_common import testing  # noqa: E402
 from seteli_common.auth import Principal, Role, SigningKey, TokenIssuer  # noqa: E402
 from seteli_common.clock import Month, SystemClock, today_in_helsinki  # noqa: E402
-from suite_processes import DistributedSuite, service_env, start_service, wait_ready  # noqa: E402
+from suite_processes import DistributedSuite, not_ready, service_env, start_service, wait_ready  # noqa: E402
 
 from seteli import services  # noqa: E402
 from seteli.demo import walking_skeleton  # noqa: E402
@@ -211,18 +211,30 @@ async def run(args: argparse.Namespace) -> Report:
     connections: dict[str, asyncpg.Connection] = {}
     keep_logs = True  # until the targets are met
     try:
-        suite.processes["registry"] = start_service("registry", service_env(
-            "registry", database_urls["registry"], amqp, workdir, "", {
-                "REGISTRY_BOOTSTRAP_ADMIN_EMAIL": ADMIN_EMAIL, "REGISTRY_BOOTSTRAP_ADMIN_PASSWORD": ADMIN_PASSWORD,
-                "REGISTRY_SIGNING_KEY_PATH": str(key_path), "REGISTRY_LOG_LEVEL": "WARNING"}), workdir)
-        registry_url = suite.processes["registry"].url
-        for name in services.SERVICES[1:]:
-            extra = {f"{name.upper()}_LOG_LEVEL": "WARNING"}
-            if name == "notifications":  # no SMTP server here: mail goes to files
-                extra["NOTIFICATIONS_SMTP_HOST"] = ""
-            suite.processes[name] = start_service(
-                name, service_env(name, database_urls[name], amqp, workdir, registry_url, extra), workdir)
-        await wait_ready(suite, timeout=300)  # six processes booting on a loaded 2-core machine
+        def start_all() -> None:
+            suite.processes["registry"] = start_service("registry", service_env(
+                "registry", database_urls["registry"], amqp, workdir, "", {
+                    "REGISTRY_BOOTSTRAP_ADMIN_EMAIL": ADMIN_EMAIL, "REGISTRY_BOOTSTRAP_ADMIN_PASSWORD": ADMIN_PASSWORD,
+                    "REGISTRY_SIGNING_KEY_PATH": str(key_path), "REGISTRY_LOG_LEVEL": "WARNING"}), workdir)
+            registry_url = suite.processes["registry"].url
+            for name in services.SERVICES[1:]:
+                extra = {f"{name.upper()}_LOG_LEVEL": "WARNING"}
+                if name == "notifications":  # no SMTP server here: mail goes to files
+                    extra["NOTIFICATIONS_SMTP_HOST"] = ""
+                suite.processes[name] = start_service(
+                    name, service_env(name, database_urls[name], amqp, workdir, registry_url, extra), workdir)
+
+        start_all()
+        # Six processes booting on a loaded 2-core machine. In the full CI suite processes have been seen
+        # to retry the broker handshake for minutes (TimeoutError on every try while the broker served the
+        # others; the cause is not found yet, see the issue note): then the suite is started once more,
+        # loudly, before the readiness wait that fails the test.
+        stalled = await not_ready(suite, timeout=150)
+        if stalled:
+            print(f"  [load] not ready in 150 s: {', '.join(stalled)}; starting the services again\n{suite.logs()}")
+            suite.stop()
+            start_all()
+        await wait_ready(suite, timeout=300)
         month = Month.of(today_in_helsinki(SystemClock())).prev()
         config = await seed(suite, _dsn(database_urls["events"]), issuer, args.bookings, month)
         provider_users = max(1, round(args.provider_rate / PROVIDER_RATE_PER_USER))

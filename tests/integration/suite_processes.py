@@ -82,6 +82,24 @@ async def wait_ready(suite: DistributedSuite, timeout: float = 120.0) -> None:
                 await asyncio.sleep(0.2)
 
 
+async def not_ready(suite: DistributedSuite, timeout: float) -> list[str]:
+    """The processes whose /health/ready is still not 200 after `timeout` (all waited for together)."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    waiting = dict(suite.processes)
+    async with httpx.AsyncClient(timeout=2) as client:
+        while waiting and asyncio.get_running_loop().time() < deadline:
+            for name, p in list(waiting.items()):
+                if p.process.poll() is not None:
+                    raise RuntimeError(f"{p.name} exited early:\n{suite.logs()}")
+                try:
+                    if (await client.get(f"{p.url}/health/ready")).status_code == 200:
+                        del waiting[name]
+                except httpx.HTTPError:
+                    pass
+            await asyncio.sleep(0.2)
+    return sorted(waiting)
+
+
 def service_env(name: str, database_url: str, amqp_url: str, workdir: Path, registry_url: str,
                 extra: Mapping[str, str] | None = None) -> dict[str, str]:
     prefix = name.upper()
