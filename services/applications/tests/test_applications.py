@@ -186,6 +186,26 @@ async def test_one_open_application_per_service(api: Api, flow: Flow) -> None:
     assert r.json()["reason"] == "application_exists"  # a machine-readable code beside the text
 
 
+async def test_a_company_registered_a_moment_ago_is_asked_to_retry_until_its_sites_are_known(
+        api: Api, flow: Flow) -> None:
+    # Moments after registering, the registry's event with the company and its sites may not be here yet:
+    # an application made then would start with no sites and fail its completeness check ("no_site").
+    service = await flow.service()
+    newcomer = api.token_for(Role.PROVIDER_ADMIN, provider_id="prov-new", subject="user-new")
+    early = await api.client.post("/v1/tenants/kouvola/applications", json={"service_id": service["id"]},
+                                  headers=newcomer)
+    assert early.status_code == 409 and early.json()["reason"] == "provider_not_known_yet"
+    mine = await api.client.get("/v1/tenants/kouvola/applications", headers=newcomer)
+    assert mine.status_code == 200 and mine.json()["items"] == []  # nothing was made
+    await api.deliver("registry.provider.registered", {
+        "provider_id": "prov-new", "business_id": "0116297-6", "name": "Uusi Hoiva Oy", "language": "fi",
+        "email": "info@uusi.fi", "sites": [{"site_id": "site-new", "name": "Uusi", "notification_email": "uusi@uusi.fi"}]})
+    made = await api.client.post("/v1/tenants/kouvola/applications", json={"service_id": service["id"]},
+                                 headers=newcomer)
+    assert made.status_code == 201, made.text
+    assert made.json()["steps"]["sites"]["ids"] == ["site-new"]
+
+
 async def test_change_of_an_approved_application_keeps_it_approved(api: Api, flow: Flow) -> None:
     service, app = await flow.approved_app()
     base = f"/v1/tenants/kouvola/applications/{app['id']}"

@@ -38,6 +38,11 @@ async def create(ctx: AppContext, tenant_id: str, principal: Principal, service_
         raise forbidden("Only a provider applies to a service")
     if await repo.get_service(ctx.session, tenant_id, service_id) is None:
         raise invalid("service_id", "the tenant has no such service")
+    if await repo.get_provider(ctx.session, principal.provider_id) is None:
+        # The registry's event with the company and its sites is still on its way (moments after a
+        # registration): an application made now would start without the company's sites.
+        raise conflict("Your company's registration is still being processed; try again in a moment",
+                       reason="provider_not_known_yet")
     existing, _ = await repo.find_applications(ctx.session, tenant_id, provider_id=principal.provider_id,
                                                service_id=service_id, only_originals=True,
                                                states=("draft", "submitted", "returned", "approved"))
