@@ -199,7 +199,8 @@ async def test_a_company_registered_a_moment_ago_is_asked_to_retry_until_its_sit
     assert mine.status_code == 200 and mine.json()["items"] == []  # nothing was made
     await api.deliver("registry.provider.registered", {
         "provider_id": "prov-new", "business_id": "0116297-6", "name": "Uusi Hoiva Oy", "language": "fi",
-        "email": "info@uusi.fi", "sites": [{"site_id": "site-new", "name": "Uusi", "notification_email": "uusi@uusi.fi"}]})
+        "email": "info@uusi.fi",
+        "sites": [{"site_id": "site-new", "name": "Uusi", "notification_email": "uusi@uusi.fi"}]})
     made = await api.client.post("/v1/tenants/kouvola/applications", json={"service_id": service["id"]},
                                  headers=newcomer)
     assert made.status_code == 201, made.text

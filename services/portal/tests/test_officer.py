@@ -3,16 +3,19 @@ settlement preview then lock and send, the realisation report as CSV."""
 
 from __future__ import annotations
 
+import io
 import random
 import re
 from datetime import datetime, time
 
 import httpx
+import openpyxl
 import pytest
 from seteli_common.clock import HELSINKI, FixedClock, Month, SystemClock, today_in_helsinki
 from seteli_common.messaging.envelope import Envelope
 from seteli_common.messaging.memory import InMemoryTransport
 from seteli_portal.i18n import money_fmt
+from seteli_portal.spreadsheet import XLSX_MEDIA_TYPE
 
 from seteli.demo import random_test_identity_code
 from seteli.embedded import Suite
@@ -169,6 +172,18 @@ async def test_realisation_report_on_the_page_and_as_csv(portal: httpx.AsyncClie
     assert row[4] == f"{140 * Month.parse(month).last.day},00" and data.provider_id not in csv.text
     interruptions = await portal.get("/officer/reports/interruptions.csv", params={"start": month, "end": month})
     assert interruptions.status_code == 200 and interruptions.content.decode("utf-8-sig").startswith("Palvelu;")
+
+    # the same report as an .xlsx: a number cell with two decimals where the CSV has "4200,00"
+    assert 'id="realisation-xlsx"' in page.text
+    xlsx = await portal.get("/officer/reports/realisation.xlsx", params={"start": month, "end": month})
+    assert xlsx.status_code == 200 and xlsx.headers["content-type"] == XLSX_MEDIA_TYPE
+    assert "toteuma" in xlsx.headers["content-disposition"] and ".xlsx" in xlsx.headers["content-disposition"]
+    sheet = openpyxl.load_workbook(io.BytesIO(xlsx.content)).active
+    table = [[c.value for c in r] for r in sheet.iter_rows()]
+    assert table[0][:3] == ["Palveluntuottaja", "Oma asiakasnumero", "Palvelusisältö"]
+    cells = next(r for r in sheet.iter_rows(min_row=2) if r[1].value == "A-001")
+    assert cells[4].value == 140 * Month.parse(month).last.day and cells[4].number_format == "0.00"
+    assert cells[4].data_type == "n" and data.provider_id not in str(table)
 
 
 async def test_an_event_over_the_weekly_grant_is_approved_from_the_queue(portal: httpx.AsyncClient,

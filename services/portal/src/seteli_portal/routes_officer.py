@@ -4,18 +4,19 @@ preview / lock and send, reports with CSV download."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import date
 from decimal import Decimal
 from typing import Any, Literal
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
-from seteli_common.csvfile import decimal_comma, spreadsheet_csv
 from seteli_common.web import content_disposition
 
 from .apiclient import ApiError
 from .i18n import date_fmt, money_fmt
 from .paging import pager, paging
 from .provider_data import today
+from .spreadsheet import XLSX_MEDIA_TYPE, Cell, as_csv, as_xlsx
 from .web import STAFF, Page, download, seg
 
 router = APIRouter(prefix="/officer")
@@ -412,7 +413,7 @@ async def payment_file(request: Request, run_id: str) -> Response:
 
 # --- reports --------------------------------------------------------------------------------------
 # The settlement API's reports are for programs (ids, dot decimals). The officer gets names, the
-# portal's language, and a CSV that opens in Finnish Excel (kernel csvfile.spreadsheet_csv).
+# portal's language, and a file that opens in Finnish Excel: CSV or .xlsx (spreadsheet.py).
 
 REPORT_LIMIT = 10000
 
@@ -473,28 +474,42 @@ async def reports(request: Request, start: str = "", end: str = "") -> Response:
                        end=end, errors=errors)
 
 
-@router.get("/reports/{name}.csv")
-async def report_csv(request: Request, name: Literal["realisation", "interruptions"], start: str, end: str
-                     ) -> Response:
-    page = _officer_page(request)
-    report = await _reports(page, start, end)
+def _report_table(page: Page, name: str, report: dict[str, Any]) -> tuple[list[str], list[list[Cell]]]:
+    """The report as a table of typed cells (numbers as Decimal, dates as date), for either file."""
     t = page.t
+
+    def num(value: Any) -> Decimal | None:
+        return None if value is None or value == "" else Decimal(str(value))
+
     if name == "realisation":
         headers = [t("field.provider"), t("field.client_number"), t("field.content"), t("col.units_settled"),
                    t("col.amount_settled"), t("col.co_payment"), t("col.amount_unsettled"), t("col.units_unfinished")]
-        rows = [[r["provider_name"], r["client_ref"], r["content_label"], decimal_comma(r["units_settled"]),
-                 decimal_comma(r["amount_settled"]), decimal_comma(r["co_payment"]),
-                 decimal_comma(r["amount_unsettled"]), decimal_comma(r["units_unfinished"])]
-                for r in report["realisation"]]
+        rows: list[list[Cell]] = [
+            [r["provider_name"], r["client_ref"], r["content_label"], num(r["units_settled"]),
+             num(r["amount_settled"]), num(r["co_payment"]), num(r["amount_unsettled"]), num(r["units_unfinished"])]
+            for r in report["realisation"]]
     else:
         headers = [t("field.service"), t("field.provider"), t("field.client_number"), t("field.content"),
                    t("reports.departure"), t("reports.return_day"), t("reports.days"), t("field.reason"),
                    t("field.amount_tenant"), t("field.co_payment")]
-        rows = [[r["service_label"], r["provider_name"], r["client_ref"], r["content_label"], date_fmt(r["start"]),
-                 date_fmt(r["end"]), r["days"], t(f"reason.{r['reason']}", default=r["reason"]),
-                 decimal_comma(r["amount_tenant"]), decimal_comma(r["amount_co_payment"])]
+        rows = [[r["service_label"], r["provider_name"], r["client_ref"], r["content_label"],
+                 date.fromisoformat(r["start"]), date.fromisoformat(r["end"]) if r.get("end") else None,
+                 int(r["days"]), t(f"reason.{r['reason']}", default=r["reason"]),
+                 num(r["amount_tenant"]), num(r["amount_co_payment"])]
                 for r in report["interruptions"]]
-    stem = t("reports.file_realisation") if name == "realisation" else t("reports.file_interruptions")
-    filename = f"{stem}-{start}-{end}.csv"
-    return Response(spreadsheet_csv(headers, rows), media_type="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": content_disposition(filename)})
+    return headers, rows
+
+
+@router.get("/reports/{name}.{extension}")
+async def report_file(request: Request, name: Literal["realisation", "interruptions"],
+                      extension: Literal["csv", "xlsx"], start: str, end: str) -> Response:
+    """The report as a file: a CSV that opens in Finnish Excel, or an .xlsx with typed cells."""
+    page = _officer_page(request)
+    report = await _reports(page, start, end)
+    headers, rows = _report_table(page, name, report)
+    stem = page.t("reports.file_realisation") if name == "realisation" else page.t("reports.file_interruptions")
+    filename = f"{stem}-{start}-{end}.{extension}"
+    disposition = {"Content-Disposition": content_disposition(filename)}
+    if extension == "xlsx":
+        return Response(as_xlsx(headers, rows, stem), media_type=XLSX_MEDIA_TYPE, headers=disposition)
+    return Response(as_csv(headers, rows), media_type="text/csv; charset=utf-8", headers=disposition)
