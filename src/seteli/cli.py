@@ -15,6 +15,7 @@ import os
 import socket
 import sys
 import tempfile
+from datetime import date
 from pathlib import Path
 
 import httpx
@@ -38,7 +39,8 @@ def cmd_up(args: argparse.Namespace) -> None:
     from .embedded import DEMO_ADMIN_EMAIL, DEMO_ADMIN_PASSWORD, build_suite
 
     base = f"http://{args.host}:{args.port}"
-    suite = build_suite(args.data_dir.resolve(), seed_demo=not args.no_demo_data, portal_url=f"{base}/portal")
+    suite = build_suite(args.data_dir.resolve(), seed_demo=not args.no_demo_data, portal_url=f"{base}/portal",
+                        today=args.today)
     print("Seteli is starting in embedded mode (SQLite files in "
           f"{args.data_dir.resolve()}, in-process bus, email as files in {args.data_dir.resolve() / 'mail'}).")
     print(f"  portal         {base}/portal/   (fi/sv; sign in with the demo users below)")
@@ -148,6 +150,9 @@ def parser() -> argparse.ArgumentParser:
     up.add_argument("--port", type=int, default=8000)
     up.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR)
     up.add_argument("--no-demo-data", action="store_true", help="do not create the demo tenant on first start")
+    up.add_argument("--today", type=date.fromisoformat, default=None, metavar="YYYY-MM-DD",
+                    help="training and replays: the suite's today (time of day runs on); restart with a later\n"
+                         "date to move on, the data stays. Distributed mode: each service's <PREFIX>_TODAY.")
     up.set_defaults(func=cmd_up)
 
     serve = sub.add_parser("serve", help="run one service (distributed mode, configured by environment)")

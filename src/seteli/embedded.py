@@ -14,6 +14,7 @@ import secrets
 from collections.abc import AsyncIterator, Mapping
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +22,8 @@ import httpx
 from fastapi import FastAPI
 from fastapi.responses import HTMLResponse, RedirectResponse
 from seteli_common.auth import StaticKeys
-from seteli_common.clock import Clock, SystemClock
+from seteli_common.clock import Clock, Month, today_in_helsinki
+from seteli_common.config import clock_for
 from seteli_common.messaging.memory import InMemoryBroker
 from seteli_common.runtime import ServiceRuntime
 from seteli_portal.bootstrap import build_app as build_portal
@@ -41,7 +43,7 @@ class Suite:
     apps: dict[str, FastAPI] = field(default_factory=dict)
 
 
-async def seed_demo_data(app: FastAPI, data_dir: Path) -> None:
+async def seed_demo_data(app: FastAPI, data_dir: Path, clock: Clock) -> None:
     """First start only: a demo tenant run through the walking skeleton, plus Kouvola's two services
     from seed 004, so a person opening the suite finds data. A marker file keeps it to one time."""
     import httpx
@@ -56,7 +58,8 @@ async def seed_demo_data(app: FastAPI, data_dir: Path) -> None:
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://suite",
                                  timeout=60) as client:
         result = await walking_skeleton(client, base, admin_email=DEMO_ADMIN_EMAIL,
-                                        admin_password=DEMO_ADMIN_PASSWORD, tenant_id="demo", seed=2016)
+                                        admin_password=DEMO_ADMIN_PASSWORD, tenant_id="demo", seed=2016,
+                                        month=Month.of(today_in_helsinki(clock)).prev())
         token = (await client.post("/registry/v1/auth/token", json={
             "email": result.tenant_admin_email, "password": result.tenant_admin_password})).json()["access_token"]
         for body in kouvola_services():
@@ -89,16 +92,18 @@ def _private_secret(path: Path, length: int) -> str:
     return path.read_text().strip()
 
 
-def build_suite(data_dir: Path, *, clock: Clock | None = None, log_json: bool = False,
+def build_suite(data_dir: Path, *, clock: Clock | None = None, today: date | None = None, log_json: bool = False,
                 seed_demo: bool = False, with_portal: bool = True,
                 service_settings: Mapping[str, Mapping[str, Any]] | None = None,
                 portal_url: str = "http://127.0.0.1:8000/portal") -> Suite:
     """`service_settings`: extra settings per service (tests: a PostgreSQL database_url and database_role).
-    `portal_url`: where the links in emails (registration, password reset, attention notices) lead."""
+    `portal_url`: where the links in emails (registration, password reset, attention notices) lead.
+    `today`: a training date (`seteli up --today`): every service and the portal run on a clock whose
+    Helsinki date is that day when the suite starts. Tests inject `clock` instead."""
     data_dir.mkdir(parents=True, exist_ok=True)
     extra = service_settings or {}
     broker = InMemoryBroker()
-    clock = clock or SystemClock()
+    clock = clock or clock_for(today)
     # Embedded mode is a development and test setup: the built-in fakes (Suomi.fi, PRH, liability, mail as .eml).
     common: dict[str, Any] = {"data_dir": data_dir, "log_json": log_json, "broker_url": "", "jwks_url": "",
                               "adapters": "fake"}
@@ -131,7 +136,7 @@ def build_suite(data_dir: Path, *, clock: Clock | None = None, log_json: bool = 
         async with AsyncExitStack() as stack:
             for app in apps.values():
                 await stack.enter_async_context(app.router.lifespan_context(app))
-            seeding = asyncio.create_task(seed_demo_data(parent, data_dir)) if seed_demo else None
+            seeding = asyncio.create_task(seed_demo_data(parent, data_dir, clock)) if seed_demo else None
             yield
             if seeding is not None and not seeding.done():
                 seeding.cancel()
@@ -162,5 +167,5 @@ def build_suite(data_dir: Path, *, clock: Clock | None = None, log_json: bool = 
         parent.mount("/portal", build_portal(
             PortalSettings(cookie_secure=False, session_secret=session_secret),
             service_urls={name: f"http://embedded/{name}" for name in apps},
-            transport=httpx.ASGITransport(app=parent, raise_app_exceptions=False)))
+            transport=httpx.ASGITransport(app=parent, raise_app_exceptions=False), clock=clock))
     return Suite(parent, broker, runtimes, apps)

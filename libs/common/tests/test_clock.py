@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta, timezone
 
 import pytest
 from hypothesis import given
@@ -13,6 +13,7 @@ from seteli_common.clock import (
     Clock,
     FixedClock,
     Month,
+    ShiftedClock,
     SystemClock,
     day_count,
     days,
@@ -263,3 +264,21 @@ def test_nth_day_of_month_clamps(month: Month, n: int, expected: date) -> None:
 def test_nth_day_of_month_rejects_zero() -> None:
     with pytest.raises(ValueError):
         nth_day_of_month(Month(2016, 3), 0)
+
+
+def test_a_shifted_clock_starts_on_the_training_date_and_its_time_of_day_runs_on() -> None:
+    real = FixedClock(datetime(2026, 12, 4, 21, 30, tzinfo=UTC))  # 23:30 in Helsinki
+    shifted = ShiftedClock(date(2025, 3, 4), base=real)
+    assert today_in_helsinki(shifted) == date(2025, 3, 4)
+    assert shifted.now().astimezone(HELSINKI).time() == time(23, 30)
+    real.advance(timedelta(minutes=45))  # midnight passes in Helsinki: the training date turns too
+    assert today_in_helsinki(shifted) == date(2025, 3, 5)
+
+
+def test_a_shift_across_daylight_saving_keeps_the_date() -> None:
+    # 23:30 in Helsinki in winter (UTC+2) shifted to a summer day (UTC+3): adding days to the UTC instant
+    # would give 00:30 the next day; the wall clock keeps 23:30 on the training date.
+    real = FixedClock(datetime(2026, 12, 4, 21, 30, tzinfo=UTC))
+    summer = ShiftedClock(date(2025, 7, 1), base=real)
+    assert today_in_helsinki(summer) == date(2025, 7, 1)
+    assert summer.now() == datetime(2025, 7, 1, 20, 30, tzinfo=UTC)

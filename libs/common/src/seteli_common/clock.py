@@ -24,6 +24,7 @@ __all__ = [
     "Clock",
     "FixedClock",
     "Month",
+    "ShiftedClock",
     "SystemClock",
     "day_count",
     "days",
@@ -73,6 +74,24 @@ class FixedClock:
 
     def advance(self, delta: timedelta) -> None:
         self._now = self._now + delta
+
+
+class ShiftedClock:
+    """The real clock moved by whole days, so that Helsinki's date is `today` when it is made; the time
+    of day runs on and midnight turns the date as it would. For training and replays (a settable
+    "today", refused in production: `ServiceSettings.today`), never for tests, which inject their own.
+
+    The shift is done on Helsinki's wall clock, not by adding days to a UTC instant, so that a shift
+    across a daylight-saving change cannot move the date by the hour in between."""
+
+    def __init__(self, today: date, base: Clock | None = None) -> None:
+        self._base = base or SystemClock()
+        self._days = (today - today_in_helsinki(self._base)).days
+
+    def now(self) -> datetime:
+        wall = self._base.now().astimezone(HELSINKI)
+        shifted = datetime.combine(wall.date() + timedelta(days=self._days), wall.time(), HELSINKI)
+        return shifted.astimezone(UTC)
 
 
 def today_in_helsinki(clock: Clock) -> date:

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import date
 from pathlib import Path
 from typing import Literal
 
+from pydantic import model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from .clock import Clock, ShiftedClock, SystemClock
 
 DEFAULT_DATA_DIR = Path(".data")
 AdapterMode = Literal["real", "fake"]
@@ -25,6 +29,16 @@ def require_configured(service: str, env_prefix: str, missing: Iterable[str]) ->
             f"Configure the real endpoints and secrets, or set {env_prefix}_ADAPTERS=fake to use the built-in "
             "fakes (embedded mode, tests and the dev overlay only: never in production)."
         )
+
+
+def refuse_today_in_production(today: date | None, adapters: AdapterMode) -> None:
+    if today is not None and adapters == "real":
+        raise ValueError("a settable date (TODAY) is for training and replays only: it is refused with real "
+                         "adapters (production); set ADAPTERS=fake or remove TODAY")
+
+
+def clock_for(today: date | None) -> Clock:
+    return SystemClock() if today is None else ShiftedClock(today)
 
 
 class ServiceSettings(BaseSettings):
@@ -69,6 +83,18 @@ class ServiceSettings(BaseSettings):
     # `real` (the default) needs every endpoint configured and refuses to start without one; `fake` uses
     # the built-in fakes. Only the embedded suite, the tests and the dev setups say `fake`.
     adapters: AdapterMode = "real"
+    # Training and replays: the suite's "today" (e.g. 2025-03-04); the time of day runs on. Restart with a
+    # later date to move on (the data stays). Refused with real adapters, i.e. in production.
+    today: date | None = None
+
+    @model_validator(mode="after")
+    def _today_only_outside_production(self) -> ServiceSettings:
+        refuse_today_in_production(self.today, self.adapters)
+        return self
+
+    def clock(self) -> Clock:
+        """The clock the service runs on: the real one, or the settable date's."""
+        return clock_for(self.today)
 
     def resolved_database_url(self) -> str:
         if self.database_url:

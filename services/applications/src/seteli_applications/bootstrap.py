@@ -6,7 +6,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 from seteli_common.auth import KeySource
-from seteli_common.clock import Clock, SystemClock
+from seteli_common.clock import Clock
 from seteli_common.messaging.memory import InMemoryBroker
 from seteli_common.runtime import ServiceRuntime
 from seteli_common.web import create_app
@@ -25,7 +25,7 @@ def build_runtime(settings: ApplicationsSettings | None = None, *, broker: InMem
     settings = settings or ApplicationsSettings()
     runtime = ServiceRuntime(settings=settings, metadata=metadata, migrations=MIGRATIONS,
                              subscriptions=subscriptions(), broker=broker, keys=keys,
-                             clock=clock or SystemClock())
+                             clock=clock or settings.clock())
     # The registry's keys, as for access tokens: in-process (embedded, tests) or its JWKS (distributed).
     keys = runtime.token_verifier.keys if runtime.token_verifier else None
     runtime.extras.update(signer=RegistrySigner(keys, issuer=settings.token_issuer,

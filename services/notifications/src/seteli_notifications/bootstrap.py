@@ -6,7 +6,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 from seteli_common.auth import KeySource
-from seteli_common.clock import Clock, SystemClock
+from seteli_common.clock import Clock
 from seteli_common.config import require_configured
 from seteli_common.messaging.memory import InMemoryBroker
 from seteli_common.runtime import ServiceRuntime
@@ -46,7 +46,7 @@ def build_runtime(settings: NotificationsSettings | None = None, *, broker: InMe
     settings = settings or NotificationsSettings()
     if settings.adapters != "fake":  # writing mail into .eml files is the embedded mode's fake
         require_configured("notifications", "NOTIFICATIONS", [] if settings.smtp_host else ["smtp_host"])
-    clock = clock or SystemClock()
+    clock = clock or settings.clock()
     renderer = Renderer()
     deps = MailDeps(renderer, clock, settings.message_id_domain, settings.public_base_url)
     runtime = NotificationsRuntime(settings=settings, metadata=metadata, migrations=MIGRATIONS,

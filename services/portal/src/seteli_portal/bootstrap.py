@@ -16,7 +16,8 @@ import httpx
 from fastapi import FastAPI, Request
 from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
-from seteli_common.config import NotConfigured
+from seteli_common.clock import Clock
+from seteli_common.config import NotConfigured, clock_for
 from seteli_common.errors import LimitRequestBody
 
 from . import (
@@ -55,7 +56,9 @@ SECURITY_HEADERS = {
 
 
 def build_app(settings: PortalSettings | None = None, *, service_urls: dict[str, str] | None = None,
-              transport: httpx.AsyncBaseTransport | None = None) -> FastAPI:
+              transport: httpx.AsyncBaseTransport | None = None, clock: Clock | None = None) -> FastAPI:
+    """`clock`: the embedded suite's, so that the pages' "today" is the services' (default: PORTAL_TODAY
+    or the real clock)."""
     settings = settings or PortalSettings()
     if settings.adapters != "fake" and settings.session_secret in ("", DEV_SESSION_SECRET):
         # with the well-known development secret anyone could forge a signed-in session cookie
@@ -75,6 +78,7 @@ def build_app(settings: PortalSettings | None = None, *, service_urls: dict[str,
 
     app = FastAPI(title="Seteli portal", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
     app.state.settings = settings
+    app.state.clock = clock or clock_for(settings.today)
     app.state.api = api
     app.state.env = make_env()
     app.state.throttle = Throttle()

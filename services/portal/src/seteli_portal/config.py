@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import date
+
+from pydantic import model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
-from seteli_common.config import AdapterMode
+from seteli_common.config import AdapterMode, refuse_today_in_production
 
 DEV_SESSION_SECRET = "dev-only-change-me"  # well known: accepted only with PORTAL_ADAPTERS=fake
 SERVICE_NAMES = ("registry", "applications", "vouchers", "events", "settlement", "notifications")
@@ -18,6 +21,8 @@ class PortalSettings(BaseSettings):
     # development default (or none) stops the start unless PORTAL_ADAPTERS=fake (development only).
     session_secret: str = DEV_SESSION_SECRET
     adapters: AdapterMode = "real"
+    # Training and replays: the "today" the pages start from (as the services' TODAY); refused in production.
+    today: date | None = None
     # True behind TLS (production). Embedded mode over plain http://127.0.0.1 sets it False.
     cookie_secure: bool = True
     cookie_name: str = "seteli_session"
@@ -26,3 +31,8 @@ class PortalSettings(BaseSettings):
     default_tenant: str = ""
     default_language: str = "fi"
     api_timeout_seconds: float = 30.0
+
+    @model_validator(mode="after")
+    def _today_only_outside_production(self) -> PortalSettings:
+        refuse_today_in_production(self.today, self.adapters)
+        return self

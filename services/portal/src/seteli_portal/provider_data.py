@@ -3,9 +3,12 @@ the provider's pages and the application's steps 5 and 6 (no routes here, so any
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo
+
+from fastapi import Request
+from seteli_common.clock import today_in_helsinki
 
 from .apiclient import ApiError
 from .web import Page, seg
@@ -22,8 +25,9 @@ ATTACHMENT_TYPES = (
 )
 
 
-def today() -> date:
-    return datetime.now(HELSINKI).date()
+def today(request: Request) -> date:
+    """Helsinki's date on the portal's clock (the real one, or a training date: PORTAL_TODAY)."""
+    return today_in_helsinki(request.app.state.clock)
 
 
 async def listing(page: Page, what: str) -> list[dict[str, Any]]:

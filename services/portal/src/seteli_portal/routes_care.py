@@ -19,12 +19,12 @@ from .web import Page, download, seg
 router = APIRouter(prefix="/provider")
 
 
-def _month(value: str | None) -> date:
+def _month(value: str | None, request: Request) -> date:
     try:
         year, month = (value or "").split("-")
         return date(int(year), int(month), 1)
     except ValueError:
-        return today().replace(day=1)
+        return today(request).replace(day=1)
 
 
 # --- booking --------------------------------------------------------------------------------------
@@ -172,14 +172,14 @@ async def _month_view(page: Page, booking_id: str, month: date, **context: Any) 
 
 @router.get("/bookings/{booking_id}")
 async def month_view(request: Request, booking_id: str, month: str = "") -> Response:
-    return await _month_view(_provider_page(request), booking_id, _month(month))
+    return await _month_view(_provider_page(request), booking_id, _month(month, request))
 
 
 @router.post("/bookings/{booking_id}/events")
 async def record_event(request: Request, booking_id: str) -> Response:
     page = _provider_page(request)
     form = await page.form()
-    month = _month(str(form.get("month", "")))
+    month = _month(str(form.get("month", "")), request)
     body: dict[str, Any] = {"booking_id": booking_id, "start": str(form.get("start", "")),
                             "end": str(form.get("end", "")) or None, "text": str(form.get("text", "")),
                             "status": "draft" if form.get("status") == "draft" else "recorded"}

@@ -340,8 +340,8 @@ async def record_death(request: Request, client_id: str) -> Response:
 
 # --- settlement -----------------------------------------------------------------------------------
 
-def _previous_month() -> str:
-    first = today().replace(day=1)
+def _previous_month(request: Request) -> str:
+    first = today(request).replace(day=1)
     return f"{first.year - (first.month == 1)}-{(first.month - 2) % 12 + 1:02d}"
 
 
@@ -349,7 +349,7 @@ def _previous_month() -> str:
 async def settlement(request: Request, month: str = "") -> Response:
     page = _officer_page(request)
     runs = (await page.call("GET", "settlement", page.tpath("/runs"), params={"limit": 24}))["items"]
-    return page.render("officer/settlement.html", runs=runs, month=month or _previous_month(), preview=None)
+    return page.render("officer/settlement.html", runs=runs, month=month or _previous_month(request), preview=None)
 
 
 @router.post("/settlement")

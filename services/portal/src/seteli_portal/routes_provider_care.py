@@ -39,7 +39,7 @@ def _interruption_errors(page: Page, exc: ApiError) -> dict[str, str]:
 async def record_departure(request: Request, booking_id: str) -> Response:
     page = _provider_page(request)
     form = await page.form()
-    month = _month(str(form.get("month", "")))
+    month = _month(str(form.get("month", "")), request)
     body = {"booking_id": booking_id, "start": str(form.get("start", "")).strip(),
             "end": str(form.get("end", "")).strip() or None, "reason": str(form.get("reason", ""))}
     errors: dict[str, str] = {}
@@ -64,7 +64,7 @@ async def record_departure(request: Request, booking_id: str) -> Response:
 async def record_return(request: Request, booking_id: str, interruption_id: str) -> Response:
     page = _provider_page(request)
     form = await page.form()
-    month = _month(str(form.get("month", "")))
+    month = _month(str(form.get("month", "")), request)
     end = str(form.get("end", "")).strip()
     errors = {} if end else {"end": page.t("error.required")}
     if not errors:
@@ -88,7 +88,7 @@ async def record_return(request: Request, booking_id: str, interruption_id: str)
 async def delete_draft(request: Request, booking_id: str, interruption_id: str) -> Response:
     page = _provider_page(request)
     form = await page.form()
-    month = _month(str(form.get("month", "")))
+    month = _month(str(form.get("month", "")), request)
     await page.call("DELETE", "events", page.tpath(f"/interruptions/{seg(interruption_id)}"))
     page.flash("interruption.deleted")
     return page.redirect(f"/provider/bookings/{booking_id}?month={month:%Y-%m}#interruptions-h")

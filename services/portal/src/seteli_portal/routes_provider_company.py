@@ -169,7 +169,7 @@ async def remove_subcontractor(request: Request, subcontractor_id: str) -> Respo
 async def _attachments(page: Page, **context: Any) -> Response:
     provider = await page.call("GET", "registry", f"/v1/providers/{seg(page.provider_id)}")
     subcontractors = await listing(page, "subcontractors")
-    day = today()
+    day = today(page.request)
     items = [{**a, "state": attachment_state(a, day)} for a in await listing(page, "attachments")]
     checks = await listing(page, "liability-checks")
     latest: dict[str, dict[str, Any]] = {}

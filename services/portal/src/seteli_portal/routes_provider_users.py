@@ -31,7 +31,7 @@ def status_of(user: dict[str, Any], now: datetime) -> str:
 
 async def _users(page: Page, **context: Any) -> Response:
     body = await page.call("GET", "registry", f"/v1/providers/{seg(page.provider_id)}/users", params={"limit": 200})
-    now = datetime.now(UTC)
+    now = page.request.app.state.clock.now()  # the registry's lock times are on the same clock
     users = [{**u, "state": status_of(u, now)} for u in body["items"]]
     prefix = f"{page.tenant_id}:"
     for user in users:  # the teams of the tenant chosen now; the others are kept as they are

@@ -3,7 +3,6 @@ officer or another admin; giving and taking the admin's role; passivating a pers
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -27,7 +26,7 @@ def _admin_page(request: Request) -> Page:
 
 async def _users(page: Page, **context: Any) -> Response:
     body = await page.call("GET", "registry", page_path(page), params={"limit": 200})
-    now = datetime.now(UTC)
+    now = page.request.app.state.clock.now()  # the registry's lock times are on the same clock
     users = [{**u, "state": status_of(u, now)} for u in body["items"]]
     return page.render("officer/users.html", status=context.pop("status", 422 if context.get("errors") else 200),
                        users=users, me=page.claims.get("sub"), form_name=context.pop("form_name", ""),

@@ -8,7 +8,7 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from fastapi import FastAPI
 from seteli_common.auth import KeySource, SigningKey, StaticKeys, TokenIssuer
-from seteli_common.clock import Clock, SystemClock
+from seteli_common.clock import Clock
 from seteli_common.config import require_configured
 from seteli_common.messaging.memory import InMemoryBroker
 from seteli_common.runtime import ServiceRuntime
@@ -82,7 +82,7 @@ def build_runtime(settings: RegistrySettings | None = None, *, broker: InMemoryB
     issuer = TokenIssuer(key, issuer=settings.token_issuer, audience=settings.token_audience)
     runtime = ServiceRuntime(settings=settings, metadata=metadata, migrations=MIGRATIONS,
                              subscriptions=subscriptions(), broker=broker,
-                             keys=_Keys(StaticKeys(issuer.jwks), keys), clock=clock or SystemClock())
+                             keys=_Keys(StaticKeys(issuer.jwks), keys), clock=clock or settings.clock())
     revoked = RevokedSessions(horizon=settings.access_token_ttl_seconds + 60)
     if runtime.token_verifier is not None:
         # Sessions ended (logout, passivation, lock) stop working in the registry at once: this process

@@ -10,7 +10,7 @@ from typing import Any
 
 from fastapi import FastAPI
 from seteli_common.auth import KeySource
-from seteli_common.clock import Clock, SystemClock
+from seteli_common.clock import Clock
 from seteli_common.messaging.memory import InMemoryBroker
 from seteli_common.runtime import ServiceRuntime
 from seteli_common.web import create_app
@@ -40,7 +40,7 @@ def build_runtime(
         subscriptions=subscriptions(),
         broker=broker,
         keys=keys,
-        clock=clock or SystemClock(),
+        clock=clock or settings.clock(),
     )
     runtime.extras["deps"] = deps_of(runtime)
     return runtime
