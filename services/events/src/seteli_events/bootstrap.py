@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager, suppress
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +13,7 @@ from seteli_common.auth import KeySource
 from seteli_common.clock import Clock
 from seteli_common.messaging.memory import InMemoryBroker
 from seteli_common.runtime import ServiceRuntime
+from seteli_common.tasks import stop_task
 from seteli_common.web import create_app
 
 from . import api, api_client, api_decisions, jobs
@@ -61,9 +62,7 @@ def _lifespan(runtime: ServiceRuntime) -> Any:
                 yield
             finally:
                 if task is not None:
-                    task.cancel()
-                    with suppress(asyncio.CancelledError):
-                        await task
+                    await stop_task(task)
 
     return lifespan
 

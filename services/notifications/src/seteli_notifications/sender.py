@@ -20,6 +20,7 @@ from typing import Any
 import aiosmtplib
 from seteli_common.clock import Clock
 from seteli_common.db import Database
+from seteli_common.tasks import stop_task
 from seteli_common.validators import contains_identity_code
 
 from . import repository as repo
@@ -119,11 +120,7 @@ class MailSender:
 
     async def stop(self) -> None:
         if self._task is not None:
-            self._task.cancel()
-            try:
-                await self._task
-            except asyncio.CancelledError:
-                pass
+            await stop_task(self._task)
             self._task = None
 
     def wake(self) -> None:
@@ -138,7 +135,10 @@ class MailSender:
             except Exception:
                 log.exception("sender pass failed; will try again")
             try:
-                await asyncio.wait_for(self._wake.wait(), timeout=self.settings.send_interval_seconds)
+                # asyncio.timeout, not wait_for: Python 3.11's wait_for returns the inner result when a
+                # wake-up and a cancel arrive together, so stop() waited forever (a hung CI run).
+                async with asyncio.timeout(self.settings.send_interval_seconds):
+                    await self._wake.wait()
             except TimeoutError:
                 pass
             self._wake.clear()

@@ -132,7 +132,8 @@ class SettlementWorker:
                 worked = False
             if not worked:
                 try:
-                    await asyncio.wait_for(stop.wait(), timeout=poll_seconds)
+                    async with asyncio.timeout(poll_seconds):  # not wait_for: see seteli_common.tasks
+                        await stop.wait()
                 except TimeoutError:
                     pass
 
@@ -205,7 +206,8 @@ async def scheduler_loop(deps: Deps, stop: asyncio.Event, interval: float) -> No
         except Exception:
             log.exception("scheduled settlement check failed")
         try:
-            await asyncio.wait_for(stop.wait(), timeout=interval)
+            async with asyncio.timeout(interval):  # not wait_for: see seteli_common.tasks
+                await stop.wait()
         except TimeoutError:
             pass
 

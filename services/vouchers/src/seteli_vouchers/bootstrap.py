@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -14,6 +13,7 @@ from seteli_common.auth import KeySource
 from seteli_common.clock import Clock
 from seteli_common.messaging.memory import InMemoryBroker
 from seteli_common.runtime import ServiceRuntime
+from seteli_common.tasks import stop_task
 from seteli_common.web import create_app
 
 from . import api, jobs
@@ -58,9 +58,7 @@ def lifespan(runtime: ServiceRuntime) -> Any:
                 yield
             finally:
                 if task is not None:
-                    task.cancel()
-                    with contextlib.suppress(asyncio.CancelledError):
-                        await task
+                    await stop_task(task)
 
     return run
 

@@ -36,6 +36,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from .. import metrics
 from ..db import OUTBOX_WRITTEN, BigIntId, Database
+from ..tasks import stop_task
 from ..telemetry import current_trace_headers, tracer
 from .envelope import REMOVED_AFTER_SENDING, SECRET_FIELDS, Envelope, EventPayload
 from .transport import PublishFailed, Transport
@@ -284,11 +285,7 @@ class OutboxRelay:
     async def stop(self) -> None:
         self._stopping = True
         if self._task is not None:
-            self._task.cancel()
-            try:
-                await self._task
-            except (asyncio.CancelledError, Exception):
-                pass
+            await stop_task(self._task)
             self._task = None
 
     async def backlog(self) -> tuple[int, float | None]:
