@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from datetime import UTC, datetime
@@ -25,6 +26,22 @@ def skip_or_fail(reason: str) -> None:
     if REQUIRE_INTEGRATION:
         pytest.fail(reason)
     pytest.skip(reason)
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Remove the databases and vhosts of earlier runs that were killed before their clean-up: a leftover
+    vhost keeps its quorum queues, whose file handles count against the broker's limit."""
+    admin, amqp = os.environ.get("SETELI_TEST_POSTGRES_URL"), os.environ.get("SETELI_TEST_AMQP_URL")
+    if not (admin or amqp):
+        return
+    try:
+        removed = asyncio.run(testing.remove_leftover_databases(admin)) if admin else []
+        removed += testing.remove_leftover_vhosts() if amqp else []
+    except Exception as exc:  # a server that is down is reported by the tests that need it
+        print(f"\n[seteli] could not look for leftovers of earlier runs: {exc!r}")
+        return
+    if removed:
+        print(f"\n[seteli] removed {len(removed)} leftover(s) of killed test runs: {', '.join(sorted(removed))}")
 
 
 @pytest.fixture(scope="session")

@@ -7,12 +7,16 @@ Where they come from, in order:
 2. testcontainers, when a Docker engine answers;
 3. otherwise the tests that need them skip, saying why (`.ci/run` turns such skips into a failure).
 
-Each test run gets its own databases and its own RabbitMQ vhost, removed afterwards.
+Each test run gets its own databases and its own RabbitMQ vhost, removed afterwards. Their names carry
+the creating process's id, so that the next run can remove what a killed run left behind
+(`remove_leftover_databases`, `remove_leftover_vhosts`): a leftover vhost keeps its quorum queues and
+their file handles in the broker.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import uuid
@@ -89,7 +93,7 @@ def database_url(admin_url: str, database: str) -> str:
 
 async def create_database(admin_url: str, prefix: str = "seteli_test") -> str:
     """Create a fresh database; returns its SQLAlchemy URL."""
-    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
+    name = f"{prefix}_p{os.getpid()}_{uuid.uuid4().hex[:10]}"
     conn = await asyncpg.connect(_asyncpg_dsn(admin_url))
     try:
         await conn.execute(f'CREATE DATABASE "{name}"')
@@ -107,6 +111,52 @@ async def drop_database(admin_url: str, url: str) -> None:
         await conn.close()
 
 
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process: alive
+        return True
+    return True
+
+
+# A test database or vhost, named with its creator's process id. Older names without one are left
+# alone: they cannot be told from a run of an older checkout going on at the same time.
+_TEST_DATABASE = re.compile(r"seteli_[a-z_]+?_p(?P<pid>[0-9]+)_[0-9a-f]{10}")
+_TEST_VHOST = re.compile(r"seteli-test-p(?P<pid>[0-9]+)-[0-9a-f]{10}")
+
+
+def _left_behind(match: re.Match[str] | None) -> bool:
+    return match is not None and not _alive(int(match["pid"]))
+
+
+async def remove_leftover_databases(admin_url: str) -> list[str]:
+    """Drop the test databases whose creating process is gone (a run killed before its clean-up)."""
+    removed: list[str] = []
+    conn = await asyncpg.connect(_asyncpg_dsn(admin_url))
+    try:
+        for record in await conn.fetch("SELECT datname FROM pg_database WHERE datname LIKE 'seteli%'"):
+            name = record["datname"]
+            if _left_behind(_TEST_DATABASE.fullmatch(name)):
+                await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+                removed.append(name)
+    finally:
+        await conn.close()
+    return removed
+
+
+def remove_leftover_vhosts() -> list[str]:
+    """Delete the test vhosts whose creating process is gone (through rabbitmqctl on this machine)."""
+    exe = shutil.which("rabbitmqctl")
+    if exe is None:
+        return []
+    listed = subprocess.run([exe, "-q", "list_vhosts", "--no-table-headers"], capture_output=True, text=True,
+                            timeout=60)
+    return [name for name in (listed.stdout.split() if listed.returncode == 0 else [])
+            if _left_behind(_TEST_VHOST.fullmatch(name)) and _rabbitmqctl("delete_vhost", name)]
+
+
 def _rabbitmqctl(*args: str) -> bool:
     exe = shutil.which("rabbitmqctl")
     if exe is None:
@@ -118,7 +168,7 @@ def _rabbitmqctl(*args: str) -> bool:
 def create_vhost(base_url: str) -> str:
     """A vhost of its own for this run (through rabbitmqctl on this machine); falls back to the base
     vhost when rabbitmqctl is not available (the exchange name is unique per run anyway)."""
-    name = f"seteli-test-{uuid.uuid4().hex[:10]}"
+    name = f"seteli-test-p{os.getpid()}-{uuid.uuid4().hex[:10]}"
     if _rabbitmqctl("add_vhost", name) and _rabbitmqctl("set_permissions", "-p", name, "guest", ".*", ".*", ".*"):
         parts = urlsplit(base_url)
         return urlunsplit(parts._replace(path=f"/{name}"))
