@@ -197,6 +197,21 @@ async def test_strong_identification_picks_a_company_and_signs_in(portal: httpx.
     assert signed.status_code == 303, signed.text[-1500:]
     assert (await portal.get("/")).headers["location"] == "/provider"
 
+    # Signed out, she identifies again: her company is offered as hers, one button signs her in (once a 409)
+    home = await portal.get("/provider")
+    assert (await portal.post("/logout", data={"csrf": csrf_of(home.text)})).status_code == 303
+    fake = await portal.get((await portal.get("/strong-login")).headers["location"])
+    state = re.search(r'name="state" value="([^"]+)"', fake.text).group(1)  # type: ignore[union-attr]
+    identified = await portal.post("/strong-login/callback", data={"csrf": csrf_of(fake.text), "state": state,
+                                                                   "code": "test-person-1"})
+    chooser = await portal.get((await portal.get(identified.headers["location"])).headers["location"])
+    assert "Kirjaudu yrityksen Vahva Hoiva Oy käyttäjänä" in chooser.text
+    assert 'name="password"' not in chooser.text  # no new account, no new password
+    again = await portal.post("/strong-login/sign-in", data={"csrf": csrf_of(chooser.text), "state": state,
+                                                             "business_id": business_id})
+    assert again.status_code == 303, again.text[-1500:]
+    assert (await portal.get("/")).headers["location"] == "/provider"
+
 
 async def test_a_callback_not_started_in_this_browser_is_refused(portal: httpx.AsyncClient) -> None:
     page = await portal.get("/strong-login/callback", params={"state": "forged", "code": "x"})

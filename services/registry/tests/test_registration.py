@@ -115,7 +115,8 @@ async def _strong_login(registry: Registry, roles: list[str]) -> tuple[str, dict
 
 async def test_first_login_through_strong_identity_creates_the_company_from_the_register(registry: Registry) -> None:
     state, authorized = await _strong_login(registry, ["TJ"])
-    assert authorized["organisations"] == [{"business_id": "7019376-8", "name": "Kotipalvelu Aurinko Oy"}]
+    assert authorized["organisations"] == [{"business_id": "7019376-8", "name": "Kotipalvelu Aurinko Oy",
+                                            "account": False}]
     assert authorized["person_name"] == "Aino Aurinko"
     refused = await registry.client.post("/v1/auth/strong/first-login", json={
         "state": state, "business_id": "2077474-0", "email": "aino@aurinko.fi", "password": "Hyva-salasana-1"})
@@ -137,6 +138,40 @@ async def test_first_login_through_strong_identity_creates_the_company_from_the_
         dump = str((await session.execute(text("SELECT * FROM strong_logins"))).all())
         outbox = str((await session.execute(text("SELECT payload FROM outbox"))).all())
     assert "010180-9026" not in dump and "010180-9026" not in outbox
+
+
+async def test_a_person_who_signed_up_with_strong_identity_signs_in_that_way_again(registry: Registry) -> None:
+    state, _ = await _strong_login(registry, ["TJ"])
+    first = await registry.client.post("/v1/auth/strong/first-login", json={
+        "state": state, "business_id": "7019376-8", "email": "aino@aurinko.fi", "password": "Hyva-salasana-1"})
+    assert first.status_code == 200, first.text
+    user_id = jwt.decode(first.json()["access_token"], options={"verify_signature": False})["sub"]
+
+    # the second time: the company is marked as hers and she signs in without a new password
+    state, authorized = await _strong_login(registry, ["TJ"])
+    assert authorized["organisations"][0]["account"] is True
+    again = await registry.client.post("/v1/auth/strong/login", json={"state": state, "business_id": "7019376-8"})
+    assert again.status_code == 200, again.text
+    assert jwt.decode(again.json()["access_token"], options={"verify_signature": False})["sub"] == user_id
+
+    # the sign-up form sent again (an old bookmark, a second tab) signs her in too: no 409, no second account
+    state, _ = await _strong_login(registry, ["TJ"])
+    resent = await registry.client.post("/v1/auth/strong/first-login", json={
+        "state": state, "business_id": "7019376-8", "email": "aino2@aurinko.fi", "password": "Toinen-salasana-2"})
+    assert resent.status_code == 200, resent.text
+    assert jwt.decode(resent.json()["access_token"], options={"verify_signature": False})["sub"] == user_id
+    async with registry.runtime.db.transaction() as session:
+        from sqlalchemy import text
+        count = (await session.execute(text("SELECT count(*) FROM users WHERE email LIKE 'aino%'"))).scalar()
+        links = str((await session.execute(text("SELECT * FROM strong_identities"))).all())
+    assert count == 1 and "010180-9026" not in links  # the person only as a pseudonym
+
+
+async def test_strong_sign_in_without_an_account_in_the_company_asks_to_sign_up(registry: Registry) -> None:
+    state, authorized = await _strong_login(registry, ["TJ"])
+    assert authorized["organisations"][0]["account"] is False
+    refused = await registry.client.post("/v1/auth/strong/login", json={"state": state, "business_id": "7019376-8"})
+    assert refused.status_code == 422 and refused.json()["errors"][0]["field"] == "business_id"
 
 
 async def test_a_person_without_tj_or_nimko_gets_no_company(registry: Registry) -> None:

@@ -190,6 +190,24 @@ async def strong_company_form(request: Request, state: str = "") -> Response:
     return _company_page(page, flow)
 
 
+@router.post("/strong-login/sign-in")
+async def strong_sign_in(request: Request) -> Response:
+    """Signing in again with strong identity, for a company the person signed up for that way."""
+    page = Page(request)
+    form = await page.form()
+    flow = _strong(page, str(form.get("state", "")))
+    if flow is None or flow["step"] != "authorized":
+        return page.render("public/strong_failed.html", status=400)
+    try:
+        body = await page.call("POST", "registry", "/v1/auth/strong/login", anonymous=True,
+                               json={"state": flow["state"], "business_id": str(form.get("business_id", ""))})
+    except ApiError as exc:
+        return _company_page(page, flow, status=422, errors=exc.for_form(("business_id",)))
+    page.session.pop("strong", None)
+    page.sign_in(body)
+    return page.redirect("/")
+
+
 @router.post("/strong-login/company")
 async def strong_first_login(request: Request) -> Response:
     page = Page(request)

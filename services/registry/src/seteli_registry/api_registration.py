@@ -17,6 +17,7 @@ from . import repository as repo
 from .api import LinkIn, TokenOut, Website, _token_out, context
 from .models import course_windows, registration_requests
 from .service import RegistryContext
+from .signing import pseudonym_key
 
 router = APIRouter(prefix="/v1")
 TENANT_ADMIN = require_roles(Role.TENANT_ADMIN)
@@ -59,6 +60,11 @@ class StrongFirstLoginIn(BaseModel):
     email: EmailStr = Field(description="becomes the username", examples=["maija@paivansade.fi"])
     password: str = Field(examples=["Hyva-salasana-1"])
     language: Literal["fi", "sv"] = "fi"
+
+
+class StrongLoginIn(BaseModel):
+    state: str
+    business_id: str = Field(examples=["7019376-8"])
 
 
 class InvitationIn(BaseModel):
@@ -141,8 +147,11 @@ async def strong_start(body: StrongStartIn, ctx: RegistryContext = Depends(conte
 
 
 @router.post("/auth/strong/identified", tags=["auth"])
-async def strong_identified(body: StrongStepIn, ctx: RegistryContext = Depends(context)) -> dict[str, Any]:
-    return await registration.strong_identified(ctx, body.state, body.code, body.language)
+async def strong_identified(body: StrongStepIn, request: Request,
+                            ctx: RegistryContext = Depends(context)) -> dict[str, Any]:
+    runtime = request.app.state.runtime
+    key = pseudonym_key(runtime.extras["issuer"], runtime.settings.person_pseudonym_key)
+    return await registration.strong_identified(ctx, body.state, body.code, body.language, key)
 
 
 @router.post("/auth/strong/authorized", tags=["auth"])
@@ -157,6 +166,15 @@ async def strong_first_login(body: StrongFirstLoginIn, request: Request,
     ttl = runtime.settings.access_token_ttl_seconds
     result = await registration.strong_first_login(ctx, runtime.extras["issuer"], body.state, body.business_id,
                                                    body.email, body.password, body.language, ttl)
+    return _token_out(result, ttl)
+
+
+@router.post("/auth/strong/login", response_model=TokenOut, tags=["auth"])
+async def strong_login(body: StrongLoginIn, request: Request, ctx: RegistryContext = Depends(context)) -> TokenOut:
+    """Signing in again with strong identity, for a company the person signed up for that way."""
+    runtime = request.app.state.runtime
+    ttl = runtime.settings.access_token_ttl_seconds
+    result = await registration.strong_login(ctx, runtime.extras["issuer"], body.state, body.business_id, ttl)
     return _token_out(result, ttl)
 
 

@@ -211,9 +211,20 @@ strong_logins = Table(
     Column("id", String(36), primary_key=True),
     Column("state", String(64), nullable=False, unique=True),
     Column("person_name", String(200), nullable=False, server_default=""),
+    Column("person", String(64), nullable=False, server_default=""),  # pseudonym, never the identity code
     Column("organisations", JSON, nullable=False, server_default="[]"),
     Column("status", String(20), nullable=False),  # started | identified | done
     Column("expires_at", DateTime(timezone=True), nullable=False),
+)
+
+# Who signed up for a company with strong identity (by pseudonym): signing in that way again finds
+# their account instead of making another.
+strong_identities = Table(
+    "strong_identities", metadata,
+    Column("person", String(64), primary_key=True),
+    Column("provider_id", String(36), ForeignKey("providers.id"), primary_key=True),
+    Column("user_id", String(36), ForeignKey("users.id"), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
 )
 
 # Signing an application with strong identity (signing.py). The identity code is never stored: only a

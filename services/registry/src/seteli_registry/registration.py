@@ -11,13 +11,14 @@ from typing import Any
 
 from seteli_common.auth import Role, TokenIssuer
 from seteli_common.errors import FieldError, conflict, invalid, invalid_many, not_found, unauthorized
+from seteli_common.pseudonym import person_pseudonym
 from seteli_common.validators import validate_business_id
 
 from . import repository as repo
 from .adapters.company_register import CompanyInfo, CompanyRegisterUnavailable
 from .domain import is_past
 from .events import ProviderApproved, RegistrationDecided
-from .models import providers, registration_requests, strong_logins
+from .models import providers, registration_requests, strong_identities, strong_logins, users
 from .providers import relate
 from .service import (
     LoginResult,
@@ -127,9 +128,10 @@ async def strong_start(ctx: RegistryContext, language: str) -> dict[str, Any]:
     return {"state": state, "redirect_url": url}
 
 
-async def strong_identified(ctx: RegistryContext, state: str, code: str, language: str) -> dict[str, Any]:
+async def strong_identified(ctx: RegistryContext, state: str, code: str, language: str,
+                            pseudonym_key: bytes) -> dict[str, Any]:
     """The person is identified; their identity code goes straight to the mandates service and is
-    dropped (only the mandate session id is kept)."""
+    dropped (only the mandate session id and the code's keyed pseudonym are kept)."""
     row = await _strong(ctx, state, "started")
     redirect = ctx.settings.strong_login_redirect_uri
     try:
@@ -139,6 +141,7 @@ async def strong_identified(ctx: RegistryContext, state: str, code: str, languag
     session = await ctx.ports.mandates.register(person.identity_code)
     await repo.change(ctx.session, strong_logins, {"id": row["id"]}, status="identified",
                       person_name=f"{person.given_name} {person.surname}".strip(),
+                      person=person_pseudonym(pseudonym_key, person.identity_code),
                       organisations=[{"mandate_session": session.session_id}])
     return {"state": state, "redirect_url": ctx.ports.mandates.authorize_url(session, redirect, state, language)}
 
@@ -149,11 +152,36 @@ async def strong_authorized(ctx: RegistryContext, state: str, code: str) -> dict
     session_id = row["organisations"][0]["mandate_session"]
     roles = await ctx.ports.mandates.organisation_roles(session_id, code, ctx.settings.strong_login_redirect_uri)
     allowed = set(ctx.settings.mandate_roles)
-    organisations = [{"business_id": o.business_id, "name": o.name} for o in roles
-                     if o.complete and allowed.intersection(o.roles)]
+    organisations: list[dict[str, Any]] = [{"business_id": o.business_id, "name": o.name} for o in roles
+                                           if o.complete and allowed.intersection(o.roles)]
+    for organisation in organisations:  # `account`: signed up for it before, so sign in without a new password
+        organisation["account"] = await _own_account(ctx, row["person"], organisation["business_id"]) is not None
     await repo.change(ctx.session, strong_logins, {"id": row["id"]}, status="authorized",
                       organisations=organisations)
     return {"state": state, "person_name": row["person_name"], "organisations": organisations}
+
+
+async def _own_account(ctx: RegistryContext, person: str, business_id: str) -> dict[str, Any] | None:
+    """The active account this person made for this company with strong identity, if any."""
+    provider = await repo.provider_by_business_id(ctx.session, business_id)
+    if not person or provider is None:
+        return None
+    link = await repo.one(ctx.session, strong_identities, person=person, provider_id=provider["id"])
+    user = await repo.one(ctx.session, users, id=link["user_id"]) if link else None
+    return user if user is not None and user["status"] == "active" else None
+
+
+async def strong_login(ctx: RegistryContext, issuer: TokenIssuer, state: str, business_id: str,
+                       ttl: int) -> LoginResult:
+    """A person who signed up for the company with strong identity signs in the same way again."""
+    row = await _strong(ctx, state, "authorized")
+    if business_id not in {o["business_id"] for o in row["organisations"]}:
+        raise invalid("business_id", "you may not act for this company")
+    user = await _own_account(ctx, row["person"], business_id)
+    if user is None:
+        raise invalid("business_id", "you have no account in this company yet: give an email and a password")
+    await repo.change(ctx.session, strong_logins, {"id": row["id"]}, status="done")
+    return await start_session(ctx, issuer, user, ttl)
 
 
 async def strong_first_login(ctx: RegistryContext, issuer: TokenIssuer, state: str, business_id: str,
@@ -163,6 +191,8 @@ async def strong_first_login(ctx: RegistryContext, issuer: TokenIssuer, state: s
     row = await _strong(ctx, state, "authorized")
     if business_id not in {o["business_id"] for o in row["organisations"]}:
         raise invalid("business_id", "you may not act for this company")
+    if await _own_account(ctx, row["person"], business_id) is not None:
+        return await strong_login(ctx, issuer, state, business_id, ttl)  # signed up before: no second account
     provider = await repo.provider_by_business_id(ctx.session, business_id)
     name = row["person_name"] or email
     if provider is None:
@@ -182,6 +212,9 @@ async def strong_first_login(ctx: RegistryContext, issuer: TokenIssuer, state: s
             await publish_registered(ctx, provider["id"])
         user = await create_user(ctx, email=email, name=name, password=password, role=Role.PROVIDER_ADMIN,
                                  provider_id=provider["id"], language=language)
-    await repo.change(ctx.session, strong_logins, {"id": row["id"]}, status="done")
     assert user is not None
+    if row["person"]:
+        await repo.add(ctx.session, strong_identities, {"person": row["person"], "provider_id": user["provider_id"],
+                                                        "user_id": user["id"], "created_at": ctx.clock.now()})
+    await repo.change(ctx.session, strong_logins, {"id": row["id"]}, status="done")
     return await start_session(ctx, issuer, user, ttl)
