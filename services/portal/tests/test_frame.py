@@ -27,6 +27,15 @@ async def test_finnish_by_default_swedish_on_request_and_the_choice_sticks(porta
     assert '<html lang="sv">' in catalog.text and "Tjänstesök" in catalog.text and "Palveluhaku" not in catalog.text
 
 
+async def test_an_unknown_address_gets_a_page_in_the_readers_language(
+        portal: httpx.AsyncClient) -> None:
+    missing = await portal.get("/no-such-page")
+    assert missing.status_code == 404 and missing.headers["content-type"].startswith("text/html")
+    assert "Sivua tai tietoa ei löytynyt." in missing.text and '"detail"' not in missing.text
+    swedish = await portal.get("/no-such-page", headers={"accept-language": "sv"})
+    assert "Sidan eller uppgiften hittades inte." in swedish.text
+
+
 async def test_swedish_browser_gets_swedish_before_any_choice(portal: httpx.AsyncClient) -> None:
     page = await portal.get("/", headers={"accept-language": "sv-FI,sv;q=0.9"})
     assert '<html lang="sv">' in page.text

@@ -73,6 +73,20 @@ def test_the_translator_gives_each_language_its_text() -> None:
     assert fi("no.such.key") == "no.such.key" and fi("no.such.key", default="API text") == "API text"
 
 
+def test_a_count_of_one_reads_as_one() -> None:
+    fi, sv = Translator("fi"), Translator("sv")
+    assert fi("compare.caption", count=1) == "1 toimipaikka, hinnat euroina"
+    assert fi("compare.caption", count=3) == "3 toimipaikkaa, hinnat euroina"
+    assert sv("compare.caption", count=1) == "1 verksamhetsställe, priser i euro"
+    assert sv("catalog.count", count=0) == "0 serviceproducenter"
+
+
+def test_every_form_for_one_has_its_text_with_a_count_and_both_languages() -> None:
+    for key in [k for k in CATALOG if k.endswith(".one")]:
+        base = key.removesuffix(".one")
+        assert base in CATALOG and all("{count}" in text for text in CATALOG[base]), key
+
+
 def write_po(locales: Path, lang: str, entries: list[tuple[str, str]]) -> None:
     path = po_path(lang, locales)
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -14,11 +14,13 @@ from urllib.parse import quote
 
 import httpx
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 from seteli_common.clock import Clock
 from seteli_common.config import NotConfigured, clock_for
 from seteli_common.errors import LimitRequestBody
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from . import (
     routes_auth,
@@ -142,6 +144,20 @@ def build_app(settings: PortalSettings | None = None, *, service_urls: dict[str,
             return page.render("error.html", status=403, message=page.t("error.forbidden"))
         return page.render("error.html", status=502 if exc.status >= 500 else exc.status,
                            message=page.problem_message(exc))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: Exception) -> Response:
+        """An unknown address or method gets the portal's own page in the reader's language, not JSON."""
+        assert isinstance(exc, StarletteHTTPException)
+        page = Page(request)
+        key = "error.not_found" if exc.status_code in (404, 405) else "error.bad_request"
+        return page.render("error.html", status=exc.status_code, message=page.t(key))
+
+    @app.exception_handler(RequestValidationError)
+    async def bad_request(request: Request, _: Exception) -> Response:
+        """A hand-edited address (a month or a date that is not one) gets a page, not a 422 in JSON."""
+        page = Page(request)
+        return page.render("error.html", status=400, message=page.t("error.bad_request"))
 
     @app.exception_handler(httpx.HTTPError)
     async def unavailable(request: Request, _: Exception) -> Response:

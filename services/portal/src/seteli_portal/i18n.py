@@ -19,6 +19,10 @@ class Translator:
         self.index = 0 if self.lang == "fi" else 1
 
     def __call__(self, key: str, default: str | None = None, **kwargs: Any) -> str:
+        # Finnish and Swedish have one plural rule: one, and everything else. A text with a {count} may
+        # have a `<key>.one` beside it ("1 toimipaikka", not "1 toimipaikkaa").
+        if kwargs.get("count") == 1 and f"{key}.one" in CATALOG:
+            key = f"{key}.one"
         entry = CATALOG.get(key)
         text = entry[self.index] if entry else (default if default is not None else key)
         if kwargs:
