@@ -75,9 +75,12 @@ async def pg_database_factory(pg_admin_url: str) -> AsyncIterator[Callable[[], A
         await testing.drop_database(pg_admin_url, url)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def amqp_url() -> Iterator[str]:
-    """A RabbitMQ vhost of this test run's own, deleted afterwards."""
+    """A RabbitMQ vhost of this test module's own, deleted after it. Per module, not per run: each test
+    declares its services' quorum queues (a queue and six retry tiers per subscription), and a vhost
+    kept for the whole run held ~200 of them by its end, ~600 of the broker's 927 file handles; the
+    next vhost's queues then ran out of handles and new connections stalled for minutes (the load test)."""
     base = testing.amqp_base_url()
     if base is None:
         skip_or_fail(testing.SKIP_REASON_AMQP)
