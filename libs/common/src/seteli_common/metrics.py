@@ -1,20 +1,25 @@
 """Prometheus metrics every service exposes at /metrics: HTTP requests and latencies, outbox backlog
-and age, queue depth (consumer lag), dead-lettered messages, consumer outcomes, and the settlement
-run duration. Labelled by service, so the embedded mode (six services, one process) reads right.
-The alerts in docs/operations.md are written against these names."""
+and age, queue depth (consumer lag), dead-lettered messages and consumer outcomes (a service's own
+metrics, such as the settlement run duration, live in that service). Labelled by service, so the
+embedded mode (six services, one process) reads right. The alerts in docs/operations.md are written
+against these names.
+
+This module is a leaf of seteli_common: messaging counts into it, and the runtime installs it. What
+/metrics reads at scrape time it asks of a `Scraped` (the `ServiceRuntime` is one), so that this module
+never imports the runtime."""
 
 from __future__ import annotations
 
 import time
-from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import Protocol
 
 from fastapi import FastAPI, Response
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Gauge, Histogram, generate_latest
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-if TYPE_CHECKING:
-    from .runtime import ServiceRuntime
+from .config import ServiceSettings
 
 HTTP_REQUESTS = Counter("seteli_http_requests_total", "HTTP requests", ["service", "method", "route", "status"])
 HTTP_LATENCY = Histogram("seteli_http_request_duration_seconds", "HTTP request latency", ["service", "method", "route"],
@@ -25,16 +30,35 @@ OUTBOX_PUBLISHED = Counter("seteli_outbox_published_total", "Outbox rows publish
 QUEUE_DEPTH = Gauge("seteli_queue_messages", "Messages waiting in a consumer queue (consumer lag)", ["queue"])
 DEAD_LETTERS = Gauge("seteli_dead_letter_messages", "Messages parked in a dead-letter queue", ["queue"])
 CONSUMED = Counter("seteli_messages_consumed_total", "Consumer outcomes", ["service", "queue", "outcome"])
-SETTLEMENT_RUN_SECONDS = Histogram("seteli_settlement_run_duration_seconds", "Settlement run wall time",
-                                   ["service"], buckets=(0.5, 1, 5, 15, 30, 60, 120, 300, 600, 1800))
 
 
 def consumed(service: str, queue: str, outcome: str) -> None:
     CONSUMED.labels(service, queue, outcome).inc()
 
 
-def observe_settlement_run(seconds: float, service: str = "settlement") -> None:
-    SETTLEMENT_RUN_SECONDS.labels(service).observe(seconds)
+@dataclass(frozen=True)
+class QueueReading:
+    queue: str
+    depth: int
+    parked: int
+
+
+@dataclass(frozen=True)
+class Readings:
+    """The facts of the database and broker that /metrics reads at scrape time."""
+
+    outbox_backlog: int
+    outbox_oldest_age: float | None
+    queues: Sequence[QueueReading]
+
+
+class Scraped(Protocol):
+    """What /metrics needs of a service (`seteli_common.runtime.ServiceRuntime` is one)."""
+
+    @property
+    def settings(self) -> ServiceSettings: ...
+
+    async def metrics_readings(self) -> Readings: ...
 
 
 UNMEASURED_ROUTES = frozenset({"/metrics", "/health/live", "/health/ready"})
@@ -73,35 +97,30 @@ class MetricsMiddleware:
             HTTP_LATENCY.labels(self.service, method, route).observe(time.perf_counter() - start)
 
 
-def instrument(app: FastAPI, runtime: ServiceRuntime) -> None:
+def instrument(app: FastAPI, runtime: Scraped) -> None:
     app.add_middleware(MetricsMiddleware, service=runtime.settings.service_name)
 
     if not runtime.settings.metrics_port:
         app.add_api_route("/metrics", scrape_endpoint(runtime), include_in_schema=False)
 
 
-def scrape_endpoint(runtime: ServiceRuntime) -> Callable[[], Awaitable[Response]]:
+def scrape_endpoint(runtime: Scraped) -> Callable[[], Awaitable[Response]]:
     service = runtime.settings.service_name
 
     async def metrics() -> Response:
         # Backlog and queue depths are read at scrape time: they are facts of the database and broker.
-        count, age = await runtime.relay.backlog()
-        OUTBOX_BACKLOG.labels(service).set(count)
-        OUTBOX_OLDEST_AGE.labels(service).set(age or 0.0)
-        for sub in runtime.subscriptions:
-            spec = runtime.consumers.spec(sub)
-            try:
-                depth, parked = await runtime.transport.queue_depth(spec.name)
-            except Exception:
-                continue
-            QUEUE_DEPTH.labels(spec.name).set(depth)
-            DEAD_LETTERS.labels(spec.name).set(parked)
+        readings = await runtime.metrics_readings()
+        OUTBOX_BACKLOG.labels(service).set(readings.outbox_backlog)
+        OUTBOX_OLDEST_AGE.labels(service).set(readings.outbox_oldest_age or 0.0)
+        for queue in readings.queues:
+            QUEUE_DEPTH.labels(queue.queue).set(queue.depth)
+            DEAD_LETTERS.labels(queue.queue).set(queue.parked)
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
     return metrics
 
 
-def metrics_app(runtime: ServiceRuntime) -> FastAPI:
+def metrics_app(runtime: Scraped) -> FastAPI:
     """The app served on ``metrics_port``: /metrics and nothing else."""
     app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
     app.add_api_route("/metrics", scrape_endpoint(runtime), include_in_schema=False)

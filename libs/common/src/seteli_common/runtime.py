@@ -27,6 +27,7 @@ from .messaging.memory import InMemoryBroker, InMemoryTransport
 from .messaging.outbox import Outbox, OutboxRelay
 from .messaging.rabbitmq import RabbitTransport
 from .messaging.transport import PublishFailed, Transport
+from .metrics import QueueReading, Readings, instrument
 from .migrations import upgrade_async
 from .telemetry import setup_logging, setup_tracing
 from .tenancy import system_role
@@ -137,13 +138,25 @@ class ServiceRuntime:
     async def ready(self) -> dict[str, bool]:
         return {"database": await self.db.ping(), "broker": await self.transport.is_connected()}
 
+    async def metrics_readings(self) -> Readings:
+        """Outbox backlog and the depth of each of this service's queues, for /metrics (seteli_common.metrics).
+        A queue the broker cannot tell about now is left out of this reading."""
+        count, age = await self.relay.backlog()
+        queues: list[QueueReading] = []
+        for sub in self.subscriptions:
+            spec = self.consumers.spec(sub)
+            try:
+                depth, parked = await self.transport.queue_depth(spec.name)
+            except Exception:
+                continue
+            queues.append(QueueReading(spec.name, depth, parked))
+        return Readings(count, age, queues)
+
     def attach(self, app: FastAPI) -> None:
         """Make the runtime reachable from request handlers (also for apps mounted in embedded mode)."""
         app.state.runtime = self
         app.state.token_verifier = self.token_verifier
         if not getattr(app.state, "metrics_installed", False):
-            from .metrics import instrument
-
             instrument(app, self)
             app.state.metrics_installed = True
 

@@ -1,28 +1,22 @@
-"""Applications HTTP API, part 1: tenant services (and the router every part hangs on)."""
+"""Applications HTTP API, part 1: tenant services (bootstrap.py assembles every router)."""
 
 from __future__ import annotations
 
 from datetime import date
 from typing import Any, Literal
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, ConfigDict, Field
 from seteli_common.auth import Principal, Role, current_principal, guard_tenant, require_roles
-from seteli_common.web import db_session
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from . import tenant_services
+from .api_deps import context
 from .context import AppContext
 
 router = APIRouter(prefix="/v1")
 TENANT_ADMIN = require_roles(Role.TENANT_ADMIN)
 
 Unit = Literal["day", "month", "hour", "m2_month", "piece"]
-
-
-async def context(request: Request, session: AsyncSession = Depends(db_session, scope="function")) -> AppContext:
-    runtime = request.app.state.runtime
-    return AppContext(session, runtime.outbox, runtime.clock, runtime.extras["signer"])
 
 
 class ContentIn(BaseModel):
@@ -133,10 +127,6 @@ def _service_data(body: BaseModel) -> dict[str, Any]:
     return data
 
 
-def page(items: list[Any], total: int) -> dict[str, Any]:
-    return {"items": items, "total": total}
-
-
 @router.post("/tenants/{tenant_id}/services", status_code=201, tags=["services"])
 async def define_service(tenant_id: str, body: ServiceIn, ctx: AppContext = Depends(context),
                          principal: Principal = Depends(TENANT_ADMIN)) -> dict[str, Any]:
@@ -176,8 +166,3 @@ async def get_service(tenant_id: str, service_id: str, ctx: AppContext = Depends
                       principal: Principal = Depends(current_principal)) -> dict[str, Any]:
     guard_tenant(principal, tenant_id)
     return await tenant_services.get_service(ctx, tenant_id, service_id)
-
-
-from . import api_applications  # noqa: E402  (registers its routes on `router`)
-
-__all__ = ["api_applications", "router"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any, Literal
 
-from fastapi import Depends, Query, Response
+from fastapi import APIRouter, Depends, Query, Response
 from pydantic import BaseModel, Field
 from seteli_common.auth import TENANT_STAFF, Principal, Role, guard_tenant, require_roles
 from seteli_common.idempotency import IdempotencyKey
@@ -13,10 +13,11 @@ from seteli_common.idempotency import IdempotencyKey
 from . import price_lists as pricing
 from . import repository as repo
 from . import service
-from .api import context, page, router
+from .api_deps import context, page
 from .context import AppContext
 from .domain import SAVED_STEPS
 
+router = APIRouter(prefix="/v1")
 PROVIDER = require_roles(Role.PROVIDER_ADMIN, Role.PROVIDER_USER)
 STAFF = require_roles(Role.TENANT_ADMIN, Role.TENANT_OFFICER)
 ANYONE_INVOLVED = require_roles(Role.PROVIDER_ADMIN, Role.PROVIDER_USER, Role.TENANT_ADMIN, Role.TENANT_OFFICER)

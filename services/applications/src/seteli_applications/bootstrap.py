@@ -11,7 +11,7 @@ from seteli_common.messaging.memory import InMemoryBroker
 from seteli_common.runtime import ServiceRuntime
 from seteli_common.web import create_app
 
-from . import api
+from . import api, api_applications
 from .config import ApplicationsSettings
 from .consumers import subscriptions
 from .models import metadata
@@ -37,6 +37,6 @@ def build_app(runtime: ServiceRuntime, *, manage_lifespan: bool = True) -> FastA
     app = create_app("Seteli applications",
                      description="Tenant services, provider applications and decisions, price lists.",
                      lifespan=runtime.lifespan() if manage_lifespan else None,
-                     ready=runtime.ready, routers=[api.router])
+                     ready=runtime.ready, routers=[api.router, api_applications.router])
     runtime.attach(app)
     return app

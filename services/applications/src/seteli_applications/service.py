@@ -11,6 +11,7 @@ from seteli_common.errors import FieldError, ProblemError, conflict, forbidden, 
 
 from . import repository as repo
 from .context import AppContext
+from .decisions import approve, reject  # the approval side effects live with the price lists
 from .domain import SAVED_STEPS, Missing, can_decide, can_edit, can_submit, completeness
 from .events import ApplicationReturned, ApplicationSubmitted
 from .history import record
@@ -193,8 +194,6 @@ async def submit(ctx: AppContext, tenant_id: str, principal: Principal, applicat
 
 async def decide(ctx: AppContext, tenant_id: str, principal: Principal, application_id: str, decision: str,
                  reason: str | None, missing: list[str]) -> dict[str, Any]:
-    from .decisions import approve, reject  # the approval side effects live with the price lists
-
     app: dict[str, Any] = await load(ctx, tenant_id, principal, application_id, for_update=True)
     if app["state"] == "approved":  # deciding an approved application decides its sent change
         change = await open_change(ctx, tenant_id, app)

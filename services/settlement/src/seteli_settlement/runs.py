@@ -15,7 +15,6 @@ from seteli_common.clock import HELSINKI, Clock, Month, today_in_helsinki
 from seteli_common.db import Database
 from seteli_common.errors import FieldError, ProblemError, conflict
 from seteli_common.messaging.outbox import Outbox
-from seteli_common.metrics import observe_settlement_run
 from seteli_common.money import to_cents, total_of_lines
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -23,6 +22,7 @@ from . import domain, open_queue
 from . import repository as repo
 from .domain import PayeeLines, money_str
 from .events import RunCompleted
+from .metrics import observe_settlement_run
 
 Row = dict[str, Any]
 

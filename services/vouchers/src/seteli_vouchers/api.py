@@ -1,19 +1,18 @@
-"""Vouchers HTTP API, clients part; routers() assembles every router. Thin: the use cases do the work."""
+"""Vouchers HTTP API, clients part (bootstrap.py assembles every router). Thin: the use cases do the work."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from fastapi import APIRouter, Depends, Query, Request
-from seteli_common.auth import TENANT_STAFF, Principal, Role, current_principal, guard_tenant, require_roles
+from seteli_common.auth import TENANT_STAFF, Principal, Role, current_principal, guard_tenant
 from seteli_common.errors import not_found
 from seteli_common.pages import Page
-from seteli_common.web import db_session
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from . import access_repository as access_repo
 from . import repository as repo
 from . import service
+from .api_deps import context, purpose, staff, tenant_staff
 from .grants import load_view
 from .schemas import (
     AccessLogOut,
@@ -28,22 +27,6 @@ from .schemas import (
 from .service import Actor, VouchersContext
 
 router = APIRouter(prefix="/v1/tenants/{tenant_id}", tags=["clients"])
-staff = require_roles(Role.TENANT_ADMIN, Role.TENANT_OFFICER)
-
-
-async def context(request: Request, session: AsyncSession = Depends(db_session, scope="function")) -> VouchersContext:
-    runtime = request.app.state.runtime
-    return VouchersContext(session, runtime.outbox, runtime.clock, runtime.settings)
-
-
-def purpose(request: Request, default: str) -> str:
-    """Why personal data is read: the caller may say it in X-Purpose; the endpoint's purpose otherwise."""
-    return (request.headers.get("x-purpose") or default).strip()[:200]
-
-
-def tenant_staff(tenant_id: str, principal: Principal) -> Principal:
-    guard_tenant(principal, tenant_id)
-    return principal
 
 
 @router.post("/clients", status_code=201, response_model=ClientOut)
@@ -162,9 +145,3 @@ async def access_log(
         raise not_found("Client")
     items, total = await access_repo.access_log_of(ctx.session, tenant_id, client_id, limit, offset)
     return {"items": items, "total": total}
-
-
-def routers() -> list[APIRouter]:
-    from . import api_bookings, api_vouchers
-
-    return [router, api_vouchers.router, api_bookings.router]

@@ -12,8 +12,7 @@ from seteli_common.pages import Page
 
 from . import bookings, idempotency, provider_clients
 from . import repository as repo
-from .api import context, staff
-from .api_vouchers import provider_number_guard, provider_of, provider_staff
+from .api_deps import context, provider_number_guard, provider_of, provider_staff, staff
 from .provider_clients import ProviderViewer
 from .schemas import (
     BookingEndIn,

@@ -2,56 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
 from seteli_common.auth import Principal, Role, guard_tenant, require_roles
-from seteli_common.errors import ProblemError, forbidden, not_found, problem_response
+from seteli_common.errors import ProblemError, not_found, problem_response
 from seteli_common.idempotency import IdempotencyKey
 from seteli_common.pages import Page
 
 from . import bookings, grants, idempotency, lookup
 from . import repository as repo
-from .api import context, purpose, staff
-from .domain import Refusal, printable_number
+from .api_deps import context, provider_number_guard, provider_of, provider_staff, purpose, staff
+from .domain import printable_number
 from .schemas import CloseIn, LookupIn, ProviderVoucherOut, VoucherIn, VoucherListItemOut, VoucherOut
 from .service import Actor, VouchersContext, log_reads
 
 router = APIRouter(prefix="/v1/tenants/{tenant_id}/vouchers", tags=["vouchers"])
-provider_staff = require_roles(Role.PROVIDER_ADMIN, Role.PROVIDER_USER)
-
-
-def provider_of(principal: Principal) -> str:
-    if not principal.provider_id:
-        raise forbidden("The token names no provider")
-    return principal.provider_id
-
-
-async def provider_number_guard(
-    request: Request,
-    ctx: VouchersContext,
-    tenant_id: str,
-    provider_id: str,
-    number: str,
-    call: Callable[[], Awaitable[Any]],
-) -> Any:
-    """Runs a provider's use case that starts from a voucher number; unknown numbers count against the
-    provider, and too many of them lock it out for a while, so that numbers cannot be harvested."""
-    if await lookup.provider_throttled(ctx, tenant_id, provider_id):
-        raise ProblemError(
-            429,
-            "Too many attempts",
-            "Too many unknown voucher numbers; try again later",
-            extra={"retry_after": ctx.settings.lookup_window_seconds},
-        )
-    try:
-        return await call()
-    except ProblemError as exc:
-        if exc.extra.get("reason") == Refusal.VOUCHER_UNKNOWN.value:
-            await lookup.record_provider_miss(request.app.state.runtime, tenant_id, provider_id, number)
-        raise
 
 
 @router.post("", status_code=201, response_model=VoucherOut)

@@ -16,7 +16,7 @@ from seteli_common.runtime import ServiceRuntime
 from seteli_common.tasks import stop_task
 from seteli_common.web import create_app
 
-from . import api, jobs
+from . import api, api_bookings, api_vouchers, jobs
 from .config import VouchersSettings
 from .consumers import subscriptions
 from .models import metadata
@@ -69,7 +69,7 @@ def build_app(runtime: ServiceRuntime, *, manage_lifespan: bool = True) -> FastA
         description="Clients, vouchers, bookings, purchased services, voucher look-up, access log.",
         lifespan=lifespan(runtime) if manage_lifespan else None,
         ready=runtime.ready,
-        routers=api.routers(),
+        routers=[api.router, api_vouchers.router, api_bookings.router],
     )
     runtime.attach(app)
     return app

@@ -6,7 +6,8 @@ re-checks the lease: a worker that crashed never commits, its lease runs out and
 takes the job over; a worker that was merely slow finds its token replaced and writes nothing. The
 primary key of `paid_lines` is the last guard: a ledger line can be paid once, ever.
 
-Run alone: `python -m seteli_settlement.worker` (same SETTLEMENT_* settings as the API).
+Run alone: `python -m seteli_settlement.worker` (same SETTLEMENT_* settings as the API); that process is
+wired in `__main__.py` of this package, from the service's bootstrap.
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ import asyncio
 import base64
 import logging
 import os
-import signal
 import socket
 import uuid
 from dataclasses import dataclass
@@ -25,12 +25,12 @@ from typing import Any
 
 from seteli_common.clock import Month
 
-from . import domain, open_queue
-from . import repository as repo
-from .events import EventsSettled, PaymentCarriedOver, PaymentComputed, SpecificationReady
-from .outputs import specification_pdf
-from .runs import Deps, finish_run
-from .scheduler import run_due
+from .. import domain, open_queue
+from .. import repository as repo
+from ..events import EventsSettled, PaymentCarriedOver, PaymentComputed, SpecificationReady
+from ..outputs import specification_pdf
+from ..runs import Deps, finish_run
+from ..scheduler import run_due
 
 log = logging.getLogger("seteli.settlement.worker")
 
@@ -322,33 +322,3 @@ async def pay_provider(session: Any, deps: Deps, tenant_id: str, run_id: str, pr
             ),
             tenant_id=tenant_id,
         )
-
-
-async def main() -> None:
-    """A worker process: works jobs and, on each tenant's transfer day, starts the scheduled run."""
-    from seteli_common.telemetry import setup_logging
-
-    from .bootstrap import build_worker_deps
-
-    runtime, deps = build_worker_deps()
-    settings: Any = runtime.settings
-    setup_logging(f"{settings.service_name}-worker", settings.log_json, settings.log_level)
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
-    if settings.broker_url:  # without a broker the API process's relay sends what we write to the outbox
-        await runtime.transport.start()
-        runtime.relay.start()
-    tasks = [SettlementWorker(deps).run_forever(stop, settings.worker_poll_seconds)]
-    if settings.worker_scheduler:
-        tasks.append(scheduler_loop(deps, stop, settings.scheduler_interval_seconds))
-    log.info("settlement worker started")
-    try:
-        await asyncio.gather(*tasks)
-    finally:
-        await runtime.stop()
-
-
-if __name__ == "__main__":
-    asyncio.run(main())

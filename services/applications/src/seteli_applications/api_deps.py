@@ -1,0 +1,22 @@
+"""What the applications API modules share: the request's use-case context and the page shape. The API
+modules (api.py, api_applications.py) import this one and never each other; bootstrap.py assembles their
+routers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import Depends, Request
+from seteli_common.web import db_session
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from .context import AppContext
+
+
+async def context(request: Request, session: AsyncSession = Depends(db_session, scope="function")) -> AppContext:
+    runtime = request.app.state.runtime
+    return AppContext(session, runtime.outbox, runtime.clock, runtime.extras["signer"])
+
+
+def page(items: list[Any], total: int) -> dict[str, Any]:
+    return {"items": items, "total": total}
