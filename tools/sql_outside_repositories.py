@@ -21,7 +21,8 @@ modules that
 ``text(...)`` used as a column's ``server_default`` (table definitions) is not a query.
 
 Usage: ``python tools/sql_outside_repositories.py [--with-migrations] [ROOT]`` prints the findings
-(without the migrations unless asked) and exits 1 when there are any. ``find()`` gives them to tests (tests/contracts/test_sql_in_repositories.py).
+(without the migrations unless asked) and exits 1 when there are any. ``find()`` gives them to
+tests (tests/contracts/test_sql_in_repositories.py).
 """
 
 from __future__ import annotations

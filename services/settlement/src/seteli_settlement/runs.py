@@ -19,10 +19,11 @@ from seteli_common.metrics import observe_settlement_run
 from seteli_common.money import to_cents, total_of_lines
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from . import domain, open_queue
+from . import domain
 from . import repository as repo
 from .domain import PayeeLines, money_str
 from .events import RunCompleted
+from .repository import open_queue
 
 Row = dict[str, Any]
 
