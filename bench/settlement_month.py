@@ -14,7 +14,7 @@ row per event and interruption, the ledger lines (one per event segment as `ledg
 them: ~1% over the limit and awaiting approval, ~1% corrected (revision 1 superseded, revision 2
 payable), ~2% recorded in February and still open), the finalised interruptions (`interruptions` + their
 lines, as `ledger.finalise_interruption` makes them), and the `open_lines` queue of the payable lines
-(what `repository.insert_lines` keeps, `open_queue.py`).
+(what `repository.insert_lines` keeps, `repository/open_queue.py`).
 
 Baseline: the run's open lines read into Python, as whole ledger rows (asyncpg one SELECT; asyncpg one
 SELECT per provider; `open_queue.payable_lines` through SQLAlchemy as dicts). Then, for 1 and for 2
@@ -179,7 +179,7 @@ async def read_baseline(dsn: str, database_url: str) -> None:
     finally:
         await conn.close()
     from seteli_common.db import Database
-    from seteli_settlement import open_queue
+    from seteli_settlement.repository import open_queue
 
     db = Database(database_url, pool_size=2)
     try:

@@ -249,8 +249,8 @@ async def test_courses_are_entered_within_the_window_and_changed_during_the_year
 
 
 async def test_postgresql_answers_the_text_search_from_the_finnish_gin_index(registry: Registry) -> None:
-    from seteli_registry.catalog import search_document
     from seteli_registry.models import providers
+    from seteli_registry.repository.catalog import search_document
     from sqlalchemy import text
 
     expression = select(providers.c.id).where(

@@ -22,12 +22,12 @@ from seteli_common.idempotency import IdempotencyKey
 from seteli_common.pages import Page
 from seteli_common.web import db_session
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.sql.elements import ColumnElement
 
 from . import changes
 from . import repository as repo
-from .models import events
 from .recording import Ctx, EventInput, record_event
+from .repository import pages
+from .repository.pages import EventFilter, Reader
 from .views import event_view
 
 router = APIRouter(prefix="/v1/tenants/{tenant_id}")
@@ -147,21 +147,20 @@ async def ctx_for(  # async: a plain `def` dependency would run in the thread po
     return Ctx(session, runtime.outbox, runtime.clock, tenant_id)
 
 
-def staff_filters(principal: Principal, tenant_id: str) -> list[ColumnElement[bool]]:
+def staff_filters(principal: Principal, tenant_id: str) -> tuple[Reader, list[EventFilter]]:
     """Who sees which events: a provider its own (a provider user only its service teams), tenant
-    staff their tenant's, a client their own."""
+    staff their tenant's, a client their own recorded ones."""
     guard_tenant(principal, tenant_id)
     if principal.role in PROVIDER_STAFF:
-        filters = [events.c.provider_id == principal.provider_id]
+        teams = None
         if principal.role == Role.PROVIDER_USER:
             prefix = f"{tenant_id}:"
             teams = [t[len(prefix) :] for t in principal.teams if t.startswith(prefix)]
-            filters.append(events.c.service_id.in_(teams))
-        return filters
+        return Reader.provider(principal.provider_id, teams), []
     if principal.role in TENANT_STAFF or principal.role == Role.PLATFORM_ADMIN:
-        return []
+        return Reader.everything(), []
     if principal.role == Role.CLIENT and principal.client_id:
-        return [events.c.client_id == principal.client_id, events.c.status == "recorded"]
+        return Reader.client(principal.client_id), [EventFilter(status="recorded")]
     raise forbidden()
 
 
@@ -198,23 +197,19 @@ async def list_events(
     limit: int = Query(default=50, ge=1, le=500),
     offset: int = Query(default=0, ge=0),
 ) -> dict[str, Any]:
-    filters = staff_filters(principal, tenant_id)
-    for column, value in (
-        (events.c.service_id, service_id),
-        (events.c.booking_id, booking_id),
-        (events.c.voucher_id, voucher_id),
-        (events.c.status, status),
-        (events.c.approval, approval),
-        (events.c.producer_part, producer_part),
-        (events.c.client_ref, client_ref),
-    ):
-        if value is not None:
-            filters.append(column == value)
-    if date_from is not None:
-        filters.append(events.c.end >= date_from)
-    if date_to is not None:
-        filters.append(events.c.start <= date_to)
-    rows, total = await repo.list_events(ctx.session, tenant_id, filters, limit, offset)
+    reader, filters = staff_filters(principal, tenant_id)
+    asked = EventFilter(
+        service_id=service_id,
+        booking_id=booking_id,
+        voucher_id=voucher_id,
+        status=status,
+        approval=approval,
+        producer_part=producer_part,
+        client_ref=client_ref,
+        ends_on_or_after=date_from,
+        starts_on_or_before=date_to,
+    )
+    rows, total = await pages.events_page(ctx.session, tenant_id, reader, [*filters, asked], limit, offset)
     segments = await repo.segments_of(ctx.session, tenant_id, [r["id"] for r in rows])
     return {"items": [event_view(r, segments[r["id"]]) for r in rows], "total": total}
 
@@ -303,8 +298,8 @@ async def get_one(
     ctx: Ctx = Depends(ctx_for),
     principal: Principal = Depends(current_principal),
 ) -> dict[str, Any]:
-    filters = staff_filters(principal, tenant_id)
-    rows, _ = await repo.list_events(ctx.session, tenant_id, [*filters, events.c.id == event_id], 1, 0)
+    reader, filters = staff_filters(principal, tenant_id)
+    rows, _ = await pages.events_page(ctx.session, tenant_id, reader, [*filters, EventFilter(ids=[event_id])], 1, 0)
     if not rows:
         raise not_found("Event")
     segments = await repo.segments_of(ctx.session, tenant_id, [event_id])

@@ -18,8 +18,9 @@ from . import feedback as fb
 from . import interruptions as intr
 from . import repository as repo
 from .api import SegmentOut, ctx_for
-from .models import feedback, interruptions
 from .recording import Ctx
+from .repository import pages
+from .repository.pages import Reader
 
 router = APIRouter(prefix="/v1/tenants/{tenant_id}")
 
@@ -129,20 +130,19 @@ class FeedbackPage(Page[FeedbackOut]):
     pass  # the kernel's page, under the schema name the API has always published
 
 
-def _visible(principal: Principal, tenant_id: str, table: Any) -> list[Any]:
+def _visible(principal: Principal, tenant_id: str) -> Reader:
     guard_tenant(principal, tenant_id)
     if principal.role in PROVIDER_STAFF:
-        filters = [table.c.provider_id == principal.provider_id]
+        teams = None
         if principal.role == Role.PROVIDER_USER:  # a provider user sees only its service teams
             prefix = f"{tenant_id}:"
-            filters.append(table.c.service_id.in_([t[len(prefix) :] for t in principal.teams if t.startswith(prefix)]))
-        return filters
+            teams = [t[len(prefix) :] for t in principal.teams if t.startswith(prefix)]
+        return Reader.provider(principal.provider_id, teams)
     if principal.role in TENANT_STAFF or principal.role == Role.PLATFORM_ADMIN:
-        return []
+        return Reader.everything()
     if principal.role == Role.CLIENT and principal.client_id:
-        return [table.c.client_id == principal.client_id]
+        return Reader.client(principal.client_id)
     raise forbidden()
-
 
 @router.post("/interruptions", status_code=201, response_model=InterruptionOut, tags=["interruptions"])
 async def create_interruption(
@@ -209,23 +209,16 @@ async def list_interruptions(
     limit: int = Query(default=50, ge=1, le=500),
     offset: int = Query(default=0, ge=0),
 ) -> dict[str, Any]:
-    filters = _visible(principal, tenant_id, interruptions)
-    for column, value in (
-        (interruptions.c.service_id, service_id),
-        (interruptions.c.booking_id, booking_id),
-        (interruptions.c.voucher_id, voucher_id),
-        (interruptions.c.status, status),
-    ):
-        if value is not None:
-            filters.append(column == value)
-    rows, total = await repo.list_rows(
+    rows, total = await pages.interruptions_page(
         ctx.session,
-        interruptions,
         tenant_id,
-        filters,
-        [interruptions.c.start, interruptions.c.id],
+        _visible(principal, tenant_id),
         limit,
         offset,
+        service_id=service_id,
+        booking_id=booking_id,
+        voucher_id=voucher_id,
+        status=status,
     )
     return {"items": [intr.view(r) for r in rows], "total": total}
 
@@ -338,12 +331,7 @@ async def list_feedback(
     limit: int = Query(default=50, ge=1, le=500),
     offset: int = Query(default=0, ge=0),
 ) -> dict[str, Any]:
-    filters = _visible(principal, tenant_id, feedback)
-    if kind is not None:
-        filters.append(feedback.c.kind == kind)
-    if awaiting_reply:
-        filters += [feedback.c.needs_reply.is_(True), feedback.c.reply.is_(None)]
-    rows, total = await repo.list_rows(
-        ctx.session, feedback, tenant_id, filters, [feedback.c.created_at, feedback.c.id], limit, offset
+    rows, total = await pages.feedback_page(
+        ctx.session, tenant_id, _visible(principal, tenant_id), limit, offset, kind=kind, awaiting_reply=awaiting_reply
     )
     return {"items": [fb.view(r) for r in rows], "total": total}

@@ -16,8 +16,9 @@ from seteli_common.pages import Page
 from . import approvals, jobs
 from . import repository as repo
 from .api import ApprovalPage, EventOut, ctx_for
-from .models import credits, events
 from .recording import Ctx
+from .repository import pages
+from .repository.pages import EventFilter, Reader
 from .views import event_view
 
 router = APIRouter(prefix="/v1/tenants/{tenant_id}")
@@ -84,10 +85,8 @@ async def approval_queue(
     offset: int = Query(default=0, ge=0),
 ) -> dict[str, Any]:
     guard_tenant(principal, tenant_id)
-    filters = [events.c.status == "recorded", events.c.approval == "awaiting_approval"]
-    if service_id is not None:
-        filters.append(events.c.service_id == service_id)
-    rows, total = await repo.list_events(ctx.session, tenant_id, filters, limit, offset)
+    awaiting = EventFilter(status="recorded", approval="awaiting_approval", service_id=service_id)
+    rows, total = await pages.events_page(ctx.session, tenant_id, Reader.everything(), [awaiting], limit, offset)
     segments = await repo.segments_of(ctx.session, tenant_id, [r["id"] for r in rows])
     items = [{**event_view(r, segments[r["id"]]), "grant": await approvals.grant_use(ctx, r)} for r in rows]
     return {"items": items, "total": total}
@@ -146,16 +145,12 @@ async def list_credits(
     offset: int = Query(default=0, ge=0),
 ) -> dict[str, Any]:
     guard_tenant(principal, tenant_id)
-    filters = []
+    reader = Reader.everything()
     if principal.role in PROVIDER_STAFF:
-        filters.append(credits.c.provider_id == principal.provider_id)
+        reader = Reader.provider(principal.provider_id)
     elif principal.role not in (*TENANT_STAFF_ROLES, Role.PLATFORM_ADMIN):
         raise forbidden()
-    if month is not None:
-        filters.append(credits.c.month == month)
-    rows, total = await repo.list_rows(
-        ctx.session, credits, tenant_id, filters, [credits.c.created_at, credits.c.id], limit, offset
-    )
+    rows, total = await pages.credits_page(ctx.session, tenant_id, reader, limit, offset, month=month)
     return {"items": [approvals.credit_view(r) for r in rows], "total": total}
 
 

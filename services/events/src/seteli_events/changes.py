@@ -20,6 +20,8 @@ from . import repository as repo
 from .events import EventCorrected, EventDeleted, EventRecorded
 from .models import events
 from .recording import Ctx, EventInput, evaluate, get_event, publish_event, require_team
+from .repository import pages
+from .repository.pages import EventFilter, Reader
 from .views import event_view
 
 Row = dict[str, Any]
@@ -136,18 +138,17 @@ async def confirm_drafts(
 ) -> dict[str, Any]:
     """Confirm drafts (e.g. auto-recorded ones) per client or all at once; each is valued and
     checked again as a recorded event. A draft that fails is reported and left a draft."""
-    filters = [events.c.status == "draft", events.c.provider_id == principal.provider_id]
-    for column, value in (
-        (events.c.service_id, service_id),
-        (events.c.producer_part, producer_part),
-        (events.c.client_ref, client_ref),
-        (events.c.booking_id, booking_id),
-    ):
-        if value is not None:
-            filters.append(column == value)
-    if event_ids is not None:
-        filters.append(events.c.id.in_(list(event_ids)))
-    drafts, _ = await repo.list_events(ctx.session, ctx.tenant_id, filters, 10_000, 0)
+    drafts_asked = EventFilter(
+        status="draft",
+        service_id=service_id,
+        producer_part=producer_part,
+        client_ref=client_ref,
+        booking_id=booking_id,
+        ids=event_ids,
+    )
+    drafts, _ = await pages.events_page(
+        ctx.session, ctx.tenant_id, Reader.provider(principal.provider_id), [drafts_asked], 10_000, 0
+    )
     confirmed: list[Row] = []
     failed: list[dict[str, Any]] = []
     for draft in sorted(drafts, key=lambda e: (e["start"], e["created_at"])):

@@ -9,7 +9,6 @@ from datetime import date
 
 from seteli_common.clock import Clock, SystemClock
 from seteli_common.messaging.consumer import MessageContext, PermanentError, Subscription, TransientError
-from sqlalchemy import select
 
 from . import repository as repo
 from .contracts import (
@@ -119,9 +118,8 @@ async def voucher_closed(ctx: MessageContext, p: VoucherClosedIn, clock: Clock) 
     if await repo.get(ctx.session, vouchers, tenant_id, p.voucher_id) is None:
         raise TransientError("voucher not known yet")
     await repo.update_row(ctx.session, vouchers, tenant_id, p.voucher_id, valid_until=p.valid_until)
-    query = select(bookings.c.id).where(bookings.c.tenant_id == tenant_id, bookings.c.voucher_id == p.voucher_id)
-    booked = await repo.rows(ctx.session, query)
-    await clip_to_validity(Ctx(ctx.session, ctx.outbox, clock, tenant_id), [b["id"] for b in booked])
+    booked = await repo.booking_ids_of_voucher(ctx.session, tenant_id, p.voucher_id)
+    await clip_to_validity(Ctx(ctx.session, ctx.outbox, clock, tenant_id), booked)
 
 
 @read_models.on("vouchers.booking.made", model=BookingMadeIn)

@@ -17,12 +17,12 @@ from jinja2 import Environment, select_autoescape
 from seteli_common.auth import PROVIDER_STAFF, Principal, Role
 from seteli_common.clock import today_in_helsinki
 from seteli_common.money import format_eur
-from sqlalchemy import and_, select
 
 from . import repository as repo
 from .events import ClientDataRead
-from .models import event_segments, events, interruptions, services, voucher_contents, vouchers
+from .models import services
 from .recording import Ctx
+from .repository import copayment as copayment_queries
 from .views import money, plain
 
 Row = dict[str, Any]
@@ -72,70 +72,16 @@ async def breakdown(
     contents = (service or {}).get("contents") or []
     names = {c["content_id"]: c.get("name_fi", c["content_id"]) for c in contents}
     client_pays = {c["content_id"] for c in contents if c.get("client_pays")}
-    query = (
-        select(
-            events.c.id,
-            events.c.content_id,
-            events.c.approval,
-            events.c.voucher_content_id,
-            vouchers.c.number,
-            voucher_contents.c.voucher_value,
-            event_segments,
-        )
-        .join(
-            event_segments,
-            and_(event_segments.c.tenant_id == events.c.tenant_id, event_segments.c.event_id == events.c.id),
-        )
-        .join(vouchers, and_(vouchers.c.tenant_id == events.c.tenant_id, vouchers.c.id == events.c.voucher_id))
-        .join(
-            voucher_contents,
-            and_(
-                voucher_contents.c.tenant_id == events.c.tenant_id,
-                voucher_contents.c.id == events.c.voucher_content_id,
-            ),
-        )
-        .where(
-            events.c.tenant_id == ctx.tenant_id,
-            events.c.client_id == client_id,
-            events.c.service_id == service_id,
-            events.c.status == "recorded",
-            events.c.approval != "rejected",
-            event_segments.c.end >= date_from,
-            event_segments.c.start <= date_to,
-        )
-        .order_by(event_segments.c.start, events.c.id, event_segments.c.seq)
-    )
-    if provider_id is not None:
-        query = query.where(events.c.provider_id == provider_id)
     lines = [
         _line("event", r["id"], r, names, r["number"], r["voucher_value"], r["approval"])
-        for r in await repo.rows(ctx.session, query)
+        for r in await copayment_queries.recorded_event_segments_of_client(
+            ctx.session, ctx.tenant_id, client_id, service_id, date_from, date_to, provider_id
+        )
     ]
-    breaks = (
-        select(interruptions, vouchers.c.number, voucher_contents.c.voucher_value)
-        .join(
-            vouchers,
-            and_(vouchers.c.tenant_id == interruptions.c.tenant_id, vouchers.c.id == interruptions.c.voucher_id),
-        )
-        .join(
-            voucher_contents,
-            and_(
-                voucher_contents.c.tenant_id == interruptions.c.tenant_id,
-                voucher_contents.c.id == interruptions.c.voucher_content_id,
-            ),
-        )
-        .where(
-            interruptions.c.tenant_id == ctx.tenant_id,
-            interruptions.c.client_id == client_id,
-            interruptions.c.service_id == service_id,
-            interruptions.c.status == "finalised",
-            interruptions.c.end >= date_from,
-            interruptions.c.start <= date_to,
-        )
+    breaks = await copayment_queries.finalised_interruptions_of_client(
+        ctx.session, ctx.tenant_id, client_id, service_id, date_from, date_to, provider_id
     )
-    if provider_id is not None:
-        breaks = breaks.where(interruptions.c.provider_id == provider_id)
-    for r in await repo.rows(ctx.session, breaks):
+    for r in breaks:
         for seg in r["segments"] or []:
             if date.fromisoformat(seg["end"]) >= date_from and date.fromisoformat(seg["start"]) <= date_to:
                 lines.append(

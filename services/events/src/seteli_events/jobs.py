@@ -16,56 +16,24 @@ from typing import Any
 from seteli_common.clock import Month, today_in_helsinki
 from seteli_common.errors import ProblemError
 from seteli_common.runtime import ServiceRuntime
-from sqlalchemy import and_, select
 
 from . import repository as repo
 from .domain import AutoRecordInput, RecordedEvent, auto_record_candidates
-from .models import auto_record_runs, bookings, services, voucher_contents, vouchers
+from .models import auto_record_runs
 from .recording import Ctx, EventInput, blocks_days, create_event
+from .repository import auto_recording as auto_recording_queries
 
 log = logging.getLogger("seteli.events.jobs")
 
 
 async def _tenants_with_auto_recording(runtime: ServiceRuntime) -> list[str]:
     async with runtime.db.system_transaction() as session:  # which tenants: a question across tenants
-        query = select(services.c.tenant_id).where(services.c.auto_recording.is_(True)).distinct()
-        return [r[0] for r in (await session.execute(query)).all()]
+        return await auto_recording_queries.tenants_with_auto_recording(session)
 
 
 async def auto_record_tenant(ctx: Ctx, month: Month) -> dict[str, Any]:
     """Drafts for one tenant and month; returns {month, created, skipped}."""
-    query = (
-        select(
-            bookings.c.id,
-            bookings.c.voucher_content_id,
-            bookings.c.ended_on,
-            voucher_contents.c.unit,
-            vouchers.c.valid_from,
-            vouchers.c.valid_until,
-        )
-        .join(
-            services,
-            and_(services.c.tenant_id == bookings.c.tenant_id, services.c.id == bookings.c.service_id),
-        )
-        .join(
-            voucher_contents,
-            and_(
-                voucher_contents.c.tenant_id == bookings.c.tenant_id,
-                voucher_contents.c.id == bookings.c.voucher_content_id,
-            ),
-        )
-        .join(
-            vouchers,
-            and_(vouchers.c.tenant_id == bookings.c.tenant_id, vouchers.c.id == bookings.c.voucher_id),
-        )
-        .where(
-            bookings.c.tenant_id == ctx.tenant_id,
-            services.c.auto_recording.is_(True),
-            voucher_contents.c.unit == "day",
-            vouchers.c.valid_from <= month.last,
-        )
-    )
-    found = await repo.rows(ctx.session, query)
+    found = await auto_recording_queries.day_bookings_with_auto_recording(ctx.session, ctx.tenant_id, month.last)
     content_rows = {r["voucher_content_id"]: r for r in found}
     booking_ends = {r["id"]: r["ended_on"] for r in found}
     inputs: list[AutoRecordInput] = []
@@ -129,14 +97,7 @@ async def due_tenants(runtime: ServiceRuntime, today: date, day: int) -> list[st
     if today.day < day:
         return []
     async with runtime.db.system_transaction() as session:
-        done = {
-            r[0]
-            for r in (
-                await session.execute(
-                    select(auto_record_runs.c.tenant_id).where(auto_record_runs.c.month == str(Month.of(today)))
-                )
-            ).all()
-        }
+        done = set(await auto_recording_queries.tenants_auto_recorded_in(session, str(Month.of(today))))
     return [t for t in await _tenants_with_auto_recording(runtime) if t not in done]
 
 

@@ -6,12 +6,10 @@ from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, EmailStr, Field
-from sqlalchemy import select
 
 from . import catalog, community
-from . import repository as repo
 from .api import context
-from .models import courses, providers
+from .repository import lists
 from .service import RegistryContext
 
 router = APIRouter(prefix="/v1/catalog", tags=["catalog"])
@@ -61,13 +59,6 @@ async def contact_request(body: ContactRequestIn, ctx: RegistryContext = Depends
 async def list_courses(ctx: RegistryContext = Depends(context), tenant_id: str | None = None,
                        year: int | None = None, service_id: str | None = None,
                        limit: int = Query(50, ge=1, le=200), offset: int = Query(0, ge=0)) -> dict[str, Any]:
-    conditions = [courses.c.status == "published", providers.c.status == "approved"]
-    for column, value in ((courses.c.tenant_id, tenant_id), (courses.c.year, year),
-                          (courses.c.service_id, service_id)):
-        if value is not None:
-            conditions.append(column == value)
-    query = select(courses, providers.c.name.label("provider_name")).join(
-        providers, providers.c.id == courses.c.provider_id).where(*conditions).order_by(
-        courses.c.start_date, courses.c.id)
-    items, total = await repo.page(ctx.session, query, limit, offset)
+    items, total = await lists.published_courses_page(ctx.session, limit, offset, tenant_id=tenant_id, year=year,
+                                                      service_id=service_id)
     return {"items": items, "total": total}

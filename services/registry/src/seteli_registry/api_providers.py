@@ -10,13 +10,11 @@ from fastapi import APIRouter, Depends, File, Form, Query, Response, UploadFile
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
 from seteli_common.auth import PROVIDER_STAFF, Principal, Role, require_roles
 from seteli_common.web import content_disposition
-from sqlalchemy import select
 
 from . import accounts, attachments, community, providers, service
 from . import repository as repo
 from .api import BillingIn, Page, ProviderOut, SiteOut, UserOut, Website, context
-from .models import attachments as attachments_t
-from .models import courses, employees, liability_reports, subcontractors
+from .repository import lists
 from .service import RegistryContext
 
 router = APIRouter(prefix="/v1/providers", tags=["providers"])
@@ -182,14 +180,6 @@ async def set_site_billing(provider_id: str, site_id: str, body: BillingIn | Non
     return await providers.set_billing(ctx, provider_id, body.model_dump() if body else None, site_id)
 
 
-async def _list(ctx: RegistryContext, table: Any, provider_id: str, limit: int, offset: int,
-                *where: Any) -> dict[str, Any]:
-    query = (select(table).where(table.c.provider_id == provider_id, *where)
-             .order_by(table.c.created_at, table.c.id))
-    items, total = await repo.page(ctx.session, query, limit, offset)
-    return {"items": items, "total": total}
-
-
 LIMIT = Query(50, ge=1, le=200)
 OFFSET = Query(0, ge=0)
 INCLUDE_REMOVED = Query(False, description="also the removed ones (each item has removed_at)")
@@ -208,8 +198,9 @@ async def list_employees(provider_id: str, ctx: RegistryContext = Depends(contex
                          limit: int = LIMIT, offset: int = OFFSET,
                          include_removed: bool = INCLUDE_REMOVED) -> dict[str, Any]:
     await providers.may_read(ctx, principal, provider_id)
-    where = () if include_removed else (employees.c.removed_at.is_(None),)
-    return await _list(ctx, employees, provider_id, limit, offset, *where)
+    items, total = await lists.employees_page(ctx.session, provider_id, limit, offset,
+                                              include_removed=include_removed)
+    return {"items": items, "total": total}
 
 
 @router.patch("/{provider_id}/employees/{employee_id}")
@@ -240,8 +231,9 @@ async def list_subcontractors(provider_id: str, ctx: RegistryContext = Depends(c
                               principal: Principal = Depends(ANYONE), limit: int = LIMIT,
                               offset: int = OFFSET, include_removed: bool = INCLUDE_REMOVED) -> dict[str, Any]:
     await providers.may_read(ctx, principal, provider_id)
-    where = () if include_removed else (subcontractors.c.removed_at.is_(None),)
-    return await _list(ctx, subcontractors, provider_id, limit, offset, *where)
+    items, total = await lists.subcontractors_page(ctx.session, provider_id, limit, offset,
+                                                   include_removed=include_removed)
+    return {"items": items, "total": total}
 
 
 @router.patch("/{provider_id}/subcontractors/{subcontractor_id}")
@@ -273,7 +265,8 @@ async def list_liability_checks(provider_id: str, ctx: RegistryContext = Depends
                                 principal: Principal = Depends(ANYONE), limit: int = LIMIT,
                                 offset: int = OFFSET) -> dict[str, Any]:
     await providers.may_read(ctx, principal, provider_id)
-    return await _list(ctx, liability_reports, provider_id, limit, offset)
+    items, total = await lists.liability_reports_page(ctx.session, provider_id, limit, offset)
+    return {"items": items, "total": total}
 
 
 ATTACHMENT_FIELDS = ("id", "level", "owner_id", "type", "filename", "content_type", "size", "valid_from",
@@ -324,12 +317,9 @@ async def list_attachments(provider_id: str, ctx: RegistryContext = Depends(cont
     """The current attachments; those of a removed subcontractor stay (evidence of past checks) and are
     listed with include_removed."""
     await providers.may_read(ctx, principal, provider_id)
-    removed_subs = select(subcontractors.c.id).where(subcontractors.c.provider_id == provider_id,
-                                                     subcontractors.c.removed_at.is_not(None))
-    where = () if include_removed else (~((attachments_t.c.level == "subcontractor")
-                                          & attachments_t.c.owner_id.in_(removed_subs)),)
-    result = await _list(ctx, attachments_t, provider_id, limit, offset, *where)
-    return {"items": [_attachment(r) for r in result["items"]], "total": result["total"]}
+    items, total = await lists.attachments_page(ctx.session, provider_id, limit, offset,
+                                                include_removed=include_removed)
+    return {"items": [_attachment(r) for r in items], "total": total}
 
 
 @router.get("/{provider_id}/attachments/{attachment_id}/content")
@@ -390,11 +380,10 @@ async def list_courses(provider_id: str, ctx: RegistryContext = Depends(context)
                          principal: Principal = Depends(ANYONE),
                        limit: int = LIMIT, offset: int = OFFSET) -> dict[str, Any]:
     await providers.may_read(ctx, principal, provider_id)
-    query = select(courses).where(courses.c.provider_id == provider_id)
+    own_tenant = None
     if principal.tenant_id is not None and principal.role not in PROVIDER_STAFF:
-        query = query.where(courses.c.tenant_id == principal.tenant_id)  # a tenant sees its own courses
-    query = query.order_by(courses.c.start_date)
-    items, total = await repo.page(ctx.session, query, limit, offset)
+        own_tenant = principal.tenant_id  # a tenant sees its own courses
+    items, total = await lists.provider_courses_page(ctx.session, provider_id, limit, offset, tenant_id=own_tenant)
     return {"items": items, "total": total}
 
 

@@ -10,12 +10,11 @@ from pydantic import BaseModel, EmailStr, Field
 from seteli_common.auth import Principal, Role, guard_tenant, require_roles
 from seteli_common.errors import invalid, not_found
 from seteli_common.validators import ValidationFailed, validate_business_id
-from sqlalchemy import select
 
 from . import attachments, community, registration
 from . import repository as repo
 from .api import LinkIn, TokenOut, Website, _token_out, context
-from .models import course_windows, registration_requests
+from .repository import lists
 from .service import RegistryContext
 from .signing import pseudonym_key
 
@@ -105,10 +104,7 @@ async def list_requests(tenant_id: str, ctx: RegistryContext = Depends(context),
                         principal: Principal = Depends(TENANT_ADMIN), status: str | None = None,
                         limit: int = Query(50, ge=1, le=200), offset: int = Query(0, ge=0)) -> dict[str, Any]:
     guard_tenant(principal, tenant_id)
-    t = registration_requests
-    query = select(t.c.id, t.c.tenant_id, t.c.business_id, t.c.status, t.c.data, t.c.created_at).where(
-        t.c.tenant_id == tenant_id, *([t.c.status == status] if status else [])).order_by(t.c.created_at)
-    items, total = await repo.page(ctx.session, query, limit, offset)
+    items, total = await lists.registration_requests_page(ctx.session, tenant_id, limit, offset, status=status)
     return {"items": items, "total": total}
 
 
@@ -221,8 +217,7 @@ async def list_windows(tenant_id: str, ctx: RegistryContext = Depends(context),
                        principal: Principal = Depends(require_roles(Role.TENANT_ADMIN, Role.TENANT_OFFICER)),
                        limit: int = Query(50, ge=1, le=200), offset: int = Query(0, ge=0)) -> dict[str, Any]:
     guard_tenant(principal, tenant_id)
-    query = select(course_windows).where(course_windows.c.tenant_id == tenant_id).order_by(course_windows.c.year)
-    items, total = await repo.page(ctx.session, query, limit, offset)
+    items, total = await lists.course_windows_page(ctx.session, tenant_id, limit, offset)
     return {"items": items, "total": total}
 
 

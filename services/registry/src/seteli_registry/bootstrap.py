@@ -13,7 +13,6 @@ from seteli_common.config import require_configured
 from seteli_common.messaging.memory import InMemoryBroker
 from seteli_common.runtime import ServiceRuntime
 from seteli_common.web import create_app
-from sqlalchemy import select
 
 from . import (
     api,
@@ -25,6 +24,7 @@ from . import (
     fake_identity_page,
     service,
 )
+from . import repository as repo
 from .adapters import Adapters
 from .adapters.blobstore import FolderBlobStore
 from .adapters.company_register import FakeCompanyRegister, PrhCompanyRegister
@@ -34,7 +34,7 @@ from .adapters.mandates import FakeMandates, SuomiFiMandates
 from .config import RegistrySettings
 from .consumers import subscriptions
 from .domain import PasswordPolicy, RevokedSessions
-from .models import metadata, user_sessions
+from .models import metadata
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 # Without `adapters = fake` every one of these must be set (docs/operations.md, "External systems").
@@ -95,9 +95,7 @@ def build_runtime(settings: RegistrySettings | None = None, *, broker: InMemoryB
             if session_id in revoked:
                 return True
             async with runtime.db.system_transaction() as session:
-                row = (await session.execute(select(user_sessions.c.revoked_at)
-                                             .where(user_sessions.c.id == str(session_id)))).first()
-            return row is not None and row.revoked_at is not None
+                return await repo.user_session_revoked(session, str(session_id))
 
         runtime.token_verifier.is_revoked = session_ended
     policy = PasswordPolicy(min_length=settings.password_min_length,

@@ -9,7 +9,6 @@ from typing import Any
 
 from seteli_common.clock import today_in_helsinki
 from seteli_common.errors import FieldError, conflict, invalid, invalid_many, not_found
-from sqlalchemy import select
 
 from . import repository as repo
 from .accounts import use_link
@@ -34,8 +33,7 @@ async def contact_request(ctx: RegistryContext, data: dict[str, Any]) -> dict[st
     if not data.get("phone") and not data.get("email"):
         errors.append(FieldError("phone", "give a phone number or an email address"))
     ids = list(dict.fromkeys(data["organisation_ids"]))
-    query = select(providers).where(providers.c.id.in_(ids), providers.c.status == "approved")
-    organisations = {r["id"]: dict(r) for r in (await ctx.session.execute(query)).mappings().all()}
+    organisations = {r["id"]: r for r in await repo.approved_providers_among(ctx.session, ids)}
     if len(organisations) != len(ids):
         errors.append(FieldError("organisation_ids", "unknown organisation"))
     if errors:

@@ -16,13 +16,12 @@ from typing import Any
 from seteli_common.auth import Principal, Role, TokenIssuer
 from seteli_common.errors import ProblemError, invalid, unauthorized
 from seteli_common.pseudonym import person_pseudonym
-from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from . import repository as repo
 from .contracts import ClientDiedIn, ClientRegisteredIn
 from .domain import is_past
-from .models import resident_clients, resident_sign_ins, tenants
+from .models import resident_clients, resident_sign_ins
 from .service import RegistryContext
 
 NOT_A_CLIENT = "https://seteli.fi/problems/not-a-client"
@@ -54,9 +53,7 @@ async def client_registered(session: AsyncSession, tenant_id: str, p: ClientRegi
 
 
 async def client_died(session: AsyncSession, tenant_id: str, p: ClientDiedIn) -> None:
-    await session.execute(update(resident_clients).where(
-        resident_clients.c.tenant_id == tenant_id, resident_clients.c.client_id == p.client_id)
-        .values(deceased=True))
+    await repo.mark_resident_client_deceased(session, tenant_id, p.client_id)
 
 
 # --- Sign-in --------------------------------------------------------------------------------------------
@@ -64,7 +61,7 @@ async def client_died(session: AsyncSession, tenant_id: str, p: ClientDiedIn) ->
 async def start(ctx: RegistryContext, language: str) -> dict[str, Any]:
     _key(ctx)
     state, now = secrets.token_urlsafe(24), ctx.clock.now()
-    await ctx.session.execute(delete(resident_sign_ins).where(resident_sign_ins.c.expires_at < now))
+    await repo.delete_expired_resident_sign_ins(ctx.session, now)
     await repo.add(ctx.session, resident_sign_ins, {
         "state": state, "status": "started", "created_at": now,
         "expires_at": now + timedelta(minutes=ctx.settings.resident_sign_in_minutes)})
@@ -80,11 +77,7 @@ async def _sign_in(ctx: RegistryContext, state: str, status: str) -> dict[str, A
 
 
 async def _clients_of(ctx: RegistryContext, person: str) -> list[dict[str, Any]]:
-    query = (select(resident_clients.c.tenant_id, resident_clients.c.client_id, tenants.c.name_fi, tenants.c.name_sv)
-             .join(tenants, tenants.c.id == resident_clients.c.tenant_id)
-             .where(resident_clients.c.person == person, resident_clients.c.deceased.is_(False))
-             .order_by(tenants.c.name_fi))
-    return [dict(r) for r in (await ctx.session.execute(query)).mappings()]
+    return await repo.living_clients_of_person(ctx.session, person)
 
 
 def _token(ctx: RegistryContext, issuer: TokenIssuer, client: dict[str, Any], name: str,

@@ -46,7 +46,7 @@ from .events import (
     TenantCreated,
     UserCreated,
 )
-from .models import link_tokens, sites, user_sessions
+from .models import link_tokens, user_sessions
 
 _hasher = [PasswordHasher()]  # argon2id with the library's (RFC 9106) defaults
 
@@ -276,7 +276,7 @@ def _unstored_registration(provider_id: str, business_id: str, data: dict[str, A
 async def publish_registered(ctx: RegistryContext, provider_id: str) -> None:
     provider = await repo.get_provider(ctx.session, provider_id)
     assert provider is not None
-    site_rows = await repo.many(ctx.session, sites, sites.c.created_at, provider_id=provider_id)
+    site_rows = await repo.sites_of_provider(ctx.session, provider_id)
     billing = provider["billing"]
     await ctx.outbox.add(ctx.session, ProviderRegistered(
         provider_id=provider_id, business_id=provider["business_id"] or "", name=provider["name"],

@@ -20,7 +20,6 @@ from cryptography.hazmat.primitives import serialization
 from seteli_common.auth import PROVIDER_STAFF, Principal, TokenIssuer
 from seteli_common.errors import ProblemError, forbidden, invalid, not_found, unauthorized
 from seteli_common.pseudonym import person_pseudonym
-from sqlalchemy import delete
 
 from . import repository as repo
 from .adapters.mandates import MandatesFailed
@@ -71,7 +70,7 @@ async def start(ctx: RegistryContext, principal: Principal, *, tenant_id: str, a
         raise not_found("Provider")
     state = secrets.token_urlsafe(24)
     now = ctx.clock.now()
-    await ctx.session.execute(delete(signing_sessions).where(signing_sessions.c.expires_at < now))  # keep it small
+    await repo.delete_expired_signing_sessions(ctx.session, now)  # keep it small
     await repo.add(ctx.session, signing_sessions, {
         "id": str(uuid.uuid4()), "state": state, "user_id": principal.subject, "provider_id": provider["id"],
         "business_id": provider["business_id"], "application_tenant": tenant_id, "application_id": application_id,

@@ -155,7 +155,7 @@ ledger = Table(
 # alone: paying moves a line's row from here to paid_lines in one statement, so the wide ledger row is
 # never rewritten (updating a flag on it touched the ledger's six indexes and cost several times the
 # read of the lines), and the table holds only open lines however long the paid history grows.
-# A line is open exactly when its status is payable and it has no paid_lines row (open_queue.py keeps
+# A line is open exactly when its status is payable and it has no paid_lines row (repository/open_queue.py keeps
 # it so); paid_lines stays the guard against paying twice.
 open_lines = Table(
     "open_lines",

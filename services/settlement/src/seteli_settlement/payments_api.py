@@ -11,35 +11,13 @@ from fastapi import APIRouter, Depends, Query
 from seteli_common.auth import Principal, Role, guard_tenant, require_roles
 from seteli_common.clock import Month
 from seteli_common.web import db_session
-from sqlalchemy import and_, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from . import repository as repo
 from .domain import money_str
-from .models import payments, runs
 
 router = APIRouter(prefix="/v1")
 STAFF = (Role.TENANT_ADMIN, Role.TENANT_OFFICER)
-
-
-async def payments_page(
-    session: AsyncSession, tenant_id: str, provider_id: str | None, limit: int, offset: int
-) -> tuple[list[dict[str, Any]], int]:
-    """Newest run first; within a run by payee name (its payments are written in whatever order its jobs ran)."""
-    where = [payments.c.tenant_id == tenant_id]
-    if provider_id is not None:
-        where.append(payments.c.provider_id == provider_id)
-    total = (await session.execute(select(func.count()).select_from(payments).where(*where))).scalar_one()
-    of_run = and_(runs.c.tenant_id == payments.c.tenant_id, runs.c.id == payments.c.run_id)
-    query = (
-        select(payments, runs.c.month, runs.c.state.label("run_state"))
-        .select_from(payments.join(runs, of_run))
-        .where(*where)
-        .order_by(runs.c.created_at.desc(), runs.c.id, payments.c.payee_name, payments.c.id)
-        .limit(limit)
-        .offset(offset)
-    )
-    rows = (await session.execute(query)).mappings().all()
-    return [dict(r) for r in rows], int(total)
 
 
 def _item(tenant_id: str, row: dict[str, Any]) -> dict[str, Any]:
@@ -113,5 +91,5 @@ async def list_payments(
         if not principal.provider_id or (provider_id is not None and provider_id != principal.provider_id):
             return {"items": [], "total": 0}
         provider_id = principal.provider_id
-    rows, total = await payments_page(session, tenant_id, provider_id, limit, offset)
+    rows, total = await repo.payments_page(session, tenant_id, provider_id, limit, offset)
     return {"items": [_item(tenant_id, r) for r in rows], "total": total}

@@ -18,13 +18,12 @@ from seteli_common.clock import Month
 from seteli_common.csvfile import csv_text
 from seteli_common.errors import FieldError, invalid_many
 from seteli_common.web import content_disposition, db_session
-from sqlalchemy import and_, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from . import repository as repo
 from .domain import money_str
 from .events import ClientDataRead, ClientRef
-from .models import interruptions, ledger, paid_lines
-from .repository import tenant_services
+from .repository import reports as report_queries
 
 router = APIRouter(prefix="/v1")
 STAFF = (Role.TENANT_ADMIN, Role.TENANT_OFFICER)
@@ -106,51 +105,21 @@ async def realisation(
     units, and the units still unfinished (waiting for approval), over a range of months."""
     guard_tenant(principal, tenant_id)
     first, last = _range(from_month, to_month)
-    paid = paid_lines.c.line_id.is_not(None)
-    conditions = [
-        ledger.c.tenant_id == tenant_id,
-        ledger.c.month >= first.first,
-        ledger.c.month <= last.first,
-        ledger.c.status.in_(("payable", "awaiting_approval")),
-    ]
-    if content_id:
-        conditions.append(ledger.c.content_id.in_(content_id))
-    if provider_id:
-        conditions.append(ledger.c.provider_id == provider_id)
-    if producer_part:
-        conditions.append(ledger.c.producer_part == producer_part)
-    if client_ref:
-        conditions.append(ledger.c.client_ref == client_ref)
-    keys = (ledger.c.provider_id, ledger.c.client_ref, ledger.c.content_id)
-    query = (
-        select(
-            *keys,
-            func.sum(case((paid, ledger.c.units), else_=0)).label("units_settled"),
-            func.sum(case((paid, ledger.c.amount), else_=0)).label("amount_settled"),
-            func.sum(case((paid, ledger.c.co_payment), else_=0)).label("co_payment"),
-            func.sum(case((and_(~paid, ledger.c.status == "payable"), ledger.c.amount), else_=0)).label(
-                "amount_unsettled"
-            ),
-            func.sum(case((ledger.c.status == "awaiting_approval", ledger.c.units), else_=0)).label("units_unfinished"),
-        )
-        .select_from(
-            ledger.outerjoin(
-                paid_lines,
-                and_(paid_lines.c.tenant_id == ledger.c.tenant_id, paid_lines.c.line_id == ledger.c.id),
-            )
-        )
-        .where(*conditions)
-        .group_by(*keys)
+    rows, total = await report_queries.realisation_rows(
+        session,
+        tenant_id,
+        first.first,
+        last.first,
+        content_ids=content_id,
+        provider_id=provider_id,
+        producer_part=producer_part,
+        client_ref=client_ref,
+        limit=limit if format == "json" else None,
+        offset=offset,
     )
-    total = (await session.execute(select(func.count()).select_from(query.subquery()))).scalar_one()
-    if format == "json":
-        query = query.order_by(*keys).limit(limit).offset(offset)
-    else:
-        query = query.order_by(*keys)
-    rows = (await session.execute(query)).mappings().all()
     names = {
         c["content_id"]: c.get("name_fi") or ""
-        for sv in await tenant_services(session, tenant_id)
+        for sv in await repo.tenant_services(session, tenant_id)
         for c in sv["contents"] or []
     }
     items = [
@@ -187,15 +156,15 @@ async def interruption_report(
     """Ended interruptions per service and period (by the month they ended), with what the rule pays."""
     guard_tenant(principal, tenant_id)
     first, last = _range(from_month, to_month)
-    i = interruptions.c
-    conditions = [i.tenant_id == tenant_id, i.end >= first.first, i.end <= last.last]
-    if service_id:
-        conditions.append(i.service_id == service_id)
-    total = (await session.execute(select(func.count()).select_from(interruptions).where(*conditions))).scalar_one()
-    query = select(interruptions).where(*conditions).order_by(i.service_id, i.start, i.id)
-    if format == "json":
-        query = query.limit(limit).offset(offset)
-    rows = (await session.execute(query)).mappings().all()
+    rows, total = await report_queries.ended_interruption_rows(
+        session,
+        tenant_id,
+        first.first,
+        last.last,
+        service_id=service_id,
+        limit=limit if format == "json" else None,
+        offset=offset,
+    )
     items = [
         {
             "interruption_id": r["id"],

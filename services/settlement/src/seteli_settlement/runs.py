@@ -18,11 +18,12 @@ from seteli_common.messaging.outbox import Outbox
 from seteli_common.money import to_cents, total_of_lines
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from . import domain, open_queue
+from . import domain
 from . import repository as repo
 from .domain import PayeeLines, money_str
 from .events import RunCompleted
 from .metrics import observe_settlement_run
+from .repository import open_queue
 
 Row = dict[str, Any]
 

@@ -13,6 +13,7 @@ from .models import (
     access_log,
     bookings,
     clients,
+    idempotency_keys,
     lookup_attempts,
     provider_client_numbers,
     recorded_events,
@@ -249,3 +250,15 @@ async def clients_by_refs(session: AsyncSession, tenant_id: str, refs: list[tupl
         by_reference.update({ref: cid for ref, cid in (await session.execute(references)).all()})
     ids = [found.get((provider_id, ref)) or by_reference.get(ref) for provider_id, ref in refs]
     return list(dict.fromkeys(cid for cid in ids if cid))
+
+
+async def idempotent_answer(session: AsyncSession, tenant_id: str, scope: str, key: str) -> Row | None:
+    """The stored first answer (request_hash, status_code, body) to a request with this Idempotency-Key."""
+    t = idempotency_keys
+    query = select(t).where(t.c.tenant_id == tenant_id, t.c.scope == scope, t.c.key == key)
+    row = (await session.execute(query)).mappings().first()
+    return dict(row) if row else None
+
+
+async def save_idempotent_answer(session: AsyncSession, values: Row) -> None:
+    await session.execute(insert(idempotency_keys).values(**values))

@@ -11,11 +11,8 @@ from typing import Any
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from seteli_common.errors import invalid
-from sqlalchemy import select
 
 from . import access_repository as access_repo
-from . import repository as repo
-from .models import idempotency_keys
 from .service import VouchersContext
 
 
@@ -30,20 +27,17 @@ async def once(
 ) -> Any:
     if not key:
         return await run()
-    t = idempotency_keys
     digest = hashlib.sha256(json.dumps(request.model_dump(mode="json"), sort_keys=True).encode()).hexdigest()
     # Concurrent retries with one key wait for the first to commit, then replay its answer.
     await access_repo.serialise_on(ctx.session, f"idempotency:{tenant_id}:{scope}:{key}")
-    query = select(t).where(t.c.tenant_id == tenant_id, t.c.scope == scope, t.c.key == key)
-    stored = (await ctx.session.execute(query)).mappings().first()
+    stored = await access_repo.idempotent_answer(ctx.session, tenant_id, scope, key)
     if stored is not None:
         if stored["request_hash"] != digest:
             raise invalid("Idempotency-Key", "already used for a different request")
         return JSONResponse(stored["body"], status_code=stored["status_code"])
     body = response_model.model_validate(await run()).model_dump(mode="json")
-    await repo.insert_row(
+    await access_repo.save_idempotent_answer(
         ctx.session,
-        t,
         {
             "tenant_id": tenant_id,
             "scope": scope,

@@ -25,10 +25,11 @@ from typing import Any
 
 from seteli_common.clock import Month
 
-from .. import domain, open_queue
+from .. import domain
 from .. import repository as repo
 from ..events import EventsSettled, PaymentCarriedOver, PaymentComputed, SpecificationReady
 from ..outputs import specification_pdf
+from ..repository import open_queue
 from ..runs import Deps, finish_run
 from ..scheduler import run_due
 

@@ -338,7 +338,7 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_user_sessions_user_id'), ['user_id'], unique=False)
 
     # Hand-written, keep when regenerating (autogenerate skips expression indexes): the catalog's
-    # Finnish full-text index, on the expression catalog.search_document() builds; PostgreSQL only.
+    # Finnish full-text index, on the expression repository/catalog.search_document() builds; PostgreSQL only.
     if op.get_bind().dialect.name == "postgresql":
         op.execute("CREATE INDEX IF NOT EXISTS ix_providers_search ON providers USING gin "
                    "(to_tsvector('finnish'::regconfig, name || ' ' || description || ' ' || extra_info))")

@@ -1,4 +1,5 @@
-"""Every registry query lives here."""
+"""The registry's queries (the public catalog's in catalog.py, the paged lists of the API in lists.py).
+The caller owns the transaction."""
 
 from __future__ import annotations
 
@@ -8,12 +9,16 @@ from typing import Any
 from sqlalchemy import Select, Table, delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from .models import (
+from ..models import (
     attachments,
+    courses,
     link_tokens,
     login_log,
     provider_tags,
     providers,
+    resident_clients,
+    resident_sign_ins,
+    signing_sessions,
     sites,
     subcontractors,
     tenants,
@@ -211,3 +216,50 @@ async def providers_page(session: AsyncSession, status: str | None, limit: int, 
     if status:
         query = query.where(providers.c.status == status)
     return await page(session, query, limit, offset)
+
+
+# --- Small reads and writes the services and consumers need ------------------------------------------
+
+async def user_session_revoked(session: AsyncSession, session_id: str) -> bool:
+    """True when the sign-in session exists and has been revoked (an unknown one is not revoked)."""
+    row = (await session.execute(select(user_sessions.c.revoked_at).where(user_sessions.c.id == session_id))).first()
+    return row is not None and row.revoked_at is not None
+
+
+async def approved_providers_among(session: AsyncSession, provider_ids: list[str]) -> list[dict[str, Any]]:
+    query = select(providers).where(providers.c.id.in_(provider_ids), providers.c.status == "approved")
+    return [dict(r) for r in (await session.execute(query)).mappings().all()]
+
+
+async def sites_of_provider(session: AsyncSession, provider_id: str) -> list[dict[str, Any]]:
+    """The provider's sites, oldest first."""
+    return await many(session, sites, sites.c.created_at, provider_id=provider_id)
+
+
+async def published_courses_of_provider(session: AsyncSession, provider_id: str) -> list[dict[str, Any]]:
+    """The provider's published courses by start date."""
+    return await many(session, courses, courses.c.start_date, provider_id=provider_id, status="published")
+
+
+async def delete_expired_signing_sessions(session: AsyncSession, now: datetime) -> None:
+    await session.execute(delete(signing_sessions).where(signing_sessions.c.expires_at < now))
+
+
+async def delete_expired_resident_sign_ins(session: AsyncSession, now: datetime) -> None:
+    await session.execute(delete(resident_sign_ins).where(resident_sign_ins.c.expires_at < now))
+
+
+async def mark_resident_client_deceased(session: AsyncSession, tenant_id: str, client_id: str) -> None:
+    await session.execute(update(resident_clients).where(
+        resident_clients.c.tenant_id == tenant_id, resident_clients.c.client_id == client_id)
+        .values(deceased=True))
+
+
+async def living_clients_of_person(session: AsyncSession, person: str) -> list[dict[str, Any]]:
+    """The living clients a person (pseudonym) is, one per tenant: tenant and client id and the tenant's names,
+    by the tenant's Finnish name."""
+    query = (select(resident_clients.c.tenant_id, resident_clients.c.client_id, tenants.c.name_fi, tenants.c.name_sv)
+             .join(tenants, tenants.c.id == resident_clients.c.tenant_id)
+             .where(resident_clients.c.person == person, resident_clients.c.deceased.is_(False))
+             .order_by(tenants.c.name_fi))
+    return [dict(r) for r in (await session.execute(query)).mappings()]

@@ -1,4 +1,6 @@
-"""Every query of the events service. Every function takes the tenant; nothing crosses tenants."""
+"""The events service's queries (the pages the API lists are in pages.py, the co-payment breakdown's in
+copayment.py, the monthly auto-recording's in auto_recording.py). Every function takes the tenant;
+nothing crosses tenants except where a name says so. The caller owns the transaction."""
 
 from __future__ import annotations
 
@@ -6,11 +8,11 @@ from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Table, and_, delete, func, insert, literal, or_, select, update
+from sqlalchemy import Table, and_, delete, insert, literal, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
-from .models import (
+from ..models import (
     bookings,
     credits,
     event_segments,
@@ -211,15 +213,6 @@ async def segments_of(session: AsyncSession, tenant_id: str, event_ids: Sequence
     return result
 
 
-async def list_events(
-    session: AsyncSession, tenant_id: str, filters: Sequence[ColumnElement[bool]], limit: int, offset: int
-) -> tuple[list[Row], int]:
-    where = [events.c.tenant_id == tenant_id, events.c.status != "deleted", *filters]
-    total = (await session.execute(select(func.count()).select_from(events).where(*where))).scalar_one()
-    query = select(events).where(*where).order_by(events.c.start, events.c.created_at, events.c.id)
-    return await rows(session, query.limit(limit).offset(offset)), int(total)
-
-
 async def mark_settled(session: AsyncSession, tenant_id: str, event_ids: Sequence[str], run_id: str) -> None:
     if event_ids:
         await session.execute(
@@ -251,18 +244,9 @@ async def credit_of(session: AsyncSession, tenant_id: str, event_id: str, kind: 
     return dict(row) if row else None
 
 
-async def list_rows(
-    session: AsyncSession,
-    table: Table,
-    tenant_id: str,
-    filters: Sequence[ColumnElement[bool]],
-    order: Sequence[Any],
-    limit: int,
-    offset: int,
-) -> tuple[list[Row], int]:
-    where = [table.c.tenant_id == tenant_id, *filters]
-    total = (await session.execute(select(func.count()).select_from(table).where(*where))).scalar_one()
-    return await rows(session, select(table).where(*where).order_by(*order).limit(limit).offset(offset)), int(total)
+async def booking_ids_of_voucher(session: AsyncSession, tenant_id: str, voucher_id: str) -> list[str]:
+    query = select(bookings.c.id).where(bookings.c.tenant_id == tenant_id, bookings.c.voucher_id == voucher_id)
+    return [r["id"] for r in await rows(session, query)]
 
 
 async def client_known(session: AsyncSession, tenant_id: str, client_id: str) -> bool:

@@ -14,7 +14,7 @@ from sqlalchemy import BigInteger, String, and_, delete, exists, false, func, li
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import Select
 
-from .models import ledger, open_lines, paid_lines
+from ..models import ledger, open_lines, paid_lines
 
 Row = dict[str, Any]
 

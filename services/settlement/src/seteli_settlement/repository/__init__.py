@@ -1,5 +1,5 @@
-"""Settlement queries (the queue of open lines a run pays is in open_queue.py). Tenant-owned queries always take
-the tenant."""
+"""Settlement queries (the queue of open lines a run pays is in open_queue.py, the reports' in reports.py).
+Tenant-owned queries always take the tenant; the caller owns the transaction."""
 
 from __future__ import annotations
 
@@ -13,8 +13,7 @@ from seteli_common.sql import upsert as _upsert
 from sqlalchemy import and_, exists, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from . import open_queue
-from .models import (
+from ..models import (
     billing_facts,
     carryovers,
     interruptions,
@@ -30,6 +29,7 @@ from .models import (
     sources,
     tenants,
 )
+from . import open_queue
 
 Row = dict[str, Any]
 
@@ -379,6 +379,29 @@ async def run_payments(session: AsyncSession, tenant_id: str, run_id: str) -> li
         .order_by(payments.c.provider_id, payments.c.payee_key)
     )
     return [dict(r) for r in (await session.execute(query)).mappings().all()]
+
+
+async def payments_page(
+    session: AsyncSession, tenant_id: str, provider_id: str | None, limit: int, offset: int
+) -> tuple[list[Row], int]:
+    """A page of the tenant's payments (optionally one provider's) with their run's month and state, and the
+    number of all. Newest run first; within a run by payee name (its payments are written in whatever order
+    its jobs ran)."""
+    where = [payments.c.tenant_id == tenant_id]
+    if provider_id is not None:
+        where.append(payments.c.provider_id == provider_id)
+    total = (await session.execute(select(func.count()).select_from(payments).where(*where))).scalar_one()
+    of_run = and_(runs.c.tenant_id == payments.c.tenant_id, runs.c.id == payments.c.run_id)
+    query = (
+        select(payments, runs.c.month, runs.c.state.label("run_state"))
+        .select_from(payments.join(runs, of_run))
+        .where(*where)
+        .order_by(runs.c.created_at.desc(), runs.c.id, payments.c.payee_name, payments.c.id)
+        .limit(limit)
+        .offset(offset)
+    )
+    rows = (await session.execute(query)).mappings().all()
+    return [dict(r) for r in rows], int(total)
 
 
 async def claim_pending_specification(session: AsyncSession) -> Row | None:

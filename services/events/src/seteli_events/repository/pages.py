@@ -1,0 +1,169 @@
+"""The pages the events API lists: events, interruptions, feedback and credits, filtered by who reads them.
+
+Who sees what is decided by the API (``Reader``); this module turns it and the asked filters into SQL."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, Literal
+
+from sqlalchemy import Table, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from ..models import credits, events, feedback, interruptions
+from . import rows
+
+Row = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Reader:
+    """Whose rows of the tenant a reader sees: all (tenant staff), a provider's (``provider_id`` always
+    applies; a provider user's also only the services of its teams), or a client's."""
+
+    kind: Literal["tenant", "provider", "client"]
+    provider_id: str | None = None
+    team_service_ids: Sequence[str] | None = None
+    client_id: str | None = None
+
+    @classmethod
+    def everything(cls) -> Reader:
+        return cls("tenant")
+
+    @classmethod
+    def provider(cls, provider_id: str | None, team_service_ids: Sequence[str] | None = None) -> Reader:
+        return cls("provider", provider_id=provider_id, team_service_ids=team_service_ids)
+
+    @classmethod
+    def client(cls, client_id: str) -> Reader:
+        return cls("client", client_id=client_id)
+
+
+def _visible(table: Table, reader: Reader) -> list[Any]:
+    if reader.kind == "provider":
+        where = [table.c.provider_id == reader.provider_id]
+        if reader.team_service_ids is not None:
+            where.append(table.c.service_id.in_(list(reader.team_service_ids)))
+        return where
+    if reader.kind == "client":
+        return [table.c.client_id == reader.client_id]
+    return []
+
+
+@dataclass(frozen=True)
+class EventFilter:
+    """Events matching every given field (None: any); ``ids`` one of them; the dates overlap the event."""
+
+    ids: Sequence[str] | None = None
+    service_id: str | None = None
+    booking_id: str | None = None
+    voucher_id: str | None = None
+    status: str | None = None
+    approval: str | None = None
+    producer_part: str | None = None
+    client_ref: str | None = None
+    ends_on_or_after: date | None = None
+    starts_on_or_before: date | None = None
+
+
+def _event_conditions(f: EventFilter) -> list[Any]:
+    where: list[Any] = [
+        column == value
+        for column, value in (
+            (events.c.service_id, f.service_id),
+            (events.c.booking_id, f.booking_id),
+            (events.c.voucher_id, f.voucher_id),
+            (events.c.status, f.status),
+            (events.c.approval, f.approval),
+            (events.c.producer_part, f.producer_part),
+            (events.c.client_ref, f.client_ref),
+        )
+        if value is not None
+    ]
+    if f.ends_on_or_after is not None:
+        where.append(events.c.end >= f.ends_on_or_after)
+    if f.starts_on_or_before is not None:
+        where.append(events.c.start <= f.starts_on_or_before)
+    if f.ids is not None:
+        where.append(events.c.id.in_(list(f.ids)))
+    return where
+
+
+async def _page(
+    session: AsyncSession, table: Table, where: list[Any], order: Sequence[Any], limit: int, offset: int
+) -> tuple[list[Row], int]:
+    total = (await session.execute(select(func.count()).select_from(table).where(*where))).scalar_one()
+    return await rows(session, select(table).where(*where).order_by(*order).limit(limit).offset(offset)), int(total)
+
+
+async def events_page(
+    session: AsyncSession,
+    tenant_id: str,
+    reader: Reader,
+    filters: Sequence[EventFilter],
+    limit: int,
+    offset: int,
+) -> tuple[list[Row], int]:
+    """A page of the events (not deleted) the reader sees and every filter matches, by start, creation and
+    id, and the number of all of them."""
+    where = [events.c.tenant_id == tenant_id, events.c.status != "deleted", *_visible(events, reader)]
+    for f in filters:
+        where += _event_conditions(f)
+    return await _page(session, events, where, (events.c.start, events.c.created_at, events.c.id), limit, offset)
+
+
+async def interruptions_page(
+    session: AsyncSession,
+    tenant_id: str,
+    reader: Reader,
+    limit: int,
+    offset: int,
+    *,
+    service_id: str | None = None,
+    booking_id: str | None = None,
+    voucher_id: str | None = None,
+    status: str | None = None,
+) -> tuple[list[Row], int]:
+    """A page of the interruptions the reader sees matching the given fields, by start and id; and the number."""
+    where = [interruptions.c.tenant_id == tenant_id, *_visible(interruptions, reader)]
+    for column, value in (
+        (interruptions.c.service_id, service_id),
+        (interruptions.c.booking_id, booking_id),
+        (interruptions.c.voucher_id, voucher_id),
+        (interruptions.c.status, status),
+    ):
+        if value is not None:
+            where.append(column == value)
+    return await _page(session, interruptions, where, (interruptions.c.start, interruptions.c.id), limit, offset)
+
+
+async def feedback_page(
+    session: AsyncSession,
+    tenant_id: str,
+    reader: Reader,
+    limit: int,
+    offset: int,
+    *,
+    kind: str | None = None,
+    awaiting_reply: bool = False,
+) -> tuple[list[Row], int]:
+    """A page of the feedback the reader sees (of a kind; only that asking a reply not given yet), oldest
+    first; and the number."""
+    where = [feedback.c.tenant_id == tenant_id, *_visible(feedback, reader)]
+    if kind is not None:
+        where.append(feedback.c.kind == kind)
+    if awaiting_reply:
+        where += [feedback.c.needs_reply.is_(True), feedback.c.reply.is_(None)]
+    return await _page(session, feedback, where, (feedback.c.created_at, feedback.c.id), limit, offset)
+
+
+async def credits_page(
+    session: AsyncSession, tenant_id: str, reader: Reader, limit: int, offset: int, *, month: str | None = None
+) -> tuple[list[Row], int]:
+    """A page of the credits the reader sees (of a month), oldest first; and the number."""
+    where = [credits.c.tenant_id == tenant_id, *_visible(credits, reader)]
+    if month is not None:
+        where.append(credits.c.month == month)
+    return await _page(session, credits, where, (credits.c.created_at, credits.c.id), limit, offset)

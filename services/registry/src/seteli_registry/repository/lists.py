@@ -1,0 +1,97 @@
+"""The paged lists the registry's API shows: each a page of rows and the number of all of them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Table, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from ..models import (
+    attachments,
+    course_windows,
+    courses,
+    employees,
+    liability_reports,
+    providers,
+    registration_requests,
+    subcontractors,
+)
+from . import page
+
+Row = dict[str, Any]
+Page = tuple[list[Row], int]
+
+
+async def published_courses_page(session: AsyncSession, limit: int, offset: int, *, tenant_id: str | None = None,
+                                 year: int | None = None, service_id: str | None = None) -> Page:
+    """Published courses of approved providers (of a tenant, year, service when given), each with the
+    provider's name, by start date and id."""
+    conditions = [courses.c.status == "published", providers.c.status == "approved"]
+    for column, value in ((courses.c.tenant_id, tenant_id), (courses.c.year, year),
+                          (courses.c.service_id, service_id)):
+        if value is not None:
+            conditions.append(column == value)
+    query = select(courses, providers.c.name.label("provider_name")).join(
+        providers, providers.c.id == courses.c.provider_id).where(*conditions).order_by(
+        courses.c.start_date, courses.c.id)
+    return await page(session, query, limit, offset)
+
+
+async def provider_courses_page(session: AsyncSession, provider_id: str, limit: int, offset: int, *,
+                                tenant_id: str | None = None) -> Page:
+    """The provider's courses (only a tenant's when given) by start date."""
+    query = select(courses).where(courses.c.provider_id == provider_id)
+    if tenant_id is not None:
+        query = query.where(courses.c.tenant_id == tenant_id)
+    return await page(session, query.order_by(courses.c.start_date), limit, offset)
+
+
+async def _of_provider(session: AsyncSession, table: Table, provider_id: str, limit: int, offset: int,
+                       *where: Any) -> Page:
+    query = (select(table).where(table.c.provider_id == provider_id, *where)
+             .order_by(table.c.created_at, table.c.id))
+    return await page(session, query, limit, offset)
+
+
+async def employees_page(session: AsyncSession, provider_id: str, limit: int, offset: int, *,
+                         include_removed: bool = False) -> Page:
+    """The provider's employees (also the removed ones when asked), oldest first."""
+    where = () if include_removed else (employees.c.removed_at.is_(None),)
+    return await _of_provider(session, employees, provider_id, limit, offset, *where)
+
+
+async def subcontractors_page(session: AsyncSession, provider_id: str, limit: int, offset: int, *,
+                              include_removed: bool = False) -> Page:
+    """The provider's subcontractors (also the removed ones when asked), oldest first."""
+    where = () if include_removed else (subcontractors.c.removed_at.is_(None),)
+    return await _of_provider(session, subcontractors, provider_id, limit, offset, *where)
+
+
+async def liability_reports_page(session: AsyncSession, provider_id: str, limit: int, offset: int) -> Page:
+    return await _of_provider(session, liability_reports, provider_id, limit, offset)
+
+
+async def attachments_page(session: AsyncSession, provider_id: str, limit: int, offset: int, *,
+                           include_removed: bool = False) -> Page:
+    """The provider's attachments, oldest first; those of a removed subcontractor only when asked."""
+    removed_subs = select(subcontractors.c.id).where(subcontractors.c.provider_id == provider_id,
+                                                     subcontractors.c.removed_at.is_not(None))
+    where = () if include_removed else (~((attachments.c.level == "subcontractor")
+                                          & attachments.c.owner_id.in_(removed_subs)),)
+    return await _of_provider(session, attachments, provider_id, limit, offset, *where)
+
+
+async def registration_requests_page(session: AsyncSession, tenant_id: str, limit: int, offset: int, *,
+                                     status: str | None = None) -> Page:
+    """The tenant's registration requests (of a status when given), oldest first, without their secrets."""
+    t = registration_requests
+    query = select(t.c.id, t.c.tenant_id, t.c.business_id, t.c.status, t.c.data, t.c.created_at).where(
+        t.c.tenant_id == tenant_id, *([t.c.status == status] if status else [])).order_by(t.c.created_at)
+    return await page(session, query, limit, offset)
+
+
+async def course_windows_page(session: AsyncSession, tenant_id: str, limit: int, offset: int) -> Page:
+    """The tenant's course windows by year."""
+    query = select(course_windows).where(course_windows.c.tenant_id == tenant_id).order_by(course_windows.c.year)
+    return await page(session, query, limit, offset)
