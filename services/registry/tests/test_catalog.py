@@ -305,6 +305,23 @@ async def test_the_price_comparison_follows_the_price_lists_additional_informati
                 {**changed, "price_list_id": "pl-9", "additional_info": "x", "changed_at": "z"}))
 
 
+async def test_the_area_filter_finds_a_company_by_the_town_or_postcode_of_its_sites(registry: Registry) -> None:
+    ids = await _catalog(registry)
+    siivous_main = await registry.login(SIIVOUS["main_user"]["email"], SIIVOUS["main_user"]["password"])
+    added = await registry.client.post(f"/v1/providers/{ids['siivous']}/sites", headers=siivous_main, json={
+        "name": "Kiilto Kuusankoski", "notification_email": "kuusankoski@kiilto.fi", "street_address": "Keskuskatu 3",
+        "postal_code": "45700", "city": "Kuusankoski"})
+    assert added.status_code == 201, added.text
+    # no one named Kuusankoski as an operating area: the site's town and postcode find the company
+    assert [p["id"] for p in (await _search(registry, area="kuusankoski"))["items"]] == [ids["siivous"]]
+    assert [p["id"] for p in (await _search(registry, area="45700"))["items"]] == [ids["siivous"]]
+    assert [p["id"] for p in (await _search(registry, area="Iitti"))["items"]] == [ids["siivous"]]  # its own town
+    # the company that hides its address is found by its town, never by its postcode
+    assert {p["id"] for p in (await _search(registry, area="Kouvola"))["items"]} == {ids["hoiva"], ids["siivous"]}
+    assert (await _search(registry, area="45100"))["total"] == 0
+    assert (await _search(registry, area="Lahti"))["total"] == 0
+
+
 async def test_a_site_with_its_own_price_list_is_compared_at_its_own_prices(registry: Registry) -> None:
     """The producer part of a site's list is "site:<id>" (as applications publishes it): that site shows its own
     prices, the company's other sites the company list."""

@@ -12,7 +12,7 @@ from seteli_common.sql import upsert
 from sqlalchemy import and_, exists, func, literal_column, or_, select, text, union
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ..models import catalog_approvals, catalog_price_lists, catalog_services, provider_tags, providers
+from ..models import catalog_approvals, catalog_price_lists, catalog_services, provider_tags, providers, sites
 from . import page
 
 Row = dict[str, Any]
@@ -109,6 +109,20 @@ def _tag(kind: str, value: str) -> Any:
         provider_tags.c.value == value.strip().lower()))
 
 
+def _area(value: str) -> Any:
+    """An area is what the company named as its operating area, or the town or postcode of the company or
+    of one of its sites: a resident who types "Kuusankoski" or "45700" finds the company there."""
+    wanted = value.strip().lower()
+    # A company that hides its address (a home-care business run from a home) shows its town, never its
+    # postcode: a postcode search must not reveal it either.
+    postcode_shown = providers.c.hide_address.is_(False)
+    in_site = exists(select(sites.c.id).where(
+        sites.c.provider_id == providers.c.id,
+        or_(func.lower(sites.c.city) == wanted, and_(postcode_shown, sites.c.postal_code == wanted))))
+    return or_(_tag("area", value), func.lower(providers.c.city) == wanted,
+               and_(postcode_shown, providers.c.postal_code == wanted), in_site)
+
+
 async def approved_providers_page(
     session: AsyncSession,
     limit: int,
@@ -125,7 +139,7 @@ async def approved_providers_page(
     in PostgreSQL, ``search_prefix`` making each a prefix; truncated words in SQLite); and the number."""
     conditions: list[Any] = [providers.c.status == "approved"]
     for kind, value in tags.items():
-        conditions.append(_tag(kind, value))
+        conditions.append(_area(value) if kind == "area" else _tag(kind, value))
     if tenant_id or service_id:
         approval = [catalog_approvals.c.provider_id == providers.c.id]
         if tenant_id:
