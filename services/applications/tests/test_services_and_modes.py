@@ -61,3 +61,21 @@ async def test_embedded_mode_on_sqlite_runs_the_whole_flow(embedded_flow: Flow) 
     await embedded_flow.decide(change_id, "approve")
     lists = await embedded_flow.api.published("applications.pricelist.approved")
     assert [e["payload"]["prices"][0]["unit_price"] for e in lists] == ["100.00", "110.00"]
+
+
+async def test_the_public_list_of_municipalities_and_their_services_needs_no_sign_in(api: Api, flow: Flow) -> None:
+    await api.deliver("registry.tenant.created", {"tenant_id": "kouvola", "name_fi": "Kouvola", "name_sv": "Kouvola"})
+    await api.deliver("registry.tenant.created", {"tenant_id": "lahti", "name_fi": "Lahti", "name_sv": "Lahtis"})
+    service = await flow.service({**api.simple_service,
+                                  "rulebook_versions": [{"effective_from": "2016-01-01", "text": "Sääntökirja 2016"}]})
+    listed = await api.client.get("/v1/public/tenants")  # no token
+    assert listed.status_code == 200, listed.text
+    tenants = {t["id"]: t for t in listed.json()["items"]}
+    assert tenants["lahti"]["name_sv"] == "Lahtis" and tenants["lahti"]["services"] == []
+    [kotihoito] = tenants["kouvola"]["services"]
+    assert kotihoito["id"] == service["id"] and kotihoito["name_sv"] == "Hemvård" and kotihoito["kind"] == "voucher"
+    assert kotihoito["rulebook"]["version"] == 1 and kotihoito["rulebook"]["effective_from"] == "2016-01-01"
+    rulebook = await api.client.get(f"/v1/public/tenants/kouvola/services/{service['id']}/rulebook")
+    assert rulebook.status_code == 200 and rulebook.json()["text"] == "Sääntökirja 2016"
+    missing = await api.client.get("/v1/public/tenants/kouvola/services/no-such/rulebook")
+    assert missing.status_code == 404

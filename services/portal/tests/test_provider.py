@@ -222,7 +222,7 @@ async def test_book_a_voucher_by_number_then_record_and_confirm_care_in_the_mont
                                                                      "event_ids": event_ids})
     assert confirmed.status_code == 303
     after = await portal.get("/provider/drafts")
-    assert "Vahvistettu 1 kirjausta, epäonnistui 0." in after.text and "B-002" not in after.text
+    assert "Vahvistettu 1 kirjaus, epäonnistui 0." in after.text and "B-002" not in after.text
     view = await portal.get(f"{month_url}?month={month}")
     assert view.text.count('<span class="mark">Kirjattu</span>') == days
 
@@ -249,9 +249,18 @@ async def test_the_provider_chooses_among_the_tenants_where_it_is_approved(suite
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://portal") as client:
         await login(client, data.provider_email, PROVIDER_PASSWORD)
         page = await client.get("/provider")
-        assert f'<option value="{data.tenant_id}">' in page.text
-        assert f'id="tenant-tenant" name="tenant" type="text" value="{data.tenant_id}"' in page.text
+        tag = data.tenant_id.split("-", 1)[1]
+        # a list of the municipalities by name, the one it is approved in chosen (first in the list)
+        assert f'<option value="{data.tenant_id}" selected>Demokunta {tag}</option>' in page.text
+        assert 'id="tenant-tenant" name="tenant" type="text"' not in page.text  # no id to type
         assert "Ikääntyneiden tehostettu palveluasuminen" in page.text  # its applications there
+        # an id that is no municipality's (a tampered form) is refused, saying so; the choice stays
+        refused = await client.post("/tenant", data={"csrf": csrf_of(page.text), "tenant": "no-such-town",
+                                                     "next": "/provider"})
+        assert refused.status_code == 303
+        after = await client.get("/provider")
+        assert "Kuntaa ei löytynyt. Valitse kunta luettelosta." in after.text
+        assert f'<option value="{data.tenant_id}" selected>' in after.text
 
 
 async def test_a_second_application_to_a_service_leads_to_the_one_the_provider_has(portal: httpx.AsyncClient,

@@ -15,7 +15,7 @@ from .seed import Seed
 async def test_search_shows_active_filters_each_removable_on_its_own(portal: httpx.AsyncClient, data: Seed) -> None:
     page = await portal.get("/catalog", params={"q": "Päivänsäde", "area": "Kouvola"})
     assert page.status_code == 200
-    assert "1 palveluntuottajaa" in page.text and f'href="/catalog/providers/{data.provider_id}"' in page.text
+    assert "1 palveluntuottaja<" in page.text and f'href="/catalog/providers/{data.provider_id}"' in page.text
     assert "Tehostettua palveluasumista" in page.text
     chips = re.findall(r'<a class="chip" href="([^"]+)">', page.text)
     assert len(chips) == 2
@@ -51,7 +51,9 @@ async def test_unknown_provider_card_is_a_404_page(portal: httpx.AsyncClient) ->
 async def test_voucher_look_up_needs_the_right_code_and_then_shows_the_voucher(portal: httpx.AsyncClient,
                                                                                data: Seed) -> None:
     page = await portal.get("/voucher")
-    assert f'value="{data.tenant_id}"' in page.text
+    # the municipality is chosen from a list by its name, the portal's own one preselected
+    tag = data.tenant_id.split("-", 1)[1]
+    assert re.search(rf'<option value="{data.tenant_id}" selected>Demokunta {tag}</option>', page.text), page.text
     wrong = await portal.post("/voucher", data={"csrf": csrf_of(page.text), "tenant_id": data.tenant_id,
                                                 "number": data.voucher_number, "verification_code": "WRONG123"})
     assert wrong.status_code == 422 and "Seteliä ei löytynyt." in wrong.text
@@ -61,3 +63,17 @@ async def test_voucher_look_up_needs_the_right_code_and_then_shows_the_voucher(p
                                                 "verification_code": data.verification_code})
     assert right.status_code == 200, right.text[-1500:]
     assert money_fmt("140.00") in right.text and "Palveluseteli" in right.text
+
+
+async def test_municipalities_list_their_services_with_the_comparison_and_the_rulebook(portal: httpx.AsyncClient,
+                                                                                    data: Seed) -> None:
+    tag = data.tenant_id.split("-", 1)[1]
+    page = await portal.get("/municipalities")
+    assert page.status_code == 200 and f"Demokunta {tag}" in page.text
+    section = re.search(rf'<section aria-labelledby="tenant-{data.tenant_id}-h".*?</section>', page.text, re.S)
+    assert section, page.text[:3000]
+    assert "Kotihoito" in section.group(0) and "Vertaile hintoja" in section.group(0)
+    compare = re.search(r'href="(/catalog/compare/[^"]+)"', section.group(0)).group(1)  # type: ignore[union-attr]
+    assert (await portal.get(compare)).status_code == 200
+    swedish = await portal.get("/municipalities", headers={"accept-language": "sv"})
+    assert f"Demokommun {tag}" in swedish.text and "Jämför priser" in swedish.text

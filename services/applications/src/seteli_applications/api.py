@@ -153,6 +153,55 @@ async def add_rulebook_version(tenant_id: str, service_id: str, body: RulebookIn
     return await tenant_services.add_rulebook_version(ctx, tenant_id, service_id, body.model_dump())
 
 
+class PublicRulebook(BaseModel):
+    version_id: str
+    version: int
+    effective_from: date
+    document_url: str | None = Field(None, description="the rulebook as a document; else read its text at "
+                                                      "/v1/public/tenants/{tenant}/services/{service}/rulebook")
+
+
+class PublicService(BaseModel):
+    id: str
+    name_fi: str
+    name_sv: str
+    kind: Literal["voucher", "purchased"]
+    rulebook: PublicRulebook | None
+
+
+class PublicTenant(BaseModel):
+    id: str
+    name_fi: str
+    name_sv: str
+    services: list[PublicService]
+
+
+class PublicTenants(BaseModel):
+    items: list[PublicTenant]
+    total: int
+
+
+class PublicRulebookText(BaseModel):
+    version: int
+    effective_from: date
+    text: str | None
+    document_url: str | None
+
+
+@router.get("/public/tenants", response_model=PublicTenants, tags=["public"])
+async def public_tenants(ctx: AppContext = Depends(context)) -> dict[str, Any]:
+    """Every municipality with its services open for applications and the rulebook in force: for residents
+    comparing providers and companies choosing where to apply. No sign-in."""
+    return await tenant_services.directory(ctx)
+
+
+@router.get("/public/tenants/{tenant_id}/services/{service_id}/rulebook", response_model=PublicRulebookText,
+            tags=["public"])
+async def public_rulebook(tenant_id: str, service_id: str, ctx: AppContext = Depends(context)) -> dict[str, Any]:
+    """The rulebook in force for a service, to read before applying or choosing a provider. No sign-in."""
+    return await tenant_services.public_rulebook(ctx, tenant_id, service_id)
+
+
 @router.get("/tenants/{tenant_id}/services", tags=["services"])
 async def list_services(tenant_id: str, limit: int = Query(50, ge=1, le=500), offset: int = Query(0, ge=0),
                         ctx: AppContext = Depends(context),

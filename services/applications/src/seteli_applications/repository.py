@@ -104,6 +104,24 @@ async def list_services(session: AsyncSession, tenant_id: str, limit: int, offse
     return [dict(r) for r in (await session.execute(query)).mappings().all()], total
 
 
+async def all_tenants(session: AsyncSession) -> list[Row]:
+    query = select(tenants).order_by(tenants.c.name_fi, tenants.c.id)
+    return [dict(r) for r in (await session.execute(query)).mappings().all()]
+
+
+async def all_services(session: AsyncSession) -> list[Row]:
+    query = select(services.c.tenant_id, services.c.id, services.c.name_fi, services.c.name_sv, services.c.kind
+                   ).order_by(services.c.tenant_id, services.c.name_fi, services.c.id)
+    return [dict(r) for r in (await session.execute(query)).mappings().all()]
+
+
+async def all_rulebook_versions(session: AsyncSession) -> list[Row]:
+    query = select(rulebook_versions.c.tenant_id, rulebook_versions.c.service_id, rulebook_versions.c.id,
+                   rulebook_versions.c.version, rulebook_versions.c.effective_from,
+                   rulebook_versions.c.document_url).order_by(rulebook_versions.c.version)
+    return [dict(r) for r in (await session.execute(query)).mappings().all()]
+
+
 async def service_contents_of(session: AsyncSession, tenant_id: str, service_ids: Sequence[str]) -> list[Row]:
     query = select(service_contents).where(service_contents.c.tenant_id == tenant_id,
                                            service_contents.c.service_id.in_(list(service_ids))

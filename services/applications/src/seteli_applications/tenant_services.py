@@ -202,3 +202,30 @@ async def add_rulebook_version(ctx: AppContext, tenant_id: str, service_id: str,
     row = await _add_rulebook(ctx, tenant_id, service_id, data)
     await publish_service(ctx, tenant_id, service_id)
     return row
+
+
+async def directory(ctx: AppContext) -> dict[str, Any]:
+    """Every tenant with the services a company can apply to and each one's rulebook in force: the public
+    list from which residents and companies choose a municipality (no one types an id)."""
+    today = ctx.today()
+    versions: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for version in await repo.all_rulebook_versions(ctx.session):
+        versions.setdefault((version["tenant_id"], version["service_id"]), []).append(version)
+    by_tenant: dict[str, list[dict[str, Any]]] = {}
+    for service in await repo.all_services(ctx.session):
+        rulebook = current_rulebook(versions.get((service["tenant_id"], service["id"]), []), today)
+        by_tenant.setdefault(service["tenant_id"], []).append({
+            "id": service["id"], "name_fi": service["name_fi"], "name_sv": service["name_sv"], "kind": service["kind"],
+            "rulebook": None if rulebook is None else {
+                "version_id": rulebook["id"], "version": rulebook["version"],
+                "effective_from": rulebook["effective_from"], "document_url": rulebook["document_url"]}})
+    items = [{"id": t["id"], "name_fi": t["name_fi"], "name_sv": t["name_sv"], "services": by_tenant.get(t["id"], [])}
+             for t in await repo.all_tenants(ctx.session)]
+    return {"items": items, "total": len(items)}
+
+
+async def public_rulebook(ctx: AppContext, tenant_id: str, service_id: str) -> dict[str, Any]:
+    rulebook = current_rulebook(await repo.rulebook_versions_of(ctx.session, tenant_id, service_id), ctx.today())
+    if rulebook is None:
+        raise not_found("Rulebook")
+    return {k: rulebook[k] for k in ("version", "effective_from", "text", "document_url")}

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
+from . import tenants
 from .apiclient import ApiError
 from .i18n import LANGUAGES
 from .routes_password_change import must_change, start
@@ -93,6 +94,8 @@ async def choose_tenant(request: Request) -> Response:
     page = Page(request)
     form = await page.form()
     tenant = str(form.get("tenant", "")).strip()
-    if tenant:
+    if tenant in {t["id"] for t in await tenants.directory(page)}:
         page.session["tenant"] = tenant
+    elif tenant:  # a tampered or outdated choice: said, not silently taken
+        page.flash("tenant.unknown")
     return page.redirect(_safe_next(str(form.get("next", "/"))))

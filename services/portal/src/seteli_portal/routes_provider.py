@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
+from . import tenants
 from .apiclient import ApiError
 from .provider_data import application_context
 from .web import PROVIDER, Page, download, seg
@@ -47,9 +48,12 @@ async def _known_tenants(page: Page) -> list[str]:
 @router.get("")
 async def dashboard(request: Request) -> Response:
     page = _provider_page(request)
-    tenants = await _known_tenants(page)
-    if not page.tenant_id and tenants:
-        page.session["tenant"] = tenants[0]
+    known = await _known_tenants(page)
+    if not page.tenant_id and known:
+        page.session["tenant"] = known[0]
+    # every municipality, the ones the company already works with first
+    everyone = await tenants.directory(page)
+    choices = [t for t in everyone if t["id"] in known] + [t for t in everyone if t["id"] not in known]
     applications: list[dict[str, Any]] = []
     services: list[dict[str, Any]] = []
     if page.tenant_id:
@@ -61,7 +65,7 @@ async def dashboard(request: Request) -> Response:
             applications = []
     names = {s["id"]: s for s in services}
     applied = {a["service_id"] for a in applications}
-    return page.render("provider/dashboard.html", applications=applications, services=names, tenants=tenants,
+    return page.render("provider/dashboard.html", applications=applications, services=names, tenants=choices,
                        open_services=[s for s in services if s["id"] not in applied])
 
 

@@ -9,6 +9,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
+from . import tenants
 from .apiclient import ApiError
 from .paging import pager, paging
 from .web import Page, seg
@@ -89,10 +90,28 @@ async def compare(request: Request, tenant_id: str, service_id: str) -> Response
     return page.render("public/compare.html", result=result)
 
 
+@router.get("/municipalities")
+async def municipalities(request: Request) -> Response:
+    """Every municipality with its services: the price comparison and the rulebook of each, no id typed."""
+    page = Page(request)
+    return page.render("public/municipalities.html", tenants=await tenants.directory(page))
+
+
+@router.get("/municipalities/{tenant_id}/services/{service_id}/rulebook")
+async def rulebook(request: Request, tenant_id: str, service_id: str) -> Response:
+    page = Page(request)
+    body = await page.call("GET", "applications",
+                           f"/v1/public/tenants/{seg(tenant_id)}/services/{seg(service_id)}/rulebook", anonymous=True)
+    tenant = next((t for t in await tenants.directory(page) if t["id"] == tenant_id), None)
+    service = next((s for s in (tenant or {}).get("services", []) if s["id"] == service_id), None)
+    return page.render("public/rulebook.html", rulebook=body, tenant=tenant, service=service)
+
+
 @router.get("/voucher")
 async def voucher_form(request: Request) -> Response:
     page = Page(request)
-    return page.render("public/voucher.html", voucher=None, values={"tenant_id": page.settings.default_tenant})
+    return page.render("public/voucher.html", voucher=None, values={"tenant_id": page.settings.default_tenant},
+                       tenant_options=tenants.options(await tenants.directory(page), page.lang))
 
 
 @router.post("/voucher")
@@ -112,4 +131,4 @@ async def voucher_lookup(request: Request) -> Response:
             errors = ({"number": page.t("voucher.not_found")} if exc.status in (400, 404, 422)
                       else {"form": exc.detail or page.t("error.generic")})
     return page.render("public/voucher.html", status=422 if errors else 200, voucher=voucher, values=values,
-                       errors=errors)
+                       errors=errors, tenant_options=tenants.options(await tenants.directory(page), page.lang))
