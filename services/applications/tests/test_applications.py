@@ -195,6 +195,8 @@ async def test_a_company_registered_a_moment_ago_is_asked_to_retry_until_its_sit
     early = await api.client.post("/v1/tenants/kouvola/applications", json={"service_id": service["id"]},
                                   headers=newcomer)
     assert early.status_code == 409 and early.json()["reason"] == "provider_not_known_yet"
+    # told apart from "not yours" and "does not exist": its own problem type, and when to try again
+    assert early.json()["type"] == "https://seteli.fi/problems/not-yet-known" and early.headers["retry-after"] == "1"
     mine = await api.client.get("/v1/tenants/kouvola/applications", headers=newcomer)
     assert mine.status_code == 200 and mine.json()["items"] == []  # nothing was made
     await api.deliver("registry.provider.registered", {

@@ -34,6 +34,7 @@ class ProblemError(Exception):
     type: str = "about:blank"
     errors: list[FieldError] = field(default_factory=list)
     extra: dict[str, Any] = field(default_factory=dict)
+    retry_after_seconds: int | None = None  # sent as Retry-After: the same request may succeed then
 
     def __str__(self) -> str:
         return f"{self.status} {self.title}: {self.detail}"
@@ -57,6 +58,17 @@ def conflict(detail: str, **extra: Any) -> ProblemError:
     return ProblemError(409, "Conflict", detail, "https://seteli.fi/problems/conflict", extra=extra)
 
 
+NOT_YET_KNOWN = "https://seteli.fi/problems/not-yet-known"
+
+
+def not_yet_known(detail: str, *, reason: str, retry_after_seconds: int = 1) -> ProblemError:
+    """A write another service answered a moment ago has not reached this service yet (events travel
+    between services in well under a second): try the same request again after `Retry-After`. Never the
+    answer for "not yours" (403/404) or "does not exist" (404): a client can tell the three apart."""
+    return ProblemError(409, "Not yet known here", detail, NOT_YET_KNOWN, extra={"reason": reason},
+                        retry_after_seconds=retry_after_seconds)
+
+
 def forbidden(detail: str = "Not allowed") -> ProblemError:
     return ProblemError(403, "Forbidden", detail, "https://seteli.fi/problems/forbidden")
 
@@ -74,7 +86,9 @@ def problem_response(problem: ProblemError, instance: str | None = None) -> JSON
     if problem.errors:
         body["errors"] = [{"field": e.field, "reason": e.reason} for e in problem.errors]
     body.update(problem.extra)
-    headers = {"WWW-Authenticate": "Bearer"} if problem.status == 401 else None
+    headers = {"WWW-Authenticate": "Bearer"} if problem.status == 401 else {}
+    if problem.retry_after_seconds is not None:
+        headers["Retry-After"] = str(problem.retry_after_seconds)
     return JSONResponse(body, status_code=problem.status, media_type=PROBLEM_JSON, headers=headers)
 
 

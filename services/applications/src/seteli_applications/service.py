@@ -7,7 +7,7 @@ import uuid
 from typing import Any
 
 from seteli_common.auth import PROVIDER_STAFF, Principal
-from seteli_common.errors import FieldError, ProblemError, conflict, forbidden, invalid, not_found
+from seteli_common.errors import FieldError, ProblemError, conflict, forbidden, invalid, not_found, not_yet_known
 
 from . import repository as repo
 from .context import AppContext
@@ -42,8 +42,8 @@ async def create(ctx: AppContext, tenant_id: str, principal: Principal, service_
     if await repo.get_provider(ctx.session, principal.provider_id) is None:
         # The registry's event with the company and its sites is still on its way (moments after a
         # registration): an application made now would start without the company's sites.
-        raise conflict("Your company's registration is still being processed; try again in a moment",
-                       reason="provider_not_known_yet")
+        raise not_yet_known("Your company's registration is still being processed; try again in a moment",
+                            reason="provider_not_known_yet")
     existing, _ = await repo.find_applications(ctx.session, tenant_id, provider_id=principal.provider_id,
                                                service_id=service_id, only_originals=True,
                                                states=("draft", "submitted", "returned", "approved"))
