@@ -28,6 +28,23 @@ def skip_or_fail(reason: str) -> None:
     pytest.skip(reason)
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """SETELI_TEST_HELSINKI_TIME=23:30 runs the tests as if it were that time of today in Helsinki (the wall
+    clock ticks on from there): the hour when Helsinki's date and UTC's differ, where day-boundary bugs
+    live. CI runs a part of the suite so (.ci/run); the README's command does not set it."""
+    at = os.environ.get("SETELI_TEST_HELSINKI_TIME")
+    if not at:
+        return
+    import time_machine
+    from seteli_common.clock import HELSINKI
+
+    hour, minute = (int(part) for part in at.split(":"))
+    today = datetime.now(HELSINKI).date()
+    moment = datetime(today.year, today.month, today.day, hour, minute, tzinfo=HELSINKI)
+    time_machine.travel(moment, tick=True).start()  # stays on for the whole session
+    print(f"\n[seteli] the tests run as if it were {moment.isoformat()} (Helsinki)")
+
+
 def pytest_sessionstart(session: pytest.Session) -> None:
     """Remove the databases and vhosts of earlier runs that were killed before their clean-up: a leftover
     vhost keeps its quorum queues, whose file handles count against the broker's limit."""
