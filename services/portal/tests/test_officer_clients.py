@@ -3,11 +3,13 @@ a client's co-payment breakdown with events awaiting approval marked; API refusa
 
 from __future__ import annotations
 
+import io
 import re
 from datetime import timedelta
 from typing import Any
 
 import httpx
+from pypdf import PdfReader
 from seteli_portal.i18n import money_fmt
 
 from seteli.embedded import Suite
@@ -50,6 +52,12 @@ async def test_voucher_list_filters_pages_and_leads_to_the_details(portal: httpx
     assert data.verification_code in detail.text and money_fmt("140.00") in detail.text
     assert "/co-payments?service_id=" in detail.text
     assert (await portal.get("/officer/vouchers/00000000-0000-0000-0000-000000000000")).status_code == 404
+    # the decision to print for the client, in Swedish for Bertil: his name, the number and code, no identity code
+    decision = await portal.get(re.search(r'href="([^"]+decision\.pdf\?lang=sv)"', detail.text).group(1))  # type: ignore[union-attr]
+    assert decision.status_code == 200 and decision.content.startswith(b"%PDF")
+    text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(decision.content)).pages)
+    assert "Beslut om servicesedel" in text and "Bertil Bäck" in text and data.verification_code in text
+    assert code not in text
 
 
 async def test_provider_staff_cannot_open_the_officer_voucher_pages(portal: httpx.AsyncClient, data: Seed) -> None:

@@ -5,7 +5,7 @@ client's share; events awaiting approval marked) on the page or as a PDF, and th
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Request
@@ -70,6 +70,17 @@ async def _voucher(page: Page, voucher_id: str, status: int = 200, **context: An
 @router.get("/vouchers/{voucher_id}")
 async def voucher(request: Request, voucher_id: str) -> Response:
     return await _voucher(_officer_page(request), voucher_id)
+
+
+@router.get("/vouchers/{voucher_id}/decision.pdf")
+async def voucher_decision(request: Request, voucher_id: str, lang: Literal["fi", "sv"] = "fi") -> Response:
+    """The voucher decision to print for the client (the vouchers service writes it, fi or sv)."""
+    page = _officer_page(request)
+    response = await page.raw("GET", "vouchers", page.tpath(f"/vouchers/{seg(voucher_id)}/decision.pdf"),
+                              params={"lang": lang})
+    if response.status_code != 200:
+        raise ApiError.from_response(response)
+    return download(response, f"voucher-decision-{lang}.pdf", "application/pdf")
 
 
 @router.post("/vouchers/{voucher_id}/close")

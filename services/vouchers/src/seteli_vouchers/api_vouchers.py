@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from seteli_common.auth import Principal, Role, guard_tenant, require_roles
 from seteli_common.errors import ProblemError, not_found, problem_response
 from seteli_common.idempotency import IdempotencyKey
@@ -14,6 +14,7 @@ from seteli_common.pages import Page
 from . import bookings, grants, idempotency, lookup
 from . import repository as repo
 from .api_deps import context, provider_number_guard, provider_of, provider_staff, purpose, staff
+from .decision import decision_pdf
 from .domain import printable_number
 from .schemas import CloseIn, LookupIn, ProviderVoucherOut, VoucherIn, VoucherListItemOut, VoucherOut
 from .service import Actor, VouchersContext, log_reads
@@ -129,6 +130,32 @@ async def get_voucher(
         purpose(request, "voucher details"),
     )
     return await grants.load_view(ctx, tenant_id, voucher, with_code=True)
+
+
+@router.get("/{voucher_id}/decision.pdf", response_class=Response,
+            responses={200: {"content": {"application/pdf": {}}, "description": "the decision as a PDF"}})
+async def decision(
+    tenant_id: str,
+    voucher_id: str,
+    request: Request,
+    lang: Literal["fi", "sv"] = "fi",
+    ctx: VouchersContext = Depends(context),
+    principal: Principal = Depends(require_roles(Role.TENANT_ADMIN, Role.TENANT_OFFICER)),
+) -> Response:
+    """The voucher decision to print for the client, in the client's language or the other one."""
+    guard_tenant(principal, tenant_id)
+    voucher = await grants.get_voucher(ctx, tenant_id, voucher_id)
+    client = await repo.get_client(ctx.session, tenant_id, voucher["client_id"])
+    if client is None:
+        raise not_found("Client")
+    await log_reads(ctx, tenant_id, [voucher["client_id"]], Actor.of(principal), "voucher.decision",
+                    purpose(request, "voucher decision"))
+    view = await grants.load_view(ctx, tenant_id, voucher, with_code=True)
+    pdf = decision_pdf(view, client, await repo.get_tenant(ctx.session, tenant_id),
+                       await repo.get_service(ctx.session, tenant_id, voucher["service_id"]),
+                       await repo.service_content_map(ctx.session, tenant_id, voucher["service_id"]), lang)
+    return Response(pdf, media_type="application/pdf",
+                    headers={"Content-Disposition": f'attachment; filename="voucher-decision-{view["number"]}.pdf"'})
 
 
 @router.post("/{voucher_id}/close", response_model=VoucherOut)

@@ -43,6 +43,10 @@ async def tenant_exists(session: AsyncSession, tenant_id: str) -> bool:
     return (await session.execute(select(tenants.c.id).where(tenants.c.id == tenant_id))).first() is not None
 
 
+async def get_tenant(session: AsyncSession, tenant_id: str) -> Row | None:
+    return _one((await session.execute(select(tenants).where(tenants.c.id == tenant_id))).mappings().first())
+
+
 async def get_service(session: AsyncSession, tenant_id: str, service_id: str) -> Row | None:
     q = select(services).where(services.c.tenant_id == tenant_id, services.c.id == service_id)
     return _one((await session.execute(q)).mappings().first())

@@ -1,0 +1,106 @@
+"""The voucher decision the officer prints for the client (004 §4.1), in Finnish or Swedish: who, which
+service, what is granted and its value, how long, and the voucher number with its verification code that
+the client shows the provider they choose. The identity code is not printed: the name and the number are
+enough for the client, and a paper left lying about must not carry it."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Any, Literal
+
+from fpdf import FPDF
+from seteli_common.money import format_eur
+
+Lang = Literal["fi", "sv"]
+
+TEXT: dict[str, dict[Lang, str]] = {
+    "title": {"fi": "Palvelusetelipäätös", "sv": "Beslut om servicesedel"},
+    "municipality": {"fi": "Kunta", "sv": "Kommun"},
+    "client": {"fi": "Asiakas", "sv": "Klient"},
+    "service": {"fi": "Palvelu", "sv": "Tjänst"},
+    "number": {"fi": "Setelin numero", "sv": "Sedelns nummer"},
+    "code": {"fi": "Tarkistuskoodi", "sv": "Verifieringskod"},
+    "granted_on": {"fi": "Päätöspäivä", "sv": "Beslutsdatum"},
+    "valid": {"fi": "Voimassa", "sv": "Giltig"},
+    "content": {"fi": "Palvelusisältö", "sv": "Tjänsteinnehåll"},
+    "amount": {"fi": "Myönnetty määrä", "sv": "Beviljad mängd"},
+    "value": {"fi": "Setelin arvo", "sv": "Sedelns värde"},
+    "client_pays": {"fi": "asiakas maksaa", "sv": "klienten betalar"},
+    "purchased": {"fi": "kunta maksaa hinnan", "sv": "kommunen betalar priset"},
+    "how": {"fi": "Näytä tämä päätös valitsemallesi palveluntuottajalle. Setelin numerolla ja tarkistuskoodilla "
+                  "sinä ja palveluntuottaja löydätte setelin Seteli-palvelusta.",
+            "sv": "Visa detta beslut för den serviceproducent du väljer. Med sedelns nummer och verifieringskoden "
+                  "hittar du och serviceproducenten sedeln i tjänsten Seteli."},
+}
+UNIT: dict[str, dict[Lang, str]] = {
+    "day": {"fi": "vrk", "sv": "dygn"}, "hour": {"fi": "h", "sv": "h"}, "month": {"fi": "kk", "sv": "mån"},
+    "piece": {"fi": "kpl", "sv": "st"}, "visit": {"fi": "käynti", "sv": "besök"},
+    "m2_month": {"fi": "m²/kk", "sv": "m²/mån"},
+}
+PERIOD: dict[str, dict[Lang, str]] = {
+    "week": {"fi": "viikossa", "sv": "i veckan"}, "month": {"fi": "kuukaudessa", "sv": "i månaden"},
+    "balance": {"fi": "yhteensä", "sv": "sammanlagt"},
+    "validity": {"fi": "voimassaoloaikana", "sv": "under giltighetstiden"},
+}
+
+
+def _day(d: date) -> str:
+    return f"{d.day}.{d.month}.{d.year}"
+
+
+def _amount(value: Decimal) -> str:
+    return f"{value.normalize():f}".replace(".", ",")
+
+
+def decision_pdf(voucher: dict[str, Any], client: dict[str, Any], tenant: dict[str, Any] | None,
+                 service: dict[str, Any] | None, contents: dict[str, dict[str, Any]], lang: Lang) -> bytes:
+    """`voucher`: the voucher's view with its code; `contents`: the service's contents by content id."""
+    name = f"name_{lang}"
+    pdf = FPDF(format="A4")
+    pdf.set_title(TEXT["title"][lang])
+    pdf.add_page()
+    pdf.set_font("Helvetica", "B", 16)
+    pdf.cell(0, 12, TEXT["title"][lang], new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("Helvetica", size=11)
+    facts = [
+        (TEXT["municipality"][lang], (tenant or {}).get(name) or (tenant or {}).get("name_fi") or ""),
+        (TEXT["client"][lang], f"{client['first_name']} {client['last_name']}"),
+        (TEXT["service"][lang], (service or {}).get(name) or (service or {}).get("name_fi") or voucher["service_id"]),
+        (TEXT["number"][lang], voucher["printable_number"]),
+        (TEXT["code"][lang], voucher.get("verification_code") or ""),
+        (TEXT["granted_on"][lang], _day(voucher["granted_on"])),
+        (TEXT["valid"][lang], f"{_day(voucher['valid_from'])} - {_day(voucher['valid_until'])}"),
+    ]
+    for label, value in facts:
+        pdf.set_font("Helvetica", "B", 11)
+        pdf.cell(50, 8, label)
+        pdf.set_font("Helvetica", size=11)
+        pdf.cell(0, 8, str(value), new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(4)
+    widths = (80, 55, 45)
+    pdf.set_font("Helvetica", "B", 10)
+    for width, head in zip(widths, (TEXT["content"][lang], TEXT["amount"][lang], TEXT["value"][lang]), strict=True):
+        pdf.cell(width, 8, head, border=1)
+    pdf.ln()
+    pdf.set_font("Helvetica", size=10)
+    for line in voucher["contents"]:
+        content = contents.get(line["content_id"], {})
+        unit = UNIT.get(line["unit"], {}).get(lang, line["unit"])
+        period = PERIOD.get(line["period"], {}).get(lang, line["period"])
+        if line.get("client_pays"):
+            value = TEXT["client_pays"][lang]
+        elif line["voucher_value"] is None:
+            value = TEXT["purchased"][lang]
+        else:
+            # the PDF's core font is Latin-1, which has no euro sign: "140,00 EUR"
+            euros = format_eur(Decimal(str(line["voucher_value"])), lang).replace("€", "EUR")
+            value = f"{euros} / {unit}"
+        cells = (content.get(name) or content.get("name_fi") or line["content_id"],
+                 f"{_amount(Decimal(str(line['granted_amount'])))} {unit} {period}", value)
+        for width, text in zip(widths, cells, strict=True):
+            pdf.cell(width, 7, text, border=1)
+        pdf.ln()
+    pdf.ln(6)
+    pdf.multi_cell(0, 6, TEXT["how"][lang])
+    return bytes(pdf.output())

@@ -1,0 +1,45 @@
+"""The voucher decision the officer prints for the client: fi or sv, the grants and values, the number and
+verification code the client shows the provider; no identity code; the read is access-logged."""
+
+from __future__ import annotations
+
+import io
+
+from pypdf import PdfReader
+from seteli_common.auth import Role
+
+from .conftest import Harness, new_client, new_voucher
+
+
+def _text(pdf: bytes) -> str:
+    return " ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
+
+
+async def test_the_officer_prints_the_decision_in_finnish_or_swedish(h: Harness) -> None:
+    client = await new_client(h)
+    voucher = await new_voucher(h, client["id"])
+    url = f"/v1/tenants/kouvola/vouchers/{voucher['id']}/decision.pdf"
+    fi = await h.http.get(url, headers=h.officer(subject="officer-7"))
+    assert fi.status_code == 200, fi.text
+    assert fi.headers["content-type"] == "application/pdf" and fi.content.startswith(b"%PDF")
+    text = _text(fi.content)
+    assert "Palvelusetelipäätös" in text and client["last_name"] in text
+    assert voucher["printable_number"] in text and voucher["verification_code"] in text
+    assert "010180-9026" not in text and client.get("identity_code", "x") not in text  # never printed
+    line = voucher["contents"][0]
+    assert f"{line['voucher_value'].replace('.', ',')}" in text.replace("\xa0", " ")  # the value, Finnish style
+    sv = _text((await h.http.get(url, params={"lang": "sv"}, headers=h.officer())).content)
+    assert "Beslut om servicesedel" in sv and "Palvelusetelipäätös" not in sv
+
+    own = h.token_for(Role.CLIENT, subject="citizen", client_id=client["id"], tenant_id="kouvola")
+    rows = (await h.http.get(f"/v1/tenants/kouvola/clients/{client['id']}/access-log", headers=own)).json()["items"]
+    assert ("officer-7", "voucher.decision", "voucher decision") in [(r["actor"], r["what"], r["why"]) for r in rows]
+
+
+async def test_only_the_tenants_staff_print_a_decision(h: Harness) -> None:
+    voucher = await new_voucher(h, (await new_client(h))["id"])
+    url = f"/v1/tenants/kouvola/vouchers/{voucher['id']}/decision.pdf"
+    assert (await h.http.get(url, headers=h.provider())).status_code == 403
+    assert (await h.http.get(url, headers=h.officer("lahti"))).status_code in (403, 404)
+    assert (await h.http.get("/v1/tenants/kouvola/vouchers/no-such/decision.pdf",
+                             headers=h.officer())).status_code == 404
