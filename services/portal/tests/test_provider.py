@@ -200,6 +200,10 @@ async def test_book_a_voucher_by_number_then_record_and_confirm_care_in_the_mont
         "accept_terms": "on", "client_number": "B-002"})
     assert booked.status_code == 303, booked.text[-1500:]
     month_url = booked.headers["location"]
+    home = await portal.get("/provider")  # the new booking is on the home page's to-do list
+    assert re.search(r'class="todo-booking"><a href="/provider/bookings/[^"]+">Uusi varaus: asiakas B-002', home.text)
+    # and the main user sees the latest payments with their specifications
+    assert "Viimeisimmät maksut" in home.text and re.search(r'href="/provider/payments/[^"]+\.pdf"', home.text)
 
     # record the voucher's first month as a draft, see it on the calendar, then confirm it
     month = data.voucher_month
@@ -215,6 +219,11 @@ async def test_book_a_voucher_by_number_then_record_and_confirm_care_in_the_mont
     # the voucher pays 140.00 €/day of the 150.00 € price: the client's share is 10.00 €/day
     assert money_fmt(days * 140) in view.text and money_fmt(days * 10) in view.text
 
+    # the home page says what is left and by when: the 2nd of the month after the draft's month
+    deadline = month.next().first.replace(day=2)
+    home = await portal.get("/provider")
+    todo = re.search(r'<li id="todo-drafts">.*?</li>', home.text, re.S).group(0)  # type: ignore[union-attr]
+    assert "1 keskeneräinen kirjaus" in todo and f"{deadline.day}.{deadline.month}.{deadline.year}" in todo
     drafts = await portal.get("/provider/drafts")
     assert "B-002" in drafts.text
     event_ids = re.findall(r'name="event_ids" value="([^"]+)"', drafts.text)
@@ -223,6 +232,7 @@ async def test_book_a_voucher_by_number_then_record_and_confirm_care_in_the_mont
     assert confirmed.status_code == 303
     after = await portal.get("/provider/drafts")
     assert "Vahvistettu 1 kirjaus, epäonnistui 0." in after.text and "B-002" not in after.text
+    assert 'id="todo-drafts"' not in (await portal.get("/provider")).text  # done: off the list
     view = await portal.get(f"{month_url}?month={month}")
     assert view.text.count('<span class="mark">Kirjattu</span>') == days
 

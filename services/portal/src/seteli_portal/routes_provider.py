@@ -3,6 +3,7 @@ list; price lists; payments with their specifications to download."""
 
 from __future__ import annotations
 
+from datetime import date, timedelta
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -10,7 +11,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from . import tenants
 from .apiclient import ApiError
-from .provider_data import application_context
+from .provider_data import application_context, attachment_state, listing, today
 from .web import PROVIDER, Page, download, seg
 
 router = APIRouter(prefix="/provider")
@@ -45,6 +46,57 @@ async def _known_tenants(page: Page) -> list[str]:
     return sorted({str(s["tenant_id"]) for s in card.get("services", [])})
 
 
+EXPIRY_WARNING_DAYS = 30
+NEW_BOOKING_DAYS = 7
+
+
+async def _count(page: Page, service: str, path: str, **params: Any) -> int:
+    try:
+        return int((await page.call("GET", service, page.tpath(path), params={**params, "limit": 1}))["total"])
+    except ApiError:  # a service that cannot answer now: the home page still opens, without that line
+        return -1
+
+
+async def _to_do(page: Page) -> dict[str, Any]:
+    """What needs doing in the chosen municipality (004: drafts are confirmed by the 2nd, the tenant
+    approves what went over a grant, an interruption needs its return day to be paid, an expired
+    attachment stops an application), and the latest payments for the main user."""
+    day = today(page.request)
+    try:
+        drafts = (await page.call("GET", "events", page.tpath("/events"), params={"status": "draft", "limit": 500}))
+    except ApiError:
+        drafts = {"items": [], "total": -1}
+    # a month's drafts are confirmed by the 2nd of the next month: the oldest draft's month sets the date
+    oldest = min((date.fromisoformat(str(e["start"])[:10]) for e in drafts["items"]), default=day)
+    deadline = (oldest.replace(day=1) + timedelta(days=32)).replace(day=2)
+    todo: dict[str, Any] = {
+        "drafts": drafts["total"], "deadline": deadline, "late": deadline < day,
+        "awaiting": await _count(page, "events", "/events", status="recorded", approval="awaiting_approval"),
+        "open_interruptions": await _count(page, "events", "/interruptions", status="draft"),
+        "expiring": [], "bookings": [], "payments": [],
+    }
+    try:
+        for attachment in await listing(page, "attachments"):
+            until = attachment.get("valid_until")
+            if until and date.fromisoformat(str(until)[:10]) <= day + timedelta(days=EXPIRY_WARNING_DAYS):
+                todo["expiring"].append({**attachment, "expired": attachment_state(attachment, day) == "expired"})
+    except ApiError:
+        pass
+    try:
+        recent = (await page.call("GET", "vouchers", page.tpath("/bookings"), params={"limit": 50}))["items"]
+        since = day - timedelta(days=NEW_BOOKING_DAYS)
+        todo["bookings"] = [b for b in recent if str(b.get("created_at", ""))[:10] >= since.isoformat()]
+    except ApiError:
+        pass
+    if page.role == "provider_admin":
+        try:
+            todo["payments"] = (await page.call("GET", "settlement", page.tpath("/payments"),
+                                                params={"limit": 3}))["items"]
+        except ApiError:
+            pass
+    return todo
+
+
 @router.get("")
 async def dashboard(request: Request) -> Response:
     page = _provider_page(request)
@@ -65,7 +117,9 @@ async def dashboard(request: Request) -> Response:
             applications = []
     names = {s["id"]: s for s in services}
     applied = {a["service_id"] for a in applications}
+    todo = await _to_do(page) if page.tenant_id else None
     return page.render("provider/dashboard.html", applications=applications, services=names, tenants=choices,
+                       todo=todo,
                        open_services=[s for s in services if s["id"] not in applied])
 
 
