@@ -3,12 +3,13 @@ all of them, contact details to print or email to oneself."""
 
 from __future__ import annotations
 
+import re
 from urllib.parse import unquote
 
 import httpx
 
-from .conftest import csrf_of, submit
-from .seed import Seed
+from .conftest import csrf_of, login, submit
+from .seed import PROVIDER_PASSWORD, Seed
 
 
 async def test_tray_gathers_providers_and_one_request_goes_to_all(portal: httpx.AsyncClient, data: Seed) -> None:
@@ -43,6 +44,13 @@ async def test_tray_gathers_providers_and_one_request_goes_to_all(portal: httpx.
     removed = await portal.post("/tray/remove", data={"csrf": csrf_of(tray.text), "provider_id": data.provider_id})
     assert removed.status_code == 303
     assert "Et ole vielä valinnut palveluntuottajia." in (await portal.get("/tray")).text
+
+    # the company reads the request in the portal too, not only from its e-mail
+    await login(portal, data.provider_email, PROVIDER_PASSWORD)
+    requests = await portal.get("/provider/contact-requests")
+    assert requests.status_code == 200, requests.text[-1500:]
+    table = re.search(r'<table id="contact-requests">.*?</table>', requests.text, re.S)
+    assert table and "Tuomas Tarjotin" in table.group(0) and 'href="tel:0401234567"' in table.group(0)
 
 
 async def test_unknown_provider_is_not_put_in_the_tray(portal: httpx.AsyncClient) -> None:

@@ -145,6 +145,30 @@ async def test_contact_request_to_a_tray_notifies_each_organisation_and_logs_dis
         (ids["hoiva"], "phone,email,message"), (ids["siivous"], "phone,email,message")]
 
 
+async def test_a_company_reads_its_contact_requests_and_no_one_else_does(registry: Registry) -> None:
+    ids = await _catalog(registry)
+    client = registry.client
+    to_both = await client.post("/v1/catalog/contact-requests", json={
+        "organisation_ids": [ids["hoiva"], ids["siivous"]], "phone": "0401234567", "consent": True,
+        "message": "Soittakaa iltapäivällä"})
+    registry.clock.advance(timedelta(minutes=5))
+    to_siivous = await client.post("/v1/catalog/contact-requests", json={
+        "organisation_ids": [ids["siivous"]], "email": "bertil@lahti.fi", "consent": True, "language": "sv"})
+    assert to_both.status_code == 201 and to_siivous.status_code == 201, to_siivous.text
+    hoiva_main = await registry.login(PROVIDER["main_user"]["email"], PROVIDER["main_user"]["password"])
+    mine = await client.get(f"/v1/providers/{ids['hoiva']}/contact-requests", headers=hoiva_main)
+    assert mine.status_code == 200, mine.text
+    assert [(r["phone"], r["message"]) for r in mine.json()["items"]] == [("0401234567", "Soittakaa iltapäivällä")]
+    siivous_main = await registry.login(SIIVOUS["main_user"]["email"], SIIVOUS["main_user"]["password"])
+    theirs = (await client.get(f"/v1/providers/{ids['siivous']}/contact-requests", headers=siivous_main)).json()
+    assert [r["email"] for r in theirs["items"]] == ["bertil@lahti.fi", None]  # newest first
+    # another company's users, and the municipality's staff, do not read them
+    assert (await client.get(f"/v1/providers/{ids['hoiva']}/contact-requests",
+                             headers=siivous_main)).status_code == 403
+    kouvola = await registry.tenant_with_admin()
+    assert (await client.get(f"/v1/providers/{ids['hoiva']}/contact-requests", headers=kouvola)).status_code == 403
+
+
 async def test_association_joins_by_link_and_appears_after_approval(registry: Registry) -> None:
     client = registry.client
     kouvola = await registry.tenant_with_admin()

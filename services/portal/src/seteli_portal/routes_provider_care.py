@@ -131,6 +131,15 @@ async def _feedback(page: Page, **context: Any) -> Response:
                        form_name=context.pop("form_name", ""), values=context.pop("values", {}), **context)
 
 
+@router.get("/contact-requests")
+async def contact_requests(request: Request) -> Response:
+    """Residents who asked the company to contact them from the catalog (also sent by e-mail)."""
+    page = _provider_page(request)
+    body = await page.call("GET", "registry", f"/v1/providers/{seg(page.provider_id)}/contact-requests",
+                           params={"limit": 100})
+    return page.render("provider/contact_requests.html", requests=body["items"], total=body["total"])
+
+
 @router.get("/feedback")
 async def feedback(request: Request) -> Response:
     return await _feedback(_provider_page(request))

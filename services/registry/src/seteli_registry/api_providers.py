@@ -9,6 +9,7 @@ from typing import Any, Literal
 from fastapi import APIRouter, Depends, File, Form, Query, Response, UploadFile
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
 from seteli_common.auth import PROVIDER_STAFF, Principal, Role, require_roles
+from seteli_common.errors import forbidden
 from seteli_common.web import content_disposition
 
 from . import accounts, attachments, community, providers, service
@@ -190,6 +191,19 @@ async def add_employee(provider_id: str, body: EmployeeIn, ctx: RegistryContext 
                        principal: Principal = Depends(ADMIN)) -> dict[str, Any]:
     may_write(principal, provider_id)
     return await providers.add_employee(ctx, provider_id, {**body.model_dump(), "email": body.email or ""})
+
+
+@router.get("/{provider_id}/contact-requests", tags=["catalog"])
+async def list_contact_requests(provider_id: str, ctx: RegistryContext = Depends(context),
+                                principal: Principal = Depends(ANYONE),
+                                limit: int = LIMIT, offset: int = OFFSET) -> dict[str, Any]:
+    """The contact requests residents sent the company from the catalog, newest first: for its own staff
+    only (the resident consented to this company, not to the municipality)."""
+    if principal.role != Role.PLATFORM_ADMIN and (principal.role not in PROVIDER_STAFF
+                                                  or principal.provider_id != provider_id):
+        raise forbidden("Only the company's own users read its contact requests")
+    items, total = await lists.contact_requests_page(ctx.session, provider_id, limit, offset)
+    return {"items": items, "total": total}
 
 
 @router.get("/{provider_id}/employees")

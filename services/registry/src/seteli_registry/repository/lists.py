@@ -9,8 +9,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..models import (
     attachments,
+    contact_requests,
     course_windows,
     courses,
+    disclosure_log,
     employees,
     liability_reports,
     providers,
@@ -94,4 +96,15 @@ async def registration_requests_page(session: AsyncSession, tenant_id: str, limi
 async def course_windows_page(session: AsyncSession, tenant_id: str, limit: int, offset: int) -> Page:
     """The tenant's course windows by year."""
     query = select(course_windows).where(course_windows.c.tenant_id == tenant_id).order_by(course_windows.c.year)
+    return await page(session, query, limit, offset)
+
+
+async def contact_requests_page(session: AsyncSession, provider_id: str, limit: int, offset: int) -> Page:
+    """The contact requests residents sent this provider (each one disclosed to it, see disclosure_log),
+    newest first."""
+    sent_to = select(disclosure_log.c.contact_request_id).where(disclosure_log.c.recipient_provider_id == provider_id)
+    query = select(contact_requests.c.id, contact_requests.c.name, contact_requests.c.phone, contact_requests.c.email,
+                   contact_requests.c.message, contact_requests.c.language, contact_requests.c.created_at
+                   ).where(contact_requests.c.id.in_(sent_to)).order_by(contact_requests.c.created_at.desc(),
+                                                                         contact_requests.c.id)
     return await page(session, query, limit, offset)
