@@ -78,7 +78,7 @@ async def _attachment(api: Api, att_id: str, level: str, owner: str, type_: str,
 async def test_completeness_lists_every_missing_item_at_once(api: Api, flow: Flow) -> None:
     service = await flow.service({**api.simple_service, "required_attachments": {
         "company": ["trade_register_extract"], "site": ["medication_plan", "rescue_plan"],
-        "subcontractor": ["tyel_insurance"]}})
+        "subcontractor": ["tyel_certificate"]}})
     app = await flow.application(service["id"])
     base = f"/v1/tenants/kouvola/applications/{app['id']}"
     await api.client.put(f"{base}/steps/subcontractors", headers=api.provider, json={"ids": ["sub-1"]})
@@ -91,7 +91,7 @@ async def test_completeness_lists_every_missing_item_at_once(api: Api, flow: Flo
         ("attachment_missing", "site", api.site_a, "rescue_plan"),
         ("attachment_missing", "site", api.site_b, "medication_plan"),
         ("attachment_missing", "site", api.site_b, "rescue_plan"),
-        ("attachment_missing", "subcontractor", "sub-1", "tyel_insurance"),
+        ("attachment_missing", "subcontractor", "sub-1", "tyel_certificate"),
         ("no_price_list", None, None, None),
         ("rulebook_not_accepted", None, None, None),
     }
@@ -102,14 +102,14 @@ async def test_completeness_lists_every_missing_item_at_once(api: Api, flow: Flo
     await _attachment(api, "att-4", "site", api.site_a, "rescue_plan")
     for i, type_ in enumerate(("medication_plan", "rescue_plan")):
         await _attachment(api, f"att-b{i}", "site", api.site_b, type_)
-    await _attachment(api, "att-5", "subcontractor", "sub-1", "tyel_insurance")
+    await _attachment(api, "att-5", "subcontractor", "sub-1", "tyel_certificate")
     await flow.price_list(app["id"], service["contents"][0]["id"], "40.00", "2016-04-01")
     check = (await api.client.get(f"{base}/completeness", headers=api.provider)).json()
     assert check == {"complete": True, "missing": []}
     await api.deliver("registry.attachment.removed", {"attachment_id": "att-5"})
     check = (await api.client.get(f"{base}/completeness", headers=api.provider)).json()
     assert [m["owner_id"] for m in check["missing"]] == ["sub-1"]
-    await _attachment(api, "att-6", "subcontractor", "sub-1", "tyel_insurance")
+    await _attachment(api, "att-6", "subcontractor", "sub-1", "tyel_certificate")
     assert (await flow.submit(app["id"]))["state"] == "submitted"
 
 

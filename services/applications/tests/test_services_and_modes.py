@@ -79,3 +79,13 @@ async def test_the_public_list_of_municipalities_and_their_services_needs_no_sig
     assert rulebook.status_code == 200 and rulebook.json()["text"] == "Sääntökirja 2016"
     missing = await api.client.get("/v1/public/tenants/kouvola/services/no-such/rulebook")
     assert missing.status_code == 404
+
+
+async def test_a_service_cannot_require_an_attachment_no_company_can_upload(api: Api, flow: Flow) -> None:
+    body = {**api.simple_service, "required_attachments": {"site": [{"type": "palm_reading_licence"}]}}
+    refused = await api.client.post("/v1/tenants/kouvola/services", json=body, headers=api.admin)
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["errors"] == [{"field": "required_attachments.site",
+                                         "reason": "unknown attachment type 'palm_reading_licence'"}]
+    listed = await api.client.get("/v1/tenants/kouvola/services", headers=api.admin)
+    assert listed.json()["total"] == 0  # nothing was made

@@ -6,6 +6,7 @@ import uuid
 from datetime import date
 from typing import Any
 
+from seteli_common.attachment_types import ATTACHMENT_TYPES
 from seteli_common.errors import FieldError, invalid_many, not_found
 
 from . import repository as repo
@@ -56,6 +57,8 @@ def _problems(data: dict[str, Any]) -> list[FieldError]:
         types = [i["type"] for i in items]
         if len(types) != len(set(types)):
             errors.append(FieldError(f"required_attachments.{level}", "an attachment type is listed twice"))
+        for unknown in sorted(set(types) - set(ATTACHMENT_TYPES)):  # a company could never upload it
+            errors.append(FieldError(f"required_attachments.{level}", f"unknown attachment type {unknown!r}"))
     return errors
 
 

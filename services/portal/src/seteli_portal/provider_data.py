@@ -15,15 +15,6 @@ from .web import Page, seg
 
 HELSINKI = ZoneInfo("Europe/Helsinki")
 
-# The registry's attachment types (seteli_registry.domain.ATTACHMENT_TYPES), in the order offered.
-ATTACHMENT_TYPES = (
-    "trade_register_extract", "prepayment_register", "tyel_certificate", "yel_certificate",
-    "tax_payment_certificate", "liability_insurance", "accident_insurance", "collective_agreement",
-    "occupational_health_care", "avi_valvira_licence", "staff_list", "medication_plan",
-    "self_monitoring_plan", "service_description", "rescue_plan", "fire_authority_statement",
-    "data_protection_statement", "annual_report", "action_plan", "other",
-)
-
 
 def today(request: Request) -> date:
     """Helsinki's date on the portal's clock (the real one, or a training date: PORTAL_TODAY)."""

@@ -8,10 +8,11 @@ from typing import Any, Literal
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
+from seteli_common.attachment_types import ATTACHMENT_TYPES  # the platform's one list, in the order offered
 from starlette.datastructures import FormData, UploadFile
 
 from .apiclient import ApiError
-from .provider_data import ATTACHMENT_TYPES, attachment_state, listing, owners, today
+from .provider_data import attachment_state, listing, owners, today
 from .routes_provider import _application, _provider_page
 from .web import Page, download, seg
 

@@ -10,6 +10,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
+from seteli_common.attachment_types import ATTACHMENT_TYPES as PLATFORM_ATTACHMENT_TYPES
+
 # A short list of the most common passwords; the policy refuses these whatever their length.
 COMMON_PASSWORDS = frozenset({
     "password", "password1", "password123", "12345678", "123456789", "1234567890", "qwerty123",
@@ -78,13 +80,7 @@ def password_expired(changed_at: datetime | None, policy: PasswordPolicy, now: d
             and now - as_utc(changed_at) > timedelta(days=policy.max_age_days))
 
 
-ATTACHMENT_TYPES = frozenset({
-    "trade_register_extract", "prepayment_register", "tyel_certificate", "yel_certificate",
-    "liability_insurance", "tax_payment_certificate", "accident_insurance", "collective_agreement",
-    "occupational_health_care", "avi_valvira_licence", "staff_list", "medication_plan",
-    "self_monitoring_plan", "service_description", "rescue_plan", "fire_authority_statement",
-    "data_protection_statement", "annual_report", "action_plan", "other",
-})
+ATTACHMENT_TYPES = frozenset(PLATFORM_ATTACHMENT_TYPES)  # the kernel's one list
 
 # Which contractor-liability check speaks for which attachment type.
 CHECK_FOR_ATTACHMENT = {
