@@ -9,12 +9,12 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Table
+from sqlalchemy import Table, delete, false, func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-__all__ = ["insert_for", "is_postgres", "upsert"]
+__all__ = ["insert_for", "is_postgres", "serialise_on", "upsert"]
 
 
 def is_postgres(session: AsyncSession) -> bool:
@@ -43,3 +43,17 @@ async def upsert(
     else:
         stmt = stmt.on_conflict_do_nothing(index_elements=list(keys))
     await session.execute(stmt)
+
+
+async def serialise_on(session: AsyncSession, key: str, *, sqlite_table: Table) -> None:
+    """Serialise the transactions that call this with the same ``key``, from here to their end.
+
+    PostgreSQL: a transaction-level advisory lock on the key. SQLite has one writer per database, but a
+    transaction only takes the write lock at its first write, so what it read before could change under
+    it: here it takes the lock at once, with a write to ``sqlite_table`` that changes nothing. No other
+    transaction writes until this one ends, and what it reads from now on stays true until its commit.
+    """
+    if is_postgres(session):
+        await session.execute(select(func.pg_advisory_xact_lock(func.hashtext(key))))
+    else:
+        await session.execute(delete(sqlite_table).where(false()))

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
+from seteli_common import sql
 from sqlalchemy import and_, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -178,8 +179,13 @@ async def access_log_of(
     where = [access_log.c.tenant_id == tenant_id, access_log.c.client_id == client_id]
     total = (await session.execute(select(func.count()).select_from(access_log).where(*where))).scalar_one()
     # newest first: the person reading the log asks who read their data lately
-    q = (select(access_log).where(*where).order_by(access_log.c.at.desc(), access_log.c.id.desc())
-         .limit(limit).offset(offset))
+    q = (
+        select(access_log)
+        .where(*where)
+        .order_by(access_log.c.at.desc(), access_log.c.id.desc())
+        .limit(limit)
+        .offset(offset)
+    )
     return [dict(r) for r in (await session.execute(q)).mappings().all()], int(total)
 
 
@@ -201,9 +207,8 @@ async def lookup_counts(
 
 
 async def serialise_on(session: AsyncSession, key: str) -> None:
-    """Serialise concurrent transactions on a key (PostgreSQL advisory lock; SQLite has one writer)."""
-    if session.get_bind().dialect.name == "postgresql":
-        await session.execute(select(func.pg_advisory_xact_lock(func.hashtext(key))))
+    """Serialise concurrent transactions on a key (seteli_common.sql.serialise_on)."""
+    await sql.serialise_on(session, key, sqlite_table=provider_client_numbers)
 
 
 async def client_with_number(session: AsyncSession, tenant_id: str, provider_id: str, client_id: str) -> Row | None:

@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from seteli_common.sql import insert_for as _insert
-from seteli_common.sql import is_postgres
+from seteli_common.sql import is_postgres, serialise_on
 from seteli_common.sql import upsert as _upsert
 from sqlalchemy import and_, exists, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -35,9 +35,9 @@ Row = dict[str, Any]
 
 
 async def advisory_lock(session: AsyncSession, key: str) -> None:
-    """Serialise work on one key (a tenant's run start, a provider's payment) across processes."""
-    if is_postgres(session):
-        await session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:k))"), {"k": key})
+    """Serialise work on one key (a tenant's run start, a provider's payment) across processes, and on
+    SQLite across the embedded suite's concurrent tasks (seteli_common.sql.serialise_on)."""
+    await serialise_on(session, key, sqlite_table=runs)
 
 
 async def lock_provider(session: AsyncSession, tenant_id: str, provider_id: str) -> None:
@@ -73,7 +73,10 @@ async def record_billing(
     at = at.astimezone(UTC)
     key = {"provider_id": provider_id, "site_id": site_id or ""}
     await _upsert(
-        session, billing_facts, {**key, "billing": billing, "occurred_at": at}, list(key),
+        session,
+        billing_facts,
+        {**key, "billing": billing, "occurred_at": at},
+        list(key),
         where=billing_facts.c.occurred_at <= at,
     )
     query = select(billing_facts.c.billing).where(
@@ -309,8 +312,12 @@ async def take_job(session: AsyncSession, job: Row, now: datetime, **values: Any
     claimable = (run_jobs.c.state == "pending") | ((run_jobs.c.state == "running") & (run_jobs.c.leased_until < now))
     result = await session.execute(
         update(run_jobs)
-        .where(run_jobs.c.tenant_id == job["tenant_id"], run_jobs.c.run_id == job["run_id"],
-               run_jobs.c.provider_id == job["provider_id"], claimable)
+        .where(
+            run_jobs.c.tenant_id == job["tenant_id"],
+            run_jobs.c.run_id == job["run_id"],
+            run_jobs.c.provider_id == job["provider_id"],
+            claimable,
+        )
         .values(**values)
     )
     return bool(getattr(result, "rowcount", 0))
@@ -472,5 +479,9 @@ async def last_preview(session: AsyncSession, tenant_id: str, month_first: date)
 async def save_preview(session: AsyncSession, tenant_id: str, month_first: date, at: datetime, snap: Row) -> None:
     # An upsert: with delete + insert two concurrent previews of the month both inserted, and the second
     # failed on the primary key as a 500 (found by the load test, issue #10).
-    await _upsert(session, previews, {"tenant_id": tenant_id, "month": month_first, "created_at": at,
-                                      "snapshot": snap, "note": None}, ("tenant_id", "month"))
+    await _upsert(
+        session,
+        previews,
+        {"tenant_id": tenant_id, "month": month_first, "created_at": at, "snapshot": snap, "note": None},
+        ("tenant_id", "month"),
+    )

@@ -192,7 +192,11 @@ async def work_run(deps: Deps, run_id: str, wait_seconds: float) -> None:
     deadline = loop.time() + wait_seconds
     worker = SettlementWorker(deps, run_id=run_id)
     while True:
-        await worker.run_until_idle()
+        try:
+            await worker.run_until_idle()
+        except Exception:  # the officer sees the run still running; a worker retries once the lease runs out
+            log.exception("settlement job of run %s failed", run_id)
+            return
         async with deps.db.system_transaction() as session:
             done, total = await repo.run_progress(session, run_id)
         if done >= total or loop.time() >= deadline:

@@ -1,0 +1,74 @@
+"""A payment job and a ledger change of the same provider never interleave: a line that arrives while a
+job is paying the provider waits for the job and is paid by the next run, on PostgreSQL (advisory lock)
+and on SQLite (the embedded mode, where the job holds the database's write lock)."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+from seteli_settlement.repository import open_queue
+from seteli_settlement.worker import SettlementWorker
+
+from .conftest import P1, T
+
+
+@pytest.mark.parametrize("sqlite", [True, False], ids=["sqlite", "postgres"])
+async def test_an_event_arriving_while_its_provider_is_paid_waits_for_the_next_run(
+    harness_factory: Any, monkeypatch: pytest.MonkeyPatch, sqlite: bool
+) -> None:
+    async with harness_factory(sqlite=sqlite, inline_jobs=False) as h:
+        await h.seed()
+        await h.event("e-1", "2016-03-01", "2016-03-03")
+        run = await h.run("2016-03")
+        assert run["jobs"] == {"total": 1, "done": 0}
+
+        real_totals = open_queue.open_totals
+        arriving: list[asyncio.Task[Any]] = []
+
+        async def totals_then_an_event_arrives(*args: Any) -> Any:
+            totals = await real_totals(*args)
+            # The provider records another event just after the job summed its lines.
+            arriving.append(asyncio.create_task(h.event("e-2", "2016-03-10", "2016-03-11")))
+            await asyncio.wait(arriving, timeout=1.0)  # time enough to commit, were it not kept waiting
+            return totals
+
+        monkeypatch.setattr(open_queue, "open_totals", totals_then_an_event_arrives)
+        assert await SettlementWorker(h.runtime.extras["deps"]).run_until_idle() == 1
+        monkeypatch.setattr(open_queue, "open_totals", real_totals)
+        await asyncio.gather(*arriving)  # the event lands once the job has committed
+
+        paid = await h.client.get(f"/v1/tenants/{T}/runs/{run['id']}", headers=h.admin)
+        assert paid.json()["state"] == "completed"
+        assert h.payees(paid.json()) == {f"{P1}/-": "270.00"}  # e-1's three days only
+        following = await h.run("2016-04")
+        assert await SettlementWorker(h.runtime.extras["deps"]).run_until_idle() == 1
+        paid = await h.client.get(f"/v1/tenants/{T}/runs/{following['id']}", headers=h.admin)
+        assert h.payees(paid.json()) == {f"{P1}/-": "180.00"}  # e-2's two days, once
+
+
+async def test_a_job_that_fails_leaves_the_run_running_and_is_worked_again(
+    harness_factory: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from datetime import timedelta
+
+    from seteli_settlement import worker as worker_module
+
+    async with harness_factory(job_lease_seconds=30) as h:  # the API works its run's jobs inline
+        await h.seed()
+        await h.event("e-1", "2016-03-01", "2016-03-03")
+        real_pay = worker_module.pay_provider
+
+        async def fails(*args: Any) -> None:
+            raise RuntimeError("the database went away mid-job")
+
+        monkeypatch.setattr(worker_module, "pay_provider", fails)
+        run = await h.run("2016-03")  # 201, not 500: the officer sees the run under way
+        assert run["state"] == "running" and run["payments"] == []
+        monkeypatch.setattr(worker_module, "pay_provider", real_pay)
+
+        h.clock.advance(timedelta(seconds=31))  # the failed job's lease runs out
+        assert await SettlementWorker(h.runtime.extras["deps"]).run_until_idle() == 1
+        done = (await h.client.get(f"/v1/tenants/{T}/runs/{run['id']}", headers=h.admin)).json()
+        assert done["state"] == "completed" and h.payees(done) == {f"{P1}/-": "270.00"}
