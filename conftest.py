@@ -6,6 +6,7 @@ import asyncio
 import os
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from seteli_common import testing
@@ -70,20 +71,39 @@ def pg_admin_url() -> str:
     return url
 
 
+@pytest.fixture(scope="session")
+def service_migrations() -> Path | None:
+    """The alembic directory whose head `pg_url` starts at; a service's conftest names its own. None here:
+    an empty database (the kernel's and the cross-service tests make their own schemas)."""
+    return None
+
+
+@pytest.fixture(scope="session")
+async def _migrated_templates(pg_admin_url: str) -> AsyncIterator[None]:
+    """Each service's schema is migrated once per run, into a template every test database copies; the
+    templates are dropped at the end of the run."""
+    yield
+    await testing.drop_templates(pg_admin_url)
+
+
 @pytest.fixture
-async def pg_url(pg_admin_url: str) -> AsyncIterator[str]:
-    """A fresh PostgreSQL database for one test, dropped afterwards."""
-    url = await testing.create_database(pg_admin_url)
+async def pg_url(pg_admin_url: str, service_migrations: Path | None, _migrated_templates: None) -> AsyncIterator[str]:
+    """A fresh PostgreSQL database for one test (at the service's head, see `service_migrations`), dropped
+    afterwards."""
+    url = await testing.create_database(pg_admin_url, migrations=service_migrations)
     yield url
     await testing.drop_database(pg_admin_url, url)
 
 
 @pytest.fixture
-async def pg_database_factory(pg_admin_url: str) -> AsyncIterator[Callable[[], Awaitable[str]]]:
+async def pg_database_factory(
+    pg_admin_url: str, service_migrations: Path | None, _migrated_templates: None
+) -> AsyncIterator[Callable[..., Awaitable[str]]]:
+    """Fresh databases, as `pg_url`; `make(migrated=False)` gives an empty one."""
     created: list[str] = []
 
-    async def make() -> str:
-        url = await testing.create_database(pg_admin_url)
+    async def make(migrated: bool = True) -> str:
+        url = await testing.create_database(pg_admin_url, migrations=service_migrations if migrated else None)
         created.append(url)
         return url
 

@@ -11,6 +11,7 @@ from typing import Any
 import httpx
 import jwt
 import pytest
+from seteli_applications.bootstrap import MIGRATIONS as _MIGRATIONS
 from seteli_applications.bootstrap import build_app, build_runtime
 from seteli_applications.config import ApplicationsSettings
 from seteli_common.auth import Role, StaticKeys, TokenIssuer
@@ -22,6 +23,12 @@ from seteli_common.testing import running_app
 PROVIDER_ID = "prov-paivansade"
 SITE_A, SITE_B = "site-a", "site-b"
 OTHER_PROVIDER = "prov-other"
+
+
+@pytest.fixture(scope="session")
+def service_migrations() -> Path:
+    """Every database of these tests starts at the applications schema's head (root conftest.py: migrated once)."""
+    return _MIGRATIONS
 
 
 class Api:

@@ -18,6 +18,7 @@ from seteli_common.messaging.envelope import Envelope
 from seteli_common.messaging.memory import InMemoryBroker, InMemoryTransport
 from seteli_common.runtime import ServiceRuntime
 from seteli_common.testing import running_app
+from seteli_events.bootstrap import MIGRATIONS as _MIGRATIONS
 from seteli_events.bootstrap import build_app, build_runtime
 from seteli_events.config import EventsSettings
 
@@ -49,6 +50,12 @@ KOUVOLA_RULE = {
         },
     }
 }
+
+
+@pytest.fixture(scope="session")
+def service_migrations() -> Path:
+    """Every database of these tests starts at the events schema's head (root conftest.py: migrated once)."""
+    return _MIGRATIONS
 
 
 @dataclass

@@ -20,6 +20,7 @@ from seteli_common.clock import FixedClock
 from seteli_common.messaging.envelope import Envelope
 from seteli_common.messaging.memory import InMemoryBroker, InMemoryTransport
 from seteli_common.testing import running_app
+from seteli_notifications.bootstrap import MIGRATIONS as _MIGRATIONS
 from seteli_notifications.bootstrap import NotificationsRuntime, build_app, build_runtime
 from seteli_notifications.config import NotificationsSettings
 
@@ -42,6 +43,12 @@ PROVIDER_SV = {
     "sites": [{"site_id": "s-sv", "name": "Solsidan Borgå", "notification_email": "borga@solsidan.fi"}],
     "billing": None,
 }
+
+
+@pytest.fixture(scope="session")
+def service_migrations() -> Path:
+    """Every database of these tests starts at the notifications schema's head (root conftest.py: migrated once)."""
+    return _MIGRATIONS
 
 
 @dataclass

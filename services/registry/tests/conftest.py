@@ -15,6 +15,7 @@ from seteli_common.auth import StaticKeys
 from seteli_common.clock import FixedClock
 from seteli_common.messaging.memory import InMemoryBroker
 from seteli_common.testing import bearer, running_app
+from seteli_registry.bootstrap import MIGRATIONS as _MIGRATIONS
 from seteli_registry.bootstrap import build_app, build_runtime
 from seteli_registry.config import RegistrySettings
 from sqlalchemy import select
@@ -30,6 +31,12 @@ PROVIDER: dict[str, Any] = {
     "billing": {"iban": "FI2112345600000785", "bic": "NDEAFIHH", "reference": "1234561"},
     "main_user": MAIN,
 }
+
+
+@pytest.fixture(scope="session")
+def service_migrations() -> Path:
+    """Every database of these tests starts at the registry schema's head (root conftest.py: migrated once)."""
+    return _MIGRATIONS
 
 
 class Registry:

@@ -21,6 +21,7 @@ from seteli_common.messaging.memory import InMemoryBroker, InMemoryTransport
 from seteli_common.money import to_cents
 from seteli_common.runtime import ServiceRuntime
 from seteli_common.testing import running_app
+from seteli_settlement.bootstrap import MIGRATIONS as _MIGRATIONS
 from seteli_settlement.bootstrap import build_app, build_runtime
 from seteli_settlement.config import SettlementSettings
 
@@ -43,6 +44,12 @@ BILLING2 = {
     "email": "talous@kotiapu.fi",
     "pdf_by_email": False,
 }
+
+
+@pytest.fixture(scope="session")
+def service_migrations() -> Path:
+    """Every database of these tests starts at the settlement schema's head (root conftest.py: migrated once)."""
+    return _MIGRATIONS
 
 
 @dataclass

@@ -35,9 +35,9 @@ MARCH, FEBRUARY = date(2016, 3, 1), date(2016, 2, 1)
 
 
 async def test_upgrade_moves_open_lines_and_the_next_run_pays_only_them(
-    pg_database_factory: Callable[[], Awaitable[str]], tmp_path: Path
+    pg_database_factory: Callable[..., Awaitable[str]], tmp_path: Path
 ) -> None:
-    url = await pg_database_factory()
+    url = await pg_database_factory(migrated=False)
     await asyncio.to_thread(upgrade, MIGRATIONS, url, BEFORE)
     conn = await asyncpg.connect(url.replace("postgresql+asyncpg://", "postgresql://"))
     try:

@@ -15,6 +15,7 @@ from seteli_common.messaging.envelope import Envelope
 from seteli_common.messaging.memory import InMemoryBroker, InMemoryTransport
 from seteli_common.runtime import ServiceRuntime
 from seteli_common.testing import running_app
+from seteli_vouchers.bootstrap import MIGRATIONS as _MIGRATIONS
 from seteli_vouchers.bootstrap import build_app, build_runtime
 from seteli_vouchers.config import VouchersSettings
 
@@ -23,6 +24,12 @@ PSEUDONYM_KEY = "test-person-pseudonym-key"  # shared with the registry in real 
 S1, S2 = "site-paivansade-1", "site-hoiva-1"
 HOUSING = "tehostettu"  # voucher service
 HOME_CARE = "kotihoito"  # purchased service
+
+
+@pytest.fixture(scope="session")
+def service_migrations() -> Path:
+    """Every database of these tests starts at the vouchers schema's head (root conftest.py: migrated once)."""
+    return _MIGRATIONS
 
 
 @dataclass
