@@ -364,6 +364,13 @@ def test_officer_queues_settlement_preview_and_report(site: tuple[Site, Seed], p
     accessible(page, "27-voucher-purchase-and-close")
     page.goto(server.url("/officer/feedback"))
     accessible(page, "28-feedback")
+    page.goto(server.url("/officer/settings"))  # the tenant admin's own (journey 4); a wrong account changes nothing
+    assert "Kunnan asetukset" in page.text()
+    accessible(page, "29-tenant-settings")
+    page.fill("#account-payer_iban", "FI21 1234 5600 0007 86")
+    page.submit("form[action$='/settings/account']")
+    assert "Tilinumero ei ole kelvollinen IBAN." in page.text()
+    accessible(page, "30-tenant-settings-refused")
     page.goto(server.url("/officer/settlement/runs/" + page.js("''") + "x"))
     assert page.js("document.title").startswith("Virhe")
 

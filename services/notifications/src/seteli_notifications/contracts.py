@@ -24,6 +24,11 @@ class TenantCreated(Inbound):
     notification_email: str | None = not_sent(why="the registry does not send it (yet)")
 
 
+class TenantChanged(Inbound):
+    tenant_id: str
+    languages: list[str]
+
+
 class Site(Inbound):
     site_id: str
     name: str

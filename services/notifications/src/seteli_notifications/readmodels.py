@@ -3,7 +3,7 @@ The payload models (contracts.py) carry only the fields used here; unknown field
 
 from __future__ import annotations
 
-from seteli_common.messaging.consumer import MessageContext, Subscription
+from seteli_common.messaging.consumer import MessageContext, Subscription, TransientError
 
 from . import repository as repo
 from .contracts import (
@@ -11,6 +11,7 @@ from .contracts import (
     ProviderRegistered,
     ServiceDefined,
     SiteChanged,
+    TenantChanged,
     TenantCreated,
     UserCreated,
     UserPassivated,
@@ -27,6 +28,12 @@ def subscribe(sub: Subscription) -> None:
         if p.notification_email:
             values["notification_email"] = p.notification_email
         await repo.upsert(ctx.session, tenants, values, ["id"])
+
+    @sub.on("registry.tenant.changed", model=TenantChanged)
+    async def tenant_changed(ctx: MessageContext, p: TenantChanged) -> None:
+        # Mail is written in the languages the tenant serves in; applied after the tenant's creation.
+        if not await repo.set_tenant_languages(ctx.session, p.tenant_id, p.languages, ctx.envelope.occurred_at):
+            raise TransientError("tenant not known yet")
 
     @sub.on("registry.provider.registered", model=ProviderRegistered)
     async def provider_registered(ctx: MessageContext, p: ProviderRegistered) -> None:

@@ -23,6 +23,14 @@ async def set_tenant_notification_email(session: AsyncSession, tenant_id: str, e
     await session.execute(update(tenants).where(tenants.c.id == tenant_id).values(notification_email=email))
 
 
+async def set_tenant_languages(session: AsyncSession, tenant_id: str, languages: list[str], at: Any) -> bool:
+    """False when the tenant is not known here (yet)."""
+    result = await session.execute(
+        update(tenants).where(tenants.c.id == tenant_id).values(languages=languages, updated_at=at)
+    )
+    return bool(getattr(result, "rowcount", 0))
+
+
 async def tenant_admin_emails(session: AsyncSession, tenant_id: str) -> list[str]:
     query = select(tenant_admins.c.email).where(tenant_admins.c.tenant_id == tenant_id) \
         .order_by(tenant_admins.c.email)

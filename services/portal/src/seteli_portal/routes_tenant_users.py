@@ -1,5 +1,6 @@
-"""The tenant admin's page of the municipality's own staff: who is active, passive or locked; inviting an
-officer or another admin; giving and taking the admin's role; passivating a person who left; unlocking."""
+"""The tenant admin's pages: the municipality's own staff (who is active, passive or locked; inviting an
+officer or another admin; giving and taking the admin's role; passivating a person who left; unlocking), and
+the municipality's settings (its languages, the payer account of the payment material, where its notices go)."""
 
 from __future__ import annotations
 
@@ -104,3 +105,67 @@ async def unlock(request: Request, user_id: str) -> Response:
     await page.call("POST", "registry", f"/v1/users/{seg(user_id)}/unlock")
     page.flash("users.unlocked")
     return page.redirect("/officer/users")
+
+
+# --- the municipality's settings ---------------------------------------------------------------------
+
+ACCOUNT_FIELDS = ("languages", "payer_iban", "payer_bic")
+
+
+async def _settings(page: Page, **context: Any) -> Response:
+    tenant = await page.call("GET", "registry", page.tpath(""))
+    notices = await page.call("GET", "notifications", page.tpath("/notification-settings"))
+    values = context.pop("values", {})
+    return page.render("officer/settings.html", status=422 if context.get("errors") else 200,
+                       tenant={**tenant, **values.get("account", {})},
+                       notices={**notices, **values.get("notices", {})},
+                       form_name=context.pop("form_name", ""), **context)
+
+
+@router.get("/settings")
+async def settings(request: Request) -> Response:
+    return await _settings(_admin_page(request))
+
+
+@router.post("/settings/account")
+async def save_account(request: Request) -> Response:
+    """Languages and the payer account (the registry tells settlement: the next payment file uses it)."""
+    page = _admin_page(request)
+    form = await page.form()
+    body: dict[str, Any] = {
+        "languages": [lang for lang in ("fi", "sv") if form.get(f"language_{lang}")],
+        "payer_iban": str(form.get("payer_iban", "")).strip(),
+        "payer_bic": str(form.get("payer_bic", "")).strip(),
+    }
+    errors = {k: page.t("error.required") for k in ("payer_iban", "payer_bic") if not body[k]}
+    if not body["languages"]:
+        errors["languages"] = page.t("tenant_settings.languages_required")
+    if not errors:
+        try:
+            await page.call("PUT", "registry", page.tpath("/settings"), json=body)
+        except ApiError as exc:
+            if exc.status != 422:
+                raise
+            errors = exc.for_form(ACCOUNT_FIELDS)
+    if errors:
+        return await _settings(page, errors=errors, form_name="account", values={"account": body})
+    page.flash("tenant_settings.saved")
+    return page.redirect("/officer/settings")
+
+
+@router.post("/settings/notices")
+async def save_notices(request: Request) -> Response:
+    """Where the municipality's notices go; empty: to its tenant admins."""
+    page = _admin_page(request)
+    form = await page.form()
+    email = str(form.get("notification_email", "")).strip()
+    try:
+        await page.call("PUT", "notifications", page.tpath("/notification-settings"),
+                        json={"notification_email": email or None})
+    except ApiError as exc:
+        if exc.status != 422:
+            raise
+        return await _settings(page, errors=exc.for_form(("notification_email",)), form_name="notices",
+                               values={"notices": {"notification_email": email}})
+    page.flash("tenant_settings.notices_saved")
+    return page.redirect("/officer/settings")

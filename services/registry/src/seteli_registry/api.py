@@ -20,7 +20,7 @@ from seteli_common.validators import validate_website
 from seteli_common.web import db_session
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from . import accounts, service
+from . import accounts, service, tenant_settings
 from . import repository as repo
 from .providers import works_with
 from .service import RegistryContext
@@ -50,6 +50,13 @@ class TenantOut(BaseModel):
     languages: list[str]
     payer_iban: str
     payer_bic: str
+
+
+class TenantSettingsIn(BaseModel):
+    languages: list[Literal["fi", "sv"]] = Field(min_length=1, examples=[["fi", "sv"]],
+                                                 description="the languages the municipality serves in")
+    payer_iban: str = Field(examples=["FI2112345600000785"], description="the account the payments are made from")
+    payer_bic: str = Field(examples=["NDEAFIHH"])
 
 
 class UserIn(BaseModel):
@@ -309,6 +316,15 @@ async def get_tenant(tenant_id: str, ctx: RegistryContext = Depends(context),
     if tenant is None:
         raise not_found("Tenant")
     return tenant
+
+
+@router.put("/tenants/{tenant_id}/settings", response_model=TenantOut, tags=["tenants"])
+async def change_tenant_settings(tenant_id: str, body: TenantSettingsIn, ctx: RegistryContext = Depends(context),
+                                 principal: Principal = Depends(require_roles(Role.TENANT_ADMIN))
+                                 ) -> dict[str, Any]:
+    """The municipality's languages and payer account, changed by its tenant admin (`registry.tenant.changed`)."""
+    guard_tenant(principal, tenant_id)
+    return await tenant_settings.change_settings(ctx, tenant_id, body.model_dump())
 
 
 @router.post("/tenants/{tenant_id}/users", status_code=201, response_model=UserOut, tags=["users"])

@@ -26,6 +26,17 @@ class TenantCreated(EventPayload):
     payer_bic: str
 
 
+class TenantChanged(EventPayload):
+    """The tenant admin changed the municipality's settings: its languages, and the payer account the
+    payment material carries (settlement writes the next payment file with it)."""
+
+    event_type = "registry.tenant.changed"
+    tenant_id: str
+    languages: list[str]
+    payer_iban: str
+    payer_bic: str
+
+
 class SiteInfo(BaseModel):
     model_config = ConfigDict(frozen=True)
     site_id: str

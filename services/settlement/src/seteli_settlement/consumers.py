@@ -23,6 +23,7 @@ from .contracts import (
     ServiceDefinedIn,
     SiteChangedIn,
     SiteIn,
+    TenantChangedIn,
     TenantCreatedIn,
     TenantFact,
 )
@@ -66,6 +67,14 @@ def directory() -> Subscription:
                 "payer_bic": p.payer_bic,
             },
         )
+
+    @sub.on("registry.tenant.changed", model=TenantChangedIn)
+    async def tenant_changed(ctx: MessageContext, p: TenantChangedIn) -> None:
+        # The next payment file carries the new payer account. Before the tenant is known, retry: the
+        # change is applied after its creation, never overwritten by it.
+        values = {"languages": p.languages, "payer_iban": p.payer_iban, "payer_bic": p.payer_bic}
+        if not await repo.change_tenant(ctx.session, p.tenant_id, values):
+            raise TransientError("tenant not known yet")
 
     async def learn_site(ctx: MessageContext, provider_id: str, site: SiteIn) -> None:
         billing = await repo.record_billing(

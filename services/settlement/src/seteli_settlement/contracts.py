@@ -28,6 +28,13 @@ class TenantCreatedIn(Inbound):
     payer_bic: str
 
 
+class TenantChangedIn(Inbound):
+    tenant_id: str
+    languages: list[str]
+    payer_iban: str
+    payer_bic: str
+
+
 class BillingIn(Inbound):
     iban: str | None = None
     bic: str | None = None

@@ -36,6 +36,10 @@ async def insert_tenant(session: AsyncSession, values: dict[str, Any]) -> None:
     await session.execute(insert(tenants).values(**values))
 
 
+async def update_tenant(session: AsyncSession, tenant_id: str, values: dict[str, Any]) -> None:
+    await session.execute(update(tenants).where(tenants.c.id == tenant_id).values(**values))
+
+
 async def tenant_exists_with(session: AsyncSession, tenant_id: str, business_id: str) -> bool:
     query = select(tenants.c.id).where((tenants.c.id == tenant_id) | (tenants.c.business_id == business_id))
     return (await session.execute(query)).first() is not None

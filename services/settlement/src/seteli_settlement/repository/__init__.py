@@ -52,6 +52,12 @@ async def upsert_tenant(session: AsyncSession, values: Row) -> None:
     await _upsert(session, tenants, values, ["id"])
 
 
+async def change_tenant(session: AsyncSession, tenant_id: str, values: Row) -> bool:
+    """False when the tenant is not known here (yet)."""
+    result = await session.execute(update(tenants).where(tenants.c.id == tenant_id).values(**values))
+    return bool(getattr(result, "rowcount", 0))
+
+
 async def get_tenant(session: AsyncSession, tenant_id: str) -> Row | None:
     row = (await session.execute(select(tenants).where(tenants.c.id == tenant_id))).mappings().first()
     return dict(row) if row else None
