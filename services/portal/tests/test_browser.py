@@ -371,6 +371,9 @@ def test_officer_queues_settlement_preview_and_report(site: tuple[Site, Seed], p
     page.submit("form[action$='/settings/account']")
     assert "Tilinumero ei ole kelvollinen IBAN." in page.text()
     accessible(page, "30-tenant-settings-refused")
+    page.goto(server.url("/officer/organisations"))  # journey 3: companies, associations, course windows
+    assert "Yritykset ja yhdistykset" in page.text()
+    accessible(page, "31-organisations")
     page.goto(server.url("/officer/settlement/runs/" + page.js("''") + "x"))
     assert page.js("document.title").startswith("Virhe")
 

@@ -203,6 +203,19 @@ async def fill_association(body: AssociationIn, ctx: RegistryContext = Depends(c
     return await community.fill_association(ctx, body.token, data)
 
 
+@router.get("/tenants/{tenant_id}/organisations", tags=["associations"])
+async def tenant_organisations(tenant_id: str, ctx: RegistryContext = Depends(context),
+                               principal: Principal = Depends(require_roles(Role.TENANT_ADMIN, Role.TENANT_OFFICER)),
+                               status: Literal["invited", "unconfirmed", "registered", "approved"] | None = None,
+                               kind: Literal["company", "association"] | None = None,
+                               limit: int = Query(50, ge=1, le=200), offset: int = Query(0, ge=0)) -> dict[str, Any]:
+    """The companies and associations that work with the tenant, those waiting for approval first."""
+    guard_tenant(principal, tenant_id)
+    items, total = await lists.tenant_organisations_page(ctx.session, tenant_id, limit, offset, status=status,
+                                                         kind=kind)
+    return {"items": items, "total": total}
+
+
 @router.put("/tenants/{tenant_id}/course-windows/{year}", tags=["courses"])
 async def open_window(tenant_id: str, year: int, body: WindowIn, ctx: RegistryContext = Depends(context),
                       principal: Principal = Depends(TENANT_ADMIN)) -> dict[str, Any]:

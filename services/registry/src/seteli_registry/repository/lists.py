@@ -18,6 +18,7 @@ from ..models import (
     providers,
     registration_requests,
     subcontractors,
+    tenant_providers,
 )
 from . import page
 
@@ -90,6 +91,21 @@ async def registration_requests_page(session: AsyncSession, tenant_id: str, limi
     t = registration_requests
     query = select(t.c.id, t.c.tenant_id, t.c.business_id, t.c.status, t.c.data, t.c.created_at).where(
         t.c.tenant_id == tenant_id, *([t.c.status == status] if status else [])).order_by(t.c.created_at)
+    return await page(session, query, limit, offset)
+
+
+async def tenant_organisations_page(session: AsyncSession, tenant_id: str, limit: int, offset: int, *,
+                                    status: str | None = None, kind: str | None = None) -> Page:
+    """The companies and associations that work with the tenant (tenant_providers), those waiting for an
+    answer first (then by name): what the tenant admin approves, invites and follows."""
+    p, tp = providers, tenant_providers
+    waiting_first = (p.c.status != "registered")
+    query = (select(p.c.id, p.c.kind, p.c.name, p.c.business_id, p.c.email, p.c.status, p.c.language,
+                    tp.c.via, tp.c.since)
+             .select_from(tp.join(p, p.c.id == tp.c.provider_id))
+             .where(tp.c.tenant_id == tenant_id, *([p.c.status == status] if status else []),
+                    *([p.c.kind == kind] if kind else []))
+             .order_by(waiting_first, p.c.name, p.c.email, p.c.id))
     return await page(session, query, limit, offset)
 
 
