@@ -11,7 +11,7 @@ from seteli_common.auth import Principal, Role, current_principal, guard_tenant,
 
 from . import tenant_services
 from .api_deps import context
-from .context import AppContext
+from .context import ApplicationsContext
 
 router = APIRouter(prefix="/v1")
 TENANT_ADMIN = require_roles(Role.TENANT_ADMIN)
@@ -128,7 +128,7 @@ def _service_data(body: BaseModel) -> dict[str, Any]:
 
 
 @router.post("/tenants/{tenant_id}/services", status_code=201, tags=["services"])
-async def define_service(tenant_id: str, body: ServiceIn, ctx: AppContext = Depends(context),
+async def define_service(tenant_id: str, body: ServiceIn, ctx: ApplicationsContext = Depends(context),
                          principal: Principal = Depends(TENANT_ADMIN)) -> dict[str, Any]:
     guard_tenant(principal, tenant_id)
     data = _service_data(body)
@@ -139,7 +139,7 @@ async def define_service(tenant_id: str, body: ServiceIn, ctx: AppContext = Depe
 
 @router.patch("/tenants/{tenant_id}/services/{service_id}", tags=["services"])
 async def change_service(tenant_id: str, service_id: str, body: ServiceChangeIn,
-                         ctx: AppContext = Depends(context),
+                         ctx: ApplicationsContext = Depends(context),
                          principal: Principal = Depends(TENANT_ADMIN)) -> dict[str, Any]:
     guard_tenant(principal, tenant_id)
     return await tenant_services.change_service(ctx, tenant_id, service_id, _service_data(body))
@@ -147,7 +147,7 @@ async def change_service(tenant_id: str, service_id: str, body: ServiceChangeIn,
 
 @router.post("/tenants/{tenant_id}/services/{service_id}/rulebook-versions", status_code=201, tags=["services"])
 async def add_rulebook_version(tenant_id: str, service_id: str, body: RulebookIn,
-                               ctx: AppContext = Depends(context),
+                               ctx: ApplicationsContext = Depends(context),
                                principal: Principal = Depends(TENANT_ADMIN)) -> dict[str, Any]:
     guard_tenant(principal, tenant_id)
     return await tenant_services.add_rulebook_version(ctx, tenant_id, service_id, body.model_dump())
@@ -189,7 +189,7 @@ class PublicRulebookText(BaseModel):
 
 
 @router.get("/public/tenants", response_model=PublicTenants, tags=["public"])
-async def public_tenants(ctx: AppContext = Depends(context)) -> dict[str, Any]:
+async def public_tenants(ctx: ApplicationsContext = Depends(context)) -> dict[str, Any]:
     """Every municipality with its services open for applications and the rulebook in force: for residents
     comparing providers and companies choosing where to apply. No sign-in."""
     return await tenant_services.directory(ctx)
@@ -197,21 +197,22 @@ async def public_tenants(ctx: AppContext = Depends(context)) -> dict[str, Any]:
 
 @router.get("/public/tenants/{tenant_id}/services/{service_id}/rulebook", response_model=PublicRulebookText,
             tags=["public"])
-async def public_rulebook(tenant_id: str, service_id: str, ctx: AppContext = Depends(context)) -> dict[str, Any]:
+async def public_rulebook(tenant_id: str, service_id: str,
+                          ctx: ApplicationsContext = Depends(context)) -> dict[str, Any]:
     """The rulebook in force for a service, to read before applying or choosing a provider. No sign-in."""
     return await tenant_services.public_rulebook(ctx, tenant_id, service_id)
 
 
 @router.get("/tenants/{tenant_id}/services", tags=["services"])
 async def list_services(tenant_id: str, limit: int = Query(50, ge=1, le=500), offset: int = Query(0, ge=0),
-                        ctx: AppContext = Depends(context),
+                        ctx: ApplicationsContext = Depends(context),
                         principal: Principal = Depends(current_principal)) -> dict[str, Any]:
     guard_tenant(principal, tenant_id)  # providers, clients and the portal read every tenant's services
     return await tenant_services.list_services(ctx, tenant_id, limit, offset)
 
 
 @router.get("/tenants/{tenant_id}/services/{service_id}", tags=["services"])
-async def get_service(tenant_id: str, service_id: str, ctx: AppContext = Depends(context),
+async def get_service(tenant_id: str, service_id: str, ctx: ApplicationsContext = Depends(context),
                       principal: Principal = Depends(current_principal)) -> dict[str, Any]:
     guard_tenant(principal, tenant_id)
     return await tenant_services.get_service(ctx, tenant_id, service_id)

@@ -14,7 +14,7 @@ from . import price_lists as pricing
 from . import repository as repo
 from . import service
 from .api_deps import context, page
-from .context import AppContext
+from .context import ApplicationsContext
 from .domain import SAVED_STEPS
 
 router = APIRouter(prefix="/v1")
@@ -85,12 +85,12 @@ def application_out(app: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-async def _view(ctx: AppContext, app: dict[str, Any]) -> dict[str, Any]:
+async def _view(ctx: ApplicationsContext, app: dict[str, Any]) -> dict[str, Any]:
     return application_out(await service.view(ctx, app))
 
 
 @router.post("/tenants/{tenant_id}/applications", status_code=201, tags=["applications"])
-async def create_application(tenant_id: str, body: ApplicationIn, ctx: AppContext = Depends(context),
+async def create_application(tenant_id: str, body: ApplicationIn, ctx: ApplicationsContext = Depends(context),
                              principal: Principal = Depends(PROVIDER)) -> dict[str, Any]:
     return await _view(ctx, await service.create(ctx, tenant_id, principal, body.service_id))
 
@@ -98,7 +98,7 @@ async def create_application(tenant_id: str, body: ApplicationIn, ctx: AppContex
 @router.get("/tenants/{tenant_id}/applications", tags=["applications"])
 async def list_applications(tenant_id: str, state: State | None = None, service_id: str | None = None,
                             limit: int = Query(50, ge=1, le=500), offset: int = Query(0, ge=0),
-                            ctx: AppContext = Depends(context),
+                            ctx: ApplicationsContext = Depends(context),
                             principal: Principal = Depends(ANYONE_INVOLVED)) -> dict[str, Any]:
     """Providers see their own applications (filter by state); tenant staff see the tenant's."""
     guard_tenant(principal, tenant_id)
@@ -112,7 +112,7 @@ async def list_applications(tenant_id: str, state: State | None = None, service_
 
 @router.get("/tenants/{tenant_id}/applications/queue", tags=["applications"])
 async def decision_queue(tenant_id: str, limit: int = Query(50, ge=1, le=500), offset: int = Query(0, ge=0),
-                         ctx: AppContext = Depends(context),
+                         ctx: ApplicationsContext = Depends(context),
                          principal: Principal = Depends(STAFF)) -> dict[str, Any]:
     """Applications (and changes of approved ones) waiting for a decision, oldest sent first."""
     guard_tenant(principal, tenant_id)
@@ -122,7 +122,7 @@ async def decision_queue(tenant_id: str, limit: int = Query(50, ge=1, le=500), o
 
 
 @router.get("/tenants/{tenant_id}/applications/{application_id}", tags=["applications"])
-async def get_application(tenant_id: str, application_id: str, ctx: AppContext = Depends(context),
+async def get_application(tenant_id: str, application_id: str, ctx: ApplicationsContext = Depends(context),
                           principal: Principal = Depends(ANYONE_INVOLVED)) -> dict[str, Any]:
     guard_tenant(principal, tenant_id)
     return await _view(ctx, await service.load(ctx, tenant_id, principal, application_id))
@@ -130,7 +130,8 @@ async def get_application(tenant_id: str, application_id: str, ctx: AppContext =
 
 @router.put("/tenants/{tenant_id}/applications/{application_id}/steps/{step}", tags=["applications"])
 async def save_step(tenant_id: str, application_id: str, step: StepName, body: StepIn,
-                    ctx: AppContext = Depends(context), principal: Principal = Depends(PROVIDER)) -> dict[str, Any]:
+                    ctx: ApplicationsContext = Depends(context),
+                    principal: Principal = Depends(PROVIDER)) -> dict[str, Any]:
     """Save one step (1-6) of the application; for an approved application this edits its change."""
     assert step in SAVED_STEPS
     return await _view(ctx, await service.save_step(ctx, tenant_id, principal, application_id, step,
@@ -138,7 +139,7 @@ async def save_step(tenant_id: str, application_id: str, step: StepName, body: S
 
 
 @router.get("/tenants/{tenant_id}/applications/{application_id}/completeness", tags=["applications"])
-async def completeness(tenant_id: str, application_id: str, ctx: AppContext = Depends(context),
+async def completeness(tenant_id: str, application_id: str, ctx: ApplicationsContext = Depends(context),
                        principal: Principal = Depends(ANYONE_INVOLVED)) -> dict[str, Any]:
     guard_tenant(principal, tenant_id)
     app = await service.load(ctx, tenant_id, principal, application_id)
@@ -147,7 +148,7 @@ async def completeness(tenant_id: str, application_id: str, ctx: AppContext = De
 
 
 @router.post("/tenants/{tenant_id}/applications/{application_id}/change", status_code=201, tags=["applications"])
-async def start_change(tenant_id: str, application_id: str, ctx: AppContext = Depends(context),
+async def start_change(tenant_id: str, application_id: str, ctx: ApplicationsContext = Depends(context),
                        principal: Principal = Depends(PROVIDER)) -> dict[str, Any]:
     return await _view(ctx, await service.start_change(ctx, tenant_id, principal, application_id))
 
@@ -155,7 +156,7 @@ async def start_change(tenant_id: str, application_id: str, ctx: AppContext = De
 @router.post("/tenants/{tenant_id}/applications/{application_id}/price-lists", status_code=201,
              tags=["price lists"])
 async def add_price_list(tenant_id: str, application_id: str, body: PriceListIn,
-                         ctx: AppContext = Depends(context), principal: Principal = Depends(PROVIDER),
+                         ctx: ApplicationsContext = Depends(context), principal: Principal = Depends(PROVIDER),
                          idempotency_key: IdempotencyKey = None) -> dict[str, Any]:
     """A new price list (pending until the tenant approves it); on an approved application it opens a change.
     A repeated request with the same Idempotency-Key returns the list made the first time."""
@@ -166,14 +167,15 @@ async def add_price_list(tenant_id: str, application_id: str, body: PriceListIn,
 @router.delete("/tenants/{tenant_id}/applications/{application_id}/price-lists/{price_list_id}",
                status_code=204, tags=["price lists"])
 async def remove_price_list(tenant_id: str, application_id: str, price_list_id: str,
-                            ctx: AppContext = Depends(context), principal: Principal = Depends(PROVIDER)) -> Response:
+                            ctx: ApplicationsContext = Depends(context),
+                            principal: Principal = Depends(PROVIDER)) -> Response:
     await pricing.remove(ctx, tenant_id, principal, application_id, price_list_id)
     return Response(status_code=204)
 
 
 @router.post("/tenants/{tenant_id}/applications/{application_id}/signing-document", tags=["applications"])
 async def signing_document(tenant_id: str, application_id: str, body: SigningDocumentIn,
-                           ctx: AppContext = Depends(context),
+                           ctx: ApplicationsContext = Depends(context),
                            principal: Principal = Depends(PROVIDER)) -> dict[str, Any]:
     """The document to sign and its SHA-256 digest, once the application is complete (else the same 422 as
     sending); the digest goes to the registry's signing, whose assertion comes back to `submit`."""
@@ -181,7 +183,7 @@ async def signing_document(tenant_id: str, application_id: str, body: SigningDoc
 
 
 @router.post("/tenants/{tenant_id}/applications/{application_id}/submit", tags=["applications"])
-async def submit(tenant_id: str, application_id: str, body: SubmitIn, ctx: AppContext = Depends(context),
+async def submit(tenant_id: str, application_id: str, body: SubmitIn, ctx: ApplicationsContext = Depends(context),
                  principal: Principal = Depends(PROVIDER)) -> dict[str, Any]:
     """Accept the current rulebook and send, signed with strong identity; refused listing every missing
     item, or with a `reason` (signature_missing, _invalid, _expired, _digest_mismatch, _replayed,
@@ -192,7 +194,7 @@ async def submit(tenant_id: str, application_id: str, body: SubmitIn, ctx: AppCo
 
 
 @router.post("/tenants/{tenant_id}/applications/{application_id}/decision", tags=["applications"])
-async def decide(tenant_id: str, application_id: str, body: DecisionIn, ctx: AppContext = Depends(context),
+async def decide(tenant_id: str, application_id: str, body: DecisionIn, ctx: ApplicationsContext = Depends(context),
                  principal: Principal = Depends(STAFF)) -> dict[str, Any]:
     guard_tenant(principal, tenant_id)
     app = await service.decide(ctx, tenant_id, principal, application_id, body.decision, body.reason,
@@ -201,7 +203,7 @@ async def decide(tenant_id: str, application_id: str, body: DecisionIn, ctx: App
 
 
 @router.get("/tenants/{tenant_id}/applications/{application_id}/history", tags=["applications"])
-async def history(tenant_id: str, application_id: str, ctx: AppContext = Depends(context),
+async def history(tenant_id: str, application_id: str, ctx: ApplicationsContext = Depends(context),
                   principal: Principal = Depends(ANYONE_INVOLVED)) -> dict[str, Any]:
     guard_tenant(principal, tenant_id)
     await service.load(ctx, tenant_id, principal, application_id)
@@ -213,7 +215,7 @@ async def history(tenant_id: str, application_id: str, ctx: AppContext = Depends
 async def list_price_lists(tenant_id: str, provider_id: str | None = None, service_id: str | None = None,
                            state: Literal["pending", "approved", "rejected"] | None = None,
                            limit: int = Query(100, ge=1, le=1000), offset: int = Query(0, ge=0),
-                           ctx: AppContext = Depends(context),
+                           ctx: ApplicationsContext = Depends(context),
                            principal: Principal = Depends(ANYONE_INVOLVED)) -> dict[str, Any]:
     """Price lists with their validity (valid_from .. valid_until, null = until further notice)."""
     guard_tenant(principal, tenant_id)
@@ -223,7 +225,7 @@ async def list_price_lists(tenant_id: str, provider_id: str | None = None, servi
 
 @router.patch("/tenants/{tenant_id}/price-lists/{price_list_id}", tags=["price lists"])
 async def set_price_list_info(tenant_id: str, price_list_id: str, body: PriceListInfoIn,
-                              ctx: AppContext = Depends(context),
+                              ctx: ApplicationsContext = Depends(context),
                               principal: Principal = Depends(PROVIDER)) -> dict[str, Any]:
     return price_list_out(await pricing.set_info(ctx, tenant_id, principal, price_list_id, body.additional_info))
 
@@ -231,7 +233,7 @@ async def set_price_list_info(tenant_id: str, price_list_id: str, body: PriceLis
 @router.get("/tenants/{tenant_id}/price-lookup", tags=["price lists"])
 async def price_lookup(tenant_id: str, provider_id: str, service_id: str, content_id: str,
                        on: date = Query(alias="date"), producer_part: str | None = None,
-                       ctx: AppContext = Depends(context),
+                       ctx: ApplicationsContext = Depends(context),
                        principal: Principal = Depends(ANYONE_INVOLVED)) -> dict[str, Any]:
     """The unit price of a content for a producer part on a date (the event's date, not the recording date)."""
     guard_tenant(principal, tenant_id)

@@ -10,12 +10,13 @@ from fastapi import Depends, Request
 from seteli_common.web import db_session
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from .context import AppContext
+from .context import ApplicationsContext
 
 
-async def context(request: Request, session: AsyncSession = Depends(db_session, scope="function")) -> AppContext:
+async def context(request: Request,
+                  session: AsyncSession = Depends(db_session, scope="function")) -> ApplicationsContext:
     runtime = request.app.state.runtime
-    return AppContext(session, runtime.outbox, runtime.clock, runtime.extras["signer"])
+    return ApplicationsContext(session, runtime.outbox, runtime.clock, signer=runtime.extras["signer"])
 
 
 def page(items: list[Any], total: int) -> dict[str, Any]:

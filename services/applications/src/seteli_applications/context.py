@@ -1,23 +1,14 @@
-"""What every use case gets: the unit of work's session, the outbox, the clock and the adapters."""
+"""What every applications use case gets: the kernel's unit of work (seteli_common.context) and the signer."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
 
-from seteli_common.clock import Clock, today_in_helsinki
-from seteli_common.messaging.outbox import Outbox
-from sqlalchemy.ext.asyncio import AsyncSession
+from seteli_common.context import ServiceContext
 
 from .signing import Signer
 
 
-@dataclass
-class AppContext:
-    session: AsyncSession
-    outbox: Outbox
-    clock: Clock
+@dataclass(kw_only=True)
+class ApplicationsContext(ServiceContext):
     signer: Signer
-
-    def today(self) -> date:
-        return today_in_helsinki(self.clock)

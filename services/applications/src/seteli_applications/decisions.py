@@ -7,7 +7,7 @@ from typing import Any
 from seteli_common.auth import Principal
 
 from . import repository as repo
-from .context import AppContext
+from .context import ApplicationsContext
 from .events import ApplicationApproved, ApplicationRejected, PriceInfo, PriceListApproved
 from .history import record
 
@@ -16,7 +16,7 @@ def _price_text(amount: Any) -> str:
     return f"{amount:.2f}"
 
 
-async def approve(ctx: AppContext, app: dict[str, Any], principal: Principal) -> None:
+async def approve(ctx: ApplicationsContext, app: dict[str, Any], principal: Principal) -> None:
     tenant_id, now = app["tenant_id"], ctx.clock.now()
     site_ids = list(app["steps"]["sites"]["ids"])
     await record(ctx, app, "approved", principal)
@@ -44,7 +44,7 @@ async def approve(ctx: AppContext, app: dict[str, Any], principal: Principal) ->
         ), tenant_id=tenant_id)
 
 
-async def reject(ctx: AppContext, app: dict[str, Any], principal: Principal, reason: str) -> None:
+async def reject(ctx: ApplicationsContext, app: dict[str, Any], principal: Principal, reason: str) -> None:
     tenant_id, now = app["tenant_id"], ctx.clock.now()
     await record(ctx, app, "rejected", principal, reason)
     await repo.update_application(ctx.session, tenant_id, app["id"], state="rejected", decided_at=now,

@@ -8,10 +8,10 @@ from typing import Any
 from seteli_common.auth import Principal
 
 from . import repository as repo
-from .context import AppContext
+from .context import ApplicationsContext
 
 
-async def record(ctx: AppContext, app: dict[str, Any], to_state: str, principal: Principal,
+async def record(ctx: ApplicationsContext, app: dict[str, Any], to_state: str, principal: Principal,
                  reason: str | None = None, missing: list[Any] | None = None) -> None:
     seq = len(await repo.history_of(ctx.session, app["tenant_id"], app["id"])) + 1
     await repo.insert_history(ctx.session, {

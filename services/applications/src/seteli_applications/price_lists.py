@@ -13,7 +13,7 @@ from seteli_common.money import parse_money
 
 from . import repository as repo
 from . import service as applications
-from .context import AppContext
+from .context import ApplicationsContext
 from .domain import parse_producer_part, price_problems, unit_price_on, valid_until
 from .events import PriceListInfoChanged
 
@@ -29,7 +29,7 @@ def _amount(value: Any) -> Decimal | None:
         return None
 
 
-async def add(ctx: AppContext, tenant_id: str, principal: Principal, application_id: str,
+async def add(ctx: ApplicationsContext, tenant_id: str, principal: Principal, application_id: str,
               data: dict[str, Any], idempotency_key: str | None = None) -> dict[str, Any]:
     if idempotency_key and principal.provider_id:
         again = await repo.find_price_lists(ctx.session, tenant_id, provider_id=principal.provider_id,
@@ -82,14 +82,15 @@ async def add(ctx: AppContext, tenant_id: str, principal: Principal, application
     return {**row, "prices": {p["content_id"]: p["unit_price"] for p in prices}}
 
 
-async def _own_list(ctx: AppContext, tenant_id: str, principal: Principal, price_list_id: str) -> dict[str, Any]:
+async def _own_list(ctx: ApplicationsContext, tenant_id: str, principal: Principal,
+                    price_list_id: str) -> dict[str, Any]:
     found = await repo.find_price_lists(ctx.session, tenant_id, price_list_id=price_list_id)
     if not found or (principal.role in PROVIDER_STAFF and found[0]["provider_id"] != principal.provider_id):
         raise not_found("Price list")
     return found[0]
 
 
-async def remove(ctx: AppContext, tenant_id: str, principal: Principal, application_id: str,
+async def remove(ctx: ApplicationsContext, tenant_id: str, principal: Principal, application_id: str,
                  price_list_id: str) -> None:
     app = await applications.editable(ctx, tenant_id, principal, application_id)
     pl = await _own_list(ctx, tenant_id, principal, price_list_id)
@@ -98,7 +99,7 @@ async def remove(ctx: AppContext, tenant_id: str, principal: Principal, applicat
     await repo.delete_price_list(ctx.session, tenant_id, price_list_id)
 
 
-async def set_info(ctx: AppContext, tenant_id: str, principal: Principal, price_list_id: str,
+async def set_info(ctx: ApplicationsContext, tenant_id: str, principal: Principal, price_list_id: str,
                    text: str) -> dict[str, Any]:
     """The free-text additional information changes any time, approved or not, without approval."""
     pl = await _own_list(ctx, tenant_id, principal, price_list_id)
@@ -122,7 +123,7 @@ def with_validity(lists: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return out
 
 
-async def list_for(ctx: AppContext, tenant_id: str, principal: Principal, provider_id: str | None,
+async def list_for(ctx: ApplicationsContext, tenant_id: str, principal: Principal, provider_id: str | None,
                    service_id: str | None, states: tuple[str, ...]) -> list[dict[str, Any]]:
     if principal.role in PROVIDER_STAFF:
         provider_id = principal.provider_id
@@ -131,7 +132,7 @@ async def list_for(ctx: AppContext, tenant_id: str, principal: Principal, provid
     return with_validity(lists)
 
 
-async def lookup(ctx: AppContext, tenant_id: str, principal: Principal, *, provider_id: str, service_id: str,
+async def lookup(ctx: ApplicationsContext, tenant_id: str, principal: Principal, *, provider_id: str, service_id: str,
                  content_id: str, producer_part: str | None, day: date) -> dict[str, Any]:
     if principal.role in PROVIDER_STAFF and provider_id != principal.provider_id:
         raise not_found("Price")

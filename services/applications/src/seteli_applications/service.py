@@ -10,7 +10,7 @@ from seteli_common.auth import PROVIDER_STAFF, Principal
 from seteli_common.errors import FieldError, ProblemError, conflict, forbidden, invalid, not_found, not_yet_known
 
 from . import repository as repo
-from .context import AppContext
+from .context import ApplicationsContext
 from .decisions import approve, reject  # the approval side effects live with the price lists
 from .domain import SAVED_STEPS, Missing, can_decide, can_edit, can_submit, completeness
 from .events import ApplicationReturned, ApplicationSubmitted
@@ -25,7 +25,7 @@ def _empty_step() -> dict[str, Any]:
     return {"ids": [], "notes": "", "saved_at": None}
 
 
-async def load(ctx: AppContext, tenant_id: str, principal: Principal, application_id: str,
+async def load(ctx: ApplicationsContext, tenant_id: str, principal: Principal, application_id: str,
                *, for_update: bool = False) -> dict[str, Any]:
     """An application the caller may see: providers only their own (404 for others', like other tenants)."""
     app = await repo.get_application(ctx.session, tenant_id, application_id, for_update=for_update)
@@ -34,7 +34,7 @@ async def load(ctx: AppContext, tenant_id: str, principal: Principal, applicatio
     return app
 
 
-async def create(ctx: AppContext, tenant_id: str, principal: Principal, service_id: str) -> dict[str, Any]:
+async def create(ctx: ApplicationsContext, tenant_id: str, principal: Principal, service_id: str) -> dict[str, Any]:
     if principal.role not in PROVIDER_STAFF or not principal.provider_id:
         raise forbidden("Only a provider applies to a service")
     if await repo.get_service(ctx.session, tenant_id, service_id) is None:
@@ -63,13 +63,13 @@ async def create(ctx: AppContext, tenant_id: str, principal: Principal, service_
     return app
 
 
-async def open_change(ctx: AppContext, tenant_id: str, approved: dict[str, Any]) -> dict[str, Any] | None:
+async def open_change(ctx: ApplicationsContext, tenant_id: str, approved: dict[str, Any]) -> dict[str, Any] | None:
     rows, _ = await repo.find_applications(ctx.session, tenant_id, amends_id=approved["id"],
                                            states=OPEN_CHANGE_STATES)
     return rows[0] if rows else None
 
 
-async def start_change(ctx: AppContext, tenant_id: str, principal: Principal, application_id: str
+async def start_change(ctx: ApplicationsContext, tenant_id: str, principal: Principal, application_id: str
                        ) -> dict[str, Any]:
     """Editing an approved application happens on a change of it; what is approved stays in force."""
     app = await load(ctx, tenant_id, principal, application_id, for_update=True)
@@ -89,7 +89,7 @@ async def start_change(ctx: AppContext, tenant_id: str, principal: Principal, ap
     return change
 
 
-async def editable(ctx: AppContext, tenant_id: str, principal: Principal, application_id: str
+async def editable(ctx: ApplicationsContext, tenant_id: str, principal: Principal, application_id: str
                    ) -> dict[str, Any]:
     """The application to write to: a draft or returned one itself; for an approved one, its change."""
     app = await load(ctx, tenant_id, principal, application_id, for_update=True)
@@ -103,7 +103,7 @@ async def editable(ctx: AppContext, tenant_id: str, principal: Principal, applic
     return app
 
 
-async def save_step(ctx: AppContext, tenant_id: str, principal: Principal, application_id: str, step: str,
+async def save_step(ctx: ApplicationsContext, tenant_id: str, principal: Principal, application_id: str, step: str,
                     data: dict[str, Any]) -> dict[str, Any]:
     app = await editable(ctx, tenant_id, principal, application_id)
     ids = list(dict.fromkeys(data.get("ids") or []))
@@ -118,7 +118,7 @@ async def save_step(ctx: AppContext, tenant_id: str, principal: Principal, appli
     return {**app, "steps": steps}
 
 
-async def check(ctx: AppContext, app: dict[str, Any], accept_rulebook: bool | None) -> list[Missing]:
+async def check(ctx: ApplicationsContext, app: dict[str, Any], accept_rulebook: bool | None) -> list[Missing]:
     service = await repo.get_service(ctx.session, app["tenant_id"], app["service_id"])
     assert service is not None
     lists = await repo.find_price_lists(ctx.session, app["tenant_id"], application_id=app["id"],
@@ -134,7 +134,7 @@ async def check(ctx: AppContext, app: dict[str, Any], accept_rulebook: bool | No
         price_list_count=count, needs_price_list=True, rulebook_accepted=accept_rulebook)
 
 
-async def _to_send(ctx: AppContext, tenant_id: str, principal: Principal, application_id: str,
+async def _to_send(ctx: ApplicationsContext, tenant_id: str, principal: Principal, application_id: str,
                    accept_rulebook: bool) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any] | None]:
     """The application to send (an approved one's open change), its document and the rulebook in force;
     refused, listing every missing item, unless complete."""
@@ -165,7 +165,7 @@ async def _to_send(ctx: AppContext, tenant_id: str, principal: Principal, applic
     return app, document, rulebook
 
 
-async def signing_document(ctx: AppContext, tenant_id: str, principal: Principal, application_id: str,
+async def signing_document(ctx: ApplicationsContext, tenant_id: str, principal: Principal, application_id: str,
                            accept_rulebook: bool) -> dict[str, Any]:
     """What the provider signs before sending: the document and its digest (for the registry's signing)."""
     app, document, _ = await _to_send(ctx, tenant_id, principal, application_id, accept_rulebook)
@@ -174,7 +174,7 @@ async def signing_document(ctx: AppContext, tenant_id: str, principal: Principal
             "document": json.loads(json.dumps(document, default=str))}
 
 
-async def submit(ctx: AppContext, tenant_id: str, principal: Principal, application_id: str,
+async def submit(ctx: ApplicationsContext, tenant_id: str, principal: Principal, application_id: str,
                  accept_rulebook: bool, evidence: str | None) -> dict[str, Any]:
     app, document, rulebook = await _to_send(ctx, tenant_id, principal, application_id, accept_rulebook)
     now = ctx.clock.now()
@@ -192,7 +192,7 @@ async def submit(ctx: AppContext, tenant_id: str, principal: Principal, applicat
     return {**app, **values}
 
 
-async def decide(ctx: AppContext, tenant_id: str, principal: Principal, application_id: str, decision: str,
+async def decide(ctx: ApplicationsContext, tenant_id: str, principal: Principal, application_id: str, decision: str,
                  reason: str | None, missing: list[str]) -> dict[str, Any]:
     app: dict[str, Any] = await load(ctx, tenant_id, principal, application_id, for_update=True)
     if app["state"] == "approved":  # deciding an approved application decides its sent change
@@ -222,7 +222,7 @@ async def decide(ctx: AppContext, tenant_id: str, principal: Principal, applicat
     return result
 
 
-async def view(ctx: AppContext, app: dict[str, Any]) -> dict[str, Any]:
+async def view(ctx: ApplicationsContext, app: dict[str, Any]) -> dict[str, Any]:
     tenant_id = app["tenant_id"]
     if app["amends_id"] is None and app["state"] == "approved":
         # the approved application shows every list of the provider for the service, its changes' too

@@ -10,7 +10,7 @@ from seteli_common.attachment_types import ATTACHMENT_TYPES
 from seteli_common.errors import FieldError, invalid_many, not_found
 
 from . import repository as repo
-from .context import AppContext
+from .context import ApplicationsContext
 from .domain import (
     DEFAULT_CALENDAR,
     LEVELS,
@@ -70,7 +70,7 @@ def current_rulebook(versions: list[dict[str, Any]], today: date) -> dict[str, A
     return versions[0] if versions else None
 
 
-async def service_view(ctx: AppContext, tenant_id: str, service: dict[str, Any]) -> dict[str, Any]:
+async def service_view(ctx: ApplicationsContext, tenant_id: str, service: dict[str, Any]) -> dict[str, Any]:
     contents = await repo.service_contents_of(ctx.session, tenant_id, [service["id"]])
     versions = await repo.rulebook_versions_of(ctx.session, tenant_id, service["id"])
     return _view(service, contents, versions, ctx.today())
@@ -84,14 +84,14 @@ def _view(service: dict[str, Any], contents: list[dict[str, Any]], versions: lis
             "contents": contents, "rulebook_versions": versions, "current_rulebook_version": current}
 
 
-async def get_service(ctx: AppContext, tenant_id: str, service_id: str) -> dict[str, Any]:
+async def get_service(ctx: ApplicationsContext, tenant_id: str, service_id: str) -> dict[str, Any]:
     service = await repo.get_service(ctx.session, tenant_id, service_id)
     if service is None:
         raise not_found("Service")
     return await service_view(ctx, tenant_id, service)
 
 
-async def list_services(ctx: AppContext, tenant_id: str, limit: int, offset: int) -> dict[str, Any]:
+async def list_services(ctx: ApplicationsContext, tenant_id: str, limit: int, offset: int) -> dict[str, Any]:
     rows, total = await repo.list_services(ctx.session, tenant_id, limit, offset)
     contents = await repo.service_contents_of(ctx.session, tenant_id, [r["id"] for r in rows])
     items = []
@@ -101,7 +101,7 @@ async def list_services(ctx: AppContext, tenant_id: str, limit: int, offset: int
     return {"items": items, "total": total}
 
 
-async def publish_service(ctx: AppContext, tenant_id: str, service_id: str) -> None:
+async def publish_service(ctx: ApplicationsContext, tenant_id: str, service_id: str) -> None:
     view = await get_service(ctx, tenant_id, service_id)
     rb = view["current_rulebook_version"]
     await ctx.outbox.add(ctx.session, ServiceDefined(
@@ -129,7 +129,7 @@ def _new_rules(data: dict[str, Any]) -> list[dict[str, Any]]:
     return [data["interruption_rule"]] if data.get("interruption_rule") else []
 
 
-async def define_service(ctx: AppContext, tenant_id: str, data: dict[str, Any]) -> dict[str, Any]:
+async def define_service(ctx: ApplicationsContext, tenant_id: str, data: dict[str, Any]) -> dict[str, Any]:
     data = {**data, "calendar": {**DEFAULT_CALENDAR, **(data.get("calendar") or {})}}
     errors = _problems(data)
     if errors:
@@ -148,7 +148,8 @@ async def define_service(ctx: AppContext, tenant_id: str, data: dict[str, Any]) 
     return await get_service(ctx, tenant_id, service_id)
 
 
-async def change_service(ctx: AppContext, tenant_id: str, service_id: str, data: dict[str, Any]) -> dict[str, Any]:
+async def change_service(ctx: ApplicationsContext, tenant_id: str, service_id: str,
+                         data: dict[str, Any]) -> dict[str, Any]:
     """Change what may change: names, auto-recording, attachments, rule, calendar; rename or add contents.
     Contents are never removed (approved price lists refer to them)."""
     current = await get_service(ctx, tenant_id, service_id)
@@ -185,7 +186,8 @@ async def change_service(ctx: AppContext, tenant_id: str, service_id: str, data:
     return await get_service(ctx, tenant_id, service_id)
 
 
-async def _add_rulebook(ctx: AppContext, tenant_id: str, service_id: str, data: dict[str, Any]) -> dict[str, Any]:
+async def _add_rulebook(ctx: ApplicationsContext, tenant_id: str, service_id: str,
+                        data: dict[str, Any]) -> dict[str, Any]:
     if not data.get("text") and not data.get("document_url"):
         raise invalid_many([FieldError("text", "a rulebook version needs a text or a document")])
     versions = await repo.rulebook_versions_of(ctx.session, tenant_id, service_id)
@@ -199,7 +201,7 @@ async def _add_rulebook(ctx: AppContext, tenant_id: str, service_id: str, data: 
     return row
 
 
-async def add_rulebook_version(ctx: AppContext, tenant_id: str, service_id: str,
+async def add_rulebook_version(ctx: ApplicationsContext, tenant_id: str, service_id: str,
                                data: dict[str, Any]) -> dict[str, Any]:
     await get_service(ctx, tenant_id, service_id)
     row = await _add_rulebook(ctx, tenant_id, service_id, data)
@@ -207,7 +209,7 @@ async def add_rulebook_version(ctx: AppContext, tenant_id: str, service_id: str,
     return row
 
 
-async def directory(ctx: AppContext) -> dict[str, Any]:
+async def directory(ctx: ApplicationsContext) -> dict[str, Any]:
     """Every tenant with the services a company can apply to and each one's rulebook in force: the public
     list from which residents and companies choose a municipality (no one types an id)."""
     today = ctx.today()
@@ -227,7 +229,7 @@ async def directory(ctx: AppContext) -> dict[str, Any]:
     return {"items": items, "total": len(items)}
 
 
-async def public_rulebook(ctx: AppContext, tenant_id: str, service_id: str) -> dict[str, Any]:
+async def public_rulebook(ctx: ApplicationsContext, tenant_id: str, service_id: str) -> dict[str, Any]:
     rulebook = current_rulebook(await repo.rulebook_versions_of(ctx.session, tenant_id, service_id), ctx.today())
     if rulebook is None:
         raise not_found("Rulebook")

@@ -25,7 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from . import changes
 from . import repository as repo
-from .recording import Ctx, EventInput, record_event
+from .recording import EventInput, EventsContext, record_event
 from .repository import pages
 from .repository.pages import EventFilter, Reader
 from .views import event_view
@@ -142,9 +142,9 @@ class EventIn(BaseModel):
 
 async def ctx_for(  # async: a plain `def` dependency would run in the thread pool (a thread hop per request)
     request: Request, tenant_id: str, session: AsyncSession = Depends(db_session, scope="function")
-) -> Ctx:
+) -> EventsContext:
     runtime = request.app.state.runtime
-    return Ctx(session, runtime.outbox, runtime.clock, tenant_id)
+    return EventsContext(session, runtime.outbox, runtime.clock, tenant_id=tenant_id)
 
 
 def staff_filters(principal: Principal, tenant_id: str) -> tuple[Reader, list[EventFilter]]:
@@ -169,7 +169,7 @@ async def create_event(
     tenant_id: str,
     body: EventIn,
     response: Response,
-    ctx: Ctx = Depends(ctx_for),
+    ctx: EventsContext = Depends(ctx_for),
     principal: Principal = Depends(current_principal),
     idempotency_key: IdempotencyKey = None,
 ) -> dict[str, Any]:
@@ -183,7 +183,7 @@ async def create_event(
 @router.get("/events", response_model=EventPage, tags=["events"])
 async def list_events(
     tenant_id: str,
-    ctx: Ctx = Depends(ctx_for),
+    ctx: EventsContext = Depends(ctx_for),
     principal: Principal = Depends(current_principal),
     service_id: str | None = None,
     booking_id: str | None = None,
@@ -249,7 +249,7 @@ async def patch_event(
     tenant_id: str,
     event_id: str,
     body: EventPatch,
-    ctx: Ctx = Depends(ctx_for),
+    ctx: EventsContext = Depends(ctx_for),
     principal: Principal = Depends(current_principal),
 ) -> dict[str, Any]:
     guard_tenant(principal, tenant_id)
@@ -264,7 +264,7 @@ async def patch_event(
 async def delete_event(
     tenant_id: str,
     event_id: str,
-    ctx: Ctx = Depends(ctx_for),
+    ctx: EventsContext = Depends(ctx_for),
     principal: Principal = Depends(current_principal),
 ) -> Response:
     guard_tenant(principal, tenant_id)
@@ -276,7 +276,7 @@ async def delete_event(
 async def confirm(
     tenant_id: str,
     body: ConfirmIn,
-    ctx: Ctx = Depends(ctx_for),
+    ctx: EventsContext = Depends(ctx_for),
     principal: Principal = Depends(require_roles(Role.PROVIDER_ADMIN, Role.PROVIDER_USER)),
 ) -> dict[str, Any]:
     guard_tenant(principal, tenant_id)
@@ -295,7 +295,7 @@ async def confirm(
 async def get_one(
     tenant_id: str,
     event_id: str,
-    ctx: Ctx = Depends(ctx_for),
+    ctx: EventsContext = Depends(ctx_for),
     principal: Principal = Depends(current_principal),
 ) -> dict[str, Any]:
     reader, filters = staff_filters(principal, tenant_id)

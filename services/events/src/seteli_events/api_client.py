@@ -18,7 +18,7 @@ from . import feedback as fb
 from . import interruptions as intr
 from . import repository as repo
 from .api import SegmentOut, ctx_for
-from .recording import Ctx
+from .recording import EventsContext
 from .repository import pages
 from .repository.pages import Reader
 
@@ -148,7 +148,7 @@ def _visible(principal: Principal, tenant_id: str) -> Reader:
 async def create_interruption(
     tenant_id: str,
     body: InterruptionIn,
-    ctx: Ctx = Depends(ctx_for),
+    ctx: EventsContext = Depends(ctx_for),
     principal: Principal = Depends(current_principal),
 ) -> dict[str, Any]:
     guard_tenant(principal, tenant_id)
@@ -160,7 +160,7 @@ async def end_interruption(
     tenant_id: str,
     interruption_id: str,
     body: InterruptionEnd,
-    ctx: Ctx = Depends(ctx_for),
+    ctx: EventsContext = Depends(ctx_for),
     principal: Principal = Depends(current_principal),
 ) -> dict[str, Any]:
     guard_tenant(principal, tenant_id)
@@ -172,7 +172,7 @@ async def patch_interruption(
     tenant_id: str,
     interruption_id: str,
     body: InterruptionPatch,
-    ctx: Ctx = Depends(ctx_for),
+    ctx: EventsContext = Depends(ctx_for),
     principal: Principal = Depends(current_principal),
 ) -> dict[str, Any]:
     """Correct an interruption until it is settled (then only a credit corrects it)."""
@@ -188,7 +188,7 @@ async def patch_interruption(
 async def delete_interruption(
     tenant_id: str,
     interruption_id: str,
-    ctx: Ctx = Depends(ctx_for),
+    ctx: EventsContext = Depends(ctx_for),
     principal: Principal = Depends(current_principal),
 ) -> Response:
     """Remove an interruption until it is settled (a draft, or a finalised one: settlement drops it)."""
@@ -200,7 +200,7 @@ async def delete_interruption(
 @router.get("/interruptions", response_model=InterruptionPage, tags=["interruptions"])
 async def list_interruptions(
     tenant_id: str,
-    ctx: Ctx = Depends(ctx_for),
+    ctx: EventsContext = Depends(ctx_for),
     principal: Principal = Depends(current_principal),
     service_id: str | None = None,
     booking_id: str | None = None,
@@ -225,7 +225,7 @@ async def list_interruptions(
 
 async def _breakdown(
     tenant_id: str,
-    ctx: Ctx,
+    ctx: EventsContext,
     principal: Principal,
     client_id: str | None,
     service_id: str,
@@ -264,7 +264,7 @@ async def co_payments(
     date_from: date = Query(alias="from"),
     date_to: date = Query(alias="to"),
     client_id: str | None = None,
-    ctx: Ctx = Depends(ctx_for),
+    ctx: EventsContext = Depends(ctx_for),
     principal: Principal = Depends(current_principal),
     format: Literal["json", "html", "pdf"] = "json",
 ) -> Any:
@@ -289,7 +289,7 @@ async def co_payments(
 async def give_feedback(
     tenant_id: str,
     body: FeedbackIn,
-    ctx: Ctx = Depends(ctx_for),
+    ctx: EventsContext = Depends(ctx_for),
     principal: Principal = Depends(current_principal),
 ) -> dict[str, Any]:
     guard_tenant(principal, tenant_id)
@@ -312,7 +312,7 @@ async def reply_feedback(
     tenant_id: str,
     feedback_id: str,
     body: ReplyIn,
-    ctx: Ctx = Depends(ctx_for),
+    ctx: EventsContext = Depends(ctx_for),
     principal: Principal = Depends(current_principal),
 ) -> dict[str, Any]:
     guard_tenant(principal, tenant_id)
@@ -324,7 +324,7 @@ async def reply_feedback(
 @router.get("/feedback", response_model=FeedbackPage, tags=["feedback"])
 async def list_feedback(
     tenant_id: str,
-    ctx: Ctx = Depends(ctx_for),
+    ctx: EventsContext = Depends(ctx_for),
     principal: Principal = Depends(current_principal),
     kind: Literal["thanks", "criticism", "complaint"] | None = None,
     awaiting_reply: bool = Query(default=False, description="only feedback that asks for a reply not given yet"),

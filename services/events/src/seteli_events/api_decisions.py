@@ -9,14 +9,14 @@ from typing import Any, Literal
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, ConfigDict, Field
 from seteli_common.auth import PROVIDER_STAFF, Principal, Role, current_principal, guard_tenant, require_roles
-from seteli_common.clock import Month, today_in_helsinki
+from seteli_common.clock import Month
 from seteli_common.errors import forbidden, invalid
 from seteli_common.pages import Page
 
 from . import approvals, jobs
 from . import repository as repo
 from .api import ApprovalPage, EventOut, ctx_for
-from .recording import Ctx
+from .recording import EventsContext
 from .repository import pages
 from .repository.pages import EventFilter, Reader
 from .views import event_view
@@ -78,7 +78,7 @@ class AutoRecordOut(BaseModel):
 @router.get("/approvals", response_model=ApprovalPage, tags=["approvals"])
 async def approval_queue(
     tenant_id: str,
-    ctx: Ctx = Depends(ctx_for),
+    ctx: EventsContext = Depends(ctx_for),
     principal: Principal = Depends(require_roles(*TENANT_STAFF_ROLES)),
     service_id: str | None = None,
     limit: int = Query(default=50, ge=1, le=500),
@@ -97,7 +97,7 @@ async def decide(
     tenant_id: str,
     event_id: str,
     body: DecisionIn,
-    ctx: Ctx = Depends(ctx_for),
+    ctx: EventsContext = Depends(ctx_for),
     principal: Principal = Depends(require_roles(*TENANT_STAFF_ROLES)),
 ) -> dict[str, Any]:
     guard_tenant(principal, tenant_id)
@@ -108,7 +108,7 @@ async def decide(
 async def create_credit(
     tenant_id: str,
     body: CreditIn,
-    ctx: Ctx = Depends(ctx_for),
+    ctx: EventsContext = Depends(ctx_for),
     principal: Principal = Depends(require_roles(*TENANT_STAFF_ROLES)),
 ) -> dict[str, Any]:
     guard_tenant(principal, tenant_id)
@@ -127,7 +127,7 @@ async def credit_interruption(
     tenant_id: str,
     interruption_id: str,
     body: InterruptionCreditIn,
-    ctx: Ctx = Depends(ctx_for),
+    ctx: EventsContext = Depends(ctx_for),
     principal: Principal = Depends(require_roles(*TENANT_STAFF_ROLES)),
 ) -> dict[str, Any]:
     """Credit a settled interruption: its paid value is deducted in the next run."""
@@ -138,7 +138,7 @@ async def credit_interruption(
 @router.get("/credits", response_model=CreditPage, tags=["credits"])
 async def list_credits(
     tenant_id: str,
-    ctx: Ctx = Depends(ctx_for),
+    ctx: EventsContext = Depends(ctx_for),
     principal: Principal = Depends(current_principal),
     month: str | None = None,
     limit: int = Query(default=50, ge=1, le=500),
@@ -158,13 +158,13 @@ async def list_credits(
 async def run_auto_recording(
     tenant_id: str,
     body: AutoRecordIn,
-    ctx: Ctx = Depends(ctx_for),
+    ctx: EventsContext = Depends(ctx_for),
     principal: Principal = Depends(require_roles(Role.TENANT_ADMIN)),
 ) -> dict[str, Any]:
     """Run the month's auto-recording now (it also runs by itself on the 4th). Idempotent."""
     guard_tenant(principal, tenant_id)
     try:
-        month = Month.parse(body.month) if body.month else Month.of(today_in_helsinki(ctx.clock))
+        month = Month.parse(body.month) if body.month else Month.of(ctx.today())
     except ValueError as exc:
         raise invalid("month", str(exc)) from exc
     return await jobs.auto_record_tenant(ctx, month)

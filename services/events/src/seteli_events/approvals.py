@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import Any, Literal
 
 from seteli_common.auth import Principal
-from seteli_common.clock import Month, today_in_helsinki
+from seteli_common.clock import Month
 from seteli_common.errors import conflict, invalid, not_found
 
 from . import repository as repo
@@ -22,7 +22,7 @@ from .domain import DomainError, Grant, credit_for, period_key
 from .events import CreditRequested, CreditWithdrawn, EventApproved, EventRejected
 from .limits import used_in_period
 from .models import credits, events, interruptions
-from .recording import Ctx, counted_parts, get_event, grant_parts
+from .recording import EventsContext, counted_parts, get_event, grant_parts
 from .views import event_view, money
 
 Row = dict[str, Any]
@@ -30,7 +30,7 @@ Decision = Literal["approve", "reject", "approve_and_credit"]
 CreditKind = Literal["event", "interruption"]
 
 
-async def decide(ctx: Ctx, principal: Principal, event_id: str, decision: Decision, reason: str) -> Row:
+async def decide(ctx: EventsContext, principal: Principal, event_id: str, decision: Decision, reason: str) -> Row:
     event = await get_event(ctx, event_id, for_update=True)
     if event["status"] != "recorded" or event["approval"] != "awaiting_approval":
         raise conflict("The event is not waiting for a decision", code="not_awaiting_approval")
@@ -59,7 +59,7 @@ async def decide(ctx: Ctx, principal: Principal, event_id: str, decision: Decisi
 
 
 async def _credit(
-    ctx: Ctx, requested_by: str, event: Mapping[str, Any], reason: str, kind: CreditKind = "event"
+    ctx: EventsContext, requested_by: str, event: Mapping[str, Any], reason: str, kind: CreditKind = "event"
 ) -> Row:
     """Credit an event or (kind interruption) an interruption: its whole tenant-paid value, negative."""
     if event["credited"]:
@@ -68,7 +68,7 @@ async def _credit(
         amount = credit_for(money(event["amount_tenant"]))
     except DomainError as exc:
         raise invalid("event_id" if kind == "event" else "interruption_id", exc.message) from exc
-    month = max(Month.of(today_in_helsinki(ctx.clock)), Month.of(event["start"]))
+    month = max(Month.of(ctx.today()), Month.of(event["start"]))
     row = {
         "tenant_id": ctx.tenant_id,
         "id": str(uuid.uuid4()),
@@ -107,7 +107,7 @@ async def _credit(
     return row
 
 
-async def grant_use(ctx: Ctx, event: Mapping[str, Any]) -> Row | None:
+async def grant_use(ctx: EventsContext, event: Mapping[str, Any]) -> Row | None:
     """What the approval queue shows beside an over-limit event: the grant per period, what the other
     counted events of the period used, this event's units in it and the excess (the event's first
     period that it crosses; None for a content granted without a limit)."""
@@ -132,7 +132,7 @@ async def grant_use(ctx: Ctx, event: Mapping[str, Any]) -> Row | None:
     return crossing[0] if crossing else None
 
 
-async def withdraw_credit(ctx: Ctx, event: Mapping[str, Any], why: str) -> Row | None:
+async def withdraw_credit(ctx: EventsContext, event: Mapping[str, Any], why: str) -> Row | None:
     """Take back the credit of an event never paid (approved and credited, then removed or clipped
     because the client's validity ended): there is nothing left for it to take back. Returns the
     withdrawn credit, or None when the event had none."""
@@ -145,12 +145,12 @@ async def withdraw_credit(ctx: Ctx, event: Mapping[str, Any], why: str) -> Row |
     return credit
 
 
-async def credit_again(ctx: Ctx, event: Mapping[str, Any], withdrawn: Mapping[str, Any]) -> Row:
+async def credit_again(ctx: EventsContext, event: Mapping[str, Any], withdrawn: Mapping[str, Any]) -> Row:
     """The clipped event is credited again, whole, as the tenant decided (same reason, same officer)."""
     return await _credit(ctx, str(withdrawn["requested_by"]), {**event, "credited": False}, str(withdrawn["reason"]))
 
 
-async def request_credit(ctx: Ctx, principal: Principal, event_id: str, reason: str) -> Row:
+async def request_credit(ctx: EventsContext, principal: Principal, event_id: str, reason: str) -> Row:
     """A credit of an already settled event (an unsettled one is simply edited or deleted)."""
     if not reason.strip():
         raise invalid("reason", "give the reason")
@@ -160,7 +160,8 @@ async def request_credit(ctx: Ctx, principal: Principal, event_id: str, reason: 
     return credit_view(await _credit(ctx, principal.subject, event, reason))
 
 
-async def request_interruption_credit(ctx: Ctx, principal: Principal, interruption_id: str, reason: str) -> Row:
+async def request_interruption_credit(ctx: EventsContext, principal: Principal, interruption_id: str,
+                                      reason: str) -> Row:
     """A credit of an interruption settlement has paid (an unsettled one is corrected or deleted);
     deducted in the next run, and the interruption's days are free to record again."""
     if not reason.strip():

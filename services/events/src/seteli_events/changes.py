@@ -19,7 +19,7 @@ from seteli_common.errors import ProblemError, conflict, invalid
 from . import repository as repo
 from .events import EventCorrected, EventDeleted, EventRecorded
 from .models import events
-from .recording import Ctx, EventInput, evaluate, get_event, publish_event, require_team
+from .recording import EventInput, EventsContext, evaluate, get_event, publish_event, require_team
 from .repository import pages
 from .repository.pages import EventFilter, Reader
 from .views import event_view
@@ -28,19 +28,19 @@ Row = dict[str, Any]
 UNSET: Any = object()
 
 
-async def ensure_open(ctx: Ctx, event: Mapping[str, Any]) -> None:
+async def ensure_open(ctx: EventsContext, event: Mapping[str, Any]) -> None:
     if event["settled"]:
         raise conflict("The event is settled; only a credit corrects it", code="event_settled")
 
 
-async def _owned_event(ctx: Ctx, principal: Principal, event_id: str) -> Row:
+async def _owned_event(ctx: EventsContext, principal: Principal, event_id: str) -> Row:
     event = await get_event(ctx, event_id, for_update=True)
     require_team(principal, ctx.tenant_id, event["service_id"], event["provider_id"])
     await ensure_open(ctx, event)
     return event
 
 
-async def revalue(ctx: Ctx, event: Row, inp: EventInput) -> Row:
+async def revalue(ctx: EventsContext, event: Row, inp: EventInput) -> Row:
     """Re-value an existing event with new input, store it and publish what settlement must know."""
     booking = await repo.booking_context(ctx.session, ctx.tenant_id, event["booking_id"])
     assert booking is not None
@@ -100,16 +100,16 @@ def merged_input(event: Mapping[str, Any], changes: Mapping[str, Any]) -> EventI
     return replace(base, **updates)
 
 
-async def edit_event(ctx: Ctx, principal: Principal, event_id: str, changes: Mapping[str, Any]) -> Row:
+async def edit_event(ctx: EventsContext, principal: Principal, event_id: str, changes: Mapping[str, Any]) -> Row:
     event = await _owned_event(ctx, principal, event_id)
     return await revalue(ctx, event, merged_input(event, changes))
 
 
-async def delete_event(ctx: Ctx, principal: Principal, event_id: str) -> None:
+async def delete_event(ctx: EventsContext, principal: Principal, event_id: str) -> None:
     await remove_event(ctx, await _owned_event(ctx, principal, event_id))
 
 
-async def remove_event(ctx: Ctx, event: Mapping[str, Any]) -> None:
+async def remove_event(ctx: EventsContext, event: Mapping[str, Any]) -> None:
     """Delete an unsettled event (the caller has checked who may); settlement is told if it knows it."""
     event_id = event["id"]
     revision = event["revision"] + 1
@@ -127,7 +127,7 @@ async def remove_event(ctx: Ctx, event: Mapping[str, Any]) -> None:
 
 
 async def confirm_drafts(
-    ctx: Ctx,
+    ctx: EventsContext,
     principal: Principal,
     *,
     event_ids: Sequence[str] | None,

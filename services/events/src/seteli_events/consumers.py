@@ -23,7 +23,7 @@ from .contracts import (
     VoucherGrantedIn,
 )
 from .models import bookings, price_lists, services, tenants, voucher_contents, vouchers
-from .recording import Ctx
+from .recording import EventsContext
 from .validity import clip_to_validity
 
 
@@ -119,7 +119,7 @@ async def voucher_closed(ctx: MessageContext, p: VoucherClosedIn, clock: Clock) 
         raise TransientError("voucher not known yet")
     await repo.update_row(ctx.session, vouchers, tenant_id, p.voucher_id, valid_until=p.valid_until)
     booked = await repo.booking_ids_of_voucher(ctx.session, tenant_id, p.voucher_id)
-    await clip_to_validity(Ctx(ctx.session, ctx.outbox, clock, tenant_id), booked)
+    await clip_to_validity(EventsContext(ctx.session, ctx.outbox, clock, tenant_id=tenant_id), booked)
 
 
 @read_models.on("vouchers.booking.made", model=BookingMadeIn)
@@ -151,7 +151,7 @@ async def booking_ended(ctx: MessageContext, p: BookingEndedIn, clock: Clock) ->
     if await repo.get(ctx.session, bookings, tenant_id, p.booking_id) is None:
         raise TransientError("booking not known yet")
     await repo.update_row(ctx.session, bookings, tenant_id, p.booking_id, ended_on=p.ended_on)
-    await clip_to_validity(Ctx(ctx.session, ctx.outbox, clock, tenant_id), [p.booking_id])
+    await clip_to_validity(EventsContext(ctx.session, ctx.outbox, clock, tenant_id=tenant_id), [p.booking_id])
 
 
 @settlement.on("settlement.events.settled", model=EventsSettledIn)

@@ -15,13 +15,12 @@ from typing import Any
 from fpdf import FPDF
 from jinja2 import Environment, select_autoescape
 from seteli_common.auth import PROVIDER_STAFF, Principal, Role
-from seteli_common.clock import today_in_helsinki
 from seteli_common.money import format_eur
 
 from . import repository as repo
 from .events import ClientDataRead
 from .models import services
-from .recording import Ctx
+from .recording import EventsContext
 from .repository import copayment as copayment_queries
 from .views import money, plain
 
@@ -29,8 +28,8 @@ Row = dict[str, Any]
 VISIBLE_YEARS = 3  # as in vouchers: an event this recent keeps a client the provider's own
 
 
-async def provider_serves(ctx: Ctx, provider_id: str, client_id: str, service_id: str) -> bool:
-    today = today_in_helsinki(ctx.clock)
+async def provider_serves(ctx: EventsContext, provider_id: str, client_id: str, service_id: str) -> bool:
+    today = ctx.today()
     try:
         since = today.replace(year=today.year - VISIBLE_YEARS)
     except ValueError:  # 29 February
@@ -40,7 +39,7 @@ async def provider_serves(ctx: Ctx, provider_id: str, client_id: str, service_id
     )
 
 
-async def log_read(ctx: Ctx, principal: Principal, client_id: str, fmt: str, purpose: str | None) -> None:
+async def log_read(ctx: EventsContext, principal: Principal, client_id: str, fmt: str, purpose: str | None) -> None:
     """The read goes to the client's access log, kept by vouchers: published through the outbox in the
     reading transaction, so no read is shown without its log row on its way."""
     if principal.role in PROVIDER_STAFF:
@@ -65,7 +64,7 @@ async def log_read(ctx: Ctx, principal: Principal, client_id: str, fmt: str, pur
 
 
 async def breakdown(
-    ctx: Ctx, client_id: str, service_id: str, date_from: date, date_to: date, provider_id: str | None = None
+    ctx: EventsContext, client_id: str, service_id: str, date_from: date, date_to: date, provider_id: str | None = None
 ) -> Row:
     """`provider_id`: a provider reads only the lines of its own events and interruptions."""
     service = await repo.get(ctx.session, services, ctx.tenant_id, service_id)

@@ -18,14 +18,14 @@ from seteli_common.errors import conflict, invalid, not_found
 from . import repository as repo
 from .events import FeedbackGiven, FeedbackReplied
 from .models import events, feedback
-from .recording import Ctx, require_team
+from .recording import EventsContext, require_team
 
 Row = dict[str, Any]
 Kind = Literal["thanks", "criticism", "complaint"]
 
 
 async def give(
-    ctx: Ctx,
+    ctx: EventsContext,
     principal: Principal,
     *,
     provider_id: str,
@@ -91,7 +91,7 @@ async def give(
     return view(row)
 
 
-async def reply(ctx: Ctx, principal: Principal, feedback_id: str, text: str) -> Row:
+async def reply(ctx: EventsContext, principal: Principal, feedback_id: str, text: str) -> Row:
     row = await repo.get_for_update(ctx.session, feedback, ctx.tenant_id, feedback_id)
     if row is None or row["provider_id"] != principal.provider_id:
         raise not_found("Feedback")

@@ -22,7 +22,6 @@ from decimal import Decimal
 from typing import Any
 
 from seteli_common.auth import Principal
-from seteli_common.clock import today_in_helsinki
 from seteli_common.errors import conflict, invalid, not_found
 from seteli_common.money import to_cents
 
@@ -42,7 +41,7 @@ from .domain import (
 from .events import InterruptionDayOut, InterruptionDeleted, InterruptionFinalised
 from .models import interruptions
 from .recording import (
-    Ctx,
+    EventsContext,
     blocks_days,
     content_terms,
     domain_problem,
@@ -92,7 +91,7 @@ def parse_rule(data: Mapping[str, Any] | None) -> InterruptionRule:
 
 
 async def _check_days(
-    ctx: Ctx, booking: Mapping[str, Any], start: date, end: date | None, exclude: str | None
+    ctx: EventsContext, booking: Mapping[str, Any], start: date, end: date | None, exclude: str | None
 ) -> list[Row]:
     """Refuse days already taken; returns the events that start on the return day."""
     valid_from, valid_until = booking["valid_from"], last_valid_day(booking)
@@ -104,7 +103,7 @@ async def _check_days(
     if end is not None and valid_until is not None and end > valid_until:
         # the return day is paid too: it must be a valid day (after a death, at most the day after it)
         raise invalid("end", f"the return day is outside the voucher's validity {span}")
-    today = today_in_helsinki(ctx.clock)
+    today = ctx.today()
     if end is not None and end > today:
         raise invalid("end", f"the return day is entered once it has come (on or before today, {today.isoformat()})")
     await repo.lock_voucher_content(ctx.session, ctx.tenant_id, booking["voucher_content_id"])
@@ -151,7 +150,7 @@ def _view(row: Mapping[str, Any]) -> Row:
     return view
 
 
-async def _finalise(ctx: Ctx, booking: Mapping[str, Any], row: Row, affected: list[Row]) -> Row:
+async def _finalise(ctx: EventsContext, booking: Mapping[str, Any], row: Row, affected: list[Row]) -> Row:
     service = await repo.service_row(ctx.session, ctx.tenant_id, booking["service_id"])
     rule = parse_rules(service)
     lists = [
@@ -213,12 +212,13 @@ async def _finalise(ctx: Ctx, booking: Mapping[str, Any], row: Row, affected: li
     return row
 
 
-async def _revalue_return_day_events(ctx: Ctx, affected: list[Row]) -> None:
+async def _revalue_return_day_events(ctx: EventsContext, affected: list[Row]) -> None:
     for event in affected:
         await revalue(ctx, event, merged_input(event, {}))
 
 
-async def create(ctx: Ctx, principal: Principal, booking_id: str, start: date, end: date | None, reason: str) -> Row:
+async def create(ctx: EventsContext, principal: Principal, booking_id: str, start: date, end: date | None,
+                 reason: str) -> Row:
     booking = await load_booking(ctx, principal, booking_id)
     if booking["unit"] != "day":
         raise invalid("booking_id", "interruptions are only for continuous day-unit services")
@@ -264,7 +264,7 @@ async def create(ctx: Ctx, principal: Principal, booking_id: str, start: date, e
     return _view(row)
 
 
-async def _own_draft(ctx: Ctx, principal: Principal, interruption_id: str) -> Row:
+async def _own_draft(ctx: EventsContext, principal: Principal, interruption_id: str) -> Row:
     row = await repo.get_for_update(ctx.session, interruptions, ctx.tenant_id, interruption_id)
     if row is None:
         raise not_found("Interruption")
@@ -274,7 +274,8 @@ async def _own_draft(ctx: Ctx, principal: Principal, interruption_id: str) -> Ro
     return row
 
 
-async def finalise(ctx: Ctx, principal: Principal, interruption_id: str, end: date, reason: str | None) -> Row:
+async def finalise(ctx: EventsContext, principal: Principal, interruption_id: str, end: date,
+                   reason: str | None) -> Row:
     """Enter the return day of a draft interruption (also: the day the news came of a client who
     never returns)."""
     row = await _own_draft(ctx, principal, interruption_id)
@@ -307,7 +308,7 @@ async def finalise(ctx: Ctx, principal: Principal, interruption_id: str, end: da
     return _view(row)
 
 
-async def _own_unsettled(ctx: Ctx, principal: Principal, interruption_id: str) -> Row:
+async def _own_unsettled(ctx: EventsContext, principal: Principal, interruption_id: str) -> Row:
     row = await repo.get_for_update(ctx.session, interruptions, ctx.tenant_id, interruption_id)
     if row is None:
         raise not_found("Interruption")
@@ -317,7 +318,7 @@ async def _own_unsettled(ctx: Ctx, principal: Principal, interruption_id: str) -
     return row
 
 
-async def _events_on_return_day(ctx: Ctx, row: Mapping[str, Any]) -> list[Row]:
+async def _events_on_return_day(ctx: EventsContext, row: Mapping[str, Any]) -> list[Row]:
     """Presence events starting on the interruption's return day (they do not pay that day now, and
     will once the interruption no longer ends there); each must still be open to change."""
     if row["end"] is None:
@@ -337,7 +338,7 @@ _STORED = ("start", "end", "reason", "status", "days", "segments", "amount_tenan
 
 
 async def correct(
-    ctx: Ctx, principal: Principal, interruption_id: str, changes: Mapping[str, Any]
+    ctx: EventsContext, principal: Principal, interruption_id: str, changes: Mapping[str, Any]
 ) -> Row:
     """Change the departure day, the return day or the reason of an interruption not settled yet.
     A finalised one is valued again and published with the next revision (settlement replaces its
@@ -345,7 +346,7 @@ async def correct(
     return await apply_correction(ctx, await _own_unsettled(ctx, principal, interruption_id), changes)
 
 
-async def apply_correction(ctx: Ctx, row: Row, changes: Mapping[str, Any]) -> Row:
+async def apply_correction(ctx: EventsContext, row: Row, changes: Mapping[str, Any]) -> Row:
     """The correction of an unsettled interruption (the caller has checked who may make it)."""
     interruption_id = row["id"]
     booking = await repo.booking_context(ctx.session, ctx.tenant_id, row["booking_id"])
@@ -373,13 +374,13 @@ async def apply_correction(ctx: Ctx, row: Row, changes: Mapping[str, Any]) -> Ro
     return _view(row)
 
 
-async def delete(ctx: Ctx, principal: Principal, interruption_id: str) -> None:
+async def delete(ctx: EventsContext, principal: Principal, interruption_id: str) -> None:
     """Remove an interruption not settled yet; settlement drops the lines of a finalised one and the
     presence event on its return day pays that day again."""
     await remove(ctx, await _own_unsettled(ctx, principal, interruption_id))
 
 
-async def remove(ctx: Ctx, row: Row) -> None:
+async def remove(ctx: EventsContext, row: Row) -> None:
     """Remove an unsettled interruption (the caller has checked who may)."""
     interruption_id = row["id"]
     regain = await _events_on_return_day(ctx, row)

@@ -20,7 +20,7 @@ from seteli_common.runtime import ServiceRuntime
 from . import repository as repo
 from .domain import AutoRecordInput, RecordedEvent, auto_record_candidates
 from .models import auto_record_runs
-from .recording import Ctx, EventInput, blocks_days, create_event
+from .recording import EventInput, EventsContext, blocks_days, create_event
 from .repository import auto_recording as auto_recording_queries
 
 log = logging.getLogger("seteli.events.jobs")
@@ -31,7 +31,7 @@ async def _tenants_with_auto_recording(runtime: ServiceRuntime) -> list[str]:
         return await auto_recording_queries.tenants_with_auto_recording(session)
 
 
-async def auto_record_tenant(ctx: Ctx, month: Month) -> dict[str, Any]:
+async def auto_record_tenant(ctx: EventsContext, month: Month) -> dict[str, Any]:
     """Drafts for one tenant and month; returns {month, created, skipped}."""
     found = await auto_recording_queries.day_bookings_with_auto_recording(ctx.session, ctx.tenant_id, month.last)
     content_rows = {r["voucher_content_id"]: r for r in found}
@@ -87,7 +87,7 @@ async def auto_record(runtime: ServiceRuntime, today: date, tenant_id: str | Non
     result: dict[str, int] = defaultdict(int)
     for tenant in [tenant_id] if tenant_id else await _tenants_with_auto_recording(runtime):
         async with runtime.db.transaction(tenant_id=tenant) as session:
-            ctx = Ctx(session, runtime.outbox, runtime.clock, tenant)
+            ctx = EventsContext(session, runtime.outbox, runtime.clock, tenant_id=tenant)
             result[tenant] = (await auto_record_tenant(ctx, month))["created"]
     return dict(result)
 

@@ -11,12 +11,11 @@ from decimal import Decimal
 from typing import Any, Literal
 
 from seteli_common.auth import PROVIDER_STAFF, Principal
-from seteli_common.clock import Clock, Month, today_in_helsinki
+from seteli_common.clock import Month
+from seteli_common.context import ServiceContext
 from seteli_common.errors import FieldError, ProblemError, forbidden, invalid, not_found
 from seteli_common.messaging.envelope import EventPayload
-from seteli_common.messaging.outbox import Outbox
 from seteli_common.money import to_cents
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from . import repository as repo
 from .domain import (
@@ -50,11 +49,10 @@ _FIELDS = {
 _ENVELOPE_NS = uuid.UUID("6f1d7a52-3c1e-4d8e-9a57-5b2f4c0e8d11")
 
 
-@dataclass
-class Ctx:
-    session: AsyncSession
-    outbox: Outbox
-    clock: Clock
+@dataclass(kw_only=True)
+class EventsContext(ServiceContext):
+    """Every events use case works inside one tenant."""
+
     tenant_id: str
 
     async def publish(self, payload: EventPayload, key: str) -> None:
@@ -97,7 +95,7 @@ def content_terms(booking: Mapping[str, Any], service: Mapping[str, Any] | None)
     return ContentTerms(booking["content_id"], booking["unit"], value, client_pays)
 
 
-async def load_booking(ctx: Ctx, principal: Principal, booking_id: str, *, lock_content: bool = False) -> Row:
+async def load_booking(ctx: EventsContext, principal: Principal, booking_id: str, *, lock_content: bool = False) -> Row:
     """The booking, if the caller is staff of its provider in the service team (404 otherwise).
     `lock_content`: its voucher content is locked in the same read (see `evaluate`)."""
     booking = await repo.booking_context(ctx.session, ctx.tenant_id, booking_id, lock_content=lock_content)
@@ -234,11 +232,11 @@ def is_over_limit(
     return any(total > remaining_grant(grant, counted, day) for day, total in new_by_period.values())
 
 
-def check_given(ctx: Ctx, status: str, end: date) -> None:
+def check_given(ctx: EventsContext, status: str, end: date) -> None:
     """Care is recorded once it is given: a recorded (final) event ends on or before today in
     Helsinki; a draft may cover the running month (auto-recording makes such drafts), no later.
     Confirming a draft that ends after today is refused until that day has passed."""
-    today = today_in_helsinki(ctx.clock)
+    today = ctx.today()
     if status == "recorded" and end > today:
         raise invalid("end", f"a final event ends on or before today ({today.isoformat()}): record it once given")
     last = Month.of(today).last
@@ -247,7 +245,7 @@ def check_given(ctx: Ctx, status: str, end: date) -> None:
 
 
 async def evaluate(
-    ctx: Ctx, booking: Mapping[str, Any], inp: EventInput, event_id: str, *, content_locked: bool = False
+    ctx: EventsContext, booking: Mapping[str, Any], inp: EventInput, event_id: str, *, content_locked: bool = False
 ) -> Row:
     """Everything a stored event needs: end, units, segments, amounts, approval. Raises problems.
     The voucher content is locked first (unless the caller read the booking with it locked)."""
@@ -303,13 +301,13 @@ async def evaluate(
 
 
 async def publish_event(
-    ctx: Ctx, row: Mapping[str, Any], segments: list[Row], cls: type[EventRecorded], revision: int
+    ctx: EventsContext, row: Mapping[str, Any], segments: list[Row], cls: type[EventRecorded], revision: int
 ) -> None:
     await ctx.publish(event_payload(row, segments, cls, revision), f"{row['id']}:{revision}")
 
 
 async def record_event(
-    ctx: Ctx,
+    ctx: EventsContext,
     principal: Principal,
     booking_id: str,
     inp: EventInput,
@@ -330,7 +328,7 @@ async def record_event(
 
 
 async def create_event(
-    ctx: Ctx,
+    ctx: EventsContext,
     booking: Mapping[str, Any],
     inp: EventInput,
     recorder: str,
@@ -386,7 +384,7 @@ async def create_event(
     return event_view(row, result["segments"])
 
 
-async def get_event(ctx: Ctx, event_id: str, *, for_update: bool = False) -> Row:
+async def get_event(ctx: EventsContext, event_id: str, *, for_update: bool = False) -> Row:
     loader = repo.get_for_update if for_update else repo.get
     row = await loader(ctx.session, events, ctx.tenant_id, event_id)
     if row is None or row["status"] == "deleted":

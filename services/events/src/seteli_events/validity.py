@@ -26,12 +26,12 @@ from . import interruptions as intr
 from . import repository as repo
 from .changes import merged_input, remove_event, revalue
 from .models import events
-from .recording import Ctx, last_valid_day
+from .recording import EventsContext, last_valid_day
 
 log = logging.getLogger("seteli.events.validity")
 
 
-async def clip_to_validity(ctx: Ctx, booking_ids: Sequence[str]) -> None:
+async def clip_to_validity(ctx: EventsContext, booking_ids: Sequence[str]) -> None:
     for booking_id in booking_ids:
         booking = await repo.booking_context(ctx.session, ctx.tenant_id, booking_id)
         last = None if booking is None else last_valid_day(booking)

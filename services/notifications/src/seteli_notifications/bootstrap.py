@@ -51,7 +51,7 @@ def build_runtime(settings: NotificationsSettings | None = None, *, broker: InMe
     deps = MailDeps(renderer, clock, settings.message_id_domain, settings.public_base_url)
     runtime = NotificationsRuntime(settings=settings, metadata=metadata, migrations=MIGRATIONS,
                                    subscriptions=subscriptions(deps), broker=broker, keys=keys, clock=clock)
-    digest = DigestJob(runtime.db, renderer, clock, settings)
+    digest = DigestJob(runtime.db, runtime.outbox, renderer, clock, settings)
     sender = MailSender(runtime.db, settings, clock, periodic=[digest.run_if_due])
     runtime.extras.update(sender=sender, renderer=renderer, digest=digest)
 

@@ -10,7 +10,7 @@ from seteli_common.clock import Clock
 from seteli_common.messaging.consumer import MessageContext, Subscription
 
 from . import readmodels, triggers, triggers_operations, triggers_registry
-from .service import MailContext
+from .service import NotificationsContext
 from .templates import Renderer
 
 
@@ -21,9 +21,10 @@ class MailDeps:
     message_id_domain: str
     public_base_url: str = ""
 
-    def context(self, ctx: MessageContext) -> MailContext:
-        return MailContext(ctx.session, self.renderer, self.clock, self.message_id_domain,
-                           public_base_url=self.public_base_url)
+    def context(self, ctx: MessageContext) -> NotificationsContext:
+        return NotificationsContext(ctx.session, ctx.outbox, self.clock, renderer=self.renderer,
+                                    message_id_domain=self.message_id_domain,
+                                    public_base_url=self.public_base_url)
 
 
 def subscriptions(deps: MailDeps) -> list[Subscription]:

@@ -9,13 +9,14 @@ import uuid
 from seteli_common.clock import HELSINKI, Clock
 from seteli_common.db import Database
 from seteli_common.messaging.envelope import Envelope
+from seteli_common.messaging.outbox import Outbox
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from . import repository as repo
 from . import service
 from .config import NotificationsSettings
 from .domain import language_of
-from .service import MailContext, Outgoing
+from .service import NotificationsContext, Outgoing
 from .templates import Renderer
 
 log = logging.getLogger("seteli.notifications.digest")
@@ -23,9 +24,10 @@ _DIGEST_NS = uuid.UUID("a3e5c1f0-8d2b-4c47-b6de-2f9a0e4c7b13")
 
 
 class DigestJob:
-    def __init__(self, db: Database, renderer: Renderer, clock: Clock,
+    def __init__(self, db: Database, outbox: Outbox, renderer: Renderer, clock: Clock,
                  settings: NotificationsSettings) -> None:
         self.db = db
+        self.outbox = outbox
         self.renderer = renderer
         self.clock = clock
         self.settings = settings
@@ -53,7 +55,8 @@ class DigestJob:
         provider = await repo.get_provider(session, provider_id)
         if not held or provider is None:
             return 0
-        ctx = MailContext(session, self.renderer, self.clock, self.settings.message_id_domain)
+        ctx = NotificationsContext(session, self.outbox, self.clock, renderer=self.renderer,
+                                   message_id_domain=self.settings.message_id_domain)
         items = [{"subject": m["subject"], "kind": m["kind"]} for m in held]
         pk = await service.enqueue(ctx, envelope, Outgoing(
             "daily_digest", provider["email"], [language_of(provider["language"])],

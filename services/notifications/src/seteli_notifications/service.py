@@ -7,7 +7,7 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
-from seteli_common.clock import Clock
+from seteli_common.context import ServiceContext
 from seteli_common.errors import not_found
 from seteli_common.messaging.consumer import TransientError
 from seteli_common.messaging.envelope import Envelope
@@ -46,11 +46,9 @@ class Outgoing:
     dedup_key: str | None = None
 
 
-@dataclass
-class MailContext:
-    session: AsyncSession
+@dataclass(kw_only=True)
+class NotificationsContext(ServiceContext):
     renderer: Renderer
-    clock: Clock
     message_id_domain: str
     queued: list[int] = field(default_factory=list)
     public_base_url: str = ""  # the portal, for links in mail
@@ -59,7 +57,7 @@ class MailContext:
         return f"{self.public_base_url.rstrip('/')}/{path.lstrip('/')}"
 
 
-async def enqueue(ctx: MailContext, envelope: Envelope, out: Outgoing) -> int | None:
+async def enqueue(ctx: NotificationsContext, envelope: Envelope, out: Outgoing) -> int | None:
     """Render and store one message. Idempotent: the Message-ID comes from the event, so a
     re-delivered event finds its message already there and adds nothing."""
     recipient = (out.recipient or "").strip()

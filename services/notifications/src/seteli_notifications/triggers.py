@@ -16,9 +16,9 @@ from . import repository as repo
 from . import service
 from .contracts import PaymentCarriedOver, PaymentComputed, SpecificationReady
 from .domain import carry_over_reason, language_of
-from .service import Attachment, MailContext, Outgoing
+from .service import Attachment, NotificationsContext, Outgoing
 
-MakeContext = Callable[[MessageContext], MailContext]
+MakeContext = Callable[[MessageContext], NotificationsContext]
 SPEC_FILENAME = {"fi": "maksuerittely-{month}.pdf", "sv": "betalningsspecifikation-{month}.pdf"}
 
 

@@ -11,9 +11,9 @@ from seteli_common.messaging.consumer import MessageContext, Subscription
 from . import repository as repo
 from . import service
 from .contracts import ApplicationFact, CreditRequested, EventAwaitingApproval, FeedbackGiven, PurchaseBooked
-from .service import MailContext
+from .service import NotificationsContext
 
-MakeContext = Callable[[MessageContext], MailContext]
+MakeContext = Callable[[MessageContext], NotificationsContext]
 
 
 def _missing_item(item: Any) -> str:

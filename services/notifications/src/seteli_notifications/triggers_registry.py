@@ -19,9 +19,9 @@ from .contracts import (
     RegistrationDecided,
 )
 from .domain import language_of
-from .service import MailContext, Outgoing
+from .service import NotificationsContext, Outgoing
 
-MakeContext = Callable[[MessageContext], MailContext]
+MakeContext = Callable[[MessageContext], NotificationsContext]
 
 
 def _link_mail(kind: str, envelope_tenant: str | None, email: str, language: str,

@@ -7,7 +7,6 @@ import uuid
 from datetime import date
 from typing import Any
 
-from seteli_common.clock import today_in_helsinki
 from seteli_common.errors import FieldError, invalid_many, not_found
 
 from . import repository as repo
@@ -99,7 +98,7 @@ async def remove(ctx: RegistryContext, provider_id: str, attachment_id: str,
 
 async def expire(ctx: RegistryContext) -> int:
     """Daily job: publish `registry.attachment.expired` once for each attachment past its validity."""
-    rows = await repo.expiring_attachments(ctx.session, today_in_helsinki(ctx.clock))
+    rows = await repo.expiring_attachments(ctx.session, ctx.today())
     for row in rows:
         await repo.change(ctx.session, attachments, {"id": row["id"]}, expired_notified=True)
         await ctx.outbox.add(ctx.session, AttachmentExpired(**_payload(row)), tenant_id=None)

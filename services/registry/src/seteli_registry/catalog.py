@@ -8,7 +8,6 @@ from datetime import date
 from typing import Any
 from urllib.parse import urlencode
 
-from seteli_common.clock import today_in_helsinki
 from seteli_common.errors import not_found
 from seteli_common.messaging.consumer import TransientError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -120,7 +119,7 @@ async def comparison(ctx: RegistryContext, tenant_id: str, service_id: str) -> d
     service = await catalog_queries.catalog_service(ctx.session, tenant_id, service_id)
     if service is None:
         raise not_found("Service")
-    today = today_in_helsinki(ctx.clock)
+    today = ctx.today()
     approvals = await catalog_queries.catalog_approvals_of_service(ctx.session, tenant_id, service_id)
     lists = await catalog_queries.price_lists_started_by(ctx.session, tenant_id, service_id, today)
     items = []

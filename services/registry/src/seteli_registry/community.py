@@ -7,7 +7,6 @@ import uuid
 from datetime import date, timedelta
 from typing import Any
 
-from seteli_common.clock import today_in_helsinki
 from seteli_common.errors import FieldError, conflict, invalid, invalid_many, not_found
 
 from . import repository as repo
@@ -159,7 +158,7 @@ async def add_course(ctx: RegistryContext, provider_id: str, data: dict[str, Any
     if not await repo.many(ctx.session, catalog_approvals, **under_contract):
         raise invalid("service_id", "the company has no approved contract for this tenant service")
     _check_dates(data, year)
-    if not course_entry_open(await _window(ctx, tenant_id, year), today_in_helsinki(ctx.clock)):
+    if not course_entry_open(await _window(ctx, tenant_id, year), ctx.today()):
         raise conflict(f"The tenant has not opened course entry for {year}", field="year")
     row = {**data, "id": str(uuid.uuid4()), "provider_id": provider_id, "status": "published",
            "updated_at": ctx.clock.now()}
@@ -173,7 +172,7 @@ async def change_course(ctx: RegistryContext, provider_id: str, course_id: str, 
     row = await repo.one(ctx.session, courses, id=course_id, provider_id=provider_id)
     if row is None:
         raise not_found("Course")
-    today = today_in_helsinki(ctx.clock)
+    today = ctx.today()
     if not (course_entry_open(await _window(ctx, row["tenant_id"], row["year"]), today) or today.year == row["year"]):
         raise conflict("The course can be changed within the entry window or during its year", field="year")
     values = {k: v for k, v in data.items() if v is not None}

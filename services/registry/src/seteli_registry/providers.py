@@ -9,7 +9,6 @@ from datetime import datetime
 from typing import Any
 
 from seteli_common.auth import PROVIDER_STAFF, TENANT_STAFF, Principal
-from seteli_common.clock import today_in_helsinki
 from seteli_common.errors import FieldError, conflict, forbidden, invalid_many, not_found
 from seteli_common.validators import validate_business_id
 
@@ -280,7 +279,7 @@ async def check_liability(ctx: RegistryContext, provider_id: str, subcontractor_
         business_id, level, owner_id = sub["business_id"], "subcontractor", sub["id"]
     else:
         business_id, level, owner_id = provider["business_id"], "company", provider_id
-    today = today_in_helsinki(ctx.clock)
+    today = ctx.today()
     report = await ctx.ports.liability.report(business_id, today)
     row = {"id": str(uuid.uuid4()), "provider_id": provider_id, "subject_business_id": business_id,
            "subcontractor_id": subcontractor_id, "overall_state": report.overall_state,

@@ -13,9 +13,8 @@ from typing import Any
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerifyMismatchError
 from seteli_common.auth import Principal, Role, TokenIssuer
-from seteli_common.clock import Clock
+from seteli_common.context import ServiceContext
 from seteli_common.errors import FieldError, ProblemError, conflict, invalid_many, not_found
-from seteli_common.messaging.outbox import Outbox
 from seteli_common.validators import (
     ValidationFailed,
     validate_bic,
@@ -63,11 +62,8 @@ def hash_password(password: str) -> str:
     return _hasher[0].hash(password)
 
 
-@dataclass
-class RegistryContext:
-    session: AsyncSession
-    outbox: Outbox
-    clock: Clock
+@dataclass(kw_only=True)
+class RegistryContext(ServiceContext):
     policy: PasswordPolicy
     settings: RegistrySettings = field(default_factory=RegistrySettings)
     adapters: Adapters | None = None
@@ -81,8 +77,9 @@ class RegistryContext:
 
 def make_context(runtime: Any, session: AsyncSession) -> RegistryContext:
     extras = runtime.extras
-    return RegistryContext(session, runtime.outbox, runtime.clock, extras["password_policy"], runtime.settings,
-                           extras.get("adapters"), extras["revoked_sessions"])
+    return RegistryContext(session, runtime.outbox, runtime.clock, policy=extras["password_policy"],
+                           settings=runtime.settings, adapters=extras.get("adapters"),
+                           revoked_sessions=extras["revoked_sessions"])
 
 
 async def end_sessions(ctx: RegistryContext, user_id: str | None, session_ids: Iterable[str], reason: str) -> None:

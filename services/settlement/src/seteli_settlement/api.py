@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from . import outputs, runs
 from . import repository as repo
 from .payment_file import PaymentFileError
-from .runs import Deps
+from .runs import SettlementDeps
 from .scheduler import run_due
 from .worker import work_run
 
@@ -38,8 +38,8 @@ def _runtime(request: Request) -> ServiceRuntime:
     return runtime
 
 
-def _deps(request: Request) -> Deps:
-    deps: Deps = _runtime(request).extras["deps"]
+def _deps(request: Request) -> SettlementDeps:
+    deps: SettlementDeps = _runtime(request).extras["deps"]
     return deps
 
 

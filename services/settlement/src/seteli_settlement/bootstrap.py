@@ -19,7 +19,7 @@ from . import api, payments_api, reports
 from .config import SettlementSettings
 from .consumers import subscriptions
 from .models import metadata
-from .runs import Deps
+from .runs import SettlementDeps
 from .worker import SettlementWorker, scheduler_loop
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -46,10 +46,10 @@ def build_runtime(
     return runtime
 
 
-def deps_of(runtime: ServiceRuntime) -> Deps:
+def deps_of(runtime: ServiceRuntime) -> SettlementDeps:
     settings = runtime.settings
     assert isinstance(settings, SettlementSettings)
-    return Deps(
+    return SettlementDeps(
         db=runtime.db,
         outbox=runtime.outbox,
         clock=runtime.clock,
@@ -58,7 +58,7 @@ def deps_of(runtime: ServiceRuntime) -> Deps:
     )
 
 
-def build_worker_deps(settings: SettlementSettings | None = None) -> tuple[ServiceRuntime, Deps]:
+def build_worker_deps(settings: SettlementSettings | None = None) -> tuple[ServiceRuntime, SettlementDeps]:
     """A worker process needs the database and the outbox; it consumes no domain events."""
     settings = settings or SettlementSettings()
     broker = None if settings.broker_url else InMemoryBroker()  # no broker: the API's relay sends our outbox
@@ -77,7 +77,7 @@ def lifespan(runtime: ServiceRuntime) -> Any:
     async def run(app: FastAPI) -> AsyncIterator[None]:
         async with inner(app):
             stop = asyncio.Event()
-            deps: Deps = runtime.extras["deps"]
+            deps: SettlementDeps = runtime.extras["deps"]
             tasks = []
             if settings.inline_jobs:
                 worker = SettlementWorker(deps, name=f"{settings.service_name}-api")

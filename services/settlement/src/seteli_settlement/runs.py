@@ -29,7 +29,12 @@ Row = dict[str, Any]
 
 
 @dataclass
-class Deps:
+class SettlementDeps:
+    """Process-level dependencies of settlement's runs, scheduler and workers. Not a `ServiceContext`:
+    it holds the Database, not one unit of work's session, because these open their own transactions (per
+    tenant, per job) and signal `after_commit` once those commit; a use case that runs inside a caller's
+    transaction takes that session as an argument beside this."""
+
     db: Database
     outbox: Outbox
     clock: Clock
@@ -77,7 +82,7 @@ def warnings_view(check: domain.LockCheck) -> list[Row]:
 
 
 async def start_run(
-    deps: Deps, tenant_id: str, month: Month, trigger: str = "manual", idempotency_key: str | None = None
+    deps: SettlementDeps, tenant_id: str, month: Month, trigger: str = "manual", idempotency_key: str | None = None
 ) -> str:
     """Create the run and one job per provider with something payable; workers do the rest. A month is
     locked only after it has ended (Helsinki date): a run of M pays lines of M and earlier, so a run
@@ -128,7 +133,7 @@ async def start_run(
     return run_id
 
 
-async def finish_run(session: AsyncSession, deps: Deps, tenant_id: str, run_id: str, month: Month) -> None:
+async def finish_run(session: AsyncSession, deps: SettlementDeps, tenant_id: str, run_id: str, month: Month) -> None:
     total = to_cents(Decimal(await repo.run_total(session, tenant_id, run_id)))
     completed_at = deps.clock.now()
     await repo.complete_run(session, tenant_id, run_id, total, completed_at)
@@ -290,7 +295,8 @@ async def plan_all(session: AsyncSession, tenant_id: str, month: Month) -> tuple
     return paid, carried
 
 
-async def preview(session: AsyncSession, deps: Deps, tenant_id: str, month: Month, *, with_lines: bool = True) -> Row:
+async def preview(session: AsyncSession, deps: SettlementDeps, tenant_id: str, month: Month, *,
+                  with_lines: bool = True) -> Row:
     """What a run would pay now, line by line, and what changed since the previous preview. Pays nothing
     and marks nothing; only the preview itself is remembered, to compare the next one with."""
     paid, carried = await plan_all(session, tenant_id, month)

@@ -9,10 +9,10 @@ from seteli_common.clock import Month, today_in_helsinki
 
 from . import repository as repo
 from .domain import month_due_on
-from .runs import Deps, start_run, tenant_calendar
+from .runs import SettlementDeps, start_run, tenant_calendar
 
 
-async def run_due(deps: Deps, today: date | None = None) -> list[dict[str, str]]:
+async def run_due(deps: SettlementDeps, today: date | None = None) -> list[dict[str, str]]:
     today = today or today_in_helsinki(deps.clock)
     due: list[tuple[str, Month]] = []
     async with deps.db.system_transaction() as session:  # every tenant's calendar

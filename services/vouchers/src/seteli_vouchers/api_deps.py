@@ -23,7 +23,7 @@ provider_staff = require_roles(Role.PROVIDER_ADMIN, Role.PROVIDER_USER)
 
 async def context(request: Request, session: AsyncSession = Depends(db_session, scope="function")) -> VouchersContext:
     runtime = request.app.state.runtime
-    return VouchersContext(session, runtime.outbox, runtime.clock, runtime.settings)
+    return VouchersContext(session, runtime.outbox, runtime.clock, settings=runtime.settings)
 
 
 def purpose(request: Request, default: str) -> str:

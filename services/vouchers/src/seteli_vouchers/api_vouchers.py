@@ -71,7 +71,7 @@ async def holder_lookup(tenant_id: str, body: LookupIn, request: Request) -> Any
     runtime = request.app.state.runtime
     source = request.client.host if request.client else "unknown"
     async with runtime.db.transaction(tenant_id=tenant_id) as session:  # kept even when nothing is found
-        ctx = VouchersContext(session, runtime.outbox, runtime.clock, runtime.settings)
+        ctx = VouchersContext(session, runtime.outbox, runtime.clock, settings=runtime.settings)
         outcome, view = await lookup.lookup(ctx, tenant_id, body.number, body.verification_code, source)
     if outcome == lookup.Outcome.THROTTLED:
         response = problem_response(ProblemError(429, "Too many attempts", "Try again later"), request.url.path)

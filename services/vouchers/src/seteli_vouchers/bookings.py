@@ -93,9 +93,9 @@ async def provider_view(
         if b["ended_on"] is None
     }
     current = _current_lists(
-        await repo.price_lists_started(ctx.session, tenant_id, voucher["service_id"], provider_id, ctx.today)
+        await repo.price_lists_started(ctx.session, tenant_id, voucher["service_id"], provider_id, ctx.today())
     )
-    closed = is_closed(voucher["state"], voucher["valid_until"], ctx.today)
+    closed = is_closed(voucher["state"], voucher["valid_until"], ctx.today())
     parts = _valid_parts(approval)
     items = []
     for c in contents:
@@ -147,7 +147,7 @@ async def _check_bookable(
     content_id: str,
     part: str | None,
 ) -> dict[str, Any]:
-    if is_closed(voucher["state"], voucher["valid_until"], ctx.today):
+    if is_closed(voucher["state"], voucher["valid_until"], ctx.today()):
         raise refused(Refusal.VOUCHER_CLOSED)
     contents = {c["id"]: c for c in await repo.voucher_contents_of(ctx.session, tenant_id, [voucher["id"]])}
     content = contents.get(content_id)
@@ -156,7 +156,7 @@ async def _check_bookable(
     if part not in _valid_parts(approval):
         raise refused(Refusal.PRODUCER_PART_UNKNOWN)
     current = _current_lists(
-        await repo.price_lists_started(ctx.session, tenant_id, voucher["service_id"], provider_id, ctx.today)
+        await repo.price_lists_started(ctx.session, tenant_id, voucher["service_id"], provider_id, ctx.today())
     )
     if not _priced(current, part, content["content_id"]):
         raise refused(Refusal.NO_VALID_PRICE_LIST)

@@ -159,7 +159,7 @@ def subscriptions(clock: Clock | None = None, settings: VouchersSettings | None 
             "status": p.status or "recorded",
         }
         await repo.upsert(ctx.session, recorded_events, row, ["tenant_id", "event_id"])
-        vctx = VouchersContext(ctx.session, ctx.outbox, clock or SystemClock(), settings or VouchersSettings())
+        vctx = VouchersContext(ctx.session, ctx.outbox, clock or SystemClock(), settings=settings or VouchersSettings())
         await grants.on_event_recorded(vctx, tenant_id, row)
 
     @access.on("events.client_data.read", model=EventsClientDataReadIn)

@@ -73,7 +73,7 @@ async def grant(ctx: VouchersContext, tenant_id: str, data: dict[str, Any], gran
     errors = [
         FieldError(field, reason)
         for field, reason in grant_validity_errors(
-            data["granted_on"], data["valid_from"], data["valid_until"], ctx.today
+            data["granted_on"], data["valid_from"], data["valid_until"], ctx.today()
         ).items()
     ] + _validate_grant(data, service, known)
     if errors:
@@ -203,7 +203,7 @@ async def load_view(
 ) -> dict[str, Any]:
     contents = await repo.voucher_contents_of(ctx.session, tenant_id, [voucher["id"]])
     usages = await access_repo.usages(ctx.session, tenant_id, voucher["id"])
-    return voucher_view(voucher, contents, ctx.today, usages=usages, with_code=with_code)
+    return voucher_view(voucher, contents, ctx.today(), usages=usages, with_code=with_code)
 
 
 async def get_voucher(ctx: VouchersContext, tenant_id: str, voucher_id: str) -> dict[str, Any]:
@@ -224,7 +224,7 @@ async def close_by_officer(
     if valid_until is not None and valid_until < voucher["valid_from"]:
         raise invalid_many([FieldError("valid_until", "must not be before the voucher's valid_from")])
     closed = await close_voucher(
-        ctx, tenant_id, voucher, CloseReason.OFFICER, valid_until=valid_until or ctx.today, note=reason
+        ctx, tenant_id, voucher, CloseReason.OFFICER, valid_until=valid_until or ctx.today(), note=reason
     )
     return await load_view(ctx, tenant_id, closed, with_code=True)
 
@@ -232,7 +232,7 @@ async def close_by_officer(
 async def close_expired(ctx: VouchersContext, tenant_id: str) -> list[str]:
     """Closes every voucher whose validity has ended (run daily; safe to run again)."""
     closed = []
-    for voucher in await repo.expired_vouchers(ctx.session, tenant_id, ctx.today):
+    for voucher in await repo.expired_vouchers(ctx.session, tenant_id, ctx.today()):
         await close_voucher(ctx, tenant_id, voucher, CloseReason.EXPIRED)
         closed.append(voucher["id"])
     return closed

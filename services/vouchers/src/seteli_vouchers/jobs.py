@@ -24,7 +24,7 @@ async def close_expired_everywhere(runtime: ServiceRuntime) -> int:
     closed = 0
     for tenant_id in tenants:
         async with runtime.db.transaction(tenant_id=tenant_id) as session:
-            ctx = VouchersContext(session, runtime.outbox, runtime.clock, settings)
+            ctx = VouchersContext(session, runtime.outbox, runtime.clock, settings=settings)
             closed += len(await grants.close_expired(ctx, tenant_id))
     if closed:
         runtime.relay.wake()

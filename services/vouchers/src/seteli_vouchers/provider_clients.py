@@ -37,7 +37,7 @@ class ProviderViewer:
 
 
 def _cutoff(ctx: VouchersContext) -> date:
-    return visibility_cutoff(ctx.today, ctx.settings.client_visibility_years)
+    return visibility_cutoff(ctx.today(), ctx.settings.client_visibility_years)
 
 
 def _out(row: dict[str, Any]) -> dict[str, Any]:
@@ -66,7 +66,7 @@ async def search(
         ctx.session,
         tenant_id,
         viewer.provider_id,
-        ctx.today,
+        ctx.today(),
         _cutoff(ctx),
         name=name,
         identity_code=identity_code,
@@ -88,7 +88,7 @@ async def search(
 
 async def _require_visible(ctx: VouchersContext, tenant_id: str, viewer: ProviderViewer, client_id: str) -> None:
     if not await access_repo.provider_sees_client(
-        ctx.session, tenant_id, viewer.provider_id, client_id, ctx.today, _cutoff(ctx), viewer.services
+        ctx.session, tenant_id, viewer.provider_id, client_id, ctx.today(), _cutoff(ctx), viewer.services
     ):
         raise not_found("Client")
 

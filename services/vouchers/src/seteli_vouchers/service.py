@@ -9,13 +9,11 @@ from datetime import date
 from typing import Any
 
 from seteli_common.auth import PROVIDER_STAFF, TENANT_STAFF, Principal
-from seteli_common.clock import Clock, today_in_helsinki
+from seteli_common.context import ServiceContext
 from seteli_common.errors import conflict, invalid, not_found
-from seteli_common.messaging.outbox import Outbox
 from seteli_common.pseudonym import person_pseudonym
 from seteli_common.validators import ValidationFailed, validate_identity_code
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from . import access_repository as access_repo
 from . import repository as repo
@@ -25,16 +23,9 @@ from .events import BookingEnded, ClientDied, ClientRegistered, VoucherClosed
 from .models import clients
 
 
-@dataclass
-class VouchersContext:
-    session: AsyncSession
-    outbox: Outbox
-    clock: Clock
+@dataclass(kw_only=True)
+class VouchersContext(ServiceContext):
     settings: VouchersSettings
-
-    @property
-    def today(self) -> date:
-        return today_in_helsinki(self.clock)
 
 
 @dataclass(frozen=True)
@@ -199,7 +190,7 @@ async def record_death(ctx: VouchersContext, tenant_id: str, client_id: str, dat
         raise not_found("Client")
     if client["date_of_death"] is not None and client["date_of_death"] != date_of_death:
         raise conflict("A different date of death is already recorded")
-    if date_of_death > ctx.today:
+    if date_of_death > ctx.today():
         raise invalid("date_of_death", "cannot be in the future")
     end = validity_end_after_death(date_of_death)
     await repo.set_date_of_death(ctx.session, tenant_id, client_id, date_of_death)

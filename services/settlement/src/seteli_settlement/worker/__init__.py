@@ -30,7 +30,7 @@ from .. import repository as repo
 from ..events import EventsSettled, PaymentCarriedOver, PaymentComputed, SpecificationReady
 from ..outputs import specification_pdf
 from ..repository import open_queue
-from ..runs import Deps, finish_run
+from ..runs import SettlementDeps, finish_run
 from ..scheduler import run_due
 
 log = logging.getLogger("seteli.settlement.worker")
@@ -45,7 +45,7 @@ class Claim:
 
 
 class SettlementWorker:
-    def __init__(self, deps: Deps, name: str | None = None, *, run_id: str | None = None) -> None:
+    def __init__(self, deps: SettlementDeps, name: str | None = None, *, run_id: str | None = None) -> None:
         self.deps = deps
         self.run_id = run_id  # only this run's jobs (the API working its own run inline)
         self.name = name or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
@@ -139,7 +139,7 @@ class SettlementWorker:
                     pass
 
 
-async def render_pending_specification(deps: Deps) -> bool:
+async def render_pending_specification(deps: SettlementDeps) -> bool:
     """Render one provider's payment specification and hand it to the notifications service. The
     payment row stays locked while rendering: a crash rolls back and another worker renders it."""
     async with deps.db.system_transaction() as session:  # the next specification of any tenant
@@ -185,7 +185,7 @@ async def render_pending_specification(deps: Deps) -> bool:
     return True
 
 
-async def work_run(deps: Deps, run_id: str, wait_seconds: float) -> None:
+async def work_run(deps: SettlementDeps, run_id: str, wait_seconds: float) -> None:
     """Work one run's jobs here until it completes; jobs other workers hold are waited for (up to the
     timeout, after which the caller reports the run as still running)."""
     loop = asyncio.get_running_loop()
@@ -204,7 +204,7 @@ async def work_run(deps: Deps, run_id: str, wait_seconds: float) -> None:
         await asyncio.sleep(0.05)
 
 
-async def scheduler_loop(deps: Deps, stop: asyncio.Event, interval: float) -> None:
+async def scheduler_loop(deps: SettlementDeps, stop: asyncio.Event, interval: float) -> None:
     while not stop.is_set():
         try:
             await run_due(deps)
@@ -217,7 +217,7 @@ async def scheduler_loop(deps: Deps, stop: asyncio.Event, interval: float) -> No
             pass
 
 
-async def pay_provider(session: Any, deps: Deps, tenant_id: str, run_id: str, provider_id: str) -> None:
+async def pay_provider(session: Any, deps: SettlementDeps, tenant_id: str, run_id: str, provider_id: str) -> None:
     """Pay one provider's open lines, set-based: PostgreSQL sums them per producer part, Python picks the
     payees from those few sums, and each payment's lines move from open_lines to paid_lines in one
     statement. No line travels to Python; only the ids of the events and interruptions settled do."""
