@@ -8,6 +8,7 @@ import asyncio
 import re
 
 import httpx
+
 from seteli.embedded import Suite
 
 from .conftest import csrf_of, login, submit
