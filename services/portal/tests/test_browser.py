@@ -374,6 +374,13 @@ def test_officer_queues_settlement_preview_and_report(site: tuple[Site, Seed], p
     page.goto(server.url("/officer/organisations"))  # journey 3: companies, associations, course windows
     assert "Yritykset ja yhdistykset" in page.text()
     accessible(page, "31-organisations")
+    page.goto(server.url("/officer/services"))  # journey 1: the municipality's services
+    assert "Uusi palvelu" in page.text()
+    accessible(page, "32-services")
+    page.navigate_by("document.querySelector('#services a').click()")
+    page.submit("form[action$='/interruption-rule']")  # nothing filled in: every field error at once
+    assert "Voimassa alkaen" in page.text()
+    accessible(page, "33-service-rule-refused")
     page.goto(server.url("/officer/settlement/runs/" + page.js("''") + "x"))
     assert page.js("document.title").startswith("Virhe")
 

@@ -38,6 +38,7 @@ from . import (
     routes_resident_account,
     routes_signup,
     routes_tenant_organisations,
+    routes_tenant_services,
     routes_tenant_users,
 )
 from .apiclient import Api, ApiError
@@ -175,6 +176,6 @@ def build_app(settings: PortalSettings | None = None, *, service_urls: dict[str,
                    routes_password_change):
         app.include_router(module.router)
     for module in (routes_landing, routes_signup, routes_resident, routes_officer_clients, routes_resident_account,
-                   routes_tenant_users, routes_tenant_organisations):
+                   routes_tenant_users, routes_tenant_organisations, routes_tenant_services):
         app.include_router(module.router)
     return app

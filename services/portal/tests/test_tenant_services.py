@@ -1,0 +1,108 @@
+"""Tenant admin, journey 1: defines a voucher service (names fi/sv, contents with units and who pays, required
+attachments, a rulebook), then changes it: names and settlement calendar, a renamed and an added content,
+a version of the interruption rule from a date, a new rulebook version. Every refusal names its field in the
+admin's language and changes nothing; the public list of municipalities shows the service."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+
+import httpx
+
+from .conftest import csrf_of, login, submit
+from .seed import OFFICER_PASSWORD, PROVIDER_PASSWORD, Seed
+
+
+async def test_a_tenant_admin_defines_a_service_and_changes_it(portal: httpx.AsyncClient, data: Seed) -> None:
+    await login(portal, data.officer_email, OFFICER_PASSWORD)  # the demo tenant's admin
+    page = await portal.get("/officer/services")
+    assert page.status_code == 200 and 'href="/officer/services" aria-current="page"' in page.text
+    services_before = page.text.count('<tr id="service-')
+    assert services_before >= 1
+
+    half = await submit(portal, "/officer/services", "/officer/services", {
+        "name_fi": "Kotisiivous", "name_sv": "", "kind": "voucher",
+        "contents.0.name_fi": "Siivous", "contents.0.name_sv": "", "contents.0.unit": "hour"})
+    assert half.status_code == 422
+    assert 'id="service-name_sv-error"' in half.text and 'id="service-contents-0-name_sv-error"' in half.text
+    assert 'value="Kotisiivous"' in half.text  # what was typed stays
+    assert (await portal.get("/officer/services")).text.count('<tr id="service-') == services_before
+
+    page = await portal.get("/officer/services")
+    created = await portal.post("/officer/services", data={
+        "csrf": csrf_of(page.text), "name_fi": "Kotisiivous", "name_sv": "Hemstädning", "kind": "voucher",
+        "contents.0.name_fi": "Siivous", "contents.0.name_sv": "Städning", "contents.0.unit": "hour",
+        "contents.1.name_fi": "Siivoustarvikkeet", "contents.1.name_sv": "Städmaterial", "contents.1.unit": "piece",
+        "contents.1.client_pays": "on", "required.company": ["trade_register_extract", "liability_insurance"],
+        "rulebook_effective_from": "2027-01-01", "rulebook_text": "Kotisiivouksen sääntökirja 2027"})
+    assert created.status_code == 303, created.text[-2000:]
+    url = created.headers["location"]
+    page = await portal.get(url)
+    assert "Palvelu Kotisiivous luotu." in page.text and "<h1>Kotisiivous</h1>" in page.text
+    contents = re.search(r'<table id="contents">.*?</table>', page.text, re.S).group(0)  # type: ignore[union-attr]
+    assert 'value="Siivous"' in contents and "<td>h</td>" in contents and "<td>kpl</td>" in contents
+    assert re.search(r'name="contents\.1\.client_pays" type="checkbox" checked', contents)
+    assert 'id="attachments-company-trade_register_extract" name="required.company" value="trade_register_extract" ' \
+           'type="checkbox" checked' in page.text
+    assert "Versio 1, voimassa 1.1.2027 alkaen" in page.text
+
+    # names and calendar: a calendar out of order is refused and changes nothing
+    wrong = await submit(portal, url, f"{url}/basics", {
+        "name_fi": "Kotisiivous", "name_sv": "Hemstädning", "provider_deadline_day": "5",
+        "approval_deadline_day": "3", "transfer_day": "4"})
+    assert wrong.status_code == 422 and "Päivien järjestys" in wrong.text
+    saved = await submit(portal, url, f"{url}/basics", {
+        "name_fi": "Kotisiivous ja kauppa", "name_sv": "Hemstädning och butik", "auto_recording": "",
+        "provider_deadline_day": "2", "approval_deadline_day": "3", "transfer_day": "5"})
+    assert saved.status_code == 303
+    page = await portal.get(url)
+    assert "<h1>Kotisiivous ja kauppa</h1>" in page.text and 'name="transfer_day" type="number" value="5"' in page.text
+
+    # contents: one renamed, one added; the unit of an existing content is not offered for change
+    page = await portal.get(url)
+    changed = await portal.post(f"{url}/contents", data={
+        "csrf": csrf_of(page.text), "contents.0.name_fi": "Siivous / tunti", "contents.0.name_sv": "Städning / timme",
+        "contents.1.name_fi": "Siivoustarvikkeet", "contents.1.name_sv": "Städmaterial", "contents.1.client_pays": "on",
+        "contents.2.name_fi": "Kauppa-asiointi", "contents.2.name_sv": "Butiksärenden", "contents.2.unit": "hour"})
+    assert changed.status_code == 303, changed.text[-2000:]
+    page = await portal.get(url)
+    contents = re.search(r'<table id="contents">.*?</table>', page.text, re.S).group(0)  # type: ignore[union-attr]
+    assert 'value="Siivous / tunti"' in contents and 'value="Kauppa-asiointi"' in contents
+    assert contents.count('<tr id="content-') == 4  # three contents and the row for a new one
+
+    # the interruption rule from a date: a gap is refused in Finnish; then a rule of two bands
+    gap = await submit(portal, url, f"{url}/interruption-rule", {
+        "valid_from": "2027-01-01", "hospital.0.from_day": "1", "hospital.0.to_day": "10",
+        "hospital.0.percentage": "100"})
+    assert gap.status_code == 422 and "Jakson pitää alkaa päivästä 0." in gap.text
+    assert "Palvelulla ei ole keskeytyssääntöä" in gap.text
+    rule = await submit(portal, url, f"{url}/interruption-rule", {
+        "valid_from": "2027-01-01", "hospital.0.from_day": "0", "hospital.0.to_day": "10",
+        "hospital.0.percentage": "100", "hospital.1.from_day": "11", "hospital.1.to_day": "",
+        "hospital.1.percentage": "0", "hospital.return_day_percentage": "50"})
+    assert rule.status_code == 303, rule.text[-2000:]
+    page = await portal.get(url)
+    table = re.search(r'<table id="rule-2027-01-01">.*?</table>', page.text, re.S).group(0)  # type: ignore[union-attr]
+    assert "päivät 0–10: 100 %" in table and "päivät 11–…: 0 %" in table and "50 %" in table
+
+    # a new rulebook version; an empty one is refused
+    empty = await submit(portal, url, f"{url}/rulebook", {"effective_from": "", "text": ""})
+    assert empty.status_code == 422 and 'id="rulebook-text-error"' in empty.text
+    version = await submit(portal, url, f"{url}/rulebook", {"effective_from": "2027-06-01",
+                                                            "text": "Kotisiivouksen sääntökirja, kesäkuu 2027"})
+    assert version.status_code == 303
+    assert "Versio 2, voimassa 1.6.2027 alkaen" in (await portal.get(url)).text
+
+    # everyone hears of it: the public list of municipalities shows the service by its new name
+    for _ in range(100):
+        public = await portal.get("/municipalities")
+        if "Kotisiivous ja kauppa" in public.text:
+            break
+        await asyncio.sleep(0.1)
+    assert "Kotisiivous ja kauppa" in public.text
+
+
+async def test_a_company_does_not_reach_the_municipalitys_services(portal: httpx.AsyncClient, data: Seed) -> None:
+    await login(portal, data.provider_email, PROVIDER_PASSWORD)
+    assert (await portal.get("/officer/services")).status_code == 403
