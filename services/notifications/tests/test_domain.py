@@ -82,6 +82,7 @@ def test_every_template_exists_in_finnish_and_swedish() -> None:
         "payment_carried_over",
         "payment_specification",
         "daily_digest",
+        "service_changed",
     }
     assert renderer.kinds("fi") == expected and renderer.kinds("sv") == expected
     assert (TEMPLATES / "layout.html").exists()

@@ -215,3 +215,44 @@ def unit_price_on(lists: Sequence[dict[str, Any]], *, content_id: str, producer_
         if found is not None and content_id in found["prices"]:
             return found["prices"][content_id], found
     return None
+
+
+def service_changes(before: dict[str, Any], after: dict[str, Any]) -> list[dict[str, Any]]:
+    """What changed in a service, one entry per change, as the providers working in it are told (in the
+    order they read it). Views are `tenant_services.get_service`'s; a content is never removed."""
+    changes: list[dict[str, Any]] = []
+    if (before["name_fi"], before["name_sv"]) != (after["name_fi"], after["name_sv"]):
+        changes.append({"kind": "names", "name_fi": after["name_fi"], "name_sv": after["name_sv"],
+                        "old_name_fi": before["name_fi"], "old_name_sv": before["name_sv"]})
+    old_contents = {c["id"]: c for c in before["contents"]}
+    for content in after["contents"]:
+        names = {"name_fi": content["name_fi"], "name_sv": content["name_sv"]}
+        old = old_contents.get(content["id"])
+        if old is None:
+            changes.append({"kind": "content_added", **names, "client_pays": content["client_pays"]})
+            continue
+        if (old["name_fi"], old["name_sv"]) != (content["name_fi"], content["name_sv"]):
+            changes.append({"kind": "content_renamed", **names, "old_name_fi": old["name_fi"],
+                            "old_name_sv": old["name_sv"]})
+        if old["client_pays"] != content["client_pays"]:
+            changes.append({"kind": "content_payer", **names, "client_pays": content["client_pays"]})
+    for level in LEVELS:
+        had = {a["type"] for a in (before["required_attachments"] or {}).get(level, [])}
+        for attachment in (after["required_attachments"] or {}).get(level, []):
+            if attachment["type"] not in had:
+                changes.append({"kind": "attachment_required", "level": level, "name_fi": attachment["name_fi"],
+                                "name_sv": attachment["name_sv"]})
+    old_rules = {rule.get("valid_from"): rule for rule in before["interruption_rules"] or []}
+    for rule in after["interruption_rules"] or []:
+        if old_rules.get(rule.get("valid_from")) != rule:
+            changes.append({"kind": "interruption_rule", "effective_from": rule.get("valid_from")})
+    if before["calendar"] != after["calendar"]:
+        changes.append({"kind": "calendar", **{k: after["calendar"][k] for k in DEFAULT_CALENDAR}})
+    if before["auto_recording"] != after["auto_recording"]:
+        changes.append({"kind": "auto_recording", "enabled": after["auto_recording"]})
+    known = {v["id"] for v in before["rulebook_versions"]}
+    for version in after["rulebook_versions"]:
+        if version["id"] not in known:
+            changes.append({"kind": "rulebook", "version": version["version"],
+                            "effective_from": version["effective_from"].isoformat()})
+    return changes

@@ -42,6 +42,38 @@ class ServiceDefined(EventPayload):
     rulebook: RulebookInfo | None = None
 
 
+class ServiceChange(_Frozen):
+    """One change of a service (`domain.service_changes`): `kind` is names, content_added, content_renamed,
+    content_payer, attachment_required, interruption_rule, calendar, auto_recording or rulebook; the other
+    fields are those the kind needs."""
+
+    kind: str
+    name_fi: str | None = None
+    name_sv: str | None = None
+    old_name_fi: str | None = None
+    old_name_sv: str | None = None
+    client_pays: bool | None = None
+    level: str | None = None
+    effective_from: str | None = None
+    version: int | None = None
+    enabled: bool | None = None
+    provider_deadline_day: int | None = None
+    approval_deadline_day: int | None = None
+    transfer_day: int | None = None
+
+
+class ServiceChanged(EventPayload):
+    """A service changed after it was defined: the providers with an approved application in it are told
+    what changed (the notifications service mails them)."""
+
+    event_type = "applications.service.changed"
+    service_id: str
+    name_fi: str
+    name_sv: str
+    provider_ids: list[str]
+    changes: list[ServiceChange]
+
+
 class ApplicationSubmitted(EventPayload):
     event_type = "applications.application.submitted"
     application_id: str

@@ -18,8 +18,9 @@ from .domain import (
     interruption_rule_problems,
     interruption_rules_problems,
     rule_in_force,
+    service_changes,
 )
-from .events import ContentInfo, RulebookInfo, ServiceDefined
+from .events import ContentInfo, RulebookInfo, ServiceChange, ServiceChanged, ServiceDefined
 
 
 def _normalise_attachments(data: dict[str, Any] | None) -> dict[str, list[dict[str, str]]]:
@@ -183,7 +184,7 @@ async def change_service(ctx: ApplicationsContext, tenant_id: str, service_id: s
                                       name_sv=content["name_sv"], client_pays=content["client_pays"])
     await repo.insert_contents(ctx.session, _content_rows(tenant_id, service_id, new, len(known)))
     await publish_service(ctx, tenant_id, service_id)
-    return await get_service(ctx, tenant_id, service_id)
+    return await _tell_providers(ctx, tenant_id, current)
 
 
 async def _add_rulebook(ctx: ApplicationsContext, tenant_id: str, service_id: str,
@@ -203,10 +204,25 @@ async def _add_rulebook(ctx: ApplicationsContext, tenant_id: str, service_id: st
 
 async def add_rulebook_version(ctx: ApplicationsContext, tenant_id: str, service_id: str,
                                data: dict[str, Any]) -> dict[str, Any]:
-    await get_service(ctx, tenant_id, service_id)
+    before = await get_service(ctx, tenant_id, service_id)
     row = await _add_rulebook(ctx, tenant_id, service_id, data)
     await publish_service(ctx, tenant_id, service_id)
+    await _tell_providers(ctx, tenant_id, before)
     return row
+
+
+async def _tell_providers(ctx: ApplicationsContext, tenant_id: str, before: dict[str, Any]) -> dict[str, Any]:
+    """After a change of a service: what changed, to the providers with an approved application in it."""
+    after = await get_service(ctx, tenant_id, before["id"])
+    changes = service_changes(before, after)
+    if changes:
+        approved, _ = await repo.find_applications(ctx.session, tenant_id, service_id=before["id"],
+                                                   states=["approved"])
+        await ctx.outbox.add(ctx.session, ServiceChanged(
+            service_id=after["id"], name_fi=after["name_fi"], name_sv=after["name_sv"],
+            provider_ids=sorted({a["provider_id"] for a in approved}),
+            changes=[ServiceChange(**change) for change in changes]), tenant_id=tenant_id)
+    return after
 
 
 async def directory(ctx: ApplicationsContext) -> dict[str, Any]:

@@ -177,6 +177,14 @@ class ContactRequested(Inbound):
 
 # --- daily operations -----------------------------------------------------------------------------
 
+class ServiceChanged(Inbound):
+    service_id: str
+    name_fi: str
+    name_sv: str
+    provider_ids: list[str]
+    changes: list[dict[str, Any]]
+
+
 class ApplicationFact(Inbound):
     application_id: str
     service_id: str

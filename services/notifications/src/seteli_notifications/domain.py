@@ -110,3 +110,55 @@ _URL: Final = re.compile(r"https?://[^\s\"'<>]+")
 
 def without_links(body: str) -> str:
     return _URL.sub(LINK_REMOVED, body)
+
+
+_LEVELS: Final = {"company": {"fi": "yritykseltä", "sv": "av företaget"},
+                  "site": {"fi": "toimipaikalta", "sv": "av verksamhetsstället"},
+                  "subcontractor": {"fi": "alihankkijalta", "sv": "av underleverantören"}}
+
+
+def _day(iso: str | None) -> str:
+    if not iso:
+        return "–"
+    year, month, day = (int(part) for part in iso[:10].split("-"))
+    return f"{day}.{month}.{year}"
+
+
+def service_change_lines(changes: Sequence[dict[str, object]], lang: str) -> list[str]:
+    """The changes of a service (applications.service.changed) as lines of a provider's mail."""
+    fi = lang == "fi"
+    lines = []
+    for c in changes:
+        name, old = c.get(f"name_{lang}"), c.get(f"old_name_{lang}")
+        kind = c["kind"]
+        if kind == "names":
+            lines.append(f"Palvelun uusi nimi: {name} (ennen {old})" if fi
+                         else f"Tjänstens nya namn: {name} (tidigare {old})")
+        elif kind == "content_added":
+            pays = (" (asiakas maksaa)" if fi else " (klienten betalar)") if c.get("client_pays") else ""
+            lines.append(f"Uusi sisältö: {name}{pays}" if fi else f"Nytt innehåll: {name}{pays}")
+        elif kind == "content_renamed":
+            lines.append(f"Sisällön {old} uusi nimi: {name}" if fi else f"Innehållet {old} har nytt namn: {name}")
+        elif kind == "content_payer":
+            payer = ("asiakas" if fi else "klienten") if c.get("client_pays") else ("kunta" if fi else "kommunen")
+            lines.append(f"Sisällön {name} maksaa nyt {payer}" if fi else f"Innehållet {name} betalas nu av {payer}")
+        elif kind == "attachment_required":
+            level = _LEVELS.get(str(c.get("level")), {}).get(lang, "")
+            lines.append(f"Uusi vaadittu liite {level}: {name}" if fi else f"Ny bilaga som krävs {level}: {name}")
+        elif kind == "interruption_rule":
+            day = _day(c.get("effective_from"))  # type: ignore[arg-type]
+            lines.append(f"Keskeytyssääntö muuttuu {day} alkaen" if fi else f"Avbrottsregeln ändras från {day}")
+        elif kind == "calendar":
+            days = f"{c.get('provider_deadline_day')}. / {c.get('approval_deadline_day')}. / {c.get('transfer_day')}."
+            lines.append(f"Maksukalenteri (kirjausten takaraja / hyväksyntä / siirto): {days}" if fi
+                         else f"Betalningskalender (registreringar / godkännande / överföring): {days}")
+        elif kind == "auto_recording":
+            on = bool(c.get("enabled"))
+            lines.append(("Automaattikirjaus otettu käyttöön" if on else "Automaattikirjaus poistettu käytöstä") if fi
+                         else ("Automatisk registrering har tagits i bruk" if on
+                               else "Automatisk registrering används inte längre"))
+        elif kind == "rulebook":
+            day = _day(c.get("effective_from"))  # type: ignore[arg-type]
+            lines.append(f"Sääntökirjan versio {c.get('version')} on voimassa {day} alkaen" if fi
+                         else f"Regelbokens version {c.get('version')} gäller från {day}")
+    return lines

@@ -10,7 +10,15 @@ from seteli_common.messaging.consumer import MessageContext, Subscription
 
 from . import repository as repo
 from . import service
-from .contracts import ApplicationFact, CreditRequested, EventAwaitingApproval, FeedbackGiven, PurchaseBooked
+from .contracts import (
+    ApplicationFact,
+    CreditRequested,
+    EventAwaitingApproval,
+    FeedbackGiven,
+    PurchaseBooked,
+    ServiceChanged,
+)
+from .domain import service_change_lines
 from .service import NotificationsContext
 
 MakeContext = Callable[[MessageContext], NotificationsContext]
@@ -63,6 +71,17 @@ def subscribe(sub: Subscription, make: MakeContext) -> None:
     @sub.on("applications.application.returned", model=ApplicationFact)
     async def application_returned(ctx: MessageContext, p: ApplicationFact) -> None:
         await application_decided(ctx, p, "application_returned")
+
+    @sub.on("applications.service.changed", model=ServiceChanged)
+    async def service_changed(ctx: MessageContext, p: ServiceChanged) -> None:
+        """The providers working in a service learn what changed in it, in their own language."""
+        context = {"service_name_fi": p.name_fi, "service_name_sv": p.name_sv,
+                   "changes_fi": service_change_lines(p.changes, "fi"),
+                   "changes_sv": service_change_lines(p.changes, "sv")}
+        mail = make(ctx)
+        for provider_id in p.provider_ids:
+            out = await service.to_provider(ctx.session, "service_changed", ctx.tenant_id, provider_id, context)
+            await service.enqueue(mail, ctx.envelope, out)
 
     @sub.on("vouchers.purchase.booked", model=PurchaseBooked)
     async def purchase_booked(ctx: MessageContext, p: PurchaseBooked) -> None:

@@ -12,6 +12,7 @@ from fastapi.responses import Response
 from seteli_common.attachment_types import ATTACHMENT_TYPES
 
 from .apiclient import ApiError
+from .i18n import Translator
 from .web import Page, seg
 
 router = APIRouter(prefix="/officer")
@@ -55,8 +56,11 @@ def _contents(page: Page, form: Any, rows: int, errors: dict[str, str], *,
     return contents
 
 
-def _required_attachments(form: Any) -> dict[str, list[str]]:
-    return {level: [t for t in ATTACHMENT_TYPES if t in form.getlist(f"required.{level}")] for level in LEVELS}
+def _required_attachments(form: Any) -> dict[str, list[dict[str, str]]]:
+    """The chosen types with their Finnish and Swedish names, which the providers' mail and pages show."""
+    fi, sv = Translator("fi"), Translator("sv")
+    return {level: [{"type": t, "name_fi": fi(f"attachment.type.{t}"), "name_sv": sv(f"attachment.type.{t}")}
+                    for t in ATTACHMENT_TYPES if t in form.getlist(f"required.{level}")] for level in LEVELS}
 
 
 def _calendar(page: Page, form: Any, errors: dict[str, str]) -> dict[str, int]:

@@ -1,0 +1,42 @@
+"""A municipality changed a service: each provider with an approved application in it is mailed what changed,
+in its own language, once however often the fact is delivered."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .test_messages import only, text
+
+Harness = Any
+
+CHANGES = [
+    {"kind": "names", "name_fi": "Kotihoito 2027", "name_sv": "Hemvård 2027", "old_name_fi": "Kotihoito",
+     "old_name_sv": "Hemvård"},
+    {"kind": "content_added", "name_fi": "Turvapuhelin", "name_sv": "Trygghetstelefon", "client_pays": True},
+    {"kind": "attachment_required", "level": "site", "name_fi": "Lääkehoitosuunnitelma",
+     "name_sv": "Läkemedelsplan"},
+    {"kind": "interruption_rule", "effective_from": "2027-01-01"},
+    {"kind": "rulebook", "version": 2, "effective_from": "2027-02-01"},
+]
+
+
+async def test_each_approved_provider_reads_what_changed_in_its_language(harness: Harness) -> None:
+    await harness.directory()
+    fact = {"service_id": "kotihoito", "name_fi": "Kotihoito 2027", "name_sv": "Hemvård 2027",
+            "provider_ids": ["p-fi", "p-sv"], "changes": CHANGES}
+    envelope = await harness.publish("applications.service.changed", fact, tenant_id="kouvola")
+    await harness.publish("applications.service.changed", fact, tenant_id="kouvola",
+                          event_id=envelope.event_id)  # delivered twice: still one mail each
+
+    finnish = only(harness, "info@paivansade.fi")
+    assert finnish["Subject"] == "Palvelun ehdot muuttuivat: Kotihoito 2027"
+    body = text(finnish)
+    for line in ("- Palvelun uusi nimi: Kotihoito 2027 (ennen Kotihoito)",
+                 "- Uusi sisältö: Turvapuhelin (asiakas maksaa)",
+                 "- Uusi vaadittu liite toimipaikalta: Lääkehoitosuunnitelma",
+                 "- Keskeytyssääntö muuttuu 1.1.2027 alkaen",
+                 "- Sääntökirjan versio 2 on voimassa 1.2.2027 alkaen"):
+        assert line in body, body
+    swedish = text(only(harness, "info@solsidan.fi"))
+    assert "- Avbrottsregeln ändras från 1.1.2027" in swedish and "- Ny bilaga som krävs av verksamhetsstället" \
+        in swedish and "Uusi" not in swedish
