@@ -347,6 +347,11 @@ def test_officer_queues_settlement_preview_and_report(site: tuple[Site, Seed], p
     page.submit("form.inline-form", "button[value=preview]")
     assert "Esikatselu" in page.text()
     accessible(page, "22-settlement-preview")
+    page.goto(server.url("/officer/settlement"))
+    page.navigate_by("document.querySelector('a[href*=\"/officer/settlement/runs/\"]').click()")
+    page.js("document.querySelectorAll('details').forEach(d => d.open = true)")  # the drill-down, opened
+    assert "Mitä maksettiin" in page.text()
+    accessible(page, "22-settlement-run-lines")
 
     page.goto(server.url(f"/officer/reports?start={data.demo.month}&end={data.demo.month}"))
     assert "A-001" in page.text()

@@ -66,6 +66,11 @@ async def test_settlement_preview_then_lock_and_send_with_downloads(portal: http
     preview = await submit(portal, "/officer/settlement", "/officer/settlement", {"month": data.demo.month,
                                                                                 "action": "preview"})
     assert preview.status_code == 200 and "Esikatselu" in preview.text and "Lukitse ja lähetä" in preview.text
+    again = await submit(portal, "/officer/settlement", "/officer/settlement", {"month": data.demo.month,
+                                                                              "action": "preview"})
+    changes = re.search(r'<section id="settlement-changes".*?</section>', again.text, re.S)
+    assert changes and "Muutokset edellisestä esikatselusta" in changes.group(0)
+    assert "Maksuihin ei ole tullut muutoksia." in changes.group(0)  # nothing arrived in between
 
     total = re.search(r'name="expected_total" value="([^"]+)"', preview.text).group(1)  # type: ignore[union-attr]
     # Locking pays: one click is not enough, the officer confirms the total the preview showed.
@@ -88,6 +93,11 @@ async def test_settlement_preview_then_lock_and_send_with_downloads(portal: http
     first_run = re.findall(r'href="(/officer/settlement/runs/[^"]+)"', runs.text)[-1]
     detail = await portal.get(first_run)
     assert money_fmt(str(140 * Month.parse(data.demo.month).last.day)) in detail.text
+    # the drill-down: what each payment paid, line by line
+    lines = re.search(r'<details id="lines-[^"]+">.*?</details>', detail.text, re.S)
+    days = Month.parse(data.demo.month).last.day
+    assert lines and "Palvelutapahtuma" in lines.group(0) and f'<td class="num">{days}</td>' in lines.group(0)
+    assert money_fmt(str(140 * days)) in lines.group(0)
     assert re.search(r'href="([^"]+\.pdf)"', detail.text)
     xml = await portal.get(f"{first_run}/payment-file")
     assert xml.status_code == 200 and b"pain.001" in xml.content
@@ -99,6 +109,9 @@ async def test_the_running_month_is_not_offered_for_locking_and_the_provider_dea
 ) -> None:
     await login(portal, data.officer_email, OFFICER_PASSWORD)
     running = Month.of(today_in_helsinki(SystemClock()))
+    before = await submit(portal, "/officer/settlement", "/officer/settlement", {"month": str(running),
+                                                                               "action": "preview"})
+    assert before.status_code == 200
     # Care this month at a site settlement does not know (yet): listed as carried over, with the reason.
     await InMemoryTransport(suite.broker).publish(Envelope(type="events.event.recorded", tenant_id=data.tenant_id,
                                                            payload={
@@ -113,6 +126,8 @@ async def test_the_running_month_is_not_offered_for_locking_and_the_provider_dea
     assert preview.status_code == 200 and "Esikatselu" in preview.text
     assert 'id="settlement-lock-refused"' in preview.text and 'value="lock"' not in preview.text
     assert f"Kuukausi {running} on vielä kesken" in preview.text and lockable_from in preview.text
+    changes = re.search(r'<section id="settlement-changes".*?</section>', preview.text, re.S)
+    assert changes and "Rivejä tullut 1, poistunut 0." in changes.group(0)  # the event that arrived meanwhile
     carried = re.search(r'<table id="settlement-carried-over">.*?</table>', preview.text, re.S)
     assert carried and "Toimipaikka ei ole vielä tilityksen tiedossa" in carried.group(0)
     assert money_fmt("12.34") in carried.group(0)

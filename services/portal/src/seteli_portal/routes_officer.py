@@ -389,7 +389,8 @@ async def settle(request: Request) -> Response:
 async def run(request: Request, run_id: str) -> Response:
     page = _officer_page(request)
     detail = await page.call("GET", "settlement", page.tpath(f"/runs/{seg(run_id)}"), params={"lines": "true"})
-    return page.render("officer/run.html", run=detail)
+    contents = {c["id"]: c for s in (await _services(page)).values() for c in s["contents"]}
+    return page.render("officer/run.html", run=detail, contents=contents)
 
 
 @router.get("/settlement/runs/{run_id}/payments/{payment_id}.pdf")
