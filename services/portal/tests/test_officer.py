@@ -11,6 +11,7 @@ from datetime import datetime, time
 import httpx
 import openpyxl
 import pytest
+from pypdf import PdfReader
 from seteli_common.clock import HELSINKI, FixedClock, Month, SystemClock, today_in_helsinki
 from seteli_common.messaging.envelope import Envelope
 from seteli_common.messaging.memory import InMemoryTransport
@@ -199,6 +200,17 @@ async def test_realisation_report_on_the_page_and_as_csv(portal: httpx.AsyncClie
     cells = next(r for r in sheet.iter_rows(min_row=2) if r[1].value == "A-001")
     assert cells[4].value == 140 * Month.parse(month).last.day and cells[4].number_format == "0.00"
     assert cells[4].data_type == "n" and data.provider_id not in str(table)
+
+    # and as a PDF to print: the same rows, the municipality and the period on top
+    assert 'id="realisation-pdf"' in page.text
+    printed = await portal.get("/officer/reports/realisation.pdf", params={"start": month, "end": month})
+    assert printed.status_code == 200 and printed.headers["content-type"] == "application/pdf"
+    text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(printed.content)).pages)
+    assert "Asiakkaat ja toteuma" in text
+    assert "Palveluntuottaja" in text and "A-001" in text and f"{140 * Month.parse(month).last.day},00" in text
+    assert data.provider_id not in text
+    pdf_interruptions = await portal.get("/officer/reports/interruptions.pdf", params={"start": month, "end": month})
+    assert pdf_interruptions.status_code == 200 and pdf_interruptions.content.startswith(b"%PDF")
 
 
 async def test_an_event_over_the_weekly_grant_is_approved_from_the_queue(portal: httpx.AsyncClient,

@@ -12,11 +12,12 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from seteli_common.web import content_disposition
 
+from . import tenants
 from .apiclient import ApiError
 from .i18n import date_fmt, money_fmt
 from .paging import pager, paging
 from .provider_data import today
-from .spreadsheet import XLSX_MEDIA_TYPE, Cell, as_csv, as_xlsx
+from .spreadsheet import XLSX_MEDIA_TYPE, Cell, as_csv, as_pdf, as_xlsx
 from .web import STAFF, Page, download, seg
 
 router = APIRouter(prefix="/officer")
@@ -503,8 +504,8 @@ def _report_table(page: Page, name: str, report: dict[str, Any]) -> tuple[list[s
 
 @router.get("/reports/{name}.{extension}")
 async def report_file(request: Request, name: Literal["realisation", "interruptions"],
-                      extension: Literal["csv", "xlsx"], start: str, end: str) -> Response:
-    """The report as a file: a CSV that opens in Finnish Excel, or an .xlsx with typed cells."""
+                      extension: Literal["csv", "xlsx", "pdf"], start: str, end: str) -> Response:
+    """The report as a file: a CSV that opens in Finnish Excel, an .xlsx with typed cells, or a PDF."""
     page = _officer_page(request)
     report = await _reports(page, start, end)
     headers, rows = _report_table(page, name, report)
@@ -513,4 +514,10 @@ async def report_file(request: Request, name: Literal["realisation", "interrupti
     disposition = {"Content-Disposition": content_disposition(filename)}
     if extension == "xlsx":
         return Response(as_xlsx(headers, rows, stem), media_type=XLSX_MEDIA_TYPE, headers=disposition)
+    if extension == "pdf":
+        title = page.t("reports.realisation") if name == "realisation" else page.t("reports.interruptions")
+        tenant = next((x for x in await tenants.directory(page) if x["id"] == page.tenant_id), None)
+        who = tenants.name_of(tenant, page.lang) if tenant else page.tenant_id
+        subtitle = f"{who}, {date_fmt(start)}–{date_fmt(end)}"
+        return Response(as_pdf(title, subtitle, headers, rows), media_type="application/pdf", headers=disposition)
     return Response(as_csv(headers, rows), media_type="text/csv; charset=utf-8", headers=disposition)

@@ -1,7 +1,7 @@
-"""The officer's reports as a spreadsheet file: a Finnish-Excel CSV or an .xlsx with typed cells.
+"""The officer's reports as a file: a Finnish-Excel CSV, an .xlsx with typed cells, or a PDF to print.
 
-One table (headers and rows of typed values: str, int, Decimal, date) is written either way, so the
-two files always hold the same report. In the CSV a number is written with a decimal comma and a date
+One table (headers and rows of typed values: str, int, Decimal, date) is written every way, so the
+files always hold the same report. In the CSV a number is written with a decimal comma and a date
 as d.m.yyyy (what Finnish Excel reads as a number and a date); in the .xlsx a number is a number cell
 with two decimals and a date a date cell, whatever the reader's locale. Neither can carry a formula:
 the CSV's text cells go through the kernel's `safe_cell`, the .xlsx's text cells are stored as text.
@@ -63,3 +63,37 @@ def as_xlsx(headers: Sequence[str], rows: Sequence[Sequence[Cell]], sheet_title:
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()
+
+
+def _pdf_cell(value: Cell) -> str:
+    """A cell as people read it on paper; the PDF's core font is Latin-1 (no euro sign, no true minus)."""
+    if isinstance(value, Decimal):
+        return str(decimal_comma(value))
+    if isinstance(value, date):
+        return f"{value.day}.{value.month}.{value.year}"
+    return "" if value is None else str(value).encode("latin-1", "replace").decode("latin-1")
+
+
+def as_pdf(title: str, subtitle: str, headers: Sequence[str], rows: Sequence[Sequence[Cell]]) -> bytes:
+    """The same table on A4 landscape: numbers right-aligned with a decimal comma, headers on every page."""
+    from fpdf import FPDF  # imported here: the portal starts without loading the PDF library
+
+    pdf = FPDF(orientation="L", format="A4")
+    pdf.set_auto_page_break(auto=True, margin=12)
+    pdf.add_page()
+    pdf.set_font("Helvetica", "B", 14)
+    pdf.cell(0, 8, _pdf_cell(title), new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("Helvetica", size=10)
+    pdf.cell(0, 6, _pdf_cell(subtitle), new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(2)
+    numeric = [all(isinstance(r[i], Decimal | int) for r in rows if r[i] is not None) and any(
+        r[i] is not None for r in rows) for i in range(len(headers))]
+    weights = [max(len(h), *(len(_pdf_cell(r[i])) for r in rows)) if rows else len(h) for i, h in enumerate(headers)]
+    widths = [pdf.epw * w / sum(weights) for w in weights]
+    pdf.set_font("Helvetica", size=8)
+    with pdf.table(col_widths=widths, text_align=["RIGHT" if n else "LEFT" for n in numeric],
+                   first_row_as_headings=True, repeat_headings=1) as table:
+        table.row([_pdf_cell(h) for h in headers])
+        for row in rows:
+            table.row([_pdf_cell(v) for v in row])
+    return bytes(pdf.output())
