@@ -53,6 +53,8 @@ class DemoResult:
     provider_user_email: str = ""
     provider_user_password: str = ""
     provider_business_id: str = ""
+    client_name: str = ""
+    client_identity_code: str = ""  # a test code (individual number 900-999): the resident's sign-in
 
     def add(self, step: str, detail: str) -> None:
         self.steps.append((step, detail))
@@ -236,6 +238,7 @@ async def _walking_skeleton(
     client_row = _ok(await client.post(f"{base['vouchers']}/v1/tenants/{tenant_id}/clients", headers=officer, json={
         "first_name": "Aino", "last_name": "Asiakas", "identity_code": rng_code, "language": "fi",
     }), "register client", 201)
+    result.client_name, result.client_identity_code = "Aino Asiakas", rng_code
     voucher = await _post_until(client, "grant voucher", f"{base['vouchers']}/v1/tenants/{tenant_id}/vouchers", {
         "client_id": client_row["id"], "service_id": service["id"], "granted_on": str(month.first),
         "valid_from": str(month.first), "valid_until": str(month.next().last),

@@ -70,6 +70,8 @@ async def seed_demo_data(app: FastAPI, data_dir: Path, clock: Clock) -> None:
         f"platform admin: {DEMO_ADMIN_EMAIL} / {DEMO_ADMIN_PASSWORD}",
         f"tenant 'demo' admin: {result.tenant_admin_email} / {result.tenant_admin_password}",
         f"provider main user: {result.provider_user_email} / {result.provider_user_password}",
+        f"resident (the client {result.client_name}): sign in at /portal/resident/sign-in with the test "
+        f"identification, identity code {result.client_identity_code}",
         *(f"{step}: {detail}" for step, detail in result.steps),
     ]
     _write_private(marker, "\n".join(lines) + "\n")  # holds the demo passwords
