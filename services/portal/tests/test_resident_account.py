@@ -16,7 +16,7 @@ from seteli_portal.i18n import money_fmt
 from seteli.embedded import Suite
 
 from .conftest import csrf_of
-from .seed import OFFICER_PASSWORD, Seed
+from .seed import OFFICER_PASSWORD, PROVIDER_PASSWORD, Seed
 from .test_officer_clients import _api
 
 
@@ -63,6 +63,12 @@ async def test_a_resident_signs_in_reads_their_co_payment_and_complains(
     assert signed.status_code == 303 and signed.headers["location"] == "/resident", signed.text[:800]
     home = await portal.get("/resident")
     assert home.status_code == 200 and "Aino Asiakas" in home.text and aino["identity_code"] not in home.text
+    # her vouchers, with the number and code she gives a provider
+    own = re.search(r'<table id="own-vouchers">.*?</table>', home.text, re.S)
+    vouchers = (await officer.get(f"/vouchers/v1/tenants/{data.tenant_id}/clients/{aino['id']}/vouchers")).json()
+    assert own and vouchers["items"]
+    for voucher in vouchers["items"]:
+        assert voucher["printable_number"] in own.group(0) and voucher["verification_code"] in own.group(0)
 
     month = data.demo.month
     bad = await portal.get("/resident", params={"service_id": data.service_id, "start": f"{month}-20",
@@ -107,6 +113,18 @@ async def test_a_resident_signs_in_reads_their_co_payment_and_complains(
     given = await officer.get(f"/events/v1/tenants/{data.tenant_id}/feedback", params={"kind": "complaint"})
     complaint = [f for f in given.json()["items"] if f["text"] == "Ateria oli kylmä kolmena päivänä."]
     assert complaint and complaint[0]["needs_reply"] is True  # a complaint is always answered
+    mine = re.search(rf'<article class="card" id="feedback-{complaint[0]["id"]}">.*?</article>',
+                     (await portal.get("/resident")).text, re.S)
+    assert mine and "Ateria oli kylmä kolmena päivänä." in mine.group(0) and "Odottaa vastausta." in mine.group(0)
+    provider = await _api(suite, data.provider_email, PROVIDER_PASSWORD)
+    replied = await provider.post(f"/events/v1/tenants/{data.tenant_id}/feedback/{complaint[0]['id']}/reply",
+                                  json={"text": "Pahoittelemme, lämmitämme ateriat jatkossa."})
+    assert replied.status_code == 200, replied.text
+    await provider.aclose()
+    mine = re.search(rf'<article class="card" id="feedback-{complaint[0]["id"]}">.*?</article>',
+                     (await portal.get("/resident")).text, re.S)
+    assert mine and "Pahoittelemme, lämmitämme ateriat jatkossa." in mine.group(0)
+    assert "Odottaa vastausta." not in mine.group(0)
     # another client's breakdown is not reachable: the officer's pages refuse a resident
     other = await portal.get(f"/officer/clients/{bertil['id']}/co-payments")
     assert other.status_code in (302, 303, 403)  # not the officer's pages

@@ -436,3 +436,23 @@ async def test_a_registered_client_is_announced_by_pseudonym_never_by_identity_c
     assert all(e.payload["person"] == person for e in announced)  # the same person in both tenants
     raw = str([e.model_dump() for e in announced])
     assert "010180-9026" not in raw and "0101809026" not in raw and "Aino" not in raw
+
+
+async def test_a_client_reads_their_own_vouchers_and_no_one_elses(h: Harness) -> None:
+    """The resident signed in with strong identity sees their vouchers with number and verification code
+    (what a provider asks for); another client, a provider and another tenant's client do not."""
+    client = await new_client(h)
+    voucher = await new_voucher(h, client["id"])
+    base = f"/v1/tenants/kouvola/clients/{client['id']}/vouchers"
+    own = h.token_for(Role.CLIENT, subject="citizen", client_id=client["id"], tenant_id="kouvola")
+    mine = await h.http.get(base, headers=own)
+    assert mine.status_code == 200, mine.text
+    [item] = mine.json()["items"]
+    assert (item["number"], item["verification_code"]) == (voucher["number"], voucher["verification_code"])
+    assert (await h.http.get(base, headers=h.token_for(Role.CLIENT, subject="x", client_id="another",
+                                                       tenant_id="kouvola"))).status_code == 404
+    assert (await h.http.get(base, headers=h.token_for(Role.CLIENT, subject="citizen", client_id=client["id"],
+                                                       tenant_id="lahti"))).status_code == 404
+    assert (await h.http.get(base, headers=h.provider())).status_code == 403
+    log = (await h.http.get(f"/v1/tenants/kouvola/clients/{client['id']}/access-log", headers=own)).json()
+    assert [(r["actor"], r["what"]) for r in log["items"]][:1] == [("citizen", "client.vouchers")]

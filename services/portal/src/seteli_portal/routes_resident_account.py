@@ -98,13 +98,20 @@ async def _home(page: Page, *, values: dict[str, str] | None = None, errors: dic
                 feedback: dict[str, str] | None = None, feedback_errors: dict[str, str] | None = None,
                 breakdown: Any = None) -> Response:
     services = await _services(page)
+    client_id = str(page.claims.get("client", ""))
+    vouchers = (await page.call("GET", "vouchers", page.tpath(f"/clients/{seg(client_id)}/vouchers"),
+                                params={"limit": 50}))["items"]
+    given = (await page.call("GET", "events", page.tpath("/feedback"), params={"limit": 50}))["items"]
+    providers = await _providers(page)
+    provider_names = {p["id"]: p["name"] for p in providers}
     values = values or {"service_id": "", "start": "", "end": ""}
     service = services.get(values.get("service_id", ""), {})
     status = 422 if errors or feedback_errors else 200
     return page.render("resident/home.html", status=status, services=services, values=values,
                        errors=errors or {}, breakdown=breakdown,
                        content_names={c["id"]: c for c in service.get("contents", [])},
-                       providers=await _providers(page), feedback=feedback or {"needs_reply": ""},
+                       providers=providers, feedback=feedback or {"needs_reply": ""},
+                       vouchers=vouchers, given=given, provider_names=provider_names,
                        feedback_errors=page.localize(feedback_errors or {}), name=page.claims.get("name", ""))
 
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from seteli_common.auth import TENANT_STAFF, Principal, Role, current_principal, guard_tenant
-from seteli_common.errors import not_found
+from seteli_common.errors import forbidden, not_found
 from seteli_common.pages import Page
 
 from . import access_repository as access_repo
@@ -94,9 +94,17 @@ async def client_vouchers(
     limit: int = Query(50, ge=1, le=200),
     offset: int = Query(0, ge=0),
     ctx: VouchersContext = Depends(context),
-    principal: Principal = Depends(staff),
+    principal: Principal = Depends(current_principal),
 ) -> dict[str, Any]:
-    tenant_staff(tenant_id, principal)
+    """A client's vouchers with their numbers and verification codes: for the tenant's staff, and for the
+    client themself (signed in with strong identity), who gives the number and code to a provider."""
+    if principal.role == Role.CLIENT:
+        if principal.client_id != client_id or (principal.tenant_id and principal.tenant_id != tenant_id):
+            raise not_found("Client")
+    elif principal.role in TENANT_STAFF:
+        tenant_staff(tenant_id, principal)
+    else:
+        raise forbidden("A client's vouchers are for the tenant's staff and the client")
     if await repo.get_client(ctx.session, tenant_id, client_id) is None:
         raise not_found("Client")
     rows = await repo.vouchers_of_client(ctx.session, tenant_id, client_id)
