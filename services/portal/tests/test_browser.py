@@ -369,6 +369,9 @@ def test_officer_queues_settlement_preview_and_report(site: tuple[Site, Seed], p
     accessible(page, "27-voucher-purchase-and-close")
     page.goto(server.url("/officer/feedback"))
     accessible(page, "28-feedback")
+    page.goto(server.url("/officer/corrections"))  # providers' correction requests
+    assert "korjauspyynnöt" in page.text().lower()
+    accessible(page, "28-corrections")
     page.goto(server.url("/officer/settings"))  # the tenant admin's own (journey 4); a wrong account changes nothing
     assert "Kunnan asetukset" in page.text()
     accessible(page, "29-tenant-settings")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Literal
 
@@ -13,7 +13,7 @@ from seteli_common.clock import Month
 from seteli_common.errors import forbidden, invalid
 from seteli_common.pages import Page
 
-from . import approvals, jobs
+from . import approvals, corrections, jobs
 from . import repository as repo
 from .api import ApprovalPage, EventOut, ctx_for
 from .recording import EventsContext
@@ -152,6 +152,89 @@ async def list_credits(
         raise forbidden()
     rows, total = await pages.credits_page(ctx.session, tenant_id, reader, limit, offset, month=month)
     return {"items": [approvals.credit_view(r) for r in rows], "total": total}
+
+
+class CorrectionIn(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "kind": "event", "target_id": "3f0c…", "reason": "Asiakas oli sairaalassa 3.–5.3., kirjattu vahingossa"}]})
+    kind: Literal["event", "interruption"] = "event"
+    target_id: str = Field(min_length=1, max_length=36)
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+class CorrectionAnswerIn(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"decision": "credit", "reason": ""}]})
+    decision: Literal["credit", "decline"]
+    reason: str = Field(default="", max_length=2000, description="required to decline; a credit's own reason")
+
+
+class CorrectionOut(BaseModel):
+    id: str
+    kind: Literal["event", "interruption"]
+    target_id: str
+    provider_id: str
+    service_id: str
+    content_id: str
+    client_ref: str
+    start: date
+    end: date
+    amount: Decimal
+    reason: str
+    state: Literal["open", "credited", "declined"]
+    answer: str | None
+    credit_id: str | None
+    created_at: datetime
+    answered_at: datetime | None
+
+
+class CorrectionPage(Page[CorrectionOut]):
+    pass
+
+
+@router.post("/corrections", status_code=201, response_model=CorrectionOut, tags=["credits"])
+async def request_correction(
+    tenant_id: str,
+    body: CorrectionIn,
+    ctx: EventsContext = Depends(ctx_for),
+    principal: Principal = Depends(require_roles(*PROVIDER_STAFF)),
+) -> dict[str, Any]:
+    """A provider asks the municipality to correct a paid event or interruption of its own (004 §4.3.4)."""
+    guard_tenant(principal, tenant_id)
+    return await corrections.request(ctx, principal, body.kind, body.target_id, body.reason)
+
+
+@router.get("/corrections", response_model=CorrectionPage, tags=["credits"])
+async def list_corrections(
+    tenant_id: str,
+    ctx: EventsContext = Depends(ctx_for),
+    principal: Principal = Depends(current_principal),
+    state: Literal["open", "credited", "declined"] | None = None,
+    limit: int = Query(default=50, ge=1, le=500),
+    offset: int = Query(default=0, ge=0),
+) -> dict[str, Any]:
+    """The tenant's staff see every request (the open ones first, oldest first); a provider its own."""
+    guard_tenant(principal, tenant_id)
+    provider_id = None
+    if principal.role in PROVIDER_STAFF:
+        provider_id = principal.provider_id
+    elif principal.role not in (*TENANT_STAFF_ROLES, Role.PLATFORM_ADMIN):
+        raise forbidden()
+    rows, total = await repo.correction_requests_page(ctx.session, tenant_id, limit, offset,
+                                                      provider_id=provider_id, state=state)
+    return {"items": [corrections.view(r) for r in rows], "total": total}
+
+
+@router.post("/corrections/{request_id}/answer", response_model=CorrectionOut, tags=["credits"])
+async def answer_correction(
+    tenant_id: str,
+    request_id: str,
+    body: CorrectionAnswerIn,
+    ctx: EventsContext = Depends(ctx_for),
+    principal: Principal = Depends(require_roles(*TENANT_STAFF_ROLES)),
+) -> dict[str, Any]:
+    """The officer credits the paid value (deducted in the next run) or declines with a reason."""
+    guard_tenant(principal, tenant_id)
+    return await corrections.answer(ctx, principal, request_id, body.decision, body.reason)
 
 
 @router.post("/auto-recording/runs", response_model=AutoRecordOut, tags=["auto-recording"])

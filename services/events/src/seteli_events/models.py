@@ -243,6 +243,34 @@ credits = Table(
     Index("ix_credits_tenant_provider", "tenant_id", "provider_id"),
 )
 
+# A provider asks the tenant to correct a paid event or interruption (004 §4.3.4, §4.3.8): the officer
+# answers with a credit (deducted in the next run) or declines with a reason.
+correction_requests = Table(
+    "correction_requests",
+    metadata,
+    Column("tenant_id", String(ID), primary_key=True),
+    Column("id", String(36), primary_key=True),
+    Column("kind", String(20), nullable=False),  # event | interruption
+    Column("target_id", String(36), nullable=False),  # the event's or the interruption's id
+    Column("provider_id", String(ID), nullable=False),
+    Column("service_id", String(ID), nullable=False),
+    Column("content_id", String(ID), nullable=False),
+    Column("client_ref", String(100), nullable=False),
+    Column("start", Date, nullable=False),
+    Column("end", Date, nullable=False),
+    Column("amount", MONEY, nullable=False),  # what the tenant paid for it
+    Column("reason", Text, nullable=False),  # the provider's
+    Column("state", String(20), nullable=False),  # open | credited | declined
+    Column("answer", Text),  # the officer's reason
+    Column("credit_id", String(36)),
+    Column("requested_by", String(ID), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("answered_by", String(ID)),
+    Column("answered_at", DateTime(timezone=True)),
+    Index("ix_correction_requests_tenant_state", "tenant_id", "state"),
+    Index("ix_correction_requests_tenant_provider", "tenant_id", "provider_id"),
+)
+
 feedback = Table(
     "feedback",
     metadata,

@@ -195,6 +195,29 @@ async def record_event(request: Request, booking_id: str) -> Response:
     return page.redirect(f"/provider/bookings/{booking_id}?month={month:%Y-%m}")
 
 
+@router.post("/corrections")
+async def ask_correction(request: Request) -> Response:
+    """Ask the municipality to correct a paid event of this booking (it answers with a credit or a reason)."""
+    page = _provider_page(request)
+    form = await page.form()
+    booking_id = str(form.get("booking_id", ""))
+    month = _month(str(form.get("month", "")), request)
+    body = {"kind": "event", "target_id": str(form.get("target_id", "")), "reason": str(form.get("reason", "")).strip()}
+    errors = {} if body["reason"] else {"reason": page.t("corrections.say_what")}
+    if not errors:
+        try:
+            await page.call("POST", "events", page.tpath("/corrections"), json=body)
+        except ApiError as exc:
+            if exc.status not in (404, 409, 422):
+                raise
+            errors = {"target_id": page.t(f"corrections.refused.{exc.code}", default=page.t("error.generic"))} \
+                if exc.status == 409 else exc.for_form(("target_id", "reason"))
+    if errors:
+        return await _month_view(page, booking_id, month, errors=errors, form_name="correction", values=body)
+    page.flash("corrections.sent")
+    return page.redirect(f"/provider/bookings/{booking_id}?month={month:%Y-%m}")
+
+
 @router.get("/drafts")
 async def drafts(request: Request) -> Response:
     page = _provider_page(request)

@@ -44,8 +44,51 @@ async def dashboard(request: Request) -> Response:
         "applications": await _total(page, "applications", "/applications/queue"),
         "approvals": await _total(page, "events", "/approvals"),
         "feedback": await _total(page, "events", "/feedback", awaiting_reply="true"),
+        "corrections": await _total(page, "events", "/corrections", state="open"),
     }
     return page.render("officer/dashboard.html", counts=counts)
+
+
+# --- correction requests from providers ---------------------------------------------------------------
+
+async def _corrections(page: Page, **context: Any) -> Response:
+    found = await page.call("GET", "events", page.tpath("/corrections"), params={"limit": 100})
+    items = found["items"]
+    contents = {c["id"]: {**c, "service": s} for s in (await _services(page)).values() for c in s["contents"]}
+    return page.render("officer/corrections.html", status=context.pop("status", 422 if context.get("errors") else 200),
+                       requests=items, providers=await _provider_names(page, [r["provider_id"] for r in items]),
+                       contents=contents, form_name=context.pop("form_name", ""), values=context.pop("values", {}),
+                       **context)
+
+
+@router.get("/corrections")
+async def corrections(request: Request) -> Response:
+    return await _corrections(_officer_page(request))
+
+
+@router.post("/corrections/{request_id}")
+async def answer_correction(request: Request, request_id: str) -> Response:
+    """Credit the paid value (deducted in the next run) or decline, saying why."""
+    page = _officer_page(request)
+    form = await page.form()
+    decision, reason = str(form.get("decision", "")), str(form.get("reason", "")).strip()
+    errors: dict[str, str] = {}
+    if decision not in ("credit", "decline"):
+        errors["decision"] = page.t("error.choose")
+    elif decision == "decline" and not reason:
+        errors["reason"] = page.t("corrections.reason_to_decline")
+    if not errors:
+        try:
+            await page.call("POST", "events", page.tpath(f"/corrections/{seg(request_id)}/answer"),
+                            json={"decision": decision, "reason": reason})
+        except ApiError as exc:
+            if exc.status != 409:
+                raise
+            errors = {"form": page.t("corrections.already_answered")}
+    if errors:
+        return await _corrections(page, errors=errors, form_name=request_id, values={"reason": reason})
+    page.flash("corrections.credited" if decision == "credit" else "corrections.declined")
+    return page.redirect("/officer/corrections")
 
 
 # --- feedback ---------------------------------------------------------------------------------------

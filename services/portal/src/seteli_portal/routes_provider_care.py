@@ -114,7 +114,9 @@ async def credits(request: Request) -> Response:
         payments = (await page.call("GET", "settlement", page.tpath("/payments"), params={"limit": 500}))["items"]
         for payment in payments:
             runs.setdefault(payment["month"], []).append(payment)
-    return page.render("provider/credits.html", credits=items, runs=runs, contents=await _contents(page))
+    asked = (await page.call("GET", "events", page.tpath("/corrections"), params={"limit": 200}))["items"]
+    return page.render("provider/credits.html", credits=items, runs=runs, contents=await _contents(page),
+                       corrections=asked)
 
 
 # --- feedback -------------------------------------------------------------------------------------

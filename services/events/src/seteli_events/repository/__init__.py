@@ -8,12 +8,13 @@ from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Table, and_, delete, insert, literal, or_, select, update
+from sqlalchemy import Table, and_, case, delete, func, insert, literal, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
 from ..models import (
     bookings,
+    correction_requests,
     credits,
     event_segments,
     events,
@@ -314,3 +315,23 @@ async def provider_serves_client(
         .limit(1)
     )
     return (await session.execute(recorded)).first() is not None
+
+
+async def open_correction_request(session: AsyncSession, tenant_id: str, target_id: str) -> Row | None:
+    t = correction_requests
+    query = select(t).where(t.c.tenant_id == tenant_id, t.c.target_id == target_id, t.c.state == "open")
+    row = (await session.execute(query)).mappings().first()
+    return dict(row) if row else None
+
+
+async def correction_requests_page(session: AsyncSession, tenant_id: str, limit: int, offset: int, *,
+                                   provider_id: str | None = None, state: str | None = None) -> tuple[list[Row], int]:
+    """Open ones oldest first (a queue), then the answered newest first."""
+    t = correction_requests
+    where = [t.c.tenant_id == tenant_id, *([t.c.provider_id == provider_id] if provider_id else []),
+             *([t.c.state == state] if state else [])]
+    total = (await session.execute(select(func.count()).select_from(t).where(*where))).scalar_one()
+    query = (select(t).where(*where)
+             .order_by((t.c.state != "open"), case((t.c.state == "open", t.c.created_at)).asc(),
+                       t.c.answered_at.desc(), t.c.id).limit(limit).offset(offset))
+    return [dict(r) for r in (await session.execute(query)).mappings().all()], int(total)

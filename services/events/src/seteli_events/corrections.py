@@ -1,0 +1,87 @@
+"""Correction requests (004 §4.3.4, §4.3.8): a provider asks the tenant to correct an event or interruption
+settlement has paid; the officer answers with a credit (approvals: deducted in the next run) or declines with
+a reason. An unpaid event needs no request: the provider edits or deletes it. No HTTP; never commits."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from typing import Any, Literal
+
+from seteli_common.auth import PROVIDER_STAFF, Principal
+from seteli_common.errors import conflict, forbidden, invalid, not_found
+
+from . import approvals
+from . import repository as repo
+from .models import correction_requests, interruptions
+from .recording import EventsContext, get_event
+from .views import money
+
+Row = dict[str, Any]
+Kind = Literal["event", "interruption"]
+Answer = Literal["credit", "decline"]
+
+
+async def request(ctx: EventsContext, principal: Principal, kind: Kind, target_id: str, reason: str) -> Row:
+    """The provider's request: for its own paid, uncredited event or interruption, once while open."""
+    if principal.role not in PROVIDER_STAFF:
+        raise forbidden("The provider asks for a correction; the tenant's staff credit directly")
+    if not reason.strip():
+        raise invalid("reason", "say what is wrong")
+    if kind == "event":
+        target = await get_event(ctx, target_id, for_update=True)
+        paid = target["status"] == "recorded" and target["settled"]
+    else:
+        found = await repo.get_for_update(ctx.session, interruptions, ctx.tenant_id, target_id)
+        if found is None:
+            raise not_found("Interruption")
+        target, paid = found, found["status"] == "finalised" and found["settled"]
+    if target["provider_id"] != principal.provider_id:
+        raise not_found("Event" if kind == "event" else "Interruption")  # another company's: not even there
+    if not paid:
+        raise conflict("Only a paid entry needs a correction request; edit or delete an unpaid one",
+                       code="not_paid", field="target_id")
+    if target["credited"]:
+        raise conflict("It is credited already", code="already_credited", field="target_id")
+    if await repo.open_correction_request(ctx.session, ctx.tenant_id, target_id) is not None:
+        raise conflict("A correction of it is already waiting for the municipality", code="already_requested",
+                       field="target_id")
+    row = {
+        "tenant_id": ctx.tenant_id, "id": str(uuid.uuid4()), "kind": kind, "target_id": target_id,
+        "provider_id": target["provider_id"], "service_id": target["service_id"],
+        "content_id": target["content_id"], "client_ref": target["client_ref"], "start": target["start"],
+        "end": target["end"], "amount": target["amount_tenant"], "reason": reason.strip(), "state": "open",
+        "requested_by": principal.subject, "created_at": ctx.clock.now(),
+    }
+    await repo.insert_row(ctx.session, correction_requests, row)
+    return view(row)
+
+
+async def answer(ctx: EventsContext, principal: Principal, request_id: str, decision: Answer, reason: str) -> Row:
+    """The officer's answer: a credit of the whole paid value, or no with a reason. Answered once."""
+    row = await repo.get_for_update(ctx.session, correction_requests, ctx.tenant_id, request_id)
+    if row is None:
+        raise not_found("Correction request")
+    if row["state"] != "open":
+        raise conflict("The request is answered already", code="already_answered")
+    reason = reason.strip()
+    values: Row = {"answered_by": principal.subject, "answered_at": ctx.clock.now(), "answer": reason or None}
+    if decision == "decline":
+        if not reason:
+            raise invalid("reason", "say why it is not credited")
+        values["state"] = "declined"
+    else:
+        credit_reason = reason or row["reason"]  # the provider's own words, when the officer adds none
+        if row["kind"] == "event":
+            credit = await approvals.request_credit(ctx, principal, row["target_id"], credit_reason)
+        else:
+            credit = await approvals.request_interruption_credit(ctx, principal, row["target_id"], credit_reason)
+        values.update(state="credited", credit_id=credit["id"], answer=credit_reason)
+    await repo.update_row(ctx.session, correction_requests, ctx.tenant_id, request_id, **values)
+    return view({**row, **values})
+
+
+def view(row: Mapping[str, Any]) -> Row:
+    return {**{k: row.get(k) for k in (
+        "id", "kind", "target_id", "provider_id", "service_id", "content_id", "client_ref", "start", "end",
+        "reason", "state", "answer", "credit_id", "created_at", "answered_at")}, "amount": money(row["amount"])}

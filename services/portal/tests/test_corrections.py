@@ -1,0 +1,123 @@
+"""Provider asks, officer answers (issue 20, 004 §4.3.4 and §4.3.8): a provider asks the municipality to correct
+a paid event from its month view; the officer sees the request in a queue with what was paid and why, and
+credits it (deducted in the next run) or declines it, saying why; the provider reads the answer."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import re
+
+import httpx
+from seteli_common.clock import Month
+from seteli_portal.i18n import money_fmt
+
+from seteli.demo import random_test_identity_code
+from seteli.embedded import Suite
+
+from .conftest import csrf_of, login
+from .seed import OFFICER_PASSWORD, PROVIDER_PASSWORD, Seed
+from .test_officer_clients import _api
+
+
+async def _paid_event(suite: Suite, data: Seed, last_name: str, seed: int) -> tuple[dict, dict]:
+    """A client of its own, three days of the demo's (ended) month recorded and paid by a run."""
+    officer = await _api(suite, data.officer_email, OFFICER_PASSWORD)
+    provider = await _api(suite, data.provider_email, PROVIDER_PASSWORD)
+    base = f"/vouchers/v1/tenants/{data.tenant_id}"
+    month = Month.parse(data.demo.month)
+    made = (await officer.post(f"{base}/clients", json={
+        "first_name": "Kalle", "last_name": last_name, "language": "fi",
+        "identity_code": random_test_identity_code(random.Random(seed))})).json()
+    service = (await officer.get(f"/applications/v1/tenants/{data.tenant_id}/services/{data.service_id}")).json()
+    voucher = (await officer.post(f"{base}/vouchers", json={
+        "client_id": made["id"], "service_id": data.service_id, "granted_on": str(month.first),
+        "valid_from": str(month.first), "valid_until": str(month.next().last),
+        "contents": [{"content_id": service["contents"][0]["id"], "granted_amount": "31", "period": "month",
+                      "voucher_value": "140.00"}]})).json()
+    booking = None
+    for _ in range(600):  # the provider learns the voucher over the bus
+        answer = await provider.post(f"{base}/bookings", json={
+            "voucher_number": voucher["number"], "voucher_content_id": voucher["contents"][0]["id"],
+            "accept_terms": True, "client_number": f"K-{seed}"})
+        if answer.status_code == 201:
+            booking = answer.json()
+            break
+        await asyncio.sleep(0.1)
+    assert booking is not None
+    events = f"/events/v1/tenants/{data.tenant_id}/events"
+    recorded = None
+    for _ in range(600):
+        answer = await provider.post(events, json={"booking_id": booking["id"], "start": str(month.first),
+                                                   "end": str(month.first.replace(day=3)), "status": "recorded"})
+        if answer.status_code == 201:
+            recorded = answer.json()
+            break
+        await asyncio.sleep(0.1)
+    assert recorded is not None
+    deadline = asyncio.get_running_loop().time() + 60
+    while True:  # the run pays it once settlement has it
+        await officer.post(f"/settlement/v1/tenants/{data.tenant_id}/runs", json={"month": str(month),
+                                                                                  "dry_run": False})
+        event = (await officer.get(f"{events}/{recorded['id']}")).json()
+        if event["settled"] or asyncio.get_running_loop().time() > deadline:
+            break
+        await asyncio.sleep(0.2)
+    assert event["settled"]
+    await officer.aclose()
+    await provider.aclose()
+    return booking, recorded
+
+
+async def test_a_provider_asks_to_correct_a_paid_event_and_the_officer_credits_it(
+        portal: httpx.AsyncClient, suite: Suite, data: Seed) -> None:
+    booking, event = await _paid_event(suite, data, "Korjaus", 901)
+    month = data.demo.month
+    await login(portal, data.provider_email, PROVIDER_PASSWORD)
+    url = f"/provider/bookings/{booking['id']}?month={month}"
+    page = await portal.get(url)
+    assert "Pyydä korjausta maksettuun kirjaukseen" in page.text and money_fmt("420.00") in page.text
+    empty = await portal.post("/provider/corrections", data={
+        "csrf": csrf_of(page.text), "booking_id": booking["id"], "month": month, "target_id": event["id"],
+        "reason": ""})
+    assert empty.status_code == 422 and "Kerro, mikä kirjauksessa on väärin." in empty.text
+    sent = await portal.post("/provider/corrections", data={
+        "csrf": csrf_of(page.text), "booking_id": booking["id"], "month": month, "target_id": event["id"],
+        "reason": "Asiakas oli sairaalassa 2.–3. päivä"})
+    assert sent.status_code == 303
+    assert "Korjauspyyntö lähetetty kunnalle." in (await portal.get(sent.headers["location"])).text
+    twice = await portal.post("/provider/corrections", data={
+        "csrf": csrf_of(page.text), "booking_id": booking["id"], "month": month, "target_id": event["id"],
+        "reason": "uudestaan"})
+    assert twice.status_code == 422 and "odottaa jo kunnan vastausta" in twice.text
+    credits = await portal.get("/provider/credits")
+    row = re.search(r'<table id="corrections">.*?</table>', credits.text, re.S).group(0)  # type: ignore[union-attr]
+    assert "Asiakas oli sairaalassa 2.–3. päivä" in row and "Odottaa kunnan vastausta" in row
+
+    # the officer: the queue on the home page, the request with what was paid and why
+    await login(portal, data.officer_email, OFFICER_PASSWORD)
+    home = await portal.get("/officer")
+    assert re.search(r'id="count-corrections">\s*[1-9]', home.text)
+    queue = await portal.get("/officer/corrections")
+    card = re.search(r'<article class="card" id="correction-[^"]+".*?</article>', queue.text, re.S)
+    assert card and "K-901" in card.group(0) and money_fmt("420.00") in card.group(0)
+    assert "Asiakas oli sairaalassa 2.–3. päivä" in card.group(0)
+    action = re.search(r'action="(/officer/corrections/[^"]+)"', card.group(0)).group(1)  # type: ignore[union-attr]
+    no_reason = await portal.post(action, data={"csrf": csrf_of(queue.text), "decision": "decline", "reason": ""})
+    assert no_reason.status_code == 422 and "Kerro, miksi kirjausta ei hyvitetä." in no_reason.text
+    credited = await portal.post(action, data={"csrf": csrf_of(queue.text), "decision": "credit", "reason": ""})
+    assert credited.status_code == 303
+    after = await portal.get(credited.headers["location"])
+    assert "Hyvitys tallennettu" in after.text and "corrections-answered" in after.text
+    officer = await _api(suite, data.officer_email, OFFICER_PASSWORD)
+    credit_list = (await officer.get(f"/events/v1/tenants/{data.tenant_id}/credits")).json()["items"]
+    assert [c["amount"] for c in credit_list if c["event_id"] == event["id"]] == ["-420.00"]
+    await officer.aclose()
+
+    # the provider reads the answer
+    await login(portal, data.provider_email, PROVIDER_PASSWORD)
+    credits = await portal.get("/provider/credits")
+    row = re.search(r'<table id="corrections">.*?</table>', credits.text, re.S).group(0)  # type: ignore[union-attr]
+    assert "Hyvitetty" in row and "Asiakas oli sairaalassa 2.–3. päivä" in row
+    page = await portal.get(url)
+    assert "Pyydä korjausta maksettuun kirjaukseen" not in page.text  # nothing paid and uncredited is left
