@@ -61,7 +61,9 @@ async def test_rejection_needs_a_reason_and_is_published(seeded: Harness) -> Non
     assert no_reason.status_code == 422
     rejected = await _decide(h, week[-1]["id"], {"decision": "reject", "reason": "Yli myönnetyn"})
     assert rejected["approval"] == "rejected" and rejected["decision_reason"] == "Yli myönnetyn"
-    assert await h.published("events.event.rejected") == [{"event_id": week[-1]["id"], "reason": "Yli myönnetyn"}]
+    assert await h.published("events.event.rejected") == [{
+        "event_id": week[-1]["id"], "reason": "Yli myönnetyn", "provider_id": "p-paivansade", "client_ref": "K-5",
+        "start": "2016-03-11", "end": "2016-03-11", "service_id": week[-1]["service_id"]}]
 
 
 async def test_approve_and_credit_then_a_corrected_event_within_the_grant(seeded: Harness) -> None:

@@ -83,6 +83,8 @@ def test_every_template_exists_in_finnish_and_swedish() -> None:
         "payment_specification",
         "daily_digest",
         "service_changed",
+        "event_rejected",
+        "booking_ended",
     }
     assert renderer.kinds("fi") == expected and renderer.kinds("sv") == expected
     assert (TEMPLATES / "layout.html").exists()

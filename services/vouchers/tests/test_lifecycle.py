@@ -121,6 +121,7 @@ async def test_officer_closes_with_reason_and_bookings_end(h: Harness) -> None:
     assert event.payload == {"voucher_id": voucher["id"], "valid_until": "2016-03-20", "reason": "officer"}
     [ended] = await h.published("vouchers.booking.ended")
     assert ended.payload["booking_id"] == booking.json()["id"] and ended.payload["ended_on"] == "2016-03-20"
+    assert ended.payload["client_ref"] == booking.json()["client_ref"] and ended.payload["reason"] == "officer"
     mine = await h.http.get(f"/v1/tenants/kouvola/bookings/{booking.json()['id']}", headers=h.provider())
     assert mine.json()["state"] == "ended"
 
@@ -295,6 +296,10 @@ async def test_provider_ends_its_booking_and_another_provider_can_book_the_conte
         "provider_id": P1,
         "ended_on": "2016-03-31",
         "reason": "client_changed_provider",
+        # what the provider's notice names: its number for the client, never the identity code
+        "client_ref": booking["client_ref"],
+        "service_id": booking["service_id"],
+        "producer_part": booking["producer_part"],
     }
     rebooked = await h.http.post("/v1/tenants/kouvola/bookings", json=body, headers=h.provider(P2))
     assert rebooked.status_code == 201, rebooked.text

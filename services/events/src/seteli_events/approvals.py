@@ -47,7 +47,10 @@ async def decide(ctx: EventsContext, principal: Principal, event_id: str, decisi
         updated_at=ctx.clock.now(),
     )
     if decision == "reject":
-        await ctx.publish(EventRejected(event_id=event_id, reason=reason), f"{event_id}:{event['revision']}")
+        rejected = EventRejected(event_id=event_id, reason=reason, provider_id=event["provider_id"],
+                                 client_ref=event["client_ref"], start=event["start"], end=event["end"],
+                                 service_id=event["service_id"])
+        await ctx.publish(rejected, f"{event_id}:{event['revision']}")
     else:
         await ctx.publish(EventApproved(event_id=event_id), f"{event_id}:{event['revision']}")
     row = {**event, "approval": approval, "decision_reason": reason or None}

@@ -64,9 +64,16 @@ class EventApproved(EventPayload):
 
 
 class EventRejected(EventPayload):
+    """An over-limit event the officer rejected: the provider is told which and why."""
+
     event_type = "events.event.rejected"
     event_id: str
     reason: str = ""
+    provider_id: str | None = None
+    client_ref: str | None = None
+    start: date | None = None
+    end: date | None = None
+    service_id: str | None = None
 
 
 class InterruptionDayOut(BaseModel):

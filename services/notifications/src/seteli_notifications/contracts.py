@@ -3,7 +3,7 @@ fields are ignored). tests/contracts checks each model against the producer's pa
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -183,6 +183,26 @@ class ServiceChanged(Inbound):
     name_sv: str
     provider_ids: list[str]
     changes: list[dict[str, Any]]
+
+
+class BookingEnded(Inbound):
+    booking_id: str
+    provider_id: str
+    ended_on: date
+    reason: str
+    client_ref: str | None = None
+    service_id: str | None = None
+    producer_part: str | None = None
+
+
+class EventRejected(Inbound):
+    event_id: str
+    reason: str = ""
+    provider_id: str | None = not_sent(why="older events.event.rejected facts carry only the event and reason")
+    client_ref: str | None = None
+    start: date | None = None
+    end: date | None = None
+    service_id: str | None = None
 
 
 class ApplicationFact(Inbound):

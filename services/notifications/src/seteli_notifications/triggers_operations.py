@@ -4,6 +4,7 @@ purchased-service bookings, feedback, events awaiting manual approval and credit
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 from typing import Any
 
 from seteli_common.messaging.consumer import MessageContext, Subscription
@@ -12,8 +13,10 @@ from . import repository as repo
 from . import service
 from .contracts import (
     ApplicationFact,
+    BookingEnded,
     CreditRequested,
     EventAwaitingApproval,
+    EventRejected,
     FeedbackGiven,
     PurchaseBooked,
     ServiceChanged,
@@ -22,6 +25,19 @@ from .domain import service_change_lines
 from .service import NotificationsContext
 
 MakeContext = Callable[[MessageContext], NotificationsContext]
+
+
+# Why the municipality ended a booking (vouchers' close reasons), as the provider reads it.
+BOOKING_END_REASONS = {
+    "fi": {"death": "asiakas on kuollut", "officer": "kunta sulki palvelusetelin",
+           "expired": "palveluseteli päättyi", "used_up": "palveluseteli käytettiin loppuun"},
+    "sv": {"death": "klienten har avlidit", "officer": "kommunen stängde servicesedeln",
+           "expired": "servicesedeln upphörde", "used_up": "servicesedeln har använts"},
+}
+
+
+def _day(value: date | None) -> str:
+    return f"{value.day}.{value.month}.{value.year}" if value else ""
 
 
 def _missing_item(item: Any) -> str:
@@ -71,6 +87,31 @@ def subscribe(sub: Subscription, make: MakeContext) -> None:
     @sub.on("applications.application.returned", model=ApplicationFact)
     async def application_returned(ctx: MessageContext, p: ApplicationFact) -> None:
         await application_decided(ctx, p, "application_returned")
+
+    @sub.on("events.event.rejected", model=EventRejected)
+    async def event_rejected(ctx: MessageContext, p: EventRejected) -> None:
+        """The officer rejected an over-limit event: the provider learns which and why (it is not paid)."""
+        if not p.provider_id:
+            return  # a fact from before the provider was named in it: nobody to tell
+        context = {"client_ref": p.client_ref or "", "reason": p.reason, "start": _day(p.start), "end": _day(p.end),
+                   **await _service_names(ctx, p.service_id or "")}
+        out = await service.to_provider(ctx.session, "event_rejected", ctx.tenant_id, p.provider_id, context)
+        await service.enqueue(make(ctx), ctx.envelope, out)
+
+    @sub.on("vouchers.booking.ended", model=BookingEnded)
+    async def booking_ended(ctx: MessageContext, p: BookingEnded) -> None:
+        """The municipality closed a voucher (or the client died): the provider with the booking is told,
+        at the producer part's address. A booking the provider ended itself needs no notice."""
+        if p.reason not in BOOKING_END_REASONS["fi"]:
+            return
+        provider = await service.provider_or_wait(ctx.session, p.provider_id)
+        email = await service.producer_part_email(ctx.session, provider, p.producer_part)
+        context = {"client_ref": p.client_ref or "", "ended_on": _day(p.ended_on),
+                   "reason_fi": BOOKING_END_REASONS["fi"][p.reason], "reason_sv": BOOKING_END_REASONS["sv"][p.reason],
+                   **await _service_names(ctx, p.service_id or "")}
+        out = await service.to_provider(ctx.session, "booking_ended", ctx.tenant_id, p.provider_id, context,
+                                        email=email)
+        await service.enqueue(make(ctx), ctx.envelope, out)
 
     @sub.on("applications.service.changed", model=ServiceChanged)
     async def service_changed(ctx: MessageContext, p: ServiceChanged) -> None:

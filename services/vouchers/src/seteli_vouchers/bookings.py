@@ -13,10 +13,10 @@ from sqlalchemy.exc import IntegrityError
 from . import access_repository as access_repo
 from . import repository as repo
 from .domain import REFUSAL_TEXT, Refusal, is_closed, normalise_number, printable_number
-from .events import BookingEnded, BookingMade, PurchaseBooked
+from .events import BookingMade, PurchaseBooked
 from .models import bookings
 from .provider_clients import store_client_number
-from .service import Actor, VouchersContext, log_reads
+from .service import Actor, VouchersContext, log_reads, provider_client_ref, publish_booking_ended
 
 _STATUS = {
     Refusal.VOUCHER_UNKNOWN: 404,
@@ -172,12 +172,7 @@ async def _client_ref(ctx: VouchersContext, tenant_id: str, provider_id: str, cl
     if given:
         await store_client_number(ctx, tenant_id, provider_id, client_id, given)
         return given
-    number = await access_repo.client_number(ctx.session, tenant_id, provider_id, client_id)
-    if number:
-        return number
-    client = await repo.get_client(ctx.session, tenant_id, client_id)
-    assert client is not None
-    return str(client["reference"])
+    return await provider_client_ref(ctx, tenant_id, provider_id, client_id)
 
 
 async def book(
@@ -384,15 +379,5 @@ async def end_booking(
         raise invalid_many([FieldError("ended_on", "must not be before the booking was made")])
     if not await repo.end_booking(ctx.session, tenant_id, booking_id, ended_on, reason):
         raise conflict("The booking has already ended")
-    await ctx.outbox.add(
-        ctx.session,
-        BookingEnded(
-            booking_id=booking_id,
-            voucher_id=row["voucher_id"],
-            provider_id=row["provider_id"],
-            ended_on=ended_on,
-            reason=reason,
-        ),
-        tenant_id=tenant_id,
-    )
+    await publish_booking_ended(ctx, tenant_id, row, ended_on, reason)
     return await provider_booking(ctx, tenant_id, row["provider_id"], booking_id)

@@ -66,6 +66,10 @@ class BookingEnded(EventPayload):
     provider_id: str
     ended_on: date
     reason: str
+    # what the provider's notice names: its own number for the client, the service, the producer part
+    client_ref: str | None = None
+    service_id: str | None = None
+    producer_part: str | None = None
 
 
 class PurchaseBooked(EventPayload):

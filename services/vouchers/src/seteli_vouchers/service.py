@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -170,18 +171,38 @@ async def close_voucher(
         tenant_id=tenant_id,
     )
     for booking in await repo.end_bookings(ctx.session, tenant_id, voucher["id"], end, reason.value):
-        await ctx.outbox.add(
-            ctx.session,
-            BookingEnded(
-                booking_id=booking["id"],
-                voucher_id=voucher["id"],
-                provider_id=booking["provider_id"],
-                ended_on=end,
-                reason=reason.value,
-            ),
-            tenant_id=tenant_id,
-        )
+        await publish_booking_ended(ctx, tenant_id, booking, end, reason.value)
     return {**voucher, **values}
+
+
+async def provider_client_ref(ctx: VouchersContext, tenant_id: str, provider_id: str, client_id: str) -> str:
+    """How the provider knows the client: its own client number, else the client's reference (never the
+    identity code)."""
+    number = await access_repo.client_number(ctx.session, tenant_id, provider_id, client_id)
+    if number:
+        return str(number)
+    client = await repo.get_client(ctx.session, tenant_id, client_id)
+    assert client is not None
+    return str(client["reference"])
+
+
+async def publish_booking_ended(ctx: VouchersContext, tenant_id: str, booking: Mapping[str, Any], ended_on: date,
+                                reason: str) -> None:
+    """The provider learns that its booking ends (the notifications service tells it, by its client number)."""
+    await ctx.outbox.add(
+        ctx.session,
+        BookingEnded(
+            booking_id=booking["id"],
+            voucher_id=booking["voucher_id"],
+            provider_id=booking["provider_id"],
+            ended_on=ended_on,
+            reason=reason,
+            client_ref=await provider_client_ref(ctx, tenant_id, booking["provider_id"], booking["client_id"]),
+            service_id=booking["service_id"],
+            producer_part=booking["producer_part"],
+        ),
+        tenant_id=tenant_id,
+    )
 
 
 async def record_death(ctx: VouchersContext, tenant_id: str, client_id: str, date_of_death: date) -> dict[str, Any]:

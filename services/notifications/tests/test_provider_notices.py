@@ -1,0 +1,40 @@
+"""Attention notifications to a provider (issue 20): an over-limit event the officer rejected, and a booking the
+municipality ended (a voucher closed, a client's death) — in the provider's language, naming the client by the
+provider's own number, at the producer part's address; a booking the provider ended itself tells no one."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .test_messages import only, text
+
+Harness = Any
+
+
+async def test_a_rejected_event_tells_the_provider_which_and_why(harness: Harness) -> None:
+    await harness.directory()
+    await harness.publish("events.event.rejected", {
+        "event_id": "ev-1", "reason": "Yli myönnetyn 10 h / viikko", "provider_id": "p-fi", "client_ref": "K-5",
+        "start": "2016-03-11", "end": "2016-03-11", "service_id": "kotihoito"}, tenant_id="kouvola")
+    mail = only(harness, "info@paivansade.fi")
+    assert mail["Subject"] == "Palvelutapahtumaa ei hyväksytty: K-5"
+    body = text(mail)
+    assert "asiakas K-5, 11.3.2016, palvelu kotihoito" in body and "Perustelu: Yli myönnetyn 10 h / viikko" in body
+    # an older fact without the provider: nobody to tell, and no error
+    await harness.publish("events.event.rejected", {"event_id": "ev-2", "reason": "x"}, tenant_id="kouvola")
+    assert len(harness.smtp.to("info@paivansade.fi")) == 1
+
+
+async def test_a_booking_the_municipality_ended_is_told_at_the_sites_address(harness: Harness) -> None:
+    await harness.directory()
+    await harness.publish("vouchers.booking.ended", {
+        "booking_id": "b-1", "voucher_id": "v-1", "provider_id": "p-sv", "ended_on": "2016-09-15",
+        "reason": "death", "client_ref": "A-17", "service_id": "kotihoito", "producer_part": "s-sv"},
+        tenant_id="kouvola")
+    mail = only(harness, "borga@solsidan.fi")  # the site's notification address
+    assert mail["Subject"] == "Servicebokningen upphör: A-17"
+    assert "upphör 15.9.2016: klienten har avlidit" in text(mail)
+    await harness.publish("vouchers.booking.ended", {
+        "booking_id": "b-2", "voucher_id": "v-2", "provider_id": "p-fi", "ended_on": "2016-09-15",
+        "reason": "Asiakas vaihtoi palveluntuottajaa", "client_ref": "K-9"}, tenant_id="kouvola")
+    assert harness.smtp.to("info@paivansade.fi") == []  # the provider ended it itself
