@@ -201,5 +201,5 @@ async def test_a_sites_care_is_paid_to_the_sites_own_account_and_the_running_mon
             page = await client.get(f"/portal/officer/settlement/runs/{run.json()['id']}")
             assert page.status_code == 200
             rows = page.text.split("<tbody>")[1].split("</tbody>")[0]
-            assert f"Päivänsäde Kuusankoski</td><td>{SITE_IBAN}</td>" in rows, rows
+            assert f"Päivänsäde Kuusankoski</a></td><td>{SITE_IBAN}</td>" in rows, rows  # the payee links its lines
             assert f"<td>{COMPANY_IBAN}</td>" in rows
