@@ -192,3 +192,24 @@ async def test_thanks_without_reply_and_feedback_needs_a_relationship(seeded: Ha
     assert other_provider.status_code == 404
     mine = (await h.client.get(f"/v1/tenants/{T}/feedback", headers=h.client_token("c-2"))).json()
     assert mine["total"] == 0
+
+
+async def test_the_breakdown_reads_in_swedish_on_the_page_and_in_the_pdf(seeded: Harness) -> None:
+    """Issue 20: a Swedish-speaking client (or the provider's Swedish page) gets the breakdown in Swedish: the
+    headings, the states and the names of the service and its contents."""
+    import io
+
+    from pypdf import PdfReader
+
+    h = seeded
+    await _week(h)
+    body = (await h.client.get(URL + "&client_id=c-2&lang=sv", headers=h.officer())).json()
+    assert body["lines"][0]["content_name"] == "Vård" and body["service_name"] == "Hemvård"
+    html = await h.client.get(URL + "&client_id=c-2&format=html&lang=sv", headers=h.officer())
+    assert '<html lang="sv">' in html.text and "Specifikation av självrisk" in html.text
+    assert "väntar på godkännande" in html.text and "Omavastuu" not in html.text
+    pdf = await h.client.get(URL + "&client_id=c-2&format=pdf&lang=sv", headers=h.officer())
+    text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.content)).pages)
+    assert "Specifikation av självrisk" in text and "Klienten betalar" in text and "Asiakas" not in text
+    finnish = await h.client.get(URL + "&client_id=c-2&format=html", headers=h.officer())
+    assert "Omavastuuerittely" in finnish.text  # Finnish stays the default

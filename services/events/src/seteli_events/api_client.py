@@ -231,6 +231,7 @@ async def _breakdown(
     service_id: str,
     date_from: date,
     date_to: date,
+    lang: str = "fi",
 ) -> dict[str, Any]:
     guard_tenant(principal, tenant_id)
     provider_id = None
@@ -251,7 +252,7 @@ async def _breakdown(
             raise forbidden("You are not in this service's team")
         if not await copayment.provider_serves(ctx, provider_id, client_id, service_id):
             raise not_found("Client")
-    return await copayment.breakdown(ctx, client_id, service_id, date_from, date_to, provider_id)
+    return await copayment.breakdown(ctx, client_id, service_id, date_from, date_to, provider_id, lang)
 
 
 @router.get("/co-payments", tags=["co-payment"],
@@ -267,18 +268,19 @@ async def co_payments(
     ctx: EventsContext = Depends(ctx_for),
     principal: Principal = Depends(current_principal),
     format: Literal["json", "html", "pdf"] = "json",
+    lang: Literal["fi", "sv"] = Query(default="fi", description="the language of the names and of the page or PDF"),
 ) -> Any:
     """The client's co-payment breakdown; ``format=html`` is printable, ``format=pdf`` a PDF. Tenant
     staff and the client read any of the client's lines; the client's provider (an open booking or an
     event of it in the service; a provider user in the service's team) reads the lines of its own care.
     Every read is written to the client's access log (an ``X-Purpose`` header says why)."""
-    b = await _breakdown(tenant_id, ctx, principal, client_id, service_id, date_from, date_to)
+    b = await _breakdown(tenant_id, ctx, principal, client_id, service_id, date_from, date_to, lang)
     await copayment.log_read(ctx, principal, b["client_id"], format, request.headers.get("x-purpose"))
     if format == "html":
-        return HTMLResponse(copayment.to_html(b))
+        return HTMLResponse(copayment.to_html(b, lang))
     if format == "pdf":
         return Response(
-            copayment.to_pdf(b),
+            copayment.to_pdf(b, lang),
             media_type="application/pdf",
             headers={"content-disposition": 'inline; filename="omavastuu.pdf"'},
         )

@@ -64,12 +64,14 @@ async def log_read(ctx: EventsContext, principal: Principal, client_id: str, fmt
 
 
 async def breakdown(
-    ctx: EventsContext, client_id: str, service_id: str, date_from: date, date_to: date, provider_id: str | None = None
+    ctx: EventsContext, client_id: str, service_id: str, date_from: date, date_to: date, provider_id: str | None = None,
+    lang: str = "fi",
 ) -> Row:
-    """`provider_id`: a provider reads only the lines of its own events and interruptions."""
+    """`provider_id`: a provider reads only the lines of its own events and interruptions. `lang`: the names of
+    the service and its contents in the reader's language (fi or sv)."""
     service = await repo.get(ctx.session, services, ctx.tenant_id, service_id)
     contents = (service or {}).get("contents") or []
-    names = {c["content_id"]: c.get("name_fi", c["content_id"]) for c in contents}
+    names = {c["content_id"]: c.get(f"name_{lang}") or c.get("name_fi", c["content_id"]) for c in contents}
     client_pays = {c["content_id"] for c in contents if c.get("client_pays")}
     lines = [
         _line("event", r["id"], r, names, r["number"], r["voucher_value"], r["approval"])
@@ -106,7 +108,7 @@ async def breakdown(
     return {
         "client_id": client_id,
         "service_id": service_id,
-        "service_name": (service or {}).get("name_fi", service_id),
+        "service_name": (service or {}).get(f"name_{lang}") or (service or {}).get("name_fi", service_id),
         "from": date_from,
         "to": date_to,
         "lines": lines,
@@ -150,56 +152,60 @@ _env.filters["eur"] = format_eur
 _HTML = _env.from_string((Path(__file__).parent / "templates" / "copayment.html").read_text("utf-8"))
 
 
-def to_html(b: Row) -> str:
-    return _HTML.render(b=b)
+# The breakdown's own words, in the reader's language (the page and the PDF say the same).
+TEXTS: dict[str, dict[str, str]] = {
+    "fi": {"title": "Omavastuuerittely", "content": "Sisältö", "voucher": "Seteli", "period": "Ajalta",
+           "units": "Määrä", "price": "Hinta", "value": "Setelin arvo", "tenant": "Kunta maksaa",
+           "client": "Asiakas maksaa", "state": "Tila", "client_pays": "asiakas maksaa",
+           "interruption": "keskeytys", "awaiting": "odottaa hyväksyntää", "total": "Yhteensä", "print": "Tulosta"},
+    "sv": {"title": "Specifikation av självrisk", "content": "Innehåll", "voucher": "Sedel", "period": "För tiden",
+           "units": "Mängd", "price": "Pris", "value": "Sedelns värde", "tenant": "Kommunen betalar",
+           "client": "Klienten betalar", "state": "Status", "client_pays": "klienten betalar",
+           "interruption": "avbrott", "awaiting": "väntar på godkännande", "total": "Totalt", "print": "Skriv ut"},
+}
+
+
+def to_html(b: Row, lang: str = "fi") -> str:
+    return _HTML.render(b=b, t=TEXTS.get(lang, TEXTS["fi"]), lang=lang if lang in TEXTS else "fi")
 
 
 def _fi(d: date) -> str:
     return d.strftime("%d.%m.%Y")
 
 
-def to_pdf(b: Row) -> bytes:
+def to_pdf(b: Row, lang: str = "fi") -> bytes:
+    t = TEXTS.get(lang, TEXTS["fi"])
     pdf = FPDF(orientation="L", format="A4")
     pdf.add_page()
     pdf.set_font("Helvetica", "B", 14)
-    pdf.cell(0, 10, "Omavastuuerittely", new_x="LMARGIN", new_y="NEXT")
+    pdf.cell(0, 10, t["title"], new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("Helvetica", size=10)
     pdf.cell(0, 7, f"{b['service_name']}, {_fi(b['from'])} - {_fi(b['to'])}", new_x="LMARGIN", new_y="NEXT")
     widths = (60, 25, 45, 15, 25, 25, 28, 28, 25)
-    head = (
-        "Sisältö",
-        "Seteli",
-        "Ajalta",
-        "Määrä",
-        "Hinta",
-        "Setelin arvo",
-        "Kunta maksaa",
-        "Asiakas maksaa",
-        "Tila",
-    )
+    head = tuple(t[k] for k in ("content", "voucher", "period", "units", "price", "value", "tenant", "client", "state"))
     pdf.set_font("Helvetica", "B", 9)
     for w, text in zip(widths, head, strict=True):
         pdf.cell(w, 7, text, border=1)
     pdf.ln()
     pdf.set_font("Helvetica", size=9)
     for x in b["lines"]:
-        name = x["content_name"] + (f" (keskeytys {x['percentage']} %)" if x["kind"] == "interruption" else "")
+        name = x["content_name"] + (f" ({t['interruption']} {x['percentage']} %)" if x["kind"] == "interruption" else "")
         cells = (
             name,
             x["voucher_number"],
             f"{_fi(x['start'])} - {_fi(x['end'])}",
             str(x["units"]),
             _eur(x["unit_price"]),
-            "asiakas maksaa" if x["client_pays"] else "" if x["voucher_value"] is None else _eur(x["voucher_value"]),
+            t["client_pays"] if x["client_pays"] else "" if x["voucher_value"] is None else _eur(x["voucher_value"]),
             _eur(x["amount_tenant"]),
             _eur(x["amount_co_payment"]),
-            "odottaa" if x["status"] == "awaiting_approval" else "",
+            t["awaiting"] if x["status"] == "awaiting_approval" else "",
         )
         for w, text in zip(widths, cells, strict=True):
             pdf.cell(w, 6, text, border=1)
         pdf.ln()
     pdf.set_font("Helvetica", "B", 9)
-    pdf.cell(sum(widths[:6]), 7, "Yhteensä", border=1)
+    pdf.cell(sum(widths[:6]), 7, t["total"], border=1)
     pdf.cell(widths[6], 7, _eur(b["amount_tenant"]), border=1)
     pdf.cell(widths[7], 7, _eur(b["amount_co_payment"]), border=1)
     return bytes(pdf.output())

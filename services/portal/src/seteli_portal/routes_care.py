@@ -127,7 +127,8 @@ async def co_payments(request: Request, client_id: str, service_id: str = "", st
 @router.get("/clients/{client_id}/co-payments.pdf")
 async def co_payments_pdf(request: Request, client_id: str, service_id: str, start: str, end: str) -> Response:
     page = _provider_page(request)
-    params = {"client_id": client_id, "service_id": service_id, "from": start, "to": end, "format": "pdf"}
+    params = {"client_id": client_id, "service_id": service_id, "from": start, "to": end, "format": "pdf",
+              "lang": page.lang}
     response = await page.raw("GET", "events", page.tpath("/co-payments"), params=params)
     if response.status_code != 200:
         raise ApiError.from_response(response)

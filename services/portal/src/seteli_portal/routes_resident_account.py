@@ -141,7 +141,8 @@ async def co_payments_pdf(request: Request, service_id: str, start: str, end: st
     """The same breakdown as a PDF to keep or print; the events service takes the client from the token."""
     page = _resident_page(request)
     response = await page.raw("GET", "events", page.tpath("/co-payments"),
-                              params={"service_id": service_id, "from": start, "to": end, "format": "pdf"})
+                              params={"service_id": service_id, "from": start, "to": end, "format": "pdf",
+                                      "lang": page.lang})
     if response.status_code != 200:
         raise ApiError.from_response(response)
     return download(response, f"co-payments-{start}-{end}.pdf", "application/pdf")
