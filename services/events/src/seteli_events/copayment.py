@@ -189,7 +189,8 @@ def to_pdf(b: Row, lang: str = "fi") -> bytes:
     pdf.ln()
     pdf.set_font("Helvetica", size=9)
     for x in b["lines"]:
-        name = x["content_name"] + (f" ({t['interruption']} {x['percentage']} %)" if x["kind"] == "interruption" else "")
+        away = f" ({t['interruption']} {x['percentage']} %)" if x["kind"] == "interruption" else ""
+        name = x["content_name"] + away
         cells = (
             name,
             x["voucher_number"],
