@@ -93,6 +93,8 @@ async def test_a_provider_asks_to_correct_a_paid_event_and_the_officer_credits_i
     credits = await portal.get("/provider/credits")
     row = re.search(r'<table id="corrections">.*?</table>', credits.text, re.S).group(0)  # type: ignore[union-attr]
     assert "Asiakas oli sairaalassa 2.–3. päivä" in row and "Odottaa kunnan vastausta" in row
+    home = await portal.get("/provider")
+    assert 'id="todo-corrections"' in home.text and "odottaa kunnan vastausta" in home.text
 
     # the officer: the queue on the home page, the request with what was paid and why
     await login(portal, data.officer_email, OFFICER_PASSWORD)

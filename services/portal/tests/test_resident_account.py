@@ -15,7 +15,7 @@ from seteli_portal.i18n import money_fmt
 
 from seteli.embedded import Suite
 
-from .conftest import csrf_of
+from .conftest import csrf_of, login, portal_app
 from .seed import OFFICER_PASSWORD, PROVIDER_PASSWORD, Seed
 from .test_officer_clients import _api
 
@@ -116,6 +116,12 @@ async def test_a_resident_signs_in_reads_their_co_payment_and_complains(
     mine = re.search(rf'<article class="card" id="feedback-{complaint[0]["id"]}">.*?</article>',
                      (await portal.get("/resident")).text, re.S)
     assert mine and "Ateria oli kylmä kolmena päivänä." in mine.group(0) and "Odottaa vastausta." in mine.group(0)
+    # the provider's home says a reply is waiting
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=portal_app(suite, data)),
+                                 base_url="http://portal", timeout=60) as company:
+        await login(company, data.provider_email, PROVIDER_PASSWORD)
+        home = await company.get("/provider")
+        assert 'id="todo-feedback"' in home.text and "odottaa vastaustanne" in home.text
     provider = await _api(suite, data.provider_email, PROVIDER_PASSWORD)
     replied = await provider.post(f"/events/v1/tenants/{data.tenant_id}/feedback/{complaint[0]['id']}/reply",
                                   json={"text": "Pahoittelemme, lämmitämme ateriat jatkossa."})

@@ -73,6 +73,9 @@ async def _to_do(page: Page) -> dict[str, Any]:
         "drafts": drafts["total"], "deadline": deadline, "late": deadline < day,
         "awaiting": await _count(page, "events", "/events", status="recorded", approval="awaiting_approval"),
         "open_interruptions": await _count(page, "events", "/interruptions", status="draft"),
+        # a complaint is always answered, other feedback when the client asked (004 §4.4)
+        "feedback": await _count(page, "events", "/feedback", awaiting_reply="true"),
+        "corrections": await _count(page, "events", "/corrections", state="open"),
         "expiring": [], "bookings": [], "payments": [],
     }
     try:
