@@ -85,6 +85,7 @@ def test_every_template_exists_in_finnish_and_swedish() -> None:
         "service_changed",
         "event_rejected",
         "booking_ended",
+        "open_work_reminder",
     }
     assert renderer.kinds("fi") == expected and renderer.kinds("sv") == expected
     assert (TEMPLATES / "layout.html").exists()

@@ -38,3 +38,15 @@ async def test_a_booking_the_municipality_ended_is_told_at_the_sites_address(har
         "booking_id": "b-2", "voucher_id": "v-2", "provider_id": "p-fi", "ended_on": "2016-09-15",
         "reason": "Asiakas vaihtoi palveluntuottajaa", "client_ref": "K-9"}, tenant_id="kouvola")
     assert harness.smtp.to("info@paivansade.fi") == []  # the provider ended it itself
+
+
+async def test_the_reminder_on_the_first_says_what_is_open_and_by_when(harness: Harness) -> None:
+    await harness.directory()
+    await harness.publish("events.reminder.due", {"provider_id": "p-fi", "month": "2016-03", "drafts": 3,
+                                                  "open_interruptions": 1, "deadline": "2016-04-02"},
+                          tenant_id="kouvola")
+    mail = only(harness, "info@paivansade.fi")
+    assert mail["Subject"] == "Muistutus: vahvistakaa kirjaukset viimeistään 2.4.2016"
+    body = text(mail)
+    assert "kuukauden maaliskuu 2016 kirjauksia on vielä kesken" in body
+    assert "- Vahvistamattomia luonnoksia: 3" in body and "- Keskeytyksiä ilman paluupäivää: 1" in body

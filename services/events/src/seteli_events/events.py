@@ -126,6 +126,18 @@ class CreditRequested(EventPayload):
     kind: Literal["event", "interruption"] = "event"  # what event_id names
 
 
+class ReminderDue(EventPayload):
+    """On the 1st: a provider still has last month's drafts or interruptions without an end, which are paid
+    only when confirmed (ended) by the 2nd. The notifications service mails the reminder."""
+
+    event_type = "events.reminder.due"
+    provider_id: str
+    month: str  # YYYY-MM, the month whose work is open
+    drafts: int
+    open_interruptions: int
+    deadline: date
+
+
 class CreditWithdrawn(EventPayload):
     """A credit taken back before settlement deducted it: its event was removed or clipped (the
     client's validity ended) before it was ever paid. Settlement drops the credit's lines (or, were it

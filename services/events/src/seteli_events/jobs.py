@@ -1,4 +1,6 @@
-"""Scheduled work: the monthly auto-recording (on the 4th, Europe/Helsinki; the clock is injected).
+"""Scheduled work: the monthly auto-recording (on the 4th, Europe/Helsinki; the clock is injected), and the
+reminder on the 1st of last month's drafts and interruptions without an end (they are paid only when confirmed
+by the 2nd).
 
 ``auto_record(runtime, today)`` creates the month's draft events exactly as
 ``domain.auto_record_candidates`` describes, idempotently (a second run finds the drafts and makes
@@ -19,9 +21,11 @@ from seteli_common.runtime import ServiceRuntime
 
 from . import repository as repo
 from .domain import AutoRecordInput, RecordedEvent, auto_record_candidates
+from .events import ReminderDue
 from .models import auto_record_runs
 from .recording import EventInput, EventsContext, blocks_days, create_event
 from .repository import auto_recording as auto_recording_queries
+from .repository import reminders as reminder_queries
 
 log = logging.getLogger("seteli.events.jobs")
 
@@ -101,6 +105,34 @@ async def due_tenants(runtime: ServiceRuntime, today: date, day: int) -> list[st
     return [t for t in await _tenants_with_auto_recording(runtime) if t not in done]
 
 
+REMINDER_DAYS = (1, 2)  # the 1st, and the 2nd for a service that was down on the 1st; never after the deadline
+
+
+async def remind_open_work(runtime: ServiceRuntime, today: date) -> dict[str, int]:
+    """On the 1st (or the 2nd): each provider with last month's drafts or interruptions without an end is
+    reminded once; {tenant: providers reminded}."""
+    if today.day not in REMINDER_DAYS:
+        return {}
+    month = Month.of(today).prev()
+    deadline = today.replace(day=2)
+    async with runtime.db.system_transaction() as session:  # which tenants: a question across tenants
+        tenant_ids = await reminder_queries.all_tenant_ids(session)
+    result: dict[str, int] = {}
+    for tenant in tenant_ids:
+        async with runtime.db.transaction(tenant_id=tenant) as session:
+            ctx = EventsContext(session, runtime.outbox, runtime.clock, tenant_id=tenant)
+            done = await reminder_queries.reminded(session, tenant, str(month))
+            work = await reminder_queries.open_work(session, tenant, month.last)
+            for provider_id, counts in sorted(work.items()):
+                if provider_id in done:
+                    continue
+                await reminder_queries.mark_reminded(session, tenant, provider_id, str(month), ctx.clock.now())
+                await ctx.publish(ReminderDue(provider_id=provider_id, month=str(month), deadline=deadline, **counts),
+                                  f"{provider_id}:{month}")
+                result[tenant] = result.get(tenant, 0) + 1
+    return result
+
+
 async def scheduler(runtime: ServiceRuntime, day: int, interval: float) -> None:
     """Checks every ``interval`` seconds; a run missed on the 4th (service down) happens later."""
     while True:
@@ -109,6 +141,9 @@ async def scheduler(runtime: ServiceRuntime, day: int, interval: float) -> None:
             for tenant in await due_tenants(runtime, today, day):
                 made = await auto_record(runtime, today, tenant)
                 log.info("auto-recording %s %s: %s drafts", tenant, Month.of(today), made.get(tenant, 0))
+            reminded = await remind_open_work(runtime, today)
+            if reminded:
+                log.info("reminded of open work: %s", reminded)
         except Exception:  # keep the scheduler alive; the next tick retries
             log.exception("auto-recording failed")
         await asyncio.sleep(interval)

@@ -292,6 +292,16 @@ feedback = Table(
     Index("ix_feedback_tenant_provider", "tenant_id", "provider_id"),
 )
 
+# The reminder on the 1st (jobs.remind_open_work): sent once per provider and month.
+reminders = Table(
+    "reminders",
+    metadata,
+    Column("tenant_id", String(ID), primary_key=True),
+    Column("provider_id", String(ID), primary_key=True),
+    Column("month", String(7), primary_key=True),  # the month whose work was open
+    Column("sent_at", DateTime(timezone=True), nullable=False),
+)
+
 auto_record_runs = Table(
     "auto_record_runs",
     metadata,

@@ -195,6 +195,14 @@ class BookingEnded(Inbound):
     producer_part: str | None = None
 
 
+class ReminderDue(Inbound):
+    provider_id: str
+    month: str
+    drafts: int
+    open_interruptions: int
+    deadline: date
+
+
 class EventRejected(Inbound):
     event_id: str
     reason: str = ""

@@ -19,9 +19,10 @@ from .contracts import (
     EventRejected,
     FeedbackGiven,
     PurchaseBooked,
+    ReminderDue,
     ServiceChanged,
 )
-from .domain import service_change_lines
+from .domain import MONTHS, service_change_lines
 from .service import NotificationsContext
 
 MakeContext = Callable[[MessageContext], NotificationsContext]
@@ -96,6 +97,16 @@ def subscribe(sub: Subscription, make: MakeContext) -> None:
         context = {"client_ref": p.client_ref or "", "reason": p.reason, "start": _day(p.start), "end": _day(p.end),
                    **await _service_names(ctx, p.service_id or "")}
         out = await service.to_provider(ctx.session, "event_rejected", ctx.tenant_id, p.provider_id, context)
+        await service.enqueue(make(ctx), ctx.envelope, out)
+
+    @sub.on("events.reminder.due", model=ReminderDue)
+    async def reminder_due(ctx: MessageContext, p: ReminderDue) -> None:
+        """On the 1st: last month's drafts and interruptions without an end are paid only when confirmed by the
+        deadline (the 2nd)."""
+        year, month = (int(part) for part in p.month.split("-"))
+        context = {"drafts": p.drafts, "open_interruptions": p.open_interruptions, "deadline": _day(p.deadline),
+                   "month_fi": f"{MONTHS['fi'][month - 1]} {year}", "month_sv": f"{MONTHS['sv'][month - 1]} {year}"}
+        out = await service.to_provider(ctx.session, "open_work_reminder", ctx.tenant_id, p.provider_id, context)
         await service.enqueue(make(ctx), ctx.envelope, out)
 
     @sub.on("vouchers.booking.ended", model=BookingEnded)
