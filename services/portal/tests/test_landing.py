@@ -191,11 +191,14 @@ async def test_strong_identification_picks_a_company_and_signs_in(portal: httpx.
         "csrf": csrf_of(chooser.text), "state": state, "business_id": business_id, "email": "sanna@vahva.fi",
         "password": "Vahva-hoiva-1", "password_again": "Vahva-hoiva-2"})
     assert mismatch.status_code == 422 and 'id="strong-password_again-error"' in mismatch.text
+    assert 'name="company_email"' in chooser.text  # the company's own address, apart from her login
     signed = await portal.post("/strong-login/company", data={
         "csrf": csrf_of(chooser.text), "state": state, "business_id": business_id, "email": "sanna@vahva.fi",
-        "password": "Vahva-hoiva-1", "password_again": "Vahva-hoiva-1"})
+        "company_email": "toimisto@vahva.fi", "password": "Vahva-hoiva-1", "password_again": "Vahva-hoiva-1"})
     assert signed.status_code == 303, signed.text[-1500:]
     assert (await portal.get("/")).headers["location"] == "/provider"
+    company = await portal.get("/provider/company")
+    assert "toimisto@vahva.fi" in company.text
 
     # Signed out, she identifies again: her company is offered as hers, one button signs her in (once a 409)
     home = await portal.get("/provider")

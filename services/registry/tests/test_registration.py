@@ -195,3 +195,20 @@ async def test_a_request_with_an_address_that_has_an_account_is_taken_and_the_ad
     decided = await client.post(f"/v1/tenants/kouvola/registration-requests/{second.json()['id']}/decision",
                                 headers=kouvola, json={"decision": "approved"})
     assert decided.status_code == 409 and decided.json()["field"] == "email"
+
+
+async def test_a_company_new_through_strong_identity_shows_its_own_address_not_the_persons_login(
+        registry: Registry) -> None:
+    """Issue 20: the public card showed the main user's login e-mail; the company's address is asked for."""
+    state, _ = await _strong_login(registry, ["TJ"])
+    bad = await registry.client.post("/v1/auth/strong/first-login", json={
+        "state": state, "business_id": "7019376-8", "email": "aino@aurinko.fi", "password": "Hyva-salasana-1",
+        "company_email": "ei osoite"})
+    assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "company_email"
+    first = await registry.client.post("/v1/auth/strong/first-login", json={
+        "state": state, "business_id": "7019376-8", "email": "aino@aurinko.fi", "password": "Hyva-salasana-1",
+        "company_email": "info@aurinko.fi"})
+    assert first.status_code == 200, first.text
+    [registered] = await registry.events("registry.provider.registered")
+    assert registered["email"] == "info@aurinko.fi"  # the card's and the notices' address
+    await registry.login("aino@aurinko.fi", "Hyva-salasana-1")  # the person's login stays theirs

@@ -215,17 +215,17 @@ async def strong_first_login(request: Request) -> Response:
     flow = _strong(page, str(form.get("state", "")))
     if flow is None or flow["step"] != "authorized":
         return page.render("public/strong_failed.html", status=400)
-    values = {k: str(form.get(k, "")).strip() for k in ("business_id", "email")}
+    values = {k: str(form.get(k, "")).strip() for k in ("business_id", "email", "company_email")}
     password, again = str(form.get("password", "")), str(form.get("password_again", ""))
-    errors = {k: page.t("error.required") for k, v in values.items() if not v}
+    errors = {k: page.t("error.required") for k, v in values.items() if not v and k != "company_email"}
     errors |= check_passwords(page, password, again, "password", "password_again")
     if not errors:
         try:
             body = await page.call("POST", "registry", "/v1/auth/strong/first-login", anonymous=True,
                                    json={"state": flow["state"], **values, "password": password,
-                                         "language": page.lang})
+                                         "language": page.lang, "company_email": values["company_email"] or None})
         except ApiError as exc:
-            errors = exc.for_form(("business_id", "email", "password"))
+            errors = exc.for_form(("business_id", "email", "company_email", "password"))
         else:
             page.session.pop("strong", None)
             page.sign_in(body)

@@ -59,6 +59,9 @@ class StrongFirstLoginIn(BaseModel):
     email: EmailStr = Field(description="becomes the username", examples=["maija@paivansade.fi"])
     password: str = Field(examples=["Hyva-salasana-1"])
     language: Literal["fi", "sv"] = "fi"
+    company_email: EmailStr | None = Field(
+        default=None, examples=["info@paivansade.fi"],
+        description="a company new to Seteli: its public address (provider card, notices); default: `email`")
 
 
 class StrongLoginIn(BaseModel):
@@ -161,7 +164,8 @@ async def strong_first_login(body: StrongFirstLoginIn, request: Request,
     runtime = request.app.state.runtime
     ttl = runtime.settings.access_token_ttl_seconds
     result = await registration.strong_first_login(ctx, runtime.extras["issuer"], body.state, body.business_id,
-                                                   body.email, body.password, body.language, ttl)
+                                                   body.email, body.password, body.language, ttl,
+                                                   company_email=body.company_email)
     return _token_out(result, ttl)
 
 
