@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, FastAPI, Request
@@ -27,6 +27,17 @@ from .errors import (
 ReadyCheck = Callable[[], Awaitable[dict[str, bool]]]
 
 
+class Liveness(BaseModel):
+    status: Literal["ok"]
+
+
+def file_response(description: str, *media_types: str) -> dict[str, Any]:
+    """The OpenAPI `responses` entry of an operation that answers a file (a PDF, a payment file, a CSV): a
+    binary body in each media type, so a generated client reads bytes rather than JSON."""
+    binary = {"schema": {"type": "string", "format": "binary"}}
+    return {"description": description, "content": {media_type: binary for media_type in media_types}}
+
+
 class Readiness(BaseModel):
     status: str  # "ok" or "unavailable"
     checks: dict[str, bool]
@@ -35,7 +46,7 @@ class Readiness(BaseModel):
 def health_router(ready: ReadyCheck) -> APIRouter:
     router = APIRouter(tags=["health"])
 
-    @router.get("/health/live")
+    @router.get("/health/live", response_model=Liveness)
     async def live() -> dict[str, str]:
         return {"status": "ok"}
 

@@ -12,6 +12,7 @@ from seteli_common.auth import Principal, Role, current_principal, guard_tenant,
 from . import tenant_services
 from .api_deps import context
 from .context import ApplicationsContext
+from .schemas import PublicRulebookText, PublicTenants, RulebookVersionOut, ServiceOut, ServicePage
 
 router = APIRouter(prefix="/v1")
 TENANT_ADMIN = require_roles(Role.TENANT_ADMIN)
@@ -127,7 +128,7 @@ def _service_data(body: BaseModel) -> dict[str, Any]:
     return data
 
 
-@router.post("/tenants/{tenant_id}/services", status_code=201, tags=["services"])
+@router.post("/tenants/{tenant_id}/services", status_code=201, response_model=ServiceOut, tags=["services"])
 async def define_service(tenant_id: str, body: ServiceIn, ctx: ApplicationsContext = Depends(context),
                          principal: Principal = Depends(TENANT_ADMIN)) -> dict[str, Any]:
     guard_tenant(principal, tenant_id)
@@ -137,7 +138,7 @@ async def define_service(tenant_id: str, body: ServiceIn, ctx: ApplicationsConte
     return await tenant_services.define_service(ctx, tenant_id, data)
 
 
-@router.patch("/tenants/{tenant_id}/services/{service_id}", tags=["services"])
+@router.patch("/tenants/{tenant_id}/services/{service_id}", response_model=ServiceOut, tags=["services"])
 async def change_service(tenant_id: str, service_id: str, body: ServiceChangeIn,
                          ctx: ApplicationsContext = Depends(context),
                          principal: Principal = Depends(TENANT_ADMIN)) -> dict[str, Any]:
@@ -145,47 +146,13 @@ async def change_service(tenant_id: str, service_id: str, body: ServiceChangeIn,
     return await tenant_services.change_service(ctx, tenant_id, service_id, _service_data(body))
 
 
-@router.post("/tenants/{tenant_id}/services/{service_id}/rulebook-versions", status_code=201, tags=["services"])
+@router.post("/tenants/{tenant_id}/services/{service_id}/rulebook-versions", status_code=201,
+             response_model=RulebookVersionOut, tags=["services"])
 async def add_rulebook_version(tenant_id: str, service_id: str, body: RulebookIn,
                                ctx: ApplicationsContext = Depends(context),
                                principal: Principal = Depends(TENANT_ADMIN)) -> dict[str, Any]:
     guard_tenant(principal, tenant_id)
     return await tenant_services.add_rulebook_version(ctx, tenant_id, service_id, body.model_dump())
-
-
-class PublicRulebook(BaseModel):
-    version_id: str
-    version: int
-    effective_from: date
-    document_url: str | None = Field(None, description="the rulebook as a document; else read its text at "
-                                                      "/v1/public/tenants/{tenant}/services/{service}/rulebook")
-
-
-class PublicService(BaseModel):
-    id: str
-    name_fi: str
-    name_sv: str
-    kind: Literal["voucher", "purchased"]
-    rulebook: PublicRulebook | None
-
-
-class PublicTenant(BaseModel):
-    id: str
-    name_fi: str
-    name_sv: str
-    services: list[PublicService]
-
-
-class PublicTenants(BaseModel):
-    items: list[PublicTenant]
-    total: int
-
-
-class PublicRulebookText(BaseModel):
-    version: int
-    effective_from: date
-    text: str | None
-    document_url: str | None
 
 
 @router.get("/public/tenants", response_model=PublicTenants, tags=["public"])
@@ -203,7 +170,7 @@ async def public_rulebook(tenant_id: str, service_id: str,
     return await tenant_services.public_rulebook(ctx, tenant_id, service_id)
 
 
-@router.get("/tenants/{tenant_id}/services", tags=["services"])
+@router.get("/tenants/{tenant_id}/services", response_model=ServicePage, tags=["services"])
 async def list_services(tenant_id: str, limit: int = Query(50, ge=1, le=500), offset: int = Query(0, ge=0),
                         ctx: ApplicationsContext = Depends(context),
                         principal: Principal = Depends(current_principal)) -> dict[str, Any]:
@@ -211,7 +178,7 @@ async def list_services(tenant_id: str, limit: int = Query(50, ge=1, le=500), of
     return await tenant_services.list_services(ctx, tenant_id, limit, offset)
 
 
-@router.get("/tenants/{tenant_id}/services/{service_id}", tags=["services"])
+@router.get("/tenants/{tenant_id}/services/{service_id}", response_model=ServiceOut, tags=["services"])
 async def get_service(tenant_id: str, service_id: str, ctx: ApplicationsContext = Depends(context),
                       principal: Principal = Depends(current_principal)) -> dict[str, Any]:
     guard_tenant(principal, tenant_id)

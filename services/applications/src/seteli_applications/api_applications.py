@@ -16,6 +16,16 @@ from . import service
 from .api_deps import context, page
 from .context import ApplicationsContext
 from .domain import SAVED_STEPS
+from .schemas import (
+    ApplicationDetailOut,
+    ApplicationPage,
+    CompletenessOut,
+    HistoryPage,
+    PriceListOut,
+    PriceListPage,
+    PriceLookupOut,
+    SigningDocumentOut,
+)
 
 router = APIRouter(prefix="/v1")
 PROVIDER = require_roles(Role.PROVIDER_ADMIN, Role.PROVIDER_USER)
@@ -89,13 +99,14 @@ async def _view(ctx: ApplicationsContext, app: dict[str, Any]) -> dict[str, Any]
     return application_out(await service.view(ctx, app))
 
 
-@router.post("/tenants/{tenant_id}/applications", status_code=201, tags=["applications"])
+@router.post("/tenants/{tenant_id}/applications", status_code=201,
+             response_model=ApplicationDetailOut, tags=["applications"])
 async def create_application(tenant_id: str, body: ApplicationIn, ctx: ApplicationsContext = Depends(context),
                              principal: Principal = Depends(PROVIDER)) -> dict[str, Any]:
     return await _view(ctx, await service.create(ctx, tenant_id, principal, body.service_id))
 
 
-@router.get("/tenants/{tenant_id}/applications", tags=["applications"])
+@router.get("/tenants/{tenant_id}/applications", response_model=ApplicationPage, tags=["applications"])
 async def list_applications(tenant_id: str, state: State | None = None, service_id: str | None = None,
                             limit: int = Query(50, ge=1, le=500), offset: int = Query(0, ge=0),
                             ctx: ApplicationsContext = Depends(context),
@@ -110,7 +121,7 @@ async def list_applications(tenant_id: str, state: State | None = None, service_
     return page([application_out(r) for r in rows], total)
 
 
-@router.get("/tenants/{tenant_id}/applications/queue", tags=["applications"])
+@router.get("/tenants/{tenant_id}/applications/queue", response_model=ApplicationPage, tags=["applications"])
 async def decision_queue(tenant_id: str, limit: int = Query(50, ge=1, le=500), offset: int = Query(0, ge=0),
                          ctx: ApplicationsContext = Depends(context),
                          principal: Principal = Depends(STAFF)) -> dict[str, Any]:
@@ -121,14 +132,16 @@ async def decision_queue(tenant_id: str, limit: int = Query(50, ge=1, le=500), o
     return page([application_out(r) for r in rows], total)
 
 
-@router.get("/tenants/{tenant_id}/applications/{application_id}", tags=["applications"])
+@router.get("/tenants/{tenant_id}/applications/{application_id}",
+            response_model=ApplicationDetailOut, tags=["applications"])
 async def get_application(tenant_id: str, application_id: str, ctx: ApplicationsContext = Depends(context),
                           principal: Principal = Depends(ANYONE_INVOLVED)) -> dict[str, Any]:
     guard_tenant(principal, tenant_id)
     return await _view(ctx, await service.load(ctx, tenant_id, principal, application_id))
 
 
-@router.put("/tenants/{tenant_id}/applications/{application_id}/steps/{step}", tags=["applications"])
+@router.put("/tenants/{tenant_id}/applications/{application_id}/steps/{step}",
+            response_model=ApplicationDetailOut, tags=["applications"])
 async def save_step(tenant_id: str, application_id: str, step: StepName, body: StepIn,
                     ctx: ApplicationsContext = Depends(context),
                     principal: Principal = Depends(PROVIDER)) -> dict[str, Any]:
@@ -138,7 +151,8 @@ async def save_step(tenant_id: str, application_id: str, step: StepName, body: S
                                                      body.model_dump()))
 
 
-@router.get("/tenants/{tenant_id}/applications/{application_id}/completeness", tags=["applications"])
+@router.get("/tenants/{tenant_id}/applications/{application_id}/completeness",
+            response_model=CompletenessOut, tags=["applications"])
 async def completeness(tenant_id: str, application_id: str, ctx: ApplicationsContext = Depends(context),
                        principal: Principal = Depends(ANYONE_INVOLVED)) -> dict[str, Any]:
     guard_tenant(principal, tenant_id)
@@ -147,14 +161,15 @@ async def completeness(tenant_id: str, application_id: str, ctx: ApplicationsCon
     return {"complete": not missing, "missing": [m.as_dict() for m in missing]}
 
 
-@router.post("/tenants/{tenant_id}/applications/{application_id}/change", status_code=201, tags=["applications"])
+@router.post("/tenants/{tenant_id}/applications/{application_id}/change", status_code=201,
+             response_model=ApplicationDetailOut, tags=["applications"])
 async def start_change(tenant_id: str, application_id: str, ctx: ApplicationsContext = Depends(context),
                        principal: Principal = Depends(PROVIDER)) -> dict[str, Any]:
     return await _view(ctx, await service.start_change(ctx, tenant_id, principal, application_id))
 
 
 @router.post("/tenants/{tenant_id}/applications/{application_id}/price-lists", status_code=201,
-             tags=["price lists"])
+             response_model=PriceListOut, tags=["price lists"])
 async def add_price_list(tenant_id: str, application_id: str, body: PriceListIn,
                          ctx: ApplicationsContext = Depends(context), principal: Principal = Depends(PROVIDER),
                          idempotency_key: IdempotencyKey = None) -> dict[str, Any]:
@@ -173,7 +188,8 @@ async def remove_price_list(tenant_id: str, application_id: str, price_list_id: 
     return Response(status_code=204)
 
 
-@router.post("/tenants/{tenant_id}/applications/{application_id}/signing-document", tags=["applications"])
+@router.post("/tenants/{tenant_id}/applications/{application_id}/signing-document",
+             response_model=SigningDocumentOut, tags=["applications"])
 async def signing_document(tenant_id: str, application_id: str, body: SigningDocumentIn,
                            ctx: ApplicationsContext = Depends(context),
                            principal: Principal = Depends(PROVIDER)) -> dict[str, Any]:
@@ -182,7 +198,8 @@ async def signing_document(tenant_id: str, application_id: str, body: SigningDoc
     return await service.signing_document(ctx, tenant_id, principal, application_id, body.accept_rulebook)
 
 
-@router.post("/tenants/{tenant_id}/applications/{application_id}/submit", tags=["applications"])
+@router.post("/tenants/{tenant_id}/applications/{application_id}/submit",
+             response_model=ApplicationDetailOut, tags=["applications"])
 async def submit(tenant_id: str, application_id: str, body: SubmitIn, ctx: ApplicationsContext = Depends(context),
                  principal: Principal = Depends(PROVIDER)) -> dict[str, Any]:
     """Accept the current rulebook and send, signed with strong identity; refused listing every missing
@@ -193,7 +210,8 @@ async def submit(tenant_id: str, application_id: str, body: SubmitIn, ctx: Appli
     return await _view(ctx, app)
 
 
-@router.post("/tenants/{tenant_id}/applications/{application_id}/decision", tags=["applications"])
+@router.post("/tenants/{tenant_id}/applications/{application_id}/decision",
+             response_model=ApplicationDetailOut, tags=["applications"])
 async def decide(tenant_id: str, application_id: str, body: DecisionIn, ctx: ApplicationsContext = Depends(context),
                  principal: Principal = Depends(STAFF)) -> dict[str, Any]:
     guard_tenant(principal, tenant_id)
@@ -202,7 +220,8 @@ async def decide(tenant_id: str, application_id: str, body: DecisionIn, ctx: App
     return await _view(ctx, app)
 
 
-@router.get("/tenants/{tenant_id}/applications/{application_id}/history", tags=["applications"])
+@router.get("/tenants/{tenant_id}/applications/{application_id}/history",
+            response_model=HistoryPage, tags=["applications"])
 async def history(tenant_id: str, application_id: str, ctx: ApplicationsContext = Depends(context),
                   principal: Principal = Depends(ANYONE_INVOLVED)) -> dict[str, Any]:
     guard_tenant(principal, tenant_id)
@@ -211,7 +230,7 @@ async def history(tenant_id: str, application_id: str, ctx: ApplicationsContext 
     return page(rows, len(rows))
 
 
-@router.get("/tenants/{tenant_id}/price-lists", tags=["price lists"])
+@router.get("/tenants/{tenant_id}/price-lists", response_model=PriceListPage, tags=["price lists"])
 async def list_price_lists(tenant_id: str, provider_id: str | None = None, service_id: str | None = None,
                            state: Literal["pending", "approved", "rejected"] | None = None,
                            limit: int = Query(100, ge=1, le=1000), offset: int = Query(0, ge=0),
@@ -223,14 +242,14 @@ async def list_price_lists(tenant_id: str, provider_id: str | None = None, servi
     return page([price_list_out(r) for r in rows[offset:offset + limit]], len(rows))
 
 
-@router.patch("/tenants/{tenant_id}/price-lists/{price_list_id}", tags=["price lists"])
+@router.patch("/tenants/{tenant_id}/price-lists/{price_list_id}", response_model=PriceListOut, tags=["price lists"])
 async def set_price_list_info(tenant_id: str, price_list_id: str, body: PriceListInfoIn,
                               ctx: ApplicationsContext = Depends(context),
                               principal: Principal = Depends(PROVIDER)) -> dict[str, Any]:
     return price_list_out(await pricing.set_info(ctx, tenant_id, principal, price_list_id, body.additional_info))
 
 
-@router.get("/tenants/{tenant_id}/price-lookup", tags=["price lists"])
+@router.get("/tenants/{tenant_id}/price-lookup", response_model=PriceLookupOut, tags=["price lists"])
 async def price_lookup(tenant_id: str, provider_id: str, service_id: str, content_id: str,
                        on: date = Query(alias="date"), producer_part: str | None = None,
                        ctx: ApplicationsContext = Depends(context),

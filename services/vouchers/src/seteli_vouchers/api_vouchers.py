@@ -10,6 +10,7 @@ from seteli_common.auth import Principal, Role, guard_tenant, require_roles
 from seteli_common.errors import ProblemError, not_found, problem_response
 from seteli_common.idempotency import IdempotencyKey
 from seteli_common.pages import Page
+from seteli_common.web import file_response
 
 from . import bookings, grants, idempotency, lookup
 from . import repository as repo
@@ -133,7 +134,7 @@ async def get_voucher(
 
 
 @router.get("/{voucher_id}/decision.pdf", response_class=Response,
-            responses={200: {"content": {"application/pdf": {}}, "description": "the decision as a PDF"}})
+            responses={200: file_response("the decision as a PDF", "application/pdf")})
 async def decision(
     tenant_id: str,
     voucher_id: str,
