@@ -1,0 +1,126 @@
+"""Every operation of every service documents its success response with a schema (issue 22), so a client
+generated from the OpenAPI documents gets types instead of `object`: a named model, a list of them, or a
+file (binary). The operations still without one are listed here by name; the list only shrinks: the test
+fails on a new operation without a schema and on a listed one that has gained its schema."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from seteli.embedded import build_suite
+
+SERVICES = ("registry", "applications", "vouchers", "events", "settlement", "notifications")
+
+# Not yet described (issue 22, item 2). Remove an entry when its operation gets its response model.
+STILL_UNDESCRIBED: dict[str, set[str]] = {
+    "registry": {
+        "GET /.well-known/jwks.json",
+        "GET /v1/catalog/courses",
+        "GET /v1/catalog/providers",
+        "GET /v1/catalog/providers/{provider_id}",
+        "GET /v1/catalog/tenants/{tenant_id}/services/{service_id}/comparison",
+        "GET /v1/company-register/{business_id}",
+        "GET /v1/providers/{provider_id}/attachments",
+        "GET /v1/providers/{provider_id}/attachments/{attachment_id}/content",
+        "GET /v1/providers/{provider_id}/contact-requests",
+        "GET /v1/providers/{provider_id}/courses",
+        "GET /v1/providers/{provider_id}/employees",
+        "GET /v1/providers/{provider_id}/liability-checks",
+        "GET /v1/providers/{provider_id}/subcontractors",
+        "GET /v1/tenants/{tenant_id}/course-windows",
+        "GET /v1/tenants/{tenant_id}/organisations",
+        "GET /v1/tenants/{tenant_id}/registration-requests",
+        "GET /v1/tenants/{tenant_id}/registration-requests/{request_id}",
+        "PATCH /v1/providers/{provider_id}/courses/{course_id}",
+        "PATCH /v1/providers/{provider_id}/employees/{employee_id}",
+        "PATCH /v1/providers/{provider_id}/subcontractors/{subcontractor_id}",
+        "POST /v1/associations/by-link",
+        "POST /v1/auth/confirm-registration",
+        "POST /v1/auth/password-reset",
+        "POST /v1/auth/strong/authorized",
+        "POST /v1/auth/strong/identified",
+        "POST /v1/auth/strong/start",
+        "POST /v1/catalog/contact-requests",
+        "POST /v1/jobs/expire-attachments",
+        "POST /v1/providers/{provider_id}/attachments",
+        "POST /v1/providers/{provider_id}/courses",
+        "POST /v1/providers/{provider_id}/employees",
+        "POST /v1/providers/{provider_id}/liability-checks",
+        "POST /v1/providers/{provider_id}/subcontractors",
+        "POST /v1/resident-sign-in/choose-tenant",
+        "POST /v1/resident-sign-in/complete",
+        "POST /v1/resident-sign-in/start",
+        "POST /v1/signing/callback",
+        "POST /v1/signing/start",
+        "POST /v1/tenants/{tenant_id}/association-invitations",
+        "POST /v1/tenants/{tenant_id}/associations/{association_id}/link",
+        "POST /v1/tenants/{tenant_id}/registration-requests",
+        "POST /v1/tenants/{tenant_id}/registration-requests/{request_id}/decision",
+        "PUT /v1/associations/by-link",
+        "PUT /v1/providers/{provider_id}/attachments/{attachment_id}",
+        "PUT /v1/providers/{provider_id}/billing",
+        "PUT /v1/providers/{provider_id}/sites/{site_id}/billing",
+        "PUT /v1/tenants/{tenant_id}/course-windows/{year}",
+    },
+    "events": {
+        "GET /v1/tenants/{tenant_id}/co-payments",
+    },
+    "settlement": {
+        "GET /v1/tenants/{tenant_id}/events/{event_id}/lines",
+        "GET /v1/tenants/{tenant_id}/payments",
+        "GET /v1/tenants/{tenant_id}/reports/interruptions",
+        "GET /v1/tenants/{tenant_id}/reports/realisation",
+        "GET /v1/tenants/{tenant_id}/runs",
+        "GET /v1/tenants/{tenant_id}/runs/{run_id}",
+        "GET /v1/tenants/{tenant_id}/runs/{run_id}/payment-file",
+        "GET /v1/tenants/{tenant_id}/runs/{run_id}/payments/{payment_id}/specification.pdf",
+        "POST /v1/settlement/scheduler/run-due",
+        "POST /v1/tenants/{tenant_id}/runs",
+    },
+}
+
+
+def _described(operation: dict[str, Any]) -> bool:
+    for code, response in operation.get("responses", {}).items():
+        if not code.startswith("2"):
+            continue
+        if code == "204":
+            return True
+        for body in response.get("content", {}).values():
+            schema = body.get("schema", {})
+            items = schema.get("items", {})
+            if "$ref" in schema or schema.get("format") == "binary" or "$ref" in items \
+                    or (schema.get("type") == "array" and items.get("type") in ("string", "integer")):
+                return True
+    return False
+
+
+@pytest.fixture(scope="module")
+def documents(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Any]]:
+    suite = build_suite(Path(tmp_path_factory.mktemp("openapi")), with_portal=False)
+    return {name: suite.apps[name].openapi() for name in SERVICES}
+
+
+def _undescribed(document: dict[str, Any]) -> set[str]:
+    return {f"{method.upper()} {path}" for path, operations in document["paths"].items()
+            for method, operation in operations.items() if not _described(operation)}
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_every_success_response_has_a_schema(documents: dict[str, dict[str, Any]], service: str) -> None:
+    undescribed = _undescribed(documents[service])
+    listed = STILL_UNDESCRIBED.get(service, set())
+    assert undescribed - listed == set(), f"{service}: give these a response model: {sorted(undescribed - listed)}"
+    assert listed - undescribed == set(), \
+        f"{service}: described now, remove from the list: {sorted(listed - undescribed)}"
+
+
+def test_the_check_tells_a_described_operation_from_a_bare_one() -> None:
+    named = {"responses": {"200": {"content": {"application/json": {"schema": {"$ref": "#/c/S"}}}}}}
+    bare = {"responses": {"200": {"content": {"application/json": {"schema": {}}}}}}
+    pdf = {"responses": {"200": {"content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}}}}}
+    assert _described(named) and _described(pdf) and _described({"responses": {"204": {}}})
+    assert not _described(bare) and not _described({"responses": {"200": {"description": "ok"}}})
