@@ -16,6 +16,19 @@ from . import accounts, attachments, community, providers, service
 from . import repository as repo
 from .api import BillingIn, Page, ProviderOut, SiteOut, UserOut, Website, context
 from .repository import lists
+from .schemas import (
+    AttachmentOut,
+    AttachmentPage,
+    ContactRequestPage,
+    CourseOut,
+    CoursePage,
+    EmployeeOut,
+    EmployeePage,
+    LiabilityCheckOut,
+    LiabilityCheckPage,
+    SubcontractorOut,
+    SubcontractorPage,
+)
 from .service import RegistryContext
 
 router = APIRouter(prefix="/v1/providers", tags=["providers"])
@@ -186,14 +199,14 @@ OFFSET = Query(0, ge=0)
 INCLUDE_REMOVED = Query(False, description="also the removed ones (each item has removed_at)")
 
 
-@router.post("/{provider_id}/employees", status_code=201)
+@router.post("/{provider_id}/employees", status_code=201, response_model=EmployeeOut)
 async def add_employee(provider_id: str, body: EmployeeIn, ctx: RegistryContext = Depends(context),
                        principal: Principal = Depends(ADMIN)) -> dict[str, Any]:
     may_write(principal, provider_id)
     return await providers.add_employee(ctx, provider_id, {**body.model_dump(), "email": body.email or ""})
 
 
-@router.get("/{provider_id}/contact-requests", tags=["catalog"])
+@router.get("/{provider_id}/contact-requests", tags=["catalog"], response_model=ContactRequestPage)
 async def list_contact_requests(provider_id: str, ctx: RegistryContext = Depends(context),
                                 principal: Principal = Depends(ANYONE),
                                 limit: int = LIMIT, offset: int = OFFSET) -> dict[str, Any]:
@@ -206,7 +219,7 @@ async def list_contact_requests(provider_id: str, ctx: RegistryContext = Depends
     return {"items": items, "total": total}
 
 
-@router.get("/{provider_id}/employees")
+@router.get("/{provider_id}/employees", response_model=EmployeePage)
 async def list_employees(provider_id: str, ctx: RegistryContext = Depends(context),
                          principal: Principal = Depends(ANYONE),
                          limit: int = LIMIT, offset: int = OFFSET,
@@ -217,7 +230,7 @@ async def list_employees(provider_id: str, ctx: RegistryContext = Depends(contex
     return {"items": items, "total": total}
 
 
-@router.patch("/{provider_id}/employees/{employee_id}")
+@router.patch("/{provider_id}/employees/{employee_id}", response_model=EmployeeOut)
 async def change_employee(provider_id: str, employee_id: str, body: EmployeeChangeIn,
                           ctx: RegistryContext = Depends(context),
                           principal: Principal = Depends(ADMIN)) -> dict[str, Any]:
@@ -233,14 +246,14 @@ async def remove_employee(provider_id: str, employee_id: str, ctx: RegistryConte
     await providers.remove_employee(ctx, provider_id, employee_id)
 
 
-@router.post("/{provider_id}/subcontractors", status_code=201)
+@router.post("/{provider_id}/subcontractors", status_code=201, response_model=SubcontractorOut)
 async def add_subcontractor(provider_id: str, body: SubcontractorIn, ctx: RegistryContext = Depends(context),
                             principal: Principal = Depends(ADMIN)) -> dict[str, Any]:
     may_write(principal, provider_id)
     return await providers.add_subcontractor(ctx, provider_id, body.model_dump())
 
 
-@router.get("/{provider_id}/subcontractors")
+@router.get("/{provider_id}/subcontractors", response_model=SubcontractorPage)
 async def list_subcontractors(provider_id: str, ctx: RegistryContext = Depends(context),
                               principal: Principal = Depends(ANYONE), limit: int = LIMIT,
                               offset: int = OFFSET, include_removed: bool = INCLUDE_REMOVED) -> dict[str, Any]:
@@ -250,7 +263,7 @@ async def list_subcontractors(provider_id: str, ctx: RegistryContext = Depends(c
     return {"items": items, "total": total}
 
 
-@router.patch("/{provider_id}/subcontractors/{subcontractor_id}")
+@router.patch("/{provider_id}/subcontractors/{subcontractor_id}", response_model=SubcontractorOut)
 async def rename_subcontractor(provider_id: str, subcontractor_id: str, body: SubcontractorChangeIn,
                                ctx: RegistryContext = Depends(context),
                                principal: Principal = Depends(ADMIN)) -> dict[str, Any]:
@@ -267,14 +280,14 @@ async def remove_subcontractor(provider_id: str, subcontractor_id: str, ctx: Reg
     await providers.remove_subcontractor(ctx, provider_id, subcontractor_id)
 
 
-@router.post("/{provider_id}/liability-checks", status_code=201)
+@router.post("/{provider_id}/liability-checks", status_code=201, response_model=LiabilityCheckOut)
 async def check_liability(provider_id: str, body: LiabilityIn, ctx: RegistryContext = Depends(context),
                           principal: Principal = Depends(ADMIN)) -> dict[str, Any]:
     may_write(principal, provider_id)
     return await providers.check_liability(ctx, provider_id, body.subcontractor_id)
 
 
-@router.get("/{provider_id}/liability-checks")
+@router.get("/{provider_id}/liability-checks", response_model=LiabilityCheckPage)
 async def list_liability_checks(provider_id: str, ctx: RegistryContext = Depends(context),
                                 principal: Principal = Depends(ANYONE), limit: int = LIMIT,
                                 offset: int = OFFSET) -> dict[str, Any]:
@@ -291,7 +304,7 @@ def _attachment(row: dict[str, Any]) -> dict[str, Any]:
     return {k: row.get(k) for k in ATTACHMENT_FIELDS}
 
 
-@router.post("/{provider_id}/attachments", status_code=201)
+@router.post("/{provider_id}/attachments", status_code=201, response_model=AttachmentOut)
 async def add_attachment(provider_id: str, file: UploadFile = File(...),
                          type: str = Form(..., examples=["tyel_certificate"]),
                          level: Literal["company", "site", "subcontractor"] = Form("company"),
@@ -305,7 +318,7 @@ async def add_attachment(provider_id: str, file: UploadFile = File(...),
                                              valid_from=valid_from, valid_until=valid_until))
 
 
-@router.put("/{provider_id}/attachments/{attachment_id}")
+@router.put("/{provider_id}/attachments/{attachment_id}", response_model=AttachmentOut)
 async def replace_attachment(provider_id: str, attachment_id: str, file: UploadFile = File(...),
                              valid_from: date | None = Form(None), valid_until: date | None = Form(None),
                              ctx: RegistryContext = Depends(context),
@@ -324,7 +337,7 @@ async def delete_attachment(provider_id: str, attachment_id: str, ctx: RegistryC
     await attachments.remove(ctx, provider_id, attachment_id)
 
 
-@router.get("/{provider_id}/attachments")
+@router.get("/{provider_id}/attachments", response_model=AttachmentPage)
 async def list_attachments(provider_id: str, ctx: RegistryContext = Depends(context),
                            principal: Principal = Depends(ANYONE), limit: int = LIMIT,
                            offset: int = OFFSET, include_removed: bool = INCLUDE_REMOVED) -> dict[str, Any]:
@@ -374,14 +387,14 @@ async def set_teams(provider_id: str, user_id: str, body: TeamsIn, ctx: Registry
     return await accounts.set_teams(ctx, provider_id, user_id, [t.model_dump() for t in body.teams])
 
 
-@router.post("/{provider_id}/courses", status_code=201, tags=["courses"])
+@router.post("/{provider_id}/courses", status_code=201, tags=["courses"], response_model=CourseOut)
 async def add_course(provider_id: str, body: CourseIn, ctx: RegistryContext = Depends(context),
                      principal: Principal = Depends(ADMIN)) -> dict[str, Any]:
     may_write(principal, provider_id)
     return await community.add_course(ctx, provider_id, body.model_dump())
 
 
-@router.patch("/{provider_id}/courses/{course_id}", tags=["courses"])
+@router.patch("/{provider_id}/courses/{course_id}", tags=["courses"], response_model=CourseOut)
 async def change_course(provider_id: str, course_id: str, body: CourseChangeIn,
                         ctx: RegistryContext = Depends(context), principal: Principal = Depends(ADMIN)
                         ) -> dict[str, Any]:
@@ -389,7 +402,7 @@ async def change_course(provider_id: str, course_id: str, body: CourseChangeIn,
     return await community.change_course(ctx, provider_id, course_id, _dump(body))
 
 
-@router.get("/{provider_id}/courses", tags=["courses"])
+@router.get("/{provider_id}/courses", tags=["courses"], response_model=CoursePage)
 async def list_courses(provider_id: str, ctx: RegistryContext = Depends(context),
                          principal: Principal = Depends(ANYONE),
                        limit: int = LIMIT, offset: int = OFFSET) -> dict[str, Any]:

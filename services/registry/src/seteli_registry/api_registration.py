@@ -15,6 +15,7 @@ from . import attachments, community, registration
 from . import repository as repo
 from .api import LinkIn, TokenOut, Website, _token_out, context
 from .repository import lists
+from .schemas import CompanyRegisterOut, ExpiredAttachmentsOut, RegistrationRequestOut, RegistrationRequestPage
 from .service import RegistryContext
 from .signing import pseudonym_key
 
@@ -96,13 +97,14 @@ class WindowIn(BaseModel):
     closes_on: date = Field(examples=["2016-10-31"])
 
 
-@router.post("/tenants/{tenant_id}/registration-requests", status_code=201, tags=["registration"])
+@router.post("/tenants/{tenant_id}/registration-requests", status_code=201, tags=["registration"],
+             response_model=RegistrationRequestOut)
 async def submit_request(tenant_id: str, body: RegistrationRequestIn, ctx: RegistryContext = Depends(context)
                          ) -> dict[str, Any]:
     return await registration.submit_request(ctx, tenant_id, body.model_dump())
 
 
-@router.get("/tenants/{tenant_id}/registration-requests", tags=["registration"])
+@router.get("/tenants/{tenant_id}/registration-requests", tags=["registration"], response_model=RegistrationRequestPage)
 async def list_requests(tenant_id: str, ctx: RegistryContext = Depends(context),
                         principal: Principal = Depends(TENANT_ADMIN), status: str | None = None,
                         limit: int = Query(50, ge=1, le=200), offset: int = Query(0, ge=0)) -> dict[str, Any]:
@@ -111,14 +113,16 @@ async def list_requests(tenant_id: str, ctx: RegistryContext = Depends(context),
     return {"items": items, "total": total}
 
 
-@router.get("/tenants/{tenant_id}/registration-requests/{request_id}", tags=["registration"])
+@router.get("/tenants/{tenant_id}/registration-requests/{request_id}", tags=["registration"],
+            response_model=RegistrationRequestOut)
 async def view_request(tenant_id: str, request_id: str, ctx: RegistryContext = Depends(context),
                        principal: Principal = Depends(TENANT_ADMIN)) -> dict[str, Any]:
     guard_tenant(principal, tenant_id)
     return await registration.view_request(ctx, tenant_id, request_id)
 
 
-@router.post("/tenants/{tenant_id}/registration-requests/{request_id}/decision", tags=["registration"])
+@router.post("/tenants/{tenant_id}/registration-requests/{request_id}/decision", tags=["registration"],
+             response_model=RegistrationRequestOut)
 async def decide(tenant_id: str, request_id: str, body: DecisionIn, ctx: RegistryContext = Depends(context),
                  principal: Principal = Depends(TENANT_ADMIN)) -> dict[str, Any]:
     guard_tenant(principal, tenant_id)
@@ -126,7 +130,7 @@ async def decide(tenant_id: str, request_id: str, body: DecisionIn, ctx: Registr
                                      principal.subject)
 
 
-@router.get("/company-register/{business_id}", tags=["registration"])
+@router.get("/company-register/{business_id}", tags=["registration"], response_model=CompanyRegisterOut)
 async def company_register(business_id: str, ctx: RegistryContext = Depends(context),
                            _: Principal = Depends(require_roles(Role.TENANT_ADMIN, Role.TENANT_OFFICER))
                            ) -> dict[str, Any]:
@@ -238,7 +242,7 @@ async def list_windows(tenant_id: str, ctx: RegistryContext = Depends(context),
     return {"items": items, "total": total}
 
 
-@router.post("/jobs/expire-attachments", tags=["jobs"])
+@router.post("/jobs/expire-attachments", tags=["jobs"], response_model=ExpiredAttachmentsOut)
 async def expire_attachments(ctx: RegistryContext = Depends(context),
                              _: Principal = Depends(require_roles(Role.PLATFORM_ADMIN))) -> dict[str, int]:
     """Daily: publish registry.attachment.expired for attachments past their validity (once each)."""

@@ -10,6 +10,7 @@ from seteli_common.auth import Principal, Role, require_roles
 
 from . import signing
 from .api import context
+from .schemas import SigningCallbackOut, SigningStartOut
 from .service import RegistryContext
 
 router = APIRouter(prefix="/v1")
@@ -30,7 +31,7 @@ class SigningStepIn(BaseModel):
     language: Literal["fi", "sv", "en"] = "fi"
 
 
-@router.post("/signing/start", tags=["signing"])
+@router.post("/signing/start", tags=["signing"], response_model=SigningStartOut)
 async def start(body: SigningStartIn, ctx: RegistryContext = Depends(context),
                 principal: Principal = Depends(PROVIDER)) -> dict[str, Any]:
     """Where to send the person: the identity provider's login."""
@@ -38,7 +39,7 @@ async def start(body: SigningStartIn, ctx: RegistryContext = Depends(context),
                                digest=body.digest, language=body.language)
 
 
-@router.post("/signing/callback", tags=["signing"])
+@router.post("/signing/callback", tags=["signing"], response_model=SigningCallbackOut)
 async def callback(body: SigningStepIn, request: Request, ctx: RegistryContext = Depends(context),
                    principal: Principal = Depends(PROVIDER)) -> dict[str, Any]:
     """First `{status: identified, redirect_url}` (on to e-Authorizations), then `{status: signed,
