@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from seteli_common.sql import upsert as _upsert
@@ -21,6 +22,7 @@ from .models import (
     service_contents,
     services,
     tenants,
+    used_signatures,
 )
 
 Row = dict[str, Any]
@@ -251,3 +253,11 @@ async def find_price_lists(session: AsyncSession, tenant_id: str, *, application
 async def set_additional_info(session: AsyncSession, tenant_id: str, price_list_id: str, text: str) -> None:
     await session.execute(update(price_lists).where(price_lists.c.tenant_id == tenant_id,
                                                     price_lists.c.id == price_list_id).values(additional_info=text))
+
+
+# --- signatures ----------------------------------------------------------------------------------
+async def insert_used_signature(session: AsyncSession, jti: str, tenant_id: str, application_id: str,
+                                used_at: datetime) -> None:
+    """Record a signature assertion as used; a second use of the same `jti` raises IntegrityError."""
+    await session.execute(insert(used_signatures).values(
+        jti=jti, tenant_id=tenant_id, application_id=application_id, used_at=used_at))

@@ -20,11 +20,10 @@ from typing import Any, Protocol
 
 from seteli_common.auth import KeySource, TokenRejected, verified_claims
 from seteli_common.errors import FieldError, ProblemError
-from sqlalchemy import insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from .models import used_signatures
+from . import repository as repo
 
 ASSERTION_AUDIENCE = "applications"
 ASSERTION_TYPE = "signature"
@@ -99,8 +98,7 @@ class RegistrySigner:
         if claims.get("loa") not in ACCEPTED_ASSURANCE:
             raise refused("signature_invalid", "the identification is not strong enough")
         try:  # the key refuses a second use, also of two sends racing; the failed request changes nothing
-            await session.execute(insert(used_signatures).values(
-                jti=str(claims["jti"]), tenant_id=tenant_id, application_id=application_id, used_at=now))
+            await repo.insert_used_signature(session, str(claims["jti"]), tenant_id, application_id, now)
         except IntegrityError as exc:
             raise refused("signature_replayed", "this signature has already been used") from exc
         return SignatureResult("suomi.fi", str(claims.get("name", "")), str(claims["sub"]),

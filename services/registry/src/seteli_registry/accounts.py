@@ -12,8 +12,8 @@ from seteli_common.errors import conflict, forbidden, invalid, not_found, unauth
 from . import repository as repo
 from .domain import after_failed_login, is_locked, is_past, link_hash
 from .events import PasswordResetRequested, UserPassivated
-from .models import link_tokens, providers, user_sessions, users
 from .providers import works_with
+from .repository import providers as provider_queries
 from .service import (
     LOGIN_FAILED,
     LoginResult,
@@ -34,22 +34,21 @@ from .service import (
 
 async def use_link(ctx: RegistryContext, purpose: str, secret: str, *, consume: bool = True) -> str:
     """The subject of a valid link; a used, unknown or expired link is refused naming the field."""
-    row = await repo.one(ctx.session, link_tokens, token_hash=link_hash(secret), purpose=purpose)
+    row = await repo.link_by_hash(ctx.session, link_hash(secret), purpose)
     now = ctx.clock.now()
     if row is None or row["used_at"] is not None:
         raise invalid("token", "the link is not valid or has already been used")
     if row["expires_at"] is not None and is_past(row["expires_at"], now):
         raise invalid("token", "the link has expired")
     if consume:
-        await repo.change(ctx.session, link_tokens, {"token_hash": row["token_hash"]}, used_at=now)
+        await repo.mark_link_used(ctx.session, row["token_hash"], now)
     return str(row["subject_id"])
 
 
 async def confirm_registration(ctx: RegistryContext, secret: str) -> dict[str, Any]:
     user = user_or_404(await repo.get_user(ctx.session, await use_link(ctx, "confirm", secret)))
     await repo.update_user(ctx.session, user["id"], status="active")
-    await repo.change(ctx.session, providers, {"id": user["provider_id"], "status": "unconfirmed"},
-                      status="registered")
+    await provider_queries.confirm_provider(ctx.session, user["provider_id"])
     await publish_registered(ctx, user["provider_id"])
     await publish_user_created(ctx, {**user, "status": "active"})
     return {"user_id": user["id"], "provider_id": user["provider_id"], "status": "confirmed"}
@@ -58,11 +57,11 @@ async def confirm_registration(ctx: RegistryContext, secret: str) -> dict[str, A
 async def refresh(ctx: RegistryContext, issuer: TokenIssuer, secret: str, ttl_seconds: int) -> LoginResult:
     """Rotate the refresh token; a revoked or expired session, or a user no longer allowed in, ends here."""
     now = ctx.clock.now()
-    row = await repo.one(ctx.session, user_sessions, token_hash=link_hash(secret))
+    row = await repo.user_session_by_refresh_hash(ctx.session, link_hash(secret))
     if row is None or row["revoked_at"] is not None or is_past(row["expires_at"], now):
         raise unauthorized("Session ended; log in again")
     user = await repo.get_user(ctx.session, row["user_id"])
-    await repo.change(ctx.session, user_sessions, {"id": row["id"]}, revoked_at=now)
+    await repo.revoke_user_session(ctx.session, row["id"], now)
     ctx.revoked_sessions.add(row["id"])
     if user is None or user["status"] != "active" or is_locked(user["locked_until"], now):
         raise unauthorized("Session ended; log in again")
@@ -75,7 +74,7 @@ async def logout(ctx: RegistryContext, principal: Principal | None, refresh_secr
     ended: set[str] = set()
     user_id = principal.subject if principal is not None else None
     if refresh_secret:
-        row = await repo.one(ctx.session, user_sessions, token_hash=link_hash(refresh_secret))
+        row = await repo.user_session_by_refresh_hash(ctx.session, link_hash(refresh_secret))
         if row is not None and row["revoked_at"] is None:  # an old (rotated) refresh token ends nothing more
             ended.add(str(row["id"]))
             user_id = str(row["user_id"])
@@ -83,7 +82,7 @@ async def logout(ctx: RegistryContext, principal: Principal | None, refresh_secr
         ended.add(principal.session_id)
     now = ctx.clock.now()
     for session_id in sorted(ended):
-        await repo.change(ctx.session, user_sessions, {"id": session_id}, revoked_at=now)
+        await repo.revoke_user_session(ctx.session, session_id, now)
     await end_sessions(ctx, user_id, ended, "logout")
 
 
@@ -192,7 +191,7 @@ async def unlock(ctx: RegistryContext, principal: Principal, user_id: str) -> di
 
 
 async def create_provider_user(ctx: RegistryContext, provider_id: str, data: dict[str, Any]) -> dict[str, Any]:
-    if await repo.get_provider(ctx.session, provider_id) is None:
+    if await provider_queries.get_provider(ctx.session, provider_id) is None:
         raise not_found("Provider")
     teams = [f"{t['tenant_id']}:{t['service_id']}" for t in data.get("teams", [])]
     return await create_user(ctx, email=data["email"], name=data["name"], password=data["password"],
@@ -201,14 +200,14 @@ async def create_provider_user(ctx: RegistryContext, provider_id: str, data: dic
 
 
 async def _provider_user(ctx: RegistryContext, provider_id: str, user_id: str) -> dict[str, Any]:
-    user = await repo.one(ctx.session, users, id=user_id, provider_id=provider_id)
+    user = await repo.user_of_provider(ctx.session, provider_id, user_id)
     if user is None:
         raise not_found("User")
     return user
 
 
 async def _tenant_user(ctx: RegistryContext, tenant_id: str, user_id: str) -> dict[str, Any]:
-    user = await repo.one(ctx.session, users, id=user_id, tenant_id=tenant_id)
+    user = await repo.user_of_tenant(ctx.session, tenant_id, user_id)
     if user is None:
         raise not_found("User")
     return user

@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from . import accounts, service, tenant_settings
 from . import repository as repo
 from .providers import works_with
+from .repository import providers as provider_queries
 from .service import RegistryContext
 
 # an organisation's public web address: http(s) only, so a link on its card can't run script
@@ -386,7 +387,7 @@ async def list_providers(ctx: RegistryContext = Depends(context),
                          status: Literal["unconfirmed", "registered", "approved", "invited"] | None = None,
                          limit: int = Query(50, ge=1, le=200), offset: int = Query(0, ge=0)) -> dict[str, Any]:
     """Companies and associations, e.g. `status=registered`: the self-registered ones awaiting approval."""
-    items, total = await repo.providers_page(ctx.session, status, limit, offset)
+    items, total = await provider_queries.providers_page(ctx.session, status, limit, offset)
     return {"items": items, "total": total}
 
 

@@ -9,11 +9,11 @@ from typing import Any
 
 from seteli_common.errors import FieldError, invalid_many, not_found
 
-from . import repository as repo
 from .adapters.blobstore import sniff_content_type
 from .domain import ATTACHMENT_TYPES
 from .events import AttachmentAdded, AttachmentExpired, AttachmentRemoved
-from .models import attachments, sites, subcontractors
+from .repository import attachments as attachment_queries
+from .repository import providers as provider_queries
 from .service import RegistryContext
 
 
@@ -25,8 +25,8 @@ def _payload(row: dict[str, Any]) -> dict[str, Any]:
 async def _owner(ctx: RegistryContext, provider_id: str, level: str, owner_id: str | None) -> str:
     if level == "company":
         return provider_id
-    table = sites if level == "site" else subcontractors
-    owner = await repo.one(ctx.session, table, id=owner_id, provider_id=provider_id) if owner_id else None
+    of_provider = provider_queries.site_of_provider if level == "site" else provider_queries.subcontractor_of_provider
+    owner = await of_provider(ctx.session, provider_id, owner_id) if owner_id else None
     if owner is None or owner.get("removed_at") is not None:  # a removed subcontractor gets no new ones
         raise invalid_many([FieldError("owner_id", f"no such {level} of this company")])
     return str(owner["id"])
@@ -55,7 +55,7 @@ def _check_file(ctx: RegistryContext, data: bytes, type_: str, valid_from: date 
 
 async def add(ctx: RegistryContext, provider_id: str, *, level: str, owner_id: str | None, type_: str,
               filename: str, data: bytes, valid_from: date | None, valid_until: date | None) -> dict[str, Any]:
-    if await repo.get_provider(ctx.session, provider_id) is None:
+    if await provider_queries.get_provider(ctx.session, provider_id) is None:
         raise not_found("Provider")
     content_type = _check_file(ctx, data, type_, valid_from, valid_until)
     owner = await _owner(ctx, provider_id, level, owner_id)
@@ -64,7 +64,7 @@ async def add(ctx: RegistryContext, provider_id: str, *, level: str, owner_id: s
     row = {"id": attachment_id, "provider_id": provider_id, "level": level, "owner_id": owner, "type": type_,
            "filename": filename[:200], "content_type": content_type, "size": len(data), "blob_key": key,
            "valid_from": valid_from, "valid_until": valid_until, "created_at": ctx.clock.now()}
-    await repo.add(ctx.session, attachments, row)
+    await attachment_queries.insert_attachment(ctx.session, row)
     # The blob is written last: if the transaction fails after this, an orphan file is harmless.
     await ctx.ports.blobs.put(key, data)
     await ctx.outbox.add(ctx.session, AttachmentAdded(**_payload(row)), tenant_id=None)
@@ -72,7 +72,7 @@ async def add(ctx: RegistryContext, provider_id: str, *, level: str, owner_id: s
 
 
 async def get(ctx: RegistryContext, provider_id: str, attachment_id: str) -> dict[str, Any]:
-    row = await repo.one(ctx.session, attachments, id=attachment_id, provider_id=provider_id)
+    row = await attachment_queries.attachment_of_provider(ctx.session, provider_id, attachment_id)
     if row is None:
         raise not_found("Attachment")
     return row
@@ -91,15 +91,15 @@ async def replace(ctx: RegistryContext, provider_id: str, attachment_id: str, *,
 async def remove(ctx: RegistryContext, provider_id: str, attachment_id: str,
                  _checked: dict[str, Any] | None = None) -> None:
     row = _checked or await get(ctx, provider_id, attachment_id)
-    await repo.remove(ctx.session, attachments, id=attachment_id)
+    await attachment_queries.delete_attachment(ctx.session, attachment_id)
     await ctx.outbox.add(ctx.session, AttachmentRemoved(**_payload(row)), tenant_id=None)
     await ctx.ports.blobs.delete(row["blob_key"])
 
 
 async def expire(ctx: RegistryContext) -> int:
     """Daily job: publish `registry.attachment.expired` once for each attachment past its validity."""
-    rows = await repo.expiring_attachments(ctx.session, ctx.today())
+    rows = await attachment_queries.expiring_attachments(ctx.session, ctx.today())
     for row in rows:
-        await repo.change(ctx.session, attachments, {"id": row["id"]}, expired_notified=True)
+        await attachment_queries.mark_expiry_notified(ctx.session, row["id"])
         await ctx.outbox.add(ctx.session, AttachmentExpired(**_payload(row)), tenant_id=None)
     return len(rows)

@@ -12,10 +12,11 @@ from seteli_common.errors import not_found
 from seteli_common.messaging.consumer import TransientError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from . import repository as repo
 from .contracts import ApplicationApprovedIn, PriceListApprovedIn, PriceListInfoChangedIn, ServiceDefinedIn
 from .domain import search_prefix
 from .repository import catalog as catalog_queries
+from .repository import community as community_queries
+from .repository import providers as provider_queries
 from .service import RegistryContext
 
 FILTERS = ("q", "need", "support", "area", "language", "tenant_id", "service_id")
@@ -75,7 +76,7 @@ async def search(ctx: RegistryContext, filters: dict[str, str | None], limit: in
         tags={kind: str(active[name]) for name, kind in TAG_FILTERS.items() if active.get(name)},
         tenant_id=active.get("tenant_id"), service_id=active.get("service_id"),
         words=words, search_prefix=search_prefix)
-    tags = await repo.provider_tag_map(ctx.session, [r["id"] for r in rows])
+    tags = await provider_queries.provider_tag_map(ctx.session, [r["id"] for r in rows])
     return {
         "items": [summary(r, tags[r["id"]]) for r in rows], "total": total, "limit": limit, "offset": offset,
         # each active filter with the query that removes just it, so a client can drop them one by one
@@ -99,13 +100,13 @@ def summary(row: dict[str, Any], tags: dict[str, list[str]]) -> dict[str, Any]:
 
 
 async def card(ctx: RegistryContext, provider_id: str) -> dict[str, Any]:
-    row = await repo.get_provider(ctx.session, provider_id)
+    row = await provider_queries.get_provider(ctx.session, provider_id)
     if row is None or row["status"] != "approved":
         raise not_found("Provider")
-    tags = (await repo.provider_tag_map(ctx.session, [provider_id]))[provider_id]
-    site_rows = await repo.sites_of_provider(ctx.session, provider_id)
+    tags = (await provider_queries.provider_tag_map(ctx.session, [provider_id]))[provider_id]
+    site_rows = await provider_queries.sites_of_provider(ctx.session, provider_id)
     services = await catalog_queries.catalog_services_of_provider(ctx.session, provider_id)
-    course_rows = await repo.published_courses_of_provider(ctx.session, provider_id)
+    course_rows = await community_queries.published_courses_of_provider(ctx.session, provider_id)
     return {**summary(row, tags), "units": row["units"], "services": services,
             "sites": [{"id": s["id"], "name": s["name"], "email": s["notification_email"],
                        "extra_info": s["extra_info"], **_address(s, row["hide_address"])} for s in site_rows],
@@ -124,11 +125,11 @@ async def comparison(ctx: RegistryContext, tenant_id: str, service_id: str) -> d
     lists = await catalog_queries.price_lists_started_by(ctx.session, tenant_id, service_id, today)
     items = []
     for approval in approvals:
-        provider = await repo.get_provider(ctx.session, approval["provider_id"])
+        provider = await provider_queries.get_provider(ctx.session, approval["provider_id"])
         if provider is None or provider["status"] != "approved":
             continue
         own = [p for p in lists if p["provider_id"] == provider["id"]]
-        for site in await repo.sites_of_provider(ctx.session, provider["id"]):
+        for site in await provider_queries.sites_of_provider(ctx.session, provider["id"]):
             if approval["site_ids"] and site["id"] not in approval["site_ids"]:
                 continue
             # applications names a site's own list "site:<id>"; a site without one uses the company's

@@ -13,15 +13,10 @@ from . import repository as repo
 from .accounts import use_link
 from .domain import course_entry_open
 from .events import AssociationInvited, ContactDetails, ContactRequested, Recipient
-from .models import (
-    catalog_approvals,
-    contact_requests,
-    course_windows,
-    courses,
-    disclosure_log,
-    providers,
-)
 from .providers import TAG_FIELDS, relate, update_details, works_with
+from .repository import catalog as catalog_queries
+from .repository import community as community_queries
+from .repository import providers as provider_queries
 from .service import RegistryContext, issue_link
 
 
@@ -32,7 +27,7 @@ async def contact_request(ctx: RegistryContext, data: dict[str, Any]) -> dict[st
     if not data.get("phone") and not data.get("email"):
         errors.append(FieldError("phone", "give a phone number or an email address"))
     ids = list(dict.fromkeys(data["organisation_ids"]))
-    organisations = {r["id"]: r for r in await repo.approved_providers_among(ctx.session, ids)}
+    organisations = {r["id"]: r for r in await provider_queries.approved_providers_among(ctx.session, ids)}
     if len(organisations) != len(ids):
         errors.append(FieldError("organisation_ids", "unknown organisation"))
     if errors:
@@ -42,10 +37,10 @@ async def contact_request(ctx: RegistryContext, data: dict[str, Any]) -> dict[st
            "name": data.get("name") or "", "phone": data.get("phone"), "email": data.get("email"),
            "message": data.get("message"), "language": data["language"],
            "sent_by_professional": bool(data.get("sent_by_professional")), "created_at": now}
-    await repo.add(ctx.session, contact_requests, row)
+    await community_queries.insert_contact_request(ctx.session, row)
     given = ",".join(f for f in ("name", "phone", "email", "message") if row[f])
     for organisation_id in ids:
-        await repo.add(ctx.session, disclosure_log, {
+        await community_queries.log_disclosure(ctx.session, {
             "at": now, "contact_request_id": row["id"], "recipient_provider_id": organisation_id,
             "fields": given, "purpose": "contact request with consent"})
     recipients = [Recipient(organisation_id=o["id"], name=o["name"], email=o["email"], language=o["language"])
@@ -68,7 +63,7 @@ ASSOCIATION_LINK_DAYS = 30
 
 async def invite_association(ctx: RegistryContext, tenant_id: str, email: str, language: str) -> dict[str, Any]:
     association_id = str(uuid.uuid4())
-    await repo.insert_provider(ctx.session, {
+    await provider_queries.insert_provider(ctx.session, {
         "id": association_id, "business_id": None, "kind": "association", "name": "", "language": language,
         "email": email.lower(), "status": "invited", "operating_areas": [], "units": [],
         "created_at": ctx.clock.now()})
@@ -90,7 +85,7 @@ async def _mail_association_link(ctx: RegistryContext, tenant_id: str, associati
 
 async def send_association_link(ctx: RegistryContext, tenant_id: str, association_id: str) -> dict[str, Any]:
     """A fresh link for an association the tenant invited (its old link expired or went astray)."""
-    association = await repo.get_provider(ctx.session, association_id)
+    association = await provider_queries.get_provider(ctx.session, association_id)
     if (association is None or association["kind"] != "association"
             or not await works_with(ctx.session, tenant_id, association_id)):
         raise not_found("Association")
@@ -100,10 +95,10 @@ async def send_association_link(ctx: RegistryContext, tenant_id: str, associatio
 
 async def association_by_link(ctx: RegistryContext, secret: str) -> dict[str, Any]:
     association_id = await use_link(ctx, "association", secret, consume=False)
-    row = await repo.get_provider(ctx.session, association_id)
+    row = await provider_queries.get_provider(ctx.session, association_id)
     if row is None:
         raise not_found("Association")
-    tags = (await repo.provider_tag_map(ctx.session, [association_id]))[association_id]
+    tags = (await provider_queries.provider_tag_map(ctx.session, [association_id]))[association_id]
     return {**row, **{name: tags.get(kind, []) for name, kind in TAG_FIELDS.items()},
             "operating_areas": tags.get("area", [])}
 
@@ -113,7 +108,7 @@ async def fill_association(ctx: RegistryContext, secret: str, data: dict[str, An
     association = await association_by_link(ctx, secret)
     await update_details(ctx, association["id"], data)
     if association["status"] == "invited":
-        await repo.change(ctx.session, providers, {"id": association["id"]}, status="registered")
+        await provider_queries.set_provider_status(ctx.session, association["id"], "registered")
     return await association_by_link(ctx, secret)
 
 
@@ -128,13 +123,12 @@ async def open_window(ctx: RegistryContext, tenant_id: str, year: int, opens_on:
     if closes_on < opens_on:
         raise invalid("closes_on", "must not be before opens_on")
     row = {"tenant_id": tenant_id, "year": year, "opens_on": opens_on, "closes_on": closes_on}
-    await repo.remove(ctx.session, course_windows, tenant_id=tenant_id, year=year)
-    await repo.add(ctx.session, course_windows, row)
+    await community_queries.replace_course_window(ctx.session, row)
     return row
 
 
 async def _window(ctx: RegistryContext, tenant_id: str, year: int) -> tuple[date, date] | None:
-    row = await repo.one(ctx.session, course_windows, tenant_id=tenant_id, year=year)
+    row = await community_queries.course_window(ctx.session, tenant_id, year)
     return (row["opens_on"], row["closes_on"]) if row else None
 
 
@@ -152,24 +146,22 @@ async def add_course(ctx: RegistryContext, provider_id: str, data: dict[str, Any
     tenant_id, year = data["tenant_id"], data["year"]
     if await repo.get_tenant(ctx.session, tenant_id) is None:
         raise invalid("tenant_id", "unknown tenant")
-    under_contract = {"tenant_id": tenant_id, "provider_id": provider_id}
-    if data.get("service_id"):
-        under_contract["service_id"] = data["service_id"]
-    if not await repo.many(ctx.session, catalog_approvals, **under_contract):
+    if not await catalog_queries.has_approved_contract(ctx.session, tenant_id, provider_id,
+                                                       data.get("service_id") or None):
         raise invalid("service_id", "the company has no approved contract for this tenant service")
     _check_dates(data, year)
     if not course_entry_open(await _window(ctx, tenant_id, year), ctx.today()):
         raise conflict(f"The tenant has not opened course entry for {year}", field="year")
     row = {**data, "id": str(uuid.uuid4()), "provider_id": provider_id, "status": "published",
            "updated_at": ctx.clock.now()}
-    await repo.add(ctx.session, courses, row)
+    await community_queries.insert_course(ctx.session, row)
     return row
 
 
 async def change_course(ctx: RegistryContext, provider_id: str, course_id: str, data: dict[str, Any]
                         ) -> dict[str, Any]:
     """Within the window, or during the course year for a published course."""
-    row = await repo.one(ctx.session, courses, id=course_id, provider_id=provider_id)
+    row = await community_queries.course_of_provider(ctx.session, provider_id, course_id)
     if row is None:
         raise not_found("Course")
     today = ctx.today()
@@ -178,6 +170,6 @@ async def change_course(ctx: RegistryContext, provider_id: str, course_id: str, 
     values = {k: v for k, v in data.items() if v is not None}
     merged = {**row, **values}
     _check_dates(merged, row["year"])
-    await repo.change(ctx.session, courses, {"tenant_id": row["tenant_id"], "id": course_id},
-                      **values, updated_at=ctx.clock.now())
+    await community_queries.update_course(ctx.session, row["tenant_id"], course_id,
+                                          {**values, "updated_at": ctx.clock.now()})
     return {**merged, "updated_at": ctx.clock.now()}

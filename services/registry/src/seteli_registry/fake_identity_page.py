@@ -15,11 +15,10 @@ from fastapi import APIRouter, Depends, Form
 from fastapi.responses import HTMLResponse, RedirectResponse
 from seteli_common.errors import invalid
 
-from . import repository as repo
 from .adapters.identity import FakeIdentity, Person
 from .adapters.mandates import FakeMandates, OrganisationRoles
 from .api import context
-from .models import signing_sessions
+from .repository import signing as signing_queries
 from .service import RegistryContext
 
 router = APIRouter(prefix="/v1/fake-identity", include_in_schema=False)
@@ -36,7 +35,7 @@ def _allowed_redirect(ctx: RegistryContext, redirect_uri: str) -> str:
 @router.get("", response_class=HTMLResponse)
 async def page(state: str, redirect_uri: str, lang: str = "fi", ctx: RegistryContext = Depends(context)) -> str:
     _allowed_redirect(ctx, redirect_uri)
-    signing = await repo.one(ctx.session, signing_sessions, state=state)
+    signing = await signing_queries.signing_session_by_state(ctx.session, state)
     business_id = signing["business_id"] if signing else ""
     hidden = "".join(f'<input type="hidden" name="{k}" value="{escape(v)}">'
                      for k, v in (("state", state), ("redirect_uri", redirect_uri)))

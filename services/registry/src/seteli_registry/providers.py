@@ -12,17 +12,17 @@ from seteli_common.auth import PROVIDER_STAFF, TENANT_STAFF, Principal
 from seteli_common.errors import FieldError, conflict, forbidden, invalid_many, not_found
 from seteli_common.validators import validate_business_id
 
-from . import repository as repo
 from .domain import CHECK_FOR_ATTACHMENT
 from .events import BillingChanged, BillingInfo, LiabilityChecked, ProviderApproved, SiteAdded, SiteChanged
-from .models import attachments, employees, liability_reports, providers, sites, subcontractors, tenant_providers
+from .repository import attachments as attachment_queries
+from .repository import providers as provider_queries
 from .service import RegistryContext, _check, billing_of
 
 TAG_FIELDS = {"needs": "need", "support_types": "support", "service_languages": "language"}
 
 
 async def provider_or_404(ctx: RegistryContext, provider_id: str) -> dict[str, Any]:
-    provider = await repo.get_provider(ctx.session, provider_id)
+    provider = await provider_queries.get_provider(ctx.session, provider_id)
     if provider is None:
         raise not_found("Provider")
     return provider
@@ -37,14 +37,13 @@ async def relate(session: Any, tenant_id: str, provider_id: str, via: str, now: 
     """Record that the provider works with the tenant (tenant_providers); the first reason is kept.
     Idempotent: a redelivered event or a second approval changes nothing."""
     if not await works_with(session, tenant_id, provider_id):
-        await repo.add(session, tenant_providers,
-                       {"tenant_id": tenant_id, "provider_id": provider_id, "via": via, "since": now})
+        await provider_queries.insert_tenant_provider(session, tenant_id, provider_id, via, now)
 
 
 async def works_with(session: Any, tenant_id: str, provider_id: str) -> bool:
     """The provider works with the tenant: it registered through it, the tenant approved or invited it,
     or it applied to one of the tenant's services (the facts `relate` records)."""
-    return await repo.one(session, tenant_providers, tenant_id=tenant_id, provider_id=provider_id) is not None
+    return await provider_queries.tenant_provider(session, tenant_id, provider_id) is not None
 
 
 async def may_read(ctx: RegistryContext, principal: Principal, provider_id: str) -> None:
@@ -65,7 +64,7 @@ async def may_read(ctx: RegistryContext, principal: Principal, provider_id: str)
 
 
 async def _approved(session: Any, provider_id: str) -> None:
-    await repo.change(session, providers, {"id": provider_id}, status="approved")
+    await provider_queries.set_provider_status(session, provider_id, "approved")
 
 
 async def approve(ctx: RegistryContext, provider_id: str, tenant_id: str | None) -> dict[str, Any]:
@@ -94,7 +93,7 @@ async def approve_by_application(session: Any, provider_id: str, publish: Callab
     """The tenant approved the application of a company still waiting for approval: that is the
     tenant's approval of the company (issue 16, finding 7), so the catalog, the provider card and the
     price comparison find it. Idempotent: a redelivered event finds the company approved already."""
-    provider = await repo.get_provider(session, provider_id)
+    provider = await provider_queries.get_provider(session, provider_id)
     if provider is not None and provider["status"] in AWAITING_APPROVAL:
         await _approved(session, provider_id)
         await publish(ProviderApproved(provider_id=provider_id))
@@ -104,12 +103,12 @@ async def update_details(ctx: RegistryContext, provider_id: str, data: dict[str,
     await provider_or_404(ctx, provider_id)
     values = {k: v for k, v in data.items() if v is not None and k not in TAG_FIELDS}
     if values:
-        await repo.change(ctx.session, providers, {"id": provider_id}, **values)
+        await provider_queries.update_provider(ctx.session, provider_id, values)
     for name, kind in TAG_FIELDS.items():
         if data.get(name) is not None:
-            await repo.replace_tags(ctx.session, provider_id, kind, data[name])
+            await provider_queries.replace_tags(ctx.session, provider_id, kind, data[name])
     if data.get("operating_areas") is not None:
-        await repo.replace_tags(ctx.session, provider_id, "area", data["operating_areas"])
+        await provider_queries.replace_tags(ctx.session, provider_id, "area", data["operating_areas"])
 
 
 def _billing_or_errors(data: dict[str, Any] | None) -> dict[str, Any] | None:
@@ -126,10 +125,10 @@ async def set_billing(ctx: RegistryContext, provider_id: str, data: dict[str, An
     await provider_or_404(ctx, provider_id)
     billing = _billing_or_errors(data)
     if site_id is None:
-        await repo.set_provider_billing(ctx.session, provider_id, billing)
+        await provider_queries.set_provider_billing(ctx.session, provider_id, billing)
     else:
         site = await site_or_404(ctx, provider_id, site_id)
-        await repo.change(ctx.session, sites, {"id": site["id"]}, billing=billing)
+        await provider_queries.set_site_billing(ctx.session, site["id"], billing)
     await ctx.outbox.add(ctx.session, BillingChanged(
         provider_id=provider_id, site_id=site_id, billing=BillingInfo(**billing) if billing else None),
         tenant_id=None)
@@ -139,7 +138,7 @@ async def set_billing(ctx: RegistryContext, provider_id: str, data: dict[str, An
 
 
 async def site_or_404(ctx: RegistryContext, provider_id: str, site_id: str) -> dict[str, Any]:
-    site = await repo.one(ctx.session, sites, id=site_id, provider_id=provider_id)
+    site = await provider_queries.site_of_provider(ctx.session, provider_id, site_id)
     if site is None:
         raise not_found("Site")
     return site
@@ -158,7 +157,7 @@ async def add_site(ctx: RegistryContext, provider_id: str, data: dict[str, Any])
     site = {"id": str(uuid.uuid4()), "provider_id": provider_id, **data,
             "notification_email": data["notification_email"].lower(), "billing": billing,
             "created_at": ctx.clock.now()}
-    await repo.insert_site(ctx.session, site)
+    await provider_queries.insert_site(ctx.session, site)
     await _publish_site(ctx, SiteAdded, site)
     return site
 
@@ -169,7 +168,7 @@ async def change_site(ctx: RegistryContext, provider_id: str, site_id: str, data
     if "notification_email" in values:
         values["notification_email"] = values["notification_email"].lower()
     if values:
-        await repo.change(ctx.session, sites, {"id": site_id}, **values)
+        await provider_queries.update_site(ctx.session, site_id, values)
     site = await site_or_404(ctx, provider_id, site_id)
     await _publish_site(ctx, SiteChanged, site)
     return site
@@ -177,7 +176,7 @@ async def change_site(ctx: RegistryContext, provider_id: str, site_id: str, data
 
 async def _own_site_or_422(ctx: RegistryContext, provider_id: str, site_id: str | None) -> None:
     """An employee's site is one of the company's own (a field error, like any other bad input)."""
-    if site_id and await repo.one(ctx.session, sites, id=site_id, provider_id=provider_id) is None:
+    if site_id and await provider_queries.site_of_provider(ctx.session, provider_id, site_id) is None:
         raise invalid_many([FieldError("site_id", "no such site of this company")])
 
 
@@ -186,14 +185,23 @@ async def add_employee(ctx: RegistryContext, provider_id: str, data: dict[str, A
     await _own_site_or_422(ctx, provider_id, data.get("site_id"))
     row = {"id": str(uuid.uuid4()), "provider_id": provider_id, **data, "created_at": ctx.clock.now(),
            "removed_at": None}
-    await repo.add(ctx.session, employees, row)
+    await provider_queries.insert_employee(ctx.session, row)
     return row
 
 
-async def _person_or_404(ctx: RegistryContext, table: Any, provider_id: str, row_id: str,
-                         what: str) -> dict[str, Any]:
-    """An employee or subcontractor of this company; another company's is as unknown as a made-up id."""
-    row = await repo.one(ctx.session, table, id=row_id, provider_id=provider_id)
+async def _employee_or_404(ctx: RegistryContext, provider_id: str, employee_id: str) -> dict[str, Any]:
+    """An employee of this company; another company's is as unknown as a made-up id."""
+    return _person_or_404(await provider_queries.employee_of_provider(ctx.session, provider_id, employee_id),
+                          "Employee")
+
+
+async def _subcontractor_or_404(ctx: RegistryContext, provider_id: str, subcontractor_id: str) -> dict[str, Any]:
+    """A subcontractor of this company; another company's is as unknown as a made-up id."""
+    return _person_or_404(
+        await provider_queries.subcontractor_of_provider(ctx.session, provider_id, subcontractor_id), "Subcontractor")
+
+
+def _person_or_404(row: dict[str, Any] | None, what: str) -> dict[str, Any]:
     if row is None:
         raise not_found(what)
     return row
@@ -208,7 +216,7 @@ async def change_employee(ctx: RegistryContext, provider_id: str, employee_id: s
                           data: dict[str, Any]) -> dict[str, Any]:
     """Change the given fields; an email or site given as null (or empty) is cleared, other nulls change
     nothing."""
-    _not_removed(await _person_or_404(ctx, employees, provider_id, employee_id, "Employee"), "employee")
+    _not_removed(await _employee_or_404(ctx, provider_id, employee_id), "employee")
     values = {k: v for k, v in data.items() if v is not None and k not in ("email", "site_id")}
     if "name" in values and not values["name"].strip():
         raise invalid_many([FieldError("name", "must not be empty")])
@@ -218,15 +226,15 @@ async def change_employee(ctx: RegistryContext, provider_id: str, employee_id: s
         values["site_id"] = data["site_id"] or None
         await _own_site_or_422(ctx, provider_id, values["site_id"])
     if values:
-        await repo.change(ctx.session, employees, {"id": employee_id}, **values)
-    return await _person_or_404(ctx, employees, provider_id, employee_id, "Employee")
+        await provider_queries.update_employee(ctx.session, employee_id, values)
+    return await _employee_or_404(ctx, provider_id, employee_id)
 
 
 async def remove_employee(ctx: RegistryContext, provider_id: str, employee_id: str) -> None:
     """Soft removal; removing a removed one again changes nothing."""
-    row = await _person_or_404(ctx, employees, provider_id, employee_id, "Employee")
+    row = await _employee_or_404(ctx, provider_id, employee_id)
     if row["removed_at"] is None:
-        await repo.change(ctx.session, employees, {"id": employee_id}, removed_at=ctx.clock.now())
+        await provider_queries.set_employee_removed(ctx.session, employee_id, ctx.clock.now())
 
 
 async def add_subcontractor(ctx: RegistryContext, provider_id: str, data: dict[str, Any]) -> dict[str, Any]:
@@ -235,35 +243,35 @@ async def add_subcontractor(ctx: RegistryContext, provider_id: str, data: dict[s
     business_id = _check("business_id", validate_business_id, data["business_id"], errors)
     if errors:
         raise invalid_many(errors)
-    existing = await repo.one(ctx.session, subcontractors, provider_id=provider_id, business_id=business_id)
+    existing = await provider_queries.subcontractor_by_business_id(ctx.session, provider_id, business_id)
     if existing is not None and existing["removed_at"] is None:
         raise conflict("This subcontractor is already listed", field="business_id")
     if existing is not None:  # a removed one comes back, with its id, attachments and checks
-        await repo.change(ctx.session, subcontractors, {"id": existing["id"]}, removed_at=None, name=data["name"])
+        await provider_queries.restore_subcontractor(ctx.session, existing["id"], data["name"])
         return {**existing, "removed_at": None, "name": data["name"]}
     row = {"id": str(uuid.uuid4()), "provider_id": provider_id, "business_id": business_id, "name": data["name"],
            "created_at": ctx.clock.now(), "removed_at": None}
-    await repo.add(ctx.session, subcontractors, row)
+    await provider_queries.insert_subcontractor(ctx.session, row)
     return row
 
 
 async def rename_subcontractor(ctx: RegistryContext, provider_id: str, subcontractor_id: str,
                                name: str) -> dict[str, Any]:
     """Only the name changes: the business id is the subcontractor's identity."""
-    _not_removed(await _person_or_404(ctx, subcontractors, provider_id, subcontractor_id, "Subcontractor"),
+    _not_removed(await _subcontractor_or_404(ctx, provider_id, subcontractor_id),
                  "subcontractor")
     if not name.strip():
         raise invalid_many([FieldError("name", "must not be empty")])
-    await repo.change(ctx.session, subcontractors, {"id": subcontractor_id}, name=name)
-    return await _person_or_404(ctx, subcontractors, provider_id, subcontractor_id, "Subcontractor")
+    await provider_queries.rename_subcontractor(ctx.session, subcontractor_id, name)
+    return await _subcontractor_or_404(ctx, provider_id, subcontractor_id)
 
 
 async def remove_subcontractor(ctx: RegistryContext, provider_id: str, subcontractor_id: str) -> None:
     """Soft removal. Its attachments stay untouched (evidence of past checks) but are no longer listed
     as current; removing a removed one again changes nothing."""
-    row = await _person_or_404(ctx, subcontractors, provider_id, subcontractor_id, "Subcontractor")
+    row = await _subcontractor_or_404(ctx, provider_id, subcontractor_id)
     if row["removed_at"] is None:
-        await repo.change(ctx.session, subcontractors, {"id": subcontractor_id}, removed_at=ctx.clock.now())
+        await provider_queries.set_subcontractor_removed(ctx.session, subcontractor_id, ctx.clock.now())
 
 
 async def check_liability(ctx: RegistryContext, provider_id: str, subcontractor_id: str | None) -> dict[str, Any]:
@@ -271,7 +279,7 @@ async def check_liability(ctx: RegistryContext, provider_id: str, subcontractor_
     status of the matching attachments of that company or subcontractor."""
     provider = await provider_or_404(ctx, provider_id)
     if subcontractor_id:
-        sub = await repo.one(ctx.session, subcontractors, id=subcontractor_id, provider_id=provider_id)
+        sub = await provider_queries.subcontractor_of_provider(ctx.session, provider_id, subcontractor_id)
         if sub is None:
             raise not_found("Subcontractor")
         if sub["removed_at"] is not None:
@@ -285,14 +293,13 @@ async def check_liability(ctx: RegistryContext, provider_id: str, subcontractor_
            "subcontractor_id": subcontractor_id, "overall_state": report.overall_state,
            "fetched_on": report.fetched_on, "checks": [c.as_dict() for c in report.checks],
            "created_at": ctx.clock.now()}
-    await repo.add(ctx.session, liability_reports, row)
+    await attachment_queries.insert_liability_report(ctx.session, row)
     states = {c.check: c.state for c in report.checks}
-    for attachment in await repo.many(ctx.session, attachments, provider_id=provider_id, level=level,
-                                      owner_id=owner_id):
+    for attachment in await attachment_queries.attachments_of_owner(ctx.session, provider_id, level, owner_id):
         check = CHECK_FOR_ATTACHMENT.get(attachment["type"])
         if check in states:
-            await repo.change(ctx.session, attachments, {"id": attachment["id"]},
-                              liability_state=states[check], liability_checked_on=report.fetched_on)
+            await attachment_queries.set_attachment_liability(ctx.session, attachment["id"], states[check],
+                                                              report.fetched_on)
     await ctx.outbox.add(ctx.session, LiabilityChecked(
         provider_id=provider_id, subject_business_id=business_id, overall_state=report.overall_state,
         checked_on=report.fetched_on), tenant_id=None)

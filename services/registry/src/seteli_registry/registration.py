@@ -18,8 +18,9 @@ from . import repository as repo
 from .adapters.company_register import CompanyInfo, CompanyRegisterUnavailable
 from .domain import is_past
 from .events import ProviderApproved, RegistrationDecided
-from .models import providers, registration_requests, strong_identities, strong_logins, users
 from .providers import relate
+from .repository import providers as provider_queries
+from .repository import registration as registration_queries
 from .service import (
     LoginResult,
     RegistryContext,
@@ -51,7 +52,7 @@ async def submit_request(ctx: RegistryContext, tenant_id: str, data: dict[str, A
         errors.append(FieldError("password_again", "the passwords differ"))
     if errors:
         raise invalid_many(errors)
-    if await repo.provider_by_business_id(ctx.session, business_id):
+    if await provider_queries.provider_by_business_id(ctx.session, business_id):
         raise conflict("This company is already registered", field="business_id")
     # An address that has an account is not refused here: the answer would tell a stranger who has one.
     # The tenant admin, who decides the request, sees the conflict when approving it.
@@ -59,7 +60,7 @@ async def submit_request(ctx: RegistryContext, tenant_id: str, data: dict[str, A
     row = {"tenant_id": tenant_id, "id": str(uuid.uuid4()), "business_id": business_id,
            "data": {**details, "business_id": business_id, "email": data["email"].lower()},
            "password_hash": hash_password(data["password"]), "status": "pending", "created_at": ctx.clock.now()}
-    await repo.add(ctx.session, registration_requests, row)
+    await registration_queries.insert_registration_request(ctx.session, row)
     return _view(row)
 
 
@@ -70,7 +71,7 @@ def _view(row: dict[str, Any], company: dict[str, Any] | None = None) -> dict[st
 
 
 async def request_or_404(ctx: RegistryContext, tenant_id: str, request_id: str) -> dict[str, Any]:
-    row = await repo.one(ctx.session, registration_requests, tenant_id=tenant_id, id=request_id)
+    row = await registration_queries.registration_request(ctx.session, tenant_id, request_id)
     if row is None:
         raise not_found("Registration request")
     return row
@@ -102,8 +103,9 @@ async def decide(ctx: RegistryContext, tenant_id: str, request_id: str, approve:
     elif not reason:
         raise invalid("reason", "a rejection needs a reason")
     status = "approved" if approve else "rejected"
-    await repo.change(ctx.session, registration_requests, {"tenant_id": tenant_id, "id": request_id},
-                      status=status, reason=reason, provider_id=provider_id, decided_by=admin_id)
+    await registration_queries.record_registration_decision(ctx.session, tenant_id, request_id, status=status,
+                                                            reason=reason, provider_id=provider_id,
+                                                            decided_by=admin_id)
     await ctx.outbox.add(ctx.session, RegistrationDecided(
         provider_id=provider_id, decision=status, reason=reason, request_id=request_id, email=data["email"],
         language=data["language"]), tenant_id=tenant_id)
@@ -113,7 +115,7 @@ async def decide(ctx: RegistryContext, tenant_id: str, request_id: str, approve:
 # --- Strong company identity -----------------------------------------------------------------------
 
 async def _strong(ctx: RegistryContext, state: str, status: str) -> dict[str, Any]:
-    row = await repo.one(ctx.session, strong_logins, state=state)
+    row = await registration_queries.strong_login_by_state(ctx.session, state)
     if row is None or row["status"] != status or is_past(row["expires_at"], ctx.clock.now()):
         raise invalid("state", "the identification has expired or is not in this step; start again")
     return row
@@ -121,9 +123,9 @@ async def _strong(ctx: RegistryContext, state: str, status: str) -> dict[str, An
 
 async def strong_start(ctx: RegistryContext, language: str) -> dict[str, Any]:
     state = secrets.token_urlsafe(24)
-    await repo.add(ctx.session, strong_logins, {"id": str(uuid.uuid4()), "state": state, "status": "started",
-                                                "organisations": [],
-                                                "expires_at": ctx.clock.now() + timedelta(minutes=15)})
+    await registration_queries.insert_strong_login(ctx.session, {
+        "id": str(uuid.uuid4()), "state": state, "status": "started", "organisations": [],
+        "expires_at": ctx.clock.now() + timedelta(minutes=15)})
     url = ctx.ports.identity.login_url(state, ctx.settings.strong_login_redirect_uri, language)
     return {"state": state, "redirect_url": url}
 
@@ -139,10 +141,10 @@ async def strong_identified(ctx: RegistryContext, state: str, code: str, languag
     except Exception as exc:  # noqa: BLE001 - any failure of the identity service is the same to the user
         raise unauthorized("Identification failed") from exc
     session = await ctx.ports.mandates.register(person.identity_code)
-    await repo.change(ctx.session, strong_logins, {"id": row["id"]}, status="identified",
-                      person_name=f"{person.given_name} {person.surname}".strip(),
-                      person=person_pseudonym(pseudonym_key, person.identity_code),
-                      organisations=[{"mandate_session": session.session_id}])
+    await registration_queries.set_strong_login_identified(
+        ctx.session, row["id"], person_name=f"{person.given_name} {person.surname}".strip(),
+        person=person_pseudonym(pseudonym_key, person.identity_code),
+        organisations=[{"mandate_session": session.session_id}])
     return {"state": state, "redirect_url": ctx.ports.mandates.authorize_url(session, redirect, state, language)}
 
 
@@ -156,18 +158,17 @@ async def strong_authorized(ctx: RegistryContext, state: str, code: str) -> dict
                                            if o.complete and allowed.intersection(o.roles)]
     for organisation in organisations:  # `account`: signed up for it before, so sign in without a new password
         organisation["account"] = await _own_account(ctx, row["person"], organisation["business_id"]) is not None
-    await repo.change(ctx.session, strong_logins, {"id": row["id"]}, status="authorized",
-                      organisations=organisations)
+    await registration_queries.set_strong_login_authorized(ctx.session, row["id"], organisations)
     return {"state": state, "person_name": row["person_name"], "organisations": organisations}
 
 
 async def _own_account(ctx: RegistryContext, person: str, business_id: str) -> dict[str, Any] | None:
     """The active account this person made for this company with strong identity, if any."""
-    provider = await repo.provider_by_business_id(ctx.session, business_id)
+    provider = await provider_queries.provider_by_business_id(ctx.session, business_id)
     if not person or provider is None:
         return None
-    link = await repo.one(ctx.session, strong_identities, person=person, provider_id=provider["id"])
-    user = await repo.one(ctx.session, users, id=link["user_id"]) if link else None
+    link = await registration_queries.strong_identity(ctx.session, person, provider["id"])
+    user = await repo.get_user(ctx.session, link["user_id"]) if link else None
     return user if user is not None and user["status"] == "active" else None
 
 
@@ -180,7 +181,7 @@ async def strong_login(ctx: RegistryContext, issuer: TokenIssuer, state: str, bu
     user = await _own_account(ctx, row["person"], business_id)
     if user is None:
         raise invalid("business_id", "you have no account in this company yet: give an email and a password")
-    await repo.change(ctx.session, strong_logins, {"id": row["id"]}, status="done")
+    await registration_queries.finish_strong_login(ctx.session, row["id"])
     return await start_session(ctx, issuer, user, ttl)
 
 
@@ -195,7 +196,7 @@ async def strong_first_login(ctx: RegistryContext, issuer: TokenIssuer, state: s
         raise invalid("business_id", "you may not act for this company")
     if await _own_account(ctx, row["person"], business_id) is not None:
         return await strong_login(ctx, issuer, state, business_id, ttl)  # signed up before: no second account
-    provider = await repo.provider_by_business_id(ctx.session, business_id)
+    provider = await provider_queries.provider_by_business_id(ctx.session, business_id)
     name = row["person_name"] or email
     if provider is None:
         info: CompanyInfo | None = await ctx.ports.company_register.fetch(business_id)
@@ -210,13 +211,14 @@ async def strong_first_login(ctx: RegistryContext, issuer: TokenIssuer, state: s
         user = await repo.get_user(ctx.session, registered["main_user_id"])
     else:
         if provider["status"] == "unconfirmed":
-            await repo.change(ctx.session, providers, {"id": provider["id"]}, status="registered")
+            await provider_queries.set_provider_status(ctx.session, provider["id"], "registered")
             await publish_registered(ctx, provider["id"])
         user = await create_user(ctx, email=email, name=name, password=password, role=Role.PROVIDER_ADMIN,
                                  provider_id=provider["id"], language=language)
     assert user is not None
     if row["person"]:
-        await repo.add(ctx.session, strong_identities, {"person": row["person"], "provider_id": user["provider_id"],
-                                                        "user_id": user["id"], "created_at": ctx.clock.now()})
-    await repo.change(ctx.session, strong_logins, {"id": row["id"]}, status="done")
+        await registration_queries.insert_strong_identity(ctx.session, {
+            "person": row["person"], "provider_id": user["provider_id"], "user_id": user["id"],
+            "created_at": ctx.clock.now()})
+    await registration_queries.finish_strong_login(ctx.session, row["id"])
     return await start_session(ctx, issuer, user, ttl)

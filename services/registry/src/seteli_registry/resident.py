@@ -18,10 +18,9 @@ from seteli_common.errors import ProblemError, invalid, unauthorized
 from seteli_common.pseudonym import person_pseudonym
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from . import repository as repo
 from .contracts import ClientDiedIn, ClientRegisteredIn
 from .domain import is_past
-from .models import resident_clients, resident_sign_ins
+from .repository import residents as resident_queries
 from .service import RegistryContext
 
 NOT_A_CLIENT = "https://seteli.fi/problems/not-a-client"
@@ -44,16 +43,15 @@ def _key(ctx: RegistryContext) -> str:
 # --- Read model (vouchers.client.registered / vouchers.client.died) ---------------------------------------
 
 async def client_registered(session: AsyncSession, tenant_id: str, p: ClientRegisteredIn) -> None:
-    keys = {"tenant_id": tenant_id, "client_id": p.client_id}
-    existing = await repo.one(session, resident_clients, **keys)
+    existing = await resident_queries.resident_client(session, tenant_id, p.client_id)
     if existing is None:
-        await repo.add(session, resident_clients, {**keys, "person": p.person, "deceased": False})
+        await resident_queries.insert_resident_client(session, tenant_id, p.client_id, p.person)
     else:  # a redelivery, or after the death: the death stays
-        await repo.change(session, resident_clients, keys, person=p.person)
+        await resident_queries.set_resident_client_person(session, tenant_id, p.client_id, p.person)
 
 
 async def client_died(session: AsyncSession, tenant_id: str, p: ClientDiedIn) -> None:
-    await repo.mark_resident_client_deceased(session, tenant_id, p.client_id)
+    await resident_queries.mark_resident_client_deceased(session, tenant_id, p.client_id)
 
 
 # --- Sign-in --------------------------------------------------------------------------------------------
@@ -61,8 +59,8 @@ async def client_died(session: AsyncSession, tenant_id: str, p: ClientDiedIn) ->
 async def start(ctx: RegistryContext, language: str) -> dict[str, Any]:
     _key(ctx)
     state, now = secrets.token_urlsafe(24), ctx.clock.now()
-    await repo.delete_expired_resident_sign_ins(ctx.session, now)
-    await repo.add(ctx.session, resident_sign_ins, {
+    await resident_queries.delete_expired_resident_sign_ins(ctx.session, now)
+    await resident_queries.insert_resident_sign_in(ctx.session, {
         "state": state, "status": "started", "created_at": now,
         "expires_at": now + timedelta(minutes=ctx.settings.resident_sign_in_minutes)})
     return {"state": state,
@@ -70,14 +68,14 @@ async def start(ctx: RegistryContext, language: str) -> dict[str, Any]:
 
 
 async def _sign_in(ctx: RegistryContext, state: str, status: str) -> dict[str, Any]:
-    row = await repo.one(ctx.session, resident_sign_ins, state=state)
+    row = await resident_queries.resident_sign_in(ctx.session, state)
     if row is None or row["status"] != status or is_past(row["expires_at"], ctx.clock.now()):
         raise invalid("state", "the sign-in has expired or is already done; start again")
     return row
 
 
 async def _clients_of(ctx: RegistryContext, person: str) -> list[dict[str, Any]]:
-    return await repo.living_clients_of_person(ctx.session, person)
+    return await resident_queries.living_clients_of_person(ctx.session, person)
 
 
 def _token(ctx: RegistryContext, issuer: TokenIssuer, client: dict[str, Any], name: str,
@@ -103,13 +101,12 @@ async def complete(ctx: RegistryContext, issuer: TokenIssuer, *, state: str, cod
     name = f"{person.given_name} {person.surname}".strip()
     clients = await _clients_of(ctx, pseudonym)
     if not clients:
-        await repo.remove(ctx.session, resident_sign_ins, state=state)
+        await resident_queries.delete_resident_sign_in(ctx.session, state)
         raise not_a_client()
     if len(clients) == 1:
-        await repo.remove(ctx.session, resident_sign_ins, state=state)
+        await resident_queries.delete_resident_sign_in(ctx.session, state)
         return _token(ctx, issuer, clients[0], name, language)
-    await repo.change(ctx.session, resident_sign_ins, {"state": row["state"]}, status="identified",
-                      person=pseudonym, person_name=name)
+    await resident_queries.set_resident_sign_in_identified(ctx.session, row["state"], pseudonym, name)
     return {"status": "choose_tenant", "state": state,
             "tenants": [{"id": c["tenant_id"], "name_fi": c["name_fi"], "name_sv": c["name_sv"]} for c in clients]}
 
@@ -120,5 +117,5 @@ async def choose(ctx: RegistryContext, issuer: TokenIssuer, *, state: str, tenan
     chosen = [c for c in await _clients_of(ctx, row["person"]) if c["tenant_id"] == tenant_id]
     if not chosen:
         raise invalid("tenant_id", "not a municipality you are a client of")
-    await repo.remove(ctx.session, resident_sign_ins, state=state)
+    await resident_queries.delete_resident_sign_in(ctx.session, state)
     return _token(ctx, issuer, chosen[0], row["person_name"], language)

@@ -45,7 +45,8 @@ from .events import (
     TenantCreated,
     UserCreated,
 )
-from .models import link_tokens, user_sessions
+from .repository import providers as provider_queries
+from .repository import registration as registration_queries
 
 _hasher = [PasswordHasher()]  # argon2id with the library's (RFC 9106) defaults
 
@@ -186,9 +187,8 @@ async def issue_link(ctx: RegistryContext, purpose: str, subject_id: str, path: 
     secret = new_secret()
     now = ctx.clock.now()
     expires_at = now + valid_for if valid_for is not None else None
-    await repo.add(ctx.session, link_tokens, {"token_hash": link_hash(secret), "purpose": purpose,
-                                              "subject_id": subject_id, "expires_at": expires_at,
-                                              "created_at": now})
+    await repo.insert_link(ctx.session, {"token_hash": link_hash(secret), "purpose": purpose,
+                                         "subject_id": subject_id, "expires_at": expires_at, "created_at": now})
     return f"{ctx.settings.public_base_url.rstrip('/')}/{path}?token={secret}", expires_at
 
 
@@ -205,11 +205,11 @@ async def register_provider(ctx: RegistryContext, data: dict[str, Any], *, confi
         _check_password(data["main_user"]["password"], ctx.policy, "main_user.password", errors)
     if errors:
         raise invalid_many(errors)
-    existing = await repo.provider_by_business_id(ctx.session, business_id)
-    if existing and existing["status"] == "unconfirmed" and await repo.stale_registration(
+    existing = await provider_queries.provider_by_business_id(ctx.session, business_id)
+    if existing and existing["status"] == "unconfirmed" and await registration_queries.stale_registration(
             ctx.session, existing["id"], ctx.clock.now()):
         # Nobody confirmed within the link's validity (a mistyped email?): the company may register anew.
-        await repo.discard_registration(ctx.session, existing["id"])
+        await registration_queries.discard_registration(ctx.session, existing["id"])
         existing = None
     if existing:
         raise conflict("This company is already registered", field="business_id")
@@ -230,7 +230,7 @@ async def register_provider(ctx: RegistryContext, data: dict[str, Any], *, confi
         "status": status if confirmed else "unconfirmed", "billing": billing, "created_at": now,
         "operating_areas": [], "units": [],
     }
-    await repo.insert_provider(ctx.session, provider)
+    await provider_queries.insert_provider(ctx.session, provider)
     site_data = data.get("site") or {}
     site = {
         "id": str(uuid.uuid4()), "provider_id": provider_id, "name": site_data.get("name") or data["name"],
@@ -238,7 +238,7 @@ async def register_provider(ctx: RegistryContext, data: dict[str, Any], *, confi
         "notification_email": (site_data.get("notification_email") or data["email"]).lower(),
         "billing": None, "created_at": now,
     }
-    await repo.insert_site(ctx.session, site)
+    await provider_queries.insert_site(ctx.session, site)
     user = await create_user(ctx, email=main["email"], name=main["name"], password=main.get("password", ""),
                              role=Role.PROVIDER_ADMIN, provider_id=provider_id, language=data["language"],
                              status="active" if confirmed else "unconfirmed", password_hash=password_hash)
@@ -271,9 +271,9 @@ def _unstored_registration(provider_id: str, business_id: str, data: dict[str, A
 
 
 async def publish_registered(ctx: RegistryContext, provider_id: str) -> None:
-    provider = await repo.get_provider(ctx.session, provider_id)
+    provider = await provider_queries.get_provider(ctx.session, provider_id)
     assert provider is not None
-    site_rows = await repo.sites_of_provider(ctx.session, provider_id)
+    site_rows = await provider_queries.sites_of_provider(ctx.session, provider_id)
     billing = provider["billing"]
     await ctx.outbox.add(ctx.session, ProviderRegistered(
         provider_id=provider_id, business_id=provider["business_id"] or "", name=provider["name"],
@@ -287,11 +287,11 @@ async def publish_registered(ctx: RegistryContext, provider_id: str) -> None:
 async def provider_view(ctx: RegistryContext, provider_id: str, *, with_billing: bool = True) -> dict[str, Any]:
     """The company as its own users see it; ``with_billing=False`` leaves out the accounts (company's and
     sites'), for the staff of a tenant that does not work with the company."""
-    provider = await repo.get_provider(ctx.session, provider_id)
+    provider = await provider_queries.get_provider(ctx.session, provider_id)
     if provider is None:
         raise not_found("Provider")
-    tags = (await repo.provider_tag_map(ctx.session, [provider_id]))[provider_id]
-    sites = await repo.provider_sites(ctx.session, provider_id)
+    tags = (await provider_queries.provider_tag_map(ctx.session, [provider_id]))[provider_id]
+    sites = await provider_queries.sites_of_provider(ctx.session, provider_id)
     if not with_billing:
         provider = {**provider, "billing": None}
         sites = [{**site, "billing": None} for site in sites]
@@ -381,7 +381,7 @@ async def start_session(ctx: RegistryContext, issuer: TokenIssuer, user: dict[st
                         ttl_seconds: int) -> LoginResult:
     now = ctx.clock.now()
     session_id, refresh = str(uuid.uuid4()), new_secret()
-    await repo.add(ctx.session, user_sessions, {
+    await repo.insert_user_session(ctx.session, {
         "id": session_id, "user_id": user["id"], "token_hash": link_hash(refresh), "created_at": now,
         "expires_at": now + timedelta(seconds=ctx.settings.refresh_token_ttl_seconds)})
     principal = principal_of(user, session_id)

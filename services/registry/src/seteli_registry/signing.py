@@ -21,10 +21,10 @@ from seteli_common.auth import PROVIDER_STAFF, Principal, TokenIssuer
 from seteli_common.errors import ProblemError, forbidden, invalid, not_found, unauthorized
 from seteli_common.pseudonym import person_pseudonym
 
-from . import repository as repo
 from .adapters.mandates import MandatesFailed
 from .domain import is_past
-from .models import signing_sessions
+from .repository import providers as provider_queries
+from .repository import signing as signing_queries
 from .service import RegistryContext
 
 ASSERTION_AUDIENCE = "applications"
@@ -65,13 +65,13 @@ async def start(ctx: RegistryContext, principal: Principal, *, tenant_id: str, a
     """A provider user asks to sign; the person is sent to the identity provider."""
     if principal.role not in PROVIDER_STAFF or not principal.provider_id:
         raise forbidden("Only a provider's user signs its application")
-    provider = await repo.get_provider(ctx.session, principal.provider_id)
+    provider = await provider_queries.get_provider(ctx.session, principal.provider_id)
     if provider is None:
         raise not_found("Provider")
     state = secrets.token_urlsafe(24)
     now = ctx.clock.now()
-    await repo.delete_expired_signing_sessions(ctx.session, now)  # keep it small
-    await repo.add(ctx.session, signing_sessions, {
+    await signing_queries.delete_expired_signing_sessions(ctx.session, now)  # keep it small
+    await signing_queries.insert_signing_session(ctx.session, {
         "id": str(uuid.uuid4()), "state": state, "user_id": principal.subject, "provider_id": provider["id"],
         "business_id": provider["business_id"], "application_tenant": tenant_id, "application_id": application_id,
         "digest": digest, "status": "started", "created_at": now,
@@ -81,7 +81,7 @@ async def start(ctx: RegistryContext, principal: Principal, *, tenant_id: str, a
 
 
 async def _session_of(ctx: RegistryContext, principal: Principal, state: str) -> dict[str, Any]:
-    row = await repo.one(ctx.session, signing_sessions, state=state)
+    row = await signing_queries.signing_session_by_state(ctx.session, state)
     # another user's state is "not found" like an unknown one: the signature is bound to who started it
     if (row is None or row["user_id"] != principal.subject or row["status"] == "signed"
             or is_past(row["expires_at"], ctx.clock.now())):
@@ -105,10 +105,9 @@ async def advance(ctx: RegistryContext, issuer: TokenIssuer, principal: Principa
         except MandatesFailed as exc:
             raise unauthorized("The authorisation check failed; start again") from exc
         ref = person_ref(pseudonym_key(issuer, ctx.settings.person_pseudonym_key), person.identity_code)
-        await repo.change(ctx.session, signing_sessions, {"id": row["id"]}, status="identified",
-                          person_name=f"{person.given_name} {person.surname}".strip(), person_ref=ref,
-                          level_of_assurance=assurance(person.level_of_assurance),
-                          mandate_session=mandate.session_id)
+        await signing_queries.set_signing_identified(
+            ctx.session, row["id"], person_name=f"{person.given_name} {person.surname}".strip(), person_ref=ref,
+            level_of_assurance=assurance(person.level_of_assurance), mandate_session=mandate.session_id)
         return {"status": "identified",
                 "redirect_url": ctx.ports.mandates.authorize_url(mandate, redirect, state, language)}
     try:
@@ -121,7 +120,7 @@ async def advance(ctx: RegistryContext, issuer: TokenIssuer, principal: Principa
     if not roles:  # the mandate session is used up: a retry of this state fails, the person starts again
         raise not_authorised(f"{row['person_name']} may not sign for the company {row['business_id']}: "
                              f"that needs one of the roles {', '.join(sorted(allowed))}")
-    await repo.change(ctx.session, signing_sessions, {"id": row["id"]}, status="signed", mandate_session="")
+    await signing_queries.set_signing_signed(ctx.session, row["id"])
     assertion = issuer.issue_claims({
         "typ": ASSERTION_TYPE, "sub": row["person_ref"], "name": row["person_name"],
         "loa": row["level_of_assurance"], "roles": roles, "digest": row["digest"],

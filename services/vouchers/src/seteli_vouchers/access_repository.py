@@ -147,6 +147,21 @@ async def client_number_owner(session: AsyncSession, provider_id: str, number: s
     return (row[0], row[1]) if row else None
 
 
+
+async def put_client_number(
+    session: AsyncSession, tenant_id: str, provider_id: str, client_id: str, number: str, now: datetime
+) -> None:
+    """The provider's number for the client replaces any earlier one (the number's uniqueness per provider is
+    the database's: a number another client has raises IntegrityError)."""
+    values = {
+        "tenant_id": tenant_id,
+        "provider_id": provider_id,
+        "client_id": client_id,
+        "client_number": number,
+        "created_at": now,
+    }
+    await sql.upsert(session, provider_client_numbers, values, ["tenant_id", "provider_id", "client_id"])
+
 # --- recorded events (read model) -------------------------------------------------------------
 
 

@@ -9,13 +9,11 @@ from typing import Any
 
 from seteli_common.auth import Principal, Role
 from seteli_common.errors import conflict, forbidden, invalid, not_found
-from seteli_common.sql import upsert
 from seteli_common.validators import ValidationFailed, validate_identity_code
 from sqlalchemy.exc import IntegrityError
 
 from . import access_repository as access_repo
 from .domain import normalise_number, visibility_cutoff
-from .models import provider_client_numbers
 from .service import Actor, VouchersContext, log_reads
 
 
@@ -110,16 +108,11 @@ async def store_client_number(
     owner = await access_repo.client_number_owner(ctx.session, provider_id, number)
     if owner is not None and owner != (tenant_id, client_id):
         raise taken
-    values = {
-        "tenant_id": tenant_id,
-        "provider_id": provider_id,
-        "client_id": client_id,
-        "client_number": number,
-        "created_at": ctx.clock.now(),
-    }
     try:
         async with ctx.session.begin_nested():
-            await upsert(ctx.session, provider_client_numbers, values, ["tenant_id", "provider_id", "client_id"])
+            await access_repo.put_client_number(
+                ctx.session, tenant_id, provider_id, client_id, number, ctx.clock.now()
+            )
     except IntegrityError as exc:  # a concurrent numbering with the same number won
         raise taken from exc
 

@@ -48,6 +48,16 @@ async def catalog_price_list(session: AsyncSession, tenant_id: str, price_list_i
     return dict(row) if row else None
 
 
+async def has_approved_contract(session: AsyncSession, tenant_id: str, provider_id: str,
+                                service_id: str | None = None) -> bool:
+    """The tenant approved the company for one of its services (this one, when given)."""
+    query = select(catalog_approvals.c.provider_id).where(catalog_approvals.c.tenant_id == tenant_id,
+                                                          catalog_approvals.c.provider_id == provider_id)
+    if service_id is not None:
+        query = query.where(catalog_approvals.c.service_id == service_id)
+    return (await session.execute(query)).first() is not None
+
+
 async def set_price_list_info(session: AsyncSession, tenant_id: str, price_list_id: str, **values: Any) -> None:
     await session.execute(catalog_price_lists.update().where(
         catalog_price_lists.c.tenant_id == tenant_id, catalog_price_lists.c.price_list_id == price_list_id)
