@@ -15,7 +15,7 @@ from seteli_common.clock import Month
 from seteli_common.messaging.memory import InMemoryBroker
 from seteli_common.migrations import upgrade
 from seteli_settlement.bootstrap import MIGRATIONS, build_runtime
-from seteli_settlement.runs import start_run
+from seteli_settlement.service.runs import start_run
 from seteli_settlement.worker import SettlementWorker
 
 from .conftest import settings_for

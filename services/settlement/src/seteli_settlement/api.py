@@ -15,11 +15,12 @@ from seteli_common.runtime import ServiceRuntime
 from seteli_common.web import content_disposition, db_session
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from . import outputs, runs
 from . import repository as repo
-from .payment_file import PaymentFileError
-from .runs import SettlementDeps
-from .scheduler import run_due
+from .domain import documents as outputs
+from .domain.payment_file import PaymentFileError
+from .service import runs
+from .service.runs import SettlementDeps
+from .service.schedule import run_due
 from .worker import work_run
 
 router = APIRouter(prefix="/v1")

@@ -15,11 +15,11 @@ from seteli_common.messaging.memory import InMemoryBroker
 from seteli_common.runtime import ServiceRuntime
 from seteli_common.web import create_app
 
-from . import api, payments_api, reports
+from . import api, api_payments, api_reports
 from .config import SettlementSettings
 from .consumers import subscriptions
 from .models import metadata
-from .runs import SettlementDeps
+from .service.runs import SettlementDeps
 from .worker import SettlementWorker, scheduler_loop
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -101,7 +101,7 @@ def build_app(runtime: ServiceRuntime, *, manage_lifespan: bool = True) -> FastA
         description="Settlement ledger, monthly payment runs, payment files, specifications, reports.",
         lifespan=lifespan(runtime) if manage_lifespan else None,
         ready=runtime.ready,
-        routers=[api.router, payments_api.router, reports.router],
+        routers=[api.router, api_payments.router, api_reports.router],
     )
     runtime.attach(app)
     return app

@@ -7,7 +7,6 @@ from typing import Any
 
 from seteli_common.messaging.consumer import MessageContext, PermanentError, Subscription, TransientError
 
-from . import ledger
 from . import repository as repo
 from .contracts import (
     BillingChangedIn,
@@ -27,6 +26,7 @@ from .contracts import (
     TenantCreatedIn,
     TenantFact,
 )
+from .service import ledger
 
 
 def _tenant(ctx: MessageContext, p: TenantFact) -> str:

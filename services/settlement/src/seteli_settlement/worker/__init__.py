@@ -25,13 +25,13 @@ from typing import Any
 
 from seteli_common.clock import Month
 
-from .. import domain
 from .. import repository as repo
+from ..domain import settling as domain
+from ..domain.documents import specification_pdf
 from ..events import EventsSettled, PaymentCarriedOver, PaymentComputed, SpecificationReady
-from ..outputs import specification_pdf
 from ..repository import open_queue
-from ..runs import SettlementDeps, finish_run
-from ..scheduler import run_due
+from ..service.runs import SettlementDeps, finish_run
+from ..service.schedule import run_due
 
 log = logging.getLogger("seteli.settlement.worker")
 

@@ -7,8 +7,8 @@ from datetime import date
 
 from seteli_common.clock import Month, today_in_helsinki
 
-from . import repository as repo
-from .domain import month_due_on
+from .. import repository as repo
+from ..domain.settling import month_due_on
 from .runs import SettlementDeps, start_run, tenant_calendar
 
 

@@ -18,12 +18,12 @@ from seteli_common.messaging.outbox import Outbox
 from seteli_common.money import to_cents, total_of_lines
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from . import domain
-from . import repository as repo
-from .domain import PayeeLines, money_str
-from .events import RunCompleted
-from .metrics import observe_settlement_run
-from .repository import open_queue
+from .. import repository as repo
+from ..domain import settling as domain
+from ..domain.settling import PayeeLines, money_str
+from ..events import RunCompleted
+from ..metrics import observe_settlement_run
+from ..repository import open_queue
 
 Row = dict[str, Any]
 

@@ -21,7 +21,7 @@ from seteli_common.web import content_disposition, db_session
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from . import repository as repo
-from .domain import money_str
+from .domain.settling import money_str
 from .events import ClientDataRead, ClientRef
 from .repository import reports as report_queries
 

@@ -10,9 +10,9 @@ from typing import Any, Literal, cast
 
 from seteli_common.clock import Month
 
-from .domain import NEGATIVE_BALANCE, NO_BILLING, SITE_NOT_KNOWN
 from .payment_file import Debtor, PainVersion, Payment, build_pain001
-from .specification import (
+from .settling import NEGATIVE_BALANCE, NO_BILLING, SITE_NOT_KNOWN
+from .specification_pdf import (
     Specification,
     SpecificationError,
     SpecificationLine,

@@ -19,8 +19,8 @@ from seteli_common.clock import Month
 from seteli_common.money import parse_money, to_cents
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from . import repository as repo
-from .contracts import (
+from .. import repository as repo
+from ..contracts import (
     CreditRequestedIn,
     CreditWithdrawnIn,
     EventDeletedIn,

@@ -14,7 +14,7 @@ from seteli_common.web import db_session
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from . import repository as repo
-from .domain import money_str
+from .domain.settling import money_str
 
 router = APIRouter(prefix="/v1")
 STAFF = (Role.TENANT_ADMIN, Role.TENANT_OFFICER)

@@ -1,0 +1,1 @@
+"""Settlement's use cases, by family."""
