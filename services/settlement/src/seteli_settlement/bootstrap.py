@@ -18,8 +18,8 @@ from seteli_common.web import create_app
 from . import api, api_payments, api_reports
 from .config import SettlementSettings
 from .consumers import subscriptions
+from .deps import SettlementDeps
 from .models import metadata
-from .service.runs import SettlementDeps
 from .worker import SettlementWorker, scheduler_loop
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -33,14 +33,15 @@ def build_runtime(
     keys: KeySource | None = None,
 ) -> ServiceRuntime:
     settings = settings or SettlementSettings()
+    clock = clock or settings.clock()
     runtime = ServiceRuntime(
         settings=settings,
         metadata=metadata,
         migrations=MIGRATIONS,
-        subscriptions=subscriptions(),
+        subscriptions=subscriptions(clock),
         broker=broker,
         keys=keys,
-        clock=clock or settings.clock(),
+        clock=clock,
     )
     runtime.extras["deps"] = deps_of(runtime)
     return runtime

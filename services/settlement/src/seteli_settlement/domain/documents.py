@@ -1,4 +1,5 @@
-"""Documents of a run: the payment file for the tenant's bank and the provider's specification PDF."""
+"""Documents of a run, built from its rows (pure: no I/O): the payment file for the tenant's bank and the
+provider's specification PDF."""
 
 from __future__ import annotations
 
