@@ -7,7 +7,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from seteli_settlement import worker as worker_module
+from seteli_settlement.service import paying as paying_module
 from seteli_settlement.worker import SettlementWorker
 
 P1, P2 = "p-paivansade", "p-kotiapu"
@@ -112,25 +112,25 @@ async def test_a_retried_job_announces_the_carry_over_once(
         assert run["state"] == "running"
         deps = h.runtime.extras["deps"]
 
-        real_pay = worker_module.pay_provider
+        real_pay = paying_module.pay_provider
 
         async def crash_after_paying(*args: Any) -> None:
             await real_pay(*args)
             raise RuntimeError("killed")
 
-        monkeypatch.setattr(worker_module, "pay_provider", crash_after_paying)
+        monkeypatch.setattr(paying_module, "pay_provider", crash_after_paying)
         crashing = SettlementWorker(deps, "crashing")
         while True:  # crash on P1's job (the one with the carry-over)
             claim = await crashing.claim()
             assert claim is not None
             if claim.provider_id == P1:
                 break
-            monkeypatch.setattr(worker_module, "pay_provider", real_pay)
+            monkeypatch.setattr(paying_module, "pay_provider", real_pay)
             assert await crashing.process(claim) is True
-            monkeypatch.setattr(worker_module, "pay_provider", crash_after_paying)
+            monkeypatch.setattr(paying_module, "pay_provider", crash_after_paying)
         with pytest.raises(RuntimeError):
             await crashing.process(claim)
-        monkeypatch.setattr(worker_module, "pay_provider", real_pay)
+        monkeypatch.setattr(paying_module, "pay_provider", real_pay)
         assert await h.published(CARRIED) == []  # rolled back with the rest of the job
 
         survivor = SettlementWorker(deps, "survivor")

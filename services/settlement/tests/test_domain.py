@@ -8,7 +8,7 @@ from decimal import Decimal
 from hypothesis import given
 from hypothesis import strategies as st
 from seteli_common.clock import Month
-from seteli_settlement.domain import Calendar, month_due_on, plan_provider, tenant_calendar
+from seteli_settlement.domain.settling import Calendar, month_due_on, plan_provider, tenant_calendar
 
 BILLING = {"iban": "FI2112345600000785", "bic": "NDEAFIHH", "reference": None, "email": None, "pdf_by_email": True}
 PROVIDER = {

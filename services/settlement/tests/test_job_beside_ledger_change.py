@@ -53,20 +53,20 @@ async def test_a_job_that_fails_leaves_the_run_running_and_is_worked_again(
 ) -> None:
     from datetime import timedelta
 
-    from seteli_settlement import worker as worker_module
+    from seteli_settlement.service import paying as paying_module
 
     async with harness_factory(job_lease_seconds=30) as h:  # the API works its run's jobs inline
         await h.seed()
         await h.event("e-1", "2016-03-01", "2016-03-03")
-        real_pay = worker_module.pay_provider
+        real_pay = paying_module.pay_provider
 
         async def fails(*args: Any) -> None:
             raise RuntimeError("the database went away mid-job")
 
-        monkeypatch.setattr(worker_module, "pay_provider", fails)
+        monkeypatch.setattr(paying_module, "pay_provider", fails)
         run = await h.run("2016-03")  # 201, not 500: the officer sees the run under way
         assert run["state"] == "running" and run["payments"] == []
-        monkeypatch.setattr(worker_module, "pay_provider", real_pay)
+        monkeypatch.setattr(paying_module, "pay_provider", real_pay)
 
         h.clock.advance(timedelta(seconds=31))  # the failed job's lease runs out
         assert await SettlementWorker(h.runtime.extras["deps"]).run_until_idle() == 1

@@ -356,3 +356,26 @@ async def test_realisation_csv_shows_a_formula_client_number_as_text_and_a_credi
         f"/v1/tenants/{T}/reports/realisation", params={"from": "2016-02", "to": "2016-02"}, headers=h.admin
     )
     assert [i["client_ref"] for i in as_json.json()["items"]] == [formula, "@SUM(A1:A9)"]  # the data is unchanged
+
+
+async def test_ledger_lines_are_dated_by_the_injected_clock(harness: Any) -> None:
+    """The consumers hand the ledger the runtime's clock (issue 18), not the wall clock: a line recorded
+    while the test's clock says 2016-03-15 is dated then, and so are the reversal and the new line of a
+    correction once the clock has moved."""
+    from datetime import timedelta
+
+    from seteli_settlement import repository as repo
+
+    h = harness
+    await h.seed()
+    await h.event("e-1", "2016-03-01", "2016-03-03")
+    recorded_at = h.clock.now()
+    async with h.runtime.db.transaction(tenant_id=T) as session:
+        lines = await repo.live_lines(session, T, "event", "e-1")
+    assert [line["created_at"] for line in lines] == [recorded_at]
+
+    h.clock.advance(timedelta(days=1))
+    await h.event("e-1", "2016-03-01", "2016-03-04", revision=2, corrected=True)
+    async with h.runtime.db.transaction(tenant_id=T) as session:
+        lines = await repo.live_lines(session, T, "event", "e-1")
+    assert [line["created_at"] for line in lines] == [recorded_at + timedelta(days=1)]

@@ -15,7 +15,7 @@ from seteli_common.clock import Month
 from seteli_common.messaging.memory import InMemoryBroker
 from seteli_common.migrations import upgrade
 from seteli_settlement.bootstrap import MIGRATIONS, build_runtime
-from seteli_settlement.runs import start_run
+from seteli_settlement.service.runs import start_run
 from seteli_settlement.worker import SettlementWorker
 
 from .conftest import settings_for
@@ -72,7 +72,8 @@ async def test_upgrade_moves_open_lines_and_the_next_run_pays_only_them(
     runtime = build_runtime(settings_for(url, tmp_path), broker=InMemoryBroker())
     try:
         deps: Any = runtime.extras["deps"]
-        run_id = await start_run(deps, T, Month.parse("2016-03"))
+        async with deps.unit_of_work(T) as ctx:  # the boundary owns the unit of work
+            run_id = await start_run(ctx, T, Month.parse("2016-03"))
         assert await SettlementWorker(deps).run_until_idle() == 1
         conn = await asyncpg.connect(url.replace("postgresql+asyncpg://", "postgresql://"))
         try:

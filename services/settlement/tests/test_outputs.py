@@ -11,8 +11,7 @@ from typing import Any
 
 from seteli_common.auth import Role
 from seteli_common.validators import contains_identity_code
-from seteli_settlement.scheduler import run_due
-from seteli_settlement.worker import SettlementWorker, work_run
+from seteli_settlement.worker import SettlementWorker, run_due, work_run
 
 T = "kouvola"
 P1, P2 = "p-paivansade", "p-kotiapu"

@@ -7,8 +7,8 @@ from importlib import resources
 import pytest
 from lxml import etree
 from seteli_common.validators import ValidationFailed, finnish_reference, validate_finnish_reference
-from seteli_settlement.outputs import message_id
-from seteli_settlement.payment_file import (
+from seteli_settlement.domain.documents import message_id
+from seteli_settlement.domain.payment_file import (
     SUPPORTED_VERSIONS,
     Debtor,
     Payment,

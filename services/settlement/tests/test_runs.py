@@ -10,7 +10,7 @@ from typing import Any
 
 from lxml import etree
 from seteli_common.auth import Role
-from seteli_settlement.payment_file import validate_pain001
+from seteli_settlement.domain.payment_file import validate_pain001
 
 T = "kouvola"
 P1, P2 = "p-paivansade", "p-kotiapu"

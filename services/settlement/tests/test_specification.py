@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
-from seteli_settlement.specification import (
+from seteli_settlement.domain.specification_pdf import (
     NBSP,
     Specification,
     SpecificationError,

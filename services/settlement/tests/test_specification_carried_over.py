@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from seteli_common.clock import Month
-from seteli_settlement.outputs import specification_pdf
+from seteli_settlement.domain.documents import specification_pdf
 
 from .test_specification import CREATED, flat_text
 

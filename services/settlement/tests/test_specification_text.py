@@ -7,7 +7,7 @@ import re
 from dataclasses import replace
 from datetime import date
 
-from seteli_settlement.specification import NBSP, pdf_text, render_specification_pdf
+from seteli_settlement.domain.specification_pdf import NBSP, pdf_text, render_specification_pdf
 
 from .test_specification import CREATED, flat_text, make_lines, make_spec
 

@@ -8,7 +8,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from seteli_settlement import worker as worker_module
+from seteli_settlement.service import paying as paying_module
 from seteli_settlement.worker import SettlementWorker
 
 T = "kouvola"
@@ -110,19 +110,19 @@ async def test_two_workers_and_a_killed_worker_pay_the_same_as_one(
         held = await dead.claim()  # ...and is killed before working it
         assert held is not None
 
-        real_pay = worker_module.pay_provider
+        real_pay = paying_module.pay_provider
 
         async def crash_after_paying(*args: Any) -> None:
             await real_pay(*args)  # everything written, then the process dies before the commit
             raise RuntimeError("killed")
 
-        monkeypatch.setattr(worker_module, "pay_provider", crash_after_paying)
+        monkeypatch.setattr(paying_module, "pay_provider", crash_after_paying)
         crashing = SettlementWorker(deps, "crashing")
         crashed = await crashing.claim()
         assert crashed is not None
         with pytest.raises(RuntimeError):
             await crashing.process(crashed)
-        monkeypatch.setattr(worker_module, "pay_provider", real_pay)
+        monkeypatch.setattr(paying_module, "pay_provider", real_pay)
 
         survivor = SettlementWorker(deps, "survivor")
         assert await survivor.run_until_idle() == 4  # the two leased jobs are not free yet

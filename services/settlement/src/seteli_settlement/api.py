@@ -1,4 +1,5 @@
-"""Settlement HTTP API: runs (preview, start, view), payment files, specifications, traceability."""
+"""Settlement HTTP API: runs (preview, start, view), payment files, specifications, traceability. Thin: the
+use cases are in `service` (runs, outputs); a handler that opens its own units of work commits them."""
 
 from __future__ import annotations
 
@@ -8,19 +9,14 @@ from typing import Any, Literal
 from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 from seteli_common.auth import Principal, Role, guard_tenant, require_roles
-from seteli_common.clock import Month, today_in_helsinki
-from seteli_common.errors import conflict, not_found
+from seteli_common.clock import Month
 from seteli_common.idempotency import IdempotencyKey
-from seteli_common.runtime import ServiceRuntime
 from seteli_common.web import content_disposition, db_session
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from . import outputs, runs
-from . import repository as repo
-from .payment_file import PaymentFileError
-from .runs import SettlementDeps
-from .scheduler import run_due
-from .worker import work_run
+from .api_deps import service_runtime, settlement_deps
+from .service import outputs, runs
+from .worker import run_due, work_run
 
 router = APIRouter(prefix="/v1")
 STAFF = (Role.TENANT_ADMIN, Role.TENANT_OFFICER)
@@ -31,23 +27,6 @@ class RunIn(BaseModel):
     model_config = ConfigDict(json_schema_extra={"examples": [{"month": "2016-03", "dry_run": False}]})
     month: str = Field(pattern=MONTH, examples=["2016-03"])
     dry_run: bool = False
-
-
-def _runtime(request: Request) -> ServiceRuntime:
-    runtime: ServiceRuntime = request.app.state.runtime
-    return runtime
-
-
-def _deps(request: Request) -> SettlementDeps:
-    deps: SettlementDeps = _runtime(request).extras["deps"]
-    return deps
-
-
-async def _run_or_404(session: AsyncSession, tenant_id: str, run_id: str) -> dict[str, Any]:
-    run = await repo.get_run(session, tenant_id, run_id)
-    if run is None:
-        raise not_found("Run")
-    return run
 
 
 @router.post(
@@ -68,53 +47,45 @@ async def create_run(
     """Preview (`dry_run: true`) or start the settlement run of a month: pays every payable ledger line of
     that month and earlier not paid yet, one payment per payee, carrying over payees without billing."""
     guard_tenant(principal, tenant_id)
-    deps, month = _deps(request), Month.parse(body.month)
+    deps, month = settlement_deps(request), Month.parse(body.month)
     if body.dry_run:
         response.status_code = 200
-        async with deps.db.transaction(tenant_id=tenant_id) as session:
-            return await runs.preview(session, deps, tenant_id, month, with_lines=lines)
-    run_id = await runs.start_run(deps, tenant_id, month, idempotency_key=idempotency_key)
-    settings: Any = _runtime(request).settings
+        async with deps.unit_of_work(tenant_id) as ctx:
+            return await runs.preview(ctx, tenant_id, month, with_lines=lines)
+    async with deps.unit_of_work(tenant_id) as ctx:
+        run_id = await runs.start_run(ctx, tenant_id, month, idempotency_key=idempotency_key)
+    deps.committed()
+    settings: Any = service_runtime(request).settings
     if settings.inline_jobs:
         await work_run(deps, run_id, wait_seconds=settings.job_lease_seconds)
-    async with deps.db.transaction(tenant_id=tenant_id) as session:
-        return await runs.run_view(session, tenant_id, await _run_or_404(session, tenant_id, run_id), with_lines=lines)
+    async with deps.unit_of_work(tenant_id) as ctx:
+        return await runs.show_run(ctx, tenant_id, run_id, with_lines=lines)
 
 
 @router.get("/tenants/{tenant_id}/runs", tags=["runs"])
 async def list_runs(
     tenant_id: str,
+    request: Request,
     limit: int = Query(50, ge=1, le=500),
     offset: int = Query(0, ge=0),
     session: AsyncSession = Depends(db_session, scope="function"),
     principal: Principal = Depends(require_roles(*STAFF)),
 ) -> dict[str, Any]:
     guard_tenant(principal, tenant_id)
-    rows, total = await repo.list_runs(session, tenant_id, limit, offset)
-    items = [
-        {
-            "id": r["id"],
-            "month": str(Month.of(r["month"])),
-            "state": r["state"],
-            "trigger": r["trigger"],
-            "total": None if r["total"] is None else f"{r['total']:.2f}",
-            "created_at": r["created_at"].isoformat(),
-        }
-        for r in rows
-    ]
-    return {"items": items, "total": total}
+    return await runs.list_runs(settlement_deps(request).context(session), tenant_id, limit, offset)
 
 
 @router.get("/tenants/{tenant_id}/runs/{run_id}", tags=["runs"])
 async def get_run(
     tenant_id: str,
     run_id: str,
+    request: Request,
     lines: bool = Query(True),
     session: AsyncSession = Depends(db_session, scope="function"),
     principal: Principal = Depends(require_roles(*STAFF)),
 ) -> dict[str, Any]:
     guard_tenant(principal, tenant_id)
-    return await runs.run_view(session, tenant_id, await _run_or_404(session, tenant_id, run_id), with_lines=lines)
+    return await runs.show_run(settlement_deps(request).context(session), tenant_id, run_id, with_lines=lines)
 
 
 @router.get(
@@ -133,35 +104,18 @@ async def payment_file(
 ) -> Response:
     """SEPA credit transfer initiation for the tenant's financial system, one transaction per payee."""
     guard_tenant(principal, tenant_id)
-    run = await _run_or_404(session, tenant_id, run_id)
-    if run["state"] != "completed":
-        raise conflict("The run has not completed yet")
-    tenant = await repo.get_tenant(session, tenant_id)
-    if tenant is None:
-        raise conflict("The tenant's payer account is not known to settlement yet")
-    payments = await repo.run_payments(session, tenant_id, run_id)
-    if not any(p["amount"] > 0 for p in payments):
-        raise conflict("The run pays nothing: there is no payment file")
-    runtime = _runtime(request)
-    settings: Any = runtime.settings
-    calendar = await runs.tenant_calendar(session, tenant_id)
-    when = execution_date or max(calendar.transfer_date(Month.of(run["month"])), today_in_helsinki(runtime.clock))
-    try:
-        xml = outputs.payment_file(
-            run,
-            tenant,
-            payments,
-            created_at=runtime.clock.now(),
-            execution_date=when,
-            version=version or settings.pain_version,
-        )
-    except PaymentFileError as exc:
-        raise conflict(f"The payment file cannot be written: {exc}") from None
-    filename = f"seteli-{tenant_id}-{Month.of(run['month'])}-{run_id[:8]}.xml"
+    settings: Any = service_runtime(request).settings
+    document = await outputs.payment_file(
+        settlement_deps(request).context(session),
+        tenant_id,
+        run_id,
+        version=version or settings.pain_version,
+        execution_date=execution_date,
+    )
     return Response(
-        xml,
+        document.xml,
         media_type="application/xml",
-        headers={"Content-Disposition": content_disposition(filename)},
+        headers={"Content-Disposition": content_disposition(document.filename)},
     )
 
 
@@ -180,23 +134,14 @@ async def specification(
 ) -> Response:
     """The provider's payment specification: clients only by the provider's own client number."""
     guard_tenant(principal, tenant_id)
-    run = await _run_or_404(session, tenant_id, run_id)
-    payment = await repo.get_payment(session, tenant_id, run_id, payment_id)
-    if payment is None or (principal.role == Role.PROVIDER_ADMIN and principal.provider_id != payment["provider_id"]):
-        raise not_found("Payment")
-    lines = await repo.paid_lines_of(session, tenant_id, run_id, [payment_id])
-    pdf = outputs.specification_pdf(
-        await repo.get_tenant(session, tenant_id),
-        await repo.get_provider(session, payment["provider_id"]),
-        payment,
-        lines,
-        await repo.tenant_services(session, tenant_id),
-        Month.of(run["month"]),
-        payment["created_at"],
-        await repo.run_carryovers(session, tenant_id, run_id),
+    pdf = await outputs.specification(
+        settlement_deps(request).context(session),
+        tenant_id,
+        run_id,
+        payment_id,
+        only_provider=principal.role == Role.PROVIDER_ADMIN,
+        provider_id=principal.provider_id,
     )
-    if pdf is None:
-        raise conflict("The specification cannot be printed (see the service log)")
     return Response(pdf, media_type="application/pdf")
 
 
@@ -204,16 +149,13 @@ async def specification(
 async def event_lines(
     tenant_id: str,
     event_id: str,
+    request: Request,
     session: AsyncSession = Depends(db_session, scope="function"),
     principal: Principal = Depends(require_roles(*STAFF)),
 ) -> dict[str, Any]:
     """Every settlement line of an event (revisions, reversals, credits) and the run that paid it."""
     guard_tenant(principal, tenant_id)
-    rows = await repo.lines_of_event(session, tenant_id, event_id)
-    items = [
-        {**runs.line_view(r), "status": r["status"], "run_id": r["run_id"], "payment_id": r["payment_id"]} for r in rows
-    ]
-    return {"items": items, "total": len(items)}
+    return await runs.event_lines(settlement_deps(request).context(session), tenant_id, event_id)
 
 
 @router.post("/settlement/scheduler/run-due", tags=["runs"])
@@ -221,9 +163,9 @@ async def scheduler_run_due(
     request: Request, _: Principal = Depends(require_roles(Role.PLATFORM_ADMIN))
 ) -> dict[str, Any]:
     """Start every run whose transfer day has come (what worker processes do on their own)."""
-    deps = _deps(request)
+    deps = settlement_deps(request)
     started = await run_due(deps)
-    settings: Any = _runtime(request).settings
+    settings: Any = service_runtime(request).settings
     if settings.inline_jobs:
         for item in started:
             await work_run(deps, item["run_id"], wait_seconds=settings.job_lease_seconds)

@@ -15,11 +15,11 @@ from seteli_common.messaging.memory import InMemoryBroker
 from seteli_common.runtime import ServiceRuntime
 from seteli_common.web import create_app
 
-from . import api, payments_api, reports
+from . import api, api_payments, api_reports
 from .config import SettlementSettings
 from .consumers import subscriptions
+from .deps import SettlementDeps
 from .models import metadata
-from .runs import SettlementDeps
 from .worker import SettlementWorker, scheduler_loop
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -33,14 +33,15 @@ def build_runtime(
     keys: KeySource | None = None,
 ) -> ServiceRuntime:
     settings = settings or SettlementSettings()
+    clock = clock or settings.clock()
     runtime = ServiceRuntime(
         settings=settings,
         metadata=metadata,
         migrations=MIGRATIONS,
-        subscriptions=subscriptions(),
+        subscriptions=subscriptions(clock),
         broker=broker,
         keys=keys,
-        clock=clock or settings.clock(),
+        clock=clock,
     )
     runtime.extras["deps"] = deps_of(runtime)
     return runtime
@@ -101,7 +102,7 @@ def build_app(runtime: ServiceRuntime, *, manage_lifespan: bool = True) -> FastA
         description="Settlement ledger, monthly payment runs, payment files, specifications, reports.",
         lifespan=lifespan(runtime) if manage_lifespan else None,
         ready=runtime.ready,
-        routers=[api.router, payments_api.router, reports.router],
+        routers=[api.router, api_payments.router, api_reports.router],
     )
     runtime.attach(app)
     return app

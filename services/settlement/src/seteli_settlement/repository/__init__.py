@@ -1,5 +1,6 @@
-"""Settlement queries (the queue of open lines a run pays is in open_queue.py, the reports' in reports.py).
-Tenant-owned queries always take the tenant; the caller owns the transaction."""
+"""Settlement queries (the queue of open lines a run pays is in open_queue.py, the reports' in reports.py;
+the use cases calling them are in service/). Tenant-owned queries always take the tenant; the caller owns
+the transaction."""
 
 from __future__ import annotations
 

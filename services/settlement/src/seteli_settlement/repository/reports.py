@@ -1,4 +1,5 @@
-"""The reports' queries: set-based over the ledger and the interruptions, the database sums (reports.py formats).
+"""The reports' queries: set-based over the ledger and the interruptions, the database sums (service/reports.py
+formats).
 
 ``limit=None`` gives every row (the CSV download); the total counts them all either way."""
 

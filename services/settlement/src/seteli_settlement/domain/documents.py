@@ -1,4 +1,5 @@
-"""Documents of a run: the payment file for the tenant's bank and the provider's specification PDF."""
+"""Documents of a run, built from its rows (pure: no I/O): the payment file for the tenant's bank and the
+provider's specification PDF."""
 
 from __future__ import annotations
 
@@ -10,9 +11,9 @@ from typing import Any, Literal, cast
 
 from seteli_common.clock import Month
 
-from .domain import NEGATIVE_BALANCE, NO_BILLING, SITE_NOT_KNOWN
 from .payment_file import Debtor, PainVersion, Payment, build_pain001
-from .specification import (
+from .settling import NEGATIVE_BALANCE, NO_BILLING, SITE_NOT_KNOWN
+from .specification_pdf import (
     Specification,
     SpecificationError,
     SpecificationLine,

@@ -31,8 +31,8 @@ from seteli_common.validators import (
 from stdnum import iban as stdnum_iban
 from stdnum import iso11649
 
-from seteli_settlement.payment_file import PaymentFileError, normalize_reference
-from seteli_settlement.pdf_text import NBSP, PDF_ENCODING, from_fpdf, pdf_text
+from .payment_file import PaymentFileError, normalize_reference
+from .pdf_text import NBSP, PDF_ENCODING, from_fpdf, pdf_text
 
 Language = Literal["fi", "sv"]
 LineKind = Literal["event", "interruption", "credit"]

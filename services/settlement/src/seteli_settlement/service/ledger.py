@@ -1,4 +1,5 @@
-"""Ledger use cases: turn the events service's facts into settlement lines. Never commits.
+"""Ledger use cases: turn the events service's facts into settlement lines. Never commits (the consumer
+does, with the message's inbox row); "now" is the context's clock.
 
 Every change of one source (event, interruption, credit) first locks that source's head row, so a
 correction, an approval and a deletion of the same event never interleave. Replacing a source's lines
@@ -16,11 +17,12 @@ from decimal import Decimal
 from typing import Any
 
 from seteli_common.clock import Month
+from seteli_common.context import ServiceContext
 from seteli_common.money import parse_money, to_cents
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from . import repository as repo
-from .contracts import (
+from .. import repository as repo
+from ..contracts import (
     CreditRequestedIn,
     CreditWithdrawnIn,
     EventDeletedIn,
@@ -152,9 +154,10 @@ async def _client_pays_contents(session: AsyncSession, tenant_id: str, service_i
     return set()
 
 
-async def record_event(session: AsyncSession, tenant_id: str, p: EventRecordedIn, now: datetime) -> bool:
+async def record_event(ctx: ServiceContext, tenant_id: str, p: EventRecordedIn) -> bool:
     """events.event.recorded / .corrected: the event's lines at this revision replace the older ones.
     Returns False when the message is older than what is known (out of order) or the event is deleted."""
+    session, now = ctx.session, ctx.clock.now()
     event_id, revision = p.event_id, p.revision or 1
     head = await repo.claim_source(session, tenant_id, "event", event_id)
     assert head is not None
@@ -177,7 +180,8 @@ async def record_event(session: AsyncSession, tenant_id: str, p: EventRecordedIn
     return True
 
 
-async def delete_event(session: AsyncSession, tenant_id: str, p: EventDeletedIn, now: datetime) -> bool:
+async def delete_event(ctx: ServiceContext, tenant_id: str, p: EventDeletedIn) -> bool:
+    session, now = ctx.session, ctx.clock.now()
     event_id = p.event_id
     head = await repo.claim_source(session, tenant_id, "event", event_id)
     assert head is not None
@@ -189,9 +193,10 @@ async def delete_event(session: AsyncSession, tenant_id: str, p: EventDeletedIn,
     return True
 
 
-async def decide_event(session: AsyncSession, tenant_id: str, event_id: str, approved: bool) -> bool | None:
+async def decide_event(ctx: ServiceContext, tenant_id: str, event_id: str, approved: bool) -> bool | None:
     """An over-limit event approved (its lines become payable) or rejected (they disappear).
     None: the event is not known yet (the caller retries later)."""
+    session = ctx.session
     head = await repo.lock_source(session, tenant_id, "event", event_id)
     if head is None or head["revision"] == 0:
         return None
@@ -209,11 +214,12 @@ def fingerprint(payload: Row) -> str:
 
 
 async def finalise_interruption(
-    session: AsyncSession, tenant_id: str, p: InterruptionFinalisedIn, now: datetime, *, fingerprint: str
+    ctx: ServiceContext, tenant_id: str, p: InterruptionFinalisedIn, *, fingerprint: str
 ) -> bool:
     """An ended interruption is paid by the rule in the settlement of the month it ended in (its days
     may lie in earlier months): an open interruption is thus settled one month later than events.
     A correction (the next ``revision``) replaces its lines; an older revision arriving late is ignored."""
+    session, now = ctx.session, ctx.clock.now()
     interruption_id = p.interruption_id
     head = await repo.claim_source(session, tenant_id, "interruption", interruption_id)
     assert head is not None
@@ -259,9 +265,10 @@ async def finalise_interruption(
     return True
 
 
-async def delete_interruption(session: AsyncSession, tenant_id: str, p: InterruptionDeletedIn, now: datetime) -> bool:
+async def delete_interruption(ctx: ServiceContext, tenant_id: str, p: InterruptionDeletedIn) -> bool:
     """events.interruption.deleted: an interruption removed before it was settled; its lines go (a
     line already paid is reversed in the next run, as for a deleted event)."""
+    session, now = ctx.session, ctx.clock.now()
     interruption_id = p.interruption_id
     head = await repo.claim_source(session, tenant_id, "interruption", interruption_id)
     assert head is not None
@@ -273,8 +280,9 @@ async def delete_interruption(session: AsyncSession, tenant_id: str, p: Interrup
     return True
 
 
-async def request_credit(session: AsyncSession, tenant_id: str, p: CreditRequestedIn, now: datetime) -> bool:
+async def request_credit(ctx: ServiceContext, tenant_id: str, p: CreditRequestedIn) -> bool:
     """A credit of an already paid event, deducted in the settlement of its month (the next one)."""
+    session, now = ctx.session, ctx.clock.now()
     credit_id = p.credit_id
     head = await repo.claim_source(session, tenant_id, "credit", credit_id)
     assert head is not None
@@ -304,9 +312,10 @@ async def request_credit(session: AsyncSession, tenant_id: str, p: CreditRequest
     return True
 
 
-async def withdraw_credit(session: AsyncSession, tenant_id: str, p: CreditWithdrawnIn, now: datetime) -> bool:
+async def withdraw_credit(ctx: ServiceContext, tenant_id: str, p: CreditWithdrawnIn) -> bool:
     """A credit taken back (its event was removed before it was paid): its lines leave the ledger, a
     deducted one by a reversal. Arriving before the credit itself, it keeps the credit from ever landing."""
+    session, now = ctx.session, ctx.clock.now()
     credit_id = p.credit_id
     head = await repo.claim_source(session, tenant_id, "credit", credit_id)
     assert head is not None

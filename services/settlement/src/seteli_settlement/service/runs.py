@@ -1,49 +1,29 @@
-"""Run use cases: start a run (split into per-provider jobs), preview it, show it. Never commits itself:
-each step is its own unit of work opened on the database given.
+"""Run use cases: start a run (split into per-provider jobs), finish it, preview it, show it. Never
+commits: the caller (an API handler, the scheduler loop, the worker) owns the unit of work.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
 from datetime import UTC
 from decimal import Decimal
 from typing import Any
 
-from seteli_common.clock import HELSINKI, Clock, Month, today_in_helsinki
-from seteli_common.db import Database
-from seteli_common.errors import FieldError, ProblemError, conflict
-from seteli_common.messaging.outbox import Outbox
+from seteli_common.clock import HELSINKI, Month
+from seteli_common.context import ServiceContext
+from seteli_common.errors import FieldError, ProblemError, conflict, not_found
 from seteli_common.money import to_cents, total_of_lines
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from . import domain
-from . import repository as repo
-from .domain import PayeeLines, money_str
-from .events import RunCompleted
-from .metrics import observe_settlement_run
-from .repository import open_queue
+from .. import repository as repo
+from ..domain import settling as domain
+from ..domain.settling import PayeeLines, money_str
+from ..events import RunCompleted
+from ..metrics import observe_settlement_run
+from ..repository import open_queue
 
 Row = dict[str, Any]
-
-
-@dataclass
-class SettlementDeps:
-    """Process-level dependencies of settlement's runs, scheduler and workers. Not a `ServiceContext`:
-    it holds the Database, not one unit of work's session, because these open their own transactions (per
-    tenant, per job) and signal `after_commit` once those commit; a use case that runs inside a caller's
-    transaction takes that session as an argument beside this."""
-
-    db: Database
-    outbox: Outbox
-    clock: Clock
-    lease_seconds: float = 60.0
-    after_commit: Callable[[], None] | None = None
-
-    def committed(self) -> None:
-        if self.after_commit is not None:
-            self.after_commit()
 
 
 async def tenant_calendar(session: AsyncSession, tenant_id: str) -> domain.Calendar:
@@ -82,60 +62,60 @@ def warnings_view(check: domain.LockCheck) -> list[Row]:
 
 
 async def start_run(
-    deps: SettlementDeps, tenant_id: str, month: Month, trigger: str = "manual", idempotency_key: str | None = None
+    ctx: ServiceContext, tenant_id: str, month: Month, trigger: str = "manual", idempotency_key: str | None = None
 ) -> str:
     """Create the run and one job per provider with something payable; workers do the rest. A month is
     locked only after it has ended (Helsinki date): a run of M pays lines of M and earlier, so a run
     of a month still running would pay the previous month's lines under its own label."""
     run_id = str(uuid.uuid4())
-    async with deps.db.transaction(tenant_id=tenant_id) as session:
-        await repo.advisory_lock(session, f"settlement-run:{tenant_id}")
-        if idempotency_key:
-            existing = await repo.run_by_idempotency_key(session, tenant_id, idempotency_key)
-            if existing is not None:
-                if existing["month"] != month.first:
-                    raise conflict("This Idempotency-Key started a run of another month", field="month")
-                return str(existing["id"])
-        check = domain.lock_check(month, today_in_helsinki(deps.clock), await tenant_calendar(session, tenant_id))
-        if check.refusal is not None:
-            raise lock_refused(check)
-        provider_ids = await open_queue.providers_with_payable(session, tenant_id, month.first)
-        now = deps.clock.now()
-        await repo.insert_run(
-            session,
+    session = ctx.session
+    await repo.advisory_lock(session, f"settlement-run:{tenant_id}")
+    if idempotency_key:
+        existing = await repo.run_by_idempotency_key(session, tenant_id, idempotency_key)
+        if existing is not None:
+            if existing["month"] != month.first:
+                raise conflict("This Idempotency-Key started a run of another month", field="month")
+            return str(existing["id"])
+    check = domain.lock_check(month, ctx.today(), await tenant_calendar(session, tenant_id))
+    if check.refusal is not None:
+        raise lock_refused(check)
+    provider_ids = await open_queue.providers_with_payable(session, tenant_id, month.first)
+    now = ctx.clock.now()
+    await repo.insert_run(
+        session,
+        {
+            "id": run_id,
+            "tenant_id": tenant_id,
+            "month": month.first,
+            "state": "running",
+            "trigger": trigger,
+            "created_at": now,
+            "idempotency_key": idempotency_key,
+            "jobs_total": len(provider_ids),
+        },
+    )
+    await repo.insert_jobs(
+        session,
+        [
             {
-                "id": run_id,
                 "tenant_id": tenant_id,
-                "month": month.first,
-                "state": "running",
-                "trigger": trigger,
-                "created_at": now,
-                "idempotency_key": idempotency_key,
-                "jobs_total": len(provider_ids),
-            },
-        )
-        await repo.insert_jobs(
-            session,
-            [
-                {
-                    "tenant_id": tenant_id,
-                    "run_id": run_id,
-                    "provider_id": p,
-                    "state": "pending",
-                    "attempts": 0,
-                }
-                for p in provider_ids
-            ],
-        )
-        if not provider_ids:
-            await finish_run(session, deps, tenant_id, run_id, month)
-    deps.committed()
+                "run_id": run_id,
+                "provider_id": p,
+                "state": "pending",
+                "attempts": 0,
+            }
+            for p in provider_ids
+        ],
+    )
+    if not provider_ids:
+        await finish_run(ctx, tenant_id, run_id, month)
     return run_id
 
 
-async def finish_run(session: AsyncSession, deps: SettlementDeps, tenant_id: str, run_id: str, month: Month) -> None:
+async def finish_run(ctx: ServiceContext, tenant_id: str, run_id: str, month: Month) -> None:
+    session = ctx.session
     total = to_cents(Decimal(await repo.run_total(session, tenant_id, run_id)))
-    completed_at = deps.clock.now()
+    completed_at = ctx.clock.now()
     await repo.complete_run(session, tenant_id, run_id, total, completed_at)
     run = await repo.get_run(session, tenant_id, run_id)
     if run is not None and run.get("created_at") is not None:
@@ -143,7 +123,7 @@ async def finish_run(session: AsyncSession, deps: SettlementDeps, tenant_id: str
         observe_settlement_run(max((completed_at - started).total_seconds(), 0.0))
     payments = [p for p in await repo.run_payments(session, tenant_id, run_id) if Decimal(p["amount"]) > 0]
     carried = await repo.run_carryovers(session, tenant_id, run_id)
-    await deps.outbox.add(
+    await ctx.outbox.add(
         session,
         RunCompleted(
             run_id=run_id,
@@ -157,6 +137,42 @@ async def finish_run(session: AsyncSession, deps: SettlementDeps, tenant_id: str
 
 
 # --- views -----------------------------------------------------------------------------------------
+
+
+async def run_or_404(ctx: ServiceContext, tenant_id: str, run_id: str) -> Row:
+    run = await repo.get_run(ctx.session, tenant_id, run_id)
+    if run is None:
+        raise not_found("Run")
+    return run
+
+
+async def show_run(ctx: ServiceContext, tenant_id: str, run_id: str, *, with_lines: bool = True) -> Row:
+    return await run_view(ctx.session, tenant_id, await run_or_404(ctx, tenant_id, run_id), with_lines=with_lines)
+
+
+async def list_runs(ctx: ServiceContext, tenant_id: str, limit: int, offset: int) -> Row:
+    rows, total = await repo.list_runs(ctx.session, tenant_id, limit, offset)
+    items = [
+        {
+            "id": r["id"],
+            "month": str(Month.of(r["month"])),
+            "state": r["state"],
+            "trigger": r["trigger"],
+            "total": None if r["total"] is None else f"{r['total']:.2f}",
+            "created_at": r["created_at"].isoformat(),
+        }
+        for r in rows
+    ]
+    return {"items": items, "total": total}
+
+
+async def event_lines(ctx: ServiceContext, tenant_id: str, event_id: str) -> Row:
+    """Every settlement line of an event (revisions, reversals, credits) and the run that paid it."""
+    rows = await repo.lines_of_event(ctx.session, tenant_id, event_id)
+    items = [
+        {**line_view(r), "status": r["status"], "run_id": r["run_id"], "payment_id": r["payment_id"]} for r in rows
+    ]
+    return {"items": items, "total": len(items)}
 
 
 def line_view(line: Mapping[str, Any]) -> Row:
@@ -295,18 +311,18 @@ async def plan_all(session: AsyncSession, tenant_id: str, month: Month) -> tuple
     return paid, carried
 
 
-async def preview(session: AsyncSession, deps: SettlementDeps, tenant_id: str, month: Month, *,
-                  with_lines: bool = True) -> Row:
+async def preview(ctx: ServiceContext, tenant_id: str, month: Month, *, with_lines: bool = True) -> Row:
     """What a run would pay now, line by line, and what changed since the previous preview. Pays nothing
     and marks nothing; only the preview itself is remembered, to compare the next one with."""
+    session = ctx.session
     paid, carried = await plan_all(session, tenant_id, month)
     snap = domain.snapshot(paid, carried)
     previous = await repo.last_preview(session, tenant_id, month.first)
     changes = domain.diff_snapshots(previous["snapshot"] if previous else None, snap)
     changes["since"] = previous["created_at"].isoformat() if previous else None
-    await repo.save_preview(session, tenant_id, month.first, deps.clock.now(), snap)
+    await repo.save_preview(session, tenant_id, month.first, ctx.clock.now(), snap)
     calendar = await tenant_calendar(session, tenant_id)
-    today = today_in_helsinki(deps.clock)
+    today = ctx.today()
     check = domain.lock_check(month, today, calendar)
     total = total_of_lines(Decimal(g.amount) for g in paid)
     return {
@@ -316,7 +332,7 @@ async def preview(session: AsyncSession, deps: SettlementDeps, tenant_id: str, m
         "trigger": "preview",
         "dry_run": True,
         "total": money_str(total),
-        "created_at": deps.clock.now().isoformat(),
+        "created_at": ctx.clock.now().isoformat(),
         "completed_at": None,
         "jobs": {"total": 0, "done": 0},
         "payments": [_group_view(g, with_lines) for g in paid],

@@ -3,43 +3,18 @@ specifications), tenant staff see all of the tenant's, optionally one provider's
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
-from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request
 from seteli_common.auth import Principal, Role, guard_tenant, require_roles
-from seteli_common.clock import Month
 from seteli_common.web import db_session
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from . import repository as repo
-from .domain import money_str
+from .api_deps import settlement_deps
+from .service import payments
 
 router = APIRouter(prefix="/v1")
 STAFF = (Role.TENANT_ADMIN, Role.TENANT_OFFICER)
-
-
-def _item(tenant_id: str, row: dict[str, Any]) -> dict[str, Any]:
-    run_id, payment_id = row["run_id"], row["id"]
-    return {
-        "payment_id": payment_id,
-        "run_id": run_id,
-        "month": str(Month.of(row["month"])),
-        "provider_id": row["provider_id"],
-        "site_id": row["site_id"],
-        "payee_name": row["payee_name"],
-        "amount": money_str(Decimal(row["amount"])),
-        "reference": row["reference"],
-        "line_count": row["line_count"],
-        # The payment itself is final once written; the run is "completed" when every payee is paid.
-        "state": row["run_state"],
-        "specification_state": row["spec_state"],
-        "created_at": row["created_at"].isoformat(),
-        "specification_url": (
-            f"/v1/tenants/{quote(tenant_id, safe='')}/runs/{run_id}/payments/{payment_id}/specification.pdf"
-        ),
-    }
 
 
 @router.get(
@@ -77,6 +52,7 @@ def _item(tenant_id: str, row: dict[str, Any]) -> dict[str, Any]:
 )
 async def list_payments(
     tenant_id: str,
+    request: Request,
     provider_id: str | None = Query(None, description="tenant staff: one provider's payments only"),
     limit: int = Query(50, ge=1, le=500),
     offset: int = Query(0, ge=0),
@@ -91,5 +67,5 @@ async def list_payments(
         if not principal.provider_id or (provider_id is not None and provider_id != principal.provider_id):
             return {"items": [], "total": 0}
         provider_id = principal.provider_id
-    rows, total = await repo.payments_page(session, tenant_id, provider_id, limit, offset)
-    return {"items": [_item(tenant_id, r) for r in rows], "total": total}
+    ctx = settlement_deps(request).context(session)
+    return await payments.payments_page(ctx, tenant_id, provider_id, limit, offset)

@@ -1,0 +1,196 @@
+"""Paying a run, job by job: a worker claims one provider's job under a lease, then pays that provider's
+open lines in one unit of work that first re-checks the lease (see `seteli_settlement.worker`). Never
+commits: the worker loop owns both units of work.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+from decimal import Decimal
+
+from seteli_common.clock import Month
+from seteli_common.context import ServiceContext
+
+from .. import repository as repo
+from ..domain import settling as domain
+from ..events import EventsSettled, PaymentCarriedOver, PaymentComputed
+from ..repository import open_queue
+from .runs import finish_run
+
+
+@dataclass(frozen=True)
+class Claim:
+    tenant_id: str
+    run_id: str
+    provider_id: str
+    token: str
+
+
+async def claim_job(
+    ctx: ServiceContext, worker: str, lease_seconds: float, run_id: str | None = None
+) -> tuple[bool, Claim | None]:
+    """(a job was found, `worker`'s claim on it if it took it). `ctx` is in the system scope: the next job
+    of any tenant (of `run_id` only, if given), `FOR UPDATE SKIP LOCKED`, so workers never wait on each other."""
+    now = ctx.clock.now()
+    job = await repo.claim_job(ctx.session, now, run_id)
+    if job is None:
+        return False, None
+    token = str(uuid.uuid4())
+    taken = await repo.take_job(
+        ctx.session,
+        job,
+        now,
+        state="running",
+        lease_token=token,
+        worker=worker,
+        attempts=job["attempts"] + 1,
+        leased_until=now + timedelta(seconds=lease_seconds),
+    )
+    if not taken:  # another worker took (or finished) it between the look and the take
+        return True, None
+    return True, Claim(job["tenant_id"], job["run_id"], job["provider_id"], token)
+
+
+async def work_job(ctx: ServiceContext, claim: Claim) -> bool:
+    """Pay one provider's lines for the run (`ctx` in the claim's tenant). False when the lease was lost
+    (someone else does it)."""
+    session = ctx.session
+    job = await repo.lock_job(session, claim.tenant_id, claim.run_id, claim.provider_id)
+    if job is None or job["state"] == "done" or job["lease_token"] != claim.token:
+        return False
+    await pay_provider(ctx, claim.tenant_id, claim.run_id, claim.provider_id)
+    await repo.update_job(
+        session,
+        claim.tenant_id,
+        claim.run_id,
+        claim.provider_id,
+        state="done",
+        finished_at=ctx.clock.now(),
+    )
+    # The counter update locks the run row, so the last two finishing workers cannot both miss
+    # that they were the last (and no count over all of a big run's jobs is needed).
+    run = await repo.count_job_done(session, claim.tenant_id, claim.run_id)
+    if run["state"] != "completed" and run["jobs_done"] >= run["jobs_total"]:
+        await finish_run(ctx, claim.tenant_id, claim.run_id, Month.of(run["month"]))
+    return True
+
+
+async def run_progress(ctx: ServiceContext, run_id: str) -> tuple[int, int]:
+    """(jobs done, jobs in all) of a run; `ctx` is in the system scope."""
+    done, total = await repo.run_progress(ctx.session, run_id)
+    return done, total
+
+
+async def pay_provider(ctx: ServiceContext, tenant_id: str, run_id: str, provider_id: str) -> None:
+    """Pay one provider's open lines, set-based: PostgreSQL sums them per producer part, Python picks the
+    payees from those few sums, and each payment's lines move from open_lines to paid_lines in one
+    statement. No line travels to Python; only the ids of the events and interruptions settled do."""
+    session = ctx.session
+    # Two runs of one tenant never pay the same provider at once, and no ledger change of the
+    # provider's lines interleaves: the lines summed below are exactly the lines paid.
+    await repo.lock_provider(session, tenant_id, provider_id)
+    run = await repo.get_run(session, tenant_id, run_id)
+    assert run is not None
+    month = Month.of(run["month"])
+    parts = await open_queue.open_totals(session, tenant_id, month.first, provider_id)
+    provider = await repo.get_provider(session, provider_id)
+    sites = await repo.provider_sites(session, provider_id)
+    paid, carried = domain.plan_provider_totals(provider_id, provider, sites, parts)
+    now = ctx.clock.now()
+    settled_events: set[str] = set()
+    settled_interruptions: set[str] = set()
+    for group in paid:
+        payee, billing = group.payee, group.payee.billing
+        assert billing is not None
+        amount = group.amount
+        row = {
+            "tenant_id": tenant_id,
+            "run_id": run_id,
+            "payee_key": payee.key,
+            "provider_id": provider_id,
+            "site_id": payee.site_id,
+            "payee_name": payee.name,
+            "iban": billing.iban,
+            "bic": billing.bic,
+            "reference": billing.reference,
+            "email": billing.email or payee.email,
+            "language": payee.language,
+            "pdf_by_email": billing.pdf_by_email,
+            "spec_state": "pending" if billing.pdf_by_email and amount > 0 else "none",
+            "amount": amount,
+            "line_count": group.line_count,
+            "created_at": now,
+        }
+        payment_id = await repo.insert_payment(session, row)
+        done = await open_queue.pay_open_lines(
+            session, tenant_id, month.first, provider_id, group.producer_parts, run_id, payment_id
+        )
+        if done.line_count != group.line_count:  # a ledger change slipped past the provider lock: pay nothing
+            raise RuntimeError(f"payment {payment_id}: {done.line_count} lines paid, {group.line_count} summed")
+        settled_events.update(done.event_ids)
+        settled_interruptions.update(done.interruption_ids)
+        if amount <= 0:
+            continue  # lines that cancel out are settled, but nobody is paid or told
+        await ctx.outbox.add(
+            session,
+            PaymentComputed(
+                payment_id=str(payment_id),
+                run_id=run_id,
+                month=str(month),
+                provider_id=provider_id,
+                site_id=payee.site_id,
+                payee_name=payee.name,
+                amount=Decimal(domain.money_str(amount)),
+                language=payee.language,
+                email=row["email"],
+                pdf_by_email=billing.pdf_by_email,
+                lines=group.line_count,
+            ),
+            tenant_id=tenant_id,
+        )
+    for group in carried:
+        reason = group.reason or domain.NO_BILLING
+        await repo.insert_carryover(
+            session,
+            {
+                "tenant_id": tenant_id,
+                "run_id": run_id,
+                "provider_id": provider_id,
+                "site_id": group.payee.site_id,
+                "payee_name": group.payee.name,
+                "amount": group.amount,
+                "line_count": group.line_count,
+                "reason": reason,
+            },
+        )
+        if group.amount <= 0:
+            continue  # a balance that cancels out (or a credit carried over) is nobody's news
+        # The provider learns it was not paid and why (the notifications service emails it).
+        await ctx.outbox.add(
+            session,
+            PaymentCarriedOver(
+                run_id=run_id,
+                month=str(month),
+                provider_id=provider_id,
+                site_id=group.payee.site_id,
+                payee_name=group.payee.name,
+                amount=Decimal(domain.money_str(group.amount)),
+                line_count=group.line_count,
+                reason=reason,
+            ),
+            tenant_id=tenant_id,
+        )
+    if settled_events or settled_interruptions:
+        await ctx.outbox.add(
+            session,
+            EventsSettled(
+                run_id=run_id,
+                month=str(month),
+                provider_id=provider_id,
+                event_ids=sorted(settled_events),
+                interruption_ids=sorted(settled_interruptions),
+            ),
+            tenant_id=tenant_id,
+        )

@@ -1,0 +1,154 @@
+"""Report use cases: "clients and realisation" and "interruptions", as rows ({items, total}).
+
+Both are set-based queries over the ledger; the database sums, Python only formats. Months are
+settlement months (the month a line is settled in: an interruption's is the month it ended).
+"Unfinished units" are the units still waiting for the tenant's approval: drafts and unconfirmed
+auto-recordings live in the events service and never reach settlement. A report names clients, so
+reading one is logged as a read of their data (`ClientDataRead`, in the reading transaction). Never commits.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from seteli_common.clock import Month
+from seteli_common.context import ServiceContext
+
+from .. import repository as repo
+from ..domain.settling import money_str
+from ..events import ClientDataRead, ClientRef
+from ..repository import reports as report_queries
+
+Row = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Reader:
+    """Who reads a report, and why (for the clients' access log); `fmt` is the format asked for."""
+
+    actor: str
+    actor_role: str
+    actor_org: str | None
+    why: str
+    fmt: str = "json"
+
+
+def _num(value: Any) -> str:
+    text = f"{Decimal(value or 0).normalize():f}"
+    return "0" if text in ("-0", "0E-6") else text
+
+
+async def _log_read(ctx: ServiceContext, reader: Reader, tenant_id: str, items: list[Row], what: str) -> None:
+    """A report that names clients is a read of their data: it goes to each client's access log, kept by
+    vouchers, through the outbox in the reading transaction."""
+    shown = sorted({(str(i["provider_id"]), str(i["client_ref"])) for i in items})
+    if not shown:
+        return
+    await ctx.outbox.add(
+        ctx.session,
+        ClientDataRead(
+            clients=[ClientRef(provider_id=p, client_ref=ref) for p, ref in shown],
+            actor=reader.actor,
+            actor_role=reader.actor_role,
+            actor_org=reader.actor_org,
+            what=what if reader.fmt == "json" else f"{what}.{reader.fmt}",
+            why=reader.why[:200],
+            at=ctx.clock.now(),
+        ),
+        tenant_id=tenant_id,
+    )
+
+
+async def realisation(
+    ctx: ServiceContext,
+    reader: Reader,
+    tenant_id: str,
+    first: Month,
+    last: Month,
+    *,
+    content_ids: list[str] | None,
+    provider_id: str | None,
+    producer_part: str | None,
+    client_ref: str | None,
+    limit: int | None,
+    offset: int,
+) -> tuple[list[Row], int]:
+    """Clients and realisation: per provider, client and content the settled amounts, co-payments and
+    units, and the units still unfinished (waiting for approval), over a range of months."""
+    rows, total = await report_queries.realisation_rows(
+        ctx.session,
+        tenant_id,
+        first.first,
+        last.first,
+        content_ids=content_ids,
+        provider_id=provider_id,
+        producer_part=producer_part,
+        client_ref=client_ref,
+        limit=limit,
+        offset=offset,
+    )
+    names = {
+        c["content_id"]: c.get("name_fi") or ""
+        for sv in await repo.tenant_services(ctx.session, tenant_id)
+        for c in sv["contents"] or []
+    }
+    items = [
+        {
+            "provider_id": r["provider_id"],
+            "client_ref": r["client_ref"],
+            "content_id": r["content_id"],
+            "content_name": names.get(r["content_id"], ""),
+            "units_settled": _num(r["units_settled"]),
+            "amount_settled": money_str(Decimal(r["amount_settled"])),
+            "co_payment": money_str(Decimal(r["co_payment"])),
+            "amount_unsettled": money_str(Decimal(r["amount_unsettled"])),
+            "units_unfinished": _num(r["units_unfinished"]),
+        }
+        for r in rows
+    ]
+    await _log_read(ctx, reader, tenant_id, items, "report.realisation")
+    return items, int(total)
+
+
+async def interruptions(
+    ctx: ServiceContext,
+    reader: Reader,
+    tenant_id: str,
+    first: Month,
+    last: Month,
+    *,
+    service_id: str | None,
+    limit: int | None,
+    offset: int,
+) -> tuple[list[Row], int]:
+    """Ended interruptions per service and period (by the month they ended), with what the rule pays."""
+    rows, total = await report_queries.ended_interruption_rows(
+        ctx.session,
+        tenant_id,
+        first.first,
+        last.last,
+        service_id=service_id,
+        limit=limit,
+        offset=offset,
+    )
+    items = [
+        {
+            "interruption_id": r["id"],
+            "service_id": r["service_id"],
+            "provider_id": r["provider_id"],
+            "producer_part": r["producer_part"],
+            "client_ref": r["client_ref"],
+            "content_id": r["content_id"],
+            "start": r["start"].isoformat(),
+            "end": r["end"].isoformat(),
+            "days": (r["end"] - r["start"]).days + 1,
+            "reason": r["reason"],
+            "amount_tenant": money_str(Decimal(r["amount_tenant"])),
+            "amount_co_payment": money_str(Decimal(r["amount_co_payment"])),
+        }
+        for r in rows
+    ]
+    await _log_read(ctx, reader, tenant_id, items, "report.interruptions")
+    return items, int(total)
