@@ -11,6 +11,7 @@ from seteli_common.clock import Clock, SystemClock
 from seteli_common.messaging.consumer import MessageContext, PermanentError, Subscription, TransientError
 
 from . import repository as repo
+from .context import EventsContext
 from .contracts import (
     BookingEndedIn,
     BookingMadeIn,
@@ -23,8 +24,7 @@ from .contracts import (
     VoucherGrantedIn,
 )
 from .models import bookings, price_lists, services, tenants, voucher_contents, vouchers
-from .recording import EventsContext
-from .validity import clip_to_validity
+from .service.validity_clipping import clip_to_validity
 
 
 def _tenant(ctx: MessageContext) -> str:
@@ -113,7 +113,7 @@ async def voucher_granted(ctx: MessageContext, p: VoucherGrantedIn) -> None:
 
 async def voucher_closed(ctx: MessageContext, p: VoucherClosedIn, clock: Clock) -> None:
     """The validity ends (an officer closed the voucher, or a death): from now on events after it are
-    refused, and what was accepted beyond it and not settled yet is clipped (validity.py)."""
+    refused, and what was accepted beyond it and not settled yet is clipped (service/validity_clipping.py)."""
     tenant_id = _tenant(ctx)
     if await repo.get(ctx.session, vouchers, tenant_id, p.voucher_id) is None:
         raise TransientError("voucher not known yet")

@@ -1,5 +1,5 @@
-"""The monthly auto-recording's queries (jobs.py makes the drafts). Two of them cross tenants, as their names say:
-the scheduler asks which tenants to run."""
+"""The monthly auto-recording's queries (service/month_jobs.py makes the drafts). Two of them cross tenants, as
+their names say: the scheduler asks which tenants to run."""
 
 from __future__ import annotations
 

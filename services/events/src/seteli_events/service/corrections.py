@@ -11,11 +11,12 @@ from typing import Any, Literal
 from seteli_common.auth import PROVIDER_STAFF, Principal
 from seteli_common.errors import conflict, forbidden, invalid, not_found
 
+from .. import repository as repo
+from ..context import EventsContext
+from ..domain.decimals import money
+from ..models import correction_requests, interruptions
 from . import approvals
-from . import repository as repo
-from .models import correction_requests, interruptions
-from .recording import EventsContext, get_event
-from .views import money
+from .recording import get_event
 
 Row = dict[str, Any]
 Kind = Literal["event", "interruption"]

@@ -25,9 +25,9 @@ from seteli_common.auth import Principal
 from seteli_common.errors import conflict, invalid, not_found
 from seteli_common.money import to_cents
 
-from . import repository as repo
-from .changes import ensure_open, merged_input, revalue
-from .domain import (
+from .. import repository as repo
+from ..context import EventsContext
+from ..domain import (
     DayBand,
     DomainError,
     InterruptionRule,
@@ -38,19 +38,20 @@ from .domain import (
     split_interruption,
     value_interruption,
 )
-from .events import InterruptionDayOut, InterruptionDeleted, InterruptionFinalised
-from .models import interruptions
+from ..domain.decimals import money, plain
+from ..domain.event_days import blocks_days, last_valid_day
+from ..events import InterruptionDayOut, InterruptionDeleted, InterruptionFinalised, segment_out
+from ..models import interruptions
+from .event_changes import ensure_open, merged_input, revalue
 from .recording import (
-    EventsContext,
-    blocks_days,
     content_terms,
     domain_problem,
-    last_valid_day,
     load_booking,
     overlap_problem,
+    price_list,
     require_team,
+    segment_row,
 )
-from .views import money, plain, price_list, segment_out, segment_row
 
 Row = dict[str, Any]
 

@@ -17,12 +17,12 @@ from jinja2 import Environment, select_autoescape
 from seteli_common.auth import PROVIDER_STAFF, Principal, Role
 from seteli_common.money import format_eur
 
-from . import repository as repo
-from .events import ClientDataRead
-from .models import services
-from .recording import EventsContext
-from .repository import copayment as copayment_queries
-from .views import money, plain
+from .. import repository as repo
+from ..context import EventsContext
+from ..domain.decimals import money, plain
+from ..events import ClientDataRead
+from ..models import services
+from ..repository import copayment as copayment_queries
 
 Row = dict[str, Any]
 VISIBLE_YEARS = 3  # as in vouchers: an event this recent keeps a client the provider's own
@@ -149,7 +149,7 @@ def _line(
 
 _env = Environment(autoescape=select_autoescape(default=True))
 _env.filters["eur"] = format_eur
-_HTML = _env.from_string((Path(__file__).parent / "templates" / "copayment.html").read_text("utf-8"))
+_HTML = _env.from_string((Path(__file__).parent.parent / "templates" / "copayment.html").read_text("utf-8"))
 
 
 # The breakdown's own words, in the reader's language (the page and the PDF say the same).

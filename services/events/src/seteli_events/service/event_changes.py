@@ -16,13 +16,13 @@ from typing import Any
 from seteli_common.auth import Principal
 from seteli_common.errors import ProblemError, conflict, invalid
 
-from . import repository as repo
-from .events import EventCorrected, EventDeleted, EventRecorded
-from .models import events
-from .recording import EventInput, EventsContext, evaluate, get_event, publish_event, require_team
-from .repository import pages
-from .repository.pages import EventFilter, Reader
-from .views import event_view
+from .. import repository as repo
+from ..context import EventsContext
+from ..events import EventCorrected, EventDeleted, EventRecorded
+from ..models import events
+from ..repository import pages
+from ..repository.pages import EventFilter, Reader
+from .recording import EventInput, evaluate, event_view, get_event, publish_event, require_team
 
 Row = dict[str, Any]
 UNSET: Any = object()

@@ -21,12 +21,13 @@ from collections.abc import Sequence
 
 from seteli_common.errors import ProblemError
 
+from .. import repository as repo
+from ..context import EventsContext
+from ..domain.event_days import last_valid_day
+from ..models import events
 from . import approvals
 from . import interruptions as intr
-from . import repository as repo
-from .changes import merged_input, remove_event, revalue
-from .models import events
-from .recording import EventsContext, last_valid_day
+from .event_changes import merged_input, remove_event, revalue
 
 log = logging.getLogger("seteli.events.validity")
 

@@ -19,13 +19,15 @@ from seteli_common.clock import Month, today_in_helsinki
 from seteli_common.errors import ProblemError
 from seteli_common.runtime import ServiceRuntime
 
-from . import repository as repo
-from .domain import AutoRecordInput, RecordedEvent, auto_record_candidates
-from .events import ReminderDue
-from .models import auto_record_runs
-from .recording import EventInput, EventsContext, blocks_days, create_event
-from .repository import auto_recording as auto_recording_queries
-from .repository import reminders as reminder_queries
+from .. import repository as repo
+from ..context import EventsContext
+from ..domain import AutoRecordInput, RecordedEvent, auto_record_candidates
+from ..domain.event_days import blocks_days
+from ..events import ReminderDue
+from ..models import auto_record_runs
+from ..repository import auto_recording as auto_recording_queries
+from ..repository import reminders as reminder_queries
+from .recording import EventInput, create_event
 
 log = logging.getLogger("seteli.events.jobs")
 

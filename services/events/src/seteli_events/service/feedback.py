@@ -15,10 +15,11 @@ from typing import Any, Literal
 from seteli_common.auth import Principal
 from seteli_common.errors import conflict, invalid, not_found
 
-from . import repository as repo
-from .events import FeedbackGiven, FeedbackReplied
-from .models import events, feedback
-from .recording import EventsContext, require_team
+from .. import repository as repo
+from ..context import EventsContext
+from ..events import FeedbackGiven, FeedbackReplied
+from ..models import events, feedback
+from .recording import require_team
 
 Row = dict[str, Any]
 Kind = Literal["thanks", "criticism", "complaint"]
