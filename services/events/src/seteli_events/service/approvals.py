@@ -21,7 +21,6 @@ from ..domain import DomainError, credit_for
 from ..domain.content_grant import grant_use_of
 from ..domain.decimals import money
 from ..events import CreditRequested, CreditWithdrawn, EventApproved, EventRejected
-from ..models import credits, events, interruptions
 from .recording import event_view, get_event
 
 Row = dict[str, Any]
@@ -36,9 +35,8 @@ async def decide(ctx: EventsContext, principal: Principal, event_id: str, decisi
     if decision in ("reject", "approve_and_credit") and not reason.strip():
         raise invalid("reason", "give the reason")
     approval = "rejected" if decision == "reject" else "approved"
-    await repo.update_row(
+    await repo.update_event(
         ctx.session,
-        events,
         ctx.tenant_id,
         event_id,
         approval=approval,
@@ -87,9 +85,9 @@ async def _credit(
         "requested_by": requested_by,
         "created_at": ctx.clock.now(),
     }
-    await repo.insert_row(ctx.session, credits, row)
-    table = events if kind == "event" else interruptions
-    await repo.update_row(ctx.session, table, ctx.tenant_id, event["id"], credited=True, updated_at=ctx.clock.now())
+    await repo.insert_credit(ctx.session, row)
+    mark = repo.update_event if kind == "event" else repo.update_interruption
+    await mark(ctx.session, ctx.tenant_id, event["id"], credited=True, updated_at=ctx.clock.now())
     await ctx.publish(
         CreditRequested(
             credit_id=row["id"],
@@ -127,8 +125,8 @@ async def withdraw_credit(ctx: EventsContext, event: Mapping[str, Any], why: str
     credit = await repo.credit_of(ctx.session, ctx.tenant_id, event["id"])
     if credit is None:
         return None
-    await repo.delete_row(ctx.session, credits, ctx.tenant_id, credit["id"])
-    await repo.update_row(ctx.session, events, ctx.tenant_id, event["id"], credited=False, updated_at=ctx.clock.now())
+    await repo.delete_credit(ctx.session, ctx.tenant_id, credit["id"])
+    await repo.update_event(ctx.session, ctx.tenant_id, event["id"], credited=False, updated_at=ctx.clock.now())
     await ctx.publish(CreditWithdrawn(credit_id=credit["id"], event_id=event["id"], reason=why), credit["id"])
     return credit
 
@@ -154,7 +152,7 @@ async def request_interruption_credit(ctx: EventsContext, principal: Principal, 
     deducted in the next run, and the interruption's days are free to record again."""
     if not reason.strip():
         raise invalid("reason", "give the reason")
-    row = await repo.get_for_update(ctx.session, interruptions, ctx.tenant_id, interruption_id)
+    row = await repo.lock_interruption(ctx.session, ctx.tenant_id, interruption_id)
     if row is None:
         raise not_found("Interruption")
     if row["status"] != "finalised" or not row["settled"]:

@@ -21,7 +21,6 @@ from .. import repository as repo
 from ..context import EventsContext
 from ..domain.decimals import money, plain
 from ..events import ClientDataRead
-from ..models import services
 from ..repository import copayment as copayment_queries
 
 Row = dict[str, Any]
@@ -69,7 +68,7 @@ async def breakdown(
 ) -> Row:
     """`provider_id`: a provider reads only the lines of its own events and interruptions. `lang`: the names of
     the service and its contents in the reader's language (fi or sv)."""
-    service = await repo.get(ctx.session, services, ctx.tenant_id, service_id)
+    service = await repo.service_row(ctx.session, ctx.tenant_id, service_id)
     contents = (service or {}).get("contents") or []
     names = {c["content_id"]: c.get(f"name_{lang}") or c.get("name_fi", c["content_id"]) for c in contents}
     client_pays = {c["content_id"] for c in contents if c.get("client_pays")}

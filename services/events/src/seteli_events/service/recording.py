@@ -31,7 +31,6 @@ from ..domain.content_grant import is_over_limit
 from ..domain.decimals import money, plain, stored_units
 from ..domain.event_days import blocks_days, interruption_cover, last_valid_day
 from ..events import EventRecorded, event_payload, segment_out
-from ..models import events
 
 Row = dict[str, Any]
 _FIELDS = {
@@ -300,7 +299,7 @@ async def create_event(
         "created_at": now,
         "updated_at": now,
     }
-    await repo.insert_row(ctx.session, events, row)
+    await repo.insert_event(ctx.session, row)
     await repo.insert_segments(ctx.session, ctx.tenant_id, event_id, result["segments"])  # a new id: none yet
     if inp.status == "recorded":
         await publish_event(ctx, row, result["segments"], EventRecorded, 1)
@@ -308,8 +307,8 @@ async def create_event(
 
 
 async def get_event(ctx: EventsContext, event_id: str, *, for_update: bool = False) -> Row:
-    loader = repo.get_for_update if for_update else repo.get
-    row = await loader(ctx.session, events, ctx.tenant_id, event_id)
+    loader = repo.lock_event if for_update else repo.get_event
+    row = await loader(ctx.session, ctx.tenant_id, event_id)
     if row is None or row["status"] == "deleted":
         raise not_found("Event")
     return row
