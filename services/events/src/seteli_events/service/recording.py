@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, time
@@ -312,13 +311,6 @@ async def get_event(ctx: EventsContext, event_id: str, *, for_update: bool = Fal
     if row is None or row["status"] == "deleted":
         raise not_found("Event")
     return row
-
-
-def grouped(rows: list[Row], key: str) -> dict[Any, list[Row]]:
-    result: dict[Any, list[Row]] = defaultdict(list)
-    for r in rows:
-        result[r[key]].append(r)
-    return result
 
 
 # ---- rows and views ----------------------------------------------------------------------------
