@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, time
 
 import pytest
 from seteli_common.auth import Role
-from seteli_events import jobs
+from seteli_events.service import month_jobs
 
 from .conftest import Harness, T
 
@@ -32,7 +32,7 @@ async def test_draft_covers_the_whole_run_month(
     h = seeded
     h.clock.set(datetime.combine(run_day, time(9), tzinfo=UTC))
     await _presence(h, *previous)
-    made = await jobs.auto_record(h.runtime, run_day)
+    made = await month_jobs.auto_record(h.runtime, run_day)
     assert made == {T: 1}
     drafts = (
         await h.client.get(f"/v1/tenants/{T}/events?status=draft&service_id=tehostettu", headers=h.provider())
@@ -43,7 +43,7 @@ async def test_draft_covers_the_whole_run_month(
     assert draft["amount_tenant"] == tenant and draft["amount_co_payment"] == co_payment
     assert draft["recorder"] == "u-maija" and draft["performer"] == "Maija Hoitaja"
     assert draft["auto_month"] == run_day.strftime("%Y-%m")
-    assert await jobs.auto_record(h.runtime, run_day) == {T: 0}  # idempotent
+    assert await month_jobs.auto_record(h.runtime, run_day) == {T: 0}  # idempotent
 
 
 async def test_tenant_admin_runs_it_and_provider_confirms_all(seeded: Harness) -> None:
@@ -79,14 +79,14 @@ async def test_validity_ending_mid_month_clips_the_draft(seeded: Harness) -> Non
     h = seeded
     await _presence(h, "2016-02-01", "2016-02-29")
     await h.feed("vouchers.voucher.closed", {"voucher_id": "v-1", "valid_until": "2016-03-20", "reason": "death"})
-    assert await jobs.auto_record(h.runtime, date(2016, 3, 4)) == {T: 1}
+    assert await month_jobs.auto_record(h.runtime, date(2016, 3, 4)) == {T: 1}
     [draft] = (await h.client.get(f"/v1/tenants/{T}/events?status=draft", headers=h.provider())).json()["items"]
     assert (draft["start"], draft["end"], draft["amount_tenant"]) == ("2016-03-01", "2016-03-20", "2800.00")
 
 
 async def test_no_draft_without_an_event_last_month_or_with_an_open_interruption(seeded: Harness) -> None:
     h = seeded
-    assert await jobs.auto_record(h.runtime, date(2016, 3, 4)) == {T: 0}  # the first event is manual
+    assert await month_jobs.auto_record(h.runtime, date(2016, 3, 4)) == {T: 0}  # the first event is manual
     await _presence(h, "2016-02-01", "2016-02-20")
     response = await h.client.post(
         f"/v1/tenants/{T}/interruptions",
@@ -94,7 +94,7 @@ async def test_no_draft_without_an_event_last_month_or_with_an_open_interruption
         json={"booking_id": "b-housing", "start": "2016-02-21", "reason": "hospital"},
     )
     assert response.status_code == 201, response.text
-    assert await jobs.auto_record(h.runtime, date(2016, 3, 4)) == {T: 0}
+    assert await month_jobs.auto_record(h.runtime, date(2016, 3, 4)) == {T: 0}
 
 
 async def test_ended_interruption_days_are_left_out(seeded: Harness) -> None:
@@ -106,7 +106,7 @@ async def test_ended_interruption_days_are_left_out(seeded: Harness) -> None:
         json={"booking_id": "b-housing", "start": "2016-03-10", "end": "2016-03-15", "reason": "hospital"},
     )
     assert response.status_code == 201, response.text
-    assert await jobs.auto_record(h.runtime, date(2016, 3, 4)) == {T: 2}
+    assert await month_jobs.auto_record(h.runtime, date(2016, 3, 4)) == {T: 2}
     drafts = (await h.client.get(f"/v1/tenants/{T}/events?status=draft", headers=h.provider())).json()["items"]
     # 03-01..03-09 (9 days) and 03-15..03-31 (17 days; the return day 03-15 is paid by the interruption).
     assert [(d["start"], d["end"], d["amount_tenant"]) for d in drafts] == [
@@ -118,10 +118,10 @@ async def test_ended_interruption_days_are_left_out(seeded: Harness) -> None:
 async def test_scheduler_runs_once_a_month_from_the_4th(seeded: Harness) -> None:
     h = seeded
     await _presence(h, "2016-02-01", "2016-02-29")
-    assert await jobs.due_tenants(h.runtime, date(2016, 3, 3), 4) == []
-    assert await jobs.due_tenants(h.runtime, date(2016, 3, 4), 4) == [T]
-    await jobs.auto_record(h.runtime, date(2016, 3, 4), T)
-    assert await jobs.due_tenants(h.runtime, date(2016, 3, 5), 4) == []
+    assert await month_jobs.due_tenants(h.runtime, date(2016, 3, 3), 4) == []
+    assert await month_jobs.due_tenants(h.runtime, date(2016, 3, 4), 4) == [T]
+    await month_jobs.auto_record(h.runtime, date(2016, 3, 4), T)
+    assert await month_jobs.due_tenants(h.runtime, date(2016, 3, 5), 4) == []
 
 
 async def test_no_draft_past_the_end_of_the_booking(seeded: Harness) -> None:
@@ -137,7 +137,7 @@ async def test_no_draft_past_the_end_of_the_booking(seeded: Harness) -> None:
             "reason": "provider_changed",
         },
     )
-    assert await jobs.auto_record(h.runtime, date(2016, 3, 4)) == {T: 1}
+    assert await month_jobs.auto_record(h.runtime, date(2016, 3, 4)) == {T: 1}
     [draft] = (await h.client.get(f"/v1/tenants/{T}/events?status=draft", headers=h.provider())).json()["items"]
     assert (draft["start"], draft["end"], draft["amount_tenant"]) == ("2016-03-01", "2016-03-15", "2100.00")
-    assert await jobs.auto_record(h.runtime, date(2016, 4, 4)) == {T: 0}
+    assert await month_jobs.auto_record(h.runtime, date(2016, 4, 4)) == {T: 0}

@@ -22,7 +22,7 @@ from seteli_events.domain import (
     value_event,
     value_interruption,
 )
-from seteli_events.views import money, plain
+from seteli_events.domain.decimals import money, plain
 
 cents = st.integers(min_value=0, max_value=50_000).map(lambda c: Decimal(c) / 100)
 days = st.dates(min_value=date(2015, 1, 1), max_value=date(2017, 12, 31))

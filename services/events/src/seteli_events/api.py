@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import date, time
-from decimal import Decimal
+from datetime import date
 from typing import Any, Literal
 
-from fastapi import APIRouter, Depends, Query, Request, Response
-from pydantic import BaseModel, ConfigDict, Field
+from fastapi import APIRouter, Depends, Query, Response
 from seteli_common.auth import (
     PROVIDER_STAFF,
     TENANT_STAFF,
@@ -19,132 +17,31 @@ from seteli_common.auth import (
 )
 from seteli_common.errors import forbidden, invalid, not_found
 from seteli_common.idempotency import IdempotencyKey
-from seteli_common.pages import Page
-from seteli_common.web import db_session
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from . import changes
 from . import repository as repo
-from .recording import EventInput, EventsContext, record_event
+from .api_deps import ctx_for
+from .context import EventsContext
 from .repository import pages
 from .repository.pages import EventFilter, Reader
-from .views import event_view
+from .schemas import ConfirmIn, ConfirmOut, EventIn, EventOut, EventPage, EventPatch
+from .service import event_changes
+from .service.recording import EventInput, event_view, record_event
 
 router = APIRouter(prefix="/v1/tenants/{tenant_id}")
 
 
-class SegmentOut(BaseModel):
-    start: date
-    end: date
-    units: Decimal
-    unit_price: Decimal
-    tenant_share_per_unit: Decimal
-    co_payment_per_unit: Decimal
-    percentage: Decimal
-    amount_tenant: Decimal
-    amount_co_payment: Decimal
-
-
-class EventOut(BaseModel):
-    id: str
-    booking_id: str
-    voucher_id: str
-    service_id: str
-    provider_id: str
-    producer_part: str | None
-    client_ref: str
-    content_id: str
-    unit: str
-    start: date
-    end: date
-    start_time: time | None
-    end_time: time | None
-    units: Decimal
-    performer: str
-    recorder: str
-    text: str
-    status: str
-    approval: str | None
-    decision_reason: str | None = None
-    revision: int
-    settled: bool
-    credited: bool
-    auto_month: str | None
-    amount_tenant: Decimal
-    amount_co_payment: Decimal
-    segments: list[SegmentOut]
-
-
-class EventPage(Page[EventOut]):
-    pass  # the kernel's page, under the schema name the API has always published
-
-
-class GrantUseOut(BaseModel):
-    """The grant an over-limit event crosses: units granted per period, used by the other counted events
-    of that period, this event's units in it, and how far over it goes."""
-
-    period: str  # week | month | validity | balance
-    period_key: str  # e.g. "2016-W10", "2016-03"
-    granted: Decimal
-    used: Decimal
-    units: Decimal
-    excess: Decimal
-
-
-class ApprovalItemOut(EventOut):
-    grant: GrantUseOut | None = None
-
-
-class ApprovalPage(BaseModel):
-    items: list[ApprovalItemOut]
-    total: int
-
-
-class EventIn(BaseModel):
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "booking_id": "b-1",
-                    "start": "2015-07-17",
-                    "end": "2015-07-31",
-                    "status": "recorded",
-                    "text": "Presence after hospital",
-                },
-                {"booking_id": "b-2", "start": "2016-03-08", "start_time": "09:00", "end_time": "11:15"},
-            ]
-        }
+def to_input(body: EventIn) -> EventInput:
+    return EventInput(
+        start=body.start,
+        end=body.end,
+        start_time=body.start_time,
+        end_time=body.end_time,
+        units=body.units,
+        performer=body.performer,
+        text=body.text,
+        producer_part=body.producer_part,
+        status=body.status,
     )
-    booking_id: str
-    start: date
-    end: date | None = None
-    start_time: time | None = None
-    end_time: time | None = None
-    units: Decimal | None = Field(default=None, gt=0, max_digits=12, decimal_places=6)
-    performer: str | None = Field(default=None, max_length=200)
-    text: str = Field(default="", max_length=4000)
-    producer_part: str | None = Field(default=None, max_length=100)
-    status: Literal["recorded", "draft"] = "recorded"
-
-    def to_input(self) -> EventInput:
-        return EventInput(
-            start=self.start,
-            end=self.end,
-            start_time=self.start_time,
-            end_time=self.end_time,
-            units=self.units,
-            performer=self.performer,
-            text=self.text,
-            producer_part=self.producer_part,
-            status=self.status,
-        )
-
-
-async def ctx_for(  # async: a plain `def` dependency would run in the thread pool (a thread hop per request)
-    request: Request, tenant_id: str, session: AsyncSession = Depends(db_session, scope="function")
-) -> EventsContext:
-    runtime = request.app.state.runtime
-    return EventsContext(session, runtime.outbox, runtime.clock, tenant_id=tenant_id)
 
 
 def staff_filters(principal: Principal, tenant_id: str) -> tuple[Reader, list[EventFilter]]:
@@ -174,7 +71,7 @@ async def create_event(
     idempotency_key: IdempotencyKey = None,
 ) -> dict[str, Any]:
     guard_tenant(principal, tenant_id)
-    view, created = await record_event(ctx, principal, body.booking_id, body.to_input(), idempotency_key)
+    view, created = await record_event(ctx, principal, body.booking_id, to_input(body), idempotency_key)
     if not created:
         response.status_code = 200
     return view
@@ -214,36 +111,6 @@ async def list_events(
     return {"items": [event_view(r, segments[r["id"]]) for r in rows], "total": total}
 
 
-class EventPatch(BaseModel):
-    """Only the fields given change; dates or times re-value the event."""
-
-    model_config = ConfigDict(json_schema_extra={"examples": [{"end": "2016-03-20"}, {"status": "recorded"}]})
-    start: date | None = None
-    end: date | None = None
-    start_time: time | None = None
-    end_time: time | None = None
-    units: Decimal | None = Field(default=None, gt=0, max_digits=12, decimal_places=6)
-    performer: str | None = Field(default=None, max_length=200)
-    text: str | None = Field(default=None, max_length=4000)
-    producer_part: str | None = Field(default=None, max_length=100)
-    status: Literal["recorded", "draft"] | None = None
-
-
-class ConfirmIn(BaseModel):
-    model_config = ConfigDict(json_schema_extra={"examples": [{"service_id": "tehostettu"}, {"client_ref": "A-17"}]})
-    event_ids: list[str] | None = None
-    service_id: str | None = None
-    producer_part: str | None = None
-    client_ref: str | None = None
-    booking_id: str | None = None
-
-
-class ConfirmOut(BaseModel):
-    confirmed: int
-    items: list[EventOut]
-    failed: list[dict[str, Any]]
-
-
 @router.patch("/events/{event_id}", response_model=EventOut, tags=["events"])
 async def patch_event(
     tenant_id: str,
@@ -257,7 +124,7 @@ async def patch_event(
     for required in ("start", "status", "text"):
         if required in given and given[required] is None:
             raise invalid(required, "cannot be empty")
-    return await changes.edit_event(ctx, principal, event_id, given)
+    return await event_changes.edit_event(ctx, principal, event_id, given)
 
 
 @router.delete("/events/{event_id}", status_code=204, tags=["events"])
@@ -268,7 +135,7 @@ async def delete_event(
     principal: Principal = Depends(current_principal),
 ) -> Response:
     guard_tenant(principal, tenant_id)
-    await changes.delete_event(ctx, principal, event_id)
+    await event_changes.delete_event(ctx, principal, event_id)
     return Response(status_code=204)
 
 
@@ -280,7 +147,7 @@ async def confirm(
     principal: Principal = Depends(require_roles(Role.PROVIDER_ADMIN, Role.PROVIDER_USER)),
 ) -> dict[str, Any]:
     guard_tenant(principal, tenant_id)
-    return await changes.confirm_drafts(
+    return await event_changes.confirm_drafts(
         ctx,
         principal,
         event_ids=body.event_ids,

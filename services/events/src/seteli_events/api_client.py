@@ -2,132 +2,35 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
-from decimal import Decimal
+from datetime import date
 from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, Response
-from pydantic import BaseModel, ConfigDict, Field
 from seteli_common.auth import PROVIDER_STAFF, TENANT_STAFF, Principal, Role, current_principal, guard_tenant
 from seteli_common.errors import forbidden, invalid, not_found
-from seteli_common.pages import Page
 
-from . import copayment
-from . import feedback as fb
-from . import interruptions as intr
 from . import repository as repo
-from .api import SegmentOut, ctx_for
-from .recording import EventsContext
+from .api_deps import ctx_for
+from .context import EventsContext
 from .repository import pages
 from .repository.pages import Reader
+from .schemas import (
+    FeedbackIn,
+    FeedbackOut,
+    FeedbackPage,
+    InterruptionEnd,
+    InterruptionIn,
+    InterruptionOut,
+    InterruptionPage,
+    InterruptionPatch,
+    ReplyIn,
+)
+from .service import copayment
+from .service import feedback as fb
+from .service import interruptions as intr
 
 router = APIRouter(prefix="/v1/tenants/{tenant_id}")
-
-
-class InterruptionIn(BaseModel):
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {"booking_id": "b-housing", "start": "2015-07-02", "end": "2015-07-17", "reason": "hospital"},
-                {"booking_id": "b-housing", "start": "2015-11-05", "reason": "hospital"},
-            ]
-        }
-    )
-    booking_id: str
-    start: date
-    end: date | None = None
-    reason: Literal["hospital", "holiday", "other"]
-
-
-class InterruptionEnd(BaseModel):
-    model_config = ConfigDict(json_schema_extra={"examples": [{"end": "2015-12-08"}]})
-    end: date
-    reason: Literal["hospital", "holiday", "other"] | None = None
-
-
-class InterruptionPatch(BaseModel):
-    """Only the fields given change; a finalised interruption is valued again (until it is settled)."""
-
-    model_config = ConfigDict(json_schema_extra={"examples": [{"end": "2015-07-15"}, {"reason": "holiday"}]})
-    start: date | None = None
-    end: date | None = None
-    reason: Literal["hospital", "holiday", "other"] | None = None
-
-
-class InterruptionDay(BaseModel):
-    day: date
-    day_number: int
-    percentage: Decimal
-
-
-class InterruptionOut(BaseModel):
-    id: str
-    booking_id: str
-    voucher_id: str
-    service_id: str
-    content_id: str
-    provider_id: str
-    producer_part: str | None
-    client_ref: str
-    start: date
-    end: date | None
-    reason: str
-    status: str
-    days: list[InterruptionDay] | None
-    segments: list[SegmentOut] | None
-    amount_tenant: Decimal | None
-    amount_co_payment: Decimal | None
-    settled: bool = False
-    credited: bool = False
-
-
-class InterruptionPage(Page[InterruptionOut]):
-    pass  # the kernel's page, under the schema name the API has always published
-
-
-class FeedbackIn(BaseModel):
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "provider_id": "p-paivansade",
-                    "kind": "complaint",
-                    "text": "Ateria oli kylmä",
-                    "event_id": None,
-                }
-            ]
-        }
-    )
-    provider_id: str
-    kind: Literal["thanks", "criticism", "complaint"]
-    text: str = Field(min_length=1, max_length=4000)
-    event_id: str | None = None
-    service_id: str | None = None
-    needs_reply: bool = False
-
-
-class ReplyIn(BaseModel):
-    model_config = ConfigDict(json_schema_extra={"examples": [{"text": "Pahoittelemme, korjaamme asian."}]})
-    text: str = Field(min_length=1, max_length=4000)
-
-
-class FeedbackOut(BaseModel):
-    id: str
-    kind: str
-    provider_id: str
-    producer_part: str | None
-    service_id: str
-    event_id: str | None
-    needs_reply: bool
-    text: str
-    reply: str | None
-    replied_at: datetime | None
-    created_at: datetime
-
-
-class FeedbackPage(Page[FeedbackOut]):
-    pass  # the kernel's page, under the schema name the API has always published
 
 
 def _visible(principal: Principal, tenant_id: str) -> Reader:

@@ -2,77 +2,38 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
-from decimal import Decimal
 from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, Query
-from pydantic import BaseModel, ConfigDict, Field
 from seteli_common.auth import PROVIDER_STAFF, Principal, Role, current_principal, guard_tenant, require_roles
 from seteli_common.clock import Month
 from seteli_common.errors import forbidden, invalid
-from seteli_common.pages import Page
 
-from . import approvals, corrections, jobs
 from . import repository as repo
-from .api import ApprovalPage, EventOut, ctx_for
-from .recording import EventsContext
+from .api_deps import ctx_for
+from .context import EventsContext
 from .repository import pages
 from .repository.pages import EventFilter, Reader
-from .views import event_view
+from .schemas import (
+    ApprovalPage,
+    AutoRecordIn,
+    AutoRecordOut,
+    CorrectionAnswerIn,
+    CorrectionIn,
+    CorrectionOut,
+    CorrectionPage,
+    CreditIn,
+    CreditOut,
+    CreditPage,
+    DecisionIn,
+    EventOut,
+    InterruptionCreditIn,
+)
+from .service import approvals, corrections, month_jobs
+from .service.recording import event_view
 
 router = APIRouter(prefix="/v1/tenants/{tenant_id}")
 TENANT_STAFF_ROLES = (Role.TENANT_ADMIN, Role.TENANT_OFFICER)
-
-
-class DecisionIn(BaseModel):
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {"decision": "approve"},
-                {"decision": "reject", "reason": "Yli myönnetyn määrän"},
-                {"decision": "approve_and_credit", "reason": "Ylitys laskutetaan asiakkaalta"},
-            ]
-        }
-    )
-    decision: Literal["approve", "reject", "approve_and_credit"]
-    reason: str = Field(default="", max_length=2000)
-
-
-class CreditIn(BaseModel):
-    model_config = ConfigDict(json_schema_extra={"examples": [{"event_id": "…", "reason": "Asiakas oli sairaalassa"}]})
-    event_id: str
-    reason: str = Field(min_length=1, max_length=2000)
-
-
-class CreditOut(BaseModel):
-    id: str
-    event_id: str  # the event's id, or (kind interruption) the interruption's
-    kind: Literal["event", "interruption"] = "event"
-    provider_id: str
-    producer_part: str | None
-    client_ref: str
-    content_id: str
-    service_id: str
-    amount: Decimal
-    reason: str
-    month: str
-    created_at: datetime
-
-
-class CreditPage(Page[CreditOut]):
-    pass  # the kernel's page, under the schema name the API has always published
-
-
-class AutoRecordIn(BaseModel):
-    model_config = ConfigDict(json_schema_extra={"examples": [{"month": "2016-03"}, {}]})
-    month: str | None = Field(default=None, pattern=r"^\d{4}-\d{2}$")
-
-
-class AutoRecordOut(BaseModel):
-    month: str
-    created: int
-    skipped: list[dict[str, Any]]
 
 
 @router.get("/approvals", response_model=ApprovalPage, tags=["approvals"])
@@ -115,11 +76,6 @@ async def create_credit(
     return await approvals.request_credit(ctx, principal, body.event_id, body.reason)
 
 
-class InterruptionCreditIn(BaseModel):
-    model_config = ConfigDict(json_schema_extra={"examples": [{"reason": "Asiakas oli kotona"}]})
-    reason: str = Field(min_length=1, max_length=2000)
-
-
 @router.post(
     "/interruptions/{interruption_id}/credit", status_code=201, response_model=CreditOut, tags=["credits"]
 )
@@ -152,43 +108,6 @@ async def list_credits(
         raise forbidden()
     rows, total = await pages.credits_page(ctx.session, tenant_id, reader, limit, offset, month=month)
     return {"items": [approvals.credit_view(r) for r in rows], "total": total}
-
-
-class CorrectionIn(BaseModel):
-    model_config = ConfigDict(json_schema_extra={"examples": [{
-        "kind": "event", "target_id": "3f0c…", "reason": "Asiakas oli sairaalassa 3.–5.3., kirjattu vahingossa"}]})
-    kind: Literal["event", "interruption"] = "event"
-    target_id: str = Field(min_length=1, max_length=36)
-    reason: str = Field(min_length=1, max_length=2000)
-
-
-class CorrectionAnswerIn(BaseModel):
-    model_config = ConfigDict(json_schema_extra={"examples": [{"decision": "credit", "reason": ""}]})
-    decision: Literal["credit", "decline"]
-    reason: str = Field(default="", max_length=2000, description="required to decline; a credit's own reason")
-
-
-class CorrectionOut(BaseModel):
-    id: str
-    kind: Literal["event", "interruption"]
-    target_id: str
-    provider_id: str
-    service_id: str
-    content_id: str
-    client_ref: str
-    start: date
-    end: date
-    amount: Decimal
-    reason: str
-    state: Literal["open", "credited", "declined"]
-    answer: str | None
-    credit_id: str | None
-    created_at: datetime
-    answered_at: datetime | None
-
-
-class CorrectionPage(Page[CorrectionOut]):
-    pass
 
 
 @router.post("/corrections", status_code=201, response_model=CorrectionOut, tags=["credits"])
@@ -250,4 +169,4 @@ async def run_auto_recording(
         month = Month.parse(body.month) if body.month else Month.of(ctx.today())
     except ValueError as exc:
         raise invalid("month", str(exc)) from exc
-    return await jobs.auto_record_tenant(ctx, month)
+    return await month_jobs.auto_record_tenant(ctx, month)

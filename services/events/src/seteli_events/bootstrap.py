@@ -16,10 +16,11 @@ from seteli_common.runtime import ServiceRuntime
 from seteli_common.tasks import stop_task
 from seteli_common.web import create_app
 
-from . import api, api_client, api_decisions, jobs
+from . import api, api_client, api_decisions
 from .config import EventsSettings
 from .consumers import subscriptions
 from .models import metadata
+from .service import month_jobs
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -56,7 +57,7 @@ def _lifespan(runtime: ServiceRuntime) -> Any:
             task = None
             if settings.auto_record_check_seconds > 0:
                 task = asyncio.create_task(
-                    jobs.scheduler(runtime, settings.auto_record_day, settings.auto_record_check_seconds)
+                    month_jobs.scheduler(runtime, settings.auto_record_day, settings.auto_record_check_seconds)
                 )
             try:
                 yield

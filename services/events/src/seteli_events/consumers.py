@@ -11,6 +11,7 @@ from seteli_common.clock import Clock, SystemClock
 from seteli_common.messaging.consumer import MessageContext, PermanentError, Subscription, TransientError
 
 from . import repository as repo
+from .context import EventsContext
 from .contracts import (
     BookingEndedIn,
     BookingMadeIn,
@@ -22,9 +23,7 @@ from .contracts import (
     VoucherClosedIn,
     VoucherGrantedIn,
 )
-from .models import bookings, price_lists, services, tenants, voucher_contents, vouchers
-from .recording import EventsContext
-from .validity import clip_to_validity
+from .service.validity_clipping import clip_to_validity
 
 
 def _tenant(ctx: MessageContext) -> str:
@@ -40,15 +39,15 @@ settlement = Subscription("settlement")
 @read_models.on("registry.tenant.created", model=TenantCreatedIn)
 async def tenant_created(ctx: MessageContext, p: TenantCreatedIn) -> None:
     tenant_id = p.tenant_id or _tenant(ctx)
-    await repo.replace(ctx.session, tenants, {"id": tenant_id}, {"name_fi": p.name_fi, "name_sv": p.name_sv})
+    await repo.save_tenant(ctx.session, tenant_id, {"name_fi": p.name_fi, "name_sv": p.name_sv})
 
 
 @read_models.on("applications.service.defined", model=ServiceDefinedIn)
 async def service_defined(ctx: MessageContext, p: ServiceDefinedIn) -> None:
-    await repo.replace(
+    await repo.save_service(
         ctx.session,
-        services,
-        {"tenant_id": _tenant(ctx), "id": p.service_id},
+        _tenant(ctx),
+        p.service_id,
         {
             "name_fi": p.name_fi,
             "name_sv": p.name_sv,
@@ -65,10 +64,10 @@ async def service_defined(ctx: MessageContext, p: ServiceDefinedIn) -> None:
 @read_models.on("applications.pricelist.approved", model=PriceListApprovedIn)
 async def pricelist_approved(ctx: MessageContext, p: PriceListApprovedIn) -> None:
     prices = {x.content_id: x.unit_price for x in p.prices}
-    await repo.replace(
+    await repo.save_price_list(
         ctx.session,
-        price_lists,
-        {"tenant_id": _tenant(ctx), "id": p.price_list_id},
+        _tenant(ctx),
+        p.price_list_id,
         {
             "service_id": p.service_id,
             "provider_id": p.provider_id,
@@ -83,10 +82,10 @@ async def pricelist_approved(ctx: MessageContext, p: PriceListApprovedIn) -> Non
 @read_models.on("vouchers.voucher.granted", model=VoucherGrantedIn)
 async def voucher_granted(ctx: MessageContext, p: VoucherGrantedIn) -> None:
     tenant_id = _tenant(ctx)
-    await repo.replace(
+    await repo.save_voucher(
         ctx.session,
-        vouchers,
-        {"tenant_id": tenant_id, "id": p.voucher_id},
+        tenant_id,
+        p.voucher_id,
         {
             "number": p.number,
             "service_id": p.service_id,
@@ -96,10 +95,10 @@ async def voucher_granted(ctx: MessageContext, p: VoucherGrantedIn) -> None:
         },
     )
     for c in p.contents:
-        await repo.replace(
+        await repo.save_voucher_content(
             ctx.session,
-            voucher_contents,
-            {"tenant_id": tenant_id, "id": c.voucher_content_id},
+            tenant_id,
+            c.voucher_content_id,
             {
                 "voucher_id": p.voucher_id,
                 "content_id": c.content_id,
@@ -113,11 +112,11 @@ async def voucher_granted(ctx: MessageContext, p: VoucherGrantedIn) -> None:
 
 async def voucher_closed(ctx: MessageContext, p: VoucherClosedIn, clock: Clock) -> None:
     """The validity ends (an officer closed the voucher, or a death): from now on events after it are
-    refused, and what was accepted beyond it and not settled yet is clipped (validity.py)."""
+    refused, and what was accepted beyond it and not settled yet is clipped (service/validity_clipping.py)."""
     tenant_id = _tenant(ctx)
-    if await repo.get(ctx.session, vouchers, tenant_id, p.voucher_id) is None:
+    if not await repo.voucher_known(ctx.session, tenant_id, p.voucher_id):
         raise TransientError("voucher not known yet")
-    await repo.update_row(ctx.session, vouchers, tenant_id, p.voucher_id, valid_until=p.valid_until)
+    await repo.set_voucher_valid_until(ctx.session, tenant_id, p.voucher_id, p.valid_until)
     booked = await repo.booking_ids_of_voucher(ctx.session, tenant_id, p.voucher_id)
     await clip_to_validity(EventsContext(ctx.session, ctx.outbox, clock, tenant_id=tenant_id), booked)
 
@@ -125,12 +124,12 @@ async def voucher_closed(ctx: MessageContext, p: VoucherClosedIn, clock: Clock) 
 @read_models.on("vouchers.booking.made", model=BookingMadeIn)
 async def booking_made(ctx: MessageContext, p: BookingMadeIn) -> None:
     tenant_id = _tenant(ctx)
-    if await repo.get(ctx.session, voucher_contents, tenant_id, p.voucher_content_id) is None:
+    if not await repo.voucher_content_known(ctx.session, tenant_id, p.voucher_content_id):
         raise TransientError("the booking's voucher has not arrived yet")
-    await repo.replace(
+    await repo.save_booking(
         ctx.session,
-        bookings,
-        {"tenant_id": tenant_id, "id": p.booking_id},
+        tenant_id,
+        p.booking_id,
         {
             "voucher_id": p.voucher_id,
             "voucher_content_id": p.voucher_content_id,
@@ -148,9 +147,9 @@ async def booking_made(ctx: MessageContext, p: BookingMadeIn) -> None:
 async def booking_ended(ctx: MessageContext, p: BookingEndedIn, clock: Clock) -> None:
     """Events after the booking's last day are refused from now on; those accepted before are clipped."""
     tenant_id = _tenant(ctx)
-    if await repo.get(ctx.session, bookings, tenant_id, p.booking_id) is None:
+    if not await repo.booking_known(ctx.session, tenant_id, p.booking_id):
         raise TransientError("booking not known yet")
-    await repo.update_row(ctx.session, bookings, tenant_id, p.booking_id, ended_on=p.ended_on)
+    await repo.end_booking(ctx.session, tenant_id, p.booking_id, p.ended_on)
     await clip_to_validity(EventsContext(ctx.session, ctx.outbox, clock, tenant_id=tenant_id), [p.booking_id])
 
 
@@ -168,8 +167,7 @@ async def run_completed(ctx: MessageContext, p: RunCompletedIn) -> None:
     nothing is locked here: ``settlement.events.settled`` names exactly the events paid (an event of a
     payee without billing information, or recorded late, is not paid and stays editable)."""
     tenant_id = _tenant(ctx)
-    await repo.replace(ctx.session, repo.settled_months, {"tenant_id": tenant_id, "month": p.month},
-                       {"run_id": p.run_id})
+    await repo.save_settled_month(ctx.session, tenant_id, p.month, p.run_id)
     if p.event_ids is not None:
         await repo.mark_settled(ctx.session, tenant_id, p.event_ids, p.run_id)
     if p.interruption_ids is not None:

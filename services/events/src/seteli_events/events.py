@@ -1,13 +1,17 @@
-"""Events this service publishes (decimals travel as strings, dates as ISO strings)."""
+"""Events this service publishes (decimals travel as strings, dates as ISO strings), and the building of
+an event's payload from its stored row and segments."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 from seteli_common.messaging.envelope import EventPayload
+
+from .domain.decimals import money, plain
 
 
 class Segment(BaseModel):
@@ -183,3 +187,49 @@ class ClientDataRead(EventPayload):
     what: str  # e.g. "co_payment.breakdown.pdf"
     why: str
     at: datetime
+
+
+# ---- payloads from stored rows ------------------------------------------------------------------
+
+
+def segment_out(row: Mapping[str, Any]) -> Segment:
+    return Segment(
+        start=row["start"],
+        end=row["end"],
+        units=plain(row["units"]),
+        unit_price=money(row["unit_price"]),
+        tenant_share_per_unit=money(row["tenant_share_per_unit"]),
+        co_payment_per_unit=money(row["co_payment_per_unit"]),
+        percentage=plain(row["percentage"]),
+        amount_tenant=money(row["amount_tenant"]),
+        amount_co_payment=money(row["amount_co_payment"]),
+    )
+
+
+def event_status(row: Mapping[str, Any]) -> str:
+    """The status settlement needs: awaiting_approval, or payable (an approved event is payable)."""
+    return "awaiting_approval" if row["approval"] == "awaiting_approval" else "payable"
+
+
+def event_payload(
+    row: Mapping[str, Any], segments: Sequence[Mapping[str, Any]], cls: type[EventRecorded], revision: int
+) -> EventRecorded:
+    return cls(
+        event_id=row["id"],
+        revision=revision,
+        service_id=row["service_id"],
+        provider_id=row["provider_id"],
+        producer_part=row["producer_part"],
+        booking_id=row["booking_id"],
+        voucher_id=row["voucher_id"],
+        client_ref=row["client_ref"],
+        content_id=row["content_id"],
+        unit=row["unit"],
+        start=row["start"],
+        end=row["end"],
+        units=plain(row["units"]),
+        status=event_status(row),  # type: ignore[arg-type]
+        segments=[segment_out(s) for s in segments],
+        amount_tenant=money(row["amount_tenant"]),
+        amount_co_payment=money(row["amount_co_payment"]),
+    )

@@ -10,7 +10,6 @@ from typing import Any
 
 from sqlalchemy import Table, and_, case, delete, func, insert, literal, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.sql.elements import ColumnElement
 
 from ..models import (
     bookings,
@@ -23,41 +22,16 @@ from ..models import (
     price_lists,
     services,
     settled_months,
+    tenants,
     voucher_contents,
     vouchers,
 )
 
-__all__ = ["settled_months"]
 Row = dict[str, Any]
 
 
-async def replace(session: AsyncSession, table: Table, keys: Mapping[str, Any], values: Mapping[str, Any]) -> None:
-    """Upsert of a read-model row (portable across PostgreSQL and SQLite)."""
-    await session.execute(delete(table).where(*[table.c[k] == v for k, v in keys.items()]))
-    await session.execute(insert(table).values(**keys, **values))
-
-
-async def get(session: AsyncSession, table: Table, tenant_id: str, row_id: str) -> Row | None:
-    query = select(table).where(table.c.tenant_id == tenant_id, table.c.id == row_id)
-    row = (await session.execute(query)).mappings().first()
-    return dict(row) if row else None
-
-
-async def get_for_update(session: AsyncSession, table: Table, tenant_id: str, row_id: str) -> Row | None:
-    query = select(table).where(table.c.tenant_id == tenant_id, table.c.id == row_id).with_for_update()
-    row = (await session.execute(query)).mappings().first()
-    return dict(row) if row else None
-
-
-async def update_row(session: AsyncSession, table: Table, tenant_id: str, row_id: str, **values: Any) -> None:
-    await session.execute(update(table).where(table.c.tenant_id == tenant_id, table.c.id == row_id).values(**values))
-
-
-async def insert_row(session: AsyncSession, table: Table, values: Mapping[str, Any]) -> None:
-    await session.execute(insert(table).values(**values))
-
-
 async def rows(session: AsyncSession, query: Any) -> list[Row]:
+    # Kept generic: every module of this package turns a built query's result into dicts through it.
     return [dict(r) for r in (await session.execute(query)).mappings().all()]
 
 
@@ -129,7 +103,7 @@ async def booking_context(
 
 
 async def service_row(session: AsyncSession, tenant_id: str, service_id: str) -> Row | None:
-    return await get(session, services, tenant_id, service_id)
+    return await _one(session, services, tenant_id, service_id)
 
 
 async def lock_voucher_content(session: AsyncSession, tenant_id: str, voucher_content_id: str) -> None:
@@ -271,17 +245,6 @@ async def client_has_relationship(session: AsyncSession, tenant_id: str, client_
     )
 
 
-def any_of(*conditions: ColumnElement[bool]) -> ColumnElement[bool]:
-    return or_(*conditions)
-
-
-__all__ += ["credits", "feedback"]
-
-
-async def delete_row(session: AsyncSession, table: Table, tenant_id: str, row_id: str) -> None:
-    await session.execute(delete(table).where(table.c.tenant_id == tenant_id, table.c.id == row_id))
-
-
 async def provider_serves_client(
     session: AsyncSession, tenant_id: str, provider_id: str, client_id: str, service_id: str, today: date, since: date
 ) -> bool:
@@ -335,3 +298,152 @@ async def correction_requests_page(session: AsyncSession, tenant_id: str, limit:
              .order_by((t.c.state != "open"), case((t.c.state == "open", t.c.created_at)).asc(),
                        t.c.answered_at.desc(), t.c.id).limit(limit).offset(offset))
     return [dict(r) for r in (await session.execute(query)).mappings().all()], int(total)
+
+# ---- one row by tenant and id --------------------------------------------------------------------
+# Kept generic on purpose: the one shape (tenant_id + id) of every table's single-row read, write and lock;
+# private, so callers name what they touch through the functions below.
+
+
+async def _one(session: AsyncSession, table: Table, tenant_id: str, row_id: str, *, lock: bool = False) -> Row | None:
+    query = select(table).where(table.c.tenant_id == tenant_id, table.c.id == row_id)
+    if lock:
+        query = query.with_for_update()
+    row = (await session.execute(query)).mappings().first()
+    return dict(row) if row else None
+
+
+async def _update(session: AsyncSession, table: Table, tenant_id: str, row_id: str, values: Mapping[str, Any]) -> None:
+    await session.execute(update(table).where(table.c.tenant_id == tenant_id, table.c.id == row_id).values(**values))
+
+
+async def _delete(session: AsyncSession, table: Table, tenant_id: str, row_id: str) -> None:
+    await session.execute(delete(table).where(table.c.tenant_id == tenant_id, table.c.id == row_id))
+
+
+async def _upsert(session: AsyncSession, table: Table, keys: Mapping[str, Any], values: Mapping[str, Any]) -> None:
+    """Upsert of a read-model row (portable across PostgreSQL and SQLite)."""
+    await session.execute(delete(table).where(*[table.c[k] == v for k, v in keys.items()]))
+    await session.execute(insert(table).values(**keys, **values))
+
+
+# ---- read models written from other services' facts -------------------------------------------------
+
+
+async def save_tenant(session: AsyncSession, tenant_id: str, values: Mapping[str, Any]) -> None:
+    await _upsert(session, tenants, {"id": tenant_id}, values)
+
+
+async def save_service(session: AsyncSession, tenant_id: str, service_id: str, values: Mapping[str, Any]) -> None:
+    await _upsert(session, services, {"tenant_id": tenant_id, "id": service_id}, values)
+
+
+async def save_price_list(session: AsyncSession, tenant_id: str, price_list_id: str, values: Mapping[str, Any]) -> None:
+    await _upsert(session, price_lists, {"tenant_id": tenant_id, "id": price_list_id}, values)
+
+
+async def save_voucher(session: AsyncSession, tenant_id: str, voucher_id: str, values: Mapping[str, Any]) -> None:
+    await _upsert(session, vouchers, {"tenant_id": tenant_id, "id": voucher_id}, values)
+
+
+async def save_voucher_content(
+    session: AsyncSession, tenant_id: str, voucher_content_id: str, values: Mapping[str, Any]
+) -> None:
+    await _upsert(session, voucher_contents, {"tenant_id": tenant_id, "id": voucher_content_id}, values)
+
+
+async def save_booking(session: AsyncSession, tenant_id: str, booking_id: str, values: Mapping[str, Any]) -> None:
+    await _upsert(session, bookings, {"tenant_id": tenant_id, "id": booking_id}, values)
+
+
+async def save_settled_month(session: AsyncSession, tenant_id: str, month: str, run_id: str) -> None:
+    await _upsert(session, settled_months, {"tenant_id": tenant_id, "month": month}, {"run_id": run_id})
+
+
+async def voucher_known(session: AsyncSession, tenant_id: str, voucher_id: str) -> bool:
+    return await _one(session, vouchers, tenant_id, voucher_id) is not None
+
+
+async def voucher_content_known(session: AsyncSession, tenant_id: str, voucher_content_id: str) -> bool:
+    return await _one(session, voucher_contents, tenant_id, voucher_content_id) is not None
+
+
+async def booking_known(session: AsyncSession, tenant_id: str, booking_id: str) -> bool:
+    return await _one(session, bookings, tenant_id, booking_id) is not None
+
+
+async def set_voucher_valid_until(
+    session: AsyncSession, tenant_id: str, voucher_id: str, valid_until: date | None
+) -> None:
+    await _update(session, vouchers, tenant_id, voucher_id, {"valid_until": valid_until})
+
+
+async def end_booking(session: AsyncSession, tenant_id: str, booking_id: str, ended_on: date) -> None:
+    await _update(session, bookings, tenant_id, booking_id, {"ended_on": ended_on})
+
+
+# ---- the rows the use cases write ------------------------------------------------------------------
+
+
+async def get_event(session: AsyncSession, tenant_id: str, event_id: str) -> Row | None:
+    return await _one(session, events, tenant_id, event_id)
+
+
+async def lock_event(session: AsyncSession, tenant_id: str, event_id: str) -> Row | None:
+    """The event, locked until the transaction ends (a change or a decision reads it so)."""
+    return await _one(session, events, tenant_id, event_id, lock=True)
+
+
+async def insert_event(session: AsyncSession, row: Mapping[str, Any]) -> None:
+    await session.execute(insert(events).values(**row))
+
+
+async def update_event(session: AsyncSession, tenant_id: str, event_id: str, **values: Any) -> None:
+    await _update(session, events, tenant_id, event_id, values)
+
+
+async def insert_interruption(session: AsyncSession, row: Mapping[str, Any]) -> None:
+    await session.execute(insert(interruptions).values(**row))
+
+
+async def lock_interruption(session: AsyncSession, tenant_id: str, interruption_id: str) -> Row | None:
+    return await _one(session, interruptions, tenant_id, interruption_id, lock=True)
+
+
+async def update_interruption(session: AsyncSession, tenant_id: str, interruption_id: str, **values: Any) -> None:
+    await _update(session, interruptions, tenant_id, interruption_id, values)
+
+
+async def delete_interruption(session: AsyncSession, tenant_id: str, interruption_id: str) -> None:
+    await _delete(session, interruptions, tenant_id, interruption_id)
+
+
+async def insert_credit(session: AsyncSession, row: Mapping[str, Any]) -> None:
+    await session.execute(insert(credits).values(**row))
+
+
+async def delete_credit(session: AsyncSession, tenant_id: str, credit_id: str) -> None:
+    await _delete(session, credits, tenant_id, credit_id)
+
+
+async def insert_correction_request(session: AsyncSession, row: Mapping[str, Any]) -> None:
+    await session.execute(insert(correction_requests).values(**row))
+
+
+async def lock_correction_request(session: AsyncSession, tenant_id: str, request_id: str) -> Row | None:
+    return await _one(session, correction_requests, tenant_id, request_id, lock=True)
+
+
+async def update_correction_request(session: AsyncSession, tenant_id: str, request_id: str, **values: Any) -> None:
+    await _update(session, correction_requests, tenant_id, request_id, values)
+
+
+async def insert_feedback(session: AsyncSession, row: Mapping[str, Any]) -> None:
+    await session.execute(insert(feedback).values(**row))
+
+
+async def lock_feedback(session: AsyncSession, tenant_id: str, feedback_id: str) -> Row | None:
+    return await _one(session, feedback, tenant_id, feedback_id, lock=True)
+
+
+async def update_feedback(session: AsyncSession, tenant_id: str, feedback_id: str, **values: Any) -> None:
+    await _update(session, feedback, tenant_id, feedback_id, values)

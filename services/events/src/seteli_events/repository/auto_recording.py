@@ -1,12 +1,12 @@
-"""The monthly auto-recording's queries (jobs.py makes the drafts). Two of them cross tenants, as their names say:
-the scheduler asks which tenants to run."""
+"""The monthly auto-recording's queries (service/month_jobs.py makes the drafts). Two of them cross tenants, as
+their names say: the scheduler asks which tenants to run."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import and_, select
+from sqlalchemy import and_, delete, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..models import auto_record_runs, bookings, services, voucher_contents, vouchers
@@ -62,3 +62,12 @@ async def day_bookings_with_auto_recording(session: AsyncSession, tenant_id: str
         )
     )
     return await rows(session, query)
+
+
+async def record_auto_record_run(
+    session: AsyncSession, tenant_id: str, month: str, created: int, ran_at: datetime
+) -> None:
+    """The month's auto-recording has run for the tenant (a later run of the month replaces the row)."""
+    t = auto_record_runs
+    await session.execute(delete(t).where(t.c.tenant_id == tenant_id, t.c.month == month))
+    await session.execute(insert(t).values(tenant_id=tenant_id, month=month, created=created, ran_at=ran_at))

@@ -1,4 +1,4 @@
-"""The co-payment breakdown's queries (copayment.py builds the lines and the documents)."""
+"""The co-payment breakdown's queries (service/copayment.py builds the lines and the documents)."""
 
 from __future__ import annotations
 

@@ -15,10 +15,10 @@ from typing import Any, Literal
 from seteli_common.auth import Principal
 from seteli_common.errors import conflict, invalid, not_found
 
-from . import repository as repo
-from .events import FeedbackGiven, FeedbackReplied
-from .models import events, feedback
-from .recording import EventsContext, require_team
+from .. import repository as repo
+from ..context import EventsContext
+from ..events import FeedbackGiven, FeedbackReplied
+from .recording import require_team
 
 Row = dict[str, Any]
 Kind = Literal["thanks", "criticism", "complaint"]
@@ -46,7 +46,7 @@ async def give(
     producer_part = relation[0]["producer_part"]
     service = relation[0]["service_id"]
     if event_id is not None:
-        event = await repo.get(ctx.session, events, ctx.tenant_id, event_id)
+        event = await repo.get_event(ctx.session, ctx.tenant_id, event_id)
         if (
             event is None
             or event["client_id"] != client_id
@@ -73,7 +73,7 @@ async def give(
         "replied_at": None,
         "created_at": ctx.clock.now(),
     }
-    await repo.insert_row(ctx.session, feedback, row)
+    await repo.insert_feedback(ctx.session, row)
     await ctx.publish(
         FeedbackGiven(
             feedback_id=row["id"],
@@ -92,14 +92,14 @@ async def give(
 
 
 async def reply(ctx: EventsContext, principal: Principal, feedback_id: str, text: str) -> Row:
-    row = await repo.get_for_update(ctx.session, feedback, ctx.tenant_id, feedback_id)
+    row = await repo.lock_feedback(ctx.session, ctx.tenant_id, feedback_id)
     if row is None or row["provider_id"] != principal.provider_id:
         raise not_found("Feedback")
     require_team(principal, ctx.tenant_id, row["service_id"], row["provider_id"])
     if row["reply"] is not None:
         raise conflict("The feedback has already been replied to", code="already_replied")
     values = {"reply": text, "replied_by": principal.subject, "replied_at": ctx.clock.now()}
-    await repo.update_row(ctx.session, feedback, ctx.tenant_id, feedback_id, **values)
+    await repo.update_feedback(ctx.session, ctx.tenant_id, feedback_id, **values)
     await ctx.publish(
         FeedbackReplied(
             feedback_id=feedback_id,

@@ -1,4 +1,4 @@
-"""Money per unit and per line, price lists and valuation of events (pure; see domain.py)."""
+"""Money per unit and per line, price lists and valuation of events (pure; see domain/__init__.py)."""
 
 from __future__ import annotations
 

@@ -17,12 +17,11 @@ from jinja2 import Environment, select_autoescape
 from seteli_common.auth import PROVIDER_STAFF, Principal, Role
 from seteli_common.money import format_eur
 
-from . import repository as repo
-from .events import ClientDataRead
-from .models import services
-from .recording import EventsContext
-from .repository import copayment as copayment_queries
-from .views import money, plain
+from .. import repository as repo
+from ..context import EventsContext
+from ..domain.decimals import money, plain
+from ..events import ClientDataRead
+from ..repository import copayment as copayment_queries
 
 Row = dict[str, Any]
 VISIBLE_YEARS = 3  # as in vouchers: an event this recent keeps a client the provider's own
@@ -69,7 +68,7 @@ async def breakdown(
 ) -> Row:
     """`provider_id`: a provider reads only the lines of its own events and interruptions. `lang`: the names of
     the service and its contents in the reader's language (fi or sv)."""
-    service = await repo.get(ctx.session, services, ctx.tenant_id, service_id)
+    service = await repo.service_row(ctx.session, ctx.tenant_id, service_id)
     contents = (service or {}).get("contents") or []
     names = {c["content_id"]: c.get(f"name_{lang}") or c.get("name_fi", c["content_id"]) for c in contents}
     client_pays = {c["content_id"] for c in contents if c.get("client_pays")}
@@ -149,7 +148,7 @@ def _line(
 
 _env = Environment(autoescape=select_autoescape(default=True))
 _env.filters["eur"] = format_eur
-_HTML = _env.from_string((Path(__file__).parent / "templates" / "copayment.html").read_text("utf-8"))
+_HTML = _env.from_string((Path(__file__).parent.parent / "templates" / "copayment.html").read_text("utf-8"))
 
 
 # The breakdown's own words, in the reader's language (the page and the PDF say the same).

@@ -16,13 +16,12 @@ from typing import Any
 from seteli_common.auth import Principal
 from seteli_common.errors import ProblemError, conflict, invalid
 
-from . import repository as repo
-from .events import EventCorrected, EventDeleted, EventRecorded
-from .models import events
-from .recording import EventInput, EventsContext, evaluate, get_event, publish_event, require_team
-from .repository import pages
-from .repository.pages import EventFilter, Reader
-from .views import event_view
+from .. import repository as repo
+from ..context import EventsContext
+from ..events import EventCorrected, EventDeleted, EventRecorded
+from ..repository import pages
+from ..repository.pages import EventFilter, Reader
+from .recording import EventInput, evaluate, event_view, get_event, publish_event, require_team
 
 Row = dict[str, Any]
 UNSET: Any = object()
@@ -69,7 +68,7 @@ async def revalue(ctx: EventsContext, event: Row, inp: EventInput) -> Row:
         "amount_co_payment": result["amount_co_payment"],
         "updated_at": ctx.clock.now(),
     }
-    await repo.update_row(ctx.session, events, ctx.tenant_id, event["id"], **values)
+    await repo.update_event(ctx.session, ctx.tenant_id, event["id"], **values)
     await repo.replace_segments(ctx.session, ctx.tenant_id, event["id"], result["segments"])
     row = {**event, **values}
     if inp.status == "recorded":
@@ -113,9 +112,8 @@ async def remove_event(ctx: EventsContext, event: Mapping[str, Any]) -> None:
     """Delete an unsettled event (the caller has checked who may); settlement is told if it knows it."""
     event_id = event["id"]
     revision = event["revision"] + 1
-    await repo.update_row(
+    await repo.update_event(
         ctx.session,
-        events,
         ctx.tenant_id,
         event_id,
         status="deleted",

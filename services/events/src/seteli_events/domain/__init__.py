@@ -17,14 +17,18 @@ Choices made here where ``domain.md`` leaves room (also in the docstrings below)
 * Ids (contents, producer parts, users) are strings; an event id in the over-limit rule may be
   anything hashable.
 
-The rules live in pricing.py, interruption_rules.py, limits.py and auto_recording.py; this
-module re-exports them as the one public surface.
+The rules live in this package's modules: pricing.py (money, price lists, valuation),
+interruption_days.py (interruption rules, day splits, payable days), grant_limits.py (over-limit events:
+grants per period), content_grant.py (a voucher content's events against its grant), auto_record_drafts.py
+(the month's draft events), event_days.py (the days an event or interruption takes, the last valid day) and
+decimals.py (canonical decimals); this module re-exports the valuation rules as the one public surface.
 """
 
 from __future__ import annotations
 
-from .auto_recording import AutoRecordInput, DraftEvent, RecordedEvent, auto_record_candidates
-from .interruption_rules import (
+from .auto_record_drafts import AutoRecordInput, DraftEvent, RecordedEvent, auto_record_candidates
+from .grant_limits import Grant, GrantPeriod, over_limit_events, period_key, remaining_grant, spread_days
+from .interruption_days import (
     DayBand,
     InterruptionDay,
     InterruptionReason,
@@ -37,7 +41,6 @@ from .interruption_rules import (
     split_interruption,
     value_interruption,
 )
-from .limits import Grant, GrantPeriod, over_limit_events, period_key, remaining_grant, spread_days
 from .pricing import (
     ContentTerms,
     DomainError,

@@ -9,21 +9,19 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
-from datetime import date
-from decimal import Decimal
 from typing import Any, Literal
 
 from seteli_common.auth import Principal
 from seteli_common.clock import Month
 from seteli_common.errors import conflict, invalid, not_found
 
-from . import repository as repo
-from .domain import DomainError, Grant, credit_for, period_key
-from .events import CreditRequested, CreditWithdrawn, EventApproved, EventRejected
-from .limits import used_in_period
-from .models import credits, events, interruptions
-from .recording import EventsContext, counted_parts, get_event, grant_parts
-from .views import event_view, money
+from .. import repository as repo
+from ..context import EventsContext
+from ..domain import DomainError, credit_for
+from ..domain.content_grant import grant_use_of
+from ..domain.decimals import money
+from ..events import CreditRequested, CreditWithdrawn, EventApproved, EventRejected
+from .recording import event_view, get_event
 
 Row = dict[str, Any]
 Decision = Literal["approve", "reject", "approve_and_credit"]
@@ -37,9 +35,8 @@ async def decide(ctx: EventsContext, principal: Principal, event_id: str, decisi
     if decision in ("reject", "approve_and_credit") and not reason.strip():
         raise invalid("reason", "give the reason")
     approval = "rejected" if decision == "reject" else "approved"
-    await repo.update_row(
+    await repo.update_event(
         ctx.session,
-        events,
         ctx.tenant_id,
         event_id,
         approval=approval,
@@ -88,9 +85,9 @@ async def _credit(
         "requested_by": requested_by,
         "created_at": ctx.clock.now(),
     }
-    await repo.insert_row(ctx.session, credits, row)
-    table = events if kind == "event" else interruptions
-    await repo.update_row(ctx.session, table, ctx.tenant_id, event["id"], credited=True, updated_at=ctx.clock.now())
+    await repo.insert_credit(ctx.session, row)
+    mark = repo.update_event if kind == "event" else repo.update_interruption
+    await mark(ctx.session, ctx.tenant_id, event["id"], credited=True, updated_at=ctx.clock.now())
     await ctx.publish(
         CreditRequested(
             credit_id=row["id"],
@@ -117,22 +114,8 @@ async def grant_use(ctx: EventsContext, event: Mapping[str, Any]) -> Row | None:
     booking = await repo.booking_context(ctx.session, ctx.tenant_id, event["booking_id"])
     if booking is None or booking["granted_amount"] is None or not booking["period"]:
         return None
-    grant = Grant(Decimal(str(booking["granted_amount"])), booking["period"])
-    others = counted_parts(booking, await repo.content_events(
-        ctx.session, ctx.tenant_id, booking["voucher_content_id"], exclude=event["id"]))
-    mine = grant_parts(event["id"], event["unit"], event["start"], event["end"], Decimal(str(event["units"])))
-    by_period: dict[str, tuple[date, Decimal]] = {}
-    for _, day, units in mine:
-        first, total = by_period.get(period_key(day, grant.period), (day, Decimal(0)))
-        by_period[period_key(day, grant.period)] = (first, total + units)
-    uses: list[Row] = []
-    for key, (day, units) in by_period.items():
-        used = used_in_period(grant, others, day)
-        excess = max(used + units - grant.amount, Decimal(0))
-        uses.append({"period": grant.period, "period_key": key, "granted": grant.amount, "used": used,
-                     "units": units, "excess": excess})
-    crossing = [u for u in uses if u["excess"] > 0] or uses
-    return crossing[0] if crossing else None
+    others = await repo.content_events(ctx.session, ctx.tenant_id, booking["voucher_content_id"], exclude=event["id"])
+    return grant_use_of(booking, others, event)
 
 
 async def withdraw_credit(ctx: EventsContext, event: Mapping[str, Any], why: str) -> Row | None:
@@ -142,8 +125,8 @@ async def withdraw_credit(ctx: EventsContext, event: Mapping[str, Any], why: str
     credit = await repo.credit_of(ctx.session, ctx.tenant_id, event["id"])
     if credit is None:
         return None
-    await repo.delete_row(ctx.session, credits, ctx.tenant_id, credit["id"])
-    await repo.update_row(ctx.session, events, ctx.tenant_id, event["id"], credited=False, updated_at=ctx.clock.now())
+    await repo.delete_credit(ctx.session, ctx.tenant_id, credit["id"])
+    await repo.update_event(ctx.session, ctx.tenant_id, event["id"], credited=False, updated_at=ctx.clock.now())
     await ctx.publish(CreditWithdrawn(credit_id=credit["id"], event_id=event["id"], reason=why), credit["id"])
     return credit
 
@@ -169,7 +152,7 @@ async def request_interruption_credit(ctx: EventsContext, principal: Principal, 
     deducted in the next run, and the interruption's days are free to record again."""
     if not reason.strip():
         raise invalid("reason", "give the reason")
-    row = await repo.get_for_update(ctx.session, interruptions, ctx.tenant_id, interruption_id)
+    row = await repo.lock_interruption(ctx.session, ctx.tenant_id, interruption_id)
     if row is None:
         raise not_found("Interruption")
     if row["status"] != "finalised" or not row["settled"]:

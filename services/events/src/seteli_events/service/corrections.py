@@ -11,11 +11,11 @@ from typing import Any, Literal
 from seteli_common.auth import PROVIDER_STAFF, Principal
 from seteli_common.errors import conflict, forbidden, invalid, not_found
 
+from .. import repository as repo
+from ..context import EventsContext
+from ..domain.decimals import money
 from . import approvals
-from . import repository as repo
-from .models import correction_requests, interruptions
-from .recording import EventsContext, get_event
-from .views import money
+from .recording import get_event
 
 Row = dict[str, Any]
 Kind = Literal["event", "interruption"]
@@ -32,7 +32,7 @@ async def request(ctx: EventsContext, principal: Principal, kind: Kind, target_i
         target = await get_event(ctx, target_id, for_update=True)
         paid = target["status"] == "recorded" and target["settled"]
     else:
-        found = await repo.get_for_update(ctx.session, interruptions, ctx.tenant_id, target_id)
+        found = await repo.lock_interruption(ctx.session, ctx.tenant_id, target_id)
         if found is None:
             raise not_found("Interruption")
         target, paid = found, found["status"] == "finalised" and found["settled"]
@@ -53,13 +53,13 @@ async def request(ctx: EventsContext, principal: Principal, kind: Kind, target_i
         "end": target["end"], "amount": target["amount_tenant"], "reason": reason.strip(), "state": "open",
         "requested_by": principal.subject, "created_at": ctx.clock.now(),
     }
-    await repo.insert_row(ctx.session, correction_requests, row)
+    await repo.insert_correction_request(ctx.session, row)
     return view(row)
 
 
 async def answer(ctx: EventsContext, principal: Principal, request_id: str, decision: Answer, reason: str) -> Row:
     """The officer's answer: a credit of the whole paid value, or no with a reason. Answered once."""
-    row = await repo.get_for_update(ctx.session, correction_requests, ctx.tenant_id, request_id)
+    row = await repo.lock_correction_request(ctx.session, ctx.tenant_id, request_id)
     if row is None:
         raise not_found("Correction request")
     if row["state"] != "open":
@@ -77,7 +77,7 @@ async def answer(ctx: EventsContext, principal: Principal, request_id: str, deci
         else:
             credit = await approvals.request_interruption_credit(ctx, principal, row["target_id"], credit_reason)
         values.update(state="credited", credit_id=credit["id"], answer=credit_reason)
-    await repo.update_row(ctx.session, correction_requests, ctx.tenant_id, request_id, **values)
+    await repo.update_correction_request(ctx.session, ctx.tenant_id, request_id, **values)
     return view({**row, **values})
 
 

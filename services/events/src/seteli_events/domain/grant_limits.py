@@ -1,4 +1,4 @@
-"""Over-limit events: grants per period (pure; see domain.py)."""
+"""Over-limit events: grants per period (pure; see domain/__init__.py)."""
 
 from __future__ import annotations
 
@@ -88,3 +88,4 @@ def used_in_period(grant: Grant, events: Sequence[tuple[K, date, Decimal]], day:
     key = period_key(day, grant.period)
     used = sum(_seconds(u) for i, d, u in events if i not in exclude and period_key(d, grant.period) == key)
     return Decimal(used) / 3600
+

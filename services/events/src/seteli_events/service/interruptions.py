@@ -25,9 +25,9 @@ from seteli_common.auth import Principal
 from seteli_common.errors import conflict, invalid, not_found
 from seteli_common.money import to_cents
 
-from . import repository as repo
-from .changes import ensure_open, merged_input, revalue
-from .domain import (
+from .. import repository as repo
+from ..context import EventsContext
+from ..domain import (
     DayBand,
     DomainError,
     InterruptionRule,
@@ -38,19 +38,19 @@ from .domain import (
     split_interruption,
     value_interruption,
 )
-from .events import InterruptionDayOut, InterruptionDeleted, InterruptionFinalised
-from .models import interruptions
+from ..domain.decimals import money, plain
+from ..domain.event_days import blocks_days, last_valid_day
+from ..events import InterruptionDayOut, InterruptionDeleted, InterruptionFinalised, segment_out
+from .event_changes import ensure_open, merged_input, revalue
 from .recording import (
-    EventsContext,
-    blocks_days,
     content_terms,
     domain_problem,
-    last_valid_day,
     load_booking,
     overlap_problem,
+    price_list,
     require_team,
+    segment_row,
 )
-from .views import money, plain, price_list, segment_out, segment_row
 
 Row = dict[str, Any]
 
@@ -259,13 +259,13 @@ async def create(ctx: EventsContext, principal: Principal, booking_id: str, star
     }
     if end is not None:
         row = await _finalise(ctx, booking, row, affected)
-    await repo.insert_row(ctx.session, interruptions, row)
+    await repo.insert_interruption(ctx.session, row)
     await _revalue_return_day_events(ctx, affected)
     return _view(row)
 
 
 async def _own_draft(ctx: EventsContext, principal: Principal, interruption_id: str) -> Row:
-    row = await repo.get_for_update(ctx.session, interruptions, ctx.tenant_id, interruption_id)
+    row = await repo.lock_interruption(ctx.session, ctx.tenant_id, interruption_id)
     if row is None:
         raise not_found("Interruption")
     require_team(principal, ctx.tenant_id, row["service_id"], row["provider_id"])
@@ -284,9 +284,8 @@ async def finalise(ctx: EventsContext, principal: Principal, interruption_id: st
     row.update(end=end, reason=reason or row["reason"], updated_at=ctx.clock.now())
     affected = await _check_days(ctx, booking, row["start"], end, interruption_id)
     row = await _finalise(ctx, booking, row, affected)
-    await repo.update_row(
+    await repo.update_interruption(
         ctx.session,
-        interruptions,
         ctx.tenant_id,
         interruption_id,
         **{
@@ -309,7 +308,7 @@ async def finalise(ctx: EventsContext, principal: Principal, interruption_id: st
 
 
 async def _own_unsettled(ctx: EventsContext, principal: Principal, interruption_id: str) -> Row:
-    row = await repo.get_for_update(ctx.session, interruptions, ctx.tenant_id, interruption_id)
+    row = await repo.lock_interruption(ctx.session, ctx.tenant_id, interruption_id)
     if row is None:
         raise not_found("Interruption")
     require_team(principal, ctx.tenant_id, row["service_id"], row["provider_id"])
@@ -369,7 +368,7 @@ async def apply_correction(ctx: EventsContext, row: Row, changes: Mapping[str, A
     row.update(start=start, end=end, reason=reason, updated_at=ctx.clock.now())
     if end is not None:
         row = await _finalise(ctx, booking, row, affected)
-    await repo.update_row(ctx.session, interruptions, ctx.tenant_id, interruption_id, **{k: row[k] for k in _STORED})
+    await repo.update_interruption(ctx.session, ctx.tenant_id, interruption_id, **{k: row[k] for k in _STORED})
     await _revalue_return_day_events(ctx, [*regain, *affected])
     return _view(row)
 
@@ -384,7 +383,7 @@ async def remove(ctx: EventsContext, row: Row) -> None:
     """Remove an unsettled interruption (the caller has checked who may)."""
     interruption_id = row["id"]
     regain = await _events_on_return_day(ctx, row)
-    await repo.delete_row(ctx.session, interruptions, ctx.tenant_id, interruption_id)
+    await repo.delete_interruption(ctx.session, ctx.tenant_id, interruption_id)
     if row["status"] == "finalised":
         revision = int(row["revision"] or 1) + 1
         await ctx.publish(

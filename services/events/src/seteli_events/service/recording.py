@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, time
 from decimal import Decimal
@@ -12,27 +11,25 @@ from typing import Any, Literal
 
 from seteli_common.auth import PROVIDER_STAFF, Principal
 from seteli_common.clock import Month
-from seteli_common.context import ServiceContext
 from seteli_common.errors import FieldError, ProblemError, forbidden, invalid, not_found
-from seteli_common.messaging.envelope import EventPayload
 from seteli_common.money import to_cents
 
-from . import repository as repo
-from .domain import (
+from .. import repository as repo
+from ..context import EventsContext
+from ..domain import (
     ContentTerms,
     DomainError,
-    Grant,
+    PriceList,
+    ValuationSegment,
     hours_between,
     overlapping_days,
-    period_key,
-    remaining_grant,
     split_by_month,
-    spread_days,
     value_event,
 )
-from .events import EventRecorded
-from .models import events
-from .views import event_payload, event_view, price_list, segment_row, stored_units
+from ..domain.content_grant import is_over_limit
+from ..domain.decimals import money, plain, stored_units
+from ..domain.event_days import blocks_days, interruption_cover, last_valid_day
+from ..events import EventRecorded, event_payload, segment_out
 
 Row = dict[str, Any]
 _FIELDS = {
@@ -44,22 +41,6 @@ _FIELDS = {
     "no_price": "start",
     "not_day_unit": "units",
 }
-
-
-_ENVELOPE_NS = uuid.UUID("6f1d7a52-3c1e-4d8e-9a57-5b2f4c0e8d11")
-
-
-@dataclass(kw_only=True)
-class EventsContext(ServiceContext):
-    """Every events use case works inside one tenant."""
-
-    tenant_id: str
-
-    async def publish(self, payload: EventPayload, key: str) -> None:
-        """Through the outbox, with an envelope id derived from the fact (type + key, e.g. event id and
-        revision): the same fact published twice carries the same id, so consumers' inboxes drop it."""
-        envelope_id = uuid.uuid5(_ENVELOPE_NS, f"{self.tenant_id}:{payload.event_type}:{key}")
-        await self.outbox.add(self.session, payload, tenant_id=self.tenant_id, event_id=envelope_id)
 
 
 @dataclass(frozen=True)
@@ -141,12 +122,6 @@ def _units_and_end(unit: str, inp: EventInput) -> tuple[date, Decimal | None]:
     return end, inp.units
 
 
-def last_valid_day(booking: Mapping[str, Any]) -> date | None:
-    """The voucher's last valid day, or the booking's last day when it ended earlier."""
-    ends = [d for d in (booking["valid_until"], booking.get("ended_on")) if d is not None]
-    return min(ends) if ends else None
-
-
 def _check_validity(booking: Mapping[str, Any], start: date, end: date) -> None:
     valid_from, valid_until = booking["valid_from"], last_valid_day(booking)
     what = "booking" if booking.get("ended_on") is not None and valid_until == booking["ended_on"] else "voucher"
@@ -166,12 +141,6 @@ def _check_validity(booking: Mapping[str, Any], start: date, end: date) -> None:
         )
 
 
-def blocks_days(event: Mapping[str, Any]) -> bool:
-    """Does a live event take its days? A rejected one does not, nor a credited one: the credit takes
-    its money back, so the right days can be recorded again (and are paid in the next run)."""
-    return event["approval"] != "rejected" and not event["credited"]
-
-
 def overlap_problem(days: list[date]) -> ProblemError:
     listed = [d.isoformat() for d in days]
     return ProblemError(
@@ -182,54 +151,6 @@ def overlap_problem(days: list[date]) -> ProblemError:
         [FieldError("start", "days already recorded")],
         extra={"overlapping_days": listed},
     )
-
-
-def interruption_cover(rows: list[Row]) -> tuple[list[tuple[date, date]], set[date]]:
-    """Days interruptions take (departure .. day before return; open ones: onwards) and return days."""
-    ranges: list[tuple[date, date]] = []
-    returns: set[date] = set()
-    for r in rows:
-        if r["end"] is None:
-            ranges.append((r["start"], date.max))
-        else:
-            ranges.append((r["start"], date.fromordinal(r["end"].toordinal() - 1)))
-            returns.add(r["end"])
-    return ranges, returns
-
-
-def grant_parts(row_id: str, unit: str, start: date, end: date, units: Decimal) -> list[tuple[str, date, Decimal]]:
-    return spread_days(row_id, start, end) if unit == "day" else [(row_id, start, units)]
-
-
-def counted_parts(booking: Mapping[str, Any], existing: list[Row]) -> list[tuple[str, date, Decimal]]:
-    """What counts against the grant: the provider's recorded, not rejected and not credited events
-    of the content, each day (or hour event) as one part."""
-    return [
-        p
-        for e in existing
-        if e["status"] == "recorded"
-        and e["approval"] != "rejected"
-        and not e["credited"]
-        and e["provider_id"] == booking["provider_id"]
-        for p in grant_parts(e["id"], e["unit"], e["start"], e["end"], Decimal(str(e["units"])))
-    ]
-
-
-def is_over_limit(
-    booking: Mapping[str, Any], existing: list[Row], event_id: str, start: date, end: date, units: Decimal
-) -> bool:
-    """Does this event cross the grant in any of its periods, counting the provider's recorded,
-    not rejected and not credited events of the content (the crossing event goes to approval)."""
-    if booking["granted_amount"] is None or not booking["period"]:
-        return False
-    grant = Grant(Decimal(str(booking["granted_amount"])), booking["period"])
-    counted = counted_parts(booking, existing)
-    new_by_period: dict[str, tuple[date, Decimal]] = {}
-    for _, day, n in grant_parts(event_id, booking["unit"], start, end, units):
-        key = period_key(day, grant.period)
-        first, total = new_by_period.get(key, (day, Decimal(0)))
-        new_by_period[key] = (first, total + n)
-    return any(total > remaining_grant(grant, counted, day) for day, total in new_by_period.values())
 
 
 def check_given(ctx: EventsContext, status: str, end: date) -> None:
@@ -377,7 +298,7 @@ async def create_event(
         "created_at": now,
         "updated_at": now,
     }
-    await repo.insert_row(ctx.session, events, row)
+    await repo.insert_event(ctx.session, row)
     await repo.insert_segments(ctx.session, ctx.tenant_id, event_id, result["segments"])  # a new id: none yet
     if inp.status == "recorded":
         await publish_event(ctx, row, result["segments"], EventRecorded, 1)
@@ -385,15 +306,69 @@ async def create_event(
 
 
 async def get_event(ctx: EventsContext, event_id: str, *, for_update: bool = False) -> Row:
-    loader = repo.get_for_update if for_update else repo.get
-    row = await loader(ctx.session, events, ctx.tenant_id, event_id)
+    loader = repo.lock_event if for_update else repo.get_event
+    row = await loader(ctx.session, ctx.tenant_id, event_id)
     if row is None or row["status"] == "deleted":
         raise not_found("Event")
     return row
 
 
-def grouped(rows: list[Row], key: str) -> dict[Any, list[Row]]:
-    result: dict[Any, list[Row]] = defaultdict(list)
-    for r in rows:
-        result[r[key]].append(r)
-    return result
+# ---- rows and views ----------------------------------------------------------------------------
+
+
+def segment_row(s: ValuationSegment) -> dict[str, Any]:
+    """A valued segment as the event_segments row (and an interruption's segment) stores it."""
+    return {
+        "start": s.start,
+        "end": s.end,
+        "units": stored_units(s.units),
+        "unit_price": s.unit_price,
+        "tenant_share_per_unit": s.tenant_share_per_unit,
+        "co_payment_per_unit": s.co_payment_per_unit,
+        "percentage": s.percentage,
+        "amount_tenant": to_cents(s.amount_tenant),
+        "amount_co_payment": to_cents(s.amount_co_payment),
+    }
+
+
+def price_list(row: Mapping[str, Any]) -> PriceList:
+    """A price_lists read-model row as the valuation rules take it."""
+    return PriceList(
+        row["id"],
+        row["producer_part"],
+        row["start"],
+        {c: Decimal(str(p)) for c, p in (row["prices"] or {}).items()},
+    )
+
+
+def event_view(row: Mapping[str, Any], segments: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """An event with its segments as the use cases return it (the API's EventOut)."""
+    return {
+        "id": row["id"],
+        "booking_id": row["booking_id"],
+        "voucher_id": row["voucher_id"],
+        "service_id": row["service_id"],
+        "provider_id": row["provider_id"],
+        "producer_part": row["producer_part"],
+        "client_ref": row["client_ref"],
+        "content_id": row["content_id"],
+        "unit": row["unit"],
+        "start": row["start"],
+        "end": row["end"],
+        "start_time": row["start_time"],
+        "end_time": row["end_time"],
+        "units": plain(row["units"]),
+        "performer": row["performer"],
+        "recorder": row["recorder"],
+        "text": row["text"],
+        "status": row["status"],
+        "approval": row["approval"],
+        "decision_reason": row.get("decision_reason"),
+        "revision": row["revision"],
+        "settled": row["settled"],
+        "credited": row["credited"],
+        "auto_month": row["auto_month"],
+        "amount_tenant": money(row["amount_tenant"]),
+        "amount_co_payment": money(row["amount_co_payment"]),
+        "segments": [segment_out(s).model_dump() for s in segments],
+    }

@@ -21,12 +21,12 @@ from collections.abc import Sequence
 
 from seteli_common.errors import ProblemError
 
+from .. import repository as repo
+from ..context import EventsContext
+from ..domain.event_days import last_valid_day
 from . import approvals
 from . import interruptions as intr
-from . import repository as repo
-from .changes import merged_input, remove_event, revalue
-from .models import events
-from .recording import EventsContext, last_valid_day
+from .event_changes import merged_input, remove_event, revalue
 
 log = logging.getLogger("seteli.events.validity")
 
@@ -53,7 +53,7 @@ async def clip_to_validity(ctx: EventsContext, booking_ids: Sequence[str]) -> No
                         await remove_event(ctx, event)
                     else:
                         await revalue(ctx, event, merged_input(event, {"end": last}))
-                        clipped = await repo.get(ctx.session, events, ctx.tenant_id, event["id"])
+                        clipped = await repo.get_event(ctx.session, ctx.tenant_id, event["id"])
                         if withdrawn is not None and clipped is not None and clipped["amount_tenant"] > 0:
                             await approvals.credit_again(ctx, clipped, withdrawn)
             except ProblemError as exc:

@@ -19,13 +19,14 @@ from seteli_common.clock import Month, today_in_helsinki
 from seteli_common.errors import ProblemError
 from seteli_common.runtime import ServiceRuntime
 
-from . import repository as repo
-from .domain import AutoRecordInput, RecordedEvent, auto_record_candidates
-from .events import ReminderDue
-from .models import auto_record_runs
-from .recording import EventInput, EventsContext, blocks_days, create_event
-from .repository import auto_recording as auto_recording_queries
-from .repository import reminders as reminder_queries
+from .. import repository as repo
+from ..context import EventsContext
+from ..domain import AutoRecordInput, RecordedEvent, auto_record_candidates
+from ..domain.event_days import blocks_days
+from ..events import ReminderDue
+from ..repository import auto_recording as auto_recording_queries
+from ..repository import reminders as reminder_queries
+from .recording import EventInput, create_event
 
 log = logging.getLogger("seteli.events.jobs")
 
@@ -76,11 +77,8 @@ async def auto_record_tenant(ctx: EventsContext, month: Month) -> dict[str, Any]
             created += 1
         except ProblemError as exc:  # e.g. no price list for the month: left for the provider
             skipped.append({"booking_id": booking["id"], "start": draft.start.isoformat(), "reason": exc.detail})
-    await repo.replace(
-        ctx.session,
-        auto_record_runs,
-        {"tenant_id": ctx.tenant_id, "month": str(month)},
-        {"created": created, "ran_at": ctx.clock.now()},
+    await auto_recording_queries.record_auto_record_run(
+        ctx.session, ctx.tenant_id, str(month), created, ctx.clock.now()
     )
     return {"month": str(month), "created": created, "skipped": skipped}
 

@@ -1,4 +1,4 @@
-"""Day overlap and interruptions: rules, day splits, payable days (pure; see domain.py)."""
+"""Day overlap and interruptions: rules, day splits, payable days (pure; see domain/__init__.py)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Auto-recording: the month's draft events (pure; see domain.py)."""
+"""Auto-recording: the month's draft events (pure; see domain/__init__.py)."""
 
 from __future__ import annotations
 

@@ -1,0 +1,25 @@
+"""What every events use case gets: the kernel's unit of work (seteli_common.context), the tenant, and
+publishing with an envelope id derived from the fact."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from seteli_common.context import ServiceContext
+from seteli_common.messaging.envelope import EventPayload
+
+_ENVELOPE_NS = uuid.UUID("6f1d7a52-3c1e-4d8e-9a57-5b2f4c0e8d11")
+
+
+@dataclass(kw_only=True)
+class EventsContext(ServiceContext):
+    """Every events use case works inside one tenant."""
+
+    tenant_id: str
+
+    async def publish(self, payload: EventPayload, key: str) -> None:
+        """Through the outbox, with an envelope id derived from the fact (type + key, e.g. event id and
+        revision): the same fact published twice carries the same id, so consumers' inboxes drop it."""
+        envelope_id = uuid.uuid5(_ENVELOPE_NS, f"{self.tenant_id}:{payload.event_type}:{key}")
+        await self.outbox.add(self.session, payload, tenant_id=self.tenant_id, event_id=envelope_id)

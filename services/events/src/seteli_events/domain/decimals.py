@@ -1,0 +1,25 @@
+"""Canonical decimals of amounts and units, as stored, published and shown: "150.00", "16", "2.25" (pure)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+CENT = Decimal("0.01")
+
+
+def plain(value: Decimal | int | str) -> Decimal:
+    """A decimal without exponent or trailing zeros: 100.0000 -> 100, 2.250000 -> 2.25."""
+    return Decimal(format(Decimal(str(value)).normalize(), "f"))
+
+
+def money(value: Decimal | int | str) -> Decimal:
+    """An amount with exactly two decimals unless it needs more (a unit price of 32.555)."""
+    d = Decimal(str(value))
+    return d.quantize(CENT) if d == d.quantize(CENT) else plain(d)
+
+
+UNITS_EXP = Decimal("0.000001")
+
+
+def stored_units(units: Decimal) -> Decimal:
+    return plain(units.quantize(UNITS_EXP))

@@ -1,0 +1,32 @@
+"""Which days an event or interruption takes, and the last day a booking's voucher is valid (pure)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import date
+from typing import Any
+
+
+def last_valid_day(booking: Mapping[str, Any]) -> date | None:
+    """The voucher's last valid day, or the booking's last day when it ended earlier."""
+    ends = [d for d in (booking["valid_until"], booking.get("ended_on")) if d is not None]
+    return min(ends) if ends else None
+
+
+def blocks_days(event: Mapping[str, Any]) -> bool:
+    """Does a live event take its days? A rejected one does not, nor a credited one: the credit takes
+    its money back, so the right days can be recorded again (and are paid in the next run)."""
+    return event["approval"] != "rejected" and not event["credited"]
+
+
+def interruption_cover(rows: Sequence[Mapping[str, Any]]) -> tuple[list[tuple[date, date]], set[date]]:
+    """Days interruptions take (departure .. day before return; open ones: onwards) and return days."""
+    ranges: list[tuple[date, date]] = []
+    returns: set[date] = set()
+    for r in rows:
+        if r["end"] is None:
+            ranges.append((r["start"], date.max))
+        else:
+            ranges.append((r["start"], date.fromordinal(r["end"].toordinal() - 1)))
+            returns.add(r["end"])
+    return ranges, returns

@@ -1,0 +1,342 @@
+"""Request and response bodies of the HTTP API (money and amounts as exact decimals); the api modules
+(api.py, api_client.py, api_decisions.py) use them, the use cases never do."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+from decimal import Decimal
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+from seteli_common.pages import Page
+
+# ---- events (api.py) ---------------------------------------------------------------------------
+
+
+class SegmentOut(BaseModel):
+    start: date
+    end: date
+    units: Decimal
+    unit_price: Decimal
+    tenant_share_per_unit: Decimal
+    co_payment_per_unit: Decimal
+    percentage: Decimal
+    amount_tenant: Decimal
+    amount_co_payment: Decimal
+
+
+class EventOut(BaseModel):
+    id: str
+    booking_id: str
+    voucher_id: str
+    service_id: str
+    provider_id: str
+    producer_part: str | None
+    client_ref: str
+    content_id: str
+    unit: str
+    start: date
+    end: date
+    start_time: time | None
+    end_time: time | None
+    units: Decimal
+    performer: str
+    recorder: str
+    text: str
+    status: str
+    approval: str | None
+    decision_reason: str | None = None
+    revision: int
+    settled: bool
+    credited: bool
+    auto_month: str | None
+    amount_tenant: Decimal
+    amount_co_payment: Decimal
+    segments: list[SegmentOut]
+
+
+class EventPage(Page[EventOut]):
+    pass  # the kernel's page, under the schema name the API has always published
+
+
+class GrantUseOut(BaseModel):
+    """The grant an over-limit event crosses: units granted per period, used by the other counted events
+    of that period, this event's units in it, and how far over it goes."""
+
+    period: str  # week | month | validity | balance
+    period_key: str  # e.g. "2016-W10", "2016-03"
+    granted: Decimal
+    used: Decimal
+    units: Decimal
+    excess: Decimal
+
+
+class ApprovalItemOut(EventOut):
+    grant: GrantUseOut | None = None
+
+
+class ApprovalPage(BaseModel):
+    items: list[ApprovalItemOut]
+    total: int
+
+
+class EventIn(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "booking_id": "b-1",
+                    "start": "2015-07-17",
+                    "end": "2015-07-31",
+                    "status": "recorded",
+                    "text": "Presence after hospital",
+                },
+                {"booking_id": "b-2", "start": "2016-03-08", "start_time": "09:00", "end_time": "11:15"},
+            ]
+        }
+    )
+    booking_id: str
+    start: date
+    end: date | None = None
+    start_time: time | None = None
+    end_time: time | None = None
+    units: Decimal | None = Field(default=None, gt=0, max_digits=12, decimal_places=6)
+    performer: str | None = Field(default=None, max_length=200)
+    text: str = Field(default="", max_length=4000)
+    producer_part: str | None = Field(default=None, max_length=100)
+    status: Literal["recorded", "draft"] = "recorded"
+
+
+
+class EventPatch(BaseModel):
+    """Only the fields given change; dates or times re-value the event."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{"end": "2016-03-20"}, {"status": "recorded"}]})
+    start: date | None = None
+    end: date | None = None
+    start_time: time | None = None
+    end_time: time | None = None
+    units: Decimal | None = Field(default=None, gt=0, max_digits=12, decimal_places=6)
+    performer: str | None = Field(default=None, max_length=200)
+    text: str | None = Field(default=None, max_length=4000)
+    producer_part: str | None = Field(default=None, max_length=100)
+    # (in the order the published schema has always had: typing once handed it the query filter's Literal)
+    status: Literal["draft", "recorded"] | None = None
+
+
+class ConfirmIn(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"service_id": "tehostettu"}, {"client_ref": "A-17"}]})
+    event_ids: list[str] | None = None
+    service_id: str | None = None
+    producer_part: str | None = None
+    client_ref: str | None = None
+    booking_id: str | None = None
+
+
+class ConfirmOut(BaseModel):
+    confirmed: int
+    items: list[EventOut]
+    failed: list[dict[str, Any]]
+
+
+# ---- interruptions and feedback (api_client.py) ------------------------------------------------
+
+
+class InterruptionIn(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"booking_id": "b-housing", "start": "2015-07-02", "end": "2015-07-17", "reason": "hospital"},
+                {"booking_id": "b-housing", "start": "2015-11-05", "reason": "hospital"},
+            ]
+        }
+    )
+    booking_id: str
+    start: date
+    end: date | None = None
+    reason: Literal["hospital", "holiday", "other"]
+
+
+class InterruptionEnd(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"end": "2015-12-08"}]})
+    end: date
+    reason: Literal["hospital", "holiday", "other"] | None = None
+
+
+class InterruptionPatch(BaseModel):
+    """Only the fields given change; a finalised interruption is valued again (until it is settled)."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{"end": "2015-07-15"}, {"reason": "holiday"}]})
+    start: date | None = None
+    end: date | None = None
+    reason: Literal["hospital", "holiday", "other"] | None = None
+
+
+class InterruptionDay(BaseModel):
+    day: date
+    day_number: int
+    percentage: Decimal
+
+
+class InterruptionOut(BaseModel):
+    id: str
+    booking_id: str
+    voucher_id: str
+    service_id: str
+    content_id: str
+    provider_id: str
+    producer_part: str | None
+    client_ref: str
+    start: date
+    end: date | None
+    reason: str
+    status: str
+    days: list[InterruptionDay] | None
+    segments: list[SegmentOut] | None
+    amount_tenant: Decimal | None
+    amount_co_payment: Decimal | None
+    settled: bool = False
+    credited: bool = False
+
+
+class InterruptionPage(Page[InterruptionOut]):
+    pass  # the kernel's page, under the schema name the API has always published
+
+
+class FeedbackIn(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "provider_id": "p-paivansade",
+                    "kind": "complaint",
+                    "text": "Ateria oli kylmä",
+                    "event_id": None,
+                }
+            ]
+        }
+    )
+    provider_id: str
+    kind: Literal["thanks", "criticism", "complaint"]
+    text: str = Field(min_length=1, max_length=4000)
+    event_id: str | None = None
+    service_id: str | None = None
+    needs_reply: bool = False
+
+
+class ReplyIn(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"text": "Pahoittelemme, korjaamme asian."}]})
+    text: str = Field(min_length=1, max_length=4000)
+
+
+class FeedbackOut(BaseModel):
+    id: str
+    kind: str
+    provider_id: str
+    producer_part: str | None
+    service_id: str
+    event_id: str | None
+    needs_reply: bool
+    text: str
+    reply: str | None
+    replied_at: datetime | None
+    created_at: datetime
+
+
+class FeedbackPage(Page[FeedbackOut]):
+    pass  # the kernel's page, under the schema name the API has always published
+
+
+# ---- approvals, credits, corrections and the auto-recording run (api_decisions.py) -------------
+
+
+class DecisionIn(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"decision": "approve"},
+                {"decision": "reject", "reason": "Yli myönnetyn määrän"},
+                {"decision": "approve_and_credit", "reason": "Ylitys laskutetaan asiakkaalta"},
+            ]
+        }
+    )
+    decision: Literal["approve", "reject", "approve_and_credit"]
+    reason: str = Field(default="", max_length=2000)
+
+
+class CreditIn(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"event_id": "…", "reason": "Asiakas oli sairaalassa"}]})
+    event_id: str
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+class CreditOut(BaseModel):
+    id: str
+    event_id: str  # the event's id, or (kind interruption) the interruption's
+    kind: Literal["event", "interruption"] = "event"
+    provider_id: str
+    producer_part: str | None
+    client_ref: str
+    content_id: str
+    service_id: str
+    amount: Decimal
+    reason: str
+    month: str
+    created_at: datetime
+
+
+class CreditPage(Page[CreditOut]):
+    pass  # the kernel's page, under the schema name the API has always published
+
+
+class AutoRecordIn(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"month": "2016-03"}, {}]})
+    month: str | None = Field(default=None, pattern=r"^\d{4}-\d{2}$")
+
+
+class AutoRecordOut(BaseModel):
+    month: str
+    created: int
+    skipped: list[dict[str, Any]]
+
+
+class InterruptionCreditIn(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"reason": "Asiakas oli kotona"}]})
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+class CorrectionIn(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "kind": "event", "target_id": "3f0c…", "reason": "Asiakas oli sairaalassa 3.–5.3., kirjattu vahingossa"}]})
+    kind: Literal["event", "interruption"] = "event"
+    target_id: str = Field(min_length=1, max_length=36)
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+class CorrectionAnswerIn(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"decision": "credit", "reason": ""}]})
+    decision: Literal["credit", "decline"]
+    reason: str = Field(default="", max_length=2000, description="required to decline; a credit's own reason")
+
+
+class CorrectionOut(BaseModel):
+    id: str
+    kind: Literal["event", "interruption"]
+    target_id: str
+    provider_id: str
+    service_id: str
+    content_id: str
+    client_ref: str
+    start: date
+    end: date
+    amount: Decimal
+    reason: str
+    state: Literal["open", "credited", "declined"]
+    answer: str | None
+    credit_id: str | None
+    created_at: datetime
+    answered_at: datetime | None
+
+
+class CorrectionPage(Page[CorrectionOut]):
+    pass
