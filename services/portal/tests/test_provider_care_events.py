@@ -1,0 +1,217 @@
+"""Recording home care by the hour in the provider's month view, editing and deleting events and drafts,
+and correcting an interruption listed with its dates (issue 20), through the portal and the real suite."""
+
+from __future__ import annotations
+
+import random
+import re
+from typing import Any
+
+import httpx
+from seteli_portal.i18n import date_fmt, money_fmt
+
+from seteli.demo import _post_until, random_test_identity_code
+
+from .conftest import csrf_of, login, submit
+from .seed import OFFICER_PASSWORD, PROVIDER_PASSWORD, Seed
+from .service_calls import officer_headers
+
+BASE = "http://suite"
+
+
+async def _booking(services: httpx.AsyncClient, data: Seed, service_name: str, client_number: str,
+                   granted: str, period: str, value: str, seed: int) -> dict[str, Any]:
+    """A new client of the company: a voucher of the service (its Finnish name or id), booked by the provider."""
+    officer = await officer_headers(services, BASE, data.officer_email, OFFICER_PASSWORD)
+    provider = await officer_headers(services, BASE, data.provider_email, PROVIDER_PASSWORD)
+    tenant = f"{BASE}/vouchers/v1/tenants/{data.tenant_id}"
+    listed = await services.get(f"{BASE}/applications/v1/tenants/{data.tenant_id}/services", headers=officer,
+                                params={"limit": 200})
+    service = next(s for s in listed.json()["items"] if service_name in (s["name_fi"], s["id"]))
+    person = await services.post(f"{tenant}/clients", headers=officer, json={
+        "first_name": "Kaisa", "last_name": f"Kotihoito{seed}", "language": "fi",
+        "identity_code": random_test_identity_code(random.Random(seed))})
+    assert person.status_code == 201, person.text
+    month = data.voucher_month
+    voucher = await _post_until(services, "voucher", f"{tenant}/vouchers", {
+        "client_id": person.json()["id"], "service_id": service["id"], "granted_on": str(month.first),
+        "valid_from": str(month.first), "valid_until": str(month.next().last),
+        "contents": [{"content_id": service["contents"][0]["id"], "granted_amount": granted, "period": period,
+                      "voucher_value": value}]}, officer)
+    booking = await _post_until(services, "booking", f"{tenant}/bookings", {
+        "voucher_number": voucher["number"], "voucher_content_id": voucher["contents"][0]["id"],
+        "accept_terms": True, "client_number": client_number}, provider)
+    return dict(booking)
+
+
+def _event_ids(html: str, booking_id: str) -> list[str]:
+    return re.findall(rf'href="/provider/bookings/{booking_id}/events/([^"?]+)\?month=', html)
+
+
+async def test_home_care_by_the_hour_is_recorded_edited_and_deleted_in_the_month_view(
+        portal: httpx.AsyncClient, data: Seed, services: httpx.AsyncClient) -> None:
+    booking = await _booking(services, data, "Henkilökohtainen apu", "H-201", "10", "week", "28.00", 2011)
+    provider = await officer_headers(services, BASE, data.provider_email, PROVIDER_PASSWORD)
+    employee = await services.post(f"{BASE}/registry/v1/providers/{data.provider_id}/employees", headers=provider,
+                                   json={"name": "Hilkka Hoitaja", "title": "lähihoitaja"})
+    assert employee.status_code == 201, employee.text
+    await login(portal, data.provider_email, PROVIDER_PASSWORD)
+    month = data.voucher_month
+    url = f"/provider/bookings/{booking['id']}"
+    view_url = f"{url}?month={month}"
+    view = await portal.get(view_url)
+    assert view.status_code == 200, view.text[-1500:]
+    # an hour-unit content: a date, a start and an end time, the performer among the employees
+    assert 'id="event-start_time" name="start_time" type="time"' in view.text
+    assert 'id="event-end_time" name="end_time" type="time"' in view.text
+    assert 'id="event-end"' not in view.text  # an hour range is on one day
+    assert '<option value="Hilkka Hoitaja">Hilkka Hoitaja (lähihoitaja)</option>' in view.text
+    day = month.first.replace(day=10)
+
+    recorded = await submit(portal, view_url, f"{url}/events", {
+        "month": str(month), "start": str(day), "start_time": "09:00", "end_time": "11:00",
+        "performer": "Hilkka Hoitaja", "text": "Aamutoimet"})
+    assert recorded.status_code == 303, recorded.text[-2000:]
+    view = await portal.get(view_url)
+    assert "Palvelutapahtuma kirjattu." in view.text
+    row = re.search(r'<tr id="event-[^"]+">.*?</tr>', view.text, re.S).group(0)  # type: ignore[union-attr]
+    assert f"{date_fmt(day)} klo 09:00–11:00" in row and "2 h" in row and "Hilkka Hoitaja" in row
+    assert money_fmt("56.00") in row  # 2 h × the voucher's 28.00 € of the 30.00 € price
+    assert money_fmt("4.00") in row  # the client's share, 2 h × 2.00 €
+    assert '<span class="mark amount">2 h</span>' in view.text  # the hours on the calendar day
+    [event_id] = _event_ids(view.text, booking["id"])
+
+    # a bad time range: by the field, in Finnish, nothing recorded, what was typed kept
+    bad = await submit(portal, view_url, f"{url}/events", {
+        "month": str(month), "start": str(day), "start_time": "12:00", "end_time": "11:00", "text": "Iltapäivä"})
+    assert bad.status_code == 422
+    assert 'id="event-end_time-error"' in bad.text and "Päättymisajan on oltava alkamisajan jälkeen." in bad.text
+    assert re.search(r'id="event-end_time"[^>]*aria-describedby="event-end_time-error" aria-invalid="true"',
+                     bad.text)
+    assert 'name="start_time" type="time" value="12:00"' in bad.text and ">Iltapäivä</textarea>" in bad.text
+    # everything the portal sees missing at once
+    empty = await submit(portal, view_url, f"{url}/events", {"month": str(month), "start": ""})
+    assert empty.status_code == 422
+    for name in ("start", "start_time", "end_time"):
+        assert f'id="event-{name}-error"' in empty.text, name
+    assert _event_ids((await portal.get(view_url)).text, booking["id"]) == [event_id]
+
+    # and in Swedish
+    await portal.post("/language", data={"csrf": csrf_of(view.text), "lang": "sv", "next": view_url})
+    swedish = await submit(portal, view_url, f"{url}/events", {
+        "month": str(month), "start": str(day), "start_time": "12:00", "end_time": "11:00"})
+    assert swedish.status_code == 422
+    assert 'id="event-end_time-error"' in swedish.text and "Sluttiden ska vara efter starttiden." in swedish.text
+    assert "Starttid" in swedish.text and "Utförare" in swedish.text
+    await portal.post("/language", data={"csrf": csrf_of(swedish.text), "lang": "fi", "next": view_url})
+    assert _event_ids((await portal.get(view_url)).text, booking["id"]) == [event_id]
+
+    # edit: the same form, prefilled; a longer visit is worth more
+    edit_url = f"{url}/events/{event_id}?month={month}"
+    edit = await portal.get(edit_url)
+    assert edit.status_code == 200
+    assert 'id="edit-start_time" name="start_time" type="time" value="09:00"' in edit.text
+    assert '<option value="Hilkka Hoitaja" selected>' in edit.text and ">Aamutoimet</textarea>" in edit.text
+    refused = await submit(portal, edit_url, f"{url}/events/{event_id}", {
+        "month": str(month), "start": str(day), "start_time": "11:30", "end_time": "09:00",
+        "performer": "Hilkka Hoitaja", "text": "Aamutoimet"})
+    assert refused.status_code == 422 and 'id="edit-end_time-error"' in refused.text
+    assert "Päättymisajan on oltava alkamisajan jälkeen." in refused.text
+    assert money_fmt("56.00") in (await portal.get(view_url)).text  # unchanged
+    changed = await submit(portal, edit_url, f"{url}/events/{event_id}", {
+        "month": str(month), "start": str(day), "start_time": "09:00", "end_time": "11:30",
+        "performer": "Hilkka Hoitaja", "text": "Aamutoimet ja kauppa"})
+    assert changed.status_code == 303, changed.text[-2000:]
+    view = await portal.get(view_url)
+    row = re.search(r'<tr id="event-[^"]+">.*?</tr>', view.text, re.S).group(0)  # type: ignore[union-attr]
+    assert "Palvelutapahtuma muutettu." in view.text
+    assert "klo 09:00–11:30" in row and "2,5 h" in row and money_fmt("70.00") in row
+    assert money_fmt("56.00") not in row
+
+    # a draft is deleted from the month view; a recorded event until it is settled
+    draft = await submit(portal, view_url, f"{url}/events", {
+        "month": str(month), "start": str(day.replace(day=11)), "start_time": "14:00", "end_time": "15:00",
+        "status": "draft"})
+    assert draft.status_code == 303, draft.text[-2000:]
+    view = await portal.get(view_url)
+    ids = _event_ids(view.text, booking["id"])
+    [draft_id] = [i for i in ids if i != event_id]
+    assert "Poista luonnos" in view.text and f'value="{draft_id}"' in view.text
+    deleted = await portal.post(f"{url}/events/{draft_id}/delete", data={"csrf": csrf_of(view.text),
+                                                                         "month": str(month)})
+    assert deleted.status_code == 303
+    view = await portal.get(view_url)
+    assert "Palvelutapahtuma poistettu." in view.text and _event_ids(view.text, booking["id"]) == [event_id]
+    gone = await portal.post(f"{url}/events/{event_id}/delete", data={"csrf": csrf_of(view.text),
+                                                                      "month": str(month)})
+    assert gone.status_code == 303
+    view = await portal.get(view_url)
+    assert _event_ids(view.text, booking["id"]) == [] and "Ei kirjauksia tässä kuussa." in view.text
+
+    # another company neither edits nor deletes it
+    await login(portal, data.other_provider_email, PROVIDER_PASSWORD)
+    assert (await portal.get(edit_url)).status_code in (403, 404)
+
+
+async def test_drafts_are_removed_from_the_drafts_page(
+        portal: httpx.AsyncClient, data: Seed, services: httpx.AsyncClient) -> None:
+    booking = await _booking(services, data, "Henkilökohtainen apu", "H-202", "10", "week", "28.00", 2012)
+    await login(portal, data.provider_email, PROVIDER_PASSWORD)
+    month = data.voucher_month
+    url = f"/provider/bookings/{booking['id']}"
+    view_url = f"{url}?month={month}"
+    for day in (20, 21):
+        draft = await submit(portal, view_url, f"{url}/events", {
+            "month": str(month), "start": str(month.first.replace(day=day)), "start_time": "10:00",
+            "end_time": "11:00", "status": "draft"})
+        assert draft.status_code == 303, draft.text[-2000:]
+    drafts = await portal.get("/provider/drafts")
+    assert "H-202" in drafts.text and 'formaction="/provider/drafts/delete"' in drafts.text
+    ids = _event_ids((await portal.get(view_url)).text, booking["id"])
+    assert len(ids) == 2
+    removed = await portal.post("/provider/drafts/delete", data={"csrf": csrf_of(drafts.text), "event_ids": ids})
+    assert removed.status_code == 303
+    after = await portal.get("/provider/drafts")
+    assert "Poistettu 2 luonnosta, epäonnistui 0." in after.text and "H-202" not in after.text
+    assert _event_ids((await portal.get(view_url)).text, booking["id"]) == []
+
+
+async def test_interruptions_are_listed_one_by_one_with_their_dates_and_corrected(
+        portal: httpx.AsyncClient, data: Seed, services: httpx.AsyncClient) -> None:
+    booking = await _booking(services, data, data.service_id, "D-203", "31", "month", "140.00", 2013)
+    await login(portal, data.provider_email, PROVIDER_PASSWORD)
+    month = data.voucher_month
+    url = f"/provider/bookings/{booking['id']}"
+    view_url = f"{url}?month={month}"
+    first = (month.first.replace(day=3), month.first.replace(day=6))
+    second = (month.first.replace(day=15), month.first.replace(day=17))
+    for (start, end), reason in ((first, "hospital"), (second, "holiday")):
+        made = await submit(portal, view_url, f"{url}/interruptions", {
+            "month": str(month), "start": str(start), "end": str(end), "reason": reason})
+        assert made.status_code == 303, made.text[-2000:]
+    view = await portal.get(view_url)
+    table = re.search(r'<table id="interruptions">.*?</table>', view.text, re.S).group(0)  # type: ignore[union-attr]
+    rows = re.findall(r"<tr>\s*<td>([^<]*)</td><td>([^<]*)</td>\s*<td>([^<]*)</td>", table)
+    assert (date_fmt(first[0]), date_fmt(first[1]), "Sairaala") in rows
+    assert (date_fmt(second[0]), date_fmt(second[1]), "Loma") in rows
+    assert table.count("Päättynyt") == 2
+
+    # correct the holiday's return day: the row shows the new dates
+    fix = re.search(r'action="(/provider/bookings/[^"]+/interruptions/([^/"]+)/edit)"[^>]*>(?:(?!</form>).)*?value="'
+                    + str(second[0]), view.text, re.S)
+    assert fix, view.text[-3000:]
+    backwards = await portal.post(fix.group(1), data={"csrf": csrf_of(view.text), "month": str(month),
+                                                      "start": str(second[0]), "end": str(second[0]),
+                                                      "reason": "holiday"})
+    assert backwards.status_code == 422
+    assert f'id="fix-{fix.group(2)}-end-error"' in backwards.text
+    assert "Paluupäivän on oltava lähtöpäivän jälkeen." in backwards.text
+    new_end = month.first.replace(day=19)
+    corrected = await portal.post(fix.group(1), data={"csrf": csrf_of(view.text), "month": str(month),
+                                                      "start": str(second[0]), "end": str(new_end),
+                                                      "reason": "holiday"})
+    assert corrected.status_code == 303, corrected.text[-2000:]
+    view = await portal.get(view_url)
+    assert "Keskeytys korjattu." in view.text
+    assert f"<td>{date_fmt(second[0])}</td><td>{date_fmt(new_end)}</td>" in view.text
+    assert f"<td>{date_fmt(second[0])}</td><td>{date_fmt(second[1])}</td>" not in view.text
