@@ -3,45 +3,16 @@ and correcting an interruption listed with its dates (issue 20), through the por
 
 from __future__ import annotations
 
-import random
 import re
-from typing import Any
 
 import httpx
 from seteli_portal.i18n import date_fmt, money_fmt
 
-from seteli.demo import _post_until, random_test_identity_code
-
 from .conftest import csrf_of, login, submit
-from .seed import OFFICER_PASSWORD, PROVIDER_PASSWORD, Seed
-from .service_calls import officer_headers
+from .seed import PROVIDER_PASSWORD, Seed
+from .service_calls import book_a_new_client, officer_headers
 
 BASE = "http://suite"
-
-
-async def _booking(services: httpx.AsyncClient, data: Seed, service_name: str, client_number: str,
-                   granted: str, period: str, value: str, seed: int) -> dict[str, Any]:
-    """A new client of the company: a voucher of the service (its Finnish name or id), booked by the provider."""
-    officer = await officer_headers(services, BASE, data.officer_email, OFFICER_PASSWORD)
-    provider = await officer_headers(services, BASE, data.provider_email, PROVIDER_PASSWORD)
-    tenant = f"{BASE}/vouchers/v1/tenants/{data.tenant_id}"
-    listed = await services.get(f"{BASE}/applications/v1/tenants/{data.tenant_id}/services", headers=officer,
-                                params={"limit": 200})
-    service = next(s for s in listed.json()["items"] if service_name in (s["name_fi"], s["id"]))
-    person = await services.post(f"{tenant}/clients", headers=officer, json={
-        "first_name": "Kaisa", "last_name": f"Kotihoito{seed}", "language": "fi",
-        "identity_code": random_test_identity_code(random.Random(seed))})
-    assert person.status_code == 201, person.text
-    month = data.voucher_month
-    voucher = await _post_until(services, "voucher", f"{tenant}/vouchers", {
-        "client_id": person.json()["id"], "service_id": service["id"], "granted_on": str(month.first),
-        "valid_from": str(month.first), "valid_until": str(month.next().last),
-        "contents": [{"content_id": service["contents"][0]["id"], "granted_amount": granted, "period": period,
-                      "voucher_value": value}]}, officer)
-    booking = await _post_until(services, "booking", f"{tenant}/bookings", {
-        "voucher_number": voucher["number"], "voucher_content_id": voucher["contents"][0]["id"],
-        "accept_terms": True, "client_number": client_number}, provider)
-    return dict(booking)
 
 
 def _event_ids(html: str, booking_id: str) -> list[str]:
@@ -50,7 +21,7 @@ def _event_ids(html: str, booking_id: str) -> list[str]:
 
 async def test_home_care_by_the_hour_is_recorded_edited_and_deleted_in_the_month_view(
         portal: httpx.AsyncClient, data: Seed, services: httpx.AsyncClient) -> None:
-    booking = await _booking(services, data, "Henkilökohtainen apu", "H-201", "10", "week", "28.00", 2011)
+    booking = await book_a_new_client(services, data, "Henkilökohtainen apu", "H-201", "10", "week", "28.00", 2011)
     provider = await officer_headers(services, BASE, data.provider_email, PROVIDER_PASSWORD)
     employee = await services.post(f"{BASE}/registry/v1/providers/{data.provider_id}/employees", headers=provider,
                                    json={"name": "Hilkka Hoitaja", "title": "lähihoitaja"})
@@ -155,7 +126,7 @@ async def test_home_care_by_the_hour_is_recorded_edited_and_deleted_in_the_month
 
 async def test_drafts_are_removed_from_the_drafts_page(
         portal: httpx.AsyncClient, data: Seed, services: httpx.AsyncClient) -> None:
-    booking = await _booking(services, data, "Henkilökohtainen apu", "H-202", "10", "week", "28.00", 2012)
+    booking = await book_a_new_client(services, data, "Henkilökohtainen apu", "H-202", "10", "week", "28.00", 2012)
     await login(portal, data.provider_email, PROVIDER_PASSWORD)
     month = data.voucher_month
     url = f"/provider/bookings/{booking['id']}"
@@ -178,7 +149,7 @@ async def test_drafts_are_removed_from_the_drafts_page(
 
 async def test_interruptions_are_listed_one_by_one_with_their_dates_and_corrected(
         portal: httpx.AsyncClient, data: Seed, services: httpx.AsyncClient) -> None:
-    booking = await _booking(services, data, data.service_id, "D-203", "31", "month", "140.00", 2013)
+    booking = await book_a_new_client(services, data, data.service_id, "D-203", "31", "month", "140.00", 2013)
     await login(portal, data.provider_email, PROVIDER_PASSWORD)
     month = data.voucher_month
     url = f"/provider/bookings/{booking['id']}"
