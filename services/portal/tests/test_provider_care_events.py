@@ -3,14 +3,20 @@ and correcting an interruption listed with its dates (issue 20), through the por
 
 from __future__ import annotations
 
+import asyncio
 import re
 
 import httpx
+from seteli_portal.config import SERVICE_NAMES
 from seteli_portal.i18n import date_fmt, money_fmt
 
+from seteli.demo import _ok, _post_until, sign_application
+from seteli.embedded import Suite
+
 from .conftest import csrf_of, login, submit
-from .seed import PROVIDER_PASSWORD, Seed
+from .seed import OFFICER_PASSWORD, PROVIDER_PASSWORD, Seed
 from .service_calls import book_a_new_client, officer_headers
+from .test_corrections import _paid_event
 
 BASE = "http://suite"
 
@@ -186,3 +192,77 @@ async def test_interruptions_are_listed_one_by_one_with_their_dates_and_correcte
     assert "Keskeytys korjattu." in view.text
     assert f"<td>{date_fmt(second[0])}</td><td>{date_fmt(new_end)}</td>" in view.text
     assert f"<td>{date_fmt(second[0])}</td><td>{date_fmt(second[1])}</td>" not in view.text
+
+
+async def test_a_settled_event_offers_no_change_and_its_deletion_is_refused_in_the_users_language(
+        portal: httpx.AsyncClient, suite: Suite, data: Seed) -> None:
+    booking, event = await _paid_event(suite, data, "Tilitetty", 902)
+    month = data.demo.month
+    await login(portal, data.provider_email, PROVIDER_PASSWORD)
+    url = f"/provider/bookings/{booking['id']}"
+    view = await portal.get(f"{url}?month={month}")
+    row = view.text.split(f'<tr id="event-{event["id"]}">')[1].split("</tr>")[0]
+    assert "Tilitetty" in row and "/delete" not in row and _event_ids(view.text, booking["id"]) == []
+    edit = await portal.get(f"{url}/events/{event['id']}?month={month}")
+    assert edit.status_code == 200 and "Tapahtuma on tilitetty; sen voi korjata vain hyvityksellä." in edit.text
+    assert 'class="event-form"' not in edit.text
+    # a form sent anyway (an old page): the events service refuses, the portal says why
+    refused = await portal.post(f"{url}/events/{event['id']}/delete", data={"csrf": csrf_of(view.text),
+                                                                            "month": month})
+    assert refused.status_code == 303
+    after = await portal.get(refused.headers["location"])
+    assert "Tapahtuma on tilitetty; sen voi korjata vain hyvityksellä." in after.text
+    assert f'<tr id="event-{event["id"]}">' in after.text
+    changed = await portal.post(f"{url}/events/{event['id']}", data={
+        "csrf": csrf_of(view.text), "month": month, "start": event["start"], "end": event["end"]})
+    assert changed.status_code == 422
+    assert "Tapahtuma on tilitetty; sen voi korjata vain hyvityksellä." in changed.text
+
+
+async def _meals_approved(services: httpx.AsyncClient, data: Seed) -> None:
+    """A service counted in pieces (meals) that the company is approved for, at 9.50 € a meal."""
+    base = {name: f"{BASE}/{name}" for name in SERVICE_NAMES}
+    officer = await officer_headers(services, BASE, data.officer_email, OFFICER_PASSWORD)
+    provider = await officer_headers(services, BASE, data.provider_email, PROVIDER_PASSWORD)
+    tenant = data.tenant_id
+    meals = _ok(await services.post(f"{base['applications']}/v1/tenants/{tenant}/services", headers=officer, json={
+        "name_fi": "Ateriapalvelu", "name_sv": "Måltidsservice", "kind": "voucher", "auto_recording": False,
+        "contents": [{"name_fi": "Ateria", "name_sv": "Måltid", "unit": "piece", "client_pays": False}],
+    }), "define meals", 201)
+    application = await _post_until(services, "apply meals", f"{base['applications']}/v1/tenants/{tenant}/applications",
+                                    {"service_id": meals["id"]}, provider)
+    app_url = f"{base['applications']}/v1/tenants/{tenant}/applications/{application['id']}"
+    _ok(await services.post(f"{app_url}/price-lists", headers=provider, json={
+        "name": "Ateriat 2016", "start": "2016-01-01", "producer_part": None,
+        "prices": [{"content_id": meals["contents"][0]["id"], "unit_price": "9.50"}]}), "meal prices", 201)
+    assertion = await sign_application(services, base, provider, tenant, app_url, data.demo.provider_business_id)
+    _ok(await services.post(f"{app_url}/submit", headers=provider,
+                            json={"accept_rulebook": True, "signature_assertion": assertion}), "submit meals")
+    _ok(await services.post(f"{app_url}/decision", headers=officer, json={"decision": "approve"}), "approve meals")
+
+
+async def test_a_count_based_content_is_recorded_as_a_count(portal: httpx.AsyncClient, data: Seed,
+                                                            services: httpx.AsyncClient) -> None:
+    await _meals_approved(services, data)
+    booking = await book_a_new_client(services, data, "Ateriapalvelu", "M-204", "30", "month", "8.00", 2014)
+    await login(portal, data.provider_email, PROVIDER_PASSWORD)
+    month = data.voucher_month
+    url = f"/provider/bookings/{booking['id']}"
+    view_url = f"{url}?month={month}"
+    view = await portal.get(view_url)
+    assert 'id="event-units" name="units" type="text"' in view.text and "Lukumäärä (kpl)" in view.text
+    assert 'id="event-start_time"' not in view.text
+    day = str(month.first.replace(day=5))
+    nothing = await submit(portal, view_url, f"{url}/events", {"month": str(month), "start": day, "units": "kolme"})
+    assert nothing.status_code == 422 and 'id="event-units-error"' in nothing.text
+    assert "Anna positiivinen luku, esimerkiksi 2 tai 1,5." in nothing.text
+    assert 'name="units" type="text" value="kolme"' in nothing.text
+    for _ in range(100):  # the events service learns the approved price list over the bus
+        recorded = await submit(portal, view_url, f"{url}/events", {"month": str(month), "start": day, "units": "3"})
+        if recorded.status_code == 303 or "Tälle päivälle ja tuottajanosalle" not in recorded.text:
+            break
+        await asyncio.sleep(0.2)
+    assert recorded.status_code == 303, recorded.text[-2000:]
+    view = await portal.get(view_url)
+    row = re.search(r'<tr id="event-[^"]+">.*?</tr>', view.text, re.S).group(0)  # type: ignore[union-attr]
+    assert "3 kpl" in row and money_fmt("24.00") in row and money_fmt("4.50") in row  # 3 × 8.00 €, 3 × 1.50 €
