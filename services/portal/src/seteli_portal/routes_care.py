@@ -198,7 +198,7 @@ def _event_form(page: Page, form: Any, unit: str) -> tuple[dict[str, Any], dict[
 
 def _event_errors(page: Page, exc: ApiError, unit: str) -> dict[str, str]:
     """The events service's refusal by the field it is about, in the user's language."""
-    if exc.status in (403, 409) and not exc.fields or exc.code == "event_settled":
+    if (exc.status in (403, 409) and not exc.fields) or exc.code == "event_settled":
         return {"form": page.problem_message(exc)}
     errors = exc.for_form(EVENT_FIELDS[_form_kind(unit)])
     for name, reason in list(errors.items()):
