@@ -1,16 +1,20 @@
 """What other people do in the services while the provider works in the portal: a client gives feedback
 (a client signs in through Suomi.fi, which the suite has no page for, so the token is issued by the
-registry's own key), and an officer credits a settled event. Straight to the services' public APIs."""
+registry's own key), an officer credits a settled event, a new client is granted a voucher that the
+provider books. Straight to the services' public APIs."""
 
 from __future__ import annotations
 
+import random
 from typing import Any
 
 import httpx
 from seteli_common.auth import Principal, Role
 
-from seteli.demo import _post_until
+from seteli.demo import _post_until, random_test_identity_code
 from seteli.embedded import Suite
+
+from .seed import OFFICER_PASSWORD, PROVIDER_PASSWORD, Seed
 
 
 def client_headers(suite: Suite, tenant_id: str, client_id: str) -> dict[str, str]:
@@ -45,3 +49,29 @@ async def credit_an_event(client: httpx.AsyncClient, base: str, headers: dict[st
     event = next(e for e in listed.json()["items"] if e["client_ref"] == client_ref)
     return dict(await _post_until(client, "credit", f"{base}/events/v1/tenants/{tenant_id}/credits",
                                   {"event_id": event["id"], "reason": reason}, headers))
+
+
+async def book_a_new_client(services: httpx.AsyncClient, data: Seed, service_name: str, client_number: str,
+                            granted: str, period: str, value: str, seed: int,
+                            base: str = "http://suite") -> dict[str, Any]:
+    """A new client of the company: a voucher of the service (its Finnish name or id), booked by the provider."""
+    officer = await officer_headers(services, base, data.officer_email, OFFICER_PASSWORD)
+    provider = await officer_headers(services, base, data.provider_email, PROVIDER_PASSWORD)
+    tenant = f"{base}/vouchers/v1/tenants/{data.tenant_id}"
+    listed = await services.get(f"{base}/applications/v1/tenants/{data.tenant_id}/services", headers=officer,
+                                params={"limit": 200})
+    service = next(s for s in listed.json()["items"] if service_name in (s["name_fi"], s["id"]))
+    person = await services.post(f"{tenant}/clients", headers=officer, json={
+        "first_name": "Kaisa", "last_name": f"Kotihoito{seed}", "language": "fi",
+        "identity_code": random_test_identity_code(random.Random(seed))})
+    assert person.status_code == 201, person.text
+    month = data.voucher_month
+    voucher = await _post_until(services, "voucher", f"{tenant}/vouchers", {
+        "client_id": person.json()["id"], "service_id": service["id"], "granted_on": str(month.first),
+        "valid_from": str(month.first), "valid_until": str(month.next().last),
+        "contents": [{"content_id": service["contents"][0]["id"], "granted_amount": granted, "period": period,
+                      "voucher_value": value}]}, officer)
+    booking = await _post_until(services, "booking", f"{tenant}/bookings", {
+        "voucher_number": voucher["number"], "voucher_content_id": voucher["contents"][0]["id"],
+        "accept_terms": True, "client_number": client_number}, provider)
+    return dict(booking)

@@ -28,7 +28,7 @@ from seteli.embedded import build_suite
 from .cdp import Browser, Page, find_chromium
 from .mailbox import link_in_mail
 from .seed import OFFICER_PASSWORD, PROVIDER_PASSWORD, Seed, seed
-from .service_calls import give_feedback
+from .service_calls import book_a_new_client, give_feedback
 
 pytestmark = pytest.mark.browser
 
@@ -246,6 +246,52 @@ def test_provider_company_billing_error_then_month_view(site: tuple[Site, Seed],
     accessible(page, "16-drafts")
     page.goto(server.url("/provider/price-lists"))
     accessible(page, "17-price-lists")
+
+
+def test_provider_records_home_care_by_the_hour_and_the_month_view_fits_a_phone(site: tuple[Site, Seed],
+                                                                               page: Page) -> None:
+    server, data = site
+
+    async def book() -> dict[str, Any]:
+        async with httpx.AsyncClient(timeout=60, transport=ReadYourWrites()) as client:
+            return await book_a_new_client(client, data, "Henkilökohtainen apu", "H-300", "10", "week", "28.00",
+                                           3001, base=server.base)
+
+    booking = asyncio.run(book())
+    sign_in(page, server, data.provider_email, PROVIDER_PASSWORD)
+    month = data.voucher_month
+    month_url = server.url(f"/provider/bookings/{booking['id']}?month={month}")
+    page.goto(month_url)
+    day = str(month.first.replace(day=12))
+    # a backwards hour range: the summary takes the focus, the error is by the end time
+    page.fill("#event-start", day)
+    page.fill("#event-start_time", "12:00")
+    page.fill("#event-end_time", "11:00")
+    page.submit("form[action$='/events']")
+    assert page.js("document.activeElement.id") == "event-errors"
+    assert page.js("document.querySelector('#event-end_time').getAttribute('aria-invalid')") == "true"
+    assert "Päättymisajan on oltava alkamisajan jälkeen." in page.text()
+    assert page.js("document.querySelector('#event-start_time').value") == "12:00"  # kept
+    accessible(page, "13b-hour-range-error")
+    page.fill("#event-start_time", "09:00")
+    page.submit("form[action$='/events']")
+    assert "Palvelutapahtuma kirjattu." in page.text() and money_fmt("56.00") in page.text()
+    accessible(page, "13c-hour-recorded")
+    page.navigate_by("document.querySelector('#events a[href*=\"/events/\"]').click()")
+    assert page.js("document.querySelector('#edit-end_time').value") == "11:00"
+    accessible(page, "13d-event-edit")
+    page.fill("#edit-end_time", "11:30")
+    page.submit("form.event-form")
+    assert "Palvelutapahtuma muutettu." in page.text() and money_fmt("70.00") in page.text()
+
+    # a phone's width: nothing wider than the screen but the tables' own scroll areas
+    page.cmd("Emulation.setDeviceMetricsOverride", {"width": 390, "height": 844, "deviceScaleFactor": 2,
+                                                    "mobile": True})
+    page.goto(month_url)
+    assert page.js("document.documentElement.scrollWidth <= window.innerWidth"), page.js(
+        "[...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > window.innerWidth)"
+        ".slice(0, 5).map(e => e.tagName + '.' + e.className + '#' + e.id)")
+    accessible(page, "13e-month-view-390px")
 
 
 def test_provider_people_attachments_interruption_and_feedback_reply(site: tuple[Site, Seed], page: Page) -> None:

@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import calendar
 from datetime import date, timedelta
+from decimal import Decimal
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from .apiclient import ApiError
-from .provider_data import today
+from .i18n import units_fmt
+from .provider_data import listing, today
 from .routes_officer_clients import _range
 from .routes_provider import _provider_page, _services
 from .web import Page, download, seg
@@ -137,15 +139,113 @@ async def co_payments_pdf(request: Request, client_id: str, service_id: str, sta
 
 # --- month view and recording ---------------------------------------------------------------------
 
+# What the record and edit forms send, by the content's unit: day ranges, an hour range on one day
+# (home care), or a count of units (pieces, months, m²/month).
+EVENT_FIELDS = {
+    "day": ("start", "end", "performer", "producer_part", "text", "status"),
+    "hour": ("start", "start_time", "end_time", "performer", "producer_part", "text", "status"),
+    "count": ("start", "end", "units", "performer", "producer_part", "text", "status"),
+}
+
+# The events service's reasons (English) -> the user's language, by what the reason says.
+EVENT_REASONS = (
+    ("after the start", "event.error.time_order"),
+    ("both start_time", "error.required"),
+    ("end is before", "event.error.end_before_start"),
+    ("on or before today", "event.error.not_given_yet"),
+    ("draft covers", "event.error.draft_month"),
+    ("already recorded", "event.error.days_taken"),
+    ("no valid price list", "event.error.no_price"),
+    ("outside", "error.outside"),
+    ("time range is", "event.error.units_time"),
+    ("day units", "event.error.units_days"),
+    ("cannot become a draft", "event.error.no_back_to_draft"),
+    ("valid time", "event.error.time"),
+    ("valid date", "error.date"),
+    ("decimal", "event.error.units"),
+    ("greater than", "event.error.units"),
+    ("positive number", "event.error.units"),
+    ("field required", "error.required"),
+)
+
+
+def _form_kind(unit: str) -> str:
+    return unit if unit in ("day", "hour") else "count"
+
+
+def _event_form(page: Page, form: Any, unit: str) -> tuple[dict[str, Any], dict[str, str], dict[str, str]]:
+    """The API body, what was typed (to show again) and the errors the portal sees itself, all at once."""
+    kind = _form_kind(unit)
+    values = {k: str(form.get(k, "")).strip() for k in EVENT_FIELDS[kind] if k != "status"}
+    values["status"] = "draft" if form.get("status") == "draft" else "recorded"
+    errors: dict[str, str] = {}
+    required = ("start", "start_time", "end_time") if kind == "hour" else ("start", "units")
+    for name in required:
+        if name in values and not values[name]:
+            errors[name] = page.t("error.required")
+    body: dict[str, Any] = {"start": values["start"], "text": values["text"], "status": values["status"]}
+    if kind == "hour":
+        body.update(start_time=values["start_time"], end_time=values["end_time"])
+    else:
+        body["end"] = values["end"] or None
+    if kind == "count":
+        body["units"] = values["units"].replace(",", ".").replace("\u00a0", "").replace(" ", "")
+    for name in ("performer", "producer_part"):  # empty: the recorder, the booking's producer part
+        if values[name]:
+            body[name] = values[name]
+    return body, values, errors
+
+
+def _event_errors(page: Page, exc: ApiError, unit: str) -> dict[str, str]:
+    """The events service's refusal by the field it is about, in the user's language."""
+    if (exc.status in (403, 409) and not exc.fields) or exc.code == "event_settled":
+        return {"form": page.problem_message(exc)}
+    errors = exc.for_form(EVENT_FIELDS[_form_kind(unit)])
+    for name, reason in list(errors.items()):
+        if name == "form":
+            continue
+        lowered = reason.lower()
+        key = next((k for pattern, k in EVENT_REASONS if pattern in lowered), None)
+        if key:
+            errors[name] = page.t(key)
+    if "form" in errors and errors["form"] in (exc.detail, exc.title):
+        errors["form"] = page.problem_message(exc)
+    return errors
+
+
+async def _recording_context(page: Page, booking: dict[str, Any]) -> dict[str, Any]:
+    """Who can be the performer (the company's employees in the registry) and the producer parts."""
+    try:
+        employees = await listing(page, "employees")
+    except ApiError:  # a provider user may not read the people: the performer is then the recorder
+        employees = []
+    try:
+        provider = await page.call("GET", "registry", f"/v1/providers/{seg(page.provider_id)}")
+    except ApiError:
+        provider = {}
+    sites = list(provider.get("sites") or [])
+    parts = ([] if booking.get("producer_part") else [("", page.t("producer.company"))]) + \
+        [(f"site:{s['id']}", str(s["name"])) for s in sites]
+    return {"employees": employees, "parts": parts if sites else []}
+
+
+async def _unit_of(page: Page, content_id: str) -> str:
+    units = {c["id"]: c["unit"] for s in await _services(page) for c in s.get("contents", [])}
+    return str(units.get(content_id, "day"))
+
+
 async def _month_view(page: Page, booking_id: str, month: date, **context: Any) -> Response:
     booking = await page.call("GET", "vouchers", page.tpath(f"/bookings/{seg(booking_id)}"))
     last = month.replace(day=calendar.monthrange(month.year, month.month)[1])
     events = (await page.call("GET", "events", page.tpath("/events"), params={
         "booking_id": booking_id, "from": month.isoformat(), "to": last.isoformat(), "limit": 200}))["items"]
     covered: dict[date, str] = {}
+    per_day: dict[date, Decimal] = {}  # hours or counts on the day (not for day units)
     for event in events:
         day = max(date.fromisoformat(event["start"]), month)
         end = min(date.fromisoformat(event["end"]), last)
+        if event["unit"] != "day" and day == end:
+            per_day[day] = per_day.get(day, Decimal(0)) + Decimal(str(event["units"]))
         while day <= end:
             # a recorded day wins over a draft on the same day
             if covered.get(day) != "recorded":
@@ -160,14 +260,17 @@ async def _month_view(page: Page, booking_id: str, month: date, **context: Any) 
         while day <= end:
             away[day] = interruption["status"]
             day += timedelta(days=1)
-    units = {c["id"]: c["unit"] for s in await _services(page) for c in s.get("contents", [])}
+    unit = await _unit_of(page, booking["content_id"])
     weeks = calendar.Calendar(firstweekday=0).monthdatescalendar(month.year, month.month)
     prev_month = (month - timedelta(days=1)).replace(day=1)
     next_month = last + timedelta(days=1)
     status = 422 if context.get("errors") else 200
+    now = today(page.request)
     return page.render("provider/month.html", status=status, booking=booking, events=events, month=month,
-                       last=last, weeks=weeks, covered=covered, prev_month=prev_month, next_month=next_month,
-                       interruptions=interruptions, away=away, day_unit=units.get(booking["content_id"]) == "day",
+                       last=last, weeks=weeks, covered=covered, per_day=per_day, prev_month=prev_month,
+                       next_month=next_month, interruptions=interruptions, away=away, day_unit=unit == "day",
+                       unit=unit, kind=_form_kind(unit), default_day=now if month <= now <= last else month,
+                       **await _recording_context(page, booking),
                        form_name=context.pop("form_name", "event"), values=context.pop("values", {}), **context)
 
 
@@ -181,19 +284,82 @@ async def record_event(request: Request, booking_id: str) -> Response:
     page = _provider_page(request)
     form = await page.form()
     month = _month(str(form.get("month", "")), request)
-    body: dict[str, Any] = {"booking_id": booking_id, "start": str(form.get("start", "")),
-                            "end": str(form.get("end", "")) or None, "text": str(form.get("text", "")),
-                            "status": "draft" if form.get("status") == "draft" else "recorded"}
-    errors = {} if body["start"] else {"start": page.t("error.required")}
+    booking = await page.call("GET", "vouchers", page.tpath(f"/bookings/{seg(booking_id)}"))
+    unit = await _unit_of(page, booking["content_id"])
+    body, values, errors = _event_form(page, form, unit)
     if not errors:
         try:
-            await page.call("POST", "events", page.tpath("/events"), json=body)
+            await page.call("POST", "events", page.tpath("/events"), json={"booking_id": booking_id, **body})
         except ApiError as exc:
-            errors = exc.fields or {"form": exc.detail or page.t("error.generic")}
+            if exc.status == 404:
+                raise
+            errors = _event_errors(page, exc, unit)
     if errors:
-        return await _month_view(page, booking_id, month, errors=errors, values=body)
+        return await _month_view(page, booking_id, month, errors=errors, values=values)
     page.flash("event.recorded")
     return page.redirect(f"/provider/bookings/{booking_id}?month={month:%Y-%m}")
+
+
+async def _edit_page(page: Page, booking_id: str, event_id: str, month: date, **context: Any) -> Response:
+    event = await page.call("GET", "events", page.tpath(f"/events/{seg(event_id)}"))
+    if event["booking_id"] != booking_id:
+        raise ApiError(404, "Not found")
+    booking = await page.call("GET", "vouchers", page.tpath(f"/bookings/{seg(booking_id)}"))
+    values = context.pop("values", None) or {
+        "start": event["start"], "end": event["end"], "start_time": (event["start_time"] or "")[:5],
+        "end_time": (event["end_time"] or "")[:5], "units": units_fmt(event["units"]),
+        "performer": event["performer"], "producer_part": event["producer_part"] or "", "text": event["text"],
+        "status": event["status"]}
+    errors = context.pop("errors", {})
+    return page.render("provider/event_edit.html", status=422 if errors else 200, booking=booking, event=event,
+                       month=month, unit=event["unit"], kind=_form_kind(event["unit"]), values=values,
+                       errors=errors, **await _recording_context(page, booking))
+
+
+@router.get("/bookings/{booking_id}/events/{event_id}")
+async def edit_event_form(request: Request, booking_id: str, event_id: str, month: str = "") -> Response:
+    return await _edit_page(_provider_page(request), booking_id, event_id, _month(month, request))
+
+
+@router.post("/bookings/{booking_id}/events/{event_id}")
+async def edit_event(request: Request, booking_id: str, event_id: str) -> Response:
+    """Change an event until it is settled: the same form as recording, sent as a PATCH."""
+    page = _provider_page(request)
+    form = await page.form()
+    month = _month(str(form.get("month", "")), request)
+    event = await page.call("GET", "events", page.tpath(f"/events/{seg(event_id)}"))
+    body, values, errors = _event_form(page, form, event["unit"])
+    if event["status"] == "recorded":
+        body["status"] = values["status"] = "recorded"  # a recorded event is not made a draft again
+    if not errors:
+        try:
+            await page.call("PATCH", "events", page.tpath(f"/events/{seg(event_id)}"), json=body)
+        except ApiError as exc:
+            if exc.status == 404:
+                raise
+            errors = _event_errors(page, exc, event["unit"])
+    if errors:
+        return await _edit_page(page, booking_id, event_id, month, errors=errors, values=values)
+    page.flash("event.changed")
+    return page.redirect(f"/provider/bookings/{booking_id}?month={month:%Y-%m}")
+
+
+@router.post("/bookings/{booking_id}/events/{event_id}/delete")
+async def delete_event(request: Request, booking_id: str, event_id: str) -> Response:
+    """Delete an event (a draft, or a recorded one) until it is settled; the refusal is told otherwise."""
+    page = _provider_page(request)
+    form = await page.form()
+    month = _month(str(form.get("month", "")), request)
+    back = f"/provider/bookings/{booking_id}?month={month:%Y-%m}"
+    try:
+        await page.call("DELETE", "events", page.tpath(f"/events/{seg(event_id)}"))
+    except ApiError as exc:
+        if exc.status == 404:
+            raise
+        page.session.setdefault("flash", []).append(page.problem_message(exc))  # in the user's language
+        return page.redirect(back)
+    page.flash("event.deleted")
+    return page.redirect(back)
 
 
 @router.post("/corrections")
@@ -245,4 +411,28 @@ async def confirm_drafts(request: Request) -> Response:
         page.session.setdefault("flash", []).append(page.problem_message(exc))  # in the user's language
         return page.redirect(back)
     page.flash("drafts.confirmed", count=result.get("confirmed", 0), failed=len(result.get("failed", [])))
+    return page.redirect(back)
+
+
+@router.post("/drafts/delete")
+async def remove_drafts(request: Request) -> Response:
+    """Remove the selected drafts (e.g. auto-recorded ones for a month the client was away)."""
+    page = _provider_page(request)
+    form = await page.form()
+    ids = [str(v) for v in form.getlist("event_ids")]
+    back = str(form.get("back", "/provider/drafts"))
+    back = back if back.startswith("/provider/") else "/provider/drafts"
+    if not ids:
+        page.flash("drafts.none_selected")
+        return page.redirect(back)
+    removed, refusals = 0, []
+    for event_id in ids:
+        try:
+            await page.call("DELETE", "events", page.tpath(f"/events/{seg(event_id)}"))
+        except ApiError as exc:
+            refusals.append(page.problem_message(exc))
+        else:
+            removed += 1
+    page.flash("drafts.removed", count=removed, failed=len(refusals))
+    page.session.setdefault("flash", []).extend(sorted(set(refusals)))
     return page.redirect(back)

@@ -84,6 +84,37 @@ async def record_return(request: Request, booking_id: str, interruption_id: str)
     return page.redirect(f"/provider/bookings/{booking_id}?month={month:%Y-%m}#interruptions-h")
 
 
+@router.post("/bookings/{booking_id}/interruptions/{interruption_id}/edit")
+async def correct_interruption(request: Request, booking_id: str, interruption_id: str) -> Response:
+    """Correct the departure, the return day or the reason until the interruption is settled."""
+    page = _provider_page(request)
+    form = await page.form()
+    month = _month(str(form.get("month", "")), request)
+    body = {"start": str(form.get("start", "")).strip(), "end": str(form.get("end", "")).strip() or None,
+            "reason": str(form.get("reason", ""))}
+    errors: dict[str, str] = {}
+    if not body["start"]:
+        errors["start"] = page.t("error.required")
+    if body["reason"] not in REASONS:
+        errors["reason"] = page.t("error.choose")
+    if body["end"] is None:
+        del body["end"]  # a draft stays without its return day (ending it is its own form)
+    if not errors:
+        try:
+            await page.call("PATCH", "events", page.tpath(f"/interruptions/{seg(interruption_id)}"), json=body)
+        except ApiError as exc:
+            if exc.status == 404:
+                raise
+            errors = _interruption_errors(page, exc)
+            if exc.status == 409 and not exc.fields:
+                errors = {"form": page.problem_message(exc)}
+    if errors:
+        return await _month_view(page, booking_id, month, errors=errors, values=body,
+                                 form_name=f"fix-{interruption_id}")
+    page.flash("interruption.corrected")
+    return page.redirect(f"/provider/bookings/{booking_id}?month={month:%Y-%m}#interruptions-h")
+
+
 @router.post("/bookings/{booking_id}/interruptions/{interruption_id}/delete")
 async def delete_draft(request: Request, booking_id: str, interruption_id: str) -> Response:
     page = _provider_page(request)

@@ -20,4 +20,10 @@
       if (!window.confirm(button.getAttribute("data-confirm") || button.textContent)) { event.preventDefault(); }
     });
   });
+  // Ask before deleting events or drafts (the form works without it).
+  document.querySelectorAll("button[data-confirm-delete]").forEach(function (button) {
+    button.addEventListener("click", function (event) {
+      if (!window.confirm(button.getAttribute("data-confirm-delete"))) { event.preventDefault(); }
+    });
+  });
 }());
