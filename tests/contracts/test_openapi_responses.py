@@ -40,21 +40,6 @@ STILL_UNDESCRIBED: dict[str, set[str]] = {
         "PUT /v1/associations/by-link",
         "PUT /v1/tenants/{tenant_id}/course-windows/{year}",
     },
-    "events": {
-        "GET /v1/tenants/{tenant_id}/co-payments",
-    },
-    "settlement": {
-        "GET /v1/tenants/{tenant_id}/events/{event_id}/lines",
-        "GET /v1/tenants/{tenant_id}/payments",
-        "GET /v1/tenants/{tenant_id}/reports/interruptions",
-        "GET /v1/tenants/{tenant_id}/reports/realisation",
-        "GET /v1/tenants/{tenant_id}/runs",
-        "GET /v1/tenants/{tenant_id}/runs/{run_id}",
-        "GET /v1/tenants/{tenant_id}/runs/{run_id}/payment-file",
-        "GET /v1/tenants/{tenant_id}/runs/{run_id}/payments/{payment_id}/specification.pdf",
-        "POST /v1/settlement/scheduler/run-due",
-        "POST /v1/tenants/{tenant_id}/runs",
-    },
 }
 
 

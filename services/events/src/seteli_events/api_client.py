@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from seteli_common.auth import PROVIDER_STAFF, TENANT_STAFF, Principal, Role, current_principal, guard_tenant
 from seteli_common.errors import forbidden, invalid, not_found
+from seteli_common.web import file_response
 
 from . import repository as repo
 from .api_deps import ctx_for
@@ -16,6 +17,7 @@ from .context import EventsContext
 from .repository import pages
 from .repository.pages import Reader
 from .schemas import (
+    CoPaymentOut,
     FeedbackIn,
     FeedbackOut,
     FeedbackPage,
@@ -158,9 +160,9 @@ async def _breakdown(
     return await copayment.breakdown(ctx, client_id, service_id, date_from, date_to, provider_id, lang)
 
 
-@router.get("/co-payments", tags=["co-payment"],
-            responses={200: {"content": {"application/json": {}, "text/html": {}, "application/pdf": {}},
-                             "description": "JSON; with format=html a printable page, with format=pdf a PDF"}})
+@router.get("/co-payments", tags=["co-payment"], response_model=CoPaymentOut,
+            responses={200: {**file_response("JSON; with format=html a printable page, with format=pdf a PDF",
+                                             "text/html", "application/pdf")}})
 async def co_payments(
     tenant_id: str,
     request: Request,

@@ -340,3 +340,40 @@ class CorrectionOut(BaseModel):
 
 class CorrectionPage(Page[CorrectionOut]):
     pass
+
+
+class CoPaymentLineOut(BaseModel):
+    kind: Literal["event", "interruption"] | str
+    source_id: str
+    content_id: str
+    content_name: str
+    voucher_number: str
+    start: date
+    end: date
+    units: Decimal
+    unit_price: Decimal
+    voucher_value: Decimal | None = Field(description="the voucher's value per unit; null for a content the "
+                                                      "client pays")
+    tenant_share_per_unit: Decimal
+    co_payment_per_unit: Decimal
+    percentage: Decimal
+    amount_tenant: Decimal
+    amount_co_payment: Decimal
+    status: str
+    client_pays: bool
+
+
+class CoPaymentOut(BaseModel):
+    """The client's co-payment breakdown (004 §4.3.7): per line what the municipality pays and what the
+    client pays, with the totals; amounts in euros as decimal strings."""
+    model_config = ConfigDict(populate_by_name=True)
+
+    client_id: str
+    service_id: str
+    service_name: str
+    date_from: date = Field(alias="from")
+    date_to: date = Field(alias="to")
+    lines: list[CoPaymentLineOut]
+    amount_tenant: Decimal
+    amount_co_payment: Decimal
+    awaiting_approval_co_payment: Decimal = Field(description="co-payment of entries still awaiting approval")

@@ -11,10 +11,11 @@ from pydantic import BaseModel, ConfigDict, Field
 from seteli_common.auth import Principal, Role, guard_tenant, require_roles
 from seteli_common.clock import Month
 from seteli_common.idempotency import IdempotencyKey
-from seteli_common.web import content_disposition, db_session
+from seteli_common.web import content_disposition, db_session, file_response
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from .api_deps import service_runtime, settlement_deps
+from .schemas import RunOut, RunPage, StartedRunsOut, TracedLinePage
 from .service import outputs, runs
 from .worker import run_due, work_run
 
@@ -34,6 +35,7 @@ class RunIn(BaseModel):
     status_code=201,
     tags=["runs"],
     responses={200: {"description": "Dry run (preview): nothing was paid or stored as a run"}},
+    response_model=RunOut,
 )
 async def create_run(
     tenant_id: str,
@@ -62,7 +64,7 @@ async def create_run(
         return await runs.show_run(ctx, tenant_id, run_id, with_lines=lines)
 
 
-@router.get("/tenants/{tenant_id}/runs", tags=["runs"])
+@router.get("/tenants/{tenant_id}/runs", tags=["runs"], response_model=RunPage)
 async def list_runs(
     tenant_id: str,
     request: Request,
@@ -75,7 +77,7 @@ async def list_runs(
     return await runs.list_runs(settlement_deps(request).context(session), tenant_id, limit, offset)
 
 
-@router.get("/tenants/{tenant_id}/runs/{run_id}", tags=["runs"])
+@router.get("/tenants/{tenant_id}/runs/{run_id}", tags=["runs"], response_model=RunOut)
 async def get_run(
     tenant_id: str,
     run_id: str,
@@ -91,7 +93,7 @@ async def get_run(
 @router.get(
     "/tenants/{tenant_id}/runs/{run_id}/payment-file",
     tags=["outputs"],
-    responses={200: {"content": {"application/xml": {}}}},
+    responses={200: file_response("the SEPA pain.001 XML document", "application/xml")},
 )
 async def payment_file(
     tenant_id: str,
@@ -122,7 +124,7 @@ async def payment_file(
 @router.get(
     "/tenants/{tenant_id}/runs/{run_id}/payments/{payment_id}/specification.pdf",
     tags=["outputs"],
-    responses={200: {"content": {"application/pdf": {}}}},
+    responses={200: file_response("the payment specification as a PDF", "application/pdf")},
 )
 async def specification(
     tenant_id: str,
@@ -145,7 +147,7 @@ async def specification(
     return Response(pdf, media_type="application/pdf")
 
 
-@router.get("/tenants/{tenant_id}/events/{event_id}/lines", tags=["traceability"])
+@router.get("/tenants/{tenant_id}/events/{event_id}/lines", tags=["traceability"], response_model=TracedLinePage)
 async def event_lines(
     tenant_id: str,
     event_id: str,
@@ -158,7 +160,7 @@ async def event_lines(
     return await runs.event_lines(settlement_deps(request).context(session), tenant_id, event_id)
 
 
-@router.post("/settlement/scheduler/run-due", tags=["runs"])
+@router.post("/settlement/scheduler/run-due", tags=["runs"], response_model=StartedRunsOut)
 async def scheduler_run_due(
     request: Request, _: Principal = Depends(require_roles(Role.PLATFORM_ADMIN))
 ) -> dict[str, Any]:

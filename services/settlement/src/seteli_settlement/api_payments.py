@@ -11,6 +11,7 @@ from seteli_common.web import db_session
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from .api_deps import settlement_deps
+from .schemas import PaymentPage
 from .service import payments
 
 router = APIRouter(prefix="/v1")
@@ -49,6 +50,7 @@ STAFF = (Role.TENANT_ADMIN, Role.TENANT_OFFICER)
             }
         }
     },
+    response_model=PaymentPage,
 )
 async def list_payments(
     tenant_id: str,

@@ -11,15 +11,16 @@ from seteli_common.auth import Principal, Role, guard_tenant, require_roles
 from seteli_common.clock import Month
 from seteli_common.csvfile import csv_text
 from seteli_common.errors import FieldError, invalid_many
-from seteli_common.web import content_disposition, db_session
+from seteli_common.web import content_disposition, db_session, file_response
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from .api_deps import settlement_deps
+from .schemas import InterruptionReportPage, RealisationPage
 from .service import reports
 
 router = APIRouter(prefix="/v1")
 STAFF = (Role.TENANT_ADMIN, Role.TENANT_OFFICER)
-CSV_TOO: dict[int | str, dict[str, Any]] = {200: {"content": {"text/csv": {}}}}  # with ?format=csv
+CSV_TOO: dict[int | str, dict[str, Any]] = {200: file_response("JSON; with format=csv a CSV file", "text/csv")}
 MONTH = r"^(19|20)[0-9]{2}-(0[1-9]|1[0-2])$"  # years 1900-2099: year 0 or 9999 + 1 month broke Month (500)
 
 
@@ -46,7 +47,8 @@ def _respond(items: list[dict[str, Any]], total: int, fmt: str, name: str) -> An
     )
 
 
-@router.get("/tenants/{tenant_id}/reports/realisation", tags=["reports"], responses=CSV_TOO)
+@router.get("/tenants/{tenant_id}/reports/realisation", tags=["reports"], responses=CSV_TOO,
+            response_model=RealisationPage)
 async def realisation(
     tenant_id: str,
     request: Request,
@@ -82,7 +84,8 @@ async def realisation(
     return _respond(items, total, format, f"realisation-{tenant_id}-{first}-{last}")
 
 
-@router.get("/tenants/{tenant_id}/reports/interruptions", tags=["reports"], responses=CSV_TOO)
+@router.get("/tenants/{tenant_id}/reports/interruptions", tags=["reports"], responses=CSV_TOO,
+            response_model=InterruptionReportPage)
 async def interruption_report(
     tenant_id: str,
     request: Request,

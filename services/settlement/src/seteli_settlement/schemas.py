@@ -1,0 +1,237 @@
+"""What the settlement API answers: one named model per response, so the OpenAPI document describes the
+run, the result that matters, field by field (issue 22).
+
+Amounts are strings with two decimals (euros, rounded once by the rule in domain/settling.py); dates are
+ISO dates and timestamps ISO 8601 strings, answered as the use cases format them."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+from seteli_common.pages import Page
+
+Money = str  # "3690.00": euros, two decimals, never a float
+
+
+class LineOut(BaseModel):
+    line_id: int
+    kind: str = Field(examples=["event"], description="event, interruption or credit")
+    entry: str = Field(description="what the line is: a payment, a reversal of an earlier revision, a credit")
+    source_id: str = Field(description="the event, interruption or credit it comes from")
+    revision: int
+    event_id: str | None
+    service_id: str
+    content_id: str
+    client_ref: str = Field(description="the provider's own client number, never a name or identity code")
+    producer_part: str | None
+    start: date
+    end: date
+    units: str
+    unit_price: Money
+    percentage: str
+    amount: Money
+    co_payment: Money
+    month: str = Field(examples=["2016-03"])
+    reverses: int | None = Field(description="the line this one reverses")
+
+
+class PaymentOut(BaseModel):
+    payment_id: int | None = Field(description="null in a preview")
+    provider_id: str
+    site_id: str | None = Field(description="a site paid to its own account; null = the company's")
+    payee_name: str
+    amount: Money = Field(examples=["3690.00"])
+    iban: str
+    reference: str
+    line_count: int
+    event_ids: list[str]
+    interruption_ids: list[str]
+    credit_ids: list[str]
+    lines: list[LineOut] | None = Field(default=None, description="with lines=true")
+
+
+class CarriedOverOut(BaseModel):
+    provider_id: str
+    site_id: str | None
+    payee_name: str
+    amount: Money
+    line_count: int
+    reason: str = Field(examples=["no_billing"])
+    reason_text: str
+    iban: str | None = Field(default=None, description="the account that could not be paid, if any")
+    reference: str | None = None
+    event_ids: list[str] | None = None
+    interruption_ids: list[str] | None = None
+    credit_ids: list[str] | None = None
+    lines: list[LineOut] | None = Field(default=None, description="with lines=true")
+
+
+class JobsOut(BaseModel):
+    total: int
+    done: int
+
+
+class WarningOut(BaseModel):
+    code: str
+    text: str
+    provider_deadline: date
+
+
+class PayeeChangeOut(BaseModel):
+    provider_id: str
+    site_id: str | None
+    before: Money
+    after: Money
+    difference: Money
+
+
+class ChangedLineOut(BaseModel):
+    line_id: int
+    payee: str
+    amount: Money
+    event_id: str | None
+    source_id: str | None
+    kind: str | None
+
+
+class PreviewChangesOut(BaseModel):
+    first_preview: bool
+    added_lines: list[ChangedLineOut]
+    removed_lines: list[ChangedLineOut]
+    payees: list[PayeeChangeOut]
+    since: str | None = Field(default=None, description="when the previous preview was made")
+
+
+class LockOut(BaseModel):
+    allowed: bool
+    refusal: str | None
+    refusal_text: str | None
+    lockable_from: date
+    provider_deadline: date
+    warnings: list[WarningOut]
+
+
+class CalendarOut(BaseModel):
+    provider_deadline: date
+    approval_deadline: date
+    transfer_date: date
+    today: date
+
+
+class RunOut(BaseModel):
+    """A run (or, with dry_run, a preview): who is paid what, who is carried over and why."""
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "id": "3f0c6a56-6a4e-4f7c-9d59-0d1f2b3c4d5e", "month": "2016-03", "state": "completed",
+        "trigger": "manual", "dry_run": False, "total": "3690.00", "created_at": "2016-04-04T03:00:00+00:00",
+        "completed_at": "2016-04-04T03:00:02+00:00", "jobs": {"total": 1, "done": 1}, "warnings": [],
+        "payments": [{"payment_id": 12, "provider_id": "p-paivansade", "site_id": None,
+                      "payee_name": "Hoivakoti Päivänsäde Oy", "amount": "3690.00", "iban": "FI2112345600000785",
+                      "reference": "1234561", "line_count": 2, "event_ids": ["e-1", "e-2"],
+                      "interruption_ids": [], "credit_ids": []}],
+        "carried_over": []}]})
+
+    id: str | None = Field(description="null in a preview")
+    month: str = Field(examples=["2016-03"])
+    state: str = Field(examples=["completed"], description="running until every payment is made, then completed")
+    trigger: str
+    dry_run: bool
+    total: Money | None
+    created_at: str
+    completed_at: str | None
+    jobs: JobsOut
+    warnings: list[WarningOut]
+    payments: list[PaymentOut]
+    carried_over: list[CarriedOverOut]
+    changes: PreviewChangesOut | None = Field(default=None, description="a preview: what changed since the last")
+    lock: LockOut | None = Field(default=None, description="a preview: whether the month may be locked now")
+    calendar: CalendarOut | None = Field(default=None, description="a preview: the month's deadlines")
+
+
+class RunListItemOut(BaseModel):
+    id: str
+    month: str
+    state: str
+    trigger: str
+    total: Money | None
+    created_at: str
+
+
+class RunPage(Page[RunListItemOut]):
+    pass
+
+
+class TracedLineOut(LineOut):
+    status: str = Field(description="open, paid or carried over")
+    run_id: str | None
+    payment_id: int | None
+
+
+class TracedLinePage(Page[TracedLineOut]):
+    pass
+
+
+class StartedRunOut(BaseModel):
+    tenant_id: str
+    month: str
+    run_id: str
+
+
+class StartedRunsOut(BaseModel):
+    started: list[StartedRunOut]
+
+
+class PaymentListItemOut(BaseModel):
+    payment_id: int
+    run_id: str
+    month: str
+    provider_id: str
+    site_id: str | None
+    payee_name: str
+    amount: Money
+    reference: str
+    line_count: int
+    state: str
+    specification_state: str | None
+    created_at: str
+    specification_url: str
+
+
+class PaymentPage(Page[PaymentListItemOut]):
+    pass
+
+
+class RealisationRowOut(BaseModel):
+    provider_id: str
+    client_ref: str
+    content_id: str
+    content_name: str
+    units_settled: str
+    amount_settled: Money
+    co_payment: Money
+    amount_unsettled: Money
+    units_unfinished: str
+
+
+class RealisationPage(Page[RealisationRowOut]):
+    pass
+
+
+class InterruptionRowOut(BaseModel):
+    interruption_id: str
+    service_id: str
+    provider_id: str
+    producer_part: str | None
+    client_ref: str
+    content_id: str
+    start: date
+    end: date | None
+    days: int
+    reason: Literal["hospital", "holiday", "other"] | str
+    amount_tenant: Money
+    amount_co_payment: Money
+
+
+class InterruptionReportPage(Page[InterruptionRowOut]):
+    pass
