@@ -24,6 +24,7 @@ from . import accounts, service, tenant_settings
 from . import repository as repo
 from .providers import works_with
 from .repository import providers as provider_queries
+from .schemas import ConfirmedRegistrationOut, JwksOut, StatusOut
 from .service import RegistryContext
 
 # an organisation's public web address: http(s) only, so a link on its card can't run script
@@ -212,7 +213,7 @@ async def context(request: Request, session: AsyncSession = Depends(db_session, 
     return service.make_context(request.app.state.runtime, session)
 
 
-@well_known.get("/.well-known/jwks.json", tags=["auth"])
+@well_known.get("/.well-known/jwks.json", tags=["auth"], response_model=JwksOut)
 async def jwks(request: Request) -> dict[str, Any]:
     return request.app.state.runtime.extras["issuer"].jwks()  # type: ignore[no-any-return]
 
@@ -279,7 +280,7 @@ async def change_password(body: PasswordChangeIn, request: Request) -> None:
         raise unauthorized(failure)
 
 
-@router.post("/auth/password-reset", status_code=202, tags=["auth"])
+@router.post("/auth/password-reset", status_code=202, tags=["auth"], response_model=StatusOut)
 async def request_password_reset(body: ResetRequestIn, ctx: RegistryContext = Depends(context)) -> dict[str, str]:
     await accounts.request_password_reset(ctx, body.email)
     return {"status": "if the address has an account, a link was sent"}
@@ -290,7 +291,7 @@ async def complete_password_reset(body: ResetCompleteIn, ctx: RegistryContext = 
     await accounts.complete_password_reset(ctx, body.token, body.new_password)
 
 
-@router.post("/auth/confirm-registration", tags=["auth"])
+@router.post("/auth/confirm-registration", tags=["auth"], response_model=ConfirmedRegistrationOut)
 async def confirm_registration(body: LinkIn, ctx: RegistryContext = Depends(context)) -> dict[str, Any]:
     return await accounts.confirm_registration(ctx, body.token)
 

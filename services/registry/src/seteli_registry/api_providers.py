@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, File, Form, Query, Response, UploadFile
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
 from seteli_common.auth import PROVIDER_STAFF, Principal, Role, require_roles
 from seteli_common.errors import forbidden
-from seteli_common.web import content_disposition
+from seteli_common.web import content_disposition, file_response
 
 from . import accounts, attachments, community, providers, service
 from . import repository as repo
@@ -349,7 +349,8 @@ async def list_attachments(provider_id: str, ctx: RegistryContext = Depends(cont
     return {"items": [_attachment(r) for r in items], "total": total}
 
 
-@router.get("/{provider_id}/attachments/{attachment_id}/content")
+@router.get("/{provider_id}/attachments/{attachment_id}/content",
+            responses={200: file_response("the attachment's file, in its own media type", "application/octet-stream")})
 async def attachment_content(provider_id: str, attachment_id: str, ctx: RegistryContext = Depends(context),
                              principal: Principal = Depends(ANYONE)) -> Response:
     await providers.may_read(ctx, principal, provider_id)

@@ -15,7 +15,19 @@ from . import attachments, community, registration
 from . import repository as repo
 from .api import LinkIn, TokenOut, Website, _token_out, context
 from .repository import lists
-from .schemas import CompanyRegisterOut, ExpiredAttachmentsOut, RegistrationRequestOut, RegistrationRequestPage
+from .schemas import (
+    AssociationOut,
+    CompanyRegisterOut,
+    CourseWindowOut,
+    CourseWindowPage,
+    ExpiredAttachmentsOut,
+    InvitationOut,
+    OrganisationPage,
+    RedirectOut,
+    RegistrationRequestOut,
+    RegistrationRequestPage,
+    StrongAuthorizedOut,
+)
 from .service import RegistryContext
 from .signing import pseudonym_key
 
@@ -144,12 +156,12 @@ async def company_register(business_id: str, ctx: RegistryContext = Depends(cont
     return info
 
 
-@router.post("/auth/strong/start", tags=["auth"])
+@router.post("/auth/strong/start", tags=["auth"], response_model=RedirectOut)
 async def strong_start(body: StrongStartIn, ctx: RegistryContext = Depends(context)) -> dict[str, Any]:
     return await registration.strong_start(ctx, body.language)
 
 
-@router.post("/auth/strong/identified", tags=["auth"])
+@router.post("/auth/strong/identified", tags=["auth"], response_model=RedirectOut)
 async def strong_identified(body: StrongStepIn, request: Request,
                             ctx: RegistryContext = Depends(context)) -> dict[str, Any]:
     runtime = request.app.state.runtime
@@ -157,7 +169,7 @@ async def strong_identified(body: StrongStepIn, request: Request,
     return await registration.strong_identified(ctx, body.state, body.code, body.language, key)
 
 
-@router.post("/auth/strong/authorized", tags=["auth"])
+@router.post("/auth/strong/authorized", tags=["auth"], response_model=StrongAuthorizedOut)
 async def strong_authorized(body: StrongStepIn, ctx: RegistryContext = Depends(context)) -> dict[str, Any]:
     return await registration.strong_authorized(ctx, body.state, body.code)
 
@@ -182,7 +194,8 @@ async def strong_login(body: StrongLoginIn, request: Request, ctx: RegistryConte
     return _token_out(result, ttl)
 
 
-@router.post("/tenants/{tenant_id}/association-invitations", status_code=201, tags=["associations"])
+@router.post("/tenants/{tenant_id}/association-invitations", status_code=201, tags=["associations"],
+             response_model=InvitationOut)
 async def invite(tenant_id: str, body: InvitationIn, ctx: RegistryContext = Depends(context),
                  principal: Principal = Depends(TENANT_ADMIN)) -> dict[str, Any]:
     guard_tenant(principal, tenant_id)
@@ -191,7 +204,8 @@ async def invite(tenant_id: str, body: InvitationIn, ctx: RegistryContext = Depe
     return await community.invite_association(ctx, tenant_id, body.email, body.language)
 
 
-@router.post("/tenants/{tenant_id}/associations/{association_id}/link", status_code=202, tags=["associations"])
+@router.post("/tenants/{tenant_id}/associations/{association_id}/link", status_code=202, tags=["associations"],
+             response_model=InvitationOut)
 async def send_association_link(tenant_id: str, association_id: str, ctx: RegistryContext = Depends(context),
                                 principal: Principal = Depends(TENANT_ADMIN)) -> dict[str, Any]:
     """Mails the association a new link to its form; every older link stops working."""
@@ -199,19 +213,19 @@ async def send_association_link(tenant_id: str, association_id: str, ctx: Regist
     return await community.send_association_link(ctx, tenant_id, association_id)
 
 
-@router.post("/associations/by-link", tags=["associations"])
+@router.post("/associations/by-link", tags=["associations"], response_model=AssociationOut)
 async def association_by_link(body: LinkIn, ctx: RegistryContext = Depends(context)) -> dict[str, Any]:
     """The association's current data (the link secret travels in the body, not the URL)."""
     return await community.association_by_link(ctx, body.token)
 
 
-@router.put("/associations/by-link", tags=["associations"])
+@router.put("/associations/by-link", tags=["associations"], response_model=AssociationOut)
 async def fill_association(body: AssociationIn, ctx: RegistryContext = Depends(context)) -> dict[str, Any]:
     data = body.model_dump(exclude={"token"})
     return await community.fill_association(ctx, body.token, data)
 
 
-@router.get("/tenants/{tenant_id}/organisations", tags=["associations"])
+@router.get("/tenants/{tenant_id}/organisations", tags=["associations"], response_model=OrganisationPage)
 async def tenant_organisations(tenant_id: str, ctx: RegistryContext = Depends(context),
                                principal: Principal = Depends(require_roles(Role.TENANT_ADMIN, Role.TENANT_OFFICER)),
                                status: Literal["invited", "unconfirmed", "registered", "approved"] | None = None,
@@ -224,7 +238,7 @@ async def tenant_organisations(tenant_id: str, ctx: RegistryContext = Depends(co
     return {"items": items, "total": total}
 
 
-@router.put("/tenants/{tenant_id}/course-windows/{year}", tags=["courses"])
+@router.put("/tenants/{tenant_id}/course-windows/{year}", tags=["courses"], response_model=CourseWindowOut)
 async def open_window(tenant_id: str, year: int, body: WindowIn, ctx: RegistryContext = Depends(context),
                       principal: Principal = Depends(TENANT_ADMIN)) -> dict[str, Any]:
     guard_tenant(principal, tenant_id)
@@ -233,7 +247,7 @@ async def open_window(tenant_id: str, year: int, body: WindowIn, ctx: RegistryCo
     return await community.open_window(ctx, tenant_id, year, body.opens_on, body.closes_on)
 
 
-@router.get("/tenants/{tenant_id}/course-windows", tags=["courses"])
+@router.get("/tenants/{tenant_id}/course-windows", tags=["courses"], response_model=CourseWindowPage)
 async def list_windows(tenant_id: str, ctx: RegistryContext = Depends(context),
                        principal: Principal = Depends(require_roles(Role.TENANT_ADMIN, Role.TENANT_OFFICER)),
                        limit: int = Query(50, ge=1, le=200), offset: int = Query(0, ge=0)) -> dict[str, Any]:

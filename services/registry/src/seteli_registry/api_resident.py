@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 
 from . import resident
 from .api import context
+from .schemas import RedirectOut, ResidentSignInOut
 from .service import RegistryContext
 
 router = APIRouter(prefix="/v1/resident-sign-in", tags=["resident sign-in"])
@@ -31,13 +32,13 @@ class ResidentChooseIn(BaseModel):
     language: Literal["fi", "sv", "en"] = "fi"
 
 
-@router.post("/start")
+@router.post("/start", response_model=RedirectOut)
 async def start(body: ResidentStartIn, ctx: RegistryContext = Depends(context)) -> dict[str, Any]:
     """`{state, redirect_url}`: where to send the person (the identity provider's login)."""
     return await resident.start(ctx, body.language)
 
 
-@router.post("/complete")
+@router.post("/complete", response_model=ResidentSignInOut, response_model_exclude_none=True)
 async def complete(body: ResidentCompleteIn, request: Request,
                    ctx: RegistryContext = Depends(context)) -> dict[str, Any]:
     """`{status: signed_in, access_token, tenant_id, client_id}`, or `{status: choose_tenant, state,
@@ -46,7 +47,7 @@ async def complete(body: ResidentCompleteIn, request: Request,
                                    code=body.code, language=body.language)
 
 
-@router.post("/choose-tenant")
+@router.post("/choose-tenant", response_model=ResidentSignInOut, response_model_exclude_none=True)
 async def choose_tenant(body: ResidentChooseIn, request: Request,
                         ctx: RegistryContext = Depends(context)) -> dict[str, Any]:
     return await resident.choose(ctx, request.app.state.runtime.extras["issuer"], state=body.state,

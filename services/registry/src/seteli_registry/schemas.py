@@ -5,9 +5,9 @@ response, so the OpenAPI document describes every field a client reads (issue 22
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from seteli_common.pages import Page
 
 RequestStatus = Literal["pending", "approved", "rejected"]
@@ -45,8 +45,8 @@ class SubcontractorPage(Page[SubcontractorOut]):
 class LiabilityItemOut(BaseModel):
     check: str = Field(examples=["tax_debt_register"])
     state: str = Field(examples=["ok"])
-    source: str
-    evidence_date: str
+    source: str | None = None
+    evidence_date: str | None = None
 
 
 class LiabilityCheckOut(BaseModel):
@@ -82,21 +82,16 @@ class AttachmentPage(Page[AttachmentOut]):
     pass
 
 
-class ContactPersonOut(BaseModel):
-    name: str
-    phone: str
-
-
 class CourseOut(BaseModel):
     tenant_id: str
     id: str
     provider_id: str
-    service_id: str
+    service_id: str | None = Field(description="the service the course belongs to, if named")
     year: int
     name: str
     start_date: date
     end_date: date
-    contact_persons: list[ContactPersonOut]
+    contact_persons: list[dict[str, str]] = Field(examples=[[{"name": "Kalle Kurssi", "phone": "0401234567"}]])
     status: str
     updated_at: datetime
 
@@ -190,3 +185,140 @@ class SigningCallbackOut(BaseModel):
 
 class ExpiredAttachmentsOut(BaseModel):
     expired: int = Field(description="attachments newly marked expired by this run")
+
+
+class JwkOut(BaseModel):
+    """One public signing key (RFC 7517); other members of the key are passed through as they are."""
+    model_config = ConfigDict(extra="allow")
+
+    kty: str = Field(examples=["OKP"])
+    kid: str
+    use: str | None = None
+    alg: str | None = None
+    crv: str | None = None
+    x: str | None = None
+
+
+class JwksOut(BaseModel):
+    keys: list[JwkOut]
+
+
+class StatusOut(BaseModel):
+    status: str = Field(examples=["sent"])
+
+
+class ConfirmedRegistrationOut(BaseModel):
+    user_id: str
+    provider_id: str
+    status: str
+
+
+class RedirectOut(BaseModel):
+    """A step of a sign-in with strong identity: where to send the person next, and the state to carry."""
+    state: str
+    redirect_url: str
+
+
+class AuthorizedOrganisationOut(BaseModel):
+    business_id: str
+    name: str
+    account: bool = Field(description="the company already has an account here")
+
+
+class StrongAuthorizedOut(BaseModel):
+    state: str
+    person_name: str
+    organisations: list[AuthorizedOrganisationOut] = Field(
+        description="the companies the person may act for (e-Authorizations)")
+
+
+class InvitationOut(BaseModel):
+    id: str
+    email: str
+    status: str
+
+
+class AssociationOut(BaseModel):
+    id: str
+    business_id: str | None
+    kind: str
+    name: str
+    language: str
+    email: str
+    phone: str
+    street_address: str
+    postal_code: str
+    city: str
+    hide_address: bool
+    status: str
+    billing: dict[str, Any] | None
+    contact_person: str
+    description: str
+    extra_info: str
+    website: str
+    operating_areas: list[str]
+    units: list[str]
+    needs: list[str]
+    support_types: list[str]
+    service_languages: list[str]
+    created_at: datetime
+
+
+class OrganisationOut(BaseModel):
+    id: str
+    kind: Literal["company", "association"] | str
+    name: str
+    business_id: str | None
+    email: str
+    status: str
+    language: str
+    via: str = Field(description="how it came to the municipality: an application, a registration, an invitation")
+    since: datetime
+
+
+class OrganisationPage(Page[OrganisationOut]):
+    pass
+
+
+class CourseWindowOut(BaseModel):
+    tenant_id: str
+    year: int
+    opens_on: date
+    closes_on: date
+
+
+class CourseWindowPage(Page[CourseWindowOut]):
+    pass
+
+
+class ContactedOrganisationOut(BaseModel):
+    id: str
+    name: str
+    email: str | None
+    phone: str | None
+
+
+class ContactRequestSentOut(BaseModel):
+    id: str
+    organisations: list[ContactedOrganisationOut] = Field(description="who received the request")
+
+
+class ResidentTenantOut(BaseModel):
+    id: str
+    name_fi: str
+    name_sv: str
+
+
+class ResidentSignInOut(BaseModel):
+    """Signed in (a token for the client in one municipality), or, for a person who is a client in several,
+    `choose_tenant` with the municipalities to choose from and the state to carry. Members that do not
+    belong to the answer are left out (a choice carries no token)."""
+    status: str
+    access_token: str | None = None
+    token_type: str | None = None
+    expires_in: int | None = None
+    tenant_id: str | None = None
+    client_id: str | None = None
+    name: str | None = None
+    state: str | None = None
+    tenants: list[ResidentTenantOut] | None = None
