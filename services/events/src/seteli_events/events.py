@@ -131,8 +131,9 @@ class CreditRequested(EventPayload):
 
 
 class ReminderDue(EventPayload):
-    """On the 1st: a provider still has last month's drafts or interruptions without an end, which are paid
-    only when confirmed (ended) by the 2nd. The notifications service mails the reminder."""
+    """The day before the provider deadline (the 1st for the default, the 2nd): a provider still has last
+    month's drafts or interruptions without an end, which are paid only when confirmed (ended) by `deadline`
+    (the service calendar's `provider_deadline_day`). The notifications service mails the reminder."""
 
     event_type = "events.reminder.due"
     provider_id: str
