@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime
 
 from seteli_events.service import month_jobs
 
-from .conftest import HOUSING_SERVICE, PROVIDER, Harness, T
+from .conftest import HOUSING_SERVICE, KOUVOLA_RULE, PROVIDER, Harness, T
 
 
 async def test_open_drafts_and_interruptions_are_reminded_once_before_the_deadline(seeded: Harness) -> None:
@@ -51,7 +51,7 @@ async def _define_housing_with_deadline(h: Harness, day: int) -> None:
                       "client_pays": False},
                      {"content_id": "meals", "name_fi": "Ateriat", "name_sv": "Måltider", "unit": "day",
                       "client_pays": True}],
-        "interruption_rule": None,
+        "interruption_rule": KOUVOLA_RULE,
         "calendar": {"provider_deadline_day": day, "approval_deadline_day": day + 1, "transfer_day": day + 2}})
 
 

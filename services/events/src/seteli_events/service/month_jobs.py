@@ -33,6 +33,7 @@ from ..domain.provider_deadline import (
 from ..events import ReminderDue
 from ..repository import auto_recording as auto_recording_queries
 from ..repository import reminders as reminder_queries
+from .pending_work import summarise_pending_work
 from .recording import EventInput, create_event
 
 log = logging.getLogger("seteli.events.jobs")
@@ -151,6 +152,9 @@ async def scheduler(runtime: ServiceRuntime, day: int, interval: float) -> None:
             reminded = await remind_open_work(runtime, today)
             if reminded:
                 log.info("reminded of open work: %s", reminded)
+            summarised = await summarise_pending_work(runtime, today)
+            if summarised:
+                log.info("pending work summarised: %s", summarised)
         except Exception:  # keep the scheduler alive; the next tick retries
             log.exception("auto-recording failed")
         await asyncio.sleep(interval)
