@@ -7,6 +7,7 @@ import socket
 import uuid
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from pathlib import Path
@@ -110,10 +111,10 @@ class Harness:
     provider_sv: ClassVar[dict[str, Any]] = PROVIDER_SV
 
     async def publish(self, event_type: str, payload: dict[str, Any], *, tenant_id: str | None = None,
-                      event_id: uuid.UUID | None = None) -> Envelope:
+                      event_id: uuid.UUID | None = None, occurred_at: datetime | None = None) -> Envelope:
         """Deliver an event over the bus, let the consumers finish, and let the sender send."""
         envelope = Envelope(event_id=event_id or uuid.uuid4(), type=event_type, tenant_id=tenant_id,
-                            payload=payload)
+                            payload=payload, **({"occurred_at": occurred_at} if occurred_at else {}))
         await InMemoryTransport(self.broker).publish(envelope, {}, timeout=1)
         await self.settle()
         return envelope

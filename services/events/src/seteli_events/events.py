@@ -131,8 +131,9 @@ class CreditRequested(EventPayload):
 
 
 class ReminderDue(EventPayload):
-    """On the 1st: a provider still has last month's drafts or interruptions without an end, which are paid
-    only when confirmed (ended) by the 2nd. The notifications service mails the reminder."""
+    """The day before the provider deadline (the 1st for the default, the 2nd): a provider still has last
+    month's drafts or interruptions without an end, which are paid only when confirmed (ended) by `deadline`
+    (the service calendar's `provider_deadline_day`). The notifications service mails the reminder."""
 
     event_type = "events.reminder.due"
     provider_id: str
@@ -140,6 +141,28 @@ class ReminderDue(EventPayload):
     drafts: int
     open_interruptions: int
     deadline: date
+
+
+class ProviderPendingWork(BaseModel):
+    """One provider's pending work in a tenant, as its home page counts it (every count may be 0)."""
+
+    provider_id: str
+    drafts: int  # drafts to confirm
+    deadline: date | None  # the provider deadline of the oldest draft's month (the service calendar's)
+    awaiting_approval: int  # recorded events waiting for the tenant's approval (over a grant)
+    open_interruptions: int  # interruptions without an end
+    feedback_awaiting_reply: int  # complaints, and feedback whose client asked for a reply
+    corrections_open: int  # the provider's correction requests the tenant has not answered yet
+    corrections_answered: int  # correction requests the tenant answered since the previous summary
+
+
+class PendingWorkSummarised(EventPayload):
+    """Once a day per tenant: every provider with pending work there (one absent has none). The summary
+    replaces the day before's; notifications lists it in the provider's daily digest."""
+
+    event_type = "events.pending_work.summarised"
+    day: date
+    providers: list[ProviderPendingWork]
 
 
 class CreditWithdrawn(EventPayload):

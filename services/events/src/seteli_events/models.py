@@ -302,6 +302,15 @@ reminders = Table(
     Column("sent_at", DateTime(timezone=True), nullable=False),
 )
 
+# The daily summary of each provider's pending work (service/pending_work.py): published once per tenant and day.
+pending_work_summaries = Table(
+    "pending_work_summaries",
+    metadata,
+    Column("tenant_id", String(ID), primary_key=True),
+    Column("day", Date, primary_key=True),
+    Column("sent_at", DateTime(timezone=True), nullable=False),
+)
+
 auto_record_runs = Table(
     "auto_record_runs",
     metadata,

@@ -1,6 +1,6 @@
-"""Subscriptions: `directory` keeps the read models (recipients, languages); `mail` turns facts into
-messages; `recorded-events` picks over-limit events out of the busy stream of recorded events.
-All are idempotent through the inbox, and mail also through the stable Message-ID."""
+"""Subscriptions: `directory` keeps the read models (recipients, languages, and the pending work the daily
+digest lists); `mail` turns facts into messages; `recorded-events` picks over-limit events out of the busy
+stream of recorded events. All are idempotent through the inbox, and mail also through the stable Message-ID."""
 
 from __future__ import annotations
 
@@ -30,6 +30,7 @@ class MailDeps:
 def subscriptions(deps: MailDeps) -> list[Subscription]:
     directory = Subscription("directory")
     readmodels.subscribe(directory)
+    readmodels.subscribe_pending_work(directory)
     mail = Subscription("mail")
     for module in (triggers, triggers_registry, triggers_operations):
         module.subscribe(mail, deps.context)

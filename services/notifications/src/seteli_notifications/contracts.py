@@ -195,6 +195,38 @@ class BookingEnded(Inbound):
     producer_part: str | None = None
 
 
+class ProviderPendingWork(Inbound):
+    provider_id: str
+    drafts: int
+    deadline: date | None
+    awaiting_approval: int
+    open_interruptions: int
+    feedback_awaiting_reply: int
+    corrections_open: int
+    corrections_answered: int
+
+
+class PendingWorkSummarised(Inbound):
+    """events' daily summary of a tenant: every provider with pending work there (one absent has none)."""
+
+    day: date
+    providers: list[ProviderPendingWork]
+
+
+class AttachmentFact(Inbound):
+    """registry.attachment.added / removed / expired: what the digest says of an attachment that runs out."""
+
+    attachment_id: str
+    provider_id: str
+    type: str
+    valid_until: date | None = None
+
+
+class BookingMade(Inbound):
+    booking_id: str
+    provider_id: str
+
+
 class ReminderDue(Inbound):
     provider_id: str
     month: str

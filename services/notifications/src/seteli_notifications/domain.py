@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-from typing import Final
+from datetime import date, datetime, timedelta
+from typing import Any, Final
 
 from seteli_common.clock import HELSINKI
 from seteli_common.validators import mask_identity_code
@@ -30,6 +30,32 @@ CARRY_OVER_REASONS: Final = {
 }
 CARRY_OVER_OTHER: Final = {"fi": "maksua ei voitu tällä kertaa suorittaa",
                            "sv": "betalningen kunde inte göras den här gången"}
+
+# Attachment types (the registry's codes) as the provider reads them, for the daily digest.
+ATTACHMENT_TYPES: Final = {
+    "trade_register_extract": {"fi": "Kaupparekisteriote", "sv": "Handelsregisterutdrag"},
+    "prepayment_register": {"fi": "Ennakkoperintärekisteriote", "sv": "Utdrag ur förskottsuppbördsregistret"},
+    "tyel_certificate": {"fi": "TyEL-vakuutustodistus", "sv": "Intyg om ArPL-försäkring"},
+    "yel_certificate": {"fi": "YEL-vakuutustodistus", "sv": "Intyg om FöPL-försäkring"},
+    "tax_payment_certificate": {"fi": "Verovelkatodistus", "sv": "Skuldintyg"},
+    "liability_insurance": {"fi": "Vastuuvakuutus", "sv": "Ansvarsförsäkring"},
+    "accident_insurance": {"fi": "Tapaturmavakuutus", "sv": "Olycksfallsförsäkring"},
+    "collective_agreement": {"fi": "Työehtosopimus", "sv": "Kollektivavtal"},
+    "occupational_health_care": {"fi": "Työterveyshuoltosopimus", "sv": "Avtal om företagshälsovård"},
+    "avi_valvira_licence": {"fi": "AVI:n tai Valviran lupa", "sv": "Tillstånd av RFV eller Valvira"},
+    "avi_valvira_register_certificate": {"fi": "AVI:n tai Valviran todistus rekisteriin kuulumisesta",
+                                         "sv": "Intyg av RFV eller Valvira om registrering"},
+    "staff_list": {"fi": "Henkilöstöluettelo", "sv": "Personalförteckning"},
+    "medication_plan": {"fi": "Lääkehoitosuunnitelma", "sv": "Läkemedelsplan"},
+    "self_monitoring_plan": {"fi": "Omavalvontasuunnitelma", "sv": "Plan för egenkontroll"},
+    "service_description": {"fi": "Palvelukuvaus", "sv": "Tjänstebeskrivning"},
+    "rescue_plan": {"fi": "Pelastussuunnitelma", "sv": "Räddningsplan"},
+    "fire_authority_statement": {"fi": "Paloviranomaisen lausunto", "sv": "Brandmyndighetens utlåtande"},
+    "data_protection_statement": {"fi": "Tietosuojaseloste", "sv": "Dataskyddsbeskrivning"},
+    "annual_report": {"fi": "Tilinpäätös", "sv": "Bokslut"},
+    "action_plan": {"fi": "Toimintasuunnitelma", "sv": "Verksamhetsplan"},
+    "other": {"fi": "Muu liite", "sv": "Annan bilaga"},
+}
 
 MONTHS: Final = {
     "fi": ("tammikuu", "helmikuu", "maaliskuu", "huhtikuu", "toukokuu", "kesäkuu", "heinäkuu", "elokuu",
@@ -161,4 +187,99 @@ def service_change_lines(changes: Sequence[dict[str, object]], lang: str) -> lis
             day = _day(c.get("effective_from"))  # type: ignore[arg-type]
             lines.append(f"Sääntökirjan versio {c.get('version')} on voimassa {day} alkaen" if fi
                          else f"Regelbokens version {c.get('version')} gäller från {day}")
+    return lines
+
+
+def attachment_name(kind: str, lang: str) -> str:
+    """An attachment type in words; an unknown code is shown as given."""
+    return ATTACHMENT_TYPES.get(kind, {}).get(lang, kind)
+
+
+# --- the daily digest's pending actions (as the provider's home page lists them) ------------------
+
+EXPIRY_WARNING_DAYS: Final = 30  # an attachment running out within this many days is listed (as on the home page)
+NEW_BOOKING_DAYS: Final = 7  # a booking made within this many days and not in a digest yet is listed
+
+# (one, many) per line; {n} the count, {date} a day.
+_PENDING: Final[dict[str, dict[str, Any]]] = {
+    "fi": {
+        "drafts": ("1 keskeneräinen kirjaus: vahvistakaa se viimeistään {date}, muuten sitä ei tilitetä.",
+                   "{n} keskeneräistä kirjausta: vahvistakaa ne viimeistään {date}, muuten niitä ei tilitetä."),
+        "drafts_late": ("1 keskeneräinen kirjaus, jonka määräpäivä {date} on mennyt: vahvistakaa se nyt, niin se "
+                        "tilitetään seuraavassa tilityksessä.",
+                        "{n} keskeneräistä kirjausta, joiden määräpäivä {date} on mennyt: vahvistakaa ne nyt, niin "
+                        "ne tilitetään seuraavassa tilityksessä."),
+        "awaiting_approval": ("1 kirjaus odottaa kunnan hyväksyntää (myönnetty määrä ylittyi).",
+                              "{n} kirjausta odottaa kunnan hyväksyntää (myönnetty määrä ylittyi)."),
+        "open_interruptions": ("1 keskeytys ilman paluupäivää: keskeytys tilitetään, kun paluupäivä on kirjattu.",
+                               "{n} keskeytystä ilman paluupäivää: keskeytys tilitetään, kun paluupäivä on "
+                               "kirjattu."),
+        "feedback_awaiting_reply": ("1 palaute odottaa vastaustanne.", "{n} palautetta odottaa vastaustanne."),
+        "corrections_open": ("1 korjauspyyntö odottaa kunnan vastausta.",
+                             "{n} korjauspyyntöä odottaa kunnan vastausta."),
+        "corrections_answered": ("Kunta on vastannut 1 korjauspyyntöönne.",
+                                 "Kunta on vastannut {n} korjauspyyntöönne."),
+        "bookings": ("1 uusi varaus.", "{n} uutta varausta."),
+        "attachment_expiring": "Liite {name} vanhenee {date}: lisätkää uusi.",
+        "attachment_expired": "Liite {name} vanheni {date}: lisätkää uusi.",
+    },
+    "sv": {
+        "drafts": ("1 ofärdig registrering: bekräfta den senast {date}, annars redovisas den inte.",
+                   "{n} ofärdiga registreringar: bekräfta dem senast {date}, annars redovisas de inte."),
+        "drafts_late": ("1 ofärdig registrering vars sista dag {date} har passerat: bekräfta den nu, så redovisas "
+                        "den i nästa redovisning.",
+                        "{n} ofärdiga registreringar vars sista dag {date} har passerat: bekräfta dem nu, så "
+                        "redovisas de i nästa redovisning."),
+        "awaiting_approval": ("1 registrering väntar på kommunens godkännande (den beviljade mängden överskreds).",
+                              "{n} registreringar väntar på kommunens godkännande (den beviljade mängden "
+                              "överskreds)."),
+        "open_interruptions": ("1 avbrott utan återkomstdag: avbrottet redovisas när återkomstdagen har "
+                               "registrerats.",
+                               "{n} avbrott utan återkomstdag: avbrottet redovisas när återkomstdagen har "
+                               "registrerats."),
+        "feedback_awaiting_reply": ("1 respons väntar på ert svar.", "{n} responser väntar på ert svar."),
+        "corrections_open": ("1 begäran om rättelse väntar på kommunens svar.",
+                             "{n} begäranden om rättelse väntar på kommunens svar."),
+        "corrections_answered": ("Kommunen har besvarat 1 av era begäranden om rättelse.",
+                                 "Kommunen har besvarat {n} av era begäranden om rättelse."),
+        "bookings": ("1 ny bokning.", "{n} nya bokningar."),
+        "attachment_expiring": "Bilagan {name} går ut {date}: lägg till en ny.",
+        "attachment_expired": "Bilagan {name} gick ut {date}: lägg till en ny.",
+    },
+}
+_COUNTED: Final = ("awaiting_approval", "open_interruptions", "feedback_awaiting_reply", "corrections_open",
+                   "corrections_answered", "bookings")
+
+
+def _count_line(texts: Mapping[str, Any], key: str, n: int, day: str = "") -> str:
+    one, many = texts[key]
+    return str(one if n == 1 else many).format(n=n, date=day)
+
+
+def _date(value: date) -> str:
+    return f"{value.day}.{value.month}.{value.year}"
+
+
+def pending_lines(work: Sequence[Mapping[str, Any]], attachments: Sequence[Mapping[str, Any]], today: date,
+                  lang: str) -> list[str]:
+    """The lines of a provider's pending actions in ``lang``: per tenant (``work``: events' summary with the
+    tenant's names and ``bookings``, the new bookings), drafts with their deadline, events awaiting approval,
+    interruptions without an end, feedback awaiting a reply, correction requests open and answered, new
+    bookings; then the attachments that run out or ran out. Nothing pending: no lines."""
+    texts = _PENDING[language_of(lang)]
+    lines: list[str] = []
+    for w in work:
+        tenant = str(w.get(f"tenant_name_{language_of(lang)}") or w["tenant_id"])
+        own: list[str] = []
+        if w.get("drafts"):
+            deadline = w.get("deadline")
+            late = deadline is not None and deadline < today
+            own.append(_count_line(texts, "drafts_late" if late else "drafts", int(w["drafts"]),
+                                   _date(deadline) if deadline else "–"))
+        own += [_count_line(texts, key, int(w[key])) for key in _COUNTED if w.get(key)]
+        lines += [f"{tenant}: {line}" for line in own]
+    for a in attachments:
+        until = a["valid_until"]
+        key = "attachment_expired" if until < today else "attachment_expiring"
+        lines.append(str(texts[key]).format(name=attachment_name(str(a["type"]), lang), date=_date(until)))
     return lines

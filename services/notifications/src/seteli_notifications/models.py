@@ -9,6 +9,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
+    Date,
     DateTime,
     ForeignKey,
     Index,
@@ -74,6 +75,45 @@ services = Table(
     Column("service_id", String(64), primary_key=True),
     Column("name_fi", String(200), nullable=False),
     Column("name_sv", String(200), nullable=False),
+)
+
+# The provider's pending work, for the daily digest (digest.py): events' latest daily summary per tenant,
+# the attachments that run out (registry.attachment.*), and bookings made since the last digest.
+pending_work = Table(
+    "pending_work", metadata,
+    Column("tenant_id", String(64), primary_key=True),
+    Column("provider_id", String(36), primary_key=True),
+    Column("day", Date, nullable=False),  # the summary's day
+    Column("drafts", Integer, nullable=False),
+    Column("deadline", Date),
+    Column("awaiting_approval", Integer, nullable=False),
+    Column("open_interruptions", Integer, nullable=False),
+    Column("feedback_awaiting_reply", Integer, nullable=False),
+    Column("corrections_open", Integer, nullable=False),
+    Column("corrections_answered", Integer, nullable=False),
+)
+
+# The day of each tenant's latest summary: an older one delivered late never replaces it.
+pending_work_days = Table(
+    "pending_work_days", metadata,
+    Column("tenant_id", String(64), primary_key=True),
+    Column("day", Date, nullable=False),
+)
+
+provider_attachments = Table(
+    "provider_attachments", metadata,
+    Column("id", String(64), primary_key=True),
+    Column("provider_id", String(36), nullable=False, index=True),
+    Column("type", String(100), nullable=False),
+    Column("valid_until", Date),
+)
+
+new_bookings = Table(
+    "new_bookings", metadata,
+    Column("tenant_id", String(64), primary_key=True),
+    Column("booking_id", String(64), primary_key=True),
+    Column("provider_id", String(36), nullable=False, index=True),
+    Column("made_on", Date, nullable=False),
 )
 
 # --- outgoing mail -----------------------------------------------------------------------------

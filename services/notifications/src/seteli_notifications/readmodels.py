@@ -3,11 +3,15 @@ The payload models (contracts.py) carry only the fields used here; unknown field
 
 from __future__ import annotations
 
-from seteli_common.messaging.consumer import MessageContext, Subscription, TransientError
+from seteli_common.clock import HELSINKI
+from seteli_common.messaging.consumer import MessageContext, PermanentError, Subscription, TransientError
 
 from . import repository as repo
 from .contracts import (
+    AttachmentFact,
     BillingChanged,
+    BookingMade,
+    PendingWorkSummarised,
     ProviderRegistered,
     ServiceDefined,
     SiteChanged,
@@ -94,3 +98,33 @@ def subscribe(sub: Subscription) -> None:
             await repo.upsert(ctx.session, services, {
                 "tenant_id": ctx.tenant_id, "service_id": p.service_id, "name_fi": p.name_fi,
                 "name_sv": p.name_sv}, ["tenant_id", "service_id"])
+
+
+def subscribe_pending_work(sub: Subscription) -> None:
+    """What the daily digest lists besides the held notices (digest.py): events' daily summary of each tenant's
+    pending work, the attachments that run out, the bookings made since the last digest."""
+
+    @sub.on("events.pending_work.summarised", model=PendingWorkSummarised)
+    async def pending_work_summarised(ctx: MessageContext, p: PendingWorkSummarised) -> None:
+        if not ctx.tenant_id:
+            raise PermanentError("events.pending_work.summarised without tenant_id")
+        await repo.replace_pending_work(ctx.session, ctx.tenant_id, p.day, [w.model_dump() for w in p.providers])
+
+    async def attachment_kept(ctx: MessageContext, p: AttachmentFact) -> None:
+        await repo.save_provider_attachment(ctx.session, {"id": p.attachment_id, "provider_id": p.provider_id,
+                                                          "type": p.type, "valid_until": p.valid_until})
+
+    sub.on("registry.attachment.added", model=AttachmentFact)(attachment_kept)
+    sub.on("registry.attachment.expired", model=AttachmentFact)(attachment_kept)
+
+    @sub.on("registry.attachment.removed", model=AttachmentFact)
+    async def attachment_removed(ctx: MessageContext, p: AttachmentFact) -> None:
+        await repo.remove_provider_attachment(ctx.session, p.attachment_id)
+
+    @sub.on("vouchers.booking.made", model=BookingMade)
+    async def booking_made(ctx: MessageContext, p: BookingMade) -> None:
+        if not ctx.tenant_id:
+            raise PermanentError("vouchers.booking.made without tenant_id")
+        made_on = ctx.envelope.occurred_at.astimezone(HELSINKI).date()
+        await repo.save_new_booking(ctx.session, {"tenant_id": ctx.tenant_id, "booking_id": p.booking_id,
+                                                  "provider_id": p.provider_id, "made_on": made_on})

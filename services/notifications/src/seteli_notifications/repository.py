@@ -2,15 +2,28 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from seteli_common.sql import insert_for as _insert
 from seteli_common.sql import upsert as upsert
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import delete, func, insert, select, union, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from .models import attachments, delivery_log, messages, providers, services, sites, tenant_admins, tenants
+from .models import (
+    attachments,
+    delivery_log,
+    messages,
+    new_bookings,
+    pending_work,
+    pending_work_days,
+    provider_attachments,
+    providers,
+    services,
+    sites,
+    tenant_admins,
+    tenants,
+)
 
 # --- read models -------------------------------------------------------------------------------
 
@@ -147,4 +160,84 @@ async def held_messages(session: AsyncSession, provider_id: str) -> list[dict[st
 async def providers_with_held_messages(session: AsyncSession) -> list[str]:
     query = select(messages.c.provider_id).distinct() \
         .where(messages.c.state == "held", messages.c.provider_id.is_not(None))
+    return [str(p) for p in (await session.execute(query)).scalars()]
+
+
+# --- the provider's pending work (the daily digest) ---------------------------------------------
+
+async def replace_pending_work(session: AsyncSession, tenant_id: str, day: date, rows: list[dict[str, Any]]) -> bool:
+    """The tenant's summary of ``day`` replaces the older one; False (nothing changed) when a newer one is here."""
+    known = select(pending_work_days.c.day).where(pending_work_days.c.tenant_id == tenant_id).with_for_update()
+    latest = (await session.execute(known)).scalar()
+    if latest is not None and latest > day:
+        return False
+    await upsert(session, pending_work_days, {"tenant_id": tenant_id, "day": day}, ["tenant_id"])
+    await session.execute(delete(pending_work).where(pending_work.c.tenant_id == tenant_id))
+    if rows:
+        await session.execute(insert(pending_work), [{**r, "tenant_id": tenant_id, "day": day} for r in rows])
+    return True
+
+
+async def pending_work_of(session: AsyncSession, provider_id: str, since: date) -> list[dict[str, Any]]:
+    """The provider's pending work in each tenant (summaries of ``since`` or later), with the tenant's names."""
+    query = (select(pending_work, tenants.c.name_fi.label("tenant_name_fi"),
+                    tenants.c.name_sv.label("tenant_name_sv"))
+             .select_from(pending_work.outerjoin(tenants, tenants.c.id == pending_work.c.tenant_id))
+             .where(pending_work.c.provider_id == provider_id, pending_work.c.day >= since)
+             .order_by(pending_work.c.tenant_id))
+    return [dict(r) for r in (await session.execute(query)).mappings()]
+
+
+async def save_provider_attachment(session: AsyncSession, values: dict[str, Any]) -> None:
+    await upsert(session, provider_attachments, values, ["id"])
+
+
+async def remove_provider_attachment(session: AsyncSession, attachment_id: str) -> None:
+    await session.execute(delete(provider_attachments).where(provider_attachments.c.id == attachment_id))
+
+
+async def attachments_running_out(session: AsyncSession, provider_id: str, until: date) -> list[dict[str, Any]]:
+    """The provider's attachments valid until ``until`` at the latest (expired ones included), soonest first."""
+    query = (select(provider_attachments)
+             .where(provider_attachments.c.provider_id == provider_id,
+                    provider_attachments.c.valid_until.is_not(None), provider_attachments.c.valid_until <= until)
+             .order_by(provider_attachments.c.valid_until, provider_attachments.c.id))
+    return [dict(r) for r in (await session.execute(query)).mappings()]
+
+
+async def save_new_booking(session: AsyncSession, values: dict[str, Any]) -> None:
+    await upsert(session, new_bookings, values, ["tenant_id", "booking_id"])
+
+
+async def new_bookings_by_tenant(session: AsyncSession, provider_id: str, since: date) -> dict[str, int]:
+    """The provider's bookings made on ``since`` or later and not in a digest yet, counted per tenant."""
+    query = (select(new_bookings.c.tenant_id, func.count())
+             .where(new_bookings.c.provider_id == provider_id, new_bookings.c.made_on >= since)
+             .group_by(new_bookings.c.tenant_id))
+    return {str(t): int(n) for t, n in (await session.execute(query)).all()}
+
+
+async def forget_new_bookings(session: AsyncSession, *, provider_id: str | None = None,
+                              made_before: date | None = None) -> None:
+    """Drop the bookings a digest listed (the provider's), or those too old to list (made before a day)."""
+    where: list[Any] = []
+    if provider_id is not None:
+        where.append(new_bookings.c.provider_id == provider_id)
+    if made_before is not None:
+        where.append(new_bookings.c.made_on < made_before)
+    await session.execute(delete(new_bookings).where(*where))
+
+
+async def digest_providers_with_pending_work(session: AsyncSession, *, work_since: date, expiring_until: date,
+                                             bookings_since: date) -> list[str]:
+    """Across tenants: the providers that take the daily digest and have pending work, an attachment running
+    out, or new bookings."""
+    found = union(
+        select(pending_work.c.provider_id).where(pending_work.c.day >= work_since),
+        select(provider_attachments.c.provider_id).where(provider_attachments.c.valid_until.is_not(None),
+                                                         provider_attachments.c.valid_until <= expiring_until),
+        select(new_bookings.c.provider_id).where(new_bookings.c.made_on >= bookings_since),
+    ).subquery()
+    query = (select(providers.c.id).where(providers.c.daily_digest.is_(True), providers.c.id.in_(select(found)))
+             .order_by(providers.c.id))
     return [str(p) for p in (await session.execute(query)).scalars()]

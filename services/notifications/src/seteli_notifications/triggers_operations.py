@@ -101,8 +101,8 @@ def subscribe(sub: Subscription, make: MakeContext) -> None:
 
     @sub.on("events.reminder.due", model=ReminderDue)
     async def reminder_due(ctx: MessageContext, p: ReminderDue) -> None:
-        """On the 1st: last month's drafts and interruptions without an end are paid only when confirmed by the
-        deadline (the 2nd)."""
+        """The day before the provider deadline: last month's drafts and interruptions without an end are paid
+        only when confirmed by the deadline (the service calendar's, the 2nd by default)."""
         year, month = (int(part) for part in p.month.split("-"))
         context = {"drafts": p.drafts, "open_interruptions": p.open_interruptions, "deadline": _day(p.deadline),
                    "month_fi": f"{MONTHS['fi'][month - 1]} {year}", "month_sv": f"{MONTHS['sv'][month - 1]} {year}"}

@@ -1,6 +1,7 @@
 """Scheduled work: the monthly auto-recording (on the 4th, Europe/Helsinki; the clock is injected), and the
-reminder on the 1st of last month's drafts and interruptions without an end (they are paid only when confirmed
-by the 2nd).
+reminder of last month's drafts and interruptions without an end, the day before the provider deadline of the
+tenant's service calendar (they are paid only when confirmed by then; the default deadline is the 2nd, so the
+reminder goes out on the 1st).
 
 ``auto_record(runtime, today)`` creates the month's draft events exactly as
 ``domain.auto_record_candidates`` describes, idempotently (a second run finds the drafts and makes
@@ -23,9 +24,16 @@ from .. import repository as repo
 from ..context import EventsContext
 from ..domain import AutoRecordInput, RecordedEvent, auto_record_candidates
 from ..domain.event_days import blocks_days
+from ..domain.provider_deadline import (
+    deadline_after,
+    earliest_deadline_day,
+    provider_deadline_day,
+    reminder_days,
+)
 from ..events import ReminderDue
 from ..repository import auto_recording as auto_recording_queries
 from ..repository import reminders as reminder_queries
+from .pending_work import summarise_pending_work
 from .recording import EventInput, create_event
 
 log = logging.getLogger("seteli.events.jobs")
@@ -103,29 +111,31 @@ async def due_tenants(runtime: ServiceRuntime, today: date, day: int) -> list[st
     return [t for t in await _tenants_with_auto_recording(runtime) if t not in done]
 
 
-REMINDER_DAYS = (1, 2)  # the 1st, and the 2nd for a service that was down on the 1st; never after the deadline
-
-
 async def remind_open_work(runtime: ServiceRuntime, today: date) -> dict[str, int]:
-    """On the 1st (or the 2nd): each provider with last month's drafts or interruptions without an end is
-    reminded once; {tenant: providers reminded}."""
-    if today.day not in REMINDER_DAYS:
-        return {}
+    """The day before the provider deadline (or on the deadline, after an outage): each provider with last
+    month's drafts or interruptions without an end is reminded once; {tenant: providers reminded}. The
+    deadline is the service calendar's `provider_deadline_day` (the 2nd by default, reminded on the 1st); a
+    provider with open work in services of different deadlines is reminded by the earliest."""
     month = Month.of(today).prev()
-    deadline = today.replace(day=2)
     async with runtime.db.system_transaction() as session:  # which tenants: a question across tenants
         tenant_ids = await reminder_queries.all_tenant_ids(session)
     result: dict[str, int] = {}
     for tenant in tenant_ids:
         async with runtime.db.transaction(tenant_id=tenant) as session:
             ctx = EventsContext(session, runtime.outbox, runtime.clock, tenant_id=tenant)
-            done = await reminder_queries.reminded(session, tenant, str(month))
             work = await reminder_queries.open_work(session, tenant, month.last)
+            if not work:
+                continue
+            calendars = await reminder_queries.service_calendars(session, tenant)
+            done = await reminder_queries.reminded(session, tenant, str(month))
             for provider_id, counts in sorted(work.items()):
-                if provider_id in done:
+                services = counts.pop("services")
+                day = earliest_deadline_day(provider_deadline_day(calendars.get(s)) for s in services)
+                if provider_id in done or today.day not in reminder_days(day):
                     continue
                 await reminder_queries.mark_reminded(session, tenant, provider_id, str(month), ctx.clock.now())
-                await ctx.publish(ReminderDue(provider_id=provider_id, month=str(month), deadline=deadline, **counts),
+                await ctx.publish(ReminderDue(provider_id=provider_id, month=str(month),
+                                              deadline=deadline_after(month, day), **counts),
                                   f"{provider_id}:{month}")
                 result[tenant] = result.get(tenant, 0) + 1
     return result
@@ -142,6 +152,9 @@ async def scheduler(runtime: ServiceRuntime, day: int, interval: float) -> None:
             reminded = await remind_open_work(runtime, today)
             if reminded:
                 log.info("reminded of open work: %s", reminded)
+            summarised = await summarise_pending_work(runtime, today)
+            if summarised:
+                log.info("pending work summarised: %s", summarised)
         except Exception:  # keep the scheduler alive; the next tick retries
             log.exception("auto-recording failed")
         await asyncio.sleep(interval)

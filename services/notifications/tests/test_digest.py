@@ -1,0 +1,143 @@
+"""The daily digest lists what the provider must do, as its home page does (issue 20): events' daily summary of
+pending work (drafts to confirm by the deadline, events awaiting approval, interruptions without an end,
+feedback awaiting a reply, correction requests), attachments running out, new bookings; in the provider's
+language; and no digest at all when nothing is pending."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from seteli_common.auth import Role
+
+from .test_policies import text
+
+Harness = Any  # the `harness` fixture of conftest.py
+
+
+async def _wants_digest(h: Harness, provider_id: str) -> None:
+    token = h.token_for(Role.PROVIDER_ADMIN, provider_id=provider_id)
+    url = f"/v1/providers/{provider_id}/notification-preferences"
+    assert (await h.client.put(url, json={"daily_digest": True}, headers=token)).status_code == 200
+
+
+def _work(provider_id: str, **counts: Any) -> dict[str, Any]:
+    return {"provider_id": provider_id, "drafts": 0, "deadline": None, "awaiting_approval": 0,
+            "open_interruptions": 0, "feedback_awaiting_reply": 0, "corrections_open": 0,
+            "corrections_answered": 0, **counts}
+
+
+async def _pending_everything(h: Harness, provider_id: str, tenant_id: str) -> None:
+    await h.publish("events.pending_work.summarised", {"day": "2016-04-04", "providers": [
+        _work(provider_id, drafts=3, deadline="2016-04-05", awaiting_approval=1, open_interruptions=2,
+              feedback_awaiting_reply=1, corrections_answered=1)]}, tenant_id=tenant_id)
+    await h.publish("registry.attachment.added", {
+        "attachment_id": f"a-{provider_id}", "provider_id": provider_id, "level": "company",
+        "owner_id": provider_id, "type": "liability_insurance", "valid_from": "2015-05-01",
+        "valid_until": "2016-04-30"})
+    await h.publish("registry.attachment.added", {  # valid long enough: not listed
+        "attachment_id": f"b-{provider_id}", "provider_id": provider_id, "level": "company",
+        "owner_id": provider_id, "type": "trade_register_extract", "valid_until": "2017-01-31"})
+    await h.publish("vouchers.booking.made", {
+        "booking_id": f"bk-{provider_id}", "voucher_id": "v-1", "voucher_content_id": "vc-1", "service_id": "s-1",
+        "content_id": "housing", "provider_id": provider_id, "producer_part": None, "client_id": "c-1",
+        "client_ref": "A-17", "kind": "voucher"}, tenant_id=tenant_id,
+        occurred_at=datetime(2016, 4, 3, 12, 0, tzinfo=UTC))
+
+
+async def test_the_digest_lists_the_providers_pending_actions_in_finnish(harness: Harness) -> None:
+    h = harness
+    h.clock.set(datetime(2016, 4, 4, 3, 0, tzinfo=UTC))  # 06:00 in Helsinki, before the digest hour
+    await h.directory()
+    await _wants_digest(h, "p-fi")
+    await _pending_everything(h, "p-fi", "kouvola")
+    assert h.smtp.to("info@paivansade.fi") == []  # read models only: nothing mailed yet
+
+    h.clock.set(datetime(2016, 4, 4, 5, 0, tzinfo=UTC))  # 08:00 in Helsinki
+    await h.runtime.sender.flush()
+    [digest] = h.smtp.to("info@paivansade.fi")
+    assert digest["Subject"] == "Seteli: 7 odottavaa asiaa"
+    body = text(digest)
+    assert (
+        "- Kouvolan kaupunki: 3 keskeneräistä kirjausta: vahvistakaa ne viimeistään 5.4.2016, muuten niitä ei "
+        "tilitetä.\n"
+        "- Kouvolan kaupunki: 1 kirjaus odottaa kunnan hyväksyntää (myönnetty määrä ylittyi).\n"
+        "- Kouvolan kaupunki: 2 keskeytystä ilman paluupäivää: keskeytys tilitetään, kun paluupäivä on kirjattu.\n"
+        "- Kouvolan kaupunki: 1 palaute odottaa vastaustanne.\n"
+        "- Kouvolan kaupunki: Kunta on vastannut 1 korjauspyyntöönne.\n"
+        "- Kouvolan kaupunki: 1 uusi varaus.\n"
+        "- Liite Vastuuvakuutus vanhenee 30.4.2016: lisätkää uusi.\n"
+    ) in body
+    assert "Kaupparekisteriote" not in body and "A-17" not in body
+    await h.runtime.sender.flush()  # the same day again: no second digest
+    assert len(h.smtp.to("info@paivansade.fi")) == 1
+
+    # The next day: the booking was listed once; the summary of yesterday still counts; the attachment expired.
+    h.clock.set(datetime(2016, 5, 1, 5, 0, tzinfo=UTC))
+    await h.publish("events.pending_work.summarised", {"day": "2016-05-01", "providers": [
+        _work("p-fi", drafts=1, deadline="2016-04-05")]}, tenant_id="kouvola")
+    await h.runtime.sender.flush()
+    later = h.smtp.to("info@paivansade.fi")[1]
+    assert later["Subject"] == "Seteli: 2 odottavaa asiaa"
+    assert (
+        "- Kouvolan kaupunki: 1 keskeneräinen kirjaus, jonka määräpäivä 5.4.2016 on mennyt: vahvistakaa se nyt, "
+        "niin se tilitetään seuraavassa tilityksessä.\n"
+        "- Liite Vastuuvakuutus vanheni 30.4.2016: lisätkää uusi.\n"
+    ) in text(later)
+
+
+async def test_the_digest_is_in_swedish_for_a_swedish_provider(harness: Harness) -> None:
+    h = harness
+    h.clock.set(datetime(2016, 4, 4, 3, 0, tzinfo=UTC))
+    await h.directory()
+    await _wants_digest(h, "p-sv")
+    await _pending_everything(h, "p-sv", "porvoo")
+    h.clock.set(datetime(2016, 4, 4, 5, 0, tzinfo=UTC))
+    await h.runtime.sender.flush()
+    [digest] = h.smtp.to("info@solsidan.fi")
+    assert digest["Subject"] == "Seteli: 7 ärenden väntar"
+    body = text(digest)
+    assert (
+        "- Borgå stad: 3 ofärdiga registreringar: bekräfta dem senast 5.4.2016, annars redovisas de inte.\n"
+        "- Borgå stad: 1 registrering väntar på kommunens godkännande (den beviljade mängden överskreds).\n"
+        "- Borgå stad: 2 avbrott utan återkomstdag: avbrottet redovisas när återkomstdagen har registrerats.\n"
+        "- Borgå stad: 1 respons väntar på ert svar.\n"
+        "- Borgå stad: Kommunen har besvarat 1 av era begäranden om rättelse.\n"
+        "- Borgå stad: 1 ny bokning.\n"
+        "- Bilagan Ansvarsförsäkring går ut 30.4.2016: lägg till en ny.\n"
+    ) in body
+
+
+async def test_nothing_pending_no_digest(harness: Harness) -> None:
+    h = harness
+    h.clock.set(datetime(2016, 4, 4, 3, 0, tzinfo=UTC))
+    await h.directory()
+    await _wants_digest(h, "p-fi")
+    # Yesterday's summary listed drafts; today's says nothing is pending in the tenant any more.
+    await h.publish("events.pending_work.summarised", {"day": "2016-04-03", "providers": [
+        _work("p-fi", drafts=2, deadline="2016-04-05")]}, tenant_id="kouvola")
+    await h.publish("events.pending_work.summarised", {"day": "2016-04-04", "providers": []}, tenant_id="kouvola")
+    # An older summary delivered late does not bring the drafts back.
+    await h.publish("events.pending_work.summarised", {"day": "2016-04-03", "providers": [
+        _work("p-fi", drafts=2, deadline="2016-04-05")]}, tenant_id="kouvola")
+    await h.publish("registry.attachment.added", {
+        "attachment_id": "a-1", "provider_id": "p-fi", "level": "company", "owner_id": "p-fi",
+        "type": "liability_insurance", "valid_until": "2016-04-30"})
+    await h.publish("registry.attachment.removed", {
+        "attachment_id": "a-1", "provider_id": "p-fi", "level": "company", "owner_id": "p-fi",
+        "type": "liability_insurance", "valid_until": "2016-04-30"})
+    h.clock.set(datetime(2016, 4, 4, 5, 0, tzinfo=UTC))
+    assert await h.runtime.extras["digest"].run_if_due() == 0
+    await h.runtime.sender.flush()
+    assert h.smtp.to("info@paivansade.fi") == []
+
+
+async def test_a_provider_without_the_digest_gets_none(harness: Harness) -> None:
+    """The digest is the provider's choice: pending work alone sends nothing to one that did not ask."""
+    h = harness
+    h.clock.set(datetime(2016, 4, 4, 3, 0, tzinfo=UTC))
+    await h.directory()
+    await _pending_everything(h, "p-fi", "kouvola")
+    h.clock.set(datetime(2016, 4, 4, 5, 0, tzinfo=UTC))
+    await h.runtime.sender.flush()
+    assert h.smtp.to("info@paivansade.fi") == []
