@@ -9,6 +9,7 @@ from typing import Any, Literal
 from fastapi import APIRouter, Depends, File, Form, Query, Response, UploadFile
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
 from seteli_common.auth import PROVIDER_STAFF, Principal, Role, require_roles
+from seteli_common.catalog_facets import ServiceLanguage
 from seteli_common.errors import forbidden
 from seteli_common.web import content_disposition
 
@@ -55,7 +56,8 @@ class DetailsIn(BaseModel):
     units: list[str] | None = None
     needs: list[str] | None = Field(None, examples=[["kotihoito"]])
     support_types: list[str] | None = None
-    service_languages: list[Literal["fi", "sv", "en", "ru", "se"]] | None = None
+    # the catalog's one list (needs and support types are open: an association names its own)
+    service_languages: list[ServiceLanguage] | None = None
 
 
 class NewSiteIn(BaseModel):
