@@ -132,8 +132,9 @@ async def test_search_information_operating_areas_and_units_are_replaced_and_emp
     client = registry.client
     url = f"/v1/providers/{provider_id}"
     set_ = await client.patch(url, headers=main, json={
-        "needs": [NEEDS[0], NEEDS[1]], "support_types": [SUPPORT_TYPES[0]], "service_languages": list(SERVICE_LANGUAGES),
-        "operating_areas": ["Kouvola", "Iitti"], "units": ["Päivänsäde A-talo", "Päivänsäde B-talo"]})
+        "needs": [NEEDS[0], NEEDS[1]], "support_types": [SUPPORT_TYPES[0]],
+        "service_languages": list(SERVICE_LANGUAGES), "operating_areas": ["Kouvola", "Iitti"],
+        "units": ["Päivänsäde A-talo", "Päivänsäde B-talo"]})
     assert set_.status_code == 200
     body = set_.json()
     assert body["needs"] == sorted([NEEDS[0], NEEDS[1]]) and body["support_types"] == [SUPPORT_TYPES[0]]
