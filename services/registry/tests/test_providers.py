@@ -144,6 +144,9 @@ async def test_search_information_operating_areas_and_units_are_replaced_and_emp
     refused = await client.patch(url, headers=main, json={"service_languages": ["fi", "de"]})
     assert refused.status_code == 422 and refused.json()["errors"][0]["field"].startswith("service_languages")
     assert (await client.get(url, headers=main)).json()["service_languages"] == sorted(SERVICE_LANGUAGES)
+    too_long = await client.patch(url, headers=main, json={"operating_areas": ["Kouvola", "x" * 101]})
+    assert too_long.status_code == 422 and too_long.json()["errors"][0]["field"] == "operating_areas.1"
+    assert (await client.get(url, headers=main)).json()["operating_areas"] == ["Kouvola", "Iitti"]
     emptied = (await client.patch(url, headers=main, json={
         "needs": [], "support_types": [], "service_languages": [], "operating_areas": [], "units": []})).json()
     assert [emptied[k] for k in ("needs", "support_types", "service_languages", "operating_areas", "units")] == \

@@ -27,6 +27,7 @@ from .schemas import (
     EmployeePage,
     LiabilityCheckOut,
     LiabilityCheckPage,
+    SearchTag,
     SubcontractorOut,
     SubcontractorPage,
 )
@@ -52,10 +53,10 @@ class DetailsIn(BaseModel):
     description: str | None = Field(None, examples=["Kotihoidon palvelut Kouvolassa"])
     extra_info: str | None = Field(None, examples=["Palvelemme suomeksi ja ruotsiksi"])
     website: Website | None = None
-    operating_areas: list[str] | None = Field(None, examples=[["Kouvola", "Iitti"]])
+    operating_areas: list[SearchTag] | None = Field(None, examples=[["Kouvola", "Iitti"]])
     units: list[str] | None = None
-    needs: list[str] | None = Field(None, examples=[["kotihoito"]])
-    support_types: list[str] | None = None
+    needs: list[SearchTag] | None = Field(None, examples=[["kotihoito"]])
+    support_types: list[SearchTag] | None = None
     # the catalog's one list (needs and support types are open: an association names its own)
     service_languages: list[ServiceLanguage] | None = None
 
