@@ -585,3 +585,53 @@ def test_resident_signs_in_reads_the_co_payment_and_complains(site: tuple[Site, 
     assert page.js("document.documentElement.lang") == "sv"
     assert "Mina uppgifter: Aino Asiakas" in page.text() and "Ge respons" in page.text()
     accessible(page, "55-resident-home-sv")
+
+
+def test_provider_gives_search_information_areas_and_units_and_edits_a_site(site: tuple[Site, Seed],
+                                                                            page: Page) -> None:
+    """Issue 20: the company page's search information, operating areas, units and a site's edit form,
+    with the error summary taking the focus, in Finnish and in Swedish; axe clean."""
+    server, data = site
+    sign_in(page, server, data.provider_email, PROVIDER_PASSWORD)
+    page.goto(server.url("/provider/company"))
+    page.navigate_by("document.querySelector('a[href$=\"/provider/company/search\"]').click()")
+    assert "Hakutiedot ja toiminta-alueet" in page.text()
+    accessible(page, "60-company-search-info")
+    page.fill("input[name=needs][value=kotisairaanhoito]", "on")
+    page.fill("input[name=support_types][value=kotikaynti]", "on")
+    page.submit("form[action$='/provider/company/search']")
+    assert "Hakutiedot tallennettu." in page.text()
+    assert page.js("document.querySelector('input[name=needs][value=kotisairaanhoito]').checked") is True
+
+    page.fill("#areas-name", "")
+    page.submit("form[action$='/provider/company/areas']")
+    assert page.js("document.activeElement.id") == "areas-errors"
+    assert page.js("document.querySelector('#areas-name').getAttribute('aria-invalid')") == "true"
+    accessible(page, "61-company-area-error")
+    page.fill("#areas-name", "Valkeala")
+    page.submit("form[action$='/provider/company/areas']")
+    assert "Toiminta-alue lisätty." in page.text() and "Valkeala" in page.text()
+    page.fill("#units-name", "Päivänsäde A-talo")
+    page.submit("form[action$='/provider/company/units']")
+    assert "Yksikkö lisätty." in page.text()
+    accessible(page, "62-company-areas-and-units")
+
+    page.goto(server.url("/provider/company"))
+    page.navigate_by("document.querySelector('a[href*=\"/provider/company/sites/\"]').click()")
+    assert "Muokkaa toimipaikkaa" in page.text()
+    page.fill("#site-postal_code", "4510")
+    page.submit("form[action*='/provider/company/sites/']")
+    assert page.js("document.activeElement.id") == "site-errors"
+    assert page.js("document.querySelector('#site-postal_code').getAttribute('aria-invalid')") == "true"
+    assert "Anna postinumero viitenä numerona" in page.text()
+    accessible(page, "63-site-error")
+
+    page.submit("form.lang-switch", "button[value=sv]")
+    assert page.js("document.documentElement.lang") == "sv"
+    page.fill("#site-postal_code", "4510")
+    page.submit("form[action*='/provider/company/sites/']")
+    assert "Ange postnumret med fem siffror" in page.text()
+    accessible(page, "64-site-error-sv")
+    page.goto(server.url("/provider/company/search"))
+    assert "Sökuppgifter och verksamhetsområden" in page.text() and "Hemsjukvård" in page.text()
+    accessible(page, "65-company-search-info-sv")

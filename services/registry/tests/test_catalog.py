@@ -72,6 +72,8 @@ async def test_filters_paging_and_hidden_address(registry: Registry) -> None:
     assert hoiva["street_address"] is None and hoiva["postal_code"] is None and hoiva["city"] == "Kouvola"
     card = (await registry.client.get(f"/v1/catalog/providers/{ids['hoiva']}")).json()
     assert "Salainen" not in str(card)
+    assert {tuple(p["areas"]) for p in everything["items"] + second["items"]} == {("Kouvola",), ("Iitti", "Kouvola")}
+    assert card["areas"] == ["Kouvola"]  # as the company wrote them, not the search's lower-case tags
     assert (await registry.client.get(f"/v1/catalog/providers/{ids['unapproved']}")).status_code == 404
 
 

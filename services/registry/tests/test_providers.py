@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from seteli_common.catalog_facets import NEEDS, SERVICE_LANGUAGES, SUPPORT_TYPES
+
 from .conftest import PROVIDER, Registry
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -121,6 +123,35 @@ async def test_details_employees_and_subcontractors(registry: Registry) -> None:
                            json={"business_id": "20774740", "name": "Siivous Oy"})
     assert ok.status_code == 201 and ok.json()["business_id"] == "2077474-0"
     assert (await client.get(f"/v1/providers/{provider_id}/subcontractors", headers=main)).json()["total"] == 1
+
+
+async def test_search_information_operating_areas_and_units_are_replaced_and_emptied(registry: Registry) -> None:
+    """Issue 20: the company's page sends each list whole; an empty list removes every value, and the
+    languages are the catalog's own list (seteli_common.catalog_facets)."""
+    provider_id, main = await registry.registered_provider()
+    client = registry.client
+    url = f"/v1/providers/{provider_id}"
+    set_ = await client.patch(url, headers=main, json={
+        "needs": [NEEDS[0], NEEDS[1]], "support_types": [SUPPORT_TYPES[0]],
+        "service_languages": list(SERVICE_LANGUAGES), "operating_areas": ["Kouvola", "Iitti"],
+        "units": ["Päivänsäde A-talo", "Päivänsäde B-talo"]})
+    assert set_.status_code == 200
+    body = set_.json()
+    assert body["needs"] == sorted([NEEDS[0], NEEDS[1]]) and body["support_types"] == [SUPPORT_TYPES[0]]
+    assert body["service_languages"] == sorted(SERVICE_LANGUAGES)
+    assert body["operating_areas"] == ["Kouvola", "Iitti"]
+    assert body["units"] == ["Päivänsäde A-talo", "Päivänsäde B-talo"]
+    refused = await client.patch(url, headers=main, json={"service_languages": ["fi", "de"]})
+    assert refused.status_code == 422 and refused.json()["errors"][0]["field"].startswith("service_languages")
+    assert (await client.get(url, headers=main)).json()["service_languages"] == sorted(SERVICE_LANGUAGES)
+    too_long = await client.patch(url, headers=main, json={"operating_areas": ["Kouvola", "x" * 101]})
+    assert too_long.status_code == 422 and too_long.json()["errors"][0]["field"] == "operating_areas.1"
+    assert (await client.get(url, headers=main)).json()["operating_areas"] == ["Kouvola", "Iitti"]
+    emptied = (await client.patch(url, headers=main, json={
+        "needs": [], "support_types": [], "service_languages": [], "operating_areas": [], "units": []})).json()
+    assert [emptied[k] for k in ("needs", "support_types", "service_languages", "operating_areas", "units")] == \
+        [[], [], [], [], []]
+    assert emptied["name"] == body["name"]  # a field left out is left as it was
 
 
 async def test_a_website_is_an_http_or_https_address_and_nothing_else(registry: Registry) -> None:

@@ -1,9 +1,11 @@
-"""Provider journeys, company data: employees (e.g. a site's responsible person), subcontractors,
+"""Provider journeys, company data: the search information (needs, types of support, languages), operating
+areas and units, editing a site, employees (e.g. a site's responsible person), subcontractors,
 attachments with their validity at company, site and subcontractor level, the contractor-liability
 check, and the application's steps 5 (employees) and 6 (subcontractors)."""
 
 from __future__ import annotations
 
+import re
 from typing import Any, Literal
 
 from fastapi import APIRouter, Request
@@ -23,6 +25,146 @@ SUBCONTRACTOR_FIELDS = ("business_id", "name")
 ATTACHMENT_FIELDS = ("owner", "type", "file", "valid_from", "valid_until")
 # The registry decides the real limit (10 MiB by default); the portal only refuses to carry far more.
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+SEARCH_LISTS = ("needs", "support_types", "service_languages")
+# the page's add/remove lists: the part of the URL -> the company's field in the registry
+NAMED_LISTS = {"areas": "operating_areas", "units": "units"}
+LIST_TEXTS = {
+    "areas": {"added": "areas.added", "removed": "areas.removed", "duplicate": "areas.duplicate",
+              "too_long": "areas.too_long"},
+    "units": {"added": "units.added", "removed": "units.removed", "duplicate": "units.duplicate",
+              "too_long": "units.too_long"},
+}
+MAX_NAME = 100  # an operating area is a catalog tag of at most 100 characters
+SITE_FIELDS = ("name", "provider_code", "notification_email", "street_address", "postal_code", "city", "extra_info")
+POSTAL_CODE = re.compile(r"^(\d{5})?$")
+
+
+# --- search information, operating areas and units (issue 20) ------------------------------------
+
+async def _search_info(page: Page, **context: Any) -> Response:
+    provider = await page.call("GET", "registry", f"/v1/providers/{seg(page.provider_id)}")
+    status = 422 if context.get("errors") else 200
+    return page.render("provider/search_info.html", status=status, provider=provider,
+                       form_name=context.pop("form_name", ""), values=context.pop("values", {}), **context)
+
+
+@router.get("/company/search")
+async def search_info(request: Request) -> Response:
+    return await _search_info(_provider_page(request))
+
+
+@router.post("/company/search")
+async def save_search_info(request: Request) -> Response:
+    """Needs, types of support and languages, each sent whole: what the catalog's filters find it by."""
+    page = _admin_page(request)
+    form = await page.form()
+    body = {name: [str(v) for v in form.getlist(name) if str(v).strip()] for name in SEARCH_LISTS}
+    try:
+        await page.call("PATCH", "registry", f"/v1/providers/{seg(page.provider_id)}", json=body)
+    except ApiError as exc:
+        if exc.status in (403, 404):
+            raise
+        return await _search_info(page, errors=exc.for_form(SEARCH_LISTS), form_name="search", values=body)
+    page.flash("searchinfo.saved")
+    return page.redirect("/provider/company/search")
+
+
+# (fixed paths, not "/company/{which}": that would also catch routes_provider's /company/details)
+@router.post("/company/areas")
+async def add_area(request: Request) -> Response:
+    return await _add_to_list(request, "areas")
+
+
+@router.post("/company/units")
+async def add_unit(request: Request) -> Response:
+    return await _add_to_list(request, "units")
+
+
+@router.post("/company/areas/remove")
+async def remove_area(request: Request) -> Response:
+    return await _remove_from_list(request, "areas")
+
+
+@router.post("/company/units/remove")
+async def remove_unit(request: Request) -> Response:
+    return await _remove_from_list(request, "units")
+
+
+async def _add_to_list(request: Request, which: Literal["areas", "units"]) -> Response:
+    """One more operating area (a town) or unit; the whole list goes to the registry."""
+    page = _admin_page(request)
+    form = await page.form()
+    name = " ".join(str(form.get("name", "")).split())
+    provider = await page.call("GET", "registry", f"/v1/providers/{seg(page.provider_id)}")
+    current = [str(v) for v in provider.get(NAMED_LISTS[which]) or []]
+    texts = LIST_TEXTS[which]
+    error = ("error.required" if not name else texts["too_long"] if len(name) > MAX_NAME else
+             texts["duplicate"] if name.casefold() in {v.casefold() for v in current} else "")
+    errors = {"name": page.t(error)} if error else {}
+    if not errors:
+        try:
+            await page.call("PATCH", "registry", f"/v1/providers/{seg(page.provider_id)}",
+                            json={NAMED_LISTS[which]: [*current, name]})
+        except ApiError as exc:
+            if exc.status in (403, 404):
+                raise
+            errors = {"name": next(iter(exc.for_form(()).values()))}
+    if errors:
+        return await _search_info(page, errors=errors, form_name=which, values={"name": name})
+    page.flash(texts["added"])
+    return page.redirect(f"/provider/company/search#{which}-h")
+
+
+async def _remove_from_list(request: Request, which: Literal["areas", "units"]) -> Response:
+    page = _admin_page(request)
+    form = await page.form()
+    name = str(form.get("name", ""))
+    provider = await page.call("GET", "registry", f"/v1/providers/{seg(page.provider_id)}")
+    current = [str(v) for v in provider.get(NAMED_LISTS[which]) or []]
+    if name in current:
+        await page.call("PATCH", "registry", f"/v1/providers/{seg(page.provider_id)}",
+                        json={NAMED_LISTS[which]: [v for v in current if v != name]})
+        page.flash(LIST_TEXTS[which]["removed"])
+    return page.redirect(f"/provider/company/search#{which}-h")
+
+
+# --- editing a site -------------------------------------------------------------------------------
+
+async def _site_form(page: Page, site_id: str, **context: Any) -> Response:
+    provider = await page.call("GET", "registry", f"/v1/providers/{seg(page.provider_id)}")
+    found = [s for s in provider.get("sites", []) if s["id"] == site_id]
+    if not found:
+        raise ApiError(404, "Not found", "Site was not found")
+    status = 422 if context.get("errors") else 200
+    return page.render("provider/site.html", status=status, provider=provider, site=found[0],
+                       values=context.pop("values", None) or found[0], **context)
+
+
+@router.get("/company/sites/{site_id}")
+async def site_form(request: Request, site_id: str) -> Response:
+    return await _site_form(_admin_page(request), site_id)
+
+
+@router.post("/company/sites/{site_id}")
+async def change_site(request: Request, site_id: str) -> Response:
+    """Every field's error at once, in the user's language; the registry changes nothing on any error."""
+    page = _admin_page(request)
+    form = await page.form()
+    body = {k: str(form.get(k, "")).strip() for k in SITE_FIELDS}
+    try:
+        await page.call("PATCH", "registry", f"/v1/providers/{seg(page.provider_id)}/sites/{seg(site_id)}",
+                        json=body)
+    except ApiError as exc:
+        if exc.status in (403, 404, 409):
+            raise
+        errors = exc.for_form(SITE_FIELDS)
+        if "name" in errors and not body["name"]:
+            errors["name"] = page.t("error.required")
+        if "postal_code" in errors or not POSTAL_CODE.match(body["postal_code"]):
+            errors["postal_code"] = page.t("site.postal_code_error")
+        return await _site_form(page, site_id, errors=errors, values=body)
+    page.flash("site.changed")
+    return page.redirect("/provider/company#sites-h")
 
 
 # --- employees and subcontractors -----------------------------------------------------------------

@@ -12,6 +12,7 @@ from urllib.parse import quote
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from seteli_common.catalog_facets import NEEDS, SERVICE_LANGUAGES, SUPPORT_TYPES
 from starlette.datastructures import FormData
 
 from .apiclient import Api, ApiError
@@ -51,6 +52,8 @@ def make_env() -> Environment:
     env.filters["money"] = money_fmt
     env.filters["units"] = units_fmt
     env.filters["date"] = date_fmt
+    # what the catalog's filters and the company's search information offer: the platform's one list
+    env.globals["facets"] = {"needs": NEEDS, "support_types": SUPPORT_TYPES, "languages": SERVICE_LANGUAGES}
     return env
 
 

@@ -9,6 +9,7 @@ from typing import Any, Literal
 from fastapi import APIRouter, Depends, File, Form, Query, Response, UploadFile
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
 from seteli_common.auth import PROVIDER_STAFF, Principal, Role, require_roles
+from seteli_common.catalog_facets import ServiceLanguage
 from seteli_common.errors import forbidden
 from seteli_common.web import content_disposition, file_response
 
@@ -26,6 +27,7 @@ from .schemas import (
     EmployeePage,
     LiabilityCheckOut,
     LiabilityCheckPage,
+    SearchTag,
     SubcontractorOut,
     SubcontractorPage,
 )
@@ -51,11 +53,12 @@ class DetailsIn(BaseModel):
     description: str | None = Field(None, examples=["Kotihoidon palvelut Kouvolassa"])
     extra_info: str | None = Field(None, examples=["Palvelemme suomeksi ja ruotsiksi"])
     website: Website | None = None
-    operating_areas: list[str] | None = Field(None, examples=[["Kouvola", "Iitti"]])
+    operating_areas: list[SearchTag] | None = Field(None, examples=[["Kouvola", "Iitti"]])
     units: list[str] | None = None
-    needs: list[str] | None = Field(None, examples=[["kotihoito"]])
-    support_types: list[str] | None = None
-    service_languages: list[Literal["fi", "sv", "en", "ru", "se"]] | None = None
+    needs: list[SearchTag] | None = Field(None, examples=[["kotihoito"]])
+    support_types: list[SearchTag] | None = None
+    # the catalog's one list (needs and support types are open: an association names its own)
+    service_languages: list[ServiceLanguage] | None = None
 
 
 class NewSiteIn(BaseModel):

@@ -8,6 +8,7 @@ from typing import Any, Literal
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, EmailStr, Field
 from seteli_common.auth import Principal, Role, guard_tenant, require_roles
+from seteli_common.catalog_facets import ServiceLanguage
 from seteli_common.errors import invalid, not_found
 from seteli_common.validators import ValidationFailed, validate_business_id
 
@@ -26,6 +27,7 @@ from .schemas import (
     RedirectOut,
     RegistrationRequestOut,
     RegistrationRequestPage,
+    SearchTag,
     StrongAuthorizedOut,
 )
 from .service import RegistryContext
@@ -98,10 +100,10 @@ class AssociationIn(BaseModel):
     city: str = ""
     hide_address: bool = False
     extra_info: str = ""
-    operating_areas: list[str] = []
-    needs: list[str] = []
-    support_types: list[str] = []
-    service_languages: list[str] = []
+    operating_areas: list[SearchTag] = []
+    needs: list[SearchTag] = []
+    support_types: list[SearchTag] = []
+    service_languages: list[ServiceLanguage] = []
 
 
 class WindowIn(BaseModel):

@@ -96,7 +96,9 @@ def summary(row: dict[str, Any], tags: dict[str, list[str]]) -> dict[str, Any]:
             "extra_info": row["extra_info"], "email": row["email"], "phone": row["phone"],
             "website": row["website"], **_address(row, row["hide_address"]),
             "needs": tags.get("need", []), "support_types": tags.get("support", []),
-            "areas": tags.get("area", []), "service_languages": tags.get("language", [])}
+            # the operating areas as the company wrote them ("Valkeala"); the tags are lower-cased for search
+            "areas": list(row.get("operating_areas") or []) or tags.get("area", []),
+            "service_languages": tags.get("language", [])}
 
 
 async def card(ctx: RegistryContext, provider_id: str) -> dict[str, Any]:

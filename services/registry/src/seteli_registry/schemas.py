@@ -5,12 +5,16 @@ response, so the OpenAPI document describes every field a client reads (issue 22
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 from seteli_common.pages import Page
 
 RequestStatus = Literal["pending", "approved", "rejected"]
+
+# One value of a company's catalog search information (an operating area, a need, a type of support):
+# stored as a catalog tag of at most 100 characters (models.provider_tags.value).
+SearchTag = Annotated[str, Field(max_length=100)]
 
 
 class EmployeeOut(BaseModel):
