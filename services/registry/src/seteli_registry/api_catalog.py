@@ -10,6 +10,7 @@ from pydantic import BaseModel, EmailStr, Field
 from . import catalog, community
 from .api import context
 from .repository import lists
+from .schemas import CatalogCardOut, CatalogSearchOut, ComparisonOut, ContactRequestSentOut, PublicCoursePage
 from .service import RegistryContext
 
 router = APIRouter(prefix="/v1/catalog", tags=["catalog"])
@@ -28,7 +29,7 @@ class ContactRequestIn(BaseModel):
     language: Literal["fi", "sv"] = "fi"
 
 
-@router.get("/providers")
+@router.get("/providers", response_model=CatalogSearchOut)
 async def search(ctx: RegistryContext = Depends(context), q: str | None = Query(None, max_length=200),
                  need: str | None = None, support: str | None = None, area: str | None = None,
                  language: str | None = None, tenant_id: str | None = None, service_id: str | None = None,
@@ -40,22 +41,22 @@ async def search(ctx: RegistryContext = Depends(context), q: str | None = Query(
     return await catalog.search(ctx, filters, limit, offset)
 
 
-@router.get("/providers/{provider_id}")
+@router.get("/providers/{provider_id}", response_model=CatalogCardOut)
 async def card(provider_id: str, ctx: RegistryContext = Depends(context)) -> dict[str, Any]:
     return await catalog.card(ctx, provider_id)
 
 
-@router.get("/tenants/{tenant_id}/services/{service_id}/comparison")
+@router.get("/tenants/{tenant_id}/services/{service_id}/comparison", response_model=ComparisonOut)
 async def comparison(tenant_id: str, service_id: str, ctx: RegistryContext = Depends(context)) -> dict[str, Any]:
     return await catalog.comparison(ctx, tenant_id, service_id)
 
 
-@router.post("/contact-requests", status_code=201)
+@router.post("/contact-requests", status_code=201, response_model=ContactRequestSentOut)
 async def contact_request(body: ContactRequestIn, ctx: RegistryContext = Depends(context)) -> dict[str, Any]:
     return await community.contact_request(ctx, body.model_dump())
 
 
-@router.get("/courses")
+@router.get("/courses", response_model=PublicCoursePage)
 async def list_courses(ctx: RegistryContext = Depends(context), tenant_id: str | None = None,
                        year: int | None = None, service_id: str | None = None,
                        limit: int = Query(50, ge=1, le=200), offset: int = Query(0, ge=0)) -> dict[str, Any]:

@@ -326,3 +326,118 @@ class ResidentSignInOut(BaseModel):
     name: str | None = None
     state: str | None = None
     tenants: list[ResidentTenantOut] | None = None
+
+
+class CatalogProviderOut(BaseModel):
+    """A provider as the public catalog shows it; the address is null where the company hides it."""
+    id: str
+    kind: str
+    name: str
+    description: str
+    extra_info: str
+    email: str
+    phone: str
+    website: str
+    street_address: str | None
+    postal_code: str | None
+    city: str | None
+    needs: list[str]
+    support_types: list[str]
+    areas: list[str] = Field(description="the operating areas, as the company names them")
+    service_languages: list[str]
+
+
+class CatalogFilterOut(BaseModel):
+    name: str
+    value: str
+    remove: str = Field(description="the query string of the same search without this filter")
+
+
+class CatalogSearchOut(BaseModel):
+    items: list[CatalogProviderOut]
+    total: int
+    limit: int
+    offset: int
+    filters: list[CatalogFilterOut]
+
+
+class CatalogServiceOut(BaseModel):
+    tenant_id: str
+    service_id: str
+    name_fi: str
+    name_sv: str
+
+
+class CatalogSiteOut(BaseModel):
+    id: str
+    name: str
+    email: str
+    extra_info: str
+    street_address: str | None
+    postal_code: str | None
+    city: str | None
+
+
+class CatalogCourseOut(BaseModel):
+    id: str
+    tenant_id: str
+    year: int
+    name: str
+    start_date: date
+    end_date: date
+    contact_persons: list[dict[str, str]]
+
+
+class CatalogCardOut(CatalogProviderOut):
+    units: list[str]
+    services: list[CatalogServiceOut] = Field(description="the municipalities' services it is approved for")
+    sites: list[CatalogSiteOut]
+    courses: list[CatalogCourseOut] = Field(description="its published courses, by start date")
+
+
+class ComparisonContentOut(BaseModel):
+    content_id: str
+    name_fi: str
+    name_sv: str | None = Field(default=None, description="null where the service was defined without it")
+    unit: str
+    client_pays: bool | None = None
+
+
+class ComparisonPriceOut(BaseModel):
+    content_id: str
+    unit_price: str = Field(examples=["150.00"])
+
+
+class ComparisonItemOut(BaseModel):
+    provider_id: str
+    provider_name: str
+    site_id: str
+    site_name: str
+    email: str
+    street_address: str | None
+    postal_code: str | None
+    city: str | None
+    price_list_id: str
+    price_list_name: str
+    prices: list[ComparisonPriceOut]
+    additional_info: str
+
+
+class ComparisonOut(BaseModel):
+    """Each site of an approved provider with the price list valid today (the site's own, else the
+    company's), to compare prices of one service."""
+    tenant_id: str
+    service_id: str
+    name_fi: str
+    name_sv: str
+    contents: list[ComparisonContentOut]
+    items: list[ComparisonItemOut]
+    total: int
+
+
+class PublicCourseOut(CourseOut):
+    provider_name: str
+
+
+class PublicCoursePage(Page[PublicCourseOut]):
+    pass
