@@ -126,6 +126,10 @@ async def test_a_provider_fills_the_eight_steps_reads_the_summary_then_signs_and
     page = await portal.get(url)
     assert "Hinnaston lisätiedot tallennettu." in page.text
     assert ">Sisältää ateriat ja siivouksen</textarea>" in page.text
+    # the company's price lists page names the producer part too
+    lists = (await portal.get("/provider/price-lists")).text
+    assert re.search(r"<td>Kuusi 2016</td>\s*<td>Ryhmäkoti Kuusi</td>", lists), lists[-3000:]
+    assert re.search(r"<td>Yritys 2016</td>\s*<td>Koko yritys</td>", lists)
 
     # step 8: every choice by name, the attachments, the price lists, what is missing and the rulebook
     summary = page.text.split('id="summary-h"')[1].split("</section>")[0]

@@ -413,7 +413,15 @@ async def price_lists(request: Request) -> Response:
     lists = (await page.call("GET", "applications", page.tpath("/price-lists"),
                              params={"provider_id": page.provider_id, "limit": 200}))["items"]
     services = {s["id"]: s for s in await _services(page)}
-    return page.render("provider/price_lists.html", price_lists=lists, services=services)
+    provider = await page.call("GET", "registry", f"/v1/providers/{seg(page.provider_id)}")
+    try:
+        employees = await listing(page, "employees")
+    except ApiError:
+        employees = []
+    parts = {f"site:{s['id']}": str(s["name"]) for s in provider.get("sites", [])}
+    parts |= {f"unit:{c['id']}": c["name"] for c in _choices(provider.get("units") or [])}
+    parts |= {f"employee:{e['id']}": str(e["name"]) for e in employees}
+    return page.render("provider/price_lists.html", price_lists=lists, services=services, parts=parts)
 
 
 # --- payments and their specifications ----------------------------------------------------------
