@@ -170,6 +170,8 @@ async def test_unit_and_employee_lists_once_chosen_in_their_steps_and_the_look_u
     assert (await api.client.put(f"{steps}/employees", headers=api.provider,
                                  json={"ids": ["emp-1"]})).status_code == 200
     unit = await flow.price_list(app["id"], hour, "50.00", "2016-02-01", part="unit:Ryhmäkoti Kuusi")
+    too_long = await flow.price_list(app["id"], hour, "50.00", "2016-02-01", part="unit:" + "x" * 80, expect=422)
+    assert too_long["errors"][0]["field"].endswith("producer_part")
     employee = await flow.price_list(app["id"], hour, "55.00", "2016-03-01", part="employee:emp-1")
     assert (unit["producer_part"], employee["producer_part"]) == ("unit:Ryhmäkoti Kuusi", "employee:emp-1")
     await flow.submit(app["id"])
