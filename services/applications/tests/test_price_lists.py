@@ -151,3 +151,34 @@ async def test_a_pending_list_can_be_removed_from_a_draft(api: Api, flow: Flow) 
     url = f"/v1/tenants/kouvola/applications/{app['id']}/price-lists/{pl['id']}"
     assert (await api.client.delete(url, headers=api.provider)).status_code == 204
     assert (await flow.get(app["id"]))["price_lists"] == []
+
+
+async def test_unit_and_employee_lists_once_chosen_in_their_steps_and_the_look_up_finds_them(
+        api: Api, flow: Flow) -> None:
+    """Issue 20: a price list may target a unit (step 4) or an employee (step 5) as well as a site; the
+    producer part must be chosen in its step first, and its own list comes before the company's."""
+    service = await flow.service()
+    hour = service["contents"][0]["id"]
+    app = await flow.application(service["id"])
+    await flow.price_list(app["id"], hour, "40.00", "2016-01-01")
+    refused = await flow.price_list(app["id"], hour, "50.00", "2016-02-01", part="unit:Ryhmäkoti Kuusi", expect=422)
+    assert refused["errors"][0]["field"] == "producer_part" and "units" in refused["errors"][0]["reason"]
+    steps = f"/v1/tenants/kouvola/applications/{app['id']}/steps"
+    saved = await api.client.put(f"{steps}/units", headers=api.provider,
+                                 json={"ids": ["Ryhmäkoti Kuusi"], "notes": "Yksi yksikkö"})
+    assert saved.status_code == 200 and saved.json()["steps"]["units"]["ids"] == ["Ryhmäkoti Kuusi"]
+    assert (await api.client.put(f"{steps}/employees", headers=api.provider,
+                                 json={"ids": ["emp-1"]})).status_code == 200
+    unit = await flow.price_list(app["id"], hour, "50.00", "2016-02-01", part="unit:Ryhmäkoti Kuusi")
+    too_long = await flow.price_list(app["id"], hour, "50.00", "2016-02-01", part="unit:" + "x" * 80, expect=422)
+    assert too_long["errors"][0]["field"].endswith("producer_part")
+    employee = await flow.price_list(app["id"], hour, "55.00", "2016-03-01", part="employee:emp-1")
+    assert (unit["producer_part"], employee["producer_part"]) == ("unit:Ryhmäkoti Kuusi", "employee:emp-1")
+    await flow.submit(app["id"])
+    await flow.decide(app["id"], "approve")
+    assert (await _lookup(api, service["id"], hour, "2016-02-10", "unit:Ryhmäkoti Kuusi")).json()["unit_price"] \
+        == "50.00"
+    assert (await _lookup(api, service["id"], hour, "2016-03-10", "employee:emp-1")).json()["unit_price"] == "55.00"
+    # before its own list starts, and for another unit, the company's list prices
+    assert (await _lookup(api, service["id"], hour, "2016-02-20", "employee:emp-1")).json()["unit_price"] == "40.00"
+    assert (await _lookup(api, service["id"], hour, "2016-02-10", "unit:Muu")).json()["unit_price"] == "40.00"

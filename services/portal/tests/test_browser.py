@@ -635,3 +635,35 @@ def test_provider_gives_search_information_areas_and_units_and_edits_a_site(site
     page.goto(server.url("/provider/company/search"))
     assert "Sökuppgifter och verksamhetsområden" in page.text() and "Hemsjukvård" in page.text()
     accessible(page, "65-company-search-info-sv")
+
+def test_provider_walks_the_application_wizard_to_its_summary(site: tuple[Site, Seed], page: Page) -> None:
+    """Issue 20: the eight steps on one page, in order, each with its own form; a unit chosen in step 4 is
+    offered as a price list's producer part; the summary names what was chosen and what is missing."""
+    server, data = site
+    sign_in(page, server, data.other_provider_email, PROVIDER_PASSWORD)
+    page.goto(server.url("/provider"))
+    page.js("(() => { const s = document.querySelector('#apply-service');"
+            " s.value = [...s.options].find(o => o.text === 'Kotihoito').value; return true; })()")
+    page.submit("form[action$='/provider/applications']")
+    assert "/provider/applications/" in page.js("location.pathname")
+    steps = page.js("[...document.querySelectorAll('.steps-nav li a')].map(a => a.textContent)")
+    assert steps[0] == "1. Yritys" and steps[-1] == "8. Yhteenveto" and len(steps) == 8
+    assert "Yritykselle ei ole vielä ilmoitettu yksiköitä." in page.text()
+    accessible(page, "12b-application-wizard")
+
+    # a price list for the whole company with a blank price: the summary takes the focus
+    page.fill("#pricelist-name", "Kotihoito 2026")
+    page.fill("#pricelist-start", "2026-01-01")
+    page.fill("#pricelist-prices-0-unit_price", "45,00")
+    page.submit("form[action$='/price-lists']")
+    assert page.js("document.querySelector('#pricelist-prices-1-unit_price').getAttribute('aria-invalid')") == "true"
+    accessible(page, "12c-application-price-error")
+    page.fill("#pricelist-prices-1-unit_price", "8,00")
+    page.submit("form[action$='/price-lists']")
+    assert "Hinnasto lisätty." in page.text()
+    page.fill("textarea[name=additional_info]", "Arkisin 7-21")
+    page.submit("form[action$='/info']")
+    assert "Hinnaston lisätiedot tallennettu." in page.text()
+    summary = page.js("document.querySelector('#summary').innerText")
+    assert "Kotihoito 2026" in summary and "Arkisin 7-21" in summary and "Ei valintoja." in summary
+    accessible(page, "12d-application-summary")

@@ -53,8 +53,10 @@ class PriceIn(BaseModel):
 class PriceListIn(BaseModel):
     name: str = Field(min_length=1, max_length=200, examples=["Toimipaikkahinnasto 1-2016"])
     start: date = Field(examples=["2016-01-01"])
-    producer_part: str | None = Field(default=None, examples=[None, "site:b1a4c7e0-site"],
-                                      description="null = company level")
+    producer_part: str | None = Field(default=None, max_length=80,  # the column's width
+                                      examples=[None, "site:b1a4c7e0-site", "unit:Ryhmäkoti Kuusi"],
+                                      description="null = company level; site:<id>, unit:<name>, employee:<id>, "
+                                                  "each chosen first in the application's step")
     prices: list[PriceIn]
     additional_info: str = Field(default="", max_length=4000)
 

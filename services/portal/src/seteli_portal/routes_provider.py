@@ -21,6 +21,9 @@ DETAIL_FIELDS = ("name", "phone", "street_address", "postal_code", "city", "cont
 BILLING_FIELDS = ("iban", "bic", "reference", "email")
 SITE_FIELDS = ("name", "provider_code", "notification_email", "street_address", "postal_code", "city")
 PAYMENTS_PER_PAGE = 20
+STEP_NAMES = ("company", "sites", "operating_areas", "units", "employees", "subcontractors")
+# a price list's producer part and the application step where it is chosen first
+PART_STEPS = (("site", "sites"), ("unit", "units"), ("employee", "employees"))
 
 
 def _provider_page(request: Request) -> Page:
@@ -202,16 +205,55 @@ async def create_application(request: Request) -> Response:
     return page.redirect(f"/provider/applications/{created['id']}")
 
 
+def _choices(items: list[Any]) -> list[dict[str, str]]:
+    """The registry's operating areas and units: names (or {id, name}); a name is its own id in a step."""
+    return [{"id": str(i["id"]), "name": str(i.get("name") or i["id"])} if isinstance(i, dict)
+            else {"id": str(i), "name": str(i)} for i in items]
+
+
+def _summary(page: Page, application: dict[str, Any], provider: dict[str, Any], people: dict[str, Any],
+             attachments: list[dict[str, Any]]) -> dict[str, Any]:
+    """Step 8: every step's choices by name, the attachments of the company and of what was chosen with
+    their validity today, and each producer part's name (for the price lists)."""
+    steps = application["steps"]
+    names: dict[str, dict[str, str]] = {
+        "sites": {str(s["id"]): str(s["name"]) for s in provider.get("sites", [])},
+        "operating_areas": {c["id"]: c["name"] for c in _choices(provider.get("operating_areas") or [])},
+        "units": {c["id"]: c["name"] for c in _choices(provider.get("units") or [])},
+        "employees": {str(e["id"]): str(e["name"]) + (f", {e['title']}" if e.get("title") else "")
+                      for e in people["employees"]},
+        "subcontractors": people["subcontractor_names"],
+    }
+    chosen = {step: [{"id": i, "name": names[step].get(i, i)} for i in (steps.get(step) or {}).get("ids") or []]
+              for step in names}
+    parts = {f"{kind}:{c['id']}": c["name"] for kind, step in PART_STEPS for c in chosen[step]}
+    owners = {("company", str(provider["id"])): str(provider["name"])}
+    owners |= {("site", c["id"]): c["name"] for c in chosen["sites"]}
+    owners |= {("subcontractor", c["id"]): c["name"] for c in chosen["subcontractors"]}
+    day = today(page.request)
+    files = [{**a, "owner_name": owners[(a["level"], a["owner_id"])], "state": attachment_state(a, day)}
+             for a in attachments if (a["level"], a["owner_id"]) in owners]
+    notes = {step: (steps.get(step) or {}).get("notes") or "" for step in STEP_NAMES}
+    return {"chosen": chosen, "parts": parts, "attachments": files, "notes": notes}
+
+
 async def _application(page: Page, application_id: str, **context: Any) -> Response:
     base = page.tpath(f"/applications/{seg(application_id)}")
     application = await page.call("GET", "applications", base)
     completeness = await page.call("GET", "applications", f"{base}/completeness")
     service = await page.call("GET", "applications", page.tpath(f"/services/{seg(application['service_id'])}"))
     provider = await page.call("GET", "registry", f"/v1/providers/{seg(page.provider_id)}")
+    people = await application_context(page)  # steps 5 and 6, the to-do list's owners
+    try:
+        attachments = await listing(page, "attachments")
+    except ApiError:
+        attachments = []
     status = 422 if context.get("errors") else 200
     return page.render("provider/application.html", status=status, application=application,
-                       completeness=completeness, service=service, provider=provider,
-                       **await application_context(page),  # steps 5 and 6, the to-do list's owners
+                       completeness=completeness, service=service, provider=provider, **people,
+                       areas=_choices(provider.get("operating_areas") or []),
+                       units=_choices(provider.get("units") or []),
+                       summary=_summary(page, application, provider, people, attachments),
                        form_name=context.pop("form_name", ""), values=context.pop("values", {}), **context)
 
 
@@ -220,19 +262,42 @@ async def application(request: Request, application_id: str) -> Response:
     return await _application(_provider_page(request), application_id)
 
 
-@router.post("/applications/{application_id}/sites")
-async def save_sites(request: Request, application_id: str) -> Response:
+async def _save_step(request: Request, application_id: str, step: str, ids_field: str) -> Response:
+    """Steps 1 to 4: PUT the step's choices (none for the company) and its notes; back to the step."""
     page = _provider_page(request)
     form = await page.form()
-    body = {"ids": [str(v) for v in form.getlist("site_ids")], "notes": str(form.get("notes", ""))}
+    ids = [str(v) for v in form.getlist(ids_field)] if ids_field else []
+    body = {"ids": ids, "notes": str(form.get("notes", "")).strip()}
     try:
-        await page.call("PUT", "applications", page.tpath(f"/applications/{seg(application_id)}/steps/sites"),
-                        json=body)
+        await page.call("PUT", "applications",
+                        page.tpath(f"/applications/{seg(application_id)}/steps/{seg(step)}"), json=body)
     except ApiError as exc:
-        return await _application(page, application_id, errors=exc.fields or {"form": exc.detail},
-                                  form_name="sites")
+        if exc.status == 404:
+            raise
+        return await _application(page, application_id, errors=exc.for_form(("ids", "notes")),
+                                  form_name=step, values=body)
     page.flash("saved")
-    return page.redirect(f"/provider/applications/{application_id}")
+    return page.redirect(f"/provider/applications/{application_id}#{step}-h")
+
+
+@router.post("/applications/{application_id}/company")
+async def save_company_step(request: Request, application_id: str) -> Response:
+    return await _save_step(request, application_id, "company", "")
+
+
+@router.post("/applications/{application_id}/sites")
+async def save_sites(request: Request, application_id: str) -> Response:
+    return await _save_step(request, application_id, "sites", "site_ids")
+
+
+@router.post("/applications/{application_id}/operating-areas")
+async def save_operating_areas(request: Request, application_id: str) -> Response:
+    return await _save_step(request, application_id, "operating_areas", "ids")
+
+
+@router.post("/applications/{application_id}/units")
+async def save_units(request: Request, application_id: str) -> Response:
+    return await _save_step(request, application_id, "units", "ids")
 
 
 @router.post("/applications/{application_id}/price-lists")
@@ -262,6 +327,24 @@ async def add_price_list(request: Request, application_id: str) -> Response:
                                   form_name="pricelist", values=body)
     page.flash("pricelist.added")
     return page.redirect(f"/provider/applications/{application_id}")
+
+
+@router.post("/applications/{application_id}/price-lists/{price_list_id}/info")
+async def save_price_list_info(request: Request, application_id: str, price_list_id: str) -> Response:
+    """The free-text additional information changes any time, approved or not, without approval."""
+    page = _provider_page(request)
+    form = await page.form()
+    text = str(form.get("additional_info", "")).strip()
+    try:
+        await page.call("PATCH", "applications", page.tpath(f"/price-lists/{seg(price_list_id)}"),
+                        json={"additional_info": text})
+    except ApiError as exc:
+        if exc.status == 404:
+            raise
+        return await _application(page, application_id, errors=exc.for_form(("additional_info",)),
+                                  form_name=f"plinfo-{price_list_id}", values={"additional_info": text})
+    page.flash("pricelist.info_saved")
+    return page.redirect(f"/provider/applications/{application_id}#pl-{price_list_id}")
 
 
 @router.post("/applications/{application_id}/submit")
@@ -330,7 +413,15 @@ async def price_lists(request: Request) -> Response:
     lists = (await page.call("GET", "applications", page.tpath("/price-lists"),
                              params={"provider_id": page.provider_id, "limit": 200}))["items"]
     services = {s["id"]: s for s in await _services(page)}
-    return page.render("provider/price_lists.html", price_lists=lists, services=services)
+    provider = await page.call("GET", "registry", f"/v1/providers/{seg(page.provider_id)}")
+    try:
+        employees = await listing(page, "employees")
+    except ApiError:
+        employees = []
+    parts = {f"site:{s['id']}": str(s["name"]) for s in provider.get("sites", [])}
+    parts |= {f"unit:{c['id']}": c["name"] for c in _choices(provider.get("units") or [])}
+    parts |= {f"employee:{e['id']}": str(e["name"]) for e in employees}
+    return page.render("provider/price_lists.html", price_lists=lists, services=services, parts=parts)
 
 
 # --- payments and their specifications ----------------------------------------------------------
