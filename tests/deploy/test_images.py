@@ -255,14 +255,18 @@ async def test_portal_serves_its_probes_as_the_image_runs_it(
             stdout=asyncio.subprocess.DEVNULL, stderr=stderr)
     try:
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=2) as client:
-            for _ in range(100):
+            # a loaded machine can take tens of seconds to start the interpreter and import the portal
+            deadline = asyncio.get_running_loop().time() + 90
+            while True:
                 if process.returncode is not None:
                     pytest.fail(f"portal exited: {log.read_text()[-2000:]}")
                 try:
                     await client.get("/health/live")
                     break
                 except httpx.TransportError:
-                    await asyncio.sleep(0.1)
+                    if asyncio.get_running_loop().time() > deadline:
+                        pytest.fail(f"portal did not answer in 90 s: {log.read_text()[-2000:]}")
+                    await asyncio.sleep(0.2)
             for path in sorted(probed):
                 assert (await client.get(path)).status_code == 200, path
             login = await client.get("/login")

@@ -91,13 +91,13 @@ class TimedRelay(OutboxRelay):
             self.durations.append((began, time.monotonic() - began))
 
 
-FREEZE = {"short": 8.0, "long": 30.0}
+FREEZE = {"short": 15.0, "long": 30.0}
 PUBLISH_TIMEOUT = 2.0
 # The select and the mark-sent update around the publishes, and a timed-out publish's cancellation, on a
-# loaded 2-core CI machine: iterations measured 2.0-2.6 s on a quiet one, 3.99 s and 4.31 s in loaded CI runs.
-# What must never happen is an iteration held for the freeze itself (8 s short, 30 s long): the bound stays
-# well under it.
-SLACK = 3.0
+# loaded 2-core CI machine: iterations measured 2.0-2.6 s on a quiet one, 3.99 s and 4.31 s in loaded CI runs,
+# 7.09 s with six test processes on the two cores. What must never happen is an iteration held for the freeze
+# itself (15 s short, 30 s long): the bound stays well under it.
+SLACK = 6.0
 
 
 async def test_broker_frozen_then_resumed(

@@ -60,6 +60,28 @@ async def _count(page: Page, service: str, path: str, **params: Any) -> int:
         return -1
 
 
+def drafts_deadline(drafts: list[dict[str, Any]], deadline_days: dict[str, int], day: date) -> date:
+    """A month's drafts are confirmed by the provider deadline in the next month: the day of the draft's
+    service calendar (`deadline_days` by service id; the 2nd unless the municipality set another, and at
+    most the month's last day), as the reminder and the digest say. The earliest deadline sets the date;
+    without drafts, next month's 2nd."""
+    deadlines = []
+    for draft in drafts:
+        start = date.fromisoformat(str(draft["start"])[:10])
+        next_month = (start.replace(day=1) + timedelta(days=32)).replace(day=1)
+        last = ((next_month + timedelta(days=32)).replace(day=1) - timedelta(days=1)).day
+        deadlines.append(next_month.replace(day=min(deadline_days.get(str(draft.get("service_id")), 2), last)))
+    return min(deadlines, default=(day.replace(day=1) + timedelta(days=32)).replace(day=2))
+
+
+async def _deadline_days(page: Page) -> dict[str, int]:
+    try:
+        services = await page.call("GET", "applications", page.tpath("/services"), params={"limit": 500})
+    except ApiError:
+        return {}  # the domain's default, the 2nd
+    return {s["id"]: int((s.get("calendar") or {}).get("provider_deadline_day") or 2) for s in services["items"]}
+
+
 async def _to_do(page: Page) -> dict[str, Any]:
     """What needs doing in the chosen municipality (004: drafts are confirmed by the 2nd, the tenant
     approves what went over a grant, an interruption needs its return day to be paid, an expired
@@ -69,9 +91,7 @@ async def _to_do(page: Page) -> dict[str, Any]:
         drafts = (await page.call("GET", "events", page.tpath("/events"), params={"status": "draft", "limit": 500}))
     except ApiError:
         drafts = {"items": [], "total": -1}
-    # a month's drafts are confirmed by the 2nd of the next month: the oldest draft's month sets the date
-    oldest = min((date.fromisoformat(str(e["start"])[:10]) for e in drafts["items"]), default=day)
-    deadline = (oldest.replace(day=1) + timedelta(days=32)).replace(day=2)
+    deadline = drafts_deadline(drafts["items"], await _deadline_days(page) if drafts["items"] else {}, day)
     todo: dict[str, Any] = {
         "drafts": drafts["total"], "deadline": deadline, "late": deadline < day,
         "awaiting": await _count(page, "events", "/events", status="recorded", approval="awaiting_approval"),
