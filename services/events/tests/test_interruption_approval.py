@@ -80,10 +80,18 @@ async def test_setting_on_a_finalised_interruption_waits_then_approval_sends_it(
     assert [f["revision"] for f in await h.published("events.interruption.finalised")] == [1, 2]
 
 
+async def _breakdown(h: Harness) -> list[tuple[str, str, str]]:
+    url = f"/v1/tenants/{T}/co-payments?service_id=tehostettu&from=2015-07-01&to=2015-07-31&client_id=c-1"
+    body = (await h.client.get(url, headers=h.officer())).json()
+    return [(ln["kind"], ln["status"], ln["amount_co_payment"]) for ln in body["lines"]]
+
+
 async def test_rejected_interruption_is_not_sent_and_the_provider_is_told(seeded: Harness) -> None:
     h = seeded
     await _setting(h, True)
     interruption = await _interruption(h)
+    # the client's co-payment shows a waiting interruption until decided (as an over-limit event)
+    assert {line[:2] for line in await _breakdown(h)} == {("interruption", "awaiting_approval")}
     no_reason = await _decide(h, interruption["id"], "reject")
     assert no_reason.status_code == 422
     rejected = await _decide(h, interruption["id"], "reject", "Paluupäivä on väärin")
@@ -94,6 +102,7 @@ async def test_rejected_interruption_is_not_sent_and_the_provider_is_told(seeded
     assert (told["interruption_id"], told["reason"], told["provider_id"], told["client_ref"]) == (
         interruption["id"], "Paluupäivä on väärin", "p-paivansade", "A-17")
     assert await _queue(h) == []
+    assert await _breakdown(h) == []  # rejected: gone from the client's breakdown
     # the provider corrects it: it waits again; deleting it tells settlement nothing (it never heard of it)
     corrected = await h.client.patch(f"/v1/tenants/{T}/interruptions/{interruption['id']}",
                                      json={"end": "2015-07-16"}, headers=h.provider())
