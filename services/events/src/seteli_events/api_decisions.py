@@ -1,4 +1,5 @@
-"""Tenant staff's HTTP API: the over-limit approval queue, credits and the auto-recording run."""
+"""Tenant staff's HTTP API: the approval queues (over-limit events, and interruptions where the tenant approves
+them), credits and the auto-recording run."""
 
 from __future__ import annotations
 

@@ -11,6 +11,11 @@ corrected (re-valued and published again as ``events.interruption.finalised`` wi
 settlement replaces its lines) or removed (``events.interruption.deleted``: settlement drops its
 lines); presence events on the old and the new return day are re-valued. After that only a credit
 corrects it (approvals.py); a credited interruption gives its days back.
+
+Where the tenant approves interruptions (its setting, from ``registry.tenant.changed``; 004 §4.3.5.2) a
+finalised one is valued but not published: it waits (``approval`` pending) for an officer, who approves
+it (published then, exactly as above) or rejects it with a reason (``events.interruption.rejected``;
+corrected, it waits again). Turning the setting off releases the waiting ones as approved.
 """
 
 from __future__ import annotations
