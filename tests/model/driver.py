@@ -216,6 +216,10 @@ class Driver:
         await self.call("POST", f"/registry/v1/tenants/{self.tenant}/users", self.admin, {
             "email": officer_email, "name": "Mallin pääkäyttäjä", "password": PASSWORD, "role": "tenant_admin"})
         self.officers[self.current] = await self.login(officer_email)
+        if self.current in self.h.approving:  # finalised interruptions wait for the officer (issue 19)
+            await self.call("PUT", f"/registry/v1/tenants/{self.tenant}/settings", self.officer, {
+                "languages": ["fi", "sv"], "payer_iban": iban_for(9_000_000 + self.current), "payer_bic": "NDEAFIHH",
+                "interruptions_need_approval": True})
         service = (await self.call("POST", f"/applications/v1/tenants/{self.tenant}/services", self.officer, {
             "name_fi": "Tehostettu palveluasuminen ja kotiapu", "name_sv": "Serviceboende och hemhjälp",
             "kind": "voucher", "auto_recording": False, "interruption_rule": KOUVOLA_RULE,
@@ -346,7 +350,8 @@ class Driver:
                 self.current = item
             else:
                 self.current = 0
-            phase = "run" if kind in ("run", "rerun", "credit") else "early" if kind == "early_run" else "care"
+            after_run = ("run", "rerun", "credit", "approve_interruption_late")
+            phase = "run" if kind in after_run else "early" if kind == "early_run" else "care"
             if current != (index, phase):
                 next_month = self.h.month_first(index + 1)
                 if phase == "early":
@@ -389,6 +394,12 @@ class Driver:
             elif kind == "correction":
                 assert isinstance(item, Event)
                 await self.record(replace(item, key=f"{item.key}-again", credit=False, corrected=False))
+            elif kind == "decide_interruption":
+                assert isinstance(item, Interruption)
+                await self.decide_interruption(item, item.decision)
+            elif kind == "approve_interruption_late":
+                assert isinstance(item, Interruption)
+                await self.decide_interruption(item, "approve")
         await self.quiesce()
         await self.co_payments()
         return self.outcome
@@ -404,6 +415,24 @@ class Driver:
         self.interruption_ids[i.key] = created.json()["id"]
         if ends_now and i.wrong_end is not None:
             await self.fix_interruption(i)
+        if ends_now:
+            await self.note_waiting(i)
+
+    async def note_waiting(self, i: Interruption) -> None:
+        """Whether the finalised interruption waits for the tenant's approval, as the services say."""
+        v = self.h.voucher(i.voucher)
+        listed = (await self.call("GET", f"/events/v1/tenants/{self.tenant}/interruptions?booking_id="
+                                         f"{self.bookings[v.key]}&limit=500", self.officer)).json()["items"]
+        if any(x["id"] == self.interruption_ids[i.key] and x.get("approval") == "pending" for x in listed):
+            self.outcome.interruptions_waiting.add(i.key)
+
+    async def decide_interruption(self, i: Interruption, decision: str) -> None:
+        response = await self.c.post(
+            f"/events/v1/tenants/{self.tenant}/interruptions/{self.interruption_ids[i.key]}/decision",
+            headers=self.officer,
+            json={"decision": decision, "reason": "" if decision == "approve" else "Paluupäivä on väärin"})
+        if response.status_code != 200:
+            self.outcome.refused[f"decision on {i.key}"] = f"HTTP {response.status_code}: {response.text[:300]}"
 
     async def fix_interruption(self, i: Interruption) -> None:
         """The provider corrects the return day at once (PATCH, until it is settled); failing that, deleting
@@ -431,6 +460,7 @@ class Driver:
                         self.provider_headers[v.provider], {"end": str(i.wrong_end or i.end)}, retry=True)
         if i.wrong_end is not None:
             await self.fix_interruption(i)
+        await self.note_waiting(i)
 
     async def record(self, e: Event) -> None:
         v = self.h.voucher(e.voucher)

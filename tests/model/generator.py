@@ -49,6 +49,8 @@ FEATURES: tuple[str, ...] = (
     "two_tenants",           # a second tenant; the providers apply to both, each tenant settles its own
     "interruption_fix",      # an interruption's return day is entered wrong (too late) and corrected at once
     "client_pays",           # a content the client pays (meals / day): recorded, never settled, in the co-payment
+    "interruption_approval",  # a tenant approves interruptions before settlement: approved (at once or after the
+                              # month's run), rejected or left waiting (issue 19, 004 §4.3.5.2)
 )
 
 # Features that disagree today because of a finding of issue 16 being fixed in another branch.
@@ -59,6 +61,9 @@ CI_FEATURES: tuple[str, ...] = tuple(f for f in FEATURES if f not in KNOWN_GAPS)
 
 Decision = Literal["approve", "reject", "approve_and_credit"]
 Reason = Literal["hospital", "holiday", "other"]
+# the tenant's decision on a finalised interruption when it approves them: approved before the month's run,
+# approved after it (paid by the next run), rejected, or never decided
+InterruptionDecision = Literal["approve", "approve_late", "reject", "pending"]
 
 
 @dataclass(frozen=True)
@@ -130,6 +135,7 @@ class Interruption:
     end: date  # return day
     reason: Reason
     wrong_end: date | None = None  # first entered as this (too late), then corrected to `end` at once
+    decision: InterruptionDecision = "approve"  # used only if its tenant approves interruptions
 
 
 @dataclass(frozen=True)
@@ -148,6 +154,10 @@ class History:
     early_runs: frozenset[int] = frozenset()
     deaths: tuple[tuple[str, date], ...] = ()  # (client, date of death)
     tenants: int = 1
+    approving: frozenset[int] = frozenset()  # tenants whose finalised interruptions wait for approval
+
+    def waits_for_approval(self, i: Interruption) -> bool:
+        return self.voucher(i.voucher).tenant in self.approving
 
     def tenant_of_client(self, client: str) -> int:
         return next((v.tenant for v in self.vouchers if v.client == client), 0)
@@ -185,7 +195,8 @@ class History:
                 f"{v.content} at {v.provider}/{v.part or 'company'}: value {v.value}, "
                 f"{v.amount}/{v.period}, {v.valid_from}..{v.valid_until}" for v in self.vouchers]
         out += [f"  interruption {i.key} of {i.voucher}: {i.start}..{i.end} ({i.reason})"
-                f"{f', first entered as ..{i.wrong_end}' if i.wrong_end else ''}" for i in self.interruptions]
+                f"{f', first entered as ..{i.wrong_end}' if i.wrong_end else ''}"
+                f"{f', tenant decides {i.decision}' if self.waits_for_approval(i) else ''}" for i in self.interruptions]
         for e in self.events:
             times = f" {e.start_time:%H:%M}-{e.end_time:%H:%M}" if e.start_time and e.end_time else ""
             decision = f" decision {e.decision}" if e.decision != "approve" else ""
@@ -340,9 +351,15 @@ def generate(seed: int, features: Iterable[str] = CI_FEATURES, *, months: int | 
             events = [e for e in events if e.voucher not in mine or history.month_index(e.end) <= last_month]
             interruptions = [i for i in interruptions
                              if i.voucher not in mine or i.end <= died + timedelta(days=1)]
+    approving: frozenset[int] = frozenset()
+    if "interruption_approval" in on:  # its own random stream: the rest of the history is as without it
+        arng = random.Random(seed * 7919 + 19)
+        approving = frozenset(t for t in range(history.tenants) if t == 0 or arng.random() < 0.5)
+        decisions: tuple[InterruptionDecision, ...] = ("approve", "approve_late", "reject", "pending")
+        interruptions = [replace(i, decision=arng.choice(decisions)) for i in interruptions]
     return replace(history, providers=tuple(providers), price_lists=tuple(price_lists), vouchers=tuple(vouchers),
                    events=tuple(events), interruptions=tuple(interruptions), reruns=reruns, early_runs=early,
-                   deaths=tuple(deaths))
+                   deaths=tuple(deaths), approving=approving)
 
 
 def _care(rng: random.Random, history: History, v: Voucher, on: frozenset[str], events: list[Event],
@@ -441,6 +458,8 @@ def smaller(history: History) -> Iterable[History]:
         if i.wrong_end is not None:
             yield replace(history, interruptions=tuple(replace(x, wrong_end=None) if x is i else x
                                                        for x in history.interruptions))
+    for t in history.approving:
+        yield replace(history, approving=history.approving - {t})
     for m in history.reruns:
         yield replace(history, reruns=history.reruns - {m})
     for m in history.early_runs:
@@ -481,9 +500,11 @@ def schedule(history: History) -> list[Step]:
     ("billing"), interruptions of the month entered ("start_interruption", with the end when it is in
     the month) or ended ("end_interruption"), the month's events recorded and at once decided if they
     went to approval ("record"), deaths of the month recorded ("death"), credited events recorded again
-    ("correction", the month after their credit); on the 20th of the month itself the tenant may try
-    its run too early ("early_run"); on the 5th: the run ("run", and "rerun" when the history re-runs it),
-    then credits of the month's paid events ("credit")."""
+    ("correction", the month after their credit), and, where the tenant approves interruptions, its
+    decision on those finalised ("decide_interruption": approved or rejected by the 3rd); on the 20th of
+    the month itself the tenant may try its run too early ("early_run"); on the 5th: the run ("run", and
+    "rerun" when the history re-runs it), then credits of the month's paid events ("credit") and the
+    interruptions approved late ("approve_interruption_late": paid by the next run)."""
     steps: list[Step] = []
     for i in range(history.months + 1):
         if i in history.early_runs:
@@ -496,6 +517,9 @@ def schedule(history: History) -> list[Step]:
                 steps.append(("start_interruption", i, intr))
             elif history.month_index(intr.end) == i:
                 steps.append(("end_interruption", i, intr))
+        finalised = [x for x in sorted(history.interruptions, key=lambda x: (x.start, x.key))
+                     if history.month_index(x.end) == i and history.waits_for_approval(x)]
+        steps += [("decide_interruption", i, x) for x in finalised if x.decision in ("approve", "reject")]
         month_events = [e for e in history.events if history.month_index(e.end) == i]
         for e in sorted(month_events, key=lambda e: (e.start, e.start_time or time(0), e.key)):
             steps.append(("record", i, e))
@@ -505,4 +529,5 @@ def schedule(history: History) -> list[Step]:
             if i in history.reruns:
                 steps.append(("rerun", i, tenant))
         steps += [("credit", i, e) for e in month_events if e.credit]
+        steps += [("approve_interruption_late", i, x) for x in finalised if x.decision == "approve_late"]
     return steps

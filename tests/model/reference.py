@@ -16,6 +16,11 @@ The rules, as domain.md states them:
 - Interruptions (Kouvola's rule from 2016-01-01): departure day (day 0) and days 1-10 at 100 %, day 11
   onwards 0 %, return day 100 %. An interruption is paid in the settlement of the month it ended in
   (an open one is settled one month later than ordinary events).
+- Interruption approval (004 §4.3.5.2, a setting per tenant): where the tenant approves interruptions,
+  a finalised one waits and is not paid; approved, it is paid by the rule in the first run after the
+  approval (by the 3rd: that month's run; later: the next); rejected or never decided, it is never paid.
+  Its return day stays its own (a presence event starting then still does not pay it); the client's
+  co-payment breakdown shows a waiting one, not a rejected one.
 - Over-limit: counting the content's earlier recorded events that were not rejected or credited, an
   event that makes a period (ISO week Monday-Sunday, calendar month, or the whole validity) exceed the
   grant goes to manual approval; approved: paid normally; rejected: never paid; approved and credited:
@@ -124,6 +129,7 @@ class Outcome:
     co_payments: dict[str, str] = field(default_factory=dict)  # client/content -> total shown
     refused: dict[str, str] = field(default_factory=dict)  # event key -> why (compared by key)
     early_runs: dict[int, bool] = field(default_factory=dict)  # month index -> was the run accepted
+    interruptions_waiting: set[str] = field(default_factory=set)  # interruption keys that waited for approval
 
 
 def payee_label(payee: tuple[str, str | None]) -> str:
@@ -329,6 +335,18 @@ class Model:
         days = [(d, kouvola_percentage((d - i.start).days, d == i.end)) for d in _days(i.start, i.end)]
         self._day_lines(i.key, v, days, self.h.month_index(i.end))
         self.returns[v.key].add(i.end)
+        if self.h.waits_for_approval(i):  # not paid until the tenant approves it
+            self.approval[i.key] = "awaiting"
+            self.outcome.interruptions_waiting.add(i.key)
+            for line in self.lines:
+                if line.source == i.key:
+                    line.payable = False
+
+    def decide_interruption(self, i: Interruption, approve: bool) -> None:
+        self.approval[i.key] = "approved" if approve else "rejected"
+        for line in self.lines:
+            if line.source == i.key:
+                line.payable = approve
 
     def run(self, month: int, tenant: int = 0) -> RunResult:
         """The run of one tenant: it pays only its own lines (a provider shared by tenants is paid by each)."""
@@ -418,5 +436,11 @@ def expected(history: History) -> Outcome:
         elif kind == "correction":
             assert isinstance(item, Event)
             model.correction(item)
+        elif kind == "decide_interruption":
+            assert isinstance(item, Interruption)
+            model.decide_interruption(item, item.decision == "approve")
+        elif kind == "approve_interruption_late":
+            assert isinstance(item, Interruption)
+            model.decide_interruption(item, True)
     model.outcome.co_payments = model.co_payments()
     return model.outcome

@@ -31,7 +31,7 @@ from seteli.services import SERVICES
 
 # Features that need another to mean anything.
 NEEDS = {"site_billing": ("sites",), "across_months": ("interruptions",), "odd_minutes": ("over_limit",),
-         "correction": ("credits",)}
+         "correction": ("credits",), "interruption_approval": ("interruptions",)}
 
 
 def differences(model: Outcome, services: Outcome) -> list[str]:
@@ -42,7 +42,7 @@ def differences(model: Outcome, services: Outcome) -> list[str]:
         b = service_runs[i] if i < len(service_runs) else None
         if a != b:
             out.append(f"run {i}: model {a}\n        services {b}")
-    for name in ("over_limit", "credits_accepted", "co_payments", "early_runs"):
+    for name in ("over_limit", "credits_accepted", "co_payments", "early_runs", "interruptions_waiting"):
         a, b = getattr(model, name), getattr(services, name)
         if name == "co_payments":  # a breakdown with nothing to pay lists no line: the same as a zero
             a, b = ({k: v for k, v in x.items() if Decimal(v) != 0} for x in (a, b))

@@ -84,6 +84,7 @@ def test_every_template_exists_in_finnish_and_swedish() -> None:
         "daily_digest",
         "service_changed",
         "event_rejected",
+        "interruption_rejected",
         "booking_ended",
         "open_work_reminder",
     }

@@ -25,6 +25,23 @@ async def test_a_rejected_event_tells_the_provider_which_and_why(harness: Harnes
     assert len(harness.smtp.to("info@paivansade.fi")) == 1
 
 
+async def test_a_rejected_interruption_tells_the_provider_which_and_why_in_its_language(harness: Harness) -> None:
+    """Issue 19: the municipality approves interruptions before settlement; a rejected one is not paid."""
+    await harness.directory()
+    await harness.publish("events.interruption.rejected", {
+        "interruption_id": "i-1", "reason": "Paluupäivä on väärin", "provider_id": "p-fi", "client_ref": "K-5",
+        "start": "2016-03-02", "end": "2016-03-17", "service_id": "kotihoito"}, tenant_id="kouvola")
+    mail = only(harness, "info@paivansade.fi")
+    assert mail["Subject"] == "Keskeytystä ei hyväksytty: K-5"
+    body = text(mail)
+    assert "asiakas K-5, 2.3.2016–17.3.2016, palvelu kotihoito" in body and "Perustelu: Paluupäivä on väärin" in body
+    await harness.publish("events.interruption.rejected", {
+        "interruption_id": "i-2", "reason": "Fel returdag", "provider_id": "p-sv", "client_ref": "A-17",
+        "start": "2016-03-02", "end": "2016-03-17", "service_id": "kotihoito"}, tenant_id="kouvola")
+    swedish = only(harness, "info@solsidan.fi")  # in the provider's language
+    assert swedish["Subject"] == "Avbrottet godkändes inte: A-17" and "Motivering: Fel returdag" in text(swedish)
+
+
 async def test_a_booking_the_municipality_ended_is_told_at_the_sites_address(harness: Harness) -> None:
     await harness.directory()
     await harness.publish("vouchers.booking.ended", {

@@ -50,3 +50,27 @@ async def test_only_the_municipalitys_own_admin_changes_its_settings(registry: R
     assert (await registry.client.put("/v1/tenants/lahti/settings", json=body,
                                       headers=company)).status_code == 403
     assert await registry.events("registry.tenant.changed") == []
+
+
+async def test_interruptions_need_approval_is_a_setting_the_others_hear(registry: Registry) -> None:
+    headers = await registry.tenant_with_admin()
+    url = f"/v1/tenants/{TENANT['id']}/settings"
+    account = {"languages": TENANT["languages"], "payer_iban": TENANT["payer_iban"], "payer_bic": TENANT["payer_bic"]}
+    assert (await registry.client.get(f"/v1/tenants/{TENANT['id']}", headers=headers)).json()[
+        "interruptions_need_approval"] is False  # off by default: today's behaviour
+    on = await registry.client.put(url, json={**account, "interruptions_need_approval": True}, headers=headers)
+    assert on.status_code == 200, on.text
+    assert on.json()["interruptions_need_approval"] is True
+    told = await registry.events("registry.tenant.changed")
+    assert [e["interruptions_need_approval"] for e in told] == [True]
+    # the account changed without the setting: the setting stays, and the others hear it as it is
+    other_bic = await registry.client.put(url, json={**account, "payer_bic": "NORDFIHH"}, headers=headers)
+    assert other_bic.json()["interruptions_need_approval"] is True
+    told = await registry.events("registry.tenant.changed")
+    assert [(e["payer_bic"], e["interruptions_need_approval"]) for e in told] == [
+        (TENANT["payer_bic"], True), ("NORDFIHH", True)]
+    off = await registry.client.put(
+        url, json={**account, "payer_bic": "NORDFIHH", "interruptions_need_approval": False}, headers=headers)
+    assert off.json()["interruptions_need_approval"] is False
+    assert [e["interruptions_need_approval"] for e in await registry.events("registry.tenant.changed")] == [
+        True, True, False]

@@ -1,4 +1,5 @@
-"""Tenant staff's HTTP API: the over-limit approval queue, credits and the auto-recording run."""
+"""Tenant staff's HTTP API: the approval queues (over-limit events, and interruptions where the tenant approves
+them), credits and the auto-recording run."""
 
 from __future__ import annotations
 
@@ -28,8 +29,11 @@ from .schemas import (
     DecisionIn,
     EventOut,
     InterruptionCreditIn,
+    InterruptionDecisionIn,
+    InterruptionOut,
+    InterruptionPage,
 )
-from .service import approvals, corrections, month_jobs
+from .service import approvals, corrections, interruptions, month_jobs
 from .service.recording import event_view
 
 router = APIRouter(prefix="/v1/tenants/{tenant_id}")
@@ -63,6 +67,38 @@ async def decide(
 ) -> dict[str, Any]:
     guard_tenant(principal, tenant_id)
     return await approvals.decide(ctx, principal, event_id, body.decision, body.reason)
+
+
+@router.get("/approvals/interruptions", response_model=InterruptionPage, tags=["approvals"])
+async def interruption_approval_queue(
+    tenant_id: str,
+    ctx: EventsContext = Depends(ctx_for),
+    principal: Principal = Depends(require_roles(*TENANT_STAFF_ROLES)),
+    service_id: str | None = None,
+    limit: int = Query(default=50, ge=1, le=500),
+    offset: int = Query(default=0, ge=0),
+) -> dict[str, Any]:
+    """Finalised interruptions waiting for the tenant's approval (the tenant's setting, 004 §4.3.5.2):
+    client number, provider, reason, dates and the amount by the rule."""
+    guard_tenant(principal, tenant_id)
+    rows, total = await pages.interruptions_page(
+        ctx.session, tenant_id, Reader.everything(), limit, offset, service_id=service_id, approval="pending"
+    )
+    return {"items": [interruptions.view(r) for r in rows], "total": total}
+
+
+@router.post("/interruptions/{interruption_id}/decision", response_model=InterruptionOut, tags=["approvals"])
+async def decide_interruption(
+    tenant_id: str,
+    interruption_id: str,
+    body: InterruptionDecisionIn,
+    ctx: EventsContext = Depends(ctx_for),
+    principal: Principal = Depends(require_roles(*TENANT_STAFF_ROLES)),
+) -> dict[str, Any]:
+    """Approve (sent to settlement: paid by the rule in the next run) or reject with a reason (not paid;
+    the provider is told: ``events.interruption.rejected``)."""
+    guard_tenant(principal, tenant_id)
+    return await interruptions.decide(ctx, principal, interruption_id, body.decision, body.reason)
 
 
 @router.post("/credits", status_code=201, response_model=CreditOut, tags=["credits"])

@@ -19,10 +19,12 @@ from .contracts import (
     PriceListApprovedIn,
     RunCompletedIn,
     ServiceDefinedIn,
+    TenantChangedIn,
     TenantCreatedIn,
     VoucherClosedIn,
     VoucherGrantedIn,
 )
+from .service.interruptions import release_pending
 from .service.validity_clipping import clip_to_validity
 
 
@@ -40,6 +42,17 @@ settlement = Subscription("settlement")
 async def tenant_created(ctx: MessageContext, p: TenantCreatedIn) -> None:
     tenant_id = p.tenant_id or _tenant(ctx)
     await repo.save_tenant(ctx.session, tenant_id, {"name_fi": p.name_fi, "name_sv": p.name_sv})
+
+
+async def tenant_changed(ctx: MessageContext, p: TenantChangedIn, clock: Clock) -> None:
+    """Whether finalised interruptions wait for an officer's approval; turned off, those waiting are
+    released as approved (sent to settlement now)."""
+    tenant_id = p.tenant_id or _tenant(ctx)
+    before = await repo.set_interruptions_need_approval(ctx.session, tenant_id, p.interruptions_need_approval)
+    if before is None:
+        raise TransientError("tenant not known yet")
+    if before and not p.interruptions_need_approval:
+        await release_pending(EventsContext(ctx.session, ctx.outbox, clock, tenant_id=tenant_id))
 
 
 @read_models.on("applications.service.defined", model=ServiceDefinedIn)
@@ -182,6 +195,10 @@ def subscriptions(clock: Clock | None = None) -> list[Subscription]:
     @models.on("vouchers.voucher.closed", model=VoucherClosedIn)
     async def closed(ctx: MessageContext, p: VoucherClosedIn) -> None:
         await voucher_closed(ctx, p, at)
+
+    @models.on("registry.tenant.changed", model=TenantChangedIn)
+    async def changed(ctx: MessageContext, p: TenantChangedIn) -> None:
+        await tenant_changed(ctx, p, at)
 
     @models.on("vouchers.booking.ended", model=BookingEndedIn)
     async def ended(ctx: MessageContext, p: BookingEndedIn) -> None:

@@ -16,6 +16,13 @@ class TenantCreatedIn(Inbound):
     name_sv: str = ""
 
 
+class TenantChangedIn(Inbound):
+    """registry.tenant.changed: events uses only whether interruptions need the tenant's approval."""
+
+    tenant_id: str | None = None
+    interruptions_need_approval: bool = False
+
+
 class ServiceDefinedIn(Inbound):
     service_id: str
     name_fi: str = ""

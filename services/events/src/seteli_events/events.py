@@ -80,6 +80,20 @@ class EventRejected(EventPayload):
     service_id: str | None = None
 
 
+class InterruptionRejected(EventPayload):
+    """A finalised interruption the officer rejected (the tenant approves interruptions, 004 §4.3.5.2):
+    it is not paid; the provider is told which and why, and may correct it (it waits again) or delete it."""
+
+    event_type = "events.interruption.rejected"
+    interruption_id: str
+    reason: str
+    provider_id: str
+    client_ref: str
+    start: date
+    end: date
+    service_id: str
+
+
 class InterruptionDayOut(BaseModel):
     model_config = ConfigDict(frozen=True)
     day: date

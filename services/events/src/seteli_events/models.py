@@ -41,6 +41,8 @@ tenants = Table(
     Column("id", String(ID), primary_key=True),
     Column("name_fi", String(200), nullable=False),
     Column("name_sv", String(200), nullable=False),
+    # registry.tenant.changed: finalised interruptions wait for an officer's approval (004 §4.3.5.2)
+    Column("interruptions_need_approval", Boolean, nullable=False, server_default="0"),
 )
 
 services = Table(
@@ -208,6 +210,9 @@ interruptions = Table(
     Column("settled_run_id", String(ID)),
     Column("credited", Boolean, nullable=False, server_default="0"),
     Column("revision", Integer, nullable=False, server_default="0"),  # last published revision
+    # None: published once finalised (the tenant approves no interruptions) | pending | approved | rejected
+    Column("approval", String(20)),
+    Column("decision_reason", Text),
     Column("recorder", String(ID), nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),

@@ -197,6 +197,10 @@ class InterruptionOut(BaseModel):
     amount_co_payment: Decimal | None
     settled: bool = False
     credited: bool = False
+    approval: Literal["pending", "approved", "rejected"] | None = Field(
+        default=None, description="None: the tenant approves no interruptions (sent to settlement once finalised)"
+    )
+    decision_reason: str | None = None
 
 
 class InterruptionPage(Page[InterruptionOut]):
@@ -261,6 +265,18 @@ class DecisionIn(BaseModel):
         }
     )
     decision: Literal["approve", "reject", "approve_and_credit"]
+    reason: str = Field(default="", max_length=2000)
+
+
+class InterruptionDecisionIn(BaseModel):
+    """The officer's decision on an interruption waiting for approval (004 §4.3.5.2)."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"decision": "approve"}, {"decision": "reject", "reason": "Paluupäivä on väärin"}]
+        }
+    )
+    decision: Literal["approve", "reject"]
     reason: str = Field(default="", max_length=2000)
 
 

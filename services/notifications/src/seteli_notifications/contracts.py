@@ -235,6 +235,18 @@ class ReminderDue(Inbound):
     deadline: date
 
 
+class InterruptionRejected(Inbound):
+    """events.interruption.rejected: the municipality did not approve a finalised interruption (issue 19)."""
+
+    interruption_id: str
+    reason: str
+    provider_id: str
+    client_ref: str
+    start: date
+    end: date
+    service_id: str
+
+
 class EventRejected(Inbound):
     event_id: str
     reason: str = ""

@@ -18,6 +18,7 @@ from .contracts import (
     EventAwaitingApproval,
     EventRejected,
     FeedbackGiven,
+    InterruptionRejected,
     PurchaseBooked,
     ReminderDue,
     ServiceChanged,
@@ -97,6 +98,15 @@ def subscribe(sub: Subscription, make: MakeContext) -> None:
         context = {"client_ref": p.client_ref or "", "reason": p.reason, "start": _day(p.start), "end": _day(p.end),
                    **await _service_names(ctx, p.service_id or "")}
         out = await service.to_provider(ctx.session, "event_rejected", ctx.tenant_id, p.provider_id, context)
+        await service.enqueue(make(ctx), ctx.envelope, out)
+
+    @sub.on("events.interruption.rejected", model=InterruptionRejected)
+    async def interruption_rejected(ctx: MessageContext, p: InterruptionRejected) -> None:
+        """The municipality did not approve an interruption (it approves them before settlement): the provider
+        learns which and why, as for a rejected event; it is not paid until corrected and approved."""
+        context = {"client_ref": p.client_ref, "reason": p.reason, "start": _day(p.start), "end": _day(p.end),
+                   **await _service_names(ctx, p.service_id)}
+        out = await service.to_provider(ctx.session, "interruption_rejected", ctx.tenant_id, p.provider_id, context)
         await service.enqueue(make(ctx), ctx.envelope, out)
 
     @sub.on("events.reminder.due", model=ReminderDue)

@@ -36,13 +36,20 @@ async def _total(page: Page, service: str, path: str, **params: Any) -> int | No
         return None
 
 
+async def _approvals_total(page: Page) -> int | None:
+    """Over-limit events and interruptions waiting for the tenant's approval (one queue for the officer)."""
+    events, interruptions = await _total(page, "events", "/approvals"), await _total(page, "events",
+                                                                                     "/approvals/interruptions")
+    return None if events is None and interruptions is None else (events or 0) + (interruptions or 0)
+
+
 @router.get("")
 async def dashboard(request: Request) -> Response:
     page = _officer_page(request)
     counts = {
         "registrations": await _total(page, "registry", "/registration-requests", status="pending"),
         "applications": await _total(page, "applications", "/applications/queue"),
-        "approvals": await _total(page, "events", "/approvals"),
+        "approvals": await _approvals_total(page),
         "feedback": await _total(page, "events", "/feedback", awaiting_reply="true"),
         "corrections": await _total(page, "events", "/corrections", state="open"),
     }
@@ -238,23 +245,27 @@ async def approvals(request: Request) -> Response:
     at = paging(request)
     found = await page.call("GET", "events", page.tpath("/approvals"), params=at.params)
     items = found["items"]
+    # interruptions waiting for the tenant's approval (its setting, 004 §4.3.5.2): seldom many, all shown
+    interruptions = (await page.call("GET", "events", page.tpath("/approvals/interruptions"),
+                                     params={"limit": 500}))["items"]
     # The officer decides on a person and a grant, not on a provider's own client number: the clients'
     # names come from vouchers (an access-logged read), the companies' from the register.
     vouchers: dict[str, Any] = {}
-    if items:
+    voucher_ids = sorted({e["voucher_id"] for e in [*items, *interruptions]})
+    if voucher_ids:
         listed = await page.call("GET", "vouchers", page.tpath("/vouchers"),
-                                 params=[("id", i) for i in sorted({e["voucher_id"] for e in items})]
-                                 + [("limit", "200")])
+                                 params=[("id", i) for i in voucher_ids] + [("limit", "200")])
         vouchers = {v["id"]: v for v in listed["items"]}
     providers: dict[str, str] = {}
-    for provider_id in sorted({e["provider_id"] for e in items}):
+    for provider_id in sorted({e["provider_id"] for e in [*items, *interruptions]}):
         try:
             providers[provider_id] = (await page.call("GET", "registry", f"/v1/providers/{seg(provider_id)}"))["name"]
         except ApiError:
             providers[provider_id] = provider_id
     contents = {c["id"]: c for s in (await _services(page)).values() for c in s.get("contents") or []}
-    return page.render("officer/approvals.html", items=items, vouchers=vouchers, providers=providers,
-                       contents=contents, pager=pager(at, found["total"], "/officer/approvals"))
+    return page.render("officer/approvals.html", items=items, interruptions=interruptions, vouchers=vouchers,
+                       providers=providers, contents=contents,
+                       pager=pager(at, found["total"], "/officer/approvals"))
 
 
 @router.post("/approvals/{event_id}")
@@ -269,6 +280,21 @@ async def decide_event(request: Request, event_id: str) -> Response:
         page.session.setdefault("flash", []).append(page.problem_message(exc))
     else:
         page.flash("decision.saved")
+    return page.redirect("/officer/approvals")
+
+
+@router.post("/approvals/interruptions/{interruption_id}")
+async def decide_interruption(request: Request, interruption_id: str) -> Response:
+    """Approve an interruption (settlement pays it by the rule in the next run) or reject it with a reason."""
+    page = _officer_page(request)
+    form = await page.form()
+    try:
+        await page.call("POST", "events", page.tpath(f"/interruptions/{seg(interruption_id)}/decision"),
+                        json={"decision": str(form.get("decision", "")), "reason": str(form.get("reason", ""))})
+    except ApiError as exc:
+        page.session.setdefault("flash", []).append(page.problem_message(exc))
+    else:
+        page.flash("interruption_approval.saved")
     return page.redirect("/officer/approvals")
 
 

@@ -153,6 +153,20 @@ async def save_account(request: Request) -> Response:
     return page.redirect("/officer/settings")
 
 
+@router.post("/settings/interruptions")
+async def save_interruption_approval(request: Request) -> Response:
+    """Whether finalised interruptions wait for the municipality's approval before settlement (004 §4.3.5.2);
+    turned off, those waiting are released to settlement as approved."""
+    page = _admin_page(request)
+    form = await page.form()
+    tenant = await page.call("GET", "registry", page.tpath(""))
+    body = {**{k: tenant[k] for k in ACCOUNT_FIELDS},
+            "interruptions_need_approval": bool(form.get("interruptions_need_approval"))}
+    await page.call("PUT", "registry", page.tpath("/settings"), json=body)
+    page.flash("interruption_approval.setting_saved")
+    return page.redirect("/officer/settings")
+
+
 @router.post("/settings/notices")
 async def save_notices(request: Request) -> Response:
     """Where the municipality's notices go; empty: to its tenant admins."""

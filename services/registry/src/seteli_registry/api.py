@@ -52,6 +52,7 @@ class TenantOut(BaseModel):
     languages: list[str]
     payer_iban: str
     payer_bic: str
+    interruptions_need_approval: bool = False
 
 
 class TenantSettingsIn(BaseModel):
@@ -59,6 +60,9 @@ class TenantSettingsIn(BaseModel):
                                                  description="the languages the municipality serves in")
     payer_iban: str = Field(examples=["FI2112345600000785"], description="the account the payments are made from")
     payer_bic: str = Field(examples=["NDEAFIHH"])
+    interruptions_need_approval: bool | None = Field(
+        default=None, description="finalised interruptions wait for the municipality's approval before settlement "
+                                  "(004 §4.3.5.2); left out: unchanged")
 
 
 class UserIn(BaseModel):
@@ -324,7 +328,8 @@ async def get_tenant(tenant_id: str, ctx: RegistryContext = Depends(context),
 async def change_tenant_settings(tenant_id: str, body: TenantSettingsIn, ctx: RegistryContext = Depends(context),
                                  principal: Principal = Depends(require_roles(Role.TENANT_ADMIN))
                                  ) -> dict[str, Any]:
-    """The municipality's languages and payer account, changed by its tenant admin (`registry.tenant.changed`)."""
+    """The municipality's languages, payer account and whether interruptions need its approval, changed by
+    its tenant admin (`registry.tenant.changed`)."""
     guard_tenant(principal, tenant_id)
     return await tenant_settings.change_settings(ctx, tenant_id, body.model_dump())
 

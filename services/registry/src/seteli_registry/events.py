@@ -27,14 +27,16 @@ class TenantCreated(EventPayload):
 
 
 class TenantChanged(EventPayload):
-    """The tenant admin changed the municipality's settings: its languages, and the payer account the
-    payment material carries (settlement writes the next payment file with it)."""
+    """The tenant admin changed the municipality's settings: its languages, the payer account the
+    payment material carries (settlement writes the next payment file with it), and whether finalised
+    interruptions need the municipality's approval before settlement (events)."""
 
     event_type = "registry.tenant.changed"
     tenant_id: str
     languages: list[str]
     payer_iban: str
     payer_bic: str
+    interruptions_need_approval: bool = False  # events holds finalised interruptions for the officer
 
 
 class SiteInfo(BaseModel):

@@ -29,6 +29,8 @@ tenants = Table(
     Column("languages", JSON, nullable=False),  # ["fi"], ["sv"] or ["fi", "sv"]
     Column("payer_iban", String(34), nullable=False),
     Column("payer_bic", String(11), nullable=False),
+    # finalised interruptions wait for an officer's approval before settlement (004 §4.3.5.2, issue 19)
+    Column("interruptions_need_approval", Boolean, nullable=False, server_default="0"),
     Column("created_at", DateTime(timezone=True), nullable=False),
 )
 

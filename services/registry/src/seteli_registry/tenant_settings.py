@@ -1,5 +1,6 @@
-"""The tenant admin's settings of the municipality: the languages it serves in, and the payer account
-(IBAN and BIC) that its payment material carries. Other services learn them from `registry.tenant.changed`."""
+"""The tenant admin's settings of the municipality: the languages it serves in, the payer account
+(IBAN and BIC) that its payment material carries, and whether finalised interruptions need its approval
+before settlement (004 §4.3.5.2). Other services learn them from `registry.tenant.changed`."""
 
 from __future__ import annotations
 
@@ -24,10 +25,13 @@ async def change_settings(ctx: RegistryContext, tenant_id: str, data: dict[str, 
             values[name] = str(validate(data[name]))
         except ValidationFailed as exc:
             errors.append(FieldError(name, exc.reason))
+    if data.get("interruptions_need_approval") is not None:
+        values["interruptions_need_approval"] = bool(data["interruptions_need_approval"])
     if errors:
         raise invalid_many(errors)  # all of them at once, and nothing changes
     if all(tenant[name] == value for name, value in values.items()):
         return tenant  # the same settings again: no news for anyone
     await repo.update_tenant(ctx.session, tenant_id, values)
-    await ctx.outbox.add(ctx.session, TenantChanged(tenant_id=tenant_id, **values), tenant_id=tenant_id)
+    told = {"interruptions_need_approval": bool(tenant.get("interruptions_need_approval")), **values}
+    await ctx.outbox.add(ctx.session, TenantChanged(tenant_id=tenant_id, **told), tenant_id=tenant_id)
     return {**tenant, **values}

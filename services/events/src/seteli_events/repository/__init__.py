@@ -333,6 +333,33 @@ async def save_tenant(session: AsyncSession, tenant_id: str, values: Mapping[str
     await _upsert(session, tenants, {"id": tenant_id}, values)
 
 
+async def interruptions_need_approval(session: AsyncSession, tenant_id: str) -> bool:
+    """The tenant's setting: finalised interruptions wait for an officer's approval (False if unknown)."""
+    query = select(tenants.c.interruptions_need_approval).where(tenants.c.id == tenant_id)
+    return bool((await session.execute(query)).scalar_one_or_none())
+
+
+async def set_interruptions_need_approval(session: AsyncSession, tenant_id: str, on: bool) -> bool | None:
+    """Store the setting; returns what it was before, or None when the tenant is not known yet."""
+    query = select(tenants.c.interruptions_need_approval).where(tenants.c.id == tenant_id).with_for_update()
+    before = (await session.execute(query)).first()
+    if before is None:
+        return None
+    await session.execute(update(tenants).where(tenants.c.id == tenant_id).values(interruptions_need_approval=on))
+    return bool(before[0])
+
+
+async def lock_pending_interruptions(session: AsyncSession, tenant_id: str) -> list[Row]:
+    """The tenant's interruptions waiting for approval, oldest first, locked (the setting was turned off)."""
+    query = (
+        select(interruptions)
+        .where(interruptions.c.tenant_id == tenant_id, interruptions.c.approval == "pending")
+        .order_by(interruptions.c.updated_at, interruptions.c.id)
+        .with_for_update()
+    )
+    return await rows(session, query)
+
+
 async def save_service(session: AsyncSession, tenant_id: str, service_id: str, values: Mapping[str, Any]) -> None:
     await _upsert(session, services, {"tenant_id": tenant_id, "id": service_id}, values)
 

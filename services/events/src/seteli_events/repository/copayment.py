@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy import and_, select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..models import event_segments, events, interruptions, voucher_contents, vouchers
@@ -73,8 +73,8 @@ async def finalised_interruptions_of_client(
     date_to: date,
     provider_id: str | None = None,
 ) -> list[Row]:
-    """The client's finalised interruptions in the service touching the range (of one provider's when given),
-    each with the voucher's number and the content's voucher value."""
+    """The client's finalised, not rejected interruptions in the service touching the range (of one provider's
+    when given), each with the voucher's number and the content's voucher value."""
     breaks = (
         select(interruptions, vouchers.c.number, voucher_contents.c.voucher_value)
         .join(
@@ -93,6 +93,7 @@ async def finalised_interruptions_of_client(
             interruptions.c.client_id == client_id,
             interruptions.c.service_id == service_id,
             interruptions.c.status == "finalised",
+            or_(interruptions.c.approval.is_(None), interruptions.c.approval != "rejected"),
             interruptions.c.end >= date_from,
             interruptions.c.start <= date_to,
         )

@@ -125,6 +125,7 @@ async def interruptions_page(
     booking_id: str | None = None,
     voucher_id: str | None = None,
     status: str | None = None,
+    approval: str | None = None,
 ) -> tuple[list[Row], int]:
     """A page of the interruptions the reader sees matching the given fields, by start and id; and the number."""
     where = [interruptions.c.tenant_id == tenant_id, *_visible(interruptions, reader)]
@@ -133,6 +134,7 @@ async def interruptions_page(
         (interruptions.c.booking_id, booking_id),
         (interruptions.c.voucher_id, voucher_id),
         (interruptions.c.status, status),
+        (interruptions.c.approval, approval),
     ):
         if value is not None:
             where.append(column == value)

@@ -97,7 +97,8 @@ async def breakdown(
                         names,
                         r["number"],
                         r["voucher_value"],
-                        "payable",
+                        # one waiting for the tenant's approval shows until decided, as an event does
+                        "awaiting_approval" if r["approval"] == "pending" else "payable",
                     )
                 )
     for line in lines:  # the tenant never pays these: the client's share is the whole price

@@ -11,6 +11,11 @@ corrected (re-valued and published again as ``events.interruption.finalised`` wi
 settlement replaces its lines) or removed (``events.interruption.deleted``: settlement drops its
 lines); presence events on the old and the new return day are re-valued. After that only a credit
 corrects it (approvals.py); a credited interruption gives its days back.
+
+Where the tenant approves interruptions (its setting, from ``registry.tenant.changed``; 004 §4.3.5.2) a
+finalised one is valued but not published: it waits (``approval`` pending) for an officer, who approves
+it (published then, exactly as above) or rejects it with a reason (``events.interruption.rejected``;
+corrected, it waits again). Turning the setting off releases the waiting ones as approved.
 """
 
 from __future__ import annotations
@@ -40,7 +45,14 @@ from ..domain import (
 )
 from ..domain.decimals import money, plain
 from ..domain.event_days import blocks_days, last_valid_day
-from ..events import InterruptionDayOut, InterruptionDeleted, InterruptionFinalised, segment_out
+from ..events import (
+    InterruptionDayOut,
+    InterruptionDeleted,
+    InterruptionFinalised,
+    InterruptionRejected,
+    Segment,
+    segment_out,
+)
 from .event_changes import ensure_open, merged_input, revalue
 from .recording import (
     content_terms,
@@ -145,6 +157,8 @@ def _view(row: Mapping[str, Any]) -> Row:
         "credited",
     )
     view = {k: row[k] for k in keys}
+    view["approval"] = row.get("approval")
+    view["decision_reason"] = row.get("decision_reason")
     view["amount_tenant"] = None if row["amount_tenant"] is None else money(row["amount_tenant"])
     view["amount_co_payment"] = None if row["amount_co_payment"] is None else money(row["amount_co_payment"])
     return view
@@ -174,10 +188,8 @@ async def _finalise(ctx: EventsContext, booking: Mapping[str, Any], row: Row, af
         raise domain_problem(exc) from exc
     segments = [segment_row(s) for s in split_by_month(valuation.segments)]
     out_segments = [segment_out(s) for s in segments]
-    # (a row finalised before revisions were counted has 0: it was published once)
-    revision = int(row.get("revision") or (1 if row.get("status") == "finalised" else 0)) + 1
+    last_revision = _last_revision(row)
     row.update(
-        revision=revision,
         status="finalised",
         days=[
             {"day": d.day.isoformat(), "day_number": d.day_number, "percentage": str(plain(d.percentage))} for d in days
@@ -186,6 +198,34 @@ async def _finalise(ctx: EventsContext, booking: Mapping[str, Any], row: Row, af
         amount_tenant=sum((to_cents(s["amount_tenant"]) for s in segments), Decimal("0.00")),
         amount_co_payment=sum((to_cents(s["amount_co_payment"]) for s in segments), Decimal("0.00")),
     )
+    if not last_revision and row.get("approval") != "approved":
+        if await repo.interruptions_need_approval(ctx.session, ctx.tenant_id):
+            row.update(approval="pending", decision_reason=None)  # waits for the officer (004 §4.3.5.2)
+        else:
+            row.update(approval=None, decision_reason=None)  # (a rejected one corrected once the step is off)
+    if row.get("approval") != "pending":
+        await _publish_finalised(ctx, row, last_revision)
+    for event in affected:  # the return day is now the interruption's: re-value that presence event
+        await ensure_open(ctx, event)
+    return row
+
+
+def _last_revision(row: Mapping[str, Any]) -> int:
+    """The last revision settlement heard of, 0 if none (a row finalised before revisions were counted
+    has 0 stored, and was published once unless it waited for approval)."""
+    stored = int(row.get("revision") or 0)
+    return stored or (1 if row.get("status") == "finalised" and row.get("approval") is None else 0)
+
+
+def _published(row: Mapping[str, Any]) -> bool:
+    return _last_revision(row) > 0
+
+
+async def _publish_finalised(ctx: EventsContext, row: Row, last_revision: int) -> None:
+    """``events.interruption.finalised`` with the next revision, from the row's stored valuation (approving a
+    waiting interruption sends exactly what finalising it would have sent)."""
+    revision = last_revision + 1
+    row["revision"] = revision
     await ctx.publish(
         InterruptionFinalised(
             interruption_id=row["id"],
@@ -199,17 +239,14 @@ async def _finalise(ctx: EventsContext, booking: Mapping[str, Any], row: Row, af
             start=row["start"],
             end=row["end"],
             reason=row["reason"],
-            days=[InterruptionDayOut(day=d.day, day_number=d.day_number, percentage=plain(d.percentage)) for d in days],
-            segments=out_segments,
+            days=[InterruptionDayOut.model_validate(d) for d in row["days"]],
+            segments=[Segment.model_validate(s) for s in row["segments"]],
             amount_tenant=row["amount_tenant"],
             amount_co_payment=row["amount_co_payment"],
             revision=revision,
         ),
         row["id"] if revision == 1 else f"{row['id']}:{revision}",  # each correction is a new fact
     )
-    for event in affected:  # the return day is now the interruption's: re-value that presence event
-        await ensure_open(ctx, event)
-    return row
 
 
 async def _revalue_return_day_events(ctx: EventsContext, affected: list[Row]) -> None:
@@ -253,6 +290,8 @@ async def create(ctx: EventsContext, principal: Principal, booking_id: str, star
         "settled_run_id": None,
         "credited": False,
         "revision": 0,
+        "approval": None,
+        "decision_reason": None,
         "recorder": principal.subject,
         "created_at": now,
         "updated_at": now,
@@ -299,6 +338,8 @@ async def finalise(ctx: EventsContext, principal: Principal, interruption_id: st
                 "amount_tenant",
                 "amount_co_payment",
                 "revision",
+                "approval",
+                "decision_reason",
                 "updated_at",
             )
         },
@@ -333,7 +374,7 @@ async def _events_on_return_day(ctx: EventsContext, row: Mapping[str, Any]) -> l
 
 
 _STORED = ("start", "end", "reason", "status", "days", "segments", "amount_tenant", "amount_co_payment",
-           "revision", "updated_at")
+           "revision", "approval", "decision_reason", "updated_at")
 
 
 async def correct(
@@ -384,8 +425,8 @@ async def remove(ctx: EventsContext, row: Row) -> None:
     interruption_id = row["id"]
     regain = await _events_on_return_day(ctx, row)
     await repo.delete_interruption(ctx.session, ctx.tenant_id, interruption_id)
-    if row["status"] == "finalised":
-        revision = int(row["revision"] or 1) + 1
+    if _published(row):  # (one waiting for approval, or rejected, settlement never heard of)
+        revision = _last_revision(row) + 1
         await ctx.publish(
             InterruptionDeleted(interruption_id=interruption_id, revision=revision), f"{interruption_id}:{revision}"
         )
@@ -394,3 +435,63 @@ async def remove(ctx: EventsContext, row: Row) -> None:
 
 def view(row: Mapping[str, Any]) -> Row:
     return _view(row)
+
+
+# ---- the tenant's approval (004 §4.3.5.2: the tenant approves by the 3rd) -------------------------------
+
+
+async def decide(ctx: EventsContext, principal: Principal, interruption_id: str, decision: str, reason: str) -> Row:
+    """Approve a waiting interruption (sent to settlement as a finalised one is: paid by the rule in the
+    next run) or reject it with a reason (not paid; the provider is told, and may correct or delete it)."""
+    row = await repo.lock_interruption(ctx.session, ctx.tenant_id, interruption_id)
+    if row is None:
+        raise not_found("Interruption")
+    if row["status"] != "finalised" or row["approval"] != "pending":
+        raise conflict("The interruption is not waiting for a decision", code="not_awaiting_approval")
+    if decision not in ("approve", "reject"):
+        raise invalid("decision", "an interruption is approved or rejected")
+    if decision == "reject" and not reason.strip():
+        raise invalid("reason", "give the reason")
+    row.update(decision_reason=reason.strip() or None, updated_at=ctx.clock.now())
+    if decision == "approve":
+        await _approve(ctx, row)
+    else:
+        row["approval"] = "rejected"
+        await ctx.publish(
+            InterruptionRejected(
+                interruption_id=row["id"],
+                reason=row["decision_reason"],
+                provider_id=row["provider_id"],
+                client_ref=row["client_ref"],
+                start=row["start"],
+                end=row["end"],
+                service_id=row["service_id"],
+            ),
+            f"{row['id']}:rejected:{row['updated_at'].isoformat()}",
+        )
+    await repo.update_interruption(
+        ctx.session, ctx.tenant_id, interruption_id,
+        **{k: row[k] for k in ("approval", "decision_reason", "revision", "updated_at")},
+    )
+    return _view(row)
+
+
+async def _approve(ctx: EventsContext, row: Row) -> None:
+    last_revision = _last_revision(row)  # (0: it waited)
+    row["approval"] = "approved"
+    await _publish_finalised(ctx, row, last_revision)
+
+
+async def release_pending(ctx: EventsContext) -> int:
+    """The tenant no longer approves interruptions: those waiting are released as approved, as the
+    municipality would expect (nobody is left to approve them), and settlement pays them in the next run.
+    Rejected ones stay rejected. Returns how many were released."""
+    waiting = await repo.lock_pending_interruptions(ctx.session, ctx.tenant_id)
+    for row in waiting:
+        row["updated_at"] = ctx.clock.now()
+        await _approve(ctx, row)
+        await repo.update_interruption(
+            ctx.session, ctx.tenant_id, row["id"],
+            **{k: row[k] for k in ("approval", "revision", "updated_at")},
+        )
+    return len(waiting)

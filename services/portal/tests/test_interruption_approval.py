@@ -1,0 +1,100 @@
+"""Interruptions approved by the municipality before settlement (issue 19, 004 §4.3.5.2): the tenant admin
+turns the step on in the settings; the officer approves one interruption in Swedish and rejects another
+with a reason in Finnish from the approval queue; turned off again, the demo tenant is as it was."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from datetime import timedelta
+from typing import Any
+
+import httpx
+
+from .conftest import csrf_of, login, submit
+from .seed import OFFICER_PASSWORD, PROVIDER_PASSWORD, Seed
+from .service_calls import book_a_new_client, officer_headers
+
+
+async def _waiting_interruption(services: httpx.AsyncClient, data: Seed, headers: dict[str, str], booking_id: str,
+                                start: str, end: str, reason: str) -> dict[str, Any]:
+    """The provider's finalised interruption, once the events service has heard of the booking and the
+    setting (each at its own pace)."""
+    url = f"/events/v1/tenants/{data.tenant_id}/interruptions"
+    for _ in range(100):
+        made = await services.post(url, headers=headers, json={"booking_id": booking_id, "start": start, "end": end,
+                                                               "reason": reason})
+        if made.status_code == 422 and "no such booking" in made.text:  # the booking has not arrived yet
+            await asyncio.sleep(0.2)
+            continue
+        assert made.status_code == 201, made.text
+        if made.json()["approval"] == "pending":
+            return dict(made.json())
+        assert (await services.delete(f"{url}/{made.json()['id']}", headers=headers)).status_code == 204
+        await asyncio.sleep(0.2)
+    raise AssertionError("the setting never reached the events service")
+
+
+async def test_the_officer_approves_and_rejects_interruptions_in_swedish_and_finnish(
+        portal: httpx.AsyncClient, services: httpx.AsyncClient, data: Seed) -> None:
+    await login(portal, data.officer_email, OFFICER_PASSWORD)  # the demo tenant's admin
+    home = await portal.get("/officer")
+    await portal.post("/language", data={"csrf": csrf_of(home.text), "lang": "sv", "next": "/officer/settings"})
+    page = await portal.get("/officer/settings")
+    assert "Avbrott behöver kommunens godkännande före redovisningen" in page.text
+    assert 'name="interruptions_need_approval" type="checkbox" checked' not in page.text  # off by default
+    on = await submit(portal, "/officer/settings", "/officer/settings/interruptions",
+                      {"interruptions_need_approval": "on"})
+    assert on.status_code == 303, on.text[-1500:]
+    page = await portal.get(on.headers["location"])
+    assert "Inställningen för godkännande av avbrott har sparats." in page.text
+    assert 'name="interruptions_need_approval" type="checkbox" checked' in page.text
+
+    booking = await book_a_new_client(services, data, data.service_id, "K-019", "31", "month", "140.00", 1919)
+    provider = await officer_headers(services, "http://suite", data.provider_email, PROVIDER_PASSWORD)
+    first = data.voucher_month.first
+    approved = await _waiting_interruption(services, data, provider, booking["id"], str(first + timedelta(days=1)),
+                                           str(first + timedelta(days=4)), "hospital")
+    rejected = await _waiting_interruption(services, data, provider, booking["id"], str(first + timedelta(days=9)),
+                                           str(first + timedelta(days=12)), "holiday")
+
+    queue = await portal.get("/officer/approvals")
+    assert queue.status_code == 200 and "Avbrott som väntar på godkännande" in queue.text
+    assert "K-019" in queue.text and "Sjukhus" in queue.text and "Semester" in queue.text
+    assert "Ersättning enligt regeln" in queue.text and "560,00" in queue.text  # 4 days at 100 % × 140.00
+    assert "Kön är tom" not in queue.text
+    decided = await portal.post(f"/officer/approvals/interruptions/{approved['id']}",
+                                data={"csrf": csrf_of(queue.text), "decision": "approve", "reason": ""})
+    assert decided.status_code == 303
+    after = await portal.get("/officer/approvals")
+    assert "Beslutet om avbrottet har sparats." in after.text
+    assert f"/officer/approvals/interruptions/{approved['id']}" not in after.text
+
+    await portal.post("/language", data={"csrf": csrf_of(after.text), "lang": "fi", "next": "/officer/approvals"})
+    queue = await portal.get("/officer/approvals")
+    assert "Hyväksyntää odottavat keskeytykset" in queue.text and "Loma" in queue.text
+    action = f"/officer/approvals/interruptions/{rejected['id']}"
+    no_reason = await portal.post(action, data={"csrf": csrf_of(queue.text), "decision": "reject", "reason": ""})
+    assert no_reason.status_code == 303
+    told = await portal.get("/officer/approvals")
+    assert action in told.text  # still waiting: a rejection needs the reason
+    done = await portal.post(action, data={"csrf": csrf_of(told.text), "decision": "reject",
+                                           "reason": "Asiakas ei ollut lomalla"})
+    assert done.status_code == 303
+    after = await portal.get("/officer/approvals")
+    assert "Keskeytyksen päätös tallennettu." in after.text and action not in after.text
+    listed = (await services.get(f"/events/v1/tenants/{data.tenant_id}/interruptions", headers=provider,
+                                 params={"booking_id": booking["id"]})).json()["items"]
+    assert {i["id"]: (i["approval"], i["decision_reason"]) for i in listed} == {
+        approved["id"]: ("approved", None), rejected["id"]: ("rejected", "Asiakas ei ollut lomalla")}
+
+    # the demo tenant as it was, for the other tests of this suite
+    off = await submit(portal, "/officer/settings", "/officer/settings/interruptions", {})
+    assert off.status_code == 303
+    page = await portal.get(off.headers["location"])
+    assert "Keskeytysten hyväksyntäasetus tallennettu." in page.text
+    assert not re.search(r'name="interruptions_need_approval" type="checkbox" checked', page.text)
+    for interruption in (approved, rejected):
+        gone = await services.delete(f"/events/v1/tenants/{data.tenant_id}/interruptions/{interruption['id']}",
+                                     headers=provider)
+        assert gone.status_code == 204, gone.text
