@@ -34,6 +34,11 @@ async def test_service_change_and_new_rulebook_version_are_republished(api: Api,
     older = await api.client.post(f"{base}/rulebook-versions", headers=api.admin,
                                   json={"effective_from": "2016-02-01", "text": "x"})
     assert older.status_code == 422
+    # a rulebook given as a document is a web address: a script address never reaches a resident's page
+    for address in ("javascript:alert(1)", "data:text/html,x", "www.kouvola.fi/saantokirja.pdf"):
+        refused = await api.client.post(f"{base}/rulebook-versions", headers=api.admin,
+                                        json={"effective_from": "2016-04-01", "document_url": address})
+        assert refused.status_code == 422 and refused.json()["errors"][0]["field"] == "document_url", address
     events = [e["payload"] for e in await api.published("applications.service.defined")]
     assert len(events) == 3
     assert events[1]["auto_recording"] is True and len(events[1]["contents"]) == 3

@@ -89,10 +89,22 @@ async def test_a_tenant_admin_defines_a_service_and_changes_it(portal: httpx.Asy
     # a new rulebook version; an empty one is refused
     empty = await submit(portal, url, f"{url}/rulebook", {"effective_from": "", "text": ""})
     assert empty.status_code == 422 and 'id="rulebook-text-error"' in empty.text
+    assert "Anna sääntökirjan teksti tai linkki asiakirjaan." in empty.text
     version = await submit(portal, url, f"{url}/rulebook", {"effective_from": "2027-06-01",
                                                             "text": "Kotisiivouksen sääntökirja, kesäkuu 2027"})
     assert version.status_code == 303
     assert "Versio 2, voimassa 1.6.2027 alkaen" in (await portal.get(url)).text
+    # or as a link to the municipality's own document: an address that is not a web address is refused
+    script = await submit(portal, url, f"{url}/rulebook", {"effective_from": "2027-08-01",
+                                                           "document_url": "javascript:alert(1)"})
+    assert script.status_code == 422 and 'id="rulebook-document_url-error"' in script.text
+    assert "Anna verkko-osoite, joka alkaa https://" in script.text and 'href="javascript:' not in script.text
+    linked = await submit(portal, url, f"{url}/rulebook", {
+        "effective_from": "2027-08-01", "document_url": "https://www.kouvola.fi/saantokirja-2027-08.pdf"})
+    assert linked.status_code == 303
+    listed = await portal.get(url)
+    assert "Versio 3, voimassa 1.8.2027 alkaen" in listed.text
+    assert '<a href="https://www.kouvola.fi/saantokirja-2027-08.pdf" rel="noopener">' in listed.text
 
     # everyone hears of it: the public list of municipalities shows the service by its new name
     for _ in range(100):

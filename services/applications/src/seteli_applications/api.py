@@ -68,7 +68,8 @@ class RequiredAttachmentsIn(BaseModel):
 class RulebookIn(BaseModel):
     effective_from: date = Field(examples=["2016-01-01"])
     text: str | None = Field(default=None, examples=["Palvelusetelin sääntökirja 2016 ..."])
-    document_url: str | None = Field(default=None, max_length=1000)
+    document_url: str | None = Field(default=None, max_length=1000, pattern=r"^https?://\S+$",
+                                     examples=["https://www.kouvola.fi/palveluseteli/saantokirja-2016.pdf"])
 
 
 _RULE_EXAMPLE: dict[str, Any] = {"valid_from": "2016-01-01", "reasons": {"hospital": {

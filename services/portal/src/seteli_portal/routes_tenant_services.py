@@ -238,8 +238,17 @@ async def add_rule_version(request: Request, service_id: str) -> Response:
 async def add_rulebook_version(request: Request, service_id: str) -> Response:
     page = _admin_page(request)
     form = await page.form()
-    body = {"effective_from": _text(form, "effective_from"), "text": _text(form, "text")}
-    errors = {k: page.t("error.required") for k, v in body.items() if not v}
+    # the rulebook as its text, or as a link to the municipality's own document (or both)
+    body = {"effective_from": _text(form, "effective_from"), "text": _text(form, "text") or None,
+            "document_url": _text(form, "document_url") or None}
+    errors: dict[str, str] = {}
+    if not body["effective_from"]:
+        errors["effective_from"] = page.t("error.required")
+    if not body["text"] and not body["document_url"]:
+        errors["text"] = page.t("services.rulebook_text_or_link")
+    url = body["document_url"]
+    if url and (not url.startswith(("https://", "http://")) or len(url) > 1000 or " " in url):
+        errors["document_url"] = page.t("services.rulebook_link_invalid")
     if not errors:
         try:
             await page.call("POST", "applications", page.tpath(f"/services/{seg(service_id)}/rulebook-versions"),
@@ -247,7 +256,7 @@ async def add_rulebook_version(request: Request, service_id: str) -> Response:
         except ApiError as exc:
             if exc.status != 422:
                 raise
-            errors = exc.for_form(["effective_from", "text"])
+            errors = exc.for_form(["effective_from", "text", "document_url"])
         else:
             page.flash("services.rulebook_saved")
             return page.redirect(f"/officer/services/{service_id}")

@@ -46,12 +46,20 @@ STAFF = ("tenant_admin", "tenant_officer")
 PROVIDER = ("provider_admin", "provider_user")
 
 
+def web_link(url: Any) -> str | None:
+    """A link given by a user or another service, for an href: only http(s), so a stored `javascript:` or
+    `data:` address never becomes a link a resident clicks."""
+    text = str(url or "").strip()
+    return text if text.lower().startswith(("https://", "http://")) else None
+
+
 def make_env() -> Environment:
     env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]),
                       trim_blocks=True, lstrip_blocks=True)
     env.filters["money"] = money_fmt
     env.filters["units"] = units_fmt
     env.filters["date"] = date_fmt
+    env.filters["web_link"] = web_link
     # what the catalog's filters and the company's search information offer: the platform's one list
     env.globals["facets"] = {"needs": NEEDS, "support_types": SUPPORT_TYPES, "languages": SERVICE_LANGUAGES}
     return env
