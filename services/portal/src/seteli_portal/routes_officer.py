@@ -187,7 +187,9 @@ async def _application(page: Page, application_id: str, **context: Any) -> Respo
     old_prices: dict[str, Any] = {}
     if application.get("amends_id"):  # a change: what the approved application said
         amended = await page.call("GET", "applications", page.tpath(f"/applications/{seg(application['amends_id'])}"))
-        for pl in amended.get("price_lists") or []:
+        # its approved lists only (a change's own lists wait as pending beside them), the latest start last
+        approved = [pl for pl in amended.get("price_lists") or [] if pl.get("state") == "approved"]
+        for pl in sorted(approved, key=lambda pl: str(pl.get("start"))):
             for price in pl.get("prices") or []:
                 old_prices[f"{pl.get('producer_part') or ''}/{price['content_id']}"] = price["unit_price"]
     sites = {s["id"]: s for s in company.get("sites") or []}
