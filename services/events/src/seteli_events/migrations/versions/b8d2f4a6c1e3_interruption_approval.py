@@ -5,7 +5,7 @@ for an officer (``interruptions.approval`` pending) before it is sent to settlem
 rejected with ``decision_reason``. Rows from before need no approval (None).
 
 Revision ID: b8d2f4a6c1e3
-Revises: e7c1d9a4b2f8
+Revises: b5d2e8f1c3a7
 Create Date: 2026-12-05 12:45:00
 """
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "b8d2f4a6c1e3"
-down_revision = "e7c1d9a4b2f8"
+down_revision = "b5d2e8f1c3a7"
 branch_labels = None
 depends_on = None
 
