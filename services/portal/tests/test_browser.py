@@ -1047,10 +1047,10 @@ def test_j_officer_3_decides_a_change_with_everything_in_view_in_swedish(site: t
     for heading in ("Företag", "Personer", "Bilagor och deras giltighet", "Beställaransvar", "Underskrift och regelbok",
                     "Prislistor"):
         assert heading in text, heading
-    # the current and the new price side by side (the current column shows the change's own price, not the
-    # approved 30,00: a gap recorded in docs/journeys-coverage.md)
+    # the current (approved) and the new price side by side
     prices = page.js("document.querySelector('section[aria-labelledby=pl-h]').innerText")
-    assert "Nuvarande pris" in prices and "Nytt pris" in prices and money_fmt("32.00") in prices, prices
+    assert "Nuvarande pris" in prices and "Nytt pris" in prices, prices
+    assert money_fmt("30.00") in prices and money_fmt("32.00") in prices, prices
     assert _fetch_start(page, "#application-attachments a") == "%PDF-"  # the file opens
     accessible(page, "j-officer-3a-application-in-view-sv")
     page.fill("#decision-return", "on")
