@@ -31,6 +31,9 @@ BigIntId = BigInteger().with_variant(Integer(), "sqlite")
 
 # `session.info` key: this transaction wrote outbox rows (set by messaging.outbox.Outbox.add).
 OUTBOX_WRITTEN = "seteli.outbox_written"
+# `session.info` key: the envelopes this transaction wrote to its outbox (their consistency tokens answer
+# the request, seteli_common.consistency); forgotten on rollback.
+PUBLISHED = "seteli.published"
 
 
 def make_metadata() -> MetaData:
@@ -53,6 +56,7 @@ _SET_TENANT = text(f"SELECT set_config('{TENANT_SETTING}', :tenant, true)")
 
 def _forget_outbox(session: Session) -> None:
     session.info.pop(OUTBOX_WRITTEN, None)
+    session.info.pop(PUBLISHED, None)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

@@ -13,8 +13,10 @@ from fastapi.dependencies.models import Dependant
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .auth import TENANT_STAFF, Principal, Role, current_principal, guard_tenant
+from .consistency import AFTER_HEADER, CONSISTENCY_HEADER, After, Token, header_value, parse_tokens, published_tokens
 from .db import Database
 from .errors import (
     MAX_REQUEST_BYTES,
@@ -83,6 +85,7 @@ def create_app(
         app.include_router(router)
     _document_problem_responses(app)
     app.add_middleware(RejectNulCharacters)
+    app.add_middleware(AnswerConsistency)
     app.add_middleware(LimitRequestBody, limit=max_request_bytes)  # outermost: nothing reads a body first
     if instrument:
         from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
@@ -120,6 +123,43 @@ async def db_session(request: Request) -> AsyncIterator[AsyncSession]:
     runtime: Any = request.app.state.runtime
     async with _unit_of_work(runtime.db, request) as session:
         yield session
+        tokens = published_tokens(session.info)  # the handler returned: these commit now
+        if tokens:
+            request.state.seteli_consistency = tokens
+
+
+def after_writes(request: Request) -> After:
+    """The writes this request says it follows (`Seteli-After`, seteli_common.consistency), to be checked
+    against this service's inbox when what the request names is not found."""
+    runtime: Any = request.app.state.runtime
+    return After(parse_tokens(request.headers.get(AFTER_HEADER)), runtime.consumers.inbox)
+
+
+class AnswerConsistency:
+    """A 2xx answer to a write that published events carries their tokens in `Seteli-Consistency`
+    (seteli_common.consistency): set by the unit of work (`db_session`) before its commit, added here
+    because the answer is built before the unit of work ends."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_token(message: Message) -> None:
+            if message["type"] == "http.response.start" and 200 <= int(message.get("status", 500)) < 300:
+                # taken, not read: an app mounted in another that adds it too answers it once
+                tokens: tuple[Token, ...] = scope.get("state", {}).pop("seteli_consistency", None) or ()
+                if tokens:
+                    headers = list(message.get("headers", []))
+                    headers.append((CONSISTENCY_HEADER.lower().encode(), header_value(tokens).encode("latin-1")))
+                    message = {**message, "headers": headers}
+            await send(message)
+
+        scope.setdefault("state", {})  # one dict for the unit of work to write and this to read
+        await self.app(scope, receive, send_with_token)
 
 
 def _unit_of_work(db: Database, request: Request) -> AbstractAsyncContextManager[AsyncSession]:

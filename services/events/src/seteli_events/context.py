@@ -4,8 +4,9 @@ publishing with an envelope id derived from the fact."""
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from seteli_common.consistency import After
 from seteli_common.context import ServiceContext
 from seteli_common.messaging.envelope import EventPayload
 
@@ -17,6 +18,9 @@ class EventsContext(ServiceContext):
     """Every events use case works inside one tenant."""
 
     tenant_id: str
+    # The writes of other services the request says it follows (`Seteli-After`, seteli_common.consistency):
+    # a use case that does not find what the request names asks `after.pending(...)` before saying so.
+    after: After = field(default_factory=After)
 
     async def publish(self, payload: EventPayload, key: str) -> None:
         """Through the outbox, with an envelope id derived from the fact (type + key, e.g. event id and

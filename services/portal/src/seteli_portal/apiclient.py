@@ -3,10 +3,47 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
+from seteli_common.consistency import AFTER_HEADER, CONSISTENCY_HEADER, MAX_AGE_SECONDS, header_value, parse_tokens
+from seteli_common.errors import NOT_YET_KNOWN
+
+# Reads after writes (seteli_common.consistency): how long one call waits, in all, on `not-yet-known`.
+NOT_YET_KNOWN_BUDGET_SECONDS = 10.0
+RETRY_AFTER_CAP_SECONDS = 2.0
+KEPT_TOKENS = 8  # the latest writes' tokens a session sends along
+
+
+def remember_tokens(kept: str | None, answered: str | None, *, now: float | None = None) -> str:
+    """The tokens to send on the next calls: those a write just answered, then the ones kept before,
+    without repeats and those too old to matter (their events have arrived or will not)."""
+    moment = time.time() if now is None else now
+    tokens = [*parse_tokens(answered), *parse_tokens(kept)]
+    fresh = list(dict.fromkeys(t for t in tokens if moment - t.occurred_at <= MAX_AGE_SECONDS))
+    return header_value(fresh[:KEPT_TOKENS])
+
+
+def _not_yet_known(response: httpx.Response) -> bool:
+    if response.status_code != 409 or "json" not in response.headers.get("content-type", ""):
+        return False
+    try:
+        body = response.json()
+    except ValueError:
+        return False
+    return isinstance(body, dict) and body.get("type") == NOT_YET_KNOWN
+
+
+def _retry_after(response: httpx.Response) -> float:
+    try:
+        seconds = float(response.headers.get("retry-after", "1"))
+    except ValueError:
+        seconds = 1.0
+    return min(max(seconds, 0.05), RETRY_AFTER_CAP_SECONDS)
 
 
 @dataclass
@@ -91,15 +128,35 @@ class Api:
         return f"{self.service_urls[service]}{path}"
 
     async def raw(self, method: str, service: str, path: str, *, token: str | None = None,
+                  after: str | None = None, remember: Callable[[str], None] | None = None,
                   **kwargs: Any) -> httpx.Response:
+        """One call. `after`: the consistency tokens of the caller's recent writes (`Seteli-After`); a
+        service that answers 409 `not-yet-known` (one of those writes has not reached it yet) is asked
+        again after its `Retry-After`, for at most `NOT_YET_KNOWN_BUDGET_SECONDS`. `remember` receives
+        the tokens a write answers (`Seteli-Consistency`), to send along on the next calls."""
         headers = dict(kwargs.pop("headers", {}) or {})
         if token:
             headers["authorization"] = f"Bearer {token}"
+        if after:
+            headers[AFTER_HEADER] = after
         params = kwargs.pop("params", None)
         if params:  # a mapping, or (name, value) pairs where a name repeats (?id=a&id=b)
             pairs = params.items() if isinstance(params, dict) else params
             params = [(k, v) for k, v in pairs if v not in (None, "")]
-        return await self.client.request(method, self.url(service, path), headers=headers, params=params, **kwargs)
+        deadline = time.monotonic() + NOT_YET_KNOWN_BUDGET_SECONDS
+        while True:
+            response = await self.client.request(method, self.url(service, path), headers=headers, params=params,
+                                                 **kwargs)
+            if not after or not _not_yet_known(response):
+                break
+            pause = _retry_after(response)
+            if time.monotonic() + pause > deadline:
+                break  # the caller shows the problem: the write has still not arrived
+            await asyncio.sleep(pause)
+        answered = response.headers.get(CONSISTENCY_HEADER)
+        if answered and remember is not None and response.status_code < 300:
+            remember(answered)
+        return response
 
     async def call(self, method: str, service: str, path: str, *, token: str | None = None,
                    **kwargs: Any) -> Any:

@@ -15,7 +15,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from seteli_common.catalog_facets import NEEDS, SERVICE_LANGUAGES, SUPPORT_TYPES
 from starlette.datastructures import FormData
 
-from .apiclient import Api, ApiError
+from .apiclient import Api, ApiError, remember_tokens
 from .catalog import CATALOG
 from .config import PortalSettings
 from .i18n import LANGUAGES, Translator, date_fmt, money_fmt, units_fmt
@@ -183,10 +183,19 @@ class Page:
             token = body["access_token"]
         return str(token)
 
+    # --- reads after writes (seteli_common.consistency) ---------------------------------------------
+    def _remember(self, answered: str) -> None:
+        """A write answered its consistency tokens: the next calls (this request's and the next
+        requests') send them along, so a service that has not heard of the write yet says so."""
+        self.session["after"] = remember_tokens(self.session.get("after"), answered)
+
+    def _consistency(self) -> dict[str, Any]:
+        return {"after": self.session.get("after") or None, "remember": self._remember}
+
     async def call(self, method: str, service: str, path: str, *, anonymous: bool = False, **kwargs: Any) -> Any:
         token = None if anonymous else await self.token()
         try:
-            return await self.api.call(method, service, path, token=token, **kwargs)
+            return await self.api.call(method, service, path, token=token, **self._consistency(), **kwargs)
         except ApiError as exc:
             self.problems.append(exc)
             if exc.status == 401 and not anonymous:
@@ -195,7 +204,7 @@ class Page:
             raise
 
     async def raw(self, method: str, service: str, path: str, **kwargs: Any) -> Any:
-        return await self.api.raw(method, service, path, token=await self.token(), **kwargs)
+        return await self.api.raw(method, service, path, token=await self.token(), **self._consistency(), **kwargs)
 
     def tpath(self, path: str) -> str:
         """An API path under the current tenant."""

@@ -10,7 +10,7 @@ from typing import Any
 from fastapi import Depends, Request
 from seteli_common.auth import Principal, Role, guard_tenant, require_roles
 from seteli_common.errors import ProblemError, forbidden
-from seteli_common.web import db_session
+from seteli_common.web import after_writes, db_session
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from . import lookup
@@ -23,7 +23,8 @@ provider_staff = require_roles(Role.PROVIDER_ADMIN, Role.PROVIDER_USER)
 
 async def context(request: Request, session: AsyncSession = Depends(db_session, scope="function")) -> VouchersContext:
     runtime = request.app.state.runtime
-    return VouchersContext(session, runtime.outbox, runtime.clock, settings=runtime.settings)
+    return VouchersContext(session, runtime.outbox, runtime.clock, settings=runtime.settings,
+                           after=after_writes(request))
 
 
 def purpose(request: Request, default: str) -> str:

@@ -7,7 +7,7 @@ from datetime import date
 from typing import Any
 
 from seteli_common.auth import Principal
-from seteli_common.errors import FieldError, ProblemError, conflict, forbidden, invalid_many, not_found
+from seteli_common.errors import FieldError, ProblemError, conflict, forbidden, invalid_many, not_found, not_yet_known
 from sqlalchemy.exc import IntegrityError
 
 from . import access_repository as access_repo
@@ -59,6 +59,11 @@ def _valid_parts(approval: dict[str, Any]) -> set[str | None]:
     return {None, *(f"site:{s}" for s in approval["site_ids"])}
 
 
+# What a booking waits for when the request names it in `Seteli-After` (seteli_common.consistency).
+APPLICATION_APPROVED = "applications.application.approved"
+PRICE_LIST_APPROVED = "applications.pricelist.approved"
+
+
 async def _voucher_for_provider(
     ctx: VouchersContext, tenant_id: str, provider_id: str, number: str, principal: Principal
 ) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -67,6 +72,10 @@ async def _voucher_for_provider(
         raise refused(Refusal.VOUCHER_UNKNOWN)
     approval = await repo.get_approval(ctx.session, tenant_id, voucher["service_id"], provider_id)
     if approval is None:
+        if await ctx.after.pending(ctx.session, tenant_id, APPLICATION_APPROVED):
+            # the request follows an application applications approved a moment ago, on its way here
+            raise not_yet_known("The application was approved a moment ago and has not reached vouchers yet",
+                                reason="application_not_known_yet")
         raise refused(Refusal.NO_APPROVED_APPLICATION)
     if not principal.in_team(tenant_id, voucher["service_id"]):
         raise refused(Refusal.NOT_IN_SERVICE_TEAM)
@@ -159,6 +168,10 @@ async def _check_bookable(
         await repo.price_lists_started(ctx.session, tenant_id, voucher["service_id"], provider_id, ctx.today())
     )
     if not _priced(current, part, content["content_id"]):
+        if await ctx.after.pending(ctx.session, tenant_id, PRICE_LIST_APPROVED):
+            # the request follows a price list applications approved a moment ago, on its way here
+            raise not_yet_known("The price list was approved a moment ago and has not reached vouchers yet",
+                                reason="price_list_not_known_yet")
         raise refused(Refusal.NO_VALID_PRICE_LIST)
     if any(
         b["voucher_content_id"] == content_id and b["ended_on"] is None

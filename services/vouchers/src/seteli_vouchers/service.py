@@ -5,11 +5,12 @@ from __future__ import annotations
 import secrets
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
 from seteli_common.auth import PROVIDER_STAFF, TENANT_STAFF, Principal
+from seteli_common.consistency import After
 from seteli_common.context import ServiceContext
 from seteli_common.errors import conflict, invalid, not_found
 from seteli_common.pseudonym import person_pseudonym
@@ -27,6 +28,9 @@ from .models import clients
 @dataclass(kw_only=True)
 class VouchersContext(ServiceContext):
     settings: VouchersSettings
+    # The writes of other services the request says it follows (`Seteli-After`, seteli_common.consistency):
+    # a use case that does not find what the request names asks `after.pending(...)` before saying so.
+    after: After = field(default_factory=After)
 
 
 @dataclass(frozen=True)

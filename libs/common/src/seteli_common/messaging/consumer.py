@@ -26,7 +26,7 @@ from typing import Any, TypeVar, overload
 
 from opentelemetry import trace
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
-from sqlalchemy import Table
+from sqlalchemy import Table, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
@@ -389,6 +389,15 @@ class ConsumerRuntime:
         log.error("dead-lettering %s: %s", envelope.type, reason,
                   extra={"queue": spec.name, "event_id": str(envelope.event_id)})
         await delivery.dead_letter(reason)
+
+
+async def processed_event_ids(session: AsyncSession, inbox: Table, event_ids: Sequence[str]) -> set[str]:
+    """Which of these events this service has handled (by any of its consumers): the inbox knows them.
+    Used by reads after writes (`seteli_common.consistency`)."""
+    if not event_ids:
+        return set()
+    rows = await session.execute(select(inbox.c.event_id).where(inbox.c.event_id.in_(list(event_ids))).distinct())
+    return {str(r[0]) for r in rows}
 
 
 @dataclass

@@ -35,7 +35,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from .. import metrics
-from ..db import OUTBOX_WRITTEN, BigIntId, Database
+from ..db import OUTBOX_WRITTEN, PUBLISHED, BigIntId, Database
 from ..tasks import stop_task
 from ..telemetry import current_trace_headers, tracer
 from .envelope import REMOVED_AFTER_SENDING, SECRET_FIELDS, Envelope, EventPayload
@@ -108,6 +108,7 @@ class Outbox:
         )
         await session.execute(self.table.insert().values(**self._row(envelope)))
         session.info[OUTBOX_WRITTEN] = True  # its commit wakes the relay (Database.outbox_committed)
+        session.info.setdefault(PUBLISHED, []).append(envelope)  # the request's consistency tokens
         return envelope
 
     def _row(self, envelope: Envelope) -> dict[str, Any]:

@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 from seteli_common.auth import PROVIDER_STAFF, Principal
 from seteli_common.clock import Month
-from seteli_common.errors import FieldError, ProblemError, forbidden, invalid, not_found
+from seteli_common.errors import FieldError, ProblemError, forbidden, invalid, not_found, not_yet_known
 from seteli_common.money import to_cents
 
 from .. import repository as repo
@@ -80,10 +80,17 @@ async def load_booking(ctx: EventsContext, principal: Principal, booking_id: str
     """The booking, if the caller is staff of its provider in the service team (404 otherwise).
     `lock_content`: its voucher content is locked in the same read (see `evaluate`)."""
     booking = await repo.booking_context(ctx.session, ctx.tenant_id, booking_id, lock_content=lock_content)
+    if booking is None and await ctx.after.pending(ctx.session, ctx.tenant_id, BOOKING_MADE):
+        # The request follows a booking vouchers answered a moment ago, and that event is on its way here.
+        raise not_yet_known("The booking was made a moment ago and has not reached the events service yet",
+                            reason="booking_not_known_yet")
     if booking is None or (principal.role in PROVIDER_STAFF and principal.provider_id != booking["provider_id"]):
         raise invalid("booking_id", "no such booking of your company")
     require_team(principal, ctx.tenant_id, booking["service_id"], booking["provider_id"])
     return booking
+
+
+BOOKING_MADE = "vouchers.booking.made"
 
 
 def require_team(principal: Principal, tenant_id: str, service_id: str, provider_id: str) -> None:

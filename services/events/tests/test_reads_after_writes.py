@@ -1,0 +1,84 @@
+"""Reads after writes across services (issue 22): recording care on a booking vouchers made a moment ago.
+With the booking's consistency token (`Seteli-After`) the events service tells "not here yet" (409
+not-yet-known, Retry-After) from "no such booking of your company" (422); without a token, with another
+tenant's token or once the booking has arrived, the answer is the usual one."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from seteli_common.consistency import AFTER_HEADER, Token, header_value
+from seteli_common.messaging.envelope import Envelope
+from seteli_common.messaging.memory import InMemoryTransport
+
+from .conftest import PROVIDER, Harness, T
+
+NOT_YET_KNOWN = "https://seteli.fi/problems/not-yet-known"
+
+
+def _booking_made(booking_id: str, tenant_id: str = T) -> Envelope:
+    payload: dict[str, Any] = {
+        "booking_id": booking_id, "voucher_id": "v-1", "voucher_content_id": "vc-housing",
+        "service_id": "tehostettu", "content_id": "housing", "provider_id": PROVIDER, "producer_part": None,
+        "client_id": "c-1", "client_ref": "A-17", "kind": "voucher",
+    }
+    return Envelope(type="vouchers.booking.made", tenant_id=tenant_id, payload=payload)
+
+
+def _after(h: Harness, *envelopes: Envelope) -> dict[str, str]:
+    tokens = [t for t in (Token.of(e) for e in envelopes) if t is not None]
+    return {**h.provider(), AFTER_HEADER: header_value(tokens)}
+
+
+async def _record(h: Harness, booking_id: str, headers: dict[str, str]) -> Any:
+    return await h.post_event({"booking_id": booking_id, "start": "2016-03-01", "end": "2016-03-02"}, headers)
+
+
+async def test_a_booking_on_its_way_is_not_yet_known_and_then_recorded(seeded: Harness) -> None:
+    h = seeded
+    made = _booking_made("b-new")
+    early = await _record(h, "b-new", _after(h, made))
+    assert early.status_code == 409, early.text
+    assert early.json()["type"] == NOT_YET_KNOWN and early.json()["reason"] == "booking_not_known_yet"
+    assert early.headers["retry-after"] == "1"
+
+    without_token = await _record(h, "b-new", h.provider())
+    assert without_token.status_code == 422 and "no such booking" in without_token.text  # as before
+
+    await InMemoryTransport(h.broker).publish(made, {}, timeout=1)
+    await h.broker.drain()
+    recorded = await _record(h, "b-new", _after(h, made))
+    assert recorded.status_code == 201, recorded.text
+
+
+async def test_a_handled_token_leaves_a_missing_booking_missing(seeded: Harness) -> None:
+    h = seeded
+    made = _booking_made("b-arrived")
+    await InMemoryTransport(h.broker).publish(made, {}, timeout=1)
+    await h.broker.drain()
+    other = await _record(h, "b-nowhere", _after(h, made))  # the token's event has arrived: nothing is on its way
+    assert other.status_code == 422 and "no such booking" in other.text
+
+
+async def test_another_tenants_token_is_not_honoured(seeded: Harness) -> None:
+    h = seeded
+    elsewhere = _booking_made("b-elsewhere", tenant_id="lahti")  # a write in another tenant, not handled here
+    response = await _record(h, "b-elsewhere", _after(h, elsewhere))
+    assert response.status_code == 422 and "no such booking" in response.text  # the same answer as without it
+
+
+async def test_malformed_and_unrelated_tokens_are_ignored(seeded: Harness) -> None:
+    h = seeded
+    unrelated = _after(h, Envelope(type="vouchers.voucher.opened", tenant_id=T, payload={}))[AFTER_HEADER]
+    for header in ("garbage", "vouchers.booking.made;kouvola;not-a-uuid;1", unrelated):
+        response = await _record(h, "b-none", {**h.provider(), AFTER_HEADER: header})
+        assert response.status_code == 422 and "no such booking" in response.text, header
+
+
+async def test_another_companys_booking_stays_not_yours_with_a_token(seeded: Harness) -> None:
+    h = seeded
+    made = _booking_made("b-new-2")
+    # Another company's staff with the token (which they could not have had) still learn nothing of it:
+    # what they name is missing here, a booking may be on its way, and waiting shows them "not yours".
+    other = await _record(h, "b-housing", {**h.provider("p-muu"), AFTER_HEADER: _after(h, made)[AFTER_HEADER]})
+    assert other.status_code == 422 and "no such booking" in other.text

@@ -1,0 +1,70 @@
+"""Reads after writes across services (issue 22) in vouchers: a booking answers its consistency token, and a
+booking that follows an approval or a price list applications answered a moment ago (named in
+`Seteli-After`) is told "not yet known here" rather than refused, until the fact has arrived."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from seteli_common.consistency import AFTER_HEADER, CONSISTENCY_HEADER, Token, header_value, parse_tokens
+from seteli_common.messaging.envelope import Envelope
+from seteli_common.messaging.memory import InMemoryTransport
+
+from .conftest import HOUSING, P2, S2, Harness, new_client, new_voucher
+
+NOT_YET_KNOWN = "https://seteli.fi/problems/not-yet-known"
+
+
+def _after(h: Harness, *envelopes: Envelope) -> dict[str, str]:
+    tokens = [t for t in (Token.of(e) for e in envelopes) if t is not None]
+    return {**h.provider(P2), AFTER_HEADER: header_value(tokens)}
+
+
+async def _deliver(h: Harness, envelope: Envelope) -> None:
+    await InMemoryTransport(h.broker).publish(envelope, {}, timeout=1)
+    await h.broker.drain()
+
+
+async def test_a_booking_waits_for_the_approval_and_the_price_list_it_follows(h: Harness) -> None:
+    client = await new_client(h)
+    voucher = await new_voucher(h, client["id"])
+    body: dict[str, Any] = {"voucher_number": voucher["number"], "voucher_content_id": voucher["contents"][0]["id"],
+                            "accept_terms": True}
+    approved = Envelope(type="applications.application.approved", tenant_id="kouvola", payload={
+        "application_id": f"app-{P2}-{HOUSING}", "service_id": HOUSING, "provider_id": P2, "site_ids": [S2]})
+    priced = Envelope(type="applications.pricelist.approved", tenant_id="kouvola", payload={
+        "price_list_id": "pl-p2", "service_id": HOUSING, "provider_id": P2, "producer_part": None, "name": "pl-p2",
+        "start": "2016-01-01", "prices": [{"content_id": "asuminen", "unit_price": "150.00"}]})
+
+    refused = await h.http.post("/v1/tenants/kouvola/bookings", headers=h.provider(P2), json=body)
+    assert refused.status_code == 409 and refused.json()["reason"] == "no_approved_application"  # as before
+
+    early = await h.http.post("/v1/tenants/kouvola/bookings", headers=_after(h, approved, priced), json=body)
+    assert early.status_code == 409, early.text
+    assert early.json()["type"] == NOT_YET_KNOWN and early.json()["reason"] == "application_not_known_yet"
+    assert early.headers["retry-after"] == "1"
+
+    await _deliver(h, approved)
+    no_list = await h.http.post("/v1/tenants/kouvola/bookings", headers=_after(h, approved, priced), json=body)
+    assert no_list.status_code == 409 and no_list.json()["reason"] == "price_list_not_known_yet", no_list.text
+    without = await h.http.post("/v1/tenants/kouvola/bookings", headers=h.provider(P2), json=body)
+    assert without.status_code == 409 and without.json()["reason"] == "no_valid_price_list"  # as before
+
+    await _deliver(h, priced)
+    booked = await h.http.post("/v1/tenants/kouvola/bookings", headers=_after(h, approved, priced), json=body)
+    assert booked.status_code == 201, booked.text
+    tokens = parse_tokens(booked.headers[CONSISTENCY_HEADER])  # what to send to events with the first entry
+    [made] = await h.published("vouchers.booking.made")
+    assert ("vouchers.booking.made", "kouvola", str(made.event_id)) in {
+        (t.event_type, t.tenant_id, t.event_id) for t in tokens}
+
+
+async def test_another_tenants_token_is_not_honoured(h: Harness) -> None:
+    client = await new_client(h)
+    voucher = await new_voucher(h, client["id"])
+    elsewhere = Envelope(type="applications.application.approved", tenant_id="lahti", payload={
+        "application_id": "app-x", "service_id": HOUSING, "provider_id": P2, "site_ids": [S2]})
+    response = await h.http.post("/v1/tenants/kouvola/bookings", headers=_after(h, elsewhere), json={
+        "voucher_number": voucher["number"], "voucher_content_id": voucher["contents"][0]["id"],
+        "accept_terms": True})
+    assert response.status_code == 409 and response.json()["reason"] == "no_approved_application"
