@@ -1241,3 +1241,24 @@ def test_j_officer_9_reads_feedback_with_the_providers_reply_and_a_clients_acces
     assert "Tietojen käyttöloki: Doris Dahl" in page.text()
     assert page.js("document.querySelectorAll('main tbody tr').length") >= 1
     accessible(page, "j-officer-9-access-log-fi")
+
+def test_provider_home_page_fits_a_phone_in_finnish_and_swedish(site: tuple[Site, Seed], page: Page) -> None:
+    """Issue 20: the provider's home page (the municipality, the to-do list, applications) at a phone's width,
+    390 px, as the month view: nothing wider than the screen, axe clean, in Finnish and in Swedish."""
+    server, data = site
+    page.cmd("Emulation.setDeviceMetricsOverride", {"width": 390, "height": 844, "deviceScaleFactor": 2,
+                                                    "mobile": True})
+    sign_in(page, server, data.provider_email, PROVIDER_PASSWORD)
+    wider = ("[...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > window.innerWidth)"
+             ".slice(0, 5).map(e => e.tagName + '.' + e.className + '#' + e.id)")
+    for lang, texts, shot in (("fi", ("Palveluntuottajan etusivu", "Tehtävät"), "66-provider-home-390px"),
+                              ("sv", ("Serviceproducentens startsida", "Att göra"), "67-provider-home-390px-sv")):
+        if lang == "sv":
+            page.submit("form.lang-switch", "button[value=sv]")
+        page.goto(server.url("/provider"))
+        assert page.js("document.documentElement.lang") == lang
+        assert page.js("window.innerWidth") == 390, page.js(wider.replace("window.innerWidth", "390"))
+        assert all(text in page.text() for text in texts), page.text()[:1500]
+        assert page.js("document.querySelector('#todo li') !== null")  # the to-do list is there, not empty
+        assert page.js("document.documentElement.scrollWidth <= window.innerWidth"), page.js(wider)
+        accessible(page, shot)

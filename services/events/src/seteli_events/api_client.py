@@ -111,6 +111,9 @@ async def list_interruptions(
     booking_id: str | None = None,
     voucher_id: str | None = None,
     status: Literal["draft", "finalised"] | None = None,
+    approval: Literal["pending", "approved", "rejected"] | None = Query(
+        default=None, description="where the tenant approves interruptions: waiting for it, approved or rejected"
+    ),
     limit: int = Query(default=50, ge=1, le=500),
     offset: int = Query(default=0, ge=0),
 ) -> dict[str, Any]:
@@ -124,6 +127,7 @@ async def list_interruptions(
         booking_id=booking_id,
         voucher_id=voucher_id,
         status=status,
+        approval=approval,
     )
     return {"items": [intr.view(r) for r in rows], "total": total}
 

@@ -51,6 +51,7 @@ async def _known_tenants(page: Page) -> list[str]:
 
 EXPIRY_WARNING_DAYS = 30
 NEW_BOOKING_DAYS = 7
+REJECTED_LISTED = 10  # rejected interruptions linked from the home page (the rest are counted)
 
 
 async def _count(page: Page, service: str, path: str, **params: Any) -> int:
@@ -82,9 +83,25 @@ async def _deadline_days(page: Page) -> dict[str, int]:
     return {s["id"]: int((s.get("calendar") or {}).get("provider_deadline_day") or 2) for s in services["items"]}
 
 
+async def _interruptions_by_approval(page: Page, approval: str, limit: int) -> tuple[list[dict[str, Any]], int]:
+    """The company's interruptions waiting for the municipality (``pending``) or rejected by it (its reason
+    in the month view; corrected, one waits again: 004 §4.3.5.2): the first `limit`, and how many. An events
+    service that cannot answer, or does not filter by approval yet, gives no line (-1)."""
+    try:
+        body = await page.call("GET", "events", page.tpath("/interruptions"),
+                               params={"approval": approval, "limit": limit})
+    except ApiError:
+        return [], -1
+    items = list(body["items"])
+    if any(item.get("approval") != approval for item in items):
+        return [], -1
+    return items, int(body["total"])
+
+
 async def _to_do(page: Page) -> dict[str, Any]:
     """What needs doing in the chosen municipality (004: drafts are confirmed by the 2nd, the tenant
-    approves what went over a grant, an interruption needs its return day to be paid, an expired
+    approves what went over a grant, an interruption needs its return day to be paid, and where the
+    municipality approves interruptions one waits for it or, rejected, needs correcting; an expired
     attachment stops an application), and the latest payments for the main user."""
     day = today(page.request)
     try:
@@ -101,6 +118,9 @@ async def _to_do(page: Page) -> dict[str, Any]:
         "corrections": await _count(page, "events", "/corrections", state="open"),
         "expiring": [], "bookings": [], "payments": [],
     }
+    todo["interruptions_waiting"] = (await _interruptions_by_approval(page, "pending", 1))[1]
+    todo["rejected_interruptions"], todo["interruptions_rejected"] = await _interruptions_by_approval(
+        page, "rejected", REJECTED_LISTED)
     try:
         for attachment in await listing(page, "attachments"):
             until = attachment.get("valid_until")

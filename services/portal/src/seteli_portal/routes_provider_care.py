@@ -18,6 +18,11 @@ router = APIRouter(prefix="/provider")
 REASONS = ("hospital", "holiday", "other")
 
 
+def _waiting(saved: Any) -> bool:
+    """The municipality approves interruptions (its setting) and this one now waits for it (004 §4.3.5.2)."""
+    return isinstance(saved, dict) and saved.get("approval") == "pending"
+
+
 # --- interruptions --------------------------------------------------------------------------------
 
 def _interruption_errors(page: Page, exc: ApiError) -> dict[str, str]:
@@ -47,16 +52,20 @@ async def record_departure(request: Request, booking_id: str) -> Response:
         errors["start"] = page.t("error.required")
     if body["reason"] not in REASONS:
         errors["reason"] = page.t("error.choose")
+    saved: Any = None
     if not errors:
         try:
-            await page.call("POST", "events", page.tpath("/interruptions"), json=body)
+            saved = await page.call("POST", "events", page.tpath("/interruptions"), json=body)
         except ApiError as exc:
             if exc.status == 404:
                 raise
             errors = _interruption_errors(page, exc)
     if errors:
         return await _month_view(page, booking_id, month, errors=errors, values=body, form_name="interruption")
-    page.flash("interruption.recorded" if body["end"] else "interruption.recorded_draft")
+    if _waiting(saved):
+        page.flash("interruption.recorded_waiting")
+    else:
+        page.flash("interruption.recorded" if body["end"] else "interruption.recorded_draft")
     return page.redirect(f"/provider/bookings/{booking_id}?month={month:%Y-%m}#interruptions-h")
 
 
@@ -67,10 +76,11 @@ async def record_return(request: Request, booking_id: str, interruption_id: str)
     month = _month(str(form.get("month", "")), request)
     end = str(form.get("end", "")).strip()
     errors = {} if end else {"end": page.t("error.required")}
+    saved: Any = None
     if not errors:
         try:
-            await page.call("POST", "events", page.tpath(f"/interruptions/{seg(interruption_id)}/end"),
-                            json={"end": end})
+            saved = await page.call("POST", "events", page.tpath(f"/interruptions/{seg(interruption_id)}/end"),
+                                    json={"end": end})
         except ApiError as exc:
             if exc.status == 404:
                 raise
@@ -80,7 +90,7 @@ async def record_return(request: Request, booking_id: str, interruption_id: str)
     if errors:
         return await _month_view(page, booking_id, month, errors=errors, values={"end": end},
                                  form_name=f"end-{interruption_id}")
-    page.flash("interruption.ended")
+    page.flash("interruption.ended_waiting" if _waiting(saved) else "interruption.ended")
     return page.redirect(f"/provider/bookings/{booking_id}?month={month:%Y-%m}#interruptions-h")
 
 
@@ -99,9 +109,12 @@ async def correct_interruption(request: Request, booking_id: str, interruption_i
         errors["reason"] = page.t("error.choose")
     if body["end"] is None:
         del body["end"]  # a draft stays without its return day (ending it is its own form)
+    saved: Any = None
     if not errors:
         try:
-            await page.call("PATCH", "events", page.tpath(f"/interruptions/{seg(interruption_id)}"), json=body)
+            # a rejected interruption, corrected, waits for the municipality again (the events service re-queues it)
+            saved = await page.call("PATCH", "events", page.tpath(f"/interruptions/{seg(interruption_id)}"),
+                                    json=body)
         except ApiError as exc:
             if exc.status == 404:
                 raise
@@ -111,7 +124,7 @@ async def correct_interruption(request: Request, booking_id: str, interruption_i
     if errors:
         return await _month_view(page, booking_id, month, errors=errors, values=body,
                                  form_name=f"fix-{interruption_id}")
-    page.flash("interruption.corrected")
+    page.flash("interruption.corrected_waiting" if _waiting(saved) else "interruption.corrected")
     return page.redirect(f"/provider/bookings/{booking_id}?month={month:%Y-%m}#interruptions-h")
 
 
