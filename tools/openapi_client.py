@@ -79,9 +79,9 @@ def combine(documents: dict[str, dict[str, Any]], title: str = "Seteli") -> dict
     return {"openapi": version, "info": {"title": title, "version": "1"}, "paths": paths, "components": components}
 
 
-# What the generator leaves out and we accept: it has no type for a PDF answer, so the operation is
-# generated without a parsed response (the caller reads the bytes from the raw response).
-ACCEPTED_WARNINGS = ("Unsupported content_type application/pdf",)
+# What the generator leaves out and we accept: it has no type for a PDF or an XML file (the payment file),
+# so the operation is generated without a parsed response (the caller reads the bytes from the raw response).
+ACCEPTED_WARNINGS = ("Unsupported content_type application/pdf", "Unsupported content_type application/xml")
 
 
 def generate_client(document_path: Path, output: Path) -> list[str]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 Unit = Literal["day", "month", "hour", "m2_month", "piece"]
 ApplicationState = Literal["draft", "submitted", "approved", "rejected", "returned"]
@@ -63,6 +63,16 @@ class CalendarOut(BaseModel):
 
 
 class RulebookVersionOut(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "tenant_id": "kouvola",
+        "id": "561041f1-1c45-5002-ab3b-2fffe0702859",
+        "service_id": "06b76dd5-48a1-5bcf-b466-5d20e85256b3",
+        "version": 1,
+        "effective_from": "2016-03-01",
+        "text": "Palvelu oli hyvää, kiitos.",
+        "document_url": "https://seteli.kouvola.fi/portal/",
+        "created_at": "2016-03-01T08:30:00Z",
+    }]})
     tenant_id: str
     id: str
     service_id: str
@@ -74,6 +84,94 @@ class RulebookVersionOut(BaseModel):
 
 
 class ServiceOut(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "tenant_id": "kouvola",
+        "id": "06b76dd5-48a1-5bcf-b466-5d20e85256b3",
+        "name_fi": "Ikääntyneiden tehostettu palveluasuminen",
+        "name_sv": "Effektiviserat serviceboende för äldre",
+        "kind": "voucher",
+        "auto_recording": True,
+        "required_attachments": {
+            "company": [
+                {
+                    "type": "liability_insurance",
+                    "name_fi": "Ikääntyneiden tehostettu palveluasuminen",
+                    "name_sv": "Effektiviserat serviceboende för äldre",
+                },
+            ],
+            "site": [
+                {
+                    "type": "liability_insurance",
+                    "name_fi": "Ikääntyneiden tehostettu palveluasuminen",
+                    "name_sv": "Effektiviserat serviceboende för äldre",
+                },
+            ],
+            "subcontractor": [
+                {
+                    "type": "liability_insurance",
+                    "name_fi": "Ikääntyneiden tehostettu palveluasuminen",
+                    "name_sv": "Effektiviserat serviceboende för äldre",
+                },
+            ],
+        },
+        "interruption_rule": {
+            "valid_from": "2016-03-01",
+            "reasons": {
+                "hospital": {
+                    "bands": [{"from_day": 1, "to_day": 30, "percentage": 100}],
+                    "return_day_percentage": 100,
+                },
+            },
+        },
+        "interruption_rules": [
+            {
+                "valid_from": "2016-03-01",
+                "reasons": {
+                    "hospital": {
+                        "bands": [{"from_day": 1, "to_day": 30, "percentage": 100}],
+                        "return_day_percentage": 100,
+                    },
+                },
+            },
+        ],
+        "calendar": {"provider_deadline_day": 5, "approval_deadline_day": 10, "transfer_day": 20},
+        "created_at": "2016-03-01T08:30:00Z",
+        "updated_at": "2016-03-31T09:15:00Z",
+        "contents": [
+            {
+                "tenant_id": "kouvola",
+                "id": "56ba82c6-98ef-5d13-a432-cb2f39fe7769",
+                "service_id": "06b76dd5-48a1-5bcf-b466-5d20e85256b3",
+                "position": 1,
+                "name_fi": "Ikääntyneiden tehostettu palveluasuminen",
+                "name_sv": "Effektiviserat serviceboende för äldre",
+                "unit": "day",
+                "client_pays": True,
+            },
+        ],
+        "rulebook_versions": [
+            {
+                "tenant_id": "kouvola",
+                "id": "561041f1-1c45-5002-ab3b-2fffe0702859",
+                "service_id": "06b76dd5-48a1-5bcf-b466-5d20e85256b3",
+                "version": 1,
+                "effective_from": "2016-03-01",
+                "text": "Palvelu oli hyvää, kiitos.",
+                "document_url": "https://seteli.kouvola.fi/portal/",
+                "created_at": "2016-03-01T08:30:00Z",
+            },
+        ],
+        "current_rulebook_version": {
+            "tenant_id": "kouvola",
+            "id": "561041f1-1c45-5002-ab3b-2fffe0702859",
+            "service_id": "06b76dd5-48a1-5bcf-b466-5d20e85256b3",
+            "version": 1,
+            "effective_from": "2016-03-01",
+            "text": "Palvelu oli hyvää, kiitos.",
+            "document_url": "https://seteli.kouvola.fi/portal/",
+            "created_at": "2016-03-01T08:30:00Z",
+        },
+    }]})
     tenant_id: str
     id: str
     name_fi: str
@@ -102,6 +200,21 @@ class PriceOut(BaseModel):
 
 
 class PriceListOut(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "id": "7eaced7d-4190-580f-86de-0b85319c8543",
+        "application_id": "6e9bce33-f17a-51fb-94d0-5273c17b1bb9",
+        "service_id": "06b76dd5-48a1-5bcf-b466-5d20e85256b3",
+        "provider_id": "33f6dcd6-febb-5481-8952-0dc9630cf1cf",
+        "producer_part": "site:510d5b90-483e-5ae1-87c1-1fa70a17041b",
+        "name": "Hoivakoti Päivänsäde Oy",
+        "start": "2016-03-01",
+        "state": "pending",
+        "additional_info": "Hinnat sisältävät arvonlisäveron",
+        "idempotency_key": "hinnasto-2016-kouvola",
+        "created_at": "2016-03-01T08:30:00Z",
+        "approved_at": "2016-03-31T09:15:00Z",
+        "prices": [{"content_id": "56ba82c6-98ef-5d13-a432-cb2f39fe7769", "unit_price": "150.00"}],
+    }]})
     id: str
     application_id: str
     service_id: str
@@ -118,6 +231,23 @@ class PriceListOut(BaseModel):
 
 
 class PriceListWithValidityOut(PriceListOut):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "id": "41870682-15f4-5671-a94e-b60543d1a72e",
+        "application_id": "6e9bce33-f17a-51fb-94d0-5273c17b1bb9",
+        "service_id": "06b76dd5-48a1-5bcf-b466-5d20e85256b3",
+        "provider_id": "33f6dcd6-febb-5481-8952-0dc9630cf1cf",
+        "producer_part": "site:510d5b90-483e-5ae1-87c1-1fa70a17041b",
+        "name": "Hoivakoti Päivänsäde Oy",
+        "start": "2016-03-01",
+        "state": "pending",
+        "additional_info": "Hinnat sisältävät arvonlisäveron",
+        "idempotency_key": "hinnasto-2016-kouvola",
+        "created_at": "2016-03-01T08:30:00Z",
+        "approved_at": "2016-03-31T09:15:00Z",
+        "prices": [{"content_id": "56ba82c6-98ef-5d13-a432-cb2f39fe7769", "unit_price": "150.00"}],
+        "valid_from": "2016-03-01",
+        "valid_until": "2016-03-31",
+    }]})
     valid_from: date | None
     valid_until: date | None = Field(description="null = until further notice")
 
@@ -128,6 +258,12 @@ class PriceListPage(BaseModel):
 
 
 class PriceLookupOut(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "unit_price": "150.00",
+        "price_list_id": "7eaced7d-4190-580f-86de-0b85319c8543",
+        "producer_part": "site:510d5b90-483e-5ae1-87c1-1fa70a17041b",
+        "start": "2016-03-01",
+    }]})
     unit_price: str = Field(examples=["150.00"])
     price_list_id: str
     producer_part: str | None
@@ -160,6 +296,19 @@ class MissingOut(BaseModel):
 
 
 class HistoryEntryOut(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "tenant_id": "kouvola",
+        "id": "742136c3-4c17-5c43-a0f7-50e26a88b8f8",
+        "application_id": "6e9bce33-f17a-51fb-94d0-5273c17b1bb9",
+        "seq": 1,
+        "from_state": "draft",
+        "to_state": "draft",
+        "actor": "03d91116-004e-5bad-9356-ea2f01edaf92",
+        "actor_role": "tenant_admin",
+        "at": "2016-03-01T08:30:00Z",
+        "reason": "Asiakas oli sairaalassa 10.–14.3.2016",
+        "missing": ["Missing"],
+    }]})
     tenant_id: str
     id: str
     application_id: str
@@ -179,6 +328,44 @@ class HistoryPage(BaseModel):
 
 
 class ApplicationOut(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "tenant_id": "kouvola",
+        "id": "6e9bce33-f17a-51fb-94d0-5273c17b1bb9",
+        "service_id": "06b76dd5-48a1-5bcf-b466-5d20e85256b3",
+        "provider_id": "33f6dcd6-febb-5481-8952-0dc9630cf1cf",
+        "provider_name": "Hoivakoti Päivänsäde Oy",
+        "state": "draft",
+        "amends_id": "9681b7a4-ee3f-5fbe-9230-e57ac9d9adb8",
+        "steps": {
+            "company": {
+                "ids": ["8514057f-9fc8-5e1b-b76b-96f3a845e2c9"],
+                "notes": "Tarkistettu",
+                "saved_at": "2016-03-01",
+            },
+        },
+        "approved_site_ids": ["c4c9626a-e178-5d56-b99e-58b942a103ad"],
+        "site_ids": ["510d5b90-483e-5ae1-87c1-1fa70a17041b"],
+        "rulebook_version_id": "561041f1-1c45-5002-ab3b-2fffe0702859",
+        "rulebook_version": 1,
+        "rulebook_accepted_at": "2016-03-01T08:30:00Z",
+        "signature": {
+            "method": "suomi.fi",
+            "signer": "Maija Meikäläinen",
+            "signer_ref": "3c9a7e21-5b0d-5f4e-8a61-2016030100b7",
+            "roles": ["tenant_admin"],
+            "level_of_assurance": "substantial",
+            "signed_at": "2016-03-01",
+            "digest": "9f2c4e3b7a1d5f6e8c0b2a4d6f8e0c2b4a6d8f0e2c4b6a8d0f2e4c6b8a0d2f4e",
+            "assertion_id": "0e114aef-b914-59ea-b6d8-62d5141013b8",
+        },
+        "return_reason": "Vastuuvakuutuksen todistus puuttuu",
+        "return_missing": ["Return missing"],
+        "created_by": "03d91116-004e-5bad-9356-ea2f01edaf92",
+        "created_at": "2016-03-01T08:30:00Z",
+        "updated_at": "2016-03-31T09:15:00Z",
+        "submitted_at": "2016-03-01T08:30:00Z",
+        "decided_at": "2016-03-31T09:15:00Z",
+    }]})
     tenant_id: str
     id: str
     service_id: str
@@ -208,6 +395,87 @@ class ApplicationPage(BaseModel):
 
 
 class ApplicationDetailOut(ApplicationOut):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "tenant_id": "kouvola",
+        "id": "6e9bce33-f17a-51fb-94d0-5273c17b1bb9",
+        "service_id": "06b76dd5-48a1-5bcf-b466-5d20e85256b3",
+        "provider_id": "33f6dcd6-febb-5481-8952-0dc9630cf1cf",
+        "provider_name": "Hoivakoti Päivänsäde Oy",
+        "state": "draft",
+        "amends_id": "9681b7a4-ee3f-5fbe-9230-e57ac9d9adb8",
+        "steps": {
+            "company": {
+                "ids": ["8514057f-9fc8-5e1b-b76b-96f3a845e2c9"],
+                "notes": "Tarkistettu",
+                "saved_at": "2016-03-01",
+            },
+        },
+        "approved_site_ids": ["c4c9626a-e178-5d56-b99e-58b942a103ad"],
+        "site_ids": ["510d5b90-483e-5ae1-87c1-1fa70a17041b"],
+        "rulebook_version_id": "561041f1-1c45-5002-ab3b-2fffe0702859",
+        "rulebook_version": 1,
+        "rulebook_accepted_at": "2016-03-01T08:30:00Z",
+        "signature": {
+            "method": "suomi.fi",
+            "signer": "Maija Meikäläinen",
+            "signer_ref": "3c9a7e21-5b0d-5f4e-8a61-2016030100b7",
+            "roles": ["tenant_admin"],
+            "level_of_assurance": "substantial",
+            "signed_at": "2016-03-01",
+            "digest": "9f2c4e3b7a1d5f6e8c0b2a4d6f8e0c2b4a6d8f0e2c4b6a8d0f2e4c6b8a0d2f4e",
+            "assertion_id": "0e114aef-b914-59ea-b6d8-62d5141013b8",
+        },
+        "return_reason": "Vastuuvakuutuksen todistus puuttuu",
+        "return_missing": ["Return missing"],
+        "created_by": "03d91116-004e-5bad-9356-ea2f01edaf92",
+        "created_at": "2016-03-01T08:30:00Z",
+        "updated_at": "2016-03-31T09:15:00Z",
+        "submitted_at": "2016-03-01T08:30:00Z",
+        "decided_at": "2016-03-31T09:15:00Z",
+        "saved_steps": ["Saved step"],
+        "price_lists": [
+            {
+                "id": "7eaced7d-4190-580f-86de-0b85319c8543",
+                "application_id": "6e9bce33-f17a-51fb-94d0-5273c17b1bb9",
+                "service_id": "06b76dd5-48a1-5bcf-b466-5d20e85256b3",
+                "provider_id": "33f6dcd6-febb-5481-8952-0dc9630cf1cf",
+                "producer_part": "site:510d5b90-483e-5ae1-87c1-1fa70a17041b",
+                "name": "Hoivakoti Päivänsäde Oy",
+                "start": "2016-03-01",
+                "state": "pending",
+                "additional_info": "Hinnat sisältävät arvonlisäveron",
+                "idempotency_key": "hinnasto-2016-kouvola",
+                "created_at": "2016-03-01T08:30:00Z",
+                "approved_at": "2016-03-31T09:15:00Z",
+                "prices": [{"content_id": "56ba82c6-98ef-5d13-a432-cb2f39fe7769", "unit_price": "150.00"}],
+            },
+        ],
+        "history": [
+            {
+                "tenant_id": "kouvola",
+                "id": "742136c3-4c17-5c43-a0f7-50e26a88b8f8",
+                "application_id": "6e9bce33-f17a-51fb-94d0-5273c17b1bb9",
+                "seq": 1,
+                "from_state": "draft",
+                "to_state": "draft",
+                "actor": "03d91116-004e-5bad-9356-ea2f01edaf92",
+                "actor_role": "tenant_admin",
+                "at": "2016-03-01T08:30:00Z",
+                "reason": "Asiakas oli sairaalassa 10.–14.3.2016",
+                "missing": ["Missing"],
+            },
+        ],
+        "open_change_id": "7594843a-8ad3-55f3-8163-fec933d398a1",
+        "missing": [
+            {
+                "code": "attachment_missing",
+                "message": "Tilitys on valmis",
+                "level": "company",
+                "owner_id": "f9b3a3e8-e65e-59dd-977b-001e850fe3e9",
+                "type": "liability_insurance",
+            },
+        ],
+    }]})
     saved_steps: list[str]
     price_lists: list[PriceListOut]
     history: list[HistoryEntryOut]
@@ -216,11 +484,32 @@ class ApplicationDetailOut(ApplicationOut):
 
 
 class CompletenessOut(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "complete": True,
+        "missing": [
+            {
+                "code": "attachment_missing",
+                "message": "Tilitys on valmis",
+                "level": "company",
+                "owner_id": "f9b3a3e8-e65e-59dd-977b-001e850fe3e9",
+                "type": "liability_insurance",
+            },
+        ],
+    }]})
     complete: bool
     missing: list[MissingOut]
 
 
 class SigningDocumentOut(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "application_id": "6e9bce33-f17a-51fb-94d0-5273c17b1bb9",
+        "digest": "9f2c4e3b7a1d5f6e8c0b2a4d6f8e0c2b4a6d8f0e2c4b6a8d0f2e4c6b8a0d2f4e",
+        "document": {
+            "service_id": "06b76dd5-48a1-5bcf-b466-5d20e85256b3", "rulebook_version": 1,
+            "price_lists": [{"name": "Hinnasto 2016", "prices": [
+                {"content_id": "56ba82c6-98ef-5d13-a432-cb2f39fe7769", "unit_price": "150.00"}]}],
+        },
+    }]})
     application_id: str
     digest: str = Field(description="SHA-256 of the document, to sign with the registry's signing")
     document: dict[str, Any] = Field(description="exactly what the digest covers: the application's steps, "
@@ -244,6 +533,25 @@ class PublicService(BaseModel):
 
 
 class PublicTenant(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "id": "0276986f-2c43-591b-b2e0-be05d5237d0f",
+        "name_fi": "Ikääntyneiden tehostettu palveluasuminen",
+        "name_sv": "Effektiviserat serviceboende för äldre",
+        "services": [
+            {
+                "id": "66da8506-9bd0-5ee9-b72c-a7e1d965975b",
+                "name_fi": "Ikääntyneiden tehostettu palveluasuminen",
+                "name_sv": "Effektiviserat serviceboende för äldre",
+                "kind": "voucher",
+                "rulebook": {
+                    "version_id": "c8422998-a768-5667-9e20-10324943546e",
+                    "version": 1,
+                    "effective_from": "2016-03-01",
+                    "document_url": "https://seteli.kouvola.fi/portal/",
+                },
+            },
+        ],
+    }]})
     id: str
     name_fi: str
     name_sv: str
@@ -256,6 +564,12 @@ class PublicTenants(BaseModel):
 
 
 class PublicRulebookText(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "version": 1,
+        "effective_from": "2016-03-01",
+        "text": "Palvelu oli hyvää, kiitos.",
+        "document_url": "https://seteli.kouvola.fi/portal/",
+    }]})
     version: int
     effective_from: date
     text: str | None

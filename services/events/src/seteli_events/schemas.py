@@ -26,6 +26,47 @@ class SegmentOut(BaseModel):
 
 
 class EventOut(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "id": "ce5c29c5-2a0a-51cd-953a-77cb527aa686",
+        "booking_id": "24b19ec3-727b-5356-bb63-8d788ba735f7",
+        "voucher_id": "03dcd94a-4308-590a-90c1-8c0459ad019a",
+        "service_id": "06b76dd5-48a1-5bcf-b466-5d20e85256b3",
+        "provider_id": "33f6dcd6-febb-5481-8952-0dc9630cf1cf",
+        "producer_part": "site:510d5b90-483e-5ae1-87c1-1fa70a17041b",
+        "client_ref": "A-001",
+        "content_id": "56ba82c6-98ef-5d13-a432-cb2f39fe7769",
+        "unit": "day",
+        "start": "2016-03-01",
+        "end": "2016-03-31",
+        "start_time": "08:00:00",
+        "end_time": "16:00:00",
+        "units": "31",
+        "performer": "Maija Meikäläinen",
+        "recorder": "03d91116-004e-5bad-9356-ea2f01edaf92",
+        "text": "Palvelu oli hyvää, kiitos.",
+        "status": "recorded",
+        "approval": "approved",
+        "decision_reason": "",
+        "revision": 1,
+        "settled": True,
+        "credited": False,
+        "auto_month": "2016-03",
+        "amount_tenant": "4340.00",
+        "amount_co_payment": "310.00",
+        "segments": [
+            {
+                "start": "2016-03-01",
+                "end": "2016-03-31",
+                "units": "31",
+                "unit_price": "150.00",
+                "tenant_share_per_unit": "140.00",
+                "co_payment_per_unit": "10.00",
+                "percentage": "100",
+                "amount_tenant": "4340.00",
+                "amount_co_payment": "310.00",
+            },
+        ],
+    }]})
     id: str
     booking_id: str
     voucher_id: str
@@ -72,6 +113,55 @@ class GrantUseOut(BaseModel):
 
 
 class ApprovalItemOut(EventOut):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "id": "276c88d9-1b81-5a28-94c5-fee50c9391f8",
+        "booking_id": "24b19ec3-727b-5356-bb63-8d788ba735f7",
+        "voucher_id": "03dcd94a-4308-590a-90c1-8c0459ad019a",
+        "service_id": "06b76dd5-48a1-5bcf-b466-5d20e85256b3",
+        "provider_id": "33f6dcd6-febb-5481-8952-0dc9630cf1cf",
+        "producer_part": "site:510d5b90-483e-5ae1-87c1-1fa70a17041b",
+        "client_ref": "A-001",
+        "content_id": "56ba82c6-98ef-5d13-a432-cb2f39fe7769",
+        "unit": "day",
+        "start": "2016-03-01",
+        "end": "2016-03-31",
+        "start_time": "08:00:00",
+        "end_time": "16:00:00",
+        "units": "31",
+        "performer": "Maija Meikäläinen",
+        "recorder": "03d91116-004e-5bad-9356-ea2f01edaf92",
+        "text": "Palvelu oli hyvää, kiitos.",
+        "status": "recorded",
+        "approval": "approved",
+        "decision_reason": "",
+        "revision": 1,
+        "settled": True,
+        "credited": False,
+        "auto_month": "2016-03",
+        "amount_tenant": "4340.00",
+        "amount_co_payment": "310.00",
+        "segments": [
+            {
+                "start": "2016-03-01",
+                "end": "2016-03-31",
+                "units": "31",
+                "unit_price": "150.00",
+                "tenant_share_per_unit": "140.00",
+                "co_payment_per_unit": "10.00",
+                "percentage": "100",
+                "amount_tenant": "4340.00",
+                "amount_co_payment": "310.00",
+            },
+        ],
+        "grant": {
+            "period": "month",
+            "period_key": "2016-03",
+            "granted": "31",
+            "used": "31",
+            "units": "31",
+            "excess": "150.00",
+        },
+    }]})
     grant: GrantUseOut | None = None
 
 
@@ -179,6 +269,40 @@ class InterruptionDay(BaseModel):
 
 
 class InterruptionOut(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "id": "58954a46-3b7b-5460-a732-d8892ffbecaa",
+        "booking_id": "24b19ec3-727b-5356-bb63-8d788ba735f7",
+        "voucher_id": "03dcd94a-4308-590a-90c1-8c0459ad019a",
+        "service_id": "06b76dd5-48a1-5bcf-b466-5d20e85256b3",
+        "content_id": "56ba82c6-98ef-5d13-a432-cb2f39fe7769",
+        "provider_id": "33f6dcd6-febb-5481-8952-0dc9630cf1cf",
+        "producer_part": "site:510d5b90-483e-5ae1-87c1-1fa70a17041b",
+        "client_ref": "A-001",
+        "start": "2016-03-01",
+        "end": "2016-03-31",
+        "reason": "Asiakas oli sairaalassa 10.–14.3.2016",
+        "status": "recorded",
+        "days": [{"day": "2016-03-01", "day_number": 1, "percentage": "100"}],
+        "segments": [
+            {
+                "start": "2016-03-01",
+                "end": "2016-03-31",
+                "units": "31",
+                "unit_price": "150.00",
+                "tenant_share_per_unit": "140.00",
+                "co_payment_per_unit": "10.00",
+                "percentage": "100",
+                "amount_tenant": "4340.00",
+                "amount_co_payment": "310.00",
+            },
+        ],
+        "amount_tenant": "4340.00",
+        "amount_co_payment": "310.00",
+        "settled": True,
+        "credited": False,
+        "approval": "pending",
+        "decision_reason": "",
+    }]})
     id: str
     booking_id: str
     voucher_id: str
@@ -234,6 +358,19 @@ class ReplyIn(BaseModel):
 
 
 class FeedbackOut(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "id": "e2c815b5-4daa-54ea-ba1f-27a54bbef571",
+        "kind": "voucher",
+        "provider_id": "33f6dcd6-febb-5481-8952-0dc9630cf1cf",
+        "producer_part": "site:510d5b90-483e-5ae1-87c1-1fa70a17041b",
+        "service_id": "06b76dd5-48a1-5bcf-b466-5d20e85256b3",
+        "event_id": "ce5c29c5-2a0a-51cd-953a-77cb527aa686",
+        "needs_reply": False,
+        "text": "Palvelu oli hyvää, kiitos.",
+        "reply": "Kiitos palautteesta",
+        "replied_at": "2016-03-31T09:15:00Z",
+        "created_at": "2016-03-01T08:30:00Z",
+    }]})
     id: str
     kind: str
     provider_id: str
@@ -287,6 +424,20 @@ class CreditIn(BaseModel):
 
 
 class CreditOut(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "id": "1a4be438-5a45-5314-85f7-aa965e35f7d7",
+        "event_id": "ce5c29c5-2a0a-51cd-953a-77cb527aa686",
+        "kind": "event",
+        "provider_id": "33f6dcd6-febb-5481-8952-0dc9630cf1cf",
+        "producer_part": "site:510d5b90-483e-5ae1-87c1-1fa70a17041b",
+        "client_ref": "A-001",
+        "content_id": "56ba82c6-98ef-5d13-a432-cb2f39fe7769",
+        "service_id": "06b76dd5-48a1-5bcf-b466-5d20e85256b3",
+        "amount": "150.00",
+        "reason": "Asiakas oli sairaalassa 10.–14.3.2016",
+        "month": "2016-03",
+        "created_at": "2016-03-01T08:30:00Z",
+    }]})
     id: str
     event_id: str  # the event's id, or (kind interruption) the interruption's
     kind: Literal["event", "interruption"] = "event"
@@ -311,6 +462,12 @@ class AutoRecordIn(BaseModel):
 
 
 class AutoRecordOut(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "month": "2016-03",
+        "created": 1,
+        "skipped": [{"booking_id": "0d0b7a52-3c1e-5d2f-9e4a-2016030100c3", "start": "2016-03-01",
+                     "reason": "Palveluseteli ei ole voimassa"}],
+    }]})
     month: str
     created: int
     skipped: list[dict[str, Any]]
@@ -336,6 +493,24 @@ class CorrectionAnswerIn(BaseModel):
 
 
 class CorrectionOut(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "id": "1c92e80f-4fd5-5ae4-86bd-d64e2b26a6c0",
+        "kind": "event",
+        "target_id": "50449680-1a19-50c7-8c8e-702f44052845",
+        "provider_id": "33f6dcd6-febb-5481-8952-0dc9630cf1cf",
+        "service_id": "06b76dd5-48a1-5bcf-b466-5d20e85256b3",
+        "content_id": "56ba82c6-98ef-5d13-a432-cb2f39fe7769",
+        "client_ref": "A-001",
+        "start": "2016-03-01",
+        "end": "2016-03-31",
+        "amount": "150.00",
+        "reason": "Asiakas oli sairaalassa 10.–14.3.2016",
+        "state": "open",
+        "answer": "Korjattu",
+        "credit_id": "1a4be438-5a45-5314-85f7-aa965e35f7d7",
+        "created_at": "2016-03-01T08:30:00Z",
+        "answered_at": "2016-03-31T09:15:00Z",
+    }]})
     id: str
     kind: Literal["event", "interruption"]
     target_id: str
@@ -382,7 +557,24 @@ class CoPaymentLineOut(BaseModel):
 class CoPaymentOut(BaseModel):
     """The client's co-payment breakdown (004 §4.3.7): per line what the municipality pays and what the
     client pays, with the totals; amounts in euros as decimal strings."""
-    model_config = ConfigDict(populate_by_name=True)
+    model_config = ConfigDict(populate_by_name=True, json_schema_extra={"examples": [{
+        "client_id": "9ab86260-d245-58f2-b74a-71c1b7085731",
+        "service_id": "06b76dd5-48a1-5bcf-b466-5d20e85256b3",
+        "service_name": "Ikääntyneiden tehostettu palveluasuminen",
+        "from": "2016-03-01",
+        "to": "2016-03-31",
+        "lines": [{
+            "kind": "event", "source_id": "407f8a47-9a3b-5d06-8623-59d2e83c251a",
+            "content_id": "56ba82c6-98ef-5d13-a432-cb2f39fe7769", "content_name": "Hoiva ja huolenpito",
+            "voucher_number": "12345678903", "start": "2016-03-01", "end": "2016-03-31", "units": "31",
+            "unit_price": "150.00", "voucher_value": "140.00", "tenant_share_per_unit": "140.00",
+            "co_payment_per_unit": "10.00", "percentage": "100", "amount_tenant": "4340.00",
+            "amount_co_payment": "310.00", "status": "approved", "client_pays": True,
+        }],
+        "amount_tenant": "4340.00",
+        "amount_co_payment": "310.00",
+        "awaiting_approval_co_payment": "0.00",
+    }]})
 
     client_id: str
     service_id: str

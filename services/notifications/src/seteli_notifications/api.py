@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, Depends, Query
-from pydantic import BaseModel, EmailStr, Field
+from pydantic import BaseModel, ConfigDict, EmailStr, Field
 from seteli_common.auth import Principal, Role, guard_tenant, require_roles
 from seteli_common.errors import not_found
 from seteli_common.pages import Page
@@ -27,6 +27,23 @@ class LogEntryOut(BaseModel):
 
 
 class MessageOut(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "id": 1,
+        "message_id": "<0b1c…@seteli.fi>",
+        "kind": "payment_computed",
+        "tenant_id": "kouvola",
+        "recipient": "laskutus@paivansade.fi",
+        "language": "fi",
+        "subject": "Tilitys maaliskuu 2016 – Hoivakoti Päivänsäde Oy",
+        "state": "sent",
+        "attempts": 1,
+        "last_error": "",
+        "created_at": "2016-03-01T08:30:00Z",
+        "sent_at": "2016-03-31T09:15:00Z",
+        "log": [
+            {"at": "2016-03-01T08:30:00Z", "outcome": "retry", "attempt": 1, "detail": "451 4.3.0 Try again later"},
+        ],
+    }]})
     id: int
     message_id: str = Field(examples=["<0b1c…@seteli.fi>"])
     kind: str = Field(examples=["payment_computed"])
@@ -53,6 +70,27 @@ class AttachmentOut(BaseModel):
 
 
 class MessageDetail(MessageOut):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "id": 1,
+        "message_id": "<0b1c…@seteli.fi>",
+        "kind": "payment_computed",
+        "tenant_id": "kouvola",
+        "recipient": "laskutus@paivansade.fi",
+        "language": "fi",
+        "subject": "Tilitys maaliskuu 2016 – Hoivakoti Päivänsäde Oy",
+        "state": "sent",
+        "attempts": 1,
+        "last_error": "",
+        "created_at": "2016-03-01T08:30:00Z",
+        "sent_at": "2016-03-31T09:15:00Z",
+        "log": [
+            {"at": "2016-03-01T08:30:00Z", "outcome": "retry", "attempt": 1, "detail": "451 4.3.0 Try again later"},
+        ],
+        "event_type": "events.event.recorded",
+        "body_text": "Hei, maaliskuun 2016 tilitys on valmis.",
+        "body_html": "<p>Hei, maaliskuun 2016 tilitys on valmis.</p>",
+        "attachments": [{"filename": "tilitys-2016-03.pdf", "content_type": "application/pdf", "size": 20480}],
+    }]})
     event_type: str
     body_text: str
     body_html: str
@@ -103,6 +141,11 @@ class TenantSettingsIn(BaseModel):
 
 
 class TenantSettingsOut(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "notification_email": "hoiva@paivansade.fi",
+        "admin_recipients": 1,
+        "languages": ["fi", "sv"],
+    }]})
     notification_email: str | None
     admin_recipients: int = Field(description="tenant admins known here, used when no address is set")
     languages: list[str] = Field(examples=[["fi", "sv"]])

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
-from pydantic import AfterValidator, BaseModel, EmailStr, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field
 from seteli_common import pages
 from seteli_common.auth import (
     Principal,
@@ -45,6 +45,16 @@ class TenantIn(BaseModel):
 
 
 class TenantOut(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "id": "kouvola",
+        "name_fi": "Ikääntyneiden tehostettu palveluasuminen",
+        "name_sv": "Effektiviserat serviceboende för äldre",
+        "business_id": "2345678-0",
+        "languages": ["fi"],
+        "payer_iban": "FI2112345600000785",
+        "payer_bic": "NDEAFIHH",
+        "interruptions_need_approval": False,
+    }]})
     id: str
     name_fi: str
     name_sv: str
@@ -74,6 +84,19 @@ class UserIn(BaseModel):
 
 
 class UserOut(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "id": "03d91116-004e-5bad-9356-ea2f01edaf92",
+        "email": "hoiva@paivansade.fi",
+        "name": "Hoivakoti Päivänsäde Oy",
+        "role": "tenant_admin",
+        "tenant_id": "kouvola",
+        "provider_id": "33f6dcd6-febb-5481-8952-0dc9630cf1cf",
+        "status": "sent",
+        "language": "fi",
+        "teams": ["Team"],
+        "locked_until": "2016-03-01T08:30:00Z",
+        "must_change_password": False,
+    }]})
     id: str
     email: str
     name: str
@@ -88,6 +111,13 @@ class UserOut(BaseModel):
 
 
 class BillingIn(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "iban": "FI4950009420028730",
+        "bic": "OKOYFIHH",
+        "reference": "1234561",
+        "email": "hoiva@paivansade.fi",
+        "pdf_by_email": True,
+    }]})
     iban: str
     bic: str
     reference: str | None = None
@@ -123,6 +153,23 @@ class ProviderIn(BaseModel):
 
 
 class SiteOut(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "id": "510d5b90-483e-5ae1-87c1-1fa70a17041b",
+        "name": "Hoivakoti Päivänsäde Oy",
+        "provider_code": "P-0042",
+        "notification_email": "hoiva@paivansade.fi",
+        "street_address": "Kauppalankatu 1",
+        "postal_code": "45100",
+        "city": "Kouvola",
+        "extra_info": "",
+        "billing": {
+            "iban": "FI4950009420028730",
+            "bic": "OKOYFIHH",
+            "reference": "1234561",
+            "email": "hoiva@paivansade.fi",
+            "pdf_by_email": True,
+        },
+    }]})
     id: str
     name: str
     provider_code: str
@@ -135,6 +182,55 @@ class SiteOut(BaseModel):
 
 
 class ProviderOut(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "id": "33f6dcd6-febb-5481-8952-0dc9630cf1cf",
+        "business_id": "2345678-0",
+        "name": "Hoivakoti Päivänsäde Oy",
+        "language": "fi",
+        "email": "hoiva@paivansade.fi",
+        "status": "sent",
+        "sites": [
+            {
+                "id": "510d5b90-483e-5ae1-87c1-1fa70a17041b",
+                "name": "Hoivakoti Päivänsäde Oy",
+                "provider_code": "P-0042",
+                "notification_email": "hoiva@paivansade.fi",
+                "street_address": "Kauppalankatu 1",
+                "postal_code": "45100",
+                "city": "Kouvola",
+                "extra_info": "",
+                "billing": {
+                    "iban": "FI4950009420028730",
+                    "bic": "OKOYFIHH",
+                    "reference": "1234561",
+                    "email": "hoiva@paivansade.fi",
+                    "pdf_by_email": True,
+                },
+            },
+        ],
+        "kind": "voucher",
+        "phone": "0401234567",
+        "street_address": "Kauppalankatu 1",
+        "postal_code": "45100",
+        "city": "Kouvola",
+        "hide_address": False,
+        "billing": {
+            "iban": "FI4950009420028730",
+            "bic": "OKOYFIHH",
+            "reference": "1234561",
+            "email": "hoiva@paivansade.fi",
+            "pdf_by_email": True,
+        },
+        "contact_person": "Maija Meikäläinen",
+        "description": "Ympärivuorokautinen hoiva Kouvolan keskustassa",
+        "extra_info": "",
+        "website": "https://www.paivansade.fi",
+        "operating_areas": ["Operating area"],
+        "units": ["day"],
+        "needs": ["Need"],
+        "support_types": ["Support type"],
+        "service_languages": ["Service language"],
+    }]})
     id: str
     business_id: str | None
     name: str
@@ -161,6 +257,15 @@ class ProviderOut(BaseModel):
 
 
 class ProviderSummary(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "id": "b373c7f0-e905-5e02-b1fa-7fcb97947b6f",
+        "kind": "voucher",
+        "business_id": "2345678-0",
+        "name": "Hoivakoti Päivänsäde Oy",
+        "email": "hoiva@paivansade.fi",
+        "status": "sent",
+        "created_at": "2016-03-01T08:30:00Z",
+    }]})
     id: str
     kind: str
     business_id: str | None
@@ -176,6 +281,12 @@ class TokenIn(BaseModel):
 
 
 class TokenOut(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "access_token": "eyJhbGciOiJFUzI1NiIsImtpZCI6InJlZ2lzdHJ5LTEifQ.eyJzdWIiOiIuLi4ifQ.c2lnbmF0dXJl",
+        "token_type": "bearer",
+        "expires_in": 60,
+        "refresh_token": "r-7Qz2k1LmN9xYpV0aBcD",
+    }]})
     access_token: str
     token_type: str = "bearer"
     expires_in: int

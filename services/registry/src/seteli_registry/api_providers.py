@@ -352,7 +352,7 @@ async def list_attachments(provider_id: str, ctx: RegistryContext = Depends(cont
     return {"items": [_attachment(r) for r in items], "total": total}
 
 
-@router.get("/{provider_id}/attachments/{attachment_id}/content",
+@router.get("/{provider_id}/attachments/{attachment_id}/content", response_class=Response,
             responses={200: file_response("the attachment's file, in its own media type", "application/octet-stream")})
 async def attachment_content(provider_id: str, attachment_id: str, ctx: RegistryContext = Depends(context),
                              principal: Principal = Depends(ANYONE)) -> Response:

@@ -34,7 +34,7 @@ class RunIn(BaseModel):
     "/tenants/{tenant_id}/runs",
     status_code=201,
     tags=["runs"],
-    responses={200: {"description": "Dry run (preview): nothing was paid or stored as a run"}},
+    responses={200: {"model": RunOut, "description": "Dry run (preview): nothing was paid or stored as a run"}},
     response_model=RunOut,
 )
 async def create_run(
@@ -93,6 +93,7 @@ async def get_run(
 @router.get(
     "/tenants/{tenant_id}/runs/{run_id}/payment-file",
     tags=["outputs"],
+    response_class=Response,
     responses={200: file_response("the SEPA pain.001 XML document", "application/xml")},
 )
 async def payment_file(
@@ -124,6 +125,7 @@ async def payment_file(
 @router.get(
     "/tenants/{tenant_id}/runs/{run_id}/payments/{payment_id}/specification.pdf",
     tags=["outputs"],
+    response_class=Response,
     responses={200: file_response("the payment specification as a PDF", "application/pdf")},
 )
 async def specification(

@@ -150,6 +150,14 @@ class RunOut(BaseModel):
 
 
 class RunListItemOut(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "id": "953f717a-b5b3-52c9-8540-22b4f3783fcb",
+        "month": "2016-03",
+        "state": "approved",
+        "trigger": "manual",
+        "total": "150.00",
+        "created_at": "2016-03-01",
+    }]})
     id: str
     month: str
     state: str
@@ -163,6 +171,30 @@ class RunPage(Page[RunListItemOut]):
 
 
 class TracedLineOut(LineOut):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "line_id": 1,
+        "kind": "event",
+        "entry": "payment",
+        "source_id": "407f8a47-9a3b-5d06-8623-59d2e83c251a",
+        "revision": 1,
+        "event_id": "ce5c29c5-2a0a-51cd-953a-77cb527aa686",
+        "service_id": "06b76dd5-48a1-5bcf-b466-5d20e85256b3",
+        "content_id": "56ba82c6-98ef-5d13-a432-cb2f39fe7769",
+        "client_ref": "A-001",
+        "producer_part": "site:510d5b90-483e-5ae1-87c1-1fa70a17041b",
+        "start": "2016-03-01",
+        "end": "2016-03-31",
+        "units": "31",
+        "unit_price": "150.00",
+        "percentage": "100",
+        "amount": "150.00",
+        "co_payment": "150.00",
+        "month": "2016-03",
+        "reverses": 1,
+        "status": "sent",
+        "run_id": "f03f859b-c89d-5d49-ab3e-00d16aed5246",
+        "payment_id": 1,
+    }]})
     status: str = Field(description="open, paid or carried over")
     run_id: str | None
     payment_id: int | None
@@ -179,10 +211,28 @@ class StartedRunOut(BaseModel):
 
 
 class StartedRunsOut(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "started": [{"tenant_id": "kouvola", "month": "2016-03", "run_id": "f03f859b-c89d-5d49-ab3e-00d16aed5246"}],
+    }]})
     started: list[StartedRunOut]
 
 
 class PaymentListItemOut(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "payment_id": 1,
+        "run_id": "f03f859b-c89d-5d49-ab3e-00d16aed5246",
+        "month": "2016-03",
+        "provider_id": "33f6dcd6-febb-5481-8952-0dc9630cf1cf",
+        "site_id": "510d5b90-483e-5ae1-87c1-1fa70a17041b",
+        "payee_name": "Hoivakoti Päivänsäde Oy",
+        "amount": "150.00",
+        "reference": "1234561",
+        "line_count": 1,
+        "state": "approved",
+        "specification_state": "ready",
+        "created_at": "2016-03-01",
+        "specification_url": "https://seteli.kouvola.fi/portal/",
+    }]})
     payment_id: int
     run_id: str
     month: str
@@ -203,6 +253,17 @@ class PaymentPage(Page[PaymentListItemOut]):
 
 
 class RealisationRowOut(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "provider_id": "33f6dcd6-febb-5481-8952-0dc9630cf1cf",
+        "client_ref": "A-001",
+        "content_id": "56ba82c6-98ef-5d13-a432-cb2f39fe7769",
+        "content_name": "Hoiva ja huolenpito",
+        "units_settled": "31",
+        "amount_settled": "150.00",
+        "co_payment": "150.00",
+        "amount_unsettled": "150.00",
+        "units_unfinished": "0",
+    }]})
     provider_id: str
     client_ref: str
     content_id: str
@@ -219,6 +280,20 @@ class RealisationPage(Page[RealisationRowOut]):
 
 
 class InterruptionRowOut(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "interruption_id": "58954a46-3b7b-5460-a732-d8892ffbecaa",
+        "service_id": "06b76dd5-48a1-5bcf-b466-5d20e85256b3",
+        "provider_id": "33f6dcd6-febb-5481-8952-0dc9630cf1cf",
+        "producer_part": "site:510d5b90-483e-5ae1-87c1-1fa70a17041b",
+        "client_ref": "A-001",
+        "content_id": "56ba82c6-98ef-5d13-a432-cb2f39fe7769",
+        "start": "2016-03-01",
+        "end": "2016-03-31",
+        "days": 31,
+        "reason": "hospital",
+        "amount_tenant": "4340.00",
+        "amount_co_payment": "310.00",
+    }]})
     interruption_id: str
     service_id: str
     provider_id: str

@@ -83,7 +83,9 @@ async def holder_lookup(tenant_id: str, body: LookupIn, request: Request) -> Any
     return JSONResponse(VoucherOut.model_validate(view).model_dump(mode="json"))
 
 
-@router.post("/close-expired", response_model=list[str])
+@router.post("/close-expired", response_model=list[str], responses={200: {
+    "description": "the ids of the vouchers closed", "content": {"application/json": {
+        "example": ["7d1f0c62-3b5e-5a8e-9c4f-2016033100a1", "7d1f0c62-3b5e-5a8e-9c4f-2016033100a2"]}}}})
 async def close_expired(
     tenant_id: str,
     ctx: VouchersContext = Depends(context),

@@ -55,6 +55,17 @@ class ClientIn(BaseModel):
 
 class ClientOut(BaseModel):
     """A client as lists show it: never the identity code."""
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "id": "9ab86260-d245-58f2-b74a-71c1b7085731",
+        "reference": "1234561",
+        "first_name": "Aino",
+        "last_name": "Asiakas",
+        "email": "hoiva@paivansade.fi",
+        "phone": "0401234567",
+        "language": "fi",
+        "proxy": {"name": "Matti Virtanen", "phone": "+358409876543", "relation": "son"},
+        "date_of_death": "2016-03-20",
+    }]})
 
     id: str
     reference: str
@@ -68,6 +79,18 @@ class ClientOut(BaseModel):
 
 
 class ClientDetailOut(ClientOut):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "id": "9ab86260-d245-58f2-b74a-71c1b7085731",
+        "reference": "1234561",
+        "first_name": "Aino",
+        "last_name": "Asiakas",
+        "email": "hoiva@paivansade.fi",
+        "phone": "0401234567",
+        "language": "fi",
+        "proxy": {"name": "Matti Virtanen", "phone": "+358409876543", "relation": "son"},
+        "date_of_death": "2016-03-20",
+        "identity_code": "010170-999R",
+    }]})
     identity_code: str
 
 
@@ -82,6 +105,12 @@ class DeathIn(BaseModel):
 
 
 class DeathOut(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "client_id": "9ab86260-d245-58f2-b74a-71c1b7085731",
+        "date_of_death": "2016-03-20",
+        "valid_until": "2016-03-31",
+        "closed_vouchers": ["Closed voucher"],
+    }]})
     client_id: str
     date_of_death: date
     valid_until: date
@@ -89,6 +118,15 @@ class DeathOut(BaseModel):
 
 
 class AccessLogOut(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "id": 1,
+        "at": "2016-03-01T08:30:00Z",
+        "actor": "03d91116-004e-5bad-9356-ea2f01edaf92",
+        "actor_role": "tenant_admin",
+        "actor_org": "kouvola",
+        "what": "Tapahtuma kirjattu",
+        "why": "Asiakas oli sairaalassa",
+    }]})
     id: int
     at: datetime
     actor: str
@@ -147,6 +185,31 @@ class VoucherContentOut(BaseModel):
 
 
 class VoucherOut(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "id": "03dcd94a-4308-590a-90c1-8c0459ad019a",
+        "number": "12345678903",
+        "printable_number": "12345678903",
+        "verification_code": "K7Q2M9",
+        "client_id": "9ab86260-d245-58f2-b74a-71c1b7085731",
+        "service_id": "06b76dd5-48a1-5bcf-b466-5d20e85256b3",
+        "granted_on": "2016-02-25",
+        "valid_from": "2016-03-01",
+        "valid_until": "2016-03-31",
+        "state": "granted",
+        "closed_reason": None,
+        "contents": [
+            {
+                "id": "1d04ebc8-06a4-5513-a47c-af1e741ac900",
+                "content_id": "56ba82c6-98ef-5d13-a432-cb2f39fe7769",
+                "unit": "day",
+                "granted_amount": "31",
+                "period": "month",
+                "voucher_value": "140.00",
+                "client_pays": True,
+                "amount_left": "0.00",
+            },
+        ],
+    }]})
     id: str
     number: str
     printable_number: str
@@ -164,6 +227,21 @@ class VoucherOut(BaseModel):
 class VoucherListItemOut(BaseModel):
     """A voucher as the tenant-wide list shows it: the client's name and reference, never the identity
     code nor the verification code."""
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "id": "f0284f59-f2a9-53f9-8dd6-2aae08c97a7b",
+        "number": "12345678903",
+        "printable_number": "12345678903",
+        "client_id": "9ab86260-d245-58f2-b74a-71c1b7085731",
+        "client_reference": "A-001",
+        "client_first_name": "Aino",
+        "client_last_name": "Asiakas",
+        "service_id": "06b76dd5-48a1-5bcf-b466-5d20e85256b3",
+        "granted_on": "2016-02-25",
+        "valid_from": "2016-03-01",
+        "valid_until": "2016-03-31",
+        "state": "granted",
+        "closed_reason": None,
+    }]})
 
     id: str
     number: str
@@ -207,6 +285,31 @@ class ClientName(BaseModel):
 
 
 class ProviderVoucherOut(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "id": "376bfc8e-80c2-55fd-8ba8-b23ce88f7e1d",
+        "number": "12345678903",
+        "printable_number": "12345678903",
+        "service_id": "06b76dd5-48a1-5bcf-b466-5d20e85256b3",
+        "valid_from": "2016-03-01",
+        "valid_until": "2016-03-31",
+        "state": "approved",
+        "client": {"first_name": "Aino", "last_name": "Asiakas"},
+        "producer_parts": ["site:510d5b90-483e-5ae1-87c1-1fa70a17041b"],
+        "contents": [
+            {
+                "id": "3b28a3d1-3d0e-5bff-9c99-47cb27690e78",
+                "content_id": "56ba82c6-98ef-5d13-a432-cb2f39fe7769",
+                "unit": "day",
+                "granted_amount": "31",
+                "period": "month",
+                "voucher_value": "140.00",
+                "client_pays": True,
+                "amount_left": "0.00",
+                "bookable": True,
+                "refusal": None,
+            },
+        ],
+    }]})
     id: str
     number: str
     printable_number: str
@@ -226,7 +329,7 @@ class BookingIn(BaseModel):
                 {
                     "voucher_number": "12345678903",
                     "voucher_content_id": "0b7f2a3c-1d1e-4c55-9b7a-3f0a4e1d2c3b",
-                    "producer_part": "site:5f0c...",
+                    "producer_part": "site:5f0c1a2b-7d3e-4f60-9a8b-2016030100aa",
                     "accept_terms": True,
                     "info": "Moves in on 1 April",
                     "client_number": "A-1001",
@@ -250,7 +353,7 @@ class PurchaseIn(BaseModel):
                     "voucher_id": "1c1f...",
                     "voucher_content_id": "0b7f...",
                     "provider_id": "9a8b...",
-                    "producer_part": "site:5f0c...",
+                    "producer_part": "site:5f0c1a2b-7d3e-4f60-9a8b-2016030100aa",
                     "info": "Starts on 1 April",
                 }
             ]
@@ -264,6 +367,24 @@ class PurchaseIn(BaseModel):
 
 
 class BookingOut(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "id": "24b19ec3-727b-5356-bb63-8d788ba735f7",
+        "kind": "voucher",
+        "state": "approved",
+        "voucher_id": "03dcd94a-4308-590a-90c1-8c0459ad019a",
+        "voucher_content_id": "1d04ebc8-06a4-5513-a47c-af1e741ac900",
+        "service_id": "06b76dd5-48a1-5bcf-b466-5d20e85256b3",
+        "content_id": "56ba82c6-98ef-5d13-a432-cb2f39fe7769",
+        "provider_id": "33f6dcd6-febb-5481-8952-0dc9630cf1cf",
+        "producer_part": "site:510d5b90-483e-5ae1-87c1-1fa70a17041b",
+        "client_ref": "A-001",
+        "info": "Muuttaa 1.4.2016",
+        "commitment_number": "KOU-SIT-2016-03",
+        "notification_email": "hoiva@paivansade.fi",
+        "created_at": "2016-03-01T08:30:00Z",
+        "ended_on": "2016-03-31",
+        "end_reason": None,
+    }]})
     id: str
     kind: str
     state: str
@@ -300,6 +421,14 @@ class ProviderClientSearchIn(BaseModel):
 
 
 class ProviderClientOut(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "id": "e431d960-bd18-5fe1-98b3-221a81025836",
+        "first_name": "Aino",
+        "last_name": "Asiakas",
+        "language": "fi",
+        "client_number": "A-001",
+        "reference": "1234561",
+    }]})
     id: str
     first_name: str
     last_name: str
