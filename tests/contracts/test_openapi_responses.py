@@ -105,10 +105,6 @@ def test_every_success_response_has_a_schema(documents: dict[str, dict[str, Any]
         f"{service}: described now, remove from the list: {sorted(listed - undescribed)}"
 
 
-# The kernel's health probes (seteli_common.web, outside the services' API models) answer without an example.
-KERNEL_WITHOUT_EXAMPLE = {"GET /health/live", "GET /health/ready"}
-
-
 def _without_example(document: dict[str, Any]) -> set[str]:
     return {f"{method.upper()} {path}" for path, operations in document["paths"].items()
             for method, operation in operations.items() if not _has_example(document, operation)}
@@ -116,7 +112,7 @@ def _without_example(document: dict[str, Any]) -> set[str]:
 
 @pytest.mark.parametrize("service", SERVICES)
 def test_every_json_success_response_has_an_example(documents: dict[str, dict[str, Any]], service: str) -> None:
-    missing = _without_example(documents[service]) - KERNEL_WITHOUT_EXAMPLE
+    missing = _without_example(documents[service])
     assert missing == set(), f"{service}: give these responses an example: {sorted(missing)}"
 
 

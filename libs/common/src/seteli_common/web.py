@@ -11,7 +11,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.dependencies.models import Dependant
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -30,6 +30,8 @@ ReadyCheck = Callable[[], Awaitable[dict[str, bool]]]
 
 
 class Liveness(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"status": "ok"}]})
+
     status: Literal["ok"]
 
 
@@ -41,6 +43,9 @@ def file_response(description: str, *media_types: str) -> dict[str, Any]:
 
 
 class Readiness(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"status": "ok", "checks": {"database": True,
+                                                                                           "broker": True}}]})
+
     status: str  # "ok" or "unavailable"
     checks: dict[str, bool]
 
