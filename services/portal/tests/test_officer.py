@@ -23,6 +23,7 @@ from seteli.embedded import Suite
 
 from .conftest import csrf_of, login, submit
 from .seed import OFFICER_PASSWORD, Seed
+from .service_calls import officer_headers
 
 
 async def test_queues_show_counts_and_a_registration_is_decided_on_one_page(portal: httpx.AsyncClient,
@@ -253,3 +254,44 @@ async def test_register_a_client_and_grant_a_voucher(portal: httpx.AsyncClient, 
     assert granted.status_code == 303, granted.text[-1500:]
     page = await portal.get(url)
     assert "myönnetty, tarkistuskoodi" in page.text and money_fmt("135.50") in page.text
+
+
+async def test_a_voucher_of_two_contents_of_one_service_is_granted_in_one_form(
+        portal: httpx.AsyncClient, data: Seed, services: httpx.AsyncClient) -> None:
+    """Issue 19: a multi-content voucher (housing: care per day and meals per day, the client paying the meals)
+    is one voucher; a content of another service on the same voucher is refused at its row."""
+    officer = await officer_headers(services, "http://suite", data.officer_email, OFFICER_PASSWORD)
+    housing = (await services.post(f"http://suite/applications/v1/tenants/{data.tenant_id}/services",
+                                   headers=officer, json={
+        "name_fi": "Palveluasuminen kahdella sisällöllä", "name_sv": "Serviceboende med två innehåll",
+        "kind": "voucher", "contents": [
+            {"name_fi": "Hoiva / vrk", "name_sv": "Vård / dygn", "unit": "day", "client_pays": False},
+            {"name_fi": "Ateriat / vrk", "name_sv": "Måltider / dygn", "unit": "day", "client_pays": True}]}))
+    assert housing.status_code == 201, housing.text
+    service = housing.json()
+    care, meals = (f"{service['id']}/{c['id']}" for c in service["contents"])
+    await login(portal, data.officer_email, OFFICER_PASSWORD)
+    created = await submit(portal, "/officer/clients", "/officer/clients", {
+        "first_name": "Dagny", "last_name": "Monisisältö", "language": "fi",
+        "identity_code": random_test_identity_code(random.Random(4242))})
+    assert created.status_code == 303, created.text[-1500:]
+    url = created.headers["location"]
+    month = data.voucher_month
+    grant = {"content_id": care, "granted_on": str(month.first), "valid_from": str(month.first),
+             "valid_until": str(month.last), "granted_amount": "31", "period": "month", "voucher_value": "120,00"}
+    # a second row of another service, and a third without its amount: both told at their rows, nothing made
+    refused = await submit(portal, url, f"{url}/vouchers", {
+        **grant, "content_id_2": f"{data.service_id}/{data.content_id}", "granted_amount_2": "31",
+        "content_id_3": meals, "granted_amount_3": ""})
+    assert refused.status_code == 422
+    assert 'id="grant-content_id_2-error"' in refused.text and "Valitse sisältö samasta palvelusta" in refused.text
+    assert 'id="grant-granted_amount_3-error"' in refused.text
+    assert "Palveluasuminen kahdella sisällöllä" not in re.sub(r"<form.*?</form>", "", refused.text, flags=re.S)
+    granted = await submit(portal, url, f"{url}/vouchers", {
+        **grant, "content_id_2": meals, "granted_amount_2": "31", "period_2": "month"})
+    assert granted.status_code == 303, granted.text[-1500:]
+    page = await portal.get(url)
+    row = re.search(r"<tr>(?:(?!</tr>).)*Palveluasuminen kahdella sisällöllä.*?</tr>", page.text, re.S)
+    assert row is not None, page.text[-3000:]
+    assert "Hoiva / vrk: 31" in row.group(0) and money_fmt("120.00") in row.group(0)
+    assert "Ateriat / vrk: 31" in row.group(0) and "asiakas maksaa" in row.group(0)

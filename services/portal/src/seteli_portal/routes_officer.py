@@ -359,25 +359,50 @@ async def client(request: Request, client_id: str) -> Response:
     return await _client(_officer_page(request), client_id)
 
 
+EXTRA_CONTENT_ROWS = (2, 3)  # a voucher of several contents of one service: rows 2 and 3 beside the first
+CONTENT_FIELDS = ("content_id", "granted_amount", "period", "voucher_value")
+
+
+def _row_field(name: str, row: int) -> str:
+    return name if row == 1 else f"{name}_{row}"
+
+
 @router.post("/clients/{client_id}/vouchers")
 async def grant_voucher(request: Request, client_id: str) -> Response:
     page = _officer_page(request)
     form = await page.form()
-    values = {k: str(form.get(k, "")).strip() for k in GRANT_FIELDS}
+    names = [*GRANT_FIELDS, *(_row_field(f, row) for row in EXTRA_CONTENT_ROWS for f in CONTENT_FIELDS)]
+    values = {k: str(form.get(k, "")).strip() for k in names}
     errors = {k: page.t("error.required") for k in ("granted_on", "valid_from", "valid_until", "content_id",
                                                      "granted_amount") if not values[k]}
     service_id, _, content_id = values["content_id"].partition("/")
+    rows = [1] + [row for row in EXTRA_CONTENT_ROWS if values[_row_field("content_id", row)]]
+    contents = []
+    for row in rows:
+        row_service, _, row_content = values[_row_field("content_id", row)].partition("/")
+        if row != 1 and row_service != service_id:
+            errors[_row_field("content_id", row)] = page.t("voucher.same_service")
+        if row != 1 and not values[_row_field("granted_amount", row)]:
+            errors[_row_field("granted_amount", row)] = page.t("error.required")
+        contents.append({"content_id": row_content,
+                         "granted_amount": values[_row_field("granted_amount", row)].replace(",", "."),
+                         "period": values[_row_field("period", row)] or "month",
+                         "voucher_value": values[_row_field("voucher_value", row)].replace(",", ".") or None})
     if not errors:
         body = {"client_id": client_id, "service_id": service_id, "granted_on": values["granted_on"],
-                "valid_from": values["valid_from"], "valid_until": values["valid_until"],
-                "contents": [{"content_id": content_id, "granted_amount": values["granted_amount"].replace(",", "."),
-                              "period": values["period"] or "month",
-                              "voucher_value": values["voucher_value"].replace(",", ".") or None}]}
+                "valid_from": values["valid_from"], "valid_until": values["valid_until"], "contents": contents}
         try:
             voucher = await page.call("POST", "vouchers", page.tpath("/vouchers"), json=body)
         except ApiError as exc:
-            known = [*GRANT_FIELDS, "contents.0.granted_amount", "contents.0.voucher_value", "contents.0.period"]
-            errors = {k.replace("contents.0.", ""): v for k, v in exc.for_form(known).items()}
+            # the API names a content's field by its place (contents.1.granted_amount): the form's row
+            known = [*GRANT_FIELDS, *(f"contents.{i}.{f}" for i in range(len(rows)) for f in CONTENT_FIELDS)]
+            errors = {}
+            for key, reason in exc.for_form(known).items():
+                head, _, rest = key.partition(".")
+                if head == "contents":
+                    index, _, field = rest.partition(".")
+                    key = _row_field(field or "content_id", rows[int(index)] if index.isdigit() else 1)
+                errors[key] = reason
         else:
             page.flash("voucher.granted", number=voucher["printable_number"], code=voucher.get("verification_code"))
             return page.redirect(f"/officer/clients/{client_id}")
