@@ -8,7 +8,8 @@ import re
 import httpx
 
 from .conftest import csrf_of, login, submit
-from .seed import OFFICER_PASSWORD, Seed
+from .seed import OFFICER_PASSWORD, PROVIDER_PASSWORD, Seed
+from .service_calls import officer_headers
 
 
 def _row(html: str, email: str) -> str:
@@ -48,3 +49,36 @@ async def test_a_tenant_admin_invites_an_officer_changes_the_role_and_passivates
     # the person cannot sign in any more
     failed = await submit(portal, "/login", "/login", {"email": email, "password": "Alku-salasana-77", "next": "/"})
     assert failed.status_code != 303
+
+
+async def test_the_tenant_admin_unlocks_a_locked_user_of_a_company_it_works_with(
+        portal: httpx.AsyncClient, data: Seed, services: httpx.AsyncClient) -> None:
+    """Journey 2's last step: a company's user who locked themselves out calls the municipality; its admin finds
+    them on the users page and unlocks them (never another tenant's companies' users)."""
+    main = await officer_headers(services, "http://suite", data.provider_email, PROVIDER_PASSWORD)
+    email = f"lukittu-{data.tenant_id}@paivansade.fi"
+    made = await services.post(f"http://suite/registry/v1/providers/{data.provider_id}/users", headers=main, json={
+        "email": email, "name": "Lotta Lukittu", "password": "Alku-salasana-88", "role": "provider_user",
+        "language": "fi"})
+    assert made.status_code == 201, made.text
+    for _ in range(5):  # five wrong passwords lock the account
+        await services.post("http://suite/registry/v1/auth/token", json={"email": email, "password": "väärä"})
+    locked = await services.post("http://suite/registry/v1/auth/token",
+                                 json={"email": email, "password": "Alku-salasana-88"})
+    assert locked.status_code == 401  # the right password does not help while locked
+
+    await login(portal, data.officer_email, OFFICER_PASSWORD)  # the demo tenant's admin
+    page = await portal.get("/officer/users")
+    table = re.search(r'<table id="locked-provider-users">.*?</table>', page.text, re.S)
+    assert table is not None, page.text[-2000:]
+    row = next(r for r in re.findall(r"<tr>.*?</tr>", table.group(0), re.S) if email in r)
+    assert "Lotta Lukittu" in row and re.search(r"\d+\.\d+\.\d{4} \d+\.\d{2}", row)
+    action = re.search(r'action="(/officer/users/[^"]+/unlock)"', row).group(1)  # type: ignore[union-attr]
+    unlocked = await portal.post(action, data={"csrf": csrf_of(page.text)})
+    assert unlocked.status_code == 303
+    after = await portal.get("/officer/users")
+    assert email not in after.text
+    # the right password is taken again (403: the new user must first change the initial password)
+    again = await services.post("http://suite/registry/v1/auth/token",
+                                json={"email": email, "password": "Alku-salasana-88"})
+    assert again.status_code == 403, again.text

@@ -265,6 +265,15 @@ async def test_tenant_admin_unlocks_users_of_companies_the_tenant_works_with(reg
         user = await repository.user_by_email(session, MAIN["email"])
     assert user is not None
 
+    # Kouvola's admin finds the locked user in its list; Lahti's list does not show it
+    listed = await registry.client.get("/v1/tenants/kouvola/locked-provider-users", headers=kouvola)
+    assert listed.status_code == 200 and [u["email"] for u in listed.json()["items"]] == [MAIN["email"]]
+    assert listed.json()["items"][0]["provider_name"] and listed.json()["items"][0]["locked_until"]
+    elsewhere = await registry.client.get("/v1/tenants/lahti/locked-provider-users", headers=lahti)
+    assert elsewhere.status_code == 200 and elsewhere.json()["items"] == []
+    assert (await registry.client.get("/v1/tenants/kouvola/locked-provider-users",
+                                      headers=lahti)).status_code in (403, 404)
+
     # Lahti has nothing to do with the company (Kouvola approved it): not Lahti's to unlock or to read
     refused = await registry.client.post(f"/v1/users/{user['id']}/unlock", headers=lahti)
     assert refused.status_code == 404 and MAIN["email"] not in refused.text
@@ -272,6 +281,8 @@ async def test_tenant_admin_unlocks_users_of_companies_the_tenant_works_with(reg
     unlocked = await registry.client.post(f"/v1/users/{user['id']}/unlock", headers=kouvola)
     assert unlocked.status_code == 200 and unlocked.json()["email"] == MAIN["email"]
     await registry.login(MAIN["email"], MAIN["password"])
+    after = await registry.client.get("/v1/tenants/kouvola/locked-provider-users", headers=kouvola)
+    assert after.json()["items"] == []
 
     # a tenant's own staff: its own admin unlocks them, another tenant's admin gets 404
     created = await registry.client.post("/v1/tenants/lahti/users", headers=await registry.admin(), json={

@@ -3,9 +3,10 @@ missing), and `default=` lets a template fall back to the API's own text for cod
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from .catalog import CATALOG
 
@@ -76,3 +77,17 @@ def date_fmt(value: Any) -> str:
     if isinstance(value, date):
         return f"{value.day}.{value.month}.{value.year}"
     return str(value)
+
+
+def datetime_fmt(value: Any) -> str:
+    """ISO timestamp -> '15.3.2016 10.30' on Helsinki's clock (a naive one is taken as UTC)."""
+    if not value:
+        return ""
+    try:
+        moment = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        return str(value)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    local = moment.astimezone(ZoneInfo("Europe/Helsinki"))
+    return f"{local.day}.{local.month}.{local.year} {local.hour}.{local.minute:02d}"

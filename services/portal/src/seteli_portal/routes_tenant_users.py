@@ -29,8 +29,11 @@ async def _users(page: Page, **context: Any) -> Response:
     body = await page.call("GET", "registry", page_path(page), params={"limit": 200})
     now = page.request.app.state.clock.now()  # the registry's lock times are on the same clock
     users = [{**u, "state": status_of(u, now)} for u in body["items"]]
+    # the companies' users locked out now: the tenant admin unlocks one who calls for help
+    locked = (await page.call("GET", "registry",
+                              f"/v1/tenants/{seg(page.tenant_id)}/locked-provider-users"))["items"]
     return page.render("officer/users.html", status=context.pop("status", 422 if context.get("errors") else 200),
-                       users=users, me=page.claims.get("sub"), form_name=context.pop("form_name", ""),
+                       users=users, locked=locked, me=page.claims.get("sub"), form_name=context.pop("form_name", ""),
                        values=context.pop("values", {}), roles=ROLES, **context)
 
 

@@ -467,6 +467,30 @@ async def list_tenant_users(tenant_id: str, ctx: RegistryContext = Depends(conte
     return {"items": items, "total": total}
 
 
+class LockedUserOut(UserOut):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "id": "5b0c2a4e-9f3d-4d1a-8f0e-2c7b9a1d3e55", "email": "hoitaja@paivansade.fi", "name": "Hilkka Hoitaja",
+        "role": "provider_user", "tenant_id": None, "provider_id": "33f6dcd6-febb-5481-8952-0dc9630cf1cf",
+        "status": "active", "language": "fi", "teams": [], "locked_until": "2016-03-01T08:30:00Z",
+        "must_change_password": False, "provider_name": "Hoivakoti Päivänsäde Oy"}]})
+
+    provider_name: str
+
+
+class LockedUserPage(pages.Page[LockedUserOut]):
+    pass
+
+
+@router.get("/tenants/{tenant_id}/locked-provider-users", response_model=LockedUserPage, tags=["users"])
+async def locked_provider_users(tenant_id: str, ctx: RegistryContext = Depends(context),
+                                principal: Principal = Depends(require_roles(Role.TENANT_ADMIN))) -> dict[str, Any]:
+    """The users of the companies the tenant works with who are locked out now, for the tenant admin to
+    unlock (`POST /v1/users/{id}/unlock`) when one asks for help; no other company's users."""
+    guard_tenant(principal, tenant_id)
+    items = await repo.locked_provider_users(ctx.session, tenant_id, ctx.clock.now())
+    return {"items": items, "total": len(items)}
+
+
 class RoleIn(BaseModel):
     role: Literal["tenant_admin", "tenant_officer"]
 

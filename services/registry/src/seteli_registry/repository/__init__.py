@@ -13,7 +13,8 @@ from typing import Any
 from sqlalchemy import Select, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ..models import link_tokens, login_log, tenants, user_sessions, users
+from ..models import link_tokens, login_log, tenant_providers, tenants, user_sessions, users
+from ..models import providers as provider_table  # not `providers`: that name is the submodule
 
 Row = dict[str, Any]
 
@@ -93,6 +94,18 @@ async def users_page(session: AsyncSession, limit: int, offset: int, *, tenant_i
     if provider_id is not None:
         query = query.where(users.c.provider_id == provider_id)
     return await page(session, query.order_by(users.c.created_at, users.c.id), limit, offset)
+
+
+async def locked_provider_users(session: AsyncSession, tenant_id: str, now: datetime) -> list[dict[str, Any]]:
+    """The users locked out now (too many failed sign-ins) of the companies the tenant works with, with the
+    company's name, longest locked first."""
+    query = (select(users, provider_table.c.name.label("provider_name"))
+             .join(provider_table, provider_table.c.id == users.c.provider_id)
+             .join(tenant_providers, (tenant_providers.c.provider_id == users.c.provider_id)
+                   & (tenant_providers.c.tenant_id == tenant_id))
+             .where(users.c.locked_until > now, users.c.status == "active")
+             .order_by(users.c.locked_until.desc(), users.c.id))
+    return [dict(r) for r in (await session.execute(query)).mappings().all()]
 
 
 # --- Logins ------------------------------------------------------------------------------------------
