@@ -155,12 +155,20 @@ class StaticKeys:
 
     def __init__(self, jwks: Callable[[], dict[str, Any]]) -> None:
         self._jwks = jwks
+        # Parsed keys by their JWK (kid and key material): parsing one costs more than checking a signature.
+        # The JWKS is still asked on every call, so a rotated or withdrawn key counts at once.
+        self._parsed: dict[tuple[str, str, str], Ed25519PublicKey | None] = {}
 
     async def get(self, kid: str) -> Ed25519PublicKey | None:
         for jwk in self._jwks()["keys"]:
             if jwk.get("kid") == kid:
-                key = PyJWK(jwk).key
-                return key if isinstance(key, Ed25519PublicKey) else None
+                cache_key = (str(kid), str(jwk.get("kty")), str(jwk.get("x")))
+                if cache_key not in self._parsed:
+                    key = PyJWK(jwk).key
+                    if len(self._parsed) > 64:
+                        self._parsed.clear()
+                    self._parsed[cache_key] = key if isinstance(key, Ed25519PublicKey) else None
+                return self._parsed[cache_key]
         return None
 
 
