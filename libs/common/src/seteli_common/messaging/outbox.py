@@ -84,6 +84,7 @@ class Outbox:
 
     def __init__(self, table: Table) -> None:
         self.table = table
+        self._insert = table.insert()
 
     async def add(
         self,
@@ -106,7 +107,8 @@ class Outbox:
             causation_id=causation_id,
             payload=payload.model_dump(mode="json"),
         )
-        await session.execute(self.table.insert().values(**self._row(envelope)))
+        # the statement compiled once (parameters apart), not a new VALUES clause for every row
+        await session.execute(self._insert, self._row(envelope))
         session.info[OUTBOX_WRITTEN] = True  # its commit wakes the relay (Database.outbox_committed)
         session.info.setdefault(PUBLISHED, []).append(envelope)  # the request's consistency tokens
         return envelope

@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Table, and_, case, delete, func, insert, literal, or_, select, update
+from sqlalchemy import String, Table, and_, bindparam, case, delete, func, insert, literal, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..models import (
@@ -49,29 +49,35 @@ async def service_price_lists(session: AsyncSession, tenant_id: str, service_id:
     )
 
 
+def _service_and_price_lists_query() -> Any:
+    one = select(literal(1).label("one")).subquery("one")
+    listed = [c.label(f"pl_{c.name}") for c in price_lists.c]
+    tenant_id, service_id = bindparam("tenant_id", type_=String), bindparam("service_id", type_=String)
+    return select(*services.c, *listed).select_from(
+        one.outerjoin(services, and_(services.c.tenant_id == tenant_id, services.c.id == service_id))
+        .outerjoin(price_lists, and_(price_lists.c.tenant_id == tenant_id, price_lists.c.service_id == service_id,
+                                     price_lists.c.provider_id == bindparam("provider_id")))
+    )
+
+
+# Built once with bound parameters: building and cache-keying a statement per request cost more CPU than
+# running it (the recording path's reads below).
+_SERVICE_AND_PRICE_LISTS = _service_and_price_lists_query()
+
+
 async def service_and_price_lists(
     session: AsyncSession, tenant_id: str, service_id: str, provider_id: str
 ) -> tuple[Row | None, list[Row]]:
     """`service_row` and `service_price_lists` in one round trip: from a one-row source, the service (if any)
     outer-joined with the provider's price lists of it (if any), one result row per price list."""
-    one = select(literal(1).label("one")).subquery("one")
-    listed = [c.label(f"pl_{c.name}") for c in price_lists.c]
-    query = select(*services.c, *listed).select_from(
-        one.outerjoin(services, and_(services.c.tenant_id == tenant_id, services.c.id == service_id))
-        .outerjoin(price_lists, and_(price_lists.c.tenant_id == tenant_id, price_lists.c.service_id == service_id,
-                                     price_lists.c.provider_id == provider_id))
-    )
-    found = (await session.execute(query)).mappings().all()
+    found = (await session.execute(_SERVICE_AND_PRICE_LISTS, {
+        "tenant_id": tenant_id, "service_id": service_id, "provider_id": provider_id})).mappings().all()
     service = {c.name: found[0][c.name] for c in services.c} if found and found[0]["id"] is not None else None
     lists = [{c.name: r[f"pl_{c.name}"] for c in price_lists.c} for r in found if r["pl_id"] is not None]
     return service, lists
 
 
-async def booking_context(
-    session: AsyncSession, tenant_id: str, booking_id: str, *, lock_content: bool = False
-) -> Row | None:
-    """The booking with its voucher content and voucher, as recording needs them. `lock_content`: the voucher
-    content row is locked as `lock_voucher_content` does, in the same round trip."""
+def _booking_context_query(lock_content: bool) -> Any:
     query = (
         select(
             bookings,
@@ -94,11 +100,21 @@ async def booking_context(
             vouchers,
             and_(vouchers.c.tenant_id == bookings.c.tenant_id, vouchers.c.id == bookings.c.voucher_id),
         )
-        .where(bookings.c.tenant_id == tenant_id, bookings.c.id == booking_id)
+        .where(bookings.c.tenant_id == bindparam("tenant_id"), bookings.c.id == bindparam("booking_id"))
     )
-    if lock_content:
-        query = query.with_for_update(of=voucher_contents)
-    row = (await session.execute(query)).mappings().first()
+    return query.with_for_update(of=voucher_contents) if lock_content else query
+
+
+_BOOKING_CONTEXT = {lock: _booking_context_query(lock) for lock in (False, True)}
+
+
+async def booking_context(
+    session: AsyncSession, tenant_id: str, booking_id: str, *, lock_content: bool = False
+) -> Row | None:
+    """The booking with its voucher content and voucher, as recording needs them. `lock_content`: the voucher
+    content row is locked as `lock_voucher_content` does, in the same round trip."""
+    query = _BOOKING_CONTEXT[lock_content]
+    row = (await session.execute(query, {"tenant_id": tenant_id, "booking_id": booking_id})).mappings().first()
     return dict(row) if row else None
 
 
@@ -118,32 +134,36 @@ async def lock_voucher_content(session: AsyncSession, tenant_id: str, voucher_co
 # ---- events ------------------------------------------------------------------------------------
 
 
+def _content_query(table: Table, live: Any, exclude: bool, order: list[Any]) -> Any:
+    query = select(table).where(table.c.tenant_id == bindparam("tenant_id"),
+                                table.c.voucher_content_id == bindparam("voucher_content_id"), live)
+    if exclude:
+        query = query.where(table.c.id != bindparam("exclude"))
+    return query.order_by(*order)
+
+
+_CONTENT_EVENTS = {x: _content_query(events, events.c.status != "deleted", x, [events.c.created_at, events.c.id])
+                   for x in (False, True)}
+_CONTENT_INTERRUPTIONS = {x: _content_query(interruptions, interruptions.c.credited.is_(False), x,
+                                            [interruptions.c.start]) for x in (False, True)}
+
+
 async def content_events(
     session: AsyncSession, tenant_id: str, voucher_content_id: str, exclude: str | None = None
 ) -> list[Row]:
     """Live (not deleted) events of one voucher content, in recording order."""
-    query = select(events).where(
-        events.c.tenant_id == tenant_id,
-        events.c.voucher_content_id == voucher_content_id,
-        events.c.status != "deleted",
-    )
-    if exclude is not None:
-        query = query.where(events.c.id != exclude)
-    return await rows(session, query.order_by(events.c.created_at, events.c.id))
+    result = await session.execute(_CONTENT_EVENTS[exclude is not None], {
+        "tenant_id": tenant_id, "voucher_content_id": voucher_content_id, "exclude": exclude})
+    return [dict(r) for r in result.mappings().all()]
 
 
 async def content_interruptions(
     session: AsyncSession, tenant_id: str, voucher_content_id: str, exclude: str | None = None
 ) -> list[Row]:
     """The content's interruptions that take their days (a credited one has given them back)."""
-    query = select(interruptions).where(
-        interruptions.c.tenant_id == tenant_id,
-        interruptions.c.voucher_content_id == voucher_content_id,
-        interruptions.c.credited.is_(False),
-    )
-    if exclude is not None:
-        query = query.where(interruptions.c.id != exclude)
-    return await rows(session, query.order_by(interruptions.c.start))
+    result = await session.execute(_CONTENT_INTERRUPTIONS[exclude is not None], {
+        "tenant_id": tenant_id, "voucher_content_id": voucher_content_id, "exclude": exclude})
+    return [dict(r) for r in result.mappings().all()]
 
 
 async def event_by_idempotency_key(session: AsyncSession, tenant_id: str, provider_id: str, key: str) -> Row | None:
@@ -163,13 +183,16 @@ async def replace_segments(
     await insert_segments(session, tenant_id, event_id, segments)
 
 
+_INSERT_SEGMENTS = insert(event_segments)
+
+
 async def insert_segments(
     session: AsyncSession, tenant_id: str, event_id: str, segments: Sequence[Mapping[str, Any]]
 ) -> None:
     """The segments of an event that has none yet (a new one): no DELETE first."""
     if segments:
         await session.execute(
-            insert(event_segments),
+            _INSERT_SEGMENTS,
             [{"tenant_id": tenant_id, "event_id": event_id, "seq": i, **s} for i, s in enumerate(segments)],
         )
 
@@ -420,8 +443,11 @@ async def lock_event(session: AsyncSession, tenant_id: str, event_id: str) -> Ro
     return await _one(session, events, tenant_id, event_id, lock=True)
 
 
+_INSERT_EVENT = insert(events)
+
+
 async def insert_event(session: AsyncSession, row: Mapping[str, Any]) -> None:
-    await session.execute(insert(events).values(**row))
+    await session.execute(_INSERT_EVENT, dict(row))
 
 
 async def update_event(session: AsyncSession, tenant_id: str, event_id: str, **values: Any) -> None:
