@@ -1,0 +1,97 @@
+"""One POST /events at a time in process, under cProfile: where the server's CPU goes (issue 21).
+
+    uv run --frozen python bench/profile_events.py [--requests 400] [--sort tottime] [--top 40]
+
+Builds the events app as `wrk_events.py` serves it (its read models seeded the same way, a new database
+and RabbitMQ vhost), warms it up, then sends `--requests` POST /events through httpx's ASGI transport
+(no socket, no server) and prints the CPU time per request and the profile. The httpx client's own share
+is in the profile too (look for `httpx`); the server CPU per request of `wrk_events.py` is the figure to
+compare across runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import cProfile
+import pstats
+import time
+import uuid
+from contextlib import AsyncExitStack
+from datetime import date, timedelta
+from typing import Any
+
+import httpx
+from _support import ADMIN_URL, AMQP_BASE, load
+from event_recording import PROVIDER, SERVICE, T, _dsn, build_events, seed_events
+from seteli_common import testing
+from seteli_common.auth import Principal, Role, SigningKey, TokenIssuer
+
+
+async def main(requests: int, sort: str, top: int, bookings: int, callers: list[str], dump: str = "") -> None:
+    print(f"profile_events: {requests} POST /events one at a time; {load()}")
+    amqp = testing.create_vhost(AMQP_BASE)
+    url = await testing.create_database(ADMIN_URL, "seteli_bench")
+    issuer = TokenIssuer(SigningKey.generate())
+    token = issuer.issue(Principal(subject="u-maija", role=Role.PROVIDER_USER, provider_id=PROVIDER,
+                                   teams=frozenset({f"{T}:{SERVICE}"}), name="Maija Hoitaja"), ttl_seconds=7200)
+    headers = testing.bearer(token)
+    app: Any = build_events(url, amqp, f"bench.{uuid.uuid4().hex[:6]}", issuer.jwks())
+    try:
+        async with AsyncExitStack() as stack:
+            await stack.enter_async_context(app.router.lifespan_context(app))
+            await seed_events(_dsn(url), bookings)
+            client = await stack.enter_async_context(httpx.AsyncClient(
+                transport=httpx.ASGITransport(app=app), base_url="http://events"))
+            day0 = date(2016, 1, 1)
+
+            async def post(n: int) -> None:
+                day = (day0 + timedelta(days=n // bookings)).isoformat()
+                r = await client.post(f"/v1/tenants/{T}/events", headers=headers, json={
+                    "booking_id": f"b-{n % bookings}", "start": day, "end": day, "text": "Läsnä"})
+                assert r.status_code == 201, r.text
+
+            for n in range(100):
+                await post(n)
+            cpu0 = time.process_time()
+            for n in range(100 + 2 * requests, 100 + 3 * requests):
+                await post(n)
+            print(f"  CPU {(time.process_time() - cpu0) * 1000 / requests:.2f} ms/request unprofiled, first "
+                  "(client included)")
+            if top == 0:
+                return
+            profile = cProfile.Profile(time.process_time)  # CPU, not wall: the machine is shared
+            cpu0, wall0 = time.process_time(), time.perf_counter()
+            profile.enable()
+            for n in range(100, 100 + requests):
+                await post(n)
+            profile.disable()
+            cpu, wall = time.process_time() - cpu0, time.perf_counter() - wall0
+            print(f"  CPU {cpu * 1000 / requests:.2f} ms/request (profiled, client included), "
+                  f"wall {wall * 1000 / requests:.2f} ms/request")
+            cpu0 = time.process_time()
+            for n in range(100 + requests, 100 + 2 * requests):
+                await post(n)
+            print(f"  CPU {(time.process_time() - cpu0) * 1000 / requests:.2f} ms/request unprofiled "
+                  "(client included)")
+            stats = pstats.Stats(profile)
+            if dump:
+                stats.dump_stats(dump)
+            stats.sort_stats(sort).print_stats(top)
+            if callers:
+                stats.print_callers(*callers)
+    finally:
+        await testing.drop_database(ADMIN_URL, url)
+        testing.delete_vhost(amqp)
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--requests", type=int, default=400)
+    parser.add_argument("--sort", default="tottime")
+    parser.add_argument("--top", type=int, default=40)
+    parser.add_argument("--bookings", type=int, default=2000)
+    parser.add_argument("--dump", default="", help="write the profile (pstats) to this file")
+    parser.add_argument("--callers", action="append", default=[], help="print the callers of these functions")
+    args = parser.parse_args()
+    asyncio.run(main(args.requests, args.sort, args.top, args.bookings, args.callers, args.dump))
