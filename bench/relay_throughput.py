@@ -5,18 +5,24 @@
 Writes N events into a service's outbox (committed beforehand, as after a burst of requests), then
 starts the relay and one consumer service (prefetch 64) and measures the time until every event
 is in the consumer's inbox (its handler's effect committed). Uses its own database and vhost,
-removed afterwards. Environment: SETELI_TEST_POSTGRES_URL, SETELI_TEST_AMQP_URL (defaults: local).
+removed afterwards. Baseline in the same run: aio-pika publishing as many 1 KiB messages to a quorum queue
+with pipelined publisher confirms (100 in flight; `../shared/perf-baselines/rmq_bench.py`), printed as a
+`RESULT {json}` line for `bench/run_all.py` (issue 21 goal: >= 50 %). Environment:
+SETELI_TEST_POSTGRES_URL, SETELI_TEST_AMQP_URL (defaults: local), SETELI_PERF_BASELINES.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import multiprocessing
 import os
 import time
 import uuid
 
+from _baselines import available, confirmed_publish_rate
+from _support import load
 from seteli_common import testing
 from seteli_common.db import Database, make_metadata
 from seteli_common.messaging.consumer import ConsumerRuntime, MessageContext, Subscription
@@ -112,6 +118,13 @@ async def main(events: int, batch: int) -> None:
         print(f"  outbox -> RabbitMQ -> consumer inbox: {total_s:.2f} s = {events / total_s:,.0f} events/s")
         await pub.close()
         child.terminate()
+        if available():
+            raw = await confirmed_publish_rate(amqp, min(events, 30000))
+            print(f"  baseline, same run: aio-pika confirmed publish (100 in flight, quorum queue) {raw:,.0f} msg/s")
+            print("RESULT " + json.dumps({
+                "name": "outbox -> broker -> consumer inbox", "seteli": round(events / total_s, 1),
+                "baseline": round(raw, 1), "unit": "events/s", "ratio": round(events / total_s / raw, 3),
+                "goal": 0.5, "load": load()}), flush=True)
     finally:
         await producer_db.dispose()
         await consumer_db.dispose()

@@ -159,7 +159,7 @@ OPEN = "o.tenant_id = $1 AND o.month <= $2"
 OPEN_LEDGER = f"ledger l JOIN open_lines o ON o.tenant_id = l.tenant_id AND o.line_id = l.id WHERE {OPEN}"
 
 
-async def read_baseline(dsn: str, database_url: str) -> None:
+async def read_baseline(dsn: str, database_url: str) -> float:
     """What reading the run's lines costs without the service's logic around it."""
     conn = await asyncpg.connect(dsn)
     try:
@@ -192,6 +192,7 @@ async def read_baseline(dsn: str, database_url: str) -> None:
     print(f"  read the run's {read:,} open lines into Python: asyncpg one SELECT {raw:.2f} s; asyncpg one "
           f"SELECT per provider {per_provider_s:.2f} s ({per_provider:,} rows); SQLAlchemy "
           f"open_queue.payable_lines (dicts) {sa_s:.2f} s ({len(via_sqlalchemy):,} rows)")
+    return raw
 
 
 def _cpu_seconds(pid: int) -> float:
@@ -200,7 +201,7 @@ def _cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-async def settle(database_url: str, workers: int, issuer: TokenIssuer, data_dir: str) -> tuple[Decimal, int]:
+async def settle(database_url: str, workers: int, issuer: TokenIssuer, data_dir: str) -> tuple[Decimal, int, float]:
     from seteli_common.messaging.memory import InMemoryBroker
     from seteli_settlement.bootstrap import build_app, build_runtime
     from seteli_settlement.config import SettlementSettings
@@ -256,7 +257,7 @@ async def settle(database_url: str, workers: int, issuer: TokenIssuer, data_dir:
           f"in {created:.2f} s); total {run['total']} EUR; {paid:,} lines paid, {carried} carry-overs; "
           f"jobs per worker {sorted(r['n'] for r in jobs)}; worker peak RSS "
           f"{', '.join(f'{r:.0f}' for r in rss)} MiB; worker CPU {', '.join(f'{c:.1f}' for c in cpu)} s")
-    return Decimal(run["total"]), paid
+    return Decimal(run["total"]), paid, wall
 
 
 async def reset(dsn: str) -> None:
@@ -297,11 +298,12 @@ async def main(clients: int, events: int, interruptions: int, providers: int, se
         await conn.close()
         print(f"  SQL: SUM(amount) of the payable open lines up to 2016-03 = {expected['total']} EUR "
               f"over {expected['n']:,} lines")
-        await read_baseline(dsn, url)
+        raw = await read_baseline(dsn, url)
         totals = []
+        walls: dict[int, float] = {}
         with tempfile.TemporaryDirectory() as data_dir:
             for workers in sequence:
-                total, paid = await settle(url, workers, issuer, data_dir)
+                total, paid, walls[workers] = await settle(url, workers, issuer, data_dir)
                 totals.append(total)
                 if total != expected["total"] or paid != expected["n"]:
                     failures += 1
@@ -310,7 +312,13 @@ async def main(clients: int, events: int, interruptions: int, providers: int, se
         same = all(t == expected["total"] for t in totals)
         print(f"  check: run total == SQL sum to the cent, 1 and 2 workers equal: {'OK' if same else 'FAILED'}")
         failures += 0 if same else 1
-        print(f"  after: {load()}")
+        after = load()
+        print(f"  after: {after}")
+        for workers, wall in walls.items():  # for bench/run_all.py; lower is better (issue 21: <= 1.5x the read)
+            print("RESULT " + json.dumps({
+                "name": f"settlement month ({lines:,} lines), {workers} worker(s)", "seteli": round(wall, 2),
+                "baseline": round(raw, 2), "unit": "s", "ratio": round(wall / raw, 2), "goal": 1.5,
+                "better": "lower", "load": after}), flush=True)
     finally:
         await testing.drop_database(ADMIN_URL, url)
     return 1 if failures else 0
