@@ -82,3 +82,54 @@ async def test_another_companys_booking_stays_not_yours_with_a_token(seeded: Har
     # what they name is missing here, a booking may be on its way, and waiting shows them "not yours".
     other = await _record(h, "b-housing", {**h.provider("p-muu"), AFTER_HEADER: _after(h, made)[AFTER_HEADER]})
     assert other.status_code == 422 and "no such booking" in other.text
+
+
+def _price_list_approved(provider_id: str, tenant_id: str = T) -> Envelope:
+    return Envelope(type="applications.pricelist.approved", tenant_id=tenant_id, payload={
+        "price_list_id": f"pl-{provider_id}", "service_id": "tehostettu", "provider_id": provider_id,
+        "producer_part": None, "name": "Hinnasto 2016", "start": "2016-01-01",
+        "prices": [{"content_id": "housing", "unit_price": "160.00"}, {"content_id": "meals", "unit_price": "13.00"}],
+    })
+
+
+async def _book_for_another_company(h: Harness) -> None:
+    """A booking of a company whose price list events has not heard of (the booking itself has arrived)."""
+    await h.feed("vouchers.booking.made", {
+        "booking_id": "b-muu", "voucher_id": "v-1", "voucher_content_id": "vc-housing", "service_id": "tehostettu",
+        "content_id": "housing", "provider_id": "p-muu", "producer_part": None, "client_id": "c-1",
+        "client_ref": "A-17", "kind": "voucher"})
+
+
+async def test_a_price_list_on_its_way_is_not_yet_known_and_then_prices_the_care(seeded: Harness) -> None:
+    h = seeded
+    await _book_for_another_company(h)
+    approved = _price_list_approved("p-muu")
+    headers = {**h.provider("p-muu"), AFTER_HEADER: _after(h, approved)[AFTER_HEADER]}
+    early = await _record(h, "b-muu", headers)
+    assert early.status_code == 409, early.text
+    assert early.json()["type"] == NOT_YET_KNOWN and early.json()["reason"] == "price_list_not_known_yet"
+    assert early.headers["retry-after"] == "1"
+
+    without_token = await _record(h, "b-muu", h.provider("p-muu"))
+    assert without_token.status_code == 422 and without_token.json()["code"] == "no_price"  # as before
+
+    await InMemoryTransport(h.broker).publish(approved, {}, timeout=1)
+    await h.broker.drain()
+    recorded = await _record(h, "b-muu", headers)
+    assert recorded.status_code == 201, recorded.text
+    assert recorded.json()["amount_tenant"] == "280.00"  # 2 days × the voucher's 140.00 of the new 160.00 price
+
+
+async def test_a_price_list_token_of_another_tenant_or_already_handled_leaves_no_price(seeded: Harness) -> None:
+    h = seeded
+    await _book_for_another_company(h)
+    elsewhere = _price_list_approved("p-muu", tenant_id="lahti")
+    response = await _record(h, "b-muu", {**h.provider("p-muu"), AFTER_HEADER: _after(h, elsewhere)[AFTER_HEADER]})
+    assert response.status_code == 422 and response.json()["code"] == "no_price"
+    # a handled token of a price list that does not price this company's care: nothing on its way
+    handled = Envelope(type="applications.pricelist.approved", tenant_id=T, payload={
+        **_price_list_approved(PROVIDER).payload, "price_list_id": "pl-2016b"})
+    await InMemoryTransport(h.broker).publish(handled, {}, timeout=1)
+    await h.broker.drain()
+    response = await _record(h, "b-muu", {**h.provider("p-muu"), AFTER_HEADER: _after(h, handled)[AFTER_HEADER]})
+    assert response.status_code == 422 and response.json()["code"] == "no_price"

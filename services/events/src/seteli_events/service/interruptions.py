@@ -56,12 +56,12 @@ from ..events import (
 from .event_changes import ensure_open, merged_input, revalue
 from .recording import (
     content_terms,
-    domain_problem,
     load_booking,
     overlap_problem,
     price_list,
     require_team,
     segment_row,
+    valuation_problem,
 )
 
 Row = dict[str, Any]
@@ -185,7 +185,7 @@ async def _finalise(ctx: EventsContext, booking: Mapping[str, Any], row: Row, af
             row["producer_part"],
         )
     except DomainError as exc:
-        raise domain_problem(exc) from exc
+        raise await valuation_problem(ctx, exc) from exc
     segments = [segment_row(s) for s in split_by_month(valuation.segments)]
     out_segments = [segment_out(s) for s in segments]
     last_revision = _last_revision(row)

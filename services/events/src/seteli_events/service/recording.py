@@ -91,6 +91,17 @@ async def load_booking(ctx: EventsContext, principal: Principal, booking_id: str
 
 
 BOOKING_MADE = "vouchers.booking.made"
+PRICE_LIST_APPROVED = "applications.pricelist.approved"
+
+
+async def valuation_problem(ctx: EventsContext, exc: DomainError) -> ProblemError:
+    """The problem of a valuation that failed. "No valid price list" while the request follows a price list
+    applications approved a moment ago, still on its way here (`Seteli-After`), is "not yet known here"
+    (409, Retry-After), not the provider's missing price."""
+    if exc.code == "no_price" and await ctx.after.pending(ctx.session, ctx.tenant_id, PRICE_LIST_APPROVED):
+        return not_yet_known("The price list was approved a moment ago and has not reached the events service yet",
+                             reason="price_list_not_known_yet")
+    return domain_problem(exc)
 
 
 def require_team(principal: Principal, tenant_id: str, service_id: str, provider_id: str) -> None:
@@ -210,7 +221,7 @@ async def evaluate(
             exclude_days=exclude_days,
         )
     except DomainError as exc:
-        raise domain_problem(exc) from exc
+        raise await valuation_problem(ctx, exc) from exc
     segments = split_by_month(valuation.segments) if booking["unit"] == "day" else list(valuation.segments)
     rows = [segment_row(s) for s in segments]
     approval = None
