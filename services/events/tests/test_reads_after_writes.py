@@ -5,9 +5,14 @@ tenant's token or once the booking has arrived, the answer is the usual one."""
 
 from __future__ import annotations
 
+import asyncio
+import time
+import uuid
 from typing import Any
 
-from seteli_common.consistency import AFTER_HEADER, Token, header_value
+import httpx
+from seteli_common.consistency import AFTER_HEADER, CONSISTENCY_HEADER, Token, header_value
+from seteli_common.consistency_client import FollowWrites
 from seteli_common.messaging.envelope import Envelope
 from seteli_common.messaging.memory import InMemoryTransport
 
@@ -133,3 +138,54 @@ async def test_a_price_list_token_of_another_tenant_or_already_handled_leaves_no
     await h.broker.drain()
     response = await _record(h, "b-muu", {**h.provider("p-muu"), AFTER_HEADER: _after(h, handled)[AFTER_HEADER]})
     assert response.status_code == 422 and response.json()["code"] == "no_price"
+
+
+# --- the client's half (seteli_common.consistency_client.FollowWrites) -----------------------------------
+
+def _following(h: Harness, *envelopes: Envelope, budget_seconds: float = 10.0) -> tuple[httpx.AsyncClient, FollowWrites]:
+    """A client whose earlier writes (elsewhere) answered these events' tokens."""
+    follow = FollowWrites(h.client._transport, budget_seconds=budget_seconds)
+    follow.after = header_value(t for t in (Token.of(e) for e in envelopes) if t is not None)
+    return httpx.AsyncClient(transport=follow, base_url="http://test"), follow
+
+
+async def test_the_client_waits_while_the_booking_travels_and_then_has_the_answer(seeded: Harness) -> None:
+    h = seeded
+    made = _booking_made("b-later")
+    client, follow = _following(h, made)
+
+    async def arrives() -> None:
+        await asyncio.sleep(0.3)
+        await InMemoryTransport(h.broker).publish(made, {}, timeout=1)
+        await h.broker.drain()
+
+    arriving = asyncio.create_task(arrives())
+    recorded = await client.post(f"/v1/tenants/{T}/events", headers=h.provider(),
+                                 json={"booking_id": "b-later", "start": "2016-03-01", "end": "2016-03-02"})
+    await arriving
+    assert recorded.status_code == 201, recorded.text  # one call: the transport waited as told
+    assert follow.waited >= 1
+    assert CONSISTENCY_HEADER in recorded.headers and recorded.headers[CONSISTENCY_HEADER] in follow.after
+
+
+async def test_the_client_never_waits_on_not_found_not_yours_or_signed_out(seeded: Harness) -> None:
+    h = seeded
+    client, follow = _following(h, _booking_made("b-other", tenant_id="lahti"))
+    missing = await client.post(f"/v1/tenants/{T}/events", headers=h.provider(),
+                                json={"booking_id": "b-nowhere", "start": "2016-03-01", "end": "2016-03-02"})
+    assert missing.status_code == 422 and "no such booking" in missing.text
+    signed_out = await client.get(f"/v1/tenants/{T}/events")
+    assert signed_out.status_code == 401
+    absent = await client.get(f"/v1/tenants/{T}/events/{uuid.uuid4()}", headers=h.provider())
+    assert absent.status_code == 404
+    assert follow.waited == 0
+
+
+async def test_the_client_gives_up_after_its_budget_with_the_problem(seeded: Harness) -> None:
+    h = seeded
+    client, follow = _following(h, _booking_made("b-never"), budget_seconds=1.5)
+    began = time.monotonic()
+    response = await client.post(f"/v1/tenants/{T}/events", headers=h.provider(),
+                                 json={"booking_id": "b-never", "start": "2016-03-01", "end": "2016-03-02"})
+    assert response.status_code == 409 and response.json()["type"] == NOT_YET_KNOWN
+    assert 1.0 <= time.monotonic() - began < 3.0 and follow.waited == 1
