@@ -22,6 +22,7 @@ import httpx
 import pytest
 import uvicorn
 from seteli_common.clock import SystemClock, today_in_helsinki
+from seteli_common.consistency_client import FollowWrites
 from seteli_portal.bootstrap import build_app
 from seteli_portal.catalog import CATALOG
 from seteli_portal.config import SERVICE_NAMES, PortalSettings
@@ -55,20 +56,11 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-class ReadYourWrites(httpx.AsyncHTTPTransport):
-    """Over real HTTP a request right after a write sometimes misses it (401 at login, 404 on the new
-    application, 409 deciding a just-sent one): the services commit after the response has left
-    (FastAPI's default "request" scope of the session dependency; reported to the lead). Seeding waits
-    a moment and asks again."""
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        for _ in range(10):
-            response = await super().handle_async_request(request)
-            if response.status_code not in (401, 404, 409):
-                return response
-            await response.aread()
-            await asyncio.sleep(0.1)
-        return response
+def ReadYourWrites() -> FollowWrites:  # noqa: N802 (reads like the transport it makes)
+    """Over real HTTP: a client that sends the tokens of its writes along (`Seteli-After`) and waits only
+    where a service says "not yet known here" (seteli_common.consistency_client); a 401, 404 or another 409
+    is the answer, at once."""
+    return FollowWrites(httpx.AsyncHTTPTransport())
 
 
 class Site:
