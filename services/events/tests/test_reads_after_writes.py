@@ -189,3 +189,32 @@ async def test_the_client_gives_up_after_its_budget_with_the_problem(seeded: Har
                                  json={"booking_id": "b-never", "start": "2016-03-01", "end": "2016-03-02"})
     assert response.status_code == 409 and response.json()["type"] == NOT_YET_KNOWN
     assert 1.0 <= time.monotonic() - began < 3.0 and follow.waited == 1
+
+
+def _setting_changed(on: bool) -> Envelope:
+    return Envelope(type="registry.tenant.changed", tenant_id=T, payload={
+        "tenant_id": T, "languages": ["fi", "sv"], "payer_iban": "FI2112345600000785", "payer_bic": "NDEAFIHH",
+        "interruptions_need_approval": on})
+
+
+async def test_an_interruption_after_a_settings_change_on_its_way_waits_and_then_follows_it(seeded: Harness) -> None:
+    h = seeded
+    url = f"/v1/tenants/{T}/interruptions"
+    body = {"booking_id": "b-housing", "start": "2015-07-02", "end": "2015-07-17", "reason": "hospital"}
+    changed = _setting_changed(True)
+    early = await h.client.post(url, json=body, headers=_after(h, changed))
+    assert early.status_code == 409, early.text
+    assert early.json()["type"] == NOT_YET_KNOWN and early.json()["reason"] == "tenant_settings_not_known_yet"
+    assert early.headers["retry-after"] == "1"
+    listed = await h.client.get(url, headers=h.provider(), params={"booking_id": "b-housing"})
+    assert listed.json()["items"] == []  # nothing was made
+
+    without_token = await h.client.post(url, json=body, headers=h.provider())
+    assert without_token.status_code == 201 and without_token.json()["approval"] is None  # the setting it has
+    assert (await h.client.delete(f"{url}/{without_token.json()['id']}", headers=h.provider())).status_code == 204
+
+    await InMemoryTransport(h.broker).publish(changed, {}, timeout=1)
+    await h.broker.drain()
+    made = await h.client.post(url, json=body, headers=_after(h, changed))
+    assert made.status_code == 201, made.text
+    assert made.json()["approval"] == "pending"  # the setting the request followed

@@ -27,7 +27,7 @@ from decimal import Decimal
 from typing import Any
 
 from seteli_common.auth import Principal
-from seteli_common.errors import conflict, invalid, not_found
+from seteli_common.errors import conflict, invalid, not_found, not_yet_known
 from seteli_common.money import to_cents
 
 from .. import repository as repo
@@ -65,6 +65,7 @@ from .recording import (
 )
 
 Row = dict[str, Any]
+TENANT_CHANGED = "registry.tenant.changed"  # carries whether interruptions wait for approval
 
 
 def parse_rules(service: Mapping[str, Any] | None) -> list[InterruptionRule]:
@@ -199,6 +200,11 @@ async def _finalise(ctx: EventsContext, booking: Mapping[str, Any], row: Row, af
         amount_co_payment=sum((to_cents(s["amount_co_payment"]) for s in segments), Decimal("0.00")),
     )
     if not last_revision and row.get("approval") != "approved":
+        if await ctx.after.pending(ctx.session, ctx.tenant_id, TENANT_CHANGED):
+            # The request follows a change of the municipality's settings still on its way here: whether
+            # this interruption waits for the officer is not known yet.
+            raise not_yet_known("The municipality's settings were changed a moment ago and have not reached "
+                                "the events service yet", reason="tenant_settings_not_known_yet")
         if await repo.interruptions_need_approval(ctx.session, ctx.tenant_id):
             row.update(approval="pending", decision_reason=None)  # waits for the officer (004 §4.3.5.2)
         else:
