@@ -163,6 +163,10 @@ async def _check_bookable(
     if content is None:
         raise refused(Refusal.CONTENT_NOT_IN_VOUCHER)
     if part not in _valid_parts(approval):
+        if await ctx.after.pending(ctx.session, tenant_id, APPLICATION_APPROVED):
+            # the request follows a change of the application (a new site) approved a moment ago
+            raise not_yet_known("The application's change was approved a moment ago and has not reached vouchers "
+                                "yet", reason="application_not_known_yet")
         raise refused(Refusal.PRODUCER_PART_UNKNOWN)
     current = _current_lists(
         await repo.price_lists_started(ctx.session, tenant_id, voucher["service_id"], provider_id, ctx.today())
