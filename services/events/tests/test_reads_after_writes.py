@@ -142,7 +142,8 @@ async def test_a_price_list_token_of_another_tenant_or_already_handled_leaves_no
 
 # --- the client's half (seteli_common.consistency_client.FollowWrites) -----------------------------------
 
-def _following(h: Harness, *envelopes: Envelope, budget_seconds: float = 10.0) -> tuple[httpx.AsyncClient, FollowWrites]:
+def _following(h: Harness, *envelopes: Envelope,
+               budget_seconds: float = 10.0) -> tuple[httpx.AsyncClient, FollowWrites]:
     """A client whose earlier writes (elsewhere) answered these events' tokens."""
     follow = FollowWrites(h.client._transport, budget_seconds=budget_seconds)
     follow.after = header_value(t for t in (Token.of(e) for e in envelopes) if t is not None)

@@ -11,8 +11,8 @@ from decimal import Decimal
 from typing import Any
 
 from seteli_common.clock import HELSINKI, Month
-from seteli_common.context import ServiceContext
 from seteli_common.consistency import After
+from seteli_common.context import ServiceContext
 from seteli_common.errors import FieldError, ProblemError, conflict, not_found, not_yet_known
 from seteli_common.money import to_cents, total_of_lines
 from sqlalchemy.ext.asyncio import AsyncSession
