@@ -7,7 +7,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from seteli_common.errors import FieldError, ProblemError, conflict, invalid_many, not_found
+from seteli_common.errors import FieldError, ProblemError, conflict, invalid_many, not_found, not_yet_known
 from sqlalchemy.exc import IntegrityError
 
 from . import access_repository as access_repo
@@ -27,6 +27,8 @@ from .domain import (
 from .events import GrantedContent, VoucherGranted, VoucherOpened
 from .models import voucher_contents, vouchers
 from .service import VouchersContext, close_voucher
+
+SERVICE_DEFINED = "applications.service.defined"  # what a grant waits for when the request names it
 
 
 def _validate_grant(
@@ -70,6 +72,11 @@ async def grant(ctx: VouchersContext, tenant_id: str, data: dict[str, Any], gran
         raise invalid_many([FieldError("client_id", "the client's date of death is recorded")])
     service = await repo.get_service(ctx.session, tenant_id, data["service_id"])
     known = await repo.service_content_map(ctx.session, tenant_id, data["service_id"]) if service else {}
+    unknown = service is None or any(c["content_id"] not in known for c in data["contents"])
+    if unknown and await ctx.after.pending(ctx.session, tenant_id, SERVICE_DEFINED):
+        # the request follows a service (or a change of its contents) applications defined a moment ago
+        raise not_yet_known("The service was defined a moment ago and has not reached vouchers yet",
+                            reason="service_not_known_yet")
     errors = [
         FieldError(field, reason)
         for field, reason in grant_validity_errors(
