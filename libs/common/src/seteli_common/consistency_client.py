@@ -6,7 +6,8 @@ Any other answer (401, 403, 404, another 409, …) is returned at once: it is th
 
     async with httpx.AsyncClient(transport=FollowWrites(httpx.AsyncHTTPTransport())) as client: ...
 
-One transport is one "session": the tokens of every write through it go along with every later request.
+One transport is one "session": the tokens of the latest writes through it (up to `MAX_TOKENS`, none older
+than `MAX_AGE_SECONDS`) go along with every later request.
 A request that sets `Seteli-After` itself sends its own."""
 
 from __future__ import annotations
@@ -17,22 +18,23 @@ import time
 
 import httpx
 
-from .consistency import AFTER_HEADER, CONSISTENCY_HEADER, MAX_AGE_SECONDS, header_value, parse_tokens
+from .consistency import AFTER_HEADER, CONSISTENCY_HEADER, MAX_AGE_SECONDS, MAX_TOKENS, header_value, parse_tokens
 from .errors import NOT_YET_KNOWN
 
 __all__ = ["FollowWrites", "is_not_yet_known", "remember_tokens", "retry_after_seconds"]
 
-KEPT_TOKENS = 8  # the latest writes' tokens sent along
+KEPT_TOKENS = 8  # the latest writes' tokens a portal session sends along (they live in its cookie)
 RETRY_AFTER_CAP_SECONDS = 2.0
 
 
-def remember_tokens(kept: str | None, answered: str | None, *, now: float | None = None) -> str:
+def remember_tokens(kept: str | None, answered: str | None, *, now: float | None = None,
+                    keep: int = KEPT_TOKENS) -> str:
     """The tokens to send on the next calls: those a write just answered, then the ones kept before,
     without repeats and those too old to matter (their events have arrived or will not)."""
     moment = time.time() if now is None else now
     tokens = [*parse_tokens(answered), *parse_tokens(kept)]
     fresh = list(dict.fromkeys(t for t in tokens if moment - t.occurred_at <= MAX_AGE_SECONDS))
-    return header_value(fresh[:KEPT_TOKENS])
+    return header_value(fresh[:keep])
 
 
 def is_not_yet_known(status: int, content_type: str, body: bytes) -> bool:
@@ -82,7 +84,7 @@ class FollowWrites(httpx.AsyncBaseTransport):
             request.stream = httpx.ByteStream(body)
         answered = response.headers.get(CONSISTENCY_HEADER)
         if answered and response.status_code < 300:
-            self.after = remember_tokens(self.after, answered)
+            self.after = remember_tokens(self.after, answered, keep=MAX_TOKENS)
         return response
 
     async def aclose(self) -> None:
