@@ -69,11 +69,13 @@ async def book_a_new_client(services: httpx.AsyncClient, data: Seed, service_nam
         "identity_code": random_test_identity_code(random.Random(seed))})
     assert person.status_code == 201, person.text
     month = data.voucher_month
-    voucher = await _post_until(services, "voucher", f"{tenant}/vouchers", {
+    granted_voucher = await services.post(f"{tenant}/vouchers", headers=officer, json={
         "client_id": person.json()["id"], "service_id": service["id"], "granted_on": str(month.first),
         "valid_from": str(month.first), "valid_until": str(month.next().last),
         "contents": [{"content_id": service["contents"][0]["id"], "granted_amount": granted, "period": period,
-                      "voucher_value": value}]}, officer)
+                      "voucher_value": value}]})
+    assert granted_voucher.status_code == 201, granted_voucher.text
+    voucher = granted_voucher.json()
     if portal is not None:
         found = await portal.get("/provider/book", params={"number": voucher["number"]})
         assert found.status_code == 200, found.text[-1500:]
@@ -82,7 +84,8 @@ async def book_a_new_client(services: httpx.AsyncClient, data: Seed, service_nam
             "voucher_content_id": voucher["contents"][0]["id"], "accept_terms": "on", "client_number": client_number})
         assert booked.status_code == 303, booked.text[-1500:]
         return {"id": booked.headers["location"].rsplit("/", 1)[-1].split("?")[0]}
-    booking = await _post_until(services, "booking", f"{tenant}/bookings", {
+    booking = await services.post(f"{tenant}/bookings", headers=provider, json={
         "voucher_number": voucher["number"], "voucher_content_id": voucher["contents"][0]["id"],
-        "accept_terms": True, "client_number": client_number}, provider)
-    return dict(booking)
+        "accept_terms": True, "client_number": client_number})
+    assert booking.status_code == 201, booking.text
+    return dict(booking.json())

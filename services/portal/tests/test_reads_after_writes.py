@@ -18,7 +18,7 @@ import httpx
 from seteli_common.messaging.memory import InMemoryBroker, _Message
 from seteli_common.messaging.transport import topic_matches
 
-from seteli.demo import _post_until, random_test_identity_code
+from seteli.demo import random_test_identity_code
 from seteli.embedded import Suite
 
 from .conftest import csrf_of, login, submit
@@ -40,11 +40,13 @@ async def test_care_is_recorded_on_a_booking_made_a_moment_ago_without_retrying(
         "identity_code": random_test_identity_code(random.Random(2222))})
     assert person.status_code == 201, person.text
     month = data.voucher_month
-    voucher = await _post_until(services, "voucher", f"{tenant}/vouchers", {
+    granted = await services.post(f"{tenant}/vouchers", headers=officer, json={
         "client_id": person.json()["id"], "service_id": service["id"], "granted_on": str(month.first),
         "valid_from": str(month.first), "valid_until": str(month.next().last),
         "contents": [{"content_id": service["contents"][0]["id"], "granted_amount": "31", "period": "month",
-                      "voucher_value": "140.00"}]}, officer)
+                      "voucher_value": "140.00"}]})
+    assert granted.status_code == 201, granted.text
+    voucher = granted.json()
 
     await login(portal, data.provider_email, PROVIDER_PASSWORD)
     found = await portal.get("/provider/book", params={"number": voucher["number"]})

@@ -70,9 +70,13 @@ async def _voucher_for_provider(
     voucher = await repo.voucher_by_number(ctx.session, tenant_id, normalise_number(number))
     if voucher is None:
         raise refused(Refusal.VOUCHER_UNKNOWN)
+    # asked before the read (a query only when the request names an approval): one arriving between is seen
+    coming = await ctx.after.pending(ctx.session, tenant_id, APPLICATION_APPROVED)
     approval = await repo.get_approval(ctx.session, tenant_id, voucher["service_id"], provider_id)
+    if approval is not None:
+        approval = {**approval, "_coming": coming}  # a change of it (a new site) may be on its way too
     if approval is None:
-        if await ctx.after.pending(ctx.session, tenant_id, APPLICATION_APPROVED):
+        if coming:
             # the request follows an application applications approved a moment ago, on its way here
             raise not_yet_known("The application was approved a moment ago and has not reached vouchers yet",
                                 reason="application_not_known_yet")
@@ -163,16 +167,17 @@ async def _check_bookable(
     if content is None:
         raise refused(Refusal.CONTENT_NOT_IN_VOUCHER)
     if part not in _valid_parts(approval):
-        if await ctx.after.pending(ctx.session, tenant_id, APPLICATION_APPROVED):
+        if approval.get("_coming"):
             # the request follows a change of the application (a new site) approved a moment ago
             raise not_yet_known("The application's change was approved a moment ago and has not reached vouchers "
                                 "yet", reason="application_not_known_yet")
         raise refused(Refusal.PRODUCER_PART_UNKNOWN)
+    price_coming = await ctx.after.pending(ctx.session, tenant_id, PRICE_LIST_APPROVED)  # before the read
     current = _current_lists(
         await repo.price_lists_started(ctx.session, tenant_id, voucher["service_id"], provider_id, ctx.today())
     )
     if not _priced(current, part, content["content_id"]):
-        if await ctx.after.pending(ctx.session, tenant_id, PRICE_LIST_APPROVED):
+        if price_coming:
             # the request follows a price list applications approved a moment ago, on its way here
             raise not_yet_known("The price list was approved a moment ago and has not reached vouchers yet",
                                 reason="price_list_not_known_yet")

@@ -70,10 +70,11 @@ async def grant(ctx: VouchersContext, tenant_id: str, data: dict[str, Any], gran
         raise invalid_many([FieldError("client_id", "unknown client")])
     if client["date_of_death"] is not None:
         raise invalid_many([FieldError("client_id", "the client's date of death is recorded")])
+    coming = await ctx.after.pending(ctx.session, tenant_id, SERVICE_DEFINED)  # before the read: no gap
     service = await repo.get_service(ctx.session, tenant_id, data["service_id"])
     known = await repo.service_content_map(ctx.session, tenant_id, data["service_id"]) if service else {}
     unknown = service is None or any(c["content_id"] not in known for c in data["contents"])
-    if unknown and await ctx.after.pending(ctx.session, tenant_id, SERVICE_DEFINED):
+    if unknown and coming:
         # the request follows a service (or a change of its contents) applications defined a moment ago
         raise not_yet_known("The service was defined a moment ago and has not reached vouchers yet",
                             reason="service_not_known_yet")

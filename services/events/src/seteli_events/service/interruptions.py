@@ -59,6 +59,7 @@ from .recording import (
     load_booking,
     overlap_problem,
     price_list,
+    price_list_on_its_way,
     require_team,
     segment_row,
     valuation_problem,
@@ -168,6 +169,7 @@ def _view(row: Mapping[str, Any]) -> Row:
 async def _finalise(ctx: EventsContext, booking: Mapping[str, Any], row: Row, affected: list[Row]) -> Row:
     service = await repo.service_row(ctx.session, ctx.tenant_id, booking["service_id"])
     rule = parse_rules(service)
+    price_list_coming = await price_list_on_its_way(ctx)
     lists = [
         price_list(r)
         for r in await repo.service_price_lists(
@@ -186,7 +188,7 @@ async def _finalise(ctx: EventsContext, booking: Mapping[str, Any], row: Row, af
             row["producer_part"],
         )
     except DomainError as exc:
-        raise await valuation_problem(ctx, exc) from exc
+        raise valuation_problem(exc, price_list_coming) from exc
     segments = [segment_row(s) for s in split_by_month(valuation.segments)]
     out_segments = [segment_out(s) for s in segments]
     last_revision = _last_revision(row)

@@ -79,8 +79,11 @@ def content_terms(booking: Mapping[str, Any], service: Mapping[str, Any] | None)
 async def load_booking(ctx: EventsContext, principal: Principal, booking_id: str, *, lock_content: bool = False) -> Row:
     """The booking, if the caller is staff of its provider in the service team (404 otherwise).
     `lock_content`: its voucher content is locked in the same read (see `evaluate`)."""
+    # Asked before the read (a query only when the request names a booking in `Seteli-After`): a booking
+    # arriving between the two reads is then seen, never answered "no such booking".
+    on_its_way = await ctx.after.pending(ctx.session, ctx.tenant_id, BOOKING_MADE)
     booking = await repo.booking_context(ctx.session, ctx.tenant_id, booking_id, lock_content=lock_content)
-    if booking is None and await ctx.after.pending(ctx.session, ctx.tenant_id, BOOKING_MADE):
+    if booking is None and on_its_way:
         # The request follows a booking vouchers answered a moment ago, and that event is on its way here.
         raise not_yet_known("The booking was made a moment ago and has not reached the events service yet",
                             reason="booking_not_known_yet")
@@ -94,11 +97,17 @@ BOOKING_MADE = "vouchers.booking.made"
 PRICE_LIST_APPROVED = "applications.pricelist.approved"
 
 
-async def valuation_problem(ctx: EventsContext, exc: DomainError) -> ProblemError:
+async def price_list_on_its_way(ctx: EventsContext) -> bool:
+    """Whether the request follows a price list approved a moment ago that has not arrived: asked before the
+    price lists are read, so that one arriving between the two reads is seen."""
+    return await ctx.after.pending(ctx.session, ctx.tenant_id, PRICE_LIST_APPROVED)
+
+
+def valuation_problem(exc: DomainError, price_list_coming: bool) -> ProblemError:
     """The problem of a valuation that failed. "No valid price list" while the request follows a price list
     applications approved a moment ago, still on its way here (`Seteli-After`), is "not yet known here"
     (409, Retry-After), not the provider's missing price."""
-    if exc.code == "no_price" and await ctx.after.pending(ctx.session, ctx.tenant_id, PRICE_LIST_APPROVED):
+    if exc.code == "no_price" and price_list_coming:
         return not_yet_known("The price list was approved a moment ago and has not reached the events service yet",
                              reason="price_list_not_known_yet")
     return domain_problem(exc)
@@ -205,6 +214,7 @@ async def evaluate(
         if clash:
             raise overlap_problem(sorted(clash))
         exclude_days = {d for d in returns if inp.start <= d <= end}
+    price_list_coming = await price_list_on_its_way(ctx)
     service, list_rows = await repo.service_and_price_lists(
         ctx.session, ctx.tenant_id, booking["service_id"], booking["provider_id"]
     )
@@ -221,7 +231,7 @@ async def evaluate(
             exclude_days=exclude_days,
         )
     except DomainError as exc:
-        raise await valuation_problem(ctx, exc) from exc
+        raise valuation_problem(exc, price_list_coming) from exc
     segments = split_by_month(valuation.segments) if booking["unit"] == "day" else list(valuation.segments)
     rows = [segment_row(s) for s in segments]
     approval = None
