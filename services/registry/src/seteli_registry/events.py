@@ -174,6 +174,29 @@ class RegistrationDecided(EventPayload):
     language: str | None = None
 
 
+class RegistrationMoreRequested(EventPayload):
+    """The tenant admin sent a registration request back: the company is mailed the message and a link
+    to answer (and correct its details)."""
+    event_type = "registry.registration.more_requested"
+    secret_fields = ("link",)  # the link is the password: blanked in the outbox once sent
+    request_id: str
+    company_name: str
+    email: str  # the applicant
+    language: str
+    message: str
+    link: str
+
+
+class RegistrationAnswered(EventPayload):
+    """The company answered: the request waits for the tenant's decision again."""
+    event_type = "registry.registration.answered"
+    request_id: str
+    company_name: str
+    business_id: str
+    reply: str
+    changed: list[str] = []  # the details the company corrected
+
+
 class Recipient(BaseModel):
     model_config = ConfigDict(frozen=True)
     organisation_id: str
