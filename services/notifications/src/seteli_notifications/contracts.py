@@ -145,6 +145,23 @@ class RegistrationDecided(Inbound):
     language: str | None = None
 
 
+class RegistrationMoreRequested(Inbound):
+    request_id: str
+    company_name: str = ""
+    email: str  # the applicant
+    language: str = "fi"
+    message: str
+    link: str
+
+
+class RegistrationAnswered(Inbound):
+    request_id: str
+    company_name: str = ""
+    business_id: str = ""
+    reply: str
+    changed: list[str] = []
+
+
 class ContactDetails(Inbound):
     # What the resident chose to give (with consent); all optional, shown as given.
     name: str | None = None
