@@ -870,6 +870,30 @@ def test_j_admin_3_decides_a_registration_approves_an_association_and_opens_the_
     page.submit("section[aria-labelledby=decide-h] form")  # a rejection needs the reason
     assert page.js("document.activeElement.id") == "decision-errors" and "Kirjoita perustelu." in page.text()
     accessible(page, "j-admin-3a-registration-refused-fi")
+
+    # the third decision: ask for more; the message is required (said with its label), then mailed with a link
+    request_url = page.js("location.href")
+    email = re.search(r"[\w.+-]+@uusihoiva\.fi", page.text()).group(0)  # type: ignore[union-attr]
+    page.submit("section[aria-labelledby=ask-h] form")
+    assert page.js("document.activeElement.id") == "ask-errors" and "Mitä puuttuu: Täytä tämä kenttä." in page.text()
+    page.fill("#ask-message", "Liittäkää kaupparekisteriote ja kertokaa yhteyshenkilön puhelinnumero.")
+    page.submit("section[aria-labelledby=ask-h] form")
+    assert "Lisätietopyyntö lähetetty yritykselle." in page.text()
+    # the company answers from the link in its mail, correcting its phone number
+    page.goto(server.url(asyncio.run(link_in_mail(server.suite, email, "registration-request/answer"))))
+    assert "Liittäkää kaupparekisteriote" in page.text()
+    page.fill("#answer-reply", "Ote lähetetty sähköpostitse. Uusi numero alla.")
+    page.fill("#answer-phone", "0401230000")
+    accessible(page, "j-admin-3b-registration-answer-fi")
+    page.submit("form[action$='/registration-request/answer']")
+    assert page.js("document.querySelector('#answer-sent') !== null"), page.text()[:1500]
+    # back in the admin's queue, marked answered, with the question and the answer; approved
+    page.goto(server.url("/officer/registrations"))
+    assert page.js("[...document.querySelectorAll('tr')].find(tr => tr.textContent.includes("
+                   f"{company})).textContent.includes('Vastattu')")
+    page.goto(request_url)
+    assert "Ote lähetetty sähköpostitse." in page.text() and "Lisätietoja pyydetty" in page.text()
+    assert "0401230000" in page.text()
     page.fill("#decision-approved", "on")
     page.submit("section[aria-labelledby=decide-h] form")
     assert "Päätös tallennettu." in page.text()

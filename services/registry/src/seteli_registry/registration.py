@@ -15,9 +15,9 @@ from seteli_common.pseudonym import person_pseudonym
 from seteli_common.validators import validate_business_id
 
 from . import repository as repo
+from .accounts import use_link
 from .adapters.company_register import CompanyInfo, CompanyRegisterUnavailable
 from .domain import is_past
-from .accounts import use_link
 from .events import ProviderApproved, RegistrationAnswered, RegistrationDecided, RegistrationMoreRequested
 from .providers import relate
 from .repository import providers as provider_queries
