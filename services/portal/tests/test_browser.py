@@ -894,6 +894,7 @@ def test_j_admin_3_decides_a_registration_approves_an_association_and_opens_the_
     page.goto(request_url)
     assert "Ote lähetetty sähköpostitse." in page.text() and "Lisätietoja pyydetty" in page.text()
     assert "0401230000" in page.text()
+    accessible(page, "j-admin-3c-registration-answered-fi")
     page.fill("#decision-approved", "on")
     page.submit("section[aria-labelledby=decide-h] form")
     assert "Päätös tallennettu." in page.text()

@@ -5,7 +5,7 @@ identification, then e-Authorizations; the registry's fakes in embedded mode).""
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
@@ -124,6 +124,17 @@ async def answer_form(request: Request, token: str = "") -> Response:
     page = Page(request)
     if not token:
         return page.render("public/link_invalid.html", status=400)
+    if "lang" not in page.session:  # opened from the mail: in the language the company chose for its request
+        try:
+            item = await page.call("POST", "registry", "/v1/registration-requests/by-link", anonymous=True,
+                                   json={"token": token})
+        except ApiError:
+            item = {}
+        language = (item.get("data") or {}).get("language")
+        if language in ("fi", "sv"):
+            page.session["lang"] = language
+            if language != page.lang:
+                return page.redirect(f"/registration-request/answer?{urlencode({'token': token})}")
     return await _answer_page(page, token)
 
 
