@@ -314,7 +314,7 @@ async def apply_due_changes(ctx: ApplicationsContext, tenant_id: str) -> int:
                                   updated_at=ctx.clock.now())
         existing = await repo.service_contents_of(ctx.session, tenant_id, [change["service_id"]])
         known = {c["id"] for c in existing}
-        new = []
+        new: list[dict[str, Any]] = []
         for content in fields.get("contents") or []:
             if content["id"] in known:
                 await repo.update_content(ctx.session, tenant_id, content["id"], name_fi=content["name_fi"],
