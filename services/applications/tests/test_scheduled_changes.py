@@ -167,3 +167,30 @@ async def test_the_interruption_rule_keeps_its_own_date(api: Api, flow: Flow) ->
         "effective_from": "2016-05-01", "interruption_rule": {"valid_from": "2016-05-01", "reasons": {"hospital": {
             "bands": [{"from_day": 0, "to_day": None, "percentage": 50}]}}}})
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "effective_from"
+
+
+async def test_a_change_made_on_the_day_after_a_scheduled_one_is_not_overwritten_by_the_job(
+        api: Api, flow: Flow, clock: FixedClock) -> None:
+    service = await flow.service()
+    await api.client.patch(_base(service), headers=api.admin, json={"effective_from": "2016-04-01",
+                                                                    "name_fi": "Kotihoito A"})
+    clock.set(datetime(2016, 4, 1, 8, 0, tzinfo=UTC))  # the day has come, the job has not run yet
+    assert (await _read(api, service))["name_fi"] == "Kotihoito A"
+    r = await api.client.patch(_base(service), headers=api.admin, json={"name_fi": "Kotihoito B"})
+    assert r.status_code == 200 and r.json()["name_fi"] == "Kotihoito B"
+    await apply_due_changes_everywhere(api.runtime)
+    assert (await _read(api, service))["name_fi"] == "Kotihoito B"
+
+
+async def test_only_providers_with_an_approved_application_hear_of_a_scheduled_change(api: Api, flow: Flow) -> None:
+    service, _ = await flow.approved_app()
+    await flow.application(service["id"], headers=api.other)  # a draft of another company: not told
+    r = await api.client.patch(_base(service), headers=api.admin, json={
+        "effective_from": "2016-05-01", "required_attachments": {"site": ["medication_plan"]}})
+    assert r.status_code == 200, r.text
+    [told] = [e["payload"] for e in await api.published("applications.service.changed")]
+    assert told["provider_ids"] == [PROVIDER_ID] and told["effective_from"] == "2016-05-01"
+    assert [c["kind"] for c in told["changes"]] == ["attachment_required"]
+    assert (await _read(api, service))["required_attachments"]["site"] == []
+    assert [a["type"] for a in (await _read(api, service, "2016-05-01"))["required_attachments"]["site"]] == [
+        "medication_plan"]

@@ -220,6 +220,8 @@ async def change_service(ctx: ApplicationsContext, tenant_id: str, service_id: s
     today = ctx.today()
     effective_from: date = data.pop("effective_from", None) or today
     current = await get_service(ctx, tenant_id, service_id)
+    # a change whose day has come is written first, so the job cannot later lay it over this one
+    await apply_due_changes(ctx, tenant_id)
     if effective_from < today:
         raise invalid_many([FieldError("effective_from", f"must be today ({today.isoformat()}) or later")])
     if effective_from > today:
