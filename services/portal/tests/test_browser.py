@@ -799,6 +799,25 @@ def test_j_admin_1_defines_a_voucher_and_a_purchased_service_and_changes_one_in_
     while sum(any(name in s for name in services) for s in _subjects(server)) <= told_before:
         assert time.monotonic() < deadline, "the provider was not told of the change"
         time.sleep(0.2)
+
+    # a change of its contents from a later day ("Gäller från"): who pays the first content; listed with its
+    # day until then (the service unchanged today), and the provider is told at once what changes from when
+    told_before = sum(any(name in s for name in services) for s in _subjects(server))
+    later = today_in_helsinki(SystemClock()) + timedelta(days=45)
+    shown = f"{later.day}.{later.month}.{later.year}"
+    pays = page.js("document.querySelector('#contents-contents-0-client_pays').checked")
+    page.fill("#contents-contents-0-client_pays", "" if pays else "on")
+    page.fill("#contents-effective_from", later.isoformat())
+    page.submit("form[action$='/contents']")
+    assert f"Ändringen har sparats: den gäller från {shown}." in page.text(), page.text()[:1500]
+    listed = page.js("document.querySelector('#scheduled-changes').innerText")
+    assert shown in listed and "Innehåll" in listed and "Återkalla ändringen" in listed
+    assert page.js("document.querySelector('#contents-contents-0-client_pays').checked") is pays
+    deadline = time.monotonic() + 30
+    while sum(any(name in s for name in services) for s in _subjects(server)) <= told_before:
+        assert time.monotonic() < deadline, "the provider was not told of the scheduled change"
+        time.sleep(0.2)
+    assert any(f"ändras {shown}" in s or f"muuttuvat {shown}" in s for s in _subjects(server))
     _no_finnish_left(page)
     accessible(page, "j-admin-1-services-sv")
 

@@ -200,6 +200,8 @@ class ServiceChanged(Inbound):
     name_sv: str
     provider_ids: list[str]
     changes: list[dict[str, Any]]
+    effective_from: str | None = None  # an ISO date: a change scheduled for that day
+    cancelled: bool = False  # the scheduled change of effective_from was withdrawn
 
 
 class BookingEnded(Inbound):
