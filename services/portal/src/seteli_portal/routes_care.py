@@ -234,6 +234,16 @@ async def _unit_of(page: Page, content_id: str) -> str:
     return str(units.get(content_id, "day"))
 
 
+def _away_mark(interruption: dict[str, Any]) -> str:
+    """How the calendar marks an interruption's days: a draft, one waiting for the municipality's approval
+    ("pending"), one the municipality refused ("rejected": the days are not counted as an interruption), or
+    a finalised one (approved, or needing no approval)."""
+    approval = interruption.get("approval")
+    if interruption["status"] != "draft" and approval in ("pending", "rejected"):
+        return str(approval)
+    return str(interruption["status"])
+
+
 async def _month_view(page: Page, booking_id: str, month: date, **context: Any) -> Response:
     booking = await page.call("GET", "vouchers", page.tpath(f"/bookings/{seg(booking_id)}"))
     last = month.replace(day=calendar.monthrange(month.year, month.month)[1])
@@ -257,8 +267,9 @@ async def _month_view(page: Page, booking_id: str, month: date, **context: Any) 
     for interruption in interruptions:
         day = max(date.fromisoformat(interruption["start"]), month)
         end = min(date.fromisoformat(interruption["end"]) if interruption["end"] else last, last)
+        mark = _away_mark(interruption)
         while day <= end:
-            away[day] = interruption["status"]
+            away[day] = mark
             day += timedelta(days=1)
     unit = await _unit_of(page, booking["content_id"])
     weeks = calendar.Calendar(firstweekday=0).monthdatescalendar(month.year, month.month)
