@@ -76,6 +76,7 @@ class SiteAdded(EventPayload):
     site_id: str
     name: str
     notification_email: str
+    phone: str | None = None
     billing: BillingInfo | None = None
 
 

@@ -12,7 +12,7 @@ from seteli_common.auth import PROVIDER_STAFF, TENANT_STAFF, Principal
 from seteli_common.errors import FieldError, conflict, forbidden, invalid_many, not_found
 from seteli_common.validators import validate_business_id
 
-from .domain import CHECK_FOR_ATTACHMENT
+from .domain import CHECK_FOR_ATTACHMENT, normalise_phone
 from .events import (
     BillingChanged,
     BillingInfo,
@@ -161,13 +161,26 @@ async def site_or_404(ctx: RegistryContext, provider_id: str, site_id: str) -> d
 async def _publish_site(ctx: RegistryContext, event: type[SiteAdded], site: dict[str, Any]) -> None:
     await ctx.outbox.add(ctx.session, event(
         provider_id=site["provider_id"], site_id=site["id"], name=site["name"],
-        notification_email=site["notification_email"],
+        notification_email=site["notification_email"], phone=site.get("phone"),
         billing=BillingInfo(**site["billing"]) if site["billing"] else None), tenant_id=None)
+
+
+def _phone_or_errors(data: dict[str, Any], errors: list[FieldError]) -> None:
+    """The site's phone tidied (None when empty), or a field error: nothing is saved on any error."""
+    if "phone" in data:
+        try:
+            data["phone"] = normalise_phone(data["phone"] or "")
+        except ValueError as exc:
+            errors.append(FieldError("phone", str(exc)))
 
 
 async def add_site(ctx: RegistryContext, provider_id: str, data: dict[str, Any]) -> dict[str, Any]:
     await provider_or_404(ctx, provider_id)
-    billing = _billing_or_errors(data.pop("billing", None))
+    errors: list[FieldError] = []
+    _phone_or_errors(data, errors)
+    billing = billing_of(data.pop("billing", None), "billing", errors)
+    if errors:
+        raise invalid_many(errors)
     site = {"id": str(uuid.uuid4()), "provider_id": provider_id, **data,
             "notification_email": data["notification_email"].lower(), "billing": billing,
             "created_at": ctx.clock.now()}
@@ -178,7 +191,11 @@ async def add_site(ctx: RegistryContext, provider_id: str, data: dict[str, Any])
 
 async def change_site(ctx: RegistryContext, provider_id: str, site_id: str, data: dict[str, Any]) -> dict[str, Any]:
     await site_or_404(ctx, provider_id, site_id)
-    values = {k: v for k, v in data.items() if v is not None}
+    errors: list[FieldError] = []
+    _phone_or_errors(data, errors)
+    if errors:
+        raise invalid_many(errors)
+    values = {k: v for k, v in data.items() if v is not None or k == "phone"}  # a phone given empty clears it
     if "notification_email" in values:
         values["notification_email"] = values["notification_email"].lower()
     if values:
