@@ -1306,3 +1306,104 @@ def test_provider_home_page_fits_a_phone_in_finnish_and_swedish(site: tuple[Site
         assert page.js("document.querySelector('#todo li') !== null")  # the to-do list is there, not empty
         assert page.js("document.documentElement.scrollWidth <= window.innerWidth"), page.js(wider)
         accessible(page, shot)
+
+
+def test_h20_provider_books_a_unit_gives_a_site_phone_and_sees_a_refused_interruption(site: tuple[Site, Seed],
+                                                                                       page: Page) -> None:
+    """Issue 20's gaps: a voucher booked for a unit of the company, a site's phone refused then saved and shown on
+    the public card, and a refused interruption's days marked as such in the month view (fi, sv); axe clean."""
+    server, data = site
+    kuusi = "Ryhmäkoti Kuusi"
+    month = data.voucher_month
+
+    async def a_unit_and_a_voucher(client: httpx.AsyncClient, base: dict[str, str]) -> str:
+        provider = await officer_headers(client, server.base, data.provider_email, PROVIDER_PASSWORD)
+        officer = await officer_headers(client, server.base, data.officer_email, OFFICER_PASSWORD)
+        _ok(await client.patch(f"{base['registry']}/v1/providers/{data.provider_id}", headers=provider,
+                               json={"units": [kuusi]}), "units")
+        vouchers = f"{base['vouchers']}/v1/tenants/{data.tenant_id}"
+        person = _ok(await client.post(f"{vouchers}/clients", headers=officer, json={
+            "first_name": "Kerttu", "last_name": "Yksikkö", "language": "fi",
+            "identity_code": random_test_identity_code(random.Random(2030))}), "client", 201)
+        voucher = await _post_until(client, "voucher", f"{vouchers}/vouchers", {
+            "client_id": person["id"], "service_id": data.service_id, "granted_on": str(month.first),
+            "valid_from": str(month.first), "valid_until": str(month.next().last),
+            "contents": [{"content_id": data.content_id, "granted_amount": "31", "period": "month",
+                          "voucher_value": "140.00"}]}, officer)
+        return str(voucher["number"])
+
+    number = _setup(server, a_unit_and_a_voucher)
+    sign_in(page, server, data.provider_email, PROVIDER_PASSWORD)
+    unit_option = f"document.querySelector('#book-producer_part option[value=\"unit:{kuusi}\"]') !== null"
+    for _ in range(50):  # once vouchers has heard of the unit
+        page.goto(server.url(f"/provider/book?number={number}"))
+        if page.js(unit_option):
+            break
+        time.sleep(0.2)
+    else:
+        raise AssertionError("the unit is never offered")
+    assert page.js("document.querySelector('#book-producer_part optgroup[label=\"Yksiköt\"]') !== null")
+    accessible(page, "h20-1-book-a-unit")
+    page.js("document.querySelector('input[name=voucher_content_id]').checked = true")
+    page.fill("#book-producer_part", f"unit:{kuusi}")
+    page.fill("#book-accept_terms", "on")
+    page.submit("form[method=post][action$='/provider/book']")
+    assert "Seteli varattu." in page.text() and f"Tuottajanosa: {kuusi}" in page.text()
+    assert page.js("document.querySelector('#event-producer_part').value") == f"unit:{kuusi}"
+    accessible(page, "h20-2-month-of-a-unit")
+
+    page.goto(server.url("/provider/company"))
+    page.navigate_by("document.querySelector('a[href*=\"/provider/company/sites/\"]').click()")
+    page.fill("#site-phone", "soita")
+    page.submit("form[action*='/provider/company/sites/']")
+    assert page.js("document.activeElement.id") == "site-errors"
+    assert page.js("document.querySelector('#site-phone').getAttribute('aria-invalid')") == "true"
+    assert "Anna puhelinnumero" in page.text()
+    accessible(page, "h20-3-site-phone-error")
+    page.fill("#site-phone", "05 123 4567")
+    page.submit("form[action*='/provider/company/sites/']")
+    assert "Toimipaikan tiedot tallennettu." in page.text(), page.text()[:1500]
+    page.goto(server.url(f"/catalog/providers/{data.provider_id}"))
+    assert page.js("document.querySelector('.site-phone a').getAttribute('href')") == "tel:051234567"
+    accessible(page, "h20-4-card-with-a-site-phone")
+
+    async def a_refused_interruption(client: httpx.AsyncClient, base: dict[str, str]) -> tuple[str, str]:
+        admin = await officer_headers(client, server.base, data.officer_email, OFFICER_PASSWORD)
+        provider = await officer_headers(client, server.base, data.provider_email, PROVIDER_PASSWORD)
+        tenant_url = f"{base['registry']}/v1/tenants/{data.tenant_id}"
+        tenant = _ok(await client.get(tenant_url, headers=admin), "tenant")
+        _ok(await client.put(f"{tenant_url}/settings", headers=admin, json={
+            "languages": tenant["languages"], "payer_iban": tenant["payer_iban"], "payer_bic": tenant["payer_bic"],
+            "interruptions_need_approval": True}), "approval on")
+        booking = await book_a_new_client(client, data, data.service_id, "K-H20", "31", "month", "140.00", 2031,
+                                          base=server.base)
+        url = f"{base['events']}/v1/tenants/{data.tenant_id}/interruptions"
+        for _ in range(100):  # once the events service has the booking and the setting
+            answer = await client.post(url, headers=provider, json={
+                "booking_id": booking["id"], "start": str(month.first + timedelta(days=2)),
+                "end": str(month.first + timedelta(days=7)), "reason": "holiday"})
+            if answer.status_code == 201 and answer.json()["approval"] == "pending":
+                break
+            if answer.status_code == 201:
+                await client.delete(f"{url}/{answer.json()['id']}", headers=provider)
+            await asyncio.sleep(0.2)
+        else:
+            raise AssertionError(f"no interruption waits: {answer.text}")
+        interruption_id = str(answer.json()["id"])
+        _ok(await client.post(f"{url}/{interruption_id}/decision", headers=admin,
+                              json={"decision": "reject", "reason": "Ei lomaa"}), "reject")
+        _ok(await client.put(f"{tenant_url}/settings", headers=admin, json={
+            "languages": tenant["languages"], "payer_iban": tenant["payer_iban"], "payer_bic": tenant["payer_bic"],
+            "interruptions_need_approval": False}), "approval off, as the tenant was")
+        return str(booking["id"]), interruption_id
+
+    booking_id, _ = _setup(server, a_refused_interruption)
+    marks = "[...document.querySelectorAll('.calendar .mark.away')].map(e => e.textContent)"
+    page.goto(server.url(f"/provider/bookings/{booking_id}?month={month}"))
+    assert page.js(marks) == ["Keskeytys hylätty"] * 6
+    assert "Poissa" not in str(page.js("document.querySelector('.calendar').innerText"))
+    accessible(page, "h20-5-month-refused-interruption")
+    _swedish(page)
+    page.goto(server.url(f"/provider/bookings/{booking_id}?month={month}"))
+    assert page.js(marks) == ["Avbrott avvisat"] * 6
+    accessible(page, "h20-6-month-refused-interruption-sv")

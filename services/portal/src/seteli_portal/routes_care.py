@@ -15,7 +15,7 @@ from .apiclient import ApiError
 from .i18n import units_fmt
 from .provider_data import listing, today
 from .routes_officer_clients import _range
-from .routes_provider import _provider_page, _services
+from .routes_provider import _choices, _provider_page, _services
 from .web import Page, download, seg
 
 router = APIRouter(prefix="/provider")
@@ -45,8 +45,32 @@ async def _book_page(page: Page, number: str, **context: Any) -> Response:
     for service in services.values():
         contents.update({c["id"]: c for c in service.get("contents", [])})
     provider = await page.call("GET", "registry", f"/v1/providers/{seg(page.provider_id)}") if voucher else None
+    part_groups = _part_groups(voucher, provider) if voucher else []
     return page.render("provider/book.html", status=422 if errors else 200, number=number, voucher=voucher,
-                       services=services, contents=contents, provider=provider, errors=errors, **context)
+                       services=services, contents=contents, provider=provider, errors=errors,
+                       part_groups=part_groups, **context)
+
+
+PART_KINDS = ("site", "unit", "employee")
+
+
+def _grouped(parts: dict[str, str]) -> list[tuple[str, list[tuple[str, str]]]]:
+    """Producer parts ("site:<id>", "unit:<name>", "employee:<id>" -> name) by kind, each kind by name."""
+    groups = []
+    for kind in PART_KINDS:
+        found = sorted(((part, name) for part, name in parts.items() if part.startswith(f"{kind}:")),
+                       key=lambda item: (item[1].casefold(), item[0]))
+        if found:
+            groups.append((kind, found))
+    return groups
+
+
+def _part_groups(voucher: dict[str, Any], provider: dict[str, Any] | None) -> list[tuple[str, list[tuple[str, str]]]]:
+    """What the provider may book the voucher for, as vouchers says (the company's approved sites, its units and
+    employees); a site by the registry's name."""
+    site_names = {f"site:{s['id']}": str(s["name"]) for s in (provider or {}).get("sites") or []}
+    names = voucher.get("producer_part_names") or {p: p.split(":", 1)[1] for p in voucher.get("producer_parts", [])}
+    return _grouped({part: site_names.get(part, name) for part, name in names.items()})
 
 
 @router.get("/book")
@@ -75,6 +99,8 @@ async def book(request: Request) -> Response:
         except ApiError as exc:
             refusal = page.t(f"refusal.{exc.code}", default=exc.detail or page.t("error.generic"))
             errors = exc.fields or {"form": refusal}
+            if "producer_part" in errors:  # not the company's (any more), in the user's language
+                errors["producer_part"] = page.t("book.part_unknown")
         else:
             page.flash("book.done")
             return page.redirect(f"/provider/bookings/{booking['id']}")
@@ -223,15 +249,29 @@ async def _recording_context(page: Page, booking: dict[str, Any]) -> dict[str, A
         provider = await page.call("GET", "registry", f"/v1/providers/{seg(page.provider_id)}")
     except ApiError:
         provider = {}
-    sites = list(provider.get("sites") or [])
-    parts = ([] if booking.get("producer_part") else [("", page.t("producer.company"))]) + \
-        [(f"site:{s['id']}", str(s["name"])) for s in sites]
-    return {"employees": employees, "parts": parts if sites else []}
+    parts = {f"site:{s['id']}": str(s["name"]) for s in provider.get("sites") or []}
+    parts |= {f"unit:{c['id']}": c["name"] for c in _choices(provider.get("units") or [])}
+    parts |= {f"employee:{e['id']}": str(e["name"]) for e in employees}
+    booked = booking.get("producer_part")
+    if booked and booked not in parts:  # a unit renamed or an employee removed since the booking
+        parts[booked] = str(booking.get("producer_part_name") or booked.split(":", 1)[1])
+    # empty = the booking's producer part, so the company is offered only when the booking is the company's
+    return {"employees": employees, "part_groups": _grouped(parts), "part_company": not booked}
 
 
 async def _unit_of(page: Page, content_id: str) -> str:
     units = {c["id"]: c["unit"] for s in await _services(page) for c in s.get("contents", [])}
     return str(units.get(content_id, "day"))
+
+
+def _away_mark(interruption: dict[str, Any]) -> str:
+    """How the calendar marks an interruption's days: a draft, one waiting for the municipality's approval
+    ("pending"), one the municipality refused ("rejected": the days are not counted as an interruption), or
+    a finalised one (approved, or needing no approval)."""
+    approval = interruption.get("approval")
+    if interruption["status"] != "draft" and approval in ("pending", "rejected"):
+        return str(approval)
+    return str(interruption["status"])
 
 
 async def _month_view(page: Page, booking_id: str, month: date, **context: Any) -> Response:
@@ -257,8 +297,9 @@ async def _month_view(page: Page, booking_id: str, month: date, **context: Any) 
     for interruption in interruptions:
         day = max(date.fromisoformat(interruption["start"]), month)
         end = min(date.fromisoformat(interruption["end"]) if interruption["end"] else last, last)
+        mark = _away_mark(interruption)
         while day <= end:
-            away[day] = interruption["status"]
+            away[day] = mark
             day += timedelta(days=1)
     unit = await _unit_of(page, booking["content_id"])
     weeks = calendar.Calendar(firstweekday=0).monthdatescalendar(month.year, month.month)

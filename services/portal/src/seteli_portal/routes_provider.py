@@ -19,7 +19,7 @@ router = APIRouter(prefix="/provider")
 DETAIL_FIELDS = ("name", "phone", "street_address", "postal_code", "city", "contact_person", "description",
                  "website")
 BILLING_FIELDS = ("iban", "bic", "reference", "email")
-SITE_FIELDS = ("name", "provider_code", "notification_email", "street_address", "postal_code", "city")
+SITE_FIELDS = ("name", "provider_code", "notification_email", "street_address", "postal_code", "city", "phone")
 PAYMENTS_PER_PAGE = 20
 STEP_NAMES = ("company", "sites", "operating_areas", "units", "employees", "subcontractors")
 # a price list's producer part and the application step where it is chosen first
@@ -223,7 +223,10 @@ async def add_site(request: Request) -> Response:
     try:
         await page.call("POST", "registry", f"/v1/providers/{seg(page.provider_id)}/sites", json=body)
     except ApiError as exc:
-        return await _company(page, errors=exc.for_form(SITE_FIELDS), form_name="site", values=body)
+        errors = exc.for_form(SITE_FIELDS)
+        if "phone" in errors:  # the registry's rule, in the user's language
+            errors["phone"] = page.t("site.phone_error")
+        return await _company(page, errors=errors, form_name="site", values=body)
     page.flash("site.added")
     return page.redirect("/provider/company")
 

@@ -76,11 +76,40 @@ class SiteAdded(EventPayload):
     site_id: str
     name: str
     notification_email: str
+    phone: str | None = None
     billing: BillingInfo | None = None
 
 
 class SiteChanged(SiteAdded):
     event_type = "registry.site.changed"
+
+
+class UnitsChanged(EventPayload):
+    """The company's units (names: a name is the unit's id, "unit:<name>" in price lists and bookings), the
+    whole list as it is now; `changed_at` orders two changes that arrive out of order."""
+
+    event_type = "registry.provider.units_changed"
+    provider_id: str
+    units: list[str]
+    changed_at: datetime
+
+
+class EmployeeAdded(EventPayload):
+    """An employee ("employee:<id>" in price lists and bookings); removal is soft, the id stays."""
+
+    event_type = "registry.employee.added"
+    provider_id: str
+    employee_id: str
+    name: str
+    removed_at: datetime | None = None
+
+
+class EmployeeChanged(EmployeeAdded):
+    event_type = "registry.employee.changed"
+
+
+class EmployeeRemoved(EmployeeAdded):
+    event_type = "registry.employee.removed"
 
 
 class AttachmentAdded(EventPayload):

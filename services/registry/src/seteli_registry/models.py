@@ -81,6 +81,7 @@ sites = Table(
     Column("postal_code", String(5), nullable=False, server_default=""),
     Column("city", String(100), nullable=False, server_default=""),
     Column("extra_info", Text, nullable=False, server_default=""),
+    Column("phone", String(40)),  # None: not given (domain.normalise_phone's rule)
     Column("billing", JSON),  # a site may have billing information of its own
     Column("created_at", DateTime(timezone=True), nullable=False),
 )

@@ -640,6 +640,7 @@ class CatalogSiteOut(BaseModel):
     id: str
     name: str
     email: str
+    phone: str | None = None
     extra_info: str
     street_address: str | None
     postal_code: str | None

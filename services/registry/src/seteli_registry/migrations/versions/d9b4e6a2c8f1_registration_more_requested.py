@@ -6,7 +6,7 @@ marked answered. `history` keeps every question and answer (what, when, by whom)
 start with an empty history.
 
 Revision ID: d9b4e6a2c8f1
-Revises: c6a1e4f8b2d7
+Revises: b9e4c7a1d3f5
 Create Date: 2026-12-05 15:30:00
 """
 
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "d9b4e6a2c8f1"
-down_revision = "c6a1e4f8b2d7"
+down_revision = "b9e4c7a1d3f5"
 branch_labels = None
 depends_on = None
 
