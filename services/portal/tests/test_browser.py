@@ -1495,3 +1495,192 @@ def test_j_provider_4_lands_on_a_home_page_that_shows_what_needs_doing_in_swedis
     assert "Ofärdiga och automatiska registreringar" in page.text() and "J4-001" in page.text()
     _no_finnish_left(page)
     accessible(page, "j-provider-4-drafts-sv")
+
+
+def test_j_provider_5_books_a_voucher_by_its_number_and_finds_the_client(site: tuple[Site, Seed],
+                                                                          page: Page) -> None:
+    server, data = site
+
+    async def a_voucher(client: httpx.AsyncClient, base: dict[str, str]) -> dict[str, Any]:
+        officer = await officer_headers(client, server.base, data.officer_email, OFFICER_PASSWORD)
+        tenant = f"{base['vouchers']}/v1/tenants/{data.tenant_id}"
+        person = _ok(await client.post(f"{tenant}/clients", headers=officer, json={
+            "first_name": "Eino", "last_name": "Etsittävä", "language": "fi",
+            "identity_code": random_test_identity_code(random.Random(5005))}), "client", 201)
+        month = data.voucher_month
+        return dict(await _post_until(client, "voucher", f"{tenant}/vouchers", {
+            "client_id": person["id"], "service_id": data.service_id, "granted_on": str(month.first),
+            "valid_from": str(month.first), "valid_until": str(month.next().last),
+            "contents": [{"content_id": data.content_id, "granted_amount": "31", "period": "month",
+                          "voucher_value": "140.00"}]}, officer))
+
+    voucher = _setup(server, a_voucher)
+    sign_in(page, server, data.provider_email, PROVIDER_PASSWORD)
+    page.goto(server.url("/provider"))
+    page.navigate_by("document.querySelector('a[href$=\"/provider/book\"]').click()")
+    page.fill("#find-number", voucher["number"])
+    page.submit("form[action$='/provider/book']")
+    assert "Eino Etsittävä" in page.text(), page.text()[:1500]
+    page.submit("form[method=post][action$='/provider/book']")  # nothing chosen, the terms not accepted
+    assert page.js("document.activeElement.id") == "book-errors"
+    accessible(page, "j-provider-5a-book-refused-fi")
+    page.js("document.querySelector('input[name=voucher_content_id]').checked = true")
+    page.fill("#book-client_number", "J5-001")
+    page.fill("#book-accept_terms", "on")
+    page.submit("form[method=post][action$='/provider/book']")
+    assert "Seteli varattu." in page.text(), page.text()[:1500]
+
+    page.goto(server.url("/provider/clients"))
+    page.fill("#search-name", "Etsittävä")
+    page.submit("form[action$='/provider/clients']")
+    rows = page.js("[...document.querySelectorAll('main table')[0].querySelectorAll('tbody tr')].map(r => r.innerText)")
+    assert len(rows) == 1 and "Etsittävä, Eino" in rows[0] and "J5-001" in rows[0], rows
+    accessible(page, "j-provider-5-clients-fi")
+
+
+def test_j_provider_6_records_edits_and_removes_care_and_interruptions_and_asks_a_correction_in_swedish(
+        site: tuple[Site, Seed], page: Page) -> None:
+    """Day ranges on a housing client's month calendar, a draft confirmed and another removed, an event removed,
+    an interruption recorded, corrected and shown with what it pays; then a paid event of the settled month
+    the provider asks the municipality to correct. Hour ranges and the edit of an hour range are walked by
+    `test_provider_records_home_care_by_the_hour_and_the_month_view_fits_a_phone` (also its 390 px run)."""
+    server, data = site
+
+    async def book(client: httpx.AsyncClient, base: dict[str, str]) -> dict[str, Any]:
+        return await book_a_new_client(client, data, data.service_id, "J6-001", "31", "month", "140.00", 6006,
+                                       base=server.base)
+
+    booking = _setup(server, book)
+    month = data.voucher_month
+    sign_in(page, server, data.provider_email, PROVIDER_PASSWORD)
+    _swedish(page)
+    page.goto(server.url("/provider/clients"))
+    page.navigate_by(f"document.querySelector('a[href$=\"/provider/bookings/{booking['id']}\"]').click()")
+    page.goto(server.url(f"/provider/bookings/{booking['id']}?month={month}"))
+    day = month.first.replace
+    page.fill("#event-start", str(day(day=1)))
+    page.fill("#event-end", str(day(day=10)))
+    page.submit("form[action$='/events']")
+    assert page.js("document.querySelectorAll('td.recorded').length") == 10, page.text()[:1500]
+    page.navigate_by("document.querySelector('#events a[href*=\"/events/\"]').click()")
+    page.fill("#edit-end", str(day(day=12)))
+    page.submit("form.event-form")
+    assert page.js("document.querySelectorAll('td.recorded').length") == 12, page.text()[:1500]
+    for first, last in ((20, 21), (24, 25)):  # two drafts
+        page.fill("#event-start", str(day(day=first)))
+        page.fill("#event-end", str(day(day=last)))
+        page.fill("#event-status", "on")
+        page.submit("form[action$='/events']")
+    assert page.js("document.querySelectorAll('td.draft').length") == 4, page.text()[600:3000]
+    accessible(page, "j-provider-6a-month-drafts-sv")
+    drafts = page.js("[...document.querySelectorAll('#events input[name=event_ids]')].map(e => e.id)")
+    page.fill(f"#{drafts[0]}", "on")
+    page.submit("form[action$='/drafts/confirm']")
+    assert page.js("document.querySelectorAll('td.recorded').length") == 14, page.text()[:1500]
+    page.fill("#events input[name=event_ids]", "on")
+    page.submit("form[action$='/drafts/confirm']",
+                "form[action$='/drafts/confirm'] button[formaction$='/drafts/delete']")
+    assert page.js("document.querySelectorAll('td.draft').length") == 0, page.text()[:1500]
+    page.submit("form[action$='/drafts/confirm']", "#events tbody tr button[formaction$='/delete']")
+    assert "Servicehändelsen har tagits bort." in page.text(), page.text()[:1500]
+    assert page.js("document.querySelectorAll('td.recorded').length") == 2
+
+    # away in hospital from the 26th to the 29th; corrected to the 27th; what each day pays by the rule's band
+    page.fill("#interruption-start", str(day(day=26)))
+    page.fill("#interruption-end", str(day(day=29)))
+    page.fill("#interruption-reason-hospital", "on")
+    page.submit("form[action$='/interruptions']")
+    assert page.js("document.querySelectorAll('td.away-finalised').length") >= 3, page.text()[:2000]
+    page.js("document.querySelector('#interruptions details').open = true")
+    page.fill("#interruptions details input[name=start]", str(day(day=27)))
+    page.submit("#interruptions details form")
+    row = str(page.js("document.querySelector('#interruptions tbody tr').innerText"))
+    assert day(day=27).strftime("%-d.%-m.%Y") in row and "€" in row, row
+    accessible(page, "j-provider-6b-interruption-sv")
+
+    # a paid event of the settled month: the provider asks the municipality to correct it
+    page.goto(server.url("/provider/clients"))
+    page.navigate_by("[...document.querySelectorAll('a[href*=\"/provider/bookings/\"]')]"
+                     ".find(a => a.closest('tr').textContent.includes('A-001')).click()")
+    page.goto(page.js("location.href").split("?")[0] + f"?month={data.demo.month}")
+    page.submit("form[action$='/corrections']")  # what is wrong not told
+    assert page.js("document.activeElement.id") == "correction-errors"
+    page.fill("#correction-reason", "Asiakas var på sjukhus den 3, vården debiterades ändå")
+    page.submit("form[action$='/corrections']")
+    assert "Begäran om rättelse har skickats till kommunen." in page.text(), page.text()[:1500]
+    _no_finnish_left(page)
+    accessible(page, "j-provider-6-correction-asked-sv")
+
+
+def test_j_provider_7_reads_and_prints_a_co_payment_answers_feedback_and_reads_payments_in_swedish(
+        site: tuple[Site, Seed], page: Page) -> None:
+    server, data = site
+
+    async def feedback(client: httpx.AsyncClient, base: dict[str, str]) -> None:
+        await give_feedback(client, server.base, server.suite, data.tenant_id, data.provider_id,
+                            data.care_client_id, "complaint", "Kaffet var kallt J7.", True)
+
+    _setup(server, feedback)
+    sign_in(page, server, data.provider_email, PROVIDER_PASSWORD)
+    _swedish(page)
+    page.goto(server.url("/provider/clients"))
+    page.navigate_by("[...document.querySelectorAll('a[href$=\"/co-payments\"]')]"
+                     ".find(a => a.closest('tr').textContent.includes('Asiakas, Aino')).click()")
+    page.fill("#copay-start", str(data.demo.month) + "-01")
+    page.fill("#copay-end", str(data.demo.month) + "-28")
+    page.js(f"document.querySelector('#copay-service_id').value = '{data.service_id}'")
+    page.submit("form[action$='/co-payments']")
+    assert page.js("document.querySelector('#copay-total') !== null"), page.text()[:1500]
+    assert _fetch_start(page, "a[href*='/co-payments.pdf']") == "%PDF-"  # to print
+    _no_finnish_left(page)
+    accessible(page, "j-provider-7a-co-payment-sv")
+
+    page.goto(server.url("/provider/feedback"))
+    card = "[...document.querySelectorAll('#feedback-list article, #feedback-list li')].find(e => e.textContent" \
+           ".includes('Kaffet var kallt J7.'))"
+    page.js(f"{card}.querySelector('textarea').value = 'Vi har bytt termoskannor.'")
+    page.navigate_by(f"{card}.querySelector('form').requestSubmit()")
+    assert "Svaret har skickats." in page.text(), page.text()[:1500]
+    accessible(page, "j-provider-7b-feedback-replied-sv")
+
+    page.goto(server.url("/provider/payments"))
+    assert data.demo.month in page.text(), page.text()[:1500]
+    assert _fetch_start(page, "a[href$='.pdf']") == "%PDF-"
+    _no_finnish_left(page)
+    accessible(page, "j-provider-7-payments-sv")
+
+
+def test_j_provider_8_manages_users_and_service_teams_and_unlocks_a_locked_user(site: tuple[Site, Seed],
+                                                                                page: Page) -> None:
+    server, data = site
+    sign_in(page, server, data.provider_email, PROVIDER_PASSWORD)
+    page.goto(server.url("/provider/users"))
+    email = f"j8-hoitaja-{data.tenant_id}@hoivakoti.fi".lower()
+    page.fill("#user-name", "Hilkka Hoitaja")
+    page.fill("#user-email", email)
+    page.submit("form[action$='/provider/users']")  # no initial password
+    assert page.js("document.activeElement.id") == "user-errors"
+    accessible(page, "j-provider-8a-user-refused-fi")
+    page.fill("#user-password", "Alku-salasana-8")
+    page.js("document.querySelector('input[id^=user-team-]').checked = true")
+    page.submit("form[action$='/provider/users']")
+    row = f"[...document.querySelectorAll('#users tbody tr')].find(tr => tr.textContent.includes('{email}'))"
+    assert page.js(f"{row} !== undefined"), page.text()[:1500]
+    user_id = str(page.js(f"{row}.id")).removeprefix("user-")
+    assert page.js(f"{row}.querySelectorAll('input[name=service_ids]:checked').length") == 1
+
+    # a second team; five wrong passwords lock the account; the main user unlocks it
+    page.js(f"{row}.querySelectorAll('input[name=service_ids]').forEach(e => e.checked = true)")
+    page.submit(f"form[action$='/users/{user_id}/teams']")
+    assert "Palvelutiimit tallennettu." in page.text(), page.text()[:1500]
+    with httpx.Client(base_url=server.base, timeout=60) as api:
+        for _ in range(15):
+            api.post("/registry/v1/auth/token", json={"email": email, "password": "Väärä-salasana-1"})
+            page.goto(server.url("/provider/users"))
+            if page.js(f"{row}.querySelector('form[action$=\"/unlock\"]') !== null"):
+                break
+    page.submit(f"form[action$='/users/{user_id}/unlock']")
+    assert "Käyttäjän lukitus avattu." in page.text(), page.text()[:1500]
+    page.submit(f"form[action$='/users/{user_id}/passivate']")
+    assert page.js(f"document.querySelector('form[action$=\"/users/{user_id}/passivate\"]')") is None
+    accessible(page, "j-provider-8-users-fi")

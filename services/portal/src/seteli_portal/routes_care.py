@@ -177,7 +177,8 @@ def _event_form(page: Page, form: Any, unit: str) -> tuple[dict[str, Any], dict[
     """The API body, what was typed (to show again) and the errors the portal sees itself, all at once."""
     kind = _form_kind(unit)
     values = {k: str(form.get(k, "")).strip() for k in EVENT_FIELDS[kind] if k != "status"}
-    values["status"] = "draft" if form.get("status") == "draft" else "recorded"
+    # the form's "save as a draft" checkbox sends "on"
+    values["status"] = "draft" if form.get("status") in ("draft", "on") else "recorded"
     errors: dict[str, str] = {}
     required = ("start", "start_time", "end_time") if kind == "hour" else ("start", "units")
     for name in required:
