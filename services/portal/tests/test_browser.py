@@ -1684,3 +1684,116 @@ def test_j_provider_8_manages_users_and_service_teams_and_unlocks_a_locked_user(
     page.submit(f"form[action$='/users/{user_id}/passivate']")
     assert page.js(f"document.querySelector('form[action$=\"/users/{user_id}/passivate\"]')") is None
     accessible(page, "j-provider-8-users-fi")
+
+
+def test_j_resident_1_finds_municipalities_compares_searches_reads_a_card_and_asks_for_contact_in_swedish(
+        site: tuple[Site, Seed], page: Page) -> None:
+    server, data = site
+
+    async def a_need(client: httpx.AsyncClient, base: dict[str, str]) -> None:  # the company's search information
+        provider = await officer_headers(client, server.base, data.provider_email, PROVIDER_PASSWORD)
+        _ok(await client.patch(f"{base['registry']}/v1/providers/{data.provider_id}", headers=provider,
+                               json={"needs": ["palveluasuminen"]}), "needs")
+
+    _setup(server, a_need)
+    page.goto(server.url("/"))
+    _swedish(page)
+    page.goto(server.url("/municipalities"))
+    assert "Kommunerna och deras tjänster" in page.text()
+    accessible(page, "j-resident-1a-municipalities-sv")
+    page.navigate_by(f"document.querySelector('a[href$=\"/catalog/compare/{data.tenant_id}/{data.service_id}\"]')"
+                     ".click()")
+    assert "Hoivakoti Päivänsäde" in page.text() and money_fmt("150.00") in page.text(), page.text()[:1500]
+    accessible(page, "j-resident-1b-compare-sv")
+    page.goto(server.url("/municipalities"))
+    page.navigate_by(f"document.querySelector('a[href$=\"/catalog?tenant_id={data.tenant_id}\"]').click()")
+    found = {}
+    for query in ("area=Kouvola", "area=45100", "q=P%C3%A4iv%C3%A4ns%C3%A4de", "need=palveluasuminen"):
+        for _ in range(50):  # the catalog learns of the company's search information through events
+            page.goto(server.url(f"/catalog?tenant_id={data.tenant_id}&{query}"))
+            found[query] = "Hoivakoti Päivänsäde" in page.js("document.querySelector('main').innerText")
+            if found[query]:
+                break
+            time.sleep(0.2)
+    assert all(found.values()), found
+    _no_finnish_left(page)
+    accessible(page, "j-resident-1c-catalog-sv")
+    page.goto(server.url(f"/catalog/providers/{data.provider_id}"))
+    page.submit("form.tray-add")
+    page.goto(server.url("/tray"))
+    page.fill("#contact-name", "Astrid Invånare")
+    page.fill("#contact-email", "astrid@example.fi")
+    page.fill("#contact-consent", "on")
+    page.submit("form[action$='/tray/contact']")
+    assert "Kontaktbegäran skickad till 1 serviceproducent" in page.text(), page.text()[300:2500]
+    _no_finnish_left(page)
+    accessible(page, "j-resident-1-contact-sent-sv")
+
+
+def test_j_resident_2_checks_a_voucher_by_number_and_verification_code(site: tuple[Site, Seed],
+                                                                        page: Page) -> None:
+    server, data = site
+    page.goto(server.url("/"))
+    page.navigate_by("document.querySelector('a[href$=\"/voucher\"]').click()")
+    page.fill("#voucher-number", data.voucher_number)
+    page.fill("#voucher-verification_code", "VÄÄRÄ")
+    page.submit("form.narrow")
+    assert page.js("document.activeElement.id") == "voucher-errors"
+    accessible(page, "j-resident-2a-voucher-refused-fi")
+    page.fill("#voucher-verification_code", data.verification_code)
+    page.submit("form.narrow")
+    assert money_fmt("140.00") in page.text(), page.text()[:1500]
+    accessible(page, "j-resident-2-voucher-fi")
+
+
+def test_j_resident_3_signs_in_sees_own_vouchers_and_co_payment_gives_feedback_and_reads_the_reply_in_swedish(
+        site: tuple[Site, Seed], page: Page) -> None:
+    server, data = site
+    identity_code = _identity_code(server, data, "Doris Dahl")
+    page.goto(server.url("/login"))
+    _swedish(page)
+    page.navigate_by("document.querySelector('a[href$=\"/resident/sign-in\"]').click()")
+    page.fill("input[name=given_name]", "Doris")
+    page.fill("input[name=surname]", "Dahl")
+    page.fill("input[name=identity_code]", identity_code)
+    page.submit("form")
+    if page.js("document.querySelector('input[name=tenant_id]') !== null"):
+        page.js(f"document.querySelector('input[name=tenant_id][value=\"{data.tenant_id}\"]').checked = true")
+        page.submit("form[action$='/choose-tenant']")
+    assert page.js("location.pathname") == "/portal/resident", page.text()[:800]
+    assert "Mina servicesedlar" in page.text()
+    assert page.js("document.querySelectorAll('#own-vouchers tbody tr').length") >= 1
+    month = str(data.voucher_month)
+    page.js(f"document.querySelector('#copay-service_id').value = '{data.service_id}'")
+    page.fill("#copay-start", f"{month}-01")
+    page.fill("#copay-end", f"{month}-28")
+    page.submit("form[action$='/resident']")
+    assert page.js("document.querySelector('#copay-result') !== null"), page.text()[:1500]
+    _no_finnish_left(page)
+    accessible(page, "j-resident-3a-vouchers-and-co-payment-sv")
+
+    page.goto(server.url("/resident"))
+    page.js(f"document.querySelector('#feedback-provider_id').value = '{data.provider_id}'")
+    page.fill("#feedback-kind-complaint", "on")
+    page.fill("#feedback-text", "Ingen svarade i telefon på kvällen J-R3.")
+    page.fill("#feedback-needs_reply", "on")
+    page.submit("form[action$='/resident/feedback']")
+    feedback_id = str(page.js("[...document.querySelectorAll('article[id^=feedback-]')]"
+                              ".find(a => a.textContent.includes('J-R3')).id")).removeprefix("feedback-")
+
+    async def reply(client: httpx.AsyncClient, base: dict[str, str]) -> None:
+        provider = await officer_headers(client, server.base, data.provider_email, PROVIDER_PASSWORD)
+        url = f"{base['events']}/v1/tenants/{data.tenant_id}/feedback/{feedback_id}/reply"
+        for _ in range(50):  # once the feedback is in (a retried request may meet it replied)
+            answer = await client.post(url, headers=provider, json={"text": "Kvällsnumret är nu omkopplat till jouren."})
+            if answer.status_code in (200, 201) or "already_replied" in answer.text:
+                return
+            await asyncio.sleep(0.2)
+        raise AssertionError(answer.text)
+
+    _setup(server, reply)
+    page.goto(server.url("/resident"))
+    card = str(page.js(f"document.querySelector('#feedback-{feedback_id}').innerText"))
+    assert "Kvällsnumret är nu omkopplat till jouren." in card and "Svar" in card, card
+    _no_finnish_left(page)
+    accessible(page, "j-resident-3-reply-read-sv")
