@@ -1530,11 +1530,37 @@ def test_j_provider_5_books_a_voucher_by_its_number_and_finds_the_client(site: t
     page.submit("form[method=post][action$='/provider/book']")
     assert "Seteli varattu." in page.text(), page.text()[:1500]
 
-    page.goto(server.url("/provider/clients"))
+    # found by name, by the voucher's number and by the identity code (posted, never in the address, never shown)
+    rows = "[...document.querySelectorAll('main table')[0].querySelectorAll('tbody tr')]"
+    page.goto(server.url("/provider"))
+    page.navigate_by("document.querySelector('a[href$=\"/provider/clients\"]').click()")
     page.fill("#search-name", "Etsittävä")
     page.submit("form[action$='/provider/clients']")
-    rows = page.js("[...document.querySelectorAll('main table')[0].querySelectorAll('tbody tr')].map(r => r.innerText)")
-    assert len(rows) == 1 and "Etsittävä, Eino" in rows[0] and "J5-001" in rows[0], rows
+    assert page.js(f"{rows}.map(r => r.innerText)")[0].startswith("Etsittävä, Eino"), page.text()[:1500]
+    assert page.js(f"{rows}.length") == 1 and page.js(f"{rows}[0].querySelector('input[name=client_number]').value") \
+        == "J5-001"
+    page.goto(server.url("/provider/clients"))
+    page.fill("#search-number", voucher["number"])
+    page.submit("form[action$='/provider/clients']")
+    assert page.js(f"{rows}.length") == 1 and "Etsittävä, Eino" in page.js(f"{rows}[0].innerText"), page.text()[:1500]
+    code = random_test_identity_code(random.Random(5005))
+    page.fill("#search-identity_code", code[:-1] + ("X" if code[-1] != "X" else "Y"))  # a wrong check mark
+    page.submit("form[action$='/clients/search']")
+    assert page.js("document.activeElement.id") == "search-errors"
+    assert page.js("document.querySelector('#search-identity_code').getAttribute('aria-invalid')") == "true"
+    assert "Henkilötunnus" in page.js("document.querySelector('#search-errors').innerText")
+    accessible(page, "j-provider-5b-identity-code-refused-fi")
+    page.fill("#search-identity_code", code)
+    page.submit("form[action$='/clients/search']")
+    assert page.js(f"{rows}.length") == 1 and "Etsittävä, Eino" in page.js(f"{rows}[0].innerText"), page.text()[:1500]
+    assert code not in page.js("document.documentElement.outerHTML") and code not in page.js("location.href")
+
+    # the company's own number for the client, changed
+    page.fill("input[name=client_number]", "J5-100")  # the one client found
+    page.submit("form.client-number")
+    assert "Oma asiakasnumero tallennettu." in page.text(), page.text()[:1500]
+    page.goto(server.url("/provider/clients?name=Etsitt%C3%A4v%C3%A4"))
+    assert page.js(f"{rows}[0].querySelector('input[name=client_number]').value") == "J5-100"
     accessible(page, "j-provider-5-clients-fi")
 
 
@@ -1785,7 +1811,8 @@ def test_j_resident_3_signs_in_sees_own_vouchers_and_co_payment_gives_feedback_a
         provider = await officer_headers(client, server.base, data.provider_email, PROVIDER_PASSWORD)
         url = f"{base['events']}/v1/tenants/{data.tenant_id}/feedback/{feedback_id}/reply"
         for _ in range(50):  # once the feedback is in (a retried request may meet it replied)
-            answer = await client.post(url, headers=provider, json={"text": "Kvällsnumret är nu omkopplat till jouren."})
+            answer = await client.post(url, headers=provider,
+                                       json={"text": "Kvällsnumret är nu omkopplat till jouren."})
             if answer.status_code in (200, 201) or "already_replied" in answer.text:
                 return
             await asyncio.sleep(0.2)

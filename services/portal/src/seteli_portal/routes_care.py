@@ -7,6 +7,7 @@ import calendar
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
@@ -83,17 +84,72 @@ async def book(request: Request) -> Response:
 
 # --- clients --------------------------------------------------------------------------------------
 
-@router.get("/clients")
-async def clients(request: Request, name: str = "") -> Response:
-    page = _provider_page(request)
-    found = await page.call("POST", "vouchers", page.tpath("/provider-clients/search"),
-                            json={"name": name.strip() or None, "limit": 100})
+async def _clients_page(page: Page, *, name: str = "", number: str = "", identity_code: str = "",
+                        errors: dict[str, str] | None = None, **context: Any) -> Response:
+    """Clients found by name, voucher (or purchased-service commitment) number or identity code (that one
+    only from a posted form, never in a URL, and never shown back), and the company's bookings."""
+    errors = dict(errors or {})
+    query = {"name": name.strip() or None, "voucher_number": number.strip() or None,
+             "identity_code": identity_code.strip() or None}
+    if query["name"] and len(query["name"]) < 2:
+        errors["name"] = page.t("error.too_short")
+    found: dict[str, Any] = {"items": [], "total": 0}
+    if not errors:
+        try:
+            found = await page.call("POST", "vouchers", page.tpath("/provider-clients/search"),
+                                    json={**query, "limit": 100})
+        except ApiError as exc:
+            if exc.status != 422:
+                raise
+            errors = exc.for_form(("name", "voucher_number", "identity_code"))
+    if errors.get("voucher_number"):
+        errors["number"] = errors.pop("voucher_number")
     bookings = (await page.call("GET", "vouchers", page.tpath("/bookings"), params={"limit": 200}))["items"]
     contents: dict[str, Any] = {}
     for service in await _services(page):
         contents.update({c["id"]: {**c, "service": service} for c in service.get("contents", [])})
-    return page.render("provider/clients.html", clients=found["items"], total=found["total"], name=name,
-                       bookings=bookings, contents=contents)
+    return page.render("provider/clients.html", status=422 if errors else 200, clients=found["items"],
+                       total=found["total"], name=name, number=number, bookings=bookings, contents=contents,
+                       errors=errors, by_identity_code=bool(query["identity_code"]), **context)
+
+
+@router.get("/clients")
+async def clients(request: Request, name: str = "", number: str = "") -> Response:
+    return await _clients_page(_provider_page(request), name=name, number=number)
+
+
+@router.post("/clients/search")
+async def clients_by_identity_code(request: Request) -> Response:
+    page = _provider_page(request)
+    form = await page.form()
+    code = str(form.get("identity_code", "")).strip()
+    if not code:
+        return await _clients_page(page, errors={"identity_code": page.t("error.required")})
+    return await _clients_page(page, identity_code=code)
+
+
+@router.post("/clients/{client_id}/client-number")
+async def set_client_number(request: Request, client_id: str) -> Response:
+    """The company's own number for a client (shown on payment specifications instead of the name)."""
+    page = _provider_page(request)
+    form = await page.form()
+    number = str(form.get("client_number", "")).strip()
+    back = f"/provider/clients?name={quote(str(form.get('name', '')))}&number={quote(str(form.get('number', '')))}"
+    errors: dict[str, str] = {} if number else {"client_number": page.t("error.required")}
+    if not errors:
+        try:
+            await page.call("PUT", "vouchers", page.tpath(f"/provider-clients/{seg(client_id)}/client-number"),
+                            json={"client_number": number})
+        except ApiError as exc:
+            if exc.status != 422:
+                raise
+            errors = exc.for_form(("client_number",))
+    if errors:
+        return await _clients_page(page, name=str(form.get("name", "")), number=str(form.get("number", "")),
+                                   number_errors={client_id: errors.get("client_number") or errors.get("form", "")},
+                                   number_values={client_id: number})
+    page.flash("clients.number_saved")
+    return page.redirect(back)
 
 
 @router.get("/clients/{client_id}/co-payments")
