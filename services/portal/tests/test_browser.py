@@ -1671,6 +1671,11 @@ def test_j_provider_7_reads_and_prints_a_co_payment_answers_feedback_and_reads_p
 
     page.goto(server.url("/provider/payments"))
     assert data.demo.month in page.text(), page.text()[:1500]
+    # the municipality is chosen from a list by its name, as on the home page (it was a typed id)
+    assert page.js("document.querySelector('#tenant-tenant').tagName") == "SELECT"
+    tenant_name = str(page.js("document.querySelector('#tenant-tenant').selectedOptions[0].text"))
+    main = str(page.js("document.querySelector('main').innerText"))
+    assert f"Kommunens {tenant_name} betalningar" in main and data.tenant_id not in main, main[:1500]
     assert _fetch_start(page, "a[href$='.pdf']") == "%PDF-"
     _no_finnish_left(page)
     accessible(page, "j-provider-7-payments-sv")
