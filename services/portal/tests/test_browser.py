@@ -1281,6 +1281,16 @@ def _adapters(server: Site) -> Any:
     return server.suite.runtimes["registry"].extras["adapters"]
 
 
+async def _approve(client: httpx.AsyncClient, application_url: str, officer: dict[str, str]) -> None:
+    """The officer approves a sent application (the retried request of a slow commit may meet it approved)."""
+    for _ in range(50):
+        answer = await client.post(f"{application_url}/decision", headers=officer, json={"decision": "approve"})
+        if answer.status_code == 200 or '"state":"approved"' in answer.text:
+            return
+        await asyncio.sleep(0.2)
+    raise AssertionError(answer.text)
+
+
 def _strong_identify(page: Page, server: Site, code: str) -> None:
     """The login page's strong-identification link, then the fake Suomi.fi page of the portal."""
     page.goto(server.url("/login"))
@@ -1442,12 +1452,7 @@ def test_j_provider_3_picks_a_service_fills_the_application_signs_and_follows_th
     async def decide(client: httpx.AsyncClient, base: dict[str, str]) -> None:
         officer = await officer_headers(client, server.base, data.officer_email, OFFICER_PASSWORD)
         url = f"{base['applications']}/v1/tenants/{data.tenant_id}{application_path.split('/provider')[1]}"
-        for _ in range(50):  # once the sent application is in (a retried request may meet it approved)
-            answer = await client.post(f"{url}/decision", headers=officer, json={"decision": "approve"})
-            if answer.status_code == 200 or '"state":"approved"' in answer.text:
-                return
-            await asyncio.sleep(0.2)
-        raise AssertionError(answer.text)
+        await _approve(client, url, officer)
 
     _setup(server, decide)
     page.goto(server.url("/provider"))
@@ -1623,6 +1628,37 @@ def test_j_provider_6_records_edits_and_removes_care_and_interruptions_and_asks_
     row = str(page.js("document.querySelector('#interruptions tbody tr').innerText"))
     assert day(day=27).strftime("%-d.%-m.%Y") in row and "€" in row, row
     accessible(page, "j-provider-6b-interruption-sv")
+
+    # counts: meals by the piece, for a client of a service the company was just approved for
+    async def meals(client: httpx.AsyncClient, base: dict[str, str]) -> dict[str, Any]:
+        officer = await officer_headers(client, server.base, data.officer_email, OFFICER_PASSWORD)
+        provider = await officer_headers(client, server.base, data.provider_email, PROVIDER_PASSWORD)
+        tenant = f"{base['applications']}/v1/tenants/{data.tenant_id}"
+        service = _ok(await client.post(f"{tenant}/services", headers=officer, json={
+            "name_fi": "Ateriapalvelu J6", "name_sv": "Måltidsservice J6", "kind": "voucher", "auto_recording": False,
+            "contents": [{"name_fi": "Ateria", "name_sv": "Måltid", "unit": "piece", "client_pays": False}]}),
+            "define meals", 201)
+        applied = await _post_until(client, "apply", f"{tenant}/applications", {"service_id": service["id"]}, provider)
+        url = f"{tenant}/applications/{applied['id']}"
+        _ok(await client.post(f"{url}/price-lists", headers=provider, json={
+            "name": "Ateriat", "start": "2016-01-01", "producer_part": None,
+            "prices": [{"content_id": service["contents"][0]["id"], "unit_price": "9.00"}]}), "prices", 201)
+        signed = await sign_application(client, base, provider, data.tenant_id, url, data.demo.provider_business_id)
+        _ok(await client.post(f"{url}/submit", headers=provider,
+                              json={"accept_rulebook": True, "signature_assertion": signed}), "submit")
+        await _approve(client, url, officer)
+        return await book_a_new_client(client, data, "Ateriapalvelu J6", "J6-002", "60", "month", "8.00", 6007,
+                                       base=server.base)
+
+    counted = _setup(server, meals)
+    page.goto(server.url(f"/provider/bookings/{counted['id']}?month={month}"))
+    page.fill("#event-start", str(day(day=2)))
+    page.fill("#event-end", str(day(day=8)))
+    page.fill("#event-units", "7")
+    page.submit("form[action$='/events']")
+    row = str(page.js("document.querySelector('#events tbody tr').innerText"))
+    assert "7" in row and money_fmt("56.00") in row, row  # seven meals at the voucher's 8,00
+    accessible(page, "j-provider-6c-counted-sv")
 
     # a paid event of the settled month: the provider asks the municipality to correct it
     page.goto(server.url("/provider/clients"))
