@@ -1660,11 +1660,18 @@ def test_j_provider_6_records_edits_and_removes_care_and_interruptions_and_asks_
     assert "7" in row and money_fmt("56.00") in row, row  # seven meals at the voucher's 8,00
     accessible(page, "j-provider-6c-counted-sv")
 
-    # a paid event of the settled month: the provider asks the municipality to correct it
+    # a paid event of the settled month (the seed's A-001, or once the officer has credited that, one the
+    # officer's later run paid): the provider asks the municipality to correct it
+    async def a_paid_one(client: httpx.AsyncClient, base: dict[str, str]) -> dict[str, Any]:
+        provider = await officer_headers(client, server.base, data.provider_email, PROVIDER_PASSWORD)
+        events = _ok(await client.get(f"{base['events']}/v1/tenants/{data.tenant_id}/events", headers=provider,
+                                      params={"status": "recorded", "limit": 200}), "events")["items"]
+        return dict(next(e for e in events if e.get("settled") and not e.get("credited")))
+
+    paid = _setup(server, a_paid_one)
     page.goto(server.url("/provider/clients"))
-    page.navigate_by("[...document.querySelectorAll('a[href*=\"/provider/bookings/\"]')]"
-                     ".find(a => a.closest('tr').textContent.includes('A-001')).click()")
-    page.goto(page.js("location.href").split("?")[0] + f"?month={data.demo.month}")
+    page.navigate_by(f"document.querySelector('a[href$=\"/provider/bookings/{paid['booking_id']}\"]').click()")
+    page.goto(page.js("location.href").split("?")[0] + f"?month={paid['start'][:7]}")
     page.submit("form[action$='/corrections']")  # what is wrong not told
     assert page.js("document.activeElement.id") == "correction-errors"
     page.fill("#correction-reason", "Asiakas var på sjukhus den 3, vården debiterades ändå")
