@@ -1721,7 +1721,21 @@ def test_j_provider_7_reads_and_prints_a_co_payment_answers_feedback_and_reads_p
     assert f"Kommunens {tenant_name} betalningar" in main and data.tenant_id not in main, main[:1500]
     assert _fetch_start(page, "a[href$='.pdf']") == "%PDF-"
     _no_finnish_left(page)
-    accessible(page, "j-provider-7-payments-sv")
+    accessible(page, "j-provider-7a-payments-sv")
+
+    # the company's own realisation report, on screen and as CSV: its own clients only
+    page.navigate_by("document.querySelector('nav a[href$=\"/provider/reports\"]').click()")
+    page.fill("#report-start", data.demo.month)
+    page.fill("#report-end", data.demo.month)
+    page.submit("form[action$='/provider/reports']")
+    table = str(page.js("document.querySelector('#realisation').innerText"))
+    assert "A-001" in table and "Klienter och utfall" in table, table
+    csv = str(page.js("fetch(document.querySelector('#realisation-csv').href).then(r => r.text())"))
+    lines = csv.lstrip("\ufeff").splitlines()
+    assert lines[0].split(";")[:2] == ["Serviceproducent", "Eget klientnummer"], lines[:2]
+    assert all(line.split(";")[0].startswith("Hoivakoti Päivänsäde") for line in lines[1:]), lines
+    _no_finnish_left(page)
+    accessible(page, "j-provider-7-own-report-sv")
 
 
 def test_j_provider_8_manages_users_and_service_teams_and_unlocks_a_locked_user(site: tuple[Site, Seed],

@@ -11,12 +11,15 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
+from seteli_common.web import content_disposition
 
 from .apiclient import ApiError
 from .i18n import units_fmt
 from .provider_data import listing, today
+from .routes_officer import REPORT_LIMIT, _report_errors, _report_table
 from .routes_officer_clients import _range
-from .routes_provider import _provider_page, _services
+from .routes_provider import _main_user_page, _provider_page, _services
+from .spreadsheet import as_csv
 from .web import Page, download, seg
 
 router = APIRouter(prefix="/provider")
@@ -493,3 +496,43 @@ async def remove_drafts(request: Request) -> Response:
     page.flash("drafts.removed", count=removed, failed=len(refusals))
     page.session.setdefault("flash", []).extend(sorted(set(refusals)))
     return page.redirect(back)
+
+
+# --- the company's own realisation report (main user) -------------------------------------------
+
+async def _own_report(page: Page, start: str, end: str) -> dict[str, Any]:
+    """The settlement's realisation report of the company's own rows, with the portal's names."""
+    rows = (await page.call("GET", "settlement", page.tpath("/reports/realisation"),
+                            params={"from": start, "to": end, "limit": REPORT_LIMIT}))["items"]
+    contents = {c["id"]: c for s in await _services(page) for c in s.get("contents") or []}
+    company = (await page.call("GET", "registry", f"/v1/providers/{seg(page.provider_id)}"))["name"]
+    for r in rows:
+        c = contents.get(r["content_id"], {})
+        r.update(provider_name=company,
+                 content_label=str(c.get(f"name_{page.lang}") or c.get("name_fi") or r["content_id"]))
+    sums = {k: sum((Decimal(str(r[k])) for r in rows), Decimal("0.00"))
+            for k in ("amount_settled", "co_payment", "amount_unsettled")}
+    return {"realisation": rows, "sums": sums}
+
+
+@router.get("/reports")
+async def own_report(request: Request, start: str = "", end: str = "") -> Response:
+    page = _main_user_page(request)
+    report, errors = None, {}
+    if start and end:
+        try:
+            report = await _own_report(page, start, end)
+        except ApiError as exc:
+            errors = _report_errors(exc)
+    return page.render("provider/reports.html", status=422 if errors else 200, report=report, start=start,
+                       end=end, errors=errors)
+
+
+@router.get("/reports/realisation.csv")
+async def own_report_file(request: Request, start: str, end: str) -> Response:
+    """The company's realisation report as a CSV that opens in Finnish Excel."""
+    page = _main_user_page(request)
+    headers, rows = _report_table(page, "realisation", await _own_report(page, start, end))
+    filename = f"{page.t('reports.file_realisation')}-{start}-{end}.csv"
+    return Response(as_csv(headers, rows), media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": content_disposition(filename)})
