@@ -7,15 +7,19 @@ import calendar
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
+from seteli_common.web import content_disposition
 
 from .apiclient import ApiError
 from .i18n import units_fmt
 from .provider_data import listing, today
+from .routes_officer import REPORT_LIMIT, _report_errors, _report_table
 from .routes_officer_clients import _range
-from .routes_provider import _choices, _provider_page, _services
+from .routes_provider import _choices, _main_user_page, _provider_page, _services
+from .spreadsheet import as_csv
 from .web import Page, download, seg
 
 router = APIRouter(prefix="/provider")
@@ -109,17 +113,72 @@ async def book(request: Request) -> Response:
 
 # --- clients --------------------------------------------------------------------------------------
 
-@router.get("/clients")
-async def clients(request: Request, name: str = "") -> Response:
-    page = _provider_page(request)
-    found = await page.call("POST", "vouchers", page.tpath("/provider-clients/search"),
-                            json={"name": name.strip() or None, "limit": 100})
+async def _clients_page(page: Page, *, name: str = "", number: str = "", identity_code: str = "",
+                        errors: dict[str, str] | None = None, **context: Any) -> Response:
+    """Clients found by name, voucher (or purchased-service commitment) number or identity code (that one
+    only from a posted form, never in a URL, and never shown back), and the company's bookings."""
+    errors = dict(errors or {})
+    query = {"name": name.strip() or None, "voucher_number": number.strip() or None,
+             "identity_code": identity_code.strip() or None}
+    if query["name"] and len(query["name"]) < 2:
+        errors["name"] = page.t("error.too_short")
+    found: dict[str, Any] = {"items": [], "total": 0}
+    if not errors:
+        try:
+            found = await page.call("POST", "vouchers", page.tpath("/provider-clients/search"),
+                                    json={**query, "limit": 100})
+        except ApiError as exc:
+            if exc.status != 422:
+                raise
+            errors = exc.for_form(("name", "voucher_number", "identity_code"))
+    if errors.get("voucher_number"):
+        errors["number"] = errors.pop("voucher_number")
     bookings = (await page.call("GET", "vouchers", page.tpath("/bookings"), params={"limit": 200}))["items"]
     contents: dict[str, Any] = {}
     for service in await _services(page):
         contents.update({c["id"]: {**c, "service": service} for c in service.get("contents", [])})
-    return page.render("provider/clients.html", clients=found["items"], total=found["total"], name=name,
-                       bookings=bookings, contents=contents)
+    return page.render("provider/clients.html", status=422 if errors else 200, clients=found["items"],
+                       total=found["total"], name=name, number=number, bookings=bookings, contents=contents,
+                       errors=errors, by_identity_code=bool(query["identity_code"]), **context)
+
+
+@router.get("/clients")
+async def clients(request: Request, name: str = "", number: str = "") -> Response:
+    return await _clients_page(_provider_page(request), name=name, number=number)
+
+
+@router.post("/clients/search")
+async def clients_by_identity_code(request: Request) -> Response:
+    page = _provider_page(request)
+    form = await page.form()
+    code = str(form.get("identity_code", "")).strip()
+    if not code:
+        return await _clients_page(page, errors={"identity_code": page.t("error.required")})
+    return await _clients_page(page, identity_code=code)
+
+
+@router.post("/clients/{client_id}/client-number")
+async def set_client_number(request: Request, client_id: str) -> Response:
+    """The company's own number for a client (shown on payment specifications instead of the name)."""
+    page = _provider_page(request)
+    form = await page.form()
+    number = str(form.get("client_number", "")).strip()
+    back = f"/provider/clients?name={quote(str(form.get('name', '')))}&number={quote(str(form.get('number', '')))}"
+    errors: dict[str, str] = {} if number else {"client_number": page.t("error.required")}
+    if not errors:
+        try:
+            await page.call("PUT", "vouchers", page.tpath(f"/provider-clients/{seg(client_id)}/client-number"),
+                            json={"client_number": number})
+        except ApiError as exc:
+            if exc.status != 422:
+                raise
+            errors = exc.for_form(("client_number",))
+    if errors:
+        return await _clients_page(page, name=str(form.get("name", "")), number=str(form.get("number", "")),
+                                   number_errors={client_id: errors.get("client_number") or errors.get("form", "")},
+                                   number_values={client_id: number})
+    page.flash("clients.number_saved")
+    return page.redirect(back)
 
 
 @router.get("/clients/{client_id}/co-payments")
@@ -203,7 +262,8 @@ def _event_form(page: Page, form: Any, unit: str) -> tuple[dict[str, Any], dict[
     """The API body, what was typed (to show again) and the errors the portal sees itself, all at once."""
     kind = _form_kind(unit)
     values = {k: str(form.get(k, "")).strip() for k in EVENT_FIELDS[kind] if k != "status"}
-    values["status"] = "draft" if form.get("status") == "draft" else "recorded"
+    # the form's "save as a draft" checkbox sends "on"
+    values["status"] = "draft" if form.get("status") in ("draft", "on") else "recorded"
     errors: dict[str, str] = {}
     required = ("start", "start_time", "end_time") if kind == "hour" else ("start", "units")
     for name in required:
@@ -477,3 +537,43 @@ async def remove_drafts(request: Request) -> Response:
     page.flash("drafts.removed", count=removed, failed=len(refusals))
     page.session.setdefault("flash", []).extend(sorted(set(refusals)))
     return page.redirect(back)
+
+
+# --- the company's own realisation report (main user) -------------------------------------------
+
+async def _own_report(page: Page, start: str, end: str) -> dict[str, Any]:
+    """The settlement's realisation report of the company's own rows, with the portal's names."""
+    rows = (await page.call("GET", "settlement", page.tpath("/reports/realisation"),
+                            params={"from": start, "to": end, "limit": REPORT_LIMIT}))["items"]
+    contents = {c["id"]: c for s in await _services(page) for c in s.get("contents") or []}
+    company = (await page.call("GET", "registry", f"/v1/providers/{seg(page.provider_id)}"))["name"]
+    for r in rows:
+        c = contents.get(r["content_id"], {})
+        r.update(provider_name=company,
+                 content_label=str(c.get(f"name_{page.lang}") or c.get("name_fi") or r["content_id"]))
+    sums = {k: sum((Decimal(str(r[k])) for r in rows), Decimal("0.00"))
+            for k in ("amount_settled", "co_payment", "amount_unsettled")}
+    return {"realisation": rows, "sums": sums}
+
+
+@router.get("/reports")
+async def own_report(request: Request, start: str = "", end: str = "") -> Response:
+    page = _main_user_page(request)
+    report, errors = None, {}
+    if start and end:
+        try:
+            report = await _own_report(page, start, end)
+        except ApiError as exc:
+            errors = _report_errors(exc)
+    return page.render("provider/reports.html", status=422 if errors else 200, report=report, start=start,
+                       end=end, errors=errors)
+
+
+@router.get("/reports/realisation.csv")
+async def own_report_file(request: Request, start: str, end: str) -> Response:
+    """The company's realisation report as a CSV that opens in Finnish Excel."""
+    page = _main_user_page(request)
+    headers, rows = _report_table(page, "realisation", await _own_report(page, start, end))
+    filename = f"{page.t('reports.file_realisation')}-{start}-{end}.csv"
+    return Response(as_csv(headers, rows), media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": content_disposition(filename)})

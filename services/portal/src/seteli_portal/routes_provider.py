@@ -481,8 +481,12 @@ async def payments(request: Request, offset: int = 0) -> Response:
     offset = max(offset, 0)
     body = await page.call("GET", "settlement", page.tpath("/payments"),
                            params={"limit": PAYMENTS_PER_PAGE, "offset": offset})
+    # the municipalities by name, the ones the company works with first (as on the home page): no typed ids
+    known = await _known_tenants(page)
+    everyone = await tenants.directory(page)
+    choices = [t for t in everyone if t["id"] in known] + [t for t in everyone if t["id"] not in known]
     return page.render("provider/payments.html", payments=body["items"], total=body["total"], offset=offset,
-                       limit=PAYMENTS_PER_PAGE, tenants=await _known_tenants(page))
+                       limit=PAYMENTS_PER_PAGE, tenants=choices)
 
 
 @router.get("/payments/{run_id}/{payment_id}.pdf")
