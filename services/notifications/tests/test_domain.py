@@ -83,6 +83,7 @@ def test_every_template_exists_in_finnish_and_swedish() -> None:
         "payment_specification",
         "daily_digest",
         "service_changed",
+        "service_change_scheduled",
         "event_rejected",
         "interruption_rejected",
         "booking_ended",

@@ -16,6 +16,15 @@ from .seed import OFFICER_PASSWORD, PROVIDER_PASSWORD, Seed
 from .service_calls import book_a_new_client, officer_headers
 
 REASON = "Paluupäivä on väärin"
+CELL = re.compile(r'<td class="[^"]*">(?:<span class="day">(\d+)</span>(.*?))?</td>', re.S)
+
+
+def _away_days(html: str) -> dict[int, str]:
+    """The month calendar's days marked away, with the mark the provider reads on each."""
+    table = html.split('<table class="calendar"', 1)[1].split("</table>", 1)[0]
+    marks = {int(day): re.findall(r'<span class="mark away">([^<]*)</span>', rest)
+             for day, rest in CELL.findall(table) if day}
+    return {day: found[0] for day, found in marks.items() if found}
 
 
 async def _approval_setting(services: httpx.AsyncClient, data: Seed, admin: dict[str, str], on: bool) -> None:
@@ -74,6 +83,8 @@ async def test_the_provider_sees_an_interruption_wait_rejected_with_its_reason_a
         assert "Paluu kirjattu. Keskeytys odottaa kunnan hyväksyntää." in view.text
         assert '<span class="badge badge-pending">Odottaa kunnan hyväksyntää</span>' in view.text
         assert "Hylätty:" not in view.text
+        away_days = range(departure.day, back.day + 1)  # the return day too
+        assert _away_days(view.text) == {d: "Poissa – odottaa kunnan hyväksyntää" for d in away_days}
         home = await portal.get("/provider")
         assert '<li id="todo-interruptions-waiting">1 keskeytys odottaa kunnan hyväksyntää.</li>' in home.text
         assert 'id="todo-interruptions-rejected"' not in home.text
@@ -87,6 +98,10 @@ async def test_the_provider_sees_an_interruption_wait_rejected_with_its_reason_a
         assert f"Hylätty: {REASON}" in view.text
         assert "Korjaa keskeytys: korjattu keskeytys lähetetään uudelleen kunnan hyväksyttäväksi." in view.text
         assert "<details open>" in view.text  # its correction form is open
+        # the calendar no longer says "Poissa" on its days: they are not counted as an interruption
+        assert _away_days(view.text) == {d: "Keskeytys hylätty" for d in away_days}
+        assert '<span class="swatch away-rejected"></span> Keskeytys hylätty' in view.text
+        assert '<span class="swatch away-pending">' not in view.text
         assert '<span class="badge badge-pending">Odottaa kunnan hyväksyntää</span>' not in view.text
         home = await portal.get("/provider")
         assert 'id="todo-interruptions-waiting"' not in home.text
@@ -102,6 +117,8 @@ async def test_the_provider_sees_an_interruption_wait_rejected_with_its_reason_a
         view = await portal.get(view_url)
         assert '<span class="badge badge-rejected">Avvisat</span>' in view.text and f"Avvisat: {REASON}" in view.text
         assert "Rätta avbrottet: ett rättat avbrott skickas på nytt för kommunens godkännande." in view.text
+        assert _away_days(view.text) == {d: "Avbrott avvisat" for d in away_days}
+        assert '<span class="swatch away-rejected"></span> Avbrott avvisat' in view.text
 
         # corrected, it waits again (the events service queues it for the officer once more)
         fixed = await submit(portal, view_url, f"{url}/interruptions/{interruption_id}/edit", {
@@ -111,6 +128,7 @@ async def test_the_provider_sees_an_interruption_wait_rejected_with_its_reason_a
         assert "Avbrottet har rättats och skickats för kommunens godkännande." in view.text
         assert '<span class="badge badge-pending">Väntar på kommunens godkännande</span>' in view.text
         assert "Avvisat:" not in view.text and "<details open>" not in view.text
+        assert _away_days(view.text) == {d: "Borta – väntar på kommunens godkännande" for d in away_days[:-1]}
         home = await portal.get("/provider")
         assert '<li id="todo-interruptions-waiting">1 avbrott väntar på kommunens godkännande.</li>' in home.text
         assert 'id="todo-interruptions-rejected"' not in home.text

@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import asyncio
 import re
+from datetime import timedelta
 
 import httpx
+from seteli_common.clock import SystemClock, today_in_helsinki
 
 from .conftest import csrf_of, login, submit
 from .seed import OFFICER_PASSWORD, PROVIDER_PASSWORD, Seed
@@ -118,3 +120,50 @@ async def test_a_tenant_admin_defines_a_service_and_changes_it(portal: httpx.Asy
 async def test_a_company_does_not_reach_the_municipalitys_services(portal: httpx.AsyncClient, data: Seed) -> None:
     await login(portal, data.provider_email, PROVIDER_PASSWORD)
     assert (await portal.get("/officer/services")).status_code == 403
+
+
+async def test_a_tenant_admin_schedules_a_content_change_in_swedish_and_cancels_it(
+        portal: httpx.AsyncClient, data: Seed) -> None:
+    """A change of who pays a content from a later day ("Gäller från"): listed with its day until then, the
+    service unchanged today; a past day is refused in Swedish with the field's label; cancelled, it is gone."""
+    await login(portal, data.officer_email, OFFICER_PASSWORD)  # the demo tenant's admin
+    home = await portal.get("/officer")
+    await portal.post("/language", data={"csrf": csrf_of(home.text), "lang": "sv", "next": "/officer/services"})
+    page = await portal.get("/officer/services")
+    created = await portal.post("/officer/services", data={
+        "csrf": csrf_of(page.text), "name_fi": "Omaishoidon vapaa", "name_sv": "Ledighet för närståendevård",
+        "kind": "voucher", "contents.0.name_fi": "Vapaapäivä", "contents.0.name_sv": "Ledig dag",
+        "contents.0.unit": "day"})
+    assert created.status_code == 303, created.text[-2000:]
+    url = created.headers["location"]
+    page = await portal.get(url)
+    assert "Kommande ändringar" in page.text and "Tjänsten har inga kommande ändringar." in page.text
+    assert 'id="contents-effective_from"' in page.text and 'id="basics-effective_from"' in page.text
+    assert 'id="attachments-effective_from"' in page.text
+
+    today = today_in_helsinki(SystemClock())
+    fields = {"contents.0.name_fi": "Vapaapäivä", "contents.0.name_sv": "Ledig dag", "contents.0.client_pays": "on"}
+    past = await submit(portal, url, f"{url}/contents", {**fields, "effective_from": str(today - timedelta(days=1))})
+    assert past.status_code == 422
+    assert "Gäller från: Dagen kan inte ha passerat" in past.text and 'id="contents-effective_from-error"' in past.text
+
+    later = today + timedelta(days=40)
+    shown = f"{later.day}.{later.month}.{later.year}"
+    scheduled = await submit(portal, url, f"{url}/contents", {**fields, "effective_from": later.isoformat()})
+    assert scheduled.status_code == 303, scheduled.text[-2000:]
+    page = await portal.get(url)
+    assert f"Ändringen har sparats: den gäller från {shown}." in page.text
+    listed = re.search(r'<table id="scheduled-changes">.*?</table>', page.text, re.S).group(0)  # type: ignore[union-attr]
+    assert f"<td>{shown}</td>" in listed and "<td>Innehåll</td>" in listed
+    contents = re.search(r'<table id="contents">.*?</table>', page.text, re.S).group(0)  # type: ignore[union-attr]
+    assert not re.search(r'name="contents\.0\.client_pays" type="checkbox" checked', contents)  # today: as before
+
+    cancel = re.search(r'action="(/officer/services/[^"]+/scheduled-changes/[^"]+/cancel)"', listed).group(1)  # type: ignore[union-attr]
+    cancelled = await portal.post(cancel, data={"csrf": csrf_of(page.text)})
+    assert cancelled.status_code == 303
+    page = await portal.get(url)
+    assert "Ändringen har återkallats." in page.text and 'id="scheduled-changes"' not in page.text
+    again = await portal.post(cancel, data={"csrf": csrf_of(page.text)})
+    assert again.status_code == 303
+    assert "Ändringen kunde inte återkallas" in (await portal.get(url)).text
+    await portal.post("/language", data={"csrf": csrf_of(page.text), "lang": "fi", "next": "/officer"})

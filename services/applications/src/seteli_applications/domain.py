@@ -256,3 +256,31 @@ def service_changes(before: dict[str, Any], after: dict[str, Any]) -> list[dict[
             changes.append({"kind": "rulebook", "version": version["version"],
                             "effective_from": version["effective_from"].isoformat()})
     return changes
+
+
+SCHEDULABLE = ("name_fi", "name_sv", "auto_recording", "contents", "required_attachments", "calendar")
+
+
+def with_scheduled(view: dict[str, Any], change: dict[str, Any]) -> dict[str, Any]:
+    """A service view as it is once a scheduled change (its `changes`: the fields as they will be, contents
+    each with its id, a new one with the id it will have) has taken effect. Contents are never removed."""
+    out = {**view, **{k: change[k] for k in SCHEDULABLE if k in change and k != "contents"}}
+    if "contents" in change:
+        contents = [dict(c) for c in view["contents"]]
+        by_id = {c["id"]: c for c in contents}
+        for content in change["contents"]:
+            if content["id"] in by_id:
+                by_id[content["id"]].update({k: content[k] for k in ("name_fi", "name_sv", "client_pays")})
+            else:
+                contents.append({"tenant_id": view["tenant_id"], "service_id": view["id"],
+                                 "position": len(contents), **content})
+        out["contents"] = contents
+    return out
+
+
+def as_of(view: dict[str, Any], pending: Sequence[dict[str, Any]], day: date) -> dict[str, Any]:
+    """The service on `day`: the stored view with every pending scheduled change dated on or before it."""
+    for change in sorted(pending, key=lambda c: c["effective_from"]):
+        if change["effective_from"] <= day:
+            view = with_scheduled(view, change["changes"])
+    return view

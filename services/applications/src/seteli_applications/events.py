@@ -22,8 +22,23 @@ class RulebookInfo(_Frozen):
     effective_from: str
 
 
+class ScheduledServiceVersion(_Frozen):
+    """The service as it will be from `effective_from` (ISO date), after a change scheduled for that day."""
+
+    effective_from: str
+    name_fi: str
+    name_sv: str
+    auto_recording: bool
+    contents: list[ContentInfo]
+    calendar: dict[str, int]
+    required_attachments: dict[str, list[dict[str, str]]] | None = None
+
+
 class ServiceDefined(EventPayload):
-    """Published on creation and on every change of a service; consumers upsert by service_id."""
+    """Published on creation and on every change of a service, and again on the date a scheduled change takes
+    effect; consumers upsert by service_id. The fields are the service of today; `scheduled` the versions
+    from later dates (a consumer that values by day keeps them; one that keeps the present waits for the
+    republication on the date)."""
 
     event_type = "applications.service.defined"
     service_id: str
@@ -40,6 +55,7 @@ class ServiceDefined(EventPayload):
     calendar: dict[str, int]
     required_attachments: dict[str, list[dict[str, str]]] | None = None
     rulebook: RulebookInfo | None = None
+    scheduled: list[ScheduledServiceVersion] = []
 
 
 class ServiceChange(_Frozen):
@@ -72,6 +88,8 @@ class ServiceChanged(EventPayload):
     name_sv: str
     provider_ids: list[str]
     changes: list[ServiceChange]
+    effective_from: str | None = None  # ISO date: a change scheduled for that day (None: in effect at once)
+    cancelled: bool = False  # the scheduled change of effective_from was withdrawn
 
 
 class ApplicationSubmitted(EventPayload):

@@ -127,9 +127,11 @@ def after_failed_attempt(attempts: int, delays: Sequence[float], now: datetime, 
 
 # --- Mail whose link is a password ---------------------------------------------------------------------
 
-# Registration confirmation, association invitation and password reset: the link in the mail signs its
-# holder in. Once the mail has gone out, the stored copy (read by the platform admin) keeps no link.
-SECRET_LINK_KINDS: Final = frozenset({"registration_confirmation", "association_invitation", "password_reset"})
+# Registration confirmation, association invitation, password reset and the answer link of a registration
+# request sent back: the link in the mail signs its holder in (or opens the request). Once the mail has gone
+# out, the stored copy (read by the platform admin) keeps no link.
+SECRET_LINK_KINDS: Final = frozenset({"registration_confirmation", "association_invitation", "password_reset",
+                                      "registration_more_requested"})
 LINK_REMOVED: Final = "[link removed after sending]"
 _URL: Final = re.compile(r"https?://[^\s\"'<>]+")
 

@@ -19,7 +19,7 @@ router = APIRouter(prefix="/provider")
 DETAIL_FIELDS = ("name", "phone", "street_address", "postal_code", "city", "contact_person", "description",
                  "website")
 BILLING_FIELDS = ("iban", "bic", "reference", "email")
-SITE_FIELDS = ("name", "provider_code", "notification_email", "street_address", "postal_code", "city")
+SITE_FIELDS = ("name", "provider_code", "notification_email", "street_address", "postal_code", "city", "phone")
 PAYMENTS_PER_PAGE = 20
 STEP_NAMES = ("company", "sites", "operating_areas", "units", "employees", "subcontractors")
 # a price list's producer part and the application step where it is chosen first
@@ -223,7 +223,10 @@ async def add_site(request: Request) -> Response:
     try:
         await page.call("POST", "registry", f"/v1/providers/{seg(page.provider_id)}/sites", json=body)
     except ApiError as exc:
-        return await _company(page, errors=exc.for_form(SITE_FIELDS), form_name="site", values=body)
+        errors = exc.for_form(SITE_FIELDS)
+        if "phone" in errors:  # the registry's rule, in the user's language
+            errors["phone"] = page.t("site.phone_error")
+        return await _company(page, errors=errors, form_name="site", values=body)
     page.flash("site.added")
     return page.redirect("/provider/company")
 
@@ -478,8 +481,12 @@ async def payments(request: Request, offset: int = 0) -> Response:
     offset = max(offset, 0)
     body = await page.call("GET", "settlement", page.tpath("/payments"),
                            params={"limit": PAYMENTS_PER_PAGE, "offset": offset})
+    # the municipalities by name, the ones the company works with first (as on the home page): no typed ids
+    known = await _known_tenants(page)
+    everyone = await tenants.directory(page)
+    choices = [t for t in everyone if t["id"] in known] + [t for t in everyone if t["id"] not in known]
     return page.render("provider/payments.html", payments=body["items"], total=body["total"], offset=offset,
-                       limit=PAYMENTS_PER_PAGE, tenants=await _known_tenants(page))
+                       limit=PAYMENTS_PER_PAGE, tenants=choices)
 
 
 @router.get("/payments/{run_id}/{payment_id}.pdf")

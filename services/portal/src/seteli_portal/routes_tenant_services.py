@@ -5,11 +5,13 @@ other services (applications.service.defined)."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from seteli_common.attachment_types import ATTACHMENT_TYPES
+from seteli_common.clock import today_in_helsinki
 
 from .apiclient import ApiError
 from .i18n import Translator
@@ -61,6 +63,21 @@ def _required_attachments(form: Any) -> dict[str, list[dict[str, str]]]:
     fi, sv = Translator("fi"), Translator("sv")
     return {level: [{"type": t, "name_fi": fi(f"attachment.type.{t}"), "name_sv": sv(f"attachment.type.{t}")}
                     for t in ATTACHMENT_TYPES if t in form.getlist(f"required.{level}")] for level in LEVELS}
+
+
+def _effective_from(page: Page, form: Any, errors: dict[str, str]) -> date | None:
+    """The day a change takes effect ("Voimaan alkaen"): empty is today; a past day is refused."""
+    raw = _text(form, "effective_from")
+    if not raw:
+        return None
+    try:
+        day = date.fromisoformat(raw)
+    except ValueError:
+        errors["effective_from"] = page.t("error.date")
+        return None
+    if day < today_in_helsinki(page.request.app.state.clock):
+        errors["effective_from"] = page.t("services.change_date_past")
+    return day
 
 
 def _calendar(page: Page, form: Any, errors: dict[str, str]) -> dict[str, int]:
@@ -178,16 +195,23 @@ async def service(request: Request, service_id: str) -> Response:
 
 async def _change(page: Page, service_id: str, body: dict[str, Any], form_name: str, form: Any,
                   errors: dict[str, str], known: list[str]) -> Response:
-    """PATCH the service, or show the form again with every error at once (and nothing changed)."""
+    """PATCH the service, or show the form again with every error at once (and nothing changed). A change
+    with a later "Voimaan alkaen" day is scheduled for that day (and listed until then)."""
+    day = _effective_from(page, form, errors) if form_name != "rule" else None
+    if day is not None:
+        body = {**body, "effective_from": day.isoformat()}
     if not errors:
         try:
             await page.call("PATCH", "applications", page.tpath(f"/services/{seg(service_id)}"), json=body)
         except ApiError as exc:
             if exc.status != 422:
                 raise
-            errors = exc.for_form(known)
+            errors = exc.for_form([*known, "effective_from"])
         else:
-            page.flash("services.saved")
+            if day is not None and day > today_in_helsinki(page.request.app.state.clock):
+                page.flash("services.change_scheduled", date=f"{day.day}.{day.month}.{day.year}")
+            else:
+                page.flash("services.saved")
             return page.redirect(f"/officer/services/{service_id}")
     return await _service(page, service_id, errors=errors, form_name=form_name, posted=form)
 
@@ -222,6 +246,23 @@ async def change_attachments(request: Request, service_id: str) -> Response:
     form = await page.form()
     return await _change(page, service_id, {"required_attachments": _required_attachments(form)}, "attachments",
                          form, {}, [f"required_attachments.{level}" for level in LEVELS])
+
+
+@router.post("/services/{service_id}/scheduled-changes/{change_id}/cancel")
+async def cancel_scheduled_change(request: Request, service_id: str, change_id: str) -> Response:
+    """Withdraws a change before its day; the companies concerned are told (by the applications service)."""
+    page = _admin_page(request)
+    await page.form()  # the CSRF check
+    try:
+        await page.call("DELETE", "applications",
+                        page.tpath(f"/services/{seg(service_id)}/scheduled-changes/{seg(change_id)}"))
+    except ApiError as exc:
+        if exc.status not in (404, 422):
+            raise
+        page.flash("services.change_not_cancelled")  # cancelled already, or its day has come
+    else:
+        page.flash("services.change_cancelled")
+    return page.redirect(f"/officer/services/{service_id}")
 
 
 @router.post("/services/{service_id}/interruption-rule")

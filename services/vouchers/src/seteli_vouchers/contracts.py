@@ -34,6 +34,30 @@ class ProviderRegisteredIn(Inbound):
     sites: list[SiteIn] = []
 
 
+class SiteChangedIn(Inbound):
+    """registry.site.added and registry.site.changed."""
+
+    provider_id: str
+    site_id: str
+    name: str
+    notification_email: str | None = None
+
+
+class UnitsChangedIn(Inbound):
+    provider_id: str
+    units: list[str]
+    changed_at: datetime
+
+
+class EmployeeIn(Inbound):
+    """registry.employee.added, .changed and .removed."""
+
+    provider_id: str
+    employee_id: str
+    name: str
+    removed_at: datetime | None = None
+
+
 class ContentIn(Inbound):
     content_id: str
     name_fi: str

@@ -56,6 +56,27 @@ sites = Table(
     Column("notification_email", String(254), nullable=False, server_default=""),
 )
 
+# The company's units (names: "unit:<name>" in bookings) and employees ("employee:<id>"), from the
+# registry's events: what a booking of a unit or an employee is checked against and named by.
+provider_units = Table(
+    "provider_units",
+    metadata,
+    Column("provider_id", String(36), primary_key=True),
+    Column("units", JSON, nullable=False),  # the names listed now
+    Column("ever", JSON, nullable=False),  # every name ever listed (a removed or renamed unit's bookings)
+    Column("changed_at", DateTime(timezone=True), nullable=False),  # the newest list's time
+)
+
+provider_employees = Table(
+    "provider_employees",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("provider_id", String(36), nullable=False, index=True),
+    Column("name", String(200), nullable=False),
+    Column("named_at", DateTime(timezone=True), nullable=False),  # when the registry published the name
+    Column("removed_at", DateTime(timezone=True)),
+)
+
 services = Table(
     "services",
     metadata,
@@ -193,7 +214,7 @@ bookings = Table(
     Column("content_id", String(64), nullable=False),
     Column("client_id", String(36), nullable=False),
     Column("provider_id", String(36), nullable=False),
-    Column("producer_part", String(100)),  # None: the company; "site:<id>"
+    Column("producer_part", String(100)),  # None: the company; "site:<id>", "unit:<name>", "employee:<id>"
     Column("info", Text),
     Column("terms_accepted_at", DateTime(timezone=True)),
     Column("commitment_number", String(20)),

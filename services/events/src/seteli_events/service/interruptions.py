@@ -179,7 +179,7 @@ async def _finalise(ctx: EventsContext, booking: Mapping[str, Any], row: Row, af
     try:
         days = split_interruption(row["start"], row["end"], rule, row["reason"])
         valuation = value_interruption(
-            content_terms(booking, service),
+            content_terms(booking, service, row["start"]),
             row["start"],
             row["end"],
             rule,

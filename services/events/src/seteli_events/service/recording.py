@@ -68,8 +68,20 @@ def domain_problem(exc: DomainError) -> ProblemError:
     )
 
 
-def content_terms(booking: Mapping[str, Any], service: Mapping[str, Any] | None) -> ContentTerms:
-    contents = {c.get("content_id"): c for c in (service or {}).get("contents") or []}
+def contents_on(service: Mapping[str, Any] | None, day: date | None) -> list[dict[str, Any]]:
+    """The service's contents on `day`: those of its latest scheduled version from on or before the day (a
+    change the tenant admin gave an effective date), else the contents it has had until then."""
+    contents: list[dict[str, Any]] = list((service or {}).get("contents") or [])
+    for version in sorted((service or {}).get("versions") or [], key=lambda v: v["effective_from"]):
+        if day is not None and date.fromisoformat(version["effective_from"]) <= day:
+            contents = list(version["contents"])
+    return contents
+
+
+def content_terms(booking: Mapping[str, Any], service: Mapping[str, Any] | None,
+                  day: date | None = None) -> ContentTerms:
+    """The terms of the booking's content on `day` (the first day of what is valued)."""
+    contents = {c.get("content_id"): c for c in contents_on(service, day)}
     client_pays = bool(contents.get(booking["content_id"], {}).get("client_pays", False))
     purchased = (service or {}).get("kind") == "purchased" or booking["voucher_value"] is None
     value = None if purchased else Decimal(str(booking["voucher_value"]))
@@ -222,7 +234,7 @@ async def evaluate(
     producer_part = inp.producer_part if inp.producer_part is not None else booking["producer_part"]
     try:
         valuation = value_event(
-            content_terms(booking, service),
+            content_terms(booking, service, inp.start),
             inp.start,
             end,
             None if booking["unit"] == "day" else units,
