@@ -9,6 +9,7 @@ import asyncio
 from alembic import command
 from seteli_common.migrations import alembic_config
 from seteli_registry.bootstrap import MIGRATIONS
+from seteli_registry.events import SiteAdded
 from sqlalchemy import select
 
 from .conftest import Registry
@@ -96,6 +97,9 @@ async def test_sites_entered_before_are_told_once_by_the_migration_as_they_are_n
         "Päivänsäde Kymi", "05 123 4567", "kuusankoski@paivansade.fi")
     assert kymi["billing"] == {"iban": "FI2112345600000785", "bic": "NDEAFIHH", "reference": None, "email": None,
                                "pdf_by_email": True}
+    as_published = next(e for e in before if e["site_id"] == site_id)  # what adding the site told
+    SiteAdded.model_validate({k: v for k, v in kymi.items() if k != "_tenant_id"})  # the event's contract
+    assert set(kymi) == set(as_published) and kymi["_tenant_id"] is None  # the same fields, of no tenant
     outbox = registry.runtime.table("outbox")
     async with registry.runtime.db.transaction() as session:
         stated = (await session.execute(select(outbox.c.occurred_at).where(
