@@ -56,4 +56,6 @@ async def test_the_demo_has_a_request_sent_back_and_one_answered_for_the_tenant_
             queue = await client.get("/portal/officer/registrations")
             assert queue.status_code == 200, queue.text[-1000:]
             row = re.search(rf"{ANSWERED_COMPANY}.*?</tr>", queue.text, re.S)
-            assert row and "Vastattu" in row.group(0)
+            assert row and "Vastattu" in row.group(0) and ASKED_COMPANY not in queue.text
+            sent_back = await client.get("/portal/officer/registrations", params={"status": "more_requested"})
+            assert ASKED_COMPANY in sent_back.text and "Lisätietoja pyydetty" in sent_back.text
