@@ -1044,6 +1044,8 @@ def test_j_officer_2_books_a_named_provider_for_a_purchased_service(site: tuple[
     sign_in(page, server, data.officer_email, OFFICER_PASSWORD)
     page.goto(server.url(f"/officer/vouchers/{data.purchase_voucher_id}"))
     assert "Setelillä ei ole varauksia." in page.text() and "Varaa ostopalvelun tuottaja" in page.text()
+    groups = page.js("[...document.querySelectorAll('#purchase-provider optgroup')].map(g => g.label)")
+    assert any(g.endswith(": Toimipaikat") and "Päivänsäde" in g for g in groups), groups  # its parts, grouped
     page.submit("form[action$='/purchases']")  # no provider chosen
     assert page.js("document.querySelector('#purchase-provider').getAttribute('aria-invalid')") == "true"
     page.js("(() => { const s = document.querySelector('#purchase-provider');"

@@ -9,6 +9,8 @@ import asyncio
 from alembic import command
 from seteli_common.migrations import alembic_config
 from seteli_registry.bootstrap import MIGRATIONS
+from seteli_registry.events import SiteAdded
+from sqlalchemy import select
 
 from .conftest import Registry
 
@@ -65,3 +67,41 @@ async def test_units_and_employees_entered_before_are_told_once_by_the_migration
     removed = await registry.events("registry.employee.removed")
     assert [(e["employee_id"], e["removed_at"] is not None) for e in removed] == [(gone["id"], True)] * 2
     assert len(await registry.events("registry.employee.added")) == 3  # Lähtevä once: as added, not again
+
+
+async def test_sites_entered_before_are_told_once_by_the_migration_as_they_are_now(registry: Registry,
+                                                                                  pg_url: str) -> None:
+    """Sites entered before vouchers listened to `registry.site.added/changed`: the migration writes each to
+    the outbox as added, with its current name, phone and billing, stated at the epoch (a later change is
+    newer); the sites' own events before it stay as they were."""
+    provider_id, main = await registry.registered_provider()
+    client = registry.client
+    added = await client.post(f"/v1/providers/{provider_id}/sites", headers=main, json={
+        "name": "Päivänsäde Kuusankoski", "notification_email": "kuusankoski@paivansade.fi",
+        "billing": {"iban": "FI2112345600000785", "bic": "NDEAFIHH"}})
+    assert added.status_code == 201, added.text
+    site_id = added.json()["id"]
+    renamed = await client.patch(f"/v1/providers/{provider_id}/sites/{site_id}", headers=main,
+                                 json={"name": "Päivänsäde Kymi", "phone": "05 123 4567"})
+    assert renamed.status_code == 200, renamed.text
+    before = await registry.events("registry.site.added")
+    all_sites = (await client.get(f"/v1/providers/{provider_id}", headers=main)).json()["sites"]
+    config = alembic_config(MIGRATIONS, pg_url)
+    await asyncio.to_thread(command.downgrade, config, "d9b4e6a2c8f1")
+    await asyncio.to_thread(command.upgrade, config, "head")
+
+    told = (await registry.events("registry.site.added"))[len(before):]
+    assert sorted(e["site_id"] for e in told) == sorted(s["id"] for s in all_sites)  # every site, once
+    kymi = next(e for e in told if e["site_id"] == site_id)
+    assert (kymi["name"], kymi["phone"], kymi["notification_email"]) == (
+        "Päivänsäde Kymi", "05 123 4567", "kuusankoski@paivansade.fi")
+    assert kymi["billing"] == {"iban": "FI2112345600000785", "bic": "NDEAFIHH", "reference": None, "email": None,
+                               "pdf_by_email": True}
+    as_published = next(e for e in before if e["site_id"] == site_id)  # what adding the site told
+    SiteAdded.model_validate({k: v for k, v in kymi.items() if k != "_tenant_id"})  # the event's contract
+    assert set(kymi) == set(as_published) and kymi["_tenant_id"] is None  # the same fields, of no tenant
+    outbox = registry.runtime.table("outbox")
+    async with registry.runtime.db.transaction() as session:
+        stated = (await session.execute(select(outbox.c.occurred_at).where(
+            outbox.c.type == "registry.site.added").order_by(outbox.c.id))).scalars().all()
+    assert [at.year for at in stated[len(before):]] == [1970] * len(told)

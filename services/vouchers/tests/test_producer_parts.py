@@ -174,3 +174,52 @@ async def test_a_unit_priced_by_its_own_list_needs_no_company_list(h: Harness) -
     assert company.status_code == 409 and company.json()["reason"] == "no_valid_price_list"
     made = await _book(h, number, content, f"unit:{KUUSI}", provider=P2)
     assert made.status_code == 201, made.text
+
+
+OLD_SITE = "site-paivansade-old"
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+async def _site(h: Harness, event: str, site_id: str, name: str, occurred_at: datetime) -> None:
+    envelope = Envelope(type=f"registry.site.{event}", tenant_id=None, occurred_at=occurred_at,
+                        payload={"provider_id": P1, "site_id": site_id, "name": name,
+                                 "notification_email": "vanha@paivansade.fi", "phone": None, "billing": None})
+    await InMemoryTransport(h.broker).publish(envelope, {}, timeout=1)
+    await h.broker.drain()
+
+
+async def test_a_site_entered_before_vouchers_heard_of_sites_is_named_once_the_registry_tells_it(
+        h: Harness) -> None:
+    """A site the registry had before vouchers listened to its site events: approved and booked, it shows
+    its id until the registry's catch-up (registry.site.added stated at the epoch) arrives, then its name.
+    The catch-up heard twice, or after a newer name, changes nothing."""
+    await approve(h, P1, HOUSING, [S1, OLD_SITE])
+    number, content = await _voucher(h)
+    made = await _book(h, number, content, f"site:{OLD_SITE}")
+    assert made.status_code == 201, made.text
+    assert (await _booking(h, made.json()["id"]))["producer_part_name"] == OLD_SITE  # not heard of yet
+
+    await _site(h, "added", OLD_SITE, "Päivänsäde Vanhalinna", EPOCH)
+    await _site(h, "added", OLD_SITE, "Päivänsäde Vanhalinna", EPOCH)  # redelivered
+    shown = await _booking(h, made.json()["id"])
+    assert (shown["producer_part"], shown["producer_part_name"]) == (f"site:{OLD_SITE}", "Päivänsäde Vanhalinna")
+    view = (await h.http.get(f"/v1/tenants/kouvola/vouchers/by-number/{number}", headers=h.provider())).json()
+    assert view["producer_part_names"][f"site:{OLD_SITE}"] == "Päivänsäde Vanhalinna"
+
+    await _site(h, "changed", OLD_SITE, "Päivänsäde Linna", datetime(2016, 3, 1, tzinfo=UTC))  # renamed
+    await _site(h, "added", OLD_SITE, "Päivänsäde Vanhalinna", EPOCH)  # the catch-up again, late
+    assert (await _booking(h, made.json()["id"]))["producer_part_name"] == "Päivänsäde Linna"
+    await _site(h, "changed", OLD_SITE, "Päivänsäde Vanhalinna", datetime(2016, 2, 1, tzinfo=UTC))  # older
+    assert (await _booking(h, made.json()["id"]))["producer_part_name"] == "Päivänsäde Linna"
+
+
+async def test_a_site_renamed_after_its_registration_keeps_the_new_name_over_the_catch_up(
+        h: Harness) -> None:
+    """A site heard of with its company's registration, renamed since: the catch-up stated at the epoch is
+    older and changes nothing."""
+    number, content = await _voucher(h)
+    made = await _book(h, number, content, f"site:{S1}")
+    assert made.status_code == 201, made.text
+    await _site(h, "changed", S1, "Päivänsäde Kotikallio", datetime.now(UTC))  # after its registration
+    await _site(h, "added", S1, "Päivänsäde koti", EPOCH)
+    assert (await _booking(h, made.json()["id"]))["producer_part_name"] == "Päivänsäde Kotikallio"

@@ -15,6 +15,7 @@ from seteli_common.web import content_disposition
 
 from .apiclient import ApiError
 from .i18n import units_fmt
+from .producer_parts import grouped as _grouped
 from .provider_data import listing, today
 from .routes_officer import REPORT_LIMIT, _report_errors, _report_table
 from .routes_officer_clients import _range
@@ -53,20 +54,6 @@ async def _book_page(page: Page, number: str, **context: Any) -> Response:
     return page.render("provider/book.html", status=422 if errors else 200, number=number, voucher=voucher,
                        services=services, contents=contents, provider=provider, errors=errors,
                        part_groups=part_groups, **context)
-
-
-PART_KINDS = ("site", "unit", "employee")
-
-
-def _grouped(parts: dict[str, str]) -> list[tuple[str, list[tuple[str, str]]]]:
-    """Producer parts ("site:<id>", "unit:<name>", "employee:<id>" -> name) by kind, each kind by name."""
-    groups = []
-    for kind in PART_KINDS:
-        found = sorted(((part, name) for part, name in parts.items() if part.startswith(f"{kind}:")),
-                       key=lambda item: (item[1].casefold(), item[0]))
-        if found:
-            groups.append((kind, found))
-    return groups
 
 
 def _part_groups(voucher: dict[str, Any], provider: dict[str, Any] | None) -> list[tuple[str, list[tuple[str, str]]]]:

@@ -72,11 +72,13 @@ def subscriptions(clock: Clock | None = None, settings: VouchersSettings | None 
             ctx.session,
             p.provider_id,
             [{"id": s.site_id, "name": s.name, "notification_email": s.notification_email or ""} for s in p.sites],
+            ctx.envelope.occurred_at,
         )
 
     async def site_changed(ctx: MessageContext, p: SiteChangedIn) -> None:
         await repo.replace_sites(ctx.session, p.provider_id, [
-            {"id": p.site_id, "name": p.name, "notification_email": p.notification_email or ""}])
+            {"id": p.site_id, "name": p.name, "notification_email": p.notification_email or ""}],
+            ctx.envelope.occurred_at)
 
     registry.on("registry.site.added", model=SiteChangedIn)(site_changed)
     registry.on("registry.site.changed", model=SiteChangedIn)(site_changed)

@@ -54,6 +54,7 @@ sites = Table(
     Column("provider_id", String(36), nullable=False, index=True),
     Column("name", String(200), nullable=False),
     Column("notification_email", String(254), nullable=False, server_default=""),
+    Column("named_at", DateTime(timezone=True)),  # when the registry stated it (None: before this was kept)
 )
 
 # The company's units (names: "unit:<name>" in bookings) and employees ("employee:<id>"), from the

@@ -8,7 +8,7 @@ from typing import Any
 
 # Read models are rewritten by the newest fact (the consumers call repo.upsert).
 from seteli_common.sql import upsert as upsert
-from sqlalchemy import Table, and_, false, func, insert, select, update
+from sqlalchemy import Table, and_, false, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from .models import (
@@ -95,9 +95,12 @@ async def get_provider(session: AsyncSession, provider_id: str) -> Row | None:
     return _one((await session.execute(q)).mappings().first())
 
 
-async def replace_sites(session: AsyncSession, provider_id: str, rows: list[Row]) -> None:
+async def replace_sites(session: AsyncSession, provider_id: str, rows: list[Row], named_at: datetime) -> None:
+    """The sites as the registry stated them at `named_at`, unless a newer statement is kept already (a late
+    or repeated one changes nothing)."""
     for row in rows:
-        await upsert(session, sites, {**row, "provider_id": provider_id}, ["id"])
+        await upsert(session, sites, {**row, "provider_id": provider_id, "named_at": named_at}, ["id"],
+                     where=or_(sites.c.named_at.is_(None), sites.c.named_at <= named_at))
 
 
 async def provider_units_of(session: AsyncSession, provider_id: str) -> Row | None:
