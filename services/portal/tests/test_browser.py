@@ -1602,8 +1602,8 @@ def test_j_provider_3_picks_a_service_fills_the_application_signs_and_follows_th
 
 def test_j_provider_4_lands_on_a_home_page_that_shows_what_needs_doing_in_swedish(site: tuple[Site, Seed],
                                                                                    page: Page) -> None:
-    """A draft, an interruption without a return, an attachment expiring in ten days, a new booking, the seed's
-    event over the weekly grant waiting for approval and its settled month's payment, all on the home page."""
+    """A draft, an interruption without a return, an attachment expiring in ten days, a new booking, an event over
+    the weekly grant waiting for approval and the seed's settled month's payment, all on the home page."""
     server, data = site
 
     async def work(client: httpx.AsyncClient, base: dict[str, str]) -> None:
@@ -1617,6 +1617,15 @@ def test_j_provider_4_lands_on_a_home_page_that_shows_what_needs_doing_in_swedis
             "status": "draft"}, provider)
         await _post_until(client, "away", f"{events}/interruptions", {
             "booking_id": booking["id"], "start": str(first + timedelta(days=20)), "reason": "hospital"}, provider)
+        # Its own event over a weekly grant (10 h): the seed's one may have been approved by an officer's walk
+        # earlier in the module.
+        helped = await book_a_new_client(client, data, "Henkilökohtainen apu", "J4-002", "10", "week", "28.00", 4005,
+                                         base=server.base)
+        monday = first + timedelta(days=(7 - first.weekday()) % 7 + 7)
+        for day in range(5):
+            await _post_until(client, "assist event", f"{events}/events", {
+                "booking_id": helped["id"], "start": str(monday + timedelta(days=day)),
+                "start_time": "09:00", "end_time": "11:15", "status": "recorded"}, provider)
         _ok(await client.post(f"{base['registry']}/v1/providers/{data.provider_id}/attachments", headers=provider,
                               data={"type": "tyel_certificate", "level": "company",
                                     "valid_until": str(today_in_helsinki(SystemClock()) + timedelta(days=10))},
