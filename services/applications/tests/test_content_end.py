@@ -124,3 +124,15 @@ async def test_a_new_price_list_cannot_price_an_ended_content_from_its_end(api: 
                                     "prices": [{"content_id": content_id, "unit_price": "110.00"}]})
     assert r.status_code == 422, r.text
     assert r.json()["errors"][0]["field"] == "prices.0.content_id"
+
+
+async def test_a_change_scheduled_later_for_the_day_of_an_end_keeps_the_end(api: Api, flow: Flow) -> None:
+    service, _ = await flow.approved_app()
+    await _end(api, service, service["contents"][1]["id"], "2016-04-01")
+    r = await api.client.patch(_base(service), headers=api.admin, json={"effective_from": "2016-04-01",
+                                                                        "name_sv": "Hemvård 2016"})
+    assert r.status_code == 200, r.text
+    [coming] = r.json()["scheduled_changes"]
+    assert sorted(c["kind"] for c in coming["changes"]) == ["content_ended", "names"]
+    after = await _read(api, service, "2016-04-01")
+    assert after["name_sv"] == "Hemvård 2016" and after["contents"][1]["ended_from"] == "2016-04-01"

@@ -277,6 +277,14 @@ async def schedule_change(ctx: ApplicationsContext, tenant_id: str, service_id: 
             contents.append({"id": str(uuid.uuid4()), **entry})
         elif any(old[k] != entry[k] for k in ("name_fi", "name_sv", "client_pays")):
             contents.append({"id": old["id"], **entry})
+    # an end of a content (`end_content`) scheduled for the same day stays: this change only adds to it
+    for kept in ((replaced or {}).get("changes") or {}).get("contents") or []:
+        if kept.get("ended_from"):
+            same = next((c for c in contents if c["id"] == kept["id"]), None)
+            if same is None:
+                contents.append(kept)
+            else:
+                same["ended_from"] = kept["ended_from"]
     if contents:
         changes["contents"] = contents
     if changes:

@@ -141,9 +141,10 @@ async def _services(page: Page, **context: Any) -> Response:
 
 async def _service(page: Page, service_id: str, **context: Any) -> Response:
     service = await page.call("GET", "applications", page.tpath(f"/services/{seg(service_id)}"))
+    today = today_in_helsinki(page.request.app.state.clock)  # the least "Päättyy alkaen" day
     return page.render("officer/service.html", status=context.pop("status", 422 if context.get("errors") else 200),
-                       service=service, today=today_in_helsinki(page.request.app.state.clock), units=UNITS, levels=LEVELS, types=ATTACHMENT_TYPES, reasons=REASONS,
-                       band_rows=BAND_ROWS, form_name=context.pop("form_name", ""),
+                       service=service, today=today, units=UNITS, levels=LEVELS, types=ATTACHMENT_TYPES,
+                       reasons=REASONS, band_rows=BAND_ROWS, form_name=context.pop("form_name", ""),
                        posted=context.pop("posted", None), **context)
 
 
@@ -292,7 +293,7 @@ async def end_content(request: Request, service_id: str, content_id: str) -> Res
                 raise
             errors["ends_from"] = page.t("services.content_not_ended")  # ended already, or no such content
         else:
-            content = next((c for c in service["contents"] if c["id"] == content_id), {})
+            content: dict[str, Any] = next((c for c in service["contents"] if c["id"] == content_id), {})
             name = content.get(f"name_{page.lang}") or content.get("name_fi", "")
             if day is not None and day > today_in_helsinki(page.request.app.state.clock):
                 page.flash("services.content_end_scheduled", name=name, date=f"{day.day}.{day.month}.{day.year}")
