@@ -205,6 +205,10 @@ async def test_a_tenant_admin_ends_a_content_at_once_in_finnish(portal: httpx.As
     other = re.search(rf'<div class="content-end" id="end-content-{ironing}">.*?</div>', page.text, re.S).group(0)  # type: ignore[union-attr]
     assert "<form" in other  # the other content goes on
     assert "Palvelulla ei ole tulevia muutoksia." in page.text
+    # the officer's voucher form offers the content no more; the other one still
+    service_id = url.rstrip("/").rsplit("/", 1)[-1]
+    client = await portal.get(f"/officer/clients/{data.care_client_id}")
+    assert f'value="{service_id}/{ironing}"' in client.text and f'value="{service_id}/{wash}"' not in client.text
 
 
 async def test_a_tenant_admin_ends_a_content_from_a_later_day_in_swedish_and_cancels_it(
