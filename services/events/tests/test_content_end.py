@@ -10,7 +10,7 @@ from typing import Any
 
 from seteli_applications.events import ContentInfo, ScheduledServiceVersion, ServiceDefined
 
-from .conftest import HOUSING_SERVICE, KOUVOLA_RULE, Harness
+from .conftest import HOUSING_SERVICE, KOUVOLA_RULE, Harness, T
 
 CALENDAR = {"provider_deadline_day": 2, "approval_deadline_day": 3, "transfer_day": 4}
 HOUSING = ContentInfo(content_id="housing", name_fi="Asuminen", name_sv="Boende", unit="day", client_pays=False)
@@ -61,3 +61,19 @@ async def test_a_cancelled_end_lets_the_content_go_on(seeded: Harness) -> None:
     h = seeded
     await h.feed("applications.service.defined", _service(None))  # the end withdrawn: no versions
     assert (await _meals(h, "2016-03-10", "2016-03-10")).status_code == 201
+
+
+async def test_no_absence_is_entered_from_the_end_of_the_content(seeded: Harness) -> None:
+    """An interruption (the client away) of an ended content may start only before the end day."""
+    h = seeded
+    housing_ended = ContentInfo(**{**HOUSING.model_dump(), "ended_from": "2016-03-06"})
+    await h.feed("applications.service.defined", ServiceDefined(
+        service_id=HOUSING_SERVICE, name_fi="Tehostettu palveluasuminen", name_sv="Serviceboende", kind="voucher",
+        auto_recording=True, contents=[housing_ended, ContentInfo(**MEALS)], interruption_rule=KOUVOLA_RULE,
+        calendar=CALENDAR).model_dump(mode="json"))
+    refused = await h.client.post(f"/v1/tenants/{T}/interruptions", headers=h.provider(), json={
+        "booking_id": "b-housing", "start": "2016-03-06", "reason": "hospital"})
+    assert refused.status_code == 422 and refused.json()["errors"][0]["field"] == "start"
+    before = await h.client.post(f"/v1/tenants/{T}/interruptions", headers=h.provider(), json={
+        "booking_id": "b-housing", "start": "2016-03-04", "reason": "hospital"})
+    assert before.status_code == 201, before.text
