@@ -77,3 +77,18 @@ async def test_a_cancelled_change_is_told_to_the_providers_concerned_only(harnes
     body = text(swedish)
     assert "som skulle ha gällt från 1.1.2027" in body and "- Innehållet Måltider / mån" in body, body
     assert harness.smtp.to("info@paivansade.fi") == []  # no approved application: nothing
+
+
+async def test_a_content_ended_from_a_date_is_told_in_each_language(harness: Harness) -> None:
+    """The tenant admin ends a content from a later date: the scheduled-change mail says it ends from then."""
+    await harness.directory()
+    await harness.publish("applications.service.changed", {
+        "service_id": "kotihoito", "name_fi": "Kotihoito", "name_sv": "Hemvård", "provider_ids": ["p-fi", "p-sv"],
+        "changes": [{"kind": "content_ended", "name_fi": "Ateriat / kk", "name_sv": "Måltider / mån",
+                     "effective_from": "2027-01-01"}], "effective_from": "2027-01-01"}, tenant_id="kouvola")
+    finnish = text(only(harness, "info@paivansade.fi"))
+    assert "- Sisältö Ateriat / kk päättyy 1.1.2027 alkaen: sitä ei voi kirjata siitä päivästä lähtien" \
+        in finnish, finnish
+    swedish = text(only(harness, "info@solsidan.fi"))
+    assert "- Innehållet Måltider / mån upphör från 1.1.2027: det kan inte registreras från den dagen" \
+        in swedish and "Ateriat" not in swedish, swedish

@@ -819,6 +819,26 @@ def test_j_admin_1_defines_a_voucher_and_a_purchased_service_and_changes_one_in_
         assert time.monotonic() < deadline, "the provider was not told of the scheduled change"
         time.sleep(0.2)
     assert any(f"ändras {shown}" in s or f"muuttuvat {shown}" in s for s in _subjects(server))
+
+    # "Avsluta innehåll": the first content ends from a later day; listed under the coming changes with what
+    # ends, marked on the content, and the provider is told at once that it ends from that day
+    told_before = sum(any(name in s for name in services) for s in _subjects(server))
+    ends = today_in_helsinki(SystemClock()) + timedelta(days=60)
+    ends_shown = f"{ends.day}.{ends.month}.{ends.year}"
+    content_id = page.js("document.querySelector('.content-end').id").removeprefix("end-content-")
+    name = page.js(f"document.querySelector('#end-{content_id}-h').textContent")
+    page.fill(f"#end-{content_id}-ends_from", ends.isoformat())
+    page.submit(f"form[action$='/contents/{content_id}/end']")
+    assert f"Innehållet {name} upphör {ends_shown}." in page.text(), page.text()[:1500]
+    listed = page.js("document.querySelector('#scheduled-changes').innerText")
+    assert ends_shown in listed and f"Innehållet {name} upphör" in listed
+    marked = page.js(f"document.querySelector('#end-content-{content_id}').innerText")
+    assert f"Innehållet upphör {ends_shown}" in marked
+    deadline = time.monotonic() + 30
+    while sum(any(name in s for name in services) for s in _subjects(server)) <= told_before:
+        assert time.monotonic() < deadline, "the provider was not told of the end of the content"
+        time.sleep(0.2)
+    assert any(f"ändras {ends_shown}" in s or f"muuttuvat {ends_shown}" in s for s in _subjects(server))
     _no_finnish_left(page)
     accessible(page, "j-admin-1-services-sv")
 

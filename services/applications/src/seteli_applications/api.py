@@ -12,7 +12,7 @@ from seteli_common.auth import Principal, Role, current_principal, guard_tenant,
 from . import tenant_services
 from .api_deps import context
 from .context import ApplicationsContext
-from .schemas import PublicRulebookText, PublicTenants, RulebookVersionOut, ServiceOut, ServicePage
+from .schemas import ContentEndIn, PublicRulebookText, PublicTenants, RulebookVersionOut, ServiceOut, ServicePage
 
 router = APIRouter(prefix="/v1")
 TENANT_ADMIN = require_roles(Role.TENANT_ADMIN)
@@ -193,6 +193,18 @@ async def get_service(tenant_id: str, service_id: str,
                       principal: Principal = Depends(current_principal)) -> dict[str, Any]:
     guard_tenant(principal, tenant_id)
     return await tenant_services.get_service(ctx, tenant_id, service_id, as_of)
+
+
+@router.post("/tenants/{tenant_id}/services/{service_id}/contents/{content_id}/end", response_model=ServiceOut,
+             tags=["services"])
+async def end_content(tenant_id: str, service_id: str, content_id: str, body: ContentEndIn,
+                      ctx: ApplicationsContext = Depends(context),
+                      principal: Principal = Depends(TENANT_ADMIN)) -> dict[str, Any]:
+    """Ends a content of the service from `ends_from` (today if empty; a later day is a scheduled change,
+    listed and cancellable until then); the providers with an approved application are told. Answers the
+    service."""
+    guard_tenant(principal, tenant_id)
+    return await tenant_services.end_content(ctx, tenant_id, service_id, content_id, body.ends_from)
 
 
 @router.delete("/tenants/{tenant_id}/services/{service_id}/scheduled-changes/{change_id}", response_model=ServiceOut,

@@ -236,6 +236,9 @@ def service_changes(before: dict[str, Any], after: dict[str, Any]) -> list[dict[
                             "old_name_sv": old["name_sv"]})
         if old["client_pays"] != content["client_pays"]:
             changes.append({"kind": "content_payer", **names, "client_pays": content["client_pays"]})
+        if content.get("ended_from") and content.get("ended_from") != old.get("ended_from"):
+            changes.append({"kind": "content_ended", **names,
+                            "effective_from": ended_on(content).isoformat()})  # type: ignore[union-attr]
     for level in LEVELS:
         had = {a["type"] for a in (before["required_attachments"] or {}).get(level, [])}
         for attachment in (after["required_attachments"] or {}).get(level, []):
@@ -258,6 +261,19 @@ def service_changes(before: dict[str, Any], after: dict[str, Any]) -> list[dict[
     return changes
 
 
+def ended_on(content: dict[str, Any]) -> date | None:
+    """The day a content ends (its `ended_from`, a date or, in a scheduled change's JSON, an ISO date)."""
+    value = content.get("ended_from")
+    return date.fromisoformat(value) if isinstance(value, str) else value
+
+
+def content_ended(content: dict[str, Any], day: date) -> bool:
+    """Is the content ended on `day` (on or after its end day)? An ended content is not offered for new
+    vouchers, price lists or applications from its end day on, and no event of it is recorded from then on."""
+    end = ended_on(content)
+    return end is not None and end <= day
+
+
 SCHEDULABLE = ("name_fi", "name_sv", "auto_recording", "contents", "required_attachments", "calendar")
 
 
@@ -271,6 +287,8 @@ def with_scheduled(view: dict[str, Any], change: dict[str, Any]) -> dict[str, An
         for content in change["contents"]:
             if content["id"] in by_id:
                 by_id[content["id"]].update({k: content[k] for k in ("name_fi", "name_sv", "client_pays")})
+                if content.get("ended_from"):
+                    by_id[content["id"]]["ended_from"] = ended_on(content)
             else:
                 contents.append({"tenant_id": view["tenant_id"], "service_id": view["id"],
                                  "position": len(contents), **content})

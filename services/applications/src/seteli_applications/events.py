@@ -14,6 +14,7 @@ class ContentInfo(_Frozen):
     name_sv: str
     unit: str
     client_pays: bool
+    ended_from: str | None = None  # an ISO date: the content is ended from that day on (nothing after it)
 
 
 class RulebookInfo(_Frozen):
@@ -60,8 +61,8 @@ class ServiceDefined(EventPayload):
 
 class ServiceChange(_Frozen):
     """One change of a service (`domain.service_changes`): `kind` is names, content_added, content_renamed,
-    content_payer, attachment_required, interruption_rule, calendar, auto_recording or rulebook; the other
-    fields are those the kind needs."""
+    content_payer, content_ended (from effective_from), attachment_required, interruption_rule, calendar,
+    auto_recording or rulebook; the other fields are those the kind needs."""
 
     kind: str
     name_fi: str | None = None

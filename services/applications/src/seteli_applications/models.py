@@ -89,6 +89,8 @@ service_contents = Table(
     Column("name_sv", String(200), nullable=False),
     Column("unit", String(20), nullable=False),  # day | month | hour | m2_month | piece
     Column("client_pays", Boolean, nullable=False),
+    # the content is ended (not offered, nothing recorded) from this day on; never removed, price lists refer to it
+    Column("ended_from", Date),
     PrimaryKeyConstraint("tenant_id", "id"),
     Index("ix_service_contents_tenant_service", "tenant_id", "service_id", "position"),
 )

@@ -26,6 +26,14 @@ class ContentOut(BaseModel):
     name_sv: str
     unit: Unit
     client_pays: bool
+    ended_from: date | None = Field(None, description="the content is ended from this day on: not offered for new "
+                                                      "vouchers or price lists, no event on or after it")
+
+
+class ContentEndIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"ends_from": "2017-01-01"}]})
+    ends_from: date | None = Field(None, description="the first day the content is no longer in the service; "
+                                                     "empty is today; a past day is refused")
 
 
 class AttachmentRequirementOut(BaseModel):

@@ -17,6 +17,8 @@ from .domain import (
     SCHEDULABLE,
     as_of,
     calendar_problems,
+    content_ended,
+    ended_on,
     interruption_rule_problems,
     interruption_rules_problems,
     rule_in_force,
@@ -133,8 +135,13 @@ async def list_services(ctx: ApplicationsContext, tenant_id: str, limit: int, of
 def _service_info(view: dict[str, Any]) -> dict[str, Any]:
     return {"name_fi": view["name_fi"], "name_sv": view["name_sv"], "auto_recording": view["auto_recording"],
             "contents": [ContentInfo(content_id=c["id"], name_fi=c["name_fi"], name_sv=c["name_sv"], unit=c["unit"],
-                                     client_pays=c["client_pays"]) for c in view["contents"]],
+                                     client_pays=c["client_pays"],
+                                     ended_from=_iso(ended_on(c))) for c in view["contents"]],
             "calendar": view["calendar"], "required_attachments": view["required_attachments"]}
+
+
+def _iso(day: date | None) -> str | None:
+    return None if day is None else day.isoformat()
 
 
 async def publish_service(ctx: ApplicationsContext, tenant_id: str, service_id: str) -> None:
@@ -270,6 +277,14 @@ async def schedule_change(ctx: ApplicationsContext, tenant_id: str, service_id: 
             contents.append({"id": str(uuid.uuid4()), **entry})
         elif any(old[k] != entry[k] for k in ("name_fi", "name_sv", "client_pays")):
             contents.append({"id": old["id"], **entry})
+    # an end of a content (`end_content`) scheduled for the same day stays: this change only adds to it
+    for kept in ((replaced or {}).get("changes") or {}).get("contents") or []:
+        if kept.get("ended_from"):
+            same = next((c for c in contents if c["id"] == kept["id"]), None)
+            if same is None:
+                contents.append(kept)
+            else:
+                same["ended_from"] = kept["ended_from"]
     if contents:
         changes["contents"] = contents
     if changes:
@@ -282,6 +297,50 @@ async def schedule_change(ctx: ApplicationsContext, tenant_id: str, service_id: 
         await publish_service(ctx, tenant_id, service_id)
         await _tell_scheduled(ctx, tenant_id, before, with_scheduled(before, replaced["changes"]), day,
                               cancelled=True)
+    return await get_service(ctx, tenant_id, service_id)
+
+
+async def end_content(ctx: ApplicationsContext, tenant_id: str, service_id: str, content_id: str,
+                      ends_from: date | None) -> dict[str, Any]:
+    """Ends a content of the service from `ends_from` (today if None; a past day is refused): from that day on
+    the content is not offered for new vouchers, price lists or applications, and no event of it is recorded
+    on that day or later (events before it are still recorded and paid). The content is never removed: the
+    approved price lists and the vouchers granted refer to it.
+
+    Today: written at once and published. A later day: a scheduled change of that day (merged into a change
+    already scheduled for the same day), listed under the coming changes and cancellable until then; events
+    learn it at once from the `scheduled` versions. Either way the providers with an approved application are
+    told the content ends from the day (applications.service.changed, kind content_ended)."""
+    today = ctx.today()
+    day = ends_from or today
+    await get_service(ctx, tenant_id, service_id)
+    await apply_due_changes(ctx, tenant_id)
+    if day < today:
+        raise invalid_many([FieldError("ends_from", f"must be today ({today.isoformat()}) or later")])
+    before = await get_service(ctx, tenant_id, service_id, day)
+    content = next((c for c in before["contents"] if c["id"] == content_id), None)
+    if content is None:
+        raise not_found("Content")
+    if content_ended(content, day):
+        raise invalid_many([FieldError("ends_from", "the content has already ended on "
+                                                    f"{ended_on(content).isoformat()}")])  # type: ignore[union-attr]
+    if day == today:
+        current = await get_service(ctx, tenant_id, service_id)
+        await repo.update_content(ctx.session, tenant_id, content_id, ended_from=day)
+        await publish_service(ctx, tenant_id, service_id)
+        return await _tell_providers(ctx, tenant_id, current)
+    replaced = await repo.delete_pending_change(ctx.session, tenant_id, service_id, effective_from=day)
+    changes: dict[str, Any] = dict(replaced["changes"]) if replaced else {}
+    entry = {**{k: content[k] for k in ("id", "name_fi", "name_sv", "unit", "client_pays")},
+             "ended_from": day.isoformat()}
+    others = [c for c in changes.get("contents") or [] if c["id"] != content_id]
+    mine = next((c for c in changes.get("contents") or [] if c["id"] == content_id), None)
+    changes["contents"] = [*others, {**(mine or {}), **entry} if mine else entry]
+    await repo.insert_scheduled_change(ctx.session, {
+        "tenant_id": tenant_id, "id": str(uuid.uuid4()), "service_id": service_id, "effective_from": day,
+        "changes": changes, "created_at": ctx.clock.now()})
+    await publish_service(ctx, tenant_id, service_id)
+    await _tell_scheduled(ctx, tenant_id, before, with_scheduled(before, {"contents": [entry]}), day)
     return await get_service(ctx, tenant_id, service_id)
 
 
@@ -319,8 +378,9 @@ async def apply_due_changes(ctx: ApplicationsContext, tenant_id: str) -> int:
         new: list[dict[str, Any]] = []
         for content in fields.get("contents") or []:
             if content["id"] in known:
+                ended = {"ended_from": ended_on(content)} if content.get("ended_from") else {}
                 await repo.update_content(ctx.session, tenant_id, content["id"], name_fi=content["name_fi"],
-                                          name_sv=content["name_sv"], client_pays=content["client_pays"])
+                                          name_sv=content["name_sv"], client_pays=content["client_pays"], **ended)
             else:
                 new.append({"tenant_id": tenant_id, "service_id": change["service_id"],
                             "position": len(existing) + len(new), **content})

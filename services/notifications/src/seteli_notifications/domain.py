@@ -170,6 +170,10 @@ def service_change_lines(changes: Sequence[dict[str, object]], lang: str) -> lis
         elif kind == "content_payer":
             payer = ("asiakas" if fi else "klienten") if c.get("client_pays") else ("kunta" if fi else "kommunen")
             lines.append(f"Sisällön {name} maksaa nyt {payer}" if fi else f"Innehållet {name} betalas nu av {payer}")
+        elif kind == "content_ended":
+            day = _day(c.get("effective_from"))  # type: ignore[arg-type]
+            lines.append(f"Sisältö {name} päättyy {day} alkaen: sitä ei voi kirjata siitä päivästä lähtien" if fi
+                         else f"Innehållet {name} upphör från {day}: det kan inte registreras från den dagen")
         elif kind == "attachment_required":
             level = _LEVELS.get(str(c.get("level")), {}).get(lang, "")
             lines.append(f"Uusi vaadittu liite {level}: {name}" if fi else f"Ny bilaga som krävs {level}: {name}")

@@ -221,6 +221,7 @@ EVENT_FIELDS = {
 
 # The events service's reasons (English) -> the user's language, by what the reason says.
 EVENT_REASONS = (
+    ("content has ended", "event.error.content_ended"),
     ("after the start", "event.error.time_order"),
     ("both start_time", "error.required"),
     ("end is before", "event.error.end_before_start"),

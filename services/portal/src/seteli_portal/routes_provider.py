@@ -11,6 +11,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from . import tenants
 from .apiclient import ApiError
+from .i18n import Translator
 from .provider_data import application_context, attachment_state, listing, today
 from .web import PROVIDER, Page, download, seg
 
@@ -343,6 +344,19 @@ async def save_units(request: Request, application_id: str) -> Response:
     return await _save_step(request, application_id, "units", "ids")
 
 
+def price_list_errors(t: Translator, exc: ApiError) -> dict[str, str]:
+    """The applications service's refusal of a price list by its field; a content the municipality ended is
+    said in the user's language."""
+    errors = dict(exc.fields) or {"form": exc.detail}
+    for name, reason in list(errors.items()):
+        if "the content is ended from" in reason:
+            year, month, day = reason.split("the content is ended from ", 1)[1][:10].split("-")
+            del errors[name]  # shown by the content's price, the input the provider sees
+            errors[name.replace(".content_id", ".unit_price")] = t(
+                "price_lists.content_ended", date=f"{int(day)}.{int(month)}.{year}")
+    return errors
+
+
 @router.post("/applications/{application_id}/price-lists")
 async def add_price_list(request: Request, application_id: str) -> Response:
     page = _provider_page(request)
@@ -366,7 +380,7 @@ async def add_price_list(request: Request, application_id: str) -> Response:
         await page.call("POST", "applications", page.tpath(f"/applications/{seg(application_id)}/price-lists"),
                         json=body)
     except ApiError as exc:
-        return await _application(page, application_id, errors=exc.fields or {"form": exc.detail},
+        return await _application(page, application_id, errors=price_list_errors(page.t, exc),
                                   form_name="pricelist", values=body)
     page.flash("pricelist.added")
     return page.redirect(f"/provider/applications/{application_id}")

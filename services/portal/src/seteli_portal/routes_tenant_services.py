@@ -141,9 +141,10 @@ async def _services(page: Page, **context: Any) -> Response:
 
 async def _service(page: Page, service_id: str, **context: Any) -> Response:
     service = await page.call("GET", "applications", page.tpath(f"/services/{seg(service_id)}"))
+    today = today_in_helsinki(page.request.app.state.clock)  # the least "Päättyy alkaen" day
     return page.render("officer/service.html", status=context.pop("status", 422 if context.get("errors") else 200),
-                       service=service, units=UNITS, levels=LEVELS, types=ATTACHMENT_TYPES, reasons=REASONS,
-                       band_rows=BAND_ROWS, form_name=context.pop("form_name", ""),
+                       service=service, today=today, units=UNITS, levels=LEVELS, types=ATTACHMENT_TYPES,
+                       reasons=REASONS, band_rows=BAND_ROWS, form_name=context.pop("form_name", ""),
                        posted=context.pop("posted", None), **context)
 
 
@@ -263,6 +264,43 @@ async def cancel_scheduled_change(request: Request, service_id: str, change_id: 
     else:
         page.flash("services.change_cancelled")
     return page.redirect(f"/officer/services/{service_id}")
+
+
+@router.post("/services/{service_id}/contents/{content_id}/end")
+async def end_content(request: Request, service_id: str, content_id: str) -> Response:
+    """"Päätä sisältö": the content ends from the day given (empty: today; a past day refused). A later day is
+    listed under the coming changes and can be cancelled until then; the approved providers are told."""
+    page = _admin_page(request)
+    form = await page.form()
+    errors: dict[str, str] = {}
+    raw = _text(form, "ends_from")
+    day: date | None = None
+    if raw:
+        try:
+            day = date.fromisoformat(raw)
+        except ValueError:
+            errors["ends_from"] = page.t("error.date")
+        else:
+            if day < today_in_helsinki(page.request.app.state.clock):
+                errors["ends_from"] = page.t("services.change_date_past")
+    if not errors:
+        try:
+            service = await page.call("POST", "applications",
+                                      page.tpath(f"/services/{seg(service_id)}/contents/{seg(content_id)}/end"),
+                                      json={"ends_from": day.isoformat() if day else None})
+        except ApiError as exc:
+            if exc.status not in (404, 422):
+                raise
+            errors["ends_from"] = page.t("services.content_not_ended")  # ended already, or no such content
+        else:
+            content: dict[str, Any] = next((c for c in service["contents"] if c["id"] == content_id), {})
+            name = content.get(f"name_{page.lang}") or content.get("name_fi", "")
+            if day is not None and day > today_in_helsinki(page.request.app.state.clock):
+                page.flash("services.content_end_scheduled", name=name, date=f"{day.day}.{day.month}.{day.year}")
+            else:
+                page.flash("services.content_ended_now", name=name)
+            return page.redirect(f"/officer/services/{service_id}")
+    return await _service(page, service_id, errors=errors, form_name=f"end-{content_id}", posted=form)
 
 
 @router.post("/services/{service_id}/interruption-rule")

@@ -126,6 +126,7 @@ def subscriptions(clock: Clock | None = None, settings: VouchersSettings | None 
                     "name_sv": c.name_sv,
                     "unit": c.unit,
                     "client_pays": c.client_pays,
+                    "ended_from": date.fromisoformat(c.ended_from) if c.ended_from else None,
                 },
                 ["tenant_id", "service_id", "content_id"],
             )

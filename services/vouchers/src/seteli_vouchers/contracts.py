@@ -64,6 +64,7 @@ class ContentIn(Inbound):
     name_sv: str
     unit: str
     client_pays: bool = False
+    ended_from: str | None = None  # an ISO date: the content is ended from this day on
 
 
 class ServiceDefinedIn(TenantFact):

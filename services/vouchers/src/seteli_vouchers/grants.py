@@ -32,8 +32,12 @@ SERVICE_DEFINED = "applications.service.defined"  # what a grant waits for when 
 
 
 def _validate_grant(
-    data: dict[str, Any], service: dict[str, Any] | None, known: dict[str, dict[str, Any]]
+    data: dict[str, Any], service: dict[str, Any] | None, known: dict[str, dict[str, Any]], today: date
 ) -> list[FieldError]:
+    """A new voucher grants only contents that go on: a content the tenant admin ended (from its end day, as
+    the service of today has it) is refused. A voucher granted before the end keeps its row of that content,
+    and the row ends with the content: events refuses an event of it on the end day or later, so the provider
+    cannot record past it, while the events before the end are recorded and paid as usual."""
     errors: list[FieldError] = []
     if service is None:
         return [FieldError("service_id", "unknown service")]
@@ -45,6 +49,8 @@ def _validate_grant(
         client_pays = content["content_id"] in known and bool(known[content["content_id"]]["client_pays"])
         if content["content_id"] not in known:
             errors.append(FieldError(f"{where}.content_id", "not a content of this service"))
+        elif (ended := known[content["content_id"]].get("ended_from")) is not None and ended <= today:
+            errors.append(FieldError(f"{where}.content_id", f"the content has ended on {ended.isoformat()}"))
         if content["content_id"] in seen:
             errors.append(FieldError(f"{where}.content_id", "granted twice in one voucher"))
         seen.add(content["content_id"])
@@ -83,7 +89,7 @@ async def grant(ctx: VouchersContext, tenant_id: str, data: dict[str, Any], gran
         for field, reason in grant_validity_errors(
             data["granted_on"], data["valid_from"], data["valid_until"], ctx.today()
         ).items()
-    ] + _validate_grant(data, service, known)
+    ] + _validate_grant(data, service, known, ctx.today())
     if errors:
         raise invalid_many(errors)
     assert service is not None

@@ -99,6 +99,7 @@ service_contents = Table(
     Column("name_sv", String(200), nullable=False),
     Column("unit", String(30), nullable=False),
     Column("client_pays", Boolean, nullable=False, server_default="0"),
+    Column("ended_from", Date),  # the tenant admin ended the content from this day: no new voucher grants it
 )
 
 approvals = Table(

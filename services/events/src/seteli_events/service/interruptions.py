@@ -55,6 +55,7 @@ from ..events import (
 )
 from .event_changes import ensure_open, merged_input, revalue
 from .recording import (
+    check_content_goes_on,
     content_terms,
     load_booking,
     overlap_problem,
@@ -268,6 +269,7 @@ async def create(ctx: EventsContext, principal: Principal, booking_id: str, star
     if booking["unit"] != "day":
         raise invalid("booking_id", "interruptions are only for continuous day-unit services")
     service = await repo.service_row(ctx.session, ctx.tenant_id, booking["service_id"])
+    check_content_goes_on(service, booking["content_id"], start, start)  # no absence from the content's end on
     try:
         rule_on(parse_rules(service), start).for_reason(reason)
     except DomainError as exc:

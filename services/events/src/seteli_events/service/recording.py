@@ -78,6 +78,30 @@ def contents_on(service: Mapping[str, Any] | None, day: date | None) -> list[dic
     return contents
 
 
+def content_ended_from(service: Mapping[str, Any] | None, content_id: str, day: date) -> date | None:
+    """The day the content ends, as the service has it on `day` (a later end the tenant admin scheduled is in
+    the version of its date): None while the content goes on."""
+    content = next((c for c in contents_on(service, day) if c.get("content_id") == content_id), {})
+    ended = content.get("ended_from")
+    return date.fromisoformat(ended) if ended else None
+
+
+def check_content_goes_on(service: Mapping[str, Any] | None, content_id: str, start: date, end: date) -> None:
+    """An ended content: no event of it on its end day or later (events before it are recorded and paid). The
+    voucher's row of that content ends with it; the provider cannot record past it."""
+    ended = content_ended_from(service, content_id, end)
+    if ended is not None and ended <= end:
+        field = "start" if start >= ended else "end"
+        raise ProblemError(
+            422,
+            "Invalid input",
+            f"The content of the service has ended on {ended.isoformat()}",
+            "https://seteli.fi/problems/invalid-input",
+            [FieldError(field, f"the content has ended on {ended.isoformat()}: no event on or after that day")],
+            extra={"code": "content_ended", "ended_from": ended.isoformat()},
+        )
+
+
 def content_terms(booking: Mapping[str, Any], service: Mapping[str, Any] | None,
                   day: date | None = None) -> ContentTerms:
     """The terms of the booking's content on `day` (the first day of what is valued)."""
@@ -230,6 +254,7 @@ async def evaluate(
     service, list_rows = await repo.service_and_price_lists(
         ctx.session, ctx.tenant_id, booking["service_id"], booking["provider_id"]
     )
+    check_content_goes_on(service, booking["content_id"], inp.start, end)
     lists = [price_list(r) for r in list_rows]
     producer_part = inp.producer_part if inp.producer_part is not None else booking["producer_part"]
     try:
