@@ -68,6 +68,8 @@ def test_every_template_exists_in_finnish_and_swedish() -> None:
         "password_reset",
         "registration_approved",
         "registration_rejected",
+        "registration_more_requested",
+        "registration_answered",
         "application_submitted",
         "application_approved",
         "application_rejected",

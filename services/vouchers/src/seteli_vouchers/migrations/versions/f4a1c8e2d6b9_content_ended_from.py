@@ -1,7 +1,7 @@
 """the day a service content is ended (from applications.service.defined)
 
 Revision ID: f4a1c8e2d6b9
-Revises: b8d4f0a2c3e5
+Revises: a3e8c1f6d2b9
 Create Date: 2026-12-05 16:00:00
 """
 
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "f4a1c8e2d6b9"
-down_revision = "b8d4f0a2c3e5"
+down_revision = "a3e8c1f6d2b9"
 branch_labels = None
 depends_on = None
 
