@@ -6,10 +6,14 @@ from __future__ import annotations
 
 import asyncio
 import random
+import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
@@ -285,6 +289,52 @@ async def _walking_skeleton(
     result.email_subject = messages[0]["subject"]
     result.add("notifications", f"email to {result.email_to}: {result.email_subject}")
     return result
+
+
+ASKED_COMPANY = "Kotipalvelu Kysymys Oy"  # sent back with a question, the company has not answered yet
+ANSWERED_COMPANY = "Hoivapalvelu Vastaus Oy"  # sent back and answered: waiting for the admin's decision again
+
+
+def _link_token(mail_dir: Path, recipient: str, path: str) -> str | None:
+    """The token of the newest link to `path` in the mail (.eml files) to `recipient`, if any yet."""
+    found: list[tuple[int, str]] = []
+    for eml in mail_dir.glob("*.eml") if mail_dir.exists() else []:
+        msg = message_from_bytes(eml.read_bytes(), policy=policy.default)
+        if not isinstance(msg, EmailMessage) or recipient.lower() not in str(msg["To"]).lower():
+            continue
+        text = "\n".join(str(part.get_content()) for part in msg.walk() if part.get_content_type() == "text/plain")
+        found += [(eml.stat().st_mtime_ns, m.group(1)) for m in
+                  re.finditer(rf"/{re.escape(path)}\?token=([A-Za-z0-9_\-]+)", text)]
+    return max(found)[1] if found else None
+
+
+async def registration_questions(client: httpx.AsyncClient, base: dict[str, str], tenant_id: str,
+                                 officer: dict[str, str], mail_dir: Path) -> list[str]:
+    """Tenant admin journey 3's third decision, ready to try: two companies ask to register; the admin sends
+    both back with a question (`more-info`); one answers from the link in its mail, so its request waits in
+    the queue again, marked answered, with the question and answer in its history."""
+    rng = random.Random(1919)
+    requests = f"{base['registry']}/v1/tenants/{tenant_id}/registration-requests"
+    for company, email, question in (
+            (ASKED_COMPANY, "kysymys@kotipalvelukysymys.fi", "Liittäkää kaupparekisteriote ja vastuuvakuutustodistus."),
+            (ANSWERED_COMPANY, "vastaus@hoivapalveluvastaus.fi", "Mikä on toimipaikkanne puhelinnumero?")):
+        request = _ok(await client.post(requests, json={
+            "company_name": company, "business_id": random_business_id(rng), "street_address": "Valtakatu 5",
+            "postal_code": "45100", "city": "Kouvola", "country": "FI", "first_name": "Kaisa", "last_name": "Kysyjä",
+            "email": email, "phone": "0401231234", "password": "Demo-yritys-2026",
+            "password_again": "Demo-yritys-2026", "language": "fi"}), f"registration request {company}", 201)
+        _ok(await client.post(f"{requests}/{request['id']}/more-info", headers=officer, json={"message": question}),
+            f"ask {company} for more")
+        if company == ANSWERED_COMPANY:
+            async def mailed(email: str = email) -> str | None:
+                return await asyncio.to_thread(_link_token, mail_dir, email, "registration-request/answer")
+
+            token = await _eventually(f"{company} mailed its answer link", mailed)
+            _ok(await client.post(f"{base['registry']}/v1/registration-requests/by-link/answer", json={
+                "token": token, "reply": "Puhelinnumero on 05 123 4567, korjasin sen myös tietoihin.",
+                "phone": "051234567"}), f"{company} answers")
+    return [f"registration request of {ASKED_COMPANY}: sent back with a question, waiting for the company",
+            f"registration request of {ANSWERED_COMPANY}: sent back and answered, waiting for the admin's decision"]
 
 
 def print_result(result: DemoResult) -> None:

@@ -43,13 +43,15 @@ class Suite:
     apps: dict[str, FastAPI] = field(default_factory=dict)
 
 
-async def seed_demo_data(app: FastAPI, data_dir: Path, clock: Clock) -> None:
+async def seed_demo_data(app: FastAPI, data_dir: Path, clock: Clock, mail_dir: Path | None = None) -> None:
     """First start only: a demo tenant run through the walking skeleton, plus Kouvola's two services
-    from seed 004, so a person opening the suite finds data. A marker file keeps it to one time."""
+    from seed 004 and two registration requests sent back with a question (one answered), so a person
+    opening the suite finds data. A marker file keeps it to one time. `mail_dir`: where the notifications
+    service writes its mail (the answered request follows the link mailed to the company)."""
     import httpx
     from seteli_applications.demo import kouvola_services
 
-    from .demo import walking_skeleton
+    from .demo import registration_questions, walking_skeleton
 
     marker = data_dir / "demo-data.txt"
     if marker.exists():
@@ -65,6 +67,8 @@ async def seed_demo_data(app: FastAPI, data_dir: Path, clock: Clock) -> None:
         for body in kouvola_services():
             await client.post("/applications/v1/tenants/demo/services", json=body,
                               headers={"authorization": f"Bearer {token}"})
+        questions = await registration_questions(client, base, "demo", {"authorization": f"Bearer {token}"},
+                                                 mail_dir or data_dir / "mail")
     lines = [
         "Seteli demo data (embedded mode)",
         f"platform admin: {DEMO_ADMIN_EMAIL} / {DEMO_ADMIN_PASSWORD}",
@@ -73,6 +77,7 @@ async def seed_demo_data(app: FastAPI, data_dir: Path, clock: Clock) -> None:
         f"resident (the client {result.client_name}): sign in at /portal/resident/sign-in with the test "
         f"identification, identity code {result.client_identity_code}",
         *(f"{step}: {detail}" for step, detail in result.steps),
+        *(f"registry: {line}" for line in questions),
     ]
     _write_private(marker, "\n".join(lines) + "\n")  # holds the demo passwords
     print("\n".join(lines), flush=True)
@@ -138,7 +143,8 @@ def build_suite(data_dir: Path, *, clock: Clock | None = None, today: date | Non
         async with AsyncExitStack() as stack:
             for app in apps.values():
                 await stack.enter_async_context(app.router.lifespan_context(app))
-            seeding = asyncio.create_task(seed_demo_data(parent, data_dir, clock)) if seed_demo else None
+            mail_dir = Path(runtimes["notifications"].settings.resolved_outbox_dir())  # type: ignore[attr-defined]
+            seeding = asyncio.create_task(seed_demo_data(parent, data_dir, clock, mail_dir)) if seed_demo else None
             yield
             if seeding is not None and not seeding.done():
                 seeding.cancel()

@@ -10,7 +10,6 @@ as a person's browser would."""
 
 from __future__ import annotations
 
-import asyncio
 import importlib
 import importlib.util
 import json
@@ -18,7 +17,7 @@ import random
 import sys
 import time
 import typing
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Iterator
 from decimal import Decimal
 from http import HTTPStatus
 from pathlib import Path
@@ -29,6 +28,7 @@ from urllib.parse import parse_qs, urlparse
 import httpx
 import pytest
 from seteli_common.clock import Month, SystemClock, today_in_helsinki
+from seteli_common.consistency_client import FollowWrites
 
 from seteli.demo import DEMO_SIGNER_CODE, random_business_id, random_test_identity_code
 from seteli.embedded import DEMO_ADMIN_EMAIL, DEMO_ADMIN_PASSWORD, build_suite
@@ -93,21 +93,18 @@ class Api:
         return models[0].from_dict(data)
 
     async def call(self, client: Any, method: str, path: str, expected: int = 200,
-                   body: dict[str, Any] | None = None, retry_for: float = 0, **params: Any) -> Any:
-        """Call the operation through its generated function; returns the parsed (typed) answer. With
-        `retry_for`, repeats a refused call while another service catches up on an event."""
+                   body: dict[str, Any] | None = None, **params: Any) -> Any:
+        """Call the operation through its generated function, once; returns the parsed (typed) answer. A
+        service that has not heard of a write this one follows yet answers not-yet-known, and the transport
+        under the client (FollowWrites) waits and asks again: no step retries on its own."""
         module = self.operation(method, path)
         if body is not None:
             params["body"] = self.body(module, body)
-        deadline = time.monotonic() + retry_for
-        while True:
-            response = await module.asyncio_detailed(client=client, **params)
-            if response.status_code == HTTPStatus(expected):
-                assert response.parsed is not None, f"{method} {path}: the client parsed no answer"
-                return response.parsed
-            if response.status_code >= 500 or time.monotonic() > deadline:
-                raise AssertionError(f"{method} {path}: HTTP {response.status_code}: {response.content[:500]!r}")
-            await asyncio.sleep(0.2)
+        response = await module.asyncio_detailed(client=client, **params)
+        if response.status_code != HTTPStatus(expected):
+            raise AssertionError(f"{method} {path}: HTTP {response.status_code}: {response.content[:500]!r}")
+        assert response.parsed is not None, f"{method} {path}: the client parsed no answer"
+        return response.parsed
 
 
 class User:
@@ -130,21 +127,14 @@ def _query(url: str) -> dict[str, str]:
     return {key: values[0] for key, values in parse_qs(urlparse(url).query).items()}
 
 
-async def _eventually(step: str, probe: Callable[[], Awaitable[Any]], timeout: float = 30.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        found = await probe()
-        if found:
-            return found
-        await asyncio.sleep(0.2)
-    raise AssertionError(f"{step}: not reached within {timeout:.0f} s")
-
-
 @pytest.fixture
 async def api(generated: dict[str, Any], tmp_path: Path) -> AsyncIterator[Api]:
     suite = build_suite(tmp_path / "suite", with_portal=False)
     async with suite.app.router.lifespan_context(suite.app):
-        yield Api(generated, httpx.ASGITransport(app=suite.app))
+        # One transport under every user's generated client follows the writes (seteli_common.consistency_client):
+        # each write's Seteli-Consistency goes along as Seteli-After, and a service that has not heard of it
+        # yet answers 409 not-yet-known, on which alone the transport waits, as Retry-After says.
+        yield Api(generated, FollowWrites(httpx.ASGITransport(app=suite.app)))
 
 
 async def test_the_generated_client_runs_the_walking_skeleton(api: Api) -> None:
@@ -192,8 +182,8 @@ async def test_the_generated_client_runs_the_walking_skeleton(api: Api) -> None:
                       "client_pays": False}]})
     content_id = service.contents[0].id
     application = await api.call(await provider.client(), "post",
-                                 "/applications/v1/tenants/{tenant_id}/applications", 201, retry_for=30,
-                                 tenant_id=tenant_id, body={"service_id": service.id})
+                                 "/applications/v1/tenants/{tenant_id}/applications", 201,
+                                 tenant_id=tenant_id, body={"service_id": service.id})  # waits: not-yet-known
     ids = {"tenant_id": tenant_id, "application_id": application.id}
     await api.call(await provider.client(), "post",
                    "/applications/v1/tenants/{tenant_id}/applications/{application_id}/price-lists", 201, **ids,
@@ -229,33 +219,28 @@ async def test_the_generated_client_runs_the_walking_skeleton(api: Api) -> None:
                                                        "identity_code": random_test_identity_code(rng),
                                                        "language": "fi"})
     voucher = await api.call(await officer.client(), "post", "/vouchers/v1/tenants/{tenant_id}/vouchers", 201,
-                             retry_for=30, tenant_id=tenant_id, body={
+                             tenant_id=tenant_id, body={
         "client_id": client.id, "service_id": service.id, "granted_on": str(month.first),
         "valid_from": str(month.first), "valid_until": str(month.next().last),
         "contents": [{"content_id": content_id, "granted_amount": "31", "period": "month",
                       "voucher_value": "140.00"}]})
     booking = await api.call(await provider.client(), "post", "/vouchers/v1/tenants/{tenant_id}/bookings", 201,
-                             retry_for=30, tenant_id=tenant_id, body={
+                             tenant_id=tenant_id, body={
         "voucher_number": voucher.number, "voucher_content_id": voucher.contents[0].id, "accept_terms": True,
         "client_number": "A-001"})
 
     # events: the provider records the month's care at 150.00 €/day, of which the voucher covers 140.00 €
     event = await api.call(await provider.client(), "post", "/events/v1/tenants/{tenant_id}/events", 201,
-                           retry_for=30, tenant_id=tenant_id, body={
+                           tenant_id=tenant_id, body={
         "booking_id": booking.id, "start": str(month.first), "end": str(month.last), "status": "recorded"})
     days = (month.last - month.first).days + 1
     assert Decimal(str(event.units)) == days
     assert Decimal(str(event.amount_tenant)) == Decimal("140.00") * days
 
-    # settlement: the preview shows the event once it reached the ledger; the run pays the provider
+    # settlement: the preview shows the event (settlement waits for it: the entry's token); the run pays
     runs = "/settlement/v1/tenants/{tenant_id}/runs"
-
-    async def preview() -> Any:
-        shown = await api.call(await officer.client(), "post", runs, 200, tenant_id=tenant_id,
+    previewed = await api.call(await officer.client(), "post", runs, 200, tenant_id=tenant_id,
                                body={"month": str(month), "dry_run": True})
-        return shown if Decimal(str(shown.total)) > 0 else None
-
-    previewed = await _eventually("the event in the settlement ledger", preview)
     settled = await api.call(await officer.client(), "post", runs, 201, tenant_id=tenant_id,
                              body={"month": str(month), "dry_run": False})
     assert Decimal(str(settled.total)) == Decimal(str(previewed.total)) == Decimal("140.00") * days

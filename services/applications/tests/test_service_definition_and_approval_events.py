@@ -26,7 +26,8 @@ async def test_tenant_admin_defines_a_service_and_it_is_published(api: Api) -> N
     payload = event["payload"]
     assert payload["service_id"] == service["id"] and payload["kind"] == "voucher"
     assert payload["contents"][1] == {"content_id": service["contents"][1]["id"], "name_fi": "Ateriat / kk",
-                                      "name_sv": "Måltider / mån", "unit": "month", "client_pays": True}
+                                      "name_sv": "Måltider / mån", "unit": "month", "client_pays": True,
+                                      "ended_from": None}  # a content goes on until the tenant admin ends it
     # providers read the services of any tenant
     listed = await api.client.get("/v1/tenants/kouvola/services", headers=api.provider)
     assert listed.json()["total"] == 1

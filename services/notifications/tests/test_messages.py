@@ -361,3 +361,53 @@ async def test_the_platforms_own_link_stays_a_link(harness: Harness) -> None:
         "user_id": "u-1", "email": "maija@paivansade.fi", "language": "fi", "link": link,
         "expires_at": "2016-03-16T10:00:00Z"})
     assert f'<a href="{link}">' in html(only(harness, "maija@paivansade.fi"))
+
+
+async def test_registration_sent_back_mails_the_company_in_its_language_with_the_message_and_link(
+        harness: Harness) -> None:
+    await harness.directory()
+    asks = {"request_id": "r-7", "company_name": "Vårdhem Solsidan Ab", "email": "anna@solsidan.fi",
+            "message": "Bifoga ett utdrag ur handelsregistret.", "link": "https://seteli.fi/registration-request/answer?token=s1"}
+    await harness.publish("registry.registration.more_requested", {**asks, "language": "sv"}, tenant_id="porvoo")
+    await harness.publish("registry.registration.more_requested",
+                          {**asks, "request_id": "r-8", "company_name": "Kotipalvelu Aurinko Oy",
+                           "email": "aino@aurinko.fi", "message": "Liittäkää kaupparekisteriote.", "language": "fi",
+                           "link": "https://seteli.fi/registration-request/answer?token=f1"}, tenant_id="kouvola")
+    sv, fi = only(harness, "anna@solsidan.fi"), only(harness, "aino@aurinko.fi")
+    assert sv["Subject"] == "Komplettering av er registrering begärs: Vårdhem Solsidan Ab"
+    assert sv["Content-Language"] == "sv"
+    assert "Borgå stad begär komplettering" in text(sv)
+    assert "Vad som saknas: Bifoga ett utdrag ur handelsregistret." in text(sv)
+    assert '<a href="https://seteli.fi/registration-request/answer?token=s1">' in html(sv)
+    assert fi["Subject"] == "Rekisteröitymisestänne pyydetään lisätietoja: Kotipalvelu Aurinko Oy"
+    assert fi["Content-Language"] == "fi"
+    assert "Kouvolan kaupunki pyytää lisätietoja" in text(fi)
+    assert "Mitä puuttuu: Liittäkää kaupparekisteriote." in text(fi)
+    assert "answer?token=f1" in text(fi)
+    # the link opens the request: the stored copy keeps none of it
+    [stored] = await harness.db_message(recipient="aino@aurinko.fi")
+    assert "token=f1" not in stored["body_text"] and "[link removed after sending]" in stored["body_text"]
+
+
+async def test_the_company_s_answer_goes_to_the_tenant_s_notice_address_else_its_admins(harness: Harness) -> None:
+    await harness.directory()
+    admin = {"user_id": "u-p", "email": "admin@borga.fi", "role": "tenant_admin", "tenant_id": "porvoo",
+             "provider_id": None, "language": "sv"}
+    await harness.publish("registry.user.created", admin, tenant_id="porvoo")
+    answer = {"request_id": "r-7", "company_name": "Vårdhem Solsidan Ab", "business_id": "2077474-0",
+              "reply": "Utdraget är bifogat.", "changed": ["phone"]}
+    await harness.publish("registry.registration.answered", answer, tenant_id="porvoo")
+    mail = only(harness, "admin@borga.fi")  # no notice address: its admins, in both its languages
+    assert mail["Subject"] == ("Yritys vastasi lisätietopyyntöön: Vårdhem Solsidan Ab / "
+                               "Företaget har svarat på begäran om komplettering: Vårdhem Solsidan Ab")
+    assert "Svar: Utdraget är bifogat." in text(mail) and "Vastaus: Utdraget är bifogat." in text(mail)
+    assert "/officer/registrations/r-7" in text(mail)
+
+    put = await harness.client.put("/v1/tenants/porvoo/notification-settings",
+                                   headers=harness.token_for(Role.TENANT_ADMIN, tenant_id="porvoo"),
+                                   json={"notification_email": "ilmoitukset@borga.fi"})
+    assert put.status_code == 200, put.text
+    await harness.publish("registry.registration.answered", {**answer, "request_id": "r-9"}, tenant_id="porvoo")
+    told = only(harness, "ilmoitukset@borga.fi")
+    assert "Vårdhem Solsidan Ab (2077474-0)" in text(told) and "/officer/registrations/r-9" in text(told)
+    assert len(harness.smtp.to("admin@borga.fi")) == 1

@@ -40,3 +40,55 @@ async def test_each_approved_provider_reads_what_changed_in_its_language(harness
     swedish = text(only(harness, "info@solsidan.fi"))
     assert "- Avbrottsregeln ändras från 1.1.2027" in swedish and "- Ny bilaga som krävs av verksamhetsstället" \
         in swedish and "Uusi" not in swedish
+
+
+SCHEDULED = [
+    {"kind": "content_payer", "name_fi": "Ateriat / kk", "name_sv": "Måltider / mån", "client_pays": False},
+    {"kind": "names", "name_fi": "Kotihoito 2027", "name_sv": "Hemvård 2027", "old_name_fi": "Kotihoito",
+     "old_name_sv": "Hemvård"},
+]
+
+
+async def test_a_change_from_a_later_date_is_told_with_its_date_in_each_language(harness: Harness) -> None:
+    """Only the providers the fact names (those with an approved application) are mailed."""
+    await harness.directory()
+    await harness.publish("applications.service.changed", {
+        "service_id": "kotihoito", "name_fi": "Kotihoito", "name_sv": "Hemvård", "provider_ids": ["p-fi", "p-sv"],
+        "changes": SCHEDULED, "effective_from": "2027-01-01"}, tenant_id="kouvola")
+    finnish = only(harness, "info@paivansade.fi")
+    assert finnish["Subject"] == "Palvelun ehdot muuttuvat 1.1.2027: Kotihoito"
+    body = text(finnish)
+    assert "Muutokset ovat voimassa 1.1.2027 alkaen:" in body and "- Sisällön Ateriat / kk maksaa nyt kunta" \
+        in body and "- Palvelun uusi nimi: Kotihoito 2027 (ennen Kotihoito)" in body, body
+    swedish = only(harness, "info@solsidan.fi")
+    assert swedish["Subject"] == "Villkoren för tjänsten ändras 1.1.2027: Hemvård"
+    body = text(swedish)
+    assert "Ändringarna gäller från 1.1.2027:" in body and "- Innehållet Måltider / mån betalas nu av kommunen" \
+        in body and "Kotihoito" not in body, body
+
+
+async def test_a_cancelled_change_is_told_to_the_providers_concerned_only(harness: Harness) -> None:
+    await harness.directory()
+    await harness.publish("applications.service.changed", {
+        "service_id": "kotihoito", "name_fi": "Kotihoito", "name_sv": "Hemvård", "provider_ids": ["p-sv"],
+        "changes": SCHEDULED[:1], "effective_from": "2027-01-01", "cancelled": True}, tenant_id="kouvola")
+    swedish = only(harness, "info@solsidan.fi")
+    assert swedish["Subject"] == "Ändringen av tjänsten har återkallats: Hemvård"
+    body = text(swedish)
+    assert "som skulle ha gällt från 1.1.2027" in body and "- Innehållet Måltider / mån" in body, body
+    assert harness.smtp.to("info@paivansade.fi") == []  # no approved application: nothing
+
+
+async def test_a_content_ended_from_a_date_is_told_in_each_language(harness: Harness) -> None:
+    """The tenant admin ends a content from a later date: the scheduled-change mail says it ends from then."""
+    await harness.directory()
+    await harness.publish("applications.service.changed", {
+        "service_id": "kotihoito", "name_fi": "Kotihoito", "name_sv": "Hemvård", "provider_ids": ["p-fi", "p-sv"],
+        "changes": [{"kind": "content_ended", "name_fi": "Ateriat / kk", "name_sv": "Måltider / mån",
+                     "effective_from": "2027-01-01"}], "effective_from": "2027-01-01"}, tenant_id="kouvola")
+    finnish = text(only(harness, "info@paivansade.fi"))
+    assert "- Sisältö Ateriat / kk päättyy 1.1.2027 alkaen: sitä ei voi kirjata siitä päivästä lähtien" \
+        in finnish, finnish
+    swedish = text(only(harness, "info@solsidan.fi"))
+    assert "- Innehållet Måltider / mån upphör från 1.1.2027: det kan inte registreras från den dagen" \
+        in swedish and "Ateriat" not in swedish, swedish

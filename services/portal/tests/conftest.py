@@ -9,6 +9,7 @@ from typing import Any
 
 import httpx
 import pytest
+from seteli_common.consistency_client import FollowWrites
 from seteli_portal.bootstrap import build_app
 from seteli_portal.config import SERVICE_NAMES, PortalSettings
 
@@ -50,8 +51,10 @@ async def portal(suite: Suite, data: Seed) -> AsyncIterator[httpx.AsyncClient]:
 
 @pytest.fixture
 async def services(suite: Suite) -> AsyncIterator[httpx.AsyncClient]:
-    """The suite's public APIs directly: what other people do meanwhile (see service_calls.py)."""
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=suite.app), base_url="http://suite",
+    """The suite's public APIs directly: what other people do meanwhile (see service_calls.py). It follows its
+    own writes (seteli_common.consistency_client): a call after a write of another service waits where that
+    service says "not yet known here", and nowhere else."""
+    async with httpx.AsyncClient(transport=FollowWrites(httpx.ASGITransport(app=suite.app)), base_url="http://suite",
                                  timeout=60) as client:
         yield client
 

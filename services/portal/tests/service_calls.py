@@ -14,6 +14,7 @@ from seteli_common.auth import Principal, Role
 from seteli.demo import _post_until, random_test_identity_code
 from seteli.embedded import Suite
 
+from .conftest import csrf_of
 from .seed import OFFICER_PASSWORD, PROVIDER_PASSWORD, Seed
 
 
@@ -53,8 +54,10 @@ async def credit_an_event(client: httpx.AsyncClient, base: str, headers: dict[st
 
 async def book_a_new_client(services: httpx.AsyncClient, data: Seed, service_name: str, client_number: str,
                             granted: str, period: str, value: str, seed: int,
-                            base: str = "http://suite") -> dict[str, Any]:
-    """A new client of the company: a voucher of the service (its Finnish name or id), booked by the provider."""
+                            base: str = "http://suite", portal: httpx.AsyncClient | None = None) -> dict[str, Any]:
+    """A new client of the company: a voucher of the service (its Finnish name or id), booked by the provider.
+    `portal`: booked in the portal by the provider signed in there, whose session then carries the booking's
+    consistency token: the next entry on the booking waits in the portal until the events service has it."""
     officer = await officer_headers(services, base, data.officer_email, OFFICER_PASSWORD)
     provider = await officer_headers(services, base, data.provider_email, PROVIDER_PASSWORD)
     tenant = f"{base}/vouchers/v1/tenants/{data.tenant_id}"
@@ -66,12 +69,23 @@ async def book_a_new_client(services: httpx.AsyncClient, data: Seed, service_nam
         "identity_code": random_test_identity_code(random.Random(seed))})
     assert person.status_code == 201, person.text
     month = data.voucher_month
-    voucher = await _post_until(services, "voucher", f"{tenant}/vouchers", {
+    granted_voucher = await services.post(f"{tenant}/vouchers", headers=officer, json={
         "client_id": person.json()["id"], "service_id": service["id"], "granted_on": str(month.first),
         "valid_from": str(month.first), "valid_until": str(month.next().last),
         "contents": [{"content_id": service["contents"][0]["id"], "granted_amount": granted, "period": period,
-                      "voucher_value": value}]}, officer)
-    booking = await _post_until(services, "booking", f"{tenant}/bookings", {
+                      "voucher_value": value}]})
+    assert granted_voucher.status_code == 201, granted_voucher.text
+    voucher = granted_voucher.json()
+    if portal is not None:
+        found = await portal.get("/provider/book", params={"number": voucher["number"]})
+        assert found.status_code == 200, found.text[-1500:]
+        booked = await portal.post("/provider/book", data={
+            "csrf": csrf_of(found.text), "voucher_number": voucher["number"],
+            "voucher_content_id": voucher["contents"][0]["id"], "accept_terms": "on", "client_number": client_number})
+        assert booked.status_code == 303, booked.text[-1500:]
+        return {"id": booked.headers["location"].rsplit("/", 1)[-1].split("?")[0]}
+    booking = await services.post(f"{tenant}/bookings", headers=provider, json={
         "voucher_number": voucher["number"], "voucher_content_id": voucher["contents"][0]["id"],
-        "accept_terms": True, "client_number": client_number}, provider)
-    return dict(booking)
+        "accept_terms": True, "client_number": client_number})
+    assert booking.status_code == 201, booking.text
+    return dict(booking.json())

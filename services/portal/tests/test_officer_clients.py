@@ -10,6 +10,8 @@ from typing import Any
 
 import httpx
 from pypdf import PdfReader
+from seteli_common.consistency import AFTER_HEADER, CONSISTENCY_HEADER
+from seteli_common.consistency_client import FollowWrites
 from seteli_portal.i18n import money_fmt
 
 from seteli.embedded import Suite
@@ -19,7 +21,9 @@ from .seed import OFFICER_PASSWORD, PROVIDER_PASSWORD, Seed
 
 
 async def _api(suite: Suite, email: str, password: str) -> httpx.AsyncClient:
-    client = httpx.AsyncClient(transport=httpx.ASGITransport(app=suite.app), base_url="http://suite", timeout=60)
+    """A user's own API client that follows its writes (Seteli-After; waits only on not-yet-known)."""
+    client = httpx.AsyncClient(transport=FollowWrites(httpx.ASGITransport(app=suite.app)), base_url="http://suite",
+                               timeout=60)
     token = (await client.post("/registry/v1/auth/token", json={"email": email, "password": password})).json()
     client.headers["authorization"] = f"Bearer {token['access_token']}"
     return client
@@ -209,34 +213,28 @@ async def test_an_officer_credits_a_paid_event_from_the_voucher_page(
         "valid_from": str(month.first), "valid_until": str(month.next().last),  # bookable today
         "contents": [{"content_id": service["contents"][0]["id"], "granted_amount": "31", "period": "month",
                       "voucher_value": "140.00"}]})).json()
-    booking, answer = None, None
-    for _ in range(600):  # the provider learns the voucher over the bus (patient: a loaded machine is slow)
-        answer = await provider.post(f"{base}/bookings", json={
-            "voucher_number": voucher["number"], "voucher_content_id": voucher["contents"][0]["id"],
-            "accept_terms": True, "client_number": "E-005"})
-        if answer.status_code == 201:
-            booking = answer.json()
-            break
-        await asyncio.sleep(0.1)
-    assert booking is not None, answer.text if answer is not None else ""
+    answer = await provider.post(f"{base}/bookings", json={
+        "voucher_number": voucher["number"], "voucher_content_id": voucher["contents"][0]["id"],
+        "accept_terms": True, "client_number": "E-005"})
+    assert answer.status_code == 201, answer.text
+    booking = answer.json()
     events = f"/events/v1/tenants/{data.tenant_id}/events"
-    recorded = None
-    for _ in range(600):
-        answer = await provider.post(events, json={"booking_id": booking["id"], "start": str(month.first),
-                                                   "end": str(month.first.replace(day=3)), "status": "recorded"})
-        if answer.status_code == 201:
-            recorded = answer.json()
-            break
-        await asyncio.sleep(0.1)
-    assert recorded is not None and recorded["amount_tenant"] == "420.00"
-    for _ in range(300):  # the run pays it once settlement has it
-        run = (await officer.post(f"/settlement/v1/tenants/{data.tenant_id}/runs",
-                                  json={"month": str(month), "dry_run": False})).json()
+    # the events service waits for the booking (the provider's client sends its token)
+    answer = await provider.post(events, json={"booking_id": booking["id"], "start": str(month.first),
+                                               "end": str(month.first.replace(day=3)), "status": "recorded"})
+    assert answer.status_code == 201, answer.text
+    recorded = answer.json()
+    assert recorded["amount_tenant"] == "420.00"
+    # the officer's run follows the provider's entry (its token, handed over): settlement waits for it
+    run = await officer.post(f"/settlement/v1/tenants/{data.tenant_id}/runs", json={"month": str(month),
+                             "dry_run": False}, headers={AFTER_HEADER: answer.headers[CONSISTENCY_HEADER]})
+    assert run.status_code == 201 and recorded["id"] in str(run.json()), run.text
+    for _ in range(300):  # the run's own work tells the events service (no write of ours names it): polled
         event = (await officer.get(f"{events}/{recorded['id']}")).json()
         if event["settled"]:
             break
         await asyncio.sleep(0.2)
-    assert event["settled"], run
+    assert event["settled"], run.text
 
     await login(portal, data.officer_email, OFFICER_PASSWORD)
     url = f"/officer/vouchers/{voucher['id']}"

@@ -52,3 +52,24 @@ async def test_a_payment_of_another_company_is_not_found(portal: httpx.AsyncClie
 async def test_tenant_staff_do_not_see_the_provider_payments_page(portal: httpx.AsyncClient, data: Seed) -> None:
     await login(portal, data.officer_email, OFFICER_PASSWORD)
     assert (await portal.get("/provider/payments")).status_code == 403
+
+
+async def test_the_main_user_reads_the_companys_own_realisation_report(portal: httpx.AsyncClient, data: Seed) -> None:
+    """Issue 20 (provider journey 7): the company's clients and realisation, never another company's; a month
+    range that ends before it starts is told at its field; tenant staff are not let in."""
+    await login(portal, data.provider_email, PROVIDER_PASSWORD)
+    home = await portal.get("/provider")
+    assert re.search(r'<a href="/provider/reports">Toteumaraportti</a>', home.text)  # in the main user's menu
+    month = data.demo.month
+    page = await portal.get("/provider/reports", params={"start": month, "end": month})
+    assert page.status_code == 200, page.text[-2000:]
+    assert "<h1>Yrityksen asiakkaat ja toteuma</h1>" in page.text and "<td>A-001</td>" in page.text
+    csv = await portal.get("/provider/reports/realisation.csv", params={"start": month, "end": month})
+    assert csv.status_code == 200 and "attachment" in csv.headers["content-disposition"]
+    companies = {line.split(";")[0] for line in csv.text.lstrip("\ufeff").splitlines()[1:]}
+    assert len(companies) == 1 and companies.pop().startswith("Hoivakoti Päivänsäde"), csv.text
+    backwards = await portal.get("/provider/reports", params={"start": month, "end": "2000-01"})
+    assert backwards.status_code == 422 and 'id="report-end-error"' in backwards.text
+
+    await login(portal, data.officer_email, OFFICER_PASSWORD)
+    assert (await portal.get("/provider/reports", params={"start": month, "end": month})).status_code == 403

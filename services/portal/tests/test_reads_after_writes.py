@@ -1,16 +1,25 @@
 """Reads after writes across services (issue 22): a provider books a voucher through the portal and records
 care on the new booking at once. The booking's answer carries its consistency token; the portal sends it
 to the events service with the entry and, while the booking is still on its way there, waits on
-`not-yet-known` as the service asks. The test sends the entry once and never retries."""
+`not-yet-known` as the service asks. The test sends the entry once and never retries. With the bus to the
+events service slowed down, the portal is seen to wait and then show the entry; a session without the token
+(another sign-in) is answered at once, as before: the portal never waits on a refusal."""
 
 from __future__ import annotations
 
 import random
 import re
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
 
 import httpx
+from seteli_common.messaging.memory import InMemoryBroker, _Message
+from seteli_common.messaging.transport import topic_matches
 
-from seteli.demo import _post_until, random_test_identity_code
+from seteli.demo import random_test_identity_code
+from seteli.embedded import Suite
 
 from .conftest import csrf_of, login, submit
 from .seed import OFFICER_PASSWORD, PROVIDER_PASSWORD, Seed
@@ -31,11 +40,13 @@ async def test_care_is_recorded_on_a_booking_made_a_moment_ago_without_retrying(
         "identity_code": random_test_identity_code(random.Random(2222))})
     assert person.status_code == 201, person.text
     month = data.voucher_month
-    voucher = await _post_until(services, "voucher", f"{tenant}/vouchers", {
+    granted = await services.post(f"{tenant}/vouchers", headers=officer, json={
         "client_id": person.json()["id"], "service_id": service["id"], "granted_on": str(month.first),
         "valid_from": str(month.first), "valid_until": str(month.next().last),
         "contents": [{"content_id": service["contents"][0]["id"], "granted_amount": "31", "period": "month",
-                      "voucher_value": "140.00"}]}, officer)
+                      "voucher_value": "140.00"}]})
+    assert granted.status_code == 201, granted.text
+    voucher = granted.json()
 
     await login(portal, data.provider_email, PROVIDER_PASSWORD)
     found = await portal.get("/provider/book", params={"number": voucher["number"]})
@@ -52,3 +63,96 @@ async def test_care_is_recorded_on_a_booking_made_a_moment_ago_without_retrying(
     assert recorded.status_code == 303, recorded.text[-2000:]  # the first and only try
     view = await portal.get(recorded.headers["location"])
     assert view.text.count('<span class="mark">Keskeneräinen</span>') == 3
+
+
+@contextmanager
+def _slow_to_events(broker: InMemoryBroker, event_type: str, delay: float) -> Iterator[None]:
+    """The bus carries `event_type` to the events service `delay` seconds late (to the others at once)."""
+    original = broker.route
+
+    def route(routing_key: str, body: bytes, headers: dict[str, object]) -> None:
+        if routing_key != event_type:
+            original(routing_key, body, headers)
+            return
+        late = {name: q for name, q in broker.queues.items() if name.startswith("events")
+                and any(topic_matches(p, routing_key) for p in q.spec.routing_keys)}
+        for name in late:
+            del broker.queues[name]
+        try:
+            original(routing_key, body, headers)
+        finally:
+            broker.queues.update(late)
+        for queue in late.values():
+            broker.enqueue_later(queue, _Message(body, dict(headers)), delay)
+
+    broker.route = route  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        broker.route = original  # type: ignore[method-assign]
+
+
+async def _voucher(services: httpx.AsyncClient, data: Seed, last_name: str, seed: int) -> dict[str, Any]:
+    officer = await officer_headers(services, BASE, data.officer_email, OFFICER_PASSWORD)
+    tenant = f"{BASE}/vouchers/v1/tenants/{data.tenant_id}"
+    service = (await services.get(f"{BASE}/applications/v1/tenants/{data.tenant_id}/services/{data.service_id}",
+                                  headers=officer)).json()
+    person = await services.post(f"{tenant}/clients", headers=officer, json={
+        "first_name": "Hidas", "last_name": last_name, "language": "fi",
+        "identity_code": random_test_identity_code(random.Random(seed))})
+    assert person.status_code == 201, person.text
+    month = data.voucher_month
+    voucher = await services.post(f"{tenant}/vouchers", headers=officer, json={
+        "client_id": person.json()["id"], "service_id": service["id"], "granted_on": str(month.first),
+        "valid_from": str(month.first), "valid_until": str(month.next().last),
+        "contents": [{"content_id": service["contents"][0]["id"], "granted_amount": "31", "period": "month",
+                      "voucher_value": "140.00"}]})
+    assert voucher.status_code == 201, voucher.text
+    return dict(voucher.json())
+
+
+async def _book(portal: httpx.AsyncClient, voucher: dict[str, Any], client_number: str) -> str:
+    found = await portal.get("/provider/book", params={"number": voucher["number"]})
+    assert found.status_code == 200, found.text[-1500:]
+    booked = await portal.post("/provider/book", data={
+        "csrf": csrf_of(found.text), "voucher_number": voucher["number"],
+        "voucher_content_id": voucher["contents"][0]["id"], "accept_terms": "on", "client_number": client_number})
+    assert booked.status_code == 303, booked.text[-1500:]
+    return str(booked.headers["location"])
+
+
+async def test_the_portal_waits_while_the_booking_travels_slowly_and_then_shows_the_entry(
+        portal: httpx.AsyncClient, services: httpx.AsyncClient, suite: Suite, data: Seed) -> None:
+    voucher = await _voucher(services, data, "Väylä", 2323)
+    month = data.voucher_month
+    await login(portal, data.provider_email, PROVIDER_PASSWORD)
+    with _slow_to_events(suite.broker, "vouchers.booking.made", 1.5):
+        month_url = await _book(portal, voucher, "R-232")
+        began = time.monotonic()
+        recorded = await submit(portal, f"{month_url}?month={month}", f"{month_url}/events", {
+            "month": str(month), "start": str(month.first), "end": str(month.first.replace(day=2)),
+            "status": "draft"})
+        waited = time.monotonic() - began
+    assert recorded.status_code == 303, recorded.text[-2000:]  # one submit: the portal waited, then recorded
+    assert waited >= 1.0, waited  # the booking reached the events service 1.5 s after it was made
+    view = await portal.get(recorded.headers["location"])
+    assert view.text.count('<span class="mark">Keskeneräinen</span>') == 2
+
+
+async def test_another_session_without_the_token_is_answered_at_once_as_before(
+        portal: httpx.AsyncClient, services: httpx.AsyncClient, suite: Suite, data: Seed) -> None:
+    voucher = await _voucher(services, data, "Toinen", 2424)
+    month = data.voucher_month
+    await login(portal, data.provider_email, PROVIDER_PASSWORD)
+    async with httpx.AsyncClient(transport=portal._transport, base_url="http://portal", timeout=60) as other:
+        await login(other, data.provider_email, PROVIDER_PASSWORD)  # the same person, another session
+        with _slow_to_events(suite.broker, "vouchers.booking.made", 3.0):
+            month_url = await _book(portal, voucher, "R-242")
+            began = time.monotonic()
+            refused = await submit(other, f"{month_url}?month={month}", f"{month_url}/events", {
+                "month": str(month), "start": str(month.first), "end": str(month.first.replace(day=2)),
+                "status": "draft"})
+            waited = time.monotonic() - began
+        assert refused.status_code == 422, refused.text[-2000:]  # the events service has no such booking yet
+        assert waited < 1.0, waited  # no token, no waiting: the refusal is the answer
+    await suite.broker.drain()

@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import asyncio
 import re
+from datetime import timedelta
 
 import httpx
+from seteli_common.clock import SystemClock, today_in_helsinki
 
 from .conftest import csrf_of, login, submit
 from .seed import OFFICER_PASSWORD, PROVIDER_PASSWORD, Seed
@@ -118,3 +120,123 @@ async def test_a_tenant_admin_defines_a_service_and_changes_it(portal: httpx.Asy
 async def test_a_company_does_not_reach_the_municipalitys_services(portal: httpx.AsyncClient, data: Seed) -> None:
     await login(portal, data.provider_email, PROVIDER_PASSWORD)
     assert (await portal.get("/officer/services")).status_code == 403
+
+
+async def test_a_tenant_admin_schedules_a_content_change_in_swedish_and_cancels_it(
+        portal: httpx.AsyncClient, data: Seed) -> None:
+    """A change of who pays a content from a later day ("Gäller från"): listed with its day until then, the
+    service unchanged today; a past day is refused in Swedish with the field's label; cancelled, it is gone."""
+    await login(portal, data.officer_email, OFFICER_PASSWORD)  # the demo tenant's admin
+    home = await portal.get("/officer")
+    await portal.post("/language", data={"csrf": csrf_of(home.text), "lang": "sv", "next": "/officer/services"})
+    page = await portal.get("/officer/services")
+    created = await portal.post("/officer/services", data={
+        "csrf": csrf_of(page.text), "name_fi": "Omaishoidon vapaa", "name_sv": "Ledighet för närståendevård",
+        "kind": "voucher", "contents.0.name_fi": "Vapaapäivä", "contents.0.name_sv": "Ledig dag",
+        "contents.0.unit": "day"})
+    assert created.status_code == 303, created.text[-2000:]
+    url = created.headers["location"]
+    page = await portal.get(url)
+    assert "Kommande ändringar" in page.text and "Tjänsten har inga kommande ändringar." in page.text
+    assert 'id="contents-effective_from"' in page.text and 'id="basics-effective_from"' in page.text
+    assert 'id="attachments-effective_from"' in page.text
+
+    today = today_in_helsinki(SystemClock())
+    fields = {"contents.0.name_fi": "Vapaapäivä", "contents.0.name_sv": "Ledig dag", "contents.0.client_pays": "on"}
+    past = await submit(portal, url, f"{url}/contents", {**fields, "effective_from": str(today - timedelta(days=1))})
+    assert past.status_code == 422
+    assert "Gäller från: Dagen kan inte ha passerat" in past.text and 'id="contents-effective_from-error"' in past.text
+
+    later = today + timedelta(days=40)
+    shown = f"{later.day}.{later.month}.{later.year}"
+    scheduled = await submit(portal, url, f"{url}/contents", {**fields, "effective_from": later.isoformat()})
+    assert scheduled.status_code == 303, scheduled.text[-2000:]
+    page = await portal.get(url)
+    assert f"Ändringen har sparats: den gäller från {shown}." in page.text
+    listed = re.search(r'<table id="scheduled-changes">.*?</table>', page.text, re.S).group(0)  # type: ignore[union-attr]
+    assert f"<td>{shown}</td>" in listed and "<td>Innehåll</td>" in listed
+    contents = re.search(r'<table id="contents">.*?</table>', page.text, re.S).group(0)  # type: ignore[union-attr]
+    assert not re.search(r'name="contents\.0\.client_pays" type="checkbox" checked', contents)  # today: as before
+
+    cancel = re.search(r'action="(/officer/services/[^"]+/scheduled-changes/[^"]+/cancel)"', listed).group(1)  # type: ignore[union-attr]
+    cancelled = await portal.post(cancel, data={"csrf": csrf_of(page.text)})
+    assert cancelled.status_code == 303
+    page = await portal.get(url)
+    assert "Ändringen har återkallats." in page.text and 'id="scheduled-changes"' not in page.text
+    again = await portal.post(cancel, data={"csrf": csrf_of(page.text)})
+    assert again.status_code == 303
+    assert "Ändringen kunde inte återkallas" in (await portal.get(url)).text
+    await portal.post("/language", data={"csrf": csrf_of(page.text), "lang": "fi", "next": "/officer"})
+
+
+async def _two_content_service(portal: httpx.AsyncClient, name_fi: str, name_sv: str) -> tuple[str, list[str]]:
+    page = await portal.get("/officer/services")
+    created = await portal.post("/officer/services", data={
+        "csrf": csrf_of(page.text), "name_fi": name_fi, "name_sv": name_sv, "kind": "voucher",
+        "contents.0.name_fi": "Pesu", "contents.0.name_sv": "Tvätt", "contents.0.unit": "hour",
+        "contents.1.name_fi": "Silitys", "contents.1.name_sv": "Strykning", "contents.1.unit": "hour"})
+    assert created.status_code == 303, created.text[-2000:]
+    url = created.headers["location"]
+    page = await portal.get(url)
+    ids = re.findall(r'<div class="content-end" id="end-content-([^"]+)">', page.text)
+    assert len(ids) == 2
+    return url, ids
+
+
+async def test_a_tenant_admin_ends_a_content_at_once_in_finnish(portal: httpx.AsyncClient, data: Seed) -> None:
+    """"Päätä sisältö" with no day: the content ends today, the page says so and offers no second end; a past
+    day is refused in Finnish with the field's label, and the content goes on."""
+    await login(portal, data.officer_email, OFFICER_PASSWORD)
+    url, (wash, ironing) = await _two_content_service(portal, "Pyykkipalvelu", "Tvättservice")
+    assert "Päätä sisältö" in (await portal.get(url)).text
+    today = today_in_helsinki(SystemClock())
+
+    past = await submit(portal, url, f"{url}/contents/{ironing}/end", {"ends_from": str(today - timedelta(days=1))})
+    assert past.status_code == 422
+    assert "Päättyy alkaen: Päivä ei voi olla mennyt" in past.text
+    assert f'id="end-{ironing}-ends_from-error"' in past.text and f'min="{today.isoformat()}"' in past.text
+
+    ended = await submit(portal, url, f"{url}/contents/{wash}/end", {"ends_from": ""})
+    assert ended.status_code == 303, ended.text[-2000:]
+    page = await portal.get(url)
+    assert "Sisältö Pesu on päätetty tästä päivästä alkaen." in page.text
+    block = re.search(rf'<div class="content-end" id="end-content-{wash}">.*?</div>', page.text, re.S).group(0)  # type: ignore[union-attr]
+    assert f"Sisältö on päättynyt {today.day}.{today.month}.{today.year}." in block and "<form" not in block
+    other = re.search(rf'<div class="content-end" id="end-content-{ironing}">.*?</div>', page.text, re.S).group(0)  # type: ignore[union-attr]
+    assert "<form" in other  # the other content goes on
+    assert "Palvelulla ei ole tulevia muutoksia." in page.text
+    # the officer's voucher form offers the content no more; the other one still
+    service_id = url.rstrip("/").rsplit("/", 1)[-1]
+    client = await portal.get(f"/officer/clients/{data.care_client_id}")
+    assert f'value="{service_id}/{ironing}"' in client.text and f'value="{service_id}/{wash}"' not in client.text
+
+
+async def test_a_tenant_admin_ends_a_content_from_a_later_day_in_swedish_and_cancels_it(
+        portal: httpx.AsyncClient, data: Seed) -> None:
+    """"Avsluta innehåll" from a later day: listed under the coming changes with what ends, the content
+    marked as ending on that day; cancelled, the content goes on and can be ended again."""
+    await login(portal, data.officer_email, OFFICER_PASSWORD)
+    home = await portal.get("/officer")
+    await portal.post("/language", data={"csrf": csrf_of(home.text), "lang": "sv", "next": "/officer/services"})
+    url, (wash, _) = await _two_content_service(portal, "Pyykkipalvelu 2", "Tvättservice 2")
+    later = today_in_helsinki(SystemClock()) + timedelta(days=30)
+    shown = f"{later.day}.{later.month}.{later.year}"
+    page = await portal.get(url)
+    assert "Avsluta innehåll" in page.text and "Upphör från" in page.text
+
+    ended = await submit(portal, url, f"{url}/contents/{wash}/end", {"ends_from": later.isoformat()})
+    assert ended.status_code == 303, ended.text[-2000:]
+    page = await portal.get(url)
+    assert f"Innehållet Tvätt upphör {shown}. Det kan återkallas fram till dess." in page.text
+    listed = re.search(r'<table id="scheduled-changes">.*?</table>', page.text, re.S).group(0)  # type: ignore[union-attr]
+    assert f"<td>{shown}</td>" in listed and "Innehållet Tvätt upphör" in listed
+    block = re.search(rf'<div class="content-end" id="end-content-{wash}">.*?</div>', page.text, re.S).group(0)  # type: ignore[union-attr]
+    assert f"Innehållet upphör {shown} (se Kommande ändringar)." in block and "<form" not in block
+
+    cancel = re.search(r'action="(/officer/services/[^"]+/scheduled-changes/[^"]+/cancel)"', listed).group(1)  # type: ignore[union-attr]
+    assert (await portal.post(cancel, data={"csrf": csrf_of(page.text)})).status_code == 303
+    page = await portal.get(url)
+    assert "Ändringen har återkallats." in page.text and 'id="scheduled-changes"' not in page.text
+    block = re.search(rf'<div class="content-end" id="end-content-{wash}">.*?</div>', page.text, re.S).group(0)  # type: ignore[union-attr]
+    assert "<form" in block
+    await portal.post("/language", data={"csrf": csrf_of(page.text), "lang": "fi", "next": "/officer"})

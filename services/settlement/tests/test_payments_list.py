@@ -118,3 +118,26 @@ async def test_the_payees_own_main_user_downloads_the_specification_with_typogra
     path = f"/v1/tenants/{T}/runs/{run['id']}/payments/{p2_payment['payment_id']}/specification.pdf"
     assert (await h.client.get(path, headers=h.token_for(Role.PROVIDER_ADMIN, provider_id=P2))).status_code == 200
     assert (await h.client.get(path, headers=own)).status_code == 404
+
+
+async def test_a_providers_main_user_reads_only_its_own_realisation_report(harness: Any) -> None:
+    """Issue 20 (provider journey 7): the company's own realisation report; another company's rows never, a
+    provider user not at all, and asking for another company's rows gives nothing."""
+    h = harness
+    await _two_months_paid(h)
+    report = f"/v1/tenants/{T}/reports/realisation"
+    months = {"from": "2016-02", "to": "2016-03"}
+    own = h.token_for(Role.PROVIDER_ADMIN, provider_id=P1)
+    body = (await h.client.get(report, params=months, headers=own)).json()
+    assert {i["provider_id"] for i in body["items"]} == {P1} and body["total"] == len(body["items"]) >= 1
+    assert sum(float(i["amount_settled"]) for i in body["items"]) == 1350.00  # 900.00 + 450.00, not P2's 180.00
+    other = await h.client.get(report, params={**months, "provider_id": P2}, headers=own)
+    assert other.json() == {"items": [], "total": 0}
+    csv = await h.client.get(report, params={**months, "format": "csv"}, headers=own)
+    assert csv.status_code == 200 and P2 not in csv.text and P1 in csv.text
+    p2 = (await h.client.get(report, params=months, headers=h.token_for(Role.PROVIDER_ADMIN, provider_id=P2))).json()
+    assert {i["provider_id"] for i in p2["items"]} == {P2}
+    user = h.token_for(Role.PROVIDER_USER, provider_id=P1)
+    assert (await h.client.get(report, params=months, headers=user)).status_code == 403
+    staff = (await h.client.get(report, params=months, headers=h.token_for(Role.TENANT_OFFICER, tenant_id=T))).json()
+    assert {i["provider_id"] for i in staff["items"]} == {P1, P2}

@@ -68,3 +68,57 @@ async def test_another_tenants_token_is_not_honoured(h: Harness) -> None:
         "voucher_number": voucher["number"], "voucher_content_id": voucher["contents"][0]["id"],
         "accept_terms": True})
     assert response.status_code == 409 and response.json()["reason"] == "no_approved_application"
+
+
+async def test_a_booking_at_a_site_of_a_change_on_its_way_waits_for_the_change(h: Harness) -> None:
+    client = await new_client(h)
+    voucher = await new_voucher(h, client["id"])
+    first = Envelope(type="applications.application.approved", tenant_id="kouvola", payload={
+        "application_id": f"app-{P2}-{HOUSING}", "service_id": HOUSING, "provider_id": P2, "site_ids": [S2]})
+    priced = Envelope(type="applications.pricelist.approved", tenant_id="kouvola", payload={
+        "price_list_id": "pl-p2", "service_id": HOUSING, "provider_id": P2, "producer_part": None, "name": "pl-p2",
+        "start": "2016-01-01", "prices": [{"content_id": "asuminen", "unit_price": "150.00"}]})
+    await _deliver(h, first)
+    await _deliver(h, priced)
+    changed = Envelope(type="applications.application.approved", tenant_id="kouvola", payload={
+        "application_id": f"app-{P2}-{HOUSING}", "service_id": HOUSING, "provider_id": P2,
+        "site_ids": [S2, "s-uusi"]})
+    body: dict[str, Any] = {"voucher_number": voucher["number"], "voucher_content_id": voucher["contents"][0]["id"],
+                            "accept_terms": True, "producer_part": "site:s-uusi"}
+
+    early = await h.http.post("/v1/tenants/kouvola/bookings", headers=_after(h, changed), json=body)
+    assert early.status_code == 409 and early.json()["reason"] == "application_not_known_yet", early.text
+    assert early.json()["type"] == NOT_YET_KNOWN and early.headers["retry-after"] == "1"
+    without = await h.http.post("/v1/tenants/kouvola/bookings", headers=h.provider(P2), json=body)
+    assert without.status_code == 422 and "producer_part_unknown" in without.text  # as before
+
+    await _deliver(h, changed)
+    booked = await h.http.post("/v1/tenants/kouvola/bookings", headers=_after(h, changed), json=body)
+    assert booked.status_code == 201 and booked.json()["producer_part"] == "site:s-uusi", booked.text
+
+
+async def test_a_voucher_of_a_service_on_its_way_waits_for_the_service(h: Harness) -> None:
+    client = await new_client(h)
+    defined = Envelope(type="applications.service.defined", tenant_id="kouvola", payload={
+        "service_id": "siivous", "name_fi": "Kotisiivous", "name_sv": "Hemstädning", "kind": "voucher",
+        "auto_recording": False, "contents": [{"content_id": "siivous", "name_fi": "Siivous", "name_sv": "Städning",
+                                                "unit": "hour", "client_pays": False}]})
+    body = {"client_id": client["id"], "service_id": "siivous", "granted_on": "2016-03-01",
+            "valid_from": "2016-03-01", "valid_until": "2016-12-31",
+            "contents": [{"content_id": "siivous", "granted_amount": "4", "period": "week", "voucher_value": "30.00"}]}
+    officer_after = {**h.officer(), AFTER_HEADER: _after(h, defined)[AFTER_HEADER]}
+
+    early = await h.http.post("/v1/tenants/kouvola/vouchers", headers=officer_after, json=body)
+    assert early.status_code == 409, early.text
+    assert early.json()["type"] == NOT_YET_KNOWN and early.json()["reason"] == "service_not_known_yet"
+    assert early.headers["retry-after"] == "1"
+    without = await h.http.post("/v1/tenants/kouvola/vouchers", headers=h.officer(), json=body)
+    assert without.status_code == 422 and "unknown service" in without.text  # as before
+
+    await _deliver(h, defined)
+    granted = await h.http.post("/v1/tenants/kouvola/vouchers", headers=officer_after, json=body)
+    assert granted.status_code == 201, granted.text
+    # a content the service does not have stays "not a content of this service", token or not
+    other = {**body, "contents": [{**body["contents"][0], "content_id": "ikkunat"}]}
+    wrong = await h.http.post("/v1/tenants/kouvola/vouchers", headers=officer_after, json=other)
+    assert wrong.status_code == 422 and "not a content of this service" in wrong.text

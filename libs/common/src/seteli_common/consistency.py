@@ -94,8 +94,10 @@ def published_tokens(session_info: dict[str, Any]) -> tuple[Token, ...]:
 @dataclass(frozen=True)
 class After:
     """The writes a request says it follows (its `Seteli-After` tokens) and this service's inbox. A use
-    case asks `await ctx.after.pending(ctx.session, tenant, "vouchers.booking.made")` only when what it
-    looks for is missing, and then answers `not_yet_known` instead of "no such thing"."""
+    case asks `await ctx.after.pending(ctx.session, tenant, "vouchers.booking.made")` before it reads what it
+    looks for (a query only when the request names a token of that type: asked after the read, a fact
+    committed in between would be answered as missing), and when it is missing and was pending answers
+    `not_yet_known` instead of "no such thing"."""
 
     tokens: tuple[Token, ...] = ()
     inbox: Table | None = None

@@ -12,7 +12,7 @@ from seteli_common.auth import Principal, Role, current_principal, guard_tenant,
 from . import tenant_services
 from .api_deps import context
 from .context import ApplicationsContext
-from .schemas import PublicRulebookText, PublicTenants, RulebookVersionOut, ServiceOut, ServicePage
+from .schemas import ContentEndIn, PublicRulebookText, PublicTenants, RulebookVersionOut, ServiceOut, ServicePage
 
 router = APIRouter(prefix="/v1")
 TENANT_ADMIN = require_roles(Role.TENANT_ADMIN)
@@ -111,6 +111,12 @@ class ServiceChangeIn(BaseModel):
     interruption_rules: list[InterruptionRuleIn] | None = Field(
         default=None, description="every version of the rule (replaces all); each valid from its date")
     calendar: CalendarIn | None = None
+    effective_from: date | None = Field(
+        default=None, examples=["2027-01-01"],
+        description="the day the change of names, auto-recording, contents, required attachments or calendar "
+                    "takes effect (default today in Helsinki; not in the past): a later day stores it as a "
+                    "scheduled change (answered in scheduled_changes), which a second change of the same day "
+                    "replaces; the providers with an approved application are told at once")
 
 
 def _service_data(body: BaseModel) -> dict[str, Any]:
@@ -180,7 +186,33 @@ async def list_services(tenant_id: str, limit: int = Query(50, ge=1, le=500), of
 
 
 @router.get("/tenants/{tenant_id}/services/{service_id}", response_model=ServiceOut, tags=["services"])
-async def get_service(tenant_id: str, service_id: str, ctx: ApplicationsContext = Depends(context),
+async def get_service(tenant_id: str, service_id: str,
+                      as_of: date | None = Query(None, description="the service as it is (or will be) on this day; "
+                                                                    "default today"),
+                      ctx: ApplicationsContext = Depends(context),
                       principal: Principal = Depends(current_principal)) -> dict[str, Any]:
     guard_tenant(principal, tenant_id)
-    return await tenant_services.get_service(ctx, tenant_id, service_id)
+    return await tenant_services.get_service(ctx, tenant_id, service_id, as_of)
+
+
+@router.post("/tenants/{tenant_id}/services/{service_id}/contents/{content_id}/end", response_model=ServiceOut,
+             tags=["services"])
+async def end_content(tenant_id: str, service_id: str, content_id: str, body: ContentEndIn,
+                      ctx: ApplicationsContext = Depends(context),
+                      principal: Principal = Depends(TENANT_ADMIN)) -> dict[str, Any]:
+    """Ends a content of the service from `ends_from` (today if empty; a later day is a scheduled change,
+    listed and cancellable until then); the providers with an approved application are told. Answers the
+    service."""
+    guard_tenant(principal, tenant_id)
+    return await tenant_services.end_content(ctx, tenant_id, service_id, content_id, body.ends_from)
+
+
+@router.delete("/tenants/{tenant_id}/services/{service_id}/scheduled-changes/{change_id}", response_model=ServiceOut,
+               tags=["services"])
+async def cancel_scheduled_change(tenant_id: str, service_id: str, change_id: str,
+                                  ctx: ApplicationsContext = Depends(context),
+                                  principal: Principal = Depends(TENANT_ADMIN)) -> dict[str, Any]:
+    """Withdraws a change scheduled for a later date (before that date); the providers concerned are told.
+    Answers the service."""
+    guard_tenant(principal, tenant_id)
+    return await tenant_services.cancel_scheduled_change(ctx, tenant_id, service_id, change_id)

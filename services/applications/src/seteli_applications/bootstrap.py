@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI
 from seteli_common.auth import KeySource
 from seteli_common.clock import Clock
 from seteli_common.messaging.memory import InMemoryBroker
 from seteli_common.runtime import ServiceRuntime
+from seteli_common.tasks import stop_task
 from seteli_common.web import create_app
 
-from . import api, api_applications
+from . import api, api_applications, jobs
 from .config import ApplicationsSettings
 from .consumers import subscriptions
 from .models import metadata
@@ -33,10 +38,29 @@ def build_runtime(settings: ApplicationsSettings | None = None, *, broker: InMem
     return runtime
 
 
+def lifespan(runtime: ServiceRuntime) -> Any:
+    """The runtime's lifespan plus the due-changes job, which stops before the runtime does."""
+    inner = runtime.lifespan()
+
+    @asynccontextmanager
+    async def run(app: FastAPI) -> AsyncIterator[None]:
+        async with inner(app):
+            settings = runtime.settings
+            interval = settings.due_changes_interval_seconds if isinstance(settings, ApplicationsSettings) else 0
+            task = asyncio.create_task(jobs.due_changes_loop(runtime, interval)) if interval > 0 else None
+            try:
+                yield
+            finally:
+                if task is not None:
+                    await stop_task(task)
+
+    return run
+
+
 def build_app(runtime: ServiceRuntime, *, manage_lifespan: bool = True) -> FastAPI:
     app = create_app("Seteli applications",
                      description="Tenant services, provider applications and decisions, price lists.",
-                     lifespan=runtime.lifespan() if manage_lifespan else None,
+                     lifespan=lifespan(runtime) if manage_lifespan else None,
                      ready=runtime.ready, routers=[api.router, api_applications.router])
     runtime.attach(app)
     return app

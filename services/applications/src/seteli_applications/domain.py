@@ -236,6 +236,9 @@ def service_changes(before: dict[str, Any], after: dict[str, Any]) -> list[dict[
                             "old_name_sv": old["name_sv"]})
         if old["client_pays"] != content["client_pays"]:
             changes.append({"kind": "content_payer", **names, "client_pays": content["client_pays"]})
+        if content.get("ended_from") and content.get("ended_from") != old.get("ended_from"):
+            changes.append({"kind": "content_ended", **names,
+                            "effective_from": ended_on(content).isoformat()})  # type: ignore[union-attr]
     for level in LEVELS:
         had = {a["type"] for a in (before["required_attachments"] or {}).get(level, [])}
         for attachment in (after["required_attachments"] or {}).get(level, []):
@@ -256,3 +259,46 @@ def service_changes(before: dict[str, Any], after: dict[str, Any]) -> list[dict[
             changes.append({"kind": "rulebook", "version": version["version"],
                             "effective_from": version["effective_from"].isoformat()})
     return changes
+
+
+def ended_on(content: dict[str, Any]) -> date | None:
+    """The day a content ends (its `ended_from`, a date or, in a scheduled change's JSON, an ISO date)."""
+    value = content.get("ended_from")
+    return date.fromisoformat(value) if isinstance(value, str) else value
+
+
+def content_ended(content: dict[str, Any], day: date) -> bool:
+    """Is the content ended on `day` (on or after its end day)? An ended content is not offered for new
+    vouchers, price lists or applications from its end day on, and no event of it is recorded from then on."""
+    end = ended_on(content)
+    return end is not None and end <= day
+
+
+SCHEDULABLE = ("name_fi", "name_sv", "auto_recording", "contents", "required_attachments", "calendar")
+
+
+def with_scheduled(view: dict[str, Any], change: dict[str, Any]) -> dict[str, Any]:
+    """A service view as it is once a scheduled change (its `changes`: the fields as they will be, contents
+    each with its id, a new one with the id it will have) has taken effect. Contents are never removed."""
+    out = {**view, **{k: change[k] for k in SCHEDULABLE if k in change and k != "contents"}}
+    if "contents" in change:
+        contents = [dict(c) for c in view["contents"]]
+        by_id = {c["id"]: c for c in contents}
+        for content in change["contents"]:
+            if content["id"] in by_id:
+                by_id[content["id"]].update({k: content[k] for k in ("name_fi", "name_sv", "client_pays")})
+                if content.get("ended_from"):
+                    by_id[content["id"]]["ended_from"] = ended_on(content)
+            else:
+                contents.append({"tenant_id": view["tenant_id"], "service_id": view["id"],
+                                 "position": len(contents), **content})
+        out["contents"] = contents
+    return out
+
+
+def as_of(view: dict[str, Any], pending: Sequence[dict[str, Any]], day: date) -> dict[str, Any]:
+    """The service on `day`: the stored view with every pending scheduled change dated on or before it."""
+    for change in sorted(pending, key=lambda c: c["effective_from"]):
+        if change["effective_from"] <= day:
+            view = with_scheduled(view, change["changes"])
+    return view

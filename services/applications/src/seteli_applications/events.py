@@ -14,6 +14,7 @@ class ContentInfo(_Frozen):
     name_sv: str
     unit: str
     client_pays: bool
+    ended_from: str | None = None  # an ISO date: the content is ended from that day on (nothing after it)
 
 
 class RulebookInfo(_Frozen):
@@ -22,8 +23,23 @@ class RulebookInfo(_Frozen):
     effective_from: str
 
 
+class ScheduledServiceVersion(_Frozen):
+    """The service as it will be from `effective_from` (ISO date), after a change scheduled for that day."""
+
+    effective_from: str
+    name_fi: str
+    name_sv: str
+    auto_recording: bool
+    contents: list[ContentInfo]
+    calendar: dict[str, int]
+    required_attachments: dict[str, list[dict[str, str]]] | None = None
+
+
 class ServiceDefined(EventPayload):
-    """Published on creation and on every change of a service; consumers upsert by service_id."""
+    """Published on creation and on every change of a service, and again on the date a scheduled change takes
+    effect; consumers upsert by service_id. The fields are the service of today; `scheduled` the versions
+    from later dates (a consumer that values by day keeps them; one that keeps the present waits for the
+    republication on the date)."""
 
     event_type = "applications.service.defined"
     service_id: str
@@ -40,12 +56,13 @@ class ServiceDefined(EventPayload):
     calendar: dict[str, int]
     required_attachments: dict[str, list[dict[str, str]]] | None = None
     rulebook: RulebookInfo | None = None
+    scheduled: list[ScheduledServiceVersion] = []
 
 
 class ServiceChange(_Frozen):
     """One change of a service (`domain.service_changes`): `kind` is names, content_added, content_renamed,
-    content_payer, attachment_required, interruption_rule, calendar, auto_recording or rulebook; the other
-    fields are those the kind needs."""
+    content_payer, content_ended (from effective_from), attachment_required, interruption_rule, calendar,
+    auto_recording or rulebook; the other fields are those the kind needs."""
 
     kind: str
     name_fi: str | None = None
@@ -72,6 +89,8 @@ class ServiceChanged(EventPayload):
     name_sv: str
     provider_ids: list[str]
     changes: list[ServiceChange]
+    effective_from: str | None = None  # ISO date: a change scheduled for that day (None: in effect at once)
+    cancelled: bool = False  # the scheduled change of effective_from was withdrawn
 
 
 class ApplicationSubmitted(EventPayload):

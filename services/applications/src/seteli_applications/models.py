@@ -89,6 +89,8 @@ service_contents = Table(
     Column("name_sv", String(200), nullable=False),
     Column("unit", String(20), nullable=False),  # day | month | hour | m2_month | piece
     Column("client_pays", Boolean, nullable=False),
+    # the content is ended (not offered, nothing recorded) from this day on; never removed, price lists refer to it
+    Column("ended_from", Date),
     PrimaryKeyConstraint("tenant_id", "id"),
     Index("ix_service_contents_tenant_service", "tenant_id", "service_id", "position"),
 )
@@ -105,6 +107,23 @@ rulebook_versions = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
     PrimaryKeyConstraint("tenant_id", "id"),
     Index("ix_rulebook_versions_tenant_service", "tenant_id", "service_id", "version", unique=True),
+)
+
+# A change of a service's names, auto-recording, contents, required attachments or calendar that takes effect
+# on a later date (tenant_services.schedule_change): `changes` holds the fields as they will be from that date
+# (contents whole, a new content with the id it will have); applied_at is set when the due-changes job has
+# written it into the service (reads before that merge it by its date anyway).
+scheduled_service_changes = Table(
+    "scheduled_service_changes", metadata,
+    Column("tenant_id", String(64), nullable=False),
+    Column("id", String(36), nullable=False),
+    Column("service_id", String(36), nullable=False),
+    Column("effective_from", Date, nullable=False),
+    Column("changes", JSON, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("applied_at", DateTime(timezone=True)),
+    PrimaryKeyConstraint("tenant_id", "id"),
+    Index("ix_scheduled_service_changes_tenant_service", "tenant_id", "service_id", "effective_from"),
 )
 
 # --- applications --------------------------------------------------------------------------------

@@ -13,8 +13,9 @@ from seteli_common.money import parse_money
 
 from . import repository as repo
 from . import service as applications
+from . import tenant_services
 from .context import ApplicationsContext
-from .domain import parse_producer_part, price_problems, unit_price_on, valid_until
+from .domain import content_ended, ended_on, parse_producer_part, price_problems, unit_price_on, valid_until
 from .events import PriceListInfoChanged
 
 STEP_OF_PART = {"site": "sites", "unit": "units", "employee": "employees"}
@@ -53,6 +54,13 @@ async def add(ctx: ApplicationsContext, tenant_id: str, principal: Principal, ap
     prices = [{"content_id": p["content_id"], "unit_price": _amount(p["unit_price"])} for p in data["prices"]]
     errors += price_problems(prices, {c["id"] for c in contents})
     start: date = data["start"]
+    on_start = await tenant_services.get_service(ctx, tenant_id, app["service_id"], max(start, ctx.today()))
+    ended = {c["id"]: ended_on(c) for c in on_start["contents"] if content_ended(c, max(start, ctx.today()))}
+    for i, price in enumerate(prices):
+        if price["content_id"] in ended:
+            errors.append(FieldError(f"prices.{i}.content_id", "the content is ended from "
+                                     f"{ended[price['content_id']].isoformat()}: "  # type: ignore[union-attr]
+                                     "a price list starting then or later cannot price it"))
     same_part = [pl for pl in await repo.find_price_lists(ctx.session, tenant_id, provider_id=app["provider_id"],
                                                           service_id=app["service_id"],
                                                           states=("approved", "pending"))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from seteli_common.sql import upsert as _upsert
@@ -19,6 +19,7 @@ from .models import (
     provider_sites,
     providers,
     rulebook_versions,
+    scheduled_service_changes,
     service_contents,
     services,
     tenants,
@@ -140,6 +141,54 @@ async def rulebook_versions_of(session: AsyncSession, tenant_id: str, service_id
                                             rulebook_versions.c.service_id == service_id
                                             ).order_by(rulebook_versions.c.version)
     return [dict(r) for r in (await session.execute(query)).mappings().all()]
+
+
+# --- scheduled changes of services -----------------------------------------------------------------
+async def insert_scheduled_change(session: AsyncSession, values: Row) -> None:
+    await session.execute(insert(scheduled_service_changes).values(**values))
+
+
+async def pending_changes_of(session: AsyncSession, tenant_id: str, service_ids: Sequence[str]) -> list[Row]:
+    """The scheduled changes not yet written into their services, by date."""
+    t = scheduled_service_changes
+    query = select(t).where(t.c.tenant_id == tenant_id, t.c.service_id.in_(list(service_ids)),
+                            t.c.applied_at.is_(None)).order_by(t.c.effective_from, t.c.created_at)
+    return [dict(r) for r in (await session.execute(query)).mappings().all()]
+
+
+async def delete_pending_change(session: AsyncSession, tenant_id: str, service_id: str, *,
+                                change_id: str | None = None, effective_from: date | None = None) -> Row | None:
+    """Removes the pending change of that id (or of that date) of the service, and answers it (None: none)."""
+    t = scheduled_service_changes
+    where = [t.c.tenant_id == tenant_id, t.c.service_id == service_id, t.c.applied_at.is_(None)]
+    if change_id is not None:
+        where.append(t.c.id == change_id)
+    if effective_from is not None:
+        where.append(t.c.effective_from == effective_from)
+    row = (await session.execute(select(t).where(*where).with_for_update())).mappings().first()
+    if row is None:
+        return None
+    await session.execute(delete(t).where(t.c.tenant_id == tenant_id, t.c.id == row["id"]))
+    return dict(row)
+
+
+async def due_changes(session: AsyncSession, tenant_id: str, day: date) -> list[Row]:
+    """Pending changes whose date has come, locked (another replica skips them), by date."""
+    t = scheduled_service_changes
+    query = select(t).where(t.c.tenant_id == tenant_id, t.c.applied_at.is_(None), t.c.effective_from <= day
+                            ).order_by(t.c.effective_from, t.c.created_at).with_for_update(skip_locked=True)
+    return [dict(r) for r in (await session.execute(query)).mappings().all()]
+
+
+async def mark_change_applied(session: AsyncSession, tenant_id: str, change_id: str, at: datetime) -> None:
+    t = scheduled_service_changes
+    await session.execute(update(t).where(t.c.tenant_id == tenant_id, t.c.id == change_id).values(applied_at=at))
+
+
+async def tenants_with_due_changes(session: AsyncSession, day: date) -> list[str]:
+    t = scheduled_service_changes
+    query = select(t.c.tenant_id).where(t.c.applied_at.is_(None), t.c.effective_from <= day).distinct()
+    return sorted((await session.execute(query)).scalars().all())
 
 
 # --- applications ---------------------------------------------------------------------------------

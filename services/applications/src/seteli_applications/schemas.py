@@ -26,6 +26,14 @@ class ContentOut(BaseModel):
     name_sv: str
     unit: Unit
     client_pays: bool
+    ended_from: date | None = Field(None, description="the content is ended from this day on: not offered for new "
+                                                      "vouchers or price lists, no event on or after it")
+
+
+class ContentEndIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"ends_from": "2017-01-01"}]})
+    ends_from: date | None = Field(None, description="the first day the content is no longer in the service; "
+                                                     "empty is today; a past day is refused")
 
 
 class AttachmentRequirementOut(BaseModel):
@@ -80,6 +88,26 @@ class RulebookVersionOut(BaseModel):
     effective_from: date
     text: str | None
     document_url: str | None
+    created_at: datetime
+
+
+class ScheduledChangeOut(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "id": "8d0c6a9e-3f57-4c1e-9a64-2f1e4b7c5d10",
+        "effective_from": "2017-01-01",
+        "fields": ["contents", "name_fi"],
+        "changes": [{"kind": "content_payer", "name_fi": "Ateriat / kk", "name_sv": "Måltider / mån",
+                     "client_pays": True}],
+        "created_at": "2016-11-15T08:30:00Z",
+    }]})
+    id: str
+    effective_from: date = Field(description="the day the change takes effect")
+    fields: list[str] = Field(description="what it changes: name_fi, name_sv, auto_recording, contents, "
+                                          "required_attachments, calendar")
+    changes: list[dict[str, Any]] = Field(description="the change as the providers are told it, one entry each "
+                                                      "(kind: names, content_added, content_renamed, "
+                                                      "content_payer, attachment_required, calendar, "
+                                                      "auto_recording)")
     created_at: datetime
 
 
@@ -187,6 +215,8 @@ class ServiceOut(BaseModel):
     contents: list[ContentOut]
     rulebook_versions: list[RulebookVersionOut]
     current_rulebook_version: RulebookVersionOut | None = Field(description="the rulebook in force today")
+    scheduled_changes: list[ScheduledChangeOut] = Field(
+        default_factory=list, description="changes that take effect after today, by date")
 
 
 class ServicePage(BaseModel):

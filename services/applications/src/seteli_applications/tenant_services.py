@@ -14,13 +14,25 @@ from .context import ApplicationsContext
 from .domain import (
     DEFAULT_CALENDAR,
     LEVELS,
+    SCHEDULABLE,
+    as_of,
     calendar_problems,
+    content_ended,
+    ended_on,
     interruption_rule_problems,
     interruption_rules_problems,
     rule_in_force,
     service_changes,
+    with_scheduled,
 )
-from .events import ContentInfo, RulebookInfo, ServiceChange, ServiceChanged, ServiceDefined
+from .events import (
+    ContentInfo,
+    RulebookInfo,
+    ScheduledServiceVersion,
+    ServiceChange,
+    ServiceChanged,
+    ServiceDefined,
+)
 
 
 def _normalise_attachments(data: dict[str, Any] | None) -> dict[str, list[dict[str, str]]]:
@@ -71,50 +83,82 @@ def current_rulebook(versions: list[dict[str, Any]], today: date) -> dict[str, A
     return versions[0] if versions else None
 
 
-async def service_view(ctx: ApplicationsContext, tenant_id: str, service: dict[str, Any]) -> dict[str, Any]:
+async def service_view(ctx: ApplicationsContext, tenant_id: str, service: dict[str, Any],
+                       day: date | None = None) -> dict[str, Any]:
     contents = await repo.service_contents_of(ctx.session, tenant_id, [service["id"]])
     versions = await repo.rulebook_versions_of(ctx.session, tenant_id, service["id"])
-    return _view(service, contents, versions, ctx.today())
+    pending = await repo.pending_changes_of(ctx.session, tenant_id, [service["id"]])
+    return _view(service, contents, versions, pending, ctx.today(), day or ctx.today())
 
 
 def _view(service: dict[str, Any], contents: list[dict[str, Any]], versions: list[dict[str, Any]],
-          today: date) -> dict[str, Any]:
-    current = current_rulebook(versions, today)
+          pending: list[dict[str, Any]], today: date, day: date) -> dict[str, Any]:
+    """The service as it is on `day` (its scheduled changes dated on or before it included), with the changes
+    still to come after today."""
+    current = current_rulebook(versions, day)
     rules = stored_rules(service["interruption_rule"])
-    return {**service, "interruption_rule": rule_in_force(rules, today), "interruption_rules": rules,
+    view = {**service, "interruption_rule": rule_in_force(rules, day), "interruption_rules": rules,
             "contents": contents, "rulebook_versions": versions, "current_rulebook_version": current}
+    scheduled = []
+    for change in pending:
+        if change["effective_from"] > today:
+            before = as_of(view, [c for c in pending if c["effective_from"] < change["effective_from"]],
+                           change["effective_from"])
+            scheduled.append({"id": change["id"], "effective_from": change["effective_from"],
+                              "fields": sorted(change["changes"]), "created_at": change["created_at"],
+                              "changes": service_changes(before, with_scheduled(before, change["changes"]))})
+    return {**as_of(view, pending, day), "scheduled_changes": scheduled}
 
 
-async def get_service(ctx: ApplicationsContext, tenant_id: str, service_id: str) -> dict[str, Any]:
+async def get_service(ctx: ApplicationsContext, tenant_id: str, service_id: str,
+                      day: date | None = None) -> dict[str, Any]:
+    """The service as it is on `day` (default today in Helsinki)."""
     service = await repo.get_service(ctx.session, tenant_id, service_id)
     if service is None:
         raise not_found("Service")
-    return await service_view(ctx, tenant_id, service)
+    return await service_view(ctx, tenant_id, service, day)
 
 
 async def list_services(ctx: ApplicationsContext, tenant_id: str, limit: int, offset: int) -> dict[str, Any]:
     rows, total = await repo.list_services(ctx.session, tenant_id, limit, offset)
-    contents = await repo.service_contents_of(ctx.session, tenant_id, [r["id"] for r in rows])
+    ids = [r["id"] for r in rows]
+    contents = await repo.service_contents_of(ctx.session, tenant_id, ids)
+    pending = await repo.pending_changes_of(ctx.session, tenant_id, ids)
     items = []
     for row in rows:
         versions = await repo.rulebook_versions_of(ctx.session, tenant_id, row["id"])
-        items.append(_view(row, [c for c in contents if c["service_id"] == row["id"]], versions, ctx.today()))
+        items.append(_view(row, [c for c in contents if c["service_id"] == row["id"]], versions,
+                           [c for c in pending if c["service_id"] == row["id"]], ctx.today(), ctx.today()))
     return {"items": items, "total": total}
 
 
+def _service_info(view: dict[str, Any]) -> dict[str, Any]:
+    return {"name_fi": view["name_fi"], "name_sv": view["name_sv"], "auto_recording": view["auto_recording"],
+            "contents": [ContentInfo(content_id=c["id"], name_fi=c["name_fi"], name_sv=c["name_sv"], unit=c["unit"],
+                                     client_pays=c["client_pays"],
+                                     ended_from=_iso(ended_on(c))) for c in view["contents"]],
+            "calendar": view["calendar"], "required_attachments": view["required_attachments"]}
+
+
+def _iso(day: date | None) -> str | None:
+    return None if day is None else day.isoformat()
+
+
 async def publish_service(ctx: ApplicationsContext, tenant_id: str, service_id: str) -> None:
+    """The service as it is today, and as it will be from the date of each scheduled change (`scheduled`)."""
     view = await get_service(ctx, tenant_id, service_id)
     rb = view["current_rulebook_version"]
+    scheduled = []
+    for change in view["scheduled_changes"]:
+        later = await get_service(ctx, tenant_id, service_id, change["effective_from"])
+        scheduled.append(ScheduledServiceVersion(effective_from=change["effective_from"].isoformat(),
+                                                 **_service_info(later)))
     await ctx.outbox.add(ctx.session, ServiceDefined(
-        service_id=view["id"], name_fi=view["name_fi"], name_sv=view["name_sv"], kind=view["kind"],
-        auto_recording=view["auto_recording"],
-        contents=[ContentInfo(content_id=c["id"], name_fi=c["name_fi"], name_sv=c["name_sv"], unit=c["unit"],
-                              client_pays=c["client_pays"]) for c in view["contents"]],
+        service_id=view["id"], kind=view["kind"], **_service_info(view),
         interruption_rule=view["interruption_rule"], interruption_rules=view["interruption_rules"] or None,
-        calendar=view["calendar"],
-        required_attachments=view["required_attachments"],
         rulebook=RulebookInfo(version_id=rb["id"], version=rb["version"],
                               effective_from=rb["effective_from"].isoformat()) if rb else None,
+        scheduled=scheduled,
     ), tenant_id=tenant_id)
 
 
@@ -149,11 +193,8 @@ async def define_service(ctx: ApplicationsContext, tenant_id: str, data: dict[st
     return await get_service(ctx, tenant_id, service_id)
 
 
-async def change_service(ctx: ApplicationsContext, tenant_id: str, service_id: str,
-                         data: dict[str, Any]) -> dict[str, Any]:
-    """Change what may change: names, auto-recording, attachments, rule, calendar; rename or add contents.
-    Contents are never removed (approved price lists refer to them)."""
-    current = await get_service(ctx, tenant_id, service_id)
+def _checked(current: dict[str, Any], data: dict[str, Any]) -> tuple[dict[str, Any], list[FieldError]]:
+    """The service's changeable fields after the change, and every problem of the change."""
     merged = {k: current[k] for k in ("name_fi", "name_sv", "auto_recording", "required_attachments",
                                       "calendar")}
     merged.update({k: v for k, v in data.items() if k != "contents" and k in merged})
@@ -173,9 +214,29 @@ async def change_service(ctx: ApplicationsContext, tenant_id: str, service_id: s
             errors.append(FieldError(f"contents.{i}.id", "the service has no such content"))
         elif content.get("id") and content["unit"] != known[content["id"]]["unit"]:
             errors.append(FieldError(f"contents.{i}.unit", "the unit of an existing content cannot change"))
+    merged["required_attachments"] = _normalise_attachments(merged["required_attachments"])
+    return merged, errors
+
+
+async def change_service(ctx: ApplicationsContext, tenant_id: str, service_id: str,
+                         data: dict[str, Any]) -> dict[str, Any]:
+    """Change what may change: names, auto-recording, attachments, rule, calendar; rename or add contents.
+    Contents are never removed (approved price lists refer to them). With `effective_from` after today the
+    change (not of the interruption rule, which carries its own date) is scheduled (`schedule_change`)."""
+    data = dict(data)
+    today = ctx.today()
+    effective_from: date = data.pop("effective_from", None) or today
+    current = await get_service(ctx, tenant_id, service_id)
+    # a change whose day has come is written first, so the job cannot later lay it over this one
+    await apply_due_changes(ctx, tenant_id)
+    if effective_from < today:
+        raise invalid_many([FieldError("effective_from", f"must be today ({today.isoformat()}) or later")])
+    if effective_from > today:
+        return await schedule_change(ctx, tenant_id, service_id, data, effective_from)
+    merged, errors = _checked(current, data)
     if errors:
         raise invalid_many(errors)
-    merged["required_attachments"] = _normalise_attachments(merged["required_attachments"])
+    known = {c["id"]: c for c in current["contents"]}
     await repo.update_service(ctx.session, tenant_id, service_id, **merged, updated_at=ctx.clock.now())
     new = [c for c in data.get("contents") or [] if not c.get("id")]
     for content in data.get("contents") or []:
@@ -185,6 +246,164 @@ async def change_service(ctx: ApplicationsContext, tenant_id: str, service_id: s
     await repo.insert_contents(ctx.session, _content_rows(tenant_id, service_id, new, len(known)))
     await publish_service(ctx, tenant_id, service_id)
     return await _tell_providers(ctx, tenant_id, current)
+
+
+async def schedule_change(ctx: ApplicationsContext, tenant_id: str, service_id: str, data: dict[str, Any],
+                          day: date) -> dict[str, Any]:
+    """A change from a later date: stored as a scheduled version (a second one of the same date replaces the
+    first), read "as of" a date from that date on, and told at once to the providers concerned.
+
+    Design: the other services get the change in `applications.service.defined` twice. At once, in its
+    `scheduled` versions (each the whole service from its date), so a consumer that values by day (events)
+    keeps the versions and values a day before the date by the old contents, on and after it by the new ones,
+    whenever the event is recorded. And on the date, when the due-changes job (`apply_due_changes`) writes
+    the change into the service and publishes it again as the service of today, for the consumers that keep
+    only the present (names in the registry's catalog, contents in vouchers, the calendar in settlement)."""
+    if any(k in data for k in ("interruption_rule", "interruption_rules")):
+        raise invalid_many([FieldError("effective_from", "the interruption rule carries its own valid_from: "
+                                                         "change it without effective_from")])
+    replaced = await repo.delete_pending_change(ctx.session, tenant_id, service_id, effective_from=day)
+    before = await get_service(ctx, tenant_id, service_id, day)
+    merged, errors = _checked(before, data)
+    if errors:
+        raise invalid_many(errors)
+    changes: dict[str, Any] = {k: v for k, v in merged.items() if k in SCHEDULABLE and v != before[k]}
+    known = {c["id"]: c for c in before["contents"]}
+    contents = []
+    for content in data.get("contents") or []:
+        entry = {k: content[k] for k in ("name_fi", "name_sv", "unit", "client_pays")}
+        old = known.get(content.get("id") or "")
+        if old is None:
+            contents.append({"id": str(uuid.uuid4()), **entry})
+        elif any(old[k] != entry[k] for k in ("name_fi", "name_sv", "client_pays")):
+            contents.append({"id": old["id"], **entry})
+    # an end of a content (`end_content`) scheduled for the same day stays: this change only adds to it
+    for kept in ((replaced or {}).get("changes") or {}).get("contents") or []:
+        if kept.get("ended_from"):
+            same = next((c for c in contents if c["id"] == kept["id"]), None)
+            if same is None:
+                contents.append(kept)
+            else:
+                same["ended_from"] = kept["ended_from"]
+    if contents:
+        changes["contents"] = contents
+    if changes:
+        await repo.insert_scheduled_change(ctx.session, {
+            "tenant_id": tenant_id, "id": str(uuid.uuid4()), "service_id": service_id, "effective_from": day,
+            "changes": changes, "created_at": ctx.clock.now()})
+        await publish_service(ctx, tenant_id, service_id)
+        await _tell_scheduled(ctx, tenant_id, before, with_scheduled(before, changes), day)
+    elif replaced is not None:  # the same date again with nothing to change: the first one is withdrawn
+        await publish_service(ctx, tenant_id, service_id)
+        await _tell_scheduled(ctx, tenant_id, before, with_scheduled(before, replaced["changes"]), day,
+                              cancelled=True)
+    return await get_service(ctx, tenant_id, service_id)
+
+
+async def end_content(ctx: ApplicationsContext, tenant_id: str, service_id: str, content_id: str,
+                      ends_from: date | None) -> dict[str, Any]:
+    """Ends a content of the service from `ends_from` (today if None; a past day is refused): from that day on
+    the content is not offered for new vouchers, price lists or applications, and no event of it is recorded
+    on that day or later (events before it are still recorded and paid). The content is never removed: the
+    approved price lists and the vouchers granted refer to it.
+
+    Today: written at once and published. A later day: a scheduled change of that day (merged into a change
+    already scheduled for the same day), listed under the coming changes and cancellable until then; events
+    learn it at once from the `scheduled` versions. Either way the providers with an approved application are
+    told the content ends from the day (applications.service.changed, kind content_ended)."""
+    today = ctx.today()
+    day = ends_from or today
+    await get_service(ctx, tenant_id, service_id)
+    await apply_due_changes(ctx, tenant_id)
+    if day < today:
+        raise invalid_many([FieldError("ends_from", f"must be today ({today.isoformat()}) or later")])
+    before = await get_service(ctx, tenant_id, service_id, day)
+    content = next((c for c in before["contents"] if c["id"] == content_id), None)
+    if content is None:
+        raise not_found("Content")
+    if content_ended(content, day):
+        raise invalid_many([FieldError("ends_from", "the content has already ended on "
+                                                    f"{ended_on(content).isoformat()}")])  # type: ignore[union-attr]
+    if day == today:
+        current = await get_service(ctx, tenant_id, service_id)
+        await repo.update_content(ctx.session, tenant_id, content_id, ended_from=day)
+        await publish_service(ctx, tenant_id, service_id)
+        return await _tell_providers(ctx, tenant_id, current)
+    replaced = await repo.delete_pending_change(ctx.session, tenant_id, service_id, effective_from=day)
+    changes: dict[str, Any] = dict(replaced["changes"]) if replaced else {}
+    entry = {**{k: content[k] for k in ("id", "name_fi", "name_sv", "unit", "client_pays")},
+             "ended_from": day.isoformat()}
+    others = [c for c in changes.get("contents") or [] if c["id"] != content_id]
+    mine = next((c for c in changes.get("contents") or [] if c["id"] == content_id), None)
+    changes["contents"] = [*others, {**(mine or {}), **entry} if mine else entry]
+    await repo.insert_scheduled_change(ctx.session, {
+        "tenant_id": tenant_id, "id": str(uuid.uuid4()), "service_id": service_id, "effective_from": day,
+        "changes": changes, "created_at": ctx.clock.now()})
+    await publish_service(ctx, tenant_id, service_id)
+    await _tell_scheduled(ctx, tenant_id, before, with_scheduled(before, {"contents": [entry]}), day)
+    return await get_service(ctx, tenant_id, service_id)
+
+
+async def cancel_scheduled_change(ctx: ApplicationsContext, tenant_id: str, service_id: str,
+                                  change_id: str) -> dict[str, Any]:
+    """A scheduled change is withdrawn before its date; the providers concerned are told."""
+    await get_service(ctx, tenant_id, service_id)
+    row = await repo.delete_pending_change(ctx.session, tenant_id, service_id, change_id=change_id)
+    if row is None:
+        raise not_found("Scheduled change")
+    if row["effective_from"] <= ctx.today():
+        raise invalid_many([FieldError("effective_from", "the change has taken effect and can no longer be "
+                                                         "cancelled")])
+    before = await get_service(ctx, tenant_id, service_id, row["effective_from"])
+    await publish_service(ctx, tenant_id, service_id)
+    await _tell_scheduled(ctx, tenant_id, before, with_scheduled(before, row["changes"]), row["effective_from"],
+                          cancelled=True)
+    return await get_service(ctx, tenant_id, service_id)
+
+
+async def apply_due_changes(ctx: ApplicationsContext, tenant_id: str) -> int:
+    """The due-changes job: every scheduled change whose date has come is written into its service, and the
+    service is published again as it is today. Safe to run again (an applied change is marked)."""
+    touched: list[str] = []
+    for change in await repo.due_changes(ctx.session, tenant_id, ctx.today()):
+        stored = await repo.get_service(ctx.session, tenant_id, change["service_id"])
+        if stored is None:
+            continue
+        fields = change["changes"]
+        values = {k: fields[k] for k in SCHEDULABLE if k in fields and k != "contents"}
+        await repo.update_service(ctx.session, tenant_id, change["service_id"], **values,
+                                  updated_at=ctx.clock.now())
+        existing = await repo.service_contents_of(ctx.session, tenant_id, [change["service_id"]])
+        known = {c["id"] for c in existing}
+        new: list[dict[str, Any]] = []
+        for content in fields.get("contents") or []:
+            if content["id"] in known:
+                ended = {"ended_from": ended_on(content)} if content.get("ended_from") else {}
+                await repo.update_content(ctx.session, tenant_id, content["id"], name_fi=content["name_fi"],
+                                          name_sv=content["name_sv"], client_pays=content["client_pays"], **ended)
+            else:
+                new.append({"tenant_id": tenant_id, "service_id": change["service_id"],
+                            "position": len(existing) + len(new), **content})
+        await repo.insert_contents(ctx.session, new)
+        await repo.mark_change_applied(ctx.session, tenant_id, change["id"], ctx.clock.now())
+        if change["service_id"] not in touched:
+            touched.append(change["service_id"])
+    for service_id in touched:
+        await publish_service(ctx, tenant_id, service_id)
+    return len(touched)
+
+
+async def _tell_scheduled(ctx: ApplicationsContext, tenant_id: str, before: dict[str, Any], after: dict[str, Any],
+                          day: date, *, cancelled: bool = False) -> None:
+    """What a scheduled change changes and from when (or that it was cancelled), to the providers with an
+    approved application in the service."""
+    changes = service_changes(before, after)
+    approved, _ = await repo.find_applications(ctx.session, tenant_id, service_id=before["id"], states=["approved"])
+    await ctx.outbox.add(ctx.session, ServiceChanged(
+        service_id=after["id"], name_fi=after["name_fi"], name_sv=after["name_sv"],
+        provider_ids=sorted({a["provider_id"] for a in approved}),
+        changes=[ServiceChange(**change) for change in changes], effective_from=day.isoformat(),
+        cancelled=cancelled), tenant_id=tenant_id)
 
 
 async def _add_rulebook(ctx: ApplicationsContext, tenant_id: str, service_id: str,

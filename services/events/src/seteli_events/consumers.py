@@ -70,6 +70,9 @@ async def service_defined(ctx: MessageContext, p: ServiceDefinedIn) -> None:
             # every version (older publishers send only the single rule)
             "interruption_rule": p.interruption_rules or ([p.interruption_rule] if p.interruption_rule else None),
             "calendar": p.calendar,
+            # the contents from each later date: an event is valued by those of its day, whenever recorded
+            "versions": [{"effective_from": v.effective_from, "contents": v.contents}
+                         for v in p.scheduled] or None,
         },
     )
 

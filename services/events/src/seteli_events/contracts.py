@@ -23,6 +23,11 @@ class TenantChangedIn(Inbound):
     interruptions_need_approval: bool = False
 
 
+class ScheduledVersionIn(Inbound):
+    effective_from: str  # an ISO date
+    contents: list[dict[str, Any]] = []
+
+
 class ServiceDefinedIn(Inbound):
     service_id: str
     name_fi: str = ""
@@ -33,6 +38,7 @@ class ServiceDefinedIn(Inbound):
     interruption_rules: list[dict[str, Any]] | None = None
     interruption_rule: dict[str, Any] | None = None  # what older publishers send instead of the list
     calendar: dict[str, Any] | None = None
+    scheduled: list[ScheduledVersionIn] = []  # versions from later dates (older publishers send none)
 
 
 class PriceIn(Inbound):

@@ -58,6 +58,9 @@ services = Table(
     # all versions [{valid_from, reasons: {reason: {bands: [...], return_day_percentage}}}]; old rows: one dict
     Column("interruption_rule", JSON),
     Column("calendar", JSON),
+    # the service's scheduled versions (applications' `scheduled`): [{effective_from, contents}] by date; the
+    # contents of a day are those of the latest version from on or before it, else `contents`
+    Column("versions", JSON),
 )
 
 price_lists = Table(

@@ -145,6 +145,23 @@ class RegistrationDecided(Inbound):
     language: str | None = None
 
 
+class RegistrationMoreRequested(Inbound):
+    request_id: str
+    company_name: str = ""
+    email: str  # the applicant
+    language: str = "fi"
+    message: str
+    link: str
+
+
+class RegistrationAnswered(Inbound):
+    request_id: str
+    company_name: str = ""
+    business_id: str = ""
+    reply: str
+    changed: list[str] = []
+
+
 class ContactDetails(Inbound):
     # What the resident chose to give (with consent); all optional, shown as given.
     name: str | None = None
@@ -183,6 +200,8 @@ class ServiceChanged(Inbound):
     name_sv: str
     provider_ids: list[str]
     changes: list[dict[str, Any]]
+    effective_from: str | None = None  # an ISO date: a change scheduled for that day
+    cancelled: bool = False  # the scheduled change of effective_from was withdrawn
 
 
 class BookingEnded(Inbound):

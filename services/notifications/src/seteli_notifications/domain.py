@@ -127,9 +127,11 @@ def after_failed_attempt(attempts: int, delays: Sequence[float], now: datetime, 
 
 # --- Mail whose link is a password ---------------------------------------------------------------------
 
-# Registration confirmation, association invitation and password reset: the link in the mail signs its
-# holder in. Once the mail has gone out, the stored copy (read by the platform admin) keeps no link.
-SECRET_LINK_KINDS: Final = frozenset({"registration_confirmation", "association_invitation", "password_reset"})
+# Registration confirmation, association invitation, password reset and the answer link of a registration
+# request sent back: the link in the mail signs its holder in (or opens the request). Once the mail has gone
+# out, the stored copy (read by the platform admin) keeps no link.
+SECRET_LINK_KINDS: Final = frozenset({"registration_confirmation", "association_invitation", "password_reset",
+                                      "registration_more_requested"})
 LINK_REMOVED: Final = "[link removed after sending]"
 _URL: Final = re.compile(r"https?://[^\s\"'<>]+")
 
@@ -168,6 +170,10 @@ def service_change_lines(changes: Sequence[dict[str, object]], lang: str) -> lis
         elif kind == "content_payer":
             payer = ("asiakas" if fi else "klienten") if c.get("client_pays") else ("kunta" if fi else "kommunen")
             lines.append(f"Sisällön {name} maksaa nyt {payer}" if fi else f"Innehållet {name} betalas nu av {payer}")
+        elif kind == "content_ended":
+            day = _day(c.get("effective_from"))  # type: ignore[arg-type]
+            lines.append(f"Sisältö {name} päättyy {day} alkaen: sitä ei voi kirjata siitä päivästä lähtien" if fi
+                         else f"Innehållet {name} upphör från {day}: det kan inte registreras från den dagen")
         elif kind == "attachment_required":
             level = _LEVELS.get(str(c.get("level")), {}).get(lang, "")
             lines.append(f"Uusi vaadittu liite {level}: {name}" if fi else f"Ny bilaga som krävs {level}: {name}")

@@ -136,13 +136,18 @@ def subscribe(sub: Subscription, make: MakeContext) -> None:
 
     @sub.on("applications.service.changed", model=ServiceChanged)
     async def service_changed(ctx: MessageContext, p: ServiceChanged) -> None:
-        """The providers working in a service learn what changed in it, in their own language."""
-        context = {"service_name_fi": p.name_fi, "service_name_sv": p.name_sv,
-                   "changes_fi": service_change_lines(p.changes, "fi"),
-                   "changes_sv": service_change_lines(p.changes, "sv")}
+        """The providers working in a service learn what changed in it, in their own language; a change the
+        municipality scheduled for a later date (or withdrew before it) says from when."""
+        context: dict[str, Any] = {"service_name_fi": p.name_fi, "service_name_sv": p.name_sv,
+                                   "changes_fi": service_change_lines(p.changes, "fi"),
+                                   "changes_sv": service_change_lines(p.changes, "sv")}
+        kind = "service_changed"
+        if p.effective_from:
+            kind = "service_change_scheduled"
+            context.update(effective_from=_day(date.fromisoformat(p.effective_from)), cancelled=p.cancelled)
         mail = make(ctx)
         for provider_id in p.provider_ids:
-            out = await service.to_provider(ctx.session, "service_changed", ctx.tenant_id, provider_id, context)
+            out = await service.to_provider(ctx.session, kind, ctx.tenant_id, provider_id, context)
             await service.enqueue(mail, ctx.envelope, out)
 
     @sub.on("vouchers.purchase.booked", model=PurchaseBooked)

@@ -16,7 +16,9 @@ from .contracts import (
     ContactDetails,
     ContactRequested,
     PasswordResetRequested,
+    RegistrationAnswered,
     RegistrationDecided,
+    RegistrationMoreRequested,
 )
 from .domain import language_of
 from .service import NotificationsContext, Outgoing
@@ -60,6 +62,23 @@ def subscribe(sub: Subscription, make: MakeContext) -> None:
                            {**context, **await service.tenant_context(ctx.session, ctx.tenant_id),
                             "provider_name": ""}, ctx.tenant_id)
         await service.enqueue(make(ctx), ctx.envelope, out)
+
+    @sub.on("registry.registration.more_requested", model=RegistrationMoreRequested)
+    async def registration_more_requested(ctx: MessageContext, p: RegistrationMoreRequested) -> None:
+        """The company's contact hears what the tenant asks, in the language of the request, with its link."""
+        context = {**await service.tenant_context(ctx.session, ctx.tenant_id), "company_name": p.company_name,
+                   "message": p.message, "link": p.link}
+        out = _link_mail("registration_more_requested", ctx.tenant_id, p.email, p.language, context)
+        await service.enqueue(make(ctx), ctx.envelope, out)
+
+    @sub.on("registry.registration.answered", model=RegistrationAnswered)
+    async def registration_answered(ctx: MessageContext, p: RegistrationAnswered) -> None:
+        """The tenant's notice address (else its admins) hears that the company answered."""
+        mail = make(ctx)
+        context = {"company_name": p.company_name, "business_id": p.business_id, "reply": p.reply,
+                   "request_url": mail.portal_link(f"officer/registrations/{p.request_id}")}
+        for out in await service.to_tenant(ctx.session, "registration_answered", ctx.tenant_id, context):
+            await service.enqueue(mail, ctx.envelope, out)
 
     @sub.on("registry.contact.requested", model=ContactRequested)
     async def contact_requested(ctx: MessageContext, p: ContactRequested) -> None:

@@ -10,40 +10,18 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
-from seteli_common.consistency import AFTER_HEADER, CONSISTENCY_HEADER, MAX_AGE_SECONDS, header_value, parse_tokens
-from seteli_common.errors import NOT_YET_KNOWN
+from seteli_common.consistency import AFTER_HEADER, CONSISTENCY_HEADER
+from seteli_common.consistency_client import is_not_yet_known, remember_tokens, retry_after_seconds
+
+__all__ = ["Api", "ApiError", "remember_tokens"]
 
 # Reads after writes (seteli_common.consistency): how long one call waits, in all, on `not-yet-known`.
 NOT_YET_KNOWN_BUDGET_SECONDS = 10.0
-RETRY_AFTER_CAP_SECONDS = 2.0
-KEPT_TOKENS = 8  # the latest writes' tokens a session sends along
-
-
-def remember_tokens(kept: str | None, answered: str | None, *, now: float | None = None) -> str:
-    """The tokens to send on the next calls: those a write just answered, then the ones kept before,
-    without repeats and those too old to matter (their events have arrived or will not)."""
-    moment = time.time() if now is None else now
-    tokens = [*parse_tokens(answered), *parse_tokens(kept)]
-    fresh = list(dict.fromkeys(t for t in tokens if moment - t.occurred_at <= MAX_AGE_SECONDS))
-    return header_value(fresh[:KEPT_TOKENS])
 
 
 def _not_yet_known(response: httpx.Response) -> bool:
-    if response.status_code != 409 or "json" not in response.headers.get("content-type", ""):
-        return False
-    try:
-        body = response.json()
-    except ValueError:
-        return False
-    return isinstance(body, dict) and body.get("type") == NOT_YET_KNOWN
-
-
-def _retry_after(response: httpx.Response) -> float:
-    try:
-        seconds = float(response.headers.get("retry-after", "1"))
-    except ValueError:
-        seconds = 1.0
-    return min(max(seconds, 0.05), RETRY_AFTER_CAP_SECONDS)
+    return response.status_code == 409 and is_not_yet_known(
+        409, response.headers.get("content-type", ""), response.content)
 
 
 @dataclass
@@ -149,7 +127,7 @@ class Api:
                                                  **kwargs)
             if not after or not _not_yet_known(response):
                 break
-            pause = _retry_after(response)
+            pause = retry_after_seconds(response.headers.get("retry-after"))
             if time.monotonic() + pause > deadline:
                 break  # the caller shows the problem: the write has still not arrived
             await asyncio.sleep(pause)

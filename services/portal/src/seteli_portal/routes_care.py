@@ -7,15 +7,20 @@ import calendar
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
+from seteli_common.web import content_disposition
 
 from .apiclient import ApiError
 from .i18n import units_fmt
+from .producer_parts import grouped as _grouped
 from .provider_data import listing, today
+from .routes_officer import REPORT_LIMIT, _report_errors, _report_table
 from .routes_officer_clients import _range
-from .routes_provider import _provider_page, _services
+from .routes_provider import _choices, _main_user_page, _provider_page, _services
+from .spreadsheet import as_csv
 from .web import Page, download, seg
 
 router = APIRouter(prefix="/provider")
@@ -45,8 +50,18 @@ async def _book_page(page: Page, number: str, **context: Any) -> Response:
     for service in services.values():
         contents.update({c["id"]: c for c in service.get("contents", [])})
     provider = await page.call("GET", "registry", f"/v1/providers/{seg(page.provider_id)}") if voucher else None
+    part_groups = _part_groups(voucher, provider) if voucher else []
     return page.render("provider/book.html", status=422 if errors else 200, number=number, voucher=voucher,
-                       services=services, contents=contents, provider=provider, errors=errors, **context)
+                       services=services, contents=contents, provider=provider, errors=errors,
+                       part_groups=part_groups, **context)
+
+
+def _part_groups(voucher: dict[str, Any], provider: dict[str, Any] | None) -> list[tuple[str, list[tuple[str, str]]]]:
+    """What the provider may book the voucher for, as vouchers says (the company's approved sites, its units and
+    employees); a site by the registry's name."""
+    site_names = {f"site:{s['id']}": str(s["name"]) for s in (provider or {}).get("sites") or []}
+    names = voucher.get("producer_part_names") or {p: p.split(":", 1)[1] for p in voucher.get("producer_parts", [])}
+    return _grouped({part: site_names.get(part, name) for part, name in names.items()})
 
 
 @router.get("/book")
@@ -75,6 +90,8 @@ async def book(request: Request) -> Response:
         except ApiError as exc:
             refusal = page.t(f"refusal.{exc.code}", default=exc.detail or page.t("error.generic"))
             errors = exc.fields or {"form": refusal}
+            if "producer_part" in errors:  # not the company's (any more), in the user's language
+                errors["producer_part"] = page.t("book.part_unknown")
         else:
             page.flash("book.done")
             return page.redirect(f"/provider/bookings/{booking['id']}")
@@ -83,17 +100,72 @@ async def book(request: Request) -> Response:
 
 # --- clients --------------------------------------------------------------------------------------
 
-@router.get("/clients")
-async def clients(request: Request, name: str = "") -> Response:
-    page = _provider_page(request)
-    found = await page.call("POST", "vouchers", page.tpath("/provider-clients/search"),
-                            json={"name": name.strip() or None, "limit": 100})
+async def _clients_page(page: Page, *, name: str = "", number: str = "", identity_code: str = "",
+                        errors: dict[str, str] | None = None, **context: Any) -> Response:
+    """Clients found by name, voucher (or purchased-service commitment) number or identity code (that one
+    only from a posted form, never in a URL, and never shown back), and the company's bookings."""
+    errors = dict(errors or {})
+    query = {"name": name.strip() or None, "voucher_number": number.strip() or None,
+             "identity_code": identity_code.strip() or None}
+    if query["name"] and len(query["name"]) < 2:
+        errors["name"] = page.t("error.too_short")
+    found: dict[str, Any] = {"items": [], "total": 0}
+    if not errors:
+        try:
+            found = await page.call("POST", "vouchers", page.tpath("/provider-clients/search"),
+                                    json={**query, "limit": 100})
+        except ApiError as exc:
+            if exc.status != 422:
+                raise
+            errors = exc.for_form(("name", "voucher_number", "identity_code"))
+    if errors.get("voucher_number"):
+        errors["number"] = errors.pop("voucher_number")
     bookings = (await page.call("GET", "vouchers", page.tpath("/bookings"), params={"limit": 200}))["items"]
     contents: dict[str, Any] = {}
     for service in await _services(page):
         contents.update({c["id"]: {**c, "service": service} for c in service.get("contents", [])})
-    return page.render("provider/clients.html", clients=found["items"], total=found["total"], name=name,
-                       bookings=bookings, contents=contents)
+    return page.render("provider/clients.html", status=422 if errors else 200, clients=found["items"],
+                       total=found["total"], name=name, number=number, bookings=bookings, contents=contents,
+                       errors=errors, by_identity_code=bool(query["identity_code"]), **context)
+
+
+@router.get("/clients")
+async def clients(request: Request, name: str = "", number: str = "") -> Response:
+    return await _clients_page(_provider_page(request), name=name, number=number)
+
+
+@router.post("/clients/search")
+async def clients_by_identity_code(request: Request) -> Response:
+    page = _provider_page(request)
+    form = await page.form()
+    code = str(form.get("identity_code", "")).strip()
+    if not code:
+        return await _clients_page(page, errors={"identity_code": page.t("error.required")})
+    return await _clients_page(page, identity_code=code)
+
+
+@router.post("/clients/{client_id}/client-number")
+async def set_client_number(request: Request, client_id: str) -> Response:
+    """The company's own number for a client (shown on payment specifications instead of the name)."""
+    page = _provider_page(request)
+    form = await page.form()
+    number = str(form.get("client_number", "")).strip()
+    back = f"/provider/clients?name={quote(str(form.get('name', '')))}&number={quote(str(form.get('number', '')))}"
+    errors: dict[str, str] = {} if number else {"client_number": page.t("error.required")}
+    if not errors:
+        try:
+            await page.call("PUT", "vouchers", page.tpath(f"/provider-clients/{seg(client_id)}/client-number"),
+                            json={"client_number": number})
+        except ApiError as exc:
+            if exc.status != 422:
+                raise
+            errors = exc.for_form(("client_number",))
+    if errors:
+        return await _clients_page(page, name=str(form.get("name", "")), number=str(form.get("number", "")),
+                                   number_errors={client_id: errors.get("client_number") or errors.get("form", "")},
+                                   number_values={client_id: number})
+    page.flash("clients.number_saved")
+    return page.redirect(back)
 
 
 @router.get("/clients/{client_id}/co-payments")
@@ -149,6 +221,7 @@ EVENT_FIELDS = {
 
 # The events service's reasons (English) -> the user's language, by what the reason says.
 EVENT_REASONS = (
+    ("content has ended", "event.error.content_ended"),
     ("after the start", "event.error.time_order"),
     ("both start_time", "error.required"),
     ("end is before", "event.error.end_before_start"),
@@ -177,7 +250,8 @@ def _event_form(page: Page, form: Any, unit: str) -> tuple[dict[str, Any], dict[
     """The API body, what was typed (to show again) and the errors the portal sees itself, all at once."""
     kind = _form_kind(unit)
     values = {k: str(form.get(k, "")).strip() for k in EVENT_FIELDS[kind] if k != "status"}
-    values["status"] = "draft" if form.get("status") == "draft" else "recorded"
+    # the form's "save as a draft" checkbox sends "on"
+    values["status"] = "draft" if form.get("status") in ("draft", "on") else "recorded"
     errors: dict[str, str] = {}
     required = ("start", "start_time", "end_time") if kind == "hour" else ("start", "units")
     for name in required:
@@ -223,15 +297,29 @@ async def _recording_context(page: Page, booking: dict[str, Any]) -> dict[str, A
         provider = await page.call("GET", "registry", f"/v1/providers/{seg(page.provider_id)}")
     except ApiError:
         provider = {}
-    sites = list(provider.get("sites") or [])
-    parts = ([] if booking.get("producer_part") else [("", page.t("producer.company"))]) + \
-        [(f"site:{s['id']}", str(s["name"])) for s in sites]
-    return {"employees": employees, "parts": parts if sites else []}
+    parts = {f"site:{s['id']}": str(s["name"]) for s in provider.get("sites") or []}
+    parts |= {f"unit:{c['id']}": c["name"] for c in _choices(provider.get("units") or [])}
+    parts |= {f"employee:{e['id']}": str(e["name"]) for e in employees}
+    booked = booking.get("producer_part")
+    if booked and booked not in parts:  # a unit renamed or an employee removed since the booking
+        parts[booked] = str(booking.get("producer_part_name") or booked.split(":", 1)[1])
+    # empty = the booking's producer part, so the company is offered only when the booking is the company's
+    return {"employees": employees, "part_groups": _grouped(parts), "part_company": not booked}
 
 
 async def _unit_of(page: Page, content_id: str) -> str:
     units = {c["id"]: c["unit"] for s in await _services(page) for c in s.get("contents", [])}
     return str(units.get(content_id, "day"))
+
+
+def _away_mark(interruption: dict[str, Any]) -> str:
+    """How the calendar marks an interruption's days: a draft, one waiting for the municipality's approval
+    ("pending"), one the municipality refused ("rejected": the days are not counted as an interruption), or
+    a finalised one (approved, or needing no approval)."""
+    approval = interruption.get("approval")
+    if interruption["status"] != "draft" and approval in ("pending", "rejected"):
+        return str(approval)
+    return str(interruption["status"])
 
 
 async def _month_view(page: Page, booking_id: str, month: date, **context: Any) -> Response:
@@ -257,8 +345,9 @@ async def _month_view(page: Page, booking_id: str, month: date, **context: Any) 
     for interruption in interruptions:
         day = max(date.fromisoformat(interruption["start"]), month)
         end = min(date.fromisoformat(interruption["end"]) if interruption["end"] else last, last)
+        mark = _away_mark(interruption)
         while day <= end:
-            away[day] = interruption["status"]
+            away[day] = mark
             day += timedelta(days=1)
     unit = await _unit_of(page, booking["content_id"])
     weeks = calendar.Calendar(firstweekday=0).monthdatescalendar(month.year, month.month)
@@ -436,3 +525,43 @@ async def remove_drafts(request: Request) -> Response:
     page.flash("drafts.removed", count=removed, failed=len(refusals))
     page.session.setdefault("flash", []).extend(sorted(set(refusals)))
     return page.redirect(back)
+
+
+# --- the company's own realisation report (main user) -------------------------------------------
+
+async def _own_report(page: Page, start: str, end: str) -> dict[str, Any]:
+    """The settlement's realisation report of the company's own rows, with the portal's names."""
+    rows = (await page.call("GET", "settlement", page.tpath("/reports/realisation"),
+                            params={"from": start, "to": end, "limit": REPORT_LIMIT}))["items"]
+    contents = {c["id"]: c for s in await _services(page) for c in s.get("contents") or []}
+    company = (await page.call("GET", "registry", f"/v1/providers/{seg(page.provider_id)}"))["name"]
+    for r in rows:
+        c = contents.get(r["content_id"], {})
+        r.update(provider_name=company,
+                 content_label=str(c.get(f"name_{page.lang}") or c.get("name_fi") or r["content_id"]))
+    sums = {k: sum((Decimal(str(r[k])) for r in rows), Decimal("0.00"))
+            for k in ("amount_settled", "co_payment", "amount_unsettled")}
+    return {"realisation": rows, "sums": sums}
+
+
+@router.get("/reports")
+async def own_report(request: Request, start: str = "", end: str = "") -> Response:
+    page = _main_user_page(request)
+    report, errors = None, {}
+    if start and end:
+        try:
+            report = await _own_report(page, start, end)
+        except ApiError as exc:
+            errors = _report_errors(exc)
+    return page.render("provider/reports.html", status=422 if errors else 200, report=report, start=start,
+                       end=end, errors=errors)
+
+
+@router.get("/reports/realisation.csv")
+async def own_report_file(request: Request, start: str, end: str) -> Response:
+    """The company's realisation report as a CSV that opens in Finnish Excel."""
+    page = _main_user_page(request)
+    headers, rows = _report_table(page, "realisation", await _own_report(page, start, end))
+    filename = f"{page.t('reports.file_realisation')}-{start}-{end}.csv"
+    return Response(as_csv(headers, rows), media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": content_disposition(filename)})

@@ -132,8 +132,9 @@ async def registrations(request: Request, status: str = "pending") -> Response:
 
 async def _registration(page: Page, request_id: str, **context: Any) -> Response:
     item = await page.call("GET", "registry", page.tpath(f"/registration-requests/{seg(request_id)}"))
-    return page.render("officer/registration.html", status=422 if context.get("errors") else 200, item=item,
-                       **context)
+    status = 422 if context.get("errors") or context.get("ask_errors", {}).get("message") else \
+        409 if context.get("ask_errors") else 200
+    return page.render("officer/registration.html", status=status, item=item, **context)
 
 
 @router.get("/registrations/{request_id}")
@@ -156,6 +157,35 @@ async def decide_registration(request: Request, request_id: str) -> Response:
     except ApiError as exc:
         return await _registration(page, request_id, errors=exc.fields or {"form": exc.detail})
     page.flash("decision.saved")
+    return page.redirect("/officer/registrations")
+
+
+MESSAGE_MAX = 2000  # the registry's limit of a question to the company and of its answer
+
+
+@router.post("/registrations/{request_id}/more-info")
+async def ask_for_more(request: Request, request_id: str) -> Response:
+    """The third decision: back to the company with a message saying what is missing (it answers by a
+    mailed link, and the request comes back to this queue marked answered)."""
+    page = _officer_page(request)
+    form = await page.form()
+    message = str(form.get("message", "")).strip()
+    error = (page.t("error.required") if not message else
+             page.t("askmore.too_long", max=MESSAGE_MAX) if len(message) > MESSAGE_MAX else "")
+    if not error:
+        try:
+            await page.call("POST", "registry", page.tpath(f"/registration-requests/{seg(request_id)}/more-info"),
+                            json={"message": message})
+        except ApiError as exc:
+            if exc.status == 409:
+                return await _registration(page, request_id, ask_errors={"form": page.t("askmore.not_waiting")},
+                                           ask_message=message)
+            if exc.status != 422:
+                raise
+            error = page.t("error.format")
+    if error:
+        return await _registration(page, request_id, ask_errors={"message": error}, ask_message=message)
+    page.flash("askmore.sent")
     return page.redirect("/officer/registrations")
 
 

@@ -13,6 +13,7 @@ from fastapi.responses import Response
 
 from .apiclient import ApiError
 from .paging import pager, paging
+from .producer_parts import grouped
 from .routes_officer import _officer_page, _services
 from .web import Page, download, seg
 
@@ -32,6 +33,23 @@ async def vouchers(request: Request, state: str = "", service_id: str = "", name
                        filters=filters, pager=pager(at, found["total"], "/officer/vouchers", filters))
 
 
+async def _offer(page: Page, app: dict[str, Any]) -> dict[str, Any]:
+    """A provider approved for the purchased service: the whole company, then its producer parts grouped as on
+    the provider's booking page (the sites approved for the service, its units and its employees), by name."""
+    provider_id = app["provider_id"]
+    name = app.get("provider_name") or provider_id
+    company = await page.call("GET", "registry", f"/v1/providers/{seg(provider_id)}")
+    people = await page.call("GET", "registry", f"/v1/providers/{seg(provider_id)}/employees",
+                             params={"limit": 200})
+    sites = {st["id"]: st["name"] for st in company.get("sites") or []}
+    parts = {f"site:{sid}": str(sites.get(sid, sid)) for sid in app.get("site_ids") or []}
+    parts |= {f"unit:{unit}": str(unit) for unit in company.get("units") or []}
+    parts |= {f"employee:{e['id']}": str(e["name"]) for e in people["items"] if not e.get("removed_at")}
+    groups = [(kind, [(f"{provider_id}|{part}", text) for part, text in options])
+              for kind, options in grouped(parts)]
+    return {"value": f"{provider_id}|", "label": name, "groups": groups}
+
+
 async def _voucher(page: Page, voucher_id: str, status: int = 200, **context: Any) -> Response:
     detail = await page.call("GET", "vouchers", page.tpath(f"/vouchers/{seg(voucher_id)}"))
     client = await page.call("GET", "vouchers", page.tpath(f"/clients/{seg(detail['client_id'])}"))
@@ -44,18 +62,13 @@ async def _voucher(page: Page, voucher_id: str, status: int = 200, **context: An
     booked = (await page.call("GET", "vouchers", page.tpath("/bookings"),
                               params={"voucher_id": voucher_id, "limit": 200}))["items"]
     service = services.get(detail["service_id"], {})
-    offers: list[dict[str, str]] = []  # a purchased service: the providers approved for it, company or site
+    offers: list[dict[str, Any]] = []  # a purchased service: the providers approved for it and their parts
     if service.get("kind") == "purchased" and detail["state"] != "closed":
         approved = (await page.call("GET", "applications", page.tpath("/applications"),
                                     params={"state": "approved", "service_id": detail["service_id"],
                                             "limit": 200}))["items"]
-        for app in approved:
-            name = app.get("provider_name") or app["provider_id"]
-            company = await page.call("GET", "registry", f"/v1/providers/{seg(app['provider_id'])}")
-            sites = {st["id"]: st["name"] for st in company.get("sites") or []}
-            offers.append({"value": f"{app['provider_id']}|", "label": name})
-            offers += [{"value": f"{app['provider_id']}|site:{sid}", "label": f"{name}: {sites.get(sid, sid)}"}
-                       for sid in app.get("site_ids") or []]
+        offers = [await _offer(page, app) for app in approved]
+    part_names = {value: text for o in offers for _, options in o["groups"] for value, text in options}
     names = {b["provider_id"]: b["provider_id"] for b in booked}
     for provider_id in names:
         try:
@@ -64,7 +77,7 @@ async def _voucher(page: Page, voucher_id: str, status: int = 200, **context: An
             pass
     return page.render("officer/voucher.html", status=status, voucher=detail, client=client, service=service,
                        values=context.pop("values", {}), events=care["items"], interruptions=away["items"],
-                       bookings=booked, provider_names=names, offers=offers, **context)
+                       bookings=booked, provider_names=names, offers=offers, part_names=part_names, **context)
 
 
 @router.get("/vouchers/{voucher_id}")
@@ -209,7 +222,11 @@ async def book_purchase(request: Request, voucher_id: str) -> Response:
             "voucher_id": voucher_id, "voucher_content_id": values["voucher_content_id"],
             "provider_id": provider_id, "producer_part": part or None})
     except ApiError as exc:
+        errors = exc.for_form(("provider_id", "voucher_content_id", "producer_part"))
+        if "producer_part" in errors:  # not the company's (any more): at the choice, in the user's language
+            errors["provider"] = page.t("book.part_unknown")
+            del errors["producer_part"]
         return await _voucher(page, voucher_id, status=exc.status if exc.status < 500 else 502, values=values,
-                              errors=exc.for_form(("provider_id", "voucher_content_id")))
+                              errors=errors)
     page.flash("purchase.booked")
     return page.redirect(f"/officer/vouchers/{voucher_id}")

@@ -11,6 +11,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from . import tenants
 from .apiclient import ApiError
+from .i18n import Translator
 from .provider_data import application_context, attachment_state, listing, today
 from .web import PROVIDER, Page, download, seg
 
@@ -19,7 +20,7 @@ router = APIRouter(prefix="/provider")
 DETAIL_FIELDS = ("name", "phone", "street_address", "postal_code", "city", "contact_person", "description",
                  "website")
 BILLING_FIELDS = ("iban", "bic", "reference", "email")
-SITE_FIELDS = ("name", "provider_code", "notification_email", "street_address", "postal_code", "city")
+SITE_FIELDS = ("name", "provider_code", "notification_email", "street_address", "postal_code", "city", "phone")
 PAYMENTS_PER_PAGE = 20
 STEP_NAMES = ("company", "sites", "operating_areas", "units", "employees", "subcontractors")
 # a price list's producer part and the application step where it is chosen first
@@ -223,7 +224,10 @@ async def add_site(request: Request) -> Response:
     try:
         await page.call("POST", "registry", f"/v1/providers/{seg(page.provider_id)}/sites", json=body)
     except ApiError as exc:
-        return await _company(page, errors=exc.for_form(SITE_FIELDS), form_name="site", values=body)
+        errors = exc.for_form(SITE_FIELDS)
+        if "phone" in errors:  # the registry's rule, in the user's language
+            errors["phone"] = page.t("site.phone_error")
+        return await _company(page, errors=errors, form_name="site", values=body)
     page.flash("site.added")
     return page.redirect("/provider/company")
 
@@ -340,6 +344,19 @@ async def save_units(request: Request, application_id: str) -> Response:
     return await _save_step(request, application_id, "units", "ids")
 
 
+def price_list_errors(t: Translator, exc: ApiError) -> dict[str, str]:
+    """The applications service's refusal of a price list by its field; a content the municipality ended is
+    said in the user's language."""
+    errors = dict(exc.fields) or {"form": exc.detail}
+    for name, reason in list(errors.items()):
+        if "the content is ended from" in reason:
+            year, month, day = reason.split("the content is ended from ", 1)[1][:10].split("-")
+            del errors[name]  # shown by the content's price, the input the provider sees
+            errors[name.replace(".content_id", ".unit_price")] = t(
+                "price_lists.content_ended", date=f"{int(day)}.{int(month)}.{year}")
+    return errors
+
+
 @router.post("/applications/{application_id}/price-lists")
 async def add_price_list(request: Request, application_id: str) -> Response:
     page = _provider_page(request)
@@ -363,7 +380,7 @@ async def add_price_list(request: Request, application_id: str) -> Response:
         await page.call("POST", "applications", page.tpath(f"/applications/{seg(application_id)}/price-lists"),
                         json=body)
     except ApiError as exc:
-        return await _application(page, application_id, errors=exc.fields or {"form": exc.detail},
+        return await _application(page, application_id, errors=price_list_errors(page.t, exc),
                                   form_name="pricelist", values=body)
     page.flash("pricelist.added")
     return page.redirect(f"/provider/applications/{application_id}")
@@ -478,8 +495,12 @@ async def payments(request: Request, offset: int = 0) -> Response:
     offset = max(offset, 0)
     body = await page.call("GET", "settlement", page.tpath("/payments"),
                            params={"limit": PAYMENTS_PER_PAGE, "offset": offset})
+    # the municipalities by name, the ones the company works with first (as on the home page): no typed ids
+    known = await _known_tenants(page)
+    everyone = await tenants.directory(page)
+    choices = [t for t in everyone if t["id"] in known] + [t for t in everyone if t["id"] not in known]
     return page.render("provider/payments.html", payments=body["items"], total=body["total"], offset=offset,
-                       limit=PAYMENTS_PER_PAGE, tenants=await _known_tenants(page))
+                       limit=PAYMENTS_PER_PAGE, tenants=choices)
 
 
 @router.get("/payments/{run_id}/{payment_id}.pdf")

@@ -35,7 +35,8 @@ LIST_TEXTS = {
               "too_long": "units.too_long"},
 }
 MAX_NAME = 100  # an operating area is a catalog tag of at most 100 characters
-SITE_FIELDS = ("name", "provider_code", "notification_email", "street_address", "postal_code", "city", "extra_info")
+SITE_FIELDS = ("name", "provider_code", "notification_email", "street_address", "postal_code", "city", "phone",
+               "extra_info")
 POSTAL_CODE = re.compile(r"^(\d{5})?$")
 
 
@@ -162,6 +163,8 @@ async def change_site(request: Request, site_id: str) -> Response:
             errors["name"] = page.t("error.required")
         if "postal_code" in errors or not POSTAL_CODE.match(body["postal_code"]):
             errors["postal_code"] = page.t("site.postal_code_error")
+        if "phone" in errors:
+            errors["phone"] = page.t("site.phone_error")
         return await _site_form(page, site_id, errors=errors, values=body)
     page.flash("site.changed")
     return page.redirect("/provider/company#sites-h")

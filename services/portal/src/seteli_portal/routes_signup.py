@@ -5,7 +5,7 @@ identification, then e-Authorizations; the registry's fakes in embedded mode).""
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
@@ -95,6 +95,76 @@ async def registration_request(request: Request) -> Response:
             page.flash("request.sent")
             return page.redirect("/")
     return page.render("public/registration_request.html", status=422, values=values, errors=errors)
+
+
+# --- the company answers what the tenant asked ------------------------------------------------------
+
+CORRECTABLE = ("company_name", "street_address", "postal_code", "city", "first_name", "last_name", "phone")
+ANSWER_MAX = 2000
+
+
+async def _answer_page(page: Page, token: str, **context: Any) -> Response:
+    try:
+        item = await page.call("POST", "registry", "/v1/registration-requests/by-link", anonymous=True,
+                               json={"token": token})
+    except ApiError as exc:
+        if exc.status in (400, 404, 422):
+            return page.render("public/link_invalid.html", status=400)
+        raise
+    values = context.pop("values", None) or {k: item["data"].get(k) or "" for k in CORRECTABLE}
+    status = context.pop("status", 422 if context.get("errors") else 200)
+    return page.render("public/registration_answer.html", status=status, token=token, item=item, values=values,
+                       asked=[s for s in item.get("history") or [] if s["action"] == "more_requested"], **context)
+
+
+@router.get("/registration-request/answer")
+async def answer_form(request: Request, token: str = "") -> Response:
+    """Where the mailed link of a request sent back lands: what the tenant asks, the company's details
+    to correct, and a reply."""
+    page = Page(request)
+    if not token:
+        return page.render("public/link_invalid.html", status=400)
+    if "lang" not in page.session:  # opened from the mail: in the language the company chose for its request
+        try:
+            item = await page.call("POST", "registry", "/v1/registration-requests/by-link", anonymous=True,
+                                   json={"token": token})
+        except ApiError:
+            item = {}
+        language = (item.get("data") or {}).get("language")
+        if language in ("fi", "sv"):
+            page.session["lang"] = language
+            if language != page.lang:
+                return page.redirect(f"/registration-request/answer?{urlencode({'token': token})}")
+    return await _answer_page(page, token)
+
+
+@router.post("/registration-request/answer")
+async def answer(request: Request) -> Response:
+    page = Page(request)
+    form = await page.form()
+    token = str(form.get("token", ""))
+    values = {k: str(form.get(k, "")).strip() for k in (*CORRECTABLE, "reply")}
+    errors = {k: page.t("error.required") for k in (*CORRECTABLE, "reply") if not values[k]}
+    if len(values["reply"]) > ANSWER_MAX:
+        errors["reply"] = page.t("askmore.too_long", max=ANSWER_MAX)
+    if values["postal_code"] and not (len(values["postal_code"]) == 5 and values["postal_code"].isdigit()):
+        errors["postal_code"] = page.t("error.format")
+    if not errors:
+        try:
+            await page.call("POST", "registry", "/v1/registration-requests/by-link/answer", anonymous=True,
+                            json={"token": token, **values})
+        except ApiError as exc:
+            if "token" in exc.fields:
+                return page.render("public/link_invalid.html", status=400)
+            if exc.status == 409:
+                return await _answer_page(page, token, status=409, values=values,
+                                          errors={"form": page.t("askmore.not_asked")})
+            if exc.status != 422:
+                raise
+            errors = {k: page.t("error.format") for k in exc.fields if k in values} or {"form": page.t("error.generic")}
+        else:
+            return page.render("public/registration_answered.html")
+    return await _answer_page(page, token, values=values, errors=errors)
 
 
 # --- strong company identification ------------------------------------------------------------------

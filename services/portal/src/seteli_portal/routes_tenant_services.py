@@ -5,11 +5,13 @@ other services (applications.service.defined)."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from seteli_common.attachment_types import ATTACHMENT_TYPES
+from seteli_common.clock import today_in_helsinki
 
 from .apiclient import ApiError
 from .i18n import Translator
@@ -61,6 +63,21 @@ def _required_attachments(form: Any) -> dict[str, list[dict[str, str]]]:
     fi, sv = Translator("fi"), Translator("sv")
     return {level: [{"type": t, "name_fi": fi(f"attachment.type.{t}"), "name_sv": sv(f"attachment.type.{t}")}
                     for t in ATTACHMENT_TYPES if t in form.getlist(f"required.{level}")] for level in LEVELS}
+
+
+def _effective_from(page: Page, form: Any, errors: dict[str, str]) -> date | None:
+    """The day a change takes effect ("Voimaan alkaen"): empty is today; a past day is refused."""
+    raw = _text(form, "effective_from")
+    if not raw:
+        return None
+    try:
+        day = date.fromisoformat(raw)
+    except ValueError:
+        errors["effective_from"] = page.t("error.date")
+        return None
+    if day < today_in_helsinki(page.request.app.state.clock):
+        errors["effective_from"] = page.t("services.change_date_past")
+    return day
 
 
 def _calendar(page: Page, form: Any, errors: dict[str, str]) -> dict[str, int]:
@@ -124,9 +141,10 @@ async def _services(page: Page, **context: Any) -> Response:
 
 async def _service(page: Page, service_id: str, **context: Any) -> Response:
     service = await page.call("GET", "applications", page.tpath(f"/services/{seg(service_id)}"))
+    today = today_in_helsinki(page.request.app.state.clock)  # the least "Päättyy alkaen" day
     return page.render("officer/service.html", status=context.pop("status", 422 if context.get("errors") else 200),
-                       service=service, units=UNITS, levels=LEVELS, types=ATTACHMENT_TYPES, reasons=REASONS,
-                       band_rows=BAND_ROWS, form_name=context.pop("form_name", ""),
+                       service=service, today=today, units=UNITS, levels=LEVELS, types=ATTACHMENT_TYPES,
+                       reasons=REASONS, band_rows=BAND_ROWS, form_name=context.pop("form_name", ""),
                        posted=context.pop("posted", None), **context)
 
 
@@ -178,16 +196,23 @@ async def service(request: Request, service_id: str) -> Response:
 
 async def _change(page: Page, service_id: str, body: dict[str, Any], form_name: str, form: Any,
                   errors: dict[str, str], known: list[str]) -> Response:
-    """PATCH the service, or show the form again with every error at once (and nothing changed)."""
+    """PATCH the service, or show the form again with every error at once (and nothing changed). A change
+    with a later "Voimaan alkaen" day is scheduled for that day (and listed until then)."""
+    day = _effective_from(page, form, errors) if form_name != "rule" else None
+    if day is not None:
+        body = {**body, "effective_from": day.isoformat()}
     if not errors:
         try:
             await page.call("PATCH", "applications", page.tpath(f"/services/{seg(service_id)}"), json=body)
         except ApiError as exc:
             if exc.status != 422:
                 raise
-            errors = exc.for_form(known)
+            errors = exc.for_form([*known, "effective_from"])
         else:
-            page.flash("services.saved")
+            if day is not None and day > today_in_helsinki(page.request.app.state.clock):
+                page.flash("services.change_scheduled", date=f"{day.day}.{day.month}.{day.year}")
+            else:
+                page.flash("services.saved")
             return page.redirect(f"/officer/services/{service_id}")
     return await _service(page, service_id, errors=errors, form_name=form_name, posted=form)
 
@@ -222,6 +247,60 @@ async def change_attachments(request: Request, service_id: str) -> Response:
     form = await page.form()
     return await _change(page, service_id, {"required_attachments": _required_attachments(form)}, "attachments",
                          form, {}, [f"required_attachments.{level}" for level in LEVELS])
+
+
+@router.post("/services/{service_id}/scheduled-changes/{change_id}/cancel")
+async def cancel_scheduled_change(request: Request, service_id: str, change_id: str) -> Response:
+    """Withdraws a change before its day; the companies concerned are told (by the applications service)."""
+    page = _admin_page(request)
+    await page.form()  # the CSRF check
+    try:
+        await page.call("DELETE", "applications",
+                        page.tpath(f"/services/{seg(service_id)}/scheduled-changes/{seg(change_id)}"))
+    except ApiError as exc:
+        if exc.status not in (404, 422):
+            raise
+        page.flash("services.change_not_cancelled")  # cancelled already, or its day has come
+    else:
+        page.flash("services.change_cancelled")
+    return page.redirect(f"/officer/services/{service_id}")
+
+
+@router.post("/services/{service_id}/contents/{content_id}/end")
+async def end_content(request: Request, service_id: str, content_id: str) -> Response:
+    """"Päätä sisältö": the content ends from the day given (empty: today; a past day refused). A later day is
+    listed under the coming changes and can be cancelled until then; the approved providers are told."""
+    page = _admin_page(request)
+    form = await page.form()
+    errors: dict[str, str] = {}
+    raw = _text(form, "ends_from")
+    day: date | None = None
+    if raw:
+        try:
+            day = date.fromisoformat(raw)
+        except ValueError:
+            errors["ends_from"] = page.t("error.date")
+        else:
+            if day < today_in_helsinki(page.request.app.state.clock):
+                errors["ends_from"] = page.t("services.change_date_past")
+    if not errors:
+        try:
+            service = await page.call("POST", "applications",
+                                      page.tpath(f"/services/{seg(service_id)}/contents/{seg(content_id)}/end"),
+                                      json={"ends_from": day.isoformat() if day else None})
+        except ApiError as exc:
+            if exc.status not in (404, 422):
+                raise
+            errors["ends_from"] = page.t("services.content_not_ended")  # ended already, or no such content
+        else:
+            content: dict[str, Any] = next((c for c in service["contents"] if c["id"] == content_id), {})
+            name = content.get(f"name_{page.lang}") or content.get("name_fi", "")
+            if day is not None and day > today_in_helsinki(page.request.app.state.clock):
+                page.flash("services.content_end_scheduled", name=name, date=f"{day.day}.{day.month}.{day.year}")
+            else:
+                page.flash("services.content_ended_now", name=name)
+            return page.redirect(f"/officer/services/{service_id}")
+    return await _service(page, service_id, errors=errors, form_name=f"end-{content_id}", posted=form)
 
 
 @router.post("/services/{service_id}/interruption-rule")

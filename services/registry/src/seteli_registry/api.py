@@ -162,6 +162,7 @@ class SiteOut(BaseModel):
         "postal_code": "45100",
         "city": "Kouvola",
         "extra_info": "",
+        "phone": "05 123 4567",
         "billing": {
             "iban": "FI4950009420028730",
             "bic": "OKOYFIHH",
@@ -178,6 +179,7 @@ class SiteOut(BaseModel):
     postal_code: str = ""
     city: str = ""
     extra_info: str = ""
+    phone: str | None = None
     billing: BillingIn | None = None
 
 

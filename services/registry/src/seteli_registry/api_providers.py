@@ -34,6 +34,8 @@ from .schemas import (
 from .service import RegistryContext
 
 router = APIRouter(prefix="/v1/providers", tags=["providers"])
+PHONE_DOC = ("the site's phone number: a Finnish one starting with 0 or an international one starting with +, "
+             "6 to 15 digits with spaces, hyphens or brackets between them")
 ANYONE = require_roles(Role.PROVIDER_ADMIN, Role.PROVIDER_USER, Role.TENANT_ADMIN, Role.TENANT_OFFICER)
 ADMIN = require_roles(Role.PROVIDER_ADMIN)
 
@@ -69,6 +71,7 @@ class NewSiteIn(BaseModel):
     postal_code: str = Field("", pattern=r"^(\d{5})?$")
     city: str = ""
     extra_info: str = ""
+    phone: str | None = Field(None, max_length=40, examples=["05 123 4567"], description=PHONE_DOC)
     billing: BillingIn | None = None
 
 
@@ -80,6 +83,8 @@ class SiteChangeIn(BaseModel):
     postal_code: str | None = Field(None, pattern=r"^(\d{5})?$")
     city: str | None = None
     extra_info: str | None = None
+    phone: str | None = Field(None, max_length=40, examples=["+358 40 123 4567"],
+                              description=PHONE_DOC + "; empty or null clears it")
 
 
 class EmployeeIn(BaseModel):

@@ -58,6 +58,27 @@ class DecisionIn(BaseModel):
     reason: str | None = Field(None, examples=["Yritys ei ole kaupparekisterissä"])
 
 
+class AskMoreIn(BaseModel):
+    message: str = Field(min_length=1, max_length=2000, examples=["Liittäkää kaupparekisteriote."],
+                         description="what is missing: mailed to the company with a link to answer")
+
+
+class AnswerLinkIn(BaseModel):
+    token: str
+
+
+class AnswerIn(BaseModel):
+    token: str
+    reply: str = Field(min_length=1, max_length=2000, examples=["Kaupparekisteriote on nyt liitteenä."])
+    company_name: str | None = Field(None, examples=["Hoivakoti Päivänsäde Oy"])
+    street_address: str | None = None
+    postal_code: str | None = Field(None, pattern=r"^\d{5}$")
+    city: str | None = None
+    first_name: str | None = None
+    last_name: str | None = None
+    phone: str | None = None
+
+
 class StrongStartIn(BaseModel):
     language: Literal["fi", "sv", "en"] = "fi"
 
@@ -142,6 +163,28 @@ async def decide(tenant_id: str, request_id: str, body: DecisionIn, ctx: Registr
     guard_tenant(principal, tenant_id)
     return await registration.decide(ctx, tenant_id, request_id, body.decision == "approved", body.reason,
                                      principal.subject)
+
+
+@router.post("/tenants/{tenant_id}/registration-requests/{request_id}/more-info", tags=["registration"],
+             response_model=RegistrationRequestOut)
+async def ask_for_more(tenant_id: str, request_id: str, body: AskMoreIn, ctx: RegistryContext = Depends(context),
+                       principal: Principal = Depends(TENANT_ADMIN)) -> dict[str, Any]:
+    """Send a waiting request back to the company, saying what is missing (409 unless it waits)."""
+    guard_tenant(principal, tenant_id)
+    return await registration.ask_for_more(ctx, tenant_id, request_id, body.message, principal.subject)
+
+
+@router.post("/registration-requests/by-link", tags=["registration"], response_model=RegistrationRequestOut)
+async def request_by_link(body: AnswerLinkIn, ctx: RegistryContext = Depends(context)) -> dict[str, Any]:
+    """The company's own request through its mailed link (the secret travels in the body, not the URL)."""
+    return await registration.request_by_link(ctx, body.token)
+
+
+@router.post("/registration-requests/by-link/answer", tags=["registration"], response_model=RegistrationRequestOut)
+async def answer_request(body: AnswerIn, ctx: RegistryContext = Depends(context)) -> dict[str, Any]:
+    """The company answers what the tenant asked, correcting its details: the request waits again."""
+    details = body.model_dump(exclude={"token", "reply"})
+    return await registration.answer_request(ctx, body.token, body.reply, details)
 
 
 @router.get("/company-register/{business_id}", tags=["registration"], response_model=CompanyRegisterOut)

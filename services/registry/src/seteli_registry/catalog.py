@@ -110,7 +110,7 @@ async def card(ctx: RegistryContext, provider_id: str) -> dict[str, Any]:
     services = await catalog_queries.catalog_services_of_provider(ctx.session, provider_id)
     course_rows = await community_queries.published_courses_of_provider(ctx.session, provider_id)
     return {**summary(row, tags), "units": row["units"], "services": services,
-            "sites": [{"id": s["id"], "name": s["name"], "email": s["notification_email"],
+            "sites": [{"id": s["id"], "name": s["name"], "email": s["notification_email"], "phone": s["phone"],
                        "extra_info": s["extra_info"], **_address(s, row["hide_address"])} for s in site_rows],
             "courses": [{k: c[k] for k in ("id", "tenant_id", "year", "name", "start_date", "end_date",
                                            "contact_persons")} for c in course_rows]}

@@ -136,3 +136,27 @@ class RevokedSessions:
             if at >= cutoff:
                 break
             del self._ended[oldest]
+
+
+# --- a site's phone number ------------------------------------------------------------------------
+# Neither the kernel nor the lock file has a phone number validator (python-stdnum checks identifiers, not
+# phone numbers), so the rule is simple and written here: a Finnish number in national form starts with 0
+# ("05 123 4567", "040-123 4567", "(05) 123 4567"), an international one with + ("+358 40 123 4567"); digits
+# with single spaces, hyphens or brackets between them; 6 to 15 digits in all (E.164 allows 15).
+PHONE_CHARACTERS = re.compile(r"\+?[0-9 ()-]+")
+PHONE_RULE = ("must be a phone number: a Finnish one starting with 0 or an international one starting with +, "
+              "6 to 15 digits with spaces, hyphens or brackets between them")
+
+
+def normalise_phone(value: str) -> str | None:
+    """The phone number as shown (spaces tidied), None when empty; ValueError(PHONE_RULE) when it breaks the
+    rule above."""
+    text = " ".join(value.split())
+    if not text:
+        return None
+    digits = re.sub(r"[^0-9]", "", text)
+    if (not PHONE_CHARACTERS.fullmatch(text) or not text[-1].isdigit() or re.search(r"[ -]{2}|\(\)", text)
+            or text.count("(") != text.count(")") or text.count("(") > 1 or text.find("(") > text.find(")")
+            or not 6 <= len(digits) <= 15 or (not text.startswith("+") and not digits.startswith("0"))):
+        raise ValueError(PHONE_RULE)
+    return text

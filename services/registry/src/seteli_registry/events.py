@@ -76,11 +76,40 @@ class SiteAdded(EventPayload):
     site_id: str
     name: str
     notification_email: str
+    phone: str | None = None
     billing: BillingInfo | None = None
 
 
 class SiteChanged(SiteAdded):
     event_type = "registry.site.changed"
+
+
+class UnitsChanged(EventPayload):
+    """The company's units (names: a name is the unit's id, "unit:<name>" in price lists and bookings), the
+    whole list as it is now; `changed_at` orders two changes that arrive out of order."""
+
+    event_type = "registry.provider.units_changed"
+    provider_id: str
+    units: list[str]
+    changed_at: datetime
+
+
+class EmployeeAdded(EventPayload):
+    """An employee ("employee:<id>" in price lists and bookings); removal is soft, the id stays."""
+
+    event_type = "registry.employee.added"
+    provider_id: str
+    employee_id: str
+    name: str
+    removed_at: datetime | None = None
+
+
+class EmployeeChanged(EmployeeAdded):
+    event_type = "registry.employee.changed"
+
+
+class EmployeeRemoved(EmployeeAdded):
+    event_type = "registry.employee.removed"
 
 
 class AttachmentAdded(EventPayload):
@@ -172,6 +201,29 @@ class RegistrationDecided(EventPayload):
     request_id: str | None = None
     email: str | None = None  # the applicant, so that the decision can be mailed
     language: str | None = None
+
+
+class RegistrationMoreRequested(EventPayload):
+    """The tenant admin sent a registration request back: the company is mailed the message and a link
+    to answer (and correct its details)."""
+    event_type = "registry.registration.more_requested"
+    secret_fields = ("link",)  # the link is the password: blanked in the outbox once sent
+    request_id: str
+    company_name: str
+    email: str  # the applicant
+    language: str
+    message: str
+    link: str
+
+
+class RegistrationAnswered(EventPayload):
+    """The company answered: the request waits for the tenant's decision again."""
+    event_type = "registry.registration.answered"
+    request_id: str
+    company_name: str
+    business_id: str
+    reply: str
+    changed: list[str] = []  # the details the company corrected
 
 
 class Recipient(BaseModel):

@@ -81,6 +81,7 @@ sites = Table(
     Column("postal_code", String(5), nullable=False, server_default=""),
     Column("city", String(100), nullable=False, server_default=""),
     Column("extra_info", Text, nullable=False, server_default=""),
+    Column("phone", String(40)),  # None: not given (domain.normalise_phone's rule)
     Column("billing", JSON),  # a site may have billing information of its own
     Column("created_at", DateTime(timezone=True), nullable=False),
 )
@@ -186,7 +187,7 @@ user_sessions = Table(
 link_tokens = Table(
     "link_tokens", metadata,
     Column("token_hash", String(64), primary_key=True),
-    Column("purpose", String(30), nullable=False),  # confirm | reset | association
+    Column("purpose", String(30), nullable=False),  # confirm | reset | association | registration_answer
     Column("subject_id", String(36), nullable=False),  # user id or provider id
     Column("expires_at", DateTime(timezone=True)),  # None: valid until revoked (association edit link)
     Column("used_at", DateTime(timezone=True)),
@@ -200,11 +201,14 @@ registration_requests = Table(
     Column("business_id", String(9), nullable=False),
     Column("data", JSON, nullable=False),  # company and main-user details (no password)
     Column("password_hash", String(200), nullable=False),
-    Column("status", String(20), nullable=False),  # pending | approved | rejected
+    Column("status", String(20), nullable=False),  # pending | more_requested | approved | rejected
     Column("reason", Text),
     Column("provider_id", String(36)),
     Column("decided_by", String(36)),
     Column("created_at", DateTime(timezone=True), nullable=False),
+    # every "ask for more" and the company's answer: {action, at, by, text, changed}
+    Column("history", JSON, nullable=False, server_default="[]"),
+    Column("answered_at", DateTime(timezone=True)),  # the company answered the latest question: waiting again
 )
 
 # A strong identification in progress: the mandates already fetched, never the identity code.

@@ -12,8 +12,19 @@ from seteli_common.auth import PROVIDER_STAFF, TENANT_STAFF, Principal
 from seteli_common.errors import FieldError, conflict, forbidden, invalid_many, not_found
 from seteli_common.validators import validate_business_id
 
-from .domain import CHECK_FOR_ATTACHMENT
-from .events import BillingChanged, BillingInfo, LiabilityChecked, ProviderApproved, SiteAdded, SiteChanged
+from .domain import CHECK_FOR_ATTACHMENT, normalise_phone
+from .events import (
+    BillingChanged,
+    BillingInfo,
+    EmployeeAdded,
+    EmployeeChanged,
+    EmployeeRemoved,
+    LiabilityChecked,
+    ProviderApproved,
+    SiteAdded,
+    SiteChanged,
+    UnitsChanged,
+)
 from .repository import attachments as attachment_queries
 from .repository import providers as provider_queries
 from .service import RegistryContext, _check, billing_of
@@ -109,6 +120,9 @@ async def update_details(ctx: RegistryContext, provider_id: str, data: dict[str,
             await provider_queries.replace_tags(ctx.session, provider_id, kind, data[name])
     if data.get("operating_areas") is not None:
         await provider_queries.replace_tags(ctx.session, provider_id, "area", data["operating_areas"])
+    if data.get("units") is not None:  # vouchers books "unit:<name>" of these
+        await ctx.outbox.add(ctx.session, UnitsChanged(provider_id=provider_id, units=list(data["units"]),
+                                                       changed_at=ctx.clock.now()), tenant_id=None)
 
 
 def _billing_or_errors(data: dict[str, Any] | None) -> dict[str, Any] | None:
@@ -147,13 +161,26 @@ async def site_or_404(ctx: RegistryContext, provider_id: str, site_id: str) -> d
 async def _publish_site(ctx: RegistryContext, event: type[SiteAdded], site: dict[str, Any]) -> None:
     await ctx.outbox.add(ctx.session, event(
         provider_id=site["provider_id"], site_id=site["id"], name=site["name"],
-        notification_email=site["notification_email"],
+        notification_email=site["notification_email"], phone=site.get("phone"),
         billing=BillingInfo(**site["billing"]) if site["billing"] else None), tenant_id=None)
+
+
+def _phone_or_errors(data: dict[str, Any], errors: list[FieldError]) -> None:
+    """The site's phone tidied (None when empty), or a field error: nothing is saved on any error."""
+    if "phone" in data:
+        try:
+            data["phone"] = normalise_phone(data["phone"] or "")
+        except ValueError as exc:
+            errors.append(FieldError("phone", str(exc)))
 
 
 async def add_site(ctx: RegistryContext, provider_id: str, data: dict[str, Any]) -> dict[str, Any]:
     await provider_or_404(ctx, provider_id)
-    billing = _billing_or_errors(data.pop("billing", None))
+    errors: list[FieldError] = []
+    _phone_or_errors(data, errors)
+    billing = billing_of(data.pop("billing", None), "billing", errors)
+    if errors:
+        raise invalid_many(errors)
     site = {"id": str(uuid.uuid4()), "provider_id": provider_id, **data,
             "notification_email": data["notification_email"].lower(), "billing": billing,
             "created_at": ctx.clock.now()}
@@ -164,7 +191,11 @@ async def add_site(ctx: RegistryContext, provider_id: str, data: dict[str, Any])
 
 async def change_site(ctx: RegistryContext, provider_id: str, site_id: str, data: dict[str, Any]) -> dict[str, Any]:
     await site_or_404(ctx, provider_id, site_id)
-    values = {k: v for k, v in data.items() if v is not None}
+    errors: list[FieldError] = []
+    _phone_or_errors(data, errors)
+    if errors:
+        raise invalid_many(errors)
+    values = {k: v for k, v in data.items() if v is not None or k == "phone"}  # a phone given empty clears it
     if "notification_email" in values:
         values["notification_email"] = values["notification_email"].lower()
     if values:
@@ -186,7 +217,14 @@ async def add_employee(ctx: RegistryContext, provider_id: str, data: dict[str, A
     row = {"id": str(uuid.uuid4()), "provider_id": provider_id, **data, "created_at": ctx.clock.now(),
            "removed_at": None}
     await provider_queries.insert_employee(ctx.session, row)
+    await _publish_employee(ctx, EmployeeAdded, row)
     return row
+
+
+async def _publish_employee(ctx: RegistryContext, event: type[EmployeeAdded], row: dict[str, Any]) -> None:
+    """Vouchers books "employee:<id>" of the company's employees: it keeps their names and removals."""
+    await ctx.outbox.add(ctx.session, event(provider_id=row["provider_id"], employee_id=row["id"], name=row["name"],
+                                            removed_at=row["removed_at"]), tenant_id=None)
 
 
 async def _employee_or_404(ctx: RegistryContext, provider_id: str, employee_id: str) -> dict[str, Any]:
@@ -227,14 +265,19 @@ async def change_employee(ctx: RegistryContext, provider_id: str, employee_id: s
         await _own_site_or_422(ctx, provider_id, values["site_id"])
     if values:
         await provider_queries.update_employee(ctx.session, employee_id, values)
-    return await _employee_or_404(ctx, provider_id, employee_id)
+    row = await _employee_or_404(ctx, provider_id, employee_id)
+    if "name" in values:
+        await _publish_employee(ctx, EmployeeChanged, row)
+    return row
 
 
 async def remove_employee(ctx: RegistryContext, provider_id: str, employee_id: str) -> None:
     """Soft removal; removing a removed one again changes nothing."""
     row = await _employee_or_404(ctx, provider_id, employee_id)
     if row["removed_at"] is None:
-        await provider_queries.set_employee_removed(ctx.session, employee_id, ctx.clock.now())
+        now = ctx.clock.now()
+        await provider_queries.set_employee_removed(ctx.session, employee_id, now)
+        await _publish_employee(ctx, EmployeeRemoved, {**row, "removed_at": now})
 
 
 async def add_subcontractor(ctx: RegistryContext, provider_id: str, data: dict[str, Any]) -> dict[str, Any]:

@@ -15,9 +15,10 @@ from seteli_common.pseudonym import person_pseudonym
 from seteli_common.validators import validate_business_id
 
 from . import repository as repo
+from .accounts import use_link
 from .adapters.company_register import CompanyInfo, CompanyRegisterUnavailable
 from .domain import is_past
-from .events import ProviderApproved, RegistrationDecided
+from .events import ProviderApproved, RegistrationAnswered, RegistrationDecided, RegistrationMoreRequested
 from .providers import relate
 from .repository import providers as provider_queries
 from .repository import registration as registration_queries
@@ -28,6 +29,7 @@ from .service import (
     _check_password,
     create_user,
     hash_password,
+    issue_link,
     publish_registered,
     register_provider,
     start_session,
@@ -59,7 +61,8 @@ async def submit_request(ctx: RegistryContext, tenant_id: str, data: dict[str, A
     details = {k: v for k, v in data.items() if k not in ("password", "password_again")}
     row = {"tenant_id": tenant_id, "id": str(uuid.uuid4()), "business_id": business_id,
            "data": {**details, "business_id": business_id, "email": data["email"].lower()},
-           "password_hash": hash_password(data["password"]), "status": "pending", "created_at": ctx.clock.now()}
+           "password_hash": hash_password(data["password"]), "status": "pending", "created_at": ctx.clock.now(),
+           "history": []}
     await registration_queries.insert_registration_request(ctx.session, row)
     return _view(row)
 
@@ -67,7 +70,8 @@ async def submit_request(ctx: RegistryContext, tenant_id: str, data: dict[str, A
 def _view(row: dict[str, Any], company: dict[str, Any] | None = None) -> dict[str, Any]:
     return {"id": row["id"], "tenant_id": row["tenant_id"], "status": row["status"], "reason": row.get("reason"),
             "provider_id": row.get("provider_id"), "data": row["data"], "company_register": company,
-            "created_at": row["created_at"]}
+            "created_at": row["created_at"], "answered_at": row.get("answered_at"),
+            "history": row.get("history") or []}
 
 
 async def request_or_404(ctx: RegistryContext, tenant_id: str, request_id: str) -> dict[str, Any]:
@@ -87,7 +91,8 @@ async def decide(ctx: RegistryContext, tenant_id: str, request_id: str, approve:
                  admin_id: str) -> dict[str, Any]:
     row = await request_or_404(ctx, tenant_id, request_id)
     if row["status"] != "pending":
-        raise conflict("The request has already been decided", field="status")
+        raise conflict("The request has already been decided" if row["status"] != "more_requested"
+                       else "The request waits for the company's answer", field="status")
     data = row["data"]
     provider_id = None
     if approve:
@@ -110,6 +115,88 @@ async def decide(ctx: RegistryContext, tenant_id: str, request_id: str, approve:
         provider_id=provider_id, decision=status, reason=reason, request_id=request_id, email=data["email"],
         language=data["language"]), tenant_id=tenant_id)
     return _view({**row, "status": status, "reason": reason, "provider_id": provider_id})
+
+
+# --- Asking the company for more --------------------------------------------------------------------
+
+MESSAGE_MAX = 2000
+ANSWER_LINK_DAYS = 30
+ANSWER_LINK = "registration_answer"
+# What the company may correct in its answer (not the business id, the address its mail goes to, nor the language)
+CORRECTABLE = ("company_name", "street_address", "postal_code", "city", "first_name", "last_name", "phone")
+
+
+def _text(field: str, value: str | None, what: str) -> str:
+    text = (value or "").strip()
+    if not text:
+        raise invalid(field, what)
+    if len(text) > MESSAGE_MAX:
+        raise invalid(field, f"at most {MESSAGE_MAX} characters")
+    return text
+
+
+async def ask_for_more(ctx: RegistryContext, tenant_id: str, request_id: str, message: str | None,
+                       admin_id: str) -> dict[str, Any]:
+    """The third decision: the request goes back to the company with a message saying what is missing;
+    the company is mailed the message and a link to answer. Only a waiting request can be sent back."""
+    row = await request_or_404(ctx, tenant_id, request_id)
+    if row["status"] != "pending":
+        raise conflict("Only a request waiting for a decision can be sent back", field="status")
+    text = _text("message", message, "say what is missing")
+    admin = await repo.get_user(ctx.session, admin_id)
+    now = ctx.clock.now()
+    history = [*(row["history"] or []), {"action": "more_requested", "at": now.isoformat(),
+                                         "by": admin["name"] if admin else "", "text": text, "changed": []}]
+    await registration_queries.ask_registration_more(ctx.session, tenant_id, request_id, history=history)
+    await repo.invalidate_links(ctx.session, request_id, ANSWER_LINK, now)
+    link, _ = await issue_link(ctx, ANSWER_LINK, request_id, "registration-request/answer",
+                               timedelta(days=ANSWER_LINK_DAYS))
+    data = row["data"]
+    await ctx.outbox.add(ctx.session, RegistrationMoreRequested(
+        request_id=request_id, company_name=data["company_name"], email=data["email"], language=data["language"],
+        message=text, link=link), tenant_id=tenant_id)
+    return _view({**row, "status": "more_requested", "history": history, "answered_at": None})
+
+
+async def _by_link(ctx: RegistryContext, secret: str, *, consume: bool) -> dict[str, Any]:
+    request_id = await use_link(ctx, ANSWER_LINK, secret, consume=consume)
+    row = await registration_queries.registration_request_by_id(ctx.session, request_id)
+    if row is None:
+        raise not_found("Registration request")
+    return row
+
+
+async def request_by_link(ctx: RegistryContext, secret: str) -> dict[str, Any]:
+    """What the company sees through its link: its request, its details and what the tenant asked."""
+    return _view(await _by_link(ctx, secret, consume=False))
+
+
+async def answer_request(ctx: RegistryContext, secret: str, reply: str | None,
+                         details: dict[str, str | None]) -> dict[str, Any]:
+    """The company's answer, with corrections of its details: the request waits for a decision again,
+    marked answered; the link is used up (a new question mails a new one)."""
+    row = await _by_link(ctx, secret, consume=False)
+    if row["status"] != "more_requested":
+        raise conflict("The request is not waiting for your answer", field="status")
+    await use_link(ctx, ANSWER_LINK, secret)
+    text = _text("reply", reply, "write your answer")
+    errors = [FieldError(k, "must not be empty") for k in CORRECTABLE
+              if details.get(k) is not None and not str(details[k]).strip()]
+    if errors:
+        raise invalid_many(errors)
+    data = dict(row["data"])
+    changed = [k for k in CORRECTABLE if details.get(k) is not None and str(details[k]).strip() != data.get(k)]
+    data.update({k: str(details[k]).strip() for k in changed})
+    now = ctx.clock.now()
+    history = [*(row["history"] or []), {"action": "answered", "at": now.isoformat(),
+                                         "by": f"{data['first_name']} {data['last_name']}".strip(), "text": text,
+                                         "changed": changed}]
+    await registration_queries.answer_registration_request(ctx.session, row["tenant_id"], row["id"], data=data,
+                                                           history=history, answered_at=now)
+    await ctx.outbox.add(ctx.session, RegistrationAnswered(
+        request_id=row["id"], company_name=data["company_name"], business_id=row["business_id"], reply=text,
+        changed=changed), tenant_id=row["tenant_id"])
+    return _view({**row, "status": "pending", "data": data, "history": history, "answered_at": now})
 
 
 # --- Strong company identity -----------------------------------------------------------------------

@@ -10,7 +10,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 from seteli_common.pages import Page
 
-RequestStatus = Literal["pending", "approved", "rejected"]
+RequestStatus = Literal["pending", "more_requested", "approved", "rejected"]
 
 # One value of a company's catalog search information (an operating area, a need, a type of support):
 # stored as a catalog tag of at most 100 characters (models.provider_tags.value).
@@ -224,6 +224,15 @@ class CompanyRegisterOut(BaseModel):
     active: bool
 
 
+class RegistrationStepOut(BaseModel):
+    """One step of a request's back-and-forth: the tenant asked for more, or the company answered."""
+    action: Literal["more_requested", "answered"]
+    at: datetime
+    by: str = Field(description="the admin who asked, or the company's contact person who answered")
+    text: str = Field(description="what was asked, or the answer")
+    changed: list[str] = Field(default=[], description="the details the company corrected in its answer")
+
+
 class RegistrationRequestOut(BaseModel):
     model_config = ConfigDict(json_schema_extra={"examples": [{
         "id": "3091dd25-a0b6-5e8a-be5f-b13ea6d7ae85",
@@ -267,6 +276,9 @@ class RegistrationRequestOut(BaseModel):
     company_register: CompanyRegisterOut | None = Field(
         default=None, description="the company register's data, for the officer deciding")
     created_at: datetime
+    answered_at: datetime | None = Field(
+        default=None, description="the company answered the latest question (the request waits again)")
+    history: list[RegistrationStepOut] = Field(default=[], description="questions and answers, oldest first")
 
 
 class RegistrationRequestListItemOut(BaseModel):
@@ -296,6 +308,7 @@ class RegistrationRequestListItemOut(BaseModel):
     status: RequestStatus
     data: RegistrationDataOut
     created_at: datetime
+    answered_at: datetime | None = Field(default=None, description="the company answered the tenant's question")
 
 
 class RegistrationRequestPage(Page[RegistrationRequestListItemOut]):
@@ -627,6 +640,7 @@ class CatalogSiteOut(BaseModel):
     id: str
     name: str
     email: str
+    phone: str | None = None
     extra_info: str
     street_address: str | None
     postal_code: str | None

@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from seteli_common.auth import Principal, Role, guard_tenant, require_roles
 from seteli_common.clock import Month
 from seteli_common.idempotency import IdempotencyKey
-from seteli_common.web import content_disposition, db_session, file_response
+from seteli_common.web import after_writes, content_disposition, db_session, file_response
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from .api_deps import service_runtime, settlement_deps
@@ -49,12 +49,14 @@ async def create_run(
     """Preview (`dry_run: true`) or start the settlement run of a month: pays every payable ledger line of
     that month and earlier not paid yet, one payment per payee, carrying over payees without billing."""
     guard_tenant(principal, tenant_id)
-    deps, month = settlement_deps(request), Month.parse(body.month)
+    deps, month, after = settlement_deps(request), Month.parse(body.month), after_writes(request)
     if body.dry_run:
         response.status_code = 200
         async with deps.unit_of_work(tenant_id) as ctx:
+            await runs.require_known(ctx, tenant_id, after)
             return await runs.preview(ctx, tenant_id, month, with_lines=lines)
     async with deps.unit_of_work(tenant_id) as ctx:
+        await runs.require_known(ctx, tenant_id, after)
         run_id = await runs.start_run(ctx, tenant_id, month, idempotency_key=idempotency_key)
     deps.committed()
     settings: Any = service_runtime(request).settings

@@ -62,12 +62,18 @@ async def realisation(
     limit: int = Query(100, ge=1, le=10000),
     offset: int = Query(0, ge=0),
     session: AsyncSession = Depends(db_session, scope="function"),
-    principal: Principal = Depends(require_roles(*STAFF)),
+    principal: Principal = Depends(require_roles(*STAFF, Role.PROVIDER_ADMIN)),
 ) -> Any:
     """Clients and realisation: per provider, client and content the settled amounts, co-payments and
-    units, and the units still unfinished (waiting for approval), over a range of months."""
+    units, and the units still unfinished (waiting for approval), over a range of months.
+
+    A provider's main user reads only the company's own rows, whatever `provider_id` says."""
     guard_tenant(principal, tenant_id)
     first, last = _range(from_month, to_month)
+    if principal.role == Role.PROVIDER_ADMIN:
+        if not principal.provider_id or (provider_id is not None and provider_id != principal.provider_id):
+            return _respond([], 0, format, f"realisation-{tenant_id}-{first}-{last}")
+        provider_id = principal.provider_id
     items, total = await reports.realisation(
         settlement_deps(request).context(session),
         _reader(request, principal, format),

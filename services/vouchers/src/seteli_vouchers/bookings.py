@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -32,12 +33,13 @@ _STATUS = {
 }
 
 
-def refused(reason: Refusal) -> ProblemError:
+def refused(reason: Refusal, *errors: FieldError) -> ProblemError:
     return ProblemError(
         _STATUS[reason],
         "Booking refused",
         REFUSAL_TEXT[reason],
         "https://seteli.fi/problems/booking-refused",
+        list(errors),
         extra={"reason": reason.value},
     )
 
@@ -55,8 +57,73 @@ def _priced(current: dict[str | None, dict[str, Any]], part: str | None, content
     return any(pl is not None and any(p["content_id"] == content_id for p in pl["prices"]) for pl in candidates)
 
 
-def _valid_parts(approval: dict[str, Any]) -> set[str | None]:
-    return {None, *(f"site:{s}" for s in approval["site_ids"])}
+PART_KINDS = ("site", "unit", "employee")
+
+
+@dataclass(frozen=True)
+class ProducerParts:
+    """What vouchers knows of a company's producer parts (domain.md "tuottajanosa"), spelled as the
+    applications and events services spell them: None = the company, "site:<id>" (the sites approved for
+    the service), "unit:<name>" (a unit is its name in the registry) and "employee:<id>"."""
+
+    sites: dict[str, str]  # approved site id -> name (the id when the registry's name is not here yet)
+    site_names: dict[str, str]  # every site of the company heard of
+    units: list[str]  # listed now
+    ever_units: list[str]  # every name ever listed
+    employees: dict[str, dict[str, Any]]  # id -> {name, removed_at}, removed ones too
+
+    def bookable(self) -> dict[str, str]:
+        """Every producer part a booking may name now, with its name."""
+        parts = {f"site:{i}": n for i, n in self.sites.items()}
+        parts |= {f"unit:{u}": u for u in self.units}
+        parts |= {f"employee:{i}": str(e["name"]) for i, e in self.employees.items() if e["removed_at"] is None}
+        return parts
+
+    def problem(self, part: str | None) -> str | None:
+        """Why a booking may not name this producer part (None: it may)."""
+        if part is None or part in self.bookable():
+            return None
+        kind, _, ident = part.partition(":")
+        if kind not in PART_KINDS or not ident:
+            return "must be empty (the company), site:<id>, unit:<name> or employee:<id>"
+        if kind == "site":
+            return "no such site of this company approved for the service"
+        if kind == "unit":
+            return ("this unit is no longer among the company's units" if ident in self.ever_units
+                    else "no such unit of this company")
+        return "this employee has been removed" if ident in self.employees else "no such employee of this company"
+
+    def name_of(self, part: str | None) -> tuple[str | None, bool]:
+        """A booked producer part's name and whether the company still lists it.
+
+        A booking keeps the producer part it was made with, and its events keep being priced with that
+        part's price list: a booking is never moved to another part. A unit is its name, so a renamed or
+        removed unit's booking shows the name it was booked with, no longer listed; an employee is an id,
+        so a renamed employee's booking shows the current name and a removed one's the last name, no
+        longer listed; a site shows its current name (a site is never removed). The company: no name."""
+        if part is None:
+            return None, True
+        kind, _, ident = part.partition(":")
+        if kind == "site":
+            return self.site_names.get(ident, ident), True
+        if kind == "unit":
+            return ident, ident in self.units
+        if kind == "employee" and ident in self.employees:
+            employee = self.employees[ident]
+            return str(employee["name"]), employee["removed_at"] is None
+        return ident, False
+
+
+async def producer_parts(ctx: VouchersContext, provider_id: str, approval: dict[str, Any] | None) -> ProducerParts:
+    site_names = {s["id"]: str(s["name"]) for s in await repo.sites_of_provider(ctx.session, provider_id)}
+    units = await repo.provider_units_of(ctx.session, provider_id)
+    return ProducerParts(
+        sites={i: site_names.get(i, i) for i in (approval["site_ids"] if approval else [])},
+        site_names=site_names,
+        units=list(units["units"]) if units else [],
+        ever_units=list(units["ever"]) if units else [],
+        employees={e["id"]: e for e in await repo.employees_of_provider(ctx.session, provider_id)},
+    )
 
 
 # What a booking waits for when the request names it in `Seteli-After` (seteli_common.consistency).
@@ -70,9 +137,13 @@ async def _voucher_for_provider(
     voucher = await repo.voucher_by_number(ctx.session, tenant_id, normalise_number(number))
     if voucher is None:
         raise refused(Refusal.VOUCHER_UNKNOWN)
+    # asked before the read (a query only when the request names an approval): one arriving between is seen
+    coming = await ctx.after.pending(ctx.session, tenant_id, APPLICATION_APPROVED)
     approval = await repo.get_approval(ctx.session, tenant_id, voucher["service_id"], provider_id)
+    if approval is not None:
+        approval = {**approval, "_coming": coming}  # a change of it (a new site) may be on its way too
     if approval is None:
-        if await ctx.after.pending(ctx.session, tenant_id, APPLICATION_APPROVED):
+        if coming:
             # the request follows an application applications approved a moment ago, on its way here
             raise not_yet_known("The application was approved a moment ago and has not reached vouchers yet",
                                 reason="application_not_known_yet")
@@ -105,7 +176,9 @@ async def provider_view(
         await repo.price_lists_started(ctx.session, tenant_id, voucher["service_id"], provider_id, ctx.today())
     )
     closed = is_closed(voucher["state"], voucher["valid_until"], ctx.today())
-    parts = _valid_parts(approval)
+    known = await producer_parts(ctx, provider_id, approval)
+    names = known.bookable()
+    parts: set[str | None] = {None, *names}
     items = []
     for c in contents:
         refusal = _content_refusal(closed, c["id"] in booked, any(_priced(current, p, c["content_id"]) for p in parts))
@@ -134,7 +207,8 @@ async def provider_view(
         "valid_until": voucher["valid_until"],
         "state": voucher["state"],
         "client": {"first_name": client["first_name"], "last_name": client["last_name"]},
-        "producer_parts": sorted(p for p in parts if p),
+        "producer_parts": sorted(names),
+        "producer_part_names": names,
         "contents": items,
     }
 
@@ -162,13 +236,19 @@ async def _check_bookable(
     content = contents.get(content_id)
     if content is None:
         raise refused(Refusal.CONTENT_NOT_IN_VOUCHER)
-    if part not in _valid_parts(approval):
-        raise refused(Refusal.PRODUCER_PART_UNKNOWN)
+    reason = (await producer_parts(ctx, provider_id, approval)).problem(part)
+    if reason is not None:
+        if approval.get("_coming"):
+            # the request follows a change of the application (a new site) approved a moment ago
+            raise not_yet_known("The application's change was approved a moment ago and has not reached vouchers "
+                                "yet", reason="application_not_known_yet")
+        raise refused(Refusal.PRODUCER_PART_UNKNOWN, FieldError("producer_part", reason))
+    price_coming = await ctx.after.pending(ctx.session, tenant_id, PRICE_LIST_APPROVED)  # before the read
     current = _current_lists(
         await repo.price_lists_started(ctx.session, tenant_id, voucher["service_id"], provider_id, ctx.today())
     )
     if not _priced(current, part, content["content_id"]):
-        if await ctx.after.pending(ctx.session, tenant_id, PRICE_LIST_APPROVED):
+        if price_coming:
             # the request follows a price list applications approved a moment ago, on its way here
             raise not_yet_known("The price list was approved a moment ago and has not reached vouchers yet",
                                 reason="price_list_not_known_yet")
@@ -214,7 +294,7 @@ async def book(
     )
     await _insert_booking(ctx, row)
     await _publish_made(ctx, row, client_ref)
-    return _booking_out(row, client_ref)
+    return await _named_booking_out(ctx, row, client_ref)
 
 
 async def book_purchase(
@@ -264,7 +344,7 @@ async def book_purchase(
         ),
         tenant_id=tenant_id,
     )
-    return _booking_out(row, client_ref)
+    return await _named_booking_out(ctx, row, client_ref)
 
 
 async def _notification_email(ctx: VouchersContext, provider_id: str, part: str | None) -> str | None:
@@ -354,6 +434,13 @@ def _booking_out(row: dict[str, Any], client_ref: str) -> dict[str, Any]:
     }
 
 
+async def _named_booking_out(ctx: VouchersContext, row: dict[str, Any], client_ref: str) -> dict[str, Any]:
+    """The booking with its producer part's name, as `ProducerParts.name_of` decides."""
+    approval = await repo.get_approval(ctx.session, row["tenant_id"], row["service_id"], row["provider_id"])
+    name, listed = (await producer_parts(ctx, row["provider_id"], approval)).name_of(row["producer_part"])
+    return {**_booking_out(row, client_ref), "producer_part_name": name, "producer_part_listed": listed}
+
+
 async def provider_booking(
     ctx: VouchersContext,
     tenant_id: str,
@@ -369,7 +456,7 @@ async def provider_booking(
     if ref is None:
         client = await repo.get_client(ctx.session, tenant_id, row["client_id"])
         ref = client["reference"] if client else ""
-    return _booking_out(row, str(ref))
+    return await _named_booking_out(ctx, row, str(ref))
 
 
 async def end_booking(

@@ -1,5 +1,5 @@
-"""Read models of other services' facts: tenants, providers and sites, services, approvals, price lists,
-recorded events (which open vouchers and make clients visible to providers)."""
+"""Read models of other services' facts: tenants, providers with their sites, units and employees, services,
+approvals, price lists, recorded events (which open vouchers and make clients visible to providers)."""
 
 from __future__ import annotations
 
@@ -17,14 +17,17 @@ from .config import VouchersSettings
 from .contracts import (
     ApplicationApprovedIn,
     ClientDataReadIn,
+    EmployeeIn,
     EventRecordedIn,
     EventsClientDataReadIn,
     PriceListApprovedIn,
     ProviderRegisteredIn,
     ServiceDefinedIn,
     SettlementClientDataReadIn,
+    SiteChangedIn,
     TenantCreatedIn,
     TenantFact,
+    UnitsChangedIn,
 )
 from .models import approvals, price_lists, providers, recorded_events, service_contents, services, tenants
 from .service import VouchersContext
@@ -69,7 +72,31 @@ def subscriptions(clock: Clock | None = None, settings: VouchersSettings | None 
             ctx.session,
             p.provider_id,
             [{"id": s.site_id, "name": s.name, "notification_email": s.notification_email or ""} for s in p.sites],
+            ctx.envelope.occurred_at,
         )
+
+    async def site_changed(ctx: MessageContext, p: SiteChangedIn) -> None:
+        await repo.replace_sites(ctx.session, p.provider_id, [
+            {"id": p.site_id, "name": p.name, "notification_email": p.notification_email or ""}],
+            ctx.envelope.occurred_at)
+
+    registry.on("registry.site.added", model=SiteChangedIn)(site_changed)
+    registry.on("registry.site.changed", model=SiteChangedIn)(site_changed)
+
+    @registry.on("registry.provider.units_changed", model=UnitsChangedIn)
+    async def units_changed(ctx: MessageContext, p: UnitsChangedIn) -> None:
+        """The newest list wins (an older one arriving late changes nothing); every name ever listed is
+        kept, so a booking of a removed or renamed unit is still named."""
+        known = await repo.provider_units_of(ctx.session, p.provider_id)
+        ever = list(dict.fromkeys([*(known["ever"] if known else []), *p.units]))
+        await repo.save_provider_units(ctx.session, p.provider_id, list(dict.fromkeys(p.units)), ever, p.changed_at)
+
+    async def employee(ctx: MessageContext, p: EmployeeIn) -> None:
+        await repo.save_employee(ctx.session, {"id": p.employee_id, "provider_id": p.provider_id, "name": p.name,
+                                               "named_at": ctx.envelope.occurred_at, "removed_at": p.removed_at})
+
+    for event_type in ("registry.employee.added", "registry.employee.changed", "registry.employee.removed"):
+        registry.on(event_type, model=EmployeeIn)(employee)
 
     @applications.on("applications.service.defined", model=ServiceDefinedIn)
     async def service_defined(ctx: MessageContext, p: ServiceDefinedIn) -> None:
@@ -99,6 +126,7 @@ def subscriptions(clock: Clock | None = None, settings: VouchersSettings | None 
                     "name_sv": c.name_sv,
                     "unit": c.unit,
                     "client_pays": c.client_pays,
+                    "ended_from": date.fromisoformat(c.ended_from) if c.ended_from else None,
                 },
                 ["tenant_id", "service_id", "content_id"],
             )

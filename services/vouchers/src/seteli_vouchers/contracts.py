@@ -34,12 +34,37 @@ class ProviderRegisteredIn(Inbound):
     sites: list[SiteIn] = []
 
 
+class SiteChangedIn(Inbound):
+    """registry.site.added and registry.site.changed."""
+
+    provider_id: str
+    site_id: str
+    name: str
+    notification_email: str | None = None
+
+
+class UnitsChangedIn(Inbound):
+    provider_id: str
+    units: list[str]
+    changed_at: datetime
+
+
+class EmployeeIn(Inbound):
+    """registry.employee.added, .changed and .removed."""
+
+    provider_id: str
+    employee_id: str
+    name: str
+    removed_at: datetime | None = None
+
+
 class ContentIn(Inbound):
     content_id: str
     name_fi: str
     name_sv: str
     unit: str
     client_pays: bool = False
+    ended_from: str | None = None  # an ISO date: the content is ended from this day on
 
 
 class ServiceDefinedIn(TenantFact):

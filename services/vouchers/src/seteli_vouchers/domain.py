@@ -60,7 +60,8 @@ REFUSAL_TEXT = {
     Refusal.NO_VALID_PRICE_LIST: "Your company has no valid price list for this content",
     Refusal.CONTENT_ALREADY_BOOKED: "This content of the voucher is already booked",
     Refusal.CONTENT_NOT_IN_VOUCHER: "The voucher has no such content",
-    Refusal.PRODUCER_PART_UNKNOWN: "The producer part is not one of your approved sites for this service",
+    Refusal.PRODUCER_PART_UNKNOWN: "The producer part is not one of your approved sites, units or employees "
+                                   "for this service",
     Refusal.TERMS_NOT_ACCEPTED: "The contract terms must be accepted",
     Refusal.NOT_IN_SERVICE_TEAM: "You are not in the service team of the voucher's service",
     Refusal.PURCHASED_SERVICE: "This is a purchased-service commitment: the municipality books it",

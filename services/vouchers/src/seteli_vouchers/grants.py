@@ -7,7 +7,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from seteli_common.errors import FieldError, ProblemError, conflict, invalid_many, not_found
+from seteli_common.errors import FieldError, ProblemError, conflict, invalid_many, not_found, not_yet_known
 from sqlalchemy.exc import IntegrityError
 
 from . import access_repository as access_repo
@@ -28,10 +28,16 @@ from .events import GrantedContent, VoucherGranted, VoucherOpened
 from .models import voucher_contents, vouchers
 from .service import VouchersContext, close_voucher
 
+SERVICE_DEFINED = "applications.service.defined"  # what a grant waits for when the request names it
+
 
 def _validate_grant(
-    data: dict[str, Any], service: dict[str, Any] | None, known: dict[str, dict[str, Any]]
+    data: dict[str, Any], service: dict[str, Any] | None, known: dict[str, dict[str, Any]], today: date
 ) -> list[FieldError]:
+    """A new voucher grants only contents that go on: a content the tenant admin ended (from its end day, as
+    the service of today has it) is refused. A voucher granted before the end keeps its row of that content,
+    and the row ends with the content: events refuses an event of it on the end day or later, so the provider
+    cannot record past it, while the events before the end are recorded and paid as usual."""
     errors: list[FieldError] = []
     if service is None:
         return [FieldError("service_id", "unknown service")]
@@ -43,6 +49,8 @@ def _validate_grant(
         client_pays = content["content_id"] in known and bool(known[content["content_id"]]["client_pays"])
         if content["content_id"] not in known:
             errors.append(FieldError(f"{where}.content_id", "not a content of this service"))
+        elif (ended := known[content["content_id"]].get("ended_from")) is not None and ended <= today:
+            errors.append(FieldError(f"{where}.content_id", f"the content has ended on {ended.isoformat()}"))
         if content["content_id"] in seen:
             errors.append(FieldError(f"{where}.content_id", "granted twice in one voucher"))
         seen.add(content["content_id"])
@@ -68,14 +76,20 @@ async def grant(ctx: VouchersContext, tenant_id: str, data: dict[str, Any], gran
         raise invalid_many([FieldError("client_id", "unknown client")])
     if client["date_of_death"] is not None:
         raise invalid_many([FieldError("client_id", "the client's date of death is recorded")])
+    coming = await ctx.after.pending(ctx.session, tenant_id, SERVICE_DEFINED)  # before the read: no gap
     service = await repo.get_service(ctx.session, tenant_id, data["service_id"])
     known = await repo.service_content_map(ctx.session, tenant_id, data["service_id"]) if service else {}
+    unknown = service is None or any(c["content_id"] not in known for c in data["contents"])
+    if unknown and coming:
+        # the request follows a service (or a change of its contents) applications defined a moment ago
+        raise not_yet_known("The service was defined a moment ago and has not reached vouchers yet",
+                            reason="service_not_known_yet")
     errors = [
         FieldError(field, reason)
         for field, reason in grant_validity_errors(
             data["granted_on"], data["valid_from"], data["valid_until"], ctx.today()
         ).items()
-    ] + _validate_grant(data, service, known)
+    ] + _validate_grant(data, service, known, ctx.today())
     if errors:
         raise invalid_many(errors)
     assert service is not None

@@ -54,6 +54,28 @@ sites = Table(
     Column("provider_id", String(36), nullable=False, index=True),
     Column("name", String(200), nullable=False),
     Column("notification_email", String(254), nullable=False, server_default=""),
+    Column("named_at", DateTime(timezone=True)),  # when the registry stated it (None: before this was kept)
+)
+
+# The company's units (names: "unit:<name>" in bookings) and employees ("employee:<id>"), from the
+# registry's events: what a booking of a unit or an employee is checked against and named by.
+provider_units = Table(
+    "provider_units",
+    metadata,
+    Column("provider_id", String(36), primary_key=True),
+    Column("units", JSON, nullable=False),  # the names listed now
+    Column("ever", JSON, nullable=False),  # every name ever listed (a removed or renamed unit's bookings)
+    Column("changed_at", DateTime(timezone=True), nullable=False),  # the newest list's time
+)
+
+provider_employees = Table(
+    "provider_employees",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("provider_id", String(36), nullable=False, index=True),
+    Column("name", String(200), nullable=False),
+    Column("named_at", DateTime(timezone=True), nullable=False),  # when the registry published the name
+    Column("removed_at", DateTime(timezone=True)),
 )
 
 services = Table(
@@ -77,6 +99,7 @@ service_contents = Table(
     Column("name_sv", String(200), nullable=False),
     Column("unit", String(30), nullable=False),
     Column("client_pays", Boolean, nullable=False, server_default="0"),
+    Column("ended_from", Date),  # the tenant admin ended the content from this day: no new voucher grants it
 )
 
 approvals = Table(
@@ -193,7 +216,7 @@ bookings = Table(
     Column("content_id", String(64), nullable=False),
     Column("client_id", String(36), nullable=False),
     Column("provider_id", String(36), nullable=False),
-    Column("producer_part", String(100)),  # None: the company; "site:<id>"
+    Column("producer_part", String(100)),  # None: the company; "site:<id>", "unit:<name>", "employee:<id>"
     Column("info", Text),
     Column("terms_accepted_at", DateTime(timezone=True)),
     Column("commitment_number", String(20)),

@@ -8,7 +8,7 @@ from typing import Any
 
 # Read models are rewritten by the newest fact (the consumers call repo.upsert).
 from seteli_common.sql import upsert as upsert
-from sqlalchemy import Table, and_, false, func, insert, select, update
+from sqlalchemy import Table, and_, false, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from .models import (
@@ -16,6 +16,8 @@ from .models import (
     bookings,
     clients,
     price_lists,
+    provider_employees,
+    provider_units,
     providers,
     service_contents,
     services,
@@ -93,9 +95,51 @@ async def get_provider(session: AsyncSession, provider_id: str) -> Row | None:
     return _one((await session.execute(q)).mappings().first())
 
 
-async def replace_sites(session: AsyncSession, provider_id: str, rows: list[Row]) -> None:
+async def replace_sites(session: AsyncSession, provider_id: str, rows: list[Row], named_at: datetime) -> None:
+    """The sites as the registry stated them at `named_at`, unless a newer statement is kept already (a late
+    or repeated one changes nothing)."""
     for row in rows:
-        await upsert(session, sites, {**row, "provider_id": provider_id}, ["id"])
+        await upsert(session, sites, {**row, "provider_id": provider_id, "named_at": named_at}, ["id"],
+                     where=or_(sites.c.named_at.is_(None), sites.c.named_at <= named_at))
+
+
+async def provider_units_of(session: AsyncSession, provider_id: str) -> Row | None:
+    """The company's units: `units` listed now, `ever` every name listed, `changed_at` the newest list's time."""
+    q = select(provider_units).where(provider_units.c.provider_id == provider_id)
+    return _one((await session.execute(q)).mappings().first())
+
+
+async def save_provider_units(session: AsyncSession, provider_id: str, units: list[str], ever: list[str],
+                              changed_at: datetime) -> None:
+    """The names listed now, unless a newer list is already here; `ever` grows either way."""
+    await upsert(session, provider_units, {"provider_id": provider_id, "units": units, "ever": ever,
+                                           "changed_at": changed_at}, ["provider_id"],
+                 where=provider_units.c.changed_at < changed_at)
+    await session.execute(update(provider_units).where(provider_units.c.provider_id == provider_id)
+                          .values(ever=ever))
+
+
+async def save_employee(session: AsyncSession, row: Row) -> None:
+    """An employee's name as of `named_at` (an older name arriving late changes nothing); a removal is kept
+    once heard, whatever arrives after it."""
+    await upsert(session, provider_employees, {k: row[k] for k in ("id", "provider_id", "name", "named_at")},
+                 ["id"], where=provider_employees.c.named_at < row["named_at"])
+    if row["removed_at"] is not None:
+        await session.execute(update(provider_employees).where(provider_employees.c.id == row["id"],
+                                                               provider_employees.c.removed_at.is_(None))
+                              .values(removed_at=row["removed_at"]))
+
+
+async def employees_of_provider(session: AsyncSession, provider_id: str) -> list[Row]:
+    """Every employee of the company heard of, removed ones too (`removed_at`), by name."""
+    q = (select(provider_employees).where(provider_employees.c.provider_id == provider_id)
+         .order_by(provider_employees.c.name, provider_employees.c.id))
+    return [dict(r) for r in (await session.execute(q)).mappings().all()]
+
+
+async def sites_of_provider(session: AsyncSession, provider_id: str) -> list[Row]:
+    q = select(sites).where(sites.c.provider_id == provider_id)
+    return [dict(r) for r in (await session.execute(q)).mappings().all()]
 
 
 # --- clients ----------------------------------------------------------------------------------

@@ -9,6 +9,9 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field
 from seteli_common.validators import FREE_IDENTIFIER_RULE, ValidationFailed, validate_free_identifier
 
+PRODUCER_PART = ("empty = the company; site:<id> (a site approved for the service), unit:<name> (a unit of the "
+                 "company, by its name) or employee:<id>, spelled as in price lists and service events")
+
 
 def _client_number(value: str) -> str:
     try:
@@ -294,7 +297,9 @@ class ProviderVoucherOut(BaseModel):
         "valid_until": "2016-03-31",
         "state": "approved",
         "client": {"first_name": "Aino", "last_name": "Asiakas"},
-        "producer_parts": ["site:510d5b90-483e-5ae1-87c1-1fa70a17041b"],
+        "producer_parts": ["site:510d5b90-483e-5ae1-87c1-1fa70a17041b", "unit:Ryhmäkoti Kuusi"],
+        "producer_part_names": {"site:510d5b90-483e-5ae1-87c1-1fa70a17041b": "Päivänsäde, Kouvola",
+                                "unit:Ryhmäkoti Kuusi": "Ryhmäkoti Kuusi"},
         "contents": [
             {
                 "id": "3b28a3d1-3d0e-5bff-9c99-47cb27690e78",
@@ -319,6 +324,8 @@ class ProviderVoucherOut(BaseModel):
     state: str
     client: ClientName
     producer_parts: list[str]
+    producer_part_names: dict[str, str] = Field(default_factory=dict,
+                                                description="each bookable producer part's name")
     contents: list[ProviderContentOut]
 
 
@@ -339,7 +346,8 @@ class BookingIn(BaseModel):
     )
     voucher_number: str = Field(min_length=1, max_length=30)
     voucher_content_id: str = Field(max_length=36)
-    producer_part: str | None = Field(default=None, max_length=100, pattern=r"^site:[A-Za-z0-9_-]+$")
+    producer_part: str | None = Field(default=None, max_length=100, description=PRODUCER_PART,
+                                      examples=["site:5f0c1a2b-7d3e-4f60-9a8b-2016030100aa", "unit:Ryhmäkoti Kuusi"])
     accept_terms: bool
     info: str | None = Field(default=None, max_length=2000)
     client_number: ClientNumber | None = None
@@ -362,7 +370,8 @@ class PurchaseIn(BaseModel):
     voucher_id: str = Field(max_length=36)
     voucher_content_id: str = Field(max_length=36)
     provider_id: str = Field(max_length=36)
-    producer_part: str | None = Field(default=None, max_length=100, pattern=r"^site:[A-Za-z0-9_-]+$")
+    producer_part: str | None = Field(default=None, max_length=100, description=PRODUCER_PART,
+                                      examples=["site:5f0c1a2b-7d3e-4f60-9a8b-2016030100aa", "unit:Ryhmäkoti Kuusi"])
     info: str | None = Field(default=None, max_length=2000)
 
 
@@ -377,6 +386,8 @@ class BookingOut(BaseModel):
         "content_id": "56ba82c6-98ef-5d13-a432-cb2f39fe7769",
         "provider_id": "33f6dcd6-febb-5481-8952-0dc9630cf1cf",
         "producer_part": "site:510d5b90-483e-5ae1-87c1-1fa70a17041b",
+        "producer_part_name": "Päivänsäde, Kouvola",
+        "producer_part_listed": True,
         "client_ref": "A-001",
         "info": "Muuttaa 1.4.2016",
         "commitment_number": "KOU-SIT-2016-03",
@@ -394,6 +405,10 @@ class BookingOut(BaseModel):
     content_id: str
     provider_id: str
     producer_part: str | None
+    producer_part_name: str | None = Field(default=None, description="the unit's name as booked, the site's or "
+                                           "employee's current name; null for the company")
+    producer_part_listed: bool = Field(default=True, description="false when the company no longer lists the "
+                                       "unit or employee (renamed or removed after the booking)")
     client_ref: str
     info: str | None = None
     commitment_number: str | None = None

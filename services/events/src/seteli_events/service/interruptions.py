@@ -27,7 +27,7 @@ from decimal import Decimal
 from typing import Any
 
 from seteli_common.auth import Principal
-from seteli_common.errors import conflict, invalid, not_found
+from seteli_common.errors import conflict, invalid, not_found, not_yet_known
 from seteli_common.money import to_cents
 
 from .. import repository as repo
@@ -55,16 +55,19 @@ from ..events import (
 )
 from .event_changes import ensure_open, merged_input, revalue
 from .recording import (
+    check_content_goes_on,
     content_terms,
-    domain_problem,
     load_booking,
     overlap_problem,
     price_list,
+    price_list_on_its_way,
     require_team,
     segment_row,
+    valuation_problem,
 )
 
 Row = dict[str, Any]
+TENANT_CHANGED = "registry.tenant.changed"  # carries whether interruptions wait for approval
 
 
 def parse_rules(service: Mapping[str, Any] | None) -> list[InterruptionRule]:
@@ -167,6 +170,7 @@ def _view(row: Mapping[str, Any]) -> Row:
 async def _finalise(ctx: EventsContext, booking: Mapping[str, Any], row: Row, affected: list[Row]) -> Row:
     service = await repo.service_row(ctx.session, ctx.tenant_id, booking["service_id"])
     rule = parse_rules(service)
+    price_list_coming = await price_list_on_its_way(ctx)
     lists = [
         price_list(r)
         for r in await repo.service_price_lists(
@@ -176,7 +180,7 @@ async def _finalise(ctx: EventsContext, booking: Mapping[str, Any], row: Row, af
     try:
         days = split_interruption(row["start"], row["end"], rule, row["reason"])
         valuation = value_interruption(
-            content_terms(booking, service),
+            content_terms(booking, service, row["start"]),
             row["start"],
             row["end"],
             rule,
@@ -185,7 +189,7 @@ async def _finalise(ctx: EventsContext, booking: Mapping[str, Any], row: Row, af
             row["producer_part"],
         )
     except DomainError as exc:
-        raise domain_problem(exc) from exc
+        raise valuation_problem(exc, price_list_coming) from exc
     segments = [segment_row(s) for s in split_by_month(valuation.segments)]
     out_segments = [segment_out(s) for s in segments]
     last_revision = _last_revision(row)
@@ -199,6 +203,11 @@ async def _finalise(ctx: EventsContext, booking: Mapping[str, Any], row: Row, af
         amount_co_payment=sum((to_cents(s["amount_co_payment"]) for s in segments), Decimal("0.00")),
     )
     if not last_revision and row.get("approval") != "approved":
+        if await ctx.after.pending(ctx.session, ctx.tenant_id, TENANT_CHANGED):
+            # The request follows a change of the municipality's settings still on its way here: whether
+            # this interruption waits for the officer is not known yet.
+            raise not_yet_known("The municipality's settings were changed a moment ago and have not reached "
+                                "the events service yet", reason="tenant_settings_not_known_yet")
         if await repo.interruptions_need_approval(ctx.session, ctx.tenant_id):
             row.update(approval="pending", decision_reason=None)  # waits for the officer (004 §4.3.5.2)
         else:
@@ -260,6 +269,7 @@ async def create(ctx: EventsContext, principal: Principal, booking_id: str, star
     if booking["unit"] != "day":
         raise invalid("booking_id", "interruptions are only for continuous day-unit services")
     service = await repo.service_row(ctx.session, ctx.tenant_id, booking["service_id"])
+    check_content_goes_on(service, booking["content_id"], start, start)  # no absence from the content's end on
     try:
         rule_on(parse_rules(service), start).for_reason(reason)
     except DomainError as exc:

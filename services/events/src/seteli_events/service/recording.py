@@ -68,8 +68,44 @@ def domain_problem(exc: DomainError) -> ProblemError:
     )
 
 
-def content_terms(booking: Mapping[str, Any], service: Mapping[str, Any] | None) -> ContentTerms:
-    contents = {c.get("content_id"): c for c in (service or {}).get("contents") or []}
+def contents_on(service: Mapping[str, Any] | None, day: date | None) -> list[dict[str, Any]]:
+    """The service's contents on `day`: those of its latest scheduled version from on or before the day (a
+    change the tenant admin gave an effective date), else the contents it has had until then."""
+    contents: list[dict[str, Any]] = list((service or {}).get("contents") or [])
+    for version in sorted((service or {}).get("versions") or [], key=lambda v: v["effective_from"]):
+        if day is not None and date.fromisoformat(version["effective_from"]) <= day:
+            contents = list(version["contents"])
+    return contents
+
+
+def content_ended_from(service: Mapping[str, Any] | None, content_id: str, day: date) -> date | None:
+    """The day the content ends, as the service has it on `day` (a later end the tenant admin scheduled is in
+    the version of its date): None while the content goes on."""
+    content = next((c for c in contents_on(service, day) if c.get("content_id") == content_id), {})
+    ended = content.get("ended_from")
+    return date.fromisoformat(ended) if ended else None
+
+
+def check_content_goes_on(service: Mapping[str, Any] | None, content_id: str, start: date, end: date) -> None:
+    """An ended content: no event of it on its end day or later (events before it are recorded and paid). The
+    voucher's row of that content ends with it; the provider cannot record past it."""
+    ended = content_ended_from(service, content_id, end)
+    if ended is not None and ended <= end:
+        field = "start" if start >= ended else "end"
+        raise ProblemError(
+            422,
+            "Invalid input",
+            f"The content of the service has ended on {ended.isoformat()}",
+            "https://seteli.fi/problems/invalid-input",
+            [FieldError(field, f"the content has ended on {ended.isoformat()}: no event on or after that day")],
+            extra={"code": "content_ended", "ended_from": ended.isoformat()},
+        )
+
+
+def content_terms(booking: Mapping[str, Any], service: Mapping[str, Any] | None,
+                  day: date | None = None) -> ContentTerms:
+    """The terms of the booking's content on `day` (the first day of what is valued)."""
+    contents = {c.get("content_id"): c for c in contents_on(service, day)}
     client_pays = bool(contents.get(booking["content_id"], {}).get("client_pays", False))
     purchased = (service or {}).get("kind") == "purchased" or booking["voucher_value"] is None
     value = None if purchased else Decimal(str(booking["voucher_value"]))
@@ -79,8 +115,11 @@ def content_terms(booking: Mapping[str, Any], service: Mapping[str, Any] | None)
 async def load_booking(ctx: EventsContext, principal: Principal, booking_id: str, *, lock_content: bool = False) -> Row:
     """The booking, if the caller is staff of its provider in the service team (404 otherwise).
     `lock_content`: its voucher content is locked in the same read (see `evaluate`)."""
+    # Asked before the read (a query only when the request names a booking in `Seteli-After`): a booking
+    # arriving between the two reads is then seen, never answered "no such booking".
+    on_its_way = await ctx.after.pending(ctx.session, ctx.tenant_id, BOOKING_MADE)
     booking = await repo.booking_context(ctx.session, ctx.tenant_id, booking_id, lock_content=lock_content)
-    if booking is None and await ctx.after.pending(ctx.session, ctx.tenant_id, BOOKING_MADE):
+    if booking is None and on_its_way:
         # The request follows a booking vouchers answered a moment ago, and that event is on its way here.
         raise not_yet_known("The booking was made a moment ago and has not reached the events service yet",
                             reason="booking_not_known_yet")
@@ -91,6 +130,23 @@ async def load_booking(ctx: EventsContext, principal: Principal, booking_id: str
 
 
 BOOKING_MADE = "vouchers.booking.made"
+PRICE_LIST_APPROVED = "applications.pricelist.approved"
+
+
+async def price_list_on_its_way(ctx: EventsContext) -> bool:
+    """Whether the request follows a price list approved a moment ago that has not arrived: asked before the
+    price lists are read, so that one arriving between the two reads is seen."""
+    return await ctx.after.pending(ctx.session, ctx.tenant_id, PRICE_LIST_APPROVED)
+
+
+def valuation_problem(exc: DomainError, price_list_coming: bool) -> ProblemError:
+    """The problem of a valuation that failed. "No valid price list" while the request follows a price list
+    applications approved a moment ago, still on its way here (`Seteli-After`), is "not yet known here"
+    (409, Retry-After), not the provider's missing price."""
+    if exc.code == "no_price" and price_list_coming:
+        return not_yet_known("The price list was approved a moment ago and has not reached the events service yet",
+                             reason="price_list_not_known_yet")
+    return domain_problem(exc)
 
 
 def require_team(principal: Principal, tenant_id: str, service_id: str, provider_id: str) -> None:
@@ -194,14 +250,16 @@ async def evaluate(
         if clash:
             raise overlap_problem(sorted(clash))
         exclude_days = {d for d in returns if inp.start <= d <= end}
+    price_list_coming = await price_list_on_its_way(ctx)
     service, list_rows = await repo.service_and_price_lists(
         ctx.session, ctx.tenant_id, booking["service_id"], booking["provider_id"]
     )
+    check_content_goes_on(service, booking["content_id"], inp.start, end)
     lists = [price_list(r) for r in list_rows]
     producer_part = inp.producer_part if inp.producer_part is not None else booking["producer_part"]
     try:
         valuation = value_event(
-            content_terms(booking, service),
+            content_terms(booking, service, inp.start),
             inp.start,
             end,
             None if booking["unit"] == "day" else units,
@@ -210,7 +268,7 @@ async def evaluate(
             exclude_days=exclude_days,
         )
     except DomainError as exc:
-        raise domain_problem(exc) from exc
+        raise valuation_problem(exc, price_list_coming) from exc
     segments = split_by_month(valuation.segments) if booking["unit"] == "day" else list(valuation.segments)
     rows = [segment_row(s) for s in segments]
     approval = None

@@ -89,7 +89,8 @@ async def registration_requests_page(session: AsyncSession, tenant_id: str, limi
                                      status: str | None = None) -> Page:
     """The tenant's registration requests (of a status when given), oldest first, without their secrets."""
     t = registration_requests
-    query = select(t.c.id, t.c.tenant_id, t.c.business_id, t.c.status, t.c.data, t.c.created_at).where(
+    query = select(t.c.id, t.c.tenant_id, t.c.business_id, t.c.status, t.c.data, t.c.created_at,
+                   t.c.answered_at).where(
         t.c.tenant_id == tenant_id, *([t.c.status == status] if status else [])).order_by(t.c.created_at)
     return await page(session, query, limit, offset)
 

@@ -46,6 +46,27 @@ async def record_registration_decision(session: AsyncSession, tenant_id: str, re
         status=status, reason=reason, provider_id=provider_id, decided_by=decided_by))
 
 
+async def registration_request_by_id(session: AsyncSession, request_id: str) -> Row | None:
+    """A request found through the company's own link (system scope: the link names no tenant)."""
+    return await _first(session, select(registration_requests).where(registration_requests.c.id == request_id))
+
+
+async def ask_registration_more(session: AsyncSession, tenant_id: str, request_id: str, *,
+                                history: list[Row]) -> None:
+    await session.execute(update(registration_requests).where(
+        registration_requests.c.tenant_id == tenant_id, registration_requests.c.id == request_id,
+        registration_requests.c.status == "pending").values(status="more_requested", history=history,
+                                                              answered_at=None))
+
+
+async def answer_registration_request(session: AsyncSession, tenant_id: str, request_id: str, *, data: Row,
+                                      history: list[Row], answered_at: datetime) -> None:
+    await session.execute(update(registration_requests).where(
+        registration_requests.c.tenant_id == tenant_id, registration_requests.c.id == request_id,
+        registration_requests.c.status == "more_requested").values(status="pending", data=data, history=history,
+                                                                     answered_at=answered_at))
+
+
 # --- Strong identification (sign-up and sign-in for a company) ---------------------------------------
 
 async def insert_strong_login(session: AsyncSession, values: Row) -> None:

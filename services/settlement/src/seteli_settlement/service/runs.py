@@ -11,8 +11,9 @@ from decimal import Decimal
 from typing import Any
 
 from seteli_common.clock import HELSINKI, Month
+from seteli_common.consistency import After
 from seteli_common.context import ServiceContext
-from seteli_common.errors import FieldError, ProblemError, conflict, not_found
+from seteli_common.errors import FieldError, ProblemError, conflict, not_found, not_yet_known
 from seteli_common.money import to_cents, total_of_lines
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -59,6 +60,24 @@ def warnings_view(check: domain.LockCheck) -> list[Row]:
         {"code": w, "text": domain.LOCK_TEXT[w], "provider_deadline": check.provider_deadline.isoformat()}
         for w in check.warnings
     ]
+
+
+# The facts of other services a run pays from (their consumers in `consumers.py`): a request that follows
+# one of them (`Seteli-After`) still on its way here is told so rather than paid without it.
+RUN_FACTS = (
+    "events.event.recorded", "events.event.corrected", "events.event.deleted", "events.event.approved",
+    "events.event.rejected", "events.interruption.finalised", "events.interruption.deleted",
+    "events.credit.requested", "events.credit.withdrawn", "registry.provider.billing_changed",
+    "registry.site.added", "registry.site.changed",
+)
+
+
+async def require_known(ctx: ServiceContext, tenant_id: str, after: After) -> None:
+    """A run or its preview after care recorded, corrected or credited a moment ago (the request sends its
+    consistency token): 409 not-yet-known with Retry-After until settlement has it, never a total without it."""
+    if await after.pending(ctx.session, tenant_id, *RUN_FACTS):
+        raise not_yet_known("Care recorded or credited a moment ago has not reached settlement yet",
+                            reason="care_not_known_yet")
 
 
 async def start_run(

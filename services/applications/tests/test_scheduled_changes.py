@@ -1,0 +1,196 @@
+"""A change of a service's names, contents, required attachments or calendar can take effect on a later date:
+it is stored as a scheduled version, the service read "as of" a day shows the version in effect that day, the
+providers with an approved application hear of it at once (and of its cancellation), and on the date the
+due-changes job writes it into the service and publishes the service again."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from seteli_applications.jobs import apply_due_changes_everywhere
+from seteli_common.clock import FixedClock
+
+from .conftest import PROVIDER_ID, Api, Flow
+
+KEEP = ("id", "name_fi", "name_sv", "unit", "client_pays")
+
+
+def _base(service: dict[str, Any]) -> str:
+    return f"/v1/tenants/kouvola/services/{service['id']}"
+
+
+async def _read(api: Api, service: dict[str, Any], day: str | None = None) -> dict[str, Any]:
+    r = await api.client.get(_base(service), headers=api.admin, params={"as_of": day} if day else None)
+    assert r.status_code == 200, r.text
+    return dict(r.json())
+
+
+def _meals_paid_by_the_municipality(service: dict[str, Any]) -> list[dict[str, Any]]:
+    return [{**{k: c[k] for k in KEEP}, "client_pays": False} if c["name_fi"].startswith("Ateriat")
+            else {k: c[k] for k in KEEP} for c in service["contents"]]
+
+
+async def test_a_change_from_a_later_date_is_seen_from_that_day_on(api: Api, flow: Flow) -> None:
+    service, _ = await flow.approved_app()
+    r = await api.client.patch(_base(service), headers=api.admin, json={
+        "effective_from": "2016-04-01", "name_sv": "Hemvård 2016",
+        "contents": [*_meals_paid_by_the_municipality(service),
+                     {"name_fi": "Turvapuhelin / kpl", "name_sv": "Trygghetstelefon / st", "unit": "piece"}],
+        "calendar": {"provider_deadline_day": 3, "approval_deadline_day": 5, "transfer_day": 6}})
+    assert r.status_code == 200, r.text
+    answer = r.json()
+    assert answer["name_sv"] == "Hemvård" and len(answer["contents"]) == 2  # today: as before
+    [scheduled] = answer["scheduled_changes"]
+    assert scheduled["effective_from"] == "2016-04-01"
+    assert scheduled["fields"] == ["calendar", "contents", "name_sv"]
+
+    today = await _read(api, service)
+    eve = await _read(api, service, "2016-03-31")
+    for before in (today, eve):
+        assert before["name_sv"] == "Hemvård" and before["calendar"]["transfer_day"] == 4
+        assert [c["client_pays"] for c in before["contents"]] == [False, True]
+    for after in (await _read(api, service, "2016-04-01"), await _read(api, service, "2017-01-01")):
+        assert after["name_sv"] == "Hemvård 2016" and after["calendar"]["transfer_day"] == 6
+        assert [c["client_pays"] for c in after["contents"]] == [False, False, False]
+        assert after["contents"][2]["name_sv"] == "Trygghetstelefon / st"
+
+    [defined] = [e["payload"] for e in await api.published("applications.service.defined")][-1:]
+    assert defined["name_sv"] == "Hemvård" and [c["client_pays"] for c in defined["contents"]] == [False, True]
+    [version] = defined["scheduled"]
+    assert version["effective_from"] == "2016-04-01" and version["name_sv"] == "Hemvård 2016"
+    assert [c["client_pays"] for c in version["contents"]] == [False, False, False]
+
+
+async def test_on_the_date_the_job_writes_the_change_and_publishes_the_service_again(
+        api: Api, flow: Flow, clock: FixedClock) -> None:
+    service, _ = await flow.approved_app()
+    r = await api.client.patch(_base(service), headers=api.admin, json={
+        "effective_from": "2016-04-01", "contents": _meals_paid_by_the_municipality(service)})
+    assert r.status_code == 200, r.text
+    assert await apply_due_changes_everywhere(api.runtime) == 0  # not yet
+    published = len(await api.published("applications.service.defined"))
+
+    clock.set(datetime(2016, 3, 31, 22, 30, tzinfo=UTC))  # 1 April 00:30 in Helsinki
+    now = await _read(api, service)
+    assert [c["client_pays"] for c in now["contents"]] == [False, False] and now["scheduled_changes"] == []
+    assert await apply_due_changes_everywhere(api.runtime) == 1
+    assert await apply_due_changes_everywhere(api.runtime) == 0  # once
+    defined = [e["payload"] for e in await api.published("applications.service.defined")]
+    assert len(defined) == published + 1
+    assert [c["client_pays"] for c in defined[-1]["contents"]] == [False, False] and defined[-1]["scheduled"] == []
+    assert [c["client_pays"] for c in (await _read(api, service))["contents"]] == [False, False]
+    # the providers were told when it was scheduled, not again on the day
+    assert len(await api.published("applications.service.changed")) == 1
+
+
+async def test_a_change_dated_today_applies_at_once(api: Api, flow: Flow) -> None:
+    service = await flow.service()
+    r = await api.client.patch(_base(service), headers=api.admin,
+                               json={"effective_from": "2016-03-15", "name_fi": "Kotihoito 2016"})
+    assert r.status_code == 200, r.text
+    assert r.json()["name_fi"] == "Kotihoito 2016" and r.json()["scheduled_changes"] == []
+    [told] = [e["payload"] for e in await api.published("applications.service.changed")]
+    assert told["effective_from"] is None
+
+
+async def test_a_past_date_is_refused_and_nothing_changes(api: Api, flow: Flow) -> None:
+    service, _ = await flow.approved_app()
+    r = await api.client.patch(_base(service), headers=api.admin,
+                               json={"effective_from": "2016-03-14", "name_fi": "Kotihoito 2016"})
+    assert r.status_code == 422
+    assert r.headers["content-type"].startswith("application/problem+json")
+    assert [e["field"] for e in r.json()["errors"]] == ["effective_from"]
+    after = await _read(api, service, "2016-06-01")
+    assert after["name_fi"] == "Kotihoito" and after["scheduled_changes"] == []
+    assert await api.published("applications.service.changed") == []
+
+
+async def test_a_scheduled_change_with_a_bad_field_is_refused_and_nothing_is_stored(api: Api, flow: Flow) -> None:
+    service = await flow.service()
+    hour = {k: service["contents"][0][k] for k in KEEP}
+    r = await api.client.patch(_base(service), headers=api.admin, json={
+        "effective_from": "2016-05-01", "contents": [{**hour, "unit": "day"}]})
+    assert r.status_code == 422
+    assert [e["field"] for e in r.json()["errors"]] == ["contents.0.unit"]
+    assert (await _read(api, service))["scheduled_changes"] == []
+
+
+async def test_a_second_change_of_the_same_date_replaces_the_first(api: Api, flow: Flow) -> None:
+    service, _ = await flow.approved_app()
+    for name in ("Kotihoito A", "Kotihoito B"):
+        r = await api.client.patch(_base(service), headers=api.admin,
+                                   json={"effective_from": "2016-05-01", "name_fi": name})
+        assert r.status_code == 200, r.text
+    r = await api.client.patch(_base(service), headers=api.admin,
+                               json={"effective_from": "2016-06-01", "name_fi": "Kotihoito C"})
+    assert [(s["effective_from"], s["changes"][0]["name_fi"]) for s in r.json()["scheduled_changes"]] == [
+        ("2016-05-01", "Kotihoito B"), ("2016-06-01", "Kotihoito C")]
+    assert (await _read(api, service, "2016-05-31"))["name_fi"] == "Kotihoito B"
+    assert (await _read(api, service, "2016-06-01"))["name_fi"] == "Kotihoito C"
+    told = [e["payload"] for e in await api.published("applications.service.changed")]
+    assert [(t["effective_from"], t["changes"][0]["name_fi"]) for t in told] == [
+        ("2016-05-01", "Kotihoito A"), ("2016-05-01", "Kotihoito B"), ("2016-06-01", "Kotihoito C")]
+    assert told[2]["changes"][0]["old_name_fi"] == "Kotihoito B"  # from what it will be the day before
+
+
+async def test_a_scheduled_change_is_cancelled_before_its_date(api: Api, flow: Flow, clock: FixedClock) -> None:
+    service, _ = await flow.approved_app()
+    r = await api.client.patch(_base(service), headers=api.admin,
+                               json={"effective_from": "2016-04-01", "name_fi": "Kotihoito 2016"})
+    [scheduled] = r.json()["scheduled_changes"]
+    cancel = f"{_base(service)}/scheduled-changes/{scheduled['id']}"
+    assert (await api.client.delete(cancel, headers=api.officer)).status_code == 403
+    r = await api.client.delete(cancel, headers=api.admin)
+    assert r.status_code == 200, r.text
+    assert r.json()["scheduled_changes"] == []
+    assert (await _read(api, service, "2016-04-01"))["name_fi"] == "Kotihoito"
+    assert (await api.client.delete(cancel, headers=api.admin)).status_code == 404
+    told = [e["payload"] for e in await api.published("applications.service.changed")]
+    assert [(t["cancelled"], t["provider_ids"], t["changes"][0]["name_fi"]) for t in told] == [
+        (False, [PROVIDER_ID], "Kotihoito 2016"), (True, [PROVIDER_ID], "Kotihoito 2016")]
+    assert (await api.published("applications.service.defined"))[-1]["payload"]["scheduled"] == []
+
+    # on or after its date a change is in effect and can no longer be cancelled
+    r = await api.client.patch(_base(service), headers=api.admin,
+                               json={"effective_from": "2016-04-01", "name_fi": "Kotihoito 2016"})
+    [scheduled] = r.json()["scheduled_changes"]
+    clock.set(datetime(2016, 4, 1, 8, 0, tzinfo=UTC))
+    late = await api.client.delete(f"{_base(service)}/scheduled-changes/{scheduled['id']}", headers=api.admin)
+    assert late.status_code == 422 and late.json()["errors"][0]["field"] == "effective_from"
+    assert (await _read(api, service))["name_fi"] == "Kotihoito 2016"
+
+
+async def test_the_interruption_rule_keeps_its_own_date(api: Api, flow: Flow) -> None:
+    service = await flow.service()
+    r = await api.client.patch(_base(service), headers=api.admin, json={
+        "effective_from": "2016-05-01", "interruption_rule": {"valid_from": "2016-05-01", "reasons": {"hospital": {
+            "bands": [{"from_day": 0, "to_day": None, "percentage": 50}]}}}})
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "effective_from"
+
+
+async def test_a_change_made_on_the_day_after_a_scheduled_one_is_not_overwritten_by_the_job(
+        api: Api, flow: Flow, clock: FixedClock) -> None:
+    service = await flow.service()
+    await api.client.patch(_base(service), headers=api.admin, json={"effective_from": "2016-04-01",
+                                                                    "name_fi": "Kotihoito A"})
+    clock.set(datetime(2016, 4, 1, 8, 0, tzinfo=UTC))  # the day has come, the job has not run yet
+    assert (await _read(api, service))["name_fi"] == "Kotihoito A"
+    r = await api.client.patch(_base(service), headers=api.admin, json={"name_fi": "Kotihoito B"})
+    assert r.status_code == 200 and r.json()["name_fi"] == "Kotihoito B"
+    await apply_due_changes_everywhere(api.runtime)
+    assert (await _read(api, service))["name_fi"] == "Kotihoito B"
+
+
+async def test_only_providers_with_an_approved_application_hear_of_a_scheduled_change(api: Api, flow: Flow) -> None:
+    service, _ = await flow.approved_app()
+    await flow.application(service["id"], headers=api.other)  # a draft of another company: not told
+    r = await api.client.patch(_base(service), headers=api.admin, json={
+        "effective_from": "2016-05-01", "required_attachments": {"site": ["medication_plan"]}})
+    assert r.status_code == 200, r.text
+    [told] = [e["payload"] for e in await api.published("applications.service.changed")]
+    assert told["provider_ids"] == [PROVIDER_ID] and told["effective_from"] == "2016-05-01"
+    assert [c["kind"] for c in told["changes"]] == ["attachment_required"]
+    assert (await _read(api, service))["required_attachments"]["site"] == []
+    assert [a["type"] for a in (await _read(api, service, "2016-05-01"))["required_attachments"]["site"]] == [
+        "medication_plan"]

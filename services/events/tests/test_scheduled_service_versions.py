@@ -1,0 +1,53 @@
+"""A change of a service that the tenant admin gave an effective date reaches events at once, in the
+`scheduled` versions of applications.service.defined (built here with the producer's own payload models):
+an event is valued by the contents of its day, before the date by the old ones and on and after it by the new
+ones, whenever it is recorded."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from seteli_applications.events import ContentInfo, ScheduledServiceVersion, ServiceDefined
+
+from .conftest import HOUSING_SERVICE, KOUVOLA_RULE, Harness
+
+HOUSING = ContentInfo(content_id="housing", name_fi="Asuminen", name_sv="Boende", unit="day", client_pays=False)
+MEALS = {"content_id": "meals", "name_fi": "Ateriat", "name_sv": "Måltider", "unit": "day"}
+
+
+def _housing_service(scheduled: list[ScheduledServiceVersion]) -> dict[str, Any]:
+    """What applications publishes for the housing service: meals paid by the client until 2016-03-06, by the
+    municipality from then on."""
+    return ServiceDefined(
+        service_id=HOUSING_SERVICE, name_fi="Tehostettu palveluasuminen", name_sv="Serviceboende", kind="voucher",
+        auto_recording=True, contents=[HOUSING, ContentInfo(**MEALS, client_pays=True)],
+        interruption_rule=KOUVOLA_RULE, calendar={"provider_deadline_day": 2, "approval_deadline_day": 3,
+                                                  "transfer_day": 4},
+        scheduled=scheduled).model_dump(mode="json")
+
+
+async def _meals(h: Harness, start: str, end: str) -> tuple[str, str]:
+    r = await h.post_event({"booking_id": "b-meals", "start": start, "end": end})
+    assert r.status_code == 201, r.text
+    return r.json()["amount_tenant"], r.json()["amount_co_payment"]
+
+
+async def test_an_event_is_valued_by_the_contents_of_its_day(seeded: Harness) -> None:
+    h = seeded
+    later = ScheduledServiceVersion(effective_from="2016-03-06", name_fi="Tehostettu palveluasuminen",
+                                    name_sv="Serviceboende", auto_recording=True,
+                                    contents=[HOUSING, ContentInfo(**MEALS, client_pays=False)],
+                                    calendar={"provider_deadline_day": 2, "approval_deadline_day": 3,
+                                              "transfer_day": 4})
+    await h.feed("applications.service.defined", _housing_service([later]))
+    # recorded on 15 March, all of them after the change was scheduled; the day decides
+    assert await _meals(h, "2016-03-01", "2016-03-02") == ("0.00", "25.00")  # before: the client pays
+    assert await _meals(h, "2016-03-05", "2016-03-05") == ("0.00", "12.50")  # the day before
+    assert await _meals(h, "2016-03-06", "2016-03-06") == ("12.50", "0.00")  # the date: the municipality pays
+    assert await _meals(h, "2016-03-10", "2016-03-11") == ("25.00", "0.00")
+
+
+async def test_a_cancelled_change_leaves_the_old_contents(seeded: Harness) -> None:
+    h = seeded
+    await h.feed("applications.service.defined", _housing_service([]))  # the change withdrawn: no versions
+    assert await _meals(h, "2016-03-10", "2016-03-10") == ("0.00", "12.50")

@@ -1,0 +1,107 @@
+"""Issue 20: vouchers books a unit ("unit:<name>") or an employee ("employee:<id>") of the company, so the
+registry tells it the company's units (the whole list, with the time of the change) and each employee added,
+renamed and removed. Nothing is told when nothing a booking names changed."""
+
+from __future__ import annotations
+
+import asyncio
+
+from alembic import command
+from seteli_common.migrations import alembic_config
+from seteli_registry.bootstrap import MIGRATIONS
+from seteli_registry.events import SiteAdded
+from sqlalchemy import select
+
+from .conftest import Registry
+
+
+async def test_units_are_told_whole_each_time_they_change(registry: Registry) -> None:
+    provider_id, main = await registry.registered_provider()
+    url = f"/v1/providers/{provider_id}"
+    assert (await registry.client.patch(url, headers=main, json={"units": ["A-talo", "B-talo"]})).status_code == 200
+    assert (await registry.client.patch(url, headers=main, json={"description": "Kodikas"})).status_code == 200
+    assert (await registry.client.patch(url, headers=main, json={"units": ["B-talo"]})).status_code == 200
+    told = await registry.events("registry.provider.units_changed")
+    assert [(e["provider_id"], e["units"], e["_tenant_id"]) for e in told] == [
+        (provider_id, ["A-talo", "B-talo"], None), (provider_id, ["B-talo"], None)]
+    assert all(e["changed_at"].startswith("2016-03-15") for e in told)
+
+
+async def test_an_employee_added_renamed_and_removed_is_told_with_its_id(registry: Registry) -> None:
+    provider_id, main = await registry.registered_provider()
+    client = registry.client
+    added = await client.post(f"/v1/providers/{provider_id}/employees", headers=main,
+                              json={"name": "Liisa Vastaava", "title": "sairaanhoitaja"})
+    assert added.status_code == 201, added.text
+    url = f"/v1/providers/{provider_id}/employees/{added.json()['id']}"
+    assert (await client.patch(url, headers=main, json={"title": "osastonhoitaja"})).status_code == 200
+    assert (await client.patch(url, headers=main, json={"name": "Liisa Virtanen"})).status_code == 200
+    assert (await client.delete(url, headers=main)).status_code == 204
+    assert (await client.delete(url, headers=main)).status_code == 204  # again: nothing more to tell
+    told = [(kind, e["employee_id"], e["name"], e["removed_at"] is not None)
+            for kind in ("added", "changed", "removed") for e in await registry.events(f"registry.employee.{kind}")]
+    employee_id = added.json()["id"]
+    assert told == [("added", employee_id, "Liisa Vastaava", False), ("changed", employee_id, "Liisa Virtanen", False),
+                    ("removed", employee_id, "Liisa Virtanen", True)]
+
+
+async def test_units_and_employees_entered_before_are_told_once_by_the_migration(registry: Registry,
+                                                                                 pg_url: str) -> None:
+    """The units and employees there were before the registry told them: the migration writes each to the
+    outbox, stated at the epoch so that any later change is newer."""
+    provider_id, main = await registry.registered_provider()
+    client = registry.client
+    assert (await client.patch(f"/v1/providers/{provider_id}", headers=main,
+                               json={"units": ["A-talo"]})).status_code == 200
+    kept = (await client.post(f"/v1/providers/{provider_id}/employees", headers=main, json={"name": "Pysyvä"})).json()
+    gone = (await client.post(f"/v1/providers/{provider_id}/employees", headers=main, json={"name": "Lähtevä"})).json()
+    assert (await client.delete(f"/v1/providers/{provider_id}/employees/{gone['id']}", headers=main)).status_code == 204
+    config = alembic_config(MIGRATIONS, pg_url)
+    await asyncio.to_thread(command.downgrade, config, "a7d3f9c2e1b8")
+    await asyncio.to_thread(command.upgrade, config, "head")
+
+    units = await registry.events("registry.provider.units_changed")
+    assert [(e["units"], e["changed_at"][:4]) for e in units] == [(["A-talo"], "2016"), (["A-talo"], "1970")]
+    added = {(e["employee_id"], e["name"]) for e in await registry.events("registry.employee.added")}
+    assert added == {(kept["id"], "Pysyvä"), (gone["id"], "Lähtevä")}  # both when added, then the backfill's
+    removed = await registry.events("registry.employee.removed")
+    assert [(e["employee_id"], e["removed_at"] is not None) for e in removed] == [(gone["id"], True)] * 2
+    assert len(await registry.events("registry.employee.added")) == 3  # Lähtevä once: as added, not again
+
+
+async def test_sites_entered_before_are_told_once_by_the_migration_as_they_are_now(registry: Registry,
+                                                                                  pg_url: str) -> None:
+    """Sites entered before vouchers listened to `registry.site.added/changed`: the migration writes each to
+    the outbox as added, with its current name, phone and billing, stated at the epoch (a later change is
+    newer); the sites' own events before it stay as they were."""
+    provider_id, main = await registry.registered_provider()
+    client = registry.client
+    added = await client.post(f"/v1/providers/{provider_id}/sites", headers=main, json={
+        "name": "Päivänsäde Kuusankoski", "notification_email": "kuusankoski@paivansade.fi",
+        "billing": {"iban": "FI2112345600000785", "bic": "NDEAFIHH"}})
+    assert added.status_code == 201, added.text
+    site_id = added.json()["id"]
+    renamed = await client.patch(f"/v1/providers/{provider_id}/sites/{site_id}", headers=main,
+                                 json={"name": "Päivänsäde Kymi", "phone": "05 123 4567"})
+    assert renamed.status_code == 200, renamed.text
+    before = await registry.events("registry.site.added")
+    all_sites = (await client.get(f"/v1/providers/{provider_id}", headers=main)).json()["sites"]
+    config = alembic_config(MIGRATIONS, pg_url)
+    await asyncio.to_thread(command.downgrade, config, "d9b4e6a2c8f1")
+    await asyncio.to_thread(command.upgrade, config, "head")
+
+    told = (await registry.events("registry.site.added"))[len(before):]
+    assert sorted(e["site_id"] for e in told) == sorted(s["id"] for s in all_sites)  # every site, once
+    kymi = next(e for e in told if e["site_id"] == site_id)
+    assert (kymi["name"], kymi["phone"], kymi["notification_email"]) == (
+        "Päivänsäde Kymi", "05 123 4567", "kuusankoski@paivansade.fi")
+    assert kymi["billing"] == {"iban": "FI2112345600000785", "bic": "NDEAFIHH", "reference": None, "email": None,
+                               "pdf_by_email": True}
+    as_published = next(e for e in before if e["site_id"] == site_id)  # what adding the site told
+    SiteAdded.model_validate({k: v for k, v in kymi.items() if k != "_tenant_id"})  # the event's contract
+    assert set(kymi) == set(as_published) and kymi["_tenant_id"] is None  # the same fields, of no tenant
+    outbox = registry.runtime.table("outbox")
+    async with registry.runtime.db.transaction() as session:
+        stated = (await session.execute(select(outbox.c.occurred_at).where(
+            outbox.c.type == "registry.site.added").order_by(outbox.c.id))).scalars().all()
+    assert [at.year for at in stated[len(before):]] == [1970] * len(told)
