@@ -177,13 +177,34 @@ async def services_and_price_lists(session: AsyncSession, tenant_id: str) -> tup
     return found, await rows(session, select(price_lists).where(price_lists.c.tenant_id == tenant_id))
 
 
+_ARRAY_TYPES = {"string": "text", "date": "date", "time": "time", "numeric": "numeric", "integer": "integer",
+                "boolean": "boolean", "datetime": "timestamptz"}  # by SQLAlchemy type affinity
+
+
+async def _insert_many(session: AsyncSession, table: Any, values: Sequence[Mapping[str, Any]]) -> None:
+    """Many rows in one statement: on PostgreSQL one INSERT … SELECT FROM unnest(one array per column) (as fast
+    as COPY, and row-level security applies as to any INSERT); elsewhere a batched INSERT."""
+    if not values:
+        return
+    if session.get_bind().dialect.name != "postgresql":
+        await session.execute(insert(table), list(values))
+        return
+    columns = list(table.c)
+    names = ", ".join(f'"{c.name}"' for c in columns)
+    arrays = ", ".join(f"${i + 1}::{_ARRAY_TYPES[c.type._type_affinity.__visit_name__]}[]"
+                       for i, c in enumerate(columns))
+    statement = f"INSERT INTO {table.name} ({names}) SELECT * FROM unnest({arrays})"  # noqa: S608 (our names)
+    raw = await (await session.connection()).get_raw_connection()
+    driver = raw.driver_connection
+    assert driver is not None
+    await driver.execute(statement, *([r.get(c.name) for r in values] for c in columns))
+
+
 async def insert_drafts(session: AsyncSession, event_rows: Sequence[Mapping[str, Any]],
                         segment_rows: Sequence[Mapping[str, Any]]) -> None:
-    """New events and their segments, each table in one batched statement."""
-    if event_rows:
-        await session.execute(insert(events), list(event_rows))
-    if segment_rows:
-        await session.execute(insert(event_segments), list(segment_rows))
+    """New events and their segments, each table in one statement."""
+    await _insert_many(session, events, event_rows)
+    await _insert_many(session, event_segments, segment_rows)
 
 
 async def record_auto_record_run(
