@@ -6,15 +6,21 @@ credited events, a provider change, a provider without a price list and a price 
 from __future__ import annotations
 
 import random
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
-from seteli_common.clock import Month
+from seteli_common.auth import StaticKeys
+from seteli_common.clock import FixedClock, Month
 from seteli_common.errors import ProblemError
+from seteli_common.messaging.memory import InMemoryBroker
+from seteli_common.testing import running_app
 from seteli_events import repository as repo
+from seteli_events.bootstrap import build_app, build_runtime
+from seteli_events.config import EventsSettings
 from seteli_events.context import EventsContext
 from seteli_events.domain import AutoRecordInput, RecordedEvent, auto_record_candidates
 from seteli_events.domain.event_days import blocks_days
@@ -240,3 +246,29 @@ async def test_same_drafts_as_recording_each_draft_as_an_event(h: Harness, month
         assert any("price list" in s["reason"] for s in after["skipped"])
     again = await _run(h, run_month, reference=False)  # idempotent: the drafts stop a second run
     assert again["created"] == 0
+
+
+@pytest.fixture
+async def h_sqlite(
+    tmp_path: Path, static_keys: StaticKeys, token_for: Callable[..., dict[str, str]]
+) -> AsyncIterator[Harness]:
+    """The events app embedded as `./run up` runs it: SQLite (the content ids are read in chunks there)."""
+    settings = EventsSettings(database_url=f"sqlite+aiosqlite:///{tmp_path / 'events.db'}", data_dir=tmp_path,
+                              log_json=False, auto_record_check_seconds=0)
+    broker, clock = InMemoryBroker(), FixedClock(datetime(2016, 3, 4, 9, tzinfo=UTC))
+    runtime = build_runtime(settings, broker=broker, clock=clock, keys=static_keys)
+    async with running_app(build_app(runtime)) as client:
+        yield Harness(client, broker, runtime, clock, token_for)
+    await broker.close()
+
+
+async def test_same_drafts_on_sqlite(h_sqlite: Harness) -> None:
+    h = h_sqlite
+    await _generate(h, 1200, seed=7)  # more contents than one chunk of ids
+    month = Month.parse("2016-03")
+    before = await _run(h, month, reference=True)
+    expected = await _drafts(h, "2016-03")
+    await _forget(h, "2016-03")
+    after = await _run(h, month, reference=False)
+    assert after == before and after["created"] > 100
+    assert await _drafts(h, "2016-03") == expected
