@@ -22,7 +22,6 @@ import httpx
 import uvicorn
 import uvloop
 from seteli_common.config import NotConfigured
-from seteli_common.migrations import upgrade
 
 from .services import SERVICES, bootstrap, migrations_dir, settings
 
@@ -88,6 +87,8 @@ def cmd_migrate(args: argparse.Namespace) -> None:
         bootstrap(name)  # refuses an unknown service name
         service_settings = settings(name, data_dir=args.data_dir)
         url = service_settings.resolved_database_url()
+        from seteli_common.migrations import upgrade  # alembic: only for this command
+
         upgrade(migrations_dir(name), url)
         print(f"{name}: migrated")
         if service_settings.broker_url:

@@ -28,7 +28,6 @@ from .messaging.outbox import Outbox, OutboxRelay
 from .messaging.rabbitmq import RabbitTransport
 from .messaging.transport import PublishFailed, Transport
 from .metrics import QueueReading, Readings, instrument
-from .migrations import upgrade_async
 from .telemetry import setup_logging, setup_tracing
 from .tenancy import system_role
 
@@ -89,6 +88,8 @@ class ServiceRuntime:
         return self.metadata.tables[name]
 
     async def migrate(self) -> None:
+        from .migrations import upgrade_async  # alembic is loaded when the schema is checked, not on import
+
         await upgrade_async(self.migrations, self.db.url)
 
     async def declare_topology(self) -> None:

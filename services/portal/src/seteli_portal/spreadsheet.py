@@ -15,9 +15,6 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from openpyxl import Workbook
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
 from seteli_common.csvfile import decimal_comma, spreadsheet_csv
 
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -40,6 +37,11 @@ def as_csv(headers: Sequence[str], rows: Sequence[Sequence[Cell]]) -> bytes:
 
 
 def as_xlsx(headers: Sequence[str], rows: Sequence[Sequence[Cell]], sheet_title: str) -> bytes:
+    # imported here: the portal starts without loading the spreadsheet library
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
     workbook = Workbook()
     sheet = workbook.active
     assert sheet is not None

@@ -9,7 +9,6 @@ from datetime import date
 from decimal import Decimal
 from typing import Any, Literal
 
-from fpdf import FPDF
 from seteli_common.money import format_eur
 
 Lang = Literal["fi", "sv"]
@@ -56,6 +55,8 @@ def _amount(value: Decimal) -> str:
 def decision_pdf(voucher: dict[str, Any], client: dict[str, Any], tenant: dict[str, Any] | None,
                  service: dict[str, Any] | None, contents: dict[str, dict[str, Any]], lang: Lang) -> bytes:
     """`voucher`: the voucher's view with its code; `contents`: the service's contents by content id."""
+    from fpdf import FPDF  # imported here: the service starts without loading the PDF library
+
     name = f"name_{lang}"
     pdf = FPDF(format="A4")
     pdf.set_title(TEXT["title"][lang])

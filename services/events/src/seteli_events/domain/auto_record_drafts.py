@@ -99,7 +99,8 @@ def auto_record_candidates(run_month: Month, contents: Sequence[AutoRecordInput]
                 away.update(_day_range(i_start, i_end - _ONE_DAY))
         # The latest event: latest end, then latest start, then the last recorded.
         _, _, _, latest = max((e.end, e.start, i, e) for i, e in enumerate(content.events))
-        for run_start, run_end in _ranges(d for d in _day_range(start, end) if d not in away):
+        runs = _ranges(d for d in _day_range(start, end) if d not in away) if away else [(start, end)]
+        for run_start, run_end in runs:
             drafts.append(DraftEvent(content.voucher_content_id, run_start, run_end,
                                      latest.producer_part, latest.recorder, latest.performer))
     return drafts

@@ -3,13 +3,25 @@ their names say: the scheduler asks which tenants to run."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import and_, delete, insert, select
+from sqlalchemy import String, and_, any_, bindparam, delete, insert, or_, select
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ..models import auto_record_runs, bookings, services, voucher_contents, vouchers
+from ..models import (
+    auto_record_runs,
+    bookings,
+    event_segments,
+    events,
+    interruptions,
+    price_lists,
+    services,
+    voucher_contents,
+    vouchers,
+)
 from . import rows
 
 Row = dict[str, Any]
@@ -27,19 +39,20 @@ async def tenants_auto_recorded_in(session: AsyncSession, month: str) -> list[st
     return [r[0] for r in (await session.execute(query)).all()]
 
 
-async def day_bookings_with_auto_recording(session: AsyncSession, tenant_id: str, month_last: date) -> list[Row]:
-    """The bookings of day-priced voucher contents in services that record automatically, whose voucher is
-    valid by the month's last day: booking id and end, voucher content id and unit, voucher validity."""
-    query = (
-        select(
-            bookings.c.id,
-            bookings.c.voucher_content_id,
-            bookings.c.ended_on,
-            voucher_contents.c.unit,
-            vouchers.c.valid_from,
-            vouchers.c.valid_until,
-        )
-        .join(
+def _candidate_filter(tenant_id: str, month_first: date, month_last: date) -> list[Any]:
+    """Day-unit contents in services that record automatically, whose voucher is valid in the month."""
+    return [
+        bookings.c.tenant_id == tenant_id,
+        services.c.auto_recording.is_(True),
+        voucher_contents.c.unit == "day",
+        vouchers.c.valid_from <= month_last,
+        or_(vouchers.c.valid_until.is_(None), vouchers.c.valid_until >= month_first),
+    ]
+
+
+def _candidate_joins() -> Any:
+    return (
+        bookings.join(
             services,
             and_(services.c.tenant_id == bookings.c.tenant_id, services.c.id == bookings.c.service_id),
         )
@@ -54,14 +67,144 @@ async def day_bookings_with_auto_recording(session: AsyncSession, tenant_id: str
             vouchers,
             and_(vouchers.c.tenant_id == bookings.c.tenant_id, vouchers.c.id == bookings.c.voucher_id),
         )
-        .where(
-            bookings.c.tenant_id == tenant_id,
-            services.c.auto_recording.is_(True),
-            voucher_contents.c.unit == "day",
-            vouchers.c.valid_from <= month_last,
-        )
+    )
+
+
+_BOOKING_CONTEXT = (
+    *bookings.c,
+    voucher_contents.c.unit,
+    voucher_contents.c.granted_amount,
+    voucher_contents.c.period,
+    voucher_contents.c.voucher_value,
+    vouchers.c.number.label("voucher_number"),
+    vouchers.c.valid_from,
+    vouchers.c.valid_until,
+)
+
+
+async def lock_day_bookings_with_auto_recording(
+    session: AsyncSession, tenant_id: str, month_first: date, month_last: date
+) -> list[Row]:
+    """The bookings of day-priced voucher contents in services that record automatically, whose voucher is
+    valid in the month, as `repository.booking_context` gives a booking (voucher content and voucher
+    columns). Their voucher contents are locked in the same read, as recording an event locks its
+    content, so a provider's event recorded meanwhile waits for the drafts and then sees them."""
+    query = (
+        select(*_BOOKING_CONTEXT)
+        .select_from(_candidate_joins())
+        .where(*_candidate_filter(tenant_id, month_first, month_last))
+        .order_by(bookings.c.voucher_content_id, bookings.c.id)
+        .with_for_update(of=voucher_contents)
     )
     return await rows(session, query)
+
+
+def _any_of(session: AsyncSession, column: Any, ids: Sequence[str]) -> list[Any]:
+    """`column IN ids` as one array parameter on PostgreSQL (any number of ids, one plan), else in chunks."""
+    if session.get_bind().dialect.name == "postgresql":
+        return [column == any_(bindparam("ids", list(ids), type_=ARRAY(String)))]
+    return [column.in_(list(ids[i:i + 500])) for i in range(0, len(ids), 500)]
+
+
+_EVENT_COLUMNS = (
+    events.c.voucher_content_id, events.c.booking_id, events.c.start, events.c.end, events.c.producer_part,
+    events.c.recorder, events.c.performer, events.c.approval, events.c.credited,
+)
+
+
+async def contents_events(session: AsyncSession, tenant_id: str, content_ids: Sequence[str]) -> dict[str, list[Row]]:
+    """The live (not deleted) events of the voucher contents, per content, in recording order (as
+    `repository.content_events`), in one read (a few on SQLite)."""
+    found: dict[str, list[Row]] = {}
+    for condition in _any_of(session, events.c.voucher_content_id, content_ids):
+        query = (
+            select(*_EVENT_COLUMNS)
+            .where(events.c.tenant_id == tenant_id, events.c.status != "deleted", condition)
+            .order_by(events.c.voucher_content_id, events.c.created_at, events.c.id)
+        )
+        for r in (await session.execute(query)).mappings():
+            found.setdefault(r["voucher_content_id"], []).append(dict(r))
+    return found
+
+
+async def contents_interruptions(
+    session: AsyncSession, tenant_id: str, content_ids: Sequence[str]
+) -> dict[str, list[Row]]:
+    """The interruptions that take their days (not credited) of the voucher contents, per content, by start
+    (as `repository.content_interruptions`), in one read (a few on SQLite)."""
+    t = interruptions
+    found: dict[str, list[Row]] = {}
+    for condition in _any_of(session, t.c.voucher_content_id, content_ids):
+        query = (
+            select(t.c.voucher_content_id, t.c.start, t.c.end)
+            .where(t.c.tenant_id == tenant_id, t.c.credited.is_(False), condition)
+            .order_by(t.c.voucher_content_id, t.c.start)
+        )
+        for r in (await session.execute(query)).mappings():
+            found.setdefault(r["voucher_content_id"], []).append(dict(r))
+    return found
+
+
+async def booking_contexts(session: AsyncSession, tenant_id: str, booking_ids: Sequence[str]) -> dict[str, Row]:
+    """Bookings by id as `repository.booking_context` gives them (without a lock)."""
+    if not booking_ids:
+        return {}
+    query = (
+        select(*_BOOKING_CONTEXT)
+        .select_from(
+            bookings.join(
+                voucher_contents,
+                and_(
+                    voucher_contents.c.tenant_id == bookings.c.tenant_id,
+                    voucher_contents.c.id == bookings.c.voucher_content_id,
+                ),
+            ).join(
+                vouchers,
+                and_(vouchers.c.tenant_id == bookings.c.tenant_id, vouchers.c.id == bookings.c.voucher_id),
+            )
+        )
+    )
+    found: dict[str, Row] = {}
+    for condition in _any_of(session, bookings.c.id, booking_ids):
+        chunk = query.where(bookings.c.tenant_id == tenant_id, condition)
+        found.update((r["id"], r) for r in await rows(session, chunk))
+    return found
+
+
+async def services_and_price_lists(session: AsyncSession, tenant_id: str) -> tuple[dict[str, Row], list[Row]]:
+    """The tenant's services by id and all its price lists (two small read models)."""
+    found = {r["id"]: r for r in await rows(session, select(services).where(services.c.tenant_id == tenant_id))}
+    return found, await rows(session, select(price_lists).where(price_lists.c.tenant_id == tenant_id))
+
+
+_ARRAY_TYPES = {"string": "text", "date": "date", "time": "time", "numeric": "numeric", "integer": "integer",
+                "boolean": "boolean", "datetime": "timestamptz"}  # by SQLAlchemy type affinity
+
+
+async def _insert_many(session: AsyncSession, table: Any, values: Sequence[Mapping[str, Any]]) -> None:
+    """Many rows in one statement: on PostgreSQL one INSERT … SELECT FROM unnest(one array per column) (as fast
+    as COPY, and row-level security applies as to any INSERT); elsewhere a batched INSERT."""
+    if not values:
+        return
+    if session.get_bind().dialect.name != "postgresql":
+        await session.execute(insert(table), list(values))
+        return
+    columns = list(table.c)
+    names = ", ".join(f'"{c.name}"' for c in columns)
+    arrays = ", ".join(f"${i + 1}::{_ARRAY_TYPES[c.type._type_affinity.__visit_name__]}[]"
+                       for i, c in enumerate(columns))
+    statement = f"INSERT INTO {table.name} ({names}) SELECT * FROM unnest({arrays})"  # noqa: S608 (our names)
+    raw = await (await session.connection()).get_raw_connection()
+    driver = raw.driver_connection
+    assert driver is not None
+    await driver.execute(statement, *([r.get(c.name) for r in values] for c in columns))
+
+
+async def insert_drafts(session: AsyncSession, event_rows: Sequence[Mapping[str, Any]],
+                        segment_rows: Sequence[Mapping[str, Any]]) -> None:
+    """New events and their segments, each table in one statement."""
+    await _insert_many(session, events, event_rows)
+    await _insert_many(session, event_segments, segment_rows)
 
 
 async def record_auto_record_run(

@@ -12,7 +12,6 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from fpdf import FPDF
 from jinja2 import Environment, select_autoescape
 from seteli_common.auth import PROVIDER_STAFF, Principal, Role
 from seteli_common.money import format_eur
@@ -174,6 +173,8 @@ def _fi(d: date) -> str:
 
 
 def to_pdf(b: Row, lang: str = "fi") -> bytes:
+    from fpdf import FPDF  # imported here: the service starts without loading the PDF library
+
     t = TEXTS.get(lang, TEXTS["fi"])
     pdf = FPDF(orientation="L", format="A4")
     pdf.add_page()

@@ -14,16 +14,11 @@ import asyncio
 import logging
 from collections import defaultdict
 from datetime import date
-from typing import Any
 
 from seteli_common.clock import Month, today_in_helsinki
-from seteli_common.errors import ProblemError
 from seteli_common.runtime import ServiceRuntime
 
-from .. import repository as repo
 from ..context import EventsContext
-from ..domain import AutoRecordInput, RecordedEvent, auto_record_candidates
-from ..domain.event_days import blocks_days
 from ..domain.provider_deadline import (
     deadline_after,
     earliest_deadline_day,
@@ -33,8 +28,8 @@ from ..domain.provider_deadline import (
 from ..events import ReminderDue
 from ..repository import auto_recording as auto_recording_queries
 from ..repository import reminders as reminder_queries
+from .auto_recording import auto_record_tenant
 from .pending_work import summarise_pending_work
-from .recording import EventInput, create_event
 
 log = logging.getLogger("seteli.events.jobs")
 
@@ -42,53 +37,6 @@ log = logging.getLogger("seteli.events.jobs")
 async def _tenants_with_auto_recording(runtime: ServiceRuntime) -> list[str]:
     async with runtime.db.system_transaction() as session:  # which tenants: a question across tenants
         return await auto_recording_queries.tenants_with_auto_recording(session)
-
-
-async def auto_record_tenant(ctx: EventsContext, month: Month) -> dict[str, Any]:
-    """Drafts for one tenant and month; returns {month, created, skipped}."""
-    found = await auto_recording_queries.day_bookings_with_auto_recording(ctx.session, ctx.tenant_id, month.last)
-    content_rows = {r["voucher_content_id"]: r for r in found}
-    booking_ends = {r["id"]: r["ended_on"] for r in found}
-    inputs: list[AutoRecordInput] = []
-    latest_booking: dict[str, str] = {}
-    for vc_id, content in content_rows.items():
-        if content["valid_until"] is not None and content["valid_until"] < month.first:
-            continue
-        live = [e for e in await repo.content_events(ctx.session, ctx.tenant_id, vc_id) if blocks_days(e)]
-        if not live:
-            continue
-        _, _, _, latest = max((e["end"], e["start"], i, e) for i, e in enumerate(live))
-        latest_booking[vc_id] = latest["booking_id"]
-        # The draft goes to the latest event's booking: never past its end (e.g. the client changed provider).
-        ends = [d for d in (content["valid_until"], booking_ends.get(latest["booking_id"])) if d is not None]
-        breaks = await repo.content_interruptions(ctx.session, ctx.tenant_id, vc_id)
-        inputs.append(
-            AutoRecordInput(
-                voucher_content_id=vc_id,
-                unit="day",
-                valid_from=content["valid_from"],
-                valid_until=min(ends) if ends else None,
-                events=[
-                    RecordedEvent(e["start"], e["end"], e["producer_part"], e["recorder"], e["performer"]) for e in live
-                ],
-                interruptions=[(b["start"], b["end"]) for b in breaks],
-            )
-        )
-    created, skipped = 0, []
-    for draft in auto_record_candidates(month, inputs):
-        booking = await repo.booking_context(ctx.session, ctx.tenant_id, latest_booking[draft.voucher_content_id])
-        assert booking is not None
-        inp = EventInput(start=draft.start, end=draft.end, producer_part=draft.producer_part, status="draft", text="")
-        try:
-            async with ctx.session.begin_nested():
-                await create_event(ctx, booking, inp, draft.recorder, draft.performer, auto_month=str(month))
-            created += 1
-        except ProblemError as exc:  # e.g. no price list for the month: left for the provider
-            skipped.append({"booking_id": booking["id"], "start": draft.start.isoformat(), "reason": exc.detail})
-    await auto_recording_queries.record_auto_record_run(
-        ctx.session, ctx.tenant_id, str(month), created, ctx.clock.now()
-    )
-    return {"month": str(month), "created": created, "skipped": skipped}
 
 
 async def auto_record(runtime: ServiceRuntime, today: date, tenant_id: str | None = None) -> dict[str, int]:
