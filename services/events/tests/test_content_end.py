@@ -6,9 +6,11 @@ voucher's row of that content ends with the content: the provider cannot record 
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from seteli_applications.events import ContentInfo, ScheduledServiceVersion, ServiceDefined
+from seteli_events.service import month_jobs
 
 from .conftest import HOUSING_SERVICE, KOUVOLA_RULE, Harness, T
 
@@ -77,3 +79,44 @@ async def test_no_absence_is_entered_from_the_end_of_the_content(seeded: Harness
     before = await h.client.post(f"/v1/tenants/{T}/interruptions", headers=h.provider(), json={
         "booking_id": "b-housing", "start": "2016-03-04", "reason": "hospital"})
     assert before.status_code == 201, before.text
+
+
+async def _february_presence(h: Harness) -> None:
+    presence = await h.post_event({"booking_id": "b-housing", "start": "2016-02-01", "end": "2016-02-29"})
+    assert presence.status_code == 201, presence.text
+
+
+async def _drafts(h: Harness) -> list[dict[str, Any]]:
+    listed = await h.client.get(f"/v1/tenants/{T}/events?status=draft", headers=h.provider())
+    return list(listed.json()["items"])
+
+
+async def test_auto_recording_ends_the_draft_the_day_before_the_content_ends(seeded: Harness) -> None:
+    """As at the voucher's end: the month's draft runs to the day before, and no draft from the end on."""
+    h = seeded
+    housing_ends = ContentInfo(**{**HOUSING.model_dump(), "ended_from": "2016-03-21"})
+    await h.feed("applications.service.defined", ServiceDefined(
+        service_id=HOUSING_SERVICE, name_fi="Tehostettu palveluasuminen", name_sv="Serviceboende", kind="voucher",
+        auto_recording=True, contents=[housing_ends, ContentInfo(**MEALS)], interruption_rule=KOUVOLA_RULE,
+        calendar=CALENDAR).model_dump(mode="json"))
+    await _february_presence(h)
+    assert await month_jobs.auto_record(h.runtime, date(2016, 3, 4)) == {T: 1}
+    [draft] = await _drafts(h)
+    assert (draft["start"], draft["end"], draft["amount_tenant"]) == ("2016-03-01", "2016-03-20", "2800.00")
+    assert await month_jobs.auto_record(h.runtime, date(2016, 4, 4)) == {T: 0}  # nothing after the end
+
+
+async def test_auto_recording_values_the_draft_by_the_contents_of_its_month(seeded: Harness) -> None:
+    """Who pays changes from 1 March (scheduled by the tenant admin): February's event as before, March's draft
+    paid by the client alone (155.00 a day, 31 days)."""
+    h = seeded
+    client_pays = ScheduledServiceVersion(
+        effective_from="2016-03-01", name_fi="Tehostettu palveluasuminen", name_sv="Serviceboende",
+        auto_recording=True, calendar=CALENDAR,
+        contents=[ContentInfo(**{**HOUSING.model_dump(), "client_pays": True}), ContentInfo(**MEALS)])
+    await h.feed("applications.service.defined", _service(None, [client_pays]))
+    await _february_presence(h)
+    assert await month_jobs.auto_record(h.runtime, date(2016, 3, 4)) == {T: 1}
+    [draft] = await _drafts(h)
+    assert (draft["start"], draft["end"]) == ("2016-03-01", "2016-03-31")
+    assert (draft["amount_tenant"], draft["amount_co_payment"]) == ("0.00", "4805.00")

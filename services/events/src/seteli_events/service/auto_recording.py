@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping, Sequence
-from datetime import date
+from dataclasses import replace
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -36,6 +37,7 @@ from .recording import (
     _check_validity,
     _units_and_end,
     check_given,
+    content_ended_from,
     content_terms,
     domain_problem,
     overlap_problem,
@@ -95,6 +97,8 @@ async def auto_record_tenant(ctx: EventsContext, month: Month) -> dict[str, Any]
         try:
             row, segments = drafter.draft(booking, draft, events_of.get(vc_id, ()), breaks_of.get(vc_id, ()),
                                           made.get(vc_id, ()))
+        except ContentEnded:  # nothing left of the content this month: no draft, nothing for the provider to do
+            continue
         except ProblemError as exc:  # e.g. no price list for the month: left for the provider
             skipped.append({"booking_id": booking["id"], "start": draft.start.isoformat(), "reason": exc.detail})
             continue
@@ -104,6 +108,10 @@ async def auto_record_tenant(ctx: EventsContext, month: Month) -> dict[str, Any]
     await queries.insert_drafts(ctx.session, event_rows, segment_rows)
     await queries.record_auto_record_run(ctx.session, tenant, str(month), len(event_rows), ctx.clock.now())
     return {"month": str(month), "created": len(event_rows), "skipped": skipped}
+
+
+class ContentEnded(Exception):
+    """The draft's content ended (by the tenant admin) on or before the draft's first day."""
 
 
 class _Drafter:
@@ -124,7 +132,7 @@ class _Drafter:
     def _valuation(self, booking: Mapping[str, Any], start: date, end: date, producer_part: str | None,
                    exclude_days: frozenset[date]) -> Valuation:
         service_id, provider_id = booking["service_id"], booking["provider_id"]
-        terms: ContentTerms = content_terms(booking, self.services.get(service_id))
+        terms: ContentTerms = content_terms(booking, self.services.get(service_id), start)  # the terms of its day
         key = (service_id, provider_id, terms, start, end, producer_part, exclude_days)
         if key not in self.valued:
             lists = [price_list(r) for r in self.lists.get((service_id, provider_id), ())]
@@ -140,6 +148,12 @@ class _Drafter:
 
     def draft(self, booking: Mapping[str, Any], draft: DraftEvent, existing: Sequence[Mapping[str, Any]],
               breaks: Sequence[Mapping[str, Any]], made: Sequence[tuple[date, date]]) -> tuple[Row, list[Row]]:
+        # A content the tenant admin ended: the draft ends the day before, as it does at the voucher's end.
+        ended = content_ended_from(self.services.get(booking["service_id"]), booking["content_id"], draft.end)
+        if ended is not None and ended <= draft.end:
+            if ended <= draft.start:
+                raise ContentEnded(ended)
+            draft = replace(draft, end=ended - timedelta(days=1))
         inp = EventInput(start=draft.start, end=draft.end, producer_part=draft.producer_part, status="draft",
                          text="")
         end, units = _units_and_end(booking["unit"], inp)
