@@ -148,3 +148,22 @@ async def test_an_absence_starting_on_the_last_day_before_a_later_known_end_is_r
     await h.feed("applications.service.defined", _housing_ended("2016-03-08"))  # last day: 7 March, its start
     [deleted] = await h.published("events.interruption.deleted")
     assert deleted["interruption_id"] == away.json()["id"]
+
+
+async def test_events_recorded_past_an_end_learnt_later_are_clipped_to_the_day_before_it(seeded: Harness) -> None:
+    """As for a voucher's end: an event across the end is shortened to the day before it (re-valued, published as
+    corrected), one wholly on or after it removed; those before the end, and the other content's, stay."""
+    h = seeded
+    across = await _meals(h, "2016-03-01", "2016-03-09")
+    after = await _meals(h, "2016-03-12", "2016-03-13")
+    housing = await h.post_event({"booking_id": "b-housing", "start": "2016-03-01", "end": "2016-03-13"})
+    assert {across.status_code, after.status_code, housing.status_code} == {201}
+    await h.feed("applications.service.defined", _service("2016-03-06"))  # meals ended from 6 March
+    [corrected] = await h.published("events.event.corrected")
+    assert (corrected["event_id"], corrected["end"], corrected["amount_co_payment"]) == (
+        across.json()["id"], "2016-03-05", "62.50")  # 5 days × 12.50
+    [deleted] = await h.published("events.event.deleted")
+    assert deleted["event_id"] == after.json()["id"]
+    live = (await h.client.get(f"/v1/tenants/{T}/events", headers=h.officer())).json()["items"]
+    assert {e["id"]: e["end"] for e in live} == {across.json()["id"]: "2016-03-05",
+                                                 housing.json()["id"]: "2016-03-13"}
