@@ -120,3 +120,93 @@ async def test_auto_recording_values_the_draft_by_the_contents_of_its_month(seed
     [draft] = await _drafts(h)
     assert (draft["start"], draft["end"]) == ("2016-03-01", "2016-03-31")
     assert (draft["amount_tenant"], draft["amount_co_payment"]) == ("0.00", "4805.00")
+
+
+# ---- an interruption across the content's end: valued only up to the day before it, as a voucher's end is ----
+
+
+def _housing_ended(ended_from: str) -> dict[str, Any]:
+    return ServiceDefined(
+        service_id=HOUSING_SERVICE, name_fi="Tehostettu palveluasuminen", name_sv="Serviceboende", kind="voucher",
+        auto_recording=True, contents=[ContentInfo(**{**HOUSING.model_dump(), "ended_from": ended_from}),
+                                       ContentInfo(**MEALS)],
+        interruption_rule=KOUVOLA_RULE, calendar=CALENDAR).model_dump(mode="json")
+
+
+async def _away(h: Harness, start: str, end: str | None = None) -> Any:
+    body = {"booking_id": "b-housing", "start": start, "reason": "hospital"} | ({"end": end} if end else {})
+    return await h.client.post(f"/v1/tenants/{T}/interruptions", headers=h.provider(), json=body)
+
+
+async def _return(h: Harness, interruption_id: str, end: str) -> Any:
+    return await h.client.post(f"/v1/tenants/{T}/interruptions/{interruption_id}/end", headers=h.provider(),
+                               json={"end": end})
+
+
+async def test_the_return_day_of_an_absence_across_the_end_is_at_most_the_day_before_it(seeded: Harness) -> None:
+    h = seeded  # today 2016-03-15; housing ended on 10 March: 9 March is its last day
+    await h.feed("applications.service.defined", _housing_ended("2016-03-10"))
+    before = await _away(h, "2016-03-01", "2016-03-03")  # back well before the end: as ever
+    assert before.status_code == 201 and before.json()["amount_tenant"] == "420.00"  # 3 days × 140.00
+    draft = await _away(h, "2016-03-04")  # away before the end, not back yet
+    assert draft.status_code == 201, draft.text
+    for late in ("2016-03-11", "2016-03-10"):  # after the end, on the end day: refused at the return day
+        refused = await _return(h, draft.json()["id"], late)
+        assert refused.status_code == 422 and refused.headers["content-type"].startswith("application/problem")
+        [error] = refused.json()["errors"]
+        assert error["field"] == "end" and "2016-03-10" in error["reason"] and "2016-03-09" in error["reason"]
+    assert [p["interruption_id"] for p in await h.published("events.interruption.finalised")] == [
+        before.json()["id"]]  # nothing of the refused ones reached settlement
+    back = await _return(h, draft.json()["id"], "2016-03-09")  # the content's last day: paid through it
+    assert back.status_code == 200, back.text
+    assert back.json()["days"][-1]["day"] == "2016-03-09" and back.json()["amount_tenant"] == "840.00"
+    created_across = await _away(h, "2016-03-10", "2016-03-12")  # (no absence starts on the end day at all)
+    assert created_across.status_code == 422
+
+
+async def test_an_absence_finalised_before_the_end_was_known_is_clipped_to_the_day_before_it(
+        seeded: Harness) -> None:
+    h = seeded
+    away = await _away(h, "2016-03-02", "2016-03-12")  # 10 days and the return day, by the rule
+    assert away.status_code == 201 and away.json()["amount_tenant"] == "1540.00", away.text
+    unaffected = await h.client.post(f"/v1/tenants/{T}/interruptions", headers=h.provider(), json={
+        "booking_id": "b-meals", "start": "2016-03-02", "end": "2016-03-12", "reason": "hospital"})
+    assert unaffected.status_code == 201, unaffected.text
+    # Then the tenant admin ends housing from 8 March (the other content goes on).
+    await h.feed("applications.service.defined", _housing_ended("2016-03-08"))
+    finalised = await h.published("events.interruption.finalised")
+    latest = {p["interruption_id"]: p for p in finalised}
+    clipped = latest[away.json()["id"]]
+    assert (clipped["revision"], clipped["end"], clipped["amount_tenant"]) == (2, "2016-03-07", "840.00")
+    assert max(s["end"] for s in clipped["segments"]) == "2016-03-07"
+    assert latest[unaffected.json()["id"]]["revision"] == 1  # the meals' absence is as it was
+    again = await h.feed("applications.service.defined", _housing_ended("2016-03-08"))  # redelivered: no change
+    assert again is None and len(await h.published("events.interruption.finalised")) == len(finalised)
+
+
+async def test_an_absence_starting_on_the_last_day_before_a_later_known_end_is_removed(seeded: Harness) -> None:
+    h = seeded
+    away = await _away(h, "2016-03-07", "2016-03-09")
+    assert away.status_code == 201, away.text
+    await h.feed("applications.service.defined", _housing_ended("2016-03-08"))  # last day: 7 March, its start
+    [deleted] = await h.published("events.interruption.deleted")
+    assert deleted["interruption_id"] == away.json()["id"]
+
+
+async def test_events_recorded_past_an_end_learnt_later_are_clipped_to_the_day_before_it(seeded: Harness) -> None:
+    """As for a voucher's end: an event across the end is shortened to the day before it (re-valued, published as
+    corrected), one wholly on or after it removed; those before the end, and the other content's, stay."""
+    h = seeded
+    across = await _meals(h, "2016-03-01", "2016-03-09")
+    after = await _meals(h, "2016-03-12", "2016-03-13")
+    housing = await h.post_event({"booking_id": "b-housing", "start": "2016-03-01", "end": "2016-03-13"})
+    assert {across.status_code, after.status_code, housing.status_code} == {201}
+    await h.feed("applications.service.defined", _service("2016-03-06"))  # meals ended from 6 March
+    [corrected] = await h.published("events.event.corrected")
+    assert (corrected["event_id"], corrected["end"], corrected["amount_co_payment"]) == (
+        across.json()["id"], "2016-03-05", "62.50")  # 5 days × 12.50
+    [deleted] = await h.published("events.event.deleted")
+    assert deleted["event_id"] == after.json()["id"]
+    live = (await h.client.get(f"/v1/tenants/{T}/events", headers=h.officer())).json()["items"]
+    assert {e["id"]: e["end"] for e in live} == {across.json()["id"]: "2016-03-05",
+                                                 housing.json()["id"]: "2016-03-13"}

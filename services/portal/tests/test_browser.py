@@ -1826,13 +1826,33 @@ def test_j_provider_6_records_edits_and_removes_care_and_interruptions_and_asks_
     assert "7" in row and money_fmt("56.00") in row, row  # seven meals at the voucher's 8,00
     accessible(page, "j-provider-6c-counted-sv")
 
-    # a paid event of the settled month (the seed's A-001, or once the officer has credited that, one the
-    # officer's later run paid): the provider asks the municipality to correct it
+    # a paid event of its own (a client booked, three days recorded, the month's run paid them: the walk runs
+    # alone or after any other, e.g. the officer's credit of the seed's A-001): the provider asks a correction
     async def a_paid_one(client: httpx.AsyncClient, base: dict[str, str]) -> dict[str, Any]:
+        officer = await officer_headers(client, server.base, data.officer_email, OFFICER_PASSWORD)
         provider = await officer_headers(client, server.base, data.provider_email, PROVIDER_PASSWORD)
-        events = _ok(await client.get(f"{base['events']}/v1/tenants/{data.tenant_id}/events", headers=provider,
-                                      params={"status": "recorded", "limit": 200}), "events")["items"]
-        return dict(next(e for e in events if e.get("settled") and not e.get("credited")))
+        booked = await book_a_new_client(client, data, data.service_id, "J6-003", "31", "month", "140.00", 6008,
+                                         base=server.base)
+        events = f"{base['events']}/v1/tenants/{data.tenant_id}/events"
+        recorded = await _post_until(client, "record", events, {
+            "booking_id": booked["id"], "start": str(month.first), "end": str(month.first.replace(day=3)),
+            "status": "recorded"}, provider)
+        runs = f"{base['settlement']}/v1/tenants/{data.tenant_id}/runs"
+        for _ in range(300):  # once settlement has the event (it learns it over the bus): a preview shows it
+            preview = await client.post(runs, headers=officer, json={"month": str(month), "dry_run": True})
+            if preview.status_code in (200, 201) and recorded["id"] in preview.text:
+                break
+            await asyncio.sleep(0.2)
+        else:
+            raise AssertionError(f"settlement never had the event: {preview.text}")
+        ran = _ok(await client.post(runs, headers=officer, json={"month": str(month), "dry_run": False}), "run", 201)
+        assert recorded["id"] in str(ran), ran
+        for _ in range(300):  # the run tells the events service the event is settled
+            event = _ok(await client.get(f"{events}/{recorded['id']}", headers=provider), "event")
+            if event["settled"]:
+                return dict(event)
+            await asyncio.sleep(0.2)
+        raise AssertionError(f"the paid event never settled: {event}")
 
     paid = _setup(server, a_paid_one)
     page.goto(server.url("/provider/clients"))

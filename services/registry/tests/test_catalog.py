@@ -378,3 +378,43 @@ async def test_a_site_with_its_own_price_list_is_compared_at_its_own_prices(regi
     assert by_site == {
         **{s["id"]: ("Yrityksen hinnasto", "32.50") for s in sites if s["id"] != own_site},
         own_site: ("Kuusankosken hinnasto", "29.90")}
+
+
+async def test_an_ended_content_and_its_prices_leave_the_comparison_from_its_end_day(registry: Registry) -> None:
+    """Today is 2016-03-15: a content ended on it (or before) is not compared; one ending later is, with its day."""
+    ids = await _catalog(registry)
+    admin = await registry.admin()
+    sites = (await registry.client.get(f"/v1/providers/{ids['hoiva']}", headers=admin)).json()["sites"]
+    contents = [{"content_id": c, "name_fi": c.title(), "name_sv": c.title(), "unit": "visit", "client_pays": False}
+                for c in ("kaynti", "ateria", "sauna", "pesu")]
+
+    async def define(ended: dict[str, str], scheduled: dict[str, str]) -> dict[str, Any]:
+        await _publish(registry, "applications.service.defined", {
+            "service_id": "kotihoito", "name_fi": "Kotihoito", "name_sv": "Hemvård", "kind": "voucher",
+            "contents": [{**c, "ended_from": ended.get(c["content_id"])} for c in contents],
+            "scheduled": [{"effective_from": day, "name_fi": "Kotihoito", "contents": [
+                {**c, "ended_from": day if scheduled.get(c["content_id"]) == day else ended.get(c["content_id"])}
+                for c in contents]} for day in sorted(set(scheduled.values()))]})
+        await registry.broker.drain()
+        return (await registry.client.get("/v1/catalog/tenants/kouvola/services/kotihoito/comparison")).json()
+
+    await _publish(registry, "applications.application.approved", {
+        "application_id": "app-h", "service_id": "kotihoito", "provider_id": ids["hoiva"],
+        "site_ids": [s["id"] for s in sites]})
+    await _publish(registry, "applications.pricelist.approved", {
+        "price_list_id": "pl-1", "service_id": "kotihoito", "provider_id": ids["hoiva"], "producer_part": None,
+        "name": "Hinnasto 2016", "start": "2016-01-01", "prices": [
+            {"content_id": c, "unit_price": p} for c, p in (("kaynti", "32.50"), ("ateria", "8.00"),
+                                                           ("sauna", "12.00"), ("pesu", "20.00"))]})
+    # ateria ended yesterday, sauna today (at once); pesu ends tomorrow (scheduled); kaynti goes on
+    comparison = await define({"ateria": "2016-03-14", "sauna": "2016-03-15"}, {"pesu": "2016-03-16"})
+    assert [(c["content_id"], c["ended_from"]) for c in comparison["contents"]] == [
+        ("kaynti", None), ("pesu", "2016-03-16")]
+    assert comparison["items"][0]["prices"] == [{"content_id": "kaynti", "unit_price": "32.50"},
+                                                {"content_id": "pesu", "unit_price": "20.00"}]
+    registry.clock.advance(timedelta(days=1))  # pesu's end day: gone without a new message
+    later = (await registry.client.get("/v1/catalog/tenants/kouvola/services/kotihoito/comparison")).json()
+    assert [c["content_id"] for c in later["contents"]] == ["kaynti"]
+    assert later["items"][0]["prices"] == [{"content_id": "kaynti", "unit_price": "32.50"}]
+    back = await define({}, {})  # published without ends (a scheduled end cancelled): compared again
+    assert [c["content_id"] for c in back["contents"]] == ["kaynti", "ateria", "sauna", "pesu"]

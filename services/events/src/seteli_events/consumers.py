@@ -55,8 +55,10 @@ async def tenant_changed(ctx: MessageContext, p: TenantChangedIn, clock: Clock) 
         await release_pending(EventsContext(ctx.session, ctx.outbox, clock, tenant_id=tenant_id))
 
 
-@read_models.on("applications.service.defined", model=ServiceDefinedIn)
-async def service_defined(ctx: MessageContext, p: ServiceDefinedIn) -> None:
+async def service_defined(ctx: MessageContext, p: ServiceDefinedIn, clock: Clock) -> None:
+    """The service as the tenant admin defines it. A content it ends bounds the bookings of that content as a
+    voucher's validity does: what was accepted on or after the end and is not settled yet is clipped to the
+    day before it (service/validity_clipping.py), whether it was recorded before the end was known or after."""
     await repo.save_service(
         ctx.session,
         _tenant(ctx),
@@ -75,6 +77,12 @@ async def service_defined(ctx: MessageContext, p: ServiceDefinedIn) -> None:
                          for v in p.scheduled] or None,
         },
     )
+    ended = {c["content_id"] for v in [p.contents, *(v.contents for v in p.scheduled)] for c in v
+             if c.get("ended_from")}
+    if ended:
+        tenant_id = _tenant(ctx)
+        booked = await repo.booking_ids_of_contents(ctx.session, tenant_id, p.service_id, sorted(ended))
+        await clip_to_validity(EventsContext(ctx.session, ctx.outbox, clock, tenant_id=tenant_id), booked)
 
 
 @read_models.on("applications.pricelist.approved", model=PriceListApprovedIn)
@@ -194,6 +202,10 @@ def subscriptions(clock: Clock | None = None) -> list[Subscription]:
     """The subscriptions, with the runtime's (injected) clock for the handlers that change events."""
     at = clock or SystemClock()
     models = read_models.copy()
+
+    @models.on("applications.service.defined", model=ServiceDefinedIn)
+    async def defined(ctx: MessageContext, p: ServiceDefinedIn) -> None:
+        await service_defined(ctx, p, at)
 
     @models.on("vouchers.voucher.closed", model=VoucherClosedIn)
     async def closed(ctx: MessageContext, p: VoucherClosedIn) -> None:

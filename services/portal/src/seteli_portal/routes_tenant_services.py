@@ -39,10 +39,14 @@ def _text(form: Any, name: str) -> str:
 
 def _contents(page: Page, form: Any, rows: int, errors: dict[str, str], *,
               existing: list[dict[str, Any]] | None = None) -> list[dict[str, Any]]:
-    """Content rows as typed: an existing content keeps its id and unit; a blank new row is left out."""
+    """Content rows as typed: an existing content keeps its id and unit; a blank new row is left out. An ended
+    content is not edited (the page offers no fields for it): it is sent as it is, whatever the form says."""
     contents = []
     for i in range(rows):
         key = f"contents.{i}"
+        if existing is not None and i < len(existing) and existing[i].get("ended_from"):
+            contents.append({k: existing[i][k] for k in ("id", "name_fi", "name_sv", "unit", "client_pays")})
+            continue
         row = {"name_fi": _text(form, f"{key}.name_fi"), "name_sv": _text(form, f"{key}.name_sv"),
                "unit": _text(form, f"{key}.unit"), "client_pays": bool(form.get(f"{key}.client_pays"))}
         if existing is not None and i < len(existing):

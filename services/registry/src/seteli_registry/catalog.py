@@ -29,7 +29,28 @@ _WORD = re.compile(r"\w+", re.UNICODE)
 async def service_defined(session: AsyncSession, tenant_id: str, p: ServiceDefinedIn) -> None:
     await catalog_queries.put_catalog_service(session, tenant_id, p.service_id, {
         "name_fi": p.name_fi or "", "name_sv": p.name_sv or "", "kind": p.kind or "voucher",
-        "contents": p.contents or []})
+        "contents": with_end_days(p)})
+
+
+def with_end_days(p: ServiceDefinedIn) -> list[dict[str, Any]]:
+    """The service's contents, each with the day it ends (`ended_from`): ended at once (in the contents), or
+    from a later day (in the version of that day); none while it goes on. The catalog stops showing a content
+    and its prices from that day on, whether or not the service is published again then."""
+    ends: dict[str, str] = {}
+    for version in sorted(p.scheduled, key=lambda v: v.effective_from):
+        for content in version.contents:
+            if content.get("ended_from"):
+                ends.setdefault(str(content.get("content_id")), str(content["ended_from"]))
+    contents = []
+    for content in p.contents or []:
+        ended = content.get("ended_from") or ends.get(str(content.get("content_id")))
+        contents.append({**content, "ended_from": ended} if ended else dict(content))
+    return contents
+
+
+def content_ended(content: dict[str, Any], today: date) -> bool:
+    ended = content.get("ended_from")
+    return bool(ended) and date.fromisoformat(str(ended)) <= today
 
 
 async def application_approved(session: AsyncSession, tenant_id: str, p: ApplicationApprovedIn) -> None:
@@ -118,11 +139,14 @@ async def card(ctx: RegistryContext, provider_id: str) -> dict[str, Any]:
 
 async def comparison(ctx: RegistryContext, tenant_id: str, service_id: str) -> dict[str, Any]:
     """Each site of an approved provider with its valid price list (the site's own, else the company's:
-    the latest started on or before today). A site without one is not listed."""
+    the latest started on or before today). A site without one is not listed. A content the tenant admin
+    ended is not shown, nor its prices, from its end day on; one ending later carries its end day."""
     service = await catalog_queries.catalog_service(ctx.session, tenant_id, service_id)
     if service is None:
         raise not_found("Service")
     today = ctx.today()
+    contents = [c for c in service["contents"] if not content_ended(c, today)]  # from its end day: not shown
+    shown = {c.get("content_id") or c.get("id") for c in contents}
     approvals = await catalog_queries.catalog_approvals_of_service(ctx.session, tenant_id, service_id)
     lists = await catalog_queries.price_lists_started_by(ctx.session, tenant_id, service_id, today)
     items = []
@@ -144,7 +168,8 @@ async def comparison(ctx: RegistryContext, tenant_id: str, service_id: str) -> d
                           "site_id": site["id"], "site_name": site["name"], "email": site["notification_email"],
                           **_address(site, provider["hide_address"]),
                           "price_list_id": price_list["price_list_id"], "price_list_name": price_list["name"],
-                          "prices": price_list["prices"], "additional_info": price_list["additional_info"]})
+                          "prices": [x for x in price_list["prices"] if x["content_id"] in shown],
+                          "additional_info": price_list["additional_info"]})
     items.sort(key=lambda i: (i["provider_name"], i["site_name"]))
     return {"tenant_id": tenant_id, "service_id": service_id, "name_fi": service["name_fi"],
-            "name_sv": service["name_sv"], "contents": service["contents"], "items": items, "total": len(items)}
+            "name_sv": service["name_sv"], "contents": contents, "items": items, "total": len(items)}

@@ -8,12 +8,18 @@ from typing import Any
 from seteli_common.messaging.consumer import Inbound
 
 
+class ScheduledVersionIn(Inbound):
+    effective_from: str  # an ISO date
+    contents: list[dict[str, Any]] = []
+
+
 class ServiceDefinedIn(Inbound):
     service_id: str
     name_fi: str | None = None
     name_sv: str | None = None
     kind: str | None = None
     contents: list[dict[str, Any]] | None = None  # kept whole in the catalog
+    scheduled: list[ScheduledVersionIn] = []  # the service from later dates: a content's end from a later day
 
 
 class ApplicationSubmittedIn(Inbound):

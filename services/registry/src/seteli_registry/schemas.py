@@ -718,6 +718,8 @@ class ComparisonContentOut(BaseModel):
     name_sv: str | None = Field(default=None, description="null where the service was defined without it")
     unit: str
     client_pays: bool | None = None
+    ended_from: date | None = Field(default=None, description="the day the content ends (it is not shown from "
+                                                              "then on); null while it goes on")
 
 
 class ComparisonPriceOut(BaseModel):

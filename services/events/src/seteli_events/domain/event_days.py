@@ -7,9 +7,11 @@ from datetime import date
 from typing import Any
 
 
-def last_valid_day(booking: Mapping[str, Any]) -> date | None:
-    """The voucher's last valid day, or the booking's last day when it ended earlier."""
-    ends = [d for d in (booking["valid_until"], booking.get("ended_on")) if d is not None]
+def last_valid_day(booking: Mapping[str, Any], content_ended_from: date | None = None) -> date | None:
+    """The voucher's last valid day, or the booking's last day when it ended earlier, or the day before the
+    content's end when the tenant admin ended the booked content earlier (`content_ended_from`: its end day)."""
+    content_last = None if content_ended_from is None else date.fromordinal(content_ended_from.toordinal() - 1)
+    ends = [d for d in (booking["valid_until"], booking.get("ended_on"), content_last) if d is not None]
     return min(ends) if ends else None
 
 

@@ -247,6 +247,15 @@ async def booking_ids_of_voucher(session: AsyncSession, tenant_id: str, voucher_
     return [r["id"] for r in await rows(session, query)]
 
 
+async def booking_ids_of_contents(
+    session: AsyncSession, tenant_id: str, service_id: str, content_ids: list[str]
+) -> list[str]:
+    query = select(bookings.c.id).where(
+        bookings.c.tenant_id == tenant_id, bookings.c.service_id == service_id, bookings.c.content_id.in_(content_ids)
+    )
+    return [r["id"] for r in await rows(session, query)]
+
+
 async def client_known(session: AsyncSession, tenant_id: str, client_id: str) -> bool:
     """The tenant has granted the client a voucher, or has a booking (also a purchased service) for them."""
     for table in (vouchers, bookings):

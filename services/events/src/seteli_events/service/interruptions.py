@@ -56,6 +56,7 @@ from ..events import (
 from .event_changes import ensure_open, merged_input, revalue
 from .recording import (
     check_content_goes_on,
+    content_end,
     content_terms,
     load_booking,
     overlap_problem,
@@ -108,8 +109,12 @@ def parse_rule(data: Mapping[str, Any] | None) -> InterruptionRule:
 async def _check_days(
     ctx: EventsContext, booking: Mapping[str, Any], start: date, end: date | None, exclude: str | None
 ) -> list[Row]:
-    """Refuse days already taken; returns the events that start on the return day."""
-    valid_from, valid_until = booking["valid_from"], last_valid_day(booking)
+    """Refuse days already taken; returns the events that start on the return day. The content's end (the
+    tenant admin ended it) bounds an interruption as the voucher's validity does: its day before is the last
+    valid day, so no return day after it is valued."""
+    service = await repo.service_row(ctx.session, ctx.tenant_id, booking["service_id"])
+    ended = content_end(service, booking["content_id"])
+    valid_from, valid_until = booking["valid_from"], last_valid_day(booking, ended)
     span = f"{valid_from.isoformat()} – {valid_until.isoformat() if valid_until else ''}"
     if start < valid_from or (valid_until is not None and start > valid_until):
         raise invalid("start", f"outside the voucher's validity {span}")
@@ -117,6 +122,10 @@ async def _check_days(
         raise invalid("end", "the return day must be after the departure day")
     if end is not None and valid_until is not None and end > valid_until:
         # the return day is paid too: it must be a valid day (after a death, at most the day after it)
+        voucher_last = last_valid_day(booking)
+        if ended is not None and (voucher_last is None or voucher_last > valid_until):
+            raise invalid("end", f"the content has ended on {ended.isoformat()}: the return day is at most "
+                                 f"{valid_until.isoformat()}, the content's last day")
         raise invalid("end", f"the return day is outside the voucher's validity {span}")
     today = ctx.today()
     if end is not None and end > today:

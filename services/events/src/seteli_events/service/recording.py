@@ -86,6 +86,12 @@ def content_ended_from(service: Mapping[str, Any] | None, content_id: str, day: 
     return date.fromisoformat(ended) if ended else None
 
 
+def content_end(service: Mapping[str, Any] | None, content_id: str) -> date | None:
+    """The day the content ends, ended at once or from a later date (the service's latest version): None while
+    it goes on. The day before it is the content's last valid day, as a voucher's last valid day is."""
+    return content_ended_from(service, content_id, date.max)
+
+
 def check_content_goes_on(service: Mapping[str, Any] | None, content_id: str, start: date, end: date) -> None:
     """An ended content: no event of it on its end day or later (events before it are recorded and paid). The
     voucher's row of that content ends with it; the provider cannot record past it."""

@@ -1,5 +1,6 @@
 """Facts out of order: a voucher's validity ends (closed by an officer, or a death recorded: valid until
-the day after it) or a booking ends after care beyond that day was already accepted. Nothing after the
+the day after it), a booking ends, or the tenant admin ends the booked content (its last valid day is the day
+before its end) after care beyond that day was already accepted. Nothing after the
 last valid day is ever paid, so what was accepted is clipped to it: an event is shortened to end on the
 last valid day (re-valued, published as corrected) or, starting after it, deleted; a finalised
 interruption gets the last valid day as its return day (re-valued, published with the next revision)
@@ -27,6 +28,7 @@ from ..domain.event_days import last_valid_day
 from . import approvals
 from . import interruptions as intr
 from .event_changes import merged_input, remove_event, revalue
+from .recording import content_end
 
 log = logging.getLogger("seteli.events.validity")
 
@@ -34,7 +36,9 @@ log = logging.getLogger("seteli.events.validity")
 async def clip_to_validity(ctx: EventsContext, booking_ids: Sequence[str]) -> None:
     for booking_id in booking_ids:
         booking = await repo.booking_context(ctx.session, ctx.tenant_id, booking_id)
-        last = None if booking is None else last_valid_day(booking)
+        service = None if booking is None else await repo.service_row(ctx.session, ctx.tenant_id,
+                                                                         booking["service_id"])
+        last = None if booking is None else last_valid_day(booking, content_end(service, booking["content_id"]))
         if booking is None or last is None:
             continue
         content = booking["voucher_content_id"]
