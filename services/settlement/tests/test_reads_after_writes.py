@@ -9,7 +9,6 @@ from typing import Any
 
 from seteli_common.consistency import AFTER_HEADER, CONSISTENCY_HEADER, Token, header_value, parse_tokens
 from seteli_common.messaging.envelope import Envelope
-
 from seteli_settlement.worker import SettlementWorker
 
 from .conftest import T, segment
