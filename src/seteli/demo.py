@@ -19,6 +19,7 @@ from urllib.parse import parse_qs, urlparse
 
 import httpx
 from seteli_common.clock import Month, SystemClock, today_in_helsinki
+from seteli_common.consistency_client import FollowWrites
 
 HETU_CHECK = "0123456789ABCDEFHJKLMNPRSTUVWXY"
 DEMO_SIGNER_CODE = "010170-999R"  # the signer at the fake identity: a test code (individual number 900-999)
@@ -71,7 +72,9 @@ def _ok(response: httpx.Response, step: str, expected: int = 200) -> Any:
 
 
 async def _eventually(step: str, probe: Callable[[], Awaitable[Any]], timeout: float = 30.0) -> Any:
-    """Poll until the event has travelled over the bus (eventual consistency between services)."""
+    """Poll until a fact has travelled over the bus, only where no consistency token names it (a mail
+    notifications writes, a catalog entry); the probe looks for that one fact. Everything a write's token
+    names is followed instead (`following`)."""
     deadline = asyncio.get_running_loop().time() + timeout
     last: Any = None
     while asyncio.get_running_loop().time() < deadline:
@@ -82,17 +85,32 @@ async def _eventually(step: str, probe: Callable[[], Awaitable[Any]], timeout: f
     raise DemoFailed(f"{step}: not reached within {timeout:.0f}s")
 
 
-async def _post_until(client: httpx.AsyncClient, step: str, url: str, body: dict[str, Any],
-                      headers: dict[str, str], expected: int = 201, timeout: float = 30.0) -> Any:
-    """POST until accepted: right after an event another service may not have caught up yet."""
-    deadline = asyncio.get_running_loop().time() + timeout
-    while True:
-        response = await client.post(url, json=body, headers=headers)
-        if response.status_code == expected:
-            return response.json()
-        if response.status_code >= 500 or asyncio.get_running_loop().time() > deadline:
-            raise DemoFailed(f"{step}: HTTP {response.status_code}: {response.text[:500]}")
-        await asyncio.sleep(0.2)
+FOLLOW_BUDGET_SECONDS = 30.0  # how long a call waits for a write it follows (a slow, loaded machine included)
+
+
+def following(client: httpx.AsyncClient) -> httpx.AsyncClient:
+    """The client itself when it follows its writes already (`seteli_common.consistency_client.FollowWrites`),
+    else a client over the same transport that does: it sends the consistency tokens of its writes along
+    (`Seteli-After`) and waits only where a service answers 409 not-yet-known, as told; any other answer is
+    the answer (no retrying on a 4xx). Not closed here: the transport stays the caller's."""
+    transport = client._transport
+    if isinstance(transport, FollowWrites):
+        return client
+    return httpx.AsyncClient(transport=FollowWrites(_Borrowed(transport), budget_seconds=FOLLOW_BUDGET_SECONDS),
+                             base_url=client.base_url, timeout=client.timeout, headers=client.headers)
+
+
+class _Borrowed(httpx.AsyncBaseTransport):
+    """The caller's transport, left open for the caller to close."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
+        self.inner = inner
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        return await self.inner.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        return None
 
 
 async def _login(client: httpx.AsyncClient, base: dict[str, str], email: str, password: str) -> dict[str, str]:
@@ -153,9 +171,11 @@ async def sign_application(client: httpx.AsyncClient, base: dict[str, str], prov
 
 
 async def walking_skeleton(client: httpx.AsyncClient, base: dict[str, str], **kwargs: Any) -> DemoResult:
-    """`base` maps a service name to its base URL (embedded: http://host:port/<service>)."""
+    """`base` maps a service name to its base URL (embedded: http://host:port/<service>). Each step follows
+    the writes before it (`following`): a service that has not heard of one yet answers not-yet-known and the
+    call waits; a client that follows its writes already keeps the tokens (e.g. the run's news to events)."""
     try:
-        return await _walking_skeleton(client, base, **kwargs)
+        return await _walking_skeleton(following(client), base, **kwargs)
     finally:
         _stop_refreshing()
 
@@ -222,9 +242,10 @@ async def _walking_skeleton(
                       "client_pays": False}],
     }), "define service", 201)
     content_id = service["contents"][0]["id"]
-    application = await _post_until(client, "create application",
-                                    f"{base['applications']}/v1/tenants/{tenant_id}/applications",
-                                    {"service_id": service["id"]}, provider_user)
+    # applications waits for the registry's news of the company (not-yet-known, provider_not_known_yet)
+    application = _ok(await client.post(f"{base['applications']}/v1/tenants/{tenant_id}/applications",
+                                        json={"service_id": service["id"]}, headers=provider_user),
+                      "create application", 201)
     app_url = f"{base['applications']}/v1/tenants/{tenant_id}/applications/{application['id']}"
     _ok(await client.post(f"{app_url}/price-lists", headers=provider_user, json={
         "name": "Hinnasto 2016", "start": str(month.first.replace(day=1, month=1)),
@@ -243,45 +264,39 @@ async def _walking_skeleton(
         "first_name": "Aino", "last_name": "Asiakas", "identity_code": rng_code, "language": "fi",
     }), "register client", 201)
     result.client_name, result.client_identity_code = "Aino Asiakas", rng_code
-    voucher = await _post_until(client, "grant voucher", f"{base['vouchers']}/v1/tenants/{tenant_id}/vouchers", {
+    voucher = _ok(await client.post(f"{base['vouchers']}/v1/tenants/{tenant_id}/vouchers", headers=officer, json={
         "client_id": client_row["id"], "service_id": service["id"], "granted_on": str(month.first),
         "valid_from": str(month.first), "valid_until": str(month.next().last),
         "contents": [{"content_id": content_id, "granted_amount": "31", "period": "month",
                       "voucher_value": "140.00"}],
-    }, officer)
+    }), "grant voucher", 201)
     result.add("vouchers", f"voucher {voucher['number']} granted")
 
-    booking = await _post_until(client, "book", f"{base['vouchers']}/v1/tenants/{tenant_id}/bookings", {
-        "voucher_number": voucher["number"], "voucher_content_id": voucher["contents"][0]["id"],
-        "accept_terms": True, "client_number": "A-001"}, provider_user)
+    booking = _ok(await client.post(f"{base['vouchers']}/v1/tenants/{tenant_id}/bookings", headers=provider_user,
+                                    json={"voucher_number": voucher["number"],
+                                          "voucher_content_id": voucher["contents"][0]["id"],
+                                          "accept_terms": True, "client_number": "A-001"}), "book", 201)
     result.add("vouchers", "booked by the provider")
 
     # 5. events: the provider records the month's care (31 or fewer days at 150.00 €, voucher 140.00 €)
-    event = await _post_until(client, "record event", f"{base['events']}/v1/tenants/{tenant_id}/events", {
-        "booking_id": booking["id"], "start": str(month.first), "end": str(month.last), "status": "recorded"},
-        provider_user)
+    event = _ok(await client.post(f"{base['events']}/v1/tenants/{tenant_id}/events", headers=provider_user, json={
+        "booking_id": booking["id"], "start": str(month.first), "end": str(month.last), "status": "recorded"}),
+        "record event", 201)
     result.add("events", f"{event['units']} days recorded: tenant pays {event['amount_tenant']} €, "
                          f"client pays {event['amount_co_payment']} €")
 
-    # 6. settlement: the month's run pays the provider
-    async def run() -> Any:
-        response = await client.post(f"{base['settlement']}/v1/tenants/{tenant_id}/runs", headers=officer,
-                                     json={"month": str(month), "dry_run": True})
-        body = response.json() if response.status_code in (200, 201) else None
-        if body and Decimal(str(body.get("total", "0"))) > 0:
-            return body
-        return None
-
-    await _eventually("event in the settlement ledger", run)
+    # 6. settlement: the month's run pays the provider (it follows the recorded care: settlement waits for it)
     settled = _ok(await client.post(f"{base['settlement']}/v1/tenants/{tenant_id}/runs", headers=officer,
                                     json={"month": str(month), "dry_run": False}), "settlement run", 201)
     result.payment_amount = Decimal(str(settled["total"]))
     result.add("settlement", f"run {month}: {settled['total']} € to {len(settled['payments'])} payee(s)")
 
-    # 7. notifications: the provider is told by email
+    # 7. notifications: the provider is told by email. No token names that mail (notifications writes it on
+    # settlement's news of the payment and answers no one): wait for that one fact, the message to the
+    # provider's billing address; any refusal is an answer, not a reason to wait.
     async def mail() -> Any:
-        response = await client.get(f"{base['notifications']}/v1/tenants/{tenant_id}/messages", headers=officer)
-        items = response.json().get("items", []) if response.status_code == 200 else []
+        items = _ok(await client.get(f"{base['notifications']}/v1/tenants/{tenant_id}/messages", headers=officer),
+                    "messages")["items"]
         return [m for m in items if m.get("recipient") == provider_email]
 
     messages = await _eventually("provider emailed", mail)
@@ -326,6 +341,7 @@ async def registration_questions(client: httpx.AsyncClient, base: dict[str, str]
         _ok(await client.post(f"{requests}/{request['id']}/more-info", headers=officer, json={"message": question}),
             f"ask {company} for more")
         if company == ANSWERED_COMPANY:
+            # no token names the mail file notifications writes on the registry's news: wait for that one file
             async def mailed(email: str = email) -> str | None:
                 return await asyncio.to_thread(_link_token, mail_dir, email, "registration-request/answer")
 

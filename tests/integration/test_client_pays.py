@@ -15,12 +15,12 @@ from typing import Any
 import httpx
 import pytest
 from seteli_common.clock import Month, SystemClock, today_in_helsinki
+from seteli_common.consistency_client import FollowWrites
 
 from seteli.demo import (
     _eventually,
     _login,
     _ok,
-    _post_until,
     _stop_refreshing,
     random_business_id,
     random_test_identity_code,
@@ -36,7 +36,7 @@ B = {name: f"http://suite/{name}" for name in SERVICES}
 async def suite_client(tmp_path: Path) -> AsyncIterator[httpx.AsyncClient]:
     suite = build_suite(tmp_path, with_portal=False)
     async with suite.app.router.lifespan_context(suite.app):
-        transport = httpx.ASGITransport(app=suite.app)
+        transport = FollowWrites(httpx.ASGITransport(app=suite.app))  # follows its writes (Seteli-After)
         async with httpx.AsyncClient(transport=transport, base_url="http://suite", timeout=30) as client:
             try:
                 yield client
@@ -89,8 +89,8 @@ async def test_client_pays_meals_are_recorded_never_paid_and_shown_to_the_client
                      {"name_fi": "Ateriat / vrk, asiakas maksaa", "name_sv": "Måltider", "unit": "day",
                       "client_pays": True}]}), "service", 201)
     care_id, meals_id = (c["id"] for c in service["contents"])
-    application = await _post_until(client, "application", f"{B['applications']}/v1/tenants/{tenant_id}/applications",
-                                    {"service_id": service["id"]}, provider)
+    application = _ok(await client.post(f"{B['applications']}/v1/tenants/{tenant_id}/applications",
+                                        headers=provider, json={"service_id": service["id"]}), "application", 201)
     app_url = f"{B['applications']}/v1/tenants/{tenant_id}/applications/{application['id']}"
     _ok(await client.post(f"{app_url}/price-lists", headers=provider, json={
         "name": "Hinnasto", "start": str(month.first.replace(day=1, month=1)), "producer_part": None,
@@ -105,23 +105,24 @@ async def test_client_pays_meals_are_recorded_never_paid_and_shown_to_the_client
     person = _ok(await client.post(f"{B['vouchers']}/v1/tenants/{tenant_id}/clients", headers=officer, json={
         "first_name": "Aino", "last_name": "Asiakas", "identity_code": random_test_identity_code(rng),
         "language": "fi"}), "client", 201)
-    voucher = await _post_until(client, "grant", f"{B['vouchers']}/v1/tenants/{tenant_id}/vouchers", {
+    voucher = _ok(await client.post(f"{B['vouchers']}/v1/tenants/{tenant_id}/vouchers", headers=officer, json={
         "client_id": person["id"], "service_id": service["id"], "granted_on": str(month.first),
         "valid_from": str(month.first), "valid_until": str(month.next().last),
         "contents": [{"content_id": care_id, "granted_amount": "31", "period": "month", "voucher_value": "140.00"},
-                     {"content_id": meals_id, "granted_amount": "31", "period": "month"}]}, officer)
+                     {"content_id": meals_id, "granted_amount": "31", "period": "month"}]}), "grant", 201)
     granted = {c["content_id"]: c for c in voucher["contents"]}
     assert granted[meals_id]["client_pays"] is True and granted[meals_id]["voucher_value"] is None
 
     # The provider books and records both for the whole month.
     recorded: dict[str, Any] = {}
     for content_id, number in ((care_id, "A-001"), (meals_id, None)):
-        booking = await _post_until(client, "book", f"{B['vouchers']}/v1/tenants/{tenant_id}/bookings", {
+        booking = _ok(await client.post(f"{B['vouchers']}/v1/tenants/{tenant_id}/bookings", headers=provider, json={
             "voucher_number": voucher["number"], "voucher_content_id": granted[content_id]["id"],
-            "accept_terms": True, **({"client_number": number} if number else {})}, provider)
-        recorded[content_id] = await _post_until(client, "record", f"{B['events']}/v1/tenants/{tenant_id}/events", {
-            "booking_id": booking["id"], "start": str(month.first), "end": str(month.last), "status": "recorded"},
-            provider)
+            "accept_terms": True, **({"client_number": number} if number else {})}), "book", 201)
+        recorded[content_id] = _ok(await client.post(f"{B['events']}/v1/tenants/{tenant_id}/events", headers=provider,
+                                                     json={"booking_id": booking["id"], "start": str(month.first),
+                                                           "end": str(month.last), "status": "recorded"}),
+                                   "record", 201)
     assert recorded[meals_id]["amount_tenant"] == "0.00"
     assert Decimal(recorded[meals_id]["amount_co_payment"]) == Decimal("12.35") * days
 

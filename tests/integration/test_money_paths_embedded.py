@@ -31,8 +31,8 @@ async def _token(client: httpx.AsyncClient, email: str, password: str) -> dict[s
 
 async def _until(probe: Any, timeout: float = 30.0) -> Any:
     """Poll until the facts have travelled over the in-process bus: only for what no write of this client
-    names (a run's background work, a fact that travels on through a second service); the rest follows the
-    writes' consistency tokens (the services wait, the client asks once)."""
+    names (a fact that travels on through a second service: a death clipping care, then settlement); the rest
+    follows the writes' consistency tokens (the services wait, the client asks once)."""
     for _ in range(int(timeout / 0.2)):
         found = await probe()
         if found:
@@ -58,12 +58,12 @@ async def test_credit_frees_days_and_a_later_death_clips_the_payment(tmp_path: P
             events_url = f"/events/v1/tenants/{tenant}"
             [wrong] = (await client.get(f"{events_url}/events", headers=officer)).json()["items"]
 
-            async def credited() -> Any:
-                response = await client.post(f"{events_url}/credits", headers=officer,
-                                             json={"event_id": wrong["id"], "reason": "Tuli vasta 3.11."})
-                return response.json() if response.status_code == 201 else None
-
-            credit = await _until(credited)  # once settlement has told events the event is paid
+            # the run's answer carried the tokens of its news to events (which events it paid): the client sends
+            # them, and the events service waits for that news instead of answering "not settled"
+            credited = await client.post(f"{events_url}/credits", headers=officer,
+                                         json={"event_id": wrong["id"], "reason": "Tuli vasta 3.11."})
+            assert credited.status_code == 201, credited.text
+            credit = credited.json()
             assert credit["amount"] == "-4200.00" and credit["month"] == "2026-12"
             right = await client.post(f"{events_url}/events", headers=provider, json={
                 "booking_id": wrong["booking_id"], "start": "2026-11-03", "end": "2026-11-30"})

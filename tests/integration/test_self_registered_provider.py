@@ -16,6 +16,7 @@ from typing import Any
 
 import httpx
 from seteli_common.clock import SystemClock, today_in_helsinki
+from seteli_common.consistency_client import FollowWrites
 
 from seteli import demo
 from seteli.embedded import DEMO_ADMIN_EMAIL, DEMO_ADMIN_PASSWORD, build_suite
@@ -78,7 +79,7 @@ async def test_a_self_registered_company_is_found_once_the_tenant_approves_its_a
     clock = SystemClock()
     suite = build_suite(tmp_path, clock=clock, with_portal=False)
     async with suite.app.router.lifespan_context(suite.app):
-        transport = httpx.ASGITransport(app=suite.app)
+        transport = FollowWrites(httpx.ASGITransport(app=suite.app))  # follows its writes (Seteli-After)
         async with httpx.AsyncClient(transport=transport, base_url="http://suite", timeout=30) as client:
             base = {name: f"http://suite/{name}" for name in SERVICES}
             try:
@@ -102,9 +103,8 @@ async def _journey(client: httpx.AsyncClient, base: dict[str, str], tmp_path: Pa
     main = await demo._login(client, base, COMPANY["main_user"]["email"], COMPANY["main_user"]["password"])
 
     # it applies to Kouvola's home care with a price list, signs and submits; Kouvola approves
-    application = await demo._post_until(client, "create application",
-                                         f"{base['applications']}/v1/tenants/kouvola/applications",
-                                         {"service_id": kotihoito["id"]}, main)
+    application = demo._ok(await client.post(f"{base['applications']}/v1/tenants/kouvola/applications", headers=main,
+                                             json={"service_id": kotihoito["id"]}), "create application", 201)
     app_url = f"{base['applications']}/v1/tenants/kouvola/applications/{application['id']}"
     price_list = await client.post(f"{app_url}/price-lists", headers=main, json={
         "name": "Hinnasto", "start": str(date(today.year, 1, 1)), "producer_part": None,

@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 from seteli_common.auth import Principal, Role
 
-from seteli.demo import _post_until, random_test_identity_code
+from seteli.demo import _ok, random_test_identity_code
 from seteli.embedded import Suite
 
 from .conftest import csrf_of
@@ -43,13 +43,13 @@ async def officer_headers(client: httpx.AsyncClient, base: str, email: str, pass
 
 async def credit_an_event(client: httpx.AsyncClient, base: str, headers: dict[str, str], tenant_id: str,
                           client_ref: str, reason: str) -> dict[str, Any]:
-    """Credit the client's settled event (settlement tells the events service it is settled, eventually)."""
+    """Credit the client's settled event: paid by the seed's run, whose news the seeding waited for (`seed`)."""
     listed = await client.get(f"{base}/events/v1/tenants/{tenant_id}/events", headers=headers,
                               params={"status": "recorded", "limit": 200})
     assert listed.status_code == 200, listed.text
     event = next(e for e in listed.json()["items"] if e["client_ref"] == client_ref)
-    return dict(await _post_until(client, "credit", f"{base}/events/v1/tenants/{tenant_id}/credits",
-                                  {"event_id": event["id"], "reason": reason}, headers))
+    return dict(_ok(await client.post(f"{base}/events/v1/tenants/{tenant_id}/credits", headers=headers,
+                                      json={"event_id": event["id"], "reason": reason}), "credit", 201))
 
 
 async def book_a_new_client(services: httpx.AsyncClient, data: Seed, service_name: str, client_number: str,

@@ -15,7 +15,7 @@ from seteli_common.catalog_facets import NEEDS, SERVICE_LANGUAGES, SUPPORT_TYPES
 from seteli_portal.catalog import CATALOG
 from seteli_portal.config import SERVICE_NAMES
 
-from seteli.demo import _eventually, _login, _ok, _post_until, random_business_id, sign_application
+from seteli.demo import _eventually, _login, _ok, random_business_id, sign_application
 
 from .conftest import login, submit
 from .seed import OFFICER_PASSWORD, PROVIDER_PASSWORD, Seed
@@ -51,8 +51,8 @@ async def _approved_company(services: httpx.AsyncClient, data: Seed) -> Company:
         "name_fi": f"Hakupalvelu {tag}", "name_sv": f"Söktjänst {tag}", "kind": "voucher", "auto_recording": False,
         "contents": [{"name_fi": "Käynti", "name_sv": "Besök", "unit": "hour", "client_pays": False}]}),
         "define a service", 201)
-    application = await _post_until(services, "apply", f"{apps}/applications", {"service_id": service["id"]},
-                                    provider)
+    application = _ok(await services.post(f"{apps}/applications", headers=provider,
+                                          json={"service_id": service["id"]}), "apply", 201)
     app_url = f"{apps}/applications/{application['id']}"
     _ok(await services.post(f"{app_url}/price-lists", headers=provider, json={
         "name": "Hinnasto", "start": "2016-01-01", "producer_part": None,

@@ -9,7 +9,7 @@ import httpx
 from seteli_portal.config import SERVICE_NAMES
 from seteli_portal.i18n import date_fmt, money_fmt
 
-from seteli.demo import _ok, _post_until, sign_application
+from seteli.demo import _ok, sign_application
 from seteli.embedded import Suite
 
 from .conftest import csrf_of, login, submit
@@ -231,8 +231,8 @@ async def _meals_approved(services: httpx.AsyncClient, data: Seed) -> None:
         "name_fi": "Ateriapalvelu", "name_sv": "Måltidsservice", "kind": "voucher", "auto_recording": False,
         "contents": [{"name_fi": "Ateria", "name_sv": "Måltid", "unit": "piece", "client_pays": False}],
     }), "define meals", 201)
-    application = await _post_until(services, "apply meals", f"{base['applications']}/v1/tenants/{tenant}/applications",
-                                    {"service_id": meals["id"]}, provider)
+    application = _ok(await services.post(f"{base['applications']}/v1/tenants/{tenant}/applications",
+                                          headers=provider, json={"service_id": meals["id"]}), "apply meals", 201)
     app_url = f"{base['applications']}/v1/tenants/{tenant}/applications/{application['id']}"
     _ok(await services.post(f"{app_url}/price-lists", headers=provider, json={
         "name": "Ateriat 2016", "start": "2016-01-01", "producer_part": None,

@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from seteli_common.consistency import AFTER_HEADER, Token, header_value
+from seteli_common.consistency import AFTER_HEADER, CONSISTENCY_HEADER, Token, header_value, parse_tokens
 from seteli_common.messaging.envelope import Envelope
+from seteli_settlement.worker import SettlementWorker
 
 from .conftest import T, segment
 
@@ -71,3 +72,49 @@ async def test_another_tenants_or_a_handled_token_changes_nothing(harness: Any) 
     await h.deliver(handled)
     again = await _run(h, True, handled)
     assert again.status_code == 200 and again.json()["total"] == "900.00"
+
+
+# --- the run's news to the events service: its status answers their tokens ---------------------------------
+
+def _settled_envelopes(h: Any) -> list[Envelope]:
+    return [e for e in (Envelope.from_bytes(b) for b in h.broker.unrouted) if e.type == "settlement.events.settled"]
+
+
+async def test_a_completed_runs_status_answers_the_tokens_of_its_news_to_events(harness: Any) -> None:
+    h = harness
+    await h.seed()
+    await h.deliver(_recorded("e-paid"))
+    h.month_ended("2016-03")
+    started = await h.client.post(f"/v1/tenants/{T}/runs", json={"month": "2016-03"}, headers=h.admin)
+    run = started.json()
+    assert started.status_code == 201 and run["state"] == "completed" and run["total"] == "900.00"
+    await h.published("settlement.events.settled")
+    news = _settled_envelopes(h)
+    assert len(news) == 1 and news[0].payload["event_ids"] == ["e-paid"]
+
+    status = await h.client.get(f"/v1/tenants/{T}/runs/{run['id']}", headers=h.admin)
+    assert status.status_code == 200 and status.json()["state"] == "completed"
+    tokens = parse_tokens(status.headers.get(CONSISTENCY_HEADER))
+    assert tokens == (Token.of(news[0]),)  # sent back to events as Seteli-After: "settled" waits for it
+    assert tokens[0].event_type == "settlement.events.settled" and tokens[0].tenant_id == T
+    # a run worked inline (embedded, one process) is completed in its start's answer, which answers them too
+    assert tokens[0] in parse_tokens(started.headers.get(CONSISTENCY_HEADER))
+
+
+async def test_a_run_that_paid_nothing_or_is_still_running_answers_no_token(harness_factory: Any) -> None:
+    async with harness_factory(inline_jobs=False) as h:
+        await h.seed()
+        empty = await h.run("2016-02")  # nothing payable: completed at once, no news to events
+        status = await h.client.get(f"/v1/tenants/{T}/runs/{empty['id']}", headers=h.admin)
+        assert status.json()["state"] == "completed" and CONSISTENCY_HEADER not in status.headers
+
+        await h.deliver(_recorded("e-later"))
+        running = await h.run("2016-03")
+        status = await h.client.get(f"/v1/tenants/{T}/runs/{running['id']}", headers=h.admin)
+        assert status.json()["state"] == "running" and CONSISTENCY_HEADER not in status.headers
+
+        assert await SettlementWorker(h.runtime.extras["deps"]).run_until_idle() == 1
+        status = await h.client.get(f"/v1/tenants/{T}/runs/{running['id']}", headers=h.admin)
+        assert status.json()["state"] == "completed"
+        [token] = parse_tokens(status.headers.get(CONSISTENCY_HEADER))
+        assert token.event_type == "settlement.events.settled"

@@ -25,7 +25,14 @@ from .repository import pages
 from .repository.pages import EventFilter, Reader
 from .schemas import ConfirmIn, ConfirmOut, EventIn, EventOut, EventPage, EventPatch
 from .service import event_changes
-from .service.recording import EventInput, event_view, record_event
+from .service.recording import (
+    EventInput,
+    event_view,
+    record_event,
+    settled_news_on_its_way,
+    settled_not_known_yet,
+    unsettled,
+)
 
 router = APIRouter(prefix="/v1/tenants/{tenant_id}")
 
@@ -106,7 +113,10 @@ async def list_events(
         ends_on_or_after=date_from,
         starts_on_or_before=date_to,
     )
+    news_coming = await settled_news_on_its_way(ctx)  # asked before the read (see get_one)
     rows, total = await pages.events_page(ctx.session, tenant_id, reader, [*filters, asked], limit, offset)
+    if news_coming and any(unsettled(r) for r in rows):
+        raise settled_not_known_yet()
     segments = await repo.segments_of(ctx.session, tenant_id, [r["id"] for r in rows])
     return {"items": [event_view(r, segments[r["id"]]) for r in rows], "total": total}
 
@@ -165,9 +175,14 @@ async def get_one(
     ctx: EventsContext = Depends(ctx_for),
     principal: Principal = Depends(current_principal),
 ) -> dict[str, Any]:
+    """The event. After a settlement run (its status's tokens in `Seteli-After`), "settled" is answered only
+    once the run's news has arrived: an event not settled here meanwhile is 409 not-yet-known."""
     reader, filters = staff_filters(principal, tenant_id)
+    news_coming = await settled_news_on_its_way(ctx)
     rows, _ = await pages.events_page(ctx.session, tenant_id, reader, [*filters, EventFilter(ids=[event_id])], 1, 0)
     if not rows:
         raise not_found("Event")
+    if news_coming and unsettled(rows[0]):
+        raise settled_not_known_yet()
     segments = await repo.segments_of(ctx.session, tenant_id, [event_id])
     return event_view(rows[0], segments[event_id])

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 from seteli_common.auth import Principal, Role, guard_tenant, require_roles
 from seteli_common.clock import Month
+from seteli_common.consistency import CONSISTENCY_HEADER, Token, header_value
 from seteli_common.idempotency import IdempotencyKey
 from seteli_common.web import after_writes, content_disposition, db_session, file_response
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -63,7 +64,9 @@ async def create_run(
     if settings.inline_jobs:
         await work_run(deps, run_id, wait_seconds=settings.job_lease_seconds)
     async with deps.unit_of_work(tenant_id) as ctx:
-        return await runs.show_run(ctx, tenant_id, run_id, with_lines=lines)
+        run = await runs.run_or_404(ctx, tenant_id, run_id)
+        answer_settled_tokens(response, await runs.settled_tokens(ctx, tenant_id, run))
+        return await runs.run_view(ctx.session, tenant_id, run, with_lines=lines)
 
 
 @router.get("/tenants/{tenant_id}/runs", tags=["runs"], response_model=RunPage)
@@ -84,12 +87,25 @@ async def get_run(
     tenant_id: str,
     run_id: str,
     request: Request,
+    response: Response,
     lines: bool = Query(True),
     session: AsyncSession = Depends(db_session, scope="function"),
     principal: Principal = Depends(require_roles(*STAFF)),
 ) -> dict[str, Any]:
+    """The run and, once completed, `Seteli-Consistency`: the tokens of the news its work sent the events
+    service (which events it paid). Sent back as `Seteli-After`, the events service answers a credit or a
+    correction request of a paid event, or the event's "settled", only once it has that news (409
+    not-yet-known until then, never "not settled")."""
     guard_tenant(principal, tenant_id)
-    return await runs.show_run(settlement_deps(request).context(session), tenant_id, run_id, with_lines=lines)
+    ctx = settlement_deps(request).context(session)
+    run = await runs.run_or_404(ctx, tenant_id, run_id)
+    answer_settled_tokens(response, await runs.settled_tokens(ctx, tenant_id, run))
+    return await runs.run_view(session, tenant_id, run, with_lines=lines)
+
+
+def answer_settled_tokens(response: Response, tokens: tuple[Token, ...]) -> None:
+    if tokens:
+        response.headers[CONSISTENCY_HEADER] = header_value(tokens)
 
 
 @router.get(

@@ -21,7 +21,7 @@ from ..domain import DomainError, credit_for
 from ..domain.content_grant import grant_use_of
 from ..domain.decimals import money
 from ..events import CreditRequested, CreditWithdrawn, EventApproved, EventRejected
-from .recording import event_view, get_event
+from .recording import event_view, get_event, settled_news_on_its_way, settled_not_known_yet, unsettled
 
 Row = dict[str, Any]
 Decision = Literal["approve", "reject", "approve_and_credit"]
@@ -140,7 +140,10 @@ async def request_credit(ctx: EventsContext, principal: Principal, event_id: str
     """A credit of an already settled event (an unsettled one is simply edited or deleted)."""
     if not reason.strip():
         raise invalid("reason", "give the reason")
+    news_coming = await settled_news_on_its_way(ctx)
     event = await get_event(ctx, event_id, for_update=True)
+    if news_coming and unsettled(event):
+        raise settled_not_known_yet()
     if event["status"] != "recorded" or not event["settled"]:
         raise conflict("Only a settled event is credited; edit or delete an unsettled one", code="event_not_settled")
     return credit_view(await _credit(ctx, principal.subject, event, reason))
@@ -152,9 +155,12 @@ async def request_interruption_credit(ctx: EventsContext, principal: Principal, 
     deducted in the next run, and the interruption's days are free to record again."""
     if not reason.strip():
         raise invalid("reason", "give the reason")
+    news_coming = await settled_news_on_its_way(ctx)
     row = await repo.lock_interruption(ctx.session, ctx.tenant_id, interruption_id)
     if row is None:
         raise not_found("Interruption")
+    if news_coming and unsettled(row):
+        raise settled_not_known_yet()
     if row["status"] != "finalised" or not row["settled"]:
         raise conflict(
             "Only a settled interruption is credited; correct or delete an unsettled one",

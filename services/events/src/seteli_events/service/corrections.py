@@ -15,7 +15,7 @@ from .. import repository as repo
 from ..context import EventsContext
 from ..domain.decimals import money
 from . import approvals
-from .recording import get_event
+from .recording import get_event, settled_news_on_its_way, settled_not_known_yet, unsettled
 
 Row = dict[str, Any]
 Kind = Literal["event", "interruption"]
@@ -28,6 +28,7 @@ async def request(ctx: EventsContext, principal: Principal, kind: Kind, target_i
         raise forbidden("The provider asks for a correction; the tenant's staff credit directly")
     if not reason.strip():
         raise invalid("reason", "say what is wrong")
+    news_coming = await settled_news_on_its_way(ctx)
     if kind == "event":
         target = await get_event(ctx, target_id, for_update=True)
         paid = target["status"] == "recorded" and target["settled"]
@@ -38,6 +39,8 @@ async def request(ctx: EventsContext, principal: Principal, kind: Kind, target_i
         target, paid = found, found["status"] == "finalised" and found["settled"]
     if target["provider_id"] != principal.provider_id:
         raise not_found("Event" if kind == "event" else "Interruption")  # another company's: not even there
+    if not paid and news_coming and unsettled(target):
+        raise settled_not_known_yet()
     if not paid:
         raise conflict("Only a paid entry needs a correction request; edit or delete an unpaid one",
                        code="not_paid", field="target_id")

@@ -137,6 +137,26 @@ async def load_booking(ctx: EventsContext, principal: Principal, booking_id: str
 
 BOOKING_MADE = "vouchers.booking.made"
 PRICE_LIST_APPROVED = "applications.pricelist.approved"
+SETTLED = "settlement.events.settled"
+
+
+async def settled_news_on_its_way(ctx: EventsContext) -> bool:
+    """Whether the request follows a settlement run (the run's status answers its news' tokens) whose news of
+    what it paid has not reached this service yet. Asked before the entry is read, so that news arriving
+    between the two is seen."""
+    return await ctx.after.pending(ctx.session, ctx.tenant_id, SETTLED)
+
+
+def settled_not_known_yet() -> ProblemError:
+    """An entry not settled here while the run the request follows has paid something not told here yet:
+    409 not-yet-known with Retry-After, never "not settled" or "not paid"."""
+    return not_yet_known("A settlement run paid entries a moment ago and the events service has not heard of it yet",
+                         reason="settlement_not_known_yet")
+
+
+def unsettled(row: Mapping[str, Any]) -> bool:
+    """A recorded event or a finalised interruption a run may pay, not settled here (yet)."""
+    return row["status"] in ("recorded", "finalised") and not row["settled"]
 
 
 async def price_list_on_its_way(ctx: EventsContext) -> bool:

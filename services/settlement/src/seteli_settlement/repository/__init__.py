@@ -19,6 +19,7 @@ from ..models import (
     carryovers,
     interruptions,
     ledger,
+    metadata,
     paid_lines,
     payments,
     previews,
@@ -249,6 +250,16 @@ async def get_run(session: AsyncSession, tenant_id: str, run_id: str, *, lock: b
         query = query.with_for_update()
     row = (await session.execute(query)).mappings().first()
     return dict(row) if row else None
+
+
+async def settled_news_of_run(session: AsyncSession, tenant_id: str, run_id: str, since: datetime) -> list[Row]:
+    """The `settlement.events.settled` events the run's work wrote to the outbox (still kept there: the outbox
+    keeps sent rows a while, longer than a consistency token lives): type, tenant, id and when."""
+    outbox = metadata.tables["outbox"]
+    query = select(outbox.c.event_id, outbox.c.type, outbox.c.tenant_id, outbox.c.occurred_at, outbox.c.payload).where(
+        outbox.c.tenant_id == tenant_id, outbox.c.type == "settlement.events.settled", outbox.c.occurred_at >= since)
+    rows = (await session.execute(query.order_by(outbox.c.id))).mappings().all()
+    return [dict(r) for r in rows if (r["payload"] or {}).get("run_id") == run_id]
 
 
 async def run_by_idempotency_key(session: AsyncSession, tenant_id: str, key: str) -> Row | None:

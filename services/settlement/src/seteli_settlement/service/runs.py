@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping, Sequence
-from datetime import UTC
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 from seteli_common.clock import HELSINKI, Month
-from seteli_common.consistency import After
+from seteli_common.consistency import MAX_AGE_SECONDS, After, Token
 from seteli_common.context import ServiceContext
 from seteli_common.errors import FieldError, ProblemError, conflict, not_found, not_yet_known
 from seteli_common.money import to_cents, total_of_lines
@@ -167,6 +167,26 @@ async def run_or_404(ctx: ServiceContext, tenant_id: str, run_id: str) -> Row:
 
 async def show_run(ctx: ServiceContext, tenant_id: str, run_id: str, *, with_lines: bool = True) -> Row:
     return await run_view(ctx.session, tenant_id, await run_or_404(ctx, tenant_id, run_id), with_lines=with_lines)
+
+
+async def settled_tokens(ctx: ServiceContext, tenant_id: str, run: Mapping[str, Any]) -> tuple[Token, ...]:
+    """The consistency tokens of the `settlement.events.settled` news a completed run's work published (one per
+    provider it paid), for its status answer: a client sends them to the events service, which then answers a
+    credit or a correction request of a paid event, or its "settled", only once it has the news (issue 22).
+    None while the run is still running (its news is not written yet) or once the news is older than a token lives.
+    At most `MAX_TOKENS` go in the header (a run paying more providers names its first ones)."""
+    if run["state"] != "completed":
+        return ()
+    # Outbox.add stamps the wall-clock time (not the service's clock, which a training date moves), and an
+    # older token would be ignored by the events service anyway: its news has arrived or is stuck.
+    since = datetime.now(UTC) - timedelta(seconds=MAX_AGE_SECONDS + 60)
+    found = await repo.settled_news_of_run(ctx.session, tenant_id, str(run["id"]), since)
+    return tuple(Token(r["type"], r["tenant_id"], str(r["event_id"]), int(_aware(r["occurred_at"]).timestamp()))
+                 for r in found)
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 async def list_runs(ctx: ServiceContext, tenant_id: str, limit: int, offset: int) -> Row:
