@@ -1835,17 +1835,11 @@ def test_j_provider_6_records_edits_and_removes_care_and_interruptions_and_asks_
         booked = await book_a_new_client(client, data, data.service_id, "J6-003", "31", "month", "140.00", 6008,
                                          base=server.base)
         events = f"{base['events']}/v1/tenants/{data.tenant_id}/events"
-        recorded = await _post_until(client, "record", events, {
+        recorded = _ok(await client.post(events, headers=provider, json={
             "booking_id": booked["id"], "start": str(month.first), "end": str(month.first.replace(day=3)),
-            "status": "recorded"}, provider)
+            "status": "recorded"}), "record", 201)
         runs = f"{base['settlement']}/v1/tenants/{data.tenant_id}/runs"
-        for _ in range(300):  # once settlement has the event (it learns it over the bus): a preview shows it
-            preview = await client.post(runs, headers=officer, json={"month": str(month), "dry_run": True})
-            if preview.status_code in (200, 201) and recorded["id"] in preview.text:
-                break
-            await asyncio.sleep(0.2)
-        else:
-            raise AssertionError(f"settlement never had the event: {preview.text}")
+        # the client sends the entry's token along: settlement runs once it has the event (it waits, not polls)
         ran = _ok(await client.post(runs, headers=officer, json={"month": str(month), "dry_run": False}), "run", 201)
         assert recorded["id"] in str(ran), ran
         for _ in range(300):  # the run tells the events service the event is settled

@@ -13,7 +13,7 @@ import httpx
 from seteli_common.clock import SystemClock, today_in_helsinki
 from seteli_portal.i18n import money_fmt
 
-from seteli.demo import _ok, _post_until, sign_application
+from seteli.demo import _ok, sign_application
 
 from .conftest import csrf_of, login, submit
 from .seed import OFFICER_PASSWORD, PROVIDER_PASSWORD, Seed
@@ -36,8 +36,8 @@ async def _priced_service(services: httpx.AsyncClient, data: Seed, name_fi: str)
         "name_fi": name_fi, "name_sv": f"{name_fi} sv", "kind": "voucher", "auto_recording": False,
         "contents": [{"name_fi": n, "name_sv": f"{n} sv", "unit": "piece", "client_pays": False} for n in PRICES]}),
         "define", 201)
-    application = await _post_until(services, "apply", f"{tenant}/applications", {"service_id": service["id"]},
-                                    provider)
+    application = _ok(await services.post(f"{tenant}/applications", headers=provider,
+                                          json={"service_id": service["id"]}), "apply", 201)
     app_url = f"{tenant}/applications/{application['id']}"
     _ok(await services.post(f"{app_url}/price-lists", headers=provider, json={
         "name": "Hinnasto", "start": "2016-01-01", "producer_part": None,
