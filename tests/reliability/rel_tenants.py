@@ -133,6 +133,12 @@ async def _collect(client: httpx.AsyncClient, suite: Suite, databases: dict[str,
     ids["user_id"] = items(await get(f"/registry/v1/tenants/{t}/users", admin))[0]["id"]
     service = items(await get(f"/applications/v1/tenants/{t}/services", admin))[0]
     ids["service_id"], ids["content_id"] = service["id"], service["contents"][0]["id"]
+    # A change of the service scheduled for a later day (the tenant admin may cancel it; no other tenant may)
+    later = str(today_in_helsinki(SystemClock()) + timedelta(days=60))
+    scheduled = await client.patch(f"/applications/v1/tenants/{t}/services/{service['id']}", headers=admin,
+                                   json={"name_fi": f"{service['name_fi']} (uusi nimi)", "effective_from": later})
+    assert scheduled.status_code == 200, scheduled.text
+    ids["change_id"] = scheduled.json()["scheduled_changes"][0]["id"]
     ids["application_id"] = items(await get(f"/applications/v1/tenants/{t}/applications", admin))[0]["id"]
     ids["price_list_id"] = items(await get(f"/applications/v1/tenants/{t}/price-lists", admin))[0]["id"]
     ids["step"] = "basics"

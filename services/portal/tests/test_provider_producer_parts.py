@@ -64,7 +64,7 @@ async def test_the_provider_books_a_unit_or_an_employee_and_records_for_them(
     assert employee.status_code == 201, employee.text
     try:
         await login(portal, data.provider_email, PROVIDER_PASSWORD)
-        voucher = await _new_voucher(services, data, 2020)
+        voucher = await _new_voucher(services, data, 7320)
         number = voucher["number"]
         page = await _until_offered(portal, number, "Ulla Yksikkö")
         assert '<option value="">Koko yritys</option>' in page
@@ -106,7 +106,7 @@ async def test_the_provider_books_a_unit_or_an_employee_and_records_for_them(
         assert "Ulla Yksikkö" in select and '<optgroup label="Toimipaikat">' in select
 
         # another voucher for the employee
-        other = await _new_voucher(services, data, 2021)
+        other = await _new_voucher(services, data, 7321)
         page = await _until_offered(portal, other["number"], "Ulla Yksikkö")
         employee_part = f"employee:{employee.json()['id']}"
         content_id = re.search(r'name="voucher_content_id" value="([^"]+)"', page).group(1)  # type: ignore[union-attr]

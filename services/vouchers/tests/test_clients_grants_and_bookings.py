@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from seteli_common.validators import validate_finnish_reference
 
-from .conftest import HOUSING, P1, P2, S1, Harness, approve, hetu, new_client, new_voucher, price_list
+from .conftest import HOME_CARE, HOUSING, P1, P2, S1, S2, Harness, approve, hetu, new_client, new_voucher, price_list
 
 
 async def test_client_registered_with_validated_identity_code_unique_per_tenant(h: Harness) -> None:
@@ -234,8 +234,19 @@ async def test_booking_refused_when_voucher_closed(h: Harness) -> None:
 
 
 async def test_booking_refused_without_approved_application(h: Harness) -> None:
+    """A company the municipality approved for nothing is refused before the number is looked up: the same
+    answer for a voucher that exists and one that doesn't. One approved for another service of the municipality
+    is told that the voucher's service is not among its approvals."""
     client = await new_client(h)
     voucher = await new_voucher(h, client["id"])
+    response = await _book(h, voucher["number"], voucher["contents"][0]["id"], provider=P2)
+    assert response.status_code == 403  # type: ignore[attr-defined]
+    assert response.json()["reason"] == "not_approved_by_tenant"  # type: ignore[attr-defined]
+    assert "Virtanen" not in response.text  # type: ignore[attr-defined]
+    no_such = await _book(h, "1000000000" + voucher["number"][-1], voucher["contents"][0]["id"], provider=P2)
+    assert (no_such.status_code, no_such.json()["reason"]) == (403, "not_approved_by_tenant")  # type: ignore[attr-defined]
+
+    await approve(h, P2, HOME_CARE, [S2])  # approved for the purchased home care, not for the voucher's housing
     response = await _book(h, voucher["number"], voucher["contents"][0]["id"], provider=P2)
     assert response.status_code == 409  # type: ignore[attr-defined]
     assert response.json()["reason"] == "no_approved_application"  # type: ignore[attr-defined]

@@ -37,7 +37,7 @@ async def test_a_booking_waits_for_the_approval_and_the_price_list_it_follows(h:
         "start": "2016-01-01", "prices": [{"content_id": "asuminen", "unit_price": "150.00"}]})
 
     refused = await h.http.post("/v1/tenants/kouvola/bookings", headers=h.provider(P2), json=body)
-    assert refused.status_code == 409 and refused.json()["reason"] == "no_approved_application"  # as before
+    assert refused.status_code == 403 and refused.json()["reason"] == "not_approved_by_tenant"  # as before
 
     early = await h.http.post("/v1/tenants/kouvola/bookings", headers=_after(h, approved, priced), json=body)
     assert early.status_code == 409, early.text
@@ -67,7 +67,7 @@ async def test_another_tenants_token_is_not_honoured(h: Harness) -> None:
     response = await h.http.post("/v1/tenants/kouvola/bookings", headers=_after(h, elsewhere), json={
         "voucher_number": voucher["number"], "voucher_content_id": voucher["contents"][0]["id"],
         "accept_terms": True})
-    assert response.status_code == 409 and response.json()["reason"] == "no_approved_application"
+    assert response.status_code == 403 and response.json()["reason"] == "not_approved_by_tenant"
 
 
 async def test_a_booking_at_a_site_of_a_change_on_its_way_waits_for_the_change(h: Harness) -> None:

@@ -23,6 +23,7 @@ _STATUS = {
     Refusal.VOUCHER_UNKNOWN: 404,
     Refusal.VOUCHER_CLOSED: 409,
     Refusal.NO_APPROVED_APPLICATION: 409,
+    Refusal.NOT_APPROVED_BY_TENANT: 403,
     Refusal.NO_VALID_PRICE_LIST: 409,
     Refusal.CONTENT_ALREADY_BOOKED: 409,
     Refusal.CONTENT_NOT_IN_VOUCHER: 422,
@@ -134,11 +135,18 @@ PRICE_LIST_APPROVED = "applications.pricelist.approved"
 async def _voucher_for_provider(
     ctx: VouchersContext, tenant_id: str, provider_id: str, number: str, principal: Principal
 ) -> tuple[dict[str, Any], dict[str, Any]]:
+    # asked before the reads (a query only when the request names an approval): one arriving between is seen
+    coming = await ctx.after.pending(ctx.session, tenant_id, APPLICATION_APPROVED)
+    if not await repo.works_with_tenant(ctx.session, tenant_id, provider_id):
+        # before the number is looked up: a company the tenant approved for nothing learns nothing of its
+        # vouchers, not even whether a number exists
+        if coming:
+            raise not_yet_known("The application was approved a moment ago and has not reached vouchers yet",
+                                reason="application_not_known_yet")
+        raise refused(Refusal.NOT_APPROVED_BY_TENANT)
     voucher = await repo.voucher_by_number(ctx.session, tenant_id, normalise_number(number))
     if voucher is None:
         raise refused(Refusal.VOUCHER_UNKNOWN)
-    # asked before the read (a query only when the request names an approval): one arriving between is seen
-    coming = await ctx.after.pending(ctx.session, tenant_id, APPLICATION_APPROVED)
     approval = await repo.get_approval(ctx.session, tenant_id, voucher["service_id"], provider_id)
     if approval is not None:
         approval = {**approval, "_coming": coming}  # a change of it (a new site) may be on its way too

@@ -44,6 +44,7 @@ class Refusal(StrEnum):
     VOUCHER_UNKNOWN = "voucher_unknown"
     VOUCHER_CLOSED = "voucher_closed"
     NO_APPROVED_APPLICATION = "no_approved_application"
+    NOT_APPROVED_BY_TENANT = "not_approved_by_tenant"
     NO_VALID_PRICE_LIST = "no_valid_price_list"
     CONTENT_ALREADY_BOOKED = "content_already_booked"
     CONTENT_NOT_IN_VOUCHER = "content_not_in_voucher"
@@ -57,6 +58,7 @@ REFUSAL_TEXT = {
     Refusal.VOUCHER_UNKNOWN: "No voucher has this number",
     Refusal.VOUCHER_CLOSED: "The voucher is closed",
     Refusal.NO_APPROVED_APPLICATION: "Your company has no approved application for the voucher's service",
+    Refusal.NOT_APPROVED_BY_TENANT: "Your company has no approved application with this municipality",
     Refusal.NO_VALID_PRICE_LIST: "Your company has no valid price list for this content",
     Refusal.CONTENT_ALREADY_BOOKED: "This content of the voucher is already booked",
     Refusal.CONTENT_NOT_IN_VOUCHER: "The voucher has no such content",

@@ -70,6 +70,13 @@ async def get_approval(session: AsyncSession, tenant_id: str, service_id: str, p
     return _one((await session.execute(q)).mappings().first())
 
 
+async def works_with_tenant(session: AsyncSession, tenant_id: str, provider_id: str) -> bool:
+    """Whether the company has an approved application for any of the tenant's services."""
+    q = select(approvals.c.provider_id).where(approvals.c.tenant_id == tenant_id,
+                                              approvals.c.provider_id == provider_id).limit(1)
+    return (await session.execute(q)).first() is not None
+
+
 async def price_lists_started(
     session: AsyncSession, tenant_id: str, service_id: str, provider_id: str, on: date
 ) -> list[Row]:
