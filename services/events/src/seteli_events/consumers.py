@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from seteli_common.clock import Clock, SystemClock
+from seteli_common.clock import Clock, SystemClock, today_in_helsinki
 from seteli_common.messaging.consumer import MessageContext, PermanentError, Subscription, TransientError
 
 from . import repository as repo
@@ -25,6 +25,7 @@ from .contracts import (
     VoucherGrantedIn,
 )
 from .service.interruptions import release_pending
+from .service.recording import past_versions
 from .service.validity_clipping import clip_to_validity
 
 
@@ -55,11 +56,17 @@ async def tenant_changed(ctx: MessageContext, p: TenantChangedIn, clock: Clock) 
         await release_pending(EventsContext(ctx.session, ctx.outbox, clock, tenant_id=tenant_id))
 
 
-@read_models.on("applications.service.defined", model=ServiceDefinedIn)
-async def service_defined(ctx: MessageContext, p: ServiceDefinedIn) -> None:
+async def service_defined(ctx: MessageContext, p: ServiceDefinedIn, clock: Clock) -> None:
+    """The service as applications has it now, with its scheduled versions. A scheduled version that has taken
+    effect is no longer sent (it is the service now); the contents before its date are kept (`past_versions`),
+    so an event dated before it is still valued by the contents of its day, whenever it is recorded."""
+    tenant_id = _tenant(ctx)
+    scheduled = [{"effective_from": v.effective_from, "contents": v.contents} for v in p.scheduled]
+    old = await repo.service_row(ctx.session, tenant_id, p.service_id)
+    kept = past_versions(old, {v.effective_from for v in p.scheduled}, today_in_helsinki(clock))
     await repo.save_service(
         ctx.session,
-        _tenant(ctx),
+        tenant_id,
         p.service_id,
         {
             "name_fi": p.name_fi,
@@ -71,8 +78,7 @@ async def service_defined(ctx: MessageContext, p: ServiceDefinedIn) -> None:
             "interruption_rule": p.interruption_rules or ([p.interruption_rule] if p.interruption_rule else None),
             "calendar": p.calendar,
             # the contents from each later date: an event is valued by those of its day, whenever recorded
-            "versions": [{"effective_from": v.effective_from, "contents": v.contents}
-                         for v in p.scheduled] or None,
+            "versions": [*kept, *scheduled] or None,
         },
     )
 
@@ -198,6 +204,10 @@ def subscriptions(clock: Clock | None = None) -> list[Subscription]:
     @models.on("vouchers.voucher.closed", model=VoucherClosedIn)
     async def closed(ctx: MessageContext, p: VoucherClosedIn) -> None:
         await voucher_closed(ctx, p, at)
+
+    @models.on("applications.service.defined", model=ServiceDefinedIn)
+    async def defined(ctx: MessageContext, p: ServiceDefinedIn) -> None:
+        await service_defined(ctx, p, at)
 
     @models.on("registry.tenant.changed", model=TenantChangedIn)
     async def changed(ctx: MessageContext, p: TenantChangedIn) -> None:
