@@ -8,9 +8,10 @@ alone, then all of them together. The long form runs thousands of histories:
     SETELI_MODEL_HISTORIES=2000 uv run --frozen pytest tests/model -m slow -q -p no:cacheprovider
 
 (`SETELI_MODEL_FEATURES=all` adds the known gaps of `generator.KNOWN_GAPS`, `SETELI_MODEL_SEED` moves
-the first seed). A disagreement fails with the seed, the differences, and the smallest history that
-still shows it (shrunk by dropping vouchers, events, interruptions, credits, re-runs, price changes
-and months one at a time).
+the first seed, `SETELI_MODEL_WITH=a,b` puts those features in every history; at the end it prints how many
+histories reached each rule of the newer features). A disagreement fails with the seed, the differences,
+and the smallest history that still shows it (shrunk by dropping vouchers, events, interruptions, credits,
+re-runs, price changes and months one at a time).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from __future__ import annotations
 import os
 import random
 import time
+from collections import Counter
 from collections.abc import AsyncIterator
 from decimal import Decimal
 
@@ -31,7 +33,9 @@ from seteli.services import SERVICES
 
 # Features that need another to mean anything.
 NEEDS = {"site_billing": ("sites",), "across_months": ("interruptions",), "odd_minutes": ("over_limit",),
-         "correction": ("credits",), "interruption_approval": ("interruptions",)}
+         "correction": ("credits",), "interruption_approval": ("interruptions",),
+         "approval_toggle": ("interruption_approval", "interruptions"), "content_end": ("interruptions",),
+         "pays_change": ("interruptions", "credits")}
 
 
 def differences(model: Outcome, services: Outcome) -> list[str]:
@@ -151,12 +155,18 @@ LONG = int(os.environ.get("SETELI_MODEL_HISTORIES", "0"))
 async def test_thousands_of_histories(runner: Runner) -> None:
     first = int(os.environ.get("SETELI_MODEL_SEED", "10000"))
     pool = FEATURES if os.environ.get("SETELI_MODEL_FEATURES") == "all" else CI_FEATURES
+    # SETELI_MODEL_WITH=a,b: these features (and what they need) in every history, the rest at random
+    always = [f for f in os.environ.get("SETELI_MODEL_WITH", "").split(",") if f]
+    always += [n for f in always for n in NEEDS.get(f, ())]
     reports: list[str] = []
+    reached: Counter[str] = Counter()
     for seed in range(first, first + LONG):
         rng = random.Random(seed)
-        features = tuple(f for f in pool if rng.random() < 0.6)
+        features = tuple(f for f in pool if rng.random() < 0.6 or f in always)
+        history = generate(seed, features)
+        reached.update(expected(history).exercised)
         try:
-            report = await check(runner, generate(seed, features))
+            report = await check(runner, history)
         except Exception as exc:  # noqa: BLE001 - a history the driver could not finish is reported too
             report = f"ERROR seed {seed} features {sorted(features)}: {type(exc).__name__}: {exc}"
         if report is not None:
@@ -166,4 +176,5 @@ async def test_thousands_of_histories(runner: Runner) -> None:
                 break
         else:
             print(f"[model] seed {seed}: agrees ({len(features)} features)", flush=True)
+    print(f"[model] histories that reached each rule: {dict(sorted(reached.items()))}", flush=True)
     assert not reports, "\n\n".join(reports)
