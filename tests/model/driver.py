@@ -222,7 +222,10 @@ class Driver:
         await self.quiesce()
 
     async def daily_jobs(self) -> None:
-        """What the daily job does on the day the clock is set to: scheduled service changes take effect."""
+        """What the daily job does on the day the clock is set to: scheduled service changes take effect (only
+        histories that schedule one)."""
+        if self.h.content_end is None and self.h.pays_change is None:
+            return
         from seteli_applications.jobs import apply_due_changes_everywhere
 
         await apply_due_changes_everywhere(self.suite.runtimes["applications"])
