@@ -201,6 +201,34 @@ class Driver:
             await self._voucher(v)
         self.current = 0
         await self.quiesce()
+        await self._scheduled_changes()
+
+    async def _scheduled_changes(self) -> None:
+        """The tenant admin (of the first tenant) ends a content from a later day, and schedules a content to
+        be paid by the client from a later day (both after the vouchers were granted)."""
+        self.current = 0
+        names = {"care": ("Hoiva / vrk", "Vård / dygn", "day"), "help": ("Kotiapu / h", "Hemhjälp / h", "hour")}
+        if self.h.content_end is not None:
+            key, day = self.h.content_end
+            await self.call("POST", f"/applications/v1/tenants/{self.tenant}/services/{self.service_of[key]}/contents/"
+                                    f"{self.content_ids[key]}/end", self.officer, {"ends_from": str(day)})
+        if self.h.pays_change is not None:
+            key, day = self.h.pays_change
+            name_fi, name_sv, unit = names[key]
+            await self.call("PATCH", f"/applications/v1/tenants/{self.tenant}/services/{self.service_of[key]}",
+                            self.officer, {"effective_from": str(day), "contents": [
+                                {"id": self.content_ids[key], "name_fi": name_fi, "name_sv": name_sv, "unit": unit,
+                                 "client_pays": True}]})
+        await self.quiesce()
+
+    async def daily_jobs(self) -> None:
+        """What the daily job does on the day the clock is set to: scheduled service changes take effect (only
+        histories that schedule one)."""
+        if self.h.content_end is None and self.h.pays_change is None:
+            return
+        from seteli_applications.jobs import apply_due_changes_everywhere
+
+        await apply_due_changes_everywhere(self.suite.runtimes["applications"])
 
     async def _tenant(self, rng: Any) -> None:
         for _ in range(5):  # one runner keeps every history's tenants: a random business ID may be taken
@@ -359,6 +387,7 @@ class Driver:
                 else:
                     self.set_day(next_month if phase == "care" else next_month + timedelta(days=4))
                 current = (index, phase)
+                await self.daily_jobs()
                 await self.quiesce()
             if kind == "billing":
                 assert isinstance(item, Provider)
@@ -400,6 +429,13 @@ class Driver:
             elif kind == "approve_interruption_late":
                 assert isinstance(item, Interruption)
                 await self.decide_interruption(item, "approve")
+            elif kind == "approval_setting":
+                assert isinstance(item, int)
+                on = next(value for t, m, value in self.h.approval_changes if (t, m) == (item, index))
+                await self.call("PUT", f"/registry/v1/tenants/{self.tenant}/settings", self.officer, {
+                    "languages": ["fi", "sv"], "payer_iban": iban_for(9_000_000 + self.current),
+                    "payer_bic": "NDEAFIHH", "interruptions_need_approval": on})
+                await self.quiesce()
         await self.quiesce()
         await self.co_payments()
         return self.outcome
@@ -410,8 +446,17 @@ class Driver:
         ends_now = self.h.month_index(i.end) == index
         if ends_now:
             body["end"] = str(i.wrong_end or i.end)
-        created = await self.call("POST", f"/events/v1/tenants/{self.tenant}/interruptions",
-                                  self.provider_headers[v.provider], body, retry=True)
+        url = f"/events/v1/tenants/{self.tenant}/interruptions"
+        for _ in range(100):
+            created = await self.c.post(url, headers=self.provider_headers[v.provider], json=body)
+            # the booking may not have reached the events service yet: wait; any other refusal is an answer
+            if created.status_code != 422 or '"booking_id"' not in created.text:
+                break
+            await self.quiesce()
+            await asyncio.sleep(0.1)
+        if created.status_code != 201:
+            self.outcome.refused[i.key] = f"HTTP {created.status_code}: {created.text[:300]}"
+            return
         self.interruption_ids[i.key] = created.json()["id"]
         if ends_now and i.wrong_end is not None:
             await self.fix_interruption(i)
@@ -427,6 +472,8 @@ class Driver:
             self.outcome.interruptions_waiting.add(i.key)
 
     async def decide_interruption(self, i: Interruption, decision: str) -> None:
+        if i.key not in self.interruption_ids:  # refused when entered
+            return
         response = await self.c.post(
             f"/events/v1/tenants/{self.tenant}/interruptions/{self.interruption_ids[i.key]}/decision",
             headers=self.officer,
@@ -456,6 +503,8 @@ class Driver:
 
     async def end_interruption(self, i: Interruption) -> None:
         v = self.h.voucher(i.voucher)
+        if i.key not in self.interruption_ids:  # refused when entered
+            return
         await self.call("POST", f"/events/v1/tenants/{self.tenant}/interruptions/{self.interruption_ids[i.key]}/end",
                         self.provider_headers[v.provider], {"end": str(i.wrong_end or i.end)}, retry=True)
         if i.wrong_end is not None:

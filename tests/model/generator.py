@@ -5,7 +5,9 @@ start, late or never; sites with or without their own billing and price list), o
 with a day content (sheltered housing: Kouvola's interruption rule) and an hour content (home help,
 granted per week or month), price lists with changes in the middle of a month, vouchers booked to a
 company or a site, presence events around interruptions (some across a month end), hour events over
-the grant approved, rejected or approved-and-credited, credits of paid events, re-runs.
+the grant approved, rejected or approved-and-credited, credits of paid events, re-runs; the tenant turning
+its interruption approval off (and on) mid-way, ending a content from a date, and making the day content one
+the client pays from a date (a scheduled change).
 
 Both the reference model (`reference.py`) and the driver (`driver.py`) read the same history and
 walk it in the same order (`schedule`): month by month, on the 1st of the next month the provider
@@ -51,6 +53,12 @@ FEATURES: tuple[str, ...] = (
     "client_pays",           # a content the client pays (meals / day): recorded, never settled, in the co-payment
     "interruption_approval",  # a tenant approves interruptions before settlement: approved (at once or after the
                               # month's run), rejected or left waiting (issue 19, 004 §4.3.5.2)
+    "approval_toggle",       # an approving tenant turns the setting off in the middle of a history (the waiting
+                             # interruptions are released as approved), and perhaps on again later
+    "content_end",           # the tenant admin ends a content (care or help) from a date: no event ending, and no
+                             # interruption starting, on or after it; what lies before it is paid
+    "pays_change",           # a scheduled change: the day content becomes one the client pays from a date; an event
+                             # (interruption) is valued by the contents of its first day
 )
 
 # Features that disagree today because of a finding of issue 16 being fixed in another branch.
@@ -155,9 +163,35 @@ class History:
     deaths: tuple[tuple[str, date], ...] = ()  # (client, date of death)
     tenants: int = 1
     approving: frozenset[int] = frozenset()  # tenants whose finalised interruptions wait for approval
+    # (tenant, month index, on): the tenant changes "interruptions need approval" on the 1st of the month after
+    # that month, before the month's care is entered (turning it off releases the waiting ones as approved)
+    approval_changes: tuple[tuple[int, int, bool], ...] = ()
+    content_end: tuple[str, date] | None = None  # (content key, first day it is no longer in the service), tenant 0
+    pays_change: tuple[str, date] | None = None  # (content key, day from which the client pays it), tenant 0
+
+    def approval_on(self, tenant: int, month: int) -> bool:
+        """Whether the tenant approves interruptions finalised in the care phase of `month`."""
+        on = tenant in self.approving
+        for t, m, value in sorted(self.approval_changes, key=lambda x: x[1]):
+            if t == tenant and m <= month:
+                on = value
+        return on
+
+    def ended(self, v: Voucher, day: date) -> bool:
+        """Whether the voucher's content has ended on `day` (the tenant admin's end from a date)."""
+        return (self.content_end is not None and v.tenant == 0 and v.content == self.content_end[0]
+                and day >= self.content_end[1])
+
+    def client_pays_on(self, v: Voucher, first_day: date) -> bool:
+        """Whether the client pays the voucher's content, by the contents of the first day valued."""
+        if self.content(v.content).client_pays:
+            return True
+        return (self.pays_change is not None and v.tenant == 0 and v.content == self.pays_change[0]
+                and first_day >= self.pays_change[1])
 
     def waits_for_approval(self, i: Interruption) -> bool:
-        return self.voucher(i.voucher).tenant in self.approving
+        """Whether the interruption, when finalised (in its end's month), waits for the tenant's approval."""
+        return self.approval_on(self.voucher(i.voucher).tenant, self.month_index(i.end))
 
     def tenant_of_client(self, client: str) -> int:
         return next((v.tenant for v in self.vouchers if v.client == client), 0)
@@ -206,6 +240,12 @@ class History:
             out.append(f"  re-runs of months {sorted(self.reruns)}")
         if self.early_runs:
             out.append(f"  runs tried on the 20th of months {sorted(self.early_runs)}")
+        for t, m, value in self.approval_changes:
+            out.append(f"  tenant {t} turns interruption approval {'on' if value else 'off'} after month {m}")
+        if self.content_end:
+            out.append(f"  tenant 0 ends content {self.content_end[0]} from {self.content_end[1]}")
+        if self.pays_change:
+            out.append(f"  tenant 0's content {self.pays_change[0]} is paid by the client from {self.pays_change[1]}")
         out += [f"  client {c} died on {d}" for c, d in self.deaths]
         return "\n".join(out)
 
@@ -357,9 +397,31 @@ def generate(seed: int, features: Iterable[str] = CI_FEATURES, *, months: int | 
         approving = frozenset(t for t in range(history.tenants) if t == 0 or arng.random() < 0.5)
         decisions: tuple[InterruptionDecision, ...] = ("approve", "approve_late", "reject", "pending")
         interruptions = [replace(i, decision=arng.choice(decisions)) for i in interruptions]
+    # the features added on 5 December 2026 draw from their own streams: the rest of the history is as without them
+    approval_changes: list[tuple[int, int, bool]] = []
+    if "approval_toggle" in on:
+        trng = random.Random(seed * 7919 + 23)
+        for t in sorted(approving):
+            if trng.random() < 0.8:
+                off = trng.randint(1, n_months)
+                approval_changes.append((t, off, False))
+                if off < n_months - 1 and trng.random() < 0.5:
+                    approval_changes.append((t, trng.randint(off + 1, n_months - 1), True))
+    content_end: tuple[str, date] | None = None
+    if "content_end" in on:
+        erng = random.Random(seed * 7919 + 29)
+        ends = first + timedelta(days=erng.randint(5, (last_day - first).days))
+        content_end = (erng.choice(["care", "help"]), ends)
+        # no price list prices an ended content from its end: the changes from that day on are left out
+        price_lists = [pl for pl in price_lists if pl.start < ends]
+    pays_change: tuple[str, date] | None = None
+    if "pays_change" in on:
+        prng = random.Random(seed * 7919 + 31)
+        pays_change = ("care", first + timedelta(days=prng.randint(5, (last_day - first).days)))
     return replace(history, providers=tuple(providers), price_lists=tuple(price_lists), vouchers=tuple(vouchers),
                    events=tuple(events), interruptions=tuple(interruptions), reruns=reruns, early_runs=early,
-                   deaths=tuple(deaths), approving=approving)
+                   deaths=tuple(deaths), approving=approving, approval_changes=tuple(approval_changes),
+                   content_end=content_end, pays_change=pays_change)
 
 
 def _care(rng: random.Random, history: History, v: Voucher, on: frozenset[str], events: list[Event],
@@ -459,7 +521,14 @@ def smaller(history: History) -> Iterable[History]:
             yield replace(history, interruptions=tuple(replace(x, wrong_end=None) if x is i else x
                                                        for x in history.interruptions))
     for t in history.approving:
-        yield replace(history, approving=history.approving - {t})
+        yield replace(history, approving=history.approving - {t},
+                      approval_changes=tuple(c for c in history.approval_changes if c[0] != t))
+    for change in history.approval_changes:
+        yield replace(history, approval_changes=tuple(c for c in history.approval_changes if c != change))
+    if history.content_end is not None:
+        yield replace(history, content_end=None)
+    if history.pays_change is not None:
+        yield replace(history, pays_change=None)
     for m in history.reruns:
         yield replace(history, reruns=history.reruns - {m})
     for m in history.early_runs:
@@ -504,11 +573,14 @@ def schedule(history: History) -> list[Step]:
     decision on those finalised ("decide_interruption": approved or rejected by the 3rd); on the 20th of
     the month itself the tenant may try its run too early ("early_run"); on the 5th: the run ("run", and
     "rerun" when the history re-runs it), then credits of the month's paid events ("credit") and the
-    interruptions approved late ("approve_interruption_late": paid by the next run)."""
+    interruptions approved late ("approve_interruption_late": paid by the next run). A tenant that changes
+    its interruption approval setting after month i does so first thing on the 1st of month i+1
+    ("approval_setting"), before the month's interruptions are finalised."""
     steps: list[Step] = []
     for i in range(history.months + 1):
         if i in history.early_runs:
             steps.append(("early_run", i, None))
+        steps += [("approval_setting", i, t) for t, m, _ in history.approval_changes if m == i]
         steps += [("billing", i, p) for p in history.providers if p.billing_from == i]
         steps += [("correction", i, e) for e in history.events
                   if e.credit and e.corrected and history.month_index(e.end) == i - 1]

@@ -21,6 +21,17 @@ The rules, as domain.md states them:
   approval (by the 3rd: that month's run; later: the next); rejected or never decided, it is never paid.
   Its return day stays its own (a presence event starting then still does not pay it); the client's
   co-payment breakdown shows a waiting one, not a rejected one.
+- The setting changed mid-way (events' rule, `tenant_changed`): turned off, every interruption waiting
+  is released as approved (paid by the next run), rejected ones stay rejected, and one finalised later
+  does not wait; turned on again, those finalised from then on wait.
+- A content ended from a day (applications `end_content`): no event of it on its end day or later (an
+  event ending on or after the day is refused whole), no interruption starting on or after the day;
+  events and interruptions before it are recorded and paid as before.
+- A content the client pays from a day (a scheduled change of `client_pays`; events `content_terms`):
+  an event or interruption is valued by the service's contents on its first day: starting on or after
+  the day, the client pays its whole price and the tenant nothing (domain.md: never settled by the
+  tenant, so there is nothing of it to credit); starting before, the tenant pays it as before, also for
+  its days on or after the change and whenever it is recorded.
 - Over-limit: counting the content's earlier recorded events that were not rejected or credited, an
   event that makes a period (ISO week Monday-Sunday, calendar month, or the whole validity) exceed the
   grant goes to manual approval; approved: paid normally; rejected: never paid; approved and credited:
@@ -130,6 +141,7 @@ class Outcome:
     refused: dict[str, str] = field(default_factory=dict)  # event key -> why (compared by key)
     early_runs: dict[int, bool] = field(default_factory=dict)  # month index -> was the run accepted
     interruptions_waiting: set[str] = field(default_factory=set)  # interruption keys that waited for approval
+    exercised: set[str] = field(default_factory=set)  # which rules the history reached (counted, not compared)
 
 
 def payee_label(payee: tuple[str, str | None]) -> str:
@@ -162,8 +174,10 @@ class Model:
         start = self.h.provider(payee[0]).billing_from
         return start is not None and start <= run
 
-    def _day_lines(self, key: str, v: Voucher, days: list[tuple[date, Fraction]], month_of_lines: int | None) -> None:
-        """Lines of day units: consecutive days in one month at one price and percentage form a line."""
+    def _day_lines(self, key: str, v: Voucher, days: list[tuple[date, Fraction]], month_of_lines: int | None,
+                   valued_from: date) -> None:
+        """Lines of day units: consecutive days in one month at one price and percentage form a line. The
+        contents (who pays) are those of `valued_from`, the event's or interruption's first day."""
         runs: list[list[tuple[date, Decimal, Fraction]]] = []
         for d, pct in sorted(days):
             price = price_on(self.h.price_lists, v.provider, v.part, v.content, d)
@@ -173,9 +187,15 @@ class Model:
                 runs[-1].append((d, price, pct))
             else:
                 runs.append([(d, price, pct)])
+        client_pays = self.h.client_pays_on(v, valued_from)
+        change = self.h.pays_change
+        if change is not None and v.tenant == 0 and v.content == change[0] and days:
+            self.outcome.exercised.add("pays_change: client pays from the date" if client_pays else
+                                       "pays_change: tenant pays, first day before the date"
+                                       if max(d for d, _ in days) >= change[1] else "pays_change: before the date")
         for run in runs:
             first, price, pct = run[0]
-            tenant, co = shares(price, v.value, self.h.content(v.content).client_pays)
+            tenant, co = shares(price, v.value, client_pays)
             n = len(run)
             month = self.h.month_index(first) if month_of_lines is None else month_of_lines
             self.lines.append(Line(key, self.payee(v), month,
@@ -193,6 +213,12 @@ class Model:
 
     def record(self, e: Event) -> None:
         v = self.h.voucher(e.voucher)
+        if self.h.ended(v, e.end):  # an ended content: no event of it on its end day or later
+            self.outcome.refused[e.key] = "the content has ended"
+            self.outcome.exercised.add("content_end: event refused")
+            return
+        if self.h.content_end is not None and v.tenant == 0 and v.content == self.h.content_end[0]:
+            self.outcome.exercised.add("content_end: event before the end paid")
         if self.h.content(v.content).unit == "day":
             per_day = {d: Fraction(1) for d in _days(e.start, e.end)}
         else:
@@ -207,11 +233,11 @@ class Model:
         if self.h.content(v.content).unit == "day":
             days = [(d, HUNDRED) for d in per_day if d not in self.returns[v.key]]
             self.event_days[e.key] = days
-            self._day_lines(e.key, v, days, None)
+            self._day_lines(e.key, v, days, None, e.start)
             self._zero_line_if_none(e.key, v, e.start)
         else:
             price = price_on(self.h.price_lists, v.provider, v.part, v.content, e.start)
-            tenant, co = shares(price, v.value, self.h.content(v.content).client_pays)
+            tenant, co = shares(price, v.value, self.h.client_pays_on(v, e.start))
             hours = per_day[e.start]
             self.lines.append(Line(e.key, self.payee(v), self.h.month_index(e.start),
                                    round_cents(Fraction(tenant) * hours), round_cents(Fraction(co) * hours),
@@ -265,7 +291,9 @@ class Model:
         """The tenant credits a wrong event: accepted only for a paid (settled) event not credited yet."""
         event_lines = [ln for ln in self.lines if ln.source == e.key]
         settled = bool(event_lines) and all(ln.paid_in is not None for ln in event_lines)
-        accepted = settled and e.key not in self.credited and self.approval.get(e.key) != "rejected"
+        client_pays = self.h.client_pays_on(self.h.voucher(e.voucher), e.start)  # never settled by the tenant
+        accepted = (settled and not client_pays and e.key not in self.credited
+                    and self.approval.get(e.key) != "rejected")
         self.outcome.credits_accepted[e.key] = accepted
         if accepted:
             self._credit(e, today_month)
@@ -290,7 +318,7 @@ class Model:
                     for ln in lines:
                         self.lines.remove(ln)
                     self.event_days[e.key] = [(d, p) for d, p in self.event_days[e.key] if d <= last]
-                    self._day_lines(e.key, v, self.event_days[e.key], None)
+                    self._day_lines(e.key, v, self.event_days[e.key], None, e.start)
                     if e.start <= last:  # still there, perhaps only on a return day: settled at 0.00
                         self._zero_line_if_none(e.key, v, e.start)
                     if self.approval.get(e.key) in ("awaiting", "rejected"):
@@ -330,10 +358,30 @@ class Model:
             self.record(again)
         return again
 
+    def start_interruption(self, i: Interruption) -> bool:
+        """Entered by the provider: refused when it starts on or after its content's end."""
+        if self.h.ended(self.h.voucher(i.voucher), i.start):
+            self.outcome.refused[i.key] = "the content has ended"
+            self.outcome.exercised.add("content_end: absence refused")
+            return False
+        return True
+
+    def set_approval(self, tenant: int, on: bool) -> None:
+        """The tenant changes "interruptions need approval": turned off, those waiting are approved."""
+        self.outcome.exercised.add(f"approval_toggle: turned {'on' if on else 'off'}")
+        if on:
+            return
+        for i in self.h.interruptions:
+            if self.h.voucher(i.voucher).tenant == tenant and self.approval.get(i.key) == "awaiting":
+                self.decide_interruption(i, True)
+                self.outcome.exercised.add("approval_toggle: waiting ones released")
+
     def end_interruption(self, i: Interruption) -> None:
         v = self.h.voucher(i.voucher)
+        if i.key in self.outcome.refused:
+            return
         days = [(d, kouvola_percentage((d - i.start).days, d == i.end)) for d in _days(i.start, i.end)]
-        self._day_lines(i.key, v, days, self.h.month_index(i.end))
+        self._day_lines(i.key, v, days, self.h.month_index(i.end), i.start)
         self.returns[v.key].add(i.end)
         if self.h.waits_for_approval(i):  # not paid until the tenant approves it
             self.approval[i.key] = "awaiting"
@@ -343,6 +391,8 @@ class Model:
                     line.payable = False
 
     def decide_interruption(self, i: Interruption, approve: bool) -> None:
+        if i.key in self.outcome.refused:
+            return
         self.approval[i.key] = "approved" if approve else "rejected"
         for line in self.lines:
             if line.source == i.key:
@@ -412,7 +462,7 @@ def expected(history: History) -> Outcome:
         kind, index, item = step
         if kind == "start_interruption":
             assert isinstance(item, Interruption)
-            if history.month_index(item.end) == index:
+            if model.start_interruption(item) and history.month_index(item.end) == index:
                 model.end_interruption(item)
         elif kind == "end_interruption":
             assert isinstance(item, Interruption)
@@ -439,6 +489,9 @@ def expected(history: History) -> Outcome:
         elif kind == "decide_interruption":
             assert isinstance(item, Interruption)
             model.decide_interruption(item, item.decision == "approve")
+        elif kind == "approval_setting":
+            assert isinstance(item, int)
+            model.set_approval(item, next(on for t, m, on in history.approval_changes if (t, m) == (item, index)))
         elif kind == "approve_interruption_late":
             assert isinstance(item, Interruption)
             model.decide_interruption(item, True)

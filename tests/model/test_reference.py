@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, time
 from decimal import Decimal
 from fractions import Fraction
@@ -154,3 +155,48 @@ def test_an_event_that_reaches_the_grant_exactly_is_not_over_the_limit() -> None
     h = history(date(2025, 8, 1), 1, [PriceList("p0", None, date(2025, 1, 1), prices("150.00", "30.70"))],
                 [help_("37.19", 20, "month", date(2025, 8, 1), date(2025, 8, 31))], events)
     assert expected(h).over_limit == {"e22"}
+
+
+def test_a_content_the_client_pays_from_a_date_is_valued_by_each_event_first_day() -> None:
+    """Care becomes client-paid from 2016-03-10 (a scheduled change): the event 03-01..03-12 starts before the
+    date, so the tenant pays all its 12 days at the voucher value; the event 03-13..03-31 starts after it: the
+    client pays its whole price, the tenant nothing, and there is nothing of it the tenant could credit."""
+    h = history(date(2016, 3, 1), 1, [PriceList("p0", None, date(2016, 1, 1), prices("150.00"))],
+                [care("140.00", date(2016, 3, 1), date(2016, 3, 31))],
+                [Event("e1", "v", date(2016, 3, 1), date(2016, 3, 12)),
+                 Event("e2", "v", date(2016, 3, 13), date(2016, 3, 31), credit=True)])
+    out = expected(replace(h, pays_change=("care", date(2016, 3, 10))))
+    assert out.runs[0] == (0, [("p0", "p0", f"{12 * 140}.00")], [])
+    assert out.co_payments == {"c/care": f"{12 * 10 + 19 * 150}.00"}
+    assert out.credits_accepted == {"e2": False}
+
+
+def test_an_ended_content_refuses_what_ends_on_or_after_its_end_and_pays_what_lies_before() -> None:
+    """Care ended from 2016-03-20: the event 03-01..03-19 is paid; 03-15..03-20 (its last day on the end) and an
+    absence departing on the end day are refused; an absence that departed before it is paid by the rule."""
+    h = history(date(2016, 3, 1), 1, [PriceList("p0", None, date(2016, 1, 1), prices("150.00"))],
+                [care("140.00", date(2016, 3, 1), date(2016, 3, 31))],
+                [Event("e1", "v", date(2016, 3, 1), date(2016, 3, 9)),
+                 Event("e2", "v", date(2016, 3, 12), date(2016, 3, 19)),
+                 Event("e3", "v", date(2016, 3, 21), date(2016, 3, 31))],
+                [Interruption("i1", "v", date(2016, 3, 10), date(2016, 3, 12), "hospital"),
+                 Interruption("i2", "v", date(2016, 3, 20), date(2016, 3, 21), "hospital")])
+    out = expected(replace(h, content_end=("care", date(2016, 3, 20))))
+    assert set(out.refused) == {"e3", "i2"}
+    assert out.runs[0] == (0, [("p0", "p0", f"{(9 + 3 + 7) * 140}.00")], [])  # 03-12 once (the return day)
+
+
+def test_turning_interruption_approval_off_releases_the_waiting_ones_as_approved() -> None:
+    """The tenant approves interruptions; March's stays undecided (not paid in March's run); the tenant turns
+    the setting off on 1 April: it is released as approved and paid by April's run, and April's interruption
+    does not wait."""
+    h = history(date(2016, 3, 1), 2, [PriceList("p0", None, date(2016, 1, 1), prices("150.00"))],
+                [care("140.00", date(2016, 3, 1), date(2016, 4, 30))], [],
+                [Interruption("i1", "v", date(2016, 3, 10), date(2016, 3, 12), "hospital", decision="pending"),
+                 Interruption("i2", "v", date(2016, 4, 10), date(2016, 4, 11), "hospital", decision="pending")])
+    out = expected(replace(h, approving=frozenset({0}), approval_changes=((0, 1, False),)))
+    assert out.interruptions_waiting == {"i1"}
+    assert out.runs[0] == (0, [], [])
+    assert out.runs[1] == (1, [("p0", "p0", f"{(3 + 2) * 140}.00")], [])
+    kinds = [step[0] for step in schedule(replace(h, approving=frozenset({0}), approval_changes=((0, 1, False),)))]
+    assert kinds.index("approval_setting") < kinds.index("start_interruption", kinds.index("run"))

@@ -51,3 +51,37 @@ async def test_a_cancelled_change_leaves_the_old_contents(seeded: Harness) -> No
     h = seeded
     await h.feed("applications.service.defined", _housing_service([]))  # the change withdrawn: no versions
     assert await _meals(h, "2016-03-10", "2016-03-10") == ("0.00", "12.50")
+
+
+async def test_a_change_that_has_taken_effect_still_values_earlier_days_by_the_old_contents(seeded: Harness) -> None:
+    """On its date the change becomes the service of today: applications publishes the service again with the
+    change in its contents and no longer in `scheduled`. An event of a day before the date, recorded after it
+    (the month's care is entered on the 1st of the next month), is still valued by the old contents, and
+    settlement is told who pays by the event's first day."""
+    h = seeded
+    later = ScheduledServiceVersion(effective_from="2016-03-06", name_fi="Tehostettu palveluasuminen",
+                                    name_sv="Serviceboende", auto_recording=True,
+                                    contents=[HOUSING, ContentInfo(**MEALS, client_pays=False)],
+                                    calendar={"provider_deadline_day": 2, "approval_deadline_day": 3,
+                                              "transfer_day": 4})
+    await h.feed("applications.service.defined", _housing_service([later]))
+    applied = ServiceDefined.model_validate({**_housing_service([]), "contents": [
+        HOUSING.model_dump(), {**MEALS, "client_pays": False}]}).model_dump(mode="json")
+    await h.feed("applications.service.defined", applied)  # the due-changes job on 6 March
+    assert await _meals(h, "2016-03-01", "2016-03-02") == ("0.00", "25.00")  # before the date: the client
+    assert await _meals(h, "2016-03-05", "2016-03-07") == ("0.00", "37.50")  # by its first day
+    assert await _meals(h, "2016-03-08", "2016-03-08") == ("12.50", "0.00")  # from the date: the municipality
+    told = [(p["start"], p["client_pays"]) for p in await h.published("events.event.recorded")]
+    assert told == [("2016-03-01", True), ("2016-03-05", True), ("2016-03-08", False)]
+    await h.feed("applications.service.defined", applied)  # told again: the earlier contents are still kept
+    assert await _meals(h, "2016-03-03", "2016-03-03") == ("0.00", "12.50")
+
+
+async def test_an_immediate_change_is_the_contents_of_every_day(seeded: Harness) -> None:
+    """A change made today without a date (no scheduled version) is the service's contents for every day, as
+    before: only a scheduled change that has taken effect leaves earlier days to the old contents."""
+    h = seeded
+    now = ServiceDefined.model_validate({**_housing_service([]), "contents": [
+        HOUSING.model_dump(), {**MEALS, "client_pays": False}]}).model_dump(mode="json")
+    await h.feed("applications.service.defined", now)
+    assert await _meals(h, "2016-03-01", "2016-03-01") == ("12.50", "0.00")

@@ -3,6 +3,7 @@ data that go to the clients' access log, kept by vouchers (issue 17/9)."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from .test_ledger import interruption
@@ -51,3 +52,41 @@ async def test_reports_that_name_clients_are_published_for_their_access_log(harn
     ]
     assert {(r["actor_role"], r["actor_org"]) for r in reads} == {("tenant_admin", T)}
     assert all(r["at"].startswith("2016-03-15") for r in reads)
+
+
+def _told(h: Any, event_id: str, start: str, end: str, content_id: str, share: str, price: str,
+          client_pays: bool | None) -> dict[str, Any]:
+    """events.event.recorded as events sends it: valued, and saying who pays by the event's first day."""
+    from decimal import Decimal
+
+    n = Decimal((date.fromisoformat(end) - date.fromisoformat(start)).days + 1)
+    seg = h.segment(start, end, n, share, price)
+    payload = {"event_id": event_id, "revision": 1, "service_id": "tehostettu", "provider_id": P1,
+               "producer_part": None, "booking_id": "b-1", "voucher_id": "v-1", "client_ref": "A-1001",
+               "content_id": content_id, "unit": "day", "start": start, "end": end, "units": str(n),
+               "status": "payable", "segments": [seg], "amount_tenant": seg["amount_tenant"],
+               "amount_co_payment": seg["amount_co_payment"]}
+    return payload if client_pays is None else {**payload, "client_pays": client_pays}
+
+
+async def test_who_pays_is_the_events_valuation_by_the_first_day_not_the_content_of_today(harness: Any) -> None:
+    """The tenant admin made rent ('vuokra', client-paid today) client-paid from a date and care ('hoito') from
+    another: events values each event by the contents of its first day and says so. An event the tenant pays by
+    its first day is paid though the content is client-paid today; one the client pays by its first day is
+    never in a payment though the tenant pays the content today. An older publisher that does not say: as the
+    content is today."""
+    h = harness
+    await h.seed()
+    await h.publish("events.event.recorded", _told(h, "e-rent-before", "2016-03-01", "2016-03-10", "vuokra",
+                                                   "20.00", "20.00", client_pays=False))
+    await h.publish("events.event.recorded", _told(h, "e-care-after", "2016-03-11", "2016-03-20", "hoito",
+                                                   "0.00", "100.00", client_pays=True))
+    await h.publish("events.event.recorded", _told(h, "e-care", "2016-03-21", "2016-03-25", "hoito",
+                                                   "90.00", "100.00", client_pays=None))
+    await h.publish("events.event.recorded", _told(h, "e-rent", "2016-03-21", "2016-03-25", "vuokra",
+                                                   "0.00", "20.00", client_pays=None))
+    run = await h.run("2016-03")
+    [payment] = run["payments"]
+    assert sorted((ln["event_id"], ln["amount"]) for ln in payment["lines"]) == [
+        ("e-care", "450.00"), ("e-rent-before", "200.00")]
+    assert run["total"] == "650.00"

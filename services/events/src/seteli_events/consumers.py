@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from seteli_common.clock import Clock, SystemClock
+from seteli_common.clock import Clock, SystemClock, today_in_helsinki
 from seteli_common.messaging.consumer import MessageContext, PermanentError, Subscription, TransientError
 
 from . import repository as repo
@@ -25,6 +25,7 @@ from .contracts import (
     VoucherGrantedIn,
 )
 from .service.interruptions import release_pending
+from .service.recording import past_versions
 from .service.validity_clipping import clip_to_validity
 
 
@@ -56,12 +57,19 @@ async def tenant_changed(ctx: MessageContext, p: TenantChangedIn, clock: Clock) 
 
 
 async def service_defined(ctx: MessageContext, p: ServiceDefinedIn, clock: Clock) -> None:
-    """The service as the tenant admin defines it. A content it ends bounds the bookings of that content as a
-    voucher's validity does: what was accepted on or after the end and is not settled yet is clipped to the
-    day before it (service/validity_clipping.py), whether it was recorded before the end was known or after."""
+    """The service as applications has it now, with its scheduled versions. A scheduled version that has taken
+    effect is no longer sent (it is the service now); the contents before its date are kept (`past_versions`),
+    so an event dated before it is still valued by the contents of its day, whenever it is recorded. A content
+    it ends bounds the bookings of that content as a voucher's validity does: what was accepted on or after the
+    end and is not settled yet is clipped to the day before it (service/validity_clipping.py), whether it was
+    recorded before the end was known or after."""
+    tenant_id = _tenant(ctx)
+    scheduled = [{"effective_from": v.effective_from, "contents": v.contents} for v in p.scheduled]
+    old = await repo.service_row(ctx.session, tenant_id, p.service_id)
+    kept = past_versions(old, {v.effective_from for v in p.scheduled}, today_in_helsinki(clock))
     await repo.save_service(
         ctx.session,
-        _tenant(ctx),
+        tenant_id,
         p.service_id,
         {
             "name_fi": p.name_fi,
@@ -73,14 +81,12 @@ async def service_defined(ctx: MessageContext, p: ServiceDefinedIn, clock: Clock
             "interruption_rule": p.interruption_rules or ([p.interruption_rule] if p.interruption_rule else None),
             "calendar": p.calendar,
             # the contents from each later date: an event is valued by those of its day, whenever recorded
-            "versions": [{"effective_from": v.effective_from, "contents": v.contents}
-                         for v in p.scheduled] or None,
+            "versions": [*kept, *scheduled] or None,
         },
     )
     ended = {c["content_id"] for v in [p.contents, *(v.contents for v in p.scheduled)] for c in v
              if c.get("ended_from")}
     if ended:
-        tenant_id = _tenant(ctx)
         booked = await repo.booking_ids_of_contents(ctx.session, tenant_id, p.service_id, sorted(ended))
         await clip_to_validity(EventsContext(ctx.session, ctx.outbox, clock, tenant_id=tenant_id), booked)
 

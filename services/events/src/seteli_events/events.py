@@ -48,6 +48,8 @@ class EventRecorded(EventPayload):
     segments: list[Segment]
     amount_tenant: Decimal
     amount_co_payment: Decimal
+    # the client pays the content by the service's contents on the event's first day (never settled by the tenant)
+    client_pays: bool = False
 
 
 class EventCorrected(EventRecorded):
@@ -119,6 +121,7 @@ class InterruptionFinalised(EventPayload):
     amount_tenant: Decimal
     amount_co_payment: Decimal
     revision: int = 1  # a correction before settlement is published again with the next revision
+    client_pays: bool = False  # by the service's contents on the departure day: never settled by the tenant
 
 
 class InterruptionDeleted(EventPayload):
@@ -249,7 +252,8 @@ def event_status(row: Mapping[str, Any]) -> str:
 
 
 def event_payload(
-    row: Mapping[str, Any], segments: Sequence[Mapping[str, Any]], cls: type[EventRecorded], revision: int
+    row: Mapping[str, Any], segments: Sequence[Mapping[str, Any]], cls: type[EventRecorded], revision: int,
+    client_pays: bool = False,
 ) -> EventRecorded:
     return cls(
         event_id=row["id"],
@@ -269,4 +273,5 @@ def event_payload(
         segments=[segment_out(s) for s in segments],
         amount_tenant=money(row["amount_tenant"]),
         amount_co_payment=money(row["amount_co_payment"]),
+        client_pays=client_pays,
     )

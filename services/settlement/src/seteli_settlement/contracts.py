@@ -114,6 +114,7 @@ class EventRecordedIn(TenantFact):
     segments: list[SegmentIn] | None = None
     amount_tenant: Decimal | None = None
     amount_co_payment: Decimal | None = None
+    client_pays: bool | None = None  # by the contents of the event's first day; older publishers: not sent
     reason: str | None = not_sent(why="an event has no reason of its own")
 
 
@@ -143,6 +144,7 @@ class InterruptionFinalisedIn(TenantFact):
     segments: list[SegmentIn] | None = None
     amount_tenant: Decimal | None = None
     amount_co_payment: Decimal | None = None
+    client_pays: bool | None = None  # by the contents of its departure day; older publishers: not sent
 
 
 class InterruptionDeletedIn(TenantFact):

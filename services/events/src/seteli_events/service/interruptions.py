@@ -56,6 +56,7 @@ from ..events import (
 from .event_changes import ensure_open, merged_input, revalue
 from .recording import (
     check_content_goes_on,
+    client_pays_on,
     content_end,
     content_terms,
     load_booking,
@@ -244,6 +245,7 @@ async def _publish_finalised(ctx: EventsContext, row: Row, last_revision: int) -
     waiting interruption sends exactly what finalising it would have sent)."""
     revision = last_revision + 1
     row["revision"] = revision
+    service = await repo.service_row(ctx.session, ctx.tenant_id, row["service_id"])
     await ctx.publish(
         InterruptionFinalised(
             interruption_id=row["id"],
@@ -262,6 +264,7 @@ async def _publish_finalised(ctx: EventsContext, row: Row, last_revision: int) -
             amount_tenant=row["amount_tenant"],
             amount_co_payment=row["amount_co_payment"],
             revision=revision,
+            client_pays=client_pays_on(service, row["content_id"], row["start"]),
         ),
         row["id"] if revision == 1 else f"{row['id']}:{revision}",  # each correction is a new fact
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, time
+from datetime import date, time, timedelta
 from decimal import Decimal
 from typing import Any, Literal
 
@@ -70,12 +70,41 @@ def domain_problem(exc: DomainError) -> ProblemError:
 
 def contents_on(service: Mapping[str, Any] | None, day: date | None) -> list[dict[str, Any]]:
     """The service's contents on `day`: those of its latest scheduled version from on or before the day (a
-    change the tenant admin gave an effective date), else the contents it has had until then."""
+    change the tenant admin gave an effective date), else the contents it has had until then. A scheduled
+    change that has taken effect is the service's contents now; the contents before its date are kept as a
+    past version (`{"before": date, "contents": ...}`, see `past_versions`) and answer for days before it."""
+    versions = (service or {}).get("versions") or []
+    if day is not None:
+        earlier = sorted((v for v in versions if "before" in v and day < date.fromisoformat(v["before"])),
+                         key=lambda v: v["before"])
+        if earlier:
+            return list(earlier[0]["contents"])
     contents: list[dict[str, Any]] = list((service or {}).get("contents") or [])
-    for version in sorted((service or {}).get("versions") or [], key=lambda v: v["effective_from"]):
+    for version in sorted((v for v in versions if "effective_from" in v), key=lambda v: v["effective_from"]):
         if day is not None and date.fromisoformat(version["effective_from"]) <= day:
             contents = list(version["contents"])
     return contents
+
+
+def past_versions(service: Mapping[str, Any] | None, still_scheduled: set[str], today: date) -> list[dict[str, Any]]:
+    """The past versions to keep when applications publishes the service again: the ones kept before, and for
+    each scheduled version no longer sent whose date has come (it took effect; one of a later date was
+    cancelled), the contents the service had on the day before its date."""
+    versions = list((service or {}).get("versions") or [])
+    kept = [v for v in versions if "before" in v]
+    for version in versions:
+        day = version.get("effective_from")
+        if day is None or day in still_scheduled or date.fromisoformat(day) > today:
+            continue
+        if not any(v["before"] == day for v in kept):
+            kept.append({"before": day, "contents": contents_on(service, date.fromisoformat(day) - timedelta(days=1))})
+    return sorted(kept, key=lambda v: v["before"])
+
+
+def client_pays_on(service: Mapping[str, Any] | None, content_id: str, day: date) -> bool:
+    """Whether the client pays the content by the service's contents on `day` (an event's or interruption's
+    first day): settlement never pays such a one, whenever it is recorded."""
+    return any(c.get("content_id") == content_id and c.get("client_pays") for c in contents_on(service, day))
 
 
 def content_ended_from(service: Mapping[str, Any] | None, content_id: str, day: date) -> date | None:
@@ -315,7 +344,9 @@ async def evaluate(
 async def publish_event(
     ctx: EventsContext, row: Mapping[str, Any], segments: list[Row], cls: type[EventRecorded], revision: int
 ) -> None:
-    await ctx.publish(event_payload(row, segments, cls, revision), f"{row['id']}:{revision}")
+    service = await repo.service_row(ctx.session, ctx.tenant_id, row["service_id"])
+    client_pays = client_pays_on(service, row["content_id"], row["start"])
+    await ctx.publish(event_payload(row, segments, cls, revision, client_pays), f"{row['id']}:{revision}")
 
 
 async def record_event(

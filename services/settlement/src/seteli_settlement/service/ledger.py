@@ -147,6 +147,15 @@ async def _retire_lines(
     await repo.set_line_status(session, tenant_id, [ln["id"] for ln in live if ln["id"] not in paid], "superseded")
 
 
+async def _client_pays(session: AsyncSession, tenant_id: str, p: EventRecordedIn | InterruptionFinalisedIn) -> bool:
+    """Whether the client pays the event (interruption): as events valued it, by the service's contents on its
+    first day (a content the tenant admin made client-paid from a later date is paid by the tenant before it,
+    whenever recorded); from an older publisher that does not say, by the content as it is now."""
+    if p.client_pays is not None:
+        return p.client_pays
+    return p.content_id in await _client_pays_contents(session, tenant_id, p.service_id)
+
+
 async def _client_pays_contents(session: AsyncSession, tenant_id: str, service_id: str) -> set[str]:
     for service in await repo.tenant_services(session, tenant_id):
         if service["id"] == service_id:
@@ -164,7 +173,7 @@ async def record_event(ctx: ServiceContext, tenant_id: str, p: EventRecordedIn) 
     if head["deleted"] or head["revision"] >= revision:
         return False
     await _retire_lines(session, tenant_id, "event", event_id, now, p.provider_id)
-    if p.content_id not in await _client_pays_contents(session, tenant_id, p.service_id):
+    if not await _client_pays(session, tenant_id, p):
         segments = p.segments or [
             SegmentIn(start=p.start, end=p.end, units=p.units, amount_tenant=p.amount_tenant,
                       amount_co_payment=p.amount_co_payment)
@@ -234,7 +243,7 @@ async def finalise_interruption(
     base = _Source(p.start, p.end, None, p.service_id, p.provider_id, p.producer_part, p.client_ref,
                    p.content_id, p.unit or "day", p.reason)
     segments = list(p.segments or [])
-    if p.content_id in await _client_pays_contents(session, tenant_id, p.service_id):
+    if await _client_pays(session, tenant_id, p):
         segments = []  # the client pays it: never a line of a payment, as for its events
     await repo.insert_lines(
         session,
