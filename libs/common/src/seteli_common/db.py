@@ -6,17 +6,20 @@ Services never commit: the boundary (HTTP dependency, message consumer, job) ope
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
 from sqlalchemy import BigInteger, Executable, Integer, MetaData, event, text
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import Session
 
 from .tenancy import TENANT_SETTING, quote_ident
+
+log = logging.getLogger("seteli.db")
 
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -87,18 +90,39 @@ class Database:
             event.listen(self.engine.sync_engine, "connect", _set_role(role))
         # Called after each commit that wrote outbox rows (the relay's wake-up), whoever committed it.
         self.outbox_committed: list[Callable[[], None]] = []
+        # Called after each commit whose session carries the flag (`session.info[flag] = True`, set by a
+        # repository that wrote work for someone in this process: a settlement job), whoever committed it.
+        self.committed_with: dict[str, list[Callable[[], None]]] = {}
 
         class _Session(Session):  # a class of this database's own, so its commit hook sees only its sessions
             pass
 
         event.listen(_Session, "after_commit", self._after_commit)
-        event.listen(_Session, "after_rollback", _forget_outbox)
+        event.listen(_Session, "after_rollback", self._after_rollback)
         self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False, sync_session_class=_Session)
 
     def _after_commit(self, session: Session) -> None:
         if session.info.pop(OUTBOX_WRITTEN, False):
             for callback in self.outbox_committed:
                 callback()
+        for flag, callbacks in self.committed_with.items():
+            if session.info.pop(flag, False):
+                for callback in callbacks:
+                    callback()
+
+    def _after_rollback(self, session: Session) -> None:
+        _forget_outbox(session)
+        for flag in self.committed_with:
+            session.info.pop(flag, None)
+
+    async def listen(self, channel: str, callback: Callable[[], None]) -> Listener | None:
+        """PostgreSQL `LISTEN channel` on a connection of its own (outside the pool): `callback()` on every
+        NOTIFY of that channel, committed by any process. None on SQLite (one process: wake in-process)."""
+        if not self.is_postgres:
+            return None
+        listener = Listener(self.url, channel, callback)
+        await listener.ensure()
+        return listener
 
     @property
     def is_sqlite(self) -> bool:
@@ -190,3 +214,39 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+
+
+class Listener:
+    """A LISTEN connection. A notification can be lost (the connection dropped, the process was busy
+    reconnecting): whoever listens keeps a slow poll as the safety net and calls `ensure()` before each wait."""
+
+    def __init__(self, url: str, channel: str, callback: Callable[[], None]) -> None:
+        self.dsn = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+        self.channel, self.callback = channel, callback
+        self.connection: Any = None
+
+    def _notified(self, *_args: Any) -> None:
+        self.callback()
+
+    async def ensure(self) -> bool:
+        """Listening now? Reconnects a dropped connection; False (and a poll-only wait) when that fails."""
+        if self.connection is not None and not self.connection.is_closed():
+            return True
+        import asyncpg
+
+        try:
+            self.connection = await asyncpg.connect(self.dsn, timeout=5)
+            await self.connection.add_listener(self.channel, self._notified)
+        except (OSError, asyncpg.PostgresError, TimeoutError) as exc:
+            log.warning("LISTEN %s failed, polling only: %s", self.channel, exc)
+            self.connection = None
+            return False
+        return True
+
+    async def close(self) -> None:
+        connection, self.connection = self.connection, None
+        if connection is not None and not connection.is_closed():
+            try:
+                await connection.close(timeout=5)
+            except Exception:
+                connection.terminate()

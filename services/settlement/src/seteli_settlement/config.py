@@ -16,7 +16,9 @@ class SettlementSettings(ServiceSettings):
     api_scheduler: bool = False
     # A claimed job not finished within the lease is taken over by another worker.
     job_lease_seconds: float = 60.0
-    worker_poll_seconds: float = 1.0
+    # Workers wake on new work (in-process commit hook; PostgreSQL LISTEN/NOTIFY across processes): the
+    # poll is the safety net for a lost notification and for jobs whose lease ran out.
+    worker_poll_seconds: float = 30.0
     worker_scheduler: bool = True
     # How often a worker process checks whether a tenant's transfer day has come (lock and send).
     scheduler_interval_seconds: float = 600.0

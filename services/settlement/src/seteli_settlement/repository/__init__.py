@@ -300,9 +300,24 @@ async def complete_run(session: AsyncSession, tenant_id: str, run_id: str, total
     )
 
 
+# Work for the workers (payment jobs, pending specifications): announced to this process's workers by the
+# commit (`Database.committed_with`) and to other processes' by a NOTIFY on WORK_CHANNEL, sent on commit.
+WORK_WAITING = "settlement.work_waiting"
+WORK_CHANNEL = "settlement_work"
+_NOTIFY_WORK = text(f"SELECT pg_notify('{WORK_CHANNEL}', '')")
+
+
+async def announce_work(session: AsyncSession) -> None:
+    if not session.info.get(WORK_WAITING):
+        session.info[WORK_WAITING] = True
+        if session.get_bind().dialect.name == "postgresql":
+            await session.execute(_NOTIFY_WORK)  # delivered when (and only if) the transaction commits
+
+
 async def insert_jobs(session: AsyncSession, rows: list[Row]) -> None:
     if rows:
         await session.execute(run_jobs.insert(), rows)
+        await announce_work(session)
 
 
 async def claim_job(session: AsyncSession, now: datetime, run_id: str | None = None) -> Row | None:
@@ -390,6 +405,8 @@ async def run_progress(session: AsyncSession, run_id: str) -> tuple[int, int]:
 
 async def insert_payment(session: AsyncSession, values: Row) -> int:
     result = await session.execute(payments.insert().values(**values).returning(payments.c.id))
+    if values.get("spec_state") == "pending":
+        await announce_work(session)  # a specification to render
     return int(result.scalar_one())
 
 

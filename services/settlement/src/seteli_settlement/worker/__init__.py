@@ -25,6 +25,7 @@ from datetime import date
 
 from seteli_common.clock import today_in_helsinki
 
+from .. import repository as repo
 from ..deps import SettlementDeps
 from ..service import outputs, paying, runs, schedule
 from ..service.paying import Claim
@@ -81,19 +82,40 @@ class SettlementWorker:
             pass
         return self.jobs_done - before
 
-    async def run_forever(self, stop: asyncio.Event, poll_seconds: float = 1.0) -> None:
-        while not stop.is_set():
-            try:
-                worked = await self.run_once()
-            except Exception:  # one bad job must not stop the worker; its lease expires and it is retried
-                log.exception("settlement job failed")
-                worked = False
-            if not worked:
+    async def run_forever(self, stop: asyncio.Event, poll_seconds: float = 30.0) -> None:
+        """Works while there is work, then sleeps until woken: by a commit in this process that wrote work
+        (jobs, a pending specification), by PostgreSQL's NOTIFY of another process's such commit, or, as
+        the safety net (a lost notification, a lease run out), after `poll_seconds`."""
+        wake = asyncio.Event()
+        hooks = self.deps.db.committed_with.setdefault(repo.WORK_WAITING, [])
+        hooks.append(wake.set)
+        listener = await self.deps.db.listen(repo.WORK_CHANNEL, wake.set)
+        try:
+            while not stop.is_set():
+                wake.clear()  # before looking: work committed from now on wakes the next round
                 try:
-                    async with asyncio.timeout(poll_seconds):  # not wait_for: see seteli_common.tasks
-                        await stop.wait()
-                except TimeoutError:
-                    pass
+                    worked = await self.run_once()
+                except Exception:  # one bad job must not stop the worker; its lease expires and it is retried
+                    log.exception("settlement job failed")
+                    worked = False
+                if not worked:
+                    if listener is not None:
+                        await listener.ensure()  # a dropped LISTEN connection: reconnect (or poll only)
+                    await _first_of(stop, wake, poll_seconds)
+        finally:
+            hooks.remove(wake.set)
+            if listener is not None:
+                await listener.close()
+
+
+async def _first_of(stop: asyncio.Event, wake: asyncio.Event, timeout: float) -> None:
+    waits = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(wake.wait())]
+    try:
+        await asyncio.wait(waits, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for waiting in waits:
+            waiting.cancel()
+        await asyncio.gather(*waits, return_exceptions=True)
 
 
 async def render_pending_specification(deps: SettlementDeps) -> bool:
