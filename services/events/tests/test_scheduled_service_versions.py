@@ -9,7 +9,7 @@ from typing import Any
 
 from seteli_applications.events import ContentInfo, ScheduledServiceVersion, ServiceDefined
 
-from .conftest import HOUSING_SERVICE, KOUVOLA_RULE, Harness
+from .conftest import HOUSING_SERVICE, KOUVOLA_RULE, Harness, T
 
 HOUSING = ContentInfo(content_id="housing", name_fi="Asuminen", name_sv="Boende", unit="day", client_pays=False)
 MEALS = {"content_id": "meals", "name_fi": "Ateriat", "name_sv": "Måltider", "unit": "day"}
@@ -85,3 +85,25 @@ async def test_an_immediate_change_is_the_contents_of_every_day(seeded: Harness)
         HOUSING.model_dump(), {**MEALS, "client_pays": False}]}).model_dump(mode="json")
     await h.feed("applications.service.defined", now)
     assert await _meals(h, "2016-03-01", "2016-03-01") == ("12.50", "0.00")
+
+
+async def test_the_co_payment_breakdown_says_who_pays_by_the_first_day_of_each_event(seeded: Harness) -> None:
+    """The breakdown's "client pays" follows the valuation: an event started before the change is the
+    client's to pay in full, its days after the date included; one from the date is the municipality's."""
+    h = seeded
+    later = ScheduledServiceVersion(effective_from="2016-03-06", name_fi="Tehostettu palveluasuminen",
+                                    name_sv="Serviceboende", auto_recording=True,
+                                    contents=[HOUSING, ContentInfo(**MEALS, client_pays=False)],
+                                    calendar={"provider_deadline_day": 2, "approval_deadline_day": 3,
+                                              "transfer_day": 4})
+    await h.feed("applications.service.defined", _housing_service([later]))
+    applied = ServiceDefined.model_validate({**_housing_service([]), "contents": [
+        HOUSING.model_dump(), {**MEALS, "client_pays": False}]}).model_dump(mode="json")
+    await h.feed("applications.service.defined", applied)  # the change has taken effect
+    assert await _meals(h, "2016-03-05", "2016-03-07") == ("0.00", "37.50")
+    assert await _meals(h, "2016-03-08", "2016-03-08") == ("12.50", "0.00")
+    url = f"/v1/tenants/{T}/co-payments?service_id={HOUSING_SERVICE}&from=2016-03-01&to=2016-03-31&client_id=c-1"
+    body = (await h.client.get(url, headers=h.provider())).json()
+    told = [(line["start"], line["client_pays"], line["amount_tenant"]) for line in body["lines"]
+            if line["content_name"] == "Ateriat"]
+    assert told == [("2016-03-05", True, "0.00"), ("2016-03-08", False, "12.50")]

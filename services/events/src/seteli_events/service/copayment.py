@@ -21,6 +21,7 @@ from ..context import EventsContext
 from ..domain.decimals import money, plain
 from ..events import ClientDataRead
 from ..repository import copayment as copayment_queries
+from .recording import client_pays_on
 
 Row = dict[str, Any]
 VISIBLE_YEARS = 3  # as in vouchers: an event this recent keeps a client the provider's own
@@ -70,13 +71,12 @@ async def breakdown(
     service = await repo.service_row(ctx.session, ctx.tenant_id, service_id)
     contents = (service or {}).get("contents") or []
     names = {c["content_id"]: c.get(f"name_{lang}") or c.get("name_fi", c["content_id"]) for c in contents}
-    client_pays = {c["content_id"] for c in contents if c.get("client_pays")}
-    lines = [
-        _line("event", r["id"], r, names, r["number"], r["voucher_value"], r["approval"])
-        for r in await copayment_queries.recorded_event_segments_of_client(
-            ctx.session, ctx.tenant_id, client_id, service_id, date_from, date_to, provider_id
-        )
-    ]
+    lines, first_days = [], []  # who pays is decided by the first day of the event or interruption
+    for r in await copayment_queries.recorded_event_segments_of_client(
+        ctx.session, ctx.tenant_id, client_id, service_id, date_from, date_to, provider_id
+    ):
+        lines.append(_line("event", r["id"], r, names, r["number"], r["voucher_value"], r["approval"]))
+        first_days.append(r["event_start"])
     breaks = await copayment_queries.finalised_interruptions_of_client(
         ctx.session, ctx.tenant_id, client_id, service_id, date_from, date_to, provider_id
     )
@@ -100,8 +100,9 @@ async def breakdown(
                         "awaiting_approval" if r["approval"] == "pending" else "payable",
                     )
                 )
-    for line in lines:  # the tenant never pays these: the client's share is the whole price
-        line["client_pays"] = line["content_id"] in client_pays
+                first_days.append(r["start"])
+    for line, first_day in zip(lines, first_days, strict=True):  # the tenant never pays these lines
+        line["client_pays"] = client_pays_on(service, line["content_id"], first_day)
     lines.sort(key=lambda line: (line["start"], line["kind"]))
     awaiting = [x for x in lines if x["status"] == "awaiting_approval"]
     return {
