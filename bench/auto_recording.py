@@ -150,7 +150,7 @@ async def main(contents: int) -> None:
         print(f"  {load()}")
         print("RESULT " + json.dumps({"name": "P5 auto-recording", "seteli": round(seteli), "baseline": round(copy),
                                       "unit": "rows/s", "ratio": round(seteli / copy, 3),
-                                      "goal": "≥ 50,000 drafts/s"}, ensure_ascii=False))
+                                      "goal": "≥ 50,000 drafts/s", "at_least": 50_000}, ensure_ascii=False))
     finally:
         await testing.drop_database(ADMIN_URL, url)
 

@@ -56,8 +56,13 @@ def parse_results(output: str) -> list[dict[str, Any]]:
 
 
 def met(result: dict[str, Any]) -> bool | None:
+    """A ratio goal (a number), or an absolute one on Seteli's own figure (`at_least` / `at_most`, with the
+    goal as text, e.g. "≥ 50,000 drafts/s")."""
+    seteli = result.get("seteli")
+    if seteli is not None and ("at_least" in result or "at_most" in result):
+        return bool(seteli >= result.get("at_least", seteli) and seteli <= result.get("at_most", seteli))
     ratio, goal = result.get("ratio"), result.get("goal")
-    if ratio is None or goal is None:
+    if ratio is None or not isinstance(goal, int | float):
         return None
     ok = ratio <= goal if result.get("better") == "lower" else ratio >= goal
     if result.get("p99_goal_ms") is not None and result.get("p99_ms") is not None:
@@ -76,7 +81,10 @@ def table(results: list[dict[str, Any]]) -> str:
     for r in results:
         lower = r.get("better") == "lower"
         goal = r.get("goal")
-        goal_text = "" if goal is None else (f"<= {goal:g}x" if lower else f">= {goal:.0%}")
+        if isinstance(goal, int | float):
+            goal_text = f"<= {goal:g}x" if lower else f">= {goal:.0%}"
+        else:
+            goal_text = "" if goal is None else str(goal)
         if r.get("p99_goal_ms") is not None:
             goal_text += f", p99 <= {r['p99_goal_ms']:g} ms"
         ratio = r.get("ratio")

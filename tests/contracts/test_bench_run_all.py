@@ -49,3 +49,15 @@ def test_a_ratio_on_its_goal_meets_it_and_a_p99_over_its_bound_does_not() -> Non
     assert met({"ratio": 1.5, "goal": 1.5, "better": "lower"}) is True
     assert met({"ratio": 1.51, "goal": 1.5, "better": "lower"}) is False
     assert met({"ratio": 0.5}) is None
+
+
+def test_an_absolute_goal_is_judged_on_setelis_own_figure_and_shown_as_written() -> None:
+    run_all = _run_all()
+    drafts = {"name": "P5 auto-recording", "seteli": 10627, "baseline": 123638, "unit": "rows/s", "ratio": 0.086,
+              "goal": "≥ 50,000 drafts/s", "at_least": 50_000}
+    idle = {"name": "idle", "seteli": 0.25, "baseline": 0.0, "unit": "% of a core", "ratio": None,
+            "goal": "< 1 % of a core together", "at_most": 1.0}
+    assert run_all.met(drafts) is False and run_all.met({**drafts, "seteli": 50_000}) is True
+    assert run_all.met(idle) is True and run_all.met({**idle, "seteli": 1.2}) is False
+    table = run_all.table([drafts, idle])
+    assert "≥ 50,000 drafts/s" in table and "< 1 % of a core together" in table
