@@ -57,6 +57,14 @@ async def test_admin_asks_in_finnish_the_company_answers_in_swedish_and_the_admi
     waiting = await portal.get(url)
     assert "Odottaa yrityksen vastausta lisätietopyyntöön." in waiting.text and "Lisätietoja pyydetty" in waiting.text
     assert 'id="decide-h"' not in waiting.text  # nothing to decide while the company answers
+    # the queue's filters: waiting for a decision no longer lists it; waiting for the company does
+    pending = await portal.get("/officer/registrations")
+    assert ">Komplettering Ab<" not in pending.text
+    tab = re.search(r'<a href="([^"]+)">Lisätietoja pyydetty</a>', pending.text)
+    assert tab is not None, pending.text[-3000:]
+    asked = await portal.get(tab.group(1))
+    assert ">Komplettering Ab<" in asked.text and 'aria-current="page"><strong>Lisätietoja pyydetty' in asked.text
+    assert ">Komplettering Ab<" not in (await portal.get("/officer/registrations?status=nonsense")).text
     again = await portal.post(ask, data={"csrf": csrf_of(waiting.text), "message": "Toinen"})
     assert again.status_code == 409 and "Pyyntö ei enää odota päätöstä" in again.text
 

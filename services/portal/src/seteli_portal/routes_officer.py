@@ -120,13 +120,20 @@ async def feedback(request: Request, kind: str = "", awaiting_reply: str = "") -
 
 # --- registration requests ------------------------------------------------------------------------
 
+REGISTRATION_STATES = ("pending", "more_requested", "approved", "rejected")  # the queue's filters, in order
+
+
 @router.get("/registrations")
 async def registrations(request: Request, status: str = "pending") -> Response:
+    """The registration requests by state: waiting for a decision (answered ones marked), waiting for the
+    company's answer, decided."""
+    status = status if status in REGISTRATION_STATES else "pending"
     page = _officer_page(request)
     at = paging(request)
     found = await page.call("GET", "registry", page.tpath("/registration-requests"),
                             params={"status": status, **at.params})
     return page.render("officer/registrations.html", items=found["items"], filter_status=status,
+                       states=REGISTRATION_STATES,
                        pager=pager(at, found["total"], "/officer/registrations", {"status": status}))
 
 
