@@ -3,9 +3,11 @@ each specification PDF, in Finnish and Swedish; tenant staff are not let in."""
 
 from __future__ import annotations
 
+import io
 import re
 
 import httpx
+import openpyxl
 from seteli_portal.i18n import money_fmt
 
 from .conftest import csrf_of, login
@@ -68,6 +70,15 @@ async def test_the_main_user_reads_the_companys_own_realisation_report(portal: h
     assert csv.status_code == 200 and "attachment" in csv.headers["content-disposition"]
     companies = {line.split(";")[0] for line in csv.text.lstrip("\ufeff").splitlines()[1:]}
     assert len(companies) == 1 and companies.pop().startswith("Hoivakoti Päivänsäde"), csv.text
+    # the same report as the officer's files: an .xlsx with typed cells and a PDF, linked from the page
+    assert 'id="realisation-xlsx"' in page.text and 'id="realisation-pdf"' in page.text
+    xlsx = await portal.get("/provider/reports/realisation.xlsx", params={"start": month, "end": month})
+    assert xlsx.status_code == 200 and xlsx.content[:2] == b"PK" and ".xlsx" in xlsx.headers["content-disposition"]
+    sheet = openpyxl.load_workbook(io.BytesIO(xlsx.content)).active
+    assert sheet is not None and str(sheet.cell(2, 1).value).startswith("Hoivakoti Päivänsäde")
+    assert {sheet.cell(r, 1).value for r in range(2, sheet.max_row + 1)} == {sheet.cell(2, 1).value}
+    pdf = await portal.get("/provider/reports/realisation.pdf", params={"start": month, "end": month})
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
     backwards = await portal.get("/provider/reports", params={"start": month, "end": "2000-01"})
     assert backwards.status_code == 422 and 'id="report-end-error"' in backwards.text
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import calendar
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import quote
 
 from fastapi import APIRouter, Request
@@ -14,13 +14,13 @@ from fastapi.responses import Response
 from seteli_common.web import content_disposition
 
 from .apiclient import ApiError
-from .i18n import units_fmt
+from .i18n import date_fmt, units_fmt
 from .producer_parts import grouped as _grouped
 from .provider_data import listing, today
 from .routes_officer import REPORT_LIMIT, _report_errors, _report_table
 from .routes_officer_clients import _range
 from .routes_provider import _choices, _main_user_page, _provider_page, _services
-from .spreadsheet import as_csv
+from .spreadsheet import XLSX_MEDIA_TYPE, as_csv, as_pdf, as_xlsx
 from .web import Page, download, seg
 
 router = APIRouter(prefix="/provider")
@@ -557,11 +557,21 @@ async def own_report(request: Request, start: str = "", end: str = "") -> Respon
                        end=end, errors=errors)
 
 
-@router.get("/reports/realisation.csv")
-async def own_report_file(request: Request, start: str, end: str) -> Response:
-    """The company's realisation report as a CSV that opens in Finnish Excel."""
+@router.get("/reports/realisation.{extension}")
+async def own_report_file(request: Request, extension: Literal["csv", "xlsx", "pdf"], start: str,
+                          end: str) -> Response:
+    """The company's realisation report as the officer's is given: a CSV that opens in Finnish Excel, an .xlsx
+    with typed cells, or a PDF."""
     page = _main_user_page(request)
-    headers, rows = _report_table(page, "realisation", await _own_report(page, start, end))
-    filename = f"{page.t('reports.file_realisation')}-{start}-{end}.csv"
-    return Response(as_csv(headers, rows), media_type="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": content_disposition(filename)})
+    report = await _own_report(page, start, end)
+    headers, rows = _report_table(page, "realisation", report)
+    stem = page.t("reports.file_realisation")
+    disposition = {"Content-Disposition": content_disposition(f"{stem}-{start}-{end}.{extension}")}
+    if extension == "xlsx":
+        return Response(as_xlsx(headers, rows, stem), media_type=XLSX_MEDIA_TYPE, headers=disposition)
+    if extension == "pdf":
+        company = report["realisation"][0]["provider_name"] if report["realisation"] else ""
+        subtitle = f"{company}, {date_fmt(start)}–{date_fmt(end)}".lstrip(", ")
+        return Response(as_pdf(page.t("reports.realisation"), subtitle, headers, rows), media_type="application/pdf",
+                        headers=disposition)
+    return Response(as_csv(headers, rows), media_type="text/csv; charset=utf-8", headers=disposition)
