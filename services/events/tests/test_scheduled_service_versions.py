@@ -15,15 +15,20 @@ HOUSING = ContentInfo(content_id="housing", name_fi="Asuminen", name_sv="Boende"
 MEALS = {"content_id": "meals", "name_fi": "Ateriat", "name_sv": "Måltider", "unit": "day"}
 
 
-def _housing_service(scheduled: list[ScheduledServiceVersion]) -> dict[str, Any]:
-    """What applications publishes for the housing service: meals paid by the client until 2016-03-06, by the
-    municipality from then on."""
+CALENDAR = {"provider_deadline_day": 2, "approval_deadline_day": 3, "transfer_day": 4}
+# the tenant admin's change: from 6 March the municipality pays the meals
+MUNICIPALITY_PAYS_MEALS_FROM_6_MARCH = ScheduledServiceVersion(
+    effective_from="2016-03-06", name_fi="Tehostettu palveluasuminen", name_sv="Serviceboende", auto_recording=True,
+    contents=[HOUSING, ContentInfo(**MEALS, client_pays=False)], calendar=CALENDAR)
+
+
+def _housing_service(scheduled: list[ScheduledServiceVersion], meals_client_pays: bool = True) -> dict[str, Any]:
+    """What applications publishes for the housing service: by default meals paid by the client, with the given
+    scheduled versions (`meals_client_pays=False`: the service once the change has taken effect)."""
     return ServiceDefined(
         service_id=HOUSING_SERVICE, name_fi="Tehostettu palveluasuminen", name_sv="Serviceboende", kind="voucher",
-        auto_recording=True, contents=[HOUSING, ContentInfo(**MEALS, client_pays=True)],
-        interruption_rule=KOUVOLA_RULE, calendar={"provider_deadline_day": 2, "approval_deadline_day": 3,
-                                                  "transfer_day": 4},
-        scheduled=scheduled).model_dump(mode="json")
+        auto_recording=True, contents=[HOUSING, ContentInfo(**MEALS, client_pays=meals_client_pays)],
+        interruption_rule=KOUVOLA_RULE, calendar=CALENDAR, scheduled=scheduled).model_dump(mode="json")
 
 
 async def _meals(h: Harness, start: str, end: str) -> tuple[str, str]:
@@ -34,12 +39,7 @@ async def _meals(h: Harness, start: str, end: str) -> tuple[str, str]:
 
 async def test_an_event_is_valued_by_the_contents_of_its_day(seeded: Harness) -> None:
     h = seeded
-    later = ScheduledServiceVersion(effective_from="2016-03-06", name_fi="Tehostettu palveluasuminen",
-                                    name_sv="Serviceboende", auto_recording=True,
-                                    contents=[HOUSING, ContentInfo(**MEALS, client_pays=False)],
-                                    calendar={"provider_deadline_day": 2, "approval_deadline_day": 3,
-                                              "transfer_day": 4})
-    await h.feed("applications.service.defined", _housing_service([later]))
+    await h.feed("applications.service.defined", _housing_service([MUNICIPALITY_PAYS_MEALS_FROM_6_MARCH]))
     # recorded on 15 March, all of them after the change was scheduled; the day decides
     assert await _meals(h, "2016-03-01", "2016-03-02") == ("0.00", "25.00")  # before: the client pays
     assert await _meals(h, "2016-03-05", "2016-03-05") == ("0.00", "12.50")  # the day before
@@ -59,14 +59,8 @@ async def test_a_change_that_has_taken_effect_still_values_earlier_days_by_the_o
     (the month's care is entered on the 1st of the next month), is still valued by the old contents, and
     settlement is told who pays by the event's first day."""
     h = seeded
-    later = ScheduledServiceVersion(effective_from="2016-03-06", name_fi="Tehostettu palveluasuminen",
-                                    name_sv="Serviceboende", auto_recording=True,
-                                    contents=[HOUSING, ContentInfo(**MEALS, client_pays=False)],
-                                    calendar={"provider_deadline_day": 2, "approval_deadline_day": 3,
-                                              "transfer_day": 4})
-    await h.feed("applications.service.defined", _housing_service([later]))
-    applied = ServiceDefined.model_validate({**_housing_service([]), "contents": [
-        HOUSING.model_dump(), {**MEALS, "client_pays": False}]}).model_dump(mode="json")
+    await h.feed("applications.service.defined", _housing_service([MUNICIPALITY_PAYS_MEALS_FROM_6_MARCH]))
+    applied = _housing_service([], meals_client_pays=False)
     await h.feed("applications.service.defined", applied)  # the due-changes job on 6 March
     assert await _meals(h, "2016-03-01", "2016-03-02") == ("0.00", "25.00")  # before the date: the client
     assert await _meals(h, "2016-03-05", "2016-03-07") == ("0.00", "37.50")  # by its first day
@@ -81,8 +75,7 @@ async def test_an_immediate_change_is_the_contents_of_every_day(seeded: Harness)
     """A change made today without a date (no scheduled version) is the service's contents for every day, as
     before: only a scheduled change that has taken effect leaves earlier days to the old contents."""
     h = seeded
-    now = ServiceDefined.model_validate({**_housing_service([]), "contents": [
-        HOUSING.model_dump(), {**MEALS, "client_pays": False}]}).model_dump(mode="json")
+    now = _housing_service([], meals_client_pays=False)
     await h.feed("applications.service.defined", now)
     assert await _meals(h, "2016-03-01", "2016-03-01") == ("12.50", "0.00")
 
@@ -91,14 +84,8 @@ async def test_the_co_payment_breakdown_says_who_pays_by_the_first_day_of_each_e
     """The breakdown's "client pays" follows the valuation: an event started before the change is the
     client's to pay in full, its days after the date included; one from the date is the municipality's."""
     h = seeded
-    later = ScheduledServiceVersion(effective_from="2016-03-06", name_fi="Tehostettu palveluasuminen",
-                                    name_sv="Serviceboende", auto_recording=True,
-                                    contents=[HOUSING, ContentInfo(**MEALS, client_pays=False)],
-                                    calendar={"provider_deadline_day": 2, "approval_deadline_day": 3,
-                                              "transfer_day": 4})
-    await h.feed("applications.service.defined", _housing_service([later]))
-    applied = ServiceDefined.model_validate({**_housing_service([]), "contents": [
-        HOUSING.model_dump(), {**MEALS, "client_pays": False}]}).model_dump(mode="json")
+    await h.feed("applications.service.defined", _housing_service([MUNICIPALITY_PAYS_MEALS_FROM_6_MARCH]))
+    applied = _housing_service([], meals_client_pays=False)
     await h.feed("applications.service.defined", applied)  # the change has taken effect
     assert await _meals(h, "2016-03-05", "2016-03-07") == ("0.00", "37.50")
     assert await _meals(h, "2016-03-08", "2016-03-08") == ("12.50", "0.00")
