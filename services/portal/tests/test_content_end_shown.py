@@ -122,3 +122,25 @@ async def test_the_contents_table_marks_an_ended_content_and_offers_no_fields_fo
     row = re.search(rf'<tr id="content-{pharmacy}" class="ended">.*?</tr>', swedish, re.S).group(0)  # type: ignore[union-attr]
     assert f"Upphört {today}" in row and "Päättynyt" not in row
     await portal.post("/language", data={"csrf": csrf_of(swedish), "lang": "fi", "next": "/officer"})
+
+
+async def test_of_two_contents_with_the_same_names_only_the_one_ending_later_says_so(
+        portal: httpx.AsyncClient, data: Seed) -> None:
+    await login(portal, data.officer_email, OFFICER_PASSWORD)
+    page = await portal.get("/officer/services")
+    created = await portal.post("/officer/services", data={
+        "csrf": csrf_of(page.text), "name_fi": "Asiointipalvelu", "name_sv": "Ärendetjänst", "kind": "voucher",
+        "contents.0.name_fi": "Asiointi", "contents.0.name_sv": "Ärende", "contents.0.unit": "piece",
+        "contents.1.name_fi": "Asiointi", "contents.1.name_sv": "Ärende", "contents.1.unit": "hour"})
+    assert created.status_code == 303, created.text[-2000:]
+    url = created.headers["location"]
+    first, second = re.findall(r'<div class="content-end" id="end-content-([^"]+)">', (await portal.get(url)).text)
+    later = today_in_helsinki(SystemClock()) + timedelta(days=30)
+    ended = await submit(portal, url, f"{url}/contents/{second}/end", {"ends_from": later.isoformat()})
+    assert ended.status_code == 303, ended.text[-2000:]
+
+    page = (await portal.get(url)).text
+    ending = re.search(rf'<div class="content-end" id="end-content-{second}">.*?</div>', page, re.S).group(0)  # type: ignore[union-attr]
+    assert _shown(later) in ending and "<form" not in ending
+    going_on = re.search(rf'<div class="content-end" id="end-content-{first}">.*?</div>', page, re.S).group(0)  # type: ignore[union-attr]
+    assert _shown(later) not in going_on and "<form" in going_on  # still offered an end of its own

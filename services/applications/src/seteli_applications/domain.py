@@ -226,7 +226,8 @@ def service_changes(before: dict[str, Any], after: dict[str, Any]) -> list[dict[
                         "old_name_fi": before["name_fi"], "old_name_sv": before["name_sv"]})
     old_contents = {c["id"]: c for c in before["contents"]}
     for content in after["contents"]:
-        names = {"name_fi": content["name_fi"], "name_sv": content["name_sv"]}
+        # the content's id beside its names: two contents may share names (the portal marks the one ending)
+        names = {"content_id": content["id"], "name_fi": content["name_fi"], "name_sv": content["name_sv"]}
         old = old_contents.get(content["id"])
         if old is None:
             changes.append({"kind": "content_added", **names, "client_pays": content["client_pays"]})

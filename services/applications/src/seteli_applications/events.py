@@ -65,6 +65,7 @@ class ServiceChange(_Frozen):
     auto_recording or rulebook; the other fields are those the kind needs."""
 
     kind: str
+    content_id: str | None = None  # the content of a content_* kind
     name_fi: str | None = None
     name_sv: str | None = None
     old_name_fi: str | None = None
