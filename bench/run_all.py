@@ -3,6 +3,7 @@
     uv run --frozen python bench/run_all.py            # short sizes (~10-15 minutes on a loaded 2-core machine)
     uv run --frozen python bench/run_all.py --full     # the sizes (much longer: a 1,000,000-line month)
     uv run --frozen python bench/run_all.py --only wrk_events,relay_throughput
+    uv run --frozen python bench/run_all.py --only load/run   # the whole suite under the Poisson mix
 
 Each bench runs in its own process and measures its raw baseline (`../shared/perf-baselines`) in the
 same run. A bench joins the table by printing, on stdout, one line per measured path:
@@ -35,6 +36,10 @@ BENCHES: list[tuple[str, list[str], list[str]]] = [
     ("settlement_month.py", [], ["--size", "full"]),
     ("auto_recording.py", [], ["--full"]),
     ("idle.py", [], ["--full"]),
+    # the whole suite under the Poisson mix at the goal's rate (about 2-3 minutes with start-up and seeding)
+    ("load/run.py", ["--rates", "300", "--seconds", "30", "--bookings", "1000", "--p99-ms", "250",
+                     "--ledger-wait", "60", "--results"],
+     ["--rates", "300", "--seconds", "120", "--bookings", "2000", "--p99-ms", "250", "--results"]),
 ]
 
 
