@@ -520,7 +520,9 @@ def print_results(report: Report, args: argparse.Namespace) -> None:
     # no good answer at all: the p99 is at least the driver's timeout
     p99 = step.latency["p99_ms"] if step.latency["p99_ms"] is not None else 30_000.0
     load = f"{min(step.load_average):.1f}-{max(step.load_average):.1f}" if step.load_average else "?"
-    note = {"load": load, "offered": step.rate, "cpu_ms": step.cpu_ms_per_request.get("total")}
+    note: dict[str, Any] = {"load": load, "offered": step.rate}
+    if not step.failures:  # with requests lost the CPU per request means little
+        note["cpu_ms"] = step.cpu_ms_per_request.get("total")
     growth = max(end - step.backlog_start[name] for name, end in step.backlog_end.items())
     for result in [
         {"name": "whole suite, Poisson mix: achieved rate", "seteli": step.achieved_rps, "unit": "req/s",

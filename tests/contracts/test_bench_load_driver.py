@@ -78,3 +78,16 @@ def test_a_slow_answer_does_not_delay_the_next_arrival() -> None:
     assert step["all"]["p50_ms"] >= 500
     assert step["driver_lateness"]["p99_ms"] < 250
     assert step["achieved_rps"] >= 20  # 80 good answers, the last about 0.5 s after the last arrival
+
+
+def test_run_all_shows_an_absolute_goal_without_a_baseline_as_no_baseline() -> None:
+    spec = importlib.util.spec_from_file_location("run_all", DRIVER.parents[1] / "run_all.py")
+    assert spec is not None and spec.loader is not None
+    run_all = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(run_all)
+    line = ('RESULT {"name": "whole suite, Poisson mix: achieved rate", "seteli": 48.4, "unit": "req/s", '
+            '"at_least": 300, "goal": ">= 300 req/s", "load": "10.1-10.7", "offered": 300.0, "cpu_ms": 21.3}')
+    [result] = run_all.parse_results(line)
+    assert run_all.met(result) is False
+    table = run_all.table([result])
+    assert "None" not in table and "raw ?" not in table and "server CPU 21.3 ms/req" in table
