@@ -43,6 +43,9 @@ OFFICER_READS = {"GET applications/queue": 3, "GET events/approvals": 3, "GET ev
                  "GET bookings (list)": 1, "POST settlement runs (preview)": 1}
 TIMEOUT = 30.0  # seconds; an answer later than this is an error
 MAX_CONNECTIONS_PER_HOST = 512  # beyond this, arrivals wait for a connection (the wait counts in latency)
+# uvicorn closes a keep-alive connection idle for 5 s: one idle longer than this is not reused, so that a
+# request never races the server's close (a reset that would count as the suite's error)
+REUSE_IDLE_SECONDS = 4.0
 
 
 class _Connection(asyncio.Protocol):
@@ -54,6 +57,7 @@ class _Connection(asyncio.Protocol):
         self.waiter: asyncio.Future[tuple[int, bytes, bool]] | None = None
         self.body: list[bytes] = []
         self.closed = False
+        self.last_used = 0.0
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = transport  # type: ignore[assignment]  # uvloop's is not an asyncio.Transport subclass
@@ -88,6 +92,7 @@ class _Connection(asyncio.Protocol):
         self.waiter = asyncio.get_running_loop().create_future()
         self.transport.write(raw)
         status, body, keep_alive = await self.waiter
+        self.last_used = asyncio.get_running_loop().time()
         if not keep_alive:
             self.transport.close()
             self.closed = True
@@ -103,10 +108,13 @@ class _Pool:
     async def request(self, raw: bytes) -> tuple[int, bytes]:
         async with self.slots:
             conn = None
+            now = asyncio.get_running_loop().time()
             while self.idle:
                 conn = self.idle.pop()
-                if not conn.closed:
+                if not conn.closed and now - conn.last_used < REUSE_IDLE_SECONDS:
                     break
+                if conn.transport is not None:
+                    conn.transport.close()
                 conn = None
             if conn is None:
                 _, conn = await asyncio.get_running_loop().create_connection(_Connection, self.host, self.port)

@@ -10,6 +10,7 @@ import random
 import statistics
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 DRIVER = Path(__file__).resolve().parents[2] / "bench" / "load" / "poisson.py"
 
@@ -91,3 +92,32 @@ def test_run_all_shows_an_absolute_goal_without_a_baseline_as_no_baseline() -> N
     assert run_all.met(result) is False
     table = run_all.table([result])
     assert "None" not in table and "raw ?" not in table and "server CPU 21.3 ms/req" in table
+
+
+def test_a_connection_idle_near_the_servers_keep_alive_timeout_is_not_reused() -> None:
+    driver: Any = _driver()
+    driver.REUSE_IDLE_SECONDS = 0.2  # uvicorn's 5 s, scaled down
+    accepted = []
+
+    async def scenario() -> None:
+        async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            accepted.append(writer)
+            try:
+                while await reader.readuntil(b"\r\n\r\n"):
+                    writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}")
+                    await writer.drain()
+            except (asyncio.IncompleteReadError, ConnectionError):
+                writer.close()
+
+        server = await asyncio.start_server(serve, "127.0.0.1", 0)
+        async with server:
+            pool = driver._Pool("127.0.0.1", server.sockets[0].getsockname()[1])
+            raw = b"GET / HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n"
+            assert await pool.request(raw) == (200, b"{}")
+            assert await pool.request(raw) == (200, b"{}")  # at once: the same connection
+            assert len(accepted) == 1
+            await asyncio.sleep(0.3)
+            assert await pool.request(raw) == (200, b"{}")  # idle too long: a new one
+            assert len(accepted) == 2
+
+    asyncio.run(scenario())
