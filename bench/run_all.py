@@ -3,6 +3,7 @@
     uv run --frozen python bench/run_all.py            # short sizes (~10-15 minutes on a loaded 2-core machine)
     uv run --frozen python bench/run_all.py --full     # the issue's sizes (much longer: a 1,000,000-line month)
     uv run --frozen python bench/run_all.py --only wrk_events,relay_throughput
+    uv run --frozen python bench/run_all.py --only load/run   # the whole suite under the Poisson mix
 
 Each bench runs in its own process and measures its raw baseline (`../shared/perf-baselines`) in the
 same run. A bench joins the table by printing, on stdout, one line per measured path:
@@ -35,6 +36,11 @@ BENCHES: list[tuple[str, list[str], list[str]]] = [
     ("settlement_month.py", [], ["--size", "full"]),
     ("auto_recording.py", [], ["--full"]),
     ("idle.py", [], ["--full"]),
+    # the whole suite under the Poisson mix at the goal's rate: 30 s of load, at most 30 s of answers after it
+    # and 40 s of waiting for the ledger (2-3 minutes with the six services' start-up and seeding)
+    ("load/run.py", ["--rates", "300", "--seconds", "30", "--bookings", "1000", "--p99-ms", "250",
+                     "--drain-wait", "10", "--ledger-wait", "30", "--results"],
+     ["--rates", "300", "--seconds", "120", "--bookings", "2000", "--p99-ms", "250", "--results"]),
 ]
 
 
@@ -93,10 +99,12 @@ def table(results: list[dict[str, Any]]) -> str:
         if r.get("p99_ms") is not None:
             notes.append(f"p99 {r['p99_ms']:g} ms (raw {r.get('baseline_p99_ms', '?')} ms)")
         if r.get("cpu_ms") is not None:
-            notes.append(f"server CPU {r['cpu_ms']:g} ms/req (raw {r.get('baseline_cpu_ms', '?')})")
+            raw = f" (raw {r['baseline_cpu_ms']})" if r.get("baseline_cpu_ms") is not None else ""
+            notes.append(f"server CPU {r['cpu_ms']:g} ms/req{raw}")
         ok = met(r)
         rows.append((str(r.get("name", "?")), f"{number(r.get('seteli'))} {r.get('unit', '')}",
-                     f"{number(r.get('baseline'))} {r.get('unit', '')}", ratio_text, goal_text,
+                     "" if r.get("baseline") is None else f"{number(r['baseline'])} {r.get('unit', '')}",
+                     ratio_text, goal_text,
                      {True: "yes", False: "NO", None: "?"}[ok], "; ".join(notes)))
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     lines = ["| " + " | ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)) + " |" for row in rows]

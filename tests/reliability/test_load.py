@@ -1,10 +1,11 @@
-"""Issue #10, item 14: providers recording events and officers reading at a constant arrival rate, held
+"""Issue #10, item 14: providers recording events and officers reading at a given arrival rate, held
 (short: 60 s; long: 5 minutes, or SETELI_LOAD_SECONDS) against the distributed suite: throughput equals the
 offered rate, error rate <= 0.1 %, the outbox backlog does not grow, every recorded event reaches the
 settlement ledger; p50/p95/p99 per request type reported.
 
-The driver is bench/load/run.py, run as a subprocess (it runs locust, which patches the process with
-gevent, in a subprocess of its own). Its targets are its exit status; the report it writes is printed."""
+The driver is bench/load/run.py, run as a subprocess (it runs the open-loop Poisson driver
+bench/load/poisson.py in a process of its own: arrivals at random, exponential gaps, at the offered rate on
+average). Its targets are its exit status; the report it writes is printed."""
 
 from __future__ import annotations
 
@@ -34,7 +35,7 @@ def load_profile(request: pytest.FixtureRequest) -> str:
     return str(request.param)
 
 
-def test_constant_arrival_rate_is_sustained(pg_admin_url: str, load_profile: str, tmp_path: Path) -> None:
+def test_arrival_rate_is_sustained(pg_admin_url: str, load_profile: str, tmp_path: Path) -> None:
     amqp = testing.amqp_base_url()
     if amqp is None:  # as the root conftest's amqp_url fixture (this test needs only the base URL)
         if os.environ.get("SETELI_REQUIRE_INTEGRATION") == "1":
