@@ -19,11 +19,9 @@ from seteli_common.money import to_cents
 from ..context import EventsContext
 from ..domain import (
     AutoRecordInput,
-    ContentTerms,
     DomainError,
     DraftEvent,
     RecordedEvent,
-    Valuation,
     auto_record_candidates,
     overlapping_days,
     split_by_month,
@@ -88,8 +86,8 @@ async def auto_record_tenant(ctx: EventsContext, month: Month) -> dict[str, Any]
     service_rows, list_rows = await queries.services_and_price_lists(ctx.session, tenant)
     drafter = _Drafter(ctx, month, service_rows, list_rows)
     made: dict[str, list[tuple[date, date]]] = {}  # this run's drafts per content: they take their days too
-    event_rows: list[Row] = []
-    segment_rows: list[Row] = []
+    event_rows: list[tuple[Any, ...]] = []  # in the order of queries.EVENT_COLUMNS
+    segment_rows: list[tuple[Any, ...]] = []  # in the order of queries.SEGMENT_COLUMNS
     skipped: list[Row] = []
     for draft in drafts:
         booking = booked[latest_booking[draft.voucher_content_id]]
@@ -102,9 +100,9 @@ async def auto_record_tenant(ctx: EventsContext, month: Month) -> dict[str, Any]
         except ProblemError as exc:  # e.g. no price list for the month: left for the provider
             skipped.append({"booking_id": booking["id"], "start": draft.start.isoformat(), "reason": exc.detail})
             continue
-        made.setdefault(vc_id, []).append((row["start"], row["end"]))
+        made.setdefault(vc_id, []).append((draft.start, row[_END]))
         event_rows.append(row)
-        segment_rows.extend({"tenant_id": tenant, "event_id": row["id"], "seq": i, **s} for i, s in enumerate(segments))
+        segment_rows.extend(segments)
     await queries.insert_drafts(ctx.session, event_rows, segment_rows)
     await queries.record_auto_record_run(ctx.session, tenant, str(month), len(event_rows), ctx.clock.now())
     return {"month": str(month), "created": len(event_rows), "skipped": skipped}
@@ -114,40 +112,44 @@ class ContentEnded(Exception):
     """The draft's content ended (by the tenant admin) on or before the draft's first day."""
 
 
+_END = queries.EVENT_COLUMNS.index("end")
+
+
 class _Drafter:
     """Checks and values one draft as `recording.create_event` does for a draft event, from rows read for the
-    whole tenant; valuations of equal terms (same service, provider, content terms, days) are computed once."""
+    whole tenant. Drafts of equal terms (same service, provider, content terms, validity, days) are the rule
+    in a tenant, so both the span checks and the valuation are computed once per distinct terms and their
+    outcome (a problem included) reused."""
 
     def __init__(self, ctx: EventsContext, month: Month, service_rows: Mapping[str, Row],
                  list_rows: Sequence[Row]) -> None:
         self.ctx = ctx
+        self.tenant = ctx.tenant_id
         self.month = str(month)
         self.now = ctx.clock.now()
         self.services = service_rows
         self.lists: dict[tuple[str, str], list[Row]] = {}
         for r in list_rows:
             self.lists.setdefault((r["service_id"], r["provider_id"]), []).append(r)
-        self.valued: dict[tuple[Any, ...], Valuation | DomainError] = {}
+        self.spans: dict[tuple[Any, ...], tuple[date, Decimal] | Exception] = {}
+        self.valued: dict[tuple[Any, ...], tuple[list[tuple[Any, ...]], Decimal, Decimal] | ProblemError] = {}
 
-    def _valuation(self, booking: Mapping[str, Any], start: date, end: date, producer_part: str | None,
-                   exclude_days: frozenset[date]) -> Valuation:
-        service_id, provider_id = booking["service_id"], booking["provider_id"]
-        terms: ContentTerms = content_terms(booking, self.services.get(service_id), start)  # the terms of its day
-        key = (service_id, provider_id, terms, start, end, producer_part, exclude_days)
-        if key not in self.valued:
-            lists = [price_list(r) for r in self.lists.get((service_id, provider_id), ())]
+    def _span(self, booking: Mapping[str, Any], draft: DraftEvent) -> tuple[date, Decimal]:
+        """(end, stored units) of the draft, or the problem recording would raise before reading events."""
+        key = (booking["service_id"], booking["content_id"], booking["unit"], booking["valid_from"],
+               booking["valid_until"], booking.get("ended_on"), draft.start, draft.end)
+        found = self.spans.get(key)
+        if found is None:
             try:
-                self.valued[key] = value_event(terms, start, end, None, lists, producer_part,
-                                               exclude_days=exclude_days)
-            except DomainError as exc:
-                self.valued[key] = exc
-        found = self.valued[key]
-        if isinstance(found, DomainError):
-            raise domain_problem(found) from found
+                found = self._check_span(booking, draft)
+            except (ContentEnded, ProblemError) as exc:
+                found = exc
+            self.spans[key] = found
+        if isinstance(found, Exception):
+            raise found.with_traceback(None)
         return found
 
-    def draft(self, booking: Mapping[str, Any], draft: DraftEvent, existing: Sequence[Mapping[str, Any]],
-              breaks: Sequence[Mapping[str, Any]], made: Sequence[tuple[date, date]]) -> tuple[Row, list[Row]]:
+    def _check_span(self, booking: Mapping[str, Any], draft: DraftEvent) -> tuple[date, Decimal]:
         # A content the tenant admin ended: the draft ends the day before, as it does at the voucher's end.
         ended = content_ended_from(self.services.get(booking["service_id"]), booking["content_id"], draft.end)
         if ended is not None and ended <= draft.end:
@@ -160,48 +162,56 @@ class _Drafter:
         assert units is not None
         check_given(self.ctx, inp.status, end)
         _check_validity(booking, inp.start, end)
+        return end, stored_units(units)
+
+    def _valuation(self, booking: Mapping[str, Any], start: date, end: date, producer_part: str | None,
+                   exclude_days: frozenset[date]) -> tuple[list[tuple[Any, ...]], Decimal, Decimal]:
+        """(segments as (seq, start, …) tuples of the rest of SEGMENT_COLUMNS, amount_tenant, amount_co_payment)."""
+        service_id, provider_id = booking["service_id"], booking["provider_id"]
+        key = (service_id, provider_id, booking["content_id"], booking["unit"], booking["voucher_value"], start,
+               end, producer_part, exclude_days)
+        found = self.valued.get(key)
+        if found is None:
+            terms = content_terms(booking, self.services.get(service_id), start)  # the terms of its day
+            lists = [price_list(r) for r in self.lists.get((service_id, provider_id), ())]
+            try:
+                valuation = value_event(terms, start, end, None, lists, producer_part, exclude_days=exclude_days)
+            except DomainError as exc:
+                found = domain_problem(exc)
+                found.__cause__ = exc
+            else:
+                rows = [segment_row(s) for s in split_by_month(valuation.segments)]
+                found = (
+                    [(seq, *(r[c] for c in queries.SEGMENT_COLUMNS[3:])) for seq, r in enumerate(rows)],
+                    sum((to_cents(r["amount_tenant"]) for r in rows), Decimal("0.00")),
+                    sum((to_cents(r["amount_co_payment"]) for r in rows), Decimal("0.00")),
+                )
+            self.valued[key] = found
+        if isinstance(found, ProblemError):
+            raise found.with_traceback(None)
+        return found
+
+    def draft(self, booking: Mapping[str, Any], draft: DraftEvent, existing: Sequence[Mapping[str, Any]],
+              breaks: Sequence[Mapping[str, Any]], made: Sequence[tuple[date, date]]
+              ) -> tuple[tuple[Any, ...], list[tuple[Any, ...]]]:
+        """The draft's events row and segment rows (tuples in the order of the queries' columns)."""
+        end, units = self._span(booking, draft)
+        start = draft.start
         live = [(e["start"], e["end"]) for e in existing if blocks_days(e)] + list(made)
         cover, returns = interruption_cover(breaks)
-        clash = set(overlapping_days(live, inp.start, end)) | set(overlapping_days(cover, inp.start, end))
+        clash = set(overlapping_days(live, start, end)) | set(overlapping_days(cover, start, end))
         if clash:
             raise overlap_problem(sorted(clash))
-        exclude_days = frozenset(d for d in returns if inp.start <= d <= end)
-        producer_part = inp.producer_part if inp.producer_part is not None else booking["producer_part"]
-        valuation = self._valuation(booking, inp.start, end, producer_part, exclude_days)
-        segments = [segment_row(s) for s in split_by_month(valuation.segments)]
-        row = {
-            "tenant_id": self.ctx.tenant_id,
-            "id": str(uuid.uuid4()),
-            "booking_id": booking["id"],
-            "voucher_id": booking["voucher_id"],
-            "voucher_content_id": booking["voucher_content_id"],
-            "service_id": booking["service_id"],
-            "content_id": booking["content_id"],
-            "unit": booking["unit"],
-            "provider_id": booking["provider_id"],
-            "producer_part": producer_part,
-            "client_id": booking["client_id"],
-            "client_ref": booking["client_ref"],
-            "start": inp.start,
-            "end": end,
-            "start_time": None,
-            "end_time": None,
-            "units": stored_units(units),
-            "recorder": draft.recorder,
-            "performer": draft.performer,
-            "text": inp.text,
-            "status": "draft",
-            "approval": None,
-            "decision_reason": None,
-            "revision": 0,
-            "amount_tenant": sum((to_cents(r["amount_tenant"]) for r in segments), Decimal("0.00")),
-            "amount_co_payment": sum((to_cents(r["amount_co_payment"]) for r in segments), Decimal("0.00")),
-            "auto_month": self.month,
-            "settled": False,
-            "settled_run_id": None,
-            "credited": False,
-            "idempotency_key": None,
-            "created_at": self.now,
-            "updated_at": self.now,
-        }
-        return row, segments
+        exclude_days = frozenset(d for d in returns if start <= d <= end)
+        producer_part = draft.producer_part if draft.producer_part is not None else booking["producer_part"]
+        segments, amount_tenant, amount_co_payment = self._valuation(booking, start, end, producer_part,
+                                                                     exclude_days)
+        event_id = str(uuid.uuid4())
+        row = (
+            self.tenant, event_id, booking["id"], booking["voucher_id"], booking["voucher_content_id"],
+            booking["service_id"], booking["content_id"], booking["unit"], booking["provider_id"], producer_part,
+            booking["client_id"], booking["client_ref"], start, end, None, None, units, draft.recorder,
+            draft.performer, "", "draft", None, None, 0, amount_tenant, amount_co_payment, self.month, False, None,
+            False, None, self.now, self.now,
+        )
+        return row, [(self.tenant, event_id, *s) for s in segments]
