@@ -71,25 +71,31 @@ def _candidate_joins() -> Any:
     )
 
 
-_BOOKING_CONTEXT = (
-    *bookings.c,
+_BOOKING_CONTEXT = (  # what a draft needs of its booking (`repository.booking_context` has these and more)
+    bookings.c.id, bookings.c.voucher_id, bookings.c.voucher_content_id, bookings.c.service_id,
+    bookings.c.content_id, bookings.c.provider_id, bookings.c.producer_part, bookings.c.client_id,
+    bookings.c.client_ref, bookings.c.ended_on,
     voucher_contents.c.unit,
-    voucher_contents.c.granted_amount,
-    voucher_contents.c.period,
     voucher_contents.c.voucher_value,
-    vouchers.c.number.label("voucher_number"),
     vouchers.c.valid_from,
     vouchers.c.valid_until,
 )
+
+
+async def _dicts(session: AsyncSession, query: Any) -> list[Row]:
+    """The rows as dicts (the keys taken once: a RowMapping's dict() asks every row for them)."""
+    result = await session.execute(query)
+    keys = list(result.keys())
+    return [dict(zip(keys, r, strict=True)) for r in result.all()]
 
 
 async def lock_day_bookings_with_auto_recording(
     session: AsyncSession, tenant_id: str, month_first: date, month_last: date
 ) -> list[Row]:
     """The bookings of day-priced voucher contents in services that record automatically, whose voucher is
-    valid in the month, as `repository.booking_context` gives a booking (voucher content and voucher
-    columns). Their voucher contents are locked in the same read, as recording an event locks its
-    content, so a provider's event recorded meanwhile waits for the drafts and then sees them."""
+    valid in the month, with the voucher content and voucher columns a draft needs (_BOOKING_CONTEXT). Their
+    voucher contents are locked in the same read, as recording an event locks its content, so a provider's
+    event recorded meanwhile waits for the drafts and then sees them."""
     query = (
         select(*_BOOKING_CONTEXT)
         .select_from(_candidate_joins())
@@ -97,7 +103,7 @@ async def lock_day_bookings_with_auto_recording(
         .order_by(bookings.c.voucher_content_id, bookings.c.id)
         .with_for_update(of=voucher_contents)
     )
-    return await rows(session, query)
+    return await _dicts(session, query)
 
 
 def _any_of(session: AsyncSession, column: Any, ids: Sequence[str]) -> list[Any]:
@@ -113,18 +119,22 @@ _EVENT_COLUMNS = (
 )
 
 
-async def contents_events(session: AsyncSession, tenant_id: str, content_ids: Sequence[str]) -> dict[str, list[Row]]:
-    """The live (not deleted) events of the voucher contents, per content, in recording order (as
-    `repository.content_events`), in one read (a few on SQLite)."""
+async def contents_events(session: AsyncSession, tenant_id: str, content_ids: Sequence[str],
+                          ending_from: date) -> dict[str, list[Row]]:
+    """The live (not deleted) events of the voucher contents that end on or after `ending_from`, per content,
+    in recording order (as `repository.content_events`), in one read (a few on SQLite). Auto-recording asks
+    from the first day of the month before the run month: an event ending earlier can neither be the latest
+    event of a content that gets drafts nor overlap the run month, and a content has years of them."""
     found: dict[str, list[Row]] = {}
     for condition in _any_of(session, events.c.voucher_content_id, content_ids):
         query = (
             select(*_EVENT_COLUMNS)
-            .where(events.c.tenant_id == tenant_id, events.c.status != "deleted", condition)
+            .where(events.c.tenant_id == tenant_id, events.c.status != "deleted", events.c.end >= ending_from,
+                   condition)
             .order_by(events.c.voucher_content_id, events.c.created_at, events.c.id)
         )
-        for r in (await session.execute(query)).mappings():
-            found.setdefault(r["voucher_content_id"], []).append(dict(r))
+        for r in await _dicts(session, query):
+            found.setdefault(r["voucher_content_id"], []).append(r)
     return found
 
 
@@ -141,8 +151,8 @@ async def contents_interruptions(
             .where(t.c.tenant_id == tenant_id, t.c.credited.is_(False), condition)
             .order_by(t.c.voucher_content_id, t.c.start)
         )
-        for r in (await session.execute(query)).mappings():
-            found.setdefault(r["voucher_content_id"], []).append(dict(r))
+        for r in await _dicts(session, query):
+            found.setdefault(r["voucher_content_id"], []).append(r)
     return found
 
 
@@ -168,7 +178,7 @@ async def booking_contexts(session: AsyncSession, tenant_id: str, booking_ids: S
     found: dict[str, Row] = {}
     for condition in _any_of(session, bookings.c.id, booking_ids):
         chunk = query.where(bookings.c.tenant_id == tenant_id, condition)
-        found.update((r["id"], r) for r in await rows(session, chunk))
+        found.update((r["id"], r) for r in await _dicts(session, chunk))
     return found
 
 

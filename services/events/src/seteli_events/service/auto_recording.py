@@ -53,7 +53,7 @@ async def auto_record_tenant(ctx: EventsContext, month: Month) -> dict[str, Any]
     found = await queries.lock_day_bookings_with_auto_recording(ctx.session, tenant, month.first, month.last)
     content_rows = {r["voucher_content_id"]: r for r in found}
     booked = {r["id"]: r for r in found}
-    events_of = await queries.contents_events(ctx.session, tenant, list(content_rows))
+    events_of = await queries.contents_events(ctx.session, tenant, list(content_rows), month.prev().first)
     breaks_of = await queries.contents_interruptions(ctx.session, tenant, list(content_rows))
     inputs: list[AutoRecordInput] = []
     latest_booking: dict[str, str] = {}
