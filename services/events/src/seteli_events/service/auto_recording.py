@@ -5,6 +5,7 @@ and left for the provider. Drafts are not published (a provider confirms them; c
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
@@ -46,6 +47,9 @@ from .recording import (
 Row = dict[str, Any]
 
 
+CHUNK = 4_000  # voucher contents drafted per insert; PostgreSQL writes one chunk while Python makes the next
+
+
 async def auto_record_tenant(ctx: EventsContext, month: Month) -> dict[str, Any]:
     """Drafts for one tenant and month; returns {month, created, skipped}. Idempotent: a content with an
     event in the month (a draft of an earlier run included) gets none."""
@@ -55,57 +59,98 @@ async def auto_record_tenant(ctx: EventsContext, month: Month) -> dict[str, Any]
     booked = {r["id"]: r for r in found}
     events_of = await queries.contents_events(ctx.session, tenant, list(content_rows), month.prev().first)
     breaks_of = await queries.contents_interruptions(ctx.session, tenant, list(content_rows))
-    inputs: list[AutoRecordInput] = []
-    latest_booking: dict[str, str] = {}
-    for vc_id, content in content_rows.items():
-        live = [e for e in events_of.get(vc_id, ()) if blocks_days(e)]
-        if not live:
-            continue
-        _, _, _, latest = max((e["end"], e["start"], i, e) for i, e in enumerate(live))
-        latest_booking[vc_id] = latest["booking_id"]
-        # The draft goes to the latest event's booking: never past its end (e.g. the client changed provider).
-        latest_end = booked[latest["booking_id"]]["ended_on"] if latest["booking_id"] in booked else None
-        ends = [d for d in (content["valid_until"], latest_end) if d is not None]
-        inputs.append(
-            AutoRecordInput(
-                voucher_content_id=vc_id,
-                unit="day",
-                valid_from=content["valid_from"],
-                valid_until=min(ends) if ends else None,
-                events=[RecordedEvent(e["start"], e["end"], e["producer_part"], e["recorder"], e["performer"])
-                        for e in live],
-                interruptions=[(b["start"], b["end"]) for b in breaks_of.get(vc_id, ())],
-            )
-        )
-    drafts = auto_record_candidates(month, inputs)
-    if not drafts:
-        await queries.record_auto_record_run(ctx.session, tenant, str(month), 0, ctx.clock.now())
-        return {"month": str(month), "created": 0, "skipped": []}
-    missing = {latest_booking[d.voucher_content_id] for d in drafts} - booked.keys()
-    booked.update(await queries.booking_contexts(ctx.session, tenant, sorted(missing)))
     service_rows, list_rows = await queries.services_and_price_lists(ctx.session, tenant)
     drafter = _Drafter(ctx, month, service_rows, list_rows)
     made: dict[str, list[tuple[date, date]]] = {}  # this run's drafts per content: they take their days too
-    event_rows: list[tuple[Any, ...]] = []  # in the order of queries.EVENT_COLUMNS
-    segment_rows: list[tuple[Any, ...]] = []  # in the order of queries.SEGMENT_COLUMNS
     skipped: list[Row] = []
-    for draft in drafts:
-        booking = booked[latest_booking[draft.voucher_content_id]]
-        vc_id = booking["voucher_content_id"]
-        try:
-            row, segments = drafter.draft(booking, draft, events_of.get(vc_id, ()), breaks_of.get(vc_id, ()),
-                                          made.get(vc_id, ()))
-        except ContentEnded:  # nothing left of the content this month: no draft, nothing for the provider to do
-            continue
-        except ProblemError as exc:  # e.g. no price list for the month: left for the provider
-            skipped.append({"booking_id": booking["id"], "start": draft.start.isoformat(), "reason": exc.detail})
-            continue
-        made.setdefault(vc_id, []).append((draft.start, row[_END]))
-        event_rows.append(row)
-        segment_rows.extend(segments)
-    await queries.insert_drafts(ctx.session, event_rows, segment_rows)
-    await queries.record_auto_record_run(ctx.session, tenant, str(month), len(event_rows), ctx.clock.now())
-    return {"month": str(month), "created": len(event_rows), "skipped": skipped}
+    created = 0
+    writer = _Writer(ctx)
+    try:
+        contents = list(content_rows.items())
+        for first in range(0, len(contents), CHUNK):
+            latest_booking: dict[str, str] = {}
+            inputs = [_input(vc_id, content, events_of.get(vc_id, ()), breaks_of.get(vc_id, ()), booked,
+                             latest_booking)
+                      for vc_id, content in contents[first:first + CHUNK]]
+            drafts = auto_record_candidates(month, [i for i in inputs if i is not None])
+            missing = {latest_booking[d.voucher_content_id] for d in drafts} - booked.keys()
+            if missing:  # the latest event's booking is not a candidate's (e.g. the client changed provider)
+                await writer.idle()
+                booked.update(await queries.booking_contexts(ctx.session, tenant, sorted(missing)))
+            event_rows: list[tuple[Any, ...]] = []  # in the order of queries.EVENT_COLUMNS
+            segment_rows: list[tuple[Any, ...]] = []  # in the order of queries.SEGMENT_COLUMNS
+            for n, draft in enumerate(drafts):
+                if n % 500 == 0:
+                    await writer.let_run()
+                booking = booked[latest_booking[draft.voucher_content_id]]
+                vc_id = booking["voucher_content_id"]
+                try:
+                    row, segments = drafter.draft(booking, draft, events_of.get(vc_id, ()),
+                                                  breaks_of.get(vc_id, ()), made.get(vc_id, ()))
+                except ContentEnded:  # nothing left of the content this month: no draft, nothing for the provider
+                    continue
+                except ProblemError as exc:  # e.g. no price list for the month: left for the provider
+                    skipped.append({"booking_id": booking["id"], "start": draft.start.isoformat(),
+                                    "reason": exc.detail})
+                    continue
+                made.setdefault(vc_id, []).append((draft.start, row[_END]))
+                event_rows.append(row)
+                segment_rows.extend(segments)
+            created += len(event_rows)
+            await writer.write(event_rows, segment_rows)
+    finally:
+        await writer.idle()
+    await queries.record_auto_record_run(ctx.session, tenant, str(month), created, ctx.clock.now())
+    return {"month": str(month), "created": created, "skipped": skipped}
+
+
+def _input(vc_id: str, content: Mapping[str, Any], events: Sequence[Mapping[str, Any]],
+           breaks: Sequence[Mapping[str, Any]], booked: Mapping[str, Row],
+           latest_booking: dict[str, str]) -> AutoRecordInput | None:
+    """The content as `auto_record_candidates` takes it (None: no live event); notes its latest event's booking."""
+    live = [e for e in events if blocks_days(e)]
+    if not live:
+        return None
+    _, _, _, latest = max((e["end"], e["start"], i, e) for i, e in enumerate(live))
+    latest_booking[vc_id] = latest["booking_id"]
+    # The draft goes to the latest event's booking: never past its end (e.g. the client changed provider).
+    latest_end = booked[latest["booking_id"]]["ended_on"] if latest["booking_id"] in booked else None
+    ends = [d for d in (content["valid_until"], latest_end) if d is not None]
+    return AutoRecordInput(
+        voucher_content_id=vc_id,
+        unit="day",
+        valid_from=content["valid_from"],
+        valid_until=min(ends) if ends else None,
+        events=[RecordedEvent(e["start"], e["end"], e["producer_part"], e["recorder"], e["performer"])
+                for e in live],
+        interruptions=[(b["start"], b["end"]) for b in breaks],
+    )
+
+
+class _Writer:
+    """Inserts the chunks of drafts one after the other in a task of its own, so that PostgreSQL (on one core)
+    writes a chunk while Python (on the other) makes the next. Only the writer uses the session meanwhile."""
+
+    def __init__(self, ctx: EventsContext) -> None:
+        self.session = ctx.session
+        self.pending: asyncio.Task[None] | None = None
+
+    async def idle(self) -> None:
+        """Wait until the chunk being written is written (its error raised here)."""
+        if self.pending is not None:
+            pending, self.pending = self.pending, None
+            await pending
+
+    async def let_run(self) -> None:
+        """A moment for the writing task (to send its next statement) while Python works."""
+        if self.pending is not None:
+            await asyncio.sleep(0)
+
+    async def write(self, event_rows: list[tuple[Any, ...]], segment_rows: list[tuple[Any, ...]]) -> None:
+        await self.idle()
+        if event_rows:
+            self.pending = asyncio.create_task(queries.insert_drafts(self.session, event_rows, segment_rows))
+            await asyncio.sleep(0)  # it encodes and sends its first statement now
 
 
 class ContentEnded(Exception):
