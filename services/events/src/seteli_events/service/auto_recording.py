@@ -105,7 +105,7 @@ async def auto_record_tenant(ctx: EventsContext, month: Month) -> dict[str, Any]
 
 
 def _input(vc_id: str, content: Mapping[str, Any], events: Sequence[Mapping[str, Any]],
-           breaks: Sequence[Mapping[str, Any]], booked: Mapping[str, Row],
+           breaks: Sequence[Mapping[str, Any]], booked: Mapping[str, Mapping[str, Any]],
            latest_booking: dict[str, str]) -> AutoRecordInput | None:
     """The content as `auto_record_candidates` takes it (None: no live event); notes its latest event's booking."""
     live = [e for e in events if blocks_days(e)]
