@@ -56,7 +56,8 @@ async def auto_record_tenant(ctx: EventsContext, month: Month) -> dict[str, Any]
     tenant = ctx.tenant_id
     found = await queries.lock_day_bookings_with_auto_recording(ctx.session, tenant, month.first, month.last)
     content_rows = {r["voucher_content_id"]: r for r in found}
-    booked = {r["id"]: r for r in found}
+    candidates = {r["id"]: r for r in found}
+    booked = dict(candidates)  # and the latest events' bookings read for the drafts
     events_of = await queries.contents_events(ctx.session, tenant, list(content_rows), month.prev().first)
     breaks_of = await queries.contents_interruptions(ctx.session, tenant, list(content_rows))
     service_rows, list_rows = await queries.services_and_price_lists(ctx.session, tenant)
@@ -69,7 +70,7 @@ async def auto_record_tenant(ctx: EventsContext, month: Month) -> dict[str, Any]
         contents = list(content_rows.items())
         for first in range(0, len(contents), CHUNK):
             latest_booking: dict[str, str] = {}
-            inputs = [_input(vc_id, content, events_of.get(vc_id, ()), breaks_of.get(vc_id, ()), booked,
+            inputs = [_input(vc_id, content, events_of.get(vc_id, ()), breaks_of.get(vc_id, ()), candidates,
                              latest_booking)
                       for vc_id, content in contents[first:first + CHUNK]]
             drafts = auto_record_candidates(month, [i for i in inputs if i is not None])
@@ -105,16 +106,17 @@ async def auto_record_tenant(ctx: EventsContext, month: Month) -> dict[str, Any]
 
 
 def _input(vc_id: str, content: Mapping[str, Any], events: Sequence[Mapping[str, Any]],
-           breaks: Sequence[Mapping[str, Any]], booked: Mapping[str, Mapping[str, Any]],
+           breaks: Sequence[Mapping[str, Any]], candidates: Mapping[str, Mapping[str, Any]],
            latest_booking: dict[str, str]) -> AutoRecordInput | None:
-    """The content as `auto_record_candidates` takes it (None: no live event); notes its latest event's booking."""
+    """The content as `auto_record_candidates` takes it (None: no live event); notes its latest event's booking.
+    `candidates`: the bookings of the locking read (a latest booking outside them ends nothing here)."""
     live = [e for e in events if blocks_days(e)]
     if not live:
         return None
     _, _, _, latest = max((e["end"], e["start"], i, e) for i, e in enumerate(live))
     latest_booking[vc_id] = latest["booking_id"]
     # The draft goes to the latest event's booking: never past its end (e.g. the client changed provider).
-    latest_end = booked[latest["booking_id"]]["ended_on"] if latest["booking_id"] in booked else None
+    latest_end = candidates[latest["booking_id"]]["ended_on"] if latest["booking_id"] in candidates else None
     ends = [d for d in (content["valid_until"], latest_end) if d is not None]
     return AutoRecordInput(
         voucher_content_id=vc_id,
