@@ -272,3 +272,47 @@ async def test_same_drafts_on_sqlite(h_sqlite: Harness) -> None:
     after = await _run(h, month, reference=False)
     assert after == before and after["created"] > 100
     assert await _drafts(h, "2016-03") == expected
+
+
+async def test_same_drafts_written_in_small_chunks(h: Harness, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Chunks of a few contents: each chunk's drafts are written by a task while the next chunk is made (and
+    a content's drafts, a month split by an interruption, stay in one chunk)."""
+    import seteli_events.service.auto_recording as auto_recording
+
+    await _generate(h, 400, seed=21)
+    month = Month.parse("2016-03")
+    before = await _run(h, month, reference=True)
+    expected = await _drafts(h, "2016-03")
+    await _forget(h, "2016-03")
+    monkeypatch.setattr(auto_recording, "CHUNK", 7)
+    after = await _run(h, month, reference=False)
+    assert after == before and after["created"] > 50
+    assert await _drafts(h, "2016-03") == expected
+
+
+async def test_insert_many_writes_every_value_as_given(h: Harness) -> None:
+    """The bulk insert sends a column of one value once and the others as JSON text: quotes, backslashes,
+    newlines, non-ASCII text, NULLs, exponent decimals and dates come back exactly as given."""
+    from seteli_events.repository.auto_recording import SEGMENT_COLUMNS, _insert_many
+
+    now = datetime(2016, 3, 4, 9, tzinfo=UTC)
+    awkward = ['a "quoted" \\ back\\slash', "rivi\nrivi", "Ääkköset ja ß ✓", "", "null", "{1,2}"]
+    event_rows = [
+        (T, f"e-{i}", f"b-{i}", "v", "vc", AUTO, "housing", "day", "p", None if i % 2 else text, "c", text,
+         date(2016, 3, 1 + i), date(2016, 3, 10 + i), None, None, Decimal("31"), "u", text, text, "draft", None,
+         None, 0, Decimal("4340.00"), Decimal("1E+1"), "2016-03", False, None, False, None, now, now)
+        for i, text in enumerate(awkward)]
+    segment_rows = [(T, f"e-{i}", 0, date(2016, 3, 1), date(2016, 3, 31), Decimal("31"), Decimal("155.0000"),
+                     Decimal("140.0000"), Decimal("15.0000"), Decimal("100.0000"), Decimal("0E-8"), Decimal(i))
+                    for i in range(len(awkward))]
+    async with h.runtime.db.transaction(tenant_id=T) as session:
+        await session.execute(insert(tenants).values(id=T, name_fi="Kouvola", name_sv="Kouvola"))
+        await _insert_many(session, events, event_rows)
+        await _insert_many(session, event_segments, segment_rows)
+        got = {r["id"]: r for r in (await session.execute(select(events))).mappings()}
+        got_segments = [tuple(r) for r in (await session.execute(
+            select(*(event_segments.c[c] for c in SEGMENT_COLUMNS)).order_by(event_segments.c.event_id)))]
+    for row in event_rows:
+        stored = got[row[1]]
+        assert tuple(stored[c.name] for c in events.c) == row
+    assert got_segments == segment_rows

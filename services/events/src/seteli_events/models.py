@@ -22,6 +22,7 @@ from sqlalchemy import (
     Text,
     Time,
     UniqueConstraint,
+    text,
 )
 
 metadata = make_metadata()
@@ -161,12 +162,14 @@ events = Table(
     Column("idempotency_key", String(200)),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
-    Index("ix_events_tenant_content_start", "tenant_id", "voucher_content_id", "start"),
     Index("ix_events_tenant_provider_start", "tenant_id", "provider_id", "start"),
     Index("ix_events_tenant_client", "tenant_id", "client_id"),
-    UniqueConstraint("tenant_id", "provider_id", "idempotency_key", name="uq_events_idempotency"),
-    # Two concurrent auto-recording runs cannot both create the same draft.
-    UniqueConstraint("tenant_id", "voucher_content_id", "auto_month", "start", name="uq_events_auto"),
+    # Only events with a key (NULLs never conflict); on SQLite (embedded) still the earlier unique constraint.
+    Index("uq_events_idempotency", "tenant_id", "provider_id", "idempotency_key", unique=True,
+          postgresql_where=text("idempotency_key IS NOT NULL")),
+    # Two concurrent auto-recording runs cannot both create the same draft. Its prefix (tenant_id,
+    # voucher_content_id, start) is the index of every query by content (migration c4e8a2d6f1b9).
+    UniqueConstraint("tenant_id", "voucher_content_id", "start", "auto_month", name="uq_events_auto"),
 )
 
 event_segments = Table(

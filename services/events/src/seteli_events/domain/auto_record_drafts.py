@@ -79,6 +79,7 @@ def auto_record_candidates(run_month: Month, contents: Sequence[AutoRecordInput]
     """
     first, last = run_month.first, run_month.last
     previous = run_month.prev()
+    previous_first, previous_last = previous.first, previous.last  # once: a property computes the month end
     drafts: list[DraftEvent] = []
     for content in contents:
         if not content.auto_recording_on or content.unit != "day" or not content.events:
@@ -86,7 +87,7 @@ def auto_record_candidates(run_month: Month, contents: Sequence[AutoRecordInput]
         start, end = max(first, content.valid_from), min(last, content.valid_until or last)
         if start > end:
             continue
-        if not any(_overlaps(e.start, e.end, previous.first, previous.last) for e in content.events):
+        if not any(_overlaps(e.start, e.end, previous_first, previous_last) for e in content.events):
             continue
         if any(_overlaps(e.start, e.end, first, last) for e in content.events):
             continue

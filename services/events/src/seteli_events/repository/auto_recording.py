@@ -3,6 +3,7 @@ their names say: the scheduler asks which tenants to run."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
@@ -25,6 +26,7 @@ from ..models import (
 from . import rows
 
 Row = dict[str, Any]
+Read = Mapping[str, Any]  # a row read by key: asyncpg's Record on PostgreSQL (see _dicts), else a dict
 
 
 async def tenants_with_auto_recording(session: AsyncSession) -> list[str]:
@@ -70,25 +72,40 @@ def _candidate_joins() -> Any:
     )
 
 
-_BOOKING_CONTEXT = (
-    *bookings.c,
+_BOOKING_CONTEXT = (  # what a draft needs of its booking (`repository.booking_context` has these and more)
+    bookings.c.id, bookings.c.voucher_id, bookings.c.voucher_content_id, bookings.c.service_id,
+    bookings.c.content_id, bookings.c.provider_id, bookings.c.producer_part, bookings.c.client_id,
+    bookings.c.client_ref, bookings.c.ended_on,
     voucher_contents.c.unit,
-    voucher_contents.c.granted_amount,
-    voucher_contents.c.period,
     voucher_contents.c.voucher_value,
-    vouchers.c.number.label("voucher_number"),
     vouchers.c.valid_from,
     vouchers.c.valid_until,
 )
 
 
+async def _dicts(session: AsyncSession, query: Any) -> list[Any]:
+    """The rows, read by key (r["id"], r.get("ended_on")). On PostgreSQL asyncpg's own records, fetched by the
+    driver (a quarter of the CPU of SQLAlchemy's result rows for the tens of thousands of rows of a tenant;
+    these columns' types need no result processing), elsewhere dicts."""
+    if session.get_bind().dialect.name == "postgresql":
+        compiled = query.compile(dialect=session.get_bind().dialect)
+        params = [compiled.params[name] for name in compiled.positiontup or ()]
+        raw = await (await session.connection()).get_raw_connection()
+        driver = raw.driver_connection
+        assert driver is not None
+        return list(await driver.fetch(str(compiled), *params))
+    result = await session.execute(query)
+    keys = list(result.keys())
+    return [dict(zip(keys, r, strict=True)) for r in result.all()]
+
+
 async def lock_day_bookings_with_auto_recording(
     session: AsyncSession, tenant_id: str, month_first: date, month_last: date
-) -> list[Row]:
+) -> list[Read]:
     """The bookings of day-priced voucher contents in services that record automatically, whose voucher is
-    valid in the month, as `repository.booking_context` gives a booking (voucher content and voucher
-    columns). Their voucher contents are locked in the same read, as recording an event locks its
-    content, so a provider's event recorded meanwhile waits for the drafts and then sees them."""
+    valid in the month, with the voucher content and voucher columns a draft needs (_BOOKING_CONTEXT). Their
+    voucher contents are locked in the same read, as recording an event locks its content, so a provider's
+    event recorded meanwhile waits for the drafts and then sees them."""
     query = (
         select(*_BOOKING_CONTEXT)
         .select_from(_candidate_joins())
@@ -96,7 +113,7 @@ async def lock_day_bookings_with_auto_recording(
         .order_by(bookings.c.voucher_content_id, bookings.c.id)
         .with_for_update(of=voucher_contents)
     )
-    return await rows(session, query)
+    return await _dicts(session, query)
 
 
 def _any_of(session: AsyncSession, column: Any, ids: Sequence[str]) -> list[Any]:
@@ -112,40 +129,44 @@ _EVENT_COLUMNS = (
 )
 
 
-async def contents_events(session: AsyncSession, tenant_id: str, content_ids: Sequence[str]) -> dict[str, list[Row]]:
-    """The live (not deleted) events of the voucher contents, per content, in recording order (as
-    `repository.content_events`), in one read (a few on SQLite)."""
-    found: dict[str, list[Row]] = {}
+async def contents_events(session: AsyncSession, tenant_id: str, content_ids: Sequence[str],
+                          ending_from: date) -> dict[str, list[Read]]:
+    """The live (not deleted) events of the voucher contents that end on or after `ending_from`, per content,
+    in recording order (as `repository.content_events`), in one read (a few on SQLite). Auto-recording asks
+    from the first day of the month before the run month: an event ending earlier can neither be the latest
+    event of a content that gets drafts nor overlap the run month, and a content has years of them."""
+    found: dict[str, list[Read]] = {}
     for condition in _any_of(session, events.c.voucher_content_id, content_ids):
         query = (
             select(*_EVENT_COLUMNS)
-            .where(events.c.tenant_id == tenant_id, events.c.status != "deleted", condition)
+            .where(events.c.tenant_id == tenant_id, events.c.status != "deleted", events.c.end >= ending_from,
+                   condition)
             .order_by(events.c.voucher_content_id, events.c.created_at, events.c.id)
         )
-        for r in (await session.execute(query)).mappings():
-            found.setdefault(r["voucher_content_id"], []).append(dict(r))
+        for r in await _dicts(session, query):
+            found.setdefault(r["voucher_content_id"], []).append(r)
     return found
 
 
 async def contents_interruptions(
     session: AsyncSession, tenant_id: str, content_ids: Sequence[str]
-) -> dict[str, list[Row]]:
+) -> dict[str, list[Read]]:
     """The interruptions that take their days (not credited) of the voucher contents, per content, by start
     (as `repository.content_interruptions`), in one read (a few on SQLite)."""
     t = interruptions
-    found: dict[str, list[Row]] = {}
+    found: dict[str, list[Read]] = {}
     for condition in _any_of(session, t.c.voucher_content_id, content_ids):
         query = (
             select(t.c.voucher_content_id, t.c.start, t.c.end)
             .where(t.c.tenant_id == tenant_id, t.c.credited.is_(False), condition)
             .order_by(t.c.voucher_content_id, t.c.start)
         )
-        for r in (await session.execute(query)).mappings():
-            found.setdefault(r["voucher_content_id"], []).append(dict(r))
+        for r in await _dicts(session, query):
+            found.setdefault(r["voucher_content_id"], []).append(r)
     return found
 
 
-async def booking_contexts(session: AsyncSession, tenant_id: str, booking_ids: Sequence[str]) -> dict[str, Row]:
+async def booking_contexts(session: AsyncSession, tenant_id: str, booking_ids: Sequence[str]) -> dict[str, Read]:
     """Bookings by id as `repository.booking_context` gives them (without a lock)."""
     if not booking_ids:
         return {}
@@ -164,10 +185,10 @@ async def booking_contexts(session: AsyncSession, tenant_id: str, booking_ids: S
             )
         )
     )
-    found: dict[str, Row] = {}
+    found: dict[str, Read] = {}
     for condition in _any_of(session, bookings.c.id, booking_ids):
         chunk = query.where(bookings.c.tenant_id == tenant_id, condition)
-        found.update((r["id"], r) for r in await rows(session, chunk))
+        found.update((r["id"], r) for r in await _dicts(session, chunk))
     return found
 
 
@@ -177,32 +198,50 @@ async def services_and_price_lists(session: AsyncSession, tenant_id: str) -> tup
     return found, await rows(session, select(price_lists).where(price_lists.c.tenant_id == tenant_id))
 
 
-_ARRAY_TYPES = {"string": "text", "date": "date", "time": "time", "numeric": "numeric", "integer": "integer",
-                "boolean": "boolean", "datetime": "timestamptz"}  # by SQLAlchemy type affinity
+EVENT_COLUMNS = tuple(c.name for c in events.c)
+SEGMENT_COLUMNS = tuple(c.name for c in event_segments.c)
+_SQL_TYPES = {"string": "text", "date": "date", "time": "time", "numeric": "numeric", "integer": "integer",
+              "boolean": "boolean", "datetime": "timestamptz"}  # by SQLAlchemy type affinity
 
 
-async def _insert_many(session: AsyncSession, table: Any, values: Sequence[Mapping[str, Any]]) -> None:
-    """Many rows in one statement: on PostgreSQL one INSERT … SELECT FROM unnest(one array per column) (as fast
-    as COPY, and row-level security applies as to any INSERT); elsewhere a batched INSERT."""
-    if not values:
-        return
-    if session.get_bind().dialect.name != "postgresql":
-        await session.execute(insert(table), list(values))
+async def _insert_many(session: AsyncSession, table: Any, rows: Sequence[Sequence[Any]]) -> None:
+    """Many rows (tuples in the order of the table's columns) in one statement. On PostgreSQL: one INSERT …
+    SELECT (row-level security applies as to any INSERT; COPY is refused under it) where a column with one
+    value in every row is one parameter, and every other column one JSON array of its values zipped by
+    `ROWS FROM` (json.dumps and PostgreSQL's JSON parser cost a small part of asyncpg's encoding of typed
+    arrays, which checks every element in Python); elsewhere a batched INSERT."""
+    if not rows:
         return
     columns = list(table.c)
+    if session.get_bind().dialect.name != "postgresql":
+        keys = [c.name for c in columns]
+        await session.execute(insert(table), [dict(zip(keys, r, strict=True)) for r in rows])
+        return
+    params: list[Any] = []
+    selected, arrays = [], []
+    for column, values in zip(columns, zip(*rows, strict=True), strict=True):
+        sql_type = _SQL_TYPES[column.type._type_affinity.__visit_name__]
+        if len(values) > 1 and values.count(values[0]) == len(values):
+            params.append(values[0])
+            selected.append(f"${len(params)}::{sql_type}")
+        else:  # exact text of dates and decimals (str), parsed by PostgreSQL as the column's type
+            params.append(json.dumps(values, default=str, ensure_ascii=False))
+            arrays.append(f"json_array_elements_text(${len(params)}::json)")
+            selected.append(f"v{len(arrays)}::{sql_type}")
     names = ", ".join(f'"{c.name}"' for c in columns)
-    arrays = ", ".join(f"${i + 1}::{_ARRAY_TYPES[c.type._type_affinity.__visit_name__]}[]"
-                       for i, c in enumerate(columns))
-    statement = f"INSERT INTO {table.name} ({names}) SELECT * FROM unnest({arrays})"  # noqa: S608 (our names)
+    aliases = ", ".join(f"v{i + 1}" for i in range(len(arrays)))
+    statement = (f"INSERT INTO {table.name} ({names}) SELECT {', '.join(selected)} "  # noqa: S608 (our names)
+                 f"FROM ROWS FROM ({', '.join(arrays)}) AS d({aliases})")
     raw = await (await session.connection()).get_raw_connection()
     driver = raw.driver_connection
     assert driver is not None
-    await driver.execute(statement, *([r.get(c.name) for r in values] for c in columns))
+    await driver.execute(statement, *params)
 
 
-async def insert_drafts(session: AsyncSession, event_rows: Sequence[Mapping[str, Any]],
-                        segment_rows: Sequence[Mapping[str, Any]]) -> None:
-    """New events and their segments, each table in one statement."""
+async def insert_drafts(session: AsyncSession, event_rows: Sequence[Sequence[Any]],
+                        segment_rows: Sequence[Sequence[Any]]) -> None:
+    """New events and their segments (tuples in the order of EVENT_COLUMNS, SEGMENT_COLUMNS), each table in
+    one statement."""
     await _insert_many(session, events, event_rows)
     await _insert_many(session, event_segments, segment_rows)
 

@@ -5,6 +5,7 @@ and left for the provider. Drafts are not published (a provider confirms them; c
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
@@ -19,11 +20,9 @@ from seteli_common.money import to_cents
 from ..context import EventsContext
 from ..domain import (
     AutoRecordInput,
-    ContentTerms,
     DomainError,
     DraftEvent,
     RecordedEvent,
-    Valuation,
     auto_record_candidates,
     overlapping_days,
     split_by_month,
@@ -48,106 +47,156 @@ from .recording import (
 Row = dict[str, Any]
 
 
+CHUNK = 4_000  # voucher contents drafted per insert; PostgreSQL writes one chunk while Python makes the next
+
+
 async def auto_record_tenant(ctx: EventsContext, month: Month) -> dict[str, Any]:
     """Drafts for one tenant and month; returns {month, created, skipped}. Idempotent: a content with an
     event in the month (a draft of an earlier run included) gets none."""
     tenant = ctx.tenant_id
     found = await queries.lock_day_bookings_with_auto_recording(ctx.session, tenant, month.first, month.last)
     content_rows = {r["voucher_content_id"]: r for r in found}
-    booked = {r["id"]: r for r in found}
-    events_of = await queries.contents_events(ctx.session, tenant, list(content_rows))
+    candidates = {r["id"]: r for r in found}
+    booked = dict(candidates)  # and the latest events' bookings read for the drafts
+    events_of = await queries.contents_events(ctx.session, tenant, list(content_rows), month.prev().first)
     breaks_of = await queries.contents_interruptions(ctx.session, tenant, list(content_rows))
-    inputs: list[AutoRecordInput] = []
-    latest_booking: dict[str, str] = {}
-    for vc_id, content in content_rows.items():
-        live = [e for e in events_of.get(vc_id, ()) if blocks_days(e)]
-        if not live:
-            continue
-        _, _, _, latest = max((e["end"], e["start"], i, e) for i, e in enumerate(live))
-        latest_booking[vc_id] = latest["booking_id"]
-        # The draft goes to the latest event's booking: never past its end (e.g. the client changed provider).
-        latest_end = booked[latest["booking_id"]]["ended_on"] if latest["booking_id"] in booked else None
-        ends = [d for d in (content["valid_until"], latest_end) if d is not None]
-        inputs.append(
-            AutoRecordInput(
-                voucher_content_id=vc_id,
-                unit="day",
-                valid_from=content["valid_from"],
-                valid_until=min(ends) if ends else None,
-                events=[RecordedEvent(e["start"], e["end"], e["producer_part"], e["recorder"], e["performer"])
-                        for e in live],
-                interruptions=[(b["start"], b["end"]) for b in breaks_of.get(vc_id, ())],
-            )
-        )
-    drafts = auto_record_candidates(month, inputs)
-    if not drafts:
-        await queries.record_auto_record_run(ctx.session, tenant, str(month), 0, ctx.clock.now())
-        return {"month": str(month), "created": 0, "skipped": []}
-    missing = {latest_booking[d.voucher_content_id] for d in drafts} - booked.keys()
-    booked.update(await queries.booking_contexts(ctx.session, tenant, sorted(missing)))
     service_rows, list_rows = await queries.services_and_price_lists(ctx.session, tenant)
     drafter = _Drafter(ctx, month, service_rows, list_rows)
     made: dict[str, list[tuple[date, date]]] = {}  # this run's drafts per content: they take their days too
-    event_rows: list[Row] = []
-    segment_rows: list[Row] = []
     skipped: list[Row] = []
-    for draft in drafts:
-        booking = booked[latest_booking[draft.voucher_content_id]]
-        vc_id = booking["voucher_content_id"]
-        try:
-            row, segments = drafter.draft(booking, draft, events_of.get(vc_id, ()), breaks_of.get(vc_id, ()),
-                                          made.get(vc_id, ()))
-        except ContentEnded:  # nothing left of the content this month: no draft, nothing for the provider to do
-            continue
-        except ProblemError as exc:  # e.g. no price list for the month: left for the provider
-            skipped.append({"booking_id": booking["id"], "start": draft.start.isoformat(), "reason": exc.detail})
-            continue
-        made.setdefault(vc_id, []).append((row["start"], row["end"]))
-        event_rows.append(row)
-        segment_rows.extend({"tenant_id": tenant, "event_id": row["id"], "seq": i, **s} for i, s in enumerate(segments))
-    await queries.insert_drafts(ctx.session, event_rows, segment_rows)
-    await queries.record_auto_record_run(ctx.session, tenant, str(month), len(event_rows), ctx.clock.now())
-    return {"month": str(month), "created": len(event_rows), "skipped": skipped}
+    created = 0
+    writer = _Writer(ctx)
+    try:
+        contents = list(content_rows.items())
+        for first in range(0, len(contents), CHUNK):
+            latest_booking: dict[str, str] = {}
+            inputs = [_input(vc_id, content, events_of.get(vc_id, ()), breaks_of.get(vc_id, ()), candidates,
+                             latest_booking)
+                      for vc_id, content in contents[first:first + CHUNK]]
+            drafts = auto_record_candidates(month, [i for i in inputs if i is not None])
+            missing = {latest_booking[d.voucher_content_id] for d in drafts} - booked.keys()
+            if missing:  # the latest event's booking is not a candidate's (e.g. the client changed provider)
+                await writer.idle()
+                booked.update(await queries.booking_contexts(ctx.session, tenant, sorted(missing)))
+            event_rows: list[tuple[Any, ...]] = []  # in the order of queries.EVENT_COLUMNS
+            segment_rows: list[tuple[Any, ...]] = []  # in the order of queries.SEGMENT_COLUMNS
+            for n, draft in enumerate(drafts):
+                if n % 500 == 0:
+                    await writer.let_run()
+                booking = booked[latest_booking[draft.voucher_content_id]]
+                vc_id = booking["voucher_content_id"]
+                try:
+                    row, segments = drafter.draft(booking, draft, events_of.get(vc_id, ()),
+                                                  breaks_of.get(vc_id, ()), made.get(vc_id, ()))
+                except ContentEnded:  # nothing left of the content this month: no draft, nothing for the provider
+                    continue
+                except ProblemError as exc:  # e.g. no price list for the month: left for the provider
+                    skipped.append({"booking_id": booking["id"], "start": draft.start.isoformat(),
+                                    "reason": exc.detail})
+                    continue
+                made.setdefault(vc_id, []).append((draft.start, row[_END]))
+                event_rows.append(row)
+                segment_rows.extend(segments)
+            created += len(event_rows)
+            await writer.write(event_rows, segment_rows)
+    finally:
+        await writer.idle()
+    await queries.record_auto_record_run(ctx.session, tenant, str(month), created, ctx.clock.now())
+    return {"month": str(month), "created": created, "skipped": skipped}
+
+
+def _input(vc_id: str, content: Mapping[str, Any], events: Sequence[Mapping[str, Any]],
+           breaks: Sequence[Mapping[str, Any]], candidates: Mapping[str, Mapping[str, Any]],
+           latest_booking: dict[str, str]) -> AutoRecordInput | None:
+    """The content as `auto_record_candidates` takes it (None: no live event); notes its latest event's booking.
+    `candidates`: the bookings of the locking read (a latest booking outside them ends nothing here)."""
+    live = [e for e in events if blocks_days(e)]
+    if not live:
+        return None
+    _, _, _, latest = max((e["end"], e["start"], i, e) for i, e in enumerate(live))
+    latest_booking[vc_id] = latest["booking_id"]
+    # The draft goes to the latest event's booking: never past its end (e.g. the client changed provider).
+    latest_end = candidates[latest["booking_id"]]["ended_on"] if latest["booking_id"] in candidates else None
+    ends = [d for d in (content["valid_until"], latest_end) if d is not None]
+    return AutoRecordInput(
+        voucher_content_id=vc_id,
+        unit="day",
+        valid_from=content["valid_from"],
+        valid_until=min(ends) if ends else None,
+        events=[RecordedEvent(e["start"], e["end"], e["producer_part"], e["recorder"], e["performer"])
+                for e in live],
+        interruptions=[(b["start"], b["end"]) for b in breaks],
+    )
+
+
+class _Writer:
+    """Inserts the chunks of drafts one after the other in a task of its own, so that PostgreSQL (on one core)
+    writes a chunk while Python (on the other) makes the next. Only the writer uses the session meanwhile."""
+
+    def __init__(self, ctx: EventsContext) -> None:
+        self.session = ctx.session
+        self.pending: asyncio.Task[None] | None = None
+
+    async def idle(self) -> None:
+        """Wait until the chunk being written is written (its error raised here)."""
+        if self.pending is not None:
+            pending, self.pending = self.pending, None
+            await pending
+
+    async def let_run(self) -> None:
+        """A moment for the writing task (to send its next statement) while Python works."""
+        if self.pending is not None:
+            await asyncio.sleep(0)
+
+    async def write(self, event_rows: list[tuple[Any, ...]], segment_rows: list[tuple[Any, ...]]) -> None:
+        await self.idle()
+        if event_rows:
+            self.pending = asyncio.create_task(queries.insert_drafts(self.session, event_rows, segment_rows))
+            await asyncio.sleep(0)  # it encodes and sends its first statement now
 
 
 class ContentEnded(Exception):
     """The draft's content ended (by the tenant admin) on or before the draft's first day."""
 
 
+_END = queries.EVENT_COLUMNS.index("end")
+
+
 class _Drafter:
     """Checks and values one draft as `recording.create_event` does for a draft event, from rows read for the
-    whole tenant; valuations of equal terms (same service, provider, content terms, days) are computed once."""
+    whole tenant. Drafts of equal terms (same service, provider, content terms, validity, days) are the rule
+    in a tenant, so both the span checks and the valuation are computed once per distinct terms and their
+    outcome (a problem included) reused."""
 
     def __init__(self, ctx: EventsContext, month: Month, service_rows: Mapping[str, Row],
                  list_rows: Sequence[Row]) -> None:
         self.ctx = ctx
+        self.tenant = ctx.tenant_id
         self.month = str(month)
         self.now = ctx.clock.now()
         self.services = service_rows
         self.lists: dict[tuple[str, str], list[Row]] = {}
         for r in list_rows:
             self.lists.setdefault((r["service_id"], r["provider_id"]), []).append(r)
-        self.valued: dict[tuple[Any, ...], Valuation | DomainError] = {}
+        self.spans: dict[tuple[Any, ...], tuple[date, Decimal] | Exception] = {}
+        self.valued: dict[tuple[Any, ...], tuple[list[tuple[Any, ...]], Decimal, Decimal] | ProblemError] = {}
 
-    def _valuation(self, booking: Mapping[str, Any], start: date, end: date, producer_part: str | None,
-                   exclude_days: frozenset[date]) -> Valuation:
-        service_id, provider_id = booking["service_id"], booking["provider_id"]
-        terms: ContentTerms = content_terms(booking, self.services.get(service_id), start)  # the terms of its day
-        key = (service_id, provider_id, terms, start, end, producer_part, exclude_days)
-        if key not in self.valued:
-            lists = [price_list(r) for r in self.lists.get((service_id, provider_id), ())]
+    def _span(self, booking: Mapping[str, Any], draft: DraftEvent) -> tuple[date, Decimal]:
+        """(end, stored units) of the draft, or the problem recording would raise before reading events."""
+        key = (booking["service_id"], booking["content_id"], booking["unit"], booking["valid_from"],
+               booking["valid_until"], booking.get("ended_on"), draft.start, draft.end)
+        found = self.spans.get(key)
+        if found is None:
             try:
-                self.valued[key] = value_event(terms, start, end, None, lists, producer_part,
-                                               exclude_days=exclude_days)
-            except DomainError as exc:
-                self.valued[key] = exc
-        found = self.valued[key]
-        if isinstance(found, DomainError):
-            raise domain_problem(found) from found
+                found = self._check_span(booking, draft)
+            except (ContentEnded, ProblemError) as exc:
+                found = exc
+            self.spans[key] = found
+        if isinstance(found, Exception):
+            raise found.with_traceback(None)
         return found
 
-    def draft(self, booking: Mapping[str, Any], draft: DraftEvent, existing: Sequence[Mapping[str, Any]],
-              breaks: Sequence[Mapping[str, Any]], made: Sequence[tuple[date, date]]) -> tuple[Row, list[Row]]:
+    def _check_span(self, booking: Mapping[str, Any], draft: DraftEvent) -> tuple[date, Decimal]:
         # A content the tenant admin ended: the draft ends the day before, as it does at the voucher's end.
         ended = content_ended_from(self.services.get(booking["service_id"]), booking["content_id"], draft.end)
         if ended is not None and ended <= draft.end:
@@ -160,48 +209,56 @@ class _Drafter:
         assert units is not None
         check_given(self.ctx, inp.status, end)
         _check_validity(booking, inp.start, end)
+        return end, stored_units(units)
+
+    def _valuation(self, booking: Mapping[str, Any], start: date, end: date, producer_part: str | None,
+                   exclude_days: frozenset[date]) -> tuple[list[tuple[Any, ...]], Decimal, Decimal]:
+        """(segments as (seq, start, …) tuples of the rest of SEGMENT_COLUMNS, amount_tenant, amount_co_payment)."""
+        service_id, provider_id = booking["service_id"], booking["provider_id"]
+        key = (service_id, provider_id, booking["content_id"], booking["unit"], booking["voucher_value"], start,
+               end, producer_part, exclude_days)
+        found = self.valued.get(key)
+        if found is None:
+            terms = content_terms(booking, self.services.get(service_id), start)  # the terms of its day
+            lists = [price_list(r) for r in self.lists.get((service_id, provider_id), ())]
+            try:
+                valuation = value_event(terms, start, end, None, lists, producer_part, exclude_days=exclude_days)
+            except DomainError as exc:
+                found = domain_problem(exc)
+                found.__cause__ = exc
+            else:
+                rows = [segment_row(s) for s in split_by_month(valuation.segments)]
+                found = (
+                    [(seq, *(r[c] for c in queries.SEGMENT_COLUMNS[3:])) for seq, r in enumerate(rows)],
+                    sum((to_cents(r["amount_tenant"]) for r in rows), Decimal("0.00")),
+                    sum((to_cents(r["amount_co_payment"]) for r in rows), Decimal("0.00")),
+                )
+            self.valued[key] = found
+        if isinstance(found, ProblemError):
+            raise found.with_traceback(None)
+        return found
+
+    def draft(self, booking: Mapping[str, Any], draft: DraftEvent, existing: Sequence[Mapping[str, Any]],
+              breaks: Sequence[Mapping[str, Any]], made: Sequence[tuple[date, date]]
+              ) -> tuple[tuple[Any, ...], list[tuple[Any, ...]]]:
+        """The draft's events row and segment rows (tuples in the order of the queries' columns)."""
+        end, units = self._span(booking, draft)
+        start = draft.start
         live = [(e["start"], e["end"]) for e in existing if blocks_days(e)] + list(made)
         cover, returns = interruption_cover(breaks)
-        clash = set(overlapping_days(live, inp.start, end)) | set(overlapping_days(cover, inp.start, end))
+        clash = set(overlapping_days(live, start, end)) | set(overlapping_days(cover, start, end))
         if clash:
             raise overlap_problem(sorted(clash))
-        exclude_days = frozenset(d for d in returns if inp.start <= d <= end)
-        producer_part = inp.producer_part if inp.producer_part is not None else booking["producer_part"]
-        valuation = self._valuation(booking, inp.start, end, producer_part, exclude_days)
-        segments = [segment_row(s) for s in split_by_month(valuation.segments)]
-        row = {
-            "tenant_id": self.ctx.tenant_id,
-            "id": str(uuid.uuid4()),
-            "booking_id": booking["id"],
-            "voucher_id": booking["voucher_id"],
-            "voucher_content_id": booking["voucher_content_id"],
-            "service_id": booking["service_id"],
-            "content_id": booking["content_id"],
-            "unit": booking["unit"],
-            "provider_id": booking["provider_id"],
-            "producer_part": producer_part,
-            "client_id": booking["client_id"],
-            "client_ref": booking["client_ref"],
-            "start": inp.start,
-            "end": end,
-            "start_time": None,
-            "end_time": None,
-            "units": stored_units(units),
-            "recorder": draft.recorder,
-            "performer": draft.performer,
-            "text": inp.text,
-            "status": "draft",
-            "approval": None,
-            "decision_reason": None,
-            "revision": 0,
-            "amount_tenant": sum((to_cents(r["amount_tenant"]) for r in segments), Decimal("0.00")),
-            "amount_co_payment": sum((to_cents(r["amount_co_payment"]) for r in segments), Decimal("0.00")),
-            "auto_month": self.month,
-            "settled": False,
-            "settled_run_id": None,
-            "credited": False,
-            "idempotency_key": None,
-            "created_at": self.now,
-            "updated_at": self.now,
-        }
-        return row, segments
+        exclude_days = frozenset(d for d in returns if start <= d <= end)
+        producer_part = draft.producer_part if draft.producer_part is not None else booking["producer_part"]
+        segments, amount_tenant, amount_co_payment = self._valuation(booking, start, end, producer_part,
+                                                                     exclude_days)
+        event_id = str(uuid.uuid4())
+        row = (
+            self.tenant, event_id, booking["id"], booking["voucher_id"], booking["voucher_content_id"],
+            booking["service_id"], booking["content_id"], booking["unit"], booking["provider_id"], producer_part,
+            booking["client_id"], booking["client_ref"], start, end, None, None, units, draft.recorder,
+            draft.performer, "", "draft", None, None, 0, amount_tenant, amount_co_payment, self.month, False, None,
+            False, None, self.now, self.now,
+        )
+        return row, [(self.tenant, event_id, *s) for s in segments]
