@@ -236,6 +236,15 @@ def _nul_field(value: Any, path: str) -> str | None:
     return None
 
 
+def _header(scope: dict[str, Any], name: bytes) -> bytes | None:
+    """The last value of a request header (as `dict(headers)` gave) without building a dict of them all."""
+    found = None
+    for key, value in scope.get("headers") or ():
+        if key == name:
+            found = value
+    return found
+
+
 class RejectNulCharacters:
     """PostgreSQL text cannot hold U+0000, so a NUL in a path, query or JSON string failed in the database
     as a 500 (found by schemathesis, issue #10). Refused here instead as invalid input (422, field named),
@@ -249,11 +258,12 @@ class RejectNulCharacters:
             await self.app(scope, receive, send)
             return
         field_name = "path" if "\x00" in scope.get("path", "") else None
-        if field_name is None:
-            query = parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
+        raw_query: bytes = scope.get("query_string", b"")
+        if field_name is None and (b"%00" in raw_query or b"\x00" in raw_query):  # parsed only then
+            query = parse_qsl(raw_query.decode("latin-1"), keep_blank_values=True)
             field_name = next((f"query.{k}" for k, v in query if "\x00" in k or "\x00" in v), None)
         buffered: list[dict[str, Any]] = []
-        content_type = dict(scope.get("headers") or []).get(b"content-type", b"")
+        content_type = _header(scope, b"content-type") or b""
         if field_name is None and b"json" in content_type:
             more = True
             while more:
@@ -301,7 +311,7 @@ class LimitRequestBody:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        declared = dict(scope.get("headers") or []).get(b"content-length")
+        declared = _header(scope, b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > self.limit:
             await problem_response(_too_large(self.limit), scope.get("path"))(scope, receive, send)
             return
