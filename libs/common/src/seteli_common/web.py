@@ -14,7 +14,7 @@ from fastapi.responses import JSONResponse
 from fastapi.telemetry import TelemetryConfig
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy.ext.asyncio import AsyncSession
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
 from .auth import TENANT_STAFF, Principal, Role, current_principal, guard_tenant
 from .consistency import AFTER_HEADER, CONSISTENCY_HEADER, After, Token, header_value, parse_tokens, published_tokens
@@ -22,9 +22,9 @@ from .db import Database
 from .errors import (
     MAX_REQUEST_BYTES,
     LimitRequestBody,
-    RejectNulCharacters,
     document_problems,
     install_problem_handlers,
+    reject_nul,
 )
 
 ReadyCheck = Callable[[], Awaitable[dict[str, bool]]]
@@ -117,9 +117,7 @@ def create_app(
     for router in routers or []:
         app.include_router(router)
     _document_problem_responses(app)
-    app.add_middleware(RejectNulCharacters)
-    app.add_middleware(AnswerConsistency)
-    app.add_middleware(LimitRequestBody, limit=max_request_bytes)  # outermost: nothing reads a body first
+    app.add_middleware(RequestGuards, limit=max_request_bytes)  # outermost of ours: nothing reads a body first
     if instrument:
         from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 
@@ -170,19 +168,15 @@ def after_writes(request: Request) -> After:
     return After(parse_tokens(request.headers.get(AFTER_HEADER)), runtime.consumers.inbox)
 
 
-class AnswerConsistency:
-    """A 2xx answer to a write that published events carries their tokens in `Seteli-Consistency`
+class RequestGuards(LimitRequestBody):
+    """The checks every request to a service passes, in one plain ASGI middleware (they were three, each
+    with its own wrappers of `receive` and `send`), in this order: a body over the limit is refused with
+    413 (`LimitRequestBody`), a NUL in the path, query or JSON body with 422 (`errors.reject_nul`), and a
+    2xx answer to a write that published events carries their tokens in `Seteli-Consistency`
     (seteli_common.consistency): set by the unit of work (`db_session`) before its commit, added here
     because the answer is built before the unit of work ends."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-
+    async def guarded(self, scope: Scope, receive: Receive, send: Send) -> None:
         async def send_with_token(message: Message) -> None:
             if message["type"] == "http.response.start" and 200 <= int(message.get("status", 500)) < 300:
                 # taken, not read: an app mounted in another that adds it too answers it once
@@ -194,7 +188,7 @@ class AnswerConsistency:
             await send(message)
 
         scope.setdefault("state", {})  # one dict for the unit of work to write and this to read
-        await self.app(scope, receive, send_with_token)
+        await reject_nul(self.app, scope, receive, send_with_token)
 
 
 def _unit_of_work(db: Database, request: Request) -> AbstractAsyncContextManager[AsyncSession]:
