@@ -3,6 +3,7 @@
 outbox INSERT, `GET /ping`) served the same way (uvicorn, uvloop, httptools, one worker) in the same run.
 
     uv run --frozen python bench/wrk_events.py [--connections 16,50] [--seconds 10] [--bookings 2000]
+    uv run --frozen python bench/wrk_events.py --only-health   # GET /health/live and the raw /ping only
 
 The settlement service runs as well (its consumer takes every recorded event, as in production), each
 service in its own uvicorn process (`_support.Served`: the same server stack as deployed) with its own
@@ -100,7 +101,10 @@ def show(name: str, r: dict[str, float]) -> str:
     return f"  {name}: {r['rps']:,.0f} req/s, p99 {r['p99_ms']:.1f} ms{extra}"
 
 
-async def main(connections: list[int], seconds: float, bookings: int, py_spy: str = "") -> None:
+async def main(connections: list[int], seconds: float, bookings: int, py_spy: str = "",
+               only_health: bool = False) -> None:
+    if only_health:  # the framework floor alone: no POST runs (nor their settlement consumer and seeding)
+        connections = []
     print(f"wrk_events: wrk -t2, connections {connections}, {seconds:.0f} s per run, {bookings} bookings; {load()}")
     amqp = testing.create_vhost(AMQP_BASE)
     exchange = f"bench.{uuid.uuid4().hex[:6]}"
@@ -117,18 +121,23 @@ async def main(connections: list[int], seconds: float, bookings: int, py_spy: st
         script = Path(tmp) / "post.lua"
         script.write_text(POST_LUA % {"threads": 2, "bookings": bookings, "tenant": T, "token": token})
         try:
-            settlement = await Served("event_recording:build_settlement", {
-                "database_url": settlement_url, "amqp": amqp, "exchange": exchange}).start()
-            servers.append(settlement)
+            if connections:
+                settlement = await Served("event_recording:build_settlement", {
+                    "database_url": settlement_url, "amqp": amqp, "exchange": exchange}).start()
+                servers.append(settlement)
             events = await Served("event_recording:build_events", {
                 "database_url": events_url, "amqp": amqp, "exchange": exchange, "jwks": issuer.jwks()}).start()
             servers.append(events)
-            await seed_events(_dsn(events_url), bookings)
-            await seed_settlement(_dsn(settlement_url))
             wrk(f"{events.url}/health/live", 16, 2)  # warm-up (the pool's connections opened, modules loaded)
-            wrk(events.url, max(connections), 2, str(script), offset=len(connections) * 120 * bookings)
+            if connections:
+                await seed_events(_dsn(events_url), bookings)
+                await seed_settlement(_dsn(settlement_url))
+                wrk(events.url, max(connections), 2, str(script), offset=len(connections) * 120 * bookings)
             results["live"] = measured(events, f"{events.url}/health/live", 50, seconds)
             lines.append(show("events   GET /health/live, 50 conn.", results["live"]))
+            if only_health:  # with a query string the probe goes through the whole middleware stack and router
+                stack = measured(events, f"{events.url}/health/live?through=stack", 50, seconds)
+                lines.append(show("events   GET /health/live?through=stack (full stack), 50 conn.", stack))
             for i, c in enumerate(connections):
                 spy = None
                 if py_spy and i == 0:  # where the server's CPU goes under this load (collapsed stacks)
@@ -208,5 +217,8 @@ if __name__ == "__main__":
     parser.add_argument("--bookings", type=int, default=2000)
     parser.add_argument("--py-spy", default="", metavar="FILE",
                         help="record the events server's stacks during the first POST run (py-spy on PATH)")
+    parser.add_argument("--only-health", action="store_true",
+                        help="measure GET /health/live beside the raw GET /ping only (no POST runs)")
     args = parser.parse_args()
-    asyncio.run(main([int(c) for c in args.connections.split(",")], args.seconds, args.bookings, args.py_spy))
+    asyncio.run(main([int(c) for c in args.connections.split(",")], args.seconds, args.bookings, args.py_spy,
+                     args.only_health))

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import os
 import secrets
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import date
@@ -102,11 +102,13 @@ def _private_secret(path: Path, length: int) -> str:
 def build_suite(data_dir: Path, *, clock: Clock | None = None, today: date | None = None, log_json: bool = False,
                 seed_demo: bool = False, with_portal: bool = True,
                 service_settings: Mapping[str, Mapping[str, Any]] | None = None,
-                portal_url: str = "http://127.0.0.1:8000/portal") -> Suite:
+                portal_url: str = "http://127.0.0.1:8000/portal",
+                on_started: Callable[[], None] | None = None) -> Suite:
     """`service_settings`: extra settings per service (tests: a PostgreSQL database_url and database_role).
     `portal_url`: where the links in emails (registration, password reset, attention notices) lead.
     `today`: a training date (`seteli up --today`): every service and the portal run on a clock whose
-    Helsinki date is that day when the suite starts. Tests inject `clock` instead."""
+    Helsinki date is that day when the suite starts. Tests inject `clock` instead.
+    `on_started`: called once every service has started (its lifespan entered), before the first request."""
     data_dir.mkdir(parents=True, exist_ok=True)
     extra = service_settings or {}
     broker = InMemoryBroker()
@@ -145,6 +147,8 @@ def build_suite(data_dir: Path, *, clock: Clock | None = None, today: date | Non
                 await stack.enter_async_context(app.router.lifespan_context(app))
             mail_dir = Path(runtimes["notifications"].settings.resolved_outbox_dir())  # type: ignore[attr-defined]
             seeding = asyncio.create_task(seed_demo_data(parent, data_dir, clock, mail_dir)) if seed_demo else None
+            if on_started is not None:
+                on_started()
             yield
             if seeding is not None and not seeding.done():
                 seeding.cancel()

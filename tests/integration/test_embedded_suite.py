@@ -107,3 +107,16 @@ async def test_embedded_secrets_are_readable_by_their_owner_only_and_the_cookie_
     assert "secure" in over_https.headers["set-cookie"].lower()
     # embedded on a laptop over plain http: a Secure cookie would never come back
     assert "secure" not in over_http.headers["set-cookie"].lower()
+
+
+async def test_on_started_is_called_once_every_service_has_started(tmp_path: Path) -> None:
+    """`seteli up` collects no garbage while it starts and turns the collector on from this hook."""
+    calls: list[bool] = []
+    suite = build_suite(tmp_path, on_started=lambda: calls.append(True))
+    assert calls == []
+    async with suite.app.router.lifespan_context(suite.app):
+        assert calls == [True]
+        transport = httpx.ASGITransport(app=suite.app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://suite") as client:
+            assert (await client.get("/portal/health/live")).status_code == 200
+    assert calls == [True]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+from collections.abc import MutableMapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl
@@ -236,46 +237,52 @@ def _nul_field(value: Any, path: str) -> str | None:
     return None
 
 
-class RejectNulCharacters:
+def _header(scope: MutableMapping[str, Any], name: bytes) -> bytes | None:
+    """The last value of a request header (as `dict(headers)` gave) without building a dict of them all."""
+    found = None
+    for key, value in scope.get("headers") or ():
+        if key == name:
+            found = value
+    return found
+
+
+async def reject_nul(app: Any, scope: MutableMapping[str, Any], receive: Any, send: Any) -> None:
     """PostgreSQL text cannot hold U+0000, so a NUL in a path, query or JSON string failed in the database
     as a 500 (found by schemathesis, issue #10). Refused here instead as invalid input (422, field named),
-    before any handler runs, so nothing changes."""
+    before any handler runs, so nothing changes; else the HTTP request goes on to `app`. Part of
+    `seteli_common.web.RequestGuards`."""
+    field_name = "path" if "\x00" in scope.get("path", "") else None
+    raw_query: bytes = scope.get("query_string", b"")
+    if field_name is None and (b"%00" in raw_query or b"\x00" in raw_query):  # parsed only then
+        query = parse_qsl(raw_query.decode("latin-1"), keep_blank_values=True)
+        field_name = next((f"query.{k}" for k, v in query if "\x00" in k or "\x00" in v), None)
+    buffered: list[dict[str, Any]] = []
+    content_type = _header(scope, b"content-type") or b""
+    if field_name is None and b"json" in content_type:
+        more = True
+        while more:
+            message = await receive()
+            buffered.append(message)
+            more = message.get("type") == "http.request" and message.get("more_body", False)
+        body = b"".join(m.get("body", b"") for m in buffered)
+        if b"\\u0000" in body:  # cheap test first; the JSON is parsed only then
+            try:
+                field_name = _nul_field(json.loads(body), "body")
+            except ValueError:
+                pass  # not JSON: FastAPI's validation reports that
+    if field_name is not None:
+        response = problem_response(invalid(field_name.removeprefix("body.") or field_name, NUL_REASON),
+                                    scope.get("path"))
+        await response(scope, receive, send)
+        return
+    if not buffered:
+        await app(scope, receive, send)
+        return
 
-    def __init__(self, app: Any) -> None:
-        self.app = app
+    async def replay() -> Any:
+        return buffered.pop(0) if buffered else await receive()
 
-    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        field_name = "path" if "\x00" in scope.get("path", "") else None
-        if field_name is None:
-            query = parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
-            field_name = next((f"query.{k}" for k, v in query if "\x00" in k or "\x00" in v), None)
-        buffered: list[dict[str, Any]] = []
-        content_type = dict(scope.get("headers") or []).get(b"content-type", b"")
-        if field_name is None and b"json" in content_type:
-            more = True
-            while more:
-                message = await receive()
-                buffered.append(message)
-                more = message.get("type") == "http.request" and message.get("more_body", False)
-            body = b"".join(m.get("body", b"") for m in buffered)
-            if b"\\u0000" in body:  # cheap test first; the JSON is parsed only then
-                try:
-                    field_name = _nul_field(json.loads(body), "body")
-                except ValueError:
-                    pass  # not JSON: FastAPI's validation reports that
-        if field_name is not None:
-            response = problem_response(invalid(field_name.removeprefix("body.") or field_name, NUL_REASON),
-                                        scope.get("path"))
-            await response(scope, receive, send)
-            return
-
-        async def replay() -> Any:
-            return buffered.pop(0) if buffered else await receive()
-
-        await self.app(scope, replay, send)
+    await app(scope, replay, send)
 
 
 # Large enough for the biggest legitimate body (a 10 MiB attachment, base64-encoded in JSON, with its
@@ -301,7 +308,7 @@ class LimitRequestBody:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        declared = dict(scope.get("headers") or []).get(b"content-length")
+        declared = _header(scope, b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > self.limit:
             await problem_response(_too_large(self.limit), scope.get("path"))(scope, receive, send)
             return
@@ -324,8 +331,12 @@ class LimitRequestBody:
             return message
 
         try:
-            await self.app(scope, receive_limited, send_tracking)
+            await self.guarded(scope, receive_limited, send_tracking)
         except ProblemError as problem:  # read outside the app's handlers (another middleware)
             if problem.status != 413 or started:
                 raise
             await problem_response(problem, scope.get("path"))(scope, receive, send)
+
+    async def guarded(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        """The request within the limit; a subclass adds its own checks here (one middleware, not several)."""
+        await self.app(scope, receive, send)

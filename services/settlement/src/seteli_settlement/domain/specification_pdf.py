@@ -13,14 +13,14 @@ rather than failing the monthly run.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from fpdf import FPDF
 from seteli_common.validators import (
     ValidationFailed,
     contains_identity_code,
@@ -33,6 +33,9 @@ from stdnum import iso11649
 
 from .payment_file import PaymentFileError, normalize_reference
 from .pdf_text import NBSP, PDF_ENCODING, from_fpdf, pdf_text
+
+if TYPE_CHECKING:
+    from fpdf import FPDF
 
 Language = Literal["fi", "sv"]
 LineKind = Literal["event", "interruption", "credit"]
@@ -237,20 +240,28 @@ def _validate(spec: Specification) -> None:
 # --- rendering --------------------------------------------------------------------------------
 
 
-class _SpecificationPdf(FPDF):
-    def __init__(self, page_label: str, footer_text: str) -> None:
-        super().__init__(orientation="P", unit="mm", format="A4")
-        self._page_label = page_label
-        self._footer_text = footer_text
-        self.core_fonts_encoding = PDF_ENCODING  # WinAnsi: adds € to Latin-1
+@functools.cache
+def _specification_pdf_class() -> Any:
+    """The PDF class, made on the first specification: fpdf (with fontTools and Pillow) is imported then,
+    not when the service starts."""
+    from fpdf import FPDF
 
-    def footer(self) -> None:
-        self.set_y(-12)
-        self.set_font("Helvetica", size=7)
-        self.set_text_color(90)
-        self.cell(0, 4, self._footer_text, align="L")
-        self.set_x(self.l_margin)
-        self.cell(0, 4, f"{self._page_label} {self.page_no()}/{{nb}}", align="R")
+    class _SpecificationPdf(FPDF):
+        def __init__(self, page_label: str, footer_text: str) -> None:
+            super().__init__(orientation="P", unit="mm", format="A4")
+            self._page_label = page_label
+            self._footer_text = footer_text
+            self.core_fonts_encoding = PDF_ENCODING  # WinAnsi: adds € to Latin-1
+
+        def footer(self) -> None:
+            self.set_y(-12)
+            self.set_font("Helvetica", size=7)
+            self.set_text_color(90)
+            self.cell(0, 4, self._footer_text, align="L")
+            self.set_x(self.l_margin)
+            self.cell(0, 4, f"{self._page_label} {self.page_no()}/{{nb}}", align="R")
+
+    return _SpecificationPdf
 
 
 _COL_WIDTHS = (18.0, 48.0, 29.0, 16.0, 19.0, 28.0, 26.0)
@@ -335,7 +346,7 @@ def render_specification_pdf(spec: Specification, *, created_at: datetime | None
     period_text = f"{_MONTHS[spec.language][month - 1]} {year}"
     title = f"{labels['title']} {period_text}"
 
-    pdf = _SpecificationPdf(
+    pdf: FPDF = _specification_pdf_class()(
         page_label=labels["page"],
         footer_text=pdf_text(f"{spec.tenant_name} · {labels['title']} {spec.period} · {spec.provider_name}"),
     )
