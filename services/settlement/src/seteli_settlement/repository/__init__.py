@@ -502,6 +502,29 @@ async def paid_lines_of(
     return [dict(r) for r in (await session.execute(query.order_by(ledger.c.id))).mappings().all()]
 
 
+# The ledger columns a specification prints (`documents.specification_lines`).
+_SPECIFIED = ("id", "kind", "entry", "reverses", "client_ref", "content_id", "unit", "units", "unit_price", "amount",
+              "co_payment", "start", "end")
+
+
+async def specification_lines_of(session: AsyncSession, tenant_id: str, run_id: str, payment_id: int) -> Sequence[Any]:
+    """One payment's paid lines, only what its specification prints, as read-only rows (no dict per line:
+    a month's payment has thousands)."""
+    query = (
+        select(*(ledger.c[name] for name in _SPECIFIED))
+        .select_from(
+            paid_lines.join(
+                ledger,
+                and_(ledger.c.tenant_id == paid_lines.c.tenant_id, ledger.c.id == paid_lines.c.line_id),
+            )
+        )
+        .where(paid_lines.c.tenant_id == tenant_id, paid_lines.c.run_id == run_id,
+               paid_lines.c.payment_id == payment_id)
+        .order_by(ledger.c.id)
+    )
+    return (await session.execute(query)).mappings().all()
+
+
 # --- previews ------------------------------------------------------------------------------------
 
 
