@@ -287,12 +287,17 @@ class _RowWriter:
             self.text = "BT {:.2f} {:.2f} Td ({}) Tj ET"
 
     def ready(self, pdf: FPDF) -> bool:
-        return (pdf.current_font is self.font and pdf.current_font_is_set_on_page and not pdf.font_style
-                and pdf.font_size_pt == self.size_pt)
+        return pdf.current_font is self.font and not pdf.font_style and pdf.font_size_pt == self.size_pt
 
     def fits(self, pdf: FPDF, cells: Sequence[tuple[float, str, str]]) -> bool:
         # fpdf2's cell() prints its page-count alias ({nb}) as the number: such a text goes through it.
         return self.ready(pdf) and not any(pdf.str_alias_nb_pages in text for _, text, _ in cells)
+
+    def one_line(self, pdf: FPDF, cells: Sequence[tuple[float, str, str]]) -> bool:
+        """Every text fits its cell on one line, and the row fits on this page."""
+        measured = self._measured
+        return (pdf.y + _LINE_H + 2 * _PAD <= pdf.page_break_trigger and self.fits(pdf, cells)
+                and all(measured(text)[0] <= width - 2 * _PAD for width, text, _ in cells))
 
     def width(self, text: str) -> float:
         """`FPDF.get_string_width` of the table font, the same arithmetic."""
@@ -315,6 +320,8 @@ class _RowWriter:
         for width, text, align in cells:
             ops.append(f"{x * k:.2f} {top:.2f} {width * k:.2f} {-height * k:.2f} re S")
             if text:
+                if not self.pdf.current_font_is_set_on_page:  # a page's first row: as fpdf2's first cell does
+                    ops.append(self.pdf._set_font_for_page(self.font, self.size_pt))
                 text_width, escaped = self._measured(text)
                 dx = (width - 2 * _PAD) - c_margin - text_width if align == "R" else c_margin
                 ops.append(text_op.format((x + _PAD + dx) * k, text_y, escaped))
@@ -344,6 +351,11 @@ def _draw_row(
     """One table row: every cell as tall as the tallest, text wrapped where needed. Drawn by hand
     with plain cells because fpdf2's table() measures every cell twice and is ~10x slower; a body row
     of one-line cells by `writer` (the same bytes, far less time)."""
+    if writer is not None and not bold and not fill and writer.one_line(pdf, cells):
+        y = pdf.y
+        writer.row(pdf.l_margin, y, _LINE_H + 2 * _PAD, cells)
+        pdf.set_xy(pdf.l_margin, y + _LINE_H + 2 * _PAD)
+        return
     measure = writer if writer is not None and not bold and writer.ready(pdf) else None
     if measure is None:  # (else the table font is the current font already)
         pdf.set_font("Helvetica", style="B" if bold else "", size=8)
