@@ -271,8 +271,9 @@ class _RowWriter:
 
     def __init__(self, pdf: FPDF) -> None:
         self.pdf = pdf
-        self.font = pdf.current_font
-        assert self.font is not None and self.font.type == "core" and not pdf.font_style
+        font = pdf.current_font
+        assert font is not None and font.type == "core" and not pdf.font_style
+        self.font = font
         assert pdf.font_stretching == 100 and not pdf.char_spacing and not pdf.underline
         self.k, self.page_h, self.c_margin = pdf.k, pdf.h, pdf.c_margin
         self.cw: dict[str, float] = self.font.cw  # type: ignore[assignment]  # core fonts: by character
