@@ -217,6 +217,17 @@ async def read_baseline(dsn: str, database_url: str) -> float:
     return raw
 
 
+def _backends_cpu(pids: list[int]) -> float:
+    """CPU seconds of these PostgreSQL backends (the workers' connections; a local server), 0 where unreadable."""
+    total = 0.0
+    for pid in pids:
+        try:
+            total += _cpu_seconds(pid)
+        except OSError:
+            pass
+    return total
+
+
 def _cpu_seconds(pid: int) -> float:
     with open(f"/proc/{pid}/stat") as f:
         fields = f.read().rsplit(")", 1)[1].split()
@@ -242,16 +253,23 @@ async def settle(database_url: str, workers: int, issuer: TokenIssuer, data_dir:
                                           ttl_seconds=7200))
     conn = await asyncpg.connect(_dsn(database_url))
     try:
-        # Wait until every worker is connected and polling (imports take seconds on a loaded machine);
-        # nothing else is connected to this database yet.
+        # Wait until every worker listens for work and has looked once (its pool connection is open): imports
+        # take seconds on a loaded machine. Each worker holds two connections (LISTEN, pool), so counting
+        # connections >= workers started the clock while the second worker was still starting; nothing
+        # else is connected to this database yet.
         db_name = database_url.rsplit("/", 1)[1]
         while True:
-            if (await conn.fetchval("SELECT count(*) FROM pg_stat_activity WHERE datname = $1 "
-                                    "AND pid <> pg_backend_pid()", db_name)) >= workers:
+            listening, connected = await conn.fetchrow(
+                "SELECT count(*) FILTER (WHERE query ILIKE 'LISTEN%'), count(*) FROM pg_stat_activity "
+                "WHERE datname = $1 AND pid <> pg_backend_pid()", db_name)
+            if listening >= workers and connected >= 2 * workers:
                 break
-            await asyncio.sleep(0.2)
+            await asyncio.sleep(0.05)
+        backends = [r["pid"] for r in await conn.fetch(
+            "SELECT pid FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()", db_name)]
         async with testing.running_app(build_app(runtime)) as client:
             cpu0 = [_cpu_seconds(p.pid) for p in procs]
+            db_cpu0 = _backends_cpu(backends)
             t0 = time.perf_counter()
             response = await client.post(f"/v1/tenants/{T}/runs", params={"lines": "false"}, json={"month": "2016-03"},
                                          headers=headers, timeout=600)
@@ -275,6 +293,7 @@ async def settle(database_url: str, workers: int, issuer: TokenIssuer, data_dir:
             run = await conn.fetchrow("SELECT total, jobs_total FROM runs WHERE id = $1", run_id)
             rss = [peak_rss_mib(p.pid) for p in procs]
             cpu = [_cpu_seconds(p.pid) - c for p, c in zip(procs, cpu0, strict=True)]
+            db_cpu = _backends_cpu(backends) - db_cpu0
             jobs = await conn.fetch("SELECT worker, count(*) AS n FROM run_jobs WHERE run_id = $1 GROUP BY worker",
                                     run_id)
             paid = await conn.fetchval("SELECT count(*) FROM paid_lines WHERE run_id = $1", run_id)
@@ -289,7 +308,8 @@ async def settle(database_url: str, workers: int, issuer: TokenIssuer, data_dir:
     print(f"  {workers} worker(s): run of {run['jobs_total']} provider jobs completed in {completed:.2f} s{with_pdfs} "
           f"(POST answered in {created:.2f} s); total {run['total']} EUR; {paid:,} lines paid, {carried} carry-overs; "
           f"jobs per worker {sorted(r['n'] for r in jobs)}; worker peak RSS "
-          f"{', '.join(f'{r:.0f}' for r in rss)} MiB; worker CPU {', '.join(f'{c:.1f}' for c in cpu)} s")
+          f"{', '.join(f'{r:.0f}' for r in rss)} MiB; worker CPU {', '.join(f'{c:.1f}' for c in cpu)} s; their "
+          f"PostgreSQL backends' CPU {db_cpu:.1f} s")
     return Decimal(run["total"]), paid, wall, pdfs_ok
 
 
