@@ -266,14 +266,14 @@ _PAD = 1.0
 class _RowWriter:
     """Writes the table's one-line cells and their frames straight into the page's content stream: the
     very operators fpdf2's `rect()` and `cell()` write for them (same numbers, same bytes), without their
-    per-call machinery (~60 µs a cell, most of a month's PDF time). Only for the regular table font once
-    it is set on the page; any other row goes through fpdf2 (`_draw_row`)."""
+    per-call machinery (~60 µs a cell, most of a month's PDF time). One writer per table font (regular
+    for the lines, bold for the headings); a row that wraps goes through fpdf2 (`_draw_row`)."""
 
     def __init__(self, pdf: FPDF) -> None:
         self.pdf = pdf
         font = pdf.current_font
-        assert font is not None and font.type == "core" and not pdf.font_style
-        self.font = font
+        assert font is not None and font.type == "core"
+        self.font, self.style = font, pdf.font_style
         assert pdf.font_stretching == 100 and not pdf.char_spacing and not pdf.underline
         self.k, self.page_h, self.c_margin = pdf.k, pdf.h, pdf.c_margin
         self.cw: dict[str, float] = self.font.cw  # type: ignore[assignment]  # core fonts: by character
@@ -282,13 +282,16 @@ class _RowWriter:
         # Black text on a grey fill colour: fpdf2 sets the text colour inside a q ... Q of each cell.
         if pdf.text_color != pdf.fill_color:
             assert pdf.text_color is not None
-            colour = pdf.text_color.serialize().lower()
-            self.text = "q BT {:.2f} {:.2f} Td " + colour + " ({}) Tj ET Q"
+            self.text = ("q BT ", " Td " + pdf.text_color.serialize().lower() + " ({}) Tj ET Q")
         else:
-            self.text = "BT {:.2f} {:.2f} Td ({}) Tj ET"
+            self.text = ("BT ", " Td ({}) Tj ET")
+        # A month's rows repeat their layout and most of their texts: the parts of the operators that do
+        # not depend on the row's height on the page are formatted once.
+        self.frames: dict[Any, list[tuple[str, str, float]]] = {}
+        self.placed: dict[tuple[float, float, str, str], tuple[str, str]] = {}
 
     def ready(self, pdf: FPDF) -> bool:
-        return pdf.current_font is self.font and not pdf.font_style and pdf.font_size_pt == self.size_pt
+        return pdf.current_font is self.font and pdf.font_style == self.style and pdf.font_size_pt == self.size_pt
 
     def fits(self, pdf: FPDF, cells: Sequence[tuple[float, str, str]]) -> bool:
         # fpdf2's cell() prints its page-count alias ({nb}) as the number: such a text goes through it.
@@ -314,20 +317,48 @@ class _RowWriter:
             found = self.cache[text] = (width, escaped)
         return found
 
-    def row(self, x: float, y: float, height: float, cells: Sequence[tuple[float, str, str]]) -> None:
-        k, page_h, c_margin, text_op = self.k, self.page_h, self.c_margin, self.text
-        top, text_y = (page_h - y) * k, (page_h - (y + _PAD) - 0.5 * _LINE_H - 0.3 * self.font_size) * k
+    def row(self, x: float, y: float, height: float, cells: Sequence[tuple[float, str, str]], fill: bool) -> None:
+        k, page_h = self.k, self.page_h
+        top = f"{(page_h - y) * k:.2f}"
+        text_y = f"{(page_h - (y + _PAD) - 0.5 * _LINE_H - 0.3 * self.font_size) * k:.2f}"
         ops = []
-        for width, text, align in cells:
-            ops.append(f"{x * k:.2f} {top:.2f} {width * k:.2f} {-height * k:.2f} re S")
+        for (rect_head, rect_tail, left), (width, text, align) in zip(
+            self._frames(x, height, cells, fill), cells, strict=True
+        ):
+            ops.append(rect_head + top + rect_tail)
             if text:
                 if not self.pdf.current_font_is_set_on_page:  # a page's first row: as fpdf2's first cell does
                     ops.append(self.pdf._set_font_for_page(self.font, self.size_pt))
-                text_width, escaped = self._measured(text)
-                dx = (width - 2 * _PAD) - c_margin - text_width if align == "R" else c_margin
-                ops.append(text_op.format((x + _PAD + dx) * k, text_y, escaped))
-            x += width
+                head, tail = self._placed(left, width, text, align)
+                ops.append(head + text_y + tail)
         self.pdf._out("\n".join(ops))
+
+    def _frames(
+        self, x: float, height: float, cells: Sequence[tuple[float, str, str]], fill: bool
+    ) -> list[tuple[str, str, float]]:
+        """Per cell: the frame's operator around its top (rect()'s numbers), and the cell's x."""
+        key = (x, height, fill, *(width for width, _, _ in cells))
+        found = self.frames.get(key)
+        if found is None:
+            k, frame = self.k, "B" if fill else "S"  # fpdf2's rect() operator of style DF / D
+            found = []
+            for width, _, _ in cells:
+                found.append((f"{x * k:.2f} ", f" {width * k:.2f} {-height * k:.2f} re {frame}", x))
+                x += width
+            self.frames[key] = found
+        return found
+
+    def _placed(self, x: float, width: float, text: str, align: str) -> tuple[str, str]:
+        """The text's operator around its baseline, as cell() places it at (x + _PAD) in a cell of width
+        (width - 2 * _PAD)."""
+        key = (x, width, align, text)
+        found = self.placed.get(key)
+        if found is None:
+            text_width, escaped = self._measured(text)
+            dx = (width - 2 * _PAD) - self.c_margin - text_width if align == "R" else self.c_margin
+            head, tail = self.text
+            found = self.placed[key] = (f"{head}{(x + _PAD + dx) * self.k:.2f} ", tail.format(escaped))
+        return found
 
 
 def _cell_lines(pdf: FPDF, width: float, text: str, writer: _RowWriter | None = None) -> list[str]:
@@ -347,29 +378,30 @@ def _draw_row(
     bold: bool = False,
     fill: bool = False,
     header: Sequence[str] = (),
-    writer: _RowWriter | None = None,
+    writers: tuple[_RowWriter, _RowWriter] | None = None,
 ) -> None:
     """One table row: every cell as tall as the tallest, text wrapped where needed. Drawn by hand
-    with plain cells because fpdf2's table() measures every cell twice and is ~10x slower; a body row
-    of one-line cells by `writer` (the same bytes, far less time)."""
-    if writer is not None and not bold and not fill and writer.one_line(pdf, cells):
+    with plain cells because fpdf2's table() measures every cell twice and is ~10x slower; a row of
+    one-line cells by the font's `writers` (regular, bold): the same bytes, far less time."""
+    writer = writers[bold] if writers is not None else None
+    if writer is None or not writer.ready(pdf):
+        pdf.set_font("Helvetica", style="B" if bold else "", size=8)
+    if writer is not None and writer.one_line(pdf, cells):
         y = pdf.y
-        writer.row(pdf.l_margin, y, _LINE_H + 2 * _PAD, cells)
+        writer.row(pdf.l_margin, y, _LINE_H + 2 * _PAD, cells, fill)
         pdf.set_xy(pdf.l_margin, y + _LINE_H + 2 * _PAD)
         return
-    measure = writer if writer is not None and not bold and writer.ready(pdf) else None
-    if measure is None:  # (else the table font is the current font already)
-        pdf.set_font("Helvetica", style="B" if bold else "", size=8)
-    wrapped = [_cell_lines(pdf, width, text, measure) for width, text, _ in cells]
+    wrapped = [_cell_lines(pdf, width, text, writer) for width, text, _ in cells]
     height = max(len(lines) for lines in wrapped) * _LINE_H + 2 * _PAD
     if pdf.get_y() + height > pdf.page_break_trigger:
         pdf.add_page()
         if header:  # the headings repeat on every page
-            _draw_row(pdf, [(w, h, "L") for w, h in zip(_COL_WIDTHS, header, strict=True)], bold=True, fill=True)
+            _draw_row(pdf, [(w, h, "L") for w, h in zip(_COL_WIDTHS, header, strict=True)], bold=True, fill=True,
+                      writers=writers)
             pdf.set_font("Helvetica", style="B" if bold else "", size=8)
     x, y = pdf.l_margin, pdf.get_y()
-    if measure is not None and height == _LINE_H + 2 * _PAD and writer is not None and writer.fits(pdf, cells):
-        writer.row(x, y, height, cells)
+    if height == _LINE_H + 2 * _PAD and writer is not None and writer.fits(pdf, cells):
+        writer.row(x, y, height, cells, fill)
         pdf.set_xy(pdf.l_margin, y + height)
         return
     for (width, _, align), lines in zip(cells, wrapped, strict=True):
@@ -386,17 +418,23 @@ def _draw_table(pdf: FPDF, headings: Sequence[str], rows: Sequence[Sequence[str]
     pdf.set_auto_page_break(False, margin=pdf.b_margin)  # rows break pages themselves, never mid-row
     pdf.set_fill_color(230, 230, 230)
     pdf.set_draw_color(0, 0, 0)
-    _draw_row(pdf, [(w, h, "L") for w, h in zip(_COL_WIDTHS, headings, strict=True)], bold=True, fill=True)
-    pdf.set_font("Helvetica", size=8)
-    writer = _RowWriter(pdf) if _FAST_ROWS else None
+    writers = None
+    if _FAST_ROWS:
+        pdf.set_font("Helvetica", size=8)
+        regular = _RowWriter(pdf)
+        pdf.set_font("Helvetica", style="B", size=8)
+        writers = (regular, _RowWriter(pdf))
+    _draw_row(pdf, [(w, h, "L") for w, h in zip(_COL_WIDTHS, headings, strict=True)], bold=True, fill=True,
+              writers=writers)
     for row in rows:
-        _draw_row(pdf, list(zip(_COL_WIDTHS, row, _COL_ALIGNS, strict=True)), header=headings, writer=writer)
+        _draw_row(pdf, list(zip(_COL_WIDTHS, row, _COL_ALIGNS, strict=True)), header=headings, writers=writers)
     label_width = sum(_COL_WIDTHS[:5])
     _draw_row(
         pdf,
         [(label_width, total[0], "L"), (_COL_WIDTHS[5], total[1], "R"), (_COL_WIDTHS[6], total[2], "R")],
         bold=True,
         header=headings,
+        writers=writers,
     )
     pdf.set_auto_page_break(auto, margin=pdf.b_margin)
 
