@@ -13,6 +13,7 @@ rather than failing the monthly run.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -136,6 +137,7 @@ _MONTHS = {
 # --- formatting -------------------------------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=8192)  # a month's lines repeat their prices and amounts
 def format_money(amount: Decimal) -> str:
     """Finnish style, e.g. ``1 234,50 €``; the spaces are no-break spaces (U+00A0).
 
@@ -147,6 +149,7 @@ def format_money(amount: Decimal) -> str:
     return f"{sign}{grouped}{NBSP}€"
 
 
+@functools.lru_cache(maxsize=1024)
 def format_quantity(value: Decimal) -> str:
     """``2.50`` -> ``2,5``; ``10`` -> ``10``: no exponent, no trailing zeros, decimal comma."""
     text = f"{value.normalize():f}"
@@ -159,6 +162,7 @@ def format_date(value: date) -> str:
     return f"{value.day}.{value.month}.{value.year}"
 
 
+@functools.lru_cache(maxsize=4096)
 def format_date_range(start: date, end: date) -> str:
     if start == end:
         return format_date(start)
