@@ -265,6 +265,7 @@ _COL_WIDTHS = (18.0, 48.0, 29.0, 16.0, 19.0, 28.0, 26.0)
 _COL_ALIGNS = ("L", "L", "L", "R", "R", "R", "R")
 _LINE_H = 4.5
 _PAD = 1.0
+_ROW_H = _LINE_H + 2 * _PAD  # a row of one-line cells
 
 
 class _RowWriter:
@@ -292,20 +293,10 @@ class _RowWriter:
         # A month's rows repeat their layout and most of their texts: the parts of the operators that do
         # not depend on the row's height on the page are formatted once.
         self.frames: dict[Any, list[tuple[str, str, float]]] = {}
-        self.placed: dict[tuple[float, float, str, str], tuple[str, str]] = {}
+        self.placed: dict[tuple[float, float, str, str], tuple[str, str] | None] = {}
 
     def ready(self, pdf: FPDF) -> bool:
         return pdf.current_font is self.font and pdf.font_style == self.style and pdf.font_size_pt == self.size_pt
-
-    def fits(self, pdf: FPDF, cells: Sequence[tuple[float, str, str]]) -> bool:
-        # fpdf2's cell() prints its page-count alias ({nb}) as the number: such a text goes through it.
-        return self.ready(pdf) and not any(pdf.str_alias_nb_pages in text for _, text, _ in cells)
-
-    def one_line(self, pdf: FPDF, cells: Sequence[tuple[float, str, str]]) -> bool:
-        """Every text fits its cell on one line, and the row fits on this page."""
-        measured = self._measured
-        return (pdf.y + _LINE_H + 2 * _PAD <= pdf.page_break_trigger and self.fits(pdf, cells)
-                and all(measured(text)[0] <= width - 2 * _PAD for width, text, _ in cells))
 
     def width(self, text: str) -> float:
         """`FPDF.get_string_width` of the table font, the same arithmetic."""
@@ -321,21 +312,31 @@ class _RowWriter:
             found = self.cache[text] = (width, escaped)
         return found
 
-    def row(self, x: float, y: float, height: float, cells: Sequence[tuple[float, str, str]], fill: bool) -> None:
-        k, page_h = self.k, self.page_h
+    def try_row(self, pdf: FPDF, cells: Sequence[tuple[float, str, str]], fill: bool) -> bool:
+        """Write the row at the current position if it fits on this page and every text fits its cell on one
+        line; else False, and nothing is written. The current font must be this writer's (`ready`)."""
+        x, y, k, page_h = pdf.l_margin, pdf.y, self.k, self.page_h
+        if y + _ROW_H > pdf.page_break_trigger:
+            return False
+        frames = self._frames(x, _ROW_H, cells, fill)
+        texts: list[tuple[str, str] | None] = []
+        for (_, _, left), (width, text, align) in zip(frames, cells, strict=True):
+            placed = self._placed(left, width, text, align) if text else None
+            if text and placed is None:
+                return False
+            texts.append(placed)
         top = f"{(page_h - y) * k:.2f}"
         text_y = f"{(page_h - (y + _PAD) - 0.5 * _LINE_H - 0.3 * self.font_size) * k:.2f}"
         ops = []
-        for (rect_head, rect_tail, left), (width, text, align) in zip(
-            self._frames(x, height, cells, fill), cells, strict=True
-        ):
+        for (rect_head, rect_tail, _), placed in zip(frames, texts, strict=True):
             ops.append(rect_head + top + rect_tail)
-            if text:
-                if not self.pdf.current_font_is_set_on_page:  # a page's first row: as fpdf2's first cell does
-                    ops.append(self.pdf._set_font_for_page(self.font, self.size_pt))
-                head, tail = self._placed(left, width, text, align)
-                ops.append(head + text_y + tail)
-        self.pdf._out("\n".join(ops))
+            if placed is not None:
+                if not pdf.current_font_is_set_on_page:  # a page's first row: as fpdf2's first cell does
+                    ops.append(pdf._set_font_for_page(self.font, self.size_pt))
+                ops.append(placed[0] + text_y + placed[1])
+        pdf._out("\n".join(ops))
+        pdf.set_xy(x, y + _ROW_H)
+        return True
 
     def _frames(
         self, x: float, height: float, cells: Sequence[tuple[float, str, str]], fill: bool
@@ -352,16 +353,20 @@ class _RowWriter:
             self.frames[key] = found
         return found
 
-    def _placed(self, x: float, width: float, text: str, align: str) -> tuple[str, str]:
+    def _placed(self, x: float, width: float, text: str, align: str) -> tuple[str, str] | None:
         """The text's operator around its baseline, as cell() places it at (x + _PAD) in a cell of width
-        (width - 2 * _PAD)."""
+        (width - 2 * _PAD). None: it needs more than one line, or it has fpdf2's page-count alias ({nb},
+        which cell() prints as the number)."""
         key = (x, width, align, text)
-        found = self.placed.get(key)
-        if found is None:
-            text_width, escaped = self._measured(text)
+        if key in self.placed:
+            return self.placed[key]
+        text_width, escaped = self._measured(text)
+        found: tuple[str, str] | None = None
+        if text_width <= width - 2 * _PAD and self.pdf.str_alias_nb_pages not in text:
             dx = (width - 2 * _PAD) - self.c_margin - text_width if align == "R" else self.c_margin
             head, tail = self.text
-            found = self.placed[key] = (f"{head}{(x + _PAD + dx) * self.k:.2f} ", tail.format(escaped))
+            found = (f"{head}{(x + _PAD + dx) * self.k:.2f} ", tail.format(escaped))
+        self.placed[key] = found
         return found
 
 
@@ -390,10 +395,7 @@ def _draw_row(
     writer = writers[bold] if writers is not None else None
     if writer is None or not writer.ready(pdf):
         pdf.set_font("Helvetica", style="B" if bold else "", size=8)
-    if writer is not None and writer.one_line(pdf, cells):
-        y = pdf.y
-        writer.row(pdf.l_margin, y, _LINE_H + 2 * _PAD, cells, fill)
-        pdf.set_xy(pdf.l_margin, y + _LINE_H + 2 * _PAD)
+    if writer is not None and writer.try_row(pdf, cells, fill):
         return
     wrapped = [_cell_lines(pdf, width, text, writer) for width, text, _ in cells]
     height = max(len(lines) for lines in wrapped) * _LINE_H + 2 * _PAD
@@ -403,11 +405,9 @@ def _draw_row(
             _draw_row(pdf, [(w, h, "L") for w, h in zip(_COL_WIDTHS, header, strict=True)], bold=True, fill=True,
                       writers=writers)
             pdf.set_font("Helvetica", style="B" if bold else "", size=8)
+        if writer is not None and writer.try_row(pdf, cells, fill):
+            return
     x, y = pdf.l_margin, pdf.get_y()
-    if height == _LINE_H + 2 * _PAD and writer is not None and writer.fits(pdf, cells):
-        writer.row(x, y, height, cells, fill)
-        pdf.set_xy(pdf.l_margin, y + height)
-        return
     for (width, _, align), lines in zip(cells, wrapped, strict=True):
         pdf.rect(x, y, width, height, style="DF" if fill else "D")
         for n, text in enumerate(lines):
