@@ -328,11 +328,13 @@ class _RowWriter:
         top = f"{(page_h - y) * k:.2f}"
         text_y = f"{(page_h - (y + _PAD) - 0.5 * _LINE_H - 0.3 * self.font_size) * k:.2f}"
         ops = []
+        font_set = pdf.current_font_is_set_on_page
         for (rect_head, rect_tail, _), placed in zip(frames, texts, strict=True):
             ops.append(rect_head + top + rect_tail)
             if placed is not None:
-                if not pdf.current_font_is_set_on_page:  # a page's first row: as fpdf2's first cell does
+                if not font_set:  # a page's first row: as fpdf2's first cell does
                     ops.append(pdf._set_font_for_page(self.font, self.size_pt))
+                    font_set = True
                 ops.append(placed[0] + text_y + placed[1])
         pdf._out("\n".join(ops))
         pdf.set_xy(x, y + _ROW_H)
