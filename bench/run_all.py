@@ -34,6 +34,7 @@ BENCHES: list[tuple[str, list[str], list[str]]] = [
     ("wrk_events.py", ["--connections", "16,50", "--seconds", "8"], ["--connections", "16,50", "--seconds", "20"]),
     ("relay_throughput.py", ["--events", "5000"], ["--events", "20000"]),
     ("settlement_month.py", [], ["--size", "full"]),
+    ("settlement_month.py", ["--pdfs"], ["--size", "full", "--pdfs"]),  # every payee's specification PDF too
     ("auto_recording.py", [], ["--full"]),
     ("idle.py", [], ["--full"]),
     # the whole suite under the Poisson mix at the goal's rate: 30 s of load, at most 30 s of answers after it

@@ -6,6 +6,7 @@ the time PostgreSQL takes to hand the same ledger rows to Python.
     uv run --frozen python bench/settlement_month.py --size full      # 100,000 clients, 1,000,000 events, 20,000
                                                                       #   interruptions (several minutes)
     (or --clients N --events N --interruptions N --providers N; --workers 1,2 is the default order)
+    uv run --frozen python bench/settlement_month.py --pdfs           # every payee asks for its specification PDF
 
 Creates its own database and runs the settlement migrations, then generates inside PostgreSQL
 (generate_series, repeatable random()) what the service's consumers would have written for the month
@@ -24,13 +25,18 @@ time until the run is `completed` is measured; each worker's peak RSS (VmHWM) an
 /proc before it is stopped. Between the two the run's own rows are removed and the open lines queued
 again (then VACUUM ANALYZE). Checks: the run's total equals SUM(amount) of the payable ledger lines in
 SQL to the cent, every such line is paid exactly once, and 1 and 2 workers give the same total (exit
-status 1 otherwise). Environment: SETELI_TEST_POSTGRES_URL (admin URL; default local).
+status 1 otherwise). With --pdfs every provider's billing asks for the specification PDF (`pdf_by_email`,
+what `paying.pay_provider` turns into a pending specification of each payment): the time is then taken
+until the run is completed and every payment's PDF is rendered and stored (the `SpecificationReady`
+outbox row, `spec_state` sent), and the check also asks that every payee paid got exactly one PDF.
+Environment: SETELI_TEST_POSTGRES_URL (admin URL; default local).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import base64
 import json
 import os
 import subprocess
@@ -128,7 +134,7 @@ DROP TABLE gen_events, gen_interruptions, gen_segments;
 """
 
 
-async def seed(dsn: str, clients: int, events: int, interruptions: int, providers: int) -> None:
+async def seed(dsn: str, clients: int, events: int, interruptions: int, providers: int, pdfs: bool = False) -> None:
     conn = await asyncpg.connect(dsn)
     try:
         await conn.execute(
@@ -139,16 +145,32 @@ async def seed(dsn: str, clients: int, events: int, interruptions: int, provider
             "INSERT INTO services (tenant_id, id, name_fi, name_sv, contents) VALUES ($1, $2, $3, $4, $5)",
             [(T, *service[:3], json.dumps(service[3])) for service in SERVICES])
         billing = {"iban": "FI2112345600000785", "bic": "NDEAFIHH", "reference": "1232", "email": None,
-                   "pdf_by_email": False}
+                   "pdf_by_email": pdfs}
         await conn.execute(SEED_SQL.format(
             tenant=T, clients=clients, events=events, interruptions=interruptions, providers=providers,
             housing=max(1, clients // 5),  # every fifth client lives in sheltered housing, the rest get home care
             housing_price=HOUSING_PRICE, housing_voucher=HOUSING_VOUCHER, care_price=CARE_PRICE,
             care_voucher=CARE_VOUCHER, march=MARCH, february=FEBRUARY, billing=json.dumps(billing)))
+        # Valid business ids (a specification refuses to print a wrong check digit).
+        await conn.executemany("UPDATE providers SET business_id = $2 WHERE id = $1",
+                               [(f"p-{p:05d}", business_id) for p, business_id in enumerate(business_ids(providers))])
         await conn.execute(OPEN_ALL)
         await conn.execute("VACUUM ANALYZE")
     finally:
         await conn.close()
+
+
+def business_ids(count: int) -> list[str]:
+    """`count` Finnish business ids (Y-tunnus) with their check digits; a remainder of 1 has none: skipped."""
+    found: list[str] = []
+    number = 1_000_000
+    while len(found) < count:
+        digits = f"{number:07d}"
+        remainder = sum(int(d) * w for d, w in zip(digits, (7, 9, 10, 5, 8, 4, 2), strict=True)) % 11
+        if remainder != 1:
+            found.append(f"{digits}-{0 if remainder == 0 else 11 - remainder}")
+        number += 1
+    return found
 
 
 # The consumers queue every payable line in open_lines (repository.insert_lines); COPY bypasses them.
@@ -195,13 +217,25 @@ async def read_baseline(dsn: str, database_url: str) -> float:
     return raw
 
 
+def _backends_cpu(pids: list[int]) -> float:
+    """CPU seconds of these PostgreSQL backends (the workers' connections; a local server), 0 where unreadable."""
+    total = 0.0
+    for pid in pids:
+        try:
+            total += _cpu_seconds(pid)
+        except OSError:
+            pass
+    return total
+
+
 def _cpu_seconds(pid: int) -> float:
     with open(f"/proc/{pid}/stat") as f:
         fields = f.read().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-async def settle(database_url: str, workers: int, issuer: TokenIssuer, data_dir: str) -> tuple[Decimal, int, float]:
+async def settle(database_url: str, workers: int, issuer: TokenIssuer, data_dir: str,
+                 pdfs: bool = False) -> tuple[Decimal, int, float, bool]:
     from seteli_common.messaging.memory import InMemoryBroker
     from seteli_settlement.bootstrap import build_app, build_runtime
     from seteli_settlement.config import SettlementSettings
@@ -219,16 +253,23 @@ async def settle(database_url: str, workers: int, issuer: TokenIssuer, data_dir:
                                           ttl_seconds=7200))
     conn = await asyncpg.connect(_dsn(database_url))
     try:
-        # Wait until every worker is connected and polling (imports take seconds on a loaded machine);
-        # nothing else is connected to this database yet.
+        # Wait until every worker listens for work and has looked once (its pool connection is open): imports
+        # take seconds on a loaded machine. Each worker holds two connections (LISTEN, pool), so counting
+        # connections >= workers started the clock while the second worker was still starting; nothing
+        # else is connected to this database yet.
         db_name = database_url.rsplit("/", 1)[1]
         while True:
-            if (await conn.fetchval("SELECT count(*) FROM pg_stat_activity WHERE datname = $1 "
-                                    "AND pid <> pg_backend_pid()", db_name)) >= workers:
+            listening, connected = await conn.fetchrow(
+                "SELECT count(*) FILTER (WHERE query ILIKE 'LISTEN%'), count(*) FROM pg_stat_activity "
+                "WHERE datname = $1 AND pid <> pg_backend_pid()", db_name)
+            if listening >= workers and connected >= 2 * workers:
                 break
-            await asyncio.sleep(0.2)
+            await asyncio.sleep(0.05)
+        backends = [r["pid"] for r in await conn.fetch(
+            "SELECT pid FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()", db_name)]
         async with testing.running_app(build_app(runtime)) as client:
             cpu0 = [_cpu_seconds(p.pid) for p in procs]
+            db_cpu0 = _backends_cpu(backends)
             t0 = time.perf_counter()
             response = await client.post(f"/v1/tenants/{T}/runs", params={"lines": "false"}, json={"month": "2016-03"},
                                          headers=headers, timeout=600)
@@ -238,11 +279,21 @@ async def settle(database_url: str, workers: int, issuer: TokenIssuer, data_dir:
             while True:
                 if await conn.fetchval("SELECT state FROM runs WHERE id = $1", run_id) == "completed":
                     break
-                await asyncio.sleep(0.05)
-            wall = time.perf_counter() - t0
+                await asyncio.sleep(0.01)
+            wall = completed = time.perf_counter() - t0
+            pdfs_ok = True
+            if pdfs:  # the workers render the specifications after the jobs: wait for the last one
+                pending = "SELECT count(*) FROM payments WHERE run_id = $1 AND spec_state = 'pending'"
+                while True:
+                    if not await conn.fetchval(pending, run_id):
+                        break
+                    await asyncio.sleep(0.01)
+                wall = time.perf_counter() - t0
+                pdfs_ok = await check_pdfs(conn, run_id)
             run = await conn.fetchrow("SELECT total, jobs_total FROM runs WHERE id = $1", run_id)
             rss = [peak_rss_mib(p.pid) for p in procs]
             cpu = [_cpu_seconds(p.pid) - c for p, c in zip(procs, cpu0, strict=True)]
+            db_cpu = _backends_cpu(backends) - db_cpu0
             jobs = await conn.fetch("SELECT worker, count(*) AS n FROM run_jobs WHERE run_id = $1 GROUP BY worker",
                                     run_id)
             paid = await conn.fetchval("SELECT count(*) FROM paid_lines WHERE run_id = $1", run_id)
@@ -253,11 +304,31 @@ async def settle(database_url: str, workers: int, issuer: TokenIssuer, data_dir:
         for p in procs:
             p.wait(30)
         await conn.close()
-    print(f"  {workers} worker(s): run of {run['jobs_total']} provider jobs completed in {wall:.2f} s (POST answered "
-          f"in {created:.2f} s); total {run['total']} EUR; {paid:,} lines paid, {carried} carry-overs; "
+    with_pdfs = f", every specification PDF stored in {wall:.2f} s" if pdfs else ""
+    print(f"  {workers} worker(s): run of {run['jobs_total']} provider jobs completed in {completed:.2f} s{with_pdfs} "
+          f"(POST answered in {created:.2f} s); total {run['total']} EUR; {paid:,} lines paid, {carried} carry-overs; "
           f"jobs per worker {sorted(r['n'] for r in jobs)}; worker peak RSS "
-          f"{', '.join(f'{r:.0f}' for r in rss)} MiB; worker CPU {', '.join(f'{c:.1f}' for c in cpu)} s")
-    return Decimal(run["total"]), paid, wall
+          f"{', '.join(f'{r:.0f}' for r in rss)} MiB; worker CPU {', '.join(f'{c:.1f}' for c in cpu)} s; their "
+          f"PostgreSQL backends' CPU {db_cpu:.1f} s")
+    return Decimal(run["total"]), paid, wall, pdfs_ok
+
+
+async def check_pdfs(conn: asyncpg.Connection, run_id: str) -> bool:
+    """Every payment that pays something has exactly one stored specification (spec_state sent, one
+    SpecificationReady in the outbox), and it is a PDF that names the payment's total."""
+    payments = await conn.fetch("SELECT id, amount, spec_state FROM payments WHERE run_id = $1 AND amount > 0", run_id)
+    stored = await conn.fetch("SELECT payload->>'payment_id' AS payment_id, payload->>'pdf_base64' AS pdf FROM outbox "
+                              "WHERE type = 'settlement.specification.ready' AND payload->>'run_id' = $1", run_id)
+    pdfs: dict[str, list[bytes]] = {}
+    for row in stored:
+        pdfs.setdefault(row["payment_id"], []).append(base64.b64decode(row["pdf"]))
+    bad = [p["id"] for p in payments if p["spec_state"] != "sent" or len(pdfs.get(str(p["id"]), [])) != 1
+           or not pdfs[str(p["id"])][0].startswith(b"%PDF-")]
+    size = sum(len(b) for found in pdfs.values() for b in found)
+    ok = not bad and len(stored) == len(payments)
+    print(f"  PDFs: {len(payments)} payments, {len(stored)} specifications stored ({size / 2**20:.1f} MiB), "
+          f"{'every payee has its PDF' if ok else f'MISSING OR WRONG: {bad[:5]}'}")
+    return ok
 
 
 async def reset(dsn: str) -> None:
@@ -270,9 +341,10 @@ async def reset(dsn: str) -> None:
         await conn.close()
 
 
-async def main(clients: int, events: int, interruptions: int, providers: int, sequence: list[int]) -> int:
+async def main(clients: int, events: int, interruptions: int, providers: int, sequence: list[int],
+               pdfs: bool = False) -> int:
     print(f"settlement_month: {clients:,} clients, {events:,} events, {interruptions:,} interruptions, "
-          f"{providers} providers; {load()}")
+          f"{providers} providers{', specification PDFs on' if pdfs else ''}; {load()}")
     url = await testing.create_database(ADMIN_URL, "seteli_bench")
     dsn = _dsn(url)
     issuer = TokenIssuer(SigningKey.generate())
@@ -286,7 +358,7 @@ async def main(clients: int, events: int, interruptions: int, providers: int, se
         await runtime.migrate()
         await runtime.db.dispose()
         t0 = time.perf_counter()
-        await seed(dsn, clients, events, interruptions, providers)
+        await seed(dsn, clients, events, interruptions, providers, pdfs)
         conn = await asyncpg.connect(dsn)
         lines = await conn.fetchval("SELECT count(*) FROM ledger")
         await conn.close()
@@ -303,8 +375,9 @@ async def main(clients: int, events: int, interruptions: int, providers: int, se
         walls: dict[int, float] = {}
         with tempfile.TemporaryDirectory() as data_dir:
             for workers in sequence:
-                total, paid, walls[workers] = await settle(url, workers, issuer, data_dir)
+                total, paid, walls[workers], pdfs_ok = await settle(url, workers, issuer, data_dir, pdfs)
                 totals.append(total)
+                failures += 0 if pdfs_ok else 1
                 if total != expected["total"] or paid != expected["n"]:
                     failures += 1
                     print(f"  MISMATCH: run total {total} / {paid} lines, SQL {expected['total']} / {expected['n']}")
@@ -314,9 +387,10 @@ async def main(clients: int, events: int, interruptions: int, providers: int, se
         failures += 0 if same else 1
         after = load()
         print(f"  after: {after}")
+        with_pdfs = ", PDFs" if pdfs else ""
         for workers, wall in walls.items():  # for bench/run_all.py; lower is better (issue 21: <= 1.5x the read)
             print("RESULT " + json.dumps({
-                "name": f"settlement month ({lines:,} lines), {workers} worker(s)", "seteli": round(wall, 2),
+                "name": f"settlement month ({lines:,} lines{with_pdfs}), {workers} worker(s)", "seteli": round(wall, 2),
                 "baseline": round(raw, 2), "unit": "s", "ratio": round(wall / raw, 2), "goal": 1.5,
                 "better": "lower", "load": after}), flush=True)
     finally:
@@ -332,8 +406,10 @@ if __name__ == "__main__":
     parser.add_argument("--interruptions", type=int)
     parser.add_argument("--providers", type=int, help="default: one per 500 clients, at least 10")
     parser.add_argument("--workers", default="1,2", help="worker counts to settle with, in order (default 1,2)")
+    parser.add_argument("--pdfs", action="store_true", help="every payee asks for its specification PDF; timed until "
+                        "every PDF is rendered and stored")
     args = parser.parse_args()
     c, e, i = SIZES[args.size]
     c, e, i = args.clients or c, args.events or e, args.interruptions or i
     sys.exit(asyncio.run(main(c, e, i, args.providers or max(10, c // 500),
-                             [int(w) for w in args.workers.split(",")])))
+                             [int(w) for w in args.workers.split(",")], args.pdfs)))

@@ -6,6 +6,7 @@ kept; other characters get a look-alike or their base letter, anything else '?'.
 
 from __future__ import annotations
 
+import functools
 import unicodedata
 
 NBSP = "\u00a0"
@@ -46,6 +47,7 @@ def _pdf_char(ch: str) -> str:
     return base or "?"
 
 
+@functools.lru_cache(maxsize=8192)  # a specification repeats its clients' refs and its contents' names
 def pdf_text(text: str) -> str:
     """Make any Unicode ``text`` printable in the core font's cp1252: keep what fits (ä ö å € – — ’ “ ” …),
     map other typographic characters and Sámi letters to their look-alikes, else '?'. Never raises."""

@@ -139,6 +139,7 @@ _MONTHS = {
 # --- formatting -------------------------------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=8192)  # a month's lines repeat their prices and amounts
 def format_money(amount: Decimal) -> str:
     """Finnish style, e.g. ``1 234,50 €``; the spaces are no-break spaces (U+00A0).
 
@@ -150,6 +151,7 @@ def format_money(amount: Decimal) -> str:
     return f"{sign}{grouped}{NBSP}€"
 
 
+@functools.lru_cache(maxsize=1024)
 def format_quantity(value: Decimal) -> str:
     """``2.50`` -> ``2,5``; ``10`` -> ``10``: no exponent, no trailing zeros, decimal comma."""
     text = f"{value.normalize():f}"
@@ -162,6 +164,7 @@ def format_date(value: date) -> str:
     return f"{value.day}.{value.month}.{value.year}"
 
 
+@functools.lru_cache(maxsize=4096)
 def format_date_range(start: date, end: date) -> str:
     if start == end:
         return format_date(start)
@@ -221,12 +224,16 @@ def _validate(spec: Specification) -> None:
     if spec.carried_over_note is not None:
         _check_text("carried_over_note", spec.carried_over_note, required=False)
     _check_decimal("total", spec.total)
+    passed: set[tuple[str, str]] = set()  # a month's lines repeat their clients and contents: checked once
     for i, line in enumerate(spec.lines):
         where = f"lines[{i}]"
         if line.kind not in ("event", "interruption", "credit"):
             raise SpecificationError(f"{where}.kind must be event, interruption or credit")
         for name in ("client_ref", "content_name", "unit_label"):
-            _check_text(f"{where}.{name}", getattr(line, name), required=name != "unit_label")
+            value = getattr(line, name)
+            if not isinstance(value, str) or (name, value) not in passed:
+                _check_text(f"{where}.{name}", value, required=name != "unit_label")
+                passed.add((name, value))
         for name in ("units", "unit_price", "tenant_share", "co_payment"):
             _check_decimal(f"{where}.{name}", getattr(line, name))
         if line.period_end < line.period_start:
@@ -268,15 +275,120 @@ _COL_WIDTHS = (18.0, 48.0, 29.0, 16.0, 19.0, 28.0, 26.0)
 _COL_ALIGNS = ("L", "L", "L", "R", "R", "R", "R")
 _LINE_H = 4.5
 _PAD = 1.0
+_ROW_H = _LINE_H + 2 * _PAD  # a row of one-line cells
 
 
-def _cell_lines(pdf: FPDF, width: float, text: str) -> list[str]:
+class _RowWriter:
+    """Writes the table's one-line cells and their frames straight into the page's content stream: the
+    very operators fpdf2's `rect()` and `cell()` write for them (same numbers, same bytes), without their
+    per-call machinery (~60 µs a cell, most of a month's PDF time). One writer per table font (regular
+    for the lines, bold for the headings); a row that wraps goes through fpdf2 (`_draw_row`)."""
+
+    def __init__(self, pdf: FPDF) -> None:
+        self.pdf = pdf
+        font = pdf.current_font
+        assert font is not None and font.type == "core"
+        self.font, self.style = font, pdf.font_style
+        assert pdf.font_stretching == 100 and not pdf.char_spacing and not pdf.underline
+        self.k, self.page_h, self.c_margin = pdf.k, pdf.h, pdf.c_margin
+        self.cw: dict[str, float] = self.font.cw  # type: ignore[assignment]  # core fonts: by character
+        self.cache: dict[str, tuple[float, str]] = {}
+        self.size_pt, self.font_size = pdf.font_size_pt, pdf.font_size
+        # Black text on a grey fill colour: fpdf2 sets the text colour inside a q ... Q of each cell.
+        if pdf.text_color != pdf.fill_color:
+            assert pdf.text_color is not None
+            self.text = ("q BT ", " Td " + pdf.text_color.serialize().lower() + " ({}) Tj ET Q")
+        else:
+            self.text = ("BT ", " Td ({}) Tj ET")
+        # A month's rows repeat their layout and most of their texts: the parts of the operators that do
+        # not depend on the row's height on the page are formatted once.
+        self.frames: dict[Any, list[tuple[str, str, float]]] = {}
+        self.placed: dict[tuple[float, float, str, str], tuple[str, str] | None] = {}
+
+    def ready(self, pdf: FPDF) -> bool:
+        return pdf.current_font is self.font and pdf.font_style == self.style and pdf.font_size_pt == self.size_pt
+
+    def width(self, text: str) -> float:
+        """`FPDF.get_string_width` of the table font, the same arithmetic."""
+        return self._measured(text)[0]
+
+    def _measured(self, text: str) -> tuple[float, str]:
+        """(width, the text as the content stream has it); a month's texts repeat (names, dates, sums)."""
+        found = self.cache.get(text)
+        if found is None:
+            encoded = text.encode(PDF_ENCODING).decode("latin-1")  # fpdf2's normalize_text
+            width = sum(self.cw[c] for c in encoded) * self.size_pt * 0.001 / self.k
+            escaped = encoded.replace("\\", "\\\\").replace(")", "\\)").replace("(", "\\(").replace("\r", "\\r")
+            found = self.cache[text] = (width, escaped)
+        return found
+
+    def try_row(self, pdf: FPDF, cells: Sequence[tuple[float, str, str]], fill: bool) -> bool:
+        """Write the row at the current position if it fits on this page and every text fits its cell on one
+        line; else False, and nothing is written. The current font must be this writer's (`ready`)."""
+        x, y, k, page_h = pdf.l_margin, pdf.y, self.k, self.page_h
+        if y + _ROW_H > pdf.page_break_trigger:
+            return False
+        frames = self._frames(x, _ROW_H, cells, fill)
+        texts: list[tuple[str, str] | None] = []
+        for (_, _, left), (width, text, align) in zip(frames, cells, strict=True):
+            placed = self._placed(left, width, text, align) if text else None
+            if text and placed is None:
+                return False
+            texts.append(placed)
+        top = f"{(page_h - y) * k:.2f}"
+        text_y = f"{(page_h - (y + _PAD) - 0.5 * _LINE_H - 0.3 * self.font_size) * k:.2f}"
+        ops = []
+        font_set = pdf.current_font_is_set_on_page
+        for (rect_head, rect_tail, _), placed in zip(frames, texts, strict=True):
+            ops.append(rect_head + top + rect_tail)
+            if placed is not None:
+                if not font_set:  # a page's first row: as fpdf2's first cell does
+                    ops.append(pdf._set_font_for_page(self.font, self.size_pt))
+                    font_set = True
+                ops.append(placed[0] + text_y + placed[1])
+        pdf._out("\n".join(ops))
+        pdf.set_xy(x, y + _ROW_H)
+        return True
+
+    def _frames(
+        self, x: float, height: float, cells: Sequence[tuple[float, str, str]], fill: bool
+    ) -> list[tuple[str, str, float]]:
+        """Per cell: the frame's operator around its top (rect()'s numbers), and the cell's x."""
+        key = (x, height, fill, *(width for width, _, _ in cells))
+        found = self.frames.get(key)
+        if found is None:
+            k, frame = self.k, "B" if fill else "S"  # fpdf2's rect() operator of style DF / D
+            found = []
+            for width, _, _ in cells:
+                found.append((f"{x * k:.2f} ", f" {width * k:.2f} {-height * k:.2f} re {frame}", x))
+                x += width
+            self.frames[key] = found
+        return found
+
+    def _placed(self, x: float, width: float, text: str, align: str) -> tuple[str, str] | None:
+        """The text's operator around its baseline, as cell() places it at (x + _PAD) in a cell of width
+        (width - 2 * _PAD). None: it needs more than one line, or it has fpdf2's page-count alias ({nb},
+        which cell() prints as the number)."""
+        key = (x, width, align, text)
+        if key in self.placed:
+            return self.placed[key]
+        text_width, escaped = self._measured(text)
+        found: tuple[str, str] | None = None
+        if text_width <= width - 2 * _PAD and self.pdf.str_alias_nb_pages not in text:
+            dx = (width - 2 * _PAD) - self.c_margin - text_width if align == "R" else self.c_margin
+            head, tail = self.text
+            found = (f"{head}{(x + _PAD + dx) * self.k:.2f} ", tail.format(escaped))
+        self.placed[key] = found
+        return found
+
+
+def _cell_lines(pdf: FPDF, width: float, text: str, writer: _RowWriter | None = None) -> list[str]:
     # Measuring is cheap; only a text that does not fit is broken into lines (the slow path).
-    if pdf.get_string_width(text) <= width - 2 * _PAD:
+    if (writer.width(text) if writer is not None else pdf.get_string_width(text)) <= width - 2 * _PAD:
         return [text]
     if " " not in text and "–" in text:  # a date range: break after the dash, never inside a date
         head, _, tail = text.partition("–")
-        return _cell_lines(pdf, width, head + "–") + _cell_lines(pdf, width, tail)
+        return _cell_lines(pdf, width, head + "–", writer) + _cell_lines(pdf, width, tail, writer)
     lines: Any = pdf.multi_cell(width - 2 * _PAD, _LINE_H, text, dry_run=True, output="LINES")
     return [from_fpdf(str(line)) for line in lines] or [""]
 
@@ -287,17 +399,26 @@ def _draw_row(
     bold: bool = False,
     fill: bool = False,
     header: Sequence[str] = (),
+    writers: tuple[_RowWriter, _RowWriter] | None = None,
 ) -> None:
     """One table row: every cell as tall as the tallest, text wrapped where needed. Drawn by hand
-    with plain cells because fpdf2's table() measures every cell twice and is ~10x slower."""
-    pdf.set_font("Helvetica", style="B" if bold else "", size=8)
-    wrapped = [_cell_lines(pdf, width, text) for width, text, _ in cells]
+    with plain cells because fpdf2's table() measures every cell twice and is ~10x slower; a row of
+    one-line cells by the font's `writers` (regular, bold): the same bytes, far less time."""
+    writer = writers[bold] if writers is not None else None
+    if writer is None or not writer.ready(pdf):
+        pdf.set_font("Helvetica", style="B" if bold else "", size=8)
+    if writer is not None and writer.try_row(pdf, cells, fill):
+        return
+    wrapped = [_cell_lines(pdf, width, text, writer) for width, text, _ in cells]
     height = max(len(lines) for lines in wrapped) * _LINE_H + 2 * _PAD
     if pdf.get_y() + height > pdf.page_break_trigger:
         pdf.add_page()
         if header:  # the headings repeat on every page
-            _draw_row(pdf, [(w, h, "L") for w, h in zip(_COL_WIDTHS, header, strict=True)], bold=True, fill=True)
+            _draw_row(pdf, [(w, h, "L") for w, h in zip(_COL_WIDTHS, header, strict=True)], bold=True, fill=True,
+                      writers=writers)
             pdf.set_font("Helvetica", style="B" if bold else "", size=8)
+        if writer is not None and writer.try_row(pdf, cells, fill):
+            return
     x, y = pdf.l_margin, pdf.get_y()
     for (width, _, align), lines in zip(cells, wrapped, strict=True):
         pdf.rect(x, y, width, height, style="DF" if fill else "D")
@@ -313,17 +434,28 @@ def _draw_table(pdf: FPDF, headings: Sequence[str], rows: Sequence[Sequence[str]
     pdf.set_auto_page_break(False, margin=pdf.b_margin)  # rows break pages themselves, never mid-row
     pdf.set_fill_color(230, 230, 230)
     pdf.set_draw_color(0, 0, 0)
-    _draw_row(pdf, [(w, h, "L") for w, h in zip(_COL_WIDTHS, headings, strict=True)], bold=True, fill=True)
+    writers = None
+    if _FAST_ROWS:
+        pdf.set_font("Helvetica", size=8)
+        regular = _RowWriter(pdf)
+        pdf.set_font("Helvetica", style="B", size=8)
+        writers = (regular, _RowWriter(pdf))
+    _draw_row(pdf, [(w, h, "L") for w, h in zip(_COL_WIDTHS, headings, strict=True)], bold=True, fill=True,
+              writers=writers)
     for row in rows:
-        _draw_row(pdf, list(zip(_COL_WIDTHS, row, _COL_ALIGNS, strict=True)), header=headings)
+        _draw_row(pdf, list(zip(_COL_WIDTHS, row, _COL_ALIGNS, strict=True)), header=headings, writers=writers)
     label_width = sum(_COL_WIDTHS[:5])
     _draw_row(
         pdf,
         [(label_width, total[0], "L"), (_COL_WIDTHS[5], total[1], "R"), (_COL_WIDTHS[6], total[2], "R")],
         bold=True,
         header=headings,
+        writers=writers,
     )
     pdf.set_auto_page_break(auto, margin=pdf.b_margin)
+
+
+_FAST_ROWS = True  # False: every row through fpdf2 (the reference the tests compare the bytes with)
 
 
 def _describe(line: SpecificationLine, labels: dict[str, str]) -> str:

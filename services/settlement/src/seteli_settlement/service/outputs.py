@@ -68,7 +68,7 @@ async def specification(
     payment = await repo.get_payment(session, tenant_id, run_id, payment_id)
     if payment is None or (only_provider and provider_id != payment["provider_id"]):
         raise not_found("Payment")
-    lines = await repo.paid_lines_of(session, tenant_id, run_id, [payment_id])
+    lines = await repo.specification_lines_of(session, tenant_id, run_id, payment_id)
     pdf = documents.specification_pdf(
         await repo.get_tenant(session, tenant_id),
         await repo.get_provider(session, payment["provider_id"]),
@@ -96,7 +96,7 @@ async def render_pending_specification(ctx: ServiceContext) -> bool:
     run = await repo.get_run(session, tenant_id, payment["run_id"])
     assert run is not None
     month = Month.of(run["month"])
-    lines = await repo.paid_lines_of(session, tenant_id, payment["run_id"], [payment["id"]])
+    lines = await repo.specification_lines_of(session, tenant_id, payment["run_id"], payment["id"])
     try:
         pdf = documents.specification_pdf(
             await repo.get_tenant(session, tenant_id),
