@@ -338,13 +338,17 @@ async def evaluate(
         "amount_tenant": sum((to_cents(r["amount_tenant"]) for r in rows), Decimal("0.00")),
         "amount_co_payment": sum((to_cents(r["amount_co_payment"]) for r in rows), Decimal("0.00")),
         "approval": approval,
+        "service": service,  # as read for the valuation: publishing it needs no second read
     }
 
 
 async def publish_event(
-    ctx: EventsContext, row: Mapping[str, Any], segments: list[Row], cls: type[EventRecorded], revision: int
+    ctx: EventsContext, row: Mapping[str, Any], segments: list[Row], cls: type[EventRecorded], revision: int,
+    service: Mapping[str, Any] | None = None,
 ) -> None:
-    service = await repo.service_row(ctx.session, ctx.tenant_id, row["service_id"])
+    """`service`: the event's service row when the caller has read it in this transaction (else read here)."""
+    if service is None or service["id"] != row["service_id"]:
+        service = await repo.service_row(ctx.session, ctx.tenant_id, row["service_id"])
     client_pays = client_pays_on(service, row["content_id"], row["start"])
     await ctx.publish(event_payload(row, segments, cls, revision, client_pays), f"{row['id']}:{revision}")
 
@@ -423,7 +427,7 @@ async def create_event(
     await repo.insert_event(ctx.session, row)
     await repo.insert_segments(ctx.session, ctx.tenant_id, event_id, result["segments"])  # a new id: none yet
     if inp.status == "recorded":
-        await publish_event(ctx, row, result["segments"], EventRecorded, 1)
+        await publish_event(ctx, row, result["segments"], EventRecorded, 1, result["service"])
     return event_view(row, result["segments"])
 
 
