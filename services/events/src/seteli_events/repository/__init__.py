@@ -8,7 +8,24 @@ from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import String, Table, and_, bindparam, case, delete, func, insert, literal, or_, select, update
+from sqlalchemy import (
+    String,
+    Table,
+    and_,
+    bindparam,
+    case,
+    cast,
+    delete,
+    func,
+    insert,
+    literal,
+    literal_column,
+    null,
+    or_,
+    select,
+    union_all,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..models import (
@@ -164,6 +181,43 @@ async def content_interruptions(
     result = await session.execute(_CONTENT_INTERRUPTIONS[exclude is not None], {
         "tenant_id": tenant_id, "voucher_content_id": voucher_content_id, "exclude": exclude})
     return [dict(r) for r in result.mappings().all()]
+
+
+def _content_days_query() -> Any:
+    """`_CONTENT_EVENTS[True]` and `_CONTENT_INTERRUPTIONS[False]` as one statement: each part's columns under
+    its prefix (`e_`, `i_`), the other's NULL (typed, so that each column's values come out as its own)."""
+    def part(kind: str, table: Table, other: Table, where: Any) -> Any:
+        own = [c.label(f"{kind}_{c.name}") for c in table.c]
+        nulls = [cast(null(), c.type).label(f"{'i' if kind == 'e' else 'e'}_{c.name}") for c in other.c]
+        columns = [*own, *nulls] if kind == "e" else [*nulls, *own]
+        return select(literal_column(f"'{kind}'").label("kind"), *columns).where(
+            table.c.tenant_id == bindparam("tenant_id"), table.c.voucher_content_id == bindparam("voucher_content_id"),
+            where)
+
+    query = union_all(
+        part("e", events, interruptions, and_(events.c.status != "deleted", events.c.id != bindparam("exclude"))),
+        part("i", interruptions, events, interruptions.c.credited.is_(False)),
+    )
+    c = query.selected_columns
+    return query.order_by(c.kind, c.e_created_at, c.e_id, c.i_start)
+
+
+_CONTENT_DAYS = _content_days_query()
+_EVENT_COLUMNS = [(c.name, f"e_{c.name}") for c in events.c]
+_INTERRUPTION_COLUMNS = [(c.name, f"i_{c.name}") for c in interruptions.c]
+
+
+async def content_events_and_interruptions(
+    session: AsyncSession, tenant_id: str, voucher_content_id: str, exclude_event: str
+) -> tuple[list[Row], list[Row]]:
+    """`content_events(..., exclude=exclude_event)` and `content_interruptions(...)` in one round trip."""
+    result = await session.execute(_CONTENT_DAYS, {
+        "tenant_id": tenant_id, "voucher_content_id": voucher_content_id, "exclude": exclude_event})
+    found: dict[str, list[Row]] = {"e": [], "i": []}
+    for r in result.mappings().all():
+        columns = _EVENT_COLUMNS if r["kind"] == "e" else _INTERRUPTION_COLUMNS
+        found[r["kind"]].append({name: r[label] for name, label in columns})
+    return found["e"], found["i"]
 
 
 async def event_by_idempotency_key(session: AsyncSession, tenant_id: str, provider_id: str, key: str) -> Row | None:

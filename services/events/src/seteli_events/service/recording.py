@@ -294,17 +294,19 @@ async def evaluate(
     _check_validity(booking, inp.start, end)
     if not content_locked:
         await repo.lock_voucher_content(ctx.session, ctx.tenant_id, booking["voucher_content_id"])
-    existing = await repo.content_events(ctx.session, ctx.tenant_id, booking["voucher_content_id"], exclude=event_id)
     exclude_days: set[date] = set()
     if booking["unit"] == "day":
+        existing, interruption_rows = await repo.content_events_and_interruptions(
+            ctx.session, ctx.tenant_id, booking["voucher_content_id"], event_id)
         live = [(e["start"], e["end"]) for e in existing if blocks_days(e)]
-        cover, returns = interruption_cover(
-            await repo.content_interruptions(ctx.session, ctx.tenant_id, booking["voucher_content_id"])
-        )
+        cover, returns = interruption_cover(interruption_rows)
         clash = set(overlapping_days(live, inp.start, end)) | set(overlapping_days(cover, inp.start, end))
         if clash:
             raise overlap_problem(sorted(clash))
         exclude_days = {d for d in returns if inp.start <= d <= end}
+    else:
+        content = booking["voucher_content_id"]
+        existing = await repo.content_events(ctx.session, ctx.tenant_id, content, exclude=event_id)
     price_list_coming = await price_list_on_its_way(ctx)
     service, list_rows = await repo.service_and_price_lists(
         ctx.session, ctx.tenant_id, booking["service_id"], booking["provider_id"]
