@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from seteli_events import repository as repo
+from sqlalchemy import event
 
 from .conftest import HOME_CARE, HOUSING_SERVICE, OTHER_PROVIDER, PROVIDER, Harness, T
 
@@ -61,3 +62,35 @@ async def test_content_events_and_interruptions_in_one_read_equal_the_two_reads(
         assert all(isinstance(e["amount_tenant"], Decimal) for e in events)
         assert isinstance(interruptions[0]["days"], list)
         assert await repo.content_events_and_interruptions(session, T, "no-such-content", "x") == ([], [])
+
+
+async def test_recording_an_event_takes_five_statements_after_begin_and_stores_what_it_answers(
+        seeded: Harness) -> None:
+    """POST /events on PostgreSQL: BEGIN with the tenant in one round trip (seteli_common.db), then the booking with
+    its content locked, the content's events and interruptions, the service with its price lists, the event with
+    its segments, the outbox row; then COMMIT."""
+    h = seeded
+    statements: list[str] = []
+
+    def seen(_conn: Any, _cursor: Any, sql: str, *_args: Any) -> None:
+        statements.append(" ".join(sql.split()[:3]))
+
+    event.listen(h.runtime.db.sync_engine, "before_cursor_execute", seen)
+    try:
+        response = await h.post_event({"booking_id": "b-housing", "start": "2015-12-30", "end": "2016-01-02"})
+    finally:
+        event.remove(h.runtime.db.sync_engine, "before_cursor_execute", seen)
+    assert response.status_code == 201, response.text
+    assert len(statements) == 5, statements
+    assert statements[3] == "WITH new_event AS"  # the event and its two segments (a price change) in one statement
+    body = response.json()
+    async with h.runtime.db.transaction(tenant_id=T) as session:
+        stored = await repo.get_event(session, T, body["id"])
+        segments = (await repo.segments_of(session, T, [body["id"]]))[body["id"]]
+    assert stored is not None
+    assert (stored["amount_tenant"], stored["amount_co_payment"]) == (Decimal("560.00"), Decimal("50.00"))
+    assert [(s["seq"], s["start"], s["end"], s["unit_price"], s["amount_tenant"]) for s in segments] == [
+        (0, date(2015, 12, 30), date(2015, 12, 31), Decimal("150.0000"), Decimal("280.00")),
+        (1, date(2016, 1, 1), date(2016, 1, 2), Decimal("155.0000"), Decimal("280.00")),
+    ]
+    assert [str(s["amount_co_payment"]) for s in segments] == [s["amount_co_payment"] for s in body["segments"]]

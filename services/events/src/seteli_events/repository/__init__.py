@@ -513,6 +513,37 @@ async def insert_event(session: AsyncSession, row: Mapping[str, Any]) -> None:
     await session.execute(_INSERT_EVENT, dict(row))
 
 
+# By (the event row's columns, the number of segments): built once each.
+_INSERT_EVENT_AND_SEGMENTS: dict[tuple[tuple[str, ...], int], Any] = {}
+
+
+def _event_and_segments_insert(columns: tuple[str, ...], count: int) -> Any:
+    """The event's INSERT in a WITH clause and its `count` segments' INSERT: one statement (PostgreSQL runs the
+    WITH clause's INSERT whether or not it is read, and checks the segments' foreign key at the statement's end)."""
+    new_event = insert(events).values({c: bindparam(f"e_{c}", type_=events.c[c].type) for c in columns})
+    segments = [{c.name: bindparam(f"s{i}_{c.name}", type_=c.type) for c in event_segments.c} for i in range(count)]
+    return insert(event_segments).values(segments).add_cte(new_event.cte("new_event"))
+
+
+async def insert_event_with_segments(
+    session: AsyncSession, row: Mapping[str, Any], segments: Sequence[Mapping[str, Any]]
+) -> None:
+    """`insert_event` and `insert_segments` of a new event, in one round trip on PostgreSQL."""
+    if not segments or len(segments) > 24 or session.get_bind().dialect.name != "postgresql":
+        await insert_event(session, row)
+        await insert_segments(session, row["tenant_id"], row["id"], segments)
+        return
+    key = (tuple(row), len(segments))
+    statement = _INSERT_EVENT_AND_SEGMENTS.get(key)
+    if statement is None:
+        statement = _INSERT_EVENT_AND_SEGMENTS.setdefault(key, _event_and_segments_insert(*key))
+    params = {f"e_{c}": v for c, v in row.items()}
+    for i, s in enumerate(segments):
+        params.update({f"s{i}_{c}": v for c, v in {"tenant_id": row["tenant_id"], "event_id": row["id"], "seq": i,
+                                                    **s}.items()})
+    await session.execute(statement, params)
+
+
 async def update_event(session: AsyncSession, tenant_id: str, event_id: str, **values: Any) -> None:
     await _update(session, events, tenant_id, event_id, values)
 

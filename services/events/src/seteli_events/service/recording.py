@@ -426,8 +426,7 @@ async def create_event(
         "created_at": now,
         "updated_at": now,
     }
-    await repo.insert_event(ctx.session, row)
-    await repo.insert_segments(ctx.session, ctx.tenant_id, event_id, result["segments"])  # a new id: none yet
+    await repo.insert_event_with_segments(ctx.session, row, result["segments"])
     if inp.status == "recorded":
         await publish_event(ctx, row, result["segments"], EventRecorded, 1, result["service"])
     return event_view(row, result["segments"])
