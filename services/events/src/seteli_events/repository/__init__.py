@@ -521,8 +521,11 @@ def _event_and_segments_insert(columns: tuple[str, ...], count: int) -> Any:
     """The event's INSERT in a WITH clause and its `count` segments' INSERT: one statement (PostgreSQL runs the
     WITH clause's INSERT whether or not it is read, and checks the segments' foreign key at the statement's end)."""
     new_event = insert(events).values({c: bindparam(f"e_{c}", type_=events.c[c].type) for c in columns})
-    segments = [{c.name: bindparam(f"s{i}_{c.name}", type_=c.type) for c in event_segments.c} for i in range(count)]
-    return insert(event_segments).values(segments).add_cte(new_event.cte("new_event"))
+    # INSERT … SELECT of bound values: a multi-row VALUES clause would not be cached (compiled on every call)
+    rows = [select(*[bindparam(f"s{i}_{c.name}", type_=c.type) for c in event_segments.c]) for i in range(count)]
+    segments = rows[0] if count == 1 else union_all(*rows)
+    return insert(event_segments).from_select([c.name for c in event_segments.c], segments).add_cte(
+        new_event.cte("new_event"))
 
 
 async def insert_event_with_segments(
