@@ -31,7 +31,7 @@ async def test_service_and_price_lists_in_one_read_equal_the_two_reads(
     assert bool(lists) == (provider_id == PROVIDER and service_id != "no-such-service")
 
 
-async def test_content_events_and_interruptions_in_one_read_equal_the_two_reads(seeded: Harness) -> None:
+async def test_valuation_reads_in_one_read_equal_the_separate_reads(seeded: Harness) -> None:
     h = seeded
 
     async def post(path: str, body: dict[str, Any]) -> dict[str, Any]:
@@ -52,23 +52,38 @@ async def test_content_events_and_interruptions_in_one_read_equal_the_two_reads(
         booking = await repo.booking_context(session, T, "b-housing")
         assert booking is not None
         content = booking["voucher_content_id"]
-        for exclude in (first["id"], "no-such-event"):
-            events, interruptions = await repo.content_events_and_interruptions(session, T, content, exclude)
-            assert events == await repo.content_events(session, T, content, exclude=exclude)
-            assert interruptions == await repo.content_interruptions(session, T, content)
-        assert len(events) == 3 and len(interruptions) == 2  # the deleted event is not there
-        assert sorted(e["start"] for e in events) == [date(2015, 7, 1), date(2015, 7, 17), date(2015, 8, 3)]
+
+        async def separate(exclude: str, provider_id: str) -> tuple[Any, ...]:
+            service, lists = await repo.service_and_price_lists(session, T, booking["service_id"], provider_id)
+            return (await repo.content_events(session, T, content, exclude=exclude),
+                    await repo.content_interruptions(session, T, content), service, lists)
+
+        for exclude, provider_id in ((first["id"], PROVIDER), ("no-such-event", OTHER_PROVIDER)):
+            combined = await repo.valuation_reads(session, T, {**booking, "provider_id": provider_id}, exclude,
+                                                  with_interruptions=True)
+            expected = await separate(exclude, provider_id)
+            assert combined[:3] == expected[:3]
+            assert sorted(combined[3], key=lambda r: r["id"]) == sorted(expected[3], key=lambda r: r["id"])
+        events, interruptions, service, lists = await repo.valuation_reads(session, T, booking, first["id"],
+                                                                            with_interruptions=True)
+        assert len(events) == 2 and len(interruptions) == 2  # the deleted event is not there, the first left out
+        assert sorted(e["start"] for e in events) == [date(2015, 7, 17), date(2015, 8, 3)]
         assert {i["end"] for i in interruptions} == {date(2015, 7, 17), None}
         assert all(isinstance(e["amount_tenant"], Decimal) for e in events)
         assert isinstance(interruptions[0]["days"], list)
-        assert await repo.content_events_and_interruptions(session, T, "no-such-content", "x") == ([], [])
+        assert service is not None and service["id"] == HOUSING_SERVICE and len(lists) == 2
+        assert isinstance(service["contents"], list) and isinstance(lists[0]["prices"], dict)
+        without = await repo.valuation_reads(session, T, booking, first["id"], with_interruptions=False)
+        assert without[1] == [] and without[0] == events and without[2:] == (service, lists)
+        nothing = {**booking, "voucher_content_id": "no-such-content", "service_id": "no-such-service"}
+        assert await repo.valuation_reads(session, T, nothing, "x", with_interruptions=True) == ([], [], None, [])
 
 
-async def test_recording_an_event_takes_five_statements_after_begin_and_stores_what_it_answers(
+async def test_recording_an_event_takes_four_statements_after_begin_and_stores_what_it_answers(
         seeded: Harness) -> None:
     """POST /events on PostgreSQL: BEGIN with the tenant in one round trip (seteli_common.db), then the booking with
-    its content locked, the content's events and interruptions, the service with its price lists, the event with
-    its segments, the outbox row; then COMMIT."""
+    its content locked, the content's events and interruptions with the service and its price lists, the event
+    with its segments, the outbox row; then COMMIT."""
     h = seeded
     statements: list[str] = []
 
@@ -81,8 +96,8 @@ async def test_recording_an_event_takes_five_statements_after_begin_and_stores_w
     finally:
         event.remove(h.runtime.db.sync_engine, "before_cursor_execute", seen)
     assert response.status_code == 201, response.text
-    assert len(statements) == 5, statements
-    assert statements[3] == "WITH new_event AS"  # the event and its two segments (a price change) in one statement
+    assert len(statements) == 4, statements
+    assert statements[2] == "WITH new_event AS"  # the event and its two segments (a price change) in one statement
     body = response.json()
     async with h.runtime.db.transaction(tenant_id=T) as session:
         stored = await repo.get_event(session, T, body["id"])

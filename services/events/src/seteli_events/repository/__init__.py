@@ -183,41 +183,55 @@ async def content_interruptions(
     return [dict(r) for r in result.mappings().all()]
 
 
-def _content_days_query() -> Any:
-    """`_CONTENT_EVENTS[True]` and `_CONTENT_INTERRUPTIONS[False]` as one statement: each part's columns under
-    its prefix (`e_`, `i_`), the other's NULL (typed, so that each column's values come out as its own)."""
-    def part(kind: str, table: Table, other: Table, where: Any) -> Any:
-        own = [c.label(f"{kind}_{c.name}") for c in table.c]
-        nulls = [cast(null(), c.type).label(f"{'i' if kind == 'e' else 'e'}_{c.name}") for c in other.c]
-        columns = [*own, *nulls] if kind == "e" else [*nulls, *own]
-        return select(literal_column(f"'{kind}'").label("kind"), *columns).where(
-            table.c.tenant_id == bindparam("tenant_id"), table.c.voucher_content_id == bindparam("voucher_content_id"),
-            where)
+# What valuing an event reads, each table's columns under a prefix of its own.
+_VALUATION_TABLES = {"e": events, "i": interruptions, "s": services, "pl": price_lists}
 
-    query = union_all(
-        part("e", events, interruptions, and_(events.c.status != "deleted", events.c.id != bindparam("exclude"))),
-        part("i", interruptions, events, interruptions.c.credited.is_(False)),
-    )
+
+def _valuation_query(with_interruptions: bool) -> Any:
+    """`_CONTENT_EVENTS[True]`, `_CONTENT_INTERRUPTIONS[False]` (day units) and `_SERVICE_AND_PRICE_LISTS` as one
+    statement: a row of each part carries its kind (`e`, `i`, `s`) and its tables' columns under their
+    prefixes, every other column NULL (typed, so that each column's values come out as its own)."""
+    def part(kind: str, *present: str) -> Any:
+        columns = [(c if prefix in present else cast(null(), c.type)).label(f"{prefix}_{c.name}")
+                   for prefix, table in _VALUATION_TABLES.items() for c in table.c]
+        return select(literal_column(f"'{kind}'").label("kind"), *columns)
+
+    def of_content(table: Table) -> Any:
+        return and_(table.c.tenant_id == bindparam("tenant_id", type_=String),
+                    table.c.voucher_content_id == bindparam("voucher_content_id", type_=String))
+
+    parts = [part("e", "e").where(of_content(events), events.c.status != "deleted",
+                                  events.c.id != bindparam("exclude", type_=String))]
+    if with_interruptions:
+        parts.append(part("i", "i").where(of_content(interruptions), interruptions.c.credited.is_(False)))
+    service = _SERVICE_AND_PRICE_LISTS.get_final_froms()[0]  # the one-row source joined with both
+    parts.append(part("s", "s", "pl").select_from(service))
+    query = union_all(*parts)
     c = query.selected_columns
     return query.order_by(c.kind, c.e_created_at, c.e_id, c.i_start)
 
 
-_CONTENT_DAYS = _content_days_query()
-_EVENT_COLUMNS = [(c.name, f"e_{c.name}") for c in events.c]
-_INTERRUPTION_COLUMNS = [(c.name, f"i_{c.name}") for c in interruptions.c]
+_VALUATION = {x: _valuation_query(x) for x in (False, True)}
+_COLUMNS = {prefix: [(c.name, f"{prefix}_{c.name}") for c in table.c] for prefix, table in _VALUATION_TABLES.items()}
 
 
-async def content_events_and_interruptions(
-    session: AsyncSession, tenant_id: str, voucher_content_id: str, exclude_event: str
-) -> tuple[list[Row], list[Row]]:
-    """`content_events(..., exclude=exclude_event)` and `content_interruptions(...)` in one round trip."""
-    result = await session.execute(_CONTENT_DAYS, {
-        "tenant_id": tenant_id, "voucher_content_id": voucher_content_id, "exclude": exclude_event})
-    found: dict[str, list[Row]] = {"e": [], "i": []}
+async def valuation_reads(
+    session: AsyncSession, tenant_id: str, booking: Mapping[str, Any], exclude_event: str, *, with_interruptions: bool
+) -> tuple[list[Row], list[Row], Row | None, list[Row]]:
+    """In one round trip: the booking's content's live events but `exclude_event` (`content_events`), its
+    interruptions (`content_interruptions`; none read without `with_interruptions`), and the booking's service
+    and its provider's price lists of it (`service_and_price_lists`)."""
+    result = await session.execute(_VALUATION[with_interruptions], {
+        "tenant_id": tenant_id, "voucher_content_id": booking["voucher_content_id"], "exclude": exclude_event,
+        "service_id": booking["service_id"], "provider_id": booking["provider_id"]})
+    found: dict[str, list[Row]] = {"e": [], "i": [], "s": [], "pl": []}
     for r in result.mappings().all():
-        columns = _EVENT_COLUMNS if r["kind"] == "e" else _INTERRUPTION_COLUMNS
-        found[r["kind"]].append({name: r[label] for name, label in columns})
-    return found["e"], found["i"]
+        # a service row: the service (repeated on each of its price lists), NULL when there is none
+        kinds = ("s", "pl") if r["kind"] == "s" else (r["kind"],)
+        for kind in kinds:
+            if r[f"{kind}_id"] is not None and not (kind == "s" and found["s"]):
+                found[kind].append({name: r[label] for name, label in _COLUMNS[kind]})
+    return found["e"], found["i"], (found["s"][0] if found["s"] else None), found["pl"]
 
 
 async def event_by_idempotency_key(session: AsyncSession, tenant_id: str, provider_id: str, key: str) -> Row | None:

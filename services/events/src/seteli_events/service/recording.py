@@ -294,23 +294,18 @@ async def evaluate(
     _check_validity(booking, inp.start, end)
     if not content_locked:
         await repo.lock_voucher_content(ctx.session, ctx.tenant_id, booking["voucher_content_id"])
+    price_list_coming = await price_list_on_its_way(ctx)  # before the price lists are read (just below)
+    # The content's events and interruptions, the service and its price lists: one read, after the content lock.
+    existing, interruption_rows, service, list_rows = await repo.valuation_reads(
+        ctx.session, ctx.tenant_id, booking, event_id, with_interruptions=booking["unit"] == "day")
     exclude_days: set[date] = set()
     if booking["unit"] == "day":
-        existing, interruption_rows = await repo.content_events_and_interruptions(
-            ctx.session, ctx.tenant_id, booking["voucher_content_id"], event_id)
         live = [(e["start"], e["end"]) for e in existing if blocks_days(e)]
         cover, returns = interruption_cover(interruption_rows)
         clash = set(overlapping_days(live, inp.start, end)) | set(overlapping_days(cover, inp.start, end))
         if clash:
             raise overlap_problem(sorted(clash))
         exclude_days = {d for d in returns if inp.start <= d <= end}
-    else:
-        content = booking["voucher_content_id"]
-        existing = await repo.content_events(ctx.session, ctx.tenant_id, content, exclude=event_id)
-    price_list_coming = await price_list_on_its_way(ctx)
-    service, list_rows = await repo.service_and_price_lists(
-        ctx.session, ctx.tenant_id, booking["service_id"], booking["provider_id"]
-    )
     check_content_goes_on(service, booking["content_id"], inp.start, end)
     lists = [price_list(r) for r in list_rows]
     producer_part = inp.producer_part if inp.producer_part is not None else booking["producer_part"]
