@@ -1,12 +1,13 @@
 """One POST /events at a time in process, under cProfile: where the server's CPU goes (issue 21).
 
-    uv run --frozen python bench/profile_events.py [--requests 400] [--sort tottime] [--top 40]
+    uv run --frozen python bench/profile_events.py [--requests 400] [--sort tottime] [--top 40] [--round-trips]
 
 Builds the events app as `wrk_events.py` serves it (its read models seeded the same way, a new database
 and RabbitMQ vhost), warms it up, then sends `--requests` POST /events through httpx's ASGI transport
 (no socket, no server) and prints the CPU time per request and the profile. The httpx client's own share
 is in the profile too (look for `httpx`); the server CPU per request of `wrk_events.py` is the figure to
-compare across runs.
+compare across runs. `--round-trips`: the database round trips one request makes in its own task (the relay's,
+in its task, apart), counted at asyncpg's calls (BEGIN and COMMIT included), with the statements of the last.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from contextlib import AsyncExitStack
 from datetime import date, timedelta
 from typing import Any
 
+import asyncpg
 import httpx
 from _support import ADMIN_URL, AMQP_BASE, load
 from event_recording import PROVIDER, SERVICE, T, _dsn, build_events, seed_events
@@ -28,7 +30,45 @@ from seteli_common import testing
 from seteli_common.auth import Principal, Role, SigningKey, TokenIssuer
 
 
-async def main(requests: int, sort: str, top: int, bookings: int, callers: list[str], dump: str = "") -> None:
+class RoundTrips:
+    """Counts asyncpg's calls that wait for the server (simple query, prepare, bind+execute, executemany) made
+    in the task that sends the requests: with the ASGI transport the app runs in it; the relay has its own."""
+
+    def __init__(self) -> None:
+        self.task: asyncio.Task[Any] | None = None
+        self.last: list[str] = []
+
+    def install(self) -> None:
+        def counting(name: str, original: Any, sql: Any) -> Any:
+            async def wrapper(*args: Any, **kwargs: Any) -> Any:
+                if asyncio.current_task() is self.task:
+                    self.last.append(f"{name}: {' '.join(str(sql(args)).split())[:110]}")
+                return await original(*args, **kwargs)
+            return wrapper
+
+        conn, stmt = asyncpg.connection.Connection, asyncpg.prepared_stmt.PreparedStatement
+        conn.execute = counting("simple", conn.execute, lambda a: a[1])  # type: ignore[method-assign]
+        conn.executemany = counting("many", conn.executemany, lambda a: a[1])  # type: ignore[method-assign]
+        conn.prepare = counting("prepare", conn.prepare, lambda a: a[1])  # type: ignore[method-assign]
+        bind = "_PreparedStatement__bind_execute"
+        setattr(stmt, bind, counting("execute", getattr(stmt, bind), lambda a: a[0].get_query()))
+
+    async def measure(self, post: Any, numbers: range) -> None:
+        self.task = asyncio.current_task()
+        counts = []
+        for n in numbers:
+            self.last = []
+            await post(n)
+            counts.append(len(self.last))
+        self.task = None
+        print(f"  round trips per request: min {min(counts)}, max {max(counts)}, "
+              f"mean {sum(counts) / len(counts):.2f}; the last request's:")
+        for line in self.last:
+            print(f"    {line}")
+
+
+async def main(requests: int, sort: str, top: int, bookings: int, callers: list[str], dump: str = "",
+               round_trips: bool = False) -> None:
     print(f"profile_events: {requests} POST /events one at a time; {load()}")
     amqp = testing.create_vhost(AMQP_BASE)
     url = await testing.create_database(ADMIN_URL, "seteli_bench")
@@ -53,6 +93,11 @@ async def main(requests: int, sort: str, top: int, bookings: int, callers: list[
 
             for n in range(100):
                 await post(n)
+            if round_trips:
+                probe = RoundTrips()
+                probe.install()
+                await probe.measure(post, range(100 + 3 * requests, 100 + 3 * requests + 50))
+                return
             cpu0 = time.process_time()
             for n in range(100 + 2 * requests, 100 + 3 * requests):
                 await post(n)
@@ -93,5 +138,7 @@ if __name__ == "__main__":
     parser.add_argument("--bookings", type=int, default=2000)
     parser.add_argument("--dump", default="", help="write the profile (pstats) to this file")
     parser.add_argument("--callers", action="append", default=[], help="print the callers of these functions")
+    parser.add_argument("--round-trips", action="store_true",
+                        help="count the database round trips of 50 requests instead of profiling")
     args = parser.parse_args()
-    asyncio.run(main(args.requests, args.sort, args.top, args.bookings, args.callers, args.dump))
+    asyncio.run(main(args.requests, args.sort, args.top, args.bookings, args.callers, args.dump, args.round_trips))

@@ -1,14 +1,18 @@
 """No pre-ping on checkout: a pooled connection the server dropped (PostgreSQL restarted, or an admin
-terminated it) costs no request an error: the unit of work reopens on a fresh connection. And a commit
-that wrote outbox rows wakes the relay; one that did not, does not."""
+terminated it) costs no request an error: the unit of work reopens on a fresh connection. A unit of work
+sends BEGIN with its tenant (or system role) in one round trip. And a commit that wrote outbox rows wakes
+the relay; one that did not, does not."""
 
 from __future__ import annotations
+
+from typing import Any
 
 import asyncpg
 import pytest
 from seteli_common.db import Database
 from seteli_common.messaging.outbox import Outbox
-from sqlalchemy import text
+from sqlalchemy import event, text
+from sqlalchemy.exc import DBAPIError
 
 from .messaging_harness import Thing, metadata
 
@@ -65,5 +69,72 @@ async def test_a_commit_with_outbox_rows_wakes_the_relay_and_one_without_does_no
             await outbox.add(session, Thing(value=2), tenant_id="t1")
             await outbox.add(session, Thing(value=3), tenant_id="t1")
         assert woken == [1]
+    finally:
+        await db.dispose()
+
+
+async def test_a_unit_of_work_sends_begin_with_its_tenant_or_role_in_one_round_trip(
+        pg_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    simple: list[str] = []  # asyncpg's simple queries: BEGIN, COMMIT, ROLLBACK
+    original = asyncpg.connection.Connection.execute
+
+    async def execute(self: asyncpg.Connection, query: str, *args: Any, **kwargs: Any) -> Any:
+        simple.append(query)
+        return await original(self, query, *args, **kwargs)
+
+    monkeypatch.setattr(asyncpg.connection.Connection, "execute", execute)
+    db = Database(pg_url, pool_size=1, system_role="postgres")
+    statements: list[str] = []  # what went through SQLAlchemy's cursor
+    event.listen(db.sync_engine, "before_cursor_execute", lambda _c, _cur, sql, *_a: statements.append(sql))
+    setting = text("SELECT current_setting('seteli.tenant_id', true)")
+
+    async def idle() -> bool:
+        async with db.engine.connect() as conn:
+            return not (await conn.get_raw_connection()).driver_connection.is_in_transaction()  # type: ignore[union-attr]
+
+    try:
+        assert await idle()  # the first connection (SQLAlchemy's first-connect queries) made
+        simple.clear()
+        statements.clear()
+        async with db.transaction(tenant_id="t-1") as session:
+            assert (await session.execute(setting)).scalar_one() == "t-1"
+        assert simple == ["BEGIN; SELECT set_config('seteli.tenant_id', 't-1', true);", "COMMIT;"]
+        assert statements == [str(setting)]
+        assert await idle()
+
+        simple.clear()
+        with pytest.raises(RuntimeError):
+            async with db.system_transaction() as session:
+                await session.execute(text("CREATE TEMP TABLE gone (i int)"))
+                raise RuntimeError("rolled back")
+        assert simple == ['BEGIN; SET LOCAL ROLE "postgres";', "ROLLBACK;"]
+        assert await idle()
+        async with db.transaction(tenant_id="t-1") as session:
+            assert (await session.execute(text("SELECT to_regclass('gone')"))).scalar_one() is None
+
+        simple.clear()
+        statements.clear()
+        async with db.transaction(tenant_id="it's") as session:  # not a plain id: bound, the ordinary way
+            assert (await session.execute(setting)).scalar_one() == "it's"
+        assert simple == ["BEGIN;", "COMMIT;"]
+        assert len(statements) == 2 and "set_config" in statements[0]
+        # and no unit of work leaves its tenant on the connection
+        async with db.engine.connect() as conn:
+            assert (await conn.execute(setting)).scalar_one() in ("", None)
+    finally:
+        await db.dispose()
+
+
+async def test_a_first_statement_that_fails_fails_as_before_and_leaves_no_connection_in_a_transaction(
+        pg_url: str) -> None:
+    db = Database(pg_url, pool_size=1, system_role="no_such_role_here")
+    try:
+        with pytest.raises(DBAPIError, match="no_such_role_here"):
+            async with db.system_transaction():
+                pass
+        async with db.transaction(tenant_id="t1") as session:
+            assert (await session.execute(text("SELECT current_setting('seteli.tenant_id', true)"))).scalar_one() \
+                == "t1"
+        assert db.engine.pool.checkedin() == 1  # type: ignore[attr-defined]
     finally:
         await db.dispose()

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
 import pytest
 from seteli_events import repository as repo
+from sqlalchemy import event
 
 from .conftest import HOME_CARE, HOUSING_SERVICE, OTHER_PROVIDER, PROVIDER, Harness, T
 
@@ -24,3 +29,83 @@ async def test_service_and_price_lists_in_one_read_equal_the_two_reads(
     assert sorted(lists, key=lambda r: r["id"]) == sorted(separate, key=lambda r: r["id"])
     assert (service is None) == (service_id == "no-such-service")
     assert bool(lists) == (provider_id == PROVIDER and service_id != "no-such-service")
+
+
+async def test_valuation_reads_in_one_read_equal_the_separate_reads(seeded: Harness) -> None:
+    h = seeded
+
+    async def post(path: str, body: dict[str, Any]) -> dict[str, Any]:
+        response = await h.client.post(f"/v1/tenants/{T}/{path}", json=body, headers=h.provider())
+        assert response.status_code == 201, response.text
+        return dict(response.json())
+
+    first = await post("events", {"booking_id": "b-housing", "start": "2015-07-01", "end": "2015-07-01"})
+    await post("interruptions", {"booking_id": "b-housing", "start": "2015-07-02", "end": "2015-07-17",
+                                 "reason": "hospital"})  # finalised: days and segments (JSON), amounts
+    await post("events", {"booking_id": "b-housing", "start": "2015-07-17", "end": "2015-07-31"})
+    await post("events", {"booking_id": "b-housing", "start": "2015-08-03", "end": "2015-08-04", "status": "draft"})
+    deleted = await post("events", {"booking_id": "b-housing", "start": "2015-08-10", "end": "2015-08-10"})
+    response = await h.client.delete(f"/v1/tenants/{T}/events/{deleted['id']}", headers=h.provider())
+    assert response.status_code == 204, response.text
+    await post("interruptions", {"booking_id": "b-housing", "start": "2015-09-01", "reason": "other"})  # open
+    async with h.runtime.db.transaction(tenant_id=T) as session:
+        booking = await repo.booking_context(session, T, "b-housing")
+        assert booking is not None
+        content = booking["voucher_content_id"]
+
+        async def separate(exclude: str, provider_id: str) -> tuple[Any, ...]:
+            service, lists = await repo.service_and_price_lists(session, T, booking["service_id"], provider_id)
+            return (await repo.content_events(session, T, content, exclude=exclude),
+                    await repo.content_interruptions(session, T, content), service, lists)
+
+        for exclude, provider_id in ((first["id"], PROVIDER), ("no-such-event", OTHER_PROVIDER)):
+            combined = await repo.valuation_reads(session, T, {**booking, "provider_id": provider_id}, exclude,
+                                                  with_interruptions=True)
+            expected = await separate(exclude, provider_id)
+            assert combined[:3] == expected[:3]
+            assert sorted(combined[3], key=lambda r: r["id"]) == sorted(expected[3], key=lambda r: r["id"])
+        events, interruptions, service, lists = await repo.valuation_reads(session, T, booking, first["id"],
+                                                                            with_interruptions=True)
+        assert len(events) == 2 and len(interruptions) == 2  # the deleted event is not there, the first left out
+        assert sorted(e["start"] for e in events) == [date(2015, 7, 17), date(2015, 8, 3)]
+        assert {i["end"] for i in interruptions} == {date(2015, 7, 17), None}
+        assert all(isinstance(e["amount_tenant"], Decimal) for e in events)
+        assert isinstance(interruptions[0]["days"], list)
+        assert service is not None and service["id"] == HOUSING_SERVICE and len(lists) == 2
+        assert isinstance(service["contents"], list) and isinstance(lists[0]["prices"], dict)
+        without = await repo.valuation_reads(session, T, booking, first["id"], with_interruptions=False)
+        assert without[1] == [] and without[0] == events and without[2:] == (service, lists)
+        nothing = {**booking, "voucher_content_id": "no-such-content", "service_id": "no-such-service"}
+        assert await repo.valuation_reads(session, T, nothing, "x", with_interruptions=True) == ([], [], None, [])
+
+
+async def test_recording_an_event_takes_four_statements_after_begin_and_stores_what_it_answers(
+        seeded: Harness) -> None:
+    """POST /events on PostgreSQL: BEGIN with the tenant in one round trip (seteli_common.db), then the booking with
+    its content locked, the content's events and interruptions with the service and its price lists, the event
+    with its segments, the outbox row; then COMMIT."""
+    h = seeded
+    statements: list[str] = []
+
+    def seen(_conn: Any, _cursor: Any, sql: str, *_args: Any) -> None:
+        statements.append(" ".join(sql.split()[:3]))
+
+    event.listen(h.runtime.db.sync_engine, "before_cursor_execute", seen)
+    try:
+        response = await h.post_event({"booking_id": "b-housing", "start": "2015-12-30", "end": "2016-01-02"})
+    finally:
+        event.remove(h.runtime.db.sync_engine, "before_cursor_execute", seen)
+    assert response.status_code == 201, response.text
+    assert len(statements) == 4, statements
+    assert statements[2] == "WITH new_event AS"  # the event and its two segments (a price change) in one statement
+    body = response.json()
+    async with h.runtime.db.transaction(tenant_id=T) as session:
+        stored = await repo.get_event(session, T, body["id"])
+        segments = (await repo.segments_of(session, T, [body["id"]]))[body["id"]]
+    assert stored is not None
+    assert (stored["amount_tenant"], stored["amount_co_payment"]) == (Decimal("560.00"), Decimal("50.00"))
+    assert [(s["seq"], s["start"], s["end"], s["unit_price"], s["amount_tenant"]) for s in segments] == [
+        (0, date(2015, 12, 30), date(2015, 12, 31), Decimal("150.0000"), Decimal("280.00")),
+        (1, date(2016, 1, 1), date(2016, 1, 2), Decimal("155.0000"), Decimal("280.00")),
+    ]
+    assert [str(s["amount_co_payment"]) for s in segments] == [s["amount_co_payment"] for s in body["segments"]]

@@ -7,8 +7,10 @@ Services never commit: the boundary (HTTP dependency, message consumer, job) ope
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import BigInteger, Executable, Integer, MetaData, event, text
@@ -55,6 +57,42 @@ def _set_role(role: str) -> Callable[[Any, Any], None]:
 
 
 _SET_TENANT = text(f"SELECT set_config('{TENANT_SETTING}', :tenant, true)")
+# A tenant id written into SQL as a literal (the one-round-trip BEGIN): only such plain ones; any other goes
+# as a bound parameter the ordinary way.
+_PLAIN_TENANT = re.compile(r"[A-Za-z0-9_.:-]{1,100}")
+
+
+@dataclass(frozen=True)
+class _First:
+    """The first statement of a unit of work (its tenant or role), bound (`statement`, `params`), and as plain
+    SQL to send with BEGIN in one round trip (`with_begin`; empty: not possible)."""
+
+    statement: Executable
+    params: dict[str, Any]
+    with_begin: str = ""
+
+
+class _Begun:
+    """What SQLAlchemy's asyncpg adapter ends a transaction with (the `_transaction` it keeps), for one begun by
+    our own `BEGIN; <first statement>`: COMMIT and ROLLBACK as asyncpg's own transaction sends them."""
+
+    __slots__ = ("connection",)
+
+    def __init__(self, connection: Any) -> None:
+        self.connection = connection
+
+    async def start(self) -> None:
+        raise AssertionError("begun already")
+
+    async def commit(self) -> None:
+        await self.connection.execute("COMMIT;")
+
+    async def rollback(self) -> None:
+        await self.connection.execute("ROLLBACK;")
+
+
+class _OneTripFailed(Exception):
+    """BEGIN with the first statement failed (its connection invalidated): the ordinary way is tried next."""
 
 
 def _forget_outbox(session: Session) -> None:
@@ -141,9 +179,11 @@ class Database:
         """A unit of work: commits when the block ends normally, rolls back on any exception.
         With `tenant_id`, PostgreSQL's row-level security shows and accepts only that tenant's rows
         (transaction-local setting); without it, a tenant table shows nothing to the application role."""
-        first: tuple[Executable, dict[str, Any]] | None = None
+        first: _First | None = None
         if tenant_id is not None and self.is_postgres:
-            first = (_SET_TENANT, {"tenant": tenant_id})
+            plain = _PLAIN_TENANT.fullmatch(tenant_id) is not None
+            first = _First(_SET_TENANT, {"tenant": tenant_id},
+                           f"BEGIN; SELECT set_config('{TENANT_SETTING}', '{tenant_id}', true);" if plain else "")
         async with self._unit(first) as session:
             yield session
 
@@ -151,14 +191,15 @@ class Database:
     async def system_transaction(self) -> AsyncIterator[AsyncSession]:
         """A unit of work across tenants (relay, schedulers, workers, platform admin, public look-ups):
         `SET LOCAL ROLE <service>_system`, the one role the `system_scope` policies admit to every row."""
-        first: tuple[Executable, dict[str, Any]] | None = None
+        first: _First | None = None
         if self.system_role and self.is_postgres:
-            first = (text(f"SET LOCAL ROLE {quote_ident(self.system_role)}"), {})
+            set_role = f"SET LOCAL ROLE {quote_ident(self.system_role)}"
+            first = _First(text(set_role), {}, f"BEGIN; {set_role};")
         async with self._unit(first) as session:
             yield session
 
     @asynccontextmanager
-    async def _unit(self, first: tuple[Executable, dict[str, Any]] | None) -> AsyncIterator[AsyncSession]:
+    async def _unit(self, first: _First | None) -> AsyncIterator[AsyncSession]:
         session = await self._open(first)
         try:
             yield session
@@ -177,25 +218,54 @@ class Database:
         finally:
             await session.close()
 
-    async def _open(self, first: tuple[Executable, dict[str, Any]] | None) -> AsyncSession:
-        """A session in a new transaction whose first statement (tenant or role) has run. A pooled
-        connection the server closed meanwhile fails right there, before the unit of work did anything:
-        it is invalidated (with every older connection of the pool) and the transaction opens once more."""
-        for attempt in range(2):
+    async def _open(self, first: _First | None) -> AsyncSession:
+        """A session in a new transaction whose first statement (tenant or role) has run: on asyncpg sent with
+        BEGIN in one round trip (`_begin_with`), else (or when that failed) BEGIN then the bound statement.
+        A pooled connection the server closed meanwhile fails right there, before the unit of work did
+        anything: it is invalidated (with every older connection of the pool: SQLAlchemy does that when the
+        ordinary way fails) and the transaction opens once more."""
+        one_trip, reopened = first is not None and bool(first.with_begin), False
+        while True:
             session = self.sessionmaker()
             try:
                 await session.begin()
-                if first is not None:
-                    await session.execute(*first)
+                if first is not None and not (one_trip and await self._begin_with(session, first.with_begin)):
+                    await session.execute(first.statement, first.params)
                 return session
+            except _OneTripFailed:
+                await session.close()
+                one_trip = False  # the ordinary way: it recovers from a dropped connection or reports the error
             except DBAPIError as exc:
                 await session.close()
-                if attempt or not exc.connection_invalidated:
+                if reopened or not exc.connection_invalidated:
                     raise
+                reopened = True
             except BaseException:
                 await session.close()
                 raise
-        raise AssertionError("unreachable")
+
+    async def _begin_with(self, session: AsyncSession, sql: str) -> bool:
+        """`sql` (`BEGIN; <first statement>;`) in one round trip on the session's connection, which SQLAlchemy's
+        asyncpg adapter then takes as begun (it would otherwise send BEGIN alone before the first statement).
+        False (nothing sent) when the connection is not such an adapter with no transaction yet."""
+        conn = await session.connection()
+        raw = await conn.get_raw_connection()
+        adapter: Any = raw.dbapi_connection
+        driver = raw.driver_connection
+        if driver is None or getattr(adapter, "_transaction", False) is not None or driver.is_in_transaction():
+            return False
+        try:
+            await driver.execute(sql)  # no arguments: asyncpg's simple query, both statements in one message
+        except Exception as exc:
+            # The connection's state is unknown (dead, or in a failed transaction the adapter does not know
+            # of): it never goes back to the pool.
+            await conn.invalidate(exc)
+            raise _OneTripFailed from exc
+        except BaseException:
+            await conn.invalidate()
+            raise
+        adapter._transaction = _Begun(driver)
+        return True
 
     async def ping(self) -> bool:
         """Does the database answer? A connection it dropped since its last use (a restart) is not an answer:

@@ -8,7 +8,24 @@ from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import String, Table, and_, bindparam, case, delete, func, insert, literal, or_, select, update
+from sqlalchemy import (
+    String,
+    Table,
+    and_,
+    bindparam,
+    case,
+    cast,
+    delete,
+    func,
+    insert,
+    literal,
+    literal_column,
+    null,
+    or_,
+    select,
+    union_all,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..models import (
@@ -164,6 +181,57 @@ async def content_interruptions(
     result = await session.execute(_CONTENT_INTERRUPTIONS[exclude is not None], {
         "tenant_id": tenant_id, "voucher_content_id": voucher_content_id, "exclude": exclude})
     return [dict(r) for r in result.mappings().all()]
+
+
+# What valuing an event reads, each table's columns under a prefix of its own.
+_VALUATION_TABLES = {"e": events, "i": interruptions, "s": services, "pl": price_lists}
+
+
+def _valuation_query(with_interruptions: bool) -> Any:
+    """`_CONTENT_EVENTS[True]`, `_CONTENT_INTERRUPTIONS[False]` (day units) and `_SERVICE_AND_PRICE_LISTS` as one
+    statement: a row of each part carries its kind (`e`, `i`, `s`) and its tables' columns under their
+    prefixes, every other column NULL (typed, so that each column's values come out as its own)."""
+    def part(kind: str, *present: str) -> Any:
+        columns = [(c if prefix in present else cast(null(), c.type)).label(f"{prefix}_{c.name}")
+                   for prefix, table in _VALUATION_TABLES.items() for c in table.c]
+        return select(literal_column(f"'{kind}'").label("kind"), *columns)
+
+    def of_content(table: Table) -> Any:
+        return and_(table.c.tenant_id == bindparam("tenant_id", type_=String),
+                    table.c.voucher_content_id == bindparam("voucher_content_id", type_=String))
+
+    parts = [part("e", "e").where(of_content(events), events.c.status != "deleted",
+                                  events.c.id != bindparam("exclude", type_=String))]
+    if with_interruptions:
+        parts.append(part("i", "i").where(of_content(interruptions), interruptions.c.credited.is_(False)))
+    service = _SERVICE_AND_PRICE_LISTS.get_final_froms()[0]  # the one-row source joined with both
+    parts.append(part("s", "s", "pl").select_from(service))
+    query = union_all(*parts)
+    c = query.selected_columns
+    return query.order_by(c.kind, c.e_created_at, c.e_id, c.i_start)
+
+
+_VALUATION = {x: _valuation_query(x) for x in (False, True)}
+_COLUMNS = {prefix: [(c.name, f"{prefix}_{c.name}") for c in table.c] for prefix, table in _VALUATION_TABLES.items()}
+
+
+async def valuation_reads(
+    session: AsyncSession, tenant_id: str, booking: Mapping[str, Any], exclude_event: str, *, with_interruptions: bool
+) -> tuple[list[Row], list[Row], Row | None, list[Row]]:
+    """In one round trip: the booking's content's live events but `exclude_event` (`content_events`), its
+    interruptions (`content_interruptions`; none read without `with_interruptions`), and the booking's service
+    and its provider's price lists of it (`service_and_price_lists`)."""
+    result = await session.execute(_VALUATION[with_interruptions], {
+        "tenant_id": tenant_id, "voucher_content_id": booking["voucher_content_id"], "exclude": exclude_event,
+        "service_id": booking["service_id"], "provider_id": booking["provider_id"]})
+    found: dict[str, list[Row]] = {"e": [], "i": [], "s": [], "pl": []}
+    for r in result.mappings().all():
+        # a service row: the service (repeated on each of its price lists), NULL when there is none
+        kinds = ("s", "pl") if r["kind"] == "s" else (r["kind"],)
+        for kind in kinds:
+            if r[f"{kind}_id"] is not None and not (kind == "s" and found["s"]):
+                found[kind].append({name: r[label] for name, label in _COLUMNS[kind]})
+    return found["e"], found["i"], (found["s"][0] if found["s"] else None), found["pl"]
 
 
 async def event_by_idempotency_key(session: AsyncSession, tenant_id: str, provider_id: str, key: str) -> Row | None:
@@ -457,6 +525,40 @@ _INSERT_EVENT = insert(events)
 
 async def insert_event(session: AsyncSession, row: Mapping[str, Any]) -> None:
     await session.execute(_INSERT_EVENT, dict(row))
+
+
+# By (the event row's columns, the number of segments): built once each.
+_INSERT_EVENT_AND_SEGMENTS: dict[tuple[tuple[str, ...], int], Any] = {}
+
+
+def _event_and_segments_insert(columns: tuple[str, ...], count: int) -> Any:
+    """The event's INSERT in a WITH clause and its `count` segments' INSERT: one statement (PostgreSQL runs the
+    WITH clause's INSERT whether or not it is read, and checks the segments' foreign key at the statement's end)."""
+    new_event = insert(events).values({c: bindparam(f"e_{c}", type_=events.c[c].type) for c in columns})
+    # INSERT … SELECT of bound values: a multi-row VALUES clause would not be cached (compiled on every call)
+    rows = [select(*[bindparam(f"s{i}_{c.name}", type_=c.type) for c in event_segments.c]) for i in range(count)]
+    segments = rows[0] if count == 1 else union_all(*rows)
+    return insert(event_segments).from_select([c.name for c in event_segments.c], segments).add_cte(
+        new_event.cte("new_event"))
+
+
+async def insert_event_with_segments(
+    session: AsyncSession, row: Mapping[str, Any], segments: Sequence[Mapping[str, Any]]
+) -> None:
+    """`insert_event` and `insert_segments` of a new event, in one round trip on PostgreSQL."""
+    if not segments or len(segments) > 24 or session.get_bind().dialect.name != "postgresql":
+        await insert_event(session, row)
+        await insert_segments(session, row["tenant_id"], row["id"], segments)
+        return
+    key = (tuple(row), len(segments))
+    statement = _INSERT_EVENT_AND_SEGMENTS.get(key)
+    if statement is None:
+        statement = _INSERT_EVENT_AND_SEGMENTS.setdefault(key, _event_and_segments_insert(*key))
+    params = {f"e_{c}": v for c, v in row.items()}
+    for i, s in enumerate(segments):
+        params.update({f"s{i}_{c}": v for c, v in {"tenant_id": row["tenant_id"], "event_id": row["id"], "seq": i,
+                                                    **s}.items()})
+    await session.execute(statement, params)
 
 
 async def update_event(session: AsyncSession, tenant_id: str, event_id: str, **values: Any) -> None:

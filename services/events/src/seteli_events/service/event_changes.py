@@ -73,7 +73,7 @@ async def revalue(ctx: EventsContext, event: Row, inp: EventInput) -> Row:
     row = {**event, **values}
     if inp.status == "recorded":
         cls: type[EventRecorded] = EventCorrected if was_published else EventRecorded
-        await publish_event(ctx, row, result["segments"], cls, revision)
+        await publish_event(ctx, row, result["segments"], cls, revision, result["service"])
     return event_view(row, result["segments"])
 
 

@@ -294,21 +294,18 @@ async def evaluate(
     _check_validity(booking, inp.start, end)
     if not content_locked:
         await repo.lock_voucher_content(ctx.session, ctx.tenant_id, booking["voucher_content_id"])
-    existing = await repo.content_events(ctx.session, ctx.tenant_id, booking["voucher_content_id"], exclude=event_id)
+    price_list_coming = await price_list_on_its_way(ctx)  # before the price lists are read (just below)
+    # The content's events and interruptions, the service and its price lists: one read, after the content lock.
+    existing, interruption_rows, service, list_rows = await repo.valuation_reads(
+        ctx.session, ctx.tenant_id, booking, event_id, with_interruptions=booking["unit"] == "day")
     exclude_days: set[date] = set()
     if booking["unit"] == "day":
         live = [(e["start"], e["end"]) for e in existing if blocks_days(e)]
-        cover, returns = interruption_cover(
-            await repo.content_interruptions(ctx.session, ctx.tenant_id, booking["voucher_content_id"])
-        )
+        cover, returns = interruption_cover(interruption_rows)
         clash = set(overlapping_days(live, inp.start, end)) | set(overlapping_days(cover, inp.start, end))
         if clash:
             raise overlap_problem(sorted(clash))
         exclude_days = {d for d in returns if inp.start <= d <= end}
-    price_list_coming = await price_list_on_its_way(ctx)
-    service, list_rows = await repo.service_and_price_lists(
-        ctx.session, ctx.tenant_id, booking["service_id"], booking["provider_id"]
-    )
     check_content_goes_on(service, booking["content_id"], inp.start, end)
     lists = [price_list(r) for r in list_rows]
     producer_part = inp.producer_part if inp.producer_part is not None else booking["producer_part"]
@@ -338,13 +335,17 @@ async def evaluate(
         "amount_tenant": sum((to_cents(r["amount_tenant"]) for r in rows), Decimal("0.00")),
         "amount_co_payment": sum((to_cents(r["amount_co_payment"]) for r in rows), Decimal("0.00")),
         "approval": approval,
+        "service": service,  # as read for the valuation: publishing it needs no second read
     }
 
 
 async def publish_event(
-    ctx: EventsContext, row: Mapping[str, Any], segments: list[Row], cls: type[EventRecorded], revision: int
+    ctx: EventsContext, row: Mapping[str, Any], segments: list[Row], cls: type[EventRecorded], revision: int,
+    service: Mapping[str, Any] | None = None,
 ) -> None:
-    service = await repo.service_row(ctx.session, ctx.tenant_id, row["service_id"])
+    """`service`: the event's service row when the caller has read it in this transaction (else read here)."""
+    if service is None or service["id"] != row["service_id"]:
+        service = await repo.service_row(ctx.session, ctx.tenant_id, row["service_id"])
     client_pays = client_pays_on(service, row["content_id"], row["start"])
     await ctx.publish(event_payload(row, segments, cls, revision, client_pays), f"{row['id']}:{revision}")
 
@@ -420,10 +421,9 @@ async def create_event(
         "created_at": now,
         "updated_at": now,
     }
-    await repo.insert_event(ctx.session, row)
-    await repo.insert_segments(ctx.session, ctx.tenant_id, event_id, result["segments"])  # a new id: none yet
+    await repo.insert_event_with_segments(ctx.session, row, result["segments"])
     if inp.status == "recorded":
-        await publish_event(ctx, row, result["segments"], EventRecorded, 1)
+        await publish_event(ctx, row, result["segments"], EventRecorded, 1, result["service"])
     return event_view(row, result["segments"])
 
 
