@@ -37,6 +37,13 @@ class Recorded(EventPayload):
     n: int
 
 
+def cpu_seconds(pid: int) -> float:
+    """utime + stime of a process, from /proc (holds under load where wall figures do not)."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def run_consumer(database_url: str, amqp: str, exchange: str) -> None:
     async def consume() -> None:
         metadata = make_metadata()
@@ -97,7 +104,8 @@ async def main(events: int, batch: int) -> None:
                 await asyncio.sleep(0.1)
         await asyncio.sleep(1)
         relay = OutboxRelay(producer_db, outbox_t, pub, batch_size=batch, interval=0.05, publish_timeout=10)
-        t1 = time.perf_counter()
+        assert child.pid is not None
+        t1, relay_cpu0, consumer_cpu0 = time.perf_counter(), time.process_time(), cpu_seconds(child.pid)
         relay.start()
         relay_s: float | None = None
         while True:
@@ -111,11 +119,14 @@ async def main(events: int, batch: int) -> None:
                 raise SystemExit(f"only {done} of {events} events in the inbox after 600 s")
             await asyncio.sleep(0.1)
         total_s = time.perf_counter() - t1
+        relay_cpu, consumer_cpu = time.process_time() - relay_cpu0, cpu_seconds(child.pid) - consumer_cpu0
         await relay.stop()
         print(f"events: {events}, relay batch {batch}")
         print(f"  outbox insert (1,000 per transaction): {events / write_s:,.0f} rows/s")
         print(f"  relay (outbox -> RabbitMQ, confirmed and marked sent): {events / (relay_s or total_s):,.0f} events/s")
         print(f"  outbox -> RabbitMQ -> consumer inbox: {total_s:.2f} s = {events / total_s:,.0f} events/s")
+        print(f"  CPU per event: relay process {relay_cpu / events * 1e6:.0f} µs (includes polling the inbox), "
+              f"consumer process {consumer_cpu / events * 1e6:.0f} µs; {load()}")
         await pub.close()
         child.terminate()
         if available():
