@@ -17,7 +17,7 @@ import pytest
 from seteli_common.db import Database
 from seteli_common.messaging.consumer import MessageContext, TransientError
 from seteli_common.messaging.envelope import Envelope
-from seteli_common.messaging.rabbitmq import RabbitTransport
+from seteli_common.messaging.rabbitmq import RabbitTransport, _Acks
 from seteli_common.messaging.transport import Delivery, PublishFailed
 
 from .messaging_harness import Harness, Thing
@@ -318,3 +318,24 @@ async def test_deliveries_that_arrive_while_a_batch_runs_make_the_next_batch(
     assert sorted(acked) == list(range(8)) and h.consumers.stats.processed == 8
     assert h.consumers.stats.batches == 1 and h.consumers.stats.batch_fallbacks == 0  # the seven in one
     assert await h.effect_count() == (8, 8)
+
+
+async def test_the_acks_of_a_turn_go_as_one_multiple_ack_only_over_settled_deliveries() -> None:
+    """A batch's acks: one `basic.ack multiple` up to the highest tag when every delivery below it is settled;
+    above a delivery still being handled (never acked by a multiple ack), one by one."""
+    sent: list[tuple[int, bool]] = []
+
+    class Channel:
+        async def basic_ack(self, tag: int, multiple: bool = False) -> None:
+            sent.append((tag, multiple))
+
+    channel, acks = Channel(), _Acks()
+    await asyncio.gather(*(acks.ack(channel, tag) for tag in (2, 1, 3)))
+    assert sent == [(3, True)]
+    sent.clear()
+    await asyncio.gather(*(acks.ack(channel, tag) for tag in (4, 6, 7)))  # 5 is still being handled
+    assert sent == [(4, True), (6, False), (7, False)]
+    sent.clear()
+    acks.settled.add(9)  # requeued (nacked)
+    await asyncio.gather(*(acks.ack(channel, tag) for tag in (5, 8, 10)))  # 6, 7 acked, 9 nacked already
+    assert sent == [(10, True)]
