@@ -339,3 +339,22 @@ async def test_the_acks_of_a_turn_go_as_one_multiple_ack_only_over_settled_deliv
     acks.settled.add(9)  # requeued (nacked)
     await asyncio.gather(*(acks.ack(channel, tag) for tag in (5, 8, 10)))  # 6, 7 acked, 9 nacked already
     assert sent == [(10, True)]
+
+
+async def test_acks_reach_the_broker_in_the_order_they_were_reckoned() -> None:
+    """A later turn's multiple ack may cover a tag an earlier turn acks alone: it must not overtake it (the
+    broker closes the channel on an ack of a tag it no longer holds)."""
+    outstanding = set(range(1, 7))
+
+    class Channel:  # the broker's side: each ack must name a delivery it still holds
+        async def basic_ack(self, tag: int, multiple: bool = False) -> None:
+            assert tag in outstanding, f"unknown delivery tag {tag}"
+            outstanding.difference_update({t for t in outstanding if t <= tag} if multiple else {tag})
+            await asyncio.sleep(0.01)  # the frame drains
+
+    channel, acks = Channel(), _Acks()
+    first = asyncio.gather(acks.ack(channel, 1), acks.ack(channel, 3))  # 2 is still being handled
+    await asyncio.sleep(0)
+    await asyncio.sleep(0)  # the first flush sent `1 multiple` and waits for its drain; 3 alone is next
+    await asyncio.gather(first, acks.ack(channel, 2), acks.ack(channel, 4))  # reckoned: `4 multiple`
+    assert outstanding == {5, 6}

@@ -285,8 +285,7 @@ class ConsumerRuntime:
         finally:
             self._draining.discard(queue)
             for item in self._pending.pop(queue, []):  # only if cancelled: each goes the single way
-                if not item.outcome.done():
-                    item.outcome.set_result(None)
+                _alone(item)
 
     async def _round(self, queue: str, items: list[_Pending]) -> None:
         """Batches of the items by tenant (at most `batch_max` each); a lone one or the same message twice goes
@@ -296,7 +295,7 @@ class ConsumerRuntime:
         for item in items:
             key = str(item.envelope.event_id)
             if key in seen or len(items) == 1:  # one alone, or the same message twice: the single way
-                item.outcome.set_result(None)
+                _alone(item)
                 continue
             seen.add(key)
             by_tenant.setdefault(item.envelope.tenant_id or "", []).append(item)
@@ -304,7 +303,7 @@ class ConsumerRuntime:
                   for group in by_tenant.values() for start in range(0, len(group), self.batch_max)]
         for chunk in chunks:
             if len(chunk) == 1:
-                chunk[0].outcome.set_result(None)
+                _alone(chunk[0])
         await asyncio.gather(*(self._run_batch(queue, chunk) for chunk in chunks if len(chunk) > 1))
         await asyncio.wait([item.settled for item in items])
 
@@ -450,6 +449,12 @@ class _Pending:
     delivery: Delivery
     outcome: asyncio.Future[bool | None]
     settled: asyncio.Future[None]  # acked, retried or dead-lettered: done with
+
+
+def _alone(item: _Pending) -> None:
+    """To be handled the single way (unless its delivery's task was cancelled meanwhile: a closed channel)."""
+    if not item.outcome.done():
+        item.outcome.set_result(None)
 
 
 def _short(exc: BaseException, limit: int = 500) -> str:

@@ -289,6 +289,7 @@ class _Acks:
         self.settled: set[int] = set()  # settled above the floor
         self.asked: dict[int, asyncio.Future[None]] = {}
         self.flushing = False
+        self.sending = asyncio.Lock()
         self.tasks: set[asyncio.Task[None]] = set()
 
     async def ack(self, channel: Any, tag: int) -> None:
@@ -311,10 +312,13 @@ class _Acks:
         alone = sorted(t for t in asked if t > self.floor)
         self.settled = {t for t in self.settled if t > self.floor} | set(alone)
         try:
-            if top:
-                await channel.basic_ack(top, multiple=True)
-            for t in alone:
-                await channel.basic_ack(t)
+            # In the order the flushes reckoned (the lock is FIFO): a later multiple ack may cover a tag this
+            # one acks alone, and must not reach the broker first (an ack of an acked tag closes the channel).
+            async with self.sending:
+                if top:
+                    await channel.basic_ack(top, multiple=True)
+                for t in alone:
+                    await channel.basic_ack(t)
         except asyncio.CancelledError:
             for done in asked.values():
                 done.cancel()
