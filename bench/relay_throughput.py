@@ -44,6 +44,21 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def servers_cpu() -> dict[str, float]:
+    """CPU seconds so far of every RabbitMQ (beam.smp) and PostgreSQL process on this machine: shared with
+    whatever else runs, so only a hint of the servers' share."""
+    total = {"beam.smp": 0.0, "postgres": 0.0}
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{pid}/comm") as f:
+                name = f.read().strip()
+            if name in total:
+                total[name] += cpu_seconds(int(pid))
+        except OSError:
+            continue  # gone meanwhile
+    return total
+
+
 def run_consumer(database_url: str, amqp: str, exchange: str) -> None:
     async def consume() -> None:
         metadata = make_metadata()
@@ -106,6 +121,7 @@ async def main(events: int, batch: int) -> None:
         relay = OutboxRelay(producer_db, outbox_t, pub, batch_size=batch, interval=0.05, publish_timeout=10)
         assert child.pid is not None
         t1, relay_cpu0, consumer_cpu0 = time.perf_counter(), time.process_time(), cpu_seconds(child.pid)
+        servers0 = servers_cpu()
         relay.start()
         relay_s: float | None = None
         while True:
@@ -120,13 +136,16 @@ async def main(events: int, batch: int) -> None:
             await asyncio.sleep(0.1)
         total_s = time.perf_counter() - t1
         relay_cpu, consumer_cpu = time.process_time() - relay_cpu0, cpu_seconds(child.pid) - consumer_cpu0
+        servers = {name: cpu - servers0[name] for name, cpu in servers_cpu().items()}
         await relay.stop()
         print(f"events: {events}, relay batch {batch}")
         print(f"  outbox insert (1,000 per transaction): {events / write_s:,.0f} rows/s")
         print(f"  relay (outbox -> RabbitMQ, confirmed and marked sent): {events / (relay_s or total_s):,.0f} events/s")
         print(f"  outbox -> RabbitMQ -> consumer inbox: {total_s:.2f} s = {events / total_s:,.0f} events/s")
         print(f"  CPU per event: relay process {relay_cpu / events * 1e6:.0f} µs (includes polling the inbox), "
-              f"consumer process {consumer_cpu / events * 1e6:.0f} µs; {load()}")
+              f"consumer process {consumer_cpu / events * 1e6:.0f} µs; machine-wide (shared) RabbitMQ "
+              f"{servers['beam.smp'] / events * 1e6:.0f} µs, PostgreSQL {servers['postgres'] / events * 1e6:.0f} µs; "
+              f"{load()}")
         await pub.close()
         child.terminate()
         if available():
