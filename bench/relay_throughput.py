@@ -44,19 +44,28 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def servers_cpu() -> dict[str, float]:
-    """CPU seconds so far of every RabbitMQ (beam.smp) and PostgreSQL process on this machine: shared with
-    whatever else runs, so only a hint of the servers' share."""
-    total = {"beam.smp": 0.0, "postgres": 0.0}
+def servers_cpu() -> dict[int, tuple[str, float]]:
+    """CPU seconds so far of every RabbitMQ (beam.smp) and PostgreSQL process on this machine, by pid: shared
+    with whatever else runs, so only a hint of the servers' share."""
+    found: dict[int, tuple[str, float]] = {}
     for pid in filter(str.isdigit, os.listdir("/proc")):
         try:
             with open(f"/proc/{pid}/comm") as f:
                 name = f.read().strip()
-            if name in total:
-                total[name] += cpu_seconds(int(pid))
+            if name in ("beam.smp", "postgres"):
+                found[int(pid)] = (name, cpu_seconds(int(pid)))
         except OSError:
             continue  # gone meanwhile
-    return total
+    return found
+
+
+def servers_cpu_since(before: dict[int, tuple[str, float]]) -> dict[str, float]:
+    """CPU seconds each server used since `before`, by the processes alive at the end (a backend that ended
+    meanwhile took its figures with it; one started meanwhile counts whole)."""
+    used = {"beam.smp": 0.0, "postgres": 0.0}
+    for pid, (name, cpu) in servers_cpu().items():
+        used[name] += cpu - before.get(pid, (name, 0.0))[1]
+    return used
 
 
 def run_consumer(database_url: str, amqp: str, exchange: str) -> None:
@@ -136,7 +145,7 @@ async def main(events: int, batch: int) -> None:
             await asyncio.sleep(0.1)
         total_s = time.perf_counter() - t1
         relay_cpu, consumer_cpu = time.process_time() - relay_cpu0, cpu_seconds(child.pid) - consumer_cpu0
-        servers = {name: cpu - servers0[name] for name, cpu in servers_cpu().items()}
+        servers = servers_cpu_since(servers0)
         await relay.stop()
         print(f"events: {events}, relay batch {batch}")
         print(f"  outbox insert (1,000 per transaction): {events / write_s:,.0f} rows/s")
