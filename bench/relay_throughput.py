@@ -37,6 +37,37 @@ class Recorded(EventPayload):
     n: int
 
 
+def cpu_seconds(pid: int) -> float:
+    """utime + stime of a process, from /proc (holds under load where wall figures do not)."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def servers_cpu() -> dict[int, tuple[str, float]]:
+    """CPU seconds so far of every RabbitMQ (beam.smp) and PostgreSQL process on this machine, by pid: shared
+    with whatever else runs, so only a hint of the servers' share."""
+    found: dict[int, tuple[str, float]] = {}
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{pid}/comm") as f:
+                name = f.read().strip()
+            if name in ("beam.smp", "postgres"):
+                found[int(pid)] = (name, cpu_seconds(int(pid)))
+        except OSError:
+            continue  # gone meanwhile
+    return found
+
+
+def servers_cpu_since(before: dict[int, tuple[str, float]]) -> dict[str, float]:
+    """CPU seconds each server used since `before`, by the processes alive at the end (a backend that ended
+    meanwhile took its figures with it; one started meanwhile counts whole)."""
+    used = {"beam.smp": 0.0, "postgres": 0.0}
+    for pid, (name, cpu) in servers_cpu().items():
+        used[name] += cpu - before.get(pid, (name, 0.0))[1]
+    return used
+
+
 def run_consumer(database_url: str, amqp: str, exchange: str) -> None:
     async def consume() -> None:
         metadata = make_metadata()
@@ -97,7 +128,9 @@ async def main(events: int, batch: int) -> None:
                 await asyncio.sleep(0.1)
         await asyncio.sleep(1)
         relay = OutboxRelay(producer_db, outbox_t, pub, batch_size=batch, interval=0.05, publish_timeout=10)
-        t1 = time.perf_counter()
+        assert child.pid is not None
+        t1, relay_cpu0, consumer_cpu0 = time.perf_counter(), time.process_time(), cpu_seconds(child.pid)
+        servers0 = servers_cpu()
         relay.start()
         relay_s: float | None = None
         while True:
@@ -111,11 +144,17 @@ async def main(events: int, batch: int) -> None:
                 raise SystemExit(f"only {done} of {events} events in the inbox after 600 s")
             await asyncio.sleep(0.1)
         total_s = time.perf_counter() - t1
+        relay_cpu, consumer_cpu = time.process_time() - relay_cpu0, cpu_seconds(child.pid) - consumer_cpu0
+        servers = servers_cpu_since(servers0)
         await relay.stop()
         print(f"events: {events}, relay batch {batch}")
         print(f"  outbox insert (1,000 per transaction): {events / write_s:,.0f} rows/s")
         print(f"  relay (outbox -> RabbitMQ, confirmed and marked sent): {events / (relay_s or total_s):,.0f} events/s")
         print(f"  outbox -> RabbitMQ -> consumer inbox: {total_s:.2f} s = {events / total_s:,.0f} events/s")
+        print(f"  CPU per event: relay process {relay_cpu / events * 1e6:.0f} µs (includes polling the inbox), "
+              f"consumer process {consumer_cpu / events * 1e6:.0f} µs; machine-wide (shared) RabbitMQ "
+              f"{servers['beam.smp'] / events * 1e6:.0f} µs, PostgreSQL {servers['postgres'] / events * 1e6:.0f} µs; "
+              f"{load()}")
         await pub.close()
         child.terminate()
         if available():

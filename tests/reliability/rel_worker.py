@@ -3,10 +3,11 @@
     python rel_worker.py consumer --db URL --amqp URL --exchange X --service S [--kill-after-commits N]
     python rel_worker.py relay --db URL --amqp URL --exchange X [--kill-after-confirms N]
 
---kill-after-commits N: the process SIGKILLs itself right after its N-th handler transaction commits and
-before the ack (the window the inbox must cover). --kill-after-confirms N: right after the N-th publisher
-confirm and before the relay marks the batch sent. --log FILE gets one line per suppressed duplicate
-(consumer) or per confirmed publish (relay), written unbuffered so a kill loses none of them.
+--kill-after-commits N: the process SIGKILLs itself right after the handler transaction (one message's, or a
+batch's) that brings its committed messages to N, before their ack (the window the inbox must cover).
+--kill-after-confirms N: right after the N-th publisher confirm and before the relay marks the batch sent.
+--log FILE gets one line per suppressed duplicate (consumer) or per confirmed publish (relay), written
+unbuffered so a kill loses none of them.
 """
 
 from __future__ import annotations
@@ -39,16 +40,26 @@ def die() -> None:
 
 def crashing_runtime(kill_after: int, log: Log) -> type[ConsumerRuntime]:
     class CrashingRuntime(ConsumerRuntime):
-        commits = 0
+        commits = 0  # messages whose handler transaction committed (one alone, or several in a batch)
+
+        def committed(self, fresh: int) -> None:
+            CrashingRuntime.commits += fresh
+            if fresh and kill_after and CrashingRuntime.commits >= kill_after:
+                die()  # committed, not acked
 
         async def _process(self, consumer: str, envelope: Envelope, handler: Handler) -> bool:
             fresh = await super()._process(consumer, envelope, handler)  # committed when it returns
             if not fresh:
                 log.line(f"duplicate {envelope.event_id}")
-            else:
-                CrashingRuntime.commits += 1
-                if kill_after and CrashingRuntime.commits >= kill_after:
-                    die()  # committed, not acked
+            self.committed(int(fresh))
+            return fresh
+
+        async def _process_batch(self, consumer: str, items: list[Any]) -> set[str]:
+            fresh = await super()._process_batch(consumer, items)  # committed when it returns, none acked
+            for item in items:
+                if str(item.envelope.event_id) not in fresh:
+                    log.line(f"duplicate {item.envelope.event_id}")
+            self.committed(len(fresh))
             return fresh
 
     return CrashingRuntime

@@ -17,8 +17,8 @@ import pytest
 from seteli_common.db import Database
 from seteli_common.messaging.consumer import MessageContext, TransientError
 from seteli_common.messaging.envelope import Envelope
-from seteli_common.messaging.rabbitmq import RabbitTransport
-from seteli_common.messaging.transport import PublishFailed
+from seteli_common.messaging.rabbitmq import RabbitTransport, _Acks
+from seteli_common.messaging.transport import Delivery, PublishFailed
 
 from .messaging_harness import Harness, Thing
 from .tcp_proxy import TcpProxy
@@ -273,3 +273,88 @@ async def test_deliveries_at_hand_share_a_transaction_and_a_poison_message_still
     assert await h.effect_count() == (59, 59)  # every other message once, nothing of the poison one
     [letter] = await h.transport.dead_letters(f"{h.service}.things")
     assert "value 13 cannot be handled" in letter.reason
+
+
+async def test_deliveries_that_arrive_while_a_batch_runs_make_the_next_batch(
+    make_harness: Callable[..., Awaitable[Harness]],
+) -> None:
+    """Group commit: one round of a queue's transactions at a time; what arrives meanwhile waits for the next
+    round and goes in one transaction (many small transactions racing each other capped the consumer)."""
+    h = await make_harness()
+    gate = asyncio.Event()
+    acked: list[int] = []
+    spec = h.consumers.spec(h.subscription)
+
+    async def handle(value: int) -> None:
+        envelope = Envelope(type=Thing.event_type, tenant_id="t1", payload={"value": value})
+
+        async def ack() -> None:
+            acked.append(value)
+
+        async def never(*_args: Any) -> None:
+            raise AssertionError("not expected")
+
+        await h.consumers.handle(spec, h.subscription, Delivery(
+            body=envelope.to_bytes(), headers={}, redelivered=False, retries=0,
+            _ack=ack, _retry=never, _dead_letter=never, _requeue=never))
+
+    original = h.subscription.handlers[Thing.event_type]
+
+    async def held_first(ctx: MessageContext) -> None:
+        if ctx.envelope.payload["value"] == 0:
+            await gate.wait()  # the first delivery's transaction is still running ...
+        await original(ctx)
+
+    h.subscription.handlers[Thing.event_type] = held_first
+    first = asyncio.create_task(handle(0))
+    await asyncio.sleep(0.2)
+    rest = [asyncio.create_task(handle(value)) for value in range(1, 8)]
+    await asyncio.sleep(0.3)
+    try:
+        assert acked == [] and h.consumers.stats.processed == 0  # ... so the others wait for its round to end
+    finally:
+        gate.set()
+        await asyncio.gather(first, *rest)
+    assert sorted(acked) == list(range(8)) and h.consumers.stats.processed == 8
+    assert h.consumers.stats.batches == 1 and h.consumers.stats.batch_fallbacks == 0  # the seven in one
+    assert await h.effect_count() == (8, 8)
+
+
+async def test_the_acks_of_a_turn_go_as_one_multiple_ack_only_over_settled_deliveries() -> None:
+    """A batch's acks: one `basic.ack multiple` up to the highest tag when every delivery below it is settled;
+    above a delivery still being handled (never acked by a multiple ack), one by one."""
+    sent: list[tuple[int, bool]] = []
+
+    class Channel:
+        async def basic_ack(self, tag: int, multiple: bool = False) -> None:
+            sent.append((tag, multiple))
+
+    channel, acks = Channel(), _Acks()
+    await asyncio.gather(*(acks.ack(channel, tag) for tag in (2, 1, 3)))
+    assert sent == [(3, True)]
+    sent.clear()
+    await asyncio.gather(*(acks.ack(channel, tag) for tag in (4, 6, 7)))  # 5 is still being handled
+    assert sent == [(4, True), (6, False), (7, False)]
+    sent.clear()
+    acks.settled.add(9)  # requeued (nacked)
+    await asyncio.gather(*(acks.ack(channel, tag) for tag in (5, 8, 10)))  # 6, 7 acked, 9 nacked already
+    assert sent == [(10, True)]
+
+
+async def test_acks_reach_the_broker_in_the_order_they_were_reckoned() -> None:
+    """A later turn's multiple ack may cover a tag an earlier turn acks alone: it must not overtake it (the
+    broker closes the channel on an ack of a tag it no longer holds)."""
+    outstanding = set(range(1, 7))
+
+    class Channel:  # the broker's side: each ack must name a delivery it still holds
+        async def basic_ack(self, tag: int, multiple: bool = False) -> None:
+            assert tag in outstanding, f"unknown delivery tag {tag}"
+            outstanding.difference_update({t for t in outstanding if t <= tag} if multiple else {tag})
+            await asyncio.sleep(0.01)  # the frame drains
+
+    channel, acks = Channel(), _Acks()
+    first = asyncio.gather(acks.ack(channel, 1), acks.ack(channel, 3))  # 2 is still being handled
+    await asyncio.sleep(0)
+    await asyncio.sleep(0)  # the first flush sent `1 multiple` and waits for its drain; 3 alone is next
+    await asyncio.gather(first, acks.ack(channel, 2), acks.ack(channel, 4))  # reckoned: `4 multiple`
+    assert outstanding == {5, 6}

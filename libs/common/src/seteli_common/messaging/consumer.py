@@ -26,7 +26,7 @@ from typing import Any, TypeVar, overload
 
 from opentelemetry import trace
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
-from sqlalchemy import Table, select
+from sqlalchemy import ARRAY, DateTime, String, Table, bindparam, func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
@@ -195,8 +195,10 @@ class ConsumerRuntime:
         self.database_wait_max = 10.0  # seconds between pings while the database is away
         self._database_back = asyncio.Lock()  # one message pings; the others wait behind it
         self.batch_max = max(1, prefetch)  # messages of one transaction at most (1: never batched)
-        self._pending: dict[str, list[_Pending]] = {}
-        self._batches: set[asyncio.Task[None]] = set()  # running batches (a task needs a reference)
+        self._claim_many = _claim_many(inbox) if db.is_postgres else None
+        self._pending: dict[str, list[_Pending]] = {}  # per queue: the deliveries of its next round
+        self._draining: set[str] = set()  # queues whose round runs (`_drain`)
+        self._batches: set[asyncio.Task[None]] = set()  # running drains (a task needs a reference)
 
     def spec(self, sub: Subscription) -> QueueSpec:
         return QueueSpec(
@@ -229,9 +231,18 @@ class ConsumerRuntime:
             self.stats.ignored += 1  # bound by a wildcard or an old binding: not ours to handle
             await delivery.ack()
             return
-        fresh: bool | None = None
         if self.batch_max > 1 and envelope.tenant_id:
-            fresh = await self._join_batch(spec.name, envelope, handler, delivery)
+            item = self._join_batch(spec.name, envelope, handler, delivery)
+            try:
+                await self._settle(spec, delivery, envelope, handler, await item.outcome)
+            finally:
+                item.settled.set_result(None)  # its round may end (see _drain)
+        else:
+            await self._settle(spec, delivery, envelope, handler, None)
+
+    async def _settle(self, spec: QueueSpec, delivery: Delivery, envelope: Envelope, handler: Handler,
+                      fresh: bool | None) -> None:
+        """Ack what a batch settled (`fresh` True/False); None: handle it alone first."""
         if fresh is None:
             fresh = await self._handle_alone(spec, delivery, envelope, handler)
             if fresh is None:
@@ -251,36 +262,50 @@ class ConsumerRuntime:
             attributes={"messaging.destination": queue, "messaging.message.id": str(envelope.event_id)},
         )
 
-    async def _join_batch(self, queue: str, envelope: Envelope, handler: Handler, delivery: Delivery) -> bool | None:
-        """Wait for this delivery's turn in a batch of the deliveries at hand. True: handled and committed,
-        False: a duplicate (the inbox had it), None: not settled by a batch, to be handled alone."""
-        item = _Pending(envelope, handler, delivery, asyncio.get_running_loop().create_future())
-        pending = self._pending.setdefault(queue, [])
-        pending.append(item)
-        if len(pending) == 1:  # the first one schedules the batch; those that arrive meanwhile join it
-            asyncio.get_running_loop().call_soon(self._start_batches, queue)
-        return await item.outcome
+    def _join_batch(self, queue: str, envelope: Envelope, handler: Handler, delivery: Delivery) -> _Pending:
+        """This delivery's place in the next round of batches of its queue. Its `outcome`: True: handled and
+        committed, False: a duplicate (the inbox had it), None: not settled by a batch, to be handled alone."""
+        loop = asyncio.get_running_loop()
+        item = _Pending(envelope, handler, delivery, loop.create_future(), loop.create_future())
+        self._pending.setdefault(queue, []).append(item)
+        if queue not in self._draining:
+            self._draining.add(queue)
+            task = loop.create_task(self._drain(queue))
+            self._batches.add(task)
+            task.add_done_callback(self._batches.discard)
+        return item
 
-    def _start_batches(self, queue: str) -> None:
-        items = self._pending.pop(queue, [])
+    async def _drain(self, queue: str) -> None:
+        """Group commit: one round at a time per queue, and the deliveries that arrive while a round runs make
+        the next. Under load they form a few large transactions instead of many small ones racing each other
+        (each costs its round trips and its commit); a delivery that finds the queue idle still goes at once."""
+        try:
+            while items := self._pending.pop(queue, None):
+                await self._round(queue, items)
+        finally:
+            self._draining.discard(queue)
+            for item in self._pending.pop(queue, []):  # only if cancelled: each goes the single way
+                _alone(item)
+
+    async def _round(self, queue: str, items: list[_Pending]) -> None:
+        """Batches of the items by tenant (at most `batch_max` each); a lone one or the same message twice goes
+        the single way. The round ends when every item is settled (acked, retried or dead-lettered)."""
         by_tenant: dict[str, list[_Pending]] = {}
         seen: set[str] = set()
         for item in items:
             key = str(item.envelope.event_id)
             if key in seen or len(items) == 1:  # one alone, or the same message twice: the single way
-                item.outcome.set_result(None)
+                _alone(item)
                 continue
             seen.add(key)
             by_tenant.setdefault(item.envelope.tenant_id or "", []).append(item)
-        for group in by_tenant.values():
-            for start in range(0, len(group), self.batch_max):
-                chunk = group[start:start + self.batch_max]
-                if len(chunk) == 1:
-                    chunk[0].outcome.set_result(None)
-                else:
-                    task = asyncio.create_task(self._run_batch(queue, chunk))
-                    self._batches.add(task)
-                    task.add_done_callback(self._batches.discard)
+        chunks = [group[start:start + self.batch_max]
+                  for group in by_tenant.values() for start in range(0, len(group), self.batch_max)]
+        for chunk in chunks:
+            if len(chunk) == 1:
+                _alone(chunk[0])
+        await asyncio.gather(*(self._run_batch(queue, chunk) for chunk in chunks if len(chunk) > 1))
+        await asyncio.wait([item.settled for item in items])
 
     async def _run_batch(self, queue: str, items: list[_Pending]) -> None:
         try:
@@ -302,12 +327,19 @@ class ConsumerRuntime:
 
     async def _process_batch(self, consumer: str, items: list[_Pending]) -> set[str]:
         now = datetime.now(UTC)
-        values = [{"consumer": consumer, "event_id": str(i.envelope.event_id), "event_type": i.envelope.type,
-                   "processed_at": now} for i in items]
-        insert = pg_insert if self.db.is_postgres else sqlite_insert
-        stmt = insert(self.inbox).values(values).on_conflict_do_nothing().returning(self.inbox.c.event_id)
+        stmt: Any
+        params: dict[str, Any]
+        if self._claim_many is not None:  # one statement text whatever the batch's size: compiled and prepared once
+            stmt, params = self._claim_many, {
+                "consumer": consumer, "now": now, "ids": [str(i.envelope.event_id) for i in items],
+                "types": [i.envelope.type for i in items]}
+        else:
+            values = [{"consumer": consumer, "event_id": str(i.envelope.event_id), "event_type": i.envelope.type,
+                       "processed_at": now} for i in items]
+            stmt, params = sqlite_insert(self.inbox).values(values).on_conflict_do_nothing().returning(
+                self.inbox.c.event_id), {}
         async with self.db.transaction(tenant_id=items[0].envelope.tenant_id) as session:
-            fresh = set((await session.execute(stmt)).scalars().all())
+            fresh = set((await session.execute(stmt, params)).scalars().all())
             for item in items:
                 if str(item.envelope.event_id) in fresh:
                     with self._span(consumer, item.envelope, item.delivery):
@@ -391,6 +423,16 @@ class ConsumerRuntime:
         await delivery.dead_letter(reason)
 
 
+def _claim_many(inbox: Table) -> Any:
+    """PostgreSQL: the inbox rows of a batch from two arrays (`ids`, `types`), the fresh ones returned."""
+    rows = select(
+        bindparam("consumer", type_=String), func.unnest(bindparam("ids", type_=ARRAY(String))),
+        func.unnest(bindparam("types", type_=ARRAY(String))), bindparam("now", type_=DateTime(timezone=True)),
+    )
+    return (pg_insert(inbox).from_select(["consumer", "event_id", "event_type", "processed_at"], rows)
+            .on_conflict_do_nothing().returning(inbox.c.event_id))
+
+
 async def processed_event_ids(session: AsyncSession, inbox: Table, event_ids: Sequence[str]) -> set[str]:
     """Which of these events this service has handled (by any of its consumers): the inbox knows them.
     Used by reads after writes (`seteli_common.consistency`)."""
@@ -406,6 +448,13 @@ class _Pending:
     handler: Handler
     delivery: Delivery
     outcome: asyncio.Future[bool | None]
+    settled: asyncio.Future[None]  # acked, retried or dead-lettered: done with
+
+
+def _alone(item: _Pending) -> None:
+    """To be handled the single way (unless its delivery's task was cancelled meanwhile: a closed channel)."""
+    if not item.outcome.done():
+        item.outcome.set_result(None)
 
 
 def _short(exc: BaseException, limit: int = 500) -> str:

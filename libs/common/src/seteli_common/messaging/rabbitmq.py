@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import weakref
 from typing import Any
 
 import aio_pika
@@ -67,6 +68,7 @@ class RabbitTransport:
         self._default_exchange: AbstractExchange | None = None
         self._lock = asyncio.Lock()
         self._consumer_channels: list[AbstractChannel] = []
+        self._acks: weakref.WeakKeyDictionary[Any, _Acks] = weakref.WeakKeyDictionary()  # per AMQP channel
 
     async def start(self) -> None:
         await self._ensure_connected()
@@ -188,9 +190,16 @@ class RabbitTransport:
     def _delivery(self, channel: AbstractChannel, spec: QueueSpec, message: AbstractIncomingMessage) -> Delivery:
         headers: dict[str, object] = dict(message.headers or {})
         retries = int(str(headers.get(RETRY_HEADER, 0) or 0))
+        underlay, tag = message.channel, message.delivery_tag
+        acks = self._acks.get(underlay)
+        if acks is None:  # (a channel reopened after a reconnection numbers its deliveries from 1 again)
+            acks = self._acks[underlay] = _Acks()
 
         async def ack() -> None:
-            await message.ack()
+            if tag is None:
+                await message.ack()
+            else:
+                await acks.ack(underlay, tag)
 
         async def send_then_ack(routing_key: str, extra_headers: dict[str, Any]) -> None:
             copy = aio_pika.Message(
@@ -200,7 +209,7 @@ class RabbitTransport:
             )
             # Confirmed copy first, ack second: a crash in between leaves a duplicate, never a loss.
             await channel.default_exchange.publish(copy, routing_key=routing_key, mandatory=True)
-            await message.ack()
+            await ack()
 
         async def retry(delay: float, reason: str) -> None:
             await send_then_ack(retry_queue_name(spec, delay), {RETRY_HEADER: retries + 1, REASON_HEADER: reason})
@@ -210,6 +219,8 @@ class RabbitTransport:
 
         async def requeue() -> None:
             await message.nack(requeue=True)
+            if tag is not None:
+                acks.settled.add(tag)
 
         return Delivery(
             body=message.body, headers=headers, redelivered=bool(message.redelivered), retries=retries,
@@ -264,6 +275,62 @@ class RabbitTransport:
                 await message.ack()
                 moved += 1
         return moved
+
+
+class _Acks:
+    """The acks of one consumer channel, sent together: those asked for in one turn of the event loop (a
+    batch's, after its commit) go as one `basic.ack multiple` up to the highest of them when every delivery
+    below it is settled (one frame, and far less work for a quorum queue than an ack each), one by one
+    otherwise. A channel numbers its deliveries 1, 2, 3...: a tag that is neither settled nor asked for
+    stops the multiple ack below it, so no delivery is acked that was not asked for."""
+
+    def __init__(self) -> None:  # (holds no reference to its channel: the key of a weak dictionary)
+        self.floor = 0  # every delivery up to this tag is settled
+        self.settled: set[int] = set()  # settled above the floor
+        self.asked: dict[int, asyncio.Future[None]] = {}
+        self.flushing = False
+        self.sending = asyncio.Lock()
+        self.tasks: set[asyncio.Task[None]] = set()
+
+    async def ack(self, channel: Any, tag: int) -> None:
+        loop = asyncio.get_running_loop()
+        self.asked[tag] = done = loop.create_future()
+        if not self.flushing:  # runs after the acks the other deliveries of this turn ask for
+            self.flushing = True
+            task = loop.create_task(self._flush(channel))
+            self.tasks.add(task)  # (the loop keeps only a weak reference)
+            task.add_done_callback(self.tasks.discard)
+        await done
+
+    async def _flush(self, channel: Any) -> None:
+        asked, self.asked, self.flushing = self.asked, {}, False
+        top, tag = 0, self.floor + 1
+        while tag in asked or tag in self.settled:
+            top = tag if tag in asked else top
+            tag += 1
+        self.floor = tag - 1
+        alone = sorted(t for t in asked if t > self.floor)
+        self.settled = {t for t in self.settled if t > self.floor} | set(alone)
+        try:
+            # In the order the flushes reckoned (the lock is FIFO): a later multiple ack may cover a tag this
+            # one acks alone, and must not reach the broker first (an ack of an acked tag closes the channel).
+            async with self.sending:
+                if top:
+                    await channel.basic_ack(top, multiple=True)
+                for t in alone:
+                    await channel.basic_ack(t)
+        except asyncio.CancelledError:
+            for done in asked.values():
+                done.cancel()
+            raise
+        except Exception as exc:  # a closed channel: as an ack of its own would, each waiter fails
+            for done in asked.values():
+                if not done.done():
+                    done.set_exception(exc)
+            return
+        for done in asked.values():
+            if not done.done():
+                done.set_result(None)
 
 
 def _x_death_reason(headers: dict[str, object]) -> str:
