@@ -258,7 +258,8 @@ class OutboxRelay:
         return int(getattr(result, "rowcount", 0) or 0)
 
     async def _publish(self, row: Any) -> None:
-        envelope = Envelope(
+        # Not validated again: the row was written from a validated Envelope (Outbox.add).
+        envelope = Envelope.model_construct(
             event_id=uuid.UUID(row["event_id"]), type=row["type"], version=row["version"],
             tenant_id=row["tenant_id"], occurred_at=_aware(row["occurred_at"]),
             correlation_id=row["correlation_id"], causation_id=row["causation_id"], payload=row["payload"],

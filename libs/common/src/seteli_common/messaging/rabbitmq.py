@@ -74,6 +74,8 @@ class RabbitTransport:
         await self._ensure_connected()
 
     async def _ensure_connected(self) -> None:
+        if self._connection is not None and not self._connection.is_closed:
+            return  # connected: no lock for every publish (the lock only keeps two connects from racing)
         async with self._lock:
             if self._connection is not None and not self._connection.is_closed:
                 return
