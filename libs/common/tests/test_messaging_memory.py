@@ -12,8 +12,9 @@ from seteli_common.messaging.consumer import MessageContext, TransientError
 from seteli_common.messaging.envelope import Envelope
 from seteli_common.messaging.memory import InMemoryBroker, InMemoryTransport
 from seteli_common.messaging.transport import PublishFailed, topic_matches
+from sqlalchemy import func, select
 
-from .messaging_harness import Harness, Thing
+from .messaging_harness import Harness, Thing, inbox_t
 
 
 @pytest.fixture
@@ -54,6 +55,20 @@ async def test_a_duplicate_delivery_has_one_effect(harness: Harness) -> None:
     await harness.broker.drain()  # type: ignore[attr-defined]
     assert await harness.effect_count() == (1, 1)
     assert harness.consumers.stats.duplicates == 2
+
+
+async def test_a_message_its_handler_does_not_want_is_acked_without_a_transaction(harness: Harness) -> None:
+    """`on(..., wanted=)`: a message that fails the test is acked at once, leaves no inbox row and no effect,
+    and is not redelivered; the others are handled as before."""
+    harness.subscription.wanted[Thing.event_type] = lambda payload: payload["value"] > 0
+    await harness.consumers.start()
+    await harness.emit([0, 5, 0, 7])
+    assert await harness.relay.run_once() == 4
+    await harness.broker.drain()  # type: ignore[attr-defined]
+    assert await harness.effect_count() == (2, 2)
+    assert harness.consumers.stats.ignored == 2 and harness.consumers.stats.processed == 2
+    async with harness.db.transaction() as session:
+        assert (await session.execute(select(func.count()).select_from(inbox_t))).scalar_one() == 2
 
 
 async def test_a_rolled_back_write_publishes_nothing(harness: Harness) -> None:

@@ -215,4 +215,9 @@ def subscribe_recorded(sub: Subscription, make: MakeContext) -> None:
         await awaiting_approval(ctx, p, make)
 
     for event_type in ("events.event.recorded", "events.event.corrected"):
-        sub.on(event_type, model=EventAwaitingApproval)(recorded)
+        # the others (nearly all) are acked with no transaction: this service has nothing to do with them
+        sub.on(event_type, model=EventAwaitingApproval, wanted=_awaits_approval)(recorded)
+
+
+def _awaits_approval(payload: dict[str, object]) -> bool:
+    return payload.get("status") == "awaiting_approval"

@@ -112,14 +112,21 @@ class Subscription:
     concern: str
     handlers: dict[str, Handler] = field(default_factory=dict)
     models: dict[str, type[BaseModel]] = field(default_factory=dict)
+    # Per event type, what a message must hold to be handled at all (`on(..., wanted=)`): one that does not
+    # is acked with no transaction and no inbox row (handling it would change nothing).
+    wanted: dict[str, Callable[[dict[str, Any]], bool]] = field(default_factory=dict)
 
     @overload
     def on(self, event_type: str) -> Callable[[Handler], Handler]: ...
 
     @overload
-    def on(self, event_type: str, model: type[M]) -> Callable[[TypedHandler[M]], TypedHandler[M]]: ...
+    def on(self, event_type: str, model: type[M],
+           wanted: Callable[[dict[str, Any]], bool] | None = None) -> Callable[[TypedHandler[M]], TypedHandler[M]]: ...
 
-    def on(self, event_type: str, model: type[M] | None = None) -> Callable[[Any], Any]:
+    def on(self, event_type: str, model: type[M] | None = None,
+           wanted: Callable[[dict[str, Any]], bool] | None = None) -> Callable[[Any], Any]:
+        if wanted is not None:
+            self.wanted[event_type] = wanted
         def register(fn: Any) -> Any:
             if model is None:
                 self.handlers[event_type] = fn
@@ -136,7 +143,7 @@ class Subscription:
 
     def copy(self) -> Subscription:
         """Another subscription of the same concern, with the same handlers so far (to add more to)."""
-        return Subscription(self.concern, dict(self.handlers), dict(self.models))
+        return Subscription(self.concern, dict(self.handlers), dict(self.models), dict(self.wanted))
 
 
 @dataclass
@@ -227,8 +234,11 @@ class ConsumerRuntime:
             await delivery.dead_letter(mask_identity_codes(f"malformed envelope: {_short(exc)}"))
             return
         handler = sub.handlers.get(envelope.type)
-        if handler is None:
-            self.stats.ignored += 1  # bound by a wildcard or an old binding: not ours to handle
+        wanted = sub.wanted.get(envelope.type)
+        if handler is None or (wanted is not None and not wanted(envelope.payload)):
+            # bound by a wildcard or an old binding, or a message its handler would pass over: nothing to do
+            self.stats.ignored += 1
+            metrics.consumed(self.service, spec.name, "ignored")
             await delivery.ack()
             return
         if self.batch_max > 1 and envelope.tenant_id:
