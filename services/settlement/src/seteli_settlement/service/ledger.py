@@ -126,14 +126,19 @@ async def _retire_lines(
     source_id: str,
     now: datetime,
     provider_id: str | None = None,
+    *,
+    seen: bool = True,
 ) -> None:
     """Take a source's current lines out of the ledger: a paid line is cancelled by a reversal (paid in
     the next run), an unpaid one is simply superseded. The provider lock keeps a job from paying a
-    line while it is being superseded."""
+    line while it is being superseded. A source heard of for the first time (`seen` False: its head at
+    revision 0, which no line was ever written under) has none: only the provider is locked."""
     locked: set[str] = set()
     if provider_id:
         await repo.lock_provider(session, tenant_id, provider_id)
         locked.add(provider_id)
+    if not seen:
+        return
     while True:
         live = await repo.live_lines(session, tenant_id, kind, source_id)
         missing = {line["provider_id"] for line in live} - locked
@@ -172,7 +177,7 @@ async def record_event(ctx: ServiceContext, tenant_id: str, p: EventRecordedIn) 
     assert head is not None
     if head["deleted"] or head["revision"] >= revision:
         return False
-    await _retire_lines(session, tenant_id, "event", event_id, now, p.provider_id)
+    await _retire_lines(session, tenant_id, "event", event_id, now, p.provider_id, seen=head["revision"] > 0)
     if not await _client_pays(session, tenant_id, p):
         segments = p.segments or [
             SegmentIn(start=p.start, end=p.end, units=p.units, amount_tenant=p.amount_tenant,
@@ -237,7 +242,8 @@ async def finalise_interruption(
     sent = p.revision
     if sent is not None and sent <= int(head["revision"]):
         return False  # an earlier version arriving after a later correction
-    await _retire_lines(session, tenant_id, "interruption", interruption_id, now, p.provider_id)
+    await _retire_lines(session, tenant_id, "interruption", interruption_id, now, p.provider_id,
+                        seen=head["revision"] > 0)
     revision = max(int(head["revision"]) + 1, sent or 0)
     end = p.end
     base = _Source(p.start, p.end, None, p.service_id, p.provider_id, p.producer_part, p.client_ref,
