@@ -5,16 +5,18 @@ the relay; one that did not, does not."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import asyncpg
 import pytest
 from seteli_common.db import Database
+from seteli_common.messaging.memory import InMemoryBroker, InMemoryTransport
 from seteli_common.messaging.outbox import Outbox
 from sqlalchemy import event, text
 from sqlalchemy.exc import DBAPIError
 
-from .messaging_harness import Thing, metadata
+from .messaging_harness import Harness, Thing, metadata
 
 
 def _dsn(url: str) -> str:
@@ -138,3 +140,23 @@ async def test_a_first_statement_that_fails_fails_as_before_and_leaves_no_connec
         assert db.engine.pool.checkedin() == 1  # type: ignore[attr-defined]
     finally:
         await db.dispose()
+
+
+async def test_the_relay_publishes_while_every_pooled_connection_is_busy(pg_url: str) -> None:
+    """Under overload the API holds the whole pool; the relay has a connection of its own, so the events of
+    what did commit still leave (they would otherwise wait for the pool's 30 s timeout and then back off)."""
+    broker = InMemoryBroker()
+    h = Harness(Database(pg_url, pool_size=1), InMemoryTransport(broker))
+    await h.create_schema()
+    try:
+        await h.emit([1, 2, 3])
+        async with h.db.transaction() as first, h.db.transaction() as second:  # pool 1 + overflow 1: all of it
+            await first.execute(text("SELECT 1"))
+            await second.execute(text("SELECT 1"))
+            async with asyncio.timeout(10):
+                assert await h.relay.run_once() == 3
+        assert await h.unsent() == 0
+    finally:
+        await h.transport.close()
+        await broker.close()
+        await h.db.dispose()

@@ -121,11 +121,13 @@ class Database:
             # restarted) fails on its first statement instead; SQLAlchemy then invalidates it and every older
             # connection of the pool, and `transaction()` starts once more on a fresh one (`_open`).
             kwargs.update(pool_size=pool_size, max_overflow=pool_size)
-        self.engine: AsyncEngine = create_async_engine(url, **kwargs)
-        if self.is_sqlite:
-            event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
-        elif role:
-            event.listen(self.engine.sync_engine, "connect", _set_role(role))
+        self.engine: AsyncEngine = self._engine(url, **kwargs)
+        # The outbox relay's own connection (PostgreSQL): an API that has every pooled connection busy under
+        # overload must not keep its events from leaving, which is when the backlog would grow. SQLite has
+        # one writer anyway: there it is the same engine.
+        self.relay_engine: AsyncEngine = (
+            self._engine(url, echo=echo, pool_size=1, max_overflow=1) if self.is_postgres else self.engine
+        )
         # Called after each commit that wrote outbox rows (the relay's wake-up), whoever committed it.
         self.outbox_committed: list[Callable[[], None]] = []
         # Called after each commit whose session carries the flag (`session.info[flag] = True`, set by a
@@ -138,6 +140,14 @@ class Database:
         event.listen(_Session, "after_commit", self._after_commit)
         event.listen(_Session, "after_rollback", self._after_rollback)
         self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False, sync_session_class=_Session)
+
+    def _engine(self, url: str, **kwargs: Any) -> AsyncEngine:
+        engine = create_async_engine(url, **kwargs)
+        if self.is_sqlite:
+            event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        elif self.role:
+            event.listen(engine.sync_engine, "connect", _set_role(self.role))
+        return engine
 
     def _after_commit(self, session: Session) -> None:
         if session.info.pop(OUTBOX_WRITTEN, False):
@@ -284,6 +294,8 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+        if self.relay_engine is not self.engine:
+            await self.relay_engine.dispose()
 
 
 class Listener:

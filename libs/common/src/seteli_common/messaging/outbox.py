@@ -207,7 +207,7 @@ class OutboxRelay:
         failure: str | None = None
         # A connection, not an ORM session: the relay reads and updates rows with Core statements, and the
         # session's machinery (identity map, commit events) cost as much CPU as the statements.
-        async with self.db.engine.begin() as session:
+        async with self.db.relay_engine.begin() as session:  # its own connection, never the API's pool
             rows = (await session.execute(self._claim)).mappings().all()
             self.failed_last = 0
             if not rows:
