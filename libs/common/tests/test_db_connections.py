@@ -160,3 +160,28 @@ async def test_the_relay_publishes_while_every_pooled_connection_is_busy(pg_url:
         await h.transport.close()
         await broker.close()
         await h.db.dispose()
+
+
+async def test_a_services_pool_is_sized_by_its_setting(pg_url: str, monkeypatch: pytest.MonkeyPatch,
+                                                      tmp_path: Any) -> None:
+    """`<SVC>_DATABASE_POOL_SIZE` (docs/operations.md): what ops set so that every process fits under the
+    server's max_connections; the relay's own connections come on top (two at most)."""
+    from pydantic import ValidationError
+    from seteli_common.config import ServiceSettings
+    from seteli_common.runtime import ServiceRuntime
+
+    class PoolSettings(ServiceSettings):
+        model_config = ServiceSettings.model_config | {"env_prefix": "POOLTEST_"}
+
+    monkeypatch.setenv("POOLTEST_DATABASE_POOL_SIZE", "3")
+    runtime = ServiceRuntime(settings=PoolSettings(service_name="pooltest", database_url=pg_url, data_dir=tmp_path,
+                                                   log_json=False), metadata=metadata, migrations=tmp_path,
+                             broker=InMemoryBroker())
+    try:
+        assert runtime.db.engine.pool.size() == 3  # type: ignore[attr-defined]
+        assert runtime.db.relay_engine.pool.size() == 1  # type: ignore[attr-defined]
+    finally:
+        await runtime.db.dispose()
+    monkeypatch.setenv("POOLTEST_DATABASE_POOL_SIZE", "0")
+    with pytest.raises(ValidationError, match="database_pool_size"):
+        PoolSettings(service_name="pooltest", data_dir=tmp_path)

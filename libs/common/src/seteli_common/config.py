@@ -7,7 +7,7 @@ from datetime import date
 from pathlib import Path
 from typing import Literal
 
-from pydantic import model_validator
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from .clock import Clock, ShiftedClock, SystemClock
@@ -55,6 +55,9 @@ class ServiceSettings(BaseSettings):
     # PostgreSQL: the role every connection switches to (`<service>_app`, made by the migrations), bound
     # by row-level security; empty = act as the URL's user (docs/architecture.md, "Tenant isolation").
     database_role: str = ""
+    # PostgreSQL: connections of a process's pool (and as many more under a burst), plus up to two for its
+    # outbox relay; size them so that every process of every service fits under the server's max_connections.
+    database_pool_size: int = Field(default=10, ge=1, le=200)
     broker_url: str = ""
     exchange: str = "seteli.events"
     # Where to fetch the registry's public signing keys; empty in embedded mode (keys shared in-process).

@@ -63,7 +63,7 @@ class ServiceRuntime:
 
     def __post_init__(self) -> None:
         s = self.settings
-        self.db = Database(s.resolved_database_url(), role=s.database_role,
+        self.db = Database(s.resolved_database_url(), role=s.database_role, pool_size=s.database_pool_size,
                            system_role=system_role(s.service_name) if s.database_role else "")
         self.transport = make_transport(s, self.broker)
         revoked = self.metadata.tables.get(revocation.TABLE)
