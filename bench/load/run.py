@@ -63,6 +63,8 @@ from suite_processes import DistributedSuite, not_ready, service_env, start_serv
 from seteli import services  # noqa: E402
 from seteli.demo import walking_skeleton  # noqa: E402
 
+# Six services on one PostgreSQL (max_connections 100): 6 x (2 x 6 pooled + 2 relay) = 84 connections at most.
+POOL_SIZE = 6
 ADMIN_EMAIL, ADMIN_PASSWORD = "admin@seteli.fi", "Load-admin-2026"
 SAMPLE_SECONDS = 2.0
 THROUGHPUT_TOLERANCE = 0.03
@@ -276,10 +278,11 @@ async def run(args: argparse.Namespace) -> Report:
             suite.processes["registry"] = start_service("registry", service_env(
                 "registry", database_urls["registry"], amqp, workdir, "", {
                     "REGISTRY_BOOTSTRAP_ADMIN_EMAIL": ADMIN_EMAIL, "REGISTRY_BOOTSTRAP_ADMIN_PASSWORD": ADMIN_PASSWORD,
-                    "REGISTRY_SIGNING_KEY_PATH": str(key_path), "REGISTRY_LOG_LEVEL": "WARNING"}), workdir)
+                    "REGISTRY_SIGNING_KEY_PATH": str(key_path), "REGISTRY_LOG_LEVEL": "WARNING",
+                    "REGISTRY_DATABASE_POOL_SIZE": str(POOL_SIZE)}), workdir)
             registry_url = suite.processes["registry"].url
             for name in services.SERVICES[1:]:
-                extra = {f"{name.upper()}_LOG_LEVEL": "WARNING"}
+                extra = {f"{name.upper()}_LOG_LEVEL": "WARNING", f"{name.upper()}_DATABASE_POOL_SIZE": str(POOL_SIZE)}
                 if name == "notifications":  # no SMTP server here: mail goes to files
                     extra["NOTIFICATIONS_SMTP_HOST"] = ""
                 suite.processes[name] = start_service(
