@@ -185,3 +185,27 @@ async def test_a_services_pool_is_sized_by_its_setting(pg_url: str, monkeypatch:
     monkeypatch.setenv("POOLTEST_DATABASE_POOL_SIZE", "0")
     with pytest.raises(ValidationError, match="database_pool_size"):
         PoolSettings(service_name="pooltest", data_dir=tmp_path)
+
+
+async def test_a_rolled_back_first_unit_of_work_keeps_the_connections_role(pg_url: str) -> None:
+    """Every connection acts as the service's application role (bound by row-level security). The role was
+    set inside the driver's first transaction, so a first unit of work that rolled back took it back, and the
+    connection went on as the login user (the tenant-isolation sweep saw another tenant's rows)."""
+    conn = await asyncpg.connect(_dsn(pg_url))
+    try:
+        await conn.execute("DO $$BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'seteli_roletest_app') "
+                           "THEN CREATE ROLE seteli_roletest_app NOLOGIN; END IF; END$$")
+    finally:
+        await conn.close()
+    db = Database(pg_url, pool_size=1, role="seteli_roletest_app")
+    try:
+        with pytest.raises(RuntimeError):
+            async with db.transaction(tenant_id="t1") as session:
+                assert (await session.execute(text("SELECT current_user"))).scalar_one() == "seteli_roletest_app"
+                raise RuntimeError("the use case failed")
+        for unit in (db.transaction(tenant_id="t1"), db.system_transaction()):
+            async with unit as session:
+                assert (await session.execute(text("SELECT current_user"))).scalar_one() == "seteli_roletest_app"
+        assert db.engine.pool.checkedin() == 1  # type: ignore[attr-defined]  # one connection all along
+    finally:
+        await db.dispose()

@@ -52,6 +52,10 @@ def _set_role(role: str) -> Callable[[Any, Any], None]:
         cursor = dbapi_connection.cursor()
         cursor.execute(statement)
         cursor.close()
+        # Committed at once: the driver ran it in a transaction that the connection's first unit of work would
+        # otherwise continue, and a rollback of that unit took the role back with it (the connection then
+        # acted as the login user, whom row-level security may not bind).
+        dbapi_connection.commit()
 
     return on_connect
 
