@@ -19,14 +19,11 @@ import time
 import uuid
 
 from _support import load
-from relay_throughput import Recorded
-from seteli_common import testing
-from seteli_common.db import Database, make_metadata
+from relay_throughput import Recorded, producer_and_consumer, write_outbox
 from seteli_common.messaging.consumer import ConsumerRuntime, MessageContext, Subscription
-from seteli_common.messaging.envelope import Envelope
-from seteli_common.messaging.outbox import Outbox, OutboxRelay, add_messaging_tables
+from seteli_common.messaging.outbox import Outbox, OutboxRelay
 from seteli_common.messaging.rabbitmq import RabbitTransport
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, select
 
 DUMP = ""
 NO_CPROFILE = False  # --no-cprofile: figures only (e.g. under `py-spy record`)
@@ -43,24 +40,10 @@ def report(label: str, prof: cProfile.Profile, cpu: float, wall: float, events: 
 
 
 async def main(events: int, part: str, batch: int, sort: str, top: int, prefetch: int) -> None:
-    admin = os.environ.get("SETELI_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres")
-    amqp = testing.create_vhost(os.environ.get("SETELI_TEST_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/"))
-    producer_url = await testing.create_database(admin, "seteli_bench")
-    consumer_url = await testing.create_database(admin, "seteli_bench")
-    producer_meta, consumer_meta = make_metadata(), make_metadata()
-    outbox_t, _ = add_messaging_tables(producer_meta)
-    _, inbox_t = add_messaging_tables(consumer_meta)
-    producer_db, consumer_db = Database(producer_url, pool_size=5), Database(consumer_url, pool_size=20)
-    try:
-        for db, meta in ((producer_db, producer_meta), (consumer_db, consumer_meta)):
-            async with db.engine.begin() as conn:
-                await conn.run_sync(meta.create_all)
-        outbox = Outbox(outbox_t)
-        for start in range(0, events, 1000):
-            async with producer_db.transaction() as session:
-                rows = [outbox._row(Envelope(type=Recorded.event_type, tenant_id="t1", payload={"n": n}))
-                        for n in range(start, min(start + 1000, events))]
-                await session.execute(insert(outbox_t), rows)
+    async with producer_and_consumer() as pair:
+        amqp, producer_db, consumer_db = pair.amqp, pair.producer_db, pair.consumer_db
+        outbox_t, inbox_t = pair.outbox_t, pair.inbox_t
+        await write_outbox(pair, events)
 
         exchange = f"bench.{uuid.uuid4().hex[:6]}"
         pub, sub_transport = RabbitTransport(amqp, exchange), RabbitTransport(amqp, exchange)
@@ -112,12 +95,6 @@ async def main(events: int, part: str, batch: int, sort: str, top: int, prefetch
                        sort, top)
         await sub_transport.close()
         await pub.close()
-    finally:
-        await producer_db.dispose()
-        await consumer_db.dispose()
-        await testing.drop_database(admin, producer_url)
-        await testing.drop_database(admin, consumer_url)
-        testing.delete_vhost(amqp)
 
 
 if __name__ == "__main__":

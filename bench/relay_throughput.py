@@ -20,6 +20,9 @@ import multiprocessing
 import os
 import time
 import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
 
 from _baselines import available, confirmed_publish_rate
 from _support import load
@@ -29,7 +32,7 @@ from seteli_common.messaging.consumer import ConsumerRuntime, MessageContext, Su
 from seteli_common.messaging.envelope import Envelope, EventPayload
 from seteli_common.messaging.outbox import Outbox, OutboxRelay, add_messaging_tables
 from seteli_common.messaging.rabbitmq import RabbitTransport
-from sqlalchemy import func, insert, select
+from sqlalchemy import Table, func, insert, select
 
 
 class Recorded(EventPayload):
@@ -87,7 +90,23 @@ def run_consumer(database_url: str, amqp: str, exchange: str) -> None:
     asyncio.run(consume())
 
 
-async def main(events: int, batch: int) -> None:
+@dataclass
+class Pair:
+    """A producer service (its outbox) and a consumer service (its inbox), each its own new database, over a
+    new vhost: what this bench and `profile_relay.py` run on."""
+
+    admin: str
+    amqp: str
+    producer_url: str
+    consumer_url: str
+    producer_db: Database
+    consumer_db: Database
+    outbox_t: Table
+    inbox_t: Table
+
+
+@asynccontextmanager
+async def producer_and_consumer() -> AsyncIterator[Pair]:
     admin = os.environ.get("SETELI_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres")
     amqp = testing.create_vhost(os.environ.get("SETELI_TEST_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/"))
     producer_url = await testing.create_database(admin, "seteli_bench")
@@ -100,15 +119,31 @@ async def main(events: int, batch: int) -> None:
         for db, meta in ((producer_db, producer_meta), (consumer_db, consumer_meta)):
             async with db.engine.begin() as conn:
                 await conn.run_sync(meta.create_all)
-        outbox = Outbox(outbox_t)
+        yield Pair(admin, amqp, producer_url, consumer_url, producer_db, consumer_db, outbox_t, inbox_t)
+    finally:
+        await producer_db.dispose()
+        await consumer_db.dispose()
+        await testing.drop_database(admin, producer_url)
+        await testing.drop_database(admin, consumer_url)
+        testing.delete_vhost(amqp)
+
+
+async def write_outbox(pair: Pair, events: int) -> None:
+    """N committed outbox rows, 1,000 per transaction (as after a burst of requests)."""
+    outbox = Outbox(pair.outbox_t)
+    for start in range(0, events, 1000):
+        async with pair.producer_db.transaction() as session:
+            rows = [outbox._row(Envelope(type=Recorded.event_type, tenant_id="t1", payload={"n": n}))
+                    for n in range(start, min(start + 1000, events))]
+            await session.execute(insert(pair.outbox_t), rows)
+
+
+async def main(events: int, batch: int) -> None:
+    async with producer_and_consumer() as pair:
+        amqp, consumer_url, producer_db, consumer_db = pair.amqp, pair.consumer_url, pair.producer_db, pair.consumer_db
+        outbox_t, inbox_t = pair.outbox_t, pair.inbox_t
         t0 = time.perf_counter()
-        for start in range(0, events, 1000):
-            async with producer_db.transaction() as session:
-                rows = []
-                for n in range(start, min(start + 1000, events)):
-                    env = Envelope(type=Recorded.event_type, tenant_id="t1", payload={"n": n})
-                    rows.append(outbox._row(env))
-                await session.execute(insert(outbox_t), rows)
+        await write_outbox(pair, events)
         write_s = time.perf_counter() - t0
 
         exchange = f"bench.{uuid.uuid4().hex[:6]}"
@@ -164,12 +199,6 @@ async def main(events: int, batch: int) -> None:
                 "name": "outbox -> broker -> consumer inbox", "seteli": round(events / total_s, 1),
                 "baseline": round(raw, 1), "unit": "events/s", "ratio": round(events / total_s / raw, 3),
                 "goal": 0.5, "load": load()}), flush=True)
-    finally:
-        await producer_db.dispose()
-        await consumer_db.dispose()
-        await testing.drop_database(admin, producer_url)
-        await testing.drop_database(admin, consumer_url)
-        testing.delete_vhost(amqp)
 
 
 if __name__ == "__main__":

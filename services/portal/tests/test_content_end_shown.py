@@ -61,6 +61,20 @@ async def _compared(portal: httpx.AsyncClient, url: str, until: str, absent: str
     raise AssertionError(f"the comparison never showed {until!r}: {page.text[-3000:]}")
 
 
+async def _defined_by_the_admin(portal: httpx.AsyncClient, data: Seed, name_fi: str, name_sv: str,
+                                contents: list[tuple[str, str, str]]) -> tuple[str, list[str]]:
+    """A service defined on the admin's services page: its page's address and its contents' ids in order."""
+    await login(portal, data.officer_email, OFFICER_PASSWORD)
+    page = await portal.get("/officer/services")
+    form = {"csrf": csrf_of(page.text), "name_fi": name_fi, "name_sv": name_sv, "kind": "voucher"}
+    for i, (fi, sv, unit) in enumerate(contents):
+        form |= {f"contents.{i}.name_fi": fi, f"contents.{i}.name_sv": sv, f"contents.{i}.unit": unit}
+    created = await portal.post("/officer/services", data=form)
+    assert created.status_code == 303, created.text[-2000:]
+    url = created.headers["location"]
+    return url, re.findall(r'<div class="content-end" id="end-content-([^"]+)">', (await portal.get(url)).text)
+
+
 async def test_the_price_comparison_drops_an_ended_content_and_says_when_one_ends_in_finnish_and_swedish(
         portal: httpx.AsyncClient, services: httpx.AsyncClient, data: Seed) -> None:
     service = await _priced_service(services, data, "Kotipalvelu vertailu")
@@ -90,15 +104,8 @@ async def test_the_price_comparison_drops_an_ended_content_and_says_when_one_end
 
 async def test_the_contents_table_marks_an_ended_content_and_offers_no_fields_for_it(
         portal: httpx.AsyncClient, data: Seed) -> None:
-    await login(portal, data.officer_email, OFFICER_PASSWORD)
-    page = await portal.get("/officer/services")
-    created = await portal.post("/officer/services", data={
-        "csrf": csrf_of(page.text), "name_fi": "Kauppapalvelu", "name_sv": "Butikstjänst", "kind": "voucher",
-        "contents.0.name_fi": "Kauppa", "contents.0.name_sv": "Butik", "contents.0.unit": "piece",
-        "contents.1.name_fi": "Apteekki", "contents.1.name_sv": "Apotek", "contents.1.unit": "piece"})
-    assert created.status_code == 303, created.text[-2000:]
-    url = created.headers["location"]
-    shop, pharmacy = re.findall(r'<div class="content-end" id="end-content-([^"]+)">', (await portal.get(url)).text)
+    url, (shop, pharmacy) = await _defined_by_the_admin(portal, data, "Kauppapalvelu", "Butikstjänst",
+                                                        [("Kauppa", "Butik", "piece"), ("Apteekki", "Apotek", "piece")])
     today = _shown(today_in_helsinki(SystemClock()))
     assert (await submit(portal, url, f"{url}/contents/{pharmacy}/end", {"ends_from": ""})).status_code == 303
 
@@ -126,15 +133,8 @@ async def test_the_contents_table_marks_an_ended_content_and_offers_no_fields_fo
 
 async def test_of_two_contents_with_the_same_names_only_the_one_ending_later_says_so(
         portal: httpx.AsyncClient, data: Seed) -> None:
-    await login(portal, data.officer_email, OFFICER_PASSWORD)
-    page = await portal.get("/officer/services")
-    created = await portal.post("/officer/services", data={
-        "csrf": csrf_of(page.text), "name_fi": "Asiointipalvelu", "name_sv": "Ärendetjänst", "kind": "voucher",
-        "contents.0.name_fi": "Asiointi", "contents.0.name_sv": "Ärende", "contents.0.unit": "piece",
-        "contents.1.name_fi": "Asiointi", "contents.1.name_sv": "Ärende", "contents.1.unit": "hour"})
-    assert created.status_code == 303, created.text[-2000:]
-    url = created.headers["location"]
-    first, second = re.findall(r'<div class="content-end" id="end-content-([^"]+)">', (await portal.get(url)).text)
+    same_names = [("Asiointi", "Ärende", "piece"), ("Asiointi", "Ärende", "hour")]
+    url, (first, second) = await _defined_by_the_admin(portal, data, "Asiointipalvelu", "Ärendetjänst", same_names)
     later = today_in_helsinki(SystemClock()) + timedelta(days=30)
     ended = await submit(portal, url, f"{url}/contents/{second}/end", {"ends_from": later.isoformat()})
     assert ended.status_code == 303, ended.text[-2000:]
