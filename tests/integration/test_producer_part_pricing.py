@@ -2,7 +2,8 @@
 enters its units and an employee in the registry, prices one unit and the employee in a change of its approved
 application, and books a voucher for each of them in vouchers; events values each booking's care with the
 producer part's own price list, and a unit without one with the company's list, as applications' price look-up
-does. The vouchers are worth 140.00 € a day; the company's list says 150.00 €."""
+does. The vouchers are worth 140.00 € a day; the company's list says 150.00 €. When a client dies, the provider
+is told at the booked part's address: the employee's own, the company's for a unit."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import asyncio
 import random
 from datetime import UTC, datetime
 from decimal import Decimal
+from email import message_from_bytes, policy
 from pathlib import Path
 from typing import Any
 
@@ -61,7 +63,8 @@ async def test_each_producer_parts_booking_is_valued_with_its_own_price_list_or_
             registry = f"/registry/v1/providers/{provider_id}"
             assert (await client.patch(registry, headers=provider, json={"units": [KUUSI, KOIVU]})).status_code == 200
             employee = await client.post(f"{registry}/employees", headers=provider,
-                                         json={"name": "Eeva Esimerkki", "title": "sairaanhoitaja"})
+                                         json={"name": "Eeva Esimerkki", "title": "sairaanhoitaja",
+                                               "email": "eeva.esimerkki@example.fi"})
             assert employee.status_code == 201, employee.text
             employee_part = f"employee:{employee.json()['id']}"
 
@@ -89,12 +92,14 @@ async def test_each_producer_parts_booking_is_valued_with_its_own_price_list_or_
 
             # vouchers: a voucher for each producer part, booked by the provider
             amounts: dict[str, tuple[Decimal, Decimal]] = {}
+            clients: dict[str, str] = {}
             for i, (part, price) in enumerate(((f"unit:{KUUSI}", "170.00"), (f"unit:{KOIVU}", "150.00"),
                                                (employee_part, "180.00"))):
                 person = await client.post(f"{vouchers_url}/clients", headers=officer, json={
                     "first_name": "Aino", "last_name": f"Osa{i}", "language": "fi",
                     "identity_code": random_test_identity_code(random.Random(200 + i))})
                 assert person.status_code == 201, person.text
+                clients[part] = person.json()["id"]
                 voucher = await _created(client, f"{vouchers_url}/vouchers", {
                     "client_id": person.json()["id"], "service_id": first_booking["service_id"],
                     "granted_on": "2026-11-01", "valid_from": "2026-11-01", "valid_until": "2026-12-31",
@@ -119,3 +124,24 @@ async def test_each_producer_parts_booking_is_valued_with_its_own_price_list_or_
                 f"unit:{KOIVU}": (ten * Decimal("140.00"), ten * Decimal("10.00")),  # the company's list
                 employee_part: (ten * Decimal("140.00"), ten * Decimal("40.00")),  # her own list
             }
+
+            # the death of the employee's client and of Kuusi's: each booking's end is told at its part's address
+            company = (await client.get(f"/registry/v1/providers/{provider_id}", headers=provider)).json()["email"]
+            for part in (employee_part, f"unit:{KUUSI}"):
+                died = await client.post(f"{vouchers_url}/clients/{clients[part]}/death", headers=officer,
+                                         json={"date_of_death": "2026-11-20"})
+                assert died.status_code == 200, died.text
+            assert await _mailed(tmp_path, "eeva.esimerkki@example.fi", "Palveluvaraus päättyy")
+            assert await _mailed(tmp_path, company, "Palveluvaraus päättyy")
+
+
+async def _mailed(data_dir: Path, recipient: str, subject: str) -> bool:
+    """Whether an email to `recipient` with `subject` was written (embedded mode: .eml files), waiting for it to
+    travel over the in-process bus."""
+    for _ in range(100):
+        for eml in (data_dir / "mail").rglob("*.eml"):
+            mail = message_from_bytes(eml.read_bytes(), policy=policy.default)
+            if mail["To"] == recipient and str(mail["Subject"]).startswith(subject):
+                return True
+        await asyncio.sleep(0.2)
+    return False

@@ -152,7 +152,7 @@ async def test_passivated_admin_gets_no_more_notices_and_new_site_gets_its_own(h
             "feedback_id": "f9",
             "kind": "complaint",
             "provider_id": "p-fi",
-            "producer_part": "s-fi-2",
+            "producer_part": "site:s-fi-2",
             "service_id": "kotihoito",
             "needs_reply": True,
             "event_id": None,

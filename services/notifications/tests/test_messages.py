@@ -220,7 +220,7 @@ async def test_purchase_booking_to_producer_part_with_commitment_number(harness:
             "booking_id": "b-1",
             "commitment_number": "2016-00042",
             "provider_id": "p-sv",
-            "producer_part": "s-sv",
+            "producer_part": "site:s-sv",
             "notification_email": "jour@solsidan.fi",
         },
         tenant_id="porvoo",
@@ -238,7 +238,7 @@ async def test_feedback_to_provider_when_reply_asked_and_complaints_to_tenant(ha
         {"user_id": "u-k", "email": "paakayttaja@kouvola.fi", "role": "tenant_admin", "tenant_id": "kouvola"},
         tenant_id="kouvola",
     )
-    fb = {"provider_id": "p-fi", "producer_part": {"kind": "site", "id": "s-fi"}}
+    fb = {"provider_id": "p-fi", "producer_part": "site:s-fi"}
     await harness.publish(
         "events.feedback.given",
         {**fb, "feedback_id": "f1", "kind": "thanks", "needs_reply": False},

@@ -46,7 +46,7 @@ async def test_a_booking_the_municipality_ended_is_told_at_the_sites_address(har
     await harness.directory()
     await harness.publish("vouchers.booking.ended", {
         "booking_id": "b-1", "voucher_id": "v-1", "provider_id": "p-sv", "ended_on": "2016-09-15",
-        "reason": "death", "client_ref": "A-17", "service_id": "kotihoito", "producer_part": "s-sv"},
+        "reason": "death", "client_ref": "A-17", "service_id": "kotihoito", "producer_part": "site:s-sv"},
         tenant_id="kouvola")
     mail = only(harness, "borga@solsidan.fi")  # the site's notification address
     assert mail["Subject"] == "Servicebokningen upphör: A-17"

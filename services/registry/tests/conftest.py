@@ -56,7 +56,8 @@ class Registry:
         async with self.runtime.db.transaction() as session:
             rows = (await session.execute(select(outbox).where(outbox.c.type == event_type)
                                           .order_by(outbox.c.id))).mappings().all()
-        return [{**dict(carried.get(r["event_id"], r["payload"])), "_tenant_id": r["tenant_id"]} for r in rows]
+        return [{**dict(carried.get(r["event_id"], r["payload"])), "_tenant_id": r["tenant_id"],
+                 "_occurred_at": r["occurred_at"]} for r in rows]
 
     async def outbox_payloads(self, event_type: str) -> list[dict[str, Any]]:
         """What the registry's outbox keeps of one event type."""

@@ -45,6 +45,27 @@ async def test_an_employee_added_renamed_and_removed_is_told_with_its_id(registr
                     ("removed", employee_id, "Liisa Virtanen", True)]
 
 
+async def test_an_employees_address_and_site_are_told_as_they_change(registry: Registry) -> None:
+    """Notices of an employee's bookings and feedback go to the employee's contact address (or its site's): a
+    change of either is told; a change of what nobody keeps (the title) is not."""
+    provider_id, main = await registry.registered_provider()
+    client = registry.client
+    site = await client.post(f"/v1/providers/{provider_id}/sites", headers=main, json={
+        "name": "Päivänsäde Kuusankoski", "notification_email": "kuusankoski@paivansade.fi"})
+    assert site.status_code == 201, site.text
+    added = await client.post(f"/v1/providers/{provider_id}/employees", headers=main,
+                              json={"name": "Liisa Vastaava", "email": "liisa@paivansade.fi"})
+    url = f"/v1/providers/{provider_id}/employees/{added.json()['id']}"
+    assert (await client.patch(url, headers=main, json={"title": "osastonhoitaja"})).status_code == 200
+    assert (await client.patch(url, headers=main, json={"email": "liisa.v@paivansade.fi"})).status_code == 200
+    assert (await client.patch(url, headers=main, json={"site_id": site.json()["id"]})).status_code == 200
+    assert (await client.patch(url, headers=main, json={"email": None})).status_code == 200
+    told = [(e["email"], e["site_id"]) for kind in ("added", "changed")
+            for e in await registry.events(f"registry.employee.{kind}")]
+    assert told == [("liisa@paivansade.fi", None), ("liisa.v@paivansade.fi", None),
+                    ("liisa.v@paivansade.fi", site.json()["id"]), ("", site.json()["id"])]
+
+
 async def test_units_and_employees_entered_before_are_told_once_by_the_migration(registry: Registry,
                                                                                  pg_url: str) -> None:
     """The units and employees there were before the registry told them: the migration writes each to the
@@ -105,3 +126,23 @@ async def test_sites_entered_before_are_told_once_by_the_migration_as_they_are_n
         stated = (await session.execute(select(outbox.c.occurred_at).where(
             outbox.c.type == "registry.site.added").order_by(outbox.c.id))).scalars().all()
     assert [at.year for at in stated[len(before):]] == [1970] * len(told)
+
+
+async def test_employees_entered_before_are_told_with_their_address_by_the_migration(registry: Registry,
+                                                                                    pg_url: str) -> None:
+    """Employees told before their address was: the migration tells each one not removed once more, with its
+    address and site, stated now (newer than what the others hold of it)."""
+    provider_id, main = await registry.registered_provider()
+    client = registry.client
+    kept = (await client.post(f"/v1/providers/{provider_id}/employees", headers=main,
+                              json={"name": "Pysyvä", "email": "pysyva@paivansade.fi"})).json()
+    gone = (await client.post(f"/v1/providers/{provider_id}/employees", headers=main, json={"name": "Lähtevä"})).json()
+    assert (await client.delete(f"/v1/providers/{provider_id}/employees/{gone['id']}", headers=main)).status_code == 204
+    config = alembic_config(MIGRATIONS, pg_url)
+    await asyncio.to_thread(command.downgrade, config, "e6c2a9f4b7d1")
+    await asyncio.to_thread(command.upgrade, config, "head")
+    changed = await registry.events("registry.employee.changed")
+    assert [(e["employee_id"], e["email"], e["site_id"], e["removed_at"]) for e in changed] == [
+        (kept["id"], "pysyva@paivansade.fi", None, None)]
+    added = await registry.events("registry.employee.added")
+    assert max(e["_occurred_at"] for e in added) < changed[0]["_occurred_at"]

@@ -12,7 +12,7 @@ import httpx
 from seteli_common.messaging.envelope import Envelope
 from seteli_common.messaging.memory import InMemoryTransport
 
-from .conftest import HOUSING, P1, P2, S1, S2, Harness, approve, hetu, new_client, new_voucher, price_list
+from .conftest import HOME_CARE, HOUSING, P1, P2, S1, S2, Harness, approve, hetu, new_client, new_voucher, price_list
 
 KUUSI, KOIVU = "Ryhmäkoti Kuusi", "Ryhmäkoti Koivu"
 
@@ -23,11 +23,11 @@ async def _units(h: Harness, provider_id: str, units: list[str], at: str) -> Non
 
 
 async def _employee(h: Harness, event: str, provider_id: str, employee_id: str, name: str,
-                    removed_at: str | None = None, occurred_at: datetime | None = None) -> None:
+                    removed_at: str | None = None, occurred_at: datetime | None = None, **more: Any) -> None:
     envelope = Envelope(type=f"registry.employee.{event}", tenant_id=None,
                         occurred_at=occurred_at or datetime.now(UTC),
                         payload={"provider_id": provider_id, "employee_id": employee_id, "name": name,
-                                 "removed_at": removed_at})
+                                 "removed_at": removed_at, **more})
     await InMemoryTransport(h.broker).publish(envelope, {}, timeout=1)
     await h.broker.drain()
 
@@ -223,3 +223,29 @@ async def test_a_site_renamed_after_its_registration_keeps_the_new_name_over_the
     await _site(h, "changed", S1, "Päivänsäde Kotikallio", datetime.now(UTC))  # after its registration
     await _site(h, "added", S1, "Päivänsäde koti", EPOCH)
     assert (await _booking(h, made.json()["id"]))["producer_part_name"] == "Päivänsäde Kotikallio"
+
+
+async def test_a_purchase_of_an_employee_or_unit_is_announced_at_that_parts_address(h: Harness) -> None:
+    """Domain: the producer part's notification address gets the notice: an employee's contact address, or the
+    address of the site it works at when it has none (an older fact arriving late changes neither); a unit has
+    no address of its own: the company's."""
+    await _units(h, P1, [KUUSI], "2016-02-01T08:00:00Z")
+    await _employee(h, "added", P1, "emp-liisa", "Liisa Lähihoitaja", email="liisa@paivansade.fi",
+                    occurred_at=datetime(2016, 2, 2, tzinfo=UTC))
+    await _employee(h, "changed", P1, "emp-liisa", "Liisa Lähihoitaja", email="vanha@paivansade.fi",
+                    occurred_at=datetime(2016, 2, 1, tzinfo=UTC))  # older: changes nothing
+    await _employee(h, "added", P1, "emp-ville", "Ville Vailla", site_id=S1)  # no address: the site's
+    expected = {"employee:emp-liisa": "liisa@paivansade.fi", "employee:emp-ville": f"koti@{S1}.fi",
+                f"unit:{KUUSI}": "info@paivansade.fi"}
+    for n, part in enumerate(expected):
+        client = await new_client(h, identity_code=hetu(f"0{n + 1}0380", "-", "902"))
+        commitment = await new_voucher(h, client["id"], service_id=HOME_CARE,
+                                       contents=[{"content_id": "kotikaynti", "granted_amount": "10",
+                                                  "period": "week"}])
+        booked = await h.http.post("/v1/tenants/kouvola/purchases", headers=h.officer(), json={
+            "voucher_id": commitment["id"], "voucher_content_id": commitment["contents"][0]["id"],
+            "provider_id": P1, "producer_part": part})
+        assert booked.status_code == 201, booked.text
+    notices = {n.payload["producer_part"]: n.payload["notification_email"]
+               for n in await h.published("vouchers.purchase.booked")}
+    assert notices == expected

@@ -68,6 +68,17 @@ class SiteChanged(Inbound):
     billing: Billing | None = None
 
 
+class EmployeeChanged(Inbound):
+    """registry.employee.added, .changed and .removed: where notices of this producer part go."""
+
+    provider_id: str
+    employee_id: str
+    name: str
+    removed_at: datetime | None = None
+    email: str = ""  # none given, or told before the registry sent it
+    site_id: str | None = None
+
+
 class UserPassivated(Inbound):
     user_id: str
 
@@ -288,7 +299,7 @@ class PurchaseBooked(Inbound):
     booking_id: str
     commitment_number: str
     provider_id: str
-    producer_part: Any = None
+    producer_part: str | None = None
     notification_email: str | None = None
 
 
@@ -296,7 +307,7 @@ class FeedbackGiven(Inbound):
     feedback_id: str
     kind: str  # thanks | criticism | complaint
     provider_id: str
-    producer_part: Any = None
+    producer_part: str | None = None
     needs_reply: bool = False
     notify_provider: bool = False
     notify_tenant: bool = False

@@ -69,6 +69,19 @@ sites = Table(
     Column("pdf_by_email", Boolean),
 )
 
+# A company's employees ("employee:<id>" as a producer part): a notice of that part goes to the employee's
+# contact address, else to its site's (domain: "an employee: their contact email").
+employees = Table(
+    "employees", metadata,
+    Column("id", String(36), primary_key=True),
+    Column("provider_id", String(36), nullable=False, index=True),
+    Column("name", String(200), nullable=False),
+    Column("email", String(254), nullable=False, server_default=""),
+    Column("site_id", String(36)),
+    Column("removed_at", DateTime(timezone=True)),
+    Column("stated_at", DateTime(timezone=True), nullable=False),  # the fact's time: an older one changes nothing
+)
+
 services = Table(
     "services", metadata,
     Column("tenant_id", String(64), primary_key=True),

@@ -11,6 +11,7 @@ from .contracts import (
     AttachmentFact,
     BillingChanged,
     BookingMade,
+    EmployeeChanged,
     PendingWorkSummarised,
     ProviderRegistered,
     ServiceDefined,
@@ -86,6 +87,14 @@ def subscribe(sub: Subscription) -> None:
 
     sub.on("registry.site.added", model=SiteChanged)(site_changed)
     sub.on("registry.site.changed", model=SiteChanged)(site_changed)
+
+    async def employee_changed(ctx: MessageContext, p: EmployeeChanged) -> None:
+        await repo.save_employee(ctx.session, {
+            "id": p.employee_id, "provider_id": p.provider_id, "name": p.name, "email": p.email,
+            "site_id": p.site_id, "removed_at": p.removed_at, "stated_at": ctx.envelope.occurred_at})
+
+    for event_type in ("registry.employee.added", "registry.employee.changed", "registry.employee.removed"):
+        sub.on(event_type, model=EmployeeChanged)(employee_changed)
 
     @sub.on("registry.user.passivated", model=UserPassivated)
     async def user_passivated(ctx: MessageContext, p: UserPassivated) -> None:

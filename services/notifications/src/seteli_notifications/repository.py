@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from .models import (
     attachments,
     delivery_log,
+    employees,
     messages,
     new_bookings,
     pending_work,
@@ -65,6 +66,16 @@ async def update_provider(session: AsyncSession, provider_id: str, **values: Any
 
 async def get_site(session: AsyncSession, site_id: str) -> dict[str, Any] | None:
     row = (await session.execute(select(sites).where(sites.c.id == site_id))).mappings().first()
+    return dict(row) if row else None
+
+
+async def save_employee(session: AsyncSession, row: dict[str, Any]) -> None:
+    """An employee as of `stated_at`: the newest fact wins (an older one arriving late changes nothing)."""
+    await upsert(session, employees, row, ["id"], where=employees.c.stated_at < row["stated_at"])
+
+
+async def get_employee(session: AsyncSession, employee_id: str) -> dict[str, Any] | None:
+    row = (await session.execute(select(employees).where(employees.c.id == employee_id))).mappings().first()
     return dict(row) if row else None
 
 

@@ -147,15 +147,47 @@ async def to_provider(session: AsyncSession, kind: str, tenant_id: str | None, p
                     provider_id)
 
 
-async def producer_part_email(session: AsyncSession, provider: dict[str, Any], producer_part: Any) -> str:
-    """The notification address of a producer part: a site's own address when the part is a known
-    site, otherwise the company's address."""
-    part_id = producer_part.get("id") if isinstance(producer_part, dict) else producer_part
-    if isinstance(part_id, str) and part_id:
-        site = await repo.get_site(session, part_id)
-        if site is not None and site["provider_id"] == provider["id"]:
+def producer_part(value: str | None) -> tuple[str, str]:
+    """(kind, id or name) of a producer part as the other services spell it (domain.md "tuottajanosa"):
+    None or "" the company, "site:<id>", "unit:<name>", "employee:<id>"; anything else is taken as the
+    company (the message names a part this service cannot place)."""
+    kind, _, key = (value or "").partition(":")
+    return (kind, key) if kind in ("site", "unit", "employee") and key else ("company", "")
+
+
+async def producer_part_email(session: AsyncSession, provider: dict[str, Any], part: str | None) -> str:
+    """The notification address of a producer part: a site's own; an employee's contact address (domain:
+    "an employee: their contact email"), else that of the site the employee works at; the company's for
+    the company and a unit (a unit has no address of its own), and for a part not known (yet) here or
+    of another company. A removed employee's notices go to its site or the company."""
+    kind, key = producer_part(part)
+    site_id = key if kind == "site" else None
+    if kind == "employee":
+        employee = await repo.get_employee(session, key)
+        if employee is not None and employee["provider_id"] == provider["id"]:
+            if employee["email"] and employee["removed_at"] is None:
+                return str(employee["email"])
+            site_id = employee["site_id"]
+    if site_id:
+        site = await repo.get_site(session, site_id)
+        if site is not None and site["provider_id"] == provider["id"] and site["notification_email"]:
             return str(site["notification_email"])
     return str(provider["email"])
+
+
+async def producer_part_name(session: AsyncSession, part: str | None) -> str:
+    """How a notice names the producer part: a site's or an employee's name, a unit's own; "" for the
+    company (the notice names the company anyway) and for a part not known here."""
+    kind, key = producer_part(part)
+    if kind == "unit":
+        return key
+    if kind == "site":
+        found = await repo.get_site(session, key)
+    elif kind == "employee":
+        found = await repo.get_employee(session, key)
+    else:
+        return ""
+    return str(found["name"]) if found else ""
 
 
 # --- the delivery log --------------------------------------------------------------------------

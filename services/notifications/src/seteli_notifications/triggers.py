@@ -68,7 +68,7 @@ def subscribe(sub: Subscription, make: MakeContext) -> None:
         mail = make(ctx)
         provider = await service.provider_or_wait(ctx.session, p.provider_id)
         # Where the payee's other notices go: a site's notification address, else the company's.
-        email = await service.producer_part_email(ctx.session, provider, p.site_id)
+        email = await service.producer_part_email(ctx.session, provider, f"site:{p.site_id}" if p.site_id else None)
         context = {"payee_name": p.payee_name or provider["name"], "month": p.month, "amount": p.amount,
                    "line_count": p.line_count, **carry_over_reason(p.reason),
                    "company_url": mail.portal_link("provider/company")}

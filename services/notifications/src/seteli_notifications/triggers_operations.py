@@ -54,12 +54,6 @@ async def _service_names(ctx: MessageContext, service_id: str) -> dict[str, str]
             "service_name_sv": row["name_sv"] if row else service_id}
 
 
-async def _part_name(ctx: MessageContext, producer_part: Any) -> str:
-    part_id = producer_part.get("id") if isinstance(producer_part, dict) else producer_part
-    site = await repo.get_site(ctx.session, part_id) if isinstance(part_id, str) and part_id else None
-    return str(site["name"]) if site else ""
-
-
 def subscribe(sub: Subscription, make: MakeContext) -> None:
     @sub.on("applications.application.submitted", model=ApplicationFact)
     async def application_submitted(ctx: MessageContext, p: ApplicationFact) -> None:
@@ -156,7 +150,7 @@ def subscribe(sub: Subscription, make: MakeContext) -> None:
         email = p.notification_email or \
             await service.producer_part_email(ctx.session, provider, p.producer_part)
         context = {"commitment_number": p.commitment_number,
-                   "part_name": await _part_name(ctx, p.producer_part)}
+                   "part_name": await service.producer_part_name(ctx.session, p.producer_part)}
         out = await service.to_provider(ctx.session, "purchase_booked", ctx.tenant_id, p.provider_id, context,
                                         email=email)
         await service.enqueue(make(ctx), ctx.envelope, out)
@@ -166,7 +160,7 @@ def subscribe(sub: Subscription, make: MakeContext) -> None:
         provider = await service.provider_or_wait(ctx.session, p.provider_id)
         complaint = p.kind == "complaint"
         context = {"feedback_kind": p.kind, "needs_reply": p.needs_reply or complaint,
-                   "part_name": await _part_name(ctx, p.producer_part)}
+                   "part_name": await service.producer_part_name(ctx.session, p.producer_part)}
         mail = make(ctx)
         # The provider hears of it when a reply or corrective action is asked (a complaint always asks).
         if p.needs_reply or p.notify_provider or complaint:

@@ -95,13 +95,18 @@ class UnitsChanged(EventPayload):
 
 
 class EmployeeAdded(EventPayload):
-    """An employee ("employee:<id>" in price lists and bookings); removal is soft, the id stays."""
+    """An employee ("employee:<id>" in price lists and bookings); removal is soft, the id stays. `email` is
+    the employee's contact address ("" when none is given): a notice about a booking, an event or feedback
+    of this producer part goes there (domain: "an employee: their contact email"); `site_id` the site the
+    employee works at, whose address is used when the employee has none."""
 
     event_type = "registry.employee.added"
     provider_id: str
     employee_id: str
     name: str
     removed_at: datetime | None = None
+    email: str = ""
+    site_id: str | None = None
 
 
 class EmployeeChanged(EmployeeAdded):

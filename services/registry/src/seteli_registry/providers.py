@@ -222,9 +222,11 @@ async def add_employee(ctx: RegistryContext, provider_id: str, data: dict[str, A
 
 
 async def _publish_employee(ctx: RegistryContext, event: type[EmployeeAdded], row: dict[str, Any]) -> None:
-    """Vouchers books "employee:<id>" of the company's employees: it keeps their names and removals."""
+    """Vouchers books "employee:<id>" of the company's employees: it keeps their names and removals; it and
+    notifications send that producer part's notices to the employee's address (or its site's)."""
     await ctx.outbox.add(ctx.session, event(provider_id=row["provider_id"], employee_id=row["id"], name=row["name"],
-                                            removed_at=row["removed_at"]), tenant_id=None)
+                                            removed_at=row["removed_at"], email=row.get("email") or "",
+                                            site_id=row.get("site_id")), tenant_id=None)
 
 
 async def _employee_or_404(ctx: RegistryContext, provider_id: str, employee_id: str) -> dict[str, Any]:
@@ -266,7 +268,7 @@ async def change_employee(ctx: RegistryContext, provider_id: str, employee_id: s
     if values:
         await provider_queries.update_employee(ctx.session, employee_id, values)
     row = await _employee_or_404(ctx, provider_id, employee_id)
-    if "name" in values:
+    if values.keys() & {"name", "email", "site_id"}:  # what the others keep of an employee
         await _publish_employee(ctx, EmployeeChanged, row)
     return row
 

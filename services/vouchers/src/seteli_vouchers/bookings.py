@@ -356,8 +356,17 @@ async def book_purchase(
 
 
 async def _notification_email(ctx: VouchersContext, provider_id: str, part: str | None) -> str | None:
-    if part and part.startswith("site:"):
-        site = await repo.get_site(ctx.session, part.removeprefix("site:"))
+    """The producer part's notification address: a site's own; an employee's contact address, else the
+    address of the site the employee works at; otherwise (the company, a unit) the company's."""
+    site_id = part.removeprefix("site:") if part and part.startswith("site:") else None
+    if part and part.startswith("employee:"):
+        employee = await repo.get_employee(ctx.session, part.removeprefix("employee:"))
+        if employee is not None and employee["provider_id"] == provider_id:
+            if employee["email"]:
+                return str(employee["email"])
+            site_id = employee["site_id"]
+    if site_id:
+        site = await repo.get_site(ctx.session, site_id)
         if site is not None and site["provider_id"] == provider_id and site["notification_email"]:
             return str(site["notification_email"])
     provider = await repo.get_provider(ctx.session, provider_id)

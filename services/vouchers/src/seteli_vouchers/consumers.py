@@ -93,6 +93,7 @@ def subscriptions(clock: Clock | None = None, settings: VouchersSettings | None 
 
     async def employee(ctx: MessageContext, p: EmployeeIn) -> None:
         await repo.save_employee(ctx.session, {"id": p.employee_id, "provider_id": p.provider_id, "name": p.name,
+                                               "email": p.email, "site_id": p.site_id,
                                                "named_at": ctx.envelope.occurred_at, "removed_at": p.removed_at})
 
     for event_type in ("registry.employee.added", "registry.employee.changed", "registry.employee.removed"):

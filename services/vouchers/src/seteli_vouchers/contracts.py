@@ -56,6 +56,8 @@ class EmployeeIn(Inbound):
     employee_id: str
     name: str
     removed_at: datetime | None = None
+    email: str = ""  # the employee's contact address: where notices of its bookings go
+    site_id: str | None = None  # the site it works at: its address when the employee has none
 
 
 class ContentIn(Inbound):

@@ -76,6 +76,9 @@ provider_employees = Table(
     Column("name", String(200), nullable=False),
     Column("named_at", DateTime(timezone=True), nullable=False),  # when the registry published the name
     Column("removed_at", DateTime(timezone=True)),
+    # where a purchased-service booking of the employee is announced: its address, else its site's
+    Column("email", String(254), nullable=False, server_default=""),
+    Column("site_id", String(36)),
 )
 
 services = Table(

@@ -127,14 +127,20 @@ async def save_provider_units(session: AsyncSession, provider_id: str, units: li
 
 
 async def save_employee(session: AsyncSession, row: Row) -> None:
-    """An employee's name as of `named_at` (an older name arriving late changes nothing); a removal is kept
-    once heard, whatever arrives after it."""
-    await upsert(session, provider_employees, {k: row[k] for k in ("id", "provider_id", "name", "named_at")},
+    """An employee's name, address and site as of `named_at` (an older fact arriving late changes nothing); a
+    removal is kept once heard, whatever arrives after it."""
+    kept = ("id", "provider_id", "name", "email", "site_id", "named_at")
+    await upsert(session, provider_employees, {k: row[k] for k in kept},
                  ["id"], where=provider_employees.c.named_at < row["named_at"])
     if row["removed_at"] is not None:
         await session.execute(update(provider_employees).where(provider_employees.c.id == row["id"],
                                                                provider_employees.c.removed_at.is_(None))
                               .values(removed_at=row["removed_at"]))
+
+
+async def get_employee(session: AsyncSession, employee_id: str) -> Row | None:
+    q = select(provider_employees).where(provider_employees.c.id == employee_id)
+    return _one((await session.execute(q)).mappings().first())
 
 
 async def employees_of_provider(session: AsyncSession, provider_id: str) -> list[Row]:
