@@ -18,6 +18,7 @@ import weakref
 from typing import Any
 
 import aio_pika
+import aiormq
 from aio_pika.abc import (
     AbstractChannel,
     AbstractExchange,
@@ -26,6 +27,8 @@ from aio_pika.abc import (
     AbstractRobustConnection,
 )
 from aio_pika.connection import make_url
+from aiormq.exceptions import ChannelInvalidStateError
+from pamqp.commands import Basic
 
 from .envelope import Envelope
 from .transport import (
@@ -45,6 +48,20 @@ UNROUTED = "seteli.unrouted"
 
 def retry_queue_name(spec: QueueSpec, delay: float) -> str:
     return f"{spec.name}.retry.{int(delay * 1000)}ms"
+
+
+def publish_properties(envelope: Envelope, headers: dict[str, str]) -> Basic.Properties:
+    """An event's AMQP properties: those aio_pika.Message(..., delivery_mode=PERSISTENT) gave (its priority 0
+    included), so that consumers see the same message as before."""
+    return Basic.Properties(
+        content_type="application/json",
+        headers={**headers, "x-seteli-tenant": envelope.tenant_id or ""},
+        delivery_mode=2,
+        priority=0,
+        correlation_id=envelope.correlation_id,
+        message_id=str(envelope.event_id),
+        message_type=envelope.type,
+    )
 
 
 def _quorum_args(**extra: Any) -> dict[str, Any]:
@@ -125,24 +142,32 @@ class RabbitTransport:
 
     async def publish(self, envelope: Envelope, headers: dict[str, str], *, timeout: float) -> None:
         await self._ensure_connected()
-        assert self._exchange is not None
-        message = aio_pika.Message(
-            envelope.to_bytes(),
-            headers={**headers, "x-seteli-tenant": envelope.tenant_id or ""},
-            delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
-            message_id=str(envelope.event_id),
-            correlation_id=envelope.correlation_id,
-            content_type="application/json",
-            type=envelope.type,
-        )
+        channel, connection = self._publish_channel, self._connection
+        assert channel is not None and connection is not None
+        # On aiormq's channel itself: aio-pika's Message and Exchange.publish around it cost a third of the
+        # relay's CPU per event. The same frames reach the broker (test_publish_sends_what_aio_pika_sent).
+        body, properties = envelope.to_bytes(), publish_properties(envelope, headers)
         try:
-            async with asyncio.timeout(timeout):
-                await self._exchange.publish(message, routing_key=envelope.type, mandatory=True)
+            if channel.is_closed:  # at once, as aio-pika's publish did (not after the timeout)
+                raise ChannelInvalidStateError(f"{channel!r} closed")
+            if connection.connected.is_set():
+                underlay = await channel.get_underlay_channel()  # does not wait: the connection is up
+            else:  # (reconnecting) aio-pika waited for it within the publish's timeout
+                async with asyncio.timeout(timeout):
+                    underlay = await channel.get_underlay_channel()
+            assert isinstance(underlay, aiormq.Channel)  # (the abstract one has no `wait`)
+            # The timeout covers the confirm (aiormq's own, no second timer). wait=False: queued for the
+            # connection's writer without holding the channel's lock until it is written (a batch's
+            # publishes no longer take turns); only the broker's confirm counts, as before.
+            await underlay.basic_publish(
+                body, exchange=self.exchange_name, routing_key=envelope.type, properties=properties,
+                mandatory=True, timeout=timeout, wait=False,
+            )
         except TimeoutError as exc:
             raise PublishFailed(f"no publisher confirm within {timeout}s") from exc
         except PublishFailed:
             raise
-        except Exception as exc:
+        except Exception as exc:  # a nack (DeliveryError), a return (PublishError), a closed channel
             raise PublishFailed(f"publish failed: {exc!r}") from exc
 
     async def declare(self, spec: QueueSpec) -> None:
