@@ -374,10 +374,25 @@ def _aio_pika_message(envelope: Envelope, headers: dict[str, str]) -> aio_pika.M
     )
 
 
-@pytest.mark.parametrize("tenant, headers", [("t1", {}), (None, WIRE_HEADERS), ("kouvola", {"a": "x" * 70000})])
-def test_publish_properties_are_the_bytes_aio_pika_sent(tenant: str | None, headers: dict[str, str]) -> None:
-    envelope = Envelope(type="test.wire.sent", tenant_id=tenant, correlation_id="korrelaatio-ä", payload={"n": 1})
+@pytest.mark.parametrize("tenant, correlation, headers", [
+    ("t1", "korrelaatio-ä", {}), (None, "korrelaatio-ä", WIRE_HEADERS), ("kouvola", "c", {"a": "x" * 70000}),
+    ("t1", "", WIRE_HEADERS),  # an empty property is left out
+    ("t1", "c", {"k" * 200: "v"}),  # a name pamqp truncates to 128 bytes
+    ("t1", "c", {"n": 5, "b": True}),  # (not an outbox row's: its headers are strings) other types
+    ("ä" * 100, "c" * 255, {"e": ""}),
+])
+def test_publish_properties_are_the_bytes_aio_pika_sent(tenant: str | None, correlation: str,
+                                                        headers: dict[str, Any]) -> None:
+    envelope = Envelope(type="test.wire.sent", tenant_id=tenant, correlation_id=correlation, payload={"n": 1})
     assert publish_properties(envelope, headers).marshal() == _aio_pika_message(envelope, headers).properties.marshal()
+
+
+def test_publish_properties_too_long_for_amqp_are_refused_as_before() -> None:
+    envelope = Envelope(type="test.wire.sent", tenant_id="t1", correlation_id="c" * 256, payload={})
+    with pytest.raises(TypeError, match="maximum length"):
+        _aio_pika_message(envelope, {}).properties.marshal()
+    with pytest.raises(TypeError, match="maximum length"):
+        publish_properties(envelope, {}).marshal()
 
 
 async def test_publish_sends_what_aio_pika_sent(amqp_url: str) -> None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import struct
 import weakref
 from typing import Any
 
@@ -50,10 +51,53 @@ def retry_queue_name(spec: QueueSpec, delay: float) -> str:
     return f"{spec.name}.retry.{int(delay * 1000)}ms"
 
 
+_OCTET, _FLAGS, _LONG = struct.Struct(">B").pack, struct.Struct(">H").pack, struct.Struct(">I").pack
+# content_type, headers, delivery_mode, priority, correlation_id, message_id, message_type (pamqp's flag bits)
+_EVENT_FLAGS = 0x8000 | 0x2000 | 0x1000 | 0x0800 | 0x0400 | 0x0080 | 0x0020
+
+
+def _short_string(value: str) -> bytes:
+    data = value.encode()
+    if len(data) > 255:
+        raise ValueError("too long for a short string")  # pamqp's own encoder says how
+    return _OCTET(len(data)) + data
+
+
+class _EventProperties(Basic.Properties):
+    """pamqp's Basic.Properties with a marshal() written out for an event's properties (pamqp's generic one, a
+    lookup and a call per field, was a tenth of the relay's CPU per event); byte for byte pamqp's
+    (test_publish_properties_are_the_bytes_aio_pika_sent). Anything else is marshalled by pamqp itself."""
+
+    def marshal(self) -> bytes:
+        headers = self.headers
+        if (type(headers) is not dict or not headers or self.content_encoding or self.reply_to or self.expiration
+                or self.timestamp or self.user_id or self.app_id or self.cluster_id
+                or type(self.delivery_mode) is not int or type(self.priority) is not int
+                or not (self.content_type and self.correlation_id and self.message_id and self.message_type)):
+            return super().marshal()
+        try:
+            table: list[bytes] = []
+            for key, value in sorted(headers.items()):  # (pamqp sorts them too)
+                if not isinstance(value, str):
+                    raise ValueError("pamqp encodes the other types")
+                name, data = key.encode(), value.encode()
+                if len(name) > 128:
+                    raise ValueError("pamqp truncates such a name")
+                table += (_OCTET(len(name)), name, b"S", _LONG(len(data)), data)
+            encoded = b"".join(table)
+            return b"".join((
+                _FLAGS(_EVENT_FLAGS), _short_string(self.content_type), _LONG(len(encoded)), encoded,
+                _OCTET(self.delivery_mode), _OCTET(self.priority), _short_string(self.correlation_id),
+                _short_string(self.message_id), _short_string(self.message_type),
+            ))
+        except (AttributeError, ValueError, struct.error):
+            return super().marshal()
+
+
 def publish_properties(envelope: Envelope, headers: dict[str, str]) -> Basic.Properties:
     """An event's AMQP properties: those aio_pika.Message(..., delivery_mode=PERSISTENT) gave (its priority 0
     included), so that consumers see the same message as before."""
-    return Basic.Properties(
+    return _EventProperties(
         content_type="application/json",
         headers={**headers, "x-seteli-tenant": envelope.tenant_id or ""},
         delivery_mode=2,
