@@ -14,6 +14,15 @@ class TcpProxy:
         self.port = listen_port
         self._server: asyncio.Server | None = None
         self._writers: set[asyncio.StreamWriter] = set()
+        self._answering = asyncio.Event()  # cleared by hold_answers: the broker 'freezes' for the client
+        self._answering.set()
+
+    def hold_answers(self) -> None:
+        """What the broker sends is held back (connections stay open) until `release_answers`."""
+        self._answering.clear()
+
+    def release_answers(self) -> None:
+        self._answering.set()
 
     async def start(self) -> None:
         self._server = await asyncio.start_server(self._handle, "127.0.0.1", self.port)
@@ -37,16 +46,19 @@ class TcpProxy:
             return
         self._writers.update({writer, up_writer})
 
-        async def pipe(src: asyncio.StreamReader, dst: asyncio.StreamWriter, delay: float = 0.0) -> None:
+        async def pipe(src: asyncio.StreamReader, dst: asyncio.StreamWriter, delay: float = 0.0,
+                       gate: asyncio.Event | None = None) -> None:
             with contextlib.suppress(Exception):
                 first = True
                 while data := await src.read(65536):
                     if first and delay:
                         await asyncio.sleep(delay)
                     first = False
+                    if gate is not None:
+                        await gate.wait()
                     dst.write(data)
                     await dst.drain()
             dst.transport.abort()
 
-        await asyncio.gather(pipe(reader, up_writer), pipe(up_reader, writer, self.answer_delay))
+        await asyncio.gather(pipe(reader, up_writer), pipe(up_reader, writer, self.answer_delay, self._answering))
         self._writers.difference_update({writer, up_writer})

@@ -7,6 +7,7 @@ import asyncio
 import json
 import shutil
 import subprocess
+import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
@@ -17,8 +18,8 @@ import pytest
 from seteli_common.db import Database
 from seteli_common.messaging.consumer import MessageContext, TransientError
 from seteli_common.messaging.envelope import Envelope
-from seteli_common.messaging.rabbitmq import RabbitTransport, _Acks
-from seteli_common.messaging.transport import Delivery, PublishFailed
+from seteli_common.messaging.rabbitmq import RabbitTransport, _Acks, publish_properties
+from seteli_common.messaging.transport import Delivery, PublishFailed, QueueSpec
 
 from .messaging_harness import Harness, Thing
 from .tcp_proxy import TcpProxy
@@ -358,3 +359,123 @@ async def test_acks_reach_the_broker_in_the_order_they_were_reckoned() -> None:
     await asyncio.sleep(0)  # the first flush sent `1 multiple` and waits for its drain; 3 alone is next
     await asyncio.gather(first, acks.ack(channel, 2), acks.ack(channel, 4))  # reckoned: `4 multiple`
     assert outstanding == {5, 6}
+
+
+WIRE_HEADERS = {"traceparent": "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01", "tracestate": "",
+                "x-ääkköset": "arvo ∑ 😀", "b-second": "sorted by key on the wire"}
+
+
+def _aio_pika_message(envelope: Envelope, headers: dict[str, str]) -> aio_pika.Message:
+    """What RabbitTransport.publish gave aio-pika before it published on aiormq's channel itself."""
+    return aio_pika.Message(
+        envelope.to_bytes(), headers={**headers, "x-seteli-tenant": envelope.tenant_id or ""},
+        delivery_mode=aio_pika.DeliveryMode.PERSISTENT, message_id=str(envelope.event_id),
+        correlation_id=envelope.correlation_id, content_type="application/json", type=envelope.type,
+    )
+
+
+@pytest.mark.parametrize("tenant, correlation, headers", [
+    ("t1", "korrelaatio-ä", {}), (None, "korrelaatio-ä", WIRE_HEADERS), ("kouvola", "c", {"a": "x" * 70000}),
+    ("t1", "", WIRE_HEADERS),  # an empty property is left out
+    ("t1", "c", {"k" * 200: "v"}),  # a name pamqp truncates to 128 bytes
+    ("t1", "c", {"n": 5, "b": True}),  # (not an outbox row's: its headers are strings) other types
+    ("ä" * 100, "c" * 255, {"e": ""}),
+])
+def test_publish_properties_are_the_bytes_aio_pika_sent(tenant: str | None, correlation: str,
+                                                        headers: dict[str, Any]) -> None:
+    envelope = Envelope(type="test.wire.sent", tenant_id=tenant, correlation_id=correlation, payload={"n": 1})
+    assert publish_properties(envelope, headers).marshal() == _aio_pika_message(envelope, headers).properties.marshal()
+
+
+def test_publish_properties_too_long_for_amqp_are_refused_as_before() -> None:
+    envelope = Envelope(type="test.wire.sent", tenant_id="t1", correlation_id="c" * 256, payload={})
+    with pytest.raises(TypeError, match="maximum length"):
+        _aio_pika_message(envelope, {}).properties.marshal()
+    with pytest.raises(TypeError, match="maximum length"):
+        publish_properties(envelope, {}).marshal()
+
+
+async def test_publish_sends_what_aio_pika_sent(amqp_url: str) -> None:
+    """The relay publishes on aiormq's channel itself: a consumer gets the body and properties it got before."""
+    exchange, queue = f"seteli.test.{uuid.uuid4().hex[:8]}", f"wire{uuid.uuid4().hex[:6]}"
+    transport = RabbitTransport(amqp_url, exchange)
+    envelope = Envelope(type="test.wire.sent", tenant_id="kouvola", correlation_id="korrelaatio-ä",
+                        payload={"name": "Äkäslompolo 😀", "amount": "12.50", "list": [1, 2.5, None, True, {}]})
+    try:
+        await transport.declare(QueueSpec(queue, ("test.wire.#",), retry_delays=()))
+        await transport.publish(envelope, WIRE_HEADERS, timeout=5)
+        async with await aio_pika.connect(amqp_url) as connection:
+            channel = await connection.channel()
+            got = await (await channel.declare_queue(queue, passive=True)).get(timeout=5)
+            await got.ack()
+    finally:
+        await transport.close()
+    sent = _aio_pika_message(envelope, WIRE_HEADERS)
+    assert got.body == sent.body
+    assert {k: v for k, v in got.headers.items() if k != "x-delivery-count"} == sent.headers
+    for name in ("content_type", "content_encoding", "delivery_mode", "priority", "correlation_id", "reply_to",
+                 "expiration", "message_id", "timestamp", "type", "user_id", "app_id"):
+        assert getattr(got, name) == getattr(sent, name), name
+    assert got.routing_key == envelope.type and got.exchange == exchange
+
+
+@pytest.fixture
+async def publisher(amqp_url: str) -> AsyncIterator[tuple[RabbitTransport, Envelope]]:
+    """A transport that publishes through a proxy (which can hold the broker's answers back), started."""
+    parts = urlsplit(amqp_url)
+    proxy = TcpProxy(parts.hostname or "127.0.0.1", parts.port or 5672)
+    await proxy.start()
+    proxied = urlunsplit(parts._replace(netloc=f"{parts.username}:{parts.password}@127.0.0.1:{proxy.port}"))
+    transport = RabbitTransport(proxied, f"seteli.test.{uuid.uuid4().hex[:8]}")
+    transport.proxy = proxy  # type: ignore[attr-defined]
+    await transport.start()
+    try:
+        yield transport, Envelope(type="test.refused.sent", tenant_id="t1", payload={"n": 1})
+    finally:
+        proxy.release_answers()
+        await transport.close()
+        await proxy.stop()
+
+
+async def test_a_publish_the_broker_nacks_fails(publisher: tuple[RabbitTransport, Envelope], amqp_url: str) -> None:
+    transport, envelope = publisher
+    async with await aio_pika.connect(amqp_url) as connection:  # a full queue that refuses what is routed to it
+        channel = await connection.channel()
+        full = await channel.declare_queue(f"full{uuid.uuid4().hex[:6]}", auto_delete=True, arguments={
+            "x-max-length": 0, "x-overflow": "reject-publish"})
+        await full.bind(transport.exchange_name, routing_key=envelope.type)
+        with pytest.raises(PublishFailed, match="DeliveryError"):
+            await transport.publish(envelope, {}, timeout=5)
+
+
+async def test_a_returned_publish_fails(publisher: tuple[RabbitTransport, Envelope], amqp_url: str) -> None:
+    transport, envelope = publisher
+    async with await aio_pika.connect(amqp_url) as connection:
+        channel = await connection.channel()
+        plain = await channel.declare_exchange(f"plain{uuid.uuid4().hex[:6]}", auto_delete=True)
+        transport.exchange_name = plain.name  # no alternate exchange, no queue: the mandatory message comes back
+        with pytest.raises(PublishFailed, match="PublishError"):
+            await transport.publish(envelope, {}, timeout=5)
+
+
+async def test_a_publish_on_a_closed_channel_fails_at_once(publisher: tuple[RabbitTransport, Envelope]) -> None:
+    transport, envelope = publisher
+    transport.exchange_name = f"missing{uuid.uuid4().hex[:6]}"  # the broker closes the channel (404)
+    started = time.monotonic()
+    with pytest.raises(PublishFailed, match="publish failed"):
+        await transport.publish(envelope, {}, timeout=10)
+    assert transport._publish_channel is not None
+    await transport._publish_channel.close()
+    with pytest.raises(PublishFailed, match="closed"):
+        await transport.publish(envelope, {}, timeout=10)
+    assert time.monotonic() - started < 5  # neither waited for the timeout
+
+
+async def test_a_publish_not_confirmed_in_time_fails(publisher: tuple[RabbitTransport, Envelope]) -> None:
+    transport, envelope = publisher
+    await transport.publish(envelope, {}, timeout=5)  # confirmed
+    transport.proxy.hold_answers()  # type: ignore[attr-defined]
+    started = time.monotonic()
+    with pytest.raises(PublishFailed, match="no publisher confirm within 0.5s"):
+        await transport.publish(envelope, {}, timeout=0.5)
+    assert 0.5 <= time.monotonic() - started < 3
