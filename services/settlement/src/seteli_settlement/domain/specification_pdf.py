@@ -200,6 +200,9 @@ def _check_decimal(field: str, value: Any) -> None:
         raise SpecificationError(f"{field} must be a finite Decimal, got {type(value).__name__}")
 
 
+_KINDS = ("event", "interruption", "credit")
+
+
 def _validate(spec: Specification) -> None:
     if spec.language not in _LABELS:
         raise SpecificationError(f"unsupported language {spec.language!r}")
@@ -226,6 +229,20 @@ def _validate(spec: Specification) -> None:
     _check_decimal("total", spec.total)
     passed: set[tuple[str, str]] = set()  # a month's lines repeat their clients and contents: checked once
     for i, line in enumerate(spec.lines):
+        # What nearly every line is, checked at once (~1 µs, was ~4): its texts seen before, its numbers finite
+        # Decimals, its period in order; anything else gets the checks below and their messages.
+        units, unit_price, tenant_share, co_payment = line.units, line.unit_price, line.tenant_share, line.co_payment
+        if (
+            line.kind in _KINDS
+            and ("client_ref", line.client_ref) in passed
+            and ("content_name", line.content_name) in passed
+            and ("unit_label", line.unit_label) in passed
+            and type(units) is Decimal and type(unit_price) is Decimal
+            and type(tenant_share) is Decimal and type(co_payment) is Decimal
+            and units.is_finite() and unit_price.is_finite() and tenant_share.is_finite() and co_payment.is_finite()
+            and not line.period_end < line.period_start
+        ):
+            continue
         where = f"lines[{i}]"
         if line.kind not in ("event", "interruption", "credit"):
             raise SpecificationError(f"{where}.kind must be event, interruption or credit")
@@ -371,14 +388,14 @@ class _RowWriter:
         if not self.ready(pdf) or not pdf.current_font_is_set_on_page:
             return start
         x, y, trigger = pdf.l_margin, pdf.y, pdf.page_break_trigger
-        caches = self._line_cells(x)
+        caches, get = self._line_cells(x), dict.get
         out = []
         end = start
         for index in range(start, len(rows)):
             row = rows[index]
             if y + _ROW_H > trigger:
                 break
-            found = [cache.get(text) for cache, text in zip(caches, row, strict=True)]
+            found: list[Any] = list(map(get, caches, row))
             if None in found:  # a text not seen yet in its column: measure and place it
                 found = [self._line_cell(x, column, text) for column, text in enumerate(row)]
             if () in found:  # wraps, or empty, or the {nb} alias: try_row's or fpdf2's way
@@ -386,7 +403,8 @@ class _RowWriter:
             template = self.templates.get(y)
             if template is None:
                 template = self.templates[y] = self._template(x, y)
-            out.append(template.format(*found))
+            a, b, c, d, e, f, g = found  # one % of one tuple: the quickest way found to fill 14 fields
+            out.append(template % (a + b + c + d + e + f + g))
             y += _ROW_H
             end += 1
         if out:
@@ -413,11 +431,11 @@ class _RowWriter:
 
     def _template(self, x: float, y: float) -> str:
         """A row at `y`: per cell the frame's operator and the text's, as try_row joins them, with the
-        cell's two text-dependent parts left as format fields."""
+        cell's two text-dependent parts left as %s (the rest is numbers: no % to escape)."""
         top = f"{(self.page_h - y) * self.k:.2f}"
         text_y = f"{(self.page_h - (y + _PAD) - 0.5 * _LINE_H - 0.3 * self.font_size) * self.k:.2f}"
         frames = self._frames(x, _ROW_H, self._line_layout, False)
-        return "\n".join(f"{head}{top}{{{n}[0]}}{text_y}{{{n}[1]}}" for n, (head, _, _) in enumerate(frames))
+        return "\n".join(f"{head}{top}%s{text_y}%s" for head, _, _ in frames)
 
     def _frames(
         self, x: float, height: float, cells: Sequence[tuple[float, str, str]], fill: bool
