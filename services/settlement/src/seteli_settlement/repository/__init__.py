@@ -533,9 +533,9 @@ async def specification_lines_of(session: AsyncSession, tenant_id: str, run_id: 
     ids = [line_id for line_id, paid_in in await _driver_rows(session, paid) if paid_in == run_id]
     # The numbers as their text (the exact digits and scale): `documents.specification_lines` makes one Decimal
     # per distinct value, whose hash (~3 µs for a new Decimal) the specification's formatting caches then reuse.
-    columns = [column.cast(Text).label(column.name) if column.name in _NUMBERS else column for column in columns]
+    as_read: list[Any] = [c.cast(Text).label(c.name) if c.name in _NUMBERS else c for c in columns]
     query = (
-        select(*columns)
+        select(*as_read)
         .where(ledger.c.tenant_id == tenant_id, ledger.c.id == any_(bindparam("ids", ids, type_=ARRAY(BigInteger))))
         .order_by(ledger.c.id)
     )
