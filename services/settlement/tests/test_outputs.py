@@ -139,3 +139,41 @@ async def test_specification_pdf_identifies_clients_only_by_their_number(harness
         f"/v1/tenants/{T}/runs/{run['id']}/payments/{payment['payment_id']}/specification.pdf", headers=other
     )
     assert response.status_code == 404
+
+
+async def test_specification_read_from_postgresql_prints_as_its_decimals(harness: Any) -> None:
+    """The specification's lines are read with their numbers as text (one Decimal per distinct value): the PDF is
+    byte for byte the one the same lines make as Decimals, scales included (2.25 days at 45.555 €)."""
+    from decimal import Decimal
+
+    from seteli_common.clock import Month
+    from seteli_settlement import repository as repo
+    from seteli_settlement.domain import documents
+
+    h = harness
+    await h.seed()
+    await h.event("e-1", "2016-03-01", "2016-03-10")
+    await h.event("e-2", "2016-03-02", "2016-03-02", client_ref="A-1002", units="2.25", price="45.555",
+                  share="40.50")
+    await h.event("e-3", "2016-03-03", "2016-03-03", client_ref="A-1003", units="2.25", price="45.555",
+                  share="40.50")
+    run = await h.run("2016-03")
+    payment = next(p for p in run["payments"] if p["provider_id"] == P1)
+    async with h.runtime.db.transaction(tenant_id=T) as session:
+        lines = await repo.specification_lines_of(session, T, run["id"], int(payment["payment_id"]))
+        row = await repo.get_payment(session, T, run["id"], int(payment["payment_id"]))
+        tenant = await repo.get_tenant(session, T)
+        provider = await repo.get_provider(session, P1)
+        services = await repo.tenant_services(session, T)
+    assert row is not None and len(lines) == 3
+    as_decimals = [
+        {**dict(line), **{name: Decimal(line[name]) for name in ("units", "unit_price", "amount", "co_payment")}}
+        for line in lines
+    ]
+    created = datetime(2016, 4, 3, 8, 0, tzinfo=UTC)
+    month = Month.parse("2016-03")
+    read = documents.specification_pdf(tenant, provider, row, lines, services, month, created)
+    assert read is not None
+    assert read == documents.specification_pdf(tenant, provider, row, as_decimals, services, month, created)
+    text = pdf_text(read)
+    assert "A-1002 Hoito ja hoiva 2.3.2016 2,25 vrk 45,56 € 91,13 € 11,37 €" in text.replace("\u00a0", " ")

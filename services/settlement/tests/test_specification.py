@@ -286,6 +286,26 @@ def test_bad_line_is_refused(change, error):
 @pytest.mark.parametrize(
     ("change", "error"),
     [
+        ({"tenant_share": 800.0}, "lines\\[4\\].tenant_share must be a finite Decimal"),
+        ({"units": True}, "lines\\[4\\].units must be a finite Decimal"),
+        ({"co_payment": Decimal("-Infinity")}, "lines\\[4\\].co_payment must be a finite Decimal"),
+        ({"unit_price": Decimal("NaN")}, "lines\\[4\\].unit_price must be a finite Decimal"),
+        ({"kind": "bonus"}, "lines\\[4\\].kind must be"),
+        ({"period_end": date(2024, 4, 30)}, "lines\\[4\\]: period_end is before period_start"),
+    ],
+)
+def test_bad_line_after_lines_like_it_is_refused(change, error):
+    """A month's lines repeat their clients and contents, whose texts are checked once: a later line with the
+    same texts and a bad number, kind or period is refused all the same, and named."""
+    lines = make_lines()
+    lines.append(replace(lines[0], **change))
+    with pytest.raises(SpecificationError, match=error):
+        render_specification_pdf(make_spec(lines=lines, total=Decimal("5111.25")))
+
+
+@pytest.mark.parametrize(
+    ("change", "error"),
+    [
         ({"period": "2024-5"}, "YYYY-MM"),
         ({"language": "en"}, "unsupported language"),
         ({"provider_business_id": "2077474-1"}, "business ID"),

@@ -64,3 +64,23 @@ async def test_worker_processes_complete_a_run(harness_factory: Any) -> None:
         assert codes == [0, 0]
         # What the workers wrote to the outbox leaves through the API process's relay.
         assert len(await h.published("settlement.payment.computed")) == 2
+
+
+async def test_a_worker_process_loads_the_pdf_renderer_before_it_takes_work(
+    monkeypatch: Any, tmp_path: Any
+) -> None:
+    """A worker process renders specifications in every run: fpdf2 is imported as the process starts, not
+    on its first specification (where it cost the run 0.2 CPU s with bytecode, ~2 s without)."""
+    from seteli_settlement.worker import __main__ as worker_main
+
+    order: list[str] = []
+
+    async def works(self: Any, stop: asyncio.Event, poll_seconds: float) -> None:
+        order.append("work")
+
+    monkeypatch.setenv("SETTLEMENT_DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path / 'worker.db'}")
+    monkeypatch.setenv("SETTLEMENT_WORKER_SCHEDULER", "false")
+    monkeypatch.setattr(worker_main, "load_renderer", lambda: order.append("renderer"))
+    monkeypatch.setattr(worker_main.SettlementWorker, "run_forever", works)
+    await worker_main.main()
+    assert order == ["renderer", "work"]

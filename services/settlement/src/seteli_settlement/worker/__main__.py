@@ -12,6 +12,7 @@ from typing import Any
 from seteli_common.telemetry import setup_logging
 
 from ..bootstrap import build_worker_deps
+from ..domain.specification_pdf import load_renderer
 from . import SettlementWorker, scheduler_loop
 
 log = logging.getLogger("seteli.settlement.worker")
@@ -29,6 +30,9 @@ async def main() -> None:
     if settings.broker_url:  # without a broker the API process's relay sends what we write to the outbox
         await runtime.transport.start()
         runtime.relay.start()
+    # The API process imports fpdf2 on its first specification (its start stays short); a worker process renders
+    # them in every run, so it is ready before it takes work.
+    load_renderer()
     tasks = [SettlementWorker(deps).run_forever(stop, settings.worker_poll_seconds)]
     if settings.worker_scheduler:
         tasks.append(scheduler_loop(deps, stop, settings.scheduler_interval_seconds))
