@@ -173,6 +173,10 @@ async def main(connections: list[int], seconds: float, bookings: int, py_spy: st
                 wrk(f"{baseline.url}/ping", 16, 2)
                 results["b_live"] = measured(baseline, f"{baseline.url}/ping", 50, seconds)
                 lines.append(show("raw      GET /ping, 50 conn.", results["b_live"]))
+                # The same query string as the probe through the stack: FastAPI parses it for either route, so
+                # the ratio compares the stacks, not a query string against none.
+                results["b_stack"] = measured(baseline, f"{baseline.url}/ping?through=stack", 50, seconds)
+                lines.append(show("raw      GET /ping?through=stack, 50 conn.", results["b_stack"]))
                 for c in connections:
                     wrk(f"{baseline.url}/orders", c, 2, baseline.post_script)
                     results[f"b_post{c}"] = r = measured(baseline, f"{baseline.url}/orders", c, seconds,
@@ -187,12 +191,13 @@ async def main(connections: list[int], seconds: float, bookings: int, py_spy: st
                 await testing.drop_database(ADMIN_URL, url)
             testing.delete_vhost(amqp)
     print("\n".join(lines))
-    print(f"  ratio /health/live {results['live']['rps'] / results['b_live']['rps']:.0%}; " + "; ".join(
+    print(f"  ratio /health/live {results['live']['rps'] / results['b_live']['rps']:.0%}, through the stack "
+          f"{results['stack']['rps'] / results['b_stack']['rps']:.0%}; " + "; ".join(
         f"POST {c} conn. {results[f'post{c}']['rps'] / results[f'b_post{c}']['rps']:.0%}" for c in connections))
     after = load()
     print(f"  after: {after}")
     report("GET /health/live, 50 conn.", results["live"], results["b_live"], 0.8, after)
-    report("GET /health/live through the whole stack, 50 conn.", results["stack"], results["b_live"], 0.8, after)
+    report("GET /health/live through the whole stack, 50 conn.", results["stack"], results["b_stack"], 0.8, after)
     for c in connections:
         report(f"POST /events, {c} conn.", results[f"post{c}"], results[f"b_post{c}"], 0.6, after,
                p99_goal_ms=100.0 if c >= 50 else None)
