@@ -8,6 +8,7 @@ from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 
+from seteli_common.sql import rows_by_key
 from sqlalchemy import String, and_, any_, bindparam, delete, insert, or_, select
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -26,7 +27,7 @@ from ..models import (
 from . import rows
 
 Row = dict[str, Any]
-Read = Mapping[str, Any]  # a row read by key: asyncpg's Record on PostgreSQL (see _dicts), else a dict
+Read = Mapping[str, Any]  # a row read by key: an asyncpg Record on PostgreSQL (seteli_common.sql.rows_by_key), a dict
 
 
 async def tenants_with_auto_recording(session: AsyncSession) -> list[str]:
@@ -83,22 +84,6 @@ _BOOKING_CONTEXT = (  # what a draft needs of its booking (`repository.booking_c
 )
 
 
-async def _dicts(session: AsyncSession, query: Any) -> list[Any]:
-    """The rows, read by key (r["id"], r.get("ended_on")). On PostgreSQL asyncpg's own records, fetched by the
-    driver (a quarter of the CPU of SQLAlchemy's result rows for the tens of thousands of rows of a tenant;
-    these columns' types need no result processing), elsewhere dicts."""
-    if session.get_bind().dialect.name == "postgresql":
-        compiled = query.compile(dialect=session.get_bind().dialect)
-        params = [compiled.params[name] for name in compiled.positiontup or ()]
-        raw = await (await session.connection()).get_raw_connection()
-        driver = raw.driver_connection
-        assert driver is not None
-        return list(await driver.fetch(str(compiled), *params))
-    result = await session.execute(query)
-    keys = list(result.keys())
-    return [dict(zip(keys, r, strict=True)) for r in result.all()]
-
-
 async def lock_day_bookings_with_auto_recording(
     session: AsyncSession, tenant_id: str, month_first: date, month_last: date
 ) -> list[Read]:
@@ -113,7 +98,7 @@ async def lock_day_bookings_with_auto_recording(
         .order_by(bookings.c.voucher_content_id, bookings.c.id)
         .with_for_update(of=voucher_contents)
     )
-    return await _dicts(session, query)
+    return await rows_by_key(session, query)
 
 
 def _any_of(session: AsyncSession, column: Any, ids: Sequence[str]) -> list[Any]:
@@ -143,7 +128,7 @@ async def contents_events(session: AsyncSession, tenant_id: str, content_ids: Se
                    condition)
             .order_by(events.c.voucher_content_id, events.c.created_at, events.c.id)
         )
-        for r in await _dicts(session, query):
+        for r in await rows_by_key(session, query):
             found.setdefault(r["voucher_content_id"], []).append(r)
     return found
 
@@ -161,7 +146,7 @@ async def contents_interruptions(
             .where(t.c.tenant_id == tenant_id, t.c.credited.is_(False), condition)
             .order_by(t.c.voucher_content_id, t.c.start)
         )
-        for r in await _dicts(session, query):
+        for r in await rows_by_key(session, query):
             found.setdefault(r["voucher_content_id"], []).append(r)
     return found
 
@@ -188,7 +173,7 @@ async def booking_contexts(session: AsyncSession, tenant_id: str, booking_ids: S
     found: dict[str, Read] = {}
     for condition in _any_of(session, bookings.c.id, booking_ids):
         chunk = query.where(bookings.c.tenant_id == tenant_id, condition)
-        found.update((r["id"], r) for r in await _dicts(session, chunk))
+        found.update((r["id"], r) for r in await rows_by_key(session, chunk))
     return found
 
 

@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from seteli_common.sql import insert_for as _insert
-from seteli_common.sql import is_postgres, serialise_on
+from seteli_common.sql import is_postgres, rows_by_key, serialise_on
 from seteli_common.sql import upsert as _upsert
 from sqlalchemy import BigInteger, Text, and_, any_, bindparam, exists, func, select, text, update
 from sqlalchemy.dialects.postgresql import ARRAY
@@ -530,7 +530,7 @@ async def specification_lines_of(session: AsyncSession, tenant_id: str, run_id: 
     paid = select(paid_lines.c.line_id, paid_lines.c.run_id).where(
         paid_lines.c.tenant_id == tenant_id, paid_lines.c.payment_id == payment_id
     )
-    ids = [line_id for line_id, paid_in in await _driver_rows(session, paid) if paid_in == run_id]
+    ids = [line_id for line_id, paid_in in await rows_by_key(session, paid) if paid_in == run_id]
     # The numbers as their text (the exact digits and scale): `documents.specification_lines` makes one Decimal
     # per distinct value, whose hash (~3 µs for a new Decimal) the specification's formatting caches then reuse.
     as_read: list[Any] = [c.cast(Text).label(c.name) if c.name in _NUMBERS else c for c in columns]
@@ -539,19 +539,7 @@ async def specification_lines_of(session: AsyncSession, tenant_id: str, run_id: 
         .where(ledger.c.tenant_id == tenant_id, ledger.c.id == any_(bindparam("ids", ids, type_=ARRAY(BigInteger))))
         .order_by(ledger.c.id)
     )
-    return await _driver_rows(session, query)
-
-
-async def _driver_rows(session: AsyncSession, query: Any) -> list[Any]:
-    """PostgreSQL: the rows as asyncpg's own records (read by key, like mappings), fetched by the driver in the
-    session's transaction: SQLAlchemy's result rows cost ~8 µs a line of a specification's thousands, and these
-    columns' types need no result processing."""
-    compiled = query.compile(dialect=session.get_bind().dialect)
-    params = [compiled.params[name] for name in compiled.positiontup or ()]
-    raw = await (await session.connection()).get_raw_connection()
-    driver = raw.driver_connection
-    assert driver is not None
-    return list(await driver.fetch(str(compiled), *params))
+    return await rows_by_key(session, query)
 
 
 # --- previews ------------------------------------------------------------------------------------
