@@ -1,7 +1,7 @@
 """The monthly auto-recording of one large tenant (events, issue #21 P5), beside plain asyncpg writing the same
 number of draft rows in the same run.
 
-    uv run --frozen python bench/auto_recording.py [--contents 20000]   # full size: --contents 100000
+    uv run --frozen python bench/auto_recording.py [--contents 20000] [--profile]   # full size: --contents 100000
 
 Creates a new migrated events database and writes a tenant straight into its tables: `--contents` day-unit
 voucher contents of enhanced sheltered housing (service records automatically), one booking each, a
@@ -17,7 +17,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import cProfile
 import json
+import pstats
 import time
 import uuid
 from datetime import UTC, date, datetime
@@ -81,7 +83,7 @@ async def seed(dsn: str, n: int) -> None:
         await conn.close()
 
 
-async def run_seteli(url: str) -> tuple[int, float, float]:
+async def run_seteli(url: str, profile: bool = False) -> tuple[int, float, float]:
     from seteli_common.clock import FixedClock
     from seteli_common.messaging.memory import InMemoryBroker
     from seteli_events.bootstrap import build_runtime
@@ -94,9 +96,17 @@ async def run_seteli(url: str) -> tuple[int, float, float]:
     try:
         async with runtime.db.transaction(tenant_id=T) as session:  # connect and warm up outside the timing
             await session.execute(text("SELECT 1"))
+        profiler = cProfile.Profile() if profile else None
         cpu0, t0 = time.process_time(), time.perf_counter()
+        if profiler is not None:
+            profiler.enable()
         made = await month_jobs.auto_record(runtime, date(2016, 3, 4), T)
-        return made[T], time.perf_counter() - t0, time.process_time() - cpu0
+        wall, cpu = time.perf_counter() - t0, time.process_time() - cpu0
+        if profiler is not None:  # its own overhead is in wall and cpu: compare shares, not figures
+            profiler.disable()
+            pstats.Stats(profiler).sort_stats("cumulative").print_stats(40)
+            pstats.Stats(profiler).sort_stats("tottime").print_stats(25)
+        return made[T], wall, cpu
     finally:
         await runtime.db.dispose()
 
@@ -131,7 +141,7 @@ async def run_baseline(dsn: str, n: int) -> tuple[float, float]:
     return rates[0], rates[1]
 
 
-async def main(contents: int) -> None:
+async def main(contents: int, profile: bool = False) -> None:
     from seteli_events.bootstrap import MIGRATIONS
 
     print(f"auto_recording: {contents} day-unit contents, March 2016; {load()}")
@@ -140,7 +150,7 @@ async def main(contents: int) -> None:
         t0 = time.perf_counter()
         await seed(_dsn(url), contents)
         print(f"  seeded in {time.perf_counter() - t0:.1f} s")
-        drafts, wall, cpu = await run_seteli(url)
+        drafts, wall, cpu = await run_seteli(url, profile)
         seteli = drafts / wall
         print(f"  seteli  auto_record: {drafts} drafts in {wall:.2f} s = {seteli:,.0f} drafts/s; "
               f"this process {cpu:.2f} CPU s ({cpu / drafts * 1e6:.0f} µs per draft)")
@@ -158,4 +168,7 @@ async def main(contents: int) -> None:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--contents", type=int, default=20_000)
-    asyncio.run(main(parser.parse_args().contents))
+    parser.add_argument("--profile", action="store_true",
+                        help="print cProfile's top functions of the auto-recording (slows it: shares, not figures)")
+    args = parser.parse_args()
+    asyncio.run(main(args.contents, args.profile))

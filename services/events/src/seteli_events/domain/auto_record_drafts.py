@@ -99,7 +99,8 @@ def auto_record_candidates(run_month: Month, contents: Sequence[AutoRecordInput]
             if i_end > i_start:
                 away.update(_day_range(i_start, i_end - _ONE_DAY))
         # The latest event: latest end, then latest start, then the last recorded.
-        _, _, _, latest = max((e.end, e.start, i, e) for i, e in enumerate(content.events))
+        events = content.events
+        latest = events[0] if len(events) == 1 else max((e.end, e.start, i, e) for i, e in enumerate(events))[3]
         runs = _ranges(d for d in _day_range(start, end) if d not in away) if away else [(start, end)]
         for run_start, run_end in runs:
             drafts.append(DraftEvent(content.voucher_content_id, run_start, run_end,
