@@ -62,10 +62,6 @@ class DraftEvent:
         return Decimal((self.end - self.start).days + 1)
 
 
-def _overlaps(start: date, end: date, first: date, last: date) -> bool:
-    return start <= last and end >= first
-
-
 def auto_record_candidates(run_month: Month, contents: Sequence[AutoRecordInput]) -> list[DraftEvent]:
     """Draft events of the monthly auto-recording (run on the 4th for ``run_month``).
 
@@ -87,19 +83,20 @@ def auto_record_candidates(run_month: Month, contents: Sequence[AutoRecordInput]
         start, end = max(first, content.valid_from), min(last, content.valid_until or last)
         if start > end:
             continue
-        if not any(_overlaps(e.start, e.end, previous_first, previous_last) for e in content.events):
+        events = content.events  # (the overlap tests inline: this loop runs for every content of a tenant)
+        if not any(e.start <= previous_last and e.end >= previous_first for e in events):
             continue
-        if any(_overlaps(e.start, e.end, first, last) for e in content.events):
-            continue
-        if any(i_end is None for _, i_end in content.interruptions):
+        if any(e.start <= last and e.end >= first for e in events):
             continue
         away: set[date] = set()
-        for i_start, i_end in content.interruptions:
-            assert i_end is not None
-            if i_end > i_start:
-                away.update(_day_range(i_start, i_end - _ONE_DAY))
+        if content.interruptions:
+            if any(i_end is None for _, i_end in content.interruptions):
+                continue
+            for i_start, i_end in content.interruptions:
+                assert i_end is not None
+                if i_end > i_start:
+                    away.update(_day_range(i_start, i_end - _ONE_DAY))
         # The latest event: latest end, then latest start, then the last recorded.
-        events = content.events
         latest = events[0] if len(events) == 1 else max((e.end, e.start, i, e) for i, e in enumerate(events))[3]
         runs = _ranges(d for d in _day_range(start, end) if d not in away) if away else [(start, end)]
         for run_start, run_end in runs:
