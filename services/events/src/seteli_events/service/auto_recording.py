@@ -48,7 +48,8 @@ from .recording import (
 Row = dict[str, Any]
 
 
-CHUNK = 4_000  # voucher contents drafted per insert; PostgreSQL writes one chunk while Python makes the next
+CHUNK = 2_000  # voucher contents drafted per insert; PostgreSQL writes one chunk while Python makes the next
+# (smaller: PostgreSQL waits less for the first chunk and Python for the last; 2,000 beat 4,000 and 1,000)
 
 
 async def auto_record_tenant(ctx: EventsContext, month: Month) -> dict[str, Any]:
