@@ -227,3 +227,24 @@ async def test_a_death_recorded_later_leaves_a_paid_and_credited_event_to_its_cr
     assert await h.published("events.credit.withdrawn") == []
     assert week[-1]["id"] not in {d["event_id"] for d in await h.published("events.event.deleted")}
     assert (await h.client.get(f"/v1/tenants/{T}/credits", headers=h.officer())).json()["total"] == 1
+
+
+async def test_a_text_edit_of_an_event_within_the_grant_keeps_it_payable(seeded: Harness) -> None:
+    # The week's last event crossed the grant and waits (or was approved); the provider then fixes the text of
+    # an earlier event: its work is unchanged, it crossed nothing, so it stays payable (the officer's queue
+    # keeps the one event that crossed the limit); so does a shorter visit.
+    h = seeded
+    week = await _week(h)
+    url = f"/v1/tenants/{T}/events/{week[3]['id']}"
+    text = await h.client.patch(url, json={"text": "Kauppakäynti"}, headers=h.provider())
+    assert text.status_code == 200, text.text
+    assert text.json()["approval"] == "payable"
+    queue = (await h.client.get(f"/v1/tenants/{T}/approvals", headers=h.officer())).json()
+    assert [e["id"] for e in queue["items"]] == [week[-1]["id"]]
+    await _decide(h, week[-1]["id"], {"decision": "approve"})
+    again = await h.client.patch(url, json={"text": "Kauppa- ja apteekkikäynti"}, headers=h.provider())
+    assert again.json()["approval"] == "payable"
+    shorter = await h.client.patch(url, json={"end_time": "11:15"}, headers=h.provider())  # 2 h instead of 2 h 15
+    assert shorter.json()["approval"] == "payable" and shorter.json()["amount_tenant"] == "60.00"
+    statuses = [(p["revision"], p["status"]) for p in await h.published("events.event.corrected")]
+    assert statuses == [(2, "payable"), (3, "payable"), (4, "payable")]

@@ -46,9 +46,12 @@ async def revalue(ctx: EventsContext, event: Row, inp: EventInput) -> Row:
     if event["status"] == "recorded" and inp.status == "draft":
         raise invalid("status", "a recorded event cannot become a draft again; delete it instead")
     result = await evaluate(ctx, booking, inp, event["id"])
-    same_work = (inp.start, result["end"], result["units"]) == (event["start"], event["end"], event["units"])
-    if event["approval"] == "approved" and result["approval"] == "awaiting_approval" and same_work:
-        result["approval"] = "approved"  # a text or performer change keeps the tenant's decision
+    # The same days (or fewer) and no more units add nothing to any grant period: the event crosses no limit it
+    # did not cross before, so a text or performer change (or a shorter visit) keeps the tenant's approval, and
+    # an event within the grant stays payable even when later events of its period now fill the grant.
+    no_more_work = inp.start == event["start"] and result["end"] <= event["end"] and result["units"] <= event["units"]
+    if event["approval"] in ("approved", "payable") and result["approval"] == "awaiting_approval" and no_more_work:
+        result["approval"] = event["approval"]
     was_published = event["revision"] > 0
     revision = event["revision"] + 1 if inp.status == "recorded" else event["revision"]
     values = {
