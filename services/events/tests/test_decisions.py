@@ -248,3 +248,33 @@ async def test_a_text_edit_of_an_event_within_the_grant_keeps_it_payable(seeded:
     assert shorter.json()["approval"] == "payable" and shorter.json()["amount_tenant"] == "60.00"
     statuses = [(p["revision"], p["status"]) for p in await h.published("events.event.corrected")]
     assert statuses == [(2, "payable"), (3, "payable"), (4, "payable")]
+
+
+async def test_a_provider_deleting_an_approved_and_credited_unpaid_event_takes_its_credit_with_it(
+    seeded: Harness,
+) -> None:
+    # Approved and credited before any run paid it, then deleted by the provider: nothing is paid for the event,
+    # so its credit of -60.00 must not be deducted from the provider's next payment either.
+    h = seeded
+    week = await _week(h)
+    await _decide(h, week[-1]["id"], {"decision": "approve_and_credit", "reason": "Ylitys"})
+    [credit] = await h.published("events.credit.requested")
+    deleted = await h.client.delete(f"/v1/tenants/{T}/events/{week[-1]['id']}", headers=h.provider())
+    assert deleted.status_code == 204, deleted.text
+    assert [d["event_id"] for d in await h.published("events.event.deleted")] == [week[-1]["id"]]
+    assert [(w["credit_id"], w["event_id"]) for w in await h.published("events.credit.withdrawn")] == [
+        (credit["credit_id"], week[-1]["id"])]
+    assert (await h.client.get(f"/v1/tenants/{T}/credits", headers=h.officer())).json()["total"] == 0
+
+
+async def test_a_provider_cannot_edit_an_approved_and_credited_unpaid_event(seeded: Harness) -> None:
+    # Credited whole (-60.00) before it was paid: shortened to 1 h 30 min, the run would pay 45.00 for it and
+    # still deduct 60.00. The provider records the corrected event instead (as the officer's decision says).
+    h = seeded
+    week = await _week(h)
+    await _decide(h, week[-1]["id"], {"decision": "approve_and_credit", "reason": "Ylitys"})
+    url = f"/v1/tenants/{T}/events/{week[-1]['id']}"
+    edited = await h.client.patch(url, json={"end_time": "11:30"}, headers=h.provider())
+    assert edited.status_code == 409 and edited.json()["code"] == "event_credited", edited.text
+    assert (await h.client.get(url, headers=h.provider())).json()["amount_tenant"] == "60.00"
+    assert await h.published("events.event.corrected") == []

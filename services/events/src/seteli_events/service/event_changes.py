@@ -21,6 +21,7 @@ from ..context import EventsContext
 from ..events import EventCorrected, EventDeleted, EventRecorded
 from ..repository import pages
 from ..repository.pages import EventFilter, Reader
+from . import approvals
 from .recording import EventInput, evaluate, event_view, get_event, publish_event, require_team
 
 Row = dict[str, Any]
@@ -104,11 +105,20 @@ def merged_input(event: Mapping[str, Any], changes: Mapping[str, Any]) -> EventI
 
 async def edit_event(ctx: EventsContext, principal: Principal, event_id: str, changes: Mapping[str, Any]) -> Row:
     event = await _owned_event(ctx, principal, event_id)
+    if event["credited"]:
+        # Approved and credited before it was paid: the credit takes back the whole event as the officer saw it,
+        # so a changed event would be paid at its new value and credited at the old one.
+        raise conflict("The event is credited as a whole; record a corrected event instead", code="event_credited")
     return await revalue(ctx, event, merged_input(event, changes))
 
 
 async def delete_event(ctx: EventsContext, principal: Principal, event_id: str) -> None:
-    await remove_event(ctx, await _owned_event(ctx, principal, event_id))
+    event = await _owned_event(ctx, principal, event_id)
+    if event["credited"]:
+        # Approved and credited before it was paid: with the event gone there is nothing left for it to take back
+        # (settlement reverses whatever a run paid of either).
+        await approvals.withdraw_credit(ctx, event, "the event was deleted")
+    await remove_event(ctx, event)
 
 
 async def remove_event(ctx: EventsContext, event: Mapping[str, Any]) -> None:
