@@ -59,6 +59,7 @@ from .recording import (
     client_pays_on,
     content_end,
     content_terms,
+    ended_bookings_away,
     load_booking,
     overlap_problem,
     price_list,
@@ -141,8 +142,10 @@ async def _check_days(
     far = date(9999, 12, 31)
     clash = set(overlapping_days([(e["start"], e["end"]) for e in live], start, min(away_until, far)))
     others = await repo.content_interruptions(ctx.session, ctx.tenant_id, booking["voucher_content_id"], exclude)
+    booking_ends = await ended_bookings_away(ctx, others)
     for other in others:  # interruptions may not share any day, return days included
-        first, last = max(start, other["start"]), min(end or far, other["end"] or far)
+        other_last = other["end"] or booking_ends.get(other["booking_id"], far)
+        first, last = max(start, other["start"]), min(end or far, other_last)
         if first <= last:
             clash.update(first + timedelta(days=n) for n in range(min((last - first).days + 1, 62)))
     if clash:
