@@ -44,7 +44,7 @@ async def test_queue_and_approval(seeded: Harness) -> None:
     assert (await h.client.get(f"/v1/tenants/{T}/approvals", headers=h.provider())).status_code == 403
     approved = await _decide(h, week[-1]["id"], {"decision": "approve"})
     assert approved["approval"] == "approved"
-    assert await h.published("events.event.approved") == [{"event_id": week[-1]["id"]}]
+    assert await h.published("events.event.approved") == [{"event_id": week[-1]["id"], "revision": 1}]
     assert (await h.client.get(f"/v1/tenants/{T}/approvals", headers=h.officer())).json()["total"] == 0
     twice = await h.client.post(
         f"/v1/tenants/{T}/events/{week[-1]['id']}/decision", json={"decision": "approve"}, headers=h.officer()
@@ -63,7 +63,7 @@ async def test_rejection_needs_a_reason_and_is_published(seeded: Harness) -> Non
     assert rejected["approval"] == "rejected" and rejected["decision_reason"] == "Yli myönnetyn"
     assert await h.published("events.event.rejected") == [{
         "event_id": week[-1]["id"], "reason": "Yli myönnetyn", "provider_id": "p-paivansade", "client_ref": "K-5",
-        "start": "2016-03-11", "end": "2016-03-11", "service_id": week[-1]["service_id"]}]
+        "start": "2016-03-11", "end": "2016-03-11", "service_id": week[-1]["service_id"], "revision": 1}]
 
 
 async def test_approve_and_credit_then_a_corrected_event_within_the_grant(seeded: Harness) -> None:
