@@ -53,6 +53,7 @@ from ..events import (
     Segment,
     segment_out,
 )
+from . import approvals
 from .event_changes import ensure_open, merged_input, revalue
 from .recording import (
     check_content_goes_on,
@@ -460,6 +461,20 @@ async def remove(ctx: EventsContext, row: Row) -> None:
 
 def view(row: Mapping[str, Any]) -> Row:
     return _view(row)
+
+
+async def credit(ctx: EventsContext, principal: Principal, interruption_id: str, reason: str) -> Row:
+    """The officer's credit of a settled interruption (approvals.request_interruption_credit). It takes back all
+    the interruption paid, its return day included, and gives its days back: the presence event starting on the
+    return day pays that day again (re-valued, settled or not, as when a removal gives it back), since no new
+    event can record a day inside it."""
+    credited = await approvals.request_interruption_credit(ctx, principal, interruption_id, reason)
+    row = await repo.lock_interruption(ctx.session, ctx.tenant_id, interruption_id)
+    assert row is not None
+    for event in await repo.content_events(ctx.session, ctx.tenant_id, row["voucher_content_id"]):
+        if blocks_days(event) and event["start"] == row["end"]:
+            await revalue(ctx, event, merged_input(event, {}))
+    return credited
 
 
 # ---- the tenant's approval (004 §4.3.5.2: the tenant approves by the 3rd) -------------------------------
