@@ -44,7 +44,7 @@ async def test_queue_and_approval(seeded: Harness) -> None:
     assert (await h.client.get(f"/v1/tenants/{T}/approvals", headers=h.provider())).status_code == 403
     approved = await _decide(h, week[-1]["id"], {"decision": "approve"})
     assert approved["approval"] == "approved"
-    assert await h.published("events.event.approved") == [{"event_id": week[-1]["id"]}]
+    assert await h.published("events.event.approved") == [{"event_id": week[-1]["id"], "revision": 1}]
     assert (await h.client.get(f"/v1/tenants/{T}/approvals", headers=h.officer())).json()["total"] == 0
     twice = await h.client.post(
         f"/v1/tenants/{T}/events/{week[-1]['id']}/decision", json={"decision": "approve"}, headers=h.officer()
@@ -63,7 +63,7 @@ async def test_rejection_needs_a_reason_and_is_published(seeded: Harness) -> Non
     assert rejected["approval"] == "rejected" and rejected["decision_reason"] == "Yli myönnetyn"
     assert await h.published("events.event.rejected") == [{
         "event_id": week[-1]["id"], "reason": "Yli myönnetyn", "provider_id": "p-paivansade", "client_ref": "K-5",
-        "start": "2016-03-11", "end": "2016-03-11", "service_id": week[-1]["service_id"]}]
+        "start": "2016-03-11", "end": "2016-03-11", "service_id": week[-1]["service_id"], "revision": 1}]
 
 
 async def test_approve_and_credit_then_a_corrected_event_within_the_grant(seeded: Harness) -> None:
@@ -227,3 +227,54 @@ async def test_a_death_recorded_later_leaves_a_paid_and_credited_event_to_its_cr
     assert await h.published("events.credit.withdrawn") == []
     assert week[-1]["id"] not in {d["event_id"] for d in await h.published("events.event.deleted")}
     assert (await h.client.get(f"/v1/tenants/{T}/credits", headers=h.officer())).json()["total"] == 1
+
+
+async def test_a_text_edit_of_an_event_within_the_grant_keeps_it_payable(seeded: Harness) -> None:
+    # The week's last event crossed the grant and waits (or was approved); the provider then fixes the text of
+    # an earlier event: its work is unchanged, it crossed nothing, so it stays payable (the officer's queue
+    # keeps the one event that crossed the limit); so does a shorter visit.
+    h = seeded
+    week = await _week(h)
+    url = f"/v1/tenants/{T}/events/{week[3]['id']}"
+    text = await h.client.patch(url, json={"text": "Kauppakäynti"}, headers=h.provider())
+    assert text.status_code == 200, text.text
+    assert text.json()["approval"] == "payable"
+    queue = (await h.client.get(f"/v1/tenants/{T}/approvals", headers=h.officer())).json()
+    assert [e["id"] for e in queue["items"]] == [week[-1]["id"]]
+    await _decide(h, week[-1]["id"], {"decision": "approve"})
+    again = await h.client.patch(url, json={"text": "Kauppa- ja apteekkikäynti"}, headers=h.provider())
+    assert again.json()["approval"] == "payable"
+    shorter = await h.client.patch(url, json={"end_time": "11:15"}, headers=h.provider())  # 2 h instead of 2 h 15
+    assert shorter.json()["approval"] == "payable" and shorter.json()["amount_tenant"] == "60.00"
+    statuses = [(p["revision"], p["status"]) for p in await h.published("events.event.corrected")]
+    assert statuses == [(2, "payable"), (3, "payable"), (4, "payable")]
+
+
+async def test_a_provider_deleting_an_approved_and_credited_unpaid_event_takes_its_credit_with_it(
+    seeded: Harness,
+) -> None:
+    # Approved and credited before any run paid it, then deleted by the provider: nothing is paid for the event,
+    # so its credit of -60.00 must not be deducted from the provider's next payment either.
+    h = seeded
+    week = await _week(h)
+    await _decide(h, week[-1]["id"], {"decision": "approve_and_credit", "reason": "Ylitys"})
+    [credit] = await h.published("events.credit.requested")
+    deleted = await h.client.delete(f"/v1/tenants/{T}/events/{week[-1]['id']}", headers=h.provider())
+    assert deleted.status_code == 204, deleted.text
+    assert [d["event_id"] for d in await h.published("events.event.deleted")] == [week[-1]["id"]]
+    assert [(w["credit_id"], w["event_id"]) for w in await h.published("events.credit.withdrawn")] == [
+        (credit["credit_id"], week[-1]["id"])]
+    assert (await h.client.get(f"/v1/tenants/{T}/credits", headers=h.officer())).json()["total"] == 0
+
+
+async def test_a_provider_cannot_edit_an_approved_and_credited_unpaid_event(seeded: Harness) -> None:
+    # Credited whole (-60.00) before it was paid: shortened to 1 h 30 min, the run would pay 45.00 for it and
+    # still deduct 60.00. The provider records the corrected event instead (as the officer's decision says).
+    h = seeded
+    week = await _week(h)
+    await _decide(h, week[-1]["id"], {"decision": "approve_and_credit", "reason": "Ylitys"})
+    url = f"/v1/tenants/{T}/events/{week[-1]['id']}"
+    edited = await h.client.patch(url, json={"end_time": "11:30"}, headers=h.provider())
+    assert edited.status_code == 409 and edited.json()["code"] == "event_credited", edited.text
+    assert (await h.client.get(url, headers=h.provider())).json()["amount_tenant"] == "60.00"
+    assert await h.published("events.event.corrected") == []

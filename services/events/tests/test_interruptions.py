@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from .conftest import Harness, T
+from .conftest import PROVIDER, Harness, T
 
 
 async def _post(h: Harness, path: str, body: dict) -> dict:
@@ -162,3 +162,27 @@ async def test_draft_interruption_can_be_deleted_and_is_listed(seeded: Harness) 
     assert (
         await h.post_event({"booking_id": "b-housing", "start": "2016-03-05", "end": "2016-03-06"})
     ).status_code == 201
+
+
+async def test_an_open_interruption_of_an_ended_booking_leaves_the_next_booking_its_days(seeded: Harness) -> None:
+    # The client went to hospital on 03-05 and changed provider: the first booking ended on 03-10 with the
+    # interruption still open (its return day is at most 03-10). The next booking of the same content records
+    # its care from 03-11 and may record an interruption of its own: those days are nobody else's.
+    h = seeded
+    await _post(h, "events", {"booking_id": "b-housing", "start": "2016-03-01", "end": "2016-03-04"})
+    await _post(h, "interruptions", {"booking_id": "b-housing", "start": "2016-03-05", "reason": "hospital"})
+    await h.feed("vouchers.booking.ended", {"booking_id": "b-housing", "voucher_id": "v-1", "provider_id": PROVIDER,
+                                            "ended_on": "2016-03-10", "reason": "provider_changed"})
+    await h.feed("vouchers.booking.made", {
+        "booking_id": "b-next", "voucher_id": "v-1", "voucher_content_id": "vc-housing", "service_id": "tehostettu",
+        "content_id": "housing", "provider_id": PROVIDER, "producer_part": None, "client_id": "c-1",
+        "client_ref": "A-17", "kind": "voucher"})
+    on_the_last_day = await h.post_event({"booking_id": "b-next", "start": "2016-03-10", "end": "2016-03-10"})
+    assert on_the_last_day.status_code in (409, 422)  # still the first booking's (and outside the next one's)
+    care = await _post(h, "events", {"booking_id": "b-next", "start": "2016-03-11", "end": "2016-03-12"})
+    assert care["amount_tenant"] == "280.00"  # 2 × 140.00
+    await _post(h, "interruptions", {"booking_id": "b-next", "start": "2016-03-13", "end": "2016-03-14",
+                                     "reason": "holiday"})
+    h.clock.set(datetime(2016, 4, 1, 9, 0, tzinfo=UTC))
+    rest = await _post(h, "events", {"booking_id": "b-next", "start": "2016-03-14", "end": "2016-03-31"})
+    assert rest["amount_tenant"] == "2380.00"  # 03-15..03-31: the return day 03-14 is the interruption's

@@ -335,3 +335,26 @@ async def test_an_interruption_finalised_before_revisions_were_counted_is_correc
     assert [p["revision"] for p in await h.published("events.interruption.finalised")] == [1, 2]
     envelopes = [Envelope.model_validate(json.loads(b)) for b in h.broker.unrouted]
     assert len({e.event_id for e in envelopes if e.type == "events.interruption.finalised"}) == 2
+
+
+async def test_a_credited_interruption_gives_back_its_return_day_to_the_presence_event_starting_on_it(
+    seeded: Harness,
+) -> None:
+    # Holiday 02-05..02-09, present again from the return day 02-09 (which the interruption paid): both settled.
+    # The officer credits the interruption (-700.00, its return day included): the client was present after all.
+    # The return day lies inside the presence event, so no new event can record it: the presence event pays it
+    # again (140.00 more in the next run), and the days before it are recorded anew (560.00).
+    h = seeded
+    away = await _interruption(h, "2016-02-05", "2016-02-09", "holiday")
+    back = await h.post_event({"booking_id": "b-housing", "start": "2016-02-09", "end": "2016-02-20"})
+    assert back.status_code == 201 and back.json()["amount_tenant"] == "1540.00"  # 02-10..02-20, 11 days
+    await _settle(h, "2016-02", [back.json()["id"]], [away["id"]])
+    credit = await h.client.post(
+        f"/v1/tenants/{T}/interruptions/{away['id']}/credit", headers=h.officer(), json={"reason": "Ei lomalla"}
+    )
+    assert credit.status_code == 201 and credit.json()["amount"] == "-700.00", credit.text
+    [corrected] = await h.published("events.event.corrected")
+    assert corrected["event_id"] == back.json()["id"] and corrected["amount_tenant"] == "1680.00"  # 12 days
+    present = await h.post_event({"booking_id": "b-housing", "start": "2016-02-05", "end": "2016-02-08"})
+    assert present.status_code == 201 and present.json()["amount_tenant"] == "560.00", present.text
+    # 700.00 paid and taken back, 1540.00 paid and now 1680.00, 560.00 new: 02-05..02-20 is 16 days × 140.00.

@@ -379,3 +379,18 @@ async def test_ledger_lines_are_dated_by_the_injected_clock(harness: Any) -> Non
     async with h.runtime.db.transaction(tenant_id=T) as session:
         lines = await repo.live_lines(session, T, "event", "e-1")
     assert [line["created_at"] for line in lines] == [recorded_at + timedelta(days=1)]
+
+
+async def test_a_decision_on_an_earlier_revision_arriving_late_leaves_the_corrected_event_to_its_own(
+    harness: Any,
+) -> None:
+    # The officer rejected an over-limit event; the provider corrected it (revision 2, waiting again) and the
+    # officer approved that. The rejection of revision 1 reaches settlement only after the correction: it must not
+    # reject revision 2, whose approval then pays it.
+    h = harness
+    await h.seed()
+    await h.event("e-1", "2016-03-02", "2016-03-04", status="awaiting_approval")
+    await h.event("e-1", "2016-03-02", "2016-03-03", status="awaiting_approval", revision=2, corrected=True)
+    await h.publish("events.event.rejected", {"event_id": "e-1", "revision": 1})
+    await h.publish("events.event.approved", {"event_id": "e-1", "revision": 2})
+    assert h.payees(await h.run("2016-03")) == {f"{P1}/-": "180.00"}

@@ -339,3 +339,27 @@ async def test_a_provider_cannot_book_a_purchased_service_commitment(h: Harness)
         },
     )
     assert response.status_code == 409 and response.json()["reason"] == "purchased_service"
+
+
+async def test_a_corrected_or_deleted_charge_gives_the_balance_back(h: Harness) -> None:
+    # The provider shortened a charge (events.event.corrected) and deleted another (events.event.deleted): the
+    # amount left the client reads counts what is charged now, and the voucher is not closed as used up.
+    client = await new_client(h)
+    voucher = await new_voucher(
+        h,
+        client["id"],
+        contents=[{"content_id": "siivous", "granted_amount": "500.00", "period": "balance", "voucher_value": "25.00"}],
+    )
+    shortened = await charge(h, voucher, content_id="siivous", units="10", amount="250.00")
+    removed = await charge(h, voucher, content_id="siivous", units="8", amount="200.00")
+    assert (await state_of(h, voucher["id"]))["contents"][0]["amount_left"] == "50.00"
+    await h.publish("events.event.corrected", {
+        "event_id": shortened, "revision": 2, "service_id": voucher["service_id"], "provider_id": P1,
+        "producer_part": None, "booking_id": None, "voucher_id": voucher["id"], "client_ref": "A1",
+        "content_id": "siivous", "unit": "day", "start": "2016-03-10", "end": "2016-03-10", "units": "4",
+        "status": "payable", "segments": [], "amount_tenant": "100.00", "amount_co_payment": "0.00"})
+    await h.publish("events.event.deleted", {"event_id": removed, "revision": 2})
+    assert (await state_of(h, voucher["id"]))["contents"][0]["amount_left"] == "400.00"
+    await charge(h, voucher, content_id="siivous", units="10", amount="250.00")
+    view = await state_of(h, voucher["id"])
+    assert view["state"] == "open" and view["contents"][0]["amount_left"] == "150.00"

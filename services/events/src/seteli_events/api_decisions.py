@@ -124,7 +124,7 @@ async def credit_interruption(
 ) -> dict[str, Any]:
     """Credit a settled interruption: its paid value is deducted in the next run."""
     guard_tenant(principal, tenant_id)
-    return await approvals.request_interruption_credit(ctx, principal, interruption_id, body.reason)
+    return await interruptions.credit(ctx, principal, interruption_id, body.reason)
 
 
 @router.get("/credits", response_model=CreditPage, tags=["credits"])

@@ -67,6 +67,7 @@ class EventDeleted(EventPayload):
 class EventApproved(EventPayload):
     event_type = "events.event.approved"
     event_id: str
+    revision: int | None = None  # the revision decided: a later correction waits for a decision of its own
 
 
 class EventRejected(EventPayload):
@@ -75,6 +76,7 @@ class EventRejected(EventPayload):
     event_type = "events.event.rejected"
     event_id: str
     reason: str = ""
+    revision: int | None = None  # the revision decided (as for an approval)
     provider_id: str | None = None
     client_ref: str | None = None
     start: date | None = None

@@ -97,12 +97,12 @@ def events(clock: Clock | None = None) -> Subscription:
 
     @sub.on("events.event.approved", model=EventDecidedIn)
     async def approved(ctx: MessageContext, p: EventDecidedIn) -> None:
-        if await ledger.decide_event(uc(ctx), _tenant(ctx, p), p.event_id, True) is None:
+        if await ledger.decide_event(uc(ctx), _tenant(ctx, p), p.event_id, True, p.revision) is None:
             raise TransientError("event not recorded here yet")
 
     @sub.on("events.event.rejected", model=EventDecidedIn)
     async def rejected(ctx: MessageContext, p: EventDecidedIn) -> None:
-        if await ledger.decide_event(uc(ctx), _tenant(ctx, p), p.event_id, False) is None:
+        if await ledger.decide_event(uc(ctx), _tenant(ctx, p), p.event_id, False, p.revision) is None:
             raise TransientError("event not recorded here yet")
 
     @sub.on("events.interruption.finalised", model=InterruptionFinalisedIn)

@@ -127,6 +127,7 @@ class EventDecidedIn(TenantFact):
     """events.event.approved and events.event.rejected."""
 
     event_id: str
+    revision: int | None = None  # the revision decided (None from an older publisher: the current one)
 
 
 class InterruptionFinalisedIn(TenantFact):

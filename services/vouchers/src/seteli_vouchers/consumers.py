@@ -18,6 +18,7 @@ from .contracts import (
     ApplicationApprovedIn,
     ClientDataReadIn,
     EmployeeIn,
+    EventDeletedIn,
     EventRecordedIn,
     EventsClientDataReadIn,
     PriceListApprovedIn,
@@ -165,6 +166,8 @@ def subscriptions(clock: Clock | None = None, settings: VouchersSettings | None 
             ["tenant_id", "id"],
         )
 
+    # A correction (shortened, re-valued) replaces what the event charged: the amount left counts it as it is now.
+    @charges.on("events.event.corrected", model=EventRecordedIn)
     @charges.on("events.event.recorded", model=EventRecordedIn)
     async def event_recorded(ctx: MessageContext, p: EventRecordedIn) -> None:
         tenant_id = _tenant(ctx, p)
@@ -190,6 +193,17 @@ def subscriptions(clock: Clock | None = None, settings: VouchersSettings | None 
         await repo.upsert(ctx.session, recorded_events, row, ["tenant_id", "event_id"])
         vctx = VouchersContext(ctx.session, ctx.outbox, clock or SystemClock(), settings=settings or VouchersSettings())
         await grants.on_event_recorded(vctx, tenant_id, row)
+
+    @charges.on("events.event.deleted", model=EventDeletedIn)
+    async def event_deleted(ctx: MessageContext, p: EventDeletedIn) -> None:
+        """A deleted event charges the voucher nothing (`access_repository.usages` leaves it out). One not
+        known here charged nothing (e.g. a purchased service's)."""
+        tenant_id = _tenant(ctx, p)
+        existing = await access_repo.get_recorded_event(ctx.session, tenant_id, p.event_id)
+        if existing is None or existing["revision"] > (p.revision or 0):
+            return
+        row = {**existing, "revision": p.revision or existing["revision"], "status": "deleted"}
+        await repo.upsert(ctx.session, recorded_events, row, ["tenant_id", "event_id"])
 
     @access.on("events.client_data.read", model=EventsClientDataReadIn)
     async def read_in_events(ctx: MessageContext, p: EventsClientDataReadIn) -> None:

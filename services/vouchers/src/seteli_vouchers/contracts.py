@@ -113,6 +113,11 @@ class EventRecordedIn(TenantFact):
     status: str | None = None
 
 
+class EventDeletedIn(TenantFact):
+    event_id: str
+    revision: int | None = None
+
+
 class ClientDataReadIn(TenantFact):
     """Who read client data in another service, and why (the access log)."""
 

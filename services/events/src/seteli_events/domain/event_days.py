@@ -21,13 +21,17 @@ def blocks_days(event: Mapping[str, Any]) -> bool:
     return event["approval"] != "rejected" and not event["credited"]
 
 
-def interruption_cover(rows: Sequence[Mapping[str, Any]]) -> tuple[list[tuple[date, date]], set[date]]:
-    """Days interruptions take (departure .. day before return; open ones: onwards) and return days."""
+def interruption_cover(
+    rows: Sequence[Mapping[str, Any]], open_until: Mapping[str, date] | None = None
+) -> tuple[list[tuple[date, date]], set[date]]:
+    """Days interruptions take (departure .. day before return; open ones: onwards, but never past the last day
+    of their booking when it has ended, `open_until`: booking id -> that day, since their return day is at most
+    that day; the content's next booking records from the day after) and return days."""
     ranges: list[tuple[date, date]] = []
     returns: set[date] = set()
     for r in rows:
         if r["end"] is None:
-            ranges.append((r["start"], date.max))
+            ranges.append((r["start"], open_until.get(r["booking_id"], date.max) if open_until else date.max))
         else:
             ranges.append((r["start"], date.fromordinal(r["end"].toordinal() - 1)))
             returns.add(r["end"])

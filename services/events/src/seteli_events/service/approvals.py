@@ -46,10 +46,11 @@ async def decide(ctx: EventsContext, principal: Principal, event_id: str, decisi
     if decision == "reject":
         rejected = EventRejected(event_id=event_id, reason=reason, provider_id=event["provider_id"],
                                  client_ref=event["client_ref"], start=event["start"], end=event["end"],
-                                 service_id=event["service_id"])
+                                 service_id=event["service_id"], revision=event["revision"])
         await ctx.publish(rejected, f"{event_id}:{event['revision']}")
     else:
-        await ctx.publish(EventApproved(event_id=event_id), f"{event_id}:{event['revision']}")
+        await ctx.publish(EventApproved(event_id=event_id, revision=event["revision"]),
+                          f"{event_id}:{event['revision']}")
     row = {**event, "approval": approval, "decision_reason": reason or None}
     if decision == "approve_and_credit":
         await _credit(ctx, principal.subject, row, reason)

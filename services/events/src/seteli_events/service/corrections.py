@@ -14,7 +14,7 @@ from seteli_common.errors import conflict, forbidden, invalid, not_found
 from .. import repository as repo
 from ..context import EventsContext
 from ..domain.decimals import money
-from . import approvals
+from . import approvals, interruptions
 from .recording import get_event, settled_news_on_its_way, settled_not_known_yet, unsettled
 
 Row = dict[str, Any]
@@ -78,7 +78,7 @@ async def answer(ctx: EventsContext, principal: Principal, request_id: str, deci
         if row["kind"] == "event":
             credit = await approvals.request_credit(ctx, principal, row["target_id"], credit_reason)
         else:
-            credit = await approvals.request_interruption_credit(ctx, principal, row["target_id"], credit_reason)
+            credit = await interruptions.credit(ctx, principal, row["target_id"], credit_reason)
         values.update(state="credited", credit_id=credit["id"], answer=credit_reason)
     await repo.update_correction_request(ctx.session, ctx.tenant_id, request_id, **values)
     return view({**row, **values})

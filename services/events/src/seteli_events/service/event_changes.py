@@ -21,6 +21,7 @@ from ..context import EventsContext
 from ..events import EventCorrected, EventDeleted, EventRecorded
 from ..repository import pages
 from ..repository.pages import EventFilter, Reader
+from . import approvals
 from .recording import EventInput, evaluate, event_view, get_event, publish_event, require_team
 
 Row = dict[str, Any]
@@ -46,9 +47,12 @@ async def revalue(ctx: EventsContext, event: Row, inp: EventInput) -> Row:
     if event["status"] == "recorded" and inp.status == "draft":
         raise invalid("status", "a recorded event cannot become a draft again; delete it instead")
     result = await evaluate(ctx, booking, inp, event["id"])
-    same_work = (inp.start, result["end"], result["units"]) == (event["start"], event["end"], event["units"])
-    if event["approval"] == "approved" and result["approval"] == "awaiting_approval" and same_work:
-        result["approval"] = "approved"  # a text or performer change keeps the tenant's decision
+    # The same days (or fewer) and no more units add nothing to any grant period: the event crosses no limit it
+    # did not cross before, so a text or performer change (or a shorter visit) keeps the tenant's approval, and
+    # an event within the grant stays payable even when later events of its period now fill the grant.
+    no_more_work = inp.start == event["start"] and result["end"] <= event["end"] and result["units"] <= event["units"]
+    if event["approval"] in ("approved", "payable") and result["approval"] == "awaiting_approval" and no_more_work:
+        result["approval"] = event["approval"]
     was_published = event["revision"] > 0
     revision = event["revision"] + 1 if inp.status == "recorded" else event["revision"]
     values = {
@@ -101,11 +105,20 @@ def merged_input(event: Mapping[str, Any], changes: Mapping[str, Any]) -> EventI
 
 async def edit_event(ctx: EventsContext, principal: Principal, event_id: str, changes: Mapping[str, Any]) -> Row:
     event = await _owned_event(ctx, principal, event_id)
+    if event["credited"]:
+        # Approved and credited before it was paid: the credit takes back the whole event as the officer saw it,
+        # so a changed event would be paid at its new value and credited at the old one.
+        raise conflict("The event is credited as a whole; record a corrected event instead", code="event_credited")
     return await revalue(ctx, event, merged_input(event, changes))
 
 
 async def delete_event(ctx: EventsContext, principal: Principal, event_id: str) -> None:
-    await remove_event(ctx, await _owned_event(ctx, principal, event_id))
+    event = await _owned_event(ctx, principal, event_id)
+    if event["credited"]:
+        # Approved and credited before it was paid: with the event gone there is nothing left for it to take back
+        # (settlement reverses whatever a run paid of either).
+        await approvals.withdraw_credit(ctx, event, "the event was deleted")
+    await remove_event(ctx, event)
 
 
 async def remove_event(ctx: EventsContext, event: Mapping[str, Any]) -> None:

@@ -53,12 +53,14 @@ from ..events import (
     Segment,
     segment_out,
 )
+from . import approvals
 from .event_changes import ensure_open, merged_input, revalue
 from .recording import (
     check_content_goes_on,
     client_pays_on,
     content_end,
     content_terms,
+    ended_bookings_away,
     load_booking,
     overlap_problem,
     price_list,
@@ -141,8 +143,10 @@ async def _check_days(
     far = date(9999, 12, 31)
     clash = set(overlapping_days([(e["start"], e["end"]) for e in live], start, min(away_until, far)))
     others = await repo.content_interruptions(ctx.session, ctx.tenant_id, booking["voucher_content_id"], exclude)
+    booking_ends = await ended_bookings_away(ctx, others)
     for other in others:  # interruptions may not share any day, return days included
-        first, last = max(start, other["start"]), min(end or far, other["end"] or far)
+        other_last = other["end"] or booking_ends.get(other["booking_id"], far)
+        first, last = max(start, other["start"]), min(end or far, other_last)
         if first <= last:
             clash.update(first + timedelta(days=n) for n in range(min((last - first).days + 1, 62)))
     if clash:
@@ -457,6 +461,20 @@ async def remove(ctx: EventsContext, row: Row) -> None:
 
 def view(row: Mapping[str, Any]) -> Row:
     return _view(row)
+
+
+async def credit(ctx: EventsContext, principal: Principal, interruption_id: str, reason: str) -> Row:
+    """The officer's credit of a settled interruption (approvals.request_interruption_credit). It takes back all
+    the interruption paid, its return day included, and gives its days back: the presence event starting on the
+    return day pays that day again (re-valued, settled or not, as when a removal gives it back), since no new
+    event can record a day inside it."""
+    credited = await approvals.request_interruption_credit(ctx, principal, interruption_id, reason)
+    row = await repo.lock_interruption(ctx.session, ctx.tenant_id, interruption_id)
+    assert row is not None
+    for event in await repo.content_events(ctx.session, ctx.tenant_id, row["voucher_content_id"]):
+        if blocks_days(event) and event["start"] == row["end"]:
+            await revalue(ctx, event, merged_input(event, {}))
+    return credited
 
 
 # ---- the tenant's approval (004 §4.3.5.2: the tenant approves by the 3rd) -------------------------------

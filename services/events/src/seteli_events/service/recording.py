@@ -259,6 +259,17 @@ def _check_validity(booking: Mapping[str, Any], start: date, end: date) -> None:
         )
 
 
+async def ended_bookings_away(ctx: EventsContext, interruptions: Sequence[Mapping[str, Any]]) -> dict[str, date]:
+    """The last day of each ended booking with an open interruption among `interruptions` (booking id -> day): the
+    interruption's return day is at most that day, so it takes no day after it (the client changed provider)."""
+    ends: dict[str, date] = {}
+    for booking_id in sorted({r["booking_id"] for r in interruptions if r["end"] is None}):
+        booking = await repo.booking_context(ctx.session, ctx.tenant_id, booking_id)
+        if booking is not None and booking["ended_on"] is not None:
+            ends[booking_id] = booking["ended_on"]
+    return ends
+
+
 def overlap_problem(days: list[date]) -> ProblemError:
     listed = [d.isoformat() for d in days]
     return ProblemError(
@@ -301,7 +312,7 @@ async def evaluate(
     exclude_days: set[date] = set()
     if booking["unit"] == "day":
         live = [(e["start"], e["end"]) for e in existing if blocks_days(e)]
-        cover, returns = interruption_cover(interruption_rows)
+        cover, returns = interruption_cover(interruption_rows, await ended_bookings_away(ctx, interruption_rows))
         clash = set(overlapping_days(live, inp.start, end)) | set(overlapping_days(cover, inp.start, end))
         if clash:
             raise overlap_problem(sorted(clash))

@@ -207,13 +207,18 @@ async def delete_event(ctx: ServiceContext, tenant_id: str, p: EventDeletedIn) -
     return True
 
 
-async def decide_event(ctx: ServiceContext, tenant_id: str, event_id: str, approved: bool) -> bool | None:
-    """An over-limit event approved (its lines become payable) or rejected (they disappear).
-    None: the event is not known yet (the caller retries later)."""
+async def decide_event(
+    ctx: ServiceContext, tenant_id: str, event_id: str, approved: bool, revision: int | None = None
+) -> bool | None:
+    """An over-limit event approved (its lines become payable) or rejected (they disappear), at the `revision`
+    decided. None: the event (at that revision) is not known yet (the caller retries later). A decision on an
+    earlier revision arriving after a correction is ignored: the correction waits for its own decision."""
     session = ctx.session
     head = await repo.lock_source(session, tenant_id, "event", event_id)
-    if head is None or head["revision"] == 0:
+    if head is None or head["revision"] == 0 or (revision is not None and revision > head["revision"]):
         return None
+    if revision is not None and revision < head["revision"]:
+        return False
     live = await repo.live_lines(session, tenant_id, "event", event_id)
     waiting = [ln["id"] for ln in live if ln["status"] == "awaiting_approval"]
     for provider_id in sorted({ln["provider_id"] for ln in live if ln["status"] == "awaiting_approval"}):
