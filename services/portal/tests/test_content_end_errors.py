@@ -49,3 +49,19 @@ def test_a_price_list_pricing_an_ended_content_is_refused_by_its_price_in_finnis
                                "prissätta det."}
     other = ApiError(422, "Invalid input", "", {"start": "must be after the start of the approved price list"})
     assert price_list_errors(Translator("fi"), other) == dict(other.fields)  # the others as before
+
+
+def test_a_credited_event_refused_for_editing_says_why_in_finnish_and_swedish() -> None:
+    """An event the officer approved and credited before it was paid is not edited (the events service answers
+    409 `event_credited`): the provider reads why and what to do, in its language."""
+    from seteli_portal.web import Page
+
+    exc = ApiError(409, "Conflict", "The event is credited as a whole; record a corrected event instead", {},
+                   code="event_credited")
+    for lang, expected in (
+            ("fi", "Tapahtuma on hyvitetty kokonaan; kirjaa sen sijaan korjattu tapahtuma."),
+            ("sv", "Händelsen är krediterad i sin helhet; registrera i stället en rättad händelse.")):
+        page = _Page(Translator(lang))
+        # the portal's own lookup by the machine code, and the form shows it as its message
+        assert Page.problem_message(page, exc) == expected  # type: ignore[arg-type]
+        assert "form" in _event_errors(page, exc, "hour")  # type: ignore[arg-type]
