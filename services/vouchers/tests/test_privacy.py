@@ -150,6 +150,20 @@ async def test_provider_sees_clients_with_an_event_in_the_last_3_years(h: Harnes
     ).status_code == 404
 
 
+async def test_an_event_the_provider_deleted_gives_it_no_relationship_with_the_client(h: Harness) -> None:
+    # Recorded on the wrong client's voucher and deleted: the provider does not go on finding that client.
+    wrong = await new_client(h)
+    voucher = await new_voucher(h, wrong["id"])
+    mistaken = await charge(h, voucher, start="2016-03-01")
+    await h.http.post(f"/v1/tenants/kouvola/vouchers/{voucher['id']}/close", headers=h.officer(), json={"reason": "x"})
+    assert await _search(h, name="virtanen") == [wrong["id"]]
+    await h.publish("events.event.deleted", {"event_id": mistaken, "revision": 1})
+    assert await _search(h, name="virtanen") == []
+    assert (
+        await h.http.get(f"/v1/tenants/kouvola/provider-clients/{wrong['id']}", headers=h.provider())
+    ).status_code == 404
+
+
 async def test_provider_sees_clients_with_a_valid_booking_only(h: Harness) -> None:
     client = await new_client(h)
     voucher = await new_voucher(h, client["id"])

@@ -43,6 +43,7 @@ def visible_client_ids(
             vouchers.c.tenant_id == tenant_id,
             recorded_events.c.provider_id == provider_id,
             recorded_events.c.start >= cutoff,
+            recorded_events.c.status != "deleted",  # a deleted event (e.g. on the wrong voucher) is no relationship
         )
     )
     if services is not None:
