@@ -213,18 +213,3 @@ async def test_the_breakdown_reads_in_swedish_on_the_page_and_in_the_pdf(seeded:
     assert "Specifikation av självrisk" in text and "Klienten betalar" in text and "Asiakas" not in text
     finnish = await h.client.get(URL + "&client_id=c-2&format=html", headers=h.officer())
     assert "Omavastuuerittely" in finnish.text  # Finnish stays the default
-
-
-async def test_a_credited_event_leaves_the_breakdown_as_its_corrected_event_enters_it(seeded: Harness) -> None:
-    # Approved and credited whole (004 §4.3.5.6), then recorded again within the grant (1 h 30 min): the client's
-    # share is that of the care as it stands, 10 h in the week, never the credited 2 h beside the corrected 1 h 30.
-    h = seeded
-    week = await _week(h)
-    await _decide(h, week[-1]["id"], {"decision": "approve_and_credit", "reason": "Ylitys"})
-    corrected = await h.post_event(
-        {"booking_id": "b-care", "start": "2016-03-11", "start_time": "10:00", "end_time": "11:30"}
-    )
-    assert corrected.status_code == 201, corrected.text
-    body = (await h.client.get(URL, headers=h.client_token("c-2"))).json()
-    assert [x["source_id"] for x in body["lines"]] == [e["id"] for e in week[:4]] + [corrected.json()["id"]]
-    assert body["amount_co_payment"] == "25.51"  # 21.68 + 1.5 h × 2.55 (3.825 -> 3.83)
