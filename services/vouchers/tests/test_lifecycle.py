@@ -363,3 +363,30 @@ async def test_a_corrected_or_deleted_charge_gives_the_balance_back(h: Harness) 
     await charge(h, voucher, content_id="siivous", units="10", amount="250.00")
     view = await state_of(h, voucher["id"])
     assert view["state"] == "open" and view["contents"][0]["amount_left"] == "150.00"
+
+
+async def test_a_credited_charge_gives_the_balance_back_until_the_credit_is_withdrawn(h: Harness) -> None:
+    # The tenant credited an event's whole value (approve and credit, or a credit of a paid event): the client's
+    # amount left no longer counts it, and the voucher is not closed as used up on it; a withdrawn credit counts
+    # it again. An interruption's credit charges no voucher.
+    client = await new_client(h)
+    voucher = await new_voucher(
+        h,
+        client["id"],
+        contents=[{"content_id": "siivous", "granted_amount": "500.00", "period": "balance", "voucher_value": "25.00"}],
+    )
+    credited = await charge(h, voucher, content_id="siivous", units="10", amount="250.00")
+    await charge(h, voucher, content_id="siivous", units="8", amount="200.00")
+    assert (await state_of(h, voucher["id"]))["contents"][0]["amount_left"] == "50.00"
+    credit = {"credit_id": "cr-1", "event_id": credited, "provider_id": P1, "producer_part": None,
+              "client_ref": "A1", "content_id": "siivous", "service_id": voucher["service_id"],
+              "amount": "-250.00", "reason": "wrong client", "month": "2016-04"}
+    await h.publish("events.credit.requested", {**credit, "kind": "interruption"})
+    assert (await state_of(h, voucher["id"]))["contents"][0]["amount_left"] == "50.00"
+    await h.publish("events.credit.requested", credit)
+    assert (await state_of(h, voucher["id"]))["contents"][0]["amount_left"] == "300.00"
+    await charge(h, voucher, content_id="siivous", units="10", amount="250.00")
+    view = await state_of(h, voucher["id"])
+    assert view["state"] == "open" and view["contents"][0]["amount_left"] == "50.00"
+    await h.publish("events.credit.withdrawn", {"credit_id": "cr-1", "event_id": credited, "reason": "removed"})
+    assert (await state_of(h, voucher["id"]))["contents"][0]["amount_left"] == "0.00"

@@ -7,7 +7,7 @@ from datetime import date, datetime
 from typing import Any
 
 from seteli_common import sql
-from sqlalchemy import and_, func, insert, select
+from sqlalchemy import and_, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from .models import (
@@ -172,6 +172,7 @@ async def usages(session: AsyncSession, tenant_id: str, voucher_id: str) -> list
         recorded_events.c.voucher_id == voucher_id,
         recorded_events.c.status != "draft",
         recorded_events.c.status != "deleted",
+        recorded_events.c.credited.is_(False),  # the tenant took its whole value back
     )
     return [dict(r) for r in (await session.execute(q)).mappings().all()]
 
@@ -179,6 +180,15 @@ async def usages(session: AsyncSession, tenant_id: str, voucher_id: str) -> list
 async def get_recorded_event(session: AsyncSession, tenant_id: str, event_id: str) -> Row | None:
     q = select(recorded_events).where(recorded_events.c.tenant_id == tenant_id, recorded_events.c.event_id == event_id)
     return _one((await session.execute(q)).mappings().first())
+
+
+async def set_credited(session: AsyncSession, tenant_id: str, event_id: str, credited: bool) -> None:
+    """Mark an event credited (or its credit withdrawn): a credited event charges its voucher nothing."""
+    await session.execute(
+        update(recorded_events)
+        .where(recorded_events.c.tenant_id == tenant_id, recorded_events.c.event_id == event_id)
+        .values(credited=credited)
+    )
 
 
 # --- access log and look-up throttle ----------------------------------------------------------

@@ -17,6 +17,7 @@ from .config import VouchersSettings
 from .contracts import (
     ApplicationApprovedIn,
     ClientDataReadIn,
+    CreditIn,
     EmployeeIn,
     EventDeletedIn,
     EventRecordedIn,
@@ -204,6 +205,18 @@ def subscriptions(clock: Clock | None = None, settings: VouchersSettings | None 
             return
         row = {**existing, "revision": p.revision or existing["revision"], "status": "deleted"}
         await repo.upsert(ctx.session, recorded_events, row, ["tenant_id", "event_id"])
+
+    @charges.on("events.credit.requested", model=CreditIn)
+    async def event_credited(ctx: MessageContext, p: CreditIn) -> None:
+        """A credited event charges the voucher nothing: the tenant takes its whole value back. (An interruption
+        charges no voucher here; an event not known here charged nothing, e.g. a purchased service's.)"""
+        if p.kind == "event":
+            await access_repo.set_credited(ctx.session, _tenant(ctx, p), p.event_id, True)
+
+    @charges.on("events.credit.withdrawn", model=CreditIn)
+    async def credit_withdrawn(ctx: MessageContext, p: CreditIn) -> None:
+        if p.kind == "event":
+            await access_repo.set_credited(ctx.session, _tenant(ctx, p), p.event_id, False)
 
     @access.on("events.client_data.read", model=EventsClientDataReadIn)
     async def read_in_events(ctx: MessageContext, p: EventsClientDataReadIn) -> None:

@@ -118,6 +118,14 @@ class EventDeletedIn(TenantFact):
     revision: int | None = None
 
 
+class CreditIn(TenantFact):
+    """events.credit.requested and events.credit.withdrawn: the credit of an event's (or an interruption's) whole
+    value, or its withdrawal."""
+
+    event_id: str
+    kind: str = "event"
+
+
 class ClientDataReadIn(TenantFact):
     """Who read client data in another service, and why (the access log)."""
 

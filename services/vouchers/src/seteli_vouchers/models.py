@@ -143,6 +143,8 @@ recorded_events = Table(
     Column("units", Numeric(12, 4), nullable=False, server_default="0"),
     Column("amount_tenant", Numeric(12, 2), nullable=False, server_default="0"),
     Column("status", String(30), nullable=False, server_default="recorded"),
+    # the tenant credited its whole value (events.credit.requested; cleared when the credit is withdrawn)
+    Column("credited", Boolean, nullable=False, server_default="0"),
     Index("ix_recorded_events_provider", "tenant_id", "provider_id", "voucher_id", "start"),
     Index("ix_recorded_events_voucher", "tenant_id", "voucher_id", "content_id"),
 )
