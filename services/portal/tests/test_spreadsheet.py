@@ -8,7 +8,8 @@ from datetime import date
 from decimal import Decimal
 
 import openpyxl
-from seteli_portal.spreadsheet import as_csv, as_xlsx
+from pypdf import PdfReader
+from seteli_portal.spreadsheet import as_csv, as_pdf, as_xlsx
 
 HEADERS = ["Palveluntuottaja", "Lähtöpäivä", "Päiviä", "Kunnan osuus €"]
 ROWS = [["Hoiva Oy", date(2016, 3, 5), 4, Decimal("-20.50")],
@@ -32,3 +33,9 @@ def test_the_xlsx_has_number_and_date_cells_and_no_formula() -> None:
     assert formula_like.data_type == "s" and formula_like.value == "=HYPERLINK(\"http://x\")"
     assert sheet[3][1].value is None
     assert sheet.freeze_panes == "A2"  # the header row stays in view
+
+
+def test_a_name_holding_fpdf2s_page_count_alias_prints_as_written_in_the_pdf() -> None:
+    pdf = as_pdf("Raportti", "Kouvola", ["Palveluntuottaja", "Summa"], [["Hoiva {nb} Oy", "1"]])
+    text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
+    assert "Hoiva {nb} Oy" in text  # fpdf2 printed "{nb}" as the number of pages

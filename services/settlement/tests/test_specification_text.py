@@ -48,3 +48,12 @@ def test_swedish_specification_with_typographic_names() -> None:
     assert "Kotiapu – Hemhjälp Ab" in text and "Betalas: 5 111,25 €" in text
     assert "Gottgörelse: Serviceboende – vård och omsorg dygnet runt (’a’)" in text
 
+
+
+def test_a_name_holding_fpdf2s_page_count_alias_prints_as_written() -> None:
+    # fpdf2 replaces "{nb}" in any text with the number of pages: a content or company named so printed "1".
+    lines = [replace(line, content_name="Kotihoito {nb} ilta") for line in make_lines()]
+    spec = make_spec(lines=lines, provider_name="Hoiva {nb} Oy")
+    text = flat_text(render_specification_pdf(spec, created_at=CREATED))
+    assert "Kotihoito {nb} ilta" in text and "Hoiva {nb} Oy" in text
+    assert re.search(r"Sivu 1/1", text)  # the page count itself still prints

@@ -81,6 +81,8 @@ def as_pdf(title: str, subtitle: str, headers: Sequence[str], rows: Sequence[Seq
     from fpdf import FPDF  # imported here: the portal starts without loading the PDF library
 
     pdf = FPDF(orientation="L", format="A4")
+    # No page count here: a name holding fpdf2's "{nb}" prints as written (None: fpdf2's documented switch-off).
+    pdf.alias_nb_pages(None)  # type: ignore[arg-type]
     pdf.set_auto_page_break(auto=True, margin=12)
     pdf.add_page()
     pdf.set_font("Helvetica", "B", 14)

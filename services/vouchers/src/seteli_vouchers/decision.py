@@ -59,6 +59,8 @@ def decision_pdf(voucher: dict[str, Any], client: dict[str, Any], tenant: dict[s
 
     name = f"name_{lang}"
     pdf = FPDF(format="A4")
+    # No page count here: a name holding fpdf2's "{nb}" prints as written (None: fpdf2's documented switch-off).
+    pdf.alias_nb_pages(None)  # type: ignore[arg-type]
     pdf.set_title(TEXT["title"][lang])
     pdf.add_page()
     pdf.set_font("Helvetica", "B", 16)

@@ -178,6 +178,8 @@ def to_pdf(b: Row, lang: str = "fi") -> bytes:
 
     t = TEXTS.get(lang, TEXTS["fi"])
     pdf = FPDF(orientation="L", format="A4")
+    # No page count here: a name holding fpdf2's "{nb}" prints as written (None: fpdf2's documented switch-off).
+    pdf.alias_nb_pages(None)  # type: ignore[arg-type]
     pdf.add_page()
     pdf.set_font("Helvetica", "B", 14)
     pdf.cell(0, 10, t["title"], new_x="LMARGIN", new_y="NEXT")

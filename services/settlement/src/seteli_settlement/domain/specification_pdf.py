@@ -277,6 +277,10 @@ def _specification_pdf_class() -> Any:
             self._footer_text = footer_text
             self.core_fonts_encoding = PDF_ENCODING  # WinAnsi: adds € to Latin-1
             self.deferred_footers = deferred_footers  # every page's footer written by _write_footers at the end
+            # fpdf2 replaces its page-count alias ("{nb}") in any text: a name holding it printed the count. This
+            # alias has controls, which pdf_text turns into spaces, so no printed text holds it; fpdf2 lays out any
+            # alias of three characters as wide as "{nb}" (as "000"), so the footer is placed as before.
+            self.alias_nb_pages(PAGE_COUNT_ALIAS)
 
         def footer(self) -> None:
             if self.deferred_footers:
@@ -286,9 +290,12 @@ def _specification_pdf_class() -> Any:
             self.set_text_color(90)
             self.cell(0, 4, self._footer_text, align="L")
             self.set_x(self.l_margin)
-            self.cell(0, 4, f"{self._page_label} {self.page_no()}/{{nb}}", align="R")
+            self.cell(0, 4, f"{self._page_label} {self.page_no()}/{PAGE_COUNT_ALIAS}", align="R")
 
     return _SpecificationPdf
+
+
+PAGE_COUNT_ALIAS = "\x01#\x01"  # where fpdf2 prints the number of pages (see _SpecificationPdf.__init__)
 
 
 def load_renderer() -> None:
