@@ -85,7 +85,7 @@ async def test_balance_voucher_used_up_closes_and_publishes(h: Harness) -> None:
         ],
     )
     await charge(h, voucher, content_id="siivous", units="10", amount="250.00")
-    assert (await state_of(h, voucher["id"]))["contents"][0]["amount_left"] == "250.00"
+    assert await _amount_left(h, voucher) == "250.00"
     await charge(h, voucher, content_id="siivous", units="10", amount="250.00")
     view = await state_of(h, voucher["id"])
     assert view["state"] == "closed" and view["closed_reason"] == "used_up"
@@ -341,25 +341,34 @@ async def test_a_provider_cannot_book_a_purchased_service_commitment(h: Harness)
     assert response.status_code == 409 and response.json()["reason"] == "purchased_service"
 
 
-async def test_a_corrected_or_deleted_charge_gives_the_balance_back(h: Harness) -> None:
-    # The provider shortened a charge (events.event.corrected) and deleted another (events.event.deleted): the
-    # amount left the client reads counts what is charged now, and the voucher is not closed as used up.
+async def _cleaning_balance_of_500(h: Harness) -> dict[str, Any]:
+    """A new client's voucher of one content: cleaning, a balance of 500.00 at 25.00 a unit."""
     client = await new_client(h)
-    voucher = await new_voucher(
+    return await new_voucher(
         h,
         client["id"],
         contents=[{"content_id": "siivous", "granted_amount": "500.00", "period": "balance", "voucher_value": "25.00"}],
     )
+
+
+async def _amount_left(h: Harness, voucher: dict[str, Any]) -> str:
+    return str((await state_of(h, voucher["id"]))["contents"][0]["amount_left"])
+
+
+async def test_a_corrected_or_deleted_charge_gives_the_balance_back(h: Harness) -> None:
+    # The provider shortened a charge (events.event.corrected) and deleted another (events.event.deleted): the
+    # amount left the client reads counts what is charged now, and the voucher is not closed as used up.
+    voucher = await _cleaning_balance_of_500(h)
     shortened = await charge(h, voucher, content_id="siivous", units="10", amount="250.00")
     removed = await charge(h, voucher, content_id="siivous", units="8", amount="200.00")
-    assert (await state_of(h, voucher["id"]))["contents"][0]["amount_left"] == "50.00"
+    assert await _amount_left(h, voucher) == "50.00"
     await h.publish("events.event.corrected", {
         "event_id": shortened, "revision": 2, "service_id": voucher["service_id"], "provider_id": P1,
         "producer_part": None, "booking_id": None, "voucher_id": voucher["id"], "client_ref": "A1",
         "content_id": "siivous", "unit": "day", "start": "2016-03-10", "end": "2016-03-10", "units": "4",
         "status": "payable", "segments": [], "amount_tenant": "100.00", "amount_co_payment": "0.00"})
     await h.publish("events.event.deleted", {"event_id": removed, "revision": 2})
-    assert (await state_of(h, voucher["id"]))["contents"][0]["amount_left"] == "400.00"
+    assert await _amount_left(h, voucher) == "400.00"
     await charge(h, voucher, content_id="siivous", units="10", amount="250.00")
     view = await state_of(h, voucher["id"])
     assert view["state"] == "open" and view["contents"][0]["amount_left"] == "150.00"
@@ -369,24 +378,19 @@ async def test_a_credited_charge_gives_the_balance_back_until_the_credit_is_with
     # The tenant credited an event's whole value (approve and credit, or a credit of a paid event): the client's
     # amount left no longer counts it, and the voucher is not closed as used up on it; a withdrawn credit counts
     # it again. An interruption's credit charges no voucher.
-    client = await new_client(h)
-    voucher = await new_voucher(
-        h,
-        client["id"],
-        contents=[{"content_id": "siivous", "granted_amount": "500.00", "period": "balance", "voucher_value": "25.00"}],
-    )
+    voucher = await _cleaning_balance_of_500(h)
     credited = await charge(h, voucher, content_id="siivous", units="10", amount="250.00")
     await charge(h, voucher, content_id="siivous", units="8", amount="200.00")
-    assert (await state_of(h, voucher["id"]))["contents"][0]["amount_left"] == "50.00"
+    assert await _amount_left(h, voucher) == "50.00"
     credit = {"credit_id": "cr-1", "event_id": credited, "provider_id": P1, "producer_part": None,
               "client_ref": "A1", "content_id": "siivous", "service_id": voucher["service_id"],
               "amount": "-250.00", "reason": "wrong client", "month": "2016-04"}
     await h.publish("events.credit.requested", {**credit, "kind": "interruption"})
-    assert (await state_of(h, voucher["id"]))["contents"][0]["amount_left"] == "50.00"
+    assert await _amount_left(h, voucher) == "50.00"
     await h.publish("events.credit.requested", credit)
-    assert (await state_of(h, voucher["id"]))["contents"][0]["amount_left"] == "300.00"
+    assert await _amount_left(h, voucher) == "300.00"
     await charge(h, voucher, content_id="siivous", units="10", amount="250.00")
     view = await state_of(h, voucher["id"])
     assert view["state"] == "open" and view["contents"][0]["amount_left"] == "50.00"
     await h.publish("events.credit.withdrawn", {"credit_id": "cr-1", "event_id": credited, "reason": "removed"})
-    assert (await state_of(h, voucher["id"]))["contents"][0]["amount_left"] == "0.00"
+    assert await _amount_left(h, voucher) == "0.00"
