@@ -75,6 +75,15 @@ async def test_valuation_reads_in_one_read_equal_the_separate_reads(seeded: Harn
         assert isinstance(service["contents"], list) and isinstance(lists[0]["prices"], dict)
         without = await repo.valuation_reads(session, T, booking, first["id"], with_interruptions=False)
         assert without[1] == [] and without[0] == events and without[2:] == (service, lists)
+        # With a window, only the events with a day in it: the one ending on its first day, the one starting on
+        # its last day, not those around it; the interruptions are never windowed.
+        for window, starts in (((date(2015, 7, 31), date(2015, 8, 3)), [date(2015, 7, 17), date(2015, 8, 3)]),
+                               ((date(2015, 8, 1), date(2015, 8, 2)), []),
+                               ((date(2015, 6, 1), date(2015, 7, 16)), [date(2015, 7, 1)])):
+            windowed = await repo.valuation_reads(session, T, booking, "x", with_interruptions=True, window=window)
+            assert sorted(e["start"] for e in windowed[0]) == starts and windowed[2:] == (service, lists)
+            assert windowed[1] == await repo.content_interruptions(session, T, content)  # never windowed
+            assert await repo.content_events(session, T, content, exclude="x", window=window) == windowed[0]
         nothing = {**booking, "voucher_content_id": "no-such-content", "service_id": "no-such-service"}
         assert await repo.valuation_reads(session, T, nothing, "x", with_interruptions=True) == ([], [], None, [])
 

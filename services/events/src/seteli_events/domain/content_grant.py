@@ -4,7 +4,7 @@ and what the approval queue shows of it (pure; booking and event rows as the rep
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -13,6 +13,21 @@ from .grant_limits import Grant, period_key, remaining_grant, spread_days, used_
 
 def grant_parts(row_id: str, unit: str, start: date, end: date, units: Decimal) -> list[tuple[str, date, Decimal]]:
     return spread_days(row_id, start, end) if unit == "day" else [(row_id, start, units)]
+
+
+def events_window(booking: Mapping[str, Any], start: date, end: date) -> tuple[date, date] | None:
+    """The days whose events matter to valuing an event of `start`..`end`: its own days (a day is paid once) and
+    the grant periods it falls in (the over-limit check counts only those). A long-running client's years of
+    events are then not read for each new one. None: every event (a grant over the whole validity)."""
+    if booking["granted_amount"] is None or not booking["period"]:
+        return start, end
+    period = booking["period"]
+    if period == "week":
+        return start - timedelta(days=start.weekday()), end + timedelta(days=6 - end.weekday())
+    if period == "month":
+        following = date(end.year + end.month // 12, end.month % 12 + 1, 1)
+        return start.replace(day=1), following - timedelta(days=1)
+    return None
 
 
 def counted_parts(booking: Mapping[str, Any], existing: Sequence[Mapping[str, Any]]) -> list[tuple[str, date, Decimal]]:

@@ -9,6 +9,7 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import (
+    Date,
     String,
     Table,
     and_,
@@ -159,19 +160,35 @@ def _content_query(table: Table, live: Any, exclude: bool, order: list[Any]) -> 
     return query.order_by(*order)
 
 
-_CONTENT_EVENTS = {x: _content_query(events, events.c.status != "deleted", x, [events.c.created_at, events.c.id])
-                   for x in (False, True)}
+def _in_window(query: Any) -> Any:
+    """Only the events with a day in `window_from`..`window_to`."""
+    return query.where(events.c.end >= bindparam("window_from", type_=Date),
+                       events.c.start <= bindparam("window_to", type_=Date))
+
+
+_CONTENT_EVENTS = {
+    (x, windowed): (_in_window(q) if windowed else q)
+    for x in (False, True) for windowed in (False, True)
+    for q in [_content_query(events, events.c.status != "deleted", x, [events.c.created_at, events.c.id])]
+}
 _CONTENT_INTERRUPTIONS = {x: _content_query(interruptions, interruptions.c.credited.is_(False), x,
                                             [interruptions.c.start]) for x in (False, True)}
 
 
 async def content_events(
-    session: AsyncSession, tenant_id: str, voucher_content_id: str, exclude: str | None = None
+    session: AsyncSession, tenant_id: str, voucher_content_id: str, exclude: str | None = None,
+    window: tuple[date, date] | None = None,
 ) -> list[Row]:
-    """Live (not deleted) events of one voucher content, in recording order."""
-    result = await session.execute(_CONTENT_EVENTS[exclude is not None], {
-        "tenant_id": tenant_id, "voucher_content_id": voucher_content_id, "exclude": exclude})
+    """Live (not deleted) events of one voucher content, in recording order; with `window`, only those with a
+    day in it."""
+    result = await session.execute(_CONTENT_EVENTS[exclude is not None, window is not None], {
+        "tenant_id": tenant_id, "voucher_content_id": voucher_content_id, "exclude": exclude,
+        **_window_params(window)})
     return [dict(r) for r in result.mappings().all()]
+
+
+def _window_params(window: tuple[date, date] | None) -> dict[str, date]:
+    return {} if window is None else {"window_from": window[0], "window_to": window[1]}
 
 
 async def content_interruptions(
@@ -187,7 +204,7 @@ async def content_interruptions(
 _VALUATION_TABLES = {"e": events, "i": interruptions, "s": services, "pl": price_lists}
 
 
-def _valuation_query(with_interruptions: bool) -> Any:
+def _valuation_query(with_interruptions: bool, windowed: bool) -> Any:
     """`_CONTENT_EVENTS[True]`, `_CONTENT_INTERRUPTIONS[False]` (day units) and `_SERVICE_AND_PRICE_LISTS` as one
     statement: a row of each part carries its kind (`e`, `i`, `s`) and its tables' columns under their
     prefixes, every other column NULL (typed, so that each column's values come out as its own)."""
@@ -200,8 +217,9 @@ def _valuation_query(with_interruptions: bool) -> Any:
         return and_(table.c.tenant_id == bindparam("tenant_id", type_=String),
                     table.c.voucher_content_id == bindparam("voucher_content_id", type_=String))
 
-    parts = [part("e", "e").where(of_content(events), events.c.status != "deleted",
-                                  events.c.id != bindparam("exclude", type_=String))]
+    content_events = part("e", "e").where(of_content(events), events.c.status != "deleted",
+                                          events.c.id != bindparam("exclude", type_=String))
+    parts = [_in_window(content_events) if windowed else content_events]
     if with_interruptions:
         parts.append(part("i", "i").where(of_content(interruptions), interruptions.c.credited.is_(False)))
     service = _SERVICE_AND_PRICE_LISTS.get_final_froms()[0]  # the one-row source joined with both
@@ -211,19 +229,21 @@ def _valuation_query(with_interruptions: bool) -> Any:
     return query.order_by(c.kind, c.e_created_at, c.e_id, c.i_start)
 
 
-_VALUATION = {x: _valuation_query(x) for x in (False, True)}
+_VALUATION = {(x, windowed): _valuation_query(x, windowed) for x in (False, True) for windowed in (False, True)}
 _COLUMNS = {prefix: [(c.name, f"{prefix}_{c.name}") for c in table.c] for prefix, table in _VALUATION_TABLES.items()}
 
 
 async def valuation_reads(
-    session: AsyncSession, tenant_id: str, booking: Mapping[str, Any], exclude_event: str, *, with_interruptions: bool
+    session: AsyncSession, tenant_id: str, booking: Mapping[str, Any], exclude_event: str, *, with_interruptions: bool,
+    window: tuple[date, date] | None = None,
 ) -> tuple[list[Row], list[Row], Row | None, list[Row]]:
-    """In one round trip: the booking's content's live events but `exclude_event` (`content_events`), its
-    interruptions (`content_interruptions`; none read without `with_interruptions`), and the booking's service
-    and its provider's price lists of it (`service_and_price_lists`)."""
-    result = await session.execute(_VALUATION[with_interruptions], {
+    """In one round trip: the booking's content's live events but `exclude_event` (`content_events`; with
+    `window`, only those with a day in it), its interruptions (`content_interruptions`; none read without
+    `with_interruptions`), and the booking's service and its provider's price lists of it
+    (`service_and_price_lists`)."""
+    result = await session.execute(_VALUATION[with_interruptions, window is not None], {
         "tenant_id": tenant_id, "voucher_content_id": booking["voucher_content_id"], "exclude": exclude_event,
-        "service_id": booking["service_id"], "provider_id": booking["provider_id"]})
+        "service_id": booking["service_id"], "provider_id": booking["provider_id"], **_window_params(window)})
     found: dict[str, list[Row]] = {"e": [], "i": [], "s": [], "pl": []}
     for r in result.mappings().all():
         # a service row: the service (repeated on each of its price lists), NULL when there is none

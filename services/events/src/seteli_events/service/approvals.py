@@ -18,7 +18,7 @@ from seteli_common.errors import conflict, invalid, not_found
 from .. import repository as repo
 from ..context import EventsContext
 from ..domain import DomainError, credit_for
-from ..domain.content_grant import grant_use_of
+from ..domain.content_grant import events_window, grant_use_of
 from ..domain.decimals import money
 from ..events import CreditRequested, CreditWithdrawn, EventApproved, EventRejected
 from .recording import event_view, get_event, settled_news_on_its_way, settled_not_known_yet, unsettled
@@ -115,7 +115,8 @@ async def grant_use(ctx: EventsContext, event: Mapping[str, Any]) -> Row | None:
     booking = await repo.booking_context(ctx.session, ctx.tenant_id, event["booking_id"])
     if booking is None or booking["granted_amount"] is None or not booking["period"]:
         return None
-    others = await repo.content_events(ctx.session, ctx.tenant_id, booking["voucher_content_id"], exclude=event["id"])
+    others = await repo.content_events(ctx.session, ctx.tenant_id, booking["voucher_content_id"], exclude=event["id"],
+                                       window=events_window(booking, event["start"], event["end"]))
     return grant_use_of(booking, others, event)
 
 

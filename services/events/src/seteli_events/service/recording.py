@@ -26,7 +26,7 @@ from ..domain import (
     split_by_month,
     value_event,
 )
-from ..domain.content_grant import is_over_limit
+from ..domain.content_grant import events_window, is_over_limit
 from ..domain.decimals import money, plain, stored_units
 from ..domain.event_days import blocks_days, interruption_cover, last_valid_day
 from ..events import EventRecorded, event_payload, segment_out
@@ -308,7 +308,8 @@ async def evaluate(
     price_list_coming = await price_list_on_its_way(ctx)  # before the price lists are read (just below)
     # The content's events and interruptions, the service and its price lists: one read, after the content lock.
     existing, interruption_rows, service, list_rows = await repo.valuation_reads(
-        ctx.session, ctx.tenant_id, booking, event_id, with_interruptions=booking["unit"] == "day")
+        ctx.session, ctx.tenant_id, booking, event_id, with_interruptions=booking["unit"] == "day",
+        window=events_window(booking, inp.start, end))
     exclude_days: set[date] = set()
     if booking["unit"] == "day":
         live = [(e["start"], e["end"]) for e in existing if blocks_days(e)]
