@@ -135,12 +135,13 @@ async def _check_days(
         raise invalid("end", f"the return day is entered once it has come (on or before today, {today.isoformat()})")
     await repo.lock_voucher_content(ctx.session, ctx.tenant_id, booking["voucher_content_id"])
     away_until = date.max if end is None else end - timedelta(days=1)
+    far = date(9999, 12, 31)
     live = [
         e
-        for e in await repo.content_events(ctx.session, ctx.tenant_id, booking["voucher_content_id"])
+        for e in await repo.content_events(ctx.session, ctx.tenant_id, booking["voucher_content_id"],
+                                           window=(start, min(end or far, far)))  # the return day's too
         if blocks_days(e)
     ]
-    far = date(9999, 12, 31)
     clash = set(overlapping_days([(e["start"], e["end"]) for e in live], start, min(away_until, far)))
     others = await repo.content_interruptions(ctx.session, ctx.tenant_id, booking["voucher_content_id"], exclude)
     booking_ends = await ended_bookings_away(ctx, others)
@@ -391,7 +392,8 @@ async def _events_on_return_day(ctx: EventsContext, row: Mapping[str, Any]) -> l
         return []
     found = [
         e
-        for e in await repo.content_events(ctx.session, ctx.tenant_id, row["voucher_content_id"])
+        for e in await repo.content_events(ctx.session, ctx.tenant_id, row["voucher_content_id"],
+                                           window=(row["end"], row["end"]))
         if blocks_days(e) and e["start"] == row["end"]
     ]
     for event in found:
@@ -471,7 +473,10 @@ async def credit(ctx: EventsContext, principal: Principal, interruption_id: str,
     credited = await approvals.request_interruption_credit(ctx, principal, interruption_id, reason)
     row = await repo.lock_interruption(ctx.session, ctx.tenant_id, interruption_id)
     assert row is not None
-    for event in await repo.content_events(ctx.session, ctx.tenant_id, row["voucher_content_id"]):
+    if row["end"] is None:  # no return day (none is paid then): no event starts on it
+        return credited
+    for event in await repo.content_events(ctx.session, ctx.tenant_id, row["voucher_content_id"],
+                                           window=(row["end"], row["end"])):
         if blocks_days(event) and event["start"] == row["end"]:
             await revalue(ctx, event, merged_input(event, {}))
     return credited

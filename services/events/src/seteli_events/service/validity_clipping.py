@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from datetime import date, timedelta
 
 from seteli_common.errors import ProblemError
 
@@ -33,6 +34,9 @@ from .recording import content_end
 log = logging.getLogger("seteli.events.validity")
 
 
+_FAR = date(9999, 12, 31)
+
+
 async def clip_to_validity(ctx: EventsContext, booking_ids: Sequence[str]) -> None:
     for booking_id in booking_ids:
         booking = await repo.booking_context(ctx.session, ctx.tenant_id, booking_id)
@@ -42,7 +46,8 @@ async def clip_to_validity(ctx: EventsContext, booking_ids: Sequence[str]) -> No
         if booking is None or last is None:
             continue
         content = booking["voucher_content_id"]
-        for event in await repo.content_events(ctx.session, ctx.tenant_id, content):
+        for event in await repo.content_events(ctx.session, ctx.tenant_id, content,
+                                               window=(min(last, _FAR - timedelta(days=1)) + timedelta(days=1), _FAR)):
             if event["booking_id"] != booking_id or event["end"] <= last:
                 continue
             if event["credited"] and event["settled"]:
