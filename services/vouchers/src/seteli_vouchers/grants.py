@@ -267,11 +267,14 @@ async def on_event_recorded(ctx: VouchersContext, tenant_id: str, event: dict[st
     if voucher["state"] == State.CLOSED:
         return
     contents = await repo.voucher_contents_of(ctx.session, tenant_id, [voucher["id"]])
-    usages = await access_repo.usages(ctx.session, tenant_id, voucher["id"])
     # What the client pays is listed on the voucher but not drawn from it: only the tenant-paid
-    # contents can use a voucher up.
+    # contents can use a voucher up, and only when each is granted as a balance or for the whole validity
+    # (weekly and monthly grants renew): otherwise the voucher's charges need not be read at all.
     contents = [c for c in contents if not c["client_pays"]]
-    exhausted = contents and all(
+    if not contents or any(c["period"] not in (Period.BALANCE, Period.VALIDITY) for c in contents):
+        return
+    usages = await access_repo.usages(ctx.session, tenant_id, voucher["id"])
+    exhausted = all(
         used_up(
             c["period"],
             Decimal(c["granted_amount"]),
