@@ -374,6 +374,26 @@ async def test_a_corrected_or_deleted_charge_gives_the_balance_back(h: Harness) 
     assert view["state"] == "open" and view["contents"][0]["amount_left"] == "150.00"
 
 
+async def test_a_deletion_or_credit_reaching_vouchers_before_the_charge_leaves_the_balance_whole(h: Harness) -> None:
+    # A recording being retried lets the messages after it pass: the provider's deletion of the event, or the
+    # tenant's credit of it, arrives first. When the recording then arrives it charges the client nothing (and a
+    # credit withdrawn later charges again, as it would in order).
+    voucher = await _cleaning_balance_of_500(h)
+    deleted, credited = str(uuid.uuid4()), str(uuid.uuid4())
+    await h.publish("events.event.deleted", {"event_id": deleted, "revision": 1})
+    await h.publish("events.credit.requested", {
+        "credit_id": "cr-early", "event_id": credited, "provider_id": P1, "producer_part": None, "client_ref": "A1",
+        "content_id": "siivous", "service_id": voucher["service_id"], "amount": "-250.00", "reason": "wrong client",
+        "month": "2016-04"})
+    await charge(h, voucher, content_id="siivous", units="10", amount="250.00", event_id=deleted)
+    await charge(h, voucher, content_id="siivous", units="10", amount="250.00", event_id=credited)
+    await charge(h, voucher, content_id="siivous", units="10", amount="250.00")
+    view = await state_of(h, voucher["id"])
+    assert view["state"] == "open" and view["contents"][0]["amount_left"] == "250.00"
+    await h.publish("events.credit.withdrawn", {"credit_id": "cr-early", "event_id": credited, "reason": "removed"})
+    assert await _amount_left(h, voucher) == "0.00"
+
+
 async def test_a_credited_charge_gives_the_balance_back_until_the_credit_is_withdrawn(h: Harness) -> None:
     # The tenant credited an event's whole value (approve and credit, or a credit of a paid event): the client's
     # amount left no longer counts it, and the voucher is not closed as used up on it; a withdrawn credit counts

@@ -7,20 +7,21 @@ from datetime import date, datetime
 from typing import Any
 
 from seteli_common import sql
-from sqlalchemy import and_, func, insert, select, update
+from sqlalchemy import and_, delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from .models import (
     access_log,
     bookings,
     clients,
+    early_event_facts,
     idempotency_keys,
     lookup_attempts,
     provider_client_numbers,
     recorded_events,
     vouchers,
 )
-from .repository import Row, _one, name_matches
+from .repository import Row, _one, name_matches, upsert
 
 # --- provider relationships -------------------------------------------------------------------
 
@@ -182,13 +183,31 @@ async def get_recorded_event(session: AsyncSession, tenant_id: str, event_id: st
     return _one((await session.execute(q)).mappings().first())
 
 
-async def set_credited(session: AsyncSession, tenant_id: str, event_id: str, credited: bool) -> None:
-    """Mark an event credited (or its credit withdrawn): a credited event charges its voucher nothing."""
-    await session.execute(
+async def set_credited(session: AsyncSession, tenant_id: str, event_id: str, credited: bool) -> bool:
+    """Mark an event credited (or its credit withdrawn): a credited event charges its voucher nothing. False: the
+    event is not known here (yet)."""
+    result = await session.execute(
         update(recorded_events)
         .where(recorded_events.c.tenant_id == tenant_id, recorded_events.c.event_id == event_id)
         .values(credited=credited)
     )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def note_early_fact(session: AsyncSession, tenant_id: str, event_id: str, **fact: bool) -> None:
+    """Keep `deleted=True` or `credited=...` of an event not recorded here yet (`take_early_facts` applies it)."""
+    await upsert(session, early_event_facts, {"tenant_id": tenant_id, "event_id": event_id, **fact},
+                      ["tenant_id", "event_id"])
+
+
+async def take_early_facts(session: AsyncSession, tenant_id: str, event_id: str) -> Row | None:
+    """What reached here about the event before its recording ({deleted, credited}), removed as it is applied."""
+    where = (early_event_facts.c.tenant_id == tenant_id, early_event_facts.c.event_id == event_id)
+    found = (await session.execute(select(early_event_facts).where(*where))).mappings().first()
+    if found is None:
+        return None
+    await session.execute(delete(early_event_facts).where(*where))
+    return dict(found)
 
 
 # --- access log and look-up throttle ----------------------------------------------------------

@@ -178,6 +178,8 @@ def subscriptions(clock: Clock | None = None, settings: VouchersSettings | None 
         existing = await access_repo.get_recorded_event(ctx.session, tenant_id, p.event_id)
         if existing is not None and existing["revision"] > revision:
             return  # an older revision arriving late
+        early = None if existing is not None else await access_repo.take_early_facts(ctx.session, tenant_id,
+                                                                                   p.event_id)
         row: dict[str, Any] = {
             "tenant_id": tenant_id,
             "event_id": p.event_id,
@@ -191,6 +193,10 @@ def subscriptions(clock: Clock | None = None, settings: VouchersSettings | None 
             "amount_tenant": p.amount_tenant if p.amount_tenant is not None else Decimal(0),
             "status": p.status or "recorded",
         }
+        if early is not None:  # deleted or credited before this recording reached here
+            row["credited"] = early["credited"]
+            if early["deleted"]:
+                row["status"] = "deleted"
         await repo.upsert(ctx.session, recorded_events, row, ["tenant_id", "event_id"])
         vctx = VouchersContext(ctx.session, ctx.outbox, clock or SystemClock(), settings=settings or VouchersSettings())
         await grants.on_event_recorded(vctx, tenant_id, row)
@@ -198,10 +204,14 @@ def subscriptions(clock: Clock | None = None, settings: VouchersSettings | None 
     @charges.on("events.event.deleted", model=EventDeletedIn)
     async def event_deleted(ctx: MessageContext, p: EventDeletedIn) -> None:
         """A deleted event charges the voucher nothing (`access_repository.usages` leaves it out). One not
-        known here charged nothing (e.g. a purchased service's)."""
+        known here yet is kept as deleted for its recording, which a retry may bring later (or never: a purchased
+        service's charges no voucher)."""
         tenant_id = _tenant(ctx, p)
         existing = await access_repo.get_recorded_event(ctx.session, tenant_id, p.event_id)
-        if existing is None or existing["revision"] > (p.revision or 0):
+        if existing is None:
+            await access_repo.note_early_fact(ctx.session, tenant_id, p.event_id, deleted=True)
+            return
+        if existing["revision"] > (p.revision or 0):
             return
         row = {**existing, "revision": p.revision or existing["revision"], "status": "deleted"}
         await repo.upsert(ctx.session, recorded_events, row, ["tenant_id", "event_id"])
@@ -210,13 +220,17 @@ def subscriptions(clock: Clock | None = None, settings: VouchersSettings | None 
     async def event_credited(ctx: MessageContext, p: CreditIn) -> None:
         """A credited event charges the voucher nothing: the tenant takes its whole value back. (An interruption
         charges no voucher here; an event not known here charged nothing, e.g. a purchased service's.)"""
-        if p.kind == "event":
-            await access_repo.set_credited(ctx.session, _tenant(ctx, p), p.event_id, True)
+        await _set_credited(ctx, p, True)
 
     @charges.on("events.credit.withdrawn", model=CreditIn)
     async def credit_withdrawn(ctx: MessageContext, p: CreditIn) -> None:
-        if p.kind == "event":
-            await access_repo.set_credited(ctx.session, _tenant(ctx, p), p.event_id, False)
+        await _set_credited(ctx, p, False)
+
+    async def _set_credited(ctx: MessageContext, p: CreditIn, credited: bool) -> None:
+        """An event's credit, or its withdrawal; kept for the event's recording when that has not reached here."""
+        tenant_id = _tenant(ctx, p)
+        if p.kind == "event" and not await access_repo.set_credited(ctx.session, tenant_id, p.event_id, credited):
+            await access_repo.note_early_fact(ctx.session, tenant_id, p.event_id, credited=credited)
 
     @access.on("events.client_data.read", model=EventsClientDataReadIn)
     async def read_in_events(ctx: MessageContext, p: EventsClientDataReadIn) -> None:

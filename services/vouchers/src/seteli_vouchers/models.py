@@ -149,6 +149,17 @@ recorded_events = Table(
     Index("ix_recorded_events_voucher", "tenant_id", "voucher_id", "content_id"),
 )
 
+# What reached vouchers about an event before the event's recording did (a recording being retried lets the
+# messages after it pass): its deletion or its credit, applied when the recording arrives.
+early_event_facts = Table(
+    "early_event_facts",
+    metadata,
+    Column("tenant_id", String(64), primary_key=True),
+    Column("event_id", String(64), primary_key=True),
+    Column("deleted", Boolean, nullable=False, server_default="0"),
+    Column("credited", Boolean, nullable=False, server_default="0"),
+)
+
 # --- owned ------------------------------------------------------------------------------------
 
 clients = Table(
