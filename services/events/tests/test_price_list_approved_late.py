@@ -76,3 +76,19 @@ async def test_an_unsettled_interruption_of_its_days_is_priced_by_it_too(seeded:
     assert (again["interruption_id"], again["revision"], again["amount_tenant"]) == (away["id"], 2, "520.00")
     listed = (await h.client.get(f"/v1/tenants/{T}/interruptions", headers=h.provider())).json()["items"]
     assert [(i["id"], i["amount_tenant"]) for i in listed] == [(away["id"], "520.00")]  # 4 × 130.00
+
+
+async def test_a_rejected_event_of_its_days_stays_rejected(seeded: Harness) -> None:
+    from .test_rejected_beyond_validity import _ten_days_a_month
+
+    h = seeded
+    await _ten_days_a_month(h)
+    await h.post_event({"booking_id": "b-7", "start": "2016-03-01", "end": "2016-03-05"})
+    over = (await h.post_event({"booking_id": "b-7", "start": "2016-03-06", "end": "2016-03-12"})).json()
+    rejected = await h.client.post(f"/v1/tenants/{T}/events/{over['id']}/decision", headers=h.officer(),
+                                   json={"decision": "reject", "reason": "Ylittää myönnetyn"})
+    assert rejected.status_code == 200, rejected.text
+    await _march_list(h)
+    got = await _event(h, over["id"])
+    assert (got["approval"], got["revision"]) == ("rejected", 1)
+    assert over["id"] not in {p["event_id"] for p in await h.published("events.event.corrected")}

@@ -313,9 +313,9 @@ async def credit_of(session: AsyncSession, tenant_id: str, event_id: str, kind: 
 async def unsettled_events_priced_from(
     session: AsyncSession, tenant_id: str, service_id: str, provider_id: str, producer_part: str | None, day: date
 ) -> list[Row]:
-    """The provider's live, unsettled and uncredited events (recorded or drafts) of the service with a day on or
-    after `day`, of the producer part (None, the company: of any part, which may fall back to the company's list),
-    in recording order: those a price list starting on `day` may price."""
+    """The provider's live, unsettled, uncredited, not rejected events (recorded or drafts) of the service with a
+    day on or after `day`, of the producer part (None, the company: of any part, which may fall back to the
+    company's list), in recording order: those a price list starting on `day` may price."""
     query = select(events).where(
         events.c.tenant_id == tenant_id,
         events.c.service_id == service_id,
@@ -323,6 +323,7 @@ async def unsettled_events_priced_from(
         events.c.status.in_(("recorded", "draft")),
         events.c.settled.is_(False),
         events.c.credited.is_(False),
+        or_(events.c.approval.is_(None), events.c.approval != "rejected"),  # the tenant's rejection stands
         events.c.end >= day,
     )
     if producer_part is not None:
