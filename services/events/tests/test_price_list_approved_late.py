@@ -92,3 +92,14 @@ async def test_a_rejected_event_of_its_days_stays_rejected(seeded: Harness) -> N
     got = await _event(h, over["id"])
     assert (got["approval"], got["revision"]) == ("rejected", 1)
     assert over["id"] not in {p["event_id"] for p in await h.published("events.event.corrected")}
+
+
+async def test_a_list_of_the_same_prices_corrects_nothing(seeded: Harness) -> None:
+    h = seeded
+    march = await _record(h, "2016-03-01", "2016-03-01")
+    body = {"booking_id": "b-housing", "start": "2016-03-02", "end": "2016-03-05", "reason": "hospital"}
+    assert (await h.client.post(f"/v1/tenants/{T}/interruptions", headers=h.provider(), json=body)).status_code == 201
+    await _march_list(h, price="155.00")
+    assert await h.published("events.event.corrected") == []
+    assert [p["revision"] for p in await h.published("events.interruption.finalised")] == [1]
+    assert (await _event(h, march["id"]))["revision"] == 1
