@@ -182,3 +182,33 @@ async def test_unit_and_employee_lists_once_chosen_in_their_steps_and_the_look_u
     # before its own list starts, and for another unit, the company's list prices
     assert (await _lookup(api, service["id"], hour, "2016-02-20", "employee:emp-1")).json()["unit_price"] == "40.00"
     assert (await _lookup(api, service["id"], hour, "2016-02-10", "unit:Muu")).json()["unit_price"] == "40.00"
+
+
+async def test_a_lists_validity_ends_only_at_the_next_list_of_its_own_service_and_provider(
+        api: Api, flow: Flow) -> None:
+    """A list is valid until the day before the next list of the same producer part starts: of the same
+    provider's same service. The company's list of another service, or another company's list, ends nothing."""
+    home_care, app = await flow.approved_app(price="40.00", start="2016-01-01")
+    housing_body = {"name_fi": "Tehostettu palveluasuminen", "name_sv": "Serviceboende", "kind": "voucher",
+                    "auto_recording": True, "contents": [{"name_fi": "Hoiva / vrk", "name_sv": "Vård / dygn",
+                                                          "unit": "day", "client_pays": False}]}
+    housing = await flow.service(housing_body)
+    other_app = await flow.application(housing["id"])
+    await flow.price_list(other_app["id"], housing["contents"][0]["id"], "150.00", "2016-02-01")
+    await flow.submit(other_app["id"])
+    await flow.decide(other_app["id"], "approve")
+    competitor = await flow.application(home_care["id"], headers=api.other)
+    await flow.price_list(competitor["id"], home_care["contents"][0]["id"], "38.00", "2016-03-01", headers=api.other)
+    await flow.submit(competitor["id"], headers=api.other)
+    await flow.decide(competitor["id"], "approve")
+
+    def validity(page: Any) -> set[tuple[str, str, str, str | None]]:
+        return {(pl["provider_id"], pl["service_id"], pl["valid_from"], pl["valid_until"]) for pl in page["items"]}
+
+    mine = (await api.client.get("/v1/tenants/kouvola/price-lists", headers=api.provider)).json()
+    assert validity(mine) == {(api.provider_id, home_care["id"], "2016-01-01", None),
+                              (api.provider_id, housing["id"], "2016-02-01", None)}
+    everyone = (await api.client.get("/v1/tenants/kouvola/price-lists", headers=api.officer)).json()
+    assert validity(everyone) == {(api.provider_id, home_care["id"], "2016-01-01", None),
+                                  (api.provider_id, housing["id"], "2016-02-01", None),
+                                  ("prov-other", home_care["id"], "2016-03-01", None)}

@@ -130,6 +130,8 @@ async def test_the_running_month_is_not_offered_for_locking_and_the_provider_dea
     assert f"Kuukausi {running} on vielä kesken" in preview.text and lockable_from in preview.text
     changes = re.search(r'<section id="settlement-changes".*?</section>', preview.text, re.S)
     assert changes and "Rivejä tullut 1, poistunut 0." in changes.group(0)  # the event that arrived meanwhile
+    # each changed payee with the account it is paid to: this one none (its site is not known yet)
+    assert "<th scope=\"col\">Tilinumero (IBAN)</th>" in changes.group(0) and "<td>–</td>" in changes.group(0)
     carried = re.search(r'<table id="settlement-carried-over">.*?</table>', preview.text, re.S)
     assert carried and "Toimipaikka ei ole vielä tilityksen tiedossa" in carried.group(0)
     assert money_fmt("12.34") in carried.group(0)

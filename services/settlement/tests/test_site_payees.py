@@ -175,3 +175,37 @@ async def test_a_billing_change_between_months_pays_each_month_to_the_account_of
     april = await lock(h, "2016-04", MAY_5)
     assert await transfers(h, april) == [(KOIVULA["iban"], "180.00")]
     assert [p["reference"] for p in april["payments"]] == ["1232"]
+
+
+async def test_a_billing_change_between_two_previews_is_among_their_changes(harness: Any) -> None:
+    """Billing information changes without the tenant's approval, at any moment: the officer who previewed the
+    month and previews again before locking it is told that a payee's account changed, or that a payee is now
+    carried over (no billing information), even when no amount changed."""
+    h = harness
+    await h.seed()
+    await site_added(h, "s-kuusela", "Kuusela", KUUSELA)
+    await h.event("e-1", "2016-03-01", "2016-03-10")
+    await h.event("e-2", "2016-03-01", "2016-03-02", producer_part="site:s-kuusela")
+    h.clock.set(APRIL_5)
+    first = await h.run("2016-03", dry_run=True)
+    assert [(p["site_id"], p["iban"]) for p in first["payments"]] == [(None, COMPANY_IBAN),
+                                                                      ("s-kuusela", KUUSELA["iban"])]
+    await billing_changed(h, None, KOIVULA)
+    await billing_changed(h, "s-kuusela", None)
+    second = await h.run("2016-03", dry_run=True)
+    assert second["total"] == "1080.00"
+    changes = {(c["provider_id"], c["site_id"]): c for c in second["changes"]["payees"]}
+    company = changes[(P1, None)]
+    assert (company["before"], company["after"]) == ("900.00", "1080.00")
+    assert (company["iban_before"], company["iban_after"]) == (COMPANY_IBAN, KOIVULA["iban"])
+    site = changes[(P1, "s-kuusela")]
+    assert (site["before"], site["after"], site["iban_before"], site["iban_after"]) == (
+        "180.00", "0.00", KUUSELA["iban"], None)
+    # The company's billing information removed: nothing to pay it to; the amounts do not move, the state does.
+    await billing_changed(h, None, None)
+    third = await h.run("2016-03", dry_run=True)
+    assert third["total"] == "0.00"
+    [gone] = third["changes"]["payees"]
+    assert (gone["site_id"], gone["before"], gone["after"]) == (None, "1080.00", "1080.00")
+    assert (gone["iban_before"], gone["iban_after"], gone["carried_over_before"], gone["carried_over_after"]) == (
+        KOIVULA["iban"], None, None, "no_billing_information")

@@ -80,6 +80,25 @@ async def test_grant_refuses_unknown_content_and_a_voucher_value_on_a_client_pay
     ] == 0
 
 
+async def test_a_purchased_service_is_granted_without_a_voucher_value(h: Harness) -> None:
+    """A purchased service has no voucher value: the tenant pays the price (the decision says so). A value given
+    would be printed on the client's decision and shown to the provider, yet never used: it is refused."""
+    client = await new_client(h)
+    body = {"client_id": client["id"], "service_id": HOME_CARE, "granted_on": "2016-03-01",
+            "valid_from": "2016-03-01", "valid_until": "2016-12-31",
+            "contents": [{"content_id": "kotikaynti", "granted_amount": "10", "period": "week",
+                          "voucher_value": "25.00"}]}
+    response = await h.http.post("/v1/tenants/kouvola/vouchers", headers=h.officer(), json=body)
+    assert response.status_code == 422, response.text
+    assert [e["field"] for e in response.json()["errors"]] == ["contents.0.voucher_value"]
+    assert (await h.http.get(f"/v1/tenants/kouvola/clients/{client['id']}/vouchers", headers=h.officer())).json()[
+        "total"
+    ] == 0
+    del body["contents"][0]["voucher_value"]
+    granted = await h.http.post("/v1/tenants/kouvola/vouchers", headers=h.officer(), json=body)
+    assert granted.status_code == 201 and granted.json()["contents"][0]["voucher_value"] is None
+
+
 async def test_a_client_pays_content_is_granted_without_a_voucher_value_and_booked(h: Harness) -> None:
     """Issue 16/8: meals the client pays are listed on the voucher (no voucher value) so that the provider
     books and records them; they never use the voucher up."""

@@ -122,9 +122,12 @@ async def set_info(ctx: ApplicationsContext, tenant_id: str, principal: Principa
 
 
 def with_validity(lists: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each approved list valid until the day before the next approved list of the same producer part of the same
+    provider and service starts (the lists may be of several services and providers)."""
     out = []
     for pl in lists:
         starts = [o["start"] for o in lists if o["producer_part"] == pl["producer_part"]
+                  and o["provider_id"] == pl["provider_id"] and o["service_id"] == pl["service_id"]
                   and o["state"] == "approved"]
         until = valid_until(starts, pl["start"]) if pl["state"] == "approved" else None
         out.append({**pl, "valid_from": pl["start"] if pl["state"] == "approved" else None, "valid_until": until})

@@ -25,6 +25,7 @@ from .contracts import (
     VoucherGrantedIn,
 )
 from .service.interruptions import release_pending
+from .service.late_price_lists import reprice_unsettled, reprice_unsettled_interruptions
 from .service.recording import past_versions
 from .service.validity_clipping import clip_to_validity
 
@@ -91,12 +92,14 @@ async def service_defined(ctx: MessageContext, p: ServiceDefinedIn, clock: Clock
         await clip_to_validity(EventsContext(ctx.session, ctx.outbox, clock, tenant_id=tenant_id), booked)
 
 
-@read_models.on("applications.pricelist.approved", model=PriceListApprovedIn)
-async def pricelist_approved(ctx: MessageContext, p: PriceListApprovedIn) -> None:
+async def pricelist_approved(ctx: MessageContext, p: PriceListApprovedIn, clock: Clock) -> None:
+    """A list whose start has passed when it arrives prices the unsettled events of its days recorded before it
+    (an event is priced by the list valid on its date, not on its recording date): service/late_price_lists.py."""
+    tenant_id = _tenant(ctx)
     prices = {x.content_id: x.unit_price for x in p.prices}
     await repo.save_price_list(
         ctx.session,
-        _tenant(ctx),
+        tenant_id,
         p.price_list_id,
         {
             "service_id": p.service_id,
@@ -107,6 +110,10 @@ async def pricelist_approved(ctx: MessageContext, p: PriceListApprovedIn) -> Non
             "prices": prices,
         },
     )
+    at = EventsContext(ctx.session, ctx.outbox, clock, tenant_id=tenant_id)
+    start = date.fromisoformat(p.start)
+    await reprice_unsettled(at, p.service_id, p.provider_id, p.producer_part, start)
+    await reprice_unsettled_interruptions(at, p.service_id, p.provider_id, p.producer_part, start)
 
 
 @read_models.on("vouchers.voucher.granted", model=VoucherGrantedIn)
@@ -212,6 +219,10 @@ def subscriptions(clock: Clock | None = None) -> list[Subscription]:
     @models.on("applications.service.defined", model=ServiceDefinedIn)
     async def defined(ctx: MessageContext, p: ServiceDefinedIn) -> None:
         await service_defined(ctx, p, at)
+
+    @models.on("applications.pricelist.approved", model=PriceListApprovedIn)
+    async def price_list(ctx: MessageContext, p: PriceListApprovedIn) -> None:
+        await pricelist_approved(ctx, p, at)
 
     @models.on("vouchers.voucher.closed", model=VoucherClosedIn)
     async def closed(ctx: MessageContext, p: VoucherClosedIn) -> None:

@@ -80,11 +80,20 @@ class WarningOut(BaseModel):
 
 
 class PayeeChangeOut(BaseModel):
+    """A payee whose total, account or carry-over changed since the previous preview."""
+
     provider_id: str
     site_id: str | None
     before: Money
     after: Money
     difference: Money
+    iban_before: str | None = Field(default=None, description="the account the previous preview paid to "
+                                    "(null: none, or not known for a preview made before accounts were kept)")
+    iban_after: str | None = Field(default=None, description="the account this preview pays to (null: none)")
+    carried_over_before: str | None = Field(default=None, description="why the previous preview carried the "
+                                            "payee over (null: it was paid)")
+    carried_over_after: str | None = Field(default=None, description="why this preview carries the payee over "
+                                           "(e.g. no_billing_information; null: it is paid)")
 
 
 class ChangedLineOut(BaseModel):

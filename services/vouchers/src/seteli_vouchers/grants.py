@@ -65,6 +65,10 @@ def _validate_grant(
                 errors.append(FieldError(f"{where}.period", "the client pays this content: no euro balance"))
         elif service["kind"] == "voucher" and value is None:
             errors.append(FieldError(f"{where}.voucher_value", "required for a voucher service"))
+        elif service["kind"] == "purchased" and value is not None:
+            # The tenant pays the price (events never use a value here): none is printed on the decision.
+            errors.append(FieldError(f"{where}.voucher_value", "a purchased service has no voucher value: "
+                                                              "the municipality pays the price"))
         if value is not None and value < 0:
             errors.append(FieldError(f"{where}.voucher_value", "must not be negative"))
     return errors

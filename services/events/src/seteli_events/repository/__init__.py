@@ -330,6 +330,46 @@ async def credit_of(session: AsyncSession, tenant_id: str, event_id: str, kind: 
     return dict(row) if row else None
 
 
+async def unsettled_events_priced_from(
+    session: AsyncSession, tenant_id: str, service_id: str, provider_id: str, producer_part: str | None, day: date
+) -> list[Row]:
+    """The provider's live, unsettled, uncredited, not rejected events (recorded or drafts) of the service with a
+    day on or after `day`, of the producer part (None, the company: of any part, which may fall back to the
+    company's list), in recording order: those a price list starting on `day` may price."""
+    query = select(events).where(
+        events.c.tenant_id == tenant_id,
+        events.c.service_id == service_id,
+        events.c.provider_id == provider_id,
+        events.c.status.in_(("recorded", "draft")),
+        events.c.settled.is_(False),
+        events.c.credited.is_(False),
+        or_(events.c.approval.is_(None), events.c.approval != "rejected"),  # the tenant's rejection stands
+        events.c.end >= day,
+    )
+    if producer_part is not None:
+        query = query.where(events.c.producer_part == producer_part)
+    return await rows(session, query.order_by(events.c.created_at, events.c.id))
+
+
+async def unsettled_interruptions_priced_from(
+    session: AsyncSession, tenant_id: str, service_id: str, provider_id: str, producer_part: str | None, day: date
+) -> list[Row]:
+    """As `unsettled_events_priced_from`, the finalised interruptions not settled, credited nor rejected."""
+    query = select(interruptions).where(
+        interruptions.c.tenant_id == tenant_id,
+        interruptions.c.service_id == service_id,
+        interruptions.c.provider_id == provider_id,
+        interruptions.c.status == "finalised",
+        interruptions.c.settled.is_(False),
+        interruptions.c.credited.is_(False),
+        or_(interruptions.c.approval.is_(None), interruptions.c.approval != "rejected"),
+        interruptions.c.end >= day,
+    )
+    if producer_part is not None:
+        query = query.where(interruptions.c.producer_part == producer_part)
+    return await rows(session, query.order_by(interruptions.c.created_at, interruptions.c.id))
+
+
 async def booking_ids_of_voucher(session: AsyncSession, tenant_id: str, voucher_id: str) -> list[str]:
     query = select(bookings.c.id).where(bookings.c.tenant_id == tenant_id, bookings.c.voucher_id == voucher_id)
     return [r["id"] for r in await rows(session, query)]

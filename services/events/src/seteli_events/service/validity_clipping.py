@@ -12,7 +12,8 @@ run) and adding the clipped ones, so the next run deducts exactly what was paid 
 day. An event or interruption already paid and credited is left alone (its credit takes back all of
 it). One approved and credited before it was ever paid is clipped like any other, and its credit
 follows it: withdrawn when the event is removed (nothing was paid for it to take back), issued again
-for the clipped value when it is shortened. No HTTP; never commits.
+for the clipped value when it is shortened. An event the tenant rejected is never paid: it stays rejected, not
+shortened (re-valued, it would be decided again). No HTTP; never commits.
 """
 
 from __future__ import annotations
@@ -51,6 +52,10 @@ async def clip_to_validity(ctx: EventsContext, booking_ids: Sequence[str]) -> No
             if event["booking_id"] != booking_id or event["end"] <= last:
                 continue
             if event["credited"] and event["settled"]:
+                continue
+            if event["approval"] == "rejected" and event["start"] <= last:
+                # Never paid, and re-valued it would be decided again (payable once shorter): the tenant's
+                # rejection stands. (One wholly after the last valid day is removed as any other.)
                 continue
             try:
                 async with ctx.session.begin_nested():

@@ -299,11 +299,15 @@ def month_due_on(today: date, calendar: Calendar) -> Month | None:
 
 
 def snapshot(payments: Sequence[PayeeLines], carried: Sequence[PayeeLines]) -> dict[str, Any]:
-    """What a preview showed, compactly: per line its payee and amount, per payee its total."""
+    """What a preview showed, compactly: per line its payee and amount, per payee its total, and per payee the
+    account it would be paid to and why it would be carried over instead (billing changes need no approval)."""
     lines: dict[str, Any] = {}
     payees: dict[str, str] = {}
+    accounts: dict[str, dict[str, str | None]] = {}
     for group in [*payments, *carried]:
         payees[group.payee.key] = money_str(group.amount)
+        billing = group.payee.billing
+        accounts[group.payee.key] = {"iban": billing.iban if billing else None, "carried_over": group.reason}
         for line in group.lines:
             lines[str(line["id"])] = {
                 "payee": group.payee.key,
@@ -312,7 +316,7 @@ def snapshot(payments: Sequence[PayeeLines], carried: Sequence[PayeeLines]) -> d
                 "source_id": line.get("source_id"),
                 "kind": line.get("kind"),
             }
-    return {"lines": lines, "payees": payees}
+    return {"lines": lines, "payees": payees, "accounts": accounts}
 
 
 def diff_snapshots(old: Mapping[str, Any] | None, new: Mapping[str, Any]) -> dict[str, Any]:
@@ -323,9 +327,13 @@ def diff_snapshots(old: Mapping[str, Any] | None, new: Mapping[str, Any]) -> dic
     added = [{"line_id": int(k), **v} for k, v in new_lines.items() if k not in old_lines]
     removed = [{"line_id": int(k), **v} for k, v in old_lines.items() if k not in new_lines]
     payees = []
+    nowhere: dict[str, str | None] = {"iban": None, "carried_over": None}
+    old_accounts = old.get("accounts")  # (a preview stored before accounts were kept has none)
     for key in sorted(set(old["payees"]) | set(new["payees"])):
         before, after = old["payees"].get(key, "0.00"), new["payees"].get(key, "0.00")
-        if before != after:
+        was = (old_accounts or {}).get(key, nowhere) if old_accounts is not None else None
+        now = new["accounts"].get(key, nowhere)
+        if before != after or (was is not None and was != now):
             provider_id, _, site = key.rpartition("/")
             payees.append(
                 {
@@ -334,6 +342,10 @@ def diff_snapshots(old: Mapping[str, Any] | None, new: Mapping[str, Any]) -> dic
                     "before": before,
                     "after": after,
                     "difference": money_str(Decimal(after) - Decimal(before)),
+                    "iban_before": was["iban"] if was else None,
+                    "iban_after": now["iban"],
+                    "carried_over_before": was["carried_over"] if was else None,
+                    "carried_over_after": now["carried_over"],
                 }
             )
     return {
