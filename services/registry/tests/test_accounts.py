@@ -134,6 +134,21 @@ async def test_lock_expires_after_a_while(registry: Registry) -> None:
     await registry.login(MAIN["email"], MAIN["password"])
 
 
+async def test_after_a_lock_runs_out_the_user_again_has_five_tries(registry: Registry) -> None:
+    """The 401 says "after 5 wrong tries the account is locked for 30 minutes": once the lock has run out,
+    a mistyped password is the first of five again, not a new 30-minute lock at once."""
+    await registry.registered_provider()
+    await _fail(registry, MAIN["email"], 4)
+    await registry.login(MAIN["email"], MAIN["password"])  # not locked after four; the count starts again
+    await _fail(registry, MAIN["email"], 5)
+    assert await _locked_out(registry, MAIN["email"], MAIN["password"])  # the fifth locked it
+    registry.clock.advance(timedelta(minutes=31))
+    await _fail(registry, MAIN["email"], 4)
+    await registry.login(MAIN["email"], MAIN["password"])
+    await _fail(registry, MAIN["email"], 5)
+    assert await _locked_out(registry, MAIN["email"], MAIN["password"])
+
+
 async def test_password_reset_link_is_single_use_and_expires(registry: Registry) -> None:
     await registry.registered_provider()
     client = registry.client

@@ -117,7 +117,7 @@ async def change_password(ctx: RegistryContext, email: str, current: str, new: s
                                            "detail": "locked"})
         return LOGIN_FAILED
     if not password_ok:
-        failed, locked_until = after_failed_login(user["failed_logins"], now)
+        failed, locked_until = after_failed_login(user["failed_logins"], now, user["locked_until"])
         await repo.update_user(ctx.session, user["id"], failed_logins=failed, locked_until=locked_until)
         if locked_until:
             await end_sessions(ctx, user["id"], await repo.revoke_user_sessions(ctx.session, user["id"], now),

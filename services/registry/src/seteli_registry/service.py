@@ -339,7 +339,7 @@ async def login(ctx: RegistryContext, issuer: TokenIssuer, email: str, password:
         await repo.log_login(ctx.session, _log(user["id"], "failure", "locked", now))
         return LoginResult(None, LOGIN_FAILED)
     if not password_ok:
-        failed, locked_until = after_failed_login(user["failed_logins"], now)
+        failed, locked_until = after_failed_login(user["failed_logins"], now, user["locked_until"])
         await repo.update_user(ctx.session, user["id"], failed_logins=failed, locked_until=locked_until)
         if locked_until:  # a locked account's sessions end too
             await end_sessions(ctx, user["id"], await repo.revoke_user_sessions(ctx.session, user["id"], now), "locked")
