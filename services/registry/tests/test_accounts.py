@@ -243,6 +243,33 @@ async def test_the_seeds_stricter_policy_can_be_switched_on(settings_factory: An
                                                            "password": "Uusi-salasana-2"})).status_code == 200
 
 
+async def test_a_session_does_not_outlive_the_password_s_expiry(settings_factory: Any, clock: Any) -> None:
+    """With the seed's 30-day expiry on, a session begun on the 30th day is not carried past the expiry by
+    refreshing it: the next refresh ends it, and the user changes the password at the next login."""
+    from seteli_common.messaging.memory import InMemoryBroker
+    from seteli_common.testing import running_app
+    from seteli_registry.bootstrap import build_app, build_runtime
+
+    settings = settings_factory(password_max_age_days=30)
+    app = build_app(build_runtime(settings, broker=InMemoryBroker(), clock=clock))
+    async with running_app(app) as client:
+        admin = (await client.post("/v1/auth/token", json={"email": "admin@seteli.fi",
+                                                           "password": "Admin-pass-123"})).json()
+        assert (await client.post("/v1/providers", json=PROVIDER,
+                                  headers=bearer(admin["access_token"]))).status_code == 201
+        clock.advance(timedelta(days=30) - timedelta(hours=1))
+        tokens = (await client.post("/v1/auth/token", json={"email": MAIN["email"],
+                                                            "password": MAIN["password"]})).json()
+        clock.advance(timedelta(minutes=50))
+        refreshed = await client.post("/v1/auth/refresh", json={"refresh_token": tokens["refresh_token"]})
+        assert refreshed.status_code == 200  # not expired yet
+        clock.advance(timedelta(minutes=20))  # 30 days and 10 minutes since the password was set
+        late = await client.post("/v1/auth/refresh", json={"refresh_token": refreshed.json()["refresh_token"]})
+        assert late.status_code == 401
+        again = await client.post("/v1/auth/token", json={"email": MAIN["email"], "password": MAIN["password"]})
+        assert again.status_code == 403 and again.json()["password_change_required"] is True
+
+
 async def test_an_unconfirmed_registration_expires_and_the_company_can_register_again(registry: Registry) -> None:
     client = registry.client
     await client.post("/v1/providers", json={**PROVIDER, "main_user": {**MAIN, "email": "vaara@paivansade.fi"}})

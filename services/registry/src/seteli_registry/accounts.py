@@ -10,7 +10,7 @@ from seteli_common.auth import Principal, Role, TokenIssuer
 from seteli_common.errors import conflict, forbidden, invalid, not_found, unauthorized
 
 from . import repository as repo
-from .domain import after_failed_login, is_locked, is_past, link_hash
+from .domain import after_failed_login, is_locked, is_past, link_hash, password_expired
 from .events import PasswordResetRequested, UserPassivated
 from .providers import works_with
 from .repository import providers as provider_queries
@@ -64,6 +64,9 @@ async def refresh(ctx: RegistryContext, issuer: TokenIssuer, secret: str, ttl_se
     await repo.revoke_user_session(ctx.session, row["id"], now)
     ctx.revoked_sessions.add(row["id"])
     if user is None or user["status"] != "active" or is_locked(user["locked_until"], now):
+        raise unauthorized("Session ended; log in again")
+    if user["must_change_password"] or password_expired(user["password_changed_at"], ctx.policy, now):
+        # refreshing does not carry a session past the password's expiry: the next login asks for a new one
         raise unauthorized("Session ended; log in again")
     return await start_session(ctx, issuer, user, ttl_seconds)
 
