@@ -284,6 +284,28 @@ async def test_an_unconfirmed_registration_expires_and_the_company_can_register_
     assert stale.status_code == 401
 
 
+async def test_an_address_whose_registration_expired_unconfirmed_can_register_another_company(
+        registry: Registry) -> None:
+    """The person let the first link (company A) lapse and registers another company with the same address:
+    the confirmation mail is sent, not silently withheld as if the address had an account (it has none that
+    anyone can sign in with or reset)."""
+    client = registry.client
+    assert (await client.post("/v1/providers", json=PROVIDER)).status_code == 201
+    registry.clock.advance(timedelta(hours=24, minutes=1))
+    other = {**PROVIDER, "business_id": "2077474-0", "name": "Kotipalvelu Toinen Oy", "email": "info@toinen.fi"}
+    response = await client.post("/v1/providers", json=other)
+    assert response.status_code == 201
+    requested = await registry.events("registry.registration.confirmation_requested")
+    assert len(requested) == 2 and requested[-1]["email"] == MAIN["email"]
+    confirmed = await client.post("/v1/auth/confirm-registration", json={"token": token_of(requested[-1]["link"])})
+    assert confirmed.status_code == 200 and confirmed.json()["provider_id"] == response.json()["id"]
+    headers = await registry.login(MAIN["email"], MAIN["password"])
+    assert (await client.get(f"/v1/providers/{response.json()['id']}", headers=headers)).status_code == 200
+    # the lapsed company A is gone: it may register again later
+    assert (await client.post("/v1/providers", json={**PROVIDER, "main_user": {
+        **MAIN, "email": "uusi@paivansade.fi"}})).status_code == 201
+
+
 async def _locked_out(registry: Registry, email: str, password: str) -> bool:
     response = await registry.client.post("/v1/auth/token", json={"email": email, "password": password})
     return response.status_code == 401 and "locked" in response.json()["detail"]
