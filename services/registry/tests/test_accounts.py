@@ -19,6 +19,7 @@ async def test_self_registration_needs_the_confirmation_link_within_24_hours(reg
     assert response.status_code == 201 and response.json()["status"] == "unconfirmed"
     early = await client.post("/v1/auth/token", json={"email": MAIN["email"], "password": MAIN["password"]})
     assert early.status_code == 401 and "Confirm" in early.json()["detail"]
+    assert early.json()["reason"] == "email_not_confirmed"
     [requested] = await registry.events("registry.registration.confirmation_requested")
     assert requested["email"] == MAIN["email"] and requested["language"] == "fi"
     assert requested["link"].startswith("https://seteli.kouvola.fi/confirm-registration?token=")

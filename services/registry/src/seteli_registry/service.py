@@ -319,6 +319,7 @@ class LoginResult:
     principal: Principal | None = None
     refresh_token: str | None = None
     password_change_required: bool = False
+    reason: str | None = None  # machine-readable, beside the failure's text (docs/problems.md)
 
 
 def _log(user_id: str | None, outcome: str, detail: str, now: datetime) -> dict[str, Any]:
@@ -346,7 +347,8 @@ async def login(ctx: RegistryContext, issuer: TokenIssuer, email: str, password:
     if user["status"] != "active":
         await repo.log_login(ctx.session, _log(user["id"], "failure", user["status"], now))
         if user["status"] == "unconfirmed" and password_ok:  # only the owner, who knows the password, learns it
-            return LoginResult(None, "Confirm your email address first with the link we sent")
+            return LoginResult(None, "Confirm your email address first with the link we sent",
+                               reason="email_not_confirmed")
         return LoginResult(None, LOGIN_FAILED)
     if is_locked(user["locked_until"], now):
         await repo.log_login(ctx.session, _log(user["id"], "failure", "locked", now))
