@@ -209,6 +209,23 @@ async def test_new_user_changes_initial_password_and_passivated_user_is_out(regi
     assert worker.status_code == 201
 
 
+async def test_a_reset_link_mailed_before_passivation_no_longer_sets_the_password(registry: Registry) -> None:
+    """A passivated user's tokens die with the passivation: the sessions, and a reset link already mailed."""
+    provider_id, main = await registry.registered_provider()
+    user = await _user(registry, provider_id, main)
+    assert (await registry.client.post("/v1/auth/password-reset", json={"email": user["email"]})).status_code == 202
+    [requested] = await registry.events("registry.password_reset.requested")
+    passivated = await registry.client.post(f"/v1/providers/{provider_id}/users/{user['id']}/passivate",
+                                            headers=main)
+    assert passivated.status_code == 200
+    late = await registry.client.post("/v1/auth/password-reset/complete", json={
+        "token": token_of(requested["link"]), "new_password": "Uusi-salasana-2"})
+    assert late.status_code == 422 and late.json()["errors"][0]["field"] == "token"
+    assert await _change(registry, user["email"], "Alku-salasana-1", "Kolmas-salasana-3") == 401
+    outcomes = await _login_log(registry, user["id"])
+    assert "reset" not in outcomes
+
+
 async def test_password_policy_refuses_short_and_common_passwords(registry: Registry) -> None:
     for password, reason in (("Lyhyt1", "password must be at least 8 characters"),
                              ("salasana123", "password is too common")):

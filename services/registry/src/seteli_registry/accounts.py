@@ -163,6 +163,8 @@ async def complete_password_reset(ctx: RegistryContext, secret: str, new_passwor
     if problem:  # checked first so that a weak password does not burn the single-use link
         raise problem
     user = user_or_404(await repo.get_user(ctx.session, await use_link(ctx, "reset", secret)))
+    if user["status"] != "active":  # passivated since the link was mailed: nobody's password to set
+        raise invalid("token", "the link is not valid or has already been used")
     await _set_password(ctx, user, new_password, "new_password")
     await repo.log_login(ctx.session, {"at": ctx.clock.now(), "user_id": user["id"], "outcome": "reset",
                                        "detail": ""})
@@ -252,6 +254,7 @@ async def _passivate(ctx: RegistryContext, principal: Principal, user: dict[str,
         now = ctx.clock.now()
         await repo.update_user(ctx.session, user_id, status="passive")
         await end_sessions(ctx, user_id, await repo.revoke_user_sessions(ctx.session, user_id, now), "passivated")
+        await repo.invalidate_links(ctx.session, user_id, "reset", now)  # a reset link already mailed dies too
         await repo.log_login(ctx.session, {"at": now, "user_id": user_id, "outcome": "passivated",
                                            "detail": f"by {principal.subject}"})
         await ctx.outbox.add(ctx.session, UserPassivated(user_id=user_id), tenant_id=None)
