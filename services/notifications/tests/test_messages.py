@@ -287,6 +287,28 @@ async def test_contact_request_to_each_organisation_in_its_language(harness: Har
     assert len(skipped) == 1 and skipped[0]["last_error"] == "unknown organisation"
 
 
+async def test_a_tray_of_organisations_sharing_one_address_notifies_each_organisation(harness: Harness) -> None:
+    """Two associations run by one person share an address: each is told of the request in its own mail,
+    and the request delivered again adds none."""
+    await harness.directory()
+    payload = {
+        "contact_request_id": "c-3", "organisation_ids": ["y-1", "y-2"], "tenant_id": "kouvola",
+        "recipients": [
+            {"organisation_id": "y-1", "name": "Kouvolan Omaishoitajat ry", "email": "info@yhdistykset.fi",
+             "language": "fi"},
+            {"organisation_id": "y-2", "name": "Kymenlaakson Muistiyhdistys ry", "email": "info@yhdistykset.fi",
+             "language": "fi"}],
+        "contact": {"name": "Aino Asukas", "phone": "040 123 4567"},
+    }
+    envelope = await harness.publish("registry.contact.requested", payload, tenant_id="kouvola")
+    mails = harness.smtp.to("info@yhdistykset.fi")
+    assert len(mails) == 2
+    assert {text(m).split(" on saanut")[0].split("\n")[-1] for m in mails} == {
+        "Kouvolan Omaishoitajat ry", "Kymenlaakson Muistiyhdistys ry"}
+    await harness.publish("registry.contact.requested", payload, tenant_id="kouvola", event_id=envelope.event_id)
+    assert len(harness.smtp.to("info@yhdistykset.fi")) == 2
+
+
 async def test_credit_request_to_provider(harness: Harness) -> None:
     await harness.directory()
     await harness.publish(

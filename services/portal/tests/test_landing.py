@@ -66,6 +66,19 @@ async def test_self_registration_confirmed_from_the_mailed_link_then_sign_in(por
     assert again.status_code == 400 and "Linkki ei kelpaa" in again.text  # single use
 
 
+async def test_signing_in_before_confirming_says_to_confirm_the_email_not_that_the_password_is_wrong(
+        portal: httpx.AsyncClient, suite: Suite) -> None:
+    email = "sanna@kotiapu-vahvistamatta.fi"
+    assert (await _register(portal, email)).status_code == 303
+    early = await submit(portal, "/login", "/login", {"email": email, "password": "Uusi-yritys-2026"})
+    assert early.status_code == 401
+    assert "Vahvista ensin sähköpostiosoitteesi linkillä" in early.text
+    assert "Sähköposti tai salasana on väärin" not in early.text
+    wrong = await submit(portal, "/login", "/login", {"email": email, "password": "Arvattu-sana-2026"})
+    assert wrong.status_code == 401 and "Sähköposti tai salasana on väärin" in wrong.text  # a stranger learns nothing
+    assert "Vahvista ensin" not in wrong.text
+
+
 async def test_password_reset_behind_the_question_then_the_mailed_link(portal: httpx.AsyncClient,
                                                                       suite: Suite) -> None:
     email = "ville@kotiapu-reset.fi"

@@ -19,6 +19,7 @@ async def test_self_registration_needs_the_confirmation_link_within_24_hours(reg
     assert response.status_code == 201 and response.json()["status"] == "unconfirmed"
     early = await client.post("/v1/auth/token", json={"email": MAIN["email"], "password": MAIN["password"]})
     assert early.status_code == 401 and "Confirm" in early.json()["detail"]
+    assert early.json()["reason"] == "email_not_confirmed"
     [requested] = await registry.events("registry.registration.confirmation_requested")
     assert requested["email"] == MAIN["email"] and requested["language"] == "fi"
     assert requested["link"].startswith("https://seteli.kouvola.fi/confirm-registration?token=")
@@ -134,6 +135,21 @@ async def test_lock_expires_after_a_while(registry: Registry) -> None:
     await registry.login(MAIN["email"], MAIN["password"])
 
 
+async def test_after_a_lock_runs_out_the_user_again_has_five_tries(registry: Registry) -> None:
+    """The 401 says "after 5 wrong tries the account is locked for 30 minutes": once the lock has run out,
+    a mistyped password is the first of five again, not a new 30-minute lock at once."""
+    await registry.registered_provider()
+    await _fail(registry, MAIN["email"], 4)
+    await registry.login(MAIN["email"], MAIN["password"])  # not locked after four; the count starts again
+    await _fail(registry, MAIN["email"], 5)
+    assert await _locked_out(registry, MAIN["email"], MAIN["password"])  # the fifth locked it
+    registry.clock.advance(timedelta(minutes=31))
+    await _fail(registry, MAIN["email"], 4)
+    await registry.login(MAIN["email"], MAIN["password"])
+    await _fail(registry, MAIN["email"], 5)
+    assert await _locked_out(registry, MAIN["email"], MAIN["password"])
+
+
 async def test_password_reset_link_is_single_use_and_expires(registry: Registry) -> None:
     await registry.registered_provider()
     client = registry.client
@@ -193,6 +209,23 @@ async def test_new_user_changes_initial_password_and_passivated_user_is_out(regi
     assert worker.status_code == 201
 
 
+async def test_a_reset_link_mailed_before_passivation_no_longer_sets_the_password(registry: Registry) -> None:
+    """A passivated user's tokens die with the passivation: the sessions, and a reset link already mailed."""
+    provider_id, main = await registry.registered_provider()
+    user = await _user(registry, provider_id, main)
+    assert (await registry.client.post("/v1/auth/password-reset", json={"email": user["email"]})).status_code == 202
+    [requested] = await registry.events("registry.password_reset.requested")
+    passivated = await registry.client.post(f"/v1/providers/{provider_id}/users/{user['id']}/passivate",
+                                            headers=main)
+    assert passivated.status_code == 200
+    late = await registry.client.post("/v1/auth/password-reset/complete", json={
+        "token": token_of(requested["link"]), "new_password": "Uusi-salasana-2"})
+    assert late.status_code == 422 and late.json()["errors"][0]["field"] == "token"
+    assert await _change(registry, user["email"], "Alku-salasana-1", "Kolmas-salasana-3") == 401
+    outcomes = await _login_log(registry, user["id"])
+    assert "reset" not in outcomes
+
+
 async def test_password_policy_refuses_short_and_common_passwords(registry: Registry) -> None:
     for password, reason in (("Lyhyt1", "password must be at least 8 characters"),
                              ("salasana123", "password is too common")):
@@ -228,6 +261,33 @@ async def test_the_seeds_stricter_policy_can_be_switched_on(settings_factory: An
                                                            "password": "Uusi-salasana-2"})).status_code == 200
 
 
+async def test_a_session_does_not_outlive_the_password_s_expiry(settings_factory: Any, clock: Any) -> None:
+    """With the seed's 30-day expiry on, a session begun on the 30th day is not carried past the expiry by
+    refreshing it: the next refresh ends it, and the user changes the password at the next login."""
+    from seteli_common.messaging.memory import InMemoryBroker
+    from seteli_common.testing import running_app
+    from seteli_registry.bootstrap import build_app, build_runtime
+
+    settings = settings_factory(password_max_age_days=30)
+    app = build_app(build_runtime(settings, broker=InMemoryBroker(), clock=clock))
+    async with running_app(app) as client:
+        admin = (await client.post("/v1/auth/token", json={"email": "admin@seteli.fi",
+                                                           "password": "Admin-pass-123"})).json()
+        assert (await client.post("/v1/providers", json=PROVIDER,
+                                  headers=bearer(admin["access_token"]))).status_code == 201
+        clock.advance(timedelta(days=30) - timedelta(hours=1))
+        tokens = (await client.post("/v1/auth/token", json={"email": MAIN["email"],
+                                                            "password": MAIN["password"]})).json()
+        clock.advance(timedelta(minutes=50))
+        refreshed = await client.post("/v1/auth/refresh", json={"refresh_token": tokens["refresh_token"]})
+        assert refreshed.status_code == 200  # not expired yet
+        clock.advance(timedelta(minutes=20))  # 30 days and 10 minutes since the password was set
+        late = await client.post("/v1/auth/refresh", json={"refresh_token": refreshed.json()["refresh_token"]})
+        assert late.status_code == 401
+        again = await client.post("/v1/auth/token", json={"email": MAIN["email"], "password": MAIN["password"]})
+        assert again.status_code == 403 and again.json()["password_change_required"] is True
+
+
 async def test_an_unconfirmed_registration_expires_and_the_company_can_register_again(registry: Registry) -> None:
     client = registry.client
     await client.post("/v1/providers", json={**PROVIDER, "main_user": {**MAIN, "email": "vaara@paivansade.fi"}})
@@ -240,6 +300,28 @@ async def test_an_unconfirmed_registration_expires_and_the_company_can_register_
     assert [p["id"] for p in listed["items"]] == [provider_id] and listed["total"] == 1
     stale = await client.post("/v1/auth/token", json={"email": "vaara@paivansade.fi", "password": MAIN["password"]})
     assert stale.status_code == 401
+
+
+async def test_an_address_whose_registration_expired_unconfirmed_can_register_another_company(
+        registry: Registry) -> None:
+    """The person let the first link (company A) lapse and registers another company with the same address:
+    the confirmation mail is sent, not silently withheld as if the address had an account (it has none that
+    anyone can sign in with or reset)."""
+    client = registry.client
+    assert (await client.post("/v1/providers", json=PROVIDER)).status_code == 201
+    registry.clock.advance(timedelta(hours=24, minutes=1))
+    other = {**PROVIDER, "business_id": "2077474-0", "name": "Kotipalvelu Toinen Oy", "email": "info@toinen.fi"}
+    response = await client.post("/v1/providers", json=other)
+    assert response.status_code == 201
+    requested = await registry.events("registry.registration.confirmation_requested")
+    assert len(requested) == 2 and requested[-1]["email"] == MAIN["email"]
+    confirmed = await client.post("/v1/auth/confirm-registration", json={"token": token_of(requested[-1]["link"])})
+    assert confirmed.status_code == 200 and confirmed.json()["provider_id"] == response.json()["id"]
+    headers = await registry.login(MAIN["email"], MAIN["password"])
+    assert (await client.get(f"/v1/providers/{response.json()['id']}", headers=headers)).status_code == 200
+    # the lapsed company A is gone: it may register again later
+    assert (await client.post("/v1/providers", json={**PROVIDER, "main_user": {
+        **MAIN, "email": "uusi@paivansade.fi"}})).status_code == 201
 
 
 async def _locked_out(registry: Registry, email: str, password: str) -> bool:

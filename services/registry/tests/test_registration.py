@@ -212,3 +212,31 @@ async def test_a_company_new_through_strong_identity_shows_its_own_address_not_t
     [registered] = await registry.events("registry.provider.registered")
     assert registered["email"] == "info@aurinko.fi"  # the card's and the notices' address
     await registry.login("aino@aurinko.fi", "Hyva-salasana-1")  # the person's login stays theirs
+
+
+async def test_a_passivated_person_is_told_so_at_the_strong_sign_in_and_gets_no_new_account(
+        registry: Registry) -> None:
+    """Passivated users cannot log in: signing in again with strong identity neither lets Aino in, nor
+    invites her to sign up anew (which answered 500), nor makes her a second account in the company."""
+    state, _ = await _strong_login(registry, ["TJ"])
+    first = await registry.client.post("/v1/auth/strong/first-login", json={
+        "state": state, "business_id": "7019376-8", "email": "aino@aurinko.fi", "password": "Hyva-salasana-1"})
+    assert first.status_code == 200, first.text
+    claims = jwt.decode(first.json()["access_token"], options={"verify_signature": False})
+    passivated = await registry.client.post(f"/v1/providers/{claims['provider']}/users/{claims['sub']}/passivate",
+                                            headers=await registry.admin())
+    assert passivated.status_code == 200 and passivated.json()["status"] == "passive"
+
+    state, _ = await _strong_login(registry, ["TJ"])
+    again = await registry.client.post("/v1/auth/strong/login", json={"state": state, "business_id": "7019376-8"})
+    assert again.status_code == 422
+    assert again.json()["errors"] == [{"field": "business_id", "reason": "your account in this company is passive"}]
+    for email in ("aino2@aurinko.fi", "aino@aurinko.fi"):
+        anew = await registry.client.post("/v1/auth/strong/first-login", json={
+            "state": state, "business_id": "7019376-8", "email": email, "password": "Toinen-salasana-2"})
+        assert anew.status_code == 422, anew.text
+        assert anew.json()["errors"] == [{"field": "business_id", "reason": "your account in this company is passive"}]
+    async with registry.runtime.db.transaction() as session:
+        from sqlalchemy import text
+        count = (await session.execute(text("SELECT count(*) FROM users WHERE email LIKE 'aino%'"))).scalar()
+    assert count == 1

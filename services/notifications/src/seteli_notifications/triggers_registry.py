@@ -3,6 +3,7 @@ password reset), registration decisions and contact requests."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from typing import Any
 
@@ -89,11 +90,17 @@ def subscribe(sub: Subscription, make: MakeContext) -> None:
                    "contact_email": c.email or "", "contact_message": c.message or "",
                    "contact_request_id": p.contact_request_id}
         names = await service.tenant_context(ctx.session, tenant_id)
+        # One notice per organisation, also when organisations of the tray share an address (the Message-ID
+        # would otherwise be one, and the second organisation never hear of the request).
+        def per_organisation(organisation_id: str) -> str:
+            return f"{ctx.envelope.event_id}:{organisation_id}"
+
         if p.recipients is not None:
             for r in p.recipients:
                 await service.enqueue(mail, ctx.envelope, Outgoing(
                     "contact_requested", r.email, [language_of(r.language)],
-                    {**context, **names, "provider_name": r.name}, tenant_id, r.organisation_id))
+                    {**context, **names, "provider_name": r.name}, tenant_id, r.organisation_id,
+                    dedup_key=per_organisation(r.organisation_id)))
             return
         for organisation_id in p.organisation_ids:
             if await repo.get_provider(ctx.session, organisation_id) is None:
@@ -104,4 +111,5 @@ def subscribe(sub: Subscription, make: MakeContext) -> None:
                 continue
             out = await service.to_provider(ctx.session, "contact_requested", tenant_id, organisation_id,
                                             context)
-            await service.enqueue(mail, ctx.envelope, out)
+            await service.enqueue(mail, ctx.envelope, dataclasses.replace(out, dedup_key=per_organisation(
+                organisation_id)))

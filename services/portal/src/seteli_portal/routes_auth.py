@@ -55,8 +55,14 @@ async def login(request: Request) -> Response:
             return start(page, email, target)
         if exc.status == 401:
             page.attempted("login")
-        # the registry gives one answer for a wrong password, an unknown address and a locked account
-        reason = page.t("login.failed") if exc.status in (400, 401, 422) else (exc.detail or page.t("error.generic"))
+        # the registry gives one answer for a wrong password, an unknown address and a locked account; only
+        # the owner of a registration not yet confirmed, who gave the right password, is told to confirm it
+        if exc.status == 401 and exc.code == "email_not_confirmed":
+            reason = page.t("login.unconfirmed")
+        elif exc.status in (400, 401, 422):
+            reason = page.t("login.failed")
+        else:
+            reason = exc.detail or page.t("error.generic")
         return page.render("login.html", status=exc.status if exc.status < 500 else 502,
                            errors={"form": reason}, email=email, next=target)
     page.sign_in(body)

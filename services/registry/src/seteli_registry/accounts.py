@@ -10,7 +10,7 @@ from seteli_common.auth import Principal, Role, TokenIssuer
 from seteli_common.errors import conflict, forbidden, invalid, not_found, unauthorized
 
 from . import repository as repo
-from .domain import after_failed_login, is_locked, is_past, link_hash
+from .domain import after_failed_login, is_locked, is_past, link_hash, password_expired
 from .events import PasswordResetRequested, UserPassivated
 from .providers import works_with
 from .repository import providers as provider_queries
@@ -65,6 +65,9 @@ async def refresh(ctx: RegistryContext, issuer: TokenIssuer, secret: str, ttl_se
     ctx.revoked_sessions.add(row["id"])
     if user is None or user["status"] != "active" or is_locked(user["locked_until"], now):
         raise unauthorized("Session ended; log in again")
+    if user["must_change_password"] or password_expired(user["password_changed_at"], ctx.policy, now):
+        # refreshing does not carry a session past the password's expiry: the next login asks for a new one
+        raise unauthorized("Session ended; log in again")
     return await start_session(ctx, issuer, user, ttl_seconds)
 
 
@@ -117,7 +120,7 @@ async def change_password(ctx: RegistryContext, email: str, current: str, new: s
                                            "detail": "locked"})
         return LOGIN_FAILED
     if not password_ok:
-        failed, locked_until = after_failed_login(user["failed_logins"], now)
+        failed, locked_until = after_failed_login(user["failed_logins"], now, user["locked_until"])
         await repo.update_user(ctx.session, user["id"], failed_logins=failed, locked_until=locked_until)
         if locked_until:
             await end_sessions(ctx, user["id"], await repo.revoke_user_sessions(ctx.session, user["id"], now),
@@ -160,6 +163,8 @@ async def complete_password_reset(ctx: RegistryContext, secret: str, new_passwor
     if problem:  # checked first so that a weak password does not burn the single-use link
         raise problem
     user = user_or_404(await repo.get_user(ctx.session, await use_link(ctx, "reset", secret)))
+    if user["status"] != "active":  # passivated since the link was mailed: nobody's password to set
+        raise invalid("token", "the link is not valid or has already been used")
     await _set_password(ctx, user, new_password, "new_password")
     await repo.log_login(ctx.session, {"at": ctx.clock.now(), "user_id": user["id"], "outcome": "reset",
                                        "detail": ""})
@@ -249,6 +254,7 @@ async def _passivate(ctx: RegistryContext, principal: Principal, user: dict[str,
         now = ctx.clock.now()
         await repo.update_user(ctx.session, user_id, status="passive")
         await end_sessions(ctx, user_id, await repo.revoke_user_sessions(ctx.session, user_id, now), "passivated")
+        await repo.invalidate_links(ctx.session, user_id, "reset", now)  # a reset link already mailed dies too
         await repo.log_login(ctx.session, {"at": now, "user_id": user_id, "outcome": "passivated",
                                            "detail": f"by {principal.subject}"})
         await ctx.outbox.add(ctx.session, UserPassivated(user_id=user_id), tenant_id=None)

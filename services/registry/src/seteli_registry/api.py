@@ -341,7 +341,10 @@ def _token_out(result: service.LoginResult, ttl: int) -> TokenOut:
                            "https://seteli.fi/problems/password-change-required",
                            extra={"password_change_required": True})
     if result.token is None:
-        raise unauthorized(result.failure or service.LOGIN_FAILED)
+        problem = unauthorized(result.failure or service.LOGIN_FAILED)
+        if result.reason:  # the owner who knows the password learns why (a portal says it in their language)
+            problem.extra["reason"] = result.reason
+        raise problem
     return TokenOut(access_token=result.token, expires_in=ttl, refresh_token=result.refresh_token)
 
 

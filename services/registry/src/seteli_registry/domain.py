@@ -45,9 +45,12 @@ class PasswordPolicy:
         return found
 
 
-def after_failed_login(failed_logins: int, now: datetime) -> tuple[int, datetime | None]:
-    """Count a failure; the fifth in a row locks the account for LOCK_DURATION."""
-    failed = failed_logins + 1
+def after_failed_login(failed_logins: int, now: datetime, locked_until: datetime | None = None
+                       ) -> tuple[int, datetime | None]:
+    """Count a failure; the fifth in a row locks the account for LOCK_DURATION. A lock that has run out
+    starts the count again: the user again has five tries, as the answer to a failed login says."""
+    lapsed = locked_until is not None and not is_locked(locked_until, now)
+    failed = (0 if lapsed else failed_logins) + 1
     return failed, (now + LOCK_DURATION if failed >= MAX_FAILED_LOGINS else None)
 
 

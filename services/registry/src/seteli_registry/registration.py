@@ -249,13 +249,18 @@ async def strong_authorized(ctx: RegistryContext, state: str, code: str) -> dict
     return {"state": state, "person_name": row["person_name"], "organisations": organisations}
 
 
-async def _own_account(ctx: RegistryContext, person: str, business_id: str) -> dict[str, Any] | None:
-    """The active account this person made for this company with strong identity, if any."""
+async def _strong_account(ctx: RegistryContext, person: str, business_id: str) -> dict[str, Any] | None:
+    """The account this person made for this company with strong identity, if any, whatever its status."""
     provider = await provider_queries.provider_by_business_id(ctx.session, business_id)
     if not person or provider is None:
         return None
     link = await registration_queries.strong_identity(ctx.session, person, provider["id"])
-    user = await repo.get_user(ctx.session, link["user_id"]) if link else None
+    return await repo.get_user(ctx.session, link["user_id"]) if link else None
+
+
+async def _own_account(ctx: RegistryContext, person: str, business_id: str) -> dict[str, Any] | None:
+    """The active account this person made for this company with strong identity, if any."""
+    user = await _strong_account(ctx, person, business_id)
     return user if user is not None and user["status"] == "active" else None
 
 
@@ -265,9 +270,11 @@ async def strong_login(ctx: RegistryContext, issuer: TokenIssuer, state: str, bu
     row = await _strong(ctx, state, "authorized")
     if business_id not in {o["business_id"] for o in row["organisations"]}:
         raise invalid("business_id", "you may not act for this company")
-    user = await _own_account(ctx, row["person"], business_id)
+    user = await _strong_account(ctx, row["person"], business_id)
     if user is None:
         raise invalid("business_id", "you have no account in this company yet: give an email and a password")
+    if user["status"] != "active":  # passivated: cannot log in, in this way either
+        raise invalid("business_id", "your account in this company is passive")
     await registration_queries.finish_strong_login(ctx.session, row["id"])
     return await start_session(ctx, issuer, user, ttl)
 
@@ -281,8 +288,9 @@ async def strong_first_login(ctx: RegistryContext, issuer: TokenIssuer, state: s
     row = await _strong(ctx, state, "authorized")
     if business_id not in {o["business_id"] for o in row["organisations"]}:
         raise invalid("business_id", "you may not act for this company")
-    if await _own_account(ctx, row["person"], business_id) is not None:
-        return await strong_login(ctx, issuer, state, business_id, ttl)  # signed up before: no second account
+    if await _strong_account(ctx, row["person"], business_id) is not None:
+        # signed up before: no second account (a passivated one is refused there, not made anew)
+        return await strong_login(ctx, issuer, state, business_id, ttl)
     provider = await provider_queries.provider_by_business_id(ctx.session, business_id)
     name = row["person_name"] or email
     if provider is None:

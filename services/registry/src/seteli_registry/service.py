@@ -216,7 +216,13 @@ async def register_provider(ctx: RegistryContext, data: dict[str, Any], *, confi
     now = ctx.clock.now()
     provider_id = str(uuid.uuid4())
     main = data["main_user"]
-    if not confirmed and password_hash is None and await repo.user_by_email(ctx.session, main["email"]):
+    holder = await repo.user_by_email(ctx.session, main["email"])
+    if holder is not None and holder["status"] == "unconfirmed" and await _stale_company(ctx, holder["provider_id"]):
+        # The address's only "account" is a registration nobody confirmed in time (another company's): it
+        # cannot sign in or reset, so it holds the address no longer. That registration goes, as above.
+        await registration_queries.discard_registration(ctx.session, holder["provider_id"])
+        holder = None
+    if not confirmed and password_hash is None and holder is not None:
         # Self-registration with an address that already has an account: the same answer as a new
         # registration (and the same work: the password is hashed), but nothing is stored or sent, so the
         # answer tells a stranger nothing about who has an account. The owner signs in or resets instead.
@@ -253,6 +259,13 @@ async def register_provider(ctx: RegistryContext, data: dict[str, Any], *, confi
             user_id=user["id"], email=user["email"], language=user["language"], link=link,
             expires_at=expires_at), tenant_id=None)
     return result
+
+
+async def _stale_company(ctx: RegistryContext, provider_id: str | None) -> bool:
+    """A self-registered company still unconfirmed whose every confirmation link has expired unused."""
+    provider = await provider_queries.get_provider(ctx.session, provider_id) if provider_id else None
+    return (provider is not None and provider["status"] == "unconfirmed"
+            and await registration_queries.stale_registration(ctx.session, provider["id"], ctx.clock.now()))
 
 
 def _unstored_registration(provider_id: str, business_id: str, data: dict[str, Any],
@@ -306,6 +319,7 @@ class LoginResult:
     principal: Principal | None = None
     refresh_token: str | None = None
     password_change_required: bool = False
+    reason: str | None = None  # machine-readable, beside the failure's text (docs/problems.md)
 
 
 def _log(user_id: str | None, outcome: str, detail: str, now: datetime) -> dict[str, Any]:
@@ -333,13 +347,14 @@ async def login(ctx: RegistryContext, issuer: TokenIssuer, email: str, password:
     if user["status"] != "active":
         await repo.log_login(ctx.session, _log(user["id"], "failure", user["status"], now))
         if user["status"] == "unconfirmed" and password_ok:  # only the owner, who knows the password, learns it
-            return LoginResult(None, "Confirm your email address first with the link we sent")
+            return LoginResult(None, "Confirm your email address first with the link we sent",
+                               reason="email_not_confirmed")
         return LoginResult(None, LOGIN_FAILED)
     if is_locked(user["locked_until"], now):
         await repo.log_login(ctx.session, _log(user["id"], "failure", "locked", now))
         return LoginResult(None, LOGIN_FAILED)
     if not password_ok:
-        failed, locked_until = after_failed_login(user["failed_logins"], now)
+        failed, locked_until = after_failed_login(user["failed_logins"], now, user["locked_until"])
         await repo.update_user(ctx.session, user["id"], failed_logins=failed, locked_until=locked_until)
         if locked_until:  # a locked account's sessions end too
             await end_sessions(ctx, user["id"], await repo.revoke_user_sessions(ctx.session, user["id"], now), "locked")
