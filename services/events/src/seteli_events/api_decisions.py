@@ -127,6 +127,14 @@ async def credit_interruption(
     return await interruptions.credit(ctx, principal, interruption_id, body.reason)
 
 
+def _team_services(principal: Principal, tenant_id: str) -> list[str] | None:
+    """A provider user's services in this tenant (its service teams); None for the main user: every service."""
+    if principal.role != Role.PROVIDER_USER:
+        return None
+    prefix = f"{tenant_id}:"
+    return [t[len(prefix) :] for t in principal.teams if t.startswith(prefix)]
+
+
 @router.get("/credits", response_model=CreditPage, tags=["credits"])
 async def list_credits(
     tenant_id: str,
@@ -139,7 +147,7 @@ async def list_credits(
     guard_tenant(principal, tenant_id)
     reader = Reader.everything()
     if principal.role in PROVIDER_STAFF:
-        reader = Reader.provider(principal.provider_id)
+        reader = Reader.provider(principal.provider_id, _team_services(principal, tenant_id))
     elif principal.role not in (*TENANT_STAFF_ROLES, Role.PLATFORM_ADMIN):
         raise forbidden()
     rows, total = await pages.credits_page(ctx.session, tenant_id, reader, limit, offset, month=month)
@@ -169,13 +177,13 @@ async def list_corrections(
 ) -> dict[str, Any]:
     """The tenant's staff see every request (the open ones first, oldest first); a provider its own."""
     guard_tenant(principal, tenant_id)
-    provider_id = None
+    provider_id, services = None, None
     if principal.role in PROVIDER_STAFF:
-        provider_id = principal.provider_id
+        provider_id, services = principal.provider_id, _team_services(principal, tenant_id)
     elif principal.role not in (*TENANT_STAFF_ROLES, Role.PLATFORM_ADMIN):
         raise forbidden()
     rows, total = await repo.correction_requests_page(ctx.session, tenant_id, limit, offset,
-                                                      provider_id=provider_id, state=state)
+                                                      provider_id=provider_id, service_ids=services, state=state)
     return {"items": [corrections.view(r) for r in rows], "total": total}
 
 
