@@ -90,3 +90,18 @@ async def test_who_pays_is_the_events_valuation_by_the_first_day_not_the_content
     assert sorted((ln["event_id"], ln["amount"]) for ln in payment["lines"]) == [
         ("e-care", "450.00"), ("e-rent-before", "200.00")]
     assert run["total"] == "650.00"
+
+
+async def test_a_providers_read_of_the_realisation_report_names_its_company_in_the_access_log(harness: Any) -> None:
+    """The client's access log says who read their data and for which organisation: a provider's main user
+    reading the company's own report rows is logged as that company, not as an organisation left blank."""
+    from seteli_common.auth import Role
+
+    h = harness
+    await h.seed()
+    await h.event("e-1", "2016-03-01", "2016-03-10")
+    main_user = h.token_for(Role.PROVIDER_ADMIN, subject="u-paakayttaja", provider_id=P1)
+    mine = await h.client.get(REPORT, params={"from": "2016-03", "to": "2016-03"}, headers=main_user)
+    assert mine.status_code == 200 and mine.json()["total"] == 1
+    [read] = await h.published("settlement.client_data.read")
+    assert (read["actor"], read["actor_role"], read["actor_org"]) == ("u-paakayttaja", "provider_admin", P1)
