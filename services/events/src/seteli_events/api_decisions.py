@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request
 from seteli_common.auth import PROVIDER_STAFF, Principal, Role, current_principal, guard_tenant, require_roles
 from seteli_common.clock import Month
 from seteli_common.errors import forbidden, invalid
@@ -33,7 +33,7 @@ from .schemas import (
     InterruptionOut,
     InterruptionPage,
 )
-from .service import approvals, corrections, interruptions, month_jobs
+from .service import approvals, client_reads, corrections, interruptions, month_jobs
 from .service.recording import event_view
 
 router = APIRouter(prefix="/v1/tenants/{tenant_id}")
@@ -43,6 +43,7 @@ TENANT_STAFF_ROLES = (Role.TENANT_ADMIN, Role.TENANT_OFFICER)
 @router.get("/approvals", response_model=ApprovalPage, tags=["approvals"])
 async def approval_queue(
     tenant_id: str,
+    request: Request,
     ctx: EventsContext = Depends(ctx_for),
     principal: Principal = Depends(require_roles(*TENANT_STAFF_ROLES)),
     service_id: str | None = None,
@@ -52,6 +53,8 @@ async def approval_queue(
     guard_tenant(principal, tenant_id)
     awaiting = EventFilter(status="recorded", approval="awaiting_approval", service_id=service_id)
     rows, total = await pages.events_page(ctx.session, tenant_id, Reader.everything(), [awaiting], limit, offset)
+    await client_reads.log_reads(ctx, principal, (r["client_id"] for r in rows), "events.approval_queue",
+                                 request.headers.get("x-purpose"), "approval queue")
     segments = await repo.segments_of(ctx.session, tenant_id, [r["id"] for r in rows])
     items = [{**event_view(r, segments[r["id"]]), "grant": await approvals.grant_use(ctx, r)} for r in rows]
     return {"items": items, "total": total}
@@ -72,6 +75,7 @@ async def decide(
 @router.get("/approvals/interruptions", response_model=InterruptionPage, tags=["approvals"])
 async def interruption_approval_queue(
     tenant_id: str,
+    request: Request,
     ctx: EventsContext = Depends(ctx_for),
     principal: Principal = Depends(require_roles(*TENANT_STAFF_ROLES)),
     service_id: str | None = None,
@@ -84,6 +88,8 @@ async def interruption_approval_queue(
     rows, total = await pages.interruptions_page(
         ctx.session, tenant_id, Reader.everything(), limit, offset, service_id=service_id, approval="pending"
     )
+    await client_reads.log_reads(ctx, principal, (r["client_id"] for r in rows), "interruptions.approval_queue",
+                                 request.headers.get("x-purpose"), "interruption approval queue")
     return {"items": [interruptions.view(r) for r in rows], "total": total}
 
 
