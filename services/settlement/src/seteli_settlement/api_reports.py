@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response
-from seteli_common.auth import PROVIDER_STAFF, Principal, Role, guard_tenant, require_roles
+from seteli_common.auth import Principal, Role, guard_tenant, require_roles
 from seteli_common.clock import Month
 from seteli_common.csvfile import csv_text
 from seteli_common.errors import FieldError, invalid_many
@@ -32,11 +32,7 @@ def _range(start: str, end: str) -> tuple[Month, Month]:
 
 
 def _reader(request: Request, principal: Principal, fmt: str) -> reports.Reader:
-    why = (request.headers.get("x-purpose") or "").strip() or "report"
-    # the organisation the reader acts for, as the client's access log shows it: a provider's user reads for
-    # its company (its token names no tenant), the tenant's staff for the tenant
-    org = principal.provider_id if principal.role in PROVIDER_STAFF else principal.tenant_id
-    return reports.Reader(principal.subject, principal.role.value, org, why, fmt)
+    return reports.Reader.of(principal, request.headers.get("x-purpose"), "report", fmt)
 
 
 def _respond(items: list[dict[str, Any]], total: int, fmt: str, name: str) -> Any:

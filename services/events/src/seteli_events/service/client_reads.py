@@ -40,4 +40,5 @@ async def log_reads(ctx: EventsContext, principal: Principal, client_ids: Iterab
             at=ctx.clock.now(),
         ),
         tenant_id=ctx.tenant_id,
+        consistency_token=False,  # no request waits for the access log's row: not a Seteli-Consistency token
     )
