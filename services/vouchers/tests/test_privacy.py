@@ -501,3 +501,19 @@ async def test_reading_a_clients_bookings_is_in_the_clients_access_log(h: Harnes
         (f"user-{P1}", "provider_admin", P1, "booking.details", "booking"),
         ("officer-9", "tenant_officer", "kouvola", "booking.list", "palveluntuottajan vaihto"),
     }
+
+
+async def test_an_officer_reading_a_clients_access_log_is_itself_in_the_log(h: Harness) -> None:
+    """The access log tells which providers, services and officers dealt with the client: reading it is a read
+    of the client's data, logged like any other. The client reading their own log is not (the log answers who
+    else read their data)."""
+    client = await new_client(h)
+    await new_voucher(h, client["id"])
+    url = f"/v1/tenants/kouvola/clients/{client['id']}/access-log"
+    first = await h.http.get(url, headers={**h.officer(subject="officer-7"), "x-purpose": "tietopyynto"})
+    assert first.status_code == 200 and first.json()["total"] == 0  # the page shows what was read before it
+    own = h.token_for(Role.CLIENT, subject="citizen", client_id=client["id"], tenant_id="kouvola")
+    rows = (await h.http.get(url, headers=own)).json()["items"]
+    assert [(r["actor"], r["actor_role"], r["actor_org"], r["what"], r["why"]) for r in rows] == [
+        ("officer-7", "tenant_officer", "kouvola", "client.access_log", "tietopyynto")]
+    assert (await h.http.get(url, headers=own)).json()["total"] == 1
