@@ -213,3 +213,32 @@ async def test_the_breakdown_reads_in_swedish_on_the_page_and_in_the_pdf(seeded:
     assert "Specifikation av självrisk" in text and "Klienten betalar" in text and "Asiakas" not in text
     finnish = await h.client.get(URL + "&client_id=c-2&format=html", headers=h.officer())
     assert "Omavastuuerittely" in finnish.text  # Finnish stays the default
+
+
+async def test_reads_of_a_clients_events_and_interruptions_are_published_for_their_access_log(
+    seeded: Harness,
+) -> None:
+    """A client's service events (the care, its days and hours, the performer's notes) and interruptions (why
+    the client was away: a hospital stay) are the client's data: the provider's month view, the officer's list,
+    one event and the approval queue go to the access log of every client shown; a page that shows no one
+    logs nothing."""
+    h = seeded
+    week = await _week(h)  # c-2's home care, the last visit over the limit: awaiting approval
+    away = await h.client.post(f"/v1/tenants/{T}/interruptions", headers=h.provider(), json={
+        "booking_id": "b-housing", "start": "2016-03-01", "end": "2016-03-05", "reason": "hospital"})
+    assert away.status_code == 201, away.text
+    await h.published()  # what recording published so far
+    events = f"/v1/tenants/{T}/events"
+    assert (await h.client.get(events, headers=h.provider())).json()["total"] == len(week)
+    assert (await h.client.get(f"{events}/{week[0]['id']}", headers={**h.officer(), "x-purpose": "oikaisu"})
+            ).status_code == 200
+    assert (await h.client.get(f"/v1/tenants/{T}/approvals", headers=h.officer())).json()["total"] == 1
+    assert (await h.client.get(f"/v1/tenants/{T}/interruptions", headers=h.officer())).json()["total"] == 1
+    assert (await h.client.get(events, headers=h.provider(OTHER_PROVIDER))).json()["total"] == 0  # no one shown
+    reads = await h.published("events.client_data.read")
+    assert [(r["client_ids"], r["actor_role"], r["actor_org"], r["what"], r["why"]) for r in reads] == [
+        (["c-2"], "provider_user", PROVIDER, "events.list", "service events"),
+        (["c-2"], "tenant_officer", T, "event.details", "oikaisu"),
+        (["c-2"], "tenant_officer", T, "events.approval_queue", "approval queue"),
+        (["c-1"], "tenant_officer", T, "interruptions.list", "interruptions"),
+    ]

@@ -7,6 +7,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from seteli_common.auth import Role
+
 from .conftest import Harness, T
 
 
@@ -81,3 +83,31 @@ async def test_a_declined_request_says_why_and_credits_nothing(seeded: Harness) 
     assert declined.json()["answer"] == "Käynti on asiakkaan mukaan tehty"
     assert await h.published("events.credit.requested") == []
     assert (await _ask(h, events[0]["id"], reason="Uusi selvitys")).status_code == 201  # may ask again
+
+
+async def test_a_provider_user_outside_the_service_team_sees_no_credits_or_corrections_of_it(seeded: Harness) -> None:
+    """Home care's paid visit, its correction request and the credit: a user of the same company who is only
+    in sheltered housing's team neither sees them (they name the client and the care) nor asks a correction;
+    the main user and a user of home care's team do (004 §3.2)."""
+    h = seeded
+    events = await _april(h)
+    await h.feed("settlement.events.settled",
+                 {"run_id": "run-2016-04", "month": "2016-04", "event_ids": [e["id"] for e in events]})
+    housing_only = h.provider(services=("tehostettu",), subject="u-asumisen-hoitaja")
+    refused = await _ask(h, events[0]["id"], **housing_only)
+    assert refused.status_code in (403, 404), refused.text
+    assert (await h.client.get(f"/v1/tenants/{T}/corrections", headers=h.provider())).json()["total"] == 0
+    request = (await _ask(h, events[0]["id"])).json()
+    await h.client.post(f"/v1/tenants/{T}/corrections/{request['id']}/answer", headers=h.officer(),
+                        json={"decision": "credit"})
+    credit = await h.client.post(f"/v1/tenants/{T}/credits", headers=h.officer(),
+                                 json={"event_id": events[1]["id"], "reason": "Käynti puuttui"})
+    assert credit.status_code == 201, credit.text
+
+    for path in ("corrections", "credits"):
+        outside = await h.client.get(f"/v1/tenants/{T}/{path}", headers=housing_only)
+        assert outside.status_code == 200 and outside.json() == {"items": [], "total": 0}, (path, outside.text)
+        in_team = await h.client.get(f"/v1/tenants/{T}/{path}", headers=h.provider(services=("kotihoito",)))
+        main_user = await h.client.get(f"/v1/tenants/{T}/{path}",
+                                       headers=h.provider(services=(), role=Role.PROVIDER_ADMIN))
+        assert in_team.json()["total"] == main_user.json()["total"] > 0, path

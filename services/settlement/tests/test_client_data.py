@@ -90,3 +90,44 @@ async def test_who_pays_is_the_events_valuation_by_the_first_day_not_the_content
     assert sorted((ln["event_id"], ln["amount"]) for ln in payment["lines"]) == [
         ("e-care", "450.00"), ("e-rent-before", "200.00")]
     assert run["total"] == "650.00"
+
+
+async def test_a_providers_read_of_the_realisation_report_names_its_company_in_the_access_log(harness: Any) -> None:
+    """The client's access log says who read their data and for which organisation: a provider's main user
+    reading the company's own report rows is logged as that company, not as an organisation left blank."""
+    from seteli_common.auth import Role
+
+    h = harness
+    await h.seed()
+    await h.event("e-1", "2016-03-01", "2016-03-10")
+    main_user = h.token_for(Role.PROVIDER_ADMIN, subject="u-paakayttaja", provider_id=P1)
+    mine = await h.client.get(REPORT, params={"from": "2016-03", "to": "2016-03"}, headers=main_user)
+    assert mine.status_code == 200 and mine.json()["total"] == 1
+    [read] = await h.published("settlement.client_data.read")
+    assert (read["actor"], read["actor_role"], read["actor_org"]) == ("u-paakayttaja", "provider_admin", P1)
+
+
+async def test_settlement_lines_shown_by_client_number_are_reads_for_the_clients_access_log(harness: Any) -> None:
+    """A run's or a preview's lines and an event's drill-down show, per client number, the care and what it cost
+    the client: the same facts as the realisation report, logged the same way. Without lines nothing is logged."""
+    h = harness
+    await h.seed()
+    await h.event("e-1", "2016-03-01", "2016-03-10")
+    await h.event("e-2", "2016-03-01", "2016-03-05", client_ref="A-1002")
+    await h.run("2016-03", dry_run=True)
+    run = await h.run("2016-03")
+    again = await h.client.get(f"/v1/tenants/{T}/runs/{run['id']}", headers={**h.admin, "x-purpose": "tarkastus"})
+    assert again.status_code == 200
+    bare = await h.client.get(f"/v1/tenants/{T}/runs/{run['id']}", params={"lines": "false"}, headers=h.admin)
+    assert bare.status_code == 200 and bare.json()["payments"][0]["lines"] == []
+    drill = await h.client.get(f"/v1/tenants/{T}/events/e-2/lines", headers=h.admin)
+    assert drill.status_code == 200 and drill.json()["total"] == 1
+    reads = await h.published("settlement.client_data.read")
+    both = [(P1, "A-1001"), (P1, "A-1002")]
+    assert [([(c["provider_id"], c["client_ref"]) for c in r["clients"]], r["what"], r["why"]) for r in reads] == [
+        (both, "run.preview", "settlement preview"),
+        (both, "run.lines", "settlement run"),
+        (both, "run.lines", "tarkastus"),
+        ([(P1, "A-1002")], "event.lines", "settlement lines of an event"),
+    ]
+    assert {(r["actor_role"], r["actor_org"]) for r in reads} == {("tenant_admin", T)}

@@ -472,3 +472,48 @@ async def test_a_client_reads_their_own_vouchers_and_no_one_elses(h: Harness) ->
     assert (await h.http.get(base, headers=h.provider())).status_code == 403
     log = (await h.http.get(f"/v1/tenants/kouvola/clients/{client['id']}/access-log", headers=own)).json()
     assert [(r["actor"], r["what"]) for r in log["items"]][:1] == [("citizen", "client.vouchers")]
+
+
+async def test_reading_a_clients_bookings_is_in_the_clients_access_log(h: Harness) -> None:
+    """A booking tells who cares for the client, in which service, from when, with the provider's notes: the
+    provider's list, one booking and the officer's list each leave a row in the client's access log; a list
+    that shows nobody leaves none."""
+    client = await new_client(h)
+    voucher = await new_voucher(h, client["id"])
+    booked = await h.http.post("/v1/tenants/kouvola/bookings", headers=h.provider(), json={
+        "voucher_number": voucher["number"], "voucher_content_id": voucher["contents"][0]["id"],
+        "accept_terms": True})
+    assert booked.status_code == 201, booked.text
+    own = h.token_for(Role.CLIENT, subject="citizen", client_id=client["id"], tenant_id="kouvola")
+    log_url = f"/v1/tenants/kouvola/clients/{client['id']}/access-log"
+    before = (await h.http.get(log_url, headers=own)).json()["total"]
+    assert (await h.http.get("/v1/tenants/kouvola/bookings", headers=h.provider())).json()["total"] == 1
+    one = await h.http.get(f"/v1/tenants/kouvola/bookings/{booked.json()['id']}", headers=h.provider())
+    assert one.status_code == 200
+    listed = await h.http.get("/v1/tenants/kouvola/bookings", params={"voucher_id": voucher["id"]},
+                              headers={**h.officer(subject="officer-9"), "x-purpose": "palveluntuottajan vaihto"})
+    assert listed.json()["total"] == 1
+    assert (await h.http.get("/v1/tenants/kouvola/bookings", headers=h.provider(P2))).json()["total"] == 0
+    rows = (await h.http.get(log_url, headers=own)).json()["items"]
+    assert len(rows) == before + 3
+    assert {(r["actor"], r["actor_role"], r["actor_org"], r["what"], r["why"]) for r in rows} >= {
+        (f"user-{P1}", "provider_admin", P1, "booking.list", "bookings"),
+        (f"user-{P1}", "provider_admin", P1, "booking.details", "booking"),
+        ("officer-9", "tenant_officer", "kouvola", "booking.list", "palveluntuottajan vaihto"),
+    }
+
+
+async def test_an_officer_reading_a_clients_access_log_is_itself_in_the_log(h: Harness) -> None:
+    """The access log tells which providers, services and officers dealt with the client: reading it is a read
+    of the client's data, logged like any other. The client reading their own log is not (the log answers who
+    else read their data)."""
+    client = await new_client(h)
+    await new_voucher(h, client["id"])
+    url = f"/v1/tenants/kouvola/clients/{client['id']}/access-log"
+    first = await h.http.get(url, headers={**h.officer(subject="officer-7"), "x-purpose": "tietopyynto"})
+    assert first.status_code == 200 and first.json()["total"] == 0  # the page shows what was read before it
+    own = h.token_for(Role.CLIENT, subject="citizen", client_id=client["id"], tenant_id="kouvola")
+    rows = (await h.http.get(url, headers=own)).json()["items"]
+    assert [(r["actor"], r["actor_role"], r["actor_org"], r["what"], r["why"]) for r in rows] == [
+        ("officer-7", "tenant_officer", "kouvola", "client.access_log", "tietopyynto")]
+    assert (await h.http.get(url, headers=own)).json()["total"] == 1

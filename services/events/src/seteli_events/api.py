@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any, Literal
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from seteli_common.auth import (
     PROVIDER_STAFF,
     TENANT_STAFF,
@@ -24,7 +24,7 @@ from .context import EventsContext
 from .repository import pages
 from .repository.pages import EventFilter, Reader
 from .schemas import ConfirmIn, ConfirmOut, EventIn, EventOut, EventPage, EventPatch
-from .service import event_changes
+from .service import client_reads, event_changes
 from .service.recording import (
     EventInput,
     event_view,
@@ -87,6 +87,7 @@ async def create_event(
 @router.get("/events", response_model=EventPage, tags=["events"])
 async def list_events(
     tenant_id: str,
+    request: Request,
     ctx: EventsContext = Depends(ctx_for),
     principal: Principal = Depends(current_principal),
     service_id: str | None = None,
@@ -117,6 +118,8 @@ async def list_events(
     rows, total = await pages.events_page(ctx.session, tenant_id, reader, [*filters, asked], limit, offset)
     if news_coming and any(unsettled(r) for r in rows):
         raise settled_not_known_yet()
+    await client_reads.log_reads(ctx, principal, (r["client_id"] for r in rows), "events.list",
+                                 request.headers.get("x-purpose"), "service events")
     segments = await repo.segments_of(ctx.session, tenant_id, [r["id"] for r in rows])
     return {"items": [event_view(r, segments[r["id"]]) for r in rows], "total": total}
 
@@ -172,6 +175,7 @@ async def confirm(
 async def get_one(
     tenant_id: str,
     event_id: str,
+    request: Request,
     ctx: EventsContext = Depends(ctx_for),
     principal: Principal = Depends(current_principal),
 ) -> dict[str, Any]:
@@ -184,5 +188,7 @@ async def get_one(
         raise not_found("Event")
     if news_coming and unsettled(rows[0]):
         raise settled_not_known_yet()
+    await client_reads.log_reads(ctx, principal, [rows[0]["client_id"]], "event.details",
+                                 request.headers.get("x-purpose"), "service event")
     segments = await repo.segments_of(ctx.session, tenant_id, [event_id])
     return event_view(rows[0], segments[event_id])

@@ -28,7 +28,7 @@ from .schemas import (
     InterruptionPatch,
     ReplyIn,
 )
-from .service import copayment
+from .service import client_reads, copayment
 from .service import feedback as fb
 from .service import interruptions as intr
 
@@ -105,6 +105,7 @@ async def delete_interruption(
 @router.get("/interruptions", response_model=InterruptionPage, tags=["interruptions"])
 async def list_interruptions(
     tenant_id: str,
+    request: Request,
     ctx: EventsContext = Depends(ctx_for),
     principal: Principal = Depends(current_principal),
     service_id: str | None = None,
@@ -129,6 +130,8 @@ async def list_interruptions(
         status=status,
         approval=approval,
     )
+    await client_reads.log_reads(ctx, principal, (r["client_id"] for r in rows), "interruptions.list",
+                                 request.headers.get("x-purpose"), "interruptions")
     return {"items": [intr.view(r) for r in rows], "total": total}
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request
 from seteli_common.auth import PROVIDER_STAFF, Principal, Role, current_principal, guard_tenant, require_roles
 from seteli_common.clock import Month
 from seteli_common.errors import forbidden, invalid
@@ -33,7 +33,7 @@ from .schemas import (
     InterruptionOut,
     InterruptionPage,
 )
-from .service import approvals, corrections, interruptions, month_jobs
+from .service import approvals, client_reads, corrections, interruptions, month_jobs
 from .service.recording import event_view
 
 router = APIRouter(prefix="/v1/tenants/{tenant_id}")
@@ -43,6 +43,7 @@ TENANT_STAFF_ROLES = (Role.TENANT_ADMIN, Role.TENANT_OFFICER)
 @router.get("/approvals", response_model=ApprovalPage, tags=["approvals"])
 async def approval_queue(
     tenant_id: str,
+    request: Request,
     ctx: EventsContext = Depends(ctx_for),
     principal: Principal = Depends(require_roles(*TENANT_STAFF_ROLES)),
     service_id: str | None = None,
@@ -52,6 +53,8 @@ async def approval_queue(
     guard_tenant(principal, tenant_id)
     awaiting = EventFilter(status="recorded", approval="awaiting_approval", service_id=service_id)
     rows, total = await pages.events_page(ctx.session, tenant_id, Reader.everything(), [awaiting], limit, offset)
+    await client_reads.log_reads(ctx, principal, (r["client_id"] for r in rows), "events.approval_queue",
+                                 request.headers.get("x-purpose"), "approval queue")
     segments = await repo.segments_of(ctx.session, tenant_id, [r["id"] for r in rows])
     items = [{**event_view(r, segments[r["id"]]), "grant": await approvals.grant_use(ctx, r)} for r in rows]
     return {"items": items, "total": total}
@@ -72,6 +75,7 @@ async def decide(
 @router.get("/approvals/interruptions", response_model=InterruptionPage, tags=["approvals"])
 async def interruption_approval_queue(
     tenant_id: str,
+    request: Request,
     ctx: EventsContext = Depends(ctx_for),
     principal: Principal = Depends(require_roles(*TENANT_STAFF_ROLES)),
     service_id: str | None = None,
@@ -84,6 +88,8 @@ async def interruption_approval_queue(
     rows, total = await pages.interruptions_page(
         ctx.session, tenant_id, Reader.everything(), limit, offset, service_id=service_id, approval="pending"
     )
+    await client_reads.log_reads(ctx, principal, (r["client_id"] for r in rows), "interruptions.approval_queue",
+                                 request.headers.get("x-purpose"), "interruption approval queue")
     return {"items": [interruptions.view(r) for r in rows], "total": total}
 
 
@@ -127,6 +133,14 @@ async def credit_interruption(
     return await interruptions.credit(ctx, principal, interruption_id, body.reason)
 
 
+def _team_services(principal: Principal, tenant_id: str) -> list[str] | None:
+    """A provider user's services in this tenant (its service teams); None for the main user: every service."""
+    if principal.role != Role.PROVIDER_USER:
+        return None
+    prefix = f"{tenant_id}:"
+    return [t[len(prefix) :] for t in principal.teams if t.startswith(prefix)]
+
+
 @router.get("/credits", response_model=CreditPage, tags=["credits"])
 async def list_credits(
     tenant_id: str,
@@ -139,7 +153,7 @@ async def list_credits(
     guard_tenant(principal, tenant_id)
     reader = Reader.everything()
     if principal.role in PROVIDER_STAFF:
-        reader = Reader.provider(principal.provider_id)
+        reader = Reader.provider(principal.provider_id, _team_services(principal, tenant_id))
     elif principal.role not in (*TENANT_STAFF_ROLES, Role.PLATFORM_ADMIN):
         raise forbidden()
     rows, total = await pages.credits_page(ctx.session, tenant_id, reader, limit, offset, month=month)
@@ -169,13 +183,13 @@ async def list_corrections(
 ) -> dict[str, Any]:
     """The tenant's staff see every request (the open ones first, oldest first); a provider its own."""
     guard_tenant(principal, tenant_id)
-    provider_id = None
+    provider_id, services = None, None
     if principal.role in PROVIDER_STAFF:
-        provider_id = principal.provider_id
+        provider_id, services = principal.provider_id, _team_services(principal, tenant_id)
     elif principal.role not in (*TENANT_STAFF_ROLES, Role.PLATFORM_ADMIN):
         raise forbidden()
     rows, total = await repo.correction_requests_page(ctx.session, tenant_id, limit, offset,
-                                                      provider_id=provider_id, state=state)
+                                                      provider_id=provider_id, service_ids=services, state=state)
     return {"items": [corrections.view(r) for r in rows], "total": total}
 
 

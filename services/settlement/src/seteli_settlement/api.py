@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from .api_deps import service_runtime, settlement_deps
 from .schemas import RunOut, RunPage, StartedRunsOut, TracedLinePage
-from .service import outputs, runs
+from .service import outputs, reports, runs
 from .worker import run_due, work_run
 
 router = APIRouter(prefix="/v1")
@@ -55,7 +55,9 @@ async def create_run(
         response.status_code = 200
         async with deps.unit_of_work(tenant_id) as ctx:
             await runs.require_known(ctx, tenant_id, after)
-            return await runs.preview(ctx, tenant_id, month, with_lines=lines)
+            preview = await runs.preview(ctx, tenant_id, month, with_lines=lines)
+            await _log_lines_read(ctx, request, principal, tenant_id, preview, "run.preview", "settlement preview")
+            return preview
     async with deps.unit_of_work(tenant_id) as ctx:
         await runs.require_known(ctx, tenant_id, after)
         run_id = await runs.start_run(ctx, tenant_id, month, idempotency_key=idempotency_key)
@@ -66,7 +68,17 @@ async def create_run(
     async with deps.unit_of_work(tenant_id) as ctx:
         run = await runs.run_or_404(ctx, tenant_id, run_id)
         answer_settled_tokens(response, await runs.settled_tokens(ctx, tenant_id, run))
-        return await runs.run_view(ctx.session, tenant_id, run, with_lines=lines)
+        view = await runs.run_view(ctx.session, tenant_id, run, with_lines=lines)
+        await _log_lines_read(ctx, request, principal, tenant_id, view, "run.lines", "settlement run")
+        return view
+
+
+async def _log_lines_read(ctx: Any, request: Request, principal: Principal, tenant_id: str, view: dict[str, Any],
+                          what: str, default_why: str) -> None:
+    """Lines name clients by the provider's client number, with their care and co-payments, as the realisation
+    report does: shown, they go to the clients' access log (nothing when no line is shown)."""
+    reader = reports.Reader.of(principal, request.headers.get("x-purpose"), default_why)
+    await reports.log_read(ctx, reader, tenant_id, runs.clients_of_lines(view), what)
 
 
 @router.get("/tenants/{tenant_id}/runs", tags=["runs"], response_model=RunPage)
@@ -100,7 +112,9 @@ async def get_run(
     ctx = settlement_deps(request).context(session)
     run = await runs.run_or_404(ctx, tenant_id, run_id)
     answer_settled_tokens(response, await runs.settled_tokens(ctx, tenant_id, run))
-    return await runs.run_view(session, tenant_id, run, with_lines=lines)
+    view = await runs.run_view(session, tenant_id, run, with_lines=lines)
+    await _log_lines_read(ctx, request, principal, tenant_id, view, "run.lines", "settlement run")
+    return view
 
 
 def answer_settled_tokens(response: Response, tokens: tuple[Token, ...]) -> None:
@@ -177,7 +191,11 @@ async def event_lines(
 ) -> dict[str, Any]:
     """Every settlement line of an event (revisions, reversals, credits) and the run that paid it."""
     guard_tenant(principal, tenant_id)
-    return await runs.event_lines(settlement_deps(request).context(session), tenant_id, event_id)
+    ctx = settlement_deps(request).context(session)
+    traced = await runs.event_lines(ctx, tenant_id, event_id)
+    reader = reports.Reader.of(principal, request.headers.get("x-purpose"), "settlement lines of an event")
+    await reports.log_read(ctx, reader, tenant_id, traced.pop("clients"), "event.lines")
+    return traced
 
 
 @router.post("/settlement/scheduler/run-due", tags=["runs"], response_model=StartedRunsOut)

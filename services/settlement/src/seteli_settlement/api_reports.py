@@ -32,8 +32,7 @@ def _range(start: str, end: str) -> tuple[Month, Month]:
 
 
 def _reader(request: Request, principal: Principal, fmt: str) -> reports.Reader:
-    why = (request.headers.get("x-purpose") or "").strip() or "report"
-    return reports.Reader(principal.subject, principal.role.value, principal.tenant_id, why, fmt)
+    return reports.Reader.of(principal, request.headers.get("x-purpose"), "report", fmt)
 
 
 def _respond(items: list[dict[str, Any]], total: int, fmt: str, name: str) -> Any:

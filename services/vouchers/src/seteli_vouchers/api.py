@@ -136,6 +136,7 @@ async def record_death(
 async def access_log(
     tenant_id: str,
     client_id: str,
+    request: Request,
     limit: int = Query(50, ge=1, le=500),
     offset: int = Query(0, ge=0),
     ctx: VouchersContext = Depends(context),
@@ -152,4 +153,10 @@ async def access_log(
     if await repo.get_client(ctx.session, tenant_id, client_id) is None:
         raise not_found("Client")
     items, total = await access_repo.access_log_of(ctx.session, tenant_id, client_id, limit, offset)
+    if principal.role != Role.CLIENT:
+        # who dealt with the client (providers, services, officers) is the client's data too: logged after the page
+        # is read, so that it shows the reads before this one; the client's own look at the log is not (it answers
+        # who else read their data)
+        await service.log_reads(ctx, tenant_id, [client_id], Actor.of(principal), "client.access_log",
+                                purpose(request, "access log"))
     return {"items": items, "total": total}

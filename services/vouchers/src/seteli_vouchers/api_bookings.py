@@ -12,7 +12,7 @@ from seteli_common.pages import Page
 
 from . import bookings, idempotency, provider_clients
 from . import repository as repo
-from .api_deps import context, provider_number_guard, provider_of, provider_staff, staff
+from .api_deps import context, provider_number_guard, provider_of, provider_staff, purpose, staff
 from .provider_clients import ProviderViewer
 from .schemas import (
     BookingEndIn,
@@ -23,7 +23,7 @@ from .schemas import (
     ProviderClientSearchIn,
     PurchaseIn,
 )
-from .service import VouchersContext
+from .service import Actor, VouchersContext, log_reads
 
 router = APIRouter(prefix="/v1/tenants/{tenant_id}", tags=["bookings"])
 
@@ -59,6 +59,7 @@ async def book(
 @router.get("/bookings", response_model=Page[BookingOut])
 async def list_bookings(
     tenant_id: str,
+    request: Request,
     voucher_id: str | None = Query(None, max_length=36),
     limit: int = Query(50, ge=1, le=200),
     offset: int = Query(0, ge=0),
@@ -76,10 +77,11 @@ async def list_bookings(
         offset=offset,
         services=_team_services(principal, tenant_id),
     )
-    return {
-        "items": [await bookings.provider_booking(ctx, tenant_id, r["provider_id"], r["id"]) for r in rows],
-        "total": total,
-    }
+    items = [await bookings.provider_booking(ctx, tenant_id, r["provider_id"], r["id"]) for r in rows]
+    # who cares for a client, in which service, from when: the client's data, in their access log
+    await log_reads(ctx, tenant_id, [r["client_id"] for r in rows], Actor.of(principal), "booking.list",
+                    purpose(request, "bookings"))
+    return {"items": items, "total": total}
 
 
 def _team_services(principal: Principal, tenant_id: str) -> frozenset[str] | None:
@@ -101,12 +103,18 @@ def _provider_or_tenant_staff(principal: Principal, tenant_id: str) -> str | Non
 async def my_booking(
     tenant_id: str,
     booking_id: str,
+    request: Request,
     ctx: VouchersContext = Depends(context),
     principal: Principal = Depends(provider_staff),
 ) -> dict[str, Any]:
-    return await bookings.provider_booking(
+    booking = await bookings.provider_booking(
         ctx, tenant_id, provider_of(principal), booking_id, _team_services(principal, tenant_id)
     )
+    row = await repo.get_booking(ctx.session, tenant_id, booking_id)
+    assert row is not None
+    await log_reads(ctx, tenant_id, [row["client_id"]], Actor.of(principal), "booking.details",
+                    purpose(request, "booking"))
+    return booking
 
 
 @router.post("/bookings/{booking_id}/end", response_model=BookingOut)

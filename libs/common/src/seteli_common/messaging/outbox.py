@@ -99,7 +99,10 @@ class Outbox:
         causation_id: str | None = None,
         occurred_at: datetime | None = None,
         event_id: uuid.UUID | None = None,
+        consistency_token: bool = True,
     ) -> Envelope:
+        """`consistency_token=False`: a fact no later request waits for (a read told to the clients' access log)
+        is left out of the request's `Seteli-Consistency` answer."""
         envelope = Envelope(
             event_id=event_id or uuid.uuid4(),
             type=payload.event_type,
@@ -113,7 +116,8 @@ class Outbox:
         # the statement compiled once (parameters apart), not a new VALUES clause for every row
         await session.execute(self._insert, self._row(envelope))
         session.info[OUTBOX_WRITTEN] = True  # its commit wakes the relay (Database.outbox_committed)
-        session.info.setdefault(PUBLISHED, []).append(envelope)  # the request's consistency tokens
+        if consistency_token:
+            session.info.setdefault(PUBLISHED, []).append(envelope)  # the request's consistency tokens
         return envelope
 
     def _row(self, envelope: Envelope) -> dict[str, Any]:

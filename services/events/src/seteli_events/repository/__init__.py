@@ -448,10 +448,13 @@ async def open_correction_request(session: AsyncSession, tenant_id: str, target_
 
 
 async def correction_requests_page(session: AsyncSession, tenant_id: str, limit: int, offset: int, *,
-                                   provider_id: str | None = None, state: str | None = None) -> tuple[list[Row], int]:
-    """Open ones oldest first (a queue), then the answered newest first."""
+                                   provider_id: str | None = None, service_ids: Sequence[str] | None = None,
+                                   state: str | None = None) -> tuple[list[Row], int]:
+    """Open ones oldest first (a queue), then the answered newest first; `service_ids` (a provider user's
+    service teams): only those services' requests."""
     t = correction_requests
     where = [t.c.tenant_id == tenant_id, *([t.c.provider_id == provider_id] if provider_id else []),
+             *([t.c.service_id.in_(list(service_ids))] if service_ids is not None else []),
              *([t.c.state == state] if state else [])]
     total = (await session.execute(select(func.count()).select_from(t).where(*where))).scalar_one()
     query = (select(t).where(*where)

@@ -13,14 +13,14 @@ from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, select_autoescape
-from seteli_common.auth import PROVIDER_STAFF, Principal, Role
+from seteli_common.auth import Principal
 from seteli_common.money import format_eur
 
 from .. import repository as repo
 from ..context import EventsContext
 from ..domain.decimals import money, plain
-from ..events import ClientDataRead
 from ..repository import copayment as copayment_queries
+from . import client_reads
 from .recording import client_pays_on
 
 Row = dict[str, Any]
@@ -41,25 +41,8 @@ async def provider_serves(ctx: EventsContext, provider_id: str, client_id: str, 
 async def log_read(ctx: EventsContext, principal: Principal, client_id: str, fmt: str, purpose: str | None) -> None:
     """The read goes to the client's access log, kept by vouchers: published through the outbox in the
     reading transaction, so no read is shown without its log row on its way."""
-    if principal.role in PROVIDER_STAFF:
-        org = principal.provider_id
-    elif principal.role == Role.CLIENT:
-        org = principal.client_id
-    else:
-        org = principal.tenant_id
-    await ctx.outbox.add(
-        ctx.session,
-        ClientDataRead(
-            client_ids=[client_id],
-            actor=principal.subject,
-            actor_role=principal.role.value,
-            actor_org=org,
-            what="co_payment.breakdown" if fmt == "json" else f"co_payment.breakdown.{fmt}",
-            why=((purpose or "").strip() or "co-payment breakdown")[:200],
-            at=ctx.clock.now(),
-        ),
-        tenant_id=ctx.tenant_id,
-    )
+    what = "co_payment.breakdown" if fmt == "json" else f"co_payment.breakdown.{fmt}"
+    await client_reads.log_reads(ctx, principal, [client_id], what, purpose, "co-payment breakdown")
 
 
 async def breakdown(

@@ -15,7 +15,7 @@ from .. import repository as repo
 from ..context import EventsContext
 from ..domain.decimals import money
 from . import approvals, interruptions
-from .recording import get_event, settled_news_on_its_way, settled_not_known_yet, unsettled
+from .recording import get_event, require_team, settled_news_on_its_way, settled_not_known_yet, unsettled
 
 Row = dict[str, Any]
 Kind = Literal["event", "interruption"]
@@ -39,6 +39,7 @@ async def request(ctx: EventsContext, principal: Principal, kind: Kind, target_i
         target, paid = found, found["status"] == "finalised" and found["settled"]
     if target["provider_id"] != principal.provider_id:
         raise not_found("Event" if kind == "event" else "Interruption")  # another company's: not even there
+    require_team(principal, ctx.tenant_id, target["service_id"], target["provider_id"])
     if not paid and news_coming and unsettled(target):
         raise settled_not_known_yet()
     if not paid:

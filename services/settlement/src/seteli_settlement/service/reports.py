@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from seteli_common.auth import PROVIDER_STAFF, Principal
 from seteli_common.clock import Month
 from seteli_common.context import ServiceContext
 
@@ -34,15 +35,23 @@ class Reader:
     why: str
     fmt: str = "json"
 
+    @classmethod
+    def of(cls, principal: Principal, why: str | None, default_why: str, fmt: str = "json") -> Reader:
+        """The token's reader; the organisation it acts for as the client's access log shows it: a provider's
+        user reads for its company (its token names no tenant), the tenant's staff for the tenant."""
+        org = principal.provider_id if principal.role in PROVIDER_STAFF else principal.tenant_id
+        return cls(principal.subject, principal.role.value, org, (why or "").strip() or default_why, fmt)
+
 
 def _num(value: Any) -> str:
     text = f"{Decimal(value or 0).normalize():f}"
     return "0" if text in ("-0", "0E-6") else text
 
 
-async def _log_read(ctx: ServiceContext, reader: Reader, tenant_id: str, items: list[Row], what: str) -> None:
-    """A report that names clients is a read of their data: it goes to each client's access log, kept by
-    vouchers, through the outbox in the reading transaction."""
+async def log_read(ctx: ServiceContext, reader: Reader, tenant_id: str, items: list[Row], what: str) -> None:
+    """A report (or any rows with `provider_id` and `client_ref`, such as a run's lines) that names clients is a
+    read of their data: it goes to each client's access log, kept by vouchers, through the outbox in the reading
+    transaction."""
     shown = sorted({(str(i["provider_id"]), str(i["client_ref"])) for i in items})
     if not shown:
         return
@@ -58,6 +67,7 @@ async def _log_read(ctx: ServiceContext, reader: Reader, tenant_id: str, items: 
             at=ctx.clock.now(),
         ),
         tenant_id=tenant_id,
+        consistency_token=False,  # no request waits for the access log's row: not a Seteli-Consistency token
     )
 
 
@@ -108,7 +118,7 @@ async def realisation(
         }
         for r in rows
     ]
-    await _log_read(ctx, reader, tenant_id, items, "report.realisation")
+    await log_read(ctx, reader, tenant_id, items, "report.realisation")
     return items, int(total)
 
 
@@ -150,5 +160,5 @@ async def interruptions(
         }
         for r in rows
     ]
-    await _log_read(ctx, reader, tenant_id, items, "report.interruptions")
+    await log_read(ctx, reader, tenant_id, items, "report.interruptions")
     return items, int(total)

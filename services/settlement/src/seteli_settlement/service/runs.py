@@ -211,7 +211,17 @@ async def event_lines(ctx: ServiceContext, tenant_id: str, event_id: str) -> Row
     items = [
         {**line_view(r), "status": r["status"], "run_id": r["run_id"], "payment_id": r["payment_id"]} for r in rows
     ]
-    return {"items": items, "total": len(items)}
+    return {"items": items, "total": len(items), "clients": [
+        {"provider_id": r["provider_id"], "client_ref": r["client_ref"]} for r in rows]}
+
+
+def clients_of_lines(view: Mapping[str, Any]) -> list[Row]:
+    """(provider, client number) of every line a run's or a preview's view shows, for the clients' access log."""
+    return [
+        {"provider_id": payment["provider_id"], "client_ref": line["client_ref"]}
+        for payment in [*view.get("payments", []), *view.get("carried_over", [])]
+        for line in payment.get("lines", [])
+    ]
 
 
 def line_view(line: Mapping[str, Any]) -> Row:

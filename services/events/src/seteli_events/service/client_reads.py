@@ -1,0 +1,44 @@
+"""Reads of a client's data in the events service go to the client's access log (Client Data Act 703/2023 §11),
+kept by vouchers: `events.client_data.read` through the outbox, in the reading transaction, so that nothing is
+shown without its log row on its way. A client's events and interruptions are their data as much as the
+co-payment breakdown: the care given, its days and hours, the reasons of absences (a hospital stay)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from seteli_common.auth import PROVIDER_STAFF, Principal, Role
+
+from ..context import EventsContext
+from ..events import ClientDataRead
+
+
+def organisation(principal: Principal) -> str | None:
+    """Whom the reader acts for, as the access log shows it: a provider's company, a client themself, a tenant."""
+    if principal.role in PROVIDER_STAFF:
+        return principal.provider_id
+    if principal.role == Role.CLIENT:
+        return principal.client_id
+    return principal.tenant_id
+
+
+async def log_reads(ctx: EventsContext, principal: Principal, client_ids: Iterable[str], what: str,
+                    why: str | None, default_why: str) -> None:
+    """One message naming every client shown (none shown: nothing to log)."""
+    shown = sorted(set(client_ids))
+    if not shown:
+        return
+    await ctx.outbox.add(
+        ctx.session,
+        ClientDataRead(
+            client_ids=shown,
+            actor=principal.subject,
+            actor_role=principal.role.value,
+            actor_org=organisation(principal),
+            what=what,
+            why=((why or "").strip() or default_why)[:200],
+            at=ctx.clock.now(),
+        ),
+        tenant_id=ctx.tenant_id,
+        consistency_token=False,  # no request waits for the access log's row: not a Seteli-Consistency token
+    )
