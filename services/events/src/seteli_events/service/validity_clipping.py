@@ -77,6 +77,8 @@ async def clip_to_validity(ctx: EventsContext, booking_ids: Sequence[str]) -> No
                 continue
             if row["end"] is None and row["start"] <= last:
                 continue  # a draft is not paid; its return day will be refused after the last valid day
+            if row["approval"] == "rejected" and row["start"] < last:
+                continue  # never paid, and corrected it would wait for a decision again: the rejection stands
             try:
                 async with ctx.session.begin_nested():
                     if row["start"] >= last:
