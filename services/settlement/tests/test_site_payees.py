@@ -209,3 +209,16 @@ async def test_a_billing_change_between_two_previews_is_among_their_changes(harn
     assert (gone["site_id"], gone["before"], gone["after"]) == (None, "1080.00", "1080.00")
     assert (gone["iban_before"], gone["iban_after"], gone["carried_over_before"], gone["carried_over_after"]) == (
         KOIVULA["iban"], None, None, "no_billing_information")
+
+
+async def test_a_renamed_company_is_paid_and_specified_under_its_new_name(harness: Any) -> None:
+    h = harness
+    await h.seed()
+    await h.publish("registry.provider.renamed", {"provider_id": P1, "name": "Hoivapalvelut Aurinko Oy"},
+                    tenant_id=None)
+    await h.event("e-1", "2016-03-01", "2016-03-10")
+    march = await h.run("2016-03")
+    assert [p["payee_name"] for p in march["payments"]] == ["Hoivapalvelut Aurinko Oy"]
+    xml = await h.client.get(f"/v1/tenants/{T}/runs/{march['id']}/payment-file", headers=h.admin)
+    assert xml.status_code == 200 and b"<Nm>Hoivapalvelut Aurinko Oy</Nm>" in xml.content
+    assert b"Hoivakoti" not in xml.content

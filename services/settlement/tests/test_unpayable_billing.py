@@ -77,3 +77,20 @@ async def test_every_unpayable_payee_is_listed_with_its_reason(harness: Any) -> 
         ("-", "invalid_iban"), ("s-koivula", "invalid_reference"), ("s-kuusela", "invalid_bic")
     ]
     assert await transfers(h, run) == [(P2_IBAN, "90.00")]
+
+
+async def test_a_payee_name_xml_cannot_carry_is_carried_over_and_the_others_payment_file_is_written(
+    harness: Any,
+) -> None:
+    h = harness
+    await h.seed()
+    # A company name pasted from a file read in the wrong byte order: U+FFFE is no XML character at all.
+    await h.publish("registry.provider.registered", {
+        "provider_id": P1, "business_id": "7019376-8", "name": "Hoivakoti \ufffePäivänsäde Oy", "language": "fi",
+        "email": "info@paivansade.fi", "billing": GOOD, "sites": []}, tenant_id=None)
+    await h.event("e-1", "2016-03-01", "2016-03-10")  # P1: 900.00
+    await h.event("e-2", "2016-03-01", "2016-03-02", provider_id=P2)  # P2: 180.00
+    march = await h.run("2016-03")
+    assert h.payees(march) == {f"{P2}/-": "180.00"}
+    assert [(c["provider_id"], c["reason"]) for c in march["carried_over"]] == [(P1, "invalid_payee_name")]
+    assert await transfers(h, march) == [(P2_IBAN, "180.00")]  # the file is written; P1 is not in it

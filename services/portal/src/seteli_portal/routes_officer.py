@@ -563,10 +563,21 @@ async def _provider_names(page: Page, provider_ids: Iterable[str]) -> dict[str, 
     return names
 
 
+async def _all_items(page: Page, path: str, start: str, end: str) -> list[dict[str, Any]]:
+    """Every row of a report, page by page: a big municipality's year has more rows than one page holds,
+    and a file or a sum of the first page only would be wrong without saying so."""
+    items: list[dict[str, Any]] = []
+    while True:
+        params = {"from": start, "to": end, "limit": REPORT_LIMIT, "offset": len(items)}
+        answer = await page.call("GET", "settlement", page.tpath(path), params=params)
+        items += answer["items"]
+        if not answer["items"] or len(items) >= int(answer["total"]):
+            return items
+
+
 async def _reports(page: Page, start: str, end: str) -> dict[str, Any]:
-    params = {"from": start, "to": end, "limit": REPORT_LIMIT}
-    realisation = (await page.call("GET", "settlement", page.tpath("/reports/realisation"), params=params))["items"]
-    away = (await page.call("GET", "settlement", page.tpath("/reports/interruptions"), params=params))["items"]
+    realisation = await _all_items(page, "/reports/realisation", start, end)
+    away = await _all_items(page, "/reports/interruptions", start, end)
     services = await _services(page)
     contents = {c["id"]: c for s in services.values() for c in s.get("contents") or []}
     providers = await _provider_names(page, [r["provider_id"] for r in realisation + away])

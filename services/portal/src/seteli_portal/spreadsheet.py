@@ -10,6 +10,7 @@ the CSV's text cells go through the kernel's `safe_cell`, the .xlsx's text cells
 from __future__ import annotations
 
 import io
+import unicodedata
 from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
@@ -67,13 +68,19 @@ def as_xlsx(headers: Sequence[str], rows: Sequence[Sequence[Cell]], sheet_title:
     return out.getvalue()
 
 
+# The core font's encoding: WinAnsi (cp1252) has what Latin-1 lacks and the report prints: € (the money
+# columns' headers) and – (the period).
+PDF_ENCODING = "cp1252"
+
+
 def _pdf_cell(value: Cell) -> str:
-    """A cell as people read it on paper; the PDF's core font is Latin-1 (no euro sign, no true minus)."""
+    """A cell as people read it on paper, in the core font's cp1252 (ä ö å € – kept, anything else '?')."""
     if isinstance(value, Decimal):
         return str(decimal_comma(value))
     if isinstance(value, date):
         return f"{value.day}.{value.month}.{value.year}"
-    return "" if value is None else str(value).encode("latin-1", "replace").decode("latin-1")
+    text = "" if value is None else unicodedata.normalize("NFC", str(value))
+    return text.encode(PDF_ENCODING, "replace").decode(PDF_ENCODING)
 
 
 def as_pdf(title: str, subtitle: str, headers: Sequence[str], rows: Sequence[Sequence[Cell]]) -> bytes:
@@ -81,6 +88,7 @@ def as_pdf(title: str, subtitle: str, headers: Sequence[str], rows: Sequence[Seq
     from fpdf import FPDF  # imported here: the portal starts without loading the PDF library
 
     pdf = FPDF(orientation="L", format="A4")
+    pdf.core_fonts_encoding = PDF_ENCODING
     # No page count here: a name holding fpdf2's "{nb}" prints as written (None: fpdf2's documented switch-off).
     pdf.alias_nb_pages(None)  # type: ignore[arg-type]
     pdf.set_auto_page_break(auto=True, margin=12)

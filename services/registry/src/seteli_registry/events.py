@@ -65,6 +65,14 @@ class BillingChanged(EventPayload):
     billing: BillingInfo | None
 
 
+class ProviderRenamed(EventPayload):
+    """The company's name changed: what settlement pays to and prints on the specification from now on."""
+
+    event_type = "registry.provider.renamed"
+    provider_id: str
+    name: str
+
+
 class ProviderApproved(EventPayload):
     event_type = "registry.provider.approved"
     provider_id: str

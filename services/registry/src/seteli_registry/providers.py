@@ -21,6 +21,7 @@ from .events import (
     EmployeeRemoved,
     LiabilityChecked,
     ProviderApproved,
+    ProviderRenamed,
     SiteAdded,
     SiteChanged,
     UnitsChanged,
@@ -111,10 +112,12 @@ async def approve_by_application(session: Any, provider_id: str, publish: Callab
 
 
 async def update_details(ctx: RegistryContext, provider_id: str, data: dict[str, Any]) -> None:
-    await provider_or_404(ctx, provider_id)
+    before = await provider_or_404(ctx, provider_id)
     values = {k: v for k, v in data.items() if v is not None and k not in TAG_FIELDS}
     if values:
         await provider_queries.update_provider(ctx.session, provider_id, values)
+    if values.get("name") is not None and values["name"] != before["name"]:  # the payee of the next payments
+        await ctx.outbox.add(ctx.session, ProviderRenamed(provider_id=provider_id, name=values["name"]), tenant_id=None)
     for name, kind in TAG_FIELDS.items():
         if data.get(name) is not None:
             await provider_queries.replace_tags(ctx.session, provider_id, kind, data[name])

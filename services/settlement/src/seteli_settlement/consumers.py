@@ -18,6 +18,7 @@ from .contracts import (
     InterruptionDeletedIn,
     InterruptionFinalisedIn,
     ProviderRegisteredIn,
+    ProviderRenamedIn,
     ServiceDefinedIn,
     SiteChangedIn,
     TenantChangedIn,
@@ -56,6 +57,11 @@ def directory(clock: Clock | None = None) -> Subscription:
     @sub.on("registry.provider.registered", model=ProviderRegisteredIn)
     async def provider_registered(ctx: MessageContext, p: ProviderRegisteredIn) -> None:
         await dir_uc.register_provider(uc(ctx), p, ctx.envelope.occurred_at)
+
+    @sub.on("registry.provider.renamed", model=ProviderRenamedIn)
+    async def provider_renamed(ctx: MessageContext, p: ProviderRenamedIn) -> None:
+        if not await dir_uc.rename_provider(uc(ctx), p):
+            raise TransientError("provider not known yet")
 
     @sub.on("registry.site.added", model=SiteChangedIn)
     async def site_added(ctx: MessageContext, p: SiteChangedIn) -> None:

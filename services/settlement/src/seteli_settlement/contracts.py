@@ -60,6 +60,11 @@ class ProviderRegisteredIn(Inbound):
     billing: BillingIn | None = None
 
 
+class ProviderRenamedIn(Inbound):
+    provider_id: str
+    name: str
+
+
 class SiteChangedIn(SiteIn):
     """registry.site.added and registry.site.changed."""
 

@@ -7,6 +7,7 @@ manual approval are shown as such; rejected and deleted ones are left out; draft
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -161,13 +162,15 @@ def to_pdf(b: Row, lang: str = "fi") -> bytes:
 
     t = TEXTS.get(lang, TEXTS["fi"])
     pdf = FPDF(orientation="L", format="A4")
+    pdf.core_fonts_encoding = PDF_ENCODING
     # No page count here: a name holding fpdf2's "{nb}" prints as written (None: fpdf2's documented switch-off).
     pdf.alias_nb_pages(None)  # type: ignore[arg-type]
     pdf.add_page()
     pdf.set_font("Helvetica", "B", 14)
     pdf.cell(0, 10, t["title"], new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("Helvetica", size=10)
-    pdf.cell(0, 7, f"{b['service_name']}, {_fi(b['from'])} - {_fi(b['to'])}", new_x="LMARGIN", new_y="NEXT")
+    pdf.cell(0, 7, _printable(f"{b['service_name']}, {_fi(b['from'])} - {_fi(b['to'])}"), new_x="LMARGIN",
+             new_y="NEXT")
     widths = (60, 25, 45, 15, 25, 25, 28, 28, 25)
     head = tuple(t[k] for k in ("content", "voucher", "period", "units", "price", "value", "tenant", "client", "state"))
     pdf.set_font("Helvetica", "B", 9)
@@ -190,7 +193,7 @@ def to_pdf(b: Row, lang: str = "fi") -> bytes:
             t["awaiting"] if x["status"] == "awaiting_approval" else "",
         )
         for w, text in zip(widths, cells, strict=True):
-            pdf.cell(w, 6, text, border=1)
+            pdf.cell(w, 6, _printable(text), border=1)
         pdf.ln()
     pdf.set_font("Helvetica", "B", 9)
     pdf.cell(sum(widths[:6]), 7, t["total"], border=1)
@@ -200,5 +203,14 @@ def to_pdf(b: Row, lang: str = "fi") -> bytes:
 
 
 def _eur(amount: Decimal) -> str:
-    # The PDF core fonts are Latin-1, which has no euro sign.
     return format_eur(amount).replace("€", "EUR")
+
+
+# The core font's encoding: WinAnsi (cp1252) holds what the municipality's names use beyond Latin-1 (€ – ’ “ ”).
+PDF_ENCODING = "cp1252"
+
+
+def _printable(text: str) -> str:
+    """Any name as the core font can print it: a character cp1252 lacks becomes '?' (fpdf2 refused the whole
+    PDF with an error instead)."""
+    return unicodedata.normalize("NFC", text).encode(PDF_ENCODING, "replace").decode(PDF_ENCODING)

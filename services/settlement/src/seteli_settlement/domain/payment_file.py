@@ -43,7 +43,9 @@ CENT = Decimal("0.01")
 
 # EPC "basic Latin" set for identifiers (MsgId, EndToEndId): banks may reject anything else there.
 _ID_RE = re.compile(r"[A-Za-z0-9/\-?:().,'+ ]{1,35}")
-_CONTROL_RE = re.compile(r"[\x00-\x1f\x7f]")
+# Control characters, and what XML 1.0 cannot hold at all (surrogates, U+FFFE, U+FFFF): lxml would refuse the
+# whole file, so such a payee must be found (and carried over) before it is paid.
+_CONTROL_RE = re.compile("[\x00-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
 
 
 class PaymentFileError(ValueError):
@@ -131,7 +133,7 @@ def _check_text(field: str, value: str, *, anywhere: bool = False) -> None:
             f"{field} contains what looks like a personal identity code; payment files must not carry one"
         )
     if _CONTROL_RE.search(value):
-        raise PaymentFileError(f"{field} contains control characters")
+        raise PaymentFileError(f"{field} contains control characters or characters XML cannot hold")
 
 
 def _name(field: str, value: str) -> str:

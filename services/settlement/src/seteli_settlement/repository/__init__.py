@@ -70,6 +70,12 @@ async def upsert_provider(session: AsyncSession, values: Row) -> None:
     await _upsert(session, providers, values, ["id"])
 
 
+async def rename_provider(session: AsyncSession, provider_id: str, name: str) -> bool:
+    """False when the provider is not known here (yet)."""
+    result = await session.execute(update(providers).where(providers.c.id == provider_id).values(name=name))
+    return bool(getattr(result, "rowcount", 0))
+
+
 async def upsert_site(session: AsyncSession, values: Row) -> None:
     await _upsert(session, sites, values, ["id"])
 

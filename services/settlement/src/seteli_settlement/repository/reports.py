@@ -51,7 +51,8 @@ async def realisation_rows(
     query = (
         select(
             *keys,
-            func.sum(case((paid, ledger.c.units), else_=0)).label("units_settled"),
+            # A credit is money taken back, not care given: its one "unit" is no unit settled.
+            func.sum(case((and_(paid, ledger.c.kind != "credit"), ledger.c.units), else_=0)).label("units_settled"),
             func.sum(case((paid, ledger.c.amount), else_=0)).label("amount_settled"),
             func.sum(case((paid, ledger.c.co_payment), else_=0)).label("co_payment"),
             func.sum(case((and_(~paid, ledger.c.status == "payable"), ledger.c.amount), else_=0)).label(

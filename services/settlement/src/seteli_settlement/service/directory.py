@@ -13,6 +13,7 @@ from ..contracts import (
     BillingChangedIn,
     BillingIn,
     ProviderRegisteredIn,
+    ProviderRenamedIn,
     ServiceDefinedIn,
     SiteIn,
     TenantChangedIn,
@@ -85,6 +86,12 @@ async def register_provider(ctx: ServiceContext, p: ProviderRegisteredIn, occurr
     )
     for site in p.sites or []:
         await learn_site(ctx, p.provider_id, site, occurred_at)
+
+
+async def rename_provider(ctx: ServiceContext, p: ProviderRenamedIn) -> bool:
+    """The next payment file and specifications carry the company's new name. False: the company is not known
+    yet (the caller retries: the rename is applied after its registration, never overwritten by it)."""
+    return await repo.rename_provider(ctx.session, p.provider_id, p.name)
 
 
 async def change_billing(ctx: ServiceContext, p: BillingChangedIn, occurred_at: datetime) -> None:

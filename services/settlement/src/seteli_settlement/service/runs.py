@@ -68,7 +68,7 @@ RUN_FACTS = (
     "events.event.recorded", "events.event.corrected", "events.event.deleted", "events.event.approved",
     "events.event.rejected", "events.interruption.finalised", "events.interruption.deleted",
     "events.credit.requested", "events.credit.withdrawn", "registry.provider.billing_changed",
-    "registry.site.added", "registry.site.changed",
+    "registry.provider.renamed", "registry.site.added", "registry.site.changed",
 )
 
 
