@@ -17,22 +17,27 @@ from seteli_registry.domain import (
 NOW = datetime(2016, 3, 15, 10, 0, tzinfo=UTC)
 
 
-def test_default_policy_is_length_and_common_passwords_only() -> None:
+def test_the_default_policy_is_the_seeds_a_digit_an_upper_and_a_lower_case_letter() -> None:
     policy = PasswordPolicy()
-    assert policy.problems("kissakala") == []
+    assert policy.problems("Kissakala1") == []
     assert policy.problems("Salasana1") == ["is too common"]  # case does not save a common password
-    assert policy.problems("salasana") == ["is too common"]
-    assert policy.problems("Lyhyt1") == ["must be at least 8 characters"]
-    strict = PasswordPolicy(require_character_classes=True)
-    assert strict.problems("kissakala") == ["must contain a digit", "must contain an upper-case letter"]
-    assert strict.problems("Kissakala1") == []
+    assert policy.problems("Lyhyt1a") == ["must be at least 8 characters"]
+    assert policy.problems("kissakala") == ["must contain a digit", "must contain an upper-case letter"]
+    assert policy.problems("KISSAKALA1") == ["must contain a lower-case letter"]
+    assert policy.problems("ÉTÉ-été-2026") == []  # letters of any alphabet count, not only a-z and åäö
+    assert policy.problems("ÄÖÅ12345678") == ["must contain a lower-case letter"]
+    relaxed = PasswordPolicy(require_character_classes=False)  # a platform may switch the classes off
+    assert relaxed.problems("kissakala") == []
+    assert relaxed.problems("salasana") == ["is too common"]
 
 
-def test_thirty_day_expiry_only_when_switched_on() -> None:
+def test_a_password_expires_after_thirty_days_unless_switched_off() -> None:
     changed = NOW - timedelta(days=30, seconds=1)
-    assert not password_expired(changed, PasswordPolicy(), NOW)
-    assert password_expired(changed, PasswordPolicy(max_age_days=30), NOW)
-    assert not password_expired(NOW - timedelta(days=29), PasswordPolicy(max_age_days=30), NOW)
+    assert password_expired(changed, PasswordPolicy(), NOW)
+    assert not password_expired(NOW - timedelta(days=30), PasswordPolicy(), NOW)  # the 30th day itself is valid
+    assert not password_expired(NOW - timedelta(days=29), PasswordPolicy(), NOW)
+    for off in (None, 0):
+        assert not password_expired(changed, PasswordPolicy(max_age_days=off), NOW)
 
 
 def test_the_fifth_failure_locks_for_thirty_minutes() -> None:

@@ -17,10 +17,11 @@ class RegistrySettings(ServiceSettings):
     # First platform admin, created at start if missing (set both in production via secrets).
     bootstrap_admin_email: str = ""
     bootstrap_admin_password: str = ""
-    # Password policy (a platform setting). The seed's stricter rules can be switched on.
+    # Password policy (a platform setting): the seed's rules (004 §1.1, §3.3), which domain.md requires: a digit,
+    # an upper- and a lower-case letter, and a new password every 30 days (0: no expiry).
     password_min_length: int = 8
-    password_require_character_classes: bool = False
-    password_max_age_days: int | None = None
+    password_require_character_classes: bool = True
+    password_max_age_days: int | None = 30
     # argon2id cost; empty = the library's defaults. Lowered only in tests.
     argon2_time_cost: int | None = None
     argon2_memory_kib: int | None = None

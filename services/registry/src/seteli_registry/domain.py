@@ -26,8 +26,8 @@ LOCK_DURATION = timedelta(minutes=30)
 @dataclass(frozen=True)
 class PasswordPolicy:
     min_length: int = 8
-    require_character_classes: bool = False  # the seed's rule: a digit, an upper and a lower case letter
-    max_age_days: int | None = None  # the seed's 30-day expiry, when switched on
+    require_character_classes: bool = True  # the seed's rule: a digit, an upper and a lower case letter
+    max_age_days: int | None = 30  # the seed's 30-day expiry (None or 0: no expiry)
 
     def problems(self, password: str) -> list[str]:
         found: list[str] = []
@@ -38,9 +38,9 @@ class PasswordPolicy:
         if self.require_character_classes:
             if not re.search(r"\d", password):
                 found.append("must contain a digit")
-            if not re.search(r"[a-zåäö]", password):
+            if not any(c.islower() for c in password):  # any alphabet's: é and ß count as lower-case letters
                 found.append("must contain a lower-case letter")
-            if not re.search(r"[A-ZÅÄÖ]", password):
+            if not any(c.isupper() for c in password):
                 found.append("must contain an upper-case letter")
         return found
 
@@ -79,7 +79,7 @@ def new_secret() -> str:
 
 
 def password_expired(changed_at: datetime | None, policy: PasswordPolicy, now: datetime) -> bool:
-    return (policy.max_age_days is not None and changed_at is not None
+    return (bool(policy.max_age_days) and changed_at is not None
             and now - as_utc(changed_at) > timedelta(days=policy.max_age_days))
 
 
