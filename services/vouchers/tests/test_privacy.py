@@ -193,6 +193,25 @@ async def test_provider_sees_clients_with_a_valid_booking_only(h: Harness) -> No
     assert await _search(h, name="aino") == []  # booking ended, no events
 
 
+async def test_a_booking_ending_later_keeps_its_client_visible_until_its_last_day(h: Harness) -> None:
+    # The client changes provider at the month's end: the booking is ended on 31 March in advance. It is valid
+    # until then (the provider still records care and must find the client), not from the day it was ended.
+    client = await new_client(h)
+    voucher = await new_voucher(h, client["id"])
+    booked = await h.http.post("/v1/tenants/kouvola/bookings", headers=h.provider(), json={
+        "voucher_number": voucher["number"], "voucher_content_id": voucher["contents"][0]["id"],
+        "accept_terms": True})
+    assert booked.status_code == 201, booked.text
+    ended = await h.http.post(f"/v1/tenants/kouvola/bookings/{booked.json()['id']}/end", headers=h.provider(),
+                              json={"ended_on": "2016-03-31", "reason": "client_changed_provider"})
+    assert ended.status_code == 200, ended.text
+    assert await _search(h, name="aino") == [client["id"]]  # today 15 March
+    h.clock.set(datetime(2016, 3, 31, 20, 59, tzinfo=UTC))  # 23.59 in Helsinki (summer time): its last day
+    assert await _search(h, name="aino") == [client["id"]]
+    h.clock.set(datetime(2016, 3, 31, 21, 0, tzinfo=UTC))  # 1 April in Helsinki
+    assert await _search(h, name="aino") == []
+
+
 async def test_provider_client_numbers_are_unique_per_provider(h: Harness) -> None:
     await approve(h, P2, HOUSING, [])
     await price_list(h, "pl-p2", P2, HOUSING, None, "2016-01-01", ["asuminen"])

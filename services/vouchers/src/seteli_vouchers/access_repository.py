@@ -7,7 +7,7 @@ from datetime import date, datetime
 from typing import Any
 
 from seteli_common import sql
-from sqlalchemy import and_, delete, func, insert, select, update
+from sqlalchemy import and_, delete, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from .models import (
@@ -58,7 +58,7 @@ def visible_client_ids(
         .where(
             bookings.c.tenant_id == tenant_id,
             bookings.c.provider_id == provider_id,
-            bookings.c.ended_on.is_(None),
+            or_(bookings.c.ended_on.is_(None), bookings.c.ended_on >= today),  # ended in advance: valid until then
             vouchers.c.state != "closed",
             vouchers.c.valid_until >= today,
         )
