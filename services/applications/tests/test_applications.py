@@ -291,6 +291,10 @@ async def test_provider_lists_by_state_and_queue_is_oldest_first(api: Api, flow:
     queue = (await api.client.get("/v1/tenants/kouvola/applications/queue", headers=api.officer)).json()
     assert [a["id"] for a in queue["items"]] == [second["id"], first["id"]]
     assert [a["provider_name"] for a in queue["items"]] == ["Hoivakoti Päivänsäde Oy", "Hoiva Toinen Oy"]
+    # A company renamed in the registry is in the queue under its new name.
+    await api.deliver("registry.provider.renamed", {"provider_id": "prov-other", "name": "Toinen Hoiva Oy"})
+    queue = (await api.client.get("/v1/tenants/kouvola/applications/queue", headers=api.officer)).json()
+    assert [a["provider_name"] for a in queue["items"]] == ["Hoivakoti Päivänsäde Oy", "Toinen Hoiva Oy"]
     drafts = (await api.client.get("/v1/tenants/kouvola/applications?state=draft", headers=api.provider)).json()
     assert drafts["total"] == 0
     sent = (await api.client.get("/v1/tenants/kouvola/applications?state=submitted", headers=api.provider)).json()

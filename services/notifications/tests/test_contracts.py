@@ -119,6 +119,13 @@ async def test_over_limit_event_from_recorded_stream_notifies_tenant_once(harnes
     [mail] = harness.smtp.to("paakayttaja@kouvola.fi")
     assert mail["Subject"] == "Palvelutapahtuma odottaa hyväksyntää: Hoivakoti Päivänsäde Oy"
     assert "ev-6" in text(mail) and "c-ref" not in text(mail)
+    # The company renamed itself in the registry: the next notice names it as it is named now.
+    await harness.publish("registry.provider.renamed", {"provider_id": "p-fi", "name": "Päivänsäde Hoiva Oy"})
+    await harness.publish(
+        "events.event.recorded", {**recorded, "event_id": "ev-7", "status": "awaiting_approval"}, tenant_id="kouvola"
+    )
+    assert [m["Subject"] for m in harness.smtp.to("paakayttaja@kouvola.fi")][-1] == (
+        "Palvelutapahtuma odottaa hyväksyntää: Päivänsäde Hoiva Oy")
 
 
 async def test_passivated_admin_gets_no_more_notices_and_new_site_gets_its_own(harness: Harness) -> None:

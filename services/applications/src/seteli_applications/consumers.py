@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from seteli_common.messaging.consumer import MessageContext, Subscription
+from seteli_common.messaging.consumer import MessageContext, Subscription, TransientError
 
 from . import repository as repo
 from .contracts import (
     AttachmentAddedIn,
     AttachmentRemovedIn,
     ProviderRegisteredIn,
+    ProviderRenamedIn,
     SiteAddedIn,
     TenantCreatedIn,
 )
@@ -30,6 +31,12 @@ def subscriptions() -> list[Subscription]:
              "language": p.language, "updated_at": ctx.envelope.occurred_at},
             [{"id": s.site_id, "provider_id": p.provider_id, "name": s.name,
               "notification_email": s.notification_email} for s in p.sites])
+
+    @registry.on("registry.provider.renamed", model=ProviderRenamedIn)
+    async def provider_renamed(ctx: MessageContext, p: ProviderRenamedIn) -> None:
+        # The officer's application queue names the company as it is named now.
+        if not await repo.rename_provider(ctx.session, p.provider_id, p.name, ctx.envelope.occurred_at):
+            raise TransientError("provider not known yet")
 
     # Sites added later reach us the same way when the registry publishes them (registry.site.added).
     @registry.on("registry.site.added", model=SiteAddedIn)

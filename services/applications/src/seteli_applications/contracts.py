@@ -20,6 +20,11 @@ class SiteIn(Inbound):
     notification_email: str
 
 
+class ProviderRenamedIn(Inbound):
+    provider_id: str
+    name: str
+
+
 class ProviderRegisteredIn(Inbound):
     provider_id: str
     business_id: str

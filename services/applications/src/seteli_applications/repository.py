@@ -44,6 +44,13 @@ async def upsert_provider(session: AsyncSession, values: Row, sites: list[Row]) 
         await _upsert(session, provider_sites, site, ["id"])
 
 
+async def rename_provider(session: AsyncSession, provider_id: str, name: str, at: Any) -> bool:
+    """False when the provider is not known here (yet)."""
+    result = await session.execute(update(providers).where(providers.c.id == provider_id)
+                                   .values(name=name, updated_at=at))
+    return bool(getattr(result, "rowcount", 0))
+
+
 async def upsert_provider_site(session: AsyncSession, site: Row) -> None:
     await _upsert(session, provider_sites, site, ["id"])
 

@@ -36,6 +36,11 @@ class Site(Inbound):
     billing: Billing | None = None
 
 
+class ProviderRenamed(Inbound):
+    provider_id: str
+    name: str
+
+
 class ProviderRegistered(Inbound):
     provider_id: str
     name: str

@@ -14,6 +14,7 @@ from .contracts import (
     EmployeeChanged,
     PendingWorkSummarised,
     ProviderRegistered,
+    ProviderRenamed,
     ServiceDefined,
     SiteChanged,
     TenantChanged,
@@ -58,6 +59,13 @@ def subscribe(sub: Subscription) -> None:
                 "billing_email": site.billing.email if site.billing else None,
                 "pdf_by_email": site.billing.pdf_by_email if site.billing else None,
             }, ["id"])
+
+    @sub.on("registry.provider.renamed", model=ProviderRenamed)
+    async def provider_renamed(ctx: MessageContext, p: ProviderRenamed) -> None:
+        # The company's mail (a decision, a digest, a carried-over payment) names it as it is named now.
+        if not await repo.update_provider(ctx.session, p.provider_id, name=p.name,
+                                          updated_at=ctx.envelope.occurred_at):
+            raise TransientError("provider not known yet")
 
     @sub.on("registry.provider.billing_changed", model=BillingChanged)
     async def billing_changed(ctx: MessageContext, p: BillingChanged) -> None:

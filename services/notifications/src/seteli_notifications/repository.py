@@ -60,8 +60,10 @@ async def get_provider(session: AsyncSession, provider_id: str) -> dict[str, Any
     return dict(row) if row else None
 
 
-async def update_provider(session: AsyncSession, provider_id: str, **values: Any) -> None:
-    await session.execute(update(providers).where(providers.c.id == provider_id).values(**values))
+async def update_provider(session: AsyncSession, provider_id: str, **values: Any) -> bool:
+    """False when the provider is not known here (yet)."""
+    result = await session.execute(update(providers).where(providers.c.id == provider_id).values(**values))
+    return bool(getattr(result, "rowcount", 0))
 
 
 async def get_site(session: AsyncSession, site_id: str) -> dict[str, Any] | None:
