@@ -229,6 +229,26 @@ async def test_a_death_recorded_later_leaves_a_paid_and_credited_event_to_its_cr
     assert (await h.client.get(f"/v1/tenants/{T}/credits", headers=h.officer())).json()["total"] == 1
 
 
+async def test_the_queue_shows_each_events_own_week_when_several_weeks_wait(seeded: Harness) -> None:
+    # Two weeks each crossing the 10 h grant (the queue reads their grant use for the whole page at once): each
+    # waiting event shows its own week's use, the other week's hours counted in neither.
+    h = seeded
+    first = await _week(h)
+    later = []
+    for day, start, end in [("2016-02-29", "10:00", "12:00"), ("2016-03-01", "09:00", "13:00"),
+                            ("2016-03-02", "09:00", "13:00"), ("2016-03-03", "10:00", "12:00")]:
+        response = await h.post_event({"booking_id": "b-care", "start": day, "start_time": start, "end_time": end})
+        assert response.status_code == 201, response.text
+        later.append(response.json())
+    queue = (await h.client.get(f"/v1/tenants/{T}/approvals", headers=h.officer())).json()
+    grants = {e["id"]: e["grant"] for e in queue["items"]}
+    assert set(grants) == {first[-1]["id"], later[-1]["id"]}
+    assert [float(grants[first[-1]["id"]][k]) for k in ("used", "units", "excess")] == [8.5, 2, 0.5]
+    assert grants[first[-1]["id"]]["period_key"] == "2016-W10"
+    assert [float(grants[later[-1]["id"]][k]) for k in ("used", "units", "excess")] == [10, 2, 2]
+    assert grants[later[-1]["id"]]["period_key"] == "2016-W09"
+
+
 async def test_a_text_edit_of_an_event_within_the_grant_keeps_it_payable(seeded: Harness) -> None:
     # The week's last event crossed the grant and waits (or was approved); the provider then fixes the text of
     # an earlier event: its work is unchanged, it crossed nothing, so it stays payable (the officer's queue

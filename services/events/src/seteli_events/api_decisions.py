@@ -56,7 +56,8 @@ async def approval_queue(
     await client_reads.log_reads(ctx, principal, (r["client_id"] for r in rows), "events.approval_queue",
                                  request.headers.get("x-purpose"), "approval queue")
     segments = await repo.segments_of(ctx.session, tenant_id, [r["id"] for r in rows])
-    items = [{**event_view(r, segments[r["id"]]), "grant": await approvals.grant_use(ctx, r)} for r in rows]
+    uses = await approvals.grant_uses(ctx, rows)
+    items = [{**event_view(r, segments[r["id"]]), "grant": use} for r, use in zip(rows, uses, strict=True)]
     return {"items": items, "total": total}
 
 

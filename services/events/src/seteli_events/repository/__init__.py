@@ -95,7 +95,7 @@ async def service_and_price_lists(
     return service, lists
 
 
-def _booking_context_query(lock_content: bool) -> Any:
+def _booking_context_query(lock_content: bool, *, one: bool = True) -> Any:
     query = (
         select(
             bookings,
@@ -118,8 +118,10 @@ def _booking_context_query(lock_content: bool) -> Any:
             vouchers,
             and_(vouchers.c.tenant_id == bookings.c.tenant_id, vouchers.c.id == bookings.c.voucher_id),
         )
-        .where(bookings.c.tenant_id == bindparam("tenant_id"), bookings.c.id == bindparam("booking_id"))
+        .where(bookings.c.tenant_id == bindparam("tenant_id"))
     )
+    if one:
+        query = query.where(bookings.c.id == bindparam("booking_id"))
     return query.with_for_update(of=voucher_contents) if lock_content else query
 
 
@@ -134,6 +136,15 @@ async def booking_context(
     query = _BOOKING_CONTEXT[lock_content]
     row = (await session.execute(query, {"tenant_id": tenant_id, "booking_id": booking_id})).mappings().first()
     return dict(row) if row else None
+
+
+async def booking_contexts(session: AsyncSession, tenant_id: str, booking_ids: Sequence[str]) -> dict[str, Row]:
+    """`booking_context` of several bookings in one read, by booking id (those not known are left out)."""
+    if not booking_ids:
+        return {}
+    query = _booking_context_query(False, one=False).where(bookings.c.id.in_(sorted(set(booking_ids))))
+    result = await session.execute(query, {"tenant_id": tenant_id})
+    return {r["id"]: dict(r) for r in result.mappings().all()}
 
 
 async def service_row(session: AsyncSession, tenant_id: str, service_id: str) -> Row | None:
@@ -184,6 +195,20 @@ async def content_events(
     result = await session.execute(_CONTENT_EVENTS[exclude is not None, window is not None], {
         "tenant_id": tenant_id, "voucher_content_id": voucher_content_id, "exclude": exclude,
         **_window_params(window)})
+    return [dict(r) for r in result.mappings().all()]
+
+
+async def events_of_contents(
+    session: AsyncSession, tenant_id: str, voucher_content_ids: Sequence[str], window: tuple[date, date] | None
+) -> list[Row]:
+    """Live events of several voucher contents (with `window`, only those with a day in it), in recording order."""
+    if not voucher_content_ids:
+        return []
+    query = select(events).where(events.c.tenant_id == tenant_id, events.c.status != "deleted",
+                                 events.c.voucher_content_id.in_(sorted(set(voucher_content_ids))))
+    if window is not None:
+        query = query.where(events.c.end >= window[0], events.c.start <= window[1])
+    result = await session.execute(query.order_by(events.c.created_at, events.c.id))
     return [dict(r) for r in result.mappings().all()]
 
 

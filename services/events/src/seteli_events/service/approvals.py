@@ -8,7 +8,9 @@ A credit is the whole tenant-paid value of the event, negative, deducted in the 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from datetime import date
 from typing import Any, Literal
 
 from seteli_common.auth import Principal
@@ -108,16 +110,39 @@ async def _credit(
     return row
 
 
-async def grant_use(ctx: EventsContext, event: Mapping[str, Any]) -> Row | None:
-    """What the approval queue shows beside an over-limit event: the grant per period, what the other
-    counted events of the period used, this event's units in it and the excess (the event's first
-    period that it crosses; None for a content granted without a limit)."""
-    booking = await repo.booking_context(ctx.session, ctx.tenant_id, event["booking_id"])
-    if booking is None or booking["granted_amount"] is None or not booking["period"]:
+def _spanning(windows: list[tuple[date, date] | None]) -> tuple[date, date] | None:
+    """The days of every window; None (every day) when one of them is every day, or when there is none."""
+    if not windows or None in windows:
         return None
-    others = await repo.content_events(ctx.session, ctx.tenant_id, booking["voucher_content_id"], exclude=event["id"],
-                                       window=events_window(booking, event["start"], event["end"]))
-    return grant_use_of(booking, others, event)
+    known = [w for w in windows if w is not None]
+    return min(w[0] for w in known), max(w[1] for w in known)
+
+
+async def grant_uses(ctx: EventsContext, shown: Sequence[Mapping[str, Any]]) -> list[Row | None]:
+    """What the approval queue shows beside each over-limit event of a page: the grant per period, what the
+    other counted events of the period used, this event's units in it and the excess (the event's first period
+    that it crosses; None for a content granted without a limit). Two reads for the page: the events' bookings,
+    and their contents' events of the days that matter (each event's `events_window`, spanned)."""
+    bookings = await repo.booking_contexts(ctx.session, ctx.tenant_id, [e["booking_id"] for e in shown])
+    granted: dict[str, tuple[Row, tuple[date, date] | None]] = {}
+    for event in shown:
+        booking = bookings.get(event["booking_id"])
+        if booking is not None and booking["granted_amount"] is not None and booking["period"]:
+            granted[event["id"]] = (booking, events_window(booking, event["start"], event["end"]))
+    span = _spanning([window for _, window in granted.values()])
+    of_content: dict[str, list[Row]] = defaultdict(list)
+    for row in await repo.events_of_contents(ctx.session, ctx.tenant_id,
+                                             [b["voucher_content_id"] for b, _ in granted.values()], span):
+        of_content[row["voucher_content_id"]].append(row)
+    uses: list[Row | None] = []
+    for event in shown:
+        if event["id"] not in granted:
+            uses.append(None)
+            continue
+        booking, _ = granted[event["id"]]
+        others = [e for e in of_content[booking["voucher_content_id"]] if e["id"] != event["id"]]
+        uses.append(grant_use_of(booking, others, event))
+    return uses
 
 
 async def withdraw_credit(ctx: EventsContext, event: Mapping[str, Any], why: str) -> Row | None:
