@@ -79,8 +79,8 @@ def new_secret() -> str:
 
 
 def password_expired(changed_at: datetime | None, policy: PasswordPolicy, now: datetime) -> bool:
-    return (bool(policy.max_age_days) and changed_at is not None
-            and now - as_utc(changed_at) > timedelta(days=policy.max_age_days))
+    days = policy.max_age_days
+    return bool(days) and changed_at is not None and now - as_utc(changed_at) > timedelta(days=days or 0)
 
 
 ATTACHMENT_TYPES = frozenset(PLATFORM_ATTACHMENT_TYPES)  # the kernel's one list
