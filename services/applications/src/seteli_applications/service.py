@@ -131,7 +131,14 @@ async def check(ctx: ApplicationsContext, app: dict[str, Any], accept_rulebook: 
         required=service["required_attachments"], provider_id=app["provider_id"],
         site_ids=app["steps"]["sites"]["ids"], subcontractor_ids=app["steps"]["subcontractors"]["ids"],
         attachments=await repo.provider_attachments(ctx.session, app["provider_id"]), today=ctx.today(),
-        price_list_count=count, needs_price_list=True, rulebook_accepted=accept_rulebook)
+        price_list_count=count, needs_price_list=True, rulebook_accepted=accept_rulebook,
+        steps=app["steps"], price_lists=lists)
+
+
+def _field(m: Missing) -> str:
+    if m.code == "price_list_part_not_chosen":
+        return f"price_lists.{m.owner_id}.producer_part"
+    return m.code if m.level is None else f"attachments.{m.level}.{m.owner_id}"
 
 
 async def _to_send(ctx: ApplicationsContext, tenant_id: str, principal: Principal, application_id: str,
@@ -152,8 +159,7 @@ async def _to_send(ctx: ApplicationsContext, tenant_id: str, principal: Principa
     if missing:
         raise ProblemError(422, "Application is incomplete", f"{len(missing)} item(s) missing",
                            "https://seteli.fi/problems/incomplete-application",
-                           [FieldError(m.code if m.level is None else f"attachments.{m.level}.{m.owner_id}",
-                                       m.message) for m in missing],
+                           [FieldError(_field(m), m.message) for m in missing],
                            extra={"missing": [m.as_dict() for m in missing]})
     versions = await repo.rulebook_versions_of(ctx.session, tenant_id, app["service_id"])
     rulebook = current_rulebook(versions, ctx.today())
