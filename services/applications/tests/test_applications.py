@@ -236,6 +236,31 @@ async def test_change_of_an_approved_application_keeps_it_approved(api: Api, flo
     assert [e["payload"]["prices"][0]["unit_price"] for e in lists] == ["100.00", "110.00"]
 
 
+async def test_an_approved_applications_summary_is_of_what_is_approved_and_then_of_its_change(
+        api: Api, flow: Flow) -> None:
+    """The summary (to-do list) of an approved application, as the provider and the officer see it: nothing
+    missing, its approved price lists count; with a change open, the change's summary, what sending sends."""
+    service = await flow.service({**api.simple_service, "required_attachments": {"site": ["rescue_plan"]}})
+    for site in (api.site_a, api.site_b):
+        await _attachment(api, f"att-{site}", "site", site, "rescue_plan")
+    app = await flow.application(service["id"])
+    await flow.price_list(app["id"], service["contents"][0]["id"], "100.00", "2015-01-01")
+    await flow.submit(app["id"])
+    await flow.decide(app["id"], "approve")
+    url = f"/v1/tenants/kouvola/applications/{app['id']}/completeness"
+    for who in (api.provider, api.officer):
+        assert (await api.client.get(url, headers=who)).json() == {"complete": True, "missing": []}
+    # a change takes in a site without its rescue plan: the approved application's summary tells it
+    await api.deliver("registry.site.added", {"provider_id": api.provider_id, "site_id": "site-c",
+                                              "name": "Päivänsäde Anjala", "notification_email": "c@paivansade.fi"})
+    assert (await api.client.put(f"/v1/tenants/kouvola/applications/{app['id']}/steps/sites", headers=api.provider,
+                                 json={"ids": [api.site_a, api.site_b, "site-c"]})).status_code == 200
+    check = (await api.client.get(url, headers=api.provider)).json()
+    assert [(m["code"], m["owner_id"]) for m in check["missing"]] == [("attachment_missing", "site-c")]
+    refused = await flow.submit(app["id"], expect=422)
+    assert refused["missing"] == check["missing"]
+
+
 async def test_rejected_change_leaves_the_approved_application_alone(api: Api, flow: Flow) -> None:
     service, app = await flow.approved_app()
     change = (await api.client.post(f"/v1/tenants/kouvola/applications/{app['id']}/change",

@@ -124,7 +124,7 @@ async def check(ctx: ApplicationsContext, app: dict[str, Any], accept_rulebook: 
     lists = await repo.find_price_lists(ctx.session, app["tenant_id"], application_id=app["id"],
                                         states=("pending",))
     count = len(lists)
-    if app["amends_id"]:  # a change may keep the approved price lists
+    if app["amends_id"] or app["state"] == "approved":  # a change keeps the approved price lists
         count += len(await repo.find_price_lists(ctx.session, app["tenant_id"], provider_id=app["provider_id"],
                                                  service_id=app["service_id"], states=("approved",)))
     return completeness(
@@ -139,6 +139,16 @@ def _field(m: Missing) -> str:
     if m.code == "price_list_part_not_chosen":
         return f"price_lists.{m.owner_id}.producer_part"
     return m.code if m.level is None else f"attachments.{m.level}.{m.owner_id}"
+
+
+async def summary(ctx: ApplicationsContext, tenant_id: str, principal: Principal, application_id: str
+                  ) -> list[Missing]:
+    """The summary's missing items: of an approved application with a change open, the change's (what
+    sending sends); otherwise of the application itself."""
+    app = await load(ctx, tenant_id, principal, application_id)
+    if app["state"] == "approved":
+        app = await open_change(ctx, tenant_id, app) or app
+    return await check(ctx, app, None)
 
 
 async def _to_send(ctx: ApplicationsContext, tenant_id: str, principal: Principal, application_id: str,
