@@ -113,6 +113,23 @@ async def test_completeness_lists_every_missing_item_at_once(api: Api, flow: Flo
     assert (await flow.submit(app["id"]))["state"] == "submitted"
 
 
+async def test_an_attachment_valid_only_from_a_later_day_is_told_apart_from_an_expired_one(
+        api: Api, flow: Flow) -> None:
+    """The summary names why an attachment does not count today: a rescue plan valid from next month is not
+    "expired" (the provider would upload it again in vain); it is valid only from its first day."""
+    service = await flow.service({**api.simple_service, "required_attachments": {"company": ["rescue_plan"]}})
+    app = await flow.application(service["id"])
+    await flow.price_list(app["id"], service["contents"][0]["id"], "40.00", "2016-04-01")
+    await api.deliver("registry.attachment.added", {
+        "attachment_id": "att-later", "provider_id": api.provider_id, "level": "company",
+        "owner_id": api.provider_id, "type": "rescue_plan", "valid_from": "2099-01-01", "valid_until": None})
+    refused = await flow.submit(app["id"], expect=422)
+    [item] = refused["missing"]
+    assert (item["code"], item["owner_id"], item["type"]) == ("attachment_not_yet_valid", api.provider_id,
+                                                              "rescue_plan")
+    assert "2099-01-01" in item["message"] and "expired" not in item["message"]
+
+
 async def test_sending_records_the_current_rulebook_version_and_signature(api: Api, flow: Flow) -> None:
     service = await flow.service({**api.simple_service, "rulebook_versions": [
         {"effective_from": "2015-01-01", "text": "Sääntökirja 2015"},

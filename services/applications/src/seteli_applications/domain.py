@@ -113,8 +113,9 @@ def can_decide(state: str) -> bool:
 
 @dataclass(frozen=True)
 class Missing:
-    code: str  # attachment_missing | attachment_expired | no_site | no_price_list | price_list_part_not_chosen
-    #            | rulebook_not_accepted
+    # attachment_missing | attachment_expired | attachment_not_yet_valid | no_site | no_price_list
+    # | price_list_part_not_chosen | rulebook_not_accepted
+    code: str
     message: str
     level: str | None = None
     owner_id: str | None = None
@@ -151,8 +152,13 @@ def completeness(*, required: dict[str, list[dict[str, str]]], provider_id: str,
                 name = req.get("name_fi") or req["type"]
                 if any(attachment_valid_on(a, today) for a in of_type):
                     continue
-                code = "attachment_expired" if of_type else "attachment_missing"
-                text = "is expired" if of_type else "is missing"
+                later = sorted(a["valid_from"] for a in of_type
+                               if a["valid_from"] is not None and a["valid_from"] > today)
+                if later:  # uploaded, but valid only from a later day: not expired
+                    code, text = "attachment_not_yet_valid", f"is valid only from {later[0].isoformat()}"
+                else:
+                    code = "attachment_expired" if of_type else "attachment_missing"
+                    text = "is expired" if of_type else "is missing"
                 missing.append(Missing(code, f"{level} {owner}: attachment '{name}' {text}", level, owner,
                                        req["type"]))
     if needs_price_list and price_list_count == 0:
