@@ -278,6 +278,29 @@ async def test_an_approved_applications_summary_is_of_what_is_approved_and_then_
     assert refused["missing"] == check["missing"]
 
 
+async def test_an_approved_change_carries_the_rulebook_version_it_accepted_into_the_approved_application(
+        api: Api, flow: Flow) -> None:
+    """A new rulebook version is published after the approval; the provider sends a change, accepting the
+    version now in force. Once the change is approved, the approved application shows that version as the one
+    accepted (the officer reads it there), not the one accepted at the first sending."""
+    service = await flow.service({**api.simple_service, "rulebook_versions": [
+        {"effective_from": "2015-01-01", "text": "Sääntökirja 2015"}]})
+    app = await flow.application(service["id"])
+    await flow.price_list(app["id"], service["contents"][0]["id"], "100.00", "2015-01-01")
+    await flow.submit(app["id"])
+    await flow.decide(app["id"], "approve")
+    assert (await flow.get(app["id"], headers=api.officer))["rulebook_version"] == 1
+    r = await api.client.post(f"/v1/tenants/kouvola/services/{service['id']}/rulebook-versions",
+                              headers=api.admin, json={"effective_from": "2016-03-15", "text": "Sääntökirja 2016"})
+    assert r.status_code == 201, r.text
+    await flow.price_list(app["id"], service["contents"][0]["id"], "110.00", "2016-04-01")  # opens a change
+    change = await flow.submit(app["id"])
+    assert change["rulebook_version"] == 2
+    await flow.decide(change["id"], "approve")
+    approved = await flow.get(app["id"], headers=api.officer)
+    assert approved["state"] == "approved" and approved["rulebook_version"] == 2
+
+
 async def test_rejected_change_leaves_the_approved_application_alone(api: Api, flow: Flow) -> None:
     service, app = await flow.approved_app()
     change = (await api.client.post(f"/v1/tenants/kouvola/applications/{app['id']}/change",
