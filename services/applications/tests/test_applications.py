@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
 from typing import Any
 
@@ -299,6 +300,23 @@ async def test_an_approved_change_carries_the_rulebook_version_it_accepted_into_
     await flow.decide(change["id"], "approve")
     approved = await flow.get(app["id"], headers=api.officer)
     assert approved["state"] == "approved" and approved["rulebook_version"] == 2
+
+
+async def test_two_officers_deciding_one_change_at_once_make_one_decision(api: Api, flow: Flow) -> None:
+    """One officer rejects the sent change from the approved application's page while another approves it
+    from the queue: one decision is made, the other officer is told the change is decided (no server error)."""
+    service, app = await flow.approved_app()
+    await flow.price_list(app["id"], service["contents"][0]["id"], "110.00", "2016-04-01")
+    change = await flow.submit(app["id"])
+    url = "/v1/tenants/kouvola/applications/{}/decision"
+    first, second = await asyncio.gather(
+        api.client.post(url.format(app["id"]), headers=api.officer,
+                        json={"decision": "reject", "reason": "Hinnankorotus liian suuri"}),
+        api.client.post(url.format(change["id"]), headers=api.officer, json={"decision": "approve"}))
+    assert sorted((first.status_code, second.status_code)) == [200, 409]
+    decided = await flow.get(change["id"], headers=api.officer)
+    assert [h["to_state"] for h in decided["history"]] == ["draft", "submitted", decided["state"]]
+    assert (await flow.get(app["id"]))["state"] == "approved"
 
 
 async def test_rejected_change_leaves_the_approved_application_alone(api: Api, flow: Flow) -> None:

@@ -208,12 +208,25 @@ async def submit(ctx: ApplicationsContext, tenant_id: str, principal: Principal,
     return {**app, **values}
 
 
+async def _locked(ctx: ApplicationsContext, tenant_id: str, application_id: str) -> dict[str, Any]:
+    app = await repo.get_application(ctx.session, tenant_id, application_id, for_update=True)
+    assert app is not None
+    return app
+
+
 async def decide(ctx: ApplicationsContext, tenant_id: str, principal: Principal, application_id: str, decision: str,
                  reason: str | None, missing: list[str]) -> dict[str, Any]:
-    app: dict[str, Any] = await load(ctx, tenant_id, principal, application_id, for_update=True)
+    app: dict[str, Any] = await load(ctx, tenant_id, principal, application_id)
+    # Locked in one order, the approved application before its change, whichever of them is decided: two
+    # officers deciding a change at once (one from the queue, one from the approved application) are one
+    # after the other, the second told it is decided, not deadlocked.
+    original = await repo.get_application(ctx.session, tenant_id, app["amends_id"] or app["id"], for_update=True)
+    assert original is not None
+    app = await _locked(ctx, tenant_id, app["id"]) if app["amends_id"] else original
     if app["state"] == "approved":  # deciding an approved application decides its sent change
         change = await open_change(ctx, tenant_id, app)
-        app = change if change is not None and change["state"] == "submitted" else app
+        if change is not None and change["state"] == "submitted":
+            app = await _locked(ctx, tenant_id, change["id"])
     if not can_decide(app["state"]):
         raise conflict(f"Only a sent application is decided; this one is {app['state']}", state=app["state"])
     if decision in ("reject", "return") and not (reason or "").strip():
