@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
 from typing import Any
 
@@ -111,6 +112,23 @@ async def test_completeness_lists_every_missing_item_at_once(api: Api, flow: Flo
     assert [m["owner_id"] for m in check["missing"]] == ["sub-1"]
     await _attachment(api, "att-6", "subcontractor", "sub-1", "tyel_certificate")
     assert (await flow.submit(app["id"]))["state"] == "submitted"
+
+
+async def test_an_attachment_valid_only_from_a_later_day_is_told_apart_from_an_expired_one(
+        api: Api, flow: Flow) -> None:
+    """The summary names why an attachment does not count today: a rescue plan valid from next month is not
+    "expired" (the provider would upload it again in vain); it is valid only from its first day."""
+    service = await flow.service({**api.simple_service, "required_attachments": {"company": ["rescue_plan"]}})
+    app = await flow.application(service["id"])
+    await flow.price_list(app["id"], service["contents"][0]["id"], "40.00", "2016-04-01")
+    await api.deliver("registry.attachment.added", {
+        "attachment_id": "att-later", "provider_id": api.provider_id, "level": "company",
+        "owner_id": api.provider_id, "type": "rescue_plan", "valid_from": "2099-01-01", "valid_until": None})
+    refused = await flow.submit(app["id"], expect=422)
+    [item] = refused["missing"]
+    assert (item["code"], item["owner_id"], item["type"]) == ("attachment_not_yet_valid", api.provider_id,
+                                                              "rescue_plan")
+    assert "2099-01-01" in item["message"] and "expired" not in item["message"]
 
 
 async def test_sending_records_the_current_rulebook_version_and_signature(api: Api, flow: Flow) -> None:
@@ -234,6 +252,71 @@ async def test_change_of_an_approved_application_keeps_it_approved(api: Api, flo
     assert {e["payload"]["application_id"] for e in approvals} == {app["id"]}
     lists = await api.published("applications.pricelist.approved")
     assert [e["payload"]["prices"][0]["unit_price"] for e in lists] == ["100.00", "110.00"]
+
+
+async def test_an_approved_applications_summary_is_of_what_is_approved_and_then_of_its_change(
+        api: Api, flow: Flow) -> None:
+    """The summary (to-do list) of an approved application, as the provider and the officer see it: nothing
+    missing, its approved price lists count; with a change open, the change's summary, what sending sends."""
+    service = await flow.service({**api.simple_service, "required_attachments": {"site": ["rescue_plan"]}})
+    for site in (api.site_a, api.site_b):
+        await _attachment(api, f"att-{site}", "site", site, "rescue_plan")
+    app = await flow.application(service["id"])
+    await flow.price_list(app["id"], service["contents"][0]["id"], "100.00", "2015-01-01")
+    await flow.submit(app["id"])
+    await flow.decide(app["id"], "approve")
+    url = f"/v1/tenants/kouvola/applications/{app['id']}/completeness"
+    for who in (api.provider, api.officer):
+        assert (await api.client.get(url, headers=who)).json() == {"complete": True, "missing": []}
+    # a change takes in a site without its rescue plan: the approved application's summary tells it
+    await api.deliver("registry.site.added", {"provider_id": api.provider_id, "site_id": "site-c",
+                                              "name": "Päivänsäde Anjala", "notification_email": "c@paivansade.fi"})
+    assert (await api.client.put(f"/v1/tenants/kouvola/applications/{app['id']}/steps/sites", headers=api.provider,
+                                 json={"ids": [api.site_a, api.site_b, "site-c"]})).status_code == 200
+    check = (await api.client.get(url, headers=api.provider)).json()
+    assert [(m["code"], m["owner_id"]) for m in check["missing"]] == [("attachment_missing", "site-c")]
+    refused = await flow.submit(app["id"], expect=422)
+    assert refused["missing"] == check["missing"]
+
+
+async def test_an_approved_change_carries_the_rulebook_version_it_accepted_into_the_approved_application(
+        api: Api, flow: Flow) -> None:
+    """A new rulebook version is published after the approval; the provider sends a change, accepting the
+    version now in force. Once the change is approved, the approved application shows that version as the one
+    accepted (the officer reads it there), not the one accepted at the first sending."""
+    service = await flow.service({**api.simple_service, "rulebook_versions": [
+        {"effective_from": "2015-01-01", "text": "Sääntökirja 2015"}]})
+    app = await flow.application(service["id"])
+    await flow.price_list(app["id"], service["contents"][0]["id"], "100.00", "2015-01-01")
+    await flow.submit(app["id"])
+    await flow.decide(app["id"], "approve")
+    assert (await flow.get(app["id"], headers=api.officer))["rulebook_version"] == 1
+    r = await api.client.post(f"/v1/tenants/kouvola/services/{service['id']}/rulebook-versions",
+                              headers=api.admin, json={"effective_from": "2016-03-15", "text": "Sääntökirja 2016"})
+    assert r.status_code == 201, r.text
+    await flow.price_list(app["id"], service["contents"][0]["id"], "110.00", "2016-04-01")  # opens a change
+    change = await flow.submit(app["id"])
+    assert change["rulebook_version"] == 2
+    await flow.decide(change["id"], "approve")
+    approved = await flow.get(app["id"], headers=api.officer)
+    assert approved["state"] == "approved" and approved["rulebook_version"] == 2
+
+
+async def test_two_officers_deciding_one_change_at_once_make_one_decision(api: Api, flow: Flow) -> None:
+    """One officer rejects the sent change from the approved application's page while another approves it
+    from the queue: one decision is made, the other officer is told the change is decided (no server error)."""
+    service, app = await flow.approved_app()
+    await flow.price_list(app["id"], service["contents"][0]["id"], "110.00", "2016-04-01")
+    change = await flow.submit(app["id"])
+    url = "/v1/tenants/kouvola/applications/{}/decision"
+    first, second = await asyncio.gather(
+        api.client.post(url.format(app["id"]), headers=api.officer,
+                        json={"decision": "reject", "reason": "Hinnankorotus liian suuri"}),
+        api.client.post(url.format(change["id"]), headers=api.officer, json={"decision": "approve"}))
+    assert sorted((first.status_code, second.status_code)) == [200, 409]
+    decided = await flow.get(change["id"], headers=api.officer)
+    assert [h["to_state"] for h in decided["history"]] == ["draft", "submitted", decided["state"]]
+    assert (await flow.get(app["id"]))["state"] == "approved"
 
 
 async def test_rejected_change_leaves_the_approved_application_alone(api: Api, flow: Flow) -> None:

@@ -212,3 +212,26 @@ async def test_a_lists_validity_ends_only_at_the_next_list_of_its_own_service_an
     assert validity(everyone) == {(api.provider_id, home_care["id"], "2016-01-01", None),
                                   (api.provider_id, housing["id"], "2016-02-01", None),
                                   ("prov-other", home_care["id"], "2016-03-01", None)}
+
+
+async def test_a_list_for_a_site_dropped_from_the_sites_step_keeps_the_application_from_going(
+        api: Api, flow: Flow) -> None:
+    """A price list is for the company or for a producer part of the application: once its site is no longer
+    chosen in the sites step, the summary lists it (the officer would otherwise approve prices of a site the
+    application does not offer), and the application goes once the list or the site is put right."""
+    service = await flow.service()
+    hour = service["contents"][0]["id"]
+    app = await flow.application(service["id"])
+    await flow.price_list(app["id"], hour, "40.00", "2016-01-01")
+    site_list = await flow.price_list(app["id"], hour, "45.00", "2016-01-01", part=f"site:{api.site_b}")
+    base = f"/v1/tenants/kouvola/applications/{app['id']}"
+    assert (await api.client.put(f"{base}/steps/sites", headers=api.provider,
+                                 json={"ids": [api.site_a]})).status_code == 200
+    refused = await flow.submit(app["id"], expect=422)
+    assert [(m["code"], m["owner_id"]) for m in refused["missing"]] == [("price_list_part_not_chosen",
+                                                                         site_list["id"])]
+    assert (await flow.get(app["id"]))["state"] == "draft"
+    assert (await api.client.put(f"{base}/steps/sites", headers=api.provider,
+                                 json={"ids": [api.site_a, api.site_b]})).status_code == 200
+    assert (await api.client.get(f"{base}/completeness", headers=api.provider)).json()["complete"] is True
+    assert (await flow.submit(app["id"]))["state"] == "submitted"

@@ -158,8 +158,7 @@ async def save_step(tenant_id: str, application_id: str, step: StepName, body: S
 async def completeness(tenant_id: str, application_id: str, ctx: ApplicationsContext = Depends(context),
                        principal: Principal = Depends(ANYONE_INVOLVED)) -> dict[str, Any]:
     guard_tenant(principal, tenant_id)
-    app = await service.load(ctx, tenant_id, principal, application_id)
-    missing = await service.check(ctx, app, None)
+    missing = await service.summary(ctx, tenant_id, principal, application_id)
     return {"complete": not missing, "missing": [m.as_dict() for m in missing]}
 
 

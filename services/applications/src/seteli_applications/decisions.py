@@ -25,10 +25,13 @@ async def approve(ctx: ApplicationsContext, app: dict[str, Any], principal: Prin
                                   return_missing=None)
     target_id = app["id"]
     if app["amends_id"]:
-        # The change becomes what is approved; the approved application never left "approved".
+        # The change becomes what is approved; the approved application never left "approved". What the
+        # provider accepted and signed in sending the change (the rulebook then in force) is now in force too.
         target_id = app["amends_id"]
         await repo.update_application(ctx.session, tenant_id, target_id, steps=app["steps"],
-                                      approved_site_ids=site_ids, updated_at=now)
+                                      approved_site_ids=site_ids, updated_at=now,
+                                      **{k: app.get(k) for k in ("rulebook_version_id", "rulebook_version",
+                                                                 "rulebook_accepted_at", "signature")})
     await ctx.outbox.add(ctx.session, ApplicationApproved(
         application_id=target_id, service_id=app["service_id"], provider_id=app["provider_id"], site_ids=site_ids,
         change_id=app["id"] if app["amends_id"] else None), tenant_id=tenant_id)

@@ -19,6 +19,7 @@ DEFAULT_CALENDAR = {"provider_deadline_day": 2, "approval_deadline_day": 3, "tra
 STEPS = ("company", "sites", "operating_areas", "units", "employees", "subcontractors", "price_lists", "summary")
 SAVED_STEPS = ("company", "sites", "operating_areas", "units", "employees", "subcontractors")
 
+STEP_OF_PART = {"site": "sites", "unit": "units", "employee": "employees"}
 EDITABLE = frozenset({"draft", "returned"})
 DECISIONS = {"approve": "approved", "reject": "rejected", "return": "returned"}
 
@@ -112,7 +113,9 @@ def can_decide(state: str) -> bool:
 
 @dataclass(frozen=True)
 class Missing:
-    code: str  # attachment_missing | attachment_expired | no_site | no_price_list | rulebook_not_accepted
+    # attachment_missing | attachment_expired | attachment_not_yet_valid | no_site | no_price_list
+    # | price_list_part_not_chosen | rulebook_not_accepted
+    code: str
     message: str
     level: str | None = None
     owner_id: str | None = None
@@ -130,7 +133,8 @@ def attachment_valid_on(att: dict[str, Any], day: date) -> bool:
 
 def completeness(*, required: dict[str, list[dict[str, str]]], provider_id: str, site_ids: Sequence[str],
                  subcontractor_ids: Sequence[str], attachments: Iterable[dict[str, Any]], today: date,
-                 price_list_count: int, needs_price_list: bool, rulebook_accepted: bool | None
+                 price_list_count: int, needs_price_list: bool, rulebook_accepted: bool | None,
+                 steps: dict[str, Any] | None = None, price_lists: Sequence[dict[str, Any]] = ()
                  ) -> list[Missing]:
     """Every missing item at once, so the provider can fix them all before sending."""
     missing: list[Missing] = []
@@ -148,12 +152,24 @@ def completeness(*, required: dict[str, list[dict[str, str]]], provider_id: str,
                 name = req.get("name_fi") or req["type"]
                 if any(attachment_valid_on(a, today) for a in of_type):
                     continue
-                code = "attachment_expired" if of_type else "attachment_missing"
-                text = "is expired" if of_type else "is missing"
+                later = sorted(a["valid_from"] for a in of_type
+                               if a["valid_from"] is not None and a["valid_from"] > today)
+                if later:  # uploaded, but valid only from a later day: not expired
+                    code, text = "attachment_not_yet_valid", f"is valid only from {later[0].isoformat()}"
+                else:
+                    code = "attachment_expired" if of_type else "attachment_missing"
+                    text = "is expired" if of_type else "is missing"
                 missing.append(Missing(code, f"{level} {owner}: attachment '{name}' {text}", level, owner,
                                        req["type"]))
     if needs_price_list and price_list_count == 0:
         missing.append(Missing("no_price_list", "Add at least one price list"))
+    for pl in price_lists:  # a list of a site, unit or employee no longer chosen in its step
+        part = parse_producer_part(pl["producer_part"])
+        if part is not None and steps is not None and part[1] not in steps[STEP_OF_PART[part[0]]]["ids"]:
+            missing.append(Missing("price_list_part_not_chosen",
+                                   f"price list '{pl['name']}' is for {part[0]} {part[1]}, no longer chosen in the "
+                                   f"{STEP_OF_PART[part[0]]} step: choose it again or remove the list",
+                                   owner_id=pl["id"], type=pl["name"]))
     if rulebook_accepted is False:
         missing.append(Missing("rulebook_not_accepted", "Accept the current rulebook version"))
     return missing

@@ -15,10 +15,16 @@ from . import repository as repo
 from . import service as applications
 from . import tenant_services
 from .context import ApplicationsContext
-from .domain import content_ended, ended_on, parse_producer_part, price_problems, unit_price_on, valid_until
+from .domain import (
+    STEP_OF_PART,
+    content_ended,
+    ended_on,
+    parse_producer_part,
+    price_problems,
+    unit_price_on,
+    valid_until,
+)
 from .events import PriceListInfoChanged
-
-STEP_OF_PART = {"site": "sites", "unit": "units", "employee": "employees"}
 
 
 def _amount(value: Any) -> Decimal | None:

@@ -124,14 +124,31 @@ async def check(ctx: ApplicationsContext, app: dict[str, Any], accept_rulebook: 
     lists = await repo.find_price_lists(ctx.session, app["tenant_id"], application_id=app["id"],
                                         states=("pending",))
     count = len(lists)
-    if app["amends_id"]:  # a change may keep the approved price lists
+    if app["amends_id"] or app["state"] == "approved":  # a change keeps the approved price lists
         count += len(await repo.find_price_lists(ctx.session, app["tenant_id"], provider_id=app["provider_id"],
                                                  service_id=app["service_id"], states=("approved",)))
     return completeness(
         required=service["required_attachments"], provider_id=app["provider_id"],
         site_ids=app["steps"]["sites"]["ids"], subcontractor_ids=app["steps"]["subcontractors"]["ids"],
         attachments=await repo.provider_attachments(ctx.session, app["provider_id"]), today=ctx.today(),
-        price_list_count=count, needs_price_list=True, rulebook_accepted=accept_rulebook)
+        price_list_count=count, needs_price_list=True, rulebook_accepted=accept_rulebook,
+        steps=app["steps"], price_lists=lists)
+
+
+def _field(m: Missing) -> str:
+    if m.code == "price_list_part_not_chosen":
+        return f"price_lists.{m.owner_id}.producer_part"
+    return m.code if m.level is None else f"attachments.{m.level}.{m.owner_id}"
+
+
+async def summary(ctx: ApplicationsContext, tenant_id: str, principal: Principal, application_id: str
+                  ) -> list[Missing]:
+    """The summary's missing items: of an approved application with a change open, the change's (what
+    sending sends); otherwise of the application itself."""
+    app = await load(ctx, tenant_id, principal, application_id)
+    if app["state"] == "approved":
+        app = await open_change(ctx, tenant_id, app) or app
+    return await check(ctx, app, None)
 
 
 async def _to_send(ctx: ApplicationsContext, tenant_id: str, principal: Principal, application_id: str,
@@ -152,8 +169,7 @@ async def _to_send(ctx: ApplicationsContext, tenant_id: str, principal: Principa
     if missing:
         raise ProblemError(422, "Application is incomplete", f"{len(missing)} item(s) missing",
                            "https://seteli.fi/problems/incomplete-application",
-                           [FieldError(m.code if m.level is None else f"attachments.{m.level}.{m.owner_id}",
-                                       m.message) for m in missing],
+                           [FieldError(_field(m), m.message) for m in missing],
                            extra={"missing": [m.as_dict() for m in missing]})
     versions = await repo.rulebook_versions_of(ctx.session, tenant_id, app["service_id"])
     rulebook = current_rulebook(versions, ctx.today())
@@ -192,12 +208,25 @@ async def submit(ctx: ApplicationsContext, tenant_id: str, principal: Principal,
     return {**app, **values}
 
 
+async def _locked(ctx: ApplicationsContext, tenant_id: str, application_id: str) -> dict[str, Any]:
+    app = await repo.get_application(ctx.session, tenant_id, application_id, for_update=True)
+    assert app is not None
+    return app
+
+
 async def decide(ctx: ApplicationsContext, tenant_id: str, principal: Principal, application_id: str, decision: str,
                  reason: str | None, missing: list[str]) -> dict[str, Any]:
-    app: dict[str, Any] = await load(ctx, tenant_id, principal, application_id, for_update=True)
+    app: dict[str, Any] = await load(ctx, tenant_id, principal, application_id)
+    # Locked in one order, the approved application before its change, whichever of them is decided: two
+    # officers deciding a change at once (one from the queue, one from the approved application) are one
+    # after the other, the second told it is decided, not deadlocked.
+    original = await repo.get_application(ctx.session, tenant_id, app["amends_id"] or app["id"], for_update=True)
+    assert original is not None
+    app = await _locked(ctx, tenant_id, app["id"]) if app["amends_id"] else original
     if app["state"] == "approved":  # deciding an approved application decides its sent change
         change = await open_change(ctx, tenant_id, app)
-        app = change if change is not None and change["state"] == "submitted" else app
+        if change is not None and change["state"] == "submitted":
+            app = await _locked(ctx, tenant_id, change["id"])
     if not can_decide(app["state"]):
         raise conflict(f"Only a sent application is decided; this one is {app['state']}", state=app["state"])
     if decision in ("reject", "return") and not (reason or "").strip():
