@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from seteli_common.auth import Role
 from seteli_common.pseudonym import person_pseudonym
@@ -118,6 +119,15 @@ async def test_identity_code_in_a_url_is_never_needed(h: Harness) -> None:
     assert listing.json()["total"] == 1 and "identity_code" not in listing.json()["items"][0]
 
 
+async def _book(h: Harness, voucher: dict[str, Any]) -> dict[str, Any]:
+    """The provider P1 books the voucher's first content."""
+    booked = await h.http.post("/v1/tenants/kouvola/bookings", headers=h.provider(), json={
+        "voucher_number": voucher["number"], "voucher_content_id": voucher["contents"][0]["id"],
+        "accept_terms": True})
+    assert booked.status_code == 201, booked.text
+    return dict(booked.json())
+
+
 async def _search(h: Harness, provider: str = P1, **query: str) -> list[str]:
     response = await h.http.post(
         "/v1/tenants/kouvola/provider-clients/search", json=query, headers=h.provider(provider)
@@ -198,11 +208,8 @@ async def test_a_booking_ending_later_keeps_its_client_visible_until_its_last_da
     # until then (the provider still records care and must find the client), not from the day it was ended.
     client = await new_client(h)
     voucher = await new_voucher(h, client["id"])
-    booked = await h.http.post("/v1/tenants/kouvola/bookings", headers=h.provider(), json={
-        "voucher_number": voucher["number"], "voucher_content_id": voucher["contents"][0]["id"],
-        "accept_terms": True})
-    assert booked.status_code == 201, booked.text
-    ended = await h.http.post(f"/v1/tenants/kouvola/bookings/{booked.json()['id']}/end", headers=h.provider(),
+    booked = await _book(h, voucher)
+    ended = await h.http.post(f"/v1/tenants/kouvola/bookings/{booked['id']}/end", headers=h.provider(),
                               json={"ended_on": "2016-03-31", "reason": "client_changed_provider"})
     assert ended.status_code == 200, ended.text
     assert await _search(h, name="aino") == [client["id"]]  # today 15 March
@@ -499,15 +506,12 @@ async def test_reading_a_clients_bookings_is_in_the_clients_access_log(h: Harnes
     that shows nobody leaves none."""
     client = await new_client(h)
     voucher = await new_voucher(h, client["id"])
-    booked = await h.http.post("/v1/tenants/kouvola/bookings", headers=h.provider(), json={
-        "voucher_number": voucher["number"], "voucher_content_id": voucher["contents"][0]["id"],
-        "accept_terms": True})
-    assert booked.status_code == 201, booked.text
+    booked = await _book(h, voucher)
     own = h.token_for(Role.CLIENT, subject="citizen", client_id=client["id"], tenant_id="kouvola")
     log_url = f"/v1/tenants/kouvola/clients/{client['id']}/access-log"
     before = (await h.http.get(log_url, headers=own)).json()["total"]
     assert (await h.http.get("/v1/tenants/kouvola/bookings", headers=h.provider())).json()["total"] == 1
-    one = await h.http.get(f"/v1/tenants/kouvola/bookings/{booked.json()['id']}", headers=h.provider())
+    one = await h.http.get(f"/v1/tenants/kouvola/bookings/{booked['id']}", headers=h.provider())
     assert one.status_code == 200
     listed = await h.http.get("/v1/tenants/kouvola/bookings", params={"voucher_id": voucher["id"]},
                               headers={**h.officer(subject="officer-9"), "x-purpose": "palveluntuottajan vaihto"})
