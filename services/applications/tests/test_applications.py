@@ -319,6 +319,28 @@ async def test_two_officers_deciding_one_change_at_once_make_one_decision(api: A
     assert (await flow.get(app["id"]))["state"] == "approved"
 
 
+async def test_a_change_sent_twice_at_once_is_sent_once(api: Api, flow: Flow) -> None:
+    """The provider's main user sends the change from the approved application's page while a colleague sends it
+    from the change itself (a double click, two tabs): it is sent once, signed once; the other is told it is
+    sent (no second submission for the officer, no server error)."""
+    service, app = await flow.approved_app()
+    listed = await flow.price_list(app["id"], service["contents"][0]["id"], "110.00", "2016-04-01")
+    change_id = listed["application_id"]
+    assert change_id != app["id"]
+    bodies = {}
+    for app_id in (app["id"], change_id):
+        document = await flow.signing_document(app_id)
+        assert document.status_code == 200, document.text
+        bodies[app_id] = {"accept_rulebook": True, "signature_assertion": flow.assertion(document.json()["digest"])}
+    url = "/v1/tenants/kouvola/applications/{}/submit"
+    first, second = await asyncio.gather(*(api.client.post(url.format(app_id), headers=api.provider, json=body)
+                                           for app_id, body in bodies.items()))
+    assert sorted((first.status_code, second.status_code)) == [200, 409], (first.text, second.text)
+    sent = await flow.get(change_id, headers=api.officer)
+    assert [h["to_state"] for h in sent["history"]] == ["draft", "submitted"]
+    assert len(await api.published("applications.application.submitted")) == 2  # the first application's, and this
+
+
 async def test_rejected_change_leaves_the_approved_application_alone(api: Api, flow: Flow) -> None:
     service, app = await flow.approved_app()
     change = (await api.client.post(f"/v1/tenants/kouvola/applications/{app['id']}/change",

@@ -155,14 +155,18 @@ async def _to_send(ctx: ApplicationsContext, tenant_id: str, principal: Principa
                    accept_rulebook: bool) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any] | None]:
     """The application to send (an approved one's open change), its document and the rulebook in force;
     refused, listing every missing item, unless complete."""
-    app = await load(ctx, tenant_id, principal, application_id, for_update=True)
+    app = await load(ctx, tenant_id, principal, application_id)
     if principal.role not in PROVIDER_STAFF:
         raise forbidden("Only the provider sends its application")
+    # Locked in one order, the approved application before its change, as `decide` does: a change sent twice at
+    # once (from the approved application's page and from the change) is sent once; the other is told it is sent.
+    original = await _locked(ctx, tenant_id, app["amends_id"] or app["id"])
+    app = await _locked(ctx, tenant_id, app["id"]) if app["amends_id"] else original
     if app["state"] == "approved":
         change = await open_change(ctx, tenant_id, app)
         if change is None:
             raise conflict("Nothing to send: the application is approved and has no change")
-        app = change
+        app = await _locked(ctx, tenant_id, change["id"])
     if not can_submit(app["state"]):
         raise conflict(f"A {app['state']} application cannot be sent", state=app["state"])
     missing = await check(ctx, app, accept_rulebook)
