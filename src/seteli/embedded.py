@@ -125,6 +125,7 @@ def build_suite(data_dir: Path, *, clock: Clock | None = None, today: date | Non
         # signing an application: Suomi.fi is the registry's test page, and back to the portal (same origin)
         signing_redirect_uri="/portal/provider/signing/callback", fake_identity_page_url="/registry/v1/fake-identity",
         resident_redirect_uri="/portal/resident/callback", person_pseudonym_key=pseudonym_key,
+        today=today,  # (its clock is `clock`; the date tells it the suite runs on a training date)
         **({} if "public_base_url" in extra.get("registry", {}) else {"public_base_url": portal_url}),
     )
     runtimes: dict[str, ServiceRuntime] = {}

@@ -55,6 +55,11 @@ async def test_a_month_of_2025_is_settled_on_a_training_date_and_the_date_moves_
     assert later.status_code == 200, later.text
     assert later.json()["calendar"]["today"] == "2025-04-03" and later.json()["lock"]["allowed"] is True
 
+    # Two months on, the demo users still sign in with their passwords: the 30-day expiry counts real days, not
+    # the trainer's moves of the date.
+    may = await _on(tmp_path, date(2025, 5, 6), lambda client: _dry_run(client, result, "2025-04"))
+    assert may.status_code == 200, may.text
+
 
 async def test_the_portal_lives_on_the_training_date_too(tmp_path: Path) -> None:
     async def settlement_page(client: httpx.AsyncClient) -> str:

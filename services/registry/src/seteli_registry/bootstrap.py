@@ -98,9 +98,11 @@ def build_runtime(settings: RegistrySettings | None = None, *, broker: InMemoryB
                 return await repo.user_session_revoked(session, str(session_id))
 
         runtime.token_verifier.is_revoked = session_ended
+    # On a training date (`seteli up --today`, only with the fakes) the trainer moves the clock on by months: the
+    # demo users' passwords would expire at each step, so the 30-day rule waits for real days.
     policy = PasswordPolicy(min_length=settings.password_min_length,
                             require_character_classes=settings.password_require_character_classes,
-                            max_age_days=settings.password_max_age_days)
+                            max_age_days=None if settings.today is not None else settings.password_max_age_days)
     service.configure_hasher(settings.argon2_time_cost, settings.argon2_memory_kib)
     runtime.extras.update(issuer=issuer, password_policy=policy, revoked_sessions=revoked,
                           adapters=build_adapters(settings))
