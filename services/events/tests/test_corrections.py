@@ -111,3 +111,38 @@ async def test_a_provider_user_outside_the_service_team_sees_no_credits_or_corre
         main_user = await h.client.get(f"/v1/tenants/{T}/{path}",
                                        headers=h.provider(services=(), role=Role.PROVIDER_ADMIN))
         assert in_team.json()["total"] == main_user.json()["total"] > 0, path
+
+
+async def test_reads_of_credits_corrections_and_feedback_go_to_the_clients_access_log(seeded: Harness) -> None:
+    """A credit or a correction request names the client's paid care and why it is taken back ("the visit did not
+    take place"); feedback is the client's own words about their care. Each list shown to the provider, the
+    officer or the client goes to the access log of every client on it (Client Data Act 703/2023 §11); an empty
+    list logs nothing."""
+    h = seeded
+    events = await _april(h)
+    await h.feed("settlement.events.settled",
+                 {"run_id": "run-2016-04", "month": "2016-04", "event_ids": [e["id"] for e in events]})
+    h.clock.set(datetime(2016, 5, 10, 9, 0, tzinfo=UTC))
+    request = (await _ask(h, events[2]["id"])).json()
+    credited = await h.client.post(f"/v1/tenants/{T}/corrections/{request['id']}/answer",
+                                   headers=h.officer(), json={"decision": "credit"})
+    assert credited.status_code == 200, credited.text
+    feedback = await h.client.post(f"/v1/tenants/{T}/feedback", headers=h.client_token("c-2"), json={
+        "provider_id": "p-paivansade", "kind": "complaint", "text": "Hoitaja ei tullut", "event_id": events[2]["id"]})
+    assert feedback.status_code == 201, feedback.text
+    await h.published()  # what the writes published so far
+
+    assert (await h.client.get(f"/v1/tenants/{T}/corrections", headers=h.officer())).json()["total"] == 1
+    assert (await h.client.get(f"/v1/tenants/{T}/credits", headers={**h.provider(), "x-purpose": "maksu"})
+            ).json()["total"] == 1
+    assert (await h.client.get(f"/v1/tenants/{T}/feedback", headers=h.provider())).json()["total"] == 1
+    assert (await h.client.get(f"/v1/tenants/{T}/feedback", headers=h.client_token("c-2"))).json()["total"] == 1
+    assert (await h.client.get(f"/v1/tenants/{T}/credits", headers=h.provider("p-muu"))).json()["total"] == 0
+    assert (await h.client.get(f"/v1/tenants/{T}/feedback", headers=h.client_token("c-1"))).json()["total"] == 0
+    reads = await h.published("events.client_data.read")
+    assert [(r["client_ids"], r["actor_role"], r["what"], r["why"]) for r in reads] == [
+        (["c-2"], "tenant_officer", "corrections.list", "correction requests"),
+        (["c-2"], "provider_user", "credits.list", "maksu"),
+        (["c-2"], "provider_user", "feedback.list", "feedback"),
+        (["c-2"], "client", "feedback.list", "feedback"),
+    ]

@@ -81,9 +81,20 @@ async def test_the_provider_prints_its_clients_breakdown_and_the_officer_sees_th
         for _ in range(50):  # the reads travel from events to vouchers over the bus
             log = await officer.get(f"/officer/clients/{client_id}/access-log")
             assert log.status_code == 200, log.text[-1500:]
-            if "co_payment.breakdown.pdf" in log.text:
+            if "Omavastuuerittely (PDF)" in log.text:
                 break
             await asyncio.sleep(0.1)
         assert "Tietojen käyttöloki: Aino Asiakas" in log.text
-        assert re.search(r"<td>provider_admin</td><td>[^<]+</td><td>co_payment\.breakdown</td>", log.text)
-        assert re.search(r"<td>provider_admin</td><td>[^<]+</td><td>co_payment\.breakdown\.pdf</td>", log.text)
+        # who, for which organisation, what and why, in the reader's language: no codes, no ids
+        row = (r"<td>Palveluntuottajan pääkäyttäjä</td><td>{}</td><td>{}</td>"
+               r"<td>Palvelun tuottaminen ja kirjaaminen</td>")
+        company = "Hoivakoti Päivänsäde [0-9a-f]+ Oy"  # the demo's company, by name
+        assert re.search(row.format(company, "Omavastuuerittely"), log.text), log.text[-3000:]
+        assert re.search(row.format(company, r"Omavastuuerittely \(PDF\)"), log.text)
+        assert "co_payment" not in log.text and "provider_admin" not in log.text and data.provider_id not in log.text
+        await submit(officer, f"/officer/clients/{client_id}/access-log", "/language",
+                     {"lang": "sv", "next": f"/officer/clients/{client_id}/access-log"})
+        swedish = await officer.get(f"/officer/clients/{client_id}/access-log")
+        assert re.search(r"<td>Serviceproducentens huvudanvändare</td><td>[^<]+</td><td>Specifikation av självrisk "
+                         r"\(PDF\)</td><td>Produktion och registrering av servicen</td>", swedish.text), \
+            swedish.text[-3000:]

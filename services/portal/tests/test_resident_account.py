@@ -93,12 +93,14 @@ async def test_a_resident_signs_in_reads_their_co_payment_and_complains(
         log = await portal.get("/resident/access-log")
         assert log.status_code == 200, log.text[-1500:]
         # her own read of the PDF (an officer's read of it may be listed already)
-        if re.search(r"<td>client</td><td>[^<]+</td><td>co_payment\.breakdown\.pdf</td>", log.text) \
+        if re.search(r"<td>Asiakas</td><td>Asiakas itse</td><td>Omavastuuerittely \(PDF\)</td>", log.text) \
                 or asyncio.get_running_loop().time() > deadline:
             break
         await asyncio.sleep(0.2)
-    assert re.search(r"<td>client</td><td>[^<]+</td><td>co_payment\.breakdown</td>", log.text), log.text[-2000:]
-    assert re.search(r"<td>client</td><td>[^<]+</td><td>co_payment\.breakdown\.pdf</td>", log.text), log.text[-3000:]
+    own = r"<td>Asiakas</td><td>Asiakas itse</td><td>{}</td><td>Omien tietojen katselu</td>"
+    assert re.search(own.format("Omavastuuerittely"), log.text), log.text[-2000:]
+    assert re.search(own.format(r"Omavastuuerittely \(PDF\)"), log.text), log.text[-3000:]
+    assert "co_payment" not in log.text and ">client<" not in log.text
 
     missing = await portal.post("/resident/feedback", data={"csrf": csrf_of(page.text), "kind": "complaint"})
     assert missing.status_code == 422

@@ -238,6 +238,7 @@ async def reply_feedback(
 @router.get("/feedback", response_model=FeedbackPage, tags=["feedback"])
 async def list_feedback(
     tenant_id: str,
+    request: Request,
     ctx: EventsContext = Depends(ctx_for),
     principal: Principal = Depends(current_principal),
     kind: Literal["thanks", "criticism", "complaint"] | None = None,
@@ -248,4 +249,6 @@ async def list_feedback(
     rows, total = await pages.feedback_page(
         ctx.session, tenant_id, _visible(principal, tenant_id), limit, offset, kind=kind, awaiting_reply=awaiting_reply
     )
+    await client_reads.log_reads(ctx, principal, (r["client_id"] for r in rows), "feedback.list",
+                                 request.headers.get("x-purpose"), "feedback")
     return {"items": [fb.view(r) for r in rows], "total": total}

@@ -145,6 +145,7 @@ def _team_services(principal: Principal, tenant_id: str) -> list[str] | None:
 @router.get("/credits", response_model=CreditPage, tags=["credits"])
 async def list_credits(
     tenant_id: str,
+    request: Request,
     ctx: EventsContext = Depends(ctx_for),
     principal: Principal = Depends(current_principal),
     month: str | None = None,
@@ -158,6 +159,8 @@ async def list_credits(
     elif principal.role not in (*TENANT_STAFF_ROLES, Role.PLATFORM_ADMIN):
         raise forbidden()
     rows, total = await pages.credits_page(ctx.session, tenant_id, reader, limit, offset, month=month)
+    shown = await repo.clients_of_entries(ctx.session, tenant_id, [(r["kind"], r["event_id"]) for r in rows])
+    await client_reads.log_reads(ctx, principal, shown, "credits.list", request.headers.get("x-purpose"), "credits")
     return {"items": [approvals.credit_view(r) for r in rows], "total": total}
 
 
@@ -176,6 +179,7 @@ async def request_correction(
 @router.get("/corrections", response_model=CorrectionPage, tags=["credits"])
 async def list_corrections(
     tenant_id: str,
+    request: Request,
     ctx: EventsContext = Depends(ctx_for),
     principal: Principal = Depends(current_principal),
     state: Literal["open", "credited", "declined"] | None = None,
@@ -191,6 +195,9 @@ async def list_corrections(
         raise forbidden()
     rows, total = await repo.correction_requests_page(ctx.session, tenant_id, limit, offset,
                                                       provider_id=provider_id, service_ids=services, state=state)
+    shown = await repo.clients_of_entries(ctx.session, tenant_id, [(r["kind"], r["target_id"]) for r in rows])
+    await client_reads.log_reads(ctx, principal, shown, "corrections.list", request.headers.get("x-purpose"),
+                                 "correction requests")
     return {"items": [corrections.view(r) for r in rows], "total": total}
 
 

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
+from .access_log import readable as access_log_rows
 from .apiclient import ApiError
 from .paging import pager, paging
 from .producer_parts import grouped
@@ -179,7 +180,7 @@ async def access_log(request: Request, client_id: str) -> Response:
     client = await page.call("GET", "vouchers", page.tpath(f"/clients/{seg(client_id)}"))
     at = paging(request)
     found = await page.call("GET", "vouchers", page.tpath(f"/clients/{seg(client_id)}/access-log"), params=at.params)
-    rows = [{**r, "at_local": _helsinki_time(r["at"])} for r in found["items"]]
+    rows = await access_log_rows(page, found["items"], _helsinki_time)
     return page.render("officer/access_log.html", client=client, rows=rows,
                        pager=pager(at, found["total"], f"/officer/clients/{client_id}/access-log"))
 

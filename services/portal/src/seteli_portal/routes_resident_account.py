@@ -10,6 +10,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
+from .access_log import readable as access_log_rows
 from .apiclient import ApiError
 from .paging import pager, paging
 from .routes_officer import _services
@@ -155,7 +156,7 @@ async def access_log(request: Request) -> Response:
     client_id = str(page.claims.get("client", ""))
     at = paging(request)
     found = await page.call("GET", "vouchers", page.tpath(f"/clients/{seg(client_id)}/access-log"), params=at.params)
-    rows = [{**r, "at_local": _helsinki_time(r["at"])} for r in found["items"]]
+    rows = await access_log_rows(page, found["items"], _helsinki_time)
     return page.render("resident/access_log.html", rows=rows, pager=pager(at, found["total"], "/resident/access-log"))
 
 

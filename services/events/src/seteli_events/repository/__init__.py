@@ -409,6 +409,17 @@ async def booking_ids_of_contents(
     return [r["id"] for r in await rows(session, query)]
 
 
+async def clients_of_entries(session: AsyncSession, tenant_id: str, entries: Sequence[tuple[str, str]]) -> list[str]:
+    """The clients of (kind, id) entries, kind `event` or `interruption`: whom a credit or a correction is about."""
+    clients: list[str] = []
+    for kind, table in (("event", events), ("interruption", interruptions)):
+        ids = sorted({entry_id for entry_kind, entry_id in entries if entry_kind == kind})
+        if ids:
+            query = select(table.c.client_id).where(table.c.tenant_id == tenant_id, table.c.id.in_(ids))
+            clients += [r["client_id"] for r in await rows(session, query)]
+    return clients
+
+
 async def client_known(session: AsyncSession, tenant_id: str, client_id: str) -> bool:
     """The tenant has granted the client a voucher, or has a booking (also a purchased service) for them."""
     for table in (vouchers, bookings):
