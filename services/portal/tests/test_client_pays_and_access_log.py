@@ -86,7 +86,7 @@ async def test_the_provider_prints_its_clients_breakdown_and_the_officer_sees_th
             await asyncio.sleep(0.1)
         assert "Tietojen käyttöloki: Aino Asiakas" in log.text
         # who, for which organisation, what and why, in the reader's language: no codes, no ids
-        row = (r"<td>Palveluntuottajan pääkäyttäjä</td><td>{}</td><td>{}</td>"
+        row = (r"<td>Maija Meikäläinen</td><td>Palveluntuottajan pääkäyttäjä</td><td>{}</td><td>{}</td>"
                r"<td>Palvelun tuottaminen ja kirjaaminen</td>")
         company = "Hoivakoti Päivänsäde [0-9a-f]+ Oy"  # the demo's company, by name
         assert re.search(row.format(company, "Omavastuuerittely"), log.text), log.text[-3000:]

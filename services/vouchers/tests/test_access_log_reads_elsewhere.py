@@ -37,3 +37,19 @@ async def test_reads_in_events_and_settlement_appear_in_the_clients_access_log(h
     ]
     log = await h.http.get(f"/v1/tenants/kouvola/clients/{bertta['id']}/access-log", headers=h.officer())
     assert [(r["what"], r["why"]) for r in log.json()["items"]] == [("report.realisation", "report")]
+
+
+async def test_the_access_log_names_the_person_who_read_as_they_were_named_then(h: Harness) -> None:
+    """An officer auditing a client's log needs the person, not a user id to look up: the name from the reader's
+    token is kept beside the id, for reads here and in other services (a log from before has no name: None)."""
+    aino = await new_client(h)
+    maija = h.token_for(Role.TENANT_OFFICER, subject="u-maija", tenant_id="kouvola", name="Maija Meikäläinen")
+    assert (await h.http.get(f"/v1/tenants/kouvola/clients/{aino['id']}", headers=maija)).status_code == 200
+    await h.publish("events.client_data.read", _read("events.list", client_ids=[aino["id"]], actor="u-pekka",
+                                                     actor_name="Pekka Tuottaja", actor_role="provider_user",
+                                                     actor_org=P1, at="2099-01-01T10:00:00+00:00"))
+    await h.publish("events.client_data.read", _read("events.list", client_ids=[aino["id"]], actor="u-old",
+                                                     at="2098-01-01T10:00:00+00:00"))  # a publisher of before
+    log = (await h.http.get(f"/v1/tenants/kouvola/clients/{aino['id']}/access-log", headers=h.officer())).json()
+    names = {r["actor"]: r["actor_name"] for r in log["items"]}
+    assert (names["u-maija"], names["u-pekka"], names["u-old"]) == ("Maija Meikäläinen", "Pekka Tuottaja", None)

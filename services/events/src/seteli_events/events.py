@@ -226,6 +226,7 @@ class ClientDataRead(EventPayload):
     actor: str  # the token subject
     actor_role: str
     actor_org: str | None  # the provider or tenant the actor works for; a client: themself
+    actor_name: str | None = None  # the person's name as their token gives it
     what: str  # e.g. "co_payment.breakdown.pdf"
     why: str
     at: datetime

@@ -86,6 +86,7 @@ class ClientDataRead(EventPayload):
     actor: str  # the token subject
     actor_role: str
     actor_org: str | None  # the tenant the officer works for
+    actor_name: str | None = None  # the person's name as their token gives it
     what: str  # e.g. "report.realisation.csv"
     why: str
     at: datetime

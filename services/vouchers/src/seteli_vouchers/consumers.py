@@ -257,6 +257,7 @@ async def _log_read(ctx: MessageContext, p: ClientDataReadIn, client_ids: list[s
                 "client_id": cid,
                 "at": at,
                 "actor": (p.actor or "unknown")[:100],
+                "actor_name": (p.actor_name or "")[:200] or None,
                 "actor_role": (p.actor_role or "unknown")[:30],
                 "actor_org": p.actor_org,
                 "what": (p.what or ctx.envelope.type)[:100],

@@ -130,6 +130,7 @@ class ClientDataReadIn(TenantFact):
     """Who read client data in another service, and why (the access log)."""
 
     actor: str | None = None
+    actor_name: str | None = None
     actor_role: str | None = None
     actor_org: str | None = None
     what: str | None = None

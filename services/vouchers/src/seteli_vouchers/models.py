@@ -274,6 +274,7 @@ access_log = Table(
     Column("client_id", String(36), nullable=False),
     Column("at", DateTime(timezone=True), nullable=False),
     Column("actor", String(100), nullable=False),  # token subject, or "voucher-holder"
+    Column("actor_name", String(200)),  # the person's name as their token gave it at the time (None: not known)
     Column("actor_role", String(30), nullable=False),
     Column("actor_org", String(64)),  # the tenant or provider the actor works for
     Column("what", String(100), nullable=False),  # e.g. "client.details", "voucher.by_number"

@@ -125,6 +125,7 @@ class AccessLogOut(BaseModel):
         "id": 1,
         "at": "2016-03-01T08:30:00Z",
         "actor": "03d91116-004e-5bad-9356-ea2f01edaf92",
+        "actor_name": "Maija Meikäläinen",
         "actor_role": "tenant_admin",
         "actor_org": "kouvola",
         "what": "Tapahtuma kirjattu",
@@ -133,6 +134,7 @@ class AccessLogOut(BaseModel):
     id: int
     at: datetime
     actor: str
+    actor_name: str | None = None  # the person's name at the time of reading, when their token gave one
     actor_role: str
     actor_org: str | None
     what: str

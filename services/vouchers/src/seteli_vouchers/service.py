@@ -40,13 +40,14 @@ class Actor:
     subject: str
     role: str
     org: str | None
+    name: str = ""  # as the token gives it
 
     @classmethod
     def of(cls, principal: Principal) -> Actor:
         org = principal.provider_id if principal.role in PROVIDER_STAFF else principal.tenant_id
         if principal.role not in TENANT_STAFF | PROVIDER_STAFF:
             org = principal.client_id or org
-        return cls(principal.subject, principal.role.value, org)
+        return cls(principal.subject, principal.role.value, org, principal.name)
 
 
 VOUCHER_HOLDER = Actor("voucher-holder", "anonymous", None)
@@ -65,6 +66,7 @@ async def log_reads(
                 "client_id": cid,
                 "at": now,
                 "actor": actor.subject,
+                "actor_name": actor.name[:200] or None,
                 "actor_role": actor.role,
                 "actor_org": actor.org,
                 "what": what,

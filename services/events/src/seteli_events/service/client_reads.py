@@ -35,6 +35,7 @@ async def log_reads(ctx: EventsContext, principal: Principal, client_ids: Iterab
             actor=principal.subject,
             actor_role=principal.role.value,
             actor_org=organisation(principal),
+            actor_name=principal.name or None,
             what=what,
             why=((why or "").strip() or default_why)[:200],
             at=ctx.clock.now(),

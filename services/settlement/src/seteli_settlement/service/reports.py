@@ -34,13 +34,15 @@ class Reader:
     actor_org: str | None
     why: str
     fmt: str = "json"
+    name: str = ""  # the person's, as the token gives it
 
     @classmethod
     def of(cls, principal: Principal, why: str | None, default_why: str, fmt: str = "json") -> Reader:
         """The token's reader; the organisation it acts for as the client's access log shows it: a provider's
         user reads for its company (its token names no tenant), the tenant's staff for the tenant."""
         org = principal.provider_id if principal.role in PROVIDER_STAFF else principal.tenant_id
-        return cls(principal.subject, principal.role.value, org, (why or "").strip() or default_why, fmt)
+        return cls(principal.subject, principal.role.value, org, (why or "").strip() or default_why, fmt,
+                   principal.name)
 
 
 def _num(value: Any) -> str:
@@ -62,6 +64,7 @@ async def log_read(ctx: ServiceContext, reader: Reader, tenant_id: str, items: l
             actor=reader.actor,
             actor_role=reader.actor_role,
             actor_org=reader.actor_org,
+            actor_name=reader.name or None,
             what=what if reader.fmt == "json" else f"{what}.{reader.fmt}",
             why=reader.why[:200],
             at=ctx.clock.now(),
