@@ -94,6 +94,9 @@ async def test_july_interruption_is_paid_by_the_rule_in_the_july_settlement_made
         headers=h.admin,
     )
     assert csv.headers["content-type"].startswith("text/csv")
+    empty = await h.client.get(f"/v1/tenants/{T}/reports/interruptions",
+                               params={"from": "2015-01", "to": "2015-01", "format": "csv"}, headers=h.admin)
+    assert empty.text.splitlines() == csv.text.splitlines()[:1]  # an empty month: the same header, no row
     assert csv.text.splitlines()[1].startswith("i-1,tehostettu,p-paivansade,,A-1001,hoito,2015-07-02,2015-07-17,16,")
 
 
@@ -394,3 +397,21 @@ async def test_a_decision_on_an_earlier_revision_arriving_late_leaves_the_correc
     await h.publish("events.event.rejected", {"event_id": "e-1", "revision": 1})
     await h.publish("events.event.approved", {"event_id": "e-1", "revision": 2})
     assert h.payees(await h.run("2016-03")) == {f"{P1}/-": "180.00"}
+
+
+async def test_a_report_of_a_period_with_nothing_in_it_still_has_its_header_row(harness: Any) -> None:
+    """A program (or a person in Excel) opening the CSV of an empty month finds the columns it expects, the same
+    as a month with rows gives, and no row: it was an empty file."""
+    h = harness
+    await h.seed()
+    await h.event("e-1", "2016-02-01", "2016-02-10")
+    await h.run("2016-02")
+    for report in ("realisation", "interruptions"):
+        url = f"/v1/tenants/{T}/reports/{report}"
+        full = await h.client.get(url, params={"from": "2016-02", "to": "2016-02", "format": "csv"}, headers=h.admin)
+        empty = await h.client.get(url, params={"from": "2015-01", "to": "2015-01", "format": "csv"}, headers=h.admin)
+        assert empty.status_code == 200, empty.text
+        header = list(csv.reader(io.StringIO(empty.text)))
+        assert len(header) == 1 and "provider_id" in header[0] and "client_ref" in header[0], empty.text
+        if report == "realisation":  # (February has no interruption)
+            assert header[0] == list(csv.reader(io.StringIO(full.text)))[0]

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response
+from pydantic import BaseModel
 from seteli_common.auth import Principal, Role, guard_tenant, require_roles
 from seteli_common.clock import Month
 from seteli_common.csvfile import csv_text
@@ -15,7 +16,7 @@ from seteli_common.web import content_disposition, db_session, file_response
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from .api_deps import settlement_deps
-from .schemas import InterruptionReportPage, RealisationPage
+from .schemas import InterruptionReportPage, InterruptionRowOut, RealisationPage, RealisationRowOut
 from .service import reports
 
 router = APIRouter(prefix="/v1")
@@ -35,10 +36,11 @@ def _reader(request: Request, principal: Principal, fmt: str) -> reports.Reader:
     return reports.Reader.of(principal, request.headers.get("x-purpose"), "report", fmt)
 
 
-def _respond(items: list[dict[str, Any]], total: int, fmt: str, name: str) -> Any:
+def _respond(items: list[dict[str, Any]], total: int, fmt: str, name: str, row: type[BaseModel]) -> Any:
     if fmt == "json":
         return {"items": items, "total": total}
-    columns: Sequence[str] = list(items[0]) if items else []
+    # the header row also for a period with nothing in it: a program reading the file finds its columns
+    columns: Sequence[str] = list(items[0]) if items else list(row.model_fields)
     return Response(
         csv_text(columns, items),  # a client number like =HYPERLINK(...) arrives as text, not a formula
         media_type="text/csv; charset=utf-8",
@@ -71,7 +73,7 @@ async def realisation(
     first, last = _range(from_month, to_month)
     if principal.role == Role.PROVIDER_ADMIN:
         if not principal.provider_id or (provider_id is not None and provider_id != principal.provider_id):
-            return _respond([], 0, format, f"realisation-{tenant_id}-{first}-{last}")
+            return _respond([], 0, format, f"realisation-{tenant_id}-{first}-{last}", RealisationRowOut)
         provider_id = principal.provider_id
     items, total = await reports.realisation(
         settlement_deps(request).context(session),
@@ -86,7 +88,7 @@ async def realisation(
         limit=limit if format == "json" else None,
         offset=offset,
     )
-    return _respond(items, total, format, f"realisation-{tenant_id}-{first}-{last}")
+    return _respond(items, total, format, f"realisation-{tenant_id}-{first}-{last}", RealisationRowOut)
 
 
 @router.get("/tenants/{tenant_id}/reports/interruptions", tags=["reports"], responses=CSV_TOO,
@@ -116,4 +118,4 @@ async def interruption_report(
         limit=limit if format == "json" else None,
         offset=offset,
     )
-    return _respond(items, total, format, f"interruptions-{tenant_id}-{first}-{last}")
+    return _respond(items, total, format, f"interruptions-{tenant_id}-{first}-{last}", InterruptionRowOut)
