@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from lxml import etree
 from seteli_common.auth import Role
+from seteli_common.clock import today_in_helsinki
 from seteli_settlement.domain.payment_file import validate_pain001
 
 T = "kouvola"
@@ -158,6 +159,24 @@ async def test_payment_file_validates_against_the_xsd_with_references(harness: A
         assert amounts == [("1234561", "3690.00"), ("RF341234561", "74.99")]
         # The execution date is the transfer day of the following month (the 4th).
         assert "2016-04-04" in response.text
+
+
+async def test_a_payment_file_asked_for_a_day_already_past_is_refused_and_names_the_field(harness: Any) -> None:
+    """The bank cannot pay on a day gone by (it refuses the file or pays at once without saying): a date before
+    today (Helsinki) is refused with the field and the reason; today and later days go into the file."""
+    await harness.seed()
+    await march_events(harness)
+    run = await harness.run("2016-03")
+    url = f"/v1/tenants/{T}/runs/{run['id']}/payment-file"
+    today = today_in_helsinki(harness.clock)
+    past = await harness.client.get(url, params={"execution_date": str(today - timedelta(days=1))},
+                                    headers=harness.admin)
+    assert past.status_code == 422, past.text
+    assert past.json()["errors"][0]["field"] == "execution_date", past.text
+    for day in (today, today + timedelta(days=10)):
+        chosen = await harness.client.get(url, params={"execution_date": str(day)}, headers=harness.admin)
+        assert chosen.status_code == 200, chosen.text
+        assert f"{day.isoformat()}</" in chosen.text
 
 
 async def test_only_the_tenants_own_admin_runs_and_bad_input_is_named(harness: Any) -> None:
