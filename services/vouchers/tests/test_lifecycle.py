@@ -70,6 +70,17 @@ async def test_first_charge_opens_the_voucher_drafts_do_not(h: Harness) -> None:
     assert [e.payload["opened_by_event_id"] for e in opened] == [first]
 
 
+async def test_a_stay_across_the_month_end_counts_each_day_in_its_own_month(h: Harness) -> None:
+    """31 days a month granted; a stay of 27 February .. 2 March 2016 (5 days) uses 2 of March's days, not
+    none (and not 5): the client and the officer see 29 days left in March."""
+    client = await new_client(h)
+    voucher = await new_voucher(h, client["id"], granted_on="2016-02-01", valid_from="2016-02-01")
+    await charge(h, voucher, start="2016-02-27", units="5", amount="700.00")
+    assert await _amount_left(h, voucher) == "29.00"
+    h.clock.set(datetime(2016, 2, 28, 10, 0, tzinfo=UTC))
+    assert await _amount_left(h, voucher) == "28.00"  # 27-29 February: 3 of February's days
+
+
 async def test_balance_voucher_used_up_closes_and_publishes(h: Harness) -> None:
     client = await new_client(h)
     voucher = await new_voucher(
