@@ -137,6 +137,25 @@ async def test_officer_closes_with_reason_and_bookings_end(h: Harness) -> None:
     assert mine.json()["state"] == "ended"
 
 
+async def test_a_booking_made_just_after_midnight_in_helsinki_cannot_end_the_day_before(h: Harness) -> None:
+    """Booked at 00:30 on 10 March in Helsinki (UTC still says the 9th): the booking was made on the 10th, so it
+    cannot end on the 9th; the 10th is fine."""
+    client = await new_client(h)
+    voucher = await new_voucher(h, client["id"])
+    h.clock.set(datetime(2016, 3, 9, 22, 30, tzinfo=UTC))
+    body = {"voucher_number": voucher["number"], "voucher_content_id": voucher["contents"][0]["id"],
+            "accept_terms": True}
+    booking = (await h.http.post("/v1/tenants/kouvola/bookings", json=body, headers=h.provider())).json()
+    end_url = f"/v1/tenants/kouvola/bookings/{booking['id']}/end"
+    refused = await h.http.post(end_url, json={"ended_on": "2016-03-09", "reason": "client_changed_provider"},
+                                headers=h.provider())
+    assert refused.status_code == 422 and [e["field"] for e in refused.json()["errors"]] == ["ended_on"]
+    assert await h.published("vouchers.booking.ended") == []
+    ended = await h.http.post(end_url, json={"ended_on": "2016-03-10", "reason": "client_changed_provider"},
+                              headers=h.provider())
+    assert ended.status_code == 200 and ended.json()["state"] == "ended"
+
+
 async def test_expired_vouchers_close_once(h: Harness) -> None:
     client = await new_client(h)
     voucher = await new_voucher(h, client["id"], valid_until="2016-03-31")

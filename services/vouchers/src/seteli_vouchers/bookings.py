@@ -8,6 +8,7 @@ from datetime import date
 from typing import Any
 
 from seteli_common.auth import Principal
+from seteli_common.clock import HELSINKI
 from seteli_common.errors import FieldError, ProblemError, conflict, forbidden, invalid_many, not_found, not_yet_known
 from sqlalchemy.exc import IntegrityError
 
@@ -492,7 +493,7 @@ async def end_booking(
         raise not_found("Booking")
     if services is not None and row["service_id"] not in services:
         raise forbidden("You are not in this service's team")
-    if ended_on < row["created_at"].date():
+    if ended_on < row["created_at"].astimezone(HELSINKI).date():  # the day it was made in Finland, not in UTC
         raise invalid_many([FieldError("ended_on", "must not be before the booking was made")])
     if not await repo.end_booking(ctx.session, tenant_id, booking_id, ended_on, reason):
         raise conflict("The booking has already ended")
