@@ -157,6 +157,19 @@ async def test_a_night_visit_across_a_clock_change_is_the_time_really_given(seed
     assert len(await h.published("events.event.recorded")) == 2
 
 
+async def test_an_evening_visit_until_midnight_is_recorded(seeded: Harness) -> None:
+    """22:00-00:00 is two hours until midnight (a provider has no 24:00 to type); 00:00-00:00 stays refused."""
+    h = seeded
+    visit = await h.post_event({"booking_id": "b-care", "start": "2016-03-08", "start_time": "22:00",
+                                "end_time": "00:00"})
+    assert visit.status_code == 201, visit.text
+    assert visit.json()["units"] == "2" and visit.json()["amount_tenant"] == "60.00"
+    assert visit.json()["start"] == visit.json()["end"] == "2016-03-08"
+    empty = await h.post_event({"booking_id": "b-care", "start": "2016-03-09", "start_time": "00:00",
+                                "end_time": "00:00"})
+    assert empty.status_code == 422 and [e["field"] for e in empty.json()["errors"]] == ["end_time"]
+
+
 async def test_fifty_minutes_rounds_the_exact_half_cent_up(seeded: Harness) -> None:
     response = await seeded.post_event(
         {"booking_id": "b-care", "start": "2016-03-08", "start_time": "09:00", "end_time": "09:50"}

@@ -243,12 +243,14 @@ def _units_and_end(unit: str, inp: EventInput) -> tuple[date, Decimal | None]:
 
 def _real_time_range(day: date, start: time, end: time) -> tuple[time, time] | tuple[datetime, datetime]:
     """The care given is the time that really passed: on the nights Helsinki's clocks change, 00:00-06:00 is
-    5 or 7 hours, not 6. A wall-clock time the clocks skip is refused."""
+    5 or 7 hours, not 6. A wall-clock time the clocks skip is refused. An end at 00:00 after a later start is
+    midnight at the end of the day (22:00-00:00 is 2 hours): there is no 24:00 to type."""
     if start.tzinfo is not None or end.tzinfo is not None:
         return start, end  # (refused by hours_between)
+    midnight = end == time(0) and start != time(0)
     instants = []
-    for field, wall in (("start_time", start), ("end_time", end)):
-        instant = helsinki_instant(day, wall)
+    for field, on, wall in (("start_time", day, start), ("end_time", day + timedelta(days=midnight), end)):
+        instant = helsinki_instant(on, wall)
         if instant is None:
             raise invalid(field, f"{wall.isoformat('minutes')} does not exist in Helsinki on {day.isoformat()}: "
                                  "the clocks moved forward an hour")
