@@ -70,6 +70,17 @@ async def test_first_charge_opens_the_voucher_drafts_do_not(h: Harness) -> None:
     assert [e.payload["opened_by_event_id"] for e in opened] == [first]
 
 
+async def test_a_stay_across_the_month_end_counts_each_day_in_its_own_month(h: Harness) -> None:
+    """31 days a month granted; a stay of 27 February .. 2 March 2016 (5 days) uses 2 of March's days, not
+    none (and not 5): the client and the officer see 29 days left in March."""
+    client = await new_client(h)
+    voucher = await new_voucher(h, client["id"], granted_on="2016-02-01", valid_from="2016-02-01")
+    await charge(h, voucher, start="2016-02-27", units="5", amount="700.00")
+    assert await _amount_left(h, voucher) == "29.00"
+    h.clock.set(datetime(2016, 2, 28, 10, 0, tzinfo=UTC))
+    assert await _amount_left(h, voucher) == "28.00"  # 27-29 February: 3 of February's days
+
+
 async def test_balance_voucher_used_up_closes_and_publishes(h: Harness) -> None:
     client = await new_client(h)
     voucher = await new_voucher(
@@ -124,6 +135,25 @@ async def test_officer_closes_with_reason_and_bookings_end(h: Harness) -> None:
     assert ended.payload["client_ref"] == booking.json()["client_ref"] and ended.payload["reason"] == "officer"
     mine = await h.http.get(f"/v1/tenants/kouvola/bookings/{booking.json()['id']}", headers=h.provider())
     assert mine.json()["state"] == "ended"
+
+
+async def test_a_booking_made_just_after_midnight_in_helsinki_cannot_end_the_day_before(h: Harness) -> None:
+    """Booked at 00:30 on 10 March in Helsinki (UTC still says the 9th): the booking was made on the 10th, so it
+    cannot end on the 9th; the 10th is fine."""
+    client = await new_client(h)
+    voucher = await new_voucher(h, client["id"])
+    h.clock.set(datetime(2016, 3, 9, 22, 30, tzinfo=UTC))
+    body = {"voucher_number": voucher["number"], "voucher_content_id": voucher["contents"][0]["id"],
+            "accept_terms": True}
+    booking = (await h.http.post("/v1/tenants/kouvola/bookings", json=body, headers=h.provider())).json()
+    end_url = f"/v1/tenants/kouvola/bookings/{booking['id']}/end"
+    refused = await h.http.post(end_url, json={"ended_on": "2016-03-09", "reason": "client_changed_provider"},
+                                headers=h.provider())
+    assert refused.status_code == 422 and [e["field"] for e in refused.json()["errors"]] == ["ended_on"]
+    assert await h.published("vouchers.booking.ended") == []
+    ended = await h.http.post(end_url, json={"ended_on": "2016-03-10", "reason": "client_changed_provider"},
+                              headers=h.provider())
+    assert ended.status_code == 200 and ended.json()["state"] == "ended"
 
 
 async def test_expired_vouchers_close_once(h: Harness) -> None:

@@ -8,6 +8,7 @@ from datetime import date
 from typing import Any
 
 from seteli_common.auth import Principal
+from seteli_common.clock import HELSINKI
 from seteli_common.errors import FieldError, ProblemError, conflict, forbidden, invalid_many, not_found, not_yet_known
 from sqlalchemy.exc import IntegrityError
 
@@ -115,6 +116,12 @@ class ProducerParts:
         return ident, False
 
 
+def priced_from(voucher: dict[str, Any], today: date) -> date:
+    """The day whose price lists make a booking possible: today, or the voucher's first day when it starts
+    later (a voucher valid from 1 January is booked in December by the price list starting on 1 January)."""
+    return max(today, voucher["valid_from"])
+
+
 async def producer_parts(ctx: VouchersContext, provider_id: str, approval: dict[str, Any] | None) -> ProducerParts:
     site_names = {s["id"]: str(s["name"]) for s in await repo.sites_of_provider(ctx.session, provider_id)}
     units = await repo.provider_units_of(ctx.session, provider_id)
@@ -181,7 +188,8 @@ async def provider_view(
         if b["ended_on"] is None
     }
     current = _current_lists(
-        await repo.price_lists_started(ctx.session, tenant_id, voucher["service_id"], provider_id, ctx.today())
+        await repo.price_lists_started(ctx.session, tenant_id, voucher["service_id"], provider_id,
+                                      priced_from(voucher, ctx.today()))
     )
     closed = is_closed(voucher["state"], voucher["valid_until"], ctx.today())
     known = await producer_parts(ctx, provider_id, approval)
@@ -253,7 +261,8 @@ async def _check_bookable(
         raise refused(Refusal.PRODUCER_PART_UNKNOWN, FieldError("producer_part", reason))
     price_coming = await ctx.after.pending(ctx.session, tenant_id, PRICE_LIST_APPROVED)  # before the read
     current = _current_lists(
-        await repo.price_lists_started(ctx.session, tenant_id, voucher["service_id"], provider_id, ctx.today())
+        await repo.price_lists_started(ctx.session, tenant_id, voucher["service_id"], provider_id,
+                                      priced_from(voucher, ctx.today()))
     )
     if not _priced(current, part, content["content_id"]):
         if price_coming:
@@ -492,7 +501,7 @@ async def end_booking(
         raise not_found("Booking")
     if services is not None and row["service_id"] not in services:
         raise forbidden("You are not in this service's team")
-    if ended_on < row["created_at"].date():
+    if ended_on < row["created_at"].astimezone(HELSINKI).date():  # the day it was made in Finland, not in UTC
         raise invalid_many([FieldError("ended_on", "must not be before the booking was made")])
     if not await repo.end_booking(ctx.session, tenant_id, booking_id, ended_on, reason):
         raise conflict("The booking has already ended")

@@ -176,9 +176,13 @@ def voucher_view(
     usages: list[dict[str, Any]] | None = None,
     with_code: bool = False,
 ) -> dict[str, Any]:
-    used = [
-        (u["content_id"], Usage(u["start"], Decimal(u["units"]), Decimal(u["amount_tenant"]))) for u in usages or []
-    ]
+    def used(content: dict[str, Any]) -> list[Usage]:
+        return [
+            Usage.of(content["unit"], u["start"], Decimal(u["units"]), Decimal(u["amount_tenant"]))
+            for u in usages or []
+            if u["content_id"] == content["content_id"]
+        ]
+
     view = {
         "id": voucher["id"],
         "number": voucher["number"],
@@ -202,7 +206,7 @@ def voucher_view(
                 "amount_left": amount_left(
                     c["period"],
                     Decimal(c["granted_amount"]),
-                    [u for cid, u in used if cid == c["content_id"]],
+                    used(c),
                     today,
                     voucher["valid_from"],
                     voucher["valid_until"],
@@ -283,7 +287,7 @@ async def on_event_recorded(ctx: VouchersContext, tenant_id: str, event: dict[st
             c["period"],
             Decimal(c["granted_amount"]),
             [
-                Usage(u["start"], Decimal(u["units"]), Decimal(u["amount_tenant"]))
+                Usage.of(c["unit"], u["start"], Decimal(u["units"]), Decimal(u["amount_tenant"]))
                 for u in usages
                 if u["content_id"] == c["content_id"]
             ],
