@@ -262,11 +262,14 @@ def tenant_calendar(calendars: Sequence[Mapping[str, Any] | None]) -> Calendar:
 
 MONTH_NOT_ENDED = "month_not_ended"
 PROVIDER_DEADLINE_NOT_PASSED = "provider_deadline_not_passed"
+RUN_IN_PROGRESS = "run_in_progress"
 LOCK_TEXT = {
     MONTH_NOT_ENDED: "The month has not ended yet: it can be previewed, but locked only from the first day of the "
     "next month.",
     PROVIDER_DEADLINE_NOT_PASSED: "Providers may still finalise the month's events until the provider deadline; "
     "what they record after the lock is paid in a later run.",
+    RUN_IN_PROGRESS: "Another settlement run of this tenant is still being paid; a new run can be started once it "
+    "has completed.",
 }
 
 
