@@ -137,12 +137,22 @@ def _payee_of(company: Payee, sites: Mapping[str, Mapping[str, Any]], producer_p
     return Payee(
         company.provider_id,
         str(site["id"]),
-        f"{company.name}, {site['name']}",
+        site_payee_name(company.name, str(site["name"])),
         site_billing,
         company.language,
         site_billing.email or company.email,
         company.business_id,
     )
+
+
+PAYEE_NAME_MAX = 200  # payments.payee_name, carryovers.payee_name
+
+
+def site_payee_name(company: str, site: str) -> str:
+    """"Company, Site", at most PAYEE_NAME_MAX characters (each name may have 200): the company's name is cut
+    rather than the site's, which tells the company's payees apart (the IBAN identifies the payee anyway)."""
+    site = site[: PAYEE_NAME_MAX // 2].rstrip()
+    return f"{company[: PAYEE_NAME_MAX - len(site) - 2].rstrip()}, {site}"
 
 
 def _carry_reason(payee: Payee, amount: Decimal) -> str | None:
