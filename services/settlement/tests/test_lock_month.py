@@ -86,3 +86,20 @@ async def test_the_scheduler_locks_only_last_month_and_never_takes_this_months_l
     assert [s["month"] for s in started] == ["2016-03"]
     run = (await h.client.get(f"/v1/tenants/{T}/runs/{started[0]['run_id']}", headers=h.admin)).json()
     assert [ln["event_id"] for p in run["payments"] for ln in p["lines"]] == ["e-mar"]
+
+
+async def test_a_lock_in_the_first_hours_of_the_transfer_day_helsinki_is_not_locked_again_by_the_scheduler(
+    harness: Any,
+) -> None:
+    h = harness
+    await h.seed()
+    await h.event("e-mar", "2016-03-01", "2016-03-10")
+    h.clock.set(datetime(2016, 4, 3, 22, 30, tzinfo=UTC))  # 4 April 01:30 in Helsinki: the transfer day
+    locked = await post_run(h, "2016-03")
+    assert locked.status_code == 201 and locked.json()["total"] == "900.00"
+    h.clock.set(datetime(2016, 4, 4, 7, 0, tzinfo=UTC))
+    admin = h.token_for(Role.PLATFORM_ADMIN)
+    started = (await h.client.post("/v1/settlement/scheduler/run-due", headers=admin)).json()["started"]
+    assert started == []  # the month was locked on its transfer day already
+    runs = await h.client.get(f"/v1/tenants/{T}/runs", headers=h.admin)
+    assert runs.json()["total"] == 1
