@@ -117,7 +117,8 @@ async def start_run(
     running = await repo.running_run(session, tenant_id)
     if running is not None:
         raise run_in_progress(running)
-    provider_ids = await open_queue.providers_with_payable(session, tenant_id, month.first)
+    # The lock: the run pays the lines open now, as they are now; what changes after it goes to the next run.
+    provider_ids = await open_queue.lock_for_run(session, tenant_id, month.first, run_id)
     now = ctx.clock.now()
     await repo.insert_run(
         session,
