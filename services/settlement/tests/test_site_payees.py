@@ -222,3 +222,23 @@ async def test_a_renamed_company_is_paid_and_specified_under_its_new_name(harnes
     xml = await h.client.get(f"/v1/tenants/{T}/runs/{march['id']}/payment-file", headers=h.admin)
     assert xml.status_code == 200 and b"<Nm>Hoivapalvelut Aurinko Oy</Nm>" in xml.content
     assert b"Hoivakoti" not in xml.content
+
+
+async def test_a_site_of_a_long_named_company_is_paid_and_the_run_completes(harness: Any) -> None:
+    """A company and a site may each have a name of 200 characters: "company, site" is longer than that. The
+    job failed on the payee name (a 500 for nobody to see: the run stayed running for ever and nobody was paid)."""
+    h = harness
+    await h.seed()
+    company = "Hoiva- ja kuntoutuspalvelut " + "Päivänsäde " * 15 + "Oy"
+    await fact(h, "registry.provider.renamed", {"provider_id": P1, "name": company[:200]})
+    site_name = "Palvelukoti Kuusela " + "ja kotihoito " * 10
+    await site_added(h, "s-kuusela", site_name, KUUSELA)
+    await h.event("e-1", "2016-03-01", "2016-03-03", producer_part="site:s-kuusela")
+    await h.event("e-2", "2016-03-01", "2016-03-02")
+    run = await lock(h, "2016-03", APRIL_5)
+    assert run["state"] == "completed"
+    assert h.payees(run) == {f"{P1}/-": "180.00", f"{P1}/s-kuusela": "270.00"}
+    site = next(p for p in run["payments"] if p["site_id"] == "s-kuusela")
+    name = site["payee_name"]  # the site's name kept (cut at 100), the company's cut to what fits
+    assert name.startswith(company[:90]) and name.endswith(", " + site_name[:100].rstrip()) and len(name) <= 200
+    assert await transfers(h, run) == sorted([(COMPANY_IBAN, "180.00"), (KUUSELA["iban"], "270.00")])

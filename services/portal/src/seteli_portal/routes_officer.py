@@ -511,6 +511,8 @@ async def settle(request: Request) -> Response:
         if exc.code == "month_not_ended":  # the running month: said in the officer's language, not the API's
             lockable = date_fmt(exc.extra.get("lockable_from", ""))
             errors = {"month": page.t("settlement.month_not_ended", month=month, date=lockable)}
+        elif exc.code == "run_in_progress":  # another run is still being paid (an officer at the same time)
+            errors = {"month": page.t("settlement.run_in_progress", running=exc.extra.get("running_month", ""))}
         return page.render("officer/settlement.html", status=exc.status if exc.status < 500 else 502,
                            runs=runs, month=month, preview=None, errors=errors)
     if action == "lock":

@@ -299,6 +299,18 @@ async def runs_of_month(session: AsyncSession, tenant_id: str, month_first: date
     return [dict(r) for r in rows]
 
 
+async def running_run(session: AsyncSession, tenant_id: str) -> Row | None:
+    """The tenant's oldest run still being paid, if any."""
+    query = (
+        select(runs)
+        .where(runs.c.tenant_id == tenant_id, runs.c.state == "running")
+        .order_by(runs.c.created_at, runs.c.id)
+        .limit(1)
+    )
+    row = (await session.execute(query)).mappings().first()
+    return dict(row) if row else None
+
+
 async def complete_run(session: AsyncSession, tenant_id: str, run_id: str, total: Any, at: datetime) -> None:
     await session.execute(
         update(runs)

@@ -10,7 +10,7 @@ from datetime import date
 from typing import Any
 
 from seteli_common.sql import insert_for, is_postgres
-from sqlalchemy import BigInteger, String, and_, delete, exists, false, func, literal, or_, select
+from sqlalchemy import BigInteger, String, and_, delete, exists, false, func, literal, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import Select
 
@@ -36,8 +36,20 @@ async def open_payable(session: AsyncSession, tenant_id: str, *where: Any) -> No
 async def close(session: AsyncSession, tenant_id: str, line_ids: list[int]) -> None:
     """Lines that stopped being payable (superseded, rejected) leave the queue."""
     await session.execute(
-        delete(open_lines).where(open_lines.c.tenant_id == tenant_id, open_lines.c.line_id.in_(line_ids))
+        delete(open_lines).where(
+            open_lines.c.tenant_id == tenant_id,
+            open_lines.c.line_id.in_(
+                _in_line_order(session, open_lines.c.tenant_id == tenant_id, open_lines.c.line_id.in_(line_ids))
+            ),
+        )
     )
+
+
+def _in_line_order(session: AsyncSession, *where: Any) -> Select[Any]:
+    """The line ids matching `where`, their rows locked in line order: a run starting (which locks every open line
+    of its month) and a ledger change (some lines) lock rows in the same order, so they never deadlock."""
+    query = select(open_lines.c.line_id).where(*where).order_by(open_lines.c.line_id)
+    return query.with_for_update() if is_postgres(session) else query
 
 
 def payable_query(tenant_id: str, month_first: date) -> Select[Any]:
@@ -57,6 +69,10 @@ def _open(tenant_id: str, month_first: date) -> list[Any]:
     return [open_lines.c.tenant_id == tenant_id, open_lines.c.month <= month_first]
 
 
+def _of_run(tenant_id: str, run_id: str) -> list[Any]:
+    return [open_lines.c.tenant_id == tenant_id, open_lines.c.run_id == run_id]
+
+
 async def payable_lines(
     session: AsyncSession, tenant_id: str, month_first: date, provider_id: str | None = None
 ) -> list[Row]:
@@ -67,26 +83,54 @@ async def payable_lines(
     return [dict(r) for r in rows]
 
 
-async def providers_with_payable(session: AsyncSession, tenant_id: str, month_first: date) -> list[str]:
+async def lock_for_run(session: AsyncSession, tenant_id: str, month_first: date, run_id: str) -> list[str]:
+    """A run starting: it locks the open lines of its month and earlier (one run of a tenant runs at a time), and
+    its jobs pay those, as they are now; the providers they belong to, one job each."""
+    unlocked = _in_line_order(session, *_open(tenant_id, month_first), open_lines.c.run_id.is_(None))
+    await session.execute(
+        update(open_lines)
+        .where(open_lines.c.tenant_id == tenant_id, open_lines.c.line_id.in_(unlocked))
+        .values(run_id=run_id)
+    )
     query = (
         select(open_lines.c.provider_id)
-        .where(*_open(tenant_id, month_first))
+        .where(open_lines.c.tenant_id == tenant_id, open_lines.c.run_id == run_id)
         .distinct()
         .order_by(open_lines.c.provider_id)
     )
     return list((await session.execute(query)).scalars())
 
 
-async def open_totals(session: AsyncSession, tenant_id: str, month_first: date, provider_id: str) -> list[Row]:
-    """A provider's open lines summed per producer part: what a job needs to choose payees and pay them
-    (amounts are whole cents per line, so the SQL sum is the sum of the rounded lines)."""
+async def release(session: AsyncSession, tenant_id: str, run_id: str, provider_id: str) -> None:
+    """The lines of a provider's job left open (carried over) are free for the next run."""
+    await session.execute(
+        update(open_lines)
+        .where(open_lines.c.tenant_id == tenant_id, open_lines.c.run_id == run_id,
+               open_lines.c.provider_id == provider_id)
+        .values(run_id=None)
+    )
+
+
+async def locked_among(session: AsyncSession, tenant_id: str, line_ids: list[int]) -> set[int]:
+    """The lines a running run has locked: a change to them after the lock is made as to a paid line."""
+    if not line_ids:
+        return set()
+    query = select(open_lines.c.line_id).where(
+        open_lines.c.tenant_id == tenant_id, open_lines.c.line_id.in_(line_ids), open_lines.c.run_id.is_not(None)
+    )
+    return set((await session.execute(query)).scalars())
+
+
+async def open_totals(session: AsyncSession, tenant_id: str, run_id: str, provider_id: str) -> list[Row]:
+    """A provider's lines the run locked, summed per producer part: what a job needs to choose payees and pay
+    them (amounts are whole cents per line, so the SQL sum is the sum of the rounded lines)."""
     query = (
         select(
             open_lines.c.producer_part,
             func.sum(open_lines.c.amount).label("amount"),
             func.count().label("line_count"),
         )
-        .where(*_open(tenant_id, month_first), open_lines.c.provider_id == provider_id)
+        .where(*_of_run(tenant_id, run_id), open_lines.c.provider_id == provider_id)
         .group_by(open_lines.c.producer_part)
     )
     return [dict(r) for r in (await session.execute(query)).mappings().all()]
@@ -112,15 +156,14 @@ class Paid:
 async def pay_open_lines(
     session: AsyncSession,
     tenant_id: str,
-    month_first: date,
     provider_id: str,
     producer_parts: Sequence[str | None],
     run_id: str,
     payment_id: int,
 ) -> Paid:
-    """Pay a provider's open lines of these producer parts with one payment, inside the database: the
+    """Pay a provider's lines the run locked of these producer parts with one payment, inside the database: the
     lines leave open_lines and enter paid_lines (whose primary key refuses a line paid before)."""
-    where = [*_open(tenant_id, month_first), open_lines.c.provider_id == provider_id, _of_parts(producer_parts)]
+    where = [*_of_run(tenant_id, run_id), open_lines.c.provider_id == provider_id, _of_parts(producer_parts)]
     settles = (open_lines.c.kind, open_lines.c.event_id, open_lines.c.source_id)
     if is_postgres(session):
         # One statement: DELETE ... RETURNING feeds the INSERT, and the moved rows say what they settle.

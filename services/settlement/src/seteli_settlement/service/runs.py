@@ -44,6 +44,20 @@ def lock_refused(check: domain.LockCheck) -> ProblemError:
     )
 
 
+def run_in_progress(running: Mapping[str, Any]) -> ProblemError:
+    """409 problem+json: another run of the tenant is being paid; which one, and of which month."""
+    reason = domain.LOCK_TEXT[domain.RUN_IN_PROGRESS]
+    return ProblemError(
+        409,
+        "Run in progress",
+        reason,
+        "https://seteli.fi/problems/conflict",
+        [FieldError("month", reason)],
+        {"reason": domain.RUN_IN_PROGRESS, "run_id": str(running["id"]),
+         "running_month": str(Month.of(running["month"]))},
+    )
+
+
 def lock_view(check: domain.LockCheck) -> Row:
     return {
         "allowed": check.refusal is None,
@@ -98,7 +112,13 @@ async def start_run(
     check = domain.lock_check(month, ctx.today(), await tenant_calendar(session, tenant_id))
     if check.refusal is not None:
         raise lock_refused(check)
-    provider_ids = await open_queue.providers_with_payable(session, tenant_id, month.first)
+    # A run of M pays M and earlier: a second run started while one is paid would race its jobs for the same
+    # providers' lines, and the payees would end up split over two runs and two payment files.
+    running = await repo.running_run(session, tenant_id)
+    if running is not None:
+        raise run_in_progress(running)
+    # The lock: the run pays the lines open now, as they are now; what changes after it goes to the next run.
+    provider_ids = await open_queue.lock_for_run(session, tenant_id, month.first, run_id)
     now = ctx.clock.now()
     await repo.insert_run(
         session,
