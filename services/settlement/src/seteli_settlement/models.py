@@ -169,9 +169,9 @@ open_lines = Table(
     Column("kind", String(20), nullable=False),
     Column("source_id", String(64), nullable=False),
     Column("event_id", String(64)),
-    # The running run that locked the line (set when the run starts, cleared if its job carries the line
-    # over): it pays the line as it was at the lock; what changes it after the lock goes to the next run.
-    Column("run_id", String(36)),
+    # The run being paid when the line was opened: that run leaves it for the next, which pays it (a run pays
+    # what was open at its lock). None: opened while no run was being paid.
+    Column("held_by_run", String(36)),
     PrimaryKeyConstraint("tenant_id", "line_id"),
     Index("ix_open_lines_provider", "tenant_id", "provider_id", "month"),
 )

@@ -102,7 +102,8 @@ async def start_run(
     of a month still running would pay the previous month's lines under its own label."""
     run_id = str(uuid.uuid4())
     session = ctx.session
-    await repo.advisory_lock(session, f"settlement-run:{tenant_id}")
+    # Alone: no ledger change is opening or locking lines (they share this lock), so what is open now is the lock.
+    await repo.advisory_lock(session, open_queue.run_start_key(tenant_id))
     if idempotency_key:
         existing = await repo.run_by_idempotency_key(session, tenant_id, idempotency_key)
         if existing is not None:
@@ -117,8 +118,9 @@ async def start_run(
     running = await repo.running_run(session, tenant_id)
     if running is not None:
         raise run_in_progress(running)
-    # The lock: the run pays the lines open now, as they are now; what changes after it goes to the next run.
-    provider_ids = await open_queue.lock_for_run(session, tenant_id, month.first, run_id)
+    # The lock: the run pays the lines open now, as they are now; a line opened while it is paid is held for
+    # the next run, and one it pays changed meanwhile is reversed in the next run (`open_queue`).
+    provider_ids = await open_queue.providers_with_payable(session, tenant_id, month.first)
     now = ctx.clock.now()
     await repo.insert_run(
         session,
