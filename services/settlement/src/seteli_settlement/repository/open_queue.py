@@ -4,6 +4,7 @@ exactly when its status is payable and it has no paid_lines row."""
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -23,6 +24,10 @@ Row = dict[str, Any]
 OPEN_COPIED = ("tenant_id", "id", "provider_id", "producer_part", "month", "amount", "kind", "source_id", "event_id")
 
 
+# A transaction's answer per tenant (weakly held: a new transaction asks again).
+_RUNNING_RUN_SEEN: weakref.WeakKeyDictionary[Any, dict[str, Row | None]] = weakref.WeakKeyDictionary()
+
+
 def run_start_key(tenant_id: str) -> str:
     """Taken alone by a run starting (`runs.start_run`), shared by each ledger change that opens or locks lines."""
     return f"settlement-run:{tenant_id}"
@@ -30,7 +35,13 @@ def run_start_key(tenant_id: str) -> str:
 
 async def _beside_run_start(session: AsyncSession, tenant_id: str) -> Row | None:
     """Wait for a run starting to commit (and keep one from starting until this transaction ends), then the
-    tenant's running run: a line opened now is either open at a run's lock or opened after it, never between."""
+    tenant's running run: a line opened now is either open at a run's lock or opened after it, never between.
+    Once per transaction and tenant (a consumer's batch of messages is one transaction): no run starts before
+    it ends, so the answer holds to its end."""
+    transaction = session.sync_session.get_transaction()
+    known = _RUNNING_RUN_SEEN.setdefault(transaction, {}) if transaction is not None else {}
+    if tenant_id in known:
+        return known[tenant_id]
     if is_postgres(session):
         await session.execute(select(func.pg_advisory_xact_lock_shared(func.hashtext(run_start_key(tenant_id)))))
     else:  # one writer at a time: the write lock serialises this with a run starting
@@ -42,7 +53,8 @@ async def _beside_run_start(session: AsyncSession, tenant_id: str) -> Row | None
         .limit(1)
     )
     row = (await session.execute(query)).mappings().first()
-    return dict(row) if row else None
+    known[tenant_id] = dict(row) if row else None
+    return known[tenant_id]
 
 
 async def open_payable(session: AsyncSession, tenant_id: str, *where: Any) -> None:
