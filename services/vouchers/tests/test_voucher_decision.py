@@ -43,3 +43,21 @@ async def test_only_the_tenants_staff_print_a_decision(h: Harness) -> None:
     assert (await h.http.get(url, headers=h.officer("lahti"))).status_code in (403, 404)
     assert (await h.http.get("/v1/tenants/kouvola/vouchers/no-such/decision.pdf",
                              headers=h.officer())).status_code == 404
+
+
+async def test_the_decision_prints_names_with_a_dash_the_euro_sign_and_letters_beyond_latin_1(h: Harness) -> None:
+    # The municipality names its service and contents as it likes, and a client may be named Łukasz or Nguyễn:
+    # the decision is printed (a character the PDF font lacks shows as '?'), not a server error instead.
+    await h.publish("applications.service.defined", {
+        "service_id": "tehostettu", "name_fi": "Tehostettu palveluasuminen – ikääntyneet", "name_sv": "Serviceboende",
+        "kind": "voucher", "auto_recording": True,
+        "contents": [{"content_id": "asuminen", "name_fi": "Hoiva (enint. 140 €/vrk) – ’oma’ hoitaja",
+                      "name_sv": "Vård", "unit": "day", "client_pays": False}]})
+    client = await new_client(h, first_name="Łukasz", last_name="Nguyễn")
+    voucher = await new_voucher(h, client["id"])
+    pdf = await h.http.get(f"/v1/tenants/kouvola/vouchers/{voucher['id']}/decision.pdf", headers=h.officer())
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF"), pdf.text[:300]
+    text = _text(pdf.content)
+    assert "Tehostettu palveluasuminen – ikääntyneet" in text
+    assert "Hoiva (enint. 140 €/vrk) – ’oma’ hoitaja" in text
+    assert "Łukasz" not in text and "Lukasz Nguyen" in text and voucher["verification_code"] in text

@@ -5,6 +5,7 @@ enough for the client, and a paper left lying about must not carry it."""
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import date
 from decimal import Decimal
 from typing import Any, Literal
@@ -44,6 +45,27 @@ PERIOD: dict[str, dict[Lang, str]] = {
 }
 
 
+# The core font's encoding: WinAnsi (cp1252) holds the euro sign, dashes and typographic quotes of the
+# municipality's names, and the Nordic letters of most clients' names.
+PDF_ENCODING = "cp1252"
+_NO_DECOMPOSITION = str.maketrans("ŁłĐđ", "LlDd")
+
+
+def _printable(text: str) -> str:
+    """Any name as the core font can print it (fpdf2 refused the whole PDF with an error instead): a letter
+    cp1252 lacks is printed without its accent (Nguyễn -> Nguyen, Łukasz -> Lukasz), anything else as '?'."""
+    out = []
+    for char in unicodedata.normalize("NFC", text):
+        try:
+            char.encode(PDF_ENCODING)
+        except UnicodeEncodeError:
+            base = "".join(c for c in unicodedata.normalize("NFKD", char.translate(_NO_DECOMPOSITION))
+                           if not unicodedata.combining(c))
+            char = base.encode(PDF_ENCODING, "replace").decode(PDF_ENCODING) or "?"
+        out.append(char)
+    return "".join(out)
+
+
 def _day(d: date) -> str:
     return f"{d.day}.{d.month}.{d.year}"
 
@@ -59,6 +81,7 @@ def decision_pdf(voucher: dict[str, Any], client: dict[str, Any], tenant: dict[s
 
     name = f"name_{lang}"
     pdf = FPDF(format="A4")
+    pdf.core_fonts_encoding = PDF_ENCODING
     # No page count here: a name holding fpdf2's "{nb}" prints as written (None: fpdf2's documented switch-off).
     pdf.alias_nb_pages(None)  # type: ignore[arg-type]
     pdf.set_title(TEXT["title"][lang])
@@ -79,7 +102,7 @@ def decision_pdf(voucher: dict[str, Any], client: dict[str, Any], tenant: dict[s
         pdf.set_font("Helvetica", "B", 11)
         pdf.cell(50, 8, label)
         pdf.set_font("Helvetica", size=11)
-        pdf.cell(0, 8, str(value), new_x="LMARGIN", new_y="NEXT")
+        pdf.cell(0, 8, _printable(str(value)), new_x="LMARGIN", new_y="NEXT")
     pdf.ln(4)
     widths = (80, 55, 45)
     pdf.set_font("Helvetica", "B", 10)
@@ -96,13 +119,12 @@ def decision_pdf(voucher: dict[str, Any], client: dict[str, Any], tenant: dict[s
         elif line["voucher_value"] is None:
             value = TEXT["purchased"][lang]
         else:
-            # the PDF's core font is Latin-1, which has no euro sign: "140,00 EUR"
-            euros = format_eur(Decimal(str(line["voucher_value"])), lang).replace("€", "EUR")
+            euros = format_eur(Decimal(str(line["voucher_value"])), lang)
             value = f"{euros} / {unit}"
         cells = (content.get(name) or content.get("name_fi") or line["content_id"],
                  f"{_amount(Decimal(str(line['granted_amount'])))} {unit} {period}", value)
         for width, text in zip(widths, cells, strict=True):
-            pdf.cell(width, 7, text, border=1)
+            pdf.cell(width, 7, _printable(text), border=1)
         pdf.ln()
     pdf.ln(6)
     pdf.multi_cell(0, 6, TEXT["how"][lang])
