@@ -335,7 +335,10 @@ async def end_booking(session: AsyncSession, tenant_id: str, booking_id: str, da
 
 
 async def end_bookings(session: AsyncSession, tenant_id: str, voucher_id: str, day: date, reason: str) -> list[Row]:
-    open_ones = [b for b in await bookings_of_vouchers(session, tenant_id, [voucher_id]) if b["ended_on"] is None]
+    """The voucher's bookings still going on after `day` end on it: the open ones, and those ended in advance on a
+    later day."""
+    open_ones = [b for b in await bookings_of_vouchers(session, tenant_id, [voucher_id])
+                 if b["ended_on"] is None or b["ended_on"] > day]
     if open_ones:
         await session.execute(
             update(bookings)

@@ -1,0 +1,26 @@
+"""A voucher's close ends its bookings on its new last day: a booking the provider ended in advance on a later day
+(the client was to change provider at the month's end) ends with the voucher too, and its provider is told."""
+
+from __future__ import annotations
+
+from .conftest import Harness, new_client, new_voucher
+
+
+async def test_a_death_ends_a_booking_ended_in_advance_on_the_next_day_and_tells_its_provider(h: Harness) -> None:
+    client = await new_client(h)
+    voucher = await new_voucher(h, client["id"])
+    booking = await h.http.post("/v1/tenants/kouvola/bookings", headers=h.provider(), json={
+        "voucher_number": voucher["number"], "voucher_content_id": voucher["contents"][0]["id"], "accept_terms": True})
+    assert booking.status_code == 201, booking.text
+    url = f"/v1/tenants/kouvola/bookings/{booking.json()['id']}"
+    ended = await h.http.post(f"{url}/end", headers=h.provider(),
+                              json={"ended_on": "2016-03-31", "reason": "client_changed_provider"})
+    assert ended.status_code == 200, ended.text
+    died = await h.http.post(f"/v1/tenants/kouvola/clients/{client['id']}/death", headers=h.officer(),
+                             json={"date_of_death": "2016-03-10"})
+    assert died.status_code == 200, died.text
+    mine = (await h.http.get(url, headers=h.provider())).json()
+    assert (mine["ended_on"], mine["end_reason"]) == ("2016-03-11", "death")
+    told = [e.payload for e in await h.published("vouchers.booking.ended")]
+    assert [(p["ended_on"], p["reason"]) for p in told] == [("2016-03-31", "client_changed_provider"),
+                                                           ("2016-03-11", "death")]
