@@ -540,3 +540,16 @@ async def test_an_officer_reading_a_clients_access_log_is_itself_in_the_log(h: H
     assert [(r["actor"], r["actor_role"], r["actor_org"], r["what"], r["why"]) for r in rows] == [
         ("officer-7", "tenant_officer", "kouvola", "client.access_log", "tietopyynto")]
     assert (await h.http.get(url, headers=own)).json()["total"] == 1
+
+
+async def test_the_look_up_names_each_content_in_finnish_and_swedish(h: Harness) -> None:
+    # The client's voucher of care and meals, both granted by the day a month: the look-up page tells them apart
+    # by name (it showed two rows of "31 vrk / kk" without saying which is which).
+    voucher = await new_voucher(h, (await new_client(h))["id"], contents=[
+        {"content_id": "asuminen", "granted_amount": "31", "period": "month", "voucher_value": "140.00"},
+        {"content_id": "ateriat", "granted_amount": "31", "period": "month"}])
+    response = await h.http.post("/v1/tenants/kouvola/vouchers/lookup",
+                                 json={"number": voucher["number"], "verification_code": voucher["verification_code"]})
+    assert response.status_code == 200, response.text
+    assert [(c["name_fi"], c["name_sv"]) for c in response.json()["contents"]] == [
+        ("Hoiva", "Vård"), ("Ateriat", "Måltider")]

@@ -194,6 +194,8 @@ def voucher_view(
             {
                 "id": c["id"],
                 "content_id": c["content_id"],
+                "name_fi": c.get("name_fi"),
+                "name_sv": c.get("name_sv"),
                 "unit": c["unit"],
                 "granted_amount": c["granted_amount"],
                 "period": c["period"],
