@@ -553,3 +553,25 @@ async def test_the_look_up_names_each_content_in_finnish_and_swedish(h: Harness)
     assert response.status_code == 200, response.text
     assert [(c["name_fi"], c["name_sv"]) for c in response.json()["contents"]] == [
         ("Hoiva", "Vård"), ("Ateriat", "Måltider")]
+
+
+async def test_the_look_up_of_a_closed_voucher_shows_nothing_left(h: Harness) -> None:
+    # Nothing of a closed voucher can be used: after the client's death (or the officer's close) its holder and the
+    # officer read 0 left, not the month's grant still unused.
+    client = await new_client(h)
+    voucher = await new_voucher(h, client["id"])
+    await charge(h, voucher, units="4", amount="560.00")
+    died = await h.http.post(f"/v1/tenants/kouvola/clients/{client['id']}/death", headers=h.officer(),
+                             json={"date_of_death": "2016-03-10"})
+    assert died.status_code == 200, died.text
+    response = await h.http.post("/v1/tenants/kouvola/vouchers/lookup",
+                                 json={"number": voucher["number"], "verification_code": voucher["verification_code"]})
+    body = response.json()
+    assert (body["state"], body["valid_until"], body["contents"][0]["amount_left"]) == ("closed", "2016-03-11", "0.00")
+    officer = (await h.http.get(f"/v1/tenants/kouvola/vouchers/{voucher['id']}", headers=h.officer())).json()
+    assert officer["contents"][0]["amount_left"] == "0.00"
+    # closed in advance, valid until the month's end: what is left is still used until then
+    other = await new_voucher(h, (await new_client(h, identity_code="010180-9037"))["id"])
+    closed = await h.http.post(f"/v1/tenants/kouvola/vouchers/{other['id']}/close", headers=h.officer(),
+                               json={"reason": "Muuttaa pois", "valid_until": "2016-03-31"})
+    assert (closed.json()["state"], closed.json()["contents"][0]["amount_left"]) == ("closed", "31.00")

@@ -28,6 +28,7 @@ from .events import GrantedContent, VoucherGranted, VoucherOpened
 from .models import voucher_contents, vouchers
 from .service import VouchersContext, close_voucher
 
+NOTHING_LEFT = Decimal("0.00")
 SERVICE_DEFINED = "applications.service.defined"  # what a grant waits for when the request names it
 
 
@@ -179,6 +180,9 @@ def voucher_view(
     used = [
         (u["content_id"], Usage(u["start"], Decimal(u["units"]), Decimal(u["amount_tenant"]))) for u in usages or []
     ]
+    # nothing of a voucher past its validity (closed on a death, by the officer, expired) can be used any more,
+    # whatever its grant left unused; one closed in advance (valid until the month's end) is used until then
+    closed = voucher["valid_until"] < today
     view = {
         "id": voucher["id"],
         "number": voucher["number"],
@@ -201,7 +205,7 @@ def voucher_view(
                 "period": c["period"],
                 "voucher_value": c["voucher_value"],
                 "client_pays": bool(c.get("client_pays", False)),
-                "amount_left": amount_left(
+                "amount_left": NOTHING_LEFT if closed else amount_left(
                     c["period"],
                     Decimal(c["granted_amount"]),
                     [u for cid, u in used if cid == c["content_id"]],
