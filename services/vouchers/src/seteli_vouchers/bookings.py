@@ -26,6 +26,7 @@ _STATUS = {
     Refusal.NOT_APPROVED_BY_TENANT: 403,
     Refusal.NO_VALID_PRICE_LIST: 409,
     Refusal.CONTENT_ALREADY_BOOKED: 409,
+    Refusal.CONTENT_ENDED: 409,
     Refusal.CONTENT_NOT_IN_VOUCHER: 422,
     Refusal.PRODUCER_PART_UNKNOWN: 422,
     Refusal.TERMS_NOT_ACCEPTED: 422,
@@ -34,11 +35,11 @@ _STATUS = {
 }
 
 
-def refused(reason: Refusal, *errors: FieldError) -> ProblemError:
+def refused(reason: Refusal, *errors: FieldError, detail: str | None = None) -> ProblemError:
     return ProblemError(
         _STATUS[reason],
         "Booking refused",
-        REFUSAL_TEXT[reason],
+        detail or REFUSAL_TEXT[reason],
         "https://seteli.fi/problems/booking-refused",
         list(errors),
         extra={"reason": reason.value},
@@ -161,9 +162,16 @@ async def _voucher_for_provider(
     return voucher, approval
 
 
-def _content_refusal(closed: bool, booked: bool, priced: bool) -> Refusal | None:
+def _ended(content: dict[str, Any], today: date) -> bool:
+    """The tenant ended the content on or before today: no care of it is recorded from its end day on."""
+    return content.get("ended_from") is not None and content["ended_from"] <= today
+
+
+def _content_refusal(closed: bool, ended: bool, booked: bool, priced: bool) -> Refusal | None:
     if closed:
         return Refusal.VOUCHER_CLOSED
+    if ended:
+        return Refusal.CONTENT_ENDED
     if booked:
         return Refusal.CONTENT_ALREADY_BOOKED
     return None if priced else Refusal.NO_VALID_PRICE_LIST
@@ -189,7 +197,8 @@ async def provider_view(
     parts: set[str | None] = {None, *names}
     items = []
     for c in contents:
-        refusal = _content_refusal(closed, c["id"] in booked, any(_priced(current, p, c["content_id"]) for p in parts))
+        refusal = _content_refusal(closed, _ended(c, ctx.today()), c["id"] in booked,
+                                   any(_priced(current, p, c["content_id"]) for p in parts))
         items.append(
             {
                 "id": c["id"],
@@ -244,6 +253,9 @@ async def _check_bookable(
     content = contents.get(content_id)
     if content is None:
         raise refused(Refusal.CONTENT_NOT_IN_VOUCHER)
+    if _ended(content, ctx.today()):
+        raise refused(Refusal.CONTENT_ENDED, detail=f"{REFUSAL_TEXT[Refusal.CONTENT_ENDED]} from "
+                                                    f"{content['ended_from'].isoformat()}")
     reason = (await producer_parts(ctx, provider_id, approval)).problem(part)
     if reason is not None:
         if approval.get("_coming"):

@@ -217,11 +217,11 @@ async def number_taken(session: AsyncSession, number: str) -> bool:
 
 
 async def voucher_contents_of(session: AsyncSession, tenant_id: str, voucher_ids: Sequence[str]) -> list[Row]:
-    """The contents of vouchers, each with `client_pays` (the tenant never pays those) and its names from its
-    service."""
+    """The contents of vouchers, each with `client_pays` (the tenant never pays those), its names and the day it
+    is ended from (`ended_from`, None: it goes on) from its service."""
     q = (
         select(voucher_contents, func.coalesce(service_contents.c.client_pays, false()).label("client_pays"),
-               service_contents.c.name_fi, service_contents.c.name_sv)
+               service_contents.c.name_fi, service_contents.c.name_sv, service_contents.c.ended_from)
         .join(
             vouchers,
             and_(vouchers.c.tenant_id == voucher_contents.c.tenant_id, vouchers.c.id == voucher_contents.c.voucher_id),
