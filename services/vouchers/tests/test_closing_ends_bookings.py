@@ -24,3 +24,27 @@ async def test_a_death_ends_a_booking_ended_in_advance_on_the_next_day_and_tells
     told = [e.payload for e in await h.published("vouchers.booking.ended")]
     assert [(p["ended_on"], p["reason"]) for p in told] == [("2016-03-31", "client_changed_provider"),
                                                            ("2016-03-11", "death")]
+
+
+async def test_a_booking_ended_in_advance_can_be_ended_on_another_day_until_that_day_has_passed(h: Harness) -> None:
+    # The client was to change provider at the month's end; the move comes earlier, on the 20th: the provider sets
+    # the new last day (it was refused: "already ended", and nobody could correct it). Once the last day has
+    # passed the booking has ended for good.
+    from datetime import UTC, datetime
+
+    voucher = await new_voucher(h, (await new_client(h))["id"])
+    booking = await h.http.post("/v1/tenants/kouvola/bookings", headers=h.provider(), json={
+        "voucher_number": voucher["number"], "voucher_content_id": voucher["contents"][0]["id"], "accept_terms": True})
+    url = f"/v1/tenants/kouvola/bookings/{booking.json()['id']}/end"
+    first = await h.http.post(url, headers=h.provider(), json={"ended_on": "2016-03-31", "reason": "client_moves"})
+    assert first.status_code == 200, first.text
+    again = await h.http.post(url, headers=h.provider(), json={"ended_on": "2016-03-20", "reason": "client_moves"})
+    assert again.status_code == 200, again.text
+    assert (again.json()["ended_on"], again.json()["state"]) == ("2016-03-20", "ended")
+    told = [e.payload["ended_on"] for e in await h.published("vouchers.booking.ended")]
+    assert told == ["2016-03-31", "2016-03-20"]
+    later = await h.http.post(url, headers=h.provider(), json={"ended_on": "2016-03-25", "reason": "client_moves"})
+    assert later.status_code == 409 and "2016-03-20" in later.json()["detail"]  # only earlier: not past a booking after
+    h.clock.set(datetime(2016, 3, 21, 10, tzinfo=UTC))
+    late = await h.http.post(url, headers=h.provider(), json={"ended_on": "2016-03-25", "reason": "client_moves"})
+    assert late.status_code == 409 and late.headers["content-type"].startswith("application/problem+json")

@@ -498,7 +498,8 @@ async def end_booking(
     services: frozenset[str] | None = None,
 ) -> dict[str, Any]:
     """The provider (or an officer) ends a booking, e.g. when the client changes provider; a provider
-    user only in the booking's service team (`services`), as with service events."""
+    user only in the booking's service team (`services`), as with service events. A booking ended in advance
+    may be ended on an earlier day until its last day has passed."""
     row = await repo.get_booking(ctx.session, tenant_id, booking_id)
     if row is None or (provider_id is not None and row["provider_id"] != provider_id):
         raise not_found("Booking")
@@ -506,7 +507,12 @@ async def end_booking(
         raise forbidden("You are not in this service's team")
     if ended_on < row["created_at"].date():
         raise invalid_many([FieldError("ended_on", "must not be before the booking was made")])
-    if not await repo.end_booking(ctx.session, tenant_id, booking_id, ended_on, reason):
+    if not await repo.end_booking(ctx.session, tenant_id, booking_id, ended_on, reason, ctx.today()):
+        # one ended in advance is ended earlier while its last day has not passed (the client moves sooner)
+        last = row["ended_on"]
+        if last is not None and last >= ctx.today():
+            raise conflict(f"The booking already ends on {last.isoformat()}: it can only be ended earlier",
+                           field="ended_on")
         raise conflict("The booking has already ended")
     await publish_booking_ended(ctx, tenant_id, row, ended_on, reason)
     return await provider_booking(ctx, tenant_id, row["provider_id"], booking_id)

@@ -327,10 +327,13 @@ async def get_booking(session: AsyncSession, tenant_id: str, booking_id: str) ->
     return _one((await session.execute(q)).mappings().first())
 
 
-async def end_booking(session: AsyncSession, tenant_id: str, booking_id: str, day: date, reason: str) -> bool:
+async def end_booking(session: AsyncSession, tenant_id: str, booking_id: str, day: date, reason: str,
+                      today: date) -> bool:
+    """Ends a booking on `day`: one going on, or one ended in advance on a later day not passed yet."""
     result = await session.execute(
         update(bookings)
-        .where(bookings.c.tenant_id == tenant_id, bookings.c.id == booking_id, bookings.c.ended_on.is_(None))
+        .where(bookings.c.tenant_id == tenant_id, bookings.c.id == booking_id,
+               or_(bookings.c.ended_on.is_(None), and_(bookings.c.ended_on >= today, bookings.c.ended_on > day)))
         .values(ended_on=day, end_reason=reason)
     )
     return bool(result.rowcount)  # type: ignore[attr-defined]
