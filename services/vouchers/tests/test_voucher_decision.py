@@ -61,3 +61,17 @@ async def test_the_decision_prints_names_with_a_dash_the_euro_sign_and_letters_b
     assert "Tehostettu palveluasuminen – ikääntyneet" in text
     assert "Hoiva (enint. 140 €/vrk) – ’oma’ hoitaja" in text
     assert "Łukasz" not in text and "Lukasz Nguyen" in text and voucher["verification_code"] in text
+
+
+async def test_the_decision_of_a_closed_voucher_says_it_is_closed_and_why(h: Harness) -> None:
+    # Printed again after the voucher was used up or closed, the decision no longer reads as a voucher to use.
+    voucher = await new_voucher(h, (await new_client(h))["id"])
+    url = f"/v1/tenants/kouvola/vouchers/{voucher['id']}/decision.pdf"
+    assert "Suljettu" not in _text((await h.http.get(url, headers=h.officer())).content)
+    closed = await h.http.post(f"/v1/tenants/kouvola/vouchers/{voucher['id']}/close", headers=h.officer(),
+                               json={"reason": "Muutti pois", "valid_until": "2016-03-14"})
+    assert closed.status_code == 200, closed.text
+    fi = _text((await h.http.get(url, headers=h.officer())).content)
+    assert "Suljettu: kunta päätti setelin" in fi and "14.3.2016" in fi
+    sv = _text((await h.http.get(url, params={"lang": "sv"}, headers=h.officer())).content)
+    assert "Stängd: kommunen avslutade sedeln" in sv

@@ -23,6 +23,8 @@ TEXT: dict[str, dict[Lang, str]] = {
     "code": {"fi": "Tarkistuskoodi", "sv": "Verifieringskod"},
     "granted_on": {"fi": "Päätöspäivä", "sv": "Beslutsdatum"},
     "valid": {"fi": "Voimassa", "sv": "Giltig"},
+    "state": {"fi": "Tila", "sv": "Status"},
+    "closed": {"fi": "Suljettu", "sv": "Stängd"},
     "content": {"fi": "Palvelusisältö", "sv": "Tjänsteinnehåll"},
     "amount": {"fi": "Myönnetty määrä", "sv": "Beviljad mängd"},
     "value": {"fi": "Setelin arvo", "sv": "Sedelns värde"},
@@ -32,6 +34,13 @@ TEXT: dict[str, dict[Lang, str]] = {
                   "sinä ja palveluntuottaja löydätte setelin Seteli-palvelusta.",
             "sv": "Visa detta beslut för den serviceproducent du väljer. Med sedelns nummer och verifieringskoden "
                   "hittar du och serviceproducenten sedeln i tjänsten Seteli."},
+}
+# Why a voucher printed again after its close is closed (domain.CloseReason).
+CLOSED_REASON: dict[str, dict[Lang, str]] = {
+    "used_up": {"fi": "käytetty loppuun", "sv": "förbrukad"},
+    "expired": {"fi": "voimassaolo päättynyt", "sv": "giltighetstiden har gått ut"},
+    "officer": {"fi": "kunta päätti setelin", "sv": "kommunen avslutade sedeln"},
+    "death": {"fi": "asiakas on kuollut", "sv": "klienten har avlidit"},
 }
 UNIT: dict[str, dict[Lang, str]] = {
     "day": {"fi": "vrk", "sv": "dygn"}, "hour": {"fi": "h", "sv": "h"}, "month": {"fi": "kk", "sv": "mån"},
@@ -98,6 +107,9 @@ def decision_pdf(voucher: dict[str, Any], client: dict[str, Any], tenant: dict[s
         (TEXT["granted_on"][lang], _day(voucher["granted_on"])),
         (TEXT["valid"][lang], f"{_day(voucher['valid_from'])} - {_day(voucher['valid_until'])}"),
     ]
+    if voucher["state"] == "closed":  # printed again after its close: not a voucher to use any more
+        reason = CLOSED_REASON.get(voucher.get("closed_reason") or "", {}).get(lang)
+        facts.append((TEXT["state"][lang], f"{TEXT['closed'][lang]}: {reason}" if reason else TEXT["closed"][lang]))
     for label, value in facts:
         pdf.set_font("Helvetica", "B", 11)
         pdf.cell(50, 8, label)
