@@ -48,3 +48,26 @@ async def test_a_booking_ended_in_advance_can_be_ended_on_another_day_until_that
     h.clock.set(datetime(2016, 3, 21, 10, tzinfo=UTC))
     late = await h.http.post(url, headers=h.provider(), json={"ended_on": "2016-03-25", "reason": "client_moves"})
     assert late.status_code == 409 and late.headers["content-type"].startswith("application/problem+json")
+
+
+async def test_a_date_of_death_entered_too_late_is_corrected_to_the_earlier_day(h: Harness) -> None:
+    # The officer typed 12 March; the client died on 10 March. The correction ends the validity on the 11th (care
+    # of the 12th and 13th would otherwise be paid); a later day than the recorded one is refused, naming the field.
+    client = await new_client(h)
+    voucher = await new_voucher(h, client["id"])
+    url = f"/v1/tenants/kouvola/clients/{client['id']}/death"
+    assert (await h.http.post(url, headers=h.officer(), json={"date_of_death": "2016-03-12"})).status_code == 200
+    corrected = await h.http.post(url, headers=h.officer(), json={"date_of_death": "2016-03-10"})
+    assert corrected.status_code == 200, corrected.text
+    assert (corrected.json()["valid_until"], corrected.json()["closed_vouchers"]) == ("2016-03-11", [voucher["id"]])
+    view = (await h.http.get(f"/v1/tenants/kouvola/vouchers/{voucher['id']}", headers=h.officer())).json()
+    assert (view["valid_until"], view["closed_reason"]) == ("2016-03-11", "death")
+    closed = [e.payload["valid_until"] for e in await h.published("vouchers.voucher.closed")]
+    assert closed == ["2016-03-13", "2016-03-11"]
+    died = [e.payload["date_of_death"] for e in await h.published("vouchers.client.died")]
+    assert died == ["2016-03-12", "2016-03-10"]
+    later = await h.http.post(url, headers=h.officer(), json={"date_of_death": "2016-03-11"})
+    assert later.status_code == 409 and later.json()["field"] == "date_of_death", later.text
+    assert later.json()["code"] == "death_date_later"
+    details = (await h.http.get(f"/v1/tenants/kouvola/clients/{client['id']}", headers=h.officer())).json()
+    assert details["date_of_death"] == "2016-03-10"
