@@ -75,3 +75,18 @@ async def test_the_decision_of_a_closed_voucher_says_it_is_closed_and_why(h: Har
     assert "Suljettu: kunta päätti setelin" in fi and "14.3.2016" in fi
     sv = _text((await h.http.get(url, params={"lang": "sv"}, headers=h.officer())).content)
     assert "Stängd: kommunen avslutade sedeln" in sv
+
+
+async def test_the_decision_of_a_purchased_service_is_not_a_voucher_decision(h: Harness) -> None:
+    # The municipality books the provider of a purchased service (004 §4.1.2): the client chooses nobody, so the
+    # decision does not tell them to show it to a provider of their choice.
+    from .conftest import HOME_CARE
+
+    commitment = await new_voucher(h, (await new_client(h))["id"], service_id=HOME_CARE,
+                                   contents=[{"content_id": "kotikaynti", "granted_amount": "10", "period": "week"}])
+    url = f"/v1/tenants/kouvola/vouchers/{commitment['id']}/decision.pdf"
+    fi = _text((await h.http.get(url, headers=h.officer())).content)
+    assert "Ostopalvelupäätös" in fi and "Palvelusetelipäätös" not in fi and "valitsemallesi" not in fi
+    assert "kunta maksaa hinnan" in fi and commitment["printable_number"] in fi
+    sv = _text((await h.http.get(url, params={"lang": "sv"}, headers=h.officer())).content)
+    assert "Beslut om köpt tjänst" in sv and "du väljer" not in sv

@@ -30,6 +30,13 @@ TEXT: dict[str, dict[Lang, str]] = {
     "value": {"fi": "Setelin arvo", "sv": "Sedelns värde"},
     "client_pays": {"fi": "asiakas maksaa", "sv": "klienten betalar"},
     "purchased": {"fi": "kunta maksaa hinnan", "sv": "kommunen betalar priset"},
+    # a purchased service (ostopalvelu): the municipality books the provider, the client chooses nobody
+    "title_purchased": {"fi": "Ostopalvelupäätös", "sv": "Beslut om köpt tjänst"},
+    "number_purchased": {"fi": "Sitoumuksen numero", "sv": "Förbindelsens nummer"},
+    "how_purchased": {"fi": "Kunta varaa palvelun palveluntuottajalta, joka saa tiedon sitoumuksesta. Sitoumuksen "
+                            "numerolla ja tarkistuskoodilla näet sen tiedot Seteli-palvelussa.",
+                      "sv": "Kommunen bokar tjänsten hos en serviceproducent som får veta om förbindelsen. Med "
+                            "förbindelsens nummer och verifieringskoden ser du den i tjänsten Seteli."},
     "how": {"fi": "Näytä tämä päätös valitsemallesi palveluntuottajalle. Setelin numerolla ja tarkistuskoodilla "
                   "sinä ja palveluntuottaja löydätte setelin Seteli-palvelusta.",
             "sv": "Visa detta beslut för den serviceproducent du väljer. Med sedelns nummer och verifieringskoden "
@@ -89,20 +96,22 @@ def decision_pdf(voucher: dict[str, Any], client: dict[str, Any], tenant: dict[s
     from fpdf import FPDF  # imported here: the service starts without loading the PDF library
 
     name = f"name_{lang}"
+    own = "_purchased" if (service or {}).get("kind") == "purchased" else ""  # the texts of a purchased service
+    title = TEXT["title" + own][lang]
     pdf = FPDF(format="A4")
     pdf.core_fonts_encoding = PDF_ENCODING
     # No page count here: a name holding fpdf2's "{nb}" prints as written (None: fpdf2's documented switch-off).
     pdf.alias_nb_pages(None)  # type: ignore[arg-type]
-    pdf.set_title(TEXT["title"][lang])
+    pdf.set_title(title)
     pdf.add_page()
     pdf.set_font("Helvetica", "B", 16)
-    pdf.cell(0, 12, TEXT["title"][lang], new_x="LMARGIN", new_y="NEXT")
+    pdf.cell(0, 12, title, new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("Helvetica", size=11)
     facts = [
         (TEXT["municipality"][lang], (tenant or {}).get(name) or (tenant or {}).get("name_fi") or ""),
         (TEXT["client"][lang], f"{client['first_name']} {client['last_name']}"),
         (TEXT["service"][lang], (service or {}).get(name) or (service or {}).get("name_fi") or voucher["service_id"]),
-        (TEXT["number"][lang], voucher["printable_number"]),
+        (TEXT["number" + own][lang], voucher["printable_number"]),
         (TEXT["code"][lang], voucher.get("verification_code") or ""),
         (TEXT["granted_on"][lang], _day(voucher["granted_on"])),
         (TEXT["valid"][lang], f"{_day(voucher['valid_from'])} - {_day(voucher['valid_until'])}"),
@@ -139,5 +148,5 @@ def decision_pdf(voucher: dict[str, Any], client: dict[str, Any], tenant: dict[s
             pdf.cell(width, 7, _printable(text), border=1)
         pdf.ln()
     pdf.ln(6)
-    pdf.multi_cell(0, 6, TEXT["how"][lang])
+    pdf.multi_cell(0, 6, TEXT["how" + own][lang])
     return bytes(pdf.output())
