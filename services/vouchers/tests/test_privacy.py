@@ -575,3 +575,19 @@ async def test_the_look_up_of_a_closed_voucher_shows_nothing_left(h: Harness) ->
     closed = await h.http.post(f"/v1/tenants/kouvola/vouchers/{other['id']}/close", headers=h.officer(),
                                json={"reason": "Muuttaa pois", "valid_until": "2016-03-31"})
     assert (closed.json()["state"], closed.json()["contents"][0]["amount_left"]) == ("closed", "31.00")
+
+
+async def test_lookups_through_the_portal_are_limited_per_browser_not_for_everyone_at_once(h: Harness) -> None:
+    # Residents look vouchers up through the portal, the only caller of this API: its X-Forwarded-For names the
+    # browser. The limit per caller counts each browser on its own (all of them counted as the portal's one
+    # address: a few dozen look-ups in a quarter of an hour shut the look-up for every resident of every tenant).
+    h.runtime.settings.lookup_max_attempts_per_source = 3  # type: ignore[attr-defined]
+    voucher = await new_voucher(h, (await new_client(h))["id"])
+    right = {"number": voucher["number"], "verification_code": voucher["verification_code"]}
+    url = "/v1/tenants/kouvola/vouchers/lookup"
+    for i in range(5):  # five residents, one look-up each
+        response = await h.http.post(url, json=right, headers={"x-forwarded-for": f"198.51.100.{i}, 10.0.0.5"})
+        assert response.status_code == 200, (i, response.text)
+    same = [(await h.http.post(url, json=right, headers={"x-forwarded-for": "203.0.113.9"})).status_code
+            for _ in range(4)]
+    assert same == [200, 200, 200, 429]  # one browser trying on is still stopped
