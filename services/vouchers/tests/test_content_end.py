@@ -44,3 +44,25 @@ async def test_a_content_that_goes_on_again_is_granted(h: Harness) -> None:
     client = await new_client(h)
     await _end_cleaning(h, None)
     assert (await _grant(h, client)).status_code == 201
+
+
+async def test_a_content_ended_is_not_booked_on_an_earlier_voucher(h: Harness) -> None:
+    # The earlier voucher keeps its row of the ended content, but no care of it can be recorded from the end day:
+    # a provider booking it now is told why (it was booked, a booking nothing could be recorded on), and sees it.
+    from .conftest import P1, price_list
+
+    await price_list(h, "pl-cleaning", P1, HOUSING, None, "2016-02-01", ["asuminen", "siivous"])
+    earlier = await new_voucher(h, (await new_client(h))["id"], contents=CLEANING)
+    await _end_cleaning(h, "2016-03-15")
+    view = (await h.http.get(f"/v1/tenants/kouvola/vouchers/by-number/{earlier['number']}",
+                             headers=h.provider())).json()
+    assert [(c["bookable"], c["refusal"]) for c in view["contents"]] == [(False, "content_ended")]
+    refused = await h.http.post("/v1/tenants/kouvola/bookings", headers=h.provider(), json={
+        "voucher_number": earlier["number"], "voucher_content_id": earlier["contents"][0]["id"], "accept_terms": True})
+    assert refused.status_code == 409 and refused.json()["reason"] == "content_ended", refused.text
+    assert "2016-03-15" in refused.json()["detail"]
+    # ended from a later day: booked as before (care is recorded until then)
+    await _end_cleaning(h, "2016-04-01")
+    booked = await h.http.post("/v1/tenants/kouvola/bookings", headers=h.provider(), json={
+        "voucher_number": earlier["number"], "voucher_content_id": earlier["contents"][0]["id"], "accept_terms": True})
+    assert booked.status_code == 201, booked.text

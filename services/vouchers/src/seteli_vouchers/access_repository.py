@@ -172,7 +172,7 @@ async def usages(session: AsyncSession, tenant_id: str, voucher_id: str) -> list
         recorded_events.c.tenant_id == tenant_id,
         recorded_events.c.voucher_id == voucher_id,
         recorded_events.c.status != "draft",
-        recorded_events.c.status != "deleted",
+        recorded_events.c.status.not_in(("deleted", "rejected")),  # a rejected over-limit event is paid by nobody
         recorded_events.c.credited.is_(False),  # the tenant took its whole value back
     )
     return [dict(r) for r in (await session.execute(q)).mappings().all()]

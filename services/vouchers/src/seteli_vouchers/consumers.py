@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from seteli_common.clock import Clock, SystemClock
-from seteli_common.messaging.consumer import MessageContext, PermanentError, Subscription
+from seteli_common.messaging.consumer import MessageContext, PermanentError, Subscription, TransientError
 
 from . import access_repository as access_repo
 from . import grants
@@ -21,6 +21,7 @@ from .contracts import (
     EmployeeIn,
     EventDeletedIn,
     EventRecordedIn,
+    EventRejectedIn,
     EventsClientDataReadIn,
     PriceListApprovedIn,
     ProviderRegisteredIn,
@@ -47,6 +48,9 @@ def subscriptions(clock: Clock | None = None, settings: VouchersSettings | None 
     applications = Subscription("applications")
     charges = Subscription("events")
     access = Subscription("access")  # reads of client data in other services, for the access log
+
+    def _vctx(ctx: MessageContext) -> VouchersContext:
+        return VouchersContext(ctx.session, ctx.outbox, clock or SystemClock(), settings=settings or VouchersSettings())
 
     @registry.on("registry.tenant.created", model=TenantCreatedIn)
     async def tenant_created(ctx: MessageContext, p: TenantCreatedIn) -> None:
@@ -178,6 +182,8 @@ def subscriptions(clock: Clock | None = None, settings: VouchersSettings | None 
         existing = await access_repo.get_recorded_event(ctx.session, tenant_id, p.event_id)
         if existing is not None and existing["revision"] > revision:
             return  # an older revision arriving late
+        if existing is not None and existing["status"] == "rejected" and existing["revision"] >= revision:
+            return  # the revision the officer rejected, arriving again
         early = None if existing is not None else await access_repo.take_early_facts(ctx.session, tenant_id,
                                                                                    p.event_id)
         row: dict[str, Any] = {
@@ -198,8 +204,7 @@ def subscriptions(clock: Clock | None = None, settings: VouchersSettings | None 
             if early["deleted"]:
                 row["status"] = "deleted"
         await repo.upsert(ctx.session, recorded_events, row, ["tenant_id", "event_id"])
-        vctx = VouchersContext(ctx.session, ctx.outbox, clock or SystemClock(), settings=settings or VouchersSettings())
-        await grants.on_event_recorded(vctx, tenant_id, row)
+        await grants.on_event_recorded(_vctx(ctx), tenant_id, row)
 
     @charges.on("events.event.deleted", model=EventDeletedIn)
     async def event_deleted(ctx: MessageContext, p: EventDeletedIn) -> None:
@@ -215,6 +220,21 @@ def subscriptions(clock: Clock | None = None, settings: VouchersSettings | None 
             return
         row = {**existing, "revision": p.revision or existing["revision"], "status": "deleted"}
         await repo.upsert(ctx.session, recorded_events, row, ["tenant_id", "event_id"])
+        await grants.on_charge_changed(_vctx(ctx), tenant_id, existing["voucher_id"])
+
+    @charges.on("events.event.rejected", model=EventRejectedIn)
+    async def event_rejected(ctx: MessageContext, p: EventRejectedIn) -> None:
+        """An over-limit event the officer rejected is paid by nobody: it charges the voucher nothing (a correction
+        of it, a later revision, charges again). Its recording is retried here until it has arrived."""
+        tenant_id = _tenant(ctx, p)
+        existing = await access_repo.get_recorded_event(ctx.session, tenant_id, p.event_id)
+        if existing is None:
+            raise TransientError("the rejected event's recording has not arrived yet")
+        if existing["status"] == "deleted" or existing["revision"] > (p.revision or existing["revision"]):
+            return  # deleted, or a correction after the rejected revision is what counts now
+        row = {**existing, "status": "rejected"}
+        await repo.upsert(ctx.session, recorded_events, row, ["tenant_id", "event_id"])
+        await grants.on_charge_changed(_vctx(ctx), tenant_id, existing["voucher_id"])
 
     @charges.on("events.credit.requested", model=CreditIn)
     async def event_credited(ctx: MessageContext, p: CreditIn) -> None:
@@ -229,8 +249,14 @@ def subscriptions(clock: Clock | None = None, settings: VouchersSettings | None 
     async def _set_credited(ctx: MessageContext, p: CreditIn, credited: bool) -> None:
         """An event's credit, or its withdrawal; kept for the event's recording when that has not reached here."""
         tenant_id = _tenant(ctx, p)
-        if p.kind == "event" and not await access_repo.set_credited(ctx.session, tenant_id, p.event_id, credited):
+        if p.kind != "event":
+            return
+        if not await access_repo.set_credited(ctx.session, tenant_id, p.event_id, credited):
             await access_repo.note_early_fact(ctx.session, tenant_id, p.event_id, credited=credited)
+            return
+        event = await access_repo.get_recorded_event(ctx.session, tenant_id, p.event_id)
+        assert event is not None
+        await grants.on_charge_changed(_vctx(ctx), tenant_id, event["voucher_id"])
 
     @access.on("events.client_data.read", model=EventsClientDataReadIn)
     async def read_in_events(ctx: MessageContext, p: EventsClientDataReadIn) -> None:

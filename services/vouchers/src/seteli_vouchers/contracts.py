@@ -118,6 +118,13 @@ class EventDeletedIn(TenantFact):
     revision: int | None = None
 
 
+class EventRejectedIn(TenantFact):
+    """events.event.rejected: an over-limit event the officer rejected (the revision decided)."""
+
+    event_id: str
+    revision: int | None = None
+
+
 class CreditIn(TenantFact):
     """events.credit.requested and events.credit.withdrawn: the credit of an event's (or an interruption's) whole
     value, or its withdrawal."""

@@ -47,6 +47,7 @@ class Refusal(StrEnum):
     NOT_APPROVED_BY_TENANT = "not_approved_by_tenant"
     NO_VALID_PRICE_LIST = "no_valid_price_list"
     CONTENT_ALREADY_BOOKED = "content_already_booked"
+    CONTENT_ENDED = "content_ended"
     CONTENT_NOT_IN_VOUCHER = "content_not_in_voucher"
     PRODUCER_PART_UNKNOWN = "producer_part_unknown"
     TERMS_NOT_ACCEPTED = "terms_not_accepted"
@@ -61,6 +62,7 @@ REFUSAL_TEXT = {
     Refusal.NOT_APPROVED_BY_TENANT: "Your company has no approved application with this municipality",
     Refusal.NO_VALID_PRICE_LIST: "Your company has no valid price list for this content",
     Refusal.CONTENT_ALREADY_BOOKED: "This content of the voucher is already booked",
+    Refusal.CONTENT_ENDED: "The municipality has ended this content of the service: no care of it is recorded",
     Refusal.CONTENT_NOT_IN_VOUCHER: "The voucher has no such content",
     Refusal.PRODUCER_PART_UNKNOWN: "The producer part is not one of your approved sites, units or employees "
                                    "for this service",
