@@ -4,6 +4,7 @@ before the tenant itself waits for it and is not overwritten by it."""
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from lxml import etree
@@ -43,3 +44,17 @@ async def test_a_change_heard_before_the_tenant_waits_for_it(harness_factory: An
         await h.event("e-1", "2016-03-01", "2016-03-03")
         run = await h.run("2016-03")
         assert await payer_iban(h, run["id"]) == "FI5810171000000122"
+
+
+async def test_an_older_change_heard_after_a_newer_one_leaves_the_newer_account(harness: Any) -> None:
+    """The admin corrected the payer account twice; the first change was retried and arrived last."""
+    await harness.seed()
+    stated = datetime.now(UTC)
+    older = Envelope(type="registry.tenant.changed", tenant_id=T, occurred_at=stated - timedelta(minutes=1),
+                     payload={**NEW_ACCOUNT, "payer_iban": "FI2112345600000785", "payer_bic": "NDEAFIHH"})
+    newer = Envelope(type="registry.tenant.changed", tenant_id=T, occurred_at=stated, payload=NEW_ACCOUNT)
+    await harness.deliver(newer)
+    await harness.deliver(older)
+    await harness.event("e-1", "2016-03-01", "2016-03-03")
+    run = await harness.run("2016-03")
+    assert await payer_iban(harness, run["id"]) == "FI5810171000000122"

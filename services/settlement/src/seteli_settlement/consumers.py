@@ -51,7 +51,7 @@ def directory(clock: Clock | None = None) -> Subscription:
 
     @sub.on("registry.tenant.changed", model=TenantChangedIn)
     async def tenant_changed(ctx: MessageContext, p: TenantChangedIn) -> None:
-        if not await dir_uc.change_tenant(uc(ctx), p):
+        if not await dir_uc.change_tenant(uc(ctx), p, ctx.envelope.occurred_at):
             raise TransientError("tenant not known yet")
 
     @sub.on("registry.provider.registered", model=ProviderRegisteredIn)

@@ -46,6 +46,8 @@ tenants = Table(
     Column("languages", JSON, nullable=False),
     Column("payer_iban", String(34), nullable=False),
     Column("payer_bic", String(11), nullable=False),
+    # when the registry stated the settings kept (registry.tenant.changed): an older change heard later is ignored
+    Column("changed_at", DateTime(timezone=True), nullable=True),
 )
 
 # A provider company exists once across tenants (registry keys it by business ID).

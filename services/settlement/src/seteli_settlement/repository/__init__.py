@@ -55,10 +55,15 @@ async def upsert_tenant(session: AsyncSession, values: Row) -> None:
     await _upsert(session, tenants, values, ["id"])
 
 
-async def change_tenant(session: AsyncSession, tenant_id: str, values: Row) -> bool:
-    """False when the tenant is not known here (yet)."""
-    result = await session.execute(update(tenants).where(tenants.c.id == tenant_id).values(**values))
-    return bool(getattr(result, "rowcount", 0))
+async def change_tenant(session: AsyncSession, tenant_id: str, values: Row, at: datetime) -> bool:
+    """The tenant's settings as stated at `at`, unless a newer statement is kept already (an older change
+    heard late changes nothing). False when the tenant is not known here (yet)."""
+    at = at.astimezone(UTC)
+    newer_kept = tenants.c.changed_at.is_not(None) & (tenants.c.changed_at > at)
+    result = await session.execute(
+        update(tenants).where(tenants.c.id == tenant_id, ~newer_kept).values(**values, changed_at=at)
+    )
+    return bool(getattr(result, "rowcount", 0)) or await get_tenant(session, tenant_id) is not None
 
 
 async def get_tenant(session: AsyncSession, tenant_id: str) -> Row | None:

@@ -48,11 +48,12 @@ async def create_tenant(ctx: ServiceContext, p: TenantCreatedIn) -> None:
     )
 
 
-async def change_tenant(ctx: ServiceContext, p: TenantChangedIn) -> bool:
-    """The next payment file carries the new payer account. False: the tenant is not known yet (the
-    caller retries: the change is applied after its creation, never overwritten by it)."""
+async def change_tenant(ctx: ServiceContext, p: TenantChangedIn, occurred_at: datetime) -> bool:
+    """The next payment file carries the new payer account; of two changes the one the registry stated last
+    wins, whatever order they arrive in. False: the tenant is not known yet (the caller retries: the change
+    is applied after its creation, never overwritten by it)."""
     values = {"languages": p.languages, "payer_iban": p.payer_iban, "payer_bic": p.payer_bic}
-    return bool(await repo.change_tenant(ctx.session, p.tenant_id, values))
+    return bool(await repo.change_tenant(ctx.session, p.tenant_id, values, occurred_at))
 
 
 async def learn_site(ctx: ServiceContext, provider_id: str, site: SiteIn, occurred_at: datetime) -> None:
