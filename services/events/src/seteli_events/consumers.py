@@ -48,9 +48,11 @@ async def tenant_created(ctx: MessageContext, p: TenantCreatedIn) -> None:
 
 async def tenant_changed(ctx: MessageContext, p: TenantChangedIn, clock: Clock) -> None:
     """Whether finalised interruptions wait for an officer's approval; turned off, those waiting are
-    released as approved (sent to settlement now)."""
+    released as approved (sent to settlement now). Of two changes the one stated last wins, whatever the order
+    they arrive in."""
     tenant_id = p.tenant_id or _tenant(ctx)
-    before = await repo.set_interruptions_need_approval(ctx.session, tenant_id, p.interruptions_need_approval)
+    before = await repo.set_interruptions_need_approval(ctx.session, tenant_id, p.interruptions_need_approval,
+                                                        ctx.envelope.occurred_at)
     if before is None:
         raise TransientError("tenant not known yet")
     if before and not p.interruptions_need_approval:

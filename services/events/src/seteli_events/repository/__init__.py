@@ -5,7 +5,7 @@ nothing crosses tenants except where a name says so. The caller owns the transac
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -538,13 +538,21 @@ async def interruptions_need_approval(session: AsyncSession, tenant_id: str) -> 
     return bool((await session.execute(query)).scalar_one_or_none())
 
 
-async def set_interruptions_need_approval(session: AsyncSession, tenant_id: str, on: bool) -> bool | None:
-    """Store the setting; returns what it was before, or None when the tenant is not known yet."""
-    query = select(tenants.c.interruptions_need_approval).where(tenants.c.id == tenant_id).with_for_update()
+async def set_interruptions_need_approval(session: AsyncSession, tenant_id: str, on: bool,
+                                          at: datetime) -> bool | None:
+    """Store the setting as stated at `at`; returns what it was before, or None when the tenant is not known
+    yet. A statement older than the one kept changes nothing (and returns `on`: nothing to release)."""
+    at = at.astimezone(UTC)
+    newer_kept = tenants.c.setting_changed_at.is_not(None) & (tenants.c.setting_changed_at > at)
+    query = (select(tenants.c.interruptions_need_approval, newer_kept)
+             .where(tenants.c.id == tenant_id).with_for_update())
     before = (await session.execute(query)).first()
     if before is None:
         return None
-    await session.execute(update(tenants).where(tenants.c.id == tenant_id).values(interruptions_need_approval=on))
+    if before[1]:
+        return on
+    await session.execute(update(tenants).where(tenants.c.id == tenant_id)
+                          .values(interruptions_need_approval=on, setting_changed_at=at))
     return bool(before[0])
 
 
