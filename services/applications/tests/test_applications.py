@@ -114,6 +114,21 @@ async def test_completeness_lists_every_missing_item_at_once(api: Api, flow: Flo
     assert (await flow.submit(app["id"]))["state"] == "submitted"
 
 
+async def test_an_attachment_removed_before_its_addition_is_heard_stays_removed(api: Api, flow: Flow) -> None:
+    """The provider uploaded a wrong file and removed it at once; the removal was handled first (the two
+    facts of no tenant are handled side by side, or the addition was retried)."""
+    service = await flow.service({**api.simple_service, "required_attachments": {"company": ["rescue_plan"]}})
+    app = await flow.application(service["id"])
+    await flow.price_list(app["id"], service["contents"][0]["id"], "40.00", "2016-04-01")
+    await api.deliver("registry.attachment.removed", {
+        "attachment_id": "att-wrong", "provider_id": api.provider_id, "level": "company",
+        "owner_id": api.provider_id, "type": "rescue_plan"})
+    await _attachment(api, "att-wrong", "company", api.provider_id, "rescue_plan")
+    base = f"/v1/tenants/kouvola/applications/{app['id']}"
+    check = (await api.client.get(f"{base}/completeness", headers=api.provider)).json()
+    assert [(m["code"], m["type"]) for m in check["missing"]] == [("attachment_missing", "rescue_plan")]
+
+
 async def test_an_attachment_valid_only_from_a_later_day_is_told_apart_from_an_expired_one(
         api: Api, flow: Flow) -> None:
     """The summary names why an attachment does not count today: a rescue plan valid from next month is not

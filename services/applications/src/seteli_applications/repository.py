@@ -67,15 +67,18 @@ async def provider_site_ids(session: AsyncSession, provider_id: str) -> list[str
 
 
 async def upsert_attachment(session: AsyncSession, values: Row) -> None:
-    await _upsert(session, attachments, values, ["id"])
+    """An attachment added (or told again); one removed already stays removed, whichever was heard first."""
+    await _upsert(session, attachments, values, ["id"], where=attachments.c.removed.is_(False))
 
 
-async def delete_attachment(session: AsyncSession, attachment_id: str) -> None:
-    await session.execute(delete(attachments).where(attachments.c.id == attachment_id))
+async def remove_attachment(session: AsyncSession, values: Row) -> None:
+    """The attachment removed: kept as removed (its key taken), so that its addition heard later, or handled
+    side by side with this, cannot bring it back."""
+    await _upsert(session, attachments, {**values, "removed": True}, ["id"])
 
 
 async def provider_attachments(session: AsyncSession, provider_id: str) -> list[Row]:
-    query = select(attachments).where(attachments.c.provider_id == provider_id)
+    query = select(attachments).where(attachments.c.provider_id == provider_id, attachments.c.removed.is_(False))
     return [dict(r) for r in (await session.execute(query)).mappings().all()]
 
 
