@@ -67,6 +67,8 @@ sites = Table(
     # A site's own billing information, when it has one (None = the company's is used).
     Column("billing_email", String(254)),
     Column("pdf_by_email", Boolean),
+    # when the registry stated what is kept: an older statement heard later changes nothing
+    Column("stated_at", DateTime(timezone=True)),
 )
 
 # A company's employees ("employee:<id>" as a producer part): a notice of that part goes to the employee's

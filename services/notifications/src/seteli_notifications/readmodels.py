@@ -23,7 +23,7 @@ from .contracts import (
     UserPassivated,
 )
 from .domain import language_of
-from .models import providers, services, sites, tenant_admins, tenants
+from .models import providers, services, tenant_admins, tenants
 
 
 def subscribe(sub: Subscription) -> None:
@@ -53,12 +53,12 @@ def subscribe(sub: Subscription) -> None:
             values["daily_digest"] = p.daily_digest
         await repo.upsert(ctx.session, providers, values, ["id"])
         for site in p.sites:
-            await repo.upsert(ctx.session, sites, {
+            await repo.save_site(ctx.session, {
                 "id": site.site_id, "provider_id": p.provider_id, "name": site.name,
                 "notification_email": site.notification_email,
                 "billing_email": site.billing.email if site.billing else None,
                 "pdf_by_email": site.billing.pdf_by_email if site.billing else None,
-            }, ["id"])
+            }, ctx.envelope.occurred_at)
 
     @sub.on("registry.provider.renamed", model=ProviderRenamed)
     async def provider_renamed(ctx: MessageContext, p: ProviderRenamed) -> None:
@@ -86,12 +86,13 @@ def subscribe(sub: Subscription) -> None:
                 "language": language_of(p.language)}, ["tenant_id", "user_id"])
 
     async def site_changed(ctx: MessageContext, p: SiteChanged) -> None:
-        await repo.upsert(ctx.session, sites, {
+        # the newest statement wins: two changes handled side by side, or one retried, may arrive in either order
+        await repo.save_site(ctx.session, {
             "id": p.site_id, "provider_id": p.provider_id, "name": p.name,
             "notification_email": p.notification_email,
             "billing_email": p.billing.email if p.billing else None,
             "pdf_by_email": p.billing.pdf_by_email if p.billing else None,
-        }, ["id"])
+        }, ctx.envelope.occurred_at)
 
     sub.on("registry.site.added", model=SiteChanged)(site_changed)
     sub.on("registry.site.changed", model=SiteChanged)(site_changed)

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from seteli_common.sql import insert_for as _insert
 from seteli_common.sql import upsert as upsert
-from sqlalchemy import delete, func, insert, select, union, update
+from sqlalchemy import delete, func, insert, or_, select, union, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from .models import (
@@ -79,6 +79,13 @@ async def save_employee(session: AsyncSession, row: dict[str, Any]) -> None:
 async def get_employee(session: AsyncSession, employee_id: str) -> dict[str, Any] | None:
     row = (await session.execute(select(employees).where(employees.c.id == employee_id))).mappings().first()
     return dict(row) if row else None
+
+
+async def save_site(session: AsyncSession, row: dict[str, Any], stated_at: datetime) -> None:
+    """A site as the registry stated it at `stated_at`, unless a newer statement is kept already."""
+    at = stated_at.astimezone(UTC)
+    await upsert(session, sites, {**row, "stated_at": at}, ["id"],
+                 where=or_(sites.c.stated_at.is_(None), sites.c.stated_at <= at))
 
 
 async def update_site(session: AsyncSession, site_id: str, **values: Any) -> None:

@@ -1,0 +1,32 @@
+"""Read models of the registry's facts of no tenant (sites, names, billing addresses): those facts are handled
+side by side, and one may be retried, so an older statement can be heard after a newer one, and a change
+before the company itself. The newest statement wins; nothing heard early is lost."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from .conftest import Harness
+from .test_messages import only
+
+SITE = {"provider_id": "p-fi", "site_id": "s-fi", "name": "Päivänsäde Kouvola", "billing": None}
+
+
+async def _criticism(h: Harness, feedback_id: str) -> None:
+    await h.publish("events.feedback.given", {"provider_id": "p-fi", "producer_part": "site:s-fi",
+                                              "feedback_id": feedback_id, "kind": "criticism", "needs_reply": True},
+                    tenant_id="kouvola")
+
+
+async def test_an_older_site_address_heard_after_a_newer_one_is_not_where_notices_go(harness: Harness) -> None:
+    h = harness
+    await h.directory()
+    fixed = datetime.now(UTC) + timedelta(minutes=1)
+    # The provider mistyped the site's address and corrected it at once; the mistyped change arrived last.
+    await h.publish("registry.site.changed", {**SITE, "notification_email": "kouvola@paivansade.fi"},
+                    occurred_at=fixed)
+    await h.publish("registry.site.changed", {**SITE, "notification_email": "kouvla@paivansade.fi"},
+                    occurred_at=fixed - timedelta(seconds=20))
+    await _criticism(h, "f1")
+    assert only(h, "kouvola@paivansade.fi")["Subject"].startswith("Asiakaspalaute")
+    assert h.smtp.to("kouvla@paivansade.fi") == []
