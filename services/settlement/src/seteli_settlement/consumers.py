@@ -60,7 +60,7 @@ def directory(clock: Clock | None = None) -> Subscription:
 
     @sub.on("registry.provider.renamed", model=ProviderRenamedIn)
     async def provider_renamed(ctx: MessageContext, p: ProviderRenamedIn) -> None:
-        if not await dir_uc.rename_provider(uc(ctx), p):
+        if not await dir_uc.rename_provider(uc(ctx), p, ctx.envelope.occurred_at):
             raise TransientError("provider not known yet")
 
     @sub.on("registry.site.added", model=SiteChangedIn)

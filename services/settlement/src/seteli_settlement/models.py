@@ -60,6 +60,8 @@ providers = Table(
     Column("language", String(2), nullable=False),
     Column("email", String(254), nullable=False),
     Column("billing", JSON),  # {iban, bic, reference, email, pdf_by_email} or null
+    # when the registry stated the name kept (registration or rename): an older rename heard later is ignored
+    Column("named_at", DateTime(timezone=True)),
 )
 
 sites = Table(

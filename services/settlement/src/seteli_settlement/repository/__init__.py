@@ -75,10 +75,15 @@ async def upsert_provider(session: AsyncSession, values: Row) -> None:
     await _upsert(session, providers, values, ["id"])
 
 
-async def rename_provider(session: AsyncSession, provider_id: str, name: str) -> bool:
-    """False when the provider is not known here (yet)."""
-    result = await session.execute(update(providers).where(providers.c.id == provider_id).values(name=name))
-    return bool(getattr(result, "rowcount", 0))
+async def rename_provider(session: AsyncSession, provider_id: str, name: str, at: datetime) -> bool:
+    """The company's name as stated at `at`, unless a newer name is kept already (an older rename heard late
+    changes nothing). False when the provider is not known here (yet)."""
+    at = at.astimezone(UTC)
+    newer_kept = providers.c.named_at.is_not(None) & (providers.c.named_at > at)
+    result = await session.execute(
+        update(providers).where(providers.c.id == provider_id, ~newer_kept).values(name=name, named_at=at)
+    )
+    return bool(getattr(result, "rowcount", 0)) or await get_provider(session, provider_id) is not None
 
 
 async def upsert_site(session: AsyncSession, values: Row) -> None:

@@ -3,7 +3,7 @@ services (names, languages, billing information, calendars). Never commits (the 
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from seteli_common.context import ServiceContext
@@ -83,16 +83,18 @@ async def register_provider(ctx: ServiceContext, p: ProviderRegisteredIn, occurr
             "language": p.language or "fi",
             "email": p.email or "",
             "billing": billing,
+            "named_at": occurred_at.astimezone(UTC),
         },
     )
     for site in p.sites or []:
         await learn_site(ctx, p.provider_id, site, occurred_at)
 
 
-async def rename_provider(ctx: ServiceContext, p: ProviderRenamedIn) -> bool:
-    """The next payment file and specifications carry the company's new name. False: the company is not known
-    yet (the caller retries: the rename is applied after its registration, never overwritten by it)."""
-    return await repo.rename_provider(ctx.session, p.provider_id, p.name)
+async def rename_provider(ctx: ServiceContext, p: ProviderRenamedIn, occurred_at: datetime) -> bool:
+    """The next payment file and specifications carry the company's new name; of two renames the one stated
+    last wins, whatever order they arrive in. False: the company is not known yet (the caller retries: the
+    rename is applied after its registration, never overwritten by it)."""
+    return await repo.rename_provider(ctx.session, p.provider_id, p.name, occurred_at)
 
 
 async def change_billing(ctx: ServiceContext, p: BillingChangedIn, occurred_at: datetime) -> None:
