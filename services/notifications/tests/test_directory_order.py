@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from .conftest import Harness
-from .test_messages import only
+from .test_messages import only, text
 
 SITE = {"provider_id": "p-fi", "site_id": "s-fi", "name": "Päivänsäde Kouvola", "billing": None}
 
@@ -30,3 +30,17 @@ async def test_an_older_site_address_heard_after_a_newer_one_is_not_where_notice
     await _criticism(h, "f1")
     assert only(h, "kouvola@paivansade.fi")["Subject"].startswith("Asiakaspalaute")
     assert h.smtp.to("kouvla@paivansade.fi") == []
+
+
+async def test_an_older_company_name_heard_after_a_newer_one_is_not_the_name_mail_uses(harness: Harness) -> None:
+    h = harness
+    await h.directory()
+    renamed = datetime.now(UTC) + timedelta(minutes=1)
+    await h.publish("registry.provider.renamed", {"provider_id": "p-sv", "name": "Vårdhem Solsidan Abp"},
+                    occurred_at=renamed)
+    await h.publish("registry.provider.renamed", {"provider_id": "p-sv", "name": "Vårdhem Solsdan Abp"},
+                    occurred_at=renamed - timedelta(seconds=20))
+    await h.publish("vouchers.purchase.booked", {
+        "booking_id": "b-1", "commitment_number": "2016-00042", "provider_id": "p-sv", "producer_part": "site:s-sv",
+        "notification_email": "jour@solsidan.fi"}, tenant_id="porvoo")
+    assert "hos Vårdhem Solsidan Abp (Solsidan Borgå)" in text(only(h, "jour@solsidan.fi"))

@@ -62,9 +62,9 @@ def subscribe(sub: Subscription) -> None:
 
     @sub.on("registry.provider.renamed", model=ProviderRenamed)
     async def provider_renamed(ctx: MessageContext, p: ProviderRenamed) -> None:
-        # The company's mail (a decision, a digest, a carried-over payment) names it as it is named now.
-        if not await repo.update_provider(ctx.session, p.provider_id, name=p.name,
-                                          updated_at=ctx.envelope.occurred_at):
+        # The company's mail (a decision, a digest, a carried-over payment) names it as it is named now; of two
+        # renames the one stated last wins, whatever order they arrive in.
+        if not await repo.rename_provider(ctx.session, p.provider_id, p.name, ctx.envelope.occurred_at):
             raise TransientError("provider not known yet")
 
     @sub.on("registry.provider.billing_changed", model=BillingChanged)

@@ -66,6 +66,15 @@ async def update_provider(session: AsyncSession, provider_id: str, **values: Any
     return bool(getattr(result, "rowcount", 0))
 
 
+async def rename_provider(session: AsyncSession, provider_id: str, name: str, at: datetime) -> bool:
+    """The company's name as stated at `at`, unless a newer statement is kept already (an older rename heard
+    late changes nothing). False when the provider is not known here (yet)."""
+    at = at.astimezone(UTC)
+    result = await session.execute(update(providers).where(providers.c.id == provider_id, providers.c.updated_at <= at)
+                                   .values(name=name, updated_at=at))
+    return bool(getattr(result, "rowcount", 0)) or await get_provider(session, provider_id) is not None
+
+
 async def get_site(session: AsyncSession, site_id: str) -> dict[str, Any] | None:
     row = (await session.execute(select(sites).where(sites.c.id == site_id))).mappings().first()
     return dict(row) if row else None
