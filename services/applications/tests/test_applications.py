@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from seteli_applications.demo import kouvola_services
 from seteli_common.auth import Role
+from seteli_common.messaging.envelope import Envelope
+from seteli_common.messaging.memory import InMemoryTransport
 
 Api = Flow = Any  # fixtures of conftest.py
 
@@ -419,6 +421,23 @@ async def test_provider_lists_by_state_and_queue_is_oldest_first(api: Api, flow:
     assert drafts["total"] == 0
     sent = (await api.client.get("/v1/tenants/kouvola/applications?state=submitted", headers=api.provider)).json()
     assert [a["id"] for a in sent["items"]] == [second["id"]]
+
+
+async def test_an_older_company_name_heard_after_a_newer_one_is_not_shown(api: Api, flow: Flow) -> None:
+    """Renamed twice at once; registry facts of no tenant are handled side by side (or retried): the first
+    rename may arrive last."""
+    service = await flow.service()
+    app = await flow.application(service["id"], headers=api.other)
+    await flow.price_list(app["id"], service["contents"][0]["id"], "40.00", "2016-04-01", headers=api.other)
+    await flow.submit(app["id"], headers=api.other)
+    renamed = datetime.now(UTC) + timedelta(minutes=1)
+    for name, at in (("Toinen Hoiva Oy", renamed), ("Tonen Hoiva Oy", renamed - timedelta(seconds=20))):
+        await InMemoryTransport(api.broker).publish(Envelope(
+            type="registry.provider.renamed", payload={"provider_id": "prov-other", "name": name}, occurred_at=at),
+            {}, timeout=1)
+        await api.broker.drain()
+    queue = (await api.client.get("/v1/tenants/kouvola/applications/queue", headers=api.officer)).json()
+    assert [a["provider_name"] for a in queue["items"]] == ["Toinen Hoiva Oy"]
 
 
 async def test_returned_change_is_completed_and_resent_while_the_approval_stands(api: Api, flow: Flow) -> None:

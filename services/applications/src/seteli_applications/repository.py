@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from seteli_common.sql import upsert as _upsert
@@ -44,11 +44,13 @@ async def upsert_provider(session: AsyncSession, values: Row, sites: list[Row]) 
         await _upsert(session, provider_sites, site, ["id"])
 
 
-async def rename_provider(session: AsyncSession, provider_id: str, name: str, at: Any) -> bool:
-    """False when the provider is not known here (yet)."""
-    result = await session.execute(update(providers).where(providers.c.id == provider_id)
+async def rename_provider(session: AsyncSession, provider_id: str, name: str, at: datetime) -> bool:
+    """The company's name as stated at `at`, unless a newer statement is kept already (an older rename heard
+    late changes nothing). False when the provider is not known here (yet)."""
+    at = at.astimezone(UTC)
+    result = await session.execute(update(providers).where(providers.c.id == provider_id, providers.c.updated_at <= at)
                                    .values(name=name, updated_at=at))
-    return bool(getattr(result, "rowcount", 0))
+    return bool(getattr(result, "rowcount", 0)) or await get_provider(session, provider_id) is not None
 
 
 async def upsert_provider_site(session: AsyncSession, site: Row) -> None:
