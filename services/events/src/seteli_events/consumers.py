@@ -5,7 +5,7 @@ Every handler takes the tenant from the envelope and writes only that tenant's r
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date
 
 from seteli_common.clock import Clock, SystemClock, today_in_helsinki
 from seteli_common.messaging.consumer import MessageContext, PermanentError, Subscription, TransientError
@@ -67,6 +67,8 @@ async def service_defined(ctx: MessageContext, p: ServiceDefinedIn, clock: Clock
     end and is not settled yet is clipped to the day before it (service/validity_clipping.py), whether it was
     recorded before the end was known or after."""
     tenant_id = _tenant(ctx)
+    if await repo.newer_service_definition_kept(ctx.session, tenant_id, p.service_id, ctx.envelope.occurred_at):
+        return  # an older definition heard late: the newer one (its contents, ends and clipping) stands
     scheduled = [{"effective_from": v.effective_from, "contents": v.contents} for v in p.scheduled]
     old = await repo.service_row(ctx.session, tenant_id, p.service_id)
     kept = past_versions(old, {v.effective_from for v in p.scheduled}, today_in_helsinki(clock))
@@ -85,6 +87,7 @@ async def service_defined(ctx: MessageContext, p: ServiceDefinedIn, clock: Clock
             "calendar": p.calendar,
             # the contents from each later date: an event is valued by those of its day, whenever recorded
             "versions": [*kept, *scheduled] or None,
+            "defined_at": ctx.envelope.occurred_at.astimezone(UTC),
         },
     )
     ended = {c["content_id"] for v in [p.contents, *(v.contents for v in p.scheduled)] for c in v

@@ -64,6 +64,8 @@ services = Table(
     # the service's scheduled versions (applications' `scheduled`): [{effective_from, contents}] by date; the
     # contents of a day are those of the latest version from on or before it, else `contents`
     Column("versions", JSON),
+    # when applications stated this definition: an older one heard later changes nothing
+    Column("defined_at", DateTime(timezone=True)),
 )
 
 price_lists = Table(

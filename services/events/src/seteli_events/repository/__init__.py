@@ -151,6 +151,15 @@ async def service_row(session: AsyncSession, tenant_id: str, service_id: str) ->
     return await _one(session, services, tenant_id, service_id)
 
 
+async def newer_service_definition_kept(session: AsyncSession, tenant_id: str, service_id: str, at: datetime) -> bool:
+    """Whether the service kept here was stated after `at`; the row is locked, so that two definitions handled
+    side by side are applied one after the other."""
+    at = at.astimezone(UTC)
+    query = (select(services.c.defined_at.is_not(None) & (services.c.defined_at > at))
+             .where(services.c.tenant_id == tenant_id, services.c.id == service_id).with_for_update())
+    return bool((await session.execute(query)).scalar_one_or_none())
+
+
 async def lock_voucher_content(session: AsyncSession, tenant_id: str, voucher_content_id: str) -> None:
     """Serialise writers of one voucher content, so overlap and over-limit checks see each other."""
     await session.execute(
