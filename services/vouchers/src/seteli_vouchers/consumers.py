@@ -3,7 +3,7 @@ approvals, price lists, recorded events (which open vouchers and make clients vi
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date
 from decimal import Decimal
 from typing import Any
 
@@ -104,6 +104,9 @@ def subscriptions(clock: Clock | None = None, settings: VouchersSettings | None 
     @applications.on("applications.service.defined", model=ServiceDefinedIn)
     async def service_defined(ctx: MessageContext, p: ServiceDefinedIn) -> None:
         tenant_id = _tenant(ctx, p)
+        at = ctx.envelope.occurred_at
+        if await repo.newer_service_definition_kept(ctx.session, tenant_id, p.service_id, at):
+            return  # an older definition heard late: the newer one (its contents and their ends) stands
         await repo.upsert(
             ctx.session,
             services,
@@ -114,6 +117,7 @@ def subscriptions(clock: Clock | None = None, settings: VouchersSettings | None 
                 "name_sv": p.name_sv,
                 "kind": p.kind,
                 "auto_recording": p.auto_recording,
+                "defined_at": at.astimezone(UTC),
             },
             ["tenant_id", "id"],
         )

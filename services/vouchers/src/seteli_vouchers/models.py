@@ -90,6 +90,8 @@ services = Table(
     Column("name_sv", String(200), nullable=False),
     Column("kind", String(20), nullable=False),  # voucher | purchased
     Column("auto_recording", Boolean, nullable=False, server_default="0"),
+    # when applications stated this definition: an older one heard later changes nothing
+    Column("defined_at", DateTime(timezone=True)),
 )
 
 service_contents = Table(
