@@ -121,6 +121,8 @@ provider_attachments = Table(
     Column("provider_id", String(36), nullable=False, index=True),
     Column("type", String(100), nullable=False),
     Column("valid_until", Date),
+    # removed in the registry: kept as a mark so that its addition (or expiry) heard later does not bring it back
+    Column("removed", Boolean, nullable=False, server_default="0"),
 )
 
 new_bookings = Table(

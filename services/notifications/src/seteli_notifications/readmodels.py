@@ -137,7 +137,8 @@ def subscribe_pending_work(sub: Subscription) -> None:
 
     @sub.on("registry.attachment.removed", model=AttachmentFact)
     async def attachment_removed(ctx: MessageContext, p: AttachmentFact) -> None:
-        await repo.remove_provider_attachment(ctx.session, p.attachment_id)
+        await repo.remove_provider_attachment(ctx.session, {"id": p.attachment_id, "provider_id": p.provider_id,
+                                                            "type": p.type, "valid_until": p.valid_until})
 
     @sub.on("vouchers.booking.made", model=BookingMade)
     async def booking_made(ctx: MessageContext, p: BookingMade) -> None:

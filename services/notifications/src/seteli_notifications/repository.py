@@ -218,17 +218,20 @@ async def pending_work_of(session: AsyncSession, provider_id: str, since: date) 
 
 
 async def save_provider_attachment(session: AsyncSession, values: dict[str, Any]) -> None:
-    await upsert(session, provider_attachments, values, ["id"])
+    """An attachment added or expired; one removed already stays removed, whichever was heard first."""
+    await upsert(session, provider_attachments, values, ["id"], where=provider_attachments.c.removed.is_(False))
 
 
-async def remove_provider_attachment(session: AsyncSession, attachment_id: str) -> None:
-    await session.execute(delete(provider_attachments).where(provider_attachments.c.id == attachment_id))
+async def remove_provider_attachment(session: AsyncSession, values: dict[str, Any]) -> None:
+    """Kept as removed (its key taken), so that its addition heard later, or handled side by side with this,
+    cannot bring it back."""
+    await upsert(session, provider_attachments, {**values, "removed": True}, ["id"])
 
 
 async def attachments_running_out(session: AsyncSession, provider_id: str, until: date) -> list[dict[str, Any]]:
     """The provider's attachments valid until ``until`` at the latest (expired ones included), soonest first."""
     query = (select(provider_attachments)
-             .where(provider_attachments.c.provider_id == provider_id,
+             .where(provider_attachments.c.provider_id == provider_id, provider_attachments.c.removed.is_(False),
                     provider_attachments.c.valid_until.is_not(None), provider_attachments.c.valid_until <= until)
              .order_by(provider_attachments.c.valid_until, provider_attachments.c.id))
     return [dict(r) for r in (await session.execute(query)).mappings()]
@@ -263,7 +266,8 @@ async def digest_providers_with_pending_work(session: AsyncSession, *, work_sinc
     out, or new bookings."""
     found = union(
         select(pending_work.c.provider_id).where(pending_work.c.day >= work_since),
-        select(provider_attachments.c.provider_id).where(provider_attachments.c.valid_until.is_not(None),
+        select(provider_attachments.c.provider_id).where(provider_attachments.c.removed.is_(False),
+                                                         provider_attachments.c.valid_until.is_not(None),
                                                          provider_attachments.c.valid_until <= expiring_until),
         select(new_bookings.c.provider_id).where(new_bookings.c.made_on >= bookings_since),
     ).subquery()
