@@ -44,3 +44,20 @@ async def test_an_older_company_name_heard_after_a_newer_one_is_not_the_name_mai
         "booking_id": "b-1", "commitment_number": "2016-00042", "provider_id": "p-sv", "producer_part": "site:s-sv",
         "notification_email": "jour@solsidan.fi"}, tenant_id="porvoo")
     assert "hos Vårdhem Solsidan Abp (Solsidan Borgå)" in text(only(h, "jour@solsidan.fi"))
+
+
+async def test_an_admin_passivated_before_their_creation_is_heard_gets_no_tenant_notices(harness: Harness) -> None:
+    """A tenant admin created by mistake and passivated at once; the passivation (a fact of no tenant) was
+    handled before the creation (the tenant's, retried)."""
+    h = harness
+    await h.directory()
+    await h.publish("registry.user.passivated", {"user_id": "u-wrong"})
+    await h.publish("registry.user.created", {"user_id": "u-wrong", "email": "vaara@kouvola.fi",
+                                              "role": "tenant_admin", "tenant_id": "kouvola"}, tenant_id="kouvola")
+    await h.publish("registry.user.created", {"user_id": "u-k", "email": "paakayttaja@kouvola.fi",
+                                              "role": "tenant_admin", "tenant_id": "kouvola"}, tenant_id="kouvola")
+    await h.publish("events.feedback.given", {"provider_id": "p-fi", "producer_part": "site:s-fi",
+                                              "feedback_id": "f1", "kind": "complaint", "needs_reply": False},
+                    tenant_id="kouvola")
+    assert only(h, "paakayttaja@kouvola.fi")["Subject"] == "Uusi reklamaatio: Hoivakoti Päivänsäde Oy"
+    assert h.smtp.to("vaara@kouvola.fi") == []

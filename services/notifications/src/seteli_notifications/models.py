@@ -45,6 +45,13 @@ tenant_admins = Table(
     Column("language", String(2), nullable=False),
 )
 
+# Users the registry passivated (registry.user.passivated, a fact of no tenant): kept so that their creation,
+# heard later or handled side by side, never makes them a recipient again.
+passive_users = Table(
+    "passive_users", metadata,
+    Column("user_id", String(36), primary_key=True),
+)
+
 providers = Table(
     "providers", metadata,
     Column("id", String(36), primary_key=True),

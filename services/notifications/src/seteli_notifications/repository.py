@@ -16,6 +16,7 @@ from .models import (
     employees,
     messages,
     new_bookings,
+    passive_users,
     pending_work,
     pending_work_days,
     provider_attachments,
@@ -46,13 +47,17 @@ async def set_tenant_languages(session: AsyncSession, tenant_id: str, languages:
 
 
 async def tenant_admin_emails(session: AsyncSession, tenant_id: str) -> list[str]:
-    query = select(tenant_admins.c.email).where(tenant_admins.c.tenant_id == tenant_id) \
+    """The tenant admins' addresses, a passivated one never (whichever of its facts was heard first)."""
+    passive = select(passive_users.c.user_id).where(passive_users.c.user_id == tenant_admins.c.user_id).exists()
+    query = select(tenant_admins.c.email).where(tenant_admins.c.tenant_id == tenant_id, ~passive) \
         .order_by(tenant_admins.c.email)
     return list((await session.execute(query)).scalars())
 
 
 async def remove_tenant_admin(session: AsyncSession, user_id: str) -> None:
+    """The user is passive: no longer a tenant admin, and kept as passive for a creation heard after this."""
     await session.execute(delete(tenant_admins).where(tenant_admins.c.user_id == user_id))
+    await upsert(session, passive_users, {"user_id": user_id}, ["user_id"])
 
 
 async def get_provider(session: AsyncSession, provider_id: str) -> dict[str, Any] | None:
