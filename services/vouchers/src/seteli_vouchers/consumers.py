@@ -31,7 +31,7 @@ from .contracts import (
     TenantFact,
     UnitsChangedIn,
 )
-from .models import approvals, price_lists, providers, recorded_events, service_contents, services, tenants
+from .models import price_lists, providers, recorded_events, service_contents, services, tenants
 from .service import VouchersContext
 
 
@@ -140,9 +140,8 @@ def subscriptions(clock: Clock | None = None, settings: VouchersSettings | None 
 
     @applications.on("applications.application.approved", model=ApplicationApprovedIn)
     async def application_approved(ctx: MessageContext, p: ApplicationApprovedIn) -> None:
-        await repo.upsert(
+        await repo.save_approval(
             ctx.session,
-            approvals,
             {
                 "tenant_id": _tenant(ctx, p),
                 "service_id": p.service_id,
@@ -150,7 +149,7 @@ def subscriptions(clock: Clock | None = None, settings: VouchersSettings | None 
                 "application_id": p.application_id,
                 "site_ids": list(p.site_ids or []),
             },
-            ["tenant_id", "service_id", "provider_id"],
+            ctx.envelope.occurred_at,
         )
 
     @applications.on("applications.pricelist.approved", model=PriceListApprovedIn)

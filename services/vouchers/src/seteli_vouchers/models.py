@@ -115,6 +115,8 @@ approvals = Table(
     Column("provider_id", String(36), primary_key=True),
     Column("application_id", String(64), nullable=False),
     Column("site_ids", JSON, nullable=False),
+    # when applications stated the approval (a change republishes every site): an older one heard later is ignored
+    Column("approved_at", DateTime(timezone=True)),
 )
 
 price_lists = Table(

@@ -63,6 +63,14 @@ async def newer_service_definition_kept(session: AsyncSession, tenant_id: str, s
     return bool((await session.execute(q)).scalar_one_or_none())
 
 
+async def save_approval(session: AsyncSession, row: Row, approved_at: datetime) -> None:
+    """A provider's approval in a service (every site approved so far) as stated at `approved_at`, unless a
+    newer statement is kept already (an older one heard late changes nothing)."""
+    at = approved_at.astimezone(UTC)
+    await upsert(session, approvals, {**row, "approved_at": at}, ["tenant_id", "service_id", "provider_id"],
+                 where=or_(approvals.c.approved_at.is_(None), approvals.c.approved_at <= at))
+
+
 async def service_content_map(session: AsyncSession, tenant_id: str, service_id: str) -> dict[str, Row]:
     q = select(service_contents).where(
         service_contents.c.tenant_id == tenant_id, service_contents.c.service_id == service_id
