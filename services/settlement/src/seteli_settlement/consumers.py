@@ -77,7 +77,7 @@ def directory(clock: Clock | None = None) -> Subscription:
 
     @sub.on("applications.service.defined", model=ServiceDefinedIn)
     async def service_defined(ctx: MessageContext, p: ServiceDefinedIn) -> None:
-        await dir_uc.define_service(uc(ctx), _tenant(ctx, p), p)
+        await dir_uc.define_service(uc(ctx), _tenant(ctx, p), p, ctx.envelope.occurred_at)
 
     return sub
 

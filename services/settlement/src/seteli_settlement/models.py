@@ -98,6 +98,8 @@ services = Table(
     Column("name_sv", String(200), nullable=False),
     Column("contents", JSON, nullable=False),  # [{content_id, name_fi, name_sv, unit, client_pays}]
     Column("calendar", JSON),  # {provider_deadline_day, approval_deadline_day, transfer_day}
+    # when applications stated this definition: an older one heard later changes nothing
+    Column("defined_at", DateTime(timezone=True)),
     PrimaryKeyConstraint("tenant_id", "id"),
 )
 

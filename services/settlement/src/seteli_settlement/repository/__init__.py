@@ -133,8 +133,11 @@ async def provider_sites(session: AsyncSession, provider_id: str) -> dict[str, R
     return {r["id"]: dict(r) for r in rows}
 
 
-async def upsert_service(session: AsyncSession, values: Row) -> None:
-    await _upsert(session, services, values, ["tenant_id", "id"])
+async def upsert_service(session: AsyncSession, values: Row, defined_at: datetime) -> None:
+    """A service as stated at `defined_at`, unless a newer definition is kept already."""
+    at = defined_at.astimezone(UTC)
+    await _upsert(session, services, {**values, "defined_at": at}, ["tenant_id", "id"],
+                  where=services.c.defined_at.is_(None) | (services.c.defined_at <= at))
 
 
 async def tenant_services(session: AsyncSession, tenant_id: str) -> list[Row]:

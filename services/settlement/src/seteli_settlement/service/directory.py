@@ -108,7 +108,9 @@ async def change_billing(ctx: ServiceContext, p: BillingChangedIn, occurred_at: 
         await repo.set_provider_billing(ctx.session, p.provider_id, billing)
 
 
-async def define_service(ctx: ServiceContext, tenant_id: str, p: ServiceDefinedIn) -> None:
+async def define_service(ctx: ServiceContext, tenant_id: str, p: ServiceDefinedIn, occurred_at: datetime) -> None:
+    """The service's names, contents and calendar; of two definitions the one stated last wins, whatever order
+    they arrive in."""
     await repo.upsert_service(
         ctx.session,
         {
@@ -119,4 +121,5 @@ async def define_service(ctx: ServiceContext, tenant_id: str, p: ServiceDefinedI
             "contents": list(p.contents or []),
             "calendar": p.calendar,
         },
+        occurred_at,
     )
