@@ -61,3 +61,22 @@ async def test_an_admin_passivated_before_their_creation_is_heard_gets_no_tenant
                     tenant_id="kouvola")
     assert only(h, "paakayttaja@kouvola.fi")["Subject"] == "Uusi reklamaatio: Hoivakoti Päivänsäde Oy"
     assert h.smtp.to("vaara@kouvola.fi") == []
+
+
+async def test_an_older_language_setting_heard_after_a_newer_one_does_not_choose_the_mail_languages(
+        harness: Harness) -> None:
+    h = harness
+    await h.directory()
+    await h.publish("registry.user.created", {"user_id": "u-k", "email": "paakayttaja@kouvola.fi",
+                                              "role": "tenant_admin", "tenant_id": "kouvola"}, tenant_id="kouvola")
+    changed = datetime.now(UTC) + timedelta(minutes=1)
+    setting = {"tenant_id": "kouvola", "payer_iban": "FI2112345600000785", "payer_bic": "NDEAFIHH"}
+    await h.publish("registry.tenant.changed", {**setting, "languages": ["fi", "sv"]}, tenant_id="kouvola",
+                    occurred_at=changed)
+    await h.publish("registry.tenant.changed", {**setting, "languages": ["fi"]}, tenant_id="kouvola",
+                    occurred_at=changed - timedelta(seconds=20))
+    await h.publish("events.feedback.given", {"provider_id": "p-fi", "producer_part": "site:s-fi",
+                                              "feedback_id": "f1", "kind": "complaint", "needs_reply": False},
+                    tenant_id="kouvola")
+    body = text(only(h, "paakayttaja@kouvola.fi")).lower()
+    assert "reklamaatio" in body and "reklamation" in body  # in Finnish and in Swedish, as the tenant set last

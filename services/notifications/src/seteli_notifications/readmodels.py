@@ -37,7 +37,8 @@ def subscribe(sub: Subscription) -> None:
 
     @sub.on("registry.tenant.changed", model=TenantChanged)
     async def tenant_changed(ctx: MessageContext, p: TenantChanged) -> None:
-        # Mail is written in the languages the tenant serves in; applied after the tenant's creation.
+        # Mail is written in the languages the tenant serves in; applied after the tenant's creation, and of two
+        # changes the one stated last wins, whatever order they arrive in.
         if not await repo.set_tenant_languages(ctx.session, p.tenant_id, p.languages, ctx.envelope.occurred_at):
             raise TransientError("tenant not known yet")
 

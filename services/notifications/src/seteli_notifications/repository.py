@@ -38,12 +38,15 @@ async def set_tenant_notification_email(session: AsyncSession, tenant_id: str, e
     await session.execute(update(tenants).where(tenants.c.id == tenant_id).values(notification_email=email))
 
 
-async def set_tenant_languages(session: AsyncSession, tenant_id: str, languages: list[str], at: Any) -> bool:
-    """False when the tenant is not known here (yet)."""
+async def set_tenant_languages(session: AsyncSession, tenant_id: str, languages: list[str], at: datetime) -> bool:
+    """The tenant's languages as stated at `at`, unless a newer statement is kept already (an older change heard
+    late changes nothing). False when the tenant is not known here (yet)."""
+    at = at.astimezone(UTC)
     result = await session.execute(
-        update(tenants).where(tenants.c.id == tenant_id).values(languages=languages, updated_at=at)
+        update(tenants).where(tenants.c.id == tenant_id, tenants.c.updated_at <= at)
+        .values(languages=languages, updated_at=at)
     )
-    return bool(getattr(result, "rowcount", 0))
+    return bool(getattr(result, "rowcount", 0)) or await get_tenant(session, tenant_id) is not None
 
 
 async def tenant_admin_emails(session: AsyncSession, tenant_id: str) -> list[str]:
