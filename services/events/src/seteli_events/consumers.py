@@ -158,7 +158,7 @@ async def voucher_closed(ctx: MessageContext, p: VoucherClosedIn, clock: Clock) 
     tenant_id = _tenant(ctx)
     if not await repo.voucher_known(ctx.session, tenant_id, p.voucher_id):
         raise TransientError("voucher not known yet")
-    await repo.set_voucher_valid_until(ctx.session, tenant_id, p.voucher_id, p.valid_until)
+    await repo.shorten_voucher_validity(ctx.session, tenant_id, p.voucher_id, p.valid_until)
     booked = await repo.booking_ids_of_voucher(ctx.session, tenant_id, p.voucher_id)
     await clip_to_validity(EventsContext(ctx.session, ctx.outbox, clock, tenant_id=tenant_id), booked)
 

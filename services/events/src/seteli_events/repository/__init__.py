@@ -614,10 +614,19 @@ async def booking_known(session: AsyncSession, tenant_id: str, booking_id: str) 
     return await _one(session, bookings, tenant_id, booking_id) is not None
 
 
-async def set_voucher_valid_until(
-    session: AsyncSession, tenant_id: str, voucher_id: str, valid_until: date | None
-) -> None:
-    await _update(session, vouchers, tenant_id, voucher_id, {"valid_until": valid_until})
+async def shorten_voucher_validity(session: AsyncSession, tenant_id: str, voucher_id: str,
+                                   valid_until: date | None) -> None:
+    """The voucher is valid until `valid_until` at the latest: a close only ever shortens the validity (vouchers
+    closes with the earlier of the two ends), so a close heard after a later one never lengthens it again (nor
+    one without an end)."""
+    if valid_until is None:
+        return
+    await session.execute(
+        update(vouchers)
+        .where(vouchers.c.tenant_id == tenant_id, vouchers.c.id == voucher_id,
+               or_(vouchers.c.valid_until.is_(None), vouchers.c.valid_until > valid_until))
+        .values(valid_until=valid_until)
+    )
 
 
 async def end_booking(session: AsyncSession, tenant_id: str, booking_id: str, ended_on: date) -> None:
