@@ -80,3 +80,23 @@ async def test_an_older_language_setting_heard_after_a_newer_one_does_not_choose
                     tenant_id="kouvola")
     body = text(only(h, "paakayttaja@kouvola.fi")).lower()
     assert "reklamaatio" in body and "reklamation" in body  # in Finnish and in Swedish, as the tenant set last
+
+
+async def test_a_tenant_admin_made_an_officer_gets_no_more_tenant_notices_and_a_new_admin_does(
+        harness: Harness) -> None:
+    h = harness
+    await h.directory()
+    for user_id, email in (("u-old", "vanha@kouvola.fi"), ("u-k", "paakayttaja@kouvola.fi")):
+        await h.publish("registry.user.created", {"user_id": user_id, "email": email, "role": "tenant_admin",
+                                                  "tenant_id": "kouvola"}, tenant_id="kouvola")
+    await h.publish("registry.user.role_changed", {"user_id": "u-old", "email": "vanha@kouvola.fi",
+                                                   "role": "tenant_officer", "tenant_id": "kouvola"},
+                    tenant_id="kouvola")
+    await h.publish("registry.user.role_changed", {"user_id": "u-new", "email": "uusi@kouvola.fi",
+                                                   "role": "tenant_admin", "tenant_id": "kouvola", "language": "sv"},
+                    tenant_id="kouvola")
+    await h.publish("events.feedback.given", {"provider_id": "p-fi", "producer_part": "site:s-fi",
+                                              "feedback_id": "f1", "kind": "complaint", "needs_reply": False},
+                    tenant_id="kouvola")
+    assert h.smtp.to("vanha@kouvola.fi") == []
+    assert only(h, "paakayttaja@kouvola.fi") and only(h, "uusi@kouvola.fi")

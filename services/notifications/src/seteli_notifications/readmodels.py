@@ -21,6 +21,7 @@ from .contracts import (
     TenantCreated,
     UserCreated,
     UserPassivated,
+    UserRoleChanged,
 )
 from .domain import language_of
 from .models import providers, services, tenant_admins, tenants
@@ -105,6 +106,17 @@ def subscribe(sub: Subscription) -> None:
 
     for event_type in ("registry.employee.added", "registry.employee.changed", "registry.employee.removed"):
         sub.on(event_type, model=EmployeeChanged)(employee_changed)
+
+    @sub.on("registry.user.role_changed", model=UserRoleChanged)
+    async def user_role_changed(ctx: MessageContext, p: UserRoleChanged) -> None:
+        # A new tenant admin gets the tenant's notices from now on; one made an officer no longer does.
+        tenant_id = ctx.tenant_id or p.tenant_id
+        if p.role == "tenant_admin":
+            await repo.upsert(ctx.session, tenant_admins, {
+                "tenant_id": tenant_id, "user_id": p.user_id, "email": p.email,
+                "language": language_of(p.language)}, ["tenant_id", "user_id"])
+        else:
+            await repo.remove_tenant_admin_role(ctx.session, tenant_id, p.user_id)
 
     @sub.on("registry.user.passivated", model=UserPassivated)
     async def user_passivated(ctx: MessageContext, p: UserPassivated) -> None:

@@ -57,6 +57,12 @@ async def tenant_admin_emails(session: AsyncSession, tenant_id: str) -> list[str
     return list((await session.execute(query)).scalars())
 
 
+async def remove_tenant_admin_role(session: AsyncSession, tenant_id: str, user_id: str) -> None:
+    """The user is no longer one of the tenant's admins (still its staff: not passive)."""
+    await session.execute(delete(tenant_admins).where(tenant_admins.c.tenant_id == tenant_id,
+                                                      tenant_admins.c.user_id == user_id))
+
+
 async def remove_tenant_admin(session: AsyncSession, user_id: str) -> None:
     """The user is passive: no longer a tenant admin, and kept as passive for a creation heard after this."""
     await session.execute(delete(tenant_admins).where(tenant_admins.c.user_id == user_id))
