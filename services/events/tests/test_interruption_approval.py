@@ -166,3 +166,14 @@ async def test_an_older_setting_heard_after_a_newer_one_does_not_hold_interrupti
     interruption = await _interruption(h)
     assert interruption["approval"] is None
     assert [f["interruption_id"] for f in await h.published("events.interruption.finalised")] == [interruption["id"]]
+
+
+async def test_a_setting_whose_envelope_names_another_tenant_is_dead_lettered_and_changes_nothing(
+        seeded: Harness) -> None:
+    h = seeded
+    await h.feed("registry.tenant.changed", {"tenant_id": T, "languages": ["fi"], "payer_iban": "FI2112345600000785",
+                                             "payer_bic": "NDEAFIHH", "interruptions_need_approval": True},
+                 tenant_id="lahti")
+    reasons = [d.reason for q in h.broker.queues.values() for d in q.dead]
+    assert len(reasons) == 1 and "tenant" in reasons[0]
+    assert (await _interruption(h))["approval"] is None

@@ -76,3 +76,14 @@ async def test_an_older_service_calendar_heard_after_a_newer_one_does_not_move_t
     await harness.event("e-1", "2016-03-01", "2016-03-03")
     preview = await harness.run("2016-03", dry_run=True)
     assert preview["calendar"]["transfer_date"] == "2016-04-06"
+
+
+async def test_a_change_whose_envelope_names_another_tenant_is_dead_lettered_and_changes_nothing(
+        harness: Any) -> None:
+    await harness.seed()
+    await harness.deliver(Envelope(type="registry.tenant.changed", tenant_id="lahti", payload=NEW_ACCOUNT))
+    reasons = [d.reason for q in harness.broker.queues.values() for d in q.dead]
+    assert len(reasons) == 1 and "tenant" in reasons[0]
+    await harness.event("e-1", "2016-03-01", "2016-03-03")
+    run = await harness.run("2016-03")
+    assert await payer_iban(harness, run["id"]) == "FI4950009420028730"

@@ -36,13 +36,21 @@ def _tenant(ctx: MessageContext) -> str:
     return ctx.tenant_id
 
 
+def _tenant_named(ctx: MessageContext, tenant_id: str | None) -> str:
+    """The tenant a registry fact about a tenant names, which must be the envelope's: a message never changes
+    another tenant's settings (a PermanentError: dead-lettered with the reason)."""
+    if ctx.tenant_id and tenant_id and tenant_id != ctx.tenant_id:
+        raise PermanentError(f"{ctx.envelope.type}: envelope tenant differs from the tenant named")
+    return tenant_id or _tenant(ctx)
+
+
 read_models = Subscription("read-models")
 settlement = Subscription("settlement")
 
 
 @read_models.on("registry.tenant.created", model=TenantCreatedIn)
 async def tenant_created(ctx: MessageContext, p: TenantCreatedIn) -> None:
-    tenant_id = p.tenant_id or _tenant(ctx)
+    tenant_id = _tenant_named(ctx, p.tenant_id)
     await repo.save_tenant(ctx.session, tenant_id, {"name_fi": p.name_fi, "name_sv": p.name_sv})
 
 
@@ -50,7 +58,7 @@ async def tenant_changed(ctx: MessageContext, p: TenantChangedIn, clock: Clock) 
     """Whether finalised interruptions wait for an officer's approval; turned off, those waiting are
     released as approved (sent to settlement now). Of two changes the one stated last wins, whatever the order
     they arrive in."""
-    tenant_id = p.tenant_id or _tenant(ctx)
+    tenant_id = _tenant_named(ctx, p.tenant_id)
     before = await repo.set_interruptions_need_approval(ctx.session, tenant_id, p.interruptions_need_approval,
                                                         ctx.envelope.occurred_at)
     if before is None:

@@ -51,6 +51,8 @@ def directory(clock: Clock | None = None) -> Subscription:
 
     @sub.on("registry.tenant.changed", model=TenantChangedIn)
     async def tenant_changed(ctx: MessageContext, p: TenantChangedIn) -> None:
+        if ctx.envelope.tenant_id and ctx.envelope.tenant_id != p.tenant_id:
+            raise PermanentError("envelope tenant differs from the tenant changed")  # never another's payer account
         if not await dir_uc.change_tenant(uc(ctx), p, ctx.envelope.occurred_at):
             raise TransientError("tenant not known yet")
 
