@@ -4,7 +4,11 @@ before the company itself. The newest statement wins; nothing heard early is los
 
 from __future__ import annotations
 
+import base64
 from datetime import UTC, datetime, timedelta
+
+from seteli_common.messaging.envelope import Envelope
+from seteli_common.messaging.memory import InMemoryTransport
 
 from .conftest import Harness
 from .test_messages import only, text
@@ -100,3 +104,39 @@ async def test_a_tenant_admin_made_an_officer_gets_no_more_tenant_notices_and_a_
                     tenant_id="kouvola")
     assert h.smtp.to("vanha@kouvola.fi") == []
     assert only(h, "paakayttaja@kouvola.fi") and only(h, "uusi@kouvola.fi")
+
+
+BILLING_OFF = {"provider_id": "p-fi", "site_id": None, "billing": {
+    "iban": "FI2112345600000785", "bic": "NDEAFIHH", "email": "laskutus@paivansade.fi", "pdf_by_email": False}}
+
+
+async def _specification(h: Harness, payment_id: str) -> None:
+    await h.publish("settlement.specification.ready", {
+        "payment_id": payment_id, "provider_id": "p-fi", "language": "fi", "email": None, "month": "2016-02",
+        "pdf_base64": base64.b64encode(b"%PDF-1.4\n%%EOF\n").decode()}, tenant_id="kouvola")
+
+
+async def test_a_billing_change_heard_before_the_company_is_kept_for_it(harness: Harness) -> None:
+    """The company turned the specification by email off right after registering; the change arrived first."""
+    h = harness
+    for tenant in (h.tenant, h.bilingual_tenant):
+        await h.publish("registry.tenant.created", tenant)
+    stated = datetime.now(UTC)
+    early = Envelope(type="registry.provider.billing_changed", tenant_id=None, payload=BILLING_OFF,
+                     occurred_at=stated + timedelta(seconds=20))
+    await InMemoryTransport(h.broker).publish(early, {}, timeout=1)
+    await h.publish("registry.provider.registered", h.provider_fi, occurred_at=stated)
+    await h.publish("registry.provider.registered", h.provider_sv)
+    await _specification(h, "pay-1")
+    assert h.smtp.to("laskutus@paivansade.fi") == []  # not asked for by email: skipped
+
+
+async def test_an_older_billing_change_heard_after_a_newer_one_does_not_decide_the_pdf(harness: Harness) -> None:
+    h = harness
+    await h.directory()
+    changed = datetime.now(UTC) + timedelta(minutes=1)
+    await h.publish("registry.provider.billing_changed", BILLING_OFF, occurred_at=changed)
+    await h.publish("registry.provider.billing_changed", {**BILLING_OFF, "billing": {
+        **BILLING_OFF["billing"], "pdf_by_email": True}}, occurred_at=changed - timedelta(seconds=20))
+    await _specification(h, "pay-1")
+    assert h.smtp.to("laskutus@paivansade.fi") == []

@@ -63,6 +63,8 @@ providers = Table(
     # Pending-action notices collected into one mail a day instead of one mail per item.
     Column("daily_digest", Boolean, nullable=False, server_default="0"),
     Column("updated_at", DateTime(timezone=True), nullable=False),
+    # when the registry stated the billing address and PDF choice kept: an older change heard later is ignored
+    Column("billing_stated_at", DateTime(timezone=True)),
 )
 
 sites = Table(

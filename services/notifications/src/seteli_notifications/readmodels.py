@@ -49,7 +49,7 @@ def subscribe(sub: Subscription) -> None:
             "id": p.provider_id, "name": p.name, "language": language_of(p.language), "email": p.email,
             "billing_email": p.billing.email if p.billing else None,
             "pdf_by_email": p.billing.pdf_by_email if p.billing else True,
-            "updated_at": ctx.envelope.occurred_at,
+            "updated_at": ctx.envelope.occurred_at, "billing_stated_at": ctx.envelope.occurred_at,
         }
         if p.daily_digest is not None:
             values["daily_digest"] = p.daily_digest
@@ -71,13 +71,16 @@ def subscribe(sub: Subscription) -> None:
 
     @sub.on("registry.provider.billing_changed", model=BillingChanged)
     async def billing_changed(ctx: MessageContext, p: BillingChanged) -> None:
+        # The newest statement wins. A company's change heard before the company waits for it (retried); a site's
+        # is also in the registry.site.changed sent with it, which brings it to a site not known yet.
         email = p.billing.email if p.billing else None
         pdf = p.billing.pdf_by_email if p.billing else None
+        at = ctx.envelope.occurred_at
         if p.site_id:
-            await repo.update_site(ctx.session, p.site_id, billing_email=email, pdf_by_email=pdf)
-        else:
-            await repo.update_provider(ctx.session, p.provider_id, billing_email=email,
-                                       pdf_by_email=True if pdf is None else pdf)
+            await repo.set_site_billing(ctx.session, p.site_id, {"billing_email": email, "pdf_by_email": pdf}, at)
+        elif not await repo.set_provider_billing(ctx.session, p.provider_id, {
+                "billing_email": email, "pdf_by_email": True if pdf is None else pdf}, at):
+            raise TransientError("provider not known yet")
 
     @sub.on("registry.user.created", model=UserCreated)
     async def user_created(ctx: MessageContext, p: UserCreated) -> None:

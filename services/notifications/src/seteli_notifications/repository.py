@@ -111,6 +111,25 @@ async def save_site(session: AsyncSession, row: dict[str, Any], stated_at: datet
                  where=or_(sites.c.stated_at.is_(None), sites.c.stated_at <= at))
 
 
+async def set_provider_billing(session: AsyncSession, provider_id: str, values: dict[str, Any], at: datetime) -> bool:
+    """The company's billing address and PDF choice as stated at `at`, unless a newer statement is kept already.
+    False when the provider is not known here (yet)."""
+    at = at.astimezone(UTC)
+    result = await session.execute(
+        update(providers).where(providers.c.id == provider_id,
+                                or_(providers.c.billing_stated_at.is_(None), providers.c.billing_stated_at <= at))
+        .values(**values, billing_stated_at=at))
+    return bool(getattr(result, "rowcount", 0)) or await get_provider(session, provider_id) is not None
+
+
+async def set_site_billing(session: AsyncSession, site_id: str, values: dict[str, Any], at: datetime) -> None:
+    """A site's billing as stated at `at`, unless the site kept was stated later."""
+    at = at.astimezone(UTC)
+    await session.execute(update(sites).where(sites.c.id == site_id,
+                                              or_(sites.c.stated_at.is_(None), sites.c.stated_at <= at))
+                          .values(**values, stated_at=at))
+
+
 async def update_site(session: AsyncSession, site_id: str, **values: Any) -> None:
     await session.execute(update(sites).where(sites.c.id == site_id).values(**values))
 
