@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from seteli_common.clock import Clock, SystemClock
-from seteli_common.messaging.consumer import MessageContext, PermanentError, Subscription
+from seteli_common.messaging.consumer import MessageContext, PermanentError, Subscription, TransientError
 
 from . import access_repository as access_repo
 from . import grants
@@ -19,6 +19,7 @@ from .contracts import (
     ClientDataReadIn,
     CreditIn,
     EmployeeIn,
+    EventDecidedIn,
     EventDeletedIn,
     EventRecordedIn,
     EventsClientDataReadIn,
@@ -196,10 +197,13 @@ def subscriptions(clock: Clock | None = None, settings: VouchersSettings | None 
             "amount_tenant": p.amount_tenant if p.amount_tenant is not None else Decimal(0),
             "status": p.status or "recorded",
         }
-        if early is not None:  # deleted or credited before this recording reached here
+        if early is not None:  # deleted, credited or decided before this recording reached here
             row["credited"] = early["credited"]
             if early["deleted"]:
                 row["status"] = "deleted"
+            elif (early["decision"] and early["decision_revision"] == revision
+                  and row["status"] == "awaiting_approval"):
+                row["status"] = early["decision"]
         await repo.upsert(ctx.session, recorded_events, row, ["tenant_id", "event_id"])
         vctx = VouchersContext(ctx.session, ctx.outbox, clock or SystemClock(), settings=settings or VouchersSettings())
         await grants.on_event_recorded(vctx, tenant_id, row)
@@ -218,6 +222,34 @@ def subscriptions(clock: Clock | None = None, settings: VouchersSettings | None 
             return
         row = {**existing, "revision": p.revision or existing["revision"], "status": "deleted"}
         await repo.upsert(ctx.session, recorded_events, row, ["tenant_id", "event_id"])
+
+    async def decided(ctx: MessageContext, p: EventDecidedIn, status: str) -> None:
+        """The tenant's decision on an over-limit event: approved it charges the voucher (and may use it up),
+        rejected it never does. A decision on an earlier revision changes nothing (a correction waits for its own);
+        one on a revision not here yet is kept for that recording, or retried while an older one is here."""
+        tenant_id = _tenant(ctx, p)
+        revision = p.revision or 0
+        existing = await access_repo.get_recorded_event(ctx.session, tenant_id, p.event_id)
+        if existing is None:
+            await access_repo.note_early_fact(ctx.session, tenant_id, p.event_id, decision=status,
+                                              decision_revision=revision)
+            return
+        if existing["revision"] > revision or existing["status"] != "awaiting_approval":
+            return
+        if existing["revision"] < revision:
+            raise TransientError("the decided revision of the event has not arrived yet")
+        row = {**existing, "status": status}
+        await repo.upsert(ctx.session, recorded_events, row, ["tenant_id", "event_id"])
+        vctx = VouchersContext(ctx.session, ctx.outbox, clock or SystemClock(), settings=settings or VouchersSettings())
+        await grants.on_event_recorded(vctx, tenant_id, row)
+
+    @charges.on("events.event.approved", model=EventDecidedIn)
+    async def event_approved(ctx: MessageContext, p: EventDecidedIn) -> None:
+        await decided(ctx, p, "payable")
+
+    @charges.on("events.event.rejected", model=EventDecidedIn)
+    async def event_rejected(ctx: MessageContext, p: EventDecidedIn) -> None:
+        await decided(ctx, p, "rejected")
 
     @charges.on("events.credit.requested", model=CreditIn)
     async def event_credited(ctx: MessageContext, p: CreditIn) -> None:

@@ -263,7 +263,7 @@ async def close_expired(ctx: VouchersContext, tenant_id: str) -> list[str]:
 async def on_event_recorded(ctx: VouchersContext, tenant_id: str, event: dict[str, Any]) -> None:
     """A charge against a voucher: Granted -> Open on the first; Closed when a balance is used up."""
     voucher = await repo.get_voucher(ctx.session, tenant_id, event["voucher_id"], lock=True)
-    if voucher is None or event["status"] in ("draft", "deleted"):
+    if voucher is None or event["status"] in ("draft", "deleted", "rejected"):
         return
     if await repo.open_voucher(ctx.session, tenant_id, voucher["id"], ctx.clock.now()):
         await ctx.outbox.add(

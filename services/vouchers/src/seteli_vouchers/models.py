@@ -162,6 +162,9 @@ early_event_facts = Table(
     Column("event_id", String(64), primary_key=True),
     Column("deleted", Boolean, nullable=False, server_default="0"),
     Column("credited", Boolean, nullable=False, server_default="0"),
+    # the tenant's decision on the over-limit event ("payable" approved, "rejected"), at `decision_revision`
+    Column("decision", String(30)),
+    Column("decision_revision", Integer),
 )
 
 # --- owned ------------------------------------------------------------------------------------
