@@ -257,3 +257,18 @@ async def test_an_older_name_heard_after_a_newer_one_is_not_paid_to(harness: Any
     await h.event("e-1", "2016-03-01", "2016-03-10")
     march = await h.run("2016-03")
     assert [p["payee_name"] for p in march["payments"]] == ["Hoivapalvelut Aurinko Oy"]
+
+
+async def test_an_older_site_name_heard_after_a_newer_one_is_not_the_payees_name(harness: Any) -> None:
+    h = harness
+    await h.seed()
+    added = datetime.now(UTC)
+    await site_added(h, "s-kuusela", "Kuusela", KUUSELA, occurred_at=added)
+    for name, at in (("Kuusela", added + timedelta(seconds=40)), ("Kusela", added + timedelta(seconds=20))):
+        await fact(h, "registry.site.changed", {"provider_id": P1, "site_id": "s-kuusela", "name": name,
+                                                "notification_email": "s@paivansade.fi", "billing": KUUSELA},
+                   occurred_at=at)
+    await h.event("e-1", "2016-03-01", "2016-03-10", producer_part="site:s-kuusela")
+    run = await lock(h, "2016-03", APRIL_5)
+    [payment] = run["payments"]
+    assert payment["payee_name"].endswith(", Kuusela"), payment["payee_name"]

@@ -72,6 +72,8 @@ sites = Table(
     Column("name", String(200), nullable=False),
     Column("notification_email", String(254), nullable=False, server_default=""),
     Column("billing", JSON),  # own billing information; null = the company's is used
+    # when the registry stated the name and address kept: an older statement heard later changes them not
+    Column("named_at", DateTime(timezone=True)),
 )
 
 # Every billing fact heard (registry.provider.registered, .billing_changed, registry.site.added,

@@ -86,8 +86,11 @@ async def rename_provider(session: AsyncSession, provider_id: str, name: str, at
     return bool(getattr(result, "rowcount", 0)) or await get_provider(session, provider_id) is not None
 
 
-async def upsert_site(session: AsyncSession, values: Row) -> None:
-    await _upsert(session, sites, values, ["id"])
+async def upsert_site(session: AsyncSession, values: Row, named_at: datetime) -> None:
+    """A site as stated at `named_at`; its name and address stay as they are when a newer statement is kept."""
+    at = named_at.astimezone(UTC)
+    await _upsert(session, sites, {**values, "named_at": at}, ["id"],
+                  where=sites.c.named_at.is_(None) | (sites.c.named_at <= at))
 
 
 async def record_billing(

@@ -58,7 +58,7 @@ async def change_tenant(ctx: ServiceContext, p: TenantChangedIn, occurred_at: da
 
 async def learn_site(ctx: ServiceContext, provider_id: str, site: SiteIn, occurred_at: datetime) -> None:
     """A site (added or changed after its company registered): its own billing information, if any, is
-    where the lines of that producer part are paid."""
+    where the lines of that producer part are paid; of two statements of its name the later one wins."""
     billing = await repo.record_billing(ctx.session, provider_id, site.site_id, _billing(site.billing), occurred_at)
     await repo.upsert_site(
         ctx.session,
@@ -69,7 +69,10 @@ async def learn_site(ctx: ServiceContext, provider_id: str, site: SiteIn, occurr
             "notification_email": site.notification_email or "",
             "billing": billing,
         },
+        occurred_at,
     )
+    # the newest billing known, even when this statement of the site is older than the one kept
+    await repo.set_site_billing(ctx.session, provider_id, site.site_id, billing)
 
 
 async def register_provider(ctx: ServiceContext, p: ProviderRegisteredIn, occurred_at: datetime) -> None:
