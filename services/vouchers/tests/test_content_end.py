@@ -5,7 +5,11 @@ service are granted as before."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
+
+from seteli_common.messaging.envelope import Envelope
+from seteli_common.messaging.memory import InMemoryTransport
 
 from .conftest import HOUSING, Harness, new_client, new_voucher
 
@@ -66,3 +70,18 @@ async def test_a_content_ended_is_not_booked_on_an_earlier_voucher(h: Harness) -
     booked = await h.http.post("/v1/tenants/kouvola/bookings", headers=h.provider(), json={
         "voucher_number": earlier["number"], "voucher_content_id": earlier["contents"][0]["id"], "accept_terms": True})
     assert booked.status_code == 201, booked.text
+
+
+async def test_an_older_definition_heard_after_the_end_does_not_grant_the_content_again(h: Harness) -> None:
+    """The admin ended the content right after another change of the service; the earlier definition was
+    retried and heard last."""
+    client = await new_client(h)
+    ended_at = datetime.now(UTC) + timedelta(minutes=1)
+    for day, at in (("2016-03-15", ended_at), (None, ended_at - timedelta(seconds=20))):
+        envelope = Envelope(type="applications.service.defined", tenant_id="kouvola", occurred_at=at, payload={
+            "service_id": HOUSING, "name_fi": "Tehostettu palveluasuminen", "name_sv": "Serviceboende",
+            "kind": "voucher", "auto_recording": True, "contents": [HOIVA, {**SIIVOUS, "ended_from": day}]})
+        await InMemoryTransport(h.broker).publish(envelope, {}, timeout=1)
+        await h.broker.drain()
+    refused = await _grant(h, client)
+    assert refused.status_code == 422, refused.text

@@ -444,3 +444,33 @@ async def test_a_credited_charge_gives_the_balance_back_until_the_credit_is_with
     assert view["state"] == "open" and view["contents"][0]["amount_left"] == "50.00"
     await h.publish("events.credit.withdrawn", {"credit_id": "cr-1", "event_id": credited, "reason": "removed"})
     assert await _amount_left(h, voucher) == "0.00"
+
+
+async def test_an_over_limit_charge_counts_only_once_the_tenant_approves_it(h: Harness) -> None:
+    # The charge that crosses the balance waits for the tenant's decision (004 §4.3.5.6): it does not use the
+    # voucher up while it waits; rejected it never counts, approved it counts as any other.
+    voucher = await _cleaning_balance_of_500(h)
+    await charge(h, voucher, content_id="siivous", units="10", amount="250.00")
+    rejected = await charge(h, voucher, content_id="siivous", units="12", amount="300.00", status="awaiting_approval")
+    view = await state_of(h, voucher["id"])
+    assert view["state"] == "open" and view["contents"][0]["amount_left"] == "250.00"
+    await h.publish("events.event.rejected", {"event_id": rejected, "revision": 1})
+    view = await state_of(h, voucher["id"])
+    assert view["state"] == "open" and view["contents"][0]["amount_left"] == "250.00"
+    approved = await charge(h, voucher, content_id="siivous", units="12", amount="300.00", status="awaiting_approval")
+    assert (await state_of(h, voucher["id"]))["state"] == "open"
+    await h.publish("events.event.approved", {"event_id": approved, "revision": 1})
+    view = await state_of(h, voucher["id"])
+    assert view["state"] == "closed" and view["closed_reason"] == "used_up"
+
+
+async def test_a_decision_heard_before_the_over_limit_charge_is_kept_for_it(h: Harness) -> None:
+    voucher = await _cleaning_balance_of_500(h)
+    rejected = str(uuid.uuid4())
+    await h.publish("events.event.rejected", {"event_id": rejected, "revision": 1})
+    await charge(h, voucher, content_id="siivous", units="10", amount="250.00")
+    await charge(h, voucher, content_id="siivous", units="12", amount="300.00", status="awaiting_approval",
+                 event_id=rejected)
+    await charge(h, voucher, content_id="siivous", units="4", amount="100.00")
+    view = await state_of(h, voucher["id"])
+    assert view["state"] == "open" and view["contents"][0]["amount_left"] == "150.00"

@@ -3,7 +3,7 @@ approvals, price lists, recorded events (which open vouchers and make clients vi
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date
 from decimal import Decimal
 from typing import Any
 
@@ -19,9 +19,9 @@ from .contracts import (
     ClientDataReadIn,
     CreditIn,
     EmployeeIn,
+    EventDecidedIn,
     EventDeletedIn,
     EventRecordedIn,
-    EventRejectedIn,
     EventsClientDataReadIn,
     PriceListApprovedIn,
     ProviderRegisteredIn,
@@ -32,7 +32,7 @@ from .contracts import (
     TenantFact,
     UnitsChangedIn,
 )
-from .models import approvals, price_lists, providers, recorded_events, service_contents, services, tenants
+from .models import price_lists, providers, recorded_events, service_contents, services, tenants
 from .service import VouchersContext
 
 
@@ -108,6 +108,9 @@ def subscriptions(clock: Clock | None = None, settings: VouchersSettings | None 
     @applications.on("applications.service.defined", model=ServiceDefinedIn)
     async def service_defined(ctx: MessageContext, p: ServiceDefinedIn) -> None:
         tenant_id = _tenant(ctx, p)
+        at = ctx.envelope.occurred_at
+        if await repo.newer_service_definition_kept(ctx.session, tenant_id, p.service_id, at):
+            return  # an older definition heard late: the newer one (its contents and their ends) stands
         await repo.upsert(
             ctx.session,
             services,
@@ -118,6 +121,7 @@ def subscriptions(clock: Clock | None = None, settings: VouchersSettings | None 
                 "name_sv": p.name_sv,
                 "kind": p.kind,
                 "auto_recording": p.auto_recording,
+                "defined_at": at.astimezone(UTC),
             },
             ["tenant_id", "id"],
         )
@@ -140,9 +144,8 @@ def subscriptions(clock: Clock | None = None, settings: VouchersSettings | None 
 
     @applications.on("applications.application.approved", model=ApplicationApprovedIn)
     async def application_approved(ctx: MessageContext, p: ApplicationApprovedIn) -> None:
-        await repo.upsert(
+        await repo.save_approval(
             ctx.session,
-            approvals,
             {
                 "tenant_id": _tenant(ctx, p),
                 "service_id": p.service_id,
@@ -150,7 +153,7 @@ def subscriptions(clock: Clock | None = None, settings: VouchersSettings | None 
                 "application_id": p.application_id,
                 "site_ids": list(p.site_ids or []),
             },
-            ["tenant_id", "service_id", "provider_id"],
+            ctx.envelope.occurred_at,
         )
 
     @applications.on("applications.pricelist.approved", model=PriceListApprovedIn)
@@ -199,10 +202,13 @@ def subscriptions(clock: Clock | None = None, settings: VouchersSettings | None 
             "amount_tenant": p.amount_tenant if p.amount_tenant is not None else Decimal(0),
             "status": p.status or "recorded",
         }
-        if early is not None:  # deleted or credited before this recording reached here
+        if early is not None:  # deleted, credited or decided before this recording reached here
             row["credited"] = early["credited"]
             if early["deleted"]:
                 row["status"] = "deleted"
+            elif (early["decision"] and early["decision_revision"] == revision
+                  and row["status"] == "awaiting_approval"):
+                row["status"] = early["decision"]
         await repo.upsert(ctx.session, recorded_events, row, ["tenant_id", "event_id"])
         await grants.on_event_recorded(_vctx(ctx), tenant_id, row)
 
@@ -222,19 +228,32 @@ def subscriptions(clock: Clock | None = None, settings: VouchersSettings | None 
         await repo.upsert(ctx.session, recorded_events, row, ["tenant_id", "event_id"])
         await grants.on_charge_changed(_vctx(ctx), tenant_id, existing["voucher_id"])
 
-    @charges.on("events.event.rejected", model=EventRejectedIn)
-    async def event_rejected(ctx: MessageContext, p: EventRejectedIn) -> None:
-        """An over-limit event the officer rejected is paid by nobody: it charges the voucher nothing (a correction
-        of it, a later revision, charges again). Its recording is retried here until it has arrived."""
+    async def decided(ctx: MessageContext, p: EventDecidedIn, status: str) -> None:
+        """The tenant's decision on an over-limit event: approved it charges the voucher (and may use it up),
+        rejected it never does. A decision on an earlier revision changes nothing (a correction waits for its own);
+        one on a revision not here yet is kept for that recording, or retried while an older one is here."""
         tenant_id = _tenant(ctx, p)
+        revision = p.revision or 0
         existing = await access_repo.get_recorded_event(ctx.session, tenant_id, p.event_id)
         if existing is None:
-            raise TransientError("the rejected event's recording has not arrived yet")
-        if existing["status"] == "deleted" or existing["revision"] > (p.revision or existing["revision"]):
-            return  # deleted, or a correction after the rejected revision is what counts now
-        row = {**existing, "status": "rejected"}
+            await access_repo.note_early_fact(ctx.session, tenant_id, p.event_id, decision=status,
+                                              decision_revision=revision)
+            return
+        if existing["revision"] > revision or existing["status"] != "awaiting_approval":
+            return
+        if existing["revision"] < revision:
+            raise TransientError("the decided revision of the event has not arrived yet")
+        row = {**existing, "status": status}
         await repo.upsert(ctx.session, recorded_events, row, ["tenant_id", "event_id"])
-        await grants.on_charge_changed(_vctx(ctx), tenant_id, existing["voucher_id"])
+        await grants.on_event_recorded(_vctx(ctx), tenant_id, row)  # approved: may use it up; rejected: gives back
+
+    @charges.on("events.event.approved", model=EventDecidedIn)
+    async def event_approved(ctx: MessageContext, p: EventDecidedIn) -> None:
+        await decided(ctx, p, "payable")
+
+    @charges.on("events.event.rejected", model=EventDecidedIn)
+    async def event_rejected(ctx: MessageContext, p: EventDecidedIn) -> None:
+        await decided(ctx, p, "rejected")
 
     @charges.on("events.credit.requested", model=CreditIn)
     async def event_credited(ctx: MessageContext, p: CreditIn) -> None:

@@ -118,8 +118,9 @@ class EventDeletedIn(TenantFact):
     revision: int | None = None
 
 
-class EventRejectedIn(TenantFact):
-    """events.event.rejected: an over-limit event the officer rejected (the revision decided)."""
+class EventDecidedIn(TenantFact):
+    """events.event.approved and events.event.rejected: the tenant's decision on an over-limit event, at its
+    revision."""
 
     event_id: str
     revision: int | None = None

@@ -270,8 +270,8 @@ async def on_event_recorded(ctx: VouchersContext, tenant_id: str, event: dict[st
     """A charge against a voucher: Granted -> Open on the first; Closed when a balance is used up (or open again
     when a correction gives a used-up balance back)."""
     voucher = await repo.get_voucher(ctx.session, tenant_id, event["voucher_id"], lock=True)
-    if voucher is None or event["status"] in ("draft", "deleted"):
-        if voucher is not None and event["status"] == "deleted":
+    if voucher is None or event["status"] in ("draft", "deleted", "rejected"):
+        if voucher is not None and event["status"] in ("deleted", "rejected"):
             await recheck_used_up(ctx, tenant_id, voucher)
         return
     if await repo.open_voucher(ctx.session, tenant_id, voucher["id"], ctx.clock.now()):

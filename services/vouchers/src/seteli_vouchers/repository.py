@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 # Read models are rewritten by the newest fact (the consumers call repo.upsert).
@@ -52,6 +52,23 @@ async def get_tenant(session: AsyncSession, tenant_id: str) -> Row | None:
 async def get_service(session: AsyncSession, tenant_id: str, service_id: str) -> Row | None:
     q = select(services).where(services.c.tenant_id == tenant_id, services.c.id == service_id)
     return _one((await session.execute(q)).mappings().first())
+
+
+async def newer_service_definition_kept(session: AsyncSession, tenant_id: str, service_id: str, at: datetime) -> bool:
+    """Whether the service kept here was stated after `at`; the row is locked, so that two definitions handled
+    side by side are applied one after the other."""
+    at = at.astimezone(UTC)
+    q = (select(services.c.defined_at.is_not(None) & (services.c.defined_at > at))
+         .where(services.c.tenant_id == tenant_id, services.c.id == service_id).with_for_update())
+    return bool((await session.execute(q)).scalar_one_or_none())
+
+
+async def save_approval(session: AsyncSession, row: Row, approved_at: datetime) -> None:
+    """A provider's approval in a service (every site approved so far) as stated at `approved_at`, unless a
+    newer statement is kept already (an older one heard late changes nothing)."""
+    at = approved_at.astimezone(UTC)
+    await upsert(session, approvals, {**row, "approved_at": at}, ["tenant_id", "service_id", "provider_id"],
+                 where=or_(approvals.c.approved_at.is_(None), approvals.c.approved_at <= at))
 
 
 async def service_content_map(session: AsyncSession, tenant_id: str, service_id: str) -> dict[str, Row]:
