@@ -264,3 +264,25 @@ async def test_a_count_based_content_is_recorded_as_a_count(portal: httpx.AsyncC
     view = await portal.get(view_url)
     row = re.search(r'<tr id="event-[^"]+">.*?</tr>', view.text, re.S).group(0)  # type: ignore[union-attr]
     assert "3 kpl" in row and money_fmt("24.00") in row and money_fmt("4.50") in row  # 3 × 8.00 €, 3 × 1.50 €
+
+
+async def test_an_event_over_the_grant_reads_as_waiting_for_approval_in_finnish_and_swedish(
+        portal: httpx.AsyncClient, data: Seed, services: httpx.AsyncClient) -> None:
+    """The month view marks an entry over the client's grant as waiting for the municipality's approval: in
+    words of the user's language (it showed the key state.awaiting_approval)."""
+    await login(portal, data.provider_email, PROVIDER_PASSWORD)
+    booking = await book_a_new_client(services, data, "Henkilökohtainen apu", "H-209", "2", "week", "28.00", 2093,
+                                      portal=portal)
+    month = data.voucher_month
+    url = f"/provider/bookings/{booking['id']}"
+    view_url = f"{url}?month={month}"
+    recorded = await submit(portal, view_url, f"{url}/events", {
+        "month": str(month), "start": str(month.first.replace(day=10)), "start_time": "09:00",
+        "end_time": "12:00", "text": "Yli myönnetyn"})
+    assert recorded.status_code == 303, recorded.text[-2000:]
+    row = re.search(r'<tr id="event-[^"]+">.*?</tr>', (await portal.get(view_url)).text, re.S)
+    assert row is not None
+    assert "state.awaiting_approval" not in row.group(0) and "Odottaa kunnan hyväksyntää" in row.group(0)
+    await submit(portal, view_url, "/language", {"lang": "sv", "next": view_url})
+    row = re.search(r'<tr id="event-[^"]+">.*?</tr>', (await portal.get(view_url)).text, re.S)
+    assert row is not None and "Väntar på kommunens godkännande" in row.group(0)
