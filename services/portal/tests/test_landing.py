@@ -175,6 +175,21 @@ async def test_registration_request_reaches_the_tenant_admin(portal: httpx.Async
     assert rejected.status_code == 303  # decided, so the other tests' queue counts stay as they were
 
 
+async def test_a_registration_request_picks_the_municipality_by_its_name(
+        portal: httpx.AsyncClient, data: Seed, services: httpx.AsyncClient) -> None:
+    """A company asking to join picks the municipality from a list by its name (it had to type the
+    municipality's id in a text field, prefilled with an id like 'demo-1a2b3c')."""
+    tenants = (await services.get("/applications/v1/public/tenants")).json()["items"]
+    tenant = next(t for t in tenants if t["id"] == data.tenant_id)
+    form = await portal.get("/registration-request")
+    assert '<select id="request-tenant_id" name="tenant_id"' in form.text, form.text[:3000]
+    assert f'<option value="{data.tenant_id}" selected>{tenant["name_fi"]}</option>' in form.text
+    assert f'value="{data.tenant_id}"' in form.text and f'>{data.tenant_id}<' not in form.text
+    unchosen = await portal.post("/registration-request", data={"csrf": csrf_of(form.text), "tenant_id": ""})
+    assert unchosen.status_code == 422 and 'id="request-tenant_id-error"' in unchosen.text
+    assert '<select id="request-tenant_id" name="tenant_id"' in unchosen.text
+
+
 async def test_strong_identification_picks_a_company_and_signs_in(portal: httpx.AsyncClient, suite: Suite) -> None:
     adapters = suite.runtimes["registry"].extras["adapters"]
     code = random_test_identity_code(RNG)
