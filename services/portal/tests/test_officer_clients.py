@@ -166,6 +166,13 @@ async def test_an_officer_closes_a_voucher_and_records_a_death_in_the_portal(
     assert 'action="/officer/vouchers/' in page.text and 'id="close-reason"' in page.text
     no_reason = await portal.post(f"/officer/vouchers/{first['id']}/close", data={"csrf": csrf_of(page.text)})
     assert no_reason.status_code == 422 and 'id="close-reason-error"' in no_reason.text
+    # a last day before the voucher began: told at that field in Finnish (it showed the API's English reason)
+    too_early = await portal.post(f"/officer/vouchers/{first['id']}/close", data={
+        "csrf": csrf_of(page.text), "reason": "Muutti toiseen kuntaan", "valid_until": "2025-12-31"})
+    assert too_early.status_code == 422 and 'id="close-valid_until-error"' in too_early.text
+    told = re.search(r'id="close-valid_until-error">(.*?)</p>', too_early.text, re.S).group(1)  # type: ignore[union-attr]
+    assert "valid_from" not in told and "must not" not in told and "1.1.2026" in told, told
+    assert 'value="Muutti toiseen kuntaan"' in too_early.text  # what was typed is kept
     closed = await portal.post(f"/officer/vouchers/{first['id']}/close", data={
         "csrf": csrf_of(page.text), "reason": "Muutti toiseen kuntaan", "valid_until": "2026-06-30"})
     assert closed.status_code == 303
