@@ -188,6 +188,8 @@ async def test_an_officer_closes_a_voucher_and_records_a_death_in_the_portal(
     future = await portal.post(f"/officer/clients/{made['id']}/death", data={
         "csrf": csrf_of(client_page.text), "date_of_death": "2999-01-01", "confirm": "on"})
     assert future.status_code == 422 and 'id="death-date_of_death-error"' in future.text
+    told = re.search(r'id="death-date_of_death-error">(.*?)</p>', future.text, re.S).group(1)  # type: ignore[union-attr]
+    assert "future" not in told and "tulevaisuudessa" in told, told  # it was the API's English
     recorded = await portal.post(f"/officer/clients/{made['id']}/death", data={
         "csrf": csrf_of(client_page.text), "date_of_death": "2026-09-14", "confirm": "on"})
     assert recorded.status_code == 303
