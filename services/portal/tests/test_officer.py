@@ -249,10 +249,17 @@ async def test_register_a_client_and_grant_a_voucher(portal: httpx.AsyncClient, 
     url = created.headers["location"]
     assert code not in url
     month = data.voucher_month
-    granted = await submit(portal, url, f"{url}/vouchers", {
-        "content_id": f"{data.service_id}/{data.content_id}", "granted_on": str(month.first),
-        "valid_from": str(month.first), "valid_until": str(month.last), "granted_amount": "31",
-        "period": "month", "voucher_value": "135,50"})
+    grant = {"content_id": f"{data.service_id}/{data.content_id}", "granted_on": str(month.first),
+             "valid_from": str(month.first), "valid_until": str(month.last), "granted_amount": "31",
+             "period": "month", "voucher_value": "135,50"}
+    # the API's refusals at their fields in Finnish (they were its English: "must be positive", ...)
+    refused = await submit(portal, url, f"{url}/vouchers", {**grant, "granted_amount": "0",
+                                                            "valid_until": str(month.first.replace(year=2000))})
+    assert refused.status_code == 422
+    told = dict(re.findall(r'id="grant-(\w+)-error"><span aria-hidden="true">⚠ </span>(.*?)</p>', refused.text))
+    assert told.get("granted_amount") == "Anna positiivinen luku.", told
+    assert told.get("valid_until") == "Loppupäivä on ennen alkupäivää.", told
+    granted = await submit(portal, url, f"{url}/vouchers", grant)
     assert granted.status_code == 303, granted.text[-1500:]
     page = await portal.get(url)
     assert "myönnetty, tarkistuskoodi" in page.text and money_fmt("135.50") in page.text

@@ -120,6 +120,8 @@ async def test_application_to_do_list_shrinks_until_it_is_sent_and_the_officer_a
             "prices.0.unit_price": "48,50", "prices.1.unit_price": ""}
     blank = await submit(portal, url, f"{url}/price-lists", form)
     assert blank.status_code == 422 and 'id="pricelist-prices-1-unit_price-error"' in blank.text
+    negative = await submit(portal, url, f"{url}/price-lists", {**form, "prices.1.unit_price": "-7,20"})
+    assert negative.status_code == 422 and "Arvo ei voi olla negatiivinen." in negative.text  # not the API's English
     saved = await submit(portal, url, f"{url}/price-lists", {**form, "prices.1.unit_price": "7.20"})
     assert saved.status_code == 303, saved.text[-2000:]
     page = await portal.get(url)

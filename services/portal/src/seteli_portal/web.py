@@ -31,6 +31,8 @@ REASONS = (
     ("user with this email already exists", "error.email_taken"),
     ("identity code", "error.identity_code"), ("iban", "error.iban"), ("bic", "error.bic"),
     ("business id", "error.business_id"), ("cannot be in the future", "error.future"),
+    ("must be positive", "error.positive"), ("must not be negative", "error.not_negative"),
+    ("must not be before valid_from", "error.end_before_start"),
     ("you have no voucher booked with this provider", "resident.no_booking_with_provider"),
     ("email", "error.email"), ("field required", "error.required"), ("missing", "error.required"),
     ("month", "error.month"), ("date", "error.date"), ("amount", "error.amount"), ("decimal", "error.amount"),
