@@ -15,6 +15,7 @@ from seteli_common.web import content_disposition
 
 from .apiclient import ApiError
 from .i18n import date_fmt, units_fmt
+from .paging import pager, paging
 from .producer_parts import grouped as _grouped
 from .provider_data import listing, today
 from .routes_officer import _all_items, _report_errors, _report_table
@@ -120,12 +121,15 @@ async def _clients_page(page: Page, *, name: str = "", number: str = "", identit
             errors = exc.for_form(("name", "voucher_number", "identity_code"))
     if errors.get("voucher_number"):
         errors["number"] = errors.pop("voucher_number")
-    bookings = (await page.call("GET", "vouchers", page.tpath("/bookings"), params={"limit": 200}))["items"]
+    # every booking reachable page by page: its month view is where care is recorded
+    at = paging(page.request)
+    booked = await page.call("GET", "vouchers", page.tpath("/bookings"), params=at.params)
     contents: dict[str, Any] = {}
     for service in await _services(page):
         contents.update({c["id"]: {**c, "service": service} for c in service.get("contents", [])})
     return page.render("provider/clients.html", status=422 if errors else 200, clients=found["items"],
-                       total=found["total"], name=name, number=number, bookings=bookings, contents=contents,
+                       total=found["total"], name=name, number=number, bookings=booked["items"], contents=contents,
+                       bookings_pager=pager(at, booked["total"], "/provider/clients", {"name": name, "number": number}),
                        errors=errors, by_identity_code=bool(query["identity_code"]), **context)
 
 
