@@ -14,7 +14,7 @@ from seteli_common.web import content_disposition
 
 from . import tenants
 from .apiclient import ApiError
-from .i18n import date_fmt, money_fmt
+from .i18n import date_fmt, money_fmt, month_fmt
 from .paging import pager, paging
 from .provider_data import today
 from .spreadsheet import XLSX_MEDIA_TYPE, Cell, as_csv, as_pdf, as_xlsx
@@ -520,11 +520,11 @@ async def settle(request: Request) -> Response:
         errors = exc.fields or {"month": exc.detail or page.t("error.generic")}
         if exc.code == "month_not_ended":  # the running month: said in the officer's language, not the API's
             lockable = date_fmt(exc.extra.get("lockable_from", ""))
-            errors = {"month": page.t("settlement.month_not_ended", month=month, date=lockable)}
+            errors = {"month": page.t("settlement.month_not_ended", month=month_fmt(month), date=lockable)}
         return page.render("officer/settlement.html", status=exc.status if exc.status < 500 else 502,
                            runs=runs, month=month, preview=None, errors=errors)
     if action == "lock":
-        page.flash("settlement.locked", month=month)
+        page.flash("settlement.locked", month=month_fmt(month))
         return page.redirect(f"/officer/settlement/runs/{result['id']}")
     return page.render("officer/settlement.html", runs=runs, month=month, preview=result)
 

@@ -18,7 +18,7 @@ from starlette.datastructures import FormData
 from .apiclient import Api, ApiError, remember_tokens
 from .catalog import CATALOG
 from .config import PortalSettings
-from .i18n import LANGUAGES, Translator, date_fmt, datetime_fmt, money_fmt, units_fmt
+from .i18n import LANGUAGES, Translator, date_fmt, datetime_fmt, money_fmt, month_fmt, units_fmt
 from .session import csrf_ok, new_csrf, token_claims
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -62,6 +62,7 @@ def make_env() -> Environment:
     env.filters["money"] = money_fmt
     env.filters["units"] = units_fmt
     env.filters["date"] = date_fmt
+    env.filters["month"] = month_fmt
     env.filters["datetime"] = datetime_fmt
     env.filters["web_link"] = web_link
     # what the catalog's filters and the company's search information offer: the platform's one list
