@@ -178,6 +178,7 @@ async def test_realisation_report_on_the_page_and_as_csv(portal: httpx.AsyncClie
     assert page.status_code == 200, page.text[-2000:]
     assert "A-001" in page.text
     table = re.search(r'<table id="realisation">.*?</table>', page.text, re.S).group(0)  # type: ignore[union-attr]
+    assert f"Asiakkaat ja toteuma {month_fmt(str(month))} – {month_fmt(str(month))}</caption>" in page.text
     # names and the officer's language, not ids: the company, the content, money with a decimal comma
     assert data.provider_id not in table and "Hoiva" in table and "Tilitetty €" in table
     assert money_fmt(str(140 * Month.parse(month).last.day)) in table
@@ -211,6 +212,7 @@ async def test_realisation_report_on_the_page_and_as_csv(portal: httpx.AsyncClie
     assert printed.status_code == 200 and printed.headers["content-type"] == "application/pdf"
     text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(printed.content)).pages)
     assert "Asiakkaat ja toteuma" in text
+    assert f"{month_fmt(str(month))}–{month_fmt(str(month))}" in text  # the period as 3/2016 (it was 2016-03)
     assert "Palveluntuottaja" in text and "A-001" in text and f"{140 * Month.parse(month).last.day},00" in text
     assert data.provider_id not in text
     pdf_interruptions = await portal.get("/officer/reports/interruptions.pdf", params={"start": month, "end": month})

@@ -14,7 +14,7 @@ from fastapi.responses import Response
 from seteli_common.web import content_disposition
 
 from .apiclient import ApiError
-from .i18n import date_fmt, units_fmt
+from .i18n import month_fmt, units_fmt
 from .paging import pager, paging
 from .producer_parts import grouped as _grouped
 from .provider_data import listing, today
@@ -574,7 +574,7 @@ async def own_report_file(request: Request, extension: Literal["csv", "xlsx", "p
         return Response(as_xlsx(headers, rows, stem), media_type=XLSX_MEDIA_TYPE, headers=disposition)
     if extension == "pdf":
         company = report["realisation"][0]["provider_name"] if report["realisation"] else ""
-        subtitle = f"{company}, {date_fmt(start)}–{date_fmt(end)}".lstrip(", ")
+        subtitle = f"{company}, {month_fmt(start)}–{month_fmt(end)}".lstrip(", ")
         return Response(as_pdf(page.t("reports.realisation"), subtitle, headers, rows), media_type="application/pdf",
                         headers=disposition)
     return Response(as_csv(headers, rows), media_type="text/csv; charset=utf-8", headers=disposition)

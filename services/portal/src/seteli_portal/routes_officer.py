@@ -672,6 +672,6 @@ async def report_file(request: Request, name: Literal["realisation", "interrupti
         title = page.t("reports.realisation") if name == "realisation" else page.t("reports.interruptions")
         tenant = next((x for x in await tenants.directory(page) if x["id"] == page.tenant_id), None)
         who = tenants.name_of(tenant, page.lang) if tenant else page.tenant_id
-        subtitle = f"{who}, {date_fmt(start)}–{date_fmt(end)}"
+        subtitle = f"{who}, {month_fmt(start)}–{month_fmt(end)}"
         return Response(as_pdf(title, subtitle, headers, rows), media_type="application/pdf", headers=disposition)
     return Response(as_csv(headers, rows), media_type="text/csv; charset=utf-8", headers=disposition)
