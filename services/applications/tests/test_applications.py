@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from seteli_applications.demo import kouvola_services
 from seteli_common.auth import Role
+from seteli_common.messaging.envelope import Envelope
+from seteli_common.messaging.memory import InMemoryTransport
 
 Api = Flow = Any  # fixtures of conftest.py
 
@@ -112,6 +114,21 @@ async def test_completeness_lists_every_missing_item_at_once(api: Api, flow: Flo
     assert [m["owner_id"] for m in check["missing"]] == ["sub-1"]
     await _attachment(api, "att-6", "subcontractor", "sub-1", "tyel_certificate")
     assert (await flow.submit(app["id"]))["state"] == "submitted"
+
+
+async def test_an_attachment_removed_before_its_addition_is_heard_stays_removed(api: Api, flow: Flow) -> None:
+    """The provider uploaded a wrong file and removed it at once; the removal was handled first (the two
+    facts of no tenant are handled side by side, or the addition was retried)."""
+    service = await flow.service({**api.simple_service, "required_attachments": {"company": ["rescue_plan"]}})
+    app = await flow.application(service["id"])
+    await flow.price_list(app["id"], service["contents"][0]["id"], "40.00", "2016-04-01")
+    await api.deliver("registry.attachment.removed", {
+        "attachment_id": "att-wrong", "provider_id": api.provider_id, "level": "company",
+        "owner_id": api.provider_id, "type": "rescue_plan"})
+    await _attachment(api, "att-wrong", "company", api.provider_id, "rescue_plan")
+    base = f"/v1/tenants/kouvola/applications/{app['id']}"
+    check = (await api.client.get(f"{base}/completeness", headers=api.provider)).json()
+    assert [(m["code"], m["type"]) for m in check["missing"]] == [("attachment_missing", "rescue_plan")]
 
 
 async def test_an_attachment_valid_only_from_a_later_day_is_told_apart_from_an_expired_one(
@@ -404,6 +421,23 @@ async def test_provider_lists_by_state_and_queue_is_oldest_first(api: Api, flow:
     assert drafts["total"] == 0
     sent = (await api.client.get("/v1/tenants/kouvola/applications?state=submitted", headers=api.provider)).json()
     assert [a["id"] for a in sent["items"]] == [second["id"]]
+
+
+async def test_an_older_company_name_heard_after_a_newer_one_is_not_shown(api: Api, flow: Flow) -> None:
+    """Renamed twice at once; registry facts of no tenant are handled side by side (or retried): the first
+    rename may arrive last."""
+    service = await flow.service()
+    app = await flow.application(service["id"], headers=api.other)
+    await flow.price_list(app["id"], service["contents"][0]["id"], "40.00", "2016-04-01", headers=api.other)
+    await flow.submit(app["id"], headers=api.other)
+    renamed = datetime.now(UTC) + timedelta(minutes=1)
+    for name, at in (("Toinen Hoiva Oy", renamed), ("Tonen Hoiva Oy", renamed - timedelta(seconds=20))):
+        await InMemoryTransport(api.broker).publish(Envelope(
+            type="registry.provider.renamed", payload={"provider_id": "prov-other", "name": name}, occurred_at=at),
+            {}, timeout=1)
+        await api.broker.drain()
+    queue = (await api.client.get("/v1/tenants/kouvola/applications/queue", headers=api.officer)).json()
+    assert [a["provider_name"] for a in queue["items"]] == ["Toinen Hoiva Oy"]
 
 
 async def test_returned_change_is_completed_and_resent_while_the_approval_stands(api: Api, flow: Flow) -> None:

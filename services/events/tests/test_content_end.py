@@ -6,10 +6,12 @@ voucher's row of that content ends with the content: the provider cannot record 
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from seteli_applications.events import ContentInfo, ScheduledServiceVersion, ServiceDefined
+from seteli_common.messaging.envelope import Envelope
+from seteli_common.messaging.memory import InMemoryTransport
 from seteli_events.service import month_jobs
 
 from .conftest import HOUSING_SERVICE, KOUVOLA_RULE, Harness, T
@@ -210,3 +212,17 @@ async def test_events_recorded_past_an_end_learnt_later_are_clipped_to_the_day_b
     live = (await h.client.get(f"/v1/tenants/{T}/events", headers=h.officer())).json()["items"]
     assert {e["id"]: e["end"] for e in live} == {across.json()["id"]: "2016-03-05",
                                                  housing.json()["id"]: "2016-03-13"}
+
+
+async def test_an_older_definition_heard_after_the_end_does_not_open_the_content_again(seeded: Harness) -> None:
+    """The admin ended the content right after another change of the service; the earlier definition was handled
+    last (a batch rolled back by a booking heard before its voucher is handled message by message, side by side)."""
+    h = seeded
+    ended_at = datetime.now(UTC) + timedelta(minutes=1)
+    for meals_ended, at in (("2016-03-06", ended_at), (None, ended_at - timedelta(seconds=20))):
+        envelope = Envelope(type="applications.service.defined", tenant_id=T, occurred_at=at,
+                            payload=_service(meals_ended))
+        await InMemoryTransport(h.broker).publish(envelope, {}, timeout=1)
+        await h.broker.drain()
+    on_the_day = await _meals(h, "2016-03-06", "2016-03-06")
+    assert on_the_day.status_code == 422, on_the_day.text

@@ -193,6 +193,13 @@ def test_hours_between_is_exact() -> None:
         hours_between(time(12, 0), time(10, 0))
 
 
+def test_hours_between_aware_datetimes_is_real_time_across_a_clock_change() -> None:
+    helsinki = ZoneInfo("Europe/Helsinki")
+    # 27 March 2016: 03:00 -> 04:00; 30 October 2016: 04:00 -> 03:00
+    assert hours_between(datetime(2016, 3, 27, 0, tzinfo=helsinki), datetime(2016, 3, 27, 6, tzinfo=helsinki)) == D(5)
+    assert hours_between(datetime(2016, 10, 30, 0, tzinfo=helsinki), datetime(2016, 10, 30, 6, tzinfo=helsinki)) == D(7)
+
+
 def test_hour_event_priced_on_its_date_and_rounded_once() -> None:
     lists = [PriceList("home-care", None, date(2016, 1, 1), {"care": D("32.55")})]
     care = ContentTerms("care", "hour", D("30.00"))

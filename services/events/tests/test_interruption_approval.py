@@ -3,7 +3,11 @@ approves by the 3rd; a setting per tenant, registry.tenant.changed, whether the 
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
+
+from seteli_common.messaging.envelope import Envelope
+from seteli_common.messaging.memory import InMemoryTransport
 
 from .conftest import Harness, T
 
@@ -147,3 +151,29 @@ async def test_turning_the_setting_off_releases_the_waiting_as_approved(seeded: 
     assert later["approval"] is None
     assert [f["interruption_id"] for f in await h.published("events.interruption.finalised")] == [
         waiting["id"], later["id"]]
+
+
+async def test_an_older_setting_heard_after_a_newer_one_does_not_hold_interruptions(seeded: Harness) -> None:
+    """The admin turned the approval step on and at once off again; the first change was retried and arrived last."""
+    h = seeded
+    stated = datetime.now(UTC)
+    for on, at in ((False, stated), (True, stated - timedelta(minutes=1))):
+        envelope = Envelope(type="registry.tenant.changed", tenant_id=T, occurred_at=at, payload={
+            "tenant_id": T, "languages": ["fi"], "payer_iban": "FI2112345600000785", "payer_bic": "NDEAFIHH",
+            "interruptions_need_approval": on})
+        await InMemoryTransport(h.broker).publish(envelope, {}, timeout=1)
+        await h.broker.drain()
+    interruption = await _interruption(h)
+    assert interruption["approval"] is None
+    assert [f["interruption_id"] for f in await h.published("events.interruption.finalised")] == [interruption["id"]]
+
+
+async def test_a_setting_whose_envelope_names_another_tenant_is_dead_lettered_and_changes_nothing(
+        seeded: Harness) -> None:
+    h = seeded
+    await h.feed("registry.tenant.changed", {"tenant_id": T, "languages": ["fi"], "payer_iban": "FI2112345600000785",
+                                             "payer_bic": "NDEAFIHH", "interruptions_need_approval": True},
+                 tenant_id="lahti")
+    reasons = [d.reason for q in h.broker.queues.values() for d in q.dead]
+    assert len(reasons) == 1 and "tenant" in reasons[0]
+    assert (await _interruption(h))["approval"] is None

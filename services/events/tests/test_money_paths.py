@@ -359,3 +359,13 @@ async def test_a_credited_interruption_gives_back_its_return_day_to_the_presence
     present = await h.post_event({"booking_id": "b-housing", "start": "2016-02-05", "end": "2016-02-08"})
     assert present.status_code == 201 and present.json()["amount_tenant"] == "560.00", present.text
     # 700.00 paid and taken back, 1540.00 paid and now 1680.00, 560.00 new: 02-05..02-20 is 16 days × 140.00.
+
+
+async def test_an_earlier_close_heard_after_a_later_one_does_not_extend_the_validity(seeded: Harness) -> None:
+    """An officer closed the voucher (valid until 12 March) and the client's death then shortened it to 5 March;
+    the officer's close was retried and heard last. A voucher's close only ever shortens its validity."""
+    h = seeded
+    await h.feed("vouchers.voucher.closed", {"voucher_id": "v-1", "valid_until": "2016-03-05", "reason": "death"})
+    await h.feed("vouchers.voucher.closed", {"voucher_id": "v-1", "valid_until": "2016-03-12", "reason": "officer"})
+    after_death = await h.post_event({"booking_id": "b-housing", "start": "2016-03-08", "end": "2016-03-08"})
+    assert after_death.status_code == 422, after_death.text

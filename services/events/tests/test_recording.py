@@ -136,6 +136,40 @@ async def test_hour_event_from_a_time_range(seeded: Harness) -> None:
     assert body["units"] == "2.25" and body["amount_tenant"] == "67.50" and body["amount_co_payment"] == "5.74"
 
 
+async def test_a_night_visit_across_a_clock_change_is_the_time_really_given(seeded: Harness) -> None:
+    """Helsinki's clocks go from 03:00 to 04:00 on 27 March 2016 and from 04:00 back to 03:00 on 30 October:
+    a night of care 00:00-06:00 is 5 hours in March and 7 in October, not 6 (the wall clock's difference)."""
+    h = seeded
+    h.clock.set(datetime(2016, 11, 1, 9, 0, tzinfo=UTC))
+    spring = await h.post_event({"booking_id": "b-care", "start": "2016-03-27", "start_time": "00:00",
+                                 "end_time": "06:00"})
+    assert spring.status_code == 201, spring.text
+    assert spring.json()["units"] == "5" and spring.json()["amount_tenant"] == "150.00"
+    autumn = await h.post_event({"booking_id": "b-care", "start": "2016-10-30", "start_time": "00:00",
+                                 "end_time": "06:00"})
+    assert autumn.status_code == 201, autumn.text
+    assert autumn.json()["units"] == "7" and autumn.json()["amount_tenant"] == "210.00"
+    # 03:30 never happened in Helsinki that March night: refused, naming the field, nothing recorded
+    missing = await h.post_event({"booking_id": "b-care", "start": "2016-03-27", "start_time": "03:30",
+                                  "end_time": "05:00"})
+    assert missing.status_code == 422
+    assert [e["field"] for e in missing.json()["errors"]] == ["start_time"]
+    assert len(await h.published("events.event.recorded")) == 2
+
+
+async def test_an_evening_visit_until_midnight_is_recorded(seeded: Harness) -> None:
+    """22:00-00:00 is two hours until midnight (a provider has no 24:00 to type); 00:00-00:00 stays refused."""
+    h = seeded
+    visit = await h.post_event({"booking_id": "b-care", "start": "2016-03-08", "start_time": "22:00",
+                                "end_time": "00:00"})
+    assert visit.status_code == 201, visit.text
+    assert visit.json()["units"] == "2" and visit.json()["amount_tenant"] == "60.00"
+    assert visit.json()["start"] == visit.json()["end"] == "2016-03-08"
+    empty = await h.post_event({"booking_id": "b-care", "start": "2016-03-09", "start_time": "00:00",
+                                "end_time": "00:00"})
+    assert empty.status_code == 422 and [e["field"] for e in empty.json()["errors"]] == ["end_time"]
+
+
 async def test_fifty_minutes_rounds_the_exact_half_cent_up(seeded: Harness) -> None:
     response = await seeded.post_event(
         {"booking_id": "b-care", "start": "2016-03-08", "start_time": "09:00", "end_time": "09:50"}

@@ -69,3 +69,23 @@ def test_attempts_age_out_of_the_window() -> None:
     throttle.check("login", "b")  # another source is unaffected
     clock[0] += 31
     throttle.check("login", "a")  # one attempt left in the window again
+
+
+async def test_the_voucher_look_up_limit_counts_each_browser_not_every_resident_together(suite: object,
+                                                                                        data: Seed) -> None:
+    # Vouchers limits look-ups per caller; the portal is its only caller and names the browser (X-Forwarded-For).
+    # One browser trying on is stopped; a resident at another address still looks their voucher up.
+    settings = suite.runtimes["vouchers"].settings  # type: ignore[attr-defined]
+    limit = settings.lookup_max_attempts_per_source
+    settings.lookup_max_attempts_per_source = 2
+    try:
+        app = portal_app(suite, data)  # type: ignore[arg-type]
+        form = {"tenant_id": data.tenant_id, "number": data.voucher_number,
+                "verification_code": data.verification_code}
+        async with _browser(app, "203.0.113.44") as busy:
+            found = [(await submit(busy, "/voucher", "/voucher", form)).status_code for _ in range(3)]
+            assert found == [200, 200, 422]  # the third: too many attempts from this address
+        async with _browser(app, "198.51.100.45") as resident:
+            assert (await submit(resident, "/voucher", "/voucher", form)).status_code == 200
+    finally:
+        settings.lookup_max_attempts_per_source = limit

@@ -520,6 +520,10 @@ async def test_a_tenant_admin_gives_and_takes_roles_and_passivates_a_member_of_s
     again = (await client.post("/v1/auth/token", json={"email": "virkailija@kouvola.fi",
                                                        "password": "Oma-virka-salasana-2"})).json()
     assert jwt.decode(again["access_token"], options={"verify_signature": False})["role"] == "tenant_admin"
+    # the other services learn it (notifications mails the tenant's admins)
+    [told] = await registry.events("registry.user.role_changed")
+    assert (told["user_id"], told["role"], told["tenant_id"], told["email"]) == (
+        officer["id"], "tenant_admin", "kouvola", "virkailija@kouvola.fi")
     # never one's own role, never a role outside the tenant's, never another tenant's user
     assert (await client.put(f"/v1/tenants/kouvola/users/{me['id']}/role", headers=admin,
                              json={"role": "tenant_officer"})).status_code == 409

@@ -3,7 +3,7 @@ price comparison from consumed applications events, contact requests, associatio
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from seteli_common.messaging.envelope import Envelope
@@ -112,6 +112,24 @@ async def test_price_comparison_lists_sites_with_a_valid_price_list(registry: Re
     card = (await registry.client.get(f"/v1/catalog/providers/{ids['siivous']}")).json()
     assert card["services"] == [{"tenant_id": "kouvola", "service_id": "kotihoito",
                                  "name_fi": "Kotihoidon palveluseteli", "name_sv": "Hemvårdssedel"}]
+
+
+async def test_an_older_service_definition_heard_after_a_newer_one_is_not_shown(registry: Registry) -> None:
+    """The admin renamed the service twice at once; the first definition was retried and heard last."""
+    ids = await _catalog(registry)
+    defined = datetime.now(UTC) + timedelta(minutes=1)
+    for name_fi, at in (("Kotihoidon palveluseteli", defined), ("Kotihoidon palvelusetel", defined - timedelta(
+            seconds=20))):
+        await InMemoryTransport(registry.broker).publish(Envelope(
+            type="applications.service.defined", tenant_id="kouvola", occurred_at=at, payload={
+                "service_id": "kotihoito", "name_fi": name_fi, "name_sv": "Hemvårdssedel", "kind": "voucher",
+                "contents": [{"content_id": "kaynti", "name_fi": "Käynti", "unit": "visit"}]}), {}, timeout=1)
+        await registry.broker.drain()
+    await _publish(registry, "applications.application.approved", {
+        "application_id": "app-1", "service_id": "kotihoito", "provider_id": ids["hoiva"], "site_ids": []})
+    await registry.broker.drain()
+    card = (await registry.client.get(f"/v1/catalog/providers/{ids['hoiva']}")).json()
+    assert [s["name_fi"] for s in card["services"]] == ["Kotihoidon palveluseteli"]
 
 
 async def test_contact_request_to_a_tray_notifies_each_organisation_and_logs_disclosure(registry: Registry) -> None:

@@ -103,6 +103,17 @@ async def test_a_deceased_client_can_no_longer_sign_in(registry: Registry) -> No
     assert (await _identify(registry)).json()["reason"] == "not_a_client"
 
 
+async def test_a_death_heard_before_the_registration_still_keeps_the_client_out(registry: Registry) -> None:
+    """The registration was retried (a transient failure) and arrived after the death."""
+    await registry.tenant_with_admin()
+    died = Envelope(type="vouchers.client.died", tenant_id="kouvola", payload={
+        "client_id": "client-1", "date_of_death": "2026-11-01", "valid_until": "2026-11-30"})
+    await InMemoryTransport(registry.broker).publish(died, {}, timeout=1)
+    await registry.broker.drain()
+    await _registered(registry, "kouvola", "client-1")
+    assert (await _identify(registry)).json()["reason"] == "not_a_client"
+
+
 async def test_a_client_of_two_tenants_chooses_one(registry: Registry) -> None:
     await registry.tenant_with_admin()
     await registry.tenant_with_admin(OTHER_TENANT)

@@ -72,3 +72,42 @@ async def test_a_job_that_fails_leaves_the_run_running_and_is_worked_again(
         assert await SettlementWorker(h.runtime.extras["deps"]).run_until_idle() == 1
         done = (await h.client.get(f"/v1/tenants/{T}/runs/{run['id']}", headers=h.admin)).json()
         assert done["state"] == "completed" and h.payees(done) == {f"{P1}/-": "270.00"}
+
+
+async def test_the_locked_run_pays_what_was_open_at_the_lock_and_later_changes_go_to_the_next_run(
+    harness_factory: Any,
+) -> None:
+    """The officer locks the total the preview showed; the run's jobs are worked a moment later (by a worker, or
+    one provider after another by the API). An event, a correction, an approval or a credit arriving in between
+    changed what the locked run paid, so its total and payment file differed from the total the officer
+    confirmed. Now the run pays the lines open at the lock, as they were, and the rest goes to the next run."""
+    async with harness_factory(inline_jobs=False) as h:
+        await h.seed()
+        await h.event("e-1", "2016-03-01", "2016-03-03")  # 270.00
+        await h.event("e-2", "2016-03-10", "2016-03-10", provider_id="p-kotiapu")  # 90.00
+        await h.event("e-5", "2016-03-15", "2016-03-15", status="awaiting_approval")  # 90.00, waits
+        preview = await h.run("2016-03", dry_run=True)
+        assert preview["total"] == "360.00"
+        run = await h.run("2016-03")
+        assert run["jobs"] == {"total": 2, "done": 0}
+        # After the lock, before any job: a new event, a correction, an approval and a credit.
+        await h.event("e-3", "2016-03-20", "2016-03-21")  # 180.00
+        await h.event("e-2", "2016-03-10", "2016-03-11", provider_id="p-kotiapu", revision=2, corrected=True)
+        await h.publish("events.event.approved", {"event_id": "e-5", "revision": 1})
+        await h.publish("events.credit.requested", {
+            "credit_id": "c-1", "event_id": "e-0", "provider_id": P1, "producer_part": None, "client_ref": "A-1001",
+            "content_id": "hoito", "service_id": "tehostettu", "amount": "-50.00", "reason": "wrong",
+            "month": "2016-03"})
+        assert await SettlementWorker(h.runtime.extras["deps"]).run_until_idle() == 2
+        locked = (await h.client.get(f"/v1/tenants/{T}/runs/{run['id']}", headers=h.admin)).json()
+        assert locked["state"] == "completed" and locked["total"] == "360.00"  # what the officer confirmed
+        assert h.payees(locked) == {f"{P1}/-": "270.00", "p-kotiapu/-": "90.00"}
+        following = await h.run("2016-04")
+        assert await SettlementWorker(h.runtime.extras["deps"]).run_until_idle() == 2
+        paid = (await h.client.get(f"/v1/tenants/{T}/runs/{following['id']}", headers=h.admin)).json()
+        # e-3 180.00 + e-5 90.00 - the credit 50.00; e-2's correction: -90.00 + 180.00
+        assert h.payees(paid) == {f"{P1}/-": "220.00", "p-kotiapu/-": "90.00"}
+        lines = (await h.client.get(f"/v1/tenants/{T}/events/e-2/lines", headers=h.admin)).json()["items"]
+        assert [(ln["entry"], ln["amount"], ln["run_id"]) for ln in lines] == [
+            ("line", "90.00", run["id"]), ("reversal", "-90.00", following["id"]), ("line", "180.00", following["id"])]
+        assert (await h.run("2016-04"))["total"] == "0.00"

@@ -86,3 +86,21 @@ async def test_the_scheduler_locks_only_last_month_and_never_takes_this_months_l
     assert [s["month"] for s in started] == ["2016-03"]
     run = (await h.client.get(f"/v1/tenants/{T}/runs/{started[0]['run_id']}", headers=h.admin)).json()
     assert [ln["event_id"] for p in run["payments"] for ln in p["lines"]] == ["e-mar"]
+
+
+async def test_a_run_locked_after_midnight_in_helsinki_on_the_transfer_day_stops_the_scheduled_one(
+    harness: Any,
+) -> None:
+    """The officer locks March at 00:30 on 4 April in Helsinki (still the 3rd in UTC): that is a run on the
+    transfer day, so the scheduler must not start a second run of March that morning."""
+    h = harness
+    await h.seed()
+    await h.event("e-1", "2016-03-01", "2016-03-10")
+    h.clock.set(datetime(2016, 4, 3, 21, 30, tzinfo=UTC))  # 4 April 00:30 in Helsinki
+    assert (await post_run(h, "2016-03")).status_code == 201
+    h.clock.set(datetime(2016, 4, 4, 3, 0, tzinfo=UTC))  # 06:00 in Helsinki: the scheduler's check
+    admin = h.token_for(Role.PLATFORM_ADMIN)
+    started = (await h.client.post("/v1/settlement/scheduler/run-due", headers=admin)).json()["started"]
+    assert started == []
+    runs = await h.client.get(f"/v1/tenants/{T}/runs", headers=h.admin)
+    assert runs.json()["total"] == 1

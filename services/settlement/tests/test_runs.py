@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from lxml import etree
 from seteli_common.auth import Role
+from seteli_common.clock import today_in_helsinki
 from seteli_settlement.domain.payment_file import validate_pain001
+from seteli_settlement.worker import SettlementWorker
 
 T = "kouvola"
 P1, P2 = "p-paivansade", "p-kotiapu"
@@ -160,6 +162,24 @@ async def test_payment_file_validates_against_the_xsd_with_references(harness: A
         assert "2016-04-04" in response.text
 
 
+async def test_a_payment_file_asked_for_a_day_already_past_is_refused_and_names_the_field(harness: Any) -> None:
+    """The bank cannot pay on a day gone by (it refuses the file or pays at once without saying): a date before
+    today (Helsinki) is refused with the field and the reason; today and later days go into the file."""
+    await harness.seed()
+    await march_events(harness)
+    run = await harness.run("2016-03")
+    url = f"/v1/tenants/{T}/runs/{run['id']}/payment-file"
+    today = today_in_helsinki(harness.clock)
+    past = await harness.client.get(url, params={"execution_date": str(today - timedelta(days=1))},
+                                    headers=harness.admin)
+    assert past.status_code == 422, past.text
+    assert past.json()["errors"][0]["field"] == "execution_date", past.text
+    for day in (today, today + timedelta(days=10)):
+        chosen = await harness.client.get(url, params={"execution_date": str(day)}, headers=harness.admin)
+        assert chosen.status_code == 200, chosen.text
+        assert f"{day.isoformat()}</" in chosen.text
+
+
 async def test_only_the_tenants_own_admin_runs_and_bad_input_is_named(harness: Any) -> None:
     await harness.seed()
     other = harness.token_for(Role.TENANT_ADMIN, tenant_id="eksote")
@@ -181,10 +201,15 @@ async def test_concurrent_and_retried_run_requests_pay_once(harness: Any) -> Non
     harness.month_ended("2016-04")  # both months can be locked
     url, body = f"/v1/tenants/{T}/runs", {"month": "2016-03"}
     responses = await asyncio.gather(*(harness.client.post(url, json=body, headers=harness.admin) for _ in range(3)))
-    # whichever run's worker pays a provider first pays it; together they pay each payee once
-    assert sum(Decimal(r.json()["total"]) for r in responses) == Decimal("3764.99")
-    paid = [(p["provider_id"], p["amount"]) for r in responses for p in r.json()["payments"]]
+    # one run pays every payee; the others are told a run is under way, or (once it completed) re-run for nothing
+    assert all(r.status_code in (201, 409) for r in responses)
+    started = [r.json() for r in responses if r.status_code == 201]
+    assert sorted(Decimal(run["total"]) for run in started) == [Decimal("0.00")] * (len(started) - 1) + [
+        Decimal("3764.99")]
+    paid = [(p["provider_id"], p["amount"]) for run in started for p in run["payments"]]
     assert sorted(paid) == sorted([(P1, "3690.00"), (P2, "74.99")])
+    refused = [r.json() for r in responses if r.status_code == 409]
+    assert all(problem["reason"] == "run_in_progress" for problem in refused)
     retried = {**harness.admin, "Idempotency-Key": "run-2016-04-a"}
     first = await harness.client.post(url, json={"month": "2016-04"}, headers=retried)
     again = await harness.client.post(url, json={"month": "2016-04"}, headers=retried)
@@ -193,7 +218,7 @@ async def test_concurrent_and_retried_run_requests_pay_once(harness: Any) -> Non
     other = await harness.client.post(url, json={"month": "2016-05"}, headers=retried)
     assert other.status_code == 409
     listing = (await harness.client.get(f"/v1/tenants/{T}/runs", headers=harness.admin)).json()
-    assert listing["total"] == 4
+    assert listing["total"] == len(started) + 1
 
 
 async def test_embedded_mode_on_sqlite_pays_the_same_amounts(harness_factory: Any) -> None:
@@ -240,3 +265,58 @@ async def test_two_workers_that_find_the_same_job_on_sqlite_pay_it_once(tmp_path
         assert (row["state"], row["lease_token"]) == ("done", "a")
     finally:
         await engine.dispose()
+
+
+async def test_a_second_lock_while_a_run_is_being_paid_is_refused_so_no_payee_is_split_off(
+    harness_factory: Any,
+) -> None:
+    """Two officers lock at once (or the scheduler and an officer): while a run of the tenant is being paid,
+    another run would race its jobs for the same providers' lines (a run of M pays M and earlier), and the
+    month's payees would end up split over two runs and two payment files. The second is told which run is
+    under way; once it has completed, a re-run pays only what is new."""
+    async with harness_factory(inline_jobs=False) as h:  # the runs' jobs wait for a worker
+        await h.seed()
+        await march_events(h)
+        h.month_ended("2016-04")
+        url = f"/v1/tenants/{T}/runs"
+        first = await h.client.post(url, json={"month": "2016-03"}, headers=h.admin)
+        assert first.status_code == 201 and first.json()["state"] == "running"
+        for month in ("2016-03", "2016-04"):
+            again = await h.client.post(url, json={"month": month}, headers=h.admin)
+            assert again.status_code == 409, again.text
+            assert again.headers["content-type"].startswith("application/problem+json")
+            problem = again.json()
+            assert problem["reason"] == "run_in_progress" and problem["run_id"] == first.json()["id"]
+            assert problem["running_month"] == "2016-03"
+            assert [e["field"] for e in problem["errors"]] == ["month"]
+        listing = (await h.client.get(url, headers=h.admin)).json()
+        assert listing["total"] == 1
+
+        assert await SettlementWorker(h.runtime.extras["deps"]).run_until_idle() == 2
+        paid = (await h.client.get(f"{url}/{first.json()['id']}", headers=h.admin)).json()
+        assert paid["state"] == "completed" and paid["total"] == "3764.99"
+        rerun = await h.client.post(url, json={"month": "2016-03"}, headers=h.admin)
+        assert rerun.status_code == 201 and rerun.json()["jobs"]["total"] == 0
+        assert rerun.json()["total"] == "0.00"
+
+
+async def test_the_scheduled_run_waits_for_a_run_still_being_paid_and_starts_after_it(harness_factory: Any) -> None:
+    from seteli_common.auth import Role
+
+    async with harness_factory(inline_jobs=False) as h:
+        await h.seed()
+        await h.event("e-1", "2016-02-01", "2016-02-10")
+        h.clock.set(datetime(2016, 4, 3, 7, 0, tzinfo=UTC))
+        february = (await h.client.post(f"/v1/tenants/{T}/runs", json={"month": "2016-02"}, headers=h.admin)).json()
+        h.clock.set(datetime(2016, 4, 4, 7, 0, tzinfo=UTC))  # March's transfer day: February is still being paid
+        platform = h.token_for(Role.PLATFORM_ADMIN)
+        due = await h.client.post("/v1/settlement/scheduler/run-due", headers=platform)
+        assert due.status_code == 200 and due.json()["started"] == []
+        await h.event("e-2", "2016-03-01", "2016-03-02")
+        assert await SettlementWorker(h.runtime.extras["deps"]).run_until_idle() == 1
+        due = await h.client.post("/v1/settlement/scheduler/run-due", headers=platform)
+        assert [s["month"] for s in due.json()["started"]] == ["2016-03"]
+        assert await SettlementWorker(h.runtime.extras["deps"]).run_until_idle() == 1
+        runs = {r["id"]: r for r in (await h.client.get(f"/v1/tenants/{T}/runs", headers=h.admin)).json()["items"]}
+        assert runs[february["id"]]["total"] == "900.00"
+        assert runs[due.json()["started"][0]["run_id"]]["total"] == "180.00"

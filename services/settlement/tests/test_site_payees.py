@@ -222,3 +222,53 @@ async def test_a_renamed_company_is_paid_and_specified_under_its_new_name(harnes
     xml = await h.client.get(f"/v1/tenants/{T}/runs/{march['id']}/payment-file", headers=h.admin)
     assert xml.status_code == 200 and b"<Nm>Hoivapalvelut Aurinko Oy</Nm>" in xml.content
     assert b"Hoivakoti" not in xml.content
+
+
+async def test_a_site_of_a_long_named_company_is_paid_and_the_run_completes(harness: Any) -> None:
+    """A company and a site may each have a name of 200 characters: "company, site" is longer than that. The
+    job failed on the payee name (a 500 for nobody to see: the run stayed running for ever and nobody was paid)."""
+    h = harness
+    await h.seed()
+    company = "Hoiva- ja kuntoutuspalvelut " + "Päivänsäde " * 15 + "Oy"
+    await fact(h, "registry.provider.renamed", {"provider_id": P1, "name": company[:200]})
+    site_name = "Palvelukoti Kuusela " + "ja kotihoito " * 10
+    await site_added(h, "s-kuusela", site_name, KUUSELA)
+    await h.event("e-1", "2016-03-01", "2016-03-03", producer_part="site:s-kuusela")
+    await h.event("e-2", "2016-03-01", "2016-03-02")
+    run = await lock(h, "2016-03", APRIL_5)
+    assert run["state"] == "completed"
+    assert h.payees(run) == {f"{P1}/-": "180.00", f"{P1}/s-kuusela": "270.00"}
+    site = next(p for p in run["payments"] if p["site_id"] == "s-kuusela")
+    name = site["payee_name"]  # the site's name kept (cut at 100), the company's cut to what fits
+    assert name.startswith(company[:90]) and name.endswith(", " + site_name[:100].rstrip()) and len(name) <= 200
+    assert await transfers(h, run) == sorted([(COMPANY_IBAN, "180.00"), (KUUSELA["iban"], "270.00")])
+
+
+async def test_an_older_name_heard_after_a_newer_one_is_not_paid_to(harness: Any) -> None:
+    """Renamed twice at once (a typo corrected): the registry's facts of no tenant are handled side by side and
+    may be retried, so the first rename can arrive last."""
+    h = harness
+    await h.seed()
+    renamed = datetime.now(UTC) + timedelta(minutes=1)
+    await fact(h, "registry.provider.renamed", {"provider_id": P1, "name": "Hoivapalvelut Aurinko Oy"},
+               occurred_at=renamed)
+    await fact(h, "registry.provider.renamed", {"provider_id": P1, "name": "Hoivapalvelut Arinko Oy"},
+               occurred_at=renamed - timedelta(seconds=20))
+    await h.event("e-1", "2016-03-01", "2016-03-10")
+    march = await h.run("2016-03")
+    assert [p["payee_name"] for p in march["payments"]] == ["Hoivapalvelut Aurinko Oy"]
+
+
+async def test_an_older_site_name_heard_after_a_newer_one_is_not_the_payees_name(harness: Any) -> None:
+    h = harness
+    await h.seed()
+    added = datetime.now(UTC)
+    await site_added(h, "s-kuusela", "Kuusela", KUUSELA, occurred_at=added)
+    for name, at in (("Kuusela", added + timedelta(seconds=40)), ("Kusela", added + timedelta(seconds=20))):
+        await fact(h, "registry.site.changed", {"provider_id": P1, "site_id": "s-kuusela", "name": name,
+                                                "notification_email": "s@paivansade.fi", "billing": KUUSELA},
+                   occurred_at=at)
+    await h.event("e-1", "2016-03-01", "2016-03-10", producer_part="site:s-kuusela")
+    run = await lock(h, "2016-03", APRIL_5)
+    [payment] = run["payments"]
+    assert payment["payee_name"].endswith(", Kuusela"), payment["payee_name"]

@@ -4,13 +4,14 @@ before the tenant itself waits for it and is not overwritten by it."""
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from lxml import etree
 from seteli_common.messaging.envelope import Envelope
 from seteli_common.messaging.memory import InMemoryTransport
 
-from .conftest import T
+from .conftest import SERVICE, T
 
 NEW_ACCOUNT = {"tenant_id": T, "languages": ["fi", "sv"], "payer_iban": "FI5810171000000122",
                "payer_bic": "NDEAFIHH"}
@@ -43,3 +44,46 @@ async def test_a_change_heard_before_the_tenant_waits_for_it(harness_factory: An
         await h.event("e-1", "2016-03-01", "2016-03-03")
         run = await h.run("2016-03")
         assert await payer_iban(h, run["id"]) == "FI5810171000000122"
+
+
+async def test_an_older_change_heard_after_a_newer_one_leaves_the_newer_account(harness: Any) -> None:
+    """The admin corrected the payer account twice; the first change was retried and arrived last."""
+    await harness.seed()
+    stated = datetime.now(UTC)
+    older = Envelope(type="registry.tenant.changed", tenant_id=T, occurred_at=stated - timedelta(minutes=1),
+                     payload={**NEW_ACCOUNT, "payer_iban": "FI2112345600000785", "payer_bic": "NDEAFIHH"})
+    newer = Envelope(type="registry.tenant.changed", tenant_id=T, occurred_at=stated, payload=NEW_ACCOUNT)
+    await harness.deliver(newer)
+    await harness.deliver(older)
+    await harness.event("e-1", "2016-03-01", "2016-03-03")
+    run = await harness.run("2016-03")
+    assert await payer_iban(harness, run["id"]) == "FI5810171000000122"
+
+
+async def test_an_older_service_calendar_heard_after_a_newer_one_does_not_move_the_transfer_day(
+        harness: Any) -> None:
+    """The admin moved the payment day and then changed the service again; the definitions were heard in the
+    other order."""
+    await harness.seed()
+    defined = datetime.now(UTC) + timedelta(minutes=1)
+    service = {"service_id": SERVICE, "name_fi": "Tehostettu palveluasuminen", "name_sv": "Serviceboende",
+               "contents": [{"content_id": "hoito", "name_fi": "Hoito ja hoiva", "name_sv": "Vård", "unit": "day",
+                             "client_pays": False}]}
+    for transfer_day, at in ((6, defined), (4, defined - timedelta(seconds=20))):
+        await harness.deliver(Envelope(type="applications.service.defined", tenant_id=T, occurred_at=at, payload={
+            **service, "calendar": {"provider_deadline_day": 2, "approval_deadline_day": 3,
+                                    "transfer_day": transfer_day}}))
+    await harness.event("e-1", "2016-03-01", "2016-03-03")
+    preview = await harness.run("2016-03", dry_run=True)
+    assert preview["calendar"]["transfer_date"] == "2016-04-06"
+
+
+async def test_a_change_whose_envelope_names_another_tenant_is_dead_lettered_and_changes_nothing(
+        harness: Any) -> None:
+    await harness.seed()
+    await harness.deliver(Envelope(type="registry.tenant.changed", tenant_id="lahti", payload=NEW_ACCOUNT))
+    reasons = [d.reason for q in harness.broker.queues.values() for d in q.dead]
+    assert len(reasons) == 1 and "tenant" in reasons[0]
+    await harness.event("e-1", "2016-03-01", "2016-03-03")
+    run = await harness.run("2016-03")
+    assert await payer_iban(harness, run["id"]) == "FI4950009420028730"

@@ -284,6 +284,17 @@ async def test_booking_refused_without_valid_price_list(h: Harness) -> None:
     assert (await _book(h, voucher["number"], voucher["contents"][0]["id"], provider=P2)).status_code == 201  # type: ignore[attr-defined]
 
 
+async def test_a_voucher_starting_next_month_is_booked_by_the_price_list_starting_with_it(h: Harness) -> None:
+    """Granted on 15 March, valid from 1 April; the provider's first price list starts on 1 April too. The
+    provider books it now: the price list is valid for the whole of the voucher's validity."""
+    await approve(h, P2, HOUSING, [])
+    await price_list(h, "pl-april", P2, HOUSING, None, "2016-04-01", ["asuminen"])
+    client = await new_client(h)
+    voucher = await new_voucher(h, client["id"], granted_on="2016-03-15", valid_from="2016-04-01")
+    response = await _book(h, voucher["number"], voucher["contents"][0]["id"], provider=P2)
+    assert response.status_code == 201, response.text  # type: ignore[attr-defined]
+
+
 async def test_booking_refused_when_content_already_booked(h: Harness) -> None:
     client = await new_client(h)
     voucher = await new_voucher(h, client["id"])

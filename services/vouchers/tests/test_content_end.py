@@ -5,7 +5,11 @@ service are granted as before."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
+
+from seteli_common.messaging.envelope import Envelope
+from seteli_common.messaging.memory import InMemoryTransport
 
 from .conftest import HOUSING, Harness, new_client, new_voucher
 
@@ -44,3 +48,40 @@ async def test_a_content_that_goes_on_again_is_granted(h: Harness) -> None:
     client = await new_client(h)
     await _end_cleaning(h, None)
     assert (await _grant(h, client)).status_code == 201
+
+
+async def test_a_content_ended_is_not_booked_on_an_earlier_voucher(h: Harness) -> None:
+    # The earlier voucher keeps its row of the ended content, but no care of it can be recorded from the end day:
+    # a provider booking it now is told why (it was booked, a booking nothing could be recorded on), and sees it.
+    from .conftest import P1, price_list
+
+    await price_list(h, "pl-cleaning", P1, HOUSING, None, "2016-02-01", ["asuminen", "siivous"])
+    earlier = await new_voucher(h, (await new_client(h))["id"], contents=CLEANING)
+    await _end_cleaning(h, "2016-03-15")
+    view = (await h.http.get(f"/v1/tenants/kouvola/vouchers/by-number/{earlier['number']}",
+                             headers=h.provider())).json()
+    assert [(c["bookable"], c["refusal"]) for c in view["contents"]] == [(False, "content_ended")]
+    refused = await h.http.post("/v1/tenants/kouvola/bookings", headers=h.provider(), json={
+        "voucher_number": earlier["number"], "voucher_content_id": earlier["contents"][0]["id"], "accept_terms": True})
+    assert refused.status_code == 409 and refused.json()["reason"] == "content_ended", refused.text
+    assert "2016-03-15" in refused.json()["detail"]
+    # ended from a later day: booked as before (care is recorded until then)
+    await _end_cleaning(h, "2016-04-01")
+    booked = await h.http.post("/v1/tenants/kouvola/bookings", headers=h.provider(), json={
+        "voucher_number": earlier["number"], "voucher_content_id": earlier["contents"][0]["id"], "accept_terms": True})
+    assert booked.status_code == 201, booked.text
+
+
+async def test_an_older_definition_heard_after_the_end_does_not_grant_the_content_again(h: Harness) -> None:
+    """The admin ended the content right after another change of the service; the earlier definition was
+    retried and heard last."""
+    client = await new_client(h)
+    ended_at = datetime.now(UTC) + timedelta(minutes=1)
+    for day, at in (("2016-03-15", ended_at), (None, ended_at - timedelta(seconds=20))):
+        envelope = Envelope(type="applications.service.defined", tenant_id="kouvola", occurred_at=at, payload={
+            "service_id": HOUSING, "name_fi": "Tehostettu palveluasuminen", "name_sv": "Serviceboende",
+            "kind": "voucher", "auto_recording": True, "contents": [HOIVA, {**SIIVOUS, "ended_from": day}]})
+        await InMemoryTransport(h.broker).publish(envelope, {}, timeout=1)
+        await h.broker.drain()
+    refused = await _grant(h, client)
+    assert refused.status_code == 422, refused.text

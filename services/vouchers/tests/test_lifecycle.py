@@ -70,6 +70,17 @@ async def test_first_charge_opens_the_voucher_drafts_do_not(h: Harness) -> None:
     assert [e.payload["opened_by_event_id"] for e in opened] == [first]
 
 
+async def test_a_stay_across_the_month_end_counts_each_day_in_its_own_month(h: Harness) -> None:
+    """31 days a month granted; a stay of 27 February .. 2 March 2016 (5 days) uses 2 of March's days, not
+    none (and not 5): the client and the officer see 29 days left in March."""
+    client = await new_client(h)
+    voucher = await new_voucher(h, client["id"], granted_on="2016-02-01", valid_from="2016-02-01")
+    await charge(h, voucher, start="2016-02-27", units="5", amount="700.00")
+    assert await _amount_left(h, voucher) == "29.00"
+    h.clock.set(datetime(2016, 2, 28, 10, 0, tzinfo=UTC))
+    assert await _amount_left(h, voucher) == "28.00"  # 27-29 February: 3 of February's days
+
+
 async def test_balance_voucher_used_up_closes_and_publishes(h: Harness) -> None:
     client = await new_client(h)
     voucher = await new_voucher(
@@ -124,6 +135,25 @@ async def test_officer_closes_with_reason_and_bookings_end(h: Harness) -> None:
     assert ended.payload["client_ref"] == booking.json()["client_ref"] and ended.payload["reason"] == "officer"
     mine = await h.http.get(f"/v1/tenants/kouvola/bookings/{booking.json()['id']}", headers=h.provider())
     assert mine.json()["state"] == "ended"
+
+
+async def test_a_booking_made_just_after_midnight_in_helsinki_cannot_end_the_day_before(h: Harness) -> None:
+    """Booked at 00:30 on 10 March in Helsinki (UTC still says the 9th): the booking was made on the 10th, so it
+    cannot end on the 9th; the 10th is fine."""
+    client = await new_client(h)
+    voucher = await new_voucher(h, client["id"])
+    h.clock.set(datetime(2016, 3, 9, 22, 30, tzinfo=UTC))
+    body = {"voucher_number": voucher["number"], "voucher_content_id": voucher["contents"][0]["id"],
+            "accept_terms": True}
+    booking = (await h.http.post("/v1/tenants/kouvola/bookings", json=body, headers=h.provider())).json()
+    end_url = f"/v1/tenants/kouvola/bookings/{booking['id']}/end"
+    refused = await h.http.post(end_url, json={"ended_on": "2016-03-09", "reason": "client_changed_provider"},
+                                headers=h.provider())
+    assert refused.status_code == 422 and [e["field"] for e in refused.json()["errors"]] == ["ended_on"]
+    assert await h.published("vouchers.booking.ended") == []
+    ended = await h.http.post(end_url, json={"ended_on": "2016-03-10", "reason": "client_changed_provider"},
+                              headers=h.provider())
+    assert ended.status_code == 200 and ended.json()["state"] == "ended"
 
 
 async def test_expired_vouchers_close_once(h: Harness) -> None:
@@ -414,3 +444,33 @@ async def test_a_credited_charge_gives_the_balance_back_until_the_credit_is_with
     assert view["state"] == "open" and view["contents"][0]["amount_left"] == "50.00"
     await h.publish("events.credit.withdrawn", {"credit_id": "cr-1", "event_id": credited, "reason": "removed"})
     assert await _amount_left(h, voucher) == "0.00"
+
+
+async def test_an_over_limit_charge_counts_only_once_the_tenant_approves_it(h: Harness) -> None:
+    # The charge that crosses the balance waits for the tenant's decision (004 §4.3.5.6): it does not use the
+    # voucher up while it waits; rejected it never counts, approved it counts as any other.
+    voucher = await _cleaning_balance_of_500(h)
+    await charge(h, voucher, content_id="siivous", units="10", amount="250.00")
+    rejected = await charge(h, voucher, content_id="siivous", units="12", amount="300.00", status="awaiting_approval")
+    view = await state_of(h, voucher["id"])
+    assert view["state"] == "open" and view["contents"][0]["amount_left"] == "250.00"
+    await h.publish("events.event.rejected", {"event_id": rejected, "revision": 1})
+    view = await state_of(h, voucher["id"])
+    assert view["state"] == "open" and view["contents"][0]["amount_left"] == "250.00"
+    approved = await charge(h, voucher, content_id="siivous", units="12", amount="300.00", status="awaiting_approval")
+    assert (await state_of(h, voucher["id"]))["state"] == "open"
+    await h.publish("events.event.approved", {"event_id": approved, "revision": 1})
+    view = await state_of(h, voucher["id"])
+    assert view["state"] == "closed" and view["closed_reason"] == "used_up"
+
+
+async def test_a_decision_heard_before_the_over_limit_charge_is_kept_for_it(h: Harness) -> None:
+    voucher = await _cleaning_balance_of_500(h)
+    rejected = str(uuid.uuid4())
+    await h.publish("events.event.rejected", {"event_id": rejected, "revision": 1})
+    await charge(h, voucher, content_id="siivous", units="10", amount="250.00")
+    await charge(h, voucher, content_id="siivous", units="12", amount="300.00", status="awaiting_approval",
+                 event_id=rejected)
+    await charge(h, voucher, content_id="siivous", units="4", amount="100.00")
+    view = await state_of(h, voucher["id"])
+    assert view["state"] == "open" and view["contents"][0]["amount_left"] == "150.00"

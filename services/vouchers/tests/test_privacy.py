@@ -540,3 +540,54 @@ async def test_an_officer_reading_a_clients_access_log_is_itself_in_the_log(h: H
     assert [(r["actor"], r["actor_role"], r["actor_org"], r["what"], r["why"]) for r in rows] == [
         ("officer-7", "tenant_officer", "kouvola", "client.access_log", "tietopyynto")]
     assert (await h.http.get(url, headers=own)).json()["total"] == 1
+
+
+async def test_the_look_up_names_each_content_in_finnish_and_swedish(h: Harness) -> None:
+    # The client's voucher of care and meals, both granted by the day a month: the look-up page tells them apart
+    # by name (it showed two rows of "31 vrk / kk" without saying which is which).
+    voucher = await new_voucher(h, (await new_client(h))["id"], contents=[
+        {"content_id": "asuminen", "granted_amount": "31", "period": "month", "voucher_value": "140.00"},
+        {"content_id": "ateriat", "granted_amount": "31", "period": "month"}])
+    response = await h.http.post("/v1/tenants/kouvola/vouchers/lookup",
+                                 json={"number": voucher["number"], "verification_code": voucher["verification_code"]})
+    assert response.status_code == 200, response.text
+    assert [(c["name_fi"], c["name_sv"]) for c in response.json()["contents"]] == [
+        ("Hoiva", "Vård"), ("Ateriat", "Måltider")]
+
+
+async def test_the_look_up_of_a_closed_voucher_shows_nothing_left(h: Harness) -> None:
+    # Nothing of a closed voucher can be used: after the client's death (or the officer's close) its holder and the
+    # officer read 0 left, not the month's grant still unused.
+    client = await new_client(h)
+    voucher = await new_voucher(h, client["id"])
+    await charge(h, voucher, units="4", amount="560.00")
+    died = await h.http.post(f"/v1/tenants/kouvola/clients/{client['id']}/death", headers=h.officer(),
+                             json={"date_of_death": "2016-03-10"})
+    assert died.status_code == 200, died.text
+    response = await h.http.post("/v1/tenants/kouvola/vouchers/lookup",
+                                 json={"number": voucher["number"], "verification_code": voucher["verification_code"]})
+    body = response.json()
+    assert (body["state"], body["valid_until"], body["contents"][0]["amount_left"]) == ("closed", "2016-03-11", "0.00")
+    officer = (await h.http.get(f"/v1/tenants/kouvola/vouchers/{voucher['id']}", headers=h.officer())).json()
+    assert officer["contents"][0]["amount_left"] == "0.00"
+    # closed in advance, valid until the month's end: what is left is still used until then
+    other = await new_voucher(h, (await new_client(h, identity_code="010180-9037"))["id"])
+    closed = await h.http.post(f"/v1/tenants/kouvola/vouchers/{other['id']}/close", headers=h.officer(),
+                               json={"reason": "Muuttaa pois", "valid_until": "2016-03-31"})
+    assert (closed.json()["state"], closed.json()["contents"][0]["amount_left"]) == ("closed", "31.00")
+
+
+async def test_lookups_through_the_portal_are_limited_per_browser_not_for_everyone_at_once(h: Harness) -> None:
+    # Residents look vouchers up through the portal, the only caller of this API: its X-Forwarded-For names the
+    # browser. The limit per caller counts each browser on its own (all of them counted as the portal's one
+    # address: a few dozen look-ups in a quarter of an hour shut the look-up for every resident of every tenant).
+    h.runtime.settings.lookup_max_attempts_per_source = 3  # type: ignore[attr-defined]
+    voucher = await new_voucher(h, (await new_client(h))["id"])
+    right = {"number": voucher["number"], "verification_code": voucher["verification_code"]}
+    url = "/v1/tenants/kouvola/vouchers/lookup"
+    for i in range(5):  # five residents, one look-up each
+        response = await h.http.post(url, json=right, headers={"x-forwarded-for": f"198.51.100.{i}, 10.0.0.5"})
+        assert response.status_code == 200, (i, response.text)
+    same = [(await h.http.post(url, json=right, headers={"x-forwarded-for": "203.0.113.9"})).status_code
+            for _ in range(4)]
+    assert same == [200, 200, 200, 429]  # one browser trying on is still stopped

@@ -4,6 +4,7 @@ booking that follows an approval or a price list applications answered a moment 
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from seteli_common.consistency import AFTER_HEADER, CONSISTENCY_HEADER, Token, header_value, parse_tokens
@@ -95,6 +96,30 @@ async def test_a_booking_at_a_site_of_a_change_on_its_way_waits_for_the_change(h
     await _deliver(h, changed)
     booked = await h.http.post("/v1/tenants/kouvola/bookings", headers=_after(h, changed), json=body)
     assert booked.status_code == 201 and booked.json()["producer_part"] == "site:s-uusi", booked.text
+
+
+async def test_an_older_approval_heard_after_a_change_leaves_the_changes_sites(h: Harness) -> None:
+    """The application and at once a change adding a site were approved; the first approval was retried and
+    arrived last: the site the change added is still approved."""
+    client = await new_client(h)
+    voucher = await new_voucher(h, client["id"])
+    approved_at = datetime.now(UTC)
+    first = Envelope(type="applications.application.approved", tenant_id="kouvola", occurred_at=approved_at,
+                     payload={"application_id": f"app-{P2}-{HOUSING}", "service_id": HOUSING, "provider_id": P2,
+                              "site_ids": [S2]})
+    changed = Envelope(type="applications.application.approved", tenant_id="kouvola",
+                       occurred_at=approved_at + timedelta(seconds=20), payload={
+                           "application_id": f"app-{P2}-{HOUSING}", "service_id": HOUSING, "provider_id": P2,
+                           "site_ids": [S2, "s-uusi"]})
+    priced = Envelope(type="applications.pricelist.approved", tenant_id="kouvola", payload={
+        "price_list_id": "pl-p2", "service_id": HOUSING, "provider_id": P2, "producer_part": None, "name": "pl-p2",
+        "start": "2016-01-01", "prices": [{"content_id": "asuminen", "unit_price": "150.00"}]})
+    for envelope in (changed, priced, first):
+        await _deliver(h, envelope)
+    booked = await h.http.post("/v1/tenants/kouvola/bookings", headers=h.provider(P2), json={
+        "voucher_number": voucher["number"], "voucher_content_id": voucher["contents"][0]["id"],
+        "accept_terms": True, "producer_part": "site:s-uusi"})
+    assert booked.status_code == 201, booked.text
 
 
 async def test_a_voucher_of_a_service_on_its_way_waits_for_the_service(h: Harness) -> None:

@@ -43,3 +43,50 @@ async def test_only_the_tenants_staff_print_a_decision(h: Harness) -> None:
     assert (await h.http.get(url, headers=h.officer("lahti"))).status_code in (403, 404)
     assert (await h.http.get("/v1/tenants/kouvola/vouchers/no-such/decision.pdf",
                              headers=h.officer())).status_code == 404
+
+
+async def test_the_decision_prints_names_with_a_dash_the_euro_sign_and_letters_beyond_latin_1(h: Harness) -> None:
+    # The municipality names its service and contents as it likes, and a client may be named Łukasz or Nguyễn:
+    # the decision is printed (a character the PDF font lacks shows as '?'), not a server error instead.
+    await h.publish("applications.service.defined", {
+        "service_id": "tehostettu", "name_fi": "Tehostettu palveluasuminen – ikääntyneet", "name_sv": "Serviceboende",
+        "kind": "voucher", "auto_recording": True,
+        "contents": [{"content_id": "asuminen", "name_fi": "Hoiva (enint. 140 €/vrk) – ’oma’ hoitaja",
+                      "name_sv": "Vård", "unit": "day", "client_pays": False}]})
+    client = await new_client(h, first_name="Łukasz", last_name="Nguyễn")
+    voucher = await new_voucher(h, client["id"])
+    pdf = await h.http.get(f"/v1/tenants/kouvola/vouchers/{voucher['id']}/decision.pdf", headers=h.officer())
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF"), pdf.text[:300]
+    text = _text(pdf.content)
+    assert "Tehostettu palveluasuminen – ikääntyneet" in text
+    assert "Hoiva (enint. 140 €/vrk) – ’oma’ hoitaja" in text
+    assert "Łukasz" not in text and "Lukasz Nguyen" in text and voucher["verification_code"] in text
+
+
+async def test_the_decision_of_a_closed_voucher_says_it_is_closed_and_why(h: Harness) -> None:
+    # Printed again after the voucher was used up or closed, the decision no longer reads as a voucher to use.
+    voucher = await new_voucher(h, (await new_client(h))["id"])
+    url = f"/v1/tenants/kouvola/vouchers/{voucher['id']}/decision.pdf"
+    assert "Suljettu" not in _text((await h.http.get(url, headers=h.officer())).content)
+    closed = await h.http.post(f"/v1/tenants/kouvola/vouchers/{voucher['id']}/close", headers=h.officer(),
+                               json={"reason": "Muutti pois", "valid_until": "2016-03-14"})
+    assert closed.status_code == 200, closed.text
+    fi = _text((await h.http.get(url, headers=h.officer())).content)
+    assert "Suljettu: kunta päätti setelin" in fi and "14.3.2016" in fi
+    sv = _text((await h.http.get(url, params={"lang": "sv"}, headers=h.officer())).content)
+    assert "Stängd: kommunen avslutade sedeln" in sv
+
+
+async def test_the_decision_of_a_purchased_service_is_not_a_voucher_decision(h: Harness) -> None:
+    # The municipality books the provider of a purchased service (004 §4.1.2): the client chooses nobody, so the
+    # decision does not tell them to show it to a provider of their choice.
+    from .conftest import HOME_CARE
+
+    commitment = await new_voucher(h, (await new_client(h))["id"], service_id=HOME_CARE,
+                                   contents=[{"content_id": "kotikaynti", "granted_amount": "10", "period": "week"}])
+    url = f"/v1/tenants/kouvola/vouchers/{commitment['id']}/decision.pdf"
+    fi = _text((await h.http.get(url, headers=h.officer())).content)
+    assert "Ostopalvelupäätös" in fi and "Palvelusetelipäätös" not in fi and "valitsemallesi" not in fi
+    assert "kunta maksaa hinnan" in fi and commitment["printable_number"] in fi
+    sv = _text((await h.http.get(url, params={"lang": "sv"}, headers=h.officer())).content)
+    assert "Beslut om köpt tjänst" in sv and "du väljer" not in sv

@@ -52,6 +52,8 @@ def subscriptions() -> list[Subscription]:
 
     @registry.on("registry.attachment.removed", model=AttachmentRemovedIn)
     async def attachment_removed(ctx: MessageContext, p: AttachmentRemovedIn) -> None:
-        await repo.delete_attachment(ctx.session, p.attachment_id)
+        await repo.remove_attachment(ctx.session, {
+            "id": p.attachment_id, "provider_id": p.provider_id, "level": p.level, "owner_id": p.owner_id,
+            "type": p.type})
 
     return [registry]

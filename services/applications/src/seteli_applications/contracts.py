@@ -52,4 +52,10 @@ class AttachmentAddedIn(Inbound):
 
 
 class AttachmentRemovedIn(Inbound):
+    """Its other fields make the mark of a removal heard before the addition (only the id matters then)."""
+
     attachment_id: str
+    provider_id: str = ""
+    level: str = ""
+    owner_id: str = ""
+    type: str = ""

@@ -59,6 +59,8 @@ attachments = Table(
     Column("type", String(100), nullable=False),
     Column("valid_from", Date),
     Column("valid_until", Date),
+    # removed in the registry: kept as a mark so that its addition heard later does not bring it back
+    Column("removed", Boolean, nullable=False, server_default="0"),
     Index("ix_attachments_provider_level_owner", "provider_id", "level", "owner_id"),
 )
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from seteli_common.sql import upsert as _upsert
@@ -44,11 +44,13 @@ async def upsert_provider(session: AsyncSession, values: Row, sites: list[Row]) 
         await _upsert(session, provider_sites, site, ["id"])
 
 
-async def rename_provider(session: AsyncSession, provider_id: str, name: str, at: Any) -> bool:
-    """False when the provider is not known here (yet)."""
-    result = await session.execute(update(providers).where(providers.c.id == provider_id)
+async def rename_provider(session: AsyncSession, provider_id: str, name: str, at: datetime) -> bool:
+    """The company's name as stated at `at`, unless a newer statement is kept already (an older rename heard
+    late changes nothing). False when the provider is not known here (yet)."""
+    at = at.astimezone(UTC)
+    result = await session.execute(update(providers).where(providers.c.id == provider_id, providers.c.updated_at <= at)
                                    .values(name=name, updated_at=at))
-    return bool(getattr(result, "rowcount", 0))
+    return bool(getattr(result, "rowcount", 0)) or await get_provider(session, provider_id) is not None
 
 
 async def upsert_provider_site(session: AsyncSession, site: Row) -> None:
@@ -67,15 +69,18 @@ async def provider_site_ids(session: AsyncSession, provider_id: str) -> list[str
 
 
 async def upsert_attachment(session: AsyncSession, values: Row) -> None:
-    await _upsert(session, attachments, values, ["id"])
+    """An attachment added (or told again); one removed already stays removed, whichever was heard first."""
+    await _upsert(session, attachments, values, ["id"], where=attachments.c.removed.is_(False))
 
 
-async def delete_attachment(session: AsyncSession, attachment_id: str) -> None:
-    await session.execute(delete(attachments).where(attachments.c.id == attachment_id))
+async def remove_attachment(session: AsyncSession, values: Row) -> None:
+    """The attachment removed: kept as removed (its key taken), so that its addition heard later, or handled
+    side by side with this, cannot bring it back."""
+    await _upsert(session, attachments, {**values, "removed": True}, ["id"])
 
 
 async def provider_attachments(session: AsyncSession, provider_id: str) -> list[Row]:
-    query = select(attachments).where(attachments.c.provider_id == provider_id)
+    query = select(attachments).where(attachments.c.provider_id == provider_id, attachments.c.removed.is_(False))
     return [dict(r) for r in (await session.execute(query)).mappings().all()]
 
 

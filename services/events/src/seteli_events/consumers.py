@@ -5,7 +5,7 @@ Every handler takes the tenant from the envelope and writes only that tenant's r
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date
 
 from seteli_common.clock import Clock, SystemClock, today_in_helsinki
 from seteli_common.messaging.consumer import MessageContext, PermanentError, Subscription, TransientError
@@ -36,21 +36,31 @@ def _tenant(ctx: MessageContext) -> str:
     return ctx.tenant_id
 
 
+def _tenant_named(ctx: MessageContext, tenant_id: str | None) -> str:
+    """The tenant a registry fact about a tenant names, which must be the envelope's: a message never changes
+    another tenant's settings (a PermanentError: dead-lettered with the reason)."""
+    if ctx.tenant_id and tenant_id and tenant_id != ctx.tenant_id:
+        raise PermanentError(f"{ctx.envelope.type}: envelope tenant differs from the tenant named")
+    return tenant_id or _tenant(ctx)
+
+
 read_models = Subscription("read-models")
 settlement = Subscription("settlement")
 
 
 @read_models.on("registry.tenant.created", model=TenantCreatedIn)
 async def tenant_created(ctx: MessageContext, p: TenantCreatedIn) -> None:
-    tenant_id = p.tenant_id or _tenant(ctx)
+    tenant_id = _tenant_named(ctx, p.tenant_id)
     await repo.save_tenant(ctx.session, tenant_id, {"name_fi": p.name_fi, "name_sv": p.name_sv})
 
 
 async def tenant_changed(ctx: MessageContext, p: TenantChangedIn, clock: Clock) -> None:
     """Whether finalised interruptions wait for an officer's approval; turned off, those waiting are
-    released as approved (sent to settlement now)."""
-    tenant_id = p.tenant_id or _tenant(ctx)
-    before = await repo.set_interruptions_need_approval(ctx.session, tenant_id, p.interruptions_need_approval)
+    released as approved (sent to settlement now). Of two changes the one stated last wins, whatever the order
+    they arrive in."""
+    tenant_id = _tenant_named(ctx, p.tenant_id)
+    before = await repo.set_interruptions_need_approval(ctx.session, tenant_id, p.interruptions_need_approval,
+                                                        ctx.envelope.occurred_at)
     if before is None:
         raise TransientError("tenant not known yet")
     if before and not p.interruptions_need_approval:
@@ -65,6 +75,8 @@ async def service_defined(ctx: MessageContext, p: ServiceDefinedIn, clock: Clock
     end and is not settled yet is clipped to the day before it (service/validity_clipping.py), whether it was
     recorded before the end was known or after."""
     tenant_id = _tenant(ctx)
+    if await repo.newer_service_definition_kept(ctx.session, tenant_id, p.service_id, ctx.envelope.occurred_at):
+        return  # an older definition heard late: the newer one (its contents, ends and clipping) stands
     scheduled = [{"effective_from": v.effective_from, "contents": v.contents} for v in p.scheduled]
     old = await repo.service_row(ctx.session, tenant_id, p.service_id)
     kept = past_versions(old, {v.effective_from for v in p.scheduled}, today_in_helsinki(clock))
@@ -83,6 +95,7 @@ async def service_defined(ctx: MessageContext, p: ServiceDefinedIn, clock: Clock
             "calendar": p.calendar,
             # the contents from each later date: an event is valued by those of its day, whenever recorded
             "versions": [*kept, *scheduled] or None,
+            "defined_at": ctx.envelope.occurred_at.astimezone(UTC),
         },
     )
     ended = {c["content_id"] for v in [p.contents, *(v.contents for v in p.scheduled)] for c in v
@@ -153,7 +166,7 @@ async def voucher_closed(ctx: MessageContext, p: VoucherClosedIn, clock: Clock) 
     tenant_id = _tenant(ctx)
     if not await repo.voucher_known(ctx.session, tenant_id, p.voucher_id):
         raise TransientError("voucher not known yet")
-    await repo.set_voucher_valid_until(ctx.session, tenant_id, p.voucher_id, p.valid_until)
+    await repo.shorten_voucher_validity(ctx.session, tenant_id, p.voucher_id, p.valid_until)
     booked = await repo.booking_ids_of_voucher(ctx.session, tenant_id, p.voucher_id)
     await clip_to_validity(EventsContext(ctx.session, ctx.outbox, clock, tenant_id=tenant_id), booked)
 

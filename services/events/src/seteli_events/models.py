@@ -44,6 +44,8 @@ tenants = Table(
     Column("name_sv", String(200), nullable=False),
     # registry.tenant.changed: finalised interruptions wait for an officer's approval (004 §4.3.5.2)
     Column("interruptions_need_approval", Boolean, nullable=False, server_default="0"),
+    # when the registry stated that setting: an older change heard later is ignored
+    Column("setting_changed_at", DateTime(timezone=True), nullable=True),
 )
 
 services = Table(
@@ -62,6 +64,8 @@ services = Table(
     # the service's scheduled versions (applications' `scheduled`): [{effective_from, contents}] by date; the
     # contents of a day are those of the latest version from on or before it, else `contents`
     Column("versions", JSON),
+    # when applications stated this definition: an older one heard later changes nothing
+    Column("defined_at", DateTime(timezone=True)),
 )
 
 price_lists = Table(

@@ -84,6 +84,14 @@ class EmployeeChanged(Inbound):
     site_id: str | None = None
 
 
+class UserRoleChanged(Inbound):
+    user_id: str
+    email: str
+    role: str
+    tenant_id: str
+    language: str = "fi"
+
+
 class UserPassivated(Inbound):
     user_id: str
 

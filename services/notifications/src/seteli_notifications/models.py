@@ -45,6 +45,13 @@ tenant_admins = Table(
     Column("language", String(2), nullable=False),
 )
 
+# Users the registry passivated (registry.user.passivated, a fact of no tenant): kept so that their creation,
+# heard later or handled side by side, never makes them a recipient again.
+passive_users = Table(
+    "passive_users", metadata,
+    Column("user_id", String(36), primary_key=True),
+)
+
 providers = Table(
     "providers", metadata,
     Column("id", String(36), primary_key=True),
@@ -56,6 +63,8 @@ providers = Table(
     # Pending-action notices collected into one mail a day instead of one mail per item.
     Column("daily_digest", Boolean, nullable=False, server_default="0"),
     Column("updated_at", DateTime(timezone=True), nullable=False),
+    # when the registry stated the billing address and PDF choice kept: an older change heard later is ignored
+    Column("billing_stated_at", DateTime(timezone=True)),
 )
 
 sites = Table(
@@ -67,6 +76,8 @@ sites = Table(
     # A site's own billing information, when it has one (None = the company's is used).
     Column("billing_email", String(254)),
     Column("pdf_by_email", Boolean),
+    # when the registry stated what is kept: an older statement heard later changes nothing
+    Column("stated_at", DateTime(timezone=True)),
 )
 
 # A company's employees ("employee:<id>" as a producer part): a notice of that part goes to the employee's
@@ -119,6 +130,8 @@ provider_attachments = Table(
     Column("provider_id", String(36), nullable=False, index=True),
     Column("type", String(100), nullable=False),
     Column("valid_until", Date),
+    # removed in the registry: kept as a mark so that its addition (or expiry) heard later does not bring it back
+    Column("removed", Boolean, nullable=False, server_default="0"),
 )
 
 new_bookings = Table(

@@ -21,9 +21,10 @@ from .contracts import (
     TenantCreated,
     UserCreated,
     UserPassivated,
+    UserRoleChanged,
 )
 from .domain import language_of
-from .models import providers, services, sites, tenant_admins, tenants
+from .models import providers, services, tenant_admins, tenants
 
 
 def subscribe(sub: Subscription) -> None:
@@ -37,7 +38,8 @@ def subscribe(sub: Subscription) -> None:
 
     @sub.on("registry.tenant.changed", model=TenantChanged)
     async def tenant_changed(ctx: MessageContext, p: TenantChanged) -> None:
-        # Mail is written in the languages the tenant serves in; applied after the tenant's creation.
+        # Mail is written in the languages the tenant serves in; applied after the tenant's creation, and of two
+        # changes the one stated last wins, whatever order they arrive in.
         if not await repo.set_tenant_languages(ctx.session, p.tenant_id, p.languages, ctx.envelope.occurred_at):
             raise TransientError("tenant not known yet")
 
@@ -47,35 +49,38 @@ def subscribe(sub: Subscription) -> None:
             "id": p.provider_id, "name": p.name, "language": language_of(p.language), "email": p.email,
             "billing_email": p.billing.email if p.billing else None,
             "pdf_by_email": p.billing.pdf_by_email if p.billing else True,
-            "updated_at": ctx.envelope.occurred_at,
+            "updated_at": ctx.envelope.occurred_at, "billing_stated_at": ctx.envelope.occurred_at,
         }
         if p.daily_digest is not None:
             values["daily_digest"] = p.daily_digest
         await repo.upsert(ctx.session, providers, values, ["id"])
         for site in p.sites:
-            await repo.upsert(ctx.session, sites, {
+            await repo.save_site(ctx.session, {
                 "id": site.site_id, "provider_id": p.provider_id, "name": site.name,
                 "notification_email": site.notification_email,
                 "billing_email": site.billing.email if site.billing else None,
                 "pdf_by_email": site.billing.pdf_by_email if site.billing else None,
-            }, ["id"])
+            }, ctx.envelope.occurred_at)
 
     @sub.on("registry.provider.renamed", model=ProviderRenamed)
     async def provider_renamed(ctx: MessageContext, p: ProviderRenamed) -> None:
-        # The company's mail (a decision, a digest, a carried-over payment) names it as it is named now.
-        if not await repo.update_provider(ctx.session, p.provider_id, name=p.name,
-                                          updated_at=ctx.envelope.occurred_at):
+        # The company's mail (a decision, a digest, a carried-over payment) names it as it is named now; of two
+        # renames the one stated last wins, whatever order they arrive in.
+        if not await repo.rename_provider(ctx.session, p.provider_id, p.name, ctx.envelope.occurred_at):
             raise TransientError("provider not known yet")
 
     @sub.on("registry.provider.billing_changed", model=BillingChanged)
     async def billing_changed(ctx: MessageContext, p: BillingChanged) -> None:
+        # The newest statement wins. A company's change heard before the company waits for it (retried); a site's
+        # is also in the registry.site.changed sent with it, which brings it to a site not known yet.
         email = p.billing.email if p.billing else None
         pdf = p.billing.pdf_by_email if p.billing else None
+        at = ctx.envelope.occurred_at
         if p.site_id:
-            await repo.update_site(ctx.session, p.site_id, billing_email=email, pdf_by_email=pdf)
-        else:
-            await repo.update_provider(ctx.session, p.provider_id, billing_email=email,
-                                       pdf_by_email=True if pdf is None else pdf)
+            await repo.set_site_billing(ctx.session, p.site_id, {"billing_email": email, "pdf_by_email": pdf}, at)
+        elif not await repo.set_provider_billing(ctx.session, p.provider_id, {
+                "billing_email": email, "pdf_by_email": True if pdf is None else pdf}, at):
+            raise TransientError("provider not known yet")
 
     @sub.on("registry.user.created", model=UserCreated)
     async def user_created(ctx: MessageContext, p: UserCreated) -> None:
@@ -86,12 +91,13 @@ def subscribe(sub: Subscription) -> None:
                 "language": language_of(p.language)}, ["tenant_id", "user_id"])
 
     async def site_changed(ctx: MessageContext, p: SiteChanged) -> None:
-        await repo.upsert(ctx.session, sites, {
+        # the newest statement wins: two changes handled side by side, or one retried, may arrive in either order
+        await repo.save_site(ctx.session, {
             "id": p.site_id, "provider_id": p.provider_id, "name": p.name,
             "notification_email": p.notification_email,
             "billing_email": p.billing.email if p.billing else None,
             "pdf_by_email": p.billing.pdf_by_email if p.billing else None,
-        }, ["id"])
+        }, ctx.envelope.occurred_at)
 
     sub.on("registry.site.added", model=SiteChanged)(site_changed)
     sub.on("registry.site.changed", model=SiteChanged)(site_changed)
@@ -103,6 +109,17 @@ def subscribe(sub: Subscription) -> None:
 
     for event_type in ("registry.employee.added", "registry.employee.changed", "registry.employee.removed"):
         sub.on(event_type, model=EmployeeChanged)(employee_changed)
+
+    @sub.on("registry.user.role_changed", model=UserRoleChanged)
+    async def user_role_changed(ctx: MessageContext, p: UserRoleChanged) -> None:
+        # A new tenant admin gets the tenant's notices from now on; one made an officer no longer does.
+        tenant_id = ctx.tenant_id or p.tenant_id
+        if p.role == "tenant_admin":
+            await repo.upsert(ctx.session, tenant_admins, {
+                "tenant_id": tenant_id, "user_id": p.user_id, "email": p.email,
+                "language": language_of(p.language)}, ["tenant_id", "user_id"])
+        else:
+            await repo.remove_tenant_admin_role(ctx.session, tenant_id, p.user_id)
 
     @sub.on("registry.user.passivated", model=UserPassivated)
     async def user_passivated(ctx: MessageContext, p: UserPassivated) -> None:
@@ -136,7 +153,8 @@ def subscribe_pending_work(sub: Subscription) -> None:
 
     @sub.on("registry.attachment.removed", model=AttachmentFact)
     async def attachment_removed(ctx: MessageContext, p: AttachmentFact) -> None:
-        await repo.remove_provider_attachment(ctx.session, p.attachment_id)
+        await repo.remove_provider_attachment(ctx.session, {"id": p.attachment_id, "provider_id": p.provider_id,
+                                                            "type": p.type, "valid_until": p.valid_until})
 
     @sub.on("vouchers.booking.made", model=BookingMade)
     async def booking_made(ctx: MessageContext, p: BookingMade) -> None:

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from seteli_common.sql import insert_for as _insert
 from seteli_common.sql import upsert as upsert
-from sqlalchemy import delete, func, insert, select, union, update
+from sqlalchemy import delete, func, insert, or_, select, union, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from .models import (
@@ -16,6 +16,7 @@ from .models import (
     employees,
     messages,
     new_bookings,
+    passive_users,
     pending_work,
     pending_work_days,
     provider_attachments,
@@ -37,22 +38,35 @@ async def set_tenant_notification_email(session: AsyncSession, tenant_id: str, e
     await session.execute(update(tenants).where(tenants.c.id == tenant_id).values(notification_email=email))
 
 
-async def set_tenant_languages(session: AsyncSession, tenant_id: str, languages: list[str], at: Any) -> bool:
-    """False when the tenant is not known here (yet)."""
+async def set_tenant_languages(session: AsyncSession, tenant_id: str, languages: list[str], at: datetime) -> bool:
+    """The tenant's languages as stated at `at`, unless a newer statement is kept already (an older change heard
+    late changes nothing). False when the tenant is not known here (yet)."""
+    at = at.astimezone(UTC)
     result = await session.execute(
-        update(tenants).where(tenants.c.id == tenant_id).values(languages=languages, updated_at=at)
+        update(tenants).where(tenants.c.id == tenant_id, tenants.c.updated_at <= at)
+        .values(languages=languages, updated_at=at)
     )
-    return bool(getattr(result, "rowcount", 0))
+    return bool(getattr(result, "rowcount", 0)) or await get_tenant(session, tenant_id) is not None
 
 
 async def tenant_admin_emails(session: AsyncSession, tenant_id: str) -> list[str]:
-    query = select(tenant_admins.c.email).where(tenant_admins.c.tenant_id == tenant_id) \
+    """The tenant admins' addresses, a passivated one never (whichever of its facts was heard first)."""
+    passive = select(passive_users.c.user_id).where(passive_users.c.user_id == tenant_admins.c.user_id).exists()
+    query = select(tenant_admins.c.email).where(tenant_admins.c.tenant_id == tenant_id, ~passive) \
         .order_by(tenant_admins.c.email)
     return list((await session.execute(query)).scalars())
 
 
+async def remove_tenant_admin_role(session: AsyncSession, tenant_id: str, user_id: str) -> None:
+    """The user is no longer one of the tenant's admins (still its staff: not passive)."""
+    await session.execute(delete(tenant_admins).where(tenant_admins.c.tenant_id == tenant_id,
+                                                      tenant_admins.c.user_id == user_id))
+
+
 async def remove_tenant_admin(session: AsyncSession, user_id: str) -> None:
+    """The user is passive: no longer a tenant admin, and kept as passive for a creation heard after this."""
     await session.execute(delete(tenant_admins).where(tenant_admins.c.user_id == user_id))
+    await upsert(session, passive_users, {"user_id": user_id}, ["user_id"])
 
 
 async def get_provider(session: AsyncSession, provider_id: str) -> dict[str, Any] | None:
@@ -64,6 +78,15 @@ async def update_provider(session: AsyncSession, provider_id: str, **values: Any
     """False when the provider is not known here (yet)."""
     result = await session.execute(update(providers).where(providers.c.id == provider_id).values(**values))
     return bool(getattr(result, "rowcount", 0))
+
+
+async def rename_provider(session: AsyncSession, provider_id: str, name: str, at: datetime) -> bool:
+    """The company's name as stated at `at`, unless a newer statement is kept already (an older rename heard
+    late changes nothing). False when the provider is not known here (yet)."""
+    at = at.astimezone(UTC)
+    result = await session.execute(update(providers).where(providers.c.id == provider_id, providers.c.updated_at <= at)
+                                   .values(name=name, updated_at=at))
+    return bool(getattr(result, "rowcount", 0)) or await get_provider(session, provider_id) is not None
 
 
 async def get_site(session: AsyncSession, site_id: str) -> dict[str, Any] | None:
@@ -79,6 +102,32 @@ async def save_employee(session: AsyncSession, row: dict[str, Any]) -> None:
 async def get_employee(session: AsyncSession, employee_id: str) -> dict[str, Any] | None:
     row = (await session.execute(select(employees).where(employees.c.id == employee_id))).mappings().first()
     return dict(row) if row else None
+
+
+async def save_site(session: AsyncSession, row: dict[str, Any], stated_at: datetime) -> None:
+    """A site as the registry stated it at `stated_at`, unless a newer statement is kept already."""
+    at = stated_at.astimezone(UTC)
+    await upsert(session, sites, {**row, "stated_at": at}, ["id"],
+                 where=or_(sites.c.stated_at.is_(None), sites.c.stated_at <= at))
+
+
+async def set_provider_billing(session: AsyncSession, provider_id: str, values: dict[str, Any], at: datetime) -> bool:
+    """The company's billing address and PDF choice as stated at `at`, unless a newer statement is kept already.
+    False when the provider is not known here (yet)."""
+    at = at.astimezone(UTC)
+    result = await session.execute(
+        update(providers).where(providers.c.id == provider_id,
+                                or_(providers.c.billing_stated_at.is_(None), providers.c.billing_stated_at <= at))
+        .values(**values, billing_stated_at=at))
+    return bool(getattr(result, "rowcount", 0)) or await get_provider(session, provider_id) is not None
+
+
+async def set_site_billing(session: AsyncSession, site_id: str, values: dict[str, Any], at: datetime) -> None:
+    """A site's billing as stated at `at`, unless the site kept was stated later."""
+    at = at.astimezone(UTC)
+    await session.execute(update(sites).where(sites.c.id == site_id,
+                                              or_(sites.c.stated_at.is_(None), sites.c.stated_at <= at))
+                          .values(**values, stated_at=at))
 
 
 async def update_site(session: AsyncSession, site_id: str, **values: Any) -> None:
@@ -202,17 +251,20 @@ async def pending_work_of(session: AsyncSession, provider_id: str, since: date) 
 
 
 async def save_provider_attachment(session: AsyncSession, values: dict[str, Any]) -> None:
-    await upsert(session, provider_attachments, values, ["id"])
+    """An attachment added or expired; one removed already stays removed, whichever was heard first."""
+    await upsert(session, provider_attachments, values, ["id"], where=provider_attachments.c.removed.is_(False))
 
 
-async def remove_provider_attachment(session: AsyncSession, attachment_id: str) -> None:
-    await session.execute(delete(provider_attachments).where(provider_attachments.c.id == attachment_id))
+async def remove_provider_attachment(session: AsyncSession, values: dict[str, Any]) -> None:
+    """Kept as removed (its key taken), so that its addition heard later, or handled side by side with this,
+    cannot bring it back."""
+    await upsert(session, provider_attachments, {**values, "removed": True}, ["id"])
 
 
 async def attachments_running_out(session: AsyncSession, provider_id: str, until: date) -> list[dict[str, Any]]:
     """The provider's attachments valid until ``until`` at the latest (expired ones included), soonest first."""
     query = (select(provider_attachments)
-             .where(provider_attachments.c.provider_id == provider_id,
+             .where(provider_attachments.c.provider_id == provider_id, provider_attachments.c.removed.is_(False),
                     provider_attachments.c.valid_until.is_not(None), provider_attachments.c.valid_until <= until)
              .order_by(provider_attachments.c.valid_until, provider_attachments.c.id))
     return [dict(r) for r in (await session.execute(query)).mappings()]
@@ -247,7 +299,8 @@ async def digest_providers_with_pending_work(session: AsyncSession, *, work_sinc
     out, or new bookings."""
     found = union(
         select(pending_work.c.provider_id).where(pending_work.c.day >= work_since),
-        select(provider_attachments.c.provider_id).where(provider_attachments.c.valid_until.is_not(None),
+        select(provider_attachments.c.provider_id).where(provider_attachments.c.removed.is_(False),
+                                                         provider_attachments.c.valid_until.is_not(None),
                                                          provider_attachments.c.valid_until <= expiring_until),
         select(new_bookings.c.provider_id).where(new_bookings.c.made_on >= bookings_since),
     ).subquery()

@@ -73,8 +73,8 @@ def date_fmt(value: Any) -> str:
             value = datetime.fromisoformat(value) if "T" in value or " " in value else date.fromisoformat(value)
         except ValueError:
             return value
-    if isinstance(value, datetime):
-        value = value.date()
+    if isinstance(value, datetime):  # a moment: its calendar day in Finland (a naive one is taken as UTC)
+        value = (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(ZoneInfo("Europe/Helsinki")).date()
     if isinstance(value, date):
         return f"{value.day}.{value.month}.{value.year}"
     return str(value)

@@ -227,6 +227,7 @@ EVENT_FIELDS = {
 EVENT_REASONS = (
     ("content has ended", "event.error.content_ended"),
     ("after the start", "event.error.time_order"),
+    ("clocks moved forward", "event.error.time_skipped"),
     ("both start_time", "error.required"),
     ("end is before", "event.error.end_before_start"),
     ("on or before today", "event.error.not_given_yet"),

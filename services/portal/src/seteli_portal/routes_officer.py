@@ -521,6 +521,9 @@ async def settle(request: Request) -> Response:
         if exc.code == "month_not_ended":  # the running month: said in the officer's language, not the API's
             lockable = date_fmt(exc.extra.get("lockable_from", ""))
             errors = {"month": page.t("settlement.month_not_ended", month=month_fmt(month), date=lockable)}
+        elif exc.code == "run_in_progress":  # another run is still being paid (an officer at the same time)
+            running = month_fmt(exc.extra.get("running_month", ""))
+            errors = {"month": page.t("settlement.run_in_progress", running=running)}
         return page.render("officer/settlement.html", status=exc.status if exc.status < 500 else 502,
                            runs=runs, month=month, preview=None, errors=errors)
     if action == "lock":

@@ -123,9 +123,11 @@ async def voucher_lookup(request: Request) -> Response:
     voucher = None
     if not errors:
         try:
+            # vouchers limits look-ups per caller: the browser's address, not the portal's (every resident's)
             voucher = await page.call("POST", "vouchers", f"/v1/tenants/{seg(values['tenant_id'])}/vouchers/lookup",
                                       anonymous=True, json={"number": values["number"],
-                                                            "verification_code": values["verification_code"]})
+                                                            "verification_code": values["verification_code"]},
+                                      headers={"x-forwarded-for": page.source})
         except ApiError as exc:
             # One message for both: do not reveal which of the two was wrong.
             errors = ({"number": page.t("voucher.not_found")} if exc.status in (400, 404, 422)

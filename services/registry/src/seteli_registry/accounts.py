@@ -11,7 +11,7 @@ from seteli_common.errors import conflict, forbidden, invalid, not_found, unauth
 
 from . import repository as repo
 from .domain import after_failed_login, is_locked, is_past, link_hash, password_expired
-from .events import PasswordResetRequested, UserPassivated
+from .events import PasswordResetRequested, UserPassivated, UserRoleChanged
 from .providers import works_with
 from .repository import providers as provider_queries
 from .service import (
@@ -239,6 +239,9 @@ async def set_tenant_role(ctx: RegistryContext, principal: Principal, tenant_id:
         await end_sessions(ctx, user_id, await repo.revoke_user_sessions(ctx.session, user_id, now), "role changed")
         await repo.log_login(ctx.session, {"at": now, "user_id": user_id, "outcome": "role_changed",
                                            "detail": f"{user['role']} -> {role.value} by {principal.subject}"})
+        await ctx.outbox.add(ctx.session, UserRoleChanged(
+            user_id=user_id, email=user["email"], role=role.value, tenant_id=tenant_id, language=user["language"]),
+            tenant_id=tenant_id)
     return {**user, "role": role.value}
 
 

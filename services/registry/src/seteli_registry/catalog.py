@@ -4,7 +4,7 @@ comparison. Only approved providers appear; hidden addresses stay hidden."""
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 from urllib.parse import urlencode
 
@@ -26,10 +26,11 @@ _WORD = re.compile(r"\w+", re.UNICODE)
 
 # --- Read models -------------------------------------------------------------------------------------
 
-async def service_defined(session: AsyncSession, tenant_id: str, p: ServiceDefinedIn) -> None:
+async def service_defined(session: AsyncSession, tenant_id: str, p: ServiceDefinedIn, stated_at: datetime) -> None:
+    """The service as stated at `stated_at`: of two definitions the later one wins, whatever order they arrive in."""
     await catalog_queries.put_catalog_service(session, tenant_id, p.service_id, {
         "name_fi": p.name_fi or "", "name_sv": p.name_sv or "", "kind": p.kind or "voucher",
-        "contents": with_end_days(p)})
+        "contents": with_end_days(p)}, stated_at)
 
 
 def with_end_days(p: ServiceDefinedIn) -> list[dict[str, Any]]:
@@ -53,10 +54,12 @@ def content_ended(content: dict[str, Any], today: date) -> bool:
     return bool(ended) and date.fromisoformat(str(ended)) <= today
 
 
-async def application_approved(session: AsyncSession, tenant_id: str, p: ApplicationApprovedIn) -> None:
+async def application_approved(session: AsyncSession, tenant_id: str, p: ApplicationApprovedIn,
+                               stated_at: datetime) -> None:
+    """Every site approved so far (a change republishes them all); an older approval heard late changes nothing."""
     await catalog_queries.put_catalog_approval(session, tenant_id, p.service_id, p.provider_id,
                                                {"application_id": p.application_id,
-                                                "site_ids": list(p.site_ids or [])})
+                                                "site_ids": list(p.site_ids or [])}, stated_at)
 
 
 async def price_list_approved(session: AsyncSession, tenant_id: str, p: PriceListApprovedIn) -> None:

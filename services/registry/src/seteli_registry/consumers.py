@@ -29,7 +29,7 @@ def subscriptions() -> list[Subscription]:
 
     @sub.on("applications.service.defined", model=ServiceDefinedIn)
     async def service_defined(ctx: MessageContext, p: ServiceDefinedIn) -> None:
-        await catalog.service_defined(ctx.session, _tenant(ctx), p)
+        await catalog.service_defined(ctx.session, _tenant(ctx), p, ctx.envelope.occurred_at)
 
     @sub.on("applications.application.submitted", model=ApplicationSubmittedIn)
     async def application_submitted(ctx: MessageContext, p: ApplicationSubmittedIn) -> None:
@@ -40,7 +40,7 @@ def subscriptions() -> list[Subscription]:
     @sub.on("applications.application.approved", model=ApplicationApprovedIn)
     async def application_approved(ctx: MessageContext, p: ApplicationApprovedIn) -> None:
         tenant_id = _tenant(ctx)
-        await catalog.application_approved(ctx.session, tenant_id, p)
+        await catalog.application_approved(ctx.session, tenant_id, p, ctx.envelope.occurred_at)
         await relate(ctx.session, tenant_id, p.provider_id, "application", ctx.envelope.occurred_at)
         # approving a waiting company's application approves the company: the catalog finds it
         await approve_by_application(ctx.session, p.provider_id, ctx.publish)

@@ -162,6 +162,18 @@ class UserCreated(EventPayload):
     language: str
 
 
+class UserRoleChanged(EventPayload):
+    """A tenant admin gave a member of the tenant's staff another role (tenant_admin or tenant_officer): the
+    tenant's notices go to its admins as they are now."""
+
+    event_type = "registry.user.role_changed"
+    user_id: str
+    email: str
+    role: str
+    tenant_id: str
+    language: str
+
+
 class UserPassivated(EventPayload):
     event_type = "registry.user.passivated"
     user_id: str

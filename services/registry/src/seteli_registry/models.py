@@ -265,6 +265,8 @@ catalog_services = Table(
     Column("name_sv", String(200), nullable=False),
     Column("kind", String(20), nullable=False, server_default="voucher"),
     Column("contents", JSON, nullable=False, server_default="[]"),
+    # when applications stated this definition: an older one heard later changes nothing
+    Column("stated_at", DateTime(timezone=True)),
 )
 
 catalog_approvals = Table(
@@ -274,6 +276,8 @@ catalog_approvals = Table(
     Column("provider_id", String(36), primary_key=True),
     Column("application_id", String(64), nullable=False),
     Column("site_ids", JSON, nullable=False),
+    # when applications stated the approval (a change republishes every site): an older one heard later is ignored
+    Column("stated_at", DateTime(timezone=True)),
 )
 
 catalog_price_lists = Table(

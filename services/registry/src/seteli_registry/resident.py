@@ -46,7 +46,7 @@ async def client_registered(session: AsyncSession, tenant_id: str, p: ClientRegi
     existing = await resident_queries.resident_client(session, tenant_id, p.client_id)
     if existing is None:
         await resident_queries.insert_resident_client(session, tenant_id, p.client_id, p.person)
-    else:  # a redelivery, or after the death: the death stays
+    else:  # a redelivery, or after the death (even one heard first): the death stays
         await resident_queries.set_resident_client_person(session, tenant_id, p.client_id, p.person)
 
 

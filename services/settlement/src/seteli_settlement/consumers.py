@@ -51,7 +51,9 @@ def directory(clock: Clock | None = None) -> Subscription:
 
     @sub.on("registry.tenant.changed", model=TenantChangedIn)
     async def tenant_changed(ctx: MessageContext, p: TenantChangedIn) -> None:
-        if not await dir_uc.change_tenant(uc(ctx), p):
+        if ctx.envelope.tenant_id and ctx.envelope.tenant_id != p.tenant_id:
+            raise PermanentError("envelope tenant differs from the tenant changed")  # never another's payer account
+        if not await dir_uc.change_tenant(uc(ctx), p, ctx.envelope.occurred_at):
             raise TransientError("tenant not known yet")
 
     @sub.on("registry.provider.registered", model=ProviderRegisteredIn)
@@ -60,7 +62,7 @@ def directory(clock: Clock | None = None) -> Subscription:
 
     @sub.on("registry.provider.renamed", model=ProviderRenamedIn)
     async def provider_renamed(ctx: MessageContext, p: ProviderRenamedIn) -> None:
-        if not await dir_uc.rename_provider(uc(ctx), p):
+        if not await dir_uc.rename_provider(uc(ctx), p, ctx.envelope.occurred_at):
             raise TransientError("provider not known yet")
 
     @sub.on("registry.site.added", model=SiteChangedIn)
@@ -77,7 +79,7 @@ def directory(clock: Clock | None = None) -> Subscription:
 
     @sub.on("applications.service.defined", model=ServiceDefinedIn)
     async def service_defined(ctx: MessageContext, p: ServiceDefinedIn) -> None:
-        await dir_uc.define_service(uc(ctx), _tenant(ctx, p), p)
+        await dir_uc.define_service(uc(ctx), _tenant(ctx, p), p, ctx.envelope.occurred_at)
 
     return sub
 

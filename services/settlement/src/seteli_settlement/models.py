@@ -46,6 +46,8 @@ tenants = Table(
     Column("languages", JSON, nullable=False),
     Column("payer_iban", String(34), nullable=False),
     Column("payer_bic", String(11), nullable=False),
+    # when the registry stated the settings kept (registry.tenant.changed): an older change heard later is ignored
+    Column("changed_at", DateTime(timezone=True), nullable=True),
 )
 
 # A provider company exists once across tenants (registry keys it by business ID).
@@ -58,6 +60,8 @@ providers = Table(
     Column("language", String(2), nullable=False),
     Column("email", String(254), nullable=False),
     Column("billing", JSON),  # {iban, bic, reference, email, pdf_by_email} or null
+    # when the registry stated the name kept (registration or rename): an older rename heard later is ignored
+    Column("named_at", DateTime(timezone=True)),
 )
 
 sites = Table(
@@ -68,6 +72,8 @@ sites = Table(
     Column("name", String(200), nullable=False),
     Column("notification_email", String(254), nullable=False, server_default=""),
     Column("billing", JSON),  # own billing information; null = the company's is used
+    # when the registry stated the name and address kept: an older statement heard later changes them not
+    Column("named_at", DateTime(timezone=True)),
 )
 
 # Every billing fact heard (registry.provider.registered, .billing_changed, registry.site.added,
@@ -94,6 +100,8 @@ services = Table(
     Column("name_sv", String(200), nullable=False),
     Column("contents", JSON, nullable=False),  # [{content_id, name_fi, name_sv, unit, client_pays}]
     Column("calendar", JSON),  # {provider_deadline_day, approval_deadline_day, transfer_day}
+    # when applications stated this definition: an older one heard later changes nothing
+    Column("defined_at", DateTime(timezone=True)),
     PrimaryKeyConstraint("tenant_id", "id"),
 )
 
@@ -169,6 +177,9 @@ open_lines = Table(
     Column("kind", String(20), nullable=False),
     Column("source_id", String(64), nullable=False),
     Column("event_id", String(64)),
+    # The run being paid when the line was opened: that run leaves it for the next, which pays it (a run pays
+    # what was open at its lock). None: opened while no run was being paid.
+    Column("held_by_run", String(36)),
     PrimaryKeyConstraint("tenant_id", "line_id"),
     Index("ix_open_lines_provider", "tenant_id", "provider_id", "month"),
 )

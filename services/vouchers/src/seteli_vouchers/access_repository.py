@@ -171,8 +171,8 @@ async def usages(session: AsyncSession, tenant_id: str, voucher_id: str) -> list
     q = select(recorded_events).where(
         recorded_events.c.tenant_id == tenant_id,
         recorded_events.c.voucher_id == voucher_id,
-        recorded_events.c.status != "draft",
-        recorded_events.c.status != "deleted",
+        # a draft, a deleted event, an over-limit one waiting for the tenant's decision or rejected charges nothing
+        recorded_events.c.status.not_in(("draft", "deleted", "awaiting_approval", "rejected")),
         recorded_events.c.credited.is_(False),  # the tenant took its whole value back
     )
     return [dict(r) for r in (await session.execute(q)).mappings().all()]
@@ -194,8 +194,9 @@ async def set_credited(session: AsyncSession, tenant_id: str, event_id: str, cre
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
-async def note_early_fact(session: AsyncSession, tenant_id: str, event_id: str, **fact: bool) -> None:
-    """Keep `deleted=True` or `credited=...` of an event not recorded here yet (`take_early_facts` applies it)."""
+async def note_early_fact(session: AsyncSession, tenant_id: str, event_id: str, **fact: bool | str | int) -> None:
+    """Keep `deleted=True`, `credited=...` or a `decision` (with its `decision_revision`) of an event not recorded
+    here yet (`take_early_facts` applies it)."""
     await upsert(session, early_event_facts, {"tenant_id": tenant_id, "event_id": event_id, **fact},
                       ["tenant_id", "event_id"])
 

@@ -32,6 +32,13 @@ def purpose(request: Request, default: str) -> str:
     return (request.headers.get("x-purpose") or default).strip()[:200]
 
 
+def caller_address(request: Request) -> str:
+    """The browser behind a public call: the portal, this API's only caller (its NetworkPolicy lets nobody else
+    in), names it first in X-Forwarded-For; uvicorn's proxy headers do the same where it runs them."""
+    forwarded = request.headers.get("x-forwarded-for", "").split(",")[0].strip()
+    return forwarded or (request.client.host if request.client else "unknown")
+
+
 def tenant_staff(tenant_id: str, principal: Principal) -> Principal:
     guard_tenant(principal, tenant_id)
     return principal

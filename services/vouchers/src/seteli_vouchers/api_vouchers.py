@@ -14,7 +14,7 @@ from seteli_common.web import file_response
 
 from . import bookings, grants, idempotency, lookup
 from . import repository as repo
-from .api_deps import context, provider_number_guard, provider_of, provider_staff, purpose, staff
+from .api_deps import caller_address, context, provider_number_guard, provider_of, provider_staff, purpose, staff
 from .decision import decision_pdf
 from .domain import printable_number
 from .schemas import CloseIn, LookupIn, ProviderVoucherOut, VoucherIn, VoucherListItemOut, VoucherOut
@@ -70,7 +70,7 @@ async def list_vouchers(
 async def holder_lookup(tenant_id: str, body: LookupIn, request: Request) -> Any:
     """Anyone holding a voucher's number and verification code sees it and the amount left."""
     runtime = request.app.state.runtime
-    source = request.client.host if request.client else "unknown"
+    source = caller_address(request)  # per browser: every resident's look-up comes through the one portal
     async with runtime.db.transaction(tenant_id=tenant_id) as session:  # kept even when nothing is found
         ctx = VouchersContext(session, runtime.outbox, runtime.clock, settings=runtime.settings)
         outcome, view = await lookup.lookup(ctx, tenant_id, body.number, body.verification_code, source)

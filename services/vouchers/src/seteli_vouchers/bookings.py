@@ -8,6 +8,7 @@ from datetime import date
 from typing import Any
 
 from seteli_common.auth import Principal
+from seteli_common.clock import HELSINKI
 from seteli_common.errors import FieldError, ProblemError, conflict, forbidden, invalid_many, not_found, not_yet_known
 from sqlalchemy.exc import IntegrityError
 
@@ -26,6 +27,7 @@ _STATUS = {
     Refusal.NOT_APPROVED_BY_TENANT: 403,
     Refusal.NO_VALID_PRICE_LIST: 409,
     Refusal.CONTENT_ALREADY_BOOKED: 409,
+    Refusal.CONTENT_ENDED: 409,
     Refusal.CONTENT_NOT_IN_VOUCHER: 422,
     Refusal.PRODUCER_PART_UNKNOWN: 422,
     Refusal.TERMS_NOT_ACCEPTED: 422,
@@ -34,11 +36,11 @@ _STATUS = {
 }
 
 
-def refused(reason: Refusal, *errors: FieldError) -> ProblemError:
+def refused(reason: Refusal, *errors: FieldError, detail: str | None = None) -> ProblemError:
     return ProblemError(
         _STATUS[reason],
         "Booking refused",
-        REFUSAL_TEXT[reason],
+        detail or REFUSAL_TEXT[reason],
         "https://seteli.fi/problems/booking-refused",
         list(errors),
         extra={"reason": reason.value},
@@ -115,6 +117,12 @@ class ProducerParts:
         return ident, False
 
 
+def priced_from(voucher: dict[str, Any], today: date) -> date:
+    """The day whose price lists make a booking possible: today, or the voucher's first day when it starts
+    later (a voucher valid from 1 January is booked in December by the price list starting on 1 January)."""
+    return max(today, voucher["valid_from"])
+
+
 async def producer_parts(ctx: VouchersContext, provider_id: str, approval: dict[str, Any] | None) -> ProducerParts:
     site_names = {s["id"]: str(s["name"]) for s in await repo.sites_of_provider(ctx.session, provider_id)}
     units = await repo.provider_units_of(ctx.session, provider_id)
@@ -161,9 +169,16 @@ async def _voucher_for_provider(
     return voucher, approval
 
 
-def _content_refusal(closed: bool, booked: bool, priced: bool) -> Refusal | None:
+def _ended(content: dict[str, Any], today: date) -> bool:
+    """The tenant ended the content on or before today: no care of it is recorded from its end day on."""
+    return content.get("ended_from") is not None and content["ended_from"] <= today
+
+
+def _content_refusal(closed: bool, ended: bool, booked: bool, priced: bool) -> Refusal | None:
     if closed:
         return Refusal.VOUCHER_CLOSED
+    if ended:
+        return Refusal.CONTENT_ENDED
     if booked:
         return Refusal.CONTENT_ALREADY_BOOKED
     return None if priced else Refusal.NO_VALID_PRICE_LIST
@@ -181,7 +196,8 @@ async def provider_view(
         if b["ended_on"] is None
     }
     current = _current_lists(
-        await repo.price_lists_started(ctx.session, tenant_id, voucher["service_id"], provider_id, ctx.today())
+        await repo.price_lists_started(ctx.session, tenant_id, voucher["service_id"], provider_id,
+                                      priced_from(voucher, ctx.today()))
     )
     closed = is_closed(voucher["state"], voucher["valid_until"], ctx.today())
     known = await producer_parts(ctx, provider_id, approval)
@@ -189,7 +205,8 @@ async def provider_view(
     parts: set[str | None] = {None, *names}
     items = []
     for c in contents:
-        refusal = _content_refusal(closed, c["id"] in booked, any(_priced(current, p, c["content_id"]) for p in parts))
+        refusal = _content_refusal(closed, _ended(c, ctx.today()), c["id"] in booked,
+                                   any(_priced(current, p, c["content_id"]) for p in parts))
         items.append(
             {
                 "id": c["id"],
@@ -244,6 +261,9 @@ async def _check_bookable(
     content = contents.get(content_id)
     if content is None:
         raise refused(Refusal.CONTENT_NOT_IN_VOUCHER)
+    if _ended(content, ctx.today()):
+        raise refused(Refusal.CONTENT_ENDED, detail=f"{REFUSAL_TEXT[Refusal.CONTENT_ENDED]} from "
+                                                    f"{content['ended_from'].isoformat()}")
     reason = (await producer_parts(ctx, provider_id, approval)).problem(part)
     if reason is not None:
         if approval.get("_coming"):
@@ -253,7 +273,8 @@ async def _check_bookable(
         raise refused(Refusal.PRODUCER_PART_UNKNOWN, FieldError("producer_part", reason))
     price_coming = await ctx.after.pending(ctx.session, tenant_id, PRICE_LIST_APPROVED)  # before the read
     current = _current_lists(
-        await repo.price_lists_started(ctx.session, tenant_id, voucher["service_id"], provider_id, ctx.today())
+        await repo.price_lists_started(ctx.session, tenant_id, voucher["service_id"], provider_id,
+                                      priced_from(voucher, ctx.today()))
     )
     if not _priced(current, part, content["content_id"]):
         if price_coming:
@@ -486,15 +507,21 @@ async def end_booking(
     services: frozenset[str] | None = None,
 ) -> dict[str, Any]:
     """The provider (or an officer) ends a booking, e.g. when the client changes provider; a provider
-    user only in the booking's service team (`services`), as with service events."""
+    user only in the booking's service team (`services`), as with service events. A booking ended in advance
+    may be ended on an earlier day until its last day has passed."""
     row = await repo.get_booking(ctx.session, tenant_id, booking_id)
     if row is None or (provider_id is not None and row["provider_id"] != provider_id):
         raise not_found("Booking")
     if services is not None and row["service_id"] not in services:
         raise forbidden("You are not in this service's team")
-    if ended_on < row["created_at"].date():
+    if ended_on < row["created_at"].astimezone(HELSINKI).date():  # the day it was made in Finland, not in UTC
         raise invalid_many([FieldError("ended_on", "must not be before the booking was made")])
-    if not await repo.end_booking(ctx.session, tenant_id, booking_id, ended_on, reason):
+    if not await repo.end_booking(ctx.session, tenant_id, booking_id, ended_on, reason, ctx.today()):
+        # one ended in advance is ended earlier while its last day has not passed (the client moves sooner)
+        last = row["ended_on"]
+        if last is not None and last >= ctx.today():
+            raise conflict(f"The booking already ends on {last.isoformat()}: it can only be ended earlier",
+                           field="ended_on")
         raise conflict("The booking has already ended")
     await publish_booking_ended(ctx, tenant_id, row, ended_on, reason)
     return await provider_booking(ctx, tenant_id, row["provider_id"], booking_id)

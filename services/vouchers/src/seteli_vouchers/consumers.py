@@ -3,12 +3,12 @@ approvals, price lists, recorded events (which open vouchers and make clients vi
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date
 from decimal import Decimal
 from typing import Any
 
 from seteli_common.clock import Clock, SystemClock
-from seteli_common.messaging.consumer import MessageContext, PermanentError, Subscription
+from seteli_common.messaging.consumer import MessageContext, PermanentError, Subscription, TransientError
 
 from . import access_repository as access_repo
 from . import grants
@@ -19,6 +19,7 @@ from .contracts import (
     ClientDataReadIn,
     CreditIn,
     EmployeeIn,
+    EventDecidedIn,
     EventDeletedIn,
     EventRecordedIn,
     EventsClientDataReadIn,
@@ -31,7 +32,7 @@ from .contracts import (
     TenantFact,
     UnitsChangedIn,
 )
-from .models import approvals, price_lists, providers, recorded_events, service_contents, services, tenants
+from .models import price_lists, providers, recorded_events, service_contents, services, tenants
 from .service import VouchersContext
 
 
@@ -47,6 +48,9 @@ def subscriptions(clock: Clock | None = None, settings: VouchersSettings | None 
     applications = Subscription("applications")
     charges = Subscription("events")
     access = Subscription("access")  # reads of client data in other services, for the access log
+
+    def _vctx(ctx: MessageContext) -> VouchersContext:
+        return VouchersContext(ctx.session, ctx.outbox, clock or SystemClock(), settings=settings or VouchersSettings())
 
     @registry.on("registry.tenant.created", model=TenantCreatedIn)
     async def tenant_created(ctx: MessageContext, p: TenantCreatedIn) -> None:
@@ -104,6 +108,9 @@ def subscriptions(clock: Clock | None = None, settings: VouchersSettings | None 
     @applications.on("applications.service.defined", model=ServiceDefinedIn)
     async def service_defined(ctx: MessageContext, p: ServiceDefinedIn) -> None:
         tenant_id = _tenant(ctx, p)
+        at = ctx.envelope.occurred_at
+        if await repo.newer_service_definition_kept(ctx.session, tenant_id, p.service_id, at):
+            return  # an older definition heard late: the newer one (its contents and their ends) stands
         await repo.upsert(
             ctx.session,
             services,
@@ -114,6 +121,7 @@ def subscriptions(clock: Clock | None = None, settings: VouchersSettings | None 
                 "name_sv": p.name_sv,
                 "kind": p.kind,
                 "auto_recording": p.auto_recording,
+                "defined_at": at.astimezone(UTC),
             },
             ["tenant_id", "id"],
         )
@@ -136,9 +144,8 @@ def subscriptions(clock: Clock | None = None, settings: VouchersSettings | None 
 
     @applications.on("applications.application.approved", model=ApplicationApprovedIn)
     async def application_approved(ctx: MessageContext, p: ApplicationApprovedIn) -> None:
-        await repo.upsert(
+        await repo.save_approval(
             ctx.session,
-            approvals,
             {
                 "tenant_id": _tenant(ctx, p),
                 "service_id": p.service_id,
@@ -146,7 +153,7 @@ def subscriptions(clock: Clock | None = None, settings: VouchersSettings | None 
                 "application_id": p.application_id,
                 "site_ids": list(p.site_ids or []),
             },
-            ["tenant_id", "service_id", "provider_id"],
+            ctx.envelope.occurred_at,
         )
 
     @applications.on("applications.pricelist.approved", model=PriceListApprovedIn)
@@ -178,6 +185,8 @@ def subscriptions(clock: Clock | None = None, settings: VouchersSettings | None 
         existing = await access_repo.get_recorded_event(ctx.session, tenant_id, p.event_id)
         if existing is not None and existing["revision"] > revision:
             return  # an older revision arriving late
+        if existing is not None and existing["status"] == "rejected" and existing["revision"] >= revision:
+            return  # the revision the officer rejected, arriving again
         early = None if existing is not None else await access_repo.take_early_facts(ctx.session, tenant_id,
                                                                                    p.event_id)
         row: dict[str, Any] = {
@@ -193,13 +202,15 @@ def subscriptions(clock: Clock | None = None, settings: VouchersSettings | None 
             "amount_tenant": p.amount_tenant if p.amount_tenant is not None else Decimal(0),
             "status": p.status or "recorded",
         }
-        if early is not None:  # deleted or credited before this recording reached here
+        if early is not None:  # deleted, credited or decided before this recording reached here
             row["credited"] = early["credited"]
             if early["deleted"]:
                 row["status"] = "deleted"
+            elif (early["decision"] and early["decision_revision"] == revision
+                  and row["status"] == "awaiting_approval"):
+                row["status"] = early["decision"]
         await repo.upsert(ctx.session, recorded_events, row, ["tenant_id", "event_id"])
-        vctx = VouchersContext(ctx.session, ctx.outbox, clock or SystemClock(), settings=settings or VouchersSettings())
-        await grants.on_event_recorded(vctx, tenant_id, row)
+        await grants.on_event_recorded(_vctx(ctx), tenant_id, row)
 
     @charges.on("events.event.deleted", model=EventDeletedIn)
     async def event_deleted(ctx: MessageContext, p: EventDeletedIn) -> None:
@@ -215,6 +226,34 @@ def subscriptions(clock: Clock | None = None, settings: VouchersSettings | None 
             return
         row = {**existing, "revision": p.revision or existing["revision"], "status": "deleted"}
         await repo.upsert(ctx.session, recorded_events, row, ["tenant_id", "event_id"])
+        await grants.on_charge_changed(_vctx(ctx), tenant_id, existing["voucher_id"])
+
+    async def decided(ctx: MessageContext, p: EventDecidedIn, status: str) -> None:
+        """The tenant's decision on an over-limit event: approved it charges the voucher (and may use it up),
+        rejected it never does. A decision on an earlier revision changes nothing (a correction waits for its own);
+        one on a revision not here yet is kept for that recording, or retried while an older one is here."""
+        tenant_id = _tenant(ctx, p)
+        revision = p.revision or 0
+        existing = await access_repo.get_recorded_event(ctx.session, tenant_id, p.event_id)
+        if existing is None:
+            await access_repo.note_early_fact(ctx.session, tenant_id, p.event_id, decision=status,
+                                              decision_revision=revision)
+            return
+        if existing["revision"] > revision or existing["status"] != "awaiting_approval":
+            return
+        if existing["revision"] < revision:
+            raise TransientError("the decided revision of the event has not arrived yet")
+        row = {**existing, "status": status}
+        await repo.upsert(ctx.session, recorded_events, row, ["tenant_id", "event_id"])
+        await grants.on_event_recorded(_vctx(ctx), tenant_id, row)  # approved: may use it up; rejected: gives back
+
+    @charges.on("events.event.approved", model=EventDecidedIn)
+    async def event_approved(ctx: MessageContext, p: EventDecidedIn) -> None:
+        await decided(ctx, p, "payable")
+
+    @charges.on("events.event.rejected", model=EventDecidedIn)
+    async def event_rejected(ctx: MessageContext, p: EventDecidedIn) -> None:
+        await decided(ctx, p, "rejected")
 
     @charges.on("events.credit.requested", model=CreditIn)
     async def event_credited(ctx: MessageContext, p: CreditIn) -> None:
@@ -229,8 +268,14 @@ def subscriptions(clock: Clock | None = None, settings: VouchersSettings | None 
     async def _set_credited(ctx: MessageContext, p: CreditIn, credited: bool) -> None:
         """An event's credit, or its withdrawal; kept for the event's recording when that has not reached here."""
         tenant_id = _tenant(ctx, p)
-        if p.kind == "event" and not await access_repo.set_credited(ctx.session, tenant_id, p.event_id, credited):
+        if p.kind != "event":
+            return
+        if not await access_repo.set_credited(ctx.session, tenant_id, p.event_id, credited):
             await access_repo.note_early_fact(ctx.session, tenant_id, p.event_id, credited=credited)
+            return
+        event = await access_repo.get_recorded_event(ctx.session, tenant_id, p.event_id)
+        assert event is not None
+        await grants.on_charge_changed(_vctx(ctx), tenant_id, event["voucher_id"])
 
     @access.on("events.client_data.read", model=EventsClientDataReadIn)
     async def read_in_events(ctx: MessageContext, p: EventsClientDataReadIn) -> None:

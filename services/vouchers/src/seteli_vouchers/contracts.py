@@ -118,6 +118,14 @@ class EventDeletedIn(TenantFact):
     revision: int | None = None
 
 
+class EventDecidedIn(TenantFact):
+    """events.event.approved and events.event.rejected: the tenant's decision on an over-limit event, at its
+    revision."""
+
+    event_id: str
+    revision: int | None = None
+
+
 class CreditIn(TenantFact):
     """events.credit.requested and events.credit.withdrawn: the credit of an event's (or an interruption's) whole
     value, or its withdrawal."""

@@ -47,6 +47,7 @@ class Refusal(StrEnum):
     NOT_APPROVED_BY_TENANT = "not_approved_by_tenant"
     NO_VALID_PRICE_LIST = "no_valid_price_list"
     CONTENT_ALREADY_BOOKED = "content_already_booked"
+    CONTENT_ENDED = "content_ended"
     CONTENT_NOT_IN_VOUCHER = "content_not_in_voucher"
     PRODUCER_PART_UNKNOWN = "producer_part_unknown"
     TERMS_NOT_ACCEPTED = "terms_not_accepted"
@@ -61,6 +62,7 @@ REFUSAL_TEXT = {
     Refusal.NOT_APPROVED_BY_TENANT: "Your company has no approved application with this municipality",
     Refusal.NO_VALID_PRICE_LIST: "Your company has no valid price list for this content",
     Refusal.CONTENT_ALREADY_BOOKED: "This content of the voucher is already booked",
+    Refusal.CONTENT_ENDED: "The municipality has ended this content of the service: no care of it is recorded",
     Refusal.CONTENT_NOT_IN_VOUCHER: "The voucher has no such content",
     Refusal.PRODUCER_PART_UNKNOWN: "The producer part is not one of your approved sites, units or employees "
                                    "for this service",
@@ -158,6 +160,20 @@ class Usage:
     start: date
     units: Decimal
     amount_tenant: Decimal
+    # A day-unit event's last day: each of its days counts in its own week or month, as the events
+    # service counts it against the grant. None: the event counts in the period of its start.
+    end: date | None = None
+
+    @classmethod
+    def of(cls, unit: str, start: date, units: Decimal, amount_tenant: Decimal) -> Usage:
+        """A charge as the events service reports it: a day-unit event's units are its days from the start."""
+        end = start + timedelta(days=int(units) - 1) if unit == "day" and units >= 1 else None
+        return cls(start, units, amount_tenant, end)
+
+    def units_in(self, first: date, last: date) -> Decimal:
+        if self.end is None:
+            return self.units if first <= self.start <= last else Decimal(0)
+        return Decimal(max(0, (min(self.end, last) - max(self.start, first)).days + 1))
 
 
 def amount_left(
@@ -165,10 +181,10 @@ def amount_left(
 ) -> Decimal:
     """What is left of a content in the current period: balance vouchers count euros, others units."""
     first, last = period_bounds(period, today, valid_from, valid_until)
-    used = sum(
-        ((u.amount_tenant if period == Period.BALANCE else u.units) for u in usages if first <= u.start <= last),
-        Decimal(0),
-    )
+    if period == Period.BALANCE:
+        used = sum((u.amount_tenant for u in usages if first <= u.start <= last), Decimal(0))
+    else:
+        used = sum((u.units_in(first, last) for u in usages), Decimal(0))
     left = max(Decimal(0), granted - used)
     cents = left.quantize(Decimal("0.01"))
     return cents if cents == left else left  # two decimals unless a fraction of a unit needs more

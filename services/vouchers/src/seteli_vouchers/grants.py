@@ -28,6 +28,7 @@ from .events import GrantedContent, VoucherGranted, VoucherOpened
 from .models import voucher_contents, vouchers
 from .service import VouchersContext, close_voucher
 
+NOTHING_LEFT = Decimal("0.00")
 SERVICE_DEFINED = "applications.service.defined"  # what a grant waits for when the request names it
 
 
@@ -176,9 +177,16 @@ def voucher_view(
     usages: list[dict[str, Any]] | None = None,
     with_code: bool = False,
 ) -> dict[str, Any]:
-    used = [
-        (u["content_id"], Usage(u["start"], Decimal(u["units"]), Decimal(u["amount_tenant"]))) for u in usages or []
-    ]
+    def used(content: dict[str, Any]) -> list[Usage]:
+        return [
+            Usage.of(content["unit"], u["start"], Decimal(u["units"]), Decimal(u["amount_tenant"]))
+            for u in usages or []
+            if u["content_id"] == content["content_id"]
+        ]
+
+    # nothing of a voucher past its validity (closed on a death, by the officer, expired) can be used any more,
+    # whatever its grant left unused; one closed in advance (valid until the month's end) is used until then
+    closed = voucher["valid_until"] < today
     view = {
         "id": voucher["id"],
         "number": voucher["number"],
@@ -194,15 +202,17 @@ def voucher_view(
             {
                 "id": c["id"],
                 "content_id": c["content_id"],
+                "name_fi": c.get("name_fi"),
+                "name_sv": c.get("name_sv"),
                 "unit": c["unit"],
                 "granted_amount": c["granted_amount"],
                 "period": c["period"],
                 "voucher_value": c["voucher_value"],
                 "client_pays": bool(c.get("client_pays", False)),
-                "amount_left": amount_left(
+                "amount_left": NOTHING_LEFT if closed else amount_left(
                     c["period"],
                     Decimal(c["granted_amount"]),
-                    [u for cid, u in used if cid == c["content_id"]],
+                    used(c),
                     today,
                     voucher["valid_from"],
                     voucher["valid_until"],
@@ -257,9 +267,12 @@ async def close_expired(ctx: VouchersContext, tenant_id: str) -> list[str]:
 
 
 async def on_event_recorded(ctx: VouchersContext, tenant_id: str, event: dict[str, Any]) -> None:
-    """A charge against a voucher: Granted -> Open on the first; Closed when a balance is used up."""
+    """A charge against a voucher: Granted -> Open on the first; Closed when a balance is used up (or open again
+    when a correction gives a used-up balance back)."""
     voucher = await repo.get_voucher(ctx.session, tenant_id, event["voucher_id"], lock=True)
-    if voucher is None or event["status"] in ("draft", "deleted"):
+    if voucher is None or event["status"] in ("draft", "deleted", "rejected"):
+        if voucher is not None and event["status"] in ("deleted", "rejected"):
+            await recheck_used_up(ctx, tenant_id, voucher)
         return
     if await repo.open_voucher(ctx.session, tenant_id, voucher["id"], ctx.clock.now()):
         await ctx.outbox.add(
@@ -268,22 +281,50 @@ async def on_event_recorded(ctx: VouchersContext, tenant_id: str, event: dict[st
             tenant_id=tenant_id,
         )
         voucher["state"] = State.OPEN.value
-    if voucher["state"] == State.CLOSED:
+    await recheck_used_up(ctx, tenant_id, voucher)
+
+
+async def on_charge_changed(ctx: VouchersContext, tenant_id: str, voucher_id: str) -> None:
+    """A charge deleted, credited, rejected or its credit withdrawn: the voucher is used up or not as charged now."""
+    voucher = await repo.get_voucher(ctx.session, tenant_id, voucher_id, lock=True)
+    if voucher is not None:
+        await recheck_used_up(ctx, tenant_id, voucher)
+
+
+async def recheck_used_up(ctx: VouchersContext, tenant_id: str, voucher: dict[str, Any]) -> None:
+    """An open voucher whose balances are used up closes (reason used_up); one closed as used up that a later
+    fact (a charge deleted, credited, rejected or shortened) gives a balance back to is open again, with the
+    bookings its closing ended, so the client's provider goes on and the amount left can be used. A voucher
+    closed for any other reason (officer, expiry, death) stays closed. `voucher` is locked by the caller."""
+    closed = voucher["state"] == State.CLOSED
+    if closed and voucher["closed_reason"] != CloseReason.USED_UP:
         return
+    if voucher["state"] == State.GRANTED:  # nothing charged yet: nothing used
+        return
+    exhausted = await _used_up(ctx, tenant_id, voucher)
+    if exhausted and not closed:
+        await close_voucher(ctx, tenant_id, voucher, CloseReason.USED_UP)
+    elif closed and not exhausted:
+        await repo.update_voucher(ctx.session, tenant_id, voucher["id"], state=State.OPEN.value, closed_reason=None,
+                                  closed_note=None, closed_at=None)
+        await repo.restore_bookings(ctx.session, tenant_id, voucher["id"], CloseReason.USED_UP.value)
+
+
+async def _used_up(ctx: VouchersContext, tenant_id: str, voucher: dict[str, Any]) -> bool:
     contents = await repo.voucher_contents_of(ctx.session, tenant_id, [voucher["id"]])
     # What the client pays is listed on the voucher but not drawn from it: only the tenant-paid
     # contents can use a voucher up, and only when each is granted as a balance or for the whole validity
     # (weekly and monthly grants renew): otherwise the voucher's charges need not be read at all.
     contents = [c for c in contents if not c["client_pays"]]
     if not contents or any(c["period"] not in (Period.BALANCE, Period.VALIDITY) for c in contents):
-        return
+        return False
     usages = await access_repo.usages(ctx.session, tenant_id, voucher["id"])
-    exhausted = all(
+    return all(
         used_up(
             c["period"],
             Decimal(c["granted_amount"]),
             [
-                Usage(u["start"], Decimal(u["units"]), Decimal(u["amount_tenant"]))
+                Usage.of(c["unit"], u["start"], Decimal(u["units"]), Decimal(u["amount_tenant"]))
                 for u in usages
                 if u["content_id"] == c["content_id"]
             ],
@@ -292,5 +333,3 @@ async def on_event_recorded(ctx: VouchersContext, tenant_id: str, event: dict[st
         )
         for c in contents
     )
-    if exhausted:
-        await close_voucher(ctx, tenant_id, voucher, CloseReason.USED_UP)

@@ -90,6 +90,8 @@ services = Table(
     Column("name_sv", String(200), nullable=False),
     Column("kind", String(20), nullable=False),  # voucher | purchased
     Column("auto_recording", Boolean, nullable=False, server_default="0"),
+    # when applications stated this definition: an older one heard later changes nothing
+    Column("defined_at", DateTime(timezone=True)),
 )
 
 service_contents = Table(
@@ -113,6 +115,8 @@ approvals = Table(
     Column("provider_id", String(36), primary_key=True),
     Column("application_id", String(64), nullable=False),
     Column("site_ids", JSON, nullable=False),
+    # when applications stated the approval (a change republishes every site): an older one heard later is ignored
+    Column("approved_at", DateTime(timezone=True)),
 )
 
 price_lists = Table(
@@ -158,6 +162,9 @@ early_event_facts = Table(
     Column("event_id", String(64), primary_key=True),
     Column("deleted", Boolean, nullable=False, server_default="0"),
     Column("credited", Boolean, nullable=False, server_default="0"),
+    # the tenant's decision on the over-limit event ("payable" approved, "rejected"), at `decision_revision`
+    Column("decision", String(30)),
+    Column("decision_revision", Integer),
 )
 
 # --- owned ------------------------------------------------------------------------------------

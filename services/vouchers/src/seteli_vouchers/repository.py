@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 # Read models are rewritten by the newest fact (the consumers call repo.upsert).
@@ -52,6 +52,23 @@ async def get_tenant(session: AsyncSession, tenant_id: str) -> Row | None:
 async def get_service(session: AsyncSession, tenant_id: str, service_id: str) -> Row | None:
     q = select(services).where(services.c.tenant_id == tenant_id, services.c.id == service_id)
     return _one((await session.execute(q)).mappings().first())
+
+
+async def newer_service_definition_kept(session: AsyncSession, tenant_id: str, service_id: str, at: datetime) -> bool:
+    """Whether the service kept here was stated after `at`; the row is locked, so that two definitions handled
+    side by side are applied one after the other."""
+    at = at.astimezone(UTC)
+    q = (select(services.c.defined_at.is_not(None) & (services.c.defined_at > at))
+         .where(services.c.tenant_id == tenant_id, services.c.id == service_id).with_for_update())
+    return bool((await session.execute(q)).scalar_one_or_none())
+
+
+async def save_approval(session: AsyncSession, row: Row, approved_at: datetime) -> None:
+    """A provider's approval in a service (every site approved so far) as stated at `approved_at`, unless a
+    newer statement is kept already (an older one heard late changes nothing)."""
+    at = approved_at.astimezone(UTC)
+    await upsert(session, approvals, {**row, "approved_at": at}, ["tenant_id", "service_id", "provider_id"],
+                 where=or_(approvals.c.approved_at.is_(None), approvals.c.approved_at <= at))
 
 
 async def service_content_map(session: AsyncSession, tenant_id: str, service_id: str) -> dict[str, Row]:
@@ -217,9 +234,11 @@ async def number_taken(session: AsyncSession, number: str) -> bool:
 
 
 async def voucher_contents_of(session: AsyncSession, tenant_id: str, voucher_ids: Sequence[str]) -> list[Row]:
-    """The contents of vouchers, each with `client_pays` from its service (the tenant never pays those)."""
+    """The contents of vouchers, each with `client_pays` (the tenant never pays those), its names and the day it
+    is ended from (`ended_from`, None: it goes on) from its service."""
     q = (
-        select(voucher_contents, func.coalesce(service_contents.c.client_pays, false()).label("client_pays"))
+        select(voucher_contents, func.coalesce(service_contents.c.client_pays, false()).label("client_pays"),
+               service_contents.c.name_fi, service_contents.c.name_sv, service_contents.c.ended_from)
         .join(
             vouchers,
             and_(vouchers.c.tenant_id == voucher_contents.c.tenant_id, vouchers.c.id == voucher_contents.c.voucher_id),
@@ -325,17 +344,23 @@ async def get_booking(session: AsyncSession, tenant_id: str, booking_id: str) ->
     return _one((await session.execute(q)).mappings().first())
 
 
-async def end_booking(session: AsyncSession, tenant_id: str, booking_id: str, day: date, reason: str) -> bool:
+async def end_booking(session: AsyncSession, tenant_id: str, booking_id: str, day: date, reason: str,
+                      today: date) -> bool:
+    """Ends a booking on `day`: one going on, or one ended in advance on a later day not passed yet."""
     result = await session.execute(
         update(bookings)
-        .where(bookings.c.tenant_id == tenant_id, bookings.c.id == booking_id, bookings.c.ended_on.is_(None))
+        .where(bookings.c.tenant_id == tenant_id, bookings.c.id == booking_id,
+               or_(bookings.c.ended_on.is_(None), and_(bookings.c.ended_on >= today, bookings.c.ended_on > day)))
         .values(ended_on=day, end_reason=reason)
     )
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
 async def end_bookings(session: AsyncSession, tenant_id: str, voucher_id: str, day: date, reason: str) -> list[Row]:
-    open_ones = [b for b in await bookings_of_vouchers(session, tenant_id, [voucher_id]) if b["ended_on"] is None]
+    """The voucher's bookings still going on after `day` end on it: the open ones, and those ended in advance on a
+    later day."""
+    open_ones = [b for b in await bookings_of_vouchers(session, tenant_id, [voucher_id])
+                 if b["ended_on"] is None or b["ended_on"] > day]
     if open_ones:
         await session.execute(
             update(bookings)
@@ -343,6 +368,21 @@ async def end_bookings(session: AsyncSession, tenant_id: str, voucher_id: str, d
             .values(ended_on=day, end_reason=reason)
         )
     return open_ones
+
+
+async def restore_bookings(session: AsyncSession, tenant_id: str, voucher_id: str, reason: str) -> None:
+    """The voucher's bookings that its closing for `reason` ended go on (the voucher is open again); one per content
+    (a content has one active booking)."""
+    rows = await bookings_of_vouchers(session, tenant_id, [voucher_id])
+    busy = {b["voucher_content_id"] for b in rows if b["ended_on"] is None}
+    latest: dict[str, str] = {}  # content -> the latest booking its closing ended
+    for b in sorted(rows, key=lambda b: b["created_at"], reverse=True):
+        if b["end_reason"] == reason and b["voucher_content_id"] not in busy:
+            latest.setdefault(b["voucher_content_id"], b["id"])
+    ids = list(latest.values())
+    if ids:
+        await session.execute(update(bookings).where(bookings.c.tenant_id == tenant_id, bookings.c.id.in_(ids))
+                              .values(ended_on=None, end_reason=None))
 
 
 async def list_bookings(

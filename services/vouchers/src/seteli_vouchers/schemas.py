@@ -181,6 +181,8 @@ class VoucherIn(BaseModel):
 class VoucherContentOut(BaseModel):
     id: str
     content_id: str
+    name_fi: str | None = None  # the service content's names: the holder's look-up shows them
+    name_sv: str | None = None
     unit: str
     granted_amount: Decimal
     period: str
@@ -206,6 +208,8 @@ class VoucherOut(BaseModel):
             {
                 "id": "1d04ebc8-06a4-5513-a47c-af1e741ac900",
                 "content_id": "56ba82c6-98ef-5d13-a432-cb2f39fe7769",
+                "name_fi": "Hoiva",
+                "name_sv": "Vård",
                 "unit": "day",
                 "granted_amount": "31",
                 "period": "month",

@@ -212,13 +212,19 @@ async def publish_booking_ended(ctx: VouchersContext, tenant_id: str, booking: M
 
 
 async def record_death(ctx: VouchersContext, tenant_id: str, client_id: str, date_of_death: date) -> dict[str, Any]:
+    """Every voucher of the client ends the day after the death; the same date again changes nothing, an earlier
+    one corrects a date entered too late (the vouchers end earlier)."""
     client = await repo.get_client(ctx.session, tenant_id, client_id)
     if client is None:
         raise not_found("Client")
-    if client["date_of_death"] is not None and client["date_of_death"] != date_of_death:
-        raise conflict("A different date of death is already recorded")
     if date_of_death > ctx.today():
         raise invalid("date_of_death", "cannot be in the future")
+    recorded = client["date_of_death"]
+    if recorded is not None and date_of_death > recorded:
+        # the validity has ended the day after the recorded date and care after it has been refused or clipped:
+        # an earlier day corrects it (below), a later one cannot give that back
+        raise conflict(f"The date of death {recorded.isoformat()} is recorded: only an earlier day can correct it",
+                       field="date_of_death", code="death_date_later")
     end = validity_end_after_death(date_of_death)
     await repo.set_date_of_death(ctx.session, tenant_id, client_id, date_of_death)
     closed = []
@@ -228,7 +234,7 @@ async def record_death(ctx: VouchersContext, tenant_id: str, client_id: str, dat
         locked = await repo.get_voucher(ctx.session, tenant_id, voucher["id"], lock=True)
         assert locked is not None
         closed.append((await close_voucher(ctx, tenant_id, locked, CloseReason.DEATH, valid_until=end))["id"])
-    if client["date_of_death"] is None:
+    if recorded != date_of_death:  # recorded, or corrected to an earlier day
         await ctx.outbox.add(
             ctx.session,
             ClientDied(client_id=client_id, date_of_death=date_of_death, valid_until=end),

@@ -6,12 +6,12 @@ from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence, Set
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import ROUND_HALF_EVEN, Context, Decimal
 from types import MappingProxyType
 from typing import Any, Final, Literal
 
-from seteli_common.clock import Month
+from seteli_common.clock import HELSINKI, Month
 from seteli_common.money import to_cents
 
 Unit = Literal["day", "month", "hour", "m2_month", "piece"]
@@ -83,7 +83,10 @@ def hours_between(start: time | datetime, end: time | datetime) -> Decimal:
     over midnight (elapsed time is then real time, also across a DST change).
     """
     if isinstance(start, datetime) and isinstance(end, datetime):
-        delta = end - start
+        if start.tzinfo is None or end.tzinfo is None:
+            raise DomainError("invalid_time_range", "use aware datetimes")
+        # in UTC: Python subtracts two times of one zone by their wall clocks, an hour off on a DST night
+        delta = end.astimezone(UTC) - start.astimezone(UTC)
     elif isinstance(start, time) and isinstance(end, time) and not isinstance(start, datetime) \
             and not isinstance(end, datetime):
         if start.tzinfo is not None or end.tzinfo is not None:
@@ -96,6 +99,15 @@ def hours_between(start: time | datetime, end: time | datetime) -> Decimal:
                           {"start": start.isoformat(), "end": end.isoformat()})
     micros = (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
     return Context(prec=28, rounding=ROUND_HALF_EVEN).divide(Decimal(micros), Decimal(3_600_000_000))
+
+
+def helsinki_instant(day: date, wall: time) -> datetime | None:
+    """The instant a Helsinki wall-clock time of ``day`` names; None for a time the clocks skip (03:00-03:59 on
+    the last Sunday of March). A time met twice (the last Sunday of October) is its first occurrence."""
+    instant = datetime.combine(day, wall, HELSINKI)
+    if instant.astimezone(UTC).astimezone(HELSINKI).replace(tzinfo=None) != datetime.combine(day, wall):
+        return None
+    return instant
 
 
 # ---------------------------------------------------------------------------------------------

@@ -5,7 +5,7 @@ nothing crosses tenants except where a name says so. The caller owns the transac
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -149,6 +149,15 @@ async def booking_contexts(session: AsyncSession, tenant_id: str, booking_ids: S
 
 async def service_row(session: AsyncSession, tenant_id: str, service_id: str) -> Row | None:
     return await _one(session, services, tenant_id, service_id)
+
+
+async def newer_service_definition_kept(session: AsyncSession, tenant_id: str, service_id: str, at: datetime) -> bool:
+    """Whether the service kept here was stated after `at`; the row is locked, so that two definitions handled
+    side by side are applied one after the other."""
+    at = at.astimezone(UTC)
+    query = (select(services.c.defined_at.is_not(None) & (services.c.defined_at > at))
+             .where(services.c.tenant_id == tenant_id, services.c.id == service_id).with_for_update())
+    return bool((await session.execute(query)).scalar_one_or_none())
 
 
 async def lock_voucher_content(session: AsyncSession, tenant_id: str, voucher_content_id: str) -> None:
@@ -538,13 +547,21 @@ async def interruptions_need_approval(session: AsyncSession, tenant_id: str) -> 
     return bool((await session.execute(query)).scalar_one_or_none())
 
 
-async def set_interruptions_need_approval(session: AsyncSession, tenant_id: str, on: bool) -> bool | None:
-    """Store the setting; returns what it was before, or None when the tenant is not known yet."""
-    query = select(tenants.c.interruptions_need_approval).where(tenants.c.id == tenant_id).with_for_update()
+async def set_interruptions_need_approval(session: AsyncSession, tenant_id: str, on: bool,
+                                          at: datetime) -> bool | None:
+    """Store the setting as stated at `at`; returns what it was before, or None when the tenant is not known
+    yet. A statement older than the one kept changes nothing (and returns `on`: nothing to release)."""
+    at = at.astimezone(UTC)
+    newer_kept = tenants.c.setting_changed_at.is_not(None) & (tenants.c.setting_changed_at > at)
+    query = (select(tenants.c.interruptions_need_approval, newer_kept)
+             .where(tenants.c.id == tenant_id).with_for_update())
     before = (await session.execute(query)).first()
     if before is None:
         return None
-    await session.execute(update(tenants).where(tenants.c.id == tenant_id).values(interruptions_need_approval=on))
+    if before[1]:
+        return on
+    await session.execute(update(tenants).where(tenants.c.id == tenant_id)
+                          .values(interruptions_need_approval=on, setting_changed_at=at))
     return bool(before[0])
 
 
@@ -597,10 +614,19 @@ async def booking_known(session: AsyncSession, tenant_id: str, booking_id: str) 
     return await _one(session, bookings, tenant_id, booking_id) is not None
 
 
-async def set_voucher_valid_until(
-    session: AsyncSession, tenant_id: str, voucher_id: str, valid_until: date | None
-) -> None:
-    await _update(session, vouchers, tenant_id, voucher_id, {"valid_until": valid_until})
+async def shorten_voucher_validity(session: AsyncSession, tenant_id: str, voucher_id: str,
+                                   valid_until: date | None) -> None:
+    """The voucher is valid until `valid_until` at the latest: a close only ever shortens the validity (vouchers
+    closes with the earlier of the two ends), so a close heard after a later one never lengthens it again (nor
+    one without an end)."""
+    if valid_until is None:
+        return
+    await session.execute(
+        update(vouchers)
+        .where(vouchers.c.tenant_id == tenant_id, vouchers.c.id == voucher_id,
+               or_(vouchers.c.valid_until.is_(None), vouchers.c.valid_until > valid_until))
+        .values(valid_until=valid_until)
+    )
 
 
 async def end_booking(session: AsyncSession, tenant_id: str, booking_id: str, ended_on: date) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, time, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any, Literal
 
@@ -21,6 +21,7 @@ from ..domain import (
     DomainError,
     PriceList,
     ValuationSegment,
+    helsinki_instant,
     hours_between,
     overlapping_days,
     split_by_month,
@@ -227,7 +228,7 @@ def _units_and_end(unit: str, inp: EventInput) -> tuple[date, Decimal | None]:
         if end != inp.start:
             raise invalid("end", "a time range is on one day")
         try:
-            hours = hours_between(inp.start_time, inp.end_time)
+            hours = hours_between(*_real_time_range(inp.start, inp.start_time, inp.end_time))
         except DomainError as exc:
             raise domain_problem(exc) from exc
         if inp.units is not None and inp.units != stored_units(hours):
@@ -238,6 +239,23 @@ def _units_and_end(unit: str, inp: EventInput) -> tuple[date, Decimal | None]:
     if end < inp.start:
         raise invalid("end", "the end is before the start")
     return end, inp.units
+
+
+def _real_time_range(day: date, start: time, end: time) -> tuple[time, time] | tuple[datetime, datetime]:
+    """The care given is the time that really passed: on the nights Helsinki's clocks change, 00:00-06:00 is
+    5 or 7 hours, not 6. A wall-clock time the clocks skip is refused. An end at 00:00 after a later start is
+    midnight at the end of the day (22:00-00:00 is 2 hours): there is no 24:00 to type."""
+    if start.tzinfo is not None or end.tzinfo is not None:
+        return start, end  # (refused by hours_between)
+    midnight = end == time(0) and start != time(0)
+    instants = []
+    for field, on, wall in (("start_time", day, start), ("end_time", day + timedelta(days=midnight), end)):
+        instant = helsinki_instant(on, wall)
+        if instant is None:
+            raise invalid(field, f"{wall.isoformat('minutes')} does not exist in Helsinki on {day.isoformat()}: "
+                                 "the clocks moved forward an hour")
+        instants.append(instant)
+    return instants[0], instants[1]
 
 
 def _check_validity(booking: Mapping[str, Any], start: date, end: date) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping, Sequence
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 from seteli_common.sql import upsert
@@ -25,15 +25,24 @@ async def _put(session: AsyncSession, table: Any, keys: dict[str, Any], values: 
     await upsert(session, table, {**keys, **values}, list(keys))
 
 
-async def put_catalog_service(session: AsyncSession, tenant_id: str, service_id: str, values: Mapping[str, Any]
-                              ) -> None:
-    await _put(session, catalog_services, {"tenant_id": tenant_id, "service_id": service_id}, values)
+async def _put_stated(session: AsyncSession, table: Any, keys: dict[str, Any], values: Mapping[str, Any],
+                      stated_at: datetime) -> None:
+    """As `_put`, unless the row kept was stated later (an older fact heard late changes nothing)."""
+    at = stated_at.astimezone(UTC)
+    await upsert(session, table, {**keys, **values, "stated_at": at}, list(keys),
+                 where=or_(table.c.stated_at.is_(None), table.c.stated_at <= at))
+
+
+async def put_catalog_service(session: AsyncSession, tenant_id: str, service_id: str, values: Mapping[str, Any],
+                              stated_at: datetime) -> None:
+    await _put_stated(session, catalog_services, {"tenant_id": tenant_id, "service_id": service_id}, values,
+                      stated_at)
 
 
 async def put_catalog_approval(session: AsyncSession, tenant_id: str, service_id: str, provider_id: str,
-                               values: Mapping[str, Any]) -> None:
-    await _put(session, catalog_approvals, {"tenant_id": tenant_id, "service_id": service_id,
-                                            "provider_id": provider_id}, values)
+                               values: Mapping[str, Any], stated_at: datetime) -> None:
+    await _put_stated(session, catalog_approvals, {"tenant_id": tenant_id, "service_id": service_id,
+                                                   "provider_id": provider_id}, values, stated_at)
 
 
 async def put_catalog_price_list(session: AsyncSession, tenant_id: str, price_list_id: str,

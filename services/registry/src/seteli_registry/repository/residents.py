@@ -34,9 +34,14 @@ async def set_resident_client_person(session: AsyncSession, tenant_id: str, clie
 
 
 async def mark_resident_client_deceased(session: AsyncSession, tenant_id: str, client_id: str) -> None:
-    await session.execute(update(resident_clients).where(
+    """The client is deceased; one not known yet (its registration still on the way) is kept as deceased
+    with no person, which its registration then fills in: the death stays."""
+    result = await session.execute(update(resident_clients).where(
         resident_clients.c.tenant_id == tenant_id, resident_clients.c.client_id == client_id)
         .values(deceased=True))
+    if not getattr(result, "rowcount", 0):
+        await session.execute(insert(resident_clients).values(tenant_id=tenant_id, client_id=client_id, person="",
+                                                              deceased=True))
 
 
 async def living_clients_of_person(session: AsyncSession, person: str) -> list[Row]:

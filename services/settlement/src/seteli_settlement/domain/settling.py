@@ -137,12 +137,22 @@ def _payee_of(company: Payee, sites: Mapping[str, Mapping[str, Any]], producer_p
     return Payee(
         company.provider_id,
         str(site["id"]),
-        f"{company.name}, {site['name']}",
+        site_payee_name(company.name, str(site["name"])),
         site_billing,
         company.language,
         site_billing.email or company.email,
         company.business_id,
     )
+
+
+PAYEE_NAME_MAX = 200  # payments.payee_name, carryovers.payee_name
+
+
+def site_payee_name(company: str, site: str) -> str:
+    """"Company, Site", at most PAYEE_NAME_MAX characters (each name may have 200): the company's name is cut
+    rather than the site's, which tells the company's payees apart (the IBAN identifies the payee anyway)."""
+    site = site[: PAYEE_NAME_MAX // 2].rstrip()
+    return f"{company[: PAYEE_NAME_MAX - len(site) - 2].rstrip()}, {site}"
 
 
 def _carry_reason(payee: Payee, amount: Decimal) -> str | None:
@@ -262,11 +272,14 @@ def tenant_calendar(calendars: Sequence[Mapping[str, Any] | None]) -> Calendar:
 
 MONTH_NOT_ENDED = "month_not_ended"
 PROVIDER_DEADLINE_NOT_PASSED = "provider_deadline_not_passed"
+RUN_IN_PROGRESS = "run_in_progress"
 LOCK_TEXT = {
     MONTH_NOT_ENDED: "The month has not ended yet: it can be previewed, but locked only from the first day of the "
     "next month.",
     PROVIDER_DEADLINE_NOT_PASSED: "Providers may still finalise the month's events until the provider deadline; "
     "what they record after the lock is paid in a later run.",
+    RUN_IN_PROGRESS: "Another settlement run of this tenant is still being paid; a new run can be started once it "
+    "has completed.",
 }
 
 

@@ -55,10 +55,15 @@ async def upsert_tenant(session: AsyncSession, values: Row) -> None:
     await _upsert(session, tenants, values, ["id"])
 
 
-async def change_tenant(session: AsyncSession, tenant_id: str, values: Row) -> bool:
-    """False when the tenant is not known here (yet)."""
-    result = await session.execute(update(tenants).where(tenants.c.id == tenant_id).values(**values))
-    return bool(getattr(result, "rowcount", 0))
+async def change_tenant(session: AsyncSession, tenant_id: str, values: Row, at: datetime) -> bool:
+    """The tenant's settings as stated at `at`, unless a newer statement is kept already (an older change
+    heard late changes nothing). False when the tenant is not known here (yet)."""
+    at = at.astimezone(UTC)
+    newer_kept = tenants.c.changed_at.is_not(None) & (tenants.c.changed_at > at)
+    result = await session.execute(
+        update(tenants).where(tenants.c.id == tenant_id, ~newer_kept).values(**values, changed_at=at)
+    )
+    return bool(getattr(result, "rowcount", 0)) or await get_tenant(session, tenant_id) is not None
 
 
 async def get_tenant(session: AsyncSession, tenant_id: str) -> Row | None:
@@ -70,14 +75,22 @@ async def upsert_provider(session: AsyncSession, values: Row) -> None:
     await _upsert(session, providers, values, ["id"])
 
 
-async def rename_provider(session: AsyncSession, provider_id: str, name: str) -> bool:
-    """False when the provider is not known here (yet)."""
-    result = await session.execute(update(providers).where(providers.c.id == provider_id).values(name=name))
-    return bool(getattr(result, "rowcount", 0))
+async def rename_provider(session: AsyncSession, provider_id: str, name: str, at: datetime) -> bool:
+    """The company's name as stated at `at`, unless a newer name is kept already (an older rename heard late
+    changes nothing). False when the provider is not known here (yet)."""
+    at = at.astimezone(UTC)
+    newer_kept = providers.c.named_at.is_not(None) & (providers.c.named_at > at)
+    result = await session.execute(
+        update(providers).where(providers.c.id == provider_id, ~newer_kept).values(name=name, named_at=at)
+    )
+    return bool(getattr(result, "rowcount", 0)) or await get_provider(session, provider_id) is not None
 
 
-async def upsert_site(session: AsyncSession, values: Row) -> None:
-    await _upsert(session, sites, values, ["id"])
+async def upsert_site(session: AsyncSession, values: Row, named_at: datetime) -> None:
+    """A site as stated at `named_at`; its name and address stay as they are when a newer statement is kept."""
+    at = named_at.astimezone(UTC)
+    await _upsert(session, sites, {**values, "named_at": at}, ["id"],
+                  where=sites.c.named_at.is_(None) | (sites.c.named_at <= at))
 
 
 async def record_billing(
@@ -123,8 +136,11 @@ async def provider_sites(session: AsyncSession, provider_id: str) -> dict[str, R
     return {r["id"]: dict(r) for r in rows}
 
 
-async def upsert_service(session: AsyncSession, values: Row) -> None:
-    await _upsert(session, services, values, ["tenant_id", "id"])
+async def upsert_service(session: AsyncSession, values: Row, defined_at: datetime) -> None:
+    """A service as stated at `defined_at`, unless a newer definition is kept already."""
+    at = defined_at.astimezone(UTC)
+    await _upsert(session, services, {**values, "defined_at": at}, ["tenant_id", "id"],
+                  where=services.c.defined_at.is_(None) | (services.c.defined_at <= at))
 
 
 async def tenant_services(session: AsyncSession, tenant_id: str) -> list[Row]:
@@ -297,6 +313,18 @@ async def runs_of_month(session: AsyncSession, tenant_id: str, month_first: date
         .all()
     )
     return [dict(r) for r in rows]
+
+
+async def running_run(session: AsyncSession, tenant_id: str) -> Row | None:
+    """The tenant's oldest run still being paid, if any."""
+    query = (
+        select(runs)
+        .where(runs.c.tenant_id == tenant_id, runs.c.state == "running")
+        .order_by(runs.c.created_at, runs.c.id)
+        .limit(1)
+    )
+    row = (await session.execute(query)).mappings().first()
+    return dict(row) if row else None
 
 
 async def complete_run(session: AsyncSession, tenant_id: str, run_id: str, total: Any, at: datetime) -> None:

@@ -4,17 +4,18 @@ exactly when its status is payable and it has no paid_lines row."""
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from seteli_common.sql import insert_for, is_postgres
+from seteli_common.sql import insert_for, is_postgres, serialise_on
 from sqlalchemy import BigInteger, String, and_, delete, exists, false, func, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import Select
 
-from ..models import ledger, open_lines, paid_lines
+from ..models import ledger, open_lines, paid_lines, run_jobs, runs
 
 Row = dict[str, Any]
 
@@ -23,13 +24,48 @@ Row = dict[str, Any]
 OPEN_COPIED = ("tenant_id", "id", "provider_id", "producer_part", "month", "amount", "kind", "source_id", "event_id")
 
 
-async def open_payable(session: AsyncSession, tenant_id: str, *where: Any) -> None:
-    """Queue the payable, unpaid lines matching `where` in open_lines (a line already there stays)."""
-    paid = exists().where(paid_lines.c.tenant_id == ledger.c.tenant_id, paid_lines.c.line_id == ledger.c.id)
-    lines = select(*(ledger.c[name] for name in OPEN_COPIED)).where(
-        ledger.c.tenant_id == tenant_id, ledger.c.status == "payable", ~paid, *where
+# A transaction's answer per tenant (weakly held: a new transaction asks again).
+_RUNNING_RUN_SEEN: weakref.WeakKeyDictionary[Any, dict[str, Row | None]] = weakref.WeakKeyDictionary()
+
+
+def run_start_key(tenant_id: str) -> str:
+    """Taken alone by a run starting (`runs.start_run`), shared by each ledger change that opens or locks lines."""
+    return f"settlement-run:{tenant_id}"
+
+
+async def _beside_run_start(session: AsyncSession, tenant_id: str) -> Row | None:
+    """Wait for a run starting to commit (and keep one from starting until this transaction ends), then the
+    tenant's running run: a line opened now is either open at a run's lock or opened after it, never between.
+    Once per transaction and tenant (a consumer's batch of messages is one transaction): no run starts before
+    it ends, so the answer holds to its end."""
+    transaction = session.sync_session.get_transaction()
+    known = _RUNNING_RUN_SEEN.setdefault(transaction, {}) if transaction is not None else {}
+    if tenant_id in known:
+        return known[tenant_id]
+    if is_postgres(session):
+        await session.execute(select(func.pg_advisory_xact_lock_shared(func.hashtext(run_start_key(tenant_id)))))
+    else:  # one writer at a time: the write lock serialises this with a run starting
+        await serialise_on(session, run_start_key(tenant_id), sqlite_table=runs)
+    query = (
+        select(runs.c.id, runs.c.month)
+        .where(runs.c.tenant_id == tenant_id, runs.c.state == "running")
+        .order_by(runs.c.created_at, runs.c.id)
+        .limit(1)
     )
-    columns = ["line_id" if name == "id" else name for name in OPEN_COPIED]
+    row = (await session.execute(query)).mappings().first()
+    known[tenant_id] = dict(row) if row else None
+    return known[tenant_id]
+
+
+async def open_payable(session: AsyncSession, tenant_id: str, *where: Any) -> None:
+    """Queue the payable, unpaid lines matching `where` in open_lines (a line already there stays). While a run
+    is being paid, a line opened is held for the next run (`held_by_run`): the run pays what was open at its lock."""
+    running = await _beside_run_start(session, tenant_id)
+    paid = exists().where(paid_lines.c.tenant_id == ledger.c.tenant_id, paid_lines.c.line_id == ledger.c.id)
+    lines = select(
+        *(ledger.c[name] for name in OPEN_COPIED), literal(running["id"] if running else None, String)
+    ).where(ledger.c.tenant_id == tenant_id, ledger.c.status == "payable", ~paid, *where)
+    columns = [*("line_id" if name == "id" else name for name in OPEN_COPIED), "held_by_run"]
     await session.execute(insert_for(session, open_lines).from_select(columns, lines).on_conflict_do_nothing())
 
 
@@ -57,6 +93,12 @@ def _open(tenant_id: str, month_first: date) -> list[Any]:
     return [open_lines.c.tenant_id == tenant_id, open_lines.c.month <= month_first]
 
 
+def _of_run(tenant_id: str, run_id: str, month_first: date) -> list[Any]:
+    """What a run pays: the lines of its month and earlier that were open at its lock (none held for after it)."""
+    held_for_later = and_(open_lines.c.held_by_run.is_not(None), open_lines.c.held_by_run == run_id)
+    return [*_open(tenant_id, month_first), ~held_for_later]
+
+
 async def payable_lines(
     session: AsyncSession, tenant_id: str, month_first: date, provider_id: str | None = None
 ) -> list[Row]:
@@ -77,16 +119,36 @@ async def providers_with_payable(session: AsyncSession, tenant_id: str, month_fi
     return list((await session.execute(query)).scalars())
 
 
-async def open_totals(session: AsyncSession, tenant_id: str, month_first: date, provider_id: str) -> list[Row]:
-    """A provider's open lines summed per producer part: what a job needs to choose payees and pay them
-    (amounts are whole cents per line, so the SQL sum is the sum of the rounded lines)."""
+async def locked_among(session: AsyncSession, tenant_id: str, line_ids: list[int]) -> set[int]:
+    """The lines a running run will pay as they were at its lock (its job for their provider not done yet): a
+    change to one after the lock is made as to a paid line, by a reversal that the next run pays."""
+    if not line_ids:
+        return set()
+    running = await _beside_run_start(session, tenant_id)
+    if running is None:
+        return set()
+    job_open = exists().where(
+        run_jobs.c.tenant_id == tenant_id, run_jobs.c.run_id == running["id"],
+        run_jobs.c.provider_id == open_lines.c.provider_id, run_jobs.c.state != "done",
+    )
+    query = select(open_lines.c.line_id).where(
+        *_of_run(tenant_id, running["id"], running["month"]), open_lines.c.line_id.in_(line_ids), job_open
+    )
+    return set((await session.execute(query)).scalars())
+
+
+async def open_totals(
+    session: AsyncSession, tenant_id: str, run_id: str, month_first: date, provider_id: str
+) -> list[Row]:
+    """A provider's lines the run pays, summed per producer part: what a job needs to choose payees and pay
+    them (amounts are whole cents per line, so the SQL sum is the sum of the rounded lines)."""
     query = (
         select(
             open_lines.c.producer_part,
             func.sum(open_lines.c.amount).label("amount"),
             func.count().label("line_count"),
         )
-        .where(*_open(tenant_id, month_first), open_lines.c.provider_id == provider_id)
+        .where(*_of_run(tenant_id, run_id, month_first), open_lines.c.provider_id == provider_id)
         .group_by(open_lines.c.producer_part)
     )
     return [dict(r) for r in (await session.execute(query)).mappings().all()]
@@ -118,9 +180,10 @@ async def pay_open_lines(
     run_id: str,
     payment_id: int,
 ) -> Paid:
-    """Pay a provider's open lines of these producer parts with one payment, inside the database: the
+    """Pay a provider's lines the run pays of these producer parts with one payment, inside the database: the
     lines leave open_lines and enter paid_lines (whose primary key refuses a line paid before)."""
-    where = [*_open(tenant_id, month_first), open_lines.c.provider_id == provider_id, _of_parts(producer_parts)]
+    where = [*_of_run(tenant_id, run_id, month_first), open_lines.c.provider_id == provider_id,
+             _of_parts(producer_parts)]
     settles = (open_lines.c.kind, open_lines.c.event_id, open_lines.c.source_id)
     if is_postgres(session):
         # One statement: DELETE ... RETURNING feeds the INSERT, and the moved rows say what they settle.

@@ -3,7 +3,7 @@ services (names, languages, billing information, calendars). Never commits (the 
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from seteli_common.context import ServiceContext
@@ -48,16 +48,17 @@ async def create_tenant(ctx: ServiceContext, p: TenantCreatedIn) -> None:
     )
 
 
-async def change_tenant(ctx: ServiceContext, p: TenantChangedIn) -> bool:
-    """The next payment file carries the new payer account. False: the tenant is not known yet (the
-    caller retries: the change is applied after its creation, never overwritten by it)."""
+async def change_tenant(ctx: ServiceContext, p: TenantChangedIn, occurred_at: datetime) -> bool:
+    """The next payment file carries the new payer account; of two changes the one the registry stated last
+    wins, whatever order they arrive in. False: the tenant is not known yet (the caller retries: the change
+    is applied after its creation, never overwritten by it)."""
     values = {"languages": p.languages, "payer_iban": p.payer_iban, "payer_bic": p.payer_bic}
-    return bool(await repo.change_tenant(ctx.session, p.tenant_id, values))
+    return bool(await repo.change_tenant(ctx.session, p.tenant_id, values, occurred_at))
 
 
 async def learn_site(ctx: ServiceContext, provider_id: str, site: SiteIn, occurred_at: datetime) -> None:
     """A site (added or changed after its company registered): its own billing information, if any, is
-    where the lines of that producer part are paid."""
+    where the lines of that producer part are paid; of two statements of its name the later one wins."""
     billing = await repo.record_billing(ctx.session, provider_id, site.site_id, _billing(site.billing), occurred_at)
     await repo.upsert_site(
         ctx.session,
@@ -68,7 +69,10 @@ async def learn_site(ctx: ServiceContext, provider_id: str, site: SiteIn, occurr
             "notification_email": site.notification_email or "",
             "billing": billing,
         },
+        occurred_at,
     )
+    # the newest billing known, even when this statement of the site is older than the one kept
+    await repo.set_site_billing(ctx.session, provider_id, site.site_id, billing)
 
 
 async def register_provider(ctx: ServiceContext, p: ProviderRegisteredIn, occurred_at: datetime) -> None:
@@ -82,16 +86,18 @@ async def register_provider(ctx: ServiceContext, p: ProviderRegisteredIn, occurr
             "language": p.language or "fi",
             "email": p.email or "",
             "billing": billing,
+            "named_at": occurred_at.astimezone(UTC),
         },
     )
     for site in p.sites or []:
         await learn_site(ctx, p.provider_id, site, occurred_at)
 
 
-async def rename_provider(ctx: ServiceContext, p: ProviderRenamedIn) -> bool:
-    """The next payment file and specifications carry the company's new name. False: the company is not known
-    yet (the caller retries: the rename is applied after its registration, never overwritten by it)."""
-    return await repo.rename_provider(ctx.session, p.provider_id, p.name)
+async def rename_provider(ctx: ServiceContext, p: ProviderRenamedIn, occurred_at: datetime) -> bool:
+    """The next payment file and specifications carry the company's new name; of two renames the one stated
+    last wins, whatever order they arrive in. False: the company is not known yet (the caller retries: the
+    rename is applied after its registration, never overwritten by it)."""
+    return await repo.rename_provider(ctx.session, p.provider_id, p.name, occurred_at)
 
 
 async def change_billing(ctx: ServiceContext, p: BillingChangedIn, occurred_at: datetime) -> None:
@@ -105,7 +111,9 @@ async def change_billing(ctx: ServiceContext, p: BillingChangedIn, occurred_at: 
         await repo.set_provider_billing(ctx.session, p.provider_id, billing)
 
 
-async def define_service(ctx: ServiceContext, tenant_id: str, p: ServiceDefinedIn) -> None:
+async def define_service(ctx: ServiceContext, tenant_id: str, p: ServiceDefinedIn, occurred_at: datetime) -> None:
+    """The service's names, contents and calendar; of two definitions the one stated last wins, whatever order
+    they arrive in."""
     await repo.upsert_service(
         ctx.session,
         {
@@ -116,4 +124,5 @@ async def define_service(ctx: ServiceContext, tenant_id: str, p: ServiceDefinedI
             "contents": list(p.contents or []),
             "calendar": p.calendar,
         },
+        occurred_at,
     )

@@ -31,6 +31,7 @@ from ..contracts import (
     InterruptionFinalisedIn,
     SegmentIn,
 )
+from ..repository import open_queue
 
 Row = dict[str, Any]
 
@@ -147,7 +148,9 @@ async def _retire_lines(
         for other in sorted(missing):
             await repo.lock_provider(session, tenant_id, other)
             locked.add(other)
-    paid = await repo.paid_among(session, tenant_id, [line["id"] for line in live])
+    # A line a running run has locked is paid by it as it was: it is reversed like a paid one.
+    ids = [line["id"] for line in live]
+    paid = await repo.paid_among(session, tenant_id, ids) | await open_queue.locked_among(session, tenant_id, ids)
     await repo.insert_lines(session, [_reversal(line, now) for line in live if line["id"] in paid])
     await repo.set_line_status(session, tenant_id, [ln["id"] for ln in live if ln["id"] not in paid], "superseded")
 

@@ -11,7 +11,7 @@ from datetime import date
 
 from seteli_common.clock import Month
 from seteli_common.context import ServiceContext
-from seteli_common.errors import conflict, not_found
+from seteli_common.errors import conflict, invalid, not_found
 
 from .. import repository as repo
 from ..domain import documents
@@ -42,6 +42,9 @@ async def payment_file(
     payments = await repo.run_payments(ctx.session, tenant_id, run_id)
     if not any(p["amount"] > 0 for p in payments):
         raise conflict("The run pays nothing: there is no payment file")
+    if execution_date is not None and execution_date < ctx.today():
+        # a bank refuses a day gone by, or pays at once without saying: the officer picks today or later
+        raise invalid("execution_date", f"must not be before today ({ctx.today().isoformat()})")
     calendar = await tenant_calendar(ctx.session, tenant_id)
     when = execution_date or max(calendar.transfer_date(Month.of(run["month"])), ctx.today())
     try:

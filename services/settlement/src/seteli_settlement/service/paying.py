@@ -94,7 +94,7 @@ async def pay_provider(ctx: ServiceContext, tenant_id: str, run_id: str, provide
     run = await repo.get_run(session, tenant_id, run_id)
     assert run is not None
     month = Month.of(run["month"])
-    parts = await open_queue.open_totals(session, tenant_id, month.first, provider_id)
+    parts = await open_queue.open_totals(session, tenant_id, run_id, month.first, provider_id)
     provider = await repo.get_provider(session, provider_id)
     sites = await repo.provider_sites(session, provider_id)
     paid, carried = domain.plan_provider_totals(provider_id, provider, sites, parts)
@@ -124,9 +124,9 @@ async def pay_provider(ctx: ServiceContext, tenant_id: str, run_id: str, provide
             "created_at": now,
         }
         payment_id = await repo.insert_payment(session, row)
-        done = await open_queue.pay_open_lines(
-            session, tenant_id, month.first, provider_id, group.producer_parts, run_id, payment_id
-        )
+        of_payee = group.producer_parts
+        done = await open_queue.pay_open_lines(session, tenant_id, month.first, provider_id, of_payee, run_id,
+                                               payment_id)
         if done.line_count != group.line_count:  # a ledger change slipped past the provider lock: pay nothing
             raise RuntimeError(f"payment {payment_id}: {done.line_count} lines paid, {group.line_count} summed")
         settled_events.update(done.event_ids)

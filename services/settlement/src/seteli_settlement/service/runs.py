@@ -44,6 +44,20 @@ def lock_refused(check: domain.LockCheck) -> ProblemError:
     )
 
 
+def run_in_progress(running: Mapping[str, Any]) -> ProblemError:
+    """409 problem+json: another run of the tenant is being paid; which one, and of which month."""
+    reason = domain.LOCK_TEXT[domain.RUN_IN_PROGRESS]
+    return ProblemError(
+        409,
+        "Run in progress",
+        reason,
+        "https://seteli.fi/problems/conflict",
+        [FieldError("month", reason)],
+        {"reason": domain.RUN_IN_PROGRESS, "run_id": str(running["id"]),
+         "running_month": str(Month.of(running["month"]))},
+    )
+
+
 def lock_view(check: domain.LockCheck) -> Row:
     return {
         "allowed": check.refusal is None,
@@ -88,7 +102,8 @@ async def start_run(
     of a month still running would pay the previous month's lines under its own label."""
     run_id = str(uuid.uuid4())
     session = ctx.session
-    await repo.advisory_lock(session, f"settlement-run:{tenant_id}")
+    # Alone: no ledger change is opening or locking lines (they share this lock), so what is open now is the lock.
+    await repo.advisory_lock(session, open_queue.run_start_key(tenant_id))
     if idempotency_key:
         existing = await repo.run_by_idempotency_key(session, tenant_id, idempotency_key)
         if existing is not None:
@@ -98,6 +113,13 @@ async def start_run(
     check = domain.lock_check(month, ctx.today(), await tenant_calendar(session, tenant_id))
     if check.refusal is not None:
         raise lock_refused(check)
+    # A run of M pays M and earlier: a second run started while one is paid would race its jobs for the same
+    # providers' lines, and the payees would end up split over two runs and two payment files.
+    running = await repo.running_run(session, tenant_id)
+    if running is not None:
+        raise run_in_progress(running)
+    # The lock: the run pays the lines open now, as they are now; a line opened while it is paid is held for
+    # the next run, and one it pays changed meanwhile is reversed in the next run (`open_queue`).
     provider_ids = await open_queue.providers_with_payable(session, tenant_id, month.first)
     now = ctx.clock.now()
     await repo.insert_run(

@@ -5,9 +5,9 @@ own (`runs.start_run`, idempotent per month)."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 
-from seteli_common.clock import Month
+from seteli_common.clock import HELSINKI, Month
 from seteli_common.context import ServiceContext
 
 from .. import repository as repo
@@ -26,10 +26,16 @@ async def due_runs(ctx: ServiceContext, today: date) -> list[tuple[str, Month]]:
             continue
         transfer = calendar.transfer_date(month)
         runs = await repo.runs_of_month(session, tenant_id, month.first)
-        if any(r["trigger"] == "scheduled" or r["created_at"].date() >= transfer for r in runs):
+        if any(r["trigger"] == "scheduled" or started_on(r["created_at"]) >= transfer for r in runs):
             continue
         due.append((tenant_id, month))
     return due
+
+
+def started_on(created_at: datetime) -> date:
+    """The Helsinki day a run was started: one locked at 00:30 on the transfer day is that day's run, though
+    UTC still says the day before."""
+    return (created_at if created_at.tzinfo else created_at.replace(tzinfo=UTC)).astimezone(HELSINKI).date()
 
 
 def scheduled_key(month: Month) -> str:

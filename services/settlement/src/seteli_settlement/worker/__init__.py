@@ -24,9 +24,11 @@ import uuid
 from datetime import date
 
 from seteli_common.clock import today_in_helsinki
+from seteli_common.errors import ProblemError
 
 from .. import repository as repo
 from ..deps import SettlementDeps
+from ..domain.settling import RUN_IN_PROGRESS
 from ..service import outputs, paying, runs, schedule
 from ..service.paying import Claim
 
@@ -135,10 +137,16 @@ async def run_due(deps: SettlementDeps, today: date | None = None) -> list[dict[
         due = await schedule.due_runs(ctx, today)
     started = []
     for tenant_id, month in due:
-        async with deps.unit_of_work(tenant_id) as ctx:
-            run_id = await runs.start_run(
-                ctx, tenant_id, month, trigger="scheduled", idempotency_key=schedule.scheduled_key(month)
-            )
+        try:
+            async with deps.unit_of_work(tenant_id) as ctx:
+                run_id = await runs.start_run(
+                    ctx, tenant_id, month, trigger="scheduled", idempotency_key=schedule.scheduled_key(month)
+                )
+        except ProblemError as exc:  # another run of the tenant is still being paid: the next round starts it
+            if exc.extra.get("reason") != RUN_IN_PROGRESS:
+                raise
+            log.info("scheduled run of %s for %s waits for the run being paid", month, tenant_id)
+            continue
         deps.committed()
         started.append({"tenant_id": tenant_id, "month": str(month), "run_id": run_id})
     return started

@@ -1,0 +1,85 @@
+"""A balance voucher is used up by what is charged now: an over-limit charge the officer rejected is no charge,
+and a voucher closed as used up by a charge later deleted, credited, shortened or rejected is open again (with
+its booking), while one closed for any other reason stays closed."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .conftest import HOUSING, P1, Harness, price_list
+from .test_lifecycle import _amount_left, _cleaning_balance_of_500, charge, state_of
+
+
+async def _book(h: Harness, voucher: dict[str, Any]) -> str:
+    await price_list(h, "pl-cleaning", P1, HOUSING, None, "2016-02-01", ["asuminen", "siivous"])
+    booking = await h.http.post("/v1/tenants/kouvola/bookings", headers=h.provider(), json={
+        "voucher_number": voucher["number"], "voucher_content_id": voucher["contents"][0]["id"], "accept_terms": True})
+    assert booking.status_code == 201, booking.text
+    return str(booking.json()["id"])
+
+
+async def _booking_state(h: Harness, booking_id: str) -> str:
+    response = await h.http.get(f"/v1/tenants/kouvola/bookings/{booking_id}", headers=h.provider())
+    return str(response.json()["state"])
+
+
+async def test_a_rejected_over_limit_charge_never_takes_the_balance(h: Harness) -> None:
+    # 004 §4.3.5.6: the event crossing the grant waits for the officer; it counts only once approved (the voucher
+    # stays open while it waits); rejected, it is paid by nobody: the client keeps 250.00 and the voucher its booking.
+    voucher = await _cleaning_balance_of_500(h)
+    booking = await _book(h, voucher)
+    await charge(h, voucher, content_id="siivous", units="10", amount="250.00")
+    over = await charge(h, voucher, content_id="siivous", units="12", amount="300.00", status="awaiting_approval")
+    view = await state_of(h, voucher["id"])
+    assert (view["state"], view["closed_reason"], view["contents"][0]["amount_left"]) == ("open", None, "250.00")
+    await h.publish("events.event.rejected", {"event_id": over, "revision": 1, "reason": "Yli myönnetyn"})
+    view = await state_of(h, voucher["id"])
+    assert (view["state"], view["closed_reason"], view["contents"][0]["amount_left"]) == ("open", None, "250.00")
+    assert await _booking_state(h, booking) == "active"
+    # a correction of the rejected event (a new revision, within the grant) charges again
+    await h.publish("events.event.corrected", {
+        "event_id": over, "revision": 2, "service_id": voucher["service_id"], "provider_id": P1,
+        "producer_part": None, "booking_id": None, "voucher_id": voucher["id"], "client_ref": "A1",
+        "content_id": "siivous", "unit": "hour", "start": "2016-03-10", "end": "2016-03-10", "units": "4",
+        "status": "payable", "segments": [], "amount_tenant": "100.00", "amount_co_payment": "0.00"})
+    assert await _amount_left(h, voucher) == "150.00"
+    # a rejection of an older revision arriving late changes nothing
+    await h.publish("events.event.rejected", {"event_id": over, "revision": 1, "reason": "Yli myönnetyn"})
+    assert await _amount_left(h, voucher) == "150.00"
+
+
+async def test_a_voucher_used_up_by_a_charge_later_deleted_or_credited_is_open_again(h: Harness) -> None:
+    voucher = await _cleaning_balance_of_500(h)
+    booking = await _book(h, voucher)
+    await charge(h, voucher, content_id="siivous", units="10", amount="250.00")
+    wrong = await charge(h, voucher, content_id="siivous", units="10", amount="250.00")
+    assert (await state_of(h, voucher["id"]))["state"] == "closed"
+    await h.publish("events.event.deleted", {"event_id": wrong, "revision": 2})
+    view = await state_of(h, voucher["id"])
+    assert (view["state"], view["closed_reason"], view["contents"][0]["amount_left"]) == ("open", None, "250.00")
+    assert await _booking_state(h, booking) == "active"
+    looked_up = await h.http.post("/v1/tenants/kouvola/vouchers/lookup", json={
+        "number": voucher["number"], "verification_code": voucher["verification_code"]})
+    assert looked_up.json()["state"] == "open"
+    # used up again, then the last charge is credited: open again; the credit withdrawn: used up again
+    credited = await charge(h, voucher, content_id="siivous", units="10", amount="250.00")
+    assert (await state_of(h, voucher["id"]))["closed_reason"] == "used_up"
+    credit = {"credit_id": "cr-1", "event_id": credited, "provider_id": P1, "producer_part": None,
+              "client_ref": "A1", "content_id": "siivous", "service_id": voucher["service_id"],
+              "amount": "-250.00", "reason": "wrong client", "month": "2016-04"}
+    await h.publish("events.credit.requested", credit)
+    assert (await state_of(h, voucher["id"]))["state"] == "open"
+    await h.publish("events.credit.withdrawn", {"credit_id": "cr-1", "event_id": credited, "reason": "removed"})
+    view = await state_of(h, voucher["id"])
+    assert (view["state"], view["closed_reason"], view["contents"][0]["amount_left"]) == ("closed", "used_up", "0.00")
+
+
+async def test_a_voucher_the_officer_closed_stays_closed_when_a_charge_is_deleted(h: Harness) -> None:
+    voucher = await _cleaning_balance_of_500(h)
+    wrong = await charge(h, voucher, content_id="siivous", units="10", amount="250.00")
+    closed = await h.http.post(f"/v1/tenants/kouvola/vouchers/{voucher['id']}/close", headers=h.officer(),
+                               json={"reason": "Muutti pois"})
+    assert closed.status_code == 200, closed.text
+    await h.publish("events.event.deleted", {"event_id": wrong, "revision": 2})
+    view = await state_of(h, voucher["id"])
+    assert (view["state"], view["closed_reason"]) == ("closed", "officer")
