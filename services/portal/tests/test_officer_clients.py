@@ -349,3 +349,36 @@ async def test_a_grant_of_hours_with_a_fraction_reads_with_a_decimal_comma(
     assert checked.status_code == 200, checked.text[-1500:]
     assert "7,5 h / viikko" in checked.text and "7.50" not in checked.text
     assert "<td class=\"num\">7,5 h</td>" in checked.text  # what is left this week, in hours
+
+
+async def test_a_euro_balance_reads_in_euros(portal: httpx.AsyncClient, suite: Suite, data: Seed) -> None:
+    """A voucher granted as a euro balance reads '500,00 € / saldo' (it read '500 h / saldo', as if hours)."""
+    import random
+
+    from seteli.demo import random_test_identity_code
+
+    officer = await _api(suite, data.officer_email, OFFICER_PASSWORD)
+    base = f"/vouchers/v1/tenants/{data.tenant_id}"
+    services = (await officer.get(f"/applications/v1/tenants/{data.tenant_id}/services",
+                                  params={"limit": 200})).json()["items"]
+    assist = next(s for s in services if s["name_fi"] == "Henkilökohtainen apu")
+    person = (await officer.post(f"{base}/clients", json={
+        "first_name": "Saara", "last_name": "Saldo", "language": "fi",
+        "identity_code": random_test_identity_code(random.Random(5005_5))})).json()
+    month = data.voucher_month
+    made = await officer.post(f"{base}/vouchers", json={
+        "client_id": person["id"], "service_id": assist["id"], "granted_on": str(month.first),
+        "valid_from": str(month.first), "valid_until": str(month.next().last),
+        "contents": [{"content_id": assist["contents"][0]["id"], "granted_amount": "500", "period": "balance",
+                      "voucher_value": "28.00"}]})
+    assert made.status_code == 201, made.text
+    voucher = made.json()
+    await login(portal, data.officer_email, OFFICER_PASSWORD)
+    for url in (f"/officer/vouchers/{voucher['id']}", f"/officer/clients/{person['id']}"):
+        page = (await portal.get(url)).text
+        assert f"{money_fmt('500')} / saldo" in page and "500 h / saldo" not in page, url
+    form = await portal.get("/voucher")
+    checked = await portal.post("/voucher", data={"csrf": csrf_of(form.text), "tenant_id": data.tenant_id,
+                                                  "number": voucher["number"],
+                                                  "verification_code": voucher["verification_code"]})
+    assert f"{money_fmt('500')} / saldo" in checked.text and "500 h / saldo" not in checked.text
