@@ -26,7 +26,7 @@ from seteli_common.consistency_client import FollowWrites
 from seteli_portal.bootstrap import build_app
 from seteli_portal.catalog import CATALOG
 from seteli_portal.config import SERVICE_NAMES, PortalSettings
-from seteli_portal.i18n import money_fmt
+from seteli_portal.i18n import money_fmt, month_fmt
 from seteli_registry.adapters.identity import Person
 from seteli_registry.adapters.mandates import OrganisationRoles
 
@@ -1226,13 +1226,13 @@ def test_j_officer_7_previews_locks_with_a_confirmation_and_downloads_the_paymen
     page.goto(server.url("/officer/settlement"))
     page.fill("#settle-month", month)
     page.submit("form.inline-form", "button[value=preview]")
-    assert f"Förhandsgranskning {month}" in page.text()
+    assert f"Förhandsgranskning {month_fmt(str(month))}" in page.text()
     accessible(page, "j-officer-7a-settlement-preview-sv")
     page.submit("#settlement-lock", "#settlement-lock button[value=lock]")  # not confirmed: nothing is paid
     assert "Bekräfta låsningen genom att kryssa för bekräftelsen" in page.text()
     page.fill("#settle-confirm", "on")
     page.submit("#settlement-lock", "#settlement-lock button[value=lock]")
-    assert f"Redovisningen {month} är låst och skickad." in page.text(), page.text()[:1500]
+    assert f"Redovisningen {month_fmt(str(month))} är låst och skickad." in page.text(), page.text()[:1500]
     page.js("document.querySelectorAll('details').forEach(d => d.open = true)")  # a payment's lines
     assert page.js("document.querySelectorAll('details tr[id^=line-]').length") > 0
     assert "pain.001" in _fetch_start(page, "a[href$='/payment-file']", 600)

@@ -73,9 +73,10 @@ async def test_the_officer_approves_and_rejects_interruptions_in_swedish_and_fin
     assert "Hyväksyntää odottavat keskeytykset" in queue.text and "Loma" in queue.text
     action = f"/officer/approvals/interruptions/{rejected['id']}"
     no_reason = await portal.post(action, data={"csrf": csrf_of(queue.text), "decision": "reject", "reason": ""})
-    assert no_reason.status_code == 303
+    assert no_reason.status_code == 422  # still waiting: a rejection needs the reason, told at its field
+    assert f'id="reason-{rejected["id"]}-error"' in no_reason.text and "Kirjoita perustelu." in no_reason.text
     told = await portal.get("/officer/approvals")
-    assert action in told.text  # still waiting: a rejection needs the reason
+    assert action in told.text
     done = await portal.post(action, data={"csrf": csrf_of(told.text), "decision": "reject",
                                            "reason": "Asiakas ei ollut lomalla"})
     assert done.status_code == 303
@@ -96,3 +97,29 @@ async def test_the_officer_approves_and_rejects_interruptions_in_swedish_and_fin
         gone = await services.delete(f"/events/v1/tenants/{data.tenant_id}/interruptions/{interruption['id']}",
                                      headers=provider)
         assert gone.status_code == 204, gone.text
+
+
+async def test_a_rejection_without_its_reason_is_told_at_the_reason_field(
+        portal: httpx.AsyncClient, data: Seed, services: httpx.AsyncClient) -> None:
+    """Rejecting (or approving and crediting) an entry over the grant needs the reason: the officer is told so
+    at that entry's reason field, in their language (the page said only 'Tarkista lomakkeen tiedot.' on top)."""
+    booking = await book_a_new_client(services, data, "Henkilökohtainen apu", "H-310", "2", "week", "28.00", 3107)
+    provider = await officer_headers(services, "http://suite", data.provider_email, PROVIDER_PASSWORD)
+    recorded = await services.post(f"/events/v1/tenants/{data.tenant_id}/events", headers=provider, json={
+        "booking_id": booking["id"], "start": str(data.voucher_month.first.replace(day=12)),
+        "start_time": "08:00", "end_time": "11:00", "status": "recorded"})
+    assert recorded.status_code == 201, recorded.text
+    event_id = recorded.json()["id"]
+    await login(portal, data.officer_email, OFFICER_PASSWORD)
+    queue = await portal.get("/officer/approvals")
+    action = f"/officer/approvals/{event_id}"
+    assert action in queue.text
+    for decision in ("reject", "approve_and_credit"):
+        told = await portal.post(action, data={"csrf": csrf_of(queue.text), "decision": decision, "reason": " "})
+        assert told.status_code == 422, told.text[-1500:]
+        assert f'<p class="error" id="reason-{event_id}-error">' in told.text
+        assert re.search(rf'id="reason-{event_id}"[^>]*aria-invalid="true"', told.text)
+        assert "Kirjoita perustelu." in told.text and action in told.text  # still waiting
+    done = await portal.post(action, data={"csrf": csrf_of(queue.text), "decision": "reject",
+                                           "reason": "Ylittää myönnetyn"})
+    assert done.status_code == 303

@@ -175,6 +175,51 @@ async def test_registration_request_reaches_the_tenant_admin(portal: httpx.Async
     assert rejected.status_code == 303  # decided, so the other tests' queue counts stay as they were
 
 
+async def test_a_registration_request_picks_the_municipality_by_its_name(
+        portal: httpx.AsyncClient, data: Seed, services: httpx.AsyncClient) -> None:
+    """A company asking to join picks the municipality from a list by its name (it had to type the
+    municipality's id in a text field, prefilled with an id like 'demo-1a2b3c')."""
+    tenants = (await services.get("/applications/v1/public/tenants")).json()["items"]
+    tenant = next(t for t in tenants if t["id"] == data.tenant_id)
+    form = await portal.get("/registration-request")
+    assert '<select id="request-tenant_id" name="tenant_id"' in form.text, form.text[:3000]
+    assert f'<option value="{data.tenant_id}" selected>{tenant["name_fi"]}</option>' in form.text
+    assert f'value="{data.tenant_id}"' in form.text and f'>{data.tenant_id}<' not in form.text
+    unchosen = await portal.post("/registration-request", data={"csrf": csrf_of(form.text), "tenant_id": ""})
+    assert unchosen.status_code == 422 and 'id="request-tenant_id-error"' in unchosen.text
+    assert '<select id="request-tenant_id" name="tenant_id"' in unchosen.text
+
+
+async def test_the_company_register_facts_read_in_the_officers_language(portal: httpx.AsyncClient, suite: Suite,
+                                                                       data: Seed) -> None:
+    """The registration request's check against the company register: labelled in Finnish, yes/no in words
+    (it listed the register's raw keys: company_form, registers {'trade_register': True}, active True)."""
+    from seteli_registry.adapters.company_register import CompanyInfo
+
+    business_id = random_business_id(RNG)
+    suite.runtimes["registry"].extras["adapters"].company_register.add(CompanyInfo(
+        business_id=business_id, name="Rekisteri Testi Oy", company_form="Osakeyhtiö", street_address="Torikatu 4",
+        postal_code="45100", city="Kouvola", registers={"trade_register": True, "vat_register": False},
+        situations=["Yrityssaneeraus"], trade_register_status="1", active=True))
+    fields = {"tenant_id": data.tenant_id, "company_name": "Rekisteri Testi Oy", "business_id": business_id,
+              "street_address": "Torikatu 4", "postal_code": "45100", "city": "Kouvola", "first_name": "Risto",
+              "last_name": "Rekisteri", "email": f"risto-{business_id}@rekisteritesti.fi", "phone": "0405556667",
+              "password": "Rekisteri-2026x", "password_again": "Rekisteri-2026x", "language": "fi"}
+    sent = await submit(portal, "/registration-request", "/registration-request", fields)
+    assert sent.status_code == 303, sent.text[-1500:]
+    await login(portal, data.officer_email, OFFICER_PASSWORD)
+    listing = await portal.get("/officer/registrations")
+    url = re.search(r'href="(/officer/registrations/[^"]+)">Rekisteri Testi Oy', listing.text).group(1)  # type: ignore[union-attr]
+    page = await portal.get(url)
+    facts = page.text.split('id="reg-h"')[1].split("</section>")[0]
+    for raw in ("company_form", "registers", "trade_register", "situations", "active", "True", "False", "{"):
+        assert raw not in facts, (raw, facts)
+    assert "<dt>Yritysmuoto</dt><dd>Osakeyhtiö</dd>" in facts and "Kaupparekisteri: kyllä" in facts
+    assert "Arvonlisäverorekisteri: ei" in facts and "Yrityssaneeraus" in facts
+    rejected = await submit(portal, url, url, {"decision": "rejected", "reason": "Testi"})
+    assert rejected.status_code == 303  # decided, so the other tests' queue counts stay as they were
+
+
 async def test_strong_identification_picks_a_company_and_signs_in(portal: httpx.AsyncClient, suite: Suite) -> None:
     adapters = suite.runtimes["registry"].extras["adapters"]
     code = random_test_identity_code(RNG)

@@ -127,3 +127,10 @@ def test_the_loader_names_a_missing_or_broken_file(tmp_path: Path) -> None:
     po_path("sv", tmp_path).write_bytes(b'msgid "a"\nmsgstr "\xc5"\n')  # Latin-1, not UTF-8
     with pytest.raises(CatalogError, match="sv.*can't decode"):
         load_catalog(tmp_path)
+
+
+def test_a_settlement_month_reads_as_finnish_and_swedish_write_it() -> None:
+    from seteli_portal.i18n import month_fmt
+
+    assert (month_fmt("2016-03"), month_fmt("2026-12"), month_fmt(""), month_fmt("maaliskuu")) == \
+        ("3/2016", "12/2026", "", "maaliskuu")

@@ -15,7 +15,7 @@ from pypdf import PdfReader
 from seteli_common.clock import HELSINKI, FixedClock, Month, SystemClock, today_in_helsinki
 from seteli_common.messaging.envelope import Envelope
 from seteli_common.messaging.memory import InMemoryTransport
-from seteli_portal.i18n import money_fmt
+from seteli_portal.i18n import money_fmt, month_fmt
 from seteli_portal.spreadsheet import XLSX_MEDIA_TYPE
 
 from seteli.demo import random_test_identity_code
@@ -60,7 +60,8 @@ async def test_clients_and_their_vouchers(portal: httpx.AsyncClient, data: Seed)
 async def test_settlement_preview_then_lock_and_send_with_downloads(portal: httpx.AsyncClient, data: Seed) -> None:
     await login(portal, data.officer_email, OFFICER_PASSWORD)
     page = await portal.get("/officer/settlement")
-    assert data.demo.month in page.text  # the demo's run is listed
+    year, number = str(data.demo.month).split("-")
+    assert f">{int(number)}/{year}</a>" in page.text  # the demo's run is listed, its month as 3/2016
     bad = await submit(portal, "/officer/settlement", "/officer/settlement", {"month": "maaliskuu",
                                                                             "action": "preview"})
     assert bad.status_code == 422 and 'id="settle-month-error"' in bad.text
@@ -127,7 +128,7 @@ async def test_the_running_month_is_not_offered_for_locking_and_the_provider_dea
                                                                                 "action": "preview"})
     assert preview.status_code == 200 and "Esikatselu" in preview.text
     assert 'id="settlement-lock-refused"' in preview.text and 'value="lock"' not in preview.text
-    assert f"Kuukausi {running} on vielä kesken" in preview.text and lockable_from in preview.text
+    assert f"Kuukausi {month_fmt(str(running))} on vielä kesken" in preview.text and lockable_from in preview.text
     changes = re.search(r'<section id="settlement-changes".*?</section>', preview.text, re.S)
     assert changes and "Rivejä tullut 1, poistunut 0." in changes.group(0)  # the event that arrived meanwhile
     # each changed payee with the account it is paid to: this one none (its site is not known yet)
@@ -139,16 +140,16 @@ async def test_the_running_month_is_not_offered_for_locking_and_the_provider_dea
     refused = await submit(portal, "/officer/settlement", "/officer/settlement", {"month": str(running),
                                                                                 "action": "lock"})
     assert refused.status_code == 409 and 'id="settle-month-error"' in refused.text
-    assert f"Kuukausi {running} on vielä kesken" in refused.text
+    assert f"Kuukausi {month_fmt(str(running))} on vielä kesken" in refused.text
     home = await portal.get("/officer/settlement")
     await portal.post("/language", data={"csrf": csrf_of(home.text), "lang": "sv", "next": "/officer/settlement"})
     svenska = await submit(portal, "/officer/settlement", "/officer/settlement", {"month": str(running),
                                                                                 "action": "preview"})
-    assert f"Månaden {running} pågår ännu" in svenska.text and 'value="lock"' not in svenska.text
+    assert f"Månaden {month_fmt(str(running))} pågår ännu" in svenska.text and 'value="lock"' not in svenska.text
     assert "Verksamhetsstället är ännu inte känt för redovisningen" in svenska.text
     refused_sv = await submit(portal, "/officer/settlement", "/officer/settlement", {"month": str(running),
                                                                                    "action": "lock"})
-    assert refused_sv.status_code == 409 and f"Månaden {running} pågår ännu" in refused_sv.text
+    assert refused_sv.status_code == 409 and f"Månaden {month_fmt(str(running))} pågår ännu" in refused_sv.text
 
     # On the 2nd of the next month the ended month can be locked, with the provider deadline's warning.
     ended = Month.parse(data.demo.month)
@@ -177,6 +178,7 @@ async def test_realisation_report_on_the_page_and_as_csv(portal: httpx.AsyncClie
     assert page.status_code == 200, page.text[-2000:]
     assert "A-001" in page.text
     table = re.search(r'<table id="realisation">.*?</table>', page.text, re.S).group(0)  # type: ignore[union-attr]
+    assert f"Asiakkaat ja toteuma {month_fmt(str(month))} – {month_fmt(str(month))}</caption>" in page.text
     # names and the officer's language, not ids: the company, the content, money with a decimal comma
     assert data.provider_id not in table and "Hoiva" in table and "Tilitetty €" in table
     assert money_fmt(str(140 * Month.parse(month).last.day)) in table
@@ -210,6 +212,7 @@ async def test_realisation_report_on_the_page_and_as_csv(portal: httpx.AsyncClie
     assert printed.status_code == 200 and printed.headers["content-type"] == "application/pdf"
     text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(printed.content)).pages)
     assert "Asiakkaat ja toteuma" in text
+    assert f"{month_fmt(str(month))}–{month_fmt(str(month))}" in text  # the period as 3/2016 (it was 2016-03)
     assert "Palveluntuottaja" in text and "A-001" in text and f"{140 * Month.parse(month).last.day},00" in text
     assert data.provider_id not in text
     pdf_interruptions = await portal.get("/officer/reports/interruptions.pdf", params={"start": month, "end": month})
@@ -249,10 +252,17 @@ async def test_register_a_client_and_grant_a_voucher(portal: httpx.AsyncClient, 
     url = created.headers["location"]
     assert code not in url
     month = data.voucher_month
-    granted = await submit(portal, url, f"{url}/vouchers", {
-        "content_id": f"{data.service_id}/{data.content_id}", "granted_on": str(month.first),
-        "valid_from": str(month.first), "valid_until": str(month.last), "granted_amount": "31",
-        "period": "month", "voucher_value": "135,50"})
+    grant = {"content_id": f"{data.service_id}/{data.content_id}", "granted_on": str(month.first),
+             "valid_from": str(month.first), "valid_until": str(month.last), "granted_amount": "31",
+             "period": "month", "voucher_value": "135,50"}
+    # the API's refusals at their fields in Finnish (they were its English: "must be positive", ...)
+    refused = await submit(portal, url, f"{url}/vouchers", {**grant, "granted_amount": "0",
+                                                            "valid_until": str(month.first.replace(year=2000))})
+    assert refused.status_code == 422
+    told = dict(re.findall(r'id="grant-(\w+)-error"><span aria-hidden="true">⚠ </span>(.*?)</p>', refused.text))
+    assert told.get("granted_amount") == "Anna positiivinen luku.", told
+    assert told.get("valid_until") == "Loppupäivä on ennen alkupäivää.", told
+    granted = await submit(portal, url, f"{url}/vouchers", grant)
     assert granted.status_code == 303, granted.text[-1500:]
     page = await portal.get(url)
     assert "myönnetty, tarkistuskoodi" in page.text and money_fmt("135.50") in page.text

@@ -166,6 +166,13 @@ async def test_an_officer_closes_a_voucher_and_records_a_death_in_the_portal(
     assert 'action="/officer/vouchers/' in page.text and 'id="close-reason"' in page.text
     no_reason = await portal.post(f"/officer/vouchers/{first['id']}/close", data={"csrf": csrf_of(page.text)})
     assert no_reason.status_code == 422 and 'id="close-reason-error"' in no_reason.text
+    # a last day before the voucher began: told at that field in Finnish (it showed the API's English reason)
+    too_early = await portal.post(f"/officer/vouchers/{first['id']}/close", data={
+        "csrf": csrf_of(page.text), "reason": "Muutti toiseen kuntaan", "valid_until": "2025-12-31"})
+    assert too_early.status_code == 422 and 'id="close-valid_until-error"' in too_early.text
+    told = re.search(r'id="close-valid_until-error">(.*?)</p>', too_early.text, re.S).group(1)  # type: ignore[union-attr]
+    assert "valid_from" not in told and "must not" not in told and "1.1.2026" in told, told
+    assert 'value="Muutti toiseen kuntaan"' in too_early.text  # what was typed is kept
     closed = await portal.post(f"/officer/vouchers/{first['id']}/close", data={
         "csrf": csrf_of(page.text), "reason": "Muutti toiseen kuntaan", "valid_until": "2026-06-30"})
     assert closed.status_code == 303
@@ -181,6 +188,8 @@ async def test_an_officer_closes_a_voucher_and_records_a_death_in_the_portal(
     future = await portal.post(f"/officer/clients/{made['id']}/death", data={
         "csrf": csrf_of(client_page.text), "date_of_death": "2999-01-01", "confirm": "on"})
     assert future.status_code == 422 and 'id="death-date_of_death-error"' in future.text
+    told = re.search(r'id="death-date_of_death-error">(.*?)</p>', future.text, re.S).group(1)  # type: ignore[union-attr]
+    assert "future" not in told and "tulevaisuudessa" in told, told  # it was the API's English
     recorded = await portal.post(f"/officer/clients/{made['id']}/death", data={
         "csrf": csrf_of(client_page.text), "date_of_death": "2026-09-14", "confirm": "on"})
     assert recorded.status_code == 303
@@ -299,3 +308,77 @@ async def test_an_officer_reads_complaints_waiting_for_a_reply_and_the_replies(
     assert card and "lämpökaappi on korjattu" in card.group(0)
     assert f'id="feedback-{complaint["id"]}"' not in (await portal.get("/officer/feedback",
                                                                       params={"awaiting_reply": "on"})).text
+
+
+async def test_a_grant_of_hours_with_a_fraction_reads_with_a_decimal_comma(
+        portal: httpx.AsyncClient, suite: Suite, data: Seed) -> None:
+    """7.5 hours a week reads '7,5 h / viikko' to the officer, the provider booking it and the resident
+    checking the voucher (it read '7.50 h': the API's decimal point)."""
+    import random
+
+    from seteli.demo import random_test_identity_code
+
+    officer = await _api(suite, data.officer_email, OFFICER_PASSWORD)
+    base = f"/vouchers/v1/tenants/{data.tenant_id}"
+    services = (await officer.get(f"/applications/v1/tenants/{data.tenant_id}/services",
+                                  params={"limit": 200})).json()["items"]
+    assist = next(s for s in services if s["name_fi"] == "Henkilökohtainen apu")
+    person = (await officer.post(f"{base}/clients", json={
+        "first_name": "Olga", "last_name": "Osatunti", "language": "fi",
+        "identity_code": random_test_identity_code(random.Random(7575))})).json()
+    month = data.voucher_month
+    voucher = (await officer.post(f"{base}/vouchers", json={
+        "client_id": person["id"], "service_id": assist["id"], "granted_on": str(month.first),
+        "valid_from": str(month.first), "valid_until": str(month.next().last),
+        "contents": [{"content_id": assist["contents"][0]["id"], "granted_amount": "7.5", "period": "week",
+                      "voucher_value": "28.00"}]})).json()
+    await login(portal, data.officer_email, OFFICER_PASSWORD)
+    for url in (f"/officer/vouchers/{voucher['id']}", f"/officer/clients/{person['id']}"):
+        page = await portal.get(url)
+        assert "7,5 h / viikko" in page.text.replace(": 7,5", " 7,5") and "7.50" not in page.text, url
+    await portal.post("/logout", data={"csrf": csrf_of(page.text)})
+
+    await login(portal, data.provider_email, PROVIDER_PASSWORD)
+    book = await portal.get("/provider/book", params={"number": voucher["number"]})
+    assert "7,5 h / viikko" in book.text and "7.50" not in book.text
+
+    form = await portal.get("/voucher")
+    checked = await portal.post("/voucher", data={"csrf": csrf_of(form.text), "tenant_id": data.tenant_id,
+                                                  "number": voucher["number"],
+                                                  "verification_code": voucher["verification_code"]})
+    assert checked.status_code == 200, checked.text[-1500:]
+    assert "7,5 h / viikko" in checked.text and "7.50" not in checked.text
+    assert "<td class=\"num\">7,5 h</td>" in checked.text  # what is left this week, in hours
+
+
+async def test_a_euro_balance_reads_in_euros(portal: httpx.AsyncClient, suite: Suite, data: Seed) -> None:
+    """A voucher granted as a euro balance reads '500,00 € / saldo' (it read '500 h / saldo', as if hours)."""
+    import random
+
+    from seteli.demo import random_test_identity_code
+
+    officer = await _api(suite, data.officer_email, OFFICER_PASSWORD)
+    base = f"/vouchers/v1/tenants/{data.tenant_id}"
+    services = (await officer.get(f"/applications/v1/tenants/{data.tenant_id}/services",
+                                  params={"limit": 200})).json()["items"]
+    assist = next(s for s in services if s["name_fi"] == "Henkilökohtainen apu")
+    person = (await officer.post(f"{base}/clients", json={
+        "first_name": "Saara", "last_name": "Saldo", "language": "fi",
+        "identity_code": random_test_identity_code(random.Random(5005_5))})).json()
+    month = data.voucher_month
+    made = await officer.post(f"{base}/vouchers", json={
+        "client_id": person["id"], "service_id": assist["id"], "granted_on": str(month.first),
+        "valid_from": str(month.first), "valid_until": str(month.next().last),
+        "contents": [{"content_id": assist["contents"][0]["id"], "granted_amount": "500", "period": "balance",
+                      "voucher_value": "28.00"}]})
+    assert made.status_code == 201, made.text
+    voucher = made.json()
+    await login(portal, data.officer_email, OFFICER_PASSWORD)
+    for url in (f"/officer/vouchers/{voucher['id']}", f"/officer/clients/{person['id']}"):
+        page = (await portal.get(url)).text
+        assert f"{money_fmt('500')} / saldo" in page and "500 h / saldo" not in page, url
+    form = await portal.get("/voucher")
+    checked = await portal.post("/voucher", data={"csrf": csrf_of(form.text), "tenant_id": data.tenant_id,
+                                                  "number": voucher["number"],
+                                                  "verification_code": voucher["verification_code"]})
+    assert f"{money_fmt('500')} / saldo" in checked.text and "500 h / saldo" not in checked.text

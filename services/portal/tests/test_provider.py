@@ -120,11 +120,19 @@ async def test_application_to_do_list_shrinks_until_it_is_sent_and_the_officer_a
             "prices.0.unit_price": "48,50", "prices.1.unit_price": ""}
     blank = await submit(portal, url, f"{url}/price-lists", form)
     assert blank.status_code == 422 and 'id="pricelist-prices-1-unit_price-error"' in blank.text
+    negative = await submit(portal, url, f"{url}/price-lists", {**form, "prices.1.unit_price": "-7,20"})
+    assert negative.status_code == 422 and "Arvo ei voi olla negatiivinen." in negative.text  # not the API's English
     saved = await submit(portal, url, f"{url}/price-lists", {**form, "prices.1.unit_price": "7.20"})
     assert saved.status_code == 303, saved.text[-2000:]
     page = await portal.get(url)
     assert "Kaikki pakolliset tiedot on annettu." in page.text
     assert "48,50\u00a0€ / h" in page.text and "7,20\u00a0€ / kpl" in page.text
+    # a second list of the same part from the same day: told at its start in Finnish (it was the API's English)
+    twice = await submit(portal, url, f"{url}/price-lists", {**form, "name": "Toinen", "prices.1.unit_price": "7"})
+    assert twice.status_code == 422 and 'id="pricelist-start-error"' in twice.text
+    told = re.search(r'id="pricelist-start-error">(.*?)</p>', twice.text, re.S).group(1)  # type: ignore[union-attr]
+    assert "starting that day" not in told and "alkaa jo" in told, told
+    assert 'value="Toinen"' in twice.text  # what was typed is kept
 
     no_accept = await submit(portal, url, f"{url}/submit", {})
     assert no_accept.status_code == 422 and 'id="submit-accept_rulebook-error"' in no_accept.text
@@ -294,3 +302,17 @@ async def test_a_second_application_to_a_service_leads_to_the_one_the_provider_h
                                                               "service_id": data.service_id})
     assert again.status_code == 303 and again.headers["location"] == existing
     assert "Du har redan en ansökan till den här tjänsten" in (await portal.get(existing)).text
+
+
+def test_a_price_list_starting_before_the_approved_one_is_told_with_its_date() -> None:
+    """The applications service's reason (price_lists.py) in the provider's language, the day in Finnish form."""
+    from seteli_portal.apiclient import ApiError
+    from seteli_portal.i18n import Translator
+    from seteli_portal.routes_provider import price_list_errors
+
+    refused = ApiError(422, "Invalid input", fields={"start": (
+        "must be after the start of the approved price list of this producer part (2016-01-01); approved lists "
+        "are never changed, a new one starts later")})
+    assert price_list_errors(Translator("fi"), refused)["start"].startswith(
+        "Hinnaston on alettava myöhemmin kuin tämän tuottajanosan hyväksytty hinnasto (1.1.2016)")
+    assert "(1.1.2016)" in price_list_errors(Translator("sv"), refused)["start"]

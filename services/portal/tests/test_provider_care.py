@@ -6,7 +6,7 @@ import re
 from datetime import timedelta
 
 import httpx
-from seteli_portal.i18n import date_fmt
+from seteli_portal.i18n import date_fmt, month_fmt
 
 from seteli.embedded import Suite
 
@@ -97,7 +97,7 @@ async def test_credits_show_the_reason_the_amount_and_the_run_that_deducts_them(
     assert row, page.text[-3000:]
     assert "Asiakas oli sairaalassa" in row.group(0) and "Hoiva ja huolenpito" in row.group(0)
     assert f"−{credit['amount'].lstrip('-').replace('.', ',')}" in row.group(0).replace("\u00a0", "")
-    assert f"tilityksessä {credit['month']}" in row.group(0)
+    assert f"tilityksessä {month_fmt(credit['month'])}" in row.group(0)
     assert "Tilitystä ei ole vielä tehty" in row.group(0)
 
     await login(portal, data.other_provider_email, PROVIDER_PASSWORD)

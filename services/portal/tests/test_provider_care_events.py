@@ -4,6 +4,7 @@ and correcting an interruption listed with its dates (issue 20), through the por
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import httpx
 from seteli_portal.config import SERVICE_NAMES
@@ -264,3 +265,68 @@ async def test_a_count_based_content_is_recorded_as_a_count(portal: httpx.AsyncC
     view = await portal.get(view_url)
     row = re.search(r'<tr id="event-[^"]+">.*?</tr>', view.text, re.S).group(0)  # type: ignore[union-attr]
     assert "3 kpl" in row and money_fmt("24.00") in row and money_fmt("4.50") in row  # 3 × 8.00 €, 3 × 1.50 €
+
+
+async def test_an_event_over_the_grant_reads_as_waiting_for_approval_in_finnish_and_swedish(
+        portal: httpx.AsyncClient, data: Seed, services: httpx.AsyncClient) -> None:
+    """The month view marks an entry over the client's grant as waiting for the municipality's approval: in
+    words of the user's language (it showed the key state.awaiting_approval)."""
+    await login(portal, data.provider_email, PROVIDER_PASSWORD)
+    booking = await book_a_new_client(services, data, "Henkilökohtainen apu", "H-209", "2", "week", "28.00", 2093,
+                                      portal=portal)
+    month = data.voucher_month
+    url = f"/provider/bookings/{booking['id']}"
+    view_url = f"{url}?month={month}"
+    recorded = await submit(portal, view_url, f"{url}/events", {
+        "month": str(month), "start": str(month.first.replace(day=10)), "start_time": "09:00",
+        "end_time": "12:00", "text": "Yli myönnetyn"})
+    assert recorded.status_code == 303, recorded.text[-2000:]
+    row = re.search(r'<tr id="event-[^"]+">.*?</tr>', (await portal.get(view_url)).text, re.S)
+    assert row is not None
+    assert "state.awaiting_approval" not in row.group(0) and "Odottaa kunnan hyväksyntää" in row.group(0)
+    await submit(portal, view_url, "/language", {"lang": "sv", "next": view_url})
+    row = re.search(r'<tr id="event-[^"]+">.*?</tr>', (await portal.get(view_url)).text, re.S)
+    assert row is not None and "Väntar på kommunens godkännande" in row.group(0)
+
+
+async def test_the_bookings_list_pages_newest_first_and_the_home_page_shows_new_bookings(
+        portal: httpx.AsyncClient, data: Seed, services: httpx.AsyncClient) -> None:
+    """A company with many bookings reaches every booking's month view page by page, the newest first, and its
+    home page lists the booking made today (the list stopped at the first 200, oldest first, without saying
+    so; the home page read the oldest 50, so a company with more never saw a new booking there)."""
+    import random as _random
+
+    from seteli.demo import random_test_identity_code
+
+    officer = await officer_headers(services, BASE, data.officer_email, OFFICER_PASSWORD)
+    provider = await officer_headers(services, BASE, data.provider_email, PROVIDER_PASSWORD)
+    tenant = f"{BASE}/vouchers/v1/tenants/{data.tenant_id}"
+    listed = (await services.get(f"{tenant}/bookings", headers=provider, params={"limit": 1})).json()
+    month = data.voucher_month
+    rng = _random.Random(8080)
+    newest: dict[str, Any] = {}
+    for i in range(max(1, 52 - listed["total"])):
+        person = _ok(await services.post(f"{tenant}/clients", headers=officer, json={
+            "first_name": "Sivu", "last_name": f"Asiakas{i}", "language": "fi",
+            "identity_code": random_test_identity_code(rng)}), "client", 201)
+        voucher = _ok(await services.post(f"{tenant}/vouchers", headers=officer, json={
+            "client_id": person["id"], "service_id": data.service_id, "granted_on": str(month.first),
+            "valid_from": str(month.first), "valid_until": str(month.next().last),
+            "contents": [{"content_id": data.content_id, "granted_amount": "31", "period": "month",
+                          "voucher_value": "140.00"}]}), "voucher", 201)
+        newest = _ok(await services.post(f"{tenant}/bookings", headers=provider, json={
+            "voucher_number": voucher["number"], "voucher_content_id": voucher["contents"][0]["id"],
+            "accept_terms": True, "client_number": f"S-{i:03d}"}), "booking", 201)
+    total = (await services.get(f"{tenant}/bookings", headers=provider, params={"limit": 1})).json()["total"]
+    assert total > 50
+
+    await login(portal, data.provider_email, PROVIDER_PASSWORD)
+    home = await portal.get("/provider")
+    assert f'class="todo-booking"><a href="/provider/bookings/{newest["id"]}"' in home.text
+    first = await portal.get("/provider/clients")
+    assert f"Näytetään 1–25/{total}" in first.text and 'href="/provider/clients?page=2"' in first.text
+    shown = re.findall(r'href="/provider/bookings/([^"?#]+)"', first.text)
+    assert len(shown) == 25 and shown[0] == newest["id"]
+    second = await portal.get("/provider/clients", params={"page": 2})
+    rest = set(re.findall(r'href="/provider/bookings/([^"?#]+)"', second.text))
+    assert len(rest) == 25 and not rest & set(shown)

@@ -106,3 +106,14 @@ async def test_the_main_user_creates_a_user_in_a_service_team_unlocks_and_passiv
 async def test_tenant_staff_do_not_get_the_provider_users_page(portal: httpx.AsyncClient, data: Seed) -> None:
     await login(portal, data.officer_email, "Demo-kunta-2026")
     assert (await portal.get("/provider/users")).status_code == 403
+
+
+async def test_the_users_page_names_the_municipality_by_its_name(portal: httpx.AsyncClient, data: Seed,
+                                                                 services: httpx.AsyncClient) -> None:
+    """The teams are of the municipality chosen now: named as it is named (it showed its id, 'demo-1a2b3c')."""
+    tenants = (await services.get("/applications/v1/public/tenants")).json()["items"]
+    tenant = next(t for t in tenants if t["id"] == data.tenant_id)
+    await login(portal, data.provider_email, PROVIDER_PASSWORD)
+    page = await portal.get("/provider/users")
+    lead = re.search(r"<h1>.*?</h1>\s*<p>(.*?)</p>", page.text, re.S).group(1)  # type: ignore[union-attr]
+    assert data.tenant_id not in lead and f"kunnassa {tenant['name_fi']}" in lead, lead

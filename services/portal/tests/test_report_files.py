@@ -10,6 +10,7 @@ import httpx
 import pytest
 from pypdf import PdfReader
 from seteli_portal import routes_officer
+from seteli_portal.i18n import month_fmt
 
 from .conftest import csrf_of, login
 from .seed import OFFICER_PASSWORD, Seed
@@ -28,7 +29,7 @@ async def test_the_report_pdf_prints_the_euro_sign_and_the_dash_of_the_period(po
     text = _pdf_text(printed.content)
     # the headers the screen and the CSV show: "Tilitetty €", not "Tilitetty ?"
     assert "Tilitetty €" in text and "Asiakkaan omavastuu €" in text and "?" not in text
-    assert f"{month}–{month}" in text  # the period's dash, not a question mark
+    assert f"{month_fmt(str(month))}–{month_fmt(str(month))}" in text  # the period's dash, not a question mark
 
     home = await portal.get("/officer/reports")
     await portal.post("/language", data={"csrf": csrf_of(home.text), "lang": "sv", "next": "/officer/reports"})

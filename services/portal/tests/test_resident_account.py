@@ -106,6 +106,14 @@ async def test_a_resident_signs_in_reads_their_co_payment_and_complains(
     assert missing.status_code == 422
     assert 'id="feedback-provider_id-error"' in missing.text and 'id="feedback-text-error"' in missing.text
     assert 'aria-describedby="feedback-text-error"' in missing.text
+    # a company she has no voucher booked with: told so in Finnish at the choice (it was the API's English)
+    stranger = await portal.post("/resident/feedback", data={
+        "csrf": csrf_of(missing.text), "provider_id": "00000000-0000-4000-8000-000000000000", "kind": "thanks",
+        "text": "Kiitos!"})
+    assert stranger.status_code == 422 and 'id="feedback-provider_id-error"' in stranger.text
+    told = re.search(r'id="feedback-provider_id-error">(.*?)</p>', stranger.text, re.S).group(1)  # type: ignore[union-attr]
+    assert "booked" not in told and "palveluseteli" in told, told
+    assert "Kiitos!</textarea>" in stranger.text  # what she wrote is kept
     sent = await portal.post("/resident/feedback", data={
         "csrf": csrf_of(missing.text), "provider_id": data.provider_id, "kind": "complaint",
         "text": "Ateria oli kylmä kolmena päivänä."})

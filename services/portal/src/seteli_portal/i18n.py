@@ -3,6 +3,7 @@ missing), and `default=` lets a template fall back to the API's own text for cod
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -77,6 +78,13 @@ def date_fmt(value: Any) -> str:
     if isinstance(value, date):
         return f"{value.day}.{value.month}.{value.year}"
     return str(value)
+
+
+def month_fmt(value: Any) -> str:
+    """A settlement month '2016-03' -> '3/2016', as Finnish and Swedish write it."""
+    text = str(value or "")
+    match = re.fullmatch(r"(\d{4})-(\d{2})", text)
+    return f"{int(match.group(2))}/{match.group(1)}" if match else text
 
 
 def datetime_fmt(value: Any) -> str:

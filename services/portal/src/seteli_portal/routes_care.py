@@ -14,7 +14,8 @@ from fastapi.responses import Response
 from seteli_common.web import content_disposition
 
 from .apiclient import ApiError
-from .i18n import date_fmt, units_fmt
+from .i18n import month_fmt, units_fmt
+from .paging import pager, paging
 from .producer_parts import grouped as _grouped
 from .provider_data import listing, today
 from .routes_officer import _all_items, _report_errors, _report_table
@@ -120,12 +121,15 @@ async def _clients_page(page: Page, *, name: str = "", number: str = "", identit
             errors = exc.for_form(("name", "voucher_number", "identity_code"))
     if errors.get("voucher_number"):
         errors["number"] = errors.pop("voucher_number")
-    bookings = (await page.call("GET", "vouchers", page.tpath("/bookings"), params={"limit": 200}))["items"]
+    # every booking reachable page by page: its month view is where care is recorded
+    at = paging(page.request)
+    booked = await page.call("GET", "vouchers", page.tpath("/bookings"), params=at.params)
     contents: dict[str, Any] = {}
     for service in await _services(page):
         contents.update({c["id"]: {**c, "service": service} for c in service.get("contents", [])})
     return page.render("provider/clients.html", status=422 if errors else 200, clients=found["items"],
-                       total=found["total"], name=name, number=number, bookings=bookings, contents=contents,
+                       total=found["total"], name=name, number=number, bookings=booked["items"], contents=contents,
+                       bookings_pager=pager(at, booked["total"], "/provider/clients", {"name": name, "number": number}),
                        errors=errors, by_identity_code=bool(query["identity_code"]), **context)
 
 
@@ -571,7 +575,7 @@ async def own_report_file(request: Request, extension: Literal["csv", "xlsx", "p
         return Response(as_xlsx(headers, rows, stem), media_type=XLSX_MEDIA_TYPE, headers=disposition)
     if extension == "pdf":
         company = report["realisation"][0]["provider_name"] if report["realisation"] else ""
-        subtitle = f"{company}, {date_fmt(start)}–{date_fmt(end)}".lstrip(", ")
+        subtitle = f"{company}, {month_fmt(start)}–{month_fmt(end)}".lstrip(", ")
         return Response(as_pdf(page.t("reports.realisation"), subtitle, headers, rows), media_type="application/pdf",
                         headers=disposition)
     return Response(as_csv(headers, rows), media_type="text/csv; charset=utf-8", headers=disposition)

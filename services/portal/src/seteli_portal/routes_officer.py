@@ -14,7 +14,7 @@ from seteli_common.web import content_disposition
 
 from . import tenants
 from .apiclient import ApiError
-from .i18n import date_fmt, money_fmt
+from .i18n import date_fmt, money_fmt, month_fmt
 from .paging import pager, paging
 from .provider_data import today
 from .spreadsheet import XLSX_MEDIA_TYPE, Cell, as_csv, as_pdf, as_xlsx
@@ -280,8 +280,12 @@ async def decide_application(request: Request, application_id: str) -> Response:
 
 @router.get("/approvals")
 async def approvals(request: Request) -> Response:
-    page = _officer_page(request)
-    at = paging(request)
+    return await _approvals(_officer_page(request))
+
+
+async def _approvals(page: Page, **context: Any) -> Response:
+    """The queue; `form_name` (the entry's id) and `errors` put a refusal at that entry's reason field."""
+    at = paging(page.request)
     found = await page.call("GET", "events", page.tpath("/approvals"), params=at.params)
     items = found["items"]
     # interruptions waiting for the tenant's approval (its setting, 004 §4.3.5.2): seldom many, all shown
@@ -302,19 +306,22 @@ async def approvals(request: Request) -> Response:
         except ApiError:
             providers[provider_id] = provider_id
     contents = {c["id"]: c for s in (await _services(page)).values() for c in s.get("contents") or []}
-    return page.render("officer/approvals.html", items=items, interruptions=interruptions, vouchers=vouchers,
-                       providers=providers, contents=contents,
-                       pager=pager(at, found["total"], "/officer/approvals"))
+    return page.render("officer/approvals.html", status=422 if context.get("errors") else 200, items=items,
+                       interruptions=interruptions, vouchers=vouchers, providers=providers, contents=contents,
+                       pager=pager(at, found["total"], "/officer/approvals"),
+                       form_name=context.pop("form_name", ""), **context)
 
 
 @router.post("/approvals/{event_id}")
 async def decide_event(request: Request, event_id: str) -> Response:
     page = _officer_page(request)
     form = await page.form()
-    decision = str(form.get("decision", ""))
+    decision, reason = str(form.get("decision", "")), str(form.get("reason", "")).strip()
+    if decision in ("reject", "approve_and_credit") and not reason:  # the provider is told why
+        return await _approvals(page, form_name=event_id, errors={"reason": page.t("error.reason")})
     try:
         await page.call("POST", "events", page.tpath(f"/events/{seg(event_id)}/decision"),
-                        json={"decision": decision, "reason": str(form.get("reason", ""))})
+                        json={"decision": decision, "reason": reason})
     except ApiError as exc:
         page.session.setdefault("flash", []).append(page.problem_message(exc))
     else:
@@ -327,9 +334,12 @@ async def decide_interruption(request: Request, interruption_id: str) -> Respons
     """Approve an interruption (settlement pays it by the rule in the next run) or reject it with a reason."""
     page = _officer_page(request)
     form = await page.form()
+    decision, reason = str(form.get("decision", "")), str(form.get("reason", "")).strip()
+    if decision == "reject" and not reason:  # the provider corrects it by the reason
+        return await _approvals(page, form_name=interruption_id, errors={"reason": page.t("error.reason")})
     try:
         await page.call("POST", "events", page.tpath(f"/interruptions/{seg(interruption_id)}/decision"),
-                        json={"decision": str(form.get("decision", "")), "reason": str(form.get("reason", ""))})
+                        json={"decision": decision, "reason": reason})
     except ApiError as exc:
         page.session.setdefault("flash", []).append(page.problem_message(exc))
     else:
@@ -510,13 +520,14 @@ async def settle(request: Request) -> Response:
         errors = exc.fields or {"month": exc.detail or page.t("error.generic")}
         if exc.code == "month_not_ended":  # the running month: said in the officer's language, not the API's
             lockable = date_fmt(exc.extra.get("lockable_from", ""))
-            errors = {"month": page.t("settlement.month_not_ended", month=month, date=lockable)}
+            errors = {"month": page.t("settlement.month_not_ended", month=month_fmt(month), date=lockable)}
         elif exc.code == "run_in_progress":  # another run is still being paid (an officer at the same time)
-            errors = {"month": page.t("settlement.run_in_progress", running=exc.extra.get("running_month", ""))}
+            running = month_fmt(exc.extra.get("running_month", ""))
+            errors = {"month": page.t("settlement.run_in_progress", running=running)}
         return page.render("officer/settlement.html", status=exc.status if exc.status < 500 else 502,
                            runs=runs, month=month, preview=None, errors=errors)
     if action == "lock":
-        page.flash("settlement.locked", month=month)
+        page.flash("settlement.locked", month=month_fmt(month))
         return page.redirect(f"/officer/settlement/runs/{result['id']}")
     return page.render("officer/settlement.html", runs=runs, month=month, preview=result)
 
@@ -664,6 +675,6 @@ async def report_file(request: Request, name: Literal["realisation", "interrupti
         title = page.t("reports.realisation") if name == "realisation" else page.t("reports.interruptions")
         tenant = next((x for x in await tenants.directory(page) if x["id"] == page.tenant_id), None)
         who = tenants.name_of(tenant, page.lang) if tenant else page.tenant_id
-        subtitle = f"{who}, {date_fmt(start)}–{date_fmt(end)}"
+        subtitle = f"{who}, {month_fmt(start)}–{month_fmt(end)}"
         return Response(as_pdf(title, subtitle, headers, rows), media_type="application/pdf", headers=disposition)
     return Response(as_csv(headers, rows), media_type="text/csv; charset=utf-8", headers=disposition)

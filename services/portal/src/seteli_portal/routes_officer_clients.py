@@ -13,6 +13,7 @@ from fastapi.responses import Response
 
 from .access_log import readable as access_log_rows
 from .apiclient import ApiError
+from .i18n import date_fmt
 from .paging import pager, paging
 from .producer_parts import grouped
 from .routes_officer import _officer_page, _services
@@ -53,6 +54,8 @@ async def _offer(page: Page, app: dict[str, Any]) -> dict[str, Any]:
 
 async def _voucher(page: Page, voucher_id: str, status: int = 200, **context: Any) -> Response:
     detail = await page.call("GET", "vouchers", page.tpath(f"/vouchers/{seg(voucher_id)}"))
+    if context.pop("before_start", False):  # the one rule on closing's last day: not before the voucher began
+        context["errors"]["valid_until"] = page.t("voucher.close_before_start", date=date_fmt(detail["valid_from"]))
     client = await page.call("GET", "vouchers", page.tpath(f"/clients/{seg(detail['client_id'])}"))
     services = await _services(page)
     # the care recorded on the voucher: a paid event or interruption that was wrong is credited from here
@@ -110,8 +113,9 @@ async def close_voucher(request: Request, voucher_id: str) -> Response:
             await page.call("POST", "vouchers", page.tpath(f"/vouchers/{seg(voucher_id)}/close"),
                             json={"reason": values["reason"], "valid_until": values["valid_until"] or None})
         except ApiError as exc:
+            errors = exc.for_form(("reason", "valid_until"))
             return await _voucher(page, voucher_id, status=exc.status if exc.status < 500 else 502, values=values,
-                                  errors=exc.for_form(("reason", "valid_until")))
+                                  errors=errors, before_start=exc.status == 422 and "valid_until" in errors)
         page.flash("voucher.closed_flash")
         return page.redirect(f"/officer/vouchers/{voucher_id}")
     return await _voucher(page, voucher_id, status=422, values=values, errors=errors)

@@ -349,7 +349,12 @@ def price_list_errors(t: Translator, exc: ApiError) -> dict[str, str]:
     said in the user's language."""
     errors = dict(exc.fields) or {"form": exc.detail}
     for name, reason in list(errors.items()):
-        if "the content is ended from" in reason:
+        if name == "start" and "starting that day" in reason:
+            errors[name] = t("price_lists.start_taken")
+        elif name == "start" and "approved price list of this producer part (" in reason:
+            year, month, day = reason.split("(", 1)[1][:10].split("-")
+            errors[name] = t("price_lists.start_after_approved", date=f"{int(day)}.{int(month)}.{year}")
+        elif "the content is ended from" in reason:
             year, month, day = reason.split("the content is ended from ", 1)[1][:10].split("-")
             del errors[name]  # shown by the content's price, the input the provider sees
             errors[name.replace(".content_id", ".unit_price")] = t(

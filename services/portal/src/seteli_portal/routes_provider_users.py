@@ -10,6 +10,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
+from . import tenants
 from .apiclient import ApiError
 from .routes_provider import _main_user_page, _services
 from .web import Page, seg
@@ -37,7 +38,11 @@ async def _users(page: Page, **context: Any) -> Response:
     for user in users:  # the teams of the tenant chosen now; the others are kept as they are
         user["service_ids"] = [t[len(prefix):] for t in user.get("teams") or [] if t.startswith(prefix)]
     status = 422 if context.get("errors") else 200
+    # the municipality whose teams these are, by its name (never its id)
+    tenant = next((t for t in await tenants.directory(page) if t["id"] == page.tenant_id), None)
+    tenant_name = tenants.name_of(tenant, page.lang) if tenant else ""
     return page.render("provider/users.html", status=status, users=users, services=await _services(page),
+                       tenant_name=tenant_name,
                        me=page.claims.get("sub"), form_name=context.pop("form_name", ""),
                        values=context.pop("values", {}), **context)
 

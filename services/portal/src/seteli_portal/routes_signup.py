@@ -10,6 +10,7 @@ from urllib.parse import urlencode, urlsplit
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
+from . import tenants
 from .apiclient import ApiError
 from .routes_landing import check_passwords
 from .web import Page, seg
@@ -67,8 +68,13 @@ async def register(request: Request) -> Response:
 @router.get("/registration-request")
 async def request_form(request: Request) -> Response:
     page = Page(request)
-    return page.render("public/registration_request.html",
-                       values={"language": page.lang, "tenant_id": page.settings.default_tenant})
+    return await _request_page(page, {"language": page.lang, "tenant_id": page.settings.default_tenant}, {})
+
+
+async def _request_page(page: Page, values: dict[str, str], errors: dict[str, str]) -> Response:
+    """The municipality is picked from the list by its name: no one types its id."""
+    return page.render("public/registration_request.html", status=422 if errors else 200, values=values,
+                       errors=errors, tenant_options=tenants.options(await tenants.directory(page), page.lang))
 
 
 @router.post("/registration-request")
@@ -94,7 +100,7 @@ async def registration_request(request: Request) -> Response:
         else:
             page.flash("request.sent")
             return page.redirect("/")
-    return page.render("public/registration_request.html", status=422, values=values, errors=errors)
+    return await _request_page(page, values, errors)
 
 
 # --- the company answers what the tenant asked ------------------------------------------------------

@@ -18,7 +18,7 @@ from starlette.datastructures import FormData
 from .apiclient import Api, ApiError, remember_tokens
 from .catalog import CATALOG
 from .config import PortalSettings
-from .i18n import LANGUAGES, Translator, date_fmt, datetime_fmt, money_fmt, units_fmt
+from .i18n import LANGUAGES, Translator, date_fmt, datetime_fmt, money_fmt, month_fmt, units_fmt
 from .session import csrf_ok, new_csrf, token_claims
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -30,7 +30,10 @@ REASONS = (
     ("the link", "error.link"), ("already registered", "error.already_registered"),
     ("user with this email already exists", "error.email_taken"),
     ("identity code", "error.identity_code"), ("iban", "error.iban"), ("bic", "error.bic"),
-    ("business id", "error.business_id"),
+    ("business id", "error.business_id"), ("cannot be in the future", "error.future"),
+    ("must be positive", "error.positive"), ("must not be negative", "error.not_negative"),
+    ("must not be before valid_from", "error.end_before_start"),
+    ("you have no voucher booked with this provider", "resident.no_booking_with_provider"),
     ("email", "error.email"), ("field required", "error.required"), ("missing", "error.required"),
     ("month", "error.month"), ("date", "error.date"), ("amount", "error.amount"), ("decimal", "error.amount"),
     ("phone", "error.phone"), ("string should match", "error.format"), ("too short", "error.too_short"),
@@ -59,6 +62,7 @@ def make_env() -> Environment:
     env.filters["money"] = money_fmt
     env.filters["units"] = units_fmt
     env.filters["date"] = date_fmt
+    env.filters["month"] = month_fmt
     env.filters["datetime"] = datetime_fmt
     env.filters["web_link"] = web_link
     # what the catalog's filters and the company's search information offer: the platform's one list

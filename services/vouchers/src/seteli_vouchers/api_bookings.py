@@ -66,7 +66,7 @@ async def list_bookings(
     ctx: VouchersContext = Depends(context),
     principal: Principal = Depends(current_principal),
 ) -> dict[str, Any]:
-    """A provider's own bookings; the tenant's staff see every booking of the tenant."""
+    """A provider's own bookings; the tenant's staff see every booking of the tenant. Newest first."""
     provider_id = _provider_or_tenant_staff(principal, tenant_id)
     rows, total = await repo.list_bookings(
         ctx.session,

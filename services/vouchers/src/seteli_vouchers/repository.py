@@ -404,8 +404,9 @@ async def list_bookings(
     if voucher_id is not None:
         where.append(bookings.c.voucher_id == voucher_id)
     total = (await session.execute(select(func.count()).select_from(bookings).where(*where))).scalar_one()
-    q = select(bookings).where(*where).order_by(bookings.c.created_at, bookings.c.id).limit(limit).offset(offset)
-    return [dict(r) for r in (await session.execute(q)).mappings().all()], int(total)
+    # newest first: a page of a company's many bookings starts with the ones just made
+    q = select(bookings).where(*where).order_by(bookings.c.created_at.desc(), bookings.c.id.desc())
+    return [dict(r) for r in (await session.execute(q.limit(limit).offset(offset))).mappings().all()], int(total)
 
 
 async def tenant_ids(session: AsyncSession) -> list[str]:
