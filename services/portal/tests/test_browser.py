@@ -1896,7 +1896,7 @@ def test_j_provider_7_reads_and_prints_a_co_payment_answers_feedback_and_reads_p
     accessible(page, "j-provider-7b-feedback-replied-sv")
 
     page.goto(server.url("/provider/payments"))
-    assert data.demo.month in page.text(), page.text()[:1500]
+    assert month_fmt(data.demo.month) in page.text(), page.text()[:1500]
     # the municipality is chosen from a list by its name, as on the home page (it was a typed id)
     assert page.js("document.querySelector('#tenant-tenant').tagName") == "SELECT"
     tenant_name = str(page.js("document.querySelector('#tenant-tenant').selectedOptions[0].text"))
