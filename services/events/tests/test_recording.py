@@ -231,6 +231,21 @@ async def test_idempotency_key_returns_the_first_event(seeded: Harness) -> None:
     assert len(await seeded.published("events.event.recorded")) == 1
 
 
+async def test_idempotency_key_reused_for_another_event_is_refused(seeded: Harness) -> None:
+    """A key sent again with other dates is a client's mistake, not a retry: refused (422, the header named),
+    neither the first event answered as if it were the second nor a second event made."""
+    headers = {**seeded.provider(), "Idempotency-Key": "k-1"}
+    first = await seeded.post_event({"booking_id": "b-housing", "start": "2016-03-01", "end": "2016-03-02"}, headers)
+    other = await seeded.post_event({"booking_id": "b-housing", "start": "2016-03-10", "end": "2016-03-12"}, headers)
+    assert first.status_code == 201
+    assert other.status_code == 422, other.text
+    assert other.headers["content-type"] == "application/problem+json"
+    assert other.json()["errors"][0]["field"] == "Idempotency-Key"
+    listed = await seeded.client.get(f"/v1/tenants/{T}/events", headers=seeded.provider())
+    assert [e["id"] for e in listed.json()["items"]] == [first.json()["id"]]
+    assert len(await seeded.published("events.event.recorded")) == 1
+
+
 async def test_only_the_booking_provider_in_the_service_team_records(seeded: Harness) -> None:
     h = seeded
     body = {"booking_id": "b-housing", "start": "2016-03-01", "end": "2016-03-02"}
