@@ -8,7 +8,7 @@ from typing import Any, Literal
 from fastapi import APIRouter, Depends, Query, Response
 from pydantic import BaseModel, Field
 from seteli_common.auth import TENANT_STAFF, Principal, Role, guard_tenant, require_roles
-from seteli_common.idempotency import IdempotencyKey
+from seteli_common.idempotency import IdempotencyKey, fingerprint
 
 from . import price_lists as pricing
 from . import repository as repo
@@ -175,9 +175,10 @@ async def add_price_list(tenant_id: str, application_id: str, body: PriceListIn,
                          ctx: ApplicationsContext = Depends(context), principal: Principal = Depends(PROVIDER),
                          idempotency_key: IdempotencyKey = None) -> dict[str, Any]:
     """A new price list (pending until the tenant approves it); on an approved application it opens a change.
-    A repeated request with the same Idempotency-Key returns the list made the first time."""
+    A repeated request with the same Idempotency-Key returns the list made the first time; the key with another
+    request (another application, start or price) is refused with 422."""
     return price_list_out(await pricing.add(ctx, tenant_id, principal, application_id, body.model_dump(),
-                                            idempotency_key))
+                                            idempotency_key, fingerprint(body, application_id)))
 
 
 @router.delete("/tenants/{tenant_id}/applications/{application_id}/price-lists/{price_list_id}",
