@@ -33,6 +33,7 @@ REASONS = (
     ("business id", "error.business_id"),
     ("email", "error.email"), ("field required", "error.required"), ("missing", "error.required"),
     ("month", "error.month"), ("date", "error.date"), ("amount", "error.amount"), ("decimal", "error.amount"),
+    ("control characters", "error.control_characters"), ("should have at most", "error.too_long"),
     ("phone", "error.phone"), ("string should match", "error.format"), ("too short", "error.too_short"),
     ("outside", "error.outside"), ("validity", "error.outside"),
 )
