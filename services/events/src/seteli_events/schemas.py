@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+from seteli_common.clock import MONTH_PATTERN
 from seteli_common.pages import Page
 
 # ---- events (api.py) ---------------------------------------------------------------------------
@@ -458,7 +459,7 @@ class CreditPage(Page[CreditOut]):
 
 class AutoRecordIn(BaseModel):
     model_config = ConfigDict(json_schema_extra={"examples": [{"month": "2016-03"}, {}]})
-    month: str | None = Field(default=None, pattern=r"^\d{4}-\d{2}$")
+    month: str | None = Field(default=None, pattern=MONTH_PATTERN)
 
 
 class AutoRecordOut(BaseModel):
