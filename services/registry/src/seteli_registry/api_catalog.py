@@ -26,7 +26,7 @@ class ContactRequestIn(BaseModel):
     message: Lines | None = Field(None, max_length=2000, examples=["Toivon soittoa iltapäivällä."])
     consent: bool = Field(description="the resident agrees that the organisations receive these details")
     sent_by_professional: bool = False
-    tenant_id: str | None = None
+    tenant_id: str | None = Field(None, max_length=64, description="the municipality the resident lives in")
     language: Literal["fi", "sv"] = "fi"
 
 
