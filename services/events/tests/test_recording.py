@@ -334,6 +334,31 @@ async def test_one_event_is_readable_by_its_provider_and_the_tenant_only(seeded:
     assert (await h.client.get(url, headers=h.provider(OTHER_PROVIDER))).status_code == 404
 
 
+async def test_another_company_changing_an_event_or_interruption_is_told_it_is_not_there(seeded: Harness) -> None:
+    """Another company's event or interruption is "not found" (404) to a change as to a read, as an unknown id
+    is: a 403 told the other company that the id exists. Nothing changes."""
+    h = seeded
+    other = h.provider(OTHER_PROVIDER)
+    event = (await h.post_event({"booking_id": "b-housing", "start": "2016-03-01", "end": "2016-03-02"})).json()
+    url = f"/v1/tenants/{T}/events/{event['id']}"
+    assert (await h.client.patch(url, json={"text": "x"}, headers=other)).status_code == 404
+    assert (await h.client.delete(url, headers=other)).status_code == 404
+    assert (await h.client.patch(f"/v1/tenants/{T}/events/no-such", json={"text": "x"}, headers=other)
+            ).status_code == 404
+    assert (await h.client.get(url, headers=h.provider())).json()["text"] == event["text"]
+    made = await h.client.post(f"/v1/tenants/{T}/interruptions", headers=h.provider(),
+                               json={"booking_id": "b-housing", "start": "2016-03-05", "reason": "hospital"})
+    assert made.status_code == 201, made.text
+    interruption = f"/v1/tenants/{T}/interruptions/{made.json()['id']}"
+    assert (await h.client.patch(interruption, json={"reason": "holiday"}, headers=other)).status_code == 404
+    assert (await h.client.post(f"{interruption}/end", json={"end": "2016-03-08"}, headers=other)).status_code == 404
+    assert (await h.client.delete(interruption, headers=other)).status_code == 404
+    kept = await h.client.get(f"/v1/tenants/{T}/interruptions", headers=h.provider())
+    assert [(i["reason"], i["end"]) for i in kept.json()["items"]] == [("hospital", None)]
+    # the municipality's staff are refused by their role, as before
+    assert (await h.client.patch(url, json={"text": "x"}, headers=h.officer())).status_code == 403
+
+
 async def test_openapi_and_health(h: Harness) -> None:
     schema = (await h.client.get("/openapi.json")).json()
     assert "/v1/tenants/{tenant_id}/events" in schema["paths"]
