@@ -34,6 +34,10 @@ def _body(client_id: str, granted_on: str, valid_from: str, valid_until: str) ->
         ("2016-03-01", "2016-03-01", "2026-03-02", {"valid_until"}),
         ("2016-03-15", "2016-03-15", "2016-12-31", set()),  # granted today
         ("2016-03-16", "2016-03-16", "2016-12-31", {"granted_on"}),  # granted tomorrow
+        # the calendar's ends (a year before year 1, ten years after 9999) failed with a server error
+        ("2016-03-01", "9999-01-01", "9999-12-31", {"valid_from"}),
+        ("0001-03-01", "0001-03-01", "0001-12-31", {"granted_on"}),  # before 1900: no run could ever pay it
+        ("1900-03-01", "1900-03-01", "9999-12-31", {"valid_until"}),
     ],
 )
 async def test_grant_validity_boundaries(
