@@ -359,6 +359,21 @@ async def test_another_company_changing_an_event_or_interruption_is_told_it_is_n
     assert (await h.client.patch(url, json={"text": "x"}, headers=h.officer())).status_code == 403
 
 
+async def test_a_performer_or_text_with_control_characters_is_refused(seeded: Harness) -> None:
+    """The performer's name goes into the client's co-payment breakdown and the specification: one with a tab,
+    a line break or U+FFFE is refused (422, the field named) and no event is made; the text keeps its lines."""
+    h = seeded
+    body = {"booking_id": "b-housing", "start": "2016-03-01", "end": "2016-03-02"}
+    for field, value in (("performer", "Maija\tHoitaja"), ("performer", "Maija\nHoitaja"),
+                         ("text", "Läsnä\x1b[2J"), ("text", "Läsnä\ufffe")):
+        refused = await h.post_event({**body, field: value})
+        assert refused.status_code == 422, (field, refused.text)
+        assert refused.json()["errors"][0]["field"] == field
+    assert (await h.client.get(f"/v1/tenants/{T}/events", headers=h.provider())).json()["total"] == 0
+    ok = await h.post_event({**body, "text": "Läsnä\n\taamulla"})
+    assert ok.status_code == 201 and ok.json()["text"] == "Läsnä\n\taamulla"
+
+
 async def test_openapi_and_health(h: Harness) -> None:
     schema = (await h.client.get("/openapi.json")).json()
     assert "/v1/tenants/{tenant_id}/events" in schema["paths"]
