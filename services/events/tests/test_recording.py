@@ -374,6 +374,19 @@ async def test_a_performer_or_text_with_control_characters_is_refused(seeded: Ha
     assert ok.status_code == 201 and ok.json()["text"] == "Läsnä\n\taamulla"
 
 
+async def test_pieces_are_counted_whole(seeded: Harness) -> None:
+    """A visit is given or not: 1.5 visits (a typo of 15, or of 1) would be paid as 30.00 € at 20.00 € a visit.
+    Refused (422, units named) and nothing made; hours keep their fractions."""
+    h = seeded
+    for units in ("1.5", "0.25", "2.000001"):
+        refused = await h.post_event({"booking_id": "b-visit", "start": "2016-03-05", "units": units})
+        assert refused.status_code == 422, (units, refused.text)
+        assert refused.json()["errors"][0]["field"] == "units"
+    assert (await h.client.get(f"/v1/tenants/{T}/events", headers=h.provider())).json()["total"] == 0
+    assert (await h.post_event({"booking_id": "b-visit", "start": "2016-03-05", "units": "2.00"})).status_code == 201
+    assert (await h.post_event({"booking_id": "b-care", "start": "2016-03-05", "units": "1.5"})).status_code == 201
+
+
 async def test_openapi_and_health(h: Harness) -> None:
     schema = (await h.client.get("/openapi.json")).json()
     assert "/v1/tenants/{tenant_id}/events" in schema["paths"]

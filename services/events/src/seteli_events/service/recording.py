@@ -237,6 +237,8 @@ def _units_and_end(unit: str, inp: EventInput) -> tuple[date, Decimal | None]:
         return end, hours
     if inp.units is None or inp.units <= 0:
         raise invalid("units", "a positive number of units is required")
+    if unit == "piece" and inp.units != inp.units.to_integral_value():
+        raise invalid("units", "pieces are counted whole")  # 1.5 visits would be paid as one and a half
     if end < inp.start:
         raise invalid("end", "the end is before the start")
     return end, inp.units
