@@ -57,3 +57,23 @@ async def test_grant_validity_boundaries(
     assert {e["field"] for e in response.json()["errors"]} == refused
     listed = await h.http.get("/v1/tenants/kouvola/vouchers", headers=h.officer("kouvola"))
     assert listed.json()["total"] == 0  # nothing granted
+
+
+async def test_days_are_granted_whole_hours_and_euro_balances_in_fractions(h: Harness) -> None:
+    """Care is recorded in whole days, so 30.5 days a month (a typo of 30 or 31) grants a limit no month of
+    whole days meets as written: refused (422, the content's amount named) and nothing granted. Hours and a
+    euro balance keep their decimals."""
+    client = await new_client(h)
+    body = _body(client["id"], "2016-03-01", "2016-03-01", "2016-12-31")
+    half_day = {**body, "contents": [{**body["contents"][0], "granted_amount": "30.5"}]}
+    refused = await h.http.post("/v1/tenants/kouvola/vouchers", json=half_day, headers=h.officer("kouvola"))
+    assert refused.status_code == 422, refused.text
+    assert [e["field"] for e in refused.json()["errors"]] == ["contents.0.granted_amount"]
+    assert (await h.http.get("/v1/tenants/kouvola/vouchers", headers=h.officer("kouvola"))).json()["total"] == 0
+    hours = {**body, "contents": [{"content_id": "siivous", "granted_amount": "7.5", "period": "week",
+                                   "voucher_value": "30.00"}]}
+    assert (await h.http.post("/v1/tenants/kouvola/vouchers", json=hours, headers=h.officer("kouvola"))
+            ).status_code == 201
+    euros = {**body, "contents": [{**body["contents"][0], "granted_amount": "1500.50", "period": "balance"}]}
+    assert (await h.http.post("/v1/tenants/kouvola/vouchers", json=euros, headers=h.officer("kouvola"))
+            ).status_code == 201
