@@ -87,6 +87,19 @@ async def test_an_integer_beyond_the_column_type_is_invalid_input_naming_the_par
     assert (await http.get("/notes", params={"offset": "0"})).status_code == 200
 
 
+async def test_a_text_longer_than_its_column_is_invalid_input_naming_the_field(
+        client: tuple[httpx.AsyncClient, Any]) -> None:
+    """The safety net for a field a model left unbounded: PostgreSQL's refusal is bad input, not a server error;
+    the field is the body's string longer than the column, and nothing is stored."""
+    http, engine = client
+    response = await http.post("/notes", json={"text": "x" * 201, "tags": ["a"]})
+    assert response.status_code == 422, response.text
+    assert response.headers["content-type"] == PROBLEM_JSON
+    assert response.json()["errors"] == [{"field": "text", "reason": "at most 200 characters"}]
+    assert await _count(engine) == 0
+    assert (await http.post("/notes", json={"text": "x" * 200})).status_code == 201
+
+
 def test_every_operation_documents_the_problem_responses() -> None:
     app, _ = build("postgresql+asyncpg://unused@127.0.0.1/unused")
     spec = app.openapi()

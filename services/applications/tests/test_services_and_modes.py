@@ -58,6 +58,24 @@ async def test_repeated_price_list_post_with_idempotency_key_makes_one_list(api:
     assert len((await flow.get(app["id"]))["price_lists"]) == 1
 
 
+async def test_price_list_idempotency_key_reused_with_other_prices_is_refused(api: Api, flow: Flow) -> None:
+    """The key sent again with another price is not a retry: refused (422, the header named); the provider is
+    not shown the first list as if the second, with its 40.00 €, had been made."""
+    service = await flow.service()
+    app = await flow.application(service["id"])
+    url = f"/v1/tenants/kouvola/applications/{app['id']}/price-lists"
+    body = {"name": "Hinnasto", "start": "2016-04-01",
+            "prices": [{"content_id": service["contents"][0]["id"], "unit_price": "40.00"}]}
+    first = await api.client.post(url, headers={**api.provider, "Idempotency-Key": "k-1"}, json=body)
+    dearer = {**body, "start": "2016-05-01",
+              "prices": [{"content_id": service["contents"][0]["id"], "unit_price": "45.00"}]}
+    other = await api.client.post(url, headers={**api.provider, "Idempotency-Key": "k-1"}, json=dearer)
+    assert first.status_code == 201
+    assert other.status_code == 422, other.text
+    assert other.json()["errors"][0]["field"] == "Idempotency-Key"
+    assert [pl["id"] for pl in (await flow.get(app["id"]))["price_lists"]] == [first.json()["id"]]
+
+
 async def test_embedded_mode_on_sqlite_runs_the_whole_flow(embedded_flow: Flow) -> None:
     service, app = await embedded_flow.approved_app(price="100.00", start="2015-01-01")
     await embedded_flow.price_list(app["id"], service["contents"][0]["id"], "110.00", "2016-04-01")

@@ -46,6 +46,20 @@ async def test_draft_covers_the_whole_run_month(
     assert await month_jobs.auto_record(h.runtime, run_day) == {T: 0}  # idempotent
 
 
+async def test_a_month_out_of_range_is_refused_by_name(seeded: Harness) -> None:
+    """The month before year 1's January does not exist: the run of "0001-01" failed with a server error.
+    Months are those of years 1900-2099, as in settlement; nothing is made."""
+    admin = seeded.officer(role=Role.TENANT_ADMIN)
+    for month in ("0001-01", "9999-12", "2016-13"):
+        refused = await seeded.client.post(f"/v1/tenants/{T}/auto-recording/runs", json={"month": month},
+                                           headers=admin)
+        assert refused.status_code == 422, (month, refused.text)
+        assert refused.json()["errors"][0]["field"] == "month"
+    listed = await seeded.client.get(f"/v1/tenants/{T}/credits", params={"month": "0000-00"},
+                                     headers=seeded.officer())
+    assert listed.status_code == 422 and listed.json()["errors"][0]["field"] == "query.month"
+
+
 async def test_tenant_admin_runs_it_and_provider_confirms_all(seeded: Harness) -> None:
     h = seeded
     await _presence(h, "2016-02-01", "2016-02-29")

@@ -231,6 +231,21 @@ async def test_idempotency_key_returns_the_first_event(seeded: Harness) -> None:
     assert len(await seeded.published("events.event.recorded")) == 1
 
 
+async def test_idempotency_key_reused_for_another_event_is_refused(seeded: Harness) -> None:
+    """A key sent again with other dates is a client's mistake, not a retry: refused (422, the header named),
+    neither the first event answered as if it were the second nor a second event made."""
+    headers = {**seeded.provider(), "Idempotency-Key": "k-1"}
+    first = await seeded.post_event({"booking_id": "b-housing", "start": "2016-03-01", "end": "2016-03-02"}, headers)
+    other = await seeded.post_event({"booking_id": "b-housing", "start": "2016-03-10", "end": "2016-03-12"}, headers)
+    assert first.status_code == 201
+    assert other.status_code == 422, other.text
+    assert other.headers["content-type"] == "application/problem+json"
+    assert other.json()["errors"][0]["field"] == "Idempotency-Key"
+    listed = await seeded.client.get(f"/v1/tenants/{T}/events", headers=seeded.provider())
+    assert [e["id"] for e in listed.json()["items"]] == [first.json()["id"]]
+    assert len(await seeded.published("events.event.recorded")) == 1
+
+
 async def test_only_the_booking_provider_in_the_service_team_records(seeded: Harness) -> None:
     h = seeded
     body = {"booking_id": "b-housing", "start": "2016-03-01", "end": "2016-03-02"}
@@ -317,6 +332,59 @@ async def test_one_event_is_readable_by_its_provider_and_the_tenant_only(seeded:
     assert (await h.client.get(url, headers=h.client_token("c-1"))).status_code == 200
     assert (await h.client.get(url, headers=h.client_token("c-2"))).status_code == 404
     assert (await h.client.get(url, headers=h.provider(OTHER_PROVIDER))).status_code == 404
+
+
+async def test_another_company_changing_an_event_or_interruption_is_told_it_is_not_there(seeded: Harness) -> None:
+    """Another company's event or interruption is "not found" (404) to a change as to a read, as an unknown id
+    is: a 403 told the other company that the id exists. Nothing changes."""
+    h = seeded
+    other = h.provider(OTHER_PROVIDER)
+    event = (await h.post_event({"booking_id": "b-housing", "start": "2016-03-01", "end": "2016-03-02"})).json()
+    url = f"/v1/tenants/{T}/events/{event['id']}"
+    assert (await h.client.patch(url, json={"text": "x"}, headers=other)).status_code == 404
+    assert (await h.client.delete(url, headers=other)).status_code == 404
+    assert (await h.client.patch(f"/v1/tenants/{T}/events/no-such", json={"text": "x"}, headers=other)
+            ).status_code == 404
+    assert (await h.client.get(url, headers=h.provider())).json()["text"] == event["text"]
+    made = await h.client.post(f"/v1/tenants/{T}/interruptions", headers=h.provider(),
+                               json={"booking_id": "b-housing", "start": "2016-03-05", "reason": "hospital"})
+    assert made.status_code == 201, made.text
+    interruption = f"/v1/tenants/{T}/interruptions/{made.json()['id']}"
+    assert (await h.client.patch(interruption, json={"reason": "holiday"}, headers=other)).status_code == 404
+    assert (await h.client.post(f"{interruption}/end", json={"end": "2016-03-08"}, headers=other)).status_code == 404
+    assert (await h.client.delete(interruption, headers=other)).status_code == 404
+    kept = await h.client.get(f"/v1/tenants/{T}/interruptions", headers=h.provider())
+    assert [(i["reason"], i["end"]) for i in kept.json()["items"]] == [("hospital", None)]
+    # the municipality's staff are refused by their role, as before
+    assert (await h.client.patch(url, json={"text": "x"}, headers=h.officer())).status_code == 403
+
+
+async def test_a_performer_or_text_with_control_characters_is_refused(seeded: Harness) -> None:
+    """The performer's name goes into the client's co-payment breakdown and the specification: one with a tab,
+    a line break or U+FFFE is refused (422, the field named) and no event is made; the text keeps its lines."""
+    h = seeded
+    body = {"booking_id": "b-housing", "start": "2016-03-01", "end": "2016-03-02"}
+    for field, value in (("performer", "Maija\tHoitaja"), ("performer", "Maija\nHoitaja"),
+                         ("text", "Läsnä\x1b[2J"), ("text", "Läsnä\ufffe")):
+        refused = await h.post_event({**body, field: value})
+        assert refused.status_code == 422, (field, refused.text)
+        assert refused.json()["errors"][0]["field"] == field
+    assert (await h.client.get(f"/v1/tenants/{T}/events", headers=h.provider())).json()["total"] == 0
+    ok = await h.post_event({**body, "text": "Läsnä\n\taamulla"})
+    assert ok.status_code == 201 and ok.json()["text"] == "Läsnä\n\taamulla"
+
+
+async def test_pieces_are_counted_whole(seeded: Harness) -> None:
+    """A visit is given or not: 1.5 visits (a typo of 15, or of 1) would be paid as 30.00 € at 20.00 € a visit.
+    Refused (422, units named) and nothing made; hours keep their fractions."""
+    h = seeded
+    for units in ("1.5", "0.25", "2.000001"):
+        refused = await h.post_event({"booking_id": "b-visit", "start": "2016-03-05", "units": units})
+        assert refused.status_code == 422, (units, refused.text)
+        assert refused.json()["errors"][0]["field"] == "units"
+    assert (await h.client.get(f"/v1/tenants/{T}/events", headers=h.provider())).json()["total"] == 0
+    assert (await h.post_event({"booking_id": "b-visit", "start": "2016-03-05", "units": "2.00"})).status_code == 201
+    assert (await h.post_event({"booking_id": "b-care", "start": "2016-03-05", "units": "1.5"})).status_code == 201
 
 
 async def test_openapi_and_health(h: Harness) -> None:

@@ -144,6 +144,10 @@ async def test_contact_request_to_a_tray_notifies_each_organisation_and_logs_dis
     hidden = await client.post("/v1/catalog/contact-requests", json={
         "organisation_ids": [ids["unapproved"]], "phone": "0401234567", "consent": True})
     assert hidden.json()["errors"][0]["field"] == "organisation_ids"
+    # a municipality id longer than any (its column's 64 characters) is named, not a server error
+    too_long = await client.post("/v1/catalog/contact-requests", json={
+        "organisation_ids": tray, "phone": "0401234567", "consent": True, "tenant_id": "k" * 65})
+    assert too_long.status_code == 422 and too_long.json()["errors"][0]["field"] == "tenant_id", too_long.text
     assert await registry.events("registry.contact.requested") == []
 
     sent = await client.post("/v1/catalog/contact-requests", json={

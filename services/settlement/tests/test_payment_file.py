@@ -16,6 +16,7 @@ from seteli_settlement.domain.payment_file import (
     PaymentFileValidationError,
     build_pain001,
     normalize_reference,
+    payee_problem,
     validate_pain001,
 )
 
@@ -183,6 +184,17 @@ def test_names_are_cut_to_70_characters():
     (nm,) = xpath(xml, "pain.001.001.03", "//p:Cdtr/p:Nm/text()")
     assert len(nm) <= 70
     assert long_name.startswith(nm)
+
+
+def test_a_name_with_a_tab_or_line_break_is_paid_under_its_words():
+    """A payee's name with a tab or line break (typed before the registry refused them, or pasted into the
+    company register) kept the payee out of every payment file: carried over month after month, never paid.
+    White space of any kind between the words is one space; other control characters are still refused."""
+    for name in ("Hoivakoti\tÄänekoski Oy", "Hoivakoti\nÄänekoski Oy", "Hoivakoti\r\n Äänekoski\u2028Oy "):
+        assert payee_problem(name, FI_REF.iban, FI_REF.bic, FI_REF.reference) is None
+        xml = build([replace(FI_REF, payee_name=name)])
+        assert xpath(xml, "pain.001.001.03", "//p:Cdtr/p:Nm/text()") == ["Hoivakoti Äänekoski Oy"]
+    assert payee_problem("Hoivakoti\x07 Oy", FI_REF.iban, FI_REF.bic, FI_REF.reference) is not None
 
 
 def test_amount_without_decimals_is_written_with_two():

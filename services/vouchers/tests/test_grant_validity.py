@@ -34,6 +34,10 @@ def _body(client_id: str, granted_on: str, valid_from: str, valid_until: str) ->
         ("2016-03-01", "2016-03-01", "2026-03-02", {"valid_until"}),
         ("2016-03-15", "2016-03-15", "2016-12-31", set()),  # granted today
         ("2016-03-16", "2016-03-16", "2016-12-31", {"granted_on"}),  # granted tomorrow
+        # the calendar's ends (a year before year 1, ten years after 9999) failed with a server error
+        ("2016-03-01", "9999-01-01", "9999-12-31", {"valid_from"}),
+        ("0001-03-01", "0001-03-01", "0001-12-31", {"granted_on"}),  # before 1900: no run could ever pay it
+        ("1900-03-01", "1900-03-01", "9999-12-31", {"valid_until"}),
     ],
 )
 async def test_grant_validity_boundaries(
@@ -53,3 +57,23 @@ async def test_grant_validity_boundaries(
     assert {e["field"] for e in response.json()["errors"]} == refused
     listed = await h.http.get("/v1/tenants/kouvola/vouchers", headers=h.officer("kouvola"))
     assert listed.json()["total"] == 0  # nothing granted
+
+
+async def test_days_are_granted_whole_hours_and_euro_balances_in_fractions(h: Harness) -> None:
+    """Care is recorded in whole days, so 30.5 days a month (a typo of 30 or 31) grants a limit no month of
+    whole days meets as written: refused (422, the content's amount named) and nothing granted. Hours and a
+    euro balance keep their decimals."""
+    client = await new_client(h)
+    body = _body(client["id"], "2016-03-01", "2016-03-01", "2016-12-31")
+    half_day = {**body, "contents": [{**body["contents"][0], "granted_amount": "30.5"}]}
+    refused = await h.http.post("/v1/tenants/kouvola/vouchers", json=half_day, headers=h.officer("kouvola"))
+    assert refused.status_code == 422, refused.text
+    assert [e["field"] for e in refused.json()["errors"]] == ["contents.0.granted_amount"]
+    assert (await h.http.get("/v1/tenants/kouvola/vouchers", headers=h.officer("kouvola"))).json()["total"] == 0
+    hours = {**body, "contents": [{"content_id": "siivous", "granted_amount": "7.5", "period": "week",
+                                   "voucher_value": "30.00"}]}
+    assert (await h.http.post("/v1/tenants/kouvola/vouchers", json=hours, headers=h.officer("kouvola"))
+            ).status_code == 201
+    euros = {**body, "contents": [{**body["contents"][0], "granted_amount": "1500.50", "period": "balance"}]}
+    assert (await h.http.post("/v1/tenants/kouvola/vouchers", json=euros, headers=h.officer("kouvola"))
+            ).status_code == 201

@@ -227,6 +227,24 @@ async def test_death_in_the_future_is_refused_and_changes_nothing(h: Harness) ->
     assert (await state_of(h, voucher["id"]))["state"] == "granted"
 
 
+async def test_death_before_the_clients_birth_is_refused_and_changes_nothing(h: Harness) -> None:
+    """A mistyped year ("0016-03-10", "1916-03-10" for a client born in 1980) closed every voucher back to it, and
+    a recorded date of death cannot be changed afterwards: a day before the birth the identity code tells is
+    refused (422, the field named); nothing is closed or published."""
+    client = await new_client(h)  # 010180-9026: born 1 January 1980
+    voucher = await new_voucher(h, client["id"])
+    for day in ("0016-03-10", "1916-03-10", "1979-12-31"):
+        response = await h.http.post(f"/v1/tenants/kouvola/clients/{client['id']}/death", headers=h.officer(),
+                                     json={"date_of_death": day})
+        assert response.status_code == 422, (day, response.text)
+        assert response.json()["errors"][0]["field"] == "date_of_death"
+    assert (await state_of(h, voucher["id"]))["state"] == "granted"
+    assert await h.published("vouchers.client.died") == []
+    born = await h.http.post(f"/v1/tenants/kouvola/clients/{client['id']}/death", headers=h.officer(),
+                             json={"date_of_death": "1980-01-01"})  # (the day of birth itself is possible)
+    assert born.status_code == 200, born.text
+
+
 async def test_purchased_service_booked_by_officer_notifies_the_site(h: Harness) -> None:
     client = await new_client(h)
     commitment = await new_voucher(

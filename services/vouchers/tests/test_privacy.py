@@ -377,18 +377,23 @@ async def test_a_provider_entering_unknown_numbers_is_throttled(h: Harness) -> N
         miss = await h.http.get(f"/v1/tenants/kouvola/vouchers/by-number/1000000{i:03d}", headers=h.provider())
         assert miss.status_code == 404
     real = f"/v1/tenants/kouvola/vouchers/by-number/{voucher['number']}"
-    assert (await h.http.get(real, headers=h.provider())).status_code == 429
-    assert (
-        await h.http.post(
-            "/v1/tenants/kouvola/bookings",
-            headers=h.provider(),
-            json={
-                "voucher_number": voucher["number"],
-                "voucher_content_id": voucher["contents"][0]["id"],
-                "accept_terms": True,
-            },
-        )
-    ).status_code == 429
+    throttled = await h.http.get(real, headers=h.provider())
+    # as documented, and with the wait in the Retry-After header a client reads (as the lookup's 429 has it)
+    assert throttled.status_code == 429 and throttled.headers["retry-after"] == "900"
+    booking = await h.http.post(
+        "/v1/tenants/kouvola/bookings",
+        headers=h.provider(),
+        json={
+            "voucher_number": voucher["number"],
+            "voucher_content_id": voucher["contents"][0]["id"],
+            "accept_terms": True,
+        },
+    )
+    assert booking.status_code == 429 and booking.headers["retry-after"] == "900"
+    paths = (await h.http.get("/openapi.json")).json()["paths"]
+    for path, method in (("/v1/tenants/{tenant_id}/vouchers/by-number/{number}", "get"),
+                         ("/v1/tenants/{tenant_id}/bookings", "post")):
+        assert "429" in paths[path][method]["responses"], (path, method)
     assert (await h.http.get(real, headers=h.provider(P2))).status_code == 403  # others are not throttled
     h.clock.advance(timedelta(minutes=16))
     assert (await h.http.get(real, headers=h.provider())).status_code == 200

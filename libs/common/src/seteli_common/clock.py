@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 
 __all__ = [
     "HELSINKI",
+    "MONTH_PATTERN",
     "Clock",
     "FixedClock",
     "Month",
@@ -158,6 +159,9 @@ def day_count(start: date, end: date) -> int:
 
 
 _MONTH_RE: Final = re.compile(r"^([0-9]{4})-([0-9]{2})$")
+# A month a request may name: years 1900-2099. The month before 0001-01 or after 9999-12 does not exist, and
+# the runs and reports of a month read its neighbours (a month given as 0001-01 failed with a server error).
+MONTH_PATTERN: Final = r"^(19|20)[0-9]{2}-(0[1-9]|1[0-2])$"
 
 
 @dataclass(frozen=True, order=True, slots=True)

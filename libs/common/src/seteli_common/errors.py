@@ -113,6 +113,42 @@ def _argument_out_of_range(request: Request, exc: Exception) -> ProblemError | N
     return invalid(field_name, reason)
 
 
+_TOO_LONG = re.compile(r"value too long for type character varying\((\d+)\)")
+JSON_BODY_SCOPE_KEY = "seteli.json_body"  # the JSON body as reject_nul read it, for _value_too_long
+
+
+def _value_too_long(request: Request, exc: Exception) -> ProblemError | None:
+    """PostgreSQL refuses a text longer than its varchar column (a field a model left unbounded): bad input,
+    not a server error. The statement failed, so the unit of work rolls back and nothing is stored. The
+    field is the request's string longer than the column: in the JSON body (kept by reject_nul), the query
+    or the path; "body" if none is."""
+    match = _TOO_LONG.search(str(exc).split("\n", 1)[0])
+    if match is None:
+        return None
+    limit = int(match.group(1))
+    field_name = None
+    raw = request.scope.get(JSON_BODY_SCOPE_KEY)
+    if raw:
+        try:
+            field_name = _long_field(json.loads(raw), "", limit)
+        except ValueError:
+            pass
+    if field_name is None:
+        params = [*(("query." + k, v) for k, v in request.query_params.multi_items()), *request.path_params.items()]
+        field_name = next((name for name, given in params if len(str(given)) > limit), "body")
+    return invalid(field_name, f"at most {limit} characters")
+
+
+def _long_field(value: Any, path: str, limit: int) -> str | None:
+    if isinstance(value, str):
+        return (path or "body") if len(value) > limit else None
+    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    for key, item in items:
+        if found := _long_field(item, f"{path}.{key}" if path else str(key), limit):
+            return found
+    return None
+
+
 def _same_number(given: str, value: str) -> bool:
     try:
         return int(given) == int(value)
@@ -136,7 +172,7 @@ def install_problem_handlers(app: FastAPI) -> None:
         return problem_response(ProblemError(exc.status_code, str(exc.detail)), request.url.path)
 
     async def on_unexpected(request: Request, exc: Exception) -> JSONResponse:
-        if (problem := _argument_out_of_range(request, exc)) is not None:
+        if (problem := _argument_out_of_range(request, exc) or _value_too_long(request, exc)) is not None:
             return problem_response(problem, request.url.path)
         log.exception("unhandled error", extra={"path": request.url.path})
         return problem_response(ProblemError(500, "Internal error", "An unexpected error occurred"))
@@ -265,6 +301,7 @@ async def reject_nul(app: Any, scope: MutableMapping[str, Any], receive: Any, se
             buffered.append(message)
             more = message.get("type") == "http.request" and message.get("more_body", False)
         body = b"".join(m.get("body", b"") for m in buffered)
+        scope[JSON_BODY_SCOPE_KEY] = body  # (for _value_too_long: the handler of an error cannot read it)
         if b"\\u0000" in body:  # cheap test first; the JSON is parsed only then
             try:
                 field_name = _nul_field(json.loads(body), "body")

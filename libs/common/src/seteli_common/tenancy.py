@@ -18,9 +18,13 @@ SQLite (embedded mode) has no row-level security: there the scope calls do nothi
 
 from __future__ import annotations
 
-from typing import Any
+import re
+from typing import Any, Final
 
 TENANT_SETTING = "seteli.tenant_id"
+# What a tenant id may be (the registry creates tenants with it): lower-case letters, digits and hyphens,
+# 2-63 characters, not starting with a hyphen. A path naming anything else names no tenant.
+TENANT_ID_RE: Final = re.compile(r"[a-z0-9][a-z0-9-]{1,62}")
 EXEMPT_TABLES = frozenset({"outbox"})  # kernel infrastructure: written in the unit of work, read by the relay
 SYSTEM_SUFFIX = "_system"
 APP_SUFFIX = "_app"

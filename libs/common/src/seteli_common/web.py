@@ -24,8 +24,10 @@ from .errors import (
     LimitRequestBody,
     document_problems,
     install_problem_handlers,
+    not_found,
     reject_nul,
 )
+from .tenancy import TENANT_ID_RE
 
 ReadyCheck = Callable[[], Awaitable[dict[str, bool]]]
 
@@ -220,6 +222,11 @@ async def principal_first(request: Request) -> None:
     a token it verifies the token once (kept on the request), so the unit of work knows whose it is;
     and tenant staff naming another tenant in the path get 404 at once: not a 422 about a body, not a
     403 about the role, nothing that tells anything of the other tenant's routes or records."""
+    tenant_id = request.path_params.get("tenant_id")
+    if isinstance(tenant_id, str) and not TENANT_ID_RE.fullmatch(tenant_id):
+        # no tenant can have it: not found, for every caller and before anything is written (a platform
+        # admin's write was stored under it, and the answer failed as its id cannot go into a header)
+        raise not_found("Tenant")
     route = request.scope.get("route")
     dependant = getattr(route, "dependant", None)
     if dependant is None or not request.headers.get("authorization"):
@@ -231,6 +238,5 @@ async def principal_first(request: Request) -> None:
     if not needs:
         return  # a public route answers every caller alike
     principal = await current_principal(request)  # 401 here, as the route's own check would answer
-    tenant_id = request.path_params.get("tenant_id")
     if isinstance(tenant_id, str):
         guard_tenant(principal, tenant_id)

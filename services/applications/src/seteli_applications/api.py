@@ -8,6 +8,7 @@ from typing import Any, Literal
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, ConfigDict, Field
 from seteli_common.auth import Principal, Role, current_principal, guard_tenant, require_roles
+from seteli_common.text import Lines, OneLine
 
 from . import tenant_services
 from .api_deps import context
@@ -21,8 +22,8 @@ Unit = Literal["day", "month", "hour", "m2_month", "piece"]
 
 
 class ContentIn(BaseModel):
-    name_fi: str = Field(min_length=1, examples=["Hoivapalvelumaksu / vrk"])
-    name_sv: str = Field(min_length=1, examples=["Vårdavgift / dygn"])
+    name_fi: OneLine = Field(min_length=1, max_length=200, examples=["Hoivapalvelumaksu / vrk"])
+    name_sv: OneLine = Field(min_length=1, max_length=200, examples=["Vårdavgift / dygn"])
     unit: Unit = Field(examples=["day"])
     client_pays: bool = False
 
@@ -54,9 +55,9 @@ class CalendarIn(BaseModel):
 
 
 class RequiredAttachmentIn(BaseModel):
-    type: str = Field(min_length=1, examples=["medication_plan"])
-    name_fi: str | None = Field(default=None, examples=["Lääkehoitosuunnitelma"])
-    name_sv: str | None = None
+    type: OneLine = Field(min_length=1, max_length=50, examples=["medication_plan"])  # registry: attachments.type
+    name_fi: OneLine | None = Field(default=None, max_length=200, examples=["Lääkehoitosuunnitelma"])
+    name_sv: OneLine | None = Field(default=None, max_length=200)
 
 
 class RequiredAttachmentsIn(BaseModel):
@@ -67,7 +68,7 @@ class RequiredAttachmentsIn(BaseModel):
 
 class RulebookIn(BaseModel):
     effective_from: date = Field(examples=["2016-01-01"])
-    text: str | None = Field(default=None, examples=["Palvelusetelin sääntökirja 2016 ..."])
+    text: Lines | None = Field(default=None, examples=["Palvelusetelin sääntökirja 2016 ..."])
     document_url: str | None = Field(default=None, max_length=1000, pattern=r"^https?://\S+$",
                                      examples=["https://www.kouvola.fi/palveluseteli/saantokirja-2016.pdf"])
 
@@ -86,8 +87,8 @@ class ServiceIn(BaseModel):
         "required_attachments": {"site": [{"type": "medication_plan", "name_fi": "Lääkehoitosuunnitelma"}]},
         "interruption_rule": _RULE_EXAMPLE}]})
 
-    name_fi: str = Field(min_length=1)
-    name_sv: str = Field(min_length=1)
+    name_fi: OneLine = Field(min_length=1, max_length=200)
+    name_sv: OneLine = Field(min_length=1, max_length=200)
     kind: Literal["voucher", "purchased"]
     auto_recording: bool = False
     contents: list[ContentIn] = Field(min_length=1)
@@ -101,8 +102,8 @@ class ServiceIn(BaseModel):
 
 
 class ServiceChangeIn(BaseModel):
-    name_fi: str | None = Field(default=None, min_length=1)
-    name_sv: str | None = Field(default=None, min_length=1)
+    name_fi: OneLine | None = Field(default=None, min_length=1, max_length=200)
+    name_sv: OneLine | None = Field(default=None, min_length=1, max_length=200)
     auto_recording: bool | None = None
     contents: list[ContentChangeIn] | None = None
     required_attachments: RequiredAttachmentsIn | None = None

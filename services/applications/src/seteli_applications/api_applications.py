@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Response
 from pydantic import BaseModel, Field
 from seteli_common.auth import TENANT_STAFF, Principal, Role, guard_tenant, require_roles
-from seteli_common.idempotency import IdempotencyKey
+from seteli_common.idempotency import IdempotencyKey, fingerprint
+from seteli_common.text import Lines, OneLine
 
 from . import price_lists as pricing
 from . import repository as repo
@@ -42,7 +43,7 @@ class ApplicationIn(BaseModel):
 class StepIn(BaseModel):
     ids: list[str] = Field(default=[], description="chosen sites / areas / units / employees / subcontractors",
                            examples=[["b1a4c7e0-site"]])
-    notes: str = Field(default="", max_length=4000)
+    notes: Lines = Field(default="", max_length=4000)
 
 
 class PriceIn(BaseModel):
@@ -51,18 +52,18 @@ class PriceIn(BaseModel):
 
 
 class PriceListIn(BaseModel):
-    name: str = Field(min_length=1, max_length=200, examples=["Toimipaikkahinnasto 1-2016"])
+    name: OneLine = Field(min_length=1, max_length=200, examples=["Toimipaikkahinnasto 1-2016"])
     start: date = Field(examples=["2016-01-01"])
     producer_part: str | None = Field(default=None, max_length=80,  # the column's width
                                       examples=[None, "site:b1a4c7e0-site", "unit:Ryhmäkoti Kuusi"],
                                       description="null = company level; site:<id>, unit:<name>, employee:<id>, "
                                                   "each chosen first in the application's step")
     prices: list[PriceIn]
-    additional_info: str = Field(default="", max_length=4000)
+    additional_info: Lines = Field(default="", max_length=4000)
 
 
 class PriceListInfoIn(BaseModel):
-    additional_info: str = Field(max_length=4000, examples=["Hinnat sisältävät arvonlisäveron"])
+    additional_info: Lines = Field(max_length=4000, examples=["Hinnat sisältävät arvonlisäveron"])
 
 
 class SigningDocumentIn(BaseModel):
@@ -78,8 +79,9 @@ class SubmitIn(BaseModel):
 
 class DecisionIn(BaseModel):
     decision: Literal["approve", "reject", "return"] = Field(examples=["approve"])
-    reason: str | None = Field(default=None, max_length=4000)
-    missing: list[str] = Field(default=[], description="what the provider must complete (on return)")
+    reason: Lines | None = Field(default=None, max_length=4000)
+    missing: list[Annotated[OneLine, Field(max_length=1000)]] = Field(
+        default=[], description="what the provider must complete (on return)")
 
 
 def price_list_out(pl: dict[str, Any]) -> dict[str, Any]:
@@ -175,9 +177,10 @@ async def add_price_list(tenant_id: str, application_id: str, body: PriceListIn,
                          ctx: ApplicationsContext = Depends(context), principal: Principal = Depends(PROVIDER),
                          idempotency_key: IdempotencyKey = None) -> dict[str, Any]:
     """A new price list (pending until the tenant approves it); on an approved application it opens a change.
-    A repeated request with the same Idempotency-Key returns the list made the first time."""
+    A repeated request with the same Idempotency-Key returns the list made the first time; the key with another
+    request (another application, start or price) is refused with 422."""
     return price_list_out(await pricing.add(ctx, tenant_id, principal, application_id, body.model_dump(),
-                                            idempotency_key))
+                                            idempotency_key, fingerprint(body, application_id)))
 
 
 @router.delete("/tenants/{tenant_id}/applications/{application_id}/price-lists/{price_list_id}",

@@ -189,6 +189,7 @@ price_lists = Table(
     Column("state", String(20), nullable=False),  # pending | approved | rejected
     Column("additional_info", Text, nullable=False, server_default=""),
     Column("idempotency_key", String(100)),  # a repeated POST with the same key returns the first list
+    Column("idempotency_fingerprint", String(64)),  # of the request the key came with: another one is refused
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("approved_at", DateTime(timezone=True)),
     PrimaryKeyConstraint("tenant_id", "id"),

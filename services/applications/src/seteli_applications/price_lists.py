@@ -9,6 +9,7 @@ from typing import Any
 
 from seteli_common.auth import PROVIDER_STAFF, Principal
 from seteli_common.errors import FieldError, conflict, invalid, invalid_many, not_found
+from seteli_common.idempotency import key_reused
 from seteli_common.money import parse_money
 
 from . import repository as repo
@@ -37,11 +38,16 @@ def _amount(value: Any) -> Decimal | None:
 
 
 async def add(ctx: ApplicationsContext, tenant_id: str, principal: Principal, application_id: str,
-              data: dict[str, Any], idempotency_key: str | None = None) -> dict[str, Any]:
+              data: dict[str, Any], idempotency_key: str | None = None,
+              fingerprint: str | None = None) -> dict[str, Any]:
+    """`fingerprint`: of the request (idempotency.fingerprint); the key sent again with another one is refused."""
     if idempotency_key and principal.provider_id:
         again = await repo.find_price_lists(ctx.session, tenant_id, provider_id=principal.provider_id,
                                             idempotency_key=idempotency_key)
         if again:
+            # (a list keyed before fingerprints were kept has none: taken as the retry it most likely is)
+            if again[0].get("idempotency_fingerprint") not in (None, fingerprint):
+                raise key_reused()
             return again[0]
     app = await applications.editable(ctx, tenant_id, principal, application_id)
     errors: list[FieldError] = []
@@ -88,6 +94,7 @@ async def add(ctx: ApplicationsContext, tenant_id: str, principal: Principal, ap
            "service_id": app["service_id"], "provider_id": app["provider_id"], "producer_part": part,
            "name": data["name"], "start": start, "state": "pending",
            "additional_info": data.get("additional_info") or "", "idempotency_key": idempotency_key,
+           "idempotency_fingerprint": fingerprint if idempotency_key else None,
            "created_at": ctx.clock.now()}
     await repo.insert_price_list(ctx.session, row, [
         {"tenant_id": tenant_id, "price_list_id": row["id"], "content_id": p["content_id"],

@@ -16,7 +16,7 @@ from seteli_common.auth import (
     require_roles,
 )
 from seteli_common.errors import forbidden, invalid, not_found
-from seteli_common.idempotency import IdempotencyKey
+from seteli_common.idempotency import IdempotencyKey, fingerprint
 
 from . import repository as repo
 from .api_deps import ctx_for
@@ -78,7 +78,8 @@ async def create_event(
     idempotency_key: IdempotencyKey = None,
 ) -> dict[str, Any]:
     guard_tenant(principal, tenant_id)
-    view, created = await record_event(ctx, principal, body.booking_id, to_input(body), idempotency_key)
+    view, created = await record_event(ctx, principal, body.booking_id, to_input(body), idempotency_key,
+                                       fingerprint(body))
     if not created:
         response.status_code = 200
     return view

@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
 from seteli_common.auth import PROVIDER_STAFF, Principal, Role, current_principal, guard_tenant, require_roles
-from seteli_common.clock import Month
+from seteli_common.clock import MONTH_PATTERN, Month
 from seteli_common.errors import forbidden, invalid
 
 from . import repository as repo
@@ -148,7 +148,7 @@ async def list_credits(
     request: Request,
     ctx: EventsContext = Depends(ctx_for),
     principal: Principal = Depends(current_principal),
-    month: str | None = None,
+    month: str | None = Query(default=None, pattern=MONTH_PATTERN),
     limit: int = Query(default=50, ge=1, le=500),
     offset: int = Query(default=0, ge=0),
 ) -> dict[str, Any]:

@@ -164,6 +164,8 @@ events = Table(
     Column("settled_run_id", String(ID)),
     Column("credited", Boolean, nullable=False, server_default="0"),
     Column("idempotency_key", String(200)),
+    # sha256 of the request the key was first used for: the same key with another request is refused
+    Column("idempotency_fingerprint", String(64)),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
     Index("ix_events_tenant_provider_start", "tenant_id", "provider_id", "start"),

@@ -8,7 +8,9 @@ from decimal import Decimal
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+from seteli_common.clock import MONTH_PATTERN
 from seteli_common.pages import Page
+from seteli_common.text import Lines, OneLine
 
 # ---- events (api.py) ---------------------------------------------------------------------------
 
@@ -191,8 +193,8 @@ class EventIn(BaseModel):
     start_time: time | None = None
     end_time: time | None = None
     units: Decimal | None = Field(default=None, gt=0, max_digits=12, decimal_places=6)
-    performer: str | None = Field(default=None, max_length=200)
-    text: str = Field(default="", max_length=4000)
+    performer: OneLine | None = Field(default=None, max_length=200)
+    text: Lines = Field(default="", max_length=4000)
     producer_part: str | None = Field(default=None, max_length=100)
     status: Literal["recorded", "draft"] = "recorded"
 
@@ -207,8 +209,8 @@ class EventPatch(BaseModel):
     start_time: time | None = None
     end_time: time | None = None
     units: Decimal | None = Field(default=None, gt=0, max_digits=12, decimal_places=6)
-    performer: str | None = Field(default=None, max_length=200)
-    text: str | None = Field(default=None, max_length=4000)
+    performer: OneLine | None = Field(default=None, max_length=200)
+    text: Lines | None = Field(default=None, max_length=4000)
     producer_part: str | None = Field(default=None, max_length=100)
     # (in the order the published schema has always had: typing once handed it the query filter's Literal)
     status: Literal["draft", "recorded"] | None = None
@@ -346,7 +348,7 @@ class FeedbackIn(BaseModel):
     )
     provider_id: str
     kind: Literal["thanks", "criticism", "complaint"]
-    text: str = Field(min_length=1, max_length=4000)
+    text: Lines = Field(min_length=1, max_length=4000)
     event_id: str | None = None
     service_id: str | None = None
     needs_reply: bool = False
@@ -354,7 +356,7 @@ class FeedbackIn(BaseModel):
 
 class ReplyIn(BaseModel):
     model_config = ConfigDict(json_schema_extra={"examples": [{"text": "Pahoittelemme, korjaamme asian."}]})
-    text: str = Field(min_length=1, max_length=4000)
+    text: Lines = Field(min_length=1, max_length=4000)
 
 
 class FeedbackOut(BaseModel):
@@ -402,7 +404,7 @@ class DecisionIn(BaseModel):
         }
     )
     decision: Literal["approve", "reject", "approve_and_credit"]
-    reason: str = Field(default="", max_length=2000)
+    reason: Lines = Field(default="", max_length=2000)
 
 
 class InterruptionDecisionIn(BaseModel):
@@ -414,13 +416,13 @@ class InterruptionDecisionIn(BaseModel):
         }
     )
     decision: Literal["approve", "reject"]
-    reason: str = Field(default="", max_length=2000)
+    reason: Lines = Field(default="", max_length=2000)
 
 
 class CreditIn(BaseModel):
     model_config = ConfigDict(json_schema_extra={"examples": [{"event_id": "…", "reason": "Asiakas oli sairaalassa"}]})
     event_id: str
-    reason: str = Field(min_length=1, max_length=2000)
+    reason: Lines = Field(min_length=1, max_length=2000)
 
 
 class CreditOut(BaseModel):
@@ -458,7 +460,7 @@ class CreditPage(Page[CreditOut]):
 
 class AutoRecordIn(BaseModel):
     model_config = ConfigDict(json_schema_extra={"examples": [{"month": "2016-03"}, {}]})
-    month: str | None = Field(default=None, pattern=r"^\d{4}-\d{2}$")
+    month: str | None = Field(default=None, pattern=MONTH_PATTERN)
 
 
 class AutoRecordOut(BaseModel):
@@ -475,7 +477,7 @@ class AutoRecordOut(BaseModel):
 
 class InterruptionCreditIn(BaseModel):
     model_config = ConfigDict(json_schema_extra={"examples": [{"reason": "Asiakas oli kotona"}]})
-    reason: str = Field(min_length=1, max_length=2000)
+    reason: Lines = Field(min_length=1, max_length=2000)
 
 
 class CorrectionIn(BaseModel):
@@ -483,13 +485,13 @@ class CorrectionIn(BaseModel):
         "kind": "event", "target_id": "3f0c…", "reason": "Asiakas oli sairaalassa 3.–5.3., kirjattu vahingossa"}]})
     kind: Literal["event", "interruption"] = "event"
     target_id: str = Field(min_length=1, max_length=36)
-    reason: str = Field(min_length=1, max_length=2000)
+    reason: Lines = Field(min_length=1, max_length=2000)
 
 
 class CorrectionAnswerIn(BaseModel):
     model_config = ConfigDict(json_schema_extra={"examples": [{"decision": "credit", "reason": ""}]})
     decision: Literal["credit", "decline"]
-    reason: str = Field(default="", max_length=2000, description="required to decline; a credit's own reason")
+    reason: Lines = Field(default="", max_length=2000, description="required to decline; a credit's own reason")
 
 
 class CorrectionOut(BaseModel):

@@ -36,6 +36,8 @@ REASONS = (
     ("you have no voucher booked with this provider", "resident.no_booking_with_provider"),
     ("email", "error.email"), ("field required", "error.required"), ("missing", "error.required"),
     ("month", "error.month"), ("date", "error.date"), ("amount", "error.amount"), ("decimal", "error.amount"),
+    ("control characters", "error.control_characters"), ("should have at most", "error.too_long"),
+    ("counted whole", "error.whole_units"), ("granted whole", "error.whole_units"),
     ("phone", "error.phone"), ("string should match", "error.format"), ("too short", "error.too_short"),
     ("outside", "error.outside"), ("validity", "error.outside"),
 )

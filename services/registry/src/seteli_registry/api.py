@@ -16,6 +16,7 @@ from seteli_common.auth import (
     require_roles,
 )
 from seteli_common.errors import ProblemError, forbidden, not_found, unauthorized
+from seteli_common.text import OneLine
 from seteli_common.validators import validate_website
 from seteli_common.web import db_session
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -36,8 +37,8 @@ well_known = APIRouter()
 
 class TenantIn(BaseModel):
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{1,62}$", examples=["kouvola"])
-    name_fi: str = Field(min_length=1, examples=["Kouvolan kaupunki"])
-    name_sv: str = Field(min_length=1, examples=["Kouvola stad"])
+    name_fi: OneLine = Field(min_length=1, max_length=200, examples=["Kouvolan kaupunki"])
+    name_sv: OneLine = Field(min_length=1, max_length=200, examples=["Kouvola stad"])
     business_id: str = Field(examples=["0111000-0"])
     languages: list[Literal["fi", "sv"]] = Field(min_length=1, examples=[["fi"]])
     payer_iban: str = Field(examples=["FI2112345600000785"])
@@ -77,7 +78,7 @@ class TenantSettingsIn(BaseModel):
 
 class UserIn(BaseModel):
     email: EmailStr
-    name: str = Field(min_length=1)
+    name: OneLine = Field(min_length=1, max_length=200)
     password: str
     role: Literal["tenant_admin", "tenant_officer"]
     language: Literal["fi", "sv"] = "fi"
@@ -126,26 +127,26 @@ class BillingIn(BaseModel):
 
 
 class SiteIn(BaseModel):
-    name: str | None = None
-    provider_code: str = ""
+    name: OneLine | None = Field(None, max_length=200)
+    provider_code: OneLine = Field("", max_length=50)
     notification_email: EmailStr | None = None
 
 
 class MainUserIn(BaseModel):
     email: EmailStr = Field(examples=["paakayttaja@paivansade.fi"])
-    name: str = Field(min_length=1, examples=["Maija Meikäläinen"])
+    name: OneLine = Field(min_length=1, max_length=200, examples=["Maija Meikäläinen"])
     password: str = Field(examples=["Hyva-salasana-1"])
 
 
 class ProviderIn(BaseModel):
     business_id: str = Field(examples=["7019376-8"])
-    name: str = Field(min_length=1, examples=["Hoivakoti Esimerkki Oy"])
+    name: OneLine = Field(min_length=1, max_length=200, examples=["Hoivakoti Esimerkki Oy"])
     language: Literal["fi", "sv"] = "fi"
     email: EmailStr = Field(examples=["info@paivansade.fi"])
-    phone: str = ""
-    street_address: str = ""
+    phone: OneLine = Field("", max_length=40)
+    street_address: OneLine = Field("", max_length=200)
     postal_code: str = Field(default="", pattern=r"^(\d{5})?$")
-    city: str = ""
+    city: OneLine = Field("", max_length=100)
     hide_address: bool = False
     billing: BillingIn | None = None
     site: SiteIn | None = None

@@ -6,6 +6,7 @@ from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, EmailStr, Field
+from seteli_common.text import Lines, OneLine
 
 from . import catalog, community
 from .api import context
@@ -19,13 +20,13 @@ router = APIRouter(prefix="/v1/catalog", tags=["catalog"])
 class ContactRequestIn(BaseModel):
     organisation_ids: list[str] = Field(min_length=1, max_length=50,
                                         description="one organisation, or all organisations of the tray")
-    name: str | None = Field(None, examples=["Aino Asukas"])
+    name: OneLine | None = Field(None, max_length=200, examples=["Aino Asukas"])
     phone: str | None = Field(None, pattern=r"^\+?[0-9 ()-]{5,20}$", examples=["0401234567"])
     email: EmailStr | None = Field(None, examples=["aino@kouvola.fi"])
-    message: str | None = Field(None, max_length=2000, examples=["Toivon soittoa iltapäivällä."])
+    message: Lines | None = Field(None, max_length=2000, examples=["Toivon soittoa iltapäivällä."])
     consent: bool = Field(description="the resident agrees that the organisations receive these details")
     sent_by_professional: bool = False
-    tenant_id: str | None = None
+    tenant_id: str | None = Field(None, max_length=64, description="the municipality the resident lives in")
     language: Literal["fi", "sv"] = "fi"
 
 

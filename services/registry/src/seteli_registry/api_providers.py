@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, EmailStr, Field
 from seteli_common.auth import PROVIDER_STAFF, Principal, Role, require_roles
 from seteli_common.catalog_facets import ServiceLanguage
 from seteli_common.errors import forbidden
+from seteli_common.text import Lines, OneLine
 from seteli_common.web import content_disposition, file_response
 
 from . import accounts, attachments, community, providers, service
@@ -45,15 +46,15 @@ def may_write(principal: Principal, provider_id: str) -> None:
 
 
 class DetailsIn(BaseModel):
-    name: str | None = Field(None, min_length=1, examples=["Hoivakoti Päivänsäde Oy"])
-    phone: str | None = None
-    street_address: str | None = None
+    name: OneLine | None = Field(None, min_length=1, max_length=200, examples=["Hoivakoti Päivänsäde Oy"])
+    phone: OneLine | None = Field(None, max_length=40)
+    street_address: OneLine | None = Field(None, max_length=200)
     postal_code: str | None = Field(None, pattern=r"^(\d{5})?$")
-    city: str | None = None
+    city: OneLine | None = Field(None, max_length=100)
     hide_address: bool | None = Field(None, description="hide the address from clients")
-    contact_person: str | None = None
-    description: str | None = Field(None, examples=["Kotihoidon palvelut Kouvolassa"])
-    extra_info: str | None = Field(None, examples=["Palvelemme suomeksi ja ruotsiksi"])
+    contact_person: OneLine | None = Field(None, max_length=200)
+    description: Lines | None = Field(None, examples=["Kotihoidon palvelut Kouvolassa"])
+    extra_info: Lines | None = Field(None, examples=["Palvelemme suomeksi ja ruotsiksi"])
     website: Website | None = None
     operating_areas: list[SearchTag] | None = Field(None, examples=[["Kouvola", "Iitti"]])
     units: list[str] | None = None
@@ -64,55 +65,55 @@ class DetailsIn(BaseModel):
 
 
 class NewSiteIn(BaseModel):
-    name: str = Field(min_length=1, examples=["Päivänsäde, Kuusankoski"])
-    provider_code: str = ""
+    name: OneLine = Field(min_length=1, max_length=200, examples=["Päivänsäde, Kuusankoski"])
+    provider_code: OneLine = Field("", max_length=50)
     notification_email: EmailStr = Field(examples=["kuusankoski@paivansade.fi"])
-    street_address: str = ""
+    street_address: OneLine = Field("", max_length=200)
     postal_code: str = Field("", pattern=r"^(\d{5})?$")
-    city: str = ""
-    extra_info: str = ""
+    city: OneLine = Field("", max_length=100)
+    extra_info: Lines = ""
     phone: str | None = Field(None, max_length=40, examples=["05 123 4567"], description=PHONE_DOC)
     billing: BillingIn | None = None
 
 
 class SiteChangeIn(BaseModel):
-    name: str | None = Field(None, min_length=1)
-    provider_code: str | None = None
+    name: OneLine | None = Field(None, min_length=1, max_length=200)
+    provider_code: OneLine | None = Field(None, max_length=50)
     notification_email: EmailStr | None = None
-    street_address: str | None = None
+    street_address: OneLine | None = Field(None, max_length=200)
     postal_code: str | None = Field(None, pattern=r"^(\d{5})?$")
-    city: str | None = None
-    extra_info: str | None = None
+    city: OneLine | None = Field(None, max_length=100)
+    extra_info: Lines | None = None
     phone: str | None = Field(None, max_length=40, examples=["+358 40 123 4567"],
                               description=PHONE_DOC + "; empty or null clears it")
 
 
 class EmployeeIn(BaseModel):
-    name: str = Field(min_length=1, examples=["Liisa Vastaava"])
-    title: str = Field("", examples=["vastaava sairaanhoitaja"])
+    name: OneLine = Field(min_length=1, max_length=200, examples=["Liisa Vastaava"])
+    title: OneLine = Field("", max_length=200, examples=["vastaava sairaanhoitaja"])
     email: EmailStr | None = None
-    phone: str = ""
+    phone: OneLine = Field("", max_length=40)
     site_id: str | None = None
 
 
 class EmployeeChangeIn(BaseModel):
     """Each field optional; email or site_id given as null clears it."""
-    name: str | None = Field(None, min_length=1, examples=["Liisa Vastaava"])
-    title: str | None = Field(None, examples=["vastaava sairaanhoitaja"])
+    name: OneLine | None = Field(None, min_length=1, max_length=200, examples=["Liisa Vastaava"])
+    title: OneLine | None = Field(None, max_length=200, examples=["vastaava sairaanhoitaja"])
     email: EmailStr | None = None
-    phone: str | None = None
+    phone: OneLine | None = Field(None, max_length=40)
     site_id: str | None = None
 
 
 class SubcontractorChangeIn(BaseModel):
     """Only the name: a different business id is a different subcontractor."""
     model_config = ConfigDict(extra="forbid")
-    name: str = Field(min_length=1, examples=["Siivous ja Kiilto Oy"])
+    name: OneLine = Field(min_length=1, max_length=200, examples=["Siivous ja Kiilto Oy"])
 
 
 class SubcontractorIn(BaseModel):
     business_id: str = Field(examples=["2077474-0"])
-    name: str = Field(min_length=1, examples=["Siivous Oy"])
+    name: OneLine = Field(min_length=1, max_length=200, examples=["Siivous Oy"])
 
 
 class LiabilityIn(BaseModel):
@@ -126,7 +127,7 @@ class TeamIn(BaseModel):
 
 class ProviderUserIn(BaseModel):
     email: EmailStr = Field(examples=["hoitaja@paivansade.fi"])
-    name: str = Field(min_length=1, examples=["Heikki Hoitaja"])
+    name: OneLine = Field(min_length=1, max_length=200, examples=["Heikki Hoitaja"])
     password: str = Field(description="initial password, changed at first login", examples=["Alku-salasana-1"])
     role: Literal["provider_admin", "provider_user"] = "provider_user"
     language: Literal["fi", "sv"] = "fi"
@@ -141,14 +142,14 @@ class CourseIn(BaseModel):
     tenant_id: str = Field(examples=["kouvola"])
     year: int = Field(examples=[2017])
     service_id: str | None = None
-    name: str = Field(min_length=1, examples=["Sopeutumisvalmennuskurssi"])
+    name: OneLine = Field(min_length=1, max_length=200, examples=["Sopeutumisvalmennuskurssi"])
     start_date: date
     end_date: date
     contact_persons: list[dict[str, str]] = Field(examples=[[{"name": "Kalle Kurssi", "phone": "0401234567"}]])
 
 
 class CourseChangeIn(BaseModel):
-    name: str | None = None
+    name: OneLine | None = Field(None, min_length=1, max_length=200)
     start_date: date | None = None
     end_date: date | None = None
     contact_persons: list[dict[str, str]] | None = None

@@ -10,6 +10,7 @@ from pydantic import BaseModel, EmailStr, Field
 from seteli_common.auth import Principal, Role, guard_tenant, require_roles
 from seteli_common.catalog_facets import ServiceLanguage
 from seteli_common.errors import invalid, not_found
+from seteli_common.text import Lines, OneLine
 from seteli_common.validators import ValidationFailed, validate_business_id
 
 from . import attachments, community, registration
@@ -38,16 +39,17 @@ TENANT_ADMIN = require_roles(Role.TENANT_ADMIN)
 
 
 class RegistrationRequestIn(BaseModel):
-    company_name: str = Field(min_length=1, examples=["Hoivakoti Päivänsäde Oy"])
+    company_name: OneLine = Field(min_length=1, max_length=200, examples=["Hoivakoti Päivänsäde Oy"])
     business_id: str = Field(examples=["7019376-8"])
-    street_address: str = Field(min_length=1, examples=["Kauppalankatu 1"])
+    street_address: OneLine = Field(min_length=1, max_length=200, examples=["Kauppalankatu 1"])
     postal_code: str = Field(pattern=r"^\d{5}$", examples=["45100"])
-    city: str = Field(min_length=1, examples=["Kouvola"])
-    country: str = Field("FI", examples=["FI"])
-    first_name: str = Field(min_length=1, examples=["Maija"])
-    last_name: str = Field(min_length=1, examples=["Meikäläinen"])
+    city: OneLine = Field(min_length=1, max_length=100, examples=["Kouvola"])
+    country: OneLine = Field("FI", max_length=100, examples=["FI"])
+    # the main user is named "first last": together within the users.name column
+    first_name: OneLine = Field(min_length=1, max_length=99, examples=["Maija"])
+    last_name: OneLine = Field(min_length=1, max_length=100, examples=["Meikäläinen"])
     email: EmailStr = Field(examples=["maija@paivansade.fi"])
-    phone: str = Field(min_length=1, examples=["0401234567"])
+    phone: OneLine = Field(min_length=1, max_length=40, examples=["0401234567"])
     password: str = Field(examples=["Hyva-salasana-1"])
     password_again: str = Field(examples=["Hyva-salasana-1"])
     language: Literal["fi", "sv"] = "fi"
@@ -55,7 +57,7 @@ class RegistrationRequestIn(BaseModel):
 
 class DecisionIn(BaseModel):
     decision: Literal["approved", "rejected"]
-    reason: str | None = Field(None, examples=["Yritys ei ole kaupparekisterissä"])
+    reason: Lines | None = Field(None, examples=["Yritys ei ole kaupparekisterissä"])
 
 
 class AskMoreIn(BaseModel):
@@ -70,13 +72,13 @@ class AnswerLinkIn(BaseModel):
 class AnswerIn(BaseModel):
     token: str
     reply: str = Field(min_length=1, max_length=2000, examples=["Kaupparekisteriote on nyt liitteenä."])
-    company_name: str | None = Field(None, examples=["Hoivakoti Päivänsäde Oy"])
-    street_address: str | None = None
+    company_name: OneLine | None = Field(None, min_length=1, max_length=200, examples=["Hoivakoti Päivänsäde Oy"])
+    street_address: OneLine | None = Field(None, min_length=1, max_length=200)
     postal_code: str | None = Field(None, pattern=r"^\d{5}$")
-    city: str | None = None
-    first_name: str | None = None
-    last_name: str | None = None
-    phone: str | None = None
+    city: OneLine | None = Field(None, min_length=1, max_length=100)
+    first_name: OneLine | None = Field(None, min_length=1, max_length=99)
+    last_name: OneLine | None = Field(None, min_length=1, max_length=100)
+    phone: OneLine | None = Field(None, min_length=1, max_length=40)
 
 
 class StrongStartIn(BaseModel):
@@ -112,15 +114,15 @@ class InvitationIn(BaseModel):
 
 class AssociationIn(BaseModel):
     token: str
-    name: str = Field(min_length=1, examples=["Kouvolan Omaishoitajat ry"])
-    description: str = Field("", examples=["Vertaistukea omaishoitajille"])
-    phone: str = ""
+    name: OneLine = Field(min_length=1, max_length=200, examples=["Kouvolan Omaishoitajat ry"])
+    description: Lines = Field("", examples=["Vertaistukea omaishoitajille"])
+    phone: OneLine = Field("", max_length=40)
     website: Website = ""
-    street_address: str = ""
+    street_address: OneLine = Field("", max_length=200)
     postal_code: str = Field("", pattern=r"^(\d{5})?$")
-    city: str = ""
+    city: OneLine = Field("", max_length=100)
     hide_address: bool = False
-    extra_info: str = ""
+    extra_info: Lines = ""
     operating_areas: list[SearchTag] = []
     needs: list[SearchTag] = []
     support_types: list[SearchTag] = []

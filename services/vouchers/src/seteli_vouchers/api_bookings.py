@@ -12,7 +12,7 @@ from seteli_common.pages import Page
 
 from . import bookings, idempotency, provider_clients
 from . import repository as repo
-from .api_deps import context, provider_number_guard, provider_of, provider_staff, purpose, staff
+from .api_deps import THROTTLED, context, provider_number_guard, provider_of, provider_staff, purpose, staff
 from .provider_clients import ProviderViewer
 from .schemas import (
     BookingEndIn,
@@ -28,7 +28,7 @@ from .service import Actor, VouchersContext, log_reads
 router = APIRouter(prefix="/v1/tenants/{tenant_id}", tags=["bookings"])
 
 
-@router.post("/bookings", status_code=201, response_model=BookingOut)
+@router.post("/bookings", status_code=201, response_model=BookingOut, responses=THROTTLED)
 async def book(
     tenant_id: str,
     body: BookingIn,

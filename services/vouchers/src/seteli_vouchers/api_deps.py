@@ -50,6 +50,11 @@ def provider_of(principal: Principal) -> str:
     return principal.provider_id
 
 
+# The answer of a route that starts from a voucher number when its provider is locked out for a while.
+THROTTLED: dict[int | str, dict[str, Any]] = {
+    429: {"description": "Too many unknown voucher numbers: try again after Retry-After seconds"}}
+
+
 async def provider_number_guard(
     request: Request,
     ctx: VouchersContext,
@@ -66,6 +71,7 @@ async def provider_number_guard(
             "Too many attempts",
             "Too many unknown voucher numbers; try again later",
             extra={"retry_after": ctx.settings.lookup_window_seconds},
+            retry_after_seconds=ctx.settings.lookup_window_seconds,  # the header a client reads
         )
     try:
         return await call()

@@ -14,7 +14,16 @@ from seteli_common.web import file_response
 
 from . import bookings, grants, idempotency, lookup
 from . import repository as repo
-from .api_deps import caller_address, context, provider_number_guard, provider_of, provider_staff, purpose, staff
+from .api_deps import (
+    THROTTLED,
+    caller_address,
+    context,
+    provider_number_guard,
+    provider_of,
+    provider_staff,
+    purpose,
+    staff,
+)
 from .decision import decision_pdf
 from .domain import printable_number
 from .schemas import CloseIn, LookupIn, ProviderVoucherOut, VoucherIn, VoucherListItemOut, VoucherOut
@@ -95,7 +104,7 @@ async def close_expired(
     return await grants.close_expired(ctx, tenant_id)
 
 
-@router.get("/by-number/{number}", response_model=ProviderVoucherOut)
+@router.get("/by-number/{number}", response_model=ProviderVoucherOut, responses=THROTTLED)
 async def by_number(
     tenant_id: str,
     number: str,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import MAXYEAR, MINYEAR, date, timedelta
 from decimal import Decimal
 from enum import StrEnum
 
@@ -103,14 +103,19 @@ def validity_end_after_death(date_of_death: date) -> date:
 GRANT_BACKDATING_YEARS = 1  # valid_from at most 1 year before the granting date (a late decision)
 GRANT_LEAD_YEARS = 1  # valid_from at most 1 year after the granting date
 GRANT_LONGEST_YEARS = 10  # valid_until at most 10 years after valid_from ("until further notice")
+EARLIEST_GRANT = date(1900, 1, 1)  # the first month a settlement run takes (seteli_common.clock.MONTH_PATTERN)
 
 
 def add_years(day: date, years: int) -> date:
-    """The same day ``years`` later (or earlier); 29 February becomes 28 February."""
+    """The same day ``years`` later (or earlier); 29 February becomes 28 February. Past the calendar's ends
+    (before year 1, after 9999) the first or last day there is."""
+    year = day.year + years
+    if not MINYEAR <= year <= MAXYEAR:
+        return date.min if year < MINYEAR else date.max
     try:
-        return day.replace(year=day.year + years)
+        return day.replace(year=year)
     except ValueError:
-        return day.replace(year=day.year + years, day=28)
+        return day.replace(year=year, day=28)
 
 
 def grant_validity_errors(granted_on: date, valid_from: date, valid_until: date, today: date) -> dict[str, str]:
@@ -120,6 +125,8 @@ def grant_validity_errors(granted_on: date, valid_from: date, valid_until: date,
     errors: dict[str, str] = {}
     if granted_on > today:
         errors["granted_on"] = f"a voucher is granted on or before today ({today.isoformat()})"
+    elif granted_on < EARLIEST_GRANT:  # no settlement run (months of 1900-2099) could ever pay it
+        errors["granted_on"] = f"a voucher is granted on {EARLIEST_GRANT.isoformat()} or later"
     earliest, latest = add_years(granted_on, -GRANT_BACKDATING_YEARS), add_years(granted_on, GRANT_LEAD_YEARS)
     if valid_from < earliest:
         errors["valid_from"] = (

@@ -30,6 +30,7 @@ from .service import VouchersContext, close_voucher
 
 NOTHING_LEFT = Decimal("0.00")
 SERVICE_DEFINED = "applications.service.defined"  # what a grant waits for when the request names it
+WHOLE_UNITS = ("day", "piece")  # recorded only whole (events); hours, months and m² may have fractions
 
 
 def _validate_grant(
@@ -57,6 +58,11 @@ def _validate_grant(
         seen.add(content["content_id"])
         if content["granted_amount"] <= 0:
             errors.append(FieldError(f"{where}.granted_amount", "must be positive"))
+        elif (content["period"] != Period.BALANCE and content["content_id"] in known
+              and known[content["content_id"]]["unit"] in WHOLE_UNITS
+              and content["granted_amount"] != content["granted_amount"].to_integral_value()):
+            # care is recorded in whole days and pieces: a limit of 30.5 days is a typo (a balance is euros)
+            errors.append(FieldError(f"{where}.granted_amount", "days and pieces are granted whole"))
         value = content.get("voucher_value")
         if client_pays:
             # Listed on the voucher so that the provider records it, but the tenant never pays it.

@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field
+from seteli_common.text import Lines, OneLine
 from seteli_common.validators import FREE_IDENTIFIER_RULE, ValidationFailed, validate_free_identifier
 
 PRODUCER_PART = ("empty = the company; site:<id> (a site approved for the service), unit:<name> (a unit of the "
@@ -25,10 +26,10 @@ ClientNumber = Annotated[str, Field(min_length=1, max_length=40), AfterValidator
 
 
 class ProxyIn(BaseModel):
-    name: str = Field(min_length=1, max_length=200)
+    name: OneLine = Field(min_length=1, max_length=200)
     email: EmailStr | None = None
-    phone: str | None = Field(default=None, max_length=40)
-    relation: str | None = Field(default=None, max_length=100)
+    phone: OneLine | None = Field(default=None, max_length=40)
+    relation: OneLine | None = Field(default=None, max_length=100)
 
 
 class ClientIn(BaseModel):
@@ -47,11 +48,11 @@ class ClientIn(BaseModel):
             ]
         }
     )
-    first_name: str = Field(min_length=1, max_length=100)
-    last_name: str = Field(min_length=1, max_length=100)
+    first_name: OneLine = Field(min_length=1, max_length=100)
+    last_name: OneLine = Field(min_length=1, max_length=100)
     identity_code: str = Field(min_length=1, max_length=20)
     email: EmailStr | None = None
-    phone: str | None = Field(default=None, max_length=40)
+    phone: OneLine | None = Field(default=None, max_length=40)
     language: Literal["fi", "sv"]
     proxy: ProxyIn | None = None
 
@@ -271,7 +272,7 @@ class CloseIn(BaseModel):
     model_config = ConfigDict(
         json_schema_extra={"examples": [{"reason": "Moved to another municipality", "valid_until": "2016-03-31"}]}
     )
-    reason: str = Field(min_length=1, max_length=500)
+    reason: Lines = Field(min_length=1, max_length=500)
     valid_until: date | None = None
 
 
@@ -355,7 +356,7 @@ class BookingIn(BaseModel):
     producer_part: str | None = Field(default=None, max_length=100, description=PRODUCER_PART,
                                       examples=["site:5f0c1a2b-7d3e-4f60-9a8b-2016030100aa", "unit:Ryhmäkoti Kuusi"])
     accept_terms: bool
-    info: str | None = Field(default=None, max_length=2000)
+    info: Lines | None = Field(default=None, max_length=2000)
     client_number: ClientNumber | None = None
 
 
@@ -378,7 +379,7 @@ class PurchaseIn(BaseModel):
     provider_id: str = Field(max_length=36)
     producer_part: str | None = Field(default=None, max_length=100, description=PRODUCER_PART,
                                       examples=["site:5f0c1a2b-7d3e-4f60-9a8b-2016030100aa", "unit:Ryhmäkoti Kuusi"])
-    info: str | None = Field(default=None, max_length=2000)
+    info: Lines | None = Field(default=None, max_length=2000)
 
 
 class BookingOut(BaseModel):

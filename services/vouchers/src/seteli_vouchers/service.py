@@ -14,7 +14,7 @@ from seteli_common.consistency import After
 from seteli_common.context import ServiceContext
 from seteli_common.errors import conflict, invalid, not_found
 from seteli_common.pseudonym import person_pseudonym
-from seteli_common.validators import ValidationFailed, validate_identity_code
+from seteli_common.validators import ValidationFailed, identity_code_birth_date, validate_identity_code
 from sqlalchemy.exc import IntegrityError
 
 from . import access_repository as access_repo
@@ -219,6 +219,9 @@ async def record_death(ctx: VouchersContext, tenant_id: str, client_id: str, dat
         raise not_found("Client")
     if date_of_death > ctx.today():
         raise invalid("date_of_death", "cannot be in the future")
+    if date_of_death < identity_code_birth_date(client["identity_code"]):
+        # a mistyped year would close every voucher back to it, and only an earlier day corrects a recorded death
+        raise invalid("date_of_death", "cannot be before the client's date of birth")
     recorded = client["date_of_death"]
     if recorded is not None and date_of_death > recorded:
         # the validity has ended the day after the recorded date and care after it has been refused or clipped:

@@ -291,6 +291,6 @@ class _Drafter:
             booking["service_id"], booking["content_id"], booking["unit"], booking["provider_id"], producer_part,
             booking["client_id"], booking["client_ref"], start, end, None, None, units, draft.recorder,
             draft.performer, "", "draft", None, None, 0, amount_tenant, amount_co_payment, self.month, False, None,
-            False, None, self.now, self.now,
+            False, None, None, self.now, self.now,  # (no Idempotency-Key, so no fingerprint)
         )
         return row, [(self.tenant, event_id, *s) for s in segments]

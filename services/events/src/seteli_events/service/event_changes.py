@@ -13,8 +13,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
-from seteli_common.auth import Principal
-from seteli_common.errors import ProblemError, conflict, invalid
+from seteli_common.auth import PROVIDER_STAFF, Principal
+from seteli_common.errors import ProblemError, conflict, invalid, not_found
 
 from .. import repository as repo
 from ..context import EventsContext
@@ -35,6 +35,8 @@ async def ensure_open(ctx: EventsContext, event: Mapping[str, Any]) -> None:
 
 async def _owned_event(ctx: EventsContext, principal: Principal, event_id: str) -> Row:
     event = await get_event(ctx, event_id, for_update=True)
+    if principal.role in PROVIDER_STAFF and principal.provider_id != event["provider_id"]:
+        raise not_found("Event")  # another company's: not even there, as to a read (a 403 told it exists)
     require_team(principal, ctx.tenant_id, event["service_id"], event["provider_id"])
     await ensure_open(ctx, event)
     return event

@@ -26,7 +26,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from seteli_common.auth import Principal
+from seteli_common.auth import PROVIDER_STAFF, Principal
 from seteli_common.errors import conflict, invalid, not_found, not_yet_known
 from seteli_common.money import to_cents
 
@@ -332,8 +332,8 @@ async def create(ctx: EventsContext, principal: Principal, booking_id: str, star
 
 async def _own_draft(ctx: EventsContext, principal: Principal, interruption_id: str) -> Row:
     row = await repo.lock_interruption(ctx.session, ctx.tenant_id, interruption_id)
-    if row is None:
-        raise not_found("Interruption")
+    if row is None or (principal.role in PROVIDER_STAFF and principal.provider_id != row["provider_id"]):
+        raise not_found("Interruption")  # another company's: not even there, as to a read
     require_team(principal, ctx.tenant_id, row["service_id"], row["provider_id"])
     if row["status"] != "draft":
         raise conflict("A finalised interruption is not changed", code="interruption_finalised")
@@ -377,8 +377,8 @@ async def finalise(ctx: EventsContext, principal: Principal, interruption_id: st
 
 async def _own_unsettled(ctx: EventsContext, principal: Principal, interruption_id: str) -> Row:
     row = await repo.lock_interruption(ctx.session, ctx.tenant_id, interruption_id)
-    if row is None:
-        raise not_found("Interruption")
+    if row is None or (principal.role in PROVIDER_STAFF and principal.provider_id != row["provider_id"]):
+        raise not_found("Interruption")  # another company's: not even there, as to a read
     require_team(principal, ctx.tenant_id, row["service_id"], row["provider_id"])
     if row["settled"]:
         raise conflict("The interruption is settled; only a credit corrects it", code="interruption_settled")

@@ -12,6 +12,7 @@ from typing import Any, Literal
 from seteli_common.auth import PROVIDER_STAFF, Principal
 from seteli_common.clock import Month
 from seteli_common.errors import FieldError, ProblemError, forbidden, invalid, not_found, not_yet_known
+from seteli_common.idempotency import key_reused
 from seteli_common.money import to_cents
 
 from .. import repository as repo
@@ -236,6 +237,8 @@ def _units_and_end(unit: str, inp: EventInput) -> tuple[date, Decimal | None]:
         return end, hours
     if inp.units is None or inp.units <= 0:
         raise invalid("units", "a positive number of units is required")
+    if unit == "piece" and inp.units != inp.units.to_integral_value():
+        raise invalid("units", "pieces are counted whole")  # 1.5 visits would be paid as one and a half
     if end < inp.start:
         raise invalid("end", "the end is before the start")
     return end, inp.units
@@ -386,19 +389,24 @@ async def record_event(
     booking_id: str,
     inp: EventInput,
     idempotency_key: str | None = None,
+    fingerprint: str | None = None,
 ) -> tuple[Row, bool]:
-    """Create an event; returns (view, created). A repeated Idempotency-Key returns the first event."""
+    """Create an event; returns (view, created). A repeated Idempotency-Key returns the first event; the key
+    with another request (`fingerprint` differs) is refused."""
     booking = await load_booking(ctx, principal, booking_id, lock_content=True)
     if idempotency_key:
         earlier = await repo.event_by_idempotency_key(
             ctx.session, ctx.tenant_id, booking["provider_id"], idempotency_key
         )
         if earlier is not None:
+            # (an event keyed before fingerprints were kept has none: taken as the retry it most likely is)
+            if earlier["idempotency_fingerprint"] not in (None, fingerprint):
+                raise key_reused()
             segments = (await repo.segments_of(ctx.session, ctx.tenant_id, [earlier["id"]]))[earlier["id"]]
             return event_view(earlier, segments), False
     performer = inp.performer or principal.name or principal.subject
     return await create_event(ctx, booking, inp, principal.subject, performer, idempotency_key,
-                              content_locked=True), True
+                              content_locked=True, fingerprint=fingerprint if idempotency_key else None), True
 
 
 async def create_event(
@@ -411,6 +419,7 @@ async def create_event(
     auto_month: str | None = None,
     *,
     content_locked: bool = False,
+    fingerprint: str | None = None,
 ) -> Row:
     """Value and store a new event; a recorded one is published as revision 1."""
     event_id = str(uuid.uuid4())
@@ -448,6 +457,7 @@ async def create_event(
         "settled_run_id": None,
         "credited": False,
         "idempotency_key": idempotency_key,
+        "idempotency_fingerprint": fingerprint,
         "created_at": now,
         "updated_at": now,
     }

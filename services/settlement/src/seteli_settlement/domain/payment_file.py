@@ -137,8 +137,10 @@ def _check_text(field: str, value: str, *, anywhere: bool = False) -> None:
 
 
 def _name(field: str, value: str) -> str:
-    _check_text(field, value)
-    name = " ".join(value.split())
+    # White space of any kind (a tab, a line break) between the words is one space, checked after: such a
+    # name is still the payee's, and refusing it carried the payee over, unpaid, run after run.
+    name = " ".join(value.split()) if isinstance(value, str) else value
+    _check_text(field, name)
     if not name:
         raise PaymentFileError(f"{field} is empty")
     # Cut, not refused: a long company name is legitimate and the account (IBAN) identifies the payee.
