@@ -300,7 +300,7 @@ async def test_insert_many_writes_every_value_as_given(h: Harness) -> None:
     event_rows = [
         (T, f"e-{i}", f"b-{i}", "v", "vc", AUTO, "housing", "day", "p", None if i % 2 else text, "c", text,
          date(2016, 3, 1 + i), date(2016, 3, 10 + i), None, None, Decimal("31"), "u", text, text, "draft", None,
-         None, 0, Decimal("4340.00"), Decimal("1E+1"), "2016-03", False, None, False, None, now, now)
+         None, 0, Decimal("4340.00"), Decimal("1E+1"), "2016-03", False, None, False, None, None, now, now)
         for i, text in enumerate(awkward)]
     segment_rows = [(T, f"e-{i}", 0, date(2016, 3, 1), date(2016, 3, 31), Decimal("31"), Decimal("155.0000"),
                      Decimal("140.0000"), Decimal("15.0000"), Decimal("100.0000"), Decimal("0E-8"), Decimal(i))

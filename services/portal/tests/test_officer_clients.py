@@ -110,9 +110,11 @@ async def test_an_event_awaiting_approval_is_marked_and_a_second_decision_is_tol
                                                              params={"limit": 200})).json()["items"]
         booking = next(b for b in bookings if b["service_id"] == assist["id"])
         month = data.voucher_month
-        saturday = month.first + timedelta(days=(7 - month.first.weekday()) % 7 + 5)
+        # a Saturday two weeks after the seed's week (whose over-limit event another test decides): 11 h 30 min
+        # against 10 h a week is over the grant by itself
+        saturday = month.first + timedelta(days=(7 - month.first.weekday()) % 7 + 5 + 14)
         event = await provider.post(f"/events/v1/tenants/{data.tenant_id}/events", json={
-            "booking_id": booking["id"], "start": str(saturday), "start_time": "09:00", "end_time": "10:00",
+            "booking_id": booking["id"], "start": str(saturday), "start_time": "08:00", "end_time": "19:30",
             "status": "recorded"})
         assert event.status_code == 201, event.text
         event_id = event.json()["id"]

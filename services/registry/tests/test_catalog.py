@@ -219,6 +219,12 @@ async def test_association_joins_by_link_and_appears_after_approval(registry: Re
     assert edited.status_code == 200 and edited.json()["status"] == "approved"  # later edits keep it visible
     wrong = await client.put("/v1/associations/by-link", json={**form, "token": "arvattu"})
     assert wrong.status_code == 422 and wrong.json()["errors"][0]["field"] == "token"
+    # an association is no payee: its name (set by the form, and changed) is told to no other service, where it
+    # waited for a company that never comes and ended in the dead-letter queue
+    renamed = await client.put("/v1/associations/by-link",
+                               json={**form, "name": "Kouvolan Omaishoitajat ja Läheiset ry"})
+    assert renamed.status_code == 200
+    assert await registry.events("registry.provider.renamed") == []
 
 
 async def test_an_association_link_expires_and_a_new_one_ends_the_old(registry: Registry) -> None:

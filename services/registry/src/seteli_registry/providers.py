@@ -116,7 +116,10 @@ async def update_details(ctx: RegistryContext, provider_id: str, data: dict[str,
     values = {k: v for k, v in data.items() if v is not None and k not in TAG_FIELDS}
     if values:
         await provider_queries.update_provider(ctx.session, provider_id, values)
-    if values.get("name") is not None and values["name"] != before["name"]:  # the payee of the next payments
+    # The payee of the next payments: told only of a company the other services know (registry.provider.registered
+    # was published: not an association, not a registration still unconfirmed, which carries its name when it is).
+    known_elsewhere = before.get("kind", "company") == "company" and before["status"] != "unconfirmed"
+    if values.get("name") is not None and values["name"] != before["name"] and known_elsewhere:
         await ctx.outbox.add(ctx.session, ProviderRenamed(provider_id=provider_id, name=values["name"]), tenant_id=None)
     for name, kind in TAG_FIELDS.items():
         if data.get(name) is not None:
