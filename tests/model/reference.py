@@ -425,12 +425,11 @@ class Model:
         return result
 
     def co_payments(self) -> dict[str, str]:
-        """Per client and content: the co-payment total of recorded events neither rejected nor credited and of
-        ended interruptions (what the client's breakdown shows: a credited event was wrong, and the corrected one
-        recorded for its days has the client's share; 004 §4.3.5.6)."""
+        """Per client and content: the co-payment total of recorded events not rejected and of ended
+        interruptions (what the client's breakdown shows)."""
         totals: dict[str, Decimal] = defaultdict(lambda: Decimal("0.00"))
         for line in self.lines:
-            if line.source.startswith("credit") or line.source in self.credited:
+            if line.source.startswith("credit"):
                 continue
             voucher_key = self._voucher_of(line.source)
             if voucher_key is None or self.approval.get(line.source) == "rejected":
