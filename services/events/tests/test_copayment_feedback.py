@@ -242,24 +242,3 @@ async def test_reads_of_a_clients_events_and_interruptions_are_published_for_the
         (["c-2"], "tenant_officer", T, "events.approval_queue", "approval queue"),
         (["c-1"], "tenant_officer", T, "interruptions.list", "interruptions"),
     ]
-
-
-async def test_a_credited_event_no_longer_counts_in_the_clients_co_payment(seeded: Harness) -> None:
-    # 004 §4.3.8: an event paid wrong is credited whole and the provider records the right one. The client pays
-    # the co-payment of the right event only (155.00 - 140.00 = 15.00 a day): the credited one counted twice.
-    h = seeded
-    wrong = await h.post_event({"booking_id": "b-housing", "start": "2016-02-01", "end": "2016-02-10"})
-    assert wrong.status_code == 201, wrong.text
-    await h.feed("settlement.events.settled", {"run_id": "run-2016-02", "month": "2016-02",
-                                                "event_ids": [wrong.json()["id"]]})
-    credit = await h.client.post(f"/v1/tenants/{T}/credits", headers=h.officer(),
-                                 json={"event_id": wrong.json()["id"], "reason": "Väärät päivät"})
-    assert credit.status_code == 201, credit.text
-    right = await h.post_event({"booking_id": "b-housing", "start": "2016-02-03", "end": "2016-02-10"})
-    assert right.status_code == 201, right.text
-    url = f"/v1/tenants/{T}/co-payments?service_id={HOUSING_SERVICE}&from=2016-02-01&to=2016-02-29"
-    body = (await h.client.get(url, headers=h.client_token("c-1"))).json()
-    assert [(x["source_id"], x["amount_co_payment"]) for x in body["lines"]] == [(right.json()["id"], "120.00")]
-    assert body["amount_co_payment"] == "120.00" and body["amount_tenant"] == "1120.00"
-    page = await h.client.get(url + "&format=html&client_id=c-1", headers=h.officer())
-    assert "120,00\u00a0€" in page.text and "270,00" not in page.text
