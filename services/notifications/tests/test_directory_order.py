@@ -5,7 +5,6 @@ before the company itself. The newest statement wins; nothing heard early is los
 from __future__ import annotations
 
 import asyncio
-
 import base64
 from datetime import UTC, datetime, timedelta
 
