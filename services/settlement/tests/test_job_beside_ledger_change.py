@@ -111,3 +111,93 @@ async def test_the_locked_run_pays_what_was_open_at_the_lock_and_later_changes_g
         assert [(ln["entry"], ln["amount"], ln["run_id"]) for ln in lines] == [
             ("line", "90.00", run["id"]), ("reversal", "-90.00", following["id"]), ("line", "180.00", following["id"])]
         assert (await h.run("2016-04"))["total"] == "0.00"
+
+
+async def _waiting_on_a_lock(h: Any) -> None:
+    """Until a transaction of the harness's database waits on an advisory lock (a run start or a ledger
+    change blocked at the tenant's run lock): the order of the two is then fixed, not left to timing."""
+    from sqlalchemy import text
+
+    engine = h.runtime.extras["deps"].db.engine
+    for _ in range(500):
+        async with engine.connect() as connection:
+            waiting = (await connection.execute(text(
+                "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted"
+                " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+            ))).scalar_one()
+        if waiting:
+            return
+        await asyncio.sleep(0.02)
+    raise AssertionError("nobody waited on the tenant's run lock")
+
+
+async def test_a_run_started_while_a_ledger_change_is_in_flight_waits_for_it_and_pays_its_line(
+    harness_factory: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The barrier, one way: an event being written (its line opened, not yet committed) when the officer
+    locks the month is in the locked run, never left between the lock and the next run."""
+    async with harness_factory(inline_jobs=False) as h:
+        await h.seed()
+        await h.event("e-1", "2016-03-01", "2016-03-03")
+        real_open_payable = open_queue.open_payable
+        inside, gate = asyncio.Event(), asyncio.Event()
+
+        async def opened_then_held(*args: Any, **kwargs: Any) -> None:
+            await real_open_payable(*args, **kwargs)
+            inside.set()
+            await gate.wait()  # the event's transaction stays open, holding the tenant's run lock shared
+
+        monkeypatch.setattr(open_queue, "open_payable", opened_then_held)
+        arriving = asyncio.create_task(h.event("e-2", "2016-03-10", "2016-03-11"))
+        await asyncio.wait_for(inside.wait(), 10)
+        locking = asyncio.create_task(h.run("2016-03"))
+        await _waiting_on_a_lock(h)
+        assert not locking.done()  # the lock waits for the event's commit
+        gate.set()
+        await arriving
+        run = await locking
+        monkeypatch.setattr(open_queue, "open_payable", real_open_payable)
+
+        assert await SettlementWorker(h.runtime.extras["deps"]).run_until_idle() == 1
+        paid = (await h.client.get(f"/v1/tenants/{T}/runs/{run['id']}", headers=h.admin)).json()
+        assert paid["state"] == "completed"
+        assert h.payees(paid) == {f"{P1}/-": "450.00"}  # e-1's three days and e-2's two
+
+
+async def test_a_ledger_change_arriving_while_a_run_starts_waits_and_goes_to_the_next_run(
+    harness_factory: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The barrier, the other way: an event arriving while the officer's lock is being written waits for
+    it, and its line is held for the next run: the locked run pays what the officer confirmed."""
+    from seteli_settlement.service import runs as runs_module
+
+    async with harness_factory(inline_jobs=False) as h:
+        await h.seed()
+        await h.event("e-1", "2016-03-01", "2016-03-03")
+        real_calendar = runs_module.tenant_calendar
+        inside, gate = asyncio.Event(), asyncio.Event()
+
+        async def calendar_then_held(*args: Any) -> Any:
+            calendar = await real_calendar(*args)
+            inside.set()
+            await gate.wait()  # the run's transaction stays open, holding the tenant's run lock
+            return calendar
+
+        monkeypatch.setattr(runs_module, "tenant_calendar", calendar_then_held)
+        locking = asyncio.create_task(h.run("2016-03"))
+        await asyncio.wait_for(inside.wait(), 10)
+        arriving = asyncio.create_task(h.event("e-2", "2016-03-10", "2016-03-11"))
+        await _waiting_on_a_lock(h)
+        assert not arriving.done()  # the event waits for the lock's commit
+        gate.set()
+        run = await locking
+        await arriving
+        monkeypatch.setattr(runs_module, "tenant_calendar", real_calendar)
+
+        assert await SettlementWorker(h.runtime.extras["deps"]).run_until_idle() == 1
+        paid = (await h.client.get(f"/v1/tenants/{T}/runs/{run['id']}", headers=h.admin)).json()
+        assert h.payees(paid) == {f"{P1}/-": "270.00"}  # e-1 only: what was open at the lock
+        following = await h.run("2016-04")
+        assert await SettlementWorker(h.runtime.extras["deps"]).run_until_idle() == 1
+        paid = (await h.client.get(f"/v1/tenants/{T}/runs/{following['id']}", headers=h.admin)).json()
+        assert h.payees(paid) == {f"{P1}/-": "180.00"}  # e-2, once
