@@ -307,3 +307,27 @@ async def test_a_voucher_of_two_contents_of_one_service_is_granted_in_one_form(
     assert row is not None, page.text[-3000:]
     assert "Hoiva / vrk: 31" in row.group(0) and money_fmt("120.00") in row.group(0)
     assert "Ateriat / vrk: 31" in row.group(0) and "asiakas maksaa" in row.group(0)
+
+
+async def test_an_officer_not_an_admin_previews_the_months_settlement(portal: httpx.AsyncClient, data: Seed) -> None:
+    """journeys.md, officer 7 is the caseworker's own: a person with the officer's role (not the tenant's admin)
+    previews the month's settlement in the portal, with the lock offered, and is not turned away."""
+    await login(portal, data.officer_email, OFFICER_PASSWORD)  # the demo tenant's admin invites an officer
+    email = f"sanna-{data.tenant_id}@demokunta.fi"
+    created = await submit(portal, "/officer/users", "/officer/users", {
+        "name": "Sanna Selvittäjä", "email": email, "password": "Alku-salasana-78", "role": "tenant_officer",
+        "language": "fi"})
+    assert created.status_code == 303, created.text[-1500:]
+    await portal.post("/logout", data={"csrf": csrf_of((await portal.get("/officer")).text)})
+    first = await login(portal, email, "Alku-salasana-78")
+    assert first.headers["location"] == "/change-password"  # the initial password is changed first
+    changed = await submit(portal, "/change-password", "/change-password", {
+        "current_password": "Alku-salasana-78", "new_password": "Oma-salasana-2026",
+        "new_password_again": "Oma-salasana-2026"})
+    assert changed.status_code == 303, changed.text[-1500:]
+    assert "Sanna Selvittäjä" in (await portal.get("/officer")).text
+    month = str(Month.parse(str(data.demo.month)).prev())  # a month of its own: the demo's is locked elsewhere
+    preview = await submit(portal, "/officer/settlement", "/officer/settlement", {"month": month,
+                                                                                "action": "preview"})
+    assert preview.status_code == 200, preview.text[-1500:]
+    assert "Esikatselu" in preview.text and "Lukitse ja lähetä" in preview.text

@@ -180,19 +180,36 @@ async def test_a_payment_file_asked_for_a_day_already_past_is_refused_and_names_
         assert f"{day.isoformat()}</" in chosen.text
 
 
-async def test_only_the_tenants_own_admin_runs_and_bad_input_is_named(harness: Any) -> None:
+async def test_only_the_tenants_own_staff_run_and_bad_input_is_named(harness: Any) -> None:
     await harness.seed()
     other = harness.token_for(Role.TENANT_ADMIN, tenant_id="eksote")
     response = await harness.client.post(f"/v1/tenants/{T}/runs", json={"month": "2016-03"}, headers=other)
     assert response.status_code == 404
-    officer = harness.token_for(Role.TENANT_OFFICER, tenant_id=T)
-    response = await harness.client.post(f"/v1/tenants/{T}/runs", json={"month": "2016-03"}, headers=officer)
+    provider = harness.token_for(Role.PROVIDER_ADMIN, provider_id=P1)
+    response = await harness.client.post(f"/v1/tenants/{T}/runs", json={"month": "2016-03"}, headers=provider)
     assert response.status_code == 403
     response = await harness.client.post(f"/v1/tenants/{T}/runs", json={"month": "2016-13"}, headers=harness.admin)
     assert response.status_code == 422
     assert [e["field"] for e in response.json()["errors"]] == ["month"]
     listing = await harness.client.get(f"/v1/tenants/{T}/runs", headers=harness.admin)
     assert listing.json() == {"items": [], "total": 0}
+
+
+async def test_the_officer_previews_locks_and_downloads_the_months_payment_file(harness: Any) -> None:
+    """journeys.md, officer 7: the municipality's caseworker previews the month's settlement, locks it and
+    downloads the payment file (the tenant admin need not be at hand on the transfer day)."""
+    await harness.seed()
+    await march_events(harness)
+    officer = harness.token_for(Role.TENANT_OFFICER, tenant_id=T)
+    harness.month_ended("2016-03")
+    runs = f"/v1/tenants/{T}/runs"
+    preview = await harness.client.post(runs, json={"month": "2016-03", "dry_run": True}, headers=officer)
+    assert preview.status_code == 200 and preview.json()["total"] == "3764.99"
+    locked = await harness.client.post(runs, json={"month": "2016-03"}, headers=officer)
+    assert locked.status_code == 201, locked.text
+    assert locked.json()["state"] == "completed" and locked.json()["total"] == "3764.99"
+    payment_file = await harness.client.get(f"{runs}/{locked.json()['id']}/payment-file", headers=officer)
+    assert payment_file.status_code == 200 and b"FI2112345600000785" in payment_file.content
 
 
 async def test_concurrent_and_retried_run_requests_pay_once(harness: Any) -> None:

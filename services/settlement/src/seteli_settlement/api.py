@@ -45,10 +45,11 @@ async def create_run(
     response: Response,
     lines: bool = Query(True, description="include the settlement lines of each payment"),
     idempotency_key: IdempotencyKey = None,
-    principal: Principal = Depends(require_roles(Role.TENANT_ADMIN)),
+    principal: Principal = Depends(require_roles(*STAFF)),
 ) -> dict[str, Any]:
     """Preview (`dry_run: true`) or start the settlement run of a month: pays every payable ledger line of
-    that month and earlier not paid yet, one payment per payee, carrying over payees without billing."""
+    that month and earlier not paid yet, one payment per payee, carrying over payees without billing.
+    The officer's work as much as the admin's (journeys.md, officer 7: previews, locks, sends)."""
     guard_tenant(principal, tenant_id)
     deps, month, after = settlement_deps(request), Month.parse(body.month), after_writes(request)
     if body.dry_run:
