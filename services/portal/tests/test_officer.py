@@ -309,14 +309,13 @@ async def test_a_voucher_of_two_contents_of_one_service_is_granted_in_one_form(
     assert "Ateriat / vrk: 31" in row.group(0) and "asiakas maksaa" in row.group(0)
 
 
-async def test_an_officer_not_an_admin_previews_the_months_settlement(portal: httpx.AsyncClient, data: Seed) -> None:
-    """journeys.md, officer 7 is the caseworker's own: a person with the officer's role (not the tenant's admin)
-    previews the month's settlement in the portal, with the lock offered, and is not turned away."""
-    await login(portal, data.officer_email, OFFICER_PASSWORD)  # the demo tenant's admin invites an officer
-    email = f"sanna-{data.tenant_id}@demokunta.fi"
+async def _signed_in_as_an_officer(portal: httpx.AsyncClient, data: Seed, name: str) -> None:
+    """The demo tenant's admin invites a person with the officer's role (not an admin), who signs in and
+    changes the initial password."""
+    await login(portal, data.officer_email, OFFICER_PASSWORD)
+    email = f"{name.split()[0].lower()}-{data.tenant_id}@demokunta.fi"
     created = await submit(portal, "/officer/users", "/officer/users", {
-        "name": "Sanna Selvittäjä", "email": email, "password": "Alku-salasana-78", "role": "tenant_officer",
-        "language": "fi"})
+        "name": name, "email": email, "password": "Alku-salasana-78", "role": "tenant_officer", "language": "fi"})
     assert created.status_code == 303, created.text[-1500:]
     await portal.post("/logout", data={"csrf": csrf_of((await portal.get("/officer")).text)})
     first = await login(portal, email, "Alku-salasana-78")
@@ -325,9 +324,29 @@ async def test_an_officer_not_an_admin_previews_the_months_settlement(portal: ht
         "current_password": "Alku-salasana-78", "new_password": "Oma-salasana-2026",
         "new_password_again": "Oma-salasana-2026"})
     assert changed.status_code == 303, changed.text[-1500:]
-    assert "Sanna Selvittäjä" in (await portal.get("/officer")).text
+    assert name in (await portal.get("/officer")).text
+
+
+async def test_an_officer_not_an_admin_previews_the_months_settlement(portal: httpx.AsyncClient, data: Seed) -> None:
+    """journeys.md, officer 7 is the caseworker's own: a person with the officer's role (not the tenant's admin)
+    previews the month's settlement in the portal, with the lock offered, and is not turned away."""
+    await _signed_in_as_an_officer(portal, data, "Sanna Selvittäjä")
     month = str(Month.parse(str(data.demo.month)).prev())  # a month of its own: the demo's is locked elsewhere
     preview = await submit(portal, "/officer/settlement", "/officer/settlement", {"month": month,
                                                                                 "action": "preview"})
     assert preview.status_code == 200, preview.text[-1500:]
     assert "Esikatselu" in preview.text and "Lukitse ja lähetä" in preview.text
+
+
+async def test_every_page_of_the_officers_journeys_opens_for_an_officer(portal: httpx.AsyncClient,
+                                                                        data: Seed) -> None:
+    """journeys.md's officer works with the officer's role: no page of theirs says they have no right to it."""
+    await _signed_in_as_an_officer(portal, data, "Olli Osastosihteeri")
+    refused = {}
+    for path in ("/officer", "/officer/corrections", "/officer/feedback", "/officer/applications",
+                 "/officer/approvals", "/officer/clients", "/officer/vouchers", "/officer/settlement",
+                 "/officer/reports"):
+        page = await portal.get(path)
+        if page.status_code != 200 or "oikeutta tähän" in page.text:
+            refused[path] = page.status_code
+    assert refused == {}
