@@ -16,7 +16,7 @@ from seteli_portal.i18n import money_fmt
 
 from seteli.embedded import Suite
 
-from .conftest import csrf_of, login
+from .conftest import csrf_of, login, submit
 from .seed import OFFICER_PASSWORD, PROVIDER_PASSWORD, Seed
 
 
@@ -129,6 +129,13 @@ async def test_an_event_awaiting_approval_is_marked_and_a_second_decision_is_tol
     assert page.status_code == 200, page.text[-1500:]
     assert re.search(r'<tr class="awaiting">.*?Odottaa hyväksyntää', page.text, re.S)
     assert "Hyväksyntää odottavien tapahtumien omavastuu" in page.text
+    # the month's settlement preview says that events wait for the officer, with the way to the queue
+    preview = await submit(portal, "/officer/settlement", "/officer/settlement", {"month": str(month),
+                                                                                "action": "preview"})
+    warning = re.search(r'<p class="alert alert-warning" id="settlement-warning-events_awaiting_approval".*?</p>',
+                        preview.text, re.S)
+    assert warning is not None, preview.text[-3000:]
+    assert "odottaa hyväksyntääsi" in warning.group(0) and 'href="/officer/approvals"' in warning.group(0)
 
     queue = await portal.get("/officer/approvals")
     approved = await portal.post(f"/officer/approvals/{event_id}", data={"csrf": csrf_of(queue.text),

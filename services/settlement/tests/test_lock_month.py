@@ -104,3 +104,24 @@ async def test_a_run_locked_after_midnight_in_helsinki_on_the_transfer_day_stops
     assert started == []
     runs = await h.client.get(f"/v1/tenants/{T}/runs", headers=h.admin)
     assert runs.json()["total"] == 1
+
+
+async def test_the_preview_warns_of_events_still_awaiting_the_tenants_approval(harness: Any) -> None:
+    """An over-limit event the officer has not decided is not in the run: the preview says how many wait
+    (of the month or earlier), so that the officer decides them first or locks knowing they wait."""
+    h = harness
+    await h.seed()
+    await h.event("e-1", "2016-03-01", "2016-03-10")
+    await h.event("e-2", "2016-03-11", "2016-03-12", status="awaiting_approval")
+    await h.event("e-3", "2016-02-20", "2016-02-21", status="awaiting_approval")  # an earlier month's, too
+    await h.event("e-4", "2016-04-01", "2016-04-02", status="awaiting_approval")  # April's: not March's concern
+    h.clock.set(datetime(2016, 4, 3, 7, 0, tzinfo=UTC))
+    preview = await h.run("2016-03", dry_run=True)
+    waiting = [w for w in preview["warnings"] if w["code"] == "events_awaiting_approval"]
+    assert [w["count"] for w in waiting] == [2] and preview["lock"]["allowed"] is True
+    assert h.payees(preview) == {f"{P1}/-": "900.00"}
+
+    await h.publish("events.event.approved", {"event_id": "e-2", "revision": 1})
+    await h.publish("events.event.rejected", {"event_id": "e-3", "revision": 1, "reason": "yli rajan"})
+    decided = await h.run("2016-03", dry_run=True)
+    assert decided["warnings"] == [] and h.payees(decided) == {f"{P1}/-": "1080.00"}

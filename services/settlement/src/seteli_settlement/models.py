@@ -156,6 +156,9 @@ ledger = Table(
     UniqueConstraint("tenant_id", "reverses"),
     Index("ix_ledger_source", "tenant_id", "kind", "source_id"),
     Index("ix_ledger_event", "tenant_id", "event_id"),
+    # The few lines waiting for the tenant's approval, for the preview's warning (a partial index stays small).
+    Index("ix_ledger_awaiting_approval", "tenant_id", "month",
+          postgresql_where=text("status = 'awaiting_approval'"), sqlite_where=text("status = 'awaiting_approval'")),
 )
 
 # What a run may still pay: one row per payable ledger line not paid yet, with the line's immutable

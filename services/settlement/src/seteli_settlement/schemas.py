@@ -77,6 +77,7 @@ class WarningOut(BaseModel):
     code: str
     text: str
     provider_deadline: date
+    count: int | None = Field(default=None, description="events_awaiting_approval: how many events wait")
 
 
 class PayeeChangeOut(BaseModel):

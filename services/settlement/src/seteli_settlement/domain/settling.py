@@ -273,11 +273,14 @@ def tenant_calendar(calendars: Sequence[Mapping[str, Any] | None]) -> Calendar:
 MONTH_NOT_ENDED = "month_not_ended"
 PROVIDER_DEADLINE_NOT_PASSED = "provider_deadline_not_passed"
 RUN_IN_PROGRESS = "run_in_progress"
+EVENTS_AWAITING_APPROVAL = "events_awaiting_approval"
 LOCK_TEXT = {
     MONTH_NOT_ENDED: "The month has not ended yet: it can be previewed, but locked only from the first day of the "
     "next month.",
     PROVIDER_DEADLINE_NOT_PASSED: "Providers may still finalise the month's events until the provider deadline; "
     "what they record after the lock is paid in a later run.",
+    EVENTS_AWAITING_APPROVAL: "Events of the month or earlier still await the tenant's approval: they are not in "
+    "this run; approved later, they are paid in the next run.",
     RUN_IN_PROGRESS: "Another settlement run of this tenant is still being paid; a new run can be started once it "
     "has completed.",
 }

@@ -11,7 +11,7 @@ from typing import Any
 from seteli_common.sql import insert_for as _insert
 from seteli_common.sql import is_postgres, rows_by_key, serialise_on
 from seteli_common.sql import upsert as _upsert
-from sqlalchemy import BigInteger, Text, and_, any_, bindparam, exists, func, select, text, update
+from sqlalchemy import BigInteger, Text, and_, any_, bindparam, distinct, exists, func, select, text, update
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -577,6 +577,15 @@ async def specification_lines_of(session: AsyncSession, tenant_id: str, run_id: 
 
 
 # --- previews ------------------------------------------------------------------------------------
+
+
+async def events_awaiting_approval(session: AsyncSession, tenant_id: str, month_first: date) -> int:
+    """How many events of the month or earlier wait for the tenant's approval (over the voucher's limit): a run
+    pays them only once approved (`ix_ledger_awaiting_approval` holds just these lines)."""
+    query = select(func.count(distinct(ledger.c.event_id))).where(
+        ledger.c.tenant_id == tenant_id, ledger.c.status == "awaiting_approval", ledger.c.month <= month_first
+    )
+    return int((await session.execute(query)).scalar_one())
 
 
 async def last_preview(session: AsyncSession, tenant_id: str, month_first: date) -> Row | None:

@@ -58,21 +58,25 @@ def run_in_progress(running: Mapping[str, Any]) -> ProblemError:
     )
 
 
-def lock_view(check: domain.LockCheck) -> Row:
+def lock_view(check: domain.LockCheck, awaiting_approval: int = 0) -> Row:
     return {
         "allowed": check.refusal is None,
         "refusal": check.refusal,
         "refusal_text": domain.LOCK_TEXT[check.refusal] if check.refusal else None,
         "lockable_from": check.lockable_from.isoformat(),
         "provider_deadline": check.provider_deadline.isoformat(),
-        "warnings": warnings_view(check),
+        "warnings": warnings_view(check, awaiting_approval),
     }
 
 
-def warnings_view(check: domain.LockCheck) -> list[Row]:
+def warnings_view(check: domain.LockCheck, awaiting_approval: int = 0) -> list[Row]:
+    """What to know before locking. `awaiting_approval`: events (over a voucher's limit) the tenant has not
+    decided yet; the lock leaves them for a later run, which the officer may not mean to (a preview tells)."""
+    codes = [*check.warnings, *((domain.EVENTS_AWAITING_APPROVAL,) if awaiting_approval else ())]
     return [
-        {"code": w, "text": domain.LOCK_TEXT[w], "provider_deadline": check.provider_deadline.isoformat()}
-        for w in check.warnings
+        {"code": w, "text": domain.LOCK_TEXT[w], "provider_deadline": check.provider_deadline.isoformat(),
+         **({"count": awaiting_approval} if w == domain.EVENTS_AWAITING_APPROVAL else {})}
+        for w in codes
     ]
 
 
@@ -395,6 +399,7 @@ async def preview(ctx: ServiceContext, tenant_id: str, month: Month, *, with_lin
     calendar = await tenant_calendar(session, tenant_id)
     today = ctx.today()
     check = domain.lock_check(month, today, calendar)
+    waiting = await repo.events_awaiting_approval(session, tenant_id, month.first)
     total = total_of_lines(Decimal(g.amount) for g in paid)
     return {
         "id": None,
@@ -417,8 +422,8 @@ async def preview(ctx: ServiceContext, tenant_id: str, month: Month, *, with_lin
         ],
         "changes": changes,
         # Whether this month may be locked today, and what to know before doing it.
-        "lock": lock_view(check),
-        "warnings": lock_view(check)["warnings"],
+        "lock": lock_view(check, waiting),
+        "warnings": lock_view(check, waiting)["warnings"],
         "calendar": {
             "provider_deadline": calendar.provider_deadline(month).isoformat(),
             "approval_deadline": calendar.approval_deadline(month).isoformat(),
