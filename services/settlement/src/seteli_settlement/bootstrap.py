@@ -55,6 +55,7 @@ def deps_of(runtime: ServiceRuntime) -> SettlementDeps:
         outbox=runtime.outbox,
         clock=runtime.clock,
         lease_seconds=settings.job_lease_seconds,
+        max_attempts=settings.job_max_attempts,
         after_commit=runtime.relay.wake,
     )
 

@@ -1,3 +1,4 @@
+from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 from seteli_common.config import ServiceSettings
 
@@ -16,6 +17,12 @@ class SettlementSettings(ServiceSettings):
     api_scheduler: bool = False
     # A claimed job not finished within the lease is taken over by another worker.
     job_lease_seconds: float = 60.0
+    # A job that failed (or whose worker died) this many times is parked as failed, with its reason, and the run
+    # completes paying the other providers; the failed provider's lines stay open for the next run. Each retry
+    # waits for the lease (60 s), so 5 attempts ride out a transient cause of a few minutes (a deadlock, a
+    # database or worker restart during a deploy), while bad data, which fails the same way every time, holds
+    # the run (its payment file and the tenant's next run) for about five minutes, not for ever.
+    job_max_attempts: int = Field(default=5, ge=1)
     # Workers wake on new work (in-process commit hook; PostgreSQL LISTEN/NOTIFY across processes): the
     # poll is the safety net for a lost notification and for jobs whose lease ran out.
     worker_poll_seconds: float = 30.0

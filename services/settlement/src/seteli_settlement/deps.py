@@ -25,6 +25,7 @@ class SettlementDeps:
     outbox: Outbox
     clock: Clock
     lease_seconds: float = 60.0
+    max_attempts: int = 5  # a job failing this many times is parked as failed (`job_max_attempts`)
     after_commit: Callable[[], None] | None = None
 
     def committed(self) -> None:

@@ -218,9 +218,11 @@ runs = Table(
     Column("trigger", String(20), nullable=False),  # manual | scheduled
     Column("idempotency_key", String(100)),  # a retried POST returns the run it already started
     Column("total", Money),
-    # Counted by each finishing job under the run row's lock: the last one completes the run.
+    # Counted by each finishing job under the run row's lock: the last one (paid or parked as failed)
+    # completes the run.
     Column("jobs_total", Integer, nullable=False, server_default="0"),
     Column("jobs_done", Integer, nullable=False, server_default="0"),
+    Column("jobs_failed", Integer, nullable=False, server_default="0"),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("completed_at", DateTime(timezone=True)),
     Index("ix_runs_tenant_month", "tenant_id", "month"),
@@ -234,10 +236,14 @@ run_jobs = Table(
     Column("tenant_id", String(64), nullable=False),
     Column("run_id", String(36), nullable=False),
     Column("provider_id", String(64), nullable=False),
-    Column("state", String(20), nullable=False),  # pending | running | done
+    # failed: parked after the attempts allowed (`job_max_attempts`); its provider's lines stay open for the next run
+    Column("state", String(20), nullable=False),  # pending | running | done | failed
     Column("lease_token", String(36)),
     Column("leased_until", DateTime(timezone=True)),
-    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("attempts", Integer, nullable=False, server_default="0"),  # claims so far, the one under way included
+    # Why the last attempt failed: a short text for the officer (the error's kind and first line, never the
+    # statement or its values, nor a traceback), kept from each failed attempt.
+    Column("error", String(300)),
     Column("worker", String(100)),
     Column("finished_at", DateTime(timezone=True)),
     PrimaryKeyConstraint("tenant_id", "run_id", "provider_id"),

@@ -130,6 +130,18 @@ class CalendarOut(BaseModel):
     today: date
 
 
+class FailedJobOut(BaseModel):
+    """A provider whose payment failed on every attempt and was left out of the run: nothing of it was paid, and
+    its lines stay open for the next run."""
+    provider_id: str
+    provider_name: str
+    attempts: int = Field(description="how many times the payment was tried")
+    reason: str = Field(description="the last attempt's error, shortly (no statement, no personal data)",
+                        examples=["StringDataRightTruncationError: value too long for type character varying(254)"])
+    reason_text: str
+    failed_at: str | None
+
+
 class RunOut(BaseModel):
     """A run (or, with dry_run, a preview): who is paid what, who is carried over and why."""
     model_config = ConfigDict(json_schema_extra={"examples": [{
@@ -151,6 +163,7 @@ class RunOut(BaseModel):
     created_at: str
     completed_at: str | None
     jobs: JobsOut
+    failed_jobs: list[FailedJobOut] = Field(default=[], description="providers left out after failing: paid later")
     warnings: list[WarningOut]
     payments: list[PaymentOut]
     carried_over: list[CarriedOverOut]
@@ -174,6 +187,7 @@ class RunListItemOut(BaseModel):
     trigger: str
     total: Money | None
     created_at: str
+    failed_jobs: list[FailedJobOut] = Field(default=[], description="providers left out after failing: paid later")
 
 
 class RunPage(Page[RunListItemOut]):

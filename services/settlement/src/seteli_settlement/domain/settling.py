@@ -233,6 +233,26 @@ def plan_provider_totals(
     return paid, carried
 
 
+# --- failed payment jobs ---------------------------------------------------------------------------
+
+FAILED_JOB_TEXT = ("The provider's payment failed on every attempt and was left out of this run: its lines were not "
+                   "paid and stay open, so the next run pays them once the cause is corrected.")
+WORKER_LOST = "The worker paying the provider stopped before finishing, on every attempt."
+FAILURE_REASON_MAX = 300
+
+
+def failure_reason(error: BaseException) -> str:
+    """A short reason to keep with a failed job and show the officer: the kind of the error at the root and its
+    first line. Never a traceback nor a database error's whole text, which carries the statement and the row's
+    values (a payee's account, email, clients' numbers): the database's own message names the problem alone."""
+    root = error
+    while root.__cause__ is not None and root.__cause__ is not root:
+        root = root.__cause__
+    lines = str(root).strip().splitlines()
+    text = f"{type(root).__name__}: {lines[0]}" if lines else type(root).__name__
+    return text[:FAILURE_REASON_MAX]
+
+
 def money_str(amount: Decimal) -> str:
     return f"{to_cents(amount):f}"
 

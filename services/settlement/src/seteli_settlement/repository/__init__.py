@@ -422,20 +422,39 @@ async def job_counts(session: AsyncSession, tenant_id: str, run_id: str) -> dict
     return {state: int(n) for state, n in (await session.execute(query)).all()}
 
 
-async def count_job_done(session: AsyncSession, tenant_id: str, run_id: str) -> Row:
-    """Count one more finished job; the update locks the run row until the caller commits."""
+async def count_job_finished(session: AsyncSession, tenant_id: str, run_id: str, *, failed: bool = False) -> Row:
+    """Count one more finished job (paid, or parked as failed); the update locks the run row until the caller
+    commits. Returns the run's counts, `jobs_finished` among them."""
+    counted = {"jobs_failed": runs.c.jobs_failed + 1} if failed else {"jobs_done": runs.c.jobs_done + 1}
     stmt = (
         update(runs)
         .where(runs.c.tenant_id == tenant_id, runs.c.id == run_id)
-        .values(jobs_done=runs.c.jobs_done + 1)
-        .returning(runs.c.jobs_done, runs.c.jobs_total, runs.c.state, runs.c.month)
+        .values(**counted)
+        .returning(runs.c.jobs_done, runs.c.jobs_failed, runs.c.jobs_total, runs.c.state, runs.c.month)
     )
-    return dict((await session.execute(stmt)).mappings().one())
+    row = dict((await session.execute(stmt)).mappings().one())
+    return {**row, "jobs_finished": row["jobs_done"] + row["jobs_failed"]}
 
 
 async def run_progress(session: AsyncSession, run_id: str) -> tuple[int, int]:
-    row = (await session.execute(select(runs.c.jobs_done, runs.c.jobs_total).where(runs.c.id == run_id))).one()
+    """(jobs finished, paid or parked as failed; jobs in all)."""
+    query = select(runs.c.jobs_done + runs.c.jobs_failed, runs.c.jobs_total).where(runs.c.id == run_id)
+    row = (await session.execute(query)).one()
     return int(row[0]), int(row[1])
+
+
+async def failed_jobs(session: AsyncSession, tenant_id: str, run_ids: Sequence[str]) -> list[Row]:
+    """The jobs parked as failed of these runs, with the provider's name (None if settlement does not know it)."""
+    if not run_ids:
+        return []
+    query = (
+        select(run_jobs.c.run_id, run_jobs.c.provider_id, providers.c.name.label("provider_name"),
+               run_jobs.c.attempts, run_jobs.c.error, run_jobs.c.finished_at)
+        .select_from(run_jobs.outerjoin(providers, providers.c.id == run_jobs.c.provider_id))
+        .where(run_jobs.c.tenant_id == tenant_id, run_jobs.c.run_id.in_(list(run_ids)), run_jobs.c.state == "failed")
+        .order_by(run_jobs.c.run_id, providers.c.name, run_jobs.c.provider_id)
+    )
+    return [dict(r) for r in (await session.execute(query)).mappings().all()]
 
 
 async def insert_payment(session: AsyncSession, values: Row) -> int:

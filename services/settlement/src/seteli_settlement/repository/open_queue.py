@@ -120,8 +120,9 @@ async def providers_with_payable(session: AsyncSession, tenant_id: str, month_fi
 
 
 async def locked_among(session: AsyncSession, tenant_id: str, line_ids: list[int]) -> set[int]:
-    """The lines a running run will pay as they were at its lock (its job for their provider not done yet): a
-    change to one after the lock is made as to a paid line, by a reversal that the next run pays."""
+    """The lines a running run will pay as they were at its lock (its job for their provider not done yet, nor
+    parked as failed): a change to one after the lock is made as to a paid line, by a reversal that the next run
+    pays."""
     if not line_ids:
         return set()
     running = await _beside_run_start(session, tenant_id)
@@ -129,7 +130,7 @@ async def locked_among(session: AsyncSession, tenant_id: str, line_ids: list[int
         return set()
     job_open = exists().where(
         run_jobs.c.tenant_id == tenant_id, run_jobs.c.run_id == running["id"],
-        run_jobs.c.provider_id == open_lines.c.provider_id, run_jobs.c.state != "done",
+        run_jobs.c.provider_id == open_lines.c.provider_id, run_jobs.c.state.in_(("pending", "running")),
     )
     query = select(open_lines.c.line_id).where(
         *_of_run(tenant_id, running["id"], running["month"]), open_lines.c.line_id.in_(line_ids), job_open

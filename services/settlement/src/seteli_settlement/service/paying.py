@@ -1,6 +1,8 @@
 """Paying a run, job by job: a worker claims one provider's job under a lease, then pays that provider's
-open lines in one unit of work that first re-checks the lease (see `seteli_settlement.worker`). Never
-commits: the worker loop owns both units of work.
+open lines in one unit of work that first re-checks the lease (see `seteli_settlement.worker`). A job that fails
+is retried once its lease runs out, up to `max_attempts` claims; then it is parked as failed with a short reason,
+and the run completes without that provider, whose lines stay open for the next run. Never commits: the worker
+loop owns the units of work.
 """
 
 from __future__ import annotations
@@ -26,10 +28,13 @@ class Claim:
     run_id: str
     provider_id: str
     token: str
+    attempt: int = 1
+    # Its attempts were used up by workers that never finished nor reported (they died on it): park, do not work.
+    exhausted: bool = False
 
 
 async def claim_job(
-    ctx: ServiceContext, worker: str, lease_seconds: float, run_id: str | None = None
+    ctx: ServiceContext, worker: str, lease_seconds: float, run_id: str | None = None, max_attempts: int = 5
 ) -> tuple[bool, Claim | None]:
     """(a job was found, `worker`'s claim on it if it took it). `ctx` is in the system scope: the next job
     of any tenant (of `run_id` only, if given), `FOR UPDATE SKIP LOCKED`, so workers never wait on each other."""
@@ -38,6 +43,10 @@ async def claim_job(
     if job is None:
         return False, None
     token = str(uuid.uuid4())
+    # A job still running whose lease ran out after its last attempt: that worker died on it (a failure it
+    # reports parks the job at once), as did the ones before. Taken only to park it, so no attempt is added.
+    exhausted = job["state"] == "running" and job["attempts"] >= max_attempts
+    attempt = job["attempts"] if exhausted else job["attempts"] + 1
     taken = await repo.take_job(
         ctx.session,
         job,
@@ -45,12 +54,12 @@ async def claim_job(
         state="running",
         lease_token=token,
         worker=worker,
-        attempts=job["attempts"] + 1,
+        attempts=attempt,
         leased_until=now + timedelta(seconds=lease_seconds),
     )
     if not taken:  # another worker took (or finished) it between the look and the take
         return True, None
-    return True, Claim(job["tenant_id"], job["run_id"], job["provider_id"], token)
+    return True, Claim(job["tenant_id"], job["run_id"], job["provider_id"], token, attempt, exhausted)
 
 
 async def work_job(ctx: ServiceContext, claim: Claim) -> bool:
@@ -69,11 +78,43 @@ async def work_job(ctx: ServiceContext, claim: Claim) -> bool:
         state="done",
         finished_at=ctx.clock.now(),
     )
+    await _count_finished(ctx, claim, failed=False)
+    return True
+
+
+async def _count_finished(ctx: ServiceContext, claim: Claim, *, failed: bool) -> None:
     # The counter update locks the run row, so the last two finishing workers cannot both miss
     # that they were the last (and no count over all of a big run's jobs is needed).
-    run = await repo.count_job_done(session, claim.tenant_id, claim.run_id)
-    if run["state"] != "completed" and run["jobs_done"] >= run["jobs_total"]:
+    run = await repo.count_job_finished(ctx.session, claim.tenant_id, claim.run_id, failed=failed)
+    if run["state"] != "completed" and run["jobs_finished"] >= run["jobs_total"]:
         await finish_run(ctx, claim.tenant_id, claim.run_id, Month.of(run["month"]))
+
+
+async def job_failed(ctx: ServiceContext, claim: Claim, reason: str | None, max_attempts: int) -> bool:
+    """Record that the claimed attempt failed (`ctx` in the claim's tenant; its work was rolled back), with a short
+    `reason` (`domain.failure_reason`; None: the attempt's workers died). Below `max_attempts` the job waits for its
+    lease to run out and is tried again (the cause may pass: a deadlock, a restart); at `max_attempts` it is parked
+    as failed, nothing of it paid, and the run completes if it was the last job. True when parked."""
+    session = ctx.session
+    job = await repo.lock_job(session, claim.tenant_id, claim.run_id, claim.provider_id)
+    if job is None or job["state"] != "running" or job["lease_token"] != claim.token:
+        return False  # its lease ran out meanwhile and another worker has taken it over
+    reason = reason or job["error"] or domain.WORKER_LOST  # a death after failures: the failures say more
+    if job["attempts"] < max_attempts:
+        await repo.update_job(session, claim.tenant_id, claim.run_id, claim.provider_id, error=reason)
+        return False
+    await repo.update_job(
+        session,
+        claim.tenant_id,
+        claim.run_id,
+        claim.provider_id,
+        state="failed",
+        error=reason,
+        lease_token=None,
+        leased_until=None,
+        finished_at=ctx.clock.now(),
+    )
+    await _count_finished(ctx, claim, failed=True)
     return True
 
 

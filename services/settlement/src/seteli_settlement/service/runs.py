@@ -217,6 +217,7 @@ def _aware(moment: datetime) -> datetime:
 
 async def list_runs(ctx: ServiceContext, tenant_id: str, limit: int, offset: int) -> Row:
     rows, total = await repo.list_runs(ctx.session, tenant_id, limit, offset)
+    failed = await failed_jobs_by_run(ctx.session, tenant_id, [str(r["id"]) for r in rows])
     items = [
         {
             "id": r["id"],
@@ -225,10 +226,26 @@ async def list_runs(ctx: ServiceContext, tenant_id: str, limit: int, offset: int
             "trigger": r["trigger"],
             "total": None if r["total"] is None else f"{r['total']:.2f}",
             "created_at": r["created_at"].isoformat(),
+            "failed_jobs": failed.get(str(r["id"]), []),
         }
         for r in rows
     ]
     return {"items": items, "total": total}
+
+
+async def failed_jobs_by_run(session: AsyncSession, tenant_id: str, run_ids: Sequence[str]) -> dict[str, list[Row]]:
+    """The providers whose payment failed and was left out of each run: who, after how many attempts, and why."""
+    by_run: dict[str, list[Row]] = {}
+    for job in await repo.failed_jobs(session, tenant_id, run_ids):
+        by_run.setdefault(str(job["run_id"]), []).append({
+            "provider_id": job["provider_id"],
+            "provider_name": job["provider_name"] or job["provider_id"],
+            "attempts": job["attempts"],
+            "reason": job["error"] or "",
+            "reason_text": domain.FAILED_JOB_TEXT,
+            "failed_at": job["finished_at"].isoformat() if job["finished_at"] else None,
+        })
+    return by_run
 
 
 async def event_lines(ctx: ServiceContext, tenant_id: str, event_id: str) -> Row:
@@ -331,6 +348,8 @@ async def run_view(session: AsyncSession, tenant_id: str, run: Mapping[str, Any]
         "created_at": run["created_at"].isoformat(),
         "completed_at": run["completed_at"].isoformat() if run["completed_at"] else None,
         "jobs": {"total": sum(counts.values()), "done": counts.get("done", 0)},
+        # Providers left out of the run after their payment failed on every attempt: paid by the next run.
+        "failed_jobs": (await failed_jobs_by_run(session, tenant_id, [str(run["id"])])).get(str(run["id"]), []),
         # Locked before the provider deadline: what providers record after the lock waits for a later run.
         "warnings": warnings_view(check),
         "payments": [
@@ -411,6 +430,7 @@ async def preview(ctx: ServiceContext, tenant_id: str, month: Month, *, with_lin
         "created_at": ctx.clock.now().isoformat(),
         "completed_at": None,
         "jobs": {"total": 0, "done": 0},
+        "failed_jobs": [],
         "payments": [_group_view(g, with_lines) for g in paid],
         "carried_over": [
             {

@@ -6,6 +6,10 @@ re-checks the lease: a worker that crashed never commits, its lease runs out and
 takes the job over; a worker that was merely slow finds its token replaced and writes nothing. The
 primary key of `paid_lines` is the last guard: a ledger line can be paid once, ever.
 
+A job that fails (an error in its work, or a worker that dies on it) is tried again once its lease runs out,
+up to `job_max_attempts` claims; then it is parked as failed with a short reason (`service.paying.job_failed`), and
+the run completes with the other providers' payments. The failed provider's lines stay open for the next run.
+
 This package is a boundary, like the API handlers and the consumers: it opens the units of work
 (`SettlementDeps.unit_of_work`) and commits them; the use cases it calls (`service.paying`,
 `service.outputs`, `service.runs`, `service.schedule`) never commit.
@@ -28,7 +32,7 @@ from seteli_common.errors import ProblemError
 
 from .. import repository as repo
 from ..deps import SettlementDeps
-from ..domain.settling import RUN_IN_PROGRESS
+from ..domain.settling import RUN_IN_PROGRESS, failure_reason
 from ..service import outputs, paying, runs, schedule
 from ..service.paying import Claim
 
@@ -43,6 +47,7 @@ class SettlementWorker:
         self.run_id = run_id  # only this run's jobs (the API working its own run inline)
         self.name = name or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
         self.jobs_done = 0
+        self.jobs_failed = 0  # attempts that failed here (the job retried later, or parked)
         self.specs_done = 0
 
     async def claim(self) -> Claim | None:
@@ -55,22 +60,48 @@ class SettlementWorker:
     async def _claim_one(self) -> tuple[bool, Claim | None]:
         """(a job was found, this worker's claim on it if it took it)."""
         async with self.deps.unit_of_work(system=True) as ctx:  # the next job of any tenant
-            return await paying.claim_job(ctx, self.name, self.deps.lease_seconds, self.run_id)
+            return await paying.claim_job(
+                ctx, self.name, self.deps.lease_seconds, self.run_id, self.deps.max_attempts
+            )
 
     async def process(self, claim: Claim) -> bool:
-        """Pay one provider's lines for the run. False when the lease was lost (someone else does it)."""
-        async with self.deps.unit_of_work(claim.tenant_id) as ctx:
-            if not await paying.work_job(ctx, claim):
-                return False
+        """Pay one provider's lines for the run. False when the lease was lost (someone else does it) or the job
+        was parked. An error is recorded with the job (tried again after the lease, or parked once its attempts
+        are used up) and raised on."""
+        if claim.exhausted:  # the workers of its every attempt died on it: park it without trying once more
+            log.error("settlement job of provider %s in run %s: its workers died on all %s attempts",
+                      claim.provider_id, claim.run_id, claim.attempt)
+            await self._failed(claim, None)
+            return False
+        try:
+            async with self.deps.unit_of_work(claim.tenant_id) as ctx:
+                if not await paying.work_job(ctx, claim):
+                    return False
+        except Exception as exc:  # rolled back; recorded in a unit of work of its own
+            await self._failed(claim, failure_reason(exc))
+            raise
         self.jobs_done += 1
         self.deps.committed()
         return True
+
+    async def _failed(self, claim: Claim, reason: str | None) -> None:
+        self.jobs_failed += 1
+        async with self.deps.unit_of_work(claim.tenant_id) as ctx:
+            parked = await paying.job_failed(ctx, claim, reason, self.deps.max_attempts)
+        if parked:
+            log.error("settlement job of provider %s in run %s parked as failed after %s attempts",
+                      claim.provider_id, claim.run_id, claim.attempt)
+            self.deps.committed()  # the run may have completed: its news is in the outbox
 
     async def run_once(self) -> bool:
         """Work one payment job; only when none is waiting, render one pending specification."""
         claim = await self.claim()
         if claim is not None:
-            await self.process(claim)
+            try:
+                await self.process(claim)
+            except Exception:  # recorded with the job: one provider's bad data must not hold the others' payments
+                log.exception("settlement job of provider %s in run %s failed (attempt %s of %s)",
+                              claim.provider_id, claim.run_id, claim.attempt, self.deps.max_attempts)
             return True
         if self.run_id is None and await render_pending_specification(self.deps):
             self.specs_done += 1
@@ -163,6 +194,8 @@ async def work_run(deps: SettlementDeps, run_id: str, wait_seconds: float) -> No
             await worker.run_until_idle()
         except Exception:  # the officer sees the run still running; a worker retries once the lease runs out
             log.exception("settlement job of run %s failed", run_id)
+            return
+        if worker.jobs_failed:  # likewise: its retry waits for the lease, longer than worth keeping the caller
             return
         async with deps.unit_of_work(system=True) as ctx:
             done, total = await paying.run_progress(ctx, run_id)
