@@ -4,7 +4,7 @@ The preview warns that events of the month still await the tenant's approval (th
 approved): a partial index holds only those lines, a handful, however long the ledger grows.
 
 Revision ID: b7e2d9f1c3a8
-Revises: d8b4f0a6e2c5
+Revises: f3a7c1d9e2b4
 Create Date: 2026-12-06 09:30:00
 """
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "b7e2d9f1c3a8"
-down_revision = "d8b4f0a6e2c5"
+down_revision = "f3a7c1d9e2b4"
 branch_labels = None
 depends_on = None
 
