@@ -209,3 +209,27 @@ async def test_a_rolled_back_first_unit_of_work_keeps_the_connections_role(pg_ur
         assert db.engine.pool.checkedin() == 1  # type: ignore[attr-defined]  # one connection all along
     finally:
         await db.dispose()
+
+
+@pytest.mark.parametrize("backend", ["postgres", "sqlite"])
+async def test_a_failing_statements_error_names_the_statement_but_not_the_values(pg_url: str, tmp_path: Any,
+                                                                                  backend: str) -> None:
+    """An error goes to the logs with its traceback (a settlement worker logs a failing job's): the values of
+    the statement (a client's identity code, an account) stay out of it."""
+    url = pg_url if backend == "postgres" else f"sqlite+aiosqlite:///{tmp_path}/hidden.sqlite"
+    db = Database(url)
+    try:
+        async with db.engine.begin() as conn:
+            await conn.execute(text("CREATE TABLE IF NOT EXISTS hidden_values (code VARCHAR(11) PRIMARY KEY)"))
+            await conn.execute(text("DELETE FROM hidden_values"))
+        with pytest.raises(DBAPIError) as raised:
+            async with db.engine.begin() as conn:
+                for _ in range(2):  # the second insert breaks the primary key
+                    await conn.execute(text("INSERT INTO hidden_values (code) VALUES (:code)"),
+                                       {"code": "010101-123N"})
+        assert "INSERT INTO hidden_values" in str(raised.value)
+        assert "010101-123N" not in str(raised.value)
+        async with db.engine.begin() as conn:
+            await conn.execute(text("DROP TABLE hidden_values"))
+    finally:
+        await db.dispose()

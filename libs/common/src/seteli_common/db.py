@@ -146,7 +146,9 @@ class Database:
         self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False, sync_session_class=_Session)
 
     def _engine(self, url: str, **kwargs: Any) -> AsyncEngine:
-        engine = create_async_engine(url, **kwargs)
+        # A failing statement's error names the statement, never its values: they are clients' names and
+        # identity codes, accounts, addresses, and the error goes to the logs (a worker logs its traceback).
+        engine = create_async_engine(url, hide_parameters=True, **kwargs)
         if self.is_sqlite:
             event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         elif self.role:

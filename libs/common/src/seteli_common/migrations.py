@@ -51,7 +51,7 @@ def run_env(target_metadata: MetaData) -> None:
             context.run_migrations()
 
     async def run_async() -> None:
-        engine = create_async_engine(url, poolclass=pool.NullPool)
+        engine = create_async_engine(url, poolclass=pool.NullPool, hide_parameters=True)
         async with engine.connect() as connection:
             if connection.dialect.name == "postgresql":
                 # Replicas starting together must not race on a schema change: one migrates, the others wait.
