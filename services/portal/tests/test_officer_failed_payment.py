@@ -79,6 +79,9 @@ async def test_the_run_page_and_the_run_list_tell_which_providers_payment_failed
             assert "Yhden palveluntuottajan maksu epäonnistui" in section and "seuraavassa tilityksessä" in section
             assert provider["name"] in section and FAILURE in section
             assert '<th scope="col">Virheen syy</th>' in section
+            # the run paid no one (the demo's one provider failed): no payment file is offered, and it says why
+            assert "/payment-file" not in page.text
+            assert "Tilitys ei maksanut kenellekään, joten maksuaineistoa ei ole." in page.text
             listing = await portal.get("/officer/settlement")
             row = next(r for r in re.findall(r"<tr>.*?</tr>", listing.text, re.S) if run_url in r)
             assert f"Maksu epäonnistui: {provider['name']}" in row
