@@ -102,6 +102,13 @@ async def test_a_resident_signs_in_reads_their_co_payment_and_complains(
     assert re.search(own.format(r"Omavastuuerittely \(PDF\)"), log.text), log.text[-3000:]
     assert "co_payment" not in log.text and ">client<" not in log.text
 
+    # the feedback form offers her own providers, not the municipality's whole catalog
+    choice = re.search(r'<select id="feedback-provider_id".*?</select>', page.text, re.S)
+    assert choice is not None
+    offered = re.findall(r'<option value="([^"]+)"', choice.group(0))
+    providers = (await officer.get(f"/vouchers/v1/tenants/{data.tenant_id}/clients/{aino['id']}/providers")).json()
+    assert offered == [p["id"] for p in providers["items"]] and data.provider_id in offered
+
     missing = await portal.post("/resident/feedback", data={"csrf": csrf_of(page.text), "kind": "complaint"})
     assert missing.status_code == 422
     assert 'id="feedback-provider_id-error"' in missing.text and 'id="feedback-text-error"' in missing.text
@@ -151,3 +158,33 @@ async def test_a_person_who_is_no_client_is_told_so(portal: httpx.AsyncClient, s
     assert refused.status_code == 403 and "palvelusetelin asiakkaaksi" in refused.text
     assert "010170-902A" not in refused.text
     assert (await portal.get("/resident")).status_code in (302, 303)  # not signed in
+
+
+async def test_a_resident_with_no_provider_yet_is_offered_none_to_give_feedback_about(
+        portal: httpx.AsyncClient, suite: Suite, data: Seed) -> None:
+    """Feedback is about a provider who cares or cared for the client (004 §4.4): a resident whose voucher
+    nobody has booked yet is told so, not offered the catalog's companies (the service refused each of them)."""
+    import random
+
+    from seteli.demo import random_test_identity_code
+
+    officer = await _api(suite, data.officer_email, OFFICER_PASSWORD)
+    code = random_test_identity_code(random.Random(f"no-provider-{data.tenant_id}"))
+    made = (await officer.post(f"/vouchers/v1/tenants/{data.tenant_id}/clients", json={
+        "first_name": "Eino", "last_name": "Etsijä", "identity_code": code, "language": "fi"})).json()
+    service = (await officer.get(f"/applications/v1/tenants/{data.tenant_id}/services/{data.service_id}")).json()
+    month = data.demo.month
+    granted = await officer.post(f"/vouchers/v1/tenants/{data.tenant_id}/vouchers", json={
+        "client_id": made["id"], "service_id": data.service_id, "granted_on": f"{month}-01",
+        "valid_from": f"{month}-01", "valid_until": f"{month}-28",
+        "contents": [{"content_id": service["contents"][0]["id"], "granted_amount": "28", "period": "month",
+                      "voucher_value": "140.00"}]})
+    assert granted.status_code == 201, granted.text
+    await officer.aclose()
+
+    signed = await _signed_in(portal, suite, data, code)
+    assert signed.status_code == 303, signed.text[:800]
+    home = await portal.get("/resident")
+    assert home.status_code == 200
+    assert 'id="feedback-provider_id"' not in home.text and data.provider_id not in home.text
+    assert "Palautetta voi antaa palveluntuottajasta, joka on varannut palvelusetelisi" in home.text

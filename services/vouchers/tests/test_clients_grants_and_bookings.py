@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from seteli_common.auth import Role
 from seteli_common.validators import validate_finnish_reference
 
 from .conftest import HOME_CARE, HOUSING, P1, P2, S1, S2, Harness, approve, hetu, new_client, new_voucher, price_list
@@ -356,3 +357,27 @@ async def test_openapi_documents_the_endpoints_with_examples(h: Harness) -> None
         assert path in paths, path
     assert schema["components"]["schemas"]["VoucherIn"]["examples"][0]["contents"][0]["voucher_value"] == "140.00"
     assert not any("identity_code" in p for p in paths)
+
+
+async def test_the_client_sees_the_providers_who_care_for_them_once_each_and_no_one_else_does(h: Harness) -> None:
+    """Whom a resident can give feedback about (004 §4.4: a provider the client has a relationship with):
+    their own providers by name, each once, an ended booking's too; nobody else's list."""
+    client = await new_client(h)
+    for valid_from, valid_until in (("2016-03-01", "2016-06-30"), ("2016-07-01", "2016-12-31")):  # two vouchers
+        voucher = await new_voucher(h, client["id"], valid_from=valid_from, valid_until=valid_until)
+        booked = await _book(h, voucher["number"], voucher["contents"][0]["id"])
+        assert booked.status_code == 201, booked.text  # type: ignore[attr-defined]
+    other = await new_client(h, identity_code=hetu("020280", "-", "123"), first_name="Bertil")
+    theirs = await new_voucher(h, other["id"])
+    assert (await _book(h, theirs["number"], theirs["contents"][0]["id"])).status_code == 201  # type: ignore[attr-defined]
+    url = f"/v1/tenants/kouvola/clients/{client['id']}/providers"
+    own = h.token_for(Role.CLIENT, subject="citizen", client_id=client["id"], tenant_id="kouvola")
+    listed = await h.http.get(url, headers=own)
+    assert listed.status_code == 200, listed.text
+    assert listed.json() == {"items": [{"id": P1, "name": "Päivänsäde Oy"}], "total": 1}
+    assert (await h.http.get(url, headers=h.officer())).json()["total"] == 1
+    someone_else = h.token_for(Role.CLIENT, subject="x", client_id=other["id"], tenant_id="kouvola")
+    assert (await h.http.get(url, headers=someone_else)).status_code == 404
+    assert (await h.http.get(url, headers=h.provider())).status_code == 403
+    log = (await h.http.get(f"/v1/tenants/kouvola/clients/{client['id']}/access-log", headers=own)).json()
+    assert "client.providers" in [r["what"] for r in log["items"]]

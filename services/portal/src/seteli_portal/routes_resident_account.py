@@ -84,14 +84,10 @@ async def choose_tenant(request: Request) -> Response:
     return _signed_in(page, body)
 
 
-async def _providers(page: Page) -> list[dict[str, Any]]:
-    """The municipality's approved providers (the public catalog); the events service accepts feedback
-    only about a provider the client has a booking with, and says so on the field otherwise."""
-    try:
-        found = await page.call("GET", "registry", "/v1/catalog/providers", anonymous=True,
-                                params={"tenant_id": page.tenant_id, "limit": 100})
-    except ApiError:
-        return []
+async def _providers(page: Page, client_id: str) -> list[dict[str, Any]]:
+    """The providers who care or cared for the client (a booking, ended or not): feedback is about one of
+    them (004 §4.4; the events service refuses any other), not about any of the catalog's providers."""
+    found = await page.call("GET", "vouchers", page.tpath(f"/clients/{seg(client_id)}/providers"))
     return list(found.get("items", []))
 
 
@@ -103,7 +99,7 @@ async def _home(page: Page, *, values: dict[str, str] | None = None, errors: dic
     vouchers = (await page.call("GET", "vouchers", page.tpath(f"/clients/{seg(client_id)}/vouchers"),
                                 params={"limit": 50}))["items"]
     given = (await page.call("GET", "events", page.tpath("/feedback"), params={"limit": 50}))["items"]
-    providers = await _providers(page)
+    providers = await _providers(page, client_id)
     provider_names = {p["id"]: p["name"] for p in providers}
     values = values or {"service_id": "", "start": "", "end": ""}
     service = services.get(values.get("service_id", ""), {})

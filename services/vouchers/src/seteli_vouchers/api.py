@@ -19,6 +19,7 @@ from .schemas import (
     ClientDetailOut,
     ClientIn,
     ClientOut,
+    ClientProviderOut,
     DeathIn,
     DeathOut,
     IdentityCodeSearchIn,
@@ -98,15 +99,7 @@ async def client_vouchers(
 ) -> dict[str, Any]:
     """A client's vouchers with their numbers and verification codes: for the tenant's staff, and for the
     client themself (signed in with strong identity), who gives the number and code to a provider."""
-    if principal.role == Role.CLIENT:
-        if principal.client_id != client_id or (principal.tenant_id and principal.tenant_id != tenant_id):
-            raise not_found("Client")
-    elif principal.role in TENANT_STAFF:
-        tenant_staff(tenant_id, principal)
-    else:
-        raise forbidden("A client's vouchers are for the tenant's staff and the client")
-    if await repo.get_client(ctx.session, tenant_id, client_id) is None:
-        raise not_found("Client")
+    await _the_client_or_staff(ctx, principal, tenant_id, client_id, "A client's vouchers")
     rows = await repo.vouchers_of_client(ctx.session, tenant_id, client_id)
     page = rows[offset : offset + limit]
     await service.log_reads(
@@ -118,6 +111,37 @@ async def client_vouchers(
         purpose(request, "client's vouchers"),
     )
     return {"items": [await load_view(ctx, tenant_id, v, with_code=True) for v in page], "total": len(rows)}
+
+
+async def _the_client_or_staff(ctx: VouchersContext, principal: Principal, tenant_id: str, client_id: str,
+                               what: str) -> None:
+    """The client themself (signed in with strong identity) or the tenant's staff; anyone else is refused."""
+    if principal.role == Role.CLIENT:
+        if principal.client_id != client_id or (principal.tenant_id and principal.tenant_id != tenant_id):
+            raise not_found("Client")
+    elif principal.role in TENANT_STAFF:
+        tenant_staff(tenant_id, principal)
+    else:
+        raise forbidden(f"{what} are for the tenant's staff and the client")
+    if await repo.get_client(ctx.session, tenant_id, client_id) is None:
+        raise not_found("Client")
+
+
+@router.get("/clients/{client_id}/providers", response_model=Page[ClientProviderOut])
+async def client_providers(
+    tenant_id: str,
+    client_id: str,
+    request: Request,
+    ctx: VouchersContext = Depends(context),
+    principal: Principal = Depends(current_principal),
+) -> dict[str, Any]:
+    """The providers who care or cared for the client (a booking, ended or not), by name: whom the client can
+    give feedback about (004 §4.4), for the client themself and the tenant's staff."""
+    await _the_client_or_staff(ctx, principal, tenant_id, client_id, "A client's providers")
+    items = await repo.providers_of_client(ctx.session, tenant_id, client_id)
+    await service.log_reads(ctx, tenant_id, [client_id], Actor.of(principal), "client.providers",
+                            purpose(request, "client's providers"))
+    return {"items": items, "total": len(items)}
 
 
 @router.post("/clients/{client_id}/death", response_model=DeathOut)

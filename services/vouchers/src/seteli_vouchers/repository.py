@@ -266,6 +266,18 @@ async def vouchers_of_client(session: AsyncSession, tenant_id: str, client_id: s
     return [dict(r) for r in (await session.execute(q)).mappings().all()]
 
 
+async def providers_of_client(session: AsyncSession, tenant_id: str, client_id: str) -> list[Row]:
+    """The providers the client has or had a booking with (`id`, `name`), by name: whom they may give feedback."""
+    q = (
+        select(bookings.c.provider_id.label("id"), func.coalesce(providers.c.name, "").label("name"))
+        .select_from(bookings.outerjoin(providers, providers.c.id == bookings.c.provider_id))
+        .where(bookings.c.tenant_id == tenant_id, bookings.c.client_id == client_id)
+        .distinct()
+        .order_by("name", "id")
+    )
+    return [dict(r) for r in (await session.execute(q)).mappings().all()]
+
+
 async def list_vouchers(
     session: AsyncSession,
     tenant_id: str,

@@ -121,6 +121,15 @@ class DeathOut(BaseModel):
     closed_vouchers: list[str]
 
 
+class ClientProviderOut(BaseModel):
+    """A provider who cares or cared for the client (a booking, ended or not)."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "id": "33f6dcd6-febb-5481-8952-0dc9630cf1cf", "name": "Hoivakoti Päivänsäde Oy"}]})
+    id: str
+    name: str
+
+
 class AccessLogOut(BaseModel):
     model_config = ConfigDict(json_schema_extra={"examples": [{
         "id": 1,
