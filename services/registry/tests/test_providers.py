@@ -70,6 +70,25 @@ async def test_a_reference_with_a_wrong_check_digit_is_refused_where_it_is_enter
     assert [e["billing"]["reference"] for e in published] == ["1234561", "RF341234561"]
 
 
+async def test_a_reference_carrying_an_identity_code_is_refused_where_it_is_entered(registry: Registry) -> None:
+    """The payment file refuses a reference with something shaped like a personal identity code in it (Data
+    Protection Act §29), so the payee would be carried over unpaid run after run: the billing form refuses it,
+    naming the field, and keeps the account as it was. RF51010180A123B is a valid RF reference around the test
+    code 010180A123B."""
+    provider_id, main = await registry.registered_provider()
+    client = registry.client
+    site_id = (await client.get(f"/v1/providers/{provider_id}", headers=main)).json()["sites"][0]["id"]
+    for path in (f"/v1/providers/{provider_id}/billing", f"/v1/providers/{provider_id}/sites/{site_id}/billing"):
+        bad = await client.put(path, headers=main,
+                               json={"iban": "FI2112345600000785", "bic": "NDEAFIHH", "reference": "RF51010180A123B"})
+        assert bad.status_code == 422, (path, bad.text)
+        assert [e["field"] for e in bad.json()["errors"]] == ["billing.reference"]
+        assert "010180" not in bad.text
+    assert await registry.events("registry.provider.billing_changed") == []
+    unchanged = (await client.get(f"/v1/providers/{provider_id}", headers=main)).json()
+    assert unchanged["billing"]["reference"] == "1234561" and unchanged["sites"][0]["billing"] is None
+
+
 async def test_sites_are_added_and_changed_with_events(registry: Registry) -> None:
     provider_id, main = await registry.registered_provider()
     client = registry.client
