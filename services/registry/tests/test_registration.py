@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import jwt
-from seteli_registry.adapters.company_register import CompanyInfo
+from seteli_registry.adapters.company_register import CompanyInfo, CompanyRegisterUnavailable
 from seteli_registry.adapters.identity import Person
 from seteli_registry.adapters.mandates import OrganisationRoles
 
@@ -240,3 +240,21 @@ async def test_a_passivated_person_is_told_so_at_the_strong_sign_in_and_gets_no_
         from sqlalchemy import text
         count = (await session.execute(text("SELECT count(*) FROM users WHERE email LIKE 'aino%'"))).scalar()
     assert count == 1
+
+
+class _RegisterDown:
+    async def fetch(self, business_id: str) -> CompanyInfo | None:
+        raise CompanyRegisterUnavailable("the company register answered 503")
+
+
+async def test_strong_sign_up_goes_through_while_the_company_register_is_down(registry: Registry) -> None:
+    """The company register is only where the new company's name and address are copied from: while it is down
+    the person with a mandate still signs up, under the name the mandate service gave (a server error left them
+    with nothing to do but wait)."""
+    state, _ = await _strong_login(registry, ["TJ"])
+    registry.adapters.company_register = _RegisterDown()
+    first = await registry.client.post("/v1/auth/strong/first-login", json={
+        "state": state, "business_id": "7019376-8", "email": "aino@aurinko.fi", "password": "Hyva-salasana-1"})
+    assert first.status_code == 200, first.text
+    [registered] = await registry.events("registry.provider.registered")
+    assert registered["name"] == "Kotipalvelu Aurinko Oy" and registered["business_id"] == "7019376-8"

@@ -294,7 +294,10 @@ async def strong_first_login(ctx: RegistryContext, issuer: TokenIssuer, state: s
     provider = await provider_queries.provider_by_business_id(ctx.session, business_id)
     name = row["person_name"] or email
     if provider is None:
-        info: CompanyInfo | None = await ctx.ports.company_register.fetch(business_id)
+        try:
+            info: CompanyInfo | None = await ctx.ports.company_register.fetch(business_id)
+        except CompanyRegisterUnavailable:
+            info = None  # only the name and address come from there: the mandate service named the company
         company_name = info.name if info else next(o["name"] for o in row["organisations"]
                                                    if o["business_id"] == business_id)
         registered = await register_provider(ctx, {
