@@ -272,3 +272,18 @@ async def test_liability_check_stores_the_report_and_fills_attachment_status(reg
         ("7019376-8", "attention", "2016-03-15"), ("2077474-0", "ok", "2016-03-15")]
     reports = (await client.get(f"/v1/providers/{provider_id}/liability-checks", headers=main)).json()
     assert reports["total"] == 2 and len(reports["items"][0]["checks"]) == 10
+
+
+async def test_the_latest_liability_check_is_on_the_first_page_however_many_there_are(registry: Registry) -> None:
+    """The officer deciding an application and the company read the latest check from the first page (the portal
+    asks for 200): listed oldest first, a company checked more often than that saw a stale result forever."""
+    provider_id, main = await registry.registered_provider()
+    client = registry.client
+    url = f"/v1/providers/{provider_id}/liability-checks"
+    for state in ("ok", "attention", "investigate"):
+        registry.adapters.liability.set_state("7019376-8", "tax_debt", state)
+        assert (await client.post(url, headers=main, json={})).status_code == 201
+        registry.clock.advance(timedelta(days=1))
+    first = (await client.get(url, headers=main, params={"limit": 1})).json()
+    assert first["total"] == 3
+    assert [(c["overall_state"], c["fetched_on"]) for c in first["items"]] == [("investigate", "2016-03-17")]

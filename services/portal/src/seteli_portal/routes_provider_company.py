@@ -321,8 +321,8 @@ async def _attachments(page: Page, **context: Any) -> Response:
     items = [{**a, "state": attachment_state(a, day)} for a in await listing(page, "attachments")]
     checks = await listing(page, "liability-checks")
     latest: dict[str, dict[str, Any]] = {}
-    for check in checks:  # oldest first: the last one per subject wins
-        latest[check.get("subcontractor_id") or "company"] = check
+    for check in checks:  # newest first: the first one per subject wins
+        latest.setdefault(check.get("subcontractor_id") or "company", check)
     values = context.pop("values", {})
     # a to-do item's link preselects the owner and type it is about
     query = page.request.query_params
