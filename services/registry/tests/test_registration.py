@@ -3,6 +3,7 @@ through strong company identity, and tenant isolation of both, through the HTTP 
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import jwt
@@ -258,3 +259,23 @@ async def test_strong_sign_up_goes_through_while_the_company_register_is_down(re
     assert first.status_code == 200, first.text
     [registered] = await registry.events("registry.provider.registered")
     assert registered["name"] == "Kotipalvelu Aurinko Oy" and registered["business_id"] == "7019376-8"
+
+
+async def test_a_company_whose_self_registration_lapsed_unconfirmed_can_ask_the_municipality(
+        registry: Registry) -> None:
+    """A self-registration nobody confirmed within the link's 24 hours (a mistyped address) holds the business ID no
+    longer: the company's registration request to the municipality is taken and approved (it was refused as
+    "already registered", though a self-registration would have gone through)."""
+    client = registry.client
+    kouvola = await registry.tenant_with_admin()
+    lapsed = {"business_id": REQUEST["business_id"], "name": "Kotipalvelu Aurinko Oy", "email": "info@aurinko.fi",
+              "main_user": {"email": "vaara@aurinko.fi", "name": "Aino Aurinko", "password": "Hyva-salasana-1"}}
+    assert (await client.post("/v1/providers", json=lapsed)).status_code == 201
+    assert (await client.post("/v1/tenants/kouvola/registration-requests", json=REQUEST)).status_code == 409
+    registry.clock.advance(timedelta(hours=25))
+    sent = await client.post("/v1/tenants/kouvola/registration-requests", json=REQUEST)
+    assert sent.status_code == 201, sent.text
+    decided = await client.post(f"/v1/tenants/kouvola/registration-requests/{sent.json()['id']}/decision",
+                                headers=kouvola, json={"decision": "approved"})
+    assert decided.status_code == 200, decided.text
+    await registry.login(REQUEST["email"], REQUEST["password"])

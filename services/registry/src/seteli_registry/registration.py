@@ -54,7 +54,10 @@ async def submit_request(ctx: RegistryContext, tenant_id: str, data: dict[str, A
         errors.append(FieldError("password_again", "the passwords differ"))
     if errors:
         raise invalid_many(errors)
-    if await provider_queries.provider_by_business_id(ctx.session, business_id):
+    existing = await provider_queries.provider_by_business_id(ctx.session, business_id)
+    # a self-registration nobody confirmed in time holds the business ID no longer (approving discards it)
+    if existing and not (existing["status"] == "unconfirmed" and await registration_queries.stale_registration(
+            ctx.session, existing["id"], ctx.clock.now())):
         raise conflict("This company is already registered", field="business_id")
     # An address that has an account is not refused here: the answer would tell a stranger who has one.
     # The tenant admin, who decides the request, sees the conflict when approving it.
