@@ -279,3 +279,22 @@ async def test_a_company_whose_self_registration_lapsed_unconfirmed_can_ask_the_
                                 headers=kouvola, json={"decision": "approved"})
     assert decided.status_code == 200, decided.text
     await registry.login(REQUEST["email"], REQUEST["password"])
+
+
+async def test_strong_sign_up_of_a_company_whose_self_registration_lapsed_starts_afresh(registry: Registry) -> None:
+    """A self-registration nobody confirmed in time holds the business ID no longer: the person with a mandate
+    signs the company up as if it were new, approved and named as in the company register (it inherited the lapsed
+    registration's typed name and waited for a municipality's approval)."""
+    client = registry.client
+    lapsed = {"business_id": "7019376-8", "name": "Kotipalvelu Aurinko Oyy", "email": "info@aurinko.fi",
+              "main_user": {"email": "vaara@aurinko.fi", "name": "Aino Aurinko", "password": "Hyva-salasana-1"}}
+    assert (await client.post("/v1/providers", json=lapsed)).status_code == 201
+    registry.clock.advance(timedelta(hours=25))
+    state, _ = await _strong_login(registry, ["TJ"])
+    first = await client.post("/v1/auth/strong/first-login", json={
+        "state": state, "business_id": "7019376-8", "email": "aino@aurinko.fi", "password": "Hyva-salasana-1"})
+    assert first.status_code == 200, first.text
+    headers = {"Authorization": f"Bearer {first.json()['access_token']}"}
+    provider_id = jwt.decode(first.json()["access_token"], options={"verify_signature": False})["provider"]
+    company = (await client.get(f"/v1/providers/{provider_id}", headers=headers)).json()
+    assert (company["status"], company["name"], company["city"]) == ("approved", "Kotipalvelu Aurinko Oy", "KOUVOLA")

@@ -295,6 +295,11 @@ async def strong_first_login(ctx: RegistryContext, issuer: TokenIssuer, state: s
         # signed up before: no second account (a passivated one is refused there, not made anew)
         return await strong_login(ctx, issuer, state, business_id, ttl)
     provider = await provider_queries.provider_by_business_id(ctx.session, business_id)
+    if provider is not None and provider["status"] == "unconfirmed" and await registration_queries.stale_registration(
+            ctx.session, provider["id"], ctx.clock.now()):
+        # nobody confirmed that self-registration in time: it holds the business ID no longer
+        await registration_queries.discard_registration(ctx.session, provider["id"])
+        provider = None
     name = row["person_name"] or email
     if provider is None:
         try:
