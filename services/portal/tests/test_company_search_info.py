@@ -131,6 +131,9 @@ async def test_search_information_and_areas_make_the_company_found_by_the_catalo
     assert 'value="valkeala"' in twice.text  # what was typed is kept
     empty = await submit(portal, "/provider/company/search", "/provider/company/units", {"name": "  "})
     assert empty.status_code == 422 and 'id="units-name-error"' in empty.text
+    # a unit is booked and paid as "unit:<name>" (64 characters): a longer name is refused in the page's language
+    too_long = await submit(portal, "/provider/company/search", "/provider/company/units", {"name": "A" * 60})
+    assert too_long.status_code == 422 and "Anna enintään 59 merkkiä." in too_long.text
     removed = await submit(portal, "/provider/company/search", "/provider/company/areas/remove", {"name": "Iitti"})
     assert removed.status_code == 303
     own = _ok(await services.get(f"{BASE['registry']}/v1/providers/{company.id}",

@@ -11,8 +11,12 @@ from datetime import timedelta
 import httpx
 from seteli_common.clock import SystemClock, today_in_helsinki
 
+from seteli.demo import _login, _ok
+from seteli.embedded import Suite
+
 from .conftest import csrf_of, login, submit
-from .seed import PROVIDER_PASSWORD, Seed
+from .seed import OFFICER_PASSWORD, PROVIDER_PASSWORD, Seed
+from .test_company_search_info import BASE, _approved_company
 
 PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 
@@ -308,3 +312,27 @@ async def test_a_provider_user_sees_no_edit_or_remove_controls(portal: httpx.Asy
     assert refused.status_code == 403
     await login(portal, data.provider_email, PROVIDER_PASSWORD)
     assert "Näkyvä Niina" in (await portal.get("/provider/people")).text  # still there
+
+
+async def test_the_officer_sees_the_companys_own_liability_check_not_a_subcontractors(
+        portal: httpx.AsyncClient, services: httpx.AsyncClient, suite: Suite, data: Seed) -> None:
+    """The application's page shows the company's latest liability check: a later check of one of its
+    subcontractors (all in order) showed as the company's result, hiding what needs attention."""
+    company = await _approved_company(services, data)
+    provider = await _login(services, BASE, company.email, PROVIDER_PASSWORD)
+    registry = f"{BASE['registry']}/v1/providers/{company.id}"
+    business_id = _ok(await services.get(registry, headers=provider), "company")["business_id"]
+    liability = suite.runtimes["registry"].extras["adapters"].liability
+    liability.set_state(business_id, "tax_debt", "attention")
+    _ok(await services.post(f"{registry}/liability-checks", headers=provider, json={}), "company check", 201)
+    sub = _ok(await services.post(f"{registry}/subcontractors", headers=provider, json={
+        "business_id": "0737546-2", "name": "Kiinteistöhuolto Oy"}), "subcontractor", 201)
+    _ok(await services.post(f"{registry}/liability-checks", headers=provider, json={"subcontractor_id": sub["id"]}),
+        "subcontractor check", 201)
+    apps = f"{BASE['applications']}/v1/tenants/{data.tenant_id}/applications"
+    application_id = _ok(await services.get(apps, headers=provider), "applications")["items"][0]["id"]
+    await login(portal, data.officer_email, OFFICER_PASSWORD)
+    page = await portal.get(f"/officer/applications/{application_id}")
+    assert page.status_code == 200, page.text[-1500:]
+    shown = page.text.split('id="application-liability">')[1].split("</p>")[0]
+    assert "Huomioitavaa" in shown and "Kunnossa" not in shown, shown

@@ -188,3 +188,24 @@ async def test_a_removed_subcontractors_papers_are_not_reported_as_expired(regis
     assert (await client.post("/v1/jobs/expire-attachments", headers=admin)).json() == {"expired": 1}
     [expired] = await registry.events("registry.attachment.expired")
     assert expired["owner_id"] == kept["id"]  # the provider is asked to renew only what is still in use
+
+
+async def test_a_refused_replacement_of_a_removed_subcontractors_paper_keeps_its_file(registry: Registry) -> None:
+    """The papers of a removed subcontractor are evidence of past checks: a new file for one is refused, and the
+    refusal leaves the stored file as it was (it was deleted before the refusal, and the evidence was lost)."""
+    provider_id, main = await registry.registered_provider()
+    client = registry.client
+    base = f"/v1/providers/{provider_id}"
+    sub = (await client.post(f"{base}/subcontractors", headers=main,
+                             json={"business_id": "2077474-0", "name": "Siivous Oy"})).json()
+    paper = (await client.post(f"{base}/attachments", headers=main,
+                               files={"file": ("tyel.pdf", PDF, "application/pdf")},
+                               data={"type": "tyel_certificate", "level": "subcontractor",
+                                     "owner_id": sub["id"]})).json()
+    assert (await client.delete(f"{base}/subcontractors/{sub['id']}", headers=main)).status_code == 204
+    refused = await client.put(f"{base}/attachments/{paper['id']}", headers=main,
+                               files={"file": ("uusi.pdf", PDF + b"%new", "application/pdf")})
+    assert refused.status_code == 422 and refused.json()["errors"][0]["field"] == "owner_id"
+    kept = await client.get(f"{base}/attachments/{paper['id']}/content", headers=main)
+    assert kept.status_code == 200 and kept.content == PDF
+    assert await registry.events("registry.attachment.removed") == []

@@ -27,6 +27,24 @@ async def test_units_are_told_whole_each_time_they_change(registry: Registry) ->
     assert all(e["changed_at"].startswith("2016-03-15") for e in told)
 
 
+async def test_a_unit_name_that_no_booking_or_payment_could_carry_is_refused(registry: Registry) -> None:
+    """A unit is booked, priced and paid as the producer part "unit:<name>", which settlement and the catalog keep
+    in 64 characters: a longer name (or one with a tab or line break) was accepted here, and an event booked on
+    that unit could never reach a settlement. It is refused where it is typed, naming the field, and nothing is
+    told."""
+    provider_id, main = await registry.registered_provider()
+    url = f"/v1/providers/{provider_id}"
+    for bad in ("A" * 60, "A-talo\tB", "A-talo\nB", ""):
+        refused = await registry.client.patch(url, headers=main, json={"units": ["B-talo", bad]})
+        assert refused.status_code == 422, (bad, refused.text)
+        assert [e["field"].split(".")[0] for e in refused.json()["errors"]] == ["units"], refused.text
+    assert (await registry.client.get(url, headers=main)).json()["units"] == []
+    assert await registry.events("registry.provider.units_changed") == []
+    longest = "A" * 59
+    assert (await registry.client.patch(url, headers=main, json={"units": [longest]})).status_code == 200
+    assert [e["units"] for e in await registry.events("registry.provider.units_changed")] == [[longest]]
+
+
 async def test_an_employee_added_renamed_and_removed_is_told_with_its_id(registry: Registry) -> None:
     provider_id, main = await registry.registered_provider()
     client = registry.client

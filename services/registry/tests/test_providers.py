@@ -70,6 +70,25 @@ async def test_a_reference_with_a_wrong_check_digit_is_refused_where_it_is_enter
     assert [e["billing"]["reference"] for e in published] == ["1234561", "RF341234561"]
 
 
+async def test_a_reference_carrying_an_identity_code_is_refused_where_it_is_entered(registry: Registry) -> None:
+    """The payment file refuses a reference with something shaped like a personal identity code in it (Data
+    Protection Act §29), so the payee would be carried over unpaid run after run: the billing form refuses it,
+    naming the field, and keeps the account as it was. RF51010180A123B is a valid RF reference around the test
+    code 010180A123B."""
+    provider_id, main = await registry.registered_provider()
+    client = registry.client
+    site_id = (await client.get(f"/v1/providers/{provider_id}", headers=main)).json()["sites"][0]["id"]
+    for path in (f"/v1/providers/{provider_id}/billing", f"/v1/providers/{provider_id}/sites/{site_id}/billing"):
+        bad = await client.put(path, headers=main,
+                               json={"iban": "FI2112345600000785", "bic": "NDEAFIHH", "reference": "RF51010180A123B"})
+        assert bad.status_code == 422, (path, bad.text)
+        assert [e["field"] for e in bad.json()["errors"]] == ["billing.reference"]
+        assert "010180" not in bad.text
+    assert await registry.events("registry.provider.billing_changed") == []
+    unchanged = (await client.get(f"/v1/providers/{provider_id}", headers=main)).json()
+    assert unchanged["billing"]["reference"] == "1234561" and unchanged["sites"][0]["billing"] is None
+
+
 async def test_sites_are_added_and_changed_with_events(registry: Registry) -> None:
     provider_id, main = await registry.registered_provider()
     client = registry.client
@@ -253,3 +272,18 @@ async def test_liability_check_stores_the_report_and_fills_attachment_status(reg
         ("7019376-8", "attention", "2016-03-15"), ("2077474-0", "ok", "2016-03-15")]
     reports = (await client.get(f"/v1/providers/{provider_id}/liability-checks", headers=main)).json()
     assert reports["total"] == 2 and len(reports["items"][0]["checks"]) == 10
+
+
+async def test_the_latest_liability_check_is_on_the_first_page_however_many_there_are(registry: Registry) -> None:
+    """The officer deciding an application and the company read the latest check from the first page (the portal
+    asks for 200): listed oldest first, a company checked more often than that saw a stale result forever."""
+    provider_id, main = await registry.registered_provider()
+    client = registry.client
+    url = f"/v1/providers/{provider_id}/liability-checks"
+    for state in ("ok", "attention", "investigate"):
+        registry.adapters.liability.set_state("7019376-8", "tax_debt", state)
+        assert (await client.post(url, headers=main, json={})).status_code == 201
+        registry.clock.advance(timedelta(days=1))
+    first = (await client.get(url, headers=main, params={"limit": 1})).json()
+    assert first["total"] == 3
+    assert [(c["overall_state"], c["fetched_on"]) for c in first["items"]] == [("investigate", "2016-03-17")]

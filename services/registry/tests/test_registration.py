@@ -3,10 +3,11 @@ through strong company identity, and tenant isolation of both, through the HTTP 
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import jwt
-from seteli_registry.adapters.company_register import CompanyInfo
+from seteli_registry.adapters.company_register import CompanyInfo, CompanyRegisterUnavailable
 from seteli_registry.adapters.identity import Person
 from seteli_registry.adapters.mandates import OrganisationRoles
 
@@ -240,3 +241,60 @@ async def test_a_passivated_person_is_told_so_at_the_strong_sign_in_and_gets_no_
         from sqlalchemy import text
         count = (await session.execute(text("SELECT count(*) FROM users WHERE email LIKE 'aino%'"))).scalar()
     assert count == 1
+
+
+class _RegisterDown:
+    async def fetch(self, business_id: str) -> CompanyInfo | None:
+        raise CompanyRegisterUnavailable("the company register answered 503")
+
+
+async def test_strong_sign_up_goes_through_while_the_company_register_is_down(registry: Registry) -> None:
+    """The company register is only where the new company's name and address are copied from: while it is down
+    the person with a mandate still signs up, under the name the mandate service gave (a server error left them
+    with nothing to do but wait)."""
+    state, _ = await _strong_login(registry, ["TJ"])
+    registry.adapters.company_register = _RegisterDown()
+    first = await registry.client.post("/v1/auth/strong/first-login", json={
+        "state": state, "business_id": "7019376-8", "email": "aino@aurinko.fi", "password": "Hyva-salasana-1"})
+    assert first.status_code == 200, first.text
+    [registered] = await registry.events("registry.provider.registered")
+    assert registered["name"] == "Kotipalvelu Aurinko Oy" and registered["business_id"] == "7019376-8"
+
+
+async def test_a_company_whose_self_registration_lapsed_unconfirmed_can_ask_the_municipality(
+        registry: Registry) -> None:
+    """A self-registration nobody confirmed within the link's 24 hours (a mistyped address) holds the business ID no
+    longer: the company's registration request to the municipality is taken and approved (it was refused as
+    "already registered", though a self-registration would have gone through)."""
+    client = registry.client
+    kouvola = await registry.tenant_with_admin()
+    lapsed = {"business_id": REQUEST["business_id"], "name": "Kotipalvelu Aurinko Oy", "email": "info@aurinko.fi",
+              "main_user": {"email": "vaara@aurinko.fi", "name": "Aino Aurinko", "password": "Hyva-salasana-1"}}
+    assert (await client.post("/v1/providers", json=lapsed)).status_code == 201
+    assert (await client.post("/v1/tenants/kouvola/registration-requests", json=REQUEST)).status_code == 409
+    registry.clock.advance(timedelta(hours=25))
+    sent = await client.post("/v1/tenants/kouvola/registration-requests", json=REQUEST)
+    assert sent.status_code == 201, sent.text
+    decided = await client.post(f"/v1/tenants/kouvola/registration-requests/{sent.json()['id']}/decision",
+                                headers=kouvola, json={"decision": "approved"})
+    assert decided.status_code == 200, decided.text
+    await registry.login(REQUEST["email"], REQUEST["password"])
+
+
+async def test_strong_sign_up_of_a_company_whose_self_registration_lapsed_starts_afresh(registry: Registry) -> None:
+    """A self-registration nobody confirmed in time holds the business ID no longer: the person with a mandate
+    signs the company up as if it were new, approved and named as in the company register (it inherited the lapsed
+    registration's typed name and waited for a municipality's approval)."""
+    client = registry.client
+    lapsed = {"business_id": "7019376-8", "name": "Kotipalvelu Aurinko Oyy", "email": "info@aurinko.fi",
+              "main_user": {"email": "vaara@aurinko.fi", "name": "Aino Aurinko", "password": "Hyva-salasana-1"}}
+    assert (await client.post("/v1/providers", json=lapsed)).status_code == 201
+    registry.clock.advance(timedelta(hours=25))
+    state, _ = await _strong_login(registry, ["TJ"])
+    first = await client.post("/v1/auth/strong/first-login", json={
+        "state": state, "business_id": "7019376-8", "email": "aino@aurinko.fi", "password": "Hyva-salasana-1"})
+    assert first.status_code == 200, first.text
+    headers = {"Authorization": f"Bearer {first.json()['access_token']}"}
+    provider_id = jwt.decode(first.json()["access_token"], options={"verify_signature": False})["provider"]
+    company = (await client.get(f"/v1/providers/{provider_id}", headers=headers)).json()
+    assert (company["status"], company["name"], company["city"]) == ("approved", "Kotipalvelu Aurinko Oy", "KOUVOLA")

@@ -220,7 +220,9 @@ async def _application(page: Page, application_id: str, **context: Any) -> Respo
     people = (await page.call("GET", "registry", f"{provider_path}/employees", params={"limit": 200}))["items"]
     files = (await page.call("GET", "registry", f"{provider_path}/attachments", params={"limit": 200}))["items"]
     checks = (await page.call("GET", "registry", f"{provider_path}/liability-checks", params={"limit": 200}))["items"]
-    latest_check = max(checks, key=lambda c: (str(c.get("fetched_on")), str(c.get("created_at"))), default=None)
+    # the company's own check: a subcontractor's (listed beside it) says nothing of the company
+    own_checks = [c for c in checks if not c.get("subcontractor_id")]
+    latest_check = max(own_checks, key=lambda c: (str(c.get("fetched_on")), str(c.get("created_at"))), default=None)
     old_prices: dict[str, Any] = {}
     if application.get("amends_id"):  # a change: what the approved application said
         amended = await page.call("GET", "applications", page.tpath(f"/applications/{seg(application['amends_id'])}"))

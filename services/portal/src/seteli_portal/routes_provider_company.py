@@ -35,6 +35,8 @@ LIST_TEXTS = {
               "too_long": "units.too_long"},
 }
 MAX_NAME = 100  # an operating area is a catalog tag of at most 100 characters
+# a unit is booked and paid as "unit:<name>", kept in 64 characters: the registry refuses a longer name
+MAX_LENGTH = {"areas": MAX_NAME, "units": 64 - len("unit:")}
 SITE_FIELDS = ("name", "provider_code", "notification_email", "street_address", "postal_code", "city", "phone",
                "extra_info")
 POSTAL_CODE = re.compile(r"^(\d{5})?$")
@@ -99,7 +101,7 @@ async def _add_to_list(request: Request, which: Literal["areas", "units"]) -> Re
     provider = await page.call("GET", "registry", f"/v1/providers/{seg(page.provider_id)}")
     current = [str(v) for v in provider.get(NAMED_LISTS[which]) or []]
     texts = LIST_TEXTS[which]
-    error = ("error.required" if not name else texts["too_long"] if len(name) > MAX_NAME else
+    error = ("error.required" if not name else texts["too_long"] if len(name) > MAX_LENGTH[which] else
              texts["duplicate"] if name.casefold() in {v.casefold() for v in current} else "")
     errors = {"name": page.t(error)} if error else {}
     if not errors:
@@ -319,8 +321,8 @@ async def _attachments(page: Page, **context: Any) -> Response:
     items = [{**a, "state": attachment_state(a, day)} for a in await listing(page, "attachments")]
     checks = await listing(page, "liability-checks")
     latest: dict[str, dict[str, Any]] = {}
-    for check in checks:  # oldest first: the last one per subject wins
-        latest[check.get("subcontractor_id") or "company"] = check
+    for check in checks:  # newest first: the first one per subject wins
+        latest.setdefault(check.get("subcontractor_id") or "company", check)
     values = context.pop("values", {})
     # a to-do item's link preselects the owner and type it is about
     query = page.request.query_params

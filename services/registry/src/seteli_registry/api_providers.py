@@ -4,7 +4,7 @@ liability checks, provider users and courses."""
 from __future__ import annotations
 
 from datetime import date
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, File, Form, Query, Response, UploadFile
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
@@ -41,6 +41,11 @@ ANYONE = require_roles(Role.PROVIDER_ADMIN, Role.PROVIDER_USER, Role.TENANT_ADMI
 ADMIN = require_roles(Role.PROVIDER_ADMIN)
 
 
+# A unit is booked, priced and paid as the producer part "unit:<name>", which settlement and the catalog keep in
+# 64 characters (models.catalog_price_lists.producer_part): a longer name could never reach a payment.
+UnitName = Annotated[OneLine, Field(min_length=1, max_length=64 - len("unit:"))]
+
+
 def may_write(principal: Principal, provider_id: str) -> None:
     accounts.require_provider_admin(principal, provider_id)
 
@@ -57,7 +62,7 @@ class DetailsIn(BaseModel):
     extra_info: Lines | None = Field(None, examples=["Palvelemme suomeksi ja ruotsiksi"])
     website: Website | None = None
     operating_areas: list[SearchTag] | None = Field(None, examples=[["Kouvola", "Iitti"]])
-    units: list[str] | None = None
+    units: list[UnitName] | None = Field(None, examples=[["A-talo"]])
     needs: list[SearchTag] | None = Field(None, examples=[["kotihoito"]])
     support_types: list[SearchTag] | None = None
     # the catalog's one list (needs and support types are open: an association names its own)

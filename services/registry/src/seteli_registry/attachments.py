@@ -83,6 +83,8 @@ async def replace(ctx: RegistryContext, provider_id: str, attachment_id: str, *,
     """A new file (and dates) for the same typed slot: published as removed + added."""
     old = await get(ctx, provider_id, attachment_id)
     _check_file(ctx, data, old["type"], valid_from, valid_until)  # before anything is removed
+    # the owner too (a removed subcontractor gets no new file): removing deletes the stored file at once
+    await _owner(ctx, provider_id, old["level"], old["owner_id"])
     await remove(ctx, provider_id, attachment_id, _checked=old)
     return await add(ctx, provider_id, level=old["level"], owner_id=old["owner_id"], type_=old["type"],
                      filename=filename, data=data, valid_from=valid_from, valid_until=valid_until)

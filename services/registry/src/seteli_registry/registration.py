@@ -54,7 +54,10 @@ async def submit_request(ctx: RegistryContext, tenant_id: str, data: dict[str, A
         errors.append(FieldError("password_again", "the passwords differ"))
     if errors:
         raise invalid_many(errors)
-    if await provider_queries.provider_by_business_id(ctx.session, business_id):
+    existing = await provider_queries.provider_by_business_id(ctx.session, business_id)
+    # a self-registration nobody confirmed in time holds the business ID no longer (approving discards it)
+    if existing and not (existing["status"] == "unconfirmed" and await registration_queries.stale_registration(
+            ctx.session, existing["id"], ctx.clock.now())):
         raise conflict("This company is already registered", field="business_id")
     # An address that has an account is not refused here: the answer would tell a stranger who has one.
     # The tenant admin, who decides the request, sees the conflict when approving it.
@@ -292,9 +295,17 @@ async def strong_first_login(ctx: RegistryContext, issuer: TokenIssuer, state: s
         # signed up before: no second account (a passivated one is refused there, not made anew)
         return await strong_login(ctx, issuer, state, business_id, ttl)
     provider = await provider_queries.provider_by_business_id(ctx.session, business_id)
+    if provider is not None and provider["status"] == "unconfirmed" and await registration_queries.stale_registration(
+            ctx.session, provider["id"], ctx.clock.now()):
+        # nobody confirmed that self-registration in time: it holds the business ID no longer
+        await registration_queries.discard_registration(ctx.session, provider["id"])
+        provider = None
     name = row["person_name"] or email
     if provider is None:
-        info: CompanyInfo | None = await ctx.ports.company_register.fetch(business_id)
+        try:
+            info: CompanyInfo | None = await ctx.ports.company_register.fetch(business_id)
+        except CompanyRegisterUnavailable:
+            info = None  # only the name and address come from there: the mandate service named the company
         company_name = info.name if info else next(o["name"] for o in row["organisations"]
                                                    if o["business_id"] == business_id)
         registered = await register_provider(ctx, {

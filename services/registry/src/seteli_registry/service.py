@@ -17,6 +17,7 @@ from seteli_common.context import ServiceContext
 from seteli_common.errors import FieldError, ProblemError, conflict, invalid_many, not_found
 from seteli_common.validators import (
     ValidationFailed,
+    contains_identity_code,
     validate_bic,
     validate_business_id,
     validate_creditor_reference,
@@ -163,7 +164,12 @@ async def publish_user_created(ctx: RegistryContext, user: dict[str, Any]) -> No
 
 
 def _creditor_reference(value: str) -> str:
-    return validate_creditor_reference(value)[0]
+    reference = validate_creditor_reference(value)[0]
+    # The payment file refuses a reference with an identity code's shape anywhere in it (Data Protection Act
+    # §29): accepted here, the payee would be carried over unpaid in every run.
+    if contains_identity_code(reference, anywhere=True):
+        raise ValidationFailed("reference", "must not contain a personal identity code")
+    return reference
 
 
 def billing_of(data: dict[str, Any] | None, prefix: str, errors: list[FieldError]) -> dict[str, Any] | None:

@@ -72,7 +72,11 @@ async def subcontractors_page(session: AsyncSession, provider_id: str, limit: in
 
 
 async def liability_reports_page(session: AsyncSession, provider_id: str, limit: int, offset: int) -> Page:
-    return await _of_provider(session, liability_reports, provider_id, limit, offset)
+    """The reports fetched for the company and its subcontractors, newest first: the latest is on the first page
+    however many checks there have been."""
+    t = liability_reports
+    query = select(t).where(t.c.provider_id == provider_id).order_by(t.c.created_at.desc(), t.c.id)
+    return await page(session, query, limit, offset)
 
 
 async def attachments_page(session: AsyncSession, provider_id: str, limit: int, offset: int, *,
