@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 from seteli_common.auth import Role
+from seteli_common.messaging.envelope import Envelope
+from seteli_common.messaging.memory import InMemoryTransport
 from seteli_common.validators import validate_finnish_reference
 
 from .conftest import HOME_CARE, HOUSING, P1, P2, S1, S2, Harness, approve, hetu, new_client, new_voucher, price_list
@@ -381,3 +385,29 @@ async def test_the_client_sees_the_providers_who_care_for_them_once_each_and_no_
     assert (await h.http.get(url, headers=h.provider())).status_code == 403
     log = (await h.http.get(f"/v1/tenants/kouvola/clients/{client['id']}/access-log", headers=own)).json()
     assert "client.providers" in [r["what"] for r in log["items"]]
+
+
+async def _rename(h: Harness, name: str, at: datetime) -> None:
+    envelope = Envelope(type="registry.provider.renamed", tenant_id=None, occurred_at=at,
+                        payload={"provider_id": P1, "name": name})
+    await InMemoryTransport(h.broker).publish(envelope, {}, timeout=1)
+    await h.broker.drain()
+
+
+async def test_a_renamed_company_is_named_by_its_new_name_and_a_late_older_fact_does_not_undo_it(h: Harness) -> None:
+    """The client's list of their providers (and the bookings) name the company as it is named now: vouchers
+    hears the rename; an older rename or the registration heard late leaves the newest name."""
+    client = await new_client(h)
+    voucher = await new_voucher(h, client["id"])
+    assert (await _book(h, voucher["number"], voucher["contents"][0]["id"])).status_code == 201  # type: ignore[attr-defined]
+    url = f"/v1/tenants/kouvola/clients/{client['id']}/providers"
+    now = datetime.now(UTC)
+    await _rename(h, "Päivänsäde Hoiva Oy", now + timedelta(minutes=1))
+    assert (await h.http.get(url, headers=h.officer())).json()["items"][0]["name"] == "Päivänsäde Hoiva Oy"
+    await _rename(h, "Vanha Nimi Oy", now - timedelta(days=30))  # an older rename, heard late
+    registered_again = Envelope(type="registry.provider.registered", tenant_id=None, occurred_at=now, payload={
+        "provider_id": P1, "business_id": "7019376-8", "name": "Päivänsäde Oy", "language": "fi",
+        "email": "info@paivansade.fi", "sites": [{"site_id": S1, "name": "Päivänsäde koti"}]})
+    await InMemoryTransport(h.broker).publish(registered_again, {}, timeout=1)  # a redelivered registration
+    await h.broker.drain()
+    assert (await h.http.get(url, headers=h.officer())).json()["items"][0]["name"] == "Päivänsäde Hoiva Oy"

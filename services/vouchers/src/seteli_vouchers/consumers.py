@@ -25,6 +25,7 @@ from .contracts import (
     EventsClientDataReadIn,
     PriceListApprovedIn,
     ProviderRegisteredIn,
+    ProviderRenamedIn,
     ServiceDefinedIn,
     SettlementClientDataReadIn,
     SiteChangedIn,
@@ -68,18 +69,26 @@ def subscriptions(clock: Clock | None = None, settings: VouchersSettings | None 
             providers,
             {
                 "id": p.provider_id,
-                "name": p.name,
                 "email": p.email or "",
                 "language": p.language or "fi",
+                "name": p.name,
             },
             ["id"],
+            where=repo.stated_no_later_than(providers, ctx.envelope.occurred_at),  # a rename kept stays
         )
+        await repo.rename_provider(ctx.session, p.provider_id, p.name, ctx.envelope.occurred_at)
         await repo.replace_sites(
             ctx.session,
             p.provider_id,
             [{"id": s.site_id, "name": s.name, "notification_email": s.notification_email or ""} for s in p.sites],
             ctx.envelope.occurred_at,
         )
+
+    @registry.on("registry.provider.renamed", model=ProviderRenamedIn)
+    async def provider_renamed(ctx: MessageContext, p: ProviderRenamedIn) -> None:
+        """Bookings and the client's list of their providers name the company as it is named now."""
+        if not await repo.rename_provider(ctx.session, p.provider_id, p.name, ctx.envelope.occurred_at):
+            raise TransientError("provider not known yet")  # its registration is on the way: retried
 
     async def site_changed(ctx: MessageContext, p: SiteChangedIn) -> None:
         await repo.replace_sites(ctx.session, p.provider_id, [

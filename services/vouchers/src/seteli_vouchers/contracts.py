@@ -26,6 +26,11 @@ class SiteIn(Inbound):
     notification_email: str | None = None
 
 
+class ProviderRenamedIn(Inbound):
+    provider_id: str
+    name: str
+
+
 class ProviderRegisteredIn(Inbound):
     provider_id: str
     name: str

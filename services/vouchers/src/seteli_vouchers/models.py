@@ -45,6 +45,7 @@ providers = Table(
     Column("name", String(200), nullable=False),
     Column("email", String(254), nullable=False, server_default=""),
     Column("language", String(2), nullable=False, server_default="fi"),
+    Column("named_at", DateTime(timezone=True)),  # when the name was stated: a late older one changes nothing
 )
 
 sites = Table(

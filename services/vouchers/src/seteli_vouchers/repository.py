@@ -266,6 +266,23 @@ async def vouchers_of_client(session: AsyncSession, tenant_id: str, client_id: s
     return [dict(r) for r in (await session.execute(q)).mappings().all()]
 
 
+def stated_no_later_than(table: Table, at: datetime) -> Any:
+    """A row whose name was stated at `at` or earlier (or never dated): a fact stated at `at` may change it."""
+    return table.c.named_at.is_(None) | (table.c.named_at <= at.astimezone(UTC))
+
+
+async def rename_provider(session: AsyncSession, provider_id: str, name: str, at: datetime) -> bool:
+    """The company's name as stated at `at`, unless a newer one is kept (a late older rename changes nothing).
+    False when the provider is not known here yet."""
+    result = await session.execute(
+        update(providers).where(providers.c.id == provider_id, stated_no_later_than(providers, at))
+        .values(name=name, named_at=at.astimezone(UTC))
+    )
+    if getattr(result, "rowcount", 0):
+        return True
+    return (await session.execute(select(providers.c.id).where(providers.c.id == provider_id))).first() is not None
+
+
 async def providers_of_client(session: AsyncSession, tenant_id: str, client_id: str) -> list[Row]:
     """The providers the client has or had a booking with (`id`, `name`), by name: whom they may give feedback."""
     q = (
