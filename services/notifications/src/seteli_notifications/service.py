@@ -175,9 +175,10 @@ async def producer_part_email(session: AsyncSession, provider: dict[str, Any], p
     return str(provider["email"])
 
 
-async def producer_part_name(session: AsyncSession, part: str | None) -> str:
+async def producer_part_name(session: AsyncSession, provider: dict[str, Any], part: str | None) -> str:
     """How a notice names the producer part: a site's or an employee's name, a unit's own; "" for the
-    company (the notice names the company anyway) and for a part not known here."""
+    company (the notice names the company anyway), for a part not known here, and for a part of another
+    company (never another employer's employee's name in this company's mail)."""
     kind, key = producer_part(part)
     if kind == "unit":
         return key
@@ -187,7 +188,7 @@ async def producer_part_name(session: AsyncSession, part: str | None) -> str:
         found = await repo.get_employee(session, key)
     else:
         return ""
-    return str(found["name"]) if found else ""
+    return str(found["name"]) if found and found["provider_id"] == provider["id"] else ""
 
 
 # --- the delivery log --------------------------------------------------------------------------

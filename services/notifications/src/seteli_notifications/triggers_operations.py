@@ -150,7 +150,7 @@ def subscribe(sub: Subscription, make: MakeContext) -> None:
         email = p.notification_email or \
             await service.producer_part_email(ctx.session, provider, p.producer_part)
         context = {"commitment_number": p.commitment_number,
-                   "part_name": await service.producer_part_name(ctx.session, p.producer_part)}
+                   "part_name": await service.producer_part_name(ctx.session, provider, p.producer_part)}
         out = await service.to_provider(ctx.session, "purchase_booked", ctx.tenant_id, p.provider_id, context,
                                         email=email)
         await service.enqueue(make(ctx), ctx.envelope, out)
@@ -160,7 +160,7 @@ def subscribe(sub: Subscription, make: MakeContext) -> None:
         provider = await service.provider_or_wait(ctx.session, p.provider_id)
         complaint = p.kind == "complaint"
         context = {"feedback_kind": p.kind, "needs_reply": p.needs_reply or complaint,
-                   "part_name": await service.producer_part_name(ctx.session, p.producer_part)}
+                   "part_name": await service.producer_part_name(ctx.session, provider, p.producer_part)}
         mail = make(ctx)
         # The provider hears of it when a reply or corrective action is asked (a complaint always asks).
         if p.needs_reply or p.notify_provider or complaint:
