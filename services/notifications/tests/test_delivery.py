@@ -228,3 +228,24 @@ async def test_two_senders_never_send_the_same_message(harness: Harness) -> None
     sent = await asyncio.gather(first.flush(), second.flush())
     assert sum(sent) == 8
     assert sorted(r[0][0] for r in harness.smtp.received) == sorted(f"talous{n}@solsidan.fi" for n in range(8))
+
+
+async def test_a_message_that_cannot_be_written_fails_and_the_others_still_go(harness: Harness) -> None:
+    """An address with a line break in it (a header injection: `Bcc:` on a line of its own) cannot be put in a
+    header. That message fails at once, with its reason in the log; it never holds up the mail after it."""
+    await harness.directory()
+    await harness.publish("settlement.payment.computed",
+                          payment(payment_id="bad", email="ekonomi@solsidan.fi\r\nBcc: kaikki@example.com"),
+                          tenant_id="kouvola")
+    await harness.publish("settlement.payment.computed", payment(payment_id="good"), tenant_id="kouvola")
+    assert len(harness.smtp.to("ekonomi@solsidan.fi")) == 1
+    assert harness.smtp.to("kaikki@example.com") == [] and len(harness.smtp.received) == 1
+
+    admin = harness.token_for(Role.TENANT_ADMIN, tenant_id="kouvola")
+    items = (await harness.client.get("/v1/tenants/kouvola/messages", headers=admin)).json()["items"]
+    bad = next(i for i in items if i["state"] != "sent")
+    assert bad["state"] == "failed" and bad["attempts"] == 1
+    assert "cannot be written" in bad["last_error"] and "kaikki@example.com" not in bad["last_error"]
+    assert [e["outcome"] for e in bad["log"]] == ["queued", "failed"]
+    harness.clock.advance(timedelta(days=1))
+    assert await harness.runtime.sender.flush() == 0  # given up: not tried again

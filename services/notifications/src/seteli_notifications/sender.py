@@ -59,6 +59,17 @@ def build_email(row: dict[str, Any], files: list[dict[str, Any]], mail_from: str
     return msg
 
 
+def _writable(row: dict[str, Any], files: list[dict[str, Any]], mail_from: str) -> EmailMessage:
+    """The message as mail, or a permanent failure: a value no header can hold (a line break in an address)
+    fails this message alone, recorded, instead of stopping every message queued after it. The reason names
+    the error's kind only, never the value (an address is personal data)."""
+    try:
+        return build_email(row, files, mail_from)
+    except (ValueError, TypeError, LookupError) as exc:
+        raise DeliveryError(f"the message cannot be written as mail ({type(exc).__name__}): a header value "
+                            "holds a line break or a character mail cannot carry", permanent=True) from exc
+
+
 class SmtpDelivery:
     def __init__(self, settings: NotificationsSettings) -> None:
         self.settings = settings
@@ -163,7 +174,7 @@ class MailSender:
                 if contains_identity_code(row["subject"], row["body_text"], row["body_html"]):
                     raise DeliveryError(IDENTITY_CODE_REFUSAL, permanent=True)
                 files = await repo.message_attachments(session, row["id"])
-                await self.deliver(build_email(row, files, self.settings.mail_from), row["recipient"])
+                await self.deliver(_writable(row, files, self.settings.mail_from), row["recipient"])
             except DeliveryError as exc:
                 now = self.clock.now()
                 outcome = after_failed_attempt(attempt, self.settings.send_retry_delays, now,
