@@ -136,3 +136,22 @@ async def test_no_personal_data_in_logs_or_dead_letters(harness: Harness) -> Non
     assert dead.reason == "PermanentError: settlement.payment.computed: invalid payload at amount"
     [row] = await harness.db_message(recipient="info@paivansade.fi")
     assert row["state"] == "failed" and "Recipient address rejected" in row["last_error"]
+
+
+async def test_a_notice_to_a_sites_address_is_not_held_for_the_companys_digest(harness: Harness) -> None:
+    """The digest goes to the company's address. A purchased service booked for a site is told at the site's
+    notification address (domain.md, purchased service), at once: held, it reached only the company's digest and
+    the site never heard of it."""
+    harness.clock.set(datetime(2016, 3, 15, 3, 0, tzinfo=UTC))  # 05:00 in Helsinki, before the digest hour
+    await harness.directory()
+    provider_admin = harness.token_for(Role.PROVIDER_ADMIN, provider_id="p-fi")
+    url = "/v1/providers/p-fi/notification-preferences"
+    assert (await harness.client.put(url, json={"daily_digest": True}, headers=provider_admin)).status_code == 200
+    await harness.publish("vouchers.purchase.booked", {
+        "booking_id": "b-1", "commitment_number": "2016-00042", "provider_id": "p-fi", "producer_part": "site:s-fi"},
+        tenant_id="kouvola")
+    [site] = harness.smtp.to("kouvola@paivansade.fi")
+    assert site["Subject"] == "Uusi ostopalveluvaraus, sitoumus 2016-00042"
+    harness.clock.set(datetime(2016, 3, 15, 5, 0, tzinfo=UTC))  # 07:00 in Helsinki
+    await harness.runtime.sender.flush()
+    assert harness.smtp.to("info@paivansade.fi") == []  # nothing held for the company

@@ -76,7 +76,7 @@ async def enqueue(ctx: NotificationsContext, envelope: Envelope, out: Outgoing) 
         subject, text, html = (mask_identity_code(x) for x in (subject, text, html))
     elif not recipient or out.skip_reason:
         state, outcome, detail = "skipped", "skipped", out.skip_reason or "no recipient address"
-    elif out.kind in DIGESTIBLE and out.provider_id and await _wants_digest(ctx.session, out.provider_id):
+    elif out.kind in DIGESTIBLE and out.provider_id and await _wants_digest(ctx.session, out.provider_id, recipient):
         state, outcome, detail = "held", "held", "waits for the daily digest"
     pk = await repo.insert_message(ctx.session, {
         "tenant_id": out.tenant_id, "message_id": message_id, "kind": out.kind,
@@ -100,9 +100,12 @@ async def enqueue(ctx: NotificationsContext, envelope: Envelope, out: Outgoing) 
     return pk
 
 
-async def _wants_digest(session: AsyncSession, provider_id: str) -> bool:
+async def _wants_digest(session: AsyncSession, provider_id: str, recipient: str) -> bool:
+    """The provider takes the daily digest and the notice is addressed where the digest goes (the company's
+    address): a notice to a site's or an employee's address goes there at once, never into the company's digest."""
     provider = await repo.get_provider(session, provider_id)
-    return bool(provider and provider["daily_digest"])
+    return bool(provider and provider["daily_digest"]
+                and recipient.strip().lower() == str(provider["email"]).strip().lower())
 
 
 # --- recipients --------------------------------------------------------------------------------
