@@ -249,3 +249,17 @@ async def test_a_message_that_cannot_be_written_fails_and_the_others_still_go(ha
     assert [e["outcome"] for e in bad["log"]] == ["queued", "failed"]
     harness.clock.advance(timedelta(days=1))
     assert await harness.runtime.sender.flush() == 0  # given up: not tried again
+
+
+async def test_a_sign_in_link_that_could_not_be_sent_is_not_kept(harness: Harness) -> None:
+    """A password-reset mail the server refuses for good: nobody will send it, so the stored copy the platform
+    admin reads keeps no link (the link signs its holder in, as it does once a mail has gone)."""
+    harness.smtp.refuse_forever = True
+    harness.smtp.refusal = "550 5.1.1 Mailbox does not exist"
+    link = "https://seteli.fi/reset/abc123"
+    await harness.publish("registry.password_reset.requested", {
+        "email": "maija@paivansade.fi", "language": "fi", "link": link, "expires_at": "2016-03-15T11:00:00Z"})
+    [row] = await harness.db_message(recipient="maija@paivansade.fi")
+    assert row["state"] == "failed"
+    assert link not in row["body_text"] and link not in row["body_html"]
+    assert "[link removed after sending]" in row["body_text"]

@@ -59,6 +59,13 @@ def build_email(row: dict[str, Any], files: list[dict[str, Any]], mail_from: str
     return msg
 
 
+def _without_secret_links(row: dict[str, Any]) -> dict[str, str]:
+    """The stored bodies without their links, for a mail whose link signs its holder in; else nothing to change."""
+    if row["kind"] not in SECRET_LINK_KINDS:
+        return {}
+    return {"body_text": without_links(row["body_text"]), "body_html": without_links(row["body_html"])}
+
+
 def _writable(row: dict[str, Any], files: list[dict[str, Any]], mail_from: str) -> EmailMessage:
     """The message as mail, or a permanent failure: a value no header can hold (a line break in an address)
     fails this message alone, recorded, instead of stopping every message queued after it. The reason names
@@ -179,17 +186,17 @@ class MailSender:
                 now = self.clock.now()
                 outcome = after_failed_attempt(attempt, self.settings.send_retry_delays, now,
                                                permanent=exc.permanent)
+                # Given up: nobody sends this copy, so a sign-in link in it is kept no more than a sent one's.
+                dropped = _without_secret_links(row) if outcome.state == "failed" else {}
                 await repo.update_message(session, row["id"], state=outcome.state, attempts=attempt,
-                                          next_attempt_at=outcome.next_attempt_at, last_error=exc.reason)
+                                          next_attempt_at=outcome.next_attempt_at, last_error=exc.reason, **dropped)
                 await repo.log_delivery(session, tenant_id=row["tenant_id"], message_pk=row["id"], at=now,
                                         outcome=outcome.log_outcome, attempt=attempt, detail=exc.reason)
                 log.warning("message %s attempt %s: %s", row["id"], attempt, outcome.log_outcome)
                 return True
             now = self.clock.now()
-            kept = ({"body_text": without_links(row["body_text"]), "body_html": without_links(row["body_html"])}
-                    if row["kind"] in SECRET_LINK_KINDS else {})
             await repo.update_message(session, row["id"], state="sent", attempts=attempt, sent_at=now,
-                                      next_attempt_at=None, last_error=None, **kept)
+                                      next_attempt_at=None, last_error=None, **_without_secret_links(row))
             await repo.log_delivery(session, tenant_id=row["tenant_id"], message_pk=row["id"], at=now,
                                     outcome="sent", attempt=attempt)
             log.info("message %s sent on attempt %s", row["id"], attempt)
