@@ -155,3 +155,18 @@ async def test_a_notice_to_a_sites_address_is_not_held_for_the_companys_digest(h
     harness.clock.set(datetime(2016, 3, 15, 5, 0, tzinfo=UTC))  # 07:00 in Helsinki
     await harness.runtime.sender.flush()
     assert harness.smtp.to("info@paivansade.fi") == []  # nothing held for the company
+
+
+async def test_a_link_mail_refused_for_an_identity_code_keeps_no_link(harness: Harness) -> None:
+    """The tenant's request for more, with an identity code in its message: refused (never mailed), and, as it
+    will never be sent, its stored copy keeps neither the code nor the link that opens the request."""
+    await harness.directory()
+    await harness.publish("registry.registration.more_requested", {
+        "request_id": "r-7", "company_name": "Kotipalvelu Aurinko Oy", "email": "aino@aurinko.fi", "language": "fi",
+        "message": "Vastuuhenkilön henkilötunnus 010180-9026 puuttuu.",
+        "link": "https://seteli.fi/registration-request/answer?token=f1"}, tenant_id="kouvola")
+    assert harness.smtp.received == []
+    [stored] = await harness.db_message(recipient="aino@aurinko.fi")
+    assert stored["state"] == "failed" and "identity code" in stored["last_error"]
+    for body in (stored["body_text"], stored["body_html"]):
+        assert "010180-9026" not in body and "token=f1" not in body

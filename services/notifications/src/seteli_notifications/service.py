@@ -15,7 +15,7 @@ from seteli_common.validators import contains_identity_code, mask_identity_code
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from . import repository as repo
-from .domain import DIGESTIBLE, language_of, message_id_for, tenant_languages
+from .domain import DIGESTIBLE, SECRET_LINK_KINDS, language_of, message_id_for, tenant_languages, without_links
 from .templates import Renderer
 
 log = logging.getLogger("seteli.notifications")
@@ -74,6 +74,8 @@ async def enqueue(ctx: NotificationsContext, envelope: Envelope, out: Outgoing) 
     if contains_identity_code(subject, text, html):
         state, outcome, detail = "failed", "failed", IDENTITY_CODE_REFUSAL
         subject, text, html = (mask_identity_code(x) for x in (subject, text, html))
+        if out.kind in SECRET_LINK_KINDS:  # never sent: a link that signs its holder in is not kept either
+            text, html = without_links(text), without_links(html)
     elif not recipient or out.skip_reason:
         state, outcome, detail = "skipped", "skipped", out.skip_reason or "no recipient address"
     elif out.kind in DIGESTIBLE and out.provider_id and await _wants_digest(ctx.session, out.provider_id, recipient):
