@@ -3,6 +3,7 @@ purchased-service bookings, feedback, events awaiting manual approval and credit
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from datetime import date
 from typing import Any
@@ -142,7 +143,9 @@ def subscribe(sub: Subscription, make: MakeContext) -> None:
         mail = make(ctx)
         for provider_id in p.provider_ids:
             out = await service.to_provider(ctx.session, kind, ctx.tenant_id, provider_id, context)
-            await service.enqueue(mail, ctx.envelope, out)
+            # One notice per provider, also when providers share an address (one Message-ID would tell only one).
+            await service.enqueue(mail, ctx.envelope,
+                                  dataclasses.replace(out, dedup_key=f"{ctx.envelope.event_id}:{provider_id}"))
 
     @sub.on("vouchers.purchase.booked", model=PurchaseBooked)
     async def purchase_booked(ctx: MessageContext, p: PurchaseBooked) -> None:
