@@ -263,3 +263,23 @@ async def test_a_sign_in_link_that_could_not_be_sent_is_not_kept(harness: Harnes
     assert row["state"] == "failed"
     assert link not in row["body_text"] and link not in row["body_html"]
     assert "[link removed after sending]" in row["body_text"]
+
+
+async def test_a_relay_refusing_our_sender_for_a_while_does_not_fail_the_mail_for_good(harness: Harness) -> None:
+    """The relay refuses Seteli itself (credentials or sender policy changed on the server: 530, 550 at MAIL FROM)
+    for a while. That says nothing of this message or its recipient: it is tried again, as a busy mailbox is,
+    instead of every message sent meanwhile failing for good."""
+    await harness.directory()
+    harness.smtp.refuse_sender_next = 1
+    await harness.publish("settlement.payment.computed", payment(), tenant_id="kouvola")
+    [row] = await harness.db_message(recipient="ekonomi@solsidan.fi")
+    assert row["state"] == "queued" and "530" in row["last_error"]
+    harness.smtp.refuse_sender_next = 1
+    harness.smtp.sender_refusal = "550 5.7.1 Sender address not allowed"
+    harness.clock.advance(timedelta(seconds=60))
+    await harness.runtime.sender.flush()
+    harness.clock.advance(timedelta(seconds=300))
+    await harness.runtime.sender.flush()
+    assert len(harness.smtp.to("ekonomi@solsidan.fi")) == 1
+    [row] = await harness.db_message(recipient="ekonomi@solsidan.fi")
+    assert row["state"] == "sent" and row["attempts"] == 3

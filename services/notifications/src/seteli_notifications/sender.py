@@ -15,7 +15,7 @@ from collections.abc import Awaitable, Callable
 from email.message import EmailMessage
 from email.utils import format_datetime, parseaddr
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 import aiosmtplib
 from seteli_common.clock import Clock
@@ -77,6 +77,10 @@ def _writable(row: dict[str, Any], files: list[dict[str, Any]], mail_from: str) 
                             "holds a line break or a character mail cannot carry", permanent=True) from exc
 
 
+_REFUSED_US: Final = (aiosmtplib.SMTPAuthenticationError, aiosmtplib.SMTPSenderRefused, aiosmtplib.SMTPHeloError,
+                      aiosmtplib.SMTPConnectResponseError)
+
+
 class SmtpDelivery:
     def __init__(self, settings: NotificationsSettings) -> None:
         self.settings = settings
@@ -93,6 +97,10 @@ class SmtpDelivery:
             codes = [r.code for r in exc.recipients]
             reason = "; ".join(f"{r.code} {r.message}" for r in exc.recipients)
             raise DeliveryError(reason, permanent=all(500 <= c < 600 for c in codes)) from exc
+        except _REFUSED_US as exc:
+            # The relay refused Seteli itself (credentials, sender policy, greeting): nothing about this message or
+            # its recipient, so it is tried again, bounded by the retry delays, like any temporary refusal.
+            raise DeliveryError(f"{exc.code} {exc.message}", permanent=False) from exc
         except aiosmtplib.SMTPResponseException as exc:
             raise DeliveryError(f"{exc.code} {exc.message}", permanent=500 <= exc.code < 600) from exc
         except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
