@@ -170,3 +170,21 @@ async def test_a_link_mail_refused_for_an_identity_code_keeps_no_link(harness: H
     assert stored["state"] == "failed" and "identity code" in stored["last_error"]
     for body in (stored["body_text"], stored["body_html"]):
         assert "010180-9026" not in body and "token=f1" not in body
+
+
+async def test_an_id_that_merely_contains_the_shape_of_an_identity_code_is_mailed(harness: Harness) -> None:
+    """About one random UUID in 1,200 holds the shape of an identity code ('3f010180-9026-…' holds '010180-9026').
+    The ids Seteli prints (event, application, credit) are no one's identity code: the notice goes (the tenant
+    was never told of an over-limit event waiting for its approval). A code standing on its own is still refused."""
+    await harness.directory()
+    admin = {"user_id": "u-k", "email": "paakayttaja@kouvola.fi", "role": "tenant_admin", "tenant_id": "kouvola"}
+    await harness.publish("registry.user.created", admin, tenant_id="kouvola")
+    event_id = "3f010180-9026-4abc-8def-0123456789ab"
+    await harness.publish("events.event.recorded", {"event_id": event_id, "provider_id": "p-fi", "revision": 1,
+                                                    "status": "awaiting_approval"}, tenant_id="kouvola")
+    [mail] = harness.smtp.to("paakayttaja@kouvola.fi")
+    assert f"Tapahtuman tunnus: {event_id}" in text(mail)
+    await harness.publish("events.credit.requested", {
+        "credit_id": "cr-1", "provider_id": "p-fi", "amount": "-20.00", "reason": "Asiakkaan 010180-9026 tapahtuma"},
+        tenant_id="kouvola")
+    assert harness.smtp.to("info@paivansade.fi") == []

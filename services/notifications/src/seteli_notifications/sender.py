@@ -21,11 +21,10 @@ import aiosmtplib
 from seteli_common.clock import Clock
 from seteli_common.db import Database
 from seteli_common.tasks import stop_task
-from seteli_common.validators import contains_identity_code
 
 from . import repository as repo
 from .config import NotificationsSettings
-from .domain import SECRET_LINK_KINDS, after_failed_attempt, masked, without_links
+from .domain import SECRET_LINK_KINDS, after_failed_attempt, identity_code_in, masked, without_links
 from .service import IDENTITY_CODE_REFUSAL
 
 log = logging.getLogger("seteli.notifications.sender")
@@ -186,7 +185,7 @@ class MailSender:
                 return False
             attempt = row["attempts"] + 1
             try:
-                if contains_identity_code(row["subject"], row["body_text"], row["body_html"]):
+                if identity_code_in(row["subject"], row["body_text"], row["body_html"]):
                     raise DeliveryError(IDENTITY_CODE_REFUSAL, permanent=True)
                 files = await repo.message_attachments(session, row["id"])
                 await self.deliver(_writable(row, files, self.settings.mail_from), row["recipient"])

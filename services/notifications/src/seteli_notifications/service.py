@@ -11,11 +11,19 @@ from seteli_common.context import ServiceContext
 from seteli_common.errors import not_found
 from seteli_common.messaging.consumer import TransientError
 from seteli_common.messaging.envelope import Envelope
-from seteli_common.validators import contains_identity_code, mask_identity_code
+from seteli_common.validators import mask_identity_code
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from . import repository as repo
-from .domain import DIGESTIBLE, SECRET_LINK_KINDS, language_of, message_id_for, tenant_languages, without_links
+from .domain import (
+    DIGESTIBLE,
+    SECRET_LINK_KINDS,
+    identity_code_in,
+    language_of,
+    message_id_for,
+    tenant_languages,
+    without_links,
+)
 from .templates import Renderer
 
 log = logging.getLogger("seteli.notifications")
@@ -71,7 +79,7 @@ async def enqueue(ctx: NotificationsContext, envelope: Envelope, out: Outgoing) 
     now = ctx.clock.now()
     state, outcome, detail = "queued", "queued", None
     subject, text, html = rendered.subject, rendered.text, rendered.html
-    if contains_identity_code(subject, text, html):
+    if identity_code_in(subject, text, html):
         state, outcome, detail = "failed", "failed", IDENTITY_CODE_REFUSAL
         subject, text, html = (mask_identity_code(x) for x in (subject, text, html))
         if out.kind in SECRET_LINK_KINDS:  # never sent: a link that signs its holder in is not kept either
