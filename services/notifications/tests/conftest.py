@@ -62,6 +62,18 @@ class SmtpInbox:
     refusal: str = "451 4.3.0 Mailbox busy, try again later"
     attempts: int = 0
 
+    refuse_sender_next: int = 0  # MAIL FROM refused this many times (the relay refusing us, not a recipient)
+    sender_refusal: str = "530 5.7.0 Authentication required"
+
+    async def handle_MAIL(self, server: Any, session: Any, envelope: Any, address: str,
+                          mail_options: list[str]) -> str:
+        if self.refuse_sender_next > 0:
+            self.refuse_sender_next -= 1
+            return self.sender_refusal
+        envelope.mail_from = address
+        envelope.mail_options.extend(mail_options)
+        return "250 OK"
+
     async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str,
                           rcpt_options: list[str]) -> str:
         self.attempts += 1

@@ -228,3 +228,58 @@ async def test_two_senders_never_send_the_same_message(harness: Harness) -> None
     sent = await asyncio.gather(first.flush(), second.flush())
     assert sum(sent) == 8
     assert sorted(r[0][0] for r in harness.smtp.received) == sorted(f"talous{n}@solsidan.fi" for n in range(8))
+
+
+async def test_a_message_that_cannot_be_written_fails_and_the_others_still_go(harness: Harness) -> None:
+    """An address with a line break in it (a header injection: `Bcc:` on a line of its own) cannot be put in a
+    header. That message fails at once, with its reason in the log; it never holds up the mail after it."""
+    await harness.directory()
+    await harness.publish("settlement.payment.computed",
+                          payment(payment_id="bad", email="ekonomi@solsidan.fi\r\nBcc: kaikki@example.com"),
+                          tenant_id="kouvola")
+    await harness.publish("settlement.payment.computed", payment(payment_id="good"), tenant_id="kouvola")
+    assert len(harness.smtp.to("ekonomi@solsidan.fi")) == 1
+    assert harness.smtp.to("kaikki@example.com") == [] and len(harness.smtp.received) == 1
+
+    admin = harness.token_for(Role.TENANT_ADMIN, tenant_id="kouvola")
+    items = (await harness.client.get("/v1/tenants/kouvola/messages", headers=admin)).json()["items"]
+    bad = next(i for i in items if i["state"] != "sent")
+    assert bad["state"] == "failed" and bad["attempts"] == 1
+    assert "cannot be written" in bad["last_error"] and "kaikki@example.com" not in bad["last_error"]
+    assert [e["outcome"] for e in bad["log"]] == ["queued", "failed"]
+    harness.clock.advance(timedelta(days=1))
+    assert await harness.runtime.sender.flush() == 0  # given up: not tried again
+
+
+async def test_a_sign_in_link_that_could_not_be_sent_is_not_kept(harness: Harness) -> None:
+    """A password-reset mail the server refuses for good: nobody will send it, so the stored copy the platform
+    admin reads keeps no link (the link signs its holder in, as it does once a mail has gone)."""
+    harness.smtp.refuse_forever = True
+    harness.smtp.refusal = "550 5.1.1 Mailbox does not exist"
+    link = "https://seteli.fi/reset/abc123"
+    await harness.publish("registry.password_reset.requested", {
+        "email": "maija@paivansade.fi", "language": "fi", "link": link, "expires_at": "2016-03-15T11:00:00Z"})
+    [row] = await harness.db_message(recipient="maija@paivansade.fi")
+    assert row["state"] == "failed"
+    assert link not in row["body_text"] and link not in row["body_html"]
+    assert "[link removed after sending]" in row["body_text"]
+
+
+async def test_a_relay_refusing_our_sender_for_a_while_does_not_fail_the_mail_for_good(harness: Harness) -> None:
+    """The relay refuses Seteli itself (credentials or sender policy changed on the server: 530, 550 at MAIL FROM)
+    for a while. That says nothing of this message or its recipient: it is tried again, as a busy mailbox is,
+    instead of every message sent meanwhile failing for good."""
+    await harness.directory()
+    harness.smtp.refuse_sender_next = 1
+    await harness.publish("settlement.payment.computed", payment(), tenant_id="kouvola")
+    [row] = await harness.db_message(recipient="ekonomi@solsidan.fi")
+    assert row["state"] == "queued" and "530" in row["last_error"]
+    harness.smtp.refuse_sender_next = 1
+    harness.smtp.sender_refusal = "550 5.7.1 Sender address not allowed"
+    harness.clock.advance(timedelta(seconds=60))
+    await harness.runtime.sender.flush()
+    harness.clock.advance(timedelta(seconds=300))
+    await harness.runtime.sender.flush()
+    assert len(harness.smtp.to("ekonomi@solsidan.fi")) == 1
+    [row] = await harness.db_message(recipient="ekonomi@solsidan.fi")
+    assert row["state"] == "sent" and row["attempts"] == 3

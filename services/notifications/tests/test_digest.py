@@ -159,3 +159,20 @@ async def test_a_provider_without_the_digest_gets_none(harness: Harness) -> None
     h.clock.set(datetime(2016, 4, 4, 5, 0, tzinfo=UTC))
     await h.runtime.sender.flush()
     assert h.smtp.to("info@paivansade.fi") == []
+
+
+async def test_one_pending_action_is_told_in_the_singular(harness: Harness) -> None:
+    h = harness
+    h.clock.set(datetime(2016, 4, 4, 3, 0, tzinfo=UTC))
+    await h.directory()
+    for provider_id, tenant_id in (("p-fi", "kouvola"), ("p-sv", "porvoo")):
+        await _wants_digest(h, provider_id)
+        await h.publish("events.pending_work.summarised", {"day": "2016-04-04", "providers": [
+            _work(provider_id, awaiting_approval=1)]}, tenant_id=tenant_id)
+    h.clock.set(datetime(2016, 4, 4, 5, 0, tzinfo=UTC))
+    await h.runtime.sender.flush()
+    [fi], [sv] = h.smtp.to("info@paivansade.fi"), h.smtp.to("info@solsidan.fi")
+    assert fi["Subject"] == "Seteli: 1 odottava asia"
+    assert "Seteli-palvelussa on 1 asia, joka odottaa toimenpiteitänne:" in text(fi)
+    assert sv["Subject"] == "Seteli: 1 ärende väntar"
+    assert "i tjänsten Seteli finns 1 ärende som väntar på era åtgärder:" in text(sv)

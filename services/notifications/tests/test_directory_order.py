@@ -142,3 +142,29 @@ async def test_an_older_billing_change_heard_after_a_newer_one_does_not_decide_t
         **BILLING_OFF["billing"], "pdf_by_email": True}}, occurred_at=changed - timedelta(seconds=20))
     await _specification(h, "pay-1")
     assert h.smtp.to("laskutus@paivansade.fi") == []
+
+
+async def test_an_admins_role_facts_heard_out_of_order_leave_the_role_stated_last(harness: Harness) -> None:
+    """A tenant admin made an officer: the role change handled before the creation (retried, or side by side)
+    must not make the officer a recipient of the tenant's notices again; of two role changes, the later one
+    counts whichever is heard first."""
+    h = harness
+    await h.directory()
+    created = datetime.now(UTC) + timedelta(minutes=1)
+    officer = {"user_id": "u-old", "email": "vanha@kouvola.fi", "role": "tenant_officer", "tenant_id": "kouvola"}
+    await h.publish("registry.user.role_changed", officer, tenant_id="kouvola",
+                    occurred_at=created + timedelta(seconds=30))
+    await h.publish("registry.user.created", {**officer, "role": "tenant_admin"}, tenant_id="kouvola",
+                    occurred_at=created)
+    # another admin: made an officer, then an admin again; the first change heard last
+    other = {"user_id": "u-k", "email": "paakayttaja@kouvola.fi", "role": "tenant_admin", "tenant_id": "kouvola"}
+    await h.publish("registry.user.created", other, tenant_id="kouvola", occurred_at=created)
+    await h.publish("registry.user.role_changed", other, tenant_id="kouvola",
+                    occurred_at=created + timedelta(seconds=20))
+    await h.publish("registry.user.role_changed", {**other, "role": "tenant_officer"}, tenant_id="kouvola",
+                    occurred_at=created + timedelta(seconds=10))
+    await h.publish("events.feedback.given", {"provider_id": "p-fi", "producer_part": "site:s-fi",
+                                              "feedback_id": "f1", "kind": "complaint", "needs_reply": False},
+                    tenant_id="kouvola")
+    assert h.smtp.to("vanha@kouvola.fi") == []
+    assert only(h, "paakayttaja@kouvola.fi")["Subject"] == "Uusi reklamaatio: Hoivakoti Päivänsäde Oy"

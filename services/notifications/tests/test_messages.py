@@ -433,3 +433,21 @@ async def test_the_company_s_answer_goes_to_the_tenant_s_notice_address_else_its
     told = only(harness, "ilmoitukset@borga.fi")
     assert "Vårdhem Solsidan Ab (2077474-0)" in text(told) and "/officer/registrations/r-9" in text(told)
     assert len(harness.smtp.to("admin@borga.fi")) == 1
+
+
+async def test_a_name_with_line_breaks_is_one_line_in_the_subject_and_the_mail_goes(harness: Harness) -> None:
+    """A name as another service sent it, with a line break, a line separator or a control character in it: the
+    subject shows it on one line (never a subject cut short with its end opening the body, never a mail that
+    cannot be sent)."""
+    await harness.directory()
+    admin = {"user_id": "u-k", "email": "paakayttaja@kouvola.fi", "role": "tenant_admin", "tenant_id": "kouvola"}
+    await harness.publish("registry.user.created", admin, tenant_id="kouvola")
+    for n, name in enumerate(("Hoivakoti\nPäivänsäde Oy", "Hoivakoti\u2028Päivänsäde Oy",
+                              "Hoivakoti\r\tPäivänsäde\x1b Oy")):
+        await harness.publish("registry.registration.answered", {
+            "request_id": f"r-{n}", "company_name": name, "business_id": "7019376-8", "reply": "Liite lisätty."},
+            tenant_id="kouvola")
+    mails = harness.smtp.to("paakayttaja@kouvola.fi")
+    assert [m["Subject"] for m in mails] == ["Yritys vastasi lisätietopyyntöön: Hoivakoti Päivänsäde Oy"] * 3
+    for mail in mails:
+        assert text(mail).startswith("Hei,\n")

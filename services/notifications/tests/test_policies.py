@@ -136,3 +136,55 @@ async def test_no_personal_data_in_logs_or_dead_letters(harness: Harness) -> Non
     assert dead.reason == "PermanentError: settlement.payment.computed: invalid payload at amount"
     [row] = await harness.db_message(recipient="info@paivansade.fi")
     assert row["state"] == "failed" and "Recipient address rejected" in row["last_error"]
+
+
+async def test_a_notice_to_a_sites_address_is_not_held_for_the_companys_digest(harness: Harness) -> None:
+    """The digest goes to the company's address. A purchased service booked for a site is told at the site's
+    notification address (domain.md, purchased service), at once: held, it reached only the company's digest and
+    the site never heard of it."""
+    harness.clock.set(datetime(2016, 3, 15, 3, 0, tzinfo=UTC))  # 05:00 in Helsinki, before the digest hour
+    await harness.directory()
+    provider_admin = harness.token_for(Role.PROVIDER_ADMIN, provider_id="p-fi")
+    url = "/v1/providers/p-fi/notification-preferences"
+    assert (await harness.client.put(url, json={"daily_digest": True}, headers=provider_admin)).status_code == 200
+    await harness.publish("vouchers.purchase.booked", {
+        "booking_id": "b-1", "commitment_number": "2016-00042", "provider_id": "p-fi", "producer_part": "site:s-fi"},
+        tenant_id="kouvola")
+    [site] = harness.smtp.to("kouvola@paivansade.fi")
+    assert site["Subject"] == "Uusi ostopalveluvaraus, sitoumus 2016-00042"
+    harness.clock.set(datetime(2016, 3, 15, 5, 0, tzinfo=UTC))  # 07:00 in Helsinki
+    await harness.runtime.sender.flush()
+    assert harness.smtp.to("info@paivansade.fi") == []  # nothing held for the company
+
+
+async def test_a_link_mail_refused_for_an_identity_code_keeps_no_link(harness: Harness) -> None:
+    """The tenant's request for more, with an identity code in its message: refused (never mailed), and, as it
+    will never be sent, its stored copy keeps neither the code nor the link that opens the request."""
+    await harness.directory()
+    await harness.publish("registry.registration.more_requested", {
+        "request_id": "r-7", "company_name": "Kotipalvelu Aurinko Oy", "email": "aino@aurinko.fi", "language": "fi",
+        "message": "Vastuuhenkilön henkilötunnus 010180-9026 puuttuu.",
+        "link": "https://seteli.fi/registration-request/answer?token=f1"}, tenant_id="kouvola")
+    assert harness.smtp.received == []
+    [stored] = await harness.db_message(recipient="aino@aurinko.fi")
+    assert stored["state"] == "failed" and "identity code" in stored["last_error"]
+    for body in (stored["body_text"], stored["body_html"]):
+        assert "010180-9026" not in body and "token=f1" not in body
+
+
+async def test_an_id_that_merely_contains_the_shape_of_an_identity_code_is_mailed(harness: Harness) -> None:
+    """About one random UUID in 1,200 holds the shape of an identity code ('3f010180-9026-…' holds '010180-9026').
+    The ids Seteli prints (event, application, credit) are no one's identity code: the notice goes (the tenant
+    was never told of an over-limit event waiting for its approval). A code standing on its own is still refused."""
+    await harness.directory()
+    admin = {"user_id": "u-k", "email": "paakayttaja@kouvola.fi", "role": "tenant_admin", "tenant_id": "kouvola"}
+    await harness.publish("registry.user.created", admin, tenant_id="kouvola")
+    event_id = "3f010180-9026-4abc-8def-0123456789ab"
+    await harness.publish("events.event.recorded", {"event_id": event_id, "provider_id": "p-fi", "revision": 1,
+                                                    "status": "awaiting_approval"}, tenant_id="kouvola")
+    [mail] = harness.smtp.to("paakayttaja@kouvola.fi")
+    assert f"Tapahtuman tunnus: {event_id}" in text(mail)
+    await harness.publish("events.credit.requested", {
+        "credit_id": "cr-1", "provider_id": "p-fi", "amount": "-20.00", "reason": "Asiakkaan 010180-9026 tapahtuma"},
+        tenant_id="kouvola")
+    assert harness.smtp.to("info@paivansade.fi") == []

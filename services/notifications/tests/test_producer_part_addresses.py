@@ -82,3 +82,20 @@ async def test_a_purchase_of_an_employee_is_announced_where_vouchers_says(harnes
         "producer_part": "employee:emp-liisa", "notification_email": "liisa@paivansade.fi"}, tenant_id="kouvola")
     mail = only(harness, "liisa@paivansade.fi")
     assert "2016-00042" in mail["Subject"] and "(Liisa Lähihoitaja)" in text(mail)
+
+
+async def test_a_part_of_another_company_is_never_named_in_the_mail(harness: Harness) -> None:
+    """A fact naming another company's employee or site (a mistake upstream) goes to the company's address, and
+    the mail names no part: an employee's name is personal data of another employer's staff."""
+    await harness.directory()
+    await harness.publish("registry.employee.added", {
+        "provider_id": "p-sv", "employee_id": "emp-olli", "name": "Olli Muualla", "email": "olli@solsidan.fi"})
+    await _feedback(harness, "f1", "employee:emp-olli")
+    await harness.publish("vouchers.purchase.booked", {
+        "booking_id": "b-1", "commitment_number": "2016-00042", "provider_id": "p-fi", "producer_part": "site:s-sv"},
+        tenant_id="kouvola")
+    mails = harness.smtp.to("info@paivansade.fi")
+    assert len(mails) == 2
+    for mail in mails:
+        assert "Olli Muualla" not in text(mail) and "Solsidan" not in text(mail)
+        assert "Hoivakoti Päivänsäde Oy on saanut" in text(mail) or "tuottajalta Hoivakoti Päivänsäde Oy." in text(mail)

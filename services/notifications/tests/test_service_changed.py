@@ -92,3 +92,18 @@ async def test_a_content_ended_from_a_date_is_told_in_each_language(harness: Har
     swedish = text(only(harness, "info@solsidan.fi"))
     assert "- Innehållet Måltider / mån upphör från 1.1.2027: det kan inte registreras från den dagen" \
         in swedish and "Ateriat" not in swedish, swedish
+
+
+async def test_two_providers_sharing_one_address_are_each_told(harness: Harness) -> None:
+    """Two companies with one address (one accountant keeps both): each is told of the change in its own language,
+    and each has its entry in the delivery log; the second was dropped as a repeat of the first."""
+    await harness.directory()
+    await harness.publish("registry.provider.registered", {
+        "provider_id": "p-sv2", "business_id": "2077474-0", "name": "Hemtjänst Solsidan Ab", "language": "sv",
+        "email": "info@paivansade.fi", "sites": []})
+    fact = {"service_id": "kotihoito", "name_fi": "Kotihoito 2027", "name_sv": "Hemvård 2027",
+            "provider_ids": ["p-fi", "p-sv2"], "changes": CHANGES}
+    await harness.publish("applications.service.changed", fact, tenant_id="kouvola")
+    mails = harness.smtp.to("info@paivansade.fi")
+    assert sorted(m["Content-Language"] for m in mails) == ["fi", "sv"]
+    assert len(await harness.db_message(kind="service_changed")) == 2

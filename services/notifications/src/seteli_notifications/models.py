@@ -43,6 +43,10 @@ tenant_admins = Table(
     Column("user_id", String(36), primary_key=True),
     Column("email", String(254), nullable=False),
     Column("language", String(2), nullable=False),
+    # False: the user's role stated last is not tenant admin (kept, so that an older fact heard later, e.g. the
+    # creation as admin, cannot make them a recipient again)
+    Column("is_admin", Boolean, nullable=False, server_default="1"),
+    Column("stated_at", DateTime(timezone=True)),  # when the registry stated the role kept
 )
 
 # Users the registry passivated (registry.user.passivated, a fact of no tenant): kept so that their creation,

@@ -24,7 +24,7 @@ from .contracts import (
     UserRoleChanged,
 )
 from .domain import language_of
-from .models import providers, services, tenant_admins, tenants
+from .models import providers, services, tenants
 
 
 def subscribe(sub: Subscription) -> None:
@@ -86,9 +86,9 @@ def subscribe(sub: Subscription) -> None:
     async def user_created(ctx: MessageContext, p: UserCreated) -> None:
         tenant_id = p.tenant_id or ctx.tenant_id
         if p.role == "tenant_admin" and tenant_id:
-            await repo.upsert(ctx.session, tenant_admins, {
+            await repo.save_tenant_role(ctx.session, {
                 "tenant_id": tenant_id, "user_id": p.user_id, "email": p.email,
-                "language": language_of(p.language)}, ["tenant_id", "user_id"])
+                "language": language_of(p.language)}, is_admin=True, at=ctx.envelope.occurred_at)
 
     async def site_changed(ctx: MessageContext, p: SiteChanged) -> None:
         # the newest statement wins: two changes handled side by side, or one retried, may arrive in either order
@@ -112,14 +112,12 @@ def subscribe(sub: Subscription) -> None:
 
     @sub.on("registry.user.role_changed", model=UserRoleChanged)
     async def user_role_changed(ctx: MessageContext, p: UserRoleChanged) -> None:
-        # A new tenant admin gets the tenant's notices from now on; one made an officer no longer does.
+        # A new tenant admin gets the tenant's notices from now on; one made an officer no longer does. Of two
+        # facts of the user's role, the one stated last counts, whatever order they arrive in.
         tenant_id = ctx.tenant_id or p.tenant_id
-        if p.role == "tenant_admin":
-            await repo.upsert(ctx.session, tenant_admins, {
-                "tenant_id": tenant_id, "user_id": p.user_id, "email": p.email,
-                "language": language_of(p.language)}, ["tenant_id", "user_id"])
-        else:
-            await repo.remove_tenant_admin_role(ctx.session, tenant_id, p.user_id)
+        await repo.save_tenant_role(ctx.session, {
+            "tenant_id": tenant_id, "user_id": p.user_id, "email": p.email, "language": language_of(p.language)},
+            is_admin=p.role == "tenant_admin", at=ctx.envelope.occurred_at)
 
     @sub.on("registry.user.passivated", model=UserPassivated)
     async def user_passivated(ctx: MessageContext, p: UserPassivated) -> None:

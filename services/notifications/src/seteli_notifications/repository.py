@@ -52,15 +52,18 @@ async def set_tenant_languages(session: AsyncSession, tenant_id: str, languages:
 async def tenant_admin_emails(session: AsyncSession, tenant_id: str) -> list[str]:
     """The tenant admins' addresses, a passivated one never (whichever of its facts was heard first)."""
     passive = select(passive_users.c.user_id).where(passive_users.c.user_id == tenant_admins.c.user_id).exists()
-    query = select(tenant_admins.c.email).where(tenant_admins.c.tenant_id == tenant_id, ~passive) \
+    query = select(tenant_admins.c.email).where(tenant_admins.c.tenant_id == tenant_id,
+                                                tenant_admins.c.is_admin.is_(True), ~passive) \
         .order_by(tenant_admins.c.email)
     return list((await session.execute(query)).scalars())
 
 
-async def remove_tenant_admin_role(session: AsyncSession, tenant_id: str, user_id: str) -> None:
-    """The user is no longer one of the tenant's admins (still its staff: not passive)."""
-    await session.execute(delete(tenant_admins).where(tenant_admins.c.tenant_id == tenant_id,
-                                                      tenant_admins.c.user_id == user_id))
+async def save_tenant_role(session: AsyncSession, row: dict[str, Any], *, is_admin: bool, at: datetime) -> None:
+    """The user's role in the tenant as stated at `at` (tenant admin or not), unless a newer statement is kept
+    already: a creation or role change heard after a later change changes nothing."""
+    at = at.astimezone(UTC)
+    await upsert(session, tenant_admins, {**row, "is_admin": is_admin, "stated_at": at}, ["tenant_id", "user_id"],
+                 where=or_(tenant_admins.c.stated_at.is_(None), tenant_admins.c.stated_at <= at))
 
 
 async def remove_tenant_admin(session: AsyncSession, user_id: str) -> None:

@@ -15,17 +15,16 @@ from collections.abc import Awaitable, Callable
 from email.message import EmailMessage
 from email.utils import format_datetime, parseaddr
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 import aiosmtplib
 from seteli_common.clock import Clock
 from seteli_common.db import Database
 from seteli_common.tasks import stop_task
-from seteli_common.validators import contains_identity_code
 
 from . import repository as repo
 from .config import NotificationsSettings
-from .domain import SECRET_LINK_KINDS, after_failed_attempt, masked, without_links
+from .domain import SECRET_LINK_KINDS, after_failed_attempt, identity_code_in, masked, without_links
 from .service import IDENTITY_CODE_REFUSAL
 
 log = logging.getLogger("seteli.notifications.sender")
@@ -59,6 +58,28 @@ def build_email(row: dict[str, Any], files: list[dict[str, Any]], mail_from: str
     return msg
 
 
+def _without_secret_links(row: dict[str, Any]) -> dict[str, str]:
+    """The stored bodies without their links, for a mail whose link signs its holder in; else nothing to change."""
+    if row["kind"] not in SECRET_LINK_KINDS:
+        return {}
+    return {"body_text": without_links(row["body_text"]), "body_html": without_links(row["body_html"])}
+
+
+def _writable(row: dict[str, Any], files: list[dict[str, Any]], mail_from: str) -> EmailMessage:
+    """The message as mail, or a permanent failure: a value no header can hold (a line break in an address)
+    fails this message alone, recorded, instead of stopping every message queued after it. The reason names
+    the error's kind only, never the value (an address is personal data)."""
+    try:
+        return build_email(row, files, mail_from)
+    except (ValueError, TypeError, LookupError) as exc:
+        raise DeliveryError(f"the message cannot be written as mail ({type(exc).__name__}): a header value "
+                            "holds a line break or a character mail cannot carry", permanent=True) from exc
+
+
+_REFUSED_US: Final = (aiosmtplib.SMTPAuthenticationError, aiosmtplib.SMTPSenderRefused, aiosmtplib.SMTPHeloError,
+                      aiosmtplib.SMTPConnectResponseError)
+
+
 class SmtpDelivery:
     def __init__(self, settings: NotificationsSettings) -> None:
         self.settings = settings
@@ -75,6 +96,10 @@ class SmtpDelivery:
             codes = [r.code for r in exc.recipients]
             reason = "; ".join(f"{r.code} {r.message}" for r in exc.recipients)
             raise DeliveryError(reason, permanent=all(500 <= c < 600 for c in codes)) from exc
+        except _REFUSED_US as exc:
+            # The relay refused Seteli itself (credentials, sender policy, greeting): nothing about this message or
+            # its recipient, so it is tried again, bounded by the retry delays, like any temporary refusal.
+            raise DeliveryError(f"{exc.code} {exc.message}", permanent=False) from exc
         except aiosmtplib.SMTPResponseException as exc:
             raise DeliveryError(f"{exc.code} {exc.message}", permanent=500 <= exc.code < 600) from exc
         except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
@@ -160,25 +185,25 @@ class MailSender:
                 return False
             attempt = row["attempts"] + 1
             try:
-                if contains_identity_code(row["subject"], row["body_text"], row["body_html"]):
+                if identity_code_in(row["subject"], row["body_text"], row["body_html"]):
                     raise DeliveryError(IDENTITY_CODE_REFUSAL, permanent=True)
                 files = await repo.message_attachments(session, row["id"])
-                await self.deliver(build_email(row, files, self.settings.mail_from), row["recipient"])
+                await self.deliver(_writable(row, files, self.settings.mail_from), row["recipient"])
             except DeliveryError as exc:
                 now = self.clock.now()
                 outcome = after_failed_attempt(attempt, self.settings.send_retry_delays, now,
                                                permanent=exc.permanent)
+                # Given up: nobody sends this copy, so a sign-in link in it is kept no more than a sent one's.
+                dropped = _without_secret_links(row) if outcome.state == "failed" else {}
                 await repo.update_message(session, row["id"], state=outcome.state, attempts=attempt,
-                                          next_attempt_at=outcome.next_attempt_at, last_error=exc.reason)
+                                          next_attempt_at=outcome.next_attempt_at, last_error=exc.reason, **dropped)
                 await repo.log_delivery(session, tenant_id=row["tenant_id"], message_pk=row["id"], at=now,
                                         outcome=outcome.log_outcome, attempt=attempt, detail=exc.reason)
                 log.warning("message %s attempt %s: %s", row["id"], attempt, outcome.log_outcome)
                 return True
             now = self.clock.now()
-            kept = ({"body_text": without_links(row["body_text"]), "body_html": without_links(row["body_html"])}
-                    if row["kind"] in SECRET_LINK_KINDS else {})
             await repo.update_message(session, row["id"], state="sent", attempts=attempt, sent_at=now,
-                                      next_attempt_at=None, last_error=None, **kept)
+                                      next_attempt_at=None, last_error=None, **_without_secret_links(row))
             await repo.log_delivery(session, tenant_id=row["tenant_id"], message_pk=row["id"], at=now,
                                     outcome="sent", attempt=attempt)
             log.info("message %s sent on attempt %s", row["id"], attempt)

@@ -11,11 +11,19 @@ from seteli_common.context import ServiceContext
 from seteli_common.errors import not_found
 from seteli_common.messaging.consumer import TransientError
 from seteli_common.messaging.envelope import Envelope
-from seteli_common.validators import contains_identity_code, mask_identity_code
+from seteli_common.validators import mask_identity_code
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from . import repository as repo
-from .domain import DIGESTIBLE, language_of, message_id_for, tenant_languages
+from .domain import (
+    DIGESTIBLE,
+    SECRET_LINK_KINDS,
+    identity_code_in,
+    language_of,
+    message_id_for,
+    tenant_languages,
+    without_links,
+)
 from .templates import Renderer
 
 log = logging.getLogger("seteli.notifications")
@@ -71,12 +79,14 @@ async def enqueue(ctx: NotificationsContext, envelope: Envelope, out: Outgoing) 
     now = ctx.clock.now()
     state, outcome, detail = "queued", "queued", None
     subject, text, html = rendered.subject, rendered.text, rendered.html
-    if contains_identity_code(subject, text, html):
+    if identity_code_in(subject, text, html):
         state, outcome, detail = "failed", "failed", IDENTITY_CODE_REFUSAL
         subject, text, html = (mask_identity_code(x) for x in (subject, text, html))
+        if out.kind in SECRET_LINK_KINDS:  # never sent: a link that signs its holder in is not kept either
+            text, html = without_links(text), without_links(html)
     elif not recipient or out.skip_reason:
         state, outcome, detail = "skipped", "skipped", out.skip_reason or "no recipient address"
-    elif out.kind in DIGESTIBLE and out.provider_id and await _wants_digest(ctx.session, out.provider_id):
+    elif out.kind in DIGESTIBLE and out.provider_id and await _wants_digest(ctx.session, out.provider_id, recipient):
         state, outcome, detail = "held", "held", "waits for the daily digest"
     pk = await repo.insert_message(ctx.session, {
         "tenant_id": out.tenant_id, "message_id": message_id, "kind": out.kind,
@@ -100,9 +110,12 @@ async def enqueue(ctx: NotificationsContext, envelope: Envelope, out: Outgoing) 
     return pk
 
 
-async def _wants_digest(session: AsyncSession, provider_id: str) -> bool:
+async def _wants_digest(session: AsyncSession, provider_id: str, recipient: str) -> bool:
+    """The provider takes the daily digest and the notice is addressed where the digest goes (the company's
+    address): a notice to a site's or an employee's address goes there at once, never into the company's digest."""
     provider = await repo.get_provider(session, provider_id)
-    return bool(provider and provider["daily_digest"])
+    return bool(provider and provider["daily_digest"]
+                and recipient.strip().lower() == str(provider["email"]).strip().lower())
 
 
 # --- recipients --------------------------------------------------------------------------------
@@ -175,9 +188,10 @@ async def producer_part_email(session: AsyncSession, provider: dict[str, Any], p
     return str(provider["email"])
 
 
-async def producer_part_name(session: AsyncSession, part: str | None) -> str:
+async def producer_part_name(session: AsyncSession, provider: dict[str, Any], part: str | None) -> str:
     """How a notice names the producer part: a site's or an employee's name, a unit's own; "" for the
-    company (the notice names the company anyway) and for a part not known here."""
+    company (the notice names the company anyway), for a part not known here, and for a part of another
+    company (never another employer's employee's name in this company's mail)."""
     kind, key = producer_part(part)
     if kind == "unit":
         return key
@@ -187,7 +201,7 @@ async def producer_part_name(session: AsyncSession, part: str | None) -> str:
         found = await repo.get_employee(session, key)
     else:
         return ""
-    return str(found["name"]) if found else ""
+    return str(found["name"]) if found and found["provider_id"] == provider["id"] else ""
 
 
 # --- the delivery log --------------------------------------------------------------------------

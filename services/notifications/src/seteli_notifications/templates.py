@@ -7,12 +7,13 @@ A bilingual notice puts both languages in one message, Finnish first.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template, select_autoescape
 from markupsafe import Markup, escape
 from seteli_common.money import format_eur, parse_money
 
@@ -20,6 +21,7 @@ from .domain import format_datetime, format_month, language_of
 
 TEMPLATES = Path(__file__).parent / "templates"
 _URL = re.compile(r"https?://[^\s<>\"]+")
+_SPACES = re.compile(r" {2,}")
 _BLANK_RUN = re.compile(r"\n[ \t]*(?:\n[ \t]*)+\n")
 SEPARATOR = "—" * 24
 
@@ -53,6 +55,15 @@ def _our_links(context: dict[str, Any]) -> frozenset[str]:
                      and (key == "link" or key.endswith(("_link", "_url"))))
 
 
+def one_line(value: Any) -> Any:
+    """A value shown in a subject: line breaks, line separators and control characters become spaces, runs of
+    white space one space (a header holds one line; a name sent with a line break must not end the subject)."""
+    if not isinstance(value, str):
+        return value
+    spaced = "".join(" " if unicodedata.category(c) in ("Cc", "Zl", "Zp") else c for c in value)
+    return _SPACES.sub(" ", spaced).strip(" ")  # a no-break space (in an amount) stays as it is
+
+
 def _eur(amount: Any, lang: str = "fi") -> str:
     value = amount if isinstance(amount, Decimal | int) else parse_money(str(amount))
     return format_eur(value, "sv" if lang == "sv" else "fi")
@@ -65,14 +76,27 @@ class Renderer:
             autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=False),
         )
         self.env.filters.update(eur=_eur, month=format_month, when=format_datetime)
+        # The subject (a template's first line) is rendered on its own, every value on one line.
+        self.subject_env = Environment(undefined=StrictUndefined, autoescape=False, finalize=one_line)
+        self.subject_env.filters.update(self.env.filters)
+        self._compiled: dict[str, tuple[Template, Template]] = {}
+
+    def _parts(self, name: str) -> tuple[Template, Template]:
+        if name not in self._compiled:
+            assert self.env.loader is not None
+            source, _, _ = self.env.loader.get_source(self.env, name)
+            subject, _, body = source.lstrip("\n").partition("\n")
+            self._compiled[name] = (self.subject_env.from_string(subject), self.env.from_string(body))
+        return self._compiled[name]
 
     def kinds(self, lang: str) -> set[str]:
         return {p.stem for p in (TEMPLATES / lang).glob("*.txt") if not p.stem.startswith("_")}
 
     def _one(self, kind: str, lang: str, context: dict[str, Any]) -> tuple[str, str]:
-        source = self.env.get_template(f"{lang}/{kind}.txt").render(**context, lang=lang)
-        subject, _, body = source.strip().partition("\n")
-        body = _BLANK_RUN.sub("\n\n", body)  # optional blocks leave runs of blank lines
+        subject_template, body_template = self._parts(f"{lang}/{kind}.txt")
+        subject = subject_template.render(**context, lang=lang)
+        # optional blocks leave runs of blank lines
+        body = _BLANK_RUN.sub("\n\n", body_template.render(**context, lang=lang))
         footer = self.env.get_template(f"{lang}/_footer.txt").render(**context, lang=lang).strip()
         return subject.strip(), f"{body.strip()}\n\n{footer}\n"
 

@@ -3,6 +3,7 @@ purchased-service bookings, feedback, events awaiting manual approval and credit
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from datetime import date
 from typing import Any
@@ -142,7 +143,9 @@ def subscribe(sub: Subscription, make: MakeContext) -> None:
         mail = make(ctx)
         for provider_id in p.provider_ids:
             out = await service.to_provider(ctx.session, kind, ctx.tenant_id, provider_id, context)
-            await service.enqueue(mail, ctx.envelope, out)
+            # One notice per provider, also when providers share an address (one Message-ID would tell only one).
+            await service.enqueue(mail, ctx.envelope,
+                                  dataclasses.replace(out, dedup_key=f"{ctx.envelope.event_id}:{provider_id}"))
 
     @sub.on("vouchers.purchase.booked", model=PurchaseBooked)
     async def purchase_booked(ctx: MessageContext, p: PurchaseBooked) -> None:
@@ -150,7 +153,7 @@ def subscribe(sub: Subscription, make: MakeContext) -> None:
         email = p.notification_email or \
             await service.producer_part_email(ctx.session, provider, p.producer_part)
         context = {"commitment_number": p.commitment_number,
-                   "part_name": await service.producer_part_name(ctx.session, p.producer_part)}
+                   "part_name": await service.producer_part_name(ctx.session, provider, p.producer_part)}
         out = await service.to_provider(ctx.session, "purchase_booked", ctx.tenant_id, p.provider_id, context,
                                         email=email)
         await service.enqueue(make(ctx), ctx.envelope, out)
@@ -160,7 +163,7 @@ def subscribe(sub: Subscription, make: MakeContext) -> None:
         provider = await service.provider_or_wait(ctx.session, p.provider_id)
         complaint = p.kind == "complaint"
         context = {"feedback_kind": p.kind, "needs_reply": p.needs_reply or complaint,
-                   "part_name": await service.producer_part_name(ctx.session, p.producer_part)}
+                   "part_name": await service.producer_part_name(ctx.session, provider, p.producer_part)}
         mail = make(ctx)
         # The provider hears of it when a reply or corrective action is asked (a complaint always asks).
         if p.needs_reply or p.notify_provider or complaint:
