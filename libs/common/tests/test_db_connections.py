@@ -233,3 +233,29 @@ async def test_a_failing_statements_error_names_the_statement_but_not_the_values
             await conn.execute(text("DROP TABLE hidden_values"))
     finally:
         await db.dispose()
+
+
+@pytest.mark.parametrize("backend", ["postgres", "sqlite"])
+async def test_work_after_the_commit_runs_once_committed_and_never_after_a_rollback(pg_url: str, tmp_path: Any,
+                                                                                     backend: str) -> None:
+    """A stored file deleted with its record: the deletion waits for the commit, and a unit of work that fails
+    keeps the file (an attachment's evidence was lost when the removal rolled back after the delete)."""
+    from seteli_common.db import after_commit
+
+    db = Database(pg_url if backend == "postgres" else f"sqlite+aiosqlite:///{tmp_path}/after.sqlite")
+    done: list[str] = []
+
+    async def delete_file(name: str) -> None:
+        done.append(name)
+
+    try:
+        with pytest.raises(RuntimeError):
+            async with db.transaction(tenant_id="t1") as session:
+                after_commit(session, lambda: delete_file("rolled back"))
+                raise RuntimeError("the unit of work failed after asking")
+        async with db.transaction(tenant_id="t1") as session:
+            after_commit(session, lambda: delete_file("committed"))
+            assert done == []  # not before the commit
+        assert done == ["committed"]
+    finally:
+        await db.dispose()

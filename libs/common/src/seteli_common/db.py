@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -110,6 +110,15 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=10000")
     cursor.close()
+
+
+_AFTER_COMMIT = "seteli.after_commit"
+
+
+def after_commit(session: AsyncSession, work: Callable[[], Awaitable[None]]) -> None:
+    """Run `work` once the unit of work of `session` has committed, never when it rolls back: an effect outside
+    the database (a stored file deleted) must not happen for a change that did not."""
+    session.info.setdefault(_AFTER_COMMIT, []).append(work)
 
 
 class Database:
@@ -232,7 +241,13 @@ class Database:
                 await session.rollback()  # a failed COMMIT may leave it open (SQLite's deferred foreign keys)
                 raise
         finally:
+            works = session.info.pop(_AFTER_COMMIT, [])
             await session.close()
+        for work in works:  # only reached once committed
+            try:
+                await work()
+            except Exception:  # the change stands; the effect outside the database is what failed
+                log.exception("work after the commit failed")
 
     async def _open(self, first: _First | None) -> AsyncSession:
         """A session in a new transaction whose first statement (tenant or role) has run: on asyncpg sent with

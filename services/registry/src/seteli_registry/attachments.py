@@ -7,6 +7,7 @@ import uuid
 from datetime import date
 from typing import Any
 
+from seteli_common.db import after_commit
 from seteli_common.errors import FieldError, invalid_many, not_found
 
 from .adapters.blobstore import sniff_content_type
@@ -95,7 +96,9 @@ async def remove(ctx: RegistryContext, provider_id: str, attachment_id: str,
     row = _checked or await get(ctx, provider_id, attachment_id)
     await attachment_queries.delete_attachment(ctx.session, attachment_id)
     await ctx.outbox.add(ctx.session, AttachmentRemoved(**_payload(row)), tenant_id=None)
-    await ctx.ports.blobs.delete(row["blob_key"])
+    # The file goes once the removal has committed: a removal that fails (rolls back) keeps its evidence.
+    blobs, key = ctx.ports.blobs, row["blob_key"]
+    after_commit(ctx.session, lambda: blobs.delete(key))
 
 
 async def expire(ctx: RegistryContext) -> int:
