@@ -194,3 +194,34 @@ async def test_only_providers_with_an_approved_application_hear_of_a_scheduled_c
     assert (await _read(api, service))["required_attachments"]["site"] == []
     assert [a["type"] for a in (await _read(api, service, "2016-05-01"))["required_attachments"]["site"]] == [
         "medication_plan"]
+
+
+async def test_a_rename_scheduled_for_june_keeps_who_pays_as_changed_today(
+        api: Api, flow: Flow, clock: FixedClock) -> None:
+    """A rename of the meals scheduled for June, then today the municipality takes over paying for the meals:
+    from June the meals carry the new name and are still paid by the municipality (the June rename did not
+    say who pays, so it must not put the meals back on the client's bill)."""
+    service = await flow.service()
+    meals = next(c for c in service["contents"] if c["name_fi"].startswith("Ateriat"))
+    assert meals["client_pays"] is True
+    keep = [{k: c[k] for k in KEEP} for c in service["contents"]]
+    renamed = [{**c, "name_fi": "Ateriat / kk 2016"} if c["id"] == meals["id"] else c for c in keep]
+    r = await api.client.patch(_base(service), headers=api.admin, json={"effective_from": "2016-06-01",
+                                                                        "contents": renamed})
+    assert r.status_code == 200, r.text
+    r = await api.client.patch(_base(service), headers=api.admin, json={"contents": [
+        {**c, "client_pays": False} if c["id"] == meals["id"] else c for c in keep]})
+    assert r.status_code == 200, r.text
+
+    def meals_of(view: dict[str, Any]) -> tuple[str, bool]:
+        found = next(c for c in view["contents"] if c["id"] == meals["id"])
+        return found["name_fi"], found["client_pays"]
+
+    assert meals_of(await _read(api, service)) == ("Ateriat / kk", False)
+    assert meals_of(await _read(api, service, "2016-06-01")) == ("Ateriat / kk 2016", False)
+    [version] = (await api.published("applications.service.defined"))[-1]["payload"]["scheduled"]
+    assert meals_of({"contents": [{**c, "id": c["content_id"]} for c in version["contents"]]}) == (
+        "Ateriat / kk 2016", False)
+    clock.set(datetime(2016, 6, 1, 8, 0, tzinfo=UTC))
+    assert await apply_due_changes_everywhere(api.runtime) == 1
+    assert meals_of(await _read(api, service)) == ("Ateriat / kk 2016", False)

@@ -292,6 +292,7 @@ def content_ended(content: dict[str, Any], day: date) -> bool:
 
 
 SCHEDULABLE = ("name_fi", "name_sv", "auto_recording", "contents", "required_attachments", "calendar")
+CONTENT_FIELDS = ("name_fi", "name_sv", "client_pays")  # what a change of an existing content may change
 
 
 def with_scheduled(view: dict[str, Any], change: dict[str, Any]) -> dict[str, Any]:
@@ -303,7 +304,8 @@ def with_scheduled(view: dict[str, Any], change: dict[str, Any]) -> dict[str, An
         by_id = {c["id"]: c for c in contents}
         for content in change["contents"]:
             if content["id"] in by_id:
-                by_id[content["id"]].update({k: content[k] for k in ("name_fi", "name_sv", "client_pays")})
+                # a change holds only the fields it changes (older stored ones hold them all)
+                by_id[content["id"]].update({k: content[k] for k in CONTENT_FIELDS if k in content})
                 if content.get("ended_from"):
                     by_id[content["id"]]["ended_from"] = ended_on(content)
             else:

@@ -12,6 +12,7 @@ from seteli_common.errors import FieldError, invalid_many, not_found
 from . import repository as repo
 from .context import ApplicationsContext
 from .domain import (
+    CONTENT_FIELDS,
     DEFAULT_CALENDAR,
     LEVELS,
     SCHEDULABLE,
@@ -275,8 +276,12 @@ async def schedule_change(ctx: ApplicationsContext, tenant_id: str, service_id: 
         old = known.get(content.get("id") or "")
         if old is None:
             contents.append({"id": str(uuid.uuid4()), **entry})
-        elif any(old[k] != entry[k] for k in ("name_fi", "name_sv", "client_pays")):
-            contents.append({"id": old["id"], **entry})
+            continue
+        # only what this change changes: a field it leaves as it is must not undo a change made later for an
+        # earlier day (or at once) when this one takes effect
+        changed = {k: entry[k] for k in CONTENT_FIELDS if old[k] != entry[k]}
+        if changed:
+            contents.append({"id": old["id"], **changed})
     # an end of a content (`end_content`) scheduled for the same day stays: this change only adds to it
     for kept in ((replaced or {}).get("changes") or {}).get("contents") or []:
         if kept.get("ended_from"):
@@ -331,8 +336,7 @@ async def end_content(ctx: ApplicationsContext, tenant_id: str, service_id: str,
         return await _tell_providers(ctx, tenant_id, current)
     replaced = await repo.delete_pending_change(ctx.session, tenant_id, service_id, effective_from=day)
     changes: dict[str, Any] = dict(replaced["changes"]) if replaced else {}
-    entry = {**{k: content[k] for k in ("id", "name_fi", "name_sv", "unit", "client_pays")},
-             "ended_from": day.isoformat()}
+    entry = {"id": content["id"], "ended_from": day.isoformat()}  # the end only: names and payer stay as they are
     others = [c for c in changes.get("contents") or [] if c["id"] != content_id]
     mine = next((c for c in changes.get("contents") or [] if c["id"] == content_id), None)
     changes["contents"] = [*others, {**(mine or {}), **entry} if mine else entry]
@@ -379,8 +383,8 @@ async def apply_due_changes(ctx: ApplicationsContext, tenant_id: str) -> int:
         for content in fields.get("contents") or []:
             if content["id"] in known:
                 ended = {"ended_from": ended_on(content)} if content.get("ended_from") else {}
-                await repo.update_content(ctx.session, tenant_id, content["id"], name_fi=content["name_fi"],
-                                          name_sv=content["name_sv"], client_pays=content["client_pays"], **ended)
+                await repo.update_content(ctx.session, tenant_id, content["id"], **ended,
+                                          **{k: content[k] for k in CONTENT_FIELDS if k in content})
             else:
                 new.append({"tenant_id": tenant_id, "service_id": change["service_id"],
                             "position": len(existing) + len(new), **content})
