@@ -237,6 +237,16 @@ async def decide(ctx: ApplicationsContext, tenant_id: str, principal: Principal,
         raise invalid("reason", f"a reason is required to {decision} an application")
     now = ctx.clock.now()
     if decision == "approve":
+        # complete when sent is not enough: an attachment removed or expired while it waited (or one the
+        # tenant has required since) is missing on the day of approval; the officer returns it instead
+        missing_now = await check(ctx, app, None)
+        if missing_now:
+            raise ProblemError(409, "Application is incomplete",
+                               f"{len(missing_now)} item(s) missing today: return the application for completion",
+                               "https://seteli.fi/problems/incomplete-application",
+                               [FieldError(_field(m), m.message) for m in missing_now],
+                               extra={"reason": "application_incomplete",
+                                      "missing": [m.as_dict() for m in missing_now]})
         await approve(ctx, app, principal)
         state = "approved"
     elif decision == "reject":

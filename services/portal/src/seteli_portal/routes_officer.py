@@ -271,6 +271,8 @@ async def decide_application(request: Request, application_id: str) -> Response:
         await page.call("POST", "applications", page.tpath(f"/applications/{seg(application_id)}/decision"),
                         json={"decision": decision, "reason": reason})
     except ApiError as exc:
+        if exc.code == "application_incomplete":  # its items are the page's to-do list: one message, by its code
+            return await _application(page, application_id, errors={"form": exc.detail})
         return await _application(page, application_id, errors=exc.fields or {"form": exc.detail})
     page.flash("decision.saved")
     return page.redirect("/officer/applications")
