@@ -225,3 +225,35 @@ async def test_a_rename_scheduled_for_june_keeps_who_pays_as_changed_today(
     clock.set(datetime(2016, 6, 1, 8, 0, tzinfo=UTC))
     assert await apply_due_changes_everywhere(api.runtime) == 1
     assert meals_of(await _read(api, service)) == ("Ateriat / kk 2016", False)
+
+
+async def test_a_content_coming_from_a_later_date_is_priced_before_that_date(api: Api, flow: Flow) -> None:
+    """The municipality adds a safety phone from 1 April and tells the providers (who must renew their price
+    lists when the contents change); on 15 March the provider sends a price list from 1 April pricing it, so
+    that it is approved before the first phone is delivered."""
+    service, app = await flow.approved_app(price="100.00", start="2015-01-01")
+    hour = service["contents"][0]
+    r = await api.client.patch(_base(service), headers=api.admin, json={
+        "effective_from": "2016-04-01", "contents": [
+            *[{k: c[k] for k in KEEP} for c in service["contents"]],
+            {"name_fi": "Turvapuhelin / kpl", "name_sv": "Trygghetstelefon / st", "unit": "piece"}]})
+    assert r.status_code == 200, r.text
+    phone = (await _read(api, service, "2016-04-01"))["contents"][2]
+    r = await api.client.post(f"/v1/tenants/kouvola/applications/{app['id']}/price-lists", headers=api.provider,
+                              json={"name": "Hinnasto 4-2016", "start": "2016-04-01", "prices": [
+                                  {"content_id": hour["id"], "unit_price": "100.00"},
+                                  {"content_id": phone["id"], "unit_price": "25.00"}]})
+    assert r.status_code == 201, r.text
+    await flow.submit(app["id"])
+    await flow.decide(app["id"], "approve")
+    [approved] = [e["payload"] for e in await api.published("applications.pricelist.approved")][-1:]
+    assert {p["content_id"]: p["unit_price"] for p in approved["prices"]} == {hour["id"]: "100.00",
+                                                                              phone["id"]: "25.00"}
+    found = await api.client.get("/v1/tenants/kouvola/price-lookup", headers=api.officer, params={
+        "provider_id": api.provider_id, "service_id": service["id"], "content_id": phone["id"],
+        "date": "2016-04-01"})
+    assert found.status_code == 200 and found.json()["unit_price"] == "25.00"
+    unknown = await api.client.post(f"/v1/tenants/kouvola/applications/{app['id']}/price-lists",
+                                    headers=api.provider, json={"name": "X", "start": "2016-05-01", "prices": [
+                                        {"content_id": "no-such-content", "unit_price": "1.00"}]})
+    assert unknown.status_code == 422 and unknown.json()["errors"][0]["field"] == "prices.0.content_id"

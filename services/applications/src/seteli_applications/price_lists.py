@@ -62,9 +62,11 @@ async def add(ctx: ApplicationsContext, tenant_id: str, principal: Principal, ap
         step = STEP_OF_PART[kind]
         if ident not in app["steps"][step]["ids"]:
             errors.append(FieldError("producer_part", f"choose this {kind} in the application's {step} step first"))
-    contents = await repo.service_contents_of(ctx.session, tenant_id, [app["service_id"]])
+    # the contents the service has and those a scheduled change adds later: the providers are told of a coming
+    # content at once and price it before its date (one added from 1 April, in a list from 1 April)
+    coming = await tenant_services.get_service(ctx, tenant_id, app["service_id"], date.max)
     prices = [{"content_id": p["content_id"], "unit_price": _amount(p["unit_price"])} for p in data["prices"]]
-    errors += price_problems(prices, {c["id"] for c in contents})
+    errors += price_problems(prices, {c["id"] for c in coming["contents"]})
     start: date = data["start"]
     on_start = await tenant_services.get_service(ctx, tenant_id, app["service_id"], max(start, ctx.today()))
     ended = {c["id"]: ended_on(c) for c in on_start["contents"] if content_ended(c, max(start, ctx.today()))}
