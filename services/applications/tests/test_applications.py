@@ -490,3 +490,17 @@ async def test_an_application_whose_required_attachment_went_after_sending_is_no
     assert await api.published("applications.pricelist.approved") == []
     returned = await flow.decide(app["id"], "return", reason="Pelastussuunnitelma puuttuu")
     assert returned["state"] == "returned"
+
+
+async def test_an_application_made_twice_at_once_is_made_once(api: Api, flow: Flow) -> None:
+    """A double click on "apply" (or two tabs): one application is made, the other request is told of it; the
+    provider does not end up with two drafts of one service, of which the officer could approve both."""
+    service = await flow.service()
+    url, body = "/v1/tenants/kouvola/applications", {"service_id": service["id"]}
+    first, second = await asyncio.gather(*(api.client.post(url, json=body, headers=api.provider) for _ in range(2)))
+    assert sorted((first.status_code, second.status_code)) == [201, 409], (first.text, second.text)
+    made = first if first.status_code == 201 else second
+    told = second if made is first else first
+    assert told.json()["reason"] == "application_exists" and told.json()["application_id"] == made.json()["id"]
+    mine = (await api.client.get(url, headers=api.provider, params={"service_id": service["id"]})).json()
+    assert [a["id"] for a in mine["items"]] == [made.json()["id"]]

@@ -57,8 +57,9 @@ async def upsert_provider_site(session: AsyncSession, site: Row) -> None:
     await _upsert(session, provider_sites, site, ["id"])
 
 
-async def get_provider(session: AsyncSession, provider_id: str) -> Row | None:
-    row = (await session.execute(select(providers).where(providers.c.id == provider_id))).mappings().first()
+async def get_provider(session: AsyncSession, provider_id: str, *, for_update: bool = False) -> Row | None:
+    query = select(providers).where(providers.c.id == provider_id)
+    row = (await session.execute(query.with_for_update() if for_update else query)).mappings().first()
     return dict(row) if row else None
 
 

@@ -39,7 +39,9 @@ async def create(ctx: ApplicationsContext, tenant_id: str, principal: Principal,
         raise forbidden("Only a provider applies to a service")
     if await repo.get_service(ctx.session, tenant_id, service_id) is None:
         raise invalid("service_id", "the tenant has no such service")
-    if await repo.get_provider(ctx.session, principal.provider_id) is None:
+    # the company's row locked: two requests of one company (a double click) make one application, the second
+    # one finds the first once it is written
+    if await repo.get_provider(ctx.session, principal.provider_id, for_update=True) is None:
         # The registry's event with the company and its sites is still on its way (moments after a
         # registration): an application made now would start without the company's sites.
         raise not_yet_known("Your company's registration is still being processed; try again in a moment",
