@@ -41,6 +41,8 @@ async def add(ctx: ApplicationsContext, tenant_id: str, principal: Principal, ap
               data: dict[str, Any], idempotency_key: str | None = None,
               fingerprint: str | None = None) -> dict[str, Any]:
     """`fingerprint`: of the request (idempotency.fingerprint); the key sent again with another one is refused."""
+    # the application locked first: a retry arriving beside its first request waits and finds the list it made
+    await applications.load(ctx, tenant_id, principal, application_id, for_update=True)
     if idempotency_key and principal.provider_id:
         again = await repo.find_price_lists(ctx.session, tenant_id, provider_id=principal.provider_id,
                                             idempotency_key=idempotency_key)
