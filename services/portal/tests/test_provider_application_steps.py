@@ -221,3 +221,9 @@ async def test_a_content_the_municipality_adds_from_a_later_day_is_priced_in_the
     assert made.status_code == 303, made.text[-3000:]
     row = re.search(r'<tr id="pl-[^"]+"><td>Hinnasto 2099</td>.*?</tr>', (await portal.get(app_url)).text, re.S)
     assert row and "Turvapuhelin / kpl: 25,00\u00a0€ / kpl" in row.group(0)
+    # the officer deciding the application reads the phone's price too
+    await login(portal, data.officer_email, OFFICER_PASSWORD)
+    officer_page = await portal.get(app_url.replace("/provider/", "/officer/"))
+    assert officer_page.status_code == 200, officer_page.text[-2000:]
+    assert re.search(r"<td>Turvapuhelin / kpl / kpl</td><td class=\"num\">25,00\u00a0€</td>", officer_page.text), \
+        officer_page.text.split('id="files-h"')[-1][:4000]
