@@ -257,3 +257,27 @@ async def test_a_content_coming_from_a_later_date_is_priced_before_that_date(api
                                     headers=api.provider, json={"name": "X", "start": "2016-05-01", "prices": [
                                         {"content_id": "no-such-content", "unit_price": "1.00"}]})
     assert unknown.status_code == 422 and unknown.json()["errors"][0]["field"] == "prices.0.content_id"
+
+
+async def test_an_attachment_required_at_once_stays_required_after_a_change_scheduled_earlier_takes_effect(
+        api: Api, flow: Flow, clock: FixedClock) -> None:
+    """The municipality requires a medication plan of every site from June; then, today, it requires a rescue plan
+    of the company at once. From June both are required: the June change (of the sites' attachments) does not
+    drop the company's rescue plan, of which no provider would be told."""
+    service = await flow.service()
+    r = await api.client.patch(_base(service), headers=api.admin, json={
+        "effective_from": "2016-06-01", "required_attachments": {"site": ["medication_plan"]}})
+    assert r.status_code == 200, r.text
+    r = await api.client.patch(_base(service), headers=api.admin, json={
+        "required_attachments": {"company": ["rescue_plan"]}})
+    assert r.status_code == 200, r.text
+
+    def required(view: dict[str, Any]) -> dict[str, list[str]]:
+        return {level: [a["type"] for a in items] for level, items in view["required_attachments"].items() if items}
+
+    assert required(await _read(api, service)) == {"company": ["rescue_plan"]}
+    assert required(await _read(api, service, "2016-06-01")) == {"company": ["rescue_plan"],
+                                                                 "site": ["medication_plan"]}
+    clock.set(datetime(2016, 6, 1, 8, 0, tzinfo=UTC))
+    assert await apply_due_changes_everywhere(api.runtime) == 1
+    assert required(await _read(api, service)) == {"company": ["rescue_plan"], "site": ["medication_plan"]}

@@ -12,6 +12,7 @@ from seteli_common.errors import FieldError, invalid_many, not_found
 from . import repository as repo
 from .context import ApplicationsContext
 from .domain import (
+    BY_PART,
     CONTENT_FIELDS,
     DEFAULT_CALENDAR,
     LEVELS,
@@ -24,6 +25,7 @@ from .domain import (
     interruption_rules_problems,
     rule_in_force,
     service_changes,
+    with_parts,
     with_scheduled,
 )
 from .events import (
@@ -269,6 +271,9 @@ async def schedule_change(ctx: ApplicationsContext, tenant_id: str, service_id: 
     if errors:
         raise invalid_many(errors)
     changes: dict[str, Any] = {k: v for k, v in merged.items() if k in SCHEDULABLE and v != before[k]}
+    for key in BY_PART:  # only the parts changed: a part left as it is must not undo a change made at once later
+        if key in changes:
+            changes[key] = {part: v for part, v in changes[key].items() if v != (before[key] or {}).get(part)}
     known = {c["id"]: c for c in before["contents"]}
     contents = []
     for content in data.get("contents") or []:
@@ -374,7 +379,7 @@ async def apply_due_changes(ctx: ApplicationsContext, tenant_id: str) -> int:
         if stored is None:
             continue
         fields = change["changes"]
-        values = {k: fields[k] for k in SCHEDULABLE if k in fields and k != "contents"}
+        values = with_parts(stored, {k: fields[k] for k in SCHEDULABLE if k in fields and k != "contents"})
         await repo.update_service(ctx.session, tenant_id, change["service_id"], **values,
                                   updated_at=ctx.clock.now())
         existing = await repo.service_contents_of(ctx.session, tenant_id, [change["service_id"]])
