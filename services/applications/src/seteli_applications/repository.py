@@ -249,6 +249,14 @@ async def find_applications(session: AsyncSession, tenant_id: str, *, provider_i
     return [dict(r) for r in (await session.execute(query)).mappings().all()], total
 
 
+async def approved_provider_ids(session: AsyncSession, tenant_id: str, service_id: str) -> list[str]:
+    """Every company with an approved application in the service, however many approved rows (changes) it has."""
+    query = select(applications.c.provider_id).where(
+        applications.c.tenant_id == tenant_id, applications.c.service_id == service_id,
+        applications.c.state == "approved").distinct().order_by(applications.c.provider_id)
+    return list((await session.execute(query)).scalars().all())
+
+
 async def insert_history(session: AsyncSession, values: Row) -> None:
     await session.execute(insert(application_history).values(**values))
 

@@ -407,10 +407,9 @@ async def _tell_scheduled(ctx: ApplicationsContext, tenant_id: str, before: dict
     """What a scheduled change changes and from when (or that it was cancelled), to the providers with an
     approved application in the service."""
     changes = service_changes(before, after)
-    approved, _ = await repo.find_applications(ctx.session, tenant_id, service_id=before["id"], states=["approved"])
     await ctx.outbox.add(ctx.session, ServiceChanged(
         service_id=after["id"], name_fi=after["name_fi"], name_sv=after["name_sv"],
-        provider_ids=sorted({a["provider_id"] for a in approved}),
+        provider_ids=await repo.approved_provider_ids(ctx.session, tenant_id, before["id"]),
         changes=[ServiceChange(**change) for change in changes], effective_from=day.isoformat(),
         cancelled=cancelled), tenant_id=tenant_id)
 
@@ -444,11 +443,9 @@ async def _tell_providers(ctx: ApplicationsContext, tenant_id: str, before: dict
     after = await get_service(ctx, tenant_id, before["id"])
     changes = service_changes(before, after)
     if changes:
-        approved, _ = await repo.find_applications(ctx.session, tenant_id, service_id=before["id"],
-                                                   states=["approved"])
         await ctx.outbox.add(ctx.session, ServiceChanged(
             service_id=after["id"], name_fi=after["name_fi"], name_sv=after["name_sv"],
-            provider_ids=sorted({a["provider_id"] for a in approved}),
+            provider_ids=await repo.approved_provider_ids(ctx.session, tenant_id, before["id"]),
             changes=[ServiceChange(**change) for change in changes]), tenant_id=tenant_id)
     return after
 
