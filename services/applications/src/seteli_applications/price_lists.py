@@ -128,6 +128,10 @@ async def set_info(ctx: ApplicationsContext, tenant_id: str, principal: Principa
                    text: str) -> dict[str, Any]:
     """The free-text additional information changes any time, approved or not, without approval."""
     pl = await _own_list(ctx, tenant_id, principal, price_list_id)
+    # its application locked, then the list read again: a decision being made on it is made first, so a text
+    # written meanwhile is told as a change of an approved list, not left out of the approval already sent
+    await repo.get_application(ctx.session, tenant_id, pl["application_id"], for_update=True)
+    pl = await _own_list(ctx, tenant_id, principal, price_list_id)
     if principal.role not in PROVIDER_STAFF:
         raise invalid("additional_info", "only the provider writes its price list information")
     await repo.set_additional_info(ctx.session, tenant_id, price_list_id, text)
