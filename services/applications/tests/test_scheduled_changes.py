@@ -281,3 +281,18 @@ async def test_an_attachment_required_at_once_stays_required_after_a_change_sche
     clock.set(datetime(2016, 6, 1, 8, 0, tzinfo=UTC))
     assert await apply_due_changes_everywhere(api.runtime) == 1
     assert required(await _read(api, service)) == {"company": ["rescue_plan"], "site": ["medication_plan"]}
+
+
+async def test_an_attachment_required_from_today_is_required_before_the_job_has_run(
+        api: Api, flow: Flow, clock: FixedClock) -> None:
+    """The municipality requires a medication plan of every site from 1 April. At half past midnight on 1 April
+    (the due-changes job runs hourly and has not yet written the change) an application without it is not sent."""
+    service = await flow.service()
+    app = await flow.application(service["id"])
+    await flow.price_list(app["id"], service["contents"][0]["id"], "40.00", "2016-04-01")
+    r = await api.client.patch(_base(service), headers=api.admin, json={
+        "effective_from": "2016-04-01", "required_attachments": {"site": ["medication_plan"]}})
+    assert r.status_code == 200, r.text
+    clock.set(datetime(2016, 3, 31, 21, 30, tzinfo=UTC))  # 1 April 00:30 in Helsinki
+    refused = await flow.submit(app["id"], expect=422)
+    assert {(m["code"], m["type"]) for m in refused["missing"]} == {("attachment_missing", "medication_plan")}

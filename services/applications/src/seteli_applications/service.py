@@ -16,7 +16,7 @@ from .domain import SAVED_STEPS, Missing, can_decide, can_edit, can_submit, comp
 from .events import ApplicationReturned, ApplicationSubmitted
 from .history import record
 from .signing import document_digest
-from .tenant_services import current_rulebook
+from .tenant_services import current_rulebook, get_service
 
 OPEN_CHANGE_STATES = ("draft", "returned", "submitted")
 
@@ -121,8 +121,9 @@ async def save_step(ctx: ApplicationsContext, tenant_id: str, principal: Princip
 
 
 async def check(ctx: ApplicationsContext, app: dict[str, Any], accept_rulebook: bool | None) -> list[Missing]:
-    service = await repo.get_service(ctx.session, app["tenant_id"], app["service_id"])
-    assert service is not None
+    # the service as it is today: a change of its required attachments dated today counts before the due-changes
+    # job has written it
+    service = await get_service(ctx, app["tenant_id"], app["service_id"])
     lists = await repo.find_price_lists(ctx.session, app["tenant_id"], application_id=app["id"],
                                         states=("pending",))
     count = len(lists)
