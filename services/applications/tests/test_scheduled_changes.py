@@ -296,3 +296,29 @@ async def test_an_attachment_required_from_today_is_required_before_the_job_has_
     clock.set(datetime(2016, 3, 31, 21, 30, tzinfo=UTC))  # 1 April 00:30 in Helsinki
     refused = await flow.submit(app["id"], expect=422)
     assert {(m["code"], m["type"]) for m in refused["missing"]} == {("attachment_missing", "medication_plan")}
+
+
+async def test_a_later_change_made_on_the_form_of_today_keeps_an_earlier_scheduled_change(
+        api: Api, flow: Flow, clock: FixedClock) -> None:
+    """The admin schedules from June that the municipality pays the meals; then, on the same contents form (which
+    shows the contents of today and sends them all), schedules from August a new name for the home care. From
+    August the meals are still the municipality's: the August change sent the meals as they are today, which it
+    did not change, and that must not put them back on the client's bill."""
+    service = await flow.service()
+    today = [{k: c[k] for k in KEEP} for c in service["contents"]]
+    r = await api.client.patch(_base(service), headers=api.admin, json={
+        "effective_from": "2016-06-01", "contents": _meals_paid_by_the_municipality(service)})
+    assert r.status_code == 200, r.text
+    renamed = [{**c, "name_fi": "Kotihoito / tunti"} if c["name_fi"].startswith("Kotihoito") else c for c in today]
+    r = await api.client.patch(_base(service), headers=api.admin, json={
+        "effective_from": "2016-08-01", "contents": renamed})
+    assert r.status_code == 200, r.text
+    august = await _read(api, service, "2016-08-01")
+    assert [(c["name_fi"], c["client_pays"]) for c in august["contents"]] == [
+        ("Kotihoito / tunti", False), ("Ateriat / kk", False)]
+    [june, aug] = august["scheduled_changes"]
+    assert [c["kind"] for c in aug["changes"]] == ["content_renamed"]  # as the providers are told
+    clock.set(datetime(2016, 8, 1, 8, 0, tzinfo=UTC))
+    await apply_due_changes_everywhere(api.runtime)
+    assert [(c["name_fi"], c["client_pays"]) for c in (await _read(api, service))["contents"]] == [
+        ("Kotihoito / tunti", False), ("Ateriat / kk", False)]

@@ -270,11 +270,19 @@ async def schedule_change(ctx: ApplicationsContext, tenant_id: str, service_id: 
     merged, errors = _checked(before, data)
     if errors:
         raise invalid_many(errors)
-    changes: dict[str, Any] = {k: v for k, v in merged.items() if k in SCHEDULABLE and v != before[k]}
+    # What is sent as it is today is not changed by this change: the admin's forms show the service of today and
+    # send it whole, and a value of today left as it is must not undo a change scheduled for an earlier day.
+    now = await get_service(ctx, tenant_id, service_id)
+    changes: dict[str, Any] = {k: v for k, v in merged.items()
+                               if k in SCHEDULABLE and v != before[k] and v != now[k]}
     for key in BY_PART:  # only the parts changed: a part left as it is must not undo a change made at once later
         if key in changes:
-            changes[key] = {part: v for part, v in changes[key].items() if v != (before[key] or {}).get(part)}
+            changes[key] = {part: v for part, v in changes[key].items()
+                            if v != (before[key] or {}).get(part) and v != (now[key] or {}).get(part)}
+            if not changes[key]:
+                del changes[key]
     known = {c["id"]: c for c in before["contents"]}
+    of_today = {c["id"]: c for c in now["contents"]}
     contents = []
     for content in data.get("contents") or []:
         entry = {k: content[k] for k in ("name_fi", "name_sv", "unit", "client_pays")}
@@ -284,7 +292,8 @@ async def schedule_change(ctx: ApplicationsContext, tenant_id: str, service_id: 
             continue
         # only what this change changes: a field it leaves as it is must not undo a change made later for an
         # earlier day (or at once) when this one takes effect
-        changed = {k: entry[k] for k in CONTENT_FIELDS if old[k] != entry[k]}
+        same_today = of_today.get(old["id"], {})
+        changed = {k: entry[k] for k in CONTENT_FIELDS if old[k] != entry[k] and same_today.get(k) != entry[k]}
         if changed:
             contents.append({"id": old["id"], **changed})
     # an end of a content (`end_content`) scheduled for the same day stays: this change only adds to it
