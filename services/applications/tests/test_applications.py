@@ -465,3 +465,42 @@ async def test_returned_change_is_completed_and_resent_while_the_approval_stands
     assert [pl["state"] for pl in original["price_lists"]] == ["approved"]
     approvals = await api.published("applications.application.approved")
     assert approvals[-1]["payload"]["site_ids"] == [api.site_a]
+
+
+async def test_an_application_whose_required_attachment_went_after_sending_is_not_approved(
+        api: Api, flow: Flow) -> None:
+    """The company removed its rescue plan after sending (or its insurance certificate expired while the
+    application waited): the officer's approval is refused, naming what is missing now, and nothing is approved
+    or told; the officer returns the application for completion instead."""
+    service = await flow.service({**api.simple_service, "required_attachments": {
+        "company": ["rescue_plan", "liability_insurance"]}})
+    app = await flow.application(service["id"])
+    await flow.price_list(app["id"], service["contents"][0]["id"], "40.00", "2016-04-01")
+    await _attachment(api, "att-rescue", "company", api.provider_id, "rescue_plan")
+    await _attachment(api, "att-insurance", "company", api.provider_id, "liability_insurance", "2016-03-31")
+    await flow.submit(app["id"])
+    await api.deliver("registry.attachment.removed", {"attachment_id": "att-rescue"})
+    api.runtime.clock.set(datetime(2016, 4, 1, 7, 0, tzinfo=UTC))  # 1 April in Helsinki: the insurance expired
+    refused = await flow.decide(app["id"], "approve", expect=409)
+    assert refused["reason"] == "application_incomplete"
+    assert {(m["code"], m["type"]) for m in refused["missing"]} == {
+        ("attachment_missing", "rescue_plan"), ("attachment_expired", "liability_insurance")}
+    assert (await flow.get(app["id"], headers=api.officer))["state"] == "submitted"
+    assert await api.published("applications.application.approved") == []
+    assert await api.published("applications.pricelist.approved") == []
+    returned = await flow.decide(app["id"], "return", reason="Pelastussuunnitelma puuttuu")
+    assert returned["state"] == "returned"
+
+
+async def test_an_application_made_twice_at_once_is_made_once(api: Api, flow: Flow) -> None:
+    """A double click on "apply" (or two tabs): one application is made, the other request is told of it; the
+    provider does not end up with two drafts of one service, of which the officer could approve both."""
+    service = await flow.service()
+    url, body = "/v1/tenants/kouvola/applications", {"service_id": service["id"]}
+    first, second = await asyncio.gather(*(api.client.post(url, json=body, headers=api.provider) for _ in range(2)))
+    assert sorted((first.status_code, second.status_code)) == [201, 409], (first.text, second.text)
+    made = first if first.status_code == 201 else second
+    told = second if made is first else first
+    assert told.json()["reason"] == "application_exists" and told.json()["application_id"] == made.json()["id"]
+    mine = (await api.client.get(url, headers=api.provider, params={"service_id": service["id"]})).json()
+    assert [a["id"] for a in mine["items"]] == [made.json()["id"]]

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
 from typing import Any
+
+from seteli_applications.context import ApplicationsContext
+from seteli_applications.service import decide
+from seteli_common.auth import Principal, Role
 
 Api = Flow = Any  # fixtures of conftest.py
 
@@ -142,6 +147,27 @@ async def test_a_pending_lists_text_travels_in_its_approval(api: Api, flow: Flow
     assert await api.published("applications.pricelist.info_changed") == []
     [approved] = await api.published("applications.pricelist.approved")
     assert approved["payload"]["additional_info"] == "Sis. alv"
+
+
+async def test_a_text_written_while_the_officer_approves_the_list_reaches_the_catalog(api: Api, flow: Flow) -> None:
+    """The provider writes the list's additional information at the moment the officer approves it: the catalog
+    gets the new text (in the approval, or told as a change after it), never keeps the old one for good."""
+    service = await flow.service()
+    app = await flow.application(service["id"])
+    pl = await flow.price_list(app["id"], service["contents"][0]["id"], "10.00", "2016-04-01")
+    await flow.submit(app["id"])
+    officer = Principal(subject="officer-k", role=Role.TENANT_OFFICER, tenant_id="kouvola")
+    async with api.runtime.db.transaction(tenant_id="kouvola") as session:  # the approval, not yet committed
+        ctx = ApplicationsContext(session, api.runtime.outbox, api.runtime.clock, signer=api.runtime.extras["signer"])
+        await decide(ctx, "kouvola", officer, app["id"], "approve", None, [])
+        writing = asyncio.create_task(api.client.patch(f"/v1/tenants/kouvola/price-lists/{pl['id']}",
+                                                       headers=api.provider, json={"additional_info": "Sis. alv"}))
+        await asyncio.sleep(0.5)
+    r = await writing
+    assert r.status_code == 200, r.text
+    [approved] = await api.published("applications.pricelist.approved")
+    told = [e["payload"]["additional_info"] for e in await api.published("applications.pricelist.info_changed")]
+    assert [approved["payload"]["additional_info"], *told][-1] == "Sis. alv"
 
 
 async def test_a_pending_list_can_be_removed_from_a_draft(api: Api, flow: Flow) -> None:

@@ -194,3 +194,131 @@ async def test_only_providers_with_an_approved_application_hear_of_a_scheduled_c
     assert (await _read(api, service))["required_attachments"]["site"] == []
     assert [a["type"] for a in (await _read(api, service, "2016-05-01"))["required_attachments"]["site"]] == [
         "medication_plan"]
+
+
+async def test_a_rename_scheduled_for_june_keeps_who_pays_as_changed_today(
+        api: Api, flow: Flow, clock: FixedClock) -> None:
+    """A rename of the meals scheduled for June, then today the municipality takes over paying for the meals:
+    from June the meals carry the new name and are still paid by the municipality (the June rename did not
+    say who pays, so it must not put the meals back on the client's bill)."""
+    service = await flow.service()
+    meals = next(c for c in service["contents"] if c["name_fi"].startswith("Ateriat"))
+    assert meals["client_pays"] is True
+    keep = [{k: c[k] for k in KEEP} for c in service["contents"]]
+    renamed = [{**c, "name_fi": "Ateriat / kk 2016"} if c["id"] == meals["id"] else c for c in keep]
+    r = await api.client.patch(_base(service), headers=api.admin, json={"effective_from": "2016-06-01",
+                                                                        "contents": renamed})
+    assert r.status_code == 200, r.text
+    r = await api.client.patch(_base(service), headers=api.admin, json={"contents": [
+        {**c, "client_pays": False} if c["id"] == meals["id"] else c for c in keep]})
+    assert r.status_code == 200, r.text
+
+    def meals_of(view: dict[str, Any]) -> tuple[str, bool]:
+        found = next(c for c in view["contents"] if c["id"] == meals["id"])
+        return found["name_fi"], found["client_pays"]
+
+    assert meals_of(await _read(api, service)) == ("Ateriat / kk", False)
+    assert meals_of(await _read(api, service, "2016-06-01")) == ("Ateriat / kk 2016", False)
+    [version] = (await api.published("applications.service.defined"))[-1]["payload"]["scheduled"]
+    assert meals_of({"contents": [{**c, "id": c["content_id"]} for c in version["contents"]]}) == (
+        "Ateriat / kk 2016", False)
+    clock.set(datetime(2016, 6, 1, 8, 0, tzinfo=UTC))
+    assert await apply_due_changes_everywhere(api.runtime) == 1
+    assert meals_of(await _read(api, service)) == ("Ateriat / kk 2016", False)
+
+
+async def test_a_content_coming_from_a_later_date_is_priced_before_that_date(api: Api, flow: Flow) -> None:
+    """The municipality adds a safety phone from 1 April and tells the providers (who must renew their price
+    lists when the contents change); on 15 March the provider sends a price list from 1 April pricing it, so
+    that it is approved before the first phone is delivered."""
+    service, app = await flow.approved_app(price="100.00", start="2015-01-01")
+    hour = service["contents"][0]
+    r = await api.client.patch(_base(service), headers=api.admin, json={
+        "effective_from": "2016-04-01", "contents": [
+            *[{k: c[k] for k in KEEP} for c in service["contents"]],
+            {"name_fi": "Turvapuhelin / kpl", "name_sv": "Trygghetstelefon / st", "unit": "piece"}]})
+    assert r.status_code == 200, r.text
+    phone = (await _read(api, service, "2016-04-01"))["contents"][2]
+    r = await api.client.post(f"/v1/tenants/kouvola/applications/{app['id']}/price-lists", headers=api.provider,
+                              json={"name": "Hinnasto 4-2016", "start": "2016-04-01", "prices": [
+                                  {"content_id": hour["id"], "unit_price": "100.00"},
+                                  {"content_id": phone["id"], "unit_price": "25.00"}]})
+    assert r.status_code == 201, r.text
+    await flow.submit(app["id"])
+    await flow.decide(app["id"], "approve")
+    [approved] = [e["payload"] for e in await api.published("applications.pricelist.approved")][-1:]
+    assert {p["content_id"]: p["unit_price"] for p in approved["prices"]} == {hour["id"]: "100.00",
+                                                                              phone["id"]: "25.00"}
+    found = await api.client.get("/v1/tenants/kouvola/price-lookup", headers=api.officer, params={
+        "provider_id": api.provider_id, "service_id": service["id"], "content_id": phone["id"],
+        "date": "2016-04-01"})
+    assert found.status_code == 200 and found.json()["unit_price"] == "25.00"
+    unknown = await api.client.post(f"/v1/tenants/kouvola/applications/{app['id']}/price-lists",
+                                    headers=api.provider, json={"name": "X", "start": "2016-05-01", "prices": [
+                                        {"content_id": "no-such-content", "unit_price": "1.00"}]})
+    assert unknown.status_code == 422 and unknown.json()["errors"][0]["field"] == "prices.0.content_id"
+
+
+async def test_an_attachment_required_at_once_stays_required_after_a_change_scheduled_earlier_takes_effect(
+        api: Api, flow: Flow, clock: FixedClock) -> None:
+    """The municipality requires a medication plan of every site from June; then, today, it requires a rescue plan
+    of the company at once. From June both are required: the June change (of the sites' attachments) does not
+    drop the company's rescue plan, of which no provider would be told."""
+    service = await flow.service()
+    r = await api.client.patch(_base(service), headers=api.admin, json={
+        "effective_from": "2016-06-01", "required_attachments": {"site": ["medication_plan"]}})
+    assert r.status_code == 200, r.text
+    r = await api.client.patch(_base(service), headers=api.admin, json={
+        "required_attachments": {"company": ["rescue_plan"]}})
+    assert r.status_code == 200, r.text
+
+    def required(view: dict[str, Any]) -> dict[str, list[str]]:
+        return {level: [a["type"] for a in items] for level, items in view["required_attachments"].items() if items}
+
+    assert required(await _read(api, service)) == {"company": ["rescue_plan"]}
+    assert required(await _read(api, service, "2016-06-01")) == {"company": ["rescue_plan"],
+                                                                 "site": ["medication_plan"]}
+    clock.set(datetime(2016, 6, 1, 8, 0, tzinfo=UTC))
+    assert await apply_due_changes_everywhere(api.runtime) == 1
+    assert required(await _read(api, service)) == {"company": ["rescue_plan"], "site": ["medication_plan"]}
+
+
+async def test_an_attachment_required_from_today_is_required_before_the_job_has_run(
+        api: Api, flow: Flow, clock: FixedClock) -> None:
+    """The municipality requires a medication plan of every site from 1 April. At half past midnight on 1 April
+    (the due-changes job runs hourly and has not yet written the change) an application without it is not sent."""
+    service = await flow.service()
+    app = await flow.application(service["id"])
+    await flow.price_list(app["id"], service["contents"][0]["id"], "40.00", "2016-04-01")
+    r = await api.client.patch(_base(service), headers=api.admin, json={
+        "effective_from": "2016-04-01", "required_attachments": {"site": ["medication_plan"]}})
+    assert r.status_code == 200, r.text
+    clock.set(datetime(2016, 3, 31, 21, 30, tzinfo=UTC))  # 1 April 00:30 in Helsinki
+    refused = await flow.submit(app["id"], expect=422)
+    assert {(m["code"], m["type"]) for m in refused["missing"]} == {("attachment_missing", "medication_plan")}
+
+
+async def test_a_later_change_made_on_the_form_of_today_keeps_an_earlier_scheduled_change(
+        api: Api, flow: Flow, clock: FixedClock) -> None:
+    """The admin schedules from June that the municipality pays the meals; then, on the same contents form (which
+    shows the contents of today and sends them all), schedules from August a new name for the home care. From
+    August the meals are still the municipality's: the August change sent the meals as they are today, which it
+    did not change, and that must not put them back on the client's bill."""
+    service = await flow.service()
+    today = [{k: c[k] for k in KEEP} for c in service["contents"]]
+    r = await api.client.patch(_base(service), headers=api.admin, json={
+        "effective_from": "2016-06-01", "contents": _meals_paid_by_the_municipality(service)})
+    assert r.status_code == 200, r.text
+    renamed = [{**c, "name_fi": "Kotihoito / tunti"} if c["name_fi"].startswith("Kotihoito") else c for c in today]
+    r = await api.client.patch(_base(service), headers=api.admin, json={
+        "effective_from": "2016-08-01", "contents": renamed})
+    assert r.status_code == 200, r.text
+    august = await _read(api, service, "2016-08-01")
+    assert [(c["name_fi"], c["client_pays"]) for c in august["contents"]] == [
+        ("Kotihoito / tunti", False), ("Ateriat / kk", False)]
+    [june, aug] = august["scheduled_changes"]
+    assert [c["kind"] for c in aug["changes"]] == ["content_renamed"]  # as the providers are told
+    clock.set(datetime(2016, 8, 1, 8, 0, tzinfo=UTC))
+    await apply_due_changes_everywhere(api.runtime)
+    assert [(c["name_fi"], c["client_pays"]) for c in (await _read(api, service))["contents"]] == [
+        ("Kotihoito / tunti", False), ("Ateriat / kk", False)]

@@ -3,6 +3,12 @@ changed (applications.service.changed); a change that changes nothing tells no o
 
 from __future__ import annotations
 
+import uuid
+from datetime import UTC, datetime, timedelta
+
+from seteli_applications.models import applications
+from sqlalchemy import insert
+
 from .conftest import PROVIDER_ID, Api, Flow
 
 
@@ -51,3 +57,22 @@ async def test_a_service_without_approved_providers_tells_no_provider(api: Api, 
     assert changed.status_code == 200
     [told] = [e["payload"] for e in await api.published("applications.service.changed")]
     assert told["provider_ids"] == [] and [c["kind"] for c in told["changes"]] == ["names"]
+
+
+async def test_every_approved_provider_hears_of_a_change_however_many_changes_were_approved_before(
+        api: Api, flow: Flow) -> None:
+    """Years of approved changes (each new price list is one) pile up as approved rows of the service: a change
+    of the service is still told to every approved company, the first one approved too."""
+    service, _ = await flow.approved_app()
+    later = datetime(2016, 3, 15, 11, 0, tzinfo=UTC)
+    rows = [{"tenant_id": "kouvola", "id": str(uuid.uuid4()), "service_id": service["id"],
+             "provider_id": f"prov-{i % 50}", "state": "approved", "amends_id": None if i < 50 else "x",
+             "steps": {}, "approved_site_ids": [], "created_by": "user", "created_at": later + timedelta(seconds=i),
+             "updated_at": later} for i in range(1000)]
+    async with api.runtime.db.transaction(tenant_id="kouvola") as session:
+        await session.execute(insert(applications), rows)
+    r = await api.client.patch(f"/v1/tenants/kouvola/services/{service['id']}", headers=api.admin,
+                               json={"name_fi": "Kotihoito 2016"})
+    assert r.status_code == 200, r.text
+    [told] = [e["payload"] for e in await api.published("applications.service.changed")]
+    assert told["provider_ids"] == sorted([PROVIDER_ID, *(f"prov-{i}" for i in range(50))])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 Api = Flow = Any  # fixtures of conftest.py
@@ -55,6 +56,21 @@ async def test_repeated_price_list_post_with_idempotency_key_makes_one_list(api:
     again = await api.client.post(url, headers={**api.provider, "Idempotency-Key": "k-1"}, json=body)
     assert first.status_code == again.status_code == 201
     assert first.json()["id"] == again.json()["id"]
+    assert len((await flow.get(app["id"]))["price_lists"]) == 1
+
+
+async def test_a_price_list_sent_twice_at_once_with_one_idempotency_key_is_made_once(api: Api, flow: Flow) -> None:
+    """The portal's request and its retry (a timeout, a double click) arrive side by side with the same key:
+    both are answered with the one list made, not one of them with a server error."""
+    service = await flow.service()
+    app = await flow.application(service["id"])
+    url = f"/v1/tenants/kouvola/applications/{app['id']}/price-lists"
+    body = {"name": "Hinnasto", "start": "2016-04-01",
+            "prices": [{"content_id": service["contents"][0]["id"], "unit_price": "40.00"}]}
+    first, second = await asyncio.gather(*(api.client.post(url, headers={**api.provider, "Idempotency-Key": "k-2"},
+                                                           json=body) for _ in range(2)))
+    assert (first.status_code, second.status_code) == (201, 201), (first.text, second.text)
+    assert first.json()["id"] == second.json()["id"]
     assert len((await flow.get(app["id"]))["price_lists"]) == 1
 
 

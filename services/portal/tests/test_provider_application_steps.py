@@ -189,3 +189,41 @@ async def test_a_provider_fills_the_eight_steps_reads_the_summary_then_signs_and
                                    f"{url.rsplit('/', 1)[1]}/decision", headers=officer,
                                    json={"decision": "return", "reason": "Tarkistetaan yksiköt"})
     assert returned.status_code == 200, returned.text
+
+
+async def test_a_content_the_municipality_adds_from_a_later_day_is_priced_in_the_form_before_that_day(
+        portal: httpx.AsyncClient, services: httpx.AsyncClient, data: Seed) -> None:
+    """The municipality adds a safety phone to the service from 1 January 2099 and the provider is told at once:
+    the price list form offers the phone beside the other contents, saying from when it is in the service, and
+    the list made there prices it (it could be priced only from that day on, too late for its first days)."""
+    service = await _housing_service(services, data)
+    officer = await officer_headers(services, SUITE, data.officer_email, OFFICER_PASSWORD)
+    url = f"{SUITE}/applications/v1/tenants/{data.tenant_id}/services/{service['id']}"
+    keep = [{k: c[k] for k in ("id", "name_fi", "name_sv", "unit", "client_pays")} for c in service["contents"]]
+    changed = await services.patch(url, headers=officer, json={"effective_from": "2099-01-01", "contents": [
+        *keep, {"name_fi": "Turvapuhelin / kpl", "name_sv": "Trygghetstelefon / st", "unit": "piece"}]})
+    assert changed.status_code == 200, changed.text
+    await login(portal, data.other_provider_email, PROVIDER_PASSWORD)
+    dashboard = await portal.get("/provider")
+    created = await portal.post("/provider/applications", data={"csrf": csrf_of(dashboard.text),
+                                                                "service_id": service["id"]})
+    assert created.status_code == 303, created.text[-2000:]
+    app_url = created.headers["location"]
+    page = await portal.get(app_url)
+    assert page.status_code == 200, page.text[-2000:]
+    assert 'name="price_count" value="2"' in page.text
+    assert "Turvapuhelin / kpl (€ / kpl) – palvelussa 1.1.2099 alkaen" in page.text
+    ids = re.findall(r'name="prices\.(\d)\.content_id" value="([^"]+)"', page.text)
+    made = await submit(portal, app_url, f"{app_url}/price-lists", {
+        "price_count": "2", "name": "Hinnasto 2099", "start": "2099-01-01",
+        **{f"prices.{i}.content_id": cid for i, cid in ids},
+        "prices.0.unit_price": "95", "prices.1.unit_price": "25"})
+    assert made.status_code == 303, made.text[-3000:]
+    row = re.search(r'<tr id="pl-[^"]+"><td>Hinnasto 2099</td>.*?</tr>', (await portal.get(app_url)).text, re.S)
+    assert row and "Turvapuhelin / kpl: 25,00\u00a0€ / kpl" in row.group(0)
+    # the officer deciding the application reads the phone's price too
+    await login(portal, data.officer_email, OFFICER_PASSWORD)
+    officer_page = await portal.get(app_url.replace("/provider/", "/officer/"))
+    assert officer_page.status_code == 200, officer_page.text[-2000:]
+    assert re.search(r"<td>Turvapuhelin / kpl / kpl</td><td class=\"num\">25,00\u00a0€</td>", officer_page.text), \
+        officer_page.text.split('id="files-h"')[-1][:4000]

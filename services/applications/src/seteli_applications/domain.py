@@ -292,18 +292,28 @@ def content_ended(content: dict[str, Any], day: date) -> bool:
 
 
 SCHEDULABLE = ("name_fi", "name_sv", "auto_recording", "contents", "required_attachments", "calendar")
+CONTENT_FIELDS = ("name_fi", "name_sv", "client_pays")  # what a change of an existing content may change
+# held in a scheduled change by part (a level's attachments): only the parts it changes. The calendar stays whole:
+# its days are one set, ordered (deadline <= approval <= transfer), which parts of two changes could break.
+BY_PART = ("required_attachments",)
+
+
+def with_parts(current: dict[str, Any], change: dict[str, Any]) -> dict[str, Any]:
+    """The fields of a scheduled change laid over the service's: a field held by part changes only those parts."""
+    return {k: {**(current.get(k) or {}), **v} if k in BY_PART else v for k, v in change.items()}
 
 
 def with_scheduled(view: dict[str, Any], change: dict[str, Any]) -> dict[str, Any]:
     """A service view as it is once a scheduled change (its `changes`: the fields as they will be, contents
     each with its id, a new one with the id it will have) has taken effect. Contents are never removed."""
-    out = {**view, **{k: change[k] for k in SCHEDULABLE if k in change and k != "contents"}}
+    out = {**view, **with_parts(view, {k: change[k] for k in SCHEDULABLE if k in change and k != "contents"})}
     if "contents" in change:
         contents = [dict(c) for c in view["contents"]]
         by_id = {c["id"]: c for c in contents}
         for content in change["contents"]:
             if content["id"] in by_id:
-                by_id[content["id"]].update({k: content[k] for k in ("name_fi", "name_sv", "client_pays")})
+                # a change holds only the fields it changes (older stored ones hold them all)
+                by_id[content["id"]].update({k: content[k] for k in CONTENT_FIELDS if k in content})
                 if content.get("ended_from"):
                     by_id[content["id"]]["ended_from"] = ended_on(content)
             else:

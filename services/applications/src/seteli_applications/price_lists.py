@@ -41,6 +41,8 @@ async def add(ctx: ApplicationsContext, tenant_id: str, principal: Principal, ap
               data: dict[str, Any], idempotency_key: str | None = None,
               fingerprint: str | None = None) -> dict[str, Any]:
     """`fingerprint`: of the request (idempotency.fingerprint); the key sent again with another one is refused."""
+    # the application locked first: a retry arriving beside its first request waits and finds the list it made
+    await applications.load(ctx, tenant_id, principal, application_id, for_update=True)
     if idempotency_key and principal.provider_id:
         again = await repo.find_price_lists(ctx.session, tenant_id, provider_id=principal.provider_id,
                                             idempotency_key=idempotency_key)
@@ -62,9 +64,11 @@ async def add(ctx: ApplicationsContext, tenant_id: str, principal: Principal, ap
         step = STEP_OF_PART[kind]
         if ident not in app["steps"][step]["ids"]:
             errors.append(FieldError("producer_part", f"choose this {kind} in the application's {step} step first"))
-    contents = await repo.service_contents_of(ctx.session, tenant_id, [app["service_id"]])
+    # the contents the service has and those a scheduled change adds later: the providers are told of a coming
+    # content at once and price it before its date (one added from 1 April, in a list from 1 April)
+    coming = await tenant_services.get_service(ctx, tenant_id, app["service_id"], date.max)
     prices = [{"content_id": p["content_id"], "unit_price": _amount(p["unit_price"])} for p in data["prices"]]
-    errors += price_problems(prices, {c["id"] for c in contents})
+    errors += price_problems(prices, {c["id"] for c in coming["contents"]})
     start: date = data["start"]
     on_start = await tenant_services.get_service(ctx, tenant_id, app["service_id"], max(start, ctx.today()))
     ended = {c["id"]: ended_on(c) for c in on_start["contents"] if content_ended(c, max(start, ctx.today()))}
@@ -123,6 +127,10 @@ async def remove(ctx: ApplicationsContext, tenant_id: str, principal: Principal,
 async def set_info(ctx: ApplicationsContext, tenant_id: str, principal: Principal, price_list_id: str,
                    text: str) -> dict[str, Any]:
     """The free-text additional information changes any time, approved or not, without approval."""
+    pl = await _own_list(ctx, tenant_id, principal, price_list_id)
+    # its application locked, then the list read again: a decision being made on it is made first, so a text
+    # written meanwhile is told as a change of an approved list, not left out of the approval already sent
+    await repo.get_application(ctx.session, tenant_id, pl["application_id"], for_update=True)
     pl = await _own_list(ctx, tenant_id, principal, price_list_id)
     if principal.role not in PROVIDER_STAFF:
         raise invalid("additional_info", "only the provider writes its price list information")

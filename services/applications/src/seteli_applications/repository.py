@@ -57,8 +57,9 @@ async def upsert_provider_site(session: AsyncSession, site: Row) -> None:
     await _upsert(session, provider_sites, site, ["id"])
 
 
-async def get_provider(session: AsyncSession, provider_id: str) -> Row | None:
-    row = (await session.execute(select(providers).where(providers.c.id == provider_id))).mappings().first()
+async def get_provider(session: AsyncSession, provider_id: str, *, for_update: bool = False) -> Row | None:
+    query = select(providers).where(providers.c.id == provider_id)
+    row = (await session.execute(query.with_for_update() if for_update else query)).mappings().first()
     return dict(row) if row else None
 
 
@@ -246,6 +247,14 @@ async def find_applications(session: AsyncSession, tenant_id: str, *, provider_i
              .select_from(applications.outerjoin(providers, providers.c.id == applications.c.provider_id))
              .where(*conds).order_by(*order).limit(limit).offset(offset))
     return [dict(r) for r in (await session.execute(query)).mappings().all()], total
+
+
+async def approved_provider_ids(session: AsyncSession, tenant_id: str, service_id: str) -> list[str]:
+    """Every company with an approved application in the service, however many approved rows (changes) it has."""
+    query = select(applications.c.provider_id).where(
+        applications.c.tenant_id == tenant_id, applications.c.service_id == service_id,
+        applications.c.state == "approved").distinct().order_by(applications.c.provider_id)
+    return list((await session.execute(query)).scalars().all())
 
 
 async def insert_history(session: AsyncSession, values: Row) -> None:

@@ -16,7 +16,7 @@ from .domain import SAVED_STEPS, Missing, can_decide, can_edit, can_submit, comp
 from .events import ApplicationReturned, ApplicationSubmitted
 from .history import record
 from .signing import document_digest
-from .tenant_services import current_rulebook
+from .tenant_services import current_rulebook, get_service
 
 OPEN_CHANGE_STATES = ("draft", "returned", "submitted")
 
@@ -39,7 +39,9 @@ async def create(ctx: ApplicationsContext, tenant_id: str, principal: Principal,
         raise forbidden("Only a provider applies to a service")
     if await repo.get_service(ctx.session, tenant_id, service_id) is None:
         raise invalid("service_id", "the tenant has no such service")
-    if await repo.get_provider(ctx.session, principal.provider_id) is None:
+    # the company's row locked: two requests of one company (a double click) make one application, the second
+    # one finds the first once it is written
+    if await repo.get_provider(ctx.session, principal.provider_id, for_update=True) is None:
         # The registry's event with the company and its sites is still on its way (moments after a
         # registration): an application made now would start without the company's sites.
         raise not_yet_known("Your company's registration is still being processed; try again in a moment",
@@ -119,8 +121,9 @@ async def save_step(ctx: ApplicationsContext, tenant_id: str, principal: Princip
 
 
 async def check(ctx: ApplicationsContext, app: dict[str, Any], accept_rulebook: bool | None) -> list[Missing]:
-    service = await repo.get_service(ctx.session, app["tenant_id"], app["service_id"])
-    assert service is not None
+    # the service as it is today: a change of its required attachments dated today counts before the due-changes
+    # job has written it
+    service = await get_service(ctx, app["tenant_id"], app["service_id"])
     lists = await repo.find_price_lists(ctx.session, app["tenant_id"], application_id=app["id"],
                                         states=("pending",))
     count = len(lists)
@@ -237,6 +240,16 @@ async def decide(ctx: ApplicationsContext, tenant_id: str, principal: Principal,
         raise invalid("reason", f"a reason is required to {decision} an application")
     now = ctx.clock.now()
     if decision == "approve":
+        # complete when sent is not enough: an attachment removed or expired while it waited (or one the
+        # tenant has required since) is missing on the day of approval; the officer returns it instead
+        missing_now = await check(ctx, app, None)
+        if missing_now:
+            raise ProblemError(409, "Application is incomplete",
+                               f"{len(missing_now)} item(s) missing today: return the application for completion",
+                               "https://seteli.fi/problems/incomplete-application",
+                               [FieldError(_field(m), m.message) for m in missing_now],
+                               extra={"reason": "application_incomplete",
+                                      "missing": [m.as_dict() for m in missing_now]})
         await approve(ctx, app, principal)
         state = "approved"
     elif decision == "reject":

@@ -12,6 +12,8 @@ from seteli_common.errors import FieldError, invalid_many, not_found
 from . import repository as repo
 from .context import ApplicationsContext
 from .domain import (
+    BY_PART,
+    CONTENT_FIELDS,
     DEFAULT_CALENDAR,
     LEVELS,
     SCHEDULABLE,
@@ -23,6 +25,7 @@ from .domain import (
     interruption_rules_problems,
     rule_in_force,
     service_changes,
+    with_parts,
     with_scheduled,
 )
 from .events import (
@@ -267,16 +270,32 @@ async def schedule_change(ctx: ApplicationsContext, tenant_id: str, service_id: 
     merged, errors = _checked(before, data)
     if errors:
         raise invalid_many(errors)
-    changes: dict[str, Any] = {k: v for k, v in merged.items() if k in SCHEDULABLE and v != before[k]}
+    # What is sent as it is today is not changed by this change: the admin's forms show the service of today and
+    # send it whole, and a value of today left as it is must not undo a change scheduled for an earlier day.
+    now = await get_service(ctx, tenant_id, service_id)
+    changes: dict[str, Any] = {k: v for k, v in merged.items()
+                               if k in SCHEDULABLE and v != before[k] and v != now[k]}
+    for key in BY_PART:  # only the parts changed: a part left as it is must not undo a change made at once later
+        if key in changes:
+            changes[key] = {part: v for part, v in changes[key].items()
+                            if v != (before[key] or {}).get(part) and v != (now[key] or {}).get(part)}
+            if not changes[key]:
+                del changes[key]
     known = {c["id"]: c for c in before["contents"]}
+    of_today = {c["id"]: c for c in now["contents"]}
     contents = []
     for content in data.get("contents") or []:
         entry = {k: content[k] for k in ("name_fi", "name_sv", "unit", "client_pays")}
         old = known.get(content.get("id") or "")
         if old is None:
             contents.append({"id": str(uuid.uuid4()), **entry})
-        elif any(old[k] != entry[k] for k in ("name_fi", "name_sv", "client_pays")):
-            contents.append({"id": old["id"], **entry})
+            continue
+        # only what this change changes: a field it leaves as it is must not undo a change made later for an
+        # earlier day (or at once) when this one takes effect
+        same_today = of_today.get(old["id"], {})
+        changed = {k: entry[k] for k in CONTENT_FIELDS if old[k] != entry[k] and same_today.get(k) != entry[k]}
+        if changed:
+            contents.append({"id": old["id"], **changed})
     # an end of a content (`end_content`) scheduled for the same day stays: this change only adds to it
     for kept in ((replaced or {}).get("changes") or {}).get("contents") or []:
         if kept.get("ended_from"):
@@ -331,8 +350,7 @@ async def end_content(ctx: ApplicationsContext, tenant_id: str, service_id: str,
         return await _tell_providers(ctx, tenant_id, current)
     replaced = await repo.delete_pending_change(ctx.session, tenant_id, service_id, effective_from=day)
     changes: dict[str, Any] = dict(replaced["changes"]) if replaced else {}
-    entry = {**{k: content[k] for k in ("id", "name_fi", "name_sv", "unit", "client_pays")},
-             "ended_from": day.isoformat()}
+    entry = {"id": content["id"], "ended_from": day.isoformat()}  # the end only: names and payer stay as they are
     others = [c for c in changes.get("contents") or [] if c["id"] != content_id]
     mine = next((c for c in changes.get("contents") or [] if c["id"] == content_id), None)
     changes["contents"] = [*others, {**(mine or {}), **entry} if mine else entry]
@@ -370,7 +388,7 @@ async def apply_due_changes(ctx: ApplicationsContext, tenant_id: str) -> int:
         if stored is None:
             continue
         fields = change["changes"]
-        values = {k: fields[k] for k in SCHEDULABLE if k in fields and k != "contents"}
+        values = with_parts(stored, {k: fields[k] for k in SCHEDULABLE if k in fields and k != "contents"})
         await repo.update_service(ctx.session, tenant_id, change["service_id"], **values,
                                   updated_at=ctx.clock.now())
         existing = await repo.service_contents_of(ctx.session, tenant_id, [change["service_id"]])
@@ -379,8 +397,8 @@ async def apply_due_changes(ctx: ApplicationsContext, tenant_id: str) -> int:
         for content in fields.get("contents") or []:
             if content["id"] in known:
                 ended = {"ended_from": ended_on(content)} if content.get("ended_from") else {}
-                await repo.update_content(ctx.session, tenant_id, content["id"], name_fi=content["name_fi"],
-                                          name_sv=content["name_sv"], client_pays=content["client_pays"], **ended)
+                await repo.update_content(ctx.session, tenant_id, content["id"], **ended,
+                                          **{k: content[k] for k in CONTENT_FIELDS if k in content})
             else:
                 new.append({"tenant_id": tenant_id, "service_id": change["service_id"],
                             "position": len(existing) + len(new), **content})
@@ -398,10 +416,9 @@ async def _tell_scheduled(ctx: ApplicationsContext, tenant_id: str, before: dict
     """What a scheduled change changes and from when (or that it was cancelled), to the providers with an
     approved application in the service."""
     changes = service_changes(before, after)
-    approved, _ = await repo.find_applications(ctx.session, tenant_id, service_id=before["id"], states=["approved"])
     await ctx.outbox.add(ctx.session, ServiceChanged(
         service_id=after["id"], name_fi=after["name_fi"], name_sv=after["name_sv"],
-        provider_ids=sorted({a["provider_id"] for a in approved}),
+        provider_ids=await repo.approved_provider_ids(ctx.session, tenant_id, before["id"]),
         changes=[ServiceChange(**change) for change in changes], effective_from=day.isoformat(),
         cancelled=cancelled), tenant_id=tenant_id)
 
@@ -435,11 +452,9 @@ async def _tell_providers(ctx: ApplicationsContext, tenant_id: str, before: dict
     after = await get_service(ctx, tenant_id, before["id"])
     changes = service_changes(before, after)
     if changes:
-        approved, _ = await repo.find_applications(ctx.session, tenant_id, service_id=before["id"],
-                                                   states=["approved"])
         await ctx.outbox.add(ctx.session, ServiceChanged(
             service_id=after["id"], name_fi=after["name_fi"], name_sv=after["name_sv"],
-            provider_ids=sorted({a["provider_id"] for a in approved}),
+            provider_ids=await repo.approved_provider_ids(ctx.session, tenant_id, before["id"]),
             changes=[ServiceChange(**change) for change in changes]), tenant_id=tenant_id)
     return after
 

@@ -214,7 +214,14 @@ async def _application(page: Page, application_id: str, **context: Any) -> Respo
     base = page.tpath(f"/applications/{seg(application_id)}")
     application = await page.call("GET", "applications", base)
     completeness = await page.call("GET", "applications", f"{base}/completeness")
-    service = await page.call("GET", "applications", page.tpath(f"/services/{seg(application['service_id'])}"))
+    service_path = page.tpath(f"/services/{seg(application['service_id'])}")
+    service = await page.call("GET", "applications", service_path)
+    if any(change.get("kind") == "content_added" for scheduled in service.get("scheduled_changes") or []
+           for change in scheduled.get("changes") or []):  # a list may price a content coming later: shown too
+        later = await page.call("GET", "applications", service_path, params={"as_of": "9999-12-31"})
+        known = {c["id"] for c in service["contents"]}
+        coming = [c for c in later["contents"] if c["id"] not in known]
+        service = {**service, "contents": [*service["contents"], *coming]}
     provider_path = f"/v1/providers/{seg(application['provider_id'])}"
     company = await page.call("GET", "registry", provider_path)
     people = (await page.call("GET", "registry", f"{provider_path}/employees", params={"limit": 200}))["items"]
@@ -273,6 +280,8 @@ async def decide_application(request: Request, application_id: str) -> Response:
         await page.call("POST", "applications", page.tpath(f"/applications/{seg(application_id)}/decision"),
                         json={"decision": decision, "reason": reason})
     except ApiError as exc:
+        if exc.code == "application_incomplete":  # its items are the page's to-do list: one message, by its code
+            return await _application(page, application_id, errors={"form": exc.detail})
         return await _application(page, application_id, errors=exc.fields or {"form": exc.detail})
     page.flash("decision.saved")
     return page.redirect("/officer/applications")

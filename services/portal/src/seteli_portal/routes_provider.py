@@ -285,7 +285,16 @@ async def _application(page: Page, application_id: str, **context: Any) -> Respo
     base = page.tpath(f"/applications/{seg(application_id)}")
     application = await page.call("GET", "applications", base)
     completeness = await page.call("GET", "applications", f"{base}/completeness")
-    service = await page.call("GET", "applications", page.tpath(f"/services/{seg(application['service_id'])}"))
+    service_path = page.tpath(f"/services/{seg(application['service_id'])}")
+    service = await page.call("GET", "applications", service_path)
+    # a content the municipality adds from a later day is priced before it (the providers are told of it at once)
+    coming_from = {change.get("content_id"): scheduled["effective_from"]
+                   for scheduled in service.get("scheduled_changes") or [] for change in scheduled.get("changes") or []
+                   if change.get("kind") == "content_added"}
+    coming: list[dict[str, Any]] = []
+    if coming_from:
+        later = await page.call("GET", "applications", service_path, params={"as_of": "9999-12-31"})
+        coming = [{**c, "coming_from": coming_from[c["id"]]} for c in later["contents"] if c["id"] in coming_from]
     provider = await page.call("GET", "registry", f"/v1/providers/{seg(page.provider_id)}")
     people = await application_context(page)  # steps 5 and 6, the to-do list's owners
     try:
@@ -294,7 +303,7 @@ async def _application(page: Page, application_id: str, **context: Any) -> Respo
         attachments = []
     status = 422 if context.get("errors") else 200
     return page.render("provider/application.html", status=status, application=application,
-                       completeness=completeness, service=service, provider=provider, **people,
+                       completeness=completeness, service=service, coming=coming, provider=provider, **people,
                        areas=_choices(provider.get("operating_areas") or []),
                        units=_choices(provider.get("units") or []),
                        summary=_summary(page, application, provider, people, attachments),
