@@ -322,3 +322,20 @@ async def test_a_later_change_made_on_the_form_of_today_keeps_an_earlier_schedul
     await apply_due_changes_everywhere(api.runtime)
     assert [(c["name_fi"], c["client_pays"]) for c in (await _read(api, service))["contents"]] == [
         ("Kotihoito / tunti", False), ("Ateriat / kk", False)]
+
+
+async def test_a_rename_that_does_not_say_who_pays_leaves_who_pays_as_it_is(api: Api, flow: Flow) -> None:
+    """A content renamed through the API without `client_pays` (a program, not the portal's whole form) moved
+    the meals from the client's bill to the municipality's (the field defaulted to false): now it stays."""
+    service, _ = await flow.approved_app()
+    renamed = [{k: c[k] for k in ("id", "name_fi", "name_sv", "unit")} for c in service["contents"]]
+    renamed[-1]["name_fi"] = "Ateriat / kpl (uusi nimi)"
+    r = await api.client.patch(_base(service), headers=api.admin, json={"contents": renamed})
+    assert r.status_code == 200, r.text
+    after = await _read(api, service)
+    assert [c["client_pays"] for c in after["contents"]] == [c["client_pays"] for c in service["contents"]]
+    assert after["contents"][-1]["name_fi"] == "Ateriat / kpl (uusi nimi)" and after["contents"][-1]["client_pays"]
+    added = await api.client.patch(_base(service), headers=api.admin, json={"contents": [
+        *renamed, {"name_fi": "Turvapuhelin / kpl", "name_sv": "Trygghetstelefon / st", "unit": "piece"}]})
+    assert added.status_code == 200, added.text
+    assert (await _read(api, service))["contents"][-1]["client_pays"] is False  # a new content: the tenant pays

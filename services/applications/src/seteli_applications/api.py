@@ -30,6 +30,8 @@ class ContentIn(BaseModel):
 
 class ContentChangeIn(ContentIn):
     id: str | None = Field(default=None, description="an existing content to rename; omit to add a content")
+    client_pays: bool | None = Field(  # type: ignore[assignment]
+        default=None, description="left out: as it is for an existing content, the tenant pays for a new one")
 
 
 class BandIn(BaseModel):
@@ -124,7 +126,7 @@ def _service_data(body: BaseModel) -> dict[str, Any]:
     # a field sent as null changes nothing (none of these may be emptied: a service always has its names
     # and an auto-recording setting), like a field left out
     data = {k: v for k, v in body.model_dump(exclude_unset=True).items() if v is not None}
-    if getattr(body, "contents", None) is not None:  # each content whole: an unset client_pays is False
+    if getattr(body, "contents", None) is not None:  # each content whole (a change's unset client_pays: kept)
         data["contents"] = [content.model_dump() for content in body.contents]  # type: ignore[attr-defined]
     for key in ("interruption_rule", "required_attachments", "calendar"):
         value = getattr(body, key, None)

@@ -230,6 +230,10 @@ async def change_service(ctx: ApplicationsContext, tenant_id: str, service_id: s
     today = ctx.today()
     effective_from: date = data.pop("effective_from", None) or today
     current = await get_service(ctx, tenant_id, service_id)
+    if data.get("contents") is not None:  # a rename that does not say who pays leaves who pays as it is
+        payer = {c["id"]: c["client_pays"] for c in current["contents"]}
+        data["contents"] = [{**c, "client_pays": payer.get(c.get("id") or "", False)}
+                            if c.get("client_pays") is None else c for c in data["contents"]]
     # a change whose day has come is written first, so the job cannot later lay it over this one
     await apply_due_changes(ctx, tenant_id)
     if effective_from < today:
