@@ -267,6 +267,10 @@ class Page:
             return self.t(f"problem.type.{exc.slug}")
         return self.t("problem.generic", code=code)
 
+    def refusal(self, exc: ApiError) -> str | None:
+        """The refusal's own sentence when the portal knows its code, else None."""
+        return self.problem_message(exc) if refusal_key(exc.code) else None
+
     def _form_message(self, reason: str) -> str:
         # Routes pass `exc.detail` (English) as the form message: swap it for the localised one.
         for exc in self.problems:
@@ -285,6 +289,11 @@ class Page:
                 continue
             if reason in own:
                 result[name] = reason
+                continue
+            # a refusal with a known code that names this field: its own sentence, by the field
+            coded = next((e for e in self.problems if refusal_key(e.code) and reason in e.fields.values()), None)
+            if coded is not None:
+                result[name] = self.problem_message(coded)
                 continue
             lowered = reason.lower()
             key = next((k for pattern, k in REASONS if pattern in lowered), None) or \
