@@ -5,7 +5,8 @@ service's English or only "the service did not accept the request".
 The codes are read from the services' source (their syntax tree, not a hand-kept list), wherever a problem
 gets one:
 - `conflict(..., code="x")`, `not_yet_known(..., reason="x")`, any call's `code=`/`reason=` keyword with a
-  snake_case text (the registry's `LoginResult(..., reason="email_not_confirmed")`);
+  snake_case text (the registry's `LoginResult(..., reason="email_not_confirmed")`), both texts of a
+  `code="a" if ... else "b"`;
 - a `{"reason": ...}` or `{"code": ...}` member given to `ProblemError(...)`, a text or a named constant;
 - `refused("x", ...)` (the applications service's signature refusals) and the members of the vouchers
   service's `Refusal` enum (its booking refusals, `refused(Refusal.X)`);
@@ -36,6 +37,7 @@ NEVER_RECEIVED = {
     "invalid_period": "events: a grant period vouchers' schema already limited to week/month/balance/validity",
     "not_splittable": "events: an internal invariant of split_by_month (only day segments are split)",
     "interruption_open": "events: an interruption is valued only once it has a return day (a draft is not)",
+    "idempotency_key_reused": "settlement: the portal sends no Idempotency-Key (API clients and the scheduler do)",
 }
 
 
@@ -74,7 +76,10 @@ def raised_codes() -> dict[str, set[str]]:
                 found: list[str | None] = []
                 if isinstance(node, ast.Call):
                     func = _name(node.func)
-                    found += [text(k.value) for k in node.keywords if k.arg in ("code", "reason")]
+                    for keyword in (k for k in node.keywords if k.arg in ("code", "reason")):
+                        given = keyword.value  # `code="a" if ... else "b"`: both
+                        found += [text(given.body), text(given.orelse)] if isinstance(given, ast.IfExp) \
+                            else [text(given)]
                     if func in ("DomainError", "refused", "LockCheck") and node.args:
                         found.append(text(node.args[0]))
                     if func == "ProblemError":
@@ -114,3 +119,17 @@ def test_every_refusal_a_service_raises_has_a_finnish_and_a_swedish_sentence_in_
 def test_the_allow_list_names_only_codes_that_are_still_raised() -> None:
     stale = NEVER_RECEIVED.keys() - raised_codes().keys()
     assert stale == set(), f"no longer raised, remove from NEVER_RECEIVED: {sorted(stale)}"
+
+
+def test_every_conflict_names_its_rule_by_a_code() -> None:
+    """A 409 conflict without a code reaches a person only as "the data changed meanwhile": each says which
+    rule refused (`conflict(..., code=...)` or `reason=`), so the portal can say what happened and what to do."""
+    bare = []
+    for path in (ROOT / "services").glob("*/src/**/*.py"):
+        if "/portal/" in str(path) or "migrations" in path.parts:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call) and _name(node.func) == "conflict" \
+                    and not any(k.arg in ("code", "reason") for k in node.keywords):
+                bare.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+    assert bare == [], f"give these conflicts a code (and the portal a text for it): {sorted(bare)}"

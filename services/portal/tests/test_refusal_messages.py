@@ -193,3 +193,26 @@ async def test_locking_while_another_run_is_being_paid_says_which_and_keeps_the_
     finally:  # paid after all: the other tests' runs are not held up
         async with deps.unit_of_work(data.tenant_id) as ctx:
             await settlement_repo.complete_run(ctx.session, data.tenant_id, running_id, 0, datetime.now(UTC))
+
+
+async def test_booking_with_a_client_number_already_given_says_so_by_the_number_and_keeps_the_form(
+        portal: httpx.AsyncClient, suite: Suite, data: Seed) -> None:
+    """The company's client numbers are its own and unique (the seed gave D-004 to Doris): the vouchers service
+    refuses (409 `client_number_taken`, field `client_number`); not "the data changed meanwhile"."""
+    officer = await _api(suite, data.officer_email, OFFICER_PASSWORD)
+    voucher = await _voucher(officer, data, "Numeroton", 954)
+    await officer.aclose()
+    await login(portal, data.provider_email, PROVIDER_PASSWORD)
+    says = {"fi": "Yrityksesi on jo antanut tämän asiakasnumeron toiselle asiakkaalle. Valitse toinen numero.",
+            "sv": "Ditt företag har redan gett detta klientnummer till en annan klient. Välj ett annat nummer."}
+    for lang in ("fi", "sv"):
+        opened = await _in(portal, lang, f"/provider/book?number={voucher['number']}")
+        refused = await portal.post("/provider/book", data={
+            "csrf": csrf_of(opened), "voucher_number": voucher["number"],
+            "voucher_content_id": voucher["contents"][0]["id"], "accept_terms": "on",
+            "client_number": "D-004", "info": "Avainkoodi 1234"})
+        assert refused.status_code == 422, refused.text[-800:]
+        page = html.unescape(refused.text)
+        error = re.search(r'id="book-client_number-error">(.*?)</p>', page, re.S)
+        assert error and says[lang] in error.group(1), page[-3000:]
+        assert 'value="D-004"' in page and "Avainkoodi 1234" in page
