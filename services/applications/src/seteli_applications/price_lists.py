@@ -120,7 +120,8 @@ async def remove(ctx: ApplicationsContext, tenant_id: str, principal: Principal,
     app = await applications.editable(ctx, tenant_id, principal, application_id)
     pl = await _own_list(ctx, tenant_id, principal, price_list_id)
     if pl["application_id"] != app["id"] or pl["state"] != "pending":
-        raise conflict("Only a price list not yet approved is removed, from its own application")
+        raise conflict("Only a price list not yet approved is removed, from its own application",
+                       code="price_list_not_removable")
     await repo.delete_price_list(ctx.session, tenant_id, price_list_id)
 
 

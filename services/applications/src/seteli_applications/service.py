@@ -77,6 +77,7 @@ async def start_change(ctx: ApplicationsContext, tenant_id: str, principal: Prin
     app = await load(ctx, tenant_id, principal, application_id, for_update=True)
     if app["state"] != "approved":
         raise conflict("Only an approved application is changed this way; edit a draft directly",
+                       code="application_not_approved",
                        state=app["state"])
     change = await open_change(ctx, tenant_id, app)
     if change is not None:
@@ -101,7 +102,8 @@ async def editable(ctx: ApplicationsContext, tenant_id: str, principal: Principa
         app = await start_change(ctx, tenant_id, principal, application_id)
     if not can_edit(app["state"]):
         raise conflict(f"A {app['state']} application cannot be edited"
-                       + (" until it is decided" if app["state"] == "submitted" else ""), state=app["state"])
+                       + (" until it is decided" if app["state"] == "submitted" else ""), state=app["state"],
+                       code="application_not_editable")
     return app
 
 
@@ -168,10 +170,11 @@ async def _to_send(ctx: ApplicationsContext, tenant_id: str, principal: Principa
     if app["state"] == "approved":
         change = await open_change(ctx, tenant_id, app)
         if change is None:
-            raise conflict("Nothing to send: the application is approved and has no change")
+            raise conflict("Nothing to send: the application is approved and has no change", code="nothing_to_send")
         app = await _locked(ctx, tenant_id, change["id"])
     if not can_submit(app["state"]):
-        raise conflict(f"A {app['state']} application cannot be sent", state=app["state"])
+        raise conflict(f"A {app['state']} application cannot be sent", state=app["state"],
+                       code="application_not_sendable")
     missing = await check(ctx, app, accept_rulebook)
     if missing:
         raise ProblemError(422, "Application is incomplete", f"{len(missing)} item(s) missing",
@@ -235,7 +238,8 @@ async def decide(ctx: ApplicationsContext, tenant_id: str, principal: Principal,
         if change is not None and change["state"] == "submitted":
             app = await _locked(ctx, tenant_id, change["id"])
     if not can_decide(app["state"]):
-        raise conflict(f"Only a sent application is decided; this one is {app['state']}", state=app["state"])
+        raise conflict(f"Only a sent application is decided; this one is {app['state']}", state=app["state"],
+                       code="application_not_submitted")
     if decision in ("reject", "return") and not (reason or "").strip():
         raise invalid("reason", f"a reason is required to {decision} an application")
     now = ctx.clock.now()

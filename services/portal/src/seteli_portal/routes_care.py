@@ -89,8 +89,7 @@ async def book(request: Request) -> Response:
         try:
             booking = await page.call("POST", "vouchers", page.tpath("/bookings"), json=body)
         except ApiError as exc:
-            refusal = page.t(f"refusal.{exc.code}", default=exc.detail or page.t("error.generic"))
-            errors = exc.fields or {"form": refusal}
+            errors = exc.fields or {"form": page.problem_message(exc)}  # a field's by its code, when rendered
             if "producer_part" in errors:  # not the company's (any more), in the user's language
                 errors["producer_part"] = page.t("book.part_unknown")
         else:
@@ -471,7 +470,8 @@ async def ask_correction(request: Request) -> Response:
         except ApiError as exc:
             if exc.status not in (404, 409, 422):
                 raise
-            errors = {"target_id": page.t(f"corrections.refused.{exc.code}", default=page.t("error.generic"))} \
+            # a refusal without a text of its own here (e.g. settlement_not_known_yet) still says what happened
+            errors = {"target_id": page.t(f"corrections.refused.{exc.code}", default=page.problem_message(exc))} \
                 if exc.status == 409 else exc.for_form(("target_id", "reason"))
     if errors:
         return await _month_view(page, booking_id, month, errors=errors, form_name="correction", values=body)

@@ -206,9 +206,12 @@ async def credit(request: Request, voucher_id: str) -> Response:
         else:
             await page.call("POST", "events", page.tpath("/credits"), json={"event_id": target, "reason": reason})
     except ApiError as exc:
-        page.session.setdefault("flash", []).append(page.problem_message(exc))
-    else:
-        page.flash("credit.saved")
+        if exc.status in (404, 403) or exc.status >= 500:
+            raise
+        # by the row, with the reason typed kept (e.g. credited meanwhile by a correction request's answer)
+        return await _voucher(page, voucher_id, status=exc.status, values={"reason": reason},
+                              form_name=f"credit-{target}", errors={"form": page.problem_message(exc)})
+    page.flash("credit.saved")
     return page.redirect(f"/officer/vouchers/{voucher_id}")
 
 

@@ -27,6 +27,9 @@ def _waiting(saved: Any) -> bool:
 
 def _interruption_errors(page: Page, exc: ApiError) -> dict[str, str]:
     """The events service's reasons, in the user's language; the rest as the API put them."""
+    known = page.refusal(exc)
+    if known is not None:  # a refusal with a sentence of its own (e.g. content_ended): by the field it names
+        return {name: known for name in exc.for_form(("start", "end", "reason"))}
     errors = exc.for_form(("start", "end", "reason", "booking_id"))
     if exc.status == 409 and "start" in errors:
         errors["start"] = page.t("interruption.days_taken")

@@ -50,6 +50,28 @@ FIELD_REASONS = {"business_id": "error.business_id", "identity_code": "error.ide
 STAFF = ("tenant_admin", "tenant_officer")
 PROVIDER = ("provider_admin", "provider_user")
 
+# A refusal's machine code (problem+json `reason` or `code`) -> its catalog key: "problem.<code>", or
+# "refusal.<code>" for the booking refusals. tests/contracts/test_refusal_texts.py checks that every code a
+# service raises has one, in Finnish and Swedish.
+REFUSAL_PREFIXES = ("problem.", "refusal.")
+_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+_ISO_MONTH = re.compile(r"\d{4}-\d{2}")
+
+
+def refusal_key(code: str) -> str | None:
+    """The catalog key of a refusal's code, if the portal has a text for it."""
+    return next((k for k in (p + code for p in REFUSAL_PREFIXES) if code and k in CATALOG), None)
+
+
+def _shown(value: Any) -> str:
+    """A problem's member as a sentence shows it: a day as 15.3.2016, a month as 3/2016."""
+    text = str(value)
+    if _ISO_DAY.fullmatch(text):
+        return date_fmt(text)
+    if _ISO_MONTH.fullmatch(text):
+        return month_fmt(text)
+    return text
+
 
 def web_link(url: Any) -> str | None:
     """A link given by a user or another service, for an href: only http(s), so a stored `javascript:` or
@@ -238,10 +260,16 @@ class Page:
         """A form-level API refusal in the user's language: by its machine code, then its problem type,
         else a generic message with the code so that support can still tell what happened."""
         code = exc.code or exc.slug or str(exc.status)
-        for key in (f"problem.{exc.code}", f"refusal.{exc.code}", f"problem.type.{exc.slug}"):
-            if key in CATALOG and not key.endswith("."):
-                return self.t(key)
+        key = refusal_key(exc.code)
+        if key:  # its members (a day, a month) fill the text's placeholders, as the reader writes them
+            return self.t(key, **{k: _shown(v) for k, v in exc.extra.items() if isinstance(v, str)})
+        if exc.slug and f"problem.type.{exc.slug}" in CATALOG:
+            return self.t(f"problem.type.{exc.slug}")
         return self.t("problem.generic", code=code)
+
+    def refusal(self, exc: ApiError) -> str | None:
+        """The refusal's own sentence when the portal knows its code, else None."""
+        return self.problem_message(exc) if refusal_key(exc.code) else None
 
     def _form_message(self, reason: str) -> str:
         # Routes pass `exc.detail` (English) as the form message: swap it for the localised one.
@@ -261,6 +289,11 @@ class Page:
                 continue
             if reason in own:
                 result[name] = reason
+                continue
+            # a refusal with a known code that names this field: its own sentence, by the field
+            coded = next((e for e in self.problems if refusal_key(e.code) and reason in e.fields.values()), None)
+            if coded is not None:
+                result[name] = self.problem_message(coded)
                 continue
             lowered = reason.lower()
             key = next((k for pattern, k in REASONS if pattern in lowered), None) or \

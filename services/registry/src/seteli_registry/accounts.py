@@ -232,7 +232,7 @@ async def set_tenant_role(ctx: RegistryContext, principal: Principal, tenant_id:
     if role not in (Role.TENANT_ADMIN, Role.TENANT_OFFICER):
         raise invalid("role", "a tenant user is tenant_admin or tenant_officer")
     if user_id == principal.subject and role != Role(user["role"]):
-        raise conflict("You cannot change your own role", field="role")
+        raise conflict("You cannot change your own role", field="role", code="own_role")
     if user["role"] != role.value:
         now = ctx.clock.now()
         await repo.update_user(ctx.session, user_id, role=role.value)
@@ -252,7 +252,7 @@ async def passivate(ctx: RegistryContext, principal: Principal, provider_id: str
 async def _passivate(ctx: RegistryContext, principal: Principal, user: dict[str, Any]) -> dict[str, Any]:
     user_id = user["id"]
     if user_id == principal.subject:
-        raise conflict("You cannot passivate yourself", field="user_id")
+        raise conflict("You cannot passivate yourself", field="user_id", code="own_account")
     if user["status"] != "passive":
         now = ctx.clock.now()
         await repo.update_user(ctx.session, user_id, status="passive")

@@ -151,7 +151,7 @@ async def add_course(ctx: RegistryContext, provider_id: str, data: dict[str, Any
         raise invalid("service_id", "the company has no approved contract for this tenant service")
     _check_dates(data, year)
     if not course_entry_open(await _window(ctx, tenant_id, year), ctx.today()):
-        raise conflict(f"The tenant has not opened course entry for {year}", field="year")
+        raise conflict(f"The tenant has not opened course entry for {year}", field="year", code="course_entry_closed")
     row = {**data, "id": str(uuid.uuid4()), "provider_id": provider_id, "status": "published",
            "updated_at": ctx.clock.now()}
     await community_queries.insert_course(ctx.session, row)
@@ -166,7 +166,8 @@ async def change_course(ctx: RegistryContext, provider_id: str, course_id: str, 
         raise not_found("Course")
     today = ctx.today()
     if not (course_entry_open(await _window(ctx, row["tenant_id"], row["year"]), today) or today.year == row["year"]):
-        raise conflict("The course can be changed within the entry window or during its year", field="year")
+        raise conflict("The course can be changed within the entry window or during its year", field="year",
+                       code="course_not_changeable")
     values = {k: v for k, v in data.items() if v is not None}
     merged = {**row, **values}
     _check_dates(merged, row["year"])

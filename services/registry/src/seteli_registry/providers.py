@@ -94,9 +94,11 @@ async def approve(ctx: RegistryContext, provider_id: str, tenant_id: str | None)
         await ctx.outbox.add(ctx.session, ProviderApproved(provider_id=provider_id), tenant_id=None)
         return {**provider, "status": "approved"}
     if provider["status"] == "unconfirmed":
-        raise conflict("The main user has not confirmed the registration yet", field="status")
+        raise conflict("The main user has not confirmed the registration yet", field="status",
+                       code="registration_not_confirmed")
     if provider["status"] != "approved":
-        raise conflict("The company has not finished its registration yet", field="status")
+        raise conflict("The company has not finished its registration yet", field="status",
+                       code="registration_not_finished")
     return provider
 
 
@@ -255,7 +257,7 @@ def _person_or_404(row: dict[str, Any] | None, what: str) -> dict[str, Any]:
 
 def _not_removed(row: dict[str, Any], what: str) -> None:
     if row["removed_at"] is not None:
-        raise conflict(f"This {what} has been removed", field="removed_at")
+        raise conflict(f"This {what} has been removed", field="removed_at", code="removed")
 
 
 async def change_employee(ctx: RegistryContext, provider_id: str, employee_id: str,
@@ -296,7 +298,7 @@ async def add_subcontractor(ctx: RegistryContext, provider_id: str, data: dict[s
         raise invalid_many(errors)
     existing = await provider_queries.subcontractor_by_business_id(ctx.session, provider_id, business_id)
     if existing is not None and existing["removed_at"] is None:
-        raise conflict("This subcontractor is already listed", field="business_id")
+        raise conflict("This subcontractor is already listed", field="business_id", code="subcontractor_listed")
     if existing is not None:  # a removed one comes back, with its id, attachments and checks
         await provider_queries.restore_subcontractor(ctx.session, existing["id"], data["name"])
         return {**existing, "removed_at": None, "name": data["name"]}
@@ -334,7 +336,7 @@ async def check_liability(ctx: RegistryContext, provider_id: str, subcontractor_
         if sub is None:
             raise not_found("Subcontractor")
         if sub["removed_at"] is not None:
-            raise conflict("This subcontractor has been removed", field="subcontractor_id")
+            raise conflict("This subcontractor has been removed", field="subcontractor_id", code="removed")
         business_id, level, owner_id = sub["business_id"], "subcontractor", sub["id"]
     else:
         business_id, level, owner_id = provider["business_id"], "company", provider_id

@@ -58,7 +58,7 @@ async def submit_request(ctx: RegistryContext, tenant_id: str, data: dict[str, A
     # a self-registration nobody confirmed in time holds the business ID no longer (approving discards it)
     if existing and not (existing["status"] == "unconfirmed" and await registration_queries.stale_registration(
             ctx.session, existing["id"], ctx.clock.now())):
-        raise conflict("This company is already registered", field="business_id")
+        raise conflict("This company is already registered", field="business_id", code="company_registered")
     # An address that has an account is not refused here: the answer would tell a stranger who has one.
     # The tenant admin, who decides the request, sees the conflict when approving it.
     details = {k: v for k, v in data.items() if k not in ("password", "password_again")}
@@ -95,7 +95,8 @@ async def decide(ctx: RegistryContext, tenant_id: str, request_id: str, approve:
     row = await request_or_404(ctx, tenant_id, request_id)
     if row["status"] != "pending":
         raise conflict("The request has already been decided" if row["status"] != "more_requested"
-                       else "The request waits for the company's answer", field="status")
+                       else "The request waits for the company's answer", field="status",
+                       code="request_decided" if row["status"] != "more_requested" else "request_waits_for_company")
     data = row["data"]
     provider_id = None
     if approve:
@@ -144,7 +145,8 @@ async def ask_for_more(ctx: RegistryContext, tenant_id: str, request_id: str, me
     the company is mailed the message and a link to answer. Only a waiting request can be sent back."""
     row = await request_or_404(ctx, tenant_id, request_id)
     if row["status"] != "pending":
-        raise conflict("Only a request waiting for a decision can be sent back", field="status")
+        raise conflict("Only a request waiting for a decision can be sent back", field="status",
+                       code="request_not_pending")
     text = _text("message", message, "say what is missing")
     admin = await repo.get_user(ctx.session, admin_id)
     now = ctx.clock.now()
@@ -180,7 +182,7 @@ async def answer_request(ctx: RegistryContext, secret: str, reply: str | None,
     marked answered; the link is used up (a new question mails a new one)."""
     row = await _by_link(ctx, secret, consume=False)
     if row["status"] != "more_requested":
-        raise conflict("The request is not waiting for your answer", field="status")
+        raise conflict("The request is not waiting for your answer", field="status", code="request_not_waiting_answer")
     await use_link(ctx, ANSWER_LINK, secret)
     text = _text("reply", reply, "write your answer")
     errors = [FieldError(k, "must not be empty") for k in CORRECTABLE

@@ -118,7 +118,7 @@ async def create_tenant(ctx: RegistryContext, data: dict[str, Any]) -> dict[str,
     if errors:
         raise invalid_many(errors)
     if await repo.tenant_exists_with(ctx.session, data["id"], business_id):
-        raise conflict("A tenant with this id or business ID already exists")
+        raise conflict("A tenant with this id or business ID already exists", code="tenant_exists")
     row = {
         "id": data["id"], "name_fi": data["name_fi"], "name_sv": data["name_sv"], "business_id": business_id,
         "languages": data["languages"], "payer_iban": iban, "payer_bic": bic, "created_at": ctx.clock.now(),
@@ -142,7 +142,7 @@ async def create_user(ctx: RegistryContext, *, email: str, name: str, password: 
     if errors:
         raise invalid_many(errors)
     if await repo.user_by_email(ctx.session, email):
-        raise conflict("A user with this email already exists", field="email")
+        raise conflict("A user with this email already exists", field="email", code="email_taken")
     now = ctx.clock.now()
     row = {
         "id": str(uuid.uuid4()), "email": email.lower(), "name": name,
@@ -218,7 +218,7 @@ async def register_provider(ctx: RegistryContext, data: dict[str, Any], *, confi
         await registration_queries.discard_registration(ctx.session, existing["id"])
         existing = None
     if existing:
-        raise conflict("This company is already registered", field="business_id")
+        raise conflict("This company is already registered", field="business_id", code="company_registered")
     now = ctx.clock.now()
     provider_id = str(uuid.uuid4())
     main = data["main_user"]

@@ -521,7 +521,7 @@ async def end_booking(
         last = row["ended_on"]
         if last is not None and last >= ctx.today():
             raise conflict(f"The booking already ends on {last.isoformat()}: it can only be ended earlier",
-                           field="ended_on")
-        raise conflict("The booking has already ended")
+                           field="ended_on", code="booking_ends_earlier", ends_on=last.isoformat())
+        raise conflict("The booking has already ended", code="booking_ended")
     await publish_booking_ended(ctx, tenant_id, row, ended_on, reason)
     return await provider_booking(ctx, tenant_id, row["provider_id"], booking_id)

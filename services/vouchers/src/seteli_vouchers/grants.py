@@ -254,7 +254,7 @@ async def close_by_officer(
     if voucher is None:
         raise not_found("Voucher")
     if voucher["state"] == State.CLOSED:
-        raise conflict("The voucher is already closed")
+        raise conflict("The voucher is already closed", code="voucher_already_closed")
     if valid_until is not None and valid_until < voucher["valid_from"]:
         raise invalid_many([FieldError("valid_until", "must not be before the voucher's valid_from")])
     closed = await close_voucher(

@@ -104,7 +104,8 @@ async def visible_client(
 async def store_client_number(
     ctx: VouchersContext, tenant_id: str, provider_id: str, client_id: str, number: str
 ) -> None:
-    taken = conflict("Your company already gave this client number to another client", field="client_number")
+    taken = conflict("Your company already gave this client number to another client", field="client_number",
+                     code="client_number_taken")
     owner = await access_repo.client_number_owner(ctx.session, provider_id, number)
     if owner is not None and owner != (tenant_id, client_id):
         raise taken

@@ -90,7 +90,8 @@ async def register_client(ctx: VouchersContext, tenant_id: str, data: dict[str, 
     except ValidationFailed as exc:
         raise invalid("identity_code", exc.reason) from exc
     if await repo.client_by_identity_code(ctx.session, tenant_id, code) is not None:
-        raise conflict("A client with this personal identity code is already registered", field="identity_code")
+        raise conflict("A client with this personal identity code is already registered", field="identity_code",
+                       code="client_exists")
     row = {
         "tenant_id": tenant_id,
         "id": str(uuid.uuid4()),
@@ -109,9 +110,8 @@ async def register_client(ctx: VouchersContext, tenant_id: str, data: dict[str, 
         async with ctx.session.begin_nested():
             await repo.insert_row(ctx.session, clients, row)
     except IntegrityError as exc:  # a concurrent registration of the same person won the race
-        raise conflict(
-            "A client with this personal identity code is already registered", field="identity_code"
-        ) from exc
+        raise conflict("A client with this personal identity code is already registered", field="identity_code",
+                       code="client_exists") from exc
     if ctx.settings.person_pseudonym_key:
         await ctx.outbox.add(
             ctx.session,

@@ -35,13 +35,13 @@ async def payment_file(
     on `execution_date`, by default the run's transfer day (today, if that has passed)."""
     run = await run_or_404(ctx, tenant_id, run_id)
     if run["state"] != "completed":
-        raise conflict("The run has not completed yet")
+        raise conflict("The run has not completed yet", code="run_not_completed")
     tenant = await repo.get_tenant(ctx.session, tenant_id)
     if tenant is None:
-        raise conflict("The tenant's payer account is not known to settlement yet")
+        raise conflict("The tenant's payer account is not known to settlement yet", code="payer_account_missing")
     payments = await repo.run_payments(ctx.session, tenant_id, run_id)
     if not any(p["amount"] > 0 for p in payments):
-        raise conflict("The run pays nothing: there is no payment file")
+        raise conflict("The run pays nothing: there is no payment file", code="nothing_paid")
     if execution_date is not None and execution_date < ctx.today():
         # a bank refuses a day gone by, or pays at once without saying: the officer picks today or later
         raise invalid("execution_date", f"must not be before today ({ctx.today().isoformat()})")
@@ -57,7 +57,7 @@ async def payment_file(
             version=version,
         )
     except PaymentFileError as exc:
-        raise conflict(f"The payment file cannot be written: {exc}") from None
+        raise conflict(f"The payment file cannot be written: {exc}", code="payment_file_failed") from None
     return PaymentFile(xml, f"seteli-{tenant_id}-{Month.of(run['month'])}-{run_id[:8]}.xml")
 
 
@@ -83,7 +83,7 @@ async def specification(
         await repo.run_carryovers(session, tenant_id, run_id),
     )
     if pdf is None:
-        raise conflict("The specification cannot be printed (see the service log)")
+        raise conflict("The specification cannot be printed (see the service log)", code="specification_failed")
     return pdf
 
 

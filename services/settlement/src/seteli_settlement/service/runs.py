@@ -112,7 +112,8 @@ async def start_run(
         existing = await repo.run_by_idempotency_key(session, tenant_id, idempotency_key)
         if existing is not None:
             if existing["month"] != month.first:
-                raise conflict("This Idempotency-Key started a run of another month", field="month")
+                raise conflict("This Idempotency-Key started a run of another month", field="month",
+                               code="idempotency_key_reused")
             return str(existing["id"])
     check = domain.lock_check(month, ctx.today(), await tenant_calendar(session, tenant_id))
     if check.refusal is not None:
