@@ -168,3 +168,21 @@ async def test_an_admins_role_facts_heard_out_of_order_leave_the_role_stated_las
                     tenant_id="kouvola")
     assert h.smtp.to("vanha@kouvola.fi") == []
     assert only(h, "paakayttaja@kouvola.fi")["Subject"] == "Uusi reklamaatio: Hoivakoti Päivänsäde Oy"
+
+
+async def test_an_older_service_definition_heard_after_a_newer_one_is_not_the_name_mail_uses(
+        harness: Harness) -> None:
+    h = harness
+    await h.directory()
+    await h.publish("registry.user.created", {"user_id": "u-k", "email": "paakayttaja@kouvola.fi",
+                                              "role": "tenant_admin", "tenant_id": "kouvola", "language": "fi"},
+                    tenant_id="kouvola")
+    renamed = datetime.now(UTC) + timedelta(minutes=1)
+    service = {"service_id": "sas", "name_sv": "Serviceboende", "kind": "voucher"}
+    await h.publish("applications.service.defined", {**service, "name_fi": "Tehostettu palveluasuminen"},
+                    tenant_id="kouvola", occurred_at=renamed)
+    await h.publish("applications.service.defined", {**service, "name_fi": "Tehostettu palveluasuminem"},
+                    tenant_id="kouvola", occurred_at=renamed - timedelta(seconds=20))  # the typo, heard last
+    await h.publish("applications.application.submitted",
+                    {"application_id": "app-1", "service_id": "sas", "provider_id": "p-fi"}, tenant_id="kouvola")
+    assert only(h, "paakayttaja@kouvola.fi")["Subject"] == "Uusi hakemus päätettäväksi: Tehostettu palveluasuminen"

@@ -103,6 +103,7 @@ services = Table(
     Column("service_id", String(64), primary_key=True),
     Column("name_fi", String(200), nullable=False),
     Column("name_sv", String(200), nullable=False),
+    Column("defined_at", DateTime(timezone=True)),  # when stated: an older definition heard late changes nothing
 )
 
 # The provider's pending work, for the daily digest (digest.py): events' latest daily summary per tenant,

@@ -3,6 +3,8 @@ The payload models (contracts.py) carry only the fields used here; unknown field
 
 from __future__ import annotations
 
+from datetime import UTC
+
 from seteli_common.clock import HELSINKI
 from seteli_common.messaging.consumer import MessageContext, PermanentError, Subscription, TransientError
 
@@ -126,10 +128,12 @@ def subscribe(sub: Subscription) -> None:
 
     @sub.on("applications.service.defined", model=ServiceDefined)
     async def service_defined(ctx: MessageContext, p: ServiceDefined) -> None:
-        if ctx.tenant_id:
+        if ctx.tenant_id:  # of two definitions the one stated last names the service, whatever the order
+            at = ctx.envelope.occurred_at.astimezone(UTC)
             await repo.upsert(ctx.session, services, {
                 "tenant_id": ctx.tenant_id, "service_id": p.service_id, "name_fi": p.name_fi,
-                "name_sv": p.name_sv}, ["tenant_id", "service_id"])
+                "name_sv": p.name_sv, "defined_at": at}, ["tenant_id", "service_id"],
+                where=services.c.defined_at.is_(None) | (services.c.defined_at <= at))
 
 
 def subscribe_pending_work(sub: Subscription) -> None:
