@@ -261,6 +261,29 @@ async def test_strong_sign_up_goes_through_while_the_company_register_is_down(re
     assert registered["name"] == "Kotipalvelu Aurinko Oy" and registered["business_id"] == "7019376-8"
 
 
+async def test_strong_sign_up_of_a_company_the_register_shows_ended_is_refused_and_makes_nothing(
+        registry: Registry) -> None:
+    """A mandate may outlive its company in the mandate service: a company the company register shows as ended
+    (struck off, status 3) was created approved, ready to be booked and paid."""
+    from dataclasses import replace
+
+    state, _ = await _strong_login(registry, ["TJ"])
+    register = registry.adapters.company_register
+    info = await register.fetch("7019376-8")
+    assert info is not None
+
+    class _Ended:
+        async def fetch(self, business_id: str) -> CompanyInfo | None:
+            return replace(info, active=False)
+
+    registry.adapters.company_register = _Ended()
+    refused = await registry.client.post("/v1/auth/strong/first-login", json={
+        "state": state, "business_id": "7019376-8", "email": "aino@aurinko.fi", "password": "Hyva-salasana-1"})
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["code"] == "company_ended" and refused.json()["errors"][0]["field"] == "business_id"
+    assert await registry.events("registry.provider.registered") == []
+
+
 async def test_a_company_whose_self_registration_lapsed_unconfirmed_can_ask_the_municipality(
         registry: Registry) -> None:
     """A self-registration nobody confirmed within the link's 24 hours (a mistyped address) holds the business ID no

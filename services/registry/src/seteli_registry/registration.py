@@ -10,7 +10,7 @@ from datetime import timedelta
 from typing import Any
 
 from seteli_common.auth import Role, TokenIssuer
-from seteli_common.errors import FieldError, conflict, invalid, invalid_many, not_found, unauthorized
+from seteli_common.errors import FieldError, ProblemError, conflict, invalid, invalid_many, not_found, unauthorized
 from seteli_common.pseudonym import person_pseudonym
 from seteli_common.validators import validate_business_id
 
@@ -308,6 +308,10 @@ async def strong_first_login(ctx: RegistryContext, issuer: TokenIssuer, state: s
             info: CompanyInfo | None = await ctx.ports.company_register.fetch(business_id)
         except CompanyRegisterUnavailable:
             info = None  # only the name and address come from there: the mandate service named the company
+        if info is not None and not info.active:  # ceased or struck off: no company to approve and pay
+            reason = "the company register shows this company has ended; it cannot be signed up"
+            raise ProblemError(422, "Invalid input", reason, "https://seteli.fi/problems/invalid-input",
+                               [FieldError("business_id", reason)], extra={"code": "company_ended"})
         company_name = info.name if info else next(o["name"] for o in row["organisations"]
                                                    if o["business_id"] == business_id)
         registered = await register_provider(ctx, {
