@@ -9,6 +9,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from .apiclient import ApiError
+from .paging import pager, paging
 from .routes_care import _month, _month_view
 from .routes_provider import _provider_page, _services
 from .web import Page, seg
@@ -149,18 +150,25 @@ async def _contents(page: Page) -> dict[str, Any]:
 
 @router.get("/credits")
 async def credits(request: Request) -> Response:
+    """The company's credits newest first, page by page, each with the run that deducts it; below them its
+    correction requests (open ones first), paged on their own."""
     page = _provider_page(request)
-    items = (await page.call("GET", "events", page.tpath("/credits"), params={"limit": 500}))["items"]
-    items.sort(key=lambda c: c["created_at"], reverse=True)
-    # The run that deducts a credit is its month's settlement; the main user sees its payments.
+    at, asked_at = paging(request), paging(request, param="corrections_page")
+    found = await page.call("GET", "events", page.tpath("/credits"), params=at.params)
+    # The run that deducts a credit is its month's settlement; the main user sees its payments: those of
+    # the months on this page only.
     runs: dict[str, list[dict[str, Any]]] = {}
-    if page.role == "provider_admin":
-        payments = (await page.call("GET", "settlement", page.tpath("/payments"), params={"limit": 500}))["items"]
-        for payment in payments:
+    months = sorted({c["month"] for c in found["items"]})
+    if page.role == "provider_admin" and months:
+        for payment in await page.every("settlement", page.tpath("/payments"), [("month", m) for m in months]):
             runs.setdefault(payment["month"], []).append(payment)
-    asked = (await page.call("GET", "events", page.tpath("/corrections"), params={"limit": 200}))["items"]
-    return page.render("provider/credits.html", credits=items, runs=runs, contents=await _contents(page),
-                       corrections=asked)
+    asked = await page.call("GET", "events", page.tpath("/corrections"), params=asked_at.params)
+    return page.render(
+        "provider/credits.html", credits=found["items"], runs=runs, contents=await _contents(page),
+        corrections=asked["items"],
+        credits_pager=pager(at, found["total"], "/provider/credits", {"corrections_page": asked_at.kept}),
+        corrections_pager=pager(asked_at, asked["total"], "/provider/credits", {"page": at.kept},
+                                anchor="corrections-h"))
 
 
 # --- feedback -------------------------------------------------------------------------------------

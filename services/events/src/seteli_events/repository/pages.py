@@ -164,8 +164,8 @@ async def feedback_page(
 async def credits_page(
     session: AsyncSession, tenant_id: str, reader: Reader, limit: int, offset: int, *, month: str | None = None
 ) -> tuple[list[Row], int]:
-    """A page of the credits the reader sees (of a month), oldest first; and the number."""
+    """A page of the credits the reader sees (of a month), newest first; and the number."""
     where = [credits.c.tenant_id == tenant_id, *_visible(credits, reader)]
     if month is not None:
         where.append(credits.c.month == month)
-    return await _page(session, credits, where, (credits.c.created_at, credits.c.id), limit, offset)
+    return await _page(session, credits, where, (credits.c.created_at.desc(), credits.c.id.desc()), limit, offset)

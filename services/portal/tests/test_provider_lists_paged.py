@@ -1,0 +1,106 @@
+"""The provider's long lists go page by page, newest first, and every row is reachable: credits (each with
+the run that deducts it) and correction requests. (Each page read the first 500 or 200 rows and showed
+them without saying more existed.)
+
+The many rows are written into the events service's own tables, as its API would have stored them: making
+thirty paid events to credit through the whole suite would take minutes and test nothing more here."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+import httpx
+from seteli_events.models import correction_requests, credits
+from sqlalchemy import Table, delete, insert
+
+from seteli.embedded import Suite
+
+from .conftest import csrf_of, login
+from .seed import PROVIDER_PASSWORD, Seed
+
+
+@asynccontextmanager
+async def stored(suite: Suite, table: Table, rows: Sequence[dict[str, Any]]) -> AsyncIterator[None]:
+    """The rows in the events service's table for the test, gone after it (the suite is shared)."""
+    engine = suite.runtimes["events"].db.engine
+    async with engine.begin() as conn:
+        await conn.execute(insert(table), list(rows))
+    try:
+        yield
+    finally:
+        async with engine.begin() as conn:
+            await conn.execute(delete(table).where(table.c.id.in_([r["id"] for r in rows])))
+
+
+def _rows(html: str, table_id: str) -> list[str]:
+    body = html.split(f'id="{table_id}"')[1].split("</table>")[0]
+    return re.findall(r"<tr[ >].*?</tr>", body.split("<tbody>")[1], re.S)
+
+
+async def test_credits_page_newest_first_and_the_oldest_is_reached_with_its_run(
+        portal: httpx.AsyncClient, data: Seed, suite: Suite) -> None:
+    now = datetime.now(UTC)
+    common = {"tenant_id": data.tenant_id, "kind": "event", "provider_id": data.provider_id, "producer_part": None,
+              "content_id": data.content_id, "service_id": data.service_id, "amount": Decimal("-10.00"),
+              "requested_by": "officer"}
+    rows = [{**common, "id": str(uuid.uuid4()), "event_id": str(uuid.uuid4()), "client_ref": f"H-{i:03d}",
+             "reason": f"Sivuhyvitys {i}", "month": "2030-01", "created_at": now + timedelta(minutes=i)}
+            for i in range(30)]
+    # the oldest, deducted in the month the seed's run paid: its row links the run's specification
+    rows.append({**common, "id": str(uuid.uuid4()), "event_id": str(uuid.uuid4()), "client_ref": "H-OLD",
+                 "reason": "Vanhin hyvitys", "month": data.demo.month, "created_at": datetime(2016, 1, 1, tzinfo=UTC)})
+    async with stored(suite, credits, rows):
+        await login(portal, data.provider_email, PROVIDER_PASSWORD)
+        first = await portal.get("/provider/credits")
+        assert first.status_code == 200
+        shown = _rows(first.text, "credits")
+        assert len(shown) == 25 and "Sivuhyvitys 29" in shown[0] and "Sivuhyvitys 28" in shown[1]
+        total = int(re.search(r"Näytetään 1–25/(\d+)", first.text).group(1))  # type: ignore[union-attr]
+        assert total >= 31
+        assert '<nav class="pager" aria-label="Hyvitysten sivut">' in first.text
+        assert 'href="/provider/credits?page=2" rel="next"' in first.text
+
+        pages = -(-total // 25)
+        last = await portal.get("/provider/credits", params={"page": pages})
+        oldest = _rows(last.text, "credits")[-1]
+        assert "Vanhin hyvitys" in oldest and "H-OLD" in oldest
+        assert re.search(r'href="/provider/payments/[^"]+\.pdf"', oldest), oldest  # the run of its month
+        assert f'href="/provider/credits?page={pages - 1}" rel="prev"' in last.text
+
+        await portal.post("/language", data={"csrf": csrf_of(last.text), "lang": "sv", "next": "/provider/credits"})
+        swedish = (await portal.get("/provider/credits")).text
+        assert '<nav class="pager" aria-label="Sidor med krediteringar">' in swedish
+        assert f"Visar 1–25 av {total}" in swedish
+        await portal.post("/language", data={"csrf": csrf_of(swedish), "lang": "fi", "next": "/provider/credits"})
+
+
+async def test_correction_requests_page_on_their_own_beside_the_credits(
+        portal: httpx.AsyncClient, data: Seed, suite: Suite) -> None:
+    now = datetime.now(UTC)
+    day = date.fromisoformat(f"{data.demo.month}-03")
+    rows = [{"tenant_id": data.tenant_id, "id": str(uuid.uuid4()), "kind": "event", "target_id": str(uuid.uuid4()),
+             "provider_id": data.provider_id, "service_id": data.service_id, "content_id": data.content_id,
+             "client_ref": f"K-{i:03d}", "start": day, "end": day, "amount": Decimal("20.00"),
+             "reason": f"Korjattava {i}", "state": "declined", "answer": "Ei aihetta", "credit_id": None,
+             "requested_by": "provider", "created_at": now - timedelta(days=40 - i), "answered_by": "officer",
+             "answered_at": now - timedelta(days=30 - i)} for i in range(28)]
+    async with stored(suite, correction_requests, rows):
+        await login(portal, data.provider_email, PROVIDER_PASSWORD)
+        first = await portal.get("/provider/credits")
+        asked = _rows(first.text, "corrections")
+        assert len(asked) == 25
+        answered = [r for r in asked if "Korjattava" in r]
+        assert "Korjattava 27" in answered[0]  # the answered ones newest first
+        assert '<nav class="pager" aria-label="Korjauspyyntöjen sivut">' in first.text
+        assert 'href="/provider/credits?corrections_page=2#corrections-h" rel="next"' in first.text
+        second = await portal.get("/provider/credits", params={"corrections_page": 2})
+        rest = _rows(second.text, "corrections")
+        assert rest and not set(rest) & set(asked)
+        assert any("Korjattava 0" in r for r in rest)  # the oldest answered is reached
+
