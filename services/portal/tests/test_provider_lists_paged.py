@@ -1,6 +1,6 @@
 """The provider's long lists go page by page, newest first, and every row is reachable: credits (each with
-the run that deducts it) and correction requests. (Each page read the first 500 or 200 rows and showed
-them without saying more existed.)
+the run that deducts it), correction requests and clients' feedback. (Each page read the first 500 or 200
+rows and showed them without saying more existed.)
 
 The many rows are written into the events service's own tables, as its API would have stored them: making
 thirty paid events to credit through the whole suite would take minutes and test nothing more here."""
@@ -16,7 +16,7 @@ from decimal import Decimal
 from typing import Any
 
 import httpx
-from seteli_events.models import correction_requests, credits
+from seteli_events.models import correction_requests, credits, feedback
 from sqlalchemy import Table, delete, insert
 
 from seteli.embedded import Suite
@@ -104,3 +104,39 @@ async def test_correction_requests_page_on_their_own_beside_the_credits(
         assert rest and not set(rest) & set(asked)
         assert any("Korjattava 0" in r for r in rest)  # the oldest answered is reached
 
+
+
+async def test_feedback_pages_with_what_waits_for_a_reply_first_then_the_newest(
+        portal: httpx.AsyncClient, data: Seed, suite: Suite) -> None:
+    now = datetime.now(UTC)
+    common = {"tenant_id": data.tenant_id, "provider_id": data.provider_id, "client_id": data.care_client_id,
+              "author": data.care_client_id, "producer_part": None, "service_id": data.service_id, "event_id": None,
+              "reply": None, "replied_by": None, "replied_at": None}
+    rows = [{**common, "id": str(uuid.uuid4()), "kind": "thanks", "text": f"Kiitos {i}", "needs_reply": False,
+             "created_at": now - timedelta(days=40 - i)} for i in range(30)]
+    waiting = {**common, "id": str(uuid.uuid4()), "kind": "complaint", "text": "Vanha reklamaatio",
+               "needs_reply": True, "created_at": now - timedelta(days=400)}
+    rows.append(waiting)
+    async with stored(suite, feedback, rows):
+        await login(portal, data.provider_email, PROVIDER_PASSWORD)
+        first = await portal.get("/provider/feedback")
+        cards = re.findall(r'<li class="card" id="feedback-([^"]+)">', first.text)
+        assert len(cards) == 25
+        texts = re.findall(r"<blockquote>(.*?)</blockquote>", first.text)
+        waiting_first = [t for t in texts if t == "Vanha reklamaatio" or t.startswith("Kiitos ")]
+        assert waiting_first[0] == "Vanha reklamaatio"  # the complaint waiting for its reply on top
+        thanks = [t for t in texts if t.startswith("Kiitos ")]
+        assert thanks[:2] == ["Kiitos 29", "Kiitos 28"]  # then the newest
+        assert '<nav class="pager" aria-label="Palautteiden sivut">' in first.text
+        total = int(re.search(r"Näytetään 1–25/(\d+)", first.text).group(1))  # type: ignore[union-attr]
+        last = await portal.get("/provider/feedback", params={"page": -(-total // 25)})
+        assert "<blockquote>Kiitos 0</blockquote>" in last.text  # the oldest is reached
+
+        # a reply written on a later page is sent from there and comes back to it
+        page_of_zero = -(-total // 25)
+        reply_to = rows[0]["id"]
+        action = f"/provider/feedback/{reply_to}/reply?page={page_of_zero}"
+        assert f'action="{action}"' in last.text
+        replied = await portal.post(action, data={"csrf": csrf_of(last.text), "text": "Kiitos itsellenne"})
+        assert replied.status_code == 303
+        assert replied.headers["location"].endswith(f"/provider/feedback?page={page_of_zero}")

@@ -174,14 +174,15 @@ async def credits(request: Request) -> Response:
 # --- feedback -------------------------------------------------------------------------------------
 
 async def _feedback(page: Page, **context: Any) -> Response:
-    items = (await page.call("GET", "events", page.tpath("/feedback"), params={"limit": 500}))["items"]
-    # newest first, but anything still waiting for the reply it needs on top
-    items.sort(key=lambda f: f["created_at"], reverse=True)
-    items.sort(key=lambda f: not (f["needs_reply"] and not f["reply"]))
+    """Page by page: what still waits for the reply it needs on top (the events service lists it first),
+    then the newest; the number waiting counts every page."""
+    at = paging(page.request)
+    found = await page.call("GET", "events", page.tpath("/feedback"), params=at.params)
+    waiting = await page.call("GET", "events", page.tpath("/feedback"), params={"awaiting_reply": "true", "limit": 1})
     services = {s["id"]: s for s in await _services(page)}
     status = 422 if context.get("errors") else 200
-    return page.render("provider/feedback.html", status=status, feedback=items, services=services,
-                       waiting=sum(1 for f in items if f["needs_reply"] and not f["reply"]),
+    return page.render("provider/feedback.html", status=status, feedback=found["items"], services=services,
+                       waiting=waiting["total"], pager=pager(at, found["total"], "/provider/feedback"),
                        form_name=context.pop("form_name", ""), values=context.pop("values", {}), **context)
 
 
@@ -216,4 +217,5 @@ async def reply(request: Request, feedback_id: str) -> Response:
     if errors:
         return await _feedback(page, errors=errors, form_name=form_name, values={"text": text})
     page.flash("feedback.replied")
-    return page.redirect("/provider/feedback")
+    at = paging(request)  # back to the page the reply was written on
+    return page.redirect(f"/provider/feedback?page={at.number}" if at.number > 1 else "/provider/feedback")

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, Literal
 
-from sqlalchemy import Table, func, select
+from sqlalchemy import Table, and_, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..models import credits, events, feedback, interruptions
@@ -151,14 +151,17 @@ async def feedback_page(
     kind: str | None = None,
     awaiting_reply: bool = False,
 ) -> tuple[list[Row], int]:
-    """A page of the feedback the reader sees (of a kind; only that asking a reply not given yet), oldest
-    first; and the number."""
+    """A page of the feedback the reader sees (of a kind; only that asking a reply not given yet): that still
+    waiting for the reply it asked first, then newest first (a page of many starts with what needs doing and
+    what came lately); and the number."""
     where = [feedback.c.tenant_id == tenant_id, *_visible(feedback, reader)]
     if kind is not None:
         where.append(feedback.c.kind == kind)
     if awaiting_reply:
         where += [feedback.c.needs_reply.is_(True), feedback.c.reply.is_(None)]
-    return await _page(session, feedback, where, (feedback.c.created_at, feedback.c.id), limit, offset)
+    waiting = and_(feedback.c.needs_reply.is_(True), feedback.c.reply.is_(None))
+    order = (case((waiting, 0), else_=1), feedback.c.created_at.desc(), feedback.c.id.desc())
+    return await _page(session, feedback, where, order, limit, offset)
 
 
 async def credits_page(
