@@ -14,6 +14,7 @@ async def charge(
     voucher: dict[str, Any],
     *,
     start: str = "2016-03-10",
+    end: str | None = None,  # the event's last day: its first unless given
     units: str = "1",
     amount: str = "140.00",
     status: str = "recorded",
@@ -37,7 +38,7 @@ async def charge(
             "content_id": content_id,
             "unit": "day",
             "start": start,
-            "end": start,
+            "end": end or start,
             "units": units,
             "status": status,
             "segments": [],

@@ -198,6 +198,7 @@ def subscriptions(clock: Clock | None = None, settings: VouchersSettings | None 
             "content_id": p.content_id,
             "client_ref": p.client_ref,
             "start": p.start,
+            "end": p.end or p.start,
             "units": p.units if p.units is not None else Decimal(0),
             "amount_tenant": p.amount_tenant if p.amount_tenant is not None else Decimal(0),
             "status": p.status or "recorded",
