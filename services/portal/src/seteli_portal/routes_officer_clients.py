@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from typing import Any, Literal
+from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Request
@@ -14,7 +15,7 @@ from fastapi.responses import Response
 from .access_log import readable as access_log_rows
 from .apiclient import ApiError
 from .i18n import date_fmt
-from .paging import pager, paging
+from .paging import Paging, pager, paging
 from .producer_parts import grouped
 from .routes_officer import _officer_page, _services
 from .web import Page, download, seg
@@ -58,11 +59,14 @@ async def _voucher(page: Page, voucher_id: str, status: int = 200, **context: An
         context["errors"]["valid_until"] = page.t("voucher.close_before_start", date=date_fmt(detail["valid_from"]))
     client = await page.call("GET", "vouchers", page.tpath(f"/clients/{seg(detail['client_id'])}"))
     services = await _services(page)
-    # the care recorded on the voucher: a paid event or interruption that was wrong is credited from here
-    care = await page.call("GET", "events", page.tpath("/events"),
-                           params={"voucher_id": voucher_id, "status": "recorded", "limit": 500})
-    away = await page.call("GET", "events", page.tpath("/interruptions"),
-                           params={"voucher_id": voucher_id, "status": "finalised", "limit": 500})
+    # the care recorded on the voucher, the latest first, page by page: a paid event or interruption that was
+    # wrong is credited from here
+    at, away_at = paging(page.request), paging(page.request, param="interruptions_page")
+    care = await page.call("GET", "events", page.tpath("/events"), params={
+        "voucher_id": voucher_id, "status": "recorded", "order": "newest", **at.params})
+    away = await page.call("GET", "events", page.tpath("/interruptions"), params={
+        "voucher_id": voucher_id, "status": "finalised", "order": "newest", **away_at.params})
+    here = f"/officer/vouchers/{voucher_id}"
     booked = (await page.call("GET", "vouchers", page.tpath("/bookings"),
                               params={"voucher_id": voucher_id, "limit": 200}))["items"]
     service = services.get(detail["service_id"], {})
@@ -81,6 +85,9 @@ async def _voucher(page: Page, voucher_id: str, status: int = 200, **context: An
             pass
     return page.render("officer/voucher.html", status=status, voucher=detail, client=client, service=service,
                        values=context.pop("values", {}), events=care["items"], interruptions=away["items"],
+                       back=_pages_query(at, away_at),
+                       care_pager=pager(at, care["total"], here, {"interruptions_page": away_at.kept}, anchor="care-h"),
+                       away_pager=pager(away_at, away["total"], here, {"page": at.kept}, anchor="away-h"),
                        bookings=booked, provider_names=names, offers=offers, part_names=part_names, **context)
 
 
@@ -189,6 +196,12 @@ async def access_log(request: Request, client_id: str) -> Response:
                        pager=pager(at, found["total"], f"/officer/clients/{client_id}/access-log"))
 
 
+def _pages_query(*lists: Paging) -> str:
+    """`?page=2&interruptions_page=3`: the pages of the voucher's care a form posted from, to come back to."""
+    kept = {at.param: at.kept for at in lists if at.kept}
+    return f"?{urlencode(kept)}" if kept else ""
+
+
 @router.post("/vouchers/{voucher_id}/credits")
 async def credit(request: Request, voucher_id: str) -> Response:
     """Credit a paid event or interruption that was wrong: its whole value is deducted from the provider's
@@ -196,9 +209,12 @@ async def credit(request: Request, voucher_id: str) -> Response:
     page = _officer_page(request)
     form = await page.form()
     kind, target, reason = (str(form.get(k, "")).strip() for k in ("kind", "target_id", "reason"))
+    # back to the page of the care the credit was asked on, at its row
+    pages = _pages_query(paging(request), paging(request, param="interruptions_page"))
+    back = f"/officer/vouchers/{voucher_id}{pages}"
     if not reason:
         page.session.setdefault("flash", []).append(page.t("credit.reason_required"))
-        return page.redirect(f"/officer/vouchers/{voucher_id}#credit-{target}")
+        return page.redirect(f"{back}#credit-{target}")
     try:
         if kind == "interruption":
             await page.call("POST", "events", page.tpath(f"/interruptions/{seg(target)}/credit"),
@@ -209,7 +225,7 @@ async def credit(request: Request, voucher_id: str) -> Response:
         page.session.setdefault("flash", []).append(page.problem_message(exc))
     else:
         page.flash("credit.saved")
-    return page.redirect(f"/officer/vouchers/{voucher_id}")
+    return page.redirect(f"{back}#credit-{target}")
 
 
 @router.post("/vouchers/{voucher_id}/purchases")
