@@ -1,6 +1,6 @@
-"""The provider's long lists go page by page, newest first, and every row is reachable: credits (each with
-the run that deducts it), correction requests and clients' feedback. (Each page read the first 500 or 200
-rows and showed them without saying more existed.)
+"""The long lists a provider (and the officer) reads go page by page, newest first, and every row is reachable:
+credits (each with the run that deducts it), correction requests and clients' feedback. (Each page read the
+first 500, 200 or 100 rows and showed them without saying more existed.)
 
 The many rows are written into the events service's own tables, as its API would have stored them: making
 thirty paid events to credit through the whole suite would take minutes and test nothing more here."""
@@ -22,7 +22,7 @@ from sqlalchemy import Table, delete, insert
 from seteli.embedded import Suite
 
 from .conftest import csrf_of, login
-from .seed import PROVIDER_PASSWORD, Seed
+from .seed import OFFICER_PASSWORD, PROVIDER_PASSWORD, Seed
 
 
 @asynccontextmanager
@@ -140,3 +140,44 @@ async def test_feedback_pages_with_what_waits_for_a_reply_first_then_the_newest(
         replied = await portal.post(action, data={"csrf": csrf_of(last.text), "text": "Kiitos itsellenne"})
         assert replied.status_code == 303
         assert replied.headers["location"].endswith(f"/provider/feedback?page={page_of_zero}")
+
+
+async def test_the_officers_correction_requests_page_with_the_open_ones_first(
+        portal: httpx.AsyncClient, data: Seed, suite: Suite) -> None:
+    """The officer's queue: open requests first (oldest first), then the answered ones newest first, page by
+    page; one answered on a later page comes back to it. (The page read the first 100 and stopped there.)"""
+    now = datetime.now(UTC)
+    day = date.fromisoformat(f"{data.demo.month}-05")
+    common = {"tenant_id": data.tenant_id, "kind": "event", "provider_id": data.provider_id,
+              "service_id": data.service_id, "content_id": data.content_id, "start": day, "end": day,
+              "amount": Decimal("20.00"), "credit_id": None, "requested_by": "provider"}
+    rows = [{**common, "id": str(uuid.uuid4()), "target_id": str(uuid.uuid4()), "client_ref": f"V-{i:03d}",
+             "reason": f"Vastattu {i}", "state": "declined", "answer": "Ei aihetta",
+             "created_at": now - timedelta(days=60 - i), "answered_by": "officer",
+             "answered_at": now - timedelta(days=50 - i)} for i in range(26)]
+    waiting = {**common, "id": str(uuid.uuid4()), "target_id": str(uuid.uuid4()), "client_ref": "V-OPEN",
+               "reason": "Odottaa vastausta", "state": "open", "answer": None, "created_at": now - timedelta(days=90),
+               "answered_by": None, "answered_at": None}
+    async with stored(suite, correction_requests, [*rows, waiting]):
+        await login(portal, data.officer_email, OFFICER_PASSWORD)
+        first = await portal.get("/officer/corrections")
+        assert first.status_code == 200
+        assert f'id="correction-{waiting["id"]}"' in first.text.split('id="corrections-answered"')[0]
+        total = int(re.search(r"Näytetään 1–25/(\d+)", first.text).group(1))  # type: ignore[union-attr]
+        assert total >= 27 and 'href="/officer/corrections?page=2" rel="next"' in first.text
+        answered = re.findall(r"<td>(V-\d+)</td>", first.text)
+        assert answered[:2] == ["V-025", "V-024"]  # the answered ones newest first
+        last_page = -(-total // 25)
+        last = await portal.get("/officer/corrections", params={"page": last_page})
+        assert "<td>V-000</td>" in last.text  # the oldest answered is reached
+
+        # an open request on a later page is answered there and the officer comes back to that page
+        late = [{**waiting, "id": str(uuid.uuid4()), "target_id": str(uuid.uuid4()), "client_ref": f"L-{i:02d}",
+                 "created_at": now - timedelta(days=80 - i)} for i in range(25)]
+        async with stored(suite, correction_requests, late):
+            second = await portal.get("/officer/corrections", params={"page": 2})
+            card = re.search(r'action="(/officer/corrections/[^"?]+\?page=2)"', second.text)
+            assert card, second.text[-3000:]
+            done = await portal.post(card.group(1), data={"csrf": csrf_of(second.text), "decision": "decline",
+                                                          "reason": "Ei aihetta"})
+            assert done.status_code == 303 and done.headers["location"].endswith("/officer/corrections?page=2")

@@ -59,13 +59,15 @@ async def dashboard(request: Request) -> Response:
 # --- correction requests from providers ---------------------------------------------------------------
 
 async def _corrections(page: Page, **context: Any) -> Response:
-    found = await page.call("GET", "events", page.tpath("/corrections"), params={"limit": 100})
+    """Page by page: the open requests first, oldest first (a queue), then the answered ones, newest first."""
+    at = paging(page.request)
+    found = await page.call("GET", "events", page.tpath("/corrections"), params=at.params)
     items = found["items"]
     contents = {c["id"]: {**c, "service": s} for s in (await _services(page)).values() for c in s["contents"]}
     return page.render("officer/corrections.html", status=context.pop("status", 422 if context.get("errors") else 200),
                        requests=items, providers=await _provider_names(page, [r["provider_id"] for r in items]),
                        contents=contents, form_name=context.pop("form_name", ""), values=context.pop("values", {}),
-                       **context)
+                       pager=pager(at, found["total"], "/officer/corrections"), **context)
 
 
 @router.get("/corrections")
@@ -95,7 +97,8 @@ async def answer_correction(request: Request, request_id: str) -> Response:
     if errors:
         return await _corrections(page, errors=errors, form_name=request_id, values={"reason": reason})
     page.flash("corrections.credited" if decision == "credit" else "corrections.declined")
-    return page.redirect("/officer/corrections")
+    at = paging(request)  # back to the page it was answered on
+    return page.redirect(f"/officer/corrections?page={at.number}" if at.number > 1 else "/officer/corrections")
 
 
 # --- feedback ---------------------------------------------------------------------------------------
