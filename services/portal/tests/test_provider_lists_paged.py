@@ -23,6 +23,7 @@ from seteli.embedded import Suite
 
 from .conftest import csrf_of, login
 from .seed import OFFICER_PASSWORD, PROVIDER_PASSWORD, Seed
+from .service_calls import book_a_new_client, officer_headers
 
 
 @asynccontextmanager
@@ -181,3 +182,42 @@ async def test_the_officers_correction_requests_page_with_the_open_ones_first(
             done = await portal.post(card.group(1), data={"csrf": csrf_of(second.text), "decision": "decline",
                                                           "reason": "Ei aihetta"})
             assert done.status_code == 303 and done.headers["location"].endswith("/officer/corrections?page=2")
+
+
+async def test_drafts_page_by_page_the_earliest_first_and_confirmed_from_a_later_page(
+        portal: httpx.AsyncClient, data: Seed, services: httpx.AsyncClient) -> None:
+    """A company with more drafts than a page reaches every one, the earliest (whose deadline comes first) on the
+    first page; confirming on a later page comes back to it. (The page read the first 200 without saying more
+    existed, so a company's 201st draft could not be confirmed there.)"""
+    provider = await officer_headers(services, "http://suite", data.provider_email, PROVIDER_PASSWORD)
+    events = f"http://suite/events/v1/tenants/{data.tenant_id}/events"
+    month = data.voucher_month
+    made: list[str] = []
+    try:
+        for n, days in enumerate((26, 26)):
+            booking = await book_a_new_client(services, data, data.service_id, f"D-{n}", "31", "month", "140.00",
+                                              6100 + n)
+            for day in range(days):
+                on = str(month.first + timedelta(days=day))
+                answer = await services.post(events, headers=provider, json={
+                    "booking_id": booking["id"], "start": on, "end": on, "status": "draft"})
+                assert answer.status_code == 201, answer.text
+                made.append(answer.json()["id"])
+        await login(portal, data.provider_email, PROVIDER_PASSWORD)
+        first = await portal.get("/provider/drafts")
+        total = int(re.search(r"Näytetään 1–50/(\d+)", first.text).group(1))  # type: ignore[union-attr]
+        assert total >= 52 and '<nav class="pager" aria-label="Luonnosten sivut">' in first.text
+        starts = re.findall(r"<td>(\d+\.\d+\.\d{4}) – ", first.text)
+        dates = [datetime.strptime(d, "%d.%m.%Y").date() for d in starts]
+        assert len(dates) == 50 and dates == sorted(dates)
+        last_page = -(-total // 50)
+        last = await portal.get("/provider/drafts", params={"page": last_page})
+        shown = re.findall(r'name="event_ids" value="([^"]+)"', last.text)
+        assert shown and not set(shown) & set(re.findall(r'name="event_ids" value="([^"]+)"', first.text))
+        assert f'<input type="hidden" name="back" value="/provider/drafts?page={last_page}">' in last.text
+        confirmed = await portal.post("/provider/drafts/confirm", data={
+            "csrf": csrf_of(last.text), "event_ids": shown[-1:], "back": f"/provider/drafts?page={last_page}"})
+        assert confirmed.status_code == 303 and confirmed.headers["location"].endswith(f"?page={last_page}")
+    finally:  # the suite is shared: no other test's drafts pushed to a later page
+        for event_id in made:
+            await services.delete(f"{events}/{event_id}", headers=provider)
