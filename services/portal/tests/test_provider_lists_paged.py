@@ -7,6 +7,7 @@ thirty paid events to credit through the whole suite would take minutes and test
 
 from __future__ import annotations
 
+import html
 import re
 import uuid
 from collections.abc import AsyncIterator, Sequence
@@ -16,6 +17,7 @@ from decimal import Decimal
 from typing import Any
 
 import httpx
+import pytest
 from seteli_events.models import correction_requests, credits, feedback
 from sqlalchemy import Table, delete, insert
 
@@ -219,5 +221,52 @@ async def test_drafts_page_by_page_the_earliest_first_and_confirmed_from_a_later
             "csrf": csrf_of(last.text), "event_ids": shown[-1:], "back": f"/provider/drafts?page={last_page}"})
         assert confirmed.status_code == 303 and confirmed.headers["location"].endswith(f"?page={last_page}")
     finally:  # the suite is shared: no other test's drafts pushed to a later page
+        for event_id in made:
+            await services.delete(f"{events}/{event_id}", headers=provider)
+
+
+async def test_lists_a_page_needs_whole_are_read_page_after_page(
+        portal: httpx.AsyncClient, data: Seed, services: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The tenant's services (names, a form's choices, the officer's services page) and the drafts whose deadline
+    comes first are read to their end, one read of the most an API gives after another (they were read once,
+    the first 200 or 500, and the rest left out without a word). Here the most is 1, so every list takes more
+    than one read."""
+    from seteli_common.clock import today_in_helsinki
+    from seteli_portal import routes_provider, web
+
+    monkeypatch.setattr(web, "LIST_MOST", 1)
+    monkeypatch.setattr(routes_provider, "LIST_MOST", 1)
+    provider = await officer_headers(services, "http://suite", data.provider_email, PROVIDER_PASSWORD)
+    tenant = f"http://suite/applications/v1/tenants/{data.tenant_id}"
+    every_service = (await services.get(f"{tenant}/services", headers=provider, params={"limit": 500})).json()
+    assert every_service["total"] > 1
+
+    await login(portal, data.officer_email, OFFICER_PASSWORD)
+    listed = await portal.get("/officer/services")
+    assert listed.status_code == 200
+    for service in every_service["items"]:
+        assert html.escape(service["name_fi"], quote=False) in listed.text, service["name_fi"]
+
+    events = f"http://suite/events/v1/tenants/{data.tenant_id}/events"
+    booking = await book_a_new_client(services, data, data.service_id, "W-1", "31", "month", "140.00", 6200)
+    made = []
+    try:
+        for day in (3, 1, 2):
+            on = str(data.voucher_month.first + timedelta(days=day))
+            answer = await services.post(events, headers=provider, json={
+                "booking_id": booking["id"], "start": on, "end": on, "status": "draft"})
+            assert answer.status_code == 201, answer.text
+            made.append(answer.json()["id"])
+        drafts = (await services.get(events, headers=provider, params={"status": "draft", "limit": 500})).json()
+        days = {s["id"]: int((s.get("calendar") or {}).get("provider_deadline_day") or 2)
+                for s in every_service["items"]}
+        today = today_in_helsinki(portal._transport.app.state.clock)  # type: ignore[attr-defined]
+        due = routes_provider.drafts_deadline(drafts["items"], days, today)
+        await login(portal, data.provider_email, PROVIDER_PASSWORD)
+        home = await portal.get("/provider")
+        todo = re.search(r'<li id="todo-drafts">.*?</li>', home.text, re.S).group(0)  # type: ignore[union-attr]
+        assert f"{drafts['total']} keskeneräis" in todo and f"{due.day}.{due.month}.{due.year}" in todo
+        assert (await portal.get("/provider")).text.count('id="todo-drafts"') == 1
+    finally:
         for event_id in made:
             await services.delete(f"{events}/{event_id}", headers=provider)

@@ -292,8 +292,7 @@ async def _approvals(page: Page, **context: Any) -> Response:
     found = await page.call("GET", "events", page.tpath("/approvals"), params=at.params)
     items = found["items"]
     # interruptions waiting for the tenant's approval (its setting, 004 §4.3.5.2): seldom many, all shown
-    interruptions = (await page.call("GET", "events", page.tpath("/approvals/interruptions"),
-                                     params={"limit": 500}))["items"]
+    interruptions = await page.every("events", page.tpath("/approvals/interruptions"))
     # The officer decides on a person and a grant, not on a provider's own client number: the clients'
     # names come from vouchers (an access-logged read), the companies' from the register.
     vouchers: dict[str, Any] = {}
@@ -357,8 +356,8 @@ GRANT_FIELDS = ("granted_on", "valid_from", "valid_until", "content_id", "grante
 
 
 async def _services(page: Page) -> dict[str, Any]:
-    return {s["id"]: s for s in (await page.call("GET", "applications", page.tpath("/services"),
-                                                 params={"limit": 200}))["items"]}
+    """Every service of the tenant by id (names for the pages' rows, a form's choices)."""
+    return {s["id"]: s for s in await page.every("applications", page.tpath("/services"))}
 
 
 async def _clients(page: Page, name: str, **context: Any) -> Response:
