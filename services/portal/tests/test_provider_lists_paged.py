@@ -270,3 +270,59 @@ async def test_lists_a_page_needs_whole_are_read_page_after_page(
     finally:
         for event_id in made:
             await services.delete(f"{events}/{event_id}", headers=provider)
+
+
+async def test_the_registry_lists_and_a_months_care_are_read_to_their_end(
+        portal: httpx.AsyncClient, data: Seed, services: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The company's employees and users (and the registry's other lists: a form's choices, the officer's view of
+    an applying company) and a booking's month on the calendar are read to their end (read once: the first 200,
+    and a big company's 201st employee or user was left out, its teams not even settable). The most per read
+    is 1 here, so each takes several reads."""
+    from seteli_portal import web
+
+    monkeypatch.setattr(web, "LIST_MOST", 1)
+    monkeypatch.setattr(web, "REGISTRY_MOST", 1)
+    provider = await officer_headers(services, "http://suite", data.provider_email, PROVIDER_PASSWORD)
+    registry = f"http://suite/registry/v1/providers/{data.provider_id}"
+    added = []
+    try:
+        for n in range(2):
+            answer = await services.post(f"{registry}/employees", headers=provider, json={
+                "name": f"Työntekijä Luettelo{n}", "title": "lähihoitaja"})
+            assert answer.status_code == 201, answer.text
+            added.append(answer.json()["id"])
+        user = await services.post(f"{registry}/users", headers=provider, json={
+            "email": f"luettelo-{uuid.uuid4().hex[:8]}@hoivakoti.fi", "name": "Luettelo Käyttäjä",
+            "password": "Alku-salasana-1", "role": "provider_user"})
+        assert user.status_code == 201, user.text
+        employees = (await services.get(f"{registry}/employees", headers=provider, params={"limit": 200})).json()
+        users = (await services.get(f"{registry}/users", headers=provider, params={"limit": 200})).json()
+        assert employees["total"] > 1 and users["total"] > 1
+
+        await login(portal, data.provider_email, PROVIDER_PASSWORD)
+        people = await portal.get("/provider/people")
+        assert people.status_code == 200
+        for employee in employees["items"]:
+            assert html.escape(employee["name"], quote=False) in people.text
+        listed_users = await portal.get("/provider/users")
+        for user in users["items"]:
+            assert user["email"] in listed_users.text
+    finally:  # the suite is shared: the company's producer parts as they were
+        for employee_id in added:
+            await services.delete(f"{registry}/employees/{employee_id}", headers=provider)
+
+    events = f"http://suite/events/v1/tenants/{data.tenant_id}/events"
+    booking = await book_a_new_client(services, data, data.service_id, "W-2", "31", "month", "140.00", 6300)
+    made = []
+    try:
+        for day in range(3):
+            on = str(data.voucher_month.first + timedelta(days=day))
+            answer = await services.post(events, headers=provider, json={
+                "booking_id": booking["id"], "start": on, "end": on, "status": "draft"})
+            assert answer.status_code == 201, answer.text
+            made.append(answer.json()["id"])
+        view = await portal.get(f"/provider/bookings/{booking['id']}", params={"month": str(data.voucher_month)})
+        assert view.text.count('<span class="mark">Keskeneräinen</span>') == 3
+    finally:
+        for event_id in made:
+            await services.delete(f"{events}/{event_id}", headers=provider)

@@ -330,8 +330,9 @@ def _away_mark(interruption: dict[str, Any]) -> str:
 async def _month_view(page: Page, booking_id: str, month: date, **context: Any) -> Response:
     booking = await page.call("GET", "vouchers", page.tpath(f"/bookings/{seg(booking_id)}"))
     last = month.replace(day=calendar.monthrange(month.year, month.month)[1])
-    events = (await page.call("GET", "events", page.tpath("/events"), params={
-        "booking_id": booking_id, "from": month.isoformat(), "to": last.isoformat(), "limit": 200}))["items"]
+    # the whole month and every interruption: the calendar marks each day
+    events = await page.every("events", page.tpath("/events"), {
+        "booking_id": booking_id, "from": month.isoformat(), "to": last.isoformat()})
     covered: dict[date, str] = {}
     per_day: dict[date, Decimal] = {}  # hours or counts on the day (not for day units)
     for event in events:
@@ -344,8 +345,7 @@ async def _month_view(page: Page, booking_id: str, month: date, **context: Any) 
             if covered.get(day) != "recorded":
                 covered[day] = event["status"]
             day += timedelta(days=1)
-    interruptions = (await page.call("GET", "events", page.tpath("/interruptions"), params={
-        "booking_id": booking_id, "limit": 200}))["items"]
+    interruptions = await page.every("events", page.tpath("/interruptions"), {"booking_id": booking_id})
     away: dict[date, str] = {}  # days away: the return day too; a draft (no end) runs to the month's end
     for interruption in interruptions:
         day = max(date.fromisoformat(interruption["start"]), month)

@@ -220,9 +220,10 @@ async def _application(page: Page, application_id: str, **context: Any) -> Respo
     service = await page.call("GET", "applications", page.tpath(f"/services/{seg(application['service_id'])}"))
     provider_path = f"/v1/providers/{seg(application['provider_id'])}"
     company = await page.call("GET", "registry", provider_path)
-    people = (await page.call("GET", "registry", f"{provider_path}/employees", params={"limit": 200}))["items"]
-    files = (await page.call("GET", "registry", f"{provider_path}/attachments", params={"limit": 200}))["items"]
-    checks = (await page.call("GET", "registry", f"{provider_path}/liability-checks", params={"limit": 200}))["items"]
+    # all of them: the officer decides on the whole company
+    people = await page.every("registry", f"{provider_path}/employees")
+    files = await page.every("registry", f"{provider_path}/attachments")
+    checks = await page.every("registry", f"{provider_path}/liability-checks")
     latest_check = max(checks, key=lambda c: (str(c.get("fetched_on")), str(c.get("created_at"))), default=None)
     old_prices: dict[str, Any] = {}
     if application.get("amends_id"):  # a change: what the approved application said
@@ -245,7 +246,7 @@ async def application_attachment(request: Request, application_id: str, attachme
     page = _officer_page(request)
     application = await page.call("GET", "applications", page.tpath(f"/applications/{seg(application_id)}"))
     path = f"/v1/providers/{seg(application['provider_id'])}/attachments"
-    listed = {a["id"]: a for a in (await page.call("GET", "registry", path, params={"limit": 200}))["items"]}
+    listed = {a["id"]: a for a in await page.every("registry", path)}
     if attachment_id not in listed:
         raise ApiError(404, "Not found")
     response = await page.raw("GET", "registry", f"{path}/{seg(attachment_id)}/content")

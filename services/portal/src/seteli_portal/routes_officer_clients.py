@@ -42,12 +42,11 @@ async def _offer(page: Page, app: dict[str, Any]) -> dict[str, Any]:
     provider_id = app["provider_id"]
     name = app.get("provider_name") or provider_id
     company = await page.call("GET", "registry", f"/v1/providers/{seg(provider_id)}")
-    people = await page.call("GET", "registry", f"/v1/providers/{seg(provider_id)}/employees",
-                             params={"limit": 200})
+    people = await page.every("registry", f"/v1/providers/{seg(provider_id)}/employees")
     sites = {st["id"]: st["name"] for st in company.get("sites") or []}
     parts = {f"site:{sid}": str(sites.get(sid, sid)) for sid in app.get("site_ids") or []}
     parts |= {f"unit:{unit}": str(unit) for unit in company.get("units") or []}
-    parts |= {f"employee:{e['id']}": str(e["name"]) for e in people["items"] if not e.get("removed_at")}
+    parts |= {f"employee:{e['id']}": str(e["name"]) for e in people if not e.get("removed_at")}
     groups = [(kind, [(f"{provider_id}|{part}", text) for part, text in options])
               for kind, options in grouped(parts)]
     return {"value": f"{provider_id}|", "label": name, "groups": groups}
