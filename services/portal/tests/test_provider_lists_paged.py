@@ -326,3 +326,44 @@ async def test_the_registry_lists_and_a_months_care_are_read_to_their_end(
     finally:
         for event_id in made:
             await services.delete(f"{events}/{event_id}", headers=provider)
+
+
+async def test_a_residents_lists_and_a_companys_price_lists_are_read_to_their_end(
+        portal: httpx.AsyncClient, suite: Suite, data: Seed, services: httpx.AsyncClient,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The resident's own vouchers and feedback (read once: the first 50), the municipality's providers the
+    feedback form offers (the first 100: a provider past them could not be given feedback) and the company's
+    price lists (the first 200) are read to their end; the most per read is 1 here."""
+    from seteli_portal import web
+
+    from .test_officer_clients import _api
+    from .test_resident_account import _client, _signed_in
+
+    monkeypatch.setattr(web, "LIST_MOST", 1)
+    monkeypatch.setattr(web, "REGISTRY_MOST", 1)
+    officer = await _api(suite, data.officer_email, OFFICER_PASSWORD)
+    aino = await _client(officer, data, "Aino Asiakas")
+    vouchers = (await officer.get(f"/vouchers/v1/tenants/{data.tenant_id}/clients/{aino['id']}/vouchers")).json()
+    await officer.aclose()
+    catalog = (await services.get("http://suite/registry/v1/catalog/providers",
+                                  params={"tenant_id": data.tenant_id, "limit": 100})).json()
+    assert catalog["total"] >= 1
+
+    signed = await _signed_in(portal, suite, data, aino["identity_code"])
+    assert signed.status_code == 303, signed.text[:800]
+    home = await portal.get("/resident")
+    own = re.search(r'<table id="own-vouchers">.*?</table>', home.text, re.S)
+    assert own and vouchers["items"]
+    for voucher in vouchers["items"]:
+        assert voucher["printable_number"] in own.group(0)
+    for provider in catalog["items"]:
+        assert f'<option value="{provider["id"]}"' in home.text, provider["name"]
+
+    provider = await officer_headers(services, "http://suite", data.provider_email, PROVIDER_PASSWORD)
+    lists = (await services.get(f"http://suite/applications/v1/tenants/{data.tenant_id}/price-lists",
+                                headers=provider, params={"provider_id": data.provider_id, "limit": 1000})).json()
+    assert lists["total"] > 1
+    await login(portal, data.provider_email, PROVIDER_PASSWORD)
+    page = await portal.get("/provider/price-lists")
+    for price_list in lists["items"]:
+        assert html.escape(price_list["name"], quote=False) in page.text, price_list["name"]

@@ -205,9 +205,7 @@ async def ask_for_more(request: Request, request_id: str) -> Response:
 async def applications(request: Request) -> Response:
     page = _officer_page(request)
     queue = (await page.call("GET", "applications", page.tpath("/applications/queue"), params={"limit": 100}))
-    services = {s["id"]: s for s in (await page.call("GET", "applications", page.tpath("/services"),
-                                                     params={"limit": 200}))["items"]}
-    return page.render("officer/applications.html", items=queue["items"], services=services)
+    return page.render("officer/applications.html", items=queue["items"], services=await _services(page))
 
 
 async def _application(page: Page, application_id: str, **context: Any) -> Response:

@@ -170,8 +170,7 @@ async def dashboard(request: Request) -> Response:
     if page.tenant_id:
         services = await _services(page)
         try:
-            applications = (await page.call("GET", "applications", page.tpath("/applications"),
-                                             params={"limit": 100}))["items"]
+            applications = await page.every("applications", page.tpath("/applications"))
         except ApiError:
             applications = []
     names = {s["id"]: s for s in services}
@@ -484,8 +483,7 @@ async def change(request: Request, application_id: str) -> Response:
 @router.get("/price-lists")
 async def price_lists(request: Request) -> Response:
     page = _provider_page(request)
-    lists = (await page.call("GET", "applications", page.tpath("/price-lists"),
-                             params={"provider_id": page.provider_id, "limit": 200}))["items"]
+    lists = await page.every("applications", page.tpath("/price-lists"), {"provider_id": page.provider_id})
     services = {s["id"]: s for s in await _services(page)}
     provider = await page.call("GET", "registry", f"/v1/providers/{seg(page.provider_id)}")
     try:

@@ -87,12 +87,11 @@ async def choose_tenant(request: Request) -> Response:
 async def _providers(page: Page) -> list[dict[str, Any]]:
     """The municipality's approved providers (the public catalog); the events service accepts feedback
     only about a provider the client has a booking with, and says so on the field otherwise."""
-    try:
-        found = await page.call("GET", "registry", "/v1/catalog/providers", anonymous=True,
-                                params={"tenant_id": page.tenant_id, "limit": 100})
+    try:  # all of them, however many the municipality has: a choice of the feedback form
+        return await page.every("registry", "/v1/catalog/providers", {"tenant_id": page.tenant_id}, most=100,
+                                anonymous=True)
     except ApiError:
         return []
-    return list(found.get("items", []))
 
 
 async def _home(page: Page, *, values: dict[str, str] | None = None, errors: dict[str, str] | None = None,
@@ -100,9 +99,9 @@ async def _home(page: Page, *, values: dict[str, str] | None = None, errors: dic
                 breakdown: Any = None) -> Response:
     services = await _services(page)
     client_id = str(page.claims.get("client", ""))
-    vouchers = (await page.call("GET", "vouchers", page.tpath(f"/clients/{seg(client_id)}/vouchers"),
-                                params={"limit": 50}))["items"]
-    given = (await page.call("GET", "events", page.tpath("/feedback"), params={"limit": 50}))["items"]
+    # the resident's own vouchers and feedback, all of them (read once: the first 50)
+    vouchers = await page.every("vouchers", page.tpath(f"/clients/{seg(client_id)}/vouchers"))
+    given = await page.every("events", page.tpath("/feedback"))
     providers = await _providers(page)
     provider_names = {p["id"]: p["name"] for p in providers}
     values = values or {"service_id": "", "start": "", "end": ""}
