@@ -367,3 +367,27 @@ async def test_a_residents_lists_and_a_companys_price_lists_are_read_to_their_en
     page = await portal.get("/provider/price-lists")
     for price_list in lists["items"]:
         assert html.escape(price_list["name"], quote=False) in page.text, price_list["name"]
+
+
+async def test_the_officers_voucher_page_offers_every_approved_provider_of_a_purchased_service(
+        portal: httpx.AsyncClient, suite: Suite, data: Seed, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The providers approved for a purchased service are the officer's choice on the voucher page, and the
+    voucher's bookings are listed there: both read to their end (read once: the first 200); the most per read
+    is 1 here."""
+    from seteli_portal import web
+
+    from .test_officer_clients import _api
+
+    monkeypatch.setattr(web, "LIST_MOST", 1)
+    monkeypatch.setattr(web, "REGISTRY_MOST", 1)
+    officer = await _api(suite, data.officer_email, OFFICER_PASSWORD)
+    voucher = (await officer.get(f"/vouchers/v1/tenants/{data.tenant_id}/vouchers/{data.purchase_voucher_id}")).json()
+    approved = (await officer.get(f"/applications/v1/tenants/{data.tenant_id}/applications", params={
+        "state": "approved", "service_id": voucher["service_id"], "limit": 500})).json()
+    await officer.aclose()
+    assert approved["items"]
+    await login(portal, data.officer_email, OFFICER_PASSWORD)
+    page = await portal.get(f"/officer/vouchers/{data.purchase_voucher_id}")
+    assert page.status_code == 200, page.text[-1500:]
+    for application in approved["items"]:
+        assert f'<option value="{application["provider_id"]}|"' in page.text

@@ -66,14 +66,12 @@ async def _voucher(page: Page, voucher_id: str, status: int = 200, **context: An
     away = await page.call("GET", "events", page.tpath("/interruptions"), params={
         "voucher_id": voucher_id, "status": "finalised", "order": "newest", **away_at.params})
     here = f"/officer/vouchers/{voucher_id}"
-    booked = (await page.call("GET", "vouchers", page.tpath("/bookings"),
-                              params={"voucher_id": voucher_id, "limit": 200}))["items"]
+    booked = await page.every("vouchers", page.tpath("/bookings"), {"voucher_id": voucher_id})
     service = services.get(detail["service_id"], {})
     offers: list[dict[str, Any]] = []  # a purchased service: the providers approved for it and their parts
     if service.get("kind") == "purchased" and detail["state"] != "closed":
-        approved = (await page.call("GET", "applications", page.tpath("/applications"),
-                                    params={"state": "approved", "service_id": detail["service_id"],
-                                            "limit": 200}))["items"]
+        approved = await page.every("applications", page.tpath("/applications"),  # every provider: a choice
+                                    {"state": "approved", "service_id": detail["service_id"]})
         offers = [await _offer(page, app) for app in approved]
     part_names = {value: text for o in offers for _, options in o["groups"] for value, text in options}
     names = {b["provider_id"]: b["provider_id"] for b in booked}
