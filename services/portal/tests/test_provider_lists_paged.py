@@ -391,3 +391,34 @@ async def test_the_officers_voucher_page_offers_every_approved_provider_of_a_pur
     assert page.status_code == 200, page.text[-1500:]
     for application in approved["items"]:
         assert f'<option value="{application["provider_id"]}|"' in page.text
+
+
+async def test_contact_requests_page_newest_first_and_the_oldest_is_reached(
+        portal: httpx.AsyncClient, data: Seed, suite: Suite) -> None:
+    """Residents' contact requests to the company, page by page, newest first (the page read the first 100,
+    while its caption counted them all)."""
+    from seteli_registry.models import contact_requests, disclosure_log
+
+    now = datetime.now(UTC)
+    asked = [{"id": str(uuid.uuid4()), "tenant_id": data.tenant_id, "organisation_ids": [data.provider_id],
+              "name": f"Soittaja {i}", "phone": f"04000000{i:02d}", "email": None, "message": None, "language": "fi",
+              "sent_by_professional": False, "created_at": now - timedelta(days=30 - i)} for i in range(27)]
+    engine = suite.runtimes["registry"].db.engine
+    async with engine.begin() as conn:
+        await conn.execute(insert(contact_requests), asked)
+        await conn.execute(insert(disclosure_log), [
+            {"at": r["created_at"], "contact_request_id": r["id"], "recipient_provider_id": data.provider_id,
+             "fields": "name,phone", "purpose": "contact request"} for r in asked])
+    try:
+        await login(portal, data.provider_email, PROVIDER_PASSWORD)
+        first = await portal.get("/provider/contact-requests")
+        names = re.findall(r"<td>(Soittaja \d+)</td>", first.text)
+        assert names[:2] == ["Soittaja 26", "Soittaja 25"] and len(re.findall(r"<tr><td>", first.text)) == 25
+        total = int(re.search(r"Näytetään 1–25/(\d+)", first.text).group(1))  # type: ignore[union-attr]
+        last = await portal.get("/provider/contact-requests", params={"page": -(-total // 25)})
+        assert "<td>Soittaja 0</td>" in last.text
+    finally:
+        ids = [r["id"] for r in asked]
+        async with engine.begin() as conn:
+            await conn.execute(delete(disclosure_log).where(disclosure_log.c.contact_request_id.in_(ids)))
+            await conn.execute(delete(contact_requests).where(contact_requests.c.id.in_(ids)))

@@ -188,11 +188,14 @@ async def _feedback(page: Page, **context: Any) -> Response:
 
 @router.get("/contact-requests")
 async def contact_requests(request: Request) -> Response:
-    """Residents who asked the company to contact them from the catalog (also sent by e-mail)."""
+    """Residents who asked the company to contact them from the catalog (also sent by e-mail), newest first,
+    page by page."""
     page = _provider_page(request)
+    at = paging(request)
     body = await page.call("GET", "registry", f"/v1/providers/{seg(page.provider_id)}/contact-requests",
-                           params={"limit": 100})
-    return page.render("provider/contact_requests.html", requests=body["items"], total=body["total"])
+                           params=at.params)
+    return page.render("provider/contact_requests.html", requests=body["items"], total=body["total"],
+                       pager=pager(at, body["total"], "/provider/contact-requests"))
 
 
 @router.get("/feedback")
