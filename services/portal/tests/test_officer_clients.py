@@ -412,7 +412,7 @@ async def test_the_voucher_page_lists_its_care_newest_first_page_by_page(
                       "voucher_value": "140.00"}]})).json()
     booking = (await provider.post(f"{base}/bookings", json={
         "voucher_number": voucher["number"], "voucher_content_id": voucher["contents"][0]["id"],
-        "accept_terms": True, "client_number": "S-027"})).json()
+        "accept_terms": True, "client_number": "VS-027"})).json()
     events = f"/events/v1/tenants/{data.tenant_id}/events"
     recorded = []
     for day in range(27):  # one day each: 27 events
