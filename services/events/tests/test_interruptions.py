@@ -186,3 +186,23 @@ async def test_an_open_interruption_of_an_ended_booking_leaves_the_next_booking_
     h.clock.set(datetime(2016, 4, 1, 9, 0, tzinfo=UTC))
     rest = await _post(h, "events", {"booking_id": "b-next", "start": "2016-03-14", "end": "2016-03-31"})
     assert rest["amount_tenant"] == "2380.00"  # 03-15..03-31: the return day 03-14 is the interruption's
+
+
+async def test_a_vouchers_care_lists_the_latest_first_when_asked(seeded: Harness) -> None:
+    """order=newest: the officer's voucher page shows a long voucher's latest care on its first page."""
+    h = seeded
+    early = await _post(h, "events", {"booking_id": "b-housing", "start": "2016-03-01", "end": "2016-03-02"})
+    late = await _post(h, "events", {"booking_id": "b-housing", "start": "2016-03-10", "end": "2016-03-11"})
+    first_away = await _post(h, "interruptions", {"booking_id": "b-housing", "start": "2016-03-03", "end": "2016-03-04",
+                                                  "reason": "holiday"})
+    last_away = await _post(h, "interruptions", {"booking_id": "b-housing", "start": "2016-03-12", "end": "2016-03-13",
+                                                 "reason": "holiday"})
+    for path, newest, oldest in (("events", late, early), ("interruptions", last_away, first_away)):
+        url = f"/v1/tenants/{T}/{path}"
+        by_start = (await h.client.get(url, params={"voucher_id": "v-1"}, headers=h.officer())).json()
+        assert [i["id"] for i in by_start["items"]] == [oldest["id"], newest["id"]]
+        latest = await h.client.get(url, params={"voucher_id": "v-1", "order": "newest", "limit": 1},
+                                    headers=h.officer())
+        assert latest.json()["total"] == 2 and [i["id"] for i in latest.json()["items"]] == [newest["id"]]
+        refused = await h.client.get(url, params={"order": "sideways"}, headers=h.officer())
+        assert refused.status_code == 422 and "order" in refused.text

@@ -391,3 +391,58 @@ async def test_a_euro_balance_reads_in_euros(portal: httpx.AsyncClient, suite: S
                                                   "number": voucher["number"],
                                                   "verification_code": voucher["verification_code"]})
     assert f"{money_fmt('500')} / saldo" in checked.text and "500 h / saldo" not in checked.text
+
+
+async def test_the_voucher_page_lists_its_care_newest_first_page_by_page(
+        portal: httpx.AsyncClient, suite: Suite, data: Seed) -> None:
+    """A voucher with more care than a page: the latest days first, the first day reached on the last page, and a
+    credit asked on a later page comes back to that page (the page read the first 500 events, earliest first,
+    with no sign of more)."""
+    import random
+
+    from seteli_common.clock import Month
+
+    from seteli.demo import random_test_identity_code
+
+    officer = await _api(suite, data.officer_email, OFFICER_PASSWORD)
+    provider = await _api(suite, data.provider_email, PROVIDER_PASSWORD)
+    base = f"/vouchers/v1/tenants/{data.tenant_id}"
+    month = Month.parse(data.demo.month)
+    made = (await officer.post(f"{base}/clients", json={
+        "first_name": "Sivu", "last_name": "Hoito", "language": "fi",
+        "identity_code": random_test_identity_code(random.Random(816))})).json()
+    service = (await officer.get(f"/applications/v1/tenants/{data.tenant_id}/services/{data.service_id}")).json()
+    voucher = (await officer.post(f"{base}/vouchers", json={
+        "client_id": made["id"], "service_id": data.service_id, "granted_on": str(month.first),
+        "valid_from": str(month.first), "valid_until": str(month.next().last),
+        "contents": [{"content_id": service["contents"][0]["id"], "granted_amount": "31", "period": "month",
+                      "voucher_value": "140.00"}]})).json()
+    booking = (await provider.post(f"{base}/bookings", json={
+        "voucher_number": voucher["number"], "voucher_content_id": voucher["contents"][0]["id"],
+        "accept_terms": True, "client_number": "VS-027"})).json()
+    events = f"/events/v1/tenants/{data.tenant_id}/events"
+    recorded = []
+    for day in range(27):  # one day each: 27 events
+        on = str(month.first + timedelta(day))
+        answer = await provider.post(events, json={"booking_id": booking["id"], "start": on, "end": on,
+                                                   "status": "recorded"})
+        assert answer.status_code == 201, answer.text
+        recorded.append(answer.json())
+    await officer.aclose()
+    await provider.aclose()
+
+    await login(portal, data.officer_email, OFFICER_PASSWORD)
+    url = f"/officer/vouchers/{voucher['id']}"
+    first = await portal.get(url)
+    care = re.search(r'<table id="voucher-care">.*?</table>', first.text, re.S).group(0)  # type: ignore[union-attr]
+    rows = re.findall(r'<tr id="credit-([^"]+)">', care)
+    assert rows[:2] == [recorded[26]["id"], recorded[25]["id"]] and len(rows) == 25
+    assert '<nav class="pager" aria-label="Kirjatun hoidon sivut">' in first.text and "Näytetään 1–25/27" in first.text
+    assert f'href="{url}?page=2#care-h" rel="next"' in first.text
+    second = await portal.get(url, params={"page": 2})
+    care = re.search(r'<table id="voucher-care">.*?</table>', second.text, re.S).group(0)  # type: ignore[union-attr]
+    assert re.findall(r'<tr id="credit-([^"]+)">', care) == [recorded[1]["id"], recorded[0]["id"]]
+    # a credit asked on page 2 (here without its reason) comes back to page 2, at its row
+    asked = await portal.post(f"{url}/credits?page=2", data={"csrf": csrf_of(second.text), "kind": "event",
+                                                             "target_id": recorded[0]["id"], "reason": ""})
+    assert asked.status_code == 303 and asked.headers["location"].endswith(f"{url}?page=2#credit-{recorded[0]['id']}")

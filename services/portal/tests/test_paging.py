@@ -42,3 +42,14 @@ def test_one_page_shows_only_the_count_and_an_empty_list_nothing() -> None:
     html = render(pager(Paging(1, 25), 3, "/officer/clients"))
     assert "Näytetään 1–3/3" in html and "<ul>" not in html
     assert render(pager(Paging(1, 25), 0, "/officer/clients")).strip() == ""
+
+
+def test_a_second_list_pages_by_its_own_parameter_and_keeps_the_first_lists_page() -> None:
+    p = pager(Paging(2, 25, "corrections_page"), 60, "/provider/credits", {"page": 3}, anchor="corrections-h")
+    assert p["prev"] == "/provider/credits?page=3&corrections_page=1#corrections-h"
+    assert p["next"] == "/provider/credits?page=3&corrections_page=3#corrections-h"
+    html = render(p)
+    assert '<nav class="pager" aria-label="Sivut">' in html  # the macro's label unless the page names it
+    named = make_env().from_string("{% import '_macros.html' as m with context %}{{ m.pager(p, label='Hyvitykset') }}")
+    assert 'aria-label="Hyvitykset"' in named.render(p=p, t=Translator("fi"), url=lambda path: path)
+    assert Paging(1).kept is None and Paging(4).kept == 4

@@ -141,3 +141,17 @@ async def test_a_providers_main_user_reads_only_its_own_realisation_report(harne
     assert (await h.client.get(report, params=months, headers=user)).status_code == 403
     staff = (await h.client.get(report, params=months, headers=h.token_for(Role.TENANT_OFFICER, tenant_id=T))).json()
     assert {i["provider_id"] for i in staff["items"]} == {P1, P2}
+
+
+async def test_payments_of_the_asked_months_only_and_a_malformed_month_refused(harness: Any) -> None:
+    """The provider's credits page asks only for the runs of the months its page shows."""
+    h = harness
+    february, march = await _two_months_paid(h)
+    own = h.token_for(Role.PROVIDER_ADMIN, provider_id=P1)
+    body = (await h.client.get(URL, params={"month": "2016-02"}, headers=own)).json()
+    assert body["total"] == 1 and [p["run_id"] for p in body["items"]] == [february["id"]]
+    both = (await h.client.get(URL, params=[("month", "2016-02"), ("month", "2016-03")], headers=own)).json()
+    assert both["total"] == 2
+    assert (await h.client.get(URL, params={"month": "2016-01"}, headers=own)).json() == {"items": [], "total": 0}
+    refused = await h.client.get(URL, params={"month": "2016-13"}, headers=own)
+    assert refused.status_code == 422 and "month" in refused.text

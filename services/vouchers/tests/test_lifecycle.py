@@ -14,6 +14,7 @@ async def charge(
     voucher: dict[str, Any],
     *,
     start: str = "2016-03-10",
+    end: str | None = None,  # the event's last day: its first unless given
     units: str = "1",
     amount: str = "140.00",
     status: str = "recorded",
@@ -37,7 +38,7 @@ async def charge(
             "content_id": content_id,
             "unit": "day",
             "start": start,
-            "end": start,
+            "end": end or start,
             "units": units,
             "status": status,
             "segments": [],
@@ -492,3 +493,34 @@ async def test_a_decision_heard_before_the_over_limit_charge_is_kept_for_it(h: H
     await charge(h, voucher, content_id="siivous", units="4", amount="100.00")
     view = await state_of(h, voucher["id"])
     assert view["state"] == "open" and view["contents"][0]["amount_left"] == "150.00"
+
+
+async def test_facts_heard_before_a_purchased_service_events_recording_are_applied_and_not_kept(h: Harness) -> None:
+    """A purchased service's events reach vouchers as any other (with their commitment's voucher id): a deletion,
+    credit or decision heard first waits in early_event_facts only until the recording arrives, then is gone."""
+    from seteli_vouchers.models import early_event_facts, recorded_events
+    from sqlalchemy import func, select
+
+    client = await new_client(h)
+    commitment = await new_voucher(h, client["id"], service_id=HOME_CARE,
+                                   contents=[{"content_id": "kotikaynti", "granted_amount": "10", "period": "week"}])
+    deleted, credited, rejected = (str(uuid.uuid4()) for _ in range(3))
+    await h.publish("events.event.deleted", {"event_id": deleted, "revision": 2})
+    await h.publish("events.credit.requested", {
+        "credit_id": "cr-purchase", "event_id": credited, "provider_id": P1, "producer_part": None,
+        "client_ref": "A1", "content_id": "kotikaynti", "service_id": HOME_CARE, "amount": "-40.00",
+        "reason": "wrong client", "month": "2016-04"})
+    await h.publish("events.event.rejected", {"event_id": rejected, "revision": 1, "reason": "over"})
+
+    async def facts() -> int:
+        async with h.runtime.db.transaction(tenant_id="kouvola") as session:
+            return int((await session.execute(select(func.count()).select_from(early_event_facts))).scalar_one())
+
+    assert await facts() == 3
+    for event_id, status in ((deleted, "recorded"), (credited, "recorded"), (rejected, "awaiting_approval")):
+        await charge(h, commitment, content_id="kotikaynti", amount="40.00", event_id=event_id, status=status)
+    assert await facts() == 0
+    async with h.runtime.db.transaction(tenant_id="kouvola") as session:
+        rows = {r["event_id"]: r for r in (await session.execute(select(recorded_events))).mappings().all()}
+    assert rows[deleted]["status"] == "deleted" and rows[credited]["credited"]
+    assert rows[rejected]["status"] == "rejected"

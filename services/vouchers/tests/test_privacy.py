@@ -160,6 +160,29 @@ async def test_provider_sees_clients_with_an_event_in_the_last_3_years(h: Harnes
     ).status_code == 404
 
 
+async def test_an_event_that_ended_within_3_years_keeps_its_client_visible_though_it_began_earlier(
+        h: Harness) -> None:
+    """The 3 years run from the event's last day, in Helsinki dates: a month-long stay that ended exactly 3 years
+    ago still counts, one that ended a day before does not (it counted from the first day of the stay)."""
+    h.clock.set(datetime(2016, 3, 15, 10, tzinfo=UTC))
+    ended_on_the_day = await new_client(h)
+    ended_a_day_before = await new_client(h, first_name="Onni", identity_code="010180-9037")
+    v_day = await new_voucher(h, ended_on_the_day["id"])
+    v_before = await new_voucher(h, ended_a_day_before["id"])
+    await charge(h, v_day, start="2013-02-15", end="2013-03-15")
+    await charge(h, v_before, start="2013-02-14", end="2013-03-14")
+    for voucher in (v_day, v_before):  # no valid booking keeps either visible
+        await h.http.post(f"/v1/tenants/kouvola/vouchers/{voucher['id']}/close", headers=h.officer(),
+                          json={"reason": "x"})
+    assert await _search(h, identity_code="010180-9026") == [ended_on_the_day["id"]]
+    assert await _search(h, identity_code="010180-9037") == []
+    seen = await h.http.get(f"/v1/tenants/kouvola/provider-clients/{ended_on_the_day['id']}", headers=h.provider())
+    assert seen.status_code == 200
+    # 22:30 UTC is already the 16th in Helsinki: the stay that ended on 15 March 2013 is now too old
+    h.clock.set(datetime(2016, 3, 15, 22, 30, tzinfo=UTC))
+    assert await _search(h, identity_code="010180-9026") == []
+
+
 async def test_an_event_the_provider_deleted_gives_it_no_relationship_with_the_client(h: Harness) -> None:
     # Recorded on the wrong client's voucher and deleted: the provider does not go on finding that client.
     wrong = await new_client(h)

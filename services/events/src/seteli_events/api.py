@@ -22,7 +22,7 @@ from . import repository as repo
 from .api_deps import ctx_for
 from .context import EventsContext
 from .repository import pages
-from .repository.pages import EventFilter, Reader
+from .repository.pages import ORDER_DESCRIPTION, EventFilter, Reader
 from .schemas import ConfirmIn, ConfirmOut, EventIn, EventOut, EventPage, EventPatch
 from .service import client_reads, event_changes
 from .service.recording import (
@@ -100,6 +100,7 @@ async def list_events(
     client_ref: str | None = None,
     date_from: date | None = Query(default=None, alias="from"),
     date_to: date | None = Query(default=None, alias="to"),
+    order: Literal["start", "newest"] = Query(default="start", description=ORDER_DESCRIPTION),
     limit: int = Query(default=50, ge=1, le=500),
     offset: int = Query(default=0, ge=0),
 ) -> dict[str, Any]:
@@ -116,7 +117,8 @@ async def list_events(
         starts_on_or_before=date_to,
     )
     news_coming = await settled_news_on_its_way(ctx)  # asked before the read (see get_one)
-    rows, total = await pages.events_page(ctx.session, tenant_id, reader, [*filters, asked], limit, offset)
+    rows, total = await pages.events_page(ctx.session, tenant_id, reader, [*filters, asked], limit, offset,
+                                          newest_first=order == "newest")
     if news_coming and any(unsettled(r) for r in rows):
         raise settled_not_known_yet()
     await client_reads.log_reads(ctx, principal, (r["client_id"] for r in rows), "events.list",

@@ -15,7 +15,7 @@ from . import repository as repo
 from .api_deps import ctx_for
 from .context import EventsContext
 from .repository import pages
-from .repository.pages import Reader
+from .repository.pages import ORDER_DESCRIPTION, Reader
 from .schemas import (
     CoPaymentOut,
     FeedbackIn,
@@ -115,6 +115,7 @@ async def list_interruptions(
     approval: Literal["pending", "approved", "rejected"] | None = Query(
         default=None, description="where the tenant approves interruptions: waiting for it, approved or rejected"
     ),
+    order: Literal["start", "newest"] = Query(default="start", description=ORDER_DESCRIPTION),
     limit: int = Query(default=50, ge=1, le=500),
     offset: int = Query(default=0, ge=0),
 ) -> dict[str, Any]:
@@ -129,6 +130,7 @@ async def list_interruptions(
         voucher_id=voucher_id,
         status=status,
         approval=approval,
+        newest_first=order == "newest",
     )
     await client_reads.log_reads(ctx, principal, (r["client_id"] for r in rows), "interruptions.list",
                                  request.headers.get("x-purpose"), "interruptions")

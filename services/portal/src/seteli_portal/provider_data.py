@@ -22,9 +22,8 @@ def today(request: Request) -> date:
 
 
 async def listing(page: Page, what: str) -> list[dict[str, Any]]:
-    """employees | subcontractors | attachments | liability-checks of the signed-in user's company."""
-    body = await page.call("GET", "registry", f"/v1/providers/{seg(page.provider_id)}/{what}", params={"limit": 200})
-    return list(body["items"])
+    """employees | subcontractors | attachments | liability-checks of the signed-in user's company: all of them."""
+    return await page.every("registry", f"/v1/providers/{seg(page.provider_id)}/{what}")
 
 
 def attachment_state(attachment: dict[str, Any], day: date) -> str:

@@ -329,8 +329,9 @@ def _away_mark(interruption: dict[str, Any]) -> str:
 async def _month_view(page: Page, booking_id: str, month: date, **context: Any) -> Response:
     booking = await page.call("GET", "vouchers", page.tpath(f"/bookings/{seg(booking_id)}"))
     last = month.replace(day=calendar.monthrange(month.year, month.month)[1])
-    events = (await page.call("GET", "events", page.tpath("/events"), params={
-        "booking_id": booking_id, "from": month.isoformat(), "to": last.isoformat(), "limit": 200}))["items"]
+    # the whole month and every interruption: the calendar marks each day
+    events = await page.every("events", page.tpath("/events"), {
+        "booking_id": booking_id, "from": month.isoformat(), "to": last.isoformat()})
     covered: dict[date, str] = {}
     per_day: dict[date, Decimal] = {}  # hours or counts on the day (not for day units)
     for event in events:
@@ -343,8 +344,7 @@ async def _month_view(page: Page, booking_id: str, month: date, **context: Any) 
             if covered.get(day) != "recorded":
                 covered[day] = event["status"]
             day += timedelta(days=1)
-    interruptions = (await page.call("GET", "events", page.tpath("/interruptions"), params={
-        "booking_id": booking_id, "limit": 200}))["items"]
+    interruptions = await page.every("events", page.tpath("/interruptions"), {"booking_id": booking_id})
     away: dict[date, str] = {}  # days away: the return day too; a draft (no end) runs to the month's end
     for interruption in interruptions:
         day = max(date.fromisoformat(interruption["start"]), month)
@@ -479,14 +479,24 @@ async def ask_correction(request: Request) -> Response:
     return page.redirect(f"/provider/bookings/{booking_id}?month={month:%Y-%m}")
 
 
+DRAFTS_PAGE = 50  # drafts are confirmed a page at a time: more on one than the other lists
+
+
 @router.get("/drafts")
 async def drafts(request: Request) -> Response:
+    """The drafts to confirm page by page, the earliest first (its deadline comes first), and the interruptions
+    without a return day yet, paged on their own."""
     page = _provider_page(request)
-    items = (await page.call("GET", "events", page.tpath("/events"),
-                             params={"status": "draft", "limit": 200}))["items"]
-    interruptions = (await page.call("GET", "events", page.tpath("/interruptions"),
-                                     params={"status": "draft", "limit": 200}))["items"]  # no return day yet
-    return page.render("provider/drafts.html", drafts=items, open_interruptions=interruptions)
+    at = paging(request, size=DRAFTS_PAGE)
+    away_at = paging(request, param="interruptions_page")
+    found = await page.call("GET", "events", page.tpath("/events"), params={"status": "draft", **at.params})
+    away = await page.call("GET", "events", page.tpath("/interruptions"), params={"status": "draft", **away_at.params})
+    back = "/provider/drafts" + (f"?page={at.number}" if at.number > 1 else "")
+    return page.render(
+        "provider/drafts.html", drafts=found["items"], open_interruptions=away["items"], back=back,
+        drafts_pager=pager(at, found["total"], "/provider/drafts", {"interruptions_page": away_at.kept}),
+        interruptions_pager=pager(away_at, away["total"], "/provider/drafts", {"page": at.kept},
+                                  anchor="open-interruptions-h"))
 
 
 @router.post("/drafts/confirm")

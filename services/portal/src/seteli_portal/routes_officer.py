@@ -59,13 +59,15 @@ async def dashboard(request: Request) -> Response:
 # --- correction requests from providers ---------------------------------------------------------------
 
 async def _corrections(page: Page, **context: Any) -> Response:
-    found = await page.call("GET", "events", page.tpath("/corrections"), params={"limit": 100})
+    """Page by page: the open requests first, oldest first (a queue), then the answered ones, newest first."""
+    at = paging(page.request)
+    found = await page.call("GET", "events", page.tpath("/corrections"), params=at.params)
     items = found["items"]
     contents = {c["id"]: {**c, "service": s} for s in (await _services(page)).values() for c in s["contents"]}
     return page.render("officer/corrections.html", status=context.pop("status", 422 if context.get("errors") else 200),
                        requests=items, providers=await _provider_names(page, [r["provider_id"] for r in items]),
                        contents=contents, form_name=context.pop("form_name", ""), values=context.pop("values", {}),
-                       **context)
+                       pager=pager(at, found["total"], "/officer/corrections"), **context)
 
 
 @router.get("/corrections")
@@ -95,7 +97,8 @@ async def answer_correction(request: Request, request_id: str) -> Response:
     if errors:
         return await _corrections(page, errors=errors, form_name=request_id, values={"reason": reason})
     page.flash("corrections.credited" if decision == "credit" else "corrections.declined")
-    return page.redirect("/officer/corrections")
+    at = paging(request)  # back to the page it was answered on
+    return page.redirect(f"/officer/corrections?page={at.number}" if at.number > 1 else "/officer/corrections")
 
 
 # --- feedback ---------------------------------------------------------------------------------------
@@ -202,9 +205,7 @@ async def ask_for_more(request: Request, request_id: str) -> Response:
 async def applications(request: Request) -> Response:
     page = _officer_page(request)
     queue = (await page.call("GET", "applications", page.tpath("/applications/queue"), params={"limit": 100}))
-    services = {s["id"]: s for s in (await page.call("GET", "applications", page.tpath("/services"),
-                                                     params={"limit": 200}))["items"]}
-    return page.render("officer/applications.html", items=queue["items"], services=services)
+    return page.render("officer/applications.html", items=queue["items"], services=await _services(page))
 
 
 async def _application(page: Page, application_id: str, **context: Any) -> Response:
@@ -224,9 +225,10 @@ async def _application(page: Page, application_id: str, **context: Any) -> Respo
         service = {**service, "contents": [*service["contents"], *coming]}
     provider_path = f"/v1/providers/{seg(application['provider_id'])}"
     company = await page.call("GET", "registry", provider_path)
-    people = (await page.call("GET", "registry", f"{provider_path}/employees", params={"limit": 200}))["items"]
-    files = (await page.call("GET", "registry", f"{provider_path}/attachments", params={"limit": 200}))["items"]
-    checks = (await page.call("GET", "registry", f"{provider_path}/liability-checks", params={"limit": 200}))["items"]
+    # all of them: the officer decides on the whole company
+    people = await page.every("registry", f"{provider_path}/employees")
+    files = await page.every("registry", f"{provider_path}/attachments")
+    checks = await page.every("registry", f"{provider_path}/liability-checks")
     # the company's own check: a subcontractor's (listed beside it) says nothing of the company
     own_checks = [c for c in checks if not c.get("subcontractor_id")]
     latest_check = max(own_checks, key=lambda c: (str(c.get("fetched_on")), str(c.get("created_at"))), default=None)
@@ -251,7 +253,7 @@ async def application_attachment(request: Request, application_id: str, attachme
     page = _officer_page(request)
     application = await page.call("GET", "applications", page.tpath(f"/applications/{seg(application_id)}"))
     path = f"/v1/providers/{seg(application['provider_id'])}/attachments"
-    listed = {a["id"]: a for a in (await page.call("GET", "registry", path, params={"limit": 200}))["items"]}
+    listed = {a["id"]: a for a in await page.every("registry", path)}
     if attachment_id not in listed:
         raise ApiError(404, "Not found")
     response = await page.raw("GET", "registry", f"{path}/{seg(attachment_id)}/content")
@@ -300,8 +302,7 @@ async def _approvals(page: Page, **context: Any) -> Response:
     found = await page.call("GET", "events", page.tpath("/approvals"), params=at.params)
     items = found["items"]
     # interruptions waiting for the tenant's approval (its setting, 004 §4.3.5.2): seldom many, all shown
-    interruptions = (await page.call("GET", "events", page.tpath("/approvals/interruptions"),
-                                     params={"limit": 500}))["items"]
+    interruptions = await page.every("events", page.tpath("/approvals/interruptions"))
     # The officer decides on a person and a grant, not on a provider's own client number: the clients'
     # names come from vouchers (an access-logged read), the companies' from the register.
     vouchers: dict[str, Any] = {}
@@ -365,8 +366,8 @@ GRANT_FIELDS = ("granted_on", "valid_from", "valid_until", "content_id", "grante
 
 
 async def _services(page: Page) -> dict[str, Any]:
-    return {s["id"]: s for s in (await page.call("GET", "applications", page.tpath("/services"),
-                                                 params={"limit": 200}))["items"]}
+    """Every service of the tenant by id (names for the pages' rows, a form's choices)."""
+    return {s["id"]: s for s in await page.every("applications", page.tpath("/services"))}
 
 
 async def _clients(page: Page, name: str, **context: Any) -> Response:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from typing import Any, Literal
+from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Request
@@ -14,7 +15,7 @@ from fastapi.responses import Response
 from .access_log import readable as access_log_rows
 from .apiclient import ApiError
 from .i18n import date_fmt
-from .paging import pager, paging
+from .paging import Paging, pager, paging
 from .producer_parts import grouped
 from .routes_officer import _officer_page, _services
 from .web import Page, download, seg
@@ -41,12 +42,11 @@ async def _offer(page: Page, app: dict[str, Any]) -> dict[str, Any]:
     provider_id = app["provider_id"]
     name = app.get("provider_name") or provider_id
     company = await page.call("GET", "registry", f"/v1/providers/{seg(provider_id)}")
-    people = await page.call("GET", "registry", f"/v1/providers/{seg(provider_id)}/employees",
-                             params={"limit": 200})
+    people = await page.every("registry", f"/v1/providers/{seg(provider_id)}/employees")
     sites = {st["id"]: st["name"] for st in company.get("sites") or []}
     parts = {f"site:{sid}": str(sites.get(sid, sid)) for sid in app.get("site_ids") or []}
     parts |= {f"unit:{unit}": str(unit) for unit in company.get("units") or []}
-    parts |= {f"employee:{e['id']}": str(e["name"]) for e in people["items"] if not e.get("removed_at")}
+    parts |= {f"employee:{e['id']}": str(e["name"]) for e in people if not e.get("removed_at")}
     groups = [(kind, [(f"{provider_id}|{part}", text) for part, text in options])
               for kind, options in grouped(parts)]
     return {"value": f"{provider_id}|", "label": name, "groups": groups}
@@ -58,19 +58,20 @@ async def _voucher(page: Page, voucher_id: str, status: int = 200, **context: An
         context["errors"]["valid_until"] = page.t("voucher.close_before_start", date=date_fmt(detail["valid_from"]))
     client = await page.call("GET", "vouchers", page.tpath(f"/clients/{seg(detail['client_id'])}"))
     services = await _services(page)
-    # the care recorded on the voucher: a paid event or interruption that was wrong is credited from here
-    care = await page.call("GET", "events", page.tpath("/events"),
-                           params={"voucher_id": voucher_id, "status": "recorded", "limit": 500})
-    away = await page.call("GET", "events", page.tpath("/interruptions"),
-                           params={"voucher_id": voucher_id, "status": "finalised", "limit": 500})
-    booked = (await page.call("GET", "vouchers", page.tpath("/bookings"),
-                              params={"voucher_id": voucher_id, "limit": 200}))["items"]
+    # the care recorded on the voucher, the latest first, page by page: a paid event or interruption that was
+    # wrong is credited from here
+    at, away_at = paging(page.request), paging(page.request, param="interruptions_page")
+    care = await page.call("GET", "events", page.tpath("/events"), params={
+        "voucher_id": voucher_id, "status": "recorded", "order": "newest", **at.params})
+    away = await page.call("GET", "events", page.tpath("/interruptions"), params={
+        "voucher_id": voucher_id, "status": "finalised", "order": "newest", **away_at.params})
+    here = f"/officer/vouchers/{voucher_id}"
+    booked = await page.every("vouchers", page.tpath("/bookings"), {"voucher_id": voucher_id})
     service = services.get(detail["service_id"], {})
     offers: list[dict[str, Any]] = []  # a purchased service: the providers approved for it and their parts
     if service.get("kind") == "purchased" and detail["state"] != "closed":
-        approved = (await page.call("GET", "applications", page.tpath("/applications"),
-                                    params={"state": "approved", "service_id": detail["service_id"],
-                                            "limit": 200}))["items"]
+        approved = await page.every("applications", page.tpath("/applications"),  # every provider: a choice
+                                    {"state": "approved", "service_id": detail["service_id"]})
         offers = [await _offer(page, app) for app in approved]
     part_names = {value: text for o in offers for _, options in o["groups"] for value, text in options}
     names = {b["provider_id"]: b["provider_id"] for b in booked}
@@ -81,6 +82,9 @@ async def _voucher(page: Page, voucher_id: str, status: int = 200, **context: An
             pass
     return page.render("officer/voucher.html", status=status, voucher=detail, client=client, service=service,
                        values=context.pop("values", {}), events=care["items"], interruptions=away["items"],
+                       back=_pages_query(at, away_at),
+                       care_pager=pager(at, care["total"], here, {"interruptions_page": away_at.kept}, anchor="care-h"),
+                       away_pager=pager(away_at, away["total"], here, {"page": at.kept}, anchor="away-h"),
                        bookings=booked, provider_names=names, offers=offers, part_names=part_names, **context)
 
 
@@ -189,6 +193,12 @@ async def access_log(request: Request, client_id: str) -> Response:
                        pager=pager(at, found["total"], f"/officer/clients/{client_id}/access-log"))
 
 
+def _pages_query(*lists: Paging) -> str:
+    """`?page=2&interruptions_page=3`: the pages of the voucher's care a form posted from, to come back to."""
+    kept = {at.param: at.kept for at in lists if at.kept}
+    return f"?{urlencode(kept)}" if kept else ""
+
+
 @router.post("/vouchers/{voucher_id}/credits")
 async def credit(request: Request, voucher_id: str) -> Response:
     """Credit a paid event or interruption that was wrong: its whole value is deducted from the provider's
@@ -196,9 +206,12 @@ async def credit(request: Request, voucher_id: str) -> Response:
     page = _officer_page(request)
     form = await page.form()
     kind, target, reason = (str(form.get(k, "")).strip() for k in ("kind", "target_id", "reason"))
+    # back to the page of the care the credit was asked on, at its row
+    pages = _pages_query(paging(request), paging(request, param="interruptions_page"))
+    back = f"/officer/vouchers/{voucher_id}{pages}"
     if not reason:
         page.session.setdefault("flash", []).append(page.t("credit.reason_required"))
-        return page.redirect(f"/officer/vouchers/{voucher_id}#credit-{target}")
+        return page.redirect(f"{back}#credit-{target}")
     try:
         if kind == "interruption":
             await page.call("POST", "events", page.tpath(f"/interruptions/{seg(target)}/credit"),
@@ -212,7 +225,7 @@ async def credit(request: Request, voucher_id: str) -> Response:
         return await _voucher(page, voucher_id, status=exc.status, values={"reason": reason},
                               form_name=f"credit-{target}", errors={"form": page.problem_message(exc)})
     page.flash("credit.saved")
-    return page.redirect(f"/officer/vouchers/{voucher_id}")
+    return page.redirect(f"{back}#credit-{target}")
 
 
 @router.post("/vouchers/{voucher_id}/purchases")

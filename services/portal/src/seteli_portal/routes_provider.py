@@ -13,7 +13,7 @@ from . import tenants
 from .apiclient import ApiError
 from .i18n import Translator
 from .provider_data import application_context, attachment_state, listing, today
-from .web import PROVIDER, Page, download, seg
+from .web import LIST_MOST, PROVIDER, Page, download, seg
 
 router = APIRouter(prefix="/provider")
 
@@ -34,11 +34,11 @@ def _provider_page(request: Request) -> Page:
 
 
 async def _services(page: Page) -> list[dict[str, Any]]:
+    """Every service of the tenant: the pages name them and offer them to apply for."""
     try:
-        body = await page.call("GET", "applications", page.tpath("/services"), params={"limit": 200})
+        return await page.every("applications", page.tpath("/services"))
     except ApiError:
         return []
-    return list(body["items"])
 
 
 async def _known_tenants(page: Page) -> list[str]:
@@ -78,10 +78,22 @@ def drafts_deadline(drafts: list[dict[str, Any]], deadline_days: dict[str, int],
 
 async def _deadline_days(page: Page) -> dict[str, int]:
     try:
-        services = await page.call("GET", "applications", page.tpath("/services"), params={"limit": 500})
+        services = await page.every("applications", page.tpath("/services"))
     except ApiError:
         return {}  # the domain's default, the 2nd
-    return {s["id"]: int((s.get("calendar") or {}).get("provider_deadline_day") or 2) for s in services["items"]}
+    return {s["id"]: int((s.get("calendar") or {}).get("provider_deadline_day") or 2) for s in services}
+
+
+async def _earliest_drafts(page: Page) -> dict[str, Any]:
+    """The company's drafts whose deadline comes first (those of the earliest month: the events service lists
+    drafts by their first day), all of them however many, and how many drafts there are in all."""
+    found = await page.call("GET", "events", page.tpath("/events"), params={"status": "draft", "limit": LIST_MOST})
+    items, total = list(found["items"]), int(found["total"])
+    if total > len(items):  # more than one read: every draft of the earliest month, for each one's service
+        first = date.fromisoformat(str(items[0]["start"])[:10])
+        month_end = (first.replace(day=1) + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+        items = await page.every("events", page.tpath("/events"), {"status": "draft", "to": month_end.isoformat()})
+    return {"items": items, "total": total}
 
 
 async def _interruptions_by_approval(page: Page, approval: str, limit: int) -> tuple[list[dict[str, Any]], int]:
@@ -106,7 +118,7 @@ async def _to_do(page: Page) -> dict[str, Any]:
     attachment stops an application), and the latest payments for the main user."""
     day = today(page.request)
     try:
-        drafts = (await page.call("GET", "events", page.tpath("/events"), params={"status": "draft", "limit": 500}))
+        drafts = await _earliest_drafts(page)
     except ApiError:
         drafts = {"items": [], "total": -1}
     deadline = drafts_deadline(drafts["items"], await _deadline_days(page) if drafts["items"] else {}, day)
@@ -158,8 +170,7 @@ async def dashboard(request: Request) -> Response:
     if page.tenant_id:
         services = await _services(page)
         try:
-            applications = (await page.call("GET", "applications", page.tpath("/applications"),
-                                             params={"limit": 100}))["items"]
+            applications = await page.every("applications", page.tpath("/applications"))
         except ApiError:
             applications = []
     names = {s["id"]: s for s in services}
@@ -481,8 +492,7 @@ async def change(request: Request, application_id: str) -> Response:
 @router.get("/price-lists")
 async def price_lists(request: Request) -> Response:
     page = _provider_page(request)
-    lists = (await page.call("GET", "applications", page.tpath("/price-lists"),
-                             params={"provider_id": page.provider_id, "limit": 200}))["items"]
+    lists = await page.every("applications", page.tpath("/price-lists"), {"provider_id": page.provider_id})
     services = {s["id"]: s for s in await _services(page)}
     provider = await page.call("GET", "registry", f"/v1/providers/{seg(page.provider_id)}")
     try:

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from .apiclient import ApiError
+from .paging import pager, paging
 from .routes_care import _month, _month_view
 from .routes_provider import _provider_page, _services
 from .web import Page, seg
@@ -152,41 +153,52 @@ async def _contents(page: Page) -> dict[str, Any]:
 
 @router.get("/credits")
 async def credits(request: Request) -> Response:
+    """The company's credits newest first, page by page, each with the run that deducts it; below them its
+    correction requests (open ones first), paged on their own."""
     page = _provider_page(request)
-    items = (await page.call("GET", "events", page.tpath("/credits"), params={"limit": 500}))["items"]
-    items.sort(key=lambda c: c["created_at"], reverse=True)
-    # The run that deducts a credit is its month's settlement; the main user sees its payments.
+    at, asked_at = paging(request), paging(request, param="corrections_page")
+    found = await page.call("GET", "events", page.tpath("/credits"), params=at.params)
+    # The run that deducts a credit is its month's settlement; the main user sees its payments: those of
+    # the months on this page only.
     runs: dict[str, list[dict[str, Any]]] = {}
-    if page.role == "provider_admin":
-        payments = (await page.call("GET", "settlement", page.tpath("/payments"), params={"limit": 500}))["items"]
-        for payment in payments:
+    months = sorted({c["month"] for c in found["items"]})
+    if page.role == "provider_admin" and months:
+        for payment in await page.every("settlement", page.tpath("/payments"), [("month", m) for m in months]):
             runs.setdefault(payment["month"], []).append(payment)
-    asked = (await page.call("GET", "events", page.tpath("/corrections"), params={"limit": 200}))["items"]
-    return page.render("provider/credits.html", credits=items, runs=runs, contents=await _contents(page),
-                       corrections=asked)
+    asked = await page.call("GET", "events", page.tpath("/corrections"), params=asked_at.params)
+    return page.render(
+        "provider/credits.html", credits=found["items"], runs=runs, contents=await _contents(page),
+        corrections=asked["items"],
+        credits_pager=pager(at, found["total"], "/provider/credits", {"corrections_page": asked_at.kept}),
+        corrections_pager=pager(asked_at, asked["total"], "/provider/credits", {"page": at.kept},
+                                anchor="corrections-h"))
 
 
 # --- feedback -------------------------------------------------------------------------------------
 
 async def _feedback(page: Page, **context: Any) -> Response:
-    items = (await page.call("GET", "events", page.tpath("/feedback"), params={"limit": 500}))["items"]
-    # newest first, but anything still waiting for the reply it needs on top
-    items.sort(key=lambda f: f["created_at"], reverse=True)
-    items.sort(key=lambda f: not (f["needs_reply"] and not f["reply"]))
+    """Page by page: what still waits for the reply it needs on top (the events service lists it first),
+    then the newest; the number waiting counts every page."""
+    at = paging(page.request)
+    found = await page.call("GET", "events", page.tpath("/feedback"), params=at.params)
+    waiting = await page.call("GET", "events", page.tpath("/feedback"), params={"awaiting_reply": "true", "limit": 1})
     services = {s["id"]: s for s in await _services(page)}
     status = 422 if context.get("errors") else 200
-    return page.render("provider/feedback.html", status=status, feedback=items, services=services,
-                       waiting=sum(1 for f in items if f["needs_reply"] and not f["reply"]),
+    return page.render("provider/feedback.html", status=status, feedback=found["items"], services=services,
+                       waiting=waiting["total"], pager=pager(at, found["total"], "/provider/feedback"),
                        form_name=context.pop("form_name", ""), values=context.pop("values", {}), **context)
 
 
 @router.get("/contact-requests")
 async def contact_requests(request: Request) -> Response:
-    """Residents who asked the company to contact them from the catalog (also sent by e-mail)."""
+    """Residents who asked the company to contact them from the catalog (also sent by e-mail), newest first,
+    page by page."""
     page = _provider_page(request)
+    at = paging(request)
     body = await page.call("GET", "registry", f"/v1/providers/{seg(page.provider_id)}/contact-requests",
-                           params={"limit": 100})
-    return page.render("provider/contact_requests.html", requests=body["items"], total=body["total"])
+                           params=at.params)
+    return page.render("provider/contact_requests.html", requests=body["items"], total=body["total"],
+                       pager=pager(at, body["total"], "/provider/contact-requests"))
 
 
 @router.get("/feedback")
@@ -211,4 +223,5 @@ async def reply(request: Request, feedback_id: str) -> Response:
     if errors:
         return await _feedback(page, errors=errors, form_name=form_name, values={"text": text})
     page.flash("feedback.replied")
-    return page.redirect("/provider/feedback")
+    at = paging(request)  # back to the page the reply was written on
+    return page.redirect(f"/provider/feedback?page={at.number}" if at.number > 1 else "/provider/feedback")

@@ -31,9 +31,9 @@ def status_of(user: dict[str, Any], now: datetime) -> str:
 
 
 async def _users(page: Page, **context: Any) -> Response:
-    body = await page.call("GET", "registry", f"/v1/providers/{seg(page.provider_id)}/users", params={"limit": 200})
+    listed = await page.every("registry", f"/v1/providers/{seg(page.provider_id)}/users")
     now = page.request.app.state.clock.now()  # the registry's lock times are on the same clock
-    users = [{**u, "state": status_of(u, now)} for u in body["items"]]
+    users = [{**u, "state": status_of(u, now)} for u in listed]
     prefix = f"{page.tenant_id}:"
     for user in users:  # the teams of the tenant chosen now; the others are kept as they are
         user["service_ids"] = [t[len(prefix):] for t in user.get("teams") or [] if t.startswith(prefix)]
@@ -110,8 +110,8 @@ async def unlock(request: Request, user_id: str) -> Response:
 async def set_teams(request: Request, user_id: str) -> Response:
     page = _main_user_page(request)
     form = await page.form()
-    listed = await page.call("GET", "registry", f"/v1/providers/{seg(page.provider_id)}/users", params={"limit": 200})
-    user = next((u for u in listed["items"] if u["id"] == user_id), None)
+    listed = await page.every("registry", f"/v1/providers/{seg(page.provider_id)}/users")
+    user = next((u for u in listed if u["id"] == user_id), None)
     if user is None:
         raise ApiError(404)
     prefix = f"{page.tenant_id}:"

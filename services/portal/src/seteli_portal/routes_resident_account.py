@@ -96,9 +96,9 @@ async def _home(page: Page, *, values: dict[str, str] | None = None, errors: dic
                 breakdown: Any = None) -> Response:
     services = await _services(page)
     client_id = str(page.claims.get("client", ""))
-    vouchers = (await page.call("GET", "vouchers", page.tpath(f"/clients/{seg(client_id)}/vouchers"),
-                                params={"limit": 50}))["items"]
-    given = (await page.call("GET", "events", page.tpath("/feedback"), params={"limit": 50}))["items"]
+    # the resident's own vouchers and feedback, all of them (read once: the first 50)
+    vouchers = await page.every("vouchers", page.tpath(f"/clients/{seg(client_id)}/vouchers"))
+    given = await page.every("events", page.tpath("/feedback"))
     providers = await _providers(page, client_id)
     provider_names = {p["id"]: p["name"] for p in providers}
     values = values or {"service_id": "", "start": "", "end": ""}

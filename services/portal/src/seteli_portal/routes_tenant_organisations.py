@@ -23,12 +23,12 @@ def _admin_page(request: Request) -> Page:
 
 
 async def _organisations(page: Page, **context: Any) -> Response:
-    found = await page.call("GET", "registry", page.tpath("/organisations"), params={"limit": 200})
-    windows = await page.call("GET", "registry", page.tpath("/course-windows"), params={"limit": 200})
+    found = await page.every("registry", page.tpath("/organisations"))
+    windows = await page.every("registry", page.tpath("/course-windows"))
     today = today_in_helsinki(page.request.app.state.clock)
     status = context.pop("status", 422 if context.get("errors") else 200)
-    return page.render("officer/organisations.html", status=status, organisations=found["items"],
-                       windows=windows["items"], form_name=context.pop("form_name", ""),
+    return page.render("officer/organisations.html", status=status, organisations=found,
+                       windows=windows, form_name=context.pop("form_name", ""),
                        values=context.pop("values", {}), this_year=today.year, **context)
 
 

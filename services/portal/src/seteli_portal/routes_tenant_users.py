@@ -26,9 +26,9 @@ def _admin_page(request: Request) -> Page:
 
 
 async def _users(page: Page, **context: Any) -> Response:
-    body = await page.call("GET", "registry", page_path(page), params={"limit": 200})
+    listed = await page.every("registry", page_path(page))
     now = page.request.app.state.clock.now()  # the registry's lock times are on the same clock
-    users = [{**u, "state": status_of(u, now)} for u in body["items"]]
+    users = [{**u, "state": status_of(u, now)} for u in listed]
     # the companies' users locked out now: the tenant admin unlocks one who calls for help
     locked = (await page.call("GET", "registry",
                               f"/v1/tenants/{seg(page.tenant_id)}/locked-provider-users"))["items"]

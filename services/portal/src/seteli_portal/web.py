@@ -22,6 +22,8 @@ from .i18n import LANGUAGES, Translator, date_fmt, datetime_fmt, money_fmt, mont
 from .session import csrf_ok, new_csrf, token_claims
 
 TEMPLATES = Path(__file__).parent / "templates"
+LIST_MOST = 500  # the most items the services' list APIs give in one call
+REGISTRY_MOST = 200  # the registry's and vouchers' lists give fewer
 
 # (substring of an API's English reason, catalog key), first match wins
 REASONS = (
@@ -231,6 +233,21 @@ class Page:
                 self.sign_out()
                 raise LoginRequired() from exc
             raise
+
+    async def every(self, service: str, path: str, params: dict[str, Any] | list[tuple[str, Any]] | None = None,
+                    *, most: int | None = None, anonymous: bool = False) -> list[dict[str, Any]]:
+        """Every item of a list API, page after page of the most it gives at once (500; the registry's and
+        vouchers' 200; `most` where a list gives fewer): for a whole list a page needs (a form's choices, names
+        to look up), where one page would silently leave the rest out."""
+        pairs = list(params.items()) if isinstance(params, dict) else list(params or [])
+        limit = min(most or LIST_MOST, REGISTRY_MOST if service in ("registry", "vouchers") else LIST_MOST, LIST_MOST)
+        items: list[dict[str, Any]] = []
+        while True:
+            body = await self.call("GET", service, path, anonymous=anonymous,
+                                   params=[*pairs, ("limit", limit), ("offset", len(items))])
+            items += body["items"]
+            if not body["items"] or len(items) >= int(body["total"]):
+                return items
 
     async def raw(self, method: str, service: str, path: str, **kwargs: Any) -> Any:
         return await self.api.raw(method, service, path, token=await self.token(), **self._consistency(), **kwargs)

@@ -3,13 +3,15 @@ specifications), tenant staff see all of the tenant's, optionally one provider's
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
+from pydantic import StringConstraints
 from seteli_common.auth import Principal, Role, guard_tenant, require_roles
 from seteli_common.web import db_session
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from .api import MONTH
 from .api_deps import settlement_deps
 from .schemas import PaymentPage
 from .service import payments
@@ -56,6 +58,8 @@ async def list_payments(
     tenant_id: str,
     request: Request,
     provider_id: str | None = Query(None, description="tenant staff: one provider's payments only"),
+    month: list[Annotated[str, StringConstraints(pattern=MONTH)]] = Query(
+        [], max_length=100, description="only the runs of these months (YYYY-MM, repeated)", examples=["2016-03"]),
     limit: int = Query(50, ge=1, le=500),
     offset: int = Query(0, ge=0),
     session: AsyncSession = Depends(db_session, scope="function"),
@@ -70,4 +74,4 @@ async def list_payments(
             return {"items": [], "total": 0}
         provider_id = principal.provider_id
     ctx = settlement_deps(request).context(session)
-    return await payments.payments_page(ctx, tenant_id, provider_id, limit, offset)
+    return await payments.payments_page(ctx, tenant_id, provider_id, limit, offset, months=month or None)

@@ -29,7 +29,7 @@ from .repository import Row, _one, name_matches, upsert
 def visible_client_ids(
     tenant_id: str, provider_id: str, today: date, cutoff: date, services: frozenset[str] | None = None
 ) -> Any:
-    """Clients a provider may see: an event with it since the cutoff, or a valid booking.
+    """Clients a provider may see: an event with it that ended on or after the cutoff, or a valid booking.
     `services` narrows it to a provider user's service teams (None: all services)."""
     with_event = (
         select(vouchers.c.client_id)
@@ -43,7 +43,8 @@ def visible_client_ids(
         .where(
             vouchers.c.tenant_id == tenant_id,
             recorded_events.c.provider_id == provider_id,
-            recorded_events.c.start >= cutoff,
+            # a stay that began before the cutoff but ended after it still counts
+            func.coalesce(recorded_events.c.end, recorded_events.c.start) >= cutoff,
             recorded_events.c.status != "deleted",  # a deleted event (e.g. on the wrong voucher) is no relationship
         )
     )

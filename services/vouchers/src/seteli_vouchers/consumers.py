@@ -207,6 +207,7 @@ def subscriptions(clock: Clock | None = None, settings: VouchersSettings | None 
             "content_id": p.content_id,
             "client_ref": p.client_ref,
             "start": p.start,
+            "end": p.end or p.start,
             "units": p.units if p.units is not None else Decimal(0),
             "amount_tenant": p.amount_tenant if p.amount_tenant is not None else Decimal(0),
             "status": p.status or "recorded",
@@ -224,8 +225,8 @@ def subscriptions(clock: Clock | None = None, settings: VouchersSettings | None 
     @charges.on("events.event.deleted", model=EventDeletedIn)
     async def event_deleted(ctx: MessageContext, p: EventDeletedIn) -> None:
         """A deleted event charges the voucher nothing (`access_repository.usages` leaves it out). One not
-        known here yet is kept as deleted for its recording, which a retry may bring later (or never: a purchased
-        service's charges no voucher)."""
+        known here yet is kept as deleted for its recording, which a retry brings later (every event's, a purchased
+        service's too: it names its commitment's voucher); the recording takes the fact away."""
         tenant_id = _tenant(ctx, p)
         existing = await access_repo.get_recorded_event(ctx.session, tenant_id, p.event_id)
         if existing is None:

@@ -113,6 +113,7 @@ class EventRecordedIn(TenantFact):
     content_id: str | None = None
     client_ref: str | None = None
     start: date
+    end: date | None = None
     units: Decimal | None = None
     amount_tenant: Decimal | None = None
     status: str | None = None

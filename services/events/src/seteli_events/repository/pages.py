@@ -9,13 +9,15 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, Literal
 
-from sqlalchemy import Table, func, select
+from sqlalchemy import Table, and_, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..models import credits, events, feedback, interruptions
 from . import rows
 
 Row = dict[str, Any]
+# the lists' `order` parameter: the API's text for it
+ORDER_DESCRIPTION = "start: by the first day, earliest first (the default); newest: the latest first day first"
 
 
 @dataclass(frozen=True)
@@ -105,13 +107,16 @@ async def events_page(
     filters: Sequence[EventFilter],
     limit: int,
     offset: int,
+    *,
+    newest_first: bool = False,
 ) -> tuple[list[Row], int]:
     """A page of the events (not deleted) the reader sees and every filter matches, by start, creation and
-    id, and the number of all of them."""
+    id (`newest_first`: the latest start first), and the number of all of them."""
     where = [events.c.tenant_id == tenant_id, events.c.status != "deleted", *_visible(events, reader)]
     for f in filters:
         where += _event_conditions(f)
-    return await _page(session, events, where, (events.c.start, events.c.created_at, events.c.id), limit, offset)
+    order = (events.c.start, events.c.created_at, events.c.id)
+    return await _page(session, events, where, [c.desc() for c in order] if newest_first else order, limit, offset)
 
 
 async def interruptions_page(
@@ -126,8 +131,10 @@ async def interruptions_page(
     voucher_id: str | None = None,
     status: str | None = None,
     approval: str | None = None,
+    newest_first: bool = False,
 ) -> tuple[list[Row], int]:
-    """A page of the interruptions the reader sees matching the given fields, by start and id; and the number."""
+    """A page of the interruptions the reader sees matching the given fields, by start and id (`newest_first`:
+    the latest start first); and the number."""
     where = [interruptions.c.tenant_id == tenant_id, *_visible(interruptions, reader)]
     for column, value in (
         (interruptions.c.service_id, service_id),
@@ -138,7 +145,9 @@ async def interruptions_page(
     ):
         if value is not None:
             where.append(column == value)
-    return await _page(session, interruptions, where, (interruptions.c.start, interruptions.c.id), limit, offset)
+    order = (interruptions.c.start, interruptions.c.id)
+    return await _page(session, interruptions, where, [c.desc() for c in order] if newest_first else order, limit,
+                       offset)
 
 
 async def feedback_page(
@@ -151,21 +160,24 @@ async def feedback_page(
     kind: str | None = None,
     awaiting_reply: bool = False,
 ) -> tuple[list[Row], int]:
-    """A page of the feedback the reader sees (of a kind; only that asking a reply not given yet), oldest
-    first; and the number."""
+    """A page of the feedback the reader sees (of a kind; only that asking a reply not given yet): that still
+    waiting for the reply it asked first, then newest first (a page of many starts with what needs doing and
+    what came lately); and the number."""
     where = [feedback.c.tenant_id == tenant_id, *_visible(feedback, reader)]
     if kind is not None:
         where.append(feedback.c.kind == kind)
     if awaiting_reply:
         where += [feedback.c.needs_reply.is_(True), feedback.c.reply.is_(None)]
-    return await _page(session, feedback, where, (feedback.c.created_at, feedback.c.id), limit, offset)
+    waiting = and_(feedback.c.needs_reply.is_(True), feedback.c.reply.is_(None))
+    order = (case((waiting, 0), else_=1), feedback.c.created_at.desc(), feedback.c.id.desc())
+    return await _page(session, feedback, where, order, limit, offset)
 
 
 async def credits_page(
     session: AsyncSession, tenant_id: str, reader: Reader, limit: int, offset: int, *, month: str | None = None
 ) -> tuple[list[Row], int]:
-    """A page of the credits the reader sees (of a month), oldest first; and the number."""
+    """A page of the credits the reader sees (of a month), newest first; and the number."""
     where = [credits.c.tenant_id == tenant_id, *_visible(credits, reader)]
     if month is not None:
         where.append(credits.c.month == month)
-    return await _page(session, credits, where, (credits.c.created_at, credits.c.id), limit, offset)
+    return await _page(session, credits, where, (credits.c.created_at.desc(), credits.c.id.desc()), limit, offset)

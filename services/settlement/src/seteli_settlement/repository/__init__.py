@@ -478,16 +478,21 @@ async def run_payments(session: AsyncSession, tenant_id: str, run_id: str) -> li
 
 
 async def payments_page(
-    session: AsyncSession, tenant_id: str, provider_id: str | None, limit: int, offset: int
+    session: AsyncSession, tenant_id: str, provider_id: str | None, limit: int, offset: int, *,
+    months: list[date] | None = None,
 ) -> tuple[list[Row], int]:
-    """A page of the tenant's payments (optionally one provider's) with their run's month and state, and the
-    number of all. Newest run first; within a run by payee name (its payments are written in whatever order
-    its jobs ran)."""
+    """A page of the tenant's payments (optionally one provider's, of the runs of the months beginning on
+    `months`) with their run's
+    month and state, and the number of all. Newest run first; within a run by payee name (its payments are
+    written in whatever order its jobs ran)."""
+    of_run = and_(runs.c.tenant_id == payments.c.tenant_id, runs.c.id == payments.c.run_id)
     where = [payments.c.tenant_id == tenant_id]
     if provider_id is not None:
         where.append(payments.c.provider_id == provider_id)
+    if months:
+        where.append(payments.c.run_id.in_(
+            select(runs.c.id).where(runs.c.tenant_id == tenant_id, runs.c.month.in_(sorted(set(months))))))
     total = (await session.execute(select(func.count()).select_from(payments).where(*where))).scalar_one()
-    of_run = and_(runs.c.tenant_id == payments.c.tenant_id, runs.c.id == payments.c.run_id)
     query = (
         select(payments, runs.c.month, runs.c.state.label("run_state"))
         .select_from(payments.join(runs, of_run))

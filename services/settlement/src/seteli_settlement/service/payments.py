@@ -37,9 +37,11 @@ def _item(tenant_id: str, row: dict[str, Any]) -> dict[str, Any]:
 
 
 async def payments_page(
-    ctx: ServiceContext, tenant_id: str, provider_id: str | None, limit: int, offset: int
+    ctx: ServiceContext, tenant_id: str, provider_id: str | None, limit: int, offset: int,
+    months: list[str] | None = None,
 ) -> dict[str, Any]:
-    """The tenant's payments (one provider's, if given), newest first, each with a link to its
-    payment specification PDF."""
-    rows, total = await repo.payments_page(ctx.session, tenant_id, provider_id, limit, offset)
+    """The tenant's payments (one provider's, if given; of the given months' runs), newest first, each with
+    a link to its payment specification PDF."""
+    firsts = [Month.parse(m).first for m in months] if months else None
+    rows, total = await repo.payments_page(ctx.session, tenant_id, provider_id, limit, offset, months=firsts)
     return {"items": [_item(tenant_id, r) for r in rows], "total": total}

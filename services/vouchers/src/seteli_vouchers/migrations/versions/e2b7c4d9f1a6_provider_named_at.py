@@ -5,7 +5,7 @@ provider's client views named the company by its name at registration for ever).
 rename, or two renames, the one stated last wins whatever order they arrive in.
 
 Revision ID: e2b7c4d9f1a6
-Revises: c8f4b0e6a3d9
+Revises: d5e1a7c3b9f2
 Create Date: 2026-12-06 09:40:00
 """
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "e2b7c4d9f1a6"
-down_revision = "c8f4b0e6a3d9"
+down_revision = "d5e1a7c3b9f2"
 branch_labels = None
 depends_on = None
 
