@@ -3,8 +3,6 @@ The payload models (contracts.py) carry only the fields used here; unknown field
 
 from __future__ import annotations
 
-from datetime import UTC
-
 from seteli_common.clock import HELSINKI
 from seteli_common.messaging.consumer import MessageContext, PermanentError, Subscription, TransientError
 
@@ -26,7 +24,7 @@ from .contracts import (
     UserRoleChanged,
 )
 from .domain import language_of
-from .models import providers, services, tenants
+from .models import providers, tenants
 
 
 def subscribe(sub: Subscription) -> None:
@@ -129,11 +127,9 @@ def subscribe(sub: Subscription) -> None:
     @sub.on("applications.service.defined", model=ServiceDefined)
     async def service_defined(ctx: MessageContext, p: ServiceDefined) -> None:
         if ctx.tenant_id:  # of two definitions the one stated last names the service, whatever the order
-            at = ctx.envelope.occurred_at.astimezone(UTC)
-            await repo.upsert(ctx.session, services, {
-                "tenant_id": ctx.tenant_id, "service_id": p.service_id, "name_fi": p.name_fi,
-                "name_sv": p.name_sv, "defined_at": at}, ["tenant_id", "service_id"],
-                where=services.c.defined_at.is_(None) | (services.c.defined_at <= at))
+            await repo.save_service(ctx.session, {"tenant_id": ctx.tenant_id, "service_id": p.service_id,
+                                                  "name_fi": p.name_fi, "name_sv": p.name_sv},
+                                    ctx.envelope.occurred_at)
 
 
 def subscribe_pending_work(sub: Subscription) -> None:

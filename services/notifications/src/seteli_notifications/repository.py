@@ -58,6 +58,13 @@ async def tenant_admin_emails(session: AsyncSession, tenant_id: str) -> list[str
     return list((await session.execute(query)).scalars())
 
 
+async def save_service(session: AsyncSession, values: dict[str, Any], at: datetime) -> None:
+    """A service's names as stated at `at`; a definition stated earlier, heard late, changes nothing."""
+    at = at.astimezone(UTC)
+    await upsert(session, services, {**values, "defined_at": at}, ["tenant_id", "service_id"],
+                 where=services.c.defined_at.is_(None) | (services.c.defined_at <= at))
+
+
 async def save_tenant_role(session: AsyncSession, row: dict[str, Any], *, is_admin: bool, at: datetime) -> None:
     """The user's role in the tenant as stated at `at` (tenant admin or not), unless a newer statement is kept
     already: a creation or role change heard after a later change changes nothing."""
