@@ -18,7 +18,7 @@ from .i18n import month_fmt, units_fmt
 from .paging import pager, paging
 from .producer_parts import grouped as _grouped
 from .provider_data import listing, today
-from .routes_officer import _all_items, _report_errors, _report_table
+from .routes_officer import _all_items, _report_errors, _report_table, _with_drafts
 from .routes_officer_clients import _range
 from .routes_provider import _choices, _main_user_page, _provider_page, _services
 from .spreadsheet import XLSX_MEDIA_TYPE, as_csv, as_pdf, as_xlsx
@@ -538,6 +538,7 @@ async def _own_report(page: Page, start: str, end: str) -> dict[str, Any]:
     """The settlement's realisation report of the company's own rows, with the portal's names."""
     rows = await _all_items(page, "/reports/realisation", start, end)
     contents = {c["id"]: c for s in await _services(page) for c in s.get("contents") or []}
+    rows = await _with_drafts(page, rows, start, end, contents)
     company = (await page.call("GET", "registry", f"/v1/providers/{seg(page.provider_id)}"))["name"]
     for r in rows:
         c = contents.get(r["content_id"], {})

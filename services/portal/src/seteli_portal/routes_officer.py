@@ -10,6 +10,7 @@ from typing import Any, Literal
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
+from seteli_common.clock import Month
 from seteli_common.web import content_disposition
 
 from . import tenants
@@ -588,11 +589,47 @@ async def _all_items(page: Page, path: str, start: str, end: str) -> list[dict[s
             return items
 
 
+DRAFTS_PAGE = 500  # the events service's largest page
+
+
+async def _with_drafts(page: Page, rows: list[dict[str, Any]], start: str, end: str,
+                       contents: dict[str, Any]) -> list[dict[str, Any]]:
+    """The report's unfinished units (004 §5) also count the care saved as drafts and the auto-recordings not yet
+    confirmed: they never reach settlement, so the events service tells them. A draft's days count in their own
+    months; a client with only drafts gets a row of its own. "Client pays" contents are in no report row."""
+    first, last = Month.parse(start).first, Month.parse(end).last
+    drafts: list[dict[str, Any]] = []
+    while True:
+        answer = await page.call("GET", "events", page.tpath("/events"), params={
+            "status": "draft", "from": str(first), "to": str(last), "limit": DRAFTS_PAGE, "offset": len(drafts)})
+        drafts += answer["items"]
+        if not answer["items"] or len(drafts) >= int(answer["total"]):
+            break
+    by_key = {(r["provider_id"], r["client_ref"], r["content_id"]): r for r in rows}
+    for event in drafts:
+        if contents.get(event["content_id"], {}).get("client_pays"):
+            continue
+        parts = event.get("segments") or [event]
+        units = sum((Decimal(str(s["units"])) for s in parts if first <= date.fromisoformat(str(s.get("start")
+                     or event["start"])) <= last), Decimal(0))
+        if not units:
+            continue
+        key = (event["provider_id"], event["client_ref"], event["content_id"])
+        row = by_key.get(key)
+        if row is None:
+            row = by_key[key] = {"provider_id": key[0], "client_ref": key[1], "content_id": key[2],
+                                 "units_settled": "0", "amount_settled": "0.00", "co_payment": "0.00",
+                                 "amount_unsettled": "0.00", "units_unfinished": "0"}
+        row["units_unfinished"] = str(Decimal(str(row["units_unfinished"])) + units)
+    return [by_key[k] for k in sorted(by_key)]
+
+
 async def _reports(page: Page, start: str, end: str) -> dict[str, Any]:
     realisation = await _all_items(page, "/reports/realisation", start, end)
     away = await _all_items(page, "/reports/interruptions", start, end)
     services = await _services(page)
     contents = {c["id"]: c for s in services.values() for c in s.get("contents") or []}
+    realisation = await _with_drafts(page, realisation, start, end, contents)
     providers = await _provider_names(page, [r["provider_id"] for r in realisation + away])
     lang = page.lang
 

@@ -1,0 +1,43 @@
+"""The realisation report's column of unfinished units (004 §5, "Keskeneräiset yks"): the care a provider has
+saved as a draft (or an auto-recording it has not confirmed yet) is counted for the client, on the officer's
+report and on the company's own, though a draft never reaches settlement."""
+
+from __future__ import annotations
+
+import httpx
+
+from .conftest import login, submit
+from .seed import OFFICER_PASSWORD, PROVIDER_PASSWORD, Seed
+from .service_calls import book_a_new_client
+
+
+def _row(csv_text: str, client_number: str) -> list[str]:
+    rows = [line.split(";") for line in csv_text.lstrip("\ufeff").splitlines()]
+    found = [r for r in rows if client_number in r]
+    assert found, csv_text
+    return found[0]
+
+
+async def test_a_draft_of_three_days_shows_as_three_unfinished_units_on_both_reports(
+        portal: httpx.AsyncClient, services: httpx.AsyncClient, data: Seed) -> None:
+    await login(portal, data.provider_email, PROVIDER_PASSWORD)
+    booking = await book_a_new_client(services, data, data.service_id, "KR-503", "31", "month", "140.00", 5031,
+                                      portal=portal)
+    month = data.voucher_month
+    month_url = f"/provider/bookings/{booking['id']}"
+    drafted = await submit(portal, f"{month_url}?month={month}", f"{month_url}/events", {
+        "month": str(month), "start": str(month.first), "end": str(month.first.replace(day=3)), "status": "draft"})
+    assert drafted.status_code == 303, drafted.text[-2000:]
+    period = {"start": str(month), "end": str(month)}
+
+    own = await portal.get("/provider/reports/realisation.csv", params=period)
+    assert own.status_code == 200
+    row = _row(own.text, "KR-503")
+    assert row[-1] == "3" and row[3:7] == ["0", "0,00", "0,00", "0,00"], own.text  # nothing settled, 3 days unfinished
+    assert "Keskeneräiset" in own.text.splitlines()[0]
+
+    await login(portal, data.officer_email, OFFICER_PASSWORD)
+    officers = await portal.get("/officer/reports/realisation.csv", params=period)
+    assert _row(officers.text, "KR-503")[-1] == "3", officers.text
+    page = await portal.get("/officer/reports", params=period)
+    assert "<td>KR-503</td>" in page.text
