@@ -4,9 +4,11 @@ report and on the company's own, though a draft never reaches settlement."""
 
 from __future__ import annotations
 
+import re
+
 import httpx
 
-from .conftest import login, submit
+from .conftest import csrf_of, login, submit
 from .seed import OFFICER_PASSWORD, PROVIDER_PASSWORD, Seed
 from .service_calls import book_a_new_client
 
@@ -41,3 +43,14 @@ async def test_a_draft_of_three_days_shows_as_three_unfinished_units_on_both_rep
     assert _row(officers.text, "KR-503")[-1] == "3", officers.text
     page = await portal.get("/officer/reports", params=period)
     assert "<td>KR-503</td>" in page.text
+
+
+async def test_a_month_range_that_ends_before_it_starts_is_told_in_swedish_on_the_swedish_page(
+        portal: httpx.AsyncClient, data: Seed) -> None:
+    await login(portal, data.officer_email, OFFICER_PASSWORD)
+    home = await portal.get("/officer/reports")
+    await portal.post("/language", data={"csrf": csrf_of(home.text), "lang": "sv", "next": "/officer/reports"})
+    backwards = await portal.get("/officer/reports", params={"start": "2016-01", "end": "2015-12"})
+    assert backwards.status_code == 422
+    said = re.search(r'id="report-end-error".{0,400}', backwards.text, re.S).group(0)  # type: ignore[union-attr]
+    assert "Slutmånaden är före startmånaden" in said and "must not" not in backwards.text, said
