@@ -54,3 +54,36 @@ async def test_a_month_range_that_ends_before_it_starts_is_told_in_swedish_on_th
     assert backwards.status_code == 422
     said = re.search(r'id="report-end-error".{0,400}', backwards.text, re.S).group(0)  # type: ignore[union-attr]
     assert "Slutmånaden är före startmånaden" in said and "must not" not in backwards.text, said
+
+
+async def test_the_companys_own_report_is_taken_for_one_site_or_one_client_and_its_files_are_the_same(
+        portal: httpx.AsyncClient, services: httpx.AsyncClient, data: Seed) -> None:
+    """004 §5: the report is taken for a producer part or the whole company, and for one client if wanted."""
+    await login(portal, data.provider_email, PROVIDER_PASSWORD)
+    month = data.voucher_month
+    form = await portal.get("/provider/reports")
+    site = re.search(r'<option value="(site:[^"]+)"', form.text)
+    assert site is not None, form.text[-3000:]  # the company's sites are offered, after "the whole company"
+    for number, seed, part in (("KR-611", 6110, site.group(1)), ("KR-612", 6120, "")):
+        booking = await book_a_new_client(services, data, data.service_id, number, "31", "month", "140.00", seed,
+                                          portal=portal)
+        month_url = f"/provider/bookings/{booking['id']}"
+        drafted = await submit(portal, f"{month_url}?month={month}", f"{month_url}/events", {
+            "month": str(month), "start": str(month.first), "end": str(month.first.replace(day=2)),
+            "status": "draft", "producer_part": part})
+        assert drafted.status_code == 303, drafted.text[-2000:]
+
+    at_site = {"start": str(month), "end": str(month), "producer_part": site.group(1)}
+    page = await portal.get("/provider/reports", params=at_site)
+    assert page.status_code == 200, page.text[-2000:]
+    assert "<td>KR-611</td>" in page.text and "<td>KR-612</td>" not in page.text
+    link = re.search(r'href="(/provider/reports/realisation\.csv\?[^"]+)"', page.text)
+    assert link is not None
+    csv_file = await portal.get(link.group(1).replace("&amp;", "&"))
+    assert "KR-611" in csv_file.text and "KR-612" not in csv_file.text, csv_file.text  # the file as the page
+
+    whole = await portal.get("/provider/reports", params={"start": str(month), "end": str(month)})
+    assert "<td>KR-611</td>" in whole.text and "<td>KR-612</td>" in whole.text
+    one = await portal.get("/provider/reports", params={"start": str(month), "end": str(month), "client": "KR-612"})
+    assert re.findall(r"<td>(KR-6\d\d)</td>", one.text) == ["KR-612"]
+    assert re.findall(r'<tbody>.*?</tbody>', one.text, re.S)[0].count("<tr>") == 1  # no other client's row

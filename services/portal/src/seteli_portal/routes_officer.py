@@ -577,12 +577,14 @@ async def _provider_names(page: Page, provider_ids: Iterable[str]) -> dict[str, 
     return names
 
 
-async def _all_items(page: Page, path: str, start: str, end: str) -> list[dict[str, Any]]:
+async def _all_items(page: Page, path: str, start: str, end: str,
+                     filters: dict[str, str] | None = None) -> list[dict[str, Any]]:
     """Every row of a report, page by page: a big municipality's year has more rows than one page holds,
-    and a file or a sum of the first page only would be wrong without saying so."""
+    and a file or a sum of the first page only would be wrong without saying so. `filters`: the settlement
+    API's (producer_part, content_id, client_ref)."""
     items: list[dict[str, Any]] = []
     while True:
-        params = {"from": start, "to": end, "limit": REPORT_LIMIT, "offset": len(items)}
+        params = {"from": start, "to": end, **(filters or {}), "limit": REPORT_LIMIT, "offset": len(items)}
         answer = await page.call("GET", "settlement", page.tpath(path), params=params)
         items += answer["items"]
         if not answer["items"] or len(items) >= int(answer["total"]):
@@ -593,21 +595,25 @@ DRAFTS_PAGE = 500  # the events service's largest page
 
 
 async def _with_drafts(page: Page, rows: list[dict[str, Any]], start: str, end: str,
-                       contents: dict[str, Any]) -> list[dict[str, Any]]:
+                       contents: dict[str, Any], filters: dict[str, str] | None = None) -> list[dict[str, Any]]:
     """The report's unfinished units (004 §5) also count the care saved as drafts and the auto-recordings not yet
     confirmed: they never reach settlement, so the events service tells them. A draft's days count in their own
     months; a client with only drafts gets a row of its own. "Client pays" contents are in no report row."""
     first, last = Month.parse(start).first, Month.parse(end).last
+    asked = {k: v for k, v in (filters or {}).items() if k in ("producer_part", "client_ref")}
     drafts: list[dict[str, Any]] = []
     while True:
         answer = await page.call("GET", "events", page.tpath("/events"), params={
-            "status": "draft", "from": str(first), "to": str(last), "limit": DRAFTS_PAGE, "offset": len(drafts)})
+            "status": "draft", "from": str(first), "to": str(last), **asked, "limit": DRAFTS_PAGE,
+            "offset": len(drafts)})
         drafts += answer["items"]
         if not answer["items"] or len(drafts) >= int(answer["total"]):
             break
     by_key = {(r["provider_id"], r["client_ref"], r["content_id"]): r for r in rows}
     for event in drafts:
         if contents.get(event["content_id"], {}).get("client_pays"):
+            continue
+        if (filters or {}).get("content_id") not in (None, event["content_id"]):
             continue
         parts = event.get("segments") or [event]
         units = sum((Decimal(str(s["units"])) for s in parts if first <= date.fromisoformat(str(s.get("start")
