@@ -4,9 +4,12 @@ report and on the company's own, though a draft never reaches settlement."""
 
 from __future__ import annotations
 
+import io
 import re
 
 import httpx
+from pypdf import PdfReader
+from seteli_portal.i18n import month_fmt
 
 from .conftest import csrf_of, login, submit
 from .seed import OFFICER_PASSWORD, PROVIDER_PASSWORD, Seed
@@ -62,7 +65,7 @@ async def test_the_companys_own_report_is_taken_for_one_site_or_one_client_and_i
     await login(portal, data.provider_email, PROVIDER_PASSWORD)
     month = data.voucher_month
     form = await portal.get("/provider/reports")
-    site = re.search(r'<option value="(site:[^"]+)"', form.text)
+    site = re.search(r'<option value="(site:[^"]+)">([^<]+)</option>', form.text)
     assert site is not None, form.text[-3000:]  # the company's sites are offered, after "the whole company"
     for number, seed, part in (("KR-611", 6110, site.group(1)), ("KR-612", 6120, "")):
         booking = await book_a_new_client(services, data, data.service_id, number, "31", "month", "140.00", seed,
@@ -81,6 +84,12 @@ async def test_the_companys_own_report_is_taken_for_one_site_or_one_client_and_i
     assert link is not None
     csv_file = await portal.get(link.group(1).replace("&amp;", "&"))
     assert "KR-611" in csv_file.text and "KR-612" not in csv_file.text, csv_file.text  # the file as the page
+    printed = await portal.get(link.group(1).replace("&amp;", "&").replace(".csv?", ".pdf?"))
+    text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(printed.content)).pages)
+    subtitle = text.splitlines()[1]  # under the title: whose, which site, which months
+    period = f"{month_fmt(str(month))}–{month_fmt(str(month))}"
+    assert subtitle.endswith(f", {site.group(2)}, {period}"), subtitle  # on paper too, the report says its site
+    assert "KR-611" in text and "KR-612" not in text, text
 
     whole = await portal.get("/provider/reports", params={"start": str(month), "end": str(month)})
     assert "<td>KR-611</td>" in whole.text and "<td>KR-612</td>" in whole.text

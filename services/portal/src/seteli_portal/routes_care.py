@@ -593,7 +593,15 @@ async def own_report_file(request: Request, extension: Literal["csv", "xlsx", "p
         return Response(as_xlsx(headers, rows, stem), media_type=XLSX_MEDIA_TYPE, headers=disposition)
     if extension == "pdf":
         company = report["realisation"][0]["provider_name"] if report["realisation"] else ""
-        subtitle = f"{company}, {month_fmt(start)}–{month_fmt(end)}".lstrip(", ")
+        # a printed report for one site, content or client says so: on paper nothing else tells
+        parts = {value: name for _, options in (await _recording_context(page, {}))["part_groups"]
+                 for value, name in options} if producer_part.strip() else {}
+        contents = {c["id"]: str(c.get(f"name_{page.lang}") or c.get("name_fi") or c["id"])
+                    for s in await _services(page) for c in s.get("contents") or []} if content.strip() else {}
+        chosen = [company, parts.get(producer_part.strip(), producer_part.strip()),
+                  contents.get(content.strip(), content.strip()),
+                  f"{page.t('field.client_number')} {client.strip()}" if client.strip() else ""]
+        subtitle = ", ".join([c for c in chosen if c] + [f"{month_fmt(start)}–{month_fmt(end)}"])
         return Response(as_pdf(page.t("reports.realisation"), subtitle, headers, rows), media_type="application/pdf",
                         headers=disposition)
     return Response(as_csv(headers, rows), media_type="text/csv; charset=utf-8", headers=disposition)
