@@ -96,3 +96,35 @@ async def test_the_companys_own_report_is_taken_for_one_site_or_one_client_and_i
     one = await portal.get("/provider/reports", params={"start": str(month), "end": str(month), "client": "KR-612"})
     assert re.findall(r"<td>(KR-6\d\d)</td>", one.text) == ["KR-612"]
     assert re.findall(r'<tbody>.*?</tbody>', one.text, re.S)[0].count("<tr>") == 1  # no other client's row
+
+
+async def test_the_officer_takes_the_reports_for_one_service_and_the_files_are_of_that_service(
+        portal: httpx.AsyncClient, services: httpx.AsyncClient, data: Seed) -> None:
+    """004 §5: the interruptions report is taken per service; the realisation report then has that service's
+    contents only. The files and the printed subtitle say the same."""
+    await login(portal, data.provider_email, PROVIDER_PASSWORD)
+    month = data.voucher_month
+    booking = await book_a_new_client(services, data, data.service_id, "KR-701", "31", "month", "140.00", 7010,
+                                      portal=portal)
+    month_url = f"/provider/bookings/{booking['id']}"
+    drafted = await submit(portal, f"{month_url}?month={month}", f"{month_url}/events", {
+        "month": str(month), "start": str(month.first), "end": str(month.first), "status": "draft"})
+    assert drafted.status_code == 303, drafted.text[-2000:]
+
+    await login(portal, data.officer_email, OFFICER_PASSWORD)
+    period = {"start": str(month), "end": str(month)}
+    form = await portal.get("/officer/reports")
+    home_care = re.search(rf'<option value="{re.escape(data.home_care_id)}">([^<]+)</option>', form.text)
+    assert home_care is not None, form.text[-3000:]  # the services are offered by name
+    everything = await portal.get("/officer/reports", params=period)
+    assert "<td>KR-701</td>" in everything.text
+    housing = await portal.get("/officer/reports", params={**period, "service": data.service_id})
+    assert "<td>KR-701</td>" in housing.text
+    other = await portal.get("/officer/reports", params={**period, "service": data.home_care_id})
+    assert other.status_code == 200 and "<td>KR-701</td>" not in other.text, other.text[-3000:]
+    link = re.search(r'href="(/officer/reports/realisation\.csv\?[^"]+)"', housing.text)
+    assert link is not None and f"service={data.service_id}" in link.group(1)
+    printed = await portal.get(link.group(1).replace("&amp;", "&").replace(".csv?", ".pdf?"))
+    text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(printed.content)).pages)
+    housing_name = re.search(rf'<option value="{re.escape(data.service_id)}">([^<]+)</option>', form.text)
+    assert housing_name is not None and f", {housing_name.group(1)}, " in text.splitlines()[1], text[:300]

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
 from typing import Any, Literal
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
@@ -578,13 +579,14 @@ async def _provider_names(page: Page, provider_ids: Iterable[str]) -> dict[str, 
 
 
 async def _all_items(page: Page, path: str, start: str, end: str,
-                     filters: dict[str, str] | None = None) -> list[dict[str, Any]]:
+                     filters: dict[str, Any] | None = None) -> list[dict[str, Any]]:
     """Every row of a report, page by page: a big municipality's year has more rows than one page holds,
     and a file or a sum of the first page only would be wrong without saying so. `filters`: the settlement
     API's (producer_part, content_id, client_ref)."""
     items: list[dict[str, Any]] = []
     while True:
-        params = {"from": start, "to": end, **(filters or {}), "limit": REPORT_LIMIT, "offset": len(items)}
+        chosen = [(k, v) for k, many in (filters or {}).items() for v in (many if isinstance(many, list) else [many])]
+        params = [("from", start), ("to", end), *chosen, ("limit", REPORT_LIMIT), ("offset", len(items))]
         answer = await page.call("GET", "settlement", page.tpath(path), params=params)
         items += answer["items"]
         if not answer["items"] or len(items) >= int(answer["total"]):
@@ -595,7 +597,7 @@ DRAFTS_PAGE = 500  # the events service's largest page
 
 
 async def _with_drafts(page: Page, rows: list[dict[str, Any]], start: str, end: str,
-                       contents: dict[str, Any], filters: dict[str, str] | None = None) -> list[dict[str, Any]]:
+                       contents: dict[str, Any], filters: dict[str, Any] | None = None) -> list[dict[str, Any]]:
     """The report's unfinished units (004 §5) also count the care saved as drafts and the auto-recordings not yet
     confirmed: they never reach settlement, so the events service tells them. A draft's days count in their own
     months; a client with only drafts gets a row of its own. "Client pays" contents are in no report row."""
@@ -613,7 +615,8 @@ async def _with_drafts(page: Page, rows: list[dict[str, Any]], start: str, end: 
     for event in drafts:
         if contents.get(event["content_id"], {}).get("client_pays"):
             continue
-        if (filters or {}).get("content_id") not in (None, event["content_id"]):
+        wanted = (filters or {}).get("content_id")
+        if wanted and event["content_id"] not in ([wanted] if isinstance(wanted, str) else wanted):
             continue
         parts = event.get("segments") or [event]
         units = sum((Decimal(str(s["units"])) for s in parts if first <= date.fromisoformat(str(s.get("start")
@@ -630,12 +633,23 @@ async def _with_drafts(page: Page, rows: list[dict[str, Any]], start: str, end: 
     return [by_key[k] for k in sorted(by_key)]
 
 
-async def _reports(page: Page, start: str, end: str) -> dict[str, Any]:
-    realisation = await _all_items(page, "/reports/realisation", start, end)
-    away = await _all_items(page, "/reports/interruptions", start, end)
+async def _reports(page: Page, start: str, end: str, service: str = "") -> dict[str, Any]:
+    """Both reports of the months; `service`: of that service only (004 §5: the interruptions report is taken
+    per service; the realisation report then has that service's contents), else of every service."""
     services = await _services(page)
+    realisation_filter: dict[str, Any] = {}
+    away_filter: dict[str, Any] = {}
+    if service:
+        realisation_filter["content_id"] = [c["id"] for c in (services.get(service) or {}).get("contents") or []]
+        away_filter["service_id"] = service
+    if service and not realisation_filter["content_id"]:  # a service not (or no longer) there has no rows
+        realisation, away = [], []
+        await _all_items(page, "/reports/interruptions", start, end, away_filter)  # (the months still checked)
+    else:
+        realisation = await _all_items(page, "/reports/realisation", start, end, realisation_filter)
+        away = await _all_items(page, "/reports/interruptions", start, end, away_filter)
     contents = {c["id"]: c for s in services.values() for c in s.get("contents") or []}
-    realisation = await _with_drafts(page, realisation, start, end, contents)
+    realisation = await _with_drafts(page, realisation, start, end, contents, realisation_filter)
     providers = await _provider_names(page, [r["provider_id"] for r in realisation + away])
     lang = page.lang
 
@@ -663,17 +677,25 @@ def _report_errors(exc: ApiError) -> dict[str, str]:
         or {"form": exc.detail}
 
 
+def _service_options(page: Page, services: dict[str, Any]) -> list[tuple[str, str]]:
+    return sorted(((sid, str(s.get(f"name_{page.lang}") or s.get("name_fi") or sid)) for sid, s in services.items()),
+                  key=lambda option: (option[1].casefold(), option[0]))
+
+
 @router.get("/reports")
-async def reports(request: Request, start: str = "", end: str = "") -> Response:
+async def reports(request: Request, start: str = "", end: str = "", service: str = "") -> Response:
     page = _officer_page(request)
     report, errors = None, {}
+    service = service.strip()
     if start and end:
         try:
-            report = await _reports(page, start, end)
+            report = await _reports(page, start, end, service)
         except ApiError as exc:
             errors = _report_errors(exc)
+    query = urlencode({"start": start, "end": end, "service": service})
     return page.render("officer/reports.html", status=422 if errors else 200, report=report, start=start,
-                       end=end, errors=errors)
+                       end=end, errors=errors, service=service, query=query,
+                       service_options=_service_options(page, await _services(page)))
 
 
 def _report_table(page: Page, name: str, report: dict[str, Any]) -> tuple[list[str], list[list[Cell]]]:
@@ -704,10 +726,11 @@ def _report_table(page: Page, name: str, report: dict[str, Any]) -> tuple[list[s
 
 @router.get("/reports/{name}.{extension}")
 async def report_file(request: Request, name: Literal["realisation", "interruptions"],
-                      extension: Literal["csv", "xlsx", "pdf"], start: str, end: str) -> Response:
-    """The report as a file: a CSV that opens in Finnish Excel, an .xlsx with typed cells, or a PDF."""
+                      extension: Literal["csv", "xlsx", "pdf"], start: str, end: str, service: str = "") -> Response:
+    """The report as a file: a CSV that opens in Finnish Excel, an .xlsx with typed cells, or a PDF; of the
+    service chosen on the page, if one was."""
     page = _officer_page(request)
-    report = await _reports(page, start, end)
+    report = await _reports(page, start, end, service.strip())
     headers, rows = _report_table(page, name, report)
     stem = page.t("reports.file_realisation") if name == "realisation" else page.t("reports.file_interruptions")
     filename = f"{stem}-{start}-{end}.{extension}"
@@ -718,6 +741,7 @@ async def report_file(request: Request, name: Literal["realisation", "interrupti
         title = page.t("reports.realisation") if name == "realisation" else page.t("reports.interruptions")
         tenant = next((x for x in await tenants.directory(page) if x["id"] == page.tenant_id), None)
         who = tenants.name_of(tenant, page.lang) if tenant else page.tenant_id
-        subtitle = f"{who}, {month_fmt(start)}–{month_fmt(end)}"
+        chosen = dict(_service_options(page, await _services(page))).get(service.strip(), service.strip())
+        subtitle = ", ".join([x for x in (who, chosen) if x] + [f"{month_fmt(start)}–{month_fmt(end)}"])
         return Response(as_pdf(title, subtitle, headers, rows), media_type="application/pdf", headers=disposition)
     return Response(as_csv(headers, rows), media_type="text/csv; charset=utf-8", headers=disposition)
