@@ -4,6 +4,7 @@ report and on the company's own, though a draft never reaches settlement."""
 
 from __future__ import annotations
 
+import asyncio
 import io
 import re
 
@@ -128,3 +129,32 @@ async def test_the_officer_takes_the_reports_for_one_service_and_the_files_are_o
     text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(printed.content)).pages)
     housing_name = re.search(rf'<option value="{re.escape(data.service_id)}">([^<]+)</option>', form.text)
     assert housing_name is not None and f", {housing_name.group(1)}, " in text.splitlines()[1], text[:300]
+
+
+async def _log_count(portal: httpx.AsyncClient, url: str, what: str) -> int:
+    """How many times the access log lists `what`, once the bus has brought what it was bringing."""
+    seen = -1
+    for _ in range(30):
+        count = (await portal.get(url)).text.count(f"<td>{what}</td>")
+        if count == seen:
+            return count
+        seen = count
+        await asyncio.sleep(0.5)
+    return seen
+
+
+async def test_downloading_the_interruptions_file_logs_no_read_of_the_clients_realisation(
+        portal: httpx.AsyncClient, data: Seed) -> None:
+    """A client's access log lists what was read of their data: the officer who takes the interruptions file has
+    not read the realisation report (the portal read it too, for nothing, and it was logged)."""
+    await login(portal, data.provider_email, PROVIDER_PASSWORD)
+    listing = await portal.get("/provider/clients", params={"name": "Aino"})
+    client_id = re.search(r'href="/provider/clients/([^"/]+)/co-payments"', listing.text).group(1)  # type: ignore[union-attr]
+    await login(portal, data.officer_email, OFFICER_PASSWORD)
+    log_url = f"/officer/clients/{client_id}/access-log"
+    before = await _log_count(portal, log_url, "Toteumaraportti")
+    period = {"start": str(data.demo.month), "end": str(data.demo.month)}
+    assert (await portal.get("/officer/reports/interruptions.csv", params=period)).status_code == 200
+    realisation = await portal.get("/officer/reports/realisation.csv", params=period)
+    assert realisation.status_code == 200 and "A-001" in realisation.text  # Aino is on the realisation report
+    assert await _log_count(portal, log_url, "Toteumaraportti") == before + 1  # the one file that named her

@@ -633,23 +633,26 @@ async def _with_drafts(page: Page, rows: list[dict[str, Any]], start: str, end: 
     return [by_key[k] for k in sorted(by_key)]
 
 
-async def _reports(page: Page, start: str, end: str, service: str = "") -> dict[str, Any]:
+async def _reports(page: Page, start: str, end: str, service: str = "", only: str = "") -> dict[str, Any]:
     """Both reports of the months; `service`: of that service only (004 §5: the interruptions report is taken
-    per service; the realisation report then has that service's contents), else of every service."""
+    per service; the realisation report then has that service's contents), else of every service. `only`: that
+    report alone (a file): every report read is logged in its clients' access logs, so none is read for nothing."""
     services = await _services(page)
     realisation_filter: dict[str, Any] = {}
     away_filter: dict[str, Any] = {}
     if service:
         realisation_filter["content_id"] = [c["id"] for c in (services.get(service) or {}).get("contents") or []]
         away_filter["service_id"] = service
-    if service and not realisation_filter["content_id"]:  # a service not (or no longer) there has no rows
-        realisation, away = [], []
-        await _all_items(page, "/reports/interruptions", start, end, away_filter)  # (the months still checked)
-    else:
-        realisation = await _all_items(page, "/reports/realisation", start, end, realisation_filter)
+    realisation: list[dict[str, Any]] = []
+    away: list[dict[str, Any]] = []
+    if only != "realisation":
         away = await _all_items(page, "/reports/interruptions", start, end, away_filter)
+    # a service not (or no longer) there has no contents, so no rows
+    if only != "interruptions" and (not service or realisation_filter["content_id"]):
+        realisation = await _all_items(page, "/reports/realisation", start, end, realisation_filter)
     contents = {c["id"]: c for s in services.values() for c in s.get("contents") or []}
-    realisation = await _with_drafts(page, realisation, start, end, contents, realisation_filter)
+    if only != "interruptions":
+        realisation = await _with_drafts(page, realisation, start, end, contents, realisation_filter)
     providers = await _provider_names(page, [r["provider_id"] for r in realisation + away])
     lang = page.lang
 
@@ -730,7 +733,7 @@ async def report_file(request: Request, name: Literal["realisation", "interrupti
     """The report as a file: a CSV that opens in Finnish Excel, an .xlsx with typed cells, or a PDF; of the
     service chosen on the page, if one was."""
     page = _officer_page(request)
-    report = await _reports(page, start, end, service.strip())
+    report = await _reports(page, start, end, service.strip(), only=name)
     headers, rows = _report_table(page, name, report)
     stem = page.t("reports.file_realisation") if name == "realisation" else page.t("reports.file_interruptions")
     filename = f"{stem}-{start}-{end}.{extension}"
