@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import io
 import re
+from decimal import Decimal
 
 import httpx
 from pypdf import PdfReader
@@ -158,3 +159,17 @@ async def test_downloading_the_interruptions_file_logs_no_read_of_the_clients_re
     realisation = await portal.get("/officer/reports/realisation.csv", params=period)
     assert realisation.status_code == 200 and "A-001" in realisation.text  # Aino is on the realisation report
     assert await _log_count(portal, log_url, "Toteumaraportti") == before + 1  # the one file that named her
+
+
+async def test_the_printed_reports_end_with_the_sums_the_screen_shows(portal: httpx.AsyncClient, data: Seed) -> None:
+    await login(portal, data.officer_email, OFFICER_PASSWORD)
+    period = {"start": str(data.demo.month), "end": str(data.demo.month)}
+    csv_text = (await portal.get("/officer/reports/realisation.csv", params=period)).text.lstrip("\ufeff")
+    rows = [line.split(";") for line in csv_text.splitlines()[1:]]
+    settled = sum((Decimal(r[4].replace(",", ".")) for r in rows), Decimal("0.00"))
+    unsettled = sum((Decimal(r[6].replace(",", ".")) for r in rows), Decimal("0.00"))
+    printed = await portal.get("/officer/reports/realisation.pdf", params=period)
+    text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(printed.content)).pages)
+    total = re.search(r"Yhteensä ([-\d,]+) ([-\d,]+) ([-\d,]+)", text)
+    assert total is not None, text[-500:]
+    assert (total.group(1), total.group(3)) == (str(settled).replace(".", ","), str(unsettled).replace(".", ","))

@@ -18,7 +18,7 @@ from .i18n import month_fmt, units_fmt
 from .paging import pager, paging
 from .producer_parts import grouped as _grouped
 from .provider_data import listing, today
-from .routes_officer import _all_items, _report_errors, _report_table, _with_drafts
+from .routes_officer import _all_items, _report_errors, _report_table, _with_drafts, _with_sum_row
 from .routes_officer_clients import _range
 from .routes_provider import _choices, _main_user_page, _provider_page, _services
 from .spreadsheet import XLSX_MEDIA_TYPE, as_csv, as_pdf, as_xlsx
@@ -602,6 +602,7 @@ async def own_report_file(request: Request, extension: Literal["csv", "xlsx", "p
                   contents.get(content.strip(), content.strip()),
                   f"{page.t('field.client_number')} {client.strip()}" if client.strip() else ""]
         subtitle = ", ".join([c for c in chosen if c] + [f"{month_fmt(start)}–{month_fmt(end)}"])
-        return Response(as_pdf(page.t("reports.realisation"), subtitle, headers, rows), media_type="application/pdf",
+        return Response(as_pdf(page.t("reports.realisation"), subtitle, headers,
+                               _with_sum_row(page, "realisation", report, rows)), media_type="application/pdf",
                         headers=disposition)
     return Response(as_csv(headers, rows), media_type="text/csv; charset=utf-8", headers=disposition)

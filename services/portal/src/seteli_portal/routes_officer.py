@@ -727,6 +727,18 @@ def _report_table(page: Page, name: str, report: dict[str, Any]) -> tuple[list[s
     return headers, rows
 
 
+def _with_sum_row(page: Page, name: str, report: dict[str, Any], rows: list[list[Cell]]) -> list[list[Cell]]:
+    """The printed report ends with the sums the screen shows under the table (sums of the rows, to the cent)."""
+    if not rows:
+        return rows
+    money = {"realisation": (4, 5, 6), "interruptions": (8, 9)}[name]
+    total: list[Cell] = [page.t("reports.sum")] + [None] * (len(rows[0]) - 1)
+    for i in money:
+        amounts = [v for v in (r[i] for r in rows) if isinstance(v, Decimal)]
+        total[i] = sum(amounts, Decimal("0.00"))
+    return [*rows, total]
+
+
 @router.get("/reports/{name}.{extension}")
 async def report_file(request: Request, name: Literal["realisation", "interruptions"],
                       extension: Literal["csv", "xlsx", "pdf"], start: str, end: str, service: str = "") -> Response:
@@ -746,5 +758,6 @@ async def report_file(request: Request, name: Literal["realisation", "interrupti
         who = tenants.name_of(tenant, page.lang) if tenant else page.tenant_id
         chosen = dict(_service_options(page, await _services(page))).get(service.strip(), service.strip())
         subtitle = ", ".join([x for x in (who, chosen) if x] + [f"{month_fmt(start)}–{month_fmt(end)}"])
-        return Response(as_pdf(title, subtitle, headers, rows), media_type="application/pdf", headers=disposition)
+        return Response(as_pdf(title, subtitle, headers, _with_sum_row(page, name, report, rows)),
+                        media_type="application/pdf", headers=disposition)
     return Response(as_csv(headers, rows), media_type="text/csv; charset=utf-8", headers=disposition)
