@@ -173,3 +173,28 @@ async def test_the_printed_reports_end_with_the_sums_the_screen_shows(portal: ht
     total = re.search(r"Yhteensä ([-\d,]+) ([-\d,]+) ([-\d,]+)", text)
     assert total is not None, text[-500:]
     assert (total.group(1), total.group(3)) == (str(settled).replace(".", ","), str(unsettled).replace(".", ","))
+
+
+async def test_the_officer_reads_the_reports_of_one_client_from_the_clients_page(
+        portal: httpx.AsyncClient, data: Seed) -> None:
+    """004 §5: the report is taken for one client if wanted; the officer finds the client by name, not by a
+    provider's client number, and the report shows (and reads) that client's rows only, as the files do."""
+    await login(portal, data.provider_email, PROVIDER_PASSWORD)
+    listing = await portal.get("/provider/clients", params={"name": "Aino"})
+    client_id = re.search(r'href="/provider/clients/([^"/]+)/co-payments"', listing.text).group(1)  # type: ignore[union-attr]
+    await login(portal, data.officer_email, OFFICER_PASSWORD)
+    client_page = await portal.get(f"/officer/clients/{client_id}")
+    link = re.search(r'href="([^"]+)" id="client-reports"', client_page.text)
+    assert link is not None, client_page.text[-3000:]
+    form = await portal.get(link.group(1).replace("&amp;", "&"))
+    assert "Asiakkaan Aino Asiakas raportit." in form.text and f'name="client" value="{client_id}"' in form.text
+    month = str(data.demo.month)
+    everyone = await portal.get("/officer/reports", params={"start": month, "end": month})
+    assert len(set(re.findall(r"<td>([A-Z]+-\d+)</td>", everyone.text))) > 1  # the month has other clients
+    hers = await portal.get("/officer/reports", params={"start": month, "end": month, "client": client_id})
+    assert hers.status_code == 200, hers.text[-2000:]
+    assert set(re.findall(r"<td>([A-Z]+-\d+)</td>", hers.text)) == {"A-001"}, hers.text[-3000:]
+    csv_link = re.search(r'href="(/officer/reports/realisation\.csv\?[^"]+)"', hers.text)
+    assert csv_link is not None
+    csv_file = (await portal.get(csv_link.group(1).replace("&amp;", "&"))).text.lstrip("\ufeff")
+    assert {line.split(";")[1] for line in csv_file.splitlines()[1:]} == {"A-001"}, csv_file

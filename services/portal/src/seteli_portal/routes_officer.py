@@ -615,6 +615,8 @@ async def _with_drafts(page: Page, rows: list[dict[str, Any]], start: str, end: 
     for event in drafts:
         if contents.get(event["content_id"], {}).get("client_pays"):
             continue
+        if (filters or {}).get("provider_id") not in (None, event["provider_id"]):
+            continue
         wanted = (filters or {}).get("content_id")
         if wanted and event["content_id"] not in ([wanted] if isinstance(wanted, str) else wanted):
             continue
@@ -633,26 +635,46 @@ async def _with_drafts(page: Page, rows: list[dict[str, Any]], start: str, end: 
     return [by_key[k] for k in sorted(by_key)]
 
 
-async def _reports(page: Page, start: str, end: str, service: str = "", only: str = "") -> dict[str, Any]:
+async def _client_refs(page: Page, client_id: str) -> list[tuple[str, str]]:
+    """How the client's providers know the client in the reports: each booking's provider and client number."""
+    vouchers = (await page.call("GET", "vouchers", page.tpath(f"/clients/{seg(client_id)}/vouchers")))["items"]
+    refs: set[tuple[str, str]] = set()
+    for voucher in vouchers:
+        booked = await page.call("GET", "vouchers", page.tpath("/bookings"),
+                                 params={"voucher_id": voucher["id"], "limit": 200})
+        refs |= {(b["provider_id"], b["client_ref"]) for b in booked["items"]}
+    return sorted(refs)
+
+
+async def _reports(page: Page, start: str, end: str, service: str = "", only: str = "",
+                   client_id: str = "") -> dict[str, Any]:
     """Both reports of the months; `service`: of that service only (004 §5: the interruptions report is taken
     per service; the realisation report then has that service's contents), else of every service. `only`: that
-    report alone (a file): every report read is logged in its clients' access logs, so none is read for nothing."""
+    report alone (a file): every report read is logged in its clients' access logs, so none is read for nothing.
+    `client_id`: of that one client (004 §5), as each of the client's providers knows them."""
     services = await _services(page)
     realisation_filter: dict[str, Any] = {}
     away_filter: dict[str, Any] = {}
     if service:
         realisation_filter["content_id"] = [c["id"] for c in (services.get(service) or {}).get("contents") or []]
         away_filter["service_id"] = service
+    # every client, or the one client's (provider, client number) pairs: only those rows are read (and logged)
+    whom: list[dict[str, str]] = [{}]
+    if client_id:
+        whom = [{"provider_id": p, "client_ref": ref} for p, ref in await _client_refs(page, client_id)]
     realisation: list[dict[str, Any]] = []
     away: list[dict[str, Any]] = []
-    if only != "realisation":
-        away = await _all_items(page, "/reports/interruptions", start, end, away_filter)
-    # a service not (or no longer) there has no contents, so no rows
-    if only != "interruptions" and (not service or realisation_filter["content_id"]):
-        realisation = await _all_items(page, "/reports/realisation", start, end, realisation_filter)
+    for who in whom:
+        if only != "realisation":
+            away += await _all_items(page, "/reports/interruptions", start, end, {**away_filter, **who})
+        # a service not (or no longer) there has no contents, so no rows
+        if only != "interruptions" and (not service or realisation_filter["content_id"]):
+            realisation += await _all_items(page, "/reports/realisation", start, end, {**realisation_filter, **who})
+    away.sort(key=lambda r: (r["service_id"], r["start"], r["interruption_id"]))
     contents = {c["id"]: c for s in services.values() for c in s.get("contents") or []}
     if only != "interruptions":
-        realisation = await _with_drafts(page, realisation, start, end, contents, realisation_filter)
+        for who in whom:
+            realisation = await _with_drafts(page, realisation, start, end, contents, {**realisation_filter, **who})
     providers = await _provider_names(page, [r["provider_id"] for r in realisation + away])
     lang = page.lang
 
@@ -686,18 +708,19 @@ def _service_options(page: Page, services: dict[str, Any]) -> list[tuple[str, st
 
 
 @router.get("/reports")
-async def reports(request: Request, start: str = "", end: str = "", service: str = "") -> Response:
+async def reports(request: Request, start: str = "", end: str = "", service: str = "", client: str = "") -> Response:
     page = _officer_page(request)
     report, errors = None, {}
-    service = service.strip()
+    service, client = service.strip(), client.strip()
+    person = await page.call("GET", "vouchers", page.tpath(f"/clients/{seg(client)}")) if client else None
     if start and end:
         try:
-            report = await _reports(page, start, end, service)
+            report = await _reports(page, start, end, service, client_id=client)
         except ApiError as exc:
             errors = _report_errors(exc)
-    query = urlencode({"start": start, "end": end, "service": service})
+    query = urlencode({"start": start, "end": end, "service": service, **({"client": client} if client else {})})
     return page.render("officer/reports.html", status=422 if errors else 200, report=report, start=start,
-                       end=end, errors=errors, service=service, query=query,
+                       end=end, errors=errors, service=service, query=query, client=person,
                        service_options=_service_options(page, await _services(page)))
 
 
@@ -741,11 +764,12 @@ def _with_sum_row(page: Page, name: str, report: dict[str, Any], rows: list[list
 
 @router.get("/reports/{name}.{extension}")
 async def report_file(request: Request, name: Literal["realisation", "interruptions"],
-                      extension: Literal["csv", "xlsx", "pdf"], start: str, end: str, service: str = "") -> Response:
+                      extension: Literal["csv", "xlsx", "pdf"], start: str, end: str, service: str = "",
+                      client: str = "") -> Response:
     """The report as a file: a CSV that opens in Finnish Excel, an .xlsx with typed cells, or a PDF; of the
     service chosen on the page, if one was."""
     page = _officer_page(request)
-    report = await _reports(page, start, end, service.strip(), only=name)
+    report = await _reports(page, start, end, service.strip(), only=name, client_id=client.strip())
     headers, rows = _report_table(page, name, report)
     stem = page.t("reports.file_realisation") if name == "realisation" else page.t("reports.file_interruptions")
     filename = f"{stem}-{start}-{end}.{extension}"
