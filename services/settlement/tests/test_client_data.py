@@ -131,3 +131,24 @@ async def test_settlement_lines_shown_by_client_number_are_reads_for_the_clients
         ([(P1, "A-1002")], "event.lines", "settlement lines of an event"),
     ]
     assert {(r["actor_role"], r["actor_org"]) for r in reads} == {("tenant_admin", T)}
+
+
+async def test_the_interruptions_report_of_one_client_reads_and_logs_only_that_client(harness: Any) -> None:
+    """004 §5: a report of one client (the officer's, from the client's page) names no other client, and no other
+    client's access log gets a read."""
+    h = harness
+    await h.seed()
+    await h.publish("events.interruption.finalised",
+                    interruption(h, "i-1", "2016-03-11", "2016-03-14", [h.segment("2016-03-11", "2016-03-14", 4)]))
+    await h.publish("events.interruption.finalised",
+                    {**interruption(h, "i-2", "2016-03-02", "2016-03-03", [h.segment("2016-03-02", "2016-03-03", 2)]),
+                     "client_ref": "A-1002"})
+    one = await h.client.get(f"/v1/tenants/{T}/reports/interruptions", headers=h.admin, params={
+        "from": "2016-03", "to": "2016-03", "provider_id": P1, "client_ref": "A-1002"})
+    assert one.status_code == 200
+    assert [(i["client_ref"], i["days"]) for i in one.json()["items"]] == [("A-1002", 2)]
+    other = await h.client.get(f"/v1/tenants/{T}/reports/interruptions", headers=h.admin, params={
+        "from": "2016-03", "to": "2016-03", "provider_id": "p-kotiapu", "client_ref": "A-1002"})
+    assert other.json() == {"items": [], "total": 0}  # the same number at another company is another client
+    reads = await h.published("settlement.client_data.read")
+    assert [[(c["provider_id"], c["client_ref"]) for c in r["clients"]] for r in reads] == [[(P1, "A-1002")]]

@@ -7,7 +7,7 @@ import calendar
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any, Literal
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
@@ -18,7 +18,7 @@ from .i18n import month_fmt, units_fmt
 from .paging import pager, paging
 from .producer_parts import grouped as _grouped
 from .provider_data import listing, today
-from .routes_officer import _all_items, _report_errors, _report_table
+from .routes_officer import _all_items, _report_errors, _report_table, _with_drafts, _with_sum_row
 from .routes_officer_clients import _range
 from .routes_provider import _choices, _main_user_page, _provider_page, _services
 from .spreadsheet import XLSX_MEDIA_TYPE, as_csv, as_pdf, as_xlsx
@@ -544,10 +544,18 @@ async def remove_drafts(request: Request) -> Response:
 
 # --- the company's own realisation report (main user) -------------------------------------------
 
-async def _own_report(page: Page, start: str, end: str) -> dict[str, Any]:
+def _report_filters(producer_part: str, content: str, client: str) -> dict[str, str]:
+    """The report's choices (004 §5): a producer part or the whole company (empty), one content or all, one
+    client by the company's own client number or all; as the settlement API names them."""
+    chosen = {"producer_part": producer_part.strip(), "content_id": content.strip(), "client_ref": client.strip()}
+    return {k: v for k, v in chosen.items() if v}
+
+
+async def _own_report(page: Page, start: str, end: str, filters: dict[str, str] | None = None) -> dict[str, Any]:
     """The settlement's realisation report of the company's own rows, with the portal's names."""
-    rows = await _all_items(page, "/reports/realisation", start, end)
+    rows = await _all_items(page, "/reports/realisation", start, end, filters)
     contents = {c["id"]: c for s in await _services(page) for c in s.get("contents") or []}
+    rows = await _with_drafts(page, rows, start, end, contents, filters)
     company = (await page.call("GET", "registry", f"/v1/providers/{seg(page.provider_id)}"))["name"]
     for r in rows:
         c = contents.get(r["content_id"], {})
@@ -559,25 +567,35 @@ async def _own_report(page: Page, start: str, end: str) -> dict[str, Any]:
 
 
 @router.get("/reports")
-async def own_report(request: Request, start: str = "", end: str = "") -> Response:
+async def own_report(request: Request, start: str = "", end: str = "", producer_part: str = "", content: str = "",
+                     client: str = "") -> Response:
     page = _main_user_page(request)
     report, errors = None, {}
+    filters = _report_filters(producer_part, content, client)
     if start and end:
         try:
-            report = await _own_report(page, start, end)
+            report = await _own_report(page, start, end, filters)
         except ApiError as exc:
             errors = _report_errors(exc)
+    services = await _services(page)
+    content_options = sorted(((c["id"], str(c.get(f"name_{page.lang}") or c.get("name_fi") or c["id"]))
+                              for s in services for c in s.get("contents") or [] if not c.get("client_pays")),
+                             key=lambda option: (option[1].casefold(), option[0]))
+    query = urlencode({"start": start, "end": end, "producer_part": producer_part.strip(),
+                       "content": content.strip(), "client": client.strip()})
     return page.render("provider/reports.html", status=422 if errors else 200, report=report, start=start,
-                       end=end, errors=errors)
+                       end=end, errors=errors, producer_part=producer_part.strip(), content=content.strip(),
+                       client=client.strip(), content_options=content_options, query=query,
+                       part_groups=(await _recording_context(page, {}))["part_groups"])
 
 
 @router.get("/reports/realisation.{extension}")
 async def own_report_file(request: Request, extension: Literal["csv", "xlsx", "pdf"], start: str,
-                          end: str) -> Response:
+                          end: str, producer_part: str = "", content: str = "", client: str = "") -> Response:
     """The company's realisation report as the officer's is given: a CSV that opens in Finnish Excel, an .xlsx
-    with typed cells, or a PDF."""
+    with typed cells, or a PDF; with the same choices as on the page."""
     page = _main_user_page(request)
-    report = await _own_report(page, start, end)
+    report = await _own_report(page, start, end, _report_filters(producer_part, content, client))
     headers, rows = _report_table(page, "realisation", report)
     stem = page.t("reports.file_realisation")
     disposition = {"Content-Disposition": content_disposition(f"{stem}-{start}-{end}.{extension}")}
@@ -585,7 +603,16 @@ async def own_report_file(request: Request, extension: Literal["csv", "xlsx", "p
         return Response(as_xlsx(headers, rows, stem), media_type=XLSX_MEDIA_TYPE, headers=disposition)
     if extension == "pdf":
         company = report["realisation"][0]["provider_name"] if report["realisation"] else ""
-        subtitle = f"{company}, {month_fmt(start)}–{month_fmt(end)}".lstrip(", ")
-        return Response(as_pdf(page.t("reports.realisation"), subtitle, headers, rows), media_type="application/pdf",
+        # a printed report for one site, content or client says so: on paper nothing else tells
+        parts = {value: name for _, options in (await _recording_context(page, {}))["part_groups"]
+                 for value, name in options} if producer_part.strip() else {}
+        contents = {c["id"]: str(c.get(f"name_{page.lang}") or c.get("name_fi") or c["id"])
+                    for s in await _services(page) for c in s.get("contents") or []} if content.strip() else {}
+        chosen = [company, parts.get(producer_part.strip(), producer_part.strip()),
+                  contents.get(content.strip(), content.strip()),
+                  f"{page.t('field.client_number')} {client.strip()}" if client.strip() else ""]
+        subtitle = ", ".join([c for c in chosen if c] + [f"{month_fmt(start)}–{month_fmt(end)}"])
+        return Response(as_pdf(page.t("reports.realisation"), subtitle, headers,
+                               _with_sum_row(page, "realisation", report, rows)), media_type="application/pdf",
                         headers=disposition)
     return Response(as_csv(headers, rows), media_type="text/csv; charset=utf-8", headers=disposition)

@@ -7,9 +7,11 @@ from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
 from typing import Any, Literal
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
+from seteli_common.clock import Month
 from seteli_common.web import content_disposition
 
 from . import tenants
@@ -588,23 +590,103 @@ async def _provider_names(page: Page, provider_ids: Iterable[str]) -> dict[str, 
     return names
 
 
-async def _all_items(page: Page, path: str, start: str, end: str) -> list[dict[str, Any]]:
+async def _all_items(page: Page, path: str, start: str, end: str,
+                     filters: dict[str, Any] | None = None) -> list[dict[str, Any]]:
     """Every row of a report, page by page: a big municipality's year has more rows than one page holds,
-    and a file or a sum of the first page only would be wrong without saying so."""
+    and a file or a sum of the first page only would be wrong without saying so. `filters`: the settlement
+    API's (producer_part, content_id, client_ref)."""
     items: list[dict[str, Any]] = []
     while True:
-        params = {"from": start, "to": end, "limit": REPORT_LIMIT, "offset": len(items)}
+        chosen = [(k, v) for k, many in (filters or {}).items() for v in (many if isinstance(many, list) else [many])]
+        params = [("from", start), ("to", end), *chosen, ("limit", REPORT_LIMIT), ("offset", len(items))]
         answer = await page.call("GET", "settlement", page.tpath(path), params=params)
         items += answer["items"]
         if not answer["items"] or len(items) >= int(answer["total"]):
             return items
 
 
-async def _reports(page: Page, start: str, end: str) -> dict[str, Any]:
-    realisation = await _all_items(page, "/reports/realisation", start, end)
-    away = await _all_items(page, "/reports/interruptions", start, end)
+DRAFTS_PAGE = 500  # the events service's largest page
+
+
+async def _with_drafts(page: Page, rows: list[dict[str, Any]], start: str, end: str,
+                       contents: dict[str, Any], filters: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    """The report's unfinished units (004 §5) also count the care saved as drafts and the auto-recordings not yet
+    confirmed: they never reach settlement, so the events service tells them. A draft's days count in their own
+    months; a client with only drafts gets a row of its own. "Client pays" contents are in no report row."""
+    first, last = Month.parse(start).first, Month.parse(end).last
+    asked = {k: v for k, v in (filters or {}).items() if k in ("producer_part", "client_ref")}
+    drafts: list[dict[str, Any]] = []
+    while True:
+        answer = await page.call("GET", "events", page.tpath("/events"), params={
+            "status": "draft", "from": str(first), "to": str(last), **asked, "limit": DRAFTS_PAGE,
+            "offset": len(drafts)})
+        drafts += answer["items"]
+        if not answer["items"] or len(drafts) >= int(answer["total"]):
+            break
+    by_key = {(r["provider_id"], r["client_ref"], r["content_id"]): r for r in rows}
+    for event in drafts:
+        if contents.get(event["content_id"], {}).get("client_pays"):
+            continue
+        if (filters or {}).get("provider_id") not in (None, event["provider_id"]):
+            continue
+        wanted = (filters or {}).get("content_id")
+        if wanted and event["content_id"] not in ([wanted] if isinstance(wanted, str) else wanted):
+            continue
+        parts = event.get("segments") or [event]
+        units = sum((Decimal(str(s["units"])) for s in parts if first <= date.fromisoformat(str(s.get("start")
+                     or event["start"])) <= last), Decimal(0))
+        if not units:
+            continue
+        key = (event["provider_id"], event["client_ref"], event["content_id"])
+        row = by_key.get(key)
+        if row is None:
+            row = by_key[key] = {"provider_id": key[0], "client_ref": key[1], "content_id": key[2],
+                                 "units_settled": "0", "amount_settled": "0.00", "co_payment": "0.00",
+                                 "amount_unsettled": "0.00", "units_unfinished": "0"}
+        row["units_unfinished"] = str(Decimal(str(row["units_unfinished"])) + units)
+    return [by_key[k] for k in sorted(by_key)]
+
+
+async def _client_refs(page: Page, client_id: str) -> list[tuple[str, str]]:
+    """How the client's providers know the client in the reports: each booking's provider and client number."""
+    vouchers = (await page.call("GET", "vouchers", page.tpath(f"/clients/{seg(client_id)}/vouchers")))["items"]
+    refs: set[tuple[str, str]] = set()
+    for voucher in vouchers:
+        booked = await page.call("GET", "vouchers", page.tpath("/bookings"),
+                                 params={"voucher_id": voucher["id"], "limit": 200})
+        refs |= {(b["provider_id"], b["client_ref"]) for b in booked["items"]}
+    return sorted(refs)
+
+
+async def _reports(page: Page, start: str, end: str, service: str = "", only: str = "",
+                   client_id: str = "") -> dict[str, Any]:
+    """Both reports of the months; `service`: of that service only (004 §5: the interruptions report is taken
+    per service; the realisation report then has that service's contents), else of every service. `only`: that
+    report alone (a file): every report read is logged in its clients' access logs, so none is read for nothing.
+    `client_id`: of that one client (004 §5), as each of the client's providers knows them."""
     services = await _services(page)
+    realisation_filter: dict[str, Any] = {}
+    away_filter: dict[str, Any] = {}
+    if service:
+        realisation_filter["content_id"] = [c["id"] for c in (services.get(service) or {}).get("contents") or []]
+        away_filter["service_id"] = service
+    # every client, or the one client's (provider, client number) pairs: only those rows are read (and logged)
+    whom: list[dict[str, str]] = [{}]
+    if client_id:
+        whom = [{"provider_id": p, "client_ref": ref} for p, ref in await _client_refs(page, client_id)]
+    realisation: list[dict[str, Any]] = []
+    away: list[dict[str, Any]] = []
+    for who in whom:
+        if only != "realisation":
+            away += await _all_items(page, "/reports/interruptions", start, end, {**away_filter, **who})
+        # a service not (or no longer) there has no contents, so no rows
+        if only != "interruptions" and (not service or realisation_filter["content_id"]):
+            realisation += await _all_items(page, "/reports/realisation", start, end, {**realisation_filter, **who})
+    away.sort(key=lambda r: (r["service_id"], r["start"], r["interruption_id"]))
     contents = {c["id"]: c for s in services.values() for c in s.get("contents") or []}
+    if only != "interruptions":
+        for who in whom:
+            realisation = await _with_drafts(page, realisation, start, end, contents, {**realisation_filter, **who})
     providers = await _provider_names(page, [r["provider_id"] for r in realisation + away])
     lang = page.lang
 
@@ -632,17 +714,26 @@ def _report_errors(exc: ApiError) -> dict[str, str]:
         or {"form": exc.detail}
 
 
+def _service_options(page: Page, services: dict[str, Any]) -> list[tuple[str, str]]:
+    return sorted(((sid, str(s.get(f"name_{page.lang}") or s.get("name_fi") or sid)) for sid, s in services.items()),
+                  key=lambda option: (option[1].casefold(), option[0]))
+
+
 @router.get("/reports")
-async def reports(request: Request, start: str = "", end: str = "") -> Response:
+async def reports(request: Request, start: str = "", end: str = "", service: str = "", client: str = "") -> Response:
     page = _officer_page(request)
     report, errors = None, {}
+    service, client = service.strip(), client.strip()
+    person = await page.call("GET", "vouchers", page.tpath(f"/clients/{seg(client)}")) if client else None
     if start and end:
         try:
-            report = await _reports(page, start, end)
+            report = await _reports(page, start, end, service, client_id=client)
         except ApiError as exc:
             errors = _report_errors(exc)
+    query = urlencode({"start": start, "end": end, "service": service, **({"client": client} if client else {})})
     return page.render("officer/reports.html", status=422 if errors else 200, report=report, start=start,
-                       end=end, errors=errors)
+                       end=end, errors=errors, service=service, query=query, client=person,
+                       service_options=_service_options(page, await _services(page)))
 
 
 def _report_table(page: Page, name: str, report: dict[str, Any]) -> tuple[list[str], list[list[Cell]]]:
@@ -671,12 +762,26 @@ def _report_table(page: Page, name: str, report: dict[str, Any]) -> tuple[list[s
     return headers, rows
 
 
+def _with_sum_row(page: Page, name: str, report: dict[str, Any], rows: list[list[Cell]]) -> list[list[Cell]]:
+    """The printed report ends with the sums the screen shows under the table (sums of the rows, to the cent)."""
+    if not rows:
+        return rows
+    money = {"realisation": (4, 5, 6), "interruptions": (8, 9)}[name]
+    total: list[Cell] = [page.t("reports.sum")] + [None] * (len(rows[0]) - 1)
+    for i in money:
+        amounts = [v for v in (r[i] for r in rows) if isinstance(v, Decimal)]
+        total[i] = sum(amounts, Decimal("0.00"))
+    return [*rows, total]
+
+
 @router.get("/reports/{name}.{extension}")
 async def report_file(request: Request, name: Literal["realisation", "interruptions"],
-                      extension: Literal["csv", "xlsx", "pdf"], start: str, end: str) -> Response:
-    """The report as a file: a CSV that opens in Finnish Excel, an .xlsx with typed cells, or a PDF."""
+                      extension: Literal["csv", "xlsx", "pdf"], start: str, end: str, service: str = "",
+                      client: str = "") -> Response:
+    """The report as a file: a CSV that opens in Finnish Excel, an .xlsx with typed cells, or a PDF; of the
+    service chosen on the page, if one was."""
     page = _officer_page(request)
-    report = await _reports(page, start, end)
+    report = await _reports(page, start, end, service.strip(), only=name, client_id=client.strip())
     headers, rows = _report_table(page, name, report)
     stem = page.t("reports.file_realisation") if name == "realisation" else page.t("reports.file_interruptions")
     filename = f"{stem}-{start}-{end}.{extension}"
@@ -687,6 +792,8 @@ async def report_file(request: Request, name: Literal["realisation", "interrupti
         title = page.t("reports.realisation") if name == "realisation" else page.t("reports.interruptions")
         tenant = next((x for x in await tenants.directory(page) if x["id"] == page.tenant_id), None)
         who = tenants.name_of(tenant, page.lang) if tenant else page.tenant_id
-        subtitle = f"{who}, {month_fmt(start)}–{month_fmt(end)}"
-        return Response(as_pdf(title, subtitle, headers, rows), media_type="application/pdf", headers=disposition)
+        chosen = dict(_service_options(page, await _services(page))).get(service.strip(), service.strip())
+        subtitle = ", ".join([x for x in (who, chosen) if x] + [f"{month_fmt(start)}–{month_fmt(end)}"])
+        return Response(as_pdf(title, subtitle, headers, _with_sum_row(page, name, report, rows)),
+                        media_type="application/pdf", headers=disposition)
     return Response(as_csv(headers, rows), media_type="text/csv; charset=utf-8", headers=disposition)

@@ -35,6 +35,7 @@ REASONS = (
     ("business id", "error.business_id"), ("cannot be in the future", "error.future"),
     ("must be positive", "error.positive"), ("must not be negative", "error.not_negative"),
     ("must not be before valid_from", "error.end_before_start"),
+    ("must not be before from", "error.month_range"),  # a report's month range (settlement)
     ("you have no voucher booked with this provider", "resident.no_booking_with_provider"),
     ("email", "error.email"), ("field required", "error.required"), ("missing", "error.required"),
     ("month", "error.month"), ("date", "error.date"), ("amount", "error.amount"), ("decimal", "error.amount"),

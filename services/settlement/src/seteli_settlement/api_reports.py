@@ -99,13 +99,16 @@ async def interruption_report(
     from_month: str = Query(alias="from", pattern=MONTH, examples=["2015-07"]),
     to_month: str = Query(alias="to", pattern=MONTH, examples=["2015-12"]),
     service_id: str | None = None,
+    provider_id: str | None = None,
+    client_ref: str | None = Query(None, description="one client, as the provider knows it (with provider_id)"),
     format: Literal["json", "csv"] = "json",
     limit: int = Query(100, ge=1, le=10000),
     offset: int = Query(0, ge=0),
     session: AsyncSession = Depends(db_session, scope="function"),
     principal: Principal = Depends(require_roles(*STAFF)),
 ) -> Any:
-    """Ended interruptions per service and period (by the month they ended), with what the rule pays."""
+    """Ended interruptions per service and period (by the month they ended), with what the rule pays; of one
+    provider, and of one of its clients, when asked (only those clients' reads are then logged)."""
     guard_tenant(principal, tenant_id)
     first, last = _range(from_month, to_month)
     items, total = await reports.interruptions(
@@ -115,6 +118,8 @@ async def interruption_report(
         first,
         last,
         service_id=service_id,
+        provider_id=provider_id,
+        client_ref=client_ref,
         limit=limit if format == "json" else None,
         offset=offset,
     )

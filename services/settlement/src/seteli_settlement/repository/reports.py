@@ -84,6 +84,8 @@ async def ended_interruption_rows(
     ended_to: date,
     *,
     service_id: str | None = None,
+    provider_id: str | None = None,
+    client_ref: str | None = None,
     limit: int | None = None,
     offset: int = 0,
 ) -> tuple[list[Row], int]:
@@ -92,6 +94,10 @@ async def ended_interruption_rows(
     conditions = [i.tenant_id == tenant_id, i.end >= ended_from, i.end <= ended_to]
     if service_id:
         conditions.append(i.service_id == service_id)
+    if provider_id:
+        conditions.append(i.provider_id == provider_id)
+    if client_ref:
+        conditions.append(i.client_ref == client_ref)
     total = (await session.execute(select(func.count()).select_from(interruptions).where(*conditions))).scalar_one()
     query = select(interruptions).where(*conditions).order_by(i.service_id, i.start, i.id)
     if limit is not None:

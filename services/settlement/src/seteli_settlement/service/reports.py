@@ -135,6 +135,8 @@ async def interruptions(
     service_id: str | None,
     limit: int | None,
     offset: int,
+    provider_id: str | None = None,
+    client_ref: str | None = None,
 ) -> tuple[list[Row], int]:
     """Ended interruptions per service and period (by the month they ended), with what the rule pays."""
     rows, total = await report_queries.ended_interruption_rows(
@@ -143,6 +145,8 @@ async def interruptions(
         first.first,
         last.last,
         service_id=service_id,
+        provider_id=provider_id,
+        client_ref=client_ref,
         limit=limit,
         offset=offset,
     )
