@@ -5,6 +5,7 @@ municipality closed the voucher)."""
 
 from __future__ import annotations
 
+import asyncio
 import html
 import random
 import re
@@ -142,9 +143,15 @@ async def test_correcting_an_interruption_settled_meanwhile_says_so_and_keeps_th
     run = await officer.post(f"/settlement/v1/tenants/{data.tenant_id}/runs", json={
         "month": str(month), "dry_run": False}, headers={AFTER_HEADER: away.headers[CONSISTENCY_HEADER]})
     assert run.status_code == 201, run.text
-    listed = (await officer.get(f"/events/v1/tenants/{data.tenant_id}/interruptions",
-                                params={"voucher_id": voucher["id"], "limit": 50})).json()["items"]
-    settled = next(i for i in listed if i["id"] == interruption["id"])
+    # the run's news reaches events over the bus: on a loaded machine a moment later, so wait by the clock
+    deadline = asyncio.get_running_loop().time() + 60
+    while True:
+        listed = (await officer.get(f"/events/v1/tenants/{data.tenant_id}/interruptions",
+                                    params={"voucher_id": voucher["id"], "limit": 50})).json()["items"]
+        settled = next(i for i in listed if i["id"] == interruption["id"])
+        if settled["settled"] or asyncio.get_running_loop().time() > deadline:
+            break
+        await asyncio.sleep(0.2)
     assert settled["settled"], settled
     await officer.aclose()
     await provider.aclose()
