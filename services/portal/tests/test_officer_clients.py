@@ -106,9 +106,14 @@ async def test_an_event_awaiting_approval_is_marked_and_a_second_decision_is_tol
         services = (await officer.get(f"/applications/v1/tenants/{data.tenant_id}/services",
                                       params={"limit": 200})).json()["items"]
         assist = next(s for s in services if s["name_fi"] == "Henkilökohtainen apu")
+        # Cecilia's own booking (other tests book the same service for clients of their own, newer ones first)
+        cecilia = (await officer.get(f"/vouchers/v1/tenants/{data.tenant_id}/clients",
+                                     params={"name": "Cecilia Apu"})).json()["items"][0]
+        vouchers = (await officer.get(f"/vouchers/v1/tenants/{data.tenant_id}/clients/{cecilia['id']}/vouchers"))
+        voucher_ids = {v["id"] for v in vouchers.json()["items"] if v["service_id"] == assist["id"]}
         bookings: list[dict[str, Any]] = (await provider.get(f"/vouchers/v1/tenants/{data.tenant_id}/bookings",
                                                              params={"limit": 200})).json()["items"]
-        booking = next(b for b in bookings if b["service_id"] == assist["id"])
+        booking = next(b for b in bookings if b["voucher_id"] in voucher_ids)
         month = data.voucher_month
         # a Saturday two weeks after the seed's week (whose over-limit event another test decides): 11 h 30 min
         # against 10 h a week is over the grant by itself
