@@ -422,3 +422,38 @@ async def test_contact_requests_page_newest_first_and_the_oldest_is_reached(
         async with engine.begin() as conn:
             await conn.execute(delete(disclosure_log).where(disclosure_log.c.contact_request_id.in_(ids)))
             await conn.execute(delete(contact_requests).where(contact_requests.c.id.in_(ids)))
+
+
+async def test_the_officers_application_queue_pages_with_the_oldest_sent_first(
+        portal: httpx.AsyncClient, data: Seed, suite: Suite) -> None:
+    """The applications waiting for a decision, the oldest sent first, page by page (the page read the first 100
+    with no sign of more: the 101st company waiting was never seen)."""
+    from seteli_applications.models import applications
+    from sqlalchemy import select
+
+    now = datetime.now(UTC)
+    engine = suite.runtimes["applications"].db.engine
+    async with engine.begin() as conn:  # the demo's approved application, its steps as a queued one's
+        approved = (await conn.execute(select(applications).where(
+            applications.c.tenant_id == data.tenant_id, applications.c.provider_id == data.provider_id)
+            .limit(1))).mappings().one()
+        waiting = [{**approved, "id": str(uuid.uuid4()), "state": "submitted", "amends_id": None,
+                    "created_at": now, "updated_at": now, "decided_at": None,
+                    "submitted_at": now - timedelta(days=400 - i)} for i in range(27)]
+        await conn.execute(insert(applications), waiting)
+    try:
+        await login(portal, data.officer_email, OFFICER_PASSWORD)
+        first = await portal.get("/officer/applications")
+        assert first.status_code == 200, first.text[-1500:]
+        links = re.findall(r'href="/officer/applications/([^"]+)"', first.text)
+        assert len(links) == 25 and links[0] == waiting[0]["id"]  # the oldest sent first
+        total = int(re.search(r"Näytetään 1–25/(\d+)", first.text).group(1))  # type: ignore[union-attr]
+        assert total >= 27
+        seen = set(links)
+        for number in range(2, -(-total // 25) + 1):
+            later = await portal.get("/officer/applications", params={"page": number})
+            seen |= set(re.findall(r'href="/officer/applications/([^"]+)"', later.text))
+        assert {a["id"] for a in waiting} <= seen  # every one reachable
+    finally:
+        async with engine.begin() as conn:
+            await conn.execute(delete(applications).where(applications.c.id.in_([a["id"] for a in waiting])))

@@ -206,8 +206,10 @@ async def ask_for_more(request: Request, request_id: str) -> Response:
 @router.get("/applications")
 async def applications(request: Request) -> Response:
     page = _officer_page(request)
-    queue = (await page.call("GET", "applications", page.tpath("/applications/queue"), params={"limit": 100}))
-    return page.render("officer/applications.html", items=queue["items"], services=await _services(page))
+    at = paging(request)  # the oldest sent first, page by page (it read the first 100 with no sign of more)
+    queue = await page.call("GET", "applications", page.tpath("/applications/queue"), params=at.params)
+    return page.render("officer/applications.html", items=queue["items"], services=await _services(page),
+                       pager=pager(at, queue["total"], "/officer/applications"))
 
 
 async def _application(page: Page, application_id: str, **context: Any) -> Response:
