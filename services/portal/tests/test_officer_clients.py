@@ -10,6 +10,7 @@ from typing import Any
 
 import httpx
 from pypdf import PdfReader
+from seteli_common.clock import Month
 from seteli_common.consistency import AFTER_HEADER, CONSISTENCY_HEADER
 from seteli_common.consistency_client import FollowWrites
 from seteli_portal.i18n import money_fmt
@@ -73,6 +74,33 @@ async def test_provider_staff_cannot_open_the_officer_voucher_pages(portal: http
 async def _client_id(portal: httpx.AsyncClient, name: str) -> str:
     listing = await portal.get("/officer/clients", params={"name": name})
     return re.search(r'href="/officer/clients/([^"]+)"', listing.text).group(1)  # type: ignore[union-attr]
+
+
+async def _booked_in_the_demo_month(officer: httpx.AsyncClient, provider: httpx.AsyncClient, data: Seed,
+                                   name: tuple[str, str], seed: int, client_number: str) -> tuple[Any, Any]:
+    """(voucher, booking) of a new client of the demo's service, valid from the demo's (ended) month to the next
+    month's end (bookable today), booked by the provider with its own client number. The clients carry the
+    consistency tokens: the provider's next entry on the booking waits until the events service has it."""
+    import random
+
+    from seteli.demo import random_test_identity_code
+
+    base = f"/vouchers/v1/tenants/{data.tenant_id}"
+    month = Month.parse(data.demo.month)
+    made = (await officer.post(f"{base}/clients", json={
+        "first_name": name[0], "last_name": name[1], "language": "fi",
+        "identity_code": random_test_identity_code(random.Random(seed))})).json()
+    service = (await officer.get(f"/applications/v1/tenants/{data.tenant_id}/services/{data.service_id}")).json()
+    voucher = (await officer.post(f"{base}/vouchers", json={
+        "client_id": made["id"], "service_id": data.service_id, "granted_on": str(month.first),
+        "valid_from": str(month.first), "valid_until": str(month.next().last),
+        "contents": [{"content_id": service["contents"][0]["id"], "granted_amount": "31", "period": "month",
+                      "voucher_value": "140.00"}]})).json()
+    booked = await provider.post(f"{base}/bookings", json={
+        "voucher_number": voucher["number"], "voucher_content_id": voucher["contents"][0]["id"],
+        "accept_terms": True, "client_number": client_number})
+    assert booked.status_code == 201, booked.text
+    return voucher, booked.json()
 
 
 async def test_co_payment_breakdown_shows_each_day_and_the_clients_share(portal: httpx.AsyncClient,
@@ -215,31 +243,11 @@ async def test_an_officer_closes_a_voucher_and_records_a_death_in_the_portal(
 
 async def test_an_officer_credits_a_paid_event_from_the_voucher_page(
         portal: httpx.AsyncClient, suite: Suite, data: Seed) -> None:
-    import random
-
-    from seteli_common.clock import Month
-
-    from seteli.demo import random_test_identity_code
-
     # A client of its own, cared for three days of the demo's (ended) month and paid by a run
     officer = await _api(suite, data.officer_email, OFFICER_PASSWORD)
     provider = await _api(suite, data.provider_email, PROVIDER_PASSWORD)
-    base = f"/vouchers/v1/tenants/{data.tenant_id}"
     month = Month.parse(data.demo.month)
-    made = (await officer.post(f"{base}/clients", json={
-        "first_name": "Erkki", "last_name": "Hyvitys", "language": "fi",
-        "identity_code": random_test_identity_code(random.Random(815))})).json()
-    service = (await officer.get(f"/applications/v1/tenants/{data.tenant_id}/services/{data.service_id}")).json()
-    voucher = (await officer.post(f"{base}/vouchers", json={
-        "client_id": made["id"], "service_id": data.service_id, "granted_on": str(month.first),
-        "valid_from": str(month.first), "valid_until": str(month.next().last),  # bookable today
-        "contents": [{"content_id": service["contents"][0]["id"], "granted_amount": "31", "period": "month",
-                      "voucher_value": "140.00"}]})).json()
-    answer = await provider.post(f"{base}/bookings", json={
-        "voucher_number": voucher["number"], "voucher_content_id": voucher["contents"][0]["id"],
-        "accept_terms": True, "client_number": "E-005"})
-    assert answer.status_code == 201, answer.text
-    booking = answer.json()
+    voucher, booking = await _booked_in_the_demo_month(officer, provider, data, ("Erkki", "Hyvitys"), 815, "E-005")
     events = f"/events/v1/tenants/{data.tenant_id}/events"
     # the events service waits for the booking (the provider's client sends its token)
     answer = await provider.post(events, json={"booking_id": booking["id"], "start": str(month.first),
@@ -403,28 +411,10 @@ async def test_the_voucher_page_lists_its_care_newest_first_page_by_page(
     """A voucher with more care than a page: the latest days first, the first day reached on the last page, and a
     credit asked on a later page comes back to that page (the page read the first 500 events, earliest first,
     with no sign of more)."""
-    import random
-
-    from seteli_common.clock import Month
-
-    from seteli.demo import random_test_identity_code
-
     officer = await _api(suite, data.officer_email, OFFICER_PASSWORD)
     provider = await _api(suite, data.provider_email, PROVIDER_PASSWORD)
-    base = f"/vouchers/v1/tenants/{data.tenant_id}"
     month = Month.parse(data.demo.month)
-    made = (await officer.post(f"{base}/clients", json={
-        "first_name": "Sivu", "last_name": "Hoito", "language": "fi",
-        "identity_code": random_test_identity_code(random.Random(816))})).json()
-    service = (await officer.get(f"/applications/v1/tenants/{data.tenant_id}/services/{data.service_id}")).json()
-    voucher = (await officer.post(f"{base}/vouchers", json={
-        "client_id": made["id"], "service_id": data.service_id, "granted_on": str(month.first),
-        "valid_from": str(month.first), "valid_until": str(month.next().last),
-        "contents": [{"content_id": service["contents"][0]["id"], "granted_amount": "31", "period": "month",
-                      "voucher_value": "140.00"}]})).json()
-    booking = (await provider.post(f"{base}/bookings", json={
-        "voucher_number": voucher["number"], "voucher_content_id": voucher["contents"][0]["id"],
-        "accept_terms": True, "client_number": "VS-027"})).json()
+    voucher, booking = await _booked_in_the_demo_month(officer, provider, data, ("Sivu", "Hoito"), 816, "VS-027")
     events = f"/events/v1/tenants/{data.tenant_id}/events"
     recorded = []
     for day in range(27):  # one day each: 27 events
