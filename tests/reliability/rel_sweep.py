@@ -48,7 +48,8 @@ CROSS_TENANT: dict[tuple[str, str, str], tuple[frozenset[Role], str]] = {
 }
 # Public values of B that may appear in an answer: the ids of its (public) service and its contents.
 PUBLIC_IDS = ("service_id", "content_id")
-NOT_OBJECT_IDS = {"tenant_id", "year", "step"}
+NOT_OBJECT_IDS = {"tenant_id", "year", "step", "identity_code"}
+MONTH_PATTERN = "[0-9]{2}-(0[1-9]|1[0-2])"
 
 
 def _resolve(spec: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
@@ -97,8 +98,14 @@ def example(spec: dict[str, Any], schema: dict[str, Any], ids: dict[str, str], n
         return "10:00:00"
     if fmt == "date-time":
         return "2026-01-15T10:00:00+02:00"
-    if name == "month":
+    if name == "month" or MONTH_PATTERN in schema.get("pattern", ""):
         return "2026-01"
+    if name == "postal_code":
+        return "45100"
+    if name.endswith("_url"):
+        return "https://example.fi/asiakirja"
+    if name == "website":
+        return "https://example.fi"
     if fmt == "email" or name.endswith("email"):
         return "nobody@example.fi"
     if name.endswith("amount") or name.endswith("price") or name.endswith("value"):
@@ -118,8 +125,11 @@ def swept_routes(world: TwoTenants) -> list[tuple[str, str, str, dict[str, Any],
     return routes
 
 
-def allowed_across(service: str, method: str, path: str, role: Role) -> bool:
-    roles, _ = CROSS_TENANT.get((service, method, path), (frozenset(), ""))
+OpenRoutes = dict[tuple[str, str, str], tuple[frozenset[Role], str]]
+
+
+def allowed_across(service: str, method: str, path: str, role: Role, open_routes: OpenRoutes = CROSS_TENANT) -> bool:
+    roles, _ = open_routes.get((service, method, path), (frozenset(), ""))
     return role in roles
 
 
@@ -128,8 +138,10 @@ def _url(path: str, values: dict[str, str]) -> str:
 
 
 def _query(spec: dict[str, Any], operation: dict[str, Any], ids: dict[str, str]) -> dict[str, Any]:
+    """The required query parameters, and every filter by an id (a list filtered by the victim's client)."""
     return {p["name"]: example(spec, p.get("schema", {}), ids, p["name"])
-            for p in operation.get("parameters", []) if p["in"] == "query" and p.get("required")}
+            for p in operation.get("parameters", [])
+            if p["in"] == "query" and (p.get("required") or p["name"] in ids.keys() - NOT_OBJECT_IDS)}
 
 
 def _body(spec: dict[str, Any], operation: dict[str, Any], ids: dict[str, str]) -> dict[str, Any]:
@@ -156,28 +168,35 @@ def verdict(status: int, text: str, b_markers: set[str]) -> str | None:
         return None
     if status in (200, 204, 422):
         leaked = sorted(m for m in b_markers if m in _answer_text(text))
-        return f"{status} naming B's {leaked}" if leaked else None
+        return f"{status} naming the other's {leaked}" if leaked else None
     return f"HTTP {status}"  # 201 made something; 409 and 429 confirm that B's record exists; 5xx
 
 
 async def sweep(world: TwoTenants, token: Callable[[Role, TenantData], dict[str, str]],
-                attacker: TenantData, victim: TenantData) -> tuple[Counter[int], list[str]]:
-    markers = {v for k, v in victim.ids.items() if k not in {*NOT_OBJECT_IDS, *PUBLIC_IDS} and len(v) >= 6}
+                attacker: TenantData, victim: TenantData, *, roles: tuple[Role, ...] = SWEPT_ROLES,
+                open_routes: OpenRoutes = CROSS_TENANT,
+                public_ids: tuple[str, ...] = PUBLIC_IDS) -> tuple[Counter[int], list[str]]:
+    """`attacker` and `victim` in one tenant (the attacker another company or client of it): the victim's ids
+    in its own tenant's path, once; otherwise both variants of the module docstring of test_tenant_isolation."""
+    markers = {v for k, v in victim.ids.items() if k not in {*NOT_OBJECT_IDS, *public_ids} and len(v) >= 6}
     markers -= {v for v in attacker.ids.values()}  # shared values (none expected) prove nothing
+    one_tenant = attacker.tenant_id == victim.tenant_id
     statuses: Counter[int] = Counter()
     failures: list[str] = []
     answered_otherwise: set[str] = set()
     for service, method, path, operation, spec in swept_routes(world):
         params = set(re.findall(r"\{(\w+)\}", path))
         variants = []
-        if "tenant_id" in params:
+        if one_tenant:
+            variants.append(("its ids", {**victim.ids}))
+        elif "tenant_id" in params:
             variants.append(("B in path", {**victim.ids}))
             if params - NOT_OBJECT_IDS:
                 variants.append(("A in path, B's ids", {**victim.ids, "tenant_id": attacker.tenant_id}))
         else:
             variants.append(("B's ids", {**victim.ids}))
-        for role in SWEPT_ROLES:
-            if allowed_across(service, method, path, role):
+        for role in roles:
+            if allowed_across(service, method, path, role, open_routes):
                 continue
             headers = token(role, attacker)
             for label, values in variants:
@@ -195,5 +214,6 @@ async def sweep(world: TwoTenants, token: Callable[[Role, TenantData], dict[str,
                 if why:
                     failures.append(f"{role.value:<15} {method:<6} {url} ({label}): {why}: {response.text[:200]}")
     if answered_otherwise:  # shown with -s: the routes that answered neither 403 nor 404
-        print("\n[isolation] answered otherwise, naming nothing of B:\n  " + "\n  ".join(sorted(answered_otherwise)))
+        print("\n[isolation] answered otherwise, naming nothing of the other's:\n  "
+              + "\n  ".join(sorted(answered_otherwise)))
     return statuses, failures

@@ -141,7 +141,8 @@ async def _collect(client: httpx.AsyncClient, suite: Suite, databases: dict[str,
     ids["change_id"] = scheduled.json()["scheduled_changes"][0]["id"]
     ids["application_id"] = items(await get(f"/applications/v1/tenants/{t}/applications", admin))[0]["id"]
     ids["price_list_id"] = items(await get(f"/applications/v1/tenants/{t}/price-lists", admin))[0]["id"]
-    ids["step"] = "basics"
+    ids["step"] = "company"  # an application step that exists: the guard answers, not the path's check
+    ids["identity_code"] = who.demo.client_identity_code  # the provider's client search by code
     ids["client_id"] = who.client_id
     await get(f"/vouchers/v1/tenants/{t}/clients/{who.client_id}", admin)
     voucher = items(await get(f"/vouchers/v1/tenants/{t}/clients/{who.client_id}/vouchers", admin))[0]
