@@ -48,7 +48,7 @@ CROSS_TENANT: dict[tuple[str, str, str], tuple[frozenset[Role], str]] = {
 }
 # Public values of B that may appear in an answer: the ids of its (public) service and its contents.
 PUBLIC_IDS = ("service_id", "content_id")
-NOT_OBJECT_IDS = {"tenant_id", "year", "step", "identity_code"}
+NOT_OBJECT_IDS = {"tenant_id", "year", "step", "identity_code", "month"}
 MONTH_PATTERN = "[0-9]{2}-(0[1-9]|1[0-2])"
 
 
@@ -99,7 +99,7 @@ def example(spec: dict[str, Any], schema: dict[str, Any], ids: dict[str, str], n
     if fmt == "date-time":
         return "2026-01-15T10:00:00+02:00"
     if name == "month" or MONTH_PATTERN in schema.get("pattern", ""):
-        return "2026-01"
+        return ids.get("month", "2026-01")  # the month of the tenant's data (a report's range)
     if name == "postal_code":
         return "45100"
     if name.endswith("_url"):
@@ -133,18 +133,18 @@ def allowed_across(service: str, method: str, path: str, role: Role, open_routes
     return role in roles
 
 
-def _url(path: str, values: dict[str, str]) -> str:
+def fill_path(path: str, values: dict[str, str]) -> str:
     return re.sub(r"\{(\w+)\}", lambda m: values[m.group(1)], path)
 
 
-def _query(spec: dict[str, Any], operation: dict[str, Any], ids: dict[str, str]) -> dict[str, Any]:
+def request_query(spec: dict[str, Any], operation: dict[str, Any], ids: dict[str, str]) -> dict[str, Any]:
     """The required query parameters, and every filter by an id (a list filtered by the victim's client)."""
     return {p["name"]: example(spec, p.get("schema", {}), ids, p["name"])
             for p in operation.get("parameters", [])
             if p["in"] == "query" and (p.get("required") or p["name"] in ids.keys() - NOT_OBJECT_IDS)}
 
 
-def _body(spec: dict[str, Any], operation: dict[str, Any], ids: dict[str, str]) -> dict[str, Any]:
+def request_body(spec: dict[str, Any], operation: dict[str, Any], ids: dict[str, str]) -> dict[str, Any]:
     content = operation.get("requestBody", {}).get("content", {})
     if "application/json" in content:
         return {"json": example(spec, content["application/json"]["schema"], ids)}
@@ -200,10 +200,10 @@ async def sweep(world: TwoTenants, token: Callable[[Role, TenantData], dict[str,
                 continue
             headers = token(role, attacker)
             for label, values in variants:
-                url = f"/{service}{_url(path, values)}"
+                url = f"/{service}{fill_path(path, values)}"
                 response = await world.client.request(
-                    method, url, headers=headers, params=_query(spec, operation, victim.ids),
-                    **_body(spec, operation, victim.ids))
+                    method, url, headers=headers, params=request_query(spec, operation, victim.ids),
+                    **request_body(spec, operation, victim.ids))
                 statuses[response.status_code] += 1
                 if response.status_code not in (403, 404):
                     answered_otherwise.add(f"{response.status_code} {role.value} {method} {service}{path} ({label})")

@@ -143,6 +143,7 @@ async def _collect(client: httpx.AsyncClient, suite: Suite, databases: dict[str,
     ids["price_list_id"] = items(await get(f"/applications/v1/tenants/{t}/price-lists", admin))[0]["id"]
     ids["step"] = "company"  # an application step that exists: the guard answers, not the path's check
     ids["identity_code"] = who.demo.client_identity_code  # the provider's client search by code
+    ids["month"] = who.demo.month  # the month of care the walking skeleton recorded and settled
     ids["client_id"] = who.client_id
     await get(f"/vouchers/v1/tenants/{t}/clients/{who.client_id}", admin)
     voucher = items(await get(f"/vouchers/v1/tenants/{t}/clients/{who.client_id}/vouchers", admin))[0]

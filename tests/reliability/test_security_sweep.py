@@ -14,6 +14,7 @@ from pathlib import Path
 
 import asyncpg
 import pytest
+from rel_sweep import fill_path, request_body, request_query, swept_routes
 from rel_tenants import TwoTenants, dsn, two_tenants
 from seteli_common import testing
 from seteli_common.auth import Principal, Role
@@ -111,6 +112,56 @@ async def test_reading_a_clients_co_payments_is_in_the_clients_access_log(world:
     await world.suite.broker.drain()
     after = (await world.client.get(client_path, headers=admin)).json()
     assert after["total"] > before
+
+
+# A read that answers with a client's data but names no object in its path, or that is a POST: the sweep calls these
+# too (the others it calls are every GET with a path parameter).
+READING_POSTS = {("vouchers", "/v1/tenants/{tenant_id}/provider-clients/search"): "identity_code"}  # → its one field
+STAFF = (Role.TENANT_ADMIN, Role.TENANT_OFFICER, Role.PROVIDER_ADMIN, Role.PROVIDER_USER)
+
+
+async def _access_log_rows(world: TwoTenants, client_id: str) -> int:
+    return int((await _rows(world, "vouchers", "SELECT count(*) FROM access_log WHERE client_id = $1",
+                            client_id))[0][0])
+
+
+async def _settle(world: TwoTenants) -> None:
+    """Every outbox sent and every message consumed: the other services' reads reach vouchers' log as messages."""
+    for runtime in world.suite.runtimes.values():
+        if getattr(runtime, "relay", None) is not None:
+            await runtime.relay.run_once()
+    await world.suite.broker.drain()
+
+
+async def test_every_answer_that_names_a_client_writes_the_clients_access_log(world: TwoTenants) -> None:
+    """Every read route of every service, as each staff role of A with A's ids (and A's client as the filter of a
+    list): an answer naming the client (its id, identity code, internal reference or the provider's client
+    number) adds a row to that client's access log. A file whose bytes do not show the names (a PDF) is not
+    judged here; the services' own tests hold those."""
+    a = world.a
+    client = (await world.client.get(f"/vouchers/v1/tenants/{a.tenant_id}/clients/{a.client_id}",
+                                     headers=world.token(Role.TENANT_ADMIN, a))).json()
+    markers = {a.client_id, a.demo.client_identity_code, str(client["reference"]), "A-001"}
+    await _settle(world)
+    unlogged, judged = [], set()
+    for service, method, path, operation, spec in swept_routes(world):
+        if path.endswith("/access-log") or not (method == "GET" or (service, path) in READING_POSTS):
+            continue  # writes are not reads; the log's own read is logged after its page (tested in vouchers)
+        for role in STAFF:
+            before = await _access_log_rows(world, a.client_id)
+            url = f"/{service}{fill_path(path, a.ids)}"
+            field = READING_POSTS.get((service, path))
+            body = {"json": {field: a.ids[field]}} if field else request_body(spec, operation, a.ids)
+            answer = await world.client.request(method, url, headers=world.token(role, a),
+                                                params=request_query(spec, operation, a.ids), **body)
+            if answer.status_code != 200 or not any(marker in answer.text for marker in markers):
+                continue
+            judged.add(f"{method} {service}{path}")
+            await _settle(world)
+            if await _access_log_rows(world, a.client_id) == before:
+                unlogged.append(f"{role.value:<15} {method} {url}: {answer.text[:160]}")
+    assert not unlogged, "answers naming the client that its access log does not show:\n" + "\n".join(unlogged)
+    assert len(judged) >= 10, judged  # the sweep saw the client's data on many routes
 
 
 # --- 10. the smaller ones ------------------------------------------------------------------------------
