@@ -23,6 +23,8 @@ from seteli_common.config import NotConfigured
 from seteli_common.errors import MAX_REQUEST_BYTES
 from seteli_common.messaging.envelope import REMOVED_AFTER_SENDING
 from seteli_common.messaging.memory import InMemoryBroker
+from seteli_portal.access_log import DEFAULT_PURPOSES, read_kind
+from seteli_portal.catalog import CATALOG
 from seteli_registry.bootstrap import build_runtime as registry_runtime
 from seteli_registry.config import RegistrySettings
 
@@ -162,6 +164,12 @@ async def test_every_answer_that_names_a_client_writes_the_clients_access_log(wo
                 unlogged.append(f"{role.value:<15} {method} {url}: {answer.text[:160]}")
     assert not unlogged, "answers naming the client that its access log does not show:\n" + "\n".join(unlogged)
     assert len(judged) >= 10, judged  # the sweep saw the client's data on many routes
+    # The log as the client and the officer read it in the portal: the sweep gave no purpose (X-Purpose), so each
+    # one written is a service's own default, which the portal words by the reader's role; each kind of read has
+    # its name in Finnish and Swedish (a code or an English default shown on the Swedish page otherwise).
+    rows = await _rows(world, "vouchers", "SELECT DISTINCT what, why FROM access_log")
+    assert sorted({row["why"] for row in rows} - DEFAULT_PURPOSES) == []
+    assert sorted(row["what"] for row in rows if f"access_log.what.{read_kind(row['what'])}" not in CATALOG) == []
 
 
 # --- 10. the smaller ones ------------------------------------------------------------------------------

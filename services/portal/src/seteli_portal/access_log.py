@@ -17,7 +17,7 @@ FORMATS = ("pdf", "csv", "xlsx", "html")
 # The purposes the services write when the reader gave none: the reader's own task, said by their role.
 DEFAULT_PURPOSES = frozenset({
     "access log", "approval queue", "booking", "bookings", "client details", "client list", "client search",
-    "client's vouchers", "co-payment breakdown", "correction requests", "credits", "feedback",
+    "client's providers", "client's vouchers", "co-payment breakdown", "correction requests", "credits", "feedback",
     "interruption approval queue", "interruptions", "look-up with number and verification code",
     "provider client search", "provider client view", "report", "service event", "service events",
     "settlement lines of an event", "settlement preview", "settlement run", "voucher decision", "voucher details",
@@ -28,12 +28,17 @@ PROVIDER_ROLES = ("provider_admin", "provider_user")
 TENANT_ROLES = ("tenant_admin", "tenant_officer")
 
 
+def read_kind(what: str) -> str:
+    """`co_payment.breakdown.pdf` -> `co_payment.breakdown`: the data read, without the file it was printed to."""
+    base, _, fmt = what.rpartition(".")
+    return base if fmt in FORMATS and base else what
+
+
 def what_text(page: Page, what: str) -> str:
     """`events.list` -> "Palvelutapahtumat"; `co_payment.breakdown.pdf` -> "Omavastuuerittely (PDF)"; a code we
     do not know is shown as it is rather than hidden."""
-    base, _, fmt = what.rpartition(".")
-    if fmt not in FORMATS or not base:
-        base, fmt = what, ""
+    base = read_kind(what)
+    fmt = what[len(base) + 1:]
     text = page.t(f"access_log.what.{base}", default=base)
     return f"{text} ({page.t(f'access_log.format.{fmt}')})" if fmt else text
 
