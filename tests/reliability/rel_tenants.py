@@ -19,6 +19,7 @@ from typing import Any
 
 import asyncpg
 import httpx
+from seteli_common import testing
 from seteli_common.auth import Principal, Role, TokenIssuer
 from seteli_common.clock import Month, SystemClock, today_in_helsinki
 
@@ -256,3 +257,20 @@ async def two_tenants(make_database: Callable[[], Awaitable[str]], data_dir: Pat
                 await _collect(client, suite, databases, who, lambda role, w=who: world.token(role, w))
             await quiet(databases)
             yield world
+
+
+@asynccontextmanager
+async def two_tenants_on(pg_admin_url: str, data_dir: Path) -> AsyncIterator[TwoTenants]:
+    """`two_tenants` on databases of its own on the server of `pg_admin_url`, dropped afterwards."""
+    made: list[str] = []
+
+    async def make_database() -> str:
+        made.append(await testing.create_database(pg_admin_url))
+        return made[-1]
+
+    try:
+        async with two_tenants(make_database, data_dir) as running:
+            yield running
+    finally:
+        for url in made:
+            await testing.drop_database(pg_admin_url, url)

@@ -19,8 +19,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 from rel_sweep import CROSS_TENANT, PROVIDERS, PUBLIC_IDS, OpenRoutes, sweep
-from rel_tenants import TenantData, TwoTenants, quiet, table_digests, two_tenants
-from seteli_common import testing
+from rel_tenants import TenantData, TwoTenants, quiet, table_digests, two_tenants_on
 from seteli_common.auth import Role
 
 from seteli.demo import random_test_identity_code
@@ -42,18 +41,8 @@ VISIBLE_IN_TENANT = (*PUBLIC_IDS, "provider_id", "business_id", "site_id", "pric
 
 @pytest.fixture(scope="module")
 async def world(pg_admin_url: str, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[TwoTenants]:
-    made: list[str] = []
-
-    async def make_database() -> str:
-        made.append(await testing.create_database(pg_admin_url))
-        return made[-1]
-
-    try:
-        async with two_tenants(make_database, tmp_path_factory.mktemp("provider-isolation")) as running:
-            yield running
-    finally:
-        for url in made:
-            await testing.drop_database(pg_admin_url, url)
+    async with two_tenants_on(pg_admin_url, tmp_path_factory.mktemp("provider-isolation")) as running:
+        yield running
 
 
 async def _other_company_and_client_of_a(world: TwoTenants) -> TenantData:

@@ -15,8 +15,7 @@ from pathlib import Path
 import asyncpg
 import pytest
 from rel_sweep import fill_path, request_body, request_query, swept_routes
-from rel_tenants import TwoTenants, dsn, two_tenants
-from seteli_common import testing
+from rel_tenants import TwoTenants, dsn, two_tenants_on
 from seteli_common.auth import Principal, Role
 from seteli_common.clock import Month
 from seteli_common.config import NotConfigured
@@ -35,18 +34,8 @@ pytestmark = pytest.mark.integration
 
 @pytest.fixture(scope="module")
 async def world(pg_admin_url: str, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[TwoTenants]:
-    made: list[str] = []
-
-    async def make_database() -> str:
-        made.append(await testing.create_database(pg_admin_url))
-        return made[-1]
-
-    try:
-        async with two_tenants(make_database, tmp_path_factory.mktemp("security")) as running:
-            yield running
-    finally:
-        for url in made:
-            await testing.drop_database(pg_admin_url, url)
+    async with two_tenants_on(pg_admin_url, tmp_path_factory.mktemp("security")) as running:
+        yield running
 
 
 async def _rows(world: TwoTenants, service: str, query: str, *args: object) -> list[asyncpg.Record]:

@@ -30,8 +30,7 @@ from urllib.parse import urlsplit, urlunsplit
 import asyncpg
 import pytest
 from rel_sweep import SWEPT_ROLES, sweep, swept_routes
-from rel_tenants import TwoTenants, dsn, quiet, table_digests, two_tenants
-from seteli_common import testing
+from rel_tenants import TwoTenants, dsn, quiet, table_digests, two_tenants_on
 from seteli_common.auth import Role
 from seteli_common.tenancy import EXEMPT_TABLES, app_role, system_role
 from sqlalchemy import text
@@ -41,18 +40,8 @@ pytestmark = pytest.mark.integration
 
 @pytest.fixture(scope="module")
 async def world(pg_admin_url: str, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[TwoTenants]:
-    made: list[str] = []
-
-    async def make_database() -> str:
-        made.append(await testing.create_database(pg_admin_url))
-        return made[-1]
-
-    try:
-        async with two_tenants(make_database, tmp_path_factory.mktemp("isolation")) as running:
-            yield running
-    finally:
-        for url in made:
-            await testing.drop_database(pg_admin_url, url)
+    async with two_tenants_on(pg_admin_url, tmp_path_factory.mktemp("isolation")) as running:
+        yield running
 
 
 async def _fetch(url: str, query: str, *args: object) -> list[asyncpg.Record]:
