@@ -150,7 +150,7 @@ new_bookings = Table(
 # --- outgoing mail -----------------------------------------------------------------------------
 
 # state: queued -> sent | failed; skipped (no recipient / opted out / refused by the identity-code
-# guard); held (waits for the provider's daily digest) -> digested.
+# guard); held (waits for the provider's daily digest) -> digested, or queued when the provider turns the digest off.
 messages = Table(
     "messages", metadata,
     Column("id", BigIntId, primary_key=True, autoincrement=True),

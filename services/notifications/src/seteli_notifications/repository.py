@@ -229,6 +229,16 @@ async def held_messages(session: AsyncSession, provider_id: str) -> list[dict[st
     return [dict(r) for r in (await session.execute(query)).mappings()]
 
 
+async def release_held_messages(session: AsyncSession, now: datetime) -> list[dict[str, Any]]:
+    """Queue, due now, the notices held for the digest of a provider that no longer takes it; their ids and
+    tenants."""
+    no_digest = select(providers.c.id).where(providers.c.daily_digest.is_(False))
+    stmt = (update(messages).where(messages.c.state == "held", messages.c.provider_id.in_(no_digest))
+            .values(state="queued", next_attempt_at=now, last_error=None)
+            .returning(messages.c.id, messages.c.tenant_id))
+    return [dict(r) for r in (await session.execute(stmt)).mappings()]
+
+
 async def providers_with_held_messages(session: AsyncSession) -> list[str]:
     query = select(messages.c.provider_id).distinct() \
         .where(messages.c.state == "held", messages.c.provider_id.is_not(None))
