@@ -56,6 +56,15 @@ passive_users = Table(
     Column("user_id", String(36), primary_key=True),
 )
 
+# Every user's address (registry.user.created, .role_changed): mail queued to a user passivated before it went
+# out is not sent (sender.py), whoever's notice it was.
+users = Table(
+    "users", metadata,
+    Column("user_id", String(36), primary_key=True),
+    Column("email", String(254), nullable=False),  # lower-cased, as the sender compares it
+    Index("ix_users_email", "email"),
+)
+
 providers = Table(
     "providers", metadata,
     Column("id", String(36), primary_key=True),
