@@ -10,7 +10,7 @@ from typing import Any
 
 from seteli_common.auth import Role
 
-from .test_policies import text
+from .test_policies import log_of, text
 
 Harness = Any  # the `harness` fixture of conftest.py
 
@@ -176,3 +176,34 @@ async def test_one_pending_action_is_told_in_the_singular(harness: Harness) -> N
     assert "Seteli-palvelussa on 1 asia, joka odottaa toimenpiteitänne:" in text(fi)
     assert sv["Subject"] == "Seteli: 1 ärende väntar"
     assert "i tjänsten Seteli finns 1 ärende som väntar på era åtgärder:" in text(sv)
+
+
+async def test_notices_held_for_the_digest_go_out_once_the_provider_turns_it_off(harness: Harness) -> None:
+    """Held for the morning's digest, then the provider turns the digest off: the held notices go out at the next
+    sending round, one mail each (they waited for a digest that would never come, or came anyway the next
+    morning), and the delivery log says why they were sent after all."""
+    h = harness
+    h.clock.set(datetime(2016, 3, 15, 3, 0, tzinfo=UTC))  # 05:00 in Helsinki, before the digest hour
+    await h.directory()
+    await _wants_digest(h, "p-fi")
+    await h.publish("vouchers.purchase.booked", {"booking_id": "b-1", "commitment_number": "2016-00042",
+                                                 "provider_id": "p-fi", "producer_part": None}, tenant_id="kouvola")
+    await h.publish("events.credit.requested", {"credit_id": "cr-1", "provider_id": "p-fi", "amount": "20"},
+                    tenant_id="kouvola")
+    assert h.smtp.to("info@paivansade.fi") == []  # held
+
+    token = h.token_for(Role.PROVIDER_ADMIN, provider_id="p-fi")
+    url = "/v1/providers/p-fi/notification-preferences"
+    assert (await h.client.put(url, json={"daily_digest": False}, headers=token)).status_code == 200
+    await h.runtime.sender.flush()  # the next sending round, still before the digest hour
+    assert sorted(m["Subject"] for m in h.smtp.to("info@paivansade.fi")) == [
+        "Hyvityspyyntö: 20,00\u00a0€", "Uusi ostopalveluvaraus, sitoumus 2016-00042"]
+    held = [m for m in await log_of(h, "kouvola") if m["kind"] in ("purchase_booked", "credit_requested")]
+    assert [m["state"] for m in held] == ["sent", "sent"]
+    for message in held:
+        assert [e["outcome"] for e in message["log"]] == ["held", "queued", "sent"]
+        assert message["log"][1]["detail"] == "the provider no longer takes the daily digest: sent at once"
+
+    h.clock.set(datetime(2016, 3, 15, 5, 0, tzinfo=UTC))  # 07:00 in Helsinki: no digest of them
+    await h.runtime.sender.flush()
+    assert len(h.smtp.to("info@paivansade.fi")) == 2

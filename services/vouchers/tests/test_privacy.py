@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from alembic import command
 from seteli_common.auth import Role
+from seteli_common.migrations import alembic_config
 from seteli_common.pseudonym import person_pseudonym
+from seteli_vouchers.bootstrap import MIGRATIONS
+from sqlalchemy import select, update
 
 from .conftest import HOUSING, P1, P2, PSEUDONYM_KEY, Harness, approve, new_client, new_voucher, price_list
 from .test_lifecycle import charge
@@ -180,6 +184,33 @@ async def test_an_event_that_ended_within_3_years_keeps_its_client_visible_thoug
     assert seen.status_code == 200
     # 22:30 UTC is already the 16th in Helsinki: the stay that ended on 15 March 2013 is now too old
     h.clock.set(datetime(2016, 3, 15, 22, 30, tzinfo=UTC))
+    assert await _search(h, identity_code="010180-9026") == []
+
+
+async def test_an_old_row_without_its_end_keeps_a_long_stays_client_visible_3_years_from_its_end(
+        h: Harness, pg_url: str) -> None:
+    """Rows of the events read model written before their end was kept counted the 3 years from the stay's first
+    day: the migration fills the end from the row's days (a day-unit content), so the client of a stay of 1 January
+    to 15 March 2013 is seen until 15 March 2016; an hour-unit event's end is its day."""
+    h.clock.set(datetime(2016, 3, 15, 10, tzinfo=UTC))
+    client = await new_client(h)
+    voucher = await new_voucher(h, client["id"])
+    stay = await charge(h, voucher, start="2013-01-01", end="2013-03-15", units="74")
+    cleaning = await charge(h, voucher, start="2013-01-02", content_id="siivous", units="2.5")
+    await h.http.post(f"/v1/tenants/kouvola/vouchers/{voucher['id']}/close", headers=h.officer(), json={"reason": "x"})
+    events = h.runtime.table("recorded_events")
+    async with h.runtime.db.system_transaction() as session:  # as a row from before the end was kept
+        await session.execute(update(events).values(end=None))
+    assert await _search(h, identity_code="010180-9026") == []  # counted from 1 January 2013
+
+    config = alembic_config(MIGRATIONS, pg_url)
+    await asyncio.to_thread(command.downgrade, config, "e2b7c4d9f1a6")
+    await asyncio.to_thread(command.upgrade, config, "head")
+    async with h.runtime.db.system_transaction() as session:
+        ends = dict((await session.execute(select(events.c.event_id, events.c.end))).all())
+    assert ends == {stay: date(2013, 3, 15), cleaning: date(2013, 1, 2)}
+    assert await _search(h, identity_code="010180-9026") == [client["id"]]
+    h.clock.set(datetime(2016, 3, 15, 22, 30, tzinfo=UTC))  # the 16th in Helsinki: 3 years from the end are over
     assert await _search(h, identity_code="010180-9026") == []
 
 

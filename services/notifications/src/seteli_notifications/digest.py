@@ -31,6 +31,7 @@ log = logging.getLogger("seteli.notifications.digest")
 _DIGEST_NS = uuid.UUID("a3e5c1f0-8d2b-4c47-b6de-2f9a0e4c7b13")
 # events summarises each morning; yesterday's summary still counts when today's has not come yet
 SUMMARY_MAX_AGE_DAYS = 1
+RELEASED = "the provider no longer takes the daily digest: sent at once"
 
 
 class DigestJob:
@@ -43,7 +44,9 @@ class DigestJob:
         self.settings = settings
 
     async def run_if_due(self) -> int:
-        """Compose today's digests when the hour has come; returns how many were composed."""
+        """Send the held notices of providers that turned the digest off (every sending round), then compose
+        today's digests when the hour has come; returns how many were composed."""
+        await self.release_held()
         local = self.clock.now().astimezone(HELSINKI)
         if local.hour < self.settings.digest_hour:
             return 0
@@ -61,6 +64,19 @@ class DigestJob:
             async with self.db.system_transaction() as session:
                 composed += await self._compose(session, provider_id, today)
         return composed
+
+    async def release_held(self) -> int:
+        """A notice held for the digest of a provider that turned it off since would wait for a digest that
+        never comes (or is no longer wanted): it goes out in this sending round instead, as if never held."""
+        async with self.db.system_transaction() as session:  # held notices of every tenant
+            now = self.clock.now()
+            released = await repo.release_held_messages(session, now)
+            for m in released:
+                await repo.log_delivery(session, tenant_id=m["tenant_id"], message_pk=m["id"], at=now,
+                                        outcome="queued", detail=RELEASED)
+        if released:
+            log.info("%s held notices queued: their providers no longer take the daily digest", len(released))
+        return len(released)
 
     async def _pending(self, session: AsyncSession, provider_id: str, today: date, lang: str) -> list[str]:
         work = await repo.pending_work_of(session, provider_id, today - timedelta(days=SUMMARY_MAX_AGE_DAYS))

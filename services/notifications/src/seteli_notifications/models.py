@@ -56,6 +56,15 @@ passive_users = Table(
     Column("user_id", String(36), primary_key=True),
 )
 
+# Every user's address (registry.user.created, .role_changed): mail queued to a user passivated before it went
+# out is not sent (sender.py), whoever's notice it was.
+users = Table(
+    "users", metadata,
+    Column("user_id", String(36), primary_key=True),
+    Column("email", String(254), nullable=False),  # lower-cased, as the sender compares it
+    Index("ix_users_email", "email"),
+)
+
 providers = Table(
     "providers", metadata,
     Column("id", String(36), primary_key=True),
@@ -150,7 +159,7 @@ new_bookings = Table(
 # --- outgoing mail -----------------------------------------------------------------------------
 
 # state: queued -> sent | failed; skipped (no recipient / opted out / refused by the identity-code
-# guard); held (waits for the provider's daily digest) -> digested.
+# guard); held (waits for the provider's daily digest) -> digested, or queued when the provider turns the digest off.
 messages = Table(
     "messages", metadata,
     Column("id", BigIntId, primary_key=True, autoincrement=True),

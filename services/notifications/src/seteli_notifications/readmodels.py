@@ -84,6 +84,7 @@ def subscribe(sub: Subscription) -> None:
 
     @sub.on("registry.user.created", model=UserCreated)
     async def user_created(ctx: MessageContext, p: UserCreated) -> None:
+        await repo.save_user_address(ctx.session, p.user_id, p.email)  # any role: known if they are passivated
         tenant_id = p.tenant_id or ctx.tenant_id
         if p.role == "tenant_admin" and tenant_id:
             await repo.save_tenant_role(ctx.session, {
@@ -115,13 +116,14 @@ def subscribe(sub: Subscription) -> None:
         # A new tenant admin gets the tenant's notices from now on; one made an officer no longer does. Of two
         # facts of the user's role, the one stated last counts, whatever order they arrive in.
         tenant_id = ctx.tenant_id or p.tenant_id
+        await repo.save_user_address(ctx.session, p.user_id, p.email)
         await repo.save_tenant_role(ctx.session, {
             "tenant_id": tenant_id, "user_id": p.user_id, "email": p.email, "language": language_of(p.language)},
             is_admin=p.role == "tenant_admin", at=ctx.envelope.occurred_at)
 
     @sub.on("registry.user.passivated", model=UserPassivated)
     async def user_passivated(ctx: MessageContext, p: UserPassivated) -> None:
-        # A passive user gets no more tenant notices.
+        # A passive user gets no more tenant notices, nor any mail queued to them before (sender.py).
         await repo.remove_tenant_admin(ctx.session, p.user_id)
 
     @sub.on("applications.service.defined", model=ServiceDefined)

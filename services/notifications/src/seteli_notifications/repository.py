@@ -25,6 +25,7 @@ from .models import (
     sites,
     tenant_admins,
     tenants,
+    users,
 )
 
 # --- read models -------------------------------------------------------------------------------
@@ -77,6 +78,18 @@ async def remove_tenant_admin(session: AsyncSession, user_id: str) -> None:
     """The user is passive: no longer a tenant admin, and kept as passive for a creation heard after this."""
     await session.execute(delete(tenant_admins).where(tenant_admins.c.user_id == user_id))
     await upsert(session, passive_users, {"user_id": user_id}, ["user_id"])
+
+
+async def save_user_address(session: AsyncSession, user_id: str, email: str) -> None:
+    await upsert(session, users, {"user_id": user_id, "email": email.strip().lower()}, ["user_id"])
+
+
+async def passivated_address(session: AsyncSession, email: str) -> bool:
+    """The address is a passivated user's and no active user's (whichever of the user's facts was heard first)."""
+    passive = select(passive_users.c.user_id).where(passive_users.c.user_id == users.c.user_id).exists()
+    query = select(users.c.user_id, passive.label("passive")).where(users.c.email == email.strip().lower())
+    found = (await session.execute(query)).all()
+    return bool(found) and all(is_passive for _, is_passive in found)
 
 
 async def get_provider(session: AsyncSession, provider_id: str) -> dict[str, Any] | None:
@@ -227,6 +240,16 @@ async def held_messages(session: AsyncSession, provider_id: str) -> list[dict[st
     query = select(messages).where(messages.c.provider_id == provider_id, messages.c.state == "held") \
         .order_by(messages.c.created_at, messages.c.id)
     return [dict(r) for r in (await session.execute(query)).mappings()]
+
+
+async def release_held_messages(session: AsyncSession, now: datetime) -> list[dict[str, Any]]:
+    """Queue, due now, the notices held for the digest of a provider that no longer takes it; their ids and
+    tenants."""
+    no_digest = select(providers.c.id).where(providers.c.daily_digest.is_(False))
+    stmt = (update(messages).where(messages.c.state == "held", messages.c.provider_id.in_(no_digest))
+            .values(state="queued", next_attempt_at=now, last_error=None)
+            .returning(messages.c.id, messages.c.tenant_id))
+    return [dict(r) for r in (await session.execute(stmt)).mappings()]
 
 
 async def providers_with_held_messages(session: AsyncSession) -> list[str]:

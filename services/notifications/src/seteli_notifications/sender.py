@@ -21,6 +21,7 @@ import aiosmtplib
 from seteli_common.clock import Clock
 from seteli_common.db import Database
 from seteli_common.tasks import stop_task
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from . import repository as repo
 from .config import NotificationsSettings
@@ -28,6 +29,7 @@ from .domain import SECRET_LINK_KINDS, after_failed_attempt, identity_code_in, m
 from .service import IDENTITY_CODE_REFUSAL
 
 log = logging.getLogger("seteli.notifications.sender")
+PASSIVE_RECIPIENT = "not sent: the recipient's user account was passivated"
 Periodic = Callable[[], Awaitable[object]]
 
 
@@ -183,6 +185,9 @@ class MailSender:
             row = await repo.claim_due_message(session, self.clock.now(), skip_locked=self.db.is_postgres)
             if row is None:
                 return False
+            if await repo.passivated_address(session, row["recipient"]):
+                await self._not_sent_to_passive_user(session, row)
+                return True
             attempt = row["attempts"] + 1
             try:
                 if identity_code_in(row["subject"], row["body_text"], row["body_html"]):
@@ -208,3 +213,12 @@ class MailSender:
                                     outcome="sent", attempt=attempt)
             log.info("message %s sent on attempt %s", row["id"], attempt)
             return True
+
+    async def _not_sent_to_passive_user(self, session: AsyncSession, row: dict[str, Any]) -> None:
+        """Queued before its recipient was passivated (one who left): not sent, and the log says why."""
+        now = self.clock.now()
+        await repo.update_message(session, row["id"], state="skipped", next_attempt_at=None,
+                                  last_error=PASSIVE_RECIPIENT, **_without_secret_links(row))
+        await repo.log_delivery(session, tenant_id=row["tenant_id"], message_pk=row["id"], at=now,
+                                outcome="skipped", detail=PASSIVE_RECIPIENT)
+        log.info("message %s not sent: its recipient was passivated", row["id"])

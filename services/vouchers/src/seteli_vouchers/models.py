@@ -145,7 +145,8 @@ recorded_events = Table(
     Column("content_id", String(64)),
     Column("client_ref", String(64)),
     Column("start", Date, nullable=False),
-    # the last day: the provider sees the client for 3 years after it (rows from before it was kept: their start)
+    # the last day: the provider sees the client for 3 years after it (rows from before it was kept: filled by
+    # migration b3f9d5e7a1c4 from their days)
     Column("end", Date),
     Column("units", Numeric(12, 4), nullable=False, server_default="0"),
     Column("amount_tenant", Numeric(12, 2), nullable=False, server_default="0"),
