@@ -13,6 +13,7 @@ from seteli_common.migrations import alembic_config
 from seteli_notifications.bootstrap import MIGRATIONS
 
 from .conftest import Harness
+from .test_delivery import payment
 from .test_policies import log_of
 
 NOT_SENT = "not sent: the recipient's user account was passivated"
@@ -127,3 +128,19 @@ async def test_a_tenant_admin_known_before_the_migration_is_known_as_a_user_afte
     await h.runtime.sender.flush()
     assert h.smtp.to("Lahtija@kouvola.fi") == [] and h.smtp.to("lahtija@kouvola.fi") == []
     assert (await _entry(h, "Lahtija@kouvola.fi"))["last_error"] == NOT_SENT
+
+
+async def test_a_companys_own_address_is_served_though_a_passivated_user_had_it_too(harness: Harness) -> None:
+    """A small company's main user often signs in with the company's billing address: passivated (replaced by a
+    new main user), the company's payment mail to that address still goes out; it is the company's, not theirs."""
+    h = harness
+    h.clock.set(datetime(2016, 3, 15, 10, 0, tzinfo=UTC))
+    await h.directory()
+    await h.publish("registry.user.created", {"user_id": "u-p", "email": "Laskutus@paivansade.fi",
+                                              "role": "provider_admin", "provider_id": "p-fi"})
+    await h.publish("registry.user.passivated", {"user_id": "u-p"})
+    await h.publish("settlement.payment.computed", payment(provider_id="p-fi", payee_name="Hoivakoti Päivänsäde Oy",
+                                                           language="fi", email="laskutus@paivansade.fi"),
+                    tenant_id="kouvola")
+    await h.runtime.sender.flush()
+    assert len(h.smtp.to("laskutus@paivansade.fi")) == 1

@@ -7,7 +7,7 @@ from typing import Any
 
 from seteli_common.sql import insert_for as _insert
 from seteli_common.sql import upsert as upsert
-from sqlalchemy import delete, func, insert, or_, select, union, update
+from sqlalchemy import delete, func, insert, or_, select, union, union_all, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from .models import (
@@ -85,11 +85,19 @@ async def save_user_address(session: AsyncSession, user_id: str, email: str) -> 
 
 
 async def passivated_address(session: AsyncSession, email: str) -> bool:
-    """The address is a passivated user's and no active user's (whichever of the user's facts was heard first)."""
+    """The address is a passivated user's and no active user's (whichever of the user's facts was heard first),
+    nor an organisation's own: a company's, a site's or a tenant's notice address (a main user who left may have
+    signed in with the company's billing address; the company's mail still goes there)."""
+    address = email.strip().lower()
     passive = select(passive_users.c.user_id).where(passive_users.c.user_id == users.c.user_id).exists()
-    query = select(users.c.user_id, passive.label("passive")).where(users.c.email == email.strip().lower())
+    query = select(users.c.user_id, passive.label("passive")).where(users.c.email == address)
     found = (await session.execute(query)).all()
-    return bool(found) and all(is_passive for _, is_passive in found)
+    if not found or not all(is_passive for _, is_passive in found):
+        return False
+    organisations = (providers.c.email, providers.c.billing_email, sites.c.notification_email, sites.c.billing_email,
+                     tenants.c.notification_email)
+    owned = union_all(*(select(column).where(func.lower(func.trim(column)) == address) for column in organisations))
+    return (await session.execute(select(owned.exists()))).scalar() is False
 
 
 async def get_provider(session: AsyncSession, provider_id: str) -> dict[str, Any] | None:
