@@ -24,6 +24,8 @@ from .events import (
     ProviderRenamed,
     SiteAdded,
     SiteChanged,
+    SubcontractorAdded,
+    SubcontractorRemoved,
     UnitsChanged,
 )
 from .repository import attachments as attachment_queries
@@ -311,11 +313,21 @@ async def add_subcontractor(ctx: RegistryContext, provider_id: str, data: dict[s
         raise conflict("This subcontractor is already listed", field="business_id", code="subcontractor_listed")
     if existing is not None:  # a removed one comes back, with its id, attachments and checks
         await provider_queries.restore_subcontractor(ctx.session, existing["id"], data["name"])
-        return {**existing, "removed_at": None, "name": data["name"]}
+        restored = {**existing, "removed_at": None, "name": data["name"]}
+        await _publish_subcontractor(ctx, SubcontractorAdded, restored)
+        return restored
     row = {"id": str(uuid.uuid4()), "provider_id": provider_id, "business_id": business_id, "name": data["name"],
            "created_at": ctx.clock.now(), "removed_at": None}
     await provider_queries.insert_subcontractor(ctx.session, row)
+    await _publish_subcontractor(ctx, SubcontractorAdded, row)
     return row
+
+
+async def _publish_subcontractor(ctx: RegistryContext, event: type[SubcontractorAdded], row: dict[str, Any]) -> None:
+    """Applications and notifications count a subcontractor's papers only while it is listed (events.py)."""
+    await ctx.outbox.add(ctx.session, event(
+        provider_id=row["provider_id"], subcontractor_id=row["id"], business_id=row["business_id"], name=row["name"],
+        removed_at=row["removed_at"], changed_at=ctx.clock.now()), tenant_id=None)
 
 
 async def rename_subcontractor(ctx: RegistryContext, provider_id: str, subcontractor_id: str,
@@ -334,7 +346,9 @@ async def remove_subcontractor(ctx: RegistryContext, provider_id: str, subcontra
     as current; removing a removed one again changes nothing."""
     row = await _subcontractor_or_404(ctx, provider_id, subcontractor_id)
     if row["removed_at"] is None:
-        await provider_queries.set_subcontractor_removed(ctx.session, subcontractor_id, ctx.clock.now())
+        now = ctx.clock.now()
+        await provider_queries.set_subcontractor_removed(ctx.session, subcontractor_id, now)
+        await _publish_subcontractor(ctx, SubcontractorRemoved, {**row, "removed_at": now})
 
 
 async def check_liability(ctx: RegistryContext, provider_id: str, subcontractor_id: str | None) -> dict[str, Any]:
