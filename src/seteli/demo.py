@@ -220,6 +220,7 @@ async def _walking_skeleton(
         "street_address": "Kauppalankatu 1", "postal_code": "45100", "city": "Kouvola", "country": "FI",
         "first_name": "Maija", "last_name": "Meikäläinen", "email": main_user, "phone": "0401234567",
         "password": "Hoiva-demo-2026", "password_again": "Hoiva-demo-2026", "language": "fi",
+        "company_email": f"info-{tag}@hoivakoti.fi",  # the card's and the notices' address: Maija's stays private
     }), "registration request", 201)
     decided = _ok(await client.post(
         f"{base['registry']}/v1/tenants/{tenant_id}/registration-requests/{request['id']}/decision",

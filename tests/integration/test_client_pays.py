@@ -52,7 +52,7 @@ async def _company(client: httpx.AsyncClient, tenant_id: str, officer: dict[str,
         "company_name": f"{name.title()} Oy", "business_id": business_id, "street_address": "Kauppalankatu 1",
         "postal_code": "45100", "city": "Kouvola", "country": "FI", "first_name": "Maija", "last_name": "Meikäläinen",
         "email": email, "phone": "0401234567", "password": "Hoiva-demo-2026", "password_again": "Hoiva-demo-2026",
-        "language": "fi"}), "registration request", 201)
+        "language": "fi", "company_email": email}), "registration request", 201)
     decided = _ok(await client.post(
         f"{B['registry']}/v1/tenants/{tenant_id}/registration-requests/{request['id']}/decision",
         headers=officer, json={"decision": "approved"}), "approve registration")

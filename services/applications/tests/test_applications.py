@@ -504,3 +504,36 @@ async def test_an_application_made_twice_at_once_is_made_once(api: Api, flow: Fl
     assert told.json()["reason"] == "application_exists" and told.json()["application_id"] == made.json()["id"]
     mine = (await api.client.get(url, headers=api.provider, params={"service_id": service["id"]})).json()
     assert [a["id"] for a in mine["items"]] == [made.json()["id"]]
+
+
+async def _subcontractor(api: Api, kind: str, at: str, removed_at: str | None = None) -> None:
+    await api.deliver(f"registry.subcontractor.{kind}", {
+        "provider_id": api.provider_id, "subcontractor_id": "sub-1", "business_id": "0112038-9",
+        "name": "Siivous Oy", "removed_at": removed_at, "changed_at": at})
+
+
+async def test_a_removed_subcontractors_papers_no_longer_complete_an_application(api: Api, flow: Flow) -> None:
+    """The company removed a subcontractor whose pension certificate the application needs: its papers stay in the
+    registry as evidence, so no attachment.removed came, and the application was sent (and could be approved)
+    on a removed subcontractor's certificate. Now the removal reaches it: the subcontractor is named as removed
+    until taken off the step, and listed again its papers count again. An older fact heard late changes nothing."""
+    service = await flow.service({**api.simple_service,
+                                  "required_attachments": {"subcontractor": ["tyel_certificate"]}})
+    app = await flow.application(service["id"])
+    base = f"/v1/tenants/kouvola/applications/{app['id']}"
+    await api.client.put(f"{base}/steps/subcontractors", headers=api.provider, json={"ids": ["sub-1"]})
+    await flow.price_list(app["id"], service["contents"][0]["id"], "40.00", "2016-04-01")
+    await _subcontractor(api, "added", "2016-03-01T08:00:00Z")
+    await _attachment(api, "att-sub", "subcontractor", "sub-1", "tyel_certificate")
+    assert (await api.client.get(f"{base}/completeness", headers=api.provider)).json()["complete"] is True
+
+    await _subcontractor(api, "removed", "2016-03-10T08:00:00Z", removed_at="2016-03-10T08:00:00Z")
+    await _subcontractor(api, "added", "2016-03-01T08:00:00Z")  # the listing, redelivered late: older
+    refused = await flow.submit(app["id"], expect=422)
+    assert [(m["code"], m["level"], m["owner_id"], m["type"]) for m in refused["missing"]] == [
+        ("subcontractor_removed", "subcontractor", "sub-1", "Siivous Oy")]
+    assert refused["errors"][0]["field"] == "subcontractors.sub-1"
+    assert (await flow.get(app["id"]))["state"] == "draft"
+
+    await _subcontractor(api, "added", "2016-03-12T08:00:00Z")  # listed again: its papers are back
+    assert (await flow.submit(app["id"]))["state"] == "submitted"

@@ -207,3 +207,35 @@ async def test_notices_held_for_the_digest_go_out_once_the_provider_turns_it_off
     h.clock.set(datetime(2016, 3, 15, 5, 0, tzinfo=UTC))  # 07:00 in Helsinki: no digest of them
     await h.runtime.sender.flush()
     assert len(h.smtp.to("info@paivansade.fi")) == 2
+
+
+async def test_a_removed_subcontractors_paper_running_out_is_not_in_the_digest(harness: Harness) -> None:
+    """The company removed a subcontractor; its papers stay in the registry as evidence (no attachment.removed), so
+    the digest kept mailing "the pension certificate runs out: add a new one" for a subcontractor the company no
+    longer has (and no file can be added to a removed one). The removal now reaches the digest; listed again, its
+    paper is listed again. A fact heard late, older than the one held, changes nothing."""
+    h = harness
+    h.clock.set(datetime(2016, 4, 4, 3, 0, tzinfo=UTC))
+    await h.directory()
+    await _wants_digest(h, "p-fi")
+
+    async def subcontractor(kind: str, at: str) -> None:
+        await h.publish(f"registry.subcontractor.{kind}", {
+            "provider_id": "p-fi", "subcontractor_id": "sub-1", "business_id": "0112038-9", "name": "Siivous Oy",
+            "removed_at": at if kind == "removed" else None, "changed_at": at})
+
+    await subcontractor("added", "2016-03-01T08:00:00Z")
+    await h.publish("registry.attachment.added", {
+        "attachment_id": "a-sub", "provider_id": "p-fi", "level": "subcontractor", "owner_id": "sub-1",
+        "type": "tyel_certificate", "valid_until": "2016-04-30"})
+    await subcontractor("removed", "2016-04-02T08:00:00Z")
+    await subcontractor("added", "2016-03-01T08:00:00Z")  # the listing, redelivered late: older
+    h.clock.set(datetime(2016, 4, 4, 5, 0, tzinfo=UTC))
+    assert await h.runtime.extras["digest"].run_if_due() == 0
+    await h.runtime.sender.flush()
+    assert h.smtp.to("info@paivansade.fi") == []
+
+    await subcontractor("added", "2016-04-04T05:00:00Z")  # listed again: its paper counts again, the same day
+    await h.runtime.sender.flush()
+    [digest] = h.smtp.to("info@paivansade.fi")
+    assert "30.4.2016" in text(digest)

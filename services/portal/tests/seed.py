@@ -200,7 +200,8 @@ async def seed(client: httpx.AsyncClient, base: dict[str, str], *, rng_seed: int
         "company_name": f"Toinen Hoiva {tag} Oy", "business_id": random_business_id(rng),
         "street_address": "Salpausselänkatu 3", "postal_code": "45100", "city": "Kouvola", "country": "FI",
         "first_name": "Olli", "last_name": "Muu", "email": other_email, "phone": "0401112222",
-        "password": PROVIDER_PASSWORD, "password_again": PROVIDER_PASSWORD, "language": "fi"}), "other company", 201)
+        "password": PROVIDER_PASSWORD, "password_again": PROVIDER_PASSWORD, "language": "fi",
+        "company_email": other_email}), "other company", 201)
     _ok(await client.post(f"{base['registry']}/v1/tenants/{tenant_id}/registration-requests/{other['id']}/decision",
                           headers=officer, json={"decision": "approved"}), "approve other company")
 

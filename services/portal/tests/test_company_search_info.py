@@ -42,7 +42,7 @@ async def _approved_company(services: httpx.AsyncClient, data: Seed) -> Company:
         "company_name": name, "business_id": business_id, "street_address": "Kauppalankatu 1",
         "postal_code": "45100", "city": "Kouvola", "country": "FI", "first_name": "Hanna", "last_name": "Haku",
         "email": email, "phone": "0401231234", "password": PROVIDER_PASSWORD, "password_again": PROVIDER_PASSWORD,
-        "language": "fi"}), "registration request", 201)
+        "language": "fi", "company_email": f"info-{tag}@hakutesti.fi"}), "registration request", 201)
     _ok(await services.post(f"{tenant}/registration-requests/{request['id']}/decision", headers=officer,
                             json={"decision": "approved"}), "approve the company")
     provider = await _login(services, BASE, email, PROVIDER_PASSWORD)

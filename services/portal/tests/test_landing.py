@@ -8,15 +8,18 @@ import random
 import re
 
 import httpx
+from seteli_portal.config import SERVICE_NAMES
 from seteli_registry.adapters.identity import Person
 from seteli_registry.adapters.mandates import OrganisationRoles
 
-from seteli.demo import random_business_id, random_test_identity_code
+from seteli.demo import _login, random_business_id, random_test_identity_code
 from seteli.embedded import Suite
 
 from .conftest import csrf_of, login, submit
 from .mailbox import link_in_mail, messages_to
 from .seed import OFFICER_PASSWORD, Seed
+
+BASE = {name: f"http://suite/{name}" for name in SERVICE_NAMES}
 
 RNG = random.Random(2026)
 
@@ -277,3 +280,37 @@ async def test_strong_identification_picks_a_company_and_signs_in(portal: httpx.
 async def test_a_callback_not_started_in_this_browser_is_refused(portal: httpx.AsyncClient) -> None:
     page = await portal.get("/strong-login/callback", params={"state": "forged", "code": "x"})
     assert page.status_code == 400 and "Tunnistautuminen ei onnistunut" in page.text
+
+
+async def test_an_approved_registration_request_shows_the_companys_address_on_the_public_card(
+        portal: httpx.AsyncClient, data: Seed, services: httpx.AsyncClient) -> None:
+    """The contact person's email (her username) was the public card's address once the officer approved the
+    request; the card now shows the address the company gave for the public, and never hers."""
+    business_id = random_business_id(RNG)
+    fields = {"tenant_id": data.tenant_id, "company_name": "Julkinen Osoite Oy", "business_id": business_id,
+              "street_address": "Torikatu 5", "postal_code": "45100", "city": "Kouvola", "first_name": "Outi",
+              "last_name": "Osoite", "email": "outi.osoite@julkinenosoite.fi", "phone": "0405557777",
+              "company_email": "ei osoite", "password": "Osoite-2026x", "password_again": "Osoite-2026x",
+              "language": "fi"}
+    form = await portal.get("/registration-request")
+    assert 'id="request-company_email"' in form.text
+    bad = await submit(portal, "/registration-request", "/registration-request", fields)
+    assert bad.status_code == 422 and 'id="request-company_email-error"' in bad.text
+    fields["company_email"] = "palvelu@julkinenosoite.fi"
+    sent = await submit(portal, "/registration-request", "/registration-request", fields)
+    assert sent.status_code == 303, sent.text[-1500:]
+
+    await login(portal, data.officer_email, OFFICER_PASSWORD)
+    listing = await portal.get("/officer/registrations")
+    url = re.search(r'href="(/officer/registrations/[^"]+)">Julkinen Osoite Oy', listing.text).group(1)  # type: ignore[union-attr]
+    assert "palvelu@julkinenosoite.fi" in (await portal.get(url)).text  # the officer sees both addresses
+    approved = await submit(portal, url, url, {"decision": "approved"})
+    assert approved.status_code == 303, approved.text[-1500:]
+
+    officer = await _login(services, BASE, data.officer_email, OFFICER_PASSWORD)
+    request = (await services.get(f"{BASE['registry']}/v1/tenants/{data.tenant_id}/registration-requests/"
+                                  f"{url.rsplit('/', 1)[1]}", headers=officer)).json()
+    card = await portal.get(f"/catalog/providers/{request['provider_id']}")
+    assert card.status_code == 200
+    assert 'href="mailto:palvelu@julkinenosoite.fi"' in card.text
+    assert "outi.osoite@julkinenosoite.fi" not in card.text

@@ -3,7 +3,12 @@ Removal is soft: decided applications keep the ids, so a removed one leaves the 
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
+
+from alembic import command
+from seteli_common.migrations import alembic_config
+from seteli_registry.bootstrap import MIGRATIONS
 
 from .conftest import PROVIDER, Registry
 
@@ -209,3 +214,41 @@ async def test_a_refused_replacement_of_a_removed_subcontractors_paper_keeps_its
     kept = await client.get(f"{base}/attachments/{paper['id']}/content", headers=main)
     assert kept.status_code == 200 and kept.content == PDF
     assert await registry.events("registry.attachment.removed") == []
+
+
+async def test_a_subcontractor_listed_removed_and_listed_again_is_told_each_time(registry: Registry) -> None:
+    """Its papers stay here as evidence when it is removed (no attachment.removed follows), so applications and
+    notifications learn from these facts that they count no more, and again once it is listed again."""
+    provider_id, main = await registry.registered_provider()
+    client = registry.client
+    base = f"/v1/providers/{provider_id}/subcontractors"
+    sub = (await client.post(base, headers=main, json={"business_id": "2077474-0", "name": "Siivous Oy"})).json()
+    assert (await client.delete(f"{base}/{sub['id']}", headers=main)).status_code == 204
+    assert (await client.delete(f"{base}/{sub['id']}", headers=main)).status_code == 204  # again: nothing new
+    again = await client.post(base, headers=main, json={"business_id": "2077474-0", "name": "Siivous Oy"})
+    assert again.status_code == 201 and again.json()["id"] == sub["id"]
+    told = [(kind, e["subcontractor_id"], e["business_id"], e["removed_at"] is not None, e["changed_at"])
+            for kind in ("added", "removed") for e in await registry.events(f"registry.subcontractor.{kind}")]
+    assert [t[:4] for t in told] == [("added", sub["id"], "2077474-0", False), ("added", sub["id"], "2077474-0", False),
+                                     ("removed", sub["id"], "2077474-0", True)]
+    assert all(t[4].startswith("2016-03-15") for t in told)
+
+
+async def test_the_subcontractors_there_were_are_told_once_by_the_migration(registry: Registry, pg_url: str) -> None:
+    """Subcontractors listed or removed before the registry told them: the migration tells each as it is now,
+    stated at the epoch so that any later change is newer."""
+    provider_id, main = await registry.registered_provider()
+    client = registry.client
+    base = f"/v1/providers/{provider_id}/subcontractors"
+    kept = (await client.post(base, headers=main, json={"business_id": "2077474-0", "name": "Siivous Oy"})).json()
+    gone = (await client.post(base, headers=main, json={"business_id": "0116297-6", "name": "Lähtevä Oy"})).json()
+    assert (await client.delete(f"{base}/{gone['id']}", headers=main)).status_code == 204
+    config = alembic_config(MIGRATIONS, pg_url)
+    await asyncio.to_thread(command.downgrade, config, "a9c5e1f7b3d8")
+    await asyncio.to_thread(command.upgrade, config, "head")
+    added = [(e["subcontractor_id"], e["changed_at"][:4])
+             for e in await registry.events("registry.subcontractor.added")]
+    assert sorted(added) == sorted([(kept["id"], "2016"), (gone["id"], "2016"), (kept["id"], "1970")])
+    removed = await registry.events("registry.subcontractor.removed")
+    assert [(e["subcontractor_id"], e["removed_at"][:4], e["changed_at"][:4]) for e in removed] == [
+        (gone["id"], "2016", "2016"), (gone["id"], "2016", "1970")]

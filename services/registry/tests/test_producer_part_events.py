@@ -164,3 +164,37 @@ async def test_employees_entered_before_are_told_with_their_address_by_the_migra
         (kept["id"], "pysyva@paivansade.fi", None, None)]
     added = await registry.events("registry.employee.added")
     assert max(e["_occurred_at"] for e in added) < changed[0]["_occurred_at"]
+
+
+async def test_a_save_that_changes_nothing_tells_nobody(registry: Registry) -> None:
+    """Saving a form again as it was published the units, the site, its billing and the employee as changed:
+    vouchers, settlement and notifications re-processed them, and a settlement run waited for news that
+    brought nothing. Only a real change is told; the change itself still is."""
+    provider_id, main = await registry.registered_provider()
+    client = registry.client
+    url = f"/v1/providers/{provider_id}"
+    site_id = (await client.get(url, headers=main)).json()["sites"][0]["id"]
+    employee = (await client.post(f"{url}/employees", headers=main,
+                                  json={"name": "Liisa Vastaava", "email": "liisa@paivansade.fi"})).json()
+    billing = {"iban": "FI2112345600000785", "bic": "NDEAFIHH", "reference": "RF341234561"}
+    site = {"name": "Päivänsäde Kuusankoski", "notification_email": "kuusankoski@paivansade.fi", "phone": "05 123 4567"}
+    for _ in range(2):  # the second time: the same again
+        assert (await client.patch(url, headers=main, json={"units": ["A-talo", "B-talo"]})).status_code == 200
+        assert (await client.patch(f"{url}/sites/{site_id}", headers=main, json=site)).status_code == 200
+        assert (await client.put(f"{url}/sites/{site_id}/billing", headers=main, json=billing)).status_code == 200
+        assert (await client.put(f"{url}/billing", headers=main, json=billing)).status_code == 200
+        assert (await client.patch(f"{url}/employees/{employee['id']}", headers=main,
+                                   json={"name": "Liisa Vastaava", "email": "liisa@paivansade.fi"})).status_code == 200
+    assert (await client.patch(f"{url}/sites/{site_id}", headers=main, json={"extra_info": "Piha"})).status_code == 200
+    assert [e["units"] for e in await registry.events("registry.provider.units_changed")] == [["A-talo", "B-talo"]]
+    changed = await registry.events("registry.site.changed")
+    # the site's details once, then its billing once; its extra information is nobody else's concern
+    assert [(e["name"], e["billing"] is not None) for e in changed] == [("Päivänsäde Kuusankoski", False),
+                                                                        ("Päivänsäde Kuusankoski", True)]
+    assert [e["site_id"] for e in await registry.events("registry.provider.billing_changed")] == [site_id, None]
+    assert await registry.events("registry.employee.changed") == []
+
+    assert (await client.patch(url, headers=main, json={"units": ["B-talo"]})).status_code == 200
+    assert (await client.patch(f"{url}/sites/{site_id}", headers=main, json={"phone": ""})).status_code == 200
+    assert [e["units"] for e in await registry.events("registry.provider.units_changed")][-1] == ["B-talo"]
+    assert (await registry.events("registry.site.changed"))[-1]["phone"] is None

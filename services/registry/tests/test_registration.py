@@ -321,3 +321,33 @@ async def test_strong_sign_up_of_a_company_whose_self_registration_lapsed_starts
     provider_id = jwt.decode(first.json()["access_token"], options={"verify_signature": False})["provider"]
     company = (await client.get(f"/v1/providers/{provider_id}", headers=headers)).json()
     assert (company["status"], company["name"], company["city"]) == ("approved", "Kotipalvelu Aurinko Oy", "KOUVOLA")
+
+
+async def test_an_approved_request_shows_the_companys_own_address_in_the_catalog_never_the_contact_persons(
+        registry: Registry) -> None:
+    """The request's `email` is the contact person's login: the public card and its site showed it. The card
+    now shows the company's public address when the request gave one, and no address when it gave none."""
+    client = registry.client
+    kouvola = await registry.tenant_with_admin()
+    with_own = await client.post("/v1/tenants/kouvola/registration-requests",
+                                 json={**REQUEST, "company_email": "Info@Aurinko.fi"})
+    without = await client.post("/v1/tenants/kouvola/registration-requests", json={
+        **REQUEST, "business_id": "0112038-9", "company_name": "Toinen Oy", "email": "toini@toinen.fi"})
+    bad = await client.post("/v1/tenants/kouvola/registration-requests",
+                            json={**REQUEST, "business_id": "0201256-6", "company_email": "ei osoite"})
+    assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "company_email"
+    cards = []
+    for submitted in (with_own, without):
+        assert submitted.status_code == 201, submitted.text
+        decided = await client.post(f"/v1/tenants/kouvola/registration-requests/{submitted.json()['id']}/decision",
+                                    headers=kouvola, json={"decision": "approved"})
+        assert decided.status_code == 200, decided.text
+        card = await client.get(f"/v1/catalog/providers/{decided.json()['provider_id']}")
+        assert card.status_code == 200, card.text
+        cards.append(card.json())
+    own, none = cards
+    assert own["email"] == "info@aurinko.fi" and [s["email"] for s in own["sites"]] == ["info@aurinko.fi"]
+    assert not none["email"] and [s["email"] for s in none["sites"]] == [""]
+    found = (await client.get("/v1/catalog/providers", params={"q": "Toinen"})).json()["items"]
+    assert "toini@toinen.fi" not in str(found) and "aino@aurinko.fi" not in str(cards)
+    await registry.login("aino@aurinko.fi", REQUEST["password"])  # the contact person's login stays theirs

@@ -11,6 +11,7 @@ from .contracts import (
     ProviderRegisteredIn,
     ProviderRenamedIn,
     SiteAddedIn,
+    SubcontractorIn,
     TenantCreatedIn,
 )
 
@@ -55,5 +56,14 @@ def subscriptions() -> list[Subscription]:
         await repo.remove_attachment(ctx.session, {
             "id": p.attachment_id, "provider_id": p.provider_id, "level": p.level, "owner_id": p.owner_id,
             "type": p.type})
+
+    # A removed subcontractor's papers are not removed (the registry keeps them): this says they count no more.
+    async def subcontractor_told(ctx: MessageContext, p: SubcontractorIn) -> None:
+        await repo.save_subcontractor(ctx.session, {"id": p.subcontractor_id, "provider_id": p.provider_id,
+                                                    "name": p.name, "removed_at": p.removed_at,
+                                                    "changed_at": p.changed_at})
+
+    registry.on("registry.subcontractor.added", model=SubcontractorIn)(subcontractor_told)
+    registry.on("registry.subcontractor.removed", model=SubcontractorIn)(subcontractor_told)
 
     return [registry]

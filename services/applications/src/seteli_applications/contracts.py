@@ -3,7 +3,7 @@ fields are ignored). tests/contracts checks each model against the producer's pa
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from seteli_common.messaging.consumer import Inbound
 
@@ -39,6 +39,16 @@ class SiteAddedIn(Inbound):
     site_id: str
     name: str
     notification_email: str
+
+
+class SubcontractorIn(Inbound):
+    """registry.subcontractor.added / removed."""
+
+    provider_id: str
+    subcontractor_id: str
+    name: str
+    removed_at: datetime | None = None
+    changed_at: datetime
 
 
 class AttachmentAddedIn(Inbound):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -114,7 +114,7 @@ def can_decide(state: str) -> bool:
 @dataclass(frozen=True)
 class Missing:
     # attachment_missing | attachment_expired | attachment_not_yet_valid | no_site | no_price_list
-    # | price_list_part_not_chosen | rulebook_not_accepted
+    # | price_list_part_not_chosen | rulebook_not_accepted | subcontractor_removed
     code: str
     message: str
     level: str | None = None
@@ -134,8 +134,8 @@ def attachment_valid_on(att: dict[str, Any], day: date) -> bool:
 def completeness(*, required: dict[str, list[dict[str, str]]], provider_id: str, site_ids: Sequence[str],
                  subcontractor_ids: Sequence[str], attachments: Iterable[dict[str, Any]], today: date,
                  price_list_count: int, needs_price_list: bool, rulebook_accepted: bool | None,
-                 steps: dict[str, Any] | None = None, price_lists: Sequence[dict[str, Any]] = ()
-                 ) -> list[Missing]:
+                 steps: dict[str, Any] | None = None, price_lists: Sequence[dict[str, Any]] = (),
+                 removed_subcontractors: Mapping[str, str] | None = None) -> list[Missing]:
     """Every missing item at once, so the provider can fix them all before sending."""
     missing: list[Missing] = []
     by_owner: dict[tuple[str, str], list[dict[str, Any]]] = {}
@@ -146,6 +146,12 @@ def completeness(*, required: dict[str, list[dict[str, str]]], provider_id: str,
         missing.append(Missing("no_site", "Choose at least one site offering the service"))
     for level in LEVELS:
         for owner in owners[level]:
+            if level == "subcontractor" and owner in (removed_subcontractors or {}):
+                # its papers stay in the registry as evidence, but vouch for no application
+                name = (removed_subcontractors or {})[owner]
+                missing.append(Missing("subcontractor_removed", f"subcontractor '{name}' has been removed: take it "
+                                       "off the subcontractors step", level, owner, name))
+                continue
             have = by_owner.get((level, owner), [])
             for req in required.get(level, []):
                 of_type = [a for a in have if a["type"] == req["type"]]

@@ -64,6 +64,17 @@ attachments = Table(
     Index("ix_attachments_provider_level_owner", "provider_id", "level", "owner_id"),
 )
 
+# registry.subcontractor.*: a removed subcontractor's attachments stay in the registry (evidence) and here, but
+# count for no application until it is listed again; of two facts heard out of order the newer (`changed_at`) holds
+subcontractors = Table(
+    "subcontractors", metadata,
+    Column("id", String(36), primary_key=True),
+    Column("provider_id", String(36), nullable=False, index=True),
+    Column("name", String(200), nullable=False),
+    Column("removed_at", DateTime(timezone=True)),
+    Column("changed_at", DateTime(timezone=True), nullable=False),
+)
+
 # --- tenant services -----------------------------------------------------------------------------
 services = Table(
     "services", metadata,

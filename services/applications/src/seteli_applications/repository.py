@@ -22,6 +22,7 @@ from .models import (
     scheduled_service_changes,
     service_contents,
     services,
+    subcontractors,
     tenants,
     used_signatures,
 )
@@ -83,6 +84,18 @@ async def remove_attachment(session: AsyncSession, values: Row) -> None:
 async def provider_attachments(session: AsyncSession, provider_id: str) -> list[Row]:
     query = select(attachments).where(attachments.c.provider_id == provider_id, attachments.c.removed.is_(False))
     return [dict(r) for r in (await session.execute(query)).mappings().all()]
+
+
+async def save_subcontractor(session: AsyncSession, values: Row) -> None:
+    """A subcontractor listed or removed: the newest fact holds, whichever order they were heard in."""
+    await _upsert(session, subcontractors, values, ["id"], where=subcontractors.c.changed_at < values["changed_at"])
+
+
+async def removed_subcontractors(session: AsyncSession, provider_id: str) -> dict[str, str]:
+    """The company's removed subcontractors: id -> name."""
+    query = select(subcontractors.c.id, subcontractors.c.name).where(subcontractors.c.provider_id == provider_id,
+                                                                      subcontractors.c.removed_at.is_not(None))
+    return {str(i): str(n) for i, n in (await session.execute(query)).all()}
 
 
 # --- services -------------------------------------------------------------------------------------

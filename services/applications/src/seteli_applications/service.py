@@ -137,10 +137,13 @@ async def check(ctx: ApplicationsContext, app: dict[str, Any], accept_rulebook: 
         site_ids=app["steps"]["sites"]["ids"], subcontractor_ids=app["steps"]["subcontractors"]["ids"],
         attachments=await repo.provider_attachments(ctx.session, app["provider_id"]), today=ctx.today(),
         price_list_count=count, needs_price_list=True, rulebook_accepted=accept_rulebook,
-        steps=app["steps"], price_lists=lists)
+        steps=app["steps"], price_lists=lists,
+        removed_subcontractors=await repo.removed_subcontractors(ctx.session, app["provider_id"]))
 
 
 def _field(m: Missing) -> str:
+    if m.code == "subcontractor_removed":
+        return f"subcontractors.{m.owner_id}"
     if m.code == "price_list_part_not_chosen":
         return f"price_lists.{m.owner_id}.producer_part"
     return m.code if m.level is None else f"attachments.{m.level}.{m.owner_id}"

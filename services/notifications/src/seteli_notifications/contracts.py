@@ -263,6 +263,17 @@ class AttachmentFact(Inbound):
     provider_id: str
     type: str
     valid_until: date | None = None
+    level: str | None = None
+    owner_id: str | None = None
+
+
+class SubcontractorFact(Inbound):
+    """registry.subcontractor.added / removed: a removed subcontractor's papers are no longer listed."""
+
+    provider_id: str
+    subcontractor_id: str
+    removed_at: datetime | None = None
+    changed_at: datetime
 
 
 class BookingMade(Inbound):

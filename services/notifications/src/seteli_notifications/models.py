@@ -146,6 +146,19 @@ provider_attachments = Table(
     Column("valid_until", Date),
     # removed in the registry: kept as a mark so that its addition (or expiry) heard later does not bring it back
     Column("removed", Boolean, nullable=False, server_default="0"),
+    # whose paper it is (company | site | subcontractor, and its id); none for one heard before they were kept
+    Column("level", String(20)),
+    Column("owner_id", String(64)),
+)
+
+# registry.subcontractor.*: a removed subcontractor's papers stay in the registry (evidence, no attachment.removed)
+# but are no longer the company's to renew: the digest leaves them out. The newer fact (`changed_at`) holds.
+subcontractors = Table(
+    "subcontractors", metadata,
+    Column("id", String(36), primary_key=True),
+    Column("provider_id", String(36), nullable=False),
+    Column("removed_at", DateTime(timezone=True)),
+    Column("changed_at", DateTime(timezone=True), nullable=False),
 )
 
 new_bookings = Table(

@@ -17,6 +17,7 @@ from .contracts import (
     ProviderRenamed,
     ServiceDefined,
     SiteChanged,
+    SubcontractorFact,
     TenantChanged,
     TenantCreated,
     UserCreated,
@@ -146,7 +147,8 @@ def subscribe_pending_work(sub: Subscription) -> None:
 
     async def attachment_kept(ctx: MessageContext, p: AttachmentFact) -> None:
         await repo.save_provider_attachment(ctx.session, {"id": p.attachment_id, "provider_id": p.provider_id,
-                                                          "type": p.type, "valid_until": p.valid_until})
+                                                          "type": p.type, "valid_until": p.valid_until,
+                                                          "level": p.level, "owner_id": p.owner_id})
 
     sub.on("registry.attachment.added", model=AttachmentFact)(attachment_kept)
     sub.on("registry.attachment.expired", model=AttachmentFact)(attachment_kept)
@@ -155,6 +157,13 @@ def subscribe_pending_work(sub: Subscription) -> None:
     async def attachment_removed(ctx: MessageContext, p: AttachmentFact) -> None:
         await repo.remove_provider_attachment(ctx.session, {"id": p.attachment_id, "provider_id": p.provider_id,
                                                             "type": p.type, "valid_until": p.valid_until})
+
+    async def subcontractor_told(ctx: MessageContext, p: SubcontractorFact) -> None:
+        await repo.save_subcontractor(ctx.session, {"id": p.subcontractor_id, "provider_id": p.provider_id,
+                                                    "removed_at": p.removed_at, "changed_at": p.changed_at})
+
+    sub.on("registry.subcontractor.added", model=SubcontractorFact)(subcontractor_told)
+    sub.on("registry.subcontractor.removed", model=SubcontractorFact)(subcontractor_told)
 
     @sub.on("vouchers.booking.made", model=BookingMade)
     async def booking_made(ctx: MessageContext, p: BookingMade) -> None:

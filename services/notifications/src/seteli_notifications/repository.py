@@ -23,6 +23,7 @@ from .models import (
     providers,
     services,
     sites,
+    subcontractors,
     tenant_admins,
     tenants,
     users,
@@ -302,11 +303,24 @@ async def remove_provider_attachment(session: AsyncSession, values: dict[str, An
     await upsert(session, provider_attachments, {**values, "removed": True}, ["id"])
 
 
+async def save_subcontractor(session: AsyncSession, values: dict[str, Any]) -> None:
+    """A subcontractor listed or removed: the newest fact holds, whichever order they were heard in."""
+    await upsert(session, subcontractors, values, ["id"], where=subcontractors.c.changed_at < values["changed_at"])
+
+
+def _of_the_company() -> Any:
+    """An attachment the company still answers for: not one of a removed subcontractor's."""
+    removed = select(subcontractors.c.id).where(subcontractors.c.removed_at.is_not(None))
+    return or_(provider_attachments.c.level.is_distinct_from("subcontractor"),
+               provider_attachments.c.owner_id.not_in(removed))
+
+
 async def attachments_running_out(session: AsyncSession, provider_id: str, until: date) -> list[dict[str, Any]]:
     """The provider's attachments valid until ``until`` at the latest (expired ones included), soonest first."""
     query = (select(provider_attachments)
              .where(provider_attachments.c.provider_id == provider_id, provider_attachments.c.removed.is_(False),
-                    provider_attachments.c.valid_until.is_not(None), provider_attachments.c.valid_until <= until)
+                    provider_attachments.c.valid_until.is_not(None), provider_attachments.c.valid_until <= until,
+                    _of_the_company())
              .order_by(provider_attachments.c.valid_until, provider_attachments.c.id))
     return [dict(r) for r in (await session.execute(query)).mappings()]
 
@@ -342,7 +356,8 @@ async def digest_providers_with_pending_work(session: AsyncSession, *, work_sinc
         select(pending_work.c.provider_id).where(pending_work.c.day >= work_since),
         select(provider_attachments.c.provider_id).where(provider_attachments.c.removed.is_(False),
                                                          provider_attachments.c.valid_until.is_not(None),
-                                                         provider_attachments.c.valid_until <= expiring_until),
+                                                         provider_attachments.c.valid_until <= expiring_until,
+                                                         _of_the_company()),
         select(new_bookings.c.provider_id).where(new_bookings.c.made_on >= bookings_since),
     ).subquery()
     query = (select(providers.c.id).where(providers.c.daily_digest.is_(True), providers.c.id.in_(select(found)))

@@ -81,14 +81,14 @@ async def _request_page(page: Page, values: dict[str, str], errors: dict[str, st
 async def registration_request(request: Request) -> Response:
     page = Page(request)
     form = await page.form()
-    values = {k: str(form.get(k, "")).strip() for k in (*REQUEST_FIELDS, "tenant_id")}
+    values = {k: str(form.get(k, "")).strip() for k in (*REQUEST_FIELDS, "tenant_id", "company_email")}
     values["language"] = _language(page, form)
     password, again = str(form.get("password", "")), str(form.get("password_again", ""))
     errors = {k: page.t("error.required") for k in (*REQUEST_FIELDS, "tenant_id") if not values[k]}
     errors |= check_passwords(page, password, again, "password", "password_again")
     if not errors:
         body = {**{k: values[k] for k in REQUEST_FIELDS}, "country": "FI", "language": values["language"],
-                "password": password, "password_again": again}
+                "password": password, "password_again": again, "company_email": values["company_email"] or None}
         page.throttle("register")
         page.attempted("register")
         try:
@@ -96,7 +96,7 @@ async def registration_request(request: Request) -> Response:
                             "/registration-requests", anonymous=True, json=body)
         except ApiError as exc:
             errors = ({"tenant_id": page.t("error.not_found")} if exc.status == 404
-                      else exc.for_form((*REQUEST_FIELDS, "password", "password_again")))
+                      else exc.for_form((*REQUEST_FIELDS, "company_email", "password", "password_again")))
         else:
             page.flash("request.sent")
             return page.redirect("/")

@@ -48,11 +48,14 @@ class RegistrationRequestIn(BaseModel):
     # the main user is named "first last": together within the users.name column
     first_name: OneLine = Field(min_length=1, max_length=99, examples=["Maija"])
     last_name: OneLine = Field(min_length=1, max_length=100, examples=["Meikäläinen"])
-    email: EmailStr = Field(examples=["maija@paivansade.fi"])
+    email: EmailStr = Field(examples=["maija@paivansade.fi"], description="the contact person's: becomes the username")
     phone: OneLine = Field(min_length=1, max_length=40, examples=["0401234567"])
     password: str = Field(examples=["Hyva-salasana-1"])
     password_again: str = Field(examples=["Hyva-salasana-1"])
     language: Literal["fi", "sv"] = "fi"
+    company_email: EmailStr | None = Field(
+        default=None, examples=["info@paivansade.fi"],
+        description="the company's public address (provider card, its site, notices); none: the card shows none")
 
 
 class DecisionIn(BaseModel):

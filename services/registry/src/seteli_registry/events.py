@@ -125,6 +125,26 @@ class EmployeeRemoved(EmployeeAdded):
     event_type = "registry.employee.removed"
 
 
+class SubcontractorAdded(EventPayload):
+    """A subcontractor listed, or one removed listed again (restored with its papers); `removed_at` set in
+    `registry.subcontractor.removed`. A removed subcontractor's attachments and liability checks stay in the
+    registry as evidence, so no `attachment.removed` follows: this fact is what tells the others that they no
+    longer count (an application's required papers, the digest's papers running out), and a restoration that
+    they count again. `changed_at` orders two facts of one subcontractor heard out of order."""
+
+    event_type = "registry.subcontractor.added"
+    provider_id: str
+    subcontractor_id: str
+    business_id: str
+    name: str
+    removed_at: datetime | None = None
+    changed_at: datetime
+
+
+class SubcontractorRemoved(SubcontractorAdded):
+    event_type = "registry.subcontractor.removed"
+
+
 class AttachmentAdded(EventPayload):
     event_type = "registry.attachment.added"
     attachment_id: str

@@ -24,6 +24,8 @@ from .events import (
     ProviderRenamed,
     SiteAdded,
     SiteChanged,
+    SubcontractorAdded,
+    SubcontractorRemoved,
     UnitsChanged,
 )
 from .repository import attachments as attachment_queries
@@ -128,7 +130,8 @@ async def update_details(ctx: RegistryContext, provider_id: str, data: dict[str,
             await provider_queries.replace_tags(ctx.session, provider_id, kind, data[name])
     if data.get("operating_areas") is not None:
         await provider_queries.replace_tags(ctx.session, provider_id, "area", data["operating_areas"])
-    if data.get("units") is not None:  # vouchers books "unit:<name>" of these
+    # vouchers books "unit:<name>" of these; the same list saved again is no news
+    if data.get("units") is not None and list(data["units"]) != list(before.get("units") or []):
         await ctx.outbox.add(ctx.session, UnitsChanged(provider_id=provider_id, units=list(data["units"]),
                                                        changed_at=ctx.clock.now()), tenant_id=None)
 
@@ -144,12 +147,14 @@ def _billing_or_errors(data: dict[str, Any] | None) -> dict[str, Any] | None:
 async def set_billing(ctx: RegistryContext, provider_id: str, data: dict[str, Any] | None,
                       site_id: str | None = None) -> dict[str, Any] | None:
     """Billing information needs no tenant approval: it changes at once and settlement is told."""
-    await provider_or_404(ctx, provider_id)
+    provider = await provider_or_404(ctx, provider_id)
     billing = _billing_or_errors(data)
-    if site_id is None:
+    site = await site_or_404(ctx, provider_id, site_id) if site_id is not None else None
+    if (site or provider)["billing"] == billing:
+        return billing  # saved again as it was: settlement and notifications have nothing new to hear
+    if site is None:
         await provider_queries.set_provider_billing(ctx.session, provider_id, billing)
     else:
-        site = await site_or_404(ctx, provider_id, site_id)
         await provider_queries.set_site_billing(ctx.session, site["id"], billing)
     await ctx.outbox.add(ctx.session, BillingChanged(
         provider_id=provider_id, site_id=site_id, billing=BillingInfo(**billing) if billing else None),
@@ -166,11 +171,15 @@ async def site_or_404(ctx: RegistryContext, provider_id: str, site_id: str) -> d
     return site
 
 
+def _site_fact(event: type[SiteAdded], site: dict[str, Any]) -> SiteAdded:
+    """What the other services keep of a site (not its address or extra information: the catalog is here)."""
+    return event(provider_id=site["provider_id"], site_id=site["id"], name=site["name"],
+                 notification_email=site["notification_email"], phone=site.get("phone"),
+                 billing=BillingInfo(**site["billing"]) if site["billing"] else None)
+
+
 async def _publish_site(ctx: RegistryContext, event: type[SiteAdded], site: dict[str, Any]) -> None:
-    await ctx.outbox.add(ctx.session, event(
-        provider_id=site["provider_id"], site_id=site["id"], name=site["name"],
-        notification_email=site["notification_email"], phone=site.get("phone"),
-        billing=BillingInfo(**site["billing"]) if site["billing"] else None), tenant_id=None)
+    await ctx.outbox.add(ctx.session, _site_fact(event, site), tenant_id=None)
 
 
 def _phone_or_errors(data: dict[str, Any], errors: list[FieldError]) -> None:
@@ -198,7 +207,7 @@ async def add_site(ctx: RegistryContext, provider_id: str, data: dict[str, Any])
 
 
 async def change_site(ctx: RegistryContext, provider_id: str, site_id: str, data: dict[str, Any]) -> dict[str, Any]:
-    await site_or_404(ctx, provider_id, site_id)
+    before = await site_or_404(ctx, provider_id, site_id)
     errors: list[FieldError] = []
     _phone_or_errors(data, errors)
     if errors:
@@ -209,7 +218,8 @@ async def change_site(ctx: RegistryContext, provider_id: str, site_id: str, data
     if values:
         await provider_queries.update_site(ctx.session, site_id, values)
     site = await site_or_404(ctx, provider_id, site_id)
-    await _publish_site(ctx, SiteChanged, site)
+    if _site_fact(SiteChanged, site) != _site_fact(SiteChanged, before):  # saved as it was: no news
+        await _publish_site(ctx, SiteChanged, site)
     return site
 
 
@@ -264,7 +274,8 @@ async def change_employee(ctx: RegistryContext, provider_id: str, employee_id: s
                           data: dict[str, Any]) -> dict[str, Any]:
     """Change the given fields; an email or site given as null (or empty) is cleared, other nulls change
     nothing."""
-    _not_removed(await _employee_or_404(ctx, provider_id, employee_id), "employee")
+    before = await _employee_or_404(ctx, provider_id, employee_id)
+    _not_removed(before, "employee")
     values = {k: v for k, v in data.items() if v is not None and k not in ("email", "site_id")}
     if "name" in values and not values["name"].strip():
         raise invalid_many([FieldError("name", "must not be empty")])
@@ -276,7 +287,8 @@ async def change_employee(ctx: RegistryContext, provider_id: str, employee_id: s
     if values:
         await provider_queries.update_employee(ctx.session, employee_id, values)
     row = await _employee_or_404(ctx, provider_id, employee_id)
-    if values.keys() & {"name", "email", "site_id"}:  # what the others keep of an employee
+    kept = ("name", "email", "site_id")  # what the others keep of an employee: told when one of them changed
+    if any((row.get(k) or None) != (before.get(k) or None) for k in kept):
         await _publish_employee(ctx, EmployeeChanged, row)
     return row
 
@@ -301,11 +313,21 @@ async def add_subcontractor(ctx: RegistryContext, provider_id: str, data: dict[s
         raise conflict("This subcontractor is already listed", field="business_id", code="subcontractor_listed")
     if existing is not None:  # a removed one comes back, with its id, attachments and checks
         await provider_queries.restore_subcontractor(ctx.session, existing["id"], data["name"])
-        return {**existing, "removed_at": None, "name": data["name"]}
+        restored = {**existing, "removed_at": None, "name": data["name"]}
+        await _publish_subcontractor(ctx, SubcontractorAdded, restored)
+        return restored
     row = {"id": str(uuid.uuid4()), "provider_id": provider_id, "business_id": business_id, "name": data["name"],
            "created_at": ctx.clock.now(), "removed_at": None}
     await provider_queries.insert_subcontractor(ctx.session, row)
+    await _publish_subcontractor(ctx, SubcontractorAdded, row)
     return row
+
+
+async def _publish_subcontractor(ctx: RegistryContext, event: type[SubcontractorAdded], row: dict[str, Any]) -> None:
+    """Applications and notifications count a subcontractor's papers only while it is listed (events.py)."""
+    await ctx.outbox.add(ctx.session, event(
+        provider_id=row["provider_id"], subcontractor_id=row["id"], business_id=row["business_id"], name=row["name"],
+        removed_at=row["removed_at"], changed_at=ctx.clock.now()), tenant_id=None)
 
 
 async def rename_subcontractor(ctx: RegistryContext, provider_id: str, subcontractor_id: str,
@@ -324,7 +346,9 @@ async def remove_subcontractor(ctx: RegistryContext, provider_id: str, subcontra
     as current; removing a removed one again changes nothing."""
     row = await _subcontractor_or_404(ctx, provider_id, subcontractor_id)
     if row["removed_at"] is None:
-        await provider_queries.set_subcontractor_removed(ctx.session, subcontractor_id, ctx.clock.now())
+        now = ctx.clock.now()
+        await provider_queries.set_subcontractor_removed(ctx.session, subcontractor_id, now)
+        await _publish_subcontractor(ctx, SubcontractorRemoved, {**row, "removed_at": now})
 
 
 async def check_liability(ctx: RegistryContext, provider_id: str, subcontractor_id: str | None) -> dict[str, Any]:

@@ -63,7 +63,8 @@ async def submit_request(ctx: RegistryContext, tenant_id: str, data: dict[str, A
     # The tenant admin, who decides the request, sees the conflict when approving it.
     details = {k: v for k, v in data.items() if k not in ("password", "password_again")}
     row = {"tenant_id": tenant_id, "id": str(uuid.uuid4()), "business_id": business_id,
-           "data": {**details, "business_id": business_id, "email": data["email"].lower()},
+           "data": {**details, "business_id": business_id, "email": data["email"].lower(),
+                    "company_email": (data.get("company_email") or "").lower() or None},
            "password_hash": hash_password(data["password"]), "status": "pending", "created_at": ctx.clock.now(),
            "history": []}
     await registration_queries.insert_registration_request(ctx.session, row)
@@ -100,10 +101,11 @@ async def decide(ctx: RegistryContext, tenant_id: str, request_id: str, approve:
     data = row["data"]
     provider_id = None
     if approve:
+        # `email` is the contact person's login, private: the card shows the company's own address, or none
         registered = await register_provider(ctx, {
             "business_id": row["business_id"], "name": data["company_name"], "language": data["language"],
-            "email": data["email"], "phone": data.get("phone", ""), "street_address": data["street_address"],
-            "postal_code": data["postal_code"], "city": data["city"],
+            "email": data.get("company_email") or "", "phone": data.get("phone", ""),
+            "street_address": data["street_address"], "postal_code": data["postal_code"], "city": data["city"],
             "main_user": {"email": data["email"], "name": f"{data['first_name']} {data['last_name']}"},
         }, confirmed=True, status="approved", password_hash=row["password_hash"])
         provider_id = registered["id"]

@@ -196,6 +196,7 @@ class RegistrationDataOut(BaseModel):
     email: str
     phone: str
     language: str
+    company_email: str | None = Field(default=None, description="the company's public address, if it gave one")
 
 
 class CompanyRegisterOut(BaseModel):
