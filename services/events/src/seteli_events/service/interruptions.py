@@ -15,7 +15,10 @@ corrects it (approvals.py); a credited interruption gives its days back.
 Where the tenant approves interruptions (its setting, from ``registry.tenant.changed``; 004 §4.3.5.2) a
 finalised one is valued but not published: it waits (``approval`` pending) for an officer, who approves
 it (published then, exactly as above) or rejects it with a reason (``events.interruption.rejected``;
-corrected, it waits again). Turning the setting off releases the waiting ones as approved.
+corrected, it waits again). What the officer approved the provider may correct only within it (a shorter stay,
+the same reason): to ask for more (an earlier departure, a later return, another reason) the approved one is
+removed and the longer one entered anew, which waits for the officer. Turning the setting off releases the
+waiting ones as approved.
 """
 
 from __future__ import annotations
@@ -430,6 +433,12 @@ async def apply_correction(ctx: EventsContext, row: Row, changes: Mapping[str, A
     except DomainError as exc:
         raise invalid("reason", exc.message) from exc
     old_end = row["end"]
+    asks_more = start < row["start"] or (old_end is not None and end > old_end) or reason != row["reason"]
+    if asks_more and row.get("approval") == "approved" and await repo.interruptions_need_approval(
+            ctx.session, ctx.tenant_id):
+        # The officer approved these days by this reason; more would be paid unseen (settlement has it approved).
+        raise conflict("The municipality approved the interruption as it is; to ask for more, delete it and enter "
+                       "the longer one, which waits for the municipality's approval", code="interruption_approved")
     affected = await _check_days(ctx, booking, start, end, interruption_id)
     regain = await _events_on_return_day(ctx, row) if old_end != end else []
     if old_end == end:
