@@ -356,16 +356,17 @@ async def evaluate(
         raise valuation_problem(exc, price_list_coming) from exc
     segments = split_by_month(valuation.segments) if booking["unit"] == "day" else list(valuation.segments)
     rows = [segment_row(s) for s in segments]
+    amount_tenant = sum((to_cents(r["amount_tenant"]) for r in rows), Decimal("0.00"))
     approval = None
     if inp.status == "recorded":
-        over = is_over_limit(booking, existing, event_id, inp.start, end, units)
+        over = is_over_limit(booking, existing, event_id, inp.start, end, units, amount_tenant)
         approval = "awaiting_approval" if over else "payable"
     return {
         "end": end,
         "units": stored_units(units),
         "producer_part": producer_part,
         "segments": rows,
-        "amount_tenant": sum((to_cents(r["amount_tenant"]) for r in rows), Decimal("0.00")),
+        "amount_tenant": amount_tenant,
         "amount_co_payment": sum((to_cents(r["amount_co_payment"]) for r in rows), Decimal("0.00")),
         "approval": approval,
         "service": service,  # as read for the valuation: publishing it needs no second read
