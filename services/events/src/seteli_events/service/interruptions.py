@@ -283,6 +283,22 @@ async def _revalue_return_day_events(ctx: EventsContext, affected: list[Row]) ->
         await revalue(ctx, event, merged_input(event, {}))
 
 
+_LOOK_BACK = timedelta(days=62)  # the presence an absence interrupts ends the day before it (two months: ample)
+
+
+async def _part_left(ctx: EventsContext, booking: Mapping[str, Any], start: date) -> str | None:
+    """The producer part the client leaves: that of the booking's latest presence before the departure day (the
+    site whose care the absence interrupts: its list prices the absence and it is paid, as for the presence;
+    auto-recording follows the latest event likewise); without one, the booking's."""
+    window = (start - _LOOK_BACK, start - timedelta(days=1))
+    before = [e for e in await repo.content_events(ctx.session, ctx.tenant_id, booking["voucher_content_id"],
+                                                   window=window)
+              if e["booking_id"] == booking["id"] and blocks_days(e) and e["start"] < start]
+    if not before:
+        return booking["producer_part"]
+    return max(before, key=lambda e: (e["end"], e["start"], e["created_at"]))["producer_part"]
+
+
 async def create(ctx: EventsContext, principal: Principal, booking_id: str, start: date, end: date | None,
                  reason: str) -> Row:
     booking = await load_booking(ctx, principal, booking_id)
@@ -295,6 +311,7 @@ async def create(ctx: EventsContext, principal: Principal, booking_id: str, star
     except DomainError as exc:
         raise invalid("reason", exc.message) from exc
     affected = await _check_days(ctx, booking, start, end, None)
+    producer_part = await _part_left(ctx, booking, start)
     now = ctx.clock.now()
     row: Row = {
         "tenant_id": ctx.tenant_id,
@@ -305,7 +322,7 @@ async def create(ctx: EventsContext, principal: Principal, booking_id: str, star
         "service_id": booking["service_id"],
         "content_id": booking["content_id"],
         "provider_id": booking["provider_id"],
-        "producer_part": booking["producer_part"],
+        "producer_part": producer_part,
         "client_id": booking["client_id"],
         "client_ref": booking["client_ref"],
         "start": start,
