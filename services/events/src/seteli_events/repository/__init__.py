@@ -404,6 +404,20 @@ async def unsettled_interruptions_priced_from(
     return await rows(session, query.order_by(interruptions.c.created_at, interruptions.c.id))
 
 
+async def unsettled_interruptions_of_service(session: AsyncSession, tenant_id: str, service_id: str) -> list[Row]:
+    """The service's finalised interruptions not settled, credited nor rejected (of every provider), in recording
+    order: those a change of the service's interruption rule values again."""
+    query = select(interruptions).where(
+        interruptions.c.tenant_id == tenant_id,
+        interruptions.c.service_id == service_id,
+        interruptions.c.status == "finalised",
+        interruptions.c.settled.is_(False),
+        interruptions.c.credited.is_(False),
+        or_(interruptions.c.approval.is_(None), interruptions.c.approval != "rejected"),
+    )
+    return await rows(session, query.order_by(interruptions.c.created_at, interruptions.c.id))
+
+
 async def booking_ids_of_voucher(session: AsyncSession, tenant_id: str, voucher_id: str) -> list[str]:
     query = select(bookings.c.id).where(bookings.c.tenant_id == tenant_id, bookings.c.voucher_id == voucher_id)
     return [r["id"] for r in await rows(session, query)]
