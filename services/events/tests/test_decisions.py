@@ -156,7 +156,7 @@ async def test_a_balance_grant_counts_over_the_whole_validity(seeded: Harness) -
                     "voucher_content_id": "vc-6",
                     "content_id": "visit",
                     "unit": "piece",
-                    "granted_amount": "2",
+                    "granted_amount": "40.00",  # a balance is euros: two visits of 20.00 €
                     "period": "balance",
                     "voucher_value": "20.00",
                 }
@@ -184,6 +184,35 @@ async def test_a_balance_grant_counts_over_the_whole_validity(seeded: Harness) -
         response = await h.post_event({"booking_id": "b-6", "start": day, "units": "1"})
         approvals.append(response.json()["approval"])
     assert approvals == ["payable", "payable", "awaiting_approval"]
+
+
+async def test_a_euro_balance_is_drawn_down_by_what_the_tenant_pays_not_by_units(seeded: Harness) -> None:
+    """A balance voucher is a euro sum (vouchers draws it down by the tenant's share): 100.00 € of home care at
+    30.00 €/h lasts 3 h 20 min, not 100 hours. The hour that takes it to 120.00 € goes to the officer."""
+    h = seeded
+    await h.feed("vouchers.voucher.granted", {
+        "voucher_id": "v-7", "number": "PS-7007", "service_id": "kotihoito", "client_id": "c-7",
+        "valid_from": "2016-01-01", "valid_until": "2016-12-31",
+        "contents": [{"voucher_content_id": "vc-7", "content_id": "care", "unit": "hour", "granted_amount": "100.00",
+                      "period": "balance", "voucher_value": "30.00"}]})
+    await h.feed("vouchers.booking.made", {
+        "booking_id": "b-7", "voucher_id": "v-7", "voucher_content_id": "vc-7", "service_id": "kotihoito",
+        "content_id": "care", "provider_id": "p-paivansade", "producer_part": None, "client_id": "c-7",
+        "client_ref": "K-7", "kind": "voucher"})
+    h.clock.set(datetime(2016, 12, 1, 9, 0, tzinfo=UTC))
+    made = []
+    for day, start, end in (("2016-02-01", "10:00", "12:00"), ("2016-02-08", "10:00", "11:00"),
+                            ("2016-02-15", "10:00", "11:00")):
+        response = await h.post_event({"booking_id": "b-7", "start": day, "start_time": start, "end_time": end})
+        assert response.status_code == 201, response.text
+        made.append(response.json())
+    assert [(e["amount_tenant"], e["approval"]) for e in made] == [
+        ("60.00", "payable"), ("30.00", "payable"), ("30.00", "awaiting_approval")]
+    queue = (await h.client.get(f"/v1/tenants/{T}/approvals", headers=h.officer())).json()["items"]
+    [grant] = [e["grant"] for e in queue if e["id"] == made[-1]["id"]]
+    # in euros, as the voucher was granted: 90.00 € used by the others, 30.00 € this hour, 20.00 € over
+    assert (grant["period"], [float(grant[k]) for k in ("granted", "used", "units", "excess")]) == (
+        "balance", [100, 90, 30, 20])
 
 
 async def _death(h: Harness, valid_until: str) -> None:

@@ -35,6 +35,7 @@ def histories(draw: st.DrawFn) -> tuple[dict[str, Any], list[dict[str, Any]], da
             "status": draw(st.sampled_from(["recorded", "recorded", "draft"])),
             "approval": draw(st.sampled_from(["payable", "approved", "rejected", "awaiting_approval"])),
             "credited": draw(st.booleans()), "provider_id": draw(st.sampled_from(["p-1", "p-1", "p-2"])),
+            "amount_tenant": units * 3,
         })
     start = draw(days)
     end = start + timedelta(days=draw(st.integers(min_value=0, max_value=45 if unit == "day" else 0)))
@@ -54,12 +55,12 @@ def _within(window: tuple[date, date] | None, events: list[dict[str, Any]]) -> l
 def test_the_window_changes_no_over_limit_decision_no_overlap_and_no_grant_use(case: Any) -> None:
     booking, events, start, end, units = case
     windowed = _within(events_window(booking, start, end), events)
-    assert is_over_limit(booking, windowed, "new", start, end, units) == is_over_limit(
-        booking, events, "new", start, end, units)
+    assert is_over_limit(booking, windowed, "new", start, end, units, units * 3) == is_over_limit(
+        booking, events, "new", start, end, units, units * 3)
     ranges = [(e["start"], e["end"]) for e in events]
     assert overlapping_days([(e["start"], e["end"]) for e in windowed], start, end) == overlapping_days(
         ranges, start, end)
-    new = {"id": "new", "unit": booking["unit"], "start": start, "end": end, "units": units}
+    new = {"id": "new", "unit": booking["unit"], "start": start, "end": end, "units": units, "amount_tenant": units * 3}
     assert grant_use_of(booking, windowed, new) == grant_use_of(booking, events, new)
 
 

@@ -177,3 +177,31 @@ async def test_a_setting_whose_envelope_names_another_tenant_is_dead_lettered_an
     reasons = [d.reason for q in h.broker.queues.values() for d in q.dead]
     assert len(reasons) == 1 and "tenant" in reasons[0]
     assert (await _interruption(h))["approval"] is None
+
+
+
+async def test_an_approved_interruption_is_not_made_longer_unseen(seeded: Harness) -> None:
+    """The officer approved four days in hospital; the provider then moved the return day two weeks on. It was
+    sent to settlement as approved, sixteen days paid by the rule that nobody approved. Now more (an earlier
+    departure, a later return, another reason) is refused: the provider deletes the approved one and enters the
+    longer one, which waits for the officer. A shorter stay keeps the approval."""
+    h = seeded
+    await _setting(h, True)
+    short = await _interruption(h, {**JULY, "end": "2015-07-05"})
+    assert (await _decide(h, short["id"], "approve")).status_code == 200
+    url = f"/v1/tenants/{T}/interruptions/{short['id']}"
+    for more in ({"end": "2015-07-17"}, {"start": "2015-07-01"}, {"reason": "holiday"}):
+        refused = await h.client.patch(url, json=more, headers=h.provider())
+        assert refused.status_code == 409, refused.text
+        assert refused.json()["code"] == "interruption_approved"
+    assert [(f["revision"], f["end"]) for f in await h.published("events.interruption.finalised")] == [
+        (1, "2015-07-05")]
+
+    shorter = await h.client.patch(url, json={"end": "2015-07-04"}, headers=h.provider())
+    assert shorter.status_code == 200 and shorter.json()["approval"] == "approved"
+    assert [(f["revision"], f["end"]) for f in await h.published("events.interruption.finalised")] == [
+        (1, "2015-07-05"), (2, "2015-07-04")]
+    assert (await h.client.delete(url, headers=h.provider())).status_code == 204
+    longer = await _interruption(h)
+    assert longer["approval"] == "pending" and [q["id"] for q in await _queue(h)] == [longer["id"]]
+    assert len(await h.published("events.interruption.finalised")) == 2

@@ -206,3 +206,30 @@ async def test_a_vouchers_care_lists_the_latest_first_when_asked(seeded: Harness
         assert latest.json()["total"] == 2 and [i["id"] for i in latest.json()["items"]] == [newest["id"]]
         refused = await h.client.get(url, params={"order": "sideways"}, headers=h.officer())
         assert refused.status_code == 422 and "order" in refused.text
+
+
+async def test_an_interruption_is_paid_at_the_producer_part_the_client_left(seeded: Harness) -> None:
+    """The company booked the voucher at company level and records the client's care at its site Kotirinne, whose
+    own list prices housing at 165.00 €/day. The client's hospital stay is the site's: priced by the site's
+    list and paid to the site, as the presence before it (auto-recording follows the latest event likewise). It
+    was priced by the company's 150.00 and paid to the company; a company with only site lists could not
+    record an interruption at all (no valid price list)."""
+    h = seeded
+    site = "site:s-kotirinne"
+    await h.feed("applications.pricelist.approved", {
+        "price_list_id": "pl-site", "service_id": "tehostettu", "provider_id": PROVIDER, "producer_part": site,
+        "name": "Kotirinne 2015", "start": "2015-01-01", "prices": [{"content_id": "housing", "unit_price": "165.00"}]})
+    await _post(h, "events", {"booking_id": "b-housing", "start": "2015-07-01", "end": "2015-07-01",
+                              "producer_part": site})
+    interruption = await _post(h, "interruptions", {"booking_id": "b-housing", "start": "2015-07-02",
+                                                    "end": "2015-07-17", "reason": "hospital"})
+    assert interruption["producer_part"] == site
+    assert {s["unit_price"] for s in interruption["segments"]} == {"165.00"}
+    # the client's share by the site's price: 25.00 a day paid at 100 % (11 days and the return day)
+    assert (interruption["amount_tenant"], interruption["amount_co_payment"]) == ("1680.00", "300.00")
+    [finalised] = await h.published("events.interruption.finalised")
+    assert (finalised["producer_part"], finalised["amount_co_payment"]) == (site, "300.00")
+    # one entered before any presence of the booking is the booking's producer part's, as before
+    earlier = await _post(h, "interruptions", {"booking_id": "b-housing", "start": "2015-05-04", "end": "2015-05-08",
+                                               "reason": "holiday"})
+    assert earlier["producer_part"] is None and earlier["segments"][0]["unit_price"] == "150.00"

@@ -10,7 +10,7 @@ from seteli_common.auth import Role
 from seteli_common.messaging.envelope import Envelope
 from seteli_common.messaging.memory import InMemoryTransport
 
-from .conftest import OTHER_PROVIDER, Harness, T, seed
+from .conftest import OTHER_PROVIDER, PROVIDER, Harness, T, seed
 
 
 async def test_day_event_across_a_price_change_is_split_and_published(seeded: Harness) -> None:
@@ -471,3 +471,29 @@ async def test_an_event_after_the_booking_ended_is_refused(seeded: Harness) -> N
     after = await h.post_event({"booking_id": "b-housing", "start": "2016-03-11", "end": "2016-03-12"})
     assert after.status_code == 422
     assert "booking" in after.json()["errors"][0]["reason"]
+
+
+async def test_a_day_is_paid_once_also_over_two_vouchers_of_the_client(seeded: Harness) -> None:
+    """The municipality granted the client a new housing voucher from 5 July and did not close the old one (the
+    seed warns that auto-recording then drafts both). A day the old voucher's event already pays is refused on
+    the new one with the dates, so the municipality does not pay the client's 5-10 July twice; the days after go."""
+    h = seeded
+    await h.feed("vouchers.voucher.granted", {
+        "voucher_id": "v-9", "number": "PS-9009", "service_id": "tehostettu", "client_id": "c-1",
+        "valid_from": "2015-07-05", "valid_until": "2016-12-31",
+        "contents": [{"voucher_content_id": "vc-housing-9", "content_id": "housing", "unit": "day",
+                      "granted_amount": "31", "period": "month", "voucher_value": "145.00"}]})
+    await h.feed("vouchers.booking.made", {
+        "booking_id": "b-housing-9", "voucher_id": "v-9", "voucher_content_id": "vc-housing-9",
+        "service_id": "tehostettu", "content_id": "housing", "provider_id": PROVIDER, "producer_part": None,
+        "client_id": "c-1", "client_ref": "A-17", "kind": "voucher"})
+    old = await h.post_event({"booking_id": "b-housing", "start": "2015-07-01", "end": "2015-07-10"})
+    assert old.status_code == 201, old.text
+    twice = await h.post_event({"booking_id": "b-housing-9", "start": "2015-07-05", "end": "2015-07-12"})
+    assert twice.status_code == 409, twice.text
+    assert twice.json()["overlapping_days"] == [f"2015-07-{d:02d}" for d in range(5, 11)]
+    after = await h.post_event({"booking_id": "b-housing-9", "start": "2015-07-11", "end": "2015-07-12"})
+    assert after.status_code == 201, after.text
+    # the client's meals (another content) and another client's days are no concern of it
+    meals = await h.post_event({"booking_id": "b-meals", "start": "2015-07-11", "end": "2015-07-12"})
+    assert meals.status_code == 201, meals.text

@@ -120,3 +120,29 @@ async def test_consumer_keeps_every_version_and_valuation_uses_the_days_rule(see
         "booking_id": "b-housing", "start": "2016-08-01", "end": "2016-08-26", "reason": "hospital"})
     assert again.status_code == 201, again.text
     assert again.json()["amount_tenant"] == "1680.00"  # days 11-24 at 0 % by rule A
+
+
+async def test_a_changed_rule_values_the_absences_not_paid_yet_again(seeded: Harness) -> None:
+    """The tenant admin corrects the rule in force: a hospital stay's days from the 11th are paid at 50 %, not 0 %.
+    An absence is paid by the rule of its days, so July's finalised stay, not settled yet, is valued again and sent
+    with its next revision (1680.00 -> 1960.00: four days at 70.00); May's, already paid, keeps its value. July's
+    went on being paid by the old rule."""
+    h = seeded
+    may = await h.client.post(f"/v1/tenants/{T}/interruptions", headers=h.provider(), json={
+        "booking_id": "b-housing", "start": "2015-05-04", "end": "2015-05-20", "reason": "hospital"})
+    july = await h.client.post(f"/v1/tenants/{T}/interruptions", headers=h.provider(), json={
+        "booking_id": "b-housing", "start": "2015-07-02", "end": "2015-07-17", "reason": "hospital"})
+    assert may.status_code == july.status_code == 201, (may.text, july.text)
+    await h.feed("settlement.events.settled", {"run_id": "run-2015-05", "interruption_ids": [may.json()["id"]]})
+    corrected = {**KOUVOLA_RULE, "reasons": {**KOUVOLA_RULE["reasons"], "hospital": {
+        "bands": [{"from_day": 0, "to_day": 10, "percentage": "100"},
+                  {"from_day": 11, "to_day": None, "percentage": "50"}],
+        "return_day_percentage": "100"}}}
+    await h.feed("applications.service.defined", _versioned_service([corrected], corrected))
+    sent = [(f["interruption_id"], f["revision"], f["amount_tenant"])
+            for f in await h.published("events.interruption.finalised")]
+    assert sent == [(may.json()["id"], 1, "1680.00"), (july.json()["id"], 1, "1680.00"),
+                    (july.json()["id"], 2, "1960.00")]
+    # the same definition heard again changes nothing more
+    await h.feed("applications.service.defined", _versioned_service([corrected], corrected))
+    assert len(await h.published("events.interruption.finalised")) == 3

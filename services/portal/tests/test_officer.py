@@ -22,8 +22,8 @@ from seteli.demo import random_test_identity_code
 from seteli.embedded import Suite
 
 from .conftest import csrf_of, login, submit
-from .seed import OFFICER_PASSWORD, Seed
-from .service_calls import officer_headers
+from .seed import OFFICER_PASSWORD, PROVIDER_PASSWORD, Seed
+from .service_calls import book_a_new_client, officer_headers
 
 
 async def test_queues_show_counts_and_a_registration_is_decided_on_one_page(portal: httpx.AsyncClient,
@@ -350,3 +350,28 @@ async def test_every_page_of_the_officers_journeys_opens_for_an_officer(portal: 
         if page.status_code != 200 or "oikeutta tähän" in page.text:
             refused[path] = page.status_code
     assert refused == {}
+
+
+async def test_an_event_over_a_euro_balance_reads_in_euros_in_the_queue(portal: httpx.AsyncClient,
+                                                                       services: httpx.AsyncClient,
+                                                                       data: Seed) -> None:
+    """A balance voucher is a euro sum: 50.00 € of assistance at 28.00 €/h. The second hour takes it to 56.00 €,
+    so it waits for the officer, who reads the balance's use in euros (it read '50 h / saldo')."""
+    booking = await book_a_new_client(services, data, "Henkilökohtainen apu", "C-050", "50.00", "balance", "28.00",
+                                      5050)
+    provider = await officer_headers(services, "http://suite", data.provider_email, PROVIDER_PASSWORD)
+    day = data.voucher_month.first
+    for start, end in (("09:00", "10:00"), ("11:00", "12:00")):
+        made = await services.post(f"/events/v1/tenants/{data.tenant_id}/events", headers=provider, json={
+            "booking_id": booking["id"], "start": str(day), "start_time": start, "end_time": end})
+        assert made.status_code == 201, made.text
+    assert made.json()["approval"] == "awaiting_approval"
+    await login(portal, data.officer_email, OFFICER_PASSWORD)
+    page = await portal.get("/officer/approvals")
+    row = next(r for r in re.findall(r"<tr>.*?</tr>", page.text, re.S) if "C-050" in r)
+    cells = [re.sub(r"<[^>]+>|\s+", " ", c).replace("\xa0", " ").strip()
+             for c in re.findall(r'<td class="num">(.*?)</td>', row, re.S)]
+    assert cells[:4] == ["50,00 € / saldo", "28,00 €", "28,00 €", "6,00 €"], cells
+    action = re.search(r'action="(/officer/approvals/' + made.json()["id"] + ')"', page.text).group(1)  # type: ignore[union-attr]
+    decided = await portal.post(action, data={"csrf": csrf_of(page.text), "decision": "approve", "reason": ""})
+    assert decided.status_code == 303  # (the queue is left as the other tests find it)

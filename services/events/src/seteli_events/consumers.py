@@ -25,7 +25,7 @@ from .contracts import (
     VoucherGrantedIn,
 )
 from .service.interruptions import release_pending
-from .service.late_price_lists import reprice_unsettled, reprice_unsettled_interruptions
+from .service.late_price_lists import reprice_unsettled, reprice_unsettled_interruptions, revalue_by_changed_rule
 from .service.recording import past_versions
 from .service.validity_clipping import clip_to_validity
 
@@ -73,12 +73,15 @@ async def service_defined(ctx: MessageContext, p: ServiceDefinedIn, clock: Clock
     so an event dated before it is still valued by the contents of its day, whenever it is recorded. A content
     it ends bounds the bookings of that content as a voucher's validity does: what was accepted on or after the
     end and is not settled yet is clipped to the day before it (service/validity_clipping.py), whether it was
-    recorded before the end was known or after."""
+    recorded before the end was known or after. A changed interruption rule values the finalised absences not
+    paid yet again (service/late_price_lists.py), as a late price list values the events of its days."""
     tenant_id = _tenant(ctx)
     if await repo.newer_service_definition_kept(ctx.session, tenant_id, p.service_id, ctx.envelope.occurred_at):
         return  # an older definition heard late: the newer one (its contents, ends and clipping) stands
     scheduled = [{"effective_from": v.effective_from, "contents": v.contents} for v in p.scheduled]
     old = await repo.service_row(ctx.session, tenant_id, p.service_id)
+    # every version (older publishers send only the single rule)
+    rules = p.interruption_rules or ([p.interruption_rule] if p.interruption_rule else None)
     kept = past_versions(old, {v.effective_from for v in p.scheduled}, today_in_helsinki(clock))
     await repo.save_service(
         ctx.session,
@@ -90,19 +93,21 @@ async def service_defined(ctx: MessageContext, p: ServiceDefinedIn, clock: Clock
             "kind": p.kind,
             "auto_recording": p.auto_recording,
             "contents": p.contents,
-            # every version (older publishers send only the single rule)
-            "interruption_rule": p.interruption_rules or ([p.interruption_rule] if p.interruption_rule else None),
+            "interruption_rule": rules,
             "calendar": p.calendar,
             # the contents from each later date: an event is valued by those of its day, whenever recorded
             "versions": [*kept, *scheduled] or None,
             "defined_at": ctx.envelope.occurred_at.astimezone(UTC),
         },
     )
+    at = EventsContext(ctx.session, ctx.outbox, clock, tenant_id=tenant_id)
+    if old is not None and rules and old.get("interruption_rule") != rules:
+        await revalue_by_changed_rule(at, p.service_id)  # absences not paid yet follow the rule of their days
     ended = {c["content_id"] for v in [p.contents, *(v.contents for v in p.scheduled)] for c in v
              if c.get("ended_from")}
     if ended:
         booked = await repo.booking_ids_of_contents(ctx.session, tenant_id, p.service_id, sorted(ended))
-        await clip_to_validity(EventsContext(ctx.session, ctx.outbox, clock, tenant_id=tenant_id), booked)
+        await clip_to_validity(at, booked)
 
 
 async def pricelist_approved(ctx: MessageContext, p: PriceListApprovedIn, clock: Clock) -> None:

@@ -11,8 +11,18 @@ from typing import Any
 from .grant_limits import Grant, period_key, remaining_grant, spread_days, used_in_period
 
 
-def grant_parts(row_id: str, unit: str, start: date, end: date, units: Decimal) -> list[tuple[str, date, Decimal]]:
+def grant_parts(row_id: str, unit: str, start: date, end: date, units: Decimal,
+                euros: Decimal | None = None) -> list[tuple[str, date, Decimal]]:
+    """What an event takes of its grant, per day (or hour event); of a euro balance (`euros`: the tenant's share
+    of it) its euros, in its one period."""
+    if euros is not None:
+        return [(row_id, start, euros)]
     return spread_days(row_id, start, end) if unit == "day" else [(row_id, start, units)]
+
+
+def _euros(booking: Mapping[str, Any], amount_tenant: Any) -> Decimal | None:
+    """A balance is a euro sum drawn down by what the tenant pays (as vouchers counts it), not units."""
+    return Decimal(str(amount_tenant)) if booking["period"] == "balance" else None
 
 
 def events_window(booking: Mapping[str, Any], start: date, end: date) -> tuple[date, date] | None:
@@ -40,22 +50,24 @@ def counted_parts(booking: Mapping[str, Any], existing: Sequence[Mapping[str, An
         and e["approval"] != "rejected"
         and not e["credited"]
         and e["provider_id"] == booking["provider_id"]
-        for p in grant_parts(e["id"], e["unit"], e["start"], e["end"], Decimal(str(e["units"])))
+        for p in grant_parts(e["id"], e["unit"], e["start"], e["end"], Decimal(str(e["units"])),
+                             _euros(booking, e["amount_tenant"]))
     ]
 
 
 def is_over_limit(
     booking: Mapping[str, Any], existing: Sequence[Mapping[str, Any]], event_id: str, start: date, end: date,
-    units: Decimal
+    units: Decimal, amount_tenant: Decimal
 ) -> bool:
     """Does this event cross the grant in any of its periods, counting the provider's recorded,
-    not rejected and not credited events of the content (the crossing event goes to approval)."""
+    not rejected and not credited events of the content (the crossing event goes to approval)? A euro balance
+    counts the tenant's share (`amount_tenant`)."""
     if booking["granted_amount"] is None or not booking["period"]:
         return False
     grant = Grant(Decimal(str(booking["granted_amount"])), booking["period"])
     counted = counted_parts(booking, existing)
     new_by_period: dict[str, tuple[date, Decimal]] = {}
-    for _, day, n in grant_parts(event_id, booking["unit"], start, end, units):
+    for _, day, n in grant_parts(event_id, booking["unit"], start, end, units, _euros(booking, amount_tenant)):
         key = period_key(day, grant.period)
         first, total = new_by_period.get(key, (day, Decimal(0)))
         new_by_period[key] = (first, total + n)
@@ -68,12 +80,13 @@ def grant_use_of(
     """What the approval queue shows beside an over-limit event: the grant per period, what the other
     counted events of the period used (``others``: the content's events but this one), this event's units
     in it and the excess (the event's first period that it crosses; None for a content granted without a
-    limit)."""
+    limit). Of a euro balance these are euros."""
     if booking["granted_amount"] is None or not booking["period"]:
         return None
     grant = Grant(Decimal(str(booking["granted_amount"])), booking["period"])
     counted = counted_parts(booking, others)
-    mine = grant_parts(event["id"], event["unit"], event["start"], event["end"], Decimal(str(event["units"])))
+    mine = grant_parts(event["id"], event["unit"], event["start"], event["end"], Decimal(str(event["units"])),
+                       _euros(booking, event["amount_tenant"]))
     by_period: dict[str, tuple[date, Decimal]] = {}
     for _, day, units in mine:
         first, total = by_period.get(period_key(day, grant.period), (day, Decimal(0)))

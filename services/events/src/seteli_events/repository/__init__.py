@@ -256,6 +256,16 @@ def _valuation_query(with_interruptions: bool, windowed: bool) -> Any:
     parts = [_in_window(content_events) if windowed else content_events]
     if with_interruptions:
         parts.append(part("i", "i").where(of_content(interruptions), interruptions.c.credited.is_(False)))
+        # The client's events of the same content on its other vouchers, on the new event's days: a day is paid once
+        # (a new voucher granted while the old one was not closed).
+        parts.append(part("o", "e").where(
+            events.c.tenant_id == bindparam("tenant_id", type_=String),
+            events.c.client_id == bindparam("client_id", type_=String),
+            events.c.service_id == bindparam("service_id", type_=String),
+            events.c.content_id == bindparam("content_id", type_=String),
+            events.c.voucher_content_id != bindparam("voucher_content_id", type_=String),
+            events.c.status != "deleted",
+            events.c.end >= bindparam("days_from", type_=Date), events.c.start <= bindparam("days_to", type_=Date)))
     service = _SERVICE_AND_PRICE_LISTS.get_final_froms()[0]  # the one-row source joined with both
     parts.append(part("s", "s", "pl").select_from(service))
     query = union_all(*parts)
@@ -269,23 +279,27 @@ _COLUMNS = {prefix: [(c.name, f"{prefix}_{c.name}") for c in table.c] for prefix
 
 async def valuation_reads(
     session: AsyncSession, tenant_id: str, booking: Mapping[str, Any], exclude_event: str, *, with_interruptions: bool,
-    window: tuple[date, date] | None = None,
-) -> tuple[list[Row], list[Row], Row | None, list[Row]]:
+    window: tuple[date, date] | None = None, days: tuple[date, date] = (date.min, date.max),
+) -> tuple[list[Row], list[Row], Row | None, list[Row], list[Row]]:
     """In one round trip: the booking's content's live events but `exclude_event` (`content_events`; with
     `window`, only those with a day in it), its interruptions (`content_interruptions`; none read without
-    `with_interruptions`), and the booking's service and its provider's price lists of it
-    (`service_and_price_lists`)."""
+    `with_interruptions`), the booking's service and its provider's price lists of it
+    (`service_and_price_lists`), and (with `with_interruptions`) the live events of the client's other voucher
+    contents of the same service content with a day in `days`."""
     result = await session.execute(_VALUATION[with_interruptions, window is not None], {
         "tenant_id": tenant_id, "voucher_content_id": booking["voucher_content_id"], "exclude": exclude_event,
-        "service_id": booking["service_id"], "provider_id": booking["provider_id"], **_window_params(window)})
-    found: dict[str, list[Row]] = {"e": [], "i": [], "s": [], "pl": []}
+        "service_id": booking["service_id"], "provider_id": booking["provider_id"], **_window_params(window),
+        **({"client_id": booking["client_id"], "content_id": booking["content_id"], "days_from": days[0],
+            "days_to": days[1]} if with_interruptions else {})})
+    found: dict[str, list[Row]] = {"e": [], "i": [], "s": [], "pl": [], "o": []}
     for r in result.mappings().all():
         # a service row: the service (repeated on each of its price lists), NULL when there is none
         kinds = ("s", "pl") if r["kind"] == "s" else (r["kind"],)
         for kind in kinds:
-            if r[f"{kind}_id"] is not None and not (kind == "s" and found["s"]):
-                found[kind].append({name: r[label] for name, label in _COLUMNS[kind]})
-    return found["e"], found["i"], (found["s"][0] if found["s"] else None), found["pl"]
+            prefix = "e" if kind == "o" else kind  # (the other contents' events in the events' columns)
+            if r[f"{prefix}_id"] is not None and not (kind == "s" and found["s"]):
+                found[kind].append({name: r[label] for name, label in _COLUMNS[prefix]})
+    return found["e"], found["i"], (found["s"][0] if found["s"] else None), found["pl"], found["o"]
 
 
 async def event_by_idempotency_key(session: AsyncSession, tenant_id: str, provider_id: str, key: str) -> Row | None:
@@ -401,6 +415,20 @@ async def unsettled_interruptions_priced_from(
     )
     if producer_part is not None:
         query = query.where(interruptions.c.producer_part == producer_part)
+    return await rows(session, query.order_by(interruptions.c.created_at, interruptions.c.id))
+
+
+async def unsettled_interruptions_of_service(session: AsyncSession, tenant_id: str, service_id: str) -> list[Row]:
+    """The service's finalised interruptions not settled, credited nor rejected (of every provider), in recording
+    order: those a change of the service's interruption rule values again."""
+    query = select(interruptions).where(
+        interruptions.c.tenant_id == tenant_id,
+        interruptions.c.service_id == service_id,
+        interruptions.c.status == "finalised",
+        interruptions.c.settled.is_(False),
+        interruptions.c.credited.is_(False),
+        or_(interruptions.c.approval.is_(None), interruptions.c.approval != "rejected"),
+    )
     return await rows(session, query.order_by(interruptions.c.created_at, interruptions.c.id))
 
 

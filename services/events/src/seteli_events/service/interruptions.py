@@ -15,7 +15,10 @@ corrects it (approvals.py); a credited interruption gives its days back.
 Where the tenant approves interruptions (its setting, from ``registry.tenant.changed``; 004 §4.3.5.2) a
 finalised one is valued but not published: it waits (``approval`` pending) for an officer, who approves
 it (published then, exactly as above) or rejects it with a reason (``events.interruption.rejected``;
-corrected, it waits again). Turning the setting off releases the waiting ones as approved.
+corrected, it waits again). What the officer approved the provider may correct only within it (a shorter stay,
+the same reason): to ask for more (an earlier departure, a later return, another reason) the approved one is
+removed and the longer one entered anew, which waits for the officer. Turning the setting off releases the
+waiting ones as approved.
 """
 
 from __future__ import annotations
@@ -280,6 +283,22 @@ async def _revalue_return_day_events(ctx: EventsContext, affected: list[Row]) ->
         await revalue(ctx, event, merged_input(event, {}))
 
 
+_LOOK_BACK = timedelta(days=62)  # the presence an absence interrupts ends the day before it (two months: ample)
+
+
+async def _part_left(ctx: EventsContext, booking: Mapping[str, Any], start: date) -> str | None:
+    """The producer part the client leaves: that of the booking's latest presence before the departure day (the
+    site whose care the absence interrupts: its list prices the absence and it is paid, as for the presence;
+    auto-recording follows the latest event likewise); without one, the booking's."""
+    window = (start - _LOOK_BACK, start - timedelta(days=1))
+    before = [e for e in await repo.content_events(ctx.session, ctx.tenant_id, booking["voucher_content_id"],
+                                                   window=window)
+              if e["booking_id"] == booking["id"] and blocks_days(e) and e["start"] < start]
+    if not before:
+        return booking["producer_part"]
+    return max(before, key=lambda e: (e["end"], e["start"], e["created_at"]))["producer_part"]
+
+
 async def create(ctx: EventsContext, principal: Principal, booking_id: str, start: date, end: date | None,
                  reason: str) -> Row:
     booking = await load_booking(ctx, principal, booking_id)
@@ -292,6 +311,7 @@ async def create(ctx: EventsContext, principal: Principal, booking_id: str, star
     except DomainError as exc:
         raise invalid("reason", exc.message) from exc
     affected = await _check_days(ctx, booking, start, end, None)
+    producer_part = await _part_left(ctx, booking, start)
     now = ctx.clock.now()
     row: Row = {
         "tenant_id": ctx.tenant_id,
@@ -302,7 +322,7 @@ async def create(ctx: EventsContext, principal: Principal, booking_id: str, star
         "service_id": booking["service_id"],
         "content_id": booking["content_id"],
         "provider_id": booking["provider_id"],
-        "producer_part": booking["producer_part"],
+        "producer_part": producer_part,
         "client_id": booking["client_id"],
         "client_ref": booking["client_ref"],
         "start": start,
@@ -430,6 +450,12 @@ async def apply_correction(ctx: EventsContext, row: Row, changes: Mapping[str, A
     except DomainError as exc:
         raise invalid("reason", exc.message) from exc
     old_end = row["end"]
+    asks_more = start < row["start"] or (old_end is not None and end > old_end) or reason != row["reason"]
+    if asks_more and row.get("approval") == "approved" and await repo.interruptions_need_approval(
+            ctx.session, ctx.tenant_id):
+        # The officer approved these days by this reason; more would be paid unseen (settlement has it approved).
+        raise conflict("The municipality approved the interruption as it is; to ask for more, delete it and enter "
+                       "the longer one, which waits for the municipality's approval", code="interruption_approved")
     affected = await _check_days(ctx, booking, start, end, interruption_id)
     regain = await _events_on_return_day(ctx, row) if old_end != end else []
     if old_end == end:

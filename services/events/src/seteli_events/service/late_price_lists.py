@@ -68,3 +68,20 @@ async def reprice_unsettled_interruptions(ctx: EventsContext, service_id: str, p
             pass
         except ProblemError as exc:
             log.warning("interruption %s not re-priced from %s: %s", row["id"], start, exc.detail)
+
+
+async def revalue_by_changed_rule(ctx: EventsContext, service_id: str) -> None:
+    """The tenant admin changed the service's interruption rule (a version from a day already passed, or the one in
+    force corrected): an absence is paid by the rule valid on each of its days, as an event by the list valid on its
+    date, so the finalised interruptions not settled, credited nor rejected are valued again and published with the
+    next revision (or, waiting for the officer, stored) when a percentage changed. A settled one keeps its value."""
+    for row in await repo.unsettled_interruptions_of_service(ctx.session, ctx.tenant_id, service_id):
+        try:
+            async with ctx.session.begin_nested():
+                again = await intr.apply_correction(ctx, dict(row), {})
+                if again["segments"] == row["segments"] and again["days"] == row["days"]:
+                    raise _Unchanged
+        except _Unchanged:
+            pass
+        except ProblemError as exc:
+            log.warning("interruption %s not valued again by the changed rule: %s", row["id"], exc.detail)

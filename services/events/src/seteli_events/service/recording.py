@@ -328,12 +328,13 @@ async def evaluate(
         await repo.lock_voucher_content(ctx.session, ctx.tenant_id, booking["voucher_content_id"])
     price_list_coming = await price_list_on_its_way(ctx)  # before the price lists are read (just below)
     # The content's events and interruptions, the service and its price lists: one read, after the content lock.
-    existing, interruption_rows, service, list_rows = await repo.valuation_reads(
+    existing, interruption_rows, service, list_rows, on_other_vouchers = await repo.valuation_reads(
         ctx.session, ctx.tenant_id, booking, event_id, with_interruptions=booking["unit"] == "day",
-        window=events_window(booking, inp.start, end))
+        window=events_window(booking, inp.start, end), days=(inp.start, end))
     exclude_days: set[date] = set()
     if booking["unit"] == "day":
-        live = [(e["start"], e["end"]) for e in existing if blocks_days(e)]
+        # a day is paid once, also where the client holds two vouchers of the content (the old one not closed)
+        live = [(e["start"], e["end"]) for e in [*existing, *on_other_vouchers] if blocks_days(e)]
         cover, returns = interruption_cover(interruption_rows, await ended_bookings_away(ctx, interruption_rows))
         clash = set(overlapping_days(live, inp.start, end)) | set(overlapping_days(cover, inp.start, end))
         if clash:
@@ -356,16 +357,17 @@ async def evaluate(
         raise valuation_problem(exc, price_list_coming) from exc
     segments = split_by_month(valuation.segments) if booking["unit"] == "day" else list(valuation.segments)
     rows = [segment_row(s) for s in segments]
+    amount_tenant = sum((to_cents(r["amount_tenant"]) for r in rows), Decimal("0.00"))
     approval = None
     if inp.status == "recorded":
-        over = is_over_limit(booking, existing, event_id, inp.start, end, units)
+        over = is_over_limit(booking, existing, event_id, inp.start, end, units, amount_tenant)
         approval = "awaiting_approval" if over else "payable"
     return {
         "end": end,
         "units": stored_units(units),
         "producer_part": producer_part,
         "segments": rows,
-        "amount_tenant": sum((to_cents(r["amount_tenant"]) for r in rows), Decimal("0.00")),
+        "amount_tenant": amount_tenant,
         "amount_co_payment": sum((to_cents(r["amount_co_payment"]) for r in rows), Decimal("0.00")),
         "approval": approval,
         "service": service,  # as read for the valuation: publishing it needs no second read
