@@ -79,3 +79,35 @@ async def test_a_death_before_the_clients_birth_is_told_in_the_officers_language
     told = re.search(r'id="death-date_of_death-error">(.*?)</p>', refused.text, re.S).group(1)  # type: ignore[union-attr]
     assert DEATH_BEFORE_BIRTH[lang] in told, told
     await _in(portal, "fi", client_url)
+
+
+GRANTED_IN_FUTURE = {
+    "fi": "Myöntämispäivä ei voi olla tulevaisuudessa: seteli myönnetään viimeistään tänään.",
+    "sv": "Beviljandedagen kan inte vara i framtiden: sedeln beviljas senast i dag.",
+}
+
+
+@pytest.mark.parametrize("lang", ["fi", "sv"])
+async def test_a_grant_dated_in_the_future_is_told_at_its_granting_day(
+        portal: httpx.AsyncClient, services: httpx.AsyncClient, data: Seed, lang: str) -> None:
+    officer = await officer_headers(services, "http://suite", data.officer_email, OFFICER_PASSWORD)
+    made = await services.post(f"/vouchers/v1/tenants/{data.tenant_id}/clients", headers=officer, json={
+        "first_name": "Tuleva", "last_name": f"Myöntö{lang}", "language": lang,
+        "identity_code": random_test_identity_code(random.Random(4300 + ord(lang[0])))})
+    assert made.status_code == 201, made.text
+    service = (await services.get(f"/applications/v1/tenants/{data.tenant_id}/services/{data.service_id}",
+                                  headers=officer)).json()
+    await login(portal, data.officer_email, OFFICER_PASSWORD)
+    client_url = f"/officer/clients/{made.json()['id']}"
+    await _in(portal, lang, client_url)
+
+    later = today_in_helsinki(SystemClock()) + timedelta(days=30)
+    refused = await submit(portal, client_url, f"{client_url}/vouchers", {
+        "granted_on": str(later), "valid_from": str(later), "valid_until": str(later + timedelta(days=90)),
+        "content_id": f"{data.service_id}/{service['contents'][0]['id']}", "granted_amount": "31", "period": "month",
+        "voucher_value": "140,00"})
+    assert refused.status_code == 422 and 'id="grant-granted_on-error"' in refused.text, refused.text[-1500:]
+    told = re.search(r'id="grant-granted_on-error">(.*?)</p>', refused.text, re.S).group(1)  # type: ignore[union-attr]
+    assert GRANTED_IN_FUTURE[lang] in told and "voucher" not in told, told
+    assert f'value="{later}"' in refused.text  # what was typed is kept
+    await _in(portal, "fi", client_url)

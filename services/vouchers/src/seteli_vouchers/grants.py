@@ -103,8 +103,8 @@ async def grant(ctx: VouchersContext, tenant_id: str, data: dict[str, Any], gran
         raise not_yet_known("The service was defined a moment ago and has not reached vouchers yet",
                             reason="service_not_known_yet")
     errors = [
-        FieldError(field, reason)
-        for field, reason in grant_validity_errors(
+        FieldError(field, refused.reason, refused.code)
+        for field, refused in grant_validity_errors(
             data["granted_on"], data["valid_from"], data["valid_until"], ctx.today()
         ).items()
     ] + _validate_grant(data, service, known, ctx.today())
