@@ -6,6 +6,7 @@ provider books. Straight to the services' public APIs."""
 from __future__ import annotations
 
 import random
+from datetime import date
 from typing import Any
 
 import httpx
@@ -54,7 +55,8 @@ async def credit_an_event(client: httpx.AsyncClient, base: str, headers: dict[st
 
 async def book_a_new_client(services: httpx.AsyncClient, data: Seed, service_name: str, client_number: str,
                             granted: str, period: str, value: str, seed: int,
-                            base: str = "http://suite", portal: httpx.AsyncClient | None = None) -> dict[str, Any]:
+                            base: str = "http://suite", portal: httpx.AsyncClient | None = None,
+                            valid_until: date | None = None) -> dict[str, Any]:
     """A new client of the company: a voucher of the service (its Finnish name or id), booked by the provider.
     `portal`: booked in the portal by the provider signed in there, whose session then carries the booking's
     consistency token: the next entry on the booking waits in the portal until the events service has it."""
@@ -71,7 +73,7 @@ async def book_a_new_client(services: httpx.AsyncClient, data: Seed, service_nam
     month = data.voucher_month
     granted_voucher = await services.post(f"{tenant}/vouchers", headers=officer, json={
         "client_id": person.json()["id"], "service_id": service["id"], "granted_on": str(month.first),
-        "valid_from": str(month.first), "valid_until": str(month.next().last),
+        "valid_from": str(month.first), "valid_until": str(valid_until or month.next().last),
         "contents": [{"content_id": service["contents"][0]["id"], "granted_amount": granted, "period": period,
                       "voucher_value": value}]})
     assert granted_voucher.status_code == 201, granted_voucher.text

@@ -5,11 +5,16 @@ with a reason in Finnish from the approval queue; turned off again, the demo ten
 from __future__ import annotations
 
 import asyncio
+import random
 import re
 from datetime import timedelta
 from typing import Any
 
 import httpx
+import pytest
+from seteli_portal.web import REGISTRY_MOST, Page
+
+from seteli.demo import random_test_identity_code
 
 from .conftest import csrf_of, login, submit
 from .seed import OFFICER_PASSWORD, PROVIDER_PASSWORD, Seed
@@ -123,3 +128,45 @@ async def test_a_rejection_without_its_reason_is_told_at_the_reason_field(
     done = await portal.post(action, data={"csrf": csrf_of(queue.text), "decision": "reject",
                                            "reason": "Ylittää myönnetyn"})
     assert done.status_code == 303
+
+
+async def test_every_waiting_interruption_shows_its_client_with_more_vouchers_than_one_lookup_takes(
+        portal: httpx.AsyncClient, data: Seed, services: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The queue names each entry's client from its voucher; the vouchers API gives at most 200 ids at once (and
+    each id lengthens the address): with more waiting than that, every row still shows its client."""
+    officer = await officer_headers(services, "http://suite", data.officer_email, OFFICER_PASSWORD)
+    tenant = f"/vouchers/v1/tenants/{data.tenant_id}"
+    person = await services.post(f"{tenant}/clients", headers=officer, json={
+        "first_name": "Jonottava", "last_name": "Asiakas", "language": "fi",
+        "identity_code": random_test_identity_code(random.Random(2051))})
+    assert person.status_code == 201, person.text
+    service = (await services.get(f"{tenant}/vouchers", headers=officer, params={"limit": 1})).json()["items"][0]
+    full = (await services.get(f"{tenant}/vouchers/{service['id']}", headers=officer)).json()
+    month = data.voucher_month
+    voucher_ids = []
+    for _ in range(REGISTRY_MOST + 5):  # granted long ago: the newest-first voucher lists of other tests keep theirs
+        granted = await services.post(f"{tenant}/vouchers", headers=officer, json={
+            "client_id": person.json()["id"], "service_id": full["service_id"], "granted_on": "2005-01-03",
+            "valid_from": "2005-01-03", "valid_until": "2005-01-31",
+            "contents": [{"content_id": c["content_id"], "granted_amount": c["granted_amount"], "period": c["period"],
+                          "voucher_value": c.get("voucher_value")} for c in full["contents"][:1]]})
+        assert granted.status_code == 201, granted.text
+        voucher_ids.append(granted.json()["id"])
+    # the events service's queue of interruptions waiting for approval, one on each of these vouchers
+    waiting = [{"id": f"i-{n}", "voucher_id": voucher_id, "provider_id": data.provider_id, "client_ref": f"J-{n}",
+                "content_id": full["contents"][0]["content_id"], "reason": "hospital", "start": str(month.first),
+                "end": str(month.first + timedelta(days=2)), "amount_tenant": "10.00"}
+               for n, voucher_id in enumerate(voucher_ids)]
+    every = Page.every
+
+    async def queue(self: Page, service: str, path: str, *args: Any, **kwargs: Any) -> list[dict[str, Any]]:
+        return waiting if path.endswith("/approvals/interruptions") else await every(self, service, path, *args,
+                                                                                       **kwargs)
+
+    monkeypatch.setattr(Page, "every", queue)
+    await login(portal, data.officer_email, OFFICER_PASSWORD)
+    page = await portal.get("/officer/approvals")
+    assert page.status_code == 200, page.text[-1500:]
+    rows = re.findall(r"<tr>\s*<td>(.*?)</td>", page.text.split('id="interruptions-h"')[1], re.S)
+    assert len(rows) == len(voucher_ids)
+    assert all("Jonottava Asiakas" in row for row in rows)  # none fell back to the provider's client number

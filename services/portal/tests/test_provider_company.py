@@ -7,9 +7,13 @@ from __future__ import annotations
 import asyncio
 import re
 from datetime import timedelta
+from typing import Any
 
 import httpx
+import pytest
 from seteli_common.clock import SystemClock, today_in_helsinki
+from seteli_portal.apiclient import ApiError
+from seteli_portal.web import Page
 
 from seteli.demo import _login, _ok
 from seteli.embedded import Suite
@@ -336,3 +340,59 @@ async def test_the_officer_sees_the_companys_own_liability_check_not_a_subcontra
     assert page.status_code == 200, page.text[-1500:]
     shown = page.text.split('id="application-liability">')[1].split("</p>")[0]
     assert "Huomioitavaa" in shown and "Kunnossa" not in shown, shown
+
+
+# --- a conflict keeps the form: what was typed and the reason, never an error page ----------------------------
+
+async def test_an_employee_removed_in_another_tab_keeps_the_typed_changes_and_says_why(
+        portal: httpx.AsyncClient, data: Seed) -> None:
+    await login(portal, data.provider_email, PROVIDER_PASSWORD)
+    await submit(portal, "/provider/people", "/provider/people/employees", {"name": "Kahden Välilehden Kaisa"})
+    row = _people_row((await portal.get("/provider/people")).text, "Kahden Välilehden Kaisa")
+    employee_id = re.search(r'href="/provider/people/employees/([^"]+)"', row).group(1)  # type: ignore[union-attr]
+    url = f"/provider/people/employees/{employee_id}"
+    form = await portal.get(url)  # the edit form open in one tab
+    removed = await portal.post(f"{url}/remove", data={"csrf": csrf_of(form.text)})  # removed in another
+    assert removed.status_code == 303
+
+    saved = await portal.post(url, data={"csrf": csrf_of(form.text), "name": "Kaisa Uusinimi",
+                                         "title": "lähihoitaja", "phone": "0401112223"})
+    assert saved.status_code == 409 and "<form" in saved.text
+    assert 'value="Kaisa Uusinimi"' in saved.text and 'value="lähihoitaja"' in saved.text  # nothing typed is lost
+    assert "Tieto on poistettu, eikä sitä voi enää muuttaa." in saved.text
+
+
+async def test_a_subcontractor_removed_in_another_tab_says_why_on_the_people_page(
+        portal: httpx.AsyncClient, data: Seed) -> None:
+    await login(portal, data.provider_email, PROVIDER_PASSWORD)
+    await submit(portal, "/provider/people", "/provider/people/subcontractors",
+                 {"business_id": "0354521-7", "name": "Poistuva Alihankinta Oy"})
+    page = await portal.get("/provider/people")
+    row = _people_row(page.text, "<td>0354521-7</td>")
+    action = re.search(r'action="(/provider/people/subcontractors/[^"/]+)"', row).group(1)  # type: ignore[union-attr]
+    assert (await portal.post(f"{action}/remove", data={"csrf": csrf_of(page.text)})).status_code == 303
+
+    renamed = await portal.post(action, data={"csrf": csrf_of(page.text), "name": "Uusi Nimi Oy"})
+    assert renamed.status_code == 409 and 'id="rename-errors"' in renamed.text
+    assert "Tieto on poistettu, eikä sitä voi enää muuttaa." in renamed.text
+
+
+async def test_a_conflict_on_a_site_shows_the_site_form_with_what_was_typed(
+        portal: httpx.AsyncClient, data: Seed, monkeypatch: pytest.MonkeyPatch) -> None:
+    await login(portal, data.provider_email, PROVIDER_PASSWORD)
+    company = await portal.get("/provider/company")
+    url = re.search(r'href="(/provider/company/sites/[^"#]+)"', company.text).group(1)  # type: ignore[union-attr]
+    form = await portal.get(url)
+    call = Page.call
+
+    async def refused(self: Page, method: str, service: str, path: str, **kwargs: Any) -> Any:
+        if method == "PATCH" and "/sites/" in path:  # the registry's answer to a site removed meanwhile
+            raise ApiError(409, "Conflict", "This site has been removed", {"removed_at": "This site has been removed"},
+                           "removed", "https://seteli.fi/problems/conflict", {"code": "removed", "field": "removed_at"})
+        return await call(self, method, service, path, **kwargs)
+
+    monkeypatch.setattr(Page, "call", refused)
+    fields = {"name": "Toimipaikka Uusi Nimi", "city": "Kouvola", "postal_code": "45100", "street_address": "Katu 1"}
+    saved = await portal.post(url, data={"csrf": csrf_of(form.text), **fields})
+    assert saved.status_code == 409 and 'value="Toimipaikka Uusi Nimi"' in saved.text
+    assert "Tieto on poistettu, eikä sitä voi enää muuttaa." in saved.text

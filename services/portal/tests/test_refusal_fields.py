@@ -4,6 +4,7 @@ another mistake, and with its days and months written as people write them."""
 
 from __future__ import annotations
 
+import httpx
 import pytest
 from seteli_portal.apiclient import ApiError
 from seteli_portal.bootstrap import build_app
@@ -79,3 +80,25 @@ def test_a_code_the_portal_has_no_text_for_falls_back_to_its_problem_type() -> N
                    type="https://seteli.fi/problems/conflict")
     assert _page("fi", exc).problem_message(exc) == \
         "Tieto on jo olemassa tai se on muuttunut välillä. Lataa sivu ja tarkista tiedot."
+
+
+@pytest.mark.parametrize(("lang", "expected"), [
+    ("fi", {"contents.0.content_id": "Sama sisältö on setelillä kahdesti. Myönnä kukin sisältö kerran.",
+            "contents.1.voucher_value": "Ostopalvelulla ei ole setelin arvoa, koska kunta maksaa hinnan. "
+                                        "Jätä arvo tyhjäksi."}),
+    ("sv", {"contents.0.content_id": "Samma innehåll finns två gånger på sedeln. Bevilja varje innehåll en gång.",
+            "contents.1.voucher_value": "En köpt tjänst har inget sedelvärde eftersom kommunen betalar priset. "
+                                        "Lämna värdet tomt."}),
+])
+def test_each_of_several_refused_fields_gets_the_sentence_of_its_own_rule(lang: str, expected: dict[str, str]) -> None:
+    """Several fields refused at once, each naming its rule (`errors[].code`): not "Tarkista arvo (granted twice
+    in one voucher)" with the service's English."""
+    response = httpx.Response(422, headers={"content-type": "application/problem+json"}, json={
+        "type": "https://seteli.fi/problems/invalid-input", "title": "Invalid input", "status": 422,
+        "errors": [{"field": "contents.0.content_id", "reason": "granted twice in one voucher",
+                    "code": "content_granted_twice"},
+                   {"field": "contents.1.voucher_value", "reason": "a purchased service has no voucher value: the "
+                    "municipality pays the price", "code": "purchased_no_value"}]})
+    exc = ApiError.from_response(response)
+    page = _page(lang, exc)
+    assert page.localize(exc.for_form(("contents.0.content_id", "contents.1.voucher_value"))) == expected

@@ -23,6 +23,7 @@ log = logging.getLogger("seteli.errors")
 class FieldError:
     field: str
     reason: str
+    code: str | None = None  # the rule's stable name (snake_case), by which a client says it in its own words
 
 
 @dataclass
@@ -41,9 +42,10 @@ class ProblemError(Exception):
         return f"{self.status} {self.title}: {self.detail}"
 
 
-def invalid(field_name: str, reason: str, title: str = "Invalid input") -> ProblemError:
+def invalid(field_name: str, reason: str, title: str = "Invalid input", *, code: str | None = None) -> ProblemError:
+    """One field refused; `code` names the rule (sent with the field's error and as the problem's `code`)."""
     return ProblemError(422, title, reason, "https://seteli.fi/problems/invalid-input",
-                        [FieldError(field_name, reason)])
+                        [FieldError(field_name, reason, code)], extra={"code": code} if code else {})
 
 
 def invalid_many(errors: list[FieldError], title: str = "Invalid input", detail: str = "") -> ProblemError:
@@ -85,7 +87,8 @@ def problem_response(problem: ProblemError, instance: str | None = None) -> JSON
     if instance:
         body["instance"] = instance
     if problem.errors:
-        body["errors"] = [{"field": e.field, "reason": e.reason} for e in problem.errors]
+        body["errors"] = [{"field": e.field, "reason": e.reason, **({"code": e.code} if e.code else {})}
+                          for e in problem.errors]
     body.update(problem.extra)
     headers = {"WWW-Authenticate": "Bearer"} if problem.status == 401 else {}
     if problem.retry_after_seconds is not None:
@@ -210,7 +213,8 @@ PROBLEM_SCHEMA: dict[str, Any] = {
         "instance": {"type": "string"},
         "errors": {"type": "array", "items": {
             "type": "object", "required": ["field", "reason"],
-            "properties": {"field": {"type": "string"}, "reason": {"type": "string"}}}},
+            "properties": {"field": {"type": "string"}, "reason": {"type": "string"},
+                           "code": {"type": "string", "description": "the rule refused, where it has a name"}}}},
     },
     "additionalProperties": True,
 }

@@ -30,7 +30,8 @@ def calendar_problems(calendar: dict[str, int], prefix: str = "calendar") -> lis
               for k, v in calendar.items() if not 1 <= v <= 28]
     if not errors and not (calendar["provider_deadline_day"] <= calendar["approval_deadline_day"]
                            <= calendar["transfer_day"]):
-        errors.append(FieldError(prefix, "provider deadline <= approval deadline <= transfer day is required"))
+        errors.append(FieldError(prefix, "provider deadline <= approval deadline <= transfer day is required",
+                                 code="calendar_order"))
     return errors
 
 
@@ -39,7 +40,8 @@ def interruption_rule_problems(rule: dict[str, Any], prefix: str = "interruption
     errors: list[FieldError] = []
     reasons = rule.get("reasons") or {}
     if not reasons:
-        errors.append(FieldError(f"{prefix}.reasons", "at least one reason (hospital, holiday, other) is needed"))
+        errors.append(FieldError(f"{prefix}.reasons", "at least one reason (hospital, holiday, other) is needed",
+                                 code="rule_reason_required"))
     for reason, spec in reasons.items():
         where = f"{prefix}.reasons.{reason}"
         if reason not in REASONS:
@@ -49,18 +51,22 @@ def interruption_rule_problems(rule: dict[str, Any], prefix: str = "interruption
         expected = 0
         for i, band in enumerate(bands):
             if band["from_day"] != expected:
-                errors.append(FieldError(f"{where}.bands.{i}.from_day", f"must be {expected} (no gaps or overlaps)"))
+                errors.append(FieldError(f"{where}.bands.{i}.from_day", f"must be {expected} (no gaps or overlaps)",
+                                         code="rule_bands_gap"))
                 break
             if band["to_day"] is None:
                 if i != len(bands) - 1:
-                    errors.append(FieldError(f"{where}.bands.{i}.to_day", "only the last band is open-ended"))
+                    errors.append(FieldError(f"{where}.bands.{i}.to_day", "only the last band is open-ended",
+                                             code="rule_band_open_early"))
                 break
             if band["to_day"] < band["from_day"]:
-                errors.append(FieldError(f"{where}.bands.{i}.to_day", "must not be before from_day"))
+                errors.append(FieldError(f"{where}.bands.{i}.to_day", "must not be before from_day",
+                                         code="rule_band_backwards"))
                 break
             expected = band["to_day"] + 1
         else:
-            errors.append(FieldError(f"{where}.bands", "the last band must be open-ended (to_day null)"))
+            errors.append(FieldError(f"{where}.bands", "the last band must be open-ended (to_day null)",
+                                     code="rule_last_band_closed"))
     return errors
 
 
@@ -74,9 +80,11 @@ def interruption_rules_problems(rules: list[dict[str, Any]],
         errors += interruption_rule_problems(rule, f"{prefix}.{i}")
         valid_from = rule.get("valid_from")
         if valid_from is None and len(rules) > 1:
-            errors.append(FieldError(f"{prefix}.{i}.valid_from", "each of several rules needs its valid_from"))
+            errors.append(FieldError(f"{prefix}.{i}.valid_from", "each of several rules needs its valid_from",
+                                     code="rule_valid_from_required"))
         elif valid_from in seen:
-            errors.append(FieldError(f"{prefix}.{i}.valid_from", "another rule has the same valid_from"))
+            errors.append(FieldError(f"{prefix}.{i}.valid_from", "another rule has the same valid_from",
+                                     code="rule_valid_from_twice"))
         seen.add(valid_from)
     return errors
 
@@ -196,13 +204,15 @@ def price_problems(prices: Sequence[dict[str, Any]], content_ids: set[str]) -> l
     errors: list[FieldError] = []
     seen: set[str] = set()
     if not prices:
-        errors.append(FieldError("prices", "a price list needs at least one unit price"))
+        errors.append(FieldError("prices", "a price list needs at least one unit price", code="prices_required"))
     for i, price in enumerate(prices):
         cid, amount = price["content_id"], price["unit_price"]
         if cid not in content_ids:
-            errors.append(FieldError(f"prices.{i}.content_id", "the service has no such content"))
+            errors.append(FieldError(f"prices.{i}.content_id", "the service has no such content",
+                                     code="content_not_in_service"))
         elif cid in seen:
-            errors.append(FieldError(f"prices.{i}.content_id", "the content is priced twice"))
+            errors.append(FieldError(f"prices.{i}.content_id", "the content is priced twice",
+                                     code="content_priced_twice"))
         seen.add(cid)
         if amount is None:
             errors.append(FieldError(f"prices.{i}.unit_price", "must be an amount such as 150.00"))
@@ -211,7 +221,7 @@ def price_problems(prices: Sequence[dict[str, Any]], content_ids: set[str]) -> l
         elif amount.as_tuple().exponent < -2:  # type: ignore[operator]
             errors.append(FieldError(f"prices.{i}.unit_price", "at most two decimals (cents)"))
         elif amount >= Decimal("10000000000"):
-            errors.append(FieldError(f"prices.{i}.unit_price", "is too large"))
+            errors.append(FieldError(f"prices.{i}.unit_price", "is too large", code="price_too_large"))
     return errors
 
 

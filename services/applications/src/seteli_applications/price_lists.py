@@ -63,7 +63,8 @@ async def add(ctx: ApplicationsContext, tenant_id: str, principal: Principal, ap
         kind, ident = parsed
         step = STEP_OF_PART[kind]
         if ident not in app["steps"][step]["ids"]:
-            errors.append(FieldError("producer_part", f"choose this {kind} in the application's {step} step first"))
+            errors.append(FieldError("producer_part", f"choose this {kind} in the application's {step} step first",
+                                     code="producer_part_not_chosen"))
     # the contents the service has and those a scheduled change adds later: the providers are told of a coming
     # content at once and price it before its date (one added from 1 April, in a list from 1 April)
     coming = await tenant_services.get_service(ctx, tenant_id, app["service_id"], date.max)
@@ -76,7 +77,8 @@ async def add(ctx: ApplicationsContext, tenant_id: str, principal: Principal, ap
         if price["content_id"] in ended:
             errors.append(FieldError(f"prices.{i}.content_id", "the content is ended from "
                                      f"{ended[price['content_id']].isoformat()}: "  # type: ignore[union-attr]
-                                     "a price list starting then or later cannot price it"))
+                                     "a price list starting then or later cannot price it",
+                                     code="content_ended_for_price_list"))
     same_part = [pl for pl in await repo.find_price_lists(ctx.session, tenant_id, provider_id=app["provider_id"],
                                                           service_id=app["service_id"],
                                                           states=("approved", "pending"))
@@ -87,11 +89,11 @@ async def add(ctx: ApplicationsContext, tenant_id: str, principal: Principal, ap
         if start <= latest:
             errors.append(FieldError("start", f"must be after the start of the approved price list of this "
                                               f"producer part ({latest.isoformat()}); approved lists are never "
-                                              "changed, a new one starts later"))
+                                              "changed, a new one starts later", code="price_list_start_too_early"))
     if any(pl["start"] == start and pl["application_id"] == app["id"] for pl in same_part
            if pl["state"] == "pending"):
         errors.append(FieldError("start", "this application already has a price list of this producer part "
-                                          "starting that day"))
+                                          "starting that day", code="price_list_start_taken"))
     if errors:
         raise invalid_many(errors)
     row = {"tenant_id": tenant_id, "id": str(uuid.uuid4()), "application_id": app["id"],

@@ -38,7 +38,7 @@ async def create(ctx: ApplicationsContext, tenant_id: str, principal: Principal,
     if principal.role not in PROVIDER_STAFF or not principal.provider_id:
         raise forbidden("Only a provider applies to a service")
     if await repo.get_service(ctx.session, tenant_id, service_id) is None:
-        raise invalid("service_id", "the tenant has no such service")
+        raise invalid("service_id", "the tenant has no such service", code="service_unknown")
     # the company's row locked: two requests of one company (a double click) make one application, the second
     # one finds the first once it is written
     if await repo.get_provider(ctx.session, principal.provider_id, for_update=True) is None:
@@ -115,7 +115,7 @@ async def save_step(ctx: ApplicationsContext, tenant_id: str, principal: Princip
         known = set(await repo.provider_site_ids(ctx.session, app["provider_id"]))
         unknown = [i for i in ids if i not in known]
         if unknown:
-            raise invalid("ids", f"not sites of your company: {', '.join(unknown)}")
+            raise invalid("ids", f"not sites of your company: {', '.join(unknown)}", code="sites_unknown")
     steps = {**app["steps"], step: {"ids": ids, "notes": data.get("notes") or "",
                                     "saved_at": ctx.clock.now().isoformat()}}
     await repo.update_application(ctx.session, tenant_id, app["id"], steps=steps, updated_at=ctx.clock.now())
@@ -244,7 +244,7 @@ async def decide(ctx: ApplicationsContext, tenant_id: str, principal: Principal,
         raise conflict(f"Only a sent application is decided; this one is {app['state']}", state=app["state"],
                        code="application_not_submitted")
     if decision in ("reject", "return") and not (reason or "").strip():
-        raise invalid("reason", f"a reason is required to {decision} an application")
+        raise invalid("reason", f"a reason is required to {decision} an application", code="reason_required")
     now = ctx.clock.now()
     if decision == "approve":
         # complete when sent is not enough: an attachment removed or expired while it waited (or one the

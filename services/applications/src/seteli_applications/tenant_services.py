@@ -72,7 +72,8 @@ def _problems(data: dict[str, Any]) -> list[FieldError]:
     for level, items in _normalise_attachments(data.get("required_attachments")).items():
         types = [i["type"] for i in items]
         if len(types) != len(set(types)):
-            errors.append(FieldError(f"required_attachments.{level}", "an attachment type is listed twice"))
+            errors.append(FieldError(f"required_attachments.{level}", "an attachment type is listed twice",
+                                     code="attachment_type_twice"))
         for unknown in sorted(set(types) - set(ATTACHMENT_TYPES)):  # a company could never upload it
             errors.append(FieldError(f"required_attachments.{level}", f"unknown attachment type {unknown!r}"))
     return errors
@@ -216,7 +217,8 @@ def _checked(current: dict[str, Any], data: dict[str, Any]) -> tuple[dict[str, A
         if content.get("id") and content["id"] not in known:
             errors.append(FieldError(f"contents.{i}.id", "the service has no such content"))
         elif content.get("id") and content["unit"] != known[content["id"]]["unit"]:
-            errors.append(FieldError(f"contents.{i}.unit", "the unit of an existing content cannot change"))
+            errors.append(FieldError(f"contents.{i}.unit", "the unit of an existing content cannot change",
+                                     code="content_unit_fixed"))
     merged["required_attachments"] = _normalise_attachments(merged["required_attachments"])
     return merged, errors
 
@@ -237,7 +239,8 @@ async def change_service(ctx: ApplicationsContext, tenant_id: str, service_id: s
     # a change whose day has come is written first, so the job cannot later lay it over this one
     await apply_due_changes(ctx, tenant_id)
     if effective_from < today:
-        raise invalid_many([FieldError("effective_from", f"must be today ({today.isoformat()}) or later")])
+        raise invalid_many([FieldError("effective_from", f"must be today ({today.isoformat()}) or later",
+                                       code="date_before_today")])
     if effective_from > today:
         return await schedule_change(ctx, tenant_id, service_id, data, effective_from)
     merged, errors = _checked(current, data)
@@ -339,14 +342,15 @@ async def end_content(ctx: ApplicationsContext, tenant_id: str, service_id: str,
     await get_service(ctx, tenant_id, service_id)
     await apply_due_changes(ctx, tenant_id)
     if day < today:
-        raise invalid_many([FieldError("ends_from", f"must be today ({today.isoformat()}) or later")])
+        raise invalid_many([FieldError("ends_from", f"must be today ({today.isoformat()}) or later",
+                                       code="date_before_today")])
     before = await get_service(ctx, tenant_id, service_id, day)
     content = next((c for c in before["contents"] if c["id"] == content_id), None)
     if content is None:
         raise not_found("Content")
     if content_ended(content, day):
         raise invalid_many([FieldError("ends_from", "the content has already ended on "
-                                                    f"{ended_on(content).isoformat()}")])  # type: ignore[union-attr]
+                                                    f"{ended_on(content).isoformat()}", code="content_already_ended")])  # type: ignore[union-attr]
     if day == today:
         current = await get_service(ctx, tenant_id, service_id)
         await repo.update_content(ctx.session, tenant_id, content_id, ended_from=day)
@@ -375,7 +379,7 @@ async def cancel_scheduled_change(ctx: ApplicationsContext, tenant_id: str, serv
         raise not_found("Scheduled change")
     if row["effective_from"] <= ctx.today():
         raise invalid_many([FieldError("effective_from", "the change has taken effect and can no longer be "
-                                                         "cancelled")])
+                                                         "cancelled", code="change_in_effect")])
     before = await get_service(ctx, tenant_id, service_id, row["effective_from"])
     await publish_service(ctx, tenant_id, service_id)
     await _tell_scheduled(ctx, tenant_id, before, with_scheduled(before, row["changes"]), row["effective_from"],
@@ -430,11 +434,13 @@ async def _tell_scheduled(ctx: ApplicationsContext, tenant_id: str, before: dict
 async def _add_rulebook(ctx: ApplicationsContext, tenant_id: str, service_id: str,
                         data: dict[str, Any]) -> dict[str, Any]:
     if not data.get("text") and not data.get("document_url"):
-        raise invalid_many([FieldError("text", "a rulebook version needs a text or a document")])
+        raise invalid_many([FieldError("text", "a rulebook version needs a text or a document",
+                                       code="rulebook_text_required")])
     versions = await repo.rulebook_versions_of(ctx.session, tenant_id, service_id)
     if versions and data["effective_from"] < versions[-1]["effective_from"]:
         raise invalid_many([FieldError("effective_from", "must not be before the previous version's date "
-                                                         f"({versions[-1]['effective_from'].isoformat()})")])
+                                                         f"({versions[-1]['effective_from'].isoformat()})",
+                                       code="rulebook_before_previous")])
     row = {"tenant_id": tenant_id, "id": str(uuid.uuid4()), "service_id": service_id,
            "version": (versions[-1]["version"] + 1) if versions else 1, "effective_from": data["effective_from"],
            "text": data.get("text"), "document_url": data.get("document_url"), "created_at": ctx.clock.now()}

@@ -33,6 +33,7 @@ class ApiError(Exception):
     code: str = ""  # a machine-readable reason some services add (e.g. "voucher_closed")
     type: str = ""  # the problem type URI, e.g. "https://seteli.fi/problems/conflict"
     extra: dict[str, Any] = field(default_factory=dict)  # the problem's other members (e.g. application_id)
+    field_codes: dict[str, str] = field(default_factory=dict)  # a field's error -> the rule it names, if any
 
     @classmethod
     def from_response(cls, response: httpx.Response) -> ApiError:
@@ -43,17 +44,20 @@ class ApiError(Exception):
         if not isinstance(body, dict):
             body = {}
         fields: dict[str, str] = {}
+        field_codes: dict[str, str] = {}
         for error in body.get("errors") or []:
             name = str(error.get("field", "")).split(".")
             # "prices.0.unit_price" -> "prices.0.unit_price"; "body.iban" -> "iban"
             key = ".".join(p for p in name if p not in ("body", "query"))
             fields.setdefault(key or "form", str(error.get("reason", "")))
+            if isinstance(error.get("code"), str) and error["code"]:
+                field_codes.setdefault(key or "form", error["code"])
         if body.get("field") and body.get("field") not in fields:
             fields[str(body["field"])] = str(body.get("detail", ""))
         code = body.get("reason") or body.get("code") or ""
         extra = {k: v for k, v in body.items() if k not in ("type", "title", "status", "detail", "instance", "errors")}
         return cls(response.status_code, str(body.get("title", "")), str(body.get("detail", "")), fields,
-                   code if isinstance(code, str) else "", str(body.get("type", "") or ""), extra)
+                   code if isinstance(code, str) else "", str(body.get("type", "") or ""), extra, field_codes)
 
     @property
     def slug(self) -> str:

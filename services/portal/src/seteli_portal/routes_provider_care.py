@@ -34,9 +34,9 @@ def _interruption_errors(page: Page, exc: ApiError) -> dict[str, str]:
     errors = exc.for_form(("start", "end", "reason", "booking_id"))
     if exc.status == 409 and "start" in errors:
         errors["start"] = page.t("interruption.days_taken")
-    if "end" in errors:
+    if "end" in errors and "end" not in exc.field_codes:  # one naming its rule gets that rule's sentence
         errors["end"] = page.t("interruption.end_after_start")
-    if "reason" in errors:
+    if "reason" in errors and "reason" not in exc.field_codes:
         errors["reason"] = page.t("interruption.no_rule")
     if "booking_id" in errors:
         errors["form"] = page.t("interruption.not_day_unit")

@@ -138,7 +138,7 @@ async def _site_form(page: Page, site_id: str, **context: Any) -> Response:
     found = [s for s in provider.get("sites", []) if s["id"] == site_id]
     if not found:
         raise ApiError(404, "Not found", "Site was not found")
-    status = 422 if context.get("errors") else 200
+    status = context.pop("status", 422 if context.get("errors") else 200)
     return page.render("provider/site.html", status=status, provider=provider, site=found[0],
                        values=context.pop("values", None) or found[0], **context)
 
@@ -158,16 +158,16 @@ async def change_site(request: Request, site_id: str) -> Response:
         await page.call("PATCH", "registry", f"/v1/providers/{seg(page.provider_id)}/sites/{seg(site_id)}",
                         json=body)
     except ApiError as exc:
-        if exc.status in (403, 404, 409):
+        if exc.status in (403, 404):
             raise
-        errors = exc.for_form(SITE_FIELDS)
+        errors = _form_errors(page, exc, SITE_FIELDS)
         if "name" in errors and not body["name"]:
             errors["name"] = page.t("error.required")
         if "postal_code" in errors or not POSTAL_CODE.match(body["postal_code"]):
             errors["postal_code"] = page.t("site.postal_code_error")
         if "phone" in errors:
             errors["phone"] = page.t("site.phone_error")
-        return await _site_form(page, site_id, errors=errors, values=body)
+        return await _site_form(page, site_id, errors=errors, values=body, status=409 if exc.status == 409 else 422)
     page.flash("site.changed")
     return page.redirect("/provider/company#sites-h")
 
@@ -176,7 +176,7 @@ async def change_site(request: Request, site_id: str) -> Response:
 
 async def _people(page: Page, **context: Any) -> Response:
     provider = await page.call("GET", "registry", f"/v1/providers/{seg(page.provider_id)}")
-    status = 422 if context.get("errors") else 200
+    status = context.pop("status", 422 if context.get("errors") else 200)
     return page.render("provider/people.html", status=status, provider=provider,
                        employees=await listing(page, "employees"),
                        subcontractors=await listing(page, "subcontractors"),
@@ -225,6 +225,15 @@ async def add_subcontractor(request: Request) -> Response:
     return page.redirect("/provider/people")
 
 
+def _form_errors(page: Page, exc: ApiError, fields: tuple[str, ...]) -> dict[str, str]:
+    """A refused change shown on its form, with what was typed: a field's error at its field, and a conflict
+    about none of them (e.g. removed meanwhile in another tab) in its own sentence above the form."""
+    errors = exc.for_form(fields)
+    if exc.status == 409 and "form" in errors:
+        errors["form"] = page.problem_message(exc)
+    return errors
+
+
 def _admin_page(request: Request) -> Page:
     """Changing or removing people is the company admin's; a provider user only sees the lists."""
     page = _provider_page(request)
@@ -241,10 +250,13 @@ def _employee_body(form: FormData) -> dict[str, Any]:
 
 async def _employee_form(page: Page, employee_id: str, **context: Any) -> Response:
     found = [e for e in await listing(page, "employees") if e["id"] == employee_id]
+    if not found and context.get("errors"):  # removed meanwhile: the form once more, saying so
+        found = [e for e in await page.every("registry", f"/v1/providers/{seg(page.provider_id)}/employees",
+                                             {"include_removed": "true"}) if e["id"] == employee_id]
     if not found:
         raise ApiError(404, "Not found", "Employee was not found")
     provider = await page.call("GET", "registry", f"/v1/providers/{seg(page.provider_id)}")
-    status = 422 if context.get("errors") else 200
+    status = context.pop("status", 422 if context.get("errors") else 200)
     return page.render("provider/employee.html", status=status, provider=provider, employee=found[0],
                        values=context.pop("values", None) or found[0], **context)
 
@@ -264,9 +276,10 @@ async def change_employee(request: Request, employee_id: str) -> Response:
         await page.call("PATCH", "registry", f"/v1/providers/{seg(page.provider_id)}/employees/{seg(employee_id)}",
                         json=body)
     except ApiError as exc:
-        if exc.status in (403, 404, 409):
+        if exc.status in (403, 404):
             raise
-        return await _employee_form(page, employee_id, errors=exc.for_form(EMPLOYEE_FIELDS), values=body)
+        return await _employee_form(page, employee_id, errors=_form_errors(page, exc, EMPLOYEE_FIELDS), values=body,
+                                    status=409 if exc.status == 409 else 422)
     page.flash("employee.changed")
     return page.redirect("/provider/people")
 
@@ -286,18 +299,20 @@ async def rename_subcontractor(request: Request, subcontractor_id: str) -> Respo
     form = await page.form()
     name = str(form.get("name", "")).strip()
     errors = {} if name else {"name": page.t("error.required")}
+    status = 422
     if not errors:
         try:
             await page.call("PATCH", "registry",
                             f"/v1/providers/{seg(page.provider_id)}/subcontractors/{seg(subcontractor_id)}",
                             json={"name": name})
         except ApiError as exc:
-            if exc.status in (403, 404, 409):
+            if exc.status in (403, 404):
                 raise
-            errors = exc.for_form(("name",))
+            errors = _form_errors(page, exc, ("name",))
+            status = 409 if exc.status == 409 else 422
     if errors:
         return await _people(page, errors=errors, form_name="rename", target=subcontractor_id,
-                             values={"name": name})
+                             values={"name": name}, status=status)
     page.flash("subcontractor.renamed")
     return page.redirect("/provider/people")
 

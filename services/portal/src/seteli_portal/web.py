@@ -313,6 +313,12 @@ class Page:
             if coded is not None:
                 result[name] = self.problem_message(coded)
                 continue
+            # a field's own error naming its rule (one of several refused at once): that rule's sentence
+            rule = next((key for e in self.problems for f, r in e.fields.items()
+                         if r == reason and (key := refusal_key(e.field_codes.get(f, "")))), None)
+            if rule is not None:
+                result[name] = self.t(rule)
+                continue
             lowered = reason.lower()
             key = next((k for pattern, k in REASONS if pattern in lowered), None) or \
                 FIELD_REASONS.get(name.rsplit(".", 1)[-1])

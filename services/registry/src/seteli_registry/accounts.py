@@ -94,7 +94,7 @@ async def _set_password(ctx: RegistryContext, user: dict[str, Any], new_password
     if problem:
         raise problem
     if verify_password(user["password_hash"], new_password):
-        raise invalid(field_name, "the new password must differ from the old one")
+        raise invalid(field_name, "the new password must differ from the old one", code="password_unchanged")
     now = ctx.clock.now()
     await repo.update_user(ctx.session, user["id"], password_hash=hash_password(new_password),
                            must_change_password=False, password_changed_at=now, failed_logins=0,

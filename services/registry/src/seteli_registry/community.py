@@ -23,13 +23,13 @@ from .service import RegistryContext, issue_link
 async def contact_request(ctx: RegistryContext, data: dict[str, Any]) -> dict[str, Any]:
     errors: list[FieldError] = []
     if not data.get("consent"):
-        errors.append(FieldError("consent", "the resident's consent is required"))
+        errors.append(FieldError("consent", "the resident's consent is required", code="consent_required"))
     if not data.get("phone") and not data.get("email"):
         errors.append(FieldError("phone", "give a phone number or an email address"))
     ids = list(dict.fromkeys(data["organisation_ids"]))
     organisations = {r["id"]: r for r in await provider_queries.approved_providers_among(ctx.session, ids)}
     if len(organisations) != len(ids):
-        errors.append(FieldError("organisation_ids", "unknown organisation"))
+        errors.append(FieldError("organisation_ids", "unknown organisation", code="organisation_unknown"))
     if errors:
         raise invalid_many(errors)
     now = ctx.clock.now()
@@ -121,7 +121,7 @@ async def fill_association(ctx: RegistryContext, secret: str, data: dict[str, An
 async def open_window(ctx: RegistryContext, tenant_id: str, year: int, opens_on: date, closes_on: date
                       ) -> dict[str, Any]:
     if closes_on < opens_on:
-        raise invalid("closes_on", "must not be before opens_on")
+        raise invalid("closes_on", "must not be before opens_on", code="closes_before_opens")
     row = {"tenant_id": tenant_id, "year": year, "opens_on": opens_on, "closes_on": closes_on}
     await community_queries.replace_course_window(ctx.session, row)
     return row
@@ -135,9 +135,9 @@ async def _window(ctx: RegistryContext, tenant_id: str, year: int) -> tuple[date
 def _check_dates(data: dict[str, Any], year: int) -> None:
     errors = []
     if data["start_date"].year != year:
-        errors.append(FieldError("start_date", f"must be in {year}"))
+        errors.append(FieldError("start_date", f"must be in {year}", code="date_outside_year"))
     if data["end_date"] < data["start_date"]:
-        errors.append(FieldError("end_date", "must not be before start_date"))
+        errors.append(FieldError("end_date", "must not be before start_date", code="end_before_start"))
     if errors:
         raise invalid_many(errors)
 
@@ -148,7 +148,8 @@ async def add_course(ctx: RegistryContext, provider_id: str, data: dict[str, Any
         raise invalid("tenant_id", "unknown tenant")
     if not await catalog_queries.has_approved_contract(ctx.session, tenant_id, provider_id,
                                                        data.get("service_id") or None):
-        raise invalid("service_id", "the company has no approved contract for this tenant service")
+        raise invalid("service_id", "the company has no approved contract for this tenant service",
+                      code="no_approved_contract")
     _check_dates(data, year)
     if not course_entry_open(await _window(ctx, tenant_id, year), ctx.today()):
         raise conflict(f"The tenant has not opened course entry for {year}", field="year", code="course_entry_closed")

@@ -226,7 +226,7 @@ async def change_site(ctx: RegistryContext, provider_id: str, site_id: str, data
 async def _own_site_or_422(ctx: RegistryContext, provider_id: str, site_id: str | None) -> None:
     """An employee's site is one of the company's own (a field error, like any other bad input)."""
     if site_id and await provider_queries.site_of_provider(ctx.session, provider_id, site_id) is None:
-        raise invalid_many([FieldError("site_id", "no such site of this company")])
+        raise invalid_many([FieldError("site_id", "no such site of this company", code="site_unknown")])
 
 
 async def add_employee(ctx: RegistryContext, provider_id: str, data: dict[str, Any]) -> dict[str, Any]:
@@ -278,7 +278,7 @@ async def change_employee(ctx: RegistryContext, provider_id: str, employee_id: s
     _not_removed(before, "employee")
     values = {k: v for k, v in data.items() if v is not None and k not in ("email", "site_id")}
     if "name" in values and not values["name"].strip():
-        raise invalid_many([FieldError("name", "must not be empty")])
+        raise invalid_many([FieldError("name", "must not be empty", code="value_required")])
     if "email" in data:
         values["email"] = data["email"] or ""
     if "site_id" in data:
@@ -336,7 +336,7 @@ async def rename_subcontractor(ctx: RegistryContext, provider_id: str, subcontra
     _not_removed(await _subcontractor_or_404(ctx, provider_id, subcontractor_id),
                  "subcontractor")
     if not name.strip():
-        raise invalid_many([FieldError("name", "must not be empty")])
+        raise invalid_many([FieldError("name", "must not be empty", code="value_required")])
     await provider_queries.rename_subcontractor(ctx.session, subcontractor_id, name)
     return await _subcontractor_or_404(ctx, provider_id, subcontractor_id)
 

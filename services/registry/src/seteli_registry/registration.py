@@ -112,7 +112,7 @@ async def decide(ctx: RegistryContext, tenant_id: str, request_id: str, approve:
         await ctx.outbox.add(ctx.session, ProviderApproved(provider_id=provider_id), tenant_id=tenant_id)
         await relate(ctx.session, tenant_id, provider_id, "registration", ctx.clock.now())
     elif not reason:
-        raise invalid("reason", "a rejection needs a reason")
+        raise invalid("reason", "a rejection needs a reason", code="reason_required")
     status = "approved" if approve else "rejected"
     await registration_queries.record_registration_decision(ctx.session, tenant_id, request_id, status=status,
                                                             reason=reason, provider_id=provider_id,
@@ -137,7 +137,7 @@ def _text(field: str, value: str | None, what: str) -> str:
     if not text:
         raise invalid(field, what)
     if len(text) > MESSAGE_MAX:
-        raise invalid(field, f"at most {MESSAGE_MAX} characters")
+        raise invalid(field, f"at most {MESSAGE_MAX} characters", code="text_too_long")
     return text
 
 
@@ -187,7 +187,7 @@ async def answer_request(ctx: RegistryContext, secret: str, reply: str | None,
         raise conflict("The request is not waiting for your answer", field="status", code="request_not_waiting_answer")
     await use_link(ctx, ANSWER_LINK, secret)
     text = _text("reply", reply, "write your answer")
-    errors = [FieldError(k, "must not be empty") for k in CORRECTABLE
+    errors = [FieldError(k, "must not be empty", code="value_required") for k in CORRECTABLE
               if details.get(k) is not None and not str(details[k]).strip()]
     if errors:
         raise invalid_many(errors)
@@ -211,7 +211,8 @@ async def answer_request(ctx: RegistryContext, secret: str, reply: str | None,
 async def _strong(ctx: RegistryContext, state: str, status: str) -> dict[str, Any]:
     row = await registration_queries.strong_login_by_state(ctx.session, state)
     if row is None or row["status"] != status or is_past(row["expires_at"], ctx.clock.now()):
-        raise invalid("state", "the identification has expired or is not in this step; start again")
+        raise invalid("state", "the identification has expired or is not in this step; start again",
+                      code="flow_expired")
     return row
 
 

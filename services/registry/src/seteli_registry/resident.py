@@ -70,7 +70,7 @@ async def start(ctx: RegistryContext, language: str) -> dict[str, Any]:
 async def _sign_in(ctx: RegistryContext, state: str, status: str) -> dict[str, Any]:
     row = await resident_queries.resident_sign_in(ctx.session, state)
     if row is None or row["status"] != status or is_past(row["expires_at"], ctx.clock.now()):
-        raise invalid("state", "the sign-in has expired or is already done; start again")
+        raise invalid("state", "the sign-in has expired or is already done; start again", code="flow_expired")
     return row
 
 
@@ -116,6 +116,6 @@ async def choose(ctx: RegistryContext, issuer: TokenIssuer, *, state: str, tenan
     row = await _sign_in(ctx, state, "identified")
     chosen = [c for c in await _clients_of(ctx, row["person"]) if c["tenant_id"] == tenant_id]
     if not chosen:
-        raise invalid("tenant_id", "not a municipality you are a client of")
+        raise invalid("tenant_id", "not a municipality you are a client of", code="not_a_client")
     await resident_queries.delete_resident_sign_in(ctx.session, state)
     return _token(ctx, issuer, chosen[0], row["person_name"], language)

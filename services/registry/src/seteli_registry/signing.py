@@ -85,7 +85,7 @@ async def _session_of(ctx: RegistryContext, principal: Principal, state: str) ->
     # another user's state is "not found" like an unknown one: the signature is bound to who started it
     if (row is None or row["user_id"] != principal.subject or row["status"] == "signed"
             or is_past(row["expires_at"], ctx.clock.now())):
-        raise invalid("state", "the signing has expired or is already done; start again")
+        raise invalid("state", "the signing has expired or is already done; start again", code="flow_expired")
     return row
 
 

@@ -332,10 +332,10 @@ async def book_purchase(
     """An officer books a named provider and producer part for a client's purchased-service commitment."""
     voucher = await repo.get_voucher(ctx.session, tenant_id, data["voucher_id"], lock=True)
     if voucher is None:
-        raise invalid_many([FieldError("voucher_id", "unknown commitment")])
+        raise invalid_many([FieldError("voucher_id", "unknown commitment", code="commitment_unknown")])
     service = await repo.get_service(ctx.session, tenant_id, voucher["service_id"])
     if service is None or service["kind"] != "purchased":
-        raise invalid_many([FieldError("voucher_id", "not a purchased-service commitment")])
+        raise invalid_many([FieldError("voucher_id", "not a purchased-service commitment", code="not_a_commitment")])
     provider_id = data["provider_id"]
     approval = await repo.get_approval(ctx.session, tenant_id, voucher["service_id"], provider_id)
     if approval is None:
@@ -515,7 +515,8 @@ async def end_booking(
     if services is not None and row["service_id"] not in services:
         raise forbidden("You are not in this service's team")
     if ended_on < row["created_at"].astimezone(HELSINKI).date():  # the day it was made in Finland, not in UTC
-        raise invalid_many([FieldError("ended_on", "must not be before the booking was made")])
+        raise invalid_many([FieldError("ended_on", "must not be before the booking was made",
+                                       code="end_before_booking")])
     if not await repo.end_booking(ctx.session, tenant_id, booking_id, ended_on, reason, ctx.today()):
         # one ended in advance is ended earlier while its last day has not passed (the client moves sooner)
         last = row["ended_on"]

@@ -118,27 +118,40 @@ def add_years(day: date, years: int) -> date:
         return day.replace(year=year, day=28)
 
 
-def grant_validity_errors(granted_on: date, valid_from: date, valid_until: date, today: date) -> dict[str, str]:
-    """Field -> reason for a grant's dates outside the rule: granted on or before today; valid from at
+@dataclass(frozen=True)
+class DateRefusal:
+    """A grant's date outside the rule: the reason in English and the rule's code (problem+json `errors[].code`)."""
+
+    reason: str
+    code: str
+
+
+def grant_validity_errors(granted_on: date, valid_from: date, valid_until: date,
+                          today: date) -> dict[str, DateRefusal]:
+    """Field -> refusal for a grant's dates outside the rule: granted on or before today; valid from at
     most 1 year before and at most 1 year after the granting date; valid until at most 10 years after
     valid from."""
-    errors: dict[str, str] = {}
+    errors: dict[str, DateRefusal] = {}
     if granted_on > today:
-        errors["granted_on"] = f"a voucher is granted on or before today ({today.isoformat()})"
+        errors["granted_on"] = DateRefusal(f"a voucher is granted on or before today ({today.isoformat()})",
+                                           code="granted_in_future")
     elif granted_on < EARLIEST_GRANT:  # no settlement run (months of 1900-2099) could ever pay it
-        errors["granted_on"] = f"a voucher is granted on {EARLIEST_GRANT.isoformat()} or later"
+        errors["granted_on"] = DateRefusal(f"a voucher is granted on {EARLIEST_GRANT.isoformat()} or later",
+                                           code="granted_too_early")
     earliest, latest = add_years(granted_on, -GRANT_BACKDATING_YEARS), add_years(granted_on, GRANT_LEAD_YEARS)
     if valid_from < earliest:
-        errors["valid_from"] = (
-            f"at most {GRANT_BACKDATING_YEARS} year before the granting date (from {earliest.isoformat()})"
-        )
+        errors["valid_from"] = DateRefusal(
+            f"at most {GRANT_BACKDATING_YEARS} year before the granting date (from {earliest.isoformat()})",
+            code="valid_from_too_early")
     elif valid_from > latest:
-        errors["valid_from"] = f"at most {GRANT_LEAD_YEARS} year after the granting date (until {latest.isoformat()})"
+        errors["valid_from"] = DateRefusal(
+            f"at most {GRANT_LEAD_YEARS} year after the granting date (until {latest.isoformat()})",
+            code="valid_from_too_late")
     longest = add_years(valid_from, GRANT_LONGEST_YEARS)
     if valid_until > longest:  # (one before valid_from is refused with the grant's other checks)
-        errors["valid_until"] = (
-            f"a voucher is valid at most {GRANT_LONGEST_YEARS} years (until {longest.isoformat()}); grant it again"
-        )
+        errors["valid_until"] = DateRefusal(
+            f"a voucher is valid at most {GRANT_LONGEST_YEARS} years (until {longest.isoformat()}); grant it again",
+            code="validity_too_long")
     return errors
 
 

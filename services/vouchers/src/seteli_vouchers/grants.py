@@ -42,7 +42,7 @@ def _validate_grant(
     cannot record past it, while the events before the end are recorded and paid as usual."""
     errors: list[FieldError] = []
     if service is None:
-        return [FieldError("service_id", "unknown service")]
+        return [FieldError("service_id", "unknown service", code="service_unknown")]
     if data["valid_until"] < data["valid_from"]:
         errors.append(FieldError("valid_until", "must not be before valid_from"))
     seen: set[str] = set()
@@ -50,11 +50,14 @@ def _validate_grant(
         where = f"contents.{i}"
         client_pays = content["content_id"] in known and bool(known[content["content_id"]]["client_pays"])
         if content["content_id"] not in known:
-            errors.append(FieldError(f"{where}.content_id", "not a content of this service"))
+            errors.append(FieldError(f"{where}.content_id", "not a content of this service",
+                                     code="content_not_in_service"))
         elif (ended := known[content["content_id"]].get("ended_from")) is not None and ended <= today:
-            errors.append(FieldError(f"{where}.content_id", f"the content has ended on {ended.isoformat()}"))
+            errors.append(FieldError(f"{where}.content_id", f"the content has ended on {ended.isoformat()}",
+                                     code="content_ended_before_grant"))
         if content["content_id"] in seen:
-            errors.append(FieldError(f"{where}.content_id", "granted twice in one voucher"))
+            errors.append(FieldError(f"{where}.content_id", "granted twice in one voucher",
+                                     code="content_granted_twice"))
         seen.add(content["content_id"])
         if content["granted_amount"] <= 0:
             errors.append(FieldError(f"{where}.granted_amount", "must be positive"))
@@ -67,15 +70,19 @@ def _validate_grant(
         if client_pays:
             # Listed on the voucher so that the provider records it, but the tenant never pays it.
             if value is not None:
-                errors.append(FieldError(f"{where}.voucher_value", "the client pays this content: no voucher value"))
+                errors.append(FieldError(f"{where}.voucher_value", "the client pays this content: no voucher value",
+                                         code="client_pays_no_value"))
             if content["period"] == Period.BALANCE:
-                errors.append(FieldError(f"{where}.period", "the client pays this content: no euro balance"))
+                errors.append(FieldError(f"{where}.period", "the client pays this content: no euro balance",
+                                         code="client_pays_no_balance"))
         elif service["kind"] == "voucher" and value is None:
-            errors.append(FieldError(f"{where}.voucher_value", "required for a voucher service"))
+            errors.append(FieldError(f"{where}.voucher_value", "required for a voucher service",
+                                     code="voucher_value_required"))
         elif service["kind"] == "purchased" and value is not None:
             # The tenant pays the price (events never use a value here): none is printed on the decision.
             errors.append(FieldError(f"{where}.voucher_value", "a purchased service has no voucher value: "
-                                                              "the municipality pays the price"))
+                                                              "the municipality pays the price",
+                                     code="purchased_no_value"))
         if value is not None and value < 0:
             errors.append(FieldError(f"{where}.voucher_value", "must not be negative"))
     return errors
@@ -84,9 +91,9 @@ def _validate_grant(
 async def grant(ctx: VouchersContext, tenant_id: str, data: dict[str, Any], granted_by: str) -> dict[str, Any]:
     client = await repo.get_client(ctx.session, tenant_id, data["client_id"])
     if client is None:
-        raise invalid_many([FieldError("client_id", "unknown client")])
+        raise invalid_many([FieldError("client_id", "unknown client", code="client_unknown")])
     if client["date_of_death"] is not None:
-        raise invalid_many([FieldError("client_id", "the client's date of death is recorded")])
+        raise invalid_many([FieldError("client_id", "the client's date of death is recorded", code="client_deceased")])
     coming = await ctx.after.pending(ctx.session, tenant_id, SERVICE_DEFINED)  # before the read: no gap
     service = await repo.get_service(ctx.session, tenant_id, data["service_id"])
     known = await repo.service_content_map(ctx.session, tenant_id, data["service_id"]) if service else {}
@@ -96,8 +103,8 @@ async def grant(ctx: VouchersContext, tenant_id: str, data: dict[str, Any], gran
         raise not_yet_known("The service was defined a moment ago and has not reached vouchers yet",
                             reason="service_not_known_yet")
     errors = [
-        FieldError(field, reason)
-        for field, reason in grant_validity_errors(
+        FieldError(field, refused.reason, refused.code)
+        for field, refused in grant_validity_errors(
             data["granted_on"], data["valid_from"], data["valid_until"], ctx.today()
         ).items()
     ] + _validate_grant(data, service, known, ctx.today())
@@ -256,7 +263,8 @@ async def close_by_officer(
     if voucher["state"] == State.CLOSED:
         raise conflict("The voucher is already closed", code="voucher_already_closed")
     if valid_until is not None and valid_until < voucher["valid_from"]:
-        raise invalid_many([FieldError("valid_until", "must not be before the voucher's valid_from")])
+        raise invalid_many([FieldError("valid_until", "must not be before the voucher's valid_from",
+                                       code="close_before_valid_from")])
     closed = await close_voucher(
         ctx, tenant_id, voucher, CloseReason.OFFICER, valid_until=valid_until or ctx.today(), note=reason
     )

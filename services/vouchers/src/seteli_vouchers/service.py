@@ -221,7 +221,7 @@ async def record_death(ctx: VouchersContext, tenant_id: str, client_id: str, dat
         raise invalid("date_of_death", "cannot be in the future")
     if date_of_death < identity_code_birth_date(client["identity_code"]):
         # a mistyped year would close every voucher back to it, and only an earlier day corrects a recorded death
-        raise invalid("date_of_death", "cannot be before the client's date of birth")
+        raise invalid("date_of_death", "cannot be before the client's date of birth", code="death_before_birth")
     recorded = client["date_of_death"]
     if recorded is not None and date_of_death > recorded:
         # the validity has ended the day after the recorded date and care after it has been refused or clipped:

@@ -35,7 +35,7 @@ async def decide(ctx: EventsContext, principal: Principal, event_id: str, decisi
     if event["status"] != "recorded" or event["approval"] != "awaiting_approval":
         raise conflict("The event is not waiting for a decision", code="not_awaiting_approval")
     if decision in ("reject", "approve_and_credit") and not reason.strip():
-        raise invalid("reason", "give the reason")
+        raise invalid("reason", "give the reason", code="reason_required")
     approval = "rejected" if decision == "reject" else "approved"
     await repo.update_event(
         ctx.session,
@@ -166,7 +166,7 @@ async def credit_again(ctx: EventsContext, event: Mapping[str, Any], withdrawn: 
 async def request_credit(ctx: EventsContext, principal: Principal, event_id: str, reason: str) -> Row:
     """A credit of an already settled event (an unsettled one is simply edited or deleted)."""
     if not reason.strip():
-        raise invalid("reason", "give the reason")
+        raise invalid("reason", "give the reason", code="reason_required")
     news_coming = await settled_news_on_its_way(ctx)
     event = await get_event(ctx, event_id, for_update=True)
     if news_coming and unsettled(event):
@@ -181,7 +181,7 @@ async def request_interruption_credit(ctx: EventsContext, principal: Principal, 
     """A credit of an interruption settlement has paid (an unsettled one is corrected or deleted);
     deducted in the next run, and the interruption's days are free to record again."""
     if not reason.strip():
-        raise invalid("reason", "give the reason")
+        raise invalid("reason", "give the reason", code="reason_required")
     news_coming = await settled_news_on_its_way(ctx)
     row = await repo.lock_interruption(ctx.session, ctx.tenant_id, interruption_id)
     if row is None:

@@ -27,7 +27,7 @@ async def request(ctx: EventsContext, principal: Principal, kind: Kind, target_i
     if principal.role not in PROVIDER_STAFF:
         raise forbidden("The provider asks for a correction; the tenant's staff credit directly")
     if not reason.strip():
-        raise invalid("reason", "say what is wrong")
+        raise invalid("reason", "say what is wrong", code="correction_reason_required")
     news_coming = await settled_news_on_its_way(ctx)
     if kind == "event":
         target = await get_event(ctx, target_id, for_update=True)
@@ -72,7 +72,7 @@ async def answer(ctx: EventsContext, principal: Principal, request_id: str, deci
     values: Row = {"answered_by": principal.subject, "answered_at": ctx.clock.now(), "answer": reason or None}
     if decision == "decline":
         if not reason:
-            raise invalid("reason", "say why it is not credited")
+            raise invalid("reason", "say why it is not credited", code="decline_reason_required")
         values["state"] = "declined"
     else:
         credit_reason = reason or row["reason"]  # the provider's own words, when the officer adds none

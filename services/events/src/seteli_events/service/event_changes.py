@@ -47,7 +47,8 @@ async def revalue(ctx: EventsContext, event: Row, inp: EventInput) -> Row:
     booking = await repo.booking_context(ctx.session, ctx.tenant_id, event["booking_id"])
     assert booking is not None
     if event["status"] == "recorded" and inp.status == "draft":
-        raise invalid("status", "a recorded event cannot become a draft again; delete it instead")
+        raise invalid("status", "a recorded event cannot become a draft again; delete it instead",
+                      code="recorded_stays_recorded")
     result = await evaluate(ctx, booking, inp, event["id"])
     # The same days (or fewer) and no more units add nothing to any grant period: the event crosses no limit it
     # did not cross before, so a text or performer change (or a shorter visit) keeps the tenant's approval, and

@@ -83,13 +83,13 @@ def parse_rules(service: Mapping[str, Any] | None) -> list[InterruptionRule]:
     stored = (service or {}).get("interruption_rule")
     versions = stored if isinstance(stored, list) else [stored] if stored else []
     if not versions:
-        raise invalid("reason", "the service has no interruption rule")
+        raise invalid("reason", "the service has no interruption rule", code="no_interruption_rule")
     return [parse_rule(v) for v in versions]
 
 
 def parse_rule(data: Mapping[str, Any] | None) -> InterruptionRule:
     if not data or not data.get("reasons"):
-        raise invalid("reason", "the service has no interruption rule")
+        raise invalid("reason", "the service has no interruption rule", code="no_interruption_rule")
     try:
         return InterruptionRule(
             {
@@ -125,17 +125,19 @@ async def _check_days(
     if start < valid_from or (valid_until is not None and start > valid_until):
         raise invalid("start", f"outside the voucher's validity {span}")
     if end is not None and end <= start:
-        raise invalid("end", "the return day must be after the departure day")
+        raise invalid("end", "the return day must be after the departure day", code="return_day_not_after_departure")
     if end is not None and valid_until is not None and end > valid_until:
         # the return day is paid too: it must be a valid day (after a death, at most the day after it)
         voucher_last = last_valid_day(booking)
         if ended is not None and (voucher_last is None or voucher_last > valid_until):
             raise invalid("end", f"the content has ended on {ended.isoformat()}: the return day is at most "
-                                 f"{valid_until.isoformat()}, the content's last day")
+                                 f"{valid_until.isoformat()}, the content's last day",
+                          code="return_day_after_content_end")
         raise invalid("end", f"the return day is outside the voucher's validity {span}")
     today = ctx.today()
     if end is not None and end > today:
-        raise invalid("end", f"the return day is entered once it has come (on or before today, {today.isoformat()})")
+        raise invalid("end", f"the return day is entered once it has come (on or before today, {today.isoformat()})",
+                      code="return_day_not_come")
     await repo.lock_voucher_content(ctx.session, ctx.tenant_id, booking["voucher_content_id"])
     away_until = date.max if end is None else end - timedelta(days=1)
     far = date(9999, 12, 31)
@@ -303,13 +305,13 @@ async def create(ctx: EventsContext, principal: Principal, booking_id: str, star
                  reason: str) -> Row:
     booking = await load_booking(ctx, principal, booking_id)
     if booking["unit"] != "day":
-        raise invalid("booking_id", "interruptions are only for continuous day-unit services")
+        raise invalid("booking_id", "interruptions are only for continuous day-unit services", code="not_day_unit")
     service = await repo.service_row(ctx.session, ctx.tenant_id, booking["service_id"])
     check_content_goes_on(service, booking["content_id"], start, start)  # no absence from the content's end on
     try:
         rule_on(parse_rules(service), start).for_reason(reason)
     except DomainError as exc:
-        raise invalid("reason", exc.message) from exc
+        raise invalid("reason", exc.message, code=exc.code) from exc
     affected = await _check_days(ctx, booking, start, end, None)
     producer_part = await _part_left(ctx, booking, start)
     now = ctx.clock.now()
@@ -443,12 +445,12 @@ async def apply_correction(ctx: EventsContext, row: Row, changes: Mapping[str, A
     end = changes["end"] if changes.get("end") is not None else row["end"]
     reason = changes.get("reason") or row["reason"]
     if "end" in changes and changes["end"] is None and row["end"] is not None:
-        raise invalid("end", "a finalised interruption keeps its return day; delete it instead")
+        raise invalid("end", "a finalised interruption keeps its return day; delete it instead", code="return_day_kept")
     service = await repo.service_row(ctx.session, ctx.tenant_id, booking["service_id"])
     try:
         rule_on(parse_rules(service), start).for_reason(reason)
     except DomainError as exc:
-        raise invalid("reason", exc.message) from exc
+        raise invalid("reason", exc.message, code=exc.code) from exc
     old_end = row["end"]
     asks_more = start < row["start"] or (old_end is not None and end > old_end) or reason != row["reason"]
     if asks_more and row.get("approval") == "approved" and await repo.interruptions_need_approval(
@@ -522,7 +524,7 @@ async def decide(ctx: EventsContext, principal: Principal, interruption_id: str,
     if decision not in ("approve", "reject"):
         raise invalid("decision", "an interruption is approved or rejected")
     if decision == "reject" and not reason.strip():
-        raise invalid("reason", "give the reason")
+        raise invalid("reason", "give the reason", code="reason_required")
     row.update(decision_reason=reason.strip() or None, updated_at=ctx.clock.now())
     if decision == "approve":
         await _approve(ctx, row)

@@ -161,7 +161,7 @@ async def load_booking(ctx: EventsContext, principal: Principal, booking_id: str
         raise not_yet_known("The booking was made a moment ago and has not reached the events service yet",
                             reason="booking_not_known_yet")
     if booking is None or (principal.role in PROVIDER_STAFF and principal.provider_id != booking["provider_id"]):
-        raise invalid("booking_id", "no such booking of your company")
+        raise invalid("booking_id", "no such booking of your company", code="booking_unknown")
     require_team(principal, ctx.tenant_id, booking["service_id"], booking["provider_id"])
     return booking
 
@@ -217,30 +217,31 @@ def _units_and_end(unit: str, inp: EventInput) -> tuple[date, Decimal | None]:
     if unit == "day":
         end = inp.end or inp.start
         if end < inp.start:
-            raise invalid("end", "the end is before the start")
+            raise invalid("end", "the end is before the start", code="end_before_start")
         days = (end - inp.start).days + 1
         if inp.units is not None and inp.units != days:
-            raise invalid("units", f"day units are the days from start to end inclusive ({days})")
+            raise invalid("units", f"day units are the days from start to end inclusive ({days})",
+                          code="day_units_mismatch")
         return end, Decimal(days)
     end = inp.end or inp.start
     if unit == "hour" and (inp.start_time is not None or inp.end_time is not None):
         if inp.start_time is None or inp.end_time is None:
-            raise invalid("end_time", "give both start_time and end_time")
+            raise invalid("end_time", "give both start_time and end_time", code="both_times_required")
         if end != inp.start:
-            raise invalid("end", "a time range is on one day")
+            raise invalid("end", "a time range is on one day", code="time_range_one_day")
         try:
             hours = hours_between(*_real_time_range(inp.start, inp.start_time, inp.end_time))
         except DomainError as exc:
             raise domain_problem(exc) from exc
         if inp.units is not None and inp.units != stored_units(hours):
-            raise invalid("units", f"the time range is {stored_units(hours)} hours")
+            raise invalid("units", f"the time range is {stored_units(hours)} hours", code="hours_mismatch")
         return end, hours
     if inp.units is None or inp.units <= 0:
-        raise invalid("units", "a positive number of units is required")
+        raise invalid("units", "a positive number of units is required", code="units_not_positive")
     if unit == "piece" and inp.units != inp.units.to_integral_value():
         raise invalid("units", "pieces are counted whole")  # 1.5 visits would be paid as one and a half
     if end < inp.start:
-        raise invalid("end", "the end is before the start")
+        raise invalid("end", "the end is before the start", code="end_before_start")
     return end, inp.units
 
 
@@ -256,7 +257,7 @@ def _real_time_range(day: date, start: time, end: time) -> tuple[time, time] | t
         instant = helsinki_instant(on, wall)
         if instant is None:
             raise invalid(field, f"{wall.isoformat('minutes')} does not exist in Helsinki on {day.isoformat()}: "
-                                 "the clocks moved forward an hour")
+                                 "the clocks moved forward an hour", code="time_skipped")
         instants.append(instant)
     return instants[0], instants[1]
 
@@ -309,10 +310,12 @@ def check_given(ctx: EventsContext, status: str, end: date) -> None:
     Confirming a draft that ends after today is refused until that day has passed."""
     today = ctx.today()
     if status == "recorded" and end > today:
-        raise invalid("end", f"a final event ends on or before today ({today.isoformat()}): record it once given")
+        raise invalid("end", f"a final event ends on or before today ({today.isoformat()}): record it once given",
+                      code="event_not_given_yet")
     last = Month.of(today).last
     if status == "draft" and end > last:
-        raise invalid("end", f"a draft covers at most the running month (until {last.isoformat()})")
+        raise invalid("end", f"a draft covers at most the running month (until {last.isoformat()})",
+                      code="draft_after_month")
 
 
 async def evaluate(

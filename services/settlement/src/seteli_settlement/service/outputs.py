@@ -44,7 +44,8 @@ async def payment_file(
         raise conflict("The run pays nothing: there is no payment file", code="nothing_paid")
     if execution_date is not None and execution_date < ctx.today():
         # a bank refuses a day gone by, or pays at once without saying: the officer picks today or later
-        raise invalid("execution_date", f"must not be before today ({ctx.today().isoformat()})")
+        raise invalid("execution_date", f"must not be before today ({ctx.today().isoformat()})",
+                      code="execution_date_past")
     calendar = await tenant_calendar(ctx.session, tenant_id)
     when = execution_date or max(calendar.transfer_date(Month.of(run["month"])), ctx.today())
     try:

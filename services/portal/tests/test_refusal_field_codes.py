@@ -1,0 +1,113 @@
+"""A field refused by a rule with a name (`errors[].code`, `invalid(..., code=...)`) is shown at that field in
+the person's language: before, a rule the portal had no English pattern for showed "Tarkista arvo (<the
+service's English>)", or a sentence about another mistake."""
+
+from __future__ import annotations
+
+import random
+import re
+from datetime import timedelta
+
+import httpx
+import pytest
+from seteli_common.clock import SystemClock, today_in_helsinki
+from seteli_common.validators import identity_code_birth_date
+
+from seteli.demo import random_test_identity_code
+
+from .conftest import csrf_of, login, submit
+from .seed import OFFICER_PASSWORD, PROVIDER_PASSWORD, Seed
+from .service_calls import book_a_new_client, officer_headers
+
+RETURN_DAY_NOT_COME = {
+    "fi": "Paluupäivä kirjataan vasta, kun se on tullut: valitse tämä päivä tai aiempi päivä.",
+    "sv": "Återkomstdagen registreras först när den har kommit: välj i dag eller en tidigare dag.",
+}
+DEATH_BEFORE_BIRTH = {
+    "fi": "Kuolinpäivä ei voi olla ennen asiakkaan syntymäpäivää. Tarkista vuosi.",
+    "sv": "Dödsdatumet kan inte vara före klientens födelsedag. Kontrollera året.",
+}
+
+
+async def _in(portal: httpx.AsyncClient, lang: str, next_page: str) -> None:
+    page = await portal.get(next_page)
+    await portal.post("/language", data={"csrf": csrf_of(page.text), "lang": lang, "next": next_page})
+
+
+@pytest.mark.parametrize("lang", ["fi", "sv"])
+async def test_a_return_day_still_to_come_is_told_so_not_that_it_is_before_the_departure(
+        portal: httpx.AsyncClient, services: httpx.AsyncClient, data: Seed, lang: str) -> None:
+    await login(portal, data.provider_email, PROVIDER_PASSWORD)
+    month = data.voucher_month
+    booking = await book_a_new_client(services, data, data.service_id, f"R-{lang}", "31", "month", "140.00",
+                                      4100 + len(lang) + ord(lang[0]), portal=portal,
+                                      valid_until=month.first + timedelta(days=300))
+    url = f"/provider/bookings/{booking['id']}"
+    view_url = f"{url}?month={month}"
+    draft = await submit(portal, view_url, f"{url}/interruptions", {
+        "month": str(month), "start": str(month.first + timedelta(days=2)), "reason": "hospital"})
+    assert draft.status_code == 303, draft.text[-1500:]
+    interruption_id = re.search(r"/interruptions/([^/]+)/end", (await portal.get(view_url)).text).group(1)  # type: ignore[union-attr]
+    await _in(portal, lang, view_url)
+
+    tomorrow_or_later = today_in_helsinki(SystemClock()) + timedelta(days=2)
+    early = await submit(portal, view_url, f"{url}/interruptions/{interruption_id}/end",
+                         {"month": str(month), "end": str(tomorrow_or_later)})
+    assert early.status_code == 422 and f'id="end-{interruption_id}-end-error"' in early.text
+    told = re.search(rf'id="end-{interruption_id}-end-error">(.*?)</p>', early.text, re.S).group(1)  # type: ignore[union-attr]
+    assert RETURN_DAY_NOT_COME[lang] in told, told
+    await _in(portal, "fi", view_url)
+
+
+@pytest.mark.parametrize("lang", ["fi", "sv"])
+async def test_a_death_before_the_clients_birth_is_told_in_the_officers_language(
+        portal: httpx.AsyncClient, services: httpx.AsyncClient, data: Seed, lang: str) -> None:
+    officer = await officer_headers(services, "http://suite", data.officer_email, OFFICER_PASSWORD)
+    code = random_test_identity_code(random.Random(4200 + ord(lang[0])))
+    made = await services.post(f"/vouchers/v1/tenants/{data.tenant_id}/clients", headers=officer, json={
+        "first_name": "Syntymä", "last_name": f"Päivä{lang}", "language": lang, "identity_code": code})
+    assert made.status_code == 201, made.text
+    await login(portal, data.officer_email, OFFICER_PASSWORD)
+    client_url = f"/officer/clients/{made.json()['id']}"
+    await _in(portal, lang, client_url)
+
+    page = await portal.get(client_url)
+    refused = await portal.post(f"{client_url}/death", data={
+        "csrf": csrf_of(page.text), "confirm": "on",
+        "date_of_death": str(identity_code_birth_date(code) - timedelta(days=1))})
+    assert refused.status_code == 422 and 'id="death-date_of_death-error"' in refused.text
+    told = re.search(r'id="death-date_of_death-error">(.*?)</p>', refused.text, re.S).group(1)  # type: ignore[union-attr]
+    assert DEATH_BEFORE_BIRTH[lang] in told, told
+    await _in(portal, "fi", client_url)
+
+
+GRANTED_IN_FUTURE = {
+    "fi": "Myöntämispäivä ei voi olla tulevaisuudessa: seteli myönnetään viimeistään tänään.",
+    "sv": "Beviljandedagen kan inte vara i framtiden: sedeln beviljas senast i dag.",
+}
+
+
+@pytest.mark.parametrize("lang", ["fi", "sv"])
+async def test_a_grant_dated_in_the_future_is_told_at_its_granting_day(
+        portal: httpx.AsyncClient, services: httpx.AsyncClient, data: Seed, lang: str) -> None:
+    officer = await officer_headers(services, "http://suite", data.officer_email, OFFICER_PASSWORD)
+    made = await services.post(f"/vouchers/v1/tenants/{data.tenant_id}/clients", headers=officer, json={
+        "first_name": "Tuleva", "last_name": f"Myöntö{lang}", "language": lang,
+        "identity_code": random_test_identity_code(random.Random(4300 + ord(lang[0])))})
+    assert made.status_code == 201, made.text
+    service = (await services.get(f"/applications/v1/tenants/{data.tenant_id}/services/{data.service_id}",
+                                  headers=officer)).json()
+    await login(portal, data.officer_email, OFFICER_PASSWORD)
+    client_url = f"/officer/clients/{made.json()['id']}"
+    await _in(portal, lang, client_url)
+
+    later = today_in_helsinki(SystemClock()) + timedelta(days=30)
+    refused = await submit(portal, client_url, f"{client_url}/vouchers", {
+        "granted_on": str(later), "valid_from": str(later), "valid_until": str(later + timedelta(days=90)),
+        "content_id": f"{data.service_id}/{service['contents'][0]['id']}", "granted_amount": "31", "period": "month",
+        "voucher_value": "140,00"})
+    assert refused.status_code == 422 and 'id="grant-granted_on-error"' in refused.text, refused.text[-1500:]
+    told = re.search(r'id="grant-granted_on-error">(.*?)</p>', refused.text, re.S).group(1)  # type: ignore[union-attr]
+    assert GRANTED_IN_FUTURE[lang] in told and "voucher" not in told, told
+    assert f'value="{later}"' in refused.text  # what was typed is kept
+    await _in(portal, "fi", client_url)
