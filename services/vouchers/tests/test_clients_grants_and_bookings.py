@@ -411,3 +411,21 @@ async def test_a_renamed_company_is_named_by_its_new_name_and_a_late_older_fact_
     await InMemoryTransport(h.broker).publish(registered_again, {}, timeout=1)  # a redelivered registration
     await h.broker.drain()
     assert (await h.http.get(url, headers=h.officer())).json()["items"][0]["name"] == "Päivänsäde Hoiva Oy"
+
+
+async def test_a_client_number_given_after_the_booking_is_announced_with_the_names_it_replaces(h: Harness) -> None:
+    """Events and settlement learn the number (vouchers.client_number.changed) and what the provider knew the
+    client by before it: the internal reference, then the earlier number; the same number again says nothing."""
+    client = await new_client(h)
+    voucher = await new_voucher(h, client["id"])
+    booked = await h.http.post("/v1/tenants/kouvola/bookings", headers=h.provider(), json={
+        "voucher_number": voucher["number"], "voucher_content_id": voucher["contents"][0]["id"],
+        "accept_terms": True})
+    assert booked.status_code == 201 and booked.json()["client_ref"] == client["reference"]
+    assert await h.published("vouchers.client_number.changed") == []
+    url = f"/v1/tenants/kouvola/provider-clients/{client['id']}/client-number"
+    for number in ("K-1", "K-2", "K-2"):
+        assert (await h.http.put(url, json={"client_number": number}, headers=h.provider())).status_code == 200
+    announced = [e.payload for e in await h.published("vouchers.client_number.changed")]
+    assert [(p["client_id"], p["client_ref"], p["previous_refs"]) for p in announced] == [
+        (client["id"], "K-1", [client["reference"]]), (client["id"], "K-2", [client["reference"], "K-1"])]

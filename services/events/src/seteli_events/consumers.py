@@ -15,6 +15,7 @@ from .context import EventsContext
 from .contracts import (
     BookingEndedIn,
     BookingMadeIn,
+    ClientNumberChangedIn,
     EventsSettledIn,
     PriceListApprovedIn,
     RunCompletedIn,
@@ -193,10 +194,23 @@ async def booking_made(ctx: MessageContext, p: BookingMadeIn) -> None:
             "provider_id": p.provider_id,
             "producer_part": p.producer_part,
             "client_id": p.client_id,
-            "client_ref": p.client_ref or "",
+            # a number the provider gave the client after this booking may have been heard first
+            "client_ref": await repo.client_number(ctx.session, tenant_id, p.provider_id, p.client_id)
+            or p.client_ref or "",
             "kind": p.kind,
         },
     )
+
+
+@read_models.on("vouchers.client_number.changed", model=ClientNumberChangedIn)
+async def client_number_changed(ctx: MessageContext, p: ClientNumberChangedIn) -> None:
+    """The provider's number for the client, given or changed after a booking: the client's bookings, events,
+    interruptions and credits with the provider carry it (what is published of them later does too). Of two
+    changes the one stated last wins, whatever the order they arrive in."""
+    tenant_id = _tenant(ctx)
+    if await repo.save_client_number(ctx.session, tenant_id, p.provider_id, p.client_id, p.client_ref,
+                                     ctx.envelope.occurred_at):
+        await repo.rename_client(ctx.session, tenant_id, p.provider_id, p.client_id, p.client_ref)
 
 
 async def booking_ended(ctx: MessageContext, p: BookingEndedIn, clock: Clock) -> None:

@@ -93,6 +93,12 @@ class BookingMadeIn(Inbound):
     kind: str = "voucher"
 
 
+class ClientNumberChangedIn(Inbound):
+    provider_id: str
+    client_id: str
+    client_ref: str
+
+
 class BookingEndedIn(Inbound):
     booking_id: str
     ended_on: date

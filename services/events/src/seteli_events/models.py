@@ -127,6 +127,18 @@ bookings = Table(
     Index("ix_bookings_tenant_client", "tenant_id", "client_id"),
 )
 
+# The provider's own number for a client (vouchers.client_number.changed), as stated last: bookings, events,
+# interruptions and credits of the client carry it, also a booking heard after the number.
+client_numbers = Table(
+    "client_numbers",
+    metadata,
+    Column("tenant_id", String(ID), primary_key=True),
+    Column("provider_id", String(ID), primary_key=True),
+    Column("client_id", String(ID), primary_key=True),
+    Column("client_ref", String(100), nullable=False),
+    Column("stated_at", DateTime(timezone=True), nullable=False),
+)
+
 # ---- own data ----------------------------------------------------------------------------------
 
 events = Table(

@@ -10,6 +10,7 @@ from seteli_common.messaging.consumer import MessageContext, PermanentError, Sub
 
 from .contracts import (
     BillingChangedIn,
+    ClientNumberChangedIn,
     CreditRequestedIn,
     CreditWithdrawnIn,
     EventDecidedIn,
@@ -130,6 +131,10 @@ def events(clock: Clock | None = None) -> Subscription:
     @sub.on("events.credit.withdrawn", model=CreditWithdrawnIn)
     async def credit_withdrawn(ctx: MessageContext, p: CreditWithdrawnIn) -> None:
         await ledger.withdraw_credit(uc(ctx), _tenant(ctx, p), p)
+
+    @sub.on("vouchers.client_number.changed", model=ClientNumberChangedIn)
+    async def client_number_changed(ctx: MessageContext, p: ClientNumberChangedIn) -> None:
+        await ledger.rename_client(uc(ctx), _tenant(ctx, p), p, ctx.envelope.occurred_at)
 
     return sub
 

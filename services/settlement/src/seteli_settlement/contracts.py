@@ -101,6 +101,15 @@ class SegmentIn(Inbound):
     amount_co_payment: Decimal | None = None
 
 
+class ClientNumberChangedIn(TenantFact):
+    """vouchers.client_number.changed: the provider's number for the client from now on, and the names the
+    provider knew the client by until then."""
+
+    provider_id: str
+    client_ref: str
+    previous_refs: list[str] = []
+
+
 class EventRecordedIn(TenantFact):
     """events.event.recorded and events.event.corrected."""
 

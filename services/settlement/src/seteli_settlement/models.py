@@ -105,6 +105,21 @@ services = Table(
     PrimaryKeyConstraint("tenant_id", "id"),
 )
 
+# The names a provider has known a client by (the client's reference, earlier numbers) and the number it
+# stated last for the client (vouchers.client_number.changed): the ledger's lines and interruptions carry
+# `current_ref`, also those heard after the change with an older name. Each name keeps the statement that
+# named it last, so an older change heard late changes nothing.
+client_refs = Table(
+    "client_refs",
+    metadata,
+    Column("tenant_id", String(64), nullable=False),
+    Column("provider_id", String(64), nullable=False),
+    Column("client_ref", String(64), nullable=False),
+    Column("current_ref", String(64), nullable=False),
+    Column("stated_at", DateTime(timezone=True), nullable=False),
+    PrimaryKeyConstraint("tenant_id", "provider_id", "client_ref"),
+)
+
 # --- the ledger --------------------------------------------------------------------------------
 
 # The newest known revision of each source (event, interruption, credit): orders corrections and

@@ -72,6 +72,20 @@ class BookingEnded(EventPayload):
     producer_part: str | None = None
 
 
+class ClientNumberChanged(EventPayload):
+    """The provider's own number for a client, given or changed (at a booking or later): events and settlement
+    name the client by it from now on, also on what they hold already. `previous_refs` are the names the
+    provider knew the client by until now (the client's reference, the number before), which their rows may
+    carry. Of two changes the one stated last (the envelope's `occurred_at`) wins, whatever the order they
+    arrive in."""
+
+    event_type = "vouchers.client_number.changed"
+    provider_id: str
+    client_id: str
+    client_ref: str
+    previous_refs: list[str]
+
+
 class PurchaseBooked(EventPayload):
     """Attention notification for a purchased service: the producer part's address gets the commitment."""
 

@@ -13,7 +13,9 @@ from seteli_common.validators import ValidationFailed, validate_identity_code
 from sqlalchemy.exc import IntegrityError
 
 from . import access_repository as access_repo
+from . import repository as repo
 from .domain import normalise_number, visibility_cutoff
+from .events import ClientNumberChanged
 from .service import Actor, VouchersContext, log_reads
 
 
@@ -109,6 +111,9 @@ async def store_client_number(
     owner = await access_repo.client_number_owner(ctx.session, provider_id, number)
     if owner is not None and owner != (tenant_id, client_id):
         raise taken
+    before = await access_repo.client_number(ctx.session, tenant_id, provider_id, client_id)
+    if before == number:
+        return
     try:
         async with ctx.session.begin_nested():
             await access_repo.put_client_number(
@@ -116,6 +121,15 @@ async def store_client_number(
             )
     except IntegrityError as exc:  # a concurrent numbering with the same number won
         raise taken from exc
+    # events and settlement name the client by the number too, also on what they recorded before it
+    client = await repo.get_client(ctx.session, tenant_id, client_id)
+    previous = [str(client["reference"])] if client else []
+    await ctx.outbox.add(
+        ctx.session,
+        ClientNumberChanged(provider_id=provider_id, client_id=client_id, client_ref=number,
+                            previous_refs=[*previous, *([before] if before else [])]),
+        tenant_id=tenant_id,
+    )
 
 
 async def set_client_number(

@@ -31,6 +31,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..models import (
     bookings,
+    client_numbers,
     correction_requests,
     credits,
     event_segments,
@@ -624,6 +625,47 @@ async def save_voucher_content(
 
 async def save_booking(session: AsyncSession, tenant_id: str, booking_id: str, values: Mapping[str, Any]) -> None:
     await _upsert(session, bookings, {"tenant_id": tenant_id, "id": booking_id}, values)
+
+
+async def client_number(session: AsyncSession, tenant_id: str, provider_id: str, client_id: str) -> str | None:
+    """The provider's own number for the client, as stated last (None: none heard)."""
+    t = client_numbers
+    query = select(t.c.client_ref).where(t.c.tenant_id == tenant_id, t.c.provider_id == provider_id,
+                                         t.c.client_id == client_id)
+    return (await session.execute(query)).scalar_one_or_none()
+
+
+async def save_client_number(session: AsyncSession, tenant_id: str, provider_id: str, client_id: str,
+                             client_ref: str, at: datetime) -> bool:
+    """Keep the number stated at `at`; False (nothing kept) when a number stated later is kept already."""
+    t = client_numbers
+    at = at.astimezone(UTC)
+    keys = {"tenant_id": tenant_id, "provider_id": provider_id, "client_id": client_id}
+    kept = (await session.execute(select(t.c.stated_at).where(*[t.c[k] == v for k, v in keys.items()])
+                                  .with_for_update())).scalar_one_or_none()
+    if kept is not None and kept.replace(tzinfo=kept.tzinfo or UTC) > at:
+        return False
+    await _upsert(session, t, keys, {"client_ref": client_ref, "stated_at": at})
+    return True
+
+
+async def rename_client(session: AsyncSession, tenant_id: str, provider_id: str, client_id: str,
+                        client_ref: str) -> None:
+    """The client's bookings, events, interruptions, credits and correction requests with the provider carry
+    `client_ref` from now on."""
+    for table in (bookings, events, interruptions):
+        await session.execute(update(table).where(
+            table.c.tenant_id == tenant_id, table.c.provider_id == provider_id, table.c.client_id == client_id,
+            table.c.client_ref != client_ref).values(client_ref=client_ref))
+    of_client = union_all(*(
+        select(table.c.id).where(table.c.tenant_id == tenant_id, table.c.provider_id == provider_id,
+                                 table.c.client_id == client_id) for table in (events, interruptions)))
+    await session.execute(update(credits).where(
+        credits.c.tenant_id == tenant_id, credits.c.provider_id == provider_id,
+        credits.c.event_id.in_(of_client)).values(client_ref=client_ref))
+    await session.execute(update(correction_requests).where(
+        correction_requests.c.tenant_id == tenant_id, correction_requests.c.provider_id == provider_id,
+        correction_requests.c.target_id.in_(of_client)).values(client_ref=client_ref))
 
 
 async def save_settled_month(session: AsyncSession, tenant_id: str, month: str, run_id: str) -> None:

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from ..models import (
     billing_facts,
     carryovers,
+    client_refs,
     interruptions,
     ledger,
     metadata,
@@ -248,6 +249,36 @@ async def lines_of_event(session: AsyncSession, tenant_id: str, event_id: str) -
         .order_by(ledger.c.id)
     )
     return [dict(r) for r in (await session.execute(query)).mappings().all()]
+
+
+async def current_client_ref(session: AsyncSession, tenant_id: str, provider_id: str, client_ref: str) -> str:
+    """The provider's number stated last for the client known by `client_ref` (itself when none was stated)."""
+    t = client_refs
+    query = select(t.c.current_ref).where(t.c.tenant_id == tenant_id, t.c.provider_id == provider_id,
+                                         t.c.client_ref == client_ref)
+    return (await session.execute(query)).scalar_one_or_none() or client_ref
+
+
+async def rename_client(session: AsyncSession, tenant_id: str, provider_id: str, names: Sequence[str],
+                        client_ref: str, at: datetime) -> None:
+    """The client known by `names` is `client_ref` as stated at `at`: each name (and a name that stood for one of
+    them) points to it unless a later statement named it already, and the ledger's lines and interruptions
+    under the names pointing to it carry it. The lines stay as they are otherwise (amounts, payments)."""
+    at = at.astimezone(UTC)
+    t = client_refs
+    for name in dict.fromkeys([*names, client_ref]):
+        await _upsert(session, t, {"tenant_id": tenant_id, "provider_id": provider_id, "client_ref": name,
+                                   "current_ref": client_ref, "stated_at": at},
+                      ["tenant_id", "provider_id", "client_ref"], where=t.c.stated_at <= at)
+    await session.execute(update(t).where(
+        t.c.tenant_id == tenant_id, t.c.provider_id == provider_id, t.c.current_ref.in_(names),
+        t.c.stated_at <= at).values(current_ref=client_ref, stated_at=at))
+    renamed = select(t.c.client_ref).where(t.c.tenant_id == tenant_id, t.c.provider_id == provider_id,
+                                           t.c.current_ref == client_ref, t.c.client_ref != client_ref)
+    for table in (ledger, interruptions):
+        await session.execute(update(table).where(
+            table.c.tenant_id == tenant_id, table.c.provider_id == provider_id,
+            table.c.client_ref.in_(renamed)).values(client_ref=client_ref))
 
 
 async def upsert_interruption(session: AsyncSession, values: Row) -> None:

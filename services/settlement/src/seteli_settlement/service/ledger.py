@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from .. import repository as repo
 from ..contracts import (
+    ClientNumberChangedIn,
     CreditRequestedIn,
     CreditWithdrawnIn,
     EventDeletedIn,
@@ -54,6 +55,12 @@ class _Source:
 
 def _dec(value: Any, default: str = "0") -> Decimal:
     return parse_money(str(value)) if value is not None else Decimal(default)
+
+
+async def _client_ref(session: AsyncSession, tenant_id: str, provider_id: str, client_ref: str | None) -> str:
+    """How the provider knows the client now: a fact recorded before the provider gave or changed its number
+    may arrive after the change (`rename_client`). Asked under the provider's lock, which a rename takes too."""
+    return await repo.current_client_ref(session, tenant_id, provider_id, client_ref) if client_ref else ""
 
 
 def _segment_rows(
@@ -187,8 +194,9 @@ async def record_event(ctx: ServiceContext, tenant_id: str, p: EventRecordedIn) 
                       amount_co_payment=p.amount_co_payment)
         ]
         status = "payable" if p.status == "payable" else "awaiting_approval"
-        base = _Source(p.start, p.end, event_id, p.service_id, p.provider_id, p.producer_part, p.client_ref,
-                       p.content_id, p.unit, p.reason)
+        base = _Source(p.start, p.end, event_id, p.service_id, p.provider_id, p.producer_part,
+                       await _client_ref(session, tenant_id, p.provider_id, p.client_ref), p.content_id, p.unit,
+                       p.reason)
         month = Month.of(p.end).first
         await repo.insert_lines(
             session, _segment_rows(tenant_id, "event", event_id, revision, base, segments, status, month, now)
@@ -254,8 +262,9 @@ async def finalise_interruption(
                         seen=head["revision"] > 0)
     revision = max(int(head["revision"]) + 1, sent or 0)
     end = p.end
-    base = _Source(p.start, p.end, None, p.service_id, p.provider_id, p.producer_part, p.client_ref,
-                   p.content_id, p.unit or "day", p.reason)
+    base = _Source(p.start, p.end, None, p.service_id, p.provider_id, p.producer_part,
+                   await _client_ref(session, tenant_id, p.provider_id, p.client_ref), p.content_id,
+                   p.unit or "day", p.reason)
     segments = list(p.segments or [])
     if await _client_pays(session, tenant_id, p):
         segments = []  # the client pays it: never a line of a payment, as for its events
@@ -276,7 +285,7 @@ async def finalise_interruption(
             "service_id": p.service_id,
             "provider_id": p.provider_id,
             "producer_part": p.producer_part,
-            "client_ref": p.client_ref or "",
+            "client_ref": base.client_ref or "",
             "content_id": p.content_id,
             "start": p.start,
             "end": end,
@@ -315,9 +324,9 @@ async def request_credit(ctx: ServiceContext, tenant_id: str, p: CreditRequested
     amount = to_cents(_dec(p.amount))
     if amount > 0:
         amount = -amount  # a credit always reduces the payment
-    base = _Source(month.first, month.last, p.event_id, p.service_id, p.provider_id, p.producer_part, p.client_ref,
-                   p.content_id, "", p.reason)
     await repo.lock_provider(session, tenant_id, p.provider_id)  # see decide_event
+    base = _Source(month.first, month.last, p.event_id, p.service_id, p.provider_id, p.producer_part,
+                   await _client_ref(session, tenant_id, p.provider_id, p.client_ref), p.content_id, "", p.reason)
     segment = SegmentIn(
         units=Decimal("1"),
         unit_price=amount,
@@ -347,3 +356,12 @@ async def withdraw_credit(ctx: ServiceContext, tenant_id: str, p: CreditWithdraw
     await _retire_lines(session, tenant_id, "credit", credit_id, now)
     await repo.set_source(session, tenant_id, "credit", credit_id, deleted=True, revision=2)
     return True
+
+
+async def rename_client(ctx: ServiceContext, tenant_id: str, p: ClientNumberChangedIn, stated_at: datetime) -> None:
+    """vouchers.client_number.changed: the provider's number for the client, given or changed after care was
+    recorded, names the client on every line and interruption of the client with the provider, paid or not
+    (a report then shows one row per client, a specification the number); nothing else of a line changes. Of
+    two changes the one stated last wins, whatever the order they arrive in."""
+    await repo.lock_provider(ctx.session, tenant_id, p.provider_id)  # a line written meanwhile is renamed too
+    await repo.rename_client(ctx.session, tenant_id, p.provider_id, p.previous_refs, p.client_ref, stated_at)
