@@ -497,3 +497,61 @@ async def test_a_day_is_paid_once_also_over_two_vouchers_of_the_client(seeded: H
     # the client's meals (another content) and another client's days are no concern of it
     meals = await h.post_event({"booking_id": "b-meals", "start": "2015-07-11", "end": "2015-07-12"})
     assert meals.status_code == 201, meals.text
+
+
+async def _second_housing_voucher(h: Harness) -> None:
+    """A new housing voucher of the client from 5 July 2015, the old one (b-housing) not closed."""
+    await h.feed("vouchers.voucher.granted", {
+        "voucher_id": "v-9", "number": "PS-9009", "service_id": "tehostettu", "client_id": "c-1",
+        "valid_from": "2015-07-05", "valid_until": "2016-12-31",
+        "contents": [{"voucher_content_id": "vc-housing-9", "content_id": "housing", "unit": "day",
+                      "granted_amount": "31", "period": "month", "voucher_value": "145.00"}]})
+    await h.feed("vouchers.booking.made", {
+        "booking_id": "b-housing-9", "voucher_id": "v-9", "voucher_content_id": "vc-housing-9",
+        "service_id": "tehostettu", "content_id": "housing", "provider_id": PROVIDER, "producer_part": None,
+        "client_id": "c-1", "client_ref": "A-17", "kind": "voucher"})
+
+
+async def test_a_day_an_interruption_pays_on_one_voucher_is_not_paid_again_on_the_other(seeded: Harness) -> None:
+    """The neighbours of the rule above: a hospital stay recorded on the old voucher pays its days and its return
+    day there (by the interruption rule): care on the new voucher on them is refused with the dates; an open stay
+    takes every day from its departure until it is ended; the day after the return day goes."""
+    h = seeded
+    h.clock.set(datetime(2015, 8, 5, 9, 0, tzinfo=UTC))
+    await _second_housing_voucher(h)
+    stay = await h.client.post(f"/v1/tenants/{T}/interruptions", headers=h.provider(), json={
+        "booking_id": "b-housing", "start": "2015-07-06", "end": "2015-07-09", "reason": "hospital"})
+    assert stay.status_code == 201, stay.text
+    twice = await h.post_event({"booking_id": "b-housing-9", "start": "2015-07-05", "end": "2015-07-12"})
+    assert twice.status_code == 409, twice.text
+    assert twice.json()["overlapping_days"] == [f"2015-07-{d:02d}" for d in range(6, 10)]  # 9th: the return day
+    assert (await h.post_event({"booking_id": "b-housing-9", "start": "2015-07-10",
+                                "end": "2015-07-12"})).status_code == 201
+    still_away = await h.client.post(f"/v1/tenants/{T}/interruptions", headers=h.provider(), json={
+        "booking_id": "b-housing", "start": "2015-07-20", "reason": "hospital"})
+    assert still_away.status_code == 201, still_away.text
+    refused = await h.post_event({"booking_id": "b-housing-9", "start": "2015-07-25", "end": "2015-07-26"})
+    assert refused.status_code == 409 and refused.json()["overlapping_days"] == ["2015-07-25", "2015-07-26"]
+
+
+async def test_an_interruption_is_refused_on_days_the_other_voucher_already_pays(seeded: Harness) -> None:
+    """From the other side: the client's care recorded on the old voucher, or a stay there, takes its days: an
+    interruption on the new voucher over them (its return day included, paid there) is refused with the dates."""
+    h = seeded
+    h.clock.set(datetime(2015, 8, 5, 9, 0, tzinfo=UTC))
+    await _second_housing_voucher(h)
+    care = await h.post_event({"booking_id": "b-housing", "start": "2015-07-05", "end": "2015-07-10"})
+    assert care.status_code == 201, care.text
+    over = await h.client.post(f"/v1/tenants/{T}/interruptions", headers=h.provider(), json={
+        "booking_id": "b-housing-9", "start": "2015-07-09", "end": "2015-07-13", "reason": "hospital"})
+    assert over.status_code == 409, over.text
+    assert over.json()["overlapping_days"] == ["2015-07-09", "2015-07-10"]
+    after = await h.client.post(f"/v1/tenants/{T}/interruptions", headers=h.provider(), json={
+        "booking_id": "b-housing-9", "start": "2015-07-11", "end": "2015-07-13", "reason": "hospital"})
+    assert after.status_code == 201, after.text
+    assert (await h.post_event({"booking_id": "b-housing", "start": "2015-07-20",
+                                "end": "2015-07-22"})).status_code == 201
+    returns_on_it = await h.client.post(f"/v1/tenants/{T}/interruptions", headers=h.provider(), json={
+        "booking_id": "b-housing-9", "start": "2015-07-15", "end": "2015-07-20", "reason": "holiday"})
+    assert returns_on_it.status_code == 409, returns_on_it.text
+    assert returns_on_it.json()["overlapping_days"] == ["2015-07-20"]

@@ -62,9 +62,9 @@ async def test_valuation_reads_in_one_read_equal_the_separate_reads(seeded: Harn
             combined = await repo.valuation_reads(session, T, {**booking, "provider_id": provider_id}, exclude,
                                                   with_interruptions=True)
             expected = await separate(exclude, provider_id)
-            assert combined[:3] == expected[:3] and combined[4] == []  # the client has no other voucher
+            assert combined[:3] == expected[:3] and combined[4:] == ([], [])  # the client has no other voucher
             assert sorted(combined[3], key=lambda r: r["id"]) == sorted(expected[3], key=lambda r: r["id"])
-        events, interruptions, service, lists, _ = await repo.valuation_reads(session, T, booking, first["id"],
+        events, interruptions, service, lists, _, _ = await repo.valuation_reads(session, T, booking, first["id"],
                                                                                with_interruptions=True)
         assert len(events) == 2 and len(interruptions) == 2  # the deleted event is not there, the first left out
         assert sorted(e["start"] for e in events) == [date(2015, 7, 17), date(2015, 8, 3)]
@@ -74,18 +74,19 @@ async def test_valuation_reads_in_one_read_equal_the_separate_reads(seeded: Harn
         assert service is not None and service["id"] == HOUSING_SERVICE and len(lists) == 2
         assert isinstance(service["contents"], list) and isinstance(lists[0]["prices"], dict)
         without = await repo.valuation_reads(session, T, booking, first["id"], with_interruptions=False)
-        assert without[1] == [] and without[0] == events and without[2:] == (service, lists, [])
+        assert without[1] == [] and without[0] == events and without[2:] == (service, lists, [], [])
         # With a window, only the events with a day in it: the one ending on its first day, the one starting on
         # its last day, not those around it; the interruptions are never windowed.
         for window, starts in (((date(2015, 7, 31), date(2015, 8, 3)), [date(2015, 7, 17), date(2015, 8, 3)]),
                                ((date(2015, 8, 1), date(2015, 8, 2)), []),
                                ((date(2015, 6, 1), date(2015, 7, 16)), [date(2015, 7, 1)])):
             windowed = await repo.valuation_reads(session, T, booking, "x", with_interruptions=True, window=window)
-            assert sorted(e["start"] for e in windowed[0]) == starts and windowed[2:] == (service, lists, [])
+            assert sorted(e["start"] for e in windowed[0]) == starts and windowed[2:] == (service, lists, [], [])
             assert windowed[1] == await repo.content_interruptions(session, T, content)  # never windowed
             assert await repo.content_events(session, T, content, exclude="x", window=window) == windowed[0]
         nothing = {**booking, "voucher_content_id": "no-such-content", "service_id": "no-such-service"}
-        assert await repo.valuation_reads(session, T, nothing, "x", with_interruptions=True) == ([], [], None, [], [])
+        assert await repo.valuation_reads(session, T, nothing, "x",
+                                          with_interruptions=True) == ([], [], None, [], [], [])
 
 
 async def test_recording_an_event_takes_four_statements_after_begin_and_stores_what_it_answers(

@@ -241,6 +241,8 @@ interruptions = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
     Index("ix_interruptions_tenant_content", "tenant_id", "voucher_content_id", "start"),
+    # a client's interruptions on its other vouchers of a content (a day is paid once; migration e7b3d1f5a9c2)
+    Index("ix_interruptions_tenant_client", "tenant_id", "client_id"),
 )
 
 settled_months = Table(

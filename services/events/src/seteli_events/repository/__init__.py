@@ -239,6 +239,16 @@ async def content_interruptions(
 _VALUATION_TABLES = {"e": events, "i": interruptions, "s": services, "pl": price_lists}
 
 
+def _of_client_elsewhere(table: Table) -> Any:
+    """Rows of the booking's client and service content on the client's other voucher contents (a new voucher
+    granted while the old one was not closed: a day is paid once)."""
+    return and_(table.c.tenant_id == bindparam("tenant_id", type_=String),
+                table.c.client_id == bindparam("client_id", type_=String),
+                table.c.service_id == bindparam("service_id", type_=String),
+                table.c.content_id == bindparam("content_id", type_=String),
+                table.c.voucher_content_id != bindparam("voucher_content_id", type_=String))
+
+
 def _valuation_query(with_interruptions: bool, windowed: bool) -> Any:
     """`_CONTENT_EVENTS[True]`, `_CONTENT_INTERRUPTIONS[False]` (day units) and `_SERVICE_AND_PRICE_LISTS` as one
     statement: a row of each part carries its kind (`e`, `i`, `s`) and its tables' columns under their
@@ -260,13 +270,13 @@ def _valuation_query(with_interruptions: bool, windowed: bool) -> Any:
         # The client's events of the same content on its other vouchers, on the new event's days: a day is paid once
         # (a new voucher granted while the old one was not closed).
         parts.append(part("o", "e").where(
-            events.c.tenant_id == bindparam("tenant_id", type_=String),
-            events.c.client_id == bindparam("client_id", type_=String),
-            events.c.service_id == bindparam("service_id", type_=String),
-            events.c.content_id == bindparam("content_id", type_=String),
-            events.c.voucher_content_id != bindparam("voucher_content_id", type_=String),
-            events.c.status != "deleted",
+            _of_client_elsewhere(events), events.c.status != "deleted",
             events.c.end >= bindparam("days_from", type_=Date), events.c.start <= bindparam("days_to", type_=Date)))
+        # ... and its interruptions there that take a day of them (an open one: every day from its departure)
+        parts.append(part("oi", "i").where(_of_client_elsewhere(interruptions), interruptions.c.credited.is_(False),
+                                           interruptions.c.start <= bindparam("days_to", type_=Date),
+                                           or_(interruptions.c.end.is_(None),
+                                               interruptions.c.end >= bindparam("days_from", type_=Date))))
     service = _SERVICE_AND_PRICE_LISTS.get_final_froms()[0]  # the one-row source joined with both
     parts.append(part("s", "s", "pl").select_from(service))
     query = union_all(*parts)
@@ -281,26 +291,41 @@ _COLUMNS = {prefix: [(c.name, f"{prefix}_{c.name}") for c in table.c] for prefix
 async def valuation_reads(
     session: AsyncSession, tenant_id: str, booking: Mapping[str, Any], exclude_event: str, *, with_interruptions: bool,
     window: tuple[date, date] | None = None, days: tuple[date, date] = (date.min, date.max),
-) -> tuple[list[Row], list[Row], Row | None, list[Row], list[Row]]:
+) -> tuple[list[Row], list[Row], Row | None, list[Row], list[Row], list[Row]]:
     """In one round trip: the booking's content's live events but `exclude_event` (`content_events`; with
     `window`, only those with a day in it), its interruptions (`content_interruptions`; none read without
     `with_interruptions`), the booking's service and its provider's price lists of it
-    (`service_and_price_lists`), and (with `with_interruptions`) the live events of the client's other voucher
-    contents of the same service content with a day in `days`."""
+    (`service_and_price_lists`), and (with `with_interruptions`) the live events and the interruptions of the
+    client's other voucher contents of the same service content with a day in `days`."""
     result = await session.execute(_VALUATION[with_interruptions, window is not None], {
         "tenant_id": tenant_id, "voucher_content_id": booking["voucher_content_id"], "exclude": exclude_event,
         "service_id": booking["service_id"], "provider_id": booking["provider_id"], **_window_params(window),
         **({"client_id": booking["client_id"], "content_id": booking["content_id"], "days_from": days[0],
             "days_to": days[1]} if with_interruptions else {})})
-    found: dict[str, list[Row]] = {"e": [], "i": [], "s": [], "pl": [], "o": []}
+    found: dict[str, list[Row]] = {"e": [], "i": [], "s": [], "pl": [], "o": [], "oi": []}
     for r in result.mappings().all():
         # a service row: the service (repeated on each of its price lists), NULL when there is none
         kinds = ("s", "pl") if r["kind"] == "s" else (r["kind"],)
         for kind in kinds:
-            prefix = "e" if kind == "o" else kind  # (the other contents' events in the events' columns)
+            prefix = {"o": "e", "oi": "i"}.get(kind, kind)  # (the other contents' rows in their table's columns)
             if r[f"{prefix}_id"] is not None and not (kind == "s" and found["s"]):
                 found[kind].append({name: r[label] for name, label in _COLUMNS[prefix]})
-    return found["e"], found["i"], (found["s"][0] if found["s"] else None), found["pl"], found["o"]
+    return found["e"], found["i"], (found["s"][0] if found["s"] else None), found["pl"], found["o"], found["oi"]
+
+
+async def client_days_elsewhere(session: AsyncSession, tenant_id: str, booking: Mapping[str, Any], first: date,
+                                last: date) -> tuple[list[Row], list[Row]]:
+    """The live events and the interruptions of the booking's client and service content on the client's other
+    voucher contents with a day in `first..last`."""
+    params = {"tenant_id": tenant_id, "client_id": booking["client_id"], "service_id": booking["service_id"],
+              "content_id": booking["content_id"], "voucher_content_id": booking["voucher_content_id"]}
+    found_events = await session.execute(select(events).where(
+        _of_client_elsewhere(events), events.c.status != "deleted", events.c.end >= first, events.c.start <= last),
+        params)
+    found_interruptions = await session.execute(select(interruptions).where(
+        _of_client_elsewhere(interruptions), interruptions.c.credited.is_(False), interruptions.c.start <= last,
+        or_(interruptions.c.end.is_(None), interruptions.c.end >= first)), params)
+    return [dict(r) for r in found_events.mappings()], [dict(r) for r in found_interruptions.mappings()]
 
 
 async def event_by_idempotency_key(session: AsyncSession, tenant_id: str, provider_id: str, key: str) -> Row | None:

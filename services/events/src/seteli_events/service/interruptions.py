@@ -47,7 +47,7 @@ from ..domain import (
     value_interruption,
 )
 from ..domain.decimals import money, plain
-from ..domain.event_days import blocks_days, last_valid_day
+from ..domain.event_days import blocks_days, interruption_cover, last_valid_day
 from ..events import (
     InterruptionDayOut,
     InterruptionDeleted,
@@ -155,6 +155,16 @@ async def _check_days(
         first, last = max(start, other["start"]), min(end or far, other_last)
         if first <= last:
             clash.update(first + timedelta(days=n) for n in range(min((last - first).days + 1, 62)))
+    # A day is paid once, also where the client holds two vouchers of the content (the old one not closed): the
+    # other voucher's care and interruptions may not share a day with this one, its return day included.
+    last = min(end or far, far)
+    care, away = await repo.client_days_elsewhere(ctx.session, ctx.tenant_id, booking, start, last)
+    away_ranges, away_returns = interruption_cover(away, await ended_bookings_away(ctx, away))
+    taken = [(e["start"], e["end"]) for e in care if blocks_days(e)] + away_ranges + [(d, d) for d in away_returns]
+    for taken_from, taken_to in taken:  # (an open range is named by its first 62 days)
+        first, upto = max(start, taken_from), min(last, taken_to)
+        if first <= upto:
+            clash.update(first + timedelta(days=n) for n in range(min((upto - first).days + 1, 62)))
     if clash:
         raise overlap_problem(sorted(clash)[:62])
     return [e for e in live if end is not None and e["start"] == end]

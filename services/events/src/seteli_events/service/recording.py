@@ -331,15 +331,20 @@ async def evaluate(
         await repo.lock_voucher_content(ctx.session, ctx.tenant_id, booking["voucher_content_id"])
     price_list_coming = await price_list_on_its_way(ctx)  # before the price lists are read (just below)
     # The content's events and interruptions, the service and its price lists: one read, after the content lock.
-    existing, interruption_rows, service, list_rows, on_other_vouchers = await repo.valuation_reads(
-        ctx.session, ctx.tenant_id, booking, event_id, with_interruptions=booking["unit"] == "day",
-        window=events_window(booking, inp.start, end), days=(inp.start, end))
+    existing, interruption_rows, service, list_rows, on_other_vouchers, away_on_other_vouchers = \
+        await repo.valuation_reads(ctx.session, ctx.tenant_id, booking, event_id,
+                                   with_interruptions=booking["unit"] == "day",
+                                   window=events_window(booking, inp.start, end), days=(inp.start, end))
     exclude_days: set[date] = set()
     if booking["unit"] == "day":
-        # a day is paid once, also where the client holds two vouchers of the content (the old one not closed)
+        # a day is paid once, also where the client holds two vouchers of the content (the old one not closed):
+        # neither the other voucher's care nor its interruptions' days, their return days included (each paid there)
         live = [(e["start"], e["end"]) for e in [*existing, *on_other_vouchers] if blocks_days(e)]
         cover, returns = interruption_cover(interruption_rows, await ended_bookings_away(ctx, interruption_rows))
-        clash = set(overlapping_days(live, inp.start, end)) | set(overlapping_days(cover, inp.start, end))
+        away, returns_away = interruption_cover(away_on_other_vouchers,
+                                                await ended_bookings_away(ctx, away_on_other_vouchers))
+        clash = set(overlapping_days([*live, *away, *((d, d) for d in returns_away)], inp.start, end)) \
+            | set(overlapping_days(cover, inp.start, end))
         if clash:
             raise overlap_problem(sorted(clash))
         exclude_days = {d for d in returns if inp.start <= d <= end}
