@@ -127,6 +127,8 @@ async def _login(client: httpx.AsyncClient, base: dict[str, str], email: str, pa
     async def keep_fresh() -> None:
         while True:
             await asyncio.sleep(30)
+            if client.is_closed:
+                return  # its caller is done with it (a test's seed logs in and closes the client later)
             headers["authorization"] = await token()
 
     _refreshers.add(asyncio.create_task(keep_fresh()))
