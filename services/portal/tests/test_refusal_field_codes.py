@@ -57,6 +57,11 @@ async def test_a_return_day_still_to_come_is_told_so_not_that_it_is_before_the_d
     told = re.search(rf'id="end-{interruption_id}-end-error">(.*?)</p>', early.text, re.S).group(1)  # type: ignore[union-attr]
     assert RETURN_DAY_NOT_COME[lang] in told, told
     await _in(portal, "fi", view_url)
+    # the suite is shared: the open draft is no other test's (the provider's drafts page lists open ones)
+    provider = await officer_headers(services, "http://suite", data.provider_email, PROVIDER_PASSWORD)
+    removed = await services.delete(f"http://suite/events/v1/tenants/{data.tenant_id}/interruptions/{interruption_id}",
+                                    headers=provider)
+    assert removed.status_code == 204, removed.text
 
 
 @pytest.mark.parametrize("lang", ["fi", "sv"])
