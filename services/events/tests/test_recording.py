@@ -478,15 +478,7 @@ async def test_a_day_is_paid_once_also_over_two_vouchers_of_the_client(seeded: H
     seed warns that auto-recording then drafts both). A day the old voucher's event already pays is refused on
     the new one with the dates, so the municipality does not pay the client's 5-10 July twice; the days after go."""
     h = seeded
-    await h.feed("vouchers.voucher.granted", {
-        "voucher_id": "v-9", "number": "PS-9009", "service_id": "tehostettu", "client_id": "c-1",
-        "valid_from": "2015-07-05", "valid_until": "2016-12-31",
-        "contents": [{"voucher_content_id": "vc-housing-9", "content_id": "housing", "unit": "day",
-                      "granted_amount": "31", "period": "month", "voucher_value": "145.00"}]})
-    await h.feed("vouchers.booking.made", {
-        "booking_id": "b-housing-9", "voucher_id": "v-9", "voucher_content_id": "vc-housing-9",
-        "service_id": "tehostettu", "content_id": "housing", "provider_id": PROVIDER, "producer_part": None,
-        "client_id": "c-1", "client_ref": "A-17", "kind": "voucher"})
+    await _second_housing_voucher(h)
     old = await h.post_event({"booking_id": "b-housing", "start": "2015-07-01", "end": "2015-07-10"})
     assert old.status_code == 201, old.text
     twice = await h.post_event({"booking_id": "b-housing-9", "start": "2015-07-05", "end": "2015-07-12"})
