@@ -306,6 +306,28 @@ async def test_provider_client_numbers_are_unique_per_provider(h: Harness) -> No
     assert await _search(h, name="onni") == [b["id"]]
 
 
+async def test_a_client_number_once_given_stays_the_clients_own(h: Harness) -> None:
+    # The provider renumbers client A from K-1 to K-2 and then tries to give K-1 to client B. Reports and
+    # specifications name clients by these numbers over the months (and settlement renames A's rows by its
+    # earlier numbers): K-1 given to B would show A's and B's care under one number. Refused; A may go back to
+    # its own K-1.
+    a = await new_client(h)
+    b = await new_client(h, first_name="Onni", identity_code="010180-9037")
+    for client in (a, b):
+        await charge(h, await new_voucher(h, client["id"]), provider=P1)
+    url = "/v1/tenants/kouvola/provider-clients/{}/client-number"
+    for number in ("K-1", "K-2"):
+        given = await h.http.put(url.format(a["id"]), json={"client_number": number}, headers=h.provider())
+        assert given.status_code == 200, given.text
+    reused = await h.http.put(url.format(b["id"]), json={"client_number": "K-1"}, headers=h.provider())
+    assert reused.status_code == 409, reused.text
+    assert reused.json()["code"] == "client_number_taken" and reused.json()["field"] == "client_number"
+    assert (await h.http.get(f"/v1/tenants/kouvola/provider-clients/{b['id']}",
+                             headers=h.provider())).json()["client_number"] is None
+    back = await h.http.put(url.format(a["id"]), json={"client_number": "K-1"}, headers=h.provider())
+    assert back.status_code == 200 and back.json()["client_number"] == "K-1"
+
+
 async def test_a_tenant_never_reaches_another_tenants_clients_even_by_guessing_ids(h: Harness) -> None:
     client = await new_client(h)
     voucher = await new_voucher(h, client["id"])

@@ -17,6 +17,7 @@ from .models import (
     early_event_facts,
     idempotency_keys,
     lookup_attempts,
+    provider_client_number_history,
     provider_client_numbers,
     recorded_events,
     vouchers,
@@ -143,10 +144,16 @@ async def client_number(session: AsyncSession, tenant_id: str, provider_id: str,
     return (await session.execute(q)).scalar_one_or_none()
 
 
-async def client_number_owner(session: AsyncSession, provider_id: str, number: str) -> tuple[str, str] | None:
-    t = provider_client_numbers
+async def client_number_owner(session: AsyncSession, tenant_id: str, provider_id: str,
+                              number: str) -> tuple[str, str] | None:
+    """The client the provider gave `number` to, now or before (a number stays its first client's)."""
+    t, h = provider_client_numbers, provider_client_number_history
     q = select(t.c.tenant_id, t.c.client_id).where(t.c.provider_id == provider_id, t.c.client_number == number)
     row = (await session.execute(q)).first()
+    if row is None:
+        q = select(h.c.tenant_id, h.c.client_id).where(
+            h.c.tenant_id == tenant_id, h.c.provider_id == provider_id, h.c.client_number == number)
+        row = (await session.execute(q)).first()
     return (row[0], row[1]) if row else None
 
 
@@ -164,6 +171,11 @@ async def put_client_number(
         "created_at": now,
     }
     await sql.upsert(session, provider_client_numbers, values, ["tenant_id", "provider_id", "client_id"])
+    # the number stays the first client's it was given to (the caller refused it for any other client)
+    given = {"tenant_id": tenant_id, "provider_id": provider_id, "client_number": number, "client_id": client_id,
+             "created_at": now}
+    await session.execute(sql.insert_for(session, provider_client_number_history).values(**given)
+                          .on_conflict_do_nothing(index_elements=["tenant_id", "provider_id", "client_number"]))
 
 # --- recorded events (read model) -------------------------------------------------------------
 

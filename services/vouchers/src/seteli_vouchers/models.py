@@ -277,6 +277,19 @@ provider_client_numbers = Table(
     UniqueConstraint("provider_id", "client_number"),  # unique per provider
 )
 
+# Every number a provider has given a client, kept after the client got another: reports, specifications and
+# settlement's renaming name a client by its numbers over the months, so a number stays its first client's
+# (the client may take it back; another client of the provider may not).
+provider_client_number_history = Table(
+    "provider_client_number_history",
+    metadata,
+    Column("tenant_id", String(64), primary_key=True),
+    Column("provider_id", String(36), primary_key=True),
+    Column("client_number", String(40), primary_key=True),
+    Column("client_id", String(36), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
 access_log = Table(
     "access_log",
     metadata,

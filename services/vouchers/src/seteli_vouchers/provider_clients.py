@@ -108,7 +108,7 @@ async def store_client_number(
 ) -> None:
     taken = conflict("Your company already gave this client number to another client", field="client_number",
                      code="client_number_taken")
-    owner = await access_repo.client_number_owner(ctx.session, provider_id, number)
+    owner = await access_repo.client_number_owner(ctx.session, tenant_id, provider_id, number)
     if owner is not None and owner != (tenant_id, client_id):
         raise taken
     before = await access_repo.client_number(ctx.session, tenant_id, provider_id, client_id)
