@@ -190,7 +190,9 @@ async def test_an_approved_interruption_is_not_made_longer_unseen(seeded: Harnes
     short = await _interruption(h, {**JULY, "end": "2015-07-05"})
     assert (await _decide(h, short["id"], "approve")).status_code == 200
     url = f"/v1/tenants/{T}/interruptions/{short['id']}"
-    for more in ({"end": "2015-07-17"}, {"start": "2015-07-01"}, {"reason": "holiday"}):
+    # another producer part: another payee and price list than the officer saw
+    for more in ({"end": "2015-07-17"}, {"start": "2015-07-01"}, {"reason": "holiday"},
+                 {"producer_part": "site:s-kotirinne"}):
         refused = await h.client.patch(url, json=more, headers=h.provider())
         assert refused.status_code == 409, refused.text
         assert refused.json()["code"] == "interruption_approved"

@@ -233,3 +233,36 @@ async def test_an_interruption_is_paid_at_the_producer_part_the_client_left(seed
     earlier = await _post(h, "interruptions", {"booking_id": "b-housing", "start": "2015-05-04", "end": "2015-05-08",
                                                "reason": "holiday"})
     assert earlier["producer_part"] is None and earlier["segments"][0]["unit_price"] == "150.00"
+
+
+async def test_the_provider_names_the_producer_part_of_an_interruption(seeded: Harness) -> None:
+    """The seed's interruption form asks for the producer part ("valitse Palveluntuottaja /
+    palveluntuottajaosa"): the client moved from the company's care to its site Kotirinne on the day of the
+    departure, with no presence at the site yet. The provider names the site: the stay is priced by the site's
+    list and paid to it; a correction to the company's part prices it by the company's list again. Without a
+    part named, the part of the latest care before the departure stands (the test above)."""
+    h = seeded
+    site = "site:s-kotirinne"
+    await h.feed("applications.pricelist.approved", {
+        "price_list_id": "pl-site", "service_id": "tehostettu", "provider_id": PROVIDER, "producer_part": site,
+        "name": "Kotirinne 2015", "start": "2015-01-01", "prices": [{"content_id": "housing", "unit_price": "165.00"}]})
+    await _post(h, "events", {"booking_id": "b-housing", "start": "2015-07-01", "end": "2015-07-01"})
+    interruption = await _post(h, "interruptions", {"booking_id": "b-housing", "start": "2015-07-02",
+                                                    "end": "2015-07-17", "reason": "hospital",
+                                                    "producer_part": site})
+    assert interruption["producer_part"] == site
+    assert {s["unit_price"] for s in interruption["segments"]} == {"165.00"}
+    assert (interruption["amount_tenant"], interruption["amount_co_payment"]) == ("1680.00", "300.00")
+    [finalised] = await h.published("events.interruption.finalised")
+    assert finalised["producer_part"] == site
+    corrected = await h.client.patch(f"/v1/tenants/{T}/interruptions/{interruption['id']}",
+                                     json={"producer_part": ""}, headers=h.provider())
+    assert corrected.status_code == 200, corrected.text
+    assert corrected.json()["producer_part"] is None
+    assert {s["unit_price"] for s in corrected.json()["segments"]} == {"150.00"}
+    assert corrected.json()["amount_co_payment"] == "120.00"
+    # a draft names its part too, and ending it keeps it
+    draft = await _post(h, "interruptions", {"booking_id": "b-housing", "start": "2015-08-03", "reason": "holiday",
+                                             "producer_part": site})
+    ended = await _post(h, f"interruptions/{draft['id']}/end", {"end": "2015-08-05"})
+    assert ended["producer_part"] == site and ended["segments"][0]["unit_price"] == "165.00"

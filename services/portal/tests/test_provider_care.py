@@ -152,3 +152,35 @@ async def test_a_typed_value_stays_one_path_segment_of_the_api_call(portal: http
         page = await portal.get("/provider/book", params={"number": typed})
         assert page.status_code == 422, typed
         assert 'id="find-number-error"' in page.text and "Tällä numerolla ei löytynyt seteliä." in page.text, typed
+
+
+async def test_the_provider_names_the_site_the_client_is_away_from(portal: httpx.AsyncClient, data: Seed) -> None:
+    """The seed's interruption form asks for the producer part: the month view's form offers the company's sites
+    (nothing chosen: the part of the latest care), the table shows the part, and a correction can change it."""
+    await login(portal, data.provider_email, PROVIDER_PASSWORD)
+    month = data.voucher_month
+    url = f"/provider/bookings/{data.care_booking_id}"
+    view_url = f"{url}?month={month}"
+    view = await portal.get(view_url)
+    form = view.text.split('id="interruption-add-h"')[1]
+    assert '<select id="interruption-producer_part" name="producer_part"' in form
+    assert '<option value="">Sama kuin viimeisimmässä läsnäolossa</option>' in form
+    site = re.search(r'<optgroup label="Toimipaikat">\s*<option value="(site:[^"]+)">([^<]+)</option>', form)
+    assert site, form[:3000]
+    departure = month.first + timedelta(days=20)
+    saved = await submit(portal, view_url, f"{url}/interruptions", {
+        "month": str(month), "start": str(departure), "reason": "holiday", "producer_part": site.group(1)})
+    assert saved.status_code == 303, saved.text[-2000:]
+    view = await portal.get(view_url)
+    row = view.text.split(f"<td>{date_fmt(departure)}</td>")[1].split("</tr>")[0]
+    assert f"<td>{site.group(2)}</td>" in row
+    interruption_id = re.search(r"/interruptions/([^/]+)/edit", row).group(1)  # type: ignore[union-attr]
+    fix = re.search(r'<select id="fix-[^"]+-producer_part"[^>]*>(.*?)</select>', row, re.S)
+    assert fix and f'<option value="{site.group(1)}" selected>' in fix.group(1)
+    corrected = await submit(portal, view_url, f"{url}/interruptions/{interruption_id}/edit", {
+        "month": str(month), "start": str(departure), "reason": "holiday", "producer_part": "company"})
+    assert corrected.status_code == 303, corrected.text[-2000:]
+    row = (await portal.get(view_url)).text.split(f"<td>{date_fmt(departure)}</td>")[1].split("</tr>")[0]
+    assert "<td>Koko yritys</td>" in row
+    deleted = await submit(portal, view_url, f"{url}/interruptions/{interruption_id}/delete", {"month": str(month)})
+    assert deleted.status_code == 303

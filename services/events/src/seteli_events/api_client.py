@@ -57,7 +57,8 @@ async def create_interruption(
     principal: Principal = Depends(current_principal),
 ) -> dict[str, Any]:
     guard_tenant(principal, tenant_id)
-    return await intr.create(ctx, principal, body.booking_id, body.start, body.end, body.reason)
+    return await intr.create(ctx, principal, body.booking_id, body.start, body.end, body.reason,
+                             body.producer_part)
 
 
 @router.post("/interruptions/{interruption_id}/end", response_model=InterruptionOut, tags=["interruptions"])

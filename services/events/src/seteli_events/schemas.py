@@ -247,6 +247,9 @@ class InterruptionIn(BaseModel):
     start: date
     end: date | None = None
     reason: Literal["hospital", "holiday", "other"]
+    # the producer part the client is away from (the seed's form asks for it): its list prices the absence
+    # and it is paid; "" the company; omitted: the part of the booking's latest care before the departure
+    producer_part: str | None = Field(default=None, max_length=100)
 
 
 class InterruptionEnd(BaseModel):
@@ -262,6 +265,7 @@ class InterruptionPatch(BaseModel):
     start: date | None = None
     end: date | None = None
     reason: Literal["hospital", "holiday", "other"] | None = None
+    producer_part: str | None = Field(default=None, max_length=100)  # "" or null: the company
 
 
 class InterruptionDay(BaseModel):

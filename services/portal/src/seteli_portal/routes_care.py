@@ -359,11 +359,13 @@ async def _month_view(page: Page, booking_id: str, month: date, **context: Any) 
     next_month = last + timedelta(days=1)
     status = 422 if context.get("errors") else 200
     now = today(page.request)
+    recording = await _recording_context(page, booking)
+    part_names = {value: name for _, options in recording["part_groups"] for value, name in options}
     return page.render("provider/month.html", status=status, booking=booking, events=events, month=month,
                        last=last, weeks=weeks, covered=covered, per_day=per_day, prev_month=prev_month,
                        next_month=next_month, interruptions=interruptions, away=away, day_unit=unit == "day",
                        unit=unit, kind=_form_kind(unit), default_day=now if month <= now <= last else month,
-                       **await _recording_context(page, booking),
+                       part_names=part_names, **recording,
                        form_name=context.pop("form_name", "event"), values=context.pop("values", {}), **context)
 
 

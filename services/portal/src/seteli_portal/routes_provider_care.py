@@ -30,8 +30,8 @@ def _interruption_errors(page: Page, exc: ApiError) -> dict[str, str]:
     """The events service's reasons, in the user's language; the rest as the API put them."""
     known = page.refusal(exc)
     if known is not None:  # a refusal with a sentence of its own (e.g. content_ended): by the field it names
-        return {name: known for name in exc.for_form(("start", "end", "reason"))}
-    errors = exc.for_form(("start", "end", "reason", "booking_id"))
+        return {name: known for name in exc.for_form(("start", "end", "reason", "producer_part"))}
+    errors = exc.for_form(("start", "end", "reason", "producer_part", "booking_id"))
     if exc.status == 409 and "start" in errors:
         errors["start"] = page.t("interruption.days_taken")
     if "end" in errors and "end" not in exc.field_codes:  # one naming its rule gets that rule's sentence
@@ -44,6 +44,15 @@ def _interruption_errors(page: Page, exc: ApiError) -> dict[str, str]:
     return errors
 
 
+def _away_part(form: Any) -> dict[str, str]:
+    """The producer part the client is away from, as the form names it (004 §4.3.5: the provider picks it):
+    nothing chosen leaves it to the events service (the part of the latest care); "company" is the company."""
+    chosen = str(form.get("producer_part", "")).strip()
+    if not chosen:
+        return {}
+    return {"producer_part": "" if chosen == "company" else chosen}
+
+
 @router.post("/bookings/{booking_id}/interruptions")
 async def record_departure(request: Request, booking_id: str) -> Response:
     page = _provider_page(request)
@@ -51,6 +60,7 @@ async def record_departure(request: Request, booking_id: str) -> Response:
     month = _month(str(form.get("month", "")), request)
     body = {"booking_id": booking_id, "start": str(form.get("start", "")).strip(),
             "end": str(form.get("end", "")).strip() or None, "reason": str(form.get("reason", ""))}
+    body |= _away_part(form)
     errors: dict[str, str] = {}
     if not body["start"]:
         errors["start"] = page.t("error.required")
@@ -106,6 +116,7 @@ async def correct_interruption(request: Request, booking_id: str, interruption_i
     month = _month(str(form.get("month", "")), request)
     body = {"start": str(form.get("start", "")).strip(), "end": str(form.get("end", "")).strip() or None,
             "reason": str(form.get("reason", ""))}
+    body |= _away_part(form)
     errors: dict[str, str] = {}
     if not body["start"]:
         errors["start"] = page.t("error.required")

@@ -312,7 +312,9 @@ async def _part_left(ctx: EventsContext, booking: Mapping[str, Any], start: date
 
 
 async def create(ctx: EventsContext, principal: Principal, booking_id: str, start: date, end: date | None,
-                 reason: str) -> Row:
+                 reason: str, producer_part: str | None = None) -> Row:
+    """A departure (with its return day: finalised; without: a draft). `producer_part` is the part the client
+    is away from, as the provider names it ("": the company); not named, the part of the latest care."""
     booking = await load_booking(ctx, principal, booking_id)
     if booking["unit"] != "day":
         raise invalid("booking_id", "interruptions are only for continuous day-unit services", code="not_day_unit")
@@ -323,7 +325,8 @@ async def create(ctx: EventsContext, principal: Principal, booking_id: str, star
     except DomainError as exc:
         raise invalid("reason", exc.message, code=exc.code) from exc
     affected = await _check_days(ctx, booking, start, end, None)
-    producer_part = await _part_left(ctx, booking, start)
+    if producer_part is None:
+        producer_part = await _part_left(ctx, booking, start)
     now = ctx.clock.now()
     row: Row = {
         "tenant_id": ctx.tenant_id,
@@ -334,7 +337,7 @@ async def create(ctx: EventsContext, principal: Principal, booking_id: str, star
         "service_id": booking["service_id"],
         "content_id": booking["content_id"],
         "provider_id": booking["provider_id"],
-        "producer_part": producer_part,
+        "producer_part": producer_part or None,
         "client_id": booking["client_id"],
         "client_ref": booking["client_ref"],
         "start": start,
@@ -433,15 +436,15 @@ async def _events_on_return_day(ctx: EventsContext, row: Mapping[str, Any]) -> l
     return found
 
 
-_STORED = ("start", "end", "reason", "status", "days", "segments", "amount_tenant", "amount_co_payment",
-           "revision", "approval", "decision_reason", "updated_at")
+_STORED = ("start", "end", "reason", "producer_part", "status", "days", "segments", "amount_tenant",
+           "amount_co_payment", "revision", "approval", "decision_reason", "updated_at")
 
 
 async def correct(
     ctx: EventsContext, principal: Principal, interruption_id: str, changes: Mapping[str, Any]
 ) -> Row:
-    """Change the departure day, the return day or the reason of an interruption not settled yet.
-    A finalised one is valued again and published with the next revision (settlement replaces its
+    """Change the departure day, the return day, the reason or the producer part of an interruption not settled
+    yet. A finalised one is valued again and published with the next revision (settlement replaces its
     lines, never adds to them)."""
     return await apply_correction(ctx, await _own_unsettled(ctx, principal, interruption_id), changes)
 
@@ -454,6 +457,7 @@ async def apply_correction(ctx: EventsContext, row: Row, changes: Mapping[str, A
     start = changes.get("start") or row["start"]
     end = changes["end"] if changes.get("end") is not None else row["end"]
     reason = changes.get("reason") or row["reason"]
+    part = (changes["producer_part"] or None) if "producer_part" in changes else row["producer_part"]
     if "end" in changes and changes["end"] is None and row["end"] is not None:
         raise invalid("end", "a finalised interruption keeps its return day; delete it instead", code="return_day_kept")
     service = await repo.service_row(ctx.session, ctx.tenant_id, booking["service_id"])
@@ -462,7 +466,9 @@ async def apply_correction(ctx: EventsContext, row: Row, changes: Mapping[str, A
     except DomainError as exc:
         raise invalid("reason", exc.message, code=exc.code) from exc
     old_end = row["end"]
-    asks_more = start < row["start"] or (old_end is not None and end > old_end) or reason != row["reason"]
+    # another part is another payee and list: the approved amount would change unseen too
+    asks_more = start < row["start"] or (old_end is not None and end > old_end) or reason != row["reason"] \
+        or part != row["producer_part"]
     if asks_more and row.get("approval") == "approved" and await repo.interruptions_need_approval(
             ctx.session, ctx.tenant_id):
         # The officer approved these days by this reason; more would be paid unseen (settlement has it approved).
@@ -472,7 +478,7 @@ async def apply_correction(ctx: EventsContext, row: Row, changes: Mapping[str, A
     regain = await _events_on_return_day(ctx, row) if old_end != end else []
     if old_end == end:
         affected = []  # the return day's presence event is valued as it was
-    row.update(start=start, end=end, reason=reason, updated_at=ctx.clock.now())
+    row.update(start=start, end=end, reason=reason, producer_part=part, updated_at=ctx.clock.now())
     if end is not None:
         row = await _finalise(ctx, booking, row, affected)
     await repo.update_interruption(ctx.session, ctx.tenant_id, interruption_id, **{k: row[k] for k in _STORED})
