@@ -144,3 +144,33 @@ async def test_a_companys_own_address_is_served_though_a_passivated_user_had_it_
                     tenant_id="kouvola")
     await h.runtime.sender.flush()
     assert len(h.smtp.to("laskutus@paivansade.fi")) == 1
+
+
+async def test_a_tenant_admin_activated_again_gets_the_tenants_notices_whatever_order_the_facts_come_in(
+        harness: Harness) -> None:
+    """A tenant admin passivated by mistake is activated again: the tenant's next notice reaches them. The
+    activation heard before the (earlier) passivation changes nothing of that; a later passivation holds."""
+    h = harness
+    h.clock.set(datetime(2016, 3, 15, 10, 0, tzinfo=UTC))
+    await h.directory()
+    await _admin(h, "u-1", "paluu@kouvola.fi")
+    at = datetime(2016, 3, 15, 9, 0, tzinfo=UTC)
+    activated = {"user_id": "u-1", "email": "paluu@kouvola.fi", "role": "tenant_admin", "tenant_id": "kouvola",
+                 "language": "fi"}
+    await h.publish("registry.user.passivated", {"user_id": "u-1"}, occurred_at=at)
+    await h.publish("registry.user.activated", activated, tenant_id="kouvola", occurred_at=at + timedelta(minutes=5))
+    await h.publish("events.feedback.given", COMPLAINT, tenant_id="kouvola")
+    assert len(h.smtp.to("paluu@kouvola.fi")) == 1
+
+    # out of order: passivated at 11.00, activated at 11.10, heard the other way round
+    later = at + timedelta(hours=2)
+    await h.publish("registry.user.activated", activated, tenant_id="kouvola",
+                    occurred_at=later + timedelta(minutes=10))
+    await h.publish("registry.user.passivated", {"user_id": "u-1"}, occurred_at=later)
+    await h.publish("events.feedback.given", {**COMPLAINT, "feedback_id": "f2"}, tenant_id="kouvola")
+    assert len(h.smtp.to("paluu@kouvola.fi")) == 2
+
+    # passivated again, later than every activation: no more mail
+    await h.publish("registry.user.passivated", {"user_id": "u-1"}, occurred_at=later + timedelta(hours=1))
+    await h.publish("events.feedback.given", {**COMPLAINT, "feedback_id": "f3"}, tenant_id="kouvola")
+    assert len(h.smtp.to("paluu@kouvola.fi")) == 2

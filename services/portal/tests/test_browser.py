@@ -895,6 +895,9 @@ def test_j_admin_2_invites_gives_and_takes_a_role_unlocks_and_passivates_in_swed
     page.submit(f"form[action$='/users/{user_id}/passivate']")
     assert "Användaren har passiverats." in page.text() and "Passiv" in page.js(f"{row}.innerText")
     assert page.js(f"document.querySelector('form[action$=\"/users/{user_id}/passivate\"]')") is None
+    # back from a leave: activated again
+    page.submit(f"form[action$='/users/{user_id}/activate']")
+    assert "Användaren har aktiverats igen" in page.text() and "Passiv" not in page.js(f"{row}.innerText")
     _no_finnish_left(page)
     accessible(page, "j-admin-2-users-sv")
 

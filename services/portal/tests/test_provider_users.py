@@ -91,6 +91,10 @@ async def test_the_main_user_creates_a_user_in_a_service_team_unlocks_and_passiv
     page = await portal.get("/provider/users")
     assert "Käyttäjä passivoitu." in page.text and "Passiivinen" in _row(page.text, email)
     assert "Passivoi" not in _row(page.text, email)
+    assert (await submit(portal, "/provider/users", f"/provider/users/{user_id}/activate", {})).status_code == 303
+    page = await portal.get("/provider/users")
+    assert "Käyttäjä aktivoitu uudelleen" in page.text and "Aktiivinen" in _row(page.text, email)
+    assert (await submit(portal, "/provider/users", f"/provider/users/{user_id}/passivate", {})).status_code == 303
 
     # another company's main user reaches none of it
     await login(portal, data.other_provider_email, PROVIDER_PASSWORD)

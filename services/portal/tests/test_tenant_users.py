@@ -49,6 +49,17 @@ async def test_a_tenant_admin_invites_an_officer_changes_the_role_and_passivates
     # the person cannot sign in any more
     failed = await submit(portal, "/login", "/login", {"email": email, "password": "Alku-salasana-77", "next": "/"})
     assert failed.status_code != 303
+    # back from a leave: activated again, the person signs in with the password they had
+    await login(portal, data.officer_email, OFFICER_PASSWORD)
+    page = await portal.get("/officer/users")
+    assert f"/officer/users/{user_id}/activate" in _row(page.text, email)
+    back = await portal.post(f"/officer/users/{user_id}/activate", data={"csrf": csrf_of(page.text)})
+    assert back.status_code == 303
+    page = await portal.get("/officer/users")
+    assert "Käyttäjä aktivoitu uudelleen" in page.text
+    assert "/activate" not in _row(page.text, email) and "/passivate" in _row(page.text, email)
+    signed_in = await submit(portal, "/login", "/login", {"email": email, "password": "Alku-salasana-77", "next": "/"})
+    assert signed_in.status_code == 303
 
 
 async def test_the_tenant_admin_unlocks_a_locked_user_of_a_company_it_works_with(

@@ -537,3 +537,38 @@ async def test_a_tenant_admin_gives_and_takes_roles_and_passivates_a_member_of_s
     assert out.status_code == 200 and out.json()["status"] == "passive"
     assert (await client.post("/v1/auth/token", json={"email": "virkailija@kouvola.fi",
                                                       "password": "Oma-virka-salasana-2"})).status_code == 401
+
+
+async def test_a_passivated_member_of_staff_is_activated_again_with_the_same_password(registry: Registry) -> None:
+    """An officer back from a long leave (or passivated by mistake) keeps the account: the tenant admin
+    activates it, the person signs in with the password they had, and the other services are told (a tenant
+    admin gets the tenant's notices again). A company's main user does the same for the company's users; an
+    active user is activated as a no-op; another tenant's admin finds no such user."""
+    client = registry.client
+    admin = await registry.tenant_with_admin()
+    made = await client.post("/v1/tenants/kouvola/users", headers=admin, json={
+        "email": "paluu@kouvola.fi", "name": "Paula Paluu", "password": "Virka-salasana-1", "role": "tenant_admin"})
+    officer = made.json()
+    assert await _change(registry, "paluu@kouvola.fi", "Virka-salasana-1", "Oma-virka-salasana-2") == 204
+    url = f"/v1/tenants/kouvola/users/{officer['id']}"
+    assert (await client.post(f"{url}/passivate", headers=admin)).status_code == 200
+    lahti = await registry.tenant_with_admin(OTHER_TENANT)
+    assert (await client.post(f"/v1/tenants/lahti/users/{officer['id']}/activate", headers=lahti)).status_code == 404
+    back = await client.post(f"{url}/activate", headers=admin)
+    assert back.status_code == 200 and back.json()["status"] == "active"
+    signed_in = await client.post("/v1/auth/token", json={"email": "paluu@kouvola.fi",
+                                                          "password": "Oma-virka-salasana-2"})
+    assert signed_in.status_code == 200, signed_in.text
+    [told] = await registry.events("registry.user.activated")
+    assert (told["user_id"], told["role"], told["tenant_id"], told["email"]) == (
+        officer["id"], "tenant_admin", "kouvola", "paluu@kouvola.fi")
+    assert (await client.post(f"{url}/activate", headers=admin)).status_code == 200
+    assert len(await registry.events("registry.user.activated")) == 1  # nothing changed: nothing told
+
+    provider_id, main = await registry.registered_provider()
+    user = await _user(registry, provider_id, main)
+    provider_url = f"/v1/providers/{provider_id}/users/{user['id']}"
+    assert (await client.post(f"{provider_url}/passivate", headers=main)).status_code == 200
+    again = await client.post(f"{provider_url}/activate", headers=main)
+    assert again.status_code == 200 and again.json()["status"] == "active"
+    assert [e["provider_id"] for e in await registry.events("registry.user.activated")][-1] == provider_id

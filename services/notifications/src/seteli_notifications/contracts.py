@@ -96,6 +96,17 @@ class UserPassivated(Inbound):
     user_id: str
 
 
+class UserActivated(Inbound):
+    """registry.user.activated: a passivated user activated again, with the role and address they have."""
+
+    user_id: str
+    email: str
+    role: str
+    tenant_id: str | None = None
+    provider_id: str | None = None
+    language: str = "fi"
+
+
 class ServiceDefined(Inbound):
     service_id: str
     name_fi: str

@@ -50,10 +50,13 @@ tenant_admins = Table(
 )
 
 # Users the registry passivated (registry.user.passivated, a fact of no tenant): kept so that their creation,
-# heard later or handled side by side, never makes them a recipient again.
+# heard later or handled side by side, never makes them a recipient again. An activation (registry.user.activated)
+# keeps the row with `passive` false; of the two facts the one stated last counts, whatever order they come in.
 passive_users = Table(
     "passive_users", metadata,
     Column("user_id", String(36), primary_key=True),
+    Column("passive", Boolean, nullable=False, server_default="1"),
+    Column("stated_at", DateTime(timezone=True)),  # None: passivated before the registry could activate anyone
 )
 
 # Every user's address (registry.user.created, .role_changed): mail queued to a user passivated before it went

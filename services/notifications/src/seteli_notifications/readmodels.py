@@ -20,6 +20,7 @@ from .contracts import (
     SubcontractorFact,
     TenantChanged,
     TenantCreated,
+    UserActivated,
     UserCreated,
     UserPassivated,
     UserRoleChanged,
@@ -125,7 +126,19 @@ def subscribe(sub: Subscription) -> None:
     @sub.on("registry.user.passivated", model=UserPassivated)
     async def user_passivated(ctx: MessageContext, p: UserPassivated) -> None:
         # A passive user gets no more tenant notices, nor any mail queued to them before (sender.py).
-        await repo.remove_tenant_admin(ctx.session, p.user_id)
+        await repo.set_user_passive(ctx.session, p.user_id, True, ctx.envelope.occurred_at)
+
+    @sub.on("registry.user.activated", model=UserActivated)
+    async def user_activated(ctx: MessageContext, p: UserActivated) -> None:
+        # Mail to them is sent again; a tenant admin gets the tenant's notices again (passivated before this
+        # service kept roles apart, the role is known again from this fact).
+        await repo.set_user_passive(ctx.session, p.user_id, False, ctx.envelope.occurred_at)
+        await repo.save_user_address(ctx.session, p.user_id, p.email)
+        tenant_id = ctx.tenant_id or p.tenant_id
+        if tenant_id and p.role in ("tenant_admin", "tenant_officer"):
+            await repo.save_tenant_role(ctx.session, {
+                "tenant_id": tenant_id, "user_id": p.user_id, "email": p.email, "language": language_of(p.language)},
+                is_admin=p.role == "tenant_admin", at=ctx.envelope.occurred_at)
 
     @sub.on("applications.service.defined", model=ServiceDefined)
     async def service_defined(ctx: MessageContext, p: ServiceDefined) -> None:

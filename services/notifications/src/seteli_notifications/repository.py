@@ -53,7 +53,8 @@ async def set_tenant_languages(session: AsyncSession, tenant_id: str, languages:
 
 async def tenant_admin_emails(session: AsyncSession, tenant_id: str) -> list[str]:
     """The tenant admins' addresses, a passivated one never (whichever of its facts was heard first)."""
-    passive = select(passive_users.c.user_id).where(passive_users.c.user_id == tenant_admins.c.user_id).exists()
+    passive = select(passive_users.c.user_id).where(passive_users.c.user_id == tenant_admins.c.user_id,
+                                                    passive_users.c.passive.is_(True)).exists()
     query = select(tenant_admins.c.email).where(tenant_admins.c.tenant_id == tenant_id,
                                                 tenant_admins.c.is_admin.is_(True), ~passive) \
         .order_by(tenant_admins.c.email)
@@ -75,10 +76,13 @@ async def save_tenant_role(session: AsyncSession, row: dict[str, Any], *, is_adm
                  where=or_(tenant_admins.c.stated_at.is_(None), tenant_admins.c.stated_at <= at))
 
 
-async def remove_tenant_admin(session: AsyncSession, user_id: str) -> None:
-    """The user is passive: no longer a tenant admin, and kept as passive for a creation heard after this."""
-    await session.execute(delete(tenant_admins).where(tenant_admins.c.user_id == user_id))
-    await upsert(session, passive_users, {"user_id": user_id}, ["user_id"])
+async def set_user_passive(session: AsyncSession, user_id: str, passive: bool, at: datetime) -> None:
+    """The user passivated (or activated again) as stated at `at`, unless a later statement is kept: a passive
+    user gets no mail, also none queued before, and a creation heard later does not make them a recipient. Their
+    role in a tenant is kept apart (save_tenant_role), so an activation gives back the notices they had."""
+    at = at.astimezone(UTC)
+    await upsert(session, passive_users, {"user_id": user_id, "passive": passive, "stated_at": at}, ["user_id"],
+                 where=or_(passive_users.c.stated_at.is_(None), passive_users.c.stated_at <= at))
 
 
 async def save_user_address(session: AsyncSession, user_id: str, email: str) -> None:
@@ -90,7 +94,8 @@ async def passivated_address(session: AsyncSession, email: str) -> bool:
     nor an organisation's own: a company's, a site's or a tenant's notice address (a main user who left may have
     signed in with the company's billing address; the company's mail still goes there)."""
     address = email.strip().lower()
-    passive = select(passive_users.c.user_id).where(passive_users.c.user_id == users.c.user_id).exists()
+    passive = select(passive_users.c.user_id).where(passive_users.c.user_id == users.c.user_id,
+                                                    passive_users.c.passive.is_(True)).exists()
     query = select(users.c.user_id, passive.label("passive")).where(users.c.email == address)
     found = (await session.execute(query)).all()
     if not found or not all(is_passive for _, is_passive in found):

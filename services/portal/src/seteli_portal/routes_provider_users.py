@@ -97,6 +97,16 @@ async def passivate(request: Request, user_id: str) -> Response:
     return page.redirect("/provider/users")
 
 
+@router.post("/users/{user_id}/activate")
+async def activate(request: Request, user_id: str) -> Response:
+    """A user of the company passivated (back from a leave, or by mistake) signs in again with their password."""
+    page = _main_user_page(request)
+    await page.form()
+    await page.call("POST", "registry", f"/v1/providers/{seg(page.provider_id)}/users/{seg(user_id)}/activate")
+    page.flash("users.activated")
+    return page.redirect("/provider/users")
+
+
 @router.post("/users/{user_id}/unlock")
 async def unlock(request: Request, user_id: str) -> Response:
     page = _main_user_page(request)

@@ -101,6 +101,16 @@ async def passivate(request: Request, user_id: str) -> Response:
     return page.redirect("/officer/users")
 
 
+@router.post("/users/{user_id}/activate")
+async def activate(request: Request, user_id: str) -> Response:
+    """A member of staff passivated (back from a leave, or by mistake) signs in again with their password."""
+    page = _admin_page(request)
+    await page.form()
+    await page.call("POST", "registry", f"{page_path(page, user_id)}/activate")
+    page.flash("users.activated")
+    return page.redirect("/officer/users")
+
+
 @router.post("/users/{user_id}/unlock")
 async def unlock(request: Request, user_id: str) -> Response:
     page = _admin_page(request)

@@ -11,7 +11,7 @@ from seteli_common.errors import conflict, forbidden, invalid, not_found, unauth
 
 from . import repository as repo
 from .domain import after_failed_login, is_locked, is_past, link_hash, password_expired
-from .events import PasswordResetRequested, UserPassivated, UserRoleChanged
+from .events import PasswordResetRequested, UserActivated, UserPassivated, UserRoleChanged
 from .providers import works_with
 from .repository import providers as provider_queries
 from .service import (
@@ -262,6 +262,30 @@ async def _passivate(ctx: RegistryContext, principal: Principal, user: dict[str,
                                            "detail": f"by {principal.subject}"})
         await ctx.outbox.add(ctx.session, UserPassivated(user_id=user_id), tenant_id=None)
     return {**user, "status": "passive"}
+
+
+async def activate_tenant_user(ctx: RegistryContext, principal: Principal, tenant_id: str, user_id: str
+                               ) -> dict[str, Any]:
+    """A tenant admin activates a passivated member of the tenant's staff again."""
+    return await _activate(ctx, principal, await _tenant_user(ctx, tenant_id, user_id))
+
+
+async def activate(ctx: RegistryContext, principal: Principal, provider_id: str, user_id: str) -> dict[str, Any]:
+    return await _activate(ctx, principal, await _provider_user(ctx, provider_id, user_id))
+
+
+async def _activate(ctx: RegistryContext, principal: Principal, user: dict[str, Any]) -> dict[str, Any]:
+    """The account as it was (role, teams, password; the sessions and reset links stay ended): the person signs
+    in with the password they had, or asks for a new one."""
+    if user["status"] == "passive":
+        user_id = user["id"]
+        await repo.update_user(ctx.session, user_id, status="active")
+        await repo.log_login(ctx.session, {"at": ctx.clock.now(), "user_id": user_id, "outcome": "activated",
+                                           "detail": f"by {principal.subject}"})
+        await ctx.outbox.add(ctx.session, UserActivated(
+            user_id=user_id, email=user["email"], role=user["role"], tenant_id=user.get("tenant_id"),
+            provider_id=user.get("provider_id"), language=user["language"]), tenant_id=user.get("tenant_id"))
+    return {**user, "status": "active"}
 
 
 async def set_teams(ctx: RegistryContext, provider_id: str, user_id: str, teams: list[dict[str, str]]

@@ -515,6 +515,14 @@ async def passivate_tenant_user(tenant_id: str, user_id: str, ctx: RegistryConte
     return await accounts.passivate_tenant_user(ctx, principal, tenant_id, user_id)
 
 
+@router.post("/tenants/{tenant_id}/users/{user_id}/activate", response_model=UserOut, tags=["users"])
+async def activate_tenant_user(tenant_id: str, user_id: str, ctx: RegistryContext = Depends(context),
+                               principal: Principal = Depends(require_roles(Role.TENANT_ADMIN))) -> dict[str, Any]:
+    """Activate a passivated member of the tenant's staff again (back from a leave, or passivated by mistake)."""
+    guard_tenant(principal, tenant_id)
+    return await accounts.activate_tenant_user(ctx, principal, tenant_id, user_id)
+
+
 @router.post("/providers", status_code=201, response_model=ProviderOut, tags=["providers"])
 async def register_provider(body: ProviderIn, ctx: RegistryContext = Depends(context),
                             principal: Principal | None = Depends(optional_principal)) -> dict[str, Any]:

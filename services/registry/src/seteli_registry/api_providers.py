@@ -395,6 +395,14 @@ async def passivate(provider_id: str, user_id: str, ctx: RegistryContext = Depen
     return await accounts.passivate(ctx, principal, provider_id, user_id)
 
 
+@router.post("/{provider_id}/users/{user_id}/activate", response_model=UserOut, tags=["users"])
+async def activate(provider_id: str, user_id: str, ctx: RegistryContext = Depends(context),
+                   principal: Principal = Depends(ADMIN)) -> dict[str, Any]:
+    """Activate a passivated user of the company again."""
+    may_write(principal, provider_id)
+    return await accounts.activate(ctx, principal, provider_id, user_id)
+
+
 @router.put("/{provider_id}/users/{user_id}/teams", response_model=UserOut, tags=["users"])
 async def set_teams(provider_id: str, user_id: str, body: TeamsIn, ctx: RegistryContext = Depends(context),
                     principal: Principal = Depends(ADMIN)) -> dict[str, Any]:

@@ -199,6 +199,19 @@ class UserPassivated(EventPayload):
     user_id: str
 
 
+class UserActivated(EventPayload):
+    """A passivated user activated again (back from a leave, or passivated by mistake), with the role, tenant or
+    company and address they have: their mail is sent again, a tenant admin gets the tenant's notices again."""
+
+    event_type = "registry.user.activated"
+    user_id: str
+    email: str
+    role: str
+    tenant_id: str | None = None
+    provider_id: str | None = None
+    language: str
+
+
 class SessionRevoked(EventPayload):
     """Sessions ended (logout, passivation, lock-out, new password): every service refuses their access
     tokens at once (seteli_common.revocation) and may forget them after `until`, when those have expired."""
