@@ -626,3 +626,36 @@ async def test_a_corrected_event_or_stay_on_the_other_voucher_frees_its_old_days
     assert away.status_code == 409 and away.json()["overlapping_days"] == ["2016-02-22", "2016-02-23"]
     assert await _care(h, "b-housing-9", "2016-02-24", "2016-02-25") == 201
 
+
+async def test_a_voucher_ended_before_the_day_does_not_take_it(seeded: Harness) -> None:
+    """The client's older housing voucher ran out at the end of 2015 while a hospital stay on it was still open
+    (never ended there): from 2016 the stay takes no day, so care on the client's voucher valid on is accepted;
+    its days up to the old voucher's last day stay taken (it refused every day after the stay's departure).
+    Likewise a voucher closed on 10 February: its open stay takes no day after it."""
+    h = seeded
+    await h.feed("vouchers.voucher.granted", {
+        "voucher_id": "v-8", "number": "PS-8008", "service_id": "tehostettu", "client_id": "c-1",
+        "valid_from": "2015-01-01", "valid_until": "2015-12-31",
+        "contents": [{"voucher_content_id": "vc-housing-8", "content_id": "housing", "unit": "day",
+                      "granted_amount": "31", "period": "month", "voucher_value": "140.00"}]})
+    await h.feed("vouchers.booking.made", {
+        "booking_id": "b-housing-8", "voucher_id": "v-8", "voucher_content_id": "vc-housing-8",
+        "service_id": "tehostettu", "content_id": "housing", "provider_id": PROVIDER, "producer_part": None,
+        "client_id": "c-1", "client_ref": "A-17", "kind": "voucher"})
+    await _stay(h, "b-housing-8", "2015-12-20", None)
+    before = await h.post_event({"booking_id": "b-housing", "start": "2015-12-30", "end": "2016-01-02"})
+    assert before.status_code == 409, before.text
+    assert before.json()["overlapping_days"] == ["2015-12-30", "2015-12-31"]
+    assert await _care(h, "b-housing", "2016-01-01", "2016-01-05") == 201
+    await _stay(h, "b-housing", "2016-01-10", "2016-01-12")  # a stay likewise (201)
+    # the new voucher closed on 10 February (the end of its booking, sent with it, not heard yet)
+    await _second_housing_voucher(h)
+    old = await h.post_event({"booking_id": "b-housing-9", "start": "2016-02-01", "end": "2016-02-05"})
+    assert old.status_code == 201, old.text
+    await _stay(h, "b-housing-9", "2016-02-06", None)
+    closed = await h.post_event({"booking_id": "b-housing", "start": "2016-02-10", "end": "2016-02-12"})
+    assert closed.status_code == 409, closed.text
+    await h.feed("vouchers.voucher.closed", {"voucher_id": "v-9", "valid_until": "2016-02-10", "reason": "death"})
+    refused = await h.post_event({"booking_id": "b-housing", "start": "2016-02-10", "end": "2016-02-12"})
+    assert refused.status_code == 409 and refused.json()["overlapping_days"] == ["2016-02-10"]
+    assert await _care(h, "b-housing", "2016-02-11", "2016-02-20") == 201

@@ -30,7 +30,7 @@ from ..domain import (
     value_event,
 )
 from ..domain.decimals import stored_units
-from ..domain.event_days import blocks_days, interruption_cover
+from ..domain.event_days import blocks_days, interruption_cover, last_valid_day
 from ..repository import auto_recording as queries
 from .recording import (
     EventInput,
@@ -173,9 +173,9 @@ def _paid_elsewhere(vc_id: str, client: tuple[Any, list[str]], events_of: Mappin
         paid.extend((e["start"], e["end"]) for e in events_of.get(other, ()) if blocks_days(e))
         breaks = breaks_of.get(other, ())
         if breaks:
-            open_until = {b["booking_id"]: candidates[b["booking_id"]]["ended_on"] for b in breaks
+            open_until = {b["booking_id"]: last for b in breaks  # as `recording.ended_bookings_away`
                           if b["end"] is None and b["booking_id"] in candidates
-                          and candidates[b["booking_id"]]["ended_on"] is not None}
+                          and (last := last_valid_day(candidates[b["booking_id"]])) is not None}
             away, returns = interruption_cover(breaks, open_until)
             paid.extend(away)
             paid.extend((day, day) for day in returns)
