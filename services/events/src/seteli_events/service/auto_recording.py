@@ -152,6 +152,8 @@ def uuid4_strings(count: int) -> list[str]:
 def _two_vouchers(content_rows: Mapping[str, Mapping[str, Any]]) -> dict[str, tuple[Any, list[str]]]:
     """The contents of a client who holds another voucher of the same service content valid in the month:
     content id -> (the client's key, the client's contents of it)."""
+    if len({r["client_id"] for r in content_rows.values()}) == len(content_rows):
+        return {}  # (most tenants: a content per client, found in a quarter of the time of grouping them)
     of_client: dict[tuple[str, str, str], list[str]] = {}
     for vc_id, r in content_rows.items():
         of_client.setdefault((r["client_id"], r["service_id"], r["content_id"]), []).append(vc_id)
