@@ -155,3 +155,68 @@ async def test_no_draft_past_the_end_of_the_booking(seeded: Harness) -> None:
     [draft] = (await h.client.get(f"/v1/tenants/{T}/events?status=draft", headers=h.provider())).json()["items"]
     assert (draft["start"], draft["end"], draft["amount_tenant"]) == ("2016-03-01", "2016-03-15", "2100.00")
     assert await month_jobs.auto_record(h.runtime, date(2016, 4, 4)) == {T: 0}
+
+
+async def _new_housing_voucher(h: Harness, valid_from: str) -> None:
+    """The client's new housing voucher (b-housing-9) from `valid_from`, the old one (b-housing) not closed."""
+    await h.feed("vouchers.voucher.granted", {
+        "voucher_id": "v-9", "number": "PS-9009", "service_id": "tehostettu", "client_id": "c-1",
+        "valid_from": valid_from, "valid_until": "2016-12-31",
+        "contents": [{"voucher_content_id": "vc-housing-9", "content_id": "housing", "unit": "day",
+                      "granted_amount": "31", "period": "month", "voucher_value": "145.00"}]})
+    await h.feed("vouchers.booking.made", {
+        "booking_id": "b-housing-9", "voucher_id": "v-9", "voucher_content_id": "vc-housing-9",
+        "service_id": "tehostettu", "content_id": "housing", "provider_id": "p-paivansade", "producer_part": None,
+        "client_id": "c-1", "client_ref": "A-17", "kind": "voucher"})
+
+
+async def _drafts(h: Harness) -> list[tuple[str, str, str]]:
+    items = (await h.client.get(f"/v1/tenants/{T}/events?status=draft", headers=h.provider())).json()["items"]
+    return sorted((d["booking_id"], d["start"], d["end"]) for d in items)
+
+
+async def test_two_vouchers_of_the_client_get_one_draft_for_a_day(seeded: Harness) -> None:
+    """The client's new housing voucher from 15 February, the old one not closed, February's care recorded on
+    both (the old one's first half, the new one's second half): the March run drafted the whole month on both
+    vouchers, and confirming the second was refused (the day is paid once). Now March is drafted once, on the
+    voucher holding the latest care (the new one); the old voucher gets none."""
+    h = seeded
+    await _new_housing_voucher(h, "2016-02-15")
+    await _presence(h, "2016-02-01", "2016-02-14")
+    new = await h.post_event({"booking_id": "b-housing-9", "start": "2016-02-15", "end": "2016-02-29"})
+    assert new.status_code == 201, new.text
+    assert await month_jobs.auto_record(h.runtime, date(2016, 3, 4)) == {T: 1}
+    assert await _drafts(h) == [("b-housing-9", "2016-03-01", "2016-03-31")]
+    h.clock.set(datetime(2016, 4, 1, 8, 0, tzinfo=UTC))
+    confirmed = await h.client.post(f"/v1/tenants/{T}/events/confirm", json={"service_id": "tehostettu"},
+                                    headers=h.provider())
+    assert confirmed.json()["confirmed"] == 1 and confirmed.json()["failed"] == []
+
+
+async def test_no_draft_on_days_the_other_voucher_already_pays(seeded: Harness) -> None:
+    """February's care on the old voucher; the new voucher from 1 March already has care on 1-5 March and a
+    hospital stay 8-12 March (the return day 12th paid there): the old voucher's March draft leaves those days
+    out (it drafted 1-31, each of the days refused on confirming); the new voucher, with March care, gets none."""
+    h = seeded
+    await _new_housing_voucher(h, "2016-03-01")
+    await _presence(h, "2016-02-01", "2016-02-29")
+    care = await h.post_event({"booking_id": "b-housing-9", "start": "2016-03-01", "end": "2016-03-05"})
+    assert care.status_code == 201, care.text
+    stay = await h.client.post(f"/v1/tenants/{T}/interruptions", headers=h.provider(), json={
+        "booking_id": "b-housing-9", "start": "2016-03-08", "end": "2016-03-12", "reason": "hospital"})
+    assert stay.status_code == 201, stay.text
+    assert await month_jobs.auto_record(h.runtime, date(2016, 3, 4)) == {T: 2}
+    assert await _drafts(h) == [("b-housing", "2016-03-06", "2016-03-07"), ("b-housing", "2016-03-13", "2016-03-31")]
+
+
+async def test_an_open_stay_on_the_other_voucher_takes_the_days_from_its_departure(seeded: Harness) -> None:
+    """The client left for hospital from the new voucher on 10 March and has not come back: the old voucher's
+    March draft ends on the 9th."""
+    h = seeded
+    await _new_housing_voucher(h, "2016-03-01")
+    await _presence(h, "2016-02-01", "2016-02-29")
+    stay = await h.client.post(f"/v1/tenants/{T}/interruptions", headers=h.provider(), json={
+        "booking_id": "b-housing-9", "start": "2016-03-10", "reason": "hospital"})
+    assert stay.status_code == 201, stay.text
+    assert await month_jobs.auto_record(h.runtime, date(2016, 3, 4)) == {T: 1}
+    assert await _drafts(h) == [("b-housing", "2016-03-01", "2016-03-09")]

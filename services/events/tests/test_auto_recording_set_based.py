@@ -1,11 +1,13 @@
 """The set-based auto-recording makes the same drafts as recording each draft as one event did (the earlier
 implementation, kept here as the reference): a generated tenant with bookings ending mid-month, deaths,
 interruptions (open, ended, returning on the 1st), drafts and events already in the month, rejected and
-credited events, a provider change, a provider without a price list and a price change mid-month."""
+credited events, a provider change, a provider without a price list, a price change mid-month and clients
+holding two vouchers of a content (a day drafted on one of them only, none the other one already pays)."""
 
 from __future__ import annotations
 
 import random
+from collections import Counter
 from collections.abc import AsyncIterator, Callable, Mapping
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -23,7 +25,7 @@ from seteli_events.bootstrap import build_app, build_runtime
 from seteli_events.config import EventsSettings
 from seteli_events.context import EventsContext
 from seteli_events.domain import AutoRecordInput, RecordedEvent, auto_record_candidates
-from seteli_events.domain.event_days import blocks_days
+from seteli_events.domain.event_days import blocks_days, interruption_cover
 from seteli_events.models import (
     auto_record_runs,
     bookings,
@@ -37,7 +39,7 @@ from seteli_events.models import (
     vouchers,
 )
 from seteli_events.service.auto_recording import auto_record_tenant
-from seteli_events.service.recording import EventInput, create_event
+from seteli_events.service.recording import EventInput, create_event, ended_bookings_away
 from sqlalchemy import and_, delete, insert, select
 
 from .conftest import Harness
@@ -51,7 +53,8 @@ async def _reference(ctx: EventsContext, month: Month) -> dict[str, Any]:
     """The earlier auto-recording: one read per content, then each draft made by `create_event` in a savepoint."""
     query = (
         select(bookings.c.id, bookings.c.voucher_content_id, bookings.c.ended_on, voucher_contents.c.unit,
-               vouchers.c.valid_from, vouchers.c.valid_until)
+               vouchers.c.valid_from, vouchers.c.valid_until, bookings.c.client_id, bookings.c.service_id,
+               bookings.c.content_id)
         .join(services, and_(services.c.tenant_id == bookings.c.tenant_id, services.c.id == bookings.c.service_id))
         .join(voucher_contents, and_(voucher_contents.c.tenant_id == bookings.c.tenant_id,
                                      voucher_contents.c.id == bookings.c.voucher_content_id))
@@ -64,9 +67,19 @@ async def _reference(ctx: EventsContext, month: Month) -> dict[str, Any]:
     booking_ends = {r["id"]: r["ended_on"] for r in found}
     inputs: list[AutoRecordInput] = []
     latest_booking: dict[str, str] = {}
-    for vc_id, content in content_rows.items():
-        if content["valid_until"] is not None and content["valid_until"] < month.first:
-            continue
+    valid = {vc_id: c for vc_id, c in content_rows.items()
+             if c["valid_until"] is None or c["valid_until"] >= month.first}
+    clients = Counter((c["client_id"], c["service_id"], c["content_id"]) for c in valid.values())
+    for vc_id, content in valid.items():
+        # a client holding two vouchers of the content: the days the other one pays, as recording reads them
+        key = (content["client_id"], content["service_id"], content["content_id"])
+        client, paid = None, []
+        if clients[key] > 1:
+            care, away = await repo.client_days_elsewhere(ctx.session, ctx.tenant_id, content, month.first,
+                                                          month.last)
+            away_ranges, returns = interruption_cover(away, await ended_bookings_away(ctx, away))
+            client = key
+            paid = [(e["start"], e["end"]) for e in care if blocks_days(e)] + away_ranges + [(d, d) for d in returns]
         live = [e for e in await repo.content_events(ctx.session, ctx.tenant_id, vc_id) if blocks_days(e)]
         if not live:
             continue
@@ -79,7 +92,7 @@ async def _reference(ctx: EventsContext, month: Month) -> dict[str, Any]:
             valid_until=min(ends) if ends else None,
             events=[RecordedEvent(e["start"], e["end"], e["producer_part"], e["recorder"], e["performer"])
                     for e in live],
-            interruptions=[(b["start"], b["end"]) for b in breaks]))
+            interruptions=[(b["start"], b["end"]) for b in breaks], client=client, paid_elsewhere=paid))
     created, skipped = 0, []
     for draft in auto_record_candidates(month, inputs):
         booking = await repo.booking_context(ctx.session, ctx.tenant_id, latest_booking[draft.voucher_content_id])
@@ -177,6 +190,7 @@ async def _generate(h: Harness, contents: int, seed: int) -> None:
                 "provider_id": provider, "client_id": f"c-{i}", "client_ref": f"A-{i}", "start": start,
                 "end": end, "reason": "hospital", "status": "finalised" if end else "draft", "credited": credited,
                 "recorder": "u-0", "created_at": now, "updated_at": now})
+    _second_vouchers(random.Random(seed + 1), contents, rows, now)
     contents_of = [{"content_id": c, "name_fi": c, "name_sv": c, "unit": "day", "client_pays": c == "meals"}
                    for c in ("housing", "meals")]
     async with h.runtime.db.transaction(tenant_id=T) as session:
@@ -196,6 +210,59 @@ async def _generate(h: Harness, contents: int, seed: int) -> None:
             )])
         for table, values in rows.items():
             await session.execute(insert(table), values)
+
+
+def _second_vouchers(rng: random.Random, contents: int, rows: dict[Any, list[dict[str, Any]]], now: datetime
+                     ) -> None:
+    """Clients whose voucher is valid through the months run (as it is after validity clipping, nothing recorded
+    outside it) also hold, every second one, a new voucher of its content (the old one not closed): its
+    validity, care (none, February's second half, days in March, a draft of an earlier run) and stays vary."""
+    for i in range(1, contents, 2):
+        old = rows[vouchers][i]
+        if old["valid_from"] > date(2016, 1, 1) or old["valid_until"] is not None:
+            continue
+        service = MANUAL if i % 17 == 0 else AUTO
+        content_id, value = ("meals", None) if i % 5 == 0 else ("housing", Decimal("145.00"))
+        provider = rng.choice([P_LISTED, P_PARTS, P_UNLISTED])
+        valid_from = rng.choice([date(2016, 1, 15), date(2016, 2, 15), date(2016, 3, 10)])
+        valid_until = rng.choice([None, None, date(2016, 3, 25)])
+        v, vc, b = f"v-{i}-new", f"vc-{i}-new", f"b-{i}-new"
+        rows[vouchers].append({"tenant_id": T, "id": v, "number": f"PS-{i}-U", "service_id": service,
+                               "client_id": f"c-{i}", "valid_from": valid_from, "valid_until": valid_until})
+        rows[voucher_contents].append({"tenant_id": T, "id": vc, "voucher_id": v, "content_id": content_id,
+                                       "unit": "hour" if i % 29 == 0 else "day", "granted_amount": None,
+                                       "period": None, "voucher_value": value})
+        rows[bookings].append({
+            "tenant_id": T, "id": b, "voucher_id": v, "voucher_content_id": vc, "service_id": service,
+            "content_id": content_id, "provider_id": provider, "producer_part": None, "client_id": f"c-{i}",
+            "client_ref": f"A-{i}", "kind": "voucher", "ended_on": rng.choice([None, None, date(2016, 3, 20)])})
+        spans: list[tuple[date, date, str]] = []
+        if valid_from <= date(2016, 2, 15) and rng.random() < 0.7:
+            spans.append((date(2016, 2, 15), date(2016, 2, 29), "recorded"))
+        shape = rng.randrange(4)
+        if shape == 1 and valid_from <= date(2016, 3, 5):
+            spans.append((date(2016, 3, 5), date(2016, 3, 8), "recorded"))
+        elif shape == 2 and valid_from <= date(2016, 3, 1):
+            spans.append((date(2016, 3, 1), date(2016, 3, 3), "draft"))
+        for n, (start, end, status) in enumerate(spans):
+            rows[events].append({
+                "tenant_id": T, "id": f"e-{i}-new-{n}", "booking_id": b, "voucher_id": v, "voucher_content_id": vc,
+                "service_id": service, "content_id": content_id, "unit": "day", "provider_id": provider,
+                "producer_part": None, "client_id": f"c-{i}", "client_ref": f"A-{i}", "start": start, "end": end,
+                "units": Decimal((end - start).days + 1), "recorder": "u-9", "performer": "Hoitaja U", "text": "",
+                "status": status, "approval": rng.choice(["payable", "rejected"]) if status == "recorded" else None,
+                "revision": 1, "amount_tenant": Decimal("0.00"), "amount_co_payment": Decimal("0.00"),
+                "credited": rng.random() < 0.1, "created_at": now, "updated_at": now})
+        stay = rng.randrange(5)
+        if stay < 3 and valid_from <= date(2016, 3, 12):  # (an open one past the voucher's end takes no day after it)
+            start, end = [(date(2016, 3, 12), date(2016, 3, 16)), (date(2016, 3, 22), None),
+                          (date(2016, 3, 12), date(2016, 3, 12))][stay]
+            rows[interruptions].append({
+                "tenant_id": T, "id": f"i-{i}-new", "booking_id": b, "voucher_id": v, "voucher_content_id": vc,
+                "service_id": service, "content_id": content_id, "provider_id": provider, "client_id": f"c-{i}",
+                "client_ref": f"A-{i}", "start": start, "end": end, "reason": "hospital",
+                "status": "finalised" if end else "draft", "credited": rng.random() < 0.2, "recorder": "u-9",
+                "created_at": now, "updated_at": now})
 
 
 async def _drafts(h: Harness, month: str) -> list[tuple[Any, ...]]:

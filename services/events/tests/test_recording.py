@@ -547,3 +547,115 @@ async def test_an_interruption_is_refused_on_days_the_other_voucher_already_pays
         "booking_id": "b-housing-9", "start": "2015-07-15", "end": "2015-07-20", "reason": "holiday"})
     assert returns_on_it.status_code == 409, returns_on_it.text
     assert returns_on_it.json()["overlapping_days"] == ["2015-07-20"]
+
+
+# ---- the two-voucher rule's neighbours: what frees a day on the other voucher, and what no longer takes it ----
+
+
+async def _stay(h: Harness, booking_id: str, start: str, end: str | None) -> dict:
+    body = {"booking_id": booking_id, "start": start, "reason": "hospital", **({"end": end} if end else {})}
+    response = await h.client.post(f"/v1/tenants/{T}/interruptions", headers=h.provider(), json=body)
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+async def _care(h: Harness, booking_id: str, start: str, end: str) -> int:
+    """The status the provider gets for care on the days (409: the days listed are checked by the caller)."""
+    return (await h.post_event({"booking_id": booking_id, "start": start, "end": end})).status_code
+
+
+async def test_a_credited_event_or_stay_on_the_other_voucher_frees_its_days(seeded: Harness) -> None:
+    """The old voucher's February care and a stay were paid and then credited (the client was not there after
+    all, or was on the new voucher): their days are free on the new voucher, return day included."""
+    h = seeded
+    await _second_housing_voucher(h)
+    old = await h.post_event({"booking_id": "b-housing", "start": "2016-02-01", "end": "2016-02-10"})
+    assert old.status_code == 201, old.text
+    stay = await _stay(h, "b-housing", "2016-02-15", "2016-02-18")
+    refused = await h.post_event({"booking_id": "b-housing-9", "start": "2016-02-09", "end": "2016-02-16"})
+    assert refused.status_code == 409, refused.text
+    assert refused.json()["overlapping_days"] == ["2016-02-09", "2016-02-10", "2016-02-15", "2016-02-16"]
+    await h.feed("settlement.events.settled", {"run_id": "run-2016-02", "month": "2016-02",
+                                               "event_ids": [old.json()["id"]], "interruption_ids": [stay["id"]]})
+    credited = await h.client.post(f"/v1/tenants/{T}/credits", headers=h.officer(),
+                                   json={"event_id": old.json()["id"], "reason": "Toisella setelillä"})
+    assert credited.status_code == 201, credited.text
+    assert await _care(h, "b-housing-9", "2016-02-01", "2016-02-10") == 201
+    still = await h.post_event({"booking_id": "b-housing-9", "start": "2016-02-15", "end": "2016-02-18"})
+    assert still.status_code == 409 and still.json()["overlapping_days"] == [f"2016-02-{d}" for d in range(15, 19)]
+    credited_stay = await h.client.post(f"/v1/tenants/{T}/interruptions/{stay['id']}/credit", headers=h.officer(),
+                                        json={"reason": "Ei sairaalassa"})
+    assert credited_stay.status_code == 201, credited_stay.text
+    assert await _care(h, "b-housing-9", "2016-02-15", "2016-02-18") == 201
+
+
+async def test_a_deleted_event_or_stay_on_the_other_voucher_frees_its_days(seeded: Harness) -> None:
+    """The provider removes care and a stay wrongly recorded on the old voucher: the new voucher takes the days."""
+    h = seeded
+    await _second_housing_voucher(h)
+    old = await h.post_event({"booking_id": "b-housing", "start": "2016-02-01", "end": "2016-02-10"})
+    assert old.status_code == 201, old.text
+    stay = await _stay(h, "b-housing", "2016-02-15", "2016-02-18")
+    assert await _care(h, "b-housing-9", "2016-02-10", "2016-02-10") == 409
+    assert await _care(h, "b-housing-9", "2016-02-18", "2016-02-18") == 409  # the stay's return day
+    for path in (f"events/{old.json()['id']}", f"interruptions/{stay['id']}"):
+        gone = await h.client.delete(f"/v1/tenants/{T}/{path}", headers=h.provider())
+        assert gone.status_code == 204, gone.text
+    assert await _care(h, "b-housing-9", "2016-02-01", "2016-02-18") == 201
+
+
+async def test_a_corrected_event_or_stay_on_the_other_voucher_frees_its_old_days_and_takes_the_new(
+        seeded: Harness) -> None:
+    """The old voucher's care moved from 1-10 to 11-20 February and a stay's return day from the 25th to the
+    23rd: the new voucher may have 1-10 and 24-25 February, not the moved care's days nor the new return day."""
+    h = seeded
+    await _second_housing_voucher(h)
+    old = await h.post_event({"booking_id": "b-housing", "start": "2016-02-01", "end": "2016-02-10"})
+    assert old.status_code == 201, old.text
+    moved = await h.client.patch(f"/v1/tenants/{T}/events/{old.json()['id']}", headers=h.provider(),
+                                 json={"start": "2016-02-11", "end": "2016-02-20"})
+    assert moved.status_code == 200, moved.text
+    taken = await h.post_event({"booking_id": "b-housing-9", "start": "2016-02-19", "end": "2016-02-21"})
+    assert taken.status_code == 409 and taken.json()["overlapping_days"] == ["2016-02-19", "2016-02-20"]
+    assert await _care(h, "b-housing-9", "2016-02-01", "2016-02-10") == 201
+    stay = await _stay(h, "b-housing", "2016-02-21", "2016-02-25")
+    shorter = await h.client.patch(f"/v1/tenants/{T}/interruptions/{stay['id']}", headers=h.provider(),
+                                   json={"end": "2016-02-23"})
+    assert shorter.status_code == 200, shorter.text
+    away = await h.post_event({"booking_id": "b-housing-9", "start": "2016-02-22", "end": "2016-02-25"})
+    assert away.status_code == 409 and away.json()["overlapping_days"] == ["2016-02-22", "2016-02-23"]
+    assert await _care(h, "b-housing-9", "2016-02-24", "2016-02-25") == 201
+
+
+async def test_a_voucher_ended_before_the_day_does_not_take_it(seeded: Harness) -> None:
+    """The client's older housing voucher ran out at the end of 2015 while a hospital stay on it was still open
+    (never ended there): from 2016 the stay takes no day, so care on the client's voucher valid on is accepted;
+    its days up to the old voucher's last day stay taken (it refused every day after the stay's departure).
+    Likewise a voucher closed on 10 February: its open stay takes no day after it."""
+    h = seeded
+    await h.feed("vouchers.voucher.granted", {
+        "voucher_id": "v-8", "number": "PS-8008", "service_id": "tehostettu", "client_id": "c-1",
+        "valid_from": "2015-01-01", "valid_until": "2015-12-31",
+        "contents": [{"voucher_content_id": "vc-housing-8", "content_id": "housing", "unit": "day",
+                      "granted_amount": "31", "period": "month", "voucher_value": "140.00"}]})
+    await h.feed("vouchers.booking.made", {
+        "booking_id": "b-housing-8", "voucher_id": "v-8", "voucher_content_id": "vc-housing-8",
+        "service_id": "tehostettu", "content_id": "housing", "provider_id": PROVIDER, "producer_part": None,
+        "client_id": "c-1", "client_ref": "A-17", "kind": "voucher"})
+    await _stay(h, "b-housing-8", "2015-12-20", None)
+    before = await h.post_event({"booking_id": "b-housing", "start": "2015-12-30", "end": "2016-01-02"})
+    assert before.status_code == 409, before.text
+    assert before.json()["overlapping_days"] == ["2015-12-30", "2015-12-31"]
+    assert await _care(h, "b-housing", "2016-01-01", "2016-01-05") == 201
+    await _stay(h, "b-housing", "2016-01-10", "2016-01-12")  # a stay likewise (201)
+    # the new voucher closed on 10 February (the end of its booking, sent with it, not heard yet)
+    await _second_housing_voucher(h)
+    old = await h.post_event({"booking_id": "b-housing-9", "start": "2016-02-01", "end": "2016-02-05"})
+    assert old.status_code == 201, old.text
+    await _stay(h, "b-housing-9", "2016-02-06", None)
+    closed = await h.post_event({"booking_id": "b-housing", "start": "2016-02-10", "end": "2016-02-12"})
+    assert closed.status_code == 409, closed.text
+    await h.feed("vouchers.voucher.closed", {"voucher_id": "v-9", "valid_until": "2016-02-10", "reason": "death"})
+    refused = await h.post_event({"booking_id": "b-housing", "start": "2016-02-10", "end": "2016-02-12"})
+    assert refused.status_code == 409 and refused.json()["overlapping_days"] == ["2016-02-10"]
+    assert await _care(h, "b-housing", "2016-02-11", "2016-02-20") == 201

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -33,7 +33,12 @@ class RecordedEvent:
 
 @dataclass(frozen=True)
 class AutoRecordInput:
-    """One voucher content. ``events`` in recording order; ``interruptions`` as (start, end|None)."""
+    """One voucher content. ``events`` in recording order; ``interruptions`` as (start, end|None).
+
+    Where the client holds two vouchers of the content (a new one granted before the old one was closed), each
+    of them has ``client`` (the same key: client, service, content) and ``paid_elsewhere``: the day ranges the
+    client's other vouchers of the content already pay (their live events, drafts included; their
+    interruptions' days and return days). A content without another voucher of its client has neither."""
 
     voucher_content_id: str
     unit: Unit
@@ -42,6 +47,8 @@ class AutoRecordInput:
     events: Sequence[RecordedEvent] = ()
     interruptions: Sequence[tuple[date, date | None]] = ()
     auto_recording_on: bool = True
+    client: Hashable | None = None
+    paid_elsewhere: Sequence[tuple[date, date]] = ()
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "events", tuple(self.events))
@@ -71,35 +78,63 @@ def auto_record_candidates(run_month: Month, contents: Sequence[AutoRecordInput]
     (never a day outside it), targeted to the latest event's producer part, recorder and
     performer. Days of an ended interruption (except its return day, where presence starts) are
     left out, which can split the month into two drafts. Idempotent: drafts given back as events
-    of the run month stop a second run.
+    of the run month stop a second run. A client's two vouchers of the content (``client``): a day is
+    drafted on one of them only, never on a day the other one already pays (``paid_elsewhere``).
     """
     first, last = run_month.first, run_month.last
     previous = run_month.prev()
     previous_first, previous_last = previous.first, previous.last  # once: a property computes the month end
     drafts: list[DraftEvent] = []
+    two_vouchers: dict[Hashable, list[AutoRecordInput]] = {}
     for content in contents:
-        if not content.auto_recording_on or content.unit != "day" or not content.events:
-            continue
-        start, end = max(first, content.valid_from), min(last, content.valid_until or last)
-        if start > end:
-            continue
-        events = content.events  # (the overlap tests inline: this loop runs for every content of a tenant)
-        if not any(e.start <= previous_last and e.end >= previous_first for e in events):
-            continue
-        if any(e.start <= last and e.end >= first for e in events):
-            continue
-        away: set[date] = set()
-        if content.interruptions:
-            if any(i_end is None for _, i_end in content.interruptions):
-                continue
-            for i_start, i_end in content.interruptions:
-                assert i_end is not None
-                if i_end > i_start:
-                    away.update(_day_range(i_start, i_end - _ONE_DAY))
-        # The latest event: latest end, then latest start, then the last recorded.
-        latest = events[0] if len(events) == 1 else max((e.end, e.start, i, e) for i, e in enumerate(events))[3]
-        runs = _ranges(d for d in _day_range(start, end) if d not in away) if away else [(start, end)]
-        for run_start, run_end in runs:
-            drafts.append(DraftEvent(content.voucher_content_id, run_start, run_end,
-                                     latest.producer_part, latest.recorder, latest.performer))
+        if content.client is not None:
+            two_vouchers.setdefault(content.client, []).append(content)
+        else:
+            _drafts_of(content, first, last, previous_first, previous_last, (), drafts)
+    # A day is paid once: of one client's vouchers of the content, the one holding the latest care (its latest
+    # event ends last) drafts first, then the one granted first (earlier validity start), then by content id;
+    # each drafts none of the days the others already pay nor those drafted before it in this run. (A draft the
+    # run then leaves for the provider, e.g. for want of a price list, keeps its days from the other voucher.)
+    for group in two_vouchers.values():
+        taken: list[tuple[date, date]] = []
+        group.sort(key=lambda c: (-max((e.end for e in c.events), default=date.min).toordinal(), c.valid_from,
+                                  c.voucher_content_id))
+        for content in group:
+            made = len(drafts)
+            _drafts_of(content, first, last, previous_first, previous_last, [*content.paid_elsewhere, *taken],
+                       drafts)
+            taken.extend((d.start, d.end) for d in drafts[made:])
     return drafts
+
+
+def _drafts_of(content: AutoRecordInput, first: date, last: date, previous_first: date, previous_last: date,
+               paid_elsewhere: Sequence[tuple[date, date]], drafts: list[DraftEvent]) -> None:
+    """The content's drafts (see `auto_record_candidates`) appended to `drafts`; none on a day of
+    `paid_elsewhere` (the client's other vouchers of the content pay it)."""
+    if not content.auto_recording_on or content.unit != "day" or not content.events:
+        return
+    start, end = max(first, content.valid_from), min(last, content.valid_until or last)
+    if start > end:
+        return
+    events = content.events  # (the overlap tests inline: this runs for every content of a tenant)
+    if not any(e.start <= previous_last and e.end >= previous_first for e in events):
+        return
+    if any(e.start <= last and e.end >= first for e in events):
+        return
+    away: set[date] = set()
+    if content.interruptions:
+        if any(i_end is None for _, i_end in content.interruptions):
+            return
+        for i_start, i_end in content.interruptions:
+            assert i_end is not None
+            if i_end > i_start:
+                away.update(_day_range(i_start, i_end - _ONE_DAY))
+    for paid_from, paid_to in paid_elsewhere:
+        if paid_from <= end and paid_to >= start:
+            away.update(_day_range(max(paid_from, start), min(paid_to, end)))
+    # The latest event: latest end, then latest start, then the last recorded.
+    latest = events[0] if len(events) == 1 else max((e.end, e.start, i, e) for i, e in enumerate(events))[3]
+    runs = _ranges(d for d in _day_range(start, end) if d not in away) if away else [(start, end)]
+    for run_start, run_end in runs:
+        drafts.append(DraftEvent(content.voucher_content_id, run_start, run_end,
+                                 latest.producer_part, latest.recorder, latest.performer))

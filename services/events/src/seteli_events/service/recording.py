@@ -282,13 +282,16 @@ def _check_validity(booking: Mapping[str, Any], start: date, end: date) -> None:
 
 
 async def ended_bookings_away(ctx: EventsContext, interruptions: Sequence[Mapping[str, Any]]) -> dict[str, date]:
-    """The last day of each ended booking with an open interruption among `interruptions` (booking id -> day): the
-    interruption's return day is at most that day, so it takes no day after it (the client changed provider)."""
+    """The last valid day of each booking with an open interruption among `interruptions` that has one (booking id
+    -> day): the booking's end (the client changed provider) or its voucher's last valid day (it ran out or was
+    closed), the earlier. The interruption's return day is at most that day, so it takes no day after it (on the
+    client's other voucher of the content, care after it is paid there)."""
     ends: dict[str, date] = {}
     for booking_id in sorted({r["booking_id"] for r in interruptions if r["end"] is None}):
         booking = await repo.booking_context(ctx.session, ctx.tenant_id, booking_id)
-        if booking is not None and booking["ended_on"] is not None:
-            ends[booking_id] = booking["ended_on"]
+        last = None if booking is None else last_valid_day(booking)
+        if last is not None:
+            ends[booking_id] = last
     return ends
 
 
