@@ -351,3 +351,35 @@ async def test_an_approved_request_shows_the_companys_own_address_in_the_catalog
     found = (await client.get("/v1/catalog/providers", params={"q": "Toinen"})).json()["items"]
     assert "toini@toinen.fi" not in str(found) and "aino@aurinko.fi" not in str(cards)
     await registry.login("aino@aurinko.fi", REQUEST["password"])  # the contact person's login stays theirs
+
+
+async def test_a_company_approved_without_an_address_gives_one_later_and_the_login_address_is_never_public(
+        registry: Registry) -> None:
+    """Approved without the company's own address, its notices go to the person who registered it (notifications
+    hears of her as the company's main user): her login address is never on the card. The company gives its own
+    address later: the card shows it and notifications is told, so its notices go there; removed, neither."""
+    client = registry.client
+    kouvola = await registry.tenant_with_admin()
+    submitted = await client.post("/v1/tenants/kouvola/registration-requests", json=REQUEST)
+    decided = await client.post(f"/v1/tenants/kouvola/registration-requests/{submitted.json()['id']}/decision",
+                                headers=kouvola, json={"decision": "approved"})
+    provider_id = decided.json()["provider_id"]
+    [main] = [u for u in await registry.events("registry.user.created") if u["provider_id"] == provider_id]
+    assert (main["email"], main["role"]) == ("aino@aurinko.fi", "provider_admin")
+    card = await client.get(f"/v1/catalog/providers/{provider_id}")
+    assert card.status_code == 200 and "aino@aurinko.fi" not in card.text and not card.json()["email"]
+
+    headers = await registry.login(REQUEST["email"], REQUEST["password"])
+    saved = await client.patch(f"/v1/providers/{provider_id}", headers=headers, json={"email": "Info@Aurinko.fi"})
+    assert saved.status_code == 200, saved.text
+    assert (await client.get(f"/v1/catalog/providers/{provider_id}")).json()["email"] == "info@aurinko.fi"
+    again = await client.patch(f"/v1/providers/{provider_id}", headers=headers, json={"email": "info@aurinko.fi"})
+    assert again.status_code == 200  # the same address again is no news
+    bad = await client.patch(f"/v1/providers/{provider_id}", headers=headers, json={"email": "ei osoite"})
+    assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "email"
+    removed = await client.patch(f"/v1/providers/{provider_id}", headers=headers, json={"email": ""})
+    assert removed.status_code == 200, removed.text
+    card = await client.get(f"/v1/catalog/providers/{provider_id}")
+    assert not card.json()["email"] and "aino@aurinko.fi" not in card.text
+    told = [(e["provider_id"], e["email"]) for e in await registry.events("registry.provider.email_changed")]
+    assert told == [(provider_id, "info@aurinko.fi"), (provider_id, "")]
