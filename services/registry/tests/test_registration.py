@@ -215,6 +215,25 @@ async def test_a_company_new_through_strong_identity_shows_its_own_address_not_t
     await registry.login("aino@aurinko.fi", "Hyva-salasana-1")  # the person's login stays theirs
 
 
+async def test_a_company_new_through_strong_identity_without_its_own_address_shows_none_on_its_card(
+        registry: Registry) -> None:
+    """Without the company's address the card showed the person's login address (their username) as the
+    company's public one; now it shows none, like an approved request (her address gets the company's notices
+    in notifications, as the company's main user, until it gives one)."""
+    state, _ = await _strong_login(registry, ["TJ"])
+    first = await registry.client.post("/v1/auth/strong/first-login", json={
+        "state": state, "business_id": "7019376-8", "email": "aino@aurinko.fi", "password": "Hyva-salasana-1"})
+    assert first.status_code == 200, first.text
+    [registered] = await registry.events("registry.provider.registered")
+    card = await registry.client.get(f"/v1/catalog/providers/{registered['provider_id']}")
+    assert card.status_code == 200, card.text
+    assert not card.json()["email"] and [s["email"] for s in card.json()["sites"]] == [""]
+    assert "aino@aurinko.fi" not in card.text
+    [main] = [u for u in await registry.events("registry.user.created")
+              if u["provider_id"] == registered["provider_id"]]
+    assert (main["email"], main["role"]) == ("aino@aurinko.fi", "provider_admin")  # notifications' fallback
+
+
 async def test_a_passivated_person_is_told_so_at_the_strong_sign_in_and_gets_no_new_account(
         registry: Registry) -> None:
     """Passivated users cannot log in: signing in again with strong identity neither lets Aino in, nor
