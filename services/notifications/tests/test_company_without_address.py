@@ -66,3 +66,21 @@ async def test_a_passivated_main_user_gets_no_company_mail_another_main_user_doe
     await h.publish("events.event.rejected", REJECTED, tenant_id="kouvola")
     assert h.smtp.to("maija@example.fi") == []
     assert len(h.smtp.to("liisa@example.fi")) == 1
+
+
+async def test_company_users_told_again_by_the_registry_are_ordered_by_their_creation_not_by_hearing(
+        harness: Harness) -> None:
+    """The registry's migration tells the company users there were once more, each at the time it was created:
+    heard in any order, the company's mail goes to the main user created first (the one who registered it)."""
+    h = harness
+    h.clock.set(datetime(2016, 3, 15, 10, 0, tzinfo=UTC))
+    await h.publish("registry.tenant.created", h.tenant)
+    await h.publish("registry.provider.registered", NO_ADDRESS)
+    await h.publish("registry.user.created", {"user_id": "u-later", "email": "liisa@example.fi",
+                                              "role": "provider_admin", "provider_id": "p-fi"},
+                    occurred_at=datetime(2016, 2, 1, tzinfo=UTC))
+    await h.publish("registry.user.created", {"user_id": "u-first", "email": "maija@example.fi",
+                                              "role": "provider_admin", "provider_id": "p-fi"},
+                    occurred_at=datetime(2016, 1, 4, tzinfo=UTC))
+    await h.publish("events.event.rejected", REJECTED, tenant_id="kouvola")
+    assert len(h.smtp.to("maija@example.fi")) == 1 and h.smtp.to("liisa@example.fi") == []

@@ -3,13 +3,17 @@ through strong company identity, and tenant isolation of both, through the HTTP 
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 from typing import Any
 
 import jwt
+from alembic import command
+from seteli_common.migrations import alembic_config
 from seteli_registry.adapters.company_register import CompanyInfo, CompanyRegisterUnavailable
 from seteli_registry.adapters.identity import Person
 from seteli_registry.adapters.mandates import OrganisationRoles
+from seteli_registry.bootstrap import MIGRATIONS
 
 from .conftest import OTHER_TENANT, Registry
 
@@ -402,3 +406,42 @@ async def test_a_company_approved_without_an_address_gives_one_later_and_the_log
     assert not card.json()["email"] and "aino@aurinko.fi" not in card.text
     told = [(e["provider_id"], e["email"]) for e in await registry.events("registry.provider.email_changed")]
     assert told == [(provider_id, "info@aurinko.fi"), (provider_id, "")]
+
+
+async def test_the_company_users_there_were_are_told_once_by_the_migration(registry: Registry, pg_url: str) -> None:
+    """Notifications sends the notices of a company without an address to its main user, but knew nothing of the
+    company users created before it kept whose they are: the migration tells each active or passive company user
+    once more as created, at the time they were created (the first main user stays first), and a passive one
+    also as passivated; an unconfirmed self-registration and the tenant staff are not told."""
+    client = registry.client
+    kouvola = await registry.tenant_with_admin()
+    submitted = await client.post("/v1/tenants/kouvola/registration-requests", json=REQUEST)
+    decided = await client.post(f"/v1/tenants/kouvola/registration-requests/{submitted.json()['id']}/decision",
+                                headers=kouvola, json={"decision": "approved"})
+    provider_id = decided.json()["provider_id"]
+    main = await registry.login(REQUEST["email"], REQUEST["password"])
+    registry.clock.advance(timedelta(minutes=5))
+    left = await client.post(f"/v1/providers/{provider_id}/users", headers=main, json={
+        "email": "lahtija@aurinko.fi", "name": "Lea Lähtijä", "password": "Alku-salasana-1",
+        "role": "provider_admin"})
+    assert left.status_code == 201, left.text
+    assert (await client.post(f"/v1/providers/{provider_id}/users/{left.json()['id']}/passivate",
+                              headers=main)).status_code == 200
+    unconfirmed = await client.post("/v1/providers", json={
+        "name": "Vahvistamaton Oy", "business_id": "0112038-9", "language": "fi", "email": "info@vahvistamaton.fi",
+        "main_user": {"email": "v@vahvistamaton.fi", "name": "Veli", "password": "Hyva-salasana-1"}})
+    assert unconfirmed.status_code == 201, unconfirmed.text
+    before = await registry.events("registry.user.created")
+    config = alembic_config(MIGRATIONS, pg_url)
+    await asyncio.to_thread(command.downgrade, config, "c4e8a2f6d1b9")
+    await asyncio.to_thread(command.upgrade, config, "head")
+
+    told = (await registry.events("registry.user.created"))[len(before):]
+    assert sorted((e["email"], e["role"], e["provider_id"], e["_tenant_id"]) for e in told) == [
+        ("aino@aurinko.fi", "provider_admin", provider_id, None),
+        ("lahtija@aurinko.fi", "provider_admin", provider_id, None)]
+    at = {e["email"]: e["_occurred_at"] for e in told}
+    assert at["aino@aurinko.fi"] < at["lahtija@aurinko.fi"]  # as created: the one who registered it first
+    assert at["aino@aurinko.fi"].date().isoformat() == "2016-03-15"
+    passivated = [e["user_id"] for e in await registry.events("registry.user.passivated")]
+    assert passivated == [left.json()["id"]] * 2  # when passivated, and again by the migration

@@ -4,7 +4,8 @@ A company registered without an address of its own (a registration request appro
 company email) had its notices logged "no recipient address". A company's users now say whose they are and
 their role (registry.user.created), so its notices go to its main user created first until the company gives
 an address of its own (registry.provider.email_changed, kept with the time it was stated). Users heard before
-this say neither until their next fact.
+this say neither until the registry tells them again (its migration e5a9c3f7b1d2 tells every company user
+there was, at their creation time: no manual step).
 
 Revision ID: f3b9d5e7a1c4
 Revises: d2f6b8a4c0e7
