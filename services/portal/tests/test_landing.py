@@ -253,6 +253,8 @@ async def test_strong_identification_picks_a_company_and_signs_in(portal: httpx.
         "password": "Vahva-hoiva-1", "password_again": "Vahva-hoiva-2"})
     assert mismatch.status_code == 422 and 'id="strong-password_again-error"' in mismatch.text
     assert 'name="company_email"' in chooser.text  # the company's own address, apart from her login
+    # none given, the card shows none and the company's notices come to her until it gives one (not her login)
+    assert "Tyhjä: kortilla ei näy sähköpostia, ja yrityksen ilmoitukset tulevat sinulle" in chooser.text
     signed = await portal.post("/strong-login/company", data={
         "csrf": csrf_of(chooser.text), "state": state, "business_id": business_id, "email": "sanna@vahva.fi",
         "company_email": "toimisto@vahva.fi", "password": "Vahva-hoiva-1", "password_again": "Vahva-hoiva-1"})

@@ -3,13 +3,17 @@ through strong company identity, and tenant isolation of both, through the HTTP 
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 from typing import Any
 
 import jwt
+from alembic import command
+from seteli_common.migrations import alembic_config
 from seteli_registry.adapters.company_register import CompanyInfo, CompanyRegisterUnavailable
 from seteli_registry.adapters.identity import Person
 from seteli_registry.adapters.mandates import OrganisationRoles
+from seteli_registry.bootstrap import MIGRATIONS
 
 from .conftest import OTHER_TENANT, Registry
 
@@ -215,6 +219,25 @@ async def test_a_company_new_through_strong_identity_shows_its_own_address_not_t
     await registry.login("aino@aurinko.fi", "Hyva-salasana-1")  # the person's login stays theirs
 
 
+async def test_a_company_new_through_strong_identity_without_its_own_address_shows_none_on_its_card(
+        registry: Registry) -> None:
+    """Without the company's address the card showed the person's login address (their username) as the
+    company's public one; now it shows none, like an approved request (her address gets the company's notices
+    in notifications, as the company's main user, until it gives one)."""
+    state, _ = await _strong_login(registry, ["TJ"])
+    first = await registry.client.post("/v1/auth/strong/first-login", json={
+        "state": state, "business_id": "7019376-8", "email": "aino@aurinko.fi", "password": "Hyva-salasana-1"})
+    assert first.status_code == 200, first.text
+    [registered] = await registry.events("registry.provider.registered")
+    card = await registry.client.get(f"/v1/catalog/providers/{registered['provider_id']}")
+    assert card.status_code == 200, card.text
+    assert not card.json()["email"] and [s["email"] for s in card.json()["sites"]] == [""]
+    assert "aino@aurinko.fi" not in card.text
+    [main] = [u for u in await registry.events("registry.user.created")
+              if u["provider_id"] == registered["provider_id"]]
+    assert (main["email"], main["role"]) == ("aino@aurinko.fi", "provider_admin")  # notifications' fallback
+
+
 async def test_a_passivated_person_is_told_so_at_the_strong_sign_in_and_gets_no_new_account(
         registry: Registry) -> None:
     """Passivated users cannot log in: signing in again with strong identity neither lets Aino in, nor
@@ -351,3 +374,74 @@ async def test_an_approved_request_shows_the_companys_own_address_in_the_catalog
     found = (await client.get("/v1/catalog/providers", params={"q": "Toinen"})).json()["items"]
     assert "toini@toinen.fi" not in str(found) and "aino@aurinko.fi" not in str(cards)
     await registry.login("aino@aurinko.fi", REQUEST["password"])  # the contact person's login stays theirs
+
+
+async def test_a_company_approved_without_an_address_gives_one_later_and_the_login_address_is_never_public(
+        registry: Registry) -> None:
+    """Approved without the company's own address, its notices go to the person who registered it (notifications
+    hears of her as the company's main user): her login address is never on the card. The company gives its own
+    address later: the card shows it and notifications is told, so its notices go there; removed, neither."""
+    client = registry.client
+    kouvola = await registry.tenant_with_admin()
+    submitted = await client.post("/v1/tenants/kouvola/registration-requests", json=REQUEST)
+    decided = await client.post(f"/v1/tenants/kouvola/registration-requests/{submitted.json()['id']}/decision",
+                                headers=kouvola, json={"decision": "approved"})
+    provider_id = decided.json()["provider_id"]
+    [main] = [u for u in await registry.events("registry.user.created") if u["provider_id"] == provider_id]
+    assert (main["email"], main["role"]) == ("aino@aurinko.fi", "provider_admin")
+    card = await client.get(f"/v1/catalog/providers/{provider_id}")
+    assert card.status_code == 200 and "aino@aurinko.fi" not in card.text and not card.json()["email"]
+
+    headers = await registry.login(REQUEST["email"], REQUEST["password"])
+    saved = await client.patch(f"/v1/providers/{provider_id}", headers=headers, json={"email": "Info@Aurinko.fi"})
+    assert saved.status_code == 200, saved.text
+    assert (await client.get(f"/v1/catalog/providers/{provider_id}")).json()["email"] == "info@aurinko.fi"
+    again = await client.patch(f"/v1/providers/{provider_id}", headers=headers, json={"email": "info@aurinko.fi"})
+    assert again.status_code == 200  # the same address again is no news
+    bad = await client.patch(f"/v1/providers/{provider_id}", headers=headers, json={"email": "ei osoite"})
+    assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "email"
+    removed = await client.patch(f"/v1/providers/{provider_id}", headers=headers, json={"email": ""})
+    assert removed.status_code == 200, removed.text
+    card = await client.get(f"/v1/catalog/providers/{provider_id}")
+    assert not card.json()["email"] and "aino@aurinko.fi" not in card.text
+    told = [(e["provider_id"], e["email"]) for e in await registry.events("registry.provider.email_changed")]
+    assert told == [(provider_id, "info@aurinko.fi"), (provider_id, "")]
+
+
+async def test_the_company_users_there_were_are_told_once_by_the_migration(registry: Registry, pg_url: str) -> None:
+    """Notifications sends the notices of a company without an address to its main user, but knew nothing of the
+    company users created before it kept whose they are: the migration tells each active or passive company user
+    once more as created, at the time they were created (the first main user stays first), and a passive one
+    also as passivated; an unconfirmed self-registration and the tenant staff are not told."""
+    client = registry.client
+    kouvola = await registry.tenant_with_admin()
+    submitted = await client.post("/v1/tenants/kouvola/registration-requests", json=REQUEST)
+    decided = await client.post(f"/v1/tenants/kouvola/registration-requests/{submitted.json()['id']}/decision",
+                                headers=kouvola, json={"decision": "approved"})
+    provider_id = decided.json()["provider_id"]
+    main = await registry.login(REQUEST["email"], REQUEST["password"])
+    registry.clock.advance(timedelta(minutes=5))
+    left = await client.post(f"/v1/providers/{provider_id}/users", headers=main, json={
+        "email": "lahtija@aurinko.fi", "name": "Lea Lähtijä", "password": "Alku-salasana-1",
+        "role": "provider_admin"})
+    assert left.status_code == 201, left.text
+    assert (await client.post(f"/v1/providers/{provider_id}/users/{left.json()['id']}/passivate",
+                              headers=main)).status_code == 200
+    unconfirmed = await client.post("/v1/providers", json={
+        "name": "Vahvistamaton Oy", "business_id": "0112038-9", "language": "fi", "email": "info@vahvistamaton.fi",
+        "main_user": {"email": "v@vahvistamaton.fi", "name": "Veli", "password": "Hyva-salasana-1"}})
+    assert unconfirmed.status_code == 201, unconfirmed.text
+    before = await registry.events("registry.user.created")
+    config = alembic_config(MIGRATIONS, pg_url)
+    await asyncio.to_thread(command.downgrade, config, "c4e8a2f6d1b9")
+    await asyncio.to_thread(command.upgrade, config, "head")
+
+    told = (await registry.events("registry.user.created"))[len(before):]
+    assert sorted((e["email"], e["role"], e["provider_id"], e["_tenant_id"]) for e in told) == [
+        ("aino@aurinko.fi", "provider_admin", provider_id, None),
+        ("lahtija@aurinko.fi", "provider_admin", provider_id, None)]
+    at = {e["email"]: e["_occurred_at"] for e in told}
+    assert at["aino@aurinko.fi"] < at["lahtija@aurinko.fi"]  # as created: the one who registered it first
+    assert at["aino@aurinko.fi"].date().isoformat() == "2016-03-15"
+    passivated = [e["user_id"] for e in await registry.events("registry.user.passivated")]
+    assert passivated == [left.json()["id"]] * 2  # when passivated, and again by the migration

@@ -41,6 +41,11 @@ class ProviderRenamed(Inbound):
     name: str
 
 
+class ProviderEmailChanged(Inbound):
+    provider_id: str
+    email: str  # "" none: the company's notices go to its main user
+
+
 class ProviderRegistered(Inbound):
     provider_id: str
     name: str
@@ -62,6 +67,7 @@ class UserCreated(Inbound):
     email: str
     role: str
     tenant_id: str | None = None
+    provider_id: str | None = None
     language: str = "fi"
 
 

@@ -60,12 +60,18 @@ passive_users = Table(
 )
 
 # Every user's address (registry.user.created, .role_changed): mail queued to a user passivated before it went
-# out is not sent (sender.py), whoever's notice it was.
+# out is not sent (sender.py), whoever's notice it was. A company's users also say whose they are and whether
+# they are its main user: a company without an address of its own has its notices sent to its main user who
+# was created first (the person who registered it), until it gives one (repository.get_provider).
 users = Table(
     "users", metadata,
     Column("user_id", String(36), primary_key=True),
     Column("email", String(254), nullable=False),  # lower-cased, as the sender compares it
+    Column("provider_id", String(36)),  # a company's user (None: another's, or heard before this was kept)
+    Column("role", String(30)),
+    Column("created_at", DateTime(timezone=True)),  # when the registry stated the user's creation
     Index("ix_users_email", "email"),
+    Index("ix_users_provider", "provider_id"),
 )
 
 providers = Table(
@@ -81,6 +87,8 @@ providers = Table(
     Column("updated_at", DateTime(timezone=True), nullable=False),
     # when the registry stated the billing address and PDF choice kept: an older change heard later is ignored
     Column("billing_stated_at", DateTime(timezone=True)),
+    # when the registry stated the company's own address kept ("" none: its main user gets its notices)
+    Column("email_stated_at", DateTime(timezone=True)),
 )
 
 sites = Table(

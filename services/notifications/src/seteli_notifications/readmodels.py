@@ -13,6 +13,7 @@ from .contracts import (
     BookingMade,
     EmployeeChanged,
     PendingWorkSummarised,
+    ProviderEmailChanged,
     ProviderRegistered,
     ProviderRenamed,
     ServiceDefined,
@@ -52,6 +53,7 @@ def subscribe(sub: Subscription) -> None:
             "billing_email": p.billing.email if p.billing else None,
             "pdf_by_email": p.billing.pdf_by_email if p.billing else True,
             "updated_at": ctx.envelope.occurred_at, "billing_stated_at": ctx.envelope.occurred_at,
+            "email_stated_at": ctx.envelope.occurred_at,
         }
         if p.daily_digest is not None:
             values["daily_digest"] = p.daily_digest
@@ -71,6 +73,13 @@ def subscribe(sub: Subscription) -> None:
         if not await repo.rename_provider(ctx.session, p.provider_id, p.name, ctx.envelope.occurred_at):
             raise TransientError("provider not known yet")
 
+    @sub.on("registry.provider.email_changed", model=ProviderEmailChanged)
+    async def provider_email_changed(ctx: MessageContext, p: ProviderEmailChanged) -> None:
+        # The company's own address, given or cleared: its notices go there, or (none) to its main user; of two
+        # changes the one stated last wins, whatever order they arrive in.
+        if not await repo.set_provider_email(ctx.session, p.provider_id, p.email, ctx.envelope.occurred_at):
+            raise TransientError("provider not known yet")
+
     @sub.on("registry.provider.billing_changed", model=BillingChanged)
     async def billing_changed(ctx: MessageContext, p: BillingChanged) -> None:
         # The newest statement wins. A company's change heard before the company waits for it (retried); a site's
@@ -86,7 +95,9 @@ def subscribe(sub: Subscription) -> None:
 
     @sub.on("registry.user.created", model=UserCreated)
     async def user_created(ctx: MessageContext, p: UserCreated) -> None:
-        await repo.save_user_address(ctx.session, p.user_id, p.email)  # any role: known if they are passivated
+        # any role: known if they are passivated; a company's main user gets its notices while it has no address
+        await repo.save_user_address(ctx.session, p.user_id, p.email, provider_id=p.provider_id, role=p.role,
+                                     created_at=ctx.envelope.occurred_at)
         tenant_id = p.tenant_id or ctx.tenant_id
         if p.role == "tenant_admin" and tenant_id:
             await repo.save_tenant_role(ctx.session, {

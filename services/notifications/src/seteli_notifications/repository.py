@@ -85,8 +85,18 @@ async def set_user_passive(session: AsyncSession, user_id: str, passive: bool, a
                  where=or_(passive_users.c.stated_at.is_(None), passive_users.c.stated_at <= at))
 
 
-async def save_user_address(session: AsyncSession, user_id: str, email: str) -> None:
-    await upsert(session, users, {"user_id": user_id, "email": email.strip().lower()}, ["user_id"])
+async def save_user_address(session: AsyncSession, user_id: str, email: str, **company: Any) -> None:
+    """The user's address; `company` (provider_id, role, created_at) from the user's creation, kept as it is
+    by a later fact that does not state it."""
+    await upsert(session, users, {"user_id": user_id, "email": email.strip().lower(), **company}, ["user_id"])
+
+
+async def main_user_address(session: AsyncSession, provider_id: str) -> str | None:
+    """The company's main user created first (the person who registered it) who is not passivated."""
+    passive = select(passive_users.c.user_id).where(passive_users.c.user_id == users.c.user_id).exists()
+    query = select(users.c.email).where(users.c.provider_id == provider_id, users.c.role == "provider_admin",
+                                        ~passive).order_by(users.c.created_at, users.c.user_id).limit(1)
+    return (await session.execute(query)).scalar()
 
 
 async def passivated_address(session: AsyncSession, email: str) -> bool:
@@ -107,8 +117,26 @@ async def passivated_address(session: AsyncSession, email: str) -> bool:
 
 
 async def get_provider(session: AsyncSession, provider_id: str) -> dict[str, Any] | None:
+    """The company; its `email` is where its notices go: its own address, else (none given) its main user's
+    login address (never shown anywhere public: the registry's card shows only the company's own), else ""."""
     row = (await session.execute(select(providers).where(providers.c.id == provider_id))).mappings().first()
-    return dict(row) if row else None
+    if row is None:
+        return None
+    provider = dict(row)
+    if not (provider["email"] or "").strip():
+        provider["email"] = await main_user_address(session, provider_id) or ""
+    return provider
+
+
+async def set_provider_email(session: AsyncSession, provider_id: str, email: str, at: datetime) -> bool:
+    """The company's own address as stated at `at` ("" none), unless a newer statement is kept already.
+    False when the provider is not known here (yet)."""
+    at = at.astimezone(UTC)
+    result = await session.execute(
+        update(providers).where(providers.c.id == provider_id,
+                                or_(providers.c.email_stated_at.is_(None), providers.c.email_stated_at <= at))
+        .values(email=email.strip().lower(), email_stated_at=at))
+    return bool(getattr(result, "rowcount", 0)) or await get_provider(session, provider_id) is not None
 
 
 async def update_provider(session: AsyncSession, provider_id: str, **values: Any) -> bool:

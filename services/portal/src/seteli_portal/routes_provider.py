@@ -17,7 +17,7 @@ from .web import LIST_MOST, PROVIDER, Page, download, seg
 
 router = APIRouter(prefix="/provider")
 
-DETAIL_FIELDS = ("name", "phone", "street_address", "postal_code", "city", "contact_person", "description",
+DETAIL_FIELDS = ("name", "email", "phone", "street_address", "postal_code", "city", "contact_person", "description",
                  "website")
 BILLING_FIELDS = ("iban", "bic", "reference", "email")
 SITE_FIELDS = ("name", "provider_code", "notification_email", "street_address", "postal_code", "city", "phone")

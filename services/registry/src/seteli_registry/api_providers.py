@@ -7,7 +7,7 @@ from datetime import date
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, File, Form, Query, Response, UploadFile
-from pydantic import BaseModel, ConfigDict, EmailStr, Field
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator, validate_email
 from seteli_common.auth import PROVIDER_STAFF, Principal, Role, require_roles
 from seteli_common.catalog_facets import ServiceLanguage
 from seteli_common.errors import forbidden
@@ -52,6 +52,10 @@ def may_write(principal: Principal, provider_id: str) -> None:
 
 class DetailsIn(BaseModel):
     name: OneLine | None = Field(None, min_length=1, max_length=200, examples=["Hoivakoti Päivänsäde Oy"])
+    email: str | None = Field(
+        None, examples=["info@paivansade.fi"],
+        description="the company's own address, shown on its public card; its notices go there. \"\": none "
+                    "(the card shows no address, the notices go to the company's main user)")
     phone: OneLine | None = Field(None, max_length=40)
     street_address: OneLine | None = Field(None, max_length=200)
     postal_code: str | None = Field(None, pattern=r"^(\d{5})?$")
@@ -67,6 +71,11 @@ class DetailsIn(BaseModel):
     support_types: list[SearchTag] | None = None
     # the catalog's one list (needs and support types are open: an association names its own)
     service_languages: list[ServiceLanguage] | None = None
+
+    @field_validator("email")
+    @classmethod
+    def _email_or_none(cls, value: str | None) -> str | None:
+        return value if value is None or not value.strip() else validate_email(value.strip())[1]
 
 
 class NewSiteIn(BaseModel):

@@ -73,6 +73,15 @@ class ProviderRenamed(EventPayload):
     name: str
 
 
+class ProviderEmailChanged(EventPayload):
+    """The company gave, changed or removed its own address ("" none): where its notices go from now on (none:
+    to its main user)."""
+
+    event_type = "registry.provider.email_changed"
+    provider_id: str
+    email: str
+
+
 class ProviderApproved(EventPayload):
     event_type = "registry.provider.approved"
     provider_id: str

@@ -21,6 +21,7 @@ from .events import (
     EmployeeRemoved,
     LiabilityChecked,
     ProviderApproved,
+    ProviderEmailChanged,
     ProviderRenamed,
     SiteAdded,
     SiteChanged,
@@ -118,6 +119,8 @@ async def approve_by_application(session: Any, provider_id: str, publish: Callab
 async def update_details(ctx: RegistryContext, provider_id: str, data: dict[str, Any]) -> None:
     before = await provider_or_404(ctx, provider_id)
     values = {k: v for k, v in data.items() if v is not None and k not in TAG_FIELDS}
+    if values.get("email") is not None:
+        values["email"] = values["email"].strip().lower()
     if values:
         await provider_queries.update_provider(ctx.session, provider_id, values)
     # The payee of the next payments: told only of a company the other services know (registry.provider.registered
@@ -125,6 +128,10 @@ async def update_details(ctx: RegistryContext, provider_id: str, data: dict[str,
     known_elsewhere = before.get("kind", "company") == "company" and before["status"] != "unconfirmed"
     if values.get("name") is not None and values["name"] != before["name"] and known_elsewhere:
         await ctx.outbox.add(ctx.session, ProviderRenamed(provider_id=provider_id, name=values["name"]), tenant_id=None)
+    if values.get("email") is not None and values["email"] != (before["email"] or "") and known_elsewhere:
+        # where the company's notices go (none: to its main user, never shown on the card)
+        await ctx.outbox.add(ctx.session, ProviderEmailChanged(provider_id=provider_id, email=values["email"]),
+                             tenant_id=None)
     for name, kind in TAG_FIELDS.items():
         if data.get(name) is not None:
             await provider_queries.replace_tags(ctx.session, provider_id, kind, data[name])

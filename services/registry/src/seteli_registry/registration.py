@@ -292,7 +292,8 @@ async def strong_first_login(ctx: RegistryContext, issuer: TokenIssuer, state: s
                              company_email: str | None = None) -> LoginResult:
     """The person picks a company and gives an email (their username). A company not yet known is
     created from the company register, approved: strong identity already proved the mandate. Its public
-    address is `company_email` when given: the person's own login address stays off the provider card."""
+    address is `company_email` when given, else none: the person's own login address stays off the provider
+    card (notifications sends the company's notices to her, its main user, until the company gives one)."""
     row = await _strong(ctx, state, "authorized")
     if business_id not in {o["business_id"] for o in row["organisations"]}:
         raise invalid("business_id", "you may not act for this company")
@@ -318,7 +319,7 @@ async def strong_first_login(ctx: RegistryContext, issuer: TokenIssuer, state: s
         company_name = info.name if info else next(o["name"] for o in row["organisations"]
                                                    if o["business_id"] == business_id)
         registered = await register_provider(ctx, {
-            "business_id": business_id, "name": company_name, "language": language, "email": company_email or email,
+            "business_id": business_id, "name": company_name, "language": language, "email": company_email or "",
             "street_address": info.street_address if info else "", "postal_code": info.postal_code if info else "",
             "city": info.city if info else "", "main_user": {"email": email, "name": name, "password": password},
         }, confirmed=True, status="approved")
