@@ -66,6 +66,11 @@ async def test_a_passivated_main_user_gets_no_company_mail_another_main_user_doe
     await h.publish("events.event.rejected", REJECTED, tenant_id="kouvola")
     assert h.smtp.to("maija@example.fi") == []
     assert len(h.smtp.to("liisa@example.fi")) == 1
+    # activated again (back from a leave): the company's mail is hers again, as the one who registered it
+    await h.publish("registry.user.activated", {"user_id": "u-main", "email": "maija@example.fi",
+                                                "role": "provider_admin", "provider_id": "p-fi"})
+    await h.publish("events.event.rejected", {**REJECTED, "event_id": "e-2"}, tenant_id="kouvola")
+    assert len(h.smtp.to("maija@example.fi")) == 1 and len(h.smtp.to("liisa@example.fi")) == 1
 
 
 async def test_company_users_told_again_by_the_registry_are_ordered_by_their_creation_not_by_hearing(

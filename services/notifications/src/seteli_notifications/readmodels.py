@@ -144,7 +144,8 @@ def subscribe(sub: Subscription) -> None:
         # Mail to them is sent again; a tenant admin gets the tenant's notices again (passivated before this
         # service kept roles apart, the role is known again from this fact).
         await repo.set_user_passive(ctx.session, p.user_id, False, ctx.envelope.occurred_at)
-        await repo.save_user_address(ctx.session, p.user_id, p.email)
+        company = {"provider_id": p.provider_id, "role": p.role} if p.provider_id else {}
+        await repo.save_user_address(ctx.session, p.user_id, p.email, **company)
         tenant_id = ctx.tenant_id or p.tenant_id
         if tenant_id and p.role in ("tenant_admin", "tenant_officer"):
             await repo.save_tenant_role(ctx.session, {

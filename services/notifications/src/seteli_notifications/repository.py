@@ -93,7 +93,8 @@ async def save_user_address(session: AsyncSession, user_id: str, email: str, **c
 
 async def main_user_address(session: AsyncSession, provider_id: str) -> str | None:
     """The company's main user created first (the person who registered it) who is not passivated."""
-    passive = select(passive_users.c.user_id).where(passive_users.c.user_id == users.c.user_id).exists()
+    passive = select(passive_users.c.user_id).where(passive_users.c.user_id == users.c.user_id,
+                                                    passive_users.c.passive.is_(True)).exists()
     query = select(users.c.email).where(users.c.provider_id == provider_id, users.c.role == "provider_admin",
                                         ~passive).order_by(users.c.created_at, users.c.user_id).limit(1)
     return (await session.execute(query)).scalar()

@@ -5,7 +5,7 @@ passivation and an activation the one stated last counts, whatever order they ar
 have no time and stay passive until an activation.
 
 Revision ID: a8c4e2f6b0d9
-Revises: d2f6b8a4c0e7
+Revises: f3b9d5e7a1c4
 Create Date: 2026-12-06 15:45:00
 """
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "a8c4e2f6b0d9"
-down_revision = "d2f6b8a4c0e7"
+down_revision = "f3b9d5e7a1c4"
 branch_labels = None
 depends_on = None
 
