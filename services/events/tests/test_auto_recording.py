@@ -8,7 +8,7 @@ import pytest
 from seteli_common.auth import Role
 from seteli_events.service import month_jobs
 
-from .conftest import Harness, T
+from .conftest import PROVIDER, Harness, T
 
 
 async def _presence(h: Harness, start: str, end: str) -> dict:
@@ -127,6 +127,27 @@ async def test_ended_interruption_days_are_left_out(seeded: Harness) -> None:
         ("2016-03-01", "2016-03-09", "1260.00"),
         ("2016-03-15", "2016-03-31", "2240.00"),
     ]
+
+
+async def test_the_draft_goes_to_the_producer_part_of_the_latest_entry_an_interruption_included(
+        seeded: Harness) -> None:
+    """004 §4.3.2: the draft is targeted to the producer part of the latest entry, "interruption or event". The
+    client was cared for by the company until 20 February, went to hospital and came back on 29 February to the
+    company's site Kotirinne (the provider named the site on the interruption). March's draft is the site's,
+    priced by its list; an interruption on another booking of the content would name another company's part."""
+    h = seeded
+    site = "site:s-kotirinne"
+    await h.feed("applications.pricelist.approved", {
+        "price_list_id": "pl-site", "service_id": "tehostettu", "provider_id": PROVIDER, "producer_part": site,
+        "name": "Kotirinne 2016", "start": "2016-01-01", "prices": [{"content_id": "housing", "unit_price": "165.00"}]})
+    await _presence(h, "2016-02-01", "2016-02-20")
+    away = await h.client.post(f"/v1/tenants/{T}/interruptions", headers=h.provider(), json={
+        "booking_id": "b-housing", "start": "2016-02-21", "end": "2016-02-29", "reason": "hospital",
+        "producer_part": site})
+    assert away.status_code == 201, away.text
+    assert await month_jobs.auto_record(h.runtime, date(2016, 3, 4)) == {T: 1}
+    [draft] = (await h.client.get(f"/v1/tenants/{T}/events?status=draft", headers=h.provider())).json()["items"]
+    assert draft["producer_part"] == site and draft["segments"][0]["unit_price"] == "165.00"
 
 
 async def test_scheduler_runs_once_a_month_from_the_4th(seeded: Harness) -> None:

@@ -87,12 +87,16 @@ async def _reference(ctx: EventsContext, month: Month) -> dict[str, Any]:
         latest_booking[vc_id] = latest["booking_id"]
         ends = [d for d in (content["valid_until"], booking_ends.get(latest["booking_id"])) if d is not None]
         breaks = await repo.content_interruptions(ctx.session, ctx.tenant_id, vc_id)
+        # the latest entry may be a stay on the latest event's booking: its part then names the draft's
+        returns = [(b["end"], b["producer_part"]) for b in breaks
+                   if b["end"] is not None and b["booking_id"] == latest["booking_id"]]
         inputs.append(AutoRecordInput(
             voucher_content_id=vc_id, unit="day", valid_from=content["valid_from"],
             valid_until=min(ends) if ends else None,
             events=[RecordedEvent(e["start"], e["end"], e["producer_part"], e["recorder"], e["performer"])
                     for e in live],
-            interruptions=[(b["start"], b["end"]) for b in breaks], client=client, paid_elsewhere=paid))
+            interruptions=[(b["start"], b["end"]) for b in breaks], client=client, paid_elsewhere=paid,
+            latest_away=max(returns, key=lambda r: r[0]) if returns else None))
     created, skipped = 0, []
     for draft in auto_record_candidates(month, inputs):
         booking = await repo.booking_context(ctx.session, ctx.tenant_id, latest_booking[draft.voucher_content_id])
@@ -187,9 +191,10 @@ async def _generate(h: Harness, contents: int, seed: int) -> None:
             rows[interruptions].append({
                 "tenant_id": T, "id": f"i-{i}-{n}", "booking_id": booking_ids[-1], "voucher_id": f"v-{i}",
                 "voucher_content_id": f"vc-{i}", "service_id": service, "content_id": content_id,
-                "provider_id": provider, "client_id": f"c-{i}", "client_ref": f"A-{i}", "start": start,
-                "end": end, "reason": "hospital", "status": "finalised" if end else "draft", "credited": credited,
-                "recorder": "u-0", "created_at": now, "updated_at": now})
+                "provider_id": provider, "producer_part": part if n % 2 else "Koti A", "client_id": f"c-{i}",
+                "client_ref": f"A-{i}", "start": start, "end": end, "reason": "hospital",
+                "status": "finalised" if end else "draft", "credited": credited, "recorder": "u-0",
+                "created_at": now, "updated_at": now})
     _second_vouchers(random.Random(seed + 1), contents, rows, now)
     contents_of = [{"content_id": c, "name_fi": c, "name_sv": c, "unit": "day", "client_pays": c == "meals"}
                    for c in ("housing", "meals")]
@@ -259,8 +264,8 @@ def _second_vouchers(rng: random.Random, contents: int, rows: dict[Any, list[dic
                           (date(2016, 3, 12), date(2016, 3, 12))][stay]
             rows[interruptions].append({
                 "tenant_id": T, "id": f"i-{i}-new", "booking_id": b, "voucher_id": v, "voucher_content_id": vc,
-                "service_id": service, "content_id": content_id, "provider_id": provider, "client_id": f"c-{i}",
-                "client_ref": f"A-{i}", "start": start, "end": end, "reason": "hospital",
+                "service_id": service, "content_id": content_id, "provider_id": provider, "producer_part": None,
+                "client_id": f"c-{i}", "client_ref": f"A-{i}", "start": start, "end": end, "reason": "hospital",
                 "status": "finalised" if end else "draft", "credited": rng.random() < 0.2, "recorder": "u-9",
                 "created_at": now, "updated_at": now})
 

@@ -49,6 +49,8 @@ class AutoRecordInput:
     auto_recording_on: bool = True
     client: Hashable | None = None
     paid_elsewhere: Sequence[tuple[date, date]] = ()
+    # (return day, producer part) of the latest finalised interruption of the latest event's booking
+    latest_away: tuple[date, str | None] | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "events", tuple(self.events))
@@ -75,9 +77,11 @@ def auto_record_candidates(run_month: Month, contents: Sequence[AutoRecordInput]
     A content gets drafts when auto-recording is on, its unit is day, it is valid in the run
     month, it has an event in the previous month, no open interruption and no event in the run
     month. The draft covers the run month (1st to last day) clipped to the content's validity
-    (never a day outside it), targeted to the latest event's producer part, recorder and
-    performer. Days of an ended interruption (except its return day, where presence starts) are
-    left out, which can split the month into two drafts. Idempotent: drafts given back as events
+    (never a day outside it), targeted to the producer part of the latest entry (an interruption
+    whose return day is after the latest event's end names it: 004 §4.3.2 "keskeytys- tai
+    tapahtumakirjaus"), with the latest event's recorder and performer. Days of an ended
+    interruption (except its return day, where presence starts) are left out, which can split the
+    month into two drafts. Idempotent: drafts given back as events
     of the run month stop a second run. A client's two vouchers of the content (``client``): a day is
     drafted on one of them only, never on a day the other one already pays (``paid_elsewhere``).
     """
@@ -134,7 +138,10 @@ def _drafts_of(content: AutoRecordInput, first: date, last: date, previous_first
             away.update(_day_range(max(paid_from, start), min(paid_to, end)))
     # The latest event: latest end, then latest start, then the last recorded.
     latest = events[0] if len(events) == 1 else max((e.end, e.start, i, e) for i, e in enumerate(events))[3]
+    part = latest.producer_part
+    if content.latest_away is not None and content.latest_away[0] > latest.end:
+        part = content.latest_away[1]
     runs = _ranges(d for d in _day_range(start, end) if d not in away) if away else [(start, end)]
     for run_start, run_end in runs:
-        drafts.append(DraftEvent(content.voucher_content_id, run_start, run_end,
-                                 latest.producer_part, latest.recorder, latest.performer))
+        drafts.append(DraftEvent(content.voucher_content_id, run_start, run_end, part, latest.recorder,
+                                 latest.performer))

@@ -142,7 +142,7 @@ async def contents_interruptions(
     found: dict[str, list[Read]] = {}
     for condition in _any_of(session, t.c.voucher_content_id, content_ids):
         query = (
-            select(t.c.voucher_content_id, t.c.booking_id, t.c.start, t.c.end)
+            select(t.c.voucher_content_id, t.c.booking_id, t.c.start, t.c.end, t.c.producer_part)
             .where(t.c.tenant_id == tenant_id, t.c.credited.is_(False), condition)
             .order_by(t.c.voucher_content_id, t.c.start)
         )

@@ -200,6 +200,9 @@ def _input(vc_id: str, content: Mapping[str, Any], events: Sequence[Mapping[str,
     # The draft goes to the latest event's booking: never past its end (e.g. the client changed provider).
     latest_end = candidates[latest["booking_id"]]["ended_on"] if latest["booking_id"] in candidates else None
     ends = [d for d in (content["valid_until"], latest_end) if d is not None]
+    # the latest entry may be a stay on that booking (the draft then goes to the part it names)
+    returns = [(b["end"], b["producer_part"]) for b in breaks
+               if b["end"] is not None and b["booking_id"] == latest["booking_id"]]
     return AutoRecordInput(
         voucher_content_id=vc_id,
         unit="day",
@@ -210,6 +213,7 @@ def _input(vc_id: str, content: Mapping[str, Any], events: Sequence[Mapping[str,
         interruptions=[(b["start"], b["end"]) for b in breaks],
         client=client,
         paid_elsewhere=paid_elsewhere,
+        latest_away=max(returns, key=lambda r: r[0]) if returns else None,
     )
 
 
