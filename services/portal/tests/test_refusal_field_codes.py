@@ -6,14 +6,21 @@ from __future__ import annotations
 
 import random
 import re
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 import httpx
 import pytest
 from seteli_common.clock import SystemClock, today_in_helsinki
 from seteli_common.validators import identity_code_birth_date
+from seteli_portal.apiclient import ApiError
+from seteli_portal.i18n import Translator
+from seteli_portal.web import Page
 
 from seteli.demo import random_test_identity_code
+from seteli.embedded import Suite
 
 from .conftest import csrf_of, login, submit
 from .seed import OFFICER_PASSWORD, PROVIDER_PASSWORD, Seed
@@ -116,3 +123,78 @@ async def test_a_grant_dated_in_the_future_is_told_at_its_granting_day(
     assert GRANTED_IN_FUTURE[lang] in told and "voucher" not in told, told
     assert f'value="{later}"' in refused.text  # what was typed is kept
     await _in(portal, "fi", client_url)
+
+
+# --- every field refusal names its rule (a code), which the portal says in Finnish and Swedish -------------
+
+@dataclass(frozen=True)
+class Refused:
+    """A request a service refuses at `field` with `code`; `fi`/`sv` is what the portal says at that field."""
+
+    call: Callable[[httpx.AsyncClient, Suite, Seed], Awaitable[httpx.Response]]
+    field: str
+    code: str
+    fi: str
+    sv: str
+
+
+def _shown_at(lang: str, refused: httpx.Response, field: str) -> str:
+    """What a portal page shows at the field, as a route does: the refusal's errors by the form's inputs
+    (`ApiError.for_form`), then `Page.localize` in the person's language."""
+    page = object.__new__(Page)  # only what localize reads: the language and this request's refusals
+    page.lang, page.t = lang, Translator(lang)
+    error = ApiError.from_response(refused)
+    page.problems = [error]
+    return page.localize(error.for_form([field]))[field]
+
+
+async def _officer(services: httpx.AsyncClient, data: Seed) -> dict[str, str]:
+    return await officer_headers(services, "http://suite", data.officer_email, OFFICER_PASSWORD)
+
+
+async def _provider(services: httpx.AsyncClient, data: Seed) -> dict[str, str]:
+    return await officer_headers(services, "http://suite", data.provider_email, PROVIDER_PASSWORD)
+
+
+def _change_service(body: dict[str, Any]) -> Callable[[httpx.AsyncClient, Suite, Seed], Awaitable[httpx.Response]]:
+    async def call(services: httpx.AsyncClient, suite: Suite, data: Seed) -> httpx.Response:
+        return await services.patch(f"/applications/v1/tenants/{data.tenant_id}/services/{data.service_id}",
+                                    headers=await _officer(services, data), json=body)
+    return call
+
+
+_RULE = {"valid_from": "2016-01-01", "reasons": {"hospital": {"bands": [{"from_day": 0, "percentage": 100}]}}}
+
+REFUSED_AT_FIELD = {
+    # applications: the tenant admin's service (the portal's forms send one of each; the API takes any)
+    "rule_given_twice": Refused(
+        _change_service({"interruption_rule": _RULE, "interruption_rules": [_RULE]}), "interruption_rule",
+        "rule_given_twice", "Anna keskeytyssääntö yhdellä tavalla: joko yksi sääntö tai kaikki sen versiot.",
+        "Ange avbrottsregeln på ett sätt: antingen en regel eller alla dess versioner."),
+    "attachment_type_unknown": Refused(
+        _change_service({"required_attachments": {"company": ["no_such_type"]}}), "required_attachments.company",
+        "attachment_type_unknown", "Liitetyyppiä ei tunneta. Lataa sivu uudelleen ja valitse liitetyypit listalta.",
+        "Bilagetypen är okänd. Ladda om sidan och välj bilagetyperna i listan."),
+    "content_unknown": Refused(
+        _change_service({"contents": [{"id": "no-such-content", "name_fi": "Sisältö", "name_sv": "Innehåll",
+                                       "unit": "day"}]}), "contents.0.id",
+        "content_unknown", "Palvelulla ei ole tätä sisältöä. Lataa sivu uudelleen ja tee muutos uudestaan.",
+        "Tjänsten har inte detta innehåll. Ladda om sidan och gör ändringen på nytt."),
+    "rule_has_own_date": Refused(
+        _change_service({"interruption_rule": _RULE, "effective_from": "2099-01-01"}), "effective_from",
+        "rule_has_own_date", "Keskeytyssääntö on voimassa omasta alkamispäivästään, joten sille ei anneta "
+                             "voimaantulopäivää.",
+        "Avbrottsregeln gäller från sin egen startdag, så den får ingen dag för ikraftträdande."),
+}
+
+
+@pytest.mark.parametrize("case", REFUSED_AT_FIELD.values(), ids=REFUSED_AT_FIELD.keys())
+async def test_a_refused_field_names_its_rule_and_the_portal_says_it_in_finnish_and_swedish(
+        services: httpx.AsyncClient, suite: Suite, data: Seed, case: Refused) -> None:
+    refused = await case.call(services, suite, data)
+    assert refused.status_code == 422, refused.text
+    errors = refused.json().get("errors") or []
+    assert {"field": case.field, "code": case.code} in [{"field": e["field"], "code": e.get("code")} for e in errors], \
+        errors
+    assert _shown_at("fi", refused, case.field) == case.fi
+    assert _shown_at("sv", refused, case.field) == case.sv

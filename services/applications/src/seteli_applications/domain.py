@@ -45,7 +45,7 @@ def interruption_rule_problems(rule: dict[str, Any], prefix: str = "interruption
     for reason, spec in reasons.items():
         where = f"{prefix}.reasons.{reason}"
         if reason not in REASONS:
-            errors.append(FieldError(where, "reason must be hospital, holiday or other"))
+            errors.append(FieldError(where, "reason must be hospital, holiday or other", code="rule_reason_unknown"))
             continue
         bands = spec["bands"]
         expected = 0
