@@ -30,8 +30,6 @@ SNAKE = re.compile(r"^[a-z]+(?:_[a-z]+)+$")
 NEVER_RECEIVED = {
     "invalid_credit": "events: credit_for's guard, caught and sent as invalid(event_id) without a code "
                       "(service/approvals.py)",
-    "invalid_rule": "events: a broken interruption rule is sent as invalid(reason) without a code; the "
-                    "applications service checks the rule when the tenant admin saves it",
     "invalid_price": "events: price lists reach events only once applications approved them (non-negative "
                      "prices), never from a form",
     "invalid_period": "events: a grant period vouchers' schema already limited to week/month/balance/validity",

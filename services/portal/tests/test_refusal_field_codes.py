@@ -24,7 +24,7 @@ from seteli.embedded import Suite
 
 from .conftest import csrf_of, login, submit
 from .seed import OFFICER_PASSWORD, PROVIDER_PASSWORD, Seed
-from .service_calls import book_a_new_client, officer_headers
+from .service_calls import book_a_new_client, client_headers, officer_headers
 
 RETURN_DAY_NOT_COME = {
     "fi": "Paluupäivä kirjataan vasta, kun se on tullut: valitse tämä päivä tai aiempi päivä.",
@@ -163,6 +163,20 @@ def _change_service(body: dict[str, Any]) -> Callable[[httpx.AsyncClient, Suite,
     return call
 
 
+async def _feedback(services: httpx.AsyncClient, suite: Suite, data: Seed, client_id: str,
+                    **more: Any) -> httpx.Response:
+    return await services.post(f"/events/v1/tenants/{data.tenant_id}/feedback",
+                               headers=client_headers(suite, data.tenant_id, client_id),
+                               json={"provider_id": data.provider_id, "kind": "thanks", "text": "Kiitos", **more})
+
+
+async def _co_payments(services: httpx.AsyncClient, data: Seed, **params: str) -> httpx.Response:
+    return await services.get(f"/events/v1/tenants/{data.tenant_id}/co-payments",
+                              headers=await _officer(services, data),
+                              params={"service_id": data.service_id, "from": "2020-01-01", "to": "2020-01-31",
+                                      **params})
+
+
 _RULE = {"valid_from": "2016-01-01", "reasons": {"hospital": {"bands": [{"from_day": 0, "percentage": 100}]}}}
 
 REFUSED_AT_FIELD = {
@@ -185,6 +199,24 @@ REFUSED_AT_FIELD = {
         "rule_has_own_date", "Keskeytyssääntö on voimassa omasta alkamispäivästään, joten sille ei anneta "
                              "voimaantulopäivää.",
         "Avbrottsregeln gäller från sin egen startdag, så den får ingen dag för ikraftträdande."),
+    # events: a resident's feedback, the co-payment breakdown
+    "feedback_by_client_only": Refused(
+        lambda services, suite, data: _feedback(services, suite, data, ""), "client",
+        "feedback_by_client_only", "Palautetta voi antaa vain asiakas tai hänen edustajansa.",
+        "Respons kan ges endast av klienten eller klientens ombud."),
+    "event_unknown": Refused(
+        lambda services, suite, data: _feedback(services, suite, data, data.care_client_id, event_id="no-such-event"),
+        "event_id", "event_unknown", "Tätä kirjausta ei löydy sinun kirjauksistasi tällä palveluntuottajalla. "
+                                     "Lataa sivu uudelleen ja valitse kirjaus.",
+        "Registreringen finns inte bland dina registreringar hos den här serviceproducenten. Ladda om sidan och "
+        "välj registreringen."),
+    "co_payments_client_required": Refused(
+        lambda services, suite, data: _co_payments(services, data), "client_id", "value_required",
+        "Täytä tämä kenttä.", "Fyll i detta fält."),
+    "co_payments_to_before_from": Refused(
+        lambda services, suite, data: _co_payments(services, data, client_id=data.care_client_id, to="2019-12-31"),
+        "to", "end_before_start", "Loppupäivä ei voi olla ennen alkupäivää.",
+        "Slutdagen kan inte vara före startdagen."),
 }
 
 

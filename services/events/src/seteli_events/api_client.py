@@ -156,11 +156,11 @@ async def _breakdown(
     elif principal.role not in (*TENANT_STAFF, Role.PLATFORM_ADMIN):
         raise forbidden("The co-payment breakdown is for the client, the client's provider and the tenant's staff")
     if not client_id:
-        raise invalid("client_id", "required")
+        raise invalid("client_id", "required", code="value_required")
     if not await repo.client_known(ctx.session, tenant_id, client_id):
         raise not_found("Client")  # not this tenant's client: nothing to show, and no read to log
     if date_to < date_from:
-        raise invalid("to", "before from")
+        raise invalid("to", "before from", code="end_before_start")
     if provider_id is not None:
         if not principal.in_team(tenant_id, service_id):
             raise forbidden("You are not in this service's team")
