@@ -177,6 +177,23 @@ async def _co_payments(services: httpx.AsyncClient, data: Seed, **params: str) -
                                       **params})
 
 
+async def _ask_more(services: httpx.AsyncClient, suite: Suite, data: Seed) -> httpx.Response:
+    """The officer sends a waiting registration request back with a message of spaces (the portal's form
+    asks for the message itself; the API says so too)."""
+    officer = await _officer(services, data)
+    base = f"/registry/v1/tenants/{data.tenant_id}/registration-requests"
+    waiting = (await services.get(base, headers=officer, params={"status": "pending", "limit": 200})).json()["items"]
+    assert waiting, "the seed's pending registration request"
+    return await services.post(f"{base}/{waiting[0]['id']}/more-info", headers=officer, json={"message": "   "})
+
+
+async def _course(services: httpx.AsyncClient, suite: Suite, data: Seed) -> httpx.Response:
+    return await services.post(f"/registry/v1/providers/{data.provider_id}/courses",
+                               headers=await _provider(services, data),
+                               json={"tenant_id": "no-such-tenant", "year": 2020, "name": "Kurssi",
+                                     "start_date": "2020-03-02", "end_date": "2020-03-06", "contact_persons": []})
+
+
 _RULE = {"valid_from": "2016-01-01", "reasons": {"hospital": {"bands": [{"from_day": 0, "percentage": 100}]}}}
 
 REFUSED_AT_FIELD = {
@@ -217,6 +234,12 @@ REFUSED_AT_FIELD = {
         lambda services, suite, data: _co_payments(services, data, client_id=data.care_client_id, to="2019-12-31"),
         "to", "end_before_start", "Loppupäivä ei voi olla ennen alkupäivää.",
         "Slutdagen kan inte vara före startdagen."),
+    # registry: a registration request sent back, a company's course
+    "ask_more_message_required": Refused(_ask_more, "message", "value_required", "Täytä tämä kenttä.",
+                                         "Fyll i detta fält."),
+    "tenant_unknown": Refused(_course, "tenant_id", "tenant_unknown",
+                              "Kuntaa ei löydy. Lataa sivu uudelleen ja valitse kunta listalta.",
+                              "Kommunen hittas inte. Ladda om sidan och välj kommunen i listan."),
 }
 
 

@@ -135,7 +135,7 @@ CORRECTABLE = ("company_name", "street_address", "postal_code", "city", "first_n
 def _text(field: str, value: str | None, what: str) -> str:
     text = (value or "").strip()
     if not text:
-        raise invalid(field, what)
+        raise invalid(field, what, code="value_required")
     if len(text) > MESSAGE_MAX:
         raise invalid(field, f"at most {MESSAGE_MAX} characters", code="text_too_long")
     return text
