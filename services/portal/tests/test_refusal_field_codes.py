@@ -194,6 +194,15 @@ async def _course(services: httpx.AsyncClient, suite: Suite, data: Seed) -> http
                                      "start_date": "2020-03-02", "end_date": "2020-03-06", "contact_persons": []})
 
 
+def _emptied(what: str, field: str) -> Callable[[httpx.AsyncClient, Suite, Seed], Awaitable[httpx.Response]]:
+    """The provider's correction of an event or an interruption that empties a field it cannot be without
+    (refused before the event or interruption is looked up)."""
+    async def call(services: httpx.AsyncClient, suite: Suite, data: Seed) -> httpx.Response:
+        return await services.patch(f"/events/v1/tenants/{data.tenant_id}/{what}/no-such-id",
+                                    headers=await _provider(services, data), json={field: None})
+    return call
+
+
 _RULE = {"valid_from": "2016-01-01", "reasons": {"hospital": {"bands": [{"from_day": 0, "percentage": 100}]}}}
 
 REFUSED_AT_FIELD = {
@@ -234,6 +243,10 @@ REFUSED_AT_FIELD = {
         lambda services, suite, data: _co_payments(services, data, client_id=data.care_client_id, to="2019-12-31"),
         "to", "end_before_start", "Loppupäivä ei voi olla ennen alkupäivää.",
         "Slutdagen kan inte vara före startdagen."),
+    "event_start_emptied": Refused(_emptied("events", "start"), "start", "value_required", "Täytä tämä kenttä.",
+                                   "Fyll i detta fält."),
+    "interruption_reason_emptied": Refused(_emptied("interruptions", "reason"), "reason", "value_required",
+                                           "Täytä tämä kenttä.", "Fyll i detta fält."),
     # registry: a registration request sent back, a company's course
     "ask_more_message_required": Refused(_ask_more, "message", "value_required", "Täytä tämä kenttä.",
                                          "Fyll i detta fält."),

@@ -85,7 +85,7 @@ async def patch_interruption(
     given = {k: getattr(body, k) for k in body.model_fields_set}
     for required in ("start", "reason"):
         if required in given and given[required] is None:
-            raise invalid(required, "cannot be empty")
+            raise invalid(required, "cannot be empty", code="value_required")
     return await intr.correct(ctx, principal, interruption_id, given)
 
 
