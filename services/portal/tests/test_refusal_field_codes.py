@@ -4,6 +4,7 @@ service's English>)", or a sentence about another mistake."""
 
 from __future__ import annotations
 
+import html
 import random
 import re
 from collections.abc import Awaitable, Callable
@@ -18,8 +19,11 @@ from seteli_common.validators import identity_code_birth_date
 from seteli_portal.apiclient import ApiError
 from seteli_portal.i18n import Translator
 from seteli_portal.web import Page
+from seteli_registry.adapters.identity import Person
+from seteli_registry.adapters.mandates import OrganisationRoles
+from sqlalchemy import text
 
-from seteli.demo import random_test_identity_code
+from seteli.demo import random_business_id, random_test_identity_code
 from seteli.embedded import Suite
 
 from .conftest import csrf_of, login, submit
@@ -266,3 +270,68 @@ async def test_a_refused_field_names_its_rule_and_the_portal_says_it_in_finnish_
         errors
     assert _shown_at("fi", refused, case.field) == case.fi
     assert _shown_at("sv", refused, case.field) == case.sv
+
+
+# --- signing in with strong identification: why a company chosen is refused --------------------------------
+
+STRONG_REFUSED = {
+    "company_not_mandated": {
+        "fi": "Sinulla ei ole valtuutta asioida tämän yrityksen puolesta. Valitse yritys listalta."},
+    "strong_account_missing": {
+        "fi": "Sinulla ei ole vielä käyttäjätunnusta tähän yritykseen: anna sähköpostiosoite ja salasana, niin "
+              "tunnus luodaan."},
+    "account_passive": {
+        "fi": "Käyttäjätunnuksesi tähän yritykseen on passivoitu. Pyydä yrityksen pääkäyttäjää aktivoimaan se.",
+        "sv": "Ditt användarkonto i detta företag är passiverat. Be företagets huvudanvändare att aktivera det."},
+}
+
+
+async def _identified_strongly(portal: httpx.AsyncClient, person: str) -> tuple[str, str]:
+    """The fake Suomi.fi identification and mandates, as far as the page where the person picks a company."""
+    fake = await portal.get((await portal.get("/strong-login")).headers["location"])
+    state = re.search(r'name="state" value="([^"]+)"', fake.text).group(1)  # type: ignore[union-attr]
+    identified = await portal.post("/strong-login/callback", data={"csrf": csrf_of(fake.text), "state": state,
+                                                                   "code": person})
+    assert identified.status_code == 303, identified.text[-800:]
+    chooser = await portal.get((await portal.get(identified.headers["location"])).headers["location"])
+    assert chooser.status_code == 200, chooser.text[-800:]
+    return state, chooser.text
+
+
+@pytest.mark.parametrize(("code", "lang"), [("company_not_mandated", "fi"), ("strong_account_missing", "fi"),
+                                            ("account_passive", "fi"), ("account_passive", "sv")])
+async def test_a_company_refused_at_strong_sign_in_is_told_why_at_the_company(
+        portal: httpx.AsyncClient, suite: Suite, code: str, lang: str) -> None:
+    """Before, the page said "the business ID is not valid" (a passivated account, a company not hers) or
+    "give an email address as name@example.fi" (no account yet) about a company she had only chosen."""
+    adapters = suite.runtimes["registry"].extras["adapters"]
+    rng = random.Random(f"strong-{code}-{lang}")
+    person, identity_code, business_id = f"strong-{code}-{lang}", random_test_identity_code(rng), \
+        random_business_id(rng)
+    adapters.identity.add(person, Person(identity_code, "Ville", "Vahva"))
+    adapters.mandates.add(identity_code, [OrganisationRoles(business_id, "Vahva Valtuutus Oy", ["TJ"])])
+    email, password = f"{person}@vahvavaltuutus.fi", "Vahva-valtuutus-1"
+    sign_up = {"business_id": business_id, "email": email, "password": password, "password_again": password}
+    if code == "account_passive":  # she signed up this way; the company's account was passivated since
+        state, chooser = await _identified_strongly(portal, person)
+        signed = await portal.post("/strong-login/company", data={"csrf": csrf_of(chooser), "state": state, **sign_up})
+        assert signed.status_code == 303, signed.text[-1500:]
+        async with suite.runtimes["registry"].db.engine.begin() as conn:
+            await conn.execute(text("UPDATE users SET status = 'passive' WHERE email = :email"), {"email": email})
+        home = await portal.get("/provider")
+        assert (await portal.post("/logout", data={"csrf": csrf_of(home.text)})).status_code == 303
+    await _in(portal, lang, "/login")
+
+    state, chooser = await _identified_strongly(portal, person)
+    if code == "strong_account_missing":  # the sign-in button of a company she has no account in (a stale page)
+        refused = await portal.post("/strong-login/sign-in", data={"csrf": csrf_of(chooser), "state": state,
+                                                                   "business_id": business_id})
+    else:
+        chosen = random_business_id(rng) if code == "company_not_mandated" else business_id
+        refused = await portal.post("/strong-login/company", data={"csrf": csrf_of(chooser), "state": state,
+                                                                   **sign_up, "business_id": chosen})
+    assert refused.status_code == 422, refused.text[-1500:]
+    told = re.search(r'id="strong-business_id-error">(.*?)</p>', refused.text, re.S)
+    assert told is not None, refused.text[-1500:]
+    assert html.unescape(told.group(1)) == STRONG_REFUSED[code][lang]
+    await _in(portal, "fi", "/login")
