@@ -229,6 +229,10 @@ REFUSED_AT_FIELD = {
         "rule_has_own_date", "Keskeytyssääntö on voimassa omasta alkamispäivästään, joten sille ei anneta "
                              "voimaantulopäivää.",
         "Avbrottsregeln gäller från sin egen startdag, så den får ingen dag för ikraftträdande."),
+    "day_of_month": Refused(
+        _change_service({"calendar": {"provider_deadline_day": 30, "approval_deadline_day": 30,
+                                      "transfer_day": 30}}), "calendar.provider_deadline_day",
+        "day_of_month", "Anna kuukauden päivä 1–28.", "Ange en dag i månaden 1–28."),
     # events: a resident's feedback, the co-payment breakdown
     "feedback_by_client_only": Refused(
         lambda services, suite, data: _feedback(services, suite, data, ""), "client",
