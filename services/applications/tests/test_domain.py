@@ -32,6 +32,14 @@ def test_rule_with_gap_or_closed_end_is_refused() -> None:
     assert [e.field for e in interruption_rule_problems(closed)] == ["interruption_rule.reasons.holiday.bands"]
 
 
+def test_a_reason_the_rule_does_not_know_names_its_rule() -> None:
+    """The API's schema takes only hospital, holiday and other; a rule read from elsewhere (a stored version)
+    is checked by the same function, and its refusal has a code the portal says in Finnish and Swedish."""
+    unknown = {"reasons": {"vacation": {"bands": [{"from_day": 0, "to_day": None, "percentage": 100}]}}}
+    assert [(e.field, e.code) for e in interruption_rule_problems(unknown)] == [
+        ("interruption_rule.reasons.vacation", "rule_reason_unknown")]
+
+
 def test_calendar_days_must_be_in_order() -> None:
     assert calendar_problems({"provider_deadline_day": 2, "approval_deadline_day": 3, "transfer_day": 4}) == []
     assert calendar_problems({"provider_deadline_day": 5, "approval_deadline_day": 3, "transfer_day": 4})

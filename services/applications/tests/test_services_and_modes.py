@@ -125,6 +125,7 @@ async def test_a_service_cannot_require_an_attachment_no_company_can_upload(api:
     refused = await api.client.post("/v1/tenants/kouvola/services", json=body, headers=api.admin)
     assert refused.status_code == 422, refused.text
     assert refused.json()["errors"] == [{"field": "required_attachments.site",
-                                         "reason": "unknown attachment type 'palm_reading_licence'"}]
+                                         "reason": "unknown attachment type 'palm_reading_licence'",
+                                         "code": "attachment_type_unknown"}]
     listed = await api.client.get("/v1/tenants/kouvola/services", headers=api.admin)
     assert listed.json()["total"] == 0  # nothing was made

@@ -254,12 +254,14 @@ async def test_a_passivated_person_is_told_so_at_the_strong_sign_in_and_gets_no_
     state, _ = await _strong_login(registry, ["TJ"])
     again = await registry.client.post("/v1/auth/strong/login", json={"state": state, "business_id": "7019376-8"})
     assert again.status_code == 422
-    assert again.json()["errors"] == [{"field": "business_id", "reason": "your account in this company is passive"}]
+    assert again.json()["errors"] == [{"field": "business_id", "reason": "your account in this company is passive",
+                                       "code": "account_passive"}]
     for email in ("aino2@aurinko.fi", "aino@aurinko.fi"):
         anew = await registry.client.post("/v1/auth/strong/first-login", json={
             "state": state, "business_id": "7019376-8", "email": email, "password": "Toinen-salasana-2"})
         assert anew.status_code == 422, anew.text
-        assert anew.json()["errors"] == [{"field": "business_id", "reason": "your account in this company is passive"}]
+        assert anew.json()["errors"] == [{"field": "business_id", "reason": "your account in this company is passive",
+                                           "code": "account_passive"}]
     async with registry.runtime.db.transaction() as session:
         from sqlalchemy import text
         count = (await session.execute(text("SELECT count(*) FROM users WHERE email LIKE 'aino%'"))).scalar()

@@ -26,7 +26,7 @@ DECISIONS = {"approve": "approved", "reject": "rejected", "return": "returned"}
 
 # --- service definitions --------------------------------------------------------------------------
 def calendar_problems(calendar: dict[str, int], prefix: str = "calendar") -> list[FieldError]:
-    errors = [FieldError(f"{prefix}.{k}", "must be a day of month between 1 and 28")
+    errors = [FieldError(f"{prefix}.{k}", "must be a day of month between 1 and 28", code="day_of_month")
               for k, v in calendar.items() if not 1 <= v <= 28]
     if not errors and not (calendar["provider_deadline_day"] <= calendar["approval_deadline_day"]
                            <= calendar["transfer_day"]):
@@ -45,7 +45,7 @@ def interruption_rule_problems(rule: dict[str, Any], prefix: str = "interruption
     for reason, spec in reasons.items():
         where = f"{prefix}.reasons.{reason}"
         if reason not in REASONS:
-            errors.append(FieldError(where, "reason must be hospital, holiday or other"))
+            errors.append(FieldError(where, "reason must be hospital, holiday or other", code="rule_reason_unknown"))
             continue
         bands = spec["bands"]
         expected = 0

@@ -63,7 +63,8 @@ def _with_rule(rules: list[dict[str, Any]], rule: dict[str, Any]) -> list[dict[s
 def _problems(data: dict[str, Any]) -> list[FieldError]:
     errors: list[FieldError] = []
     if data.get("interruption_rule") is not None and data.get("interruption_rules") is not None:
-        errors.append(FieldError("interruption_rule", "give either interruption_rule or interruption_rules"))
+        errors.append(FieldError("interruption_rule", "give either interruption_rule or interruption_rules",
+                                 code="rule_given_twice"))
     elif data.get("interruption_rule") is not None:
         errors += interruption_rule_problems(data["interruption_rule"])
     elif data.get("interruption_rules"):
@@ -75,7 +76,8 @@ def _problems(data: dict[str, Any]) -> list[FieldError]:
             errors.append(FieldError(f"required_attachments.{level}", "an attachment type is listed twice",
                                      code="attachment_type_twice"))
         for unknown in sorted(set(types) - set(ATTACHMENT_TYPES)):  # a company could never upload it
-            errors.append(FieldError(f"required_attachments.{level}", f"unknown attachment type {unknown!r}"))
+            errors.append(FieldError(f"required_attachments.{level}", f"unknown attachment type {unknown!r}",
+                                     code="attachment_type_unknown"))
     return errors
 
 
@@ -215,7 +217,7 @@ def _checked(current: dict[str, Any], data: dict[str, Any]) -> tuple[dict[str, A
     known = {c["id"]: c for c in current["contents"]}
     for i, content in enumerate(data.get("contents") or []):
         if content.get("id") and content["id"] not in known:
-            errors.append(FieldError(f"contents.{i}.id", "the service has no such content"))
+            errors.append(FieldError(f"contents.{i}.id", "the service has no such content", code="content_unknown"))
         elif content.get("id") and content["unit"] != known[content["id"]]["unit"]:
             errors.append(FieldError(f"contents.{i}.unit", "the unit of an existing content cannot change",
                                      code="content_unit_fixed"))
@@ -271,7 +273,8 @@ async def schedule_change(ctx: ApplicationsContext, tenant_id: str, service_id: 
     only the present (names in the registry's catalog, contents in vouchers, the calendar in settlement)."""
     if any(k in data for k in ("interruption_rule", "interruption_rules")):
         raise invalid_many([FieldError("effective_from", "the interruption rule carries its own valid_from: "
-                                                         "change it without effective_from")])
+                                                         "change it without effective_from",
+                                       code="rule_has_own_date")])
     replaced = await repo.delete_pending_change(ctx.session, tenant_id, service_id, effective_from=day)
     before = await get_service(ctx, tenant_id, service_id, day)
     merged, errors = _checked(before, data)

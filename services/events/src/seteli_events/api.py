@@ -139,7 +139,7 @@ async def patch_event(
     given = {k: getattr(body, k) for k in body.model_fields_set}
     for required in ("start", "status", "text"):
         if required in given and given[required] is None:
-            raise invalid(required, "cannot be empty")
+            raise invalid(required, "cannot be empty", code="value_required")
     return await event_changes.edit_event(ctx, principal, event_id, given)
 
 

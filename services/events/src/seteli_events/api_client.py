@@ -86,7 +86,7 @@ async def patch_interruption(
     given = {k: getattr(body, k) for k in body.model_fields_set}
     for required in ("start", "reason"):
         if required in given and given[required] is None:
-            raise invalid(required, "cannot be empty")
+            raise invalid(required, "cannot be empty", code="value_required")
     return await intr.correct(ctx, principal, interruption_id, given)
 
 
@@ -157,11 +157,11 @@ async def _breakdown(
     elif principal.role not in (*TENANT_STAFF, Role.PLATFORM_ADMIN):
         raise forbidden("The co-payment breakdown is for the client, the client's provider and the tenant's staff")
     if not client_id:
-        raise invalid("client_id", "required")
+        raise invalid("client_id", "required", code="value_required")
     if not await repo.client_known(ctx.session, tenant_id, client_id):
         raise not_found("Client")  # not this tenant's client: nothing to show, and no read to log
     if date_to < date_from:
-        raise invalid("to", "before from")
+        raise invalid("to", "before from", code="end_before_start")
     if provider_id is not None:
         if not principal.in_team(tenant_id, service_id):
             raise forbidden("You are not in this service's team")

@@ -230,7 +230,7 @@ async def set_tenant_role(ctx: RegistryContext, principal: Principal, tenant_id:
     admin never demotes themself (the tenant keeps someone who can manage it)."""
     user = await _tenant_user(ctx, tenant_id, user_id)
     if role not in (Role.TENANT_ADMIN, Role.TENANT_OFFICER):
-        raise invalid("role", "a tenant user is tenant_admin or tenant_officer")
+        raise invalid("role", "a tenant user is tenant_admin or tenant_officer", code="role_unknown")
     if user_id == principal.subject and role != Role(user["role"]):
         raise conflict("You cannot change your own role", field="role", code="own_role")
     if user["role"] != role.value:

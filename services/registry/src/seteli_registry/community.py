@@ -145,7 +145,7 @@ def _check_dates(data: dict[str, Any], year: int) -> None:
 async def add_course(ctx: RegistryContext, provider_id: str, data: dict[str, Any]) -> dict[str, Any]:
     tenant_id, year = data["tenant_id"], data["year"]
     if await repo.get_tenant(ctx.session, tenant_id) is None:
-        raise invalid("tenant_id", "unknown tenant")
+        raise invalid("tenant_id", "unknown tenant", code="tenant_unknown")
     if not await catalog_queries.has_approved_contract(ctx.session, tenant_id, provider_id,
                                                        data.get("service_id") or None):
         raise invalid("service_id", "the company has no approved contract for this tenant service",

@@ -135,7 +135,7 @@ CORRECTABLE = ("company_name", "street_address", "postal_code", "city", "first_n
 def _text(field: str, value: str | None, what: str) -> str:
     text = (value or "").strip()
     if not text:
-        raise invalid(field, what)
+        raise invalid(field, what, code="value_required")
     if len(text) > MESSAGE_MAX:
         raise invalid(field, f"at most {MESSAGE_MAX} characters", code="text_too_long")
     return text
@@ -277,12 +277,13 @@ async def strong_login(ctx: RegistryContext, issuer: TokenIssuer, state: str, bu
     """A person who signed up for the company with strong identity signs in the same way again."""
     row = await _strong(ctx, state, "authorized")
     if business_id not in {o["business_id"] for o in row["organisations"]}:
-        raise invalid("business_id", "you may not act for this company")
+        raise invalid("business_id", "you may not act for this company", code="company_not_mandated")
     user = await _strong_account(ctx, row["person"], business_id)
     if user is None:
-        raise invalid("business_id", "you have no account in this company yet: give an email and a password")
+        raise invalid("business_id", "you have no account in this company yet: give an email and a password",
+                      code="strong_account_missing")
     if user["status"] != "active":  # passivated: cannot log in, in this way either
-        raise invalid("business_id", "your account in this company is passive")
+        raise invalid("business_id", "your account in this company is passive", code="account_passive")
     await registration_queries.finish_strong_login(ctx.session, row["id"])
     return await start_session(ctx, issuer, user, ttl)
 
@@ -296,7 +297,7 @@ async def strong_first_login(ctx: RegistryContext, issuer: TokenIssuer, state: s
     card (notifications sends the company's notices to her, its main user, until the company gives one)."""
     row = await _strong(ctx, state, "authorized")
     if business_id not in {o["business_id"] for o in row["organisations"]}:
-        raise invalid("business_id", "you may not act for this company")
+        raise invalid("business_id", "you may not act for this company", code="company_not_mandated")
     if await _strong_account(ctx, row["person"], business_id) is not None:
         # signed up before: no second account (a passivated one is refused there, not made anew)
         return await strong_login(ctx, issuer, state, business_id, ttl)

@@ -37,7 +37,7 @@ async def give(
 ) -> Row:
     client_id = principal.client_id
     if not client_id:
-        raise invalid("client", "only a client or their proxy gives feedback")
+        raise invalid("client", "only a client or their proxy gives feedback", code="feedback_by_client_only")
     relation = await repo.client_has_relationship(ctx.session, ctx.tenant_id, client_id, provider_id)
     if service_id is not None:
         relation = [b for b in relation if b["service_id"] == service_id]
@@ -53,7 +53,7 @@ async def give(
             or event["provider_id"] != provider_id
             or event["status"] != "recorded"
         ):
-            raise invalid("event_id", "no such event of yours with this provider")
+            raise invalid("event_id", "no such event of yours with this provider", code="event_unknown")
         producer_part, service = event["producer_part"], event["service_id"]
     needs_reply = needs_reply or kind == "complaint"
     row = {

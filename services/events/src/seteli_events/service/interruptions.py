@@ -109,7 +109,8 @@ def parse_rule(data: Mapping[str, Any] | None) -> InterruptionRule:
             date.fromisoformat(str(data["valid_from"])) if data.get("valid_from") else None,
         )
     except DomainError as exc:
-        raise invalid("reason", f"the service's interruption rule is invalid: {exc.message}") from exc
+        raise invalid("reason", f"the service's interruption rule is invalid: {exc.message}",
+                      code="invalid_rule") from exc
 
 
 async def _check_days(
@@ -538,7 +539,7 @@ async def decide(ctx: EventsContext, principal: Principal, interruption_id: str,
     if row["status"] != "finalised" or row["approval"] != "pending":
         raise conflict("The interruption is not waiting for a decision", code="not_awaiting_approval")
     if decision not in ("approve", "reject"):
-        raise invalid("decision", "an interruption is approved or rejected")
+        raise invalid("decision", "an interruption is approved or rejected", code="decision_unknown")
     if decision == "reject" and not reason.strip():
         raise invalid("reason", "give the reason", code="reason_required")
     row.update(decision_reason=reason.strip() or None, updated_at=ctx.clock.now())
