@@ -272,3 +272,22 @@ async def test_an_older_site_name_heard_after_a_newer_one_is_not_the_payees_name
     run = await lock(h, "2016-03", APRIL_5)
     [payment] = run["payments"]
     assert payment["payee_name"].endswith(", Kuusela"), payment["payee_name"]
+
+
+async def test_a_hospital_stay_named_at_a_site_is_paid_to_the_sites_own_account(harness: Any) -> None:
+    """The provider names the producer part of an interruption (the seed's form asks for it): a stay at the
+    site Kuusela, which has billing of its own, is paid to Kuusela's account with its presence, not the
+    company's; the company's own care stays on the company's."""
+    h = harness
+    await h.seed()
+    await site_added(h, "s-kuusela", "Kuusela", KUUSELA)
+    await h.event("e-1", "2016-03-01", "2016-03-01", producer_part="site:s-kuusela")  # 90.00
+    segments = [h.segment("2016-03-02", "2016-03-05", 4)]  # 4 × 90.00 at 100 %
+    await h.publish("events.interruption.finalised", {
+        "interruption_id": "i-1", "provider_id": P1, "producer_part": "site:s-kuusela", "client_ref": "A-1001",
+        "content_id": "hoito", "service_id": "tehostettu", "start": "2016-03-02", "end": "2016-03-05",
+        "reason": "hospital", "segments": segments, "amount_tenant": "360.00", "amount_co_payment": "40.00"})
+    await h.event("e-2", "2016-03-10", "2016-03-10", client_ref="A-1002")  # the company's own: 90.00
+    run = await lock(h, "2016-03", APRIL_5)
+    assert h.payees(run) == {f"{P1}/-": "90.00", f"{P1}/s-kuusela": "450.00"}
+    assert await transfers(h, run) == sorted([(COMPANY_IBAN, "90.00"), (KUUSELA["iban"], "450.00")])
