@@ -209,9 +209,13 @@ async def set_credited(session: AsyncSession, tenant_id: str, event_id: str, cre
 
 async def note_early_fact(session: AsyncSession, tenant_id: str, event_id: str, **fact: bool | str | int) -> None:
     """Keep `deleted=True`, `credited=...` or a `decision` (with its `decision_revision`) of an event not recorded
-    here yet (`take_early_facts` applies it)."""
+    here yet (`take_early_facts` applies it); of two decisions the one on the later revision is kept."""
+    later = None
+    if "decision_revision" in fact:
+        kept = early_event_facts.c.decision_revision
+        later = kept.is_(None) | (kept <= fact["decision_revision"])
     await upsert(session, early_event_facts, {"tenant_id": tenant_id, "event_id": event_id, **fact},
-                      ["tenant_id", "event_id"])
+                 ["tenant_id", "event_id"], where=later)
 
 
 async def take_early_facts(session: AsyncSession, tenant_id: str, event_id: str) -> Row | None:

@@ -1,0 +1,48 @@
+"""What the events service states about one charge reaches vouchers in any order (the order sweep,
+test_order_sweep.py, found these): the voucher counts the charge as the events service stated it last."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from .conftest import P1, Harness, hetu, new_client, new_voucher
+from .test_lifecycle import state_of
+
+
+def _charge(voucher: dict[str, Any], event_id: str, units: int, *, revision: int = 1,
+            status: str = "recorded") -> dict[str, Any]:
+    """Cleaning at 25.00 an hour."""
+    return {"event_id": event_id, "revision": revision, "service_id": voucher["service_id"], "provider_id": P1,
+            "producer_part": None, "booking_id": None, "voucher_id": voucher["id"], "client_ref": "A1",
+            "content_id": "siivous", "unit": "hour", "start": "2016-03-10", "end": "2016-03-10",
+            "units": str(units), "status": status, "segments": [], "amount_tenant": f"{units * 25}.00",
+            "amount_co_payment": "0.00"}
+
+
+async def _balance_of_500(h: Harness, n: int) -> dict[str, Any]:
+    """A new client's voucher of one content: cleaning, a balance of 500.00 at 25.00 an hour."""
+    client = await new_client(h, identity_code=hetu("020280", "-", f"{900 + n:03d}"))
+    return await new_voucher(h, client["id"], contents=[
+        {"content_id": "siivous", "granted_amount": "500.00", "period": "balance", "voucher_value": "25.00"}])
+
+
+async def _seen(h: Harness, voucher: dict[str, Any]) -> tuple[str, str | None, str]:
+    view = await state_of(h, voucher["id"])
+    return view["state"], view["closed_reason"], view["contents"][0]["amount_left"]
+
+
+async def test_an_approval_of_a_correction_heard_before_the_correction_counts_it(h: Harness) -> None:
+    # The officer approved the provider's over-limit correction (revision 2) of a charge; the approval reached
+    # vouchers before the correction, while the first revision (within the balance, or not here at all) was: the
+    # correction then waited for an approval forever, the client read 500.00 left and the voucher stayed open.
+    for n, first in enumerate(("recorded", "awaiting_approval", None)):
+        voucher = await _balance_of_500(h, n)
+        event = str(uuid.uuid4())
+        if first == "recorded":
+            await h.publish("events.event.recorded", _charge(voucher, event, 6))
+        await h.publish("events.event.approved", {"event_id": event, "revision": 2})
+        if first == "awaiting_approval" or first is None:
+            await h.publish("events.event.recorded", _charge(voucher, event, 24, status="awaiting_approval"))
+        await h.publish("events.event.corrected", _charge(voucher, event, 22, revision=2, status="awaiting_approval"))
+        assert await _seen(h, voucher) == ("closed", "used_up", "0.00"), first
