@@ -46,3 +46,15 @@ async def test_an_approval_of_a_correction_heard_before_the_correction_counts_it
             await h.publish("events.event.recorded", _charge(voucher, event, 24, status="awaiting_approval"))
         await h.publish("events.event.corrected", _charge(voucher, event, 22, revision=2, status="awaiting_approval"))
         assert await _seen(h, voucher) == ("closed", "used_up", "0.00"), first
+
+
+async def test_a_deleted_charge_stays_deleted_when_its_correction_arrives_after_the_deletion(h: Harness) -> None:
+    # The provider recorded a charge, corrected it and deleted it; the deletion reached vouchers first, then the
+    # recording and the correction: the correction brought the deleted charge back, the client read 50.00 left of
+    # 500.00 for care never charged. Deletion is final in the events service (a deleted event is never edited).
+    voucher = await _balance_of_500(h, 10)
+    event = str(uuid.uuid4())
+    await h.publish("events.event.deleted", {"event_id": event, "revision": 3})
+    await h.publish("events.event.recorded", _charge(voucher, event, 10))
+    await h.publish("events.event.corrected", _charge(voucher, event, 18, revision=2))
+    assert (await _seen(h, voucher))[1:] == (None, "500.00")

@@ -196,6 +196,8 @@ def subscriptions(clock: Clock | None = None, settings: VouchersSettings | None 
             return  # an older revision arriving late
         if existing is not None and existing["status"] == "rejected" and existing["revision"] >= revision:
             return  # the revision the officer rejected, arriving again
+        if existing is not None and existing["status"] == "deleted":
+            return  # deleted (final in the events service): a revision before the deletion arriving after it
         early = await access_repo.take_early_facts(ctx.session, tenant_id, p.event_id)
         row: dict[str, Any] = {
             "tenant_id": tenant_id,
