@@ -58,3 +58,22 @@ async def test_a_deleted_charge_stays_deleted_when_its_correction_arrives_after_
     await h.publish("events.event.recorded", _charge(voucher, event, 10))
     await h.publish("events.event.corrected", _charge(voucher, event, 18, revision=2))
     assert (await _seen(h, voucher))[1:] == (None, "500.00")
+
+
+async def test_a_credit_withdrawn_before_its_request_arrived_leaves_the_charge_counted(h: Harness) -> None:
+    # The officer credited a charge and then withdrew the credit (its event was edited); the withdrawal reached
+    # vouchers first: the request then credited the charge for good, the client read 250.00 more left than was
+    # true and the voucher could be charged past its balance. Heard before the charge's recording too.
+    for n, charge_first in enumerate((True, False)):
+        voucher = await _balance_of_500(h, 20 + n)
+        event, credit = str(uuid.uuid4()), str(uuid.uuid4())
+        if charge_first:
+            await h.publish("events.event.recorded", _charge(voucher, event, 10))
+        await h.publish("events.credit.withdrawn", {"credit_id": credit, "event_id": event, "reason": "removed"})
+        await h.publish("events.credit.requested", {
+            "credit_id": credit, "event_id": event, "provider_id": P1, "producer_part": None, "client_ref": "A1",
+            "content_id": "siivous", "service_id": voucher["service_id"], "amount": "-250.00",
+            "reason": "wrong client", "month": "2016-04"})
+        if not charge_first:
+            await h.publish("events.event.recorded", _charge(voucher, event, 10))
+        assert (await _seen(h, voucher))[1:] == (None, "250.00"), charge_first

@@ -213,8 +213,10 @@ def subscriptions(clock: Clock | None = None, settings: VouchersSettings | None 
             "amount_tenant": p.amount_tenant if p.amount_tenant is not None else Decimal(0),
             "status": p.status or "recorded",
         }
-        if early is not None and existing is None:  # deleted or credited before this recording reached here
-            row["credited"] = early["credited"]
+        if existing is None:  # credited before this recording reached here (a credit older than event_credits: early)
+            row["credited"] = (await access_repo.event_credited(ctx.session, tenant_id, p.event_id)
+                               or bool(early and early["credited"]))
+        if early is not None and existing is None:  # deleted before this recording reached here
             if early["deleted"]:
                 row["status"] = "deleted"
         if early is not None and early["decision"] and row["status"] == "awaiting_approval":
@@ -280,13 +282,15 @@ def subscriptions(clock: Clock | None = None, settings: VouchersSettings | None 
         await _set_credited(ctx, p, False)
 
     async def _set_credited(ctx: MessageContext, p: CreditIn, credited: bool) -> None:
-        """An event's credit, or its withdrawal; kept for the event's recording when that has not reached here."""
+        """An event's credit, or its withdrawal, in either order (a withdrawal heard before its request keeps the
+        request from crediting); kept for the event's recording when that has not reached here."""
         tenant_id = _tenant(ctx, p)
         if p.kind != "event":
             return
+        credited = await access_repo.note_credit(ctx.session, tenant_id, p.credit_id, p.event_id,
+                                                 withdrawn=not credited)
         if not await access_repo.set_credited(ctx.session, tenant_id, p.event_id, credited):
-            await access_repo.note_early_fact(ctx.session, tenant_id, p.event_id, credited=credited)
-            return
+            return  # the recording finds it in event_credits
         event = await access_repo.get_recorded_event(ctx.session, tenant_id, p.event_id)
         assert event is not None
         await grants.on_charge_changed(_vctx(ctx), tenant_id, event["voucher_id"])
