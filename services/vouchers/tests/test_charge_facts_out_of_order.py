@@ -77,3 +77,16 @@ async def test_a_credit_withdrawn_before_its_request_arrived_leaves_the_charge_c
         if not charge_first:
             await h.publish("events.event.recorded", _charge(voucher, event, 10))
         assert (await _seen(h, voucher))[1:] == (None, "250.00"), charge_first
+
+
+async def test_an_approval_heard_early_waits_past_a_revision_within_the_balance_for_its_own(h: Harness) -> None:
+    # Over the balance (rejected), corrected within it (revision 2), over it again and approved (revision 3): the
+    # approval reached vouchers before revisions 2 and 3; revision 2, needing no decision, dropped it, and revision
+    # 3 then waited for an approval forever (the client read the whole 500.00 left and the voucher stayed open).
+    voucher = await _balance_of_500(h, 30)
+    event = str(uuid.uuid4())
+    await h.publish("events.event.recorded", _charge(voucher, event, 24, status="awaiting_approval"))
+    await h.publish("events.event.approved", {"event_id": event, "revision": 3})
+    await h.publish("events.event.corrected", _charge(voucher, event, 6, revision=2))
+    await h.publish("events.event.corrected", _charge(voucher, event, 22, revision=3, status="awaiting_approval"))
+    assert await _seen(h, voucher) == ("closed", "used_up", "0.00")

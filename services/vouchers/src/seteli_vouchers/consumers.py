@@ -219,9 +219,9 @@ def subscriptions(clock: Clock | None = None, settings: VouchersSettings | None 
         if early is not None and existing is None:  # deleted before this recording reached here
             if early["deleted"]:
                 row["status"] = "deleted"
-        if early is not None and early["decision"] and row["status"] == "awaiting_approval":
+        if early is not None and early["decision"]:
             decided_revision = early["decision_revision"] or 0
-            if decided_revision == revision:  # decided before this revision reached here
+            if decided_revision == revision and row["status"] == "awaiting_approval":  # decided before it came
                 row["status"] = early["decision"]
             elif decided_revision > revision:  # a decision on a later revision: kept for that recording
                 await access_repo.note_early_fact(ctx.session, tenant_id, p.event_id, decision=early["decision"],
