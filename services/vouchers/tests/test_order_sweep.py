@@ -1,0 +1,164 @@
+"""Facts arriving out of order (the order sweep): what the events service states about a voucher's charges
+(recordings, corrections, decisions, deletions, credits) reaches vouchers in any order, and retries and
+redeliveries reorder even one queue. For each scenario the voucher the officer and the client see (its state, why
+it closed, the amount left) and its booking are the same whatever order the messages arrive in, and with one of
+them redelivered.
+
+Every order charges a voucher of its own (a new client's, with its own event ids) on the same database; messages
+are delivered one by one, each handled before the next is sent, and a message refused as "not known yet" comes
+back by the consumer's retry (short delays here) until the bus is quiet."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator, Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from seteli_common.auth import StaticKeys
+from seteli_common.clock import FixedClock
+from seteli_common.messaging.envelope import Envelope
+from seteli_common.messaging.memory import InMemoryBroker, InMemoryTransport
+from seteli_common.testing import delivery_orders, running_app
+from seteli_vouchers.bootstrap import build_app, build_runtime
+from seteli_vouchers.config import VouchersSettings
+
+from .conftest import P1, PSEUDONYM_KEY, Harness, hetu, new_client, new_voucher, price_list, seed
+
+STATED = datetime(2016, 3, 14, 8, 0, tzinfo=UTC)  # the first fact's time; each next one a minute later
+Facts = list[tuple[str, dict[str, Any]]]
+
+
+def _charge(voucher: dict[str, Any], event_id: str, units: int, *, revision: int = 1,
+            status: str = "recorded") -> dict[str, Any]:
+    """Cleaning at 25.00 an hour."""
+    return {"event_id": event_id, "revision": revision, "service_id": voucher["service_id"], "provider_id": P1,
+            "producer_part": None, "booking_id": None, "voucher_id": voucher["id"], "client_ref": "A1",
+            "content_id": "siivous", "unit": "hour", "start": "2016-03-10", "end": "2016-03-10",
+            "units": str(units), "status": status, "segments": [], "amount_tenant": f"{units * 25}.00",
+            "amount_co_payment": "0.00"}
+
+
+def _credit(voucher: dict[str, Any], credit_id: str, event_id: str, amount: str) -> dict[str, Any]:
+    return {"credit_id": credit_id, "event_id": event_id, "provider_id": P1, "producer_part": None,
+            "client_ref": "A1", "content_id": "siivous", "service_id": voucher["service_id"], "amount": amount,
+            "reason": "wrong client", "month": "2016-04"}
+
+
+def charges(v: dict[str, Any], tag: str) -> Facts:
+    """A balance of 500.00: a charge shortened; an over-limit one corrected and approved at its correction;
+    one corrected and deleted; one credited; one credited, the credit withdrawn; one over the limit rejected."""
+    e = [f"{tag}-e{i}" for i in range(7)]
+    return [
+        ("events.event.recorded", _charge(v, e[1], 10)),
+        ("events.event.corrected", _charge(v, e[1], 4, revision=2)),  # 100.00
+        ("events.event.recorded", _charge(v, e[2], 12, status="awaiting_approval")),
+        ("events.event.corrected", _charge(v, e[2], 8, revision=2, status="awaiting_approval")),
+        ("events.event.approved", {"event_id": e[2], "revision": 2}),  # 200.00
+        ("events.event.recorded", _charge(v, e[3], 4)),
+        ("events.event.corrected", _charge(v, e[3], 5, revision=2)),
+        ("events.event.deleted", {"event_id": e[3], "revision": 3}),  # nothing
+        ("events.event.recorded", _charge(v, e[4], 6)),
+        ("events.credit.requested", _credit(v, f"{tag}-c1", e[4], "-150.00")),  # nothing
+        ("events.event.recorded", _charge(v, e[5], 2)),
+        ("events.credit.requested", _credit(v, f"{tag}-c2", e[5], "-50.00")),
+        ("events.credit.withdrawn", {"credit_id": f"{tag}-c2", "event_id": e[5], "reason": "removed"}),  # 50.00
+        ("events.event.recorded", _charge(v, e[6], 2, status="awaiting_approval")),
+        ("events.event.rejected", {"event_id": e[6], "revision": 1, "reason": "Yli myönnetyn"}),  # nothing
+    ]
+
+
+def used_up(v: dict[str, Any], tag: str) -> Facts:
+    """The balance used up by a charge later deleted, then used up again by a correction of another."""
+    e = [f"{tag}-e{i}" for i in range(3)]
+    return [
+        ("events.event.recorded", _charge(v, e[1], 12)),
+        ("events.event.recorded", _charge(v, e[2], 8)),  # 500.00: used up
+        ("events.event.deleted", {"event_id": e[2], "revision": 2}),  # open again
+        ("events.event.corrected", _charge(v, e[1], 20, revision=2)),  # used up again
+    ]
+
+
+def decisions(v: dict[str, Any], tag: str) -> Facts:
+    """An over-limit charge rejected, corrected within the balance, and over it again and approved."""
+    e = f"{tag}-e1"
+    return [
+        ("events.event.recorded", _charge(v, e, 24, status="awaiting_approval")),
+        ("events.event.rejected", {"event_id": e, "revision": 1, "reason": "Yli myönnetyn"}),
+        ("events.event.corrected", _charge(v, e, 6, revision=2)),
+        ("events.event.corrected", _charge(v, e, 22, revision=3, status="awaiting_approval")),
+        ("events.event.approved", {"event_id": e, "revision": 3}),
+    ]
+
+
+SCENARIOS: dict[str, Callable[[dict[str, Any], str], Facts]] = {
+    "charges": charges, "used_up": used_up, "decisions": decisions}
+
+
+@pytest.fixture
+async def sweep(pg_url: str, tmp_path: Path, static_keys: StaticKeys, clock: FixedClock,
+                token_for: Callable[..., dict[str, str]]) -> AsyncIterator[Harness]:
+    # one consumer per queue (the order sent is the order handled) and quick retries of what is not known yet
+    settings = VouchersSettings(database_url=pg_url, data_dir=tmp_path, log_json=False,
+                                person_pseudonym_key=PSEUDONYM_KEY, consumer_prefetch=1,
+                                retry_delays_seconds=[0.02] * 12, delivery_limit=40)
+    broker = InMemoryBroker()
+    runtime = build_runtime(settings, broker=broker, clock=clock, keys=static_keys)
+    async with running_app(build_app(runtime)) as http:
+        harness = Harness(http, broker, runtime, clock, token_for)
+        await seed(harness)
+        await price_list(harness, "pl-cleaning", P1, "tehostettu", None, "2016-02-01", ["asuminen", "siivous"])
+        yield harness
+    await broker.close()
+
+
+async def deliver(h: Harness, messages: list[Envelope]) -> None:
+    """One by one, each handled (or refused for a retry) before the next is sent; then until the bus is quiet."""
+    transport = InMemoryTransport(h.broker)
+    for envelope in messages:
+        await transport.publish(envelope, {}, timeout=1)
+        await h.broker.drain(retries=False)
+    await h.broker.drain(timeout=30)
+    dead = {name: [d.reason for d in q.dead] for name, q in h.broker.queues.items() if q.dead}
+    assert not dead, dead
+
+
+async def snapshot(h: Harness, voucher: dict[str, Any], booking_id: str) -> dict[str, Any]:
+    view = await h.http.get(f"/v1/tenants/kouvola/vouchers/{voucher['id']}", headers=h.officer())
+    assert view.status_code == 200, view.text
+    booking = await h.http.get(f"/v1/tenants/kouvola/bookings/{booking_id}", headers=h.provider())
+    assert booking.status_code == 200, booking.text
+    body = view.json()
+    return {"state": body["state"], "closed_reason": body["closed_reason"],
+            "left": [c["amount_left"] for c in body["contents"]], "booking": booking.json()["state"]}
+
+
+@pytest.mark.parametrize("name", list(SCENARIOS))
+async def test_the_fact_stated_last_wins_whatever_the_order(sweep: Harness, name: str) -> None:
+    h = sweep
+    build = SCENARIOS[name]
+    orders = delivery_orders(len(build({"id": "", "service_id": ""}, "")), cap=60)
+    differing: list[tuple[list[int], Any, Any]] = []
+    expected: dict[str, Any] | None = None
+    for n, order in enumerate([None, *orders]):
+        individual = f"{100 + n + 100 * list(SCENARIOS).index(name):03d}"
+        client = await new_client(h, identity_code=hetu("010180", "-", individual))
+        voucher = await new_voucher(h, client["id"], contents=[
+            {"content_id": "siivous", "granted_amount": "500.00", "period": "balance", "voucher_value": "25.00"}])
+        booked = await h.http.post("/v1/tenants/kouvola/bookings", headers=h.provider(), json={
+            "voucher_number": voucher["number"], "voucher_content_id": voucher["contents"][0]["id"],
+            "accept_terms": True})
+        assert booked.status_code == 201, booked.text
+        messages = [Envelope(type=t, tenant_id="kouvola", occurred_at=STATED + timedelta(minutes=i),
+                             payload=json.loads(json.dumps(p)))
+                    for i, (t, p) in enumerate(build(voucher, f"{name}-{n}"))]
+        await deliver(h, messages if order is None else [messages[i] for i in order])
+        seen = await snapshot(h, voucher, booked.json()["id"])
+        if expected is None:
+            expected = seen
+        elif seen != expected:
+            differing.append((order or [], seen, expected))
+    assert not differing, f"{len(differing)} orders differ, e.g. {differing[0][0]}: {differing[0][1]} != " \
+                          f"{differing[0][2]}; all: {[(o, s) for o, s, _ in differing]}"
