@@ -93,7 +93,24 @@ def ends_and_numbers(tenant: str) -> Facts:
     ]
 
 
-SCENARIOS: dict[str, Callable[[str], Facts]] = {"ends_and_numbers": ends_and_numbers}
+def _price_list(list_id: str, start: str, housing: str, meals: str) -> dict[str, Any]:
+    return {"price_list_id": list_id, "service_id": HOUSING_SERVICE, "provider_id": PROVIDER, "producer_part": None,
+            "name": f"Hinnasto {start}", "start": start,
+            "prices": [{"content_id": "housing", "unit_price": housing}, {"content_id": "meals", "unit_price": meals}]}
+
+
+def late_price_lists(tenant: str) -> Facts:
+    """Two price lists approved late, from the 1st and from the 10th, and the meals ended from the 12th: the care
+    recorded before them is valued by the list of each of its days."""
+    return [
+        ("applications.pricelist.approved", _price_list("pl-march", "2016-03-01", "130.00", "13.00")),
+        ("applications.pricelist.approved", _price_list("pl-mid-march", "2016-03-10", "120.00", "14.00")),
+        ("applications.service.defined", _service("Ympärivuorokautinen palveluasuminen", "2016-03-12")),
+    ]
+
+
+SCENARIOS: dict[str, Callable[[str], Facts]] = {"ends_and_numbers": ends_and_numbers,
+                                                "late_price_lists": late_price_lists}
 
 
 @pytest.fixture
@@ -141,7 +158,7 @@ async def snapshot(h: Harness, tenant: str) -> dict[str, Any]:
     listed = await h.client.get(f"/v1/tenants/{tenant}/events", headers=officer)
     assert listed.status_code == 200, listed.text
     keep = ("booking_id", "content_id", "status", "start", "end", "units", "amount_tenant", "amount_co_payment",
-            "client_ref")
+            "client_ref", "segments")
     seen: dict[str, Any] = {"events": sorted(({k: e.get(k) for k in keep} for e in listed.json()["items"]),
                                              key=lambda e: json.dumps(e, sort_keys=True))}
     later = await record(h, tenant, "b-housing", "2016-03-12", "2016-03-12")  # after the move
