@@ -31,6 +31,8 @@ from sqlalchemy import select
 from .conftest import HOUSING_SERVICE, KOUVOLA_RULE, PROVIDER, Harness
 
 STATED = datetime(2016, 3, 15, 8, 0, tzinfo=UTC)  # the first fact's time; each next one a minute later
+# quick retries of what is not known yet, for as long as a slow machine may take to bring it
+RETRIES = [0.01] * 20 + [0.05] * 200
 Facts = list[tuple[str, dict[str, Any]]]
 
 
@@ -136,7 +138,7 @@ async def sweep(pg_url: str, tmp_path: Path, static_keys: StaticKeys,
                 token_for: Callable[..., dict[str, str]]) -> AsyncIterator[Harness]:
     # one consumer per queue (the order sent is the order handled) and quick retries of what is not known yet
     settings = EventsSettings(database_url=pg_url, data_dir=tmp_path, log_json=False, auto_record_check_seconds=0,
-                              consumer_prefetch=1, retry_delays_seconds=[0.02] * 12, delivery_limit=40)
+                              consumer_prefetch=1, retry_delays_seconds=RETRIES, delivery_limit=40)
     broker = InMemoryBroker()
     clock = FixedClock(datetime(2016, 3, 15, 10, 0, tzinfo=UTC))
     runtime = build_runtime(settings, broker=broker, clock=clock, keys=static_keys)

@@ -29,6 +29,8 @@ from seteli_notifications.models import employees, services, tenants
 from .conftest import Harness, SmtpInbox, make_settings
 
 STATED = datetime(2016, 3, 14, 8, 0, tzinfo=UTC)  # the first fact's time; each next one a minute later
+# quick retries of what is not known yet, for as long as a slow machine may take to bring it
+RETRIES = [0.01] * 20 + [0.05] * 200
 Facts = list[tuple[str, dict[str, Any], str | None]]  # (type, payload, the envelope's tenant)
 
 
@@ -86,7 +88,7 @@ def directory(n: int) -> Facts:
 async def sweep(pg_url: str, tmp_path: Path, clock: FixedClock, static_keys: StaticKeys,
                 token_for: Callable[..., dict[str, str]]) -> AsyncIterator[Harness]:
     # one consumer per queue (the order sent is the order handled) and quick retries of what is not known yet
-    settings = make_settings(pg_url, tmp_path, None, consumer_prefetch=1, retry_delays_seconds=[0.02] * 12,
+    settings = make_settings(pg_url, tmp_path, None, consumer_prefetch=1, retry_delays_seconds=RETRIES,
                              delivery_limit=40)
     broker = InMemoryBroker()
     runtime = build_runtime(settings, broker=broker, clock=clock, keys=static_keys)

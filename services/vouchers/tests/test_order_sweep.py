@@ -28,6 +28,8 @@ from seteli_vouchers.config import VouchersSettings
 from .conftest import P1, PSEUDONYM_KEY, Harness, hetu, new_client, new_voucher, price_list, seed
 
 STATED = datetime(2016, 3, 14, 8, 0, tzinfo=UTC)  # the first fact's time; each next one a minute later
+# quick retries of what is not known yet, for as long as a slow machine may take to bring it
+RETRIES = [0.01] * 20 + [0.05] * 200
 Facts = list[tuple[str, dict[str, Any]]]
 
 
@@ -103,7 +105,7 @@ async def sweep(pg_url: str, tmp_path: Path, static_keys: StaticKeys, clock: Fix
     # one consumer per queue (the order sent is the order handled) and quick retries of what is not known yet
     settings = VouchersSettings(database_url=pg_url, data_dir=tmp_path, log_json=False,
                                 person_pseudonym_key=PSEUDONYM_KEY, consumer_prefetch=1,
-                                retry_delays_seconds=[0.02] * 12, delivery_limit=40)
+                                retry_delays_seconds=RETRIES, delivery_limit=40)
     broker = InMemoryBroker()
     runtime = build_runtime(settings, broker=broker, clock=clock, keys=static_keys)
     async with running_app(build_app(runtime)) as http:
