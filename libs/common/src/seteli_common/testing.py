@@ -259,3 +259,31 @@ def bearer(token: str) -> dict[str, str]:
 
 
 Factory = Callable[..., Any]
+
+
+def delivery_orders(n: int, *, cap: int = 60, seed: int = 20160315) -> list[list[int]]:
+    """Orders to deliver `n` messages in (the order-sweep tests): every permutation of their indexes, or beyond
+    `cap` of them the natural and the reversed order and a sample drawn with a fixed seed; each order then
+    carries one duplicate redelivery of one of its messages, somewhere after its first delivery."""
+    import itertools
+    import math
+    import random
+
+    rng = random.Random(seed)
+    natural = list(range(n))
+    if math.factorial(n) <= cap:
+        orders = [list(p) for p in itertools.permutations(natural)]
+    else:
+        seen = {tuple(natural), tuple(reversed(natural))}
+        orders = [natural, natural[::-1]]
+        while len(orders) < cap:
+            order = rng.sample(natural, n)
+            if tuple(order) not in seen:
+                seen.add(tuple(order))
+                orders.append(order)
+    with_duplicates = []
+    for order in orders:
+        at = rng.randrange(n)
+        again = rng.randrange(at + 1, n + 1)
+        with_duplicates.append([*order[:again], order[at], *order[again:]])
+    return with_duplicates

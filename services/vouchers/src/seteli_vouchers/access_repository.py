@@ -15,6 +15,7 @@ from .models import (
     bookings,
     clients,
     early_event_facts,
+    event_credits,
     idempotency_keys,
     lookup_attempts,
     provider_client_number_history,
@@ -207,11 +208,32 @@ async def set_credited(session: AsyncSession, tenant_id: str, event_id: str, cre
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
+async def note_credit(session: AsyncSession, tenant_id: str, credit_id: str, event_id: str, *, withdrawn: bool) -> bool:
+    """Keep a credit's request or withdrawal, heard in either order (a withdrawal heard first stays: the request
+    after it changes nothing); return whether the event is credited now (one of its credits is not withdrawn)."""
+    row = {"tenant_id": tenant_id, "credit_id": credit_id, "event_id": event_id, "withdrawn": withdrawn}
+    stmt = sql.insert_for(session, event_credits).values(**row)
+    keys = ["tenant_id", "credit_id"]
+    await session.execute(stmt.on_conflict_do_update(index_elements=keys, set_={"withdrawn": True}) if withdrawn
+                          else stmt.on_conflict_do_nothing(index_elements=keys))
+    return await event_credited(session, tenant_id, event_id)
+
+
+async def event_credited(session: AsyncSession, tenant_id: str, event_id: str) -> bool:
+    query = select(func.count()).select_from(event_credits).where(
+        event_credits.c.tenant_id == tenant_id, event_credits.c.event_id == event_id, ~event_credits.c.withdrawn)
+    return bool((await session.execute(query)).scalar_one())
+
+
 async def note_early_fact(session: AsyncSession, tenant_id: str, event_id: str, **fact: bool | str | int) -> None:
     """Keep `deleted=True`, `credited=...` or a `decision` (with its `decision_revision`) of an event not recorded
-    here yet (`take_early_facts` applies it)."""
+    here yet (`take_early_facts` applies it); of two decisions the one on the later revision is kept."""
+    later = None
+    if "decision_revision" in fact:
+        kept = early_event_facts.c.decision_revision
+        later = kept.is_(None) | (kept <= fact["decision_revision"])
     await upsert(session, early_event_facts, {"tenant_id": tenant_id, "event_id": event_id, **fact},
-                      ["tenant_id", "event_id"])
+                 ["tenant_id", "event_id"], where=later)
 
 
 async def take_early_facts(session: AsyncSession, tenant_id: str, event_id: str) -> Row | None:

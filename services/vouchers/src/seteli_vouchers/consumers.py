@@ -196,8 +196,9 @@ def subscriptions(clock: Clock | None = None, settings: VouchersSettings | None 
             return  # an older revision arriving late
         if existing is not None and existing["status"] == "rejected" and existing["revision"] >= revision:
             return  # the revision the officer rejected, arriving again
-        early = None if existing is not None else await access_repo.take_early_facts(ctx.session, tenant_id,
-                                                                                   p.event_id)
+        if existing is not None and existing["status"] == "deleted":
+            return  # deleted (final in the events service): a revision before the deletion arriving after it
+        early = await access_repo.take_early_facts(ctx.session, tenant_id, p.event_id)
         row: dict[str, Any] = {
             "tenant_id": tenant_id,
             "event_id": p.event_id,
@@ -212,13 +213,19 @@ def subscriptions(clock: Clock | None = None, settings: VouchersSettings | None 
             "amount_tenant": p.amount_tenant if p.amount_tenant is not None else Decimal(0),
             "status": p.status or "recorded",
         }
-        if early is not None:  # deleted, credited or decided before this recording reached here
-            row["credited"] = early["credited"]
+        if existing is None:  # credited before this recording reached here (a credit older than event_credits: early)
+            row["credited"] = (await access_repo.event_credited(ctx.session, tenant_id, p.event_id)
+                               or bool(early and early["credited"]))
+        if early is not None and existing is None:  # deleted before this recording reached here
             if early["deleted"]:
                 row["status"] = "deleted"
-            elif (early["decision"] and early["decision_revision"] == revision
-                  and row["status"] == "awaiting_approval"):
+        if early is not None and early["decision"]:
+            decided_revision = early["decision_revision"] or 0
+            if decided_revision == revision and row["status"] == "awaiting_approval":  # decided before it came
                 row["status"] = early["decision"]
+            elif decided_revision > revision:  # a decision on a later revision: kept for that recording
+                await access_repo.note_early_fact(ctx.session, tenant_id, p.event_id, decision=early["decision"],
+                                                  decision_revision=decided_revision)
         await repo.upsert(ctx.session, recorded_events, row, ["tenant_id", "event_id"])
         await grants.on_event_recorded(_vctx(ctx), tenant_id, row)
 
@@ -241,18 +248,17 @@ def subscriptions(clock: Clock | None = None, settings: VouchersSettings | None 
     async def decided(ctx: MessageContext, p: EventDecidedIn, status: str) -> None:
         """The tenant's decision on an over-limit event: approved it charges the voucher (and may use it up),
         rejected it never does. A decision on an earlier revision changes nothing (a correction waits for its own);
-        one on a revision not here yet is kept for that recording, or retried while an older one is here."""
+        one on a revision not here yet (the event not here at all, or an earlier revision of it, awaiting a
+        decision or not) is kept for that recording."""
         tenant_id = _tenant(ctx, p)
         revision = p.revision or 0
         existing = await access_repo.get_recorded_event(ctx.session, tenant_id, p.event_id)
-        if existing is None:
+        if existing is None or (p.revision is not None and existing["revision"] < revision):
             await access_repo.note_early_fact(ctx.session, tenant_id, p.event_id, decision=status,
                                               decision_revision=revision)
             return
         if existing["revision"] > revision or existing["status"] != "awaiting_approval":
             return
-        if existing["revision"] < revision:
-            raise TransientError("the decided revision of the event has not arrived yet")
         row = {**existing, "status": status}
         await repo.upsert(ctx.session, recorded_events, row, ["tenant_id", "event_id"])
         await grants.on_event_recorded(_vctx(ctx), tenant_id, row)  # approved: may use it up; rejected: gives back
@@ -276,13 +282,15 @@ def subscriptions(clock: Clock | None = None, settings: VouchersSettings | None 
         await _set_credited(ctx, p, False)
 
     async def _set_credited(ctx: MessageContext, p: CreditIn, credited: bool) -> None:
-        """An event's credit, or its withdrawal; kept for the event's recording when that has not reached here."""
+        """An event's credit, or its withdrawal, in either order (a withdrawal heard before its request keeps the
+        request from crediting); kept for the event's recording when that has not reached here."""
         tenant_id = _tenant(ctx, p)
         if p.kind != "event":
             return
+        credited = await access_repo.note_credit(ctx.session, tenant_id, p.credit_id, p.event_id,
+                                                 withdrawn=not credited)
         if not await access_repo.set_credited(ctx.session, tenant_id, p.event_id, credited):
-            await access_repo.note_early_fact(ctx.session, tenant_id, p.event_id, credited=credited)
-            return
+            return  # the recording finds it in event_credits
         event = await access_repo.get_recorded_event(ctx.session, tenant_id, p.event_id)
         assert event is not None
         await grants.on_charge_changed(_vctx(ctx), tenant_id, event["voucher_id"])

@@ -136,6 +136,7 @@ class CreditIn(TenantFact):
     """events.credit.requested and events.credit.withdrawn: the credit of an event's (or an interruption's) whole
     value, or its withdrawal."""
 
+    credit_id: str
     event_id: str
     kind: str = "event"
 

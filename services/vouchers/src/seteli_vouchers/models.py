@@ -171,6 +171,18 @@ early_event_facts = Table(
     Column("decision_revision", Integer),
 )
 
+# each credit of an event's whole value as heard (events.credit.requested / .withdrawn, in either order): the event
+# is credited while one of its credits is requested and not withdrawn
+event_credits = Table(
+    "event_credits",
+    metadata,
+    Column("tenant_id", String(64), primary_key=True),
+    Column("credit_id", String(64), primary_key=True),
+    Column("event_id", String(64), nullable=False),
+    Column("withdrawn", Boolean, nullable=False, server_default="0"),
+    Index("ix_event_credits_event", "tenant_id", "event_id"),
+)
+
 # --- owned ------------------------------------------------------------------------------------
 
 clients = Table(

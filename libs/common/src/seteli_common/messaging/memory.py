@@ -83,13 +83,18 @@ class InMemoryBroker:
         handle = loop.call_later(delay, fire)
         self._timers.add(handle)
 
-    async def drain(self, timeout: float = 10.0) -> None:
-        """Wait until every queue is empty and every message settled (tests, `seteli demo`)."""
+    async def drain(self, timeout: float = 10.0, *, retries: bool = True) -> None:
+        """Wait until every queue is empty and every message settled (tests, `seteli demo`); with `retries`
+        False, a message waiting to be retried (refused as "not known yet") may still be on its timer."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
         while loop.time() < deadline:
             busy = any(q.items.qsize() or q.items._unfinished_tasks for q in self.queues.values())  # type: ignore[attr-defined]
-            if not busy and not self._timers:
+            if busy and not retries:  # no timer to wait for: woken as soon as the queues are done
+                await asyncio.wait_for(asyncio.gather(*(q.items.join() for q in self.queues.values())),
+                                       max(0.0, deadline - loop.time()))
+                continue
+            if not busy and (not retries or not self._timers):
                 return
             await asyncio.sleep(0.01)
         raise TimeoutError("in-process bus did not drain")

@@ -725,7 +725,14 @@ async def shorten_voucher_validity(session: AsyncSession, tenant_id: str, vouche
 
 
 async def end_booking(session: AsyncSession, tenant_id: str, booking_id: str, ended_on: date) -> None:
-    await _update(session, bookings, tenant_id, booking_id, {"ended_on": ended_on})
+    """The booking ends on `ended_on` at the latest: vouchers only ever ends a booking earlier (one ended in advance
+    is ended sooner when the client moves sooner), so an end heard after an earlier one never lengthens it again."""
+    await session.execute(
+        update(bookings)
+        .where(bookings.c.tenant_id == tenant_id, bookings.c.id == booking_id,
+               or_(bookings.c.ended_on.is_(None), bookings.c.ended_on > ended_on))
+        .values(ended_on=ended_on)
+    )
 
 
 # ---- the rows the use cases write ------------------------------------------------------------------

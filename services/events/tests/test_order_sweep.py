@@ -1,0 +1,229 @@
+"""Facts arriving out of order (the order sweep): what the registry, applications and vouchers state about a
+tenant's settings, services, vouchers, bookings and client numbers reaches events in any order, and retries and
+redeliveries reorder even one queue. For each scenario the provider's recorded care (its days, units and amounts,
+the client's number on it), what a new recording is answered, and the read models (booking ends, voucher
+validity, services, the tenant's setting, client numbers) are the same whatever order the messages arrive in, and
+with one of them redelivered.
+
+Every order runs on the same database under a tenant of its own; messages are delivered one by one, each handled
+before the next is sent, and a message refused as "not known yet" comes back by the consumer's retry (short
+delays here) until the bus is quiet."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator, Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from seteli_common.auth import Role, StaticKeys
+from seteli_common.clock import FixedClock
+from seteli_common.messaging.envelope import Envelope
+from seteli_common.messaging.memory import InMemoryBroker, InMemoryTransport
+from seteli_common.testing import delivery_orders, running_app
+from seteli_events.bootstrap import build_app, build_runtime
+from seteli_events.config import EventsSettings
+from seteli_events.models import bookings, client_numbers, services, tenants, vouchers
+from sqlalchemy import select
+
+from .conftest import HOUSING_SERVICE, KOUVOLA_RULE, PROVIDER, Harness
+
+STATED = datetime(2016, 3, 15, 8, 0, tzinfo=UTC)  # the first fact's time; each next one a minute later
+# quick retries of what is not known yet, for as long as a slow machine may take to bring it
+RETRIES = [0.01] * 20 + [0.05] * 200
+Facts = list[tuple[str, dict[str, Any]]]
+
+
+def _service(name: str, meals_ended_from: str | None = None) -> dict[str, Any]:
+    return {"service_id": HOUSING_SERVICE, "name_fi": name, "name_sv": "Serviceboende", "kind": "voucher",
+            "auto_recording": False,
+            "contents": [{"content_id": "housing", "name_fi": "Asuminen", "name_sv": "Boende", "unit": "day",
+                          "client_pays": False},
+                         {"content_id": "meals", "name_fi": "Ateriat", "name_sv": "Måltider", "unit": "day",
+                          "client_pays": True, "ended_from": meals_ended_from}],
+            "interruption_rule": KOUVOLA_RULE, "calendar": None}
+
+
+def known(tenant: str) -> Facts:
+    """What events knows before the scenario: the tenant, the service, a price list, a voucher and its bookings."""
+    return [
+        ("registry.tenant.created", {"tenant_id": tenant, "name_fi": "Kouvolan kaupunki", "name_sv": "Kouvola stad"}),
+        ("applications.service.defined", _service("Tehostettu palveluasuminen")),
+        ("applications.pricelist.approved", {
+            "price_list_id": "pl-2016", "service_id": HOUSING_SERVICE, "provider_id": PROVIDER, "producer_part": None,
+            "name": "Hinnasto 2016", "start": "2016-01-01",
+            "prices": [{"content_id": "housing", "unit_price": "155.00"},
+                       {"content_id": "meals", "unit_price": "12.50"}]}),
+        ("vouchers.voucher.granted", {
+            "voucher_id": "v-1", "number": "PS-1001", "service_id": HOUSING_SERVICE, "client_id": "c-1",
+            "valid_from": "2016-01-01", "valid_until": "2016-12-31",
+            "contents": [{"voucher_content_id": "vc-housing", "content_id": "housing", "unit": "day",
+                          "granted_amount": "31", "period": "month", "voucher_value": "140.00"},
+                         {"voucher_content_id": "vc-meals", "content_id": "meals", "unit": "day",
+                          "granted_amount": None, "period": None, "voucher_value": None}]}),
+        *[("vouchers.booking.made", {
+            "booking_id": f"b-{content}", "voucher_id": "v-1", "voucher_content_id": f"vc-{content}",
+            "service_id": HOUSING_SERVICE, "content_id": content, "provider_id": PROVIDER, "producer_part": None,
+            "client_id": "c-1", "client_ref": "A-17", "kind": "voucher"}) for content in ("housing", "meals")],
+    ]
+
+
+def ends_and_numbers(tenant: str) -> Facts:
+    """Over the days after care was recorded: the service renamed and its meals ended from the 10th; the provider
+    numbers the client and renumbers; the client is to move (the housing booking ended in advance at the month's
+    end), moves sooner (ended on the 11th), then dies on the 12th (the voucher closed on the 13th, the meals'
+    booking ended on it); the tenant starts approving interruptions."""
+    ended = {"voucher_id": "v-1", "provider_id": PROVIDER, "service_id": HOUSING_SERVICE, "producer_part": None,
+             "client_ref": "K-2"}
+    return [
+        ("applications.service.defined", _service("Ympärivuorokautinen palveluasuminen")),
+        ("applications.service.defined", _service("Ympärivuorokautinen palveluasuminen", "2016-03-10")),
+        ("vouchers.client_number.changed", {"provider_id": PROVIDER, "client_id": "c-1", "client_ref": "K-1",
+                                            "previous_refs": ["A-17"]}),
+        ("vouchers.client_number.changed", {"provider_id": PROVIDER, "client_id": "c-1", "client_ref": "K-2",
+                                            "previous_refs": ["A-17", "K-1"]}),
+        ("vouchers.booking.ended", {**ended, "booking_id": "b-housing", "ended_on": "2016-03-31",
+                                    "reason": "provider_changed"}),
+        ("vouchers.booking.ended", {**ended, "booking_id": "b-housing", "ended_on": "2016-03-11",
+                                    "reason": "provider_changed"}),
+        ("vouchers.voucher.closed", {"voucher_id": "v-1", "valid_until": "2016-03-13", "reason": "death"}),
+        ("vouchers.booking.ended", {**ended, "booking_id": "b-meals", "ended_on": "2016-03-13", "reason": "death"}),
+        ("registry.tenant.changed", {"tenant_id": tenant, "languages": ["fi"], "payer_iban": "FI4950009420028730",
+                                     "payer_bic": "OKOYFIHH", "interruptions_need_approval": True}),
+    ]
+
+
+def _price_list(list_id: str, start: str, housing: str, meals: str) -> dict[str, Any]:
+    return {"price_list_id": list_id, "service_id": HOUSING_SERVICE, "provider_id": PROVIDER, "producer_part": None,
+            "name": f"Hinnasto {start}", "start": start,
+            "prices": [{"content_id": "housing", "unit_price": housing}, {"content_id": "meals", "unit_price": meals}]}
+
+
+def late_price_lists(tenant: str) -> Facts:
+    """Two price lists approved late, from the 1st and from the 10th, and the meals ended from the 12th: the care
+    recorded before them is valued by the list of each of its days."""
+    return [
+        ("applications.pricelist.approved", _price_list("pl-march", "2016-03-01", "130.00", "13.00")),
+        ("applications.pricelist.approved", _price_list("pl-mid-march", "2016-03-10", "120.00", "14.00")),
+        ("applications.service.defined", _service("Ympärivuorokautinen palveluasuminen", "2016-03-12")),
+    ]
+
+
+def voucher_and_bookings(tenant: str) -> Facts:
+    """No care recorded yet: the voucher granted, its two bookings made, the provider's number for the client,
+    the voucher closed early (the client moved away on the 11th) and the bookings ended with it."""
+    _tenant, _service_defined, _price_list_approved, granted, *made = known(tenant)
+    ended = {"voucher_id": "v-1", "provider_id": PROVIDER, "service_id": HOUSING_SERVICE, "producer_part": None,
+             "client_ref": "K-1", "ended_on": "2016-03-11", "reason": "closed"}
+    return [
+        granted, *made,
+        ("vouchers.client_number.changed", {"provider_id": PROVIDER, "client_id": "c-1", "client_ref": "K-1",
+                                            "previous_refs": ["A-17"]}),
+        ("vouchers.voucher.closed", {"voucher_id": "v-1", "valid_until": "2016-03-11", "reason": "closed"}),
+        ("vouchers.booking.ended", {**ended, "booking_id": "b-housing"}),
+        ("vouchers.booking.ended", {**ended, "booking_id": "b-meals"}),
+    ]
+
+
+SCENARIOS: dict[str, Callable[[str], Facts]] = {"ends_and_numbers": ends_and_numbers,
+                                                "late_price_lists": late_price_lists,
+                                                "voucher_and_bookings": voucher_and_bookings}
+RECORDED_BEFORE = {"ends_and_numbers", "late_price_lists"}  # care recorded before the scenario's facts
+
+
+@pytest.fixture
+async def sweep(pg_url: str, tmp_path: Path, static_keys: StaticKeys,
+                token_for: Callable[..., dict[str, str]]) -> AsyncIterator[Harness]:
+    # one consumer per queue (the order sent is the order handled) and quick retries of what is not known yet
+    settings = EventsSettings(database_url=pg_url, data_dir=tmp_path, log_json=False, auto_record_check_seconds=0,
+                              consumer_prefetch=1, retry_delays_seconds=RETRIES, delivery_limit=40)
+    broker = InMemoryBroker()
+    clock = FixedClock(datetime(2016, 3, 15, 10, 0, tzinfo=UTC))
+    runtime = build_runtime(settings, broker=broker, clock=clock, keys=static_keys)
+    async with running_app(build_app(runtime)) as client:
+        yield Harness(client, broker, runtime, clock, token_for)
+    await broker.close()
+
+
+async def deliver(h: Harness, messages: list[Envelope]) -> None:
+    """One by one, each handled (or refused for a retry) before the next is sent; then until the bus is quiet."""
+    transport = InMemoryTransport(h.broker)
+    for envelope in messages:
+        await transport.publish(envelope, {}, timeout=1)
+        await h.broker.drain(retries=False)
+    await h.broker.drain(timeout=30)
+    dead = {name: [d.reason for d in q.dead] for name, q in h.broker.queues.items() if q.dead}
+    assert not dead, dead
+
+
+def envelopes(tenant: str, facts: Facts, start: datetime) -> list[Envelope]:
+    return [Envelope(type=t, tenant_id=tenant, occurred_at=start + timedelta(minutes=i),
+                     payload=json.loads(json.dumps(p))) for i, (t, p) in enumerate(facts)]
+
+
+def provider(h: Harness, tenant: str) -> dict[str, str]:
+    return h.token_for(Role.PROVIDER_USER, subject="u-maija", provider_id=PROVIDER, name="Maija Hoitaja",
+                       teams=frozenset({f"{tenant}:{HOUSING_SERVICE}"}))
+
+
+async def record(h: Harness, tenant: str, booking: str, start: str, end: str) -> Any:
+    return await h.client.post(f"/v1/tenants/{tenant}/events", json={"booking_id": booking, "start": start,
+                                                                        "end": end}, headers=provider(h, tenant))
+
+
+async def snapshot(h: Harness, tenant: str) -> dict[str, Any]:
+    officer = h.token_for(Role.TENANT_OFFICER, subject="u-officer", tenant_id=tenant)
+    listed = await h.client.get(f"/v1/tenants/{tenant}/events", headers=officer)
+    assert listed.status_code == 200, listed.text
+    keep = ("booking_id", "content_id", "status", "start", "end", "units", "amount_tenant", "amount_co_payment",
+            "client_ref", "segments")
+    seen: dict[str, Any] = {"events": sorted(({k: e.get(k) for k in keep} for e in listed.json()["items"]),
+                                             key=lambda e: json.dumps(e, sort_keys=True))}
+    later = await record(h, tenant, "b-housing", "2016-03-12", "2016-03-12")  # after the move
+    seen["later"] = (later.status_code, later.json().get("code"))
+    if later.status_code == 201:
+        await h.client.delete(f"/v1/tenants/{tenant}/events/{later.json()['id']}", headers=provider(h, tenant))
+    async with h.runtime.db.transaction(tenant_id=tenant) as session:
+        for name, table, cols in (("bookings", bookings, ("id", "ended_on", "client_ref")),
+                                  ("vouchers", vouchers, ("id", "valid_until")),
+                                  ("services", services, ("id", "name_fi", "contents")),
+                                  ("tenant", tenants, ("interruptions_need_approval",)),
+                                  ("client_numbers", client_numbers, ("client_id", "client_ref"))):
+            rows = (await session.execute(select(*[table.c[c] for c in cols]).where(table.c.tenant_id == tenant)
+                                          if "tenant_id" in table.c else
+                                          select(*[table.c[c] for c in cols]).where(table.c.id == tenant))).all()
+            seen[name] = sorted(json.loads(json.dumps([list(r) for r in rows], default=str)))
+    return seen
+
+
+@pytest.mark.parametrize("name", list(SCENARIOS))
+async def test_the_fact_stated_last_wins_whatever_the_order(sweep: Harness, name: str) -> None:
+    h = sweep
+    build = SCENARIOS[name]
+    orders = delivery_orders(len(build("t")), cap=60)
+    differing: list[tuple[list[int], Any, Any]] = []
+    expected: dict[str, Any] | None = None
+    for n, order in enumerate([None, *orders]):
+        tenant = f"sweep-{n}"
+        if name in RECORDED_BEFORE:
+            await deliver(h, envelopes(tenant, known(tenant), STATED - timedelta(days=30)))
+            for booking in ("b-housing", "b-meals"):
+                recorded = await record(h, tenant, booking, "2016-03-01", "2016-03-12")
+                assert recorded.status_code == 201, recorded.text
+        else:
+            await deliver(h, envelopes(tenant, known(tenant)[:3], STATED - timedelta(days=30)))
+        messages = envelopes(tenant, build(tenant), STATED)
+        await deliver(h, messages if order is None else [messages[i] for i in order])
+        if name not in RECORDED_BEFORE:
+            recorded = await record(h, tenant, "b-housing", "2016-03-01", "2016-03-11")
+            assert recorded.status_code == 201, recorded.text
+        seen = await snapshot(h, tenant)
+        if expected is None:
+            expected = seen
+        elif seen != expected:
+            differing.append((order or [], seen, expected))
+    assert not differing, f"{len(differing)} orders differ, e.g. {differing[0][0]}: " + "; ".join(
+        f"{k}: {differing[0][1][k]} != {differing[0][2][k]}" for k in differing[0][2]
+        if differing[0][1][k] != differing[0][2][k])
