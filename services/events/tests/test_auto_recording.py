@@ -8,7 +8,7 @@ import pytest
 from seteli_common.auth import Role
 from seteli_events.service import month_jobs
 
-from .conftest import PROVIDER, Harness, T
+from .conftest import OTHER_PROVIDER, PROVIDER, Harness, T
 
 
 async def _presence(h: Harness, start: str, end: str) -> dict:
@@ -191,8 +191,9 @@ async def _new_housing_voucher(h: Harness, valid_from: str) -> None:
         "client_id": "c-1", "client_ref": "A-17", "kind": "voucher"})
 
 
-async def _drafts(h: Harness) -> list[tuple[str, str, str]]:
-    items = (await h.client.get(f"/v1/tenants/{T}/events?status=draft", headers=h.provider())).json()["items"]
+async def _drafts(h: Harness, provider: str = PROVIDER) -> list[tuple[str, str, str]]:
+    items = (await h.client.get(f"/v1/tenants/{T}/events?status=draft", headers=h.provider(provider))
+             ).json()["items"]
     return sorted((d["booking_id"], d["start"], d["end"]) for d in items)
 
 
@@ -241,3 +242,31 @@ async def test_an_open_stay_on_the_other_voucher_takes_the_days_from_its_departu
     assert stay.status_code == 201, stay.text
     assert await month_jobs.auto_record(h.runtime, date(2016, 3, 4)) == {T: 1}
     assert await _drafts(h) == [("b-housing", "2016-03-01", "2016-03-09")]
+
+
+async def test_an_open_stay_on_the_clients_ended_booking_leaves_the_next_providers_month_drafted(
+        seeded: Harness) -> None:
+    """The client left for hospital from the company's care on 21 January and was never marked back: the booking
+    ended on 31 January when the client changed provider, and the stay takes its days only up to then. The next
+    provider on the same voucher records February's care; the March run drafted nothing for it (the open stay
+    of the ended booking read as the client still away). It now drafts March at the new provider."""
+    h = seeded
+    await _presence(h, "2016-01-01", "2016-01-20")
+    stay = await h.client.post(f"/v1/tenants/{T}/interruptions", headers=h.provider(), json={
+        "booking_id": "b-housing", "start": "2016-01-21", "reason": "hospital"})
+    assert stay.status_code == 201, stay.text
+    await h.feed("vouchers.booking.ended", {"booking_id": "b-housing", "voucher_id": "v-1",
+                                            "provider_id": PROVIDER, "ended_on": "2016-01-31",
+                                            "reason": "provider_changed"})
+    await h.feed("applications.pricelist.approved", {
+        "price_list_id": "pl-muu", "service_id": "tehostettu", "provider_id": OTHER_PROVIDER, "producer_part": None,
+        "name": "Muu 2016", "start": "2016-01-01", "prices": [{"content_id": "housing", "unit_price": "150.00"}]})
+    await h.feed("vouchers.booking.made", {
+        "booking_id": "b-housing-muu", "voucher_id": "v-1", "voucher_content_id": "vc-housing",
+        "service_id": "tehostettu", "content_id": "housing", "provider_id": OTHER_PROVIDER, "producer_part": None,
+        "client_id": "c-1", "client_ref": "M-1", "kind": "voucher"})
+    care = await h.client.post(f"/v1/tenants/{T}/events", headers=h.provider(OTHER_PROVIDER, subject="u-muu"),
+                               json={"booking_id": "b-housing-muu", "start": "2016-02-01", "end": "2016-02-29"})
+    assert care.status_code == 201, care.text
+    assert await month_jobs.auto_record(h.runtime, date(2016, 3, 4)) == {T: 1}
+    assert await _drafts(h, OTHER_PROVIDER) == [("b-housing-muu", "2016-03-01", "2016-03-31")]

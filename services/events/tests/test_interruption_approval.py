@@ -207,3 +207,26 @@ async def test_an_approved_interruption_is_not_made_longer_unseen(seeded: Harnes
     longer = await _interruption(h)
     assert longer["approval"] == "pending" and [q["id"] for q in await _queue(h)] == [longer["id"]]
     assert len(await h.published("events.interruption.finalised")) == 2
+
+
+async def test_an_approved_interruption_of_the_company_stored_before_parts_were_named_is_shortened(
+        seeded: Harness) -> None:
+    """An interruption recorded before the provider named its part kept the part of the latest care as that
+    care had it: "" for care recorded at the company by an integration. The officer approved it; the provider
+    shortened it in the month view, whose form names the company ("" as the events service takes it): refused
+    as 'approved as it is' (another part than the officer saw), though the company is the company. A shorter
+    stay at the same part keeps its approval."""
+    from seteli_events.models import interruptions
+
+    h = seeded
+    await _setting(h, True)
+    short = await _interruption(h, {**JULY, "end": "2015-07-05"})
+    async with h.runtime.db.system_transaction() as session:  # as such a row was stored before
+        await session.execute(interruptions.update().where(interruptions.c.id == short["id"])
+                              .values(producer_part=""))
+    assert (await _decide(h, short["id"], "approve")).status_code == 200
+    shorter = await h.client.patch(f"/v1/tenants/{T}/interruptions/{short['id']}",
+                                   json={"start": "2015-07-02", "end": "2015-07-04", "reason": "hospital",
+                                         "producer_part": ""}, headers=h.provider())
+    assert shorter.status_code == 200, shorter.text
+    assert shorter.json()["approval"] == "approved" and shorter.json()["producer_part"] is None

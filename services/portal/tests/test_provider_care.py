@@ -184,3 +184,44 @@ async def test_the_provider_names_the_site_the_client_is_away_from(portal: httpx
     assert "<td>Koko yritys</td>" in row
     deleted = await submit(portal, view_url, f"{url}/interruptions/{interruption_id}/delete", {"month": str(month)})
     assert deleted.status_code == 303
+
+
+async def test_correcting_an_interruption_keeps_a_part_no_longer_offered(portal: httpx.AsyncClient, data: Seed,
+                                                                         services: httpx.AsyncClient) -> None:
+    """An interruption whose part is not among the parts offered now (the part of the latest care, a unit
+    merged away or an employee who left since): its correction form's select showed none of the options
+    selected, so the browser sent the first one, the company, and correcting the departure day moved the
+    stay to the company's list and payee unasked (an approved one was even refused as 'approved'). The form
+    offers the interruption's own part, selected."""
+    await login(portal, data.provider_email, PROVIDER_PASSWORD)
+    month = data.voucher_month
+    url = f"/provider/bookings/{data.care_booking_id}"
+    view_url = f"{url}?month={month}"
+    provider = await officer_headers(services, "http://suite", data.provider_email, PROVIDER_PASSWORD)
+    departure = month.first + timedelta(days=24)
+    made = await services.post(f"/events/v1/tenants/{data.tenant_id}/interruptions", headers=provider, json={
+        "booking_id": data.care_booking_id, "start": str(departure), "reason": "holiday",
+        "producer_part": "unit:u-merged-away"})
+    assert made.status_code == 201, made.text
+    interruption_id = made.json()["id"]
+    try:
+        view = await portal.get(view_url)
+        row = view.text.split(f"<td>{date_fmt(departure)}</td>")[1].split("</tr>")[0]
+        fix = re.search(r'<select id="fix-[^"]+-producer_part"[^>]*>(.*?)</select>', row, re.S)
+        assert fix, row
+        chosen = re.findall(r'<option value="([^"]*)" selected>', fix.group(1))
+        sent = chosen[0] if chosen else re.findall(r'<option value="([^"]*)"', fix.group(1))[0]  # as a browser
+        assert sent == "unit:u-merged-away", fix.group(1)
+        corrected = await submit(portal, view_url, f"{url}/interruptions/{interruption_id}/edit", {
+            "month": str(month), "start": str(departure - timedelta(days=1)), "reason": "holiday",
+            "producer_part": sent})
+        assert corrected.status_code == 303, corrected.text[-2000:]
+        listed = await services.get(f"/events/v1/tenants/{data.tenant_id}/interruptions", headers=provider,
+                                    params={"booking_id": data.care_booking_id, "limit": 500})
+        assert listed.status_code == 200, listed.text
+        [stored] = [i for i in listed.json()["items"] if i["id"] == interruption_id]
+        assert stored["producer_part"] == "unit:u-merged-away"
+    finally:
+        deleted = await submit(portal, view_url, f"{url}/interruptions/{interruption_id}/delete",
+                               {"month": str(month)})
+        assert deleted.status_code == 303

@@ -116,8 +116,10 @@ async def _auto_record_tenant(ctx: EventsContext, month: Month) -> dict[str, Any
                 booking = booked[latest_booking[draft.voucher_content_id]]
                 vc_id = booking["voucher_content_id"]
                 try:
-                    row, segments = drafter.draft(booking, draft, events_of.get(vc_id, ()),
-                                                  breaks_of.get(vc_id, ()), made.get(vc_id, ()), event_ids[n])
+                    stays = breaks_of.get(vc_id, ())
+                    row, segments = drafter.draft(booking, draft, events_of.get(vc_id, ()), stays,
+                                                  made.get(vc_id, ()), event_ids[n],
+                                                  _open_until(stays, booked) if stays else None)
                 except ContentEnded:  # nothing left of the content this month: no draft, nothing for the provider
                     continue
                 except ProblemError as exc:  # e.g. no price list for the month: left for the provider
@@ -210,11 +212,30 @@ def _input(vc_id: str, content: Mapping[str, Any], events: Sequence[Mapping[str,
         valid_until=min(ends) if ends else None,
         events=[RecordedEvent(e["start"], e["end"], e["producer_part"], e["recorder"], e["performer"])
                 for e in live],
-        interruptions=[(b["start"], b["end"]) for b in breaks],
+        interruptions=[_span_of(b, candidates, latest["booking_id"]) for b in breaks],
         client=client,
         paid_elsewhere=paid_elsewhere,
         latest_away=max(returns, key=lambda r: r[0]) if returns else None,
     )
+
+
+def _span_of(stay: Mapping[str, Any], candidates: Mapping[str, Mapping[str, Any]], drafted_on: str
+             ) -> tuple[date, date | None]:
+    """(departure, return day) of a stay as the drafts read it: one still open on another booking of the content
+    than the one drafted (the client changed provider with the stay never marked ended) takes its days only up to
+    that booking's last valid day, as recording reads it (`recording.ended_bookings_away`): it returns the day
+    after. Open on the booking drafted, the client is away and nothing is drafted."""
+    if stay["end"] is None and stay["booking_id"] != drafted_on and stay["booking_id"] in candidates:
+        last = last_valid_day(candidates[stay["booking_id"]])
+        if last is not None:
+            return stay["start"], last + timedelta(days=1)
+    return stay["start"], stay["end"]
+
+
+def _open_until(stays: Sequence[Mapping[str, Any]], booked: Mapping[str, Mapping[str, Any]]) -> dict[str, date]:
+    """The last valid day of each booking with an open stay among `stays` (as `recording.ended_bookings_away`)."""
+    return {s["booking_id"]: last for s in stays
+            if s["end"] is None and s["booking_id"] in booked and (last := last_valid_day(booked[s["booking_id"]]))}
 
 
 class _Writer:
@@ -327,14 +348,14 @@ class _Drafter:
         return found
 
     def draft(self, booking: Mapping[str, Any], draft: DraftEvent, existing: Sequence[Mapping[str, Any]],
-              breaks: Sequence[Mapping[str, Any]], made: Sequence[tuple[date, date]], event_id: str
-              ) -> tuple[tuple[Any, ...], list[tuple[Any, ...]]]:
+              breaks: Sequence[Mapping[str, Any]], made: Sequence[tuple[date, date]], event_id: str,
+              open_until: Mapping[str, date] | None = None) -> tuple[tuple[Any, ...], list[tuple[Any, ...]]]:
         """The draft's events row and segment rows (tuples in the order of the queries' columns), the event
-        with id `event_id`."""
+        with id `event_id`. `open_until`: the last valid day of the bookings of open stays (`_open_until`)."""
         end, units = self._span(booking, draft)
         start = draft.start
         live = [(e["start"], e["end"]) for e in existing if blocks_days(e)] + list(made)
-        cover, returns = interruption_cover(breaks) if breaks else ((), ())
+        cover, returns = interruption_cover(breaks, open_until) if breaks else ((), ())
         if any(first <= end and last >= start for first, last in (*live, *cover)):  # rare: the days, if any
             clash = set(overlapping_days(live, start, end)) | set(overlapping_days(cover, start, end))
             if clash:

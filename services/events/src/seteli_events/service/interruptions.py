@@ -458,7 +458,8 @@ async def apply_correction(ctx: EventsContext, row: Row, changes: Mapping[str, A
     start = changes.get("start") or row["start"]
     end = changes["end"] if changes.get("end") is not None else row["end"]
     reason = changes.get("reason") or row["reason"]
-    part = (changes["producer_part"] or None) if "producer_part" in changes else row["producer_part"]
+    # "" and None are both the company (a row from before parts were named may keep the "" of the care it followed)
+    part = (changes["producer_part"] if "producer_part" in changes else row["producer_part"]) or None
     if "end" in changes and changes["end"] is None and row["end"] is not None:
         raise invalid("end", "a finalised interruption keeps its return day; delete it instead", code="return_day_kept")
     service = await repo.service_row(ctx.session, ctx.tenant_id, booking["service_id"])
@@ -469,7 +470,7 @@ async def apply_correction(ctx: EventsContext, row: Row, changes: Mapping[str, A
     old_end = row["end"]
     # another part is another payee and list: the approved amount would change unseen too
     asks_more = start < row["start"] or (old_end is not None and end > old_end) or reason != row["reason"] \
-        or part != row["producer_part"]
+        or part != (row["producer_part"] or None)
     if asks_more and row.get("approval") == "approved" and await repo.interruptions_need_approval(
             ctx.session, ctx.tenant_id):
         # The officer approved these days by this reason; more would be paid unseen (settlement has it approved).
