@@ -234,12 +234,15 @@ async def test_book_a_voucher_by_number_then_record_and_confirm_care_in_the_mont
     assert "1 keskeneräinen kirjaus" in todo and f"{deadline.day}.{deadline.month}.{deadline.year}" in todo
     drafts = await portal.get("/provider/drafts")
     assert "B-002" in drafts.text
-    event_ids = re.findall(r'name="event_ids" value="([^"]+)"', drafts.text)
+    # this booking's draft (the suite is shared: another test's drafts may be listed beside it)
+    event_ids = re.findall(r'name="event_ids" value="([^"]+)"[^>]*aria-label="[^"]* B-002 ', drafts.text)
+    assert len(event_ids) == 1, drafts.text[-3000:]
     confirmed = await portal.post("/provider/drafts/confirm", data={"csrf": csrf_of(drafts.text),
                                                                      "event_ids": event_ids})
     assert confirmed.status_code == 303
     after = await portal.get("/provider/drafts")
-    assert "Vahvistettu 1 kirjaus, epäonnistui 0." in after.text and "B-002" not in after.text
+    told = re.findall(r'<div class="alert[^"]*" role="status">(.*?)</div>', after.text, re.S)
+    assert "Vahvistettu 1 kirjaus, epäonnistui 0." in after.text and "B-002" not in after.text, told
     assert 'id="todo-drafts"' not in (await portal.get("/provider")).text  # done: off the list
     view = await portal.get(f"{month_url}?month={month}")
     assert view.text.count('<span class="mark">Kirjattu</span>') == days
