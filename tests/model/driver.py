@@ -443,6 +443,8 @@ class Driver:
     async def start_interruption(self, i: Interruption, index: int) -> None:
         v = self.h.voucher(i.voucher)
         body: dict[str, Any] = {"booking_id": self.bookings[v.key], "start": str(i.start), "reason": i.reason}
+        if i.part is not None:  # named by the provider ("" the company)
+            body["producer_part"] = "" if i.part == "" else self.part(i.part)
         ends_now = self.h.month_index(i.end) == index
         if ends_now:
             body["end"] = str(i.wrong_end or i.end)
@@ -495,7 +497,8 @@ class Driver:
         if deleted.status_code == 204:
             await self.quiesce()
             created = await self.c.post(f"/events/v1/tenants/{self.tenant}/interruptions", headers=headers, json={
-                "booking_id": self.bookings[v.key], "start": str(i.start), "end": str(i.end), "reason": i.reason})
+                "booking_id": self.bookings[v.key], "start": str(i.start), "end": str(i.end), "reason": i.reason,
+                **({} if i.part is None else {"producer_part": "" if i.part == "" else self.part(i.part)})})
             if created.status_code == 201:
                 self.interruption_ids[i.key] = created.json()["id"]
                 return

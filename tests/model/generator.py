@@ -59,6 +59,9 @@ FEATURES: tuple[str, ...] = (
                              # interruption starting, on or after it; what lies before it is paid
     "pays_change",           # a scheduled change: the day content becomes one the client pays from a date; an event
                              # (interruption) is valued by the contents of its first day
+    "stay_part",             # the provider names the producer part of an interruption (a site of its own, with or
+                             # without billing or price list of its own, or "" the company): priced by that part's
+                             # list (else the company's) and paid to that part's payee
 )
 
 # Features that disagree today because of a finding of issue 16 being fixed in another branch.
@@ -144,6 +147,9 @@ class Interruption:
     reason: Reason
     wrong_end: date | None = None  # first entered as this (too late), then corrected to `end` at once
     decision: InterruptionDecision = "approve"  # used only if its tenant approves interruptions
+    # the producer part the provider names when entering it: None not named (the part of the latest care, here
+    # always the booking's), "" the company, else a site key of the voucher's provider
+    part: str | None = None
 
 
 @dataclass(frozen=True)
@@ -230,7 +236,8 @@ class History:
                 f"{v.amount}/{v.period}, {v.valid_from}..{v.valid_until}" for v in self.vouchers]
         out += [f"  interruption {i.key} of {i.voucher}: {i.start}..{i.end} ({i.reason})"
                 f"{f', first entered as ..{i.wrong_end}' if i.wrong_end else ''}"
-                f"{f', tenant decides {i.decision}' if self.waits_for_approval(i) else ''}" for i in self.interruptions]
+                f"{f', tenant decides {i.decision}' if self.waits_for_approval(i) else ''}"
+                f"{'' if i.part is None else f', entered at {i.part or chr(34) * 2}'}" for i in self.interruptions]
         for e in self.events:
             times = f" {e.start_time:%H:%M}-{e.end_time:%H:%M}" if e.start_time and e.end_time else ""
             decision = f" decision {e.decision}" if e.decision != "approve" else ""
@@ -418,6 +425,17 @@ def generate(seed: int, features: Iterable[str] = CI_FEATURES, *, months: int | 
     if "pays_change" in on:
         prng = random.Random(seed * 7919 + 31)
         pays_change = ("care", first + timedelta(days=prng.randint(5, (last_day - first).days)))
+    if "stay_part" in on:
+        srng = random.Random(seed * 7919 + 37)
+        named: list[Interruption] = []
+        for i in interruptions:
+            v = next(x for x in vouchers if x.key == i.voucher)
+            prov = next(p for p in providers if p.key == v.provider)
+            if srng.random() < 0.7:  # mostly another part than the booking's (the company, "", when it has no site)
+                others = [p for p in ["", *(site.key for site in prov.sites)] if p != (v.part or "")]
+                i = replace(i, part=srng.choice(others) if others and srng.random() < 0.85 else v.part or "")
+            named.append(i)
+        interruptions = named
     return replace(history, providers=tuple(providers), price_lists=tuple(price_lists), vouchers=tuple(vouchers),
                    events=tuple(events), interruptions=tuple(interruptions), reruns=reruns, early_runs=early,
                    deaths=tuple(deaths), approving=approving, approval_changes=tuple(approval_changes),
@@ -519,6 +537,9 @@ def smaller(history: History) -> Iterable[History]:
         yield replace(history, interruptions=tuple(x for x in history.interruptions if x is not i))
         if i.wrong_end is not None:
             yield replace(history, interruptions=tuple(replace(x, wrong_end=None) if x is i else x
+                                                       for x in history.interruptions))
+        if i.part is not None:
+            yield replace(history, interruptions=tuple(replace(x, part=None) if x is i else x
                                                        for x in history.interruptions))
     for t in history.approving:
         yield replace(history, approving=history.approving - {t},

@@ -16,6 +16,9 @@ The rules, as domain.md states them:
 - Interruptions (Kouvola's rule from 2016-01-01): departure day (day 0) and days 1-10 at 100 %, day 11
   onwards 0 %, return day 100 %. An interruption is paid in the settlement of the month it ended in
   (an open one is settled one month later than ordinary events).
+- The producer part of an interruption (a hospital stay): the part the provider names when entering it ("" the
+  company), else the part of the booking's latest care before the departure (here the booking's). The stay is
+  priced by that part's list (else the company's) and paid to that part's payee, like an event of that part.
 - Interruption approval (004 §4.3.5.2, a setting per tenant): where the tenant approves interruptions,
   a finalised one waits and is not paid; approved, it is paid by the rule in the first run after the
   approval (by the 3rd: that month's run; later: the next); rejected or never decided, it is never paid.
@@ -162,11 +165,18 @@ class Model:
 
     # --- helpers -----------------------------------------------------------------------------------------
 
-    def payee(self, v: Voucher) -> tuple[str, str | None]:
+    def payee(self, v: Voucher, part: str | None | bool = False) -> tuple[str, str | None]:
+        """The payee of a line of the voucher's part (or of `part`, a site key or None the company)."""
         prov = self.h.provider(v.provider)
-        if v.part is not None and prov.site(v.part).own_billing:
-            return (v.provider, v.part)
+        part = v.part if part is False else part
+        if part is not None and prov.site(str(part)).own_billing:
+            return (v.provider, str(part))
         return (v.provider, None)
+
+    @staticmethod
+    def stay_part(v: Voucher, i: Interruption) -> str | None:
+        """The producer part of an interruption: as named ("" the company), else the booking's."""
+        return v.part if i.part is None else (i.part or None)
 
     def has_billing(self, payee: tuple[str, str | None], run: int) -> bool:
         if payee[1] is not None:
@@ -175,12 +185,14 @@ class Model:
         return start is not None and start <= run
 
     def _day_lines(self, key: str, v: Voucher, days: list[tuple[date, Fraction]], month_of_lines: int | None,
-                   valued_from: date) -> None:
+                   valued_from: date, part: str | None | bool = False) -> None:
         """Lines of day units: consecutive days in one month at one price and percentage form a line. The
-        contents (who pays) are those of `valued_from`, the event's or interruption's first day."""
+        contents (who pays) are those of `valued_from`, the event's or interruption's first day. `part` (an
+        interruption's producer part) prices and pays them instead of the voucher's part."""
+        part = v.part if part is False else part
         runs: list[list[tuple[date, Decimal, Fraction]]] = []
         for d, pct in sorted(days):
-            price = price_on(self.h.price_lists, v.provider, v.part, v.content, d)
+            price = price_on(self.h.price_lists, v.provider, part, v.content, d)
             last = runs[-1][-1] if runs else None
             if last and last[0] + timedelta(days=1) == d and last[1] == price and last[2] == pct \
                     and (last[0].year, last[0].month) == (d.year, d.month):
@@ -198,7 +210,7 @@ class Model:
             tenant, co = shares(price, v.value, client_pays)
             n = len(run)
             month = self.h.month_index(first) if month_of_lines is None else month_of_lines
-            self.lines.append(Line(key, self.payee(v), month,
+            self.lines.append(Line(key, self.payee(v, part), month,
                                    round_cents(Fraction(tenant) * n * pct / HUNDRED),
                                    round_cents(Fraction(co) * n * pct / HUNDRED), tenant=v.tenant))
 
@@ -381,7 +393,16 @@ class Model:
         if i.key in self.outcome.refused:
             return
         days = [(d, kouvola_percentage((d - i.start).days, d == i.end)) for d in _days(i.start, i.end)]
-        self._day_lines(i.key, v, days, self.h.month_index(i.end), i.start)
+        part = self.stay_part(v, i)
+        if i.part is not None and v.tenant == 0:
+            prov = self.h.provider(v.provider)
+            site = prov.site(part) if part is not None else None
+            self.outcome.exercised.add(
+                "stay_part: named the company" if site is None else
+                f"stay_part: named a site with{'' if site.own_billing else 'out'} own billing"
+                f"{', own prices' if site.own_prices else ''}"
+                f"{'' if part != v.part else ' (the booking' + chr(39) + 's)'}")
+        self._day_lines(i.key, v, days, self.h.month_index(i.end), i.start, part)
         self.returns[v.key].add(i.end)
         if self.h.waits_for_approval(i):  # not paid until the tenant approves it
             self.approval[i.key] = "awaiting"

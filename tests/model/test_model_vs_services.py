@@ -35,7 +35,7 @@ from seteli.services import SERVICES
 NEEDS = {"site_billing": ("sites",), "across_months": ("interruptions",), "odd_minutes": ("over_limit",),
          "correction": ("credits",), "interruption_approval": ("interruptions",),
          "approval_toggle": ("interruption_approval", "interruptions"), "content_end": ("interruptions",),
-         "pays_change": ("interruptions", "credits")}
+         "pays_change": ("interruptions", "credits"), "stay_part": ("interruptions", "sites", "site_billing")}
 
 
 def differences(model: Outcome, services: Outcome) -> list[str]:
