@@ -508,8 +508,13 @@ class Driver:
         v = self.h.voucher(i.voucher)
         if i.key not in self.interruption_ids:  # refused when entered
             return
-        await self.call("POST", f"/events/v1/tenants/{self.tenant}/interruptions/{self.interruption_ids[i.key]}/end",
-                        self.provider_headers[v.provider], {"end": str(i.wrong_end or i.end)}, retry=True)
+        ended = await self.call("POST", f"/events/v1/tenants/{self.tenant}/interruptions/"
+                                        f"{self.interruption_ids[i.key]}/end",
+                                self.provider_headers[v.provider], {"end": str(i.wrong_end or i.end)},
+                                expected=(200, 201, 422), retry=True)
+        if ended.status_code == 422:  # e.g. a return day after the content's last day: the draft stays open
+            self.outcome.refused[i.key] = f"HTTP 422: {ended.text[:300]}"
+            return
         if i.wrong_end is not None:
             await self.fix_interruption(i)
         await self.note_waiting(i)

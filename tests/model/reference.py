@@ -28,7 +28,8 @@ The rules, as domain.md states them:
   is released as approved (paid by the next run), rejected ones stay rejected, and one finalised later
   does not wait; turned on again, those finalised from then on wait.
 - A content ended from a day (applications `end_content`): no event of it on its end day or later (an
-  event ending on or after the day is refused whole), no interruption starting on or after the day;
+  event ending on or after the day is refused whole), no interruption starting on or after the day, nor one
+  returning on or after it (its return day is at most the content's last day, as for a voucher's end);
   events and interruptions before it are recorded and paid as before.
 - A content the client pays from a day (a scheduled change of `client_pays`; events `content_terms`):
   an event or interruption is valued by the service's contents on its first day: starting on or after
@@ -378,6 +379,16 @@ class Model:
             return False
         return True
 
+    def _return_day_after_end(self, i: Interruption) -> bool:
+        """A return day (as entered: perhaps the wrong one) on or after the content's end is refused, as one
+        after the voucher's last day is (the absence is valued only up to the content's last day); entered
+        with the departure, the whole interruption is refused; ended later, the end is (the draft stays)."""
+        if self.h.ended(self.h.voucher(i.voucher), i.wrong_end or i.end):
+            self.outcome.refused[i.key] = "the return day is after the content's last day"
+            self.outcome.exercised.add("content_end: return day refused")
+            return True
+        return False
+
     def set_approval(self, tenant: int, on: bool) -> None:
         """The tenant changes "interruptions need approval": turned off, those waiting are approved."""
         self.outcome.exercised.add(f"approval_toggle: turned {'on' if on else 'off'}")
@@ -390,7 +401,7 @@ class Model:
 
     def end_interruption(self, i: Interruption) -> None:
         v = self.h.voucher(i.voucher)
-        if i.key in self.outcome.refused:
+        if i.key in self.outcome.refused or self._return_day_after_end(i):
             return
         days = [(d, kouvola_percentage((d - i.start).days, d == i.end)) for d in _days(i.start, i.end)]
         part = self.stay_part(v, i)
