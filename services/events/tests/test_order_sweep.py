@@ -21,8 +21,8 @@ import pytest
 from seteli_common.auth import Role, StaticKeys
 from seteli_common.clock import FixedClock
 from seteli_common.messaging.envelope import Envelope
-from seteli_common.messaging.memory import InMemoryBroker, InMemoryTransport
-from seteli_common.testing import delivery_orders, running_app
+from seteli_common.messaging.memory import InMemoryBroker
+from seteli_common.testing import deliver_one_by_one, delivery_orders, running_app
 from seteli_events.bootstrap import build_app, build_runtime
 from seteli_events.config import EventsSettings
 from seteli_events.models import bookings, client_numbers, services, tenants, vouchers
@@ -148,14 +148,7 @@ async def sweep(pg_url: str, tmp_path: Path, static_keys: StaticKeys,
 
 
 async def deliver(h: Harness, messages: list[Envelope]) -> None:
-    """One by one, each handled (or refused for a retry) before the next is sent; then until the bus is quiet."""
-    transport = InMemoryTransport(h.broker)
-    for envelope in messages:
-        await transport.publish(envelope, {}, timeout=1)
-        await h.broker.drain(retries=False)
-    await h.broker.drain(timeout=30)
-    dead = {name: [d.reason for d in q.dead] for name, q in h.broker.queues.items() if q.dead}
-    assert not dead, dead
+    await deliver_one_by_one(h.broker, messages)
 
 
 def envelopes(tenant: str, facts: Facts, start: datetime) -> list[Envelope]:

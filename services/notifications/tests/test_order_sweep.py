@@ -20,8 +20,8 @@ import pytest
 from seteli_common.auth import StaticKeys
 from seteli_common.clock import FixedClock
 from seteli_common.messaging.envelope import Envelope
-from seteli_common.messaging.memory import InMemoryBroker, InMemoryTransport
-from seteli_common.testing import delivery_orders, running_app
+from seteli_common.messaging.memory import InMemoryBroker
+from seteli_common.testing import deliver_one_by_one, delivery_orders, running_app
 from seteli_notifications import repository as repo
 from seteli_notifications.bootstrap import build_app, build_runtime
 from seteli_notifications.models import employees, services, tenants
@@ -98,14 +98,7 @@ async def sweep(pg_url: str, tmp_path: Path, clock: FixedClock, static_keys: Sta
 
 
 async def deliver(h: Harness, messages: list[Envelope]) -> None:
-    """One by one, each handled (or refused for a retry) before the next is sent; then until the bus is quiet."""
-    transport = InMemoryTransport(h.broker)
-    for envelope in messages:
-        await transport.publish(envelope, {}, timeout=1)
-        await h.broker.drain(retries=False)
-    await h.broker.drain(timeout=30)
-    dead = {name: [d.reason for d in q.dead] for name, q in h.broker.queues.items() if q.dead}
-    assert not dead, dead
+    await deliver_one_by_one(h.broker, messages)
 
 
 async def snapshot(h: Harness, n: int) -> dict[str, Any]:

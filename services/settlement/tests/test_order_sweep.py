@@ -19,8 +19,7 @@ from typing import Any
 import pytest
 from seteli_common.auth import Role
 from seteli_common.messaging.envelope import Envelope
-from seteli_common.messaging.memory import InMemoryTransport
-from seteli_common.testing import delivery_orders
+from seteli_common.testing import deliver_one_by_one, delivery_orders
 from seteli_settlement.models import providers, services, sites, tenants
 from sqlalchemy import select
 
@@ -217,14 +216,7 @@ def envelopes(w: World, facts: list[tuple[str, dict[str, Any], bool]], start: da
 
 
 async def deliver(h: Harness, messages: list[Envelope]) -> None:
-    """One by one, each handled (or refused for a retry) before the next is sent; then until the bus is quiet."""
-    transport = InMemoryTransport(h.broker)
-    for envelope in messages:
-        await transport.publish(envelope, {}, timeout=1)
-        await h.broker.drain(retries=False)
-    await h.broker.drain(timeout=30)
-    dead = {name: [d.reason for d in q.dead] for name, q in h.broker.queues.items() if q.dead}
-    assert not dead, dead
+    await deliver_one_by_one(h.broker, messages)
 
 
 def _strip(value: Any, w: World) -> Any:

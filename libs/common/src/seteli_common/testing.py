@@ -287,3 +287,17 @@ def delivery_orders(n: int, *, cap: int = 60, seed: int = 20160315) -> list[list
         again = rng.randrange(at + 1, n + 1)
         with_duplicates.append([*order[:again], order[at], *order[again:]])
     return with_duplicates
+
+
+async def deliver_one_by_one(broker: Any, messages: list[Any]) -> None:
+    """Deliver `messages` (envelopes) on the in-memory `broker` one by one, each handled (or refused for a retry)
+    before the next is sent, then until the bus is quiet (the order-sweep tests); nothing may be dead-lettered."""
+    from .messaging.memory import InMemoryTransport
+
+    transport = InMemoryTransport(broker)
+    for envelope in messages:
+        await transport.publish(envelope, {}, timeout=1)
+        await broker.drain(retries=False)
+    await broker.drain(timeout=30)
+    dead = {name: [d.reason for d in q.dead] for name, q in broker.queues.items() if q.dead}
+    assert not dead, dead
