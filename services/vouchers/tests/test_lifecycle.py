@@ -525,3 +525,49 @@ async def test_facts_heard_before_a_purchased_service_events_recording_are_appli
         rows = {r["event_id"]: r for r in (await session.execute(select(recorded_events))).mappings().all()}
     assert rows[deleted]["status"] == "deleted" and rows[credited]["credited"]
     assert rows[rejected]["status"] == "rejected"
+
+
+CLEANING_500 = [{"content_id": "siivous", "granted_amount": "500.00", "period": "balance", "voucher_value": "25.00"}]
+
+
+async def test_a_voucher_whose_every_charge_is_taken_back_is_granted_again(h: Harness) -> None:
+    """004 §4.1: Open means charged. The provider's only charge deleted (a client booked by mistake), or
+    rejected, or credited: nothing is charged, so the officer's list and the client's look-up say "granted" (not
+    used yet), not "open"; a charge recorded after it opens the voucher again. One charge of two taken back
+    leaves it open; a balance voucher used up by its only charge and then deleted is granted again too."""
+    voucher = await _cleaning_balance_of_500(h)
+    mistake = await charge(h, voucher, content_id="siivous", units="4", amount="100.00")
+    assert (await state_of(h, voucher["id"]))["state"] == "open"
+    await h.publish("events.event.deleted", {"event_id": mistake, "revision": 2})
+    view = await state_of(h, voucher["id"])
+    assert (view["state"], view["contents"][0]["amount_left"]) == ("granted", "500.00")
+    looked_up = await h.http.post("/v1/tenants/kouvola/vouchers/lookup", json={
+        "number": voucher["number"], "verification_code": voucher["verification_code"]})
+    assert looked_up.json()["state"] == "granted"
+
+    kept = await charge(h, voucher, content_id="siivous", units="2", amount="50.00")
+    taken_back = await charge(h, voucher, content_id="siivous", units="2", amount="50.00")
+    await h.publish("events.event.deleted", {"event_id": taken_back, "revision": 2})
+    assert (await state_of(h, voucher["id"]))["state"] == "open"  # the other charge stands
+    credit = {"credit_id": "cr-granted", "event_id": kept, "provider_id": P1, "producer_part": None,
+              "client_ref": "A1", "content_id": "siivous", "service_id": voucher["service_id"],
+              "amount": "-50.00", "reason": "wrong client", "month": "2016-04"}
+    await h.publish("events.credit.requested", credit)
+    assert (await state_of(h, voucher["id"]))["state"] == "granted"
+    await h.publish("events.credit.withdrawn", {"credit_id": "cr-granted", "event_id": kept, "reason": "removed"})
+    assert (await state_of(h, voucher["id"]))["state"] == "open"
+
+    # used up by one charge, then deleted: granted, not open
+    whole = await new_voucher(h, voucher["client_id"], contents=CLEANING_500)
+    used = await charge(h, whole, content_id="siivous", units="20", amount="500.00")
+    assert (await state_of(h, whole["id"]))["closed_reason"] == "used_up"
+    await h.publish("events.event.deleted", {"event_id": used, "revision": 2})
+    view = await state_of(h, whole["id"])
+    assert (view["state"], view["closed_reason"], view["contents"][0]["amount_left"]) == ("granted", None, "500.00")
+
+    # an over-limit charge the officer rejected was the only one: granted
+    other = await new_voucher(h, voucher["client_id"], contents=CLEANING_500)
+    over = await charge(h, other, content_id="siivous", units="24", amount="600.00", status="awaiting_approval")
+    assert (await state_of(h, other["id"]))["state"] == "open"  # waiting for the officer
+    await h.publish("events.event.rejected", {"event_id": over, "revision": 1, "reason": "Yli myönnetyn"})
+    assert (await state_of(h, other["id"]))["state"] == "granted"

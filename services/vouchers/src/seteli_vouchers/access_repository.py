@@ -192,6 +192,18 @@ async def usages(session: AsyncSession, tenant_id: str, voucher_id: str) -> list
     return [dict(r) for r in (await session.execute(q)).mappings().all()]
 
 
+async def anything_charged(session: AsyncSession, tenant_id: str, voucher_id: str) -> bool:
+    """Whether a charge stands on the voucher (an over-limit one waiting for the officer included): what keeps it
+    open rather than granted (not used yet)."""
+    q = select(recorded_events.c.event_id).where(
+        recorded_events.c.tenant_id == tenant_id,
+        recorded_events.c.voucher_id == voucher_id,
+        recorded_events.c.status.not_in(("draft", "deleted", "rejected")),
+        recorded_events.c.credited.is_(False),
+    ).limit(1)
+    return (await session.execute(q)).first() is not None
+
+
 async def get_recorded_event(session: AsyncSession, tenant_id: str, event_id: str) -> Row | None:
     q = select(recorded_events).where(recorded_events.c.tenant_id == tenant_id, recorded_events.c.event_id == event_id)
     return _one((await session.execute(q)).mappings().first())

@@ -308,13 +308,23 @@ async def on_charge_changed(ctx: VouchersContext, tenant_id: str, voucher_id: st
 async def recheck_used_up(ctx: VouchersContext, tenant_id: str, voucher: dict[str, Any]) -> None:
     """An open voucher whose balances are used up closes (reason used_up); one closed as used up that a later
     fact (a charge deleted, credited, rejected or shortened) gives a balance back to is open again, with the
-    bookings its closing ended, so the client's provider goes on and the amount left can be used. A voucher
-    closed for any other reason (officer, expiry, death) stays closed. `voucher` is locked by the caller."""
+    bookings its closing ended, so the client's provider goes on and the amount left can be used. With no charge
+    standing at all it is granted again (004 §4.1: Granted is "not used yet"), and open once a charge stands again
+    (a credit withdrawn). A voucher closed for any other reason (officer, expiry, death) stays closed.
+    `voucher` is locked by the caller."""
     closed = voucher["state"] == State.CLOSED
     if closed and voucher["closed_reason"] != CloseReason.USED_UP:
         return
-    if voucher["state"] == State.GRANTED:  # nothing charged yet: nothing used
+    if not await access_repo.anything_charged(ctx.session, tenant_id, voucher["id"]):
+        if voucher["state"] != State.GRANTED:
+            await repo.update_voucher(ctx.session, tenant_id, voucher["id"], state=State.GRANTED.value,
+                                      opened_at=None, closed_reason=None, closed_note=None, closed_at=None)
+            if closed:
+                await repo.restore_bookings(ctx.session, tenant_id, voucher["id"], CloseReason.USED_UP.value)
         return
+    if voucher["state"] == State.GRANTED:  # charged again after every charge was taken back (the first is announced)
+        await repo.open_voucher(ctx.session, tenant_id, voucher["id"], ctx.clock.now())
+        voucher["state"] = State.OPEN.value
     exhausted = await _used_up(ctx, tenant_id, voucher)
     if exhausted and not closed:
         await close_voucher(ctx, tenant_id, voucher, CloseReason.USED_UP)
