@@ -110,7 +110,8 @@ class DigestJob:
         pk = await service.enqueue(ctx, envelope, Outgoing(
             "daily_digest", provider["email"], [lang],
             {"provider_name": provider["name"], "items": items, "pending": pending,
-             "count": len(items) + len(pending)}, None, provider_id))
+             "count": len(items) + len(pending)}, None, provider_id,
+            recipient_role=service.company_role(provider, provider["email"])))
         if pk is None:
             return 0
         await repo.update_message(session, pk, digest_of=[m["id"] for m in held])

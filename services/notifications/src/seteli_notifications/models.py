@@ -195,6 +195,14 @@ messages = Table(
     Column("event_type", String(200), nullable=False),
     Column("provider_id", String(36)),
     Column("recipient", String(254), nullable=False),
+    # Where the recipient came from when it was a person filling a role, not an address the fact gave: "company"
+    # (its notice address, none given: its main user), "company_billing" (its billing address, else as "company"),
+    # "tenant" (its notice address, none given: its tenant admins). Passivated before the message went out, the
+    # message goes to whoever the role is then (sender.py); None: an address given, never followed elsewhere.
+    Column("recipient_role", String(20)),
+    # The notice's own key (the fact's dedup key, else its event id): a copy to another recipient of the same
+    # notice gets the Message-ID the notice would have had to them, so nobody gets it twice.
+    Column("notice_key", String(255)),
     Column("language", String(5), nullable=False),  # fi | sv | fi+sv (bilingual, Finnish first)
     Column("subject", String(500), nullable=False),
     Column("body_text", Text, nullable=False),

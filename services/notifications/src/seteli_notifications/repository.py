@@ -7,7 +7,7 @@ from typing import Any
 
 from seteli_common.sql import insert_for as _insert
 from seteli_common.sql import upsert as upsert
-from sqlalchemy import delete, func, insert, or_, select, union, union_all, update
+from sqlalchemy import delete, func, insert, literal, or_, select, union, union_all, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from .models import (
@@ -124,8 +124,11 @@ async def get_provider(session: AsyncSession, provider_id: str) -> dict[str, Any
     if row is None:
         return None
     provider = dict(row)
+    # True when its notices go to a person (its main user), not to an address of the company's own
+    provider["email_is_main_user"] = False
     if not (provider["email"] or "").strip():
         provider["email"] = await main_user_address(session, provider_id) or ""
+        provider["email_is_main_user"] = bool(provider["email"])
     return provider
 
 
@@ -218,6 +221,23 @@ async def insert_message(session: AsyncSession, values: dict[str, Any]) -> int |
     stmt = _insert(session, messages).values(**values) \
         .on_conflict_do_nothing(index_elements=["message_id"]).returning(messages.c.id)
     return (await session.execute(stmt)).scalar()
+
+
+async def copy_message(session: AsyncSession, row: dict[str, Any], *, recipient: str, message_id: str,
+                       now: datetime) -> int | None:
+    """The message, with its attachments, queued again to another recipient under its own Message-ID; None when
+    a message with that Message-ID exists (that recipient has this notice already)."""
+    kept = ("tenant_id", "kind", "event_id", "event_type", "provider_id", "recipient_role", "notice_key", "language",
+            "subject", "body_text", "body_html", "digest_of")
+    pk = await insert_message(session, {**{k: row[k] for k in kept}, "message_id": message_id,
+                                        "recipient": recipient, "state": "queued", "attempts": 0,
+                                        "next_attempt_at": now, "created_at": now})
+    if pk is not None:
+        files = select(attachments.c.filename, attachments.c.content_type, attachments.c.content,
+                       literal(pk).label("message_pk")).where(attachments.c.message_pk == row["id"])
+        await session.execute(insert(attachments).from_select(
+            ["filename", "content_type", "content", "message_pk"], files))
+    return pk
 
 
 async def insert_attachment(session: AsyncSession, values: dict[str, Any]) -> None:

@@ -25,8 +25,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from . import repository as repo
 from .config import NotificationsSettings
-from .domain import SECRET_LINK_KINDS, after_failed_attempt, identity_code_in, masked, without_links
-from .service import IDENTITY_CODE_REFUSAL
+from .domain import SECRET_LINK_KINDS, after_failed_attempt, identity_code_in, masked, message_id_for, without_links
+from .service import IDENTITY_CODE_REFUSAL, role_addresses
 
 log = logging.getLogger("seteli.notifications.sender")
 PASSIVE_RECIPIENT = "not sent: the recipient's user account was passivated"
@@ -186,7 +186,10 @@ class MailSender:
             if row is None:
                 return False
             if await repo.passivated_address(session, row["recipient"]):
-                await self._not_sent_to_passive_user(session, row)
+                if row["recipient_role"]:
+                    await self._to_whoever_fills_the_role(session, row)
+                else:
+                    await self._not_sent_to_passive_user(session, row)
                 return True
             attempt = row["attempts"] + 1
             try:
@@ -222,3 +225,33 @@ class MailSender:
         await repo.log_delivery(session, tenant_id=row["tenant_id"], message_pk=row["id"], at=now,
                                 outcome="skipped", detail=PASSIVE_RECIPIENT)
         log.info("message %s not sent: its recipient was passivated", row["id"])
+
+    async def _to_whoever_fills_the_role(self, session: AsyncSession, row: dict[str, Any]) -> None:
+        """Queued to a person for a role (the company's main user, a tenant admin) who was passivated before it
+        went out: not sent to them; a copy goes to whoever the role resolves to now, each under the Message-ID
+        the notice has to them, so that one who has it already (another admin's copy, a copy made before) does
+        not get it twice. The log of both says where it went."""
+        now = self.clock.now()
+        forwarded: list[str] = []
+        had_it: list[str] = []
+        for address in await role_addresses(session, row["recipient_role"], row["tenant_id"], row["provider_id"]):
+            message_id = message_id_for(row["notice_key"] or row["event_id"], row["kind"], address,
+                                        self.settings.message_id_domain)
+            pk = await repo.copy_message(session, row, recipient=address, message_id=message_id, now=now)
+            if pk is None:
+                had_it.append(address)
+                continue
+            await repo.log_delivery(session, tenant_id=row["tenant_id"], message_pk=pk, at=now, outcome="queued",
+                                    detail=f"instead of message {row['id']}: its recipient was passivated")
+            forwarded.append(f"{address} (message {pk})")
+        if forwarded:
+            reason = f"{PASSIVE_RECIPIENT}; goes instead to {', '.join(forwarded)}"
+        elif had_it:
+            reason = f"{PASSIVE_RECIPIENT}; {', '.join(had_it)} had it already"
+        else:
+            reason = f"{PASSIVE_RECIPIENT}; no recipient address"
+        await repo.update_message(session, row["id"], state="skipped", next_attempt_at=None, last_error=reason,
+                                  **_without_secret_links(row))
+        await repo.log_delivery(session, tenant_id=row["tenant_id"], message_pk=row["id"], at=now,
+                                outcome="skipped", detail=reason)
+        log.info("message %s not sent: its recipient was passivated; %s copies queued", row["id"], len(forwarded))

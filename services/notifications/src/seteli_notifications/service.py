@@ -52,6 +52,8 @@ class Outgoing:
     skip_reason: str | None = None
     # The fact's own identity when two different events may announce it (else the event id).
     dedup_key: str | None = None
+    # The role the recipient fills, when it is a person the role resolved to (models.messages.recipient_role).
+    recipient_role: str | None = None
 
 
 @dataclass(kw_only=True)
@@ -71,8 +73,8 @@ async def enqueue(ctx: NotificationsContext, envelope: Envelope, out: Outgoing) 
     recipient = (out.recipient or "").strip()
     # With no address, the provider concerned keeps skipped entries of one event apart.
     key = recipient or f"none:{out.provider_id or ''}"
-    message_id = message_id_for(out.dedup_key or str(envelope.event_id), out.kind, key,
-                                ctx.message_id_domain)
+    notice_key = out.dedup_key or str(envelope.event_id)
+    message_id = message_id_for(notice_key, out.kind, key, ctx.message_id_domain)
     if await repo.message_exists(ctx.session, message_id):
         return None
     rendered = ctx.renderer.render(out.kind, out.languages, out.context)
@@ -91,7 +93,8 @@ async def enqueue(ctx: NotificationsContext, envelope: Envelope, out: Outgoing) 
     pk = await repo.insert_message(ctx.session, {
         "tenant_id": out.tenant_id, "message_id": message_id, "kind": out.kind,
         "event_id": str(envelope.event_id), "event_type": envelope.type, "provider_id": out.provider_id,
-        "recipient": recipient, "language": "+".join(out.languages), "subject": subject[:500],
+        "recipient": recipient, "recipient_role": out.recipient_role if recipient else None,
+        "notice_key": notice_key, "language": "+".join(out.languages), "subject": subject[:500],
         "body_text": text, "body_html": html, "state": state, "attempts": 0,
         "next_attempt_at": now if state == "queued" else None, "last_error": detail, "created_at": now,
     })
@@ -142,22 +145,52 @@ async def to_tenant(session: AsyncSession, kind: str, tenant_id: str | None, con
         raise TransientError("tenant not in the read model yet")
     languages = tenant_languages(tenant["languages"])
     full = {**context, "tenant_name_fi": tenant["name_fi"], "tenant_name_sv": tenant["name_sv"]}
-    emails = [tenant["notification_email"]] if tenant["notification_email"] else \
-        await repo.tenant_admin_emails(session, tenant["id"])
+    emails = await tenant_addresses(session, tenant)
     if not emails:
         return [Outgoing(kind, None, languages, full, tenant["id"], provider_id, dedup_key=dedup_key,
                          skip_reason="the tenant has no notification address and no tenant admins")]
-    return [Outgoing(kind, email, languages, full, tenant["id"], provider_id, dedup_key=dedup_key)
-            for email in emails]
+    # to its admins: to whoever is admin when it goes out, should one of them be passivated before (sender.py)
+    role = None if tenant["notification_email"] else "tenant"
+    return [Outgoing(kind, email, languages, full, tenant["id"], provider_id, dedup_key=dedup_key,
+                     recipient_role=role) for email in emails]
+
+
+async def tenant_addresses(session: AsyncSession, tenant: dict[str, Any]) -> list[str]:
+    """Where a tenant's notices go: its notification address, else its tenant admins (none passivated)."""
+    if tenant["notification_email"]:
+        return [str(tenant["notification_email"])]
+    return await repo.tenant_admin_emails(session, tenant["id"])
+
+
+def company_role(provider: dict[str, Any], recipient: str | None, role: str = "company") -> str | None:
+    """`role` when the recipient is the company's main user standing in for an address of its own (a person:
+    passivated before the notice goes out, it goes to whoever stands in then); None for any other address."""
+    main_user = provider.get("email_is_main_user") and str(provider["email"]).strip().lower()
+    return role if main_user and (recipient or "").strip().lower() == main_user else None
+
+
+async def role_addresses(session: AsyncSession, role: str, tenant_id: str | None,
+                         provider_id: str | None) -> list[str]:
+    """Whoever a role (models.messages.recipient_role) resolves to now, a passivated user never."""
+    if role == "tenant":
+        tenant = await repo.get_tenant(session, tenant_id) if tenant_id else None
+        return await tenant_addresses(session, tenant) if tenant else []
+    provider = await repo.get_provider(session, provider_id) if provider_id else None
+    if provider is None:
+        return []
+    address = (provider["billing_email"] if role == "company_billing" else None) or provider["email"]
+    return [str(address)] if address else []
 
 
 async def to_provider(session: AsyncSession, kind: str, tenant_id: str | None, provider_id: str,
-                      context: dict[str, Any], *, email: str | None = None) -> Outgoing:
-    """A notice to a provider in its preferred language, to `email` or the company's address."""
+                      context: dict[str, Any], *, email: str | None = None, given: bool = False) -> Outgoing:
+    """A notice to a provider in its preferred language, to `email` or the company's address. `given`: the fact
+    named the address (never followed to another person, should its user be passivated)."""
     provider = await provider_or_wait(session, provider_id)
     full = {**await tenant_context(session, tenant_id), "provider_name": provider["name"], **context}
-    return Outgoing(kind, email or provider["email"], [language_of(provider["language"])], full, tenant_id,
-                    provider_id)
+    recipient = email or provider["email"]
+    return Outgoing(kind, recipient, [language_of(provider["language"])], full, tenant_id, provider_id,
+                    recipient_role=None if given else company_role(provider, recipient))
 
 
 def producer_part(value: str | None) -> tuple[str, str]:

@@ -33,6 +33,13 @@ async def _opted_in(ctx: MessageContext, p: SpecificationReady, provider: dict[s
     return bool(provider["pdf_by_email"])
 
 
+def _billing_role(given: str | None, provider: dict[str, Any], recipient: str) -> str | None:
+    """No address in the fact nor a billing address: the company's main user gets it, standing in for the company
+    (passivated before it goes out, the company's billing or notice address then gets it, else its next main user).
+    """
+    return None if given else service.company_role(provider, recipient, "company_billing")
+
+
 def subscribe(sub: Subscription, make: MakeContext) -> None:
     @sub.on("settlement.payment.computed", model=PaymentComputed)
     async def payment_computed(ctx: MessageContext, p: PaymentComputed) -> None:
@@ -43,7 +50,8 @@ def subscribe(sub: Subscription, make: MakeContext) -> None:
         recipient = p.email or provider["billing_email"] or provider["email"]
         language = language_of(p.language or provider["language"])
         await service.enqueue(mail, ctx.envelope, Outgoing(
-            "payment_computed", recipient, [language], context, ctx.tenant_id, p.provider_id))
+            "payment_computed", recipient, [language], context, ctx.tenant_id, p.provider_id,
+            recipient_role=_billing_role(p.email, provider, recipient)))
 
     @sub.on("settlement.specification.ready", model=SpecificationReady)
     async def specification_ready(ctx: MessageContext, p: SpecificationReady) -> None:
@@ -60,7 +68,7 @@ def subscribe(sub: Subscription, make: MakeContext) -> None:
         attachment = Attachment(SPEC_FILENAME[language].format(month=p.month), "application/pdf", pdf)
         await service.enqueue(make(ctx), ctx.envelope, Outgoing(
             "payment_specification", recipient, [language], context, ctx.tenant_id, p.provider_id,
-            attachments=(attachment,) if opted_in else (),
+            attachments=(attachment,) if opted_in else (), recipient_role=_billing_role(p.email, provider, recipient),
             skip_reason=None if opted_in else "the provider has not asked for the specification by email"))
 
     @sub.on("settlement.payment.carried_over", model=PaymentCarriedOver)

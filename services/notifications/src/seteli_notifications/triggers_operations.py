@@ -155,7 +155,7 @@ def subscribe(sub: Subscription, make: MakeContext) -> None:
         context = {"commitment_number": p.commitment_number,
                    "part_name": await service.producer_part_name(ctx.session, provider, p.producer_part)}
         out = await service.to_provider(ctx.session, "purchase_booked", ctx.tenant_id, p.provider_id, context,
-                                        email=email)
+                                        email=email, given=bool(p.notification_email))
         await service.enqueue(make(ctx), ctx.envelope, out)
 
     @sub.on("events.feedback.given", model=FeedbackGiven)
@@ -170,7 +170,7 @@ def subscribe(sub: Subscription, make: MakeContext) -> None:
             email = p.notification_email or await service.producer_part_email(ctx.session, provider,
                                                                               p.producer_part)
             out = await service.to_provider(ctx.session, "feedback_to_provider", ctx.tenant_id, p.provider_id,
-                                            context, email=email)
+                                            context, email=email, given=bool(p.notification_email))
             await service.enqueue(mail, ctx.envelope, out)
         # The tenant hears of every complaint.
         if complaint or p.notify_tenant:

@@ -57,7 +57,7 @@ def subscribe(sub: Subscription, make: MakeContext) -> None:
         context = {"reason": p.reason or ""}
         if p.provider_id is not None:
             out = await service.to_provider(ctx.session, kind, ctx.tenant_id, p.provider_id, context,
-                                            email=p.email)
+                                            email=p.email, given=p.email is not None)
         else:  # no company record: the applicant hears of it in the language they used
             out = Outgoing(kind, p.email, [language_of(p.language)],
                            {**context, **await service.tenant_context(ctx.session, ctx.tenant_id),
