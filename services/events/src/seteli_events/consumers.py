@@ -56,16 +56,18 @@ async def tenant_created(ctx: MessageContext, p: TenantCreatedIn) -> None:
 
 
 async def tenant_changed(ctx: MessageContext, p: TenantChangedIn, clock: Clock) -> None:
-    """Whether finalised interruptions wait for an officer's approval; turned off, those waiting are
-    released as approved (sent to settlement now). Of two changes the one stated last wins, whatever the order
-    they arrive in."""
+    """Whether finalised interruptions wait for an officer's approval. Of two changes the one stated last is kept,
+    whatever the order they arrive in. An "off" releases the interruptions waiting under an "on" stated before it
+    as approved (sent to settlement now), also when it is heard after a later "on": they were released when it was
+    stated, and the later "on" holds only those finalised after it. An "on" heard late holds nothing released."""
     tenant_id = _tenant_named(ctx, p.tenant_id)
-    before = await repo.set_interruptions_need_approval(ctx.session, tenant_id, p.interruptions_need_approval,
-                                                        ctx.envelope.occurred_at)
-    if before is None:
+    at = ctx.envelope.occurred_at
+    if not await repo.set_interruptions_need_approval(ctx.session, tenant_id, p.interruptions_need_approval, at):
         raise TransientError("tenant not known yet")
-    if before and not p.interruptions_need_approval:
-        await release_pending(EventsContext(ctx.session, ctx.outbox, clock, tenant_id=tenant_id))
+    if p.interruptions_need_approval:
+        await repo.hold_under(ctx.session, tenant_id, at)
+    else:
+        await release_pending(EventsContext(ctx.session, ctx.outbox, clock, tenant_id=tenant_id), at)
 
 
 async def service_defined(ctx: MessageContext, p: ServiceDefinedIn, clock: Clock) -> None:
