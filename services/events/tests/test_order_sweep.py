@@ -293,3 +293,60 @@ async def test_the_approval_step_turned_on_off_and_on_again_pays_the_same_in_any
             differing.append((order or [], seen, expected))
     assert not differing, f"{len(differing)} orders differ, e.g. {differing[0][0]}: {differing[0][1]} != " \
                           f"{differing[0][2]}"
+
+
+# ---- a content's end scheduled and cancelled (applications.service.defined) ------------------------------------
+
+
+def end_scheduled_and_cancelled(tenant: str) -> Facts:
+    """On the 15th the tenant admin schedules the housing content to end from the 20th, then cancels that."""
+    service = _service("Ympärivuorokautinen palveluasuminen")
+    ending = [{**c, "ended_from": "2016-03-20"} if c["content_id"] == "housing" else c for c in service["contents"]]
+    return [("applications.service.defined", {**service, "scheduled": [{"effective_from": "2016-03-20",
+                                                                       "contents": ending}]}),
+            ("applications.service.defined", service)]
+
+
+async def test_a_cancelled_end_leaves_the_months_draft_whole_in_any_order(sweep: Harness) -> None:
+    """The month's draft of the housing (1-31 March) was cut to the 19th when the end was scheduled, and stayed cut
+    once it was cancelled (12 days, 1680.00, less to confirm); heard the other way round it stayed whole. Now the
+    content goes on as stated last, whatever the order: the draft stays whole (an end is clipped to once it has
+    come: applications publishes the service again on its date)."""
+    h = sweep
+    seen: list[tuple[list[int], Any]] = []
+    for n, order in enumerate([None, *delivery_orders(2, cap=60)]):
+        tenant = f"cancelled-end-{n}"
+        await deliver(h, envelopes(tenant, known(tenant), STATED - timedelta(days=30)))
+        draft = await h.client.post(f"/v1/tenants/{tenant}/events", headers=provider(h, tenant), json={
+            "booking_id": "b-housing", "start": "2016-03-01", "end": "2016-03-31", "status": "draft"})
+        assert draft.status_code == 201, draft.text
+        messages = envelopes(tenant, end_scheduled_and_cancelled(tenant), STATED)
+        await deliver(h, messages if order is None else [messages[i] for i in order])
+        listed = await h.client.get(f"/v1/tenants/{tenant}/events", headers=provider(h, tenant))
+        seen.append((order or [0, 1], [(e["start"], e["end"], e["status"], e["amount_tenant"])
+                                       for e in listed.json()["items"]]))
+    assert all(drafts == [("2016-03-01", "2016-03-31", "draft", "4340.00")] for _, drafts in seen), seen
+
+
+async def test_a_scheduled_end_cuts_the_draft_once_it_has_come(sweep: Harness) -> None:
+    h = sweep
+    tenant = "end-comes"
+    await deliver(h, envelopes(tenant, known(tenant), STATED - timedelta(days=30)))
+    draft = await h.client.post(f"/v1/tenants/{tenant}/events", headers=provider(h, tenant), json={
+        "booking_id": "b-housing", "start": "2016-03-01", "end": "2016-03-31", "status": "draft"})
+    assert draft.status_code == 201, draft.text
+    scheduled, _cancelled = end_scheduled_and_cancelled(tenant)
+    await deliver(h, envelopes(tenant, [scheduled], STATED))
+
+    async def drafts() -> list[tuple[str, str, str]]:
+        listed = await h.client.get(f"/v1/tenants/{tenant}/events", headers=provider(h, tenant))
+        return [(e["start"], e["end"], e["amount_tenant"]) for e in listed.json()["items"]]
+
+    assert await drafts() == [("2016-03-01", "2016-03-31", "4340.00")]
+    # on the 20th applications publishes the service as it is then: the housing ended from that day
+    h.clock.set(datetime(2016, 3, 20, 6, 0, tzinfo=UTC))
+    service = _service("Ympärivuorokautinen palveluasuminen")
+    ended = [{**c, "ended_from": "2016-03-20"} if c["content_id"] == "housing" else c for c in service["contents"]]
+    await deliver(h, envelopes(tenant, [("applications.service.defined", {**service, "contents": ended})],
+                               STATED + timedelta(days=5)))
+    assert await drafts() == [("2016-03-01", "2016-03-19", "2660.00")]
