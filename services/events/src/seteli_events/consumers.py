@@ -56,26 +56,29 @@ async def tenant_created(ctx: MessageContext, p: TenantCreatedIn) -> None:
 
 
 async def tenant_changed(ctx: MessageContext, p: TenantChangedIn, clock: Clock) -> None:
-    """Whether finalised interruptions wait for an officer's approval; turned off, those waiting are
-    released as approved (sent to settlement now). Of two changes the one stated last wins, whatever the order
-    they arrive in."""
+    """Whether finalised interruptions wait for an officer's approval. Of two changes the one stated last is kept,
+    whatever the order they arrive in. An "off" releases the interruptions waiting under an "on" stated before it
+    as approved (sent to settlement now), also when it is heard after a later "on": they were released when it was
+    stated, and the later "on" holds only those finalised after it. An "on" heard late holds nothing released."""
     tenant_id = _tenant_named(ctx, p.tenant_id)
-    before = await repo.set_interruptions_need_approval(ctx.session, tenant_id, p.interruptions_need_approval,
-                                                        ctx.envelope.occurred_at)
-    if before is None:
+    at = ctx.envelope.occurred_at
+    if not await repo.set_interruptions_need_approval(ctx.session, tenant_id, p.interruptions_need_approval, at):
         raise TransientError("tenant not known yet")
-    if before and not p.interruptions_need_approval:
-        await release_pending(EventsContext(ctx.session, ctx.outbox, clock, tenant_id=tenant_id))
+    if p.interruptions_need_approval:
+        await repo.hold_under(ctx.session, tenant_id, at)
+    else:
+        await release_pending(EventsContext(ctx.session, ctx.outbox, clock, tenant_id=tenant_id), at)
 
 
 async def service_defined(ctx: MessageContext, p: ServiceDefinedIn, clock: Clock) -> None:
     """The service as applications has it now, with its scheduled versions. A scheduled version that has taken
     effect is no longer sent (it is the service now); the contents before its date are kept (`past_versions`),
     so an event dated before it is still valued by the contents of its day, whenever it is recorded. A content
-    it ends bounds the bookings of that content as a voucher's validity does: what was accepted on or after the
-    end and is not settled yet is clipped to the day before it (service/validity_clipping.py), whether it was
-    recorded before the end was known or after. A changed interruption rule values the finalised absences not
-    paid yet again (service/late_price_lists.py), as a late price list values the events of its days."""
+    it ends bounds the bookings of that content as a voucher's validity does: once the end has come, what was
+    accepted on or after it and is not settled yet is clipped to the day before it (service/validity_clipping.py),
+    whether it was recorded before the end was known or after (an end still to come may be cancelled). A changed
+    interruption rule values the finalised absences not paid yet again (service/late_price_lists.py), as a late
+    price list values the events of its days."""
     tenant_id = _tenant(ctx)
     if await repo.newer_service_definition_kept(ctx.session, tenant_id, p.service_id, ctx.envelope.occurred_at):
         return  # an older definition heard late: the newer one (its contents, ends and clipping) stands
@@ -104,8 +107,11 @@ async def service_defined(ctx: MessageContext, p: ServiceDefinedIn, clock: Clock
     at = EventsContext(ctx.session, ctx.outbox, clock, tenant_id=tenant_id)
     if old is not None and rules and old.get("interruption_rule") != rules:
         await revalue_by_changed_rule(at, p.service_id)  # absences not paid yet follow the rule of their days
+    # Clipped to once the end has come (applications publishes the service again on its date): a scheduled end
+    # may still be cancelled, and what it cut would not come back (nor be cut, the cancel heard first).
+    today = today_in_helsinki(clock)
     ended = {c["content_id"] for v in [p.contents, *(v.contents for v in p.scheduled)] for c in v
-             if c.get("ended_from")}
+             if c.get("ended_from") and date.fromisoformat(str(c["ended_from"])) <= today}
     if ended:
         booked = await repo.booking_ids_of_contents(ctx.session, tenant_id, p.service_id, sorted(ended))
         await clip_to_validity(at, booked)

@@ -237,6 +237,10 @@ interruptions = Table(
     # None: published once finalised (the tenant approves no interruptions) | pending | approved | rejected
     Column("approval", String(20)),
     Column("decision_reason", Text),
+    # pending: when it began to wait, and when the "on" it waits under was stated (the latest known stated by
+    # then); an "off" stated after that releases it, whenever heard (migration f3c8a1d6e2b7)
+    Column("held_at", DateTime(timezone=True)),
+    Column("held_under", DateTime(timezone=True)),
     Column("recorder", String(ID), nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),

@@ -597,37 +597,56 @@ async def save_tenant(session: AsyncSession, tenant_id: str, values: Mapping[str
 
 async def interruptions_need_approval(session: AsyncSession, tenant_id: str) -> bool:
     """The tenant's setting: finalised interruptions wait for an officer's approval (False if unknown)."""
-    query = select(tenants.c.interruptions_need_approval).where(tenants.c.id == tenant_id)
-    return bool((await session.execute(query)).scalar_one_or_none())
+    return (await approval_setting(session, tenant_id))[0]
 
 
-async def set_interruptions_need_approval(session: AsyncSession, tenant_id: str, on: bool,
-                                          at: datetime) -> bool | None:
-    """Store the setting as stated at `at`; returns what it was before, or None when the tenant is not known
-    yet. A statement older than the one kept changes nothing (and returns `on`: nothing to release)."""
+async def approval_setting(session: AsyncSession, tenant_id: str) -> tuple[bool, datetime | None]:
+    """The tenant's setting as kept, and when it was stated (None: before statements were dated)."""
+    query = select(tenants.c.interruptions_need_approval, tenants.c.setting_changed_at).where(tenants.c.id == tenant_id)
+    row = (await session.execute(query)).first()
+    return (False, None) if row is None else (bool(row[0]), row[1])
+
+
+async def set_interruptions_need_approval(session: AsyncSession, tenant_id: str, on: bool, at: datetime) -> bool:
+    """Keep the setting stated at `at` unless one stated later is kept; False when the tenant is not known yet.
+    (Whether it releases or holds interruptions does not depend on its being kept: see hold_under.)"""
     at = at.astimezone(UTC)
-    newer_kept = tenants.c.setting_changed_at.is_not(None) & (tenants.c.setting_changed_at > at)
-    query = (select(tenants.c.interruptions_need_approval, newer_kept)
-             .where(tenants.c.id == tenant_id).with_for_update())
-    before = (await session.execute(query)).first()
-    if before is None:
-        return None
-    if before[1]:
-        return on
-    await session.execute(update(tenants).where(tenants.c.id == tenant_id)
-                          .values(interruptions_need_approval=on, setting_changed_at=at))
-    return bool(before[0])
+    query = select(tenants.c.setting_changed_at).where(tenants.c.id == tenant_id).with_for_update()
+    kept = (await session.execute(query)).first()
+    if kept is None:
+        return False
+    if kept[0] is None or kept[0].replace(tzinfo=kept[0].tzinfo or UTC) <= at:
+        await session.execute(update(tenants).where(tenants.c.id == tenant_id)
+                              .values(interruptions_need_approval=on, setting_changed_at=at))
+    return True
 
 
-async def lock_pending_interruptions(session: AsyncSession, tenant_id: str) -> list[Row]:
-    """The tenant's interruptions waiting for approval, oldest first, locked (the setting was turned off)."""
+def _held_before(at: datetime) -> Any:
+    """Waiting interruptions held under an "on" stated before `at` (or from before that was kept)."""
+    t = interruptions.c
+    return and_(t.approval == "pending", or_(t.held_under.is_(None), t.held_under < at))
+
+
+async def lock_pending_interruptions(session: AsyncSession, tenant_id: str, off_at: datetime) -> list[Row]:
+    """The tenant's interruptions waiting for approval under an "on" stated before the "off" stated at `off_at`
+    (those it releases, whenever it is heard), oldest first, locked."""
     query = (
         select(interruptions)
-        .where(interruptions.c.tenant_id == tenant_id, interruptions.c.approval == "pending")
+        .where(interruptions.c.tenant_id == tenant_id, _held_before(off_at.astimezone(UTC)))
         .order_by(interruptions.c.updated_at, interruptions.c.id)
         .with_for_update()
     )
     return await rows(session, query)
+
+
+async def hold_under(session: AsyncSession, tenant_id: str, on_at: datetime) -> None:
+    """An "on" stated at `on_at` heard late: the interruptions that began to wait after it wait under it (so that
+    an "off" stated between their "on" and it, heard later still, does not release them)."""
+    on_at = on_at.astimezone(UTC)
+    t = interruptions.c
+    await session.execute(update(interruptions).where(
+        t.tenant_id == tenant_id, _held_before(on_at), func.coalesce(t.held_at, t.updated_at) >= on_at,
+    ).values(held_under=on_at))
 
 
 async def save_service(session: AsyncSession, tenant_id: str, service_id: str, values: Mapping[str, Any]) -> None:

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -239,10 +239,14 @@ async def _finalise(ctx: EventsContext, booking: Mapping[str, Any], row: Row, af
             # this interruption waits for the officer is not known yet.
             raise not_yet_known("The municipality's settings were changed a moment ago and have not reached "
                                 "the events service yet", reason="tenant_settings_not_known_yet")
-        if await repo.interruptions_need_approval(ctx.session, ctx.tenant_id):
-            row.update(approval="pending", decision_reason=None)  # waits for the officer (004 §4.3.5.2)
-        else:
-            row.update(approval=None, decision_reason=None)  # (a rejected one corrected once the step is off)
+        on, stated_at = await repo.approval_setting(ctx.session, ctx.tenant_id)
+        if on and row.get("approval") != "pending":
+            # waits for the officer (004 §4.3.5.2), under the "on" stated then: an "off" stated after it releases it
+            row.update(approval="pending", decision_reason=None, held_at=ctx.clock.now(),
+                       held_under=stated_at and (stated_at if stated_at.tzinfo else stated_at.replace(tzinfo=UTC)))
+        elif not on:  # (a rejected one corrected once the step is off)
+            row.update(approval=None, decision_reason=None, held_at=None, held_under=None)
+        # (one waiting and corrected waits on from when it began: an "off" stated since releases it)
     if row.get("approval") != "pending":
         await _publish_finalised(ctx, row, last_revision)
     for event in affected:  # the return day is now the interruption's: re-value that presence event
@@ -355,6 +359,8 @@ async def create(ctx: EventsContext, principal: Principal, booking_id: str, star
         "revision": 0,
         "approval": None,
         "decision_reason": None,
+        "held_at": None,
+        "held_under": None,
         "recorder": principal.subject,
         "created_at": now,
         "updated_at": now,
@@ -403,6 +409,8 @@ async def finalise(ctx: EventsContext, principal: Principal, interruption_id: st
                 "revision",
                 "approval",
                 "decision_reason",
+                "held_at",
+                "held_under",
                 "updated_at",
             )
         },
@@ -438,7 +446,7 @@ async def _events_on_return_day(ctx: EventsContext, row: Mapping[str, Any]) -> l
 
 
 _STORED = ("start", "end", "reason", "producer_part", "status", "days", "segments", "amount_tenant",
-           "amount_co_payment", "revision", "approval", "decision_reason", "updated_at")
+           "amount_co_payment", "revision", "approval", "decision_reason", "held_at", "held_under", "updated_at")
 
 
 async def correct(
@@ -573,11 +581,12 @@ async def _approve(ctx: EventsContext, row: Row) -> None:
     await _publish_finalised(ctx, row, last_revision)
 
 
-async def release_pending(ctx: EventsContext) -> int:
-    """The tenant no longer approves interruptions: those waiting are released as approved, as the
-    municipality would expect (nobody is left to approve them), and settlement pays them in the next run.
-    Rejected ones stay rejected. Returns how many were released."""
-    waiting = await repo.lock_pending_interruptions(ctx.session, ctx.tenant_id)
+async def release_pending(ctx: EventsContext, off_at: datetime) -> int:
+    """The tenant no longer approves interruptions (stated at `off_at`): those waiting under an "on" stated before
+    it are released as approved, as the municipality would expect (nobody is left to approve them), and settlement
+    pays them in the next run; also when the "off" is heard after a later "on" (it released them when it was
+    stated). Rejected ones stay rejected. Returns how many were released."""
+    waiting = await repo.lock_pending_interruptions(ctx.session, ctx.tenant_id, off_at)
     for row in waiting:
         row["updated_at"] = ctx.clock.now()
         await _approve(ctx, row)
