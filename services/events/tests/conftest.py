@@ -72,6 +72,20 @@ class Harness:
         await InMemoryTransport(self.broker).publish(envelope, {}, timeout=1)
         await self.broker.drain()
 
+    async def tell(self, event_type: str, payload: dict[str, Any], occurred_at: datetime | None = None) -> None:
+        """A registry fact of no tenant (a company's sites, units, employees), stated at `occurred_at`."""
+        envelope = Envelope(type=event_type, tenant_id=None, payload=payload,
+                            occurred_at=occurred_at or datetime.now(UTC))
+        await InMemoryTransport(self.broker).publish(envelope, {}, timeout=1)
+        await self.broker.drain()
+
+    async def tell_site(self, site_id: str, provider_id: str = PROVIDER,
+                        occurred_at: datetime | None = None, fact: str = "added") -> None:
+        """The registry's `registry.site.<fact>` of the company's site ("site:<site_id>")."""
+        await self.tell(f"registry.site.{fact}", {
+            "provider_id": provider_id, "site_id": site_id, "name": f"Toimipaikka {site_id}",
+            "notification_email": f"{site_id}@example.fi", "phone": None, "billing": None}, occurred_at)
+
     async def published(self, event_type: str | None = None) -> list[dict[str, Any]]:
         """Payloads this service published (through its outbox), in order."""
         while await self.runtime.relay.run_once():

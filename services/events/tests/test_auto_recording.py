@@ -137,6 +137,7 @@ async def test_the_draft_goes_to_the_producer_part_of_the_latest_entry_an_interr
     priced by its list; an interruption on another booking of the content would name another company's part."""
     h = seeded
     site = "site:s-kotirinne"
+    await h.tell_site("s-kotirinne")  # the registry's news of the company's site
     await h.feed("applications.pricelist.approved", {
         "price_list_id": "pl-site", "service_id": "tehostettu", "provider_id": PROVIDER, "producer_part": site,
         "name": "Kotirinne 2016", "start": "2016-01-01", "prices": [{"content_id": "housing", "unit_price": "165.00"}]})

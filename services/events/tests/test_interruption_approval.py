@@ -186,6 +186,7 @@ async def test_an_approved_interruption_is_not_made_longer_unseen(seeded: Harnes
     departure, a later return, another reason) is refused: the provider deletes the approved one and enters the
     longer one, which waits for the officer. A shorter stay keeps the approval."""
     h = seeded
+    await h.tell_site("s-kotirinne")
     await _setting(h, True)
     short = await _interruption(h, {**JULY, "end": "2015-07-05"})
     assert (await _decide(h, short["id"], "approve")).status_code == 200

@@ -216,6 +216,7 @@ async def test_an_interruption_is_paid_at_the_producer_part_the_client_left(seed
     record an interruption at all (no valid price list)."""
     h = seeded
     site = "site:s-kotirinne"
+    await h.tell_site("s-kotirinne")  # the registry's news of the company's site
     await h.feed("applications.pricelist.approved", {
         "price_list_id": "pl-site", "service_id": "tehostettu", "provider_id": PROVIDER, "producer_part": site,
         "name": "Kotirinne 2015", "start": "2015-01-01", "prices": [{"content_id": "housing", "unit_price": "165.00"}]})
@@ -243,6 +244,7 @@ async def test_the_provider_names_the_producer_part_of_an_interruption(seeded: H
     part named, the part of the latest care before the departure stands (the test above)."""
     h = seeded
     site = "site:s-kotirinne"
+    await h.tell_site("s-kotirinne")  # the registry's news of the company's site
     await h.feed("applications.pricelist.approved", {
         "price_list_id": "pl-site", "service_id": "tehostettu", "provider_id": PROVIDER, "producer_part": site,
         "name": "Kotirinne 2015", "start": "2015-01-01", "prices": [{"content_id": "housing", "unit_price": "165.00"}]})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 from datetime import timedelta
 
@@ -186,6 +187,39 @@ async def test_the_provider_names_the_site_the_client_is_away_from(portal: httpx
     assert deleted.status_code == 303
 
 
+async def test_a_part_no_longer_the_companys_is_refused_by_its_field_in_finnish_and_swedish(
+        portal: httpx.AsyncClient, data: Seed, services: httpx.AsyncClient) -> None:
+    """A month view opened before a site was renamed away or an employee left, sent later: the events service
+    refuses the part that is not the company's (it was taken before, and settlement never paid such a site);
+    the page says so by the field, in the user's language, and nothing is stored."""
+    await login(portal, data.provider_email, PROVIDER_PASSWORD)
+    month = data.voucher_month
+    url = f"/provider/bookings/{data.care_booking_id}"
+    view_url = f"{url}?month={month}"
+    provider = await officer_headers(services, "http://suite", data.provider_email, PROVIDER_PASSWORD)
+    day = month.first + timedelta(days=26)
+    said = {"fi": "Tuottajanosa ei ole yrityksenne toimipaikka, yksikkö tai työntekijä",
+            "sv": "Producentdelen är inte ert företags verksamhetsställe, enhet eller anställd"}
+    for lang, part in (("fi", "site:0d5c6a52-7d1e-4f0b-9a43-stale"), ("sv", "employee:left-long-ago")):
+        view = await portal.get(view_url)
+        await portal.post("/language", data={"csrf": csrf_of(view.text), "lang": lang, "next": view_url})
+        event = await submit(portal, view_url, f"{url}/events", {
+            "month": str(month), "start": str(day), "end": str(day), "producer_part": part})
+        assert event.status_code == 422, event.text[-2000:]
+        assert said[lang] in event.text.split('id="event-producer_part-error"')[1][:600]
+        away = await submit(portal, view_url, f"{url}/interruptions", {
+            "month": str(month), "start": str(day), "reason": "holiday", "producer_part": part})
+        assert away.status_code == 422, away.text[-2000:]
+        assert said[lang] in away.text
+    view = await portal.get(view_url)
+    await portal.post("/language", data={"csrf": csrf_of(view.text), "lang": "fi", "next": view_url})
+    tenant = f"/events/v1/tenants/{data.tenant_id}"
+    for what in ("events", "interruptions"):
+        listed = await services.get(f"{tenant}/{what}", headers=provider,
+                                    params={"booking_id": data.care_booking_id, "limit": 500})
+        assert not [i for i in listed.json()["items"] if i["start"] == str(day)], listed.text
+
+
 async def test_correcting_an_interruption_keeps_a_part_no_longer_offered(portal: httpx.AsyncClient, data: Seed,
                                                                          services: httpx.AsyncClient) -> None:
     """An interruption whose part is not among the parts offered now (the part of the latest care, a unit
@@ -199,11 +233,20 @@ async def test_correcting_an_interruption_keeps_a_part_no_longer_offered(portal:
     view_url = f"{url}?month={month}"
     provider = await officer_headers(services, "http://suite", data.provider_email, PROVIDER_PASSWORD)
     departure = month.first + timedelta(days=24)
-    made = await services.post(f"/events/v1/tenants/{data.tenant_id}/interruptions", headers=provider, json={
-        "booking_id": data.care_booking_id, "start": str(departure), "reason": "holiday",
-        "producer_part": "unit:u-merged-away"})
+    registry = f"/registry/v1/providers/{data.provider_id}"
+    units_before = (await services.get(registry, headers=provider)).json()["units"]
+    # the unit was the company's when the stay was entered (once the events service has heard of it)
+    assert (await services.patch(registry, headers=provider, json={"units": ["u-merged-away"]})).status_code == 200
+    for _ in range(100):
+        made = await services.post(f"/events/v1/tenants/{data.tenant_id}/interruptions", headers=provider, json={
+            "booking_id": data.care_booking_id, "start": str(departure), "reason": "holiday",
+            "producer_part": "unit:u-merged-away"})
+        if made.status_code != 422:
+            break
+        await asyncio.sleep(0.1)
     assert made.status_code == 201, made.text
     interruption_id = made.json()["id"]
+    assert (await services.patch(registry, headers=provider, json={"units": units_before})).status_code == 200
     try:
         view = await portal.get(view_url)
         row = view.text.split(f"<td>{date_fmt(departure)}</td>")[1].split("</tr>")[0]

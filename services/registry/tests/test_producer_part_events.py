@@ -97,7 +97,7 @@ async def test_units_and_employees_entered_before_are_told_once_by_the_migration
     assert (await client.delete(f"/v1/providers/{provider_id}/employees/{gone['id']}", headers=main)).status_code == 204
     config = alembic_config(MIGRATIONS, pg_url)
     await asyncio.to_thread(command.downgrade, config, "a7d3f9c2e1b8")
-    await asyncio.to_thread(command.upgrade, config, "head")
+    await asyncio.to_thread(command.upgrade, config, "b9e4c7a1d3f5")  # (the later re-announcement: its own test)
 
     units = await registry.events("registry.provider.units_changed")
     assert [(e["units"], e["changed_at"][:4]) for e in units] == [(["A-talo"], "2016"), (["A-talo"], "1970")]
@@ -127,7 +127,7 @@ async def test_sites_entered_before_are_told_once_by_the_migration_as_they_are_n
     all_sites = (await client.get(f"/v1/providers/{provider_id}", headers=main)).json()["sites"]
     config = alembic_config(MIGRATIONS, pg_url)
     await asyncio.to_thread(command.downgrade, config, "d9b4e6a2c8f1")
-    await asyncio.to_thread(command.upgrade, config, "head")
+    await asyncio.to_thread(command.upgrade, config, "e6c2a9f4b7d1")  # (the later re-announcement: its own test)
 
     told = (await registry.events("registry.site.added"))[len(before):]
     assert sorted(e["site_id"] for e in told) == sorted(s["id"] for s in all_sites)  # every site, once
@@ -158,12 +158,44 @@ async def test_employees_entered_before_are_told_with_their_address_by_the_migra
     assert (await client.delete(f"/v1/providers/{provider_id}/employees/{gone['id']}", headers=main)).status_code == 204
     config = alembic_config(MIGRATIONS, pg_url)
     await asyncio.to_thread(command.downgrade, config, "e6c2a9f4b7d1")
-    await asyncio.to_thread(command.upgrade, config, "head")
+    await asyncio.to_thread(command.upgrade, config, "f7b3d9e1c5a2")  # (the later re-announcement: its own test)
     changed = await registry.events("registry.employee.changed")
     assert [(e["employee_id"], e["email"], e["site_id"], e["removed_at"]) for e in changed] == [
         (kept["id"], "pysyva@paivansade.fi", None, None)]
     added = await registry.events("registry.employee.added")
     assert max(e["_occurred_at"] for e in added) < changed[0]["_occurred_at"]
+
+
+async def test_the_parts_there_are_are_told_once_more_for_the_events_service(registry: Registry,
+                                                                            pg_url: str) -> None:
+    """The events service now refuses a part that is not the company's, and learns the parts from these facts:
+    the migration tells every site, the units and each employee (a removed one as removed) once more, as they
+    are now, stated at the epoch (the services that know them keep their newer facts)."""
+    provider_id, main = await registry.registered_provider()
+    client = registry.client
+    assert (await client.patch(f"/v1/providers/{provider_id}", headers=main,
+                               json={"units": ["A-talo", "B-talo"]})).status_code == 200
+    kept = (await client.post(f"/v1/providers/{provider_id}/employees", headers=main,
+                              json={"name": "Pysyvä", "email": "pysyva@paivansade.fi"})).json()
+    gone = (await client.post(f"/v1/providers/{provider_id}/employees", headers=main, json={"name": "Lähtevä"})).json()
+    assert (await client.delete(f"/v1/providers/{provider_id}/employees/{gone['id']}", headers=main)).status_code == 204
+    all_sites = (await client.get(f"/v1/providers/{provider_id}", headers=main)).json()["sites"]
+    before = {t: len(await registry.events(t)) for t in (
+        "registry.site.added", "registry.provider.units_changed", "registry.employee.added",
+        "registry.employee.removed")}
+    config = alembic_config(MIGRATIONS, pg_url)
+    await asyncio.to_thread(command.downgrade, config, "e5a9c3f7b1d2")
+    await asyncio.to_thread(command.upgrade, config, "head")
+
+    told = {t: (await registry.events(t))[n:] for t, n in before.items()}
+    assert sorted(e["site_id"] for e in told["registry.site.added"]) == sorted(s["id"] for s in all_sites)
+    assert [(e["provider_id"], e["units"], e["changed_at"][:4]) for e in told["registry.provider.units_changed"]] \
+        == [(provider_id, ["A-talo", "B-talo"], "1970")]
+    assert [(e["employee_id"], e["email"], e["removed_at"]) for e in told["registry.employee.added"]] == [
+        (kept["id"], "pysyva@paivansade.fi", None)]
+    assert [(e["employee_id"], e["removed_at"] is not None) for e in told["registry.employee.removed"]] == [
+        (gone["id"], True)]
+    assert {e["_occurred_at"].year for facts in told.values() for e in facts} == {1970}
 
 
 async def test_a_save_that_changes_nothing_tells_nobody(registry: Registry) -> None:

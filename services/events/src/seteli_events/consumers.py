@@ -16,15 +16,20 @@ from .contracts import (
     BookingEndedIn,
     BookingMadeIn,
     ClientNumberChangedIn,
+    EmployeeIn,
     EventsSettledIn,
     PriceListApprovedIn,
+    ProviderRegisteredIn,
     RunCompletedIn,
     ServiceDefinedIn,
+    SiteIn,
     TenantChangedIn,
     TenantCreatedIn,
+    UnitsChangedIn,
     VoucherClosedIn,
     VoucherGrantedIn,
 )
+from .repository import producer_parts as parts_repo
 from .service.interruptions import release_pending
 from .service.late_price_lists import reprice_unsettled, reprice_unsettled_interruptions, revalue_by_changed_rule
 from .service.recording import past_versions
@@ -139,6 +144,38 @@ async def pricelist_approved(ctx: MessageContext, p: PriceListApprovedIn, clock:
     start = date.fromisoformat(p.start)
     await reprice_unsettled(at, p.service_id, p.provider_id, p.producer_part, start)
     await reprice_unsettled_interruptions(at, p.service_id, p.provider_id, p.producer_part, start)
+
+
+# The companies' producer parts (registry facts of no tenant): a care event or an interruption names one of its
+# booking's company (service/producer_parts.py). Each keeps the newest statement, whatever the order of arrival.
+
+
+@read_models.on("registry.provider.registered", model=ProviderRegisteredIn)
+async def provider_registered(ctx: MessageContext, p: ProviderRegisteredIn) -> None:
+    for site in p.sites:
+        await parts_repo.save_part(ctx.session, p.provider_id, f"site:{site.site_id}", True, ctx.envelope.occurred_at)
+
+
+async def site_told(ctx: MessageContext, p: SiteIn) -> None:
+    await parts_repo.save_part(ctx.session, p.provider_id, f"site:{p.site_id}", True, ctx.envelope.occurred_at)
+
+
+read_models.on("registry.site.added", model=SiteIn)(site_told)
+read_models.on("registry.site.changed", model=SiteIn)(site_told)
+
+
+@read_models.on("registry.provider.units_changed", model=UnitsChangedIn)
+async def units_changed(ctx: MessageContext, p: UnitsChangedIn) -> None:
+    await parts_repo.save_units(ctx.session, p.provider_id, p.units, p.changed_at)
+
+
+async def employee_told(ctx: MessageContext, p: EmployeeIn) -> None:
+    await parts_repo.save_part(ctx.session, p.provider_id, f"employee:{p.employee_id}", p.removed_at is None,
+                               ctx.envelope.occurred_at)
+
+
+for _fact in ("added", "changed", "removed"):
+    read_models.on(f"registry.employee.{_fact}", model=EmployeeIn)(employee_told)
 
 
 @read_models.on("vouchers.voucher.granted", model=VoucherGrantedIn)

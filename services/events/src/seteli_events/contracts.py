@@ -3,7 +3,7 @@ fields are ignored). tests/contracts checks each model against the producer's pa
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -116,3 +116,37 @@ class RunCompletedIn(Inbound):
     # a run that lists what it paid locks it; today settlement.events.settled names them
     event_ids: list[str] | None = not_sent(why="settlement.events.settled names them")
     interruption_ids: list[str] | None = not_sent(why="settlement.events.settled names them")
+
+
+class ProviderSiteIn(Inbound):
+    site_id: str
+
+
+class ProviderRegisteredIn(Inbound):
+    """registry.provider.registered: events keeps only the company's sites (its first one is told here)."""
+
+    provider_id: str
+    sites: list[ProviderSiteIn] = []
+
+
+class SiteIn(Inbound):
+    """registry.site.added and registry.site.changed: a site of the company ("site:<id>")."""
+
+    provider_id: str
+    site_id: str
+
+
+class UnitsChangedIn(Inbound):
+    """registry.provider.units_changed: the company's whole list of units ("unit:<name>") as it is now."""
+
+    provider_id: str
+    units: list[str]
+    changed_at: datetime
+
+
+class EmployeeIn(Inbound):
+    """registry.employee.added, .changed and .removed: an employee of the company ("employee:<id>")."""
+
+    provider_id: str
+    employee_id: str
+    removed_at: datetime | None = None

@@ -1,4 +1,5 @@
-"""Events tables (SQLAlchemy Core). Every table is tenant-owned: tenant_id first in keys and indexes.
+"""Events tables (SQLAlchemy Core). Every table is tenant-owned (tenant_id first in keys and indexes), but the
+providers' parts (the registry's facts of a company, which name no tenant).
 
 Read models (tenants, services, price_lists, vouchers, voucher_contents, bookings) are copies of
 other services' events; the rest is this service's own data.
@@ -136,6 +137,20 @@ client_numbers = Table(
     Column("provider_id", String(ID), primary_key=True),
     Column("client_id", String(ID), primary_key=True),
     Column("client_ref", String(100), nullable=False),
+    Column("stated_at", DateTime(timezone=True), nullable=False),
+)
+
+# The producer parts of each company as the registry tells them (registry.provider.registered, site.added/changed,
+# provider.units_changed, employee.*): "site:<id>", "unit:<name>", "employee:<id>". A care event or interruption
+# names one of its booking's company (service/producer_parts.py). Not tenant-owned: a company works for many
+# tenants and the registry's facts of it carry none. `listed` false: a unit no longer listed, a removed employee
+# (and "unit:", which keeps when the company's list of units was stated). `stated_at`: the newest fact kept wins.
+provider_parts = Table(
+    "provider_parts",
+    metadata,
+    Column("provider_id", String(ID), primary_key=True),
+    Column("part", String(100), primary_key=True),  # as events.producer_part
+    Column("listed", Boolean, nullable=False),
     Column("stated_at", DateTime(timezone=True), nullable=False),
 )
 

@@ -22,6 +22,7 @@ from ..events import EventCorrected, EventDeleted, EventRecorded
 from ..repository import pages
 from ..repository.pages import EventFilter, Reader
 from . import approvals
+from .producer_parts import check_part_named
 from .recording import EventInput, evaluate, event_view, get_event, publish_event, require_team
 
 Row = dict[str, Any]
@@ -42,10 +43,14 @@ async def _owned_event(ctx: EventsContext, principal: Principal, event_id: str) 
     return event
 
 
-async def revalue(ctx: EventsContext, event: Row, inp: EventInput) -> Row:
-    """Re-value an existing event with new input, store it and publish what settlement must know."""
+async def revalue(ctx: EventsContext, event: Row, inp: EventInput, *, part_named: bool = False) -> Row:
+    """Re-value an existing event with new input, store it and publish what settlement must know. `part_named`:
+    the provider named the part (checked to be the company's, unless it is the event's or the booking's)."""
     booking = await repo.booking_context(ctx.session, ctx.tenant_id, event["booking_id"])
     assert booking is not None
+    if part_named:
+        await check_part_named(ctx, booking["provider_id"], inp.producer_part, booking["producer_part"],
+                               event["producer_part"])
     if event["status"] == "recorded" and inp.status == "draft":
         raise invalid("status", "a recorded event cannot become a draft again; delete it instead",
                       code="recorded_stays_recorded")
@@ -112,7 +117,7 @@ async def edit_event(ctx: EventsContext, principal: Principal, event_id: str, ch
         # Approved and credited before it was paid: the credit takes back the whole event as the officer saw it,
         # so a changed event would be paid at its new value and credited at the old one.
         raise conflict("The event is credited as a whole; record a corrected event instead", code="event_credited")
-    return await revalue(ctx, event, merged_input(event, changes))
+    return await revalue(ctx, event, merged_input(event, changes), part_named="producer_part" in changes)
 
 
 async def delete_event(ctx: EventsContext, principal: Principal, event_id: str) -> None:

@@ -58,6 +58,7 @@ from ..events import (
 )
 from . import approvals
 from .event_changes import ensure_open, merged_input, revalue
+from .producer_parts import check_part_named
 from .recording import (
     check_content_goes_on,
     client_pays_on,
@@ -329,9 +330,10 @@ async def create(ctx: EventsContext, principal: Principal, booking_id: str, star
         rule_on(parse_rules(service), start).for_reason(reason)
     except DomainError as exc:
         raise invalid("reason", exc.message, code=exc.code) from exc
+    await check_part_named(ctx, booking["provider_id"], producer_part, booking["producer_part"])
     affected = await _check_days(ctx, booking, start, end, None)
     if producer_part is None:
-        producer_part = await _part_left(ctx, booking, start)
+        producer_part = await _part_left(ctx, booking, start)  # the latest entry's: taken as it is
     now = ctx.clock.now()
     row: Row = {
         "tenant_id": ctx.tenant_id,
@@ -468,6 +470,8 @@ async def apply_correction(ctx: EventsContext, row: Row, changes: Mapping[str, A
     reason = changes.get("reason") or row["reason"]
     # "" and None are both the company (a row from before parts were named may keep the "" of the care it followed)
     part = (changes["producer_part"] if "producer_part" in changes else row["producer_part"]) or None
+    if "producer_part" in changes:  # named by the provider (the other callers change dates only)
+        await check_part_named(ctx, booking["provider_id"], part, booking["producer_part"], row["producer_part"])
     if "end" in changes and changes["end"] is None and row["end"] is not None:
         raise invalid("end", "a finalised interruption keeps its return day; delete it instead", code="return_day_kept")
     service = await repo.service_row(ctx.session, ctx.tenant_id, booking["service_id"])

@@ -32,6 +32,7 @@ from ..domain.content_grant import events_window, is_over_limit
 from ..domain.decimals import money, plain, stored_units
 from ..domain.event_days import blocks_days, interruption_cover, last_valid_day
 from ..events import EventRecorded, event_payload, segment_out
+from .producer_parts import check_part_named
 
 Row = dict[str, Any]
 _FIELDS = {
@@ -417,6 +418,7 @@ async def record_event(
                 raise key_reused()
             segments = (await repo.segments_of(ctx.session, ctx.tenant_id, [earlier["id"]]))[earlier["id"]]
             return event_view(earlier, segments), False
+    await check_part_named(ctx, booking["provider_id"], inp.producer_part, booking["producer_part"])
     performer = inp.performer or principal.name or principal.subject
     return await create_event(ctx, booking, inp, principal.subject, performer, idempotency_key,
                               content_locked=True, fingerprint=fingerprint if idempotency_key else None), True

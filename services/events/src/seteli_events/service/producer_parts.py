@@ -1,0 +1,31 @@
+"""Which producer part a care event or an interruption may name: the company ("" or none), or one of the
+booking's company's sites, units and employees as the registry has told them (repository/producer_parts.py).
+
+Through the API any string was taken: a mistyped site or another company's was sent to settlement, which holds
+a site it does not know ("site not known") and never pays it; a unit or employee not the company's got the
+company's price silently. Such a part is now refused (422, field `producer_part`). Decided:
+- the booking's own part is always taken: vouchers checked it when booking, and a booking made a second after
+  the site was added must not be refused while the registry's news of the site is still on its way here;
+- auto-recording's drafts (and their confirmation) take the part of the latest entry: never refused here;
+- an employee removed or a unit no longer listed takes no new entry and no entry is moved to it, but the
+  entries made while it was the company's keep it (their part is taken as it is on any other change).
+The usual event names no part or its booking's: no read at all; otherwise one primary-key read."""
+
+from __future__ import annotations
+
+from seteli_common.errors import invalid
+
+from ..context import EventsContext
+from ..repository import producer_parts as parts_repo
+
+PART_NOT_KNOWN = "producer_part_not_known"
+
+
+async def check_part_named(ctx: EventsContext, provider_id: str, part: str | None, *taken: str | None) -> None:
+    """Refuse `part` unless it is the company, one of `taken` (the booking's part, the entry's part as it is) or
+    one of the company's parts listed now."""
+    if not part or part in taken:
+        return
+    if not await parts_repo.part_listed(ctx.session, provider_id, part):
+        raise invalid("producer_part", "not a site, unit or employee of the booking's company (or one removed)",
+                      code=PART_NOT_KNOWN)
