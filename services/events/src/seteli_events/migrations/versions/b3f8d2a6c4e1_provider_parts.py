@@ -7,7 +7,7 @@ A care event or an interruption names a producer part of its booking's company (
 c8e2f6a4d9b3. No tenant_id: the registry's facts of a company name no tenant.
 
 Revision ID: b3f8d2a6c4e1
-Revises: e7b3d1f5a9c2
+Revises: f3c8a1d6e2b7
 Create Date: 2026-12-06 18:40:00
 """
 
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "b3f8d2a6c4e1"
-down_revision = "e7b3d1f5a9c2"
+down_revision = "f3c8a1d6e2b7"
 branch_labels = None
 depends_on = None
 
