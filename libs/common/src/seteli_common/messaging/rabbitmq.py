@@ -381,9 +381,12 @@ class _Publishes:
     async def _flush(self, channel: aiormq.Channel) -> None:
         async with channel.lock:  # (what basic_publish holds while it numbers and queues a publish)
             asked, self.asked = self.asked, []
+            first_tag = channel.delivery_tag
             payload: list[bytes] = []
-            queued: list[tuple[asyncio.Future[asyncio.Future[Any]], asyncio.Future[Any]]] = []
+            queued: list[tuple[asyncio.Future[asyncio.Future[Any]], asyncio.Future[Any], int, str]] = []
             try:
+                if channel.is_closed:
+                    raise ChannelInvalidStateError(f"{channel!r} closed")
                 for method, body, properties, waiter in asked:
                     if waiter.done():  # its publisher gave up (timed out, cancelled) before it was sent
                         continue
@@ -401,11 +404,16 @@ class _Publishes:
                     channel.message_id_delivery_tag[message_id] = tag
                     confirmation.add_done_callback(functools.partial(_forget_message_id, channel, message_id, tag))
                     payload.append(frames)
-                    queued.append((waiter, confirmation))
-                if payload:
+                    queued.append((waiter, confirmation, tag, message_id))
+                if payload:  # (a put is cancelled only while it waits: either all of them are queued or none)
                     await channel.write_queue.put(ChannelFrame(payload=b"".join(payload), should_close=False))
             except BaseException as exc:  # (a closed channel, or cancelled): none of them was handed to the writer
-                for _waiter, confirmation in queued:
+                # Their numbers are free again, as basic_publish frees an unsent one's: the broker numbers only
+                # what it gets, and a confirm must never reach the wrong message.
+                channel.delivery_tag = first_tag
+                for _waiter, confirmation, tag, message_id in queued:
+                    channel.confirmations.pop(tag, None)
+                    _forget_message_id(channel, message_id, tag, confirmation)
                     confirmation.cancel()
                 failure = exc if isinstance(exc, Exception) else ConnectionError("publishing stopped")
                 for _method, _body, _properties, waiter in asked:
@@ -414,7 +422,7 @@ class _Publishes:
                 if not isinstance(exc, Exception):
                     raise
                 return
-        for waiter, confirmation in queued:
+        for waiter, confirmation, _tag, _message_id in queued:
             if not waiter.done():
                 waiter.set_result(confirmation)
 
