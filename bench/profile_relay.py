@@ -23,6 +23,7 @@ from relay_throughput import Recorded, producer_and_consumer, write_outbox
 from seteli_common.messaging.consumer import ConsumerRuntime, MessageContext, Subscription
 from seteli_common.messaging.outbox import Outbox, OutboxRelay
 from seteli_common.messaging.rabbitmq import RabbitTransport
+from seteli_common.runtime import freeze_startup_objects
 from sqlalchemy import func, select
 
 DUMP = ""
@@ -58,6 +59,7 @@ async def main(events: int, part: str, batch: int, sort: str, top: int, prefetch
         await pub.declare(consumers.spec(sub))
         relay = OutboxRelay(producer_db, outbox_t, pub, batch_size=batch, interval=0.05, publish_timeout=10)
 
+        freeze_startup_objects()  # as a service's start does (ServiceRuntime.start)
         prof = cProfile.Profile(time.process_time)
         cpu0, wall0 = time.process_time(), time.perf_counter()
         if part in ("relay", "both") and not NO_CPROFILE:

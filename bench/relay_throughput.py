@@ -32,6 +32,7 @@ from seteli_common.messaging.consumer import ConsumerRuntime, MessageContext, Su
 from seteli_common.messaging.envelope import Envelope, EventPayload
 from seteli_common.messaging.outbox import Outbox, OutboxRelay, add_messaging_tables
 from seteli_common.messaging.rabbitmq import RabbitTransport
+from seteli_common.runtime import freeze_startup_objects
 from sqlalchemy import Table, func, insert, select
 
 
@@ -85,6 +86,7 @@ def run_consumer(database_url: str, amqp: str, exchange: str) -> None:
 
         consumers = ConsumerRuntime("bench", db, transport, inbox_t, Outbox(outbox_t), [sub], prefetch=64)
         await consumers.start()
+        freeze_startup_objects()  # as a service's start does (ServiceRuntime.start)
         await asyncio.Event().wait()
 
     asyncio.run(consume())
@@ -164,6 +166,7 @@ async def main(events: int, batch: int) -> None:
         await asyncio.sleep(1)
         relay = OutboxRelay(producer_db, outbox_t, pub, batch_size=batch, interval=0.05, publish_timeout=10)
         assert child.pid is not None
+        freeze_startup_objects()  # as a service's start does (ServiceRuntime.start)
         t1, relay_cpu0, consumer_cpu0 = time.perf_counter(), time.process_time(), cpu_seconds(child.pid)
         servers0 = servers_cpu()
         relay.start()

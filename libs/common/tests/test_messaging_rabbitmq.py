@@ -479,3 +479,70 @@ async def test_a_publish_not_confirmed_in_time_fails(publisher: tuple[RabbitTran
     with pytest.raises(PublishFailed, match="no publisher confirm within 0.5s"):
         await transport.publish(envelope, {}, timeout=0.5)
     assert 0.5 <= time.monotonic() - started < 3
+
+
+async def test_a_batch_of_publishes_goes_to_the_writer_as_one_frame_and_each_is_confirmed(amqp_url: str) -> None:
+    """The relay's batch (publishes asked for in one turn) is one write for the connection, not one per message
+    (a socket write each was a quarter of the relay's CPU): every message still arrives, in order, each
+    confirmed on its own."""
+    exchange, queue = f"seteli.test.{uuid.uuid4().hex[:8]}", f"batch{uuid.uuid4().hex[:6]}"
+    transport = RabbitTransport(amqp_url, exchange)
+    envelopes = [Envelope(type="test.batch.sent", tenant_id="t1", payload={"n": n}) for n in range(50)]
+    try:
+        await transport.declare(QueueSpec(queue, ("test.batch.#",), retry_delays=()))
+        assert transport._publish_channel is not None
+        underlay: Any = await transport._publish_channel.get_underlay_channel()
+        put, writes = underlay.write_queue.put, []
+
+        async def counted(frame: Any) -> None:
+            writes.append(frame)
+            await put(frame)
+
+        underlay.write_queue.put = counted
+        await asyncio.gather(*(transport.publish(e, {}, timeout=5) for e in envelopes))
+        assert len(writes) == 1
+        assert not underlay.confirmations  # every one confirmed
+        async with await aio_pika.connect(amqp_url) as connection:
+            channel = await connection.channel()
+            source = await channel.declare_queue(queue, passive=True)
+            got = [await source.get(timeout=5) for _ in envelopes]
+    finally:
+        await transport.close()
+    assert [Envelope.from_bytes(m.body).payload["n"] for m in got] == list(range(50))
+    assert [m.message_id for m in got] == [str(e.event_id) for e in envelopes]
+
+
+async def test_a_batch_stopped_before_the_writer_took_it_frees_its_numbers(amqp_url: str) -> None:
+    """Publishes numbered for a batch that never reached the connection's writer (its task stopped while the
+    writer's queue was full) give their numbers back, as aiormq frees an unsent publish's: the broker numbers
+    only what it got, so the next publish is confirmed by its own number, not left waiting for a confirm that
+    went to a message never sent."""
+    exchange, queue = f"seteli.test.{uuid.uuid4().hex[:8]}", f"freed{uuid.uuid4().hex[:6]}"
+    transport = RabbitTransport(amqp_url, exchange)
+    first, last = (Envelope(type="test.freed.sent", tenant_id="t1", payload={"n": n}) for n in (0, 1))
+    try:
+        await transport.declare(QueueSpec(queue, ("test.freed.#",), retry_delays=()))
+        await transport.publish(first, {}, timeout=5)
+        assert transport._publish_channel is not None
+        underlay: Any = await transport._publish_channel.get_underlay_channel()
+        numbered, real = underlay.delivery_tag, underlay.write_queue
+        underlay.write_queue = full = asyncio.Queue(maxsize=1)  # a writer that takes nothing more for now
+        full.put_nowait(None)
+        stuck = [Envelope(type="test.freed.sent", tenant_id="t1", payload={"n": -1}) for _ in range(5)]
+        failed = await asyncio.gather(*(transport.publish(e, {}, timeout=0.3) for e in stuck), return_exceptions=True)
+        assert all(isinstance(f, PublishFailed) for f in failed)
+        assert underlay.delivery_tag == numbered + 5  # numbered, waiting for the writer's queue
+        for task in list(transport._publishes[underlay].tasks):
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+        assert underlay.delivery_tag == numbered and not underlay.confirmations
+        underlay.write_queue = real
+        await transport.publish(last, {}, timeout=5)
+        async with await aio_pika.connect(amqp_url) as connection:
+            channel = await connection.channel()
+            source = await channel.declare_queue(queue, passive=True)
+            got = [await source.get(timeout=5) for _ in range(2)]
+            assert await source.get(fail=False) is None
+    finally:
+        await transport.close()
+    assert [Envelope.from_bytes(m.body).payload["n"] for m in got] == [0, 1]

@@ -13,6 +13,7 @@ The exchange has an alternate exchange so an event nobody subscribes to yet is k
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import struct
 import weakref
@@ -28,8 +29,10 @@ from aio_pika.abc import (
     AbstractRobustConnection,
 )
 from aio_pika.connection import make_url
+from aiormq.abc import ChannelFrame
 from aiormq.exceptions import ChannelInvalidStateError
 from pamqp.commands import Basic
+from pamqp.header import ContentHeader
 
 from .envelope import Envelope
 from .transport import (
@@ -130,6 +133,7 @@ class RabbitTransport:
         self._lock = asyncio.Lock()
         self._consumer_channels: list[AbstractChannel] = []
         self._acks: weakref.WeakKeyDictionary[Any, _Acks] = weakref.WeakKeyDictionary()  # per AMQP channel
+        self._publishes: weakref.WeakKeyDictionary[Any, _Publishes] = weakref.WeakKeyDictionary()  # per channel
 
     async def start(self) -> None:
         await self._ensure_connected()
@@ -200,13 +204,15 @@ class RabbitTransport:
                 async with asyncio.timeout(timeout):
                     underlay = await channel.get_underlay_channel()
             assert isinstance(underlay, aiormq.Channel)  # (the abstract one has no `wait`)
-            # The timeout covers the confirm (aiormq's own, no second timer). wait=False: queued for the
-            # connection's writer without holding the channel's lock until it is written (a batch's
-            # publishes no longer take turns); only the broker's confirm counts, as before.
-            await underlay.basic_publish(
-                body, exchange=self.exchange_name, routing_key=envelope.type, properties=properties,
-                mandatory=True, timeout=timeout, wait=False,
-            )
+            publishes = self._publishes.get(underlay)
+            if publishes is None:
+                publishes = self._publishes[underlay] = _Publishes()
+            # The timeout covers the wait for the channel and the confirm, as basic_publish's did.
+            async with asyncio.timeout(timeout):
+                confirmation = await publishes.queue(
+                    underlay, Basic.Publish(exchange=self.exchange_name, routing_key=envelope.type, mandatory=True),
+                    body, properties)
+                await confirmation
         except TimeoutError as exc:
             raise PublishFailed(f"no publisher confirm within {timeout}s") from exc
         except PublishFailed:
@@ -346,6 +352,84 @@ class RabbitTransport:
                 await message.ack()
                 moved += 1
         return moved
+
+
+class _Publishes:
+    """The publishes of one publisher channel asked for in one turn of the event loop (a relay batch's), handed to
+    the connection's writer as one frame: one socket write for the batch instead of one per message (the write
+    was a quarter of the relay's CPU). Each is numbered and awaits its own confirm exactly as aiormq's
+    `basic_publish` does it (its delivery tag, its confirmation future in the channel, its message id for a
+    return), under the channel's lock; the same frames reach the broker in the same order."""
+
+    def __init__(self) -> None:  # (holds no reference to its channel: the key of a weak dictionary)
+        self.asked: list[tuple[Any, bytes, Any, asyncio.Future[asyncio.Future[Any]]]] = []
+        self.tasks: set[asyncio.Task[None]] = set()
+
+    def queue(self, channel: aiormq.Channel, method: Any, body: bytes,
+              properties: Basic.Properties) -> asyncio.Future[asyncio.Future[Any]]:
+        """A future of the publish's confirmation future, set once its frames are queued for the writer (a
+        publisher that stops waiting before then cancels it, and nothing is sent for it)."""
+        loop = asyncio.get_running_loop()
+        queued: asyncio.Future[asyncio.Future[Any]] = loop.create_future()
+        self.asked.append((method, body, properties, queued))
+        if len(self.asked) == 1:  # runs after the publishes this turn's other tasks ask for
+            task = loop.create_task(self._flush(channel))
+            self.tasks.add(task)  # (the loop keeps only a weak reference)
+            task.add_done_callback(self.tasks.discard)
+        return queued
+
+    async def _flush(self, channel: aiormq.Channel) -> None:
+        async with channel.lock:  # (what basic_publish holds while it numbers and queues a publish)
+            asked, self.asked = self.asked, []
+            first_tag = channel.delivery_tag
+            payload: list[bytes] = []
+            queued: list[tuple[asyncio.Future[asyncio.Future[Any]], asyncio.Future[Any], int, str]] = []
+            try:
+                if channel.is_closed:
+                    raise ChannelInvalidStateError(f"{channel!r} closed")
+                for method, body, properties, waiter in asked:
+                    if waiter.done():  # its publisher gave up (timed out, cancelled) before it was sent
+                        continue
+                    try:
+                        frames = ChannelFrame.marshall(channel.number, [
+                            method, ContentHeader(properties=properties, body_size=len(body)),
+                            *channel._split_body(body)]).payload
+                    except Exception as exc:  # (e.g. a header pamqp cannot encode): this one fails alone
+                        waiter.set_exception(exc)
+                        continue
+                    channel.delivery_tag += 1
+                    tag, message_id = channel.delivery_tag, properties.message_id
+                    confirmation = channel.create_future()
+                    channel.confirmations[tag] = confirmation
+                    channel.message_id_delivery_tag[message_id] = tag
+                    confirmation.add_done_callback(functools.partial(_forget_message_id, channel, message_id, tag))
+                    payload.append(frames)
+                    queued.append((waiter, confirmation, tag, message_id))
+                if payload:  # (a put is cancelled only while it waits: either all of them are queued or none)
+                    await channel.write_queue.put(ChannelFrame(payload=b"".join(payload), should_close=False))
+            except BaseException as exc:  # (a closed channel, or cancelled): none of them was handed to the writer
+                # Their numbers are free again, as basic_publish frees an unsent one's: the broker numbers only
+                # what it gets, and a confirm must never reach the wrong message.
+                channel.delivery_tag = first_tag
+                for _waiter, confirmation, tag, message_id in queued:
+                    channel.confirmations.pop(tag, None)
+                    _forget_message_id(channel, message_id, tag, confirmation)
+                    confirmation.cancel()
+                failure = exc if isinstance(exc, Exception) else ConnectionError("publishing stopped")
+                for _method, _body, _properties, waiter in asked:
+                    if not waiter.done():
+                        waiter.set_exception(failure)
+                if not isinstance(exc, Exception):
+                    raise
+                return
+        for waiter, confirmation, _tag, _message_id in queued:
+            if not waiter.done():
+                waiter.set_result(confirmation)
+
+
+def _forget_message_id(channel: aiormq.Channel, message_id: str, tag: int, _: asyncio.Future[Any]) -> None:
+    if channel.message_id_delivery_tag.get(message_id) == tag:
+        channel.message_id_delivery_tag.pop(message_id)
 
 
 class _Acks:
