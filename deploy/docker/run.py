@@ -59,6 +59,7 @@ def declare(service: str) -> int:
     # systems' secrets). The queues and bindings come from the settings and the subscriptions alone.
     import asyncio
 
+    from seteli_common.messaging.transport import PublishFailed
     from seteli_common.runtime import declare_queues
 
     settings = settings_class(service)()
@@ -67,7 +68,11 @@ def declare(service: str) -> int:
               "(embedded mode: the in-process bus needs none)")
         return 0
     specs = importlib.import_module(f"seteli_{service}.bootstrap").topology(settings)
-    asyncio.run(declare_queues(settings, specs))
+    try:
+        asyncio.run(declare_queues(settings, specs))
+    except PublishFailed as exc:  # the Job fails and is retried (backoffLimit); no migration runs meanwhile
+        print(f"{service}: {exc}", file=sys.stderr)
+        return 1
     print(f"{service}: queues declared ({', '.join(spec.name for spec in specs)})")
     return 0
 

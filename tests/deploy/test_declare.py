@@ -125,3 +125,43 @@ def test_declare_without_a_broker_says_so_and_succeeds(tmp_path: Path) -> None:
     result = run_declare("events", env, tmp_path)
     assert result.returncode == 0, result.stderr
     assert "EVENTS_BROKER_URL" in result.stdout + result.stderr
+
+
+def test_declare_fails_when_the_broker_cannot_be_reached(tmp_path: Path) -> None:
+    """The Job fails (and is retried) rather than letting the migrations run without the queues."""
+    result = run_declare("events", {**os.environ, "EVENTS_BROKER_URL": "amqp://guest:guest@127.0.0.1:1/"}, tmp_path)
+    assert result.returncode == 1
+    assert "cannot connect to broker" in result.stderr
+
+
+async def test_seteli_migrate_declares_every_named_service_before_migrating_any(
+        pg_database_factory: Any, vhost_url: str, tmp_path: Path) -> None:
+    """`seteli migrate` (the suite CLI) follows the same order: when a service's queues cannot be declared,
+    no database has been migrated yet (a registry migration's re-announcements would reach nobody)."""
+    import asyncpg
+
+    registry_db, events_db = await pg_database_factory(migrated=False), await pg_database_factory(migrated=False)
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith(("REGISTRY_", "EVENTS_"))},
+           "REGISTRY_DATABASE_URL": registry_db, "REGISTRY_BROKER_URL": vhost_url,
+           "REGISTRY_SIGNING_KEY_PATH": str(tmp_path / "signing-key.json"), "REGISTRY_ADAPTERS": "fake",
+           "EVENTS_DATABASE_URL": events_db, "EVENTS_BROKER_URL": "amqp://guest:guest@127.0.0.1:1/"}
+
+    def seteli_migrate(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "seteli.cli", "migrate", "registry", "events"],
+                              capture_output=True, text=True, timeout=180, env=env, cwd=tmp_path)
+
+    async def registry_tables() -> set[str]:
+        conn = await asyncpg.connect(registry_db.replace("postgresql+asyncpg://", "postgresql://"))
+        try:
+            rows = await conn.fetch("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
+            return {r["tablename"] for r in rows}
+        finally:
+            await conn.close()
+
+    result = await asyncio.to_thread(seteli_migrate, env)
+    assert result.returncode != 0, "events' broker is unreachable"
+    assert "outbox" not in await registry_tables(), "the registry was migrated before events' queues existed"
+    result = await asyncio.to_thread(seteli_migrate, {**env, "EVENTS_BROKER_URL": vhost_url})
+    assert result.returncode == 0, result.stderr
+    assert "outbox" in await registry_tables()
+    assert result.stdout.index("events: queues declared") < result.stdout.index("registry: migrated")
