@@ -1,4 +1,4 @@
-"""Entry point of one service's container image: `serve`, `migrate` or `health`.
+"""Entry point of one service's container image: `serve`, `declare`, `migrate`, `health` or `check`.
 
 The suite CLI (`seteli serve <service>`) lives in the root package, which depends on all six services;
 a service image carries only its own package and libs/common, so it runs this small script instead.
@@ -7,6 +7,7 @@ It does the same wiring as the CLI: settings from the environment -> `bootstrap.
 or the first argument.
 
     python /app/run.py serve [service]    # HTTP on <SVC>_HTTP_HOST:<SVC>_HTTP_PORT (0.0.0.0:8000)
+    python /app/run.py declare [service]  # its queues and bindings on <SVC>_BROKER_URL, then exit
     python /app/run.py migrate [service]  # alembic upgrade head on <SVC>_DATABASE_URL, then exit
     python /app/run.py health [service]   # exit 0 when GET /health/live answers 200 (image HEALTHCHECK)
     python /app/run.py check [service]    # exit 0 when the database and the broker answer (worker probes)
@@ -50,6 +51,29 @@ def migrate(service: str) -> int:
         return 2
     upgrade(migrations_dir(service), settings.database_url)
     print(f"{service}: database at head")
+    return 0
+
+
+def declare(service: str) -> int:
+    # Not build_runtime: it wants what only the service's pods have (the registry's signing key, the external
+    # systems' secrets). The queues and bindings come from the settings and the subscriptions alone.
+    import asyncio
+
+    from seteli_common.messaging.transport import PublishFailed
+    from seteli_common.runtime import declare_queues
+
+    settings = settings_class(service)()
+    if not settings.broker_url:
+        print(f"{service}: {service.upper()}_BROKER_URL is not set, so there is no broker to declare queues on "
+              "(embedded mode: the in-process bus needs none)")
+        return 0
+    specs = importlib.import_module(f"seteli_{service}.bootstrap").topology(settings)
+    try:
+        asyncio.run(declare_queues(settings, specs))
+    except PublishFailed as exc:  # the Job fails and is retried (backoffLimit); no migration runs meanwhile
+        print(f"{service}: {exc}", file=sys.stderr)
+        return 1
+    print(f"{service}: queues declared ({', '.join(spec.name for spec in specs)})")
     return 0
 
 
@@ -114,12 +138,13 @@ def check(service: str) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="run.py", description=__doc__.splitlines()[0])
-    parser.add_argument("command", choices=["serve", "migrate", "health", "check"])
+    parser.add_argument("command", choices=["serve", "declare", "migrate", "health", "check"])
     parser.add_argument("service", nargs="?", default=os.environ.get("SETELI_SERVICE", ""))
     args = parser.parse_args(argv)
     if not args.service:
         parser.error("no service: pass one or set SETELI_SERVICE")
-    command = {"serve": serve, "migrate": migrate, "health": health, "check": check}[args.command]
+    command = {"serve": serve, "declare": declare, "migrate": migrate, "health": health,
+               "check": check}[args.command]
     return command(args.service)
 
 

@@ -31,6 +31,8 @@ SIGNING_KEY_DIR = "/var/run/secrets/seteli"
 ATTACHMENT_DIR = "/var/lib/seteli/attachments"
 
 PART_OF = {"app.kubernetes.io/part-of": "seteli"}
+# Argo CD sync waves of the PreSync hooks: every service's queues are declared, then every service migrates.
+DECLARE_WAVE, MIGRATE_WAVE = -2, -1
 
 # name -> settings beyond the common ones, secrets (env suffix -> (secret key, required)), sizing.
 SERVICES: dict[str, dict[str, Any]] = {
@@ -236,22 +238,34 @@ def hpa(service: str, component: str = "api") -> dict[str, Any]:
                          "name": "cpu", "target": {"type": "Utilization", "averageUtilization": 70}}}]}}
 
 
-def migration_job(service: str) -> dict[str, Any]:
-    c = container(service, command=["python", "/app/run.py", "migrate"], memory="256Mi", files=False)
+def hook_job(service: str, command: str, component: str, wave: int) -> dict[str, Any]:
+    """A `run.py <command>` Job with the image about to be rolled out, run by Argo CD before the Deployments."""
+    c = container(service, command=["python", "/app/run.py", command], memory="256Mi", files=False)
     return {
         "apiVersion": "batch/v1", "kind": "Job",
         "metadata": {
-            "name": f"{service}-migrate", "labels": labels(service, "migration"),
+            "name": f"{service}-{command}", "labels": labels(service, component),
             # Argo CD runs it before syncing the new Deployment and recreates it on every sync.
             # With plain kubectl, see docs/operations.md ("Deploy").
             "annotations": {"argocd.argoproj.io/hook": "PreSync",
                             "argocd.argoproj.io/hook-delete-policy": "BeforeHookCreation",
-                            "argocd.argoproj.io/sync-wave": "-1"},
+                            "argocd.argoproj.io/sync-wave": str(wave)},
         },
         "spec": {"backoffLimit": 3, "activeDeadlineSeconds": 600,
-                 "template": {"metadata": {"labels": labels(service, "migration")},
+                 "template": {"metadata": {"labels": labels(service, component)},
                               "spec": pod_spec(service, [c], restart="Never", files=False)}},
     }
+
+
+def declare_job(service: str) -> dict[str, Any]:
+    """The new version's queues and bindings, declared before ANY service migrates (an earlier wave): a
+    migration may write events to its outbox that the running pods relay at once, and a queue bound only when
+    its new pods start would miss them, silently."""
+    return hook_job(service, "declare", "declare", DECLARE_WAVE)
+
+
+def migration_job(service: str) -> dict[str, Any]:
+    return hook_job(service, "migrate", "migration", MIGRATE_WAVE)
 
 
 def exec_probe(period: int, failures: int) -> dict[str, Any]:
@@ -309,7 +323,8 @@ def attachments_claim() -> dict[str, Any]:
 
 
 def network_policy(service: str) -> dict[str, Any]:
-    """One policy per service, for all its pods (API, migration Job, worker): only the paths it needs."""
+    """One policy per service, for all its pods (API, declare and migration Jobs, worker): only the paths it
+    needs."""
     port = [{"protocol": "TCP", "port": PORT}]
     ingress: list[dict[str, Any]] = [
         {"from": [{"podSelector": {"matchLabels": {"app.kubernetes.io/name": "portal"}}}], "ports": port}]
@@ -409,7 +424,8 @@ def documents() -> dict[str, list[dict[str, Any]]]:
     files: dict[str, list[dict[str, Any]]] = {}
     for service in SERVICES:
         docs = [config_map(service), deployment(service), service_resource(service),
-                pdb(service, service, "api"), hpa(service), migration_job(service), network_policy(service)]
+                pdb(service, service, "api"), hpa(service), declare_job(service), migration_job(service),
+                network_policy(service)]
         if service == "settlement":
             docs += worker_resources()
         if service == "registry":

@@ -2,7 +2,8 @@
 
   seteli up [--port 8000]          all six services in one process (embedded: SQLite + in-process bus)
   seteli serve <service>           one service as its own process, configured by environment
-  seteli migrate [<service> ...]   apply a service's database migrations (default: all)
+  seteli migrate [<service> ...]   declare the services' queues, then apply their database migrations
+                                   (default: all)
   seteli demo [--url URL]          drive the walking skeleton over HTTP and print the result
   seteli ops ...                   outbox backlog, dead-letter queues (see docs/operations.md)
 """
@@ -88,25 +89,22 @@ def cmd_serve(args: argparse.Namespace) -> None:
 
 
 def cmd_migrate(args: argparse.Namespace) -> None:
+    from seteli_common.migrations import upgrade  # alembic: only for this command
+    from seteli_common.runtime import declare_queues
+
+    configured = {}
     for name in args.services or SERVICES:
         bootstrap(name)  # refuses an unknown service name
-        service_settings = settings(name, data_dir=args.data_dir)
-        url = service_settings.resolved_database_url()
-        from seteli_common.migrations import upgrade  # alembic: only for this command
-
-        upgrade(migrations_dir(name), url)
-        print(f"{name}: migrated")
+        configured[name] = settings(name, data_dir=args.data_dir)
+    # Every service's queues first, as the deploy does (docs/operations.md, "Deploy"): a migration may write
+    # events that running pods relay at once, and they must reach the queues of every service's new version.
+    for name, service_settings in configured.items():
         if service_settings.broker_url:
-            asyncio.run(_declare(name, service_settings))
+            asyncio.run(declare_queues(service_settings, bootstrap(name).topology(service_settings)))
             print(f"{name}: queues declared")
-
-
-async def _declare(name: str, service_settings: object) -> None:
-    runtime = bootstrap(name).build_runtime(service_settings)
-    try:
-        await runtime.declare_topology()
-    finally:
-        await runtime.transport.close()
+    for name, service_settings in configured.items():
+        upgrade(migrations_dir(name), service_settings.resolved_database_url())
+        print(f"{name}: migrated")
 
 
 async def _demo(args: argparse.Namespace) -> int:

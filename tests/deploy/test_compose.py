@@ -26,7 +26,8 @@ def test_infrastructure_is_there(compose: Compose) -> None:
 
 def test_only_known_services_run(compose: Compose) -> None:
     infrastructure = {"postgres", "rabbitmq", "mailpit", "otel-collector", "settlement-worker"}
-    expected = infrastructure | set(SERVICES) | {f"{s}-migrate" for s in SERVICES} | set(WEB)
+    expected = (infrastructure | set(SERVICES) | {f"{s}-migrate" for s in SERVICES}
+                | {f"{s}-declare" for s in SERVICES} | set(WEB))
     assert set(compose["services"]) == expected
 
 
@@ -74,6 +75,15 @@ def test_port_build_and_migration_order(service: str, compose: Compose) -> None:
     assert migrate["depends_on"]["postgres"]["condition"] == "service_healthy"
     assert entry["depends_on"][f"{service}-migrate"]["condition"] == "service_completed_successfully"
     assert entry["depends_on"]["rabbitmq"]["condition"] == "service_healthy"
+    # Every service's queues exist before any migration runs: a migration's events reach them all.
+    declare = services[f"{service}-declare"]
+    assert declare["image"] == entry["image"]
+    assert declare["command"] == ["python", "/app/run.py", "declare"]
+    assert declare["environment"][f"{service.upper()}_BROKER_URL"] == \
+        entry["environment"][f"{service.upper()}_BROKER_URL"]
+    assert declare["depends_on"]["rabbitmq"]["condition"] == "service_healthy"
+    for other in SERVICES:
+        assert migrate["depends_on"][f"{other}-declare"]["condition"] == "service_completed_successfully", other
 
 
 def test_host_ports_do_not_clash(compose: Compose) -> None:

@@ -113,6 +113,22 @@ def test_each_service_has_its_resources(
     assert migrate["image"] == pod_spec(deployment)["containers"][0]["image"]
     assert job["metadata"]["annotations"]["argocd.argoproj.io/hook"] == "PreSync"
     assert f"{service.upper()}_DATABASE_URL" in container_env(manifests, migrate)
+    # Its queues and bindings are declared by the new image before ANY service migrates: a migration's
+    # events (relayed at once by the running pods) must reach a queue whose new pods have not started yet.
+    declare_job = by_kind(manifests, "Job")[f"{service}-declare"]
+    [declare] = pod_spec(declare_job)["containers"]
+    assert declare["command"] == ["python", "/app/run.py", "declare"]
+    assert declare["image"] == pod_spec(deployment)["containers"][0]["image"]
+    assert declare_job["metadata"]["annotations"]["argocd.argoproj.io/hook"] == "PreSync"
+    migrate_waves = [int(j["metadata"]["annotations"]["argocd.argoproj.io/sync-wave"])
+                     for j in by_kind(manifests, "Job").values()
+                     if pod_spec(j)["containers"][0]["command"][-1] == "migrate"]
+    assert len(migrate_waves) == len(SERVICES)
+    assert int(declare_job["metadata"]["annotations"]["argocd.argoproj.io/sync-wave"]) < min(migrate_waves)
+    assert f"{service.upper()}_BROKER_URL" in container_env(manifests, declare)
+    for part in ("securityContext", "resources"):
+        assert declare[part] == migrate[part], part
+    assert pod_spec(declare_job)["securityContext"] == pod_spec(job)["securityContext"]
 
 
 def pod_spec_labels(m: Manifest) -> dict[str, str]:
@@ -356,7 +372,8 @@ def test_network_policies_allow_only_the_needed_paths(rendered: dict[str, list[M
     for service in SERVICES:
         for component in ("api", "migration", "worker"):
             assert allowed(nets, pod(service, component), postgres(service), 5432), (service, component)
-        assert allowed(nets, pod(service), RABBITMQ, 5672), service
+        for component in ("api", "declare", "worker"):
+            assert allowed(nets, pod(service, component), RABBITMQ, 5672), (service, component)
         assert allowed(nets, PORTAL, pod(service), 8000), service
         assert not allowed(nets, pod(service), PORTAL, 8000), service
         for other in SERVICES:

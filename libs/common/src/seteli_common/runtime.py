@@ -23,11 +23,11 @@ from .auth import JwksClient, KeySource, TokenVerifier
 from .clock import Clock, SystemClock
 from .config import ServiceSettings
 from .db import Database
-from .messaging.consumer import ConsumerRuntime, Subscription
+from .messaging.consumer import ConsumerRuntime, Subscription, queue_spec
 from .messaging.memory import InMemoryBroker, InMemoryTransport
 from .messaging.outbox import Outbox, OutboxRelay
 from .messaging.rabbitmq import RabbitTransport
-from .messaging.transport import PublishFailed, Transport
+from .messaging.transport import PublishFailed, QueueSpec, Transport
 from .metrics import QueueReading, Readings, instrument
 from .telemetry import setup_logging, setup_tracing
 from .tenancy import system_role
@@ -60,6 +60,36 @@ def make_transport(settings: ServiceSettings, broker: InMemoryBroker | None = No
     return InMemoryTransport(broker)
 
 
+def with_revocation(metadata: MetaData, subscriptions: Sequence[Subscription]) -> list[Subscription]:
+    """A service's subscriptions, and where it keeps revoked sessions, the one that fills them."""
+    revoked = metadata.tables.get(revocation.TABLE)
+    if revoked is None:
+        return list(subscriptions)
+    # sessions ended in the registry are refused here too (seteli_common.revocation)
+    return [*subscriptions, revocation.revocation_subscription(revoked)]
+
+
+def queue_specs(settings: ServiceSettings, metadata: MetaData,
+                subscriptions: Sequence[Subscription]) -> list[QueueSpec]:
+    """The queues and bindings the service consumes from, as its running pods declare them."""
+    return [queue_spec(settings.service_name, sub, delivery_limit=settings.delivery_limit,
+                       retry_delays=settings.retry_delays_seconds)
+            for sub in with_revocation(metadata, subscriptions)]
+
+
+async def declare_queues(settings: ServiceSettings, specs: Sequence[QueueSpec]) -> None:
+    """Declare `specs` on the service's broker, with nothing else built (no database, keys or adapters):
+    the deploy's first step (`run.py declare`), so that events a migration writes to an outbox and the
+    running pods relay at once reach every queue of the new version, including those whose pods start later."""
+    transport = RabbitTransport(settings.broker_url, settings.exchange)
+    try:
+        await transport.start()
+        for spec in specs:
+            await transport.declare(spec)
+    finally:
+        await transport.close()
+
+
 @dataclass
 class ServiceRuntime:
     settings: ServiceSettings
@@ -84,8 +114,7 @@ class ServiceRuntime:
                            system_role=system_role(s.service_name) if s.database_role else "")
         self.transport = make_transport(s, self.broker)
         revoked = self.metadata.tables.get(revocation.TABLE)
-        if revoked is not None:  # sessions ended in the registry are refused here too (seteli_common.revocation)
-            self.subscriptions = [*self.subscriptions, revocation.revocation_subscription(revoked)]
+        self.subscriptions = with_revocation(self.metadata, self.subscriptions)
         outbox_t, inbox_t = self.table("outbox"), self.table("inbox")
         self.outbox = Outbox(outbox_t)
         self.relay = OutboxRelay(self.db, outbox_t, self.transport, batch_size=s.relay_batch_size,

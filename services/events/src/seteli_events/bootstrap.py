@@ -12,7 +12,8 @@ from fastapi import FastAPI
 from seteli_common.auth import KeySource
 from seteli_common.clock import Clock
 from seteli_common.messaging.memory import InMemoryBroker
-from seteli_common.runtime import ServiceRuntime
+from seteli_common.messaging.transport import QueueSpec
+from seteli_common.runtime import ServiceRuntime, queue_specs
 from seteli_common.tasks import stop_task
 from seteli_common.web import create_app
 
@@ -43,6 +44,13 @@ def build_runtime(
         keys=keys,
         clock=clock,
     )
+
+
+def topology(settings: EventsSettings | None = None) -> list[QueueSpec]:
+    """The queues and bindings this service consumes from, built from the settings alone (no database, keys or
+    adapters): `run.py declare` sets them up before any service migrates (docs/operations.md, "Deploy")."""
+    settings = settings or EventsSettings()
+    return queue_specs(settings, metadata, subscriptions(settings.clock()))
 
 
 def _lifespan(runtime: ServiceRuntime) -> Any:

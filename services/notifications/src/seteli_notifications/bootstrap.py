@@ -9,7 +9,8 @@ from seteli_common.auth import KeySource
 from seteli_common.clock import Clock
 from seteli_common.config import require_configured
 from seteli_common.messaging.memory import InMemoryBroker
-from seteli_common.runtime import ServiceRuntime
+from seteli_common.messaging.transport import QueueSpec
+from seteli_common.runtime import ServiceRuntime, queue_specs
 from seteli_common.web import create_app
 
 from . import api
@@ -41,14 +42,18 @@ class NotificationsRuntime(ServiceRuntime):
         await super().stop()
 
 
+def mail_deps(settings: NotificationsSettings, clock: Clock) -> MailDeps:
+    return MailDeps(Renderer(), clock, settings.message_id_domain, settings.public_base_url)
+
+
 def build_runtime(settings: NotificationsSettings | None = None, *, broker: InMemoryBroker | None = None,
                   clock: Clock | None = None, keys: KeySource | None = None) -> NotificationsRuntime:
     settings = settings or NotificationsSettings()
     if settings.adapters != "fake":  # writing mail into .eml files is the embedded mode's fake
         require_configured("notifications", "NOTIFICATIONS", [] if settings.smtp_host else ["smtp_host"])
     clock = clock or settings.clock()
-    renderer = Renderer()
-    deps = MailDeps(renderer, clock, settings.message_id_domain, settings.public_base_url)
+    deps = mail_deps(settings, clock)
+    renderer = deps.renderer
     runtime = NotificationsRuntime(settings=settings, metadata=metadata, migrations=MIGRATIONS,
                                    subscriptions=subscriptions(deps), broker=broker, keys=keys, clock=clock)
     digest = DigestJob(runtime.db, runtime.outbox, renderer, clock, settings)
@@ -64,6 +69,13 @@ def build_runtime(settings: NotificationsSettings | None = None, *, broker: InMe
 
     runtime.consumers.after_commit = after_commit
     return runtime
+
+
+def topology(settings: NotificationsSettings | None = None) -> list[QueueSpec]:
+    """The queues and bindings this service consumes from, built from the settings alone (no database, keys or
+    adapters): `run.py declare` sets them up before any service migrates (docs/operations.md, "Deploy")."""
+    settings = settings or NotificationsSettings()
+    return queue_specs(settings, metadata, subscriptions(mail_deps(settings, settings.clock())))
 
 
 def build_app(runtime: ServiceRuntime, *, manage_lifespan: bool = True) -> FastAPI:

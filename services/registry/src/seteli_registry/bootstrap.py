@@ -11,7 +11,8 @@ from seteli_common.auth import KeySource, SigningKey, StaticKeys, TokenIssuer
 from seteli_common.clock import Clock
 from seteli_common.config import require_configured
 from seteli_common.messaging.memory import InMemoryBroker
-from seteli_common.runtime import ServiceRuntime
+from seteli_common.messaging.transport import QueueSpec
+from seteli_common.runtime import ServiceRuntime, queue_specs
 from seteli_common.web import create_app
 
 from . import (
@@ -107,6 +108,13 @@ def build_runtime(settings: RegistrySettings | None = None, *, broker: InMemoryB
     runtime.extras.update(issuer=issuer, password_policy=policy, revoked_sessions=revoked,
                           adapters=build_adapters(settings))
     return runtime
+
+
+def topology(settings: RegistrySettings | None = None) -> list[QueueSpec]:
+    """The queues and bindings this service consumes from, built from the settings alone (no database, keys or
+    adapters): `run.py declare` sets them up before any service migrates (docs/operations.md, "Deploy")."""
+    settings = settings or RegistrySettings()
+    return queue_specs(settings, metadata, subscriptions())
 
 
 async def on_started(runtime: ServiceRuntime) -> None:

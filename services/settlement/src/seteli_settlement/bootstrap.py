@@ -12,7 +12,8 @@ from fastapi import FastAPI
 from seteli_common.auth import KeySource
 from seteli_common.clock import Clock
 from seteli_common.messaging.memory import InMemoryBroker
-from seteli_common.runtime import ServiceRuntime
+from seteli_common.messaging.transport import QueueSpec
+from seteli_common.runtime import ServiceRuntime, queue_specs
 from seteli_common.web import create_app
 
 from . import api, api_payments, api_reports
@@ -45,6 +46,13 @@ def build_runtime(
     )
     runtime.extras["deps"] = deps_of(runtime)
     return runtime
+
+
+def topology(settings: SettlementSettings | None = None) -> list[QueueSpec]:
+    """The queues and bindings this service consumes from, built from the settings alone (no database, keys or
+    adapters): `run.py declare` sets them up before any service migrates (docs/operations.md, "Deploy")."""
+    settings = settings or SettlementSettings()
+    return queue_specs(settings, metadata, subscriptions(settings.clock()))
 
 
 def deps_of(runtime: ServiceRuntime) -> SettlementDeps:

@@ -12,7 +12,8 @@ from fastapi import FastAPI
 from seteli_common.auth import KeySource
 from seteli_common.clock import Clock
 from seteli_common.messaging.memory import InMemoryBroker
-from seteli_common.runtime import ServiceRuntime
+from seteli_common.messaging.transport import QueueSpec
+from seteli_common.runtime import ServiceRuntime, queue_specs
 from seteli_common.tasks import stop_task
 from seteli_common.web import create_app
 
@@ -42,6 +43,13 @@ def build_runtime(
         keys=keys,
         clock=clock,
     )
+
+
+def topology(settings: VouchersSettings | None = None) -> list[QueueSpec]:
+    """The queues and bindings this service consumes from, built from the settings alone (no database, keys or
+    adapters): `run.py declare` sets them up before any service migrates (docs/operations.md, "Deploy")."""
+    settings = settings or VouchersSettings()
+    return queue_specs(settings, metadata, subscriptions(settings.clock(), settings))
 
 
 def lifespan(runtime: ServiceRuntime) -> Any:

@@ -174,6 +174,13 @@ def _is_transient(exc: BaseException) -> bool:
     return False
 
 
+def queue_spec(service: str, sub: Subscription, *, delivery_limit: int = 5,
+               retry_delays: Sequence[float] = (1.0, 5.0, 30.0)) -> QueueSpec:
+    """The queue of one concern of a consumer service, bound to the event types it handles."""
+    return QueueSpec(name=f"{service}.{sub.concern}", routing_keys=tuple(sub.handlers),
+                     delivery_limit=delivery_limit, retry_delays=tuple(retry_delays))
+
+
 class ConsumerRuntime:
     def __init__(
         self,
@@ -208,12 +215,7 @@ class ConsumerRuntime:
         self._batches: set[asyncio.Task[None]] = set()  # running drains (a task needs a reference)
 
     def spec(self, sub: Subscription) -> QueueSpec:
-        return QueueSpec(
-            name=f"{self.service}.{sub.concern}",
-            routing_keys=tuple(sub.handlers),
-            delivery_limit=self.delivery_limit,
-            retry_delays=self.retry_delays,
-        )
+        return queue_spec(self.service, sub, delivery_limit=self.delivery_limit, retry_delays=self.retry_delays)
 
     async def start(self) -> None:
         for sub in self.subscriptions:
