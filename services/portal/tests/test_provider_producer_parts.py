@@ -14,7 +14,7 @@ import httpx
 
 from seteli.demo import random_test_identity_code
 
-from .conftest import csrf_of, login
+from .conftest import csrf_of, login, submit
 from .seed import OFFICER_PASSWORD, PROVIDER_PASSWORD, Seed
 from .service_calls import officer_headers
 
@@ -131,5 +131,61 @@ async def test_the_provider_books_a_unit_or_an_employee_and_records_for_them(
         assert f'<option value="unit:{KUUSI}" selected>{KUUSI}</option>' in select
         assert "Ryhmäkoti Kuusikko" in select
     finally:
+        await services.patch(registry, headers=provider, json={"units": units_before})
+        await services.delete(f"{registry}/employees/{employee.json()['id']}", headers=provider)
+
+
+async def test_editing_an_event_of_an_employee_who_left_keeps_it_theirs(
+        portal: httpx.AsyncClient, services: httpx.AsyncClient, data: Seed) -> None:
+    """An event recorded for an employee who has left since, on a booking of a unit: its edit form offered only
+    the parts listed now, none selected, so the browser sent the first one (a site) and correcting the event's
+    text moved it to that site's list and payee unasked. The form offers the event's own part, selected."""
+    provider = await officer_headers(services, BASE, data.provider_email, PROVIDER_PASSWORD)
+    registry = f"{BASE}/registry/v1/providers/{data.provider_id}"
+    units_before = (await services.get(registry, headers=provider)).json()["units"]
+    assert (await services.patch(registry, headers=provider, json={"units": [KUUSI]})).status_code == 200
+    employee = await services.post(f"{registry}/employees", headers=provider, json={"name": "Lea Lähtijä"})
+    assert employee.status_code == 201, employee.text
+    employee_part = f"employee:{employee.json()['id']}"
+    events = f"{BASE}/events/v1/tenants/{data.tenant_id}/events"
+    event_id = None
+    try:
+        await login(portal, data.provider_email, PROVIDER_PASSWORD)
+        voucher = await _new_voucher(services, data, 7322)
+        page = await _until_offered(portal, voucher["number"], "Lea Lähtijä")
+        content_id = re.search(r'name="voucher_content_id" value="([^"]+)"', page).group(1)  # type: ignore[union-attr]
+        booked = await portal.post("/provider/book", data={
+            "csrf": csrf_of(page), "voucher_number": voucher["number"], "voucher_content_id": content_id,
+            "accept_terms": "on", "producer_part": f"unit:{KUUSI}"})
+        assert booked.status_code == 303, booked.text[-2000:]
+        view_url = booked.headers["location"]
+        booking_id = view_url.split("/provider/bookings/")[1].split("?")[0]
+        day = str(data.voucher_month.first)
+        for _ in range(100):  # once the events service has heard of the employee (over the in-process bus)
+            made = await services.post(events, headers=provider, json={
+                "booking_id": booking_id, "start": day, "end": day, "producer_part": employee_part})
+            if made.status_code != 422:
+                break
+            await asyncio.sleep(0.1)
+        assert made.status_code == 201, made.text
+        event_id = made.json()["id"]
+        assert (await services.delete(f"{registry}/employees/{employee.json()['id']}", headers=provider)
+                ).status_code == 204
+
+        edit_url = f"/provider/bookings/{booking_id}/events/{event_id}?month={data.voucher_month}"
+        form = await portal.get(edit_url)
+        select = form.text.split('id="edit-producer_part"')[1].split("</select>")[0]
+        chosen = re.findall(r'<option value="([^"]*)" selected>', select)
+        sent = chosen[0] if chosen else re.findall(r'<option value="([^"]*)"', select)[0]  # as a browser
+        assert sent == employee_part, select
+        changed = await submit(portal, edit_url, f"/provider/bookings/{booking_id}/events/{event_id}", {
+            "month": str(data.voucher_month), "start": day, "end": day, "producer_part": sent,
+            "text": "Korjattu kirjoitusvirhe"})
+        assert changed.status_code == 303, changed.text[-2000:]
+        stored = (await services.get(f"{events}/{event_id}", headers=provider)).json()
+        assert stored["text"] == "Korjattu kirjoitusvirhe" and stored["producer_part"] == employee_part
+    finally:
+        if event_id:
+            await services.delete(f"{events}/{event_id}", headers=provider)
         await services.patch(registry, headers=provider, json={"units": units_before})
         await services.delete(f"{registry}/employees/{employee.json()['id']}", headers=provider)

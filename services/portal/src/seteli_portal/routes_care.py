@@ -291,8 +291,9 @@ def _event_errors(page: Page, exc: ApiError, unit: str) -> dict[str, str]:
     return errors
 
 
-async def _recording_context(page: Page, booking: dict[str, Any]) -> dict[str, Any]:
-    """Who can be the performer (the company's employees in the registry) and the producer parts."""
+async def _recording_context(page: Page, booking: dict[str, Any], kept: str | None = None) -> dict[str, Any]:
+    """Who can be the performer (the company's employees in the registry) and the producer parts. `kept`: the
+    part of the event being changed, offered even when no longer listed (selected by the form, it stays)."""
     try:
         employees = await listing(page, "employees")
     except ApiError:  # a provider user may not read the people: the performer is then the recorder
@@ -307,6 +308,8 @@ async def _recording_context(page: Page, booking: dict[str, Any]) -> dict[str, A
     booked = booking.get("producer_part")
     if booked and booked not in parts:  # a unit renamed or an employee removed since the booking
         parts[booked] = str(booking.get("producer_part_name") or booked.split(":", 1)[1])
+    if kept and kept not in parts:  # an employee who left, a unit merged away: not moved to another part unasked
+        parts[kept] = kept.split(":", 1)[1] if ":" in kept else kept
     # empty = the booking's producer part, so the company is offered only when the booking is the company's
     return {"employees": employees, "part_groups": _grouped(parts), "part_company": not booked}
 
@@ -408,7 +411,7 @@ async def _edit_page(page: Page, booking_id: str, event_id: str, month: date, **
     errors = context.pop("errors", {})
     return page.render("provider/event_edit.html", status=422 if errors else 200, booking=booking, event=event,
                        month=month, unit=event["unit"], kind=_form_kind(event["unit"]), values=values,
-                       errors=errors, **await _recording_context(page, booking))
+                       errors=errors, **await _recording_context(page, booking, event["producer_part"]))
 
 
 @router.get("/bookings/{booking_id}/events/{event_id}")
