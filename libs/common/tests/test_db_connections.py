@@ -262,14 +262,19 @@ async def test_work_after_the_commit_runs_once_committed_and_never_after_a_rollb
 
 
 async def test_a_started_service_leaves_its_start_up_objects_out_of_the_collectors_full_passes(
-        pg_url: str, tmp_path: Any) -> None:
+        pg_url: str, tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     """A full pass of the cyclic collector walked every object of the process (~125,000: modules, models,
     metadata), ~75 ms each, set off every few thousand messages a consumer handles: once a service has started,
     what is alive then is frozen out of those passes (gc.freeze), and the passes walk only what came after."""
     import gc
 
+    from seteli_common import runtime as runtime_module
     from seteli_common.config import ServiceSettings
     from seteli_common.runtime import ServiceRuntime
+
+    # Once per process: a service started earlier in this test process froze what was alive then; start afresh.
+    gc.unfreeze()
+    monkeypatch.setattr(runtime_module, "_startup_frozen", False)
 
     runtime = ServiceRuntime(settings=ServiceSettings(service_name="gctest", database_url=pg_url, data_dir=tmp_path,
                                                       log_json=False), metadata=metadata, migrations=tmp_path,
