@@ -84,6 +84,9 @@ class Driver:
         self.interruption_ids: dict[str, str] = {}
         self.outcome = Outcome()
         self.seen_runs: set[str] = set()
+        self.drafts: dict[tuple[str, int], list[dict[str, Any]]] = {}  # (voucher key, month) -> the job's drafts
+        self.skipped: set[str] = set()  # manual events of a month the content was drafted for
+        self.recorders: dict[str, tuple[str, str]] = {}  # voucher key -> (recorder, performer) of its latest event
 
     @property
     def tenant(self) -> str:
@@ -250,7 +253,8 @@ class Driver:
                 "interruptions_need_approval": True})
         service = (await self.call("POST", f"/applications/v1/tenants/{self.tenant}/services", self.officer, {
             "name_fi": "Tehostettu palveluasuminen ja kotiapu", "name_sv": "Serviceboende och hemhjälp",
-            "kind": "voucher", "auto_recording": False, "interruption_rule": KOUVOLA_RULE,
+            "kind": "voucher", "auto_recording": self.h.auto_recording and self.current == 0,
+            "interruption_rule": KOUVOLA_RULE,
             "contents": [{"name_fi": "Hoiva / vrk", "name_sv": "Vård / dygn", "unit": "day", "client_pays": False},
                          {"name_fi": "Kotiapu / h", "name_sv": "Hemhjälp / h", "unit": "hour", "client_pays": False},
                          *([{"name_fi": "Ateriat / vrk", "name_sv": "Måltider / dygn", "unit": "day",
@@ -379,11 +383,14 @@ class Driver:
             else:
                 self.current = 0
             after_run = ("run", "rerun", "credit", "approve_interruption_late")
-            phase = "run" if kind in after_run else "early" if kind == "early_run" else "care"
+            phase = ("run" if kind in after_run else "early" if kind == "early_run" else "auto"
+                     if kind == "auto_record" else "care")
             if current != (index, phase):
                 next_month = self.h.month_first(index + 1)
                 if phase == "early":
                     self.set_day(self.h.month_first(index) + timedelta(days=19))
+                elif phase == "auto":  # the month job runs on the 4th
+                    self.set_day(self.h.month_first(index) + timedelta(days=3))
                 else:
                     self.set_day(next_month if phase == "care" else next_month + timedelta(days=4))
                 current = (index, phase)
@@ -400,12 +407,20 @@ class Driver:
                 await self.end_interruption(item)
             elif kind == "record":
                 assert isinstance(item, Event)
+                if (item.voucher, index) in self.drafts:  # the content's month is its draft
+                    self.skipped.add(item.key)
+                    continue
                 await self.record(item)
+            elif kind == "auto_record":
+                await self.auto_record(index)
+            elif kind == "confirm_drafts":
+                await self.confirm_drafts(index)
             elif kind in ("run", "rerun"):
                 await self.settle(index)
             elif kind == "credit":
                 assert isinstance(item, Event)
-                await self.credit(item)
+                if item.key not in self.skipped:
+                    await self.credit(item)
             elif kind == "early_run":
                 month = self.h.month_first(index)
                 response = await self.c.post(f"/settlement/v1/tenants/{self.tenant}/runs", headers=self.officer,
@@ -422,6 +437,8 @@ class Driver:
                 await self.quiesce()
             elif kind == "correction":
                 assert isinstance(item, Event)
+                if item.key in self.skipped:
+                    continue
                 await self.record(replace(item, key=f"{item.key}-again", credit=False, corrected=False))
             elif kind == "decide_interruption":
                 assert isinstance(item, Interruption)
@@ -439,6 +456,86 @@ class Driver:
         await self.quiesce()
         await self.co_payments()
         return self.outcome
+
+    async def auto_record(self, month: int) -> None:
+        """The events service's month job on the 4th (as its scheduler runs it), for the first tenant; then what
+        it drafted, read back as the provider sees it."""
+        from seteli_events.service import month_jobs
+
+        self.current = 0
+        first = self.h.month_first(month)
+        await month_jobs.auto_record(self.suite.runtimes["events"], first + timedelta(days=3), self.tenant)
+        await self.quiesce()
+        last = self.h.month_first(month + 1) - timedelta(days=1)
+        voucher_of = {b: k for k, b in self.bookings.items()}
+        sites = {f"site:{sid}": key for key, sid in self.site_ids.items()}
+        for prov in self.h.providers:
+            listed = (await self.call("GET", f"/events/v1/tenants/{self.tenant}/events?status=draft&from={first}"
+                                             f"&to={last}&limit=500", self.provider_headers[prov.key])).json()
+            for d in listed["items"]:
+                if d["provider_id"] != self.provider_ids[prov.key] or d["start"] < str(first):
+                    continue
+                key = voucher_of.get(d["booking_id"], d["booking_id"])
+                self.drafts.setdefault((key, month), []).append(d)
+                same = self.recorders.get(key) == (d["recorder"], d["performer"])
+                self.outcome.drafts.add((month, key, d["start"], d["end"],
+                                         sites.get(d["producer_part"] or "", "company"), same))
+        for pieces in self.drafts.values():
+            pieces.sort(key=lambda d: d["start"])
+
+    async def confirm_drafts(self, month: int) -> None:
+        """The provider confirms the month's drafts on the 1st of the next month: all at once (per provider), or
+        client by client, correcting a draft's end first or leaving it unconfirmed as the history says."""
+        self.current = 0
+        last = self.h.month_first(month + 1) - timedelta(days=1)
+        to_confirm: dict[str, list[str]] = defaultdict(list)  # provider key -> event ids
+        for (key, m), pieces in sorted(self.drafts.items()):
+            if m != month:
+                continue
+            v = self.h.voucher(key)
+            headers = self.provider_headers[v.provider]
+            decision, earlier = ("confirm", 0) if self.h.confirm_all else self.h.draft_decision(key, month)
+            if decision == "leave":
+                continue
+            for n, d in enumerate(pieces):
+                end = date.fromisoformat(d["end"])
+                if decision == "correct" and n == len(pieces) - 1 and end < last:
+                    new_end = max(date.fromisoformat(d["start"]), end - timedelta(days=earlier))
+                    for _ in range(5):  # (a 500 "database is locked" on SQLite: again, as in `_confirm`)
+                        await self.quiesce()
+                        fixed = await self.c.patch(f"/events/v1/tenants/{self.tenant}/events/{d['id']}",
+                                                   headers=headers, json={"end": str(new_end)})
+                        if fixed.status_code < 500:
+                            break
+                    if fixed.status_code != 200:
+                        self.outcome.refused[f"correction of {key}'s draft"] = f"HTTP {fixed.status_code}: " \
+                                                                             f"{fixed.text[:300]}"
+                to_confirm[v.provider].append(d["id"])
+                self.event_ids[f"{key}a{month}n{n}"] = d["id"]
+            if not self.h.confirm_all:
+                await self._confirm(headers, {"event_ids": [d["id"] for d in pieces]})
+        if self.h.confirm_all:
+            for prov in sorted(to_confirm):
+                await self._confirm(self.provider_headers[prov], {"service_id": self.service_of["care"]})
+        await self.quiesce()
+        for prov, ids in sorted(to_confirm.items()):  # every draft meant to be confirmed is recorded now
+            for event_id in ids:
+                got = (await self.call("GET", f"/events/v1/tenants/{self.tenant}/events/{event_id}",
+                                       self.provider_headers[prov], expected=(200, 404, 409), retry=False))
+                if got.status_code != 200 or got.json()["status"] != "recorded":
+                    self.outcome.refused[f"draft {event_id} confirmed"] = f"HTTP {got.status_code}: {got.text[:200]}"
+
+    async def _confirm(self, headers: Mapping[str, str], body: dict[str, Any]) -> None:
+        for _ in range(5):
+            # SQLite: another write in the events service (its background work) may hold the database a moment
+            # ("database is locked", 500): again
+            await self.quiesce()
+            answer = await self.c.post(f"/events/v1/tenants/{self.tenant}/events/confirm", headers=dict(headers),
+                                       json=body)
+            if answer.status_code < 500:
+                break
+        if answer.status_code != 200 or answer.json()["failed"]:
+            self.outcome.refused[f"confirmation {body}"] = f"HTTP {answer.status_code}: {answer.text[:300]}"
 
     async def start_interruption(self, i: Interruption, index: int) -> None:
         v = self.h.voucher(i.voucher)
@@ -538,6 +635,7 @@ class Driver:
             return
         event = response.json()
         self.event_ids[e.key] = event["id"]
+        self.recorders[v.key] = (event["recorder"], event["performer"])
         if event["approval"] == "awaiting_approval":
             self.outcome.over_limit.add(e.key)
             await self.quiesce()

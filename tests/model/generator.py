@@ -7,7 +7,8 @@ granted per week or month), price lists with changes in the middle of a month, v
 company or a site, presence events around interruptions (some across a month end), hour events over
 the grant approved, rejected or approved-and-credited, credits of paid events, re-runs; the tenant turning
 its interruption approval off (and on) mid-way, ending a content from a date, and making the day content one
-the client pays from a date (a scheduled change).
+the client pays from a date (a scheduled change); a service with auto-recording on, its drafts confirmed,
+corrected or left by the provider.
 
 Both the reference model (`reference.py`) and the driver (`driver.py`) read the same history and
 walk it in the same order (`schedule`): month by month, on the 1st of the next month the provider
@@ -62,6 +63,9 @@ FEATURES: tuple[str, ...] = (
     "stay_part",             # the provider names the producer part of an interruption (a site of its own, with or
                              # without billing or price list of its own, or "" the company): priced by that part's
                              # list (else the company's) and paid to that part's payee
+    "auto_recording",        # the first tenant's voucher service has auto-recording on (004 §4.3.2): the month
+                             # job on the 4th drafts the day contents' months; the provider confirms the drafts on
+                             # the 1st (all at once, or per client: some corrected first, some left unconfirmed)
 )
 
 # Features that disagree today because of a finding of issue 16 being fixed in another branch.
@@ -75,6 +79,9 @@ Reason = Literal["hospital", "holiday", "other"]
 # the tenant's decision on a finalised interruption when it approves them: approved before the month's run,
 # approved after it (paid by the next run), rejected, or never decided
 InterruptionDecision = Literal["approve", "approve_late", "reject", "pending"]
+# the provider's handling of an auto-recorded draft: confirmed as drafted, its end corrected earlier first (where
+# the content's validity ends during the month: the client left a few days before), or never confirmed
+DraftDecision = Literal["confirm", "correct", "leave"]
 
 
 @dataclass(frozen=True)
@@ -174,6 +181,19 @@ class History:
     approval_changes: tuple[tuple[int, int, bool], ...] = ()
     content_end: tuple[str, date] | None = None  # (content key, first day it is no longer in the service), tenant 0
     pays_change: tuple[str, date] | None = None  # (content key, day from which the client pays it), tenant 0
+    auto_recording: bool = False  # tenant 0's voucher service records its day contents' months as drafts
+    confirm_all: bool = True  # the provider confirms every draft of the month at once (else client by client)
+    # (voucher key, month index) -> how the provider handles that month's draft (not listed: confirmed);
+    # correcting moves the end this many days earlier
+    draft_decisions: tuple[tuple[str, int, DraftDecision, int], ...] = ()
+
+    def auto_recorded(self, v: Voucher) -> bool:
+        """Whether the voucher's content is in a service with auto-recording on (a day content of tenant 0)."""
+        c = self.content(v.content)
+        return self.auto_recording and v.tenant == 0 and not c.purchased and c.unit == "day"
+
+    def draft_decision(self, voucher: str, month: int) -> tuple[DraftDecision, int]:
+        return next(((d, n) for v, m, d, n in self.draft_decisions if (v, m) == (voucher, month)), ("confirm", 0))
 
     def approval_on(self, tenant: int, month: int) -> bool:
         """Whether the tenant approves interruptions finalised in the care phase of `month`."""
@@ -254,6 +274,9 @@ class History:
         if self.pays_change:
             out.append(f"  tenant 0's content {self.pays_change[0]} is paid by the client from {self.pays_change[1]}")
         out += [f"  client {c} died on {d}" for c, d in self.deaths]
+        if self.auto_recording:
+            how = "all at once" if self.confirm_all else "per client"
+            out.append(f"  auto-recording on for tenant 0; drafts confirmed {how}; {list(self.draft_decisions)}")
         return "\n".join(out)
 
 
@@ -436,10 +459,37 @@ def generate(seed: int, features: Iterable[str] = CI_FEATURES, *, months: int | 
                 i = replace(i, part=srng.choice(others) if others and srng.random() < 0.85 else v.part or "")
             named.append(i)
         interruptions = named
+    auto = "auto_recording" in on
+    confirm_all = True
+    draft_decisions: list[tuple[str, int, DraftDecision, int]] = []
+    if auto:
+        argn = random.Random(seed * 7919 + 41)
+        confirm_all = argn.random() < 0.4
+        # The provider relies on the drafts from the second month on: its interruptions there would first need the
+        # draft corrected around them (not modelled), so an auto-recorded content has none starting after month 0
+        # (one from month 0 still open on the 4th of month 1 stops that month's draft).
+        auto_keys = {v.key for v in vouchers if v.tenant == 0 and v.content in ("care", "meals")}
+        interruptions = [i for i in interruptions if i.voucher not in auto_keys or history.month_index(i.start) == 0]
+        # A stay returning in the last days of month 0 with no presence recorded after it (the interruption pays the
+        # return day): the content's latest entry is the stay, so month 1's draft goes to the part it names.
+        for i in interruptions:
+            if (i.voucher in auto_keys and history.month_index(i.end) == 0 and i.end.day >= 20
+                    and argn.random() < 0.5):
+                events = [e for e in events if e.voucher != i.voucher or history.month_index(e.start) != 0
+                          or e.start < i.end]
+        if not confirm_all:
+            for key in sorted(auto_keys):
+                for m in range(1, n_months + 1):
+                    roll = argn.random()
+                    if roll < 0.35:
+                        draft_decisions.append((key, m, "correct", argn.randint(1, 4)))
+                    elif roll < 0.55:
+                        draft_decisions.append((key, m, "leave", 0))
     return replace(history, providers=tuple(providers), price_lists=tuple(price_lists), vouchers=tuple(vouchers),
                    events=tuple(events), interruptions=tuple(interruptions), reruns=reruns, early_runs=early,
                    deaths=tuple(deaths), approving=approving, approval_changes=tuple(approval_changes),
-                   content_end=content_end, pays_change=pays_change)
+                   content_end=content_end, pays_change=pays_change, auto_recording=auto, confirm_all=confirm_all,
+                   draft_decisions=tuple(draft_decisions))
 
 
 def _care(rng: random.Random, history: History, v: Voucher, on: frozenset[str], events: list[Event],
@@ -550,6 +600,8 @@ def smaller(history: History) -> Iterable[History]:
         yield replace(history, content_end=None)
     if history.pays_change is not None:
         yield replace(history, pays_change=None)
+    for decision in history.draft_decisions:
+        yield replace(history, draft_decisions=tuple(d for d in history.draft_decisions if d != decision))
     for m in history.reruns:
         yield replace(history, reruns=history.reruns - {m})
     for m in history.early_runs:
@@ -594,8 +646,10 @@ def schedule(history: History) -> list[Step]:
     decision on those finalised ("decide_interruption": approved or rejected by the 3rd); on the 20th of
     the month itself the tenant may try its run too early ("early_run"); on the 5th: the run ("run", and
     "rerun" when the history re-runs it), then credits of the month's paid events ("credit") and the
-    interruptions approved late ("approve_interruption_late": paid by the next run). A tenant that changes
-    its interruption approval setting after month i does so first thing on the 1st of month i+1
+    interruptions approved late ("approve_interruption_late": paid by the next run). With auto-recording, the
+    month job runs on the 4th of month i+1 ("auto_record", i+1) and the provider handles month i's drafts on the
+    1st of month i+1 before recording ("confirm_drafts"; a content drafted that month has no manual events). A
+    tenant that changes its interruption approval setting after month i does so first thing on the 1st of month i+1
     ("approval_setting"), before the month's interruptions are finalised."""
     steps: list[Step] = []
     for i in range(history.months + 1):
@@ -614,9 +668,13 @@ def schedule(history: History) -> list[Step]:
                      if history.month_index(x.end) == i and history.waits_for_approval(x)]
         steps += [("decide_interruption", i, x) for x in finalised if x.decision in ("approve", "reject")]
         month_events = [e for e in history.events if history.month_index(e.end) == i]
+        if history.auto_recording and 1 <= i:
+            steps.append(("confirm_drafts", i, None))  # the month's drafts, before its manual events
         for e in sorted(month_events, key=lambda e: (e.start, e.start_time or time(0), e.key)):
             steps.append(("record", i, e))
         steps += [("death", i, None) for _, died in history.deaths if history.month_index(died) == i]
+        if history.auto_recording and i < history.months:
+            steps.append(("auto_record", i + 1, 0))  # the 4th of month i+1, before month i's run on the 5th
         for tenant in range(history.tenants):
             steps.append(("run", i, tenant))
             if i in history.reruns:

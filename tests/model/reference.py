@@ -36,6 +36,12 @@ The rules, as domain.md states them:
   the day, the client pays its whole price and the tenant nothing (domain.md: never settled by the
   tenant, so there is nothing of it to credit); starting before, the tenant pays it as before, also for
   its days on or after the change and whenever it is recorded.
+- Auto-recording (004 §4.3.2), here tenant 0's voucher service: on the 4th of month M every valid day content
+  with an event in M-1 (a draft included), no open interruption and no event in M gets a draft for the whole of
+  M, targeted to the producer part of the latest event, with its recorder and performer; the first event is
+  manual. The provider confirms the drafts on the 1st of M+1 (by the 2nd): a confirmed draft is an event
+  recorded then (paid by M's run); an unconfirmed one is never paid. Where the domain text leaves it open, the
+  model follows the events service's decisions (`auto_record_drafts`), each named where it is used below.
 - Over-limit: counting the content's earlier recorded events that were not rejected or credited, an
   event that makes a period (ISO week Monday-Sunday, calendar month, or the whole validity) exceed the
   grant goes to manual approval; approved: paid normally; rejected: never paid; approved and credited:
@@ -145,6 +151,9 @@ class Outcome:
     refused: dict[str, str] = field(default_factory=dict)  # event key -> why (compared by key)
     early_runs: dict[int, bool] = field(default_factory=dict)  # month index -> was the run accepted
     interruptions_waiting: set[str] = field(default_factory=set)  # interruption keys that waited for approval
+    # auto-recording's drafts: (month index, voucher key, start, end, producer part: site key or "company",
+    # whether recorder and performer are those of the content's latest event)
+    drafts: set[tuple[int, str, str, str, str, bool]] = field(default_factory=set)
     exercised: set[str] = field(default_factory=set)  # which rules the history reached (counted, not compared)
 
 
@@ -163,6 +172,11 @@ class Model:
         self.event_days: dict[str, list[tuple[date, Fraction]]] = {}  # day event -> the days it pays
         self.last_day: dict[str, date] = {}  # voucher -> last valid day after a death
         self.outcome = Outcome()
+        self.recorded: dict[str, Event] = {}  # every event recorded (not refused), confirmed drafts included
+        self.open_stays: dict[str, set[str]] = defaultdict(set)  # voucher -> interruptions entered without an end
+        self.stays: dict[str, list[Interruption]] = defaultdict(list)  # voucher -> interruptions ended
+        self.drafts: dict[tuple[str, int], list[tuple[date, date, str | None]]] = {}  # (voucher, month) -> drafts
+        self.skipped: set[str] = set()  # manual events of a month the content was drafted for (the draft is it)
 
     # --- helpers -----------------------------------------------------------------------------------------
 
@@ -224,7 +238,7 @@ class Model:
 
     # --- actions, in schedule order ---------------------------------------------------------------------
 
-    def record(self, e: Event) -> None:
+    def record(self, e: Event, part: str | None | bool = False) -> None:
         v = self.h.voucher(e.voucher)
         if self.h.ended(v, e.end):  # an ended content: no event of it on its end day or later
             self.outcome.refused[e.key] = "the content has ended"
@@ -239,6 +253,7 @@ class Model:
             minutes = (datetime.combine(e.start, e.end_time) - datetime.combine(e.start, e.start_time)).seconds // 60
             per_day = {e.start: Fraction(minutes, 60)}
         over = self._over_limit(v, per_day)
+        self.recorded[e.key] = e
         self.units[e.key] = per_day
         self.approval[e.key] = "awaiting" if over else "payable"
         if over:
@@ -246,7 +261,7 @@ class Model:
         if self.h.content(v.content).unit == "day":
             days = [(d, HUNDRED) for d in per_day if d not in self.returns[v.key]]
             self.event_days[e.key] = days
-            self._day_lines(e.key, v, days, None, e.start)
+            self._day_lines(e.key, v, days, None, e.start, part)
             self._zero_line_if_none(e.key, v, e.start)
         else:
             price = price_on(self.h.price_lists, v.provider, v.part, v.content, e.start)
@@ -270,7 +285,7 @@ class Model:
 
         used: dict[object, Fraction] = defaultdict(Fraction)
         for key, per_day in self.units.items():
-            e = next(x for x in self.h.events if x.key == key.removesuffix("-again"))
+            e = self.recorded[key]
             if e.voucher != v.key or self.approval.get(key) == "rejected" or key in self.credited:
                 continue
             for d, u in per_day.items():
@@ -323,7 +338,7 @@ class Model:
             if v.client != client:
                 continue
             self.last_day[v.key] = min(last, v.valid_until)
-            for e in self.h.events:
+            for e in self.recorded.values():
                 lines = [ln for ln in self.lines if ln.source == e.key]
                 if e.voucher != v.key or not lines or any(ln.paid_in is not None for ln in lines):
                     continue
@@ -377,6 +392,7 @@ class Model:
             self.outcome.refused[i.key] = "the content has ended"
             self.outcome.exercised.add("content_end: absence refused")
             return False
+        self.open_stays[i.voucher].add(i.key)
         return True
 
     def _return_day_after_end(self, i: Interruption) -> bool:
@@ -403,6 +419,8 @@ class Model:
         v = self.h.voucher(i.voucher)
         if i.key in self.outcome.refused or self._return_day_after_end(i):
             return
+        self.open_stays[i.voucher].discard(i.key)
+        self.stays[i.voucher].append(i)
         days = [(d, kouvola_percentage((d - i.start).days, d == i.end)) for d in _days(i.start, i.end)]
         part = self.stay_part(v, i)
         if i.part is not None and v.tenant == 0:
@@ -429,6 +447,105 @@ class Model:
         for line in self.lines:
             if line.source == i.key:
                 line.payable = approve
+
+    # --- auto-recording (004 §4.3.2) ------------------------------------------------------------------------
+
+    def _spans(self, v: Voucher) -> list[tuple[date, date, str | None, int]]:
+        """The content's events as (start, end, part, order): recorded ones that still take their days (not
+        rejected, not credited) and drafts, confirmed or not (a draft is an event)."""
+        out = [(e.start, e.end, v.part, n) for n, e in enumerate(self.recorded.values())
+               if e.voucher == v.key and self.approval.get(e.key) != "rejected" and e.key not in self.credited]
+        for (key, _), drafts in self.drafts.items():
+            out += [(a, b, part, len(self.recorded)) for a, b, part in drafts if key == v.key]
+        return out
+
+    def auto_record(self, month: int) -> None:
+        """The month job on the 4th of `month`: the drafts, by domain.md's rule."""
+        first = self.h.month_first(month)
+        last = (first.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+        prev_first = self.h.month_first(month - 1)
+        for v in self.h.vouchers:
+            if not self.h.auto_recorded(v):
+                continue
+            # "every valid voucher content": the days of the month it is valid on (a death ends it the day after)
+            start = max(first, v.valid_from)
+            end = min(last, v.valid_until, self.last_day.get(v.key, v.valid_until))
+            # Decided by events (the domain says only "whole run month"): the draft is clipped to the validity,
+            # never a day outside it; the provider corrects it further if need be.
+            if end < last and start <= end:
+                self.outcome.exercised.add("auto_recording: draft clipped to the validity's end")
+            # Decided by events (`recording.content_ended_from`): a content the tenant admin ended is drafted up to
+            # the day before its end, and not at all when it ended by the month's first valid day.
+            if self.h.ended(v, end):
+                assert self.h.content_end is not None
+                end = min(end, self.h.content_end[1] - timedelta(days=1))
+                self.outcome.exercised.add("auto_recording: draft clipped at the content's end")
+            if start > end:
+                continue
+            spans = self._spans(v)
+            if not any(a < first and b >= prev_first for a, b, _, _ in spans):
+                if not spans:
+                    self.outcome.exercised.add("auto_recording: no event yet, the first is manual")
+                continue
+            if any(a <= last and b >= first for a, b, _, _ in spans):
+                continue
+            if self.open_stays[v.key]:
+                self.outcome.exercised.add("auto_recording: none for an open interruption")
+                continue
+            # The latest event: latest end, then latest start, then the last recorded (the domain says "latest").
+            latest = max(spans, key=lambda x: (x[1], x[0], x[3]))
+            part = latest[2]
+            # Decided by events (004 §4.3.2 "keskeytys- tai tapahtumakirjaus"): when the latest entry is a stay (its
+            # return day after the latest event's end), the draft goes to the part the stay names.
+            ended = [i for i in self.stays[v.key] if i.key not in self.outcome.refused]
+            if ended:
+                stay = max(ended, key=lambda i: i.end)
+                if stay.end > latest[1]:
+                    part = self.stay_part(v, stay)
+                    self.outcome.exercised.add("auto_recording: part of a stay")
+            # Decided by events: the days of an ended interruption (not its return day: presence starts then) are
+            # left out, which may split the month into two drafts.
+            away = {d for i in ended for d in _days(i.start, i.end - timedelta(days=1))}
+            days = [d for d in _days(start, end) if d not in away]
+            pieces: list[tuple[date, date, str | None]] = []
+            for d in days:
+                if pieces and pieces[-1][1] + timedelta(days=1) == d:
+                    pieces[-1] = (pieces[-1][0], d, part)
+                else:
+                    pieces.append((d, d, part))
+            if len(pieces) > 1:
+                self.outcome.exercised.add("auto_recording: split around a stay")
+            if not pieces:
+                continue
+            self.drafts[(v.key, month)] = pieces
+            self.outcome.exercised.add("auto_recording: drafted")
+            for a, b, p in pieces:
+                # recorder and performer: the latest event's (in the model every event is the provider's)
+                self.outcome.drafts.add((month, v.key, str(a), str(b), p or "company", True))
+
+    def confirm_drafts(self, month: int) -> None:
+        """The provider, on the 1st of the next month, confirms the month's drafts (all at once, or client by
+        client: correcting the end first where the validity ended during the month, or leaving one unconfirmed).
+        The content's manual events of that month are not recorded: the draft is the month's record."""
+        last = self.h.month_first(month + 1) - timedelta(days=1)
+        for (key, m), pieces in sorted(self.drafts.items()):
+            if m != month:
+                continue
+            self.skipped |= {e.key for e in self.h.events if e.voucher == key and self.h.month_index(e.end) == month}
+            decision, earlier = ("confirm", 0) if self.h.confirm_all else self.h.draft_decision(key, month)
+            if self.h.confirm_all:
+                self.outcome.exercised.add("auto_recording: confirmed all at once")
+            if decision == "leave":  # never confirmed: a draft is never settled
+                self.outcome.exercised.add("auto_recording: left unconfirmed")
+                continue
+            for n, (a, b, part) in enumerate(pieces):
+                if decision == "correct" and n == len(pieces) - 1 and b < last:
+                    b = max(a, b - timedelta(days=earlier))
+                    self.outcome.exercised.add("auto_recording: corrected before confirming")
+                    pieces[n] = (a, b, part)
+                self.record(Event(f"{key}a{month}n{n}", key, a, b), part)
+            if not self.h.confirm_all and decision != "leave":
+                self.outcome.exercised.add("auto_recording: confirmed per client")
 
     def run(self, month: int, tenant: int = 0) -> RunResult:
         """The run of one tenant: it pays only its own lines (a provider shared by tenants is paid by each)."""
@@ -471,9 +588,8 @@ class Model:
         return {k: f"{t:.2f}" for k, t in sorted(totals.items())}
 
     def _voucher_of(self, source: str) -> str | None:
-        for e in self.h.events:
-            if e.key == source or f"{e.key}-again" == source:
-                return e.voucher
+        if source in self.recorded:
+            return self.recorded[source].voucher
         for i in self.h.interruptions:
             if i.key == source:
                 return i.voucher
@@ -501,13 +617,21 @@ def expected(history: History) -> Outcome:
             model.end_interruption(item)
         elif kind == "record":
             assert isinstance(item, Event)
+            if item.key in model.skipped:
+                continue
             model.record(item)
             model.decide(item, index + 1)
+        elif kind == "auto_record":
+            model.auto_record(index)
+        elif kind == "confirm_drafts":
+            model.confirm_drafts(index)
         elif kind == "run" or kind == "rerun":
             assert isinstance(item, int)
             model.run(index, item)
         elif kind == "credit":
             assert isinstance(item, Event)
+            if item.key in model.skipped:
+                continue
             model.request_credit(item, index + 1)
         elif kind == "early_run":
             model.early_run(index)
@@ -517,6 +641,8 @@ def expected(history: History) -> Outcome:
                     model.death(client, died)
         elif kind == "correction":
             assert isinstance(item, Event)
+            if item.key in model.skipped:
+                continue
             model.correction(item)
         elif kind == "decide_interruption":
             assert isinstance(item, Interruption)

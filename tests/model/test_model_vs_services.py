@@ -35,7 +35,8 @@ from seteli.services import SERVICES
 NEEDS = {"site_billing": ("sites",), "across_months": ("interruptions",), "odd_minutes": ("over_limit",),
          "correction": ("credits",), "interruption_approval": ("interruptions",),
          "approval_toggle": ("interruption_approval", "interruptions"), "content_end": ("interruptions",),
-         "pays_change": ("interruptions", "credits"), "stay_part": ("interruptions", "sites", "site_billing")}
+         "pays_change": ("interruptions", "credits"), "stay_part": ("interruptions", "sites", "site_billing"),
+         "auto_recording": ("voucher_end",)}
 
 
 def differences(model: Outcome, services: Outcome) -> list[str]:
@@ -46,7 +47,8 @@ def differences(model: Outcome, services: Outcome) -> list[str]:
         b = service_runs[i] if i < len(service_runs) else None
         if a != b:
             out.append(f"run {i}: model {a}\n        services {b}")
-    for name in ("over_limit", "credits_accepted", "co_payments", "early_runs", "interruptions_waiting"):
+    for name in ("over_limit", "credits_accepted", "co_payments", "early_runs", "interruptions_waiting",
+                 "drafts"):
         a, b = getattr(model, name), getattr(services, name)
         if name == "co_payments":  # a breakdown with nothing to pay lists no line: the same as a zero
             a, b = ({k: v for k, v in x.items() if Decimal(v) != 0} for x in (a, b))
@@ -99,6 +101,13 @@ async def check(runner: Runner, history: History, *, shrink_budget: float = 240.
 TOGETHER = ("approval_toggle", "content_end", "pays_change")
 
 
+# Auto-recording with what it meets most (validity and content ends, a death, open and ended stays, client-paid
+# meals, credits): seeds chosen by the model's own counts (142: drafts clipped at a content's and a validity's end;
+# 180: none for an open stay), both confirming client by client, correcting one and leaving one unconfirmed.
+AUTO_WITH = ("auto_recording", "voucher_end", "interruptions", "across_months", "death", "content_end", "client_pays",
+             "credits", "correction")
+
+
 def ci_cases() -> list[tuple[int, tuple[str, ...]]]:
     """Core alone, each agreeing feature alone (with what it needs; `TOGETHER` in one case), then all of them
     together."""
@@ -108,6 +117,8 @@ def ci_cases() -> list[tuple[int, tuple[str, ...]]]:
     together = [f for f in CI_FEATURES if f in TOGETHER]
     if together:
         cases.append((130, tuple(dict.fromkeys([*together, *(n for f in together for n in NEEDS.get(f, ()))]))))
+    if "auto_recording" in CI_FEATURES:
+        cases += [(142, AUTO_WITH), (180, AUTO_WITH)]
     cases += [(200 + n, CI_FEATURES) for n in range(8)]
     return cases
 

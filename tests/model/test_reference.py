@@ -200,3 +200,27 @@ def test_turning_interruption_approval_off_releases_the_waiting_ones_as_approved
     assert out.runs[1] == (1, [("p0", "p0", f"{(3 + 2) * 140}.00")], [])
     kinds = [step[0] for step in schedule(replace(h, approving=frozenset({0}), approval_changes=((0, 1, False),)))]
     assert kinds.index("approval_setting") < kinds.index("start_interruption", kinds.index("run"))
+
+
+def test_auto_recording_drafts_the_month_and_pays_only_what_is_confirmed() -> None:
+    """004 §4.3.2: February's care recorded by hand (the first event is manual); on 4 March a draft for the whole
+    of March (31 days), on 4 April one for April clipped to the validity (to 04-20). March's draft confirmed is paid
+    by March's run (31 x 140.00); April's left unconfirmed is never paid. A second client away in hospital from
+    02-20 with no return day by 4 March (an open interruption) gets no draft: March is recorded by hand."""
+    h = replace(history(date(2016, 2, 1), 3, [PriceList("p0", None, date(2015, 1, 1), prices("150.00"))],
+                        [care("140.00", date(2016, 2, 1), date(2016, 4, 20)),
+                         replace(care("140.00", date(2016, 2, 1), date(2016, 4, 30)), key="w", client="d")],
+                        [Event("e1", "v", date(2016, 2, 1), date(2016, 2, 29)),
+                         Event("e2", "v", date(2016, 3, 1), date(2016, 3, 31)),  # not recorded: March's draft is it
+                         Event("f1", "w", date(2016, 2, 1), date(2016, 2, 19)),
+                         Event("f2", "w", date(2016, 3, 10), date(2016, 3, 31))],
+                        [Interruption("i", "w", date(2016, 2, 20), date(2016, 3, 10), "hospital")]),
+                auto_recording=True, confirm_all=False, draft_decisions=(("v", 2, "leave", 0),))
+    out = expected(h)
+    assert {(m, v, a, b) for m, v, a, b, _, _ in out.drafts} == {
+        (1, "v", "2016-03-01", "2016-03-31"), (2, "v", "2016-04-01", "2016-04-20"),
+        (2, "w", "2016-04-01", "2016-04-30")}
+    # March: v's draft 31 days; w: the stay, paid in March, 02-20..03-01 (days 0-10) and the return day 03-10 at
+    # 100 % (03-02..03-09 at 0 %): 12 days; the presence from 03-10 pays 03-11..03-31, 21 days
+    assert out.runs[1] == (1, [("p0", "p0", f"{(31 + 12 + 21) * 140}.00")], [])
+    assert out.runs[2] == (2, [("p0", "p0", f"{30 * 140}.00")], [])  # w's April confirmed; v's April left

@@ -151,6 +151,38 @@ async def test_the_draft_goes_to_the_producer_part_of_the_latest_entry_an_interr
     assert draft["producer_part"] == site and draft["segments"][0]["unit_price"] == "165.00"
 
 
+async def test_a_stay_that_named_the_company_sends_the_draft_to_the_company(seeded: Harness) -> None:
+    """The same, the other way round (found by the model comparison, seed 8 with auto-recording and stay_part): the
+    client's booking is at the company's site Kotirinne; cared for there until 6 February, to hospital on the 7th,
+    the provider naming the company as the part the client is away from, back on 23 February with no care recorded
+    after (the return day is the stay's). The latest entry names the company, so March's draft is the company's,
+    priced by its list (31 × 155.00) and paid to it. It went to the booking's site (31 × 165.00, the site's
+    account): a stay stores the company as no part, which for a draft meant "the booking's part"."""
+    h = seeded
+    site = "site:s-kotirinne"
+    await h.tell_site("s-kotirinne")
+    await h.feed("applications.pricelist.approved", {
+        "price_list_id": "pl-site", "service_id": "tehostettu", "provider_id": PROVIDER, "producer_part": site,
+        "name": "Kotirinne 2016", "start": "2016-01-01", "prices": [{"content_id": "housing", "unit_price": "165.00"}]})
+    await _new_housing_voucher(h, "2016-02-01")
+    await h.feed("vouchers.booking.made", {
+        "booking_id": "b-housing-9", "voucher_id": "v-9", "voucher_content_id": "vc-housing-9",
+        "service_id": "tehostettu", "content_id": "housing", "provider_id": "p-paivansade", "producer_part": site,
+        "client_id": "c-1", "client_ref": "A-17", "kind": "voucher"})
+    cared = await h.post_event({"booking_id": "b-housing-9", "start": "2016-02-01", "end": "2016-02-06"})
+    assert cared.status_code == 201, cared.text
+    assert cared.json()["producer_part"] == site
+    away = await h.client.post(f"/v1/tenants/{T}/interruptions", headers=h.provider(), json={
+        "booking_id": "b-housing-9", "start": "2016-02-07", "end": "2016-02-23", "reason": "hospital",
+        "producer_part": ""})
+    assert away.status_code == 201, away.text
+    assert await month_jobs.auto_record(h.runtime, date(2016, 3, 4)) == {T: 1}
+    [draft] = (await h.client.get(f"/v1/tenants/{T}/events?status=draft", headers=h.provider())).json()["items"]
+    assert draft["producer_part"] in ("", None)
+    assert (draft["start"], draft["end"], draft["amount_tenant"]) == ("2016-03-01", "2016-03-31", "4495.00")
+    assert draft["segments"][0]["unit_price"] == "155.00"
+
+
 async def test_scheduler_runs_once_a_month_from_the_4th(seeded: Harness) -> None:
     h = seeded
     await _presence(h, "2016-02-01", "2016-02-29")

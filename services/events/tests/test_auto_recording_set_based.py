@@ -88,7 +88,7 @@ async def _reference(ctx: EventsContext, month: Month) -> dict[str, Any]:
         ends = [d for d in (content["valid_until"], booking_ends.get(latest["booking_id"])) if d is not None]
         breaks = await repo.content_interruptions(ctx.session, ctx.tenant_id, vc_id)
         # the latest entry may be a stay on the latest event's booking: its part then names the draft's
-        returns = [(b["end"], b["producer_part"]) for b in breaks
+        returns = [(b["end"], b["producer_part"] or "") for b in breaks
                    if b["end"] is not None and b["booking_id"] == latest["booking_id"]]
         inputs.append(AutoRecordInput(
             voucher_content_id=vc_id, unit="day", valid_from=content["valid_from"],

@@ -202,8 +202,9 @@ def _input(vc_id: str, content: Mapping[str, Any], events: Sequence[Mapping[str,
     # The draft goes to the latest event's booking: never past its end (e.g. the client changed provider).
     latest_end = candidates[latest["booking_id"]]["ended_on"] if latest["booking_id"] in candidates else None
     ends = [d for d in (content["valid_until"], latest_end) if d is not None]
-    # the latest entry may be a stay on that booking (the draft then goes to the part it names)
-    returns = [(b["end"], b["producer_part"]) for b in breaks
+    # the latest entry may be a stay on that booking (the draft then goes to the part it names). A stay keeps the
+    # company as no part (`interruptions.create`), which for a draft would mean "the booking's part": "" names it.
+    returns = [(b["end"], b["producer_part"] or "") for b in breaks
                if b["end"] is not None and b["booking_id"] == latest["booking_id"]]
     return AutoRecordInput(
         voucher_content_id=vc_id,
