@@ -110,6 +110,23 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=10000")
     cursor.close()
+    # The driver's own transaction handling off (SQLAlchemy's sqlite docs, "Transactions with SQLite"): it
+    # began none for a SELECT (a unit's reads were not in its transaction: another's write in between was
+    # lost) and a deferred one for a SAVEPOINT; `_sqlite_begin` emits BEGIN instead.
+    dbapi_connection.isolation_level = None
+
+
+# Execution option: how a transaction on SQLite begins (absent: BEGIN IMMEDIATE).
+_SQLITE_BEGIN = "seteli_sqlite_begin"
+
+
+def _sqlite_begin(conn: Any) -> None:
+    """BEGIN IMMEDIATE: the write lock at the start, where busy_timeout waits for the writer before. A deferred
+    transaction that read first cannot take it once another connection committed (SQLITE_BUSY at once, no
+    wait: "database is locked", a 500 for the user). Retrying the unit of work instead is not possible here
+    (`transaction()` is a block whose body cannot run twice) and writers are one at a time on SQLite anyway.
+    A unit that only reads begins deferred (`read_only`): in WAL it never holds a writer up."""
+    conn.exec_driver_sql(conn.get_execution_options().get(_SQLITE_BEGIN, "BEGIN IMMEDIATE"))
 
 
 _AFTER_COMMIT = "seteli.after_commit"
@@ -119,6 +136,16 @@ def after_commit(session: AsyncSession, work: Callable[[], Awaitable[None]]) -> 
     """Run `work` once the unit of work of `session` has committed, never when it rolls back: an effect outside
     the database (a stored file deleted) must not happen for a change that did not."""
     session.info.setdefault(_AFTER_COMMIT, []).append(work)
+
+
+_AFTER_UNIT = "seteli.after_unit"
+
+
+def after_unit(session: AsyncSession, work: Callable[[], Awaitable[None]]) -> None:
+    """Run `work` (a unit of work of its own: a write kept whatever becomes of this one) once the unit of work of
+    `session` has ended, committed or rolled back. Not inside it: on SQLite this unit holds the one write lock
+    from its start (`_sqlite_begin`), and a unit opened within it would wait for it until busy_timeout."""
+    session.info.setdefault(_AFTER_UNIT, []).append(work)
 
 
 class Database:
@@ -153,6 +180,10 @@ class Database:
         event.listen(_Session, "after_commit", self._after_commit)
         event.listen(_Session, "after_rollback", self._after_rollback)
         self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False, sync_session_class=_Session)
+        # Read-only units (and pings): the same pool, a deferred BEGIN on SQLite (`_sqlite_begin`).
+        self.read_engine: AsyncEngine = (
+            self.engine.execution_options(**{_SQLITE_BEGIN: "BEGIN"}) if self.is_sqlite else self.engine
+        )
 
     def _engine(self, url: str, **kwargs: Any) -> AsyncEngine:
         # A failing statement's error names the statement, never its values: they are clients' names and
@@ -160,6 +191,7 @@ class Database:
         engine = create_async_engine(url, hide_parameters=True, **kwargs)
         if self.is_sqlite:
             event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+            event.listen(engine.sync_engine, "begin", _sqlite_begin)
         elif self.role:
             event.listen(engine.sync_engine, "connect", _set_role(self.role))
         return engine
@@ -200,56 +232,66 @@ class Database:
         return self.engine.sync_engine
 
     @asynccontextmanager
-    async def transaction(self, *, tenant_id: str | None = None) -> AsyncIterator[AsyncSession]:
+    async def transaction(self, *, tenant_id: str | None = None,
+                          read_only: bool = False) -> AsyncIterator[AsyncSession]:
         """A unit of work: commits when the block ends normally, rolls back on any exception.
         With `tenant_id`, PostgreSQL's row-level security shows and accepts only that tenant's rows
-        (transaction-local setting); without it, a tenant table shows nothing to the application role."""
+        (transaction-local setting); without it, a tenant table shows nothing to the application role.
+        `read_only`: the unit writes nothing (SQLite: it then holds no writer up, however long it reads; a write
+        in it may be refused when another committed meanwhile). No effect on PostgreSQL."""
         first: _First | None = None
         if tenant_id is not None and self.is_postgres:
             plain = _PLAIN_TENANT.fullmatch(tenant_id) is not None
             first = _First(_SET_TENANT, {"tenant": tenant_id},
                            f"BEGIN; SELECT set_config('{TENANT_SETTING}', '{tenant_id}', true);" if plain else "")
-        async with self._unit(first) as session:
+        async with self._unit(first, read_only) as session:
             yield session
 
     @asynccontextmanager
-    async def system_transaction(self) -> AsyncIterator[AsyncSession]:
+    async def system_transaction(self, *, read_only: bool = False) -> AsyncIterator[AsyncSession]:
         """A unit of work across tenants (relay, schedulers, workers, platform admin, public look-ups):
         `SET LOCAL ROLE <service>_system`, the one role the `system_scope` policies admit to every row."""
         first: _First | None = None
         if self.system_role and self.is_postgres:
             set_role = f"SET LOCAL ROLE {quote_ident(self.system_role)}"
             first = _First(text(set_role), {}, f"BEGIN; {set_role};")
-        async with self._unit(first) as session:
+        async with self._unit(first, read_only) as session:
             yield session
 
     @asynccontextmanager
-    async def _unit(self, first: _First | None) -> AsyncIterator[AsyncSession]:
-        session = await self._open(first)
-        try:
-            yield session
-        except BaseException:
-            try:
-                await session.rollback()
-            finally:
-                await session.close()
-            raise
+    async def _unit(self, first: _First | None, read_only: bool = False) -> AsyncIterator[AsyncSession]:
+        session = await self._open(first, read_only)
         try:
             try:
-                await session.commit()
+                yield session
             except BaseException:
-                await session.rollback()  # a failed COMMIT may leave it open (SQLite's deferred foreign keys)
+                try:
+                    await session.rollback()
+                finally:
+                    await session.close()
                 raise
-        finally:
-            works = session.info.pop(_AFTER_COMMIT, [])
-            await session.close()
-        for work in works:  # only reached once committed
             try:
-                await work()
-            except Exception:  # the change stands; the effect outside the database is what failed
-                log.exception("work after the commit failed")
+                try:
+                    await session.commit()
+                except BaseException:
+                    await session.rollback()  # a failed COMMIT may leave it open (SQLite's deferred foreign keys)
+                    raise
+            finally:
+                works = session.info.pop(_AFTER_COMMIT, [])
+                await session.close()
+            for work in works:  # only reached once committed
+                try:
+                    await work()
+                except Exception:  # the change stands; the effect outside the database is what failed
+                    log.exception("work after the commit failed")
+        finally:
+            for work in session.info.pop(_AFTER_UNIT, []):
+                try:
+                    await work()
+                except Exception:  # this unit's own outcome stands
+                    log.exception("work after the unit of work failed")
 
-    async def _open(self, first: _First | None) -> AsyncSession:
+    async def _open(self, first: _First | None, read_only: bool = False) -> AsyncSession:
         """A session in a new transaction whose first statement (tenant or role) has run: on asyncpg sent with
         BEGIN in one round trip (`_begin_with`), else (or when that failed) BEGIN then the bound statement.
         A pooled connection the server closed meanwhile fails right there, before the unit of work did
@@ -257,7 +299,7 @@ class Database:
         ordinary way fails) and the transaction opens once more."""
         one_trip, reopened = first is not None and bool(first.with_begin), False
         while True:
-            session = self.sessionmaker()
+            session = self.sessionmaker(bind=self.read_engine) if read_only else self.sessionmaker()
             try:
                 await session.begin()
                 if first is not None and not (one_trip and await self._begin_with(session, first.with_begin)):
@@ -303,7 +345,7 @@ class Database:
         it is invalidated and the question asked once more on a fresh one."""
         for attempt in range(2):
             try:
-                async with self.engine.connect() as conn:
+                async with self.read_engine.connect() as conn:
                     await conn.execute(text("SELECT 1"))
                 return True
             except DBAPIError as exc:

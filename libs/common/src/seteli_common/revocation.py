@@ -67,7 +67,7 @@ class RevocationCheck:
         session_id = claims.get("sid")
         if not session_id:
             return False
-        async with self.db.system_transaction() as session:  # not a tenant table: no tenant to set
+        async with self.db.system_transaction(read_only=True) as session:  # not a tenant table: no tenant to set
             found = await session.execute(select(self.table.c.session_id)
                                           .where(self.table.c.session_id == str(session_id)))
             return found.first() is not None

@@ -54,9 +54,13 @@ async def create_run(
     deps, month, after = settlement_deps(request), Month.parse(body.month), after_writes(request)
     if body.dry_run:
         response.status_code = 200
-        async with deps.unit_of_work(tenant_id) as ctx:
+        # The plan (every payable line of the tenant) read in a unit of its own that writes nothing: on SQLite a
+        # writer (a consumer recording care) is not held up behind it; the preview is then remembered shortly.
+        async with deps.unit_of_work(tenant_id, read_only=True) as ctx:
             await runs.require_known(ctx, tenant_id, after)
-            preview = await runs.preview(ctx, tenant_id, month, with_lines=lines)
+            plan = await runs.plan_all(ctx.session, tenant_id, month)
+        async with deps.unit_of_work(tenant_id) as ctx:
+            preview = await runs.preview(ctx, tenant_id, month, with_lines=lines, plan=plan)
             await _log_lines_read(ctx, request, principal, tenant_id, preview, "run.preview", "settlement preview")
             return preview
     async with deps.unit_of_work(tenant_id) as ctx:

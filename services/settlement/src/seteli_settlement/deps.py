@@ -38,13 +38,13 @@ class SettlementDeps:
 
     @asynccontextmanager
     async def unit_of_work(
-        self, tenant_id: str | None = None, *, system: bool = False
+        self, tenant_id: str | None = None, *, system: bool = False, read_only: bool = False
     ) -> AsyncIterator[ServiceContext]:
         """One transaction, in `tenant_id`'s scope or (`system=True`) across tenants: commits when the block
         ends normally, rolls back on any exception. The boundary that wrote events calls `committed()` after it."""
         if system:
-            async with self.db.system_transaction() as session:
+            async with self.db.system_transaction(read_only=read_only) as session:
                 yield self.context(session)
         else:
-            async with self.db.transaction(tenant_id=tenant_id) as session:
+            async with self.db.transaction(tenant_id=tenant_id, read_only=read_only) as session:
                 yield self.context(session)

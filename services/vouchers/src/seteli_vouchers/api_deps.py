@@ -9,6 +9,7 @@ from typing import Any
 
 from fastapi import Depends, Request
 from seteli_common.auth import Principal, Role, guard_tenant, require_roles
+from seteli_common.db import after_unit
 from seteli_common.errors import ProblemError, forbidden
 from seteli_common.web import after_writes, db_session
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -77,5 +78,7 @@ async def provider_number_guard(
         return await call()
     except ProblemError as exc:
         if exc.extra.get("reason") == Refusal.VOUCHER_UNKNOWN.value:
-            await lookup.record_provider_miss(request.app.state.runtime, tenant_id, provider_id, number)
+            runtime = request.app.state.runtime
+            # once this request's unit has rolled back: a unit opened inside it would wait for its lock (SQLite)
+            after_unit(ctx.session, lambda: lookup.record_provider_miss(runtime, tenant_id, provider_id, number))
         raise

@@ -324,7 +324,7 @@ class OutboxRelay:
     async def backlog(self) -> tuple[int, float | None]:
         """Unsent rows and the age in seconds of the oldest: what the outbox-backlog alert watches."""
         t = self.table
-        async with self.db.transaction() as session:
+        async with self.db.transaction(read_only=True) as session:  # a scrape never waits for a writer
             row = (await session.execute(
                 select(func.count(), func.min(t.c.created_at)).where(t.c.sent_at.is_(None))
             )).one()

@@ -406,11 +406,16 @@ async def plan_all(session: AsyncSession, tenant_id: str, month: Month) -> tuple
     return paid, carried
 
 
-async def preview(ctx: ServiceContext, tenant_id: str, month: Month, *, with_lines: bool = True) -> Row:
+Plan = tuple[list[PayeeLines], list[PayeeLines]]
+
+
+async def preview(ctx: ServiceContext, tenant_id: str, month: Month, *, with_lines: bool = True,
+                  plan: Plan | None = None) -> Row:
     """What a run would pay now, line by line, and what changed since the previous preview. Pays nothing
-    and marks nothing; only the preview itself is remembered, to compare the next one with."""
+    and marks nothing; only the preview itself is remembered, to compare the next one with. `plan`: what
+    `plan_all` answered in a read-only unit before (the long part, which then holds no writer up on SQLite)."""
     session = ctx.session
-    paid, carried = await plan_all(session, tenant_id, month)
+    paid, carried = plan if plan is not None else await plan_all(session, tenant_id, month)
     snap = domain.snapshot(paid, carried)
     previous = await repo.last_preview(session, tenant_id, month.first)
     changes = domain.diff_snapshots(previous["snapshot"] if previous else None, snap)

@@ -1,0 +1,114 @@
+"""Embedded mode (SQLite, WAL): a unit of work that reads and then writes is not refused ("database is locked",
+a 500 to the user) nor loses another's update when another connection committed a write meanwhile; a read-only
+unit never holds a writer up; a write kept whatever becomes of a unit waits for no lock; savepoints still roll back
+on their own."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import AbstractAsyncContextManager
+from pathlib import Path
+from typing import Any
+
+import pytest
+from seteli_common.db import Database, after_unit
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+
+@pytest.fixture
+async def db(tmp_path: Path) -> AsyncIterator[Database]:
+    database = Database(f"sqlite+aiosqlite:///{tmp_path / 'units.db'}")
+    async with database.engine.begin() as conn:
+        await conn.execute(text("CREATE TABLE account (id INTEGER PRIMARY KEY, balance NUMERIC NOT NULL)"))
+        await conn.execute(text("INSERT INTO account (id, balance) VALUES (1, '100.00')"))
+    try:
+        yield database
+    finally:
+        await database.dispose()
+
+
+async def _balance(session: AsyncSession) -> int:
+    return int((await session.execute(text("SELECT balance FROM account WHERE id = 1"))).scalar_one())
+
+
+async def _set(session: AsyncSession, balance: int) -> None:
+    await session.execute(text("UPDATE account SET balance = :b WHERE id = 1"), {"b": balance})
+
+
+async def _add_in_own_unit(db: Database, amount: int) -> None:
+    async with db.transaction(tenant_id="t1") as session:
+        await _set(session, await _balance(session) + amount)
+
+
+def _savepoint(session: AsyncSession, nested: bool) -> AbstractAsyncContextManager[Any]:
+    if nested:
+        return session.begin_nested()
+    return _nothing()
+
+
+class _nothing:
+    async def __aenter__(self) -> None:
+        return None
+
+    async def __aexit__(self, *_exc: object) -> None:
+        return None
+
+
+@pytest.mark.parametrize("nested", [False, True], ids=["plain", "in-a-savepoint"])
+async def test_a_read_then_write_unit_with_another_commit_in_between_succeeds_and_loses_no_update(
+        db: Database, nested: bool) -> None:
+    """Unit A reads the balance (100); unit B, another connection (a consumer, the relay), adds 10 and commits
+    while A is open; then A adds 1. Both are accepted and the balance is 111: neither refused nor lost."""
+    other: asyncio.Task[None] | None = None
+    async with db.transaction(tenant_id="t1") as session:
+        async with _savepoint(session, nested):
+            seen = await _balance(session)
+            other = asyncio.create_task(_add_in_own_unit(db, 10))
+            await asyncio.wait({other}, timeout=0.5)  # it commits now, or waits for A: both are fine
+            await _set(session, seen + 1)
+    await other
+    async with db.transaction(tenant_id="t1") as session:
+        assert await _balance(session) == 111
+
+
+async def test_a_long_read_only_unit_does_not_hold_up_a_writer(db: Database) -> None:
+    async with db.transaction(tenant_id="t1", read_only=True) as session:
+        assert await _balance(session) == 100
+        await asyncio.wait_for(_add_in_own_unit(db, 5), timeout=2)  # not behind the reader
+        assert await _balance(session) == 100  # the reader's own snapshot
+    async with db.system_transaction(read_only=True) as session:
+        assert await _balance(session) == 105
+
+
+async def test_a_savepoint_rolls_back_alone_and_the_unit_commits_the_rest(db: Database) -> None:
+    async with db.transaction(tenant_id="t1") as session:
+        await _set(session, 150)
+        with pytest.raises(RuntimeError):
+            async with session.begin_nested():
+                await _set(session, 999)
+                raise RuntimeError("refused")
+        assert await _balance(session) == 150
+    with pytest.raises(RuntimeError):
+        async with db.transaction(tenant_id="t1") as session:
+            await _set(session, 1)
+            raise RuntimeError("the whole unit fails")
+    async with db.transaction(tenant_id="t1") as session:
+        assert await _balance(session) == 150
+
+
+async def test_a_write_kept_when_the_unit_rolls_back_is_not_held_up_by_it(db: Database) -> None:
+    """A refused request still records what it must (an unknown voucher number counts against the provider),
+    in a unit of its own once the request's unit has ended: at once, not after the 10 s busy_timeout."""
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    with pytest.raises(LookupError):
+        async with db.transaction(tenant_id="t1") as session:
+            assert await _balance(session) == 100
+            after_unit(session, lambda: _add_in_own_unit(db, 7))
+            await _set(session, 0)
+            raise LookupError("not found: the request's own change is rolled back")
+    assert loop.time() - started < 5
+    async with db.transaction(tenant_id="t1", read_only=True) as session:
+        assert await _balance(session) == 107
