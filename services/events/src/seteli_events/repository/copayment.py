@@ -23,8 +23,8 @@ async def recorded_event_segments_of_client(
     date_to: date,
     provider_id: str | None = None,
 ) -> list[Row]:
-    """The segments touching the range of the client's recorded, not rejected events in the service (of one
-    provider's when given), each with its event's id, content, approval, voucher content, the voucher's
+    """The segments touching the range of the client's recorded events, neither rejected nor credited, in the
+    service (of one provider's when given), each with its event's id, content, approval, voucher content, the voucher's
     number and the content's voucher value; by start, event and segment."""
     query = (
         select(
@@ -55,6 +55,8 @@ async def recorded_event_segments_of_client(
             events.c.service_id == service_id,
             events.c.status == "recorded",
             events.c.approval != "rejected",
+            # a credited event was wrong: its days are recorded again, and the client pays for those
+            events.c.credited.is_(False),
             event_segments.c.end >= date_from,
             event_segments.c.start <= date_to,
         )
@@ -74,8 +76,8 @@ async def finalised_interruptions_of_client(
     date_to: date,
     provider_id: str | None = None,
 ) -> list[Row]:
-    """The client's finalised, not rejected interruptions in the service touching the range (of one provider's
-    when given), each with the voucher's number and the content's voucher value."""
+    """The client's finalised interruptions, neither rejected nor credited, in the service touching the range (of
+    one provider's when given), each with the voucher's number and the content's voucher value."""
     breaks = (
         select(interruptions, vouchers.c.number, voucher_contents.c.voucher_value)
         .join(
@@ -95,6 +97,7 @@ async def finalised_interruptions_of_client(
             interruptions.c.service_id == service_id,
             interruptions.c.status == "finalised",
             or_(interruptions.c.approval.is_(None), interruptions.c.approval != "rejected"),
+            interruptions.c.credited.is_(False),
             interruptions.c.end >= date_from,
             interruptions.c.start <= date_to,
         )

@@ -2,7 +2,8 @@
 
 Lines are the settlement lines (segments) of recorded events and finalised interruptions that touch
 the range: content, voucher, price, the tenant's share and the client's share. Events awaiting
-manual approval are shown as such; rejected and deleted ones are left out; drafts are not shown.
+manual approval are shown as such; rejected, credited and deleted ones are left out (a credited one was
+wrong: its days are free to record again, and the client pays for what is recorded then); drafts are not shown.
 """
 
 from __future__ import annotations
