@@ -197,9 +197,10 @@ async def record_event(ctx: ServiceContext, tenant_id: str, p: EventRecordedIn) 
         base = _Source(p.start, p.end, event_id, p.service_id, p.provider_id, p.producer_part,
                        await _client_ref(session, tenant_id, p.provider_id, p.client_ref), p.content_id, p.unit,
                        p.reason)
-        month = Month.of(p.end).first
+        # Each segment is paid and reported in the month of its days (events cuts a stay at month ends): the
+        # March days of a stay 25.3.-2.4. recorded by the provider deadline are paid in March's run.
         await repo.insert_lines(
-            session, _segment_rows(tenant_id, "event", event_id, revision, base, segments, status, month, now)
+            session, _segment_rows(tenant_id, "event", event_id, revision, base, segments, status, None, now)
         )
     await repo.set_source(session, tenant_id, "event", event_id, revision=revision)
     return True
