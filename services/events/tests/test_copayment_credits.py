@@ -40,3 +40,21 @@ async def test_a_credited_interruption_recorded_again_as_presence_shows_its_co_p
     body = (await h.client.get(URL, headers=h.client_token("c-1"))).json()
     assert [(x["kind"], x["amount_co_payment"]) for x in body["lines"]] == [("event", "75.00")]
     assert body["amount_co_payment"] == "75.00" and present["amount_co_payment"] == "75.00"
+
+
+async def test_a_credit_tells_settlement_the_co_payment_it_takes_back(seeded: Harness) -> None:
+    h = seeded
+    wrong = await _record(h, "2016-02-01", "2016-02-10")
+    await _settle(h, "2016-02", [wrong["id"]])
+    await _credit(h, wrong["id"])
+    away = await _interruption(h, "2016-02-15", "2016-02-19", "holiday")
+    await _settle(h, "2016-02", [], [away["id"]])
+    credited = await h.client.post(
+        f"/v1/tenants/{T}/interruptions/{away['id']}/credit", headers=h.officer(), json={"reason": "Ei lomalla"}
+    )
+    assert credited.status_code == 201, credited.text
+    published = await h.published("events.credit.requested")
+    assert [(c["kind"], c["amount"], c["amount_co_payment"]) for c in published] == [
+        ("event", "-1400.00", "-150.00"),  # 10 days: 140.00 the tenant, 15.00 the client
+        ("interruption", "-700.00", "-75.00"),
+    ]

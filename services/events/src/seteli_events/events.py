@@ -147,6 +147,8 @@ class CreditRequested(EventPayload):
     reason: str
     month: str
     kind: Literal["event", "interruption"] = "event"  # what event_id names
+    # The credited entry's co-payment, negative: the client pays nothing for a wrong entry either.
+    amount_co_payment: Decimal = Decimal("0.00")
 
 
 class ReminderDue(EventPayload):

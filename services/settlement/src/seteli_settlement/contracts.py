@@ -176,6 +176,8 @@ class CreditRequestedIn(TenantFact):
     content_id: str
     month: str
     amount: Decimal
+    # The credited entry's co-payment, taken back too (negative); an older publisher does not say: none.
+    amount_co_payment: Decimal | None = None
     reason: str | None = None
 
 

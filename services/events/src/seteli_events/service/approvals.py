@@ -2,7 +2,8 @@
 never commits.
 
 A credit is the whole tenant-paid value of the event, negative, deducted in the next settlement
-(its ``month``: the current month in Helsinki, or the event's own month if later).
+(its ``month``: the current month in Helsinki, or the event's own month if later); it takes the client's
+co-payment of the event back too (``amount_co_payment``), as settlement's reversal of a corrected line does.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from datetime import date
+from decimal import Decimal
 from typing import Any, Literal
 
 from seteli_common.auth import Principal
@@ -104,6 +106,7 @@ async def _credit(
             reason=reason,
             month=str(month),
             kind=kind,
+            amount_co_payment=Decimal("0.00") - money(event.get("amount_co_payment") or 0),  # never -0.00
         ),
         row["id"],
     )

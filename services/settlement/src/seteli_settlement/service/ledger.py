@@ -314,7 +314,8 @@ async def delete_interruption(ctx: ServiceContext, tenant_id: str, p: Interrupti
 
 
 async def request_credit(ctx: ServiceContext, tenant_id: str, p: CreditRequestedIn) -> bool:
-    """A credit of an already paid event, deducted in the settlement of its month (the next one)."""
+    """A credit of an already paid event, deducted in the settlement of its month (the next one), with the
+    event's co-payment taken back."""
     session, now = ctx.session, ctx.clock.now()
     credit_id = p.credit_id
     head = await repo.claim_source(session, tenant_id, "credit", credit_id)
@@ -325,17 +326,20 @@ async def request_credit(ctx: ServiceContext, tenant_id: str, p: CreditRequested
     amount = to_cents(_dec(p.amount))
     if amount > 0:
         amount = -amount  # a credit always reduces the payment
+    # As a reversal does, the credit takes back the client's co-payment of the wrong entry: the provider's
+    # specification then shows what the client pays for the care as corrected, not the wrong entry's beside it.
+    co_payment = -abs(to_cents(_dec(p.amount_co_payment)))
     await repo.lock_provider(session, tenant_id, p.provider_id)  # see decide_event
     base = _Source(month.first, month.last, p.event_id, p.service_id, p.provider_id, p.producer_part,
                    await _client_ref(session, tenant_id, p.provider_id, p.client_ref), p.content_id, "", p.reason)
     segment = SegmentIn(
         units=Decimal("1"),
-        unit_price=amount,
+        unit_price=amount + co_payment,  # the whole value: the tenant's share and the client's
         tenant_share_per_unit=amount,
-        co_payment_per_unit=Decimal("0"),
+        co_payment_per_unit=co_payment,
         percentage=Decimal("100"),
         amount_tenant=amount,
-        amount_co_payment=Decimal("0"),
+        amount_co_payment=co_payment,
     )
     await repo.insert_lines(
         session,
