@@ -80,12 +80,22 @@ async def test_credit_frees_days_and_a_later_death_clips_the_payment(tmp_path: P
 
             # 28 November days + 15 December days - the credit of 30 days, to the cent: settlement waits for
             # the credit and the care the preview follows (their tokens), the client asks once
-            assert await dry_run(DAY * 28 + DAY * 15 - DAY * 30)  # 1820.00
-
-            # The client died on 10 December: valid until the 11th; the 12th-15th are not paid.
+            preview = await dry_run(DAY * 28 + DAY * 15 - DAY * 30)  # 1820.00
+            assert preview
+            # The credit takes back the wrong event's co-payment too (30 x 10.00: the price is 150.00), and the
+            # client's breakdown of November shows the right days' co-payment once, not the credited event's too.
+            credit_lines = [ln for p in preview["payments"] for ln in p["lines"] if ln["kind"] == "credit"]
+            assert [(ln["amount"], ln["co_payment"]) for ln in credit_lines] == [("-4200.00", "-300.00")]
             clients = await client.get(f"/vouchers/v1/tenants/{tenant}/clients", headers=officer,
                                        params={"name": "Asiakas"})
             [person] = clients.json()["items"]
+            breakdown = await client.get(f"{events_url}/co-payments", headers=officer, params={
+                "client_id": person["id"], "service_id": wrong["service_id"], "from": "2026-11-01",
+                "to": "2026-11-30"})
+            assert breakdown.status_code == 200, breakdown.text
+            assert breakdown.json()["amount_co_payment"] == "280.00"  # 28 days x 10.00
+
+            # The client died on 10 December: valid until the 11th; the 12th-15th are not paid.
             died = await client.post(f"/vouchers/v1/tenants/{tenant}/clients/{person['id']}/death",
                                      headers=officer, json={"date_of_death": "2026-12-10"})
             assert died.status_code == 200, died.text
