@@ -11,6 +11,7 @@ delays here) until the bus is quiet."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta
@@ -224,71 +225,106 @@ async def test_the_fact_stated_last_wins_whatever_the_order(sweep: Harness, name
 
 # ---- the approval step turned on, off and on again (registry.tenant.changed) ---------------------------------
 
+
+class Statements:
+    """Statements of the interruption approval step, each stamped when it is made in true order among what events
+    does meanwhile (`made_before`), with the clock the registry's outbox stamps its messages with (the real one:
+    events orders its own doings against them by it), and heard whenever it is delivered (the same message when
+    redelivered)."""
+
+    def __init__(self, tenant: str, steps: list[tuple[int, bool]]) -> None:
+        self.tenant, self.steps = tenant, steps
+        self.made: dict[int, Envelope] = {}
+
+    async def made_before(self, minute: int) -> None:
+        """What events does at `minute` comes after every statement of an earlier minute was made."""
+        for i, (at, _) in enumerate(self.steps):
+            if at < minute:
+                await self.envelope(i)
+
+    async def envelope(self, i: int) -> Envelope:
+        if i not in self.made:
+            await self.made_before(self.steps[i][0])  # (in their own order)
+            self.made[i] = Envelope(type="registry.tenant.changed", tenant_id=self.tenant,
+                                    occurred_at=datetime.now(UTC), payload={
+                                        "tenant_id": self.tenant, "languages": ["fi"],
+                                        "payer_iban": "FI4950009420028730", "payer_bic": "OKOYFIHH",
+                                        "interruptions_need_approval": self.steps[i][1]})
+            await asyncio.sleep(0.002)  # the next instant is another one
+        return self.made[i]
+
+
 TOGGLED = datetime(2016, 3, 15, 10, 0, tzinfo=UTC)  # the statements at 10:01 (on), 10:03 (off), 10:05 (on)
 # each absence is finalised between two statements: A under the first "on", B while off, C after the last "on"
 ABSENCES = {"A": ("2016-03-01", "2016-03-03", 2), "B": ("2016-03-05", "2016-03-07", 4),
             "C": ("2016-03-09", "2016-03-11", 6)}
+TOGGLES = [(1, True), (3, False), (5, True)]
 
 
-def approval_toggled(tenant: str) -> list[Envelope]:
-    return [Envelope(type="registry.tenant.changed", tenant_id=tenant, occurred_at=TOGGLED + timedelta(minutes=m),
-                     payload={"tenant_id": tenant, "languages": ["fi"], "payer_iban": "FI4950009420028730",
-                              "payer_bic": "OKOYFIHH", "interruptions_need_approval": on})
-            for m, on in ((1, True), (3, False), (5, True))]
-
-
-async def absence(h: Harness, tenant: str, name: str) -> None:
+async def absence(h: Harness, tenant: str, name: str, statements: Statements) -> None:
     """The provider finalises the absence at its minute (a statement made after it cannot have arrived before)."""
     start, end, minute = ABSENCES[name]
+    await statements.made_before(minute)
     h.clock.set(TOGGLED + timedelta(minutes=minute))
     made = await h.client.post(f"/v1/tenants/{tenant}/interruptions", headers=provider(h, tenant), json={
         "booking_id": "b-housing", "start": start, "end": end, "reason": "hospital"})
     assert made.status_code == 201, made.text
 
 
-async def told_and_queued(h: Harness, tenant: str) -> dict[str, Any]:
-    """What settlement is told (events.interruption.* with their amounts) and what the officer's queue shows."""
+async def settlement_holds(h: Harness, tenant: str) -> dict[str, Any]:
+    """What settlement holds once it has heard every events.interruption.* told it (the lines of the last revision
+    of each: a later one replaces them, a deletion drops them, a later revision still brings them back), and what
+    the officer's queue shows. A revision told twice fails (settlement would keep only the first)."""
     while await h.runtime.relay.run_once():
         pass
-    sent = [Envelope.model_validate(json.loads(b)) for b in h.broker.unrouted]
-    told = sorted((e.type, e.payload.get("start"), e.payload.get("end"), e.payload.get("revision"),
-                   e.payload.get("amount_tenant"), e.payload.get("amount_co_payment"),
-                   [s["amount_tenant"] for s in e.payload.get("segments") or []])
-                  for e in sent if e.tenant_id == tenant and e.type.startswith("events.interruption."))
+    told = [Envelope.model_validate(json.loads(b)) for b in h.broker.unrouted]
+    revisions: dict[str, list[tuple[int, Envelope]]] = {}
+    for e in told:
+        if e.tenant_id == tenant and e.type in ("events.interruption.finalised", "events.interruption.deleted"):
+            revisions.setdefault(e.payload["interruption_id"], []).append((int(e.payload["revision"]), e))
+    held = []
+    for told_of in revisions.values():
+        numbers = [r for r, _ in told_of]
+        assert len(set(numbers)) == len(numbers), f"a revision told twice: {numbers}"
+        last = max(told_of, key=lambda t: t[0])[1]
+        if last.type == "events.interruption.finalised":
+            held.append((last.payload["start"], last.payload["end"], last.payload["amount_tenant"],
+                         last.payload["amount_co_payment"], [s["amount_tenant"] for s in last.payload["segments"]]))
     officer = h.token_for(Role.TENANT_OFFICER, subject="u-officer", tenant_id=tenant)
     queue = await h.client.get(f"/v1/tenants/{tenant}/approvals/interruptions", headers=officer)
     assert queue.status_code == 200, queue.text
-    return {"told": told, "queue": sorted((q["start"], q["end"], q["amount_tenant"]) for q in queue.json()["items"])}
+    return {"held": sorted(held), "queue": sorted((q["start"], q["end"], q["amount_tenant"])
+                                                  for q in queue.json()["items"])}
 
 
 async def test_the_approval_step_turned_on_off_and_on_again_pays_the_same_in_any_order(sweep: Harness) -> None:
     """In true order the absence finalised under the first "on" waits, and turning the step off releases it to
     settlement; the one finalised while off goes there at once; after the step is on again, the next one waits.
     Heard in another order (an "off" older than the "on" kept here, a statement arriving after an absence it
-    preceded) or with one redelivered, settlement is told the same amounts and the officer's queue is the same."""
+    preceded) or with one redelivered, settlement holds the same amounts and the officer's queue is the same."""
     h = sweep
     expected: dict[str, Any] | None = None
     differing: list[tuple[list[int], Any, Any]] = []
     for n, order in enumerate([None, *delivery_orders(3, cap=60)]):
         tenant = f"toggle-{n}"
         await deliver(h, envelopes(tenant, known(tenant), STATED - timedelta(days=30)))
-        messages = approval_toggled(tenant)
+        statements = Statements(tenant, TOGGLES)
         made: set[str] = set()
         for i in order or [0, 1, 2]:
             # A comes before the "off" and the last "on" are stated, B before the last "on"
             for name, before in (("A", {1, 2}), ("B", {2})):
                 if i in before and name not in made:
-                    await absence(h, tenant, name)
+                    await absence(h, tenant, name, statements)
                     made.add(name)
-            await deliver(h, [messages[i]])
-        await absence(h, tenant, "C")
-        seen = await told_and_queued(h, tenant)
+            await deliver(h, [await statements.envelope(i)])
+        await absence(h, tenant, "C", statements)
+        seen = await settlement_holds(h, tenant)
         if expected is None:
             expected = seen
             # in true order: A released by the "off", B sent as it was finalised, C waiting for the officer
-            assert [t[:2] for t in seen["told"]] == [("events.interruption.finalised", "2016-03-01"),
-                                                     ("events.interruption.finalised", "2016-03-05")], seen
-            assert seen["queue"] == [("2016-03-09", "2016-03-11", "420.00")], seen
+            assert seen == {"held": [("2016-03-01", "2016-03-03", "420.00", "45.00", ["420.00"]),
+                                     ("2016-03-05", "2016-03-07", "420.00", "45.00", ["420.00"])],
+                            "queue": [("2016-03-09", "2016-03-11", "420.00")]}, seen
         elif seen != expected:
             differing.append((order or [], seen, expected))
     assert not differing, f"{len(differing)} orders differ, e.g. {differing[0][0]}: {differing[0][1]} != " \

@@ -30,7 +30,7 @@ from .contracts import (
     VoucherGrantedIn,
 )
 from .repository import producer_parts as parts_repo
-from .service.interruptions import release_pending
+from .service.interruptions import decide_held_again
 from .service.late_price_lists import reprice_unsettled, reprice_unsettled_interruptions, revalue_by_changed_rule
 from .service.recording import past_versions
 from .service.validity_clipping import clip_to_validity
@@ -62,17 +62,15 @@ async def tenant_created(ctx: MessageContext, p: TenantCreatedIn) -> None:
 
 async def tenant_changed(ctx: MessageContext, p: TenantChangedIn, clock: Clock) -> None:
     """Whether finalised interruptions wait for an officer's approval. Of two changes the one stated last is kept,
-    whatever the order they arrive in. An "off" releases the interruptions waiting under an "on" stated before it
-    as approved (sent to settlement now), also when it is heard after a later "on": they were released when it was
-    stated, and the later "on" holds only those finalised after it. An "on" heard late holds nothing released."""
+    whatever the order they arrive in. Every statement is kept by when it was made, and each heard decides the
+    unsettled interruptions again as the statements in that order do: an "off" releases those waiting (and voids a
+    decision made after it was stated), an "on" heard late holds again those finalised after it (taken back from
+    settlement if an older "off" had released them)."""
     tenant_id = _tenant_named(ctx, p.tenant_id)
     at = ctx.envelope.occurred_at
     if not await repo.set_interruptions_need_approval(ctx.session, tenant_id, p.interruptions_need_approval, at):
         raise TransientError("tenant not known yet")
-    if p.interruptions_need_approval:
-        await repo.hold_under(ctx.session, tenant_id, at)
-    else:
-        await release_pending(EventsContext(ctx.session, ctx.outbox, clock, tenant_id=tenant_id), at)
+    await decide_held_again(EventsContext(ctx.session, ctx.outbox, clock, tenant_id=tenant_id))
 
 
 async def service_defined(ctx: MessageContext, p: ServiceDefinedIn, clock: Clock) -> None:

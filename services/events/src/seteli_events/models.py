@@ -49,6 +49,16 @@ tenants = Table(
     Column("setting_changed_at", DateTime(timezone=True), nullable=True),
 )
 
+# every statement of the approval step heard (registry.tenant.changed), by the instant it was stated: an interruption
+# waits or not by the statements around it, whatever order they are heard in (migration c7e2a9f4d1b8)
+approval_statements = Table(
+    "approval_statements",
+    metadata,
+    Column("tenant_id", String(ID), primary_key=True),
+    Column("stated_at", DateTime(timezone=True), primary_key=True),
+    Column("need_approval", Boolean, nullable=False),
+)
+
 services = Table(
     "services",
     metadata,
@@ -252,10 +262,17 @@ interruptions = Table(
     # None: published once finalised (the tenant approves no interruptions) | pending | approved | rejected
     Column("approval", String(20)),
     Column("decision_reason", Text),
-    # pending: when it began to wait, and when the "on" it waits under was stated (the latest known stated by
-    # then); an "off" stated after that releases it, whenever heard (migration f3c8a1d6e2b7)
+    # when it was finalised (first, or again after a rejection) and the approval step decided whether it waits, and
+    # the "on" known then (migration f3c8a1d6e2b7); whether it waits is decided again by every statement of the step
+    # heard later (domain/approval_step.py), until it is settled. (None: finalised before held_at was kept.)
     Column("held_at", DateTime(timezone=True)),
     Column("held_under", DateTime(timezone=True)),
+    # the officer's decision (approve | reject) and when it was made; a decision made after an "off" was stated is
+    # void once the "off" is heard (migration c7e2a9f4d1b8)
+    Column("decision", String(10)),
+    Column("decided_at", DateTime(timezone=True)),
+    # approval "approved" by the step turned off, not by the officer: when that "off" was stated
+    Column("released_at", DateTime(timezone=True)),
     Column("recorder", String(ID), nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),

@@ -331,6 +331,13 @@ class InterruptionOut(BaseModel):
         default=None, description="None: the tenant approves no interruptions (sent to settlement once finalised)"
     )
     decision_reason: str | None = None
+    decision: Literal["approve", "reject"] | None = Field(
+        default=None, description="the officer's decision, kept also when void (made after the approval step was "
+                                  "turned off: see released_at)")
+    decided_at: datetime | None = None
+    released_at: datetime | None = Field(
+        default=None, description="approved by the approval step turned off, not by the officer: when that was "
+                                  "stated (a decision made after it is void)")
 
 
 class InterruptionPage(Page[InterruptionOut]):

@@ -164,6 +164,7 @@ class InterruptionFinalisedIn(TenantFact):
 
 class InterruptionDeletedIn(TenantFact):
     interruption_id: str
+    revision: int | None = None  # (events sends it: a later revision brings the interruption back)
 
 
 class CreditRequestedIn(TenantFact):

@@ -30,6 +30,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..models import (
+    approval_statements,
     bookings,
     client_numbers,
     correction_requests,
@@ -608,8 +609,8 @@ async def approval_setting(session: AsyncSession, tenant_id: str) -> tuple[bool,
 
 
 async def set_interruptions_need_approval(session: AsyncSession, tenant_id: str, on: bool, at: datetime) -> bool:
-    """Keep the setting stated at `at` unless one stated later is kept; False when the tenant is not known yet.
-    (Whether it releases or holds interruptions does not depend on its being kept: see hold_under.)"""
+    """Keep the statement of the setting made at `at` (each one: see approval_statements), and the setting unless
+    one stated later is kept; False when the tenant is not known yet."""
     at = at.astimezone(UTC)
     query = select(tenants.c.setting_changed_at).where(tenants.c.id == tenant_id).with_for_update()
     kept = (await session.execute(query)).first()
@@ -618,35 +619,33 @@ async def set_interruptions_need_approval(session: AsyncSession, tenant_id: str,
     if kept[0] is None or kept[0].replace(tzinfo=kept[0].tzinfo or UTC) <= at:
         await session.execute(update(tenants).where(tenants.c.id == tenant_id)
                               .values(interruptions_need_approval=on, setting_changed_at=at))
+    heard = select(approval_statements.c.stated_at).where(approval_statements.c.tenant_id == tenant_id,
+                                                          approval_statements.c.stated_at == at)
+    if (await session.execute(heard)).first() is None:  # (the same statement again changes nothing)
+        await session.execute(insert(approval_statements).values(tenant_id=tenant_id, stated_at=at,
+                                                                 need_approval=on))
     return True
 
 
-def _held_before(at: datetime) -> Any:
-    """Waiting interruptions held under an "on" stated before `at` (or from before that was kept)."""
+async def approval_statements_of(session: AsyncSession, tenant_id: str) -> list[tuple[datetime, bool]]:
+    """Every statement of the tenant's approval step heard: when it was stated (UTC) and whether it was "on"."""
+    query = select(approval_statements.c.stated_at, approval_statements.c.need_approval).where(
+        approval_statements.c.tenant_id == tenant_id)
+    return [(at.replace(tzinfo=at.tzinfo or UTC), bool(on)) for at, on in (await session.execute(query)).all()]
+
+
+async def lock_held_interruptions(session: AsyncSession, tenant_id: str) -> list[Row]:
+    """The tenant's finalised interruptions not settled or credited yet whose finalising the approval step decided
+    (held_at kept): those a statement heard late may decide otherwise; oldest first, locked."""
     t = interruptions.c
-    return and_(t.approval == "pending", or_(t.held_under.is_(None), t.held_under < at))
-
-
-async def lock_pending_interruptions(session: AsyncSession, tenant_id: str, off_at: datetime) -> list[Row]:
-    """The tenant's interruptions waiting for approval under an "on" stated before the "off" stated at `off_at`
-    (those it releases, whenever it is heard), oldest first, locked."""
     query = (
         select(interruptions)
-        .where(interruptions.c.tenant_id == tenant_id, _held_before(off_at.astimezone(UTC)))
-        .order_by(interruptions.c.updated_at, interruptions.c.id)
+        .where(t.tenant_id == tenant_id, t.status == "finalised", t.held_at.is_not(None), t.settled.is_(False),
+               t.credited.is_(False))
+        .order_by(t.held_at, t.id)
         .with_for_update()
     )
     return await rows(session, query)
-
-
-async def hold_under(session: AsyncSession, tenant_id: str, on_at: datetime) -> None:
-    """An "on" stated at `on_at` heard late: the interruptions that began to wait after it wait under it (so that
-    an "off" stated between their "on" and it, heard later still, does not release them)."""
-    on_at = on_at.astimezone(UTC)
-    t = interruptions.c
-    await session.execute(update(interruptions).where(
-        t.tenant_id == tenant_id, _held_before(on_at), func.coalesce(t.held_at, t.updated_at) >= on_at,
-    ).values(held_under=on_at))
 
 
 async def save_service(session: AsyncSession, tenant_id: str, service_id: str, values: Mapping[str, Any]) -> None:

@@ -18,7 +18,8 @@ it (published then, exactly as above) or rejects it with a reason (``events.inte
 corrected, it waits again). What the officer approved the provider may correct only within it (a shorter stay,
 the same reason): to ask for more (an earlier departure, a later return, another reason) the approved one is
 removed and the longer one entered anew, which waits for the officer. Turning the setting off releases the
-waiting ones as approved.
+waiting ones as approved. The statements of the setting are heard late and in any order: each one heard decides
+again every unsettled interruption as the statements in the order they were made decide it (decide_held_again).
 """
 
 from __future__ import annotations
@@ -46,6 +47,7 @@ from ..domain import (
     split_interruption,
     value_interruption,
 )
+from ..domain.approval_step import Statement, approval_outcome
 from ..domain.decimals import money, plain
 from ..domain.event_days import blocks_days, interruption_cover, last_valid_day
 from ..events import (
@@ -194,6 +196,8 @@ def _view(row: Mapping[str, Any]) -> Row:
     view = {k: row[k] for k in keys}
     view["approval"] = row.get("approval")
     view["decision_reason"] = row.get("decision_reason")
+    for key in ("decision", "decided_at", "released_at"):
+        view[key] = row.get(key)
     view["amount_tenant"] = None if row["amount_tenant"] is None else money(row["amount_tenant"])
     view["amount_co_payment"] = None if row["amount_co_payment"] is None else money(row["amount_co_payment"])
     return view
@@ -234,19 +238,22 @@ async def _finalise(ctx: EventsContext, booking: Mapping[str, Any], row: Row, af
         amount_tenant=sum((to_cents(s["amount_tenant"]) for s in segments), Decimal("0.00")),
         amount_co_payment=sum((to_cents(s["amount_co_payment"]) for s in segments), Decimal("0.00")),
     )
-    if not last_revision and row.get("approval") != "approved":
+    # (one waiting or rejected may have been sent once: released by an "off", then held again by an "on" heard late)
+    if row.get("approval") in ("pending", "rejected") or (not last_revision and row.get("approval") is None):
         if await ctx.after.pending(ctx.session, ctx.tenant_id, TENANT_CHANGED):
             # The request follows a change of the municipality's settings still on its way here: whether
             # this interruption waits for the officer is not known yet.
             raise not_yet_known("The municipality's settings were changed a moment ago and have not reached "
                                 "the events service yet", reason="tenant_settings_not_known_yet")
         on, stated_at = await repo.approval_setting(ctx.session, ctx.tenant_id)
+        # when the step decided it (also when off): a statement heard later decides it again (decide_held_again)
+        undecided = {"decision": None, "decided_at": None, "released_at": None, "decision_reason": None,
+                     "held_at": instant()}
         if on and row.get("approval") != "pending":
-            # waits for the officer (004 §4.3.5.2), under the "on" stated then: an "off" stated after it releases it
-            row.update(approval="pending", decision_reason=None, held_at=ctx.clock.now(),
-                       held_under=stated_at and (stated_at if stated_at.tzinfo else stated_at.replace(tzinfo=UTC)))
+            # waits for the officer (004 §4.3.5.2), under the "on" stated then
+            row.update(approval="pending", held_under=stated_at and _utc(stated_at), **undecided)
         elif not on:  # (a rejected one corrected once the step is off)
-            row.update(approval=None, decision_reason=None, held_at=None, held_under=None)
+            row.update(approval=None, held_under=None, **undecided)
         # (one waiting and corrected waits on from when it began: an "off" stated since releases it)
     if row.get("approval") != "pending":
         await _publish_finalised(ctx, row, last_revision)
@@ -363,6 +370,9 @@ async def create(ctx: EventsContext, principal: Principal, booking_id: str, star
         "decision_reason": None,
         "held_at": None,
         "held_under": None,
+        "decision": None,
+        "decided_at": None,
+        "released_at": None,
         "recorder": principal.subject,
         "created_at": now,
         "updated_at": now,
@@ -413,6 +423,9 @@ async def finalise(ctx: EventsContext, principal: Principal, interruption_id: st
                 "decision_reason",
                 "held_at",
                 "held_under",
+                "decision",
+                "decided_at",
+                "released_at",
                 "updated_at",
             )
         },
@@ -448,7 +461,8 @@ async def _events_on_return_day(ctx: EventsContext, row: Mapping[str, Any]) -> l
 
 
 _STORED = ("start", "end", "reason", "producer_part", "status", "days", "segments", "amount_tenant",
-           "amount_co_payment", "revision", "approval", "decision_reason", "held_at", "held_under", "updated_at")
+           "amount_co_payment", "revision", "approval", "decision_reason", "held_at", "held_under", "decision",
+           "decided_at", "released_at", "updated_at")
 
 
 async def correct(
@@ -555,7 +569,9 @@ async def decide(ctx: EventsContext, principal: Principal, interruption_id: str,
         raise invalid("decision", "an interruption is approved or rejected", code="decision_unknown")
     if decision == "reject" and not reason.strip():
         raise invalid("reason", "give the reason", code="reason_required")
-    row.update(decision_reason=reason.strip() or None, updated_at=ctx.clock.now())
+    # when: a decision made after an "off" was stated (not heard yet) is void once it is heard (decide_held_again)
+    row.update(decision_reason=reason.strip() or None, updated_at=ctx.clock.now(), decision=decision,
+               decided_at=instant())
     if decision == "approve":
         await _approve(ctx, row)
     else:
@@ -574,7 +590,7 @@ async def decide(ctx: EventsContext, principal: Principal, interruption_id: str,
         )
     await repo.update_interruption(
         ctx.session, ctx.tenant_id, interruption_id,
-        **{k: row[k] for k in ("approval", "decision_reason", "revision", "updated_at")},
+        **{k: row[k] for k in ("approval", "decision_reason", "revision", "decision", "decided_at", "updated_at")},
     )
     return _view(row)
 
@@ -585,17 +601,50 @@ async def _approve(ctx: EventsContext, row: Row) -> None:
     await _publish_finalised(ctx, row, last_revision)
 
 
-async def release_pending(ctx: EventsContext, off_at: datetime) -> int:
-    """The tenant no longer approves interruptions (stated at `off_at`): those waiting under an "on" stated before
-    it are released as approved, as the municipality would expect (nobody is left to approve them), and settlement
-    pays them in the next run; also when the "off" is heard after a later "on" (it released them when it was
-    stated). Rejected ones stay rejected. Returns how many were released."""
-    waiting = await repo.lock_pending_interruptions(ctx.session, ctx.tenant_id, off_at)
-    for row in waiting:
-        row["updated_at"] = ctx.clock.now()
-        await _approve(ctx, row)
-        await repo.update_interruption(
-            ctx.session, ctx.tenant_id, row["id"],
-            **{k: row[k] for k in ("approval", "revision", "updated_at")},
-        )
-    return len(waiting)
+def instant() -> datetime:
+    """Now, by the clock messages are stamped with (the outbox's occurred_at: the real one), whatever the service's
+    clock is (a training date, a test's fixed time): a finalising or a decision is ordered against the statements
+    of the approval step by their occurred_at."""
+    return datetime.now(UTC)
+
+
+def _utc(at: datetime | None) -> datetime | None:
+    """An instant as stored (SQLite keeps no zone: UTC) made comparable."""
+    return None if at is None else at if at.tzinfo else at.replace(tzinfo=UTC)
+
+
+_APPROVAL = {"not_held": "approved", "released": "approved", "approved": "approved", "rejected": "rejected",
+             "pending": "pending"}
+
+
+async def decide_held_again(ctx: EventsContext) -> int:
+    """A statement of the approval step was heard (registry.tenant.changed, in any order, late or not): each
+    unsettled interruption the step decided becomes what it would be had every statement been heard when made
+    (domain/approval_step.py). One now released is sent to settlement as approving it would (paid in the next
+    run; a rejection made after the "off" was stated is void: the decision stays shown); one now waiting that was
+    sent is taken back (events.interruption.deleted with the next revision; settlement takes a later revision
+    back in). Returns how many changed."""
+    statements = [Statement(at, on) for at, on in await repo.approval_statements_of(ctx.session, ctx.tenant_id)]
+    changed = 0
+    for row in await repo.lock_held_interruptions(ctx.session, ctx.tenant_id):
+        held_at = _utc(row["held_at"])
+        assert held_at is not None
+        outcome = approval_outcome(statements, held_at, row["decision"], _utc(row["decided_at"]))
+        if outcome.outcome == "not_held" and row["approval"] is None:
+            continue  # sent when finalised, as in the true order
+        approval = _APPROVAL[outcome.outcome]
+        if (approval, outcome.released_at) == (row["approval"], _utc(row["released_at"])):
+            continue
+        was_sent = row["approval"] in (None, "approved")
+        if outcome.paid and not was_sent:
+            await _publish_finalised(ctx, row, _last_revision(row))
+        elif was_sent and not outcome.paid:
+            revision = _last_revision(row) + 1
+            await ctx.publish(InterruptionDeleted(interruption_id=row["id"], revision=revision),
+                              f"{row['id']}:{revision}")
+            row["revision"] = revision
+        row.update(approval=approval, released_at=outcome.released_at, updated_at=ctx.clock.now())
+        await repo.update_interruption(ctx.session, ctx.tenant_id, row["id"],
+                                       **{k: row[k] for k in ("approval", "released_at", "revision", "updated_at")})
+        changed += 1
+    return changed

@@ -249,14 +249,16 @@ async def finalise_interruption(
 ) -> bool:
     """An ended interruption is paid by the rule in the settlement of the month it ended in (its days
     may lie in earlier months): an open interruption is thus settled one month later than events.
-    A correction (the next ``revision``) replaces its lines; an older revision arriving late is ignored."""
+    A correction (the next ``revision``) replaces its lines; an older revision arriving late is ignored. One removed
+    comes back with a revision later than its removal's: events took it back to wait for the officer (an "on" of the
+    approval step heard late), who approved it."""
     session, now = ctx.session, ctx.clock.now()
     interruption_id = p.interruption_id
     head = await repo.claim_source(session, tenant_id, "interruption", interruption_id)
     assert head is not None
-    if head["fingerprint"] == fingerprint or head["deleted"]:
-        return False  # the same fact again, or the interruption was removed
     sent = p.revision
+    if head["fingerprint"] == fingerprint or (head["deleted"] and (sent is None or sent <= int(head["revision"]))):
+        return False  # the same fact again, or the interruption was removed (and not brought back since)
     if sent is not None and sent <= int(head["revision"]):
         return False  # an earlier version arriving after a later correction
     await _retire_lines(session, tenant_id, "interruption", interruption_id, now, p.provider_id,
@@ -276,7 +278,7 @@ async def finalise_interruption(
         ),
     )
     await repo.set_source(
-        session, tenant_id, "interruption", interruption_id, revision=revision, fingerprint=fingerprint
+        session, tenant_id, "interruption", interruption_id, revision=revision, fingerprint=fingerprint, deleted=False
     )
     await repo.upsert_interruption(
         session,
@@ -299,16 +301,18 @@ async def finalise_interruption(
 
 
 async def delete_interruption(ctx: ServiceContext, tenant_id: str, p: InterruptionDeletedIn) -> bool:
-    """events.interruption.deleted: an interruption removed before it was settled; its lines go (a
-    line already paid is reversed in the next run, as for a deleted event)."""
+    """events.interruption.deleted: an interruption removed before it was settled, or taken back to wait for the
+    officer; its lines go (a line already paid is reversed in the next run, as for a deleted event)."""
     session, now = ctx.session, ctx.clock.now()
     interruption_id = p.interruption_id
     head = await repo.claim_source(session, tenant_id, "interruption", interruption_id)
     assert head is not None
-    if head["deleted"]:
-        return False
+    if head["deleted"] or (p.revision is not None and p.revision <= int(head["revision"])):
+        return False  # removed already, or a removal older than a revision that brought it back
     await _retire_lines(session, tenant_id, "interruption", interruption_id, now)
-    await repo.set_source(session, tenant_id, "interruption", interruption_id, deleted=True)
+    # its revision: only a later one brings it back (finalise_interruption), an earlier one arriving late does not
+    revision = max(int(head["revision"]), p.revision or 0)
+    await repo.set_source(session, tenant_id, "interruption", interruption_id, deleted=True, revision=revision)
     await repo.delete_interruption(session, tenant_id, interruption_id)
     return True
 
