@@ -1,7 +1,7 @@
 """Embedded mode (SQLite, WAL): a unit of work that reads and then writes is not refused ("database is locked",
 a 500 to the user) nor loses another's update when another connection committed a write meanwhile; a read-only
 unit never holds a writer up; a write kept whatever becomes of a unit waits for no lock; savepoints still roll back
-on their own."""
+on their own; a write unit opened inside another of the same task is refused at once, naming both places."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from seteli_common.db import Database, after_unit
+from seteli_common.db import Database, NestedUnitError, after_unit
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -112,3 +112,32 @@ async def test_a_write_kept_when_the_unit_rolls_back_is_not_held_up_by_it(db: Da
     assert loop.time() - started < 5
     async with db.transaction(tenant_id="t1", read_only=True) as session:
         assert await _balance(session) == 107
+
+async def test_a_write_unit_opened_inside_another_of_the_same_task_fails_at_once_naming_both_places(
+        db: Database) -> None:
+    """Before: the inner unit waited for the outer one's write lock, which waited for it, until busy_timeout
+    (10 s), and then failed with "database is locked", naming neither place."""
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    with pytest.raises(NestedUnitError) as refused:
+        async with db.transaction(tenant_id="t1") as session:
+            await _set(session, 1)
+            await _add_in_own_unit(db, 5)
+    assert loop.time() - started < 5
+    message = str(refused.value)
+    assert message.count(__file__) >= 2 and "_add_in_own_unit" in message  # the inner place and the outer one
+    async with db.transaction(tenant_id="t1", read_only=True) as session:
+        assert await _balance(session) == 100  # the outer unit rolled back
+
+
+async def test_a_read_only_unit_inside_a_write_unit_and_a_writer_in_another_task_are_not_refused(
+        db: Database) -> None:
+    async with db.transaction(tenant_id="t1") as session:
+        await _set(session, 120)
+        other = asyncio.create_task(_add_in_own_unit(db, 3))  # its own task: it waits for this unit, as before
+        async with db.transaction(tenant_id="t1", read_only=True) as reading:
+            assert await _balance(reading) == 100  # the committed state: no lock taken, none waited for
+    await other
+    async with db.transaction(tenant_id="t1", read_only=True) as session:
+        assert await _balance(session) == 123
+

@@ -6,8 +6,10 @@ Services never commit: the boundary (HTTP dependency, message consumer, job) ope
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
+import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -148,6 +150,23 @@ def after_unit(session: AsyncSession, work: Callable[[], Awaitable[None]]) -> No
     session.info.setdefault(_AFTER_UNIT, []).append(work)
 
 
+class NestedUnitError(RuntimeError):
+    """A write unit of work opened on a SQLite database while the same task holds one open on it: the inner one
+    would wait for the outer one's write lock (which waits for the inner one) until busy_timeout, then fail."""
+
+
+def _opened_at() -> str:
+    """Where a unit of work is opened: the first three callers outside this module and contextlib."""
+    places: list[str] = []
+    frame = sys._getframe(1)
+    while frame is not None and len(places) < 3:
+        name = frame.f_code.co_filename
+        if name != __file__ and not name.endswith("contextlib.py"):
+            places.append(f"{name}:{frame.f_lineno} in {frame.f_code.co_name}")
+        frame = frame.f_back  # type: ignore[assignment]
+    return " < ".join(places)
+
+
 class Database:
     def __init__(self, url: str, *, echo: bool = False, pool_size: int = 10, role: str = "",
                  system_role: str = "") -> None:
@@ -184,6 +203,8 @@ class Database:
         self.read_engine: AsyncEngine = (
             self.engine.execution_options(**{_SQLITE_BEGIN: "BEGIN"}) if self.is_sqlite else self.engine
         )
+        # SQLite: the task holding a write unit open, and where it was opened (`NestedUnitError`).
+        self._writing: dict[asyncio.Task[Any], str] = {}
 
     def _engine(self, url: str, **kwargs: Any) -> AsyncEngine:
         # A failing statement's error names the statement, never its values: they are clients' names and
@@ -260,7 +281,12 @@ class Database:
 
     @asynccontextmanager
     async def _unit(self, first: _First | None, read_only: bool = False) -> AsyncIterator[AsyncSession]:
-        session = await self._open(first, read_only)
+        task = self._enter(read_only)
+        try:
+            session = await self._open(first, read_only)
+        except BaseException:
+            self._leave(task)
+            raise
         try:
             try:
                 yield session
@@ -269,6 +295,7 @@ class Database:
                     await session.rollback()
                 finally:
                     await session.close()
+                    self._leave(task)
                 raise
             try:
                 try:
@@ -279,6 +306,7 @@ class Database:
             finally:
                 works = session.info.pop(_AFTER_COMMIT, [])
                 await session.close()
+                self._leave(task)
             for work in works:  # only reached once committed
                 try:
                     await work()
@@ -290,6 +318,28 @@ class Database:
                     await work()
                 except Exception:  # this unit's own outcome stands
                     log.exception("work after the unit of work failed")
+
+    def _enter(self, read_only: bool) -> asyncio.Task[Any] | None:
+        """SQLite: a write unit opened while this task holds one open on the same database fails at once, naming
+        both places, instead of waiting for itself until busy_timeout ("database is locked" 10 s later). A
+        read-only unit (deferred) takes no lock and may be opened anywhere."""
+        if read_only or not self.is_sqlite:
+            return None
+        task = asyncio.current_task()
+        if task is None:
+            return None
+        outer = self._writing.get(task)
+        if outer is not None:
+            raise NestedUnitError(
+                f"a unit of work opened at {_opened_at()} while this task's unit of work opened at {outer} is still "
+                "open on the same SQLite database: it would wait for the outer unit's write lock until "
+                "busy_timeout. Use the outer unit's session, or after_unit(), or read_only=True")
+        self._writing[task] = _opened_at()
+        return task
+
+    def _leave(self, task: asyncio.Task[Any] | None) -> None:
+        if task is not None:
+            self._writing.pop(task, None)
 
     async def _open(self, first: _First | None, read_only: bool = False) -> AsyncSession:
         """A session in a new transaction whose first statement (tenant or role) has run: on asyncpg sent with
