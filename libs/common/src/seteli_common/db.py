@@ -120,6 +120,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 # Execution option: how a transaction on SQLite begins (absent: BEGIN IMMEDIATE).
 _SQLITE_BEGIN = "seteli_sqlite_begin"
+_QUERY_ONLY = "seteli.query_only"  # connection record info: the connection's PRAGMA query_only now
 
 
 def _sqlite_begin(conn: Any) -> None:
@@ -127,8 +128,16 @@ def _sqlite_begin(conn: Any) -> None:
     transaction that read first cannot take it once another connection committed (SQLITE_BUSY at once, no
     wait: "database is locked", a 500 for the user). Retrying the unit of work instead is not possible here
     (`transaction()` is a block whose body cannot run twice) and writers are one at a time on SQLite anyway.
-    A unit that only reads begins deferred (`read_only`): in WAL it never holds a writer up."""
-    conn.exec_driver_sql(conn.get_execution_options().get(_SQLITE_BEGIN, "BEGIN IMMEDIATE"))
+    A unit that only reads begins deferred (`read_only`): in WAL it never holds a writer up. It is also
+    `query_only`: a write in it fails at once and every time ("attempt to write a readonly database"), not only
+    when another connection happened to commit meanwhile (`write_after_read` is how a read unit writes)."""
+    begin = conn.get_execution_options().get(_SQLITE_BEGIN, "BEGIN IMMEDIATE")
+    query_only = begin == "BEGIN"
+    info = conn.connection.info
+    if info.get(_QUERY_ONLY, False) != query_only:
+        conn.exec_driver_sql(f"PRAGMA query_only={int(query_only)}")
+        info[_QUERY_ONLY] = query_only
+    conn.exec_driver_sql(begin)
 
 
 _AFTER_COMMIT = "seteli.after_commit"
@@ -148,6 +157,23 @@ def after_unit(session: AsyncSession, work: Callable[[], Awaitable[None]]) -> No
     `session` has ended, committed or rolled back. Not inside it: on SQLite this unit holds the one write lock
     from its start (`_sqlite_begin`), and a unit opened within it would wait for it until busy_timeout."""
     session.info.setdefault(_AFTER_UNIT, []).append(work)
+
+
+# `session.info` keys: the session is a read-only unit on SQLite (`write_after_read`); the writes it put off.
+_READ_UNIT = "seteli.read_unit"
+_PUT_OFF = "seteli.writes_after_read"
+
+
+async def write_after_read(session: AsyncSession, work: Callable[[AsyncSession], Awaitable[None]]) -> None:
+    """A write that what is read must never be answered without (a client's access-log row): `work(session)`
+    in the reading unit of work itself, except in a read-only unit on SQLite, which writes nothing: there it
+    runs in a short write unit of its own as soon as the read unit has committed, still inside the unit's
+    block, so its failure fails the block (the request answers 500, nothing read is shown unlogged). The
+    write lock is then held for that write alone, not for the whole request's reading."""
+    if session.info.get(_READ_UNIT):
+        session.info.setdefault(_PUT_OFF, []).append(work)
+    else:
+        await work(session)
 
 
 class NestedUnitError(RuntimeError):
@@ -307,12 +333,18 @@ class Database:
                 works = session.info.pop(_AFTER_COMMIT, [])
                 await session.close()
                 self._leave(task)
+            writes = session.info.pop(_PUT_OFF, [])
+            if writes:  # the read unit's own writes (`write_after_read`): they fail the block when they fail
+                async with self._unit(first) as writing:
+                    for write in writes:
+                        await write(writing)
             for work in works:  # only reached once committed
                 try:
                     await work()
                 except Exception:  # the change stands; the effect outside the database is what failed
                     log.exception("work after the commit failed")
         finally:
+            session.info.pop(_PUT_OFF, None)
             for work in session.info.pop(_AFTER_UNIT, []):
                 try:
                     await work()
@@ -350,6 +382,8 @@ class Database:
         one_trip, reopened = first is not None and bool(first.with_begin), False
         while True:
             session = self.sessionmaker(bind=self.read_engine) if read_only else self.sessionmaker()
+            if read_only and self.is_sqlite:
+                session.info[_READ_UNIT] = True
             try:
                 await session.begin()
                 if first is not None and not (one_trip and await self._begin_with(session, first.with_begin)):
