@@ -3,7 +3,8 @@
 The suite is started as `seteli up` does it (its own process, demo data) in a temporary data directory. Then,
 for `--seconds`: `--readers` officers each GET the voucher list (every row names a client: each read writes
 access-log rows) and a voucher, one request after another, while `--writers` callers POST voucher look-ups with
-a wrong code (each a row written). Prints each kind's throughput and latency, the errors, and the load average.
+a wrong code (each a row written); `--unlogged`: the reads list closed vouchers (none: nothing to log).
+Prints each kind's throughput and latency, the errors, and the load average.
 
     uv run --frozen python bench/sqlite_readers.py [--readers 24 --writers 4 --seconds 20]
 """
@@ -43,7 +44,7 @@ async def _wait_up(base: str, timeout: float = 180) -> None:
     raise RuntimeError("the suite did not start")
 
 
-async def _run(base: str, readers: int, writers: int, seconds: float) -> None:
+async def _run(base: str, readers: int, writers: int, seconds: float, unlogged: bool) -> None:
     async with httpx.AsyncClient(base_url=base, timeout=60,
                                  limits=httpx.Limits(max_connections=readers + writers + 4)) as client:
         for _ in range(120):  # the demo data (the officer too) is made once the suite has started
@@ -66,7 +67,8 @@ async def _run(base: str, readers: int, writers: int, seconds: float) -> None:
         print(f"  tenant {tenant}: {len(items)} vouchers listed per read")
         voucher = items[0]["id"]
 
-        reads, posts = LoadResult("GET (list + one voucher)", seconds), LoadResult("POST look-up", seconds)
+        reads = LoadResult("GET (closed vouchers: none)" if unlogged else "GET (list + one voucher)", seconds)
+        posts = LoadResult("POST look-up", seconds)
         deadline = time.perf_counter() + seconds
 
         async def timed(result: LoadResult, send: object) -> None:
@@ -84,6 +86,8 @@ async def _run(base: str, readers: int, writers: int, seconds: float) -> None:
 
         def read() -> object:
             n = next(counter)
+            if unlogged:  # a list that shows no client: nothing to log, a pure read
+                return client.get(f"/vouchers/v1/tenants/{tenant}/vouchers?state=closed", headers=auth)
             path = f"/vouchers/v1/tenants/{tenant}/vouchers" + ("" if n % 2 else f"/{voucher}")
             return client.get(path, headers=auth)
 
@@ -106,6 +110,7 @@ def main() -> None:
     ap.add_argument("--readers", type=int, default=24)
     ap.add_argument("--writers", type=int, default=4)
     ap.add_argument("--seconds", type=float, default=20)
+    ap.add_argument("--unlogged", action="store_true", help="reads that show no client (nothing written)")
     args = ap.parse_args()
     port = free_port()
     base = f"http://127.0.0.1:{port}"
@@ -116,7 +121,7 @@ def main() -> None:
         try:
             asyncio.run(_wait_up(base))
             print(f"before: {load()}")
-            asyncio.run(_run(base, args.readers, args.writers, args.seconds))
+            asyncio.run(_run(base, args.readers, args.writers, args.seconds, args.unlogged))
             print(f"after:  {load()}")
         finally:
             os.killpg(server.pid, signal.SIGTERM)
