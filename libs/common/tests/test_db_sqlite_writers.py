@@ -1,7 +1,8 @@
 """Embedded mode (SQLite, WAL): a unit of work that reads and then writes is not refused ("database is locked",
 a 500 to the user) nor loses another's update when another connection committed a write meanwhile; a read-only
-unit never holds a writer up; a write kept whatever becomes of a unit waits for no lock; savepoints still roll back
-on their own."""
+unit never holds a writer up and writes nothing (what it must write, it writes right after it, `write_after_read`);
+a write kept whatever becomes of a unit waits for no lock; savepoints still roll back on their own; a write unit
+opened inside another of the same task is refused at once, naming both places."""
 
 from __future__ import annotations
 
@@ -12,8 +13,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from seteli_common.db import Database, after_unit
+from seteli_common.db import Database, NestedUnitError, after_unit, write_after_read
 from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 
@@ -112,3 +114,82 @@ async def test_a_write_kept_when_the_unit_rolls_back_is_not_held_up_by_it(db: Da
     assert loop.time() - started < 5
     async with db.transaction(tenant_id="t1", read_only=True) as session:
         assert await _balance(session) == 107
+
+
+async def test_a_write_unit_opened_inside_another_of_the_same_task_fails_at_once_naming_both_places(
+        db: Database) -> None:
+    """Before: the inner unit waited for the outer one's write lock, which waited for it, until busy_timeout
+    (10 s), and then failed with "database is locked", naming neither place."""
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    with pytest.raises(NestedUnitError) as refused:
+        async with db.transaction(tenant_id="t1") as session:
+            await _set(session, 1)
+            await _add_in_own_unit(db, 5)
+    assert loop.time() - started < 5
+    message = str(refused.value)
+    assert message.count(__file__) >= 2 and "_add_in_own_unit" in message  # the inner place and the outer one
+    async with db.transaction(tenant_id="t1", read_only=True) as session:
+        assert await _balance(session) == 100  # the outer unit rolled back
+
+
+async def test_a_read_only_unit_inside_a_write_unit_and_a_writer_in_another_task_are_not_refused(
+        db: Database) -> None:
+    async with db.transaction(tenant_id="t1") as session:
+        await _set(session, 120)
+        other = asyncio.create_task(_add_in_own_unit(db, 3))  # its own task: it waits for this unit, as before
+        async with db.transaction(tenant_id="t1", read_only=True) as reading:
+            assert await _balance(reading) == 100  # the committed state: no lock taken, none waited for
+    await other
+    async with db.transaction(tenant_id="t1", read_only=True) as session:
+        assert await _balance(session) == 123
+
+
+async def test_a_write_in_a_read_only_unit_fails_every_time_not_only_when_another_committed(db: Database) -> None:
+    with pytest.raises(OperationalError, match="readonly"):
+        async with db.transaction(tenant_id="t1", read_only=True) as session:
+            await _set(session, 1)
+    await _add_in_own_unit(db, 1)  # the same pooled connection writes again in a write unit
+    async with db.transaction(tenant_id="t1", read_only=True) as session:
+        assert await _balance(session) == 101
+
+
+async def _log(session: AsyncSession) -> None:
+    await session.execute(text("INSERT INTO account (id, balance) VALUES (2, '0')"))
+
+
+async def test_a_read_only_units_own_write_is_made_once_it_has_read_without_holding_a_writer_up(
+        db: Database) -> None:
+    """An officer reads a client's data (a read-only unit) and the read is logged (`write_after_read`): the
+    log row is written as the unit's block ends, while a writer that came meanwhile was not held up."""
+    async with db.transaction(tenant_id="t1", read_only=True) as session:
+        assert await _balance(session) == 100
+        await write_after_read(session, _log)
+        await asyncio.wait_for(_add_in_own_unit(db, 5), timeout=2)  # not behind the reading request
+    async with db.transaction(tenant_id="t1", read_only=True) as session:
+        assert await _balance(session) == 105
+        assert (await session.execute(text("SELECT count(*) FROM account WHERE id = 2"))).scalar_one() == 1
+
+
+async def test_a_read_only_units_own_write_that_fails_fails_the_unit_and_one_that_fails_before_is_not_made(
+        db: Database) -> None:
+    """Nothing read is answered without its log row: a failing log write fails the block (a 500 to the caller)."""
+    await _log_in_own_unit(db)  # id 2 taken: the next log write fails
+    with pytest.raises(IntegrityError):
+        async with db.transaction(tenant_id="t1", read_only=True) as session:
+            await write_after_read(session, _log)
+    with pytest.raises(LookupError):
+        async with db.transaction(tenant_id="t1", read_only=True) as session:
+            await write_after_read(session, _add_one)
+            raise LookupError("the read failed: nothing shown, nothing to log")
+    async with db.transaction(tenant_id="t1", read_only=True) as session:
+        assert await _balance(session) == 100
+
+
+async def _log_in_own_unit(db: Database) -> None:
+    async with db.transaction(tenant_id="t1") as session:
+        await _log(session)
+
+
+async def _add_one(session: AsyncSession) -> None:
+    await _set(session, await _balance(session) + 1)

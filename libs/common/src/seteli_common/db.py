@@ -6,8 +6,10 @@ Services never commit: the boundary (HTTP dependency, message consumer, job) ope
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
+import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -118,6 +120,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 # Execution option: how a transaction on SQLite begins (absent: BEGIN IMMEDIATE).
 _SQLITE_BEGIN = "seteli_sqlite_begin"
+_QUERY_ONLY = "seteli.query_only"  # connection record info: the connection's PRAGMA query_only now
 
 
 def _sqlite_begin(conn: Any) -> None:
@@ -125,8 +128,16 @@ def _sqlite_begin(conn: Any) -> None:
     transaction that read first cannot take it once another connection committed (SQLITE_BUSY at once, no
     wait: "database is locked", a 500 for the user). Retrying the unit of work instead is not possible here
     (`transaction()` is a block whose body cannot run twice) and writers are one at a time on SQLite anyway.
-    A unit that only reads begins deferred (`read_only`): in WAL it never holds a writer up."""
-    conn.exec_driver_sql(conn.get_execution_options().get(_SQLITE_BEGIN, "BEGIN IMMEDIATE"))
+    A unit that only reads begins deferred (`read_only`): in WAL it never holds a writer up. It is also
+    `query_only`: a write in it fails at once and every time ("attempt to write a readonly database"), not only
+    when another connection happened to commit meanwhile (`write_after_read` is how a read unit writes)."""
+    begin = conn.get_execution_options().get(_SQLITE_BEGIN, "BEGIN IMMEDIATE")
+    query_only = begin == "BEGIN"
+    info = conn.connection.info
+    if info.get(_QUERY_ONLY, False) != query_only:
+        conn.exec_driver_sql(f"PRAGMA query_only={int(query_only)}")
+        info[_QUERY_ONLY] = query_only
+    conn.exec_driver_sql(begin)
 
 
 _AFTER_COMMIT = "seteli.after_commit"
@@ -146,6 +157,40 @@ def after_unit(session: AsyncSession, work: Callable[[], Awaitable[None]]) -> No
     `session` has ended, committed or rolled back. Not inside it: on SQLite this unit holds the one write lock
     from its start (`_sqlite_begin`), and a unit opened within it would wait for it until busy_timeout."""
     session.info.setdefault(_AFTER_UNIT, []).append(work)
+
+
+# `session.info` keys: the session is a read-only unit on SQLite (`write_after_read`); the writes it put off.
+_READ_UNIT = "seteli.read_unit"
+_PUT_OFF = "seteli.writes_after_read"
+
+
+async def write_after_read(session: AsyncSession, work: Callable[[AsyncSession], Awaitable[None]]) -> None:
+    """A write that what is read must never be answered without (a client's access-log row): `work(session)`
+    in the reading unit of work itself, except in a read-only unit on SQLite, which writes nothing: there it
+    runs in a short write unit of its own as soon as the read unit has committed, still inside the unit's
+    block, so its failure fails the block (the request answers 500, nothing read is shown unlogged). The
+    write lock is then held for that write alone, not for the whole request's reading."""
+    if session.info.get(_READ_UNIT):
+        session.info.setdefault(_PUT_OFF, []).append(work)
+    else:
+        await work(session)
+
+
+class NestedUnitError(RuntimeError):
+    """A write unit of work opened on a SQLite database while the same task holds one open on it: the inner one
+    would wait for the outer one's write lock (which waits for the inner one) until busy_timeout, then fail."""
+
+
+def _opened_at() -> str:
+    """Where a unit of work is opened: the first three callers outside this module and contextlib."""
+    places: list[str] = []
+    frame = sys._getframe(1)
+    while frame is not None and len(places) < 3:
+        name = frame.f_code.co_filename
+        if name != __file__ and not name.endswith("contextlib.py"):
+            places.append(f"{name}:{frame.f_lineno} in {frame.f_code.co_name}")
+        frame = frame.f_back  # type: ignore[assignment]
+    return " < ".join(places)
 
 
 class Database:
@@ -184,6 +229,8 @@ class Database:
         self.read_engine: AsyncEngine = (
             self.engine.execution_options(**{_SQLITE_BEGIN: "BEGIN"}) if self.is_sqlite else self.engine
         )
+        # SQLite: the task holding a write unit open, and where it was opened (`NestedUnitError`).
+        self._writing: dict[asyncio.Task[Any], str] = {}
 
     def _engine(self, url: str, **kwargs: Any) -> AsyncEngine:
         # A failing statement's error names the statement, never its values: they are clients' names and
@@ -260,7 +307,12 @@ class Database:
 
     @asynccontextmanager
     async def _unit(self, first: _First | None, read_only: bool = False) -> AsyncIterator[AsyncSession]:
-        session = await self._open(first, read_only)
+        task = self._enter(read_only)
+        try:
+            session = await self._open(first, read_only)
+        except BaseException:
+            self._leave(task)
+            raise
         try:
             try:
                 yield session
@@ -269,6 +321,7 @@ class Database:
                     await session.rollback()
                 finally:
                     await session.close()
+                    self._leave(task)
                 raise
             try:
                 try:
@@ -279,17 +332,46 @@ class Database:
             finally:
                 works = session.info.pop(_AFTER_COMMIT, [])
                 await session.close()
+                self._leave(task)
+            writes = session.info.pop(_PUT_OFF, [])
+            if writes:  # the read unit's own writes (`write_after_read`): they fail the block when they fail
+                async with self._unit(first) as writing:
+                    for write in writes:
+                        await write(writing)
             for work in works:  # only reached once committed
                 try:
                     await work()
                 except Exception:  # the change stands; the effect outside the database is what failed
                     log.exception("work after the commit failed")
         finally:
+            session.info.pop(_PUT_OFF, None)
             for work in session.info.pop(_AFTER_UNIT, []):
                 try:
                     await work()
                 except Exception:  # this unit's own outcome stands
                     log.exception("work after the unit of work failed")
+
+    def _enter(self, read_only: bool) -> asyncio.Task[Any] | None:
+        """SQLite: a write unit opened while this task holds one open on the same database fails at once, naming
+        both places, instead of waiting for itself until busy_timeout ("database is locked" 10 s later). A
+        read-only unit (deferred) takes no lock and may be opened anywhere."""
+        if read_only or not self.is_sqlite:
+            return None
+        task = asyncio.current_task()
+        if task is None:
+            return None
+        outer = self._writing.get(task)
+        if outer is not None:
+            raise NestedUnitError(
+                f"a unit of work opened at {_opened_at()} while this task's unit of work opened at {outer} is still "
+                "open on the same SQLite database: it would wait for the outer unit's write lock until "
+                "busy_timeout. Use the outer unit's session, or after_unit(), or read_only=True")
+        self._writing[task] = _opened_at()
+        return task
+
+    def _leave(self, task: asyncio.Task[Any] | None) -> None:
+        if task is not None:
+            self._writing.pop(task, None)
 
     async def _open(self, first: _First | None, read_only: bool = False) -> AsyncSession:
         """A session in a new transaction whose first statement (tenant or role) has run: on asyncpg sent with
@@ -300,6 +382,8 @@ class Database:
         one_trip, reopened = first is not None and bool(first.with_begin), False
         while True:
             session = self.sessionmaker(bind=self.read_engine) if read_only else self.sessionmaker()
+            if read_only and self.is_sqlite:
+                session.info[_READ_UNIT] = True
             try:
                 await session.begin()
                 if first is not None and not (one_trip and await self._begin_with(session, first.with_begin)):

@@ -200,16 +200,21 @@ def _unit_of_work(db: Database, request: Request) -> AbstractAsyncContextManager
     """The tenant of a tenant route is its `{tenant_id}` path parameter: row-level security then shows
     only that tenant's rows, whatever a query forgets. A route without one is cross-tenant by design
     (login, a provider's own data across tenants, platform admin, public catalog, jobs): system scope,
-    except for a caller who belongs to one tenant (its staff, its clients): they stay in their tenant."""
+    except for a caller who belongs to one tenant (its staff, its clients): they stay in their tenant.
+    A GET (or HEAD) reads: its unit is read-only, which on SQLite holds no writer up (and waits for none)
+    however long it reads; what a read must write (the clients' access log) goes through
+    `db.write_after_read`, in a short write unit of its own before the answer leaves."""
+    read_only = request.method in _READS
     tenant_id = request.path_params.get("tenant_id")
     if isinstance(tenant_id, str):
-        return db.transaction(tenant_id=tenant_id)
+        return db.transaction(tenant_id=tenant_id, read_only=read_only)
     principal = getattr(request.state, "principal", None)
     if isinstance(principal, Principal) and principal.tenant_id and principal.role in ONE_TENANT_ROLES:
-        return db.transaction(tenant_id=principal.tenant_id)
-    return db.system_transaction()
+        return db.transaction(tenant_id=principal.tenant_id, read_only=read_only)
+    return db.system_transaction(read_only=read_only)
 
 
+_READS = frozenset({"GET", "HEAD"})
 ONE_TENANT_ROLES = TENANT_STAFF | {Role.CLIENT}
 
 

@@ -12,6 +12,7 @@ from typing import Any
 from seteli_common.auth import PROVIDER_STAFF, TENANT_STAFF, Principal
 from seteli_common.consistency import After
 from seteli_common.context import ServiceContext
+from seteli_common.db import write_after_read
 from seteli_common.errors import conflict, invalid, not_found
 from seteli_common.pseudonym import person_pseudonym
 from seteli_common.validators import ValidationFailed, identity_code_birth_date, validate_identity_code
@@ -56,25 +57,25 @@ VOUCHER_HOLDER = Actor("voucher-holder", "anonymous", None)
 async def log_reads(
     ctx: VouchersContext, tenant_id: str, client_ids: list[str], actor: Actor, what: str, why: str
 ) -> None:
-    """One access-log row per client whose personal data is read, in the reading transaction."""
+    """One access-log row per client whose personal data is read: in the reading transaction, or (a read-only
+    unit on SQLite) in a write of its own before the answer leaves (`write_after_read`)."""
     now = ctx.clock.now()
-    await access_repo.log_access(
-        ctx.session,
-        [
-            {
-                "tenant_id": tenant_id,
-                "client_id": cid,
-                "at": now,
-                "actor": actor.subject,
-                "actor_name": actor.name[:200] or None,
-                "actor_role": actor.role,
-                "actor_org": actor.org,
-                "what": what,
-                "why": why[:200],
-            }
-            for cid in dict.fromkeys(client_ids)
-        ],
-    )
+    rows = [
+        {
+            "tenant_id": tenant_id,
+            "client_id": cid,
+            "at": now,
+            "actor": actor.subject,
+            "actor_name": actor.name[:200] or None,
+            "actor_role": actor.role,
+            "actor_org": actor.org,
+            "what": what,
+            "why": why[:200],
+        }
+        for cid in dict.fromkeys(client_ids)
+    ]
+    if rows:
+        await write_after_read(ctx.session, lambda session: access_repo.log_access(session, rows))
 
 
 def _new_reference() -> str:

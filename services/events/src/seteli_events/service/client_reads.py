@@ -8,6 +8,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from seteli_common.auth import PROVIDER_STAFF, Principal, Role
+from seteli_common.db import write_after_read
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..context import EventsContext
 from ..events import ClientDataRead
@@ -28,18 +30,19 @@ async def log_reads(ctx: EventsContext, principal: Principal, client_ids: Iterab
     shown = sorted(set(client_ids))
     if not shown:
         return
-    await ctx.outbox.add(
-        ctx.session,
-        ClientDataRead(
-            client_ids=shown,
-            actor=principal.subject,
-            actor_role=principal.role.value,
-            actor_org=organisation(principal),
-            actor_name=principal.name or None,
-            what=what,
-            why=((why or "").strip() or default_why)[:200],
-            at=ctx.clock.now(),
-        ),
-        tenant_id=ctx.tenant_id,
-        consistency_token=False,  # no request waits for the access log's row: not a Seteli-Consistency token
+    read = ClientDataRead(
+        client_ids=shown,
+        actor=principal.subject,
+        actor_role=principal.role.value,
+        actor_org=organisation(principal),
+        actor_name=principal.name or None,
+        what=what,
+        why=((why or "").strip() or default_why)[:200],
+        at=ctx.clock.now(),
     )
+
+    async def publish(session: AsyncSession) -> None:
+        # no request waits for the access log's row: not a Seteli-Consistency token
+        await ctx.outbox.add(session, read, tenant_id=ctx.tenant_id, consistency_token=False)
+
+    await write_after_read(ctx.session, publish)  # a read-only unit (SQLite GET) writes it right after

@@ -16,6 +16,8 @@ from typing import Any
 from seteli_common.auth import PROVIDER_STAFF, Principal
 from seteli_common.clock import Month
 from seteli_common.context import ServiceContext
+from seteli_common.db import write_after_read
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from .. import repository as repo
 from ..domain.settling import money_str
@@ -57,21 +59,22 @@ async def log_read(ctx: ServiceContext, reader: Reader, tenant_id: str, items: l
     shown = sorted({(str(i["provider_id"]), str(i["client_ref"])) for i in items})
     if not shown:
         return
-    await ctx.outbox.add(
-        ctx.session,
-        ClientDataRead(
-            clients=[ClientRef(provider_id=p, client_ref=ref) for p, ref in shown],
-            actor=reader.actor,
-            actor_role=reader.actor_role,
-            actor_org=reader.actor_org,
-            actor_name=reader.name or None,
-            what=what if reader.fmt == "json" else f"{what}.{reader.fmt}",
-            why=reader.why[:200],
-            at=ctx.clock.now(),
-        ),
-        tenant_id=tenant_id,
-        consistency_token=False,  # no request waits for the access log's row: not a Seteli-Consistency token
+    read = ClientDataRead(
+        clients=[ClientRef(provider_id=p, client_ref=ref) for p, ref in shown],
+        actor=reader.actor,
+        actor_role=reader.actor_role,
+        actor_org=reader.actor_org,
+        actor_name=reader.name or None,
+        what=what if reader.fmt == "json" else f"{what}.{reader.fmt}",
+        why=reader.why[:200],
+        at=ctx.clock.now(),
     )
+
+    async def publish(session: AsyncSession) -> None:
+        # no request waits for the access log's row: not a Seteli-Consistency token
+        await ctx.outbox.add(session, read, tenant_id=tenant_id, consistency_token=False)
+
+    await write_after_read(ctx.session, publish)  # a read-only unit (SQLite GET) writes it right after
 
 
 async def realisation(
