@@ -329,6 +329,29 @@ carryovers = Table(
     Index("ix_carryovers_run", "tenant_id", "run_id"),
 )
 
+# A provider is one debtor: a payee's negative total (credits) set off in a run against another payee of the same
+# provider paid in that run (`domain.set_off`). `payment_id` is the payment it was deducted from. Until the
+# debtor's own lines are paid (`settled_by`, the payment that paid them), the amount belongs to the open total of
+# the debtor's producer part `from_part`, so a later run neither sets it off again nor forgets it.
+set_offs = Table(
+    "set_offs",
+    metadata,
+    Column("id", BigIntId, primary_key=True, autoincrement=True),
+    Column("tenant_id", String(64), nullable=False),
+    Column("run_id", String(36), nullable=False),
+    Column("provider_id", String(64), nullable=False),
+    Column("from_site_id", String(64)),
+    Column("from_name", String(200), nullable=False),
+    Column("from_part", String(64)),
+    Column("to_site_id", String(64)),
+    Column("to_name", String(200), nullable=False),
+    Column("payment_id", BigInteger, nullable=False),
+    Column("amount", Money, nullable=False),
+    Column("settled_by", BigInteger),
+    Index("ix_set_offs_run", "tenant_id", "run_id"),
+    Index("ix_set_offs_provider", "tenant_id", "provider_id"),
+)
+
 # The last preview per tenant and month, to show what changed since.
 previews = Table(
     "previews",

@@ -142,6 +142,17 @@ class FailedJobOut(BaseModel):
     failed_at: str | None
 
 
+class SetOffOut(BaseModel):
+    """A payee's credits deducted from another payee of the same provider in the run (the provider is one debtor)."""
+    provider_id: str
+    from_site_id: str | None = Field(description="the payee whose credits were set off (null: the company)")
+    from_payee_name: str
+    to_site_id: str | None = Field(description="the payee whose payment they were deducted from (null: the company)")
+    to_payee_name: str
+    payment_id: int = Field(description="the payment they were deducted from")
+    amount: Money = Field(description="how much was deducted (positive)")
+
+
 class RunOut(BaseModel):
     """A run (or, with dry_run, a preview): who is paid what, who is carried over and why."""
     model_config = ConfigDict(json_schema_extra={"examples": [{
@@ -167,6 +178,8 @@ class RunOut(BaseModel):
     warnings: list[WarningOut]
     payments: list[PaymentOut]
     carried_over: list[CarriedOverOut]
+    set_offs: list[SetOffOut] = Field(default=[], description="credits of one payee deducted from another payee "
+                                      "of the same provider in the run")
     changes: PreviewChangesOut | None = Field(default=None, description="a preview: what changed since the last")
     lock: LockOut | None = Field(default=None, description="a preview: whether the month may be locked now")
     calendar: CalendarOut | None = Field(default=None, description="a preview: the month's deadlines")

@@ -68,6 +68,34 @@ def carried_over_note(carried: Sequence[Mapping[str, Any]], language: Literal["f
     return " ".join(notes) or None
 
 
+# What of one payee's credits was set off against another payee of the same provider (`settling.set_off`).
+SET_OFF = {
+    "fi": ("Kuitattu tästä maksusta: {name}, hyvitykset {amount}.",
+           "Hyvityksistä kuitattu maksunsaajan {name} maksusta: {amount}."),
+    "sv": ("Kvittat mot denna betalning: {name}, gottgörelser {amount}.",
+           "Av gottgörelserna har kvittats mot betalningen till {name}: {amount}."),
+}
+
+
+def set_off_of(payment: Mapping[str, Any], set_offs: Sequence[Mapping[str, Any]]) -> Decimal:
+    """What set-offs add to the payment's lines: credits of others deducted (-), its own recovered elsewhere (+)."""
+    return sum((Decimal(s["amount"]) if s["settled_by"] == payment["id"] else -Decimal(s["amount"])
+                for s in set_offs if payment["id"] in (s["payment_id"], s["settled_by"])), Decimal(0))
+
+
+def set_off_note(payment: Mapping[str, Any], set_offs: Sequence[Mapping[str, Any]],
+                 language: Literal["fi", "sv"]) -> str | None:
+    deducted, recovered = SET_OFF[language]
+    notes = []
+    for s in set_offs:
+        amount = Decimal(s["amount"])
+        if s["payment_id"] == payment["id"]:
+            notes.append(deducted.format(name=s["from_name"], amount=format_money(-amount)))
+        elif s["settled_by"] == payment["id"]:
+            notes.append(recovered.format(name=s["to_name"], amount=format_money(amount)))
+    return " ".join(notes) or None
+
+
 # A run's id as its payment file's MsgId: the 32 hex digits, with a-f written as g-l. Plain hex now and
 # then reads as an identity code (DDMMYY, a century sign among A-F, NNN, check), which the payment file
 # refuses to carry, and then the run's file could not be written at all.
@@ -189,10 +217,12 @@ def specification_pdf(
     month: Month,
     created_at: datetime,
     carried: Sequence[Mapping[str, Any]] = (),
+    set_offs: Sequence[Mapping[str, Any]] = (),
 ) -> bytes | None:
     """The PDF, or None when it cannot be printed safely (logged; the payment itself stands). `carried`:
     the run's carry-overs; those of this payment's provider are noted (another payee of the same
-    provider, e.g. the company without billing information while a site with its own is paid)."""
+    provider, e.g. the company without billing information while a site with its own is paid). `set_offs`: those
+    of this payment (`repository.set_offs_of_payment`), noted, and the difference between its lines and its total."""
     language: Literal["fi", "sv"] = "sv" if payment["language"] == "sv" else "fi"
     tenant_name = (tenant or {}).get(f"name_{language}") or (tenant or {}).get("name_fi") or "-"
     spec = Specification(
@@ -204,9 +234,11 @@ def specification_pdf(
         period=str(month),
         lines=specification_lines(lines, services, language),
         total=Decimal(payment["amount"]),
-        carried_over_note=carried_over_note(
-            [c for c in carried if c["provider_id"] == payment["provider_id"]], language
-        ),
+        set_off=set_off_of(payment, set_offs),
+        carried_over_note=" ".join(filter(None, [
+            set_off_note(payment, set_offs, language),
+            carried_over_note([c for c in carried if c["provider_id"] == payment["provider_id"]], language),
+        ])) or None,
         language=language,
     )
     try:

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from seteli_common.clock import Month, nth_day_of_month
 from seteli_common.money import to_cents, total_of_lines
@@ -79,10 +79,12 @@ class PayeeLines:
     payee: Payee
     lines: list[Mapping[str, Any]] = field(default_factory=list)
     reason: str | None = None  # set when carried over
+    producer_parts: list[str | None] = field(default_factory=list)
+    set_off: Decimal = Decimal("0.00")  # credits set off with the provider's other payees (`set_off`)
 
     @property
     def amount(self) -> Decimal:
-        return total_of_lines(Decimal(line["amount"]) for line in self.lines)
+        return total_of_lines([*(Decimal(line["amount"]) for line in self.lines), self.set_off])
 
 
 def payee_key(provider_id: str, site_id: str | None) -> str:
@@ -174,18 +176,28 @@ def plan_provider(
     provider: Mapping[str, Any] | None,
     sites: Mapping[str, Mapping[str, Any]],
     lines: Iterable[Mapping[str, Any]],
+    set_off_before: Iterable[Mapping[str, Any]] = (),
 ) -> tuple[list[PayeeLines], list[PayeeLines]]:
     """Split one provider's unpaid lines into payments and carry-overs.
 
     A line goes to the site named as its producer part when that site has billing information of its
     own, otherwise to the company. A payee without billing information, or whose credits exceed what
-    is due, is carried over: its lines stay unpaid and come back in the next run.
+    is due, is carried over: its lines stay unpaid and come back in the next run. `set_off_before`: what
+    earlier runs set off of producer parts whose lines are still open ({producer_part, amount}).
     """
     company = _company(provider_id, provider)
     groups: dict[str, PayeeLines] = {}
     for line in lines:
         payee = _payee_of(company, sites, line.get("producer_part"))
-        groups.setdefault(payee.key, PayeeLines(payee)).lines.append(line)
+        group = groups.setdefault(payee.key, PayeeLines(payee))
+        group.lines.append(line)
+        if line.get("producer_part") not in group.producer_parts:
+            group.producer_parts.append(line.get("producer_part"))
+    for part in set_off_before:
+        group = groups.setdefault(_payee_of(company, sites, part["producer_part"]).key,
+                                  PayeeLines(_payee_of(company, sites, part["producer_part"])))
+        group.set_off += Decimal(part["amount"])
+        group.producer_parts.append(part["producer_part"])
     paid: list[PayeeLines] = []
     carried: list[PayeeLines] = []
     for key in sorted(groups):
@@ -231,6 +243,57 @@ def plan_provider_totals(
         group.reason = _carry_reason(group.payee, group.amount)
         (carried if group.reason else paid).append(group)
     return paid, carried
+
+
+@dataclass(frozen=True)
+class SetOff:
+    """Part of a payee's negative total (its credits) deducted from another payee of the same provider paid in
+    the run. `debtor_part` is a producer part of the debtor: until the debtor's lines are paid, the amount stays
+    with that part's open total (`plan_provider_totals` gets it back), so it is never set off twice."""
+
+    debtor: Payee
+    debtor_part: str | None
+    creditor: Payee
+    amount: Decimal  # positive: the credit recovered
+
+
+def _provider_order(group: PayeeTotal | PayeeLines) -> tuple[bool, str]:
+    return (group.payee.site_id is not None, group.payee.site_id or "")  # the company first, then sites by id
+
+
+Group = TypeVar("Group", PayeeTotal, PayeeLines)
+
+
+def _shift(group: PayeeTotal | PayeeLines, amount: Decimal) -> None:
+    if isinstance(group, PayeeTotal):
+        group.amount += amount
+    else:
+        group.set_off += amount
+
+
+def set_off(paid: list[Group], carried: list[Group]) -> tuple[list[Group], list[Group], list[SetOff]]:
+    """The provider is one debtor: a payee whose total is negative is set off against the provider's payees paid
+    in the run with a positive total (the company's first, then its sites' by id), as far as they reach; what is
+    left stays carried over. A payee carried over itself (no billing information, ...) is not paid, so nothing is
+    set off against it. A debtor brought to zero is settled (paid nothing) if it could be paid at all."""
+    groups: list[Group] = sorted(paid + carried, key=_provider_order)
+    debtors = [g for g in groups if g.amount < 0]
+    creditors = [g for g in groups if g.reason is None and g.amount > 0]
+    made: list[SetOff] = []
+    for debtor in debtors:
+        part = min(debtor.producer_parts, key=lambda p: (p is not None, p or ""))
+        for creditor in creditors:
+            amount = min(-debtor.amount, creditor.amount)
+            if amount <= 0:
+                continue
+            _shift(creditor, -amount)
+            _shift(debtor, amount)
+            made.append(SetOff(debtor.payee, part, creditor.payee, amount))
+    if not made:
+        return paid, carried, made
+    for group in groups:
+        group.reason = _carry_reason(group.payee, group.amount)
+    return [g for g in groups if not g.reason], [g for g in groups if g.reason], made
 
 
 # --- failed payment jobs ---------------------------------------------------------------------------

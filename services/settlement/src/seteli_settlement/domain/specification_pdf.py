@@ -73,6 +73,8 @@ class Specification:
     total: Decimal
     carried_over_note: str | None
     language: Language
+    # Credits set off between the provider's payees (`settling.set_off`): total = the lines' sum + set_off.
+    set_off: Decimal = Decimal(0)
 
 
 _LABELS: dict[str, dict[str, str]] = {
@@ -95,6 +97,7 @@ _LABELS: dict[str, dict[str, str]] = {
         "credit": "Hyvitys",
         "total": "Yhteensä",
         "to_be_paid": "Maksetaan",
+        "set_off": "Kuittaus saman palveluntuottajan muiden maksunsaajien kanssa",
         "notes": "Lisätiedot",
         "privacy": "Asiakkaat on yksilöity palveluntuottajan asiakasnumerolla tai sisäisellä viitteellä.",
         "co_payment_note": "Omavastuun asiakas maksaa suoraan palveluntuottajalle; se ei sisälly maksuun.",
@@ -120,6 +123,7 @@ _LABELS: dict[str, dict[str, str]] = {
         "credit": "Gottgörelse",
         "total": "Totalt",
         "to_be_paid": "Betalas",
+        "set_off": "Kvittning mot samma tjänsteproducents övriga betalningsmottagare",
         "notes": "Tilläggsuppgifter",
         "privacy": "Kunderna identifieras med serviceproducentens kundnummer eller en intern referens.",
         "co_payment_note": ("Självrisken betalar kunden direkt till serviceproducenten; den ingår inte i betalningen."),
@@ -255,10 +259,12 @@ def _validate(spec: Specification) -> None:
             _check_decimal(f"{where}.{name}", getattr(line, name))
         if line.period_end < line.period_start:
             raise SpecificationError(f"{where}: period_end is before period_start")
+    _check_decimal("set_off", spec.set_off)
     line_sum = sum((line.tenant_share for line in spec.lines), Decimal(0))
-    if line_sum != spec.total:
+    if line_sum + spec.set_off != spec.total:
         # The PDF must agree with the payment the provider receives: never print a total that differs.
-        raise SpecificationError(f"total {spec.total} differs from the sum of the lines' tenant_share {line_sum}")
+        raise SpecificationError(f"total {spec.total} differs from the sum of the lines' tenant_share {line_sum}"
+                                 f" and the set-off {spec.set_off}")
 
 
 # --- rendering --------------------------------------------------------------------------------
@@ -660,13 +666,16 @@ def render_specification_pdf(spec: Specification, *, created_at: datetime | None
         )
         for line in spec.lines
     ]
-    total = (pdf_text(labels["total"]), format_money(spec.total), format_money(co_payment_sum))
+    total = (pdf_text(labels["total"]), format_money(spec.total - spec.set_off), format_money(co_payment_sum))
     _draw_table(pdf, tuple(pdf_text(h) for h in headings), rows, total)
 
     pdf.ln(3)
     if not spec.lines:
         pdf.set_font("Helvetica", style="I", size=9)
         pdf.multi_cell(0, 5, pdf_text(labels["no_lines"]), new_x="LMARGIN", new_y="NEXT")
+    if spec.set_off:
+        pdf.set_font("Helvetica", size=9)
+        pdf.cell(0, 5, pdf_text(f"{labels['set_off']}: {format_money(spec.set_off)}"), new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("Helvetica", style="B", size=11)
     pdf.cell(0, 7, pdf_text(f"{labels['to_be_paid']}: {format_money(spec.total)}"), new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("Helvetica", size=8)

@@ -11,7 +11,7 @@ from typing import Any
 from seteli_common.sql import insert_for as _insert
 from seteli_common.sql import is_postgres, rows_by_key, serialise_on
 from seteli_common.sql import upsert as _upsert
-from sqlalchemy import BigInteger, Text, and_, any_, bindparam, distinct, exists, func, select, text, update
+from sqlalchemy import BigInteger, Text, and_, any_, bindparam, distinct, exists, false, func, select, text, update
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -29,6 +29,7 @@ from ..models import (
     run_jobs,
     runs,
     services,
+    set_offs,
     sites,
     sources,
     tenants,
@@ -497,6 +498,51 @@ async def insert_payment(session: AsyncSession, values: Row) -> int:
 
 async def insert_carryover(session: AsyncSession, values: Row) -> None:
     await session.execute(carryovers.insert().values(**values))
+
+
+async def open_set_offs(session: AsyncSession, tenant_id: str, provider_id: str) -> list[Row]:
+    """What was set off earlier of the provider's payees whose lines are still open, per producer part, as
+    totals `domain.plan_provider_totals` adds to those parts ({producer_part, amount, line_count: 0})."""
+    query = (
+        select(set_offs.c.from_part.label("producer_part"), func.sum(set_offs.c.amount).label("amount"))
+        .where(set_offs.c.tenant_id == tenant_id, set_offs.c.provider_id == provider_id,
+               set_offs.c.settled_by.is_(None))
+        .group_by(set_offs.c.from_part)
+    )
+    return [{**r, "line_count": 0} for r in (await session.execute(query)).mappings().all()]
+
+
+async def insert_set_offs(session: AsyncSession, rows: list[Row]) -> None:
+    if rows:
+        await session.execute(set_offs.insert(), rows)
+
+
+async def settle_set_offs(session: AsyncSession, tenant_id: str, provider_id: str, parts: Sequence[str | None],
+                          payment_id: int) -> None:
+    """The debtor's lines of these producer parts are paid by `payment_id`: what was set off of them is settled."""
+    named = [p for p in parts if p is not None]
+    of_parts: Any = set_offs.c.from_part.in_(named) if named else false()
+    if None in parts:
+        of_parts = of_parts | set_offs.c.from_part.is_(None)
+    await session.execute(
+        update(set_offs)
+        .where(set_offs.c.tenant_id == tenant_id, set_offs.c.provider_id == provider_id,
+               set_offs.c.settled_by.is_(None), of_parts)
+        .values(settled_by=payment_id)
+    )
+
+
+async def run_set_offs(session: AsyncSession, tenant_id: str, run_id: str) -> list[Row]:
+    query = select(set_offs).where(set_offs.c.tenant_id == tenant_id, set_offs.c.run_id == run_id)
+    return [dict(r) for r in (await session.execute(query.order_by(set_offs.c.id))).mappings().all()]
+
+
+async def set_offs_of_payment(session: AsyncSession, tenant_id: str, payment_id: int) -> list[Row]:
+    """What was deducted from the payment, and what of its payee's credits had been set off elsewhere."""
+    query = select(set_offs).where(
+        set_offs.c.tenant_id == tenant_id, (set_offs.c.payment_id == payment_id) | (set_offs.c.settled_by == payment_id)
+    )
+    return [dict(r) for r in (await session.execute(query.order_by(set_offs.c.id))).mappings().all()]
 
 
 async def run_payments(session: AsyncSession, tenant_id: str, run_id: str) -> list[Row]:

@@ -82,6 +82,7 @@ async def specification(
         Month.of(run["month"]),
         payment["created_at"],
         await repo.run_carryovers(session, tenant_id, run_id),
+        await repo.set_offs_of_payment(session, tenant_id, payment_id),
     )
     if pdf is None:
         raise conflict("The specification cannot be printed (see the service log)", code="specification_failed")
@@ -111,6 +112,7 @@ async def render_pending_specification(ctx: ServiceContext) -> bool:
             month,
             payment["created_at"],
             await repo.run_carryovers(session, tenant_id, payment["run_id"]),
+            await repo.set_offs_of_payment(session, tenant_id, payment["id"]),
         )
     except Exception:  # a specification that cannot be printed must not block the queue
         log.exception("payment specification of payment %s failed", payment["id"])

@@ -136,9 +136,13 @@ async def pay_provider(ctx: ServiceContext, tenant_id: str, run_id: str, provide
     assert run is not None
     month = Month.of(run["month"])
     parts = await open_queue.open_totals(session, tenant_id, run_id, month.first, provider_id)
+    # What earlier runs set off of payees whose lines are still open counts with those lines (never twice).
+    parts += await repo.open_set_offs(session, tenant_id, provider_id)
     provider = await repo.get_provider(session, provider_id)
     sites = await repo.provider_sites(session, provider_id)
     paid, carried = domain.plan_provider_totals(provider_id, provider, sites, parts)
+    paid, carried, set_offs = domain.set_off(paid, carried)
+    payment_ids: dict[str, int] = {}
     now = ctx.clock.now()
     settled_events: set[str] = set()
     settled_interruptions: set[str] = set()
@@ -164,8 +168,9 @@ async def pay_provider(ctx: ServiceContext, tenant_id: str, run_id: str, provide
             "line_count": group.line_count,
             "created_at": now,
         }
-        payment_id = await repo.insert_payment(session, row)
+        payment_id = payment_ids[payee.key] = await repo.insert_payment(session, row)
         of_payee = group.producer_parts
+        await repo.settle_set_offs(session, tenant_id, provider_id, of_payee, payment_id)
         done = await open_queue.pay_open_lines(session, tenant_id, month.first, provider_id, of_payee, run_id,
                                                payment_id)
         if done.line_count != group.line_count:  # a ledger change slipped past the provider lock: pay nothing
@@ -191,6 +196,25 @@ async def pay_provider(ctx: ServiceContext, tenant_id: str, run_id: str, provide
             ),
             tenant_id=tenant_id,
         )
+    await repo.insert_set_offs(
+        session,
+        [
+            {
+                "tenant_id": tenant_id,
+                "run_id": run_id,
+                "provider_id": provider_id,
+                "from_site_id": s.debtor.site_id,
+                "from_name": s.debtor.name,
+                "from_part": s.debtor_part,
+                "to_site_id": s.creditor.site_id,
+                "to_name": s.creditor.name,
+                "payment_id": payment_ids[s.creditor.key],
+                "amount": s.amount,
+                "settled_by": payment_ids.get(s.debtor.key),  # a debtor brought to zero is paid (nothing) now
+            }
+            for s in set_offs
+        ],
+    )
     for group in carried:
         reason = group.reason or domain.NO_BILLING
         await repo.insert_carryover(

@@ -374,6 +374,18 @@ async def run_view(session: AsyncSession, tenant_id: str, run: Mapping[str, Any]
             }
             for c in carried
         ],
+        "set_offs": [
+            {
+                "provider_id": s["provider_id"],
+                "from_site_id": s["from_site_id"],
+                "from_payee_name": s["from_name"],
+                "to_site_id": s["to_site_id"],
+                "to_payee_name": s["to_name"],
+                "payment_id": s["payment_id"],
+                "amount": money_str(Decimal(s["amount"])),
+            }
+            for s in await repo.run_set_offs(session, tenant_id, run["id"])
+        ],
     }
 
 
@@ -400,7 +412,8 @@ async def plan_all(session: AsyncSession, tenant_id: str, month: Month) -> tuple
     for provider_id, provider_lines in by_provider.items():
         provider = await repo.get_provider(session, provider_id)
         sites = await repo.provider_sites(session, provider_id)
-        p, c = domain.plan_provider(provider_id, provider, sites, provider_lines)
+        before = await repo.open_set_offs(session, tenant_id, provider_id)
+        p, c, _ = domain.set_off(*domain.plan_provider(provider_id, provider, sites, provider_lines, before))
         paid += p
         carried += c
     return paid, carried

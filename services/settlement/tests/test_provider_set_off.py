@@ -1,0 +1,222 @@
+"""A provider is one debtor: in a run, a payee of the provider whose total is negative (a credit of care paid
+before) is set off against the same provider's other payees paid in the run (the company's first, then its
+sites' by id), so the provider's payments sum to its net, no payment is ever negative, and only what cannot be
+set off is carried over as the payee's negative balance. A payee carried over itself (no billing information)
+is not paid, so nothing is set off against it. Each specification says what was set off, and a re-run sets
+nothing off twice."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from seteli_common.clock import Month
+from seteli_settlement.domain.documents import specification_pdf
+
+from .test_site_payees import APRIL_5, COMPANY_IBAN, KUUSELA, MAY_5, P1, T, billing_changed, lock, site_added, transfers
+from .test_specification import CREATED, flat_text
+
+COMPANY, SITE = f"{P1}/-", f"{P1}/s-kuusela"
+KUUSELA_NAME = "Hoivakoti Päivänsäde Oy, Kuusela"
+COMPANY_NAME = "Hoivakoti Päivänsäde Oy"
+
+
+async def credit(h: Any, credit_id: str, event_id: str, amount: str, producer_part: str | None = None) -> None:
+    await h.publish("events.credit.requested", {
+        "credit_id": credit_id, "event_id": event_id, "provider_id": P1, "producer_part": producer_part,
+        "client_ref": "A-1001", "content_id": "hoito", "service_id": "tehostettu", "amount": amount,
+        "reason": "väärä asiakas", "month": "2016-04", "kind": "event"})
+
+
+async def spec_text(h: Any, run: dict[str, Any], payee_key: str) -> str:
+    payment = next(p for p in run["payments"] if f"{p['provider_id']}/{p['site_id'] or '-'}" == payee_key)
+    response = await h.client.get(
+        f"/v1/tenants/{T}/runs/{run['id']}/payments/{payment['payment_id']}/specification.pdf", headers=h.admin)
+    assert response.status_code == 200, response.text
+    return flat_text(response.content).replace("\u00a0", " ")
+
+
+async def no_payment_file(h: Any, run: dict[str, Any]) -> bool:
+    response = await h.client.get(f"/v1/tenants/{T}/runs/{run['id']}/payment-file", headers=h.admin)
+    return response.status_code == 409 and response.json()["code"] == "nothing_paid"
+
+
+def carried(run: dict[str, Any]) -> list[tuple[str | None, str, str]]:
+    return [(c["site_id"], c["amount"], c["reason"]) for c in run["carried_over"]]
+
+
+async def march_paid_to_kuusela(h: Any, **seed: Any) -> None:
+    await h.seed(**seed)
+    await site_added(h, "s-kuusela", "Kuusela", KUUSELA)
+    await h.event("e-1", "2016-03-01", "2016-03-10", producer_part="site:s-kuusela")  # 900.00 to Kuusela
+    march = await lock(h, "2016-03", APRIL_5)
+    assert await transfers(h, march) == [(KUUSELA["iban"], "900.00")]
+
+
+async def test_a_closed_sites_credit_is_set_off_against_the_companys_payment(harness: Any) -> None:
+    h = harness
+    await march_paid_to_kuusela(h)
+    await credit(h, "c-1", "e-1", "-900.00", "site:s-kuusela")  # Kuusela closed: no more care there
+    await h.event("e-2", "2016-04-01", "2016-04-12")  # 1080.00, the company's
+    april = await lock(h, "2016-04", MAY_5)
+    assert h.payees(april) == {COMPANY: "180.00", SITE: "0.00"}
+    assert april["total"] == "180.00" and carried(april) == []
+    assert await transfers(h, april) == [(COMPANY_IBAN, "180.00")]
+    assert [(s["from_site_id"], s["to_site_id"], s["amount"]) for s in april["set_offs"]] == [
+        ("s-kuusela", None, "900.00")]
+    company = await spec_text(h, april, COMPANY)
+    assert "Yhteensä 1 080,00 €" in company and "Maksetaan: 180,00 €" in company
+    assert f"Kuitattu tästä maksusta: {KUUSELA_NAME}, hyvitykset -900,00 €." in company
+    site = await spec_text(h, april, SITE)
+    assert "Maksetaan: 0,00 €" in site
+    assert f"Hyvityksistä kuitattu maksunsaajan {COMPANY_NAME} maksusta: 900,00 €." in site
+    # The realisation report settles what was paid: 900.00 in March, 180.00 in April (1080.00 less the credit).
+    report = await h.client.get(f"/v1/tenants/{T}/reports/realisation", params={"from": "2016-03", "to": "2016-04"},
+                                headers=h.admin)
+    assert report.status_code == 200, report.text
+    items = report.json()["items"]
+    assert sum(Decimal(i["amount_settled"]) for i in items) == Decimal("1080.00")
+    assert sum(Decimal(i["amount_unsettled"]) for i in items) == 0
+    # A second run of the month deducts nothing again, and May pays Kuusela's new care in full.
+    again = await h.run("2016-04")
+    assert again["payments"] == [] and again["set_offs"] == [] and carried(again) == []
+    await h.event("e-3", "2016-05-01", "2016-05-02", producer_part="site:s-kuusela")  # 180.00
+    may = await h.run("2016-05")
+    assert h.payees(may) == {SITE: "180.00"} and may["set_offs"] == []
+    assert await transfers(h, may) == [(KUUSELA["iban"], "180.00")]
+
+
+async def test_what_the_company_cannot_absorb_is_carried_and_deducted_from_the_sites_next_care(harness: Any) -> None:
+    h = harness
+    await march_paid_to_kuusela(h)
+    await credit(h, "c-1", "e-1", "-900.00", "site:s-kuusela")
+    await h.event("e-2", "2016-04-01", "2016-04-05")  # 450.00, the company's
+    await h.event("e-3", "2016-04-01", "2016-04-02", producer_part="site:s-kuusela")  # 180.00
+    h.clock.set(MAY_5)
+    preview = await h.run("2016-04", dry_run=True)  # the preview shows what the run will pay
+    assert h.payees(preview) == {COMPANY: "0.00"} and preview["total"] == "0.00"
+    assert carried(preview) == [("s-kuusela", "-270.00", "negative_balance")]
+    april = await lock(h, "2016-04", MAY_5)  # Kuusela -720.00: 450.00 set off, -270.00 carried
+    assert h.payees(april) == {COMPANY: "0.00"}
+    assert april["total"] == "0.00"
+    assert await no_payment_file(h, april)  # never a zero nor a negative payment in a file
+    assert carried(april) == [("s-kuusela", "-270.00", "negative_balance")]
+    assert [(s["from_site_id"], s["to_site_id"], s["amount"]) for s in april["set_offs"]] == [
+        ("s-kuusela", None, "450.00")]
+    company = await spec_text(h, april, COMPANY)
+    assert f"Kuitattu tästä maksusta: {KUUSELA_NAME}, hyvitykset -450,00 €." in company
+    assert f"Siirtyy seuraavaan tilitykseen: {KUUSELA_NAME} -270,00 €" in company
+    again = await h.run("2016-04")  # a re-run: the carried -270.00 stays -270.00
+    assert again["payments"] == [] and again["set_offs"] == []
+    assert carried(again) == [("s-kuusela", "-270.00", "negative_balance")]
+    await h.event("e-4", "2016-05-01", "2016-05-10", producer_part="site:s-kuusela")  # 900.00
+    h.month_ended("2016-05")
+    assert h.payees(await h.run("2016-05", dry_run=True)) == {SITE: "630.00"}
+    may = await h.run("2016-05")
+    assert h.payees(may) == {SITE: "630.00"}  # 180.00 + 900.00 - 900.00 + 450.00 set off in April
+    assert await transfers(h, may) == [(KUUSELA["iban"], "630.00")]
+    assert may["set_offs"] == [] and carried(may) == []
+    site = await spec_text(h, may, SITE)
+    assert "Yhteensä 180,00 €" in site and "Maksetaan: 630,00 €" in site
+    assert f"Hyvityksistä kuitattu maksunsaajan {COMPANY_NAME} maksusta: 450,00 €." in site
+
+
+async def test_the_embedded_sqlite_suite_sets_off_and_carries_the_same(harness_factory: Any) -> None:
+    async with harness_factory(sqlite=True) as h:
+        await march_paid_to_kuusela(h)
+        await credit(h, "c-1", "e-1", "-900.00", "site:s-kuusela")
+        await h.event("e-2", "2016-04-01", "2016-04-05")  # 450.00, the company's
+        april = await lock(h, "2016-04", MAY_5)
+        assert h.payees(april) == {COMPANY: "0.00"}
+        assert carried(april) == [("s-kuusela", "-450.00", "negative_balance")]
+        await h.event("e-4", "2016-05-01", "2016-05-10", producer_part="site:s-kuusela")  # 900.00
+        may = await h.run("2016-05")
+        assert h.payees(may) == {SITE: "450.00"} and may["set_offs"] == []
+        assert await transfers(h, may) == [(KUUSELA["iban"], "450.00")]
+
+
+async def test_a_companys_credit_is_set_off_against_its_sites_payment(harness: Any) -> None:
+    h = harness
+    await h.seed()
+    await site_added(h, "s-kuusela", "Kuusela", KUUSELA)
+    await h.event("e-1", "2016-03-01", "2016-03-10")  # 900.00, the company's
+    march = await lock(h, "2016-03", APRIL_5)
+    assert await transfers(h, march) == [(COMPANY_IBAN, "900.00")]
+    await credit(h, "c-1", "e-1", "-900.00")
+    await h.event("e-2", "2016-04-01", "2016-04-12", producer_part="site:s-kuusela")  # 1080.00
+    april = await lock(h, "2016-04", MAY_5)
+    assert h.payees(april) == {COMPANY: "0.00", SITE: "180.00"}
+    assert await transfers(h, april) == [(KUUSELA["iban"], "180.00")]
+    assert [(s["from_site_id"], s["to_site_id"], s["amount"]) for s in april["set_offs"]] == [
+        (None, "s-kuusela", "900.00")]
+    assert carried(april) == []
+
+
+async def test_a_credit_is_set_off_against_the_company_first_then_the_sites_in_order(harness: Any) -> None:
+    h = harness
+    await h.seed()
+    await site_added(h, "s-kuusela", "Kuusela", KUUSELA)
+    await site_added(h, "s-a", "Aalto", {**KUUSELA, "iban": "FI4950009420028730", "reference": "1232"})
+    await site_added(h, "s-b", "Berg", {**KUUSELA, "iban": "FI5810171000000122", "reference": "1245"})
+    await h.event("e-1", "2016-03-01", "2016-03-10", producer_part="site:s-kuusela")  # 900.00
+    await lock(h, "2016-03", APRIL_5)
+    await credit(h, "c-1", "e-1", "-900.00", "site:s-kuusela")
+    await h.event("e-2", "2016-04-01", "2016-04-02")  # 180.00, the company's
+    await h.event("e-3", "2016-04-01", "2016-04-05", producer_part="site:s-b")  # 450.00
+    await h.event("e-4", "2016-04-01", "2016-04-05", producer_part="site:s-a")  # 450.00
+    april = await lock(h, "2016-04", MAY_5)
+    assert h.payees(april) == {COMPANY: "0.00", f"{P1}/s-a": "0.00", f"{P1}/s-b": "180.00", SITE: "0.00"}
+    assert [(s["to_site_id"], s["amount"]) for s in april["set_offs"]] == [
+        (None, "180.00"), ("s-a", "450.00"), ("s-b", "270.00")]
+    assert april["total"] == "180.00"
+
+
+async def test_both_negative_nothing_is_set_off(harness: Any) -> None:
+    h = harness
+    await h.seed()
+    await site_added(h, "s-kuusela", "Kuusela", KUUSELA)
+    await h.event("e-1", "2016-03-01", "2016-03-10", producer_part="site:s-kuusela")  # 900.00
+    await h.event("e-2", "2016-03-01", "2016-03-05")  # 450.00, the company's
+    await lock(h, "2016-03", APRIL_5)
+    await credit(h, "c-1", "e-1", "-900.00", "site:s-kuusela")
+    await credit(h, "c-2", "e-2", "-450.00")
+    april = await lock(h, "2016-04", MAY_5)
+    assert april["payments"] == [] and april["set_offs"] == []
+    assert sorted(carried(april), key=lambda c: c[0] or "") == [
+        (None, "-450.00", "negative_balance"), ("s-kuusela", "-900.00", "negative_balance")]
+
+
+async def test_nothing_is_set_off_against_a_company_carried_over_without_billing(harness: Any) -> None:
+    h = harness
+    await march_paid_to_kuusela(h, p1_billing=None)
+    await credit(h, "c-1", "e-1", "-900.00", "site:s-kuusela")
+    await h.event("e-2", "2016-04-01", "2016-04-12")  # 1080.00, the company's, which has no billing
+    april = await lock(h, "2016-04", MAY_5)
+    assert april["payments"] == [] and april["set_offs"] == []  # the 1080.00 is not paid: it cannot absorb
+    assert sorted(carried(april), key=lambda c: c[0] or "") == [
+        (None, "1080.00", "no_billing_information"), ("s-kuusela", "-900.00", "negative_balance")]
+    assert await no_payment_file(h, april)
+    # Once the company has billing information, its carried amount is paid less the site's credit.
+    await billing_changed(h, None, {**KUUSELA, "iban": COMPANY_IBAN, "reference": "1232"})
+    may = await h.run("2016-05")
+    assert h.payees(may) == {COMPANY: "180.00", SITE: "0.00"}
+    assert await transfers(h, may) == [(COMPANY_IBAN, "180.00")]
+    assert carried(may) == []
+
+
+def test_swedish_specification_notes_the_set_off() -> None:
+    payment = {"id": 7, "provider_id": "p-kotiapu", "payee_name": "Kotiapu Ab", "iban": "FI5810171000000122",
+               "reference": None, "amount": Decimal("45.00"), "language": "sv", "site_id": None}
+    line = {"id": 1, "entry": "line", "reverses": None, "kind": "event", "client_ref": "A-1001",
+            "content_id": "hoito", "units": Decimal(1), "unit": "day", "unit_price": Decimal("100.00"),
+            "amount": Decimal("90.00"), "co_payment": Decimal("10.00"), "start": date(2016, 3, 1),
+            "end": date(2016, 3, 1)}
+    set_offs = [{"provider_id": "p-kotiapu", "payment_id": 7, "settled_by": None, "from_name": "Kotiapu Ab, Hemmet",
+                 "to_name": "Kotiapu Ab", "amount": Decimal("45.00")}]
+    pdf = specification_pdf({"name_sv": "Kouvola stad"}, {"business_id": "2077474-0"}, payment, [line], [],
+                            Month.parse("2016-03"), CREATED, [], set_offs)
+    assert pdf is not None
+    text = flat_text(pdf).replace("\u00a0", " ")
+    assert "Betalas: 45,00 €" in text
+    assert "Kvittat mot denna betalning: Kotiapu Ab, Hemmet, gottgörelser -45,00 €." in text
