@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 from seteli_events import repository as repo
-from sqlalchemy import event
+from sqlalchemy import event, text
 
 from .conftest import HOME_CARE, HOUSING_SERVICE, OTHER_PROVIDER, PROVIDER, Harness, T
 
@@ -89,11 +89,11 @@ async def test_valuation_reads_in_one_read_equal_the_separate_reads(seeded: Harn
                                           with_interruptions=True) == ([], [], None, [], [], [])
 
 
-async def test_recording_an_event_takes_four_statements_after_begin_and_stores_what_it_answers(
+async def test_recording_an_event_takes_three_statements_after_begin_and_stores_what_it_answers(
         seeded: Harness) -> None:
     """POST /events on PostgreSQL: BEGIN with the tenant in one round trip (seteli_common.db), then the booking with
     its content locked, the content's events and interruptions with the service and its price lists, the event
-    with its segments, the outbox row; then COMMIT."""
+    with its segments and the outbox row that publishes it; then COMMIT."""
     h = seeded
     statements: list[str] = []
 
@@ -106,9 +106,18 @@ async def test_recording_an_event_takes_four_statements_after_begin_and_stores_w
     finally:
         event.remove(h.runtime.db.sync_engine, "before_cursor_execute", seen)
     assert response.status_code == 201, response.text
-    assert len(statements) == 4, statements
-    assert statements[2] == "WITH new_event AS"  # the event and its two segments (a price change) in one statement
+    assert len(statements) == 3, statements
+    assert statements[2] == "WITH new_event AS"  # the event, its two segments (a price change), its outbox row
     body = response.json()
+    async with h.runtime.db.system_transaction() as session:
+        [outbox] = [dict(r) for r in (await session.execute(text("SELECT * FROM outbox"))).mappings()]
+    assert (outbox["type"], outbox["version"], outbox["tenant_id"], outbox["sent_at"]) == (
+        "events.event.recorded", 1, T, None)
+    assert outbox["payload"]["event_id"] == body["id"] and outbox["payload"]["revision"] == 1
+    [published] = await h.published("events.event.recorded")
+    assert published == outbox["payload"]
+    assert (published["amount_tenant"], [s["unit_price"] for s in published["segments"]]) == (
+        "560.00", ["150.00", "155.00"])
     async with h.runtime.db.transaction(tenant_id=T) as session:
         stored = await repo.get_event(session, T, body["id"])
         segments = (await repo.segments_of(session, T, [body["id"]]))[body["id"]]

@@ -14,7 +14,7 @@ from fastapi.responses import JSONResponse
 from fastapi.telemetry import TelemetryConfig
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy.ext.asyncio import AsyncSession
-from starlette.types import Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .auth import TENANT_STAFF, Principal, Role, current_principal, guard_tenant
 from .consistency import AFTER_HEADER, CONSISTENCY_HEADER, After, Token, header_value, parse_tokens, published_tokens
@@ -27,6 +27,7 @@ from .errors import (
     not_found,
     reject_nul,
 )
+from .telemetry import ServerSpans
 from .tenancy import TENANT_ID_RE
 
 ReadyCheck = Callable[[], Awaitable[dict[str, bool]]]
@@ -84,6 +85,14 @@ class ServiceApp(FastAPI):
     request through the stack. Only a bare probe takes this path: with a query string or a body it goes
     through the stack as before (a NUL or an oversized body is refused there alike)."""
 
+    trace_requests = False  # a server span per request (telemetry.ServerSpans), set by `create_app`
+
+    def build_middleware_stack(self) -> ASGIApp:
+        stack = super().build_middleware_stack()
+        # outside the stack's own error middleware, as the instrumentation was: a failed request's span has the
+        # 500 that middleware answered, and the exception
+        return ServerSpans(stack) if self.trace_requests else stack
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if (scope["type"] == "http" and scope["method"] == "GET" and not scope.get("query_string")
                 and scope["path"] == scope.get("root_path", "") + LIVE_PATH
@@ -104,9 +113,8 @@ def create_app(
     instrument: bool = True,
     max_request_bytes: int = MAX_REQUEST_BYTES,
 ) -> FastAPI:
-    # FastAPI's own telemetry stands aside when the OpenTelemetry instrumentation is in the stack (no
-    # span, metric or log of its own), yet checks its providers and walks the middleware stack on every
-    # request to find that out: switched off when instrumented.
+    # FastAPI's own telemetry is switched off when the app makes its server spans (`ServerSpans`): it would
+    # check its providers and walk the middleware stack on every request, for no span of its own.
     telemetry: TelemetryConfig | None = {"tracing": False, "metrics": False, "logs": False} if instrument else None
     app = ServiceApp(title=title, description=description, version="0.1.0", lifespan=lifespan, telemetry=telemetry)
     install_problem_handlers(app)
@@ -123,12 +131,8 @@ def create_app(
         app.include_router(router)
     _document_problem_responses(app)
     app.add_middleware(RequestGuards, limit=max_request_bytes)  # outermost of ours: nothing reads a body first
-    if instrument:
-        from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
-
-        # One server span per request (its trace travels on through the outbox), without the two internal
-        # spans per ASGI message ("http receive", "http send") the instrumentation adds by default.
-        FastAPIInstrumentor.instrument_app(app, excluded_urls="health/.*", exclude_spans=["receive", "send"])
+    # One server span per request (its trace travels on through the outbox), health probes apart.
+    app.trace_requests = instrument
     return app
 
 

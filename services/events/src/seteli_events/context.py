@@ -4,7 +4,9 @@ publishing with an envelope id derived from the fact."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from seteli_common.consistency import After
 from seteli_common.context import ServiceContext
@@ -22,8 +24,10 @@ class EventsContext(ServiceContext):
     # a use case that does not find what the request names asks `after.pending(...)` before saying so.
     after: After = field(default_factory=After)
 
-    async def publish(self, payload: EventPayload, key: str) -> None:
+    async def publish(self, payload: EventPayload, key: str,
+                      write: Callable[[dict[str, Any]], Awaitable[None]] | None = None) -> None:
         """Through the outbox, with an envelope id derived from the fact (type + key, e.g. event id and
-        revision): the same fact published twice carries the same id, so consumers' inboxes drop it."""
+        revision): the same fact published twice carries the same id, so consumers' inboxes drop it.
+        `write`: inserts the outbox row itself, with the state change (`Outbox.add`)."""
         envelope_id = uuid.uuid5(_ENVELOPE_NS, f"{self.tenant_id}:{payload.event_type}:{key}")
-        await self.outbox.add(self.session, payload, tenant_id=self.tenant_id, event_id=envelope_id)
+        await self.outbox.add(self.session, payload, tenant_id=self.tenant_id, event_id=envelope_id, write=write)

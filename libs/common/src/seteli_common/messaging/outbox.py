@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -100,9 +101,12 @@ class Outbox:
         occurred_at: datetime | None = None,
         event_id: uuid.UUID | None = None,
         consistency_token: bool = True,
+        write: Callable[[dict[str, Any]], Awaitable[None]] | None = None,
     ) -> Envelope:
         """`consistency_token=False`: a fact no later request waits for (a read told to the clients' access log)
-        is left out of the request's `Seteli-Consistency` answer."""
+        is left out of the request's `Seteli-Consistency` answer. `write`: the caller inserts the outbox row (given
+        by column) in `session`'s transaction itself, in a statement of its own: with the state change the event
+        tells of, one round trip for both."""
         envelope = Envelope(
             event_id=event_id or uuid.uuid4(),
             type=payload.event_type,
@@ -113,8 +117,11 @@ class Outbox:
             causation_id=causation_id,
             payload=payload.model_dump(mode="json"),
         )
-        # the statement compiled once (parameters apart), not a new VALUES clause for every row
-        await session.execute(self._insert, self._row(envelope))
+        if write is None:
+            # the statement compiled once (parameters apart), not a new VALUES clause for every row
+            await session.execute(self._insert, self._row(envelope))
+        else:
+            await write(self._row(envelope))
         session.info[OUTBOX_WRITTEN] = True  # its commit wakes the relay (Database.outbox_committed)
         if consistency_token:
             session.info.setdefault(PUBLISHED, []).append(envelope)  # the request's consistency tokens

@@ -39,6 +39,7 @@ from ..models import (
     events,
     feedback,
     interruptions,
+    metadata,
     price_lists,
     services,
     settled_months,
@@ -772,34 +773,47 @@ async def insert_event(session: AsyncSession, row: Mapping[str, Any]) -> None:
     await session.execute(_INSERT_EVENT, dict(row))
 
 
-# By (the event row's columns, the number of segments): built once each.
-_INSERT_EVENT_AND_SEGMENTS: dict[tuple[tuple[str, ...], int], Any] = {}
+# By (the event row's columns, the number of segments, the outbox row's columns): built once each.
+_INSERT_EVENT_AND_SEGMENTS: dict[tuple[tuple[str, ...], int, tuple[str, ...]], Any] = {}
+_OUTBOX = metadata.tables["outbox"]
+_INSERT_OUTBOX = insert(_OUTBOX)
 
 
-def _event_and_segments_insert(columns: tuple[str, ...], count: int) -> Any:
-    """The event's INSERT in a WITH clause and its `count` segments' INSERT: one statement (PostgreSQL runs the
-    WITH clause's INSERT whether or not it is read, and checks the segments' foreign key at the statement's end)."""
+def _event_and_segments_insert(columns: tuple[str, ...], count: int, outbox_columns: tuple[str, ...]) -> Any:
+    """The event's INSERT (and the outbox row's, when it has one) in a WITH clause and its `count` segments'
+    INSERT: one statement (PostgreSQL runs the WITH clause's INSERTs whether or not they are read, and checks the
+    segments' foreign key at the statement's end)."""
     new_event = insert(events).values({c: bindparam(f"e_{c}", type_=events.c[c].type) for c in columns})
     # INSERT … SELECT of bound values: a multi-row VALUES clause would not be cached (compiled on every call)
     rows = [select(*[bindparam(f"s{i}_{c.name}", type_=c.type) for c in event_segments.c]) for i in range(count)]
     segments = rows[0] if count == 1 else union_all(*rows)
-    return insert(event_segments).from_select([c.name for c in event_segments.c], segments).add_cte(
+    statement = insert(event_segments).from_select([c.name for c in event_segments.c], segments).add_cte(
         new_event.cte("new_event"))
+    if outbox_columns:
+        statement = statement.add_cte(insert(_OUTBOX).values(
+            {c: bindparam(f"o_{c}", type_=_OUTBOX.c[c].type) for c in outbox_columns}).cte("new_outbox_row"))
+    return statement
 
 
 async def insert_event_with_segments(
-    session: AsyncSession, row: Mapping[str, Any], segments: Sequence[Mapping[str, Any]]
+    session: AsyncSession, row: Mapping[str, Any], segments: Sequence[Mapping[str, Any]],
+    outbox_row: Mapping[str, Any] | None = None,
 ) -> None:
-    """`insert_event` and `insert_segments` of a new event, in one round trip on PostgreSQL."""
+    """`insert_event` and `insert_segments` of a new event, and the outbox row that publishes it (`outbox_row`:
+    `Outbox.add`'s `write`), in one round trip on PostgreSQL."""
     if not segments or len(segments) > 24 or session.get_bind().dialect.name != "postgresql":
         await insert_event(session, row)
         await insert_segments(session, row["tenant_id"], row["id"], segments)
+        if outbox_row is not None:
+            await session.execute(_INSERT_OUTBOX, dict(outbox_row))
         return
-    key = (tuple(row), len(segments))
+    key = (tuple(row), len(segments), tuple(outbox_row or ()))
     statement = _INSERT_EVENT_AND_SEGMENTS.get(key)
     if statement is None:
         statement = _INSERT_EVENT_AND_SEGMENTS.setdefault(key, _event_and_segments_insert(*key))
     params = {f"e_{c}": v for c, v in row.items()}
+    if outbox_row is not None:
+        params.update({f"o_{c}": v for c, v in outbox_row.items()})
     for i, s in enumerate(segments):
         params.update({f"s{i}_{c}": v for c, v in {"tenant_id": row["tenant_id"], "event_id": row["id"], "seq": i,
                                                     **s}.items()})

@@ -391,10 +391,16 @@ async def publish_event(
     service: Mapping[str, Any] | None = None,
 ) -> None:
     """`service`: the event's service row when the caller has read it in this transaction (else read here)."""
+    await ctx.publish(await _payload(ctx, row, segments, cls, revision, service), f"{row['id']}:{revision}")
+
+
+async def _payload(
+    ctx: EventsContext, row: Mapping[str, Any], segments: list[Row], cls: type[EventRecorded], revision: int,
+    service: Mapping[str, Any] | None,
+) -> EventRecorded:
     if service is None or service["id"] != row["service_id"]:
         service = await repo.service_row(ctx.session, ctx.tenant_id, row["service_id"])
-    client_pays = client_pays_on(service, row["content_id"], row["start"])
-    await ctx.publish(event_payload(row, segments, cls, revision, client_pays), f"{row['id']}:{revision}")
+    return event_payload(row, segments, cls, revision, client_pays_on(service, row["content_id"], row["start"]))
 
 
 async def record_event(
@@ -476,10 +482,17 @@ async def create_event(
         "created_at": now,
         "updated_at": now,
     }
-    await repo.insert_event_with_segments(ctx.session, row, result["segments"])
-    if inp.status == "recorded":
-        await publish_event(ctx, row, result["segments"], EventRecorded, 1, result["service"])
-    return event_view(row, result["segments"])
+    segments = result["segments"]
+    if inp.status == "recorded":  # published as revision 1: the outbox row written in the event's statement
+        payload = await _payload(ctx, row, segments, EventRecorded, 1, result["service"])
+
+        async def write(outbox_row: dict[str, Any]) -> None:
+            await repo.insert_event_with_segments(ctx.session, row, segments, outbox_row)
+
+        await ctx.publish(payload, f"{event_id}:1", write)
+    else:
+        await repo.insert_event_with_segments(ctx.session, row, segments)
+    return event_view(row, segments)
 
 
 async def get_event(ctx: EventsContext, event_id: str, *, for_update: bool = False) -> Row:
