@@ -23,7 +23,7 @@ from typing import Any
 from xml.etree import ElementTree
 
 import httpx
-from generator import Event, History, Interruption, Provider, schedule
+from generator import Event, History, Interruption, Provider, Voucher, schedule
 from reference import Outcome
 from seteli_common.clock import HELSINKI, FixedClock
 
@@ -378,17 +378,21 @@ class Driver:
         for kind, index, item in schedule(self.h):
             if isinstance(item, Event | Interruption):
                 self.current = self.h.voucher(item.voucher).tenant
+            elif isinstance(item, Voucher):
+                self.current = item.tenant
             elif isinstance(item, int):
                 self.current = item
             else:
                 self.current = 0
             after_run = ("run", "rerun", "credit", "approve_interruption_late")
             phase = ("run" if kind in after_run else "early" if kind == "early_run" else "auto"
-                     if kind == "auto_record" else "care")
+                     if kind == "auto_record" else "third" if kind == "stay_before_drafts" else "care")
             if current != (index, phase):
                 next_month = self.h.month_first(index + 1)
                 if phase == "early":
                     self.set_day(self.h.month_first(index) + timedelta(days=19))
+                elif phase == "third":  # a stay entered before the month job
+                    self.set_day(self.h.month_first(index) + timedelta(days=2))
                 elif phase == "auto":  # the month job runs on the 4th
                     self.set_day(self.h.month_first(index) + timedelta(days=3))
                 else:
@@ -399,7 +403,7 @@ class Driver:
             if kind == "billing":
                 assert isinstance(item, Provider)
                 await self.give_billing(item)
-            elif kind == "start_interruption":
+            elif kind in ("start_interruption", "stay_before_drafts"):
                 assert isinstance(item, Interruption)
                 await self.start_interruption(item, index)
             elif kind == "end_interruption":
@@ -407,14 +411,23 @@ class Driver:
                 await self.end_interruption(item)
             elif kind == "record":
                 assert isinstance(item, Event)
-                if (item.voucher, index) in self.drafts:  # the content's month is its draft
-                    self.skipped.add(item.key)
+                if (item.voucher, index) in self.drafts and self.h.drafted_event(item, index):
+                    self.skipped.add(item.key)  # the content's month (up to the draft's cut) is its draft
                     continue
                 await self.record(item)
             elif kind == "auto_record":
                 await self.auto_record(index)
             elif kind == "confirm_drafts":
                 await self.confirm_drafts(index)
+            elif kind == "end_booking":
+                assert isinstance(item, Voucher)
+                new = self.h.successor(item.key)
+                assert new is not None
+                await self.call("POST", f"/vouchers/v1/tenants/{self.tenant}/bookings/{self.bookings[item.key]}/end",
+                                self.provider_headers[item.provider], {
+                                    "ended_on": str(new.valid_from - timedelta(days=1)),
+                                    "reason": "client_changed_provider"})
+                await self.quiesce()
             elif kind in ("run", "rerun"):
                 await self.settle(index)
             elif kind == "credit":
@@ -488,12 +501,20 @@ class Driver:
         client by client, correcting a draft's end first or leaving it unconfirmed as the history says."""
         self.current = 0
         last = self.h.month_first(month + 1) - timedelta(days=1)
-        to_confirm: dict[str, list[str]] = defaultdict(list)  # provider key -> event ids
+        confirmed: list[tuple[str, str, list[dict[str, Any]]]] = []  # (provider key, voucher key, its drafts)
+        cut_later: list[tuple[Mapping[str, str], list[dict[str, Any]], date]] = []
         for (key, m), pieces in sorted(self.drafts.items()):
             if m != month:
                 continue
             v = self.h.voucher(key)
             headers = self.provider_headers[v.provider]
+            # a stay's departure or the new voucher's first day: the draft ends the day before; cut first, or (as the
+            # history says) after confirming, the recorded event then shortened or deleted
+            cut = self.h.draft_cut(key, month)
+            if cut is not None and not self.h.cut_after_confirm:
+                await self._cut(headers, pieces, cut)
+            elif cut is not None:
+                cut_later.append((headers, pieces, cut))
             decision, earlier = ("confirm", 0) if self.h.confirm_all else self.h.draft_decision(key, month)
             if decision == "leave":
                 continue
@@ -510,20 +531,47 @@ class Driver:
                     if fixed.status_code != 200:
                         self.outcome.refused[f"correction of {key}'s draft"] = f"HTTP {fixed.status_code}: " \
                                                                              f"{fixed.text[:300]}"
-                to_confirm[v.provider].append(d["id"])
-                self.event_ids[f"{key}a{month}n{n}"] = d["id"]
-            if not self.h.confirm_all:
+                    else:
+                        d["end"] = str(new_end)
+            confirmed.append((v.provider, key, pieces))
+            if not self.h.confirm_all and pieces:
                 await self._confirm(headers, {"event_ids": [d["id"] for d in pieces]})
         if self.h.confirm_all:
-            for prov in sorted(to_confirm):
+            for prov in sorted({prov for prov, _, pieces in confirmed if pieces}):
                 await self._confirm(self.provider_headers[prov], {"service_id": self.service_of["care"]})
+        for owner, pieces, cut in cut_later:
+            await self._cut(owner, pieces, cut)
         await self.quiesce()
-        for prov, ids in sorted(to_confirm.items()):  # every draft meant to be confirmed is recorded now
-            for event_id in ids:
-                got = (await self.call("GET", f"/events/v1/tenants/{self.tenant}/events/{event_id}",
+        for prov, key, pieces in confirmed:  # every draft meant to be confirmed is recorded now
+            for n, d in enumerate(pieces):
+                self.event_ids[f"{key}a{month}n{n}"] = d["id"]
+                got = (await self.call("GET", f"/events/v1/tenants/{self.tenant}/events/{d['id']}",
                                        self.provider_headers[prov], expected=(200, 404, 409), retry=False))
                 if got.status_code != 200 or got.json()["status"] != "recorded":
-                    self.outcome.refused[f"draft {event_id} confirmed"] = f"HTTP {got.status_code}: {got.text[:200]}"
+                    self.outcome.refused[f"draft {d['id']} confirmed"] = f"HTTP {got.status_code}: {got.text[:200]}"
+
+    async def _cut(self, headers: Mapping[str, str], pieces: list[dict[str, Any]], cut: date) -> None:
+        """The content's drafts (or the events confirmed from them) up to the day before `cut` (`pieces` in place)."""
+        for d in list(pieces):
+            if date.fromisoformat(d["start"]) >= cut:
+                await self._change_draft(headers, d, None)
+                pieces.remove(d)
+            elif date.fromisoformat(d["end"]) >= cut:
+                await self._change_draft(headers, d, cut - timedelta(days=1))
+
+    async def _change_draft(self, headers: Mapping[str, str], draft: dict[str, Any], end: date | None) -> None:
+        """The provider shortens a draft (or the event confirmed from it) to end on `end`, or deletes it (None)."""
+        url = f"/events/v1/tenants/{self.tenant}/events/{draft['id']}"
+        for _ in range(5):  # (a 500 "database is locked" on SQLite: again, as in `_confirm`)
+            await self.quiesce()
+            answer = await (self.c.delete(url, headers=dict(headers)) if end is None else
+                            self.c.patch(url, headers=dict(headers), json={"end": str(end)}))
+            if answer.status_code < 500:
+                break
+        if answer.status_code not in (200, 204):
+            self.outcome.refused[f"cut of draft {draft['start']}"] = f"HTTP {answer.status_code}: {answer.text[:300]}"
+        elif end is not None:
+            draft["end"] = str(end)
 
     async def _confirm(self, headers: Mapping[str, str], body: dict[str, Any]) -> None:
         for _ in range(5):
@@ -542,7 +590,7 @@ class Driver:
         body: dict[str, Any] = {"booking_id": self.bookings[v.key], "start": str(i.start), "reason": i.reason}
         if i.part is not None:  # named by the provider ("" the company)
             body["producer_part"] = "" if i.part == "" else self.part(i.part)
-        ends_now = self.h.month_index(i.end) == index
+        ends_now = self.h.month_index(i.end) == index and not i.never_ended
         if ends_now:
             body["end"] = str(i.wrong_end or i.end)
         url = f"/events/v1/tenants/{self.tenant}/interruptions"
@@ -571,7 +619,7 @@ class Driver:
             self.outcome.interruptions_waiting.add(i.key)
 
     async def decide_interruption(self, i: Interruption, decision: str) -> None:
-        if i.key not in self.interruption_ids:  # refused when entered
+        if i.key not in self.interruption_ids or i.key in self.outcome.refused:  # refused when entered or ended
             return
         response = await self.c.post(
             f"/events/v1/tenants/{self.tenant}/interruptions/{self.interruption_ids[i.key]}/decision",

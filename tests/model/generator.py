@@ -65,7 +65,11 @@ FEATURES: tuple[str, ...] = (
                              # list (else the company's) and paid to that part's payee
     "auto_recording",        # the first tenant's voucher service has auto-recording on (004 §4.3.2): the month
                              # job on the 4th drafts the day contents' months; the provider confirms the drafts on
-                             # the 1st (all at once, or per client: some corrected first, some left unconfirmed)
+                             # the 1st (all at once, or per client: some corrected first, some left unconfirmed);
+                             # stays in drafted months (the draft cut at the departure, before or after confirming),
+                             # a client's second voucher of the care content (the old one ending before, with or
+                             # after it; its booking ended, a stay left open on it), a voucher ending mid-stay, a
+                             # death in the middle of a stay
 )
 
 # Features that disagree today because of a finding of issue 16 being fixed in another branch.
@@ -157,6 +161,8 @@ class Interruption:
     # the producer part the provider names when entering it: None not named (the part of the latest care, here
     # always the booking's), "" the company, else a site key of the voucher's provider
     part: str | None = None
+    never_ended: bool = False  # entered without a return day and left open (the client moved to another voucher)
+    before_drafts: bool = False  # entered with its return day on the 3rd of its month, before the month job
 
 
 @dataclass(frozen=True)
@@ -186,11 +192,43 @@ class History:
     # (voucher key, month index) -> how the provider handles that month's draft (not listed: confirmed);
     # correcting moves the end this many days earlier
     draft_decisions: tuple[tuple[str, int, DraftDecision, int], ...] = ()
+    # (old voucher key, new voucher key, booking ended): a client's second voucher of the care content, granted
+    # before the old one was closed; the provider records the old one up to the day before the new one's first
+    # day and the new one from it (cutting the old one's draft there); with `booking ended` it also ends the old
+    # booking on that day before (the client moved), perhaps with a stay on it left open
+    successors: tuple[tuple[str, str, bool], ...] = ()
+    cut_after_confirm: bool = False  # the provider confirms the drafts first, then shortens the recorded events
 
     def auto_recorded(self, v: Voucher) -> bool:
         """Whether the voucher's content is in a service with auto-recording on (a day content of tenant 0)."""
         c = self.content(v.content)
         return self.auto_recording and v.tenant == 0 and not c.purchased and c.unit == "day"
+
+    def successor(self, voucher: str) -> Voucher | None:
+        return next((self.voucher(new) for old, new, _ in self.successors if old == voucher), None)
+
+    def booking_end(self, voucher: str) -> date | None:
+        """The last day of the voucher's booking when the provider ended it (the client moved to a new voucher)."""
+        new = next((self.voucher(n) for o, n, ended in self.successors if o == voucher and ended), None)
+        return None if new is None else new.valid_from - timedelta(days=1)
+
+    def draft_cut(self, voucher: str, month: int) -> date | None:
+        """The first day the provider takes off the content's draft of `month` before confirming it: the departure
+        day of a stay starting in the month (the stay and the presence after it are entered on their own), or the
+        first day of the client's new voucher (the old one's care ends the day before)."""
+        first, last = self.month_first(month), self.month_first(month + 1) - timedelta(days=1)
+        cuts = [i.start for i in self.interruptions
+                if i.voucher == voucher and first <= i.start <= last and not i.before_drafts]
+        new = self.successor(voucher)
+        if new is not None and new.valid_from <= last:
+            cuts.append(new.valid_from)
+        return min(cuts) if cuts else None
+
+    def drafted_event(self, e: Event, month: int) -> bool:
+        """Whether a manual event of a month the content was drafted for is the draft's (not recorded): those
+        before the draft's cut; the presence after a stay's return day is recorded by hand."""
+        cut = self.draft_cut(e.voucher, month)
+        return cut is None or e.start < cut
 
     def draft_decision(self, voucher: str, month: int) -> tuple[DraftDecision, int]:
         return next(((d, n) for v, m, d, n in self.draft_decisions if (v, m) == (voucher, month)), ("confirm", 0))
@@ -257,7 +295,9 @@ class History:
         out += [f"  interruption {i.key} of {i.voucher}: {i.start}..{i.end} ({i.reason})"
                 f"{f', first entered as ..{i.wrong_end}' if i.wrong_end else ''}"
                 f"{f', tenant decides {i.decision}' if self.waits_for_approval(i) else ''}"
-                f"{'' if i.part is None else f', entered at {i.part or chr(34) * 2}'}" for i in self.interruptions]
+                f"{'' if i.part is None else f', entered at {i.part or chr(34) * 2}'}"
+                f"{', never ended' if i.never_ended else ''}{', entered on the 3rd' if i.before_drafts else ''}"
+                for i in self.interruptions]
         for e in self.events:
             times = f" {e.start_time:%H:%M}-{e.end_time:%H:%M}" if e.start_time and e.end_time else ""
             decision = f" decision {e.decision}" if e.decision != "approve" else ""
@@ -276,7 +316,10 @@ class History:
         out += [f"  client {c} died on {d}" for c, d in self.deaths]
         if self.auto_recording:
             how = "all at once" if self.confirm_all else "per client"
-            out.append(f"  auto-recording on for tenant 0; drafts confirmed {how}; {list(self.draft_decisions)}")
+            out.append(f"  auto-recording on for tenant 0; drafts confirmed {how}"
+                       f"{', cut after confirming' if self.cut_after_confirm else ''}; {list(self.draft_decisions)}")
+        out += [f"  client's new voucher {new} follows {old}{' (the old booking ended)' if ended else ''}"
+                for old, new, ended in self.successors]
         return "\n".join(out)
 
 
@@ -462,14 +505,14 @@ def generate(seed: int, features: Iterable[str] = CI_FEATURES, *, months: int | 
     auto = "auto_recording" in on
     confirm_all = True
     draft_decisions: list[tuple[str, int, DraftDecision, int]] = []
+    successors: list[tuple[str, str, bool]] = []
+    cut_after_confirm = False
     if auto:
         argn = random.Random(seed * 7919 + 41)
         confirm_all = argn.random() < 0.4
-        # The provider relies on the drafts from the second month on: its interruptions there would first need the
-        # draft corrected around them (not modelled), so an auto-recorded content has none starting after month 0
-        # (one from month 0 still open on the 4th of month 1 stops that month's draft).
+        # Stays in a month the content was drafted for: the provider cuts the draft at the departure before
+        # confirming it (`History.draft_cut`), enters the stay and records the presence after the return by hand.
         auto_keys = {v.key for v in vouchers if v.tenant == 0 and v.content in ("care", "meals")}
-        interruptions = [i for i in interruptions if i.voucher not in auto_keys or history.month_index(i.start) == 0]
         # A stay returning in the last days of month 0 with no presence recorded after it (the interruption pays the
         # return day): the content's latest entry is the stay, so month 1's draft goes to the part it names.
         for i in interruptions:
@@ -477,6 +520,89 @@ def generate(seed: int, features: Iterable[str] = CI_FEATURES, *, months: int | 
                     and argn.random() < 0.5):
                 events = [e for e in events if e.voucher != i.voucher or history.month_index(e.start) != 0
                           or e.start < i.end]
+        nrng = random.Random(seed * 7919 + 43)  # 7 December's additions: a stream of their own
+        cut_after_confirm = nrng.random() < 0.4
+        dead = {c for c, _ in deaths}
+        reasons: tuple[Reason, ...] = ("hospital", "holiday", "other")
+        # A client's second voucher of the care content, granted before the old one was closed: the old one ends
+        # the day before (handover), later (overlap: the provider cuts the old one's care at the new one's first
+        # day), or later with the old booking ended that day before (moved), perhaps with a stay left open on it.
+        cared = [v for v in vouchers if v.key in auto_keys and v.content == "care" and v.client not in dead
+                 and (v.valid_until - v.valid_from).days > 20]
+        if cared and nrng.random() < 0.7:
+            old = nrng.choice(cared)
+            new_from = old.valid_from + timedelta(days=nrng.randint(8, (old.valid_until - old.valid_from).days - 6))
+            mode = nrng.choices(["handover", "overlap", "moved"], [1, 1, 2])[0]
+            old_until = (new_from - timedelta(days=1) if mode == "handover"
+                         else min(old.valid_until, new_from + timedelta(days=nrng.randint(3, 40))))
+            prov = nrng.choice(providers)
+            new_v = Voucher(f"v{len(vouchers)}", old.client, prov.key,
+                            nrng.choice([None, *(x.key for x in prov.sites)]), "care", _money(nrng, 120, 190),
+                            Decimal(31), "month", new_from, old.valid_until, 0)
+            cut = new_from
+            interruptions = [i for i in interruptions if i.voucher != old.key or i.end < new_from]
+            if mode == "moved" and nrng.random() < 0.8:
+                away = new_from - timedelta(days=nrng.randint(2, 12))
+                if away > old.valid_from and not any(i.voucher == old.key and i.end >= away for i in interruptions):
+                    interruptions.append(Interruption(f"{old.key}o{len(interruptions)}", old.key, away, new_from,
+                                                      nrng.choice(reasons), never_ended=True))
+                    cut = away
+            vouchers = [replace(v, valid_until=old_until) if v is old else v for v in vouchers] + [new_v]
+            events = _clip_events(events, old.key, cut)
+            _care(nrng, history, new_v, on, events, interruptions)
+            auto_keys.add(new_v.key)
+            successors.append((old.key, new_v.key, mode == "moved"))
+        # A voucher ending in the middle of a stay: the client never returns, the provider enters the voucher's last
+        # day as the return day (with the draft of the stay's month cut at the departure).
+        for v in vouchers:
+            new_from = next((x.valid_from for o, n, _ in successors for x in vouchers if o == v.key and x.key == n),
+                            date.max)
+            if (v.key not in auto_keys or v.content != "care" or v.valid_until >= last_day or v.client in dead
+                    or new_from <= v.valid_until
+                    or nrng.random() < 0.4):
+                continue
+            away = v.valid_until - timedelta(days=nrng.randint(2, 14))
+            crosses = history.month_index(away) != history.month_index(v.valid_until)
+            if (away <= v.valid_from or (crosses and "across_months" not in on)
+                    or any(i.voucher == v.key and i.end >= away for i in interruptions)):
+                continue
+            interruptions.append(Interruption(f"{v.key}x{len(interruptions)}", v.key, away, v.valid_until,
+                                              nrng.choice(reasons)))
+            events = _clip_events(events, v.key, away)
+        # A death in the middle of a stay: the provider entered the stay with a later return day, the death recorded
+        # after it ends the validity on the day after the death, which becomes the stay's return day.
+        for client, died in deaths:
+            cv = next((x for x in vouchers if x.client == client and x.key in auto_keys and x.content == "care"), None)
+            if cv is None or nrng.random() < 0.3:
+                continue
+            away = died - timedelta(days=nrng.randint(0, 6))
+            back = died + timedelta(days=nrng.randint(2, 6))
+            crosses = history.month_index(away) != history.month_index(back)
+            if (away <= cv.valid_from or back > cv.valid_until or history.month_index(back) != history.month_index(died)
+                    or (crosses and "across_months" not in on)
+                    or any(i.voucher == cv.key and i.start <= back and i.end >= away for i in interruptions)):
+                continue
+            interruptions.append(Interruption(f"{cv.key}d{len(interruptions)}", cv.key, away, back,
+                                              nrng.choice(reasons)))
+            events = _free(events, cv.key, away, back)
+        # A short stay at the start of a month entered with its return day on the 3rd, before the month job: the
+        # month's draft leaves its days out (not its return day, where presence starts).
+        if 0 not in approving:
+            moving = {old for old, _, _ in successors}  # (their bookings may end before the month: no stay then)
+            for v in vouchers:
+                if (v.key not in auto_keys or v.content != "care" or v.client in dead or v.key in moving
+                        or nrng.random() < 0.65):
+                    continue
+                first_m = history.month_first(nrng.randint(1, n_months - 1)) if n_months > 1 else None
+                if first_m is None:
+                    continue
+                away, back = first_m + timedelta(days=nrng.randint(0, 1)), first_m + timedelta(days=2)
+                if (away <= v.valid_from or back > v.valid_until
+                        or any(i.voucher == v.key and i.start <= back and i.end >= away for i in interruptions)):
+                    continue
+                interruptions.append(Interruption(f"{v.key}b{len(interruptions)}", v.key, away, back,
+                                                  nrng.choice(reasons), before_drafts=True))
+                events = _free(events, v.key, away, back)
         if not confirm_all:
             for key in sorted(auto_keys):
                 for m in range(1, n_months + 1):
@@ -489,7 +615,32 @@ def generate(seed: int, features: Iterable[str] = CI_FEATURES, *, months: int | 
                    events=tuple(events), interruptions=tuple(interruptions), reruns=reruns, early_runs=early,
                    deaths=tuple(deaths), approving=approving, approval_changes=tuple(approval_changes),
                    content_end=content_end, pays_change=pays_change, auto_recording=auto, confirm_all=confirm_all,
-                   draft_decisions=tuple(draft_decisions))
+                   draft_decisions=tuple(draft_decisions), successors=tuple(successors),
+                   cut_after_confirm=cut_after_confirm)
+
+
+def _free(events: list[Event], voucher: str, away: date, back: date) -> list[Event]:
+    """The voucher's events without the days of a stay from `away` to the day before `back`."""
+    out = []
+    for e in events:
+        if e.voucher == voucher and e.start < back and e.end >= away:
+            if e.start >= away:
+                continue
+            e = replace(e, end=away - timedelta(days=1))
+        out.append(e)
+    return out
+
+
+def _clip_events(events: list[Event], voucher: str, day: date) -> list[Event]:
+    """The voucher's events up to the day before `day` (those from it on dropped, one across it shortened)."""
+    out = []
+    for e in events:
+        if e.voucher == voucher and e.end >= day:
+            if e.start >= day:
+                continue
+            e = replace(e, end=day - timedelta(days=1))
+        out.append(e)
+    return out
 
 
 def _care(rng: random.Random, history: History, v: Voucher, on: frozenset[str], events: list[Event],
@@ -569,7 +720,8 @@ def smaller(history: History) -> Iterable[History]:
     for v in history.vouchers:
         yield replace(history, vouchers=tuple(x for x in history.vouchers if x is not v),
                       events=tuple(e for e in history.events if e.voucher != v.key),
-                      interruptions=tuple(i for i in history.interruptions if i.voucher != v.key))
+                      interruptions=tuple(i for i in history.interruptions if i.voucher != v.key),
+                      successors=tuple(x for x in history.successors if v.key not in x[:2]))
     events = history.events
     size = len(events) // 2
     while size >= 1:
@@ -633,7 +785,7 @@ def smaller(history: History) -> Iterable[History]:
 
 # --- the order of things ---------------------------------------------------------------------------------
 
-Step = tuple[str, int, "Event | Interruption | Provider | int | None"]
+Step = tuple[str, int, "Event | Interruption | Provider | Voucher | int | None"]
 
 
 def schedule(history: History) -> list[Step]:
@@ -647,8 +799,11 @@ def schedule(history: History) -> list[Step]:
     the month itself the tenant may try its run too early ("early_run"); on the 5th: the run ("run", and
     "rerun" when the history re-runs it), then credits of the month's paid events ("credit") and the
     interruptions approved late ("approve_interruption_late": paid by the next run). With auto-recording, the
-    month job runs on the 4th of month i+1 ("auto_record", i+1) and the provider handles month i's drafts on the
-    1st of month i+1 before recording ("confirm_drafts"; a content drafted that month has no manual events). A
+    month job runs on the 4th of month i+1 ("auto_record", i+1; a stay at that month's start may be entered on its
+    3rd before it, "stay_before_drafts") and the provider handles month i's drafts on the
+    1st of month i+1 before entering stays and recording ("confirm_drafts"; cut at a stay's departure or a new
+    voucher's first day, `History.draft_cut`; a content drafted that month has no manual events before the cut); a
+    client moving to a new voucher has the old booking ended before the new one's care is recorded ("end_booking"). A
     tenant that changes its interruption approval setting after month i does so first thing on the 1st of month i+1
     ("approval_setting"), before the month's interruptions are finalised."""
     steps: list[Step] = []
@@ -659,21 +814,34 @@ def schedule(history: History) -> list[Step]:
         steps += [("billing", i, p) for p in history.providers if p.billing_from == i]
         steps += [("correction", i, e) for e in history.events
                   if e.credit and e.corrected and history.month_index(e.end) == i - 1]
-        for intr in sorted(history.interruptions, key=lambda x: (x.start, x.key)):
+        if history.auto_recording and 1 <= i:
+            steps.append(("confirm_drafts", i, None))  # the month's drafts (cut first), before its stays and events
+        # the old booking's stays are entered before it is ended (the client's new voucher's stays after: the old
+        # booking's stay left open takes the days up to the old booking's last day)
+        moved = {old for old, _, ended in history.successors if ended}
+        ending = [("end_booking", i, history.voucher(old)) for old, new, ended in history.successors
+                  if ended and history.month_index(history.voucher(new).valid_from - timedelta(days=1)) == i]
+        for intr in sorted(history.interruptions, key=lambda x: (x.voucher not in moved, x.start, x.key)):
+            if ending and intr.voucher not in moved:
+                steps += ending
+                ending = []
+            if intr.before_drafts:
+                continue
             if history.month_index(intr.start) == i:
                 steps.append(("start_interruption", i, intr))
-            elif history.month_index(intr.end) == i:
+            elif history.month_index(intr.end) == i and not intr.never_ended:
                 steps.append(("end_interruption", i, intr))
+        steps += ending
         finalised = [x for x in sorted(history.interruptions, key=lambda x: (x.start, x.key))
-                     if history.month_index(x.end) == i and history.waits_for_approval(x)]
+                     if history.month_index(x.end) == i and history.waits_for_approval(x) and not x.never_ended]
         steps += [("decide_interruption", i, x) for x in finalised if x.decision in ("approve", "reject")]
         month_events = [e for e in history.events if history.month_index(e.end) == i]
-        if history.auto_recording and 1 <= i:
-            steps.append(("confirm_drafts", i, None))  # the month's drafts, before its manual events
         for e in sorted(month_events, key=lambda e: (e.start, e.start_time or time(0), e.key)):
             steps.append(("record", i, e))
         steps += [("death", i, None) for _, died in history.deaths if history.month_index(died) == i]
         if history.auto_recording and i < history.months:
+            steps += [("stay_before_drafts", i + 1, x) for x in sorted(history.interruptions, key=lambda x: x.key)
+                      if x.before_drafts and history.month_index(x.start) == i + 1]
             steps.append(("auto_record", i + 1, 0))  # the 4th of month i+1, before month i's run on the 5th
         for tenant in range(history.tenants):
             steps.append(("run", i, tenant))

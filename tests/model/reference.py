@@ -41,7 +41,10 @@ The rules, as domain.md states them:
   M, targeted to the producer part of the latest event, with its recorder and performer; the first event is
   manual. The provider confirms the drafts on the 1st of M+1 (by the 2nd): a confirmed draft is an event
   recorded then (paid by M's run); an unconfirmed one is never paid. Where the domain text leaves it open, the
-  model follows the events service's decisions (`auto_record_drafts`), each named where it is used below.
+  model follows the events service's decisions (`auto_record_drafts`), each named where it is used below: among
+  them, where a client holds two vouchers of the content, which one a day is drafted on (a day is paid once).
+- A death ends the validity the day after it: a stay entered earlier that returns later returns on that day
+  (re-valued by the rule), as events clip it.
 - Over-limit: counting the content's earlier recorded events that were not rejected or credited, an
   event that makes a period (ISO week Monday-Sunday, calendar month, or the whole validity) exceed the
   grant goes to manual approval; approved: paid normally; rejected: never paid; approved and credited:
@@ -64,7 +67,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from fractions import Fraction
@@ -177,6 +180,7 @@ class Model:
         self.stays: dict[str, list[Interruption]] = defaultdict(list)  # voucher -> interruptions ended
         self.drafts: dict[tuple[str, int], list[tuple[date, date, str | None]]] = {}  # (voucher, month) -> drafts
         self.skipped: set[str] = set()  # manual events of a month the content was drafted for (the draft is it)
+        self.booking_ended: dict[str, date] = {}  # voucher -> the last day of its booking the provider ended
 
     # --- helpers -----------------------------------------------------------------------------------------
 
@@ -359,6 +363,30 @@ class Model:
                         ln.amount = ln.co_payment = Decimal("0.00")
                 if e.end > last:
                     self._credit_follows_clipped_event(e, v)
+            self._clip_stays(v, last)
+
+    def _clip_stays(self, v: Voucher, last: date) -> None:
+        """Events' rule (`validity_clipping`), as domain.md's "nothing after the death is paid": an ended stay returning
+        after the new last valid day returns on it (re-valued by the rule; its approval as it was), one starting on or
+        after it is removed. (The generator makes such stays only before they are paid.)"""
+        for n, i in enumerate(list(self.stays[v.key])):
+            if i.end <= last:
+                continue
+            lines = [ln for ln in self.lines if ln.source == i.key]
+            assert not any(ln.paid_in is not None for ln in lines), "a paid stay clipped: not modelled"
+            payable = all(ln.payable for ln in lines)
+            self.lines[:] = [ln for ln in self.lines if ln.source != i.key]
+            self.returns[v.key].discard(i.end)
+            if i.start >= last:
+                self.stays[v.key].remove(i)
+                continue
+            clipped = replace(i, end=last)
+            self.stays[v.key][n] = clipped
+            self._value_stay(clipped, v)
+            self.outcome.exercised.add("death: a stay's return day moved to the last valid day")
+            for line in self.lines:
+                if line.source == i.key:
+                    line.payable = payable
 
     def _credit_follows_clipped_event(self, e: Event, v: Voucher) -> None:
         """An event approved and credited before it was paid, then clipped by a death: the credit takes
@@ -421,6 +449,16 @@ class Model:
             return
         self.open_stays[i.voucher].discard(i.key)
         self.stays[i.voucher].append(i)
+        self._value_stay(i, v)
+        if self.h.waits_for_approval(i):  # not paid until the tenant approves it
+            self.approval[i.key] = "awaiting"
+            self.outcome.interruptions_waiting.add(i.key)
+            for line in self.lines:
+                if line.source == i.key:
+                    line.payable = False
+
+    def _value_stay(self, i: Interruption, v: Voucher) -> None:
+        """The stay's lines by the rule, settled in the month of its return day."""
         days = [(d, kouvola_percentage((d - i.start).days, d == i.end)) for d in _days(i.start, i.end)]
         part = self.stay_part(v, i)
         if i.part is not None and v.tenant == 0:
@@ -433,12 +471,6 @@ class Model:
                 f"{'' if part != v.part else ' (the booking' + chr(39) + 's)'}")
         self._day_lines(i.key, v, days, self.h.month_index(i.end), i.start, part)
         self.returns[v.key].add(i.end)
-        if self.h.waits_for_approval(i):  # not paid until the tenant approves it
-            self.approval[i.key] = "awaiting"
-            self.outcome.interruptions_waiting.add(i.key)
-            for line in self.lines:
-                if line.source == i.key:
-                    line.payable = False
 
     def decide_interruption(self, i: Interruption, approve: bool) -> None:
         if i.key in self.outcome.refused:
@@ -459,69 +491,138 @@ class Model:
             out += [(a, b, part, len(self.recorded)) for a, b, part in drafts if key == v.key]
         return out
 
+    def _valid_until(self, v: Voucher) -> date:
+        """The voucher's last valid day (a death ends it the day after)."""
+        return min(v.valid_until, self.last_day.get(v.key, v.valid_until))
+
+    def _taken_by(self, o: Voucher) -> set[date]:
+        """The days another voucher of the client's content takes: its events and drafts, its ended stays' days and
+        return days, an open stay's days up to its booking's last day (its return day is at most that day)."""
+        days = {d for a, b, _, _ in self._spans(o) for d in _days(a, b)}
+        for i in self.stays[o.key]:
+            days |= set(_days(i.start, i.end))
+        last = min(self._valid_until(o), self.booking_ended.get(o.key, date.max))
+        for i in self.h.interruptions:
+            if i.key in self.open_stays[o.key]:
+                days |= set(_days(i.start, last))
+        return days
+
     def auto_record(self, month: int) -> None:
-        """The month job on the 4th of `month`: the drafts, by domain.md's rule."""
+        """The month job on the 4th of `month`: the drafts, by domain.md's rule. A client holding two vouchers of the
+        content (a new one granted before the old one was closed): each day is drafted on one of them only (a day
+        is paid once). Which one the domain leaves open; events decided (`auto_record_candidates`): the voucher
+        holding the latest care drafts first, then the one valid from earlier, each leaving out the days the
+        client's other vouchers of the content take (and what was drafted before it in the same run)."""
         first = self.h.month_first(month)
         last = (first.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
         prev_first = self.h.month_first(month - 1)
-        for v in self.h.vouchers:
-            if not self.h.auto_recorded(v):
+        valid = [v for v in self.h.vouchers if self.h.auto_recorded(v) and v.valid_from <= last
+                 and self._valid_until(v) >= first]
+        groups: dict[tuple[str, str], list[Voucher]] = defaultdict(list)
+        for v in valid:
+            groups[(v.client, v.content)].append(v)
+        for group in groups.values():
+            if len(group) == 1:
+                self._draft(group[0], month, first, last, prev_first, set())
                 continue
-            # "every valid voucher content": the days of the month it is valid on (a death ends it the day after)
-            start = max(first, v.valid_from)
-            end = min(last, v.valid_until, self.last_day.get(v.key, v.valid_until))
-            # Decided by events (the domain says only "whole run month"): the draft is clipped to the validity,
-            # never a day outside it; the provider corrects it further if need be.
-            if end < last and start <= end:
-                self.outcome.exercised.add("auto_recording: draft clipped to the validity's end")
-            # Decided by events (`recording.content_ended_from`): a content the tenant admin ended is drafted up to
-            # the day before its end, and not at all when it ended by the month's first valid day.
-            if self.h.ended(v, end):
-                assert self.h.content_end is not None
-                end = min(end, self.h.content_end[1] - timedelta(days=1))
-                self.outcome.exercised.add("auto_recording: draft clipped at the content's end")
-            if start > end:
-                continue
-            spans = self._spans(v)
-            if not any(a < first and b >= prev_first for a, b, _, _ in spans):
-                if not spans:
-                    self.outcome.exercised.add("auto_recording: no event yet, the first is manual")
-                continue
-            if any(a <= last and b >= first for a, b, _, _ in spans):
-                continue
-            if self.open_stays[v.key]:
-                self.outcome.exercised.add("auto_recording: none for an open interruption")
-                continue
-            # The latest event: latest end, then latest start, then the last recorded (the domain says "latest").
-            latest = max(spans, key=lambda x: (x[1], x[0], x[3]))
-            part = latest[2]
-            # Decided by events (004 §4.3.2 "keskeytys- tai tapahtumakirjaus"): when the latest entry is a stay (its
-            # return day after the latest event's end), the draft goes to the part the stay names.
-            ended = [i for i in self.stays[v.key] if i.key not in self.outcome.refused]
-            if ended:
-                stay = max(ended, key=lambda i: i.end)
-                if stay.end > latest[1]:
-                    part = self.stay_part(v, stay)
-                    self.outcome.exercised.add("auto_recording: part of a stay")
-            # Decided by events: the days of an ended interruption (not its return day: presence starts then) are
-            # left out, which may split the month into two drafts.
-            away = {d for i in ended for d in _days(i.start, i.end - timedelta(days=1))}
-            days = [d for d in _days(start, end) if d not in away]
-            pieces: list[tuple[date, date, str | None]] = []
-            for d in days:
-                if pieces and pieces[-1][1] + timedelta(days=1) == d:
-                    pieces[-1] = (pieces[-1][0], d, part)
-                else:
-                    pieces.append((d, d, part))
-            if len(pieces) > 1:
-                self.outcome.exercised.add("auto_recording: split around a stay")
-            if not pieces:
-                continue
-            self.drafts[(v.key, month)] = pieces
-            self.outcome.exercised.add("auto_recording: drafted")
-            for a, b, p in pieces:
-                # recorder and performer: the latest event's (in the model every event is the provider's)
-                self.outcome.drafts.add((month, v.key, str(a), str(b), p or "company", True))
+            self.outcome.exercised.add("auto_recording: a client with two vouchers of the content")
+
+            def latest_end(v: Voucher) -> int:
+                ends = [b for _, b, _, _ in self._spans(v) if b >= prev_first]
+                return -max(ends).toordinal() if ends else -date.min.toordinal()
+
+            group.sort(key=lambda v: (latest_end(v), v.valid_from, v.key))
+            taken: set[date] = set()
+            for v in group:
+                elsewhere = set(taken)
+                for o in group:
+                    if o is not v:
+                        elsewhere |= self._taken_by(o)
+                made = self._draft(v, month, first, last, prev_first, elsewhere)
+                if made and any(self.drafts.get((o.key, month)) for o in group if o is not v):
+                    self.outcome.exercised.add("auto_recording: both vouchers drafted")
+                if made and any(self.open_stays[o.key] for o in group if o is not v):
+                    self.outcome.exercised.add("auto_recording: drafted beside a stay left open on the other voucher")
+                if made and v is not group[0]:
+                    self.outcome.exercised.add("auto_recording: the second voucher drafts what the first leaves")
+                for a, b, _ in made:
+                    taken |= set(_days(a, b))
+
+    def _draft(self, v: Voucher, month: int, first: date, last: date, prev_first: date,
+               elsewhere: set[date]) -> list[tuple[date, date, str | None]]:
+        """One content's drafts of the month (none on a day of `elsewhere`)."""
+        # "every valid voucher content": the days of the month it is valid on (a death ends it the day after)
+        start = max(first, v.valid_from)
+        end = min(last, self._valid_until(v))
+        # Decided by events (the domain says only "whole run month"): the draft is clipped to the validity,
+        # never a day outside it; the provider corrects it further if need be.
+        if end < last and start <= end:
+            self.outcome.exercised.add("auto_recording: draft clipped to the validity's end")
+        # Decided by events: a booking the provider ended (the client moved) is drafted up to its last day.
+        if v.key in self.booking_ended:
+            end = min(end, self.booking_ended[v.key])
+        # Decided by events (`recording.content_ended_from`): a content the tenant admin ended is drafted up to
+        # the day before its end, and not at all when it ended by the month's first valid day.
+        if self.h.ended(v, end):
+            assert self.h.content_end is not None
+            end = min(end, self.h.content_end[1] - timedelta(days=1))
+            self.outcome.exercised.add("auto_recording: draft clipped at the content's end")
+        if start > end:
+            return []
+        spans = self._spans(v)
+        if not any(a < first and b >= prev_first for a, b, _, _ in spans):
+            if not spans:
+                self.outcome.exercised.add("auto_recording: no event yet, the first is manual")
+            return []
+        if any(a <= last and b >= first for a, b, _, _ in spans):
+            return []
+        if self.open_stays[v.key]:
+            self.outcome.exercised.add("auto_recording: none for an open interruption")
+            if any(i.never_ended and i.key in self.open_stays[v.key] for i in self.h.interruptions):
+                self.outcome.exercised.add("auto_recording: none for a stay left open on an ended booking")
+            return []
+        # The latest event: latest end, then latest start, then the last recorded (the domain says "latest").
+        latest = max(spans, key=lambda x: (x[1], x[0], x[3]))
+        part = latest[2]
+        # Decided by events (004 §4.3.2 "keskeytys- tai tapahtumakirjaus"): when the latest entry is a stay (its
+        # return day after the latest event's end), the draft goes to the part the stay names.
+        ended = [i for i in self.stays[v.key] if i.key not in self.outcome.refused]
+        if ended:
+            stay = max(ended, key=lambda i: i.end)
+            if stay.end > latest[1]:
+                part = self.stay_part(v, stay)
+                self.outcome.exercised.add("auto_recording: part of a stay")
+        # Decided by events: the days of an ended interruption (not its return day: presence starts then) are
+        # left out, which may split the month into two drafts.
+        away = {d for i in ended for d in _days(i.start, i.end - timedelta(days=1))}
+        if away & set(_days(start, end)):
+            self.outcome.exercised.add("auto_recording: an ended stay's days left out of the draft")
+        if elsewhere & set(_days(start, end)):
+            self.outcome.exercised.add("auto_recording: days the other voucher takes left out")
+        days = [d for d in _days(start, end) if d not in away and d not in elsewhere]
+        pieces: list[tuple[date, date, str | None]] = []
+        for d in days:
+            if pieces and pieces[-1][1] + timedelta(days=1) == d:
+                pieces[-1] = (pieces[-1][0], d, part)
+            else:
+                pieces.append((d, d, part))
+        if len(pieces) > 1:
+            self.outcome.exercised.add("auto_recording: split around a stay")
+        if not pieces:
+            return []
+        self.drafts[(v.key, month)] = pieces
+        self.outcome.exercised.add("auto_recording: drafted")
+        for a, b, p in pieces:
+            # recorder and performer: the latest event's (in the model every event is the provider's)
+            self.outcome.drafts.add((month, v.key, str(a), str(b), p or "company", True))
+        return list(pieces)
+
+    def end_booking(self, v: Voucher) -> None:
+        """The provider ends the old booking on the day before the client's new voucher starts (the client moved)."""
+        new = self.h.successor(v.key)
+        assert new is not None
+        self.booking_ended[v.key] = new.valid_from - timedelta(days=1)
+        self.outcome.exercised.add("auto_recording: old booking ended")
 
     def confirm_drafts(self, month: int) -> None:
         """The provider, on the 1st of the next month, confirms the month's drafts (all at once, or client by
@@ -531,21 +632,43 @@ class Model:
         for (key, m), pieces in sorted(self.drafts.items()):
             if m != month:
                 continue
-            self.skipped |= {e.key for e in self.h.events if e.voucher == key and self.h.month_index(e.end) == month}
+            # The provider cuts the draft at a stay's departure or the new voucher's first day (the stay, the presence
+            # after it and the new voucher's care are entered on their own); what lies before is the draft's. It cuts
+            # the draft first, or (`cut_after_confirm`) confirms it as it is and then shortens the recorded event.
+            cut = self.h.draft_cut(key, month)
+            self.skipped |= {e.key for e in self.h.events if e.voucher == key and self.h.month_index(e.end) == month
+                             and self.h.drafted_event(e, month)}
+            if not self.h.cut_after_confirm:
+                self._cut(key, pieces, cut)
             decision, earlier = ("confirm", 0) if self.h.confirm_all else self.h.draft_decision(key, month)
             if self.h.confirm_all:
                 self.outcome.exercised.add("auto_recording: confirmed all at once")
             if decision == "leave":  # never confirmed: a draft is never settled
                 self.outcome.exercised.add("auto_recording: left unconfirmed")
+                self._cut(key, pieces, cut)
                 continue
             for n, (a, b, part) in enumerate(pieces):
                 if decision == "correct" and n == len(pieces) - 1 and b < last:
                     b = max(a, b - timedelta(days=earlier))
                     self.outcome.exercised.add("auto_recording: corrected before confirming")
                     pieces[n] = (a, b, part)
+            if self._cut(key, pieces, cut) and self.h.cut_after_confirm:
+                self.outcome.exercised.add("auto_recording: a confirmed draft shortened or deleted for a stay or a "
+                                           "new voucher")
+            for n, (a, b, part) in enumerate(pieces):  # (the final state on the 1st: what the run sees)
                 self.record(Event(f"{key}a{month}n{n}", key, a, b), part)
             if not self.h.confirm_all and decision != "leave":
                 self.outcome.exercised.add("auto_recording: confirmed per client")
+
+    def _cut(self, key: str, pieces: list[tuple[date, date, str | None]], cut: date | None) -> bool:
+        """The draft's pieces up to the day before `cut` (in place); whether anything was cut."""
+        if cut is None or not any(b >= cut for _, b, _ in pieces):
+            return False
+        new_voucher = self.h.successor(key)
+        self.outcome.exercised.add("auto_recording: draft cut at a new voucher" if new_voucher is not None
+                                   and new_voucher.valid_from == cut else "auto_recording: draft cut at a stay")
+        pieces[:] = [(a, min(b, cut - timedelta(days=1)), p) for a, b, p in pieces if a < cut]
+        return True
 
     def run(self, month: int, tenant: int = 0) -> RunResult:
         """The run of one tenant: it pays only its own lines (a provider shared by tenants is paid by each)."""
@@ -608,9 +731,10 @@ def expected(history: History) -> Outcome:
     model = Model(history)
     for step in schedule(history):
         kind, index, item = step
-        if kind == "start_interruption":
+        if kind in ("start_interruption", "stay_before_drafts"):
             assert isinstance(item, Interruption)
-            if model.start_interruption(item) and history.month_index(item.end) == index:
+            if (model.start_interruption(item) and history.month_index(item.end) == index
+                    and not item.never_ended):
                 model.end_interruption(item)
         elif kind == "end_interruption":
             assert isinstance(item, Interruption)
@@ -623,6 +747,9 @@ def expected(history: History) -> Outcome:
             model.decide(item, index + 1)
         elif kind == "auto_record":
             model.auto_record(index)
+        elif kind == "end_booking":
+            assert isinstance(item, Voucher)
+            model.end_booking(item)
         elif kind == "confirm_drafts":
             model.confirm_drafts(index)
         elif kind == "run" or kind == "rerun":
