@@ -7,14 +7,18 @@ from __future__ import annotations
 import asyncio
 import random
 import re
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
 import pytest
+from seteli_common.messaging.envelope import Envelope
+from seteli_common.messaging.memory import InMemoryTransport
+from seteli_portal.i18n import date_fmt
 from seteli_portal.web import REGISTRY_MOST, Page
 
 from seteli.demo import random_test_identity_code
+from seteli.embedded import Suite
 
 from .conftest import csrf_of, login, submit
 from .seed import OFFICER_PASSWORD, PROVIDER_PASSWORD, Seed
@@ -170,3 +174,62 @@ async def test_every_waiting_interruption_shows_its_client_with_more_vouchers_th
     rows = re.findall(r"<tr>\s*<td>(.*?)</td>", page.text.split('id="interruptions-h"')[1], re.S)
     assert len(rows) == len(voucher_ids)
     assert all("Jonottava Asiakas" in row for row in rows)  # none fell back to the provider's client number
+
+
+async def test_a_decision_made_after_the_step_was_turned_off_is_shown_void_in_finnish_and_swedish(
+        portal: httpx.AsyncClient, services: httpx.AsyncClient, data: Seed, suite: Suite) -> None:
+    """The officer rejects a waiting interruption, but another officer had turned the approval step off a moment
+    before (its statement reaches the events service late): the stay was released and paid, and under the queue
+    the officer's decision is shown with the release, its day in Helsinki, and that the decision is void."""
+    await login(portal, data.officer_email, OFFICER_PASSWORD)
+    on = await submit(portal, "/officer/settings", "/officer/settings/interruptions",
+                      {"interruptions_need_approval": "on"})
+    assert on.status_code == 303, on.text[-1500:]
+    booking = await book_a_new_client(services, data, data.service_id, "K-071", "31", "month", "140.00", 7107)
+    provider = await officer_headers(services, "http://suite", data.provider_email, PROVIDER_PASSWORD)
+    first = data.voucher_month.first
+    held = await _waiting_interruption(services, data, provider, booking["id"], str(first + timedelta(days=14)),
+                                       str(first + timedelta(days=16)), "holiday")
+    turned_off_at = datetime.now(UTC)  # after it was held, before the officer decides
+    await asyncio.sleep(0.05)
+    queue = await portal.get("/officer/approvals")
+    done = await portal.post(f"/officer/approvals/interruptions/{held['id']}", data={
+        "csrf": csrf_of(queue.text), "decision": "reject", "reason": "Ei lomaa"})
+    assert done.status_code == 303
+    # the "off" stated before the decision, heard after it
+    late_off = Envelope(type="registry.tenant.changed", tenant_id=data.tenant_id, payload={
+        "tenant_id": data.tenant_id, "interruptions_need_approval": False})
+    await InMemoryTransport(suite.broker).publish(late_off.model_copy(update={"occurred_at": turned_off_at}), {},
+                                                  timeout=1)
+    await suite.broker.drain()
+    listing = f"/events/v1/tenants/{data.tenant_id}/interruptions"
+    for _ in range(100):
+        now = (await services.get(listing, headers=provider, params={"booking_id": booking["id"]})).json()["items"][0]
+        if now.get("released_at"):
+            break
+        await asyncio.sleep(0.1)
+    assert now["approval"] == "approved" and now["decision"] == "reject", now
+    decided_on, released_on = date_fmt(now["decided_at"]), date_fmt(now["released_at"])
+
+    page = await portal.get("/officer/approvals")
+    assert page.status_code == 200
+    row = re.search(rf'<tr id="decided-{held["id"]}">.*?</tr>', page.text, re.S)
+    assert row, page.text[-3000:]
+    assert "Päätetyt keskeytykset" in page.text and "K-071" in row.group(0)
+    assert f"Hylätty {decided_on}: Ei lomaa" in row.group(0)
+    assert (f"Vapautettu hyväksynnästä {released_on} (hyväksyntävaihe poistettu käytöstä); päätöksesi ei ole "
+            "voimassa.") in row.group(0)
+    await portal.post("/language", data={"csrf": csrf_of(page.text), "lang": "sv", "next": "/officer/approvals"})
+    svenska = await portal.get("/officer/approvals")
+    row = re.search(rf'<tr id="decided-{held["id"]}">.*?</tr>', svenska.text, re.S)
+    assert row and "Beslutade avbrott" in svenska.text
+    assert f"Avslaget {decided_on}: Ei lomaa" in row.group(0)
+    assert (f"Frigjort från godkännandet {released_on} (godkännandesteget har tagits ur bruk); ditt beslut gäller "
+            "inte.") in row.group(0)
+
+    # the demo tenant as it was, for the other tests of this suite
+    await portal.post("/language", data={"csrf": csrf_of(svenska.text), "lang": "fi", "next": "/officer"})
+    off = await submit(portal, "/officer/settings", "/officer/settings/interruptions", {})
+    assert off.status_code == 303
+    gone = await services.delete(f"{listing}/{held['id']}", headers=provider)
+    assert gone.status_code == 204, gone.text

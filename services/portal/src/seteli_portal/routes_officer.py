@@ -26,6 +26,8 @@ router = APIRouter(prefix="/officer")
 
 # vouchers looked up by id in one call: the API takes 200, and a hundred ids keep the address about 4 kB
 VOUCHER_IDS_AT_ONCE = 100
+DECIDED_SHOWN = 20  # the officers' latest decisions on interruptions, under the queue
+DECIDED_LOOKED_AT = 100  # of the latest interruptions approved and rejected (not every one is an officer's)
 
 
 def _officer_page(request: Request) -> Page:
@@ -310,20 +312,34 @@ async def _approvals(page: Page, **context: Any) -> Response:
     items = found["items"]
     # interruptions waiting for the tenant's approval (its setting, 004 §4.3.5.2): seldom many, all shown
     interruptions = await page.every("events", page.tpath("/approvals/interruptions"))
+    decided = await _decided_interruptions(page)
     # The officer decides on a person and a grant, not on a provider's own client number: the clients'
     # names come from vouchers (an access-logged read), the companies' from the register.
-    vouchers = await _vouchers_by_id(page, sorted({e["voucher_id"] for e in [*items, *interruptions]}))
+    vouchers = await _vouchers_by_id(page, sorted({e["voucher_id"] for e in [*items, *interruptions, *decided]}))
     providers: dict[str, str] = {}
-    for provider_id in sorted({e["provider_id"] for e in [*items, *interruptions]}):
+    for provider_id in sorted({e["provider_id"] for e in [*items, *interruptions, *decided]}):
         try:
             providers[provider_id] = (await page.call("GET", "registry", f"/v1/providers/{seg(provider_id)}"))["name"]
         except ApiError:
             providers[provider_id] = provider_id
     contents = {c["id"]: c for s in (await _services(page)).values() for c in s.get("contents") or []}
     return page.render("officer/approvals.html", status=422 if context.get("errors") else 200, items=items,
-                       interruptions=interruptions, vouchers=vouchers, providers=providers, contents=contents,
+                       interruptions=interruptions, decided=decided, vouchers=vouchers, providers=providers,
+                       contents=contents,
                        pager=pager(at, found["total"], "/officer/approvals"),
                        form_name=context.pop("form_name", ""), **context)
+
+
+async def _decided_interruptions(page: Page) -> list[dict[str, Any]]:
+    """The officers' latest decisions on interruptions, newest first. One decided after the approval step was
+    turned off is void (the stay was released and paid: released_at); it is listed so the officer sees that."""
+    decided: list[dict[str, Any]] = []
+    for approval in ("approved", "rejected"):  # approved: by an officer, or released by the step turned off
+        found = await page.call("GET", "events", page.tpath("/interruptions"), params={
+            "approval": approval, "order": "newest", "limit": DECIDED_LOOKED_AT})
+        decided += [i for i in found["items"] if i.get("decision")]
+    decided.sort(key=lambda i: i.get("decided_at") or "", reverse=True)
+    return decided[:DECIDED_SHOWN]
 
 
 async def _vouchers_by_id(page: Page, voucher_ids: list[str]) -> dict[str, Any]:
