@@ -170,6 +170,7 @@ class Model:
         self.lines: list[Line] = []
         self.approval: dict[str, str] = {}  # event -> payable | awaiting | approved | rejected
         self.credited: set[str] = set()
+        self.set_off_open: dict[tuple[str, str | None], Decimal] = {}  # debtor payee -> set off, lines not yet paid
         self.units: dict[str, dict[date, Fraction]] = {}  # event -> units per day (for grants)
         self.returns: dict[str, set[date]] = defaultdict(set)  # voucher -> ended interruptions' return days
         self.event_days: dict[str, list[tuple[date, Fraction]]] = {}  # day event -> the days it pays
@@ -677,14 +678,18 @@ class Model:
         for line in self.lines:
             if line.payable and line.paid_in is None and line.month <= month and line.tenant == tenant:
                 groups[line.payee].append(line)
+        totals = {payee: sum((ln.amount for ln in lines), self.set_off_open.get(payee, Decimal("0.00")))
+                  for payee, lines in groups.items()}
+        self._set_off(totals, month)
         for payee, lines in sorted(groups.items(), key=lambda kv: payee_label(kv[0])):
-            amount = sum((ln.amount for ln in lines), Decimal("0.00"))
+            amount = totals[payee]
             if not self.has_billing(payee, month) or amount < 0:
                 if amount != 0:
                     result.carried[payee] = amount
                 continue
             for ln in lines:
                 ln.paid_in = month
+            self.set_off_open.pop(payee, None)
             if amount > 0:
                 result.payments.append(Payment(payee, payee, amount))
         prefix = f"t{tenant}:" if self.h.tenants > 1 else ""
@@ -696,15 +701,33 @@ class Model:
         ))
         return result
 
+    def _set_off(self, totals: dict[tuple[str, str | None], Decimal], month: int) -> None:
+        """The provider is one debtor: a payee's negative total is set off against the same provider's payees
+        paid in the run (the company first, then its sites by id), as far as they reach. What was set off stays
+        with the debtor's open total until its lines are paid."""
+        order = sorted(totals, key=lambda p: (p[0], p[1] is not None, p[1] or ""))
+        for debtor in [p for p in order if totals[p] < 0]:
+            for creditor in order:
+                if creditor[0] != debtor[0] or not self.has_billing(creditor, month) or totals[creditor] <= 0:
+                    continue
+                amount = min(-totals[debtor], totals[creditor])
+                if amount <= 0:
+                    continue
+                totals[creditor] -= amount
+                totals[debtor] += amount
+                self.set_off_open[debtor] = self.set_off_open.get(debtor, Decimal("0.00")) + amount
+                self.outcome.exercised.add("set-off: a payee's credit deducted from another payee of the provider")
+
     def co_payments(self) -> dict[str, str]:
-        """Per client and content: the co-payment total of recorded events not rejected and of ended
-        interruptions (what the client's breakdown shows)."""
+        """Per client and content: the co-payment total of recorded events neither rejected nor credited and of
+        ended interruptions (what the client's breakdown shows)."""
         totals: dict[str, Decimal] = defaultdict(lambda: Decimal("0.00"))
         for line in self.lines:
             if line.source.startswith("credit"):
                 continue
             voucher_key = self._voucher_of(line.source)
-            if voucher_key is None or self.approval.get(line.source) == "rejected":
+            # rejected and credited entries are not the client's to pay (a credited one was wrong)
+            if voucher_key is None or self.approval.get(line.source) == "rejected" or line.source in self.credited:
                 continue
             v = self.h.voucher(voucher_key)
             totals[f"{v.client}/{v.content}"] += line.co_payment

@@ -95,7 +95,7 @@ def build_runtime(settings: RegistrySettings | None = None, *, broker: InMemoryB
                 return False
             if session_id in revoked:
                 return True
-            async with runtime.db.system_transaction() as session:
+            async with runtime.db.system_transaction(read_only=True) as session:  # may run inside a request's unit
                 return await repo.user_session_revoked(session, str(session_id))
 
         runtime.token_verifier.is_revoked = session_ended
