@@ -7,7 +7,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
-from sqlalchemy import delete, insert, select, update
+from seteli_common.sql import upsert
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..models import provider_parts
@@ -26,9 +27,11 @@ async def _newer_kept(session: AsyncSession, provider_id: str, part: str, at: da
 
 
 async def _put(session: AsyncSession, provider_id: str, part: str, listed: bool, at: datetime) -> None:
+    """An upsert, not a delete and insert: two facts about a part not kept yet lock no row when they look for it,
+    and the second insert would fail as a duplicate (and its message be parked); the older of the two keeps nothing."""
     t = provider_parts
-    await session.execute(delete(t).where(t.c.provider_id == provider_id, t.c.part == part))
-    await session.execute(insert(t).values(provider_id=provider_id, part=part, listed=listed, stated_at=at))
+    await upsert(session, t, {"provider_id": provider_id, "part": part, "listed": listed, "stated_at": at},
+                 ("provider_id", "part"), where=t.c.stated_at <= at)
 
 
 async def save_part(session: AsyncSession, provider_id: str, part: str, listed: bool, at: datetime) -> None:
