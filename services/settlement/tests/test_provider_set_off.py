@@ -7,6 +7,8 @@ nothing off twice."""
 
 from __future__ import annotations
 
+import asyncio
+import base64
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -220,3 +222,56 @@ def test_swedish_specification_notes_the_set_off() -> None:
     text = flat_text(pdf).replace("\u00a0", " ")
     assert "Betalas: 45,00 €" in text
     assert "Kvittat mot denna betalning: Kotiapu Ab, Hemmet, gottgörelser -45,00 €." in text
+
+
+async def specifications_emailed(h: Any, run: dict[str, Any]) -> dict[str, str]:
+    """The text of each specification of the run handed to notifications for email, by payee key."""
+    from seteli_settlement.worker import SettlementWorker
+
+    from .test_outputs import pdf_text
+
+    keys = {str(p["payment_id"]): f"{p['provider_id']}/{p['site_id'] or '-'}" for p in run["payments"]}
+    found: dict[str, str] = {}
+    for _ in range(50):  # rendered by whichever worker is free (the API's own one may hold it a moment)
+        await SettlementWorker(h.runtime.extras["deps"]).run_until_idle()
+        found = {keys[r["payment_id"]]: pdf_text(base64.b64decode(r["pdf_base64"]))
+                 for r in await h.published("settlement.specification.ready") if r["payment_id"] in keys}
+        if len(found) == len(keys):
+            break
+        await asyncio.sleep(0.1)
+    return found
+
+
+async def test_a_payee_whose_credits_are_all_set_off_gets_its_specification_by_email(harness: Any) -> None:
+    h = harness
+    await h.seed()
+    await site_added(h, "s-kuusela", "Kuusela", {**KUUSELA, "pdf_by_email": True})
+    await h.event("e-1", "2016-03-01", "2016-03-10", producer_part="site:s-kuusela")  # 900.00 to Kuusela
+    await lock(h, "2016-03", APRIL_5)
+    await credit(h, "c-1", "e-1", "-900.00", "site:s-kuusela")
+    await h.event("e-2", "2016-04-01", "2016-04-12")  # 1080.00, the company's
+    april = await lock(h, "2016-04", MAY_5)
+    assert h.payees(april) == {COMPANY: "180.00", SITE: "0.00"}
+    assert await transfers(h, april) == [(COMPANY_IBAN, "180.00")]  # the 0.00 is never a transfer
+    emailed = await specifications_emailed(h, april)
+    assert sorted(emailed) == [COMPANY, SITE]
+    assert "Maksetaan: 0,00 €" in emailed[SITE]
+    assert f"Hyvityksistä kuitattu maksunsaajan {COMPANY_NAME} maksusta: 900,00 €." in emailed[SITE]
+    assert f"Kuitattu tästä maksusta: {KUUSELA_NAME}, hyvitykset -900,00 €." in emailed[COMPANY]
+
+
+async def test_lines_that_cancel_out_without_a_set_off_email_nothing(harness: Any) -> None:
+    h = harness
+    await h.seed()
+    await h.event("e-1", "2016-03-01", "2016-03-10")  # 900.00, the company's
+    await lock(h, "2016-03", APRIL_5)
+    await credit(h, "c-1", "e-1", "-900.00")
+    await h.event("e-2", "2016-04-01", "2016-04-10")  # 900.00: the month nets to zero
+    april = await lock(h, "2016-04", MAY_5)
+    assert h.payees(april) == {COMPANY: "0.00"} and april["set_offs"] == []
+    assert await no_payment_file(h, april)
+    payment = april["payments"][0]
+    listed = await h.client.get(f"/v1/tenants/{T}/payments", params={"month": "2016-04"}, headers=h.admin)
+    assert listed.status_code == 200, listed.text
+    assert [p["specification_state"] for p in listed.json()["items"] if p["payment_id"] == payment["payment_id"]] \
+        == ["none"]

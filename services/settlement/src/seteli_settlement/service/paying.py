@@ -137,11 +137,16 @@ async def pay_provider(ctx: ServiceContext, tenant_id: str, run_id: str, provide
     month = Month.of(run["month"])
     parts = await open_queue.open_totals(session, tenant_id, run_id, month.first, provider_id)
     # What earlier runs set off of payees whose lines are still open counts with those lines (never twice).
-    parts += await repo.open_set_offs(session, tenant_id, provider_id)
+    set_off_before = await repo.open_set_offs(session, tenant_id, provider_id)
+    parts += set_off_before
     provider = await repo.get_provider(session, provider_id)
     sites = await repo.provider_sites(session, provider_id)
     paid, carried = domain.plan_provider_totals(provider_id, provider, sites, parts)
     paid, carried, set_offs = domain.set_off(paid, carried)
+    # A payment a set-off brought to zero (or that settles credits set off earlier) has a specification that
+    # explains the deduction: it is emailed like any other (a 0.00 payment still never goes into a file).
+    explained = {key for s in set_offs for key in (s.debtor.key, s.creditor.key)}
+    set_off_parts = {part["producer_part"] for part in set_off_before}
     payment_ids: dict[str, int] = {}
     now = ctx.clock.now()
     settled_events: set[str] = set()
@@ -163,7 +168,8 @@ async def pay_provider(ctx: ServiceContext, tenant_id: str, run_id: str, provide
             "email": billing.email or payee.email,
             "language": payee.language,
             "pdf_by_email": billing.pdf_by_email,
-            "spec_state": "pending" if billing.pdf_by_email and amount > 0 else "none",
+            "spec_state": "pending" if billing.pdf_by_email and (amount > 0 or payee.key in explained or any(
+                p in set_off_parts for p in group.producer_parts)) else "none",
             "amount": amount,
             "line_count": group.line_count,
             "created_at": now,
