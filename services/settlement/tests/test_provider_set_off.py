@@ -275,3 +275,53 @@ async def test_lines_that_cancel_out_without_a_set_off_email_nothing(harness: An
     assert listed.status_code == 200, listed.text
     assert [p["specification_state"] for p in listed.json()["items"] if p["payment_id"] == payment["payment_id"]] \
         == ["none"]
+
+
+async def realisation(h: Any, first: str, last: str, **params: str) -> dict[str, tuple[str, str]]:
+    """(settled, unsettled) per client of the realisation report, as JSON; the CSV download says the same."""
+    query = {"from": first, "to": last, **params}
+    response = await h.client.get(f"/v1/tenants/{T}/reports/realisation", params=query, headers=h.admin)
+    assert response.status_code == 200, response.text
+    rows = {i["client_ref"]: (i["amount_settled"], i["amount_unsettled"]) for i in response.json()["items"]}
+    csv = await h.client.get(f"/v1/tenants/{T}/reports/realisation", params={**query, "format": "csv"},
+                             headers=h.admin)
+    assert csv.status_code == 200, csv.text
+    for client, (settled, unsettled) in rows.items():
+        assert any(client in line and settled in line and unsettled in line for line in csv.text.splitlines())
+    return rows
+
+
+async def test_the_realisation_report_settles_what_a_partial_set_off_deducted_and_leaves_the_rest_open(
+        harness: Any) -> None:
+    h = harness
+    await march_paid_to_kuusela(h)  # A-1001: 900.00 paid to Kuusela
+    await credit(h, "c-1", "e-1", "-300.00", "site:s-kuusela")  # A-1001's, Kuusela's
+    await h.event("e-2", "2016-04-01", "2016-04-10", share="20.00", client_ref="A-1002")  # 200.00, the company's
+    april = await lock(h, "2016-04", MAY_5)
+    assert h.payees(april) == {COMPANY: "0.00"} and carried(april) == [("s-kuusela", "-100.00", "negative_balance")]
+    # Paid so far: 900.00 in March, nothing in April. Of the credit 200.00 was deducted, 100.00 is still carried.
+    assert await realisation(h, "2016-03", "2016-05") == {"A-1001": ("700.00", "-100.00"),
+                                                          "A-1002": ("200.00", "0.00")}
+    assert await realisation(h, "2016-04", "2016-04") == {"A-1001": ("-200.00", "-100.00"),
+                                                          "A-1002": ("200.00", "0.00")}
+    assert await realisation(h, "2016-03", "2016-05", producer_part="site:s-kuusela") == {
+        "A-1001": ("700.00", "-100.00")}
+    assert await realisation(h, "2016-03", "2016-05", client_ref="A-1002") == {"A-1002": ("200.00", "0.00")}
+    assert (await h.run("2016-04"))["payments"] == []  # a re-run changes nothing
+    assert (await realisation(h, "2016-03", "2016-05"))["A-1001"] == ("700.00", "-100.00")
+    # May deducts the rest from the company's new care: all of the credit is settled.
+    await h.event("e-3", "2016-05-01", "2016-05-10", share="20.00", client_ref="A-1002")  # 200.00
+    may = await h.run("2016-05")
+    assert h.payees(may) == {COMPANY: "100.00", SITE: "0.00"} and carried(may) == []
+    assert await realisation(h, "2016-03", "2016-05") == {"A-1001": ("600.00", "0.00"),
+                                                          "A-1002": ("400.00", "0.00")}  # 900.00 + 0.00 + 100.00
+
+
+async def test_the_embedded_sqlite_report_settles_a_partial_set_off_the_same(harness_factory: Any) -> None:
+    async with harness_factory(sqlite=True) as h:
+        await march_paid_to_kuusela(h)
+        await credit(h, "c-1", "e-1", "-300.00", "site:s-kuusela")
+        await h.event("e-2", "2016-04-01", "2016-04-10", share="20.00", client_ref="A-1002")  # 200.00
+        await lock(h, "2016-04", MAY_5)
+        assert await realisation(h, "2016-03", "2016-05") == {"A-1001": ("700.00", "-100.00"),
+                                                              "A-1002": ("200.00", "0.00")}

@@ -296,6 +296,33 @@ def set_off(paid: list[Group], carried: list[Group]) -> tuple[list[Group], list[
     return [g for g in groups if not g.reason], [g for g in groups if g.reason], made
 
 
+def payee_key_of(
+    provider_id: str,
+    provider: Mapping[str, Any] | None,
+    sites: Mapping[str, Mapping[str, Any]],
+    producer_part: str | None,
+) -> str:
+    """The payee whose total a producer part's lines count in (as `plan_provider` groups them)."""
+    return _payee_of(_company(provider_id, provider), sites, producer_part).key
+
+
+def recovered_by_set_off(
+    open_set_off: Mapping[str, Decimal], open_credits: Iterable[Mapping[str, Any]]
+) -> dict[int, Decimal]:
+    """How much of each open credit line the set-offs made so far have already deducted (negative, like the line).
+    `open_set_off`: per debtor payee key, what was set off of it while its lines are still open; `open_credits`: the
+    open negative lines ({line_id, payee, amount}), oldest first: the set-off covers them in that order, each up
+    to its amount (what is left of a line is what is still carried)."""
+    left = dict(open_set_off)
+    recovered: dict[int, Decimal] = {}
+    for line in open_credits:
+        share = min(left.get(line["payee"], Decimal(0)), -Decimal(line["amount"]))
+        if share > 0:
+            recovered[int(line["line_id"])] = -share
+            left[line["payee"]] -= share
+    return recovered
+
+
 # --- failed payment jobs ---------------------------------------------------------------------------
 
 FAILED_JOB_TEXT = ("The provider's payment failed on every attempt and was left out of this run: its lines were not "

@@ -5,14 +5,15 @@ formats).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ..models import interruptions, ledger, paid_lines
+from ..models import interruptions, ledger, open_lines, paid_lines, set_offs
 
 Row = dict[str, Any]
 
@@ -29,9 +30,12 @@ async def realisation_rows(
     client_ref: str | None = None,
     limit: int | None = None,
     offset: int = 0,
+    recovered: Mapping[int, Decimal] | None = None,
 ) -> tuple[list[Row], int]:
     """Per provider, client and content: units and amounts settled, co-payments, amounts still unsettled and
-    units unfinished (awaiting approval) over the settlement months; a page of rows and the number of all."""
+    units unfinished (awaiting approval) over the settlement months; a page of rows and the number of all.
+    `recovered`: per open credit line, what set-offs have deducted of it already (`settling.recovered_by_set_off`),
+    settled although the line is still open."""
     paid = paid_lines.c.line_id.is_not(None)
     conditions = [
         ledger.c.tenant_id == tenant_id,
@@ -73,8 +77,46 @@ async def realisation_rows(
     query = query.order_by(*keys)
     if limit is not None:
         query = query.limit(limit).offset(offset)
-    rows = (await session.execute(query)).mappings().all()
-    return [dict(r) for r in rows], int(total)
+    items = [dict(r) for r in (await session.execute(query)).mappings().all()]
+    if recovered and items:
+        # Only the page's rows and lines matching the report's conditions: the set-off moves money between a
+        # row's columns, never adds or removes a row.
+        shares = await session.execute(
+            select(*keys, ledger.c.id).where(*conditions, ledger.c.id.in_(list(recovered)))
+        )
+        by_key: dict[tuple[str, str, str], Decimal] = {}
+        for r in shares:
+            by_key[(r[0], r[1], r[2])] = by_key.get((r[0], r[1], r[2]), Decimal(0)) + recovered[r[3]]
+        for item in items:
+            share = by_key.get((item["provider_id"], item["client_ref"], item["content_id"]))
+            if share:
+                item["amount_settled"] = Decimal(item["amount_settled"]) + share
+                item["amount_unsettled"] = Decimal(item["amount_unsettled"]) - share
+    return items, int(total)
+
+
+async def open_set_off_parts(session: AsyncSession, tenant_id: str, provider_id: str | None) -> list[Row]:
+    """What set-offs deducted of the tenant's (a provider's) payees whose lines are still open, per provider and
+    producer part ({provider_id, from_part, amount})."""
+    query = (
+        select(set_offs.c.provider_id, set_offs.c.from_part, func.sum(set_offs.c.amount).label("amount"))
+        .where(set_offs.c.tenant_id == tenant_id, set_offs.c.settled_by.is_(None))
+        .group_by(set_offs.c.provider_id, set_offs.c.from_part)
+    )
+    if provider_id:
+        query = query.where(set_offs.c.provider_id == provider_id)
+    return [dict(r) for r in (await session.execute(query)).mappings().all()]
+
+
+async def open_credit_lines(session: AsyncSession, tenant_id: str, provider_id: str) -> list[Row]:
+    """A provider's open negative lines, oldest first ({line_id, producer_part, amount})."""
+    o = open_lines.c
+    query = (
+        select(o.line_id, o.producer_part, o.amount)
+        .where(o.tenant_id == tenant_id, o.provider_id == provider_id, o.amount < 0)
+        .order_by(o.month, o.line_id)
+    )
+    return [dict(r) for r in (await session.execute(query)).mappings().all()]
 
 
 async def ended_interruption_rows(

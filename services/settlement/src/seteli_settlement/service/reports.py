@@ -20,6 +20,7 @@ from seteli_common.db import write_after_read
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from .. import repository as repo
+from ..domain import settling
 from ..domain.settling import money_str
 from ..events import ClientDataRead, ClientRef
 from ..repository import reports as report_queries
@@ -104,6 +105,7 @@ async def realisation(
         client_ref=client_ref,
         limit=limit,
         offset=offset,
+        recovered=await _recovered_by_set_off(ctx.session, tenant_id, provider_id),
     )
     names = {
         c["content_id"]: c.get("name_fi") or ""
@@ -126,6 +128,25 @@ async def realisation(
     ]
     await log_read(ctx, reader, tenant_id, items, "report.realisation")
     return items, int(total)
+
+
+async def _recovered_by_set_off(session: AsyncSession, tenant_id: str, provider_id: str | None) -> dict[int, Decimal]:
+    """Per open credit line, what set-offs deducted of it from other payees' payments while part of the debtor's
+    credits is still carried: that much is settled (the money was recovered), the rest unsettled."""
+    by_provider: dict[str, list[Row]] = {}
+    for part in await report_queries.open_set_off_parts(session, tenant_id, provider_id):
+        by_provider.setdefault(part["provider_id"], []).append(part)
+    recovered: dict[int, Decimal] = {}
+    for pid, parts in sorted(by_provider.items()):  # a few providers at most: the ones carrying a credit
+        provider, sites = await repo.get_provider(session, pid), await repo.provider_sites(session, pid)
+        open_set_off: dict[str, Decimal] = {}
+        for part in parts:
+            key = settling.payee_key_of(pid, provider, sites, part["from_part"])
+            open_set_off[key] = open_set_off.get(key, Decimal(0)) + Decimal(part["amount"])
+        credits = [{**line, "payee": settling.payee_key_of(pid, provider, sites, line["producer_part"])}
+                   for line in await report_queries.open_credit_lines(session, tenant_id, pid)]
+        recovered.update(settling.recovered_by_set_off(open_set_off, credits))
+    return recovered
 
 
 async def interruptions(
