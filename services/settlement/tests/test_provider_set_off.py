@@ -325,3 +325,105 @@ async def test_the_embedded_sqlite_report_settles_a_partial_set_off_the_same(har
         await lock(h, "2016-04", MAY_5)
         assert await realisation(h, "2016-03", "2016-05") == {"A-1001": ("700.00", "-100.00"),
                                                               "A-1002": ("200.00", "0.00")}
+
+
+async def withdrawn(h: Any, credit_id: str, event_id: str) -> None:
+    await h.publish("events.credit.withdrawn", {"credit_id": credit_id, "event_id": event_id, "kind": "event",
+                                                 "reason": "the voucher's validity ended"})
+
+
+async def april_partly_set_off(h: Any) -> dict[str, Any]:
+    """Kuusela's credit of -300.00 against the company's 200.00: 200.00 set off, -100.00 carried."""
+    await march_paid_to_kuusela(h)
+    await credit(h, "c-1", "e-1", "-300.00", "site:s-kuusela")
+    await h.event("e-2", "2016-04-01", "2016-04-10", share="20.00", client_ref="A-1002")  # 200.00, the company's
+    april = await lock(h, "2016-04", MAY_5)
+    assert h.payees(april) == {COMPANY: "0.00"} and carried(april) == [("s-kuusela", "-100.00", "negative_balance")]
+    return april
+
+
+async def test_a_credit_withdrawn_after_a_partial_set_off_pays_the_deduction_back_to_the_company(
+        harness: Any) -> None:
+    h = harness
+    await april_partly_set_off(h)
+    await withdrawn(h, "c-1", "e-1")
+    await h.event("e-3", "2016-05-01", "2016-05-10", share="20.00", client_ref="A-1002")  # 200.00, the company's
+    may = await h.run("2016-05")
+    # The company gets back the 200.00 deducted in April; Kuusela's -100.00 still carried simply disappears.
+    assert h.payees(may) == {COMPANY: "400.00", SITE: "0.00"} and carried(may) == [] and may["set_offs"] == []
+    assert may["total"] == "400.00"  # March 900.00 + April 0.00 + May 400.00 = the provider's 1300.00
+    assert await transfers(h, may) == [(COMPANY_IBAN, "400.00")]
+    company = await spec_text(h, may, COMPANY)
+    assert "Yhteensä 200,00 €" in company and "Maksetaan: 400,00 €" in company
+    assert (f"Palautetaan aiemmin tästä maksunsaajasta kuitattu: {KUUSELA_NAME}, hyvitys peruttu, 200,00 €."
+            in company)
+    site = await spec_text(h, may, SITE)
+    assert "Maksetaan: 0,00 €" in site
+    assert (f"Hyvitys on peruttu: maksunsaajan {COMPANY_NAME} maksusta kuitattu 200,00 € palautetaan "
+            "sille." in site)
+    assert await realisation(h, "2016-03", "2016-05") == {"A-1001": ("900.00", "0.00"),
+                                                          "A-1002": ("400.00", "0.00")}
+    again = await h.run("2016-05")  # a re-run pays nothing twice
+    assert again["payments"] == [] and carried(again) == []
+    june = await h.run("2016-06")
+    assert june["payments"] == [] and carried(june) == []
+
+
+async def test_a_withdrawn_credit_gives_back_only_what_the_debtors_other_credits_do_not_need(harness: Any) -> None:
+    h = harness
+    await march_paid_to_kuusela(h)
+    await credit(h, "c-1", "e-1", "-300.00", "site:s-kuusela")
+    await h.publish("events.credit.requested", {
+        "credit_id": "c-2", "event_id": "e-1", "provider_id": P1, "producer_part": "site:s-kuusela",
+        "client_ref": "A-1001", "content_id": "hoito", "service_id": "tehostettu", "amount": "-50.00",
+        "reason": "väärä päivä", "month": "2016-04", "kind": "event"})
+    await h.event("e-2", "2016-04-01", "2016-04-10", share="20.00", client_ref="A-1002")  # 200.00, the company's
+    april = await lock(h, "2016-04", MAY_5)
+    assert carried(april) == [("s-kuusela", "-150.00", "negative_balance")]
+    await withdrawn(h, "c-1", "e-1")  # Kuusela's -50.00 stays, covered by 50.00 of April's deduction
+    may = await h.run("2016-05")
+    assert h.payees(may) == {COMPANY: "150.00", SITE: "0.00"} and carried(may) == []
+    assert await transfers(h, may) == [(COMPANY_IBAN, "150.00")]
+    site = await spec_text(h, may, SITE)
+    assert "Yhteensä -50,00 €" in site and "Maksetaan: 0,00 €" in site
+    assert f"Hyvityksistä kuitattu maksunsaajan {COMPANY_NAME} maksusta: 200,00 €." in site
+
+
+async def test_the_embedded_sqlite_suite_pays_a_withdrawn_set_off_back_the_same(harness_factory: Any) -> None:
+    async with harness_factory(sqlite=True) as h:
+        await april_partly_set_off(h)
+        await withdrawn(h, "c-1", "e-1")
+        preview = await h.run("2016-05", dry_run=True)  # no line open: the deduction given back alone
+        assert h.payees(preview) == {COMPANY: "200.00", SITE: "0.00"}
+        may = await h.run("2016-05")
+        assert h.payees(may) == {COMPANY: "200.00", SITE: "0.00"} and carried(may) == []
+        assert await transfers(h, may) == [(COMPANY_IBAN, "200.00")]
+        assert (await h.run("2016-05"))["payments"] == []
+
+
+def test_swedish_specifications_note_a_deduction_given_back() -> None:
+    base = {"provider_id": "p-kotiapu", "iban": "FI5810171000000122", "reference": None, "language": "sv"}
+    given_back = [
+        {"kind": "set_off", "payment_id": 3, "settled_by": 8, "from_name": "Kotiapu Ab, Hemmet",
+         "to_name": "Kotiapu Ab",
+         "amount": Decimal("200.00")},
+        {"kind": "withdrawn", "payment_id": 3, "settled_by": 8, "from_name": "Kotiapu Ab, Hemmet",
+         "to_name": "Kotiapu Ab", "amount": Decimal("-200.00")},
+        {"kind": "repaid", "payment_id": 3, "settled_by": 9, "from_name": "Kotiapu Ab",
+         "to_name": "Kotiapu Ab, Hemmet", "amount": Decimal("200.00")},
+    ]
+    site = {**base, "id": 8, "payee_name": "Kotiapu Ab, Hemmet", "amount": Decimal("0.00"), "site_id": "s-hemmet"}
+    company = {**base, "id": 9, "payee_name": "Kotiapu Ab", "amount": Decimal("200.00"), "site_id": None}
+    texts = {}
+    for payment in (site, company):
+        pdf = specification_pdf({"name_sv": "Kouvola stad"}, {"business_id": "2077474-0"}, payment, [], [],
+                                Month.parse("2016-05"), CREATED, [], [s for s in given_back if payment["id"] in (
+                                    s["payment_id"], s["settled_by"])])
+        assert pdf is not None
+        texts[payment["id"]] = flat_text(pdf).replace("\u00a0", " ")
+    assert "Betalas: 0,00 €" in texts[8]
+    assert ("Gottgörelsen har återkallats: 200,00 € som kvittats mot betalningen till Kotiapu Ab återbetalas dit."
+            in texts[8])
+    assert "Betalas: 200,00 €" in texts[9]
+    assert ("Återbetalas det som tidigare kvittats mot denna betalningsmottagare: Kotiapu Ab, Hemmet, gottgörelsen "
+            "återkallad, 200,00 €." in texts[9])

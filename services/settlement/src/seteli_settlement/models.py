@@ -348,6 +348,11 @@ set_offs = Table(
     Column("payment_id", BigInteger, nullable=False),
     Column("amount", Money, nullable=False),
     Column("settled_by", BigInteger),
+    # set_off: a deduction made in run `run_id`. A credit withdrawn while the deduction is open gives it back
+    # (`ledger.withdraw_credit`): `withdrawn` (negative) takes it off the debtor's open total, `repaid` adds it
+    # to the open total of the payee that bore it, whom its from_* columns name (to_*: the debtor). Both keep
+    # the deduction's run_id and payment_id; each is settled by the payment that pays its from_part's payee.
+    Column("kind", String(10), nullable=False, server_default="set_off"),
     Index("ix_set_offs_run", "tenant_id", "run_id"),
     Index("ix_set_offs_provider", "tenant_id", "provider_id"),
 )

@@ -68,31 +68,47 @@ def carried_over_note(carried: Sequence[Mapping[str, Any]], language: Literal["f
     return " ".join(notes) or None
 
 
-# What of one payee's credits was set off against another payee of the same provider (`settling.set_off`).
+# What of one payee's credits was set off against another payee of the same provider (`settling.set_off`), and a
+# deduction given back because the credit it recovered was withdrawn (`ledger.withdraw_credit`).
 SET_OFF = {
     "fi": ("Kuitattu tästä maksusta: {name}, hyvitykset {amount}.",
            "Hyvityksistä kuitattu maksunsaajan {name} maksusta: {amount}."),
     "sv": ("Kvittat mot denna betalning: {name}, gottgörelser {amount}.",
            "Av gottgörelserna har kvittats mot betalningen till {name}: {amount}."),
 }
+GIVEN_BACK = {
+    "fi": ("Hyvitys on peruttu: maksunsaajan {name} maksusta kuitattu {amount} palautetaan sille.",
+           "Palautetaan aiemmin tästä maksunsaajasta kuitattu: {name}, hyvitys peruttu, {amount}."),
+    "sv": ("Gottgörelsen har återkallats: {amount} som kvittats mot betalningen till {name} återbetalas dit.",
+           "Återbetalas det som tidigare kvittats mot denna betalningsmottagare: {name}, gottgörelsen återkallad, "
+           "{amount}."),
+}
+
+
+def _deducted_here(payment: Mapping[str, Any], s: Mapping[str, Any]) -> bool:
+    # A deduction given back later keeps the payment it was made from, but is settled by a later payment.
+    return bool(s["payment_id"] == payment["id"] and s.get("kind", "set_off") == "set_off")
 
 
 def set_off_of(payment: Mapping[str, Any], set_offs: Sequence[Mapping[str, Any]]) -> Decimal:
-    """What set-offs add to the payment's lines: credits of others deducted (-), its own recovered elsewhere (+)."""
+    """What set-offs add to the payment's lines: credits of others deducted (-), its own recovered elsewhere (+),
+    a deduction given back (- of the debtor, + of the payee that bore it)."""
     return sum((Decimal(s["amount"]) if s["settled_by"] == payment["id"] else -Decimal(s["amount"])
-                for s in set_offs if payment["id"] in (s["payment_id"], s["settled_by"])), Decimal(0))
+                for s in set_offs if s["settled_by"] == payment["id"] or _deducted_here(payment, s)), Decimal(0))
 
 
 def set_off_note(payment: Mapping[str, Any], set_offs: Sequence[Mapping[str, Any]],
                  language: Literal["fi", "sv"]) -> str | None:
     deducted, recovered = SET_OFF[language]
+    withdrawn, repaid = GIVEN_BACK[language]
     notes = []
     for s in set_offs:
         amount = Decimal(s["amount"])
-        if s["payment_id"] == payment["id"]:
+        if _deducted_here(payment, s):
             notes.append(deducted.format(name=s["from_name"], amount=format_money(-amount)))
         elif s["settled_by"] == payment["id"]:
-            notes.append(recovered.format(name=s["to_name"], amount=format_money(amount)))
+            text = {"withdrawn": withdrawn, "repaid": repaid}.get(s.get("kind", "set_off"), recovered)
+            notes.append(text.format(name=s["to_name"], amount=format_money(abs(amount))))
     return " ".join(notes) or None
 
 

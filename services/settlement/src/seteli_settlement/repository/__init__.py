@@ -22,6 +22,7 @@ from ..models import (
     interruptions,
     ledger,
     metadata,
+    open_lines,
     paid_lines,
     payments,
     previews,
@@ -532,15 +533,47 @@ async def settle_set_offs(session: AsyncSession, tenant_id: str, provider_id: st
     )
 
 
+async def open_set_off_rows(session: AsyncSession, tenant_id: str, provider_id: str) -> list[Row]:
+    """The provider's set-offs (of every kind) whose debtor is not paid yet, in the order they were made."""
+    query = select(set_offs).where(set_offs.c.tenant_id == tenant_id, set_offs.c.provider_id == provider_id,
+                                   set_offs.c.settled_by.is_(None))
+    return [dict(r) for r in (await session.execute(query.order_by(set_offs.c.id))).mappings().all()]
+
+
+async def providers_with_open_set_offs(session: AsyncSession, tenant_id: str) -> list[str]:
+    """Providers owed or owing a set-off not settled yet: a deduction given back is paid even with no line open."""
+    query = (
+        select(set_offs.c.provider_id)
+        .where(set_offs.c.tenant_id == tenant_id, set_offs.c.settled_by.is_(None), set_offs.c.kind == "repaid")
+        .distinct()
+    )
+    return list((await session.execute(query)).scalars())
+
+
+async def open_credits(session: AsyncSession, tenant_id: str, provider_id: str) -> list[Row]:
+    """A provider's open negative lines, oldest first ({line_id, producer_part, amount})."""
+    o = open_lines.c
+    query = (
+        select(o.line_id, o.producer_part, o.amount)
+        .where(o.tenant_id == tenant_id, o.provider_id == provider_id, o.amount < 0)
+        .order_by(o.month, o.line_id)
+    )
+    return [dict(r) for r in (await session.execute(query)).mappings().all()]
+
+
 async def run_set_offs(session: AsyncSession, tenant_id: str, run_id: str) -> list[Row]:
-    query = select(set_offs).where(set_offs.c.tenant_id == tenant_id, set_offs.c.run_id == run_id)
+    """The deductions the run made (not those given back later, which keep its run_id)."""
+    query = select(set_offs).where(set_offs.c.tenant_id == tenant_id, set_offs.c.run_id == run_id,
+                                   set_offs.c.kind == "set_off")
     return [dict(r) for r in (await session.execute(query.order_by(set_offs.c.id))).mappings().all()]
 
 
 async def set_offs_of_payment(session: AsyncSession, tenant_id: str, payment_id: int) -> list[Row]:
-    """What was deducted from the payment, and what of its payee's credits had been set off elsewhere."""
+    """What was deducted from the payment, and what of its payee's credits had been set off elsewhere (or given
+    back since) that the payment settles. A deduction given back later never shows on the payment it was made from."""
     query = select(set_offs).where(
-        set_offs.c.tenant_id == tenant_id, (set_offs.c.payment_id == payment_id) | (set_offs.c.settled_by == payment_id)
+        set_offs.c.tenant_id == tenant_id,
+        ((set_offs.c.payment_id == payment_id) & (set_offs.c.kind == "set_off")) | (set_offs.c.settled_by == payment_id)
     )
     return [dict(r) for r in (await session.execute(query.order_by(set_offs.c.id))).mappings().all()]
 

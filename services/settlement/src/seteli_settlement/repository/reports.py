@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ..models import interruptions, ledger, open_lines, paid_lines, set_offs
+from ..models import interruptions, ledger, paid_lines, set_offs
 
 Row = dict[str, Any]
 
@@ -96,26 +96,15 @@ async def realisation_rows(
 
 
 async def open_set_off_parts(session: AsyncSession, tenant_id: str, provider_id: str | None) -> list[Row]:
-    """What set-offs deducted of the tenant's (a provider's) payees whose lines are still open, per provider and
-    producer part ({provider_id, from_part, amount})."""
+    """What set-offs deducted of the tenant's (a provider's) payees whose lines are still open, less what was given
+    back, per provider and producer part ({provider_id, from_part, amount})."""
     query = (
         select(set_offs.c.provider_id, set_offs.c.from_part, func.sum(set_offs.c.amount).label("amount"))
-        .where(set_offs.c.tenant_id == tenant_id, set_offs.c.settled_by.is_(None))
+        .where(set_offs.c.tenant_id == tenant_id, set_offs.c.settled_by.is_(None), set_offs.c.kind != "repaid")
         .group_by(set_offs.c.provider_id, set_offs.c.from_part)
     )
     if provider_id:
         query = query.where(set_offs.c.provider_id == provider_id)
-    return [dict(r) for r in (await session.execute(query)).mappings().all()]
-
-
-async def open_credit_lines(session: AsyncSession, tenant_id: str, provider_id: str) -> list[Row]:
-    """A provider's open negative lines, oldest first ({line_id, producer_part, amount})."""
-    o = open_lines.c
-    query = (
-        select(o.line_id, o.producer_part, o.amount)
-        .where(o.tenant_id == tenant_id, o.provider_id == provider_id, o.amount < 0)
-        .order_by(o.month, o.line_id)
-    )
     return [dict(r) for r in (await session.execute(query)).mappings().all()]
 
 

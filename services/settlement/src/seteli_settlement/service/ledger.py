@@ -32,6 +32,7 @@ from ..contracts import (
     InterruptionFinalisedIn,
     SegmentIn,
 )
+from ..domain import settling
 from ..repository import open_queue
 
 Row = dict[str, Any]
@@ -362,9 +363,58 @@ async def withdraw_credit(ctx: ServiceContext, tenant_id: str, p: CreditWithdraw
     assert head is not None
     if head["deleted"]:
         return False
+    credited = {(ln["provider_id"], ln["producer_part"]) for ln in await repo.live_lines(session, tenant_id, "credit",
+                                                                                          credit_id)}
     await _retire_lines(session, tenant_id, "credit", credit_id, now)
+    for provider_id, producer_part in sorted(credited, key=lambda c: (c[0], c[1] or "")):
+        await _give_back_set_off(session, tenant_id, provider_id, producer_part)
     await repo.set_source(session, tenant_id, "credit", credit_id, deleted=True, revision=2)
     return True
+
+
+async def _give_back_set_off(
+    session: AsyncSession, tenant_id: str, provider_id: str, producer_part: str | None
+) -> None:
+    """A run may have set off part of the withdrawn credit against another payee's payment while the rest was
+    carried (`settling.set_off`). What was set off beyond the debtor's remaining open credits goes back to the
+    payees that bore it (the latest deduction first), paid in the next run; what was still carried just goes
+    with the credit. The provider is locked (`_retire_lines`)."""
+    provider, sites = await repo.get_provider(session, provider_id), await repo.provider_sites(session, provider_id)
+
+    def payee(part: str | None) -> str:
+        return settling.payee_key_of(provider_id, provider, sites, part)
+
+    debtor = payee(producer_part)
+    # Per deduction (the debtor's part and the payment it was made from), what of it still stands.
+    standing: dict[tuple[str | None, int], Row] = {}
+    for row in await repo.open_set_off_rows(session, tenant_id, provider_id):
+        if row["kind"] == "repaid" or payee(row["from_part"]) != debtor:
+            continue
+        # the deduction's own row comes first, anything given back of it after
+        standing.setdefault((row["from_part"], row["payment_id"]), {**row, "amount": Decimal(0)})["amount"] += (
+            row["amount"])
+    set_off = sum((d["amount"] for d in standing.values()), Decimal(0))
+    still_owed = -sum((c["amount"] for c in await repo.open_credits(session, tenant_id, provider_id)
+                       if payee(c["producer_part"]) == debtor), Decimal(0))
+    excess = set_off - min(set_off, still_owed)
+    given_back = []
+    for deduction in sorted(standing.values(), key=lambda d: d["id"], reverse=True):
+        amount = min(excess, deduction["amount"])
+        if amount <= 0:
+            continue
+        excess -= amount
+        common = {"tenant_id": tenant_id, "run_id": deduction["run_id"], "provider_id": provider_id,
+                  "payment_id": deduction["payment_id"], "settled_by": None}
+        given_back += [
+            {**common, "kind": "withdrawn", "amount": -amount, "from_site_id": deduction["from_site_id"],
+             "from_name": deduction["from_name"], "from_part": deduction["from_part"],
+             "to_site_id": deduction["to_site_id"], "to_name": deduction["to_name"]},
+            {**common, "kind": "repaid", "amount": amount, "from_site_id": deduction["to_site_id"],
+             "from_name": deduction["to_name"],
+             "from_part": f"site:{deduction['to_site_id']}" if deduction["to_site_id"] else None,
+             "to_site_id": deduction["from_site_id"], "to_name": deduction["from_name"]},
+        ]
+    await repo.insert_set_offs(session, given_back)
 
 
 async def rename_client(ctx: ServiceContext, tenant_id: str, p: ClientNumberChangedIn, stated_at: datetime) -> None:

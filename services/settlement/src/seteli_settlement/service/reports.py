@@ -144,7 +144,7 @@ async def _recovered_by_set_off(session: AsyncSession, tenant_id: str, provider_
             key = settling.payee_key_of(pid, provider, sites, part["from_part"])
             open_set_off[key] = open_set_off.get(key, Decimal(0)) + Decimal(part["amount"])
         credits = [{**line, "payee": settling.payee_key_of(pid, provider, sites, line["producer_part"])}
-                   for line in await report_queries.open_credit_lines(session, tenant_id, pid)]
+                   for line in await repo.open_credits(session, tenant_id, pid)]
         recovered.update(settling.recovered_by_set_off(open_set_off, credits))
     return recovered
 

@@ -125,7 +125,8 @@ async def start_run(
         raise run_in_progress(running)
     # The lock: the run pays the lines open now, as they are now; a line opened while it is paid is held for
     # the next run, and one it pays changed meanwhile is reversed in the next run (`open_queue`).
-    provider_ids = await open_queue.providers_with_payable(session, tenant_id, month.first)
+    provider_ids = sorted({*await open_queue.providers_with_payable(session, tenant_id, month.first),
+                           *await repo.providers_with_open_set_offs(session, tenant_id)})
     now = ctx.clock.now()
     await repo.insert_run(
         session,
@@ -407,6 +408,8 @@ async def plan_all(session: AsyncSession, tenant_id: str, month: Month) -> tuple
     by_provider: dict[str, list[Row]] = {}
     for line in lines:
         by_provider.setdefault(line["provider_id"], []).append(line)
+    for provider_id in await repo.providers_with_open_set_offs(session, tenant_id):
+        by_provider.setdefault(provider_id, [])  # a deduction given back is paid with no line of its own
     paid: list[PayeeLines] = []
     carried: list[PayeeLines] = []
     for provider_id, provider_lines in by_provider.items():
