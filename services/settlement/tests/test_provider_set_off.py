@@ -427,3 +427,27 @@ def test_swedish_specifications_note_a_deduction_given_back() -> None:
     assert "Betalas: 200,00 €" in texts[9]
     assert ("Återbetalas det som tidigare kvittats mot denna betalningsmottagare: Kotiapu Ab, Hemmet, gottgörelsen "
             "återkallad, 200,00 €." in texts[9])
+
+
+async def test_a_credit_withdrawn_after_it_was_wholly_set_off_pays_the_deduction_back_to_the_company(
+        harness: Any) -> None:
+    h = harness
+    await march_paid_to_kuusela(h)
+    await credit(h, "c-1", "e-1", "-900.00", "site:s-kuusela")
+    await h.event("e-2", "2016-04-01", "2016-04-12")  # 1080.00, the company's
+    april = await lock(h, "2016-04", MAY_5)
+    assert h.payees(april) == {COMPANY: "180.00", SITE: "0.00"}  # the credit paid by Kuusela's 0.00
+    await withdrawn(h, "c-1", "e-1")  # the credit's reversal (+900.00) is Kuusela's, but the company bore it
+    may = await h.run("2016-05")
+    assert h.payees(may) == {COMPANY: "900.00", SITE: "0.00"} and carried(may) == []
+    assert await transfers(h, may) == [(COMPANY_IBAN, "900.00")]
+    site = await spec_text(h, may, SITE)
+    assert "Yhteensä 900,00 €" in site and "Maksetaan: 0,00 €" in site
+    assert (f"Hyvitys on peruttu: maksunsaajan {COMPANY_NAME} maksusta kuitattu 900,00 € palautetaan "
+            "sille." in site)
+    company = await spec_text(h, may, COMPANY)
+    assert (f"Palautetaan aiemmin tästä maksunsaajasta kuitattu: {KUUSELA_NAME}, hyvitys peruttu, 900,00 €."
+            in company)
+    again = await h.run("2016-05")
+    assert again["payments"] == [] and carried(again) == []
+    assert sum(Decimal(v[0]) for v in (await realisation(h, "2016-03", "2016-05")).values()) == Decimal("1980.00")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
+from decimal import Decimal
 from typing import Any
 
 from seteli_common.sql import insert_for as _insert
@@ -221,6 +222,28 @@ async def paid_among(session: AsyncSession, tenant_id: str, line_ids: list[int])
         return set()
     query = select(paid_lines.c.line_id).where(paid_lines.c.tenant_id == tenant_id, paid_lines.c.line_id.in_(line_ids))
     return set((await session.execute(query)).scalars())
+
+
+async def payments_of_lines(session: AsyncSession, tenant_id: str, line_ids: list[int]) -> dict[int, int]:
+    """The payment that paid each of the lines paid already."""
+    if not line_ids:
+        return {}
+    query = select(paid_lines.c.line_id, paid_lines.c.payment_id).where(
+        paid_lines.c.tenant_id == tenant_id, paid_lines.c.line_id.in_(line_ids))
+    return {int(r[0]): int(r[1]) for r in await session.execute(query)}
+
+
+async def unreversed_total(session: AsyncSession, tenant_id: str, payment_id: int) -> Decimal:
+    """The sum of the payment's lines not reversed since (a reversal of a paid line is paid in a later run)."""
+    reversal = ledger.alias("reversal")
+    reversed_ = exists().where(reversal.c.tenant_id == ledger.c.tenant_id, reversal.c.reverses == ledger.c.id)
+    query = (
+        select(func.coalesce(func.sum(ledger.c.amount), 0))
+        .select_from(ledger.join(paid_lines, and_(paid_lines.c.tenant_id == ledger.c.tenant_id,
+                                                  paid_lines.c.line_id == ledger.c.id)))
+        .where(paid_lines.c.tenant_id == tenant_id, paid_lines.c.payment_id == payment_id, ~reversed_)
+    )
+    return Decimal((await session.execute(query)).scalar_one())
 
 
 async def set_line_status(session: AsyncSession, tenant_id: str, line_ids: list[int], status: str) -> None:
@@ -537,6 +560,14 @@ async def open_set_off_rows(session: AsyncSession, tenant_id: str, provider_id: 
     """The provider's set-offs (of every kind) whose debtor is not paid yet, in the order they were made."""
     query = select(set_offs).where(set_offs.c.tenant_id == tenant_id, set_offs.c.provider_id == provider_id,
                                    set_offs.c.settled_by.is_(None))
+    return [dict(r) for r in (await session.execute(query.order_by(set_offs.c.id))).mappings().all()]
+
+
+async def set_offs_made_from(session: AsyncSession, tenant_id: str, provider_id: str, payment_ids: list[int]
+                             ) -> list[Row]:
+    """Every row of the deductions made from these payments (and of what was given back of them), oldest first."""
+    query = select(set_offs).where(set_offs.c.tenant_id == tenant_id, set_offs.c.provider_id == provider_id,
+                                   set_offs.c.payment_id.in_(payment_ids))
     return [dict(r) for r in (await session.execute(query.order_by(set_offs.c.id))).mappings().all()]
 
 

@@ -363,40 +363,72 @@ async def withdraw_credit(ctx: ServiceContext, tenant_id: str, p: CreditWithdraw
     assert head is not None
     if head["deleted"]:
         return False
-    credited = {(ln["provider_id"], ln["producer_part"]) for ln in await repo.live_lines(session, tenant_id, "credit",
-                                                                                          credit_id)}
+    live = await repo.live_lines(session, tenant_id, "credit", credit_id)
+    paid_by = await repo.payments_of_lines(session, tenant_id, [ln["id"] for ln in live])
     await _retire_lines(session, tenant_id, "credit", credit_id, now)
-    for provider_id, producer_part in sorted(credited, key=lambda c: (c[0], c[1] or "")):
-        await _give_back_set_off(session, tenant_id, provider_id, producer_part)
+    # What a set-off deducted for the credit from another payee's payment goes back to that payee.
+    still_open = {(ln["provider_id"], ln["producer_part"]) for ln in live if ln["id"] not in paid_by}
+    for provider_id, part in sorted(still_open, key=lambda c: (c[0], c[1] or "")):
+        await _give_back_open_set_off(session, tenant_id, provider_id, part)
+    settled = {(ln["provider_id"], paid_by[ln["id"]]) for ln in live if ln["id"] in paid_by}
+    for provider_id, payment_id in sorted(settled):
+        await _give_back_settled_set_off(session, tenant_id, provider_id, payment_id)
     await repo.set_source(session, tenant_id, "credit", credit_id, deleted=True, revision=2)
     return True
 
 
-async def _give_back_set_off(
+def _standing(rows: list[Row]) -> dict[tuple[str | None, int], Row]:
+    """Per deduction (the debtor's part and the payment it was made from), what of it still stands: its own row
+    (which comes first) less what was given back of it since."""
+    standing: dict[tuple[str | None, int], Row] = {}
+    for row in rows:
+        standing.setdefault((row["from_part"], row["payment_id"]), {**row, "amount": Decimal(0)})["amount"] += (
+            row["amount"])
+    return standing
+
+
+async def _give_back_open_set_off(
     session: AsyncSession, tenant_id: str, provider_id: str, producer_part: str | None
 ) -> None:
-    """A run may have set off part of the withdrawn credit against another payee's payment while the rest was
-    carried (`settling.set_off`). What was set off beyond the debtor's remaining open credits goes back to the
-    payees that bore it (the latest deduction first), paid in the next run; what was still carried just goes
-    with the credit. The provider is locked (`_retire_lines`)."""
+    """The withdrawn credit was still open: a run may have set off part of its payee's credits against another
+    payee's payment while the rest was carried (`settling.set_off`). What was set off beyond the payee's remaining
+    open credits goes back; what was still carried just goes with the credit. The provider is locked."""
     provider, sites = await repo.get_provider(session, provider_id), await repo.provider_sites(session, provider_id)
 
     def payee(part: str | None) -> str:
         return settling.payee_key_of(provider_id, provider, sites, part)
 
     debtor = payee(producer_part)
-    # Per deduction (the debtor's part and the payment it was made from), what of it still stands.
-    standing: dict[tuple[str | None, int], Row] = {}
-    for row in await repo.open_set_off_rows(session, tenant_id, provider_id):
-        if row["kind"] == "repaid" or payee(row["from_part"]) != debtor:
-            continue
-        # the deduction's own row comes first, anything given back of it after
-        standing.setdefault((row["from_part"], row["payment_id"]), {**row, "amount": Decimal(0)})["amount"] += (
-            row["amount"])
-    set_off = sum((d["amount"] for d in standing.values()), Decimal(0))
+    standing = _standing([row for row in await repo.open_set_off_rows(session, tenant_id, provider_id)
+                          if row["kind"] != "repaid" and payee(row["from_part"]) == debtor])
     still_owed = -sum((c["amount"] for c in await repo.open_credits(session, tenant_id, provider_id)
                        if payee(c["producer_part"]) == debtor), Decimal(0))
-    excess = set_off - min(set_off, still_owed)
+    await _give_back(session, tenant_id, provider_id, standing, still_owed)
+
+
+async def _give_back_settled_set_off(session: AsyncSession, tenant_id: str, provider_id: str, payment_id: int) -> None:
+    """The withdrawn credit was paid by `payment_id` (its payee's payment, perhaps 0.00), which settled what runs had
+    set off of its payee's credits: its reversal is paid to that payee in the next run, so what was set off beyond
+    the credits left among the payment's lines goes back to the payees that bore it. The provider is locked."""
+    settled = [row for row in await repo.set_offs_of_payment(session, tenant_id, payment_id)
+               if row["settled_by"] == payment_id and row["kind"] == "set_off"]
+    if not settled:
+        return
+    deductions = {(row["from_part"], row["payment_id"]) for row in settled}
+    standing = _standing([row for row in await repo.set_offs_made_from(session, tenant_id, provider_id,
+                                                                        sorted({d[1] for d in deductions}))
+                          if (row["from_part"], row["payment_id"]) in deductions and row["kind"] != "repaid"])
+    still_owed = -await repo.unreversed_total(session, tenant_id, payment_id)
+    await _give_back(session, tenant_id, provider_id, standing, still_owed)
+
+
+async def _give_back(session: AsyncSession, tenant_id: str, provider_id: str,
+                     standing: dict[tuple[str | None, int], Row], still_owed: Decimal) -> None:
+    """What of the debtor's deductions (`standing`) exceeds the credits it still owes goes back to the payees that
+    bore it, the latest deduction first: a `withdrawn` row takes it off the debtor's next total, a `repaid` row adds
+    it to the bearer's next payment (paid in the next run even with no line open)."""
+    set_off = sum((d["amount"] for d in standing.values()), Decimal(0))
+    excess = set_off - min(set_off, max(still_owed, Decimal(0)))
     given_back = []
     for deduction in sorted(standing.values(), key=lambda d: d["id"], reverse=True):
         amount = min(excess, deduction["amount"])
