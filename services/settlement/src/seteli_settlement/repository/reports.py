@@ -10,7 +10,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import and_, case, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..models import interruptions, ledger, paid_lines, set_offs
@@ -34,8 +34,9 @@ async def realisation_rows(
 ) -> tuple[list[Row], int]:
     """Per provider, client and content: units and amounts settled, co-payments, amounts still unsettled and
     units unfinished (awaiting approval) over the settlement months; a page of rows and the number of all.
-    `recovered`: per open credit line, what set-offs have deducted of it already (`settling.recovered_by_set_off`),
-    settled although the line is still open."""
+    `recovered`: per line, what of its amount counts as settled beyond the paid lines: for an open credit, what
+    set-offs have deducted of it already (`settling.recovered_by_set_off`); for a paid line, less what its payment
+    had deducted for a credit since withdrawn and not yet paid back (negative)."""
     paid = paid_lines.c.line_id.is_not(None)
     conditions = [
         ledger.c.tenant_id == tenant_id,
@@ -105,6 +106,38 @@ async def open_set_off_parts(session: AsyncSession, tenant_id: str, provider_id:
     )
     if provider_id:
         query = query.where(set_offs.c.provider_id == provider_id)
+    return [dict(r) for r in (await session.execute(query)).mappings().all()]
+
+
+async def open_repayments(session: AsyncSession, tenant_id: str, provider_id: str | None) -> list[Row]:
+    """Deductions given back and not paid yet whose credit was still open when withdrawn, per payment they had been
+    made from ({payment_id, amount}). (A credit paid already is reversed: the reversal shows what is owed.)"""
+    deduction = set_offs.alias("deduction")
+    still_open = exists().where(
+        deduction.c.tenant_id == set_offs.c.tenant_id, deduction.c.kind == "set_off",
+        deduction.c.payment_id == set_offs.c.payment_id,
+        deduction.c.from_site_id.is_not_distinct_from(set_offs.c.to_site_id), deduction.c.settled_by.is_(None))
+    query = (
+        select(set_offs.c.payment_id, func.sum(set_offs.c.amount).label("amount"))
+        .where(set_offs.c.tenant_id == tenant_id, set_offs.c.settled_by.is_(None), set_offs.c.kind == "repaid",
+               still_open)
+        .group_by(set_offs.c.payment_id)
+        .order_by(set_offs.c.payment_id)
+    )
+    if provider_id:
+        query = query.where(set_offs.c.provider_id == provider_id)
+    return [dict(r) for r in (await session.execute(query)).mappings().all()]
+
+
+async def paid_care_of(session: AsyncSession, tenant_id: str, payment_id: int) -> list[Row]:
+    """The payment's positive lines, latest first ({line_id, amount})."""
+    query = (
+        select(ledger.c.id.label("line_id"), ledger.c.amount)
+        .select_from(ledger.join(paid_lines, and_(paid_lines.c.tenant_id == ledger.c.tenant_id,
+                                                  paid_lines.c.line_id == ledger.c.id)))
+        .where(paid_lines.c.tenant_id == tenant_id, paid_lines.c.payment_id == payment_id, ledger.c.amount > 0)
+        .order_by(ledger.c.id.desc())
+    )
     return [dict(r) for r in (await session.execute(query)).mappings().all()]
 
 

@@ -132,7 +132,8 @@ async def realisation(
 
 async def _recovered_by_set_off(session: AsyncSession, tenant_id: str, provider_id: str | None) -> dict[int, Decimal]:
     """Per open credit line, what set-offs deducted of it from other payees' payments while part of the debtor's
-    credits is still carried: that much is settled (the money was recovered), the rest unsettled."""
+    credits is still carried: that much is settled (the money was recovered), the rest unsettled. Per paid line,
+    what a deduction given back takes off its settled amount until it is paid back (negative)."""
     by_provider: dict[str, list[Row]] = {}
     for part in await report_queries.open_set_off_parts(session, tenant_id, provider_id):
         by_provider.setdefault(part["provider_id"], []).append(part)
@@ -146,6 +147,16 @@ async def _recovered_by_set_off(session: AsyncSession, tenant_id: str, provider_
         credits = [{**line, "payee": settling.payee_key_of(pid, provider, sites, line["producer_part"])}
                    for line in await repo.open_credits(session, tenant_id, pid)]
         recovered.update(settling.recovered_by_set_off(open_set_off, credits))
+    # A deduction given back (its credit withdrawn) is owed to the payee that bore it until the next run pays
+    # it: that much of the care its payment covered is unsettled again (the latest lines first).
+    for repayment in await report_queries.open_repayments(session, tenant_id, provider_id):
+        left = Decimal(repayment["amount"])
+        for line in await report_queries.paid_care_of(session, tenant_id, repayment["payment_id"]):
+            share = min(left, Decimal(line["amount"]))
+            if share <= 0:
+                break
+            recovered[line["line_id"]] = recovered.get(line["line_id"], Decimal(0)) - share
+            left -= share
     return recovered
 
 
