@@ -1,0 +1,206 @@
+"""Money paths one step beside the worked examples (review 2): a purchased service (no voucher value: the tenant
+pays the price) with its price list changing mid-stay, interrupted and credited; a second service with its own
+interruption rule beside Kouvola's; hour-unit grants per ISO week across a month end and per month from a
+mid-week 1st; a "client pays" content credited. The clock is 2016-03-15 (Helsinki) unless a test moves it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .conftest import HOME_CARE, HOUSING_SERVICE, KOUVOLA_RULE, PROVIDER, Harness, T
+from .test_money_paths import _settle
+
+PURCHASED = "ostohoiva"
+# Kouvola's purchased sheltered housing: 120.00 €/day until 15 March 2016, 130.00 €/day from 16 March.
+# Its interruption rule differs from the voucher service's: hospital days 0-5 at 100 %, then 20 %.
+PURCHASED_RULE = {
+    "reasons": {
+        "hospital": {
+            "bands": [
+                {"from_day": 0, "to_day": 5, "percentage": "100"},
+                {"from_day": 6, "to_day": None, "percentage": "20"},
+            ],
+            "return_day_percentage": "100",
+        },
+    }
+}
+
+
+async def _purchased(h: Harness) -> None:
+    await h.feed("applications.service.defined", {
+        "service_id": PURCHASED, "name_fi": "Ostopalveluasuminen", "name_sv": "Köpt boende", "kind": "purchased",
+        "auto_recording": False, "interruption_rule": PURCHASED_RULE, "calendar": None,
+        "contents": [
+            {"content_id": "room", "name_fi": "Hoiva", "name_sv": "Omsorg", "unit": "day", "client_pays": False},
+            {"content_id": "rent", "name_fi": "Vuokra", "name_sv": "Hyra", "unit": "day", "client_pays": True},
+        ]})
+    for pl_id, start, room, rent in (("pl-o1", "2016-01-01", "120.00", "20.00"),
+                                     ("pl-o2", "2016-03-16", "130.00", "21.00")):
+        await h.feed("applications.pricelist.approved", {
+            "price_list_id": pl_id, "service_id": PURCHASED, "provider_id": PROVIDER, "producer_part": None,
+            "name": f"Ostopalvelu {start}", "start": start,
+            "prices": [{"content_id": "room", "unit_price": room}, {"content_id": "rent", "unit_price": rent}]})
+    await h.feed("vouchers.voucher.granted", {
+        "voucher_id": "v-o", "number": "OS-3003", "service_id": PURCHASED, "client_id": "c-3",
+        "valid_from": "2016-01-01", "valid_until": "2016-12-31",
+        "contents": [
+            {"voucher_content_id": "vc-room", "content_id": "room", "unit": "day", "granted_amount": "31",
+             "period": "month", "voucher_value": None},
+            {"voucher_content_id": "vc-rent", "content_id": "rent", "unit": "day", "granted_amount": None,
+             "period": None, "voucher_value": None},
+        ]})
+    for booking_id, vc, content in (("b-room", "vc-room", "room"), ("b-rent", "vc-rent", "rent")):
+        await h.feed("vouchers.booking.made", {
+            "booking_id": booking_id, "voucher_id": "v-o", "voucher_content_id": vc, "service_id": PURCHASED,
+            "content_id": content, "provider_id": PROVIDER, "producer_part": None, "client_id": "c-3",
+            "client_ref": "O-3", "kind": "purchased"})
+
+
+def _staff(h: Harness) -> dict[str, str]:
+    return h.provider(services=(HOUSING_SERVICE, HOME_CARE, PURCHASED))
+
+
+async def _event(h: Harness, booking: str, start: str, end: str) -> dict[str, Any]:
+    response = await h.post_event({"booking_id": booking, "start": start, "end": end}, _staff(h))
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+async def _away(h: Harness, booking: str, start: str, end: str, reason: str = "hospital") -> dict[str, Any]:
+    response = await h.client.post(f"/v1/tenants/{T}/interruptions", headers=_staff(h),
+                                   json={"booking_id": booking, "start": start, "end": end, "reason": reason})
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+async def test_a_purchased_stay_across_a_price_change_is_paid_at_each_days_price(seeded: Harness) -> None:
+    h = seeded
+    await _purchased(h)
+    stay = await _event(h, "b-room", "2016-03-01", "2016-03-15")
+    h.clock.set(h.clock.now().replace(month=4, day=1))
+    rest = await _event(h, "b-room", "2016-03-16", "2016-03-31")
+    # the tenant pays the price: 15 x 120.00 and 16 x 130.00; the client pays nothing of the care
+    assert (stay["amount_tenant"], stay["amount_co_payment"]) == ("1800.00", "0.00")
+    assert (rest["amount_tenant"], rest["amount_co_payment"]) == ("2080.00", "0.00")
+    whole = await h.client.patch(f"/v1/tenants/{T}/events/{rest['id']}", headers=_staff(h),
+                                 json={"start": "2016-03-10"})
+    assert whole.status_code == 409, whole.text  # the 10th-15th are paid by the first event already
+    # the rent the client pays is never the tenant's: the price is the client's, at each day's price
+    rent = await _event(h, "b-rent", "2016-03-01", "2016-03-31")
+    assert (rent["amount_tenant"], rent["amount_co_payment"]) == ("0.00", str(15 * 20 + 16 * 21) + ".00")
+
+
+async def test_a_purchased_interruption_follows_its_own_services_rule_beside_kouvolas(seeded: Harness) -> None:
+    h = seeded
+    await _purchased(h)
+    await _event(h, "b-room", "2016-02-01", "2016-02-04")
+    # hospital 5.2.-15.2.: day 0-5 (5.-10.2.) at 100 %, days 6-9 (11.-14.2.) at 20 %, return day 15.2. at 100 %
+    away = await _away(h, "b-room", "2016-02-05", "2016-02-15")
+    assert away["amount_tenant"] == f"{6 * 120 + 4 * 24 + 120}.00"  # 936.00
+    assert away["amount_co_payment"] == "0.00"
+    # the voucher service's client, the same days: Kouvola's rule (days 0-10 and the return day at 100 %)
+    await _event(h, "b-housing", "2016-02-01", "2016-02-04")
+    kouvola = await _away(h, "b-housing", "2016-02-05", "2016-02-15")
+    assert (kouvola["amount_tenant"], kouvola["amount_co_payment"]) == (f"{11 * 140}.00", f"{11 * 15}.00")
+    assert KOUVOLA_RULE["reasons"]["hospital"]["bands"][1]["to_day"] == 10
+
+
+async def test_a_purchased_event_credited_takes_back_the_price_and_no_co_payment(seeded: Harness) -> None:
+    h = seeded
+    await _purchased(h)
+    wrong = await _event(h, "b-room", "2016-02-01", "2016-02-10")
+    rent = await _event(h, "b-rent", "2016-02-01", "2016-02-10")
+    await _settle(h, "2016-02", [wrong["id"], rent["id"]])
+    credit = await h.client.post(f"/v1/tenants/{T}/credits", headers=h.officer(),
+                                 json={"event_id": wrong["id"], "reason": "Väärät päivät"})
+    assert credit.status_code == 201, credit.text
+    assert credit.json()["amount"] == "-1200.00"
+    [published] = await h.published("events.credit.requested")
+    assert (published["amount"], published["amount_co_payment"]) == ("-1200.00", "0.00")
+    breakdown = await h.client.get(f"/v1/tenants/{T}/co-payments", headers=h.officer(), params={
+        "client_id": "c-3", "service_id": PURCHASED, "from": "2016-02-01", "to": "2016-02-29"})
+    assert breakdown.status_code == 200, breakdown.text
+    body = breakdown.json()
+    # the credited care has left; the rent the client pays stays, 10 x 20.00
+    assert [(x["source_id"], x["amount_tenant"], x["amount_co_payment"]) for x in body["lines"]] == [
+        (rent["id"], "0.00", "200.00")]
+    assert (body["amount_tenant"], body["amount_co_payment"]) == ("0.00", "200.00")
+
+
+async def test_a_client_pays_event_is_never_credited_but_corrected_by_the_provider(seeded: Harness) -> None:
+    h = seeded
+    meals = await _event(h, "b-meals", "2016-02-01", "2016-02-10")  # 10 x 12.50 the client pays
+    care = await _event(h, "b-housing", "2016-02-01", "2016-02-10")
+    assert (meals["amount_tenant"], meals["amount_co_payment"]) == ("0.00", "125.00")
+    await _settle(h, "2016-02", [care["id"]])  # settlement pays (and tells of) the care, never the meals
+    credit = await h.client.post(f"/v1/tenants/{T}/credits", headers=h.officer(),
+                                 json={"event_id": meals["id"], "reason": "Ei aterioita"})
+    assert credit.status_code == 409 and credit.json()["code"] == "event_not_settled", credit.text
+    # the provider corrects the meals itself: the client's breakdown shows 8 days, the tenant still nothing
+    fixed = await h.client.patch(f"/v1/tenants/{T}/events/{meals['id']}", headers=h.provider(),
+                                 json={"start": "2016-02-03"})
+    assert fixed.status_code == 200, fixed.text
+    assert (fixed.json()["amount_tenant"], fixed.json()["amount_co_payment"]) == ("0.00", "100.00")
+    assert await h.published("events.credit.requested") == []
+
+
+async def _hours(h: Harness, day: str, start: str, end: str) -> dict[str, Any]:
+    response = await h.post_event({"booking_id": "b-care", "start": day, "start_time": start, "end_time": end})
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+async def test_a_week_over_a_month_end_is_one_grant_period(seeded: Harness) -> None:
+    h = seeded  # 10 h a week; the ISO week 2016-W09 is Mon 29.2. - Sun 6.3.
+    first = await _hours(h, "2016-02-29", "08:00", "14:00")  # 6 h in February
+    second = await _hours(h, "2016-03-01", "08:00", "13:00")  # 5 h in March: 11 h in the week
+    assert first["approval"] == "payable" and second["approval"] == "awaiting_approval"
+    queue = (await h.client.get(f"/v1/tenants/{T}/approvals", headers=h.officer())).json()
+    [item] = queue["items"]
+    assert item["id"] == second["id"] and item["grant"]["period_key"] == "2016-W09"
+    assert [float(item["grant"][k]) for k in ("granted", "used", "units", "excess")] == [10, 6, 5, 1]
+    # the next week (from Monday 7.3.) starts again from nothing
+    assert (await _hours(h, "2016-03-07", "08:00", "18:00"))["approval"] == "payable"
+    # shortened within the grant before the officer decided, it is paid without a decision
+    shorter = await h.client.patch(f"/v1/tenants/{T}/events/{second['id']}", headers=h.provider(),
+                                   json={"start_time": "08:00", "end_time": "12:00"})
+    assert shorter.status_code == 200, shorter.text
+    assert shorter.json()["approval"] == "payable" and shorter.json()["amount_tenant"] == "120.00"
+    assert (await h.client.get(f"/v1/tenants/{T}/approvals", headers=h.officer())).json()["total"] == 0
+
+
+async def test_an_event_waiting_for_approval_leaves_the_queue_when_an_earlier_one_of_its_week_is_removed(
+        seeded: Harness) -> None:
+    h = seeded  # 10 h a week; W10 is 7.3.-13.3.
+    await _hours(h, "2016-03-07", "08:00", "12:00")  # 4 h
+    tuesday = await _hours(h, "2016-03-08", "08:00", "12:00")  # 4 h
+    wednesday = await _hours(h, "2016-03-09", "08:00", "11:00")  # 3 h: 11 h, 1 h over
+    assert wednesday["approval"] == "awaiting_approval"
+    # Tuesday's visit never happened: the provider deletes it before the month is settled
+    gone = await h.client.delete(f"/v1/tenants/{T}/events/{tuesday['id']}", headers=h.provider())
+    assert gone.status_code in (200, 204), gone.text
+    # 7 h in the week: Wednesday crosses no limit now and is paid without the officer's decision
+    now = await h.client.get(f"/v1/tenants/{T}/events/{wednesday['id']}", headers=h.officer())
+    assert now.json()["approval"] == "payable", now.text
+    assert (await h.client.get(f"/v1/tenants/{T}/approvals", headers=h.officer())).json()["total"] == 0
+    # settlement and vouchers hear it as they would an approval: paid by March's run
+    assert await h.published("events.event.approved") == [{"event_id": wednesday["id"], "revision": 1}]
+
+
+async def test_an_event_waiting_for_approval_is_paid_when_an_earlier_one_is_shortened_within_the_grant(
+        seeded: Harness) -> None:
+    h = seeded
+    monday = await _hours(h, "2016-03-07", "08:00", "14:00")  # 6 h
+    tuesday = await _hours(h, "2016-03-08", "08:00", "13:00")  # 5 h: 1 h over
+    thursday = await _hours(h, "2016-03-10", "08:00", "10:00")  # 2 h: over as well
+    assert (tuesday["approval"], thursday["approval"]) == ("awaiting_approval", "awaiting_approval")
+    shorter = await h.client.patch(f"/v1/tenants/{T}/events/{monday['id']}", headers=h.provider(),
+                                   json={"start_time": "08:00", "end_time": "11:00"})  # 3 h: 3 + 5 + 2 = 10 h
+    assert shorter.status_code == 200 and shorter.json()["approval"] == "payable", shorter.text
+    queue = (await h.client.get(f"/v1/tenants/{T}/approvals", headers=h.officer())).json()
+    assert queue["total"] == 0, queue
+    # one step more (a 1 h visit on Friday) crosses the grant again: that one waits, the others stay paid
+    friday = await _hours(h, "2016-03-11", "08:00", "09:00")
+    assert friday["approval"] == "awaiting_approval"
+    queue = (await h.client.get(f"/v1/tenants/{T}/approvals", headers=h.officer())).json()
+    assert [e["id"] for e in queue["items"]] == [friday["id"]]
