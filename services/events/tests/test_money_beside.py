@@ -204,3 +204,111 @@ async def test_an_event_waiting_for_approval_is_paid_when_an_earlier_one_is_shor
     assert friday["approval"] == "awaiting_approval"
     queue = (await h.client.get(f"/v1/tenants/{T}/approvals", headers=h.officer())).json()
     assert [e["id"] for e in queue["items"]] == [friday["id"]]
+
+
+async def _new_decision(h: Harness, last_day: str, first_day: str, value: str) -> None:
+    """The officer's new decision: the voucher of 140.00 €/day ends on `last_day`; a new one of `value` from
+    `first_day`, booked by the same provider."""
+    await h.feed("vouchers.voucher.closed", {"voucher_id": "v-1", "valid_until": last_day, "reason": "officer"})
+    await h.feed("vouchers.voucher.granted", {
+        "voucher_id": "v-1b", "number": "PS-1002", "service_id": HOUSING_SERVICE, "client_id": "c-1",
+        "valid_from": first_day, "valid_until": "2016-12-31",
+        "contents": [{"voucher_content_id": "vc-housing-b", "content_id": "housing", "unit": "day",
+                      "granted_amount": "31", "period": "month", "voucher_value": value}]})
+    await h.feed("vouchers.booking.made", {
+        "booking_id": "b-housing-b", "voucher_id": "v-1b", "voucher_content_id": "vc-housing-b",
+        "service_id": HOUSING_SERVICE, "content_id": "housing", "provider_id": PROVIDER, "producer_part": None,
+        "client_id": "c-1", "client_ref": "A-17", "kind": "voucher"})
+
+
+async def test_a_new_decision_after_the_month_was_paid_takes_back_the_old_value_and_pays_the_new(
+        seeded: Harness) -> None:
+    h = seeded
+    february = await _event(h, "b-housing", "2016-02-01", "2016-02-29")  # 29 x 140.00
+    assert february["amount_tenant"] == "4060.00"
+    await _settle(h, "2016-02", [february["id"]])
+    # March: the officer decides the client's voucher is 145.00 €/day from 16 February
+    await _new_decision(h, "2016-02-15", "2016-02-16", "145.00")
+    [clipped] = [e for e in await h.published("events.event.corrected") if e["event_id"] == february["id"]]
+    assert (clipped["end"], clipped["amount_tenant"], clipped["amount_co_payment"]) == (
+        "2016-02-15", "2100.00", "225.00")  # 15 days x 140.00, the client 15 x 15.00
+    later = await _event(h, "b-housing-b", "2016-02-16", "2016-02-29")  # the freed days on the new voucher
+    assert (later["amount_tenant"], later["amount_co_payment"]) == ("2030.00", "140.00")  # 14 x 145.00 / 10.00
+    again = await h.post_event({"booking_id": "b-housing", "start": "2016-02-16", "end": "2016-02-16"})
+    assert again.status_code == 422, again.text  # the old voucher ended on the 15th
+    # the client's February: 15 days at 15.00 and 14 at 10.00
+    breakdown = await h.client.get(f"/v1/tenants/{T}/co-payments", headers=h.client_token("c-1"), params={
+        "client_id": "c-1", "service_id": HOUSING_SERVICE, "from": "2016-02-01", "to": "2016-02-29"})
+    assert breakdown.json()["amount_co_payment"] == "365.00", breakdown.text
+    assert breakdown.json()["amount_tenant"] == "4130.00"
+
+
+async def test_a_new_decision_in_the_running_month_clips_the_old_vouchers_care_before_any_run(
+        seeded: Harness) -> None:
+    h = seeded  # today 15 March
+    march = await _event(h, "b-housing", "2016-03-01", "2016-03-15")
+    await _new_decision(h, "2016-03-10", "2016-03-11", "150.00")
+    now = (await h.client.get(f"/v1/tenants/{T}/events/{march['id']}", headers=h.officer())).json()
+    assert (now["end"], now["amount_tenant"]) == ("2016-03-10", "1400.00")
+    rest = await _event(h, "b-housing-b", "2016-03-11", "2016-03-15")
+    assert (rest["amount_tenant"], rest["amount_co_payment"]) == ("750.00", "25.00")  # 5 x 150.00, 5 x 5.00
+
+
+async def test_a_monthly_hour_grant_counts_from_a_mid_week_first_of_the_month(seeded: Harness) -> None:
+    h = seeded  # 8 h a month; March 2016 begins on a Tuesday, in the ISO week of Monday 29 February
+    await h.feed("vouchers.voucher.granted", {
+        "voucher_id": "v-m", "number": "PS-4004", "service_id": HOME_CARE, "client_id": "c-4",
+        "valid_from": "2016-01-01", "valid_until": "2016-12-31",
+        "contents": [{"voucher_content_id": "vc-care-m", "content_id": "care", "unit": "hour", "granted_amount": "8",
+                      "period": "month", "voucher_value": "30.00"}]})
+    await h.feed("vouchers.booking.made", {
+        "booking_id": "b-care-m", "voucher_id": "v-m", "voucher_content_id": "vc-care-m", "service_id": HOME_CARE,
+        "content_id": "care", "provider_id": PROVIDER, "producer_part": None, "client_id": "c-4",
+        "client_ref": "K-6", "kind": "voucher"})
+
+    async def hours(day: str, start: str, end: str) -> dict[str, Any]:
+        response = await h.post_event({"booking_id": "b-care-m", "start": day, "start_time": start, "end_time": end})
+        assert response.status_code == 201, response.text
+        return response.json()
+
+    assert (await hours("2016-02-29", "08:00", "14:00"))["approval"] == "payable"  # 6 h of February's 8
+    assert (await hours("2016-03-01", "08:00", "14:00"))["approval"] == "payable"  # March's own 8 h
+    assert (await hours("2016-03-02", "08:00", "10:00"))["approval"] == "payable"  # 8 h in March
+    over = await hours("2016-03-04", "08:00", "08:30")  # 8 h 30 min
+    assert over["approval"] == "awaiting_approval"
+    [item] = (await h.client.get(f"/v1/tenants/{T}/approvals", headers=h.officer())).json()["items"]
+    assert item["grant"]["period_key"] == "2016-03"
+    assert [float(item["grant"][k]) for k in ("granted", "used", "units", "excess")] == [8, 8, 0.5, 0.5]
+
+
+async def test_a_death_in_the_middle_of_an_hour_week_removes_the_visits_after_it_and_frees_the_grant(
+        seeded: Harness) -> None:
+    h = seeded  # 10 h a week (W10: 7.3.-13.3.)
+    monday = await _hours(h, "2016-03-07", "08:00", "12:00")  # 4 h
+    wednesday = await _hours(h, "2016-03-09", "08:00", "12:00")  # 4 h
+    friday = await _hours(h, "2016-03-11", "08:00", "12:00")  # 4 h: 12 h, waits for the officer
+    assert friday["approval"] == "awaiting_approval"
+    # The client died on Tuesday 8 March: the voucher is valid until Wednesday 9 March (the day after)
+    await h.feed("vouchers.voucher.closed", {"voucher_id": "v-2", "valid_until": "2016-03-09", "reason": "death"})
+    events = (await h.client.get(f"/v1/tenants/{T}/events", headers=h.officer(),
+                                 params={"booking_id": "b-care"})).json()["items"]
+    assert sorted((e["start"], e["approval"], e["amount_tenant"]) for e in events) == [
+        ("2016-03-07", "payable", "120.00"), ("2016-03-09", "payable", "120.00")]
+    assert {e["id"] for e in events} == {monday["id"], wednesday["id"]}
+    assert (await h.client.get(f"/v1/tenants/{T}/approvals", headers=h.officer())).json()["total"] == 0
+    late = await h.post_event({"booking_id": "b-care", "start": "2016-03-10", "start_time": "08:00",
+                               "end_time": "09:00"})
+    assert late.status_code == 422, late.text
+
+
+async def test_a_purchased_interruption_across_the_price_change_pays_each_day_at_its_price(seeded: Harness) -> None:
+    h = seeded
+    await _purchased(h)
+    h.clock.set(h.clock.now().replace(day=25))
+    await _event(h, "b-room", "2016-03-01", "2016-03-09")
+    # hospital 10.3.-20.3.: days 0-5 (10.-15.3.) at 100 % of 120.00; days 6-9 (16.-19.3.) at 20 % of 130.00;
+    # the return day 20.3. at 100 % of 130.00
+    away = await _away(h, "b-room", "2016-03-10", "2016-03-20")
+    assert (away["amount_tenant"], away["amount_co_payment"]) == ("954.00", "0.00")
+    back = await _event(h, "b-room", "2016-03-20", "2016-03-25")  # the return day is the interruption's
+    assert back["amount_tenant"] == "650.00"  # 21.-25.3.: 5 x 130.00
