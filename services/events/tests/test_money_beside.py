@@ -312,3 +312,34 @@ async def test_a_purchased_interruption_across_the_price_change_pays_each_day_at
     assert (away["amount_tenant"], away["amount_co_payment"]) == ("954.00", "0.00")
     back = await _event(h, "b-room", "2016-03-20", "2016-03-25")  # the return day is the interruption's
     assert back["amount_tenant"] == "650.00"  # 21.-25.3.: 5 x 130.00
+
+
+async def test_a_day_stay_over_its_monthly_days_approved_and_credited_then_recorded_within_them(
+        seeded: Harness) -> None:
+    h = seeded  # housing at 155.00, voucher 140.00 €/day; this client is granted 20 days a month
+    await h.feed("vouchers.voucher.granted", {
+        "voucher_id": "v-20", "number": "PS-5005", "service_id": HOUSING_SERVICE, "client_id": "c-5",
+        "valid_from": "2016-01-01", "valid_until": "2016-12-31",
+        "contents": [{"voucher_content_id": "vc-20", "content_id": "housing", "unit": "day", "granted_amount": "20",
+                      "period": "month", "voucher_value": "140.00"}]})
+    await h.feed("vouchers.booking.made", {
+        "booking_id": "b-20", "voucher_id": "v-20", "voucher_content_id": "vc-20", "service_id": HOUSING_SERVICE,
+        "content_id": "housing", "provider_id": PROVIDER, "producer_part": None, "client_id": "c-5",
+        "client_ref": "A-20", "kind": "voucher"})
+    # 25.2.-5.3.: 5 days of February, 5 of March: within both months' 20
+    across = await _event(h, "b-20", "2016-02-25", "2016-03-05")
+    assert across["approval"] == "payable" and across["amount_tenant"] == "1400.00"
+    long = await _event(h, "b-20", "2016-03-06", "2016-03-15")  # March: 5 + 10 = 15, within
+    assert long["approval"] == "payable"
+    more = await _event(h, "b-20", "2016-02-01", "2016-02-20")  # February: 20 + 5 = 25: over
+    assert more["approval"] == "awaiting_approval" and more["amount_tenant"] == "2800.00"
+    decided = await h.client.post(f"/v1/tenants/{T}/events/{more['id']}/decision", headers=h.officer(),
+                                  json={"decision": "approve_and_credit", "reason": "Yli 20 vrk"})
+    assert decided.status_code == 200, decided.text
+    [credit] = await h.published("events.credit.requested")
+    assert (credit["amount"], credit["month"]) == ("-2800.00", "2016-03")
+    # the provider records the stay within February's 20 days (5 are the cross-month stay's): 15 days
+    right = await _event(h, "b-20", "2016-02-06", "2016-02-20")
+    assert right["approval"] == "payable" and right["amount_tenant"] == "2100.00"
+    one_more = await h.post_event({"booking_id": "b-20", "start": "2016-02-05", "end": "2016-02-05"})
+    assert one_more.status_code == 201 and one_more.json()["approval"] == "awaiting_approval", one_more.text

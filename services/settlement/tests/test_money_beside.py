@@ -107,3 +107,23 @@ async def test_a_new_decision_after_the_month_was_paid_is_settled_as_the_differe
     # 14 x 10.00 in February and 31 x 10.00 in March
     [row] = report.json()["items"]
     assert (row["units_settled"], row["amount_settled"], row["co_payment"]) == ("60", "8625.00", "675.00")
+
+
+async def test_a_sites_billing_arriving_mid_month_pays_its_carried_care_less_its_pending_credit(harness: Any) -> None:
+    h = harness
+    await h.seed(p1_billing=None)  # neither the company nor its site has billing information
+    await h.event("e-1", "2016-03-01", "2016-03-10", producer_part="site:s-1")  # 900.00, carried
+    march = await h.run("2016-03")
+    # a site without billing of its own is the company's payee
+    assert [(c["site_id"], c["amount"]) for c in march["carried_over"]] == [(None, "900.00")]
+    credit = _credit("c-1", "e-1", "-900.00", "-100.00", "2016-04")
+    await h.publish("events.credit.requested", {**credit, "producer_part": "site:s-1"})
+    await h.event("e-2", "2016-03-04", "2016-03-10", producer_part="site:s-1")  # 630.00
+    h.clock.set(datetime(2016, 4, 15, 9, 0, tzinfo=UTC))
+    await h.publish("registry.provider.billing_changed", {"provider_id": P1, "site_id": "s-1", "billing": BILLING},
+                    tenant_id=None)
+    await h.event("e-3", "2016-04-01", "2016-04-15")  # 1350.00 of the company: still no billing, carried
+    april = await h.run("2016-04")
+    # the site's own account now: its carried 900.00 + 630.00 - the credit 900.00
+    assert h.payees(april) == {f"{P1}/s-1": "630.00"}
+    assert [(c["site_id"], c["amount"]) for c in april["carried_over"]] == [(None, "1350.00")]
