@@ -343,3 +343,35 @@ async def test_a_day_stay_over_its_monthly_days_approved_and_credited_then_recor
     assert right["approval"] == "payable" and right["amount_tenant"] == "2100.00"
     one_more = await h.post_event({"booking_id": "b-20", "start": "2016-02-05", "end": "2016-02-05"})
     assert one_more.status_code == 201 and one_more.json()["approval"] == "awaiting_approval", one_more.text
+
+
+async def test_a_purchased_stay_is_repriced_by_a_price_list_approved_later_from_mid_month(seeded: Harness) -> None:
+    h = seeded
+    await _purchased(h)
+    stay = await _event(h, "b-room", "2016-03-01", "2016-03-15")  # 15 x 120.00
+    assert stay["amount_tenant"] == "1800.00"
+    # a site price list from 10 March, approved on the 15th (after the stay was recorded)
+    await h.feed("applications.pricelist.approved", {
+        "price_list_id": "pl-o-late", "service_id": PURCHASED, "provider_id": PROVIDER, "producer_part": None,
+        "name": "Ostopalvelu 10.3.", "start": "2016-03-10",
+        "prices": [{"content_id": "room", "unit_price": "125.00"}, {"content_id": "rent", "unit_price": "20.00"}]})
+    now = (await h.client.get(f"/v1/tenants/{T}/events/{stay['id']}", headers=h.officer())).json()
+    assert (now["amount_tenant"], now["amount_co_payment"]) == ("1830.00", "0.00")  # 9 x 120.00 + 6 x 125.00
+    [corrected] = [e for e in await h.published("events.event.corrected") if e["event_id"] == stay["id"]]
+    assert corrected["amount_tenant"] == "1830.00"
+
+
+async def test_an_event_waiting_for_approval_is_paid_when_a_paid_event_of_its_week_is_credited(
+        seeded: Harness) -> None:
+    h = seeded  # W09: Mon 29.2. - Sun 6.3., 10 h
+    february = await _hours(h, "2016-02-29", "08:00", "14:00")  # 6 h, paid by February's run
+    march = await _hours(h, "2016-03-01", "08:00", "13:00")  # 5 h: 11 h in the week, waits
+    await _settle(h, "2016-02", [february["id"]])
+    credit = await h.client.post(f"/v1/tenants/{T}/credits", headers=h.officer(),
+                                 json={"event_id": february["id"], "reason": "Käyntiä ei tehty"})
+    assert credit.status_code == 201, credit.text
+    # February's visit never happened: March's 5 h are within the week's grant and paid without a decision
+    now = (await h.client.get(f"/v1/tenants/{T}/events/{march['id']}", headers=h.officer())).json()
+    assert now["approval"] == "payable"
+    assert (await h.client.get(f"/v1/tenants/{T}/approvals", headers=h.officer())).json()["total"] == 0
+    assert await h.published("events.event.approved") == [{"event_id": march["id"], "revision": 1}]

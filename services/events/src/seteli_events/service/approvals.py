@@ -64,9 +64,10 @@ async def decide(ctx: EventsContext, principal: Principal, event_id: str, decisi
 
 
 async def release_fitting(ctx: EventsContext, event: Mapping[str, Any]) -> None:
-    """`event` (its days as they were) was deleted, shortened or moved: an event of its grant periods waiting for
-    the officer that now crosses no limit (the grant counts it with every other event) is payable without a
-    decision, as it would have been recorded now; settlement and vouchers hear it as approved at its revision."""
+    """`event` (its days as they were) was deleted, shortened, moved or credited: an event of its grant periods
+    waiting for the officer that now crosses no limit (the grant counts it with every other event) is payable
+    without a decision, as it would have been recorded now; settlement and vouchers hear it as approved at its
+    revision."""
     booking = await repo.booking_context(ctx.session, ctx.tenant_id, event["booking_id"])
     if booking is None or booking["granted_amount"] is None or not booking["period"]:
         return
@@ -202,7 +203,10 @@ async def request_credit(ctx: EventsContext, principal: Principal, event_id: str
         raise settled_not_known_yet()
     if event["status"] != "recorded" or not event["settled"]:
         raise conflict("Only a settled event is credited; edit or delete an unsettled one", code="event_not_settled")
-    return credit_view(await _credit(ctx, principal.subject, event, reason))
+    credit = await _credit(ctx, principal.subject, event, reason)
+    if event["approval"] != "rejected":
+        await release_fitting(ctx, event)  # the credited event no longer counts against its grant
+    return credit_view(credit)
 
 
 async def request_interruption_credit(ctx: EventsContext, principal: Principal, interruption_id: str,
