@@ -22,7 +22,7 @@ from seteli_common.errors import conflict, invalid, not_found
 from .. import repository as repo
 from ..context import EventsContext
 from ..domain import DomainError, credit_for
-from ..domain.content_grant import events_window, grant_use_of
+from ..domain.content_grant import events_window, grant_use_of, is_over_limit
 from ..domain.decimals import money
 from ..events import CreditRequested, CreditWithdrawn, EventApproved, EventRejected
 from .recording import event_view, get_event, settled_news_on_its_way, settled_not_known_yet, unsettled
@@ -61,6 +61,33 @@ async def decide(ctx: EventsContext, principal: Principal, event_id: str, decisi
         row["credited"] = True
     segments = await repo.segments_of(ctx.session, ctx.tenant_id, [event_id])
     return event_view(row, segments[event_id])
+
+
+async def release_fitting(ctx: EventsContext, event: Mapping[str, Any]) -> None:
+    """`event` (its days as they were) was deleted, shortened, moved or credited: an event of its grant periods
+    waiting for the officer that now crosses no limit (the grant counts it with every other event) is payable
+    without a decision, as it would have been recorded now; settlement and vouchers hear it as approved at its
+    revision."""
+    booking = await repo.booking_context(ctx.session, ctx.tenant_id, event["booking_id"])
+    if booking is None or booking["granted_amount"] is None or not booking["period"]:
+        return
+    content = booking["voucher_content_id"]
+    await repo.lock_voucher_content(ctx.session, ctx.tenant_id, content)
+    waiting = [e for e in await repo.content_events(ctx.session, ctx.tenant_id, content,
+                                                    window=events_window(booking, event["start"], event["end"]))
+               if e["status"] == "recorded" and e["approval"] == "awaiting_approval" and not e["settled"]]
+    for row in sorted(waiting, key=lambda e: (e["start"], e["start_time"] is not None, e["start_time"],
+                                              e["created_at"])):
+        others = await repo.content_events(ctx.session, ctx.tenant_id, content, exclude=row["id"],
+                                           window=events_window(booking, row["start"], row["end"]))
+        if is_over_limit(booking, others, row["id"], row["start"], row["end"], Decimal(str(row["units"])),
+                         money(row["amount_tenant"])):
+            continue
+        await repo.update_event(ctx.session, ctx.tenant_id, row["id"], approval="payable",
+                                updated_at=ctx.clock.now())
+        if row["revision"] > 0:
+            await ctx.publish(EventApproved(event_id=row["id"], revision=row["revision"]),
+                              f"{row['id']}:{row['revision']}")
 
 
 async def _credit(
@@ -176,7 +203,10 @@ async def request_credit(ctx: EventsContext, principal: Principal, event_id: str
         raise settled_not_known_yet()
     if event["status"] != "recorded" or not event["settled"]:
         raise conflict("Only a settled event is credited; edit or delete an unsettled one", code="event_not_settled")
-    return credit_view(await _credit(ctx, principal.subject, event, reason))
+    credit = await _credit(ctx, principal.subject, event, reason)
+    if event["approval"] != "rejected":
+        await release_fitting(ctx, event)  # the credited event no longer counts against its grant
+    return credit_view(credit)
 
 
 async def request_interruption_credit(ctx: EventsContext, principal: Principal, interruption_id: str,

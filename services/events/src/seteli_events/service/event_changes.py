@@ -86,7 +86,15 @@ async def revalue(ctx: EventsContext, event: Row, inp: EventInput, *, part_named
     if inp.status == "recorded":
         cls: type[EventRecorded] = EventCorrected if was_published else EventRecorded
         await publish_event(ctx, row, result["segments"], cls, revision, result["service"])
+    if _counted(event) and (inp.start, result["end"], result["units"]) != (event["start"], event["end"],
+                                                                           event["units"]):
+        await approvals.release_fitting(ctx, event)  # its old days may now leave room for one waiting
     return event_view(row, result["segments"])
+
+
+def _counted(event: Mapping[str, Any]) -> bool:
+    """Whether the event counts against its grant (content_grant.counted_parts)."""
+    return event["status"] == "recorded" and event["approval"] != "rejected" and not event["credited"]
 
 
 def merged_input(event: Mapping[str, Any], changes: Mapping[str, Any]) -> EventInput:
@@ -143,6 +151,8 @@ async def remove_event(ctx: EventsContext, event: Mapping[str, Any]) -> None:
     )
     if event["revision"] > 0:  # settlement knows it: tell it the event is gone
         await ctx.publish(EventDeleted(event_id=event_id, revision=revision), f"{event_id}:{revision}")
+    if _counted(event):
+        await approvals.release_fitting(ctx, event)  # its days may now leave room for one waiting
 
 
 async def confirm_drafts(
