@@ -49,7 +49,9 @@ The rules, as domain.md states them:
   event that makes a period (ISO week Monday-Sunday, calendar month, or the whole validity) exceed the
   grant goes to manual approval; approved: paid normally; rejected: never paid; approved and credited:
   paid, and its whole value credited in the next settlement.
-- Credits: an event already paid is credited by its whole value in the next month's settlement.
+- Credits: an event already paid is credited by its whole value in the next month's settlement: the next
+  payment not yet made, i.e. last month's run when it has not been made yet (a credit made on the 1st-3rd),
+  else this month's.
 - Run of month M: every recorded, approved line of month M or earlier not paid yet, credits of M or
   earlier deducted; one payment per payee. The payee is the site named as producer part when it has
   billing information of its own, else the company. A payee with no billing information, or whose
@@ -171,6 +173,7 @@ class Model:
         self.approval: dict[str, str] = {}  # event -> payable | awaiting | approved | rejected
         self.credited: set[str] = set()
         self.set_off_open: dict[tuple[str, str | None], Decimal] = {}  # debtor payee -> set off, lines not yet paid
+        self.runs_made: set[tuple[int, int]] = set()  # (tenant, month) of every run made
         self.units: dict[str, dict[date, Fraction]] = {}  # event -> units per day (for grants)
         self.returns: dict[str, set[date]] = defaultdict(set)  # voucher -> ended interruptions' return days
         self.event_days: dict[str, list[tuple[date, Fraction]]] = {}  # day event -> the days it pays
@@ -316,7 +319,9 @@ class Model:
     def _credit(self, e: Event, today_month: int) -> None:
         v = self.h.voucher(e.voucher)
         amount = sum((ln.amount for ln in self.lines if ln.source == e.key), Decimal("0.00"))
-        month = max(today_month, self.h.month_index(e.start))
+        # deducted in the next run not yet made: last month's until it has been made
+        next_run = today_month if (v.tenant, today_month - 1) in self.runs_made else today_month - 1
+        month = max(next_run, self.h.month_index(e.start))
         self.lines.append(Line(f"credit of {e.key}", self.payee(v), month, -amount, Decimal("0.00"), tenant=v.tenant))
         self.credited.add(e.key)
 
@@ -674,6 +679,7 @@ class Model:
     def run(self, month: int, tenant: int = 0) -> RunResult:
         """The run of one tenant: it pays only its own lines (a provider shared by tenants is paid by each)."""
         result = RunResult(month)
+        self.runs_made.add((tenant, month))
         groups: dict[tuple[str, str | None], list[Line]] = defaultdict(list)
         for line in self.lines:
             if line.payable and line.paid_in is None and line.month <= month and line.tenant == tenant:

@@ -77,9 +77,10 @@ def test_over_limit_event_approved_rejected_or_credited() -> None:
     assert approved.over_limit == rejected.over_limit == credited.over_limit == {"e11"}
     assert approved.runs[0][1] == [("p0", "p0", "315.00")]  # 10.5 h x 30.00
     assert rejected.runs[0][1] == [("p0", "p0", "255.00")]  # 8.5 h: the rejected event disappears
-    assert credited.runs[0][1] == [("p0", "p0", "315.00")]
-    # the credit of the whole event (2 h x 30.00) in the next run, where nothing else is due: carried over
-    assert credited.runs[1] == (1, [], [("p0", "-60.00")])
+    # approved and credited on the 1st of April, before March's run: the credit of the whole event (2 h x 30.00)
+    # goes into the next run not yet made, March's, which pays the event too (as when decided within March)
+    assert credited.runs[0][1] == [("p0", "p0", "255.00")]
+    assert credited.runs[1] == (1, [], [])
     assert approved.co_payments == {"c/help": "26.78"}  # per line: 3 x 5.10 + 2 x 5.74 (2 h 15 x 2.55 = 5.7375)
 
 

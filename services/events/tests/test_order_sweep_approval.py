@@ -13,13 +13,15 @@ decided)."""
 from __future__ import annotations
 
 import itertools
+import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 from seteli_common.auth import Role
+from seteli_common.messaging.envelope import Envelope
 
-from .conftest import Harness
+from .conftest import HOUSING_SERVICE, PROVIDER, Harness
 from .test_order_sweep import (  # noqa: F401
     STATED,
     Statements,
@@ -176,5 +178,36 @@ async def test_a_rejection_made_after_the_step_was_turned_off_is_void_and_shown(
     assert datetime.fromisoformat(shown["released_at"]) == off.occurred_at
     assert datetime.fromisoformat(shown["released_at"]) < datetime.fromisoformat(shown["decided_at"])
     assert await settlement_holds(h, tenant) == {"held": [WHOLE], "queue": []}
+    # the provider was told of the rejection: it is told, once, that the rejection is void and the stay paid
+    voided = await _told(h, tenant, "events.interruption.rejection_voided")
+    assert [datetime.fromisoformat(e.payload.pop("decided_at")) for e in voided] == [
+        datetime.fromisoformat(shown["decided_at"])]
+    assert [e.payload for e in voided] == [{
+        "interruption_id": stay["id"], "provider_id": PROVIDER, "producer_part": None,
+        "client_ref": shown["client_ref"], "start": "2016-03-01", "end": "2016-03-03", "service_id": HOUSING_SERVICE,
+        "reason": "Ei hyväksytä", "amount_tenant": "420.00"}]
     await deliver(h, [off])  # heard again: nothing more
     assert await settlement_holds(h, tenant) == {"held": [WHOLE], "queue": []}
+    assert [e.event_id for e in await _told(h, tenant, "events.interruption.rejection_voided")] == [
+        e.event_id for e in voided]
+
+
+async def _told(h: Harness, tenant: str, event_type: str) -> list[Envelope]:
+    while await h.runtime.relay.run_once():
+        pass
+    told = [Envelope.model_validate(json.loads(b)) for b in h.broker.unrouted]
+    return [e for e in told if e.tenant_id == tenant and e.type == event_type]
+
+
+async def test_a_rejection_made_before_the_step_was_turned_off_stands_and_nothing_is_voided(
+        sweep: Harness) -> None:  # noqa: F811
+    h = sweep
+    tenant = "rejection-stands"
+    statements = Statements(tenant, [(0, True), (3, False)])
+    await deliver(h, [*envelopes(tenant, known(tenant), STATED - timedelta(days=30)), await statements.envelope(0)])
+    stay: dict[str, str] = {}
+    assert await act(h, tenant, 1, "finalise", stay) == 201
+    assert await act(h, tenant, 2, "reject", stay) == 200
+    await deliver(h, [await statements.envelope(1)])
+    assert await settlement_holds(h, tenant) == {"held": [], "queue": []}
+    assert await _told(h, tenant, "events.interruption.rejection_voided") == []

@@ -88,6 +88,7 @@ def test_every_template_exists_in_finnish_and_swedish() -> None:
         "service_change_scheduled",
         "event_rejected",
         "interruption_rejected",
+        "interruption_rejection_voided",
         "booking_ended",
         "open_work_reminder",
     }

@@ -42,6 +42,33 @@ async def test_a_rejected_interruption_tells_the_provider_which_and_why_in_its_l
     assert swedish["Subject"] == "Avbrottet godkändes inte: A-17" and "Motivering: Fel returdag" in text(swedish)
 
 
+async def test_a_void_rejection_of_an_interruption_tells_the_provider_it_is_paid_once(harness: Harness) -> None:
+    """The approval step had been turned off before the officer rejected the interruption (events heard it only
+    after): the rejection is void and the stay is paid as recorded. The provider, told of the rejection, is told
+    so once, in its language, however often the fact is delivered."""
+    await harness.directory()
+    voided = {"interruption_id": "i-1", "provider_id": "p-fi", "producer_part": None, "client_ref": "K-5",
+              "start": "2016-03-02", "end": "2016-03-17", "service_id": "kotihoito", "reason": "Paluupäivä on väärin",
+              "decided_at": "2016-03-20T08:15:00+00:00", "amount_tenant": "1680.00"}
+    envelope = await harness.publish("events.interruption.rejection_voided", voided, tenant_id="kouvola")
+    mail = only(harness, "info@paivansade.fi")
+    assert mail["Subject"] == "Keskeytyksen hylkäys on peruttu: K-5"
+    body = text(mail)
+    assert "asiakas K-5, 2.3.2016–17.3.2016, palvelu kotihoito" in body
+    assert "maksetaan sellaisena kuin se on kirjattu: 1\u00a0680,00\u00a0€" in body
+    assert "Hylkäyksen perustelu oli: Paluupäivä on väärin" in body
+    await harness.publish(envelope.type, voided, tenant_id="kouvola", event_id=envelope.event_id)  # redelivered
+    # voided again after a later statement held it again: the same rejection, told once
+    await harness.publish(envelope.type, voided, tenant_id="kouvola")
+    assert len(harness.smtp.to("info@paivansade.fi")) == 1
+    await harness.publish("events.interruption.rejection_voided", {**voided, "interruption_id": "i-2",
+                                                                   "provider_id": "p-sv", "client_ref": "A-17"},
+                          tenant_id="kouvola")
+    swedish = only(harness, "info@solsidan.fi")
+    assert swedish["Subject"] == "Avslaget av avbrottet har upphävts: A-17"
+    assert "betalas såsom det registrerats: 1\u00a0680,00\u00a0€" in text(swedish)
+
+
 async def test_a_booking_the_municipality_ended_is_told_at_the_sites_address(harness: Harness) -> None:
     await harness.directory()
     await harness.publish("vouchers.booking.ended", {

@@ -196,6 +196,22 @@ async def test_credits_larger_than_the_payment_carry_the_balance_over(harness: A
     assert h.payees(july) == {f"{P1}/-": "50.00"}
 
 
+async def test_a_credit_of_a_month_already_run_is_deducted_once_in_the_next_run(harness: Any) -> None:
+    # events dates a credit by the next run not yet made as far as it knows; one of April that reaches settlement
+    # after April's run (made early, or the run's news still on its way) is deducted in May's run, once.
+    h = harness
+    await h.seed()
+    await h.event("e-a1", "2016-04-01", "2016-04-01", share="20.00", price="20.00")
+    assert h.payees(await h.run("2016-04")) == {f"{P1}/-": "20.00"}
+    await h.publish("events.credit.requested", _credit("c-late", "e-a1", "-20.00", "2016-04"))
+    await h.event("e-m1", "2016-05-02", "2016-05-02", share="50.00", price="50.00")
+    may = await h.run("2016-05")
+    assert h.payees(may) == {f"{P1}/-": "30.00"}  # 50.00 - 20.00
+    assert may["payments"][0]["credit_ids"] == ["c-late"]
+    assert (await h.run("2016-05"))["total"] == "0.00"  # a re-run deducts nothing again
+    assert (await h.run("2016-06"))["total"] == "0.00"
+
+
 def _credit(credit_id: str, event_id: str, amount: str, month: str) -> dict[str, Any]:
     return {"credit_id": credit_id, "event_id": event_id, "provider_id": P1, "producer_part": None,
             "client_ref": "A-1001", "content_id": "hoito", "service_id": "tehostettu", "amount": amount,

@@ -269,6 +269,8 @@ async def events_settled(ctx: MessageContext, p: EventsSettledIn) -> None:
     await repo.mark_settled(ctx.session, tenant_id, p.event_ids, p.run_id)
     # the interruptions the run paid: from now on only a credit corrects them
     await repo.mark_interruptions_settled(ctx.session, tenant_id, p.interruption_ids or [], p.run_id)
+    if p.month:  # the run of the month is being paid: a credit made from now on is deducted in a later one
+        await repo.save_settled_month(ctx.session, tenant_id, p.month, p.run_id)
 
 
 @settlement.on("settlement.run.completed", model=RunCompletedIn)

@@ -106,6 +106,7 @@ class BookingEndedIn(Inbound):
 
 class EventsSettledIn(Inbound):
     run_id: str
+    month: str | None = None  # the run's month: it has been made (a credit made now goes into a later run)
     event_ids: list[str] = []
     interruption_ids: list[str] | None = None
 

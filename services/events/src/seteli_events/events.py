@@ -98,6 +98,24 @@ class InterruptionRejected(EventPayload):
     service_id: str
 
 
+class InterruptionRejectionVoided(EventPayload):
+    """The officer's rejection of an interruption is void: the approval step had been turned off before the decision
+    (heard only after it), which released the interruption, so it is paid as recorded (events.interruption.finalised
+    goes to settlement beside this). The provider, told of the rejection, is told it no longer stands."""
+
+    event_type = "events.interruption.rejection_voided"
+    interruption_id: str
+    provider_id: str
+    producer_part: str | None
+    client_ref: str
+    start: date
+    end: date
+    service_id: str
+    reason: str  # the rejection's
+    decided_at: datetime  # the rejection's: one notice per rejection, however often events re-decides it
+    amount_tenant: Decimal
+
+
 class InterruptionDayOut(BaseModel):
     model_config = ConfigDict(frozen=True)
     day: date

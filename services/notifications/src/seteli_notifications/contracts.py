@@ -318,6 +318,21 @@ class InterruptionRejected(Inbound):
     service_id: str
 
 
+class InterruptionRejectionVoided(Inbound):
+    """events.interruption.rejection_voided: a rejection made after the approval step was turned off (heard later)
+    is void; the interruption is paid as recorded."""
+
+    interruption_id: str
+    provider_id: str
+    client_ref: str
+    start: date
+    end: date
+    service_id: str
+    reason: str
+    decided_at: datetime
+    amount_tenant: Decimal
+
+
 class EventRejected(Inbound):
     event_id: str
     reason: str = ""

@@ -20,6 +20,7 @@ from .contracts import (
     EventRejected,
     FeedbackGiven,
     InterruptionRejected,
+    InterruptionRejectionVoided,
     PurchaseBooked,
     ReminderDue,
     ServiceChanged,
@@ -103,6 +104,18 @@ def subscribe(sub: Subscription, make: MakeContext) -> None:
                    **await _service_names(ctx, p.service_id)}
         out = await service.to_provider(ctx.session, "interruption_rejected", ctx.tenant_id, p.provider_id, context)
         await service.enqueue(make(ctx), ctx.envelope, out)
+
+    @sub.on("events.interruption.rejection_voided", model=InterruptionRejectionVoided)
+    async def interruption_rejection_voided(ctx: MessageContext, p: InterruptionRejectionVoided) -> None:
+        """The rejection the provider was told of is void (the approval step had been turned off before it): the
+        same recipient learns that the interruption is paid as recorded and needs no correction. Once: each
+        rejection is voided once (events may void it again after a late statement held it again)."""
+        context = {"client_ref": p.client_ref, "reason": p.reason, "start": _day(p.start), "end": _day(p.end),
+                   "amount": p.amount_tenant, **await _service_names(ctx, p.service_id)}
+        out = await service.to_provider(ctx.session, "interruption_rejection_voided", ctx.tenant_id, p.provider_id,
+                                        context)
+        once = f"rejection-voided:{p.interruption_id}:{p.decided_at.isoformat()}"
+        await service.enqueue(make(ctx), ctx.envelope, dataclasses.replace(out, dedup_key=once))
 
     @sub.on("events.reminder.due", model=ReminderDue)
     async def reminder_due(ctx: MessageContext, p: ReminderDue) -> None:

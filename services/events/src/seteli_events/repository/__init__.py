@@ -8,6 +8,7 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
+from seteli_common.sql import insert_for
 from sqlalchemy import (
     Date,
     String,
@@ -713,7 +714,17 @@ async def rename_client(session: AsyncSession, tenant_id: str, provider_id: str,
 
 
 async def save_settled_month(session: AsyncSession, tenant_id: str, month: str, run_id: str) -> None:
-    await _upsert(session, settled_months, {"tenant_id": tenant_id, "month": month}, {"run_id": run_id})
+    """A run of the month has been made (paying or completed): the first run heard of is kept, without a conflict
+    when two payees' news of one run arrive at once."""
+    await session.execute(insert_for(session, settled_months)
+                          .values(tenant_id=tenant_id, month=month, run_id=run_id).on_conflict_do_nothing())
+
+
+async def month_settled(session: AsyncSession, tenant_id: str, month: str) -> bool:
+    """Whether a run of the month has been made, as far as events has heard (`save_settled_month`)."""
+    query = select(settled_months.c.month).where(settled_months.c.tenant_id == tenant_id,
+                                                 settled_months.c.month == month)
+    return (await session.execute(query)).first() is not None
 
 
 async def voucher_known(session: AsyncSession, tenant_id: str, voucher_id: str) -> bool:

@@ -2,7 +2,7 @@
 never commits.
 
 A credit is the whole tenant-paid value of the event, negative, deducted in the next settlement
-(its ``month``: the current month in Helsinki, or the event's own month if later); it takes the client's
+(its ``month``: the month of the next run not yet made, or the event's own month if later); it takes the client's
 co-payment of the event back too (``amount_co_payment``), as settlement's reversal of a corrected line does.
 """
 
@@ -100,7 +100,7 @@ async def _credit(
         amount = credit_for(money(event["amount_tenant"]))
     except DomainError as exc:
         raise invalid("event_id" if kind == "event" else "interruption_id", exc.message) from exc
-    month = max(Month.of(ctx.today()), Month.of(event["start"]))
+    month = max(await _next_payment(ctx), Month.of(event["start"]))
     row = {
         "tenant_id": ctx.tenant_id,
         "id": str(uuid.uuid4()),
@@ -138,6 +138,15 @@ async def _credit(
         row["id"],
     )
     return row
+
+
+async def _next_payment(ctx: EventsContext) -> Month:
+    """The month of the next run not yet made (Helsinki date): a run of M, made from the 1st of M+1 (by default
+    on the 4th), pays M's lines and earlier, so until a run of last month is heard of, last month's. A credit
+    reaching settlement after that run's lock stays open and is paid by the next run, like any line opened late."""
+    this_month = Month.of(ctx.today())
+    last_month = this_month.prev()
+    return this_month if await repo.month_settled(ctx.session, ctx.tenant_id, str(last_month)) else last_month
 
 
 def _spanning(windows: list[tuple[date, date] | None]) -> tuple[date, date] | None:

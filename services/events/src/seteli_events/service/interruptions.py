@@ -55,6 +55,7 @@ from ..events import (
     InterruptionDeleted,
     InterruptionFinalised,
     InterruptionRejected,
+    InterruptionRejectionVoided,
     Segment,
     segment_out,
 )
@@ -617,6 +618,28 @@ _APPROVAL = {"not_held": "approved", "released": "approved", "approved": "approv
              "pending": "pending"}
 
 
+async def _publish_rejection_voided(ctx: EventsContext, row: Row, released_at: datetime | None) -> None:
+    decided_at = _utc(row["decided_at"])
+    assert decided_at is not None and row["end"] is not None  # rejected: decided, and finalised with an end
+    await ctx.publish(
+        InterruptionRejectionVoided(
+            interruption_id=row["id"],
+            provider_id=row["provider_id"],
+            producer_part=row["producer_part"],
+            client_ref=row["client_ref"],
+            start=row["start"],
+            end=row["end"],
+            service_id=row["service_id"],
+            reason=row["decision_reason"] or "",
+            decided_at=decided_at,
+            amount_tenant=money(row["amount_tenant"]),
+        ),
+        # a statement heard again changes nothing (no second fact); one heard later may hold the rejection again and
+        # another release it again: a fact of its own (the notice is still sent once per rejection: decided_at)
+        f"{row['id']}:rejection_voided:{decided_at.isoformat()}:{released_at.isoformat() if released_at else ''}",
+    )
+
+
 async def decide_held_again(ctx: EventsContext) -> int:
     """A statement of the approval step was heard (registry.tenant.changed, in any order, late or not): each
     unsettled interruption the step decided becomes what it would be had every statement been heard when made
@@ -638,6 +661,8 @@ async def decide_held_again(ctx: EventsContext) -> int:
         was_sent = row["approval"] in (None, "approved")
         if outcome.paid and not was_sent:
             await _publish_finalised(ctx, row, _last_revision(row))
+            if row["approval"] == "rejected":  # the provider was told of the rejection: it is told it is void
+                await _publish_rejection_voided(ctx, row, outcome.released_at)
         elif was_sent and not outcome.paid:
             revision = _last_revision(row) + 1
             await ctx.publish(InterruptionDeleted(interruption_id=row["id"], revision=revision),
