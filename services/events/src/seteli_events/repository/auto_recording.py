@@ -187,6 +187,9 @@ EVENT_COLUMNS = tuple(c.name for c in events.c)
 SEGMENT_COLUMNS = tuple(c.name for c in event_segments.c)
 _SQL_TYPES = {"string": "text", "date": "date", "time": "time", "numeric": "numeric", "integer": "integer",
               "boolean": "boolean", "datetime": "timestamptz"}  # by SQLAlchemy type affinity
+# Sent as their text, each distinct value's once: equal decimals of other exponents (1.0, 1.00) share a text, which
+# the column's scale stores alike.
+_TEXT_OF = {"date", "time", "numeric", "timestamptz"}
 
 
 async def _insert_many(session: AsyncSession, table: Any, rows: Sequence[Sequence[Any]]) -> None:
@@ -210,6 +213,10 @@ async def _insert_many(session: AsyncSession, table: Any, rows: Sequence[Sequenc
             params.append(values[0])
             selected.append(f"${len(params)}::{sql_type}")
         else:  # exact text of dates and decimals (str), parsed by PostgreSQL as the column's type
+            if sql_type in _TEXT_OF:  # each distinct value's text once (the encoder calls `default` a value)
+                texts = {v: str(v) for v in set(values)}
+                texts.pop(None, None)
+                values = tuple(map(texts.get, values))
             params.append(json.dumps(values, default=str, ensure_ascii=False))
             arrays.append(f"json_array_elements_text(${len(params)}::json)")
             selected.append(f"v{len(arrays)}::{sql_type}")
