@@ -193,19 +193,40 @@ _TEXT_OF = {"date", "time", "numeric", "timestamptz"}
 
 
 async def _insert_many(session: AsyncSession, table: Any, rows: Sequence[Sequence[Any]]) -> None:
-    """Many rows (tuples in the order of the table's columns) in one statement. On PostgreSQL: one INSERT …
-    SELECT (row-level security applies as to any INSERT; COPY is refused under it) where a column with one
-    value in every row is one parameter, and every other column one JSON array of its values zipped by
-    `ROWS FROM` (json.dumps and PostgreSQL's JSON parser cost a small part of asyncpg's encoding of typed
-    arrays, which checks every element in Python); elsewhere a batched INSERT."""
-    if not rows:
+    """Many rows (tuples in the order of the table's columns) in one statement: on PostgreSQL `_insert_select`,
+    elsewhere a batched INSERT."""
+    await _insert_tables(session, [(table, rows)])
+
+
+async def _insert_tables(session: AsyncSession, tables: Sequence[tuple[Any, Sequence[Sequence[Any]]]]) -> None:
+    """The rows of each table (tuples in the order of its columns), on PostgreSQL all in one statement: the
+    tables before the last as data-modifying WITH queries, so that PostgreSQL gets the next table's rows without
+    waiting for this process (foreign keys are checked at the statement's end, a later table's against an
+    earlier one's rows included)."""
+    tables = [(table, rows) for table, rows in tables if rows]
+    if not tables:
         return
-    columns = list(table.c)
     if session.get_bind().dialect.name != "postgresql":
-        keys = [c.name for c in columns]
-        await session.execute(insert(table), [dict(zip(keys, r, strict=True)) for r in rows])
+        for table, rows in tables:
+            keys = [c.name for c in table.c]
+            await session.execute(insert(table), [dict(zip(keys, r, strict=True)) for r in rows])
         return
     params: list[Any] = []
+    inserts = [_insert_select(table, rows, params) for table, rows in tables]
+    withs = ", ".join(f"w{i} AS ({sql})" for i, sql in enumerate(inserts[:-1]))
+    statement = f"WITH {withs} {inserts[-1]}" if withs else inserts[-1]
+    raw = await (await session.connection()).get_raw_connection()
+    driver = raw.driver_connection
+    assert driver is not None
+    await driver.execute(statement, *params)
+
+
+def _insert_select(table: Any, rows: Sequence[Sequence[Any]], params: list[Any]) -> str:
+    """An INSERT … SELECT of `rows` (row-level security applies as to any INSERT; COPY is refused under it),
+    its values appended to `params`: a column with one value in every row is one parameter, every other column
+    one JSON array of its values zipped by `ROWS FROM` (json.dumps and PostgreSQL's JSON parser cost a small
+    part of asyncpg's encoding of typed arrays, which checks every element in Python)."""
+    columns = list(table.c)
     selected, arrays = [], []
     for column, values in zip(columns, zip(*rows, strict=True), strict=True):
         sql_type = _SQL_TYPES[column.type._type_affinity.__visit_name__]
@@ -222,20 +243,16 @@ async def _insert_many(session: AsyncSession, table: Any, rows: Sequence[Sequenc
             selected.append(f"v{len(arrays)}::{sql_type}")
     names = ", ".join(f'"{c.name}"' for c in columns)
     aliases = ", ".join(f"v{i + 1}" for i in range(len(arrays)))
-    statement = (f"INSERT INTO {table.name} ({names}) SELECT {', '.join(selected)} "  # noqa: S608 (our names)
-                 f"FROM ROWS FROM ({', '.join(arrays)}) AS d({aliases})")
-    raw = await (await session.connection()).get_raw_connection()
-    driver = raw.driver_connection
-    assert driver is not None
-    await driver.execute(statement, *params)
+    alias = f"d_{table.name}"
+    return (f"INSERT INTO {table.name} ({names}) SELECT {', '.join(selected)} "  # noqa: S608 (our names)
+            f"FROM ROWS FROM ({', '.join(arrays)}) AS {alias}({aliases})")
 
 
 async def insert_drafts(session: AsyncSession, event_rows: Sequence[Sequence[Any]],
                         segment_rows: Sequence[Sequence[Any]]) -> None:
-    """New events and their segments (tuples in the order of EVENT_COLUMNS, SEGMENT_COLUMNS), each table in
-    one statement."""
-    await _insert_many(session, events, event_rows)
-    await _insert_many(session, event_segments, segment_rows)
+    """New events and their segments (tuples in the order of EVENT_COLUMNS, SEGMENT_COLUMNS), in one statement
+    on PostgreSQL (one round trip a chunk: the writer waits for no reply between the tables)."""
+    await _insert_tables(session, [(events, event_rows), (event_segments, segment_rows)])
 
 
 async def record_auto_record_run(
