@@ -110,22 +110,23 @@ def _any_of(session: AsyncSession, column: Any, ids: Sequence[str]) -> list[Any]
 
 _EVENT_COLUMNS = (
     events.c.voucher_content_id, events.c.booking_id, events.c.start, events.c.end, events.c.producer_part,
-    events.c.recorder, events.c.performer, events.c.approval, events.c.credited,
+    events.c.recorder, events.c.performer,
 )
 
 
 async def contents_events(session: AsyncSession, tenant_id: str, content_ids: Sequence[str],
                           ending_from: date) -> dict[str, list[Read]]:
-    """The live (not deleted) events of the voucher contents that end on or after `ending_from`, per content,
-    in recording order (as `repository.content_events`), in one read (a few on SQLite). Auto-recording asks
-    from the first day of the month before the run month: an event ending earlier can neither be the latest
-    event of a content that gets drafts nor overlap the run month, and a content has years of them."""
+    """The events of the voucher contents that take their days (`event_days.blocks_days`: not deleted, not
+    rejected, not credited) and end on or after `ending_from`, per content, in recording order (as
+    `repository.content_events`), in one read (a few on SQLite). Auto-recording asks from the first day of the
+    month before the run month: an event ending earlier can neither be the latest event of a content that gets
+    drafts nor overlap the run month, and a content has years of them."""
     found: dict[str, list[Read]] = {}
     for condition in _any_of(session, events.c.voucher_content_id, content_ids):
         query = (
             select(*_EVENT_COLUMNS)
             .where(events.c.tenant_id == tenant_id, events.c.status != "deleted", events.c.end >= ending_from,
-                   condition)
+                   events.c.approval.is_distinct_from("rejected"), events.c.credited.is_(False), condition)
             .order_by(events.c.voucher_content_id, events.c.created_at, events.c.id)
         )
         for r in await rows_by_key(session, query):

@@ -30,7 +30,7 @@ from ..domain import (
     value_event,
 )
 from ..domain.decimals import stored_units
-from ..domain.event_days import blocks_days, interruption_cover, last_valid_day
+from ..domain.event_days import interruption_cover, last_valid_day
 from ..repository import auto_recording as queries
 from .recording import (
     EventInput,
@@ -208,7 +208,7 @@ def _paid_elsewhere(vc_id: str, client: tuple[Any, list[str]], events_of: Mappin
     for other in contents:
         if other == vc_id:
             continue
-        paid.extend((e["start"], e["end"]) for e in events_of.get(other, ()) if blocks_days(e))
+        paid.extend((e["start"], e["end"]) for e in events_of.get(other, ()))
         breaks = breaks_of.get(other, ())
         if breaks:
             open_until = {b["booking_id"]: last for b in breaks  # as `recording.ended_bookings_away`
@@ -226,7 +226,7 @@ def _simple_draft(vc_id: str, content: Mapping[str, Any], events: Sequence[Mappi
     """The draft of a content without interruptions whose client holds no other voucher of it, as `_input` and
     `auto_record_candidates` make it (one draft at most: no day of the month is away), without their objects:
     (content id, the latest event's booking, start, end, producer part, recorder, performer), or None."""
-    live = [e for e in events if blocks_days(e)]
+    live = events  # (those that take their days: `queries.contents_events`)
     if not live:
         return None
     latest = live[0] if len(live) == 1 else max((e["end"], e["start"], i, e) for i, e in enumerate(live))[3]
@@ -260,7 +260,7 @@ def _input(vc_id: str, content: Mapping[str, Any], events: Sequence[Mapping[str,
     """The content as `auto_record_candidates` takes it (None: no live event); notes its latest event's booking.
     `candidates`: the bookings of the locking read (a latest booking outside them ends nothing here). `client`
     and `paid_elsewhere`: for a client holding two vouchers of the content (`_paid_elsewhere`)."""
-    live = [e for e in events if blocks_days(e)]
+    live = events  # (those that take their days: `queries.contents_events`)
     if not live:
         return None
     # The latest event: latest end, then latest start, then the last recorded (most contents have one here).
@@ -420,10 +420,11 @@ class _Drafter:
               breaks: Sequence[Mapping[str, Any]], made: Sequence[tuple[date, date]], event_id: str,
               open_until: Mapping[str, date] | None = None) -> tuple[tuple[Any, ...], list[tuple[Any, ...]]]:
         """The draft's events row and segment rows (tuples in the order of the queries' columns), the event
-        with id `event_id`. `open_until`: the last valid day of the bookings of open stays (`_open_until`)."""
+        with id `event_id`. `existing`: the content's events that take their days (`queries.contents_events`);
+        `open_until`: the last valid day of the bookings of open stays (`_open_until`)."""
         end, units = self._span(booking, draft)
         start = draft.start
-        live = [(e["start"], e["end"]) for e in existing if blocks_days(e)] + list(made)
+        live = [(e["start"], e["end"]) for e in existing] + list(made)
         cover, returns = interruption_cover(breaks, open_until) if breaks else ((), ())
         if any(first <= end and last >= start for first, last in (*live, *cover)):  # rare: the days, if any
             clash = set(overlapping_days(live, start, end)) | set(overlapping_days(cover, start, end))
