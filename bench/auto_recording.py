@@ -7,9 +7,10 @@ Creates a new migrated events database and writes a tenant straight into its tab
 voucher contents of enhanced sheltered housing (service records automatically), one booking each, a
 February event each, and every tenth content an interruption ended in March (its month is split in two
 drafts). Then runs the March auto-recording (`month_jobs.auto_record`, on 2016-03-04, one transaction) and
-reports drafts/s and this process's CPU seconds. Baseline, same run: the same number of rows shaped as the
-drafts written into a copy of the events table (same columns and indexes) with asyncpg
-`copy_records_to_table` and with `executemany`. Ends with a RESULT line (JSON) for bench/run_all.py.
+reports drafts/s, this process's CPU seconds and those of its PostgreSQL backend (a local server: the run's
+writes are PostgreSQL's work). Baseline, same run: the same number of rows shaped as the drafts written into
+a copy of the events table (same columns and indexes) with asyncpg `copy_records_to_table` and with
+`executemany`. Ends with a RESULT line (JSON) for bench/run_all.py.
 Environment: SETELI_TEST_POSTGRES_URL (default: local).
 """
 
@@ -19,6 +20,7 @@ import argparse
 import asyncio
 import cProfile
 import json
+import os
 import pstats
 import time
 import uuid
@@ -83,7 +85,17 @@ async def seed(dsn: str, n: int) -> None:
         await conn.close()
 
 
-async def run_seteli(url: str, profile: bool = False) -> tuple[int, float, float]:
+def backend_cpu(pid: int) -> float | None:
+    """CPU seconds of a PostgreSQL backend (a local server: /proc), None where it cannot be read."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+async def run_seteli(url: str, profile: bool = False) -> tuple[int, float, float, float | None]:
     from seteli_common.clock import FixedClock
     from seteli_common.messaging.memory import InMemoryBroker
     from seteli_events.bootstrap import build_runtime
@@ -95,18 +107,23 @@ async def run_seteli(url: str, profile: bool = False) -> tuple[int, float, float
     runtime = build_runtime(settings, broker=InMemoryBroker(), clock=FixedClock(datetime(2016, 3, 4, 7, tzinfo=UTC)))
     try:
         async with runtime.db.transaction(tenant_id=T) as session:  # connect and warm up outside the timing
-            await session.execute(text("SELECT 1"))
+            pid = (await session.execute(text("SELECT pg_backend_pid()"))).scalar_one()
         profiler = cProfile.Profile() if profile else None
+        backend0 = backend_cpu(pid)
         cpu0, t0 = time.process_time(), time.perf_counter()
         if profiler is not None:
             profiler.enable()
         made = await month_jobs.auto_record(runtime, date(2016, 3, 4), T)
         wall, cpu = time.perf_counter() - t0, time.process_time() - cpu0
+        backend1 = backend_cpu(pid)
+        async with runtime.db.transaction(tenant_id=T) as session:  # the run's connection was the warm-up's?
+            same = (await session.execute(text("SELECT pg_backend_pid()"))).scalar_one() == pid
+        backend = backend1 - backend0 if backend0 is not None and backend1 is not None and same else None
         if profiler is not None:  # its own overhead is in wall and cpu: compare shares, not figures
             profiler.disable()
             pstats.Stats(profiler).sort_stats("cumulative").print_stats(40)
             pstats.Stats(profiler).sort_stats("tottime").print_stats(25)
-        return made[T], wall, cpu
+        return made[T], wall, cpu, backend
     finally:
         await runtime.db.dispose()
 
@@ -150,10 +167,12 @@ async def main(contents: int, profile: bool = False) -> None:
         t0 = time.perf_counter()
         await seed(_dsn(url), contents)
         print(f"  seeded in {time.perf_counter() - t0:.1f} s")
-        drafts, wall, cpu = await run_seteli(url, profile)
+        drafts, wall, cpu, backend = await run_seteli(url, profile)
         seteli = drafts / wall
         print(f"  seteli  auto_record: {drafts} drafts in {wall:.2f} s = {seteli:,.0f} drafts/s; "
-              f"this process {cpu:.2f} CPU s ({cpu / drafts * 1e6:.0f} µs per draft)")
+              f"this process {cpu:.2f} CPU s ({cpu / drafts * 1e6:.0f} µs per draft)"
+              + ("" if backend is None else
+                 f"; its PostgreSQL backend {backend:.2f} CPU s ({backend / drafts * 1e6:.0f} µs per draft)"))
         copy, many = await run_baseline(_dsn(url), drafts)
         print(f"  baseline asyncpg: COPY {copy:,.0f} rows/s, executemany {many:,.0f} rows/s "
               f"(same number of draft rows, events' columns and indexes)")

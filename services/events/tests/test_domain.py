@@ -507,6 +507,32 @@ def test_auto_record_is_idempotent() -> None:
     assert auto_record_candidates(JULY, rerun) == []
 
 
+def test_auto_record_drafts_every_day_not_away_as_runs_of_consecutive_days() -> None:
+    """A content's drafts are the runs of consecutive days of the month that no ended interruption (departure
+    up to the day before return) and no range the client's other voucher pays takes, as reading the month day
+    by day gives them (ranges overlapping, touching, reaching outside the month, empty or ending first)."""
+    rng = random.Random(21)
+
+    def ranges(count: int, shortest: int) -> list[tuple[date, date]]:
+        starts = [d(7, 1) + timedelta(days=rng.randrange(-20, 35)) for _ in range(rng.randrange(count))]
+        return [(a, a + timedelta(days=rng.randrange(shortest, 12))) for a in starts]
+
+    for _ in range(2_000):
+        stays, paid = ranges(4, 0), ranges(3, -2)
+        away = {a + timedelta(days=i) for a, b in stays for i in range((b - a).days)}
+        away |= {a + timedelta(days=i) for a, b in paid for i in range((b - a).days + 1)}
+        runs: list[tuple[date, date]] = []
+        for day in (d(7, 1) + timedelta(days=i) for i in range(31)):
+            if day in away:
+                continue
+            if runs and runs[-1][1] + timedelta(days=1) == day:
+                runs[-1] = (runs[-1][0], day)
+            else:
+                runs.append((day, day))
+        item = content(interruptions=stays, client="c-1" if paid else None, paid_elsewhere=paid)
+        assert [(x.start, x.end) for x in auto_record_candidates(JULY, [item])] == runs, (stays, paid)
+
+
 @pytest.mark.parametrize(("month", "days"), [
     (Month(2015, 2), 28), (Month(2016, 2), 29), (Month(2016, 4), 30), (Month(2016, 1), 31)])
 def test_auto_record_month_lengths(month: Month, days: int) -> None:

@@ -12,8 +12,6 @@ from seteli_common.clock import Month
 from .pricing import (
     _ONE_DAY,
     Unit,
-    _day_range,
-    _ranges,
 )
 
 # ---------------------------------------------------------------------------------------------
@@ -125,23 +123,36 @@ def _drafts_of(content: AutoRecordInput, first: date, last: date, previous_first
         return
     if any(e.start <= last and e.end >= first for e in events):
         return
-    away: set[date] = set()
+    away: list[tuple[date, date]] = []  # day ranges not drafted (inclusive; they may reach outside the month)
     if content.interruptions:
         if any(i_end is None for _, i_end in content.interruptions):
             return
         for i_start, i_end in content.interruptions:
             assert i_end is not None
             if i_end > i_start:
-                away.update(_day_range(i_start, i_end - _ONE_DAY))
-    for paid_from, paid_to in paid_elsewhere:
-        if paid_from <= end and paid_to >= start:
-            away.update(_day_range(max(paid_from, start), min(paid_to, end)))
+                away.append((i_start, i_end - _ONE_DAY))
+    away.extend(paid_elsewhere)
     # The latest event: latest end, then latest start, then the last recorded.
     latest = events[0] if len(events) == 1 else max((e.end, e.start, i, e) for i, e in enumerate(events))[3]
     part = latest.producer_part
     if content.latest_away is not None and content.latest_away[0] > latest.end:
         part = content.latest_away[1]
-    runs = _ranges(d for d in _day_range(start, end) if d not in away) if away else [(start, end)]
-    for run_start, run_end in runs:
+    for run_start, run_end in _days_left(start, end, away) if away else [(start, end)]:
         drafts.append(DraftEvent(content.voucher_content_id, run_start, run_end, part, latest.recorder,
                                  latest.performer))
+
+
+def _days_left(start: date, end: date, away: Sequence[tuple[date, date]]) -> list[tuple[date, date]]:
+    """The runs of consecutive days from `start` to `end` on none of the `away` ranges (inclusive; one ending
+    before it starts has no day), in order."""
+    runs = []
+    at = start  # the first day not yet on a run nor away
+    for away_from, away_to in sorted((max(a, start), min(b, end)) for a, b in away
+                                  if a <= b and a <= end and b >= start):
+        if away_from > at:
+            runs.append((at, away_from - _ONE_DAY))
+        if away_to >= at:
+            at = away_to + _ONE_DAY
+    if at <= end:
+        runs.append((at, end))
+    return runs

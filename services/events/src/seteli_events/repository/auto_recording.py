@@ -110,22 +110,23 @@ def _any_of(session: AsyncSession, column: Any, ids: Sequence[str]) -> list[Any]
 
 _EVENT_COLUMNS = (
     events.c.voucher_content_id, events.c.booking_id, events.c.start, events.c.end, events.c.producer_part,
-    events.c.recorder, events.c.performer, events.c.approval, events.c.credited,
+    events.c.recorder, events.c.performer,
 )
 
 
 async def contents_events(session: AsyncSession, tenant_id: str, content_ids: Sequence[str],
                           ending_from: date) -> dict[str, list[Read]]:
-    """The live (not deleted) events of the voucher contents that end on or after `ending_from`, per content,
-    in recording order (as `repository.content_events`), in one read (a few on SQLite). Auto-recording asks
-    from the first day of the month before the run month: an event ending earlier can neither be the latest
-    event of a content that gets drafts nor overlap the run month, and a content has years of them."""
+    """The events of the voucher contents that take their days (`event_days.blocks_days`: not deleted, not
+    rejected, not credited) and end on or after `ending_from`, per content, in recording order (as
+    `repository.content_events`), in one read (a few on SQLite). Auto-recording asks from the first day of the
+    month before the run month: an event ending earlier can neither be the latest event of a content that gets
+    drafts nor overlap the run month, and a content has years of them."""
     found: dict[str, list[Read]] = {}
     for condition in _any_of(session, events.c.voucher_content_id, content_ids):
         query = (
             select(*_EVENT_COLUMNS)
             .where(events.c.tenant_id == tenant_id, events.c.status != "deleted", events.c.end >= ending_from,
-                   condition)
+                   events.c.approval.is_distinct_from("rejected"), events.c.credited.is_(False), condition)
             .order_by(events.c.voucher_content_id, events.c.created_at, events.c.id)
         )
         for r in await rows_by_key(session, query):
@@ -187,22 +188,46 @@ EVENT_COLUMNS = tuple(c.name for c in events.c)
 SEGMENT_COLUMNS = tuple(c.name for c in event_segments.c)
 _SQL_TYPES = {"string": "text", "date": "date", "time": "time", "numeric": "numeric", "integer": "integer",
               "boolean": "boolean", "datetime": "timestamptz"}  # by SQLAlchemy type affinity
+# Sent as their text, each distinct value's once: equal decimals of other exponents (1.0, 1.00) share a text, which
+# the column's scale stores alike.
+_TEXT_OF = {"date", "time", "numeric", "timestamptz"}
 
 
 async def _insert_many(session: AsyncSession, table: Any, rows: Sequence[Sequence[Any]]) -> None:
-    """Many rows (tuples in the order of the table's columns) in one statement. On PostgreSQL: one INSERT …
-    SELECT (row-level security applies as to any INSERT; COPY is refused under it) where a column with one
-    value in every row is one parameter, and every other column one JSON array of its values zipped by
-    `ROWS FROM` (json.dumps and PostgreSQL's JSON parser cost a small part of asyncpg's encoding of typed
-    arrays, which checks every element in Python); elsewhere a batched INSERT."""
-    if not rows:
+    """Many rows (tuples in the order of the table's columns) in one statement: on PostgreSQL `_insert_select`,
+    elsewhere a batched INSERT."""
+    await _insert_tables(session, [(table, rows)])
+
+
+async def _insert_tables(session: AsyncSession, tables: Sequence[tuple[Any, Sequence[Sequence[Any]]]]) -> None:
+    """The rows of each table (tuples in the order of its columns), on PostgreSQL all in one statement: the
+    tables before the last as data-modifying WITH queries, so that PostgreSQL gets the next table's rows without
+    waiting for this process (foreign keys are checked at the statement's end, a later table's against an
+    earlier one's rows included)."""
+    tables = [(table, rows) for table, rows in tables if rows]
+    if not tables:
         return
-    columns = list(table.c)
     if session.get_bind().dialect.name != "postgresql":
-        keys = [c.name for c in columns]
-        await session.execute(insert(table), [dict(zip(keys, r, strict=True)) for r in rows])
+        for table, rows in tables:
+            keys = [c.name for c in table.c]
+            await session.execute(insert(table), [dict(zip(keys, r, strict=True)) for r in rows])
         return
     params: list[Any] = []
+    inserts = [_insert_select(table, rows, params) for table, rows in tables]
+    withs = ", ".join(f"w{i} AS ({sql})" for i, sql in enumerate(inserts[:-1]))
+    statement = f"WITH {withs} {inserts[-1]}" if withs else inserts[-1]
+    raw = await (await session.connection()).get_raw_connection()
+    driver = raw.driver_connection
+    assert driver is not None
+    await driver.execute(statement, *params)
+
+
+def _insert_select(table: Any, rows: Sequence[Sequence[Any]], params: list[Any]) -> str:
+    """An INSERT … SELECT of `rows` (row-level security applies as to any INSERT; COPY is refused under it),
+    its values appended to `params`: a column with one value in every row is one parameter, every other column
+    one JSON array of its values zipped by `ROWS FROM` (json.dumps and PostgreSQL's JSON parser cost a small
+    part of asyncpg's encoding of typed arrays, which checks every element in Python)."""
+    columns = list(table.c)
     selected, arrays = [], []
     for column, values in zip(columns, zip(*rows, strict=True), strict=True):
         sql_type = _SQL_TYPES[column.type._type_affinity.__visit_name__]
@@ -210,25 +235,25 @@ async def _insert_many(session: AsyncSession, table: Any, rows: Sequence[Sequenc
             params.append(values[0])
             selected.append(f"${len(params)}::{sql_type}")
         else:  # exact text of dates and decimals (str), parsed by PostgreSQL as the column's type
+            if sql_type in _TEXT_OF:  # each distinct value's text once (the encoder calls `default` a value)
+                texts = {v: str(v) for v in set(values)}
+                texts.pop(None, None)
+                values = tuple(map(texts.get, values))
             params.append(json.dumps(values, default=str, ensure_ascii=False))
             arrays.append(f"json_array_elements_text(${len(params)}::json)")
             selected.append(f"v{len(arrays)}::{sql_type}")
     names = ", ".join(f'"{c.name}"' for c in columns)
     aliases = ", ".join(f"v{i + 1}" for i in range(len(arrays)))
-    statement = (f"INSERT INTO {table.name} ({names}) SELECT {', '.join(selected)} "  # noqa: S608 (our names)
-                 f"FROM ROWS FROM ({', '.join(arrays)}) AS d({aliases})")
-    raw = await (await session.connection()).get_raw_connection()
-    driver = raw.driver_connection
-    assert driver is not None
-    await driver.execute(statement, *params)
+    alias = f"d_{table.name}"
+    return (f"INSERT INTO {table.name} ({names}) SELECT {', '.join(selected)} "  # noqa: S608 (our names)
+            f"FROM ROWS FROM ({', '.join(arrays)}) AS {alias}({aliases})")
 
 
 async def insert_drafts(session: AsyncSession, event_rows: Sequence[Sequence[Any]],
                         segment_rows: Sequence[Sequence[Any]]) -> None:
-    """New events and their segments (tuples in the order of EVENT_COLUMNS, SEGMENT_COLUMNS), each table in
-    one statement."""
-    await _insert_many(session, events, event_rows)
-    await _insert_many(session, event_segments, segment_rows)
+    """New events and their segments (tuples in the order of EVENT_COLUMNS, SEGMENT_COLUMNS), in one statement
+    on PostgreSQL (one round trip a chunk: the writer waits for no reply between the tables)."""
+    await _insert_tables(session, [(events, event_rows), (event_segments, segment_rows)])
 
 
 async def record_auto_record_run(

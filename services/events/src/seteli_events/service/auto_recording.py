@@ -30,7 +30,7 @@ from ..domain import (
     value_event,
 )
 from ..domain.decimals import stored_units
-from ..domain.event_days import blocks_days, interruption_cover, last_valid_day
+from ..domain.event_days import interruption_cover, last_valid_day
 from ..repository import auto_recording as queries
 from .recording import (
     EventInput,
@@ -92,23 +92,57 @@ async def _auto_record_tenant(ctx: EventsContext, month: Month) -> dict[str, Any
     else:
         contents = list(content_rows.items())
         chunks = [contents[first:first + CHUNK] for first in range(0, len(contents), CHUNK)]
+    first, last = month.first, month.last
+    previous = month.prev()
+    previous_first, previous_last = previous.first, previous.last
     try:
         for chunk in chunks:
             latest_booking: dict[str, str] = {}
-            inputs = [_input(vc_id, content, events_of.get(vc_id, ()), breaks_of.get(vc_id, ()), candidates,
-                             latest_booking)
-                      if vc_id not in two_vouchers else
-                      _input(vc_id, content, events_of.get(vc_id, ()), breaks_of.get(vc_id, ()), candidates,
-                             latest_booking, *_paid_elsewhere(vc_id, two_vouchers[vc_id], events_of, breaks_of,
-                                                              candidates))
-                      for vc_id, content in chunk]
+            # Most contents have no interruption and one voucher of their client: their draft (at most one) is
+            # made here (`_simple_draft`), the others through the domain's `auto_record_candidates`.
+            simple: list[tuple[str, str, date, date, str | None, str, str]] = []
+            inputs = []
+            for vc_id, content in chunk:
+                stays = breaks_of.get(vc_id, ())
+                if stays or vc_id in two_vouchers:
+                    inputs.append(
+                        _input(vc_id, content, events_of.get(vc_id, ()), stays, candidates, latest_booking)
+                        if vc_id not in two_vouchers else
+                        _input(vc_id, content, events_of.get(vc_id, ()), stays, candidates, latest_booking,
+                               *_paid_elsewhere(vc_id, two_vouchers[vc_id], events_of, breaks_of, candidates)))
+                else:
+                    one = _simple_draft(vc_id, content, events_of.get(vc_id, ()), candidates, first, last,
+                                        previous_first, previous_last)
+                    if one is not None:
+                        simple.append(one)
             drafts = auto_record_candidates(month, [i for i in inputs if i is not None])
-            missing = {latest_booking[d.voucher_content_id] for d in drafts} - booked.keys()
+            missing = ({latest_booking[d.voucher_content_id] for d in drafts} | {s[1] for s in simple}) - booked.keys()
             if missing:  # the latest event's booking is not a candidate's (e.g. the client changed provider)
                 await writer.idle()
                 booked.update(await queries.booking_contexts(ctx.session, tenant, sorted(missing)))
             event_rows: list[tuple[Any, ...]] = []  # in the order of queries.EVENT_COLUMNS
             segment_rows: list[tuple[Any, ...]] = []  # in the order of queries.SEGMENT_COLUMNS
+            event_ids = uuid4_strings(len(simple))
+            for n, (vc_id, booking_id, start, end, part, recorder, performer) in enumerate(simple):
+                if n % 500 == 0:
+                    await writer.let_run()
+                booking = booked[booking_id]
+                try:
+                    if booking["voucher_content_id"] != vc_id:  # (not seen: an event is on its content's booking)
+                        raise _NotSimple
+                    row, segments = drafter.simple(booking, start, end, part, recorder, performer, event_ids[n])
+                except ContentEnded:
+                    continue
+                except ProblemError as exc:
+                    skipped.append({"booking_id": booking["id"], "start": start.isoformat(), "reason": exc.detail})
+                    continue
+                except _NotSimple:
+                    drafts.append(DraftEvent(vc_id, start, end, part, recorder, performer))
+                    latest_booking[vc_id] = booking_id
+                    continue
+                made.setdefault(vc_id, []).append((start, row[_END]))
+                event_rows.append(row)
+                segment_rows.extend(segments)
             event_ids = uuid4_strings(len(drafts))
             for n, draft in enumerate(drafts):
                 if n % 500 == 0:
@@ -174,7 +208,7 @@ def _paid_elsewhere(vc_id: str, client: tuple[Any, list[str]], events_of: Mappin
     for other in contents:
         if other == vc_id:
             continue
-        paid.extend((e["start"], e["end"]) for e in events_of.get(other, ()) if blocks_days(e))
+        paid.extend((e["start"], e["end"]) for e in events_of.get(other, ()))
         breaks = breaks_of.get(other, ())
         if breaks:
             open_until = {b["booking_id"]: last for b in breaks  # as `recording.ended_bookings_away`
@@ -186,6 +220,39 @@ def _paid_elsewhere(vc_id: str, client: tuple[Any, list[str]], events_of: Mappin
     return key, paid
 
 
+def _simple_draft(vc_id: str, content: Mapping[str, Any], events: Sequence[Mapping[str, Any]],
+                  candidates: Mapping[str, Mapping[str, Any]], first: date, last: date, previous_first: date,
+                  previous_last: date) -> tuple[str, str, date, date, str | None, str, str] | None:
+    """The draft of a content without interruptions whose client holds no other voucher of it, as `_input` and
+    `auto_record_candidates` make it (one draft at most: no day of the month is away), without their objects:
+    (content id, the latest event's booking, start, end, producer part, recorder, performer), or None."""
+    live = events  # (those that take their days: `queries.contents_events`)
+    if not live:
+        return None
+    latest = live[0] if len(live) == 1 else max((e["end"], e["start"], i, e) for i, e in enumerate(live))[3]
+    booking_id = latest["booking_id"]
+    # the validity clipped to the latest event's booking's end (the draft goes to that booking)
+    until = content["valid_until"]
+    if booking_id in candidates:
+        ended_on = candidates[booking_id]["ended_on"]
+        if ended_on is not None and (until is None or ended_on < until):
+            until = ended_on
+    valid_from = content["valid_from"]
+    start = valid_from if valid_from > first else first
+    end = until if until is not None and until < last else last
+    if start > end:
+        return None
+    if not any(e["start"] <= previous_last and e["end"] >= previous_first for e in live):
+        return None
+    if any(e["start"] <= last and e["end"] >= first for e in live):
+        return None
+    return vc_id, booking_id, start, end, latest["producer_part"], latest["recorder"], latest["performer"]
+
+
+class _NotSimple(Exception):
+    """A draft `_Drafter.simple` does not make (its booking is of another content): `_Drafter.draft` makes it."""
+
+
 def _input(vc_id: str, content: Mapping[str, Any], events: Sequence[Mapping[str, Any]],
            breaks: Sequence[Mapping[str, Any]], candidates: Mapping[str, Mapping[str, Any]],
            latest_booking: dict[str, str], client: Any = None, paid_elsewhere: Sequence[tuple[date, date]] = ()
@@ -193,7 +260,7 @@ def _input(vc_id: str, content: Mapping[str, Any], events: Sequence[Mapping[str,
     """The content as `auto_record_candidates` takes it (None: no live event); notes its latest event's booking.
     `candidates`: the bookings of the locking read (a latest booking outside them ends nothing here). `client`
     and `paid_elsewhere`: for a client holding two vouchers of the content (`_paid_elsewhere`)."""
-    live = [e for e in events if blocks_days(e)]
+    live = events  # (those that take their days: `queries.contents_events`)
     if not live:
         return None
     # The latest event: latest end, then latest start, then the last recorded (most contents have one here).
@@ -290,6 +357,7 @@ class _Drafter:
             self.lists.setdefault((r["service_id"], r["provider_id"]), []).append(r)
         self.spans: dict[tuple[Any, ...], tuple[date, Decimal] | Exception] = {}
         self.valued: dict[tuple[Any, ...], tuple[list[tuple[Any, ...]], Decimal, Decimal] | ProblemError] = {}
+        self.simples: dict[tuple[Any, ...], tuple[Any, ...] | Exception] = {}
 
     def _span(self, booking: Mapping[str, Any], draft: DraftEvent) -> tuple[date, Decimal]:
         """(end, stored units) of the draft, or the problem recording would raise before reading events."""
@@ -352,10 +420,11 @@ class _Drafter:
               breaks: Sequence[Mapping[str, Any]], made: Sequence[tuple[date, date]], event_id: str,
               open_until: Mapping[str, date] | None = None) -> tuple[tuple[Any, ...], list[tuple[Any, ...]]]:
         """The draft's events row and segment rows (tuples in the order of the queries' columns), the event
-        with id `event_id`. `open_until`: the last valid day of the bookings of open stays (`_open_until`)."""
+        with id `event_id`. `existing`: the content's events that take their days (`queries.contents_events`);
+        `open_until`: the last valid day of the bookings of open stays (`_open_until`)."""
         end, units = self._span(booking, draft)
         start = draft.start
-        live = [(e["start"], e["end"]) for e in existing if blocks_days(e)] + list(made)
+        live = [(e["start"], e["end"]) for e in existing] + list(made)
         cover, returns = interruption_cover(breaks, open_until) if breaks else ((), ())
         if any(first <= end and last >= start for first, last in (*live, *cover)):  # rare: the days, if any
             clash = set(overlapping_days(live, start, end)) | set(overlapping_days(cover, start, end))
@@ -365,11 +434,42 @@ class _Drafter:
         producer_part = draft.producer_part if draft.producer_part is not None else booking["producer_part"]
         segments, amount_tenant, amount_co_payment = self._valuation(booking, start, end, producer_part,
                                                                      exclude_days)
+        return self._rows(booking, event_id, producer_part, start, end, units, draft.recorder, draft.performer,
+                          segments, amount_tenant, amount_co_payment)
+
+    def simple(self, booking: Mapping[str, Any], start: date, end: date, part: str | None, recorder: str,
+               performer: str, event_id: str) -> tuple[tuple[Any, ...], list[tuple[Any, ...]]]:
+        """`draft` for a draft of `_simple_draft` (its content has no interruption, no other draft and no live
+        event in the month, so no day clashes): the span, the valuation and the producer part once per
+        distinct terms."""
+        key = (booking["service_id"], booking["content_id"], booking["unit"], booking["valid_from"],
+               booking["valid_until"], booking["ended_on"], booking["provider_id"], booking["voucher_value"],
+               booking["producer_part"], start, end, part)
+        found = self.simples.get(key)
+        if found is None:
+            try:
+                span_end, units = self._span(booking, DraftEvent(booking["voucher_content_id"], start, end, part,
+                                                                 recorder, performer))
+                producer_part = part if part is not None else booking["producer_part"]
+                found = (producer_part, span_end, units,
+                         *self._valuation(booking, start, span_end, producer_part, frozenset()))
+            except (ContentEnded, ProblemError) as exc:
+                found = exc
+            self.simples[key] = found
+        if isinstance(found, Exception):
+            raise found.with_traceback(None)
+        producer_part, span_end, units, segments, amount_tenant, amount_co_payment = found
+        return self._rows(booking, event_id, producer_part, start, span_end, units, recorder, performer, segments,
+                          amount_tenant, amount_co_payment)
+
+    def _rows(self, booking: Mapping[str, Any], event_id: str, producer_part: str | None, start: date, end: date,
+              units: Decimal, recorder: str, performer: str, segments: Sequence[tuple[Any, ...]],
+              amount_tenant: Decimal, amount_co_payment: Decimal) -> tuple[tuple[Any, ...], list[tuple[Any, ...]]]:
         row = (
             self.tenant, event_id, booking["id"], booking["voucher_id"], booking["voucher_content_id"],
             booking["service_id"], booking["content_id"], booking["unit"], booking["provider_id"], producer_part,
-            booking["client_id"], booking["client_ref"], start, end, None, None, units, draft.recorder,
-            draft.performer, "", "draft", None, None, 0, amount_tenant, amount_co_payment, self.month, False, None,
-            False, None, None, self.now, self.now,  # (no Idempotency-Key, so no fingerprint)
+            booking["client_id"], booking["client_ref"], start, end, None, None, units, recorder, performer, "",
+            "draft", None, None, 0, amount_tenant, amount_co_payment, self.month, False, None, False, None, None,
+            self.now, self.now,  # (no Idempotency-Key, so no fingerprint)
         )
         return row, [(self.tenant, event_id, *s) for s in segments]
