@@ -103,8 +103,9 @@ def table(results: list[dict[str, Any]]) -> str:
             raw = f" (raw {r['baseline_cpu_ms']})" if r.get("baseline_cpu_ms") is not None else ""
             notes.append(f"server CPU {r['cpu_ms']:g} ms/req{raw}")
         ok = met(r)
+        baseline_unit = r.get("baseline_unit", r.get("unit", ""))
         rows.append((str(r.get("name", "?")), f"{number(r.get('seteli'))} {r.get('unit', '')}",
-                     "" if r.get("baseline") is None else f"{number(r['baseline'])} {r.get('unit', '')}",
+                     "" if r.get("baseline") is None else f"{number(r['baseline'])} {baseline_unit}",
                      ratio_text, goal_text,
                      {True: "yes", False: "NO", None: "?"}[ok], "; ".join(notes)))
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
