@@ -100,13 +100,23 @@ def _of_run(tenant_id: str, run_id: str, month_first: date) -> list[Any]:
 
 
 async def payable_lines(
-    session: AsyncSession, tenant_id: str, month_first: date, provider_id: str | None = None
+    session: AsyncSession, tenant_id: str, month_first: date, provider_id: str | None = None, *, whole: bool = True
 ) -> list[Row]:
-    query = payable_query(tenant_id, month_first)
+    """The open lines a run of the month may pay, by provider and line id: whole ledger rows, or (`whole` False)
+    only what open_lines copies of them (id, provider_id, producer_part, amount, kind, source_id, event_id, month),
+    read without the ledger: what a preview without its lines needs to plan payees, totals and its changes."""
+    if whole:
+        query = payable_query(tenant_id, month_first).order_by(ledger.c.provider_id, ledger.c.id)
+    else:
+        copied = [open_lines.c.line_id.label("id"), *(open_lines.c[n] for n in OPEN_COPIED if n not in ("id",
+                                                                                                  "tenant_id"))]
+        query = select(*copied).where(*_open(tenant_id, month_first)).order_by(
+            open_lines.c.provider_id, open_lines.c.line_id)
     if provider_id is not None:
         query = query.where(open_lines.c.provider_id == provider_id)
-    rows = (await session.execute(query.order_by(ledger.c.provider_id, ledger.c.id))).mappings().all()
-    return [dict(r) for r in rows]
+    result = await session.execute(query)
+    keys = list(result.keys())  # rows as tuples zipped with the keys: thousands of lines a preview
+    return [dict(zip(keys, row, strict=True)) for row in result.all()]
 
 
 async def providers_with_payable(session: AsyncSession, tenant_id: str, month_first: date) -> list[str]:
