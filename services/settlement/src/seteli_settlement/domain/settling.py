@@ -194,12 +194,16 @@ def plan_provider(
     """
     company = _company(provider_id, provider)
     groups: dict[str, PayeeLines] = {}
+    by_part: dict[str | None, PayeeLines] = {}  # a provider's thousands of lines name a few producer parts
     for line in lines:
-        payee = _payee_of(company, sites, line.get("producer_part"))
-        group = groups.setdefault(payee.key, PayeeLines(payee))
+        part = line.get("producer_part")
+        group = by_part.get(part)
+        if group is None:
+            payee = _payee_of(company, sites, part)
+            group = by_part[part] = groups.setdefault(payee.key, PayeeLines(payee))
+            if part not in group.producer_parts:
+                group.producer_parts.append(part)
         group.lines.append(line)
-        if line.get("producer_part") not in group.producer_parts:
-            group.producer_parts.append(line.get("producer_part"))
     for part in set_off_before:
         group = groups.setdefault(_payee_of(company, sites, part["producer_part"]).key,
                                   PayeeLines(_payee_of(company, sites, part["producer_part"])))
