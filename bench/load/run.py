@@ -120,6 +120,12 @@ class Report:
     ledger_lag_seconds: float | None
     load_average: list[float]
     steps: list[Step] = field(default_factory=list)
+    # POSTs the driver gave up on (timeout, error) against what was recorded: a request that failed either
+    # recorded its event once or not at all (the driver never retries; a booking's day is recorded once)
+    posts_failed: int = 0
+    posts_recorded_anyway: int = 0
+    events_recorded_twice: int = 0
+    events_in_ledger_twice: int = 0
     failures_sample: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
 
@@ -303,7 +309,7 @@ async def run(args: argparse.Namespace) -> Report:
         month = Month.of(today_in_helsinki(SystemClock())).prev()
         config = await seed(suite, _dsn(database_urls["events"]), issuer, args.bookings, month)
         rates = args.rates or [args.provider_rate + args.officer_rate]
-        config["mix"] = mix_of(args.provider_rate, args.officer_rate)
+        realistic = config["mix"] = mix_of(args.provider_rate, args.officer_rate)
         config_path = workdir / "load-config.json"
         for name, url in database_urls.items():
             connections[name] = await asyncpg.connect(_dsn(url))
@@ -334,7 +340,8 @@ async def run(args: argparse.Namespace) -> Report:
             and the ledger holds every recorded event, so that a step does not inherit the previous one's
             queue. Returns the driver's result and the samples at the step's start, end and drained."""
             nonlocal driver
-            config.update(steps=[[rate, args.seconds]], seed=args.seed + index, slot_start=slot)
+            mix = step_mix(args, index, realistic)
+            config.update(steps=[[rate, args.seconds]], seed=args.seed + index, slot_start=slot, mix=mix)
             config_path.write_text(json.dumps(config))
             out_path = workdir / f"driver-{index}.json"
             err_path = workdir / f"driver-{index}.err"
@@ -397,8 +404,10 @@ async def run(args: argparse.Namespace) -> Report:
                 cpu_ms_per_request={g: round(1000 * c / max(1, step["offered"]), 2) for g, c in cpu.items()},
                 load_average=[s.load1 for s in inside]))
             saturated = step["achieved_rps"] < rate * (1 - THROUGHPUT_TOLERANCE)
-            print(f"  step {rate:g} req/s: achieved {step['achieved_rps']:g} req/s, p99 {step['all']['p99_ms']} ms, "
-                  f"{step['failures']} failed; load average {os.getloadavg()[0]:.2f}", flush=True)
+            kinds = f" of {args.step_mix[index]}" if args.step_mix and index < len(args.step_mix) else ""
+            print(f"  step {rate:g} req/s{kinds}: achieved {step['achieved_rps']:g} req/s, "
+                  f"p99 {step['all']['p99_ms']} ms, {step['failures']} failed; "
+                  f"load average {os.getloadavg()[0]:.2f}", flush=True)
             if saturated and index + 1 < len(rates) and not args.all_steps:
                 print(f"  saturated at {rate:g} req/s: the higher steps are left out (--all-steps runs them)")
                 break
@@ -433,6 +442,14 @@ async def run(args: argparse.Namespace) -> Report:
             events_recorded=recorded, events_in_ledger=in_ledger, ledger_lag_seconds=lag,
             load_average=[s.load1 for s in samples[:: max(1, len(samples) // 10)]], steps=step_reports,
             failures_sample=errors[:10])
+        posts = [r for st in step_reports for r in st.per_request if r["name"] == "POST events (record)"]
+        report.posts_failed = sum(r["failures"] for r in posts)
+        report.posts_recorded_anyway = recorded - sum(r["requests"] - r["failures"] for r in posts)
+        report.events_recorded_twice = int(await connections["events"].fetchval(
+            "SELECT count(*) FROM (SELECT booking_id, start FROM events GROUP BY 1, 2 HAVING count(*) > 1) d"))
+        report.events_in_ledger_twice = int(await connections["settlement"].fetchval(
+            "SELECT count(*) FROM (SELECT source_id FROM ledger WHERE kind = 'event' AND entry = 'line' "
+            "AND status IN ('payable', 'awaiting_approval') GROUP BY 1 HAVING count(*) > 1) d"))
         report.problems = judge(report, args)
         keep_logs = bool(report.problems)
         return report
@@ -450,6 +467,18 @@ async def run(args: argparse.Namespace) -> Report:
             print(f"  services' logs and the driver's files kept in {workdir}")
         else:
             shutil.rmtree(workdir, ignore_errors=True)
+
+
+# Short names of the request types for --step-mix (one type alone per step: its CPU per request).
+KINDS = {"record": "POST events (record)", "queue": "GET applications/queue", "approvals": "GET events/approvals",
+         "events": "GET events (list)", "bookings": "GET bookings (list)", "preview": "POST settlement runs (preview)"}
+
+
+def step_mix(args: argparse.Namespace, index: int, mix: dict[str, float]) -> dict[str, float]:
+    """The mix of step `index`: the realistic one, or the one request type --step-mix names for it."""
+    names = args.step_mix or []
+    name = names[index] if index < len(names) else "all"
+    return dict(mix) if name == "all" else {KINDS[name]: 1.0}
 
 
 def backlog_allowance(step: Step, args: argparse.Namespace) -> int:
@@ -479,6 +508,12 @@ def judge(report: Report, args: argparse.Namespace) -> list[str]:
         if args.p99_ms is not None and (step.latency["p99_ms"] or math.inf) > args.p99_ms:
             problems.append(f"{at}p99 {step.latency['p99_ms']} ms > {args.p99_ms:g} ms")
         problems += [at + p for p in backlog_grew(step, args)]
+    if report.events_recorded_twice or report.events_in_ledger_twice:
+        problems.append(f"recorded twice: {report.events_recorded_twice} booking days in events, "
+                        f"{report.events_in_ledger_twice} events in the settlement ledger")
+    if report.posts_recorded_anyway < 0 or report.posts_recorded_anyway > report.posts_failed:
+        problems.append(f"{report.posts_recorded_anyway} events recorded beyond the answered POSTs, of "
+                        f"{report.posts_failed} failed")
     if report.failures and report.failures_sample:
         problems.append(f"failures: {report.failures_sample}")
     if report.events_in_ledger is not None and report.events_in_ledger < report.events_recorded:
@@ -512,6 +547,9 @@ def print_report(report: Report) -> None:
     print(f"\n  {report.requests} requests, {report.failures} failed (error rate {report.error_rate:.3%}); "
           f"events recorded {report.events_recorded}, in the settlement ledger {report.events_in_ledger} "
           f"(all there {lag})")
+    print(f"  POST events failed (timeouts included): {report.posts_failed}, of which recorded nonetheless "
+          f"{report.posts_recorded_anyway} (once each: booking days recorded twice {report.events_recorded_twice}, "
+          f"events with two live ledger lines {report.events_in_ledger_twice})")
     for failure in report.failures_sample:
         print(f"  failure: {failure}")
     print("  RESULT: " + ("targets met" if not report.problems else "MISSED: " + "; ".join(report.problems)))
@@ -550,6 +588,9 @@ def main() -> None:
     parser.add_argument("--rates", type=lambda s: [float(x) for x in s.split(",") if x],
                         help="total rates (req/s), one step each, at the mix of --provider-rate/--officer-rate "
                              "(default: one step at their sum)")
+    parser.add_argument("--step-mix", type=lambda s: [x.strip() for x in s.split(",")],
+                        help="per step of --rates, 'all' (the realistic mix) or one request type alone: "
+                             + ", ".join(KINDS) + " (attributes the CPU per request type)")
     parser.add_argument("--p99-ms", type=float, help="also a target: p99 of all requests per step")
     parser.add_argument("--seed", type=int, default=21)
     parser.add_argument("--bookings", type=int, default=2000)

@@ -139,15 +139,18 @@ async def test_a_run_started_while_a_ledger_change_is_in_flight_waits_for_it_and
     async with harness_factory(inline_jobs=False) as h:
         await h.seed()
         await h.event("e-1", "2016-03-01", "2016-03-03")
-        real_open_payable = open_queue.open_payable
         inside, gate = asyncio.Event(), asyncio.Event()
 
-        async def opened_then_held(*args: Any, **kwargs: Any) -> None:
-            await real_open_payable(*args, **kwargs)
-            inside.set()
-            await gate.wait()  # the event's transaction stays open, holding the tenant's run lock shared
+        def then_held(real: Any) -> Any:
+            async def opened_then_held(*args: Any, **kwargs: Any) -> None:
+                await real(*args, **kwargs)
+                inside.set()
+                await gate.wait()  # the event's transaction stays open, holding the tenant's run lock shared
+            return opened_then_held
 
-        monkeypatch.setattr(open_queue, "open_payable", opened_then_held)
+        # a new event's lines are opened by one of these (on PostgreSQL in the statement that inserts them)
+        for name in ("open_payable", "insert_new_source_lines"):
+            monkeypatch.setattr(open_queue, name, then_held(getattr(open_queue, name)))
         arriving = asyncio.create_task(h.event("e-2", "2016-03-10", "2016-03-11"))
         await asyncio.wait_for(inside.wait(), 10)
         locking = asyncio.create_task(h.run("2016-03"))
@@ -156,7 +159,7 @@ async def test_a_run_started_while_a_ledger_change_is_in_flight_waits_for_it_and
         gate.set()
         await arriving
         run = await locking
-        monkeypatch.setattr(open_queue, "open_payable", real_open_payable)
+        monkeypatch.undo()
 
         assert await SettlementWorker(h.runtime.extras["deps"]).run_until_idle() == 1
         paid = (await h.client.get(f"/v1/tenants/{T}/runs/{run['id']}", headers=h.admin)).json()

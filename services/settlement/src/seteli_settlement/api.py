@@ -58,7 +58,7 @@ async def create_run(
         # writer (a consumer recording care) is not held up behind it; the preview is then remembered shortly.
         async with deps.unit_of_work(tenant_id, read_only=True) as ctx:
             await runs.require_known(ctx, tenant_id, after)
-            plan = await runs.plan_all(ctx.session, tenant_id, month)
+            plan = await runs.plan_all(ctx.session, tenant_id, month, with_lines=lines)
         async with deps.unit_of_work(tenant_id) as ctx:
             preview = await runs.preview(ctx, tenant_id, month, with_lines=lines, plan=plan)
             await _log_lines_read(ctx, request, principal, tenant_id, preview, "run.preview", "settlement preview")

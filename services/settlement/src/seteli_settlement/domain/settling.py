@@ -81,10 +81,17 @@ class PayeeLines:
     reason: str | None = None  # set when carried over
     producer_parts: list[str | None] = field(default_factory=list)
     set_off: Decimal = Decimal("0.00")  # credits set off with the provider's other payees (`set_off`)
+    # The lines' total, summed again only when lines were added: a preview asks a payee's amount several times
+    # (carry-over reason, set-offs, snapshot, views) and a payee may have thousands of lines.
+    _lines_total: tuple[int, Decimal] = field(default=(0, Decimal("0.00")), init=False, repr=False, compare=False)
 
     @property
     def amount(self) -> Decimal:
-        return total_of_lines([*(Decimal(line["amount"]) for line in self.lines), self.set_off])
+        counted, total = self._lines_total
+        if counted != len(self.lines):
+            total = total_of_lines(Decimal(line["amount"]) for line in self.lines)
+            self._lines_total = (len(self.lines), total)
+        return total_of_lines([total, self.set_off])  # the lines' total is whole cents: the same sum
 
 
 def payee_key(provider_id: str, site_id: str | None) -> str:
@@ -187,12 +194,16 @@ def plan_provider(
     """
     company = _company(provider_id, provider)
     groups: dict[str, PayeeLines] = {}
+    by_part: dict[str | None, PayeeLines] = {}  # a provider's thousands of lines name a few producer parts
     for line in lines:
-        payee = _payee_of(company, sites, line.get("producer_part"))
-        group = groups.setdefault(payee.key, PayeeLines(payee))
+        part = line.get("producer_part")
+        group = by_part.get(part)
+        if group is None:
+            payee = _payee_of(company, sites, part)
+            group = by_part[part] = groups.setdefault(payee.key, PayeeLines(payee))
+            if part not in group.producer_parts:
+                group.producer_parts.append(part)
         group.lines.append(line)
-        if line.get("producer_part") not in group.producer_parts:
-            group.producer_parts.append(line.get("producer_part"))
     for part in set_off_before:
         group = groups.setdefault(_payee_of(company, sites, part["producer_part"]).key,
                                   PayeeLines(_payee_of(company, sites, part["producer_part"])))
@@ -430,14 +441,19 @@ def snapshot(payments: Sequence[PayeeLines], carried: Sequence[PayeeLines]) -> d
     lines: dict[str, Any] = {}
     payees: dict[str, str] = {}
     accounts: dict[str, dict[str, str | None]] = {}
+    amounts: dict[Decimal, str] = {}  # few distinct amounts (day prices) among thousands of lines: each shown once
     for group in [*payments, *carried]:
         payees[group.payee.key] = money_str(group.amount)
         billing = group.payee.billing
         accounts[group.payee.key] = {"iban": billing.iban if billing else None, "carried_over": group.reason}
         for line in group.lines:
+            amount = Decimal(line["amount"])
+            shown = amounts.get(amount)
+            if shown is None:
+                shown = amounts[amount] = money_str(amount)
             lines[str(line["id"])] = {
                 "payee": group.payee.key,
-                "amount": money_str(Decimal(line["amount"])),
+                "amount": shown,
                 "event_id": line.get("event_id"),
                 "source_id": line.get("source_id"),
                 "kind": line.get("kind"),

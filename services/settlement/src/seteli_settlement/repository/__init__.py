@@ -4,6 +4,7 @@ the transaction."""
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -47,9 +48,19 @@ async def advisory_lock(session: AsyncSession, key: str) -> None:
     await serialise_on(session, key, sqlite_table=runs)
 
 
+# The provider locks each transaction holds (weakly held: a new transaction locks again). Held to the
+# transaction's end, a lock is taken once: a consumer's batch of one provider's events is one transaction.
+_PROVIDERS_LOCKED: weakref.WeakKeyDictionary[Any, set[str]] = weakref.WeakKeyDictionary()
+
+
 async def lock_provider(session: AsyncSession, tenant_id: str, provider_id: str) -> None:
     """Held by a job paying a provider and by a ledger change of its lines: they never interleave."""
-    await advisory_lock(session, f"settlement-provider:{tenant_id}:{provider_id}")
+    key = f"settlement-provider:{tenant_id}:{provider_id}"
+    transaction = session.sync_session.get_transaction()
+    held = _PROVIDERS_LOCKED.setdefault(transaction, set()) if transaction is not None else set()
+    if key not in held:
+        await advisory_lock(session, key)
+        held.add(key)
 
 
 # --- read models -----------------------------------------------------------------------------
@@ -174,8 +185,15 @@ async def claim_source(session: AsyncSession, tenant_id: str, kind: str, source_
     """Create the head row if missing (racing creators meet the primary key), then lock it."""
     stmt = _insert(session, sources).values(
         tenant_id=tenant_id, kind=kind, source_id=source_id, revision=0, deleted=False, fingerprint=""
-    )
-    await session.execute(stmt.on_conflict_do_nothing())
+    ).on_conflict_do_nothing()
+    if is_postgres(session):
+        # A source heard of for the first time (each new event): its head, inserted by this transaction, is
+        # no one else's until it commits, so it needs no second statement to lock it.
+        created = (await session.execute(stmt.returning(*sources.c))).mappings().first()
+        if created is not None:
+            return dict(created)
+    else:
+        await session.execute(stmt)
     return await lock_source(session, tenant_id, kind, source_id)
 
 
@@ -187,7 +205,12 @@ async def set_source(session: AsyncSession, tenant_id: str, kind: str, source_id
     )
 
 
-async def insert_lines(session: AsyncSession, rows: list[Row]) -> None:
+async def insert_lines(session: AsyncSession, rows: list[Row], *, new_source: bool = False) -> None:
+    """Ledger lines, the payable ones queued (open_lines). `new_source`: the lines' source (one) was never written
+    under before (its head at revision 0)."""
+    if rows and new_source and is_postgres(session):
+        await open_queue.insert_new_source_lines(session, rows[0]["tenant_id"], rows)
+        return
     if rows:
         await session.execute(_insert(session, ledger).on_conflict_do_nothing(), rows)
         sources_by_kind: dict[tuple[str, str], set[str]] = {}

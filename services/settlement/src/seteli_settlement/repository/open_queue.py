@@ -11,7 +11,8 @@ from datetime import date
 from typing import Any
 
 from seteli_common.sql import insert_for, is_postgres, serialise_on
-from sqlalchemy import BigInteger, String, and_, delete, exists, false, func, literal, or_, select
+from sqlalchemy import BigInteger, String, and_, bindparam, delete, exists, false, func, literal, or_, select, union_all
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import Select
 
@@ -69,6 +70,36 @@ async def open_payable(session: AsyncSession, tenant_id: str, *where: Any) -> No
     await session.execute(insert_for(session, open_lines).from_select(columns, lines).on_conflict_do_nothing())
 
 
+# By (the lines' columns, their number): built and compiled once each.
+_INSERT_AND_OPEN: dict[tuple[tuple[str, ...], int], Any] = {}
+
+
+def _insert_and_open(columns: tuple[str, ...], count: int) -> Any:
+    """The lines' INSERT in a WITH clause, and the INSERT of its payable rows into open_lines: one statement."""
+    rows = [select(*[bindparam(f"r{i}_{c}", type_=ledger.c[c].type) for c in columns]) for i in range(count)]
+    new = (pg_insert(ledger).from_select(list(columns), rows[0] if count == 1 else union_all(*rows))
+           .on_conflict_do_nothing().returning(*(ledger.c[name] for name in OPEN_COPIED), ledger.c.status)
+           .cte("new_lines"))
+    queued = select(*(new.c[name] for name in OPEN_COPIED), bindparam("held_by_run", type_=String)).where(
+        new.c.status == "payable")
+    target = [*("line_id" if name == "id" else name for name in OPEN_COPIED), "held_by_run"]
+    return pg_insert(open_lines).from_select(target, queued).on_conflict_do_nothing().add_cte(new)
+
+
+async def insert_new_source_lines(session: AsyncSession, tenant_id: str, rows: Sequence[Row]) -> None:
+    """PostgreSQL: the lines of a source heard of for the first time (no line of it was ever written, so none is
+    paid or queued), inserted and their payable ones queued in one statement: what `insert_lines` and
+    `open_payable` do in two, the relay's busiest path (each new event)."""
+    running = await _beside_run_start(session, tenant_id)
+    columns = tuple(rows[0])
+    key = (columns, len(rows))
+    statement = _INSERT_AND_OPEN.get(key)
+    if statement is None:
+        statement = _INSERT_AND_OPEN[key] = _insert_and_open(columns, len(rows))
+    params = {f"r{i}_{c}": row[c] for i, row in enumerate(rows) for c in columns}
+    await session.execute(statement, params | {"held_by_run": running["id"] if running else None})
+
+
 async def close(session: AsyncSession, tenant_id: str, line_ids: list[int]) -> None:
     """Lines that stopped being payable (superseded, rejected) leave the queue."""
     await session.execute(
@@ -100,13 +131,23 @@ def _of_run(tenant_id: str, run_id: str, month_first: date) -> list[Any]:
 
 
 async def payable_lines(
-    session: AsyncSession, tenant_id: str, month_first: date, provider_id: str | None = None
+    session: AsyncSession, tenant_id: str, month_first: date, provider_id: str | None = None, *, whole: bool = True
 ) -> list[Row]:
-    query = payable_query(tenant_id, month_first)
+    """The open lines a run of the month may pay, by provider and line id: whole ledger rows, or (`whole` False)
+    only what open_lines copies of them (id, provider_id, producer_part, amount, kind, source_id, event_id, month),
+    read without the ledger: what a preview without its lines needs to plan payees, totals and its changes."""
+    if whole:
+        query = payable_query(tenant_id, month_first).order_by(ledger.c.provider_id, ledger.c.id)
+    else:
+        copied = [open_lines.c.line_id.label("id"), *(open_lines.c[n] for n in OPEN_COPIED if n not in ("id",
+                                                                                                  "tenant_id"))]
+        query = select(*copied).where(*_open(tenant_id, month_first)).order_by(
+            open_lines.c.provider_id, open_lines.c.line_id)
     if provider_id is not None:
         query = query.where(open_lines.c.provider_id == provider_id)
-    rows = (await session.execute(query.order_by(ledger.c.provider_id, ledger.c.id))).mappings().all()
-    return [dict(r) for r in rows]
+    result = await session.execute(query)
+    keys = list(result.keys())  # rows as tuples zipped with the keys: thousands of lines a preview
+    return [dict(zip(keys, row, strict=True)) for row in result.all()]
 
 
 async def providers_with_payable(session: AsyncSession, tenant_id: str, month_first: date) -> list[str]:

@@ -201,7 +201,8 @@ async def record_event(ctx: ServiceContext, tenant_id: str, p: EventRecordedIn) 
         # Each segment is paid and reported in the month of its days (events cuts a stay at month ends): the
         # March days of a stay 25.3.-2.4. recorded by the provider deadline are paid in March's run.
         await repo.insert_lines(
-            session, _segment_rows(tenant_id, "event", event_id, revision, base, segments, status, None, now)
+            session, _segment_rows(tenant_id, "event", event_id, revision, base, segments, status, None, now),
+            new_source=head["revision"] == 0,
         )
     await repo.set_source(session, tenant_id, "event", event_id, revision=revision)
     return True

@@ -403,8 +403,11 @@ def _group_view(group: PayeeLines, with_lines: bool) -> Row:
     return _payment_view(None, row, group.lines, with_lines)
 
 
-async def plan_all(session: AsyncSession, tenant_id: str, month: Month) -> tuple[list[PayeeLines], list[PayeeLines]]:
-    lines = await open_queue.payable_lines(session, tenant_id, month.first)
+async def plan_all(session: AsyncSession, tenant_id: str, month: Month, *, with_lines: bool = True
+                   ) -> tuple[list[PayeeLines], list[PayeeLines]]:
+    """Every payable line of the tenant by payee. Without `with_lines` the lines carry only what the plan, the
+    snapshot and the payments' traceability read (not the whole ledger row that a line's view shows)."""
+    lines = await open_queue.payable_lines(session, tenant_id, month.first, whole=with_lines)
     by_provider: dict[str, list[Row]] = {}
     for line in lines:
         by_provider.setdefault(line["provider_id"], []).append(line)
