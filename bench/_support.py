@@ -45,6 +45,19 @@ def _serve(builder: str, kwargs: dict[str, Any], port: int) -> None:
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", access_log=False,
                             loop="uvloop", http="httptools",
                             lifespan="on")
+    out = os.environ.get("SETELI_BENCH_CPROFILE", "")
+    if out:  # a CPU profile of the served app under load, from SIGUSR1 to SIGUSR2 (`wrk_events.py --cprofile`)
+        import cProfile
+        import signal
+
+        profile = cProfile.Profile(time.process_time)
+        signal.signal(signal.SIGUSR1, lambda *_: profile.enable())
+
+        def dump(*_: Any) -> None:
+            profile.disable()
+            profile.dump_stats(f"{out}.{name}")
+
+        signal.signal(signal.SIGUSR2, dump)
     uvicorn.Server(config).run()
 
 

@@ -4,6 +4,7 @@ outbox INSERT, `GET /ping`) served the same way (uvicorn, uvloop, httptools, one
 
     uv run --frozen python bench/wrk_events.py [--connections 16,50] [--seconds 10] [--bookings 2000]
     uv run --frozen python bench/wrk_events.py --only-health   # GET /health/live and the raw /ping only
+    uv run --frozen python bench/wrk_events.py --only-post     # the POST runs alone, each with its CPU budget
 
 The settlement service runs as well (its consumer takes every recorded event, as in production), each
 service in its own uvicorn process (`_support.Served`: the same server stack as deployed) with its own
@@ -12,8 +13,13 @@ new database and one new RabbitMQ vhost; the read models are seeded as in `event
 the load the script waits until the events outbox is empty (no message left behind) and prints the
 ratios to the raw stack, and one `RESULT {json}` line per path for `bench/run_all.py` (issue 21 goals:
 POST /events >= 60 % of the raw POST with p99 <= 100 ms at 50 connections; /health/live >= 80 % of the
-raw ping). The server CPU per request (from /proc) holds on a shared machine where req/s do not.
-Environment: SETELI_TEST_POSTGRES_URL, SETELI_TEST_AMQP_URL, SETELI_PERF_BASELINES.
+raw ping). The server CPU per request (from /proc) holds on a shared machine where req/s do not. Each POST run
+also prints the CPU of every process per request (`CpuBudget`: the events server with its relay, the settlement
+consumer, the PostgreSQL backends of each database, PostgreSQL's WAL writer and checkpointer, the broker, wrk)
+and their sum times req/s: on 2 cores, whether the cores were full or requests waited on something else.
+`--cprofile PREFIX`: a CPU-clock cProfile of the events and settlement servers during the first POST run.
+Environment: SETELI_TEST_POSTGRES_URL, SETELI_TEST_AMQP_URL, SETELI_PERF_BASELINES; SETELI_BENCH_SHOW_WRK=1 prints
+wrk's own report (the latency distribution).
 """
 
 from __future__ import annotations
@@ -21,7 +27,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import re
+import signal
 import subprocess
 import tempfile
 import time
@@ -68,6 +76,8 @@ def wrk(url: str, connections: int, seconds: float, script: str | None = None, o
         command[1:1] = ["-s", script]
         command += ["--", str(offset)]
     out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    if os.environ.get("SETELI_BENCH_SHOW_WRK"):
+        print(out, flush=True)
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
     p99 = re.search(r"99%\s+([\d.]+)(us|ms|s)\b", out)
     scale = {"us": 0.001, "ms": 1.0, "s": 1000.0}
@@ -94,6 +104,81 @@ def measured(server: Served | RawApp, *args: Any, **kwargs: Any) -> dict[str, fl
     return r
 
 
+def _pids_of(pattern: str) -> list[int]:
+    """Processes whose command line holds `pattern` (PostgreSQL's background processes, the broker)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            if entry.name.isdigit() and pattern in (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode():
+                found.append(int(entry.name))
+        except OSError:
+            continue
+    return found
+
+
+class CpuBudget:
+    """The CPU of every process a POST costs, per request: the server (with its outbox relay), the other
+    servers (the settlement consumer), the PostgreSQL backends of each database, PostgreSQL's WAL writer,
+    checkpointer and background writer, the broker, and `wrk` itself. On a machine of 2 cores the sum times
+    req/s says whether the cores were full (the servers starved) or something made requests wait."""
+
+    BACKGROUND = ("walwriter", "checkpointer", "background writer")
+
+    def __init__(self, servers: dict[str, int | None], databases: dict[str, str]) -> None:
+        self.servers, self.databases = servers, databases
+
+    async def _groups(self) -> dict[str, list[int]]:
+        groups: dict[str, list[int]] = {name: [pid] for name, pid in self.servers.items() if pid}
+        conn = await asyncpg.connect(_dsn(ADMIN_URL))
+        try:
+            for name, url in self.databases.items():
+                database = url.rsplit("/", 1)[1]
+                groups[f"pg {name}"] = [r["pid"] for r in await conn.fetch(
+                    "SELECT pid FROM pg_stat_activity WHERE datname = $1", database)]
+        finally:
+            await conn.close()
+        groups["pg wal/checkpoint/bgwriter"] = [pid for b in self.BACKGROUND for pid in _pids_of(f": {b}")]
+        groups["rabbitmq"] = _pids_of("beam.smp")[:1]
+        return groups
+
+    @staticmethod
+    def _cpu(pids: list[int]) -> dict[int, float]:
+        seconds = {}
+        for pid in pids:
+            try:
+                seconds[pid] = cpu_seconds(pid)
+            except OSError:
+                continue
+        return seconds
+
+    async def run(self, server: Served | RawApp, *args: Any, **kwargs: Any) -> dict[str, float]:
+        """`measured(server, ...)` with the CPU of every group per request besides (`budget` key)."""
+        import resource
+
+        groups = await self._groups()
+        before = {name: self._cpu(pids) for name, pids in groups.items()}
+        children = resource.getrusage(resource.RUSAGE_CHILDREN)
+        r = measured(server, *args, **kwargs)
+        done = resource.getrusage(resource.RUSAGE_CHILDREN)
+        after_groups = await self._groups()  # backends opened during the run count from their start
+        requests = max(1.0, r["rps"] * r["seconds"])
+        budget = {}
+        for name in groups.keys() | after_groups.keys():
+            now = self._cpu(sorted(set(groups.get(name, [])) | set(after_groups.get(name, []))))
+            then = before.get(name, {})
+            budget[name] = sum(t - then.get(pid, 0.0) for pid, t in now.items()) * 1000 / requests
+        budget["wrk"] = (done.ru_utime + done.ru_stime - children.ru_utime - children.ru_stime) * 1000 / requests
+        r["budget"] = budget  # type: ignore[assignment]
+        r["cores"] = sum(budget.values()) * r["rps"] / 1000
+        return r
+
+
+def show_budget(r: dict[str, Any]) -> str:
+    parts = ", ".join(f"{name} {ms:.2f}" for name, ms in sorted(r["budget"].items(), key=lambda kv: -kv[1]))
+    return (f"    CPU ms per request: {parts}; sum {sum(r['budget'].values()):.2f} ms x {r['rps']:.0f} req/s = "
+            f"{r['cores']:.2f} cores of {os.cpu_count()}")
+
+
 def show(name: str, r: dict[str, float]) -> str:
     extra = f", server CPU {r['cpu_ms']:.2f} ms/request" if "cpu_ms" in r else ""
     extra += f", non-2xx {r['non2xx']:.0f}" if r["non2xx"] else ""
@@ -102,9 +187,11 @@ def show(name: str, r: dict[str, float]) -> str:
 
 
 async def main(connections: list[int], seconds: float, bookings: int, py_spy: str = "",
-               only_health: bool = False) -> None:
+               only_health: bool = False, health: bool = True, cprofile: str = "") -> None:
     if only_health:  # the framework floor alone: no POST runs (nor their settlement consumer and seeding)
         connections = []
+    if cprofile:  # read by the served processes (`_support._serve`): each dumps its profile at SIGUSR2
+        os.environ["SETELI_BENCH_CPROFILE"] = cprofile
     print(f"wrk_events: wrk -t2, connections {connections}, {seconds:.0f} s per run, {bookings} bookings; {load()}")
     amqp = testing.create_vhost(AMQP_BASE)
     exchange = f"bench.{uuid.uuid4().hex[:6]}"
@@ -133,12 +220,17 @@ async def main(connections: list[int], seconds: float, bookings: int, py_spy: st
                 await seed_events(_dsn(events_url), bookings)
                 await seed_settlement(_dsn(settlement_url))
                 wrk(events.url, max(connections), 2, str(script), offset=len(connections) * 120 * bookings)
-            results["live"] = measured(events, f"{events.url}/health/live", 50, seconds)
-            lines.append(show("events   GET /health/live, 50 conn.", results["live"]))
-            # With a query string the probe goes through the whole middleware stack and router: the floor every
-            # other request stands on (a bare probe is answered before the stack, web.ServiceApp).
-            results["stack"] = measured(events, f"{events.url}/health/live?through=stack", 50, seconds)
-            lines.append(show("events   GET /health/live?through=stack (full stack), 50 conn.", results["stack"]))
+            if health:
+                results["live"] = measured(events, f"{events.url}/health/live", 50, seconds)
+                lines.append(show("events   GET /health/live, 50 conn.", results["live"]))
+                # With a query string the probe goes through the whole middleware stack and router: the floor
+                # every other request stands on (a bare probe is answered before the stack, web.ServiceApp).
+                results["stack"] = measured(events, f"{events.url}/health/live?through=stack", 50, seconds)
+                lines.append(show("events   GET /health/live?through=stack (full stack), 50 conn.",
+                                  results["stack"]))
+            budget = CpuBudget({"events server (relay in it)": events.process.pid,
+                                "settlement server (consumer)": servers[0].process.pid if connections else None},
+                               {"events": events_url, "settlement": settlement_url})
             for i, c in enumerate(connections):
                 spy = None
                 if py_spy and i == 0:  # where the server's CPU goes under this load (collapsed stacks)
@@ -146,11 +238,20 @@ async def main(connections: list[int], seconds: float, bookings: int, py_spy: st
                         ["py-spy", "record", "--nonblocking", "-r", "200", "-f", "raw", "-o", py_spy, "-d",
                          f"{seconds:.0f}", "-p", str(events.process.pid)],
                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-                results[f"post{c}"] = r = measured(events, events.url, c, seconds, str(script),
-                                                   offset=i * 120 * bookings)
+                if cprofile and i == 0:
+                    for server in servers:
+                        assert server.process.pid
+                        os.kill(server.process.pid, signal.SIGUSR1)
+                results[f"post{c}"] = r = await budget.run(events, events.url, c, seconds, str(script),
+                                                           offset=i * 120 * bookings)
+                if cprofile and i == 0:
+                    for server in servers:
+                        assert server.process.pid
+                        os.kill(server.process.pid, signal.SIGUSR2)
                 if spy:
                     spy.wait(30)
                 lines.append(show(f"events   POST /events, {c} conn.", r))
+                lines.append(show_budget(r))
             conn = await asyncpg.connect(_dsn(events_url))
             t0 = time.perf_counter()
             while time.perf_counter() - t0 < 120:
@@ -171,17 +272,20 @@ async def main(connections: list[int], seconds: float, bookings: int, py_spy: st
             baseline = RawApp(_dsn(baseline_url)).start()
             try:
                 wrk(f"{baseline.url}/ping", 16, 2)
-                results["b_live"] = measured(baseline, f"{baseline.url}/ping", 50, seconds)
-                lines.append(show("raw      GET /ping, 50 conn.", results["b_live"]))
-                # The same query string as the probe through the stack: FastAPI parses it for either route, so
-                # the ratio compares the stacks, not a query string against none.
-                results["b_stack"] = measured(baseline, f"{baseline.url}/ping?through=stack", 50, seconds)
-                lines.append(show("raw      GET /ping?through=stack, 50 conn.", results["b_stack"]))
+                if health:
+                    results["b_live"] = measured(baseline, f"{baseline.url}/ping", 50, seconds)
+                    lines.append(show("raw      GET /ping, 50 conn.", results["b_live"]))
+                    # The same query string as the probe through the stack: FastAPI parses it for either route,
+                    # so the ratio compares the stacks, not a query string against none.
+                    results["b_stack"] = measured(baseline, f"{baseline.url}/ping?through=stack", 50, seconds)
+                    lines.append(show("raw      GET /ping?through=stack, 50 conn.", results["b_stack"]))
+                raw_budget = CpuBudget({"raw server": baseline.process.pid}, {"raw": baseline_url})
                 for c in connections:
                     wrk(f"{baseline.url}/orders", c, 2, baseline.post_script)
-                    results[f"b_post{c}"] = r = measured(baseline, f"{baseline.url}/orders", c, seconds,
-                                                         baseline.post_script)
+                    results[f"b_post{c}"] = r = await raw_budget.run(baseline, f"{baseline.url}/orders", c, seconds,
+                                                                     baseline.post_script)
                     lines.append(show(f"raw      POST /orders (INSERT + outbox), {c} conn.", r))
+                    lines.append(show_budget(r))
             finally:
                 baseline.stop()
         finally:
@@ -191,13 +295,17 @@ async def main(connections: list[int], seconds: float, bookings: int, py_spy: st
                 await testing.drop_database(ADMIN_URL, url)
             testing.delete_vhost(amqp)
     print("\n".join(lines))
-    print(f"  ratio /health/live {results['live']['rps'] / results['b_live']['rps']:.0%}, through the stack "
-          f"{results['stack']['rps'] / results['b_stack']['rps']:.0%}; " + "; ".join(
-        f"POST {c} conn. {results[f'post{c}']['rps'] / results[f'b_post{c}']['rps']:.0%}" for c in connections))
+    ratios = [f"POST {c} conn. {results[f'post{c}']['rps'] / results[f'b_post{c}']['rps']:.0%}" for c in connections]
+    if health:
+        ratios[:0] = [f"/health/live {results['live']['rps'] / results['b_live']['rps']:.0%}",
+                      f"through the stack {results['stack']['rps'] / results['b_stack']['rps']:.0%}"]
+    print("  ratio " + "; ".join(ratios))
     after = load()
     print(f"  after: {after}")
-    report("GET /health/live, 50 conn.", results["live"], results["b_live"], 0.8, after)
-    report("GET /health/live through the whole stack, 50 conn.", results["stack"], results["b_stack"], 0.8, after)
+    if health:
+        report("GET /health/live, 50 conn.", results["live"], results["b_live"], 0.8, after)
+        report("GET /health/live through the whole stack, 50 conn.", results["stack"], results["b_stack"], 0.8,
+               after)
     for c in connections:
         report(f"POST /events, {c} conn.", results[f"post{c}"], results[f"b_post{c}"], 0.6, after,
                p99_goal_ms=100.0 if c >= 50 else None)
@@ -226,6 +334,11 @@ if __name__ == "__main__":
                         help="record the events server's stacks during the first POST run (py-spy on PATH)")
     parser.add_argument("--only-health", action="store_true",
                         help="measure GET /health/live beside the raw GET /ping only (no POST runs)")
+    parser.add_argument("--only-post", action="store_true",
+                        help="the POST runs alone (no GET /health/live nor raw /ping runs)")
+    parser.add_argument("--cprofile", default="", metavar="PREFIX",
+                        help="cProfile (CPU clock) the events and settlement servers during the first POST run: "
+                             "PREFIX.build_events and PREFIX.build_settlement (pstats files)")
     args = parser.parse_args()
     asyncio.run(main([int(c) for c in args.connections.split(",")], args.seconds, args.bookings, args.py_spy,
-                     args.only_health))
+                     args.only_health, health=not args.only_post, cprofile=args.cprofile))

@@ -10,11 +10,12 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
-from seteli_common.sql import insert_for as _insert
 from seteli_common.sql import is_postgres, rows_by_key, serialise_on
 from seteli_common.sql import upsert as _upsert
 from sqlalchemy import BigInteger, Text, and_, any_, bindparam, distinct, exists, false, func, select, text, update
 from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..models import (
@@ -170,39 +171,63 @@ async def all_tenant_ids(session: AsyncSession) -> list[str]:
 # --- ledger ------------------------------------------------------------------------------------
 
 
+# The statements every recorded event's message runs (claim, lock, set its source; its lines), built once with
+# bound parameters: building a new select()/insert()/update() and its cache key per message cost the consumer
+# more CPU than running it (bench/README.md, P1: a quarter of the settlement consumer's CPU per event).
+# (A bound parameter of an INSERT or UPDATE may not bear the name of a column: "s_" names them all.)
+_OF_SOURCE = (sources.c.tenant_id == bindparam("s_tenant_id"), sources.c.kind == bindparam("s_kind"),
+              sources.c.source_id == bindparam("s_source_id"))
+_LOCK_SOURCE = {postgres: (select(sources).where(*_OF_SOURCE).with_for_update() if postgres
+                           else select(sources).where(*_OF_SOURCE)) for postgres in (False, True)}
+_CLAIM_SOURCE: dict[bool, Any] = {
+    postgres: (pg_insert if postgres else sqlite_insert)(sources).values(
+        tenant_id=bindparam("s_tenant_id"), kind=bindparam("s_kind"), source_id=bindparam("s_source_id"), revision=0,
+        deleted=False, fingerprint="").on_conflict_do_nothing()
+    for postgres in (False, True)
+}
+_CLAIM_SOURCE[True] = _CLAIM_SOURCE[True].returning(*sources.c)  # a new head comes back already locked
+_INSERT_LINES = {postgres: (pg_insert if postgres else sqlite_insert)(ledger).on_conflict_do_nothing()
+                 for postgres in (False, True)}
+_SET_SOURCE: dict[tuple[str, ...], Any] = {}  # by the columns set
+
+
+def _set_source_statement(columns: tuple[str, ...]) -> Any:
+    statement = _SET_SOURCE.get(columns)
+    if statement is None:
+        statement = update(sources).where(*_OF_SOURCE).values({c: bindparam(f"new_{c}") for c in columns})
+        _SET_SOURCE[columns] = statement
+    return statement
+
+
+def _source_key(tenant_id: str, kind: str, source_id: str) -> dict[str, str]:
+    return {"s_tenant_id": tenant_id, "s_kind": kind, "s_source_id": source_id}
+
+
 async def lock_source(session: AsyncSession, tenant_id: str, kind: str, source_id: str) -> Row | None:
     """The head row of a source, locked: every change of one event/interruption/credit is serialised."""
-    query = select(sources).where(
-        sources.c.tenant_id == tenant_id, sources.c.kind == kind, sources.c.source_id == source_id
-    )
-    if is_postgres(session):
-        query = query.with_for_update()
-    row = (await session.execute(query)).mappings().first()
+    query = _LOCK_SOURCE[is_postgres(session)]
+    row = (await session.execute(query, _source_key(tenant_id, kind, source_id))).mappings().first()
     return dict(row) if row else None
 
 
 async def claim_source(session: AsyncSession, tenant_id: str, kind: str, source_id: str) -> Row | None:
     """Create the head row if missing (racing creators meet the primary key), then lock it."""
-    stmt = _insert(session, sources).values(
-        tenant_id=tenant_id, kind=kind, source_id=source_id, revision=0, deleted=False, fingerprint=""
-    ).on_conflict_do_nothing()
+    key = _source_key(tenant_id, kind, source_id)
     if is_postgres(session):
         # A source heard of for the first time (each new event): its head, inserted by this transaction, is
         # no one else's until it commits, so it needs no second statement to lock it.
-        created = (await session.execute(stmt.returning(*sources.c))).mappings().first()
+        created = (await session.execute(_CLAIM_SOURCE[True], key)).mappings().first()
         if created is not None:
             return dict(created)
     else:
-        await session.execute(stmt)
+        await session.execute(_CLAIM_SOURCE[False], key)
     return await lock_source(session, tenant_id, kind, source_id)
 
 
 async def set_source(session: AsyncSession, tenant_id: str, kind: str, source_id: str, **values: Any) -> None:
-    await session.execute(
-        update(sources)
-        .where(sources.c.tenant_id == tenant_id, sources.c.kind == kind, sources.c.source_id == source_id)
-        .values(**values)
-    )
+    columns = tuple(sorted(values))
+    await session.execute(_set_source_statement(columns), {
+        **_source_key(tenant_id, kind, source_id), **{f"new_{c}": values[c] for c in columns}})
 
 
 async def insert_lines(session: AsyncSession, rows: list[Row], *, new_source: bool = False) -> None:
@@ -212,14 +237,12 @@ async def insert_lines(session: AsyncSession, rows: list[Row], *, new_source: bo
         await open_queue.insert_new_source_lines(session, rows[0]["tenant_id"], rows)
         return
     if rows:
-        await session.execute(_insert(session, ledger).on_conflict_do_nothing(), rows)
+        await session.execute(_INSERT_LINES[is_postgres(session)], rows)
         sources_by_kind: dict[tuple[str, str], set[str]] = {}
         for row in rows:
             sources_by_kind.setdefault((row["tenant_id"], row["kind"]), set()).add(row["source_id"])
         for (tenant_id, kind), source_ids in sources_by_kind.items():
-            await open_queue.open_payable(
-                session, tenant_id, ledger.c.kind == kind, ledger.c.source_id.in_(sorted(source_ids))
-            )
+            await open_queue.open_payable(session, tenant_id, sources=(kind, sorted(source_ids)))
 
 
 async def live_lines(session: AsyncSession, tenant_id: str, kind: str, source_id: str) -> list[Row]:
@@ -299,12 +322,16 @@ async def lines_of_event(session: AsyncSession, tenant_id: str, event_id: str) -
     return [dict(r) for r in (await session.execute(query)).mappings().all()]
 
 
+_CURRENT_CLIENT_REF = select(client_refs.c.current_ref).where(
+    client_refs.c.tenant_id == bindparam("tenant_id"), client_refs.c.provider_id == bindparam("provider_id"),
+    client_refs.c.client_ref == bindparam("client_ref"))
+
+
 async def current_client_ref(session: AsyncSession, tenant_id: str, provider_id: str, client_ref: str) -> str:
     """The provider's number stated last for the client known by `client_ref` (itself when none was stated)."""
-    t = client_refs
-    query = select(t.c.current_ref).where(t.c.tenant_id == tenant_id, t.c.provider_id == provider_id,
-                                         t.c.client_ref == client_ref)
-    return (await session.execute(query)).scalar_one_or_none() or client_ref
+    result = await session.execute(_CURRENT_CLIENT_REF, {
+        "tenant_id": tenant_id, "provider_id": provider_id, "client_ref": client_ref})
+    return result.scalar_one_or_none() or client_ref
 
 
 async def rename_client(session: AsyncSession, tenant_id: str, provider_id: str, names: Sequence[str],

@@ -13,6 +13,7 @@ from typing import Any
 from seteli_common.sql import insert_for, is_postgres, serialise_on
 from sqlalchemy import BigInteger, String, and_, bindparam, delete, exists, false, func, literal, or_, select, union_all
 from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import Select
 
@@ -58,10 +59,33 @@ async def _beside_run_start(session: AsyncSession, tenant_id: str) -> Row | None
     return known[tenant_id]
 
 
-async def open_payable(session: AsyncSession, tenant_id: str, *where: Any) -> None:
-    """Queue the payable, unpaid lines matching `where` in open_lines (a line already there stays). While a run
-    is being paid, a line opened is held for the next run (`held_by_run`): the run pays what was open at its lock."""
+def _open_payable_of_sources(postgres: bool) -> Any:
+    """`open_payable`'s statement for the lines of some sources of one kind, built once."""
+    paid = exists().where(paid_lines.c.tenant_id == ledger.c.tenant_id, paid_lines.c.line_id == ledger.c.id)
+    lines = select(*(ledger.c[name] for name in OPEN_COPIED), bindparam("of_held_by_run", type_=String)).where(
+        ledger.c.tenant_id == bindparam("of_tenant_id"), ledger.c.status == "payable", ~paid,
+        ledger.c.kind == bindparam("of_kind"), ledger.c.source_id.in_(bindparam("of_source_ids", expanding=True)))
+    columns = [*("line_id" if name == "id" else name for name in OPEN_COPIED), "held_by_run"]
+    insert = pg_insert(open_lines) if postgres else sqlite_insert(open_lines)
+    return insert.from_select(columns, lines).on_conflict_do_nothing()
+
+
+# Every recorded event's message opens its lines: a new statement per message cost more CPU than running it.
+_OPEN_PAYABLE_OF_SOURCES = {postgres: _open_payable_of_sources(postgres) for postgres in (False, True)}
+
+
+async def open_payable(session: AsyncSession, tenant_id: str, *where: Any,
+                       sources: tuple[str, Sequence[str]] | None = None) -> None:
+    """Queue the payable, unpaid lines matching `where` (or of `sources`: a kind and source ids) in open_lines (a
+    line already there stays). While a run is being paid, a line opened is held for the next run (`held_by_run`):
+    the run pays what was open at its lock."""
     running = await _beside_run_start(session, tenant_id)
+    if sources is not None:
+        kind, source_ids = sources  # (parameters not named as columns: the statement is an INSERT)
+        await session.execute(_OPEN_PAYABLE_OF_SOURCES[is_postgres(session)], {
+            "of_tenant_id": tenant_id, "of_kind": kind, "of_source_ids": list(source_ids),
+            "of_held_by_run": running["id"] if running else None})
+        return
     paid = exists().where(paid_lines.c.tenant_id == ledger.c.tenant_id, paid_lines.c.line_id == ledger.c.id)
     lines = select(
         *(ledger.c[name] for name in OPEN_COPIED), literal(running["id"] if running else None, String)
