@@ -337,7 +337,8 @@ async def test_a_day_stay_over_its_monthly_days_approved_and_credited_then_recor
                                   json={"decision": "approve_and_credit", "reason": "Yli 20 vrk"})
     assert decided.status_code == 200, decided.text
     [credit] = await h.published("events.credit.requested")
-    assert (credit["amount"], credit["month"]) == ("-2800.00", "2016-03")
+    # February's run not yet made (none heard of): the credit is deducted in it, beside the event it credits
+    assert (credit["amount"], credit["month"]) == ("-2800.00", "2016-02")
     # the provider records the stay within February's 20 days (5 are the cross-month stay's): 15 days
     right = await _event(h, "b-20", "2016-02-06", "2016-02-20")
     assert right["approval"] == "payable" and right["amount_tenant"] == "2100.00"
