@@ -92,3 +92,29 @@ async def test_the_run_page_lists_a_site_payees_credits_set_off_against_the_comp
             section = re.search(r'<section id="run-set-offs"[^>]*>.*?</section>', svenska.text, re.S).group(0)  # type: ignore[union-attr]
             assert "Kvittningar" in section and '<th scope="col">Kvittat mot betalningen</th>' in section
             assert "900,00\u00a0€" in section
+            await portal.post("/language", data={"csrf": csrf_of(svenska.text), "lang": "fi", "next": run_url})
+
+            # the site's credit is withdrawn: the next run pays the 900.00 deducted back to the company, and its
+            # page lists that repayment beside the deductions (to whom, for whose withdrawn credit, how much)
+            await publish(suite, "events.credit.withdrawn", data.tenant_id, {
+                "credit_id": "c-site", "event_id": "e-site", "kind": "event", "reason": "väärä asiakas"})
+            next_url = await lock(portal, month)
+            page = await portal.get(next_url)
+            found = re.search(r'<section id="run-set-offs"[^>]*>.*?</section>', page.text, re.S)
+            assert found, page.text[-3000:]
+            section = found.group(0)
+            assert "Palautetut kuittaukset" in section, section
+            assert '<th scope="col">Maksetaan takaisin maksunsaajalle</th>' in section
+            assert '<th scope="col">Peruttu hyvitys maksunsaajalta</th>' in section
+            rows = re.findall(r"<tr><td>.*?</tr>", section, re.S)
+            assert len(rows) == 1, section  # nothing deducted in this run: only the repayment
+            assert "Kuusela" in rows[0] and "900,00\u00a0€" in rows[0], rows[0]
+            payment = re.search(r'href="#payment-(\d+)"', rows[0]).group(1)  # type: ignore[union-attr]
+            assert f'id="payment-{payment}"' in page.text  # the payment that pays it back, on the page
+
+            await portal.post("/language", data={"csrf": csrf_of(page.text), "lang": "sv", "next": next_url})
+            svenska = await portal.get(next_url)
+            section = re.search(r'<section id="run-set-offs"[^>]*>.*?</section>', svenska.text, re.S).group(0)  # type: ignore[union-attr]
+            assert "Återbetalda kvittningar" in section and "900,00\u00a0€" in section
+            assert '<th scope="col">Återbetalas till betalningsmottagaren</th>' in section
+            assert '<th scope="col">Återkallad gottgörelse från betalningsmottagaren</th>' in section

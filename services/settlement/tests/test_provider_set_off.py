@@ -345,7 +345,8 @@ async def april_partly_set_off(h: Any) -> dict[str, Any]:
 async def test_a_credit_withdrawn_after_a_partial_set_off_pays_the_deduction_back_to_the_company(
         harness: Any) -> None:
     h = harness
-    await april_partly_set_off(h)
+    april = await april_partly_set_off(h)
+    assert [s["kind"] for s in april["set_offs"]] == ["set_off"]
     await withdrawn(h, "c-1", "e-1")
     # Until May pays it back, the company's April care is not settled: its payment was 0.00.
     assert await realisation(h, "2016-03", "2016-05") == {"A-1001": ("900.00", "0.00"),
@@ -353,7 +354,13 @@ async def test_a_credit_withdrawn_after_a_partial_set_off_pays_the_deduction_bac
     await h.event("e-3", "2016-05-01", "2016-05-10", share="20.00", client_ref="A-1002")  # 200.00, the company's
     may = await h.run("2016-05")
     # The company gets back the 200.00 deducted in April; Kuusela's -100.00 still carried simply disappears.
-    assert h.payees(may) == {COMPANY: "400.00", SITE: "0.00"} and carried(may) == [] and may["set_offs"] == []
+    assert h.payees(may) == {COMPANY: "400.00", SITE: "0.00"} and carried(may) == []
+    # May's run lists what it pays back: to the company, for Kuusela's withdrawn credit, deducted in April.
+    company_in = {f"{p['provider_id']}/{p['site_id'] or '-'}": p["payment_id"] for p in may["payments"]}
+    assert may["set_offs"] == [{
+        "kind": "repaid", "provider_id": P1, "from_site_id": None, "from_payee_name": COMPANY_NAME,
+        "to_site_id": "s-kuusela", "to_payee_name": KUUSELA_NAME, "payment_id": april["payments"][0]["payment_id"],
+        "repaid_by_payment_id": company_in[COMPANY], "amount": "200.00"}]
     assert may["total"] == "400.00"  # March 900.00 + April 0.00 + May 400.00 = the provider's 1300.00
     assert await transfers(h, may) == [(COMPANY_IBAN, "400.00")]
     company = await spec_text(h, may, COMPANY)

@@ -143,14 +143,21 @@ class FailedJobOut(BaseModel):
 
 
 class SetOffOut(BaseModel):
-    """A payee's credits deducted from another payee of the same provider in the run (the provider is one debtor)."""
+    """A payee's credits deducted from another payee of the same provider in the run (the provider is one debtor),
+    or (kind `repaid`) a deduction of an earlier run that the run pays back to the payee that bore it, because the
+    debtor's credit was withdrawn."""
+    kind: Literal["set_off", "repaid"] = Field(default="set_off", description="set_off: deducted in the run; "
+                                               "repaid: an earlier deduction paid back in the run")
     provider_id: str
-    from_site_id: str | None = Field(description="the payee whose credits were set off (null: the company)")
+    from_site_id: str | None = Field(description="set_off: the payee whose credits were set off; repaid: the payee "
+                                     "paid back (null: the company)")
     from_payee_name: str
-    to_site_id: str | None = Field(description="the payee whose payment they were deducted from (null: the company)")
+    to_site_id: str | None = Field(description="set_off: the payee whose payment they were deducted from; repaid: "
+                                   "the payee whose credit was withdrawn (null: the company)")
     to_payee_name: str
-    payment_id: int = Field(description="the payment they were deducted from")
-    amount: Money = Field(description="how much was deducted (positive)")
+    payment_id: int = Field(description="the payment they were deducted from (repaid: in the earlier run)")
+    repaid_by_payment_id: int | None = Field(default=None, description="repaid: the run's payment that pays it back")
+    amount: Money = Field(description="how much was deducted or paid back (positive)")
 
 
 class RunOut(BaseModel):

@@ -649,6 +649,15 @@ async def run_set_offs(session: AsyncSession, tenant_id: str, run_id: str) -> li
     return [dict(r) for r in (await session.execute(query.order_by(set_offs.c.id))).mappings().all()]
 
 
+async def run_repayments(session: AsyncSession, tenant_id: str, run_id: str) -> list[Row]:
+    """The deductions given back (`repaid`) that the run's payments pay: they keep the run_id of the run that
+    made the deduction, so they are found by the payment that settles them."""
+    of_run = select(payments.c.id).where(payments.c.tenant_id == tenant_id, payments.c.run_id == run_id)
+    query = select(set_offs).where(set_offs.c.tenant_id == tenant_id, set_offs.c.kind == "repaid",
+                                   set_offs.c.settled_by.in_(of_run.scalar_subquery()))
+    return [dict(r) for r in (await session.execute(query.order_by(set_offs.c.id))).mappings().all()]
+
+
 async def set_offs_of_payment(session: AsyncSession, tenant_id: str, payment_id: int) -> list[Row]:
     """What was deducted from the payment, and what of its payee's credits had been set off elsewhere (or given
     back since) that the payment settles. A deduction given back later never shows on the payment it was made from."""

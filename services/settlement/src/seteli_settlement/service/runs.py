@@ -377,15 +377,19 @@ async def run_view(session: AsyncSession, tenant_id: str, run: Mapping[str, Any]
         ],
         "set_offs": [
             {
+                "kind": s["kind"],
                 "provider_id": s["provider_id"],
                 "from_site_id": s["from_site_id"],
                 "from_payee_name": s["from_name"],
                 "to_site_id": s["to_site_id"],
                 "to_payee_name": s["to_name"],
                 "payment_id": s["payment_id"],
+                "repaid_by_payment_id": s["settled_by"] if s["kind"] == "repaid" else None,
                 "amount": money_str(Decimal(s["amount"])),
             }
-            for s in await repo.run_set_offs(session, tenant_id, run["id"])
+            # what the run deducted, then what it pays back of deductions made earlier (a credit withdrawn)
+            for s in [*await repo.run_set_offs(session, tenant_id, run["id"]),
+                      *await repo.run_repayments(session, tenant_id, run["id"])]
         ],
     }
 
