@@ -322,6 +322,20 @@ async def test_credit_request_to_provider(harness: Harness) -> None:
     assert "Syy: Virheellinen tapahtuma" in text(mail)
 
 
+async def test_credit_request_names_the_run_that_deducts_it(harness: Harness) -> None:
+    """The credit's `month` is the run that deducts it (a credit made on the 1st-3rd before last month's run goes
+    into last month's): the email names that month, not just "the next payment"."""
+    await harness.directory()
+    await harness.publish("events.credit.requested", {
+        "credit_id": "cr-2", "provider_id": "p-fi", "amount": "-20.00", "month": "2026-11"}, tenant_id="kouvola")
+    assert f"Hyvitys -20,00{NBSP}€ vähennetään marraskuun 2026 tilityksestä." in text(
+        only(harness, "info@paivansade.fi"))
+    await harness.publish("events.credit.requested", {
+        "credit_id": "cr-3", "provider_id": "p-sv", "amount": "-20.00", "month": "2026-01"}, tenant_id="porvoo")
+    mail = only(harness, "info@solsidan.fi")
+    assert f"Gottgörelsen -20,00{NBSP}€ dras av från redovisningen för januari 2026." in text(mail)
+
+
 async def test_payment_specification_pdf_attached_only_when_opted_in(harness: Harness) -> None:
     await harness.directory()
     pdf = b"%PDF-1.4\n% Seteli test specification\n%%EOF\n"

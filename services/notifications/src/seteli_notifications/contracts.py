@@ -382,3 +382,4 @@ class CreditRequested(Inbound):
     provider_id: str
     amount: Decimal
     reason: str | None = None
+    month: str | None = None  # the run that deducts it ("2026-11"); older events name none

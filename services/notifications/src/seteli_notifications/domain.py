@@ -81,11 +81,13 @@ def tenant_languages(languages: Iterable[str]) -> list[str]:
     return chosen or ["fi"]
 
 
-def format_month(month: str, lang: str) -> str:
-    """'2016-03' -> 'maaliskuu 2016' / 'mars 2016'; anything else is shown as given."""
+def format_month(month: str, lang: str, genitive: bool = False) -> str:
+    """'2016-03' -> 'maaliskuu 2016' / 'mars 2016'; anything else is shown as given. With `genitive` the
+    Finnish month is 'maaliskuun 2016' ("maaliskuun 2016 tilityksestä"; every month name ends in -kuu)."""
     try:
         year, number = month.split("-")
-        return f"{MONTHS[language_of(lang)][int(number) - 1]} {int(year)}"
+        name = MONTHS[language_of(lang)][int(number) - 1]
+        return f"{name}{'n' if genitive and language_of(lang) == 'fi' else ''} {int(year)}"
     except (ValueError, IndexError):
         return month
 

@@ -200,7 +200,7 @@ def subscribe(sub: Subscription, make: MakeContext) -> None:
     async def credit_requested(ctx: MessageContext, p: CreditRequested) -> None:
         out = await service.to_provider(ctx.session, "credit_requested", ctx.tenant_id, p.provider_id,
                                         {"amount": p.amount, "reason": p.reason or "",
-                                         "credit_id": p.credit_id})
+                                         "credit_id": p.credit_id, "month": p.month or ""})
         await service.enqueue(make(ctx), ctx.envelope, out)
 
 
