@@ -1249,6 +1249,34 @@ def test_j_officer_8_reads_the_reports_on_screen_as_csv_and_pdf_in_swedish(site:
                                                                           page: Page) -> None:
     server, data = site
     month = data.demo.month
+
+    async def an_interruption(client: httpx.AsyncClient, base: dict[str, str]) -> None:
+        """The interruption the report shows: of a client of the test's own (whatever ran before, or not)."""
+        booking = await book_a_new_client(client, data, data.service_id, "K-J8", "31", "month", "140.00", 5198,
+                                          base=server.base)
+        admin = await officer_headers(client, server.base, data.officer_email, OFFICER_PASSWORD)
+        provider = await officer_headers(client, server.base, data.provider_email, PROVIDER_PASSWORD)
+        first = data.voucher_month.first
+        url = f"{base['events']}/v1/tenants/{data.tenant_id}/interruptions"
+        for _ in range(100):  # once the events service has the booking
+            answer = await client.post(url, headers=provider, json={
+                "booking_id": booking["id"], "start": str(first + timedelta(days=13)),
+                "end": str(first + timedelta(days=16)), "reason": "holiday"})
+            if answer.status_code == 201:
+                break
+            await asyncio.sleep(0.2)
+        else:
+            raise AssertionError(f"no interruption: {answer.text}")
+        report = f"{base['settlement']}/v1/tenants/{data.tenant_id}/reports/interruptions"
+        for _ in range(100):  # once settlement has heard of it
+            found = _ok(await client.get(report, headers=admin, params={
+                "from": month, "to": month, "provider_id": data.provider_id, "client_ref": "K-J8"}), "report")
+            if found["items"]:
+                return
+            await asyncio.sleep(0.2)
+        raise AssertionError("the interruption never reached the report")
+
+    _setup(server, an_interruption)
     sign_in(page, server, data.officer_email, OFFICER_PASSWORD)
     page.goto(server.url("/officer/reports"))
     _swedish(page)
@@ -1262,7 +1290,7 @@ def test_j_officer_8_reads_the_reports_on_screen_as_csv_and_pdf_in_swedish(site:
     assert re.fullmatch(r"\d+,\d\d", row[4]), row  # a decimal comma; no internal ids
     assert data.provider_id not in csv and data.content_id not in csv
     away = str(page.js("fetch(document.querySelector('#interruptions-csv').href).then(r => r.text())"))
-    assert away.lstrip("\ufeff").startswith("Tjänst;")
+    assert away.lstrip("\ufeff").startswith("Tjänst;") and "K-J8" in away
     assert _fetch_start(page, "#realisation-pdf") == "%PDF-"
     _no_finnish_left(page)
     accessible(page, "j-officer-8-reports-sv")
