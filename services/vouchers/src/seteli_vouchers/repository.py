@@ -8,7 +8,7 @@ from typing import Any
 
 # Read models are rewritten by the newest fact (the consumers call repo.upsert).
 from seteli_common.sql import upsert as upsert
-from sqlalchemy import Table, and_, false, func, insert, or_, select, update
+from sqlalchemy import Table, and_, bindparam, false, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from .models import (
@@ -217,11 +217,16 @@ async def set_date_of_death(session: AsyncSession, tenant_id: str, client_id: st
 # --- vouchers ---------------------------------------------------------------------------------
 
 
+# a voucher by its id, built once (each charge heard reads its voucher locked)
+_GET_VOUCHER = {lock: select(vouchers).where(vouchers.c.tenant_id == bindparam("v_tenant_id"),
+                                             vouchers.c.id == bindparam("v_id"))
+                for lock in (False, True)}
+_GET_VOUCHER[True] = _GET_VOUCHER[True].with_for_update()
+
+
 async def get_voucher(session: AsyncSession, tenant_id: str, voucher_id: str, *, lock: bool = False) -> Row | None:
-    q = select(vouchers).where(vouchers.c.tenant_id == tenant_id, vouchers.c.id == voucher_id)
-    if lock:
-        q = q.with_for_update()
-    return _one((await session.execute(q)).mappings().first())
+    query = _GET_VOUCHER[lock]
+    return _one((await session.execute(query, {"v_tenant_id": tenant_id, "v_id": voucher_id})).mappings().first())
 
 
 async def voucher_by_number(session: AsyncSession, tenant_id: str, number: str) -> Row | None:
