@@ -46,9 +46,10 @@ def _vouchers_tests() -> Any:
     return module
 
 
-async def main(events: int, rounds: int, tmp: Path, profile_to: str | None = None) -> None:
+async def main(events: int, rounds: int, tmp: Path, profile_to: str | None = None, sqlite: bool = False) -> None:
     t = _vouchers_tests()
-    url = await testing.create_database(ADMIN_URL, "seteli_bench", migrations=MIGRATIONS)
+    url = (f"sqlite+aiosqlite:///{tmp / 'vouchers.sqlite'}" if sqlite
+           else await testing.create_database(ADMIN_URL, "seteli_bench", migrations=MIGRATIONS))
     issuer = TokenIssuer(SigningKey.generate())
 
     def token_for(role: Any, subject: str = "user-1", **kwargs: Any) -> dict[str, str]:
@@ -93,7 +94,8 @@ async def main(events: int, rounds: int, tmp: Path, profile_to: str | None = Non
                   load())
     finally:
         await broker.close()
-        await testing.drop_database(ADMIN_URL, url)
+        if not sqlite:
+            await testing.drop_database(ADMIN_URL, url)
 
 
 if __name__ == "__main__":
@@ -101,8 +103,9 @@ if __name__ == "__main__":
     parser.add_argument("--events", type=int, default=200)
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--cprofile", help="write a CPU profile of the rounds to this file")
+    parser.add_argument("--sqlite", action="store_true", help="the embedded database (a file) instead of PostgreSQL")
     args = parser.parse_args()
     import tempfile
 
     with tempfile.TemporaryDirectory() as tmp:
-        asyncio.run(main(args.events, args.rounds, Path(tmp), args.cprofile))
+        asyncio.run(main(args.events, args.rounds, Path(tmp), args.cprofile, args.sqlite))
