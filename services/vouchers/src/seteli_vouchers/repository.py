@@ -238,28 +238,35 @@ async def number_taken(session: AsyncSession, number: str) -> bool:
     return (await session.execute(select(vouchers.c.id).where(vouchers.c.number == number))).first() is not None
 
 
+# built once (each charge heard reads its voucher's contents); the ids an expanding parameter
+_VOUCHER_CONTENTS = (
+    select(voucher_contents, func.coalesce(service_contents.c.client_pays, false()).label("client_pays"),
+           service_contents.c.name_fi, service_contents.c.name_sv, service_contents.c.ended_from)
+    .join(
+        vouchers,
+        and_(vouchers.c.tenant_id == voucher_contents.c.tenant_id, vouchers.c.id == voucher_contents.c.voucher_id),
+    )
+    .outerjoin(
+        service_contents,
+        and_(
+            service_contents.c.tenant_id == voucher_contents.c.tenant_id,
+            service_contents.c.service_id == vouchers.c.service_id,
+            service_contents.c.content_id == voucher_contents.c.content_id,
+        ),
+    )
+    .where(voucher_contents.c.tenant_id == bindparam("vc_tenant_id"),
+           voucher_contents.c.voucher_id.in_(bindparam("vc_voucher_ids", expanding=True)))
+    .order_by(voucher_contents.c.content_id)
+)
+
+
 async def voucher_contents_of(session: AsyncSession, tenant_id: str, voucher_ids: Sequence[str]) -> list[Row]:
     """The contents of vouchers, each with `client_pays` (the tenant never pays those), its names and the day it
     is ended from (`ended_from`, None: it goes on) from its service."""
-    q = (
-        select(voucher_contents, func.coalesce(service_contents.c.client_pays, false()).label("client_pays"),
-               service_contents.c.name_fi, service_contents.c.name_sv, service_contents.c.ended_from)
-        .join(
-            vouchers,
-            and_(vouchers.c.tenant_id == voucher_contents.c.tenant_id, vouchers.c.id == voucher_contents.c.voucher_id),
-        )
-        .outerjoin(
-            service_contents,
-            and_(
-                service_contents.c.tenant_id == voucher_contents.c.tenant_id,
-                service_contents.c.service_id == vouchers.c.service_id,
-                service_contents.c.content_id == voucher_contents.c.content_id,
-            ),
-        )
-        .where(voucher_contents.c.tenant_id == tenant_id, voucher_contents.c.voucher_id.in_(list(voucher_ids)))
-        .order_by(voucher_contents.c.content_id)
-    )
-    return [{**dict(r), "client_pays": bool(r["client_pays"])} for r in (await session.execute(q)).mappings().all()]
+    if not voucher_ids:
+        return []
+    result = await session.execute(_VOUCHER_CONTENTS, {"vc_tenant_id": tenant_id, "vc_voucher_ids": list(voucher_ids)})
+    return [{**dict(r), "client_pays": bool(r["client_pays"])} for r in result.mappings().all()]
 
 
 async def vouchers_of_client(session: AsyncSession, tenant_id: str, client_id: str) -> list[Row]:
