@@ -7,7 +7,9 @@ from datetime import date, datetime
 from typing import Any
 
 from seteli_common import sql
-from sqlalchemy import and_, delete, func, insert, or_, select, update
+from sqlalchemy import and_, bindparam, delete, exists, func, insert, literal_column, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from .models import (
@@ -246,6 +248,59 @@ async def note_early_fact(session: AsyncSession, tenant_id: str, event_id: str, 
         later = kept.is_(None) | (kept <= fact["decision_revision"])
     await upsert(session, early_event_facts, {"tenant_id": tenant_id, "event_id": event_id, **fact},
                  ["tenant_id", "event_id"], where=later)
+
+
+# An event's recording, in one statement built once (the recorded-event consumer reads all three for each message):
+# the row kept here, what reached here before it (early_event_facts) and whether one of its credits stands.
+_EVENT_KEY: dict[str, Any] = {"tenant_id": bindparam("e_tenant_id"), "event_id": bindparam("e_event_id")}
+_ONE_ROW = select(literal_column("1").label("one")).subquery("one_row")
+_RECORDED_AND_EARLY = select(
+    *(c.label(f"r_{c.name}") for c in recorded_events.c),
+    *(c.label(f"f_{c.name}") for c in early_event_facts.c),
+    exists().where(event_credits.c.tenant_id == _EVENT_KEY["tenant_id"],
+                   event_credits.c.event_id == _EVENT_KEY["event_id"], ~event_credits.c.withdrawn).label("credited"),
+).select_from(
+    _ONE_ROW.outerjoin(recorded_events, and_(recorded_events.c.tenant_id == _EVENT_KEY["tenant_id"],
+                                             recorded_events.c.event_id == _EVENT_KEY["event_id"]))
+    .outerjoin(early_event_facts, and_(early_event_facts.c.tenant_id == _EVENT_KEY["tenant_id"],
+                                       early_event_facts.c.event_id == _EVENT_KEY["event_id"]))
+)
+_DROP_EARLY = delete(early_event_facts).where(early_event_facts.c.tenant_id == _EVENT_KEY["tenant_id"],
+                                              early_event_facts.c.event_id == _EVENT_KEY["event_id"])
+
+
+async def recording_of(session: AsyncSession, tenant_id: str, event_id: str) -> tuple[Row | None, Row | None, bool]:
+    """The event as recorded here (`get_recorded_event`), the facts that reached here before its recording (as
+    `take_early_facts` returns them, but kept: `drop_early_facts` removes them once applied) and whether it is
+    credited (`event_credited`), in one read."""
+    key = {"e_tenant_id": tenant_id, "e_event_id": event_id}
+    row = (await session.execute(_RECORDED_AND_EARLY, key)).mappings().one()
+    recorded = {c.name: row[f"r_{c.name}"] for c in recorded_events.c} if row["r_event_id"] is not None else None
+    early = {c.name: row[f"f_{c.name}"] for c in early_event_facts.c} if row["f_event_id"] is not None else None
+    return recorded, early, bool(row["credited"])
+
+
+async def drop_early_facts(session: AsyncSession, tenant_id: str, event_id: str) -> None:
+    await session.execute(_DROP_EARLY, {"e_tenant_id": tenant_id, "e_event_id": event_id})
+
+
+# The recorded-event consumer's upsert of its row, built once for each dialect and set of columns (with `credited`
+# for a new row or without).
+_SAVE_RECORDED: dict[tuple[bool, tuple[str, ...]], Any] = {}
+
+
+async def save_recorded_event(session: AsyncSession, row: Row) -> None:
+    """Insert the event's row or, when it is here, update every column given (as `upsert` does)."""
+    postgres = sql.is_postgres(session)
+    columns = tuple(row)
+    statement = _SAVE_RECORDED.get((postgres, columns))
+    if statement is None:
+        keys = ("tenant_id", "event_id")
+        insert_ = (pg_insert if postgres else sqlite_insert)(recorded_events)
+        statement = insert_.values({c: bindparam(f"v_{c}") for c in columns}).on_conflict_do_update(
+            index_elements=list(keys), set_={c: insert_.excluded[c] for c in columns if c not in keys})
+        _SAVE_RECORDED[(postgres, columns)] = statement
+    await session.execute(statement, {f"v_{c}": v for c, v in row.items()})
 
 
 async def take_early_facts(session: AsyncSession, tenant_id: str, event_id: str) -> Row | None:

@@ -191,14 +191,16 @@ def subscriptions(clock: Clock | None = None, settings: VouchersSettings | None 
         if not p.voucher_id:
             return
         revision = p.revision or 0
-        existing = await access_repo.get_recorded_event(ctx.session, tenant_id, p.event_id)
+        # one read for the row, the early facts and the credits (each message; they were three statements)
+        existing, early, credited = await access_repo.recording_of(ctx.session, tenant_id, p.event_id)
         if existing is not None and existing["revision"] > revision:
             return  # an older revision arriving late
         if existing is not None and existing["status"] == "rejected" and existing["revision"] >= revision:
             return  # the revision the officer rejected, arriving again
         if existing is not None and existing["status"] == "deleted":
             return  # deleted (final in the events service): a revision before the deletion arriving after it
-        early = await access_repo.take_early_facts(ctx.session, tenant_id, p.event_id)
+        if early is not None:  # applied below: taken away
+            await access_repo.drop_early_facts(ctx.session, tenant_id, p.event_id)
         row: dict[str, Any] = {
             "tenant_id": tenant_id,
             "event_id": p.event_id,
@@ -214,8 +216,7 @@ def subscriptions(clock: Clock | None = None, settings: VouchersSettings | None 
             "status": p.status or "recorded",
         }
         if existing is None:  # credited before this recording reached here (a credit older than event_credits: early)
-            row["credited"] = (await access_repo.event_credited(ctx.session, tenant_id, p.event_id)
-                               or bool(early and early["credited"]))
+            row["credited"] = credited or bool(early and early["credited"])
         if early is not None and existing is None:  # deleted before this recording reached here
             if early["deleted"]:
                 row["status"] = "deleted"
@@ -226,7 +227,7 @@ def subscriptions(clock: Clock | None = None, settings: VouchersSettings | None 
             elif decided_revision > revision:  # a decision on a later revision: kept for that recording
                 await access_repo.note_early_fact(ctx.session, tenant_id, p.event_id, decision=early["decision"],
                                                   decision_revision=decided_revision)
-        await repo.upsert(ctx.session, recorded_events, row, ["tenant_id", "event_id"])
+        await access_repo.save_recorded_event(ctx.session, row)
         await grants.on_event_recorded(_vctx(ctx), tenant_id, row)
 
     @charges.on("events.event.deleted", model=EventDeletedIn)

@@ -288,14 +288,17 @@ async def on_event_recorded(ctx: VouchersContext, tenant_id: str, event: dict[st
         if voucher is not None and event["status"] in ("deleted", "rejected"):
             await recheck_used_up(ctx, tenant_id, voucher)
         return
-    if await repo.open_voucher(ctx.session, tenant_id, voucher["id"], ctx.clock.now()):
+    # the voucher is locked: only a granted one can be opened (most charges find it open: no statement)
+    if voucher["state"] == State.GRANTED and await repo.open_voucher(ctx.session, tenant_id, voucher["id"],
+                                                                     ctx.clock.now()):
         await ctx.outbox.add(
             ctx.session,
             VoucherOpened(voucher_id=voucher["id"], opened_by_event_id=event["event_id"]),
             tenant_id=tenant_id,
         )
         voucher["state"] = State.OPEN.value
-    await recheck_used_up(ctx, tenant_id, voucher)
+    # this charge stands when it is known not credited (a new recording's row says so): nothing to read
+    await recheck_used_up(ctx, tenant_id, voucher, charged=event.get("credited") is False or None)
 
 
 async def on_charge_changed(ctx: VouchersContext, tenant_id: str, voucher_id: str) -> None:
@@ -305,17 +308,18 @@ async def on_charge_changed(ctx: VouchersContext, tenant_id: str, voucher_id: st
         await recheck_used_up(ctx, tenant_id, voucher)
 
 
-async def recheck_used_up(ctx: VouchersContext, tenant_id: str, voucher: dict[str, Any]) -> None:
+async def recheck_used_up(ctx: VouchersContext, tenant_id: str, voucher: dict[str, Any], *,
+                          charged: bool | None = None) -> None:
     """An open voucher whose balances are used up closes (reason used_up); one closed as used up that a later
     fact (a charge deleted, credited, rejected or shortened) gives a balance back to is open again, with the
     bookings its closing ended, so the client's provider goes on and the amount left can be used. With no charge
     standing at all it is granted again (004 §4.1: Granted is "not used yet"), and open once a charge stands again
     (a credit withdrawn). A voucher closed for any other reason (officer, expiry, death) stays closed.
-    `voucher` is locked by the caller."""
+    `voucher` is locked by the caller; `charged`: True when the caller knows a charge stands on it."""
     closed = voucher["state"] == State.CLOSED
     if closed and voucher["closed_reason"] != CloseReason.USED_UP:
         return
-    if not await access_repo.anything_charged(ctx.session, tenant_id, voucher["id"]):
+    if not charged and not await access_repo.anything_charged(ctx.session, tenant_id, voucher["id"]):
         if voucher["state"] != State.GRANTED:
             await repo.update_voucher(ctx.session, tenant_id, voucher["id"], state=State.GRANTED.value,
                                       opened_at=None, closed_reason=None, closed_note=None, closed_at=None)

@@ -8,7 +8,7 @@ from typing import Any
 
 # Read models are rewritten by the newest fact (the consumers call repo.upsert).
 from seteli_common.sql import upsert as upsert
-from sqlalchemy import Table, and_, false, func, insert, or_, select, update
+from sqlalchemy import Table, and_, bindparam, false, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from .models import (
@@ -217,11 +217,16 @@ async def set_date_of_death(session: AsyncSession, tenant_id: str, client_id: st
 # --- vouchers ---------------------------------------------------------------------------------
 
 
+# a voucher by its id, built once (each charge heard reads its voucher locked)
+_GET_VOUCHER = {lock: select(vouchers).where(vouchers.c.tenant_id == bindparam("v_tenant_id"),
+                                             vouchers.c.id == bindparam("v_id"))
+                for lock in (False, True)}
+_GET_VOUCHER[True] = _GET_VOUCHER[True].with_for_update()
+
+
 async def get_voucher(session: AsyncSession, tenant_id: str, voucher_id: str, *, lock: bool = False) -> Row | None:
-    q = select(vouchers).where(vouchers.c.tenant_id == tenant_id, vouchers.c.id == voucher_id)
-    if lock:
-        q = q.with_for_update()
-    return _one((await session.execute(q)).mappings().first())
+    query = _GET_VOUCHER[lock]
+    return _one((await session.execute(query, {"v_tenant_id": tenant_id, "v_id": voucher_id})).mappings().first())
 
 
 async def voucher_by_number(session: AsyncSession, tenant_id: str, number: str) -> Row | None:
@@ -233,28 +238,35 @@ async def number_taken(session: AsyncSession, number: str) -> bool:
     return (await session.execute(select(vouchers.c.id).where(vouchers.c.number == number))).first() is not None
 
 
+# built once (each charge heard reads its voucher's contents); the ids an expanding parameter
+_VOUCHER_CONTENTS = (
+    select(voucher_contents, func.coalesce(service_contents.c.client_pays, false()).label("client_pays"),
+           service_contents.c.name_fi, service_contents.c.name_sv, service_contents.c.ended_from)
+    .join(
+        vouchers,
+        and_(vouchers.c.tenant_id == voucher_contents.c.tenant_id, vouchers.c.id == voucher_contents.c.voucher_id),
+    )
+    .outerjoin(
+        service_contents,
+        and_(
+            service_contents.c.tenant_id == voucher_contents.c.tenant_id,
+            service_contents.c.service_id == vouchers.c.service_id,
+            service_contents.c.content_id == voucher_contents.c.content_id,
+        ),
+    )
+    .where(voucher_contents.c.tenant_id == bindparam("vc_tenant_id"),
+           voucher_contents.c.voucher_id.in_(bindparam("vc_voucher_ids", expanding=True)))
+    .order_by(voucher_contents.c.content_id)
+)
+
+
 async def voucher_contents_of(session: AsyncSession, tenant_id: str, voucher_ids: Sequence[str]) -> list[Row]:
     """The contents of vouchers, each with `client_pays` (the tenant never pays those), its names and the day it
     is ended from (`ended_from`, None: it goes on) from its service."""
-    q = (
-        select(voucher_contents, func.coalesce(service_contents.c.client_pays, false()).label("client_pays"),
-               service_contents.c.name_fi, service_contents.c.name_sv, service_contents.c.ended_from)
-        .join(
-            vouchers,
-            and_(vouchers.c.tenant_id == voucher_contents.c.tenant_id, vouchers.c.id == voucher_contents.c.voucher_id),
-        )
-        .outerjoin(
-            service_contents,
-            and_(
-                service_contents.c.tenant_id == voucher_contents.c.tenant_id,
-                service_contents.c.service_id == vouchers.c.service_id,
-                service_contents.c.content_id == voucher_contents.c.content_id,
-            ),
-        )
-        .where(voucher_contents.c.tenant_id == tenant_id, voucher_contents.c.voucher_id.in_(list(voucher_ids)))
-        .order_by(voucher_contents.c.content_id)
-    )
-    return [{**dict(r), "client_pays": bool(r["client_pays"])} for r in (await session.execute(q)).mappings().all()]
+    if not voucher_ids:
+        return []
+    result = await session.execute(_VOUCHER_CONTENTS, {"vc_tenant_id": tenant_id, "vc_voucher_ids": list(voucher_ids)})
+    return [{**dict(r), "client_pays": bool(r["client_pays"])} for r in result.mappings().all()]
 
 
 async def vouchers_of_client(session: AsyncSession, tenant_id: str, client_id: str) -> list[Row]:

@@ -199,6 +199,10 @@ class ConsumerRuntime:
         self.db = db
         self.transport = transport
         self.inbox = inbox
+        # a message's inbox row, built once (each message claims one)
+        self._claim_one: Any = (pg_insert if db.is_postgres else sqlite_insert)(inbox).values(
+            consumer=bindparam("i_consumer"), event_id=bindparam("i_event_id"), event_type=bindparam("i_event_type"),
+            processed_at=bindparam("i_processed_at")).on_conflict_do_nothing()
         self.outbox = outbox
         self.subscriptions = list(subscriptions)
         self.delivery_limit = delivery_limit
@@ -406,16 +410,10 @@ class ConsumerRuntime:
         return True
 
     async def _claim(self, session: AsyncSession, consumer: str, envelope: Envelope) -> bool:
-        values: dict[str, Any] = {
-            "consumer": consumer, "event_id": str(envelope.event_id),
-            "event_type": envelope.type, "processed_at": datetime.now(UTC),
-        }
-        stmt: Any
-        if self.db.is_postgres:
-            stmt = pg_insert(self.inbox).values(**values).on_conflict_do_nothing()
-        else:
-            stmt = sqlite_insert(self.inbox).values(**values).on_conflict_do_nothing()
-        result = await session.execute(stmt)
+        result = await session.execute(self._claim_one, {
+            "i_consumer": consumer, "i_event_id": str(envelope.event_id),
+            "i_event_type": envelope.type, "i_processed_at": datetime.now(UTC),
+        })
         return bool(result.rowcount)  # type: ignore[attr-defined]
 
     async def _fail(self, spec: QueueSpec, delivery: Delivery, envelope: Envelope, exc: Exception) -> None:
