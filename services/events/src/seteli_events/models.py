@@ -207,6 +207,10 @@ events = Table(
     Column("updated_at", DateTime(timezone=True), nullable=False),
     Index("ix_events_tenant_provider_start", "tenant_id", "provider_id", "start"),
     Index("ix_events_tenant_client", "tenant_id", "client_id"),
+    # The approval queue and its number (migration d9a3f6c1e8b2): only the waiting events, not a scan of the
+    # tenant's events; a payable event or a draft adds no entry.
+    Index("ix_events_awaiting_approval", "tenant_id", "start", "created_at", "id",
+          postgresql_where=text("status = 'recorded' AND approval = 'awaiting_approval'")),
     # Only events with a key (NULLs never conflict); on SQLite (embedded) still the earlier unique constraint.
     Index("uq_events_idempotency", "tenant_id", "provider_id", "idempotency_key", unique=True,
           postgresql_where=text("idempotency_key IS NOT NULL")),
