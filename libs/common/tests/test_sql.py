@@ -3,29 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import date
-from decimal import Decimal
 from typing import Any
 
 import pytest
-from seteli_common.sql import DriverStatement, insert_for, is_postgres, upsert
-from sqlalchemy import (
-    JSON,
-    Column,
-    Date,
-    Float,
-    Integer,
-    MetaData,
-    Numeric,
-    String,
-    Table,
-    bindparam,
-    func,
-    insert,
-    literal,
-    select,
-)
-from sqlalchemy.exc import IntegrityError
+from seteli_common.sql import insert_for, is_postgres, upsert
+from sqlalchemy import Column, Integer, MetaData, String, Table, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
 
 metadata = MetaData()
@@ -92,46 +74,3 @@ async def test_insert_for_has_on_conflict(session: AsyncSession) -> None:
     await session.execute(insert_for(session, facts).values(tenant_id="t", id="1", name="a"))
     await session.execute(insert_for(session, facts).values(tenant_id="t", id="1", name="b").on_conflict_do_nothing())
     assert await _rows(session) == [("t", "1", "a", 0)]
-
-
-notes = Table(
-    "driver_notes",
-    metadata,
-    Column("id", String(10), primary_key=True),
-    Column("amount", Numeric(12, 2)),
-    Column("share", Float),
-    Column("doc", JSON),
-    Column("on", Date),
-)
-_NOTE = insert(notes).values({c.name: bindparam(c.name, type_=c.type) for c in notes.c})
-_NOTES = select(notes, literal("n").label("kind")).where(notes.c.id >= bindparam("from_id")).order_by(notes.c.id)
-
-
-async def test_a_driver_statement_reads_and_writes_as_the_session_does(session: AsyncSession) -> None:
-    """Issue 21: asyncpg runs it on PostgreSQL; the rows, their values and types are those of `session.execute`."""
-    write = DriverStatement(_NOTE)
-    await session.begin()
-    await session.execute(select(1))  # the transaction begun, as a unit of work has it
-    for n, doc in enumerate([{"a": [1, "ä"]}, None, {"x": Decimal("1.5").as_tuple().exponent}]):
-        await write.rows(session, {"id": f"n{n}", "amount": Decimal(f"{n}.05"), "share": n / 4, "doc": doc,
-                                   "on": date(2026, 1, n + 1)})
-    read = DriverStatement(_NOTES)
-    got = [dict(r) for r in await read.rows(session, {"from_id": "n1"})]
-    if is_postgres(session):  # asyncpg ran both itself
-        assert all(plan is not None and plan.plain for s in (read, write) for plan in s._plans.values())
-    expected = [dict(r) for r in (await session.execute(_NOTES, {"from_id": "n1"})).mappings().all()]
-    assert got == expected and len(got) == 2
-    assert [[type(v) for v in r.values()] for r in got] == [[type(v) for v in r.values()] for r in expected]
-    assert got[1]["doc"] == {"x": -1} and got[0]["amount"] == Decimal("1.05")
-
-
-async def test_a_driver_statement_fails_with_the_error_the_session_raises(session: AsyncSession) -> None:
-    write = DriverStatement(_NOTE)
-    await session.begin()
-    await session.execute(select(1))
-    row = {"id": "n", "amount": None, "share": None, "doc": None, "on": None}
-    await write.rows(session, row)
-    with pytest.raises(IntegrityError):
-        await write.rows(session, row)
-    await session.rollback()  # the unit of work's rollback, after which the session is usable again
-    assert (await session.execute(select(func.count()).select_from(notes))).scalar_one() == 0
