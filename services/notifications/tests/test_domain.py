@@ -90,6 +90,7 @@ def test_every_template_exists_in_finnish_and_swedish() -> None:
         "event_rejected",
         "interruption_rejected",
         "interruption_rejection_voided",
+        "interruption_rejection_restored",
         "booking_ended",
         "open_work_reminder",
     }

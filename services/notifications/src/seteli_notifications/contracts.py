@@ -331,6 +331,22 @@ class InterruptionRejectionVoided(Inbound):
     reason: str
     decided_at: datetime
     amount_tenant: Decimal
+    released_at: datetime | None = None  # the "off" that voids it (an older publisher does not say)
+
+
+class InterruptionRejectionRestored(Inbound):
+    """events.interruption.rejection_restored: a voided rejection stands again (a later statement heard)."""
+
+    interruption_id: str
+    provider_id: str
+    client_ref: str
+    start: date
+    end: date
+    service_id: str
+    reason: str
+    decided_at: datetime
+    voided_by: datetime
+    approval: str = "rejected"
 
 
 class EventRejected(Inbound):

@@ -21,6 +21,7 @@ from .contracts import (
     EventRejected,
     FeedbackGiven,
     InterruptionRejected,
+    InterruptionRejectionRestored,
     InterruptionRejectionVoided,
     PurchaseBooked,
     ReminderDue,
@@ -116,6 +117,19 @@ def subscribe(sub: Subscription, make: MakeContext) -> None:
         out = await service.to_provider(ctx.session, "interruption_rejection_voided", ctx.tenant_id, p.provider_id,
                                         context)
         once = f"rejection-voided:{p.interruption_id}:{p.decided_at.isoformat()}"
+        if p.released_at is not None:  # voided again after standing again (told in between): a change of its own
+            once += f":{p.released_at.isoformat()}"
+        await service.enqueue(make(ctx), ctx.envelope, dataclasses.replace(out, dedup_key=once))
+
+    @sub.on("events.interruption.rejection_restored", model=InterruptionRejectionRestored)
+    async def interruption_rejection_restored(ctx: MessageContext, p: InterruptionRejectionRestored) -> None:
+        """The provider was told the rejection was void; a statement heard later puts it back: it is told the
+        rejection stands (or the interruption waits again), once per void undone."""
+        context = {"client_ref": p.client_ref, "reason": p.reason, "start": _day(p.start), "end": _day(p.end),
+                   "approval": p.approval, **await _service_names(ctx, p.service_id)}
+        out = await service.to_provider(ctx.session, "interruption_rejection_restored", ctx.tenant_id, p.provider_id,
+                                        context)
+        once = f"rejection-restored:{p.interruption_id}:{p.decided_at.isoformat()}:{p.voided_by.isoformat()}"
         await service.enqueue(make(ctx), ctx.envelope, dataclasses.replace(out, dedup_key=once))
 
     @sub.on("events.reminder.due", model=ReminderDue)
