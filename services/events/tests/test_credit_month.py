@@ -46,3 +46,44 @@ async def test_a_credit_goes_into_the_next_payment_not_yet_made(seeded: Harness)
     # April's run made early, on May 1 (its first payee's settled news is enough): a credit of May 2 waits for May's
     await h.feed("settlement.events.settled", {"run_id": "run-2016-04", "month": "2016-04", "event_ids": []})
     assert await _month_of_credit(h, paid[5]["id"], datetime(2016, 5, 2, 9, 0, tzinfo=EEST)) == "2016-05"
+
+
+async def _listed_month(h: Harness, credit_id: str) -> str:
+    listed = await h.client.get(f"/v1/tenants/{T}/credits", headers=h.officer(), params={"limit": 100})
+    assert listed.status_code == 200, listed.text
+    [credit] = [c for c in listed.json()["items"] if c["id"] == credit_id]
+    return str(credit["month"])
+
+
+async def test_a_credit_made_before_the_news_of_a_run_already_made_is_relabelled_by_the_run_that_deducts_it(
+    seeded: Harness,
+) -> None:
+    """Settlement made March's run on April 4; a credit made a moment later, before events heard of that run, is
+    labelled March, and settlement tells it is deducted in April's: the credits page and the provider read April,
+    and the provider is told once, whatever the redeliveries and whichever news comes first."""
+    h = seeded
+    paid = [await _record(h, f"2016-02-0{day}", f"2016-02-0{day}") for day in range(1, 3)]
+    await _settle(h, "2016-02", [e["id"] for e in paid])
+    made = await _credit_at(h, paid[0]["id"], datetime(2016, 4, 4, 10, 0, tzinfo=EEST))
+    assert made["month"] == "2016-03"
+    deferred = {"credit_id": made["id"], "provider_id": made["provider_id"], "requested_month": "2016-03",
+                "month": "2016-04"}
+    await h.feed("settlement.credit.deferred", deferred)
+    await h.feed("settlement.events.settled", {"run_id": "run-2016-03", "month": "2016-03", "event_ids": []})
+    await h.feed("settlement.credit.deferred", deferred)  # redelivered
+    assert await _listed_month(h, made["id"]) == "2016-04"
+    told = [c for c in await h.published("events.credit.deferred") if c["credit_id"] == made["id"]]
+    assert [(c["month"], c["previous_month"], c["amount"], c["reason"]) for c in told] == [
+        ("2016-04", "2016-03", made["amount"], "Väärät päivät")
+    ]
+
+    # the normal order: March's run heard first, the credit is April's from the start and nobody is told again
+    h.clock.set(datetime(2016, 4, 5, 10, 0, tzinfo=EEST))
+    later = await _credit(h, paid[1]["id"])
+    assert later["month"] == "2016-04" == await _listed_month(h, later["id"])
+    assert [c for c in await h.published("events.credit.deferred") if c["credit_id"] == later["id"]] == []
+
+
+async def _credit_at(h: Harness, event_id: str, at: datetime) -> dict:
+    h.clock.set(at)
+    return await _credit(h, event_id)

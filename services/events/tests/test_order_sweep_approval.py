@@ -182,6 +182,7 @@ async def test_a_rejection_made_after_the_step_was_turned_off_is_void_and_shown(
     voided = await _told(h, tenant, "events.interruption.rejection_voided")
     assert [datetime.fromisoformat(e.payload.pop("decided_at")) for e in voided] == [
         datetime.fromisoformat(shown["decided_at"])]
+    assert [datetime.fromisoformat(e.payload.pop("released_at")) for e in voided] == [off.occurred_at]
     assert [e.payload for e in voided] == [{
         "interruption_id": stay["id"], "provider_id": PROVIDER, "producer_part": None,
         "client_ref": shown["client_ref"], "start": "2016-03-01", "end": "2016-03-03", "service_id": HOUSING_SERVICE,
@@ -211,3 +212,33 @@ async def test_a_rejection_made_before_the_step_was_turned_off_stands_and_nothin
     await deliver(h, [await statements.envelope(1)])
     assert await settlement_holds(h, tenant) == {"held": [], "queue": []}
     assert await _told(h, tenant, "events.interruption.rejection_voided") == []
+
+
+async def test_a_voided_rejection_that_stands_again_is_told_once_per_change(sweep: Harness) -> None:  # noqa: F811
+    """An "off" and a later "on" stated before the absence was finalised, heard after the officer rejected it: the
+    "off" heard alone voids the rejection (the provider is told), the "on" heard then makes it stand again, and the
+    provider is told that too, once whatever the redeliveries; heard again in the other order, nothing more."""
+    h = sweep
+    tenant = "rejection-stands-again"
+    statements = Statements(tenant, [(0, True), (1, False), (2, True)])
+    await deliver(h, [*envelopes(tenant, known(tenant), STATED - timedelta(days=30)), await statements.envelope(0)])
+    off, on = await statements.envelope(1), await statements.envelope(2)  # stated now, heard after the decision
+    stay: dict[str, str] = {}
+    assert await act(h, tenant, 3, "finalise", stay) == 201
+    assert await act(h, tenant, 4, "reject", stay) == 200
+    await deliver(h, [off])
+    [voided] = await _told(h, tenant, "events.interruption.rejection_voided")
+    assert datetime.fromisoformat(voided.payload["released_at"]) == off.occurred_at
+    await deliver(h, [on, on, off])
+    officer = h.token_for(Role.TENANT_OFFICER, subject="u-officer", tenant_id=tenant)
+    [shown] = (await h.client.get(f"/v1/tenants/{tenant}/interruptions", headers=officer)).json()["items"]
+    assert (shown["approval"], shown["decision"], shown["released_at"]) == ("rejected", "reject", None)
+    assert await settlement_holds(h, tenant) == {"held": [], "queue": []}
+    [again] = await _told(h, tenant, "events.interruption.rejection_restored")
+    assert datetime.fromisoformat(again.payload.pop("decided_at")) == datetime.fromisoformat(shown["decided_at"])
+    assert datetime.fromisoformat(again.payload.pop("voided_by")) == off.occurred_at
+    assert again.payload == {
+        "interruption_id": stay["id"], "provider_id": PROVIDER, "producer_part": None,
+        "client_ref": shown["client_ref"], "start": "2016-03-01", "end": "2016-03-03", "service_id": HOUSING_SERVICE,
+        "reason": "Ei hyväksytä", "approval": "rejected"}
+    assert len(await _told(h, tenant, "events.interruption.rejection_voided")) == 1

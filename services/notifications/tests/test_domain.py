@@ -80,6 +80,7 @@ def test_every_template_exists_in_finnish_and_swedish() -> None:
         "contact_requested",
         "event_awaiting_approval",
         "credit_requested",
+        "credit_deferred",
         "payment_computed",
         "payment_carried_over",
         "payment_specification",
@@ -89,6 +90,7 @@ def test_every_template_exists_in_finnish_and_swedish() -> None:
         "event_rejected",
         "interruption_rejected",
         "interruption_rejection_voided",
+        "interruption_rejection_restored",
         "booking_ended",
         "open_work_reminder",
     }

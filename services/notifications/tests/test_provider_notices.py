@@ -69,6 +69,39 @@ async def test_a_void_rejection_of_an_interruption_tells_the_provider_it_is_paid
     assert "betalas såsom det registrerats: 1\u00a0680,00\u00a0€" in text(swedish)
 
 
+async def test_a_voided_rejection_standing_again_is_told_once_per_change(harness: Harness) -> None:
+    """Voided by an "off" heard late, the rejection stands again when an "on" stated after that "off" is heard: the
+    provider, told it was void, is told it stands (and not to expect the payment), once per change, in its
+    language; a new void by another statement is told again."""
+    await harness.directory()
+    voided = {"interruption_id": "i-1", "provider_id": "p-fi", "producer_part": None, "client_ref": "K-5",
+              "start": "2016-03-02", "end": "2016-03-17", "service_id": "kotihoito", "reason": "Paluupäivä on väärin",
+              "decided_at": "2016-03-20T08:15:00+00:00", "amount_tenant": "1680.00",
+              "released_at": "2016-03-19T07:00:00+00:00"}
+    restored = {**{k: v for k, v in voided.items() if k not in ("amount_tenant", "released_at")},
+                "voided_by": "2016-03-19T07:00:00+00:00", "approval": "rejected"}
+    await harness.publish("events.interruption.rejection_voided", voided, tenant_id="kouvola")
+    for _ in range(2):  # the second: the same change published again (another envelope)
+        await harness.publish("events.interruption.rejection_restored", restored, tenant_id="kouvola")
+    mails = harness.smtp.to("info@paivansade.fi")
+    assert [m["Subject"] for m in mails] == ["Keskeytyksen hylkäys on peruttu: K-5",
+                                             "Keskeytyksen hylkäys on taas voimassa: K-5"]
+    body = text(mails[1])
+    assert "asiakas K-5, 2.3.2016–17.3.2016, palvelu kotihoito" in body
+    assert "Hylkäys on kuitenkin voimassa, eikä keskeytystä makseta" in body
+    assert "Hylkäyksen perustelu: Paluupäivä on väärin" in body
+    # voided again by another "off": a change of its own, told again
+    await harness.publish("events.interruption.rejection_voided", {**voided, "released_at": "2016-03-21T07:00:00Z"},
+                          tenant_id="kouvola")
+    assert len(harness.smtp.to("info@paivansade.fi")) == 3
+    await harness.publish("events.interruption.rejection_restored", {**restored, "interruption_id": "i-2",
+                                                                     "provider_id": "p-sv", "client_ref": "A-17"},
+                          tenant_id="kouvola")
+    swedish = only(harness, "info@solsidan.fi")
+    assert swedish["Subject"] == "Avslaget av avbrottet gäller igen: A-17"
+    assert "Avslaget gäller ändå, och avbrottet betalas inte" in text(swedish)
+
+
 async def test_a_booking_the_municipality_ended_is_told_at_the_sites_address(harness: Harness) -> None:
     await harness.directory()
     await harness.publish("vouchers.booking.ended", {

@@ -233,3 +233,71 @@ async def test_a_decision_made_after_the_step_was_turned_off_is_shown_void_in_fi
     assert off.status_code == 303
     gone = await services.delete(f"{listing}/{held['id']}", headers=provider)
     assert gone.status_code == 204, gone.text
+
+
+async def test_the_officer_pages_back_to_the_101st_decision_on_interruptions(
+        portal: httpx.AsyncClient, services: httpx.AsyncClient, data: Seed) -> None:
+    """The decisions under the queue are paged (20 a page, the latest first): the officer reaches every one, the
+    101st too, in Finnish and Swedish; the queue's own page is kept on the decisions' links."""
+    await login(portal, data.officer_email, OFFICER_PASSWORD)
+    on = await submit(portal, "/officer/settings", "/officer/settings/interruptions",
+                      {"interruptions_need_approval": "on"})
+    assert on.status_code == 303, on.text[-1500:]
+    first = data.voucher_month.first
+    made: list[dict[str, Any]] = []
+    for n in range(7):  # 15 stays of a night in the month, of each of seven clients of our own
+        booking = await book_a_new_client(services, data, data.service_id, f"P-10{n}", "31", "month", "140.00",
+                                          2101 + n)
+        for day in range(0, 30, 2):
+            if len(made) == 101:
+                break
+            if day % 8 == 0:  # a token lives a minute
+                provider = await officer_headers(services, "http://suite", data.provider_email, PROVIDER_PASSWORD)
+            made.append(await _waiting_interruption(services, data, provider, booking["id"],
+                                                    str(first + timedelta(days=day)),
+                                                    str(first + timedelta(days=day + 1)), "holiday"))
+    for n, stay in enumerate(made):
+        if n % 10 == 0:
+            officer = await officer_headers(services, "http://suite", data.officer_email, OFFICER_PASSWORD)
+        decided = await services.post(f"/events/v1/tenants/{data.tenant_id}/interruptions/{stay['id']}/decision",
+                                      headers=officer, json={"decision": "reject" if n == 0 else "approve",
+                                                             "reason": "Sivun 6 päätös" if n == 0 else ""})
+        assert decided.status_code == 200, decided.text
+    oldest = made[0]["id"]
+
+    page = await portal.get("/officer/approvals")
+    assert page.text.count('<tr id="decided-') == 20 and f'id="decided-{made[-1]["id"]}"' in page.text
+    assert 'aria-label="Päätettyjen keskeytysten sivut"' in page.text
+    found_on = None
+    for number in range(2, 8):
+        link = re.search(r'<nav class="pager" aria-label="Päätettyjen keskeytysten sivut">.*?'
+                         r'<a href="([^"]+)" rel="next">', page.text, re.S)
+        assert link is not None, f"no next page after page {number - 1}"
+        assert "decided_page=" in link.group(1) and link.group(1).endswith("#decided-interruptions-h")
+        page = await portal.get(link.group(1).replace("&amp;", "&"))
+        assert page.status_code == 200
+        if f'id="decided-{oldest}"' in page.text:
+            found_on = number
+            break
+    assert found_on == 6, "the 101st decision is on the sixth page"
+    row = re.search(rf'<tr id="decided-{oldest}">.*?</tr>', page.text, re.S)
+    assert row is not None and "Hylätty" in row.group(0) and "Sivun 6 päätös" in row.group(0)
+    assert re.search(r'<a href="[^"]*decided_page=6[^"]*" aria-current="page">', page.text)
+
+    svenska = await portal.post("/language", data={"csrf": csrf_of(page.text), "lang": "sv",
+                                                   "next": "/officer/approvals?decided_page=6"})
+    page = await portal.get(svenska.headers["location"])
+    assert 'aria-label="Sidor med beslutade avbrott"' in page.text
+    row = re.search(rf'<tr id="decided-{oldest}">.*?</tr>', page.text, re.S)
+    assert row is not None and "Avslaget" in row.group(0)
+
+    # the demo tenant as it was, for the other tests of this suite
+    await portal.post("/language", data={"csrf": csrf_of(page.text), "lang": "fi", "next": "/officer/settings"})
+    off = await submit(portal, "/officer/settings", "/officer/settings/interruptions", {})
+    assert off.status_code == 303
+    for n, stay in enumerate(made):
+        if n % 10 == 0:
+            provider = await officer_headers(services, "http://suite", data.provider_email, PROVIDER_PASSWORD)
+        gone = await services.delete(f"/events/v1/tenants/{data.tenant_id}/interruptions/{stay['id']}",
+                                     headers=provider)
+        assert gone.status_code == 204, gone.text

@@ -116,7 +116,9 @@ async def list_interruptions(
     approval: Literal["pending", "approved", "rejected"] | None = Query(
         default=None, description="where the tenant approves interruptions: waiting for it, approved or rejected"
     ),
-    order: Literal["start", "newest"] = Query(default="start", description=ORDER_DESCRIPTION),
+    decided: bool = Query(default=False, description="only those an officer decided (approved or rejected)"),
+    order: Literal["start", "newest", "decided"] = Query(
+        default="start", description=f"{ORDER_DESCRIPTION}; decided: the latest decision first"),
     limit: int = Query(default=50, ge=1, le=500),
     offset: int = Query(default=0, ge=0),
 ) -> dict[str, Any]:
@@ -131,7 +133,8 @@ async def list_interruptions(
         voucher_id=voucher_id,
         status=status,
         approval=approval,
-        newest_first=order == "newest",
+        decided=decided,
+        order=order,
     )
     await client_reads.log_reads(ctx, principal, (r["client_id"] for r in rows), "interruptions.list",
                                  request.headers.get("x-purpose"), "interruptions")

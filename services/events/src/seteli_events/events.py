@@ -112,8 +112,31 @@ class InterruptionRejectionVoided(EventPayload):
     end: date
     service_id: str
     reason: str  # the rejection's
-    decided_at: datetime  # the rejection's: one notice per rejection, however often events re-decides it
+    decided_at: datetime  # the rejection's
     amount_tenant: Decimal
+    # when the "off" that voids it was stated: voided, standing again (`InterruptionRejectionRestored`) and voided
+    # again by another statement are each a change the provider is told of once
+    released_at: datetime | None = None
+
+
+class InterruptionRejectionRestored(EventPayload):
+    """A voided rejection stands again: a statement heard still later (an "on" stated after the "off" that voided
+    it, before the interruption was finalised) puts the interruption back under the approval step, where the
+    officer's rejection stands (`approval`), so it is not paid (taken back from settlement beside this). The
+    provider, told the rejection was void, is told it stands again."""
+
+    event_type = "events.interruption.rejection_restored"
+    interruption_id: str
+    provider_id: str
+    producer_part: str | None
+    client_ref: str
+    start: date
+    end: date
+    service_id: str
+    reason: str  # the rejection's
+    decided_at: datetime
+    voided_by: datetime  # the "off" whose void this undoes: one notice per change
+    approval: Literal["rejected", "pending"]
 
 
 class InterruptionDayOut(BaseModel):
@@ -167,6 +190,21 @@ class CreditRequested(EventPayload):
     kind: Literal["event", "interruption"] = "event"  # what event_id names
     # The credited entry's co-payment, negative: the client pays nothing for a wrong entry either.
     amount_co_payment: Decimal = Decimal("0.00")
+
+
+class CreditDeferred(EventPayload):
+    """A credit labelled by a run settlement had already made when it got the credit (events had not heard of that
+    run yet): the next run, `month`, deducts it, not `previous_month` the provider was told. Once per credit."""
+
+    event_type = "events.credit.deferred"
+    credit_id: str
+    event_id: str
+    provider_id: str
+    amount: Decimal
+    reason: str
+    month: str
+    previous_month: str
+    kind: Literal["event", "interruption"] = "event"
 
 
 class ReminderDue(EventPayload):

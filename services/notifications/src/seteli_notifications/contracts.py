@@ -331,6 +331,22 @@ class InterruptionRejectionVoided(Inbound):
     reason: str
     decided_at: datetime
     amount_tenant: Decimal
+    released_at: datetime | None = None  # the "off" that voids it (an older publisher does not say)
+
+
+class InterruptionRejectionRestored(Inbound):
+    """events.interruption.rejection_restored: a voided rejection stands again (a later statement heard)."""
+
+    interruption_id: str
+    provider_id: str
+    client_ref: str
+    start: date
+    end: date
+    service_id: str
+    reason: str
+    decided_at: datetime
+    voided_by: datetime
+    approval: str = "rejected"
 
 
 class EventRejected(Inbound):
@@ -375,6 +391,17 @@ class EventAwaitingApproval(Inbound):
     provider_id: str
     revision: int = 1
     status: str = "awaiting_approval"
+
+
+class CreditDeferred(Inbound):
+    """events.credit.deferred: the credit is deducted in the run of `month`, not `previous_month` as told."""
+
+    credit_id: str
+    provider_id: str
+    amount: Decimal
+    reason: str | None = None
+    month: str
+    previous_month: str
 
 
 class CreditRequested(Inbound):

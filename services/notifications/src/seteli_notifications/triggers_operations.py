@@ -15,11 +15,13 @@ from . import service
 from .contracts import (
     ApplicationFact,
     BookingEnded,
+    CreditDeferred,
     CreditRequested,
     EventAwaitingApproval,
     EventRejected,
     FeedbackGiven,
     InterruptionRejected,
+    InterruptionRejectionRestored,
     InterruptionRejectionVoided,
     PurchaseBooked,
     ReminderDue,
@@ -115,6 +117,19 @@ def subscribe(sub: Subscription, make: MakeContext) -> None:
         out = await service.to_provider(ctx.session, "interruption_rejection_voided", ctx.tenant_id, p.provider_id,
                                         context)
         once = f"rejection-voided:{p.interruption_id}:{p.decided_at.isoformat()}"
+        if p.released_at is not None:  # voided again after standing again (told in between): a change of its own
+            once += f":{p.released_at.isoformat()}"
+        await service.enqueue(make(ctx), ctx.envelope, dataclasses.replace(out, dedup_key=once))
+
+    @sub.on("events.interruption.rejection_restored", model=InterruptionRejectionRestored)
+    async def interruption_rejection_restored(ctx: MessageContext, p: InterruptionRejectionRestored) -> None:
+        """The provider was told the rejection was void; a statement heard later puts it back: it is told the
+        rejection stands (or the interruption waits again), once per void undone."""
+        context = {"client_ref": p.client_ref, "reason": p.reason, "start": _day(p.start), "end": _day(p.end),
+                   "approval": p.approval, **await _service_names(ctx, p.service_id)}
+        out = await service.to_provider(ctx.session, "interruption_rejection_restored", ctx.tenant_id, p.provider_id,
+                                        context)
+        once = f"rejection-restored:{p.interruption_id}:{p.decided_at.isoformat()}:{p.voided_by.isoformat()}"
         await service.enqueue(make(ctx), ctx.envelope, dataclasses.replace(out, dedup_key=once))
 
     @sub.on("events.reminder.due", model=ReminderDue)
@@ -201,6 +216,14 @@ def subscribe(sub: Subscription, make: MakeContext) -> None:
         out = await service.to_provider(ctx.session, "credit_requested", ctx.tenant_id, p.provider_id,
                                         {"amount": p.amount, "reason": p.reason or "",
                                          "credit_id": p.credit_id, "month": p.month or ""})
+        await service.enqueue(make(ctx), ctx.envelope, out)
+
+    @sub.on("events.credit.deferred", model=CreditDeferred)
+    async def credit_deferred(ctx: MessageContext, p: CreditDeferred) -> None:
+        """The provider was told a run that had already been made: the run that deducts the credit, at once."""
+        out = await service.to_provider(ctx.session, "credit_deferred", ctx.tenant_id, p.provider_id,
+                                        {"amount": p.amount, "reason": p.reason or "", "credit_id": p.credit_id,
+                                         "month": p.month, "previous_month": p.previous_month})
         await service.enqueue(make(ctx), ctx.envelope, out)
 
 

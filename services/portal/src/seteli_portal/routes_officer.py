@@ -17,7 +17,7 @@ from seteli_common.web import content_disposition
 from . import tenants
 from .apiclient import ApiError
 from .i18n import date_fmt, money_fmt, month_fmt
-from .paging import pager, paging
+from .paging import Paging, pager, paging
 from .provider_data import today
 from .spreadsheet import XLSX_MEDIA_TYPE, Cell, as_csv, as_pdf, as_xlsx
 from .web import STAFF, Page, download, seg
@@ -26,8 +26,7 @@ router = APIRouter(prefix="/officer")
 
 # vouchers looked up by id in one call: the API takes 200, and a hundred ids keep the address about 4 kB
 VOUCHER_IDS_AT_ONCE = 100
-DECIDED_SHOWN = 20  # the officers' latest decisions on interruptions, under the queue
-DECIDED_LOOKED_AT = 100  # of the latest interruptions approved and rejected (not every one is an officer's)
+DECIDED_SHOWN = 20  # the officers' decisions on interruptions, under the queue: a page of them
 
 
 def _officer_page(request: Request) -> Page:
@@ -307,12 +306,12 @@ async def approvals(request: Request) -> Response:
 
 async def _approvals(page: Page, **context: Any) -> Response:
     """The queue; `form_name` (the entry's id) and `errors` put a refusal at that entry's reason field."""
-    at = paging(page.request)
+    at, decided_at = paging(page.request), paging(page.request, DECIDED_SHOWN, param="decided_page")
     found = await page.call("GET", "events", page.tpath("/approvals"), params=at.params)
     items = found["items"]
     # interruptions waiting for the tenant's approval (its setting, 004 §4.3.5.2): seldom many, all shown
     interruptions = await page.every("events", page.tpath("/approvals/interruptions"))
-    decided = await _decided_interruptions(page)
+    decided, decided_total = await _decided_interruptions(page, decided_at)
     # The officer decides on a person and a grant, not on a provider's own client number: the clients'
     # names come from vouchers (an access-logged read), the companies' from the register.
     vouchers = await _vouchers_by_id(page, sorted({e["voucher_id"] for e in [*items, *interruptions, *decided]}))
@@ -326,20 +325,19 @@ async def _approvals(page: Page, **context: Any) -> Response:
     return page.render("officer/approvals.html", status=422 if context.get("errors") else 200, items=items,
                        interruptions=interruptions, decided=decided, vouchers=vouchers, providers=providers,
                        contents=contents,
-                       pager=pager(at, found["total"], "/officer/approvals"),
+                       pager=pager(at, found["total"], "/officer/approvals", {"decided_page": decided_at.kept}),
+                       decided_pager=pager(decided_at, decided_total, "/officer/approvals", {"page": at.kept},
+                                           anchor="decided-interruptions-h"),
                        form_name=context.pop("form_name", ""), **context)
 
 
-async def _decided_interruptions(page: Page) -> list[dict[str, Any]]:
-    """The officers' latest decisions on interruptions, newest first. One decided after the approval step was
-    turned off is void (the stay was released and paid: released_at); it is listed so the officer sees that."""
-    decided: list[dict[str, Any]] = []
-    for approval in ("approved", "rejected"):  # approved: by an officer, or released by the step turned off
-        found = await page.call("GET", "events", page.tpath("/interruptions"), params={
-            "approval": approval, "order": "newest", "limit": DECIDED_LOOKED_AT})
-        decided += [i for i in found["items"] if i.get("decision")]
-    decided.sort(key=lambda i: i.get("decided_at") or "", reverse=True)
-    return decided[:DECIDED_SHOWN]
+async def _decided_interruptions(page: Page, at: Paging) -> tuple[list[dict[str, Any]], int]:
+    """A page of the officers' decisions on interruptions, the latest first, and their number. One decided after
+    the approval step was turned off is void (the stay was released and paid: released_at); it is listed so the
+    officer sees that."""
+    found = await page.call("GET", "events", page.tpath("/interruptions"),
+                            params={"decided": "true", "order": "decided", **at.params})
+    return found["items"], int(found["total"])
 
 
 async def _vouchers_by_id(page: Page, voucher_ids: list[str]) -> dict[str, Any]:

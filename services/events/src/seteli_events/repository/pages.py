@@ -131,10 +131,12 @@ async def interruptions_page(
     voucher_id: str | None = None,
     status: str | None = None,
     approval: str | None = None,
-    newest_first: bool = False,
+    decided: bool = False,
+    order: str = "start",
 ) -> tuple[list[Row], int]:
-    """A page of the interruptions the reader sees matching the given fields, by start and id (`newest_first`:
-    the latest start first); and the number."""
+    """A page of the interruptions the reader sees matching the given fields (`decided`: only those an officer
+    decided), by start and id (order "newest": the latest start first; "decided": the latest decision first);
+    and the number."""
     where = [interruptions.c.tenant_id == tenant_id, *_visible(interruptions, reader)]
     for column, value in (
         (interruptions.c.service_id, service_id),
@@ -145,9 +147,13 @@ async def interruptions_page(
     ):
         if value is not None:
             where.append(column == value)
-    order = (interruptions.c.start, interruptions.c.id)
-    return await _page(session, interruptions, where, [c.desc() for c in order] if newest_first else order, limit,
-                       offset)
+    if decided:  # as decided now: one corrected since waits for a decision again
+        where += [interruptions.c.decision.is_not(None), interruptions.c.approval.in_(("approved", "rejected"))]
+    by_start: list[Any] = [interruptions.c.start, interruptions.c.id]
+    orderings: dict[str, list[Any]] = {"start": by_start, "newest": [c.desc() for c in by_start],
+                                       "decided": [interruptions.c.decided_at.desc(), interruptions.c.id.desc()]}
+    ordering = orderings[order]
+    return await _page(session, interruptions, where, ordering, limit, offset)
 
 
 async def feedback_page(

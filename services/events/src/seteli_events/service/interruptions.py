@@ -55,6 +55,7 @@ from ..events import (
     InterruptionDeleted,
     InterruptionFinalised,
     InterruptionRejected,
+    InterruptionRejectionRestored,
     InterruptionRejectionVoided,
     Segment,
     segment_out,
@@ -633,10 +634,33 @@ async def _publish_rejection_voided(ctx: EventsContext, row: Row, released_at: d
             reason=row["decision_reason"] or "",
             decided_at=decided_at,
             amount_tenant=money(row["amount_tenant"]),
+            released_at=released_at,
         ),
         # a statement heard again changes nothing (no second fact); one heard later may hold the rejection again and
         # another release it again: a fact of its own (the notice is still sent once per rejection: decided_at)
         f"{row['id']}:rejection_voided:{decided_at.isoformat()}:{released_at.isoformat() if released_at else ''}",
+    )
+
+
+async def _publish_rejection_restored(ctx: EventsContext, row: Row, approval: str) -> None:
+    decided_at, voided_by = _utc(row["decided_at"]), _utc(row["released_at"])
+    assert decided_at is not None and voided_by is not None and row["end"] is not None
+    assert approval in ("rejected", "pending")
+    await ctx.publish(
+        InterruptionRejectionRestored(
+            interruption_id=row["id"],
+            provider_id=row["provider_id"],
+            producer_part=row["producer_part"],
+            client_ref=row["client_ref"],
+            start=row["start"],
+            end=row["end"],
+            service_id=row["service_id"],
+            reason=row["decision_reason"] or "",
+            decided_at=decided_at,
+            voided_by=voided_by,
+            approval="rejected" if approval == "rejected" else "pending",
+        ),
+        f"{row['id']}:rejection_restored:{decided_at.isoformat()}:{voided_by.isoformat()}",
     )
 
 
@@ -668,6 +692,9 @@ async def decide_held_again(ctx: EventsContext) -> int:
             await ctx.publish(InterruptionDeleted(interruption_id=row["id"], revision=revision),
                               f"{row['id']}:{revision}")
             row["revision"] = revision
+            if row["decision"] == "reject" and row["released_at"] is not None:
+                # the provider was told the rejection was void (only a void pays a rejected one): it stands again
+                await _publish_rejection_restored(ctx, row, approval)
         row.update(approval=approval, released_at=outcome.released_at, updated_at=ctx.clock.now())
         await repo.update_interruption(ctx.session, ctx.tenant_id, row["id"],
                                        **{k: row[k] for k in ("approval", "released_at", "revision", "updated_at")})
