@@ -33,3 +33,22 @@ async def test_a_withdrawn_credit_of_a_site_not_known_leaves_no_zero_carry_over_
     await h.event("e-4", "2016-06-01", "2016-06-01", share="20.00", client_ref="A-1002")  # 20.00
     june = await h.run("2016-06")
     assert h.payees(june) == {COMPANY: "20.00"} and carried(june) == [] and june["set_offs"] == []
+
+
+async def test_a_withdrawn_credit_of_a_company_without_billing_leaves_no_zero_carry_over_row(harness: Any) -> None:
+    from .test_provider_set_off import SITE, credit
+    from .test_site_payees import KUUSELA, site_added
+
+    h = harness
+    await h.seed(p1_billing=None)
+    await site_added(h, "s-kuusela", "Kuusela", KUUSELA)
+    await credit(h, "c-1", "e-0", "-300.00")  # the company's, which has no billing information
+    await h.event("e-2", "2016-04-01", "2016-04-10", share="20.00", client_ref="A-1002",
+                  producer_part="site:s-kuusela")  # 200.00, Kuusela's
+    april = await lock(h, "2016-04", MAY_5)
+    assert h.payees(april) == {SITE: "0.00"} and carried(april) == [(None, "-100.00", "no_billing_information")]
+    await withdrawn(h, "c-1", "e-0")
+    may = await h.run("2016-05")
+    assert h.payees(may) == {SITE: "200.00"} and carried(may) == []  # Kuusela's 200.00 back, nothing carried
+    site = await spec_text(h, may, SITE)
+    assert "Maksetaan: 200,00 €" in site and "Siirtyy seuraavaan tilitykseen" not in site

@@ -90,3 +90,32 @@ async def march_paid_to_kuusela_by_worker(h: Any) -> None:
     h.clock.set(APRIL_5)
     march = await worked(h, await h.run("2016-03"))
     assert h.payees(march) == {SITE: "900.00"}
+
+
+async def test_a_companys_credit_withdrawn_while_the_run_is_paid_is_repaid_to_the_site_by_the_next_run(
+    harness_factory: Any,
+) -> None:
+    """The other level: the company's credit set off against its site's payment, withdrawn after May's lock."""
+    from .test_site_payees import APRIL_5, KUUSELA, site_added
+
+    async with harness_factory(inline_jobs=False) as h:
+        await h.seed()
+        await site_added(h, "s-kuusela", "Kuusela", KUUSELA)
+        await h.event("e-1", "2016-03-01", "2016-03-10")  # 900.00, the company's
+        h.clock.set(APRIL_5)
+        assert h.payees(await worked(h, await h.run("2016-03"))) == {COMPANY: "900.00"}
+        await credit(h, "c-1", "e-1", "-300.00")  # the company's
+        await h.event("e-2", "2016-04-01", "2016-04-10", share="20.00", client_ref="A-1002",
+                      producer_part="site:s-kuusela")  # 200.00, Kuusela's
+        h.clock.set(MAY_5)
+        april = await worked(h, await h.run("2016-04"))
+        assert h.payees(april) == {SITE: "0.00"} and carried(april) == [(None, "-100.00", "negative_balance")]
+        await h.event("e-3", "2016-05-01", "2016-05-10", share="20.00", client_ref="A-1002",
+                      producer_part="site:s-kuusela")  # 200.00, Kuusela's
+        may = await h.run("2016-05")
+        await withdrawn(h, "c-1", "e-1")  # after the lock, before the job
+        may = await worked(h, may)
+        assert h.payees(may) == {COMPANY: "0.00", SITE: "100.00"} and carried(may) == []
+        june = await worked(h, await h.run("2016-06"))
+        assert h.payees(june) == {COMPANY: "0.00", SITE: "300.00"} and carried(june) == []
+        assert await transfers(h, june) == [(KUUSELA["iban"], "300.00")]
