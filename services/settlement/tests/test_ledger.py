@@ -280,7 +280,7 @@ async def test_over_limit_events_wait_for_approval_and_rejected_ones_disappear(h
     report = await h.client.get(
         f"/v1/tenants/{T}/reports/realisation", params={"from": "2016-03", "to": "2016-03"}, headers=h.admin
     )
-    assert report.json()["items"][0]["units_unfinished"] == "3"
+    assert report.json()["items"][0]["units_awaiting_approval"] == "3"
     march = await h.run("2016-03")
     assert march["total"] == "90.00"
     await h.publish("events.event.approved", {"event_id": "e-late"})  # a late approval, after the run
@@ -303,7 +303,7 @@ async def test_over_limit_events_wait_for_approval_and_rejected_ones_disappear(h
                 "amount_settled": "270.00",
                 "co_payment": "30.00",
                 "amount_unsettled": "0.00",
-                "units_unfinished": "0",
+                "units_awaiting_approval": "0",
             }
         ],
     }
@@ -339,7 +339,7 @@ async def test_realisation_report_per_client_and_producer_part_as_csv(harness: A
     report = await h.client.get(f"/v1/tenants/{T}/reports/realisation", params=params, headers=h.admin)
     assert report.text.splitlines() == [
         "provider_id,client_ref,content_id,content_name,units_settled,amount_settled,co_payment,"
-        "amount_unsettled,units_unfinished",
+        "amount_unsettled,units_awaiting_approval",
         "p-paivansade,A-1001,hoito,Hoito ja hoiva,29,2610.00,290.00,2790.00,0",
     ]
     one = await h.client.get(

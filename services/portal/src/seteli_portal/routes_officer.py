@@ -649,7 +649,10 @@ async def _with_drafts(page: Page, rows: list[dict[str, Any]], start: str, end: 
         drafts += answer["items"]
         if not answer["items"] or len(drafts) >= int(answer["total"]):
             break
-    by_key = {(r["provider_id"], r["client_ref"], r["content_id"]): r for r in rows}
+    # Settlement counts the units awaiting approval; with the drafts they are the unfinished units (a row counted
+    # already, when asked again for another client, keeps its count).
+    by_key = {(r["provider_id"], r["client_ref"], r["content_id"]): {**r, "units_unfinished": r.get(
+        "units_unfinished", r.get("units_awaiting_approval", "0"))} for r in rows}
     for event in drafts:
         if contents.get(event["content_id"], {}).get("client_pays"):
             continue
@@ -668,7 +671,8 @@ async def _with_drafts(page: Page, rows: list[dict[str, Any]], start: str, end: 
         if row is None:
             row = by_key[key] = {"provider_id": key[0], "client_ref": key[1], "content_id": key[2],
                                  "units_settled": "0", "amount_settled": "0.00", "co_payment": "0.00",
-                                 "amount_unsettled": "0.00", "units_unfinished": "0"}
+                                 "amount_unsettled": "0.00", "units_awaiting_approval": "0",
+                                 "units_unfinished": "0"}
         row["units_unfinished"] = str(Decimal(str(row["units_unfinished"])) + units)
     return [by_key[k] for k in sorted(by_key)]
 

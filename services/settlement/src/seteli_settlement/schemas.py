@@ -306,7 +306,7 @@ class RealisationRowOut(BaseModel):
         "amount_settled": "150.00",
         "co_payment": "150.00",
         "amount_unsettled": "150.00",
-        "units_unfinished": "0",
+        "units_awaiting_approval": "0",
     }]})
     provider_id: str
     client_ref: str
@@ -316,7 +316,10 @@ class RealisationRowOut(BaseModel):
     amount_settled: Money
     co_payment: Money
     amount_unsettled: Money
-    units_unfinished: str
+    units_awaiting_approval: str = Field(description="units of events still waiting for the tenant's approval: "
+                                         "the unfinished units settlement knows of. Drafts and unconfirmed "
+                                         "auto-recordings never reach settlement; the portal's report adds them "
+                                         "to this as its unfinished units (004 §5)")
 
 
 class RealisationPage(Page[RealisationRowOut]):

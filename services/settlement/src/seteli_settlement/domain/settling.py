@@ -214,8 +214,18 @@ def plan_provider(
     for key in sorted(groups):
         group = groups[key]
         group.reason = _carry_reason(group.payee, group.amount)
+        if group.reason and _nothing_to_carry(group):
+            continue
         (carried if group.reason else paid).append(group)
     return paid, carried
+
+
+def _nothing_to_carry(group: PayeeTotal | PayeeLines) -> bool:
+    """A payee that cannot be paid with no line open and set-offs that net to zero (a credit set off, then withdrawn
+    and given back): nothing waits for it, so it gets no 0.00 carry-over row (its run page and the specifications
+    would say money moves to the next run)."""
+    lines = group.line_count if isinstance(group, PayeeTotal) else len(group.lines)
+    return lines == 0 and group.amount == 0
 
 
 @dataclass
@@ -252,6 +262,8 @@ def plan_provider_totals(
     for key in sorted(groups):
         group = groups[key]
         group.reason = _carry_reason(group.payee, group.amount)
+        if group.reason and _nothing_to_carry(group):
+            continue
         (carried if group.reason else paid).append(group)
     return paid, carried
 
@@ -304,7 +316,7 @@ def set_off(paid: list[Group], carried: list[Group]) -> tuple[list[Group], list[
         return paid, carried, made
     for group in groups:
         group.reason = _carry_reason(group.payee, group.amount)
-    return [g for g in groups if not g.reason], [g for g in groups if g.reason], made
+    return [g for g in groups if not g.reason], [g for g in groups if g.reason and not _nothing_to_carry(g)], made
 
 
 def payee_key_of(

@@ -632,14 +632,31 @@ async def providers_with_open_set_offs(session: AsyncSession, tenant_id: str) ->
 
 
 async def open_credits(session: AsyncSession, tenant_id: str, provider_id: str) -> list[Row]:
-    """A provider's open negative lines, oldest first ({line_id, producer_part, amount})."""
+    """A provider's open negative lines, oldest first ({line_id, producer_part, amount}), less those reversed
+    already (withdrawn while a run had locked them: that run pays them, the next their reversal)."""
     o = open_lines.c
     query = (
         select(o.line_id, o.producer_part, o.amount)
-        .where(o.tenant_id == tenant_id, o.provider_id == provider_id, o.amount < 0)
+        .where(o.tenant_id == tenant_id, o.provider_id == provider_id, o.amount < 0, ~_reversed(o.line_id))
         .order_by(o.month, o.line_id)
     )
     return [dict(r) for r in (await session.execute(query)).mappings().all()]
+
+
+def _reversed(line_id: Any) -> Any:
+    return exists().where(ledger.c.tenant_id == open_lines.c.tenant_id, ledger.c.reverses == line_id)
+
+
+async def open_credits_reversed(session: AsyncSession, tenant_id: str, run_id: str, month_first: date,
+                                provider_id: str) -> list[Row]:
+    """The provider's negative lines the run pays that were reversed after its lock ({line_id, producer_part}):
+    credits withdrawn while the run was being paid."""
+    o = open_lines.c
+    held_for_later = and_(o.held_by_run.is_not(None), o.held_by_run == run_id)
+    query = select(o.line_id, o.producer_part).where(
+        o.tenant_id == tenant_id, o.provider_id == provider_id, o.month <= month_first, ~held_for_later,
+        o.amount < 0, _reversed(o.line_id))
+    return [dict(r) for r in (await session.execute(query.order_by(o.line_id))).mappings().all()]
 
 
 async def run_set_offs(session: AsyncSession, tenant_id: str, run_id: str) -> list[Row]:

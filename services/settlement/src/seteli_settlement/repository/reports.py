@@ -33,7 +33,7 @@ async def realisation_rows(
     recovered: Mapping[int, Decimal] | None = None,
 ) -> tuple[list[Row], int]:
     """Per provider, client and content: units and amounts settled, co-payments, amounts still unsettled and
-    units unfinished (awaiting approval) over the settlement months; a page of rows and the number of all.
+    units awaiting approval over the settlement months; a page of rows and the number of all.
     `recovered`: per line, what of its amount counts as settled beyond the paid lines: for an open credit, what
     set-offs have deducted of it already (`settling.recovered_by_set_off`); for a paid line, less what its payment
     had deducted for a credit since withdrawn and not yet paid back (negative)."""
@@ -63,7 +63,8 @@ async def realisation_rows(
             func.sum(case((and_(~paid, ledger.c.status == "payable"), ledger.c.amount), else_=0)).label(
                 "amount_unsettled"
             ),
-            func.sum(case((ledger.c.status == "awaiting_approval", ledger.c.units), else_=0)).label("units_unfinished"),
+            func.sum(case((ledger.c.status == "awaiting_approval", ledger.c.units), else_=0)).label(
+                "units_awaiting_approval"),
         )
         .select_from(
             ledger.outerjoin(

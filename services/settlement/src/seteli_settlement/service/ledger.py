@@ -374,10 +374,15 @@ async def withdraw_credit(ctx: ServiceContext, tenant_id: str, p: CreditWithdraw
     if head["deleted"]:
         return False
     live = await repo.live_lines(session, tenant_id, "credit", credit_id)
-    paid_by = await repo.payments_of_lines(session, tenant_id, [ln["id"] for ln in live])
     await _retire_lines(session, tenant_id, "credit", credit_id, now)
+    # Asked once the provider is locked (a job paying it has committed): a line the running run has locked is
+    # paid (or carried) by it as it was, and what its set-offs deducted goes back once its job has paid it
+    # (`give_back_withdrawn_meanwhile`), not now, when the job would take that too.
+    paid_by = await repo.payments_of_lines(session, tenant_id, [ln["id"] for ln in live])
+    locked = await open_queue.locked_among(session, tenant_id, [ln["id"] for ln in live])
     # What a set-off deducted for the credit from another payee's payment goes back to that payee.
-    still_open = {(ln["provider_id"], ln["producer_part"]) for ln in live if ln["id"] not in paid_by}
+    still_open = {(ln["provider_id"], ln["producer_part"]) for ln in live
+                  if ln["id"] not in paid_by and ln["id"] not in locked}
     for provider_id, part in sorted(still_open, key=lambda c: (c[0], c[1] or "")):
         await _give_back_open_set_off(session, tenant_id, provider_id, part)
     settled = {(ln["provider_id"], paid_by[ln["id"]]) for ln in live if ln["id"] in paid_by}
@@ -385,6 +390,18 @@ async def withdraw_credit(ctx: ServiceContext, tenant_id: str, p: CreditWithdraw
         await _give_back_settled_set_off(session, tenant_id, provider_id, payment_id)
     await repo.set_source(session, tenant_id, "credit", credit_id, deleted=True, revision=2)
     return True
+
+
+async def give_back_withdrawn_meanwhile(session: AsyncSession, tenant_id: str, provider_id: str,
+                                       lines: list[Row]) -> None:
+    """A job has just paid (or carried) the provider's credit `lines` that were withdrawn after its run locked them
+    ({line_id, producer_part}): what set-offs deducted for them now goes back to the payees that bore it, as
+    `withdraw_credit` does for a credit paid or open, and the next run pays it with the credit's reversal."""
+    paid_by = await repo.payments_of_lines(session, tenant_id, [ln["line_id"] for ln in lines])
+    for part in sorted({ln["producer_part"] for ln in lines if ln["line_id"] not in paid_by}, key=lambda p: p or ""):
+        await _give_back_open_set_off(session, tenant_id, provider_id, part)
+    for payment_id in sorted(set(paid_by.values())):
+        await _give_back_settled_set_off(session, tenant_id, provider_id, payment_id)
 
 
 def _standing(rows: list[Row]) -> dict[tuple[str | None, int], Row]:

@@ -19,6 +19,7 @@ from .. import repository as repo
 from ..domain import settling as domain
 from ..events import EventsSettled, PaymentCarriedOver, PaymentComputed
 from ..repository import open_queue
+from .ledger import give_back_withdrawn_meanwhile
 from .runs import finish_run
 
 
@@ -139,6 +140,7 @@ async def pay_provider(ctx: ServiceContext, tenant_id: str, run_id: str, provide
     # What earlier runs set off of payees whose lines are still open counts with those lines (never twice).
     set_off_before = await repo.open_set_offs(session, tenant_id, provider_id)
     parts += set_off_before
+    withdrawn_meanwhile = await repo.open_credits_reversed(session, tenant_id, run_id, month.first, provider_id)
     provider = await repo.get_provider(session, provider_id)
     sites = await repo.provider_sites(session, provider_id)
     paid, carried = domain.plan_provider_totals(provider_id, provider, sites, parts)
@@ -221,6 +223,8 @@ async def pay_provider(ctx: ServiceContext, tenant_id: str, run_id: str, provide
             for s in set_offs
         ],
     )
+    if withdrawn_meanwhile:  # paid as locked: what set-offs deducted for them goes back in the next run
+        await give_back_withdrawn_meanwhile(session, tenant_id, provider_id, withdrawn_meanwhile)
     for group in carried:
         reason = group.reason or domain.NO_BILLING
         await repo.insert_carryover(

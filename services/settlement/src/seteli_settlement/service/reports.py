@@ -2,8 +2,9 @@
 
 Both are set-based queries over the ledger; the database sums, Python only formats. Months are
 settlement months (the month a line is settled in: an interruption's is the month it ended).
-"Unfinished units" are the units still waiting for the tenant's approval: drafts and unconfirmed
-auto-recordings live in the events service and never reach settlement. A report names clients, so
+Of the unfinished units settlement knows only those still waiting for the tenant's approval
+(`units_awaiting_approval`): drafts and unconfirmed auto-recordings live in the events service and never reach
+settlement (the portal's report adds them). A report names clients, so
 reading one is logged as a read of their data (`ClientDataRead`, in the reading transaction). Never commits.
 """
 
@@ -93,7 +94,7 @@ async def realisation(
     offset: int,
 ) -> tuple[list[Row], int]:
     """Clients and realisation: per provider, client and content the settled amounts, co-payments and
-    units, and the units still unfinished (waiting for approval), over a range of months."""
+    units, and the units still waiting for approval, over a range of months."""
     rows, total = await report_queries.realisation_rows(
         ctx.session,
         tenant_id,
@@ -122,7 +123,7 @@ async def realisation(
             "amount_settled": money_str(Decimal(r["amount_settled"])),
             "co_payment": money_str(Decimal(r["co_payment"])),
             "amount_unsettled": money_str(Decimal(r["amount_unsettled"])),
-            "units_unfinished": _num(r["units_unfinished"]),
+            "units_awaiting_approval": _num(r["units_awaiting_approval"]),
         }
         for r in rows
     ]

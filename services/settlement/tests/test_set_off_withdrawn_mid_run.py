@@ -1,0 +1,121 @@
+"""A credit withdrawn while a run is paying its provider (after the run locked the provider's lines, before its
+job completed): the run pays what it locked, the credit included, and the withdrawal takes effect in the next run,
+which pays back to the company what was deducted for the credit. Nothing is paid twice nor lost."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+from seteli_settlement.repository import open_queue
+from seteli_settlement.worker import SettlementWorker
+
+from .test_provider_set_off import COMPANY, SITE, carried, credit, spec_text, withdrawn
+from .test_site_payees import COMPANY_IBAN, MAY_5, T, transfers
+
+
+async def worked(h: Any, run: dict[str, Any]) -> dict[str, Any]:
+    assert await SettlementWorker(h.runtime.extras["deps"]).run_until_idle() >= 1
+    done: dict[str, Any] = (await h.client.get(f"/v1/tenants/{T}/runs/{run['id']}", headers=h.admin)).json()
+    assert done["state"] == "completed"
+    return done
+
+
+@pytest.mark.parametrize("may_care", [True, False], ids=["set_off_again", "still_carried"])
+@pytest.mark.parametrize("when", ["before_the_job", "during_the_job"])
+async def test_a_credit_withdrawn_while_its_provider_is_paid_is_repaid_by_the_next_run(
+    harness_factory: Any, monkeypatch: pytest.MonkeyPatch, when: str, may_care: bool
+) -> None:
+    async with harness_factory(inline_jobs=False) as h:
+        await h.seed()
+        await march_paid_to_kuusela_by_worker(h)
+        await credit(h, "c-1", "e-1", "-300.00", "site:s-kuusela")
+        await h.event("e-2", "2016-04-01", "2016-04-10", share="20.00", client_ref="A-1002")  # 200.00, company's
+        h.clock.set(MAY_5)
+        april = await worked(h, await h.run("2016-04"))
+        assert h.payees(april) == {COMPANY: "0.00"} and carried(april) == [("s-kuusela", "-100.00", "negative_balance")]
+        if may_care:
+            await h.event("e-3", "2016-05-01", "2016-05-10", share="20.00", client_ref="A-1002")  # 200.00, company's
+
+        may = await h.run("2016-05")  # locked: c-1's -300.00 is open, so is e-3
+        if when == "before_the_job":
+            await withdrawn(h, "c-1", "e-1")
+        else:
+            real_totals = open_queue.open_totals
+            arriving: list[asyncio.Task[Any]] = []
+
+            async def totals_then_withdrawn(*args: Any) -> Any:
+                totals = await real_totals(*args)
+                arriving.append(asyncio.create_task(withdrawn(h, "c-1", "e-1")))
+                await asyncio.wait(arriving, timeout=1.0)  # time enough to commit, were it not kept waiting
+                return totals
+
+            monkeypatch.setattr(open_queue, "open_totals", totals_then_withdrawn)
+        may = await worked(h, may)
+        monkeypatch.undo()
+        if when == "during_the_job":
+            await asyncio.gather(*arriving)
+        if may_care:  # May pays what it locked: Kuusela's -300.00 less April's 200.00 set off, 100.00 more now
+            assert h.payees(may) == {COMPANY: "100.00", SITE: "0.00"} and carried(may) == []
+            assert [(s["kind"], s["from_site_id"], s["amount"]) for s in may["set_offs"]] == [
+                ("set_off", "s-kuusela", "100.00")]
+            assert await transfers(h, may) == [(COMPANY_IBAN, "100.00")]
+        else:  # May carries what it locked: nothing to set Kuusela's -100.00 off against
+            assert may["payments"] == [] and carried(may) == [("s-kuusela", "-100.00", "negative_balance")]
+
+        june = await worked(h, await h.run("2016-06"))
+        # The credit's reversal (+300.00) is Kuusela's; the company bore 200.00 in April (and 100.00 in May) of it
+        # and gets that back. Paid in all: March 900.00 + May + June = e-1 900.00 + e-2 200.00 (+ e-3 200.00).
+        repaid = "300.00" if may_care else "200.00"
+        assert h.payees(june) == {COMPANY: repaid, SITE: "0.00"} and carried(june) == []
+        assert sorted((s["kind"], s["from_site_id"], s["to_site_id"], s["amount"]) for s in june["set_offs"]) == [
+            ("repaid", None, "s-kuusela", amount) for amount in (["100.00", "200.00"] if may_care else ["200.00"])]
+        assert await transfers(h, june) == [(COMPANY_IBAN, repaid)]
+        site = await spec_text(h, june, SITE)
+        assert "Maksetaan: 0,00 €" in site
+        assert "Yhteensä 300,00 €" in site if may_care else "Yhteensä 0,00 €" in site
+        company = await spec_text(h, june, COMPANY)
+        assert f"Maksetaan: {repaid.replace('.', ',')} €" in company
+        assert "hyvitys peruttu, 200,00 €." in company
+        assert (await h.run("2016-06"))["payments"] == []
+        assert await SettlementWorker(h.runtime.extras["deps"]).run_until_idle() == 0
+
+
+async def march_paid_to_kuusela_by_worker(h: Any) -> None:
+    from .test_site_payees import APRIL_5, KUUSELA, site_added
+
+    await site_added(h, "s-kuusela", "Kuusela", KUUSELA)
+    await h.event("e-1", "2016-03-01", "2016-03-10", producer_part="site:s-kuusela")  # 900.00 to Kuusela
+    h.clock.set(APRIL_5)
+    march = await worked(h, await h.run("2016-03"))
+    assert h.payees(march) == {SITE: "900.00"}
+
+
+async def test_a_companys_credit_withdrawn_while_the_run_is_paid_is_repaid_to_the_site_by_the_next_run(
+    harness_factory: Any,
+) -> None:
+    """The other level: the company's credit set off against its site's payment, withdrawn after May's lock."""
+    from .test_site_payees import APRIL_5, KUUSELA, site_added
+
+    async with harness_factory(inline_jobs=False) as h:
+        await h.seed()
+        await site_added(h, "s-kuusela", "Kuusela", KUUSELA)
+        await h.event("e-1", "2016-03-01", "2016-03-10")  # 900.00, the company's
+        h.clock.set(APRIL_5)
+        assert h.payees(await worked(h, await h.run("2016-03"))) == {COMPANY: "900.00"}
+        await credit(h, "c-1", "e-1", "-300.00")  # the company's
+        await h.event("e-2", "2016-04-01", "2016-04-10", share="20.00", client_ref="A-1002",
+                      producer_part="site:s-kuusela")  # 200.00, Kuusela's
+        h.clock.set(MAY_5)
+        april = await worked(h, await h.run("2016-04"))
+        assert h.payees(april) == {SITE: "0.00"} and carried(april) == [(None, "-100.00", "negative_balance")]
+        await h.event("e-3", "2016-05-01", "2016-05-10", share="20.00", client_ref="A-1002",
+                      producer_part="site:s-kuusela")  # 200.00, Kuusela's
+        may = await h.run("2016-05")
+        await withdrawn(h, "c-1", "e-1")  # after the lock, before the job
+        may = await worked(h, may)
+        assert h.payees(may) == {COMPANY: "0.00", SITE: "100.00"} and carried(may) == []
+        june = await worked(h, await h.run("2016-06"))
+        assert h.payees(june) == {COMPANY: "0.00", SITE: "300.00"} and carried(june) == []
+        assert await transfers(h, june) == [(KUUSELA["iban"], "300.00")]
