@@ -99,6 +99,15 @@ class _Begun:
         await self.connection.execute("ROLLBACK;")
 
 
+class NoConnection(PoolTimeout):
+    """PostgreSQL refused a new connection (too many clients, SQLSTATE 53300) to a unit of work opened with
+    `shed`: for its request the same as no pooled connection free in time (answered 503, not 500)."""
+
+
+def _too_many_clients(exc: DBAPIError) -> bool:
+    return str(getattr(exc.orig, "sqlstate", "") or getattr(exc.orig, "pgcode", "") or "") == "53300"
+
+
 class _OneTripFailed(Exception):
     """BEGIN with the first statement failed (its connection invalidated): the ordinary way is tried next."""
 
@@ -417,6 +426,8 @@ class Database:
                 one_trip = False  # the ordinary way: it recovers from a dropped connection or reports the error
             except DBAPIError as exc:
                 await session.close()
+                if shed and _too_many_clients(exc):
+                    raise NoConnection(str(exc.orig)) from exc
                 if reopened or not exc.connection_invalidated:
                     raise
                 reopened = True
