@@ -213,6 +213,9 @@ async def run(config: dict[str, Any]) -> dict[str, Any]:
         offset += seconds
     latencies: dict[tuple[int, str], list[float]] = defaultdict(list)
     failures: dict[tuple[int, str], int] = defaultdict(int)
+    # each step's failures by kind: the status answered ("503": shed, "500": a bug) or the exception
+    # ("TimeoutError": no answer within TIMEOUT)
+    failure_kinds: list[dict[str, int]] = [defaultdict(int) for _ in config["steps"]]
     last_ok = [0.0] * len(config["steps"])
     lateness: list[list[float]] = [[] for _ in config["steps"]]
     errors: list[str] = []
@@ -223,10 +226,13 @@ async def run(config: dict[str, Any]) -> dict[str, Any]:
         try:
             status, body = await asyncio.wait_for(pools[service].request(raw), TIMEOUT)
             ok = 200 <= status < 300
+            if not ok:
+                failure_kinds[index][str(status)] += 1
             if not ok and len(errors) < 20:
                 errors.append(f"{kind}: {status} {body[:200].decode(errors='replace')}")
         except Exception as exc:  # a refused or timed-out request is an error of the run, not of the driver
             ok = False
+            failure_kinds[index][type(exc).__name__] += 1
             if len(errors) < 20:
                 errors.append(f"{kind}: {type(exc).__name__} {exc}"[:250])
         done = loop.time() - start
@@ -269,7 +275,8 @@ async def run(config: dict[str, Any]) -> dict[str, Any]:
         elapsed = max(seconds, last_ok[index] - offsets[index])
         steps.append({"rate": rate, "seconds": seconds, "offset": offsets[index],
                       "offered": sum(1 for _, i, _ in plan if i == index), "answered": answered,
-                      "failures": failed, "achieved_rps": round((answered - failed) / elapsed, 2),
+                      "failures": failed, "failure_kinds": dict(failure_kinds[index]),
+                      "achieved_rps": round((answered - failed) / elapsed, 2),
                       "last_answer_after_s": round(last_ok[index] - offsets[index], 2),
                       "all": summary(all_latencies), "per_request": per_request,
                       "driver_lateness": summary(lateness[index])})

@@ -102,6 +102,9 @@ class Step:
     drain_seconds: float  # after the step's end until every outbox was empty and the ledger complete
     cpu_ms_per_request: dict[str, float]
     load_average: list[float]
+    # failures by kind: the status answered ("503": shed under overload, "500": a bug) or the exception
+    # ("TimeoutError": no answer within the driver's 30 s)
+    failure_kinds: dict[str, int] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
 
 
@@ -424,11 +427,11 @@ async def run(args: argparse.Namespace) -> Report:
                                for name in database_urls},
                 cpu_seconds=cpu, drain_seconds=round(drained.at - end.at, 1),
                 cpu_ms_per_request={g: round(1000 * c / max(1, step["offered"]), 2) for g, c in cpu.items()},
-                load_average=[s.load1 for s in inside]))
+                load_average=[s.load1 for s in inside], failure_kinds=step.get("failure_kinds", {})))
             saturated = step["achieved_rps"] < rate * (1 - THROUGHPUT_TOLERANCE)
             kinds = f" of {args.step_mix[index]}" if args.step_mix and index < len(args.step_mix) else ""
             print(f"  step {rate:g} req/s{kinds}: achieved {step['achieved_rps']:g} req/s, "
-                  f"p99 {step['all']['p99_ms']} ms, {step['failures']} failed; "
+                  f"p99 {step['all']['p99_ms']} ms, {step['failures']} failed {step.get('failure_kinds', {})}; "
                   f"load average {os.getloadavg()[0]:.2f}", flush=True)
             if saturated and index + 1 < len(rates) and not args.all_steps:
                 print(f"  saturated at {rate:g} req/s: the higher steps are left out (--all-steps runs them)")
@@ -550,7 +553,8 @@ def _ms(value: float | None) -> str:
 def print_report(report: Report) -> None:
     for step in report.steps:
         print(f"\n  step {step.rate:g} req/s x {step.seconds:g} s: offered {step.offered}, answered "
-              f"{step.answered} ({step.failures} failed), achieved {step.achieved_rps:.1f} req/s (last answer "
+              f"{step.answered} ({step.failures} failed: {step.failure_kinds or 'none'}), achieved "
+              f"{step.achieved_rps:.1f} req/s (last answer "
               f"{step.last_answer_after_s:.1f} s after the step's start); all requests p50/p95/p99 "
               f"{_ms(step.latency['p50_ms'])}/{_ms(step.latency['p95_ms'])}/{_ms(step.latency['p99_ms'])} ms; "
               f"driver late p99 {_ms(step.driver_lateness['p99_ms'])} ms")

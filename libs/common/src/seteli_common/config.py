@@ -58,6 +58,16 @@ class ServiceSettings(BaseSettings):
     # PostgreSQL: connections of a process's pool (and as many more under a burst), plus up to two for its
     # outbox relay; size them so that every process of every service fits under the server's max_connections.
     database_pool_size: int = Field(default=10, ge=1, le=200)
+    # Overload (issue 21): how long an HTTP request waits for a pooled connection before it is answered 503 with
+    # Retry-After. A unit of work holds its connection for milliseconds (tens under load), so a pool that frees
+    # none in 2 s is not passing a burst: the queue ahead is longer than the process serves, and a later answer
+    # (SQLAlchemy's 30 s, past the portal's and most clients' patience) helps nobody. Consumers and jobs wait on.
+    database_connection_wait_seconds: float = Field(default=2.0, gt=0, le=30)
+    # Requests in progress in one process beyond which one more is answered 503 at once (health probes and
+    # /metrics always answered): with 2 x database_pool_size connections busy, the rest wait for one; 64 keeps
+    # every connection fed through a burst (~0.5 s of queue at the ~130 req/s a process serves here), while
+    # more would only wait to be shed by the connection wait, costing CPU the served requests need.
+    max_requests_in_flight: int = Field(default=64, ge=1)
     broker_url: str = ""
     exchange: str = "seteli.events"
     # Where to fetch the registry's public signing keys; empty in embedded mode (keys shared in-process).

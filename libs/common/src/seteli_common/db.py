@@ -10,6 +10,7 @@ import asyncio
 import logging
 import re
 import sys
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -18,6 +19,7 @@ from typing import Any
 from sqlalchemy import BigInteger, Executable, Integer, MetaData, event, text
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import Session
 
@@ -95,6 +97,15 @@ class _Begun:
 
     async def rollback(self) -> None:
         await self.connection.execute("ROLLBACK;")
+
+
+class NoConnection(PoolTimeout):
+    """PostgreSQL refused a new connection (too many clients, SQLSTATE 53300) to a unit of work opened with
+    `shed`: for its request the same as no pooled connection free in time (answered 503, not 500)."""
+
+
+def _too_many_clients(exc: DBAPIError) -> bool:
+    return str(getattr(exc.orig, "sqlstate", "") or getattr(exc.orig, "pgcode", "") or "") == "53300"
 
 
 class _OneTripFailed(Exception):
@@ -193,11 +204,19 @@ def _opened_at() -> str:
     return " < ".join(places)
 
 
+# How long a unit of work that is not shed (a consumer's, a job's) waits for a connection in all: SQLAlchemy's
+# pool_timeout default, as before the connection wait was bounded.
+PATIENT_WAIT_SECONDS = 30.0
+
+
 class Database:
     def __init__(self, url: str, *, echo: bool = False, pool_size: int = 10, role: str = "",
-                 system_role: str = "") -> None:
+                 system_role: str = "", connection_wait: float = PATIENT_WAIT_SECONDS) -> None:
         """`role`: on PostgreSQL every new connection does `SET ROLE role` (the application role, bound
-        by row-level security); `system_role`: what `system_transaction()` switches to (seteli_common.tenancy)."""
+        by row-level security); `system_role`: what `system_transaction()` switches to (seteli_common.tenancy).
+        `connection_wait` (PostgreSQL): how long a unit of work opened with `shed=True` (an HTTP request's)
+        waits for a pooled connection before it fails with SQLAlchemy's TimeoutError (answered 503); other
+        units wait on, up to `PATIENT_WAIT_SECONDS` in all."""
         self.url = url
         self.role, self.system_role = role, system_role
         kwargs: dict[str, Any] = {"echo": echo}
@@ -205,7 +224,7 @@ class Database:
             # No pool_pre_ping (a round trip on every checkout): a connection the server dropped (PostgreSQL
             # restarted) fails on its first statement instead; SQLAlchemy then invalidates it and every older
             # connection of the pool, and `transaction()` starts once more on a fresh one (`_open`).
-            kwargs.update(pool_size=pool_size, max_overflow=pool_size)
+            kwargs.update(pool_size=pool_size, max_overflow=pool_size, pool_timeout=connection_wait)
         self.engine: AsyncEngine = self._engine(url, **kwargs)
         # The outbox relay's own connection (PostgreSQL): an API that has every pooled connection busy under
         # overload must not keep its events from leaving, which is when the backlog would grow. SQLite has
@@ -279,37 +298,41 @@ class Database:
         return self.engine.sync_engine
 
     @asynccontextmanager
-    async def transaction(self, *, tenant_id: str | None = None,
-                          read_only: bool = False) -> AsyncIterator[AsyncSession]:
+    async def transaction(self, *, tenant_id: str | None = None, read_only: bool = False,
+                          shed: bool = False) -> AsyncIterator[AsyncSession]:
         """A unit of work: commits when the block ends normally, rolls back on any exception.
         With `tenant_id`, PostgreSQL's row-level security shows and accepts only that tenant's rows
         (transaction-local setting); without it, a tenant table shows nothing to the application role.
         `read_only`: the unit writes nothing (SQLite: it then holds no writer up, however long it reads; a write
-        in it may be refused when another committed meanwhile). No effect on PostgreSQL."""
+        in it may be refused when another committed meanwhile). No effect on PostgreSQL.
+        `shed`: on PostgreSQL, fail with SQLAlchemy's TimeoutError when no pooled connection is free within the
+        connection wait (an HTTP request, answered 503 at once), instead of waiting on as others do."""
         first: _First | None = None
         if tenant_id is not None and self.is_postgres:
             plain = _PLAIN_TENANT.fullmatch(tenant_id) is not None
             first = _First(_SET_TENANT, {"tenant": tenant_id},
                            f"BEGIN; SELECT set_config('{TENANT_SETTING}', '{tenant_id}', true);" if plain else "")
-        async with self._unit(first, read_only) as session:
+        async with self._unit(first, read_only, shed) as session:
             yield session
 
     @asynccontextmanager
-    async def system_transaction(self, *, read_only: bool = False) -> AsyncIterator[AsyncSession]:
+    async def system_transaction(self, *, read_only: bool = False,
+                                 shed: bool = False) -> AsyncIterator[AsyncSession]:
         """A unit of work across tenants (relay, schedulers, workers, platform admin, public look-ups):
         `SET LOCAL ROLE <service>_system`, the one role the `system_scope` policies admit to every row."""
         first: _First | None = None
         if self.system_role and self.is_postgres:
             set_role = f"SET LOCAL ROLE {quote_ident(self.system_role)}"
             first = _First(text(set_role), {}, f"BEGIN; {set_role};")
-        async with self._unit(first, read_only) as session:
+        async with self._unit(first, read_only, shed) as session:
             yield session
 
     @asynccontextmanager
-    async def _unit(self, first: _First | None, read_only: bool = False) -> AsyncIterator[AsyncSession]:
+    async def _unit(self, first: _First | None, read_only: bool = False,
+                    shed: bool = False) -> AsyncIterator[AsyncSession]:
         task = self._enter(read_only)
         try:
-            session = await self._open(first, read_only)
+            session = await self._open(first, read_only, shed)
         except BaseException:
             self._leave(task)
             raise
@@ -373,13 +396,16 @@ class Database:
         if task is not None:
             self._writing.pop(task, None)
 
-    async def _open(self, first: _First | None, read_only: bool = False) -> AsyncSession:
+    async def _open(self, first: _First | None, read_only: bool = False, shed: bool = False) -> AsyncSession:
         """A session in a new transaction whose first statement (tenant or role) has run: on asyncpg sent with
         BEGIN in one round trip (`_begin_with`), else (or when that failed) BEGIN then the bound statement.
         A pooled connection the server closed meanwhile fails right there, before the unit of work did
         anything: it is invalidated (with every older connection of the pool: SQLAlchemy does that when the
-        ordinary way fails) and the transaction opens once more."""
+        ordinary way fails) and the transaction opens once more. The connection is taken here (PostgreSQL), so a
+        pool with none free within the connection wait fails before the unit of work did anything; a unit not
+        `shed` asks again, until `PATIENT_WAIT_SECONDS` in all."""
         one_trip, reopened = first is not None and bool(first.with_begin), False
+        since = time.monotonic()
         while True:
             session = self.sessionmaker(bind=self.read_engine) if read_only else self.sessionmaker()
             if read_only and self.is_sqlite:
@@ -388,12 +414,20 @@ class Database:
                 await session.begin()
                 if first is not None and not (one_trip and await self._begin_with(session, first.with_begin)):
                     await session.execute(first.statement, first.params)
+                elif first is None and self.is_postgres:
+                    await session.connection()  # taken now (no round trip: asyncpg's BEGIN waits for a statement)
                 return session
+            except PoolTimeout:
+                await session.close()
+                if shed or time.monotonic() - since >= PATIENT_WAIT_SECONDS:
+                    raise
             except _OneTripFailed:
                 await session.close()
                 one_trip = False  # the ordinary way: it recovers from a dropped connection or reports the error
             except DBAPIError as exc:
                 await session.close()
+                if shed and _too_many_clients(exc):
+                    raise NoConnection(str(exc.orig)) from exc
                 if reopened or not exc.connection_invalidated:
                     raise
                 reopened = True

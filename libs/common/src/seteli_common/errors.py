@@ -13,6 +13,7 @@ from urllib.parse import parse_qsl
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 PROBLEM_JSON = "application/problem+json"
@@ -70,6 +71,29 @@ def not_yet_known(detail: str, *, reason: str, retry_after_seconds: int = 1) -> 
     answer for "not yours" (403/404) or "does not exist" (404): a client can tell the three apart."""
     return ProblemError(409, "Not yet known here", detail, NOT_YET_KNOWN, extra={"reason": reason},
                         retry_after_seconds=retry_after_seconds)
+
+
+OVERLOADED = "https://seteli.fi/problems/overloaded"
+# Retry-After of a request shed under overload: long enough for a burst's queue to drain (the units of work
+# ahead of it hold their connections for milliseconds), short enough that a person retrying is not kept waiting.
+OVERLOAD_RETRY_AFTER_SECONDS = 2
+# `scope["state"]` key: why this request was shed ("database", "in_flight"), for the metrics (MetricsMiddleware)
+SHED_KEY = "seteli_shed"
+
+
+def overloaded(detail: str, *, retry_after_seconds: int = OVERLOAD_RETRY_AFTER_SECONDS) -> ProblemError:
+    """The service is too busy to serve this request now: nothing was done; the same request may succeed
+    after `Retry-After`. Said at once rather than after a long wait (issue 21)."""
+    return ProblemError(503, "Service busy", detail, OVERLOADED, retry_after_seconds=retry_after_seconds)
+
+
+def shed(scope: MutableMapping[str, Any], reason: str, detail: str) -> JSONResponse:
+    """The answer to a request shed for `reason`: one log line (no traceback: nothing is broken), the reason
+    kept for the metrics, 503 problem+json with Retry-After."""
+    path = scope.get("path", "")
+    log.warning("shed %s %s: %s", scope.get("method", ""), path, detail, extra={"path": path, "reason": reason})
+    scope.setdefault("state", {})[SHED_KEY] = reason
+    return problem_response(overloaded(detail), path)
 
 
 def forbidden(detail: str = "Not allowed") -> ProblemError:
@@ -174,6 +198,12 @@ def install_problem_handlers(app: FastAPI) -> None:
         assert isinstance(exc, StarletteHTTPException)
         return problem_response(ProblemError(exc.status_code, str(exc.detail)), request.url.path)
 
+    async def on_pool_timeout(request: Request, exc: Exception) -> JSONResponse:
+        # No database connection within the bound (`Database`'s connection wait): the unit of work never began
+        # or was rolled back. Handled here, not as an unexpected error: that path logs a traceback and
+        # re-raises to the server, which logs another (a third of a busy service's time under overload).
+        return shed(request.scope, "database", "no database connection free in time; try again shortly")
+
     async def on_unexpected(request: Request, exc: Exception) -> JSONResponse:
         if (problem := _argument_out_of_range(request, exc) or _value_too_long(request, exc)) is not None:
             return problem_response(problem, request.url.path)
@@ -183,6 +213,7 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(ProblemError, on_problem)
     app.add_exception_handler(RequestValidationError, on_validation)
     app.add_exception_handler(StarletteHTTPException, on_http)
+    app.add_exception_handler(PoolTimeout, on_pool_timeout)
     app.add_exception_handler(Exception, on_unexpected)
 
 
@@ -198,6 +229,7 @@ PROBLEM_STATUSES: dict[str, str] = {
     "404": "Not found (also for another tenant's ids)",
     "409": "Conflict with the current state",
     "422": "Invalid input: each field with the reason",
+    "503": "Too busy now, nothing was done: try again after Retry-After",
 }
 PROBLEM_SCHEMA: dict[str, Any] = {
     "title": "Problem",
@@ -381,3 +413,35 @@ class LimitRequestBody:
     async def guarded(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         """The request within the limit; a subclass adds its own checks here (one middleware, not several)."""
         await self.app(scope, receive, send)
+
+
+# Always answered, however busy: an orchestrator that sees no answer restarts the process, and the monitoring
+# must see the overload.
+ALWAYS_ANSWERED = ("/health/", "/metrics")
+
+
+class InFlightLimit:
+    """At most `limit` requests of this app in progress at once; one more is answered 503 at once (`shed`),
+    before its token is checked or its body read: beyond that many, a request would only wait in the process
+    for a database connection (and time out), taking CPU from those that can still be served. Health probes
+    and /metrics are always answered. Plain ASGI, as the other guards."""
+
+    def __init__(self, app: Any, limit: int) -> None:
+        self.app = app
+        self.limit = limit
+        self.in_flight = 0
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        path = scope.get("path", "").removeprefix(scope.get("root_path", ""))
+        if scope["type"] != "http" or path.startswith(ALWAYS_ANSWERED):
+            await self.app(scope, receive, send)
+            return
+        if self.in_flight >= self.limit:
+            await shed(scope, "in_flight", f"more than {self.limit} requests in progress; try again shortly")(
+                scope, receive, send)
+            return
+        self.in_flight += 1
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            self.in_flight -= 1

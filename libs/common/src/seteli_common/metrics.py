@@ -20,6 +20,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, Counter, Gauge, Histogram, ge
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .config import ServiceSettings
+from .errors import SHED_KEY
 
 HTTP_REQUESTS = Counter("seteli_http_requests_total", "HTTP requests", ["service", "method", "route", "status"])
 HTTP_LATENCY = Histogram("seteli_http_request_duration_seconds", "HTTP request latency", ["service", "method", "route"],
@@ -29,6 +30,9 @@ OUTBOX_OLDEST_AGE = Gauge("seteli_outbox_oldest_age_seconds", "Age of the oldest
 OUTBOX_PUBLISHED = Counter("seteli_outbox_published_total", "Outbox rows published and confirmed", ["service"])
 QUEUE_DEPTH = Gauge("seteli_queue_messages", "Messages waiting in a consumer queue (consumer lag)", ["queue"])
 DEAD_LETTERS = Gauge("seteli_dead_letter_messages", "Messages parked in a dead-letter queue", ["queue"])
+SHED = Counter("seteli_http_shed_total", "HTTP requests answered 503 at once under overload (errors.shed): "
+               "reason 'database' (no connection within the wait) or 'in_flight' (too many in progress)",
+               ["service", "reason"])
 CONSUMED = Counter("seteli_messages_consumed_total", "Consumer outcomes", ["service", "queue", "outcome"])
 
 
@@ -91,6 +95,9 @@ class MetricsMiddleware:
         await self.app(scope, receive, send_status)
         # The router puts the matched route into this same scope dict (FastAPI's APIRoute).
         route = getattr(scope.get("route"), "path", "unmatched")
+        reason = scope.get("state", {}).get(SHED_KEY)
+        if reason:
+            SHED.labels(self.service, reason).inc()
         if route not in UNMEASURED_ROUTES:
             method = scope["method"]
             HTTP_REQUESTS.labels(self.service, method, route, str(status)).inc()

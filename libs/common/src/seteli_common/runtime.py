@@ -23,6 +23,7 @@ from .auth import JwksClient, KeySource, TokenVerifier
 from .clock import Clock, SystemClock
 from .config import ServiceSettings
 from .db import Database
+from .errors import InFlightLimit
 from .messaging.consumer import ConsumerRuntime, Subscription, queue_spec
 from .messaging.memory import InMemoryBroker, InMemoryTransport
 from .messaging.outbox import Outbox, OutboxRelay
@@ -111,7 +112,8 @@ class ServiceRuntime:
     def __post_init__(self) -> None:
         s = self.settings
         self.db = Database(s.resolved_database_url(), role=s.database_role, pool_size=s.database_pool_size,
-                           system_role=system_role(s.service_name) if s.database_role else "")
+                           system_role=system_role(s.service_name) if s.database_role else "",
+                           connection_wait=s.database_connection_wait_seconds)
         self.transport = make_transport(s, self.broker)
         revoked = self.metadata.tables.get(revocation.TABLE)
         self.subscriptions = with_revocation(self.metadata, self.subscriptions)
@@ -205,6 +207,8 @@ class ServiceRuntime:
         app.state.runtime = self
         app.state.token_verifier = self.token_verifier
         if not getattr(app.state, "metrics_installed", False):
+            # inside the metrics middleware, which counts what it sheds
+            app.add_middleware(InFlightLimit, limit=self.settings.max_requests_in_flight)
             instrument(app, self)
             app.state.metrics_installed = True
 

@@ -209,13 +209,14 @@ def _unit_of_work(db: Database, request: Request) -> AbstractAsyncContextManager
     however long it reads; what a read must write (the clients' access log) goes through
     `db.write_after_read`, in a short write unit of its own before the answer leaves."""
     read_only = request.method in _READS
+    # shed: no connection free within the connection wait -> 503 with Retry-After (errors.on_pool_timeout)
     tenant_id = request.path_params.get("tenant_id")
     if isinstance(tenant_id, str):
-        return db.transaction(tenant_id=tenant_id, read_only=read_only)
+        return db.transaction(tenant_id=tenant_id, read_only=read_only, shed=True)
     principal = getattr(request.state, "principal", None)
     if isinstance(principal, Principal) and principal.tenant_id and principal.role in ONE_TENANT_ROLES:
-        return db.transaction(tenant_id=principal.tenant_id, read_only=read_only)
-    return db.system_transaction(read_only=read_only)
+        return db.transaction(tenant_id=principal.tenant_id, read_only=read_only, shed=True)
+    return db.system_transaction(read_only=read_only, shed=True)
 
 
 _READS = frozenset({"GET", "HEAD"})

@@ -13,7 +13,7 @@ import httpx
 from seteli_common.consistency import AFTER_HEADER, CONSISTENCY_HEADER
 from seteli_common.consistency_client import is_not_yet_known, remember_tokens, retry_after_seconds
 
-__all__ = ["Api", "ApiError", "remember_tokens"]
+__all__ = ["Api", "ApiError", "ServiceBusy", "remember_tokens"]
 
 # Reads after writes (seteli_common.consistency): how long one call waits, in all, on `not-yet-known`.
 NOT_YET_KNOWN_BUDGET_SECONDS = 10.0
@@ -34,6 +34,7 @@ class ApiError(Exception):
     type: str = ""  # the problem type URI, e.g. "https://seteli.fi/problems/conflict"
     extra: dict[str, Any] = field(default_factory=dict)  # the problem's other members (e.g. application_id)
     field_codes: dict[str, str] = field(default_factory=dict)  # a field's error -> the rule it names, if any
+    retry_after: str = ""  # the service's Retry-After (a 503: too busy now)
 
     @classmethod
     def from_response(cls, response: httpx.Response) -> ApiError:
@@ -57,7 +58,8 @@ class ApiError(Exception):
         code = body.get("reason") or body.get("code") or ""
         extra = {k: v for k, v in body.items() if k not in ("type", "title", "status", "detail", "instance", "errors")}
         return cls(response.status_code, str(body.get("title", "")), str(body.get("detail", "")), fields,
-                   code if isinstance(code, str) else "", str(body.get("type", "") or ""), extra, field_codes)
+                   code if isinstance(code, str) else "", str(body.get("type", "") or ""), extra, field_codes,
+                   response.headers.get("retry-after", ""))
 
     @property
     def slug(self) -> str:
@@ -82,6 +84,16 @@ class ApiError(Exception):
 
     def __str__(self) -> str:
         return f"HTTP {self.status}: {self.title} {self.detail}".strip()
+
+
+@dataclass
+class ServiceBusy(Exception):
+    """A service answered 503: too busy now, nothing done (seteli_common.errors.shed; Retry-After says when to
+    try again). Not an `ApiError`: it is no refusal of what the person sent, so no page shows it as a form's
+    error; the portal's busy page says so (bootstrap)."""
+
+    service: str
+    retry_after: str = ""
 
 
 class Api:
@@ -143,6 +155,8 @@ class Api:
     async def call(self, method: str, service: str, path: str, *, token: str | None = None,
                    **kwargs: Any) -> Any:
         response = await self.raw(method, service, path, token=token, **kwargs)
+        if response.status_code == 503:
+            raise ServiceBusy(service, response.headers.get("retry-after", ""))
         if response.status_code >= 400:
             raise ApiError.from_response(response)
         if response.status_code == 204 or not response.content:

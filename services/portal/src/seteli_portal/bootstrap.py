@@ -41,7 +41,7 @@ from . import (
     routes_tenant_services,
     routes_tenant_users,
 )
-from .apiclient import Api, ApiError
+from .apiclient import Api, ApiError, ServiceBusy
 from .config import DEV_SESSION_SECRET, SERVICE_NAMES, PortalSettings
 from .routes_provider_company import MAX_UPLOAD_BYTES
 from .session import SessionCodec
@@ -136,9 +136,24 @@ def build_app(settings: PortalSettings | None = None, *, service_urls: dict[str,
         page = Page(request)
         return page.render("error.html", status=400, message=page.t("error.csrf"))
 
+    def busy(request: Request, retry_after: str) -> Response:
+        """A service too busy now (503): said plainly, with its Retry-After passed on to the browser."""
+        page = Page(request)
+        response = page.render("error.html", status=503, message=page.t("error.busy"))
+        if retry_after.isdigit():
+            response.headers["retry-after"] = retry_after
+        return response
+
+    @app.exception_handler(ServiceBusy)
+    async def service_busy(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, ServiceBusy)
+        return busy(request, exc.retry_after)
+
     @app.exception_handler(ApiError)
     async def api_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, ApiError)
+        if exc.status == 503:  # a page that read the answer itself (Api.raw)
+            return busy(request, exc.retry_after)
         page = Page(request)
         if exc.status == 404:
             return page.render("error.html", status=404, message=page.t("error.not_found"))
