@@ -70,6 +70,22 @@ end
 """
 
 
+async def analyze_like_autovacuum(*urls: str) -> None:
+    """ANALYZE the tables changed beyond autovacuum's default threshold (50 rows + 10 %) since their last one, when
+    the server's autovacuum is off (the shared test server; production's has it on). Without it the services keep
+    the plans they made on the seed's nearly empty tables (bench/load/run.py, `perf-pg` in bench/README.md): the
+    POST's valuation read then scans every event of the tenant. Called before each measured run, on both sides."""
+    for url in urls:
+        conn = await asyncpg.connect(_dsn(url))
+        try:
+            if await conn.fetchval("SHOW autovacuum") == "off":
+                for name in await conn.fetch("SELECT quote_ident(relname) FROM pg_stat_user_tables "
+                                             "WHERE n_mod_since_analyze > 50 + 0.1 * n_live_tup"):
+                    await conn.execute(f"ANALYZE {name[0]}")
+        finally:
+            await conn.close()
+
+
 def wrk(url: str, connections: int, seconds: float, script: str | None = None, offset: int = 0) -> dict[str, float]:
     command = ["wrk", "-t2", f"-c{connections}", f"-d{seconds:.0f}s", "--timeout", "10s", "--latency", url]
     if script:  # each run books its own days: `offset` requests on (120 days of every booking per run)
@@ -242,6 +258,7 @@ async def main(connections: list[int], seconds: float, bookings: int, py_spy: st
                     for server in servers:
                         assert server.process.pid
                         os.kill(server.process.pid, signal.SIGUSR1)
+                await analyze_like_autovacuum(events_url, settlement_url)
                 results[f"post{c}"] = r = await budget.run(events, events.url, c, seconds, str(script),
                                                            offset=i * 120 * bookings)
                 if cprofile and i == 0:
@@ -282,6 +299,7 @@ async def main(connections: list[int], seconds: float, bookings: int, py_spy: st
                 raw_budget = CpuBudget({"raw server": baseline.process.pid}, {"raw": baseline_url})
                 for c in connections:
                     wrk(f"{baseline.url}/orders", c, 2, baseline.post_script)
+                    await analyze_like_autovacuum(baseline_url)
                     results[f"b_post{c}"] = r = await raw_budget.run(baseline, f"{baseline.url}/orders", c, seconds,
                                                                      baseline.post_script)
                     lines.append(show(f"raw      POST /orders (INSERT + outbox), {c} conn.", r))
