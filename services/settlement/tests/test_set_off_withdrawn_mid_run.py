@@ -119,3 +119,46 @@ async def test_a_companys_credit_withdrawn_while_the_run_is_paid_is_repaid_to_th
         june = await worked(h, await h.run("2016-06"))
         assert h.payees(june) == {COMPANY: "0.00", SITE: "300.00"} and carried(june) == []
         assert await transfers(h, june) == [(KUUSELA["iban"], "300.00")]
+
+
+async def test_a_credit_withdrawn_while_its_providers_job_waits_and_that_job_is_parked_repays_the_company(
+    harness_factory: Any, monkeypatch: Any
+) -> None:
+    """c-1 (-300.00, Kuusela's) withdrawn after May's run locked it, and May's job for the provider then fails until
+    it is parked: nothing of May is paid. June pays c-1 and its reversal together (they cancel); the 200.00 April
+    set off against the company's payment goes back to the company then, not to Kuusela's own account."""
+    from datetime import timedelta
+
+    from seteli_settlement.config import SettlementSettings
+    from seteli_settlement.service import paying
+
+    lease = 30
+    attempts = SettlementSettings.model_fields["job_max_attempts"].default
+    async with harness_factory(inline_jobs=False, job_lease_seconds=lease) as h:
+        await h.seed()
+        await march_paid_to_kuusela_by_worker(h)
+        await credit(h, "c-1", "e-1", "-300.00", "site:s-kuusela")
+        await h.event("e-2", "2016-04-01", "2016-04-10", share="20.00", client_ref="A-1002")
+        h.clock.set(MAY_5)
+        april = await worked(h, await h.run("2016-04"))
+        assert h.payees(april) == {COMPANY: "0.00"}
+        assert carried(april) == [("s-kuusela", "-100.00", "negative_balance")]
+        may = await h.run("2016-05")
+        await withdrawn(h, "c-1", "e-1")  # May holds the provider's lines: the give-back waits for its job
+
+        async def failing(*_: Any, **__: Any) -> None:
+            raise RuntimeError("the payment cannot be stored")
+
+        monkeypatch.setattr(paying, "pay_provider", failing)
+        for _ in range(attempts):
+            await SettlementWorker(h.runtime.extras["deps"]).run_until_idle()
+            h.clock.advance(timedelta(seconds=lease + 1))
+        monkeypatch.undo()
+        may = (await h.client.get(f"/v1/tenants/{T}/runs/{may['id']}", headers=h.admin)).json()
+        assert may["state"] == "completed" and h.payees(may) == {}
+
+        june = await worked(h, await h.run("2016-06"))
+        assert h.payees(june).get(COMPANY) == "200.00"
+        assert h.payees(june).get(SITE, "0.00") == "0.00"
+        july = await h.run("2016-07")  # nothing left to pay or set off
+        assert july["state"] == "completed" and h.payees(july) == {}

@@ -659,6 +659,21 @@ async def open_credits_reversed(session: AsyncSession, tenant_id: str, run_id: s
     return [dict(r) for r in (await session.execute(query.order_by(o.line_id))).mappings().all()]
 
 
+async def reversals_paid_with(session: AsyncSession, tenant_id: str, run_id: str, month_first: date,
+                              line_ids: list[Any]) -> set[Any]:
+    """Of the credit lines `line_ids`, those whose reversal the run pays too (open, of its months, not held for a
+    later run): a credit withdrawn while an earlier run held it, whose job there was parked unpaid."""
+    if not line_ids:
+        return set()
+    o = open_lines.c
+    held_for_later = and_(o.held_by_run.is_not(None), o.held_by_run == run_id)
+    query = select(ledger.c.reverses).join(
+        open_lines, and_(o.tenant_id == ledger.c.tenant_id, o.line_id == ledger.c.id)
+    ).where(ledger.c.tenant_id == tenant_id, ledger.c.reverses.in_(line_ids), o.month <= month_first,
+            ~held_for_later)
+    return set((await session.execute(query)).scalars().all())
+
+
 async def run_set_offs(session: AsyncSession, tenant_id: str, run_id: str) -> list[Row]:
     """The deductions the run made (not those given back later, which keep its run_id)."""
     query = select(set_offs).where(set_offs.c.tenant_id == tenant_id, set_offs.c.run_id == run_id,
