@@ -80,7 +80,6 @@ def test_every_template_exists_in_finnish_and_swedish() -> None:
         "contact_requested",
         "event_awaiting_approval",
         "credit_requested",
-        "credit_deferred",
         "payment_computed",
         "payment_carried_over",
         "payment_specification",

@@ -336,27 +336,6 @@ async def test_credit_request_names_the_run_that_deducts_it(harness: Harness) ->
     assert f"Gottgörelsen -20,00{NBSP}€ dras av från redovisningen för januari 2026." in text(mail)
 
 
-async def test_a_credit_deferred_to_the_next_run_is_told_once_in_the_providers_language(harness: Harness) -> None:
-    """Settlement had made the run the credit was labelled by (events heard of it late): the provider, who was told
-    that run, learns the run that really deducts it, once whatever the redeliveries."""
-    await harness.directory()
-    deferred = {"credit_id": "cr-4", "event_id": "e-1", "provider_id": "p-fi", "amount": "-20.00",
-                "reason": "Virheellinen tapahtuma", "month": "2026-12", "previous_month": "2026-11"}
-    envelope = await harness.publish("events.credit.deferred", deferred, tenant_id="kouvola")
-    await harness.publish("events.credit.deferred", deferred, tenant_id="kouvola", event_id=envelope.event_id)
-    mail = only(harness, "info@paivansade.fi")
-    assert mail["Subject"] == f"Hyvitys vähennetään myöhemmin: -20,00{NBSP}€"
-    assert (f"Hyvitys -20,00{NBSP}€ vähennetään joulukuun 2026 tilityksestä, ei marraskuun 2026 tilityksestä"
-            in text(mail))
-    await harness.publish("events.credit.deferred", {**deferred, "credit_id": "cr-5", "provider_id": "p-sv",
-                                                     "month": "2026-02", "previous_month": "2026-01"},
-                          tenant_id="porvoo")
-    mail = only(harness, "info@solsidan.fi")
-    assert mail["Subject"] == f"Gottgörelsen dras av senare: -20,00{NBSP}€"
-    assert (f"Gottgörelsen -20,00{NBSP}€ dras av från redovisningen för februari 2026, inte från redovisningen "
-            "för januari 2026" in text(mail))
-
-
 async def test_payment_specification_pdf_attached_only_when_opted_in(harness: Harness) -> None:
     await harness.directory()
     pdf = b"%PDF-1.4\n% Seteli test specification\n%%EOF\n"

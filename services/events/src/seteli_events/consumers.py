@@ -16,7 +16,6 @@ from .contracts import (
     BookingEndedIn,
     BookingMadeIn,
     ClientNumberChangedIn,
-    CreditDeferredIn,
     EmployeeIn,
     EventsSettledIn,
     PriceListApprovedIn,
@@ -31,7 +30,6 @@ from .contracts import (
     VoucherGrantedIn,
 )
 from .repository import producer_parts as parts_repo
-from .service.approvals import credit_deferred
 from .service.interruptions import decide_held_again
 from .service.late_price_lists import reprice_unsettled, reprice_unsettled_interruptions, revalue_by_changed_rule
 from .service.recording import past_versions
@@ -288,11 +286,6 @@ async def run_completed(ctx: MessageContext, p: RunCompletedIn) -> None:
         await repo.mark_interruptions_settled(ctx.session, tenant_id, p.interruption_ids, p.run_id)
 
 
-async def credit_deferred_by_settlement(ctx: MessageContext, p: CreditDeferredIn, clock: Clock) -> None:
-    tenant_id = _tenant(ctx)
-    await credit_deferred(EventsContext(ctx.session, ctx.outbox, clock, tenant_id=tenant_id), p.credit_id, p.month)
-
-
 def subscriptions(clock: Clock | None = None) -> list[Subscription]:
     """The subscriptions, with the runtime's (injected) clock for the handlers that change events."""
     at = clock or SystemClock()
@@ -318,10 +311,4 @@ def subscriptions(clock: Clock | None = None) -> list[Subscription]:
     async def ended(ctx: MessageContext, p: BookingEndedIn) -> None:
         await booking_ended(ctx, p, at)
 
-    settled = settlement.copy()
-
-    @settled.on("settlement.credit.deferred", model=CreditDeferredIn)
-    async def deferred(ctx: MessageContext, p: CreditDeferredIn) -> None:
-        await credit_deferred_by_settlement(ctx, p, at)
-
-    return [models, settled]
+    return [models, settlement]

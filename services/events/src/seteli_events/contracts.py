@@ -111,13 +111,6 @@ class EventsSettledIn(Inbound):
     interruption_ids: list[str] | None = None
 
 
-class CreditDeferredIn(Inbound):
-    """A credit labelled by a run settlement had already started: the next run, `month`, deducts it."""
-
-    credit_id: str
-    month: str
-
-
 class RunCompletedIn(Inbound):
     run_id: str
     month: str

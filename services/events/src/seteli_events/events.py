@@ -192,21 +192,6 @@ class CreditRequested(EventPayload):
     amount_co_payment: Decimal = Decimal("0.00")
 
 
-class CreditDeferred(EventPayload):
-    """A credit labelled by a run settlement had already made when it got the credit (events had not heard of that
-    run yet): the next run, `month`, deducts it, not `previous_month` the provider was told. Once per credit."""
-
-    event_type = "events.credit.deferred"
-    credit_id: str
-    event_id: str
-    provider_id: str
-    amount: Decimal
-    reason: str
-    month: str
-    previous_month: str
-    kind: Literal["event", "interruption"] = "event"
-
-
 class ReminderDue(EventPayload):
     """The day before the provider deadline (the 1st for the default, the 2nd): a provider still has last
     month's drafts or interruptions without an end, which are paid only when confirmed (ended) by `deadline`

@@ -393,17 +393,6 @@ class EventAwaitingApproval(Inbound):
     status: str = "awaiting_approval"
 
 
-class CreditDeferred(Inbound):
-    """events.credit.deferred: the credit is deducted in the run of `month`, not `previous_month` as told."""
-
-    credit_id: str
-    provider_id: str
-    amount: Decimal
-    reason: str | None = None
-    month: str
-    previous_month: str
-
-
 class CreditRequested(Inbound):
     credit_id: str
     provider_id: str

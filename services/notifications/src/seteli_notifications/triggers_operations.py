@@ -15,7 +15,6 @@ from . import service
 from .contracts import (
     ApplicationFact,
     BookingEnded,
-    CreditDeferred,
     CreditRequested,
     EventAwaitingApproval,
     EventRejected,
@@ -216,14 +215,6 @@ def subscribe(sub: Subscription, make: MakeContext) -> None:
         out = await service.to_provider(ctx.session, "credit_requested", ctx.tenant_id, p.provider_id,
                                         {"amount": p.amount, "reason": p.reason or "",
                                          "credit_id": p.credit_id, "month": p.month or ""})
-        await service.enqueue(make(ctx), ctx.envelope, out)
-
-    @sub.on("events.credit.deferred", model=CreditDeferred)
-    async def credit_deferred(ctx: MessageContext, p: CreditDeferred) -> None:
-        """The provider was told a run that had already been made: the run that deducts the credit, at once."""
-        out = await service.to_provider(ctx.session, "credit_deferred", ctx.tenant_id, p.provider_id,
-                                        {"amount": p.amount, "reason": p.reason or "", "credit_id": p.credit_id,
-                                         "month": p.month, "previous_month": p.previous_month})
         await service.enqueue(make(ctx), ctx.envelope, out)
 
 

@@ -47,17 +47,6 @@ class PaymentCarriedOver(EventPayload):
     reason: str
 
 
-class CreditDeferred(EventPayload):
-    """A credit events labelled by a run already started when it reached settlement (events had not heard of that
-    run yet): the next run deducts it, `month`. Once per credit."""
-
-    event_type = "settlement.credit.deferred"
-    credit_id: str
-    provider_id: str
-    requested_month: str
-    month: str
-
-
 class EventsSettled(EventPayload):
     """Published per provider job, so one message stays small however big the tenant."""
 

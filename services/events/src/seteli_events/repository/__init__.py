@@ -855,18 +855,6 @@ async def insert_credit(session: AsyncSession, row: Mapping[str, Any]) -> None:
     await session.execute(insert(credits).values(**row))
 
 
-async def relabel_credit(session: AsyncSession, tenant_id: str, credit_id: str, month: str) -> Row | None:
-    """The credit as it was, relabelled by the run that deducts it; None when it is gone or already so labelled."""
-    query = select(credits).where(credits.c.tenant_id == tenant_id, credits.c.id == credit_id,
-                                  credits.c.month != month).with_for_update()
-    row = (await session.execute(query)).mappings().first()
-    if row is None:
-        return None
-    await session.execute(update(credits).where(credits.c.tenant_id == tenant_id, credits.c.id == credit_id)
-                          .values(month=month))
-    return dict(row)
-
-
 async def delete_credit(session: AsyncSession, tenant_id: str, credit_id: str) -> None:
     await _delete(session, credits, tenant_id, credit_id)
 

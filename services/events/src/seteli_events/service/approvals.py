@@ -24,7 +24,7 @@ from ..context import EventsContext
 from ..domain import DomainError, credit_for
 from ..domain.content_grant import events_window, grant_use_of, is_over_limit
 from ..domain.decimals import money
-from ..events import CreditDeferred, CreditRequested, CreditWithdrawn, EventApproved, EventRejected
+from ..events import CreditRequested, CreditWithdrawn, EventApproved, EventRejected
 from .recording import event_view, get_event, settled_news_on_its_way, settled_not_known_yet, unsettled
 
 Row = dict[str, Any]
@@ -147,19 +147,6 @@ async def _next_payment(ctx: EventsContext) -> Month:
     this_month = Month.of(ctx.today())
     last_month = this_month.prev()
     return this_month if await repo.month_settled(ctx.session, ctx.tenant_id, str(last_month)) else last_month
-
-
-async def credit_deferred(ctx: EventsContext, credit_id: str, month: str) -> None:
-    """Settlement had made the run the credit was labelled by before it got the credit (the run's news had not
-    reached events yet): the credit reads the run that deducts it, and the provider is told, once (a redelivery
-    finds it relabelled already)."""
-    was = await repo.relabel_credit(ctx.session, ctx.tenant_id, credit_id, month)
-    if was is None:
-        return
-    await ctx.publish(CreditDeferred(credit_id=credit_id, event_id=was["event_id"], provider_id=was["provider_id"],
-                                     amount=money(was["amount"]), reason=was["reason"], month=month,
-                                     previous_month=was["month"], kind=was["kind"]),
-                      f"{credit_id}:{month}")
 
 
 def _spanning(windows: list[tuple[date, date] | None]) -> tuple[date, date] | None:

@@ -59,15 +59,6 @@ async def _beside_run_start(session: AsyncSession, tenant_id: str) -> Row | None
     return known[tenant_id]
 
 
-async def latest_run_month(session: AsyncSession, tenant_id: str) -> date | None:
-    """The month of the tenant's latest run started (being paid or made), read beside a run starting: a line
-    opened now is paid by a run of a later month (or by a run of its own month not started yet)."""
-    await _beside_run_start(session, tenant_id)
-    query = select(func.max(runs.c.month)).where(runs.c.tenant_id == tenant_id)
-    month: date | None = (await session.execute(query)).scalar_one_or_none()
-    return month
-
-
 def _open_payable_of_sources(postgres: bool) -> Any:
     """`open_payable`'s statement for the lines of some sources of one kind, built once."""
     paid = exists().where(paid_lines.c.tenant_id == ledger.c.tenant_id, paid_lines.c.line_id == ledger.c.id)

@@ -33,7 +33,6 @@ from ..contracts import (
     SegmentIn,
 )
 from ..domain import settling
-from ..events import CreditDeferred
 from ..repository import open_queue
 
 Row = dict[str, Any]
@@ -330,14 +329,6 @@ async def request_credit(ctx: ServiceContext, tenant_id: str, p: CreditRequested
     if head["revision"] >= 1:
         return False
     month = Month.parse(p.month)
-    # Events labels a credit by the runs it has heard of; a run already started here (its news on the way
-    # there) does not deduct it: the next one does, and events is told so that the provider reads that run.
-    latest = await open_queue.latest_run_month(session, tenant_id)
-    if latest is not None and Month.of(latest) >= month:
-        month = Month.of(latest).next()
-        await ctx.outbox.add(session, CreditDeferred(credit_id=credit_id, provider_id=p.provider_id,
-                                                     requested_month=p.month, month=str(month)),
-                             tenant_id=tenant_id)
     amount = to_cents(_dec(p.amount))
     if amount > 0:
         amount = -amount  # a credit always reduces the payment
