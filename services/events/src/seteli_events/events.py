@@ -98,12 +98,10 @@ class InterruptionRejected(EventPayload):
     service_id: str
 
 
-class InterruptionRejectionVoided(EventPayload):
-    """The officer's rejection of an interruption is void: the approval step had been turned off before the decision
-    (heard only after it), which released the interruption, so it is paid as recorded (events.interruption.finalised
-    goes to settlement beside this). The provider, told of the rejection, is told it no longer stands."""
+class DecidedInterruptionRejection(EventPayload):
+    """What a change to the officer's rejection of a finalised interruption says of the stay and of the rejection
+    (the fields, in this order, that begin InterruptionRejectionVoided and InterruptionRejectionRestored)."""
 
-    event_type = "events.interruption.rejection_voided"
     interruption_id: str
     provider_id: str
     producer_part: str | None
@@ -113,28 +111,27 @@ class InterruptionRejectionVoided(EventPayload):
     service_id: str
     reason: str  # the rejection's
     decided_at: datetime  # the rejection's
+
+
+class InterruptionRejectionVoided(DecidedInterruptionRejection):
+    """The officer's rejection of an interruption is void: the approval step had been turned off before the decision
+    (heard only after it), which released the interruption, so it is paid as recorded (events.interruption.finalised
+    goes to settlement beside this). The provider, told of the rejection, is told it no longer stands."""
+
+    event_type = "events.interruption.rejection_voided"
     amount_tenant: Decimal
     # when the "off" that voids it was stated: voided, standing again (`InterruptionRejectionRestored`) and voided
     # again by another statement are each a change the provider is told of once
     released_at: datetime | None = None
 
 
-class InterruptionRejectionRestored(EventPayload):
+class InterruptionRejectionRestored(DecidedInterruptionRejection):
     """A voided rejection stands again: a statement heard still later (an "on" stated after the "off" that voided
     it, before the interruption was finalised) puts the interruption back under the approval step, where the
     officer's rejection stands (`approval`), so it is not paid (taken back from settlement beside this). The
     provider, told the rejection was void, is told it stands again."""
 
     event_type = "events.interruption.rejection_restored"
-    interruption_id: str
-    provider_id: str
-    producer_part: str | None
-    client_ref: str
-    start: date
-    end: date
-    service_id: str
-    reason: str  # the rejection's
-    decided_at: datetime
     voided_by: datetime  # the "off" whose void this undoes: one notice per change
     approval: Literal["rejected", "pending"]
 

@@ -307,7 +307,8 @@ class ReminderDue(Inbound):
 
 
 class InterruptionRejected(Inbound):
-    """events.interruption.rejected: the municipality did not approve a finalised interruption (issue 19)."""
+    """events.interruption.rejected: the municipality did not approve a finalised interruption (issue 19). Every
+    later fact about that rejection names the same stay and reason (DecidedInterruptionRejection)."""
 
     interruption_id: str
     reason: str
@@ -318,33 +319,23 @@ class InterruptionRejected(Inbound):
     service_id: str
 
 
-class InterruptionRejectionVoided(Inbound):
+class DecidedInterruptionRejection(InterruptionRejected):
+    """A change to a rejection the provider was told of: the stay, the reason and when the officer decided."""
+
+    decided_at: datetime
+
+
+class InterruptionRejectionVoided(DecidedInterruptionRejection):
     """events.interruption.rejection_voided: a rejection made after the approval step was turned off (heard later)
     is void; the interruption is paid as recorded."""
 
-    interruption_id: str
-    provider_id: str
-    client_ref: str
-    start: date
-    end: date
-    service_id: str
-    reason: str
-    decided_at: datetime
     amount_tenant: Decimal
     released_at: datetime | None = None  # the "off" that voids it (an older publisher does not say)
 
 
-class InterruptionRejectionRestored(Inbound):
+class InterruptionRejectionRestored(DecidedInterruptionRejection):
     """events.interruption.rejection_restored: a voided rejection stands again (a later statement heard)."""
 
-    interruption_id: str
-    provider_id: str
-    client_ref: str
-    start: date
-    end: date
-    service_id: str
-    reason: str
-    decided_at: datetime
     voided_by: datetime
     approval: str = "rejected"
 

@@ -97,39 +97,39 @@ def subscribe(sub: Subscription, make: MakeContext) -> None:
         out = await service.to_provider(ctx.session, "event_rejected", ctx.tenant_id, p.provider_id, context)
         await service.enqueue(make(ctx), ctx.envelope, out)
 
+    async def tell_of_rejection(ctx: MessageContext, kind: str, p: InterruptionRejected, *, once: str | None = None,
+                                **more: Any) -> None:
+        """Mail the provider about the rejection of an interruption (the stay, the reason, and `more`); `once`: the
+        notice's own dedup key, for a change that may be published again in another envelope."""
+        context = {"client_ref": p.client_ref, "reason": p.reason, "start": _day(p.start), "end": _day(p.end),
+                   **more, **await _service_names(ctx, p.service_id)}
+        out = await service.to_provider(ctx.session, kind, ctx.tenant_id, p.provider_id, context)
+        if once is not None:
+            out = dataclasses.replace(out, dedup_key=once)
+        await service.enqueue(make(ctx), ctx.envelope, out)
+
     @sub.on("events.interruption.rejected", model=InterruptionRejected)
     async def interruption_rejected(ctx: MessageContext, p: InterruptionRejected) -> None:
         """The municipality did not approve an interruption (it approves them before settlement): the provider
         learns which and why, as for a rejected event; it is not paid until corrected and approved."""
-        context = {"client_ref": p.client_ref, "reason": p.reason, "start": _day(p.start), "end": _day(p.end),
-                   **await _service_names(ctx, p.service_id)}
-        out = await service.to_provider(ctx.session, "interruption_rejected", ctx.tenant_id, p.provider_id, context)
-        await service.enqueue(make(ctx), ctx.envelope, out)
+        await tell_of_rejection(ctx, "interruption_rejected", p)
 
     @sub.on("events.interruption.rejection_voided", model=InterruptionRejectionVoided)
     async def interruption_rejection_voided(ctx: MessageContext, p: InterruptionRejectionVoided) -> None:
         """The rejection the provider was told of is void (the approval step had been turned off before it): the
         same recipient learns that the interruption is paid as recorded and needs no correction. Once: each
         rejection is voided once (events may void it again after a late statement held it again)."""
-        context = {"client_ref": p.client_ref, "reason": p.reason, "start": _day(p.start), "end": _day(p.end),
-                   "amount": p.amount_tenant, **await _service_names(ctx, p.service_id)}
-        out = await service.to_provider(ctx.session, "interruption_rejection_voided", ctx.tenant_id, p.provider_id,
-                                        context)
         once = f"rejection-voided:{p.interruption_id}:{p.decided_at.isoformat()}"
         if p.released_at is not None:  # voided again after standing again (told in between): a change of its own
             once += f":{p.released_at.isoformat()}"
-        await service.enqueue(make(ctx), ctx.envelope, dataclasses.replace(out, dedup_key=once))
+        await tell_of_rejection(ctx, "interruption_rejection_voided", p, once=once, amount=p.amount_tenant)
 
     @sub.on("events.interruption.rejection_restored", model=InterruptionRejectionRestored)
     async def interruption_rejection_restored(ctx: MessageContext, p: InterruptionRejectionRestored) -> None:
         """The provider was told the rejection was void; a statement heard later puts it back: it is told the
         rejection stands (or the interruption waits again), once per void undone."""
-        context = {"client_ref": p.client_ref, "reason": p.reason, "start": _day(p.start), "end": _day(p.end),
-                   "approval": p.approval, **await _service_names(ctx, p.service_id)}
-        out = await service.to_provider(ctx.session, "interruption_rejection_restored", ctx.tenant_id, p.provider_id,
-                                        context)
         once = f"rejection-restored:{p.interruption_id}:{p.decided_at.isoformat()}:{p.voided_by.isoformat()}"
-        await service.enqueue(make(ctx), ctx.envelope, dataclasses.replace(out, dedup_key=once))
+        await tell_of_rejection(ctx, "interruption_rejection_restored", p, once=once, approval=p.approval)
 
     @sub.on("events.reminder.due", model=ReminderDue)
     async def reminder_due(ctx: MessageContext, p: ReminderDue) -> None:

@@ -51,6 +51,7 @@ from ..domain.approval_step import Statement, approval_outcome
 from ..domain.decimals import money, plain
 from ..domain.event_days import blocks_days, interruption_cover, last_valid_day
 from ..events import (
+    DecidedInterruptionRejection,
     InterruptionDayOut,
     InterruptionDeleted,
     InterruptionFinalised,
@@ -619,11 +620,14 @@ _APPROVAL = {"not_held": "approved", "released": "approved", "approved": "approv
              "pending": "pending"}
 
 
-async def _publish_rejection_voided(ctx: EventsContext, row: Row, released_at: datetime | None) -> None:
+async def _publish_rejection_change(ctx: EventsContext, row: Row, fact: type[DecidedInterruptionRejection],
+                                    changed_by: datetime | None, **change: Any) -> None:
+    """Tell that the rejection of a decided, finalised interruption changed (voided, or standing again): the stay and
+    the rejection, and what changed (`change`) by the statement heard (`changed_by`)."""
     decided_at = _utc(row["decided_at"])
     assert decided_at is not None and row["end"] is not None  # rejected: decided, and finalised with an end
     await ctx.publish(
-        InterruptionRejectionVoided(
+        fact(
             interruption_id=row["id"],
             provider_id=row["provider_id"],
             producer_part=row["producer_part"],
@@ -633,35 +637,25 @@ async def _publish_rejection_voided(ctx: EventsContext, row: Row, released_at: d
             service_id=row["service_id"],
             reason=row["decision_reason"] or "",
             decided_at=decided_at,
-            amount_tenant=money(row["amount_tenant"]),
-            released_at=released_at,
+            **change,
         ),
         # a statement heard again changes nothing (no second fact); one heard later may hold the rejection again and
         # another release it again: a fact of its own (the notice is still sent once per rejection: decided_at)
-        f"{row['id']}:rejection_voided:{decided_at.isoformat()}:{released_at.isoformat() if released_at else ''}",
+        f"{row['id']}:{fact.event_type.rsplit('.', 1)[1]}:{decided_at.isoformat()}:"
+        f"{changed_by.isoformat() if changed_by else ''}",
     )
+
+
+async def _publish_rejection_voided(ctx: EventsContext, row: Row, released_at: datetime | None) -> None:
+    await _publish_rejection_change(ctx, row, InterruptionRejectionVoided, released_at,
+                                    amount_tenant=money(row["amount_tenant"]), released_at=released_at)
 
 
 async def _publish_rejection_restored(ctx: EventsContext, row: Row, approval: str) -> None:
-    decided_at, voided_by = _utc(row["decided_at"]), _utc(row["released_at"])
-    assert decided_at is not None and voided_by is not None and row["end"] is not None
-    assert approval in ("rejected", "pending")
-    await ctx.publish(
-        InterruptionRejectionRestored(
-            interruption_id=row["id"],
-            provider_id=row["provider_id"],
-            producer_part=row["producer_part"],
-            client_ref=row["client_ref"],
-            start=row["start"],
-            end=row["end"],
-            service_id=row["service_id"],
-            reason=row["decision_reason"] or "",
-            decided_at=decided_at,
-            voided_by=voided_by,
-            approval="rejected" if approval == "rejected" else "pending",
-        ),
-        f"{row['id']}:rejection_restored:{decided_at.isoformat()}:{voided_by.isoformat()}",
-    )
+    voided_by = _utc(row["released_at"])
+    assert voided_by is not None and approval in ("rejected", "pending")
+    await _publish_rejection_change(ctx, row, InterruptionRejectionRestored, voided_by, voided_by=voided_by,
+                                    approval=approval)
 
 
 async def decide_held_again(ctx: EventsContext) -> int:
