@@ -46,6 +46,30 @@ async def lock(portal: httpx.AsyncClient, month: str) -> str:
     return str(locked.headers["location"])
 
 
+def set_offs_section(page: str) -> str:
+    """The run page's table of set-offs (and set-offs repaid), with its heading."""
+    found = re.search(r'<section id="run-set-offs"[^>]*>.*?</section>', page, re.S)
+    assert found, page[-3000:]
+    return found.group(0)
+
+
+def only_row_is_kuuselas_900_linking_a_payment_on(page: str, section: str) -> None:
+    """The section has one row: Kuusela's 900.00, linked to a payment listed on the same page."""
+    rows = re.findall(r"<tr><td>.*?</tr>", section, re.S)
+    assert len(rows) == 1, section
+    assert "Kuusela" in rows[0] and "900,00\u00a0€" in rows[0], rows[0]
+    payment = re.search(r'href="#payment-(\d+)"', rows[0]).group(1)  # type: ignore[union-attr]
+    assert f'id="payment-{payment}"' in page
+
+
+async def set_offs_in_swedish(portal: httpx.AsyncClient, page: str, url: str) -> str:
+    """The run page's set-offs read in Swedish (the officer's language is set back to Finnish after)."""
+    await portal.post("/language", data={"csrf": csrf_of(page), "lang": "sv", "next": url})
+    svenska = await portal.get(url)
+    await portal.post("/language", data={"csrf": csrf_of(svenska.text), "lang": "fi", "next": url})
+    return set_offs_section(svenska.text)
+
+
 async def test_the_run_page_lists_a_site_payees_credits_set_off_against_the_companys_payment(tmp_path: Path) -> None:
     suite = build_suite(tmp_path / "suite", with_portal=False)
     async with suite.app.router.lifespan_context(suite.app):
@@ -76,23 +100,14 @@ async def test_the_run_page_lists_a_site_payees_credits_set_off_against_the_comp
             run_url = await lock(portal, month)
             page = await portal.get(run_url)
             assert page.status_code == 200
-            found = re.search(r'<section id="run-set-offs"[^>]*>.*?</section>', page.text, re.S)
-            assert found, page.text[-3000:]
-            section = found.group(0)
+            section = set_offs_section(page.text)
             assert 'aria-labelledby="run-set-offs-title"' in section and "<h2" in section
             assert "Kuittaukset" in section and '<th scope="col">Kuitattu maksusta</th>' in section
-            rows = re.findall(r"<tr><td>.*?</tr>", section, re.S)
-            assert len(rows) == 1, section
-            assert "Kuusela" in rows[0] and "900,00\u00a0€" in rows[0], rows[0]
-            payment = re.search(r'href="#payment-(\d+)"', rows[0]).group(1)  # type: ignore[union-attr]
-            assert f'id="payment-{payment}"' in page.text  # the payment it was deducted from, on the page
+            only_row_is_kuuselas_900_linking_a_payment_on(page.text, section)  # the payment it was deducted from
 
-            await portal.post("/language", data={"csrf": csrf_of(page.text), "lang": "sv", "next": run_url})
-            svenska = await portal.get(run_url)
-            section = re.search(r'<section id="run-set-offs"[^>]*>.*?</section>', svenska.text, re.S).group(0)  # type: ignore[union-attr]
+            section = await set_offs_in_swedish(portal, page.text, run_url)
             assert "Kvittningar" in section and '<th scope="col">Kvittat mot betalningen</th>' in section
             assert "900,00\u00a0€" in section
-            await portal.post("/language", data={"csrf": csrf_of(svenska.text), "lang": "fi", "next": run_url})
 
             # the site's credit is withdrawn: the next run pays the 900.00 deducted back to the company, and its
             # page lists that repayment beside the deductions (to whom, for whose withdrawn credit, how much)
@@ -100,21 +115,14 @@ async def test_the_run_page_lists_a_site_payees_credits_set_off_against_the_comp
                 "credit_id": "c-site", "event_id": "e-site", "kind": "event", "reason": "väärä asiakas"})
             next_url = await lock(portal, month)
             page = await portal.get(next_url)
-            found = re.search(r'<section id="run-set-offs"[^>]*>.*?</section>', page.text, re.S)
-            assert found, page.text[-3000:]
-            section = found.group(0)
+            section = set_offs_section(page.text)
             assert "Palautetut kuittaukset" in section, section
             assert '<th scope="col">Maksetaan takaisin maksunsaajalle</th>' in section
             assert '<th scope="col">Peruttu hyvitys maksunsaajalta</th>' in section
-            rows = re.findall(r"<tr><td>.*?</tr>", section, re.S)
-            assert len(rows) == 1, section  # nothing deducted in this run: only the repayment
-            assert "Kuusela" in rows[0] and "900,00\u00a0€" in rows[0], rows[0]
-            payment = re.search(r'href="#payment-(\d+)"', rows[0]).group(1)  # type: ignore[union-attr]
-            assert f'id="payment-{payment}"' in page.text  # the payment that pays it back, on the page
+            # nothing deducted in this run: only the repayment, from the payment that pays it back
+            only_row_is_kuuselas_900_linking_a_payment_on(page.text, section)
 
-            await portal.post("/language", data={"csrf": csrf_of(page.text), "lang": "sv", "next": next_url})
-            svenska = await portal.get(next_url)
-            section = re.search(r'<section id="run-set-offs"[^>]*>.*?</section>', svenska.text, re.S).group(0)  # type: ignore[union-attr]
+            section = await set_offs_in_swedish(portal, page.text, next_url)
             assert "Återbetalda kvittningar" in section and "900,00\u00a0€" in section
             assert '<th scope="col">Återbetalas till betalningsmottagaren</th>' in section
             assert '<th scope="col">Återkallad gottgörelse från betalningsmottagaren</th>' in section

@@ -56,6 +56,38 @@ async def march_paid_to_kuusela(h: Any, **seed: Any) -> None:
     assert await transfers(h, march) == [(KUUSELA["iban"], "900.00")]
 
 
+async def march_paid_to_the_company(h: Any) -> dict[str, Any]:
+    """The provider has its site Kuusela as a payee, but March's care (A-1001, e-1) is the company's: 900.00."""
+    await h.seed()
+    await site_added(h, "s-kuusela", "Kuusela", KUUSELA)
+    await h.event("e-1", "2016-03-01", "2016-03-10")  # 900.00, the company's
+    march = await lock(h, "2016-03", APRIL_5)
+    assert await transfers(h, march) == [(COMPANY_IBAN, "900.00")]
+    return march
+
+
+async def april_wholly_set_off(h: Any) -> None:
+    """Kuusela's credit of -900.00 (of March's care, paid to it) set off whole against the company's April 1080.00."""
+    await march_paid_to_kuusela(h)
+    await credit(h, "c-1", "e-1", "-900.00", "site:s-kuusela")
+    await h.event("e-2", "2016-04-01", "2016-04-12")  # 1080.00, the company's
+    april = await lock(h, "2016-04", MAY_5)
+    assert h.payees(april) == {COMPANY: "180.00", SITE: "0.00"}  # the credit paid by Kuusela's 0.00
+
+
+KOTIAPU_PAYMENT = {"provider_id": "p-kotiapu", "iban": "FI5810171000000122", "reference": None, "language": "sv"}
+
+
+def swedish_specification(payment: dict[str, Any], set_offs: list[dict[str, Any]], month: str = "2016-05",
+                          lines: list[dict[str, Any]] | None = None) -> str:
+    """The text of a payment's specification in Swedish (of Kotiapu Ab, paid by Kouvola), as the PDF says it."""
+    pdf = specification_pdf({"name_sv": "Kouvola stad"}, {"business_id": "2077474-0"},
+                            {**KOTIAPU_PAYMENT, **payment}, lines or [], [], Month.parse(month), CREATED, [], set_offs)
+    assert pdf is not None
+    return flat_text(pdf).replace("\u00a0", " ")
+
+
+
 async def test_a_closed_sites_credit_is_set_off_against_the_companys_payment(harness: Any) -> None:
     h = harness
     await march_paid_to_kuusela(h)
@@ -140,11 +172,7 @@ async def test_the_embedded_sqlite_suite_sets_off_and_carries_the_same(harness_f
 
 async def test_a_companys_credit_is_set_off_against_its_sites_payment(harness: Any) -> None:
     h = harness
-    await h.seed()
-    await site_added(h, "s-kuusela", "Kuusela", KUUSELA)
-    await h.event("e-1", "2016-03-01", "2016-03-10")  # 900.00, the company's
-    march = await lock(h, "2016-03", APRIL_5)
-    assert await transfers(h, march) == [(COMPANY_IBAN, "900.00")]
+    await march_paid_to_the_company(h)
     await credit(h, "c-1", "e-1", "-900.00")
     await h.event("e-2", "2016-04-01", "2016-04-12", producer_part="site:s-kuusela")  # 1080.00
     april = await lock(h, "2016-04", MAY_5)
@@ -208,18 +236,14 @@ async def test_nothing_is_set_off_against_a_company_carried_over_without_billing
 
 
 def test_swedish_specification_notes_the_set_off() -> None:
-    payment = {"id": 7, "provider_id": "p-kotiapu", "payee_name": "Kotiapu Ab", "iban": "FI5810171000000122",
-               "reference": None, "amount": Decimal("45.00"), "language": "sv", "site_id": None}
+    payment = {"id": 7, "payee_name": "Kotiapu Ab", "amount": Decimal("45.00"), "site_id": None}
     line = {"id": 1, "entry": "line", "reverses": None, "kind": "event", "client_ref": "A-1001",
             "content_id": "hoito", "units": Decimal(1), "unit": "day", "unit_price": Decimal("100.00"),
             "amount": Decimal("90.00"), "co_payment": Decimal("10.00"), "start": date(2016, 3, 1),
             "end": date(2016, 3, 1)}
     set_offs = [{"provider_id": "p-kotiapu", "payment_id": 7, "settled_by": None, "from_name": "Kotiapu Ab, Hemmet",
                  "to_name": "Kotiapu Ab", "amount": Decimal("45.00")}]
-    pdf = specification_pdf({"name_sv": "Kouvola stad"}, {"business_id": "2077474-0"}, payment, [line], [],
-                            Month.parse("2016-03"), CREATED, [], set_offs)
-    assert pdf is not None
-    text = flat_text(pdf).replace("\u00a0", " ")
+    text = swedish_specification(payment, set_offs, "2016-03", [line])
     assert "Betalas: 45,00 €" in text
     assert "Kvittat mot denna betalning: Kotiapu Ab, Hemmet, gottgörelser -45,00 €." in text
 
@@ -412,7 +436,6 @@ async def test_the_embedded_sqlite_suite_pays_a_withdrawn_set_off_back_the_same(
 
 
 def test_swedish_specifications_note_a_deduction_given_back() -> None:
-    base = {"provider_id": "p-kotiapu", "iban": "FI5810171000000122", "reference": None, "language": "sv"}
     given_back = [
         {"kind": "set_off", "payment_id": 3, "settled_by": 8, "from_name": "Kotiapu Ab, Hemmet",
          "to_name": "Kotiapu Ab",
@@ -422,15 +445,11 @@ def test_swedish_specifications_note_a_deduction_given_back() -> None:
         {"kind": "repaid", "payment_id": 3, "settled_by": 9, "from_name": "Kotiapu Ab",
          "to_name": "Kotiapu Ab, Hemmet", "amount": Decimal("200.00")},
     ]
-    site = {**base, "id": 8, "payee_name": "Kotiapu Ab, Hemmet", "amount": Decimal("0.00"), "site_id": "s-hemmet"}
-    company = {**base, "id": 9, "payee_name": "Kotiapu Ab", "amount": Decimal("200.00"), "site_id": None}
-    texts = {}
-    for payment in (site, company):
-        pdf = specification_pdf({"name_sv": "Kouvola stad"}, {"business_id": "2077474-0"}, payment, [], [],
-                                Month.parse("2016-05"), CREATED, [], [s for s in given_back if payment["id"] in (
-                                    s["payment_id"], s["settled_by"])])
-        assert pdf is not None
-        texts[payment["id"]] = flat_text(pdf).replace("\u00a0", " ")
+    site = {"id": 8, "payee_name": "Kotiapu Ab, Hemmet", "amount": Decimal("0.00"), "site_id": "s-hemmet"}
+    company = {"id": 9, "payee_name": "Kotiapu Ab", "amount": Decimal("200.00"), "site_id": None}
+    texts = {payment["id"]: swedish_specification(
+        payment, [s for s in given_back if payment["id"] in (s["payment_id"], s["settled_by"])])
+        for payment in (site, company)}
     assert "Betalas: 0,00 €" in texts[8]
     assert ("Gottgörelsen har återkallats: 200,00 € som kvittats mot betalningen till Kotiapu Ab återbetalas dit."
             in texts[8])
@@ -442,11 +461,7 @@ def test_swedish_specifications_note_a_deduction_given_back() -> None:
 async def test_a_credit_withdrawn_after_it_was_wholly_set_off_pays_the_deduction_back_to_the_company(
         harness: Any) -> None:
     h = harness
-    await march_paid_to_kuusela(h)
-    await credit(h, "c-1", "e-1", "-900.00", "site:s-kuusela")
-    await h.event("e-2", "2016-04-01", "2016-04-12")  # 1080.00, the company's
-    april = await lock(h, "2016-04", MAY_5)
-    assert h.payees(april) == {COMPANY: "180.00", SITE: "0.00"}  # the credit paid by Kuusela's 0.00
+    await april_wholly_set_off(h)
     await withdrawn(h, "c-1", "e-1")  # the credit's reversal (+900.00) is Kuusela's, but the company bore it
     # Paid: 900.00 in March, 180.00 in April; the credit deducted in April is open again (its reversal, paid back).
     assert await realisation(h, "2016-03", "2016-05") == {"A-1001": ("1080.00", "900.00")}

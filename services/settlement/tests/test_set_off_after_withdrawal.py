@@ -7,32 +7,36 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from seteli_common.clock import Month
-from seteli_settlement.domain.documents import specification_pdf
-
 from .test_provider_set_off import (
     COMPANY,
     COMPANY_NAME,
     KUUSELA_NAME,
     SITE,
     april_partly_set_off,
+    april_wholly_set_off,
     carried,
     credit,
-    march_paid_to_kuusela,
+    march_paid_to_the_company,
     realisation,
     spec_text,
+    swedish_specification,
     withdrawn,
 )
-from .test_site_payees import APRIL_5, COMPANY_IBAN, KUUSELA, MAY_5, lock, site_added, transfers
-from .test_specification import CREATED, flat_text
+from .test_site_payees import COMPANY_IBAN, KUUSELA, MAY_5, lock, transfers
+
+
+async def a_new_credit_of_kuusela_after_a_set_off_one_was_withdrawn(h: Any) -> None:
+    """Kuusela's -300.00 of April (200.00 set off from the company's April, -100.00 carried) withdrawn, so the
+    company is owed its 200.00 back; then a new credit of Kuusela's, -150.00, before May's run."""
+    await april_partly_set_off(h)
+    await withdrawn(h, "c-1", "e-1")
+    await credit(h, "c-2", "e-1", "-150.00", "site:s-kuusela")
 
 
 async def test_a_new_credit_of_the_site_is_borne_by_its_own_care_and_the_company_gets_its_repayment_whole(
         harness: Any) -> None:
     h = harness
-    await april_partly_set_off(h)  # Kuusela -300.00: 200.00 set off from the company's April, -100.00 carried
-    await withdrawn(h, "c-1", "e-1")  # the company is owed its 200.00 back
-    await credit(h, "c-2", "e-1", "-150.00", "site:s-kuusela")  # a new credit of Kuusela's, before May's run
+    await a_new_credit_of_kuusela_after_a_set_off_one_was_withdrawn(h)
     await h.event("e-3", "2016-05-01", "2016-05-03", producer_part="site:s-kuusela")  # 270.00, Kuusela's
     may = await h.run("2016-05")
     assert h.payees(may) == {COMPANY: "200.00", SITE: "120.00"} and carried(may) == []
@@ -48,9 +52,7 @@ async def test_a_new_credit_of_the_site_is_borne_by_its_own_care_and_the_company
 async def test_a_new_credit_the_site_cannot_bear_is_set_off_against_the_companys_payment_with_its_repayment(
         harness: Any) -> None:
     h = harness
-    await april_partly_set_off(h)
-    await withdrawn(h, "c-1", "e-1")
-    await credit(h, "c-2", "e-1", "-150.00", "site:s-kuusela")  # Kuusela has no care in May to bear it
+    await a_new_credit_of_kuusela_after_a_set_off_one_was_withdrawn(h)  # Kuusela has no care in May to bear it
     may = await h.run("2016-05")
     # The provider is one debtor: the company gets its 200.00 back and bears Kuusela's new -150.00, both said.
     assert h.payees(may) == {COMPANY: "50.00", SITE: "0.00"} and carried(may) == []
@@ -70,11 +72,7 @@ async def test_a_new_credit_the_site_cannot_bear_is_set_off_against_the_companys
 
 async def test_a_new_credit_after_a_wholly_set_off_credit_was_withdrawn(harness: Any) -> None:
     h = harness
-    await march_paid_to_kuusela(h)
-    await credit(h, "c-1", "e-1", "-900.00", "site:s-kuusela")
-    await h.event("e-2", "2016-04-01", "2016-04-12")  # 1080.00, the company's
-    april = await lock(h, "2016-04", MAY_5)
-    assert h.payees(april) == {COMPANY: "180.00", SITE: "0.00"}
+    await april_wholly_set_off(h)
     await withdrawn(h, "c-1", "e-1")  # Kuusela's reversal +900.00, the company's 900.00 back
     await credit(h, "c-2", "e-1", "-200.00", "site:s-kuusela")
     may = await h.run("2016-05")
@@ -88,18 +86,14 @@ async def test_a_new_credit_after_a_wholly_set_off_credit_was_withdrawn(harness:
 
 
 def test_swedish_specification_of_a_repayment_and_a_new_set_off_on_one_payment() -> None:
-    base = {"provider_id": "p-kotiapu", "iban": "FI5810171000000122", "reference": None, "language": "sv"}
     rows = [
         {"kind": "repaid", "payment_id": 3, "settled_by": 9, "from_name": "Kotiapu Ab",
          "to_name": "Kotiapu Ab, Hemmet", "amount": Decimal("200.00")},
         {"kind": "set_off", "payment_id": 9, "settled_by": 8, "from_name": "Kotiapu Ab, Hemmet",
          "to_name": "Kotiapu Ab", "amount": Decimal("150.00")},
     ]
-    company = {**base, "id": 9, "payee_name": "Kotiapu Ab", "amount": Decimal("50.00"), "site_id": None}
-    pdf = specification_pdf({"name_sv": "Kouvola stad"}, {"business_id": "2077474-0"}, company, [], [],
-                            Month.parse("2016-05"), CREATED, [], rows)
-    assert pdf is not None
-    text = flat_text(pdf).replace("\u00a0", " ")
+    company = {"id": 9, "payee_name": "Kotiapu Ab", "amount": Decimal("50.00"), "site_id": None}
+    text = swedish_specification(company, rows)
     assert "Betalas: 50,00 €" in text
     assert ("Återbetalas det som tidigare kvittats mot denna betalningsmottagare: Kotiapu Ab, Hemmet, gottgörelsen "
             "återkallad, 200,00 €." in text)
@@ -108,10 +102,7 @@ def test_swedish_specification_of_a_repayment_and_a_new_set_off_on_one_payment()
 
 async def test_the_report_when_the_companys_credit_is_still_carried_and_the_site_settled(harness: Any) -> None:
     h = harness
-    await h.seed()
-    await site_added(h, "s-kuusela", "Kuusela", KUUSELA)
-    await h.event("e-1", "2016-03-01", "2016-03-10")  # 900.00, the company's
-    march = await lock(h, "2016-03", APRIL_5)
+    march = await march_paid_to_the_company(h)
     assert h.payees(march) == {COMPANY: "900.00"}
     await credit(h, "c-1", "e-1", "-300.00")  # the company's
     await h.event("e-2", "2016-04-01", "2016-04-10", share="20.00", client_ref="A-1002",
