@@ -25,6 +25,14 @@ from .seed import OFFICER_PASSWORD, PROVIDER_PASSWORD, Seed
 from .service_calls import book_a_new_client, officer_headers
 
 
+async def approval_step(portal: httpx.AsyncClient, on: bool) -> httpx.Response:
+    """The tenant admin turns the interruptions' approval step on or off in the settings (saved: 303)."""
+    saved = await submit(portal, "/officer/settings", "/officer/settings/interruptions",
+                         {"interruptions_need_approval": "on"} if on else {})
+    assert saved.status_code == 303, saved.text[-1500:]
+    return saved
+
+
 async def _waiting_interruption(services: httpx.AsyncClient, data: Seed, headers: dict[str, str], booking_id: str,
                                 start: str, end: str, reason: str) -> dict[str, Any]:
     """The provider's finalised interruption, once the events service has heard of the setting. The booking
@@ -50,9 +58,7 @@ async def test_the_officer_approves_and_rejects_interruptions_in_swedish_and_fin
     page = await portal.get("/officer/settings")
     assert "Avbrott behöver kommunens godkännande före redovisningen" in page.text
     assert 'name="interruptions_need_approval" type="checkbox" checked' not in page.text  # off by default
-    on = await submit(portal, "/officer/settings", "/officer/settings/interruptions",
-                      {"interruptions_need_approval": "on"})
-    assert on.status_code == 303, on.text[-1500:]
+    on = await approval_step(portal, on=True)
     page = await portal.get(on.headers["location"])
     assert "Inställningen för godkännande av avbrott har sparats." in page.text
     assert 'name="interruptions_need_approval" type="checkbox" checked' in page.text
@@ -97,8 +103,7 @@ async def test_the_officer_approves_and_rejects_interruptions_in_swedish_and_fin
         approved["id"]: ("approved", None), rejected["id"]: ("rejected", "Asiakas ei ollut lomalla")}
 
     # the demo tenant as it was, for the other tests of this suite
-    off = await submit(portal, "/officer/settings", "/officer/settings/interruptions", {})
-    assert off.status_code == 303
+    off = await approval_step(portal, on=False)
     page = await portal.get(off.headers["location"])
     assert "Keskeytysten hyväksyntäasetus tallennettu." in page.text
     assert not re.search(r'name="interruptions_need_approval" type="checkbox" checked', page.text)
@@ -182,9 +187,7 @@ async def test_a_decision_made_after_the_step_was_turned_off_is_shown_void_in_fi
     before (its statement reaches the events service late): the stay was released and paid, and under the queue
     the officer's decision is shown with the release, its day in Helsinki, and that the decision is void."""
     await login(portal, data.officer_email, OFFICER_PASSWORD)
-    on = await submit(portal, "/officer/settings", "/officer/settings/interruptions",
-                      {"interruptions_need_approval": "on"})
-    assert on.status_code == 303, on.text[-1500:]
+    await approval_step(portal, on=True)
     booking = await book_a_new_client(services, data, data.service_id, "K-071", "31", "month", "140.00", 7107)
     provider = await officer_headers(services, "http://suite", data.provider_email, PROVIDER_PASSWORD)
     first = data.voucher_month.first
@@ -229,8 +232,7 @@ async def test_a_decision_made_after_the_step_was_turned_off_is_shown_void_in_fi
 
     # the demo tenant as it was, for the other tests of this suite
     await portal.post("/language", data={"csrf": csrf_of(svenska.text), "lang": "fi", "next": "/officer"})
-    off = await submit(portal, "/officer/settings", "/officer/settings/interruptions", {})
-    assert off.status_code == 303
+    await approval_step(portal, on=False)
     gone = await services.delete(f"{listing}/{held['id']}", headers=provider)
     assert gone.status_code == 204, gone.text
 
@@ -240,9 +242,7 @@ async def test_the_officer_pages_back_to_the_101st_decision_on_interruptions(
     """The decisions under the queue are paged (20 a page, the latest first): the officer reaches every one, the
     101st too, in Finnish and Swedish; the queue's own page is kept on the decisions' links."""
     await login(portal, data.officer_email, OFFICER_PASSWORD)
-    on = await submit(portal, "/officer/settings", "/officer/settings/interruptions",
-                      {"interruptions_need_approval": "on"})
-    assert on.status_code == 303, on.text[-1500:]
+    await approval_step(portal, on=True)
     first = data.voucher_month.first
     made: list[dict[str, Any]] = []
     for n in range(7):  # 15 stays of a night in the month, of each of seven clients of our own
@@ -293,8 +293,7 @@ async def test_the_officer_pages_back_to_the_101st_decision_on_interruptions(
 
     # the demo tenant as it was, for the other tests of this suite
     await portal.post("/language", data={"csrf": csrf_of(page.text), "lang": "fi", "next": "/officer/settings"})
-    off = await submit(portal, "/officer/settings", "/officer/settings/interruptions", {})
-    assert off.status_code == 303
+    await approval_step(portal, on=False)
     for n, stay in enumerate(made):
         if n % 10 == 0:
             provider = await officer_headers(services, "http://suite", data.provider_email, PROVIDER_PASSWORD)
