@@ -81,6 +81,19 @@ def test_floats_refused(func: object) -> None:
         func(arg)  # type: ignore[operator]
 
 
+def test_a_total_refuses_a_float_or_bool_beside_an_equal_amount() -> None:
+    # Equal amounts are rounded once and counted: a float 1.0 or a True must not pass as the Decimal 1 beside it.
+    for lines in ([Decimal(1), 1.0], [1, True], [Decimal("2.50"), Decimal("2.5"), 2.5]):
+        with pytest.raises(TypeError):
+            total_of_lines(lines)
+
+
+def test_a_total_counts_every_line_of_an_amount_that_repeats() -> None:
+    lines = [Decimal("0.005")] * 3 + [Decimal("12.34")] * 1000 + [Decimal("-12.34")] * 999 + [5]
+    assert total_of_lines(lines) == Decimal("0.03") + Decimal("12.34") + Decimal("5.00")
+    assert total_of_lines(iter(lines)) == total_of_lines(lines)
+
+
 def test_from_cents_refuses_float_and_bool() -> None:
     with pytest.raises(TypeError):
         from_cents(1.0)  # type: ignore[arg-type]

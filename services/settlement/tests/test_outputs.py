@@ -11,7 +11,9 @@ from typing import Any
 
 from seteli_common.auth import Role
 from seteli_common.validators import contains_identity_code
+from seteli_settlement.models import previews
 from seteli_settlement.worker import SettlementWorker, run_due, work_run
+from sqlalchemy import select, update
 
 T = "kouvola"
 P1, P2 = "p-paivansade", "p-kotiapu"
@@ -57,6 +59,40 @@ async def test_preview_changes_nothing_and_shows_what_changed_since_the_last_one
     assert await h.published("settlement.payment.computed") == []
     run = await h.run("2016-03")
     assert h.payees(run) == {f"{P1}/-": "810.00", f"{P2}/-": "180.00"}
+
+
+async def test_a_preview_stored_before_an_upgrade_still_shows_what_changed_since(harness: Any) -> None:
+    # The snapshot a preview keeps changed shape (its lines column by column); one kept by the version before
+    # (an object a line, keyed by line id) is what the first preview after an upgrade compares with.
+    h = harness
+    await h.seed()
+    await h.event("e-1", "2016-03-01", "2016-03-10")
+    await h.event("e-3", "2016-03-15", "2016-03-16")
+    await h.run("2016-03", dry_run=True)
+    async with h.runtime.db.transaction(tenant_id=T) as session:
+        kept = (await session.execute(select(previews.c.snapshot))).scalar_one()
+        columns = kept["line_columns"]
+        old_shape = {
+            "payees": kept["payees"], "accounts": kept["accounts"],
+            "lines": {str(line_id): {"payee": kept["payee_keys"][columns["payee"][i]],
+                                     "amount": kept["amounts"][columns["amount"][i]],
+                                     "event_id": columns["event_id"][i], "source_id": columns["source_id"][i],
+                                     "kind": columns["kind"][i]}
+                      for i, line_id in enumerate(columns["id"])},
+        }
+        await session.execute(update(previews).values(snapshot=old_shape))
+    await h.event("e-2", "2016-03-11", "2016-03-12", provider_id=P2)
+    await h.event("e-1", "2016-03-01", "2016-03-09", revision=2, corrected=True)
+    changes = (await h.run("2016-03", dry_run=True))["changes"]
+    assert [(c["provider_id"], c["before"], c["after"]) for c in changes["payees"]] == [
+        (P2, "0.00", "180.00"), (P1, "1080.00", "990.00")]
+    assert [(ln["event_id"], ln["amount"], ln["payee"]) for ln in changes["removed_lines"]] == [
+        ("e-1", "900.00", f"{P1}/-")]
+    assert sorted((ln["event_id"], ln["amount"]) for ln in changes["added_lines"]) == [
+        ("e-1", "810.00"), ("e-2", "180.00")]
+    # and the next preview, compared with one of the new shape, shows nothing changed
+    again = (await h.run("2016-03", dry_run=True))["changes"]
+    assert again["payees"] == again["added_lines"] == again["removed_lines"] == []
 
 
 async def test_concurrent_previews_of_a_month_all_answer(harness: Any) -> None:

@@ -11,6 +11,7 @@ Floats never enter money code: every function here refuses them with ``TypeError
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterable
 from decimal import ROUND_HALF_UP, Context, Decimal, DivisionByZero, InvalidOperation, Overflow
 from typing import Final, Literal
@@ -61,9 +62,14 @@ def from_cents(cents: int) -> Decimal:
 def total_of_lines(lines: Iterable[Decimal | int]) -> Decimal:
     """Total of settlement lines: each line rounded with the rule, then summed exactly.
 
-    Summing integer cents makes the total independent of line order and of decimal precision.
+    Summing integer cents makes the total independent of line order and of decimal precision. Each distinct
+    amount is rounded once and counted (a month's thousands of lines have few distinct prices).
     """
-    return from_cents(sum(cents_int(line) for line in lines))
+    values = list(lines)
+    for kind in set(map(type, values)) - {Decimal, int}:  # a float or bool equal to a Decimal would be counted as it
+        _check_decimal(next(v for v in values if type(v) is kind))
+    counted = Counter(values)
+    return from_cents(sum(cents_int(amount) * times for amount, times in counted.items()))
 
 
 # Plain decimal notation only: optional sign, digits, optional decimal part with "." or ",".

@@ -37,7 +37,9 @@ async def upsert(
     excludes stays as it is. With nothing but keys in ``values`` an existing row is left alone.
     """
     stmt = insert_for(session, table).values(**values)
-    changes = {k: v for k, v in values.items() if k not in keys}
+    # The update takes the row that was proposed (EXCLUDED): each value is sent once, not again for the update
+    # (a settlement preview's snapshot is hundreds of kilobytes).
+    changes = {k: stmt.excluded[k] for k in values if k not in keys}
     if changes:
         stmt = stmt.on_conflict_do_update(index_elements=list(keys), set_=changes, where=where)
     else:

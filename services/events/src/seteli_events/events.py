@@ -276,17 +276,22 @@ class ClientDataRead(EventPayload):
 
 
 def segment_out(row: Mapping[str, Any]) -> Segment:
-    return Segment(
-        start=row["start"],
-        end=row["end"],
-        units=plain(row["units"]),
-        unit_price=money(row["unit_price"]),
-        tenant_share_per_unit=money(row["tenant_share_per_unit"]),
-        co_payment_per_unit=money(row["co_payment_per_unit"]),
-        percentage=plain(row["percentage"]),
-        amount_tenant=money(row["amount_tenant"]),
-        amount_co_payment=money(row["amount_co_payment"]),
-    )
+    return Segment(**segment_fields(row))
+
+
+def segment_fields(row: Mapping[str, Any]) -> dict[str, Any]:
+    """A stored segment's fields as a Segment has them (a list of events shows them without building one)."""
+    return {
+        "start": row["start"],
+        "end": row["end"],
+        "units": plain(row["units"]),
+        "unit_price": money(row["unit_price"]),
+        "tenant_share_per_unit": money(row["tenant_share_per_unit"]),
+        "co_payment_per_unit": money(row["co_payment_per_unit"]),
+        "percentage": plain(row["percentage"]),
+        "amount_tenant": money(row["amount_tenant"]),
+        "amount_co_payment": money(row["amount_co_payment"]),
+    }
 
 
 def event_status(row: Mapping[str, Any]) -> str:

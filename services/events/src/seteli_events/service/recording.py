@@ -31,7 +31,7 @@ from ..domain import (
 from ..domain.content_grant import events_window, is_over_limit
 from ..domain.decimals import money, plain, stored_units
 from ..domain.event_days import blocks_days, interruption_cover, last_valid_day
-from ..events import EventRecorded, event_payload, segment_out
+from ..events import EventRecorded, event_payload, segment_fields
 from .producer_parts import check_part_named
 
 Row = dict[str, Any]
@@ -560,5 +560,5 @@ def event_view(row: Mapping[str, Any], segments: Sequence[Mapping[str, Any]]) ->
         "auto_month": row["auto_month"],
         "amount_tenant": money(row["amount_tenant"]),
         "amount_co_payment": money(row["amount_co_payment"]),
-        "segments": [segment_out(s).model_dump() for s in segments],
+        "segments": [segment_fields(s) for s in segments],
     }

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -447,39 +447,56 @@ def month_due_on(today: date, calendar: Calendar) -> Month | None:
 # --- previews --------------------------------------------------------------------------------------
 
 
+# A preview's snapshot holds its lines column by column (one list a field, the payees and amounts each written once):
+# a tenant's preview has thousands of lines, and a JSON object a line cost more to build, store and read back than
+# the rest of the preview. Snapshots stored before this shape (a "lines" object keyed by line id) are still read.
+_LINE_FIELDS = ("event_id", "source_id", "kind")
+
+
 def snapshot(payments: Sequence[PayeeLines], carried: Sequence[PayeeLines]) -> dict[str, Any]:
     """What a preview showed, compactly: per line its payee and amount, per payee its total, and per payee the
     account it would be paid to and why it would be carried over instead (billing changes need no approval)."""
-    lines: dict[str, Any] = {}
     payees: dict[str, str] = {}
     accounts: dict[str, dict[str, str | None]] = {}
-    amounts: dict[Decimal, str] = {}  # few distinct amounts (day prices) among thousands of lines: each shown once
-    for group in [*payments, *carried]:
+    amounts: dict[Any, int] = {}  # few distinct amounts (day prices) among thousands of lines: each written once
+    columns: dict[str, list[Any]] = {"id": [], "payee": [], "amount": [], **{f: [] for f in _LINE_FIELDS}}
+    for index, group in enumerate([*payments, *carried]):
         payees[group.payee.key] = money_str(group.amount)
         billing = group.payee.billing
         accounts[group.payee.key] = {"iban": billing.iban if billing else None, "carried_over": group.reason}
-        for line in group.lines:
-            amount = Decimal(line["amount"])
-            shown = amounts.get(amount)
-            if shown is None:
-                shown = amounts[amount] = money_str(amount)
-            lines[str(line["id"])] = {
-                "payee": group.payee.key,
-                "amount": shown,
-                "event_id": line.get("event_id"),
-                "source_id": line.get("source_id"),
-                "kind": line.get("kind"),
-            }
-    return {"lines": lines, "payees": payees, "accounts": accounts}
+        lines = group.lines
+        columns["id"] += [line["id"] for line in lines]
+        columns["payee"] += [index] * len(lines)
+        columns["amount"] += [amounts.setdefault(line["amount"], len(amounts)) for line in lines]
+        for name in _LINE_FIELDS:
+            columns[name] += [line.get(name) for line in lines]
+    return {"payees": payees, "accounts": accounts, "payee_keys": [g.payee.key for g in [*payments, *carried]],
+            "amounts": [money_str(Decimal(a)) for a in amounts], "line_columns": columns}
+
+
+def _snapshot_lines(snap: Mapping[str, Any]) -> tuple[list[int], Callable[[int], dict[str, Any]]]:
+    """A snapshot's line ids in order, and how to make the changes' entry of the line at an index (only the few
+    added or removed are made)."""
+    if "lines" in snap:  # stored before the column shape
+        lines = list(snap["lines"].items())
+        return [int(k) for k, _ in lines], lambda i: dict(lines[i][1])
+    columns, keys, amounts = snap["line_columns"], snap["payee_keys"], snap["amounts"]
+
+    def entry(i: int) -> dict[str, Any]:
+        return {"payee": keys[columns["payee"][i]], "amount": amounts[columns["amount"][i]],
+                **{f: columns[f][i] for f in _LINE_FIELDS}}
+
+    return columns["id"], entry  # (ledger ids: integers)
 
 
 def diff_snapshots(old: Mapping[str, Any] | None, new: Mapping[str, Any]) -> dict[str, Any]:
     """What changed since the previous preview: lines added and removed, payees whose total moved."""
     if old is None:
         return {"first_preview": True, "added_lines": [], "removed_lines": [], "payees": []}
-    old_lines, new_lines = old["lines"], new["lines"]
-    added = [{"line_id": int(k), **v} for k, v in new_lines.items() if k not in old_lines]
-    removed = [{"line_id": int(k), **v} for k, v in old_lines.items() if k not in new_lines]
+    (old_ids, old_entry), (new_ids, new_entry) = _snapshot_lines(old), _snapshot_lines(new)
+    old_set, new_set = set(old_ids), set(new_ids)
+    added = [{"line_id": k, **new_entry(i)} for i, k in enumerate(new_ids) if k not in old_set]
+    removed = [{"line_id": k, **old_entry(i)} for i, k in enumerate(old_ids) if k not in new_set]
     payees = []
     nowhere: dict[str, str | None] = {"iban": None, "carried_over": None}
     old_accounts = old.get("accounts")  # (a preview stored before accounts were kept has none)

@@ -152,6 +152,18 @@ async def provider_sites(session: AsyncSession, provider_id: str) -> dict[str, R
     return {r["id"]: dict(r) for r in rows}
 
 
+async def providers_and_sites(session: AsyncSession, provider_ids: Sequence[str]
+                              ) -> tuple[dict[str, Row], dict[str, dict[str, Row]]]:
+    """`get_provider` and `provider_sites` of many providers in two reads (a tenant's preview plans them all)."""
+    ids = list(provider_ids)
+    found = {r["id"]: dict(r) for r in
+             (await session.execute(select(providers).where(providers.c.id.in_(ids)))).mappings().all()}
+    by_provider: dict[str, dict[str, Row]] = {i: {} for i in ids}
+    for r in (await session.execute(select(sites).where(sites.c.provider_id.in_(ids)))).mappings().all():
+        by_provider[r["provider_id"]][r["id"]] = dict(r)
+    return found, by_provider
+
+
 async def upsert_service(session: AsyncSession, values: Row, defined_at: datetime) -> None:
     """A service as stated at `defined_at`, unless a newer definition is kept already."""
     at = defined_at.astimezone(UTC)
@@ -584,6 +596,23 @@ async def open_set_offs(session: AsyncSession, tenant_id: str, provider_id: str)
         .group_by(set_offs.c.from_part)
     )
     return [{**r, "line_count": 0} for r in (await session.execute(query)).mappings().all()]
+
+
+async def open_set_offs_of(session: AsyncSession, tenant_id: str, provider_ids: Sequence[str]
+                           ) -> dict[str, list[Row]]:
+    """`open_set_offs` of many providers in one read."""
+    query = (
+        select(set_offs.c.provider_id, set_offs.c.from_part.label("producer_part"),
+               func.sum(set_offs.c.amount).label("amount"))
+        .where(set_offs.c.tenant_id == tenant_id, set_offs.c.provider_id.in_(list(provider_ids)),
+               set_offs.c.settled_by.is_(None))
+        .group_by(set_offs.c.provider_id, set_offs.c.from_part)
+    )
+    by_provider: dict[str, list[Row]] = {i: [] for i in provider_ids}
+    for r in (await session.execute(query)).mappings().all():
+        by_provider[r["provider_id"]].append({"producer_part": r["producer_part"], "amount": r["amount"],
+                                              "line_count": 0})
+    return by_provider
 
 
 async def insert_set_offs(session: AsyncSession, rows: list[Row]) -> None:

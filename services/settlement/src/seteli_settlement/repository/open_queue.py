@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from seteli_common.sql import insert_for, is_postgres, serialise_on
+from seteli_common.sql import insert_for, is_postgres, rows_by_key, serialise_on
 from sqlalchemy import BigInteger, String, and_, bindparam, delete, exists, false, func, literal, or_, select, union_all
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -169,8 +169,10 @@ async def payable_lines(
             open_lines.c.provider_id, open_lines.c.line_id)
     if provider_id is not None:
         query = query.where(open_lines.c.provider_id == provider_id)
+    if not whole:  # plain columns: the driver's own records (thousands of lines a preview)
+        return await rows_by_key(session, query)
     result = await session.execute(query)
-    keys = list(result.keys())  # rows as tuples zipped with the keys: thousands of lines a preview
+    keys = list(result.keys())  # rows as tuples zipped with the keys
     return [dict(zip(keys, row, strict=True)) for row in result.all()]
 
 

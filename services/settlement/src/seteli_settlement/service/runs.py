@@ -419,11 +419,12 @@ async def plan_all(session: AsyncSession, tenant_id: str, month: Month, *, with_
         by_provider.setdefault(provider_id, [])  # a deduction given back is paid with no line of its own
     paid: list[PayeeLines] = []
     carried: list[PayeeLines] = []
+    # three reads for all the providers, not three a provider (a tenant has hundreds)
+    providers, sites = await repo.providers_and_sites(session, list(by_provider))
+    set_off_before = await repo.open_set_offs_of(session, tenant_id, list(by_provider))
     for provider_id, provider_lines in by_provider.items():
-        provider = await repo.get_provider(session, provider_id)
-        sites = await repo.provider_sites(session, provider_id)
-        before = await repo.open_set_offs(session, tenant_id, provider_id)
-        p, c, _ = domain.set_off(*domain.plan_provider(provider_id, provider, sites, provider_lines, before))
+        p, c, _ = domain.set_off(*domain.plan_provider(provider_id, providers.get(provider_id), sites[provider_id],
+                                                       provider_lines, set_off_before[provider_id]))
         paid += p
         carried += c
     return paid, carried

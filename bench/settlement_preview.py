@@ -1,0 +1,109 @@
+"""The officer's settlement preview ("Esikatsele", POST /runs dry_run without lines) at a tenant's size: CPU of
+the settlement process and of its PostgreSQL backend a preview, the first of the month and the next ones.
+
+    uv run --frozen python bench/settlement_preview.py                 # 500 clients, 5,000 events (~load mix's size)
+    uv run --frozen python bench/settlement_preview.py --events 50000 --clients 5000
+    uv run --frozen python bench/settlement_preview.py --profile       # cProfile's top functions of one preview
+
+Seeds one tenant's month as `settlement_month.py` does (its ledger and open-lines queue made in PostgreSQL), then
+asks for previews through the API in this process, as the load mix's officers do.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import cProfile
+import json
+import pstats
+import sys
+import time
+
+import asyncpg
+from _support import ADMIN_URL, load
+from seteli_common import testing
+from seteli_common.auth import Principal, Role, SigningKey, StaticKeys, TokenIssuer
+from settlement_month import T, _dsn, seed
+
+
+async def main(clients: int, events: int, interruptions: int, providers: int, rounds: int, profile: bool) -> int:
+    from seteli_common.messaging.memory import InMemoryBroker
+    from seteli_settlement.bootstrap import build_app, build_runtime
+    from seteli_settlement.config import SettlementSettings
+
+    print(f"settlement_preview: {clients:,} clients, {events:,} events, {interruptions:,} interruptions, "
+          f"{providers} providers; {load()}")
+    url = await testing.create_database(ADMIN_URL, "seteli_bench")
+    issuer = TokenIssuer(SigningKey.generate())
+    try:
+        runtime = build_runtime(SettlementSettings(database_url=url), broker=InMemoryBroker())
+        await runtime.migrate()
+        await runtime.db.dispose()
+        await seed(_dsn(url), clients, events, interruptions, providers)
+        conn = await asyncpg.connect(_dsn(url))
+        open_lines = await conn.fetchval("SELECT count(*) FROM open_lines")
+        settings = SettlementSettings(database_url=url, log_json=False, log_level="WARNING")
+        runtime = build_runtime(settings, broker=InMemoryBroker(), keys=StaticKeys(issuer.jwks))
+        headers = testing.bearer(issuer.issue(Principal(subject="u-admin", role=Role.TENANT_ADMIN, tenant_id=T),
+                                              ttl_seconds=7200))
+        async with testing.running_app(build_app(runtime)) as client:
+            async def preview() -> dict:
+                response = await client.post(f"/v1/tenants/{T}/runs", params={"lines": "false"},
+                                             json={"month": "2016-03", "dry_run": True}, headers=headers, timeout=600)
+                assert response.status_code == 200, response.text
+                return response.json()
+
+            backend = await conn.fetchval("SELECT pid FROM pg_stat_activity WHERE datname = $1 AND "
+                                          "pid <> pg_backend_pid() LIMIT 1", url.rsplit("/", 1)[1])
+            cpu, wall = time.process_time(), time.perf_counter()
+            first = await preview()
+            print(f"  first preview: {(time.perf_counter() - wall) * 1000:.0f} ms wall, "
+                  f"{(time.process_time() - cpu) * 1000:.0f} ms CPU of this process; {open_lines:,} open lines, "
+                  f"{len(first['payments'])} payments, total {first['total']}")
+            backends = [r["pid"] for r in await conn.fetch(
+                "SELECT pid FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()",
+                url.rsplit("/", 1)[1])]
+            del backend
+            db0 = _backends_cpu(backends)
+            cpu, wall = time.process_time(), time.perf_counter()
+            profiler = cProfile.Profile() if profile else None
+            for _ in range(rounds):
+                if profiler:
+                    profiler.enable()
+                again = await preview()
+                if profiler:
+                    profiler.disable()
+            per_cpu = (time.process_time() - cpu) * 1000 / rounds
+            per_wall = (time.perf_counter() - wall) * 1000 / rounds
+            per_db = (_backends_cpu(backends) - db0) * 1000 / rounds
+            assert again["total"] == first["total"] and not again["changes"]["added_lines"]
+            print(f"  next previews (mean of {rounds}): {per_wall:.1f} ms wall, this process {per_cpu:.1f} ms CPU, "
+                  f"PostgreSQL backends {per_db:.1f} ms CPU; {load()}")
+            if profiler:
+                pstats.Stats(profiler).sort_stats("cumulative").print_stats("seteli|json|sqlalchemy.engine.result", 30)
+            print("RESULT " + json.dumps({"name": f"settlement preview ({open_lines:,} open lines)",
+                                          "seteli": round(per_cpu + per_db, 1), "unit": "ms CPU a preview",
+                                          "load": load()}), flush=True)
+        await conn.close()
+    finally:
+        await testing.drop_database(ADMIN_URL, url)
+    return 0
+
+
+def _backends_cpu(pids: list[int]) -> float:
+    from settlement_month import _backends_cpu as cpu_of
+
+    return cpu_of(pids)
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--clients", type=int, default=500)
+    parser.add_argument("--events", type=int, default=5_000)
+    parser.add_argument("--interruptions", type=int, default=100)
+    parser.add_argument("--providers", type=int, default=10)
+    parser.add_argument("--rounds", type=int, default=10)
+    parser.add_argument("--profile", action="store_true")
+    args = parser.parse_args()
+    sys.exit(asyncio.run(main(args.clients, args.events, args.interruptions, args.providers, args.rounds,
+                              args.profile)))
