@@ -273,6 +273,16 @@ async def test_listing_shows_own_events_to_providers_and_all_to_tenant_staff(see
     assert tenant.json()["total"] == 1 and tenant.json()["items"][0]["amount_tenant"] == "45.00"
     foreign = await h.client.get(f"/v1/tenants/{T}/events", headers=h.officer("eksote"))
     assert foreign.status_code == 404
+    # one company's events, as the officer's report of one client asks (a client number is the company's own)
+    of_company = await h.client.get(f"/v1/tenants/{T}/events", params={"provider_id": PROVIDER}, headers=h.officer())
+    assert of_company.json()["total"] == 2
+    of_other = await h.client.get(f"/v1/tenants/{T}/events", params={"provider_id": OTHER_PROVIDER},
+                                  headers=h.officer())
+    assert of_other.json()["total"] == 0
+    # a company naming another's id reads nothing: the filter narrows what it sees, never widens it
+    asked_by_other = await h.client.get(f"/v1/tenants/{T}/events", params={"provider_id": PROVIDER},
+                                        headers=h.provider(OTHER_PROVIDER))
+    assert asked_by_other.status_code == 200 and asked_by_other.json() == {"items": [], "total": 0}
 
 
 async def test_booking_before_its_voucher_is_retried_until_the_voucher_arrives(h: Harness) -> None:

@@ -91,6 +91,7 @@ async def list_events(
     request: Request,
     ctx: EventsContext = Depends(ctx_for),
     principal: Principal = Depends(current_principal),
+    provider_id: str | None = Query(default=None, description="one company's events (a company reads only its own)"),
     service_id: str | None = None,
     booking_id: str | None = None,
     voucher_id: str | None = None,
@@ -106,6 +107,7 @@ async def list_events(
 ) -> dict[str, Any]:
     reader, filters = staff_filters(principal, tenant_id)
     asked = EventFilter(
+        provider_id=provider_id,
         service_id=service_id,
         booking_id=booking_id,
         voucher_id=voucher_id,

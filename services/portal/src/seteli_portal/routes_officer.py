@@ -640,7 +640,8 @@ async def _with_drafts(page: Page, rows: list[dict[str, Any]], start: str, end: 
     confirmed: they never reach settlement, so the events service tells them. A draft's days count in their own
     months; a client with only drafts gets a row of its own. "Client pays" contents are in no report row."""
     first, last = Month.parse(start).first, Month.parse(end).last
-    asked = {k: v for k, v in (filters or {}).items() if k in ("producer_part", "client_ref")}
+    # a client number is the company's own (another company may give it to another client): asked with the company
+    asked = {k: v for k, v in (filters or {}).items() if k in ("provider_id", "producer_part", "client_ref")}
     drafts: list[dict[str, Any]] = []
     while True:
         answer = await page.call("GET", "events", page.tpath("/events"), params={
@@ -655,8 +656,6 @@ async def _with_drafts(page: Page, rows: list[dict[str, Any]], start: str, end: 
         "units_unfinished", r.get("units_awaiting_approval", "0"))} for r in rows}
     for event in drafts:
         if contents.get(event["content_id"], {}).get("client_pays"):
-            continue
-        if (filters or {}).get("provider_id") not in (None, event["provider_id"]):
             continue
         wanted = (filters or {}).get("content_id")
         if wanted and event["content_id"] not in ([wanted] if isinstance(wanted, str) else wanted):

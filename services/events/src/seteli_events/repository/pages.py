@@ -59,6 +59,7 @@ class EventFilter:
     """Events matching every given field (None: any); ``ids`` one of them; the dates overlap the event."""
 
     ids: Sequence[str] | None = None
+    provider_id: str | None = None
     service_id: str | None = None
     booking_id: str | None = None
     voucher_id: str | None = None
@@ -74,6 +75,7 @@ def _event_conditions(f: EventFilter) -> list[Any]:
     where: list[Any] = [
         column == value
         for column, value in (
+            (events.c.provider_id, f.provider_id),
             (events.c.service_id, f.service_id),
             (events.c.booking_id, f.booking_id),
             (events.c.voucher_id, f.voucher_id),
