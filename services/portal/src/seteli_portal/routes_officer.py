@@ -529,6 +529,11 @@ def _previous_month(request: Request) -> str:
     return f"{first.year - (first.month == 1)}-{(first.month - 2) % 12 + 1:02d}"
 
 
+# The settlement page shows payees and totals, not the lines: asked without them, no client's care is read (and
+# written in their access log) for it. The run's own page shows them.
+NO_LINES = {"lines": "false"}
+
+
 @router.get("/settlement")
 async def settlement(request: Request, month: str = "") -> Response:
     page = _officer_page(request)
@@ -546,7 +551,8 @@ async def settle(request: Request) -> Response:
         if action == "lock":
             # Locking pays: only after the officer confirmed the total the preview showed, and only if
             # nothing changed since (a late event, new billing data): else the new preview, to check again.
-            current = await page.call("POST", "settlement", page.tpath("/runs"), json={"month": month, "dry_run": True})
+            current = await page.call("POST", "settlement", page.tpath("/runs"), params=NO_LINES,
+                                      json={"month": month, "dry_run": True})
             confirmed = form.get("confirm") in ("on", "yes")
             lockable = (current.get("lock") or {}).get("allowed", True)  # if not, the lock below says why
             if lockable and (not confirmed or str(form.get("expected_total", "")) != str(current["total"])):
@@ -554,7 +560,7 @@ async def settle(request: Request) -> Response:
                 return page.render("officer/settlement.html", status=409 if confirmed else 422, runs=runs,
                                    month=month, preview=current,
                                    errors={"confirm": page.t(key, total=money_fmt(current["total"]))})
-        result = await page.call("POST", "settlement", page.tpath("/runs"),
+        result = await page.call("POST", "settlement", page.tpath("/runs"), params=NO_LINES,
                                  json={"month": month, "dry_run": action != "lock"})
     except ApiError as exc:
         errors = exc.fields or {"month": exc.detail or page.t("error.generic")}
