@@ -285,6 +285,23 @@ async def test_listing_shows_own_events_to_providers_and_all_to_tenant_staff(see
     assert asked_by_other.status_code == 200 and asked_by_other.json() == {"items": [], "total": 0}
 
 
+async def test_a_list_asked_for_its_number_alone_shows_and_logs_no_client(seeded: Harness) -> None:
+    """A front page's count (`limit=0`): the number of rows, none of them, and no client's access log gets a read."""
+    h = seeded
+    await h.post_event({"booking_id": "b-housing", "start": "2016-03-01", "end": "2016-03-02"})
+    await h.published("events.client_data.read")
+    h.broker.unrouted.clear()
+    for path in ("/events", "/interruptions", "/feedback", "/credits", "/corrections", "/approvals",
+                 "/approvals/interruptions"):
+        counted = await h.client.get(f"/v1/tenants/{T}{path}", params={"limit": 0}, headers=h.officer())
+        assert counted.status_code == 200 and counted.json()["items"] == [], (path, counted.text)
+    counted = await h.client.get(f"/v1/tenants/{T}/events", params={"limit": 0}, headers=h.provider())
+    assert counted.json() == {"items": [], "total": 1}
+    assert await h.published("events.client_data.read") == []
+    listed = await h.client.get(f"/v1/tenants/{T}/events", params={"limit": 1}, headers=h.provider())
+    assert listed.json()["total"] == 1 and len(await h.published("events.client_data.read")) == 1
+
+
 async def test_booking_before_its_voucher_is_retried_until_the_voucher_arrives(h: Harness) -> None:
     await seed(h)
     booking = {

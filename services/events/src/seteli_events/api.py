@@ -22,7 +22,7 @@ from . import repository as repo
 from .api_deps import ctx_for
 from .context import EventsContext
 from .repository import pages
-from .repository.pages import ORDER_DESCRIPTION, EventFilter, Reader
+from .repository.pages import LIMIT_DESCRIPTION, ORDER_DESCRIPTION, EventFilter, Reader
 from .schemas import ConfirmIn, ConfirmOut, EventIn, EventOut, EventPage, EventPatch
 from .service import client_reads, event_changes
 from .service.recording import (
@@ -102,7 +102,7 @@ async def list_events(
     date_from: date | None = Query(default=None, alias="from"),
     date_to: date | None = Query(default=None, alias="to"),
     order: Literal["start", "newest"] = Query(default="start", description=ORDER_DESCRIPTION),
-    limit: int = Query(default=50, ge=1, le=500),
+    limit: int = Query(default=50, ge=0, le=500, description=LIMIT_DESCRIPTION),
     offset: int = Query(default=0, ge=0),
 ) -> dict[str, Any]:
     reader, filters = staff_filters(principal, tenant_id)

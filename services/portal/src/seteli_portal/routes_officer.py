@@ -17,7 +17,7 @@ from seteli_common.web import content_disposition
 from . import tenants
 from .apiclient import ApiError
 from .i18n import date_fmt, money_fmt, month_fmt
-from .paging import Paging, pager, paging
+from .paging import Paging, count_limit, pager, paging
 from .provider_data import today
 from .spreadsheet import XLSX_MEDIA_TYPE, Cell, as_csv, as_pdf, as_xlsx
 from .web import STAFF, Page, download, seg
@@ -37,7 +37,8 @@ def _officer_page(request: Request) -> Page:
 
 async def _total(page: Page, service: str, path: str, **params: Any) -> int | None:
     try:
-        return int((await page.call("GET", service, page.tpath(path), params={**params, "limit": 1}))["total"])
+        found = await page.call("GET", service, page.tpath(path), params={**params, "limit": count_limit(service)})
+        return int(found["total"])
     except ApiError:
         return None
 

@@ -18,6 +18,8 @@ from . import rows
 Row = dict[str, Any]
 # the lists' `order` parameter: the API's text for it
 ORDER_DESCRIPTION = "start: by the first day, earliest first (the default); newest: the latest first day first"
+# the lists' `limit`: 0 asks for the number alone (a front page's count), which shows and reads no client
+LIMIT_DESCRIPTION = "rows a page; 0: only `total`, no rows (nothing written in any client's access log)"
 
 
 @dataclass(frozen=True)
