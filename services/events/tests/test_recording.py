@@ -273,6 +273,33 @@ async def test_listing_shows_own_events_to_providers_and_all_to_tenant_staff(see
     assert tenant.json()["total"] == 1 and tenant.json()["items"][0]["amount_tenant"] == "45.00"
     foreign = await h.client.get(f"/v1/tenants/{T}/events", headers=h.officer("eksote"))
     assert foreign.status_code == 404
+    # one company's events, as the officer's report of one client asks (a client number is the company's own)
+    of_company = await h.client.get(f"/v1/tenants/{T}/events", params={"provider_id": PROVIDER}, headers=h.officer())
+    assert of_company.json()["total"] == 2
+    of_other = await h.client.get(f"/v1/tenants/{T}/events", params={"provider_id": OTHER_PROVIDER},
+                                  headers=h.officer())
+    assert of_other.json()["total"] == 0
+    # a company naming another's id reads nothing: the filter narrows what it sees, never widens it
+    asked_by_other = await h.client.get(f"/v1/tenants/{T}/events", params={"provider_id": PROVIDER},
+                                        headers=h.provider(OTHER_PROVIDER))
+    assert asked_by_other.status_code == 200 and asked_by_other.json() == {"items": [], "total": 0}
+
+
+async def test_a_list_asked_for_its_number_alone_shows_and_logs_no_client(seeded: Harness) -> None:
+    """A front page's count (`limit=0`): the number of rows, none of them, and no client's access log gets a read."""
+    h = seeded
+    await h.post_event({"booking_id": "b-housing", "start": "2016-03-01", "end": "2016-03-02"})
+    await h.published("events.client_data.read")
+    h.broker.unrouted.clear()
+    for path in ("/events", "/interruptions", "/feedback", "/credits", "/corrections", "/approvals",
+                 "/approvals/interruptions"):
+        counted = await h.client.get(f"/v1/tenants/{T}{path}", params={"limit": 0}, headers=h.officer())
+        assert counted.status_code == 200 and counted.json()["items"] == [], (path, counted.text)
+    counted = await h.client.get(f"/v1/tenants/{T}/events", params={"limit": 0}, headers=h.provider())
+    assert counted.json() == {"items": [], "total": 1}
+    assert await h.published("events.client_data.read") == []
+    listed = await h.client.get(f"/v1/tenants/{T}/events", params={"limit": 1}, headers=h.provider())
+    assert listed.json()["total"] == 1 and len(await h.published("events.client_data.read")) == 1
 
 
 async def test_booking_before_its_voucher_is_retried_until_the_voucher_arrives(h: Harness) -> None:

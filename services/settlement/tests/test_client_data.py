@@ -152,3 +152,35 @@ async def test_the_interruptions_report_of_one_client_reads_and_logs_only_that_c
     assert other.json() == {"items": [], "total": 0}  # the same number at another company is another client
     reads = await h.published("settlement.client_data.read")
     assert [[(c["provider_id"], c["client_ref"]) for c in r["clients"]] for r in reads] == [[(P1, "A-1002")]]
+
+
+async def test_a_specification_pdf_read_by_the_officer_or_the_company_goes_to_its_clients_access_log(
+        harness: Any) -> None:
+    """A payment's specification prints, per client number, the care paid and what it cost the client: the same
+    facts as the run's lines. Downloaded by the tenant's staff or by the company's main user, it is a read of those
+    clients' data, logged as theirs (the other company's clients are not on it, nor in the log)."""
+    from seteli_common.auth import Role
+
+    h = harness
+    await h.seed()
+    await h.event("e-1", "2016-03-01", "2016-03-10")
+    await h.event("e-2", "2016-03-01", "2016-03-05", client_ref="A-1002")
+    await h.event("e-3", "2016-03-01", "2016-03-05", provider_id="p-kotiapu", client_ref="B-1")
+    run = await h.run("2016-03")
+    await h.published("settlement.client_data.read")  # the run's own read of its lines, not this test's
+    h.broker.unrouted.clear()
+    [payment] = [p for p in run["payments"] if p["provider_id"] == P1]
+    url = f"/v1/tenants/{T}/runs/{run['id']}/payments/{payment['payment_id']}/specification.pdf"
+    main_user = h.token_for(Role.PROVIDER_ADMIN, subject="u-paakayttaja", provider_id=P1)
+    for headers in (main_user, {**h.admin, "x-purpose": "maksun tarkastus"}):
+        pdf = await h.client.get(url, headers=headers)
+        assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
+    other = h.token_for(Role.PROVIDER_ADMIN, subject="u-muu", provider_id="p-kotiapu")
+    assert (await h.client.get(url, headers=other)).status_code == 404
+    reads = await h.published("settlement.client_data.read")
+    both = [(P1, "A-1001"), (P1, "A-1002")]
+    assert [([(c["provider_id"], c["client_ref"]) for c in r["clients"]], r["what"], r["why"], r["actor_role"],
+             r["actor_org"]) for r in reads] == [
+        (both, "payment.specification.pdf", "payment specification", "provider_admin", P1),
+        (both, "payment.specification.pdf", "maksun tarkastus", "tenant_admin", T),
+    ]

@@ -22,7 +22,7 @@ from . import repository as repo
 from .api_deps import ctx_for
 from .context import EventsContext
 from .repository import pages
-from .repository.pages import ORDER_DESCRIPTION, EventFilter, Reader
+from .repository.pages import LIMIT_DESCRIPTION, ORDER_DESCRIPTION, EventFilter, Reader
 from .schemas import ConfirmIn, ConfirmOut, EventIn, EventOut, EventPage, EventPatch
 from .service import client_reads, event_changes
 from .service.recording import (
@@ -91,6 +91,7 @@ async def list_events(
     request: Request,
     ctx: EventsContext = Depends(ctx_for),
     principal: Principal = Depends(current_principal),
+    provider_id: str | None = Query(default=None, description="one company's events (a company reads only its own)"),
     service_id: str | None = None,
     booking_id: str | None = None,
     voucher_id: str | None = None,
@@ -101,11 +102,12 @@ async def list_events(
     date_from: date | None = Query(default=None, alias="from"),
     date_to: date | None = Query(default=None, alias="to"),
     order: Literal["start", "newest"] = Query(default="start", description=ORDER_DESCRIPTION),
-    limit: int = Query(default=50, ge=1, le=500),
+    limit: int = Query(default=50, ge=0, le=500, description=LIMIT_DESCRIPTION),
     offset: int = Query(default=0, ge=0),
 ) -> dict[str, Any]:
     reader, filters = staff_filters(principal, tenant_id)
     asked = EventFilter(
+        provider_id=provider_id,
         service_id=service_id,
         booking_id=booking_id,
         voucher_id=voucher_id,

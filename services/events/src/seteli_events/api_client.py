@@ -15,7 +15,7 @@ from . import repository as repo
 from .api_deps import ctx_for
 from .context import EventsContext
 from .repository import pages
-from .repository.pages import ORDER_DESCRIPTION, Reader
+from .repository.pages import LIMIT_DESCRIPTION, ORDER_DESCRIPTION, Reader
 from .schemas import (
     CoPaymentOut,
     FeedbackIn,
@@ -119,7 +119,7 @@ async def list_interruptions(
     decided: bool = Query(default=False, description="only those an officer decided (approved or rejected)"),
     order: Literal["start", "newest", "decided"] = Query(
         default="start", description=f"{ORDER_DESCRIPTION}; decided: the latest decision first"),
-    limit: int = Query(default=50, ge=1, le=500),
+    limit: int = Query(default=50, ge=0, le=500, description=LIMIT_DESCRIPTION),
     offset: int = Query(default=0, ge=0),
 ) -> dict[str, Any]:
     rows, total = await pages.interruptions_page(
@@ -249,7 +249,7 @@ async def list_feedback(
     principal: Principal = Depends(current_principal),
     kind: Literal["thanks", "criticism", "complaint"] | None = None,
     awaiting_reply: bool = Query(default=False, description="only feedback that asks for a reply not given yet"),
-    limit: int = Query(default=50, ge=1, le=500),
+    limit: int = Query(default=50, ge=0, le=500, description=LIMIT_DESCRIPTION),
     offset: int = Query(default=0, ge=0),
 ) -> dict[str, Any]:
     rows, total = await pages.feedback_page(

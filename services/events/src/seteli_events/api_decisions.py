@@ -14,7 +14,7 @@ from . import repository as repo
 from .api_deps import ctx_for
 from .context import EventsContext
 from .repository import pages
-from .repository.pages import EventFilter, Reader
+from .repository.pages import LIMIT_DESCRIPTION, EventFilter, Reader
 from .schemas import (
     ApprovalPage,
     AutoRecordIn,
@@ -47,7 +47,7 @@ async def approval_queue(
     ctx: EventsContext = Depends(ctx_for),
     principal: Principal = Depends(require_roles(*TENANT_STAFF_ROLES)),
     service_id: str | None = None,
-    limit: int = Query(default=50, ge=1, le=500),
+    limit: int = Query(default=50, ge=0, le=500, description=LIMIT_DESCRIPTION),
     offset: int = Query(default=0, ge=0),
 ) -> dict[str, Any]:
     guard_tenant(principal, tenant_id)
@@ -80,7 +80,7 @@ async def interruption_approval_queue(
     ctx: EventsContext = Depends(ctx_for),
     principal: Principal = Depends(require_roles(*TENANT_STAFF_ROLES)),
     service_id: str | None = None,
-    limit: int = Query(default=50, ge=1, le=500),
+    limit: int = Query(default=50, ge=0, le=500, description=LIMIT_DESCRIPTION),
     offset: int = Query(default=0, ge=0),
 ) -> dict[str, Any]:
     """Finalised interruptions waiting for the tenant's approval (the tenant's setting, 004 §4.3.5.2):
@@ -149,7 +149,7 @@ async def list_credits(
     ctx: EventsContext = Depends(ctx_for),
     principal: Principal = Depends(current_principal),
     month: str | None = Query(default=None, pattern=MONTH_PATTERN),
-    limit: int = Query(default=50, ge=1, le=500),
+    limit: int = Query(default=50, ge=0, le=500, description=LIMIT_DESCRIPTION),
     offset: int = Query(default=0, ge=0),
 ) -> dict[str, Any]:
     guard_tenant(principal, tenant_id)
@@ -183,7 +183,7 @@ async def list_corrections(
     ctx: EventsContext = Depends(ctx_for),
     principal: Principal = Depends(current_principal),
     state: Literal["open", "credited", "declined"] | None = None,
-    limit: int = Query(default=50, ge=1, le=500),
+    limit: int = Query(default=50, ge=0, le=500, description=LIMIT_DESCRIPTION),
     offset: int = Query(default=0, ge=0),
 ) -> dict[str, Any]:
     """The tenant's staff see every request (the open ones first, oldest first); a provider its own."""

@@ -19,9 +19,9 @@ DEFAULT_PURPOSES = frozenset({
     "access log", "approval queue", "booking", "bookings", "client details", "client list", "client search",
     "client's providers", "client's vouchers", "co-payment breakdown", "correction requests", "credits", "feedback",
     "interruption approval queue", "interruptions", "look-up with number and verification code",
-    "provider client search", "provider client view", "report", "service event", "service events",
-    "settlement lines of an event", "settlement preview", "settlement run", "voucher decision", "voucher details",
-    "voucher list",
+    "payment specification", "provider client search", "provider client view", "report", "service event",
+    "service events", "settlement lines of an event", "settlement preview", "settlement run", "voucher decision",
+    "voucher details", "voucher list",
 })
 
 PROVIDER_ROLES = ("provider_admin", "provider_user")

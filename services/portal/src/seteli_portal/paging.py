@@ -34,6 +34,12 @@ class Paging:
         return {"limit": self.size, "offset": self.offset}
 
 
+def count_limit(service: str) -> int:
+    """The `limit` that asks a list for its number alone: the events service's lists take 0 (no rows: a count
+    names no client, so no client's access log gets a read for it); the others list no client data, one row."""
+    return 0 if service == "events" else 1
+
+
 def paging(request: Request, size: int = PAGE_SIZE, param: str = "page") -> Paging:
     try:
         number = int(request.query_params.get(param, "1"))

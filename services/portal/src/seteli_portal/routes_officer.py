@@ -17,7 +17,7 @@ from seteli_common.web import content_disposition
 from . import tenants
 from .apiclient import ApiError
 from .i18n import date_fmt, money_fmt, month_fmt
-from .paging import Paging, pager, paging
+from .paging import Paging, count_limit, pager, paging
 from .provider_data import today
 from .spreadsheet import XLSX_MEDIA_TYPE, Cell, as_csv, as_pdf, as_xlsx
 from .web import STAFF, Page, download, seg
@@ -37,7 +37,8 @@ def _officer_page(request: Request) -> Page:
 
 async def _total(page: Page, service: str, path: str, **params: Any) -> int | None:
     try:
-        return int((await page.call("GET", service, page.tpath(path), params={**params, "limit": 1}))["total"])
+        found = await page.call("GET", service, page.tpath(path), params={**params, "limit": count_limit(service)})
+        return int(found["total"])
     except ApiError:
         return None
 
@@ -529,6 +530,11 @@ def _previous_month(request: Request) -> str:
     return f"{first.year - (first.month == 1)}-{(first.month - 2) % 12 + 1:02d}"
 
 
+# The settlement page shows payees and totals, not the lines: asked without them, no client's care is read (and
+# written in their access log) for it. The run's own page shows them.
+NO_LINES = {"lines": "false"}
+
+
 @router.get("/settlement")
 async def settlement(request: Request, month: str = "") -> Response:
     page = _officer_page(request)
@@ -546,7 +552,8 @@ async def settle(request: Request) -> Response:
         if action == "lock":
             # Locking pays: only after the officer confirmed the total the preview showed, and only if
             # nothing changed since (a late event, new billing data): else the new preview, to check again.
-            current = await page.call("POST", "settlement", page.tpath("/runs"), json={"month": month, "dry_run": True})
+            current = await page.call("POST", "settlement", page.tpath("/runs"), params=NO_LINES,
+                                      json={"month": month, "dry_run": True})
             confirmed = form.get("confirm") in ("on", "yes")
             lockable = (current.get("lock") or {}).get("allowed", True)  # if not, the lock below says why
             if lockable and (not confirmed or str(form.get("expected_total", "")) != str(current["total"])):
@@ -554,7 +561,7 @@ async def settle(request: Request) -> Response:
                 return page.render("officer/settlement.html", status=409 if confirmed else 422, runs=runs,
                                    month=month, preview=current,
                                    errors={"confirm": page.t(key, total=money_fmt(current["total"]))})
-        result = await page.call("POST", "settlement", page.tpath("/runs"),
+        result = await page.call("POST", "settlement", page.tpath("/runs"), params=NO_LINES,
                                  json={"month": month, "dry_run": action != "lock"})
     except ApiError as exc:
         errors = exc.fields or {"month": exc.detail or page.t("error.generic")}
@@ -640,7 +647,8 @@ async def _with_drafts(page: Page, rows: list[dict[str, Any]], start: str, end: 
     confirmed: they never reach settlement, so the events service tells them. A draft's days count in their own
     months; a client with only drafts gets a row of its own. "Client pays" contents are in no report row."""
     first, last = Month.parse(start).first, Month.parse(end).last
-    asked = {k: v for k, v in (filters or {}).items() if k in ("producer_part", "client_ref")}
+    # a client number is the company's own (another company may give it to another client): asked with the company
+    asked = {k: v for k, v in (filters or {}).items() if k in ("provider_id", "producer_part", "client_ref")}
     drafts: list[dict[str, Any]] = []
     while True:
         answer = await page.call("GET", "events", page.tpath("/events"), params={
@@ -655,8 +663,6 @@ async def _with_drafts(page: Page, rows: list[dict[str, Any]], start: str, end: 
         "units_unfinished", r.get("units_awaiting_approval", "0"))} for r in rows}
     for event in drafts:
         if contents.get(event["content_id"], {}).get("client_pays"):
-            continue
-        if (filters or {}).get("provider_id") not in (None, event["provider_id"]):
             continue
         wanted = (filters or {}).get("content_id")
         if wanted and event["content_id"] not in ([wanted] if isinstance(wanted, str) else wanted):

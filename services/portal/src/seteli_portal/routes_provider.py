@@ -12,6 +12,7 @@ from fastapi.responses import RedirectResponse, Response
 from . import tenants
 from .apiclient import ApiError
 from .i18n import Translator
+from .paging import count_limit
 from .provider_data import application_context, attachment_state, listing, today
 from .web import LIST_MOST, PROVIDER, Page, download, seg
 
@@ -57,7 +58,8 @@ REJECTED_LISTED = 10  # rejected interruptions linked from the home page (the re
 
 async def _count(page: Page, service: str, path: str, **params: Any) -> int:
     try:
-        return int((await page.call("GET", service, page.tpath(path), params={**params, "limit": 1}))["total"])
+        found = await page.call("GET", service, page.tpath(path), params={**params, "limit": count_limit(service)})
+        return int(found["total"])
     except ApiError:  # a service that cannot answer now: the home page still opens, without that line
         return -1
 

@@ -192,7 +192,7 @@ async def _feedback(page: Page, **context: Any) -> Response:
     then the newest; the number waiting counts every page."""
     at = paging(page.request)
     found = await page.call("GET", "events", page.tpath("/feedback"), params=at.params)
-    waiting = await page.call("GET", "events", page.tpath("/feedback"), params={"awaiting_reply": "true", "limit": 1})
+    waiting = await page.call("GET", "events", page.tpath("/feedback"), params={"awaiting_reply": "true", "limit": 0})
     services = {s["id"]: s for s in await _services(page)}
     status = 422 if context.get("errors") else 200
     return page.render("provider/feedback.html", status=status, feedback=found["items"], services=services,

@@ -173,10 +173,12 @@ async def specification(
     session: AsyncSession = Depends(db_session, scope="function"),
     principal: Principal = Depends(require_roles(*STAFF, Role.PROVIDER_ADMIN)),
 ) -> Response:
-    """The provider's payment specification: clients only by the provider's own client number."""
+    """The provider's payment specification: clients only by the provider's own client number. Every read is
+    written to the access log of each client it names (an ``X-Purpose`` header says why)."""
     guard_tenant(principal, tenant_id)
     pdf = await outputs.specification(
         settlement_deps(request).context(session),
+        reports.Reader.of(principal, request.headers.get("x-purpose"), "payment specification", "pdf"),
         tenant_id,
         run_id,
         payment_id,

@@ -18,6 +18,8 @@ from . import rows
 Row = dict[str, Any]
 # the lists' `order` parameter: the API's text for it
 ORDER_DESCRIPTION = "start: by the first day, earliest first (the default); newest: the latest first day first"
+# the lists' `limit`: 0 asks for the number alone (a front page's count), which shows and reads no client
+LIMIT_DESCRIPTION = "rows a page; 0: only `total`, no rows (nothing written in any client's access log)"
 
 
 @dataclass(frozen=True)
@@ -59,6 +61,7 @@ class EventFilter:
     """Events matching every given field (None: any); ``ids`` one of them; the dates overlap the event."""
 
     ids: Sequence[str] | None = None
+    provider_id: str | None = None
     service_id: str | None = None
     booking_id: str | None = None
     voucher_id: str | None = None
@@ -74,6 +77,7 @@ def _event_conditions(f: EventFilter) -> list[Any]:
     where: list[Any] = [
         column == value
         for column, value in (
+            (events.c.provider_id, f.provider_id),
             (events.c.service_id, f.service_id),
             (events.c.booking_id, f.booking_id),
             (events.c.voucher_id, f.voucher_id),

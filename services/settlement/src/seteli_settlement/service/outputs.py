@@ -17,6 +17,7 @@ from .. import repository as repo
 from ..domain import documents
 from ..domain.payment_file import PaymentFileError
 from ..events import SpecificationReady
+from .reports import Reader, log_read
 from .runs import run_or_404, tenant_calendar
 
 log = logging.getLogger("seteli.settlement.worker")
@@ -63,10 +64,12 @@ async def payment_file(
 
 
 async def specification(
-    ctx: ServiceContext, tenant_id: str, run_id: str, payment_id: int, *, only_provider: bool, provider_id: str | None
+    ctx: ServiceContext, reader: Reader, tenant_id: str, run_id: str, payment_id: int, *, only_provider: bool,
+    provider_id: str | None,
 ) -> bytes:
     """The provider's payment specification: clients only by the provider's own client number. With
-    `only_provider` (a provider's user), a payment of another provider than `provider_id` is not found."""
+    `only_provider` (a provider's user), a payment of another provider than `provider_id` is not found. It prints
+    each client's care and co-payment, as a run's lines show them: read, it goes to those clients' access logs."""
     session = ctx.session
     run = await run_or_404(ctx, tenant_id, run_id)
     payment = await repo.get_payment(session, tenant_id, run_id, payment_id)
@@ -86,6 +89,8 @@ async def specification(
     )
     if pdf is None:
         raise conflict("The specification cannot be printed (see the service log)", code="specification_failed")
+    shown = [{"provider_id": payment["provider_id"], "client_ref": line["client_ref"]} for line in lines]
+    await log_read(ctx, reader, tenant_id, shown, "payment.specification")
     return pdf
 
 
