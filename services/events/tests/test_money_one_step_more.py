@@ -215,6 +215,21 @@ async def test_auto_recording_of_a_voucher_starting_last_month_drafts_the_whole_
     assert (draft["start"], draft["end"], draft["amount_tenant"]) == ("2016-04-01", "2016-04-10", "1400.00")
 
 
+async def test_an_open_absence_from_the_last_valid_day_does_not_stay_open_for_ever(seeded: Harness) -> None:
+    h = seeded
+    await _event(h, "2016-02-01", "2016-02-28")
+    away = await _away(h, "2016-02-29", None)  # left for hospital on the 29th, not back yet
+    await _close(h, "2016-02-29")  # the voucher's last valid day is the 29th
+    ended = await h.client.post(f"/v1/tenants/{T}/interruptions/{away['id']}/end", headers=h.provider(),
+                                json={"end": "2016-03-01"})
+    assert ended.status_code in (404, 409, 422), ended.text  # the 1st is no longer the voucher's
+    # it can be neither ended (no night of it is valid) nor paid: it is gone, as a finalised one would be
+    assert await _interruption(h, away["id"]) is None
+    # the departure day is care of the last valid day
+    last = await _event(h, "2016-02-29", "2016-02-29")
+    assert last["amount_tenant"] == "140.00"
+
+
 async def test_an_open_absence_across_the_end_is_ended_on_the_last_valid_day_at_the_latest(seeded: Harness) -> None:
     h = seeded
     await _event(h, "2016-02-01", "2016-02-19")
