@@ -11,7 +11,7 @@ from typing import Any
 
 from seteli_events.service import month_jobs
 
-from .conftest import HOUSING_SERVICE, PROVIDER, Harness, T
+from .conftest import HOME_CARE, HOUSING_SERVICE, OTHER_PROVIDER, PROVIDER, Harness, T
 from .test_money_paths import _settle
 
 
@@ -242,3 +242,34 @@ async def test_an_open_absence_across_the_end_is_ended_on_the_last_valid_day_at_
                                 json={"end": "2016-02-29"})
     assert ended.status_code == 200, ended.text
     assert (ended.json()["amount_tenant"], ended.json()["amount_co_payment"]) == ("1400.00", "150.00")
+
+
+async def test_the_weeks_hours_count_what_both_providers_of_the_voucher_charged(seeded: Harness) -> None:
+    """The client changed home-care provider mid-week (10 h a week granted; W10 is 7.3.-13.3.): what the first
+    provider charged counts against the week's grant as the next one's does."""
+    h = seeded
+    first = [await h.post_event({"booking_id": "b-care", "start": day, "start_time": "08:00", "end_time": end})
+             for day, end in (("2016-03-07", "14:00"), ("2016-03-08", "12:00"))]  # 6 h + 4 h: the week's 10 h
+    assert [r.json()["approval"] for r in first] == ["payable", "payable"]
+    await h.feed("vouchers.booking.ended", {"booking_id": "b-care", "voucher_id": "v-2", "provider_id": PROVIDER,
+                                            "ended_on": "2016-03-09", "reason": "provider_changed"})
+    await h.feed("applications.pricelist.approved", {
+        "price_list_id": "pl-muu-care", "service_id": HOME_CARE, "provider_id": OTHER_PROVIDER, "producer_part": None,
+        "name": "Kotihoito 2016", "start": "2016-01-01",
+        "prices": [{"content_id": "care", "unit_price": "31.00"}, {"content_id": "visit", "unit_price": "20.00"}]})
+    await h.feed("vouchers.booking.made", {
+        "booking_id": "b-care-muu", "voucher_id": "v-2", "voucher_content_id": "vc-care", "service_id": HOME_CARE,
+        "content_id": "care", "provider_id": OTHER_PROVIDER, "producer_part": None, "client_id": "c-2",
+        "client_ref": "M-2", "kind": "voucher"})
+    thursday = await h.post_event({"booking_id": "b-care-muu", "start": "2016-03-10", "start_time": "08:00",
+                                   "end_time": "10:00"}, h.provider(OTHER_PROVIDER, subject="u-muu"))
+    assert thursday.status_code == 201, thursday.text
+    # 12 h in the week: the visit that crosses the grant waits for the officer, as with one provider
+    assert (thursday.json()["approval"], thursday.json()["amount_tenant"]) == ("awaiting_approval", "60.00")
+    [item] = (await h.client.get(f"/v1/tenants/{T}/approvals", headers=h.officer())).json()["items"]
+    assert item["id"] == thursday.json()["id"]
+    assert [float(item["grant"][k]) for k in ("granted", "used", "units", "excess")] == [10, 10, 2, 2]
+    # the next week is the new provider's whole grant
+    monday = await h.post_event({"booking_id": "b-care-muu", "start": "2016-03-14", "start_time": "08:00",
+                                 "end_time": "18:00"}, h.provider(OTHER_PROVIDER, subject="u-muu"))
+    assert monday.status_code == 201 and monday.json()["approval"] == "payable", monday.text
