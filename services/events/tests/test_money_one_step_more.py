@@ -273,3 +273,30 @@ async def test_the_weeks_hours_count_what_both_providers_of_the_voucher_charged(
     monday = await h.post_event({"booking_id": "b-care-muu", "start": "2016-03-14", "start_time": "08:00",
                                  "end_time": "18:00"}, h.provider(OTHER_PROVIDER, subject="u-muu"))
     assert monday.status_code == 201 and monday.json()["approval"] == "payable", monday.text
+
+
+async def _visit(h: Harness, day: str, start: str, end: str) -> dict[str, Any]:
+    response = await h.post_event({"booking_id": "b-care", "start": day, "start_time": start, "end_time": end})
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+async def test_a_visit_approved_and_credited_leaves_room_for_the_next_one_waiting_in_its_week(
+        seeded: Harness) -> None:
+    h = seeded  # 10 h a week (W10: 7.3.-13.3.), 30.00 €/h
+    await _visit(h, "2016-03-07", "08:00", "14:00")  # 6 h
+    tuesday = await _visit(h, "2016-03-08", "08:00", "13:00")  # 5 h: 11 h, waits
+    wednesday = await _visit(h, "2016-03-09", "08:00", "10:00")  # 2 h: waits as well
+    assert (tuesday["approval"], wednesday["approval"]) == ("awaiting_approval", "awaiting_approval")
+    decided = await h.client.post(f"/v1/tenants/{T}/events/{tuesday['id']}/decision", headers=h.officer(),
+                                  json={"decision": "approve_and_credit", "reason": "Yli viikon tuntien"})
+    assert decided.status_code == 200, decided.text
+    # Tuesday's whole value is taken back: the week holds 8 h, so Wednesday's 2 h are paid without a decision,
+    # as when a paid visit of the week is credited
+    now = (await h.client.get(f"/v1/tenants/{T}/events/{wednesday['id']}", headers=h.officer())).json()
+    assert now["approval"] == "payable"
+    assert (await h.client.get(f"/v1/tenants/{T}/approvals", headers=h.officer())).json()["total"] == 0
+    # the provider records Tuesday again within what is left of the grant (2 h): paid; one more hour waits
+    again = await _visit(h, "2016-03-08", "08:00", "10:00")
+    assert (again["approval"], again["amount_tenant"]) == ("payable", "60.00")
+    assert (await _visit(h, "2016-03-10", "08:00", "09:00"))["approval"] == "awaiting_approval"

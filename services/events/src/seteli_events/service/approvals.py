@@ -59,6 +59,7 @@ async def decide(ctx: EventsContext, principal: Principal, event_id: str, decisi
     if decision == "approve_and_credit":
         await _credit(ctx, principal.subject, row, reason)
         row["credited"] = True
+        await release_fitting(ctx, row)  # credited, it no longer counts: one waiting in its periods may fit now
     segments = await repo.segments_of(ctx.session, ctx.tenant_id, [event_id])
     return event_view(row, segments[event_id])
 
