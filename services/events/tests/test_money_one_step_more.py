@@ -148,9 +148,15 @@ async def test_a_correction_request_answered_after_a_direct_credit_credits_nothi
     direct = await h.client.post(f"/v1/tenants/{T}/credits", headers=h.officer(),
                                  json={"event_id": paid["id"], "reason": "Väärät päivät"})
     assert direct.status_code == 201, direct.text
+    # the direct credit answers the provider's request: it is no longer open in the officer's queue
+    mine = (await h.client.get(f"/v1/tenants/{T}/corrections", headers=h.provider())).json()["items"]
+    assert [(r["id"], r["state"], r["credit_id"]) for r in mine] == [
+        (asked.json()["id"], "credited", direct.json()["id"])]
+    assert (await h.client.get(f"/v1/tenants/{T}/corrections", params={"state": "open"},
+                               headers=h.officer())).json()["total"] == 0
     answered = await h.client.post(f"/v1/tenants/{T}/corrections/{asked.json()['id']}/answer",
                                    headers=h.officer(), json={"decision": "credit"})
-    assert answered.status_code in (200, 409), answered.text
+    assert answered.status_code == 409 and answered.json()["code"] == "already_answered", answered.text
     assert len(await h.published("events.credit.requested")) == 1
 
 
