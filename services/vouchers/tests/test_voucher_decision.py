@@ -8,7 +8,7 @@ import io
 from pypdf import PdfReader
 from seteli_common.auth import Role
 
-from .conftest import Harness, new_client, new_voucher
+from .conftest import Harness, hetu, new_client, new_voucher
 
 
 def _text(pdf: bytes) -> str:
@@ -90,3 +90,20 @@ async def test_the_decision_of_a_purchased_service_is_not_a_voucher_decision(h: 
     assert "kunta maksaa hinnan" in fi and commitment["printable_number"] in fi
     sv = _text((await h.http.get(url, params={"lang": "sv"}, headers=h.officer())).content)
     assert "Beslut om köpt tjänst" in sv and "du väljer" not in sv
+
+
+async def test_a_euro_balance_is_printed_in_euros_not_as_units(h: Harness) -> None:
+    # A balance voucher is a euro sum the tenant's payments draw down (1 500,50 € of cleaning at 25,00 € an hour):
+    # the decision printed it as "1500,5 h", hours the client was never granted.
+    voucher = await new_voucher(h, (await new_client(h))["id"], contents=[
+        {"content_id": "siivous", "granted_amount": "1500.50", "period": "balance", "voucher_value": "25.00"}])
+    url = f"/v1/tenants/kouvola/vouchers/{voucher['id']}/decision.pdf"
+    fi = _text((await h.http.get(url, headers=h.officer())).content).replace("\xa0", " ")
+    assert "Siivous 1 500,50 € yhteensä 25,00 € / h" in fi and "1500,5" not in fi
+    sv = _text((await h.http.get(url, params={"lang": "sv"}, headers=h.officer())).content).replace("\xa0", " ")
+    assert "1 500,50 € sammanlagt 25,00 € / h" in sv
+    # a grant of units keeps its unit: 31 days a month
+    days = await new_voucher(h, (await new_client(h, identity_code=hetu("020280", "-", "902")))["id"])
+    text = _text((await h.http.get(f"/v1/tenants/kouvola/vouchers/{days['id']}/decision.pdf",
+                                   headers=h.officer())).content).replace("\xa0", " ")
+    assert "31 vrk kuukaudessa" in text

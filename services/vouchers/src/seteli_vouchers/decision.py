@@ -12,6 +12,8 @@ from typing import Any, Literal
 
 from seteli_common.money import format_eur
 
+from .domain import Period
+
 Lang = Literal["fi", "sv"]
 
 TEXT: dict[str, dict[Lang, str]] = {
@@ -142,8 +144,10 @@ def decision_pdf(voucher: dict[str, Any], client: dict[str, Any], tenant: dict[s
         else:
             euros = format_eur(Decimal(str(line["voucher_value"])), lang)
             value = f"{euros} / {unit}"
-        cells = (content.get(name) or content.get("name_fi") or line["content_id"],
-                 f"{_amount(Decimal(str(line['granted_amount'])))} {unit} {period}", value)
+        granted = Decimal(str(line["granted_amount"]))
+        # a balance is a euro sum the tenant's payments draw down, not units
+        amount = format_eur(granted, lang) if line["period"] == Period.BALANCE else f"{_amount(granted)} {unit}"
+        cells = (content.get(name) or content.get("name_fi") or line["content_id"], f"{amount} {period}", value)
         for width, text in zip(widths, cells, strict=True):
             pdf.cell(width, 7, _printable(text), border=1)
         pdf.ln()

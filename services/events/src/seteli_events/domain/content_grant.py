@@ -41,15 +41,15 @@ def events_window(booking: Mapping[str, Any], start: date, end: date) -> tuple[d
 
 
 def counted_parts(booking: Mapping[str, Any], existing: Sequence[Mapping[str, Any]]) -> list[tuple[str, date, Decimal]]:
-    """What counts against the grant: the provider's recorded, not rejected and not credited events
-    of the content, each day (or hour event) as one part."""
+    """What counts against the grant: the recorded, not rejected and not credited events of the content, each
+    day (or hour event) as one part, whichever provider charged them (the grant is the client's: a client who
+    changed provider mid-period has what the first one charged used)."""
     return [
         p
         for e in existing
         if e["status"] == "recorded"
         and e["approval"] != "rejected"
         and not e["credited"]
-        and e["provider_id"] == booking["provider_id"]
         for p in grant_parts(e["id"], e["unit"], e["start"], e["end"], Decimal(str(e["units"])),
                              _euros(booking, e["amount_tenant"]))
     ]
@@ -59,7 +59,7 @@ def is_over_limit(
     booking: Mapping[str, Any], existing: Sequence[Mapping[str, Any]], event_id: str, start: date, end: date,
     units: Decimal, amount_tenant: Decimal
 ) -> bool:
-    """Does this event cross the grant in any of its periods, counting the provider's recorded,
+    """Does this event cross the grant in any of its periods, counting the recorded,
     not rejected and not credited events of the content (the crossing event goes to approval)? A euro balance
     counts the tenant's share (`amount_tenant`)."""
     if booking["granted_amount"] is None or not booking["period"]:

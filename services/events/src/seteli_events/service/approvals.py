@@ -59,6 +59,7 @@ async def decide(ctx: EventsContext, principal: Principal, event_id: str, decisi
     if decision == "approve_and_credit":
         await _credit(ctx, principal.subject, row, reason)
         row["credited"] = True
+        await release_fitting(ctx, row)  # credited, it no longer counts: one waiting in its periods may fit now
     segments = await repo.segments_of(ctx.session, ctx.tenant_id, [event_id])
     return event_view(row, segments[event_id])
 
@@ -120,6 +121,11 @@ async def _credit(
     await repo.insert_credit(ctx.session, row)
     mark = repo.update_event if kind == "event" else repo.update_interruption
     await mark(ctx.session, ctx.tenant_id, event["id"], credited=True, updated_at=ctx.clock.now())
+    asked = await repo.open_correction_request(ctx.session, ctx.tenant_id, event["id"])
+    if asked is not None:  # the provider's request of it is answered by this credit
+        await repo.update_correction_request(ctx.session, ctx.tenant_id, asked["id"], state="credited",
+                                             credit_id=row["id"], answered_by=requested_by,
+                                             answered_at=ctx.clock.now(), answer=reason)
     await ctx.publish(
         CreditRequested(
             credit_id=row["id"],

@@ -4,7 +4,8 @@ before its end) after care beyond that day was already accepted. Nothing after t
 last valid day is ever paid, so what was accepted is clipped to it: an event is shortened to end on the
 last valid day (re-valued, published as corrected) or, starting after it, deleted; a finalised
 interruption gets the last valid day as its return day (re-valued, published with the next revision)
-or, starting on or after it, is removed; a draft interruption starting after it is removed.
+or, starting on or after it, is removed; a draft interruption starting on or after it is removed too (it could
+never be ended: its return day would be after the last valid day).
 
 This holds for settled (paid) ones too: a provider corrects those only by a credit, but this is no
 provider's correction. Settlement replaces a paid source's lines by reversing them (paid in the next
@@ -75,8 +76,9 @@ async def clip_to_validity(ctx: EventsContext, booking_ids: Sequence[str]) -> No
         for row in await repo.content_interruptions(ctx.session, ctx.tenant_id, content):
             if row["booking_id"] != booking_id or (row["end"] is not None and row["end"] <= last):
                 continue
-            if row["end"] is None and row["start"] <= last:
+            if row["end"] is None and row["start"] < last:
                 continue  # a draft is not paid; its return day will be refused after the last valid day
+            # a draft from the last valid day on could never be ended (a return day is after the departure day)
             if row["approval"] == "rejected" and row["start"] < last:
                 continue  # never paid, and corrected it would wait for a decision again: the rejection stands
             try:
