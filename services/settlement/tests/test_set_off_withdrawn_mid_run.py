@@ -162,3 +162,55 @@ async def test_a_credit_withdrawn_while_its_providers_job_waits_and_that_job_is_
         assert h.payees(june).get(SITE, "0.00") == "0.00"
         july = await h.run("2016-07")  # nothing left to pay or set off
         assert july["state"] == "completed" and h.payees(july) == {}
+
+
+async def test_a_companys_credit_withdrawn_while_its_providers_job_waits_and_that_job_is_parked_repays_the_site(
+    harness_factory: Any, monkeypatch: Any
+) -> None:
+    """The other level: c-1 (-300.00, the company's) set off in April against Kuusela's 200.00, withdrawn after
+    May's run locked it, and May's job for the provider then parked: nothing of May is paid. June pays c-1 and its
+    reversal together (they cancel); the 200.00 April set off against Kuusela's payment goes back to Kuusela's own
+    account, not to the company's."""
+    from datetime import timedelta
+
+    from seteli_settlement.config import SettlementSettings
+    from seteli_settlement.service import paying
+
+    from .test_site_payees import APRIL_5, KUUSELA, site_added
+
+    lease = 30
+    attempts = SettlementSettings.model_fields["job_max_attempts"].default
+    async with harness_factory(inline_jobs=False, job_lease_seconds=lease) as h:
+        await h.seed()
+        await site_added(h, "s-kuusela", "Kuusela", KUUSELA)
+        await h.event("e-1", "2016-03-01", "2016-03-10")  # 900.00, the company's
+        h.clock.set(APRIL_5)
+        assert h.payees(await worked(h, await h.run("2016-03"))) == {COMPANY: "900.00"}
+        await credit(h, "c-1", "e-1", "-300.00")  # the company's
+        await h.event("e-2", "2016-04-01", "2016-04-10", share="20.00", client_ref="A-1002",
+                      producer_part="site:s-kuusela")  # 200.00, Kuusela's
+        h.clock.set(MAY_5)
+        april = await worked(h, await h.run("2016-04"))
+        assert h.payees(april) == {SITE: "0.00"} and carried(april) == [(None, "-100.00", "negative_balance")]
+        may = await h.run("2016-05")
+        await withdrawn(h, "c-1", "e-1")  # May holds the provider's lines: the give-back waits for its job
+
+        async def failing(*_: Any, **__: Any) -> None:
+            raise RuntimeError("the payment cannot be stored")
+
+        monkeypatch.setattr(paying, "pay_provider", failing)
+        for _ in range(attempts):
+            await SettlementWorker(h.runtime.extras["deps"]).run_until_idle()
+            h.clock.advance(timedelta(seconds=lease + 1))
+        monkeypatch.undo()
+        may = (await h.client.get(f"/v1/tenants/{T}/runs/{may['id']}", headers=h.admin)).json()
+        assert may["state"] == "completed" and h.payees(may) == {}
+
+        june = await worked(h, await h.run("2016-06"))
+        assert h.payees(june).get(SITE) == "200.00"
+        assert h.payees(june).get(COMPANY, "0.00") == "0.00"
+        assert carried(june) == []
+        assert await transfers(h, june) == [(KUUSELA["iban"], "200.00")]
+        assert "Maksetaan: 200,00 €" in await spec_text(h, june, SITE)
+        july = await h.run("2016-07")  # nothing left to pay or set off
+        assert july["state"] == "completed" and h.payees(july) == {}
