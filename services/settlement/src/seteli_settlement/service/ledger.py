@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -383,16 +383,47 @@ async def withdraw_credit(ctx: ServiceContext, tenant_id: str, p: CreditWithdraw
     return True
 
 
+@dataclass
+class GiveBack:
+    """Where the set-off rows of a give-back go: written (`write`), or only kept in `rows`, for a preview to plan
+    with what its run's job would write before planning. Rows kept count in what a later give-back reads."""
+
+    write: bool = True
+    rows: list[Row] = field(default_factory=list)
+
+    async def add(self, session: AsyncSession, rows: list[Row]) -> None:
+        if self.write:
+            await repo.insert_set_offs(session, rows)
+        else:
+            self.rows += rows
+
+
 async def give_back_withdrawn_meanwhile(session: AsyncSession, tenant_id: str, provider_id: str,
-                                       lines: list[Row]) -> None:
+                                       lines: list[Row], book: GiveBack | None = None) -> None:
     """A job has just paid (or carried) the provider's credit `lines` that were withdrawn after its run locked them
     ({line_id, producer_part}): what set-offs deducted for them now goes back to the payees that bore it, as
     `withdraw_credit` does for a credit paid or open, and the next run pays it with the credit's reversal."""
+    book = book or GiveBack()
     paid_by = await repo.payments_of_lines(session, tenant_id, [ln["line_id"] for ln in lines])
     for part in sorted({ln["producer_part"] for ln in lines if ln["line_id"] not in paid_by}, key=lambda p: p or ""):
-        await _give_back_open_set_off(session, tenant_id, provider_id, part)
+        await _give_back_open_set_off(session, tenant_id, provider_id, part, book)
     for payment_id in sorted(set(paid_by.values())):
-        await _give_back_settled_set_off(session, tenant_id, provider_id, payment_id)
+        await _give_back_settled_set_off(session, tenant_id, provider_id, payment_id, book)
+
+
+async def give_back_before_planning(session: AsyncSession, tenant_id: str, run_id: str | None, month_first: date,
+                                    provider_id: str, book: GiveBack | None = None) -> list[Row]:
+    """A credit withdrawn while an earlier run held it, whose job there was parked unpaid: a run (`run_id`; None for
+    a preview) pays the credit and its reversal together (they cancel), so what set-offs deducted for it goes back
+    before the payees are planned; planned first, the deduction still counted for its debtor would pay it what the
+    other payee bore. Returns the provider's other credits withdrawn meanwhile, given back once the job paid them."""
+    withdrawn_meanwhile = await repo.open_credits_reversed(session, tenant_id, run_id, month_first, provider_id)
+    cancelling = await repo.reversals_paid_with(session, tenant_id, run_id, month_first,
+                                                [ln["line_id"] for ln in withdrawn_meanwhile])
+    if cancelling:
+        await give_back_withdrawn_meanwhile(session, tenant_id, provider_id,
+                                            [ln for ln in withdrawn_meanwhile if ln["line_id"] in cancelling], book)
+    return [ln for ln in withdrawn_meanwhile if ln["line_id"] not in cancelling]
 
 
 def _standing(rows: list[Row]) -> dict[tuple[str | None, int], Row]:
@@ -406,7 +437,7 @@ def _standing(rows: list[Row]) -> dict[tuple[str | None, int], Row]:
 
 
 async def _give_back_open_set_off(
-    session: AsyncSession, tenant_id: str, provider_id: str, producer_part: str | None
+    session: AsyncSession, tenant_id: str, provider_id: str, producer_part: str | None, book: GiveBack | None = None
 ) -> None:
     """The withdrawn credit was still open: a run may have set off part of its payee's credits against another
     payee's payment while the rest was carried (`settling.set_off`). What was set off beyond the payee's remaining
@@ -416,15 +447,17 @@ async def _give_back_open_set_off(
     def payee(part: str | None) -> str:
         return settling.payee_key_of(provider_id, provider, sites, part)
 
+    book = book or GiveBack()
     debtor = payee(producer_part)
-    standing = _standing([row for row in await repo.open_set_off_rows(session, tenant_id, provider_id)
+    standing = _standing([row for row in [*await repo.open_set_off_rows(session, tenant_id, provider_id), *book.rows]
                           if row["kind"] != "repaid" and payee(row["from_part"]) == debtor])
     still_owed = -sum((c["amount"] for c in await repo.open_credits(session, tenant_id, provider_id)
                        if payee(c["producer_part"]) == debtor), Decimal(0))
-    await _give_back(session, tenant_id, provider_id, standing, still_owed)
+    await _give_back(session, tenant_id, provider_id, standing, still_owed, book)
 
 
-async def _give_back_settled_set_off(session: AsyncSession, tenant_id: str, provider_id: str, payment_id: int) -> None:
+async def _give_back_settled_set_off(session: AsyncSession, tenant_id: str, provider_id: str, payment_id: int,
+                                     book: GiveBack | None = None) -> None:
     """The withdrawn credit was paid by `payment_id` (its payee's payment, perhaps 0.00), which settled what runs had
     set off of its payee's credits: its reversal is paid to that payee in the next run, so what was set off beyond
     the credits left among the payment's lines goes back to the payees that bore it. The provider is locked."""
@@ -432,16 +465,18 @@ async def _give_back_settled_set_off(session: AsyncSession, tenant_id: str, prov
                if row["settled_by"] == payment_id and row["kind"] == "set_off"]
     if not settled:
         return
+    book = book or GiveBack()
     deductions = {(row["from_part"], row["payment_id"]) for row in settled}
-    standing = _standing([row for row in await repo.set_offs_made_from(session, tenant_id, provider_id,
-                                                                        sorted({d[1] for d in deductions}))
+    made = await repo.set_offs_made_from(session, tenant_id, provider_id, sorted({d[1] for d in deductions}))
+    standing = _standing([row for row in [*made, *book.rows]
                           if (row["from_part"], row["payment_id"]) in deductions and row["kind"] != "repaid"])
     still_owed = -await repo.unreversed_total(session, tenant_id, payment_id)
-    await _give_back(session, tenant_id, provider_id, standing, still_owed)
+    await _give_back(session, tenant_id, provider_id, standing, still_owed, book)
 
 
 async def _give_back(session: AsyncSession, tenant_id: str, provider_id: str,
-                     standing: dict[tuple[str | None, int], Row], still_owed: Decimal) -> None:
+                     standing: dict[tuple[str | None, int], Row], still_owed: Decimal, book: GiveBack | None = None
+                     ) -> None:
     """What of the debtor's deductions (`standing`) exceeds the credits it still owes goes back to the payees that
     bore it, the latest deduction first: a `withdrawn` row takes it off the debtor's next total, a `repaid` row adds
     it to the bearer's next payment (paid in the next run even with no line open)."""
@@ -464,7 +499,7 @@ async def _give_back(session: AsyncSession, tenant_id: str, provider_id: str,
              "from_part": f"site:{deduction['to_site_id']}" if deduction["to_site_id"] else None,
              "to_site_id": deduction["from_site_id"], "to_name": deduction["from_name"]},
         ]
-    await repo.insert_set_offs(session, given_back)
+    await (book or GiveBack()).add(session, given_back)
 
 
 async def rename_client(ctx: ServiceContext, tenant_id: str, p: ClientNumberChangedIn, stated_at: datetime) -> None:

@@ -23,6 +23,7 @@ from ..domain.settling import PayeeLines, money_str
 from ..events import RunCompleted
 from ..metrics import observe_settlement_run
 from ..repository import open_queue
+from .ledger import GiveBack, give_back_before_planning
 
 Row = dict[str, Any]
 
@@ -422,7 +423,11 @@ async def plan_all(session: AsyncSession, tenant_id: str, month: Month, *, with_
     for provider_id, provider_lines in by_provider.items():
         provider = await repo.get_provider(session, provider_id)
         sites = await repo.provider_sites(session, provider_id)
-        before = await repo.open_set_offs(session, tenant_id, provider_id)
+        # What the run's job gives back before planning (a credit withdrawn while a parked job held it), kept only
+        given_back = GiveBack(write=False)
+        await give_back_before_planning(session, tenant_id, None, month.first, provider_id, given_back)
+        before = [*await repo.open_set_offs(session, tenant_id, provider_id),
+                  *({"producer_part": r["from_part"], "amount": r["amount"], "line_count": 0} for r in given_back.rows)]
         p, c, _ = domain.set_off(*domain.plan_provider(provider_id, provider, sites, provider_lines, before))
         paid += p
         carried += c
