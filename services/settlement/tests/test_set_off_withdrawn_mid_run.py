@@ -69,7 +69,10 @@ async def test_a_credit_withdrawn_while_its_provider_is_paid_is_repaid_by_the_ne
         else:  # May carries what it locked: nothing to set Kuusela's -100.00 off against
             assert may["payments"] == [] and carried(may) == [("s-kuusela", "-100.00", "negative_balance")]
 
+        h.month_ended("2016-06")
+        preview = await h.run("2016-06", dry_run=True)
         june = await worked(h, await h.run("2016-06"))
+        assert (h.payees(preview), carried(preview)) == (h.payees(june), carried(june))
         # The credit's reversal (+300.00) is Kuusela's; the company bore 200.00 in April (and 100.00 in May) of it
         # and gets that back. Paid in all: March 900.00 + May + June = e-1 900.00 + e-2 200.00 (+ e-3 200.00).
         repaid = "300.00" if may_care else "200.00"
@@ -121,7 +124,10 @@ async def test_a_companys_credit_withdrawn_while_the_run_is_paid_is_repaid_to_th
         await withdrawn(h, "c-1", "e-1")  # after the lock, before the job
         may = await worked(h, may)
         assert h.payees(may) == {COMPANY: "0.00", SITE: "100.00"} and carried(may) == []
+        h.month_ended("2016-06")
+        preview = await h.run("2016-06", dry_run=True)
         june = await worked(h, await h.run("2016-06"))
+        assert (h.payees(preview), carried(preview)) == (h.payees(june), carried(june))
         assert h.payees(june) == {COMPANY: "0.00", SITE: "300.00"} and carried(june) == []
         assert await transfers(h, june) == [(KUUSELA["iban"], "300.00")]
 
