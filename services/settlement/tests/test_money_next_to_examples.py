@@ -372,3 +372,73 @@ async def test_a_paid_event_moved_from_the_company_to_its_site_is_not_paid_again
     paid = sum((Decimal(p["amount"]) for p in april["payments"]), Decimal(0))
     assert paid == Decimal(april["total"]) == Decimal("0.00") and carried(april) == []
     assert (await lock(h, "2016-05", JUNE_5))["payments"] == []
+
+
+async def test_an_interruption_paid_then_ended_a_month_earlier_is_not_paid_twice_by_a_second_run_of_that_month(
+    harness: Any,
+) -> None:
+    """004 §4.3.5.4's hospital stay 11-05..12-08 paid in the January settlement (the run of December); then the
+    voucher's end (11-20) is heard: events ends the stay on 11-20. A second run of November takes back what was
+    paid of the stay with what it pays of the stay as ended (the same 12 days), never paying them twice."""
+    from .test_ledger import interruption
+
+    h = harness
+    await h.seed()
+    await h.event("e-nov", "2015-11-01", "2015-11-04")
+    assert h.payees(await h.run("2015-11")) == {COMPANY: "360.00"}
+    stay = [h.segment("2015-11-05", "2015-11-05", 1), h.segment("2015-11-06", "2015-11-15", 10),
+            h.segment("2015-11-16", "2015-11-30", 15, percentage="0"),
+            h.segment("2015-12-01", "2015-12-07", 7, percentage="0"), h.segment("2015-12-08", "2015-12-08", 1)]
+    await h.publish("events.interruption.finalised", interruption(h, "i-2", "2015-11-05", "2015-12-08", stay))
+    assert h.payees(await h.run("2015-12")) == {COMPANY: "1080.00"}  # 12 days by the rule
+    ended = [*stay[:2], h.segment("2015-11-16", "2015-11-19", 4, percentage="0"),
+             h.segment("2015-11-20", "2015-11-20", 1)]
+    await h.publish("events.interruption.finalised",
+                    {**interruption(h, "i-2", "2015-11-05", "2015-11-20", ended), "revision": 2})
+    again = await h.run("2015-11")
+    assert again["payments"] == [] or h.payees(again) == {COMPANY: "0.00"}
+    assert carried(again) == []
+    assert (await h.run("2015-12"))["payments"] == []
+
+
+@LEVELS
+async def test_a_paid_stay_across_the_month_end_shortened_into_its_first_month_is_taken_back_by_its_second_run(
+    harness: Any, level: str
+) -> None:
+    """A stay 25.3.-5.4. (events cuts it at the month end: 7 days of March, 5 of April) paid by the runs of March and
+    April; then shortened to end on 31.3. A second run of March takes back April's five days with it."""
+    h = harness
+    await h.seed()
+    part, payee, iban = await payee_of(h, level)
+    stay = [h.segment("2016-03-25", "2016-03-31", 7), h.segment("2016-04-01", "2016-04-05", 5)]
+    await h.event("e-1", "2016-03-25", "2016-04-05", segments=stay, producer_part=part)
+    await h.event("e-2", "2016-03-01", "2016-03-10", producer_part=part, client_ref="A-1002")  # 900.00
+    assert h.payees(await lock(h, "2016-03", APRIL_5)) == {payee: "1530.00"}
+    assert h.payees(await lock(h, "2016-04", MAY_5)) == {payee: "450.00"}
+    await h.event("e-1", "2016-03-25", "2016-03-31", revision=2, corrected=True, producer_part=part,
+                  segments=stay[:1])
+    await h.event("e-3", "2016-03-11", "2016-03-20", producer_part=part, client_ref="A-1002")  # 900.00, late
+    again = await lock(h, "2016-03", JUNE_5)
+    assert h.payees(again) == {payee: "450.00"} and carried(again) == []  # 900.00 - 450.00
+    assert await transfers(h, again) == [(iban, "450.00")]
+    assert to_be_paid(await spec_text(h, again, payee)) == Decimal("450.00")
+    assert (await h.run("2016-05"))["payments"] == []
+    assert await line_total(h, "e-1") == "630.00"
+
+
+async def test_the_embedded_sqlite_suite_takes_back_an_interruption_ended_a_month_earlier_the_same(
+    harness_factory: Any,
+) -> None:
+    from .test_ledger import interruption
+
+    async with harness_factory(sqlite=True) as h:
+        await h.seed()
+        stay = [h.segment("2015-11-05", "2015-11-15", 11), h.segment("2015-12-08", "2015-12-08", 1)]
+        await h.publish("events.interruption.finalised", interruption(h, "i-2", "2015-11-05", "2015-12-08", stay))
+        assert h.payees(await h.run("2015-12")) == {COMPANY: "1080.00"}
+        ended = [stay[0], h.segment("2015-11-20", "2015-11-20", 1)]
+        await h.publish("events.interruption.finalised",
+                        {**interruption(h, "i-2", "2015-11-05", "2015-11-20", ended), "revision": 2})
+        again = await h.run("2015-11")
+        assert h.payees(again) in ({}, {COMPANY: "0.00"}) and carried(again) == []
+        assert (await h.run("2015-12"))["payments"] == []

@@ -137,17 +137,18 @@ async def _retire_lines(
     provider_id: str | None = None,
     *,
     seen: bool = True,
-) -> None:
+) -> list[date]:
     """Take a source's current lines out of the ledger: a paid line is cancelled by a reversal (paid in
     the next run), an unpaid one is simply superseded. The provider lock keeps a job from paying a
     line while it is being superseded. A source heard of for the first time (`seen` False: its head at
-    revision 0, which no line was ever written under) has none: only the provider is locked."""
+    revision 0, which no line was ever written under) has none: only the provider is locked. Returns the
+    months of the reversals made."""
     locked: set[str] = set()
     if provider_id:
         await repo.lock_provider(session, tenant_id, provider_id)
         locked.add(provider_id)
     if not seen:
-        return
+        return []
     while True:
         live = await repo.live_lines(session, tenant_id, kind, source_id)
         missing = {line["provider_id"] for line in live} - locked
@@ -159,8 +160,22 @@ async def _retire_lines(
     # A line a running run has locked is paid by it as it was: it is reversed like a paid one.
     ids = [line["id"] for line in live]
     paid = await repo.paid_among(session, tenant_id, ids) | await open_queue.locked_among(session, tenant_id, ids)
-    await repo.insert_lines(session, [_reversal(line, now) for line in live if line["id"] in paid])
+    reversals = [_reversal(line, now) for line in live if line["id"] in paid]
+    await repo.insert_lines(session, reversals)
     await repo.set_line_status(session, tenant_id, [ln["id"] for ln in live if ln["id"] not in paid], "superseded")
+    return [row["month"] for row in reversals]
+
+
+async def _pay_reversals_with_their_replacement(session: AsyncSession, tenant_id: str, kind: str, source_id: str,
+                                                reversed_months: list[date], new_months: list[date]) -> None:
+    """A paid source replaced by lines of an earlier month (an interruption ended a month earlier, an event moved to
+    an earlier month): a run of that month, a second run of it too, pays the new lines, so it pays the reversal of a
+    month left without a new line with them (from the closest earlier month of a new line), never the new lines
+    alone, which would pay the care twice. The ledger keeps each line's own month (the reports')."""
+    for month in sorted(set(reversed_months) - set(new_months)):
+        earlier = [m for m in new_months if m < month]
+        if earlier:
+            await open_queue.pay_reversals_from(session, tenant_id, kind, source_id, month, max(earlier))
 
 
 async def _client_pays(session: AsyncSession, tenant_id: str, p: EventRecordedIn | InterruptionFinalisedIn) -> bool:
@@ -188,7 +203,8 @@ async def record_event(ctx: ServiceContext, tenant_id: str, p: EventRecordedIn) 
     assert head is not None
     if head["deleted"] or head["revision"] >= revision:
         return False
-    await _retire_lines(session, tenant_id, "event", event_id, now, p.provider_id, seen=head["revision"] > 0)
+    reversed_months = await _retire_lines(session, tenant_id, "event", event_id, now, p.provider_id,
+                                          seen=head["revision"] > 0)
     if not await _client_pays(session, tenant_id, p):
         segments = p.segments or [
             SegmentIn(start=p.start, end=p.end, units=p.units, amount_tenant=p.amount_tenant,
@@ -200,10 +216,11 @@ async def record_event(ctx: ServiceContext, tenant_id: str, p: EventRecordedIn) 
                        p.reason)
         # Each segment is paid and reported in the month of its days (events cuts a stay at month ends): the
         # March days of a stay 25.3.-2.4. recorded by the provider deadline are paid in March's run.
-        await repo.insert_lines(
-            session, _segment_rows(tenant_id, "event", event_id, revision, base, segments, status, None, now),
-            new_source=head["revision"] == 0,
-        )
+        rows = _segment_rows(tenant_id, "event", event_id, revision, base, segments, status, None, now)
+        await repo.insert_lines(session, rows, new_source=head["revision"] == 0)
+        if reversed_months and status == "payable":
+            await _pay_reversals_with_their_replacement(session, tenant_id, "event", event_id, reversed_months,
+                                                        [row["month"] for row in rows])
     await repo.set_source(session, tenant_id, "event", event_id, revision=revision)
     return True
 
@@ -263,8 +280,8 @@ async def finalise_interruption(
         return False  # the same fact again, or the interruption was removed (and not brought back since)
     if sent is not None and sent <= int(head["revision"]):
         return False  # an earlier version arriving after a later correction
-    await _retire_lines(session, tenant_id, "interruption", interruption_id, now, p.provider_id,
-                        seen=head["revision"] > 0)
+    reversed_months = await _retire_lines(session, tenant_id, "interruption", interruption_id, now, p.provider_id,
+                                          seen=head["revision"] > 0)
     revision = max(int(head["revision"]) + 1, sent or 0)
     end = p.end
     base = _Source(p.start, p.end, None, p.service_id, p.provider_id, p.producer_part,
@@ -273,12 +290,11 @@ async def finalise_interruption(
     segments = list(p.segments or [])
     if await _client_pays(session, tenant_id, p):
         segments = []  # the client pays it: never a line of a payment, as for its events
-    await repo.insert_lines(
-        session,
-        _segment_rows(
-            tenant_id, "interruption", interruption_id, revision, base, segments, "payable", Month.of(end).first, now
-        ),
-    )
+    rows = _segment_rows(
+        tenant_id, "interruption", interruption_id, revision, base, segments, "payable", Month.of(end).first, now)
+    await repo.insert_lines(session, rows)
+    await _pay_reversals_with_their_replacement(session, tenant_id, "interruption", interruption_id, reversed_months,
+                                                [row["month"] for row in rows])
     await repo.set_source(
         session, tenant_id, "interruption", interruption_id, revision=revision, fingerprint=fingerprint, deleted=False
     )
