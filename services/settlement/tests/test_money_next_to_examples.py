@@ -442,3 +442,20 @@ async def test_the_embedded_sqlite_suite_takes_back_an_interruption_ended_a_mont
         again = await h.run("2015-11")
         assert h.payees(again) in ({}, {COMPANY: "0.00"}) and carried(again) == []
         assert (await h.run("2015-12"))["payments"] == []
+
+
+async def test_a_paid_event_moved_to_an_earlier_month_and_approved_over_the_limit_is_not_paid_twice(
+    harness: Any,
+) -> None:
+    """April's run paid e-1 (1.-10.4.); the provider corrects it to 20.-29.3., over the voucher's limit: it waits for
+    the tenant, who approves it. A second run of March pays it with April's days taken back, never both."""
+    h = harness
+    await h.seed()
+    await h.event("e-1", "2016-04-01", "2016-04-10")  # 900.00
+    assert h.payees(await lock(h, "2016-04", MAY_5)) == {COMPANY: "900.00"}
+    await h.event("e-1", "2016-03-20", "2016-03-29", revision=2, corrected=True, status="awaiting_approval")
+    await h.publish("events.event.approved", {"event_id": "e-1", "revision": 2})
+    await h.event("e-2", "2016-03-01", "2016-03-02")  # 180.00, recorded late
+    again = await lock(h, "2016-03", JUNE_5)
+    assert h.payees(again) == {COMPANY: "180.00"} and carried(again) == []
+    assert (await h.run("2016-05"))["payments"] == []

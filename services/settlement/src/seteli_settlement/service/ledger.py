@@ -218,7 +218,7 @@ async def record_event(ctx: ServiceContext, tenant_id: str, p: EventRecordedIn) 
         # March days of a stay 25.3.-2.4. recorded by the provider deadline are paid in March's run.
         rows = _segment_rows(tenant_id, "event", event_id, revision, base, segments, status, None, now)
         await repo.insert_lines(session, rows, new_source=head["revision"] == 0)
-        if reversed_months and status == "payable":
+        if reversed_months:  # (new lines awaiting approval too: a run of their month pays them once approved)
             await _pay_reversals_with_their_replacement(session, tenant_id, "event", event_id, reversed_months,
                                                         [row["month"] for row in rows])
     await repo.set_source(session, tenant_id, "event", event_id, revision=revision)
