@@ -676,31 +676,36 @@ def _reversed(line_id: Any) -> Any:
     return exists().where(ledger.c.tenant_id == open_lines.c.tenant_id, ledger.c.reverses == line_id)
 
 
-async def open_credits_reversed(session: AsyncSession, tenant_id: str, run_id: str, month_first: date,
+async def open_credits_reversed(session: AsyncSession, tenant_id: str, run_id: str | None, month_first: date,
                                 provider_id: str) -> list[Row]:
     """The provider's negative lines the run pays that were reversed after its lock ({line_id, producer_part}):
-    credits withdrawn while the run was being paid."""
+    credits withdrawn while the run was being paid. `run_id` None: a preview's, which pays every open line."""
     o = open_lines.c
-    held_for_later = and_(o.held_by_run.is_not(None), o.held_by_run == run_id)
     query = select(o.line_id, o.producer_part).where(
-        o.tenant_id == tenant_id, o.provider_id == provider_id, o.month <= month_first, ~held_for_later,
+        o.tenant_id == tenant_id, o.provider_id == provider_id, o.month <= month_first, ~_held_for_later(run_id),
         o.amount < 0, _reversed(o.line_id))
     return [dict(r) for r in (await session.execute(query.order_by(o.line_id))).mappings().all()]
 
 
-async def reversals_paid_with(session: AsyncSession, tenant_id: str, run_id: str, month_first: date,
+async def reversals_paid_with(session: AsyncSession, tenant_id: str, run_id: str | None, month_first: date,
                               line_ids: list[Any]) -> set[Any]:
-    """Of the credit lines `line_ids`, those whose reversal the run pays too (open, of its months, not held for a
-    later run): a credit withdrawn while an earlier run held it, whose job there was parked unpaid."""
+    """Of the credit lines `line_ids`, those whose reversal the run (None: a preview) pays too (open, of its months,
+    not held for a later run): a credit withdrawn while an earlier run held it, whose job there was parked unpaid."""
     if not line_ids:
         return set()
     o = open_lines.c
-    held_for_later = and_(o.held_by_run.is_not(None), o.held_by_run == run_id)
     query = select(ledger.c.reverses).join(
         open_lines, and_(o.tenant_id == ledger.c.tenant_id, o.line_id == ledger.c.id)
     ).where(ledger.c.tenant_id == tenant_id, ledger.c.reverses.in_(line_ids), o.month <= month_first,
-            ~held_for_later)
+            ~_held_for_later(run_id))
     return set((await session.execute(query)).scalars().all())
+
+
+def _held_for_later(run_id: str | None) -> Any:
+    """An open line the run (None: a preview) does not pay: opened while it was being paid."""
+    if run_id is None:
+        return false()
+    return and_(open_lines.c.held_by_run.is_not(None), open_lines.c.held_by_run == run_id)
 
 
 async def run_set_offs(session: AsyncSession, tenant_id: str, run_id: str) -> list[Row]:

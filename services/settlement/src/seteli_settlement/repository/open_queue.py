@@ -11,7 +11,21 @@ from datetime import date
 from typing import Any
 
 from seteli_common.sql import insert_for, is_postgres, rows_by_key, serialise_on
-from sqlalchemy import BigInteger, String, and_, bindparam, delete, exists, false, func, literal, or_, select, union_all
+from sqlalchemy import (
+    BigInteger,
+    String,
+    and_,
+    bindparam,
+    delete,
+    exists,
+    false,
+    func,
+    literal,
+    or_,
+    select,
+    union_all,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -128,6 +142,21 @@ async def close(session: AsyncSession, tenant_id: str, line_ids: list[int]) -> N
     """Lines that stopped being payable (superseded, rejected) leave the queue."""
     await session.execute(
         delete(open_lines).where(open_lines.c.tenant_id == tenant_id, open_lines.c.line_id.in_(line_ids))
+    )
+
+
+async def pay_reversals_from(session: AsyncSession, tenant_id: str, kind: str, source_id: str, month_first: date,
+                             from_month: date) -> None:
+    """The source's open reversals of lines of `month_first` become payable by runs of `from_month` (earlier) on:
+    the queue's month, which runs select by, not the ledger's."""
+    reversals = select(ledger.c.id).where(ledger.c.tenant_id == tenant_id, ledger.c.kind == kind,
+                                          ledger.c.source_id == source_id, ledger.c.entry == "reversal",
+                                          ledger.c.month == month_first)
+    await session.execute(
+        update(open_lines)
+        .where(open_lines.c.tenant_id == tenant_id, open_lines.c.line_id.in_(reversals),
+               open_lines.c.month == month_first)
+        .values(month=from_month)
     )
 
 

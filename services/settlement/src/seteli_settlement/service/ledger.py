@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -137,17 +137,18 @@ async def _retire_lines(
     provider_id: str | None = None,
     *,
     seen: bool = True,
-) -> None:
+) -> list[date]:
     """Take a source's current lines out of the ledger: a paid line is cancelled by a reversal (paid in
     the next run), an unpaid one is simply superseded. The provider lock keeps a job from paying a
     line while it is being superseded. A source heard of for the first time (`seen` False: its head at
-    revision 0, which no line was ever written under) has none: only the provider is locked."""
+    revision 0, which no line was ever written under) has none: only the provider is locked. Returns the
+    months of the reversals made."""
     locked: set[str] = set()
     if provider_id:
         await repo.lock_provider(session, tenant_id, provider_id)
         locked.add(provider_id)
     if not seen:
-        return
+        return []
     while True:
         live = await repo.live_lines(session, tenant_id, kind, source_id)
         missing = {line["provider_id"] for line in live} - locked
@@ -159,8 +160,22 @@ async def _retire_lines(
     # A line a running run has locked is paid by it as it was: it is reversed like a paid one.
     ids = [line["id"] for line in live]
     paid = await repo.paid_among(session, tenant_id, ids) | await open_queue.locked_among(session, tenant_id, ids)
-    await repo.insert_lines(session, [_reversal(line, now) for line in live if line["id"] in paid])
+    reversals = [_reversal(line, now) for line in live if line["id"] in paid]
+    await repo.insert_lines(session, reversals)
     await repo.set_line_status(session, tenant_id, [ln["id"] for ln in live if ln["id"] not in paid], "superseded")
+    return [row["month"] for row in reversals]
+
+
+async def _pay_reversals_with_their_replacement(session: AsyncSession, tenant_id: str, kind: str, source_id: str,
+                                                reversed_months: list[date], new_months: list[date]) -> None:
+    """A paid source replaced by lines of an earlier month (an interruption ended a month earlier, an event moved to
+    an earlier month): a run of that month, a second run of it too, pays the new lines, so it pays the reversal of a
+    month left without a new line with them (from the closest earlier month of a new line), never the new lines
+    alone, which would pay the care twice. The ledger keeps each line's own month (the reports')."""
+    for month in sorted(set(reversed_months) - set(new_months)):
+        earlier = [m for m in new_months if m < month]
+        if earlier:
+            await open_queue.pay_reversals_from(session, tenant_id, kind, source_id, month, max(earlier))
 
 
 async def _client_pays(session: AsyncSession, tenant_id: str, p: EventRecordedIn | InterruptionFinalisedIn) -> bool:
@@ -188,7 +203,8 @@ async def record_event(ctx: ServiceContext, tenant_id: str, p: EventRecordedIn) 
     assert head is not None
     if head["deleted"] or head["revision"] >= revision:
         return False
-    await _retire_lines(session, tenant_id, "event", event_id, now, p.provider_id, seen=head["revision"] > 0)
+    reversed_months = await _retire_lines(session, tenant_id, "event", event_id, now, p.provider_id,
+                                          seen=head["revision"] > 0)
     if not await _client_pays(session, tenant_id, p):
         segments = p.segments or [
             SegmentIn(start=p.start, end=p.end, units=p.units, amount_tenant=p.amount_tenant,
@@ -200,10 +216,11 @@ async def record_event(ctx: ServiceContext, tenant_id: str, p: EventRecordedIn) 
                        p.reason)
         # Each segment is paid and reported in the month of its days (events cuts a stay at month ends): the
         # March days of a stay 25.3.-2.4. recorded by the provider deadline are paid in March's run.
-        await repo.insert_lines(
-            session, _segment_rows(tenant_id, "event", event_id, revision, base, segments, status, None, now),
-            new_source=head["revision"] == 0,
-        )
+        rows = _segment_rows(tenant_id, "event", event_id, revision, base, segments, status, None, now)
+        await repo.insert_lines(session, rows, new_source=head["revision"] == 0)
+        if reversed_months:  # (new lines awaiting approval too: a run of their month pays them once approved)
+            await _pay_reversals_with_their_replacement(session, tenant_id, "event", event_id, reversed_months,
+                                                        [row["month"] for row in rows])
     await repo.set_source(session, tenant_id, "event", event_id, revision=revision)
     return True
 
@@ -263,8 +280,8 @@ async def finalise_interruption(
         return False  # the same fact again, or the interruption was removed (and not brought back since)
     if sent is not None and sent <= int(head["revision"]):
         return False  # an earlier version arriving after a later correction
-    await _retire_lines(session, tenant_id, "interruption", interruption_id, now, p.provider_id,
-                        seen=head["revision"] > 0)
+    reversed_months = await _retire_lines(session, tenant_id, "interruption", interruption_id, now, p.provider_id,
+                                          seen=head["revision"] > 0)
     revision = max(int(head["revision"]) + 1, sent or 0)
     end = p.end
     base = _Source(p.start, p.end, None, p.service_id, p.provider_id, p.producer_part,
@@ -273,12 +290,11 @@ async def finalise_interruption(
     segments = list(p.segments or [])
     if await _client_pays(session, tenant_id, p):
         segments = []  # the client pays it: never a line of a payment, as for its events
-    await repo.insert_lines(
-        session,
-        _segment_rows(
-            tenant_id, "interruption", interruption_id, revision, base, segments, "payable", Month.of(end).first, now
-        ),
-    )
+    rows = _segment_rows(
+        tenant_id, "interruption", interruption_id, revision, base, segments, "payable", Month.of(end).first, now)
+    await repo.insert_lines(session, rows)
+    await _pay_reversals_with_their_replacement(session, tenant_id, "interruption", interruption_id, reversed_months,
+                                                [row["month"] for row in rows])
     await repo.set_source(
         session, tenant_id, "interruption", interruption_id, revision=revision, fingerprint=fingerprint, deleted=False
     )
@@ -383,16 +399,47 @@ async def withdraw_credit(ctx: ServiceContext, tenant_id: str, p: CreditWithdraw
     return True
 
 
+@dataclass
+class GiveBack:
+    """Where the set-off rows of a give-back go: written (`write`), or only kept in `rows`, for a preview to plan
+    with what its run's job would write before planning. Rows kept count in what a later give-back reads."""
+
+    write: bool = True
+    rows: list[Row] = field(default_factory=list)
+
+    async def add(self, session: AsyncSession, rows: list[Row]) -> None:
+        if self.write:
+            await repo.insert_set_offs(session, rows)
+        else:
+            self.rows += rows
+
+
 async def give_back_withdrawn_meanwhile(session: AsyncSession, tenant_id: str, provider_id: str,
-                                       lines: list[Row]) -> None:
+                                       lines: list[Row], book: GiveBack | None = None) -> None:
     """A job has just paid (or carried) the provider's credit `lines` that were withdrawn after its run locked them
     ({line_id, producer_part}): what set-offs deducted for them now goes back to the payees that bore it, as
     `withdraw_credit` does for a credit paid or open, and the next run pays it with the credit's reversal."""
+    book = book or GiveBack()
     paid_by = await repo.payments_of_lines(session, tenant_id, [ln["line_id"] for ln in lines])
     for part in sorted({ln["producer_part"] for ln in lines if ln["line_id"] not in paid_by}, key=lambda p: p or ""):
-        await _give_back_open_set_off(session, tenant_id, provider_id, part)
+        await _give_back_open_set_off(session, tenant_id, provider_id, part, book)
     for payment_id in sorted(set(paid_by.values())):
-        await _give_back_settled_set_off(session, tenant_id, provider_id, payment_id)
+        await _give_back_settled_set_off(session, tenant_id, provider_id, payment_id, book)
+
+
+async def give_back_before_planning(session: AsyncSession, tenant_id: str, run_id: str | None, month_first: date,
+                                    provider_id: str, book: GiveBack | None = None) -> list[Row]:
+    """A credit withdrawn while an earlier run held it, whose job there was parked unpaid: a run (`run_id`; None for
+    a preview) pays the credit and its reversal together (they cancel), so what set-offs deducted for it goes back
+    before the payees are planned; planned first, the deduction still counted for its debtor would pay it what the
+    other payee bore. Returns the provider's other credits withdrawn meanwhile, given back once the job paid them."""
+    withdrawn_meanwhile = await repo.open_credits_reversed(session, tenant_id, run_id, month_first, provider_id)
+    cancelling = await repo.reversals_paid_with(session, tenant_id, run_id, month_first,
+                                                [ln["line_id"] for ln in withdrawn_meanwhile])
+    if cancelling:
+        await give_back_withdrawn_meanwhile(session, tenant_id, provider_id,
+                                            [ln for ln in withdrawn_meanwhile if ln["line_id"] in cancelling], book)
+    return [ln for ln in withdrawn_meanwhile if ln["line_id"] not in cancelling]
 
 
 def _standing(rows: list[Row]) -> dict[tuple[str | None, int], Row]:
@@ -406,7 +453,7 @@ def _standing(rows: list[Row]) -> dict[tuple[str | None, int], Row]:
 
 
 async def _give_back_open_set_off(
-    session: AsyncSession, tenant_id: str, provider_id: str, producer_part: str | None
+    session: AsyncSession, tenant_id: str, provider_id: str, producer_part: str | None, book: GiveBack | None = None
 ) -> None:
     """The withdrawn credit was still open: a run may have set off part of its payee's credits against another
     payee's payment while the rest was carried (`settling.set_off`). What was set off beyond the payee's remaining
@@ -416,15 +463,17 @@ async def _give_back_open_set_off(
     def payee(part: str | None) -> str:
         return settling.payee_key_of(provider_id, provider, sites, part)
 
+    book = book or GiveBack()
     debtor = payee(producer_part)
-    standing = _standing([row for row in await repo.open_set_off_rows(session, tenant_id, provider_id)
+    standing = _standing([row for row in [*await repo.open_set_off_rows(session, tenant_id, provider_id), *book.rows]
                           if row["kind"] != "repaid" and payee(row["from_part"]) == debtor])
     still_owed = -sum((c["amount"] for c in await repo.open_credits(session, tenant_id, provider_id)
                        if payee(c["producer_part"]) == debtor), Decimal(0))
-    await _give_back(session, tenant_id, provider_id, standing, still_owed)
+    await _give_back(session, tenant_id, provider_id, standing, still_owed, book)
 
 
-async def _give_back_settled_set_off(session: AsyncSession, tenant_id: str, provider_id: str, payment_id: int) -> None:
+async def _give_back_settled_set_off(session: AsyncSession, tenant_id: str, provider_id: str, payment_id: int,
+                                     book: GiveBack | None = None) -> None:
     """The withdrawn credit was paid by `payment_id` (its payee's payment, perhaps 0.00), which settled what runs had
     set off of its payee's credits: its reversal is paid to that payee in the next run, so what was set off beyond
     the credits left among the payment's lines goes back to the payees that bore it. The provider is locked."""
@@ -432,16 +481,18 @@ async def _give_back_settled_set_off(session: AsyncSession, tenant_id: str, prov
                if row["settled_by"] == payment_id and row["kind"] == "set_off"]
     if not settled:
         return
+    book = book or GiveBack()
     deductions = {(row["from_part"], row["payment_id"]) for row in settled}
-    standing = _standing([row for row in await repo.set_offs_made_from(session, tenant_id, provider_id,
-                                                                        sorted({d[1] for d in deductions}))
+    made = await repo.set_offs_made_from(session, tenant_id, provider_id, sorted({d[1] for d in deductions}))
+    standing = _standing([row for row in [*made, *book.rows]
                           if (row["from_part"], row["payment_id"]) in deductions and row["kind"] != "repaid"])
     still_owed = -await repo.unreversed_total(session, tenant_id, payment_id)
-    await _give_back(session, tenant_id, provider_id, standing, still_owed)
+    await _give_back(session, tenant_id, provider_id, standing, still_owed, book)
 
 
 async def _give_back(session: AsyncSession, tenant_id: str, provider_id: str,
-                     standing: dict[tuple[str | None, int], Row], still_owed: Decimal) -> None:
+                     standing: dict[tuple[str | None, int], Row], still_owed: Decimal, book: GiveBack | None = None
+                     ) -> None:
     """What of the debtor's deductions (`standing`) exceeds the credits it still owes goes back to the payees that
     bore it, the latest deduction first: a `withdrawn` row takes it off the debtor's next total, a `repaid` row adds
     it to the bearer's next payment (paid in the next run even with no line open)."""
@@ -464,7 +515,7 @@ async def _give_back(session: AsyncSession, tenant_id: str, provider_id: str,
              "from_part": f"site:{deduction['to_site_id']}" if deduction["to_site_id"] else None,
              "to_site_id": deduction["from_site_id"], "to_name": deduction["from_name"]},
         ]
-    await repo.insert_set_offs(session, given_back)
+    await (book or GiveBack()).add(session, given_back)
 
 
 async def rename_client(ctx: ServiceContext, tenant_id: str, p: ClientNumberChangedIn, stated_at: datetime) -> None:

@@ -19,7 +19,7 @@ from .. import repository as repo
 from ..domain import settling as domain
 from ..events import EventsSettled, PaymentCarriedOver, PaymentComputed
 from ..repository import open_queue
-from .ledger import give_back_withdrawn_meanwhile
+from .ledger import give_back_before_planning, give_back_withdrawn_meanwhile
 from .runs import finish_run
 
 
@@ -136,16 +136,7 @@ async def pay_provider(ctx: ServiceContext, tenant_id: str, run_id: str, provide
     run = await repo.get_run(session, tenant_id, run_id)
     assert run is not None
     month = Month.of(run["month"])
-    withdrawn_meanwhile = await repo.open_credits_reversed(session, tenant_id, run_id, month.first, provider_id)
-    # A credit withdrawn while an earlier run held it, whose job there was parked unpaid: this run pays the credit
-    # and its reversal together (they cancel), so what set-offs deducted for it goes back before the payees are
-    # planned; planned first, the deduction still counted for its debtor would pay it what the other payee bore.
-    cancelling = await repo.reversals_paid_with(session, tenant_id, run_id, month.first,
-                                                [ln["line_id"] for ln in withdrawn_meanwhile])
-    if cancelling:
-        await give_back_withdrawn_meanwhile(session, tenant_id, provider_id,
-                                            [ln for ln in withdrawn_meanwhile if ln["line_id"] in cancelling])
-        withdrawn_meanwhile = [ln for ln in withdrawn_meanwhile if ln["line_id"] not in cancelling]
+    withdrawn_meanwhile = await give_back_before_planning(session, tenant_id, run_id, month.first, provider_id)
     parts = await open_queue.open_totals(session, tenant_id, run_id, month.first, provider_id)
     # What earlier runs set off of payees whose lines are still open counts with those lines (never twice).
     set_off_before = await repo.open_set_offs(session, tenant_id, provider_id)

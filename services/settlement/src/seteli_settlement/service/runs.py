@@ -23,6 +23,7 @@ from ..domain.settling import PayeeLines, money_str
 from ..events import RunCompleted
 from ..metrics import observe_settlement_run
 from ..repository import open_queue
+from .ledger import GiveBack, give_back_before_planning
 
 Row = dict[str, Any]
 
@@ -423,8 +424,13 @@ async def plan_all(session: AsyncSession, tenant_id: str, month: Month, *, with_
     providers, sites = await repo.providers_and_sites(session, list(by_provider))
     set_off_before = await repo.open_set_offs_of(session, tenant_id, list(by_provider))
     for provider_id, provider_lines in by_provider.items():
+        # What the run's job gives back before planning (a credit withdrawn while a parked job held it), kept only
+        given_back = GiveBack(write=False)
+        await give_back_before_planning(session, tenant_id, None, month.first, provider_id, given_back)
+        before = [*set_off_before[provider_id],
+                  *({"producer_part": r["from_part"], "amount": r["amount"], "line_count": 0} for r in given_back.rows)]
         p, c, _ = domain.set_off(*domain.plan_provider(provider_id, providers.get(provider_id), sites[provider_id],
-                                                       provider_lines, set_off_before[provider_id]))
+                                                       provider_lines, before))
         paid += p
         carried += c
     return paid, carried
