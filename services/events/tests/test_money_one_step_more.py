@@ -306,3 +306,19 @@ async def test_a_visit_approved_and_credited_leaves_room_for_the_next_one_waitin
     again = await _visit(h, "2016-03-08", "08:00", "10:00")
     assert (again["approval"], again["amount_tenant"]) == ("payable", "60.00")
     assert (await _visit(h, "2016-03-10", "08:00", "09:00"))["approval"] == "awaiting_approval"
+
+
+async def test_a_visit_rejected_leaves_room_for_the_next_one_waiting_in_its_week(seeded: Harness) -> None:
+    h = seeded  # 10 h a week (W10: 7.3.-13.3.)
+    await _visit(h, "2016-03-07", "08:00", "14:00")  # 6 h
+    tuesday = await _visit(h, "2016-03-08", "08:00", "13:00")  # 5 h: 11 h, waits
+    wednesday = await _visit(h, "2016-03-09", "08:00", "10:00")  # 2 h: waits as well
+    assert (tuesday["approval"], wednesday["approval"]) == ("awaiting_approval", "awaiting_approval")
+    decided = await h.client.post(f"/v1/tenants/{T}/events/{tuesday['id']}/decision", headers=h.officer(),
+                                  json={"decision": "reject", "reason": "Yli viikon tuntien"})
+    assert decided.status_code == 200, decided.text
+    # Tuesday is not paid and counts no more: Wednesday's 2 h fit beside Monday's 6 and are paid
+    now = (await h.client.get(f"/v1/tenants/{T}/events/{wednesday['id']}", headers=h.officer())).json()
+    assert now["approval"] == "payable"
+    queue = (await h.client.get(f"/v1/tenants/{T}/approvals", headers=h.officer())).json()
+    assert [i["id"] for i in queue["items"]] == []

@@ -60,6 +60,8 @@ async def decide(ctx: EventsContext, principal: Principal, event_id: str, decisi
         await _credit(ctx, principal.subject, row, reason)
         row["credited"] = True
         await release_fitting(ctx, row)  # credited, it no longer counts: one waiting in its periods may fit now
+    elif decision == "reject":
+        await release_fitting(ctx, row)  # rejected, it is not paid and no longer counts: the same
     segments = await repo.segments_of(ctx.session, ctx.tenant_id, [event_id])
     return event_view(row, segments[event_id])
 
