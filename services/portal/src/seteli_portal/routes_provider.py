@@ -133,7 +133,7 @@ async def _to_do(page: Page) -> dict[str, Any]:
         "corrections": await _count(page, "events", "/corrections", state="open"),
         "expiring": [], "bookings": [], "payments": [],
     }
-    todo["interruptions_waiting"] = (await _interruptions_by_approval(page, "pending", 1))[1]
+    todo["interruptions_waiting"] = await _count(page, "events", "/interruptions", approval="pending")
     todo["rejected_interruptions"], todo["interruptions_rejected"] = await _interruptions_by_approval(
         page, "rejected", REJECTED_LISTED)
     try:
