@@ -648,7 +648,8 @@ async def _with_drafts(page: Page, rows: list[dict[str, Any]], start: str, end: 
     months; a client with only drafts gets a row of its own. "Client pays" contents are in no report row."""
     first, last = Month.parse(start).first, Month.parse(end).last
     # a client number is the company's own (another company may give it to another client): asked with the company
-    asked = {k: v for k, v in (filters or {}).items() if k in ("provider_id", "producer_part", "client_ref")}
+    asked = {k: v for k, v in (filters or {}).items()
+             if k in ("provider_id", "producer_part", "client_ref", "service_id")}
     drafts: list[dict[str, Any]] = []
     while True:
         answer = await page.call("GET", "events", page.tpath("/events"), params={
@@ -722,7 +723,10 @@ async def _reports(page: Page, start: str, end: str, service: str = "", only: st
     contents = {c["id"]: c for s in services.values() for c in s.get("contents") or []}
     if only != "interruptions":
         for who in whom:
-            realisation = await _with_drafts(page, realisation, start, end, contents, {**realisation_filter, **who})
+            # of the one service's clients only (the contents are filtered here too; the others' drafts unread)
+            of_service = {"service_id": service} if service else {}
+            realisation = await _with_drafts(page, realisation, start, end, contents,
+                                             {**realisation_filter, **of_service, **who})
     providers = await _provider_names(page, [r["provider_id"] for r in realisation + away])
     lang = page.lang
 
