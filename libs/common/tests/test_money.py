@@ -88,6 +88,12 @@ def test_a_total_refuses_a_float_or_bool_beside_an_equal_amount() -> None:
             total_of_lines(lines)
 
 
+def test_a_total_refuses_any_nan_as_not_finite() -> None:
+    for nan in ("NaN", "sNaN", "Infinity"):
+        with pytest.raises(ValueError):
+            total_of_lines([Decimal("1.00"), Decimal(nan)])
+
+
 def test_a_total_counts_every_line_of_an_amount_that_repeats() -> None:
     lines = [Decimal("0.005")] * 3 + [Decimal("12.34")] * 1000 + [Decimal("-12.34")] * 999 + [5]
     assert total_of_lines(lines) == Decimal("0.03") + Decimal("12.34") + Decimal("5.00")

@@ -68,7 +68,12 @@ def total_of_lines(lines: Iterable[Decimal | int]) -> Decimal:
     values = list(lines)
     for kind in set(map(type, values)) - {Decimal, int}:  # a float or bool equal to a Decimal would be counted as it
         _check_decimal(next(v for v in values if type(v) is kind))
-    counted = Counter(values)
+    try:
+        counted = Counter(values)
+    except TypeError:  # a signalling NaN cannot be hashed: refused as any NaN is
+        for value in values:
+            _check_decimal(value)
+        raise
     return from_cents(sum(cents_int(amount) * times for amount, times in counted.items()))
 
 
