@@ -227,15 +227,14 @@ async def test_drafts_page_by_page_the_earliest_first_and_confirmed_from_a_later
 
 async def test_lists_a_page_needs_whole_are_read_page_after_page(
         portal: httpx.AsyncClient, data: Seed, services: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The tenant's services (names, a form's choices, the officer's services page) and the drafts whose deadline
-    comes first are read to their end, one read of the most an API gives after another (they were read once,
-    the first 200 or 500, and the rest left out without a word). Here the most is 1, so every list takes more
-    than one read."""
+    """The tenant's services (names, a form's choices, the officer's services page) are read to their end, one
+    read of the most an API gives after another (they were read once, the first 200 or 500, and the rest left
+    out without a word). Here the most is 1, so every list takes more than one read; the home page's drafts
+    (counted per service and month, not listed) are all counted and dated all the same."""
     from seteli_common.clock import today_in_helsinki
     from seteli_portal import routes_provider, web
 
     monkeypatch.setattr(web, "LIST_MOST", 1)
-    monkeypatch.setattr(routes_provider, "LIST_MOST", 1)
     provider = await officer_headers(services, "http://suite", data.provider_email, PROVIDER_PASSWORD)
     tenant = f"http://suite/applications/v1/tenants/{data.tenant_id}"
     every_service = (await services.get(f"{tenant}/services", headers=provider, params={"limit": 500})).json()
@@ -261,7 +260,8 @@ async def test_lists_a_page_needs_whole_are_read_page_after_page(
         days = {s["id"]: int((s.get("calendar") or {}).get("provider_deadline_day") or 2)
                 for s in every_service["items"]}
         today = today_in_helsinki(portal._transport.app.state.clock)  # type: ignore[attr-defined]
-        due = routes_provider.drafts_deadline(drafts["items"], days, today)
+        months = [{"month": d["start"][:7], "service_id": d["service_id"]} for d in drafts["items"]]
+        due = routes_provider.drafts_deadline(months, days, today)
         await login(portal, data.provider_email, PROVIDER_PASSWORD)
         home = await portal.get("/provider")
         todo = re.search(r'<li id="todo-drafts">.*?</li>', home.text, re.S).group(0)  # type: ignore[union-attr]

@@ -23,7 +23,7 @@ from .api_deps import ctx_for
 from .context import EventsContext
 from .repository import pages
 from .repository.pages import LIMIT_DESCRIPTION, ORDER_DESCRIPTION, EventFilter, Reader
-from .schemas import ConfirmIn, ConfirmOut, EventIn, EventOut, EventPage, EventPatch
+from .schemas import ConfirmIn, ConfirmOut, EventIn, EventOut, EventPage, EventPatch, EventSummaryOut
 from .service import client_reads, event_changes
 from .service.recording import (
     EventInput,
@@ -127,6 +127,27 @@ async def list_events(
                                  request.headers.get("x-purpose"), "service events")
     segments = await repo.segments_of(ctx.session, tenant_id, [r["id"] for r in rows])
     return {"items": [event_view(r, segments[r["id"]]) for r in rows], "total": total}
+
+
+@router.get("/events/summary", response_model=EventSummaryOut, tags=["events"])
+async def summarise_events(
+    tenant_id: str,
+    ctx: EventsContext = Depends(ctx_for),
+    principal: Principal = Depends(current_principal),
+    provider_id: str | None = Query(default=None, description="one company's events (a company counts only its own)"),
+    service_id: str | None = None,
+    status: Literal["draft", "recorded"] | None = None,
+    approval: Literal["payable", "awaiting_approval", "approved", "rejected"] | None = None,
+) -> dict[str, Any]:
+    """How many events there are per service and month of their first day, of the events GET /events would list
+    to the caller with the same filters (a company its own, a provider user its teams' services, the tenant's
+    staff the tenant's, a client their own recorded ones). E.g. `status=draft`: a company's drafts to confirm,
+    each month's by that service's provider deadline in the next month. Only numbers: no event and no client is
+    shown, so nothing is written in any client's access log."""
+    reader, filters = staff_filters(principal, tenant_id)
+    asked = EventFilter(provider_id=provider_id, service_id=service_id, status=status, approval=approval)
+    items = await pages.events_by_service_and_month(ctx.session, tenant_id, reader, [*filters, asked])
+    return {"items": items, "total": sum(item["count"] for item in items)}
 
 
 @router.patch("/events/{event_id}", response_model=EventOut, tags=["events"])

@@ -102,6 +102,24 @@ class EventPage(Page[EventOut]):
     pass  # the kernel's page, under the schema name the API has always published
 
 
+class EventCountOut(BaseModel):
+    service_id: str
+    month: str = Field(pattern=MONTH_PATTERN, description="the month of the events' first day")
+    count: int
+
+
+class EventSummaryOut(BaseModel):
+    """How many events there are per service and month (`items`, by month and service) and in all (`total`)."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{"items": [
+        {"service_id": "tehostettu", "month": "2016-02", "count": 1},
+        {"service_id": "kotihoito", "month": "2016-03", "count": 4},
+        {"service_id": "tehostettu", "month": "2016-03", "count": 12},
+    ], "total": 17}]})
+    items: list[EventCountOut]
+    total: int
+
+
 class GrantUseOut(BaseModel):
     """The grant an over-limit event crosses: units granted per period, used by the other counted events
     of that period, this event's units in it, and how far over it goes."""

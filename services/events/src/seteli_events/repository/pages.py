@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, Literal
 
-from sqlalchemy import Table, and_, case, func, select
+from sqlalchemy import Table, and_, case, extract, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..models import credits, events, feedback, interruptions
@@ -121,6 +121,22 @@ async def events_page(
         where += _event_conditions(f)
     order = (events.c.start, events.c.created_at, events.c.id)
     return await _page(session, events, where, [c.desc() for c in order] if newest_first else order, limit, offset)
+
+
+async def events_by_service_and_month(
+    session: AsyncSession, tenant_id: str, reader: Reader, filters: Sequence[EventFilter]
+) -> list[Row]:
+    """How many of the events (not deleted) the reader sees and every filter matches there are, per service and
+    month of their first day (``month`` "YYYY-MM"), by month and service: numbers only, no event, no client."""
+    where = [events.c.tenant_id == tenant_id, events.c.status != "deleted", *_visible(events, reader)]
+    for f in filters:
+        where += _event_conditions(f)
+    year, month = extract("year", events.c.start), extract("month", events.c.start)
+    counted = await session.execute(select(events.c.service_id, year, month, func.count()).where(*where)
+                                    .group_by(events.c.service_id, year, month)
+                                    .order_by(year, month, events.c.service_id))
+    return [{"service_id": service_id, "month": f"{int(y):04d}-{int(m):02d}", "count": int(n)}
+            for service_id, y, m, n in counted]
 
 
 async def interruptions_page(
