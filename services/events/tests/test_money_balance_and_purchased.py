@@ -1,0 +1,51 @@
+"""Money one step beside what is tested of euro-balance vouchers and purchased services (money-hunt-3): a euro
+balance drawn down across months, given back by a credit, and an edit that raises an event's euros without
+adding hours. Home care at 32.55 €/h for the company, 25.00 €/h at its site Kotirinne; the voucher's value
+30.00 €/h, so the tenant pays 30.00 €/h at the company and 25.00 €/h at the site. The clock is 2016-03-15."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .conftest import HOME_CARE, PROVIDER, Harness, T
+
+
+async def _balance(h: Harness, euros: str = "100.00") -> None:
+    await h.tell_site("s-kotirinne")
+    await h.feed("applications.pricelist.approved", {
+        "price_list_id": "pl-site", "service_id": HOME_CARE, "provider_id": PROVIDER,
+        "producer_part": "site:s-kotirinne", "name": "Kotirinne 2016", "start": "2016-01-01",
+        "prices": [{"content_id": "care", "unit_price": "25.00"}, {"content_id": "visit", "unit_price": "20.00"}]})
+    await h.feed("vouchers.voucher.granted", {
+        "voucher_id": "v-b", "number": "PS-8008", "service_id": HOME_CARE, "client_id": "c-8",
+        "valid_from": "2016-01-01", "valid_until": "2016-12-31",
+        "contents": [{"voucher_content_id": "vc-b", "content_id": "care", "unit": "hour", "granted_amount": euros,
+                      "period": "balance", "voucher_value": "30.00"}]})
+    await h.feed("vouchers.booking.made", {
+        "booking_id": "b-b", "voucher_id": "v-b", "voucher_content_id": "vc-b", "service_id": HOME_CARE,
+        "content_id": "care", "provider_id": PROVIDER, "producer_part": None, "client_id": "c-8",
+        "client_ref": "K-8", "kind": "voucher"})
+
+
+async def _visit(h: Harness, day: str, start: str, end: str, part: str | None = None) -> dict[str, Any]:
+    response = await h.post_event({"booking_id": "b-b", "start": day, "start_time": start, "end_time": end,
+                                   "producer_part": part})
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+async def test_an_edit_moving_a_visit_to_a_dearer_part_over_the_euro_balance_goes_to_the_officer(
+    seeded: Harness,
+) -> None:
+    """The same day and hours, but the visit moved from the site (25.00 €/h) to the company (30.00 €/h): the euros
+    it takes of the balance grow, and past the balance the officer decides, as for a new visit."""
+    h = seeded
+    await _balance(h)
+    first = await _visit(h, "2016-02-01", "10:00", "12:00")  # 60.00
+    second = await _visit(h, "2016-02-08", "10:00", "11:30", "site:s-kotirinne")  # 37.50: 97.50 of 100.00
+    assert (first["approval"], second["approval"], second["amount_tenant"]) == ("payable", "payable", "37.50")
+    moved = await h.client.patch(f"/v1/tenants/{T}/events/{second['id']}", json={"producer_part": ""},
+                                 headers=h.provider())
+    assert moved.status_code == 200, moved.text
+    # 60.00 + 45.00 = 105.00: 5.00 over the balance
+    assert (moved.json()["amount_tenant"], moved.json()["approval"]) == ("45.00", "awaiting_approval")
