@@ -49,3 +49,25 @@ async def test_an_edit_moving_a_visit_to_a_dearer_part_over_the_euro_balance_goe
     assert moved.status_code == 200, moved.text
     # 60.00 + 45.00 = 105.00: 5.00 over the balance
     assert (moved.json()["amount_tenant"], moved.json()["approval"]) == ("45.00", "awaiting_approval")
+
+
+async def _events(h: Harness) -> dict[str, tuple[str, str]]:
+    listed = await h.client.get(f"/v1/tenants/{T}/events", params={"booking_id": "b-b"}, headers=h.provider())
+    return {e["id"]: (e["amount_tenant"], e["approval"]) for e in listed.json()["items"]}
+
+
+async def test_an_edit_moving_a_visit_to_a_cheaper_part_frees_euros_for_the_visit_waiting_for_the_officer(
+    seeded: Harness,
+) -> None:
+    """The hours stay, the euros drop: the balance has room again, and the visit that crossed it now fits."""
+    h = seeded
+    await _balance(h)
+    await _visit(h, "2016-02-01", "10:00", "12:00")  # 60.00
+    second = await _visit(h, "2016-02-08", "10:00", "11:00")  # 30.00: 90.00
+    waiting = await _visit(h, "2016-02-15", "10:00", "10:30")  # 15.00: 105.00, over
+    assert waiting["approval"] == "awaiting_approval"
+    moved = await h.client.patch(f"/v1/tenants/{T}/events/{second['id']}",
+                                 json={"producer_part": "site:s-kotirinne"}, headers=h.provider())
+    assert moved.status_code == 200, moved.text
+    # 60.00 + 25.00 + 15.00 = 100.00: within the balance, paid without a decision
+    assert (await _events(h))[waiting["id"]] == ("15.00", "payable")

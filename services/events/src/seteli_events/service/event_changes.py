@@ -88,8 +88,10 @@ async def revalue(ctx: EventsContext, event: Row, inp: EventInput, *, part_named
     if inp.status == "recorded":
         cls: type[EventRecorded] = EventCorrected if was_published else EventRecorded
         await publish_event(ctx, row, result["segments"], cls, revision, result["service"])
-    if _counted(event) and (inp.start, result["end"], result["units"]) != (event["start"], event["end"],
-                                                                           event["units"]):
+    moved = (inp.start, result["end"], result["units"]) != (event["start"], event["end"], event["units"])
+    if booking["period"] == "balance":  # a euro balance: fewer euros for the same hours leave room too
+        moved = moved or result["amount_tenant"] != event["amount_tenant"]
+    if _counted(event) and moved:
         await approvals.release_fitting(ctx, event)  # its old days may now leave room for one waiting
     return event_view(row, result["segments"])
 
