@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from .conftest import HOME_CARE, PROVIDER, Harness, T
+from .test_money_paths import _credit, _settle
 
 
 async def _balance(h: Harness, euros: str = "100.00") -> None:
@@ -71,3 +72,21 @@ async def test_an_edit_moving_a_visit_to_a_cheaper_part_frees_euros_for_the_visi
     assert moved.status_code == 200, moved.text
     # 60.00 + 25.00 + 15.00 = 100.00: within the balance, paid without a decision
     assert (await _events(h))[waiting["id"]] == ("15.00", "payable")
+
+
+async def test_a_credit_of_a_paid_visit_gives_its_euros_back_to_the_visit_of_a_later_month_waiting(
+    seeded: Harness,
+) -> None:
+    """January and February paid 90.00 of the 100.00; March's hour crossed it. The officer credits January's hour
+    (it was not given): its 30.00 are back in the balance, and March's hour is paid without a decision."""
+    h = seeded
+    await _balance(h)
+    january = await _visit(h, "2016-01-11", "10:00", "11:00")  # 30.00
+    february = await _visit(h, "2016-02-08", "10:00", "12:00")  # 60.00: 90.00
+    await _settle(h, "2016-01", [january["id"]])
+    await _settle(h, "2016-02", [february["id"]])
+    march = await _visit(h, "2016-03-07", "10:00", "11:00")  # 30.00: 120.00, over
+    assert march["approval"] == "awaiting_approval"
+    credit = await _credit(h, january["id"], "Käynti ei toteutunut")
+    assert credit["amount"] == "-30.00"
+    assert (await _events(h))[march["id"]] == ("30.00", "payable")
