@@ -90,3 +90,24 @@ async def test_a_credit_of_a_paid_visit_gives_its_euros_back_to_the_visit_of_a_l
     credit = await _credit(h, january["id"], "Käynti ei toteutunut")
     assert credit["amount"] == "-30.00"
     assert (await _events(h))[march["id"]] == ("30.00", "payable")
+
+
+async def test_the_hour_crossing_the_balance_approved_and_credited_leaves_its_rest_for_the_corrected_visit(
+    seeded: Harness,
+) -> None:
+    """004 §4.3.5.6 with a euro balance: 90.00 of 100.00 used, an hour of 30.00 crosses it. The officer approves
+    and credits it; the provider records the part within the balance, 20 minutes (10.00), paid without a decision,
+    and any more waits for the officer."""
+    h = seeded
+    await _balance(h)
+    await _visit(h, "2016-02-01", "10:00", "13:00")  # 90.00
+    over = await _visit(h, "2016-02-08", "10:00", "11:00")  # 30.00: 120.00
+    decided = await h.client.post(f"/v1/tenants/{T}/events/{over['id']}/decision", headers=h.officer(),
+                                  json={"decision": "approve_and_credit", "reason": "Saldo ylittyy"})
+    assert decided.status_code == 200, decided.text
+    [credit] = await h.published("events.credit.requested")
+    assert credit["amount"] == "-30.00"
+    corrected = await _visit(h, "2016-02-08", "10:00", "10:20")
+    assert (corrected["amount_tenant"], corrected["approval"]) == ("10.00", "payable")
+    more = await _visit(h, "2016-02-09", "10:00", "10:01")
+    assert more["approval"] == "awaiting_approval"
