@@ -57,8 +57,10 @@ async def revalue(ctx: EventsContext, event: Row, inp: EventInput, *, part_named
     result = await evaluate(ctx, booking, inp, event["id"])
     # The same days (or fewer) and no more units add nothing to any grant period: the event crosses no limit it
     # did not cross before, so a text or performer change (or a shorter visit) keeps the tenant's approval, and
-    # an event within the grant stays payable even when later events of its period now fill the grant.
-    no_more_work = inp.start == event["start"] and result["end"] <= event["end"] and result["units"] <= event["units"]
+    # an event within the grant stays payable even when later events of its period now fill the grant. A euro
+    # balance is drawn down by euros: the same hours at a dearer producer part take more of it.
+    no_more_work = (inp.start == event["start"] and result["end"] <= event["end"] and result["units"] <= event["units"]
+                    and (booking["period"] != "balance" or result["amount_tenant"] <= event["amount_tenant"]))
     if event["approval"] in ("approved", "payable") and result["approval"] == "awaiting_approval" and no_more_work:
         result["approval"] = event["approval"]
     was_published = event["revision"] > 0
@@ -86,8 +88,10 @@ async def revalue(ctx: EventsContext, event: Row, inp: EventInput, *, part_named
     if inp.status == "recorded":
         cls: type[EventRecorded] = EventCorrected if was_published else EventRecorded
         await publish_event(ctx, row, result["segments"], cls, revision, result["service"])
-    if _counted(event) and (inp.start, result["end"], result["units"]) != (event["start"], event["end"],
-                                                                           event["units"]):
+    moved = (inp.start, result["end"], result["units"]) != (event["start"], event["end"], event["units"])
+    if booking["period"] == "balance":  # a euro balance: fewer euros for the same hours leave room too
+        moved = moved or result["amount_tenant"] != event["amount_tenant"]
+    if _counted(event) and moved:
         await approvals.release_fitting(ctx, event)  # its old days may now leave room for one waiting
     return event_view(row, result["segments"])
 
