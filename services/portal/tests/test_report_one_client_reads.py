@@ -51,7 +51,7 @@ async def _service_of_both(services: httpx.AsyncClient, data: Seed, officer: dic
 
 
 async def _client_booked(services: httpx.AsyncClient, data: Seed, officer: dict[str, str], company: dict[str, str],
-                         service: dict[str, Any], seed: int) -> tuple[str, dict[str, Any]]:
+                         service: dict[str, Any], seed: int, number: str = NUMBER) -> tuple[str, dict[str, Any]]:
     tenant = f"{SUITE}/vouchers/v1/tenants/{data.tenant_id}"
     person = _ok(await services.post(f"{tenant}/clients", headers=officer, json={
         "first_name": "Sanna", "last_name": f"Sama{seed}", "language": "fi",
@@ -64,7 +64,7 @@ async def _client_booked(services: httpx.AsyncClient, data: Seed, officer: dict[
                       "voucher_value": "28.00"}]}), "voucher", 201)
     booking = _ok(await services.post(f"{tenant}/bookings", headers=company, json={
         "voucher_number": voucher["number"], "voucher_content_id": voucher["contents"][0]["id"],
-        "accept_terms": True, "client_number": NUMBER}), "booking", 201)
+        "accept_terms": True, "client_number": number}), "booking", 201)
     return str(person["id"]), dict(booking)
 
 
