@@ -84,3 +84,26 @@ async def test_a_paid_interruption_credited_is_left_alone_when_the_voucher_ends_
     now = await _interruption(h, away["id"])
     assert now is not None and (now["end"], now["amount_tenant"]) == ("2016-03-10", "1680.00")
     assert [(r["state"], r["credit_id"]) for r in await _requests(h)] == [("credited", credited.json()["credit_id"])]
+
+
+async def test_a_credit_answering_a_request_stands_when_the_voucher_ends_before_the_care(seeded: Harness) -> None:
+    """The credit that answered a request is of paid care; the end of the voucher leaves paid and credited care
+    alone (the credit takes back all of it) and the provider cannot delete it: the credit is never withdrawn, so
+    the request never says "credited" with a credit that is gone."""
+    h = seeded
+    paid = await _event(h, "2016-02-20", "2016-02-29")
+    await _settle(h, "2016-02", [paid["id"]])
+    asked = await _ask(h, "event", paid["id"])
+    credited = await h.client.post(f"/v1/tenants/{T}/corrections/{asked['id']}/answer", headers=h.officer(),
+                                   json={"decision": "credit"})
+    assert credited.status_code == 200, credited.text
+    deleted = await h.client.delete(f"/v1/tenants/{T}/events/{paid['id']}", headers=h.provider())
+    assert deleted.status_code == 409, deleted.text
+    await _close(h, "2016-02-15")
+    assert await h.published("events.credit.withdrawn") == []
+    now = (await h.client.get(f"/v1/tenants/{T}/events/{paid['id']}", headers=h.officer())).json()
+    assert (now["status"], now["end"], now["credited"]) == ("recorded", "2016-02-29", True)
+    [request] = await _requests(h)
+    assert (request["state"], request["credit_id"]) == ("credited", credited.json()["credit_id"])
+    [credit] = (await h.client.get(f"/v1/tenants/{T}/credits", headers=h.officer())).json()["items"]
+    assert (credit["id"], credit["amount"]) == (credited.json()["credit_id"], "-1400.00")
