@@ -12,16 +12,16 @@ from seteli_common.clock import Month
 from seteli_common.consistency import AFTER_HEADER, CONSISTENCY_HEADER
 from seteli_portal.i18n import money_fmt
 
-from seteli.demo import random_test_identity_code
+from seteli.demo import _eventually, random_test_identity_code
 from seteli.embedded import Suite
 
-from .conftest import csrf_of, login
+from .conftest import csrf_of, login, submit
 from .seed import OFFICER_PASSWORD, PROVIDER_PASSWORD, Seed
 from .test_officer_clients import _api
 
 
-async def _paid_event(suite: Suite, data: Seed, last_name: str, seed: int) -> tuple[dict, dict]:
-    """A client of its own, three days of the demo's (ended) month recorded and paid by a run."""
+async def _paid_event(suite: Suite, data: Seed, last_name: str, seed: int, first_day: int = 1) -> tuple[dict, dict]:
+    """A client of its own, three days of the demo's (ended) month (from `first_day`) recorded and paid by a run."""
     officer = await _api(suite, data.officer_email, OFFICER_PASSWORD)
     provider = await _api(suite, data.provider_email, PROVIDER_PASSWORD)
     base = f"/vouchers/v1/tenants/{data.tenant_id}"
@@ -42,8 +42,10 @@ async def _paid_event(suite: Suite, data: Seed, last_name: str, seed: int) -> tu
     booking = answer.json()
     events = f"/events/v1/tenants/{data.tenant_id}/events"
     # the events service waits for the booking (the provider's client sends its token)
-    answer = await provider.post(events, json={"booking_id": booking["id"], "start": str(month.first),
-                                               "end": str(month.first.replace(day=3)), "status": "recorded"})
+    answer = await provider.post(events, json={"booking_id": booking["id"],
+                                               "start": str(month.first.replace(day=first_day)),
+                                               "end": str(month.first.replace(day=first_day + 2)),
+                                               "status": "recorded"})
     assert answer.status_code == 201, answer.text
     recorded = answer.json()
     # the officer's run follows the provider's entry (its token, handed over): settlement waits for it
@@ -113,3 +115,38 @@ async def test_a_provider_asks_to_correct_a_paid_event_and_the_officer_credits_i
     assert "Hyvitetty" in row and "Asiakas oli sairaalassa 2.–3. päivä" in row
     page = await portal.get(url)
     assert "Pyydä korjausta maksettuun kirjaukseen" not in page.text  # nothing paid and uncredited is left
+
+
+async def test_a_request_of_paid_care_removed_when_the_voucher_ended_says_so_to_the_provider(
+        portal: httpx.AsyncClient, suite: Suite, data: Seed) -> None:
+    """The officer closes the voucher from a day before the paid care: the care is removed and settlement takes its
+    payment back, so the provider's request is answered by that (fi and sv) and leaves the officer's queue."""
+    booking, event = await _paid_event(suite, data, "Poistuva", 902, first_day=10)
+    provider = await _api(suite, data.provider_email, PROVIDER_PASSWORD)
+    asked = await provider.post(f"/events/v1/tenants/{data.tenant_id}/corrections", json={
+        "kind": "event", "target_id": event["id"], "reason": "Asiakas muutti pois"})
+    assert asked.status_code == 201, asked.text
+    await provider.aclose()
+    officer = await _api(suite, data.officer_email, OFFICER_PASSWORD)
+    month = Month.parse(data.demo.month)
+    closed = await officer.post(f"/vouchers/v1/tenants/{data.tenant_id}/vouchers/{booking['voucher_id']}/close",
+                                json={"reason": "Muutti pois", "valid_until": str(month.first.replace(day=5))})
+    assert closed.status_code == 200, closed.text
+
+    async def care_gone() -> bool:  # the closing travels to events over the bus (no token names its clipping)
+        found = await officer.get(f"/events/v1/tenants/{data.tenant_id}/events/{event['id']}")
+        return found.status_code == 404 or found.json()["status"] == "deleted"
+
+    await _eventually("the care beyond the voucher removed", care_gone, timeout=20)
+    queue = (await officer.get(f"/events/v1/tenants/{data.tenant_id}/corrections", params={"state": "open"})).json()
+    assert asked.json()["id"] not in str(queue)
+    await officer.aclose()
+
+    await login(portal, data.provider_email, PROVIDER_PASSWORD)
+    for lang, said in (("fi", "Poistettu, koska palveluseteli päättyi ennen kirjausta"),
+                       ("sv", "Borttagen eftersom servicesedeln upphörde före registreringen")):
+        if lang == "sv":
+            await submit(portal, "/provider/credits", "/language", {"lang": "sv", "next": "/provider/credits"})
+        credits = await portal.get("/provider/credits")
+        row = re.search(r'<table id="corrections">.*?</table>', credits.text, re.S).group(0)  # type: ignore[union-attr]
+        assert "Asiakas muutti pois" in row and said in row, lang

@@ -182,7 +182,7 @@ async def list_corrections(
     request: Request,
     ctx: EventsContext = Depends(ctx_for),
     principal: Principal = Depends(current_principal),
-    state: Literal["open", "credited", "declined"] | None = None,
+    state: Literal["open", "credited", "declined", "removed"] | None = None,
     limit: int = Query(default=50, ge=0, le=500, description=LIMIT_DESCRIPTION),
     offset: int = Query(default=0, ge=0),
 ) -> dict[str, Any]:

@@ -331,7 +331,7 @@ correction_requests = Table(
     Column("end", Date, nullable=False),
     Column("amount", MONEY, nullable=False),  # what the tenant paid for it
     Column("reason", Text, nullable=False),  # the provider's
-    Column("state", String(20), nullable=False),  # open | credited | declined
+    Column("state", String(20), nullable=False),  # open | credited | declined | removed (validity ended)
     Column("answer", Text),  # the officer's reason
     Column("credit_id", String(36)),
     Column("requested_by", String(ID), nullable=False),

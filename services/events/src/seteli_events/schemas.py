@@ -553,7 +553,9 @@ class CorrectionOut(BaseModel):
     end: date
     amount: Decimal
     reason: str
-    state: Literal["open", "credited", "declined"]
+    state: Literal["open", "credited", "declined", "removed"] = Field(
+        description='"removed": the voucher ended before the entry, which was removed and what was paid for it is '
+                    'taken back by settlement; nothing is left to credit')
     answer: str | None
     credit_id: str | None
     created_at: datetime

@@ -28,7 +28,7 @@ from seteli_common.errors import ProblemError
 from .. import repository as repo
 from ..context import EventsContext
 from ..domain.event_days import last_valid_day
-from . import approvals
+from . import approvals, corrections
 from . import interruptions as intr
 from .event_changes import merged_input, remove_event, revalue
 from .recording import content_end
@@ -66,9 +66,11 @@ async def clip_to_validity(ctx: EventsContext, booking_ids: Sequence[str]) -> No
                         event = {**event, "credited": False}
                     if event["start"] > last:
                         await remove_event(ctx, event)
+                        await corrections.target_clipped(ctx, event["id"], None)
                     else:
                         await revalue(ctx, event, merged_input(event, {"end": last}))
                         clipped = await repo.get_event(ctx.session, ctx.tenant_id, event["id"])
+                        await corrections.target_clipped(ctx, event["id"], clipped)
                         if withdrawn is not None and clipped is not None and clipped["amount_tenant"] > 0:
                             await approvals.credit_again(ctx, clipped, withdrawn)
             except ProblemError as exc:
@@ -85,7 +87,9 @@ async def clip_to_validity(ctx: EventsContext, booking_ids: Sequence[str]) -> No
                 async with ctx.session.begin_nested():
                     if row["start"] >= last:
                         await intr.remove(ctx, row)
+                        await corrections.target_clipped(ctx, row["id"], None)
                     else:
-                        await intr.apply_correction(ctx, row, {"end": last})
+                        clipped = await intr.apply_correction(ctx, row, {"end": last})
+                        await corrections.target_clipped(ctx, row["id"], clipped)
             except ProblemError as exc:
                 log.warning("interruption %s not clipped to %s: %s", row["id"], last, exc.detail)

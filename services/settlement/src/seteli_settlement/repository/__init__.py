@@ -259,13 +259,21 @@ async def insert_lines(session: AsyncSession, rows: list[Row], *, new_source: bo
 
 async def live_lines(session: AsyncSession, tenant_id: str, kind: str, source_id: str) -> list[Row]:
     """Lines of a source that still count: not superseded/rejected and not already reversed."""
+    return await _live_lines(session, tenant_id, ledger.c.kind == kind, ledger.c.source_id == source_id)
+
+
+async def live_credit_lines_of(session: AsyncSession, tenant_id: str, credited_id: str) -> list[Row]:
+    """The lines that still count of the credits of one event or interruption (its id)."""
+    return await _live_lines(session, tenant_id, ledger.c.kind == "credit", ledger.c.event_id == credited_id)
+
+
+async def _live_lines(session: AsyncSession, tenant_id: str, *of_source: Any) -> list[Row]:
     reversal = ledger.alias("reversal")
     query = (
         select(ledger)
         .where(
             ledger.c.tenant_id == tenant_id,
-            ledger.c.kind == kind,
-            ledger.c.source_id == source_id,
+            *of_source,
             ledger.c.entry == "line",
             ledger.c.status.in_(("payable", "awaiting_approval")),
             ~exists().where(reversal.c.tenant_id == tenant_id, reversal.c.reverses == ledger.c.id),

@@ -178,6 +178,29 @@ async def _pay_reversals_with_their_replacement(session: AsyncSession, tenant_id
             await open_queue.pay_reversals_from(session, tenant_id, kind, source_id, month, max(earlier))
 
 
+async def _credit_follows(session: AsyncSession, tenant_id: str, credited_id: str, now: datetime,
+                          new_rows: list[Row]) -> None:
+    """A credit takes back the whole of its event (interruption) as it stands: when the credited source is
+    corrected or removed (its lines `new_rows`, none when removed), the credit is re-stated at minus their value, so
+    the correction's reversal and the credit never take the same days back twice. Events withdraws a credit before
+    it changes its source; this keeps the sum right whatever order the facts arrive in."""
+    amount = -sum((row["amount"] for row in new_rows), Decimal(0))
+    co_payment = -sum((row["co_payment"] for row in new_rows), Decimal(0))
+    credit_lines = await repo.live_credit_lines_of(session, tenant_id, credited_id)
+    for credit_id in sorted({line["source_id"] for line in credit_lines}):
+        lines = [line for line in credit_lines if line["source_id"] == credit_id]
+        if (sum(ln["amount"] for ln in lines), sum(ln["co_payment"] for ln in lines)) == (amount, co_payment):
+            continue
+        await _retire_lines(session, tenant_id, "credit", credit_id, now, lines[0]["provider_id"])
+        if amount == 0 and co_payment == 0:
+            continue
+        restated = {k: v for k, v in lines[0].items() if k != "id"}
+        restated.update(revision=max(ln["revision"] for ln in lines) + 1, segment_no=0, units=Decimal(1),
+                        unit_price=amount + co_payment, tenant_share_per_unit=amount, co_payment_per_unit=co_payment,
+                        amount=amount, co_payment=co_payment, status="payable", created_at=now)
+        await repo.insert_lines(session, [restated])
+
+
 async def _client_pays(session: AsyncSession, tenant_id: str, p: EventRecordedIn | InterruptionFinalisedIn) -> bool:
     """Whether the client pays the event (interruption): as events valued it, by the service's contents on its
     first day (a content the tenant admin made client-paid from a later date is paid by the tenant before it,
@@ -205,6 +228,7 @@ async def record_event(ctx: ServiceContext, tenant_id: str, p: EventRecordedIn) 
         return False
     reversed_months = await _retire_lines(session, tenant_id, "event", event_id, now, p.provider_id,
                                           seen=head["revision"] > 0)
+    rows: list[Row] = []
     if not await _client_pays(session, tenant_id, p):
         segments = p.segments or [
             SegmentIn(start=p.start, end=p.end, units=p.units, amount_tenant=p.amount_tenant,
@@ -221,6 +245,7 @@ async def record_event(ctx: ServiceContext, tenant_id: str, p: EventRecordedIn) 
         if reversed_months:  # (new lines awaiting approval too: a run of their month pays them once approved)
             await _pay_reversals_with_their_replacement(session, tenant_id, "event", event_id, reversed_months,
                                                         [row["month"] for row in rows])
+    await _credit_follows(session, tenant_id, event_id, now, rows)
     await repo.set_source(session, tenant_id, "event", event_id, revision=revision)
     return True
 
@@ -233,6 +258,7 @@ async def delete_event(ctx: ServiceContext, tenant_id: str, p: EventDeletedIn) -
     if head["deleted"]:
         return False
     await _retire_lines(session, tenant_id, "event", event_id, now)
+    await _credit_follows(session, tenant_id, event_id, now, [])
     revision = max(int(head["revision"]), p.revision or 0)
     await repo.set_source(session, tenant_id, "event", event_id, deleted=True, revision=revision)
     return True
@@ -295,6 +321,7 @@ async def finalise_interruption(
     await repo.insert_lines(session, rows)
     await _pay_reversals_with_their_replacement(session, tenant_id, "interruption", interruption_id, reversed_months,
                                                 [row["month"] for row in rows])
+    await _credit_follows(session, tenant_id, interruption_id, now, rows)
     await repo.set_source(
         session, tenant_id, "interruption", interruption_id, revision=revision, fingerprint=fingerprint, deleted=False
     )
@@ -328,6 +355,7 @@ async def delete_interruption(ctx: ServiceContext, tenant_id: str, p: Interrupti
     if head["deleted"] or (p.revision is not None and p.revision <= int(head["revision"])):
         return False  # removed already, or a removal older than a revision that brought it back
     await _retire_lines(session, tenant_id, "interruption", interruption_id, now)
+    await _credit_follows(session, tenant_id, interruption_id, now, [])
     # its revision: only a later one brings it back (finalise_interruption), an earlier one arriving late does not
     revision = max(int(head["revision"]), p.revision or 0)
     await repo.set_source(session, tenant_id, "interruption", interruption_id, deleted=True, revision=revision)
