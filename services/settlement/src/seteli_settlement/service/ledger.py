@@ -245,7 +245,8 @@ async def record_event(ctx: ServiceContext, tenant_id: str, p: EventRecordedIn) 
         if reversed_months:  # (new lines awaiting approval too: a run of their month pays them once approved)
             await _pay_reversals_with_their_replacement(session, tenant_id, "event", event_id, reversed_months,
                                                         [row["month"] for row in rows])
-    await _credit_follows(session, tenant_id, event_id, now, rows)
+    if head["revision"] > 0:  # (a source heard of for the first time was never paid, so never credited)
+        await _credit_follows(session, tenant_id, event_id, now, rows)
     await repo.set_source(session, tenant_id, "event", event_id, revision=revision)
     return True
 
@@ -321,7 +322,8 @@ async def finalise_interruption(
     await repo.insert_lines(session, rows)
     await _pay_reversals_with_their_replacement(session, tenant_id, "interruption", interruption_id, reversed_months,
                                                 [row["month"] for row in rows])
-    await _credit_follows(session, tenant_id, interruption_id, now, rows)
+    if head["revision"] > 0:  # (as for an event: one heard of for the first time has no credit)
+        await _credit_follows(session, tenant_id, interruption_id, now, rows)
     await repo.set_source(
         session, tenant_id, "interruption", interruption_id, revision=revision, fingerprint=fingerprint, deleted=False
     )
