@@ -22,8 +22,9 @@ from seteli.demo import DemoResult, walking_skeleton
 from seteli.embedded import DEMO_ADMIN_EMAIL, DEMO_ADMIN_PASSWORD, build_suite
 from seteli.services import SERVICES
 
-# century signs of both the old (+ - A) and the 2023 (B-F, U-Y) rules; a control digit or letter
-HETU = re.compile(rb"(?<![0-9])[0-3]\d[01]\d{3}[-+A-FU-Y]\d{3}[0-9A-Y](?![0-9A-Za-z])")
+# century signs of both the old (+ - A) and the 2023 (B-F, U-Y) rules; a control digit or letter. Not inside a
+# longer word: a UUID's hex ("8a240892-5592-5632-…", an email's file name and message id) can take the shape.
+HETU = re.compile(rb"(?<![0-9A-Za-z])[0-3]\d[01]\d{3}[-+A-FU-Y]\d{3}[0-9A-Y](?![0-9A-Za-z])")
 DATABASES = {".db", ".sqlite", ".sqlite3", ".db-wal", ".db-shm", ".db-journal"}
 
 
@@ -94,6 +95,9 @@ def test_the_sweep_finds_a_planted_code(tmp_path: Path) -> None:
     pdf.cell(text="Asiakas 131052-308T")
     pdf.output(str(tmp_path / "spec.pdf"))
     (tmp_path / "client.db").write_text("010150-901K")  # databases are not swept
+    # a UUID whose hex takes the shape (a message's id and file name) is not a code
+    (tmp_path / "payment_computed-8a240892-5592-5632-a3bf-bd53b45325e7.eml").write_text(
+        "Message-ID: <8a240892-5592-5632-a3bf-bd53b45325e7@seteli>\n")
     assert sweep(tmp_path) == {"mail.eml": ["120464-926B"], "note.txt": ["010150-901K"],
                                "spec.pdf": ["131052-308T"]}
 

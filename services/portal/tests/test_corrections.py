@@ -121,7 +121,7 @@ async def test_a_request_of_paid_care_removed_when_the_voucher_ended_says_so_to_
         portal: httpx.AsyncClient, suite: Suite, data: Seed) -> None:
     """The officer closes the voucher from a day before the paid care: the care is removed and settlement takes its
     payment back, so the provider's request is answered by that (fi and sv) and leaves the officer's queue."""
-    booking, event = await _paid_event(suite, data, "Poistuva", 902, first_day=10)
+    booking, event = await _paid_event(suite, data, "Poistuva", 9623, first_day=10)
     provider = await _api(suite, data.provider_email, PROVIDER_PASSWORD)
     asked = await provider.post(f"/events/v1/tenants/{data.tenant_id}/corrections", json={
         "kind": "event", "target_id": event["id"], "reason": "Asiakas muutti pois"})
