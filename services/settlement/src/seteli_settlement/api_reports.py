@@ -107,7 +107,8 @@ async def interruption_report(
     session: AsyncSession = Depends(db_session, scope="function"),
     principal: Principal = Depends(require_roles(*STAFF)),
 ) -> Any:
-    """Ended interruptions per service and period (by the month they ended), with what the rule pays; of one
+    """Ended interruptions per service and period (by the month they ended), with what the rule pays less the
+    credits of them settled in the period (as the realisation report nets them); of one
     provider, and of one of its clients, when asked (only those clients' reads are then logged)."""
     guard_tenant(principal, tenant_id)
     first, last = _range(from_month, to_month)

@@ -154,7 +154,8 @@ async def ended_interruption_rows(
     limit: int | None = None,
     offset: int = 0,
 ) -> tuple[list[Row], int]:
-    """The interruptions that ended between the days, by service, start and id; a page of them and the number of all."""
+    """The interruptions that ended between the days, by service, start and id; a page of them and the number of all.
+    Their amounts are net of the credits of them settled in the months of the days (`credited_amounts`)."""
     i = interruptions.c
     conditions = [i.tenant_id == tenant_id, i.end >= ended_from, i.end <= ended_to]
     if service_id:
@@ -167,5 +168,26 @@ async def ended_interruption_rows(
     query = select(interruptions).where(*conditions).order_by(i.service_id, i.start, i.id)
     if limit is not None:
         query = query.limit(limit).offset(offset)
-    rows = (await session.execute(query)).mappings().all()
-    return [dict(r) for r in rows], int(total)
+    rows = [dict(r) for r in (await session.execute(query)).mappings().all()]
+    credited = await credited_amounts(session, tenant_id, ended_from, ended_to, [r["id"] for r in rows])
+    for r in rows:
+        amount, co_payment = credited.get(r["id"], (Decimal(0), Decimal(0)))
+        r["amount_tenant"] = Decimal(r["amount_tenant"]) + amount
+        r["amount_co_payment"] = Decimal(r["amount_co_payment"]) + co_payment
+    return rows, int(total)
+
+
+async def credited_amounts(session: AsyncSession, tenant_id: str, first_day: date, last_day: date,
+                           source_ids: list[str]) -> dict[str, tuple[Decimal, Decimal]]:
+    """Per credited event or interruption, what its credits settled in the months of the days take back (amount,
+    co-payment; negative): their lines and reversals as the realisation report sums them, so both reports of the
+    same months agree (a credit withdrawn nets to nothing, one re-stated counts as it stands)."""
+    if not source_ids:
+        return {}
+    query = (
+        select(ledger.c.event_id, func.sum(ledger.c.amount), func.sum(ledger.c.co_payment))
+        .where(ledger.c.tenant_id == tenant_id, ledger.c.kind == "credit", ledger.c.event_id.in_(source_ids),
+               ledger.c.status == "payable", ledger.c.month >= first_day, ledger.c.month <= last_day)
+        .group_by(ledger.c.event_id)
+    )
+    return {r[0]: (Decimal(r[1]), Decimal(r[2])) for r in await session.execute(query)}

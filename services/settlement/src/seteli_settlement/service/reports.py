@@ -174,7 +174,8 @@ async def interruptions(
     provider_id: str | None = None,
     client_ref: str | None = None,
 ) -> tuple[list[Row], int]:
-    """Ended interruptions per service and period (by the month they ended), with what the rule pays."""
+    """Ended interruptions per service and period (by the month they ended), with what the rule pays less what
+    credits of them settled in the period take back (the realisation report nets them so too)."""
     rows, total = await report_queries.ended_interruption_rows(
         ctx.session,
         tenant_id,
