@@ -183,7 +183,8 @@ async def _credit_follows(session: AsyncSession, tenant_id: str, credited_id: st
     """A credit takes back the whole of its event (interruption) as it stands: when the credited source is
     corrected or removed (its lines `new_rows`, none when removed), the credit is re-stated at minus their value, so
     the correction's reversal and the credit never take the same days back twice. Events withdraws a credit before
-    it changes its source; this keeps the sum right whatever order the facts arrive in."""
+    it changes its source; this keeps the sum right whatever order the facts arrive in. What set-offs deducted for
+    the credit as it was goes back as for a withdrawn credit (`_give_back_for`), less what the re-stated one takes."""
     amount = -sum((row["amount"] for row in new_rows), Decimal(0))
     co_payment = -sum((row["co_payment"] for row in new_rows), Decimal(0))
     credit_lines = await repo.live_credit_lines_of(session, tenant_id, credited_id)
@@ -192,13 +193,15 @@ async def _credit_follows(session: AsyncSession, tenant_id: str, credited_id: st
         if (sum(ln["amount"] for ln in lines), sum(ln["co_payment"] for ln in lines)) == (amount, co_payment):
             continue
         await _retire_lines(session, tenant_id, "credit", credit_id, now, lines[0]["provider_id"])
-        if amount == 0 and co_payment == 0:
-            continue
-        restated = {k: v for k, v in lines[0].items() if k != "id"}
-        restated.update(revision=max(ln["revision"] for ln in lines) + 1, segment_no=0, units=Decimal(1),
-                        unit_price=amount + co_payment, tenant_share_per_unit=amount, co_payment_per_unit=co_payment,
-                        amount=amount, co_payment=co_payment, status="payable", created_at=now)
-        await repo.insert_lines(session, [restated])
+        if amount != 0 or co_payment != 0:
+            restated = {k: v for k, v in lines[0].items() if k != "id"}
+            restated.update(revision=max(ln["revision"] for ln in lines) + 1, segment_no=0, units=Decimal(1),
+                            unit_price=amount + co_payment, tenant_share_per_unit=amount,
+                            co_payment_per_unit=co_payment, amount=amount, co_payment=co_payment, status="payable",
+                            created_at=now)
+            await repo.insert_lines(session, [restated])
+        # (after the re-stated line: an open credit's give-back leaves what it still takes)
+        await _give_back_for(session, tenant_id, lines)
 
 
 async def _client_pays(session: AsyncSession, tenant_id: str, p: EventRecordedIn | InterruptionFinalisedIn) -> bool:
@@ -412,9 +415,17 @@ async def withdraw_credit(ctx: ServiceContext, tenant_id: str, p: CreditWithdraw
         return False
     live = await repo.live_lines(session, tenant_id, "credit", credit_id)
     await _retire_lines(session, tenant_id, "credit", credit_id, now)
-    # Asked once the provider is locked (a job paying it has committed): a line the running run has locked is
-    # paid (or carried) by it as it was, and what its set-offs deducted goes back once its job has paid it
-    # (`give_back_withdrawn_meanwhile`), not now, when the job would take that too.
+    await _give_back_for(session, tenant_id, live)
+    await repo.set_source(session, tenant_id, "credit", credit_id, deleted=True, revision=2)
+    return True
+
+
+async def _give_back_for(session: AsyncSession, tenant_id: str, live: list[Row]) -> None:
+    """A credit's lines `live` retired (withdrawn, or re-stated by `_credit_follows`): what set-offs deducted for
+    them from another payee's payment goes back to that payee.
+    Asked once the provider is locked (a job paying it has committed): a line the running run has locked is
+    paid (or carried) by it as it was, and what its set-offs deducted goes back once its job has paid it
+    (`give_back_withdrawn_meanwhile`), not now, when the job would take that too."""
     paid_by = await repo.payments_of_lines(session, tenant_id, [ln["id"] for ln in live])
     locked = await open_queue.locked_among(session, tenant_id, [ln["id"] for ln in live])
     # What a set-off deducted for the credit from another payee's payment goes back to that payee.
@@ -425,8 +436,6 @@ async def withdraw_credit(ctx: ServiceContext, tenant_id: str, p: CreditWithdraw
     settled = {(ln["provider_id"], paid_by[ln["id"]]) for ln in live if ln["id"] in paid_by}
     for provider_id, payment_id in sorted(settled):
         await _give_back_settled_set_off(session, tenant_id, provider_id, payment_id)
-    await repo.set_source(session, tenant_id, "credit", credit_id, deleted=True, revision=2)
-    return True
 
 
 @dataclass
