@@ -10,7 +10,7 @@ import re
 import httpx
 from seteli_common.clock import Month
 from seteli_common.consistency import AFTER_HEADER, CONSISTENCY_HEADER
-from seteli_portal.i18n import money_fmt
+from seteli_portal.i18n import date_fmt, money_fmt
 
 from seteli.demo import _eventually, random_test_identity_code
 from seteli.embedded import Suite
@@ -143,10 +143,24 @@ async def test_a_request_of_paid_care_removed_when_the_voucher_ended_says_so_to_
     await officer.aclose()
 
     await login(portal, data.provider_email, PROVIDER_PASSWORD)
-    for lang, said in (("fi", "Poistettu, koska palveluseteli päättyi ennen kirjausta"),
-                       ("sv", "Borttagen eftersom servicesedeln upphörde före registreringen")):
+    last_day = date_fmt(month.first.replace(day=5))
+    # the state, and the answer as an officer's answer shows: why, and from which day the care is no longer paid
+    for lang, said, answered in (
+            ("fi", "Poistettu, koska palveluseteli päättyi ennen kirjausta",
+             f"Palveluseteli oli voimassa {last_day} asti: tätä hoitoa ei enää makseta, ja siitä maksettu "
+             "vähennetään seuraavasta maksusta."),
+            ("sv", "Borttagen eftersom servicesedeln upphörde före registreringen",
+             f"Servicesedeln var giltig till och med {last_day}: den här vården betalas inte längre, och det som "
+             "betalats för den dras av från nästa betalning.")):
         if lang == "sv":
             await submit(portal, "/provider/credits", "/language", {"lang": "sv", "next": "/provider/credits"})
         credits = await portal.get("/provider/credits")
         row = re.search(r'<table id="corrections">.*?</table>', credits.text, re.S).group(0)  # type: ignore[union-attr]
         assert "Asiakas muutti pois" in row and said in row, lang
+        mine = re.search(rf'<tr id="correction-{asked.json()["id"]}">.*?</tr>', row, re.S)
+        assert mine is not None and re.findall(r"<td>(.*?)</td>", mine.group(0), re.S)[-1] == answered, row
+    # the officer's list of answered requests says the same (in Swedish still, as chosen last)
+    await login(portal, data.officer_email, OFFICER_PASSWORD)
+    queue = await portal.get("/officer/corrections")
+    row = re.search(rf'<tr id="correction-{asked.json()["id"]}">.*?</tr>', queue.text, re.S)
+    assert row is not None and f"<td>{answered}</td>" in row.group(0), queue.text

@@ -338,6 +338,8 @@ correction_requests = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("answered_by", String(ID)),
     Column("answered_at", DateTime(timezone=True)),
+    # "removed": the last valid day (of the voucher, booking or content) the care lay beyond; the provider reads it
+    Column("valid_until", Date),
     Index("ix_correction_requests_tenant_state", "tenant_id", "state"),
     Index("ix_correction_requests_tenant_provider", "tenant_id", "provider_id"),
 )

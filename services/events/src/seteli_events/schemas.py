@@ -560,6 +560,9 @@ class CorrectionOut(BaseModel):
     credit_id: str | None
     created_at: datetime
     answered_at: datetime | None
+    valid_until: date | None = Field(
+        None, description='"removed": the last valid day of the voucher (its booking, the content) the entry lay '
+                          'beyond')
 
 
 class CorrectionPage(Page[CorrectionOut]):

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
+from datetime import date
 from typing import Any, Literal
 
 from seteli_common.auth import PROVIDER_STAFF, Principal
@@ -85,16 +86,17 @@ async def answer(ctx: EventsContext, principal: Principal, request_id: str, deci
     return view({**row, **values})
 
 
-async def target_clipped(ctx: EventsContext, target_id: str, clipped: Mapping[str, Any] | None) -> None:
-    """The voucher's validity ended before the end of the entry an open request asks about, and settlement takes
-    back what lay beyond it. Removed (`clipped` None), nothing of it stays paid: the request answers itself, state
-    "removed", and leaves the officer's queue. Shortened, it asks about what stays paid: its days and amount."""
+async def target_clipped(ctx: EventsContext, target_id: str, clipped: Mapping[str, Any] | None, last: date) -> None:
+    """The voucher's validity ended (its last valid day `last`) before the end of the entry an open request asks
+    about, and settlement takes back what lay beyond it. Removed (`clipped` None), nothing of it stays paid: the
+    request answers itself, state "removed" with that day (the provider's answer says why), and leaves the officer's
+    queue. Shortened, it asks about what stays paid: its days and amount."""
     asked = await repo.open_correction_request(ctx.session, ctx.tenant_id, target_id)
     if asked is None:
         return
     if clipped is None:
         await repo.update_correction_request(ctx.session, ctx.tenant_id, asked["id"], state="removed",
-                                             answered_at=ctx.clock.now())
+                                             answered_at=ctx.clock.now(), valid_until=last)
     else:
         await repo.update_correction_request(ctx.session, ctx.tenant_id, asked["id"], end=clipped["end"],
                                              amount=money(clipped["amount_tenant"]))
@@ -103,4 +105,5 @@ async def target_clipped(ctx: EventsContext, target_id: str, clipped: Mapping[st
 def view(row: Mapping[str, Any]) -> Row:
     return {**{k: row.get(k) for k in (
         "id", "kind", "target_id", "provider_id", "service_id", "content_id", "client_ref", "start", "end",
-        "reason", "state", "answer", "credit_id", "created_at", "answered_at")}, "amount": money(row["amount"])}
+        "reason", "state", "answer", "credit_id", "created_at", "answered_at", "valid_until")},
+        "amount": money(row["amount"])}

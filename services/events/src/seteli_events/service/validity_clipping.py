@@ -66,11 +66,11 @@ async def clip_to_validity(ctx: EventsContext, booking_ids: Sequence[str]) -> No
                         event = {**event, "credited": False}
                     if event["start"] > last:
                         await remove_event(ctx, event)
-                        await corrections.target_clipped(ctx, event["id"], None)
+                        await corrections.target_clipped(ctx, event["id"], None, last)
                     else:
                         await revalue(ctx, event, merged_input(event, {"end": last}))
                         clipped = await repo.get_event(ctx.session, ctx.tenant_id, event["id"])
-                        await corrections.target_clipped(ctx, event["id"], clipped)
+                        await corrections.target_clipped(ctx, event["id"], clipped, last)
                         if withdrawn is not None and clipped is not None and clipped["amount_tenant"] > 0:
                             await approvals.credit_again(ctx, clipped, withdrawn)
             except ProblemError as exc:
@@ -87,9 +87,9 @@ async def clip_to_validity(ctx: EventsContext, booking_ids: Sequence[str]) -> No
                 async with ctx.session.begin_nested():
                     if row["start"] >= last:
                         await intr.remove(ctx, row)
-                        await corrections.target_clipped(ctx, row["id"], None)
+                        await corrections.target_clipped(ctx, row["id"], None, last)
                     else:
                         clipped = await intr.apply_correction(ctx, row, {"end": last})
-                        await corrections.target_clipped(ctx, row["id"], clipped)
+                        await corrections.target_clipped(ctx, row["id"], clipped, last)
             except ProblemError as exc:
                 log.warning("interruption %s not clipped to %s: %s", row["id"], last, exc.detail)
