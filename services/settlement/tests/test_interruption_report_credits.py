@@ -55,3 +55,27 @@ async def _credited_absence_reported(h: Any) -> None:
     # March alone: March paid the whole absence; its credit is April's
     march = [("i-credited", "360.00", "40.00"), ("i-kept", "180.00", "20.00")]
     assert await _report(h, "2016-03", "2016-03") == (march, march)
+
+
+async def test_a_withdrawn_credit_leaves_the_absence_whole_and_a_cut_one_nets_to_nothing(harness: Any) -> None:
+    """Beside: the credit withdrawn (the absence is worth its rule's amount again); the absence cut after its credit
+    (the credit follows it: both at the cut's 180.00), heard in either order of the credit and the cut."""
+    h = harness
+    await h.seed()
+    for stay_id in ("i-withdrawn", "i-cut", "i-cut-first"):
+        stay = interruption(h, stay_id, "2016-03-02", "2016-03-05", [h.segment("2016-03-02", "2016-03-05", 4)])
+        await h.publish("events.interruption.finalised", {**stay, "revision": 1})
+    assert (await h.run("2016-03"))["total"] == "1080.00"
+    cut = {stay_id: interruption(h, stay_id, "2016-03-02", "2016-03-03", [h.segment("2016-03-02", "2016-03-03", 2)])
+           for stay_id in ("i-cut", "i-cut-first")}
+    await h.publish("events.interruption.finalised", {**cut["i-cut-first"], "revision": 2})
+    # events credits an absence at its value as it stands: the one cut first at 180.00
+    for n, (stay_id, value, share) in enumerate((("i-withdrawn", "-360.00", "-40.00"), ("i-cut", "-360.00", "-40.00"),
+                                                 ("i-cut-first", "-180.00", "-20.00"))):
+        await h.publish("events.credit.requested", {
+            **_credit(f"c-{n}", stay_id, value, share, "2016-04"), "kind": "interruption"})
+    await h.publish("events.credit.withdrawn", {"credit_id": "c-0", "event_id": "i-withdrawn", "kind": "interruption",
+                                                "reason": "credited by mistake"})
+    await h.publish("events.interruption.finalised", {**cut["i-cut"], "revision": 2})
+    rows = [("i-cut", "0.00", "0.00"), ("i-cut-first", "0.00", "0.00"), ("i-withdrawn", "360.00", "40.00")]
+    assert await _report(h, "2016-03", "2016-04") == (rows, rows)

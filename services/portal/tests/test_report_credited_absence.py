@@ -1,0 +1,76 @@
+"""A credited absence on the officer's interruptions report: paid by the interruption rule, then credited, it shows
+at its amount net of the credit (as the realisation report nets a credit), on the page and in the CSV, the .xlsx
+and the PDF, sums included."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import re
+from decimal import Decimal
+
+import httpx
+from openpyxl import load_workbook
+from pypdf import PdfReader
+
+from seteli.demo import _eventually
+
+from .conftest import login
+from .seed import OFFICER_PASSWORD, PROVIDER_PASSWORD, Seed
+from .service_calls import book_a_new_client, officer_headers
+
+
+async def test_a_credited_absence_shows_net_of_its_credit_in_every_format(
+        portal: httpx.AsyncClient, services: httpx.AsyncClient, data: Seed) -> None:
+    officer = await officer_headers(services, "http://suite", data.officer_email, OFFICER_PASSWORD)
+    provider = await officer_headers(services, "http://suite", data.provider_email, PROVIDER_PASSWORD)
+    booked = await book_a_new_client(services, data, data.service_id, "KA-714", "31", "month", "140.00", 7149)
+    month = data.voucher_month
+    base = f"/events/v1/tenants/{data.tenant_id}"
+    away = await services.post(f"{base}/interruptions", headers=provider, json={
+        "booking_id": booked["id"], "start": str(month.first.replace(day=3)), "end": str(month.first.replace(day=6)),
+        "reason": "hospital"})
+    assert away.status_code == 201, away.text
+    ran = await services.post(f"/settlement/v1/tenants/{data.tenant_id}/runs", headers=officer,
+                              json={"month": str(month), "dry_run": False})
+    assert ran.status_code == 201, ran.text
+    for _ in range(300):  # the run tells the events service the absence is settled
+        listed = await services.get(f"{base}/interruptions", headers=provider, params={"booking_id": booked["id"]})
+        if any(i["id"] == away.json()["id"] and i["settled"] for i in listed.json()["items"]):
+            break
+        await asyncio.sleep(0.2)
+    await login(portal, data.officer_email, OFFICER_PASSWORD)
+    period = {"start": str(month), "end": str(month)}
+    paid = (await portal.get("/officer/reports/interruptions.csv", params=period)).content.decode("utf-8-sig")
+    row = next(line.split(";") for line in paid.splitlines() if "KA-714" in line)
+    assert row[-2] != "0,00", paid  # the rule paid it (4 days)
+
+    credit = await services.post(f"{base}/interruptions/{away.json()['id']}/credit", headers=officer,
+                                 json={"reason": "Asiakas ei ollutkaan poissa"})
+    assert credit.status_code == 201, credit.text
+    period = {"start": str(month), "end": credit.json()["month"]}  # the absence's month and the credit's
+
+    async def netted() -> bool:  # the credit travels to settlement over the bus (the services' client has no token)
+        csv_text = (await portal.get("/officer/reports/interruptions.csv", params=period)).content.decode("utf-8-sig")
+        row = next(line.split(";") for line in csv_text.splitlines() if "KA-714" in line)
+        return row[-2:] == ["0,00", "0,00"]  # what the tenant pays and the client's share, net
+
+    await _eventually("the credited absence netted in the report's CSV", netted, timeout=20)
+
+    page = await portal.get("/officer/reports", params=period)
+    table = re.search(r'<table id="interruptions">.*?</table>', page.text, re.S)
+    assert table is not None, page.text[-3000:]
+    shown = re.search(r"<tr>(?:(?!</tr>).)*<td>KA-714</td>.*?</tr>", table.group(0), re.S)
+    assert shown is not None, page.text[-3000:]
+    assert re.findall(r'<td class="num">([^<]*)</td>', shown.group(0))[-1] == "0,00\u00a0€", shown.group(0)
+
+    xlsx = await portal.get("/officer/reports/interruptions.xlsx", params=period)
+    sheet = load_workbook(io.BytesIO(xlsx.content)).active
+    assert sheet is not None
+    cells = next(r for r in sheet.iter_rows(values_only=True) if "KA-714" in r)
+    assert [Decimal(str(v)) for v in cells[-2:]] == [Decimal("0.00"), Decimal("0.00")], cells  # number cells
+
+    pdf = await portal.get("/officer/reports/interruptions.pdf", params=period)
+    text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.content)).pages)
+    line = next(ln for ln in text.splitlines() if "KA-714" in ln)
+    assert line.rstrip().endswith("0,00 0,00"), line
