@@ -34,6 +34,7 @@ async def test_a_request_of_a_paid_event_removed_when_the_voucher_ended_answers_
     [request] = (await h.client.get(f"/v1/tenants/{T}/corrections", headers=h.provider())).json()["items"]
     assert (request["id"], request["state"], request["credit_id"]) == (asked["id"], "removed", None)
     assert request["answered_at"] is not None
+    assert request["valid_until"] == "2016-02-15"  # the day the provider's answer names
     answered = await h.client.post(f"/v1/tenants/{T}/corrections/{asked['id']}/answer", headers=h.officer(),
                                    json={"decision": "credit"})
     assert answered.status_code == 409 and answered.json()["code"] == "already_answered", answered.text
@@ -65,7 +66,8 @@ async def test_a_request_of_a_paid_interruption_removed_when_the_voucher_ended_a
     asked = await _ask(h, "interruption", away["id"])
     await _close(h, "2016-02-29")
     assert await _interruption(h, away["id"]) is None
-    assert [(r["id"], r["state"]) for r in await _requests(h)] == [(asked["id"], "removed")]
+    assert [(r["id"], r["state"], r["valid_until"]) for r in await _requests(h)] == [
+        (asked["id"], "removed", "2016-02-29")]
 
 
 async def test_a_paid_interruption_credited_is_left_alone_when_the_voucher_ends_within_it(seeded: Harness) -> None:
