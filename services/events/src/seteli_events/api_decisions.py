@@ -195,7 +195,9 @@ async def list_corrections(
         raise forbidden()
     rows, total = await repo.correction_requests_page(ctx.session, tenant_id, limit, offset,
                                                       provider_id=provider_id, service_ids=services, state=state)
-    shown = await repo.clients_of_entries(ctx.session, tenant_id, [(r["kind"], r["target_id"]) for r in rows])
+    shown = [r["client_id"] for r in rows if r["client_id"]]
+    shown += await repo.clients_of_entries(ctx.session, tenant_id,  # requests made before the client was kept
+                                           [(r["kind"], r["target_id"]) for r in rows if not r["client_id"]])
     await client_reads.log_reads(ctx, principal, shown, "corrections.list", request.headers.get("x-purpose"),
                                  "correction requests")
     return {"items": [corrections.view(r) for r in rows], "total": total}
