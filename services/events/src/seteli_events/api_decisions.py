@@ -87,7 +87,8 @@ async def interruption_approval_queue(
     client number, provider, reason, dates and the amount by the rule."""
     guard_tenant(principal, tenant_id)
     rows, total = await pages.interruptions_page(
-        ctx.session, tenant_id, Reader.everything(), limit, offset, service_id=service_id, approval="pending"
+        ctx.session, tenant_id, Reader.everything(), limit, offset,
+        pages.InterruptionFilter(service_id=service_id, approval="pending"),
     )
     await client_reads.log_reads(ctx, principal, (r["client_id"] for r in rows), "interruptions.approval_queue",
                                  request.headers.get("x-purpose"), "interruption approval queue")
