@@ -41,6 +41,18 @@ def _dsn(url: str) -> str:
     return url.replace("postgresql+asyncpg://", "postgresql://")
 
 
+def provider_token(issuer: TokenIssuer) -> str:
+    """Maija Hoitaja of the provider, in the housing team: whom the benches send POST /events as."""
+    return issuer.issue(Principal(subject="u-maija", role=Role.PROVIDER_USER, provider_id=PROVIDER,
+                                  teams=frozenset({f"{T}:{SERVICE}"}), name="Maija Hoitaja"), ttl_seconds=7200)
+
+
+def event_body(n: int, bookings: int) -> dict[str, Any]:
+    """The n-th POST /events: one day of housing, each booking in turn, then the next day (never the same twice)."""
+    day = (date(2016, 1, 1) + timedelta(days=n // bookings)).isoformat()
+    return {"booking_id": f"b-{n % bookings}", "start": day, "end": day, "text": "Läsnä"}
+
+
 def build_events(database_url: str, amqp: str, exchange: str, jwks: dict[str, Any]) -> object:
     from seteli_common.auth import StaticKeys
     from seteli_events.bootstrap import build_app, build_runtime
@@ -159,9 +171,7 @@ async def main(clients: int, seconds: float, bookings: int) -> None:
     settlement_url = await testing.create_database(ADMIN_URL, "seteli_bench")
     baseline_url = await testing.create_database(ADMIN_URL, "seteli_bench")
     issuer = TokenIssuer(SigningKey.generate())
-    token = issuer.issue(Principal(subject="u-maija", role=Role.PROVIDER_USER, provider_id=PROVIDER,
-                                   teams=frozenset({f"{T}:{SERVICE}"}), name="Maija Hoitaja"), ttl_seconds=7200)
-    headers = testing.bearer(token)
+    headers = testing.bearer(provider_token(issuer))
     servers: list[Served] = []
     try:
         # Settlement first: its queues are declared before anything is published.
@@ -173,14 +183,9 @@ async def main(clients: int, seconds: float, bookings: int) -> None:
         servers.append(events)
         await seed_events(_dsn(events_url), bookings)
         await seed_settlement(_dsn(settlement_url))
-        day0 = date(2016, 1, 1)
-
-        def body(n: int) -> dict[str, Any]:
-            day = (day0 + timedelta(days=n // bookings)).isoformat()
-            return {"booking_id": f"b-{n % bookings}", "start": day, "end": day, "text": "Läsnä"}
 
         async def post(client, n):  # type: ignore[no-untyped-def]
-            return await client.post(f"/v1/tenants/{T}/events", json=body(n), headers=headers)
+            return await client.post(f"/v1/tenants/{T}/events", json=event_body(n, bookings), headers=headers)
 
         ledger = await asyncpg.connect(_dsn(settlement_url))
         t0 = time.perf_counter()

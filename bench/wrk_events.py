@@ -40,9 +40,9 @@ from typing import Any
 import asyncpg
 from _baselines import ORDERS_DDL, RawApp
 from _support import ADMIN_URL, AMQP_BASE, Served, load
-from event_recording import PROVIDER, SERVICE, T, _dsn, seed_events, seed_settlement
+from event_recording import T, _dsn, provider_token, seed_events, seed_settlement
 from seteli_common import testing
-from seteli_common.auth import Principal, Role, SigningKey, TokenIssuer
+from seteli_common.auth import SigningKey, TokenIssuer
 
 POST_LUA = """
 local counter = 0
@@ -215,8 +215,7 @@ async def main(connections: list[int], seconds: float, bookings: int, py_spy: st
     settlement_url = await testing.create_database(ADMIN_URL, "seteli_bench")
     baseline_url = await testing.create_database(ADMIN_URL, "seteli_bench")
     issuer = TokenIssuer(SigningKey.generate())
-    token = issuer.issue(Principal(subject="u-maija", role=Role.PROVIDER_USER, provider_id=PROVIDER,
-                                   teams=frozenset({f"{T}:{SERVICE}"}), name="Maija Hoitaja"), ttl_seconds=7200)
+    token = provider_token(issuer)
     servers: list[Served] = []
     lines: list[str] = []
     results: dict[str, dict[str, float]] = {}
