@@ -23,6 +23,9 @@ import asyncio
 import json
 import time
 import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -39,6 +42,18 @@ CONTENTS = [{"content_id": "housing", "name_fi": "Asuminen", "name_sv": "Boende"
 
 def _dsn(url: str) -> str:
     return url.replace("postgresql+asyncpg://", "postgresql://")
+
+
+def provider_token(issuer: TokenIssuer) -> str:
+    """Maija Hoitaja of the provider, in the housing team: whom the benches send POST /events as."""
+    return issuer.issue(Principal(subject="u-maija", role=Role.PROVIDER_USER, provider_id=PROVIDER,
+                                  teams=frozenset({f"{T}:{SERVICE}"}), name="Maija Hoitaja"), ttl_seconds=7200)
+
+
+def event_body(n: int, bookings: int) -> dict[str, Any]:
+    """The n-th POST /events: one day of housing, each booking in turn, then the next day (never the same twice)."""
+    day = (date(2016, 1, 1) + timedelta(days=n // bookings)).isoformat()
+    return {"booking_id": f"b-{n % bookings}", "start": day, "end": day, "text": "Läsnä"}
 
 
 def build_events(database_url: str, amqp: str, exchange: str, jwks: dict[str, Any]) -> object:
@@ -150,39 +165,70 @@ async def seed_settlement(dsn: str) -> None:
         await conn.close()
 
 
+@dataclass
+class Stage:
+    """What the benches that serve events and settlement by uvicorn stand on: a new RabbitMQ vhost and exchange,
+    new databases for events, settlement and the baseline, a token issuer, and the servers started on them."""
+
+    amqp: str
+    exchange: str
+    events_url: str
+    settlement_url: str
+    baseline_url: str
+    issuer: TokenIssuer
+    servers: list[Served] = field(default_factory=list)
+
+    async def serve(self, builder: str, **kwargs: Any) -> Served:
+        server = await Served(builder, kwargs).start()
+        self.servers.append(server)
+        return server
+
+    async def settlement(self) -> Served:
+        return await self.serve("event_recording:build_settlement", database_url=self.settlement_url,
+                                amqp=self.amqp, exchange=self.exchange)
+
+    async def events(self) -> Served:
+        return await self.serve("event_recording:build_events", database_url=self.events_url, amqp=self.amqp,
+                                exchange=self.exchange, jwks=self.issuer.jwks())
+
+    def stop_servers(self) -> None:
+        for server in self.servers:
+            server.stop()
+        self.servers.clear()
+
+
+@asynccontextmanager
+async def stage() -> AsyncIterator[Stage]:
+    """A new Stage; after, its servers are stopped, its databases dropped and its vhost deleted."""
+    amqp = testing.create_vhost(AMQP_BASE)
+    exchange = f"bench.{uuid.uuid4().hex[:6]}"
+    events_url, settlement_url, baseline_url = [await testing.create_database(ADMIN_URL, "seteli_bench")
+                                                for _ in range(3)]
+    st = Stage(amqp, exchange, events_url, settlement_url, baseline_url, TokenIssuer(SigningKey.generate()))
+    try:
+        yield st
+    finally:
+        st.stop_servers()
+        for url in (events_url, settlement_url, baseline_url):
+            await testing.drop_database(ADMIN_URL, url)
+        testing.delete_vhost(amqp)
+
+
 async def main(clients: int, seconds: float, bookings: int) -> None:
     print(f"event_recording: {clients} concurrent clients, {seconds:.0f} s per phase, {bookings} bookings; "
           f"{load()}")
-    amqp = testing.create_vhost(AMQP_BASE)
-    exchange = f"bench.{uuid.uuid4().hex[:6]}"
-    events_url = await testing.create_database(ADMIN_URL, "seteli_bench")
-    settlement_url = await testing.create_database(ADMIN_URL, "seteli_bench")
-    baseline_url = await testing.create_database(ADMIN_URL, "seteli_bench")
-    issuer = TokenIssuer(SigningKey.generate())
-    token = issuer.issue(Principal(subject="u-maija", role=Role.PROVIDER_USER, provider_id=PROVIDER,
-                                   teams=frozenset({f"{T}:{SERVICE}"}), name="Maija Hoitaja"), ttl_seconds=7200)
-    headers = testing.bearer(token)
-    servers: list[Served] = []
-    try:
+    async with stage() as st:
+        headers = testing.bearer(provider_token(st.issuer))
         # Settlement first: its queues are declared before anything is published.
-        settlement = await Served("event_recording:build_settlement", {
-            "database_url": settlement_url, "amqp": amqp, "exchange": exchange}).start()
-        servers.append(settlement)
-        events = await Served("event_recording:build_events", {
-            "database_url": events_url, "amqp": amqp, "exchange": exchange, "jwks": issuer.jwks()}).start()
-        servers.append(events)
-        await seed_events(_dsn(events_url), bookings)
-        await seed_settlement(_dsn(settlement_url))
-        day0 = date(2016, 1, 1)
-
-        def body(n: int) -> dict[str, Any]:
-            day = (day0 + timedelta(days=n // bookings)).isoformat()
-            return {"booking_id": f"b-{n % bookings}", "start": day, "end": day, "text": "Läsnä"}
+        settlement = await st.settlement()
+        events = await st.events()
+        await seed_events(_dsn(st.events_url), bookings)
+        await seed_settlement(_dsn(st.settlement_url))
 
         async def post(client, n):  # type: ignore[no-untyped-def]
-            return await client.post(f"/v1/tenants/{T}/events", json=body(n), headers=headers)
+            return await client.post(f"/v1/tenants/{T}/events", json=event_body(n, bookings), headers=headers)
 
-        ledger = await asyncpg.connect(_dsn(settlement_url))
+        ledger = await asyncpg.connect(_dsn(st.settlement_url))
         t0 = time.perf_counter()
         api = await drive("events API  POST /events", events.url, post, clients, seconds)
         answered = len(api.latencies)
@@ -195,12 +241,9 @@ async def main(clients: int, seconds: float, bookings: int) -> None:
         total = await ledger.fetchval("SELECT sum(amount) FROM ledger WHERE kind = 'event'")
         await ledger.close()
         events_rss, settlement_rss = events.peak_rss_mib(), settlement.peak_rss_mib()
-        for server in servers:
-            server.stop()
-        servers.clear()
+        st.stop_servers()
 
-        baseline = await Served("event_recording:build_baseline", {"database_url": baseline_url}).start()
-        servers.append(baseline)
+        baseline = await st.serve("event_recording:build_baseline", database_url=st.baseline_url)
         raw = await drive("baseline    POST (1 INSERT)", baseline.url, post, clients, seconds)
         print(api.line())
         print(f"  end to end (first POST -> every answered event in the settlement ledger): {held} events in "
@@ -209,12 +252,6 @@ async def main(clients: int, seconds: float, bookings: int) -> None:
         print(raw.line())
         print(f"  peak RSS: events {events_rss:.0f} MiB, settlement {settlement_rss:.0f} MiB, "
               f"baseline {baseline.peak_rss_mib():.0f} MiB; after: {load()}")
-    finally:
-        for server in servers:
-            server.stop()
-        for url in (events_url, settlement_url, baseline_url):
-            await testing.drop_database(ADMIN_URL, url)
-        testing.delete_vhost(amqp)
 
 
 if __name__ == "__main__":

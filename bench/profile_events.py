@@ -18,16 +18,35 @@ import cProfile
 import pstats
 import time
 import uuid
-from contextlib import AsyncExitStack
-from datetime import date, timedelta
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 import asyncpg
 import httpx
 from _support import ADMIN_URL, AMQP_BASE, load
-from event_recording import PROVIDER, SERVICE, T, _dsn, build_events, seed_events
+from event_recording import T, _dsn, build_events, event_body, provider_token, seed_events
 from seteli_common import testing
-from seteli_common.auth import Principal, Role, SigningKey, TokenIssuer
+from seteli_common.auth import SigningKey, TokenIssuer
+
+
+@asynccontextmanager
+async def events_in_process(bookings: int) -> AsyncIterator[tuple[httpx.AsyncClient, TokenIssuer, str]]:
+    """The events app in this process (a new database and RabbitMQ vhost, its read models seeded as
+    `event_recording.py` seeds them), its lifespan running, and an httpx client on its ASGI transport (no socket,
+    no server): (client, token issuer, database URL). The database and the vhost are dropped after."""
+    amqp = testing.create_vhost(AMQP_BASE)
+    url = await testing.create_database(ADMIN_URL, "seteli_bench")
+    issuer = TokenIssuer(SigningKey.generate())
+    app: Any = build_events(url, amqp, f"bench.{uuid.uuid4().hex[:6]}", issuer.jwks())
+    try:
+        async with app.router.lifespan_context(app):
+            await seed_events(_dsn(url), bookings)
+            async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://events") as client:
+                yield client, issuer, url
+    finally:
+        await testing.drop_database(ADMIN_URL, url)
+        testing.delete_vhost(amqp)
 
 
 class RoundTrips:
@@ -70,64 +89,47 @@ class RoundTrips:
 async def main(requests: int, sort: str, top: int, bookings: int, callers: list[str], dump: str = "",
                round_trips: bool = False) -> None:
     print(f"profile_events: {requests} POST /events one at a time; {load()}")
-    amqp = testing.create_vhost(AMQP_BASE)
-    url = await testing.create_database(ADMIN_URL, "seteli_bench")
-    issuer = TokenIssuer(SigningKey.generate())
-    token = issuer.issue(Principal(subject="u-maija", role=Role.PROVIDER_USER, provider_id=PROVIDER,
-                                   teams=frozenset({f"{T}:{SERVICE}"}), name="Maija Hoitaja"), ttl_seconds=7200)
-    headers = testing.bearer(token)
-    app: Any = build_events(url, amqp, f"bench.{uuid.uuid4().hex[:6]}", issuer.jwks())
-    try:
-        async with AsyncExitStack() as stack:
-            await stack.enter_async_context(app.router.lifespan_context(app))
-            await seed_events(_dsn(url), bookings)
-            client = await stack.enter_async_context(httpx.AsyncClient(
-                transport=httpx.ASGITransport(app=app), base_url="http://events"))
-            day0 = date(2016, 1, 1)
+    async with events_in_process(bookings) as (client, issuer, _):
+        headers = testing.bearer(provider_token(issuer))
 
-            async def post(n: int) -> None:
-                day = (day0 + timedelta(days=n // bookings)).isoformat()
-                r = await client.post(f"/v1/tenants/{T}/events", headers=headers, json={
-                    "booking_id": f"b-{n % bookings}", "start": day, "end": day, "text": "Läsnä"})
-                assert r.status_code == 201, r.text
+        async def post(n: int) -> None:
+            r = await client.post(f"/v1/tenants/{T}/events", headers=headers, json=event_body(n, bookings))
+            assert r.status_code == 201, r.text
 
-            for n in range(100):
-                await post(n)
-            if round_trips:
-                probe = RoundTrips()
-                probe.install()
-                await probe.measure(post, range(100 + 3 * requests, 100 + 3 * requests + 50))
-                return
-            cpu0 = time.process_time()
-            for n in range(100 + 2 * requests, 100 + 3 * requests):
-                await post(n)
-            print(f"  CPU {(time.process_time() - cpu0) * 1000 / requests:.2f} ms/request unprofiled, first "
-                  "(client included)")
-            if top == 0:
-                return
-            profile = cProfile.Profile(time.process_time)  # CPU, not wall: the machine is shared
-            cpu0, wall0 = time.process_time(), time.perf_counter()
-            profile.enable()
-            for n in range(100, 100 + requests):
-                await post(n)
-            profile.disable()
-            cpu, wall = time.process_time() - cpu0, time.perf_counter() - wall0
-            print(f"  CPU {cpu * 1000 / requests:.2f} ms/request (profiled, client included), "
-                  f"wall {wall * 1000 / requests:.2f} ms/request")
-            cpu0 = time.process_time()
-            for n in range(100 + requests, 100 + 2 * requests):
-                await post(n)
-            print(f"  CPU {(time.process_time() - cpu0) * 1000 / requests:.2f} ms/request unprofiled "
-                  "(client included)")
-            stats = pstats.Stats(profile)
-            if dump:
-                stats.dump_stats(dump)
-            stats.sort_stats(sort).print_stats(top)
-            if callers:
-                stats.print_callers(*callers)
-    finally:
-        await testing.drop_database(ADMIN_URL, url)
-        testing.delete_vhost(amqp)
+        for n in range(100):
+            await post(n)
+        if round_trips:
+            probe = RoundTrips()
+            probe.install()
+            await probe.measure(post, range(100 + 3 * requests, 100 + 3 * requests + 50))
+            return
+        cpu0 = time.process_time()
+        for n in range(100 + 2 * requests, 100 + 3 * requests):
+            await post(n)
+        print(f"  CPU {(time.process_time() - cpu0) * 1000 / requests:.2f} ms/request unprofiled, first "
+              "(client included)")
+        if top == 0:
+            return
+        profile = cProfile.Profile(time.process_time)  # CPU, not wall: the machine is shared
+        cpu0, wall0 = time.process_time(), time.perf_counter()
+        profile.enable()
+        for n in range(100, 100 + requests):
+            await post(n)
+        profile.disable()
+        cpu, wall = time.process_time() - cpu0, time.perf_counter() - wall0
+        print(f"  CPU {cpu * 1000 / requests:.2f} ms/request (profiled, client included), "
+              f"wall {wall * 1000 / requests:.2f} ms/request")
+        cpu0 = time.process_time()
+        for n in range(100 + requests, 100 + 2 * requests):
+            await post(n)
+        print(f"  CPU {(time.process_time() - cpu0) * 1000 / requests:.2f} ms/request unprofiled "
+              "(client included)")
+        stats = pstats.Stats(profile)
+        if dump:
+            stats.dump_stats(dump)
+        stats.sort_stats(sort).print_stats(top)
+        if callers:
+            stats.print_callers(*callers)
 
 
 if __name__ == "__main__":

@@ -15,72 +15,51 @@ import asyncio
 import cProfile
 import pstats
 import time
-import uuid
-from contextlib import AsyncExitStack
-from datetime import date, timedelta
-from typing import Any
 
 import asyncpg
-import httpx
-from _support import ADMIN_URL, AMQP_BASE, load
-from event_recording import PROVIDER, SERVICE, T, _dsn, build_events, seed_events
+from _support import load
+from event_recording import T, _dsn, event_body, provider_token
+from profile_events import events_in_process
 from seteli_common import testing
-from seteli_common.auth import Principal, Role, SigningKey, TokenIssuer
+from seteli_common.auth import Principal, Role
 from settlement_month import _backends_cpu
 
 
 async def main(events: int, requests: int, top: int, bookings: int) -> None:
     print(f"profile_officer_reads: {events:,} events, {requests} reads of each; {load()}")
-    amqp = testing.create_vhost(AMQP_BASE)
-    url = await testing.create_database(ADMIN_URL, "seteli_bench")
-    issuer = TokenIssuer(SigningKey.generate())
-    provider = testing.bearer(issuer.issue(Principal(
-        subject="u-maija", role=Role.PROVIDER_USER, provider_id=PROVIDER, teams=frozenset({f"{T}:{SERVICE}"}),
-        name="Maija Hoitaja"), ttl_seconds=7200))
-    officer = testing.bearer(issuer.issue(Principal(subject="u-olli", role=Role.TENANT_OFFICER, tenant_id=T),
-                                          ttl_seconds=7200))
-    app: Any = build_events(url, amqp, f"bench.{uuid.uuid4().hex[:6]}", issuer.jwks())
-    try:
-        async with AsyncExitStack() as stack:
-            await stack.enter_async_context(app.router.lifespan_context(app))
-            await seed_events(_dsn(url), bookings)
-            client = await stack.enter_async_context(httpx.AsyncClient(
-                transport=httpx.ASGITransport(app=app), base_url="http://events"))
-            day0 = date(2016, 1, 1)
-            for n in range(events):
-                day = (day0 + timedelta(days=n // bookings)).isoformat()
-                r = await client.post(f"/v1/tenants/{T}/events", headers=provider, json={
-                    "booking_id": f"b-{n % bookings}", "start": day, "end": day, "text": "Läsnä"})
-                assert r.status_code == 201, r.text
-            conn = await asyncpg.connect(_dsn(url))
-            await conn.execute("ANALYZE")
-            backends = [r["pid"] for r in await conn.fetch(
-                "SELECT pid FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()",
-                url.rsplit("/", 1)[1])]
-            for path in ("/events", "/approvals"):
-                async def get(path: str = path) -> None:
-                    r = await client.get(f"/v1/tenants/{T}{path}", headers=officer)
-                    assert r.status_code == 200, r.text
+    async with events_in_process(bookings) as (client, issuer, url):
+        provider = testing.bearer(provider_token(issuer))
+        officer = testing.bearer(issuer.issue(Principal(subject="u-olli", role=Role.TENANT_OFFICER, tenant_id=T),
+                                              ttl_seconds=7200))
+        for n in range(events):
+            r = await client.post(f"/v1/tenants/{T}/events", headers=provider, json=event_body(n, bookings))
+            assert r.status_code == 201, r.text
+        conn = await asyncpg.connect(_dsn(url))
+        await conn.execute("ANALYZE")
+        backends = [r["pid"] for r in await conn.fetch(
+            "SELECT pid FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()",
+            url.rsplit("/", 1)[1])]
+        for path in ("/events", "/approvals"):
+            async def get(path: str = path) -> None:
+                r = await client.get(f"/v1/tenants/{T}{path}", headers=officer)
+                assert r.status_code == 200, r.text
 
-                for _ in range(10):
-                    await get()
-                cpu0, db0, wall0 = time.process_time(), _backends_cpu(backends), time.perf_counter()
+            for _ in range(10):
+                await get()
+            cpu0, db0, wall0 = time.process_time(), _backends_cpu(backends), time.perf_counter()
+            for _ in range(requests):
+                await get()
+            print(f"  GET {path}: this process {(time.process_time() - cpu0) * 1000 / requests:.2f} ms CPU, "
+                  f"PostgreSQL {(_backends_cpu(backends) - db0) * 1000 / requests:.2f} ms CPU, wall "
+                  f"{(time.perf_counter() - wall0) * 1000 / requests:.2f} ms a request")
+            if top and path == "/events":
+                profile = cProfile.Profile(time.process_time)
+                profile.enable()
                 for _ in range(requests):
                     await get()
-                print(f"  GET {path}: this process {(time.process_time() - cpu0) * 1000 / requests:.2f} ms CPU, "
-                      f"PostgreSQL {(_backends_cpu(backends) - db0) * 1000 / requests:.2f} ms CPU, wall "
-                      f"{(time.perf_counter() - wall0) * 1000 / requests:.2f} ms a request")
-                if top and path == "/events":
-                    profile = cProfile.Profile(time.process_time)
-                    profile.enable()
-                    for _ in range(requests):
-                        await get()
-                    profile.disable()
-                    pstats.Stats(profile).sort_stats("tottime").print_stats(top)
-            await conn.close()
-    finally:
-        await testing.drop_database(ADMIN_URL, url)
-        testing.delete_vhost(amqp)
+                profile.disable()
+                pstats.Stats(profile).sort_stats("tottime").print_stats(top)
+        await conn.close()
 
 
 if __name__ == "__main__":

@@ -33,16 +33,13 @@ import signal
 import subprocess
 import tempfile
 import time
-import uuid
 from pathlib import Path
 from typing import Any
 
 import asyncpg
 from _baselines import ORDERS_DDL, RawApp
-from _support import ADMIN_URL, AMQP_BASE, Served, load
-from event_recording import PROVIDER, SERVICE, T, _dsn, seed_events, seed_settlement
-from seteli_common import testing
-from seteli_common.auth import Principal, Role, SigningKey, TokenIssuer
+from _support import ADMIN_URL, Served, load
+from event_recording import T, _dsn, provider_token, seed_events, seed_settlement, stage
 
 POST_LUA = """
 local counter = 0
@@ -209,32 +206,20 @@ async def main(connections: list[int], seconds: float, bookings: int, py_spy: st
     if cprofile:  # read by the served processes (`_support._serve`): each dumps its profile at SIGUSR2
         os.environ["SETELI_BENCH_CPROFILE"] = cprofile
     print(f"wrk_events: wrk -t2, connections {connections}, {seconds:.0f} s per run, {bookings} bookings; {load()}")
-    amqp = testing.create_vhost(AMQP_BASE)
-    exchange = f"bench.{uuid.uuid4().hex[:6]}"
-    events_url = await testing.create_database(ADMIN_URL, "seteli_bench")
-    settlement_url = await testing.create_database(ADMIN_URL, "seteli_bench")
-    baseline_url = await testing.create_database(ADMIN_URL, "seteli_bench")
-    issuer = TokenIssuer(SigningKey.generate())
-    token = issuer.issue(Principal(subject="u-maija", role=Role.PROVIDER_USER, provider_id=PROVIDER,
-                                   teams=frozenset({f"{T}:{SERVICE}"}), name="Maija Hoitaja"), ttl_seconds=7200)
-    servers: list[Served] = []
     lines: list[str] = []
     results: dict[str, dict[str, float]] = {}
-    with tempfile.TemporaryDirectory() as tmp:
-        script = Path(tmp) / "post.lua"
-        script.write_text(POST_LUA % {"threads": 2, "bookings": bookings, "tenant": T, "token": token})
-        try:
+    async with stage() as st:
+        with tempfile.TemporaryDirectory() as tmp:
+            script = Path(tmp) / "post.lua"
+            script.write_text(POST_LUA % {"threads": 2, "bookings": bookings, "tenant": T,
+                                          "token": provider_token(st.issuer)})
             if connections:
-                settlement = await Served("event_recording:build_settlement", {
-                    "database_url": settlement_url, "amqp": amqp, "exchange": exchange}).start()
-                servers.append(settlement)
-            events = await Served("event_recording:build_events", {
-                "database_url": events_url, "amqp": amqp, "exchange": exchange, "jwks": issuer.jwks()}).start()
-            servers.append(events)
+                await st.settlement()
+            events = await st.events()
             wrk(f"{events.url}/health/live", 16, 2)  # warm-up (the pool's connections opened, modules loaded)
             if connections:
-                await seed_events(_dsn(events_url), bookings)
-                await seed_settlement(_dsn(settlement_url))
+                await seed_events(_dsn(st.events_url), bookings)
+                await seed_settlement(_dsn(st.settlement_url))
                 wrk(events.url, max(connections), 2, str(script), offset=len(connections) * 120 * bookings)
             if health:
                 results["live"] = measured(events, f"{events.url}/health/live", 50, seconds)
@@ -245,8 +230,8 @@ async def main(connections: list[int], seconds: float, bookings: int, py_spy: st
                 lines.append(show("events   GET /health/live?through=stack (full stack), 50 conn.",
                                   results["stack"]))
             budget = CpuBudget({"events server (relay in it)": events.process.pid,
-                                "settlement server (consumer)": servers[0].process.pid if connections else None},
-                               {"events": events_url, "settlement": settlement_url})
+                                "settlement server (consumer)": st.servers[0].process.pid if connections else None},
+                               {"events": st.events_url, "settlement": st.settlement_url})
             for i, c in enumerate(connections):
                 spy = None
                 if py_spy and i == 0:  # where the server's CPU goes under this load (collapsed stacks)
@@ -255,21 +240,21 @@ async def main(connections: list[int], seconds: float, bookings: int, py_spy: st
                          f"{seconds:.0f}", "-p", str(events.process.pid)],
                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
                 if cprofile and i == 0:
-                    for server in servers:
+                    for server in st.servers:
                         assert server.process.pid
                         os.kill(server.process.pid, signal.SIGUSR1)
-                await analyze_like_autovacuum(events_url, settlement_url)
+                await analyze_like_autovacuum(st.events_url, st.settlement_url)
                 results[f"post{c}"] = r = await budget.run(events, events.url, c, seconds, str(script),
                                                            offset=i * 120 * bookings)
                 if cprofile and i == 0:
-                    for server in servers:
+                    for server in st.servers:
                         assert server.process.pid
                         os.kill(server.process.pid, signal.SIGUSR2)
                 if spy:
                     spy.wait(30)
                 lines.append(show(f"events   POST /events, {c} conn.", r))
                 lines.append(show_budget(r))
-            conn = await asyncpg.connect(_dsn(events_url))
+            conn = await asyncpg.connect(_dsn(st.events_url))
             t0 = time.perf_counter()
             while time.perf_counter() - t0 < 120:
                 if not await conn.fetchval("SELECT count(*) FROM outbox WHERE sent_at IS NULL"):
@@ -280,13 +265,11 @@ async def main(connections: list[int], seconds: float, bookings: int, py_spy: st
             await conn.close()
             lines.append(f"  events recorded {recorded}; outbox drained {time.perf_counter() - t0:.1f} s after the "
                          f"load, {left} left")
-            for server in servers:
-                server.stop()
-            servers.clear()
-            raw_db = await asyncpg.connect(_dsn(baseline_url))
+            st.stop_servers()
+            raw_db = await asyncpg.connect(_dsn(st.baseline_url))
             await raw_db.execute(ORDERS_DDL)
             await raw_db.close()
-            baseline = RawApp(_dsn(baseline_url)).start()
+            baseline = RawApp(_dsn(st.baseline_url)).start()
             try:
                 wrk(f"{baseline.url}/ping", 16, 2)
                 if health:
@@ -296,22 +279,16 @@ async def main(connections: list[int], seconds: float, bookings: int, py_spy: st
                     # so the ratio compares the stacks, not a query string against none.
                     results["b_stack"] = measured(baseline, f"{baseline.url}/ping?through=stack", 50, seconds)
                     lines.append(show("raw      GET /ping?through=stack, 50 conn.", results["b_stack"]))
-                raw_budget = CpuBudget({"raw server": baseline.process.pid}, {"raw": baseline_url})
+                raw_budget = CpuBudget({"raw server": baseline.process.pid}, {"raw": st.baseline_url})
                 for c in connections:
                     wrk(f"{baseline.url}/orders", c, 2, baseline.post_script)
-                    await analyze_like_autovacuum(baseline_url)
+                    await analyze_like_autovacuum(st.baseline_url)
                     results[f"b_post{c}"] = r = await raw_budget.run(baseline, f"{baseline.url}/orders", c, seconds,
                                                                      baseline.post_script)
                     lines.append(show(f"raw      POST /orders (INSERT + outbox), {c} conn.", r))
                     lines.append(show_budget(r))
             finally:
                 baseline.stop()
-        finally:
-            for server in servers:
-                server.stop()
-            for url in (events_url, settlement_url, baseline_url):
-                await testing.drop_database(ADMIN_URL, url)
-            testing.delete_vhost(amqp)
     print("\n".join(lines))
     ratios = [f"POST {c} conn. {results[f'post{c}']['rps'] / results[f'b_post{c}']['rps']:.0%}" for c in connections]
     if health:

@@ -109,3 +109,23 @@ async def test_a_credit_answering_a_request_stands_when_the_voucher_ends_before_
     assert (request["state"], request["credit_id"]) == ("credited", credited.json()["credit_id"])
     [credit] = (await h.client.get(f"/v1/tenants/{T}/credits", headers=h.officer())).json()["items"]
     assert (credit["id"], credit["amount"]) == (credited.json()["credit_id"], "-1400.00")
+
+
+async def test_reading_a_request_of_an_interruption_removed_when_the_voucher_ended_is_logged(
+        seeded: Harness) -> None:
+    """The removed interruption's request still shows its client number, days, amount and the provider's reason
+    (a hospital stay): the officer's and the company's reads of it go to the client's access log, as before the
+    removal, though the interruption itself is gone."""
+    h = seeded
+    h.clock.set(h.clock.now().replace(month=4, day=5))
+    away = await _away(h, "2016-03-05", "2016-03-10")
+    await _settle(h, "2016-03", [], [away["id"]])
+    await _ask(h, "interruption", away["id"])
+    await _close(h, "2016-02-29")
+    await h.published()  # what the writes published so far
+    for headers in (h.officer(), h.provider()):
+        [shown] = (await h.client.get(f"/v1/tenants/{T}/corrections", headers=headers)).json()["items"]
+        assert (shown["state"], shown["client_ref"], shown["reason"]) == ("removed", "A-17", "Asiakas oli sairaalassa")
+    reads = await h.published("events.client_data.read")
+    assert [(r["client_ids"], r["actor_role"], r["what"]) for r in reads] == [
+        (["c-1"], "tenant_officer", "corrections.list"), (["c-1"], "provider_user", "corrections.list")]

@@ -144,8 +144,8 @@ async def test_a_client_pays_event_is_never_credited_but_corrected_by_the_provid
     assert await h.published("events.credit.requested") == []
 
 
-async def _hours(h: Harness, day: str, start: str, end: str) -> dict[str, Any]:
-    response = await h.post_event({"booking_id": "b-care", "start": day, "start_time": start, "end_time": end})
+async def _hours(h: Harness, day: str, start: str, end: str, booking: str = "b-care") -> dict[str, Any]:
+    response = await h.post_event({"booking_id": booking, "start": day, "start_time": start, "end_time": end})
     assert response.status_code == 201, response.text
     return response.json()
 
@@ -206,10 +206,8 @@ async def test_an_event_waiting_for_approval_is_paid_when_an_earlier_one_is_shor
     assert [e["id"] for e in queue["items"]] == [friday["id"]]
 
 
-async def _new_decision(h: Harness, last_day: str, first_day: str, value: str) -> None:
-    """The officer's new decision: the voucher of 140.00 €/day ends on `last_day`; a new one of `value` from
-    `first_day`, booked by the same provider."""
-    await h.feed("vouchers.voucher.closed", {"voucher_id": "v-1", "valid_until": last_day, "reason": "officer"})
+async def _new_voucher(h: Harness, first_day: str, value: str = "145.00") -> None:
+    """Client c-1's new housing voucher (b-housing-b) of `value` from `first_day`, booked by the same provider."""
     await h.feed("vouchers.voucher.granted", {
         "voucher_id": "v-1b", "number": "PS-1002", "service_id": HOUSING_SERVICE, "client_id": "c-1",
         "valid_from": first_day, "valid_until": "2016-12-31",
@@ -219,6 +217,13 @@ async def _new_decision(h: Harness, last_day: str, first_day: str, value: str) -
         "booking_id": "b-housing-b", "voucher_id": "v-1b", "voucher_content_id": "vc-housing-b",
         "service_id": HOUSING_SERVICE, "content_id": "housing", "provider_id": PROVIDER, "producer_part": None,
         "client_id": "c-1", "client_ref": "A-17", "kind": "voucher"})
+
+
+async def _new_decision(h: Harness, last_day: str, first_day: str, value: str) -> None:
+    """The officer's new decision: the voucher of 140.00 €/day ends on `last_day`; a new one of `value` from
+    `first_day`, booked by the same provider."""
+    await h.feed("vouchers.voucher.closed", {"voucher_id": "v-1", "valid_until": last_day, "reason": "officer"})
+    await _new_voucher(h, first_day, value)
 
 
 async def test_a_new_decision_after_the_month_was_paid_takes_back_the_old_value_and_pays_the_new(
@@ -265,16 +270,10 @@ async def test_a_monthly_hour_grant_counts_from_a_mid_week_first_of_the_month(se
         "booking_id": "b-care-m", "voucher_id": "v-m", "voucher_content_id": "vc-care-m", "service_id": HOME_CARE,
         "content_id": "care", "provider_id": PROVIDER, "producer_part": None, "client_id": "c-4",
         "client_ref": "K-6", "kind": "voucher"})
-
-    async def hours(day: str, start: str, end: str) -> dict[str, Any]:
-        response = await h.post_event({"booking_id": "b-care-m", "start": day, "start_time": start, "end_time": end})
-        assert response.status_code == 201, response.text
-        return response.json()
-
-    assert (await hours("2016-02-29", "08:00", "14:00"))["approval"] == "payable"  # 6 h of February's 8
-    assert (await hours("2016-03-01", "08:00", "14:00"))["approval"] == "payable"  # March's own 8 h
-    assert (await hours("2016-03-02", "08:00", "10:00"))["approval"] == "payable"  # 8 h in March
-    over = await hours("2016-03-04", "08:00", "08:30")  # 8 h 30 min
+    assert (await _hours(h, "2016-02-29", "08:00", "14:00", "b-care-m"))["approval"] == "payable"  # 6 h of February's 8
+    assert (await _hours(h, "2016-03-01", "08:00", "14:00", "b-care-m"))["approval"] == "payable"  # March's own 8 h
+    assert (await _hours(h, "2016-03-02", "08:00", "10:00", "b-care-m"))["approval"] == "payable"  # 8 h in March
+    over = await _hours(h, "2016-03-04", "08:00", "08:30", "b-care-m")  # 8 h 30 min
     assert over["approval"] == "awaiting_approval"
     [item] = (await h.client.get(f"/v1/tenants/{T}/approvals", headers=h.officer())).json()["items"]
     assert item["grant"]["period_key"] == "2016-03"
@@ -314,9 +313,8 @@ async def test_a_purchased_interruption_across_the_price_change_pays_each_day_at
     assert back["amount_tenant"] == "650.00"  # 21.-25.3.: 5 x 130.00
 
 
-async def test_a_day_stay_over_its_monthly_days_approved_and_credited_then_recorded_within_them(
-        seeded: Harness) -> None:
-    h = seeded  # housing at 155.00, voucher 140.00 €/day; this client is granted 20 days a month
+async def _twenty_days(h: Harness) -> None:
+    """Client c-5: 20 housing days a month, 140.00 €/day."""
     await h.feed("vouchers.voucher.granted", {
         "voucher_id": "v-20", "number": "PS-5005", "service_id": HOUSING_SERVICE, "client_id": "c-5",
         "valid_from": "2016-01-01", "valid_until": "2016-12-31",
@@ -326,6 +324,12 @@ async def test_a_day_stay_over_its_monthly_days_approved_and_credited_then_recor
         "booking_id": "b-20", "voucher_id": "v-20", "voucher_content_id": "vc-20", "service_id": HOUSING_SERVICE,
         "content_id": "housing", "provider_id": PROVIDER, "producer_part": None, "client_id": "c-5",
         "client_ref": "A-20", "kind": "voucher"})
+
+
+async def test_a_day_stay_over_its_monthly_days_approved_and_credited_then_recorded_within_them(
+        seeded: Harness) -> None:
+    h = seeded  # housing at 155.00, voucher 140.00 €/day; this client is granted 20 days a month
+    await _twenty_days(h)
     # 25.2.-5.3.: 5 days of February, 5 of March: within both months' 20
     across = await _event(h, "b-20", "2016-02-25", "2016-03-05")
     assert across["approval"] == "payable" and across["amount_tenant"] == "1400.00"

@@ -12,6 +12,7 @@ from typing import Any
 from seteli_events.service import month_jobs
 
 from .conftest import HOME_CARE, HOUSING_SERVICE, OTHER_PROVIDER, PROVIDER, Harness, T
+from .test_money_beside import _hours, _new_voucher, _twenty_days
 from .test_money_paths import _settle
 
 
@@ -39,18 +40,6 @@ async def _interruption(h: Harness, interruption_id: str) -> dict[str, Any] | No
 
 async def _close(h: Harness, valid_until: str, reason: str = "officer") -> None:
     await h.feed("vouchers.voucher.closed", {"voucher_id": "v-1", "valid_until": valid_until, "reason": reason})
-
-
-async def _new_voucher(h: Harness, first_day: str, value: str = "145.00") -> None:
-    await h.feed("vouchers.voucher.granted", {
-        "voucher_id": "v-1b", "number": "PS-1002", "service_id": HOUSING_SERVICE, "client_id": "c-1",
-        "valid_from": first_day, "valid_until": "2016-12-31",
-        "contents": [{"voucher_content_id": "vc-housing-b", "content_id": "housing", "unit": "day",
-                      "granted_amount": "31", "period": "month", "voucher_value": value}]})
-    await h.feed("vouchers.booking.made", {
-        "booking_id": "b-housing-b", "voucher_id": "v-1b", "voucher_content_id": "vc-housing-b",
-        "service_id": HOUSING_SERVICE, "content_id": "housing", "provider_id": PROVIDER, "producer_part": None,
-        "client_id": "c-1", "client_ref": "A-17", "kind": "voucher"})
 
 
 async def test_a_voucher_ending_on_a_months_last_day_mid_interruption_values_only_its_days(seeded: Harness) -> None:
@@ -158,19 +147,6 @@ async def test_a_correction_request_answered_after_a_direct_credit_credits_nothi
                                    headers=h.officer(), json={"decision": "credit"})
     assert answered.status_code == 409 and answered.json()["code"] == "already_answered", answered.text
     assert len(await h.published("events.credit.requested")) == 1
-
-
-async def _twenty_days(h: Harness) -> None:
-    """Client c-5: 20 housing days a month, 140.00 €/day."""
-    await h.feed("vouchers.voucher.granted", {
-        "voucher_id": "v-20", "number": "PS-5005", "service_id": HOUSING_SERVICE, "client_id": "c-5",
-        "valid_from": "2016-01-01", "valid_until": "2016-12-31",
-        "contents": [{"voucher_content_id": "vc-20", "content_id": "housing", "unit": "day", "granted_amount": "20",
-                      "period": "month", "voucher_value": "140.00"}]})
-    await h.feed("vouchers.booking.made", {
-        "booking_id": "b-20", "voucher_id": "v-20", "voucher_content_id": "vc-20", "service_id": HOUSING_SERVICE,
-        "content_id": "housing", "provider_id": PROVIDER, "producer_part": None, "client_id": "c-5",
-        "client_ref": "A-20", "kind": "voucher"})
 
 
 async def test_a_stay_over_the_grant_cut_by_a_later_end_to_fit_is_paid_without_a_decision(seeded: Harness) -> None:
@@ -281,19 +257,19 @@ async def test_the_weeks_hours_count_what_both_providers_of_the_voucher_charged(
     assert monday.status_code == 201 and monday.json()["approval"] == "payable", monday.text
 
 
-async def _visit(h: Harness, day: str, start: str, end: str) -> dict[str, Any]:
-    response = await h.post_event({"booking_id": "b-care", "start": day, "start_time": start, "end_time": end})
-    assert response.status_code == 201, response.text
-    return response.json()
+async def _two_waiting(h: Harness) -> tuple[dict[str, Any], dict[str, Any]]:
+    """10 h a week (W10: 7.3.-13.3.), 30.00 €/h: Monday's 6 h within it, Tuesday's 5 h and Wednesday's 2 h waiting."""
+    await _hours(h, "2016-03-07", "08:00", "14:00")  # 6 h
+    tuesday = await _hours(h, "2016-03-08", "08:00", "13:00")  # 5 h: 11 h, waits
+    wednesday = await _hours(h, "2016-03-09", "08:00", "10:00")  # 2 h: waits as well
+    assert (tuesday["approval"], wednesday["approval"]) == ("awaiting_approval", "awaiting_approval")
+    return tuesday, wednesday
 
 
 async def test_a_visit_approved_and_credited_leaves_room_for_the_next_one_waiting_in_its_week(
         seeded: Harness) -> None:
-    h = seeded  # 10 h a week (W10: 7.3.-13.3.), 30.00 €/h
-    await _visit(h, "2016-03-07", "08:00", "14:00")  # 6 h
-    tuesday = await _visit(h, "2016-03-08", "08:00", "13:00")  # 5 h: 11 h, waits
-    wednesday = await _visit(h, "2016-03-09", "08:00", "10:00")  # 2 h: waits as well
-    assert (tuesday["approval"], wednesday["approval"]) == ("awaiting_approval", "awaiting_approval")
+    h = seeded
+    tuesday, wednesday = await _two_waiting(h)
     decided = await h.client.post(f"/v1/tenants/{T}/events/{tuesday['id']}/decision", headers=h.officer(),
                                   json={"decision": "approve_and_credit", "reason": "Yli viikon tuntien"})
     assert decided.status_code == 200, decided.text
@@ -303,17 +279,14 @@ async def test_a_visit_approved_and_credited_leaves_room_for_the_next_one_waitin
     assert now["approval"] == "payable"
     assert (await h.client.get(f"/v1/tenants/{T}/approvals", headers=h.officer())).json()["total"] == 0
     # the provider records Tuesday again within what is left of the grant (2 h): paid; one more hour waits
-    again = await _visit(h, "2016-03-08", "08:00", "10:00")
+    again = await _hours(h, "2016-03-08", "08:00", "10:00")
     assert (again["approval"], again["amount_tenant"]) == ("payable", "60.00")
-    assert (await _visit(h, "2016-03-10", "08:00", "09:00"))["approval"] == "awaiting_approval"
+    assert (await _hours(h, "2016-03-10", "08:00", "09:00"))["approval"] == "awaiting_approval"
 
 
 async def test_a_visit_rejected_leaves_room_for_the_next_one_waiting_in_its_week(seeded: Harness) -> None:
-    h = seeded  # 10 h a week (W10: 7.3.-13.3.)
-    await _visit(h, "2016-03-07", "08:00", "14:00")  # 6 h
-    tuesday = await _visit(h, "2016-03-08", "08:00", "13:00")  # 5 h: 11 h, waits
-    wednesday = await _visit(h, "2016-03-09", "08:00", "10:00")  # 2 h: waits as well
-    assert (tuesday["approval"], wednesday["approval"]) == ("awaiting_approval", "awaiting_approval")
+    h = seeded
+    tuesday, wednesday = await _two_waiting(h)
     decided = await h.client.post(f"/v1/tenants/{T}/events/{tuesday['id']}/decision", headers=h.officer(),
                                   json={"decision": "reject", "reason": "Yli viikon tuntien"})
     assert decided.status_code == 200, decided.text

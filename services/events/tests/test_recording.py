@@ -302,6 +302,29 @@ async def test_a_list_asked_for_its_number_alone_shows_and_logs_no_client(seeded
     assert listed.json()["total"] == 1 and len(await h.published("events.client_data.read")) == 1
 
 
+async def test_a_number_asked_of_one_client_is_a_read_of_that_client(seeded: Harness) -> None:
+    """`limit=0` names no client only when no filter names one: the number of one client's events or absences
+    (by client number, booking or voucher) tells of their care, so it goes to that client's access log."""
+    h = seeded
+    await h.post_event({"booking_id": "b-housing", "start": "2016-03-01", "end": "2016-03-02"})
+    away = await h.client.post(f"/v1/tenants/{T}/interruptions", headers=h.provider(),
+                               json={"booking_id": "b-housing", "start": "2016-03-05", "reason": "hospital"})
+    assert away.status_code == 201, away.text
+    await h.published()
+    h.broker.unrouted.clear()
+    for path, asked in (("/events", {"client_ref": "A-17"}), ("/events", {"booking_id": "b-housing"}),
+                        ("/events", {"voucher_id": "v-1"}), ("/interruptions", {"booking_id": "b-housing"}),
+                        ("/interruptions", {"voucher_id": "v-1"})):
+        counted = await h.client.get(f"/v1/tenants/{T}{path}", params={**asked, "limit": 0}, headers=h.officer())
+        assert counted.json() == {"items": [], "total": 1}, (path, asked)
+        reads = await h.published("events.client_data.read")
+        assert [(r["client_ids"], r["actor_role"]) for r in reads] == [(["c-1"], "tenant_officer")], (path, asked)
+        h.broker.unrouted.clear()
+    nobody = await h.client.get(f"/v1/tenants/{T}/events", params={"client_ref": "A-99", "limit": 0},
+                                headers=h.officer())
+    assert nobody.json() == {"items": [], "total": 0} and await h.published("events.client_data.read") == []
+
+
 async def test_booking_before_its_voucher_is_retried_until_the_voucher_arrives(h: Harness) -> None:
     await seed(h)
     booking = {

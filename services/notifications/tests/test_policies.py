@@ -188,3 +188,21 @@ async def test_an_id_that_merely_contains_the_shape_of_an_identity_code_is_maile
         "credit_id": "cr-1", "provider_id": "p-fi", "amount": "-20.00", "reason": "Asiakkaan 010180-9026 tapahtuma"},
         tenant_id="kouvola")
     assert harness.smtp.to("info@paivansade.fi") == []
+
+
+async def test_a_free_text_quoting_a_hex_id_is_mailed_and_one_with_a_code_is_not(harness: Harness) -> None:
+    """The tenant's question to a company quotes an id cut short ('8a240892-5592-4b1e-…' holds '240892-5592'): it is
+    no one's identity code, the company gets the question. The same question naming a code, in parentheses, is
+    refused."""
+    await harness.directory()
+    question = "Liitteen 8a240892-5592-4b1e-… allekirjoitus puuttuu."
+    await harness.publish("registry.registration.more_requested", {
+        "request_id": "r-hex", "company_name": "Kotipalvelu Heksa Oy", "email": "heksa@heksa.fi", "language": "fi",
+        "message": question, "link": "https://seteli.fi/registration-request/answer?token=h1"}, tenant_id="kouvola")
+    [mail] = harness.smtp.to("heksa@heksa.fi")
+    assert question in text(mail)
+    await harness.publish("registry.registration.more_requested", {
+        "request_id": "r-code", "company_name": "Kotipalvelu Koodi Oy", "email": "koodi@koodi.fi", "language": "fi",
+        "message": "Vastuuhenkilö (131052a308t) puuttuu.",
+        "link": "https://seteli.fi/registration-request/answer?token=h2"}, tenant_id="kouvola")
+    assert harness.smtp.to("koodi@koodi.fi") == []

@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import json
 import random
+from functools import partial
 from typing import Any
 
 import httpx
@@ -68,20 +69,40 @@ async def _client_booked(services: httpx.AsyncClient, data: Seed, officer: dict[
     return str(person["id"]), dict(booking)
 
 
-async def test_the_report_of_one_client_reads_no_care_of_another_companys_client_of_the_same_number(
-        portal: httpx.AsyncClient, services: httpx.AsyncClient, data: Seed) -> None:
+async def _officer_and_both_companies(services: httpx.AsyncClient, data: Seed
+                                      ) -> tuple[dict[str, str], dict[str, str], dict[str, str], dict[str, Any]]:
+    """The officer's, our company's and the other company's headers, and a service both companies are approved for."""
     officer = await officer_headers(services, SUITE, data.officer_email, OFFICER_PASSWORD)
     ours = await officer_headers(services, SUITE, data.provider_email, PROVIDER_PASSWORD)
     theirs = await officer_headers(services, SUITE, data.other_provider_email, PROVIDER_PASSWORD)
-    service = await _service_of_both(services, data, officer, [ours, theirs])
+    return officer, ours, theirs, await _service_of_both(services, data, officer, [ours, theirs])
+
+
+async def _draft(services: httpx.AsyncClient, data: Seed, company: dict[str, str], booking_id: str,
+                 what: str = "draft", **times: str) -> None:
+    """The company saves care of the booking on the voucher month's first day as a draft."""
+    _ok(await services.post(f"{SUITE}/events/v1/tenants/{data.tenant_id}/events", headers=company, json={
+        "booking_id": booking_id, "start": str(data.voucher_month.first), **times, "status": "draft"}), what, 201)
+
+
+async def _read_by_officer(services: httpx.AsyncClient, data: Seed, officer: dict[str, str], client_id: str,
+                           unlisted: tuple[str, ...] = ("client.access_log",)) -> list[str]:
+    """What the officers read of the client, by the client's access log (but for the `unlisted` reads)."""
+    log = _ok(await services.get(f"{SUITE}/vouchers/v1/tenants/{data.tenant_id}/clients/{client_id}/access-log",
+                                 headers=officer, params={"limit": 500}), "access log")
+    return [row["what"] for row in log["items"]
+            if row["actor_role"] in ("tenant_admin", "tenant_officer") and row["what"] not in unlisted]
+
+
+async def test_the_report_of_one_client_reads_no_care_of_another_companys_client_of_the_same_number(
+        portal: httpx.AsyncClient, services: httpx.AsyncClient, data: Seed) -> None:
+    officer, ours, theirs, service = await _officer_and_both_companies(services, data)
     sanna, our_booking = await _client_booked(services, data, officer, ours, service, 4101)
     other, their_booking = await _client_booked(services, data, officer, theirs, service, 4102)
     month = data.voucher_month
     # each company's client has care saved as a draft in the month (unfinished units on a report)
     for company, booking in ((ours, our_booking), (theirs, their_booking)):
-        _ok(await services.post(f"{SUITE}/events/v1/tenants/{data.tenant_id}/events", headers=company, json={
-            "booking_id": booking["id"], "start": str(month.first), "start_time": "09:00", "end_time": "12:00",
-            "status": "draft"}), "draft", 201)
+        await _draft(services, data, company, booking["id"], start_time="09:00", end_time="12:00")
 
     await login(portal, data.officer_email, OFFICER_PASSWORD)
     report = await portal.get("/officer/reports", params={"start": str(month), "end": str(month), "client": sanna})
@@ -90,12 +111,7 @@ async def test_the_report_of_one_client_reads_no_care_of_another_companys_client
 
     assert report.text.count(f"<td>{NUMBER}</td>") == 1, report.text[-3000:]  # Sanna's three unfinished hours
 
-    async def read_by_officer(client_id: str) -> list[str]:
-        log = _ok(await services.get(f"{SUITE}/vouchers/v1/tenants/{data.tenant_id}/clients/{client_id}/access-log",
-                                     headers=officer, params={"limit": 500}), "access log")
-        return [row["what"] for row in log["items"]
-                if row["actor_role"] in ("tenant_admin", "tenant_officer") and row["what"] != "client.access_log"]
-
+    read_by_officer = partial(_read_by_officer, services, data, officer)
     # Sanna's draft was read for her report (its read logged: the access log has heard the report's reads) ...
     await _eventually("Sanna's report read", lambda: _has(read_by_officer(sanna), "events.list"))
     # ... and nothing of the other company's client, though the client number is the same

@@ -4,12 +4,10 @@ report and on the company's own, though a draft never reaches settlement."""
 
 from __future__ import annotations
 
-import io
 import re
 from decimal import Decimal
 
 import httpx
-from pypdf import PdfReader
 from seteli_portal.i18n import month_fmt
 
 from seteli.embedded import Suite
@@ -17,6 +15,7 @@ from seteli.embedded import Suite
 from .conftest import csrf_of, login, submit
 from .seed import OFFICER_PASSWORD, PROVIDER_PASSWORD, Seed
 from .service_calls import book_a_new_client, officer_headers
+from .test_report_files import _pdf_text
 
 
 def _row(csv_text: str, client_number: str) -> list[str]:
@@ -26,16 +25,25 @@ def _row(csv_text: str, client_number: str) -> list[str]:
     return found[0]
 
 
-async def test_a_draft_of_three_days_shows_as_three_unfinished_units_on_both_reports(
-        portal: httpx.AsyncClient, services: httpx.AsyncClient, data: Seed) -> None:
-    await login(portal, data.provider_email, PROVIDER_PASSWORD)
-    booking = await book_a_new_client(services, data, data.service_id, "KR-503", "31", "month", "140.00", 5031,
+async def _drafted(portal: httpx.AsyncClient, services: httpx.AsyncClient, data: Seed, number: str, seed: int,
+                   last_day: int, **fields: str) -> None:
+    """A new housing client booked in the portal by the provider signed in there, with care from the voucher
+    month's first day to its `last_day` saved as a draft."""
+    booking = await book_a_new_client(services, data, data.service_id, number, "31", "month", "140.00", seed,
                                       portal=portal)
     month = data.voucher_month
     month_url = f"/provider/bookings/{booking['id']}"
     drafted = await submit(portal, f"{month_url}?month={month}", f"{month_url}/events", {
-        "month": str(month), "start": str(month.first), "end": str(month.first.replace(day=3)), "status": "draft"})
+        "month": str(month), "start": str(month.first), "end": str(month.first.replace(day=last_day)),
+        "status": "draft", **fields})
     assert drafted.status_code == 303, drafted.text[-2000:]
+
+
+async def test_a_draft_of_three_days_shows_as_three_unfinished_units_on_both_reports(
+        portal: httpx.AsyncClient, services: httpx.AsyncClient, data: Seed) -> None:
+    await login(portal, data.provider_email, PROVIDER_PASSWORD)
+    await _drafted(portal, services, data, "KR-503", 5031, 3)
+    month = data.voucher_month
     period = {"start": str(month), "end": str(month)}
 
     own = await portal.get("/provider/reports/realisation.csv", params=period)
@@ -71,13 +79,7 @@ async def test_the_companys_own_report_is_taken_for_one_site_or_one_client_and_i
     site = re.search(r'<option value="(site:[^"]+)">([^<]+)</option>', form.text)
     assert site is not None, form.text[-3000:]  # the company's sites are offered, after "the whole company"
     for number, seed, part in (("KR-611", 6110, site.group(1)), ("KR-612", 6120, "")):
-        booking = await book_a_new_client(services, data, data.service_id, number, "31", "month", "140.00", seed,
-                                          portal=portal)
-        month_url = f"/provider/bookings/{booking['id']}"
-        drafted = await submit(portal, f"{month_url}?month={month}", f"{month_url}/events", {
-            "month": str(month), "start": str(month.first), "end": str(month.first.replace(day=2)),
-            "status": "draft", "producer_part": part})
-        assert drafted.status_code == 303, drafted.text[-2000:]
+        await _drafted(portal, services, data, number, seed, 2, producer_part=part)
 
     at_site = {"start": str(month), "end": str(month), "producer_part": site.group(1)}
     page = await portal.get("/provider/reports", params=at_site)
@@ -88,7 +90,7 @@ async def test_the_companys_own_report_is_taken_for_one_site_or_one_client_and_i
     csv_file = await portal.get(link.group(1).replace("&amp;", "&"))
     assert "KR-611" in csv_file.text and "KR-612" not in csv_file.text, csv_file.text  # the file as the page
     printed = await portal.get(link.group(1).replace("&amp;", "&").replace(".csv?", ".pdf?"))
-    text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(printed.content)).pages)
+    text = _pdf_text(printed.content)
     subtitle = text.splitlines()[1]  # under the title: whose, which site, which months
     period = f"{month_fmt(str(month))}–{month_fmt(str(month))}"
     assert subtitle.endswith(f", {site.group(2)}, {period}"), subtitle  # on paper too, the report says its site
@@ -107,12 +109,7 @@ async def test_the_officer_takes_the_reports_for_one_service_and_the_files_are_o
     contents only. The files and the printed subtitle say the same."""
     await login(portal, data.provider_email, PROVIDER_PASSWORD)
     month = data.voucher_month
-    booking = await book_a_new_client(services, data, data.service_id, "KR-701", "31", "month", "140.00", 7010,
-                                      portal=portal)
-    month_url = f"/provider/bookings/{booking['id']}"
-    drafted = await submit(portal, f"{month_url}?month={month}", f"{month_url}/events", {
-        "month": str(month), "start": str(month.first), "end": str(month.first), "status": "draft"})
-    assert drafted.status_code == 303, drafted.text[-2000:]
+    await _drafted(portal, services, data, "KR-701", 7010, 1)
 
     await login(portal, data.officer_email, OFFICER_PASSWORD)
     period = {"start": str(month), "end": str(month)}
@@ -128,9 +125,18 @@ async def test_the_officer_takes_the_reports_for_one_service_and_the_files_are_o
     link = re.search(r'href="(/officer/reports/realisation\.csv\?[^"]+)"', housing.text)
     assert link is not None and f"service={data.service_id}" in link.group(1)
     printed = await portal.get(link.group(1).replace("&amp;", "&").replace(".csv?", ".pdf?"))
-    text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(printed.content)).pages)
+    text = _pdf_text(printed.content)
     housing_name = re.search(rf'<option value="{re.escape(data.service_id)}">([^<]+)</option>', form.text)
     assert housing_name is not None and f", {housing_name.group(1)}, " in text.splitlines()[1], text[:300]
+
+
+async def _aino_for_the_officer(portal: httpx.AsyncClient, data: Seed) -> str:
+    """The demo client Aino's id (from the provider's list of clients), the officer then signed in."""
+    await login(portal, data.provider_email, PROVIDER_PASSWORD)
+    listing = await portal.get("/provider/clients", params={"name": "Aino"})
+    client_id = re.search(r'href="/provider/clients/([^"/]+)/co-payments"', listing.text).group(1)  # type: ignore[union-attr]
+    await login(portal, data.officer_email, OFFICER_PASSWORD)
+    return client_id
 
 
 async def _realisation_reads(services: httpx.AsyncClient, suite: Suite, data: Seed, client_id: str) -> int:
@@ -153,10 +159,7 @@ async def test_downloading_the_interruptions_file_logs_no_read_of_the_clients_re
         portal: httpx.AsyncClient, services: httpx.AsyncClient, suite: Suite, data: Seed) -> None:
     """A client's access log lists what was read of their data: the officer who takes the interruptions file has
     not read the realisation report (the portal read it too, for nothing, and it was logged)."""
-    await login(portal, data.provider_email, PROVIDER_PASSWORD)
-    listing = await portal.get("/provider/clients", params={"name": "Aino"})
-    client_id = re.search(r'href="/provider/clients/([^"/]+)/co-payments"', listing.text).group(1)  # type: ignore[union-attr]
-    await login(portal, data.officer_email, OFFICER_PASSWORD)
+    client_id = await _aino_for_the_officer(portal, data)
     before = await _realisation_reads(services, suite, data, client_id)
     period = {"start": str(data.demo.month), "end": str(data.demo.month)}
     assert (await portal.get("/officer/reports/interruptions.csv", params=period)).status_code == 200
@@ -173,7 +176,7 @@ async def test_the_printed_reports_end_with_the_sums_the_screen_shows(portal: ht
     settled = sum((Decimal(r[4].replace(",", ".")) for r in rows), Decimal("0.00"))
     unsettled = sum((Decimal(r[6].replace(",", ".")) for r in rows), Decimal("0.00"))
     printed = await portal.get("/officer/reports/realisation.pdf", params=period)
-    text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(printed.content)).pages)
+    text = _pdf_text(printed.content)
     total = re.search(r"Yhteensä ([-\d,]+) ([-\d,]+) ([-\d,]+)", text)
     assert total is not None, text[-500:]
     assert (total.group(1), total.group(3)) == (str(settled).replace(".", ","), str(unsettled).replace(".", ","))
@@ -183,10 +186,7 @@ async def test_the_officer_reads_the_reports_of_one_client_from_the_clients_page
         portal: httpx.AsyncClient, data: Seed) -> None:
     """004 §5: the report is taken for one client if wanted; the officer finds the client by name, not by a
     provider's client number, and the report shows (and reads) that client's rows only, as the files do."""
-    await login(portal, data.provider_email, PROVIDER_PASSWORD)
-    listing = await portal.get("/provider/clients", params={"name": "Aino"})
-    client_id = re.search(r'href="/provider/clients/([^"/]+)/co-payments"', listing.text).group(1)  # type: ignore[union-attr]
-    await login(portal, data.officer_email, OFFICER_PASSWORD)
+    client_id = await _aino_for_the_officer(portal, data)
     client_page = await portal.get(f"/officer/clients/{client_id}")
     link = re.search(r'href="([^"]+)" id="client-reports"', client_page.text)
     assert link is not None, client_page.text[-3000:]

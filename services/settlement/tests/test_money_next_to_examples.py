@@ -14,6 +14,7 @@ import pytest
 
 from .conftest import P1, P2
 from .test_provider_set_off import COMPANY, SITE, carried, credit, spec_text
+from .test_set_off_withdrawn_mid_run import worked
 from .test_site_payees import (
     APRIL_5,
     COMPANY_IBAN,
@@ -67,6 +68,29 @@ async def lock(h: Any, month: str, at: datetime) -> dict[str, Any]:
     return run
 
 
+async def march_paid(h: Any, level: str) -> tuple[str | None, str, str]:
+    """March's run pays e-1 (1.-10.3., 900.00) to the company or to its site: (producer part, payee key, IBAN)."""
+    await h.seed()
+    part, payee, iban = await payee_of(h, level)
+    await h.event("e-1", "2016-03-01", "2016-03-10", producer_part=part)  # 900.00
+    assert h.payees(await lock(h, "2016-03", APRIL_5)) == {payee: "900.00"}
+    return part, payee, iban
+
+
+async def paid_alike(h: Any, run: dict[str, Any], payee: str, iban: str, amount: str) -> None:
+    """The run pays `amount` to the payee alone and carries nothing; its payment file and the specification agree."""
+    assert h.payees(run) == {payee: amount} and carried(run) == []
+    assert await transfers(h, run) == [(iban, amount)]
+    assert to_be_paid(await spec_text(h, run, payee)) == Decimal(amount)
+
+
+async def paid_to_koivulas_account(h: Any, run: dict[str, Any], amount: str) -> None:
+    """The site is paid `amount` on its new account (Koivula's) in the file, and its specification says so."""
+    assert await transfers(h, run) == [(KOIVULA["iban"], amount)]
+    site = await spec_text(h, run, SITE)
+    assert to_be_paid(site) == Decimal(amount) and "FI49 5000 9420 0287 30" in site
+
+
 LEVELS = pytest.mark.parametrize("level", ["company", "site"])
 
 
@@ -75,17 +99,11 @@ async def test_a_second_run_of_a_month_pays_only_a_correction_of_care_its_first_
     harness: Any, level: str
 ) -> None:
     h = harness
-    await h.seed()
-    part, payee, iban = await payee_of(h, level)
-    await h.event("e-1", "2016-03-01", "2016-03-10", producer_part=part)  # 900.00
-    march = await lock(h, "2016-03", APRIL_5)
-    assert h.payees(march) == {payee: "900.00"}
+    part, payee, iban = await march_paid(h, level)
     # the provider had two more days: events corrects the event before it heard March was paid
     await h.event("e-1", "2016-03-01", "2016-03-12", revision=2, corrected=True, producer_part=part)  # 1080.00
     again = await h.run("2016-03")  # the officer's supplementary run of March
-    assert h.payees(again) == {payee: "180.00"} and carried(again) == []
-    assert await transfers(h, again) == [(iban, "180.00")]
-    assert to_be_paid(await spec_text(h, again, payee)) == Decimal("180.00")
+    await paid_alike(h, again, payee, iban, "180.00")
     assert (await h.run("2016-03"))["payments"] == []
     assert (await lock(h, "2016-04", MAY_5))["payments"] == []
     assert await line_total(h, "e-1") == "1080.00"
@@ -96,17 +114,11 @@ async def test_a_second_run_of_a_month_deducts_a_shortened_event_from_care_recor
     harness: Any, level: str
 ) -> None:
     h = harness
-    await h.seed()
-    part, payee, iban = await payee_of(h, level)
-    await h.event("e-1", "2016-03-01", "2016-03-10", producer_part=part)  # 900.00
-    march = await lock(h, "2016-03", APRIL_5)
-    assert h.payees(march) == {payee: "900.00"}
+    part, payee, iban = await march_paid(h, level)
     await h.event("e-1", "2016-03-01", "2016-03-08", revision=2, corrected=True, producer_part=part)  # 720.00
     await h.event("e-2", "2016-03-20", "2016-03-22", producer_part=part)  # 270.00, recorded late
     again = await h.run("2016-03")
-    assert h.payees(again) == {payee: "90.00"} and carried(again) == []
-    assert await transfers(h, again) == [(iban, "90.00")]
-    assert to_be_paid(await spec_text(h, again, payee)) == Decimal("90.00")
+    await paid_alike(h, again, payee, iban, "90.00")
     assert (await h.run("2016-03"))["payments"] == []
     assert (await lock(h, "2016-04", MAY_5))["payments"] == []
 
@@ -124,9 +136,7 @@ async def test_a_site_whose_wrong_reference_is_corrected_is_paid_its_carried_car
     await h.event("e-2", "2016-04-01", "2016-04-02", producer_part=KUUSELA_PART)  # 180.00
     april = await lock(h, "2016-04", MAY_5)
     assert h.payees(april) == {SITE: "1080.00"} and carried(april) == []
-    assert await transfers(h, april) == [(KOIVULA["iban"], "1080.00")]
-    site = await spec_text(h, april, SITE)
-    assert to_be_paid(site) == Decimal("1080.00") and "FI49 5000 9420 0287 30" in site
+    await paid_to_koivulas_account(h, april, "1080.00")
 
 
 async def test_a_billing_change_after_the_run_leaves_its_file_and_specification_on_the_account_paid(
@@ -153,18 +163,13 @@ async def test_a_credit_and_the_corrected_event_recorded_after_it_pay_the_right_
     """March paid e-1 (900.00) though two of its days were wrong: the officer credits e-1 whole and the provider
     records the right days again (e-1b, 720.00), before April's run or after it."""
     h = harness
-    await h.seed()
-    part, payee, iban = await payee_of(h, level)
-    await h.event("e-1", "2016-03-01", "2016-03-10", producer_part=part)
-    assert h.payees(await lock(h, "2016-03", APRIL_5)) == {payee: "900.00"}
+    part, payee, iban = await march_paid(h, level)
     await credit(h, "c-1", "e-1", "-900.00", part)
     await h.event("e-2", "2016-04-01", "2016-04-05", producer_part=part)  # 450.00
     if timing == "one_run":
         await h.event("e-1b", "2016-03-01", "2016-03-08", producer_part=part)  # 720.00
         april = await lock(h, "2016-04", MAY_5)
-        assert h.payees(april) == {payee: "270.00"} and carried(april) == []
-        assert await transfers(h, april) == [(iban, "270.00")]
-        assert to_be_paid(await spec_text(h, april, payee)) == Decimal("270.00")
+        await paid_alike(h, april, payee, iban, "270.00")
         may = await lock(h, "2016-05", JUNE_5)
         assert may["payments"] == [] and carried(may) == []
     else:
@@ -173,11 +178,19 @@ async def test_a_credit_and_the_corrected_event_recorded_after_it_pay_the_right_
         assert carried(april) == [(part and "s-kuusela", "-450.00", "negative_balance")]
         await h.event("e-1b", "2016-03-01", "2016-03-08", producer_part=part)  # 720.00
         may = await lock(h, "2016-05", JUNE_5)
-        assert h.payees(may) == {payee: "270.00"} and carried(may) == []
-        assert await transfers(h, may) == [(iban, "270.00")]
-        assert to_be_paid(await spec_text(h, may, payee)) == Decimal("270.00")
+        await paid_alike(h, may, payee, iban, "270.00")
     # paid in all: 900.00 + 270.00 = e-1b 720.00 + e-2 450.00
     assert await line_total(h, "e-1") == "0.00"
+
+
+async def agree_to_the_cent(h: Any, run: dict[str, Any], total: str) -> None:
+    """The run's total, its payments, the file's transfers and the specifications' "to be paid" are all `total`."""
+    paid = sum((Decimal(p["amount"]) for p in run["payments"]), Decimal(0))
+    assert Decimal(run["total"]) == paid == Decimal(total)
+    assert sum((Decimal(a) for _, a in await transfers(h, run)), Decimal(0)) == paid
+    specified = [to_be_paid(await spec_text(h, run, f"{p['provider_id']}/{p['site_id'] or '-'}"))
+                 for p in run["payments"]]
+    assert sum(specified, Decimal(0)) == paid
 
 
 async def test_the_payment_file_the_specifications_and_the_run_page_agree_to_the_cent(harness: Any) -> None:
@@ -200,12 +213,7 @@ async def test_the_payment_file_the_specifications_and_the_run_page_agree_to_the
     assert h.payees(april) == {COMPANY: "0.00", f"{P2}/-": "409.95"}
     assert sorted(carried(april)) == [("s-koivula", "630.00", "invalid_reference"),
                                       ("s-kuusela", "-77.80", "negative_balance")]
-    paid = sum((Decimal(p["amount"]) for p in april["payments"]), Decimal(0))
-    assert Decimal(april["total"]) == paid == Decimal("409.95")
-    assert sum((Decimal(a) for _, a in await transfers(h, april)), Decimal(0)) == paid
-    specified = [to_be_paid(await spec_text(h, april, f"{p['provider_id']}/{p['site_id'] or '-'}"))
-                 for p in april["payments"]]
-    assert sum(specified, Decimal(0)) == paid
+    await agree_to_the_cent(h, april, "409.95")
     assert "Betalas" in await spec_text(h, april, f"{P2}/-")
 
     await billing_changed(h, "s-koivula", KOIVULA)
@@ -213,12 +221,7 @@ async def test_the_payment_file_the_specifications_and_the_run_page_agree_to_the
     await h.event("e-7", "2016-05-01", "2016-05-01", share="11.11")  # 11.11, the company's
     may = await lock(h, "2016-05", JUNE_5)
     assert h.payees(may) == {COMPANY: "11.11", SITE: "102.20", f"{P1_SITE_KOIVULA}": "630.00"}
-    paid = sum((Decimal(p["amount"]) for p in may["payments"]), Decimal(0))
-    assert Decimal(may["total"]) == paid == Decimal("743.31")
-    assert sum((Decimal(a) for _, a in await transfers(h, may)), Decimal(0)) == paid
-    specified = [to_be_paid(await spec_text(h, may, f"{p['provider_id']}/{p['site_id'] or '-'}"))
-                 for p in may["payments"]]
-    assert sum(specified, Decimal(0)) == paid
+    await agree_to_the_cent(h, may, "743.31")
 
 
 P1_SITE_KOIVULA = COMPANY.replace("/-", "/s-koivula")
@@ -272,15 +275,6 @@ async def test_a_vouchers_end_heard_after_care_past_it_was_paid_takes_back_the_d
     assert (await lock(h, "2016-05", JUNE_5))["payments"] == []
 
 
-async def worked(h: Any, run: dict[str, Any]) -> dict[str, Any]:
-    from seteli_settlement.worker import SettlementWorker
-
-    assert await SettlementWorker(h.runtime.extras["deps"]).run_until_idle() >= 1
-    done: dict[str, Any] = (await h.client.get(f"/v1/tenants/{T}/runs/{run['id']}", headers=h.admin)).json()
-    assert done["state"] == "completed"
-    return done
-
-
 async def test_a_sites_account_changed_between_the_lock_and_its_job_is_paid_to_and_specified_alike(
     harness_factory: Any,
 ) -> None:
@@ -294,9 +288,7 @@ async def test_a_sites_account_changed_between_the_lock_and_its_job_is_paid_to_a
         march = await worked(h, march)
         [payment] = march["payments"]
         assert (payment["amount"], payment["iban"]) == ("900.00", KOIVULA["iban"])
-        assert await transfers(h, march) == [(KOIVULA["iban"], "900.00")]
-        site = await spec_text(h, march, SITE)
-        assert to_be_paid(site) == Decimal("900.00") and "FI49 5000 9420 0287 30" in site
+        await paid_to_koivulas_account(h, march, "900.00")
 
 
 async def test_billing_removed_between_the_lock_and_the_job_carries_and_the_next_run_pays_the_new_account(
@@ -314,9 +306,7 @@ async def test_billing_removed_between_the_lock_and_the_job_carries_and_the_next
         await h.event("e-2", "2016-04-01", "2016-04-02")
         h.clock.set(MAY_5)
         april = await worked(h, await h.run("2016-04"))
-        assert h.payees(april) == {COMPANY: "1080.00"} and carried(april) == []
-        assert await transfers(h, april) == [(KOIVULA["iban"], "1080.00")]
-        assert to_be_paid(await spec_text(h, april, COMPANY)) == Decimal("1080.00")
+        await paid_alike(h, april, COMPANY, KOIVULA["iban"], "1080.00")
 
 
 @LEVELS
@@ -340,9 +330,7 @@ async def test_a_credited_event_clipped_to_the_vouchers_end_after_both_were_paid
     await credit(h, "c-2", "e-1", "-720.00", part)
     await h.event("e-2", "2016-04-01", "2016-04-02", producer_part=part, client_ref="A-1002")  # 180.00
     april = await lock(h, "2016-04", MAY_5)
-    assert h.payees(april) == {payee: "180.00"} and carried(april) == []
-    assert await transfers(h, april) == [(iban, "180.00")]
-    assert to_be_paid(await spec_text(h, april, payee)) == Decimal("180.00")
+    await paid_alike(h, april, payee, iban, "180.00")
     assert (await lock(h, "2016-05", JUNE_5))["payments"] == []
 
 
@@ -419,9 +407,7 @@ async def test_a_paid_stay_across_the_month_end_shortened_into_its_first_month_i
                   segments=stay[:1])
     await h.event("e-3", "2016-03-11", "2016-03-20", producer_part=part, client_ref="A-1002")  # 900.00, late
     again = await lock(h, "2016-03", JUNE_5)
-    assert h.payees(again) == {payee: "450.00"} and carried(again) == []  # 900.00 - 450.00
-    assert await transfers(h, again) == [(iban, "450.00")]
-    assert to_be_paid(await spec_text(h, again, payee)) == Decimal("450.00")
+    await paid_alike(h, again, payee, iban, "450.00")  # 900.00 - 450.00
     assert (await h.run("2016-05"))["payments"] == []
     assert await line_total(h, "e-1") == "630.00"
 

@@ -126,11 +126,16 @@ def identity_code_birth_date(value: str) -> datetime.date:
 # "0123456789ABCDEFHJKLMNPRSTUVWXY". This is the one detection rule of the platform: logs, e-mails,
 # payment files and specifications all use it.
 _IDENTITY_CODE_SHAPE: Final = r"[0-3][0-9][01][0-9][0-9]{2}[-+A-FU-Y][0-9]{3}[0-9A-FHJ-NPR-Y]"
-# In free text, digits on either side stop it from matching inside longer numbers.
+# In free text a hex digit on either side makes a match part of something else: a longer number, or the hex of an
+# id or hash pasted into a note ('ref 8a240892-5592-…' holds '240892-5592'). Any other letter does not: a code
+# glued to a word ("Asiakas010180A902X") is still a code.
 IDENTITY_CODE_PATTERN: Final[re.Pattern[str]] = re.compile(
-    rf"(?<![0-9]){_IDENTITY_CODE_SHAPE}(?![0-9])",
+    rf"(?<![0-9A-Fa-f]){_IDENTITY_CODE_SHAPE}(?![0-9A-Fa-f])",
     re.IGNORECASE,
 )
+# Masking (logs, stored copies of refused mails) casts a wider net: a code glued to hex letters is masked too.
+# Masking part of an id costs a readable id; a code let through is personal data in a log.
+_IDENTITY_CODE_TO_MASK: Final = re.compile(rf"(?<![0-9]){_IDENTITY_CODE_SHAPE}(?![0-9])", re.IGNORECASE)
 # In a reference the code may stand between digits ("RF18" + code), so there is no guard there.
 _IDENTITY_CODE_ANYWHERE: Final[re.Pattern[str]] = re.compile(_IDENTITY_CODE_SHAPE, re.IGNORECASE)
 IDENTITY_CODE_MASK: Final = "******-****"
@@ -139,7 +144,7 @@ IDENTITY_CODE_MASK: Final = "******-****"
 def contains_identity_code(*texts: str, anywhere: bool = False) -> bool:
     """True if any of ``texts`` contains something shaped like a personal identity code.
 
-    By default a match must not stand inside a longer number (free text, ids); ``anywhere=True``
+    By default a match must not touch a hex digit (part of a longer number or an id's hex); ``anywhere=True``
     drops that guard and ignores white space, for reference numbers.
     """
     if anywhere:
@@ -148,8 +153,9 @@ def contains_identity_code(*texts: str, anywhere: bool = False) -> bool:
 
 
 def mask_identity_code(text: str) -> str:
-    """Replace everything that looks like a personal identity code in ``text`` with a mask."""
-    return IDENTITY_CODE_PATTERN.sub(IDENTITY_CODE_MASK, text)
+    """Replace everything that looks like a personal identity code in ``text`` with a mask, also one glued to a
+    hex letter (which :func:`contains_identity_code` leaves to the id it seems part of)."""
+    return _IDENTITY_CODE_TO_MASK.sub(IDENTITY_CODE_MASK, text)
 
 
 # --- Finnish reference number (viitenumero) ---------------------------------------------------

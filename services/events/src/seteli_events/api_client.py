@@ -122,22 +122,15 @@ async def list_interruptions(
     limit: int = Query(default=50, ge=0, le=500, description=LIMIT_DESCRIPTION),
     offset: int = Query(default=0, ge=0),
 ) -> dict[str, Any]:
-    rows, total = await pages.interruptions_page(
-        ctx.session,
-        tenant_id,
-        _visible(principal, tenant_id),
-        limit,
-        offset,
-        service_id=service_id,
-        booking_id=booking_id,
-        voucher_id=voucher_id,
-        status=status,
-        approval=approval,
-        decided=decided,
-        order=order,
-    )
-    await client_reads.log_reads(ctx, principal, (r["client_id"] for r in rows), "interruptions.list",
-                                 request.headers.get("x-purpose"), "interruptions")
+    reader = _visible(principal, tenant_id)
+    asked = pages.InterruptionFilter(service_id=service_id, booking_id=booking_id, voucher_id=voucher_id,
+                                     status=status, approval=approval, decided=decided)
+    rows, total = await pages.interruptions_page(ctx.session, tenant_id, reader, limit, offset, asked, order=order)
+    shown = [r["client_id"] for r in rows]
+    if limit == 0 and total and (booking_id or voucher_id):  # the number of one client's absences is theirs
+        shown = await pages.interruption_clients(ctx.session, tenant_id, reader, asked)
+    await client_reads.log_reads(ctx, principal, shown, "interruptions.list", request.headers.get("x-purpose"),
+                                 "interruptions")
     return {"items": [intr.view(r) for r in rows], "total": total}
 
 

@@ -87,7 +87,8 @@ async def interruption_approval_queue(
     client number, provider, reason, dates and the amount by the rule."""
     guard_tenant(principal, tenant_id)
     rows, total = await pages.interruptions_page(
-        ctx.session, tenant_id, Reader.everything(), limit, offset, service_id=service_id, approval="pending"
+        ctx.session, tenant_id, Reader.everything(), limit, offset,
+        pages.InterruptionFilter(service_id=service_id, approval="pending"),
     )
     await client_reads.log_reads(ctx, principal, (r["client_id"] for r in rows), "interruptions.approval_queue",
                                  request.headers.get("x-purpose"), "interruption approval queue")
@@ -195,7 +196,9 @@ async def list_corrections(
         raise forbidden()
     rows, total = await repo.correction_requests_page(ctx.session, tenant_id, limit, offset,
                                                       provider_id=provider_id, service_ids=services, state=state)
-    shown = await repo.clients_of_entries(ctx.session, tenant_id, [(r["kind"], r["target_id"]) for r in rows])
+    shown = [r["client_id"] for r in rows if r["client_id"]]
+    shown += await repo.clients_of_entries(ctx.session, tenant_id,  # requests made before the client was kept
+                                           [(r["kind"], r["target_id"]) for r in rows if not r["client_id"]])
     await client_reads.log_reads(ctx, principal, shown, "corrections.list", request.headers.get("x-purpose"),
                                  "correction requests")
     return {"items": [corrections.view(r) for r in rows], "total": total}

@@ -327,6 +327,8 @@ correction_requests = Table(
     Column("service_id", String(ID), nullable=False),
     Column("content_id", String(ID), nullable=False),
     Column("client_ref", String(100), nullable=False),
+    # whom it is about, kept here: a removed interruption's row is gone, its request's reads are still logged
+    Column("client_id", String(ID)),
     Column("start", Date, nullable=False),
     Column("end", Date, nullable=False),
     Column("amount", MONEY, nullable=False),  # what the tenant paid for it

@@ -18,8 +18,10 @@ from . import rows
 Row = dict[str, Any]
 # the lists' `order` parameter: the API's text for it
 ORDER_DESCRIPTION = "start: by the first day, earliest first (the default); newest: the latest first day first"
-# the lists' `limit`: 0 asks for the number alone (a front page's count), which shows and reads no client
-LIMIT_DESCRIPTION = "rows a page; 0: only `total`, no rows (nothing written in any client's access log)"
+# the lists' `limit`: 0 asks for the number alone (a front page's count), which shows and reads no client; but the
+# number of one client's events or absences (a filter by client number, booking or voucher) tells of their care
+LIMIT_DESCRIPTION = ("rows a page; 0: only `total`, no rows (nothing written in any client's access log, unless a "
+                     "filter names a client: a client number, booking or voucher)")
 
 
 @dataclass(frozen=True)
@@ -104,6 +106,17 @@ async def _page(
     return await rows(session, select(table).where(*where).order_by(*order).limit(limit).offset(offset)), int(total)
 
 
+async def _clients(session: AsyncSession, table: Table, where: list[Any]) -> list[str]:
+    return [str(c) for c in (await session.execute(select(table.c.client_id).where(*where).distinct())).scalars()]
+
+
+def _events_where(tenant_id: str, reader: Reader, filters: Sequence[EventFilter]) -> list[Any]:
+    where = [events.c.tenant_id == tenant_id, events.c.status != "deleted", *_visible(events, reader)]
+    for f in filters:
+        where += _event_conditions(f)
+    return where
+
+
 async def events_page(
     session: AsyncSession,
     tenant_id: str,
@@ -116,11 +129,15 @@ async def events_page(
 ) -> tuple[list[Row], int]:
     """A page of the events (not deleted) the reader sees and every filter matches, by start, creation and
     id (`newest_first`: the latest start first), and the number of all of them."""
-    where = [events.c.tenant_id == tenant_id, events.c.status != "deleted", *_visible(events, reader)]
-    for f in filters:
-        where += _event_conditions(f)
+    where = _events_where(tenant_id, reader, filters)
     order = (events.c.start, events.c.created_at, events.c.id)
     return await _page(session, events, where, [c.desc() for c in order] if newest_first else order, limit, offset)
+
+
+async def event_clients(session: AsyncSession, tenant_id: str, reader: Reader, filters: Sequence[EventFilter]
+                        ) -> list[str]:
+    """The clients of the events `events_page` would count: whom a number of one client's events tells about."""
+    return await _clients(session, events, _events_where(tenant_id, reader, filters))
 
 
 async def events_by_service_and_month(
@@ -128,9 +145,7 @@ async def events_by_service_and_month(
 ) -> list[Row]:
     """How many of the events (not deleted) the reader sees and every filter matches there are, per service and
     month of their first day (``month`` "YYYY-MM"), by month and service: numbers only, no event, no client."""
-    where = [events.c.tenant_id == tenant_id, events.c.status != "deleted", *_visible(events, reader)]
-    for f in filters:
-        where += _event_conditions(f)
+    where = _events_where(tenant_id, reader, filters)
     year, month = extract("year", events.c.start), extract("month", events.c.start)
     counted = await session.execute(select(events.c.service_id, year, month, func.count()).where(*where)
                                     .group_by(events.c.service_id, year, month)
@@ -139,36 +154,53 @@ async def events_by_service_and_month(
             for service_id, y, m, n in counted]
 
 
+@dataclass(frozen=True)
+class InterruptionFilter:
+    """Interruptions matching every given field (None: any); `decided`: only those an officer decided."""
+
+    service_id: str | None = None
+    booking_id: str | None = None
+    voucher_id: str | None = None
+    status: str | None = None
+    approval: str | None = None
+    decided: bool = False
+
+
+def _interruptions_where(tenant_id: str, reader: Reader, f: InterruptionFilter) -> list[Any]:
+    where = [interruptions.c.tenant_id == tenant_id, *_visible(interruptions, reader)]
+    for column, value in (
+        (interruptions.c.service_id, f.service_id),
+        (interruptions.c.booking_id, f.booking_id),
+        (interruptions.c.voucher_id, f.voucher_id),
+        (interruptions.c.status, f.status),
+        (interruptions.c.approval, f.approval),
+    ):
+        if value is not None:
+            where.append(column == value)
+    if f.decided:  # as decided now: one corrected since waits for a decision again
+        where += [interruptions.c.decision.is_not(None), interruptions.c.approval.in_(("approved", "rejected"))]
+    return where
+
+
+async def interruption_clients(session: AsyncSession, tenant_id: str, reader: Reader, f: InterruptionFilter
+                               ) -> list[str]:
+    """The clients of the interruptions `interruptions_page` would count: whom a number of one client's tells about."""
+    return await _clients(session, interruptions, _interruptions_where(tenant_id, reader, f))
+
+
 async def interruptions_page(
     session: AsyncSession,
     tenant_id: str,
     reader: Reader,
     limit: int,
     offset: int,
+    f: InterruptionFilter = InterruptionFilter(),
     *,
-    service_id: str | None = None,
-    booking_id: str | None = None,
-    voucher_id: str | None = None,
-    status: str | None = None,
-    approval: str | None = None,
-    decided: bool = False,
     order: str = "start",
 ) -> tuple[list[Row], int]:
-    """A page of the interruptions the reader sees matching the given fields (`decided`: only those an officer
-    decided), by start and id (order "newest": the latest start first; "decided": the latest decision first);
-    and the number."""
-    where = [interruptions.c.tenant_id == tenant_id, *_visible(interruptions, reader)]
-    for column, value in (
-        (interruptions.c.service_id, service_id),
-        (interruptions.c.booking_id, booking_id),
-        (interruptions.c.voucher_id, voucher_id),
-        (interruptions.c.status, status),
-        (interruptions.c.approval, approval),
-    ):
-        if value is not None:
-            where.append(column == value)
-    if decided:  # as decided now: one corrected since waits for a decision again
-        where += [interruptions.c.decision.is_not(None), interruptions.c.approval.in_(("approved", "rejected"))]
+    """A page of the interruptions the reader sees matching the filter, by start and id (order "newest": the
+    latest start first; "decided": the latest decision first); and the number."""
+    where = _interruptions_where(tenant_id, reader, f)
     by_start: list[Any] = [interruptions.c.start, interruptions.c.id]
     orderings: dict[str, list[Any]] = {"start": by_start, "newest": [c.desc() for c in by_start],
                                        "decided": [interruptions.c.decided_at.desc(), interruptions.c.id.desc()]}

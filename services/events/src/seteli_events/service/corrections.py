@@ -54,9 +54,9 @@ async def request(ctx: EventsContext, principal: Principal, kind: Kind, target_i
     row = {
         "tenant_id": ctx.tenant_id, "id": str(uuid.uuid4()), "kind": kind, "target_id": target_id,
         "provider_id": target["provider_id"], "service_id": target["service_id"],
-        "content_id": target["content_id"], "client_ref": target["client_ref"], "start": target["start"],
-        "end": target["end"], "amount": target["amount_tenant"], "reason": reason.strip(), "state": "open",
-        "requested_by": principal.subject, "created_at": ctx.clock.now(),
+        "content_id": target["content_id"], "client_ref": target["client_ref"], "client_id": target["client_id"],
+        "start": target["start"], "end": target["end"], "amount": target["amount_tenant"], "reason": reason.strip(),
+        "state": "open", "requested_by": principal.subject, "created_at": ctx.clock.now(),
     }
     await repo.insert_correction_request(ctx.session, row)
     return view(row)
