@@ -4,15 +4,15 @@ A provider's request of paid care removed because the voucher ended showed only 
 page now answers it with that day. Rows removed before have none: the page says it without the day.
 
 Revision ID: a5d2e8c4f1b7
-Revises: e2f7b4c9a1d3
-Create Date: 2026-12-07 10:15:00
+Revises: f6d2a8c4e1b9
+Create Date: 2026-12-07 10:45:00
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "a5d2e8c4f1b7"
-down_revision = "e2f7b4c9a1d3"
+down_revision = "f6d2a8c4e1b9"
 branch_labels = None
 depends_on = None
 
