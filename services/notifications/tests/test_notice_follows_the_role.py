@@ -17,6 +17,7 @@ from seteli_common.auth import Role
 from .conftest import Harness
 from .test_company_without_address import NO_ADDRESS, REJECTED
 from .test_messages import only, text
+from .test_specification_disclosure import disclosures
 
 PAYMENT = {"payment_id": "pay-1", "run_id": "run-1", "month": "2016-02", "provider_id": "p-fi", "amount": "1234.50"}
 PDF = b"%PDF-1.4\n% Seteli test specification\n%%EOF\n"
@@ -156,8 +157,8 @@ async def test_on_sqlite_the_specification_goes_with_its_pdf_to_the_next_main_us
     await _company_with_two_main_users(h)
     (tmp_path / "mail").write_text("not a folder")
     await h.publish("settlement.specification.ready", {
-        "payment_id": "pay-1", "provider_id": "p-fi", "month": "2016-02", "pdf_base64": base64.b64encode(PDF).decode()},
-        tenant_id="kouvola")
+        "payment_id": "pay-1", "provider_id": "p-fi", "month": "2016-02", "pdf_base64": base64.b64encode(PDF).decode(),
+        "clients": [{"provider_id": "p-fi", "client_ref": "A-1001"}]}, tenant_id="kouvola")
     (tmp_path / "mail").unlink()
     await h.publish("registry.user.passivated", {"user_id": "u-main"})
     await _retry_due(h)
@@ -169,6 +170,10 @@ async def test_on_sqlite_the_specification_goes_with_its_pdf_to_the_next_main_us
     [first, second] = await h.db_message(kind="payment_specification")
     assert (first["recipient"], first["state"], second["state"]) == ("maija@example.fi", "skipped", "sent")
     assert mail["Message-ID"] == second["message_id"] != first["message_id"]
+    # the copy that went out names the client: its disclosure is told once, the skipped message's never
+    [told] = await disclosures(h)
+    assert (told.payload["clients"], told.payload["actor_org"]) == ([{"provider_id": "p-fi", "client_ref": "A-1001"}],
+                                                                    "p-fi")
 
 
 async def test_the_other_main_user_passive_too_the_notice_is_logged_as_having_no_recipient(harness: Harness) -> None:

@@ -159,6 +159,9 @@ async def test_specification_pdf_identifies_clients_only_by_their_number(harness
     text = pdf_text(base64.b64decode(ready[0]["pdf_base64"]))
     assert "A-1001" in text and "A-1002" in text and "Hoito ja hoiva" in text
     assert "3 690,00 €" in text
+    # whom the PDF names, for their access logs when the mail goes out (notifications logs it then)
+    assert ready[0]["clients"] == [{"provider_id": P1, "client_ref": "A-1001"},
+                                   {"provider_id": P1, "client_ref": "A-1002"}]
     for name, identity_code in CLIENTS.values():
         assert name not in text and identity_code not in text
     assert not contains_identity_code(text)

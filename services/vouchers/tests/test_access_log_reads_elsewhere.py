@@ -4,6 +4,8 @@ in settlement) reach the client's access log here, the one the client and the of
 from __future__ import annotations
 
 from seteli_common.auth import Role
+from seteli_common.messaging.envelope import Envelope
+from seteli_common.messaging.memory import InMemoryTransport
 
 from .conftest import P1, P2, Harness, hetu, new_client, new_voucher
 
@@ -53,3 +55,28 @@ async def test_the_access_log_names_the_person_who_read_as_they_were_named_then(
     log = (await h.http.get(f"/v1/tenants/kouvola/clients/{aino['id']}/access-log", headers=h.officer())).json()
     names = {r["actor"]: r["actor_name"] for r in log["items"]}
     assert (names["u-maija"], names["u-pekka"], names["u-old"]) == ("Maija Meikäläinen", "Pekka Tuottaja", None)
+
+
+async def test_a_payment_specification_mailed_to_the_provider_is_in_each_of_its_clients_access_log_once(
+        h: Harness) -> None:
+    """Notifications tells when the mail with the specification PDF went out to the company that asked for it: each
+    client it names gets one row (the system sent it, to the company), however often the message is delivered."""
+    aino = await new_client(h)
+    bertta = await new_client(h, first_name="Bertta", identity_code=hetu("010190", "-", "902"))
+    voucher = await new_voucher(h, bertta["id"])
+    booked = await h.http.post("/v1/tenants/kouvola/bookings", headers=h.provider(), json={
+        "voucher_number": voucher["number"], "voucher_content_id": voucher["contents"][0]["id"],
+        "accept_terms": True, "client_number": "B-7"})
+    assert booked.status_code == 201, booked.text
+    mailed = Envelope(type="notifications.client_data.disclosed", tenant_id="kouvola", payload={
+        "clients": [{"provider_id": P1, "client_ref": "B-7"}, {"provider_id": P1, "client_ref": aino["reference"]}],
+        "actor": "system", "actor_name": "Seteli", "actor_role": "system", "actor_org": P1,
+        "what": "payment.specification.emailed", "why": "payment specification", "at": "2016-04-04T06:30:00Z"})
+    for _ in range(2):  # delivered twice
+        await InMemoryTransport(h.broker).publish(mailed, {}, timeout=1)
+        await h.broker.drain()
+    for client in (aino, bertta):
+        log = await h.http.get(f"/v1/tenants/kouvola/clients/{client['id']}/access-log", headers=h.officer())
+        assert [(r["at"], r["actor_name"], r["actor_role"], r["actor_org"], r["what"], r["why"])
+                for r in log.json()["items"] if r["actor_role"] == "system"] == [
+            ("2016-04-04T06:30:00Z", "Seteli", "system", P1, "payment.specification.emailed", "payment specification")]

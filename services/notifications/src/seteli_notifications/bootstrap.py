@@ -57,7 +57,8 @@ def build_runtime(settings: NotificationsSettings | None = None, *, broker: InMe
     runtime = NotificationsRuntime(settings=settings, metadata=metadata, migrations=MIGRATIONS,
                                    subscriptions=subscriptions(deps), broker=broker, keys=keys, clock=clock)
     digest = DigestJob(runtime.db, runtime.outbox, renderer, clock, settings)
-    sender = MailSender(runtime.db, settings, clock, periodic=[digest.run_if_due])
+    sender = MailSender(runtime.db, settings, clock, periodic=[digest.run_if_due], outbox=runtime.outbox,
+                        wake_relay=runtime.relay.wake)
     runtime.extras.update(sender=sender, renderer=renderer, digest=digest)
 
     relay_wake = runtime.relay.wake

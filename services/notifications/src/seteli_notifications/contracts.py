@@ -143,6 +143,11 @@ class PaymentCarriedOver(Inbound):
     reason: str | None = None
 
 
+class SpecifiedClient(Inbound):
+    provider_id: str
+    client_ref: str
+
+
 class SpecificationReady(Inbound):
     payment_id: str
     provider_id: str
@@ -153,6 +158,7 @@ class SpecificationReady(Inbound):
     month: str
     payee_name: str | None = not_sent(why="settlement does not send it: the provider's name")
     pdf_by_email: bool | None = not_sent(why="settlement does not send it: the billing information here decides")
+    clients: list[SpecifiedClient] = []  # whom the PDF names (none from a settlement of before: nothing to log)
 
 
 # --- registry's facts -----------------------------------------------------------------------------

@@ -228,6 +228,9 @@ attachments = Table(
     Column("filename", String(200), nullable=False),
     Column("content_type", String(100), nullable=False),
     Column("content", LargeBinary, nullable=False),
+    # whose data the file holds: {what, why, clients: [{provider_id, client_ref}]}; told to their access log when the
+    # mail goes out (sender.py). None: it names no client.
+    Column("discloses", JSON),
 )
 
 # One row per thing that happened to a message: queued, each attempt (sent / retry / failed), skipped.

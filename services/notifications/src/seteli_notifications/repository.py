@@ -234,9 +234,10 @@ async def copy_message(session: AsyncSession, row: dict[str, Any], *, recipient:
                                         "next_attempt_at": now, "created_at": now})
     if pk is not None:
         files = select(attachments.c.filename, attachments.c.content_type, attachments.c.content,
-                       literal(pk).label("message_pk")).where(attachments.c.message_pk == row["id"])
+                       attachments.c.discloses, literal(pk).label("message_pk")).where(
+            attachments.c.message_pk == row["id"])
         await session.execute(insert(attachments).from_select(
-            ["filename", "content_type", "content", "message_pk"], files))
+            ["filename", "content_type", "content", "discloses", "message_pk"], files))
     return pk
 
 

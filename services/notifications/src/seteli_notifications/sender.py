@@ -12,6 +12,7 @@ import asyncio
 import logging
 import os
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, parseaddr
 from pathlib import Path
@@ -20,12 +21,14 @@ from typing import Any, Final
 import aiosmtplib
 from seteli_common.clock import Clock
 from seteli_common.db import Database
+from seteli_common.messaging.outbox import Outbox
 from seteli_common.tasks import stop_task
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from . import repository as repo
 from .config import NotificationsSettings
 from .domain import SECRET_LINK_KINDS, after_failed_attempt, identity_code_in, masked, message_id_for, without_links
+from .events import ClientDataDisclosed
 from .service import IDENTITY_CODE_REFUSAL, role_addresses
 
 log = logging.getLogger("seteli.notifications.sender")
@@ -128,13 +131,35 @@ class FileDelivery:
         os.replace(tmp, self.directory / name)  # atomic: a reader never sees half a message
 
 
+async def tell_disclosures(outbox: Outbox, session: AsyncSession, row: dict[str, Any], files: list[dict[str, Any]],
+                           at: datetime) -> bool:
+    """The mail went out: each attachment that names clients (a payment specification) is a disclosure of their
+    data to the receiving organisation, told to vouchers for their access log in the transaction that marks the mail
+    sent, so once per mail that went out (a crash before the commit sends it again and tells it then)."""
+    told = False
+    for f in files:
+        if not f["discloses"]:
+            continue
+        await outbox.add(session, ClientDataDisclosed(
+            clients=f["discloses"]["clients"], actor="system", actor_name="Seteli", actor_role="system",
+            actor_org=row["provider_id"], what=f["discloses"]["what"], why=f["discloses"]["why"], at=at,
+        ), tenant_id=row["tenant_id"], causation_id=row["event_id"], consistency_token=False)
+        told = True
+    return told
+
+
 class MailSender:
     def __init__(self, db: Database, settings: NotificationsSettings, clock: Clock,
-                 periodic: list[Periodic] | None = None) -> None:
+                 periodic: list[Periodic] | None = None, *, outbox: Outbox | None = None,
+                 wake_relay: Callable[[], None] | None = None) -> None:
         self.db = db
         self.settings = settings
         self.clock = clock
         self.periodic = periodic or []
+        # where a mail that names clients tells their access log (bootstrap passes the service's outbox)
+        self.outbox = outbox
+        self.wake_relay = wake_relay
+        self._told = False
         self.deliver: Callable[[EmailMessage, str], Awaitable[None]] = (
             SmtpDelivery(settings) if settings.smtp_host else FileDelivery(settings.resolved_outbox_dir()))
         self._wake = asyncio.Event()
@@ -178,6 +203,9 @@ class MailSender:
             attempts = 0
             while await self._attempt_one():
                 attempts += 1
+            if self._told and self.wake_relay is not None:  # committed: the relay sends it now, not at its next poll
+                self._told = False
+                self.wake_relay()
             return attempts
 
     async def _attempt_one(self) -> bool:
@@ -210,6 +238,8 @@ class MailSender:
                 log.warning("message %s attempt %s: %s", row["id"], attempt, outcome.log_outcome)
                 return True
             now = self.clock.now()
+            if self.outbox is not None and await tell_disclosures(self.outbox, session, row, files, now):
+                self._told = True
             await repo.update_message(session, row["id"], state="sent", attempts=attempt, sent_at=now,
                                       next_attempt_at=None, last_error=None, **_without_secret_links(row))
             await repo.log_delivery(session, tenant_id=row["tenant_id"], message_pk=row["id"], at=now,

@@ -32,10 +32,25 @@ IDENTITY_CODE_REFUSAL = "refused: the message contains something shaped like a p
 
 
 @dataclass(frozen=True)
+class Disclosure:
+    """Whose data an attachment holds, for their access log when the mail goes out: `what` and `why` as the log
+    writes them, `clients` as (provider id, client reference)."""
+
+    what: str
+    why: str
+    clients: tuple[tuple[str, str], ...]
+
+    def as_json(self) -> dict[str, Any]:
+        return {"what": self.what, "why": self.why,
+                "clients": [{"provider_id": p, "client_ref": ref} for p, ref in self.clients]}
+
+
+@dataclass(frozen=True)
 class Attachment:
     filename: str
     content_type: str
     content: bytes
+    discloses: Disclosure | None = None
 
 
 @dataclass
@@ -101,9 +116,10 @@ async def enqueue(ctx: NotificationsContext, envelope: Envelope, out: Outgoing) 
     if pk is None:
         return None
     for attachment in out.attachments:
+        discloses = attachment.discloses.as_json() if attachment.discloses else None
         await repo.insert_attachment(ctx.session, {"message_pk": pk, "filename": attachment.filename,
                                                    "content_type": attachment.content_type,
-                                                   "content": attachment.content})
+                                                   "content": attachment.content, "discloses": discloses})
     await repo.log_delivery(ctx.session, tenant_id=out.tenant_id, message_pk=pk, at=now, outcome=outcome,
                             detail=detail)
     if state == "queued":

@@ -16,7 +16,7 @@ from . import repository as repo
 from . import service
 from .contracts import PaymentCarriedOver, PaymentComputed, SpecificationReady
 from .domain import carry_over_reason, language_of
-from .service import Attachment, NotificationsContext, Outgoing
+from .service import Attachment, Disclosure, NotificationsContext, Outgoing
 
 MakeContext = Callable[[MessageContext], NotificationsContext]
 SPEC_FILENAME = {"fi": "maksuerittely-{month}.pdf", "sv": "betalningsspecifikation-{month}.pdf"}
@@ -65,7 +65,11 @@ def subscribe(sub: Subscription, make: MakeContext) -> None:
                    "payee_name": p.payee_name or provider["name"], "month": p.month}
         recipient = p.email or provider["billing_email"] or provider["email"]
         opted_in = await _opted_in(ctx, p, provider)
-        attachment = Attachment(SPEC_FILENAME[language].format(month=p.month), "application/pdf", pdf)
+        # the PDF names its clients by number with their care: mailed, it is in their access logs (sender.py)
+        named = tuple(sorted({(c.provider_id, c.client_ref) for c in p.clients}))
+        attachment = Attachment(SPEC_FILENAME[language].format(month=p.month), "application/pdf", pdf,
+                                Disclosure("payment.specification.emailed", "payment specification", named)
+                                if named else None)
         await service.enqueue(make(ctx), ctx.envelope, Outgoing(
             "payment_specification", recipient, [language], context, ctx.tenant_id, p.provider_id,
             attachments=(attachment,) if opted_in else (), recipient_role=_billing_role(p.email, provider, recipient),

@@ -53,7 +53,9 @@ def why_text(page: Page, why: str, role: str) -> str:
 async def _organisations(page: Page, items: list[dict[str, Any]]) -> dict[str, str]:
     """Organisation ids -> names: the municipality from the public directory, a company from its public card."""
     names = {str(t["id"]): name_of(t, page.lang) for t in await directory(page)}
-    providers = {str(r["actor_org"]) for r in items if r.get("actor_role") in PROVIDER_ROLES and r.get("actor_org")}
+    # a provider's user reads for its company; the system's row names the company it sent the data to
+    providers = {str(r["actor_org"]) for r in items
+                 if r.get("actor_role") in (*PROVIDER_ROLES, "system") and r.get("actor_org")}
     for provider_id in sorted(providers - names.keys()):
         try:
             card = await page.call("GET", "registry", f"/v1/catalog/providers/{seg(provider_id)}", anonymous=True)

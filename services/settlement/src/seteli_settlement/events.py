@@ -58,6 +58,11 @@ class EventsSettled(EventPayload):
     interruption_ids: list[str] = []
 
 
+class ClientRef(BaseModel):
+    provider_id: str
+    client_ref: str  # as the ledger knows the client: the provider's client number or an internal reference
+
+
 class SpecificationReady(EventPayload):
     """The payment specification PDF for the notifications service to email (provider opted in)."""
 
@@ -70,11 +75,8 @@ class SpecificationReady(EventPayload):
     email: str
     month: str
     pdf_base64: str
-
-
-class ClientRef(BaseModel):
-    provider_id: str
-    client_ref: str  # as the ledger knows the client: the provider's client number or an internal reference
+    # the clients the PDF names: the mail that carries it discloses their data, so notifications logs it when sent
+    clients: list[ClientRef] = []
 
 
 class ClientDataRead(EventPayload):

@@ -16,6 +16,7 @@ from . import repository as repo
 from .config import VouchersSettings
 from .contracts import (
     ApplicationApprovedIn,
+    ClientDataDisclosedIn,
     ClientDataReadIn,
     CreditIn,
     EmployeeIn,
@@ -302,6 +303,12 @@ def subscriptions(clock: Clock | None = None, settings: VouchersSettings | None 
 
     @access.on("settlement.client_data.read", model=SettlementClientDataReadIn)
     async def read_in_settlement(ctx: MessageContext, p: SettlementClientDataReadIn) -> None:
+        refs = [(c.provider_id, c.client_ref) for c in p.clients or []]
+        await _log_read(ctx, p, await access_repo.clients_by_refs(ctx.session, _tenant(ctx, p), refs))
+
+    @access.on("notifications.client_data.disclosed", model=ClientDataDisclosedIn)
+    async def disclosed_by_mail(ctx: MessageContext, p: ClientDataDisclosedIn) -> None:
+        # the system mailed them to the company (actor_org) that asked for the specification by email
         refs = [(c.provider_id, c.client_ref) for c in p.clients or []]
         await _log_read(ctx, p, await access_repo.clients_by_refs(ctx.session, _tenant(ctx, p), refs))
 

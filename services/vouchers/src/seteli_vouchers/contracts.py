@@ -164,3 +164,9 @@ class ClientRefIn(Inbound):
 
 class SettlementClientDataReadIn(ClientDataReadIn):
     clients: list[ClientRefIn] | None = None
+
+
+class ClientDataDisclosedIn(ClientDataReadIn):
+    """A mail that named clients went out (notifications: a payment specification PDF to the provider)."""
+
+    clients: list[ClientRefIn] | None = None

@@ -16,7 +16,7 @@ from seteli_common.errors import conflict, invalid, not_found
 from .. import repository as repo
 from ..domain import documents
 from ..domain.payment_file import PaymentFileError
-from ..events import SpecificationReady
+from ..events import ClientRef, SpecificationReady
 from .reports import Reader, log_read
 from .runs import run_or_404, tenant_calendar
 
@@ -134,6 +134,8 @@ async def render_pending_specification(ctx: ServiceContext) -> bool:
                 email=payment["email"],
                 month=str(month),
                 pdf_base64=base64.b64encode(pdf).decode(),
+                clients=[ClientRef(provider_id=payment["provider_id"], client_ref=ref)
+                         for ref in sorted({str(line["client_ref"]) for line in lines})],
             ),
             tenant_id=tenant_id,
         )
