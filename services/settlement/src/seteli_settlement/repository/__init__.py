@@ -242,12 +242,21 @@ async def set_source(session: AsyncSession, tenant_id: str, kind: str, source_id
         **_source_key(tenant_id, kind, source_id), **{f"new_{c}": values[c] for c in columns}})
 
 
-async def insert_lines(session: AsyncSession, rows: list[Row], *, new_source: bool = False) -> None:
+def lines_in_one_statement(session: AsyncSession, new_source: bool) -> bool:
+    """Whether `insert_lines` writes a new source's lines in the one statement that also sets its head and reads
+    the client's current number (PostgreSQL): then the caller gives the number as recorded."""
+    return new_source and is_postgres(session)
+
+
+async def insert_lines(session: AsyncSession, rows: list[Row], *, new_source: bool = False,
+                       head_revision: int | None = None) -> bool:
     """Ledger lines, the payable ones queued (open_lines). `new_source`: the lines' source (one) was never written
-    under before (its head at revision 0)."""
-    if rows and new_source and is_postgres(session):
-        await open_queue.insert_new_source_lines(session, rows[0]["tenant_id"], rows)
-        return
+    under before (its head at revision 0); when `lines_in_one_statement`, their client_ref is the number as
+    recorded, turned into the current one (`current_client_ref`) by the statement. `head_revision`: the new
+    source's head is to take this revision; True when this did it (in the same statement), else the caller does."""
+    if rows and lines_in_one_statement(session, new_source):
+        await open_queue.insert_new_source_lines(session, rows[0]["tenant_id"], rows, head_revision, as_stated=True)
+        return head_revision is not None
     if rows:
         await session.execute(_INSERT_LINES[is_postgres(session)], rows)
         sources_by_kind: dict[tuple[str, str], set[str]] = {}
@@ -255,6 +264,7 @@ async def insert_lines(session: AsyncSession, rows: list[Row], *, new_source: bo
             sources_by_kind.setdefault((row["tenant_id"], row["kind"]), set()).add(row["source_id"])
         for (tenant_id, kind), source_ids in sources_by_kind.items():
             await open_queue.open_payable(session, tenant_id, sources=(kind, sorted(source_ids)))
+    return False
 
 
 async def live_lines(session: AsyncSession, tenant_id: str, kind: str, source_id: str) -> list[Row]:

@@ -31,7 +31,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import Select
 
-from ..models import ledger, open_lines, paid_lines, run_jobs, runs
+from ..models import client_refs, ledger, open_lines, paid_lines, run_jobs, runs, sources
 
 Row = dict[str, Any]
 
@@ -108,33 +108,59 @@ async def open_payable(session: AsyncSession, tenant_id: str, *where: Any,
     await session.execute(insert_for(session, open_lines).from_select(columns, lines).on_conflict_do_nothing())
 
 
-# By (the lines' columns, their number): built and compiled once each.
-_INSERT_AND_OPEN: dict[tuple[tuple[str, ...], int], Any] = {}
+# By (the lines' columns, their number, whether the head is set, whether the number is as stated): built once.
+_INSERT_AND_OPEN: dict[tuple[tuple[str, ...], int, bool, bool], Any] = {}
 
 
-def _insert_and_open(columns: tuple[str, ...], count: int) -> Any:
-    """The lines' INSERT in a WITH clause, and the INSERT of its payable rows into open_lines: one statement."""
-    rows = [select(*[bindparam(f"r{i}_{c}", type_=ledger.c[c].type) for c in columns]) for i in range(count)]
+def _current_ref(i: int) -> Any:
+    """Row i's client number as the provider states it now (`repository.current_client_ref` in SQL): the number
+    the row was recorded under, or the one a rename pointed it to."""
+    stated = bindparam(f"r{i}_client_ref", type_=ledger.c.client_ref.type)
+    now = select(client_refs.c.current_ref).where(
+        client_refs.c.tenant_id == bindparam(f"r{i}_tenant_id", type_=ledger.c.tenant_id.type),
+        client_refs.c.provider_id == bindparam(f"r{i}_provider_id", type_=ledger.c.provider_id.type),
+        client_refs.c.client_ref == stated, stated != "").scalar_subquery()
+    return func.coalesce(func.nullif(now, ""), stated)
+
+
+def _insert_and_open(columns: tuple[str, ...], count: int, head: bool, as_stated: bool) -> Any:
+    """The lines' INSERT in a WITH clause, and the INSERT of its payable rows into open_lines: one statement.
+    `head`: the source's head row takes its new revision in the same statement (an UPDATE in the WITH clause).
+    `as_stated`: the rows' client_ref is the number the source was recorded under, turned into the current one here."""
+    rows = [select(*[_current_ref(i) if as_stated and c == "client_ref" else
+                     bindparam(f"r{i}_{c}", type_=ledger.c[c].type) for c in columns]) for i in range(count)]
     new = (pg_insert(ledger).from_select(list(columns), rows[0] if count == 1 else union_all(*rows))
            .on_conflict_do_nothing().returning(*(ledger.c[name] for name in OPEN_COPIED), ledger.c.status)
            .cte("new_lines"))
     queued = select(*(new.c[name] for name in OPEN_COPIED), bindparam("held_by_run", type_=String)).where(
         new.c.status == "payable")
     target = [*("line_id" if name == "id" else name for name in OPEN_COPIED), "held_by_run"]
-    return pg_insert(open_lines).from_select(target, queued).on_conflict_do_nothing().add_cte(new)
+    statement = pg_insert(open_lines).from_select(target, queued).on_conflict_do_nothing().add_cte(new)
+    if head:
+        statement = statement.add_cte(update(sources).where(
+            sources.c.tenant_id == bindparam("h_tenant_id"), sources.c.kind == bindparam("h_kind"),
+            sources.c.source_id == bindparam("h_source_id")).values(revision=bindparam("h_revision")).cte("head"))
+    return statement
 
 
-async def insert_new_source_lines(session: AsyncSession, tenant_id: str, rows: Sequence[Row]) -> None:
+async def insert_new_source_lines(session: AsyncSession, tenant_id: str, rows: Sequence[Row],
+                                  head_revision: int | None = None, as_stated: bool = False) -> None:
     """PostgreSQL: the lines of a source heard of for the first time (no line of it was ever written, so none is
     paid or queued), inserted and their payable ones queued in one statement: what `insert_lines` and
-    `open_payable` do in two, the relay's busiest path (each new event)."""
+    `open_payable` do in two, the relay's busiest path (each new event). `head_revision`: the source's head (its
+    row claimed earlier in this transaction) is set to it in that statement too, instead of in one more.
+    `as_stated`: the rows carry the client number as recorded, which the statement turns into the current one
+    (instead of a read of it before)."""
     running = await _beside_run_start(session, tenant_id)
     columns = tuple(rows[0])
-    key = (columns, len(rows))
+    key = (columns, len(rows), head_revision is not None, as_stated)
     statement = _INSERT_AND_OPEN.get(key)
     if statement is None:
-        statement = _INSERT_AND_OPEN[key] = _insert_and_open(columns, len(rows))
+        statement = _INSERT_AND_OPEN[key] = _insert_and_open(*key)
     params = {f"r{i}_{c}": row[c] for i, row in enumerate(rows) for c in columns}
+    if head_revision is not None:
+        params |= {"h_tenant_id": tenant_id, "h_kind": rows[0]["kind"], "h_source_id": rows[0]["source_id"],
+                   "h_revision": head_revision}
     await session.execute(statement, params | {"held_by_run": running["id"] if running else None})
 
 

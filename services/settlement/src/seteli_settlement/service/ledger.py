@@ -232,25 +232,30 @@ async def record_event(ctx: ServiceContext, tenant_id: str, p: EventRecordedIn) 
     reversed_months = await _retire_lines(session, tenant_id, "event", event_id, now, p.provider_id,
                                           seen=head["revision"] > 0)
     rows: list[Row] = []
+    head_set = False  # the head's new revision written with the lines (a new source's)
     if not await _client_pays(session, tenant_id, p):
         segments = p.segments or [
             SegmentIn(start=p.start, end=p.end, units=p.units, amount_tenant=p.amount_tenant,
                       amount_co_payment=p.amount_co_payment)
         ]
         status = "payable" if p.status == "payable" else "awaiting_approval"
-        base = _Source(p.start, p.end, event_id, p.service_id, p.provider_id, p.producer_part,
-                       await _client_ref(session, tenant_id, p.provider_id, p.client_ref), p.content_id, p.unit,
-                       p.reason)
+        new_source = head["revision"] == 0
+        # a new source's lines are written by a statement that reads the client's current number itself
+        client_ref = (p.client_ref if repo.lines_in_one_statement(session, new_source)
+                      else await _client_ref(session, tenant_id, p.provider_id, p.client_ref))
+        base = _Source(p.start, p.end, event_id, p.service_id, p.provider_id, p.producer_part, client_ref,
+                       p.content_id, p.unit, p.reason)
         # Each segment is paid and reported in the month of its days (events cuts a stay at month ends): the
         # March days of a stay 25.3.-2.4. recorded by the provider deadline are paid in March's run.
         rows = _segment_rows(tenant_id, "event", event_id, revision, base, segments, status, None, now)
-        await repo.insert_lines(session, rows, new_source=head["revision"] == 0)
+        head_set = await repo.insert_lines(session, rows, new_source=new_source, head_revision=revision)
         if reversed_months:  # (new lines awaiting approval too: a run of their month pays them once approved)
             await _pay_reversals_with_their_replacement(session, tenant_id, "event", event_id, reversed_months,
                                                         [row["month"] for row in rows])
     if head["revision"] > 0:  # (a source heard of for the first time was never paid, so never credited)
         await _credit_follows(session, tenant_id, event_id, now, rows)
-    await repo.set_source(session, tenant_id, "event", event_id, revision=revision)
+    if not head_set:
+        await repo.set_source(session, tenant_id, "event", event_id, revision=revision)
     return True
 
 

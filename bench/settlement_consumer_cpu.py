@@ -1,0 +1,165 @@
+"""CPU a message of the settlement service's ledger consumer of events.event.recorded, in process, against PostgreSQL.
+
+The settlement app of its tests (in-memory broker, one message a transaction) with the tests' tenant, providers and
+service; N new recorded events (each a source heard of for the first time, as every POST /events of the load mix)
+are published one by one (each drained through the consumer), and the process's CPU time over them is divided by
+N; with `--backend` the PostgreSQL backends' CPU a message too (from /proc, same machine). The harness's own
+publishing (envelope to bytes) is in every figure.
+
+    uv run --frozen python bench/settlement_consumer_cpu.py --events 200 --rounds 5 [--batch 10] [--ab] [--statements]
+
+Compare two trees by putting the other's `libs/common/src` and `services/settlement/src` first on PYTHONPATH.
+`--statements`: the statements one message sends (asyncpg's calls, BEGIN and COMMIT included).
+`--ab`: alternates rounds in this one process between this tree and a new source's statements as they were before
+`perf-suite2` (the client's number read before its lines, its head set after them), which separates that change
+from the machine's noise.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import importlib.util
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+import asyncpg  # noqa: E402
+from _support import ADMIN_URL, load  # noqa: E402
+from seteli_common import testing  # noqa: E402
+from seteli_common.auth import SigningKey, StaticKeys, TokenIssuer  # noqa: E402
+from seteli_common.clock import FixedClock  # noqa: E402
+from seteli_common.messaging.envelope import Envelope  # noqa: E402
+from seteli_common.messaging.memory import InMemoryBroker, InMemoryTransport  # noqa: E402
+from seteli_common.testing import running_app  # noqa: E402
+from seteli_settlement.bootstrap import MIGRATIONS, build_app, build_runtime  # noqa: E402
+from settlement_month import _backends_cpu  # noqa: E402
+
+_CONFTEST = Path(__file__).parents[1] / "services" / "settlement" / "tests" / "conftest.py"
+
+
+def _settlement_tests() -> Any:
+    spec = importlib.util.spec_from_file_location("settlement_tests_conftest", _CONFTEST)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # its dataclass looks itself up there
+    spec.loader.exec_module(module)
+    return module
+
+
+def _count_statements(log: list[str]) -> None:
+    conn, stmt = asyncpg.connection.Connection, asyncpg.prepared_stmt.PreparedStatement
+
+    def counting(original: Any, sql: Any) -> Any:
+        async def wrapper(*args: Any, **kwargs: Any) -> Any:
+            log.append(" ".join(str(sql(args)).split())[:140])
+            return await original(*args, **kwargs)
+        return wrapper
+
+    conn.execute = counting(conn.execute, lambda a: a[1])  # type: ignore[method-assign]
+    bind = "_PreparedStatement__bind_execute"
+    setattr(stmt, bind, counting(getattr(stmt, bind), lambda a: a[0].get_query()))
+
+
+async def main(events: int, rounds: int, tmp: Path, statements: bool, ab: bool = False, batch: int = 1) -> None:
+    t = _settlement_tests()
+    url = await testing.create_database(ADMIN_URL, "seteli_bench", migrations=MIGRATIONS)
+    dbname = url.rsplit("/", 1)[1]
+    keys = StaticKeys(TokenIssuer(SigningKey.generate()).jwks)
+    broker = InMemoryBroker()
+    clock = FixedClock(datetime(2016, 3, 15, 10, 0, tzinfo=UTC))
+    runtime = build_runtime(t.settings_for(url, tmp), broker=broker, clock=clock, keys=keys)
+    admin = await asyncpg.connect(url.replace("postgresql+asyncpg://", "postgresql://"))
+    try:
+        async with running_app(build_app(runtime)) as http:
+            h = t.Harness(http, broker, runtime, clock, lambda *a, **k: {})
+            await h.seed()
+            n = 0
+
+            async def one() -> None:
+                """`batch` new events published together, then drained: the consumer takes them in transactions
+                of several (its group commit), as under load; 1: one message a transaction."""
+                nonlocal n
+                for _ in range(batch):
+                    n += 1
+                    # a distinct client each, as the load's bookings; `client_pays` said, as events says it
+                    seg = t.segment("2016-03-10", "2016-03-10", 1)
+                    payload = {
+                        "event_id": str(uuid.uuid4()), "revision": 1, "service_id": t.SERVICE, "provider_id": t.P1,
+                        "producer_part": None, "booking_id": f"b-{n}", "voucher_id": f"v-{n}",
+                        "client_ref": f"A-{n % 1000}", "content_id": "hoito", "unit": "day", "start": "2016-03-10",
+                        "end": "2016-03-10", "units": "1", "status": "payable", "segments": [seg],
+                        "amount_tenant": seg["amount_tenant"], "amount_co_payment": seg["amount_co_payment"],
+                        "client_pays": False}
+                    await InMemoryTransport(broker).publish(
+                        Envelope(type="events.event.recorded", tenant_id=t.T, payload=payload), {}, timeout=1)
+                await broker.drain()
+
+            for _ in range(20):  # warm-up
+                await one()
+            if statements:
+                log: list[str] = []
+                _count_statements(log)
+                await one()
+                print(f"  {len(log)} statements a message:")
+                for line in log:
+                    print(f"    {line}")
+                return
+            backends = [r["pid"] for r in await admin.fetch(
+                "SELECT pid FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()", dbname)]
+            from seteli_settlement import repository as repo
+            from seteli_settlement.repository import open_queue
+
+            current = (repo.insert_lines, repo.lines_in_one_statement)
+
+            async def apart(session: Any, rows: Any, **kwargs: Any) -> bool:
+                # main's statements before perf-suite2: the number read before, the head set after
+                await open_queue.insert_new_source_lines(session, rows[0]["tenant_id"], rows)
+                return False
+
+            variants = {"this tree": current, "as before": (apart, lambda *_: False)}
+            if not ab:
+                del variants["as before"]
+            results: dict[str, list[float]] = {name: [] for name in variants}
+            backend: dict[str, list[float]] = {name: [] for name in variants}
+            for i in range(rounds):
+                names = list(variants) if i % 2 == 0 else list(reversed(variants))
+                for name in names:
+                    repo.insert_lines, repo.lines_in_one_statement = variants[name]  # type: ignore[assignment]
+                    started, db0 = time.process_time(), _backends_cpu(backends)
+                    for _ in range(events // batch):
+                        await one()
+                    results[name].append((time.process_time() - started) / events * 1000)
+                    backend[name].append((_backends_cpu(backends) - db0) / events * 1000)
+            repo.insert_lines, repo.lines_in_one_statement = current  # type: ignore[assignment]
+            for name in variants:
+                print(f"{name}: " + " ".join(f"{r:.2f}" for r in results[name]),
+                      f"median {statistics.median(results[name]):.2f} ms a message;",
+                      f"PostgreSQL median {statistics.median(backend[name]):.2f} ms")
+            if ab:
+                lower = sum(a < b for a, b in zip(results["this tree"], results["as before"], strict=True))
+                print(f"this tree lower in {lower} of {rounds} rounds")
+            print(load())
+    finally:
+        await admin.close()
+        await broker.close()
+        await testing.drop_database(ADMIN_URL, url)
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--events", type=int, default=200)
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--statements", action="store_true", help="print the statements of one message")
+    parser.add_argument("--ab", action="store_true", help="alternate with the statements as before (see above)")
+    parser.add_argument("--batch", type=int, default=1, help="events published together before each drain")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        asyncio.run(main(args.events, args.rounds, Path(tmp), args.statements, args.ab, args.batch))
