@@ -393,6 +393,8 @@ _HEX_TEXTS = [
     "ref 8a240892-5592-4b1e-…",
     "Tapahtuma 3F010180-9026-4ABC-8DEF-0123456789AB korjattu",
     "tiiviste 3f010180a9026b4c5d6e7f8091a2b3c4d",
+    "Ajo 2b80879b-3257-4882-8a25-b091104e8143 maksettu",  # the last group holds '091104e8143'
+    "ajo (2b80879b325748828a25b091104e8143).",  # a run id without its dashes
 ]
 
 
@@ -411,6 +413,16 @@ def test_an_identity_code_standing_as_a_word_is_still_found_in_free_text(code: s
     assert code not in mask_identity_code(text)
 
 
+# Finnish words end in a or e, hex letters: a code glued to such a word is no id's hex.
+@pytest.mark.parametrize("text", ["Asiakkaalle010180-9026 ei löydy päätöstä", "tunnuksella010180-9026",
+                                  "Potilaa131052A308T", "asiakasnumero B131052-308T", "hetu131052a308tabc",
+                                  "Tapahtuma 3f010180-9026 korjattu",  # one group after the first: no id
+                                  "ks. 8a240892-5592-4b1e ja Asiakkaalle010180-9026"])
+def test_a_code_glued_to_a_word_ending_in_a_hex_letter_is_found(text: str) -> None:
+    assert contains_identity_code(text)
+    assert contains_identity_code("no code here", text)
+
+
 # --- One detection rule for every user ----------------------------------------------------------
 
 # A code of every century sign (1800s +, 1900s - and U-Y, 2000s A-F), as a person or a program writes it.
@@ -426,11 +438,9 @@ def test_every_former_detector_finds_codes_of_every_century_sign(code: str, arou
     from seteli_common.telemetry import IdentityCodeFilter, mask_identity_codes
 
     text = around.format(code)
-    # Glued to hex letters, it reads as part of an id's hex in free text (as in a UUID), but is still masked in logs;
-    # glued to any other word it is still found.
-    glued = around == "{}abc"
-    assert contains_identity_code(text) is not glued
-    assert contains_identity_code("no code here", text) is not glued
+    # Glued to a word, hex letters or not, it is found: only an id's hex (a UUID, a hash) hides it in free text.
+    assert contains_identity_code(text)
+    assert contains_identity_code("no code here", text)
     assert contains_identity_code(text, anywhere=True)
     for masked in (mask_identity_code(text), mask_identity_codes(text)):
         assert code not in masked and IDENTITY_CODE_MASK in masked

@@ -325,6 +325,31 @@ async def test_a_number_asked_of_one_client_is_a_read_of_that_client(seeded: Har
     assert nobody.json() == {"items": [], "total": 0} and await h.published("events.client_data.read") == []
 
 
+async def test_a_page_past_the_end_still_tells_one_clients_number_and_is_logged(seeded: Harness) -> None:
+    """A page past the end (no rows) of a list filtered by one client still answers that client's number of events
+    or absences: a read of that client, as `limit=0` is. A page showing their rows logs them once, not twice."""
+    h = seeded
+    await h.post_event({"booking_id": "b-housing", "start": "2016-03-01", "end": "2016-03-02"})
+    away = await h.client.post(f"/v1/tenants/{T}/interruptions", headers=h.provider(),
+                               json={"booking_id": "b-housing", "start": "2016-03-05", "reason": "hospital"})
+    assert away.status_code == 201, away.text
+    await h.published()
+    h.broker.unrouted.clear()
+    for path, asked in (("/events", {"client_ref": "A-17"}), ("/events", {"booking_id": "b-housing"}),
+                        ("/events", {"voucher_id": "v-1"}), ("/interruptions", {"booking_id": "b-housing"}),
+                        ("/interruptions", {"voucher_id": "v-1"})):
+        for offset, shown in ((50, 0), (0, 1)):
+            counted = await h.client.get(f"/v1/tenants/{T}{path}", params={**asked, "offset": offset},
+                                         headers=h.officer())
+            assert counted.json()["total"] == 1 and len(counted.json()["items"]) == shown, (path, asked, offset)
+            reads = await h.published("events.client_data.read")
+            assert [(r["client_ids"], r["actor_role"]) for r in reads] == [(["c-1"], "tenant_officer")], (path, asked)
+            h.broker.unrouted.clear()
+    nobody = await h.client.get(f"/v1/tenants/{T}/events", params={"client_ref": "A-99", "offset": 50},
+                                headers=h.officer())
+    assert nobody.json() == {"items": [], "total": 0} and await h.published("events.client_data.read") == []
+
+
 async def test_booking_before_its_voucher_is_retried_until_the_voucher_arrives(h: Harness) -> None:
     await seed(h)
     booking = {

@@ -206,3 +206,13 @@ async def test_a_free_text_quoting_a_hex_id_is_mailed_and_one_with_a_code_is_not
         "message": "Vastuuhenkilö (131052a308t) puuttuu.",
         "link": "https://seteli.fi/registration-request/answer?token=h2"}, tenant_id="kouvola")
     assert harness.smtp.to("koodi@koodi.fi") == []
+
+
+async def test_a_question_with_a_code_glued_to_asiakkaalle_is_not_mailed(harness: Harness) -> None:
+    """Finnish words end in a or e, hex letters: a code glued to one ('Asiakkaalle010180-9026') is no id's hex."""
+    await harness.directory()
+    await harness.publish("registry.registration.more_requested", {
+        "request_id": "r-glued", "company_name": "Kotipalvelu Liima Oy", "email": "liima@liima.fi", "language": "fi",
+        "message": "Asiakkaalle010180-9026 ei löydy päätöstä.",
+        "link": "https://seteli.fi/registration-request/answer?token=g1"}, tenant_id="kouvola")
+    assert harness.smtp.to("liima@liima.fi") == []

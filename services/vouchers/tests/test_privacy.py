@@ -607,6 +607,26 @@ async def test_reading_a_clients_bookings_is_in_the_clients_access_log(h: Harnes
     }
 
 
+async def test_a_page_past_the_end_of_one_vouchers_list_is_still_in_the_clients_access_log(h: Harness) -> None:
+    """A list filtered by one voucher tells how many bookings it has (or that it exists) even on a page past the end
+    with no rows: that is a read of the voucher's client. A page showing the row logs it once."""
+    client = await new_client(h)
+    voucher = await new_voucher(h, client["id"])
+    await _book(h, voucher)
+    own = h.token_for(Role.CLIENT, subject="citizen", client_id=client["id"], tenant_id="kouvola")
+    log_url = f"/v1/tenants/kouvola/clients/{client['id']}/access-log"
+    for path, what in (("/bookings", "booking.list"), ("/vouchers", "voucher.list")):
+        asked = {"voucher_id": voucher["id"]} if path == "/bookings" else {"id": voucher["id"]}
+        for offset, shown in ((50, 0), (0, 1)):
+            before = (await h.http.get(log_url, headers=own)).json()
+            listed = await h.http.get(f"/v1/tenants/kouvola{path}", params={**asked, "offset": offset},
+                                      headers=h.officer(subject="officer-7"))
+            assert listed.json()["total"] == 1 and len(listed.json()["items"]) == shown, (path, offset)
+            after = (await h.http.get(log_url, headers=own)).json()
+            assert after["total"] == before["total"] + 1, (path, offset)
+            assert (after["items"][0]["actor"], after["items"][0]["what"]) == ("officer-7", what)
+
+
 async def test_an_officer_reading_a_clients_access_log_is_itself_in_the_log(h: Harness) -> None:
     """The access log tells which providers, services and officers dealt with the client: reading it is a read
     of the client's data, logged like any other. The client reading their own log is not (the log answers who

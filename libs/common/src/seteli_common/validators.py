@@ -126,16 +126,18 @@ def identity_code_birth_date(value: str) -> datetime.date:
 # "0123456789ABCDEFHJKLMNPRSTUVWXY". This is the one detection rule of the platform: logs, e-mails,
 # payment files and specifications all use it.
 _IDENTITY_CODE_SHAPE: Final = r"[0-3][0-9][01][0-9][0-9]{2}[-+A-FU-Y][0-9]{3}[0-9A-FHJ-NPR-Y]"
-# In free text a hex digit on either side makes a match part of something else: a longer number, or the hex of an
-# id or hash pasted into a note ('ref 8a240892-5592-…' holds '240892-5592'). Any other letter does not: a code
-# glued to a word ("Asiakas010180A902X") is still a code.
+# In free text digits on either side stop a match (a longer number); a code glued to a word ("Asiakas010180A902X",
+# "Asiakkaalle010180-9026": Finnish words end in the hex letters a and e) is still a code.
 IDENTITY_CODE_PATTERN: Final[re.Pattern[str]] = re.compile(
-    rf"(?<![0-9A-Fa-f]){_IDENTITY_CODE_SHAPE}(?![0-9A-Fa-f])",
+    rf"(?<![0-9]){_IDENTITY_CODE_SHAPE}(?![0-9])",
     re.IGNORECASE,
 )
-# Masking (logs, stored copies of refused mails) casts a wider net: a code glued to hex letters is masked too.
-# Masking part of an id costs a readable id; a code let through is personal data in a log.
-_IDENTITY_CODE_TO_MASK: Final = re.compile(rf"(?<![0-9]){_IDENTITY_CODE_SHAPE}(?![0-9])", re.IGNORECASE)
+# The one exception: the hex of an id or hash pasted into a note ('ref 8a240892-5592-4b1e-…' holds '240892-5592'),
+# which contains_identity_code blanks out first. A hex id stands as a token of its own (no letter or digit beside
+# it) and is a UUID, also one cut short after its third group, or a run of 16 or more hex characters (a hash, a
+# UUID without its dashes).
+_HEX_ID: Final = re.compile(
+    r"(?<![^\W_])(?:[0-9a-f]{8}(?:-[0-9a-f]{4}){2,3}(?:-[0-9a-f]{12})?|[0-9a-f]{16,})(?![^\W_])", re.IGNORECASE)
 # In a reference the code may stand between digits ("RF18" + code), so there is no guard there.
 _IDENTITY_CODE_ANYWHERE: Final[re.Pattern[str]] = re.compile(_IDENTITY_CODE_SHAPE, re.IGNORECASE)
 IDENTITY_CODE_MASK: Final = "******-****"
@@ -144,18 +146,19 @@ IDENTITY_CODE_MASK: Final = "******-****"
 def contains_identity_code(*texts: str, anywhere: bool = False) -> bool:
     """True if any of ``texts`` contains something shaped like a personal identity code.
 
-    By default a match must not touch a hex digit (part of a longer number or an id's hex); ``anywhere=True``
-    drops that guard and ignores white space, for reference numbers.
+    By default a match must not touch a digit (part of a longer number) nor lie in a hex id (a UUID, a hash);
+    ``anywhere=True`` drops those guards and ignores white space, for reference numbers.
     """
     if anywhere:
         return any(_IDENTITY_CODE_ANYWHERE.search("".join(text.split())) for text in texts)
-    return any(IDENTITY_CODE_PATTERN.search(text) for text in texts)
+    return any(IDENTITY_CODE_PATTERN.search(_HEX_ID.sub(" ", text)) for text in texts)
 
 
 def mask_identity_code(text: str) -> str:
-    """Replace everything that looks like a personal identity code in ``text`` with a mask, also one glued to a
-    hex letter (which :func:`contains_identity_code` leaves to the id it seems part of)."""
-    return _IDENTITY_CODE_TO_MASK.sub(IDENTITY_CODE_MASK, text)
+    """Replace everything that looks like a personal identity code in ``text`` with a mask, also one inside a hex id
+    (which :func:`contains_identity_code` leaves to the id): masking part of an id costs a readable id, a code let
+    through is personal data in a log."""
+    return IDENTITY_CODE_PATTERN.sub(IDENTITY_CODE_MASK, text)
 
 
 # --- Finnish reference number (viitenumero) ---------------------------------------------------

@@ -124,8 +124,9 @@ async def list_events(
     if news_coming and any(unsettled(r) for r in rows):
         raise settled_not_known_yet()
     shown = [r["client_id"] for r in rows]
-    if limit == 0 and total and (client_ref or booking_id or voucher_id):  # the number of one client's care is theirs
-        shown = await pages.event_clients(ctx.session, tenant_id, reader, [*filters, asked])
+    # the number of one client's care is theirs, rows on the page or not (limit=0, a page past the end)
+    if len(rows) < total and (client_ref or booking_id or voucher_id):
+        shown += await pages.event_clients(ctx.session, tenant_id, reader, [*filters, asked])
     await client_reads.log_reads(ctx, principal, shown, "events.list", request.headers.get("x-purpose"),
                                  "service events")
     segments = await repo.segments_of(ctx.session, tenant_id, [r["id"] for r in rows])

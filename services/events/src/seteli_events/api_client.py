@@ -127,8 +127,9 @@ async def list_interruptions(
                                      status=status, approval=approval, decided=decided)
     rows, total = await pages.interruptions_page(ctx.session, tenant_id, reader, limit, offset, asked, order=order)
     shown = [r["client_id"] for r in rows]
-    if limit == 0 and total and (booking_id or voucher_id):  # the number of one client's absences is theirs
-        shown = await pages.interruption_clients(ctx.session, tenant_id, reader, asked)
+    # the number of one client's absences is theirs, rows on the page or not (limit=0, a page past the end)
+    if len(rows) < total and (booking_id or voucher_id):
+        shown += await pages.interruption_clients(ctx.session, tenant_id, reader, asked)
     await client_reads.log_reads(ctx, principal, shown, "interruptions.list", request.headers.get("x-purpose"),
                                  "interruptions")
     return {"items": [intr.view(r) for r in rows], "total": total}

@@ -79,8 +79,11 @@ async def list_bookings(
     )
     items = [await bookings.provider_booking(ctx, tenant_id, r["provider_id"], r["id"]) for r in rows]
     # who cares for a client, in which service, from when: the client's data, in their access log
-    await log_reads(ctx, tenant_id, [r["client_id"] for r in rows], Actor.of(principal), "booking.list",
-                    purpose(request, "bookings"))
+    shown = [r["client_id"] for r in rows]
+    if voucher_id and len(rows) < total:  # one voucher's number of bookings is its client's, rows on the page or not
+        voucher = await repo.get_voucher(ctx.session, tenant_id, voucher_id)
+        shown += [voucher["client_id"]] if voucher else []
+    await log_reads(ctx, tenant_id, shown, Actor.of(principal), "booking.list", purpose(request, "bookings"))
     return {"items": items, "total": total}
 
 

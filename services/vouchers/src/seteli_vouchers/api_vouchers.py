@@ -68,10 +68,11 @@ async def list_vouchers(
     """The tenant's vouchers, newest grant first. Each row names its client, so the read is access-logged."""
     guard_tenant(principal, tenant_id)
     rows, total = await repo.list_vouchers(ctx.session, tenant_id, state, service_id, name, limit, offset, ids=id)
-    await log_reads(
-        ctx, tenant_id, [r["client_id"] for r in rows], Actor.of(principal), "voucher.list",
-        purpose(request, "voucher list"),
-    )
+    shown = [r["client_id"] for r in rows]
+    if id and len(rows) < total:  # the number of the vouchers asked for by id tells of their clients, page or not
+        counted, _ = await repo.list_vouchers(ctx.session, tenant_id, state, service_id, name, total, 0, ids=id)
+        shown += [r["client_id"] for r in counted]
+    await log_reads(ctx, tenant_id, shown, Actor.of(principal), "voucher.list", purpose(request, "voucher list"))
     return {"items": [{**r, "printable_number": printable_number(r["number"])} for r in rows], "total": total}
 
 
