@@ -65,7 +65,7 @@ async def test_a_run_started_elsewhere_wakes_an_idle_worker_long_before_its_poll
             async with worker_running(deps, poll_seconds=30) as worker:
                 run = await h.run("2016-03")
                 assert run["state"] == "running"
-                assert await until_completed(h, run["id"], 5) < 5
+                assert await until_completed(h, run["id"], 15) < 15  # the poll would take 30 s
                 assert worker.jobs_done == 2
         finally:
             await deps.db.dispose()
@@ -99,5 +99,5 @@ async def test_a_run_started_in_the_same_process_wakes_its_worker(harness_factor
         await seeded_run(h)
         async with worker_running(h.runtime.extras["deps"], poll_seconds=30) as worker:
             run = await h.run("2016-03")
-            assert await until_completed(h, run["id"], 5) < 5
+            assert await until_completed(h, run["id"], 15) < 15  # the poll would take 30 s
             assert worker.jobs_done == 2
