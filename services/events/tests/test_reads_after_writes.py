@@ -187,12 +187,14 @@ async def test_the_client_never_waits_on_not_found_not_yours_or_signed_out(seede
 
 async def test_the_client_gives_up_after_its_budget_with_the_problem(seeded: Harness) -> None:
     h = seeded
-    client, follow = _following(h, _booking_made("b-never"), budget_seconds=1.5)
+    # A budget of 2.5 s against the service's "retry after 1 s": a wait, then a give-up past 1.5 s, even when the
+    # first answer comes late (with 1.5 s, a first answer later than 0.5 s on a loaded machine left no wait)
+    client, follow = _following(h, _booking_made("b-never"), budget_seconds=2.5)
     began = time.monotonic()
     response = await client.post(f"/v1/tenants/{T}/events", headers=h.provider(),
                                  json={"booking_id": "b-never", "start": "2016-03-01", "end": "2016-03-02"})
     assert response.status_code == 409 and response.json()["type"] == NOT_YET_KNOWN
-    assert 1.0 <= time.monotonic() - began < 3.0 and follow.waited == 1
+    assert 1.5 <= time.monotonic() - began < 5.0 and follow.waited >= 1
 
 
 def _setting_changed(on: bool) -> Envelope:
