@@ -156,7 +156,10 @@ async def test_the_client_waits_while_the_booking_travels_and_then_has_the_answe
     client, follow = _following(h, made)
 
     async def arrives() -> None:
-        await asyncio.sleep(0.3)
+        for _ in range(1000):  # once the service has said "not yet known here" (a fixed pause lost to a slow POST)
+            if follow.waited:
+                break
+            await asyncio.sleep(0.01)
         await InMemoryTransport(h.broker).publish(made, {}, timeout=1)
         await h.broker.drain()
 
@@ -184,12 +187,14 @@ async def test_the_client_never_waits_on_not_found_not_yours_or_signed_out(seede
 
 async def test_the_client_gives_up_after_its_budget_with_the_problem(seeded: Harness) -> None:
     h = seeded
-    client, follow = _following(h, _booking_made("b-never"), budget_seconds=1.5)
+    # A budget of 2.5 s against the service's "retry after 1 s": a wait, then a give-up past 1.5 s, even when the
+    # first answer comes late (with 1.5 s, a first answer later than 0.5 s on a loaded machine left no wait)
+    client, follow = _following(h, _booking_made("b-never"), budget_seconds=2.5)
     began = time.monotonic()
     response = await client.post(f"/v1/tenants/{T}/events", headers=h.provider(),
                                  json={"booking_id": "b-never", "start": "2016-03-01", "end": "2016-03-02"})
     assert response.status_code == 409 and response.json()["type"] == NOT_YET_KNOWN
-    assert 1.0 <= time.monotonic() - began < 3.0 and follow.waited == 1
+    assert 1.5 <= time.monotonic() - began < 5.0 and follow.waited >= 1
 
 
 def _setting_changed(on: bool) -> Envelope:

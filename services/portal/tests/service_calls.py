@@ -6,13 +6,14 @@ provider books. Straight to the services' public APIs."""
 from __future__ import annotations
 
 import random
+import uuid
 from datetime import date
 from typing import Any
 
 import httpx
 from seteli_common.auth import Principal, Role
 
-from seteli.demo import _ok, random_test_identity_code
+from seteli.demo import _ok, random_business_id, random_test_identity_code
 from seteli.embedded import Suite
 
 from .conftest import csrf_of
@@ -40,6 +41,20 @@ async def officer_headers(client: httpx.AsyncClient, base: str, email: str, pass
     response = await client.post(f"{base}/registry/v1/auth/token", json={"email": email, "password": password})
     assert response.status_code == 200, response.text
     return {"authorization": f"Bearer {response.json()['access_token']}"}
+
+
+async def registration_waiting(client: httpx.AsyncClient, base: str, tenant_id: str) -> tuple[str, str]:
+    """(id, company name) of a company's registration request of the test's own, waiting for the tenant's
+    decision. Not the seed's: the tests that share the suite would find it decided by another one, by chance."""
+    tag = uuid.uuid4().hex[:8]
+    company = f"Jonossa {tag} Oy"
+    request = _ok(await client.post(f"{base}/registry/v1/tenants/{tenant_id}/registration-requests", json={
+        "company_name": company, "business_id": random_business_id(random.Random(tag)),
+        "street_address": "Torikatu 2", "postal_code": "45100", "city": "Kouvola", "country": "FI",
+        "first_name": "Pekka", "last_name": "Puska", "email": f"pekka-{tag}@jonossa.fi", "phone": "0407654321",
+        "password": "Jonossa-2026x", "password_again": "Jonossa-2026x", "language": "fi"}),
+        "registration request", 201)
+    return str(request["id"]), company
 
 
 async def credit_an_event(client: httpx.AsyncClient, base: str, headers: dict[str, str], tenant_id: str,

@@ -28,7 +28,7 @@ from seteli.embedded import Suite
 
 from .conftest import csrf_of, login, submit
 from .seed import OFFICER_PASSWORD, PROVIDER_PASSWORD, Seed
-from .service_calls import book_a_new_client, client_headers, officer_headers
+from .service_calls import book_a_new_client, client_headers, officer_headers, registration_waiting
 
 RETURN_DAY_NOT_COME = {
     "fi": "Paluupäivä kirjataan vasta, kun se on tullut: valitse tämä päivä tai aiempi päivä.",
@@ -185,10 +185,9 @@ async def _ask_more(services: httpx.AsyncClient, suite: Suite, data: Seed) -> ht
     """The officer sends a waiting registration request back with a message of spaces (the portal's form
     asks for the message itself; the API says so too)."""
     officer = await _officer(services, data)
-    base = f"/registry/v1/tenants/{data.tenant_id}/registration-requests"
-    waiting = (await services.get(base, headers=officer, params={"status": "pending", "limit": 200})).json()["items"]
-    assert waiting, "the seed's pending registration request"
-    return await services.post(f"{base}/{waiting[0]['id']}/more-info", headers=officer, json={"message": "   "})
+    request_id, _ = await registration_waiting(services, "http://suite", data.tenant_id)
+    return await services.post(f"/registry/v1/tenants/{data.tenant_id}/registration-requests/{request_id}/more-info",
+                               headers=officer, json={"message": "   "})
 
 
 async def _course(services: httpx.AsyncClient, suite: Suite, data: Seed) -> httpx.Response:
