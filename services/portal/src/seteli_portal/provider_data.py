@@ -3,7 +3,7 @@ the provider's pages and the application's steps 5 and 6 (no routes here, so any
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -19,6 +19,19 @@ HELSINKI = ZoneInfo("Europe/Helsinki")
 def today(request: Request) -> date:
     """Helsinki's date on the portal's clock (the real one, or a training date: PORTAL_TODAY)."""
     return today_in_helsinki(request.app.state.clock)
+
+
+def created_since(items: list[dict[str, Any]], since: date) -> list[dict[str, Any]]:
+    """The items whose `created_at` (an instant, UTC on the wire) fell on Helsinki's `since` or later: an item made
+    at 00:30 in Helsinki is of that day, though UTC's date is still the day before."""
+    def day_of(item: dict[str, Any]) -> date | None:
+        value = item.get("created_at")
+        if not value:
+            return None
+        at = datetime.fromisoformat(str(value))
+        return (at if at.tzinfo else at.replace(tzinfo=UTC)).astimezone(HELSINKI).date()
+
+    return [item for item in items if (day := day_of(item)) is not None and day >= since]
 
 
 async def listing(page: Page, what: str) -> list[dict[str, Any]]:

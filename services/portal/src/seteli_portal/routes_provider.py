@@ -13,7 +13,7 @@ from . import tenants
 from .apiclient import ApiError
 from .i18n import Translator
 from .paging import count_limit
-from .provider_data import application_context, attachment_state, listing, today
+from .provider_data import application_context, attachment_state, created_since, listing, today
 from .web import PROVIDER, Page, download, seg
 
 router = APIRouter(prefix="/provider")
@@ -142,7 +142,7 @@ async def _to_do(page: Page) -> dict[str, Any]:
     try:
         recent = (await page.call("GET", "vouchers", page.tpath("/bookings"), params={"limit": 50}))["items"]
         since = day - timedelta(days=NEW_BOOKING_DAYS)
-        todo["bookings"] = [b for b in recent if str(b.get("created_at", ""))[:10] >= since.isoformat()]
+        todo["bookings"] = created_since(recent, since)
     except ApiError:
         pass
     if page.role == "provider_admin":
