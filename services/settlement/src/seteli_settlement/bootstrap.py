@@ -14,6 +14,7 @@ from seteli_common.clock import Clock
 from seteli_common.messaging.memory import InMemoryBroker
 from seteli_common.messaging.transport import QueueSpec
 from seteli_common.runtime import ServiceRuntime, queue_specs
+from seteli_common.tasks import stop_task
 from seteli_common.web import create_app
 
 from . import api, api_payments, api_reports
@@ -98,9 +99,8 @@ def lifespan(runtime: ServiceRuntime) -> Any:
                 yield
             finally:
                 stop.set()
-                for task in tasks:
-                    task.cancel()
-                await asyncio.gather(*tasks, return_exceptions=True)
+                for task in tasks:  # cancelled until they end: one cancel can be swallowed (seteli_common.tasks)
+                    await stop_task(task)
 
     return run
 
