@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .conftest import Harness, T
+from .conftest import PROVIDER, Harness, T
 from .test_money_one_step_more import _away, _close, _event, _interruption
 from .test_money_paths import _settle
 
@@ -39,6 +39,20 @@ async def test_a_request_of_a_paid_event_removed_when_the_voucher_ended_answers_
                                    json={"decision": "credit"})
     assert answered.status_code == 409 and answered.json()["code"] == "already_answered", answered.text
     assert await h.published("events.credit.requested") == []  # nothing is taken back twice
+
+
+async def test_a_request_of_a_paid_event_removed_when_the_booking_ended_keeps_the_bookings_last_day(
+        seeded: Harness) -> None:
+    """The voucher still valid, the booking ended: the day kept is the booking's (the portal's answer names no cause
+    it does not know)."""
+    h = seeded
+    paid = await _event(h, "2016-02-20", "2016-02-29")
+    await _settle(h, "2016-02", [paid["id"]])
+    asked = await _ask(h, "event", paid["id"])
+    await h.feed("vouchers.booking.ended", {"booking_id": "b-housing", "voucher_id": "v-1", "provider_id": PROVIDER,
+                                            "ended_on": "2016-02-15", "reason": "provider_changed"})
+    [request] = (await h.client.get(f"/v1/tenants/{T}/corrections", headers=h.provider())).json()["items"]
+    assert (request["id"], request["state"], request["valid_until"]) == (asked["id"], "removed", "2016-02-15")
 
 
 async def test_a_request_of_a_paid_event_shortened_when_the_voucher_ended_asks_what_stays_paid(

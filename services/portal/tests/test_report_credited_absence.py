@@ -20,11 +20,19 @@ from .seed import OFFICER_PASSWORD, PROVIDER_PASSWORD, Seed
 from .service_calls import book_a_new_client, officer_headers
 
 
-async def test_a_credited_absence_shows_net_of_its_credit_in_every_format(
-        portal: httpx.AsyncClient, services: httpx.AsyncClient, data: Seed) -> None:
+async def _client_row(portal: httpx.AsyncClient, number: str, period: dict[str, str]) -> list[str] | None:
+    """The client's row of the interruptions report's CSV of the months, if any."""
+    text = (await portal.get("/officer/reports/interruptions.csv", params=period)).content.decode("utf-8-sig")
+    return next((line.split(";") for line in text.splitlines() if number in line), None)
+
+
+async def _paid_and_credited(portal: httpx.AsyncClient, services: httpx.AsyncClient, data: Seed, number: str,
+                             seed: int) -> tuple[str, str, str]:
+    """A new client's 4-day absence, paid by the month's run, then credited; the officer signed in to the portal:
+    (the absence's month, the credit's, what the run paid for it as the CSV writes it)."""
     officer = await officer_headers(services, "http://suite", data.officer_email, OFFICER_PASSWORD)
     provider = await officer_headers(services, "http://suite", data.provider_email, PROVIDER_PASSWORD)
-    booked = await book_a_new_client(services, data, data.service_id, "KA-714", "31", "month", "140.00", 7149)
+    booked = await book_a_new_client(services, data, data.service_id, number, "31", "month", "140.00", seed)
     month = data.voucher_month
     base = f"/events/v1/tenants/{data.tenant_id}"
     away = await services.post(f"{base}/interruptions", headers=provider, json={
@@ -40,20 +48,22 @@ async def test_a_credited_absence_shows_net_of_its_credit_in_every_format(
             break
         await asyncio.sleep(0.2)
     await login(portal, data.officer_email, OFFICER_PASSWORD)
-    period = {"start": str(month), "end": str(month)}
-    paid = (await portal.get("/officer/reports/interruptions.csv", params=period)).content.decode("utf-8-sig")
-    row = next(line.split(";") for line in paid.splitlines() if "KA-714" in line)
-    assert row[-2] != "0,00", paid  # the rule paid it (4 days)
-
+    row = await _client_row(portal, number, {"start": str(month), "end": str(month)})
+    assert row is not None and row[-2] != "0,00", row  # the rule paid it (4 days)
     credit = await services.post(f"{base}/interruptions/{away.json()['id']}/credit", headers=officer,
                                  json={"reason": "Asiakas ei ollutkaan poissa"})
     assert credit.status_code == 201, credit.text
-    period = {"start": str(month), "end": credit.json()["month"]}  # the absence's month and the credit's
+    return str(month), credit.json()["month"], row[-2]
+
+
+async def test_a_credited_absence_shows_net_of_its_credit_in_every_format(
+        portal: httpx.AsyncClient, services: httpx.AsyncClient, data: Seed) -> None:
+    month, credit_month, _ = await _paid_and_credited(portal, services, data, "KA-714", 7149)
+    period = {"start": month, "end": credit_month}  # the absence's month and the credit's
 
     async def netted() -> bool:  # the credit travels to settlement over the bus (the services' client has no token)
-        csv_text = (await portal.get("/officer/reports/interruptions.csv", params=period)).content.decode("utf-8-sig")
-        row = next(line.split(";") for line in csv_text.splitlines() if "KA-714" in line)
-        return row[-2:] == ["0,00", "0,00"]  # what the tenant pays and the client's share, net
+        row = await _client_row(portal, "KA-714", period)
+        return row is not None and row[-2:] == ["0,00", "0,00"]  # what the tenant pays and the client's share, net
 
     await _eventually("the credited absence netted in the report's CSV", netted, timeout=20)
 
@@ -74,3 +84,40 @@ async def test_a_credited_absence_shows_net_of_its_credit_in_every_format(
     text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.content)).pages)
     line = next(ln for ln in text.splitlines() if "KA-714" in ln)
     assert line.rstrip().endswith("0,00 0,00"), line
+
+
+async def test_the_credit_shows_in_its_own_month_so_the_months_add_up_in_every_format(
+        portal: httpx.AsyncClient, services: httpx.AsyncClient, data: Seed) -> None:
+    """The absence's month shows what its run paid, the credit's month the credit (the absence's row again, its
+    reason read "Hyvitys: …", the amounts negative), both months together 0,00: the months add up."""
+    month, credit_month, paid = await _paid_and_credited(portal, services, data, "KA-715", 7159)
+    credited = {"start": credit_month, "end": credit_month}
+
+    async def credited_in_its_month() -> bool:  # over the bus, as above
+        return await _client_row(portal, "KA-715", credited) is not None
+
+    await _eventually("the credit in its own month's report", credited_in_its_month, timeout=20)
+    row = await _client_row(portal, "KA-715", credited)
+    assert row is not None and row[-3] == "Hyvitys: Sairaala" and row[-2] == f"-{paid}", row
+    assert (await _client_row(portal, "KA-715", {"start": month, "end": month}))[-3:-1] == ["Sairaala", paid]
+    assert (await _client_row(portal, "KA-715", {"start": month, "end": credit_month}))[-3:-1] == \
+        ["Sairaala", "0,00"]
+
+    page = await portal.get("/officer/reports", params=credited)
+    table = re.search(r'<table id="interruptions">.*?</table>', page.text, re.S)
+    assert table is not None, page.text[-3000:]
+    shown = re.search(r"<tr>(?:(?!</tr>).)*<td>KA-715</td>.*?</tr>", table.group(0), re.S)
+    assert shown is not None, page.text[-3000:]
+    assert "<td>Hyvitys: Sairaala</td>" in shown.group(0), shown.group(0)
+    assert re.findall(r'<td class="num">([^<]*)</td>', shown.group(0))[-1] == f"\u2212{paid}\u00a0€", shown.group(0)
+
+    xlsx = await portal.get("/officer/reports/interruptions.xlsx", params=credited)
+    sheet = load_workbook(io.BytesIO(xlsx.content)).active
+    assert sheet is not None
+    cells = next(r for r in sheet.iter_rows(values_only=True) if "KA-715" in r)
+    assert cells[-3] == "Hyvitys: Sairaala" and Decimal(str(cells[-2])) == -Decimal(paid.replace(",", ".")), cells
+
+    pdf = await portal.get("/officer/reports/interruptions.pdf", params=credited)
+    text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.content)).pages)
+    line = next(ln for ln in text.splitlines() if "KA-715" in ln)
+    assert "Hyvitys: Sairaala" in line and f"-{paid}" in line, line

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+from decimal import Decimal
 from typing import Any
 
 from .conftest import T
@@ -79,3 +80,54 @@ async def test_a_withdrawn_credit_leaves_the_absence_whole_and_a_cut_one_nets_to
     await h.publish("events.interruption.finalised", {**cut["i-cut"], "revision": 2})
     rows = [("i-cut", "0.00", "0.00"), ("i-cut-first", "0.00", "0.00"), ("i-withdrawn", "360.00", "40.00")]
     assert await _report(h, "2016-03", "2016-04") == (rows, rows)
+
+
+async def _credit_rows(h: Any, start: str, end: str) -> tuple[list[tuple[str, str, str, bool]], list[tuple[str, ...]]]:
+    params = {"from": start, "to": end}
+    url = f"/v1/tenants/{T}/reports/interruptions"
+    items = (await h.client.get(url, params=params, headers=h.admin)).json()["items"]
+    text = (await h.client.get(url, params={**params, "format": "csv"}, headers=h.admin)).text
+    rows = list(csv.DictReader(io.StringIO(text.lstrip("\ufeff"))))
+    return ([(i["interruption_id"], i["end"], i["amount_tenant"], i["credit"]) for i in items],
+            [(r["interruption_id"], r["end"], r["amount_tenant"], r["credit"]) for r in rows])
+
+
+async def test_a_credit_settled_after_the_absences_month_shows_in_its_own_month_so_the_months_add_up(
+        harness: Any) -> None:
+    """An absence ending in March, paid in March's run and credited in April's: March's report shows what March
+    paid, April's the credit (the absence's row again, marked a credit), March–April the net; 360 − 360 = 0."""
+    await _months_add_up(harness)
+
+
+async def test_the_embedded_sqlite_suite_adds_the_months_up_the_same(harness_factory: Any) -> None:
+    async with harness_factory(sqlite=True) as h:
+        await _months_add_up(h)
+
+
+async def _months_add_up(h: Any) -> None:
+    await h.seed()
+    stay = interruption(h, "i-rv-credited", "2016-03-02", "2016-03-05", [h.segment("2016-03-02", "2016-03-05", 4)])
+    await h.publish("events.interruption.finalised", {**stay, "revision": 1})
+    assert (await h.run("2016-03"))["total"] == "360.00"
+    await h.publish("events.credit.requested", {**_credit("c-rv", "i-rv-credited", "-360.00", "-40.00", "2016-04"),
+                                                "kind": "interruption"})
+    await h.event("e-rv-april", "2016-04-01", "2016-04-15")
+    assert (await h.run("2016-04"))["total"] == "990.00"
+
+    assert await _credit_rows(h, "2016-03", "2016-03") == (
+        [("i-rv-credited", "2016-03-05", "360.00", False)], [("i-rv-credited", "2016-03-05", "360.00", "False")])
+    assert await _credit_rows(h, "2016-04", "2016-04") == (
+        [("i-rv-credited", "2016-03-05", "-360.00", True)], [("i-rv-credited", "2016-03-05", "-360.00", "True")])
+    assert await _credit_rows(h, "2016-03", "2016-04") == (
+        [("i-rv-credited", "2016-03-05", "0.00", False)], [("i-rv-credited", "2016-03-05", "0.00", "False")])
+    # the client's share the same way, and the realisation report's months add up alike
+    april = await h.client.get(f"/v1/tenants/{T}/reports/interruptions", params={"from": "2016-04", "to": "2016-04"},
+                               headers=h.admin)
+    assert [(i["amount_co_payment"], i["days"]) for i in april.json()["items"]] == [("-40.00", 4)]
+    assert april.json()["total"] == 1
+    realised = []
+    for start, end in (("2016-03", "2016-03"), ("2016-04", "2016-04"), ("2016-03", "2016-04")):
+        items = (await h.client.get(f"/v1/tenants/{T}/reports/realisation", params={"from": start, "to": end},
+                                    headers=h.admin)).json()["items"]
+        realised.append(sum(Decimal(i["amount_settled"]) for i in items))
+    assert realised == [Decimal("360.00"), Decimal("990.00"), Decimal("1350.00")]

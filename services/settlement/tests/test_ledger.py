@@ -86,6 +86,7 @@ async def test_july_interruption_is_paid_by_the_rule_in_the_july_settlement_made
             "reason": "hospital",
             "amount_tenant": "1080.00",
             "amount_co_payment": "160.00",
+            "credit": False,  # it ended in the report's months: no credit of an earlier absence
         }
     ]
     csv = await h.client.get(

@@ -741,8 +741,11 @@ async def _reports(page: Page, start: str, end: str, service: str = "", only: st
     for r in realisation:
         r.update(provider_name=providers[r["provider_id"]], content_label=content_name(r["content_id"]))
     for r in away:
+        reason = page.t(f"reason.{r['reason']}", default=r["reason"])
+        # an absence of an earlier month credited in these: the row is the credit, and says so
         r.update(provider_name=providers[r["provider_id"]], content_label=content_name(r["content_id"]),
-                 service_label=service_name(r["service_id"]))
+                 service_label=service_name(r["service_id"]),
+                 reason_label=page.t("reports.credit_of", reason=reason) if r.get("credit") else reason)
     sums = {k: sum((Decimal(str(r[k])) for r in realisation), Decimal("0.00"))
             for k in ("amount_settled", "co_payment", "amount_unsettled")}
     return {"realisation": realisation, "interruptions": away, "sums": sums,
@@ -796,7 +799,7 @@ def _report_table(page: Page, name: str, report: dict[str, Any]) -> tuple[list[s
                    t("field.amount_tenant"), t("field.co_payment")]
         rows = [[r["service_label"], r["provider_name"], r["client_ref"], r["content_label"],
                  date.fromisoformat(r["start"]), date.fromisoformat(r["end"]) if r.get("end") else None,
-                 int(r["days"]), t(f"reason.{r['reason']}", default=r["reason"]),
+                 int(r["days"]), r["reason_label"],
                  num(r["amount_tenant"]), num(r["amount_co_payment"])]
                 for r in report["interruptions"]]
     return headers, rows

@@ -340,6 +340,7 @@ class InterruptionRowOut(BaseModel):
         "reason": "hospital",
         "amount_tenant": "4340.00",
         "amount_co_payment": "310.00",
+        "credit": False,
     }]})
     interruption_id: str
     service_id: str
@@ -353,6 +354,8 @@ class InterruptionRowOut(BaseModel):
     reason: Literal["hospital", "holiday", "other"] | str
     amount_tenant: Money
     amount_co_payment: Money
+    credit: bool = Field(False, description="the row is only the credits settled in the period of an interruption "
+                                            "that ended outside it (its amounts are those credits, negative)")
 
 
 class InterruptionReportPage(Page[InterruptionRowOut]):

@@ -708,9 +708,12 @@ async def rename_client(session: AsyncSession, tenant_id: str, provider_id: str,
     await session.execute(update(credits).where(
         credits.c.tenant_id == tenant_id, credits.c.provider_id == provider_id,
         credits.c.event_id.in_(of_client)).values(client_ref=client_ref))
+    # a request keeps its client (a removed one has no event or interruption left); one without, by its target
+    requests = correction_requests.c
     await session.execute(update(correction_requests).where(
-        correction_requests.c.tenant_id == tenant_id, correction_requests.c.provider_id == provider_id,
-        correction_requests.c.target_id.in_(of_client)).values(client_ref=client_ref))
+        requests.tenant_id == tenant_id, requests.provider_id == provider_id,
+        or_(requests.client_id == client_id, and_(requests.client_id.is_(None), requests.target_id.in_(of_client))),
+    ).values(client_ref=client_ref))
 
 
 async def save_settled_month(session: AsyncSession, tenant_id: str, month: str, run_id: str) -> None:

@@ -10,7 +10,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import and_, case, exists, func, select
+from sqlalchemy import and_, case, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..models import interruptions, ledger, paid_lines, set_offs
@@ -155,26 +155,39 @@ async def ended_interruption_rows(
     offset: int = 0,
 ) -> tuple[list[Row], int]:
     """The interruptions that ended between the days, by service, start and id; a page of them and the number of all.
-    Their amounts are net of the credits of them settled in the months of the days (`credited_amounts`)."""
+    Their amounts are net of the credits of them settled in the months of the days (`credited_amounts`). An
+    interruption that ended outside the days but was credited in their months comes too, marked `credit`, with only
+    those credits as its amounts: each month shows the money it moved, so the months add up to a report of them all."""
     i = interruptions.c
-    conditions = [i.tenant_id == tenant_id, i.end >= ended_from, i.end <= ended_to]
+    conditions = [i.tenant_id == tenant_id]
     if service_id:
         conditions.append(i.service_id == service_id)
     if provider_id:
         conditions.append(i.provider_id == provider_id)
     if client_ref:
         conditions.append(i.client_ref == client_ref)
-    total = (await session.execute(select(func.count()).select_from(interruptions).where(*conditions))).scalar_one()
-    query = select(interruptions).where(*conditions).order_by(i.service_id, i.start, i.id)
+    ended = and_(i.end >= ended_from, i.end <= ended_to)
+    credited_here = exists().where(*_credits_in(tenant_id, ended_from, ended_to), ledger.c.event_id == i.id)
+    rows_query = select(interruptions, (~ended).label("credit")).where(*conditions, or_(ended, credited_here))
+    total = (await session.execute(select(func.count()).select_from(rows_query.subquery()))).scalar_one()
+    query = rows_query.order_by(i.service_id, i.start, i.id)
     if limit is not None:
         query = query.limit(limit).offset(offset)
     rows = [dict(r) for r in (await session.execute(query)).mappings().all()]
     credited = await credited_amounts(session, tenant_id, ended_from, ended_to, [r["id"] for r in rows])
     for r in rows:
         amount, co_payment = credited.get(r["id"], (Decimal(0), Decimal(0)))
-        r["amount_tenant"] = Decimal(r["amount_tenant"]) + amount
-        r["amount_co_payment"] = Decimal(r["amount_co_payment"]) + co_payment
+        paid = (Decimal(0), Decimal(0)) if r["credit"] else (r["amount_tenant"], r["amount_co_payment"])
+        r["amount_tenant"] = Decimal(paid[0]) + amount
+        r["amount_co_payment"] = Decimal(paid[1]) + co_payment
+        r["credit"] = bool(r["credit"])
     return rows, int(total)
+
+
+def _credits_in(tenant_id: str, first_day: date, last_day: date) -> list[Any]:
+    """The credit lines and reversals settled in the months of the days, as the realisation report sums them."""
+    return [ledger.c.tenant_id == tenant_id, ledger.c.kind == "credit", ledger.c.status == "payable",
+            ledger.c.month >= first_day, ledger.c.month <= last_day]
 
 
 async def credited_amounts(session: AsyncSession, tenant_id: str, first_day: date, last_day: date,
@@ -186,8 +199,7 @@ async def credited_amounts(session: AsyncSession, tenant_id: str, first_day: dat
         return {}
     query = (
         select(ledger.c.event_id, func.sum(ledger.c.amount), func.sum(ledger.c.co_payment))
-        .where(ledger.c.tenant_id == tenant_id, ledger.c.kind == "credit", ledger.c.event_id.in_(source_ids),
-               ledger.c.status == "payable", ledger.c.month >= first_day, ledger.c.month <= last_day)
+        .where(*_credits_in(tenant_id, first_day, last_day), ledger.c.event_id.in_(source_ids))
         .group_by(ledger.c.event_id)
     )
     return {r[0]: (Decimal(r[1]), Decimal(r[2])) for r in await session.execute(query)}

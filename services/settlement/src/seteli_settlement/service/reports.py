@@ -175,7 +175,8 @@ async def interruptions(
     client_ref: str | None = None,
 ) -> tuple[list[Row], int]:
     """Ended interruptions per service and period (by the month they ended), with what the rule pays less what
-    credits of them settled in the period take back (the realisation report nets them so too)."""
+    credits of them settled in the period take back (the realisation report nets them so too); one that ended
+    before the period but was credited in it shows as that credit (`credit`), so the months add up."""
     rows, total = await report_queries.ended_interruption_rows(
         ctx.session,
         tenant_id,
@@ -201,6 +202,7 @@ async def interruptions(
             "reason": r["reason"],
             "amount_tenant": money_str(Decimal(r["amount_tenant"])),
             "amount_co_payment": money_str(Decimal(r["amount_co_payment"])),
+            "credit": r["credit"],
         }
         for r in rows
     ]
