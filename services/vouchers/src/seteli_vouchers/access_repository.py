@@ -3,6 +3,7 @@ the access log and the look-up throttle."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import date, datetime
 from typing import Any
 
@@ -145,6 +146,26 @@ async def client_number(session: AsyncSession, tenant_id: str, provider_id: str,
         t.c.tenant_id == tenant_id, t.c.provider_id == provider_id, t.c.client_id == client_id
     )
     return (await session.execute(q)).scalar_one_or_none()
+
+
+async def client_refs(session: AsyncSession, tenant_id: str,
+                      pairs: Collection[tuple[str, str]]) -> dict[tuple[str, str], str]:
+    """How each (provider, client) pair's provider knows the client, as a booking shows it: the provider's client
+    number, else the client's reference ("" for a client not here), in one statement."""
+    t = provider_client_numbers
+    q = (
+        select(clients.c.id, clients.c.reference, t.c.provider_id, t.c.client_number)
+        .outerjoin(t, and_(t.c.tenant_id == clients.c.tenant_id, t.c.client_id == clients.c.id,
+                           t.c.provider_id.in_(sorted({p for p, _ in pairs}))))
+        .where(clients.c.tenant_id == tenant_id, clients.c.id.in_(sorted({c for _, c in pairs})))
+    )
+    references: dict[str, str] = {}
+    numbers: dict[tuple[str, str], str] = {}
+    for client_id, reference, provider_id, number in (await session.execute(q)).all():
+        references[client_id] = reference
+        if provider_id is not None and number is not None:
+            numbers[(provider_id, client_id)] = number
+    return {(p, c): str(numbers.get((p, c), references.get(c) or "")) for p, c in pairs}
 
 
 async def client_number_owner(session: AsyncSession, tenant_id: str, provider_id: str,

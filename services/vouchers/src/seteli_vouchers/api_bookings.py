@@ -77,7 +77,7 @@ async def list_bookings(
         offset=offset,
         services=_team_services(principal, tenant_id),
     )
-    items = [await bookings.provider_booking(ctx, tenant_id, r["provider_id"], r["id"]) for r in rows]
+    items = await bookings.listed_bookings(ctx, tenant_id, rows)
     # who cares for a client, in which service, from when: the client's data, in their access log
     await log_reads(ctx, tenant_id, [r["client_id"] for r in rows], Actor.of(principal), "booking.list",
                     purpose(request, "bookings"))
