@@ -3,7 +3,7 @@ the access log and the look-up throttle."""
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -205,9 +205,14 @@ async def put_client_number(
 
 
 async def usages(session: AsyncSession, tenant_id: str, voucher_id: str) -> list[Row]:
+    return await usages_of(session, tenant_id, [voucher_id])
+
+
+async def usages_of(session: AsyncSession, tenant_id: str, voucher_ids: Sequence[str]) -> list[Row]:
+    """What is charged now on each of the vouchers (`voucher_id` tells whose)."""
     q = select(recorded_events).where(
         recorded_events.c.tenant_id == tenant_id,
-        recorded_events.c.voucher_id == voucher_id,
+        recorded_events.c.voucher_id.in_(list(voucher_ids)),
         # a draft, a deleted event, an over-limit one waiting for the tenant's decision or rejected charges nothing
         recorded_events.c.status.not_in(("draft", "deleted", "awaiting_approval", "rejected")),
         recorded_events.c.credited.is_(False),  # the tenant took its whole value back
