@@ -66,3 +66,39 @@ async def test_each_listed_client_gets_an_access_log_row(h: Harness) -> None:
     own = h.token_for(Role.CLIENT, subject="citizen", client_id=client["id"], tenant_id="kouvola")
     rows = (await h.http.get(f"/v1/tenants/kouvola/clients/{client['id']}/access-log", headers=own)).json()["items"]
     assert ("officer-9", "voucher.list", "voucher list") in [(r["actor"], r["what"], r["why"]) for r in rows]
+
+
+async def test_a_clients_vouchers_take_as_many_statements_for_five_vouchers_as_for_one(h: Harness) -> None:
+    """Issue 21: the client's vouchers page read each voucher's contents and charges apart (two statements a
+    voucher); each voucher shows what it shows alone, with what is left after its own charges."""
+    from sqlalchemy import event
+
+    from .test_lifecycle import charge
+
+    client = await new_client(h, first_name="Veera", last_name="Viisi", identity_code=hetu("050585", "-", "915"))
+    made = [await new_voucher(h, client["id"], granted_on=f"2016-03-0{i + 1}") for i in range(5)]
+    for i, voucher in enumerate(made[:3]):
+        await charge(h, voucher, units=str(i + 1), amount=f"{140 * (i + 1)}.00")
+    url = f"/v1/tenants/kouvola/clients/{client['id']}/vouchers"
+    seen: list[str] = []
+
+    def count(_conn: object, _cursor: object, sql: str, *_args: object) -> None:
+        seen.append(sql)
+
+    counts = []
+    for limit in (1, 5):
+        seen.clear()
+        event.listen(h.runtime.db.sync_engine, "before_cursor_execute", count)
+        try:
+            page = await h.http.get(url, params={"limit": limit}, headers=h.officer())
+        finally:
+            event.remove(h.runtime.db.sync_engine, "before_cursor_execute", count)
+        assert page.status_code == 200, page.text
+        assert len(page.json()["items"]) == limit and page.json()["total"] == 5
+        counts.append(len(seen))
+    assert counts[0] == counts[1], counts
+    items = page.json()["items"]
+    assert [v["contents"][0]["amount_left"] for v in items] == ["30.00", "29.00", "28.00", "31.00", "31.00"]
+    for item in items:
+        alone = await h.http.get(f"/v1/tenants/kouvola/vouchers/{item['id']}", headers=h.officer())
+        assert {**alone.json(), "client_id": item["client_id"]} == item

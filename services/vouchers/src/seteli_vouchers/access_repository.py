@@ -3,6 +3,7 @@ the access log and the look-up throttle."""
 
 from __future__ import annotations
 
+from collections.abc import Collection, Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -147,6 +148,26 @@ async def client_number(session: AsyncSession, tenant_id: str, provider_id: str,
     return (await session.execute(q)).scalar_one_or_none()
 
 
+async def client_refs(session: AsyncSession, tenant_id: str,
+                      pairs: Collection[tuple[str, str]]) -> dict[tuple[str, str], str]:
+    """How each (provider, client) pair's provider knows the client, as a booking shows it: the provider's client
+    number, else the client's reference ("" for a client not here), in one statement."""
+    t = provider_client_numbers
+    q = (
+        select(clients.c.id, clients.c.reference, t.c.provider_id, t.c.client_number)
+        .outerjoin(t, and_(t.c.tenant_id == clients.c.tenant_id, t.c.client_id == clients.c.id,
+                           t.c.provider_id.in_(sorted({p for p, _ in pairs}))))
+        .where(clients.c.tenant_id == tenant_id, clients.c.id.in_(sorted({c for _, c in pairs})))
+    )
+    references: dict[str, str] = {}
+    numbers: dict[tuple[str, str], str] = {}
+    for client_id, reference, provider_id, number in (await session.execute(q)).all():
+        references[client_id] = reference
+        if provider_id is not None and number is not None:
+            numbers[(provider_id, client_id)] = number
+    return {(p, c): str(numbers.get((p, c), references.get(c) or "")) for p, c in pairs}
+
+
 async def client_number_owner(session: AsyncSession, tenant_id: str, provider_id: str,
                               number: str) -> tuple[str, str] | None:
     """The client the provider gave `number` to, now or before (a number stays its first client's)."""
@@ -184,9 +205,14 @@ async def put_client_number(
 
 
 async def usages(session: AsyncSession, tenant_id: str, voucher_id: str) -> list[Row]:
+    return await usages_of(session, tenant_id, [voucher_id])
+
+
+async def usages_of(session: AsyncSession, tenant_id: str, voucher_ids: Sequence[str]) -> list[Row]:
+    """What is charged now on each of the vouchers (`voucher_id` tells whose)."""
     q = select(recorded_events).where(
         recorded_events.c.tenant_id == tenant_id,
-        recorded_events.c.voucher_id == voucher_id,
+        recorded_events.c.voucher_id.in_(list(voucher_ids)),
         # a draft, a deleted event, an over-limit one waiting for the tenant's decision or rejected charges nothing
         recorded_events.c.status.not_in(("draft", "deleted", "awaiting_approval", "rejected")),
         recorded_events.c.credited.is_(False),  # the tenant took its whole value back

@@ -13,7 +13,7 @@ from . import access_repository as access_repo
 from . import repository as repo
 from . import service
 from .api_deps import context, purpose, staff, tenant_staff
-from .grants import load_view
+from .grants import load_views
 from .schemas import (
     AccessLogOut,
     ClientDetailOut,
@@ -110,7 +110,7 @@ async def client_vouchers(
         "client.vouchers",
         purpose(request, "client's vouchers"),
     )
-    return {"items": [await load_view(ctx, tenant_id, v, with_code=True) for v in page], "total": len(rows)}
+    return {"items": await load_views(ctx, tenant_id, page, with_code=True), "total": len(rows)}
 
 
 async def _the_client_or_staff(ctx: VouchersContext, principal: Principal, tenant_id: str, client_id: str,

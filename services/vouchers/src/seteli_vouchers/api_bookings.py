@@ -77,7 +77,7 @@ async def list_bookings(
         offset=offset,
         services=_team_services(principal, tenant_id),
     )
-    items = [await bookings.provider_booking(ctx, tenant_id, r["provider_id"], r["id"]) for r in rows]
+    items = await bookings.listed_bookings(ctx, tenant_id, rows)
     # who cares for a client, in which service, from when: the client's data, in their access log
     shown = [r["client_id"] for r in rows]
     if voucher_id and len(rows) < total:  # one voucher's number of bookings is its client's, rows on the page or not

@@ -242,9 +242,21 @@ def voucher_view(
 async def load_view(
     ctx: VouchersContext, tenant_id: str, voucher: dict[str, Any], *, with_code: bool = False
 ) -> dict[str, Any]:
-    contents = await repo.voucher_contents_of(ctx.session, tenant_id, [voucher["id"]])
-    usages = await access_repo.usages(ctx.session, tenant_id, voucher["id"])
-    return voucher_view(voucher, contents, ctx.today(), usages=usages, with_code=with_code)
+    return (await load_views(ctx, tenant_id, [voucher], with_code=with_code))[0]
+
+
+async def load_views(
+    ctx: VouchersContext, tenant_id: str, vouchers: list[dict[str, Any]], *, with_code: bool = False
+) -> list[dict[str, Any]]:
+    """`load_view` of many vouchers in two statements, whatever their number."""
+    ids = [v["id"] for v in vouchers]
+    contents = await repo.voucher_contents_of(ctx.session, tenant_id, ids)
+    usages = await access_repo.usages_of(ctx.session, tenant_id, ids) if ids else []
+    return [
+        voucher_view(v, [c for c in contents if c["voucher_id"] == v["id"]], ctx.today(),
+                     usages=[u for u in usages if u["voucher_id"] == v["id"]], with_code=with_code)
+        for v in vouchers
+    ]
 
 
 async def get_voucher(ctx: VouchersContext, tenant_id: str, voucher_id: str) -> dict[str, Any]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -87,6 +87,18 @@ async def get_approval(session: AsyncSession, tenant_id: str, service_id: str, p
     return _one((await session.execute(q)).mappings().first())
 
 
+async def approvals_of(session: AsyncSession, tenant_id: str,
+                       pairs: Collection[tuple[str, str]]) -> dict[tuple[str, str], Row]:
+    """`get_approval` for many (service, provider) pairs at once."""
+    q = select(approvals).where(
+        approvals.c.tenant_id == tenant_id,
+        approvals.c.service_id.in_(sorted({s for s, _ in pairs})),
+        approvals.c.provider_id.in_(sorted({p for _, p in pairs})),
+    )
+    found = {(r["service_id"], r["provider_id"]): dict(r) for r in (await session.execute(q)).mappings().all()}
+    return {pair: found[pair] for pair in pairs if pair in found}
+
+
 async def works_with_tenant(session: AsyncSession, tenant_id: str, provider_id: str) -> bool:
     """Whether the company has an approved application for any of the tenant's services."""
     q = select(approvals.c.provider_id).where(approvals.c.tenant_id == tenant_id,
@@ -129,8 +141,13 @@ async def replace_sites(session: AsyncSession, provider_id: str, rows: list[Row]
 
 async def provider_units_of(session: AsyncSession, provider_id: str) -> Row | None:
     """The company's units: `units` listed now, `ever` every name listed, `changed_at` the newest list's time."""
-    q = select(provider_units).where(provider_units.c.provider_id == provider_id)
-    return _one((await session.execute(q)).mappings().first())
+    return (await units_of_providers(session, [provider_id])).get(provider_id)
+
+
+async def units_of_providers(session: AsyncSession, provider_ids: Sequence[str]) -> dict[str, Row]:
+    """`provider_units_of` for many companies at once, by company."""
+    q = select(provider_units).where(provider_units.c.provider_id.in_(list(provider_ids)))
+    return {r["provider_id"]: dict(r) for r in (await session.execute(q)).mappings().all()}
 
 
 async def save_provider_units(session: AsyncSession, provider_id: str, units: list[str], ever: list[str],
@@ -162,13 +179,21 @@ async def get_employee(session: AsyncSession, employee_id: str) -> Row | None:
 
 async def employees_of_provider(session: AsyncSession, provider_id: str) -> list[Row]:
     """Every employee of the company heard of, removed ones too (`removed_at`), by name."""
-    q = (select(provider_employees).where(provider_employees.c.provider_id == provider_id)
+    return await employees_of_providers(session, [provider_id])
+
+
+async def employees_of_providers(session: AsyncSession, provider_ids: Sequence[str]) -> list[Row]:
+    q = (select(provider_employees).where(provider_employees.c.provider_id.in_(list(provider_ids)))
          .order_by(provider_employees.c.name, provider_employees.c.id))
     return [dict(r) for r in (await session.execute(q)).mappings().all()]
 
 
 async def sites_of_provider(session: AsyncSession, provider_id: str) -> list[Row]:
-    q = select(sites).where(sites.c.provider_id == provider_id)
+    return await sites_of_providers(session, [provider_id])
+
+
+async def sites_of_providers(session: AsyncSession, provider_ids: Sequence[str]) -> list[Row]:
+    q = select(sites).where(sites.c.provider_id.in_(list(provider_ids)))
     return [dict(r) for r in (await session.execute(q)).mappings().all()]
 
 
