@@ -38,9 +38,10 @@ def skip_or_fail(reason: str) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    """SETELI_TEST_HELSINKI_TIME=23:30 runs the tests as if it were that time of today in Helsinki (the wall
-    clock ticks on from there): the hour when Helsinki's date and UTC's differ, where day-boundary bugs
-    live. CI runs a part of the suite so (.ci/run); the README's command does not set it."""
+    """SETELI_TEST_HELSINKI_TIME=00:30 runs the tests as if it were that time of today in Helsinki (the wall
+    clock ticks on from there): between 00:00 and 02:00 (03:00 in summer) Helsinki's date is a day ahead of
+    UTC's, where day-boundary bugs live. CI runs a part of the suite so (.ci/run); the README's command does
+    not set it."""
     at = os.environ.get("SETELI_TEST_HELSINKI_TIME")
     if not at:
         return
