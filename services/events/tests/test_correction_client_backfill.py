@@ -25,7 +25,8 @@ _REMOVED = ("'2016-03-02', '2016-03-05', 360.00, 'sairaalahoito', 'removed', 'u-
             " '2016-04-01 00:00:00+00:00')")
 
 # RV-1: the company's client number (and booking) of client-rv; another company's RV-1 is someone else.
-# RV-2: known from client-b's booking alone. Both requests' event and interruption rows are gone.
+# RV-2: known from client-b's booking alone. RV-3: two clients' bookings (renumbered): no guess. The requests'
+# event and interruption rows are gone.
 ROWS = [
     _BOOKING + "('kouvola', 'b-rv', 'v-rv', 'vc-rv', 's-rv', 'c-rv', 'p-rv', 'client-rv', 'RV-1', 'voucher')",
     _BOOKING + "('kouvola', 'b-other', 'v-o', 'vc-o', 's-rv', 'c-rv', 'p-other', 'client-other', 'RV-1', 'voucher')",
@@ -34,8 +35,11 @@ ROWS = [
     " VALUES ('kouvola', 'p-rv', 'client-rv', 'RV-1', '2016-04-01 00:00:00+00:00')",
     _REQUEST + "('kouvola', 'cr-rv', 'interruption', 'i-gone', 'p-rv', 's-rv', 'c-rv', 'RV-1', " + _REMOVED,
     _REQUEST + "('kouvola', 'cr-rv2', 'event', 'e-gone', 'p-rv', 's-rv', 'c-rv', 'RV-2', " + _REMOVED,
+    _BOOKING + "('kouvola', 'b-rv3c', 'v-rv3c', 'vc-rv3c', 's-rv', 'c-rv', 'p-rv', 'client-c', 'RV-3', 'voucher')",
+    _BOOKING + "('kouvola', 'b-rv3d', 'v-rv3d', 'vc-rv3d', 's-rv', 'c-rv', 'p-rv', 'client-d', 'RV-3', 'voucher')",
+    _REQUEST + "('kouvola', 'cr-rv3', 'event', 'e-gone3', 'p-rv', 's-rv', 'c-rv', 'RV-3', " + _REMOVED,
 ]
-FILLED = [("cr-rv", "client-rv"), ("cr-rv2", "client-b")]
+FILLED = [("cr-rv", "client-rv"), ("cr-rv2", "client-b"), ("cr-rv3", None)]
 READ = "SELECT id, client_id FROM correction_requests ORDER BY id"
 
 

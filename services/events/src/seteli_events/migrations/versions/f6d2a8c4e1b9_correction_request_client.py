@@ -41,10 +41,11 @@ def upgrade() -> None:
     for name in ("client_numbers", "bookings"):  # the number as the company states it first, then its bookings
         known = sa.table(name, sa.column("tenant_id"), sa.column("provider_id"), sa.column("client_ref"),
                          sa.column("client_id"))
-        one_client = (sa.select(sa.func.max(known.c.client_id))
+        # a number of two clients: no guess (CASE, not HAVING without GROUP BY, which SQLite before 3.39 refuses)
+        only = sa.case((sa.func.count(sa.distinct(known.c.client_id)) == 1, sa.func.max(known.c.client_id)))
+        one_client = (sa.select(only)
                       .where(known.c.tenant_id == requests.c.tenant_id, known.c.provider_id == requests.c.provider_id,
                              known.c.client_ref == requests.c.client_ref)
-                      .having(sa.func.count(sa.distinct(known.c.client_id)) == 1)  # a number of two: no guess
                       .scalar_subquery())
         op.execute(requests.update().where(requests.c.client_id.is_(None)).values(client_id=one_client))
     if postgres:
