@@ -1,7 +1,8 @@
 """Under overload a service says at once "busy, try again in N s" (issue 21): a request that gets no database
 connection within the connection wait, or that comes when the process has as many requests in progress as it
-serves, is answered 503 problem+json with Retry-After, logged in one line without a traceback, counted in the
-metrics, and changes nothing. Health probes are always answered; a consumer's or a job's unit of work waits on."""
+serves, is answered 503 problem+json with Retry-After, logged without a traceback (at most a line a second),
+counted in the metrics, and changes nothing. Health probes are always answered; a consumer's or a job's unit of
+work waits on."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ import httpx
 import pytest
 from fastapi import APIRouter, Depends
 from prometheus_client import REGISTRY
+from seteli_common import errors
 from seteli_common.config import ServiceSettings
 from seteli_common.db import make_metadata
 from seteli_common.messaging.memory import InMemoryBroker
@@ -182,3 +184,41 @@ async def test_beyond_the_requests_in_flight_one_more_is_told_503_and_health_is_
         assert await _count_notes(runtime) == 0
         assert (await http.post("/v1/tenants/t1/notes")).status_code == 201
 
+
+
+async def test_a_burst_of_refusals_is_one_log_line_a_second_with_the_count_and_every_one_is_counted(
+        make_client: Callable[..., Any], lines: _Lines, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Each refusal's own line was 3-4 % of a shedding process's CPU: ops see the first at once, then at most one
+    # a second saying how many were refused since; the metric counts every one.
+    now = [1000.0]
+    monkeypatch.setattr(errors, "_now", lambda: now[0])
+    RELEASE["slow"] = asyncio.Event()
+    SLOW_ENTERED.clear()
+    async with make_client(max_requests_in_flight=1) as (http, runtime), \
+            make_client(max_requests_in_flight=1) as (other_http, other):
+        logging.getLogger().addHandler(lines)
+        held = [asyncio.ensure_future(http.get("/v1/slow")), asyncio.ensure_future(other_http.get("/v1/slow"))]
+        await _until(lambda: len(SLOW_ENTERED) == 2)
+        lines.records.clear()
+        counted, other_counted = _shed_count(runtime, "in_flight"), _shed_count(other, "in_flight")
+        for _ in range(5):
+            _is_shed(await http.post("/v1/tenants/t1/notes"))
+            now[0] += 0.1
+        assert [r.getMessage() for r in lines.records] == [
+            "shed POST /v1/tenants/t1/notes: more than 1 requests in progress; try again shortly"]
+        assert _shed_count(runtime, "in_flight") - counted == 5
+        # another service of the same process has its own line
+        _is_shed(await other_http.post("/v1/tenants/t1/notes"))
+        assert len(lines.records) == 2 and _shed_count(other, "in_flight") - other_counted == 1
+
+        now[0] += 1.0  # the interval passed: the next refusal logs again, with the four unlogged and itself
+        _is_shed(await http.post("/v1/tenants/t1/notes"))
+        assert [r.getMessage() for r in lines.records[2:]] == [
+            "shed POST /v1/tenants/t1/notes: more than 1 requests in progress; try again shortly"
+            " (5 refused in the last 1.5 s)"]
+        assert lines.records[2].refused == 5
+        assert _shed_count(runtime, "in_flight") - counted == 6
+        _is_shed(await http.post("/v1/tenants/t1/notes"))
+        assert len(lines.records) == 3 and _shed_count(runtime, "in_flight") - counted == 7
+        RELEASE["slow"].set()
+        assert [(await f).status_code for f in held] == [200, 200]

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import re
+import time
 from collections.abc import MutableMapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -87,13 +89,57 @@ def overloaded(detail: str, *, retry_after_seconds: int = OVERLOAD_RETRY_AFTER_S
     return ProblemError(503, "Service busy", detail, OVERLOADED, retry_after_seconds=retry_after_seconds)
 
 
+# At most one `shed` log line a second per service: under overload a line per refusal was 3-4 % of the process's CPU,
+# spent when it is shortest of CPU (issue 21). The metric (seteli_http_shed_total) still counts every refusal.
+SHED_LOG_INTERVAL_SECONDS = 1.0
+_now = time.monotonic  # the clock of the shed log's interval (a test replaces it)
+
+
+class ShedLog:
+    """One service's `shed` log lines: the first refusal is logged at once; then at most one line per interval,
+    written by the first refusal after it, with the count refused since the last line (this one included, for
+    either reason)."""
+
+    __slots__ = ("last_line_at", "refused")
+
+    def __init__(self) -> None:
+        self.last_line_at = -math.inf
+        self.refused = 0
+
+    def refused_one(self, scope: MutableMapping[str, Any], reason: str, detail: str) -> None:
+        self.refused += 1
+        now = _now()
+        elapsed = now - self.last_line_at
+        if elapsed < SHED_LOG_INTERVAL_SECONDS:
+            return
+        refused, self.refused, self.last_line_at = self.refused, 0, now
+        path = scope.get("path", "")
+        # no traceback: nothing is broken
+        log.warning("shed %s %s: %s%s", scope.get("method", ""), path, detail,
+                    f" ({refused} refused in the last {elapsed:.1f} s)" if refused > 1 else "",
+                    extra={"path": path, "reason": reason, "refused": refused})
+
+
+_PROCESS_SHED_LOG = ShedLog()  # for a scope of no app (none in the services)
+
+
+def _shed_log(scope: MutableMapping[str, Any]) -> ShedLog:
+    """The shed log of the service whose app took the request (each app of the embedded mode has its own)."""
+    state = getattr(scope.get("app"), "state", None)
+    if state is None:
+        return _PROCESS_SHED_LOG
+    shed_log = getattr(state, "seteli_shed_log", None)
+    if shed_log is None:
+        shed_log = state.seteli_shed_log = ShedLog()
+    return shed_log
+
+
 def shed(scope: MutableMapping[str, Any], reason: str, detail: str) -> JSONResponse:
-    """The answer to a request shed for `reason`: one log line (no traceback: nothing is broken), the reason
-    kept for the metrics, 503 problem+json with Retry-After."""
-    path = scope.get("path", "")
-    log.warning("shed %s %s: %s", scope.get("method", ""), path, detail, extra={"path": path, "reason": reason})
+    """The answer to a request shed for `reason`: logged (`ShedLog`), the reason kept for the metrics, 503
+    problem+json with Retry-After."""
+    _shed_log(scope).refused_one(scope, reason, detail)
     scope.setdefault("state", {})[SHED_KEY] = reason
-    return problem_response(overloaded(detail), path)
+    return problem_response(overloaded(detail), scope.get("path", ""))
 
 
 def forbidden(detail: str = "Not allowed") -> ProblemError:

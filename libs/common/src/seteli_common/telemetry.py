@@ -189,7 +189,7 @@ class JsonFormatter(logging.Formatter):
         if span.is_valid:
             entry["trace_id"] = format(span.trace_id, "032x")
             entry["span_id"] = format(span.span_id, "016x")
-        for key in ("path", "event_type", "queue", "tenant_id", "event_id"):
+        for key in ("path", "event_type", "queue", "tenant_id", "event_id", "refused"):
             if hasattr(record, key):
                 entry[key] = getattr(record, key)
         if record.exc_info:
