@@ -3,7 +3,7 @@
 The events app as `profile_events.py` builds it (a new database and RabbitMQ vhost), `--events` recorded through the
 API with event ids drawn from a seeded generator (so two runs, of two worktrees, list the same bodies). Then `--pages`
 officer's pages (newest first, then by start, offsets cycling) are asked; printed: this process's CPU a page (client,
-relay and everything in the process included; per-task accounting in `/tmp` scratch tools is finer), PostgreSQL's,
+relay and everything in the process included; `events_list_parts.py` splits it by task and step), PostgreSQL's,
 and the SHA-256 of every body read, which must be equal on both sides of a change that keeps the answer.
 
     uv run --frozen python bench/events_list_page.py [--events 300] [--pages 200]
