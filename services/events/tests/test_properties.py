@@ -115,3 +115,11 @@ def test_a_whole_month_is_its_number_of_days(month_days: tuple[int, int, int], v
 def test_decimals_in_payloads_keep_their_value(value: Decimal) -> None:
     assert plain(value) == value and "E" not in str(plain(value))
     assert money(value) == value and "E" not in str(money(value))
+
+
+@given(st.one_of(st.decimals(min_value=-10**6, max_value=10**6, places=6, allow_nan=False, allow_infinity=False),
+                 st.sampled_from([Decimal(t) for t in ("4340.00", "-0.00", "0E-6", "1E+2", "32.5550", "100.0000")])))
+def test_a_decimal_read_from_the_database_shows_as_its_text_would(value: Decimal) -> None:
+    # money() and plain() take a Decimal as it is (the events list's nine a row) and a text or int through str()
+    assert str(money(value)) == str(money(str(value)))
+    assert str(plain(value)) == str(plain(str(value)))

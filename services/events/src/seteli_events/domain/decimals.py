@@ -7,15 +7,21 @@ from decimal import Decimal
 CENT = Decimal("0.01")
 
 
+def _decimal(value: Decimal | int | str) -> Decimal:
+    # a Decimal as it is (what str() and back would give): the values read from the database, 9 an event listed
+    return value if type(value) is Decimal else Decimal(str(value))
+
+
 def plain(value: Decimal | int | str) -> Decimal:
     """A decimal without exponent or trailing zeros: 100.0000 -> 100, 2.250000 -> 2.25."""
-    return Decimal(format(Decimal(str(value)).normalize(), "f"))
+    return Decimal(format(_decimal(value).normalize(), "f"))
 
 
 def money(value: Decimal | int | str) -> Decimal:
     """An amount with exactly two decimals unless it needs more (a unit price of 32.555)."""
-    d = Decimal(str(value))
-    return d.quantize(CENT) if d == d.quantize(CENT) else plain(d)
+    d = _decimal(value)
+    cents = d.quantize(CENT)
+    return cents if cents == d else plain(d)
 
 
 UNITS_EXP = Decimal("0.000001")
