@@ -75,21 +75,14 @@ class EventFilter:
     starts_on_or_before: date | None = None
 
 
+def _equal(table: Table, f: Any, names: Sequence[str]) -> list[Any]:
+    """`table.c.name == f.name` for each named field the filter gives (None: any)."""
+    return [table.c[name] == getattr(f, name) for name in names if getattr(f, name) is not None]
+
+
 def _event_conditions(f: EventFilter) -> list[Any]:
-    where: list[Any] = [
-        column == value
-        for column, value in (
-            (events.c.provider_id, f.provider_id),
-            (events.c.service_id, f.service_id),
-            (events.c.booking_id, f.booking_id),
-            (events.c.voucher_id, f.voucher_id),
-            (events.c.status, f.status),
-            (events.c.approval, f.approval),
-            (events.c.producer_part, f.producer_part),
-            (events.c.client_ref, f.client_ref),
-        )
-        if value is not None
-    ]
+    where = _equal(events, f, ("provider_id", "service_id", "booking_id", "voucher_id", "status", "approval",
+                               "producer_part", "client_ref"))
     if f.ends_on_or_after is not None:
         where.append(events.c.end >= f.ends_on_or_after)
     if f.starts_on_or_before is not None:
@@ -167,16 +160,8 @@ class InterruptionFilter:
 
 
 def _interruptions_where(tenant_id: str, reader: Reader, f: InterruptionFilter) -> list[Any]:
-    where = [interruptions.c.tenant_id == tenant_id, *_visible(interruptions, reader)]
-    for column, value in (
-        (interruptions.c.service_id, f.service_id),
-        (interruptions.c.booking_id, f.booking_id),
-        (interruptions.c.voucher_id, f.voucher_id),
-        (interruptions.c.status, f.status),
-        (interruptions.c.approval, f.approval),
-    ):
-        if value is not None:
-            where.append(column == value)
+    where = [interruptions.c.tenant_id == tenant_id, *_visible(interruptions, reader),
+             *_equal(interruptions, f, ("service_id", "booking_id", "voucher_id", "status", "approval"))]
     if f.decided:  # as decided now: one corrected since waits for a decision again
         where += [interruptions.c.decision.is_not(None), interruptions.c.approval.in_(("approved", "rejected"))]
     return where
