@@ -302,19 +302,28 @@ async def test_a_list_asked_for_its_number_alone_shows_and_logs_no_client(seeded
     assert listed.json()["total"] == 1 and len(await h.published("events.client_data.read")) == 1
 
 
-async def test_a_number_asked_of_one_client_is_a_read_of_that_client(seeded: Harness) -> None:
-    """`limit=0` names no client only when no filter names one: the number of one client's events or absences
-    (by client number, booking or voucher) tells of their care, so it goes to that client's access log."""
-    h = seeded
+# each list filter that names one client (c-1, client number A-17): its rows or number are a read of that client
+ONE_CLIENT_FILTERS = (("/events", {"client_ref": "A-17"}), ("/events", {"booking_id": "b-housing"}),
+                      ("/events", {"voucher_id": "v-1"}), ("/interruptions", {"booking_id": "b-housing"}),
+                      ("/interruptions", {"voucher_id": "v-1"}))
+
+
+async def _one_clients_event_and_absence(h: Harness) -> None:
+    """One event and one absence of client c-1, their messages consumed, nothing left to read in the broker."""
     await h.post_event({"booking_id": "b-housing", "start": "2016-03-01", "end": "2016-03-02"})
     away = await h.client.post(f"/v1/tenants/{T}/interruptions", headers=h.provider(),
                                json={"booking_id": "b-housing", "start": "2016-03-05", "reason": "hospital"})
     assert away.status_code == 201, away.text
     await h.published()
     h.broker.unrouted.clear()
-    for path, asked in (("/events", {"client_ref": "A-17"}), ("/events", {"booking_id": "b-housing"}),
-                        ("/events", {"voucher_id": "v-1"}), ("/interruptions", {"booking_id": "b-housing"}),
-                        ("/interruptions", {"voucher_id": "v-1"})):
+
+
+async def test_a_number_asked_of_one_client_is_a_read_of_that_client(seeded: Harness) -> None:
+    """`limit=0` names no client only when no filter names one: the number of one client's events or absences
+    (by client number, booking or voucher) tells of their care, so it goes to that client's access log."""
+    h = seeded
+    await _one_clients_event_and_absence(h)
+    for path, asked in ONE_CLIENT_FILTERS:
         counted = await h.client.get(f"/v1/tenants/{T}{path}", params={**asked, "limit": 0}, headers=h.officer())
         assert counted.json() == {"items": [], "total": 1}, (path, asked)
         reads = await h.published("events.client_data.read")
@@ -329,15 +338,8 @@ async def test_a_page_past_the_end_still_tells_one_clients_number_and_is_logged(
     """A page past the end (no rows) of a list filtered by one client still answers that client's number of events
     or absences: a read of that client, as `limit=0` is. A page showing their rows logs them once, not twice."""
     h = seeded
-    await h.post_event({"booking_id": "b-housing", "start": "2016-03-01", "end": "2016-03-02"})
-    away = await h.client.post(f"/v1/tenants/{T}/interruptions", headers=h.provider(),
-                               json={"booking_id": "b-housing", "start": "2016-03-05", "reason": "hospital"})
-    assert away.status_code == 201, away.text
-    await h.published()
-    h.broker.unrouted.clear()
-    for path, asked in (("/events", {"client_ref": "A-17"}), ("/events", {"booking_id": "b-housing"}),
-                        ("/events", {"voucher_id": "v-1"}), ("/interruptions", {"booking_id": "b-housing"}),
-                        ("/interruptions", {"voucher_id": "v-1"})):
+    await _one_clients_event_and_absence(h)
+    for path, asked in ONE_CLIENT_FILTERS:
         for offset, shown in ((50, 0), (0, 1)):
             counted = await h.client.get(f"/v1/tenants/{T}{path}", params={**asked, "offset": offset},
                                          headers=h.officer())
