@@ -110,16 +110,10 @@ async def test_a_credit_restated_while_its_provider_is_paid_gives_back_after_the
     """Beside: the correction arrives after May's run locked the credit, before its job: May pays the credit as it
     locked it (-300.00: 200.00 set off in April, 100.00 now); what was set off goes back in June, once (the job's
     give-back of a credit reversed after the lock did it before the re-statement's own; found right, kept so)."""
-    from .test_set_off_withdrawn_mid_run import march_paid_to_kuusela_by_worker, worked
+    from .test_set_off_withdrawn_mid_run import april_partly_set_off_by_worker, worked
 
     async with harness_factory(inline_jobs=False) as h:
-        await h.seed()
-        await march_paid_to_kuusela_by_worker(h)
-        await credit(h, "c-1", "e-1", "-300.00", "site:s-kuusela")
-        await h.event("e-2", "2016-04-01", "2016-04-10", share="20.00", client_ref="A-1002")  # 200.00, company's
-        h.clock.set(MAY_5)
-        april = await worked(h, await h.run("2016-04"))
-        assert h.payees(april) == {COMPANY: "0.00"} and carried(april) == [("s-kuusela", "-100.00", "negative_balance")]
+        await april_partly_set_off_by_worker(h)
         await h.event("e-3", "2016-05-01", "2016-05-10", share="20.00", client_ref="A-1002")  # 200.00, company's
         may = await h.run("2016-05")  # locked: c-1's -300.00 is open
         await _tell(h, ["corrected"], 2, "c-1", "site:s-kuusela")  # e-1 180.00: the credit re-stated at -180.00

@@ -33,13 +33,7 @@ async def test_a_credit_withdrawn_while_its_provider_is_paid_is_repaid_by_the_ne
     harness_factory: Any, monkeypatch: pytest.MonkeyPatch, when: str, may_care: bool
 ) -> None:
     async with harness_factory(inline_jobs=False) as h:
-        await h.seed()
-        await march_paid_to_kuusela_by_worker(h)
-        await credit(h, "c-1", "e-1", "-300.00", "site:s-kuusela")
-        await h.event("e-2", "2016-04-01", "2016-04-10", share="20.00", client_ref="A-1002")  # 200.00, company's
-        h.clock.set(MAY_5)
-        april = await worked(h, await h.run("2016-04"))
-        assert h.payees(april) == {COMPANY: "0.00"} and carried(april) == [("s-kuusela", "-100.00", "negative_balance")]
+        await april_partly_set_off_by_worker(h)
         if may_care:
             await h.event("e-3", "2016-05-01", "2016-05-10", share="20.00", client_ref="A-1002")  # 200.00, company's
 
@@ -98,6 +92,18 @@ async def march_paid_to_kuusela_by_worker(h: Any) -> None:
     h.clock.set(APRIL_5)
     march = await worked(h, await h.run("2016-03"))
     assert h.payees(march) == {SITE: "900.00"}
+
+
+async def april_partly_set_off_by_worker(h: Any) -> None:
+    """Kuusela's March paid by the worker; April: its credit -300.00 set off 200.00 against the company's 200.00,
+    -100.00 carried; the clock at May 5th."""
+    await h.seed()
+    await march_paid_to_kuusela_by_worker(h)
+    await credit(h, "c-1", "e-1", "-300.00", "site:s-kuusela")
+    await h.event("e-2", "2016-04-01", "2016-04-10", share="20.00", client_ref="A-1002")  # 200.00, company's
+    h.clock.set(MAY_5)
+    april = await worked(h, await h.run("2016-04"))
+    assert h.payees(april) == {COMPANY: "0.00"} and carried(april) == [("s-kuusela", "-100.00", "negative_balance")]
 
 
 async def test_a_companys_credit_withdrawn_while_the_run_is_paid_is_repaid_to_the_site_by_the_next_run(
