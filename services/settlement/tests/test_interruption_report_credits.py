@@ -14,14 +14,19 @@ from .test_ledger import interruption
 from .test_money_beside import _credit
 
 
-async def _report(h: Any, start: str, end: str) -> tuple[list[tuple[str, str, str]], list[tuple[str, str, str]]]:
+async def _report_rows(h: Any, start: str, end: str, fields: tuple[str, ...]
+                       ) -> tuple[list[tuple[Any, ...]], list[tuple[str, ...]]]:
+    """The interruptions report's rows over the months, as JSON and as CSV: the named fields of each."""
     params = {"from": start, "to": end}
     url = f"/v1/tenants/{T}/reports/interruptions"
     items = (await h.client.get(url, params=params, headers=h.admin)).json()["items"]
     text = (await h.client.get(url, params={**params, "format": "csv"}, headers=h.admin)).text
     rows = list(csv.DictReader(io.StringIO(text.lstrip("\ufeff"))))
-    as_json = [(i["interruption_id"], i["amount_tenant"], i["amount_co_payment"]) for i in items]
-    return as_json, [(r["interruption_id"], r["amount_tenant"], r["amount_co_payment"]) for r in rows]
+    return [tuple(i[f] for f in fields) for i in items], [tuple(r[f] for f in fields) for r in rows]
+
+
+async def _report(h: Any, start: str, end: str) -> tuple[list[tuple[Any, ...]], list[tuple[str, ...]]]:
+    return await _report_rows(h, start, end, ("interruption_id", "amount_tenant", "amount_co_payment"))
 
 
 async def test_a_credited_absence_shows_its_amount_net_of_the_credit_as_the_realisation_report_does(
@@ -82,14 +87,8 @@ async def test_a_withdrawn_credit_leaves_the_absence_whole_and_a_cut_one_nets_to
     assert await _report(h, "2016-03", "2016-04") == (rows, rows)
 
 
-async def _credit_rows(h: Any, start: str, end: str) -> tuple[list[tuple[str, str, str, bool]], list[tuple[str, ...]]]:
-    params = {"from": start, "to": end}
-    url = f"/v1/tenants/{T}/reports/interruptions"
-    items = (await h.client.get(url, params=params, headers=h.admin)).json()["items"]
-    text = (await h.client.get(url, params={**params, "format": "csv"}, headers=h.admin)).text
-    rows = list(csv.DictReader(io.StringIO(text.lstrip("\ufeff"))))
-    return ([(i["interruption_id"], i["end"], i["amount_tenant"], i["credit"]) for i in items],
-            [(r["interruption_id"], r["end"], r["amount_tenant"], r["credit"]) for r in rows])
+async def _credit_rows(h: Any, start: str, end: str) -> tuple[list[tuple[Any, ...]], list[tuple[str, ...]]]:
+    return await _report_rows(h, start, end, ("interruption_id", "end", "amount_tenant", "credit"))
 
 
 async def test_a_credit_settled_after_the_absences_month_shows_in_its_own_month_so_the_months_add_up(
