@@ -3,6 +3,8 @@ in settlement) reach the client's access log here, the one the client and the of
 
 from __future__ import annotations
 
+from typing import Any
+
 from seteli_common.auth import Role
 from seteli_common.messaging.envelope import Envelope
 from seteli_common.messaging.memory import InMemoryTransport
@@ -15,7 +17,8 @@ def _read(what: str, **fields: object) -> dict[str, object]:
             "why": "co-payment breakdown", "at": "2016-03-15T10:00:00+00:00", **fields}
 
 
-async def test_reads_in_events_and_settlement_appear_in_the_clients_access_log(h: Harness) -> None:
+async def _aino_and_bertta_booked_as_b7(h: Harness) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Two clients; Bertta's voucher booked at P1, who knows her by its own client number B-7."""
     aino = await new_client(h)
     bertta = await new_client(h, first_name="Bertta", identity_code=hetu("010190", "-", "902"))
     voucher = await new_voucher(h, bertta["id"])
@@ -23,6 +26,11 @@ async def test_reads_in_events_and_settlement_appear_in_the_clients_access_log(h
         "voucher_number": voucher["number"], "voucher_content_id": voucher["contents"][0]["id"],
         "accept_terms": True, "client_number": "B-7"})
     assert booked.status_code == 201, booked.text
+    return aino, bertta
+
+
+async def test_reads_in_events_and_settlement_appear_in_the_clients_access_log(h: Harness) -> None:
+    aino, bertta = await _aino_and_bertta_booked_as_b7(h)
     await h.publish("events.client_data.read", _read("co_payment.breakdown.pdf", client_ids=[aino["id"]],
                                                      actor="u-maija", actor_role="provider_user", actor_org=P1))
     # the realisation report names Bertta by the provider's client number, Aino by her internal reference
@@ -61,13 +69,7 @@ async def test_a_payment_specification_mailed_to_the_provider_is_in_each_of_its_
         h: Harness) -> None:
     """Notifications tells when the mail with the specification PDF went out to the company that asked for it: each
     client it names gets one row (the system sent it, to the company), however often the message is delivered."""
-    aino = await new_client(h)
-    bertta = await new_client(h, first_name="Bertta", identity_code=hetu("010190", "-", "902"))
-    voucher = await new_voucher(h, bertta["id"])
-    booked = await h.http.post("/v1/tenants/kouvola/bookings", headers=h.provider(), json={
-        "voucher_number": voucher["number"], "voucher_content_id": voucher["contents"][0]["id"],
-        "accept_terms": True, "client_number": "B-7"})
-    assert booked.status_code == 201, booked.text
+    aino, bertta = await _aino_and_bertta_booked_as_b7(h)
     mailed = Envelope(type="notifications.client_data.disclosed", tenant_id="kouvola", payload={
         "clients": [{"provider_id": P1, "client_ref": "B-7"}, {"provider_id": P1, "client_ref": aino["reference"]}],
         "actor": "system", "actor_name": "Seteli", "actor_role": "system", "actor_org": P1,
