@@ -26,12 +26,9 @@ from decimal import Decimal
 from types import SimpleNamespace
 from typing import Any
 
-import asyncpg
 from _support import load
-from event_recording import T, _dsn, event_body, provider_token
-from profile_events import events_in_process
-from seteli_common import testing
-from seteli_common.auth import Principal, Role
+from event_recording import T
+from profile_events import events_in_process, officer_after_events
 from seteli_events.service import recording
 from settlement_month import _backends_cpu
 
@@ -82,17 +79,7 @@ async def main(events: int, pages: int, bookings: int, ab: int) -> None:
     # the events' ids (recording's uuid4 only: the relay's message ids are drawn in no fixed order), the same every run
     recording.uuid = SimpleNamespace(uuid4=lambda: uuid.UUID(int=drawn.getrandbits(128), version=4))
     async with events_in_process(bookings) as (client, issuer, url):
-        provider = testing.bearer(provider_token(issuer))
-        officer = testing.bearer(issuer.issue(Principal(subject="u-olli", role=Role.TENANT_OFFICER, tenant_id=T),
-                                              ttl_seconds=7200))
-        for n in range(events):
-            r = await client.post(f"/v1/tenants/{T}/events", headers=provider, json=event_body(n, bookings))
-            assert r.status_code == 201, r.text
-        conn = await asyncpg.connect(_dsn(url))
-        await conn.execute("ANALYZE")
-        backends = [r["pid"] for r in await conn.fetch(
-            "SELECT pid FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()",
-            url.rsplit("/", 1)[1])]
+        officer, conn, backends = await officer_after_events(client, issuer, url, events, bookings)
         queries = [f"order={order}&offset={offset}" for order in ("newest", "start")
                    for offset in range(0, max(events - 49, 1), 50)]
         digest = hashlib.sha256()

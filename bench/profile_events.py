@@ -27,7 +27,7 @@ import httpx
 from _support import ADMIN_URL, AMQP_BASE, load
 from event_recording import T, _dsn, build_events, event_body, provider_token, seed_events
 from seteli_common import testing
-from seteli_common.auth import SigningKey, TokenIssuer
+from seteli_common.auth import Principal, Role, SigningKey, TokenIssuer
 
 
 @asynccontextmanager
@@ -47,6 +47,23 @@ async def events_in_process(bookings: int) -> AsyncIterator[tuple[httpx.AsyncCli
     finally:
         await testing.drop_database(ADMIN_URL, url)
         testing.delete_vhost(amqp)
+
+
+async def officer_after_events(client: httpx.AsyncClient, issuer: TokenIssuer, url: str, events: int, bookings: int
+                               ) -> tuple[dict[str, str], asyncpg.Connection, list[int]]:
+    """`events` events recorded through the API by the provider, the database analysed: an officer's headers, a
+    connection to the database (the caller closes it) and its other backends' pids (for `_backends_cpu`)."""
+    provider = testing.bearer(provider_token(issuer))
+    officer = testing.bearer(issuer.issue(Principal(subject="u-olli", role=Role.TENANT_OFFICER, tenant_id=T),
+                                          ttl_seconds=7200))
+    for n in range(events):
+        r = await client.post(f"/v1/tenants/{T}/events", headers=provider, json=event_body(n, bookings))
+        assert r.status_code == 201, r.text
+    conn = await asyncpg.connect(_dsn(url))
+    await conn.execute("ANALYZE")
+    backends = [r["pid"] for r in await conn.fetch(
+        "SELECT pid FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()", url.rsplit("/", 1)[1])]
+    return officer, conn, backends
 
 
 class RoundTrips:

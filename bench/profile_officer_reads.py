@@ -16,29 +16,16 @@ import cProfile
 import pstats
 import time
 
-import asyncpg
 from _support import load
-from event_recording import T, _dsn, event_body, provider_token
-from profile_events import events_in_process
-from seteli_common import testing
-from seteli_common.auth import Principal, Role
+from event_recording import T
+from profile_events import events_in_process, officer_after_events
 from settlement_month import _backends_cpu
 
 
 async def main(events: int, requests: int, top: int, bookings: int) -> None:
     print(f"profile_officer_reads: {events:,} events, {requests} reads of each; {load()}")
     async with events_in_process(bookings) as (client, issuer, url):
-        provider = testing.bearer(provider_token(issuer))
-        officer = testing.bearer(issuer.issue(Principal(subject="u-olli", role=Role.TENANT_OFFICER, tenant_id=T),
-                                              ttl_seconds=7200))
-        for n in range(events):
-            r = await client.post(f"/v1/tenants/{T}/events", headers=provider, json=event_body(n, bookings))
-            assert r.status_code == 201, r.text
-        conn = await asyncpg.connect(_dsn(url))
-        await conn.execute("ANALYZE")
-        backends = [r["pid"] for r in await conn.fetch(
-            "SELECT pid FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()",
-            url.rsplit("/", 1)[1])]
+        officer, conn, backends = await officer_after_events(client, issuer, url, events, bookings)
         for path in ("/events", "/approvals"):
             async def get(path: str = path) -> None:
                 r = await client.get(f"/v1/tenants/{T}{path}", headers=officer)
