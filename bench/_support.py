@@ -5,18 +5,32 @@ from __future__ import annotations
 
 import asyncio
 import importlib
+import importlib.util
 import multiprocessing
 import os
 import socket
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import httpx
 
 ADMIN_URL = os.environ.get("SETELI_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres")
 AMQP_BASE = os.environ.get("SETELI_TEST_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/")
+
+
+def tests_conftest(service: str) -> Any:
+    """A service's tests' conftest (its harness, seeds and constants), loaded by path: tests are no package."""
+    path = Path(__file__).parents[1] / "services" / service / "tests" / "conftest.py"
+    spec = importlib.util.spec_from_file_location(f"{service}_tests_conftest", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # its dataclass looks itself up there
+    spec.loader.exec_module(module)
+    return module
 
 
 def load() -> str:

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import importlib.util
 import statistics
 import sys
 import tempfile
@@ -27,7 +26,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).parent))
 
 import httpx  # noqa: E402
-from _support import ADMIN_URL, load  # noqa: E402
+from _support import ADMIN_URL, load, tests_conftest  # noqa: E402
 from seteli_common import testing  # noqa: E402
 from seteli_common.auth import Principal, Role, SigningKey, StaticKeys, TokenIssuer  # noqa: E402
 from seteli_common.clock import FixedClock  # noqa: E402
@@ -37,17 +36,6 @@ from seteli_vouchers import bookings  # noqa: E402
 from seteli_vouchers.bootstrap import MIGRATIONS, build_app, build_runtime  # noqa: E402
 from seteli_vouchers.config import VouchersSettings  # noqa: E402
 from settlement_consumer_cpu import _count_statements  # noqa: E402
-
-_CONFTEST = Path(__file__).parents[1] / "services" / "vouchers" / "tests" / "conftest.py"
-
-
-def _vouchers_tests() -> Any:
-    spec = importlib.util.spec_from_file_location("vouchers_tests_conftest", _CONFTEST)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # its dataclass looks itself up there
-    spec.loader.exec_module(module)
-    return module
 
 
 async def _per_row(ctx: Any, tenant_id: str, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -75,7 +63,7 @@ async def _book_many(t: Any, h: Any, n: int) -> None:
 
 
 async def main(n: int, pages: int, limit: int, ab: bool, tmp: Path) -> None:
-    t = _vouchers_tests()
+    t = tests_conftest("vouchers")
     url = await testing.create_database(ADMIN_URL, "seteli_bench", migrations=MIGRATIONS)
     issuer = TokenIssuer(SigningKey.generate())
     broker = InMemoryBroker()

@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import cProfile
-import importlib.util
 import statistics
 import sys
 import time
@@ -25,7 +24,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from _support import ADMIN_URL, load  # noqa: E402
+from _support import ADMIN_URL, load, tests_conftest  # noqa: E402
 from seteli_common import testing  # noqa: E402
 from seteli_common.auth import Principal, SigningKey, StaticKeys, TokenIssuer  # noqa: E402
 from seteli_common.clock import FixedClock  # noqa: E402
@@ -34,20 +33,9 @@ from seteli_common.testing import running_app  # noqa: E402
 from seteli_vouchers.bootstrap import MIGRATIONS, build_app, build_runtime  # noqa: E402
 from seteli_vouchers.config import VouchersSettings  # noqa: E402
 
-_CONFTEST = Path(__file__).parents[1] / "services" / "vouchers" / "tests" / "conftest.py"
-
-
-def _vouchers_tests() -> Any:
-    spec = importlib.util.spec_from_file_location("vouchers_tests_conftest", _CONFTEST)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # its dataclass looks itself up there
-    spec.loader.exec_module(module)
-    return module
-
 
 async def main(events: int, rounds: int, tmp: Path, profile_to: str | None = None, sqlite: bool = False) -> None:
-    t = _vouchers_tests()
+    t = tests_conftest("vouchers")
     url = (f"sqlite+aiosqlite:///{tmp / 'vouchers.sqlite'}" if sqlite
            else await testing.create_database(ADMIN_URL, "seteli_bench", migrations=MIGRATIONS))
     issuer = TokenIssuer(SigningKey.generate())

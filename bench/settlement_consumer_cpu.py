@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import importlib.util
 import statistics
 import sys
 import tempfile
@@ -32,7 +31,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).parent))
 
 import asyncpg  # noqa: E402
-from _support import ADMIN_URL, load  # noqa: E402
+from _support import ADMIN_URL, load, tests_conftest  # noqa: E402
 from seteli_common import testing  # noqa: E402
 from seteli_common.auth import SigningKey, StaticKeys, TokenIssuer  # noqa: E402
 from seteli_common.clock import FixedClock  # noqa: E402
@@ -41,17 +40,6 @@ from seteli_common.messaging.memory import InMemoryBroker, InMemoryTransport  # 
 from seteli_common.testing import running_app  # noqa: E402
 from seteli_settlement.bootstrap import MIGRATIONS, build_app, build_runtime  # noqa: E402
 from settlement_month import _backends_cpu  # noqa: E402
-
-_CONFTEST = Path(__file__).parents[1] / "services" / "settlement" / "tests" / "conftest.py"
-
-
-def _settlement_tests() -> Any:
-    spec = importlib.util.spec_from_file_location("settlement_tests_conftest", _CONFTEST)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # its dataclass looks itself up there
-    spec.loader.exec_module(module)
-    return module
 
 
 def _count_statements(log: list[str]) -> None:
@@ -69,7 +57,7 @@ def _count_statements(log: list[str]) -> None:
 
 
 async def main(events: int, rounds: int, tmp: Path, statements: bool, ab: bool = False, batch: int = 1) -> None:
-    t = _settlement_tests()
+    t = tests_conftest("settlement")
     url = await testing.create_database(ADMIN_URL, "seteli_bench", migrations=MIGRATIONS)
     dbname = url.rsplit("/", 1)[1]
     keys = StaticKeys(TokenIssuer(SigningKey.generate()).jwks)
