@@ -9,6 +9,8 @@ import io
 from decimal import Decimal
 from typing import Any
 
+import pytest
+
 from .conftest import T
 from .test_ledger import interruption
 from .test_money_beside import _credit
@@ -29,13 +31,10 @@ async def _report(h: Any, start: str, end: str) -> tuple[list[tuple[Any, ...]], 
     return await _report_rows(h, start, end, ("interruption_id", "amount_tenant", "amount_co_payment"))
 
 
+@pytest.mark.parametrize("sqlite", [False, True], ids=["postgres", "sqlite"])  # the embedded suite the same
 async def test_a_credited_absence_shows_its_amount_net_of_the_credit_as_the_realisation_report_does(
-        harness: Any) -> None:
-    await _credited_absence_reported(harness)
-
-
-async def test_the_embedded_sqlite_suite_reports_the_credited_absence_the_same(harness_factory: Any) -> None:
-    async with harness_factory(sqlite=True) as h:
+        harness_factory: Any, sqlite: bool) -> None:
+    async with harness_factory(sqlite=sqlite) as h:
         await _credited_absence_reported(h)
 
 
@@ -91,15 +90,12 @@ async def _credit_rows(h: Any, start: str, end: str) -> tuple[list[tuple[Any, ..
     return await _report_rows(h, start, end, ("interruption_id", "end", "amount_tenant", "credit"))
 
 
+@pytest.mark.parametrize("sqlite", [False, True], ids=["postgres", "sqlite"])  # the embedded suite the same
 async def test_a_credit_settled_after_the_absences_month_shows_in_its_own_month_so_the_months_add_up(
-        harness: Any) -> None:
+        harness_factory: Any, sqlite: bool) -> None:
     """An absence ending in March, paid in March's run and credited in April's: March's report shows what March
     paid, April's the credit (the absence's row again, marked a credit), March–April the net; 360 − 360 = 0."""
-    await _months_add_up(harness)
-
-
-async def test_the_embedded_sqlite_suite_adds_the_months_up_the_same(harness_factory: Any) -> None:
-    async with harness_factory(sqlite=True) as h:
+    async with harness_factory(sqlite=sqlite) as h:
         await _months_add_up(h)
 
 
