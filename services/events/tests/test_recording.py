@@ -318,6 +318,13 @@ async def _one_clients_event_and_absence(h: Harness) -> None:
     h.broker.unrouted.clear()
 
 
+async def _reads_logged(h: Harness) -> list[tuple[list[str], str]]:
+    """The reads of clients published since the broker was last cleared, as (client ids, reader's role); cleared."""
+    reads = await h.published("events.client_data.read")
+    h.broker.unrouted.clear()
+    return [(r["client_ids"], r["actor_role"]) for r in reads]
+
+
 async def test_a_number_asked_of_one_client_is_a_read_of_that_client(seeded: Harness) -> None:
     """`limit=0` names no client only when no filter names one: the number of one client's events or absences
     (by client number, booking or voucher) tells of their care, so it goes to that client's access log."""
@@ -326,9 +333,7 @@ async def test_a_number_asked_of_one_client_is_a_read_of_that_client(seeded: Har
     for path, asked in ONE_CLIENT_FILTERS:
         counted = await h.client.get(f"/v1/tenants/{T}{path}", params={**asked, "limit": 0}, headers=h.officer())
         assert counted.json() == {"items": [], "total": 1}, (path, asked)
-        reads = await h.published("events.client_data.read")
-        assert [(r["client_ids"], r["actor_role"]) for r in reads] == [(["c-1"], "tenant_officer")], (path, asked)
-        h.broker.unrouted.clear()
+        assert await _reads_logged(h) == [(["c-1"], "tenant_officer")], (path, asked)
     nobody = await h.client.get(f"/v1/tenants/{T}/events", params={"client_ref": "A-99", "limit": 0},
                                 headers=h.officer())
     assert nobody.json() == {"items": [], "total": 0} and await h.published("events.client_data.read") == []
@@ -344,9 +349,7 @@ async def test_a_page_past_the_end_still_tells_one_clients_number_and_is_logged(
             counted = await h.client.get(f"/v1/tenants/{T}{path}", params={**asked, "offset": offset},
                                          headers=h.officer())
             assert counted.json()["total"] == 1 and len(counted.json()["items"]) == shown, (path, asked, offset)
-            reads = await h.published("events.client_data.read")
-            assert [(r["client_ids"], r["actor_role"]) for r in reads] == [(["c-1"], "tenant_officer")], (path, asked)
-            h.broker.unrouted.clear()
+            assert await _reads_logged(h) == [(["c-1"], "tenant_officer")], (path, asked)
     nobody = await h.client.get(f"/v1/tenants/{T}/events", params={"client_ref": "A-99", "offset": 50},
                                 headers=h.officer())
     assert nobody.json() == {"items": [], "total": 0} and await h.published("events.client_data.read") == []
