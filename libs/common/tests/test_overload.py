@@ -186,12 +186,25 @@ async def test_beyond_the_requests_in_flight_one_more_is_told_503_and_health_is_
 
 
 
+def _held_flushes(monkeypatch: pytest.MonkeyPatch) -> list[tuple[float, Callable[[], None]]]:
+    """The shed log's delayed lines, held for the test to run (delay, callback) instead of the event loop."""
+    held: list[tuple[float, Callable[[], None]]] = []
+
+    def hold(delay: float, callback: Callable[[], None]) -> bool:
+        held.append((delay, callback))
+        return True
+
+    monkeypatch.setattr(errors, "_call_later", hold)
+    return held
+
+
 async def test_a_burst_of_refusals_is_one_log_line_a_second_with_the_count_and_every_one_is_counted(
         make_client: Callable[..., Any], lines: _Lines, monkeypatch: pytest.MonkeyPatch) -> None:
     # Each refusal's own line was 3-4 % of a shedding process's CPU: ops see the first at once, then at most one
     # a second saying how many were refused since; the metric counts every one.
     now = [1000.0]
     monkeypatch.setattr(errors, "_now", lambda: now[0])
+    flushes = _held_flushes(monkeypatch)
     RELEASE["slow"] = asyncio.Event()
     SLOW_ENTERED.clear()
     async with make_client(max_requests_in_flight=1) as (http, runtime), \
@@ -220,5 +233,31 @@ async def test_a_burst_of_refusals_is_one_log_line_a_second_with_the_count_and_e
         assert _shed_count(runtime, "in_flight") - counted == 6
         _is_shed(await http.post("/v1/tenants/t1/notes"))
         assert len(lines.records) == 3 and _shed_count(runtime, "in_flight") - counted == 7
+        # the burst ends here: its last refusal is logged when its interval ends, not at the next burst. One
+        # delayed line at a time: the first burst's, due 0.9 s after its 2nd refusal, waits for the later line's
+        # interval to end
+        assert [delay for delay, _ in flushes] == [pytest.approx(0.9)]
+        flushes.pop(0)[1]()
+        assert len(lines.records) == 3 and [delay for delay, _ in flushes] == [pytest.approx(1.0)]
+        now[0] += 1.0
+        flushes.pop(0)[1]()
+        assert [(r.getMessage(), r.refused) for r in lines.records[3:]] == [
+            ("shed POST /v1/tenants/t1/notes: more than 1 requests in progress; try again shortly", 1)]
+        assert flushes == []  # nothing left to log
         RELEASE["slow"].set()
         assert [(await f).status_code for f in held] == [200, 200]
+
+
+async def test_the_last_refusals_of_a_burst_are_logged_when_their_interval_ends(
+        lines: _Lines, monkeypatch: pytest.MonkeyPatch) -> None:
+    # on the event loop itself, without a later refusal to write the line
+    monkeypatch.setattr(errors, "SHED_LOG_INTERVAL_SECONDS", 0.05)
+    logging.getLogger().addHandler(lines)
+    shed_log = errors.ShedLog()
+    for _ in range(3):
+        shed_log.refused_one({"method": "POST", "path": "/v1/x"}, "database", "busy")
+    assert [r.refused for r in lines.records] == [1]
+    await _until(lambda: len(lines.records) == 2)
+    assert lines.records[1].getMessage().startswith("shed POST /v1/x: busy (2 refused in the last 0.")
+    await asyncio.sleep(0.1)
+    assert len(lines.records) == 2 and not shed_log.flush_due

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import math
 import re
 import time
-from collections.abc import MutableMapping
+from collections.abc import Callable, MutableMapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl
@@ -95,27 +96,55 @@ SHED_LOG_INTERVAL_SECONDS = 1.0
 _now = time.monotonic  # the clock of the shed log's interval (a test replaces it)
 
 
+def _call_later(delay: float, callback: Callable[[], None]) -> bool:
+    """Run `callback` after `delay` seconds on the running event loop; False with no loop running (a test
+    replaces it)."""
+    try:
+        asyncio.get_running_loop().call_later(delay, callback)
+    except RuntimeError:
+        return False
+    return True
+
+
 class ShedLog:
     """One service's `shed` log lines: the first refusal is logged at once; then at most one line per interval,
     written by the first refusal after it, with the count refused since the last line (this one included, for
-    either reason)."""
+    either reason). Refusals left unlogged when a burst ends are logged when their interval ends, so that ops
+    see the end of a burst without waiting for the next one."""
 
-    __slots__ = ("last_line_at", "refused")
+    __slots__ = ("last_line_at", "refused", "flush_due", "last_refusal")
 
     def __init__(self) -> None:
         self.last_line_at = -math.inf
         self.refused = 0
+        self.flush_due = False
+        self.last_refusal: tuple[str, str, str, str] = ("", "", "", "")  # method, path, reason, detail
 
     def refused_one(self, scope: MutableMapping[str, Any], reason: str, detail: str) -> None:
         self.refused += 1
-        now = _now()
-        elapsed = now - self.last_line_at
-        if elapsed < SHED_LOG_INTERVAL_SECONDS:
+        self.last_refusal = (scope.get("method", ""), scope.get("path", ""), reason, detail)
+        elapsed = _now() - self.last_line_at
+        if elapsed >= SHED_LOG_INTERVAL_SECONDS:
+            self._write_line()
+        elif not self.flush_due:
+            self.flush_due = _call_later(SHED_LOG_INTERVAL_SECONDS - elapsed, self._flush)
+
+    def _flush(self) -> None:
+        self.flush_due = False
+        if not self.refused:  # a refusal after the interval wrote the line already
             return
-        refused, self.refused, self.last_line_at = self.refused, 0, now
-        path = scope.get("path", "")
+        elapsed = _now() - self.last_line_at
+        if elapsed >= SHED_LOG_INTERVAL_SECONDS:
+            self._write_line()
+        else:  # that refusal's line was later than the one this flush was due after
+            self.flush_due = _call_later(SHED_LOG_INTERVAL_SECONDS - elapsed, self._flush)
+
+    def _write_line(self) -> None:
+        now = _now()
+        refused, elapsed, self.refused, self.last_line_at = self.refused, now - self.last_line_at, 0, now
+        method, path, reason, detail = self.last_refusal
         # no traceback: nothing is broken
-        log.warning("shed %s %s: %s%s", scope.get("method", ""), path, detail,
+        log.warning("shed %s %s: %s%s", method, path, detail,
                     f" ({refused} refused in the last {elapsed:.1f} s)" if refused > 1 else "",
                     extra={"path": path, "reason": reason, "refused": refused})
 
