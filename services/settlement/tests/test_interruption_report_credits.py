@@ -11,9 +11,10 @@ from typing import Any
 
 import pytest
 
-from .conftest import T
+from .conftest import P1, T
 from .test_ledger import interruption
 from .test_money_beside import _credit
+from .test_site_payees import KUUSELA
 
 
 async def _report_rows(h: Any, start: str, end: str, fields: tuple[str, ...]
@@ -126,3 +127,86 @@ async def _months_add_up(h: Any) -> None:
                                     headers=h.admin)).json()["items"]
         realised.append(sum(Decimal(i["amount_settled"]) for i in items))
     assert realised == [Decimal("360.00"), Decimal("990.00"), Decimal("1350.00")]
+
+
+async def _credit_rows_of(h: Any, start: str, end: str) -> tuple[list[tuple[Any, ...]], int]:
+    """The report's JSON rows of the months (id, what the tenant pays, the client's share, credit) and its total;
+    the CSV the same rows."""
+    rows, csv_rows = await _report_rows(h, start, end, ("interruption_id", "amount_tenant", "amount_co_payment",
+                                                        "credit"))
+    assert csv_rows == [tuple(str(v) for v in row) for row in rows]
+    page = await h.client.get(f"/v1/tenants/{T}/reports/interruptions", params={"from": start, "to": end},
+                              headers=h.admin)
+    return rows, page.json()["total"]
+
+
+async def _realised_less_care(h: Any, month: str, care: str) -> Decimal:
+    """What the realisation report sums for the month (settled and still unsettled), less its care (`care`): what
+    the month's absences and credits moved, which the interruptions report of the month must sum to."""
+    items = (await h.client.get(f"/v1/tenants/{T}/reports/realisation", params={"from": month, "to": month},
+                                headers=h.admin)).json()["items"]
+    return sum((Decimal(i["amount_settled"]) + Decimal(i["amount_unsettled"]) for i in items), -Decimal(care))
+
+
+async def _months_agree(h: Any, care: dict[str, str]) -> None:
+    """Month by month, the interruptions report sums to what the realisation report shows of absences and credits."""
+    for month, care_of_month in care.items():
+        rows, _ = await _credit_rows_of(h, month, month)
+        assert sum((Decimal(r[1]) for r in rows), Decimal(0)) == await _realised_less_care(h, month, care_of_month), \
+            month
+
+
+@pytest.mark.parametrize("payee", [None, "s-1"], ids=["company", "site"])  # the site paid on its own account
+@pytest.mark.parametrize("sqlite", [False, True], ids=["postgres", "sqlite"])  # the embedded suite the same
+async def test_a_credit_paid_and_reversed_shows_no_row_of_nothing_and_the_months_agree_with_the_realisation_report(
+        harness_factory: Any, sqlite: bool, payee: str | None) -> None:
+    """Five March absences (360.00 each, paid in March), each credited in April: one credit withdrawn before April's
+    run (never paid), one paid and withdrawn in May, one paid and its absence corrected to a holiday the rule pays
+    nothing for (the credit follows it to nothing), one paid and withdrawn only after May's run, one kept. A reversal
+    belongs to its credit's month in the ledger, as in the realisation report: a credit that nets to nothing there
+    is no "Hyvitys" row of 0.00; the others show, and each month sums to what the realisation report shows."""
+    async with harness_factory(sqlite=sqlite) as h:
+        await _paid_and_reversed(h, payee)
+
+
+async def _paid_and_reversed(h: Any, payee: str | None) -> None:
+    await h.seed(sites=[{"site_id": "s-1", "name": "Päivänsäde", "notification_email": "koti@paivansade.fi",
+                         "billing": KUUSELA}])
+    names = ("i-corrected", "i-kept", "i-late", "i-open", "i-reversed")
+    for stay_id in names:
+        stay = interruption(h, stay_id, "2016-03-02", "2016-03-05", [h.segment("2016-03-02", "2016-03-05", 4)])
+        await h.publish("events.interruption.finalised", {**stay, "producer_part": payee, "revision": 1})
+    assert h.payees(await h.run("2016-03")) == {f"{P1}/{payee or '-'}": "1800.00"}
+    for stay_id in names:
+        await h.publish("events.credit.requested", {
+            **_credit(f"c-{stay_id}", stay_id, "-360.00", "-40.00", "2016-04"), "producer_part": payee,
+            "kind": "interruption"})
+
+    async def withdraw(stay_id: str) -> None:
+        await h.publish("events.credit.withdrawn", {"credit_id": f"c-{stay_id}", "event_id": stay_id,
+                                                    "kind": "interruption", "reason": "hyvitetty virheellisesti"})
+
+    await withdraw("i-open")
+    await h.event("e-april", "2016-04-01", "2016-04-30", producer_part=payee)  # 2700.00
+    assert h.payees(await h.run("2016-04")) == {f"{P1}/{payee or '-'}": "1260.00"}  # less four credits paid
+    await withdraw("i-reversed")
+    holiday = {**interruption(h, "i-corrected", "2016-03-02", "2016-03-05", []), "reason": "holiday"}
+    await h.publish("events.interruption.finalised", {**holiday, "producer_part": payee, "revision": 2})
+    await h.event("e-may", "2016-05-01", "2016-05-15", producer_part=payee)  # 1350.00
+    # May's care, the two reversed credits given back, March's pay of the corrected absence taken back
+    assert h.payees(await h.run("2016-05")) == {f"{P1}/{payee or '-'}": "1710.00"}
+
+    paid = [("i-kept", "-360.00", "-40.00", True), ("i-late", "-360.00", "-40.00", True)]
+    assert await _credit_rows_of(h, "2016-04", "2016-04") == (paid, 2)
+    assert await _credit_rows_of(h, "2016-04", "2016-05") == (paid, 2)
+    assert await _credit_rows_of(h, "2016-05", "2016-05") == ([], 0)
+    await _months_agree(h, {"2016-03": "0.00", "2016-04": "2700.00", "2016-05": "1350.00"})
+
+    await withdraw("i-late")  # after the months' runs: taken back (paid in June) as a credit of April still
+    assert await _credit_rows_of(h, "2016-04", "2016-05") == (paid[:1], 1)
+    await _months_agree(h, {"2016-03": "0.00", "2016-04": "2700.00", "2016-05": "1350.00"})
+    # the absences' own months show them whatever their credits net to, the corrected one at nothing
+    assert (await _credit_rows_of(h, "2016-03", "2016-05"))[0] == [
+        ("i-corrected", "0.00", "0.00", False), ("i-kept", "0.00", "0.00", False),
+        ("i-late", "360.00", "40.00", False), ("i-open", "360.00", "40.00", False),
+        ("i-reversed", "360.00", "40.00", False)]

@@ -10,7 +10,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import and_, case, exists, func, or_, select
+from sqlalchemy import Select, and_, case, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..models import interruptions, ledger, paid_lines, set_offs
@@ -157,7 +157,8 @@ async def ended_interruption_rows(
     """The interruptions that ended between the days, by service, start and id; a page of them and the number of all.
     Their amounts are net of the credits of them settled in the months of the days (`credited_amounts`). An
     interruption that ended outside the days but was credited in their months comes too, marked `credit`, with only
-    those credits as its amounts: each month shows the money it moved, so the months add up to a report of them all."""
+    those credits as its amounts: each month shows the money it moved, so the months add up to a report of them all.
+    A credit reversed in the same months (withdrawn, or following its absence to nothing) moved none: no row."""
     i = interruptions.c
     conditions = [i.tenant_id == tenant_id]
     if service_id:
@@ -167,7 +168,7 @@ async def ended_interruption_rows(
     if client_ref:
         conditions.append(i.client_ref == client_ref)
     ended = and_(i.end >= ended_from, i.end <= ended_to)
-    credited_here = exists().where(*_credits_in(tenant_id, ended_from, ended_to), ledger.c.event_id == i.id)
+    credited_here = exists(_credits_netting_to_something(tenant_id, ended_from, ended_to, i.id))
     rows_query = select(interruptions, (~ended).label("credit")).where(*conditions, or_(ended, credited_here))
     total = (await session.execute(select(func.count()).select_from(rows_query.subquery()))).scalar_one()
     query = rows_query.order_by(i.service_id, i.start, i.id)
@@ -188,6 +189,14 @@ def _credits_in(tenant_id: str, first_day: date, last_day: date) -> list[Any]:
     """The credit lines and reversals settled in the months of the days, as the realisation report sums them."""
     return [ledger.c.tenant_id == tenant_id, ledger.c.kind == "credit", ledger.c.status == "payable",
             ledger.c.month >= first_day, ledger.c.month <= last_day]
+
+
+def _credits_netting_to_something(tenant_id: str, first_day: date, last_day: date, source_id: Any) -> Select[Any]:
+    """The source's credits settled in the months of the days, if they take back anything: a credit and its reversal
+    (a reversal keeps its credit's month) cancel. Rounded to cents, as SQLite sums money as floats."""
+    netted = [func.round(func.sum(column), 2) != 0 for column in (ledger.c.amount, ledger.c.co_payment)]
+    credits = [*_credits_in(tenant_id, first_day, last_day), ledger.c.event_id == source_id]
+    return select(ledger.c.event_id).where(*credits).group_by(ledger.c.event_id).having(or_(*netted))
 
 
 async def credited_amounts(session: AsyncSession, tenant_id: str, first_day: date, last_day: date,
