@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from .conftest import PROVIDER, Harness, T
+from .test_client_number import changed
 from .test_money_one_step_more import _away, _close, _event, _interruption
 from .test_money_paths import _settle
 
@@ -143,3 +144,28 @@ async def test_reading_a_request_of_an_interruption_removed_when_the_voucher_end
     reads = await h.published("events.client_data.read")
     assert [(r["client_ids"], r["actor_role"], r["what"]) for r in reads] == [
         (["c-1"], "tenant_officer", "corrections.list"), (["c-1"], "provider_user", "corrections.list")]
+
+
+async def test_a_credit_of_a_paid_interruption_keeps_its_client_when_the_voucher_ends_before_it(
+        seeded: Harness) -> None:
+    """A credit finds its client through the interruption it credits (credits keep no client of their own): the
+    voucher ending before the credited interruption leaves it in place, so the credit shows the client's number as
+    renumbered after it and reading the credits page goes to that client's access log."""
+    h = seeded
+    h.clock.set(h.clock.now().replace(month=4, day=5))
+    away = await _away(h, "2016-03-05", "2016-03-10")
+    await _settle(h, "2016-03", [], [away["id"]])
+    asked = await _ask(h, "interruption", away["id"])
+    credited = await h.client.post(f"/v1/tenants/{T}/corrections/{asked['id']}/answer", headers=h.officer(),
+                                   json={"decision": "credit"})
+    assert credited.status_code == 200, credited.text
+    await _close(h, "2016-02-29")  # wholly before the interruption: an uncredited one would be removed
+    assert await _interruption(h, away["id"]) is not None
+    await changed(h, "K-9", ["A-17"], h.clock.now())
+    before = len(await h.published("events.client_data.read"))
+    for headers in (h.officer(), h.provider()):
+        [credit] = (await h.client.get(f"/v1/tenants/{T}/credits", headers=headers)).json()["items"]
+        assert (credit["id"], credit["client_ref"]) == (credited.json()["credit_id"], "K-9")
+    reads = (await h.published("events.client_data.read"))[before:]
+    assert [(r["client_ids"], r["actor_role"], r["what"]) for r in reads] == [
+        (["c-1"], "tenant_officer", "credits.list"), (["c-1"], "provider_user", "credits.list")]

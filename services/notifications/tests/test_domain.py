@@ -13,7 +13,7 @@ from seteli_notifications.domain import (
     message_id_for,
     tenant_languages,
 )
-from seteli_notifications.templates import TEMPLATES, Renderer
+from seteli_notifications.templates import CLIENT_MASK, TEMPLATES, Renderer
 
 NOW = datetime(2016, 3, 15, 10, 0, tzinfo=UTC)
 
@@ -119,3 +119,33 @@ def test_amount_filter_uses_the_money_rule() -> None:
         },
     )
     assert rendered.subject == "Hyvityspyyntö: 1\u00a0234,57\u00a0€"
+
+
+REJECTED_CONTEXT = {"reason": "", "start": "11.3.2016", "end": "11.3.2016", "tenant_name_fi": "Kouvola",
+                    "tenant_name_sv": "Kouvola", "service_name_fi": "Kotihoito", "service_name_sv": "Hemvård"}
+
+
+@pytest.mark.parametrize("ref", ["K.5 (a)", "K", "A<&>1"])
+def test_the_delivery_log_shows_a_bilingual_notice_without_the_client_it_names(ref: str) -> None:
+    """Read off the subject in both languages, the reference is masked wherever it stands as a word of its own, in
+    the text and (escaped) in the HTML (which repeats the subject); inside another word (Kouvola's K) it is not the
+    client's."""
+    renderer = Renderer()
+    sent = renderer.render("event_rejected", ["fi", "sv"], {**REJECTED_CONTEXT, "client_ref": ref})
+    subject, text, html = renderer.without_client("event_rejected", ["fi", "sv"], sent.subject, sent.text, sent.html)
+    assert subject == f"Palvelutapahtumaa ei hyväksytty: {CLIENT_MASK} / Servicehändelsen godkändes inte: {CLIENT_MASK}"
+    assert f"asiakas {CLIENT_MASK}, 11.3.2016" in text and (text.count(CLIENT_MASK), html.count(CLIENT_MASK)) == (2, 4)
+    assert f"klient {CLIENT_MASK}" in text
+
+
+def test_a_notice_whose_client_cannot_be_read_off_is_shown_masked_whole_and_one_naming_none_as_sent() -> None:
+    """Where the subject gives no reference to mask by (cut when stored), nothing of the body is shown; a notice that
+    names no client is shown as sent."""
+    renderer = Renderer()
+    sent = renderer.render("event_rejected", ["fi"], {**REJECTED_CONTEXT, "client_ref": "K-" + "5" * 600})
+    cut = sent.subject[:500]  # as stored: a part of the reference is no reference to mask by
+    assert renderer.without_client("event_rejected", ["fi"], cut, sent.text) == (
+        f"Palvelutapahtumaa ei hyväksytty: {CLIENT_MASK}", CLIENT_MASK)
+    paid = renderer.render("payment_computed", ["fi"], {"payee_name": "K-5", "tenant_name_fi": "Kouvola",
+                                                         "month": "2016-02", "amount": "10.00"})
+    assert renderer.without_client("payment_computed", ["fi"], paid.subject, paid.text) == (paid.subject, paid.text)

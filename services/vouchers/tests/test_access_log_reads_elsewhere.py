@@ -9,7 +9,7 @@ from seteli_common.auth import Role
 from seteli_common.messaging.envelope import Envelope
 from seteli_common.messaging.memory import InMemoryTransport
 
-from .conftest import P1, P2, Harness, hetu, new_client, new_voucher
+from .conftest import HOUSING, P1, P2, Harness, approve, hetu, new_client, new_voucher, price_list
 
 
 def _read(what: str, **fields: object) -> dict[str, object]:
@@ -17,16 +17,35 @@ def _read(what: str, **fields: object) -> dict[str, object]:
             "why": "co-payment breakdown", "at": "2016-03-15T10:00:00+00:00", **fields}
 
 
+async def _book(h: Harness, client: dict[str, Any], provider_id: str = P1, **number: str) -> None:
+    """The client's new voucher booked at the provider (`client_number=...`: the provider's own number for them)."""
+    voucher = await new_voucher(h, client["id"])
+    booked = await h.http.post("/v1/tenants/kouvola/bookings", headers=h.provider(provider_id), json={
+        "voucher_number": voucher["number"], "voucher_content_id": voucher["contents"][0]["id"],
+        "accept_terms": True, **number})
+    assert booked.status_code == 201, booked.text
+
+
 async def _aino_and_bertta_booked_as_b7(h: Harness) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Two clients; Bertta's voucher booked at P1, who knows her by its own client number B-7."""
+    """Two clients booked at P1: Bertta known by its own client number B-7, Aino by her internal reference."""
     aino = await new_client(h)
     bertta = await new_client(h, first_name="Bertta", identity_code=hetu("010190", "-", "902"))
-    voucher = await new_voucher(h, bertta["id"])
-    booked = await h.http.post("/v1/tenants/kouvola/bookings", headers=h.provider(), json={
-        "voucher_number": voucher["number"], "voucher_content_id": voucher["contents"][0]["id"],
-        "accept_terms": True, "client_number": "B-7"})
-    assert booked.status_code == 201, booked.text
+    await _book(h, bertta, client_number="B-7")
+    await _book(h, aino)
     return aino, bertta
+
+
+async def _settlement_read(h: Harness, *refs: tuple[str, str], tenant_id: str = "kouvola") -> None:
+    """Settlement showed the clients behind these (provider, client reference) pairs in a report."""
+    await h.publish("settlement.client_data.read", _read(
+        "report.realisation", why="report", clients=[{"provider_id": p, "client_ref": ref} for p, ref in refs]),
+        tenant_id)
+
+
+async def _reports_logged(h: Harness, client: dict[str, Any]) -> int:
+    log = await h.http.get(f"/v1/tenants/kouvola/clients/{client['id']}/access-log", headers=h.officer())
+    assert log.status_code == 200, log.text
+    return sum(r["what"] == "report.realisation" for r in log.json()["items"])
 
 
 async def test_reads_in_events_and_settlement_appear_in_the_clients_access_log(h: Harness) -> None:
@@ -36,7 +55,7 @@ async def test_reads_in_events_and_settlement_appear_in_the_clients_access_log(h
     # the realisation report names Bertta by the provider's client number, Aino by her internal reference
     await h.publish("settlement.client_data.read", _read(
         "report.realisation", why="report",
-        clients=[{"provider_id": P1, "client_ref": "B-7"}, {"provider_id": P2, "client_ref": aino["reference"]},
+        clients=[{"provider_id": P1, "client_ref": "B-7"}, {"provider_id": P1, "client_ref": aino["reference"]},
                  {"provider_id": P2, "client_ref": "unknown"}]))
     own = h.token_for(Role.CLIENT, subject="citizen", client_id=aino["id"], tenant_id="kouvola")
     log = await h.http.get(f"/v1/tenants/kouvola/clients/{aino['id']}/access-log", headers=own)
@@ -82,3 +101,48 @@ async def test_a_payment_specification_mailed_to_the_provider_is_in_each_of_its_
         assert [(r["at"], r["actor_name"], r["actor_role"], r["actor_org"], r["what"], r["why"])
                 for r in log.json()["items"] if r["actor_role"] == "system"] == [
             ("2016-04-04T06:30:00Z", "Seteli", "system", P1, "payment.specification.emailed", "payment specification")]
+
+
+async def test_a_providers_client_number_names_its_client_not_the_client_with_that_internal_reference(
+        h: Harness) -> None:
+    """P1's own number for Aino is by chance Bertta's internal reference, and Bertta is no client of P1: a report of
+    P1's row under that number was a read of Aino's data, never Bertta's (in this tenant only)."""
+    aino = await new_client(h)
+    bertta = await new_client(h, first_name="Bertta", identity_code=hetu("010190", "-", "902"))
+    await _book(h, aino, client_number=bertta["reference"])
+    await _settlement_read(h, (P1, bertta["reference"]))
+    assert (await _reports_logged(h, aino), await _reports_logged(h, bertta)) == (1, 0)
+    await _settlement_read(h, (P1, bertta["reference"]), tenant_id="lahti")  # another tenant's P1 row: not theirs
+    assert (await _reports_logged(h, aino), await _reports_logged(h, bertta)) == (1, 0)
+
+
+async def test_an_internal_reference_names_a_client_only_for_a_provider_the_client_booked(h: Harness) -> None:
+    """A provider with no number for the client knows them by their internal reference: a report of P2's rows under
+    Bertta's reference reads her data once she has a booking at P2, and no one's before (P2 has no such client)."""
+    await approve(h, P2, HOUSING, [])
+    await price_list(h, "pl-p2", P2, HOUSING, None, "2016-01-01", ["asuminen"])
+    aino = await new_client(h)
+    bertta = await new_client(h, first_name="Bertta", identity_code=hetu("010190", "-", "902"))
+    await _book(h, aino, P2, client_number=bertta["reference"])  # P2's number for Aino: not P2's name for Bertta
+    await _book(h, bertta)  # Bertta is P1's client, without a number
+    await _settlement_read(h, (P2, "unknown"), (P1, aino["reference"]))
+    assert (await _reports_logged(h, aino), await _reports_logged(h, bertta)) == (0, 0)
+    await _settlement_read(h, (P1, bertta["reference"]))
+    assert (await _reports_logged(h, aino), await _reports_logged(h, bertta)) == (0, 1)
+    await _book(h, bertta, P2)  # now P2's client too: P2's rows under her reference may be hers (or Aino's)
+    await _settlement_read(h, (P2, bertta["reference"]))
+    assert (await _reports_logged(h, aino), await _reports_logged(h, bertta)) == (1, 2)
+
+
+async def test_a_providers_earlier_client_number_still_names_its_client(h: Harness) -> None:
+    """A specification made under P1's number K-1 for Aino, mailed after P1 renumbered her K-2, read her data: the
+    number stays hers (vouchers refuses it to any other client of P1)."""
+    aino = await new_client(h)
+    await _book(h, aino, client_number="K-1")
+    renumbered = await h.http.put(f"/v1/tenants/kouvola/provider-clients/{aino['id']}/client-number",
+                                  json={"client_number": "K-2"}, headers=h.provider())
+    assert renumbered.status_code == 200, renumbered.text
+    await _settlement_read(h, (P1, "K-1"))
+    await _settlement_read(h, (P1, "K-2"))
+    await _settlement_read(h, (P2, "K-1"))  # another provider's K-1: not hers
+    assert await _reports_logged(h, aino) == 2

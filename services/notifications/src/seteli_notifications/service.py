@@ -24,7 +24,7 @@ from .domain import (
     tenant_languages,
     without_links,
 )
-from .templates import Renderer
+from .templates import SUBJECT_MAX, Renderer
 
 log = logging.getLogger("seteli.notifications")
 
@@ -109,7 +109,7 @@ async def enqueue(ctx: NotificationsContext, envelope: Envelope, out: Outgoing) 
         "tenant_id": out.tenant_id, "message_id": message_id, "kind": out.kind,
         "event_id": str(envelope.event_id), "event_type": envelope.type, "provider_id": out.provider_id,
         "recipient": recipient, "recipient_role": out.recipient_role if recipient else None,
-        "notice_key": notice_key, "language": "+".join(out.languages), "subject": subject[:500],
+        "notice_key": notice_key, "language": "+".join(out.languages), "subject": subject[:SUBJECT_MAX],
         "body_text": text, "body_html": html, "state": state, "attempts": 0,
         "next_attempt_at": now if state == "queued" else None, "last_error": detail, "created_at": now,
     })
@@ -255,10 +255,19 @@ async def producer_part_name(session: AsyncSession, provider: dict[str, Any], pa
 
 # --- the delivery log --------------------------------------------------------------------------
 
+# The delivery log's reader (a tenant admin, the platform admin) reads no client's data: a message that names a
+# client is shown with it masked (templates.Renderer.without_client); the mail itself keeps it.
+_SHOWN = Renderer()
+
+
+def _shown(row: dict[str, Any], *bodies: str) -> tuple[str, ...]:
+    return _SHOWN.without_client(row["kind"], row["language"].split("+"), row["subject"], *bodies)
+
+
 def _view(row: dict[str, Any], log_rows: list[dict[str, Any]]) -> dict[str, Any]:
     return {
         "id": row["id"], "message_id": row["message_id"], "kind": row["kind"], "tenant_id": row["tenant_id"],
-        "recipient": row["recipient"], "language": row["language"], "subject": row["subject"],
+        "recipient": row["recipient"], "language": row["language"], "subject": _shown(row)[0],
         "state": row["state"], "attempts": row["attempts"], "last_error": row["last_error"],
         "created_at": row["created_at"], "sent_at": row["sent_at"],
         "log": [{"at": r["at"], "outcome": r["outcome"], "attempt": r["attempt"], "detail": r["detail"]}
@@ -320,7 +329,8 @@ async def message_detail(session: AsyncSession, message_pk: int) -> dict[str, An
         raise not_found("Message")
     logs = await repo.delivery_logs(session, [message_pk])
     files = await repo.message_attachments(session, message_pk)
-    return {**_view(row, logs[message_pk]), "event_type": row["event_type"], "body_text": row["body_text"],
-            "body_html": row["body_html"],
+    _, body_text, body_html = _shown(row, row["body_text"], row["body_html"])
+    return {**_view(row, logs[message_pk]), "event_type": row["event_type"], "body_text": body_text,
+            "body_html": body_html,
             "attachments": [{"filename": f["filename"], "content_type": f["content_type"],
                              "size": len(f["content"])} for f in files]}

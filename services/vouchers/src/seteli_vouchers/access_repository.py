@@ -402,33 +402,44 @@ async def client_with_number(session: AsyncSession, tenant_id: str, provider_id:
     return _one((await session.execute(q)).mappings().first())
 
 
+def _names_given(tenant_id: str, refs: list[str]) -> tuple[Any, ...]:
+    """(provider, name, client) rows for the names a provider gave its clients: its numbers, now and before (a
+    number stays its first client's), and the client references its recorded events carry."""
+    numbers, given = provider_client_numbers, provider_client_number_history
+    recorded = select(recorded_events.c.provider_id, recorded_events.c.client_ref, vouchers.c.client_id).join(
+        vouchers,
+        and_(vouchers.c.tenant_id == recorded_events.c.tenant_id, vouchers.c.id == recorded_events.c.voucher_id),
+    ).where(recorded_events.c.tenant_id == tenant_id, recorded_events.c.client_ref.in_(refs))
+    return (
+        select(numbers.c.provider_id, numbers.c.client_number, numbers.c.client_id).where(
+            numbers.c.tenant_id == tenant_id, numbers.c.client_number.in_(refs)),
+        select(given.c.provider_id, given.c.client_number, given.c.client_id).where(
+            given.c.tenant_id == tenant_id, given.c.client_number.in_(refs)),
+        recorded,
+    )
+
+
+def _internal_references(tenant_id: str, refs: list[str]) -> Any:
+    """(provider, reference, client) rows: a client's internal reference names it only to a provider it has (or
+    had) a booking with, as a booking without the provider's number carries it."""
+    return select(bookings.c.provider_id, clients.c.reference, clients.c.id).distinct().join(
+        bookings, and_(bookings.c.tenant_id == clients.c.tenant_id, bookings.c.client_id == clients.c.id),
+    ).where(clients.c.tenant_id == tenant_id, clients.c.reference.in_(refs))
+
+
 async def clients_by_refs(session: AsyncSession, tenant_id: str, refs: list[tuple[str, str]]) -> list[str]:
-    """The clients behind (provider, client reference) pairs as other services know them (the reference
-    a booking carries: the provider's own client number, or the client's internal reference)."""
-    found: dict[tuple[str, str], str] = {}
-    by_reference: dict[str, str] = {}
+    """The clients behind (provider, client reference) pairs as other services know them (the reference a booking
+    carries: the provider's own client number, or the client's internal reference). A pair names every client the
+    provider knows by it; a client's internal reference counts only for a provider the client is booked with, so a
+    provider's number that is by chance another client's reference never names that client."""
+    named: dict[tuple[str, str], set[str]] = {}
     wanted = sorted({ref for _, ref in refs})
     for i in range(0, len(wanted), 500):
         chunk = wanted[i : i + 500]
-        seen = select(recorded_events.c.provider_id, recorded_events.c.client_ref, vouchers.c.client_id).join(
-            vouchers,
-            and_(vouchers.c.tenant_id == recorded_events.c.tenant_id, vouchers.c.id == recorded_events.c.voucher_id),
-        )
-        seen = seen.where(recorded_events.c.tenant_id == tenant_id, recorded_events.c.client_ref.in_(chunk))
-        numbers = select(
-            provider_client_numbers.c.provider_id,
-            provider_client_numbers.c.client_number,
-            provider_client_numbers.c.client_id,
-        ).where(provider_client_numbers.c.tenant_id == tenant_id, provider_client_numbers.c.client_number.in_(chunk))
-        for q in (numbers, seen):
+        for q in (*_names_given(tenant_id, chunk), _internal_references(tenant_id, chunk)):
             for provider_id, ref, client_id in (await session.execute(q)).all():
-                found[(provider_id, ref)] = client_id
-        references = select(clients.c.reference, clients.c.id).where(
-            clients.c.tenant_id == tenant_id, clients.c.reference.in_(chunk)
-        )
-        by_reference.update({ref: cid for ref, cid in (await session.execute(references)).all()})
-    ids = [found.get((provider_id, ref)) or by_reference.get(ref) for provider_id, ref in refs]
-    return list(dict.fromkeys(cid for cid in ids if cid))
+                named.setdefault((provider_id, ref), set()).add(client_id)
+    return list(dict.fromkeys(cid for pair in refs for cid in sorted(named.get(pair, ()))))
 
 
 async def idempotent_answer(session: AsyncSession, tenant_id: str, scope: str, key: str) -> Row | None:
