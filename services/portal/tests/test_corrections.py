@@ -144,16 +144,15 @@ async def test_a_request_of_paid_care_removed_when_the_voucher_ended_says_so_to_
 
     await login(portal, data.provider_email, PROVIDER_PASSWORD)
     last_day = date_fmt(month.first.replace(day=5))
-    # the state, and the answer as an officer's answer shows: the last day paid, and why in words true of each
-    # cause: the day kept is the earliest end of the voucher, the booking and the booked service (events' tests)
+    # the state, and the answer as an officer's answer shows: the last day paid, and its cause events kept when it
+    # removed the care: the officer closed the voucher (each cause: events' and test_correction_answers' tests)
     for lang, said, answered in (
             ("fi", "Poistettu, koska voimassaolo päättyi ennen kirjausta",
-             f"Hoitoa maksetaan {last_day} asti, koska palvelusetelin, varauksen tai varatun palvelun voimassaolo "
-             "päättyi: tätä hoitoa ei enää makseta, ja siitä maksettu vähennetään seuraavasta maksusta."),
+             f"Hoitoa maksetaan {last_day} asti, koska palvelusetelin voimassaolo päättyi: tätä hoitoa ei enää "
+             "makseta, ja siitä maksettu vähennetään seuraavasta maksusta."),
             ("sv", "Borttagen eftersom giltigheten upphörde före registreringen",
-             f"Vården betalas till och med {last_day}, eftersom servicesedelns, bokningens eller den bokade tjänstens "
-             "giltighet upphörde: den här vården betalas inte längre, och det som betalats för den dras av från "
-             "nästa betalning.")):
+             f"Vården betalas till och med {last_day}, eftersom servicesedelns giltighet upphörde: den här vården "
+             "betalas inte längre, och det som betalats för den dras av från nästa betalning.")):
         if lang == "sv":
             await submit(portal, "/provider/credits", "/language", {"lang": "sv", "next": "/provider/credits"})
         credits = await portal.get("/provider/credits")

@@ -213,7 +213,7 @@ async def voucher_closed(ctx: MessageContext, p: VoucherClosedIn, clock: Clock) 
     tenant_id = _tenant(ctx)
     if not await repo.voucher_known(ctx.session, tenant_id, p.voucher_id):
         raise TransientError("voucher not known yet")
-    await repo.shorten_voucher_validity(ctx.session, tenant_id, p.voucher_id, p.valid_until)
+    await repo.shorten_voucher_validity(ctx.session, tenant_id, p.voucher_id, p.valid_until, p.reason)
     booked = await repo.booking_ids_of_voucher(ctx.session, tenant_id, p.voucher_id)
     await clip_to_validity(EventsContext(ctx.session, ctx.outbox, clock, tenant_id=tenant_id), booked)
 
@@ -259,7 +259,7 @@ async def booking_ended(ctx: MessageContext, p: BookingEndedIn, clock: Clock) ->
     tenant_id = _tenant(ctx)
     if not await repo.booking_known(ctx.session, tenant_id, p.booking_id):
         raise TransientError("booking not known yet")
-    await repo.end_booking(ctx.session, tenant_id, p.booking_id, p.ended_on)
+    await repo.end_booking(ctx.session, tenant_id, p.booking_id, p.ended_on, p.reason)
     await clip_to_validity(EventsContext(ctx.session, ctx.outbox, clock, tenant_id=tenant_id), [p.booking_id])
 
 

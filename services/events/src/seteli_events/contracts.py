@@ -78,6 +78,7 @@ class VoucherGrantedIn(Inbound):
 class VoucherClosedIn(Inbound):
     voucher_id: str
     valid_until: date | None = None
+    reason: str | None = None  # used_up | expired | officer | death
 
 
 class BookingMadeIn(Inbound):
@@ -102,6 +103,7 @@ class ClientNumberChangedIn(Inbound):
 class BookingEndedIn(Inbound):
     booking_id: str
     ended_on: date
+    reason: str | None = None  # the voucher's close reason when its close ended the booking; else the ender's own
 
 
 class EventsSettledIn(Inbound):

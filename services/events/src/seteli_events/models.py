@@ -102,6 +102,8 @@ vouchers = Table(
     Column("client_id", String(ID), nullable=False),
     Column("valid_from", Date, nullable=False),
     Column("valid_until", Date),
+    # the reason of the close that made valid_until (vouchers.voucher.closed): "death" names the client's death
+    Column("closed_reason", String(30)),
 )
 
 voucher_contents = Table(
@@ -133,6 +135,7 @@ bookings = Table(
     Column("client_ref", String(100), nullable=False),
     Column("kind", String(20), nullable=False),
     Column("ended_on", Date),  # last day of the booking (vouchers.booking.ended); None = open
+    Column("end_reason", String(30)),  # why it ended on that day (a voucher's close reason when its close ended it)
     Index("ix_bookings_tenant_provider", "tenant_id", "provider_id"),
     Index("ix_bookings_tenant_client", "tenant_id", "client_id"),
 )
@@ -342,6 +345,8 @@ correction_requests = Table(
     Column("answered_at", DateTime(timezone=True)),
     # "removed": the last valid day (of the voucher, booking or content) the care lay beyond; the provider reads it
     Column("valid_until", Date),
+    # which end made that day: voucher | death | booking | service (domain.event_days.ended_by); None before it was kept
+    Column("removed_cause", String(16)),
     Index("ix_correction_requests_tenant_state", "tenant_id", "state"),
     Index("ix_correction_requests_tenant_provider", "tenant_id", "provider_id"),
 )

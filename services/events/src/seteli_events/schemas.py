@@ -563,6 +563,10 @@ class CorrectionOut(BaseModel):
     valid_until: date | None = Field(
         None, description='"removed": the last valid day of the voucher (its booking, the content) the entry lay '
                           'beyond')
+    removed_cause: Literal["voucher", "death", "booking", "service"] | None = Field(
+        None, description='"removed": which end made that day: the voucher\'s (closed, used up or expired), the '
+                          "client's death, the booking's, or the booked content of the service ended by the tenant; "
+                          "none on requests removed before it was kept")
 
 
 class CorrectionPage(Page[CorrectionOut]):

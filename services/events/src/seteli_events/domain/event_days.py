@@ -4,7 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import date
-from typing import Any
+from typing import Any, Literal
+
+# Which end made the last valid day: the client's death, the voucher's (closed, used up or expired), the booked
+# content of the service (ended by the tenant), or the booking's own
+Cause = Literal["death", "voucher", "service", "booking"]
+# Ends on the same day: the widest names the cause (a death ends every voucher of the client, a voucher every
+# booking of it, the end of a content every booking of that content, a booking's end only itself), the narrower
+# end being moot that day (and often its consequence: vouchers ends a closed voucher's bookings on its last day).
+_WIDEST_FIRST: tuple[Cause, ...] = ("death", "voucher", "service", "booking")
+# A booking vouchers ended by closing its voucher carries the close's reason (used_up | expired | officer | death)
+_CLOSED_VOUCHER: dict[str, Cause] = {"used_up": "voucher", "expired": "voucher", "officer": "voucher",
+                                     "death": "death"}
 
 
 def last_valid_day(booking: Mapping[str, Any], content_ended_from: date | None = None) -> date | None:
@@ -13,6 +24,23 @@ def last_valid_day(booking: Mapping[str, Any], content_ended_from: date | None =
     content_last = None if content_ended_from is None else date.fromordinal(content_ended_from.toordinal() - 1)
     ends = [d for d in (booking["valid_until"], booking.get("ended_on"), content_last) if d is not None]
     return min(ends) if ends else None
+
+
+def ended_by(booking: Mapping[str, Any], content_ended_from: date | None = None) -> Cause | None:
+    """The cause of `last_valid_day`: the end on that day, the widest of those ending on it. The voucher's end is
+    the death's when a death closed it (`closed_reason`); a booking's end its voucher's when the voucher's closing
+    ended it (`end_reason`, heard before the voucher's close)."""
+    last = last_valid_day(booking, content_ended_from)
+    if last is None:
+        return None
+    causes: list[Cause] = []
+    if booking["valid_until"] == last:
+        causes.append("death" if booking.get("closed_reason") == "death" else "voucher")
+    if booking.get("ended_on") == last:
+        causes.append(_CLOSED_VOUCHER.get(booking.get("end_reason") or "", "booking"))
+    if content_ended_from is not None and content_ended_from.toordinal() - 1 == last.toordinal():
+        causes.append("service")
+    return min(causes, key=_WIDEST_FIRST.index)
 
 
 def blocks_days(event: Mapping[str, Any]) -> bool:

@@ -115,6 +115,7 @@ def _booking_context_query(lock_content: bool, *, one: bool = True) -> Any:
             vouchers.c.number.label("voucher_number"),
             vouchers.c.valid_from,
             vouchers.c.valid_until,
+            vouchers.c.closed_reason,
         )
         .join(
             voucher_contents,
@@ -751,28 +752,30 @@ async def booking_known(session: AsyncSession, tenant_id: str, booking_id: str) 
 
 
 async def shorten_voucher_validity(session: AsyncSession, tenant_id: str, voucher_id: str,
-                                   valid_until: date | None) -> None:
+                                   valid_until: date | None, reason: str | None = None) -> None:
     """The voucher is valid until `valid_until` at the latest: a close only ever shortens the validity (vouchers
     closes with the earlier of the two ends), so a close heard after a later one never lengthens it again (nor
-    one without an end)."""
+    one without an end). The close that shortens it leaves its `reason` (a death's names the cause of the end)."""
     if valid_until is None:
         return
     await session.execute(
         update(vouchers)
         .where(vouchers.c.tenant_id == tenant_id, vouchers.c.id == voucher_id,
                or_(vouchers.c.valid_until.is_(None), vouchers.c.valid_until > valid_until))
-        .values(valid_until=valid_until)
+        .values(valid_until=valid_until, closed_reason=reason)
     )
 
 
-async def end_booking(session: AsyncSession, tenant_id: str, booking_id: str, ended_on: date) -> None:
+async def end_booking(session: AsyncSession, tenant_id: str, booking_id: str, ended_on: date,
+                      reason: str | None = None) -> None:
     """The booking ends on `ended_on` at the latest: vouchers only ever ends a booking earlier (one ended in advance
-    is ended sooner when the client moves sooner), so an end heard after an earlier one never lengthens it again."""
+    is ended sooner when the client moves sooner), so an end heard after an earlier one never lengthens it again.
+    The end that shortens it leaves its `reason`."""
     await session.execute(
         update(bookings)
         .where(bookings.c.tenant_id == tenant_id, bookings.c.id == booking_id,
                or_(bookings.c.ended_on.is_(None), bookings.c.ended_on > ended_on))
-        .values(ended_on=ended_on)
+        .values(ended_on=ended_on, end_reason=reason)
     )
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping
 from datetime import date
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from seteli_common.auth import PROVIDER_STAFF, Principal
 from seteli_common.errors import conflict, forbidden, invalid, not_found
@@ -15,6 +15,7 @@ from seteli_common.errors import conflict, forbidden, invalid, not_found
 from .. import repository as repo
 from ..context import EventsContext
 from ..domain.decimals import money
+from ..domain.event_days import Cause
 from . import approvals, interruptions
 from .recording import get_event, require_team, settled_news_on_its_way, settled_not_known_yet, unsettled
 
@@ -86,17 +87,25 @@ async def answer(ctx: EventsContext, principal: Principal, request_id: str, deci
     return view({**row, **values})
 
 
-async def target_clipped(ctx: EventsContext, target_id: str, clipped: Mapping[str, Any] | None, last: date) -> None:
-    """The voucher's validity ended (its last valid day `last`) before the end of the entry an open request asks
-    about, and settlement takes back what lay beyond it. Removed (`clipped` None), nothing of it stays paid: the
-    request answers itself, state "removed" with that day (the provider's answer says why), and leaves the officer's
-    queue. Shortened, it asks about what stays paid: its days and amount."""
+class Cut(NamedTuple):
+    """The last valid day care was clipped to, and which end made it (domain.event_days.ended_by)."""
+
+    last: date
+    cause: Cause | None
+
+
+async def target_clipped(ctx: EventsContext, target_id: str, clipped: Mapping[str, Any] | None, cut: Cut) -> None:
+    """The validity ended (its last valid day `cut.last`) before the end of the entry an open request asks about,
+    and settlement takes back what lay beyond it. Removed (`clipped` None), nothing of it stays paid: the request
+    answers itself, state "removed" with that day and its cause (the provider's answer names them), and leaves the
+    officer's queue. Shortened, it asks about what stays paid: its days and amount."""
     asked = await repo.open_correction_request(ctx.session, ctx.tenant_id, target_id)
     if asked is None:
         return
     if clipped is None:
         await repo.update_correction_request(ctx.session, ctx.tenant_id, asked["id"], state="removed",
-                                             answered_at=ctx.clock.now(), valid_until=last)
+                                             answered_at=ctx.clock.now(), valid_until=cut.last,
+                                             removed_cause=cut.cause)
     else:
         await repo.update_correction_request(ctx.session, ctx.tenant_id, asked["id"], end=clipped["end"],
                                              amount=money(clipped["amount_tenant"]))
@@ -105,5 +114,5 @@ async def target_clipped(ctx: EventsContext, target_id: str, clipped: Mapping[st
 def view(row: Mapping[str, Any]) -> Row:
     return {**{k: row.get(k) for k in (
         "id", "kind", "target_id", "provider_id", "service_id", "content_id", "client_ref", "start", "end",
-        "reason", "state", "answer", "credit_id", "created_at", "answered_at", "valid_until")},
+        "reason", "state", "answer", "credit_id", "created_at", "answered_at", "valid_until", "removed_cause")},
         "amount": money(row["amount"])}

@@ -27,7 +27,7 @@ from seteli_common.errors import ProblemError
 
 from .. import repository as repo
 from ..context import EventsContext
-from ..domain.event_days import last_valid_day
+from ..domain.event_days import ended_by, last_valid_day
 from . import approvals, corrections
 from . import interruptions as intr
 from .event_changes import merged_input, remove_event, revalue
@@ -44,9 +44,11 @@ async def clip_to_validity(ctx: EventsContext, booking_ids: Sequence[str]) -> No
         booking = await repo.booking_context(ctx.session, ctx.tenant_id, booking_id)
         service = None if booking is None else await repo.service_row(ctx.session, ctx.tenant_id,
                                                                          booking["service_id"])
-        last = None if booking is None else last_valid_day(booking, content_end(service, booking["content_id"]))
+        ended_from = None if booking is None else content_end(service, booking["content_id"])
+        last = None if booking is None else last_valid_day(booking, ended_from)
         if booking is None or last is None:
             continue
+        cut = corrections.Cut(last, ended_by(booking, ended_from))  # what a request removed is answered with
         content = booking["voucher_content_id"]
         for event in await repo.content_events(ctx.session, ctx.tenant_id, content,
                                                window=(min(last, _FAR - timedelta(days=1)) + timedelta(days=1), _FAR)):
@@ -66,11 +68,11 @@ async def clip_to_validity(ctx: EventsContext, booking_ids: Sequence[str]) -> No
                         event = {**event, "credited": False}
                     if event["start"] > last:
                         await remove_event(ctx, event)
-                        await corrections.target_clipped(ctx, event["id"], None, last)
+                        await corrections.target_clipped(ctx, event["id"], None, cut)
                     else:
                         await revalue(ctx, event, merged_input(event, {"end": last}))
                         clipped = await repo.get_event(ctx.session, ctx.tenant_id, event["id"])
-                        await corrections.target_clipped(ctx, event["id"], clipped, last)
+                        await corrections.target_clipped(ctx, event["id"], clipped, cut)
                         if withdrawn is not None and clipped is not None and clipped["amount_tenant"] > 0:
                             await approvals.credit_again(ctx, clipped, withdrawn)
             except ProblemError as exc:
@@ -87,9 +89,9 @@ async def clip_to_validity(ctx: EventsContext, booking_ids: Sequence[str]) -> No
                 async with ctx.session.begin_nested():
                     if row["start"] >= last:
                         await intr.remove(ctx, row)
-                        await corrections.target_clipped(ctx, row["id"], None, last)
+                        await corrections.target_clipped(ctx, row["id"], None, cut)
                     else:
                         clipped = await intr.apply_correction(ctx, row, {"end": last})
-                        await corrections.target_clipped(ctx, row["id"], clipped, last)
+                        await corrections.target_clipped(ctx, row["id"], clipped, cut)
             except ProblemError as exc:
                 log.warning("interruption %s not clipped to %s: %s", row["id"], last, exc.detail)
