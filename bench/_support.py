@@ -1,5 +1,5 @@
 """Helpers shared by the benchmarks: load average, percentiles, an app served by uvicorn in its own
-process, a closed-loop HTTP load driver, peak memory of a process."""
+process, a closed-loop HTTP load driver, peak memory of a process, rounds of variants alternated in one process."""
 
 from __future__ import annotations
 
@@ -9,9 +9,10 @@ import importlib.util
 import multiprocessing
 import os
 import socket
+import statistics
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -167,4 +168,35 @@ async def drive(name: str, base_url: str, request: Request, concurrency: int, se
         started = time.perf_counter()
         await asyncio.gather(*(one_client() for _ in range(concurrency)))
         result.seconds = time.perf_counter() - started
+    return result
+
+
+@dataclass
+class Alternated:
+    """ms of CPU a message by variant and round: this process's and PostgreSQL's backends'."""
+    process: dict[str, list[float]]
+    backend: dict[str, list[float]]
+
+    def report(self) -> None:
+        for name, results in self.process.items():
+            print(f"{name}: " + " ".join(f"{r:.2f}" for r in results),
+                  f"median {statistics.median(results):.2f} ms a message;",
+                  f"PostgreSQL median {statistics.median(self.backend[name]):.2f} ms")
+        if len(self.process) == 2:
+            (first, a), (_, b) = self.process.items()
+            print(f"{first} lower in {sum(x < y for x, y in zip(a, b, strict=True))} of {len(a)} rounds")
+
+
+async def alternate(variants: dict[str, Callable[[], None]], rounds: int, messages: int,
+                    one_round: Callable[[], Awaitable[None]], backend_cpu: Callable[[], float]) -> Alternated:
+    """`one_round` (`messages` messages) under each variant (its callable puts its functions in place), the
+    variants' order reversed every other round, so that the machine's load falls on each alike."""
+    result = Alternated({name: [] for name in variants}, {name: [] for name in variants})
+    for i in range(rounds):
+        for name in list(variants) if i % 2 == 0 else list(reversed(variants)):
+            variants[name]()
+            started, db0 = time.process_time(), backend_cpu()
+            await one_round()
+            result.process[name].append((time.process_time() - started) / messages * 1000)
+            result.backend[name].append((backend_cpu() - db0) / messages * 1000)
     return result

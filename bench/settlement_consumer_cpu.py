@@ -19,11 +19,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import statistics
 import sys
 import tempfile
-import time
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -31,7 +30,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).parent))
 
 import asyncpg  # noqa: E402
-from _support import ADMIN_URL, load, tests_conftest  # noqa: E402
+from _support import ADMIN_URL, alternate, load, tests_conftest  # noqa: E402
 from seteli_common import testing  # noqa: E402
 from seteli_common.auth import SigningKey, StaticKeys, TokenIssuer  # noqa: E402
 from seteli_common.clock import FixedClock  # noqa: E402
@@ -112,28 +111,22 @@ async def main(events: int, rounds: int, tmp: Path, statements: bool, ab: bool =
                 await open_queue.insert_new_source_lines(session, rows[0]["tenant_id"], rows)
                 return False
 
-            variants = {"this tree": current, "as before": (apart, lambda *_: False)}
+            def put(functions: Any) -> Callable[[], None]:
+                def in_place() -> None:
+                    repo.insert_lines, repo.lines_in_one_statement = functions
+                return in_place
+
+            variants = {"this tree": put(current), "as before": put((apart, lambda *_: False))}
             if not ab:
                 del variants["as before"]
-            results: dict[str, list[float]] = {name: [] for name in variants}
-            backend: dict[str, list[float]] = {name: [] for name in variants}
-            for i in range(rounds):
-                names = list(variants) if i % 2 == 0 else list(reversed(variants))
-                for name in names:
-                    repo.insert_lines, repo.lines_in_one_statement = variants[name]  # type: ignore[assignment]
-                    started, db0 = time.process_time(), _backends_cpu(backends)
-                    for _ in range(events // batch):
-                        await one()
-                    results[name].append((time.process_time() - started) / events * 1000)
-                    backend[name].append((_backends_cpu(backends) - db0) / events * 1000)
+
+            async def one_round() -> None:
+                for _ in range(events // batch):
+                    await one()
+
+            alternated = await alternate(variants, rounds, events, one_round, lambda: _backends_cpu(backends))
             repo.insert_lines, repo.lines_in_one_statement = current  # type: ignore[assignment]
-            for name in variants:
-                print(f"{name}: " + " ".join(f"{r:.2f}" for r in results[name]),
-                      f"median {statistics.median(results[name]):.2f} ms a message;",
-                      f"PostgreSQL median {statistics.median(backend[name]):.2f} ms")
-            if ab:
-                lower = sum(a < b for a, b in zip(results["this tree"], results["as before"], strict=True))
-                print(f"this tree lower in {lower} of {rounds} rounds")
+            alternated.report()
             print(load())
     finally:
         await admin.close()

@@ -44,7 +44,8 @@ async def _thirty_bookings(h: Harness) -> list[dict[str, Any]]:
     return made
 
 
-async def _statements_of(h: Harness, headers: dict[str, str], limit: int) -> tuple[int, dict[str, Any]]:
+async def _counted_get(h: Harness, url: str, headers: dict[str, str], **params: Any) -> tuple[int, dict[str, Any]]:
+    """The statements a GET sends, and its answer."""
     seen: list[str] = []
 
     def count(_conn: Any, _cursor: Any, sql: str, *_args: Any) -> None:
@@ -52,12 +53,17 @@ async def _statements_of(h: Harness, headers: dict[str, str], limit: int) -> tup
 
     event.listen(h.runtime.db.sync_engine, "before_cursor_execute", count)
     try:
-        response = await h.http.get("/v1/tenants/kouvola/bookings", params={"limit": limit}, headers=headers)
+        response = await h.http.get(url, params=params, headers=headers)
     finally:
         event.remove(h.runtime.db.sync_engine, "before_cursor_execute", count)
     assert response.status_code == 200, response.text
-    assert len(response.json()["items"]) == limit
     return len(seen), response.json()
+
+
+async def _statements_of(h: Harness, headers: dict[str, str], limit: int) -> tuple[int, dict[str, Any]]:
+    counted, page = await _counted_get(h, "/v1/tenants/kouvola/bookings", headers, limit=limit)
+    assert len(page["items"]) == limit
+    return counted, page
 
 
 async def test_a_page_of_bookings_takes_as_many_statements_for_30_bookings_as_for_5(h: Harness) -> None:
@@ -94,3 +100,13 @@ async def test_a_page_shows_each_booking_as_its_own_page_does_newest_first(h: Ha
     assert by_id[made[5]["id"]]["state"] == "ended" and by_id[made[5]["id"]]["end_reason"] == "muutto"
     assert [by_id[m["id"]]["client_ref"] for m in made[20:23]] == [made[20]["reference"], "SIVU-21",
                                                                    made[22]["reference"]]
+
+
+async def test_a_bookings_own_page_takes_seven_statements_with_a_client_number_or_without(h: Harness) -> None:
+    """`GET /bookings/{id}`: the booking, how its provider knows the client, 4 of producer parts, the access log
+    (the client was read again when the provider had given no number, and the booking read twice)."""
+    made = await _thirty_bookings(h)
+    for booking in made[:2]:  # the first with the provider's client number, the second with the reference
+        counted, page = await _counted_get(h, f"/v1/tenants/kouvola/bookings/{booking['id']}", h.provider())
+        assert counted == 7, (booking["id"], counted)
+        assert page["client_ref"] == ("SIVU-00" if booking is made[0] else booking["reference"])

@@ -8,7 +8,7 @@ from datetime import date, datetime
 from typing import Any
 
 from seteli_common import sql
-from sqlalchemy import and_, bindparam, delete, exists, func, insert, literal_column, or_, select, update
+from sqlalchemy import and_, bindparam, delete, exists, false, func, insert, literal_column, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -300,10 +300,42 @@ async def recording_of(session: AsyncSession, tenant_id: str, event_id: str) -> 
     `take_early_facts` returns them, but kept: `drop_early_facts` removes them once applied) and whether it is
     credited (`event_credited`), in one read."""
     key = {"e_tenant_id": tenant_id, "e_event_id": event_id}
-    row = (await session.execute(_RECORDED_AND_EARLY, key)).mappings().one()
+    return _recording((await session.execute(_RECORDED_AND_EARLY, key)).mappings().one())
+
+
+def _recording(row: Any) -> tuple[Row | None, Row | None, bool]:
     recorded = {c.name: row[f"r_{c.name}"] for c in recorded_events.c} if row["r_event_id"] is not None else None
     early = {c.name: row[f"f_{c.name}"] for c in early_event_facts.c} if row["f_event_id"] is not None else None
     return recorded, early, bool(row["credited"])
+
+
+# `recording_of` that also inserts the recording when nothing is known of its event here (no row, no early fact, no
+# credit), built once for each set of columns: PostgreSQL, a data-modifying CTE.
+_RECORD_NEW: dict[tuple[str, ...], Any] = {}
+
+
+def _record_new(columns: tuple[str, ...]) -> Any:
+    known = _RECORDED_AND_EARLY.cte("known")
+    unknown = select(*(bindparam(f"v_{c}", type_=recorded_events.c[c].type) for c in columns), false()).where(
+        known.c.r_event_id.is_(None), known.c.f_event_id.is_(None), ~known.c.credited)
+    saved = (pg_insert(recorded_events).from_select([*columns, "credited"], unknown)
+             .on_conflict_do_nothing(index_elements=["tenant_id", "event_id"])
+             .returning(recorded_events.c.event_id).cte("saved"))
+    return select(known, exists(select(saved.c.event_id)).label("saved"))
+
+
+async def record_if_new(session: AsyncSession, row: Row) -> tuple[Row | None, Row | None, bool, bool]:
+    """`recording_of` the row's event and whether the row was saved with it (not credited), in one statement, when
+    nothing is known of the event here: what the consumer would save then (each new charge). Otherwise, and on
+    SQLite, nothing is saved (False): the caller decides from what is known and saves."""
+    if not sql.is_postgres(session):
+        return (*await recording_of(session, row["tenant_id"], row["event_id"]), False)
+    statement = _RECORD_NEW.get(tuple(row))
+    if statement is None:
+        statement = _RECORD_NEW[tuple(row)] = _record_new(tuple(row))
+    params = {"e_tenant_id": row["tenant_id"], "e_event_id": row["event_id"], **{f"v_{c}": v for c, v in row.items()}}
+    found = (await session.execute(statement, params)).mappings().one()
+    return (*_recording(found), bool(found["saved"]))
 
 
 async def drop_early_facts(session: AsyncSession, tenant_id: str, event_id: str) -> None:

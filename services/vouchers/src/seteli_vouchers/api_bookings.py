@@ -110,11 +110,10 @@ async def my_booking(
     ctx: VouchersContext = Depends(context),
     principal: Principal = Depends(provider_staff),
 ) -> dict[str, Any]:
-    booking = await bookings.provider_booking(
+    row = await bookings.provider_booking_row(
         ctx, tenant_id, provider_of(principal), booking_id, _team_services(principal, tenant_id)
     )
-    row = await repo.get_booking(ctx.session, tenant_id, booking_id)
-    assert row is not None
+    [booking] = await bookings.listed_bookings(ctx, tenant_id, [row])
     await log_reads(ctx, tenant_id, [row["client_id"]], Actor.of(principal), "booking.details",
                     purpose(request, "booking"))
     return booking

@@ -518,6 +518,20 @@ async def listed_bookings(ctx: VouchersContext, tenant_id: str, rows: list[dict[
             for r in rows]
 
 
+async def provider_booking_row(
+    ctx: VouchersContext,
+    tenant_id: str,
+    provider_id: str,
+    booking_id: str,
+    services: frozenset[str] | None = None,
+) -> dict[str, Any]:
+    """The provider's booking as stored; a provider user sees only bookings of its service teams (`services`)."""
+    row = await repo.get_booking(ctx.session, tenant_id, booking_id)
+    if row is None or row["provider_id"] != provider_id or (services is not None and row["service_id"] not in services):
+        raise not_found("Booking")
+    return row
+
+
 async def provider_booking(
     ctx: VouchersContext,
     tenant_id: str,
@@ -525,15 +539,10 @@ async def provider_booking(
     booking_id: str,
     services: frozenset[str] | None = None,
 ) -> dict[str, Any]:
-    """The provider's booking; a provider user sees only bookings of its service teams (`services`)."""
-    row = await repo.get_booking(ctx.session, tenant_id, booking_id)
-    if row is None or row["provider_id"] != provider_id or (services is not None and row["service_id"] not in services):
-        raise not_found("Booking")
-    ref = await access_repo.client_number(ctx.session, tenant_id, provider_id, row["client_id"])
-    if ref is None:
-        client = await repo.get_client(ctx.session, tenant_id, row["client_id"])
-        ref = client["reference"] if client else ""
-    return await _named_booking_out(ctx, row, str(ref))
+    """The provider's booking as its page shows it (as a page of bookings does: the client's number or reference
+    in one statement)."""
+    row = await provider_booking_row(ctx, tenant_id, provider_id, booking_id, services)
+    return (await listed_bookings(ctx, tenant_id, [row]))[0]
 
 
 async def end_booking(

@@ -192,16 +192,6 @@ def subscriptions(clock: Clock | None = None, settings: VouchersSettings | None 
         if not p.voucher_id:
             return
         revision = p.revision or 0
-        # one read for the row, the early facts and the credits (each message; they were three statements)
-        existing, early, credited = await access_repo.recording_of(ctx.session, tenant_id, p.event_id)
-        if existing is not None and existing["revision"] > revision:
-            return  # an older revision arriving late
-        if existing is not None and existing["status"] == "rejected" and existing["revision"] >= revision:
-            return  # the revision the officer rejected, arriving again
-        if existing is not None and existing["status"] == "deleted":
-            return  # deleted (final in the events service): a revision before the deletion arriving after it
-        if early is not None:  # applied below: taken away
-            await access_repo.drop_early_facts(ctx.session, tenant_id, p.event_id)
         row: dict[str, Any] = {
             "tenant_id": tenant_id,
             "event_id": p.event_id,
@@ -216,6 +206,20 @@ def subscriptions(clock: Clock | None = None, settings: VouchersSettings | None 
             "amount_tenant": p.amount_tenant if p.amount_tenant is not None else Decimal(0),
             "status": p.status or "recorded",
         }
+        # one statement reads the row, the early facts and the credits, and saves a charge nothing is known of yet
+        # (each new one: the read and the save were two statements)
+        existing, early, credited, saved = await access_repo.record_if_new(ctx.session, row)
+        if saved:
+            await grants.on_event_recorded(_vctx(ctx), tenant_id, {**row, "credited": False})
+            return
+        if existing is not None and existing["revision"] > revision:
+            return  # an older revision arriving late
+        if existing is not None and existing["status"] == "rejected" and existing["revision"] >= revision:
+            return  # the revision the officer rejected, arriving again
+        if existing is not None and existing["status"] == "deleted":
+            return  # deleted (final in the events service): a revision before the deletion arriving after it
+        if early is not None:  # applied below: taken away
+            await access_repo.drop_early_facts(ctx.session, tenant_id, p.event_id)
         if existing is None:  # credited before this recording reached here (a credit older than event_credits: early)
             row["credited"] = credited or bool(early and early["credited"])
         if early is not None and existing is None:  # deleted before this recording reached here

@@ -295,10 +295,11 @@ async def close_expired(ctx: VouchersContext, tenant_id: str) -> list[str]:
 async def on_event_recorded(ctx: VouchersContext, tenant_id: str, event: dict[str, Any]) -> None:
     """A charge against a voucher: Granted -> Open on the first; Closed when a balance is used up (or open again
     when a correction gives a used-up balance back)."""
-    voucher = await repo.get_voucher(ctx.session, tenant_id, event["voucher_id"], lock=True)
+    # locked with its contents in one statement: whether it is used up reads them (most charges: nothing more)
+    voucher, contents = await repo.locked_voucher_with_contents(ctx.session, tenant_id, event["voucher_id"])
     if voucher is None or event["status"] in ("draft", "deleted", "rejected"):
         if voucher is not None and event["status"] in ("deleted", "rejected"):
-            await recheck_used_up(ctx, tenant_id, voucher)
+            await recheck_used_up(ctx, tenant_id, voucher, contents=contents)
         return
     # the voucher is locked: only a granted one can be opened (most charges find it open: no statement)
     if voucher["state"] == State.GRANTED and await repo.open_voucher(ctx.session, tenant_id, voucher["id"],
@@ -310,7 +311,7 @@ async def on_event_recorded(ctx: VouchersContext, tenant_id: str, event: dict[st
         )
         voucher["state"] = State.OPEN.value
     # this charge stands when it is known not credited (a new recording's row says so): nothing to read
-    await recheck_used_up(ctx, tenant_id, voucher, charged=event.get("credited") is False or None)
+    await recheck_used_up(ctx, tenant_id, voucher, charged=event.get("credited") is False or None, contents=contents)
 
 
 async def on_charge_changed(ctx: VouchersContext, tenant_id: str, voucher_id: str) -> None:
@@ -321,13 +322,14 @@ async def on_charge_changed(ctx: VouchersContext, tenant_id: str, voucher_id: st
 
 
 async def recheck_used_up(ctx: VouchersContext, tenant_id: str, voucher: dict[str, Any], *,
-                          charged: bool | None = None) -> None:
+                          charged: bool | None = None, contents: list[dict[str, Any]] | None = None) -> None:
     """An open voucher whose balances are used up closes (reason used_up); one closed as used up that a later
     fact (a charge deleted, credited, rejected or shortened) gives a balance back to is open again, with the
     bookings its closing ended, so the client's provider goes on and the amount left can be used. With no charge
     standing at all it is granted again (004 §4.1: Granted is "not used yet"), and open once a charge stands again
     (a credit withdrawn). A voucher closed for any other reason (officer, expiry, death) stays closed.
-    `voucher` is locked by the caller; `charged`: True when the caller knows a charge stands on it."""
+    `voucher` is locked by the caller; `charged`: True when the caller knows a charge stands on it; `contents`: the
+    voucher's (`voucher_contents_of`) when the caller has read them."""
     closed = voucher["state"] == State.CLOSED
     if closed and voucher["closed_reason"] != CloseReason.USED_UP:
         return
@@ -341,7 +343,7 @@ async def recheck_used_up(ctx: VouchersContext, tenant_id: str, voucher: dict[st
     if voucher["state"] == State.GRANTED:  # charged again after every charge was taken back (the first is announced)
         await repo.open_voucher(ctx.session, tenant_id, voucher["id"], ctx.clock.now())
         voucher["state"] = State.OPEN.value
-    exhausted = await _used_up(ctx, tenant_id, voucher)
+    exhausted = await _used_up(ctx, tenant_id, voucher, contents)
     if exhausted and not closed:
         await close_voucher(ctx, tenant_id, voucher, CloseReason.USED_UP)
     elif closed and not exhausted:
@@ -350,8 +352,10 @@ async def recheck_used_up(ctx: VouchersContext, tenant_id: str, voucher: dict[st
         await repo.restore_bookings(ctx.session, tenant_id, voucher["id"], CloseReason.USED_UP.value)
 
 
-async def _used_up(ctx: VouchersContext, tenant_id: str, voucher: dict[str, Any]) -> bool:
-    contents = await repo.voucher_contents_of(ctx.session, tenant_id, [voucher["id"]])
+async def _used_up(ctx: VouchersContext, tenant_id: str, voucher: dict[str, Any],
+                   contents: list[dict[str, Any]] | None) -> bool:
+    if contents is None:
+        contents = await repo.voucher_contents_of(ctx.session, tenant_id, [voucher["id"]])
     # What the client pays is listed on the voucher but not drawn from it: only the tenant-paid
     # contents can use a voucher up, and only when each is granted as a balance or for the whole validity
     # (weekly and monthly grants renew): otherwise the voucher's charges need not be read at all.

@@ -263,26 +263,51 @@ async def number_taken(session: AsyncSession, number: str) -> bool:
     return (await session.execute(select(vouchers.c.id).where(vouchers.c.number == number))).first() is not None
 
 
+# A voucher's content with what its service says of it: `client_pays` (the tenant never pays those), its names and
+# the day it is ended from (`ended_from`, None: it goes on).
+_CONTENT_COLUMNS = (*voucher_contents.c, func.coalesce(service_contents.c.client_pays, false()).label("client_pays"),
+                    service_contents.c.name_fi, service_contents.c.name_sv, service_contents.c.ended_from)
+_CONTENT_OF_VOUCHER = and_(vouchers.c.tenant_id == voucher_contents.c.tenant_id,
+                           vouchers.c.id == voucher_contents.c.voucher_id)
+_CONTENT_IN_SERVICE = and_(service_contents.c.tenant_id == voucher_contents.c.tenant_id,
+                           service_contents.c.service_id == vouchers.c.service_id,
+                           service_contents.c.content_id == voucher_contents.c.content_id)
+
 # built once (each charge heard reads its voucher's contents); the ids an expanding parameter
 _VOUCHER_CONTENTS = (
-    select(voucher_contents, func.coalesce(service_contents.c.client_pays, false()).label("client_pays"),
-           service_contents.c.name_fi, service_contents.c.name_sv, service_contents.c.ended_from)
-    .join(
-        vouchers,
-        and_(vouchers.c.tenant_id == voucher_contents.c.tenant_id, vouchers.c.id == voucher_contents.c.voucher_id),
-    )
-    .outerjoin(
-        service_contents,
-        and_(
-            service_contents.c.tenant_id == voucher_contents.c.tenant_id,
-            service_contents.c.service_id == vouchers.c.service_id,
-            service_contents.c.content_id == voucher_contents.c.content_id,
-        ),
-    )
+    select(*_CONTENT_COLUMNS)
+    .select_from(voucher_contents.join(vouchers, _CONTENT_OF_VOUCHER).outerjoin(service_contents, _CONTENT_IN_SERVICE))
     .where(voucher_contents.c.tenant_id == bindparam("vc_tenant_id"),
            voucher_contents.c.voucher_id.in_(bindparam("vc_voucher_ids", expanding=True)))
     .order_by(voucher_contents.c.content_id)
 )
+
+# a charge heard: its voucher locked (as `get_voucher`) and the voucher's contents, one row a content, in one statement
+_LOCKED_WITH_CONTENTS = (
+    select(vouchers, *(c.label(f"c_{c.name}") for c in _CONTENT_COLUMNS))
+    .select_from(vouchers.outerjoin(voucher_contents, _CONTENT_OF_VOUCHER)
+                 .outerjoin(service_contents, _CONTENT_IN_SERVICE))
+    .where(vouchers.c.tenant_id == bindparam("v_tenant_id"), vouchers.c.id == bindparam("v_id"))
+    .order_by(voucher_contents.c.content_id)
+    .with_for_update(of=vouchers)
+)
+
+
+def _content(row: Any, prefix: str = "") -> Row:
+    content = {c.name: row[f"{prefix}{c.name}"] for c in _CONTENT_COLUMNS}
+    content["client_pays"] = bool(content["client_pays"])
+    return content
+
+
+async def locked_voucher_with_contents(session: AsyncSession, tenant_id: str, voucher_id: str
+                                       ) -> tuple[Row | None, list[Row]]:
+    """`get_voucher(lock=True)` and its `voucher_contents_of` in one statement (None, []: not known here)."""
+    rows = (await session.execute(_LOCKED_WITH_CONTENTS, {"v_tenant_id": tenant_id, "v_id": voucher_id})).mappings()
+    found = rows.all()
+    if not found:
+        return None, []
+    voucher = {c.name: found[0][c.name] for c in vouchers.c}
+    return voucher, [_content(r, "c_") for r in found if r["c_id"] is not None]
 
 
 async def voucher_contents_of(session: AsyncSession, tenant_id: str, voucher_ids: Sequence[str]) -> list[Row]:
@@ -291,7 +316,7 @@ async def voucher_contents_of(session: AsyncSession, tenant_id: str, voucher_ids
     if not voucher_ids:
         return []
     result = await session.execute(_VOUCHER_CONTENTS, {"vc_tenant_id": tenant_id, "vc_voucher_ids": list(voucher_ids)})
-    return [{**dict(r), "client_pays": bool(r["client_pays"])} for r in result.mappings().all()]
+    return [_content(r) for r in result.mappings().all()]
 
 
 async def vouchers_of_client(session: AsyncSession, tenant_id: str, client_id: str) -> list[Row]:
