@@ -16,6 +16,7 @@ from seteli_common.consistency import (
     CONSISTENCY_HEADER,
     MAX_AGE_SECONDS,
     MAX_TOKENS,
+    PLATFORM,
     After,
     Token,
     header_value,
@@ -53,8 +54,16 @@ def test_a_token_names_type_tenant_event_and_time_and_reads_back() -> None:
     assert parse_tokens(header_value([token, token])) == (token, token)
 
 
-def test_an_event_of_no_tenant_has_no_token() -> None:
-    assert Token.of(_envelope(tenant=None)) is None
+def test_an_event_of_no_tenant_has_a_token_every_tenant_honours() -> None:
+    # the registry's news of a company's site has no tenant: a provider adds a site, then uses it in a tenant
+    envelope = _envelope(tenant=None, event_type="registry.site.added")
+    token = Token.of(envelope)
+    assert token is not None and token.tenant_id == PLATFORM and Token.parse(str(token)) == token
+    now = float(token.occurred_at)
+    after = After((token,))
+    assert after.relevant("t1", ["registry.site.added"], now=now) == [token]
+    assert after.relevant("t2", ["registry.site.added"], now=now) == [token]
+    assert after.relevant("t1", ["test.booking.made"], now=now) == []  # still only the awaited types
     assert Token.of(_envelope(tenant="a;b")) is None  # never a token that reads back as something else
 
 

@@ -52,6 +52,14 @@ KOUVOLA_RULE = {
 }
 
 
+def site_fact(site_id: str, provider_id: str = PROVIDER, occurred_at: datetime | None = None,
+              fact: str = "added") -> Envelope:
+    """The registry's `registry.site.<fact>` of a company's site ("site:<site_id>"), a fact of no tenant."""
+    return Envelope(type=f"registry.site.{fact}", tenant_id=None, occurred_at=occurred_at or datetime.now(UTC),
+                    payload={"provider_id": provider_id, "site_id": site_id, "name": f"Toimipaikka {site_id}",
+                             "notification_email": f"{site_id}@example.fi", "phone": None, "billing": None})
+
+
 @pytest.fixture(scope="session")
 def service_migrations() -> Path:
     """Every database of these tests starts at the events schema's head (root conftest.py: migrated once)."""
@@ -67,24 +75,23 @@ class Harness:
     token_for: Callable[..., dict[str, str]]
     seen: list[Envelope] = field(default_factory=list)
 
-    async def feed(self, event_type: str, payload: dict[str, Any], tenant_id: str = T) -> None:
-        envelope = Envelope(type=event_type, tenant_id=tenant_id, payload=payload)
+    async def release(self, envelope: Envelope) -> None:
+        """The bus carries `envelope` here and this service handles it."""
         await InMemoryTransport(self.broker).publish(envelope, {}, timeout=1)
         await self.broker.drain()
 
+    async def feed(self, event_type: str, payload: dict[str, Any], tenant_id: str = T) -> None:
+        await self.release(Envelope(type=event_type, tenant_id=tenant_id, payload=payload))
+
     async def tell(self, event_type: str, payload: dict[str, Any], occurred_at: datetime | None = None) -> None:
         """A registry fact of no tenant (a company's sites, units, employees), stated at `occurred_at`."""
-        envelope = Envelope(type=event_type, tenant_id=None, payload=payload,
-                            occurred_at=occurred_at or datetime.now(UTC))
-        await InMemoryTransport(self.broker).publish(envelope, {}, timeout=1)
-        await self.broker.drain()
+        await self.release(Envelope(type=event_type, tenant_id=None, payload=payload,
+                                    occurred_at=occurred_at or datetime.now(UTC)))
 
     async def tell_site(self, site_id: str, provider_id: str = PROVIDER,
                         occurred_at: datetime | None = None, fact: str = "added") -> None:
         """The registry's `registry.site.<fact>` of the company's site ("site:<site_id>")."""
-        await self.tell(f"registry.site.{fact}", {
-            "provider_id": provider_id, "site_id": site_id, "name": f"Toimipaikka {site_id}",
-            "notification_email": f"{site_id}@example.fi", "phone": None, "billing": None}, occurred_at)
+        await self.release(site_fact(site_id, provider_id, occurred_at, fact))
 
     async def published(self, event_type: str | None = None) -> list[dict[str, Any]]:
         """Payloads this service published (through its outbox), in order."""

@@ -3,7 +3,8 @@ care on the new booking at once. The booking's answer carries its consistency to
 to the events service with the entry and, while the booking is still on its way there, waits on
 `not-yet-known` as the service asks. The test sends the entry once and never retries. With the bus to the
 events service slowed down, the portal is seen to wait and then show the entry; a session without the token
-(another sign-in) is answered at once, as before: the portal never waits on a refusal."""
+(another sign-in) is answered at once, as before: the portal never waits on a refusal. The same for a site the
+provider adds and at once chooses in an application, while the registry's news of it travels to applications."""
 
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ from seteli.embedded import Suite
 from .conftest import csrf_of, login, submit
 from .seed import OFFICER_PASSWORD, PROVIDER_PASSWORD, Seed
 from .service_calls import officer_headers
+from .test_provider_application_steps import _housing_service
 
 BASE = "http://suite"
 
@@ -66,15 +68,15 @@ async def test_care_is_recorded_on_a_booking_made_a_moment_ago_without_retrying(
 
 
 @contextmanager
-def _slow_to_events(broker: InMemoryBroker, event_type: str, delay: float) -> Iterator[None]:
-    """The bus carries `event_type` to the events service `delay` seconds late (to the others at once)."""
+def _slow_to_events(broker: InMemoryBroker, event_type: str, delay: float, service: str = "events") -> Iterator[None]:
+    """The bus carries `event_type` to `service` (the events service) `delay` seconds late (to the others at once)."""
     original = broker.route
 
     def route(routing_key: str, body: bytes, headers: dict[str, object]) -> None:
         if routing_key != event_type:
             original(routing_key, body, headers)
             return
-        late = {name: q for name, q in broker.queues.items() if name.startswith("events")
+        late = {name: q for name, q in broker.queues.items() if name.startswith(service)
                 and any(topic_matches(p, routing_key) for p in q.spec.routing_keys)}
         for name in late:
             del broker.queues[name]
@@ -159,3 +161,72 @@ async def test_another_session_without_the_token_is_answered_at_once_as_before(
         # by the delay, not by a speed: on a loaded machine the two requests alone took over a second)
         assert waited < delay, waited
     await suite.broker.drain()
+
+
+SITE_DELAY = 4.0  # the registry's news of a new site reaches the slowed service this late (the portal waits 10 s)
+
+
+def _waited_for_the_site(added_at: float, sent_at: float) -> None:
+    """The form was sent while the site was still on its way, and answered only once it had arrived (a bound by
+    the delay, not by a speed: on a loaded machine the pages in between took over a second)."""
+    assert sent_at - added_at < SITE_DELAY, "the site arrived before the form was sent: nothing was awaited"
+    assert time.monotonic() - added_at >= SITE_DELAY
+
+
+async def _new_application(portal: httpx.AsyncClient, services: httpx.AsyncClient, data: Seed) -> str:
+    service = await _housing_service(services, data)
+    dashboard = await portal.get("/provider")
+    created = await portal.post("/provider/applications", data={"csrf": csrf_of(dashboard.text),
+                                                                "service_id": service["id"]})
+    assert created.status_code == 303, created.text[-1500:]
+    return str(created.headers["location"])
+
+
+async def test_a_site_added_a_moment_ago_is_chosen_in_an_application_after_the_portal_waits(
+        portal: httpx.AsyncClient, services: httpx.AsyncClient, suite: Suite, data: Seed) -> None:
+    await login(portal, data.other_provider_email, PROVIDER_PASSWORD)
+    url = await _new_application(portal, services, data)
+    before = re.findall(r'name="site_ids" value="([^"]+)"', (await portal.get(url)).text)
+    with _slow_to_events(suite.broker, "registry.site.added", SITE_DELAY, service="applications"):
+        added = await submit(portal, "/provider/company", "/provider/company/sites", {
+            "name": "Muu Hoiva Myllykoski", "notification_email": "myllykoski@muuhoiva.fi", "city": "Kouvola"})
+        added_at = time.monotonic()
+        assert added.status_code == 303, added.text[-1500:]
+        page = await portal.get(url)
+        site_ids = re.findall(r'name="site_ids" value="([^"]+)"', page.text)  # the registry's list: the new one too
+        sent_at = time.monotonic()
+        saved = await portal.post(f"{url}/sites", data={"csrf": csrf_of(page.text), "site_ids": site_ids})
+    assert saved.status_code == 303, saved.text[-2000:]  # one submit: the portal waited, then saved
+    _waited_for_the_site(added_at, sent_at)
+    chosen = re.findall(r'name="site_ids" value="([^"]+)" checked', (await portal.get(url)).text)
+    assert len(site_ids) == len(before) + 1 and chosen == site_ids
+
+    made_up = await portal.post(f"{url}/sites", data={"csrf": csrf_of(page.text), "site_ids": [site_ids[0], "x-1"]})
+    assert made_up.status_code == 422  # a site that is not the company's: refused at once, at the field
+    assert "Osa valituista toimipaikoista ei ole yrityksenne." in made_up.text
+
+
+async def test_care_is_recorded_for_a_site_added_a_moment_ago_after_the_portal_waits(
+        portal: httpx.AsyncClient, services: httpx.AsyncClient, suite: Suite, data: Seed) -> None:
+    voucher = await _voucher(services, data, "Myllykoski", 2525)
+    month = data.voucher_month
+    await login(portal, data.provider_email, PROVIDER_PASSWORD)
+    month_url = await _book(portal, voucher, "R-252")
+    with _slow_to_events(suite.broker, "registry.site.added", SITE_DELAY):
+        added = await submit(portal, "/provider/company", "/provider/company/sites", {
+            "name": "Hoivakoti Myllykoski", "notification_email": "myllykoski@hoivakoti.fi", "city": "Kouvola"})
+        added_at = time.monotonic()
+        assert added.status_code == 303, added.text[-1500:]
+        view = await portal.get(f"{month_url}?month={month}")
+        part = re.search(r'<option value="(site:[^"]+)"[^>]*>Hoivakoti Myllykoski<', view.text)
+        assert part, "the new site is offered as the producer part at once (the registry's list)"
+        sent_at = time.monotonic()
+        recorded = await portal.post(f"{month_url}/events", data={
+            "csrf": csrf_of(view.text), "month": str(month), "start": str(month.first),
+            "end": str(month.first.replace(day=2)), "status": "draft", "producer_part": part.group(1)})
+    assert recorded.status_code == 303, recorded.text[-2000:]  # one submit: the portal waited, then recorded
+    _waited_for_the_site(added_at, sent_at)
+    entries = await services.get(f"{BASE}/events/v1/tenants/{data.tenant_id}/events",
+                                 headers=await officer_headers(services, BASE, data.officer_email, OFFICER_PASSWORD),
+                                 params={"producer_part": part.group(1)})
+    assert entries.status_code == 200 and entries.json()["total"] == 1, entries.text

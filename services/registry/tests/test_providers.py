@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from seteli_common.catalog_facets import NEEDS, SERVICE_LANGUAGES, SUPPORT_TYPES
+from seteli_common.consistency import CONSISTENCY_HEADER, PLATFORM, parse_tokens
 
 from .conftest import PROVIDER, Registry
 
@@ -97,6 +98,9 @@ async def test_sites_are_added_and_changed_with_events(registry: Registry) -> No
         "name": "Päivänsäde Kuusankoski", "notification_email": "Kuusankoski@Paivansade.fi", "city": "Kouvola"})
     assert added.status_code == 201, added.text
     site_id = added.json()["id"]
+    # the token to send along when using the site at once in a tenant (every tenant honours a fact of no tenant)
+    [token] = parse_tokens(added.headers.get(CONSISTENCY_HEADER))
+    assert (token.event_type, token.tenant_id) == ("registry.site.added", PLATFORM)
     changed = await client.patch(f"/v1/providers/{provider_id}/sites/{site_id}", headers=main,
                                  json={"name": "Päivänsäde Kuusankoski 2"})
     assert changed.status_code == 200

@@ -8,7 +8,9 @@ request names is not there and a token of the awaited type, of this request's te
 inbox has not handled yet, answers 409 `not-yet-known` with `Retry-After` (`seteli_common.errors`) instead
 of "not yours" or "does not exist". Without a token, or once the event is handled, the answer is the
 usual one. A token of another tenant, a malformed one or an old one (`MAX_AGE_SECONDS`) is ignored: it
-tells the caller nothing it did not know.
+tells the caller nothing it did not know. A fact of no tenant (the registry's news of a company's site: a
+company works with many tenants) has a token of `PLATFORM` in the tenant's place, which every tenant's
+request honours: a provider adds a site and at once chooses it in one tenant's application.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from .messaging.consumer import processed_event_ids
 from .messaging.envelope import Envelope
 
 __all__ = [
-    "AFTER_HEADER", "CONSISTENCY_HEADER", "MAX_AGE_SECONDS", "MAX_TOKENS", "PUBLISHED",
+    "AFTER_HEADER", "CONSISTENCY_HEADER", "MAX_AGE_SECONDS", "MAX_TOKENS", "PLATFORM", "PUBLISHED",
     "After", "Token", "header_value", "parse_tokens", "published_tokens",
 ]
 
@@ -36,6 +38,7 @@ AFTER_HEADER = "Seteli-After"  # sent back by the client on a request that depen
 MAX_TOKENS = 16  # per header: a write publishing more names its first ones; a request sends at most these
 MAX_AGE_SECONDS = 300  # an event older than this has arrived or is stuck: waiting for it helps nobody
 _NO_SEPARATORS = (";", ",", " ")
+PLATFORM = "*"  # the tenant of a fact of no tenant's token: never a tenant id (seteli_common.tenancy.TENANT_ID_RE)
 
 
 @dataclass(frozen=True)
@@ -50,9 +53,10 @@ class Token:
 
     @classmethod
     def of(cls, envelope: Envelope) -> Token | None:
-        """The token of a published event; None for an event of no tenant (nothing to wait for in a tenant)."""
-        tenant = envelope.tenant_id
-        if not tenant or any(c in tenant or c in envelope.type for c in _NO_SEPARATORS):
+        """The token of a published event; one of no tenant names `PLATFORM` (a site added a moment ago is
+        awaited in every tenant the company works with). None when a separator would make it read back wrong."""
+        tenant = envelope.tenant_id or PLATFORM
+        if any(c in tenant or c in envelope.type for c in _NO_SEPARATORS):
             return None
         return cls(envelope.type, tenant, str(envelope.event_id), int(envelope.occurred_at.timestamp()))
 
@@ -105,12 +109,12 @@ class After:
     def relevant(self, tenant_id: str, event_types: Sequence[str], *, now: float | None = None) -> list[Token]:
         moment = time.time() if now is None else now
         return [t for t in self.tokens
-                if t.tenant_id == tenant_id and t.event_type in event_types
+                if t.tenant_id in (tenant_id, PLATFORM) and t.event_type in event_types
                 and -MAX_AGE_SECONDS <= moment - t.occurred_at <= MAX_AGE_SECONDS]
 
     async def pending(self, session: AsyncSession, tenant_id: str, *event_types: str) -> bool:
-        """True when a token of this tenant names an event of these types that this service's inbox has
-        not handled yet: what the request looks for may be on its way."""
+        """True when a token of this tenant (or of no tenant) names an event of these types that this service's
+        inbox has not handled yet: what the request looks for may be on its way."""
         wanted = self.relevant(tenant_id, event_types)
         if not wanted or self.inbox is None:
             return False

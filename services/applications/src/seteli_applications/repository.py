@@ -70,6 +70,12 @@ async def provider_site_ids(session: AsyncSession, provider_id: str) -> list[str
     return [r[0] for r in (await session.execute(query)).all()]
 
 
+async def heard_site_ids(session: AsyncSession, site_ids: Sequence[str]) -> list[str]:
+    """Those of `site_ids` heard of here, whichever company's."""
+    query = select(provider_sites.c.id).where(provider_sites.c.id.in_(site_ids))
+    return [r[0] for r in (await session.execute(query)).all()]
+
+
 async def upsert_attachment(session: AsyncSession, values: Row) -> None:
     """An attachment added (or told again); one removed already stays removed, whichever was heard first."""
     await _upsert(session, attachments, values, ["id"], where=attachments.c.removed.is_(False))

@@ -19,6 +19,7 @@ from .signing import document_digest
 from .tenant_services import current_rulebook, get_service
 
 OPEN_CHANGE_STATES = ("draft", "returned", "submitted")
+SITE_ADDED = "registry.site.added"
 
 
 def _empty_step() -> dict[str, Any]:
@@ -107,15 +108,26 @@ async def editable(ctx: ApplicationsContext, tenant_id: str, principal: Principa
     return app
 
 
+async def _check_own_sites(ctx: ApplicationsContext, tenant_id: str, provider_id: str, ids: list[str]) -> None:
+    """Every chosen site is the company's. A site not heard of here at all, while the request follows a site
+    added a moment ago (`Seteli-After`), is on its way from the registry: not yet known, not "not yours"."""
+    coming = await ctx.after.pending(ctx.session, tenant_id, SITE_ADDED)  # before the read: no gap
+    known = set(await repo.provider_site_ids(ctx.session, provider_id))
+    unknown = [i for i in ids if i not in known]
+    if not unknown:
+        return
+    if coming and not await repo.heard_site_ids(ctx.session, unknown):  # another company's is refused at once
+        raise not_yet_known("The site was added a moment ago and has not reached applications yet",
+                            reason="site_not_known_yet")
+    raise invalid("ids", f"not sites of your company: {', '.join(unknown)}", code="sites_unknown")
+
+
 async def save_step(ctx: ApplicationsContext, tenant_id: str, principal: Principal, application_id: str, step: str,
                     data: dict[str, Any]) -> dict[str, Any]:
     app = await editable(ctx, tenant_id, principal, application_id)
     ids = list(dict.fromkeys(data.get("ids") or []))
     if step == "sites":
-        known = set(await repo.provider_site_ids(ctx.session, app["provider_id"]))
-        unknown = [i for i in ids if i not in known]
-        if unknown:
-            raise invalid("ids", f"not sites of your company: {', '.join(unknown)}", code="sites_unknown")
+        await _check_own_sites(ctx, tenant_id, app["provider_id"], ids)
     steps = {**app["steps"], step: {"ids": ids, "notes": data.get("notes") or "",
                                     "saved_at": ctx.clock.now().isoformat()}}
     await repo.update_application(ctx.session, tenant_id, app["id"], steps=steps, updated_at=ctx.clock.now())

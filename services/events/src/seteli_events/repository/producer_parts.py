@@ -61,3 +61,9 @@ async def part_listed(session: AsyncSession, provider_id: str, part: str) -> boo
     t = provider_parts
     query = select(t.c.listed).where(t.c.provider_id == provider_id, t.c.part == part)
     return bool((await session.execute(query)).scalar_one_or_none())
+
+
+async def part_heard(session: AsyncSession, part: str) -> bool:
+    """Whether any company's `part` has been heard of here (a site's or an employee's id is the registry's own)."""
+    t = provider_parts
+    return (await session.execute(select(t.c.part).where(t.c.part == part).limit(1))).first() is not None
