@@ -115,7 +115,7 @@ async def test_credits_show_the_reason_the_amount_and_the_run_that_deducts_them(
     assert row, page.text[-3000:]
     assert "Asiakas oli sairaalassa" in row.group(0) and "Hoiva ja huolenpito" in row.group(0)
     assert f"−{credit['amount'].lstrip('-').replace('.', ',')}" in row.group(0).replace("\u00a0", "")
-    assert f"tilityksessä {month_fmt(credit['month'])}" in row.group(0)
+    assert f"Odottaa tilitystä {month_fmt(credit['month'])}" in row.group(0)
     assert "Tilitystä ei ole vielä tehty" in row.group(0)
 
     await login(portal, data.other_provider_email, PROVIDER_PASSWORD)

@@ -271,6 +271,8 @@ async def events_settled(ctx: MessageContext, p: EventsSettledIn) -> None:
     await repo.mark_interruptions_settled(ctx.session, tenant_id, p.interruption_ids or [], p.run_id)
     if p.month:  # the run of the month is being paid: a credit made from now on is deducted in a later one
         await repo.save_settled_month(ctx.session, tenant_id, p.month, p.run_id)
+        await repo.credits_deducted(ctx.session, tenant_id, p.deducted_credit_ids, p.run_id, p.month)
+        await repo.credits_carried(ctx.session, tenant_id, p.carried_credit_ids, p.month)
 
 
 @settlement.on("settlement.run.completed", model=RunCompletedIn)

@@ -111,6 +111,8 @@ class EventsSettledIn(Inbound):
     month: str | None = None  # the run's month: it has been made (a credit made now goes into a later run)
     event_ids: list[str] = []
     interruption_ids: list[str] | None = None
+    deducted_credit_ids: list[str] = []  # credits the run deducted
+    carried_credit_ids: list[str] = []  # credits the run carried over to the next run
 
 
 class RunCompletedIn(Inbound):

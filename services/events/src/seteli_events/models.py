@@ -310,7 +310,12 @@ credits = Table(
     Column("service_id", String(ID), nullable=False),
     Column("amount", MONEY, nullable=False),  # negative
     Column("reason", Text, nullable=False),
-    Column("month", String(7), nullable=False),  # the settlement month that deducts it
+    Column("month", String(7), nullable=False),  # the settlement month planned to deduct it, when made
+    # What settlement's runs stated (settlement.events.settled): the month and run that deducted it (the earliest,
+    # should two say so), else the month of the latest run that carried it over to the next run.
+    Column("deducted_month", String(7)),
+    Column("deducted_run_id", String(ID)),
+    Column("carried_month", String(7)),
     Column("requested_by", String(ID), nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
     UniqueConstraint("tenant_id", "event_id", name="uq_credits_event"),  # an event is credited once

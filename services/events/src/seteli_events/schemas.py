@@ -468,6 +468,9 @@ class CreditOut(BaseModel):
         "reason": "Asiakas oli sairaalassa 10.–14.3.2016",
         "month": "2016-03",
         "created_at": "2016-03-01T08:30:00Z",
+        "deducted_month": None,
+        "deducted_run_id": None,
+        "carried_month": "2016-03",
     }]})
     id: str
     event_id: str  # the event's id, or (kind interruption) the interruption's
@@ -479,8 +482,14 @@ class CreditOut(BaseModel):
     service_id: str
     amount: Decimal
     reason: str
-    month: str
+    month: str = Field(description="the settlement month planned to deduct it when it was made")
     created_at: datetime
+    deducted_month: str | None = Field(default=None, description="the month of the run that deducted it, once "
+                                       "settlement has said so")
+    deducted_run_id: str | None = Field(default=None, description="the run that deducted it")
+    carried_month: str | None = Field(default=None, description="not deducted yet: the month of the latest run "
+                                      "that carried it over to the next run (its payee without billing "
+                                      "information, or its total negative)")
 
 
 class CreditPage(Page[CreditOut]):

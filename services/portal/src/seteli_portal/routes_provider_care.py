@@ -169,10 +169,10 @@ async def credits(request: Request) -> Response:
     page = _provider_page(request)
     at, asked_at = paging(request), paging(request, param="corrections_page")
     found = await page.call("GET", "events", page.tpath("/credits"), params=at.params)
-    # The run that deducts a credit is its month's settlement; the main user sees its payments: those of
-    # the months on this page only.
+    # A credit's run is the one settlement says deducted it, else the one planned when it was made; the main user
+    # sees its payments: those of the months on this page only.
     runs: dict[str, list[dict[str, Any]]] = {}
-    months = sorted({c["month"] for c in found["items"]})
+    months = sorted({c.get("deducted_month") or c["month"] for c in found["items"]})
     if page.role == "provider_admin" and months:
         for payment in await page.every("settlement", page.tpath("/payments"), [("month", m) for m in months]):
             runs.setdefault(payment["month"], []).append(payment)

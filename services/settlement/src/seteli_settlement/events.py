@@ -48,7 +48,10 @@ class PaymentCarriedOver(EventPayload):
 
 
 class EventsSettled(EventPayload):
-    """Published per provider job, so one message stays small however big the tenant."""
+    """Published per provider job, so one message stays small however big the tenant. It also names the
+    provider's credits the run deducted (their lines paid, or wholly recovered from another payee's payment by a
+    set-off) and those it carried over to the next run (their payee without billing information, or its total
+    negative): the provider's credits page shows which run deducted a credit."""
 
     event_type = "settlement.events.settled"
     run_id: str
@@ -56,6 +59,8 @@ class EventsSettled(EventPayload):
     event_ids: list[str]
     provider_id: str | None = None
     interruption_ids: list[str] = []
+    deducted_credit_ids: list[str] = []
+    carried_credit_ids: list[str] = []
 
 
 class ClientRef(BaseModel):

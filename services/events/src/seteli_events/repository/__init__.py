@@ -869,6 +869,28 @@ async def insert_credit(session: AsyncSession, row: Mapping[str, Any]) -> None:
     await session.execute(insert(credits).values(**row))
 
 
+async def credits_deducted(session: AsyncSession, tenant_id: str, credit_ids: Sequence[str], run_id: str,
+                           month: str) -> None:
+    """A run of `month` deducted these credits. The earliest run that says so stands (a run may recover a credit
+    by a set-off and a later one pay its line at 0.00), whatever order the news arrives in."""
+    if credit_ids:
+        c = credits.c
+        await session.execute(update(credits).where(
+            c.tenant_id == tenant_id, c.id.in_(list(credit_ids)),
+            or_(c.deducted_month.is_(None), c.deducted_month > month)).values(deducted_month=month,
+                                                                              deducted_run_id=run_id))
+
+
+async def credits_carried(session: AsyncSession, tenant_id: str, credit_ids: Sequence[str], month: str) -> None:
+    """A run of `month` carried these credits over to the next run: the latest such run is kept. News of a credit
+    deducted already changes nothing (a carry-over heard late never undoes a deduction)."""
+    if credit_ids:
+        c = credits.c
+        await session.execute(update(credits).where(
+            c.tenant_id == tenant_id, c.id.in_(list(credit_ids)), c.deducted_month.is_(None),
+            or_(c.carried_month.is_(None), c.carried_month < month)).values(carried_month=month))
+
+
 async def delete_credit(session: AsyncSession, tenant_id: str, credit_id: str) -> None:
     await _delete(session, credits, tenant_id, credit_id)
 

@@ -246,6 +246,10 @@ async def request_interruption_credit(ctx: EventsContext, principal: Principal, 
     return credit_view(await _credit(ctx, principal.subject, row, reason, "interruption"))
 
 
+# What settlement's runs stated of a credit (none of a credit just made).
+SETTLEMENT_NEWS = ("deducted_month", "deducted_run_id", "carried_month")
+
+
 def credit_view(row: Mapping[str, Any]) -> Row:
     return {
         k: row[k]
@@ -262,4 +266,4 @@ def credit_view(row: Mapping[str, Any]) -> Row:
             "month",
             "created_at",
         )
-    } | {"amount": money(row["amount"])}
+    } | {"amount": money(row["amount"])} | {k: row.get(k) for k in SETTLEMENT_NEWS}

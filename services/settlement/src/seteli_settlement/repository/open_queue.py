@@ -287,11 +287,12 @@ def _of_parts(producer_parts: Sequence[str | None]) -> Any:
 
 @dataclass(frozen=True)
 class Paid:
-    """What one payment's lines were: how many, and the events and interruptions they settle."""
+    """What one payment's lines were: how many, and the events, interruptions and credits they settle."""
 
     line_count: int
     event_ids: list[str]
     interruption_ids: list[str]
+    credit_ids: list[str]
 
 
 async def pay_open_lines(
@@ -338,4 +339,5 @@ async def pay_open_lines(
         await session.execute(delete(open_lines).where(*where))
     events = sorted({event_id for kind, event_id, _, _ in rows if kind == "event" and event_id})
     interruptions = sorted({source_id for kind, _, source_id, _ in rows if kind == "interruption"})
-    return Paid(sum(int(n) for *_, n in rows), events, interruptions)
+    credits = sorted({source_id for kind, _, source_id, _ in rows if kind == "credit"})
+    return Paid(sum(int(n) for *_, n in rows), events, interruptions, credits)

@@ -14,12 +14,15 @@ from decimal import Decimal
 
 from seteli_common.clock import Month
 from seteli_common.context import ServiceContext
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from .. import repository as repo
 from ..domain import settling as domain
 from ..events import EventsSettled, PaymentCarriedOver, PaymentComputed
 from ..repository import open_queue
+from ..repository import reports as report_queries
 from .ledger import give_back_before_planning, give_back_withdrawn_meanwhile
+from .reports import recovered_of_provider
 from .runs import finish_run
 
 
@@ -153,6 +156,7 @@ async def pay_provider(ctx: ServiceContext, tenant_id: str, run_id: str, provide
     now = ctx.clock.now()
     settled_events: set[str] = set()
     settled_interruptions: set[str] = set()
+    deducted_credits: set[str] = set()
     for group in paid:
         payee, billing = group.payee, group.payee.billing
         assert billing is not None
@@ -185,6 +189,7 @@ async def pay_provider(ctx: ServiceContext, tenant_id: str, run_id: str, provide
             raise RuntimeError(f"payment {payment_id}: {done.line_count} lines paid, {group.line_count} summed")
         settled_events.update(done.event_ids)
         settled_interruptions.update(done.interruption_ids)
+        deducted_credits.update(done.credit_ids)
         if amount <= 0:
             continue  # lines that cancel out are settled, but nobody is paid or told
         await ctx.outbox.add(
@@ -257,7 +262,9 @@ async def pay_provider(ctx: ServiceContext, tenant_id: str, run_id: str, provide
             ),
             tenant_id=tenant_id,
         )
-    if settled_events or settled_interruptions:
+    recovered, carried_credits = await _credits_left_open(session, tenant_id, provider_id, provider, sites, month)
+    deducted_credits |= recovered
+    if settled_events or settled_interruptions or deducted_credits or carried_credits:
         await ctx.outbox.add(
             session,
             EventsSettled(
@@ -266,6 +273,19 @@ async def pay_provider(ctx: ServiceContext, tenant_id: str, run_id: str, provide
                 provider_id=provider_id,
                 event_ids=sorted(settled_events),
                 interruption_ids=sorted(settled_interruptions),
+                deducted_credit_ids=sorted(deducted_credits),
+                carried_credit_ids=sorted(carried_credits),
             ),
             tenant_id=tenant_id,
         )
+
+
+async def _credits_left_open(session: AsyncSession, tenant_id: str, provider_id: str, provider: repo.Row | None,
+                             sites: dict[str, repo.Row], month: Month) -> tuple[set[str], set[str]]:
+    """The provider's credits of the run's month or earlier still open once its job has paid: (those wholly
+    recovered from another payee's payment by set-offs, so deducted by this run; those carried to the next run)."""
+    parts = await report_queries.open_set_off_parts(session, tenant_id, provider_id)
+    recovered, lines = await recovered_of_provider(session, tenant_id, provider_id, parts, provider, sites)
+    credits = [line for line in lines if line["kind"] == "credit" and line["month"] <= month.first]
+    wholly = {str(c["source_id"]) for c in credits if recovered.get(int(c["line_id"])) == Decimal(c["amount"])}
+    return wholly, {str(c["source_id"]) for c in credits} - wholly

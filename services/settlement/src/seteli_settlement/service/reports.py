@@ -131,6 +131,20 @@ async def realisation(
     return items, int(total)
 
 
+async def recovered_of_provider(session: AsyncSession, tenant_id: str, provider_id: str, parts: list[Row],
+                                provider: Row | None, sites: dict[str, Row]) -> tuple[dict[int, Decimal], list[Row]]:
+    """(per open credit line of the provider, what set-offs deducted of it; the provider's open negative lines,
+    oldest first). `parts`: what set-offs deducted of its payees whose lines are still open, per producer part
+    ({from_part, amount}); `provider` and `sites` as settlement knows them."""
+    open_set_off: dict[str, Decimal] = {}
+    for part in parts:
+        key = settling.payee_key_of(provider_id, provider, sites, part["from_part"])
+        open_set_off[key] = open_set_off.get(key, Decimal(0)) + Decimal(part["amount"])
+    credits = [{**line, "payee": settling.payee_key_of(provider_id, provider, sites, line["producer_part"])}
+               for line in await repo.open_credits(session, tenant_id, provider_id)]
+    return settling.recovered_by_set_off(open_set_off, credits), credits
+
+
 async def _recovered_by_set_off(session: AsyncSession, tenant_id: str, provider_id: str | None) -> dict[int, Decimal]:
     """Per open credit line, what set-offs deducted of it from other payees' payments while part of the debtor's
     credits is still carried: that much is settled (the money was recovered), the rest unsettled. Per paid line,
@@ -141,13 +155,7 @@ async def _recovered_by_set_off(session: AsyncSession, tenant_id: str, provider_
     recovered: dict[int, Decimal] = {}
     for pid, parts in sorted(by_provider.items()):  # a few providers at most: the ones carrying a credit
         provider, sites = await repo.get_provider(session, pid), await repo.provider_sites(session, pid)
-        open_set_off: dict[str, Decimal] = {}
-        for part in parts:
-            key = settling.payee_key_of(pid, provider, sites, part["from_part"])
-            open_set_off[key] = open_set_off.get(key, Decimal(0)) + Decimal(part["amount"])
-        credits = [{**line, "payee": settling.payee_key_of(pid, provider, sites, line["producer_part"])}
-                   for line in await repo.open_credits(session, tenant_id, pid)]
-        recovered.update(settling.recovered_by_set_off(open_set_off, credits))
+        recovered.update((await recovered_of_provider(session, tenant_id, pid, parts, provider, sites))[0])
     # A deduction given back (its credit withdrawn) is owed to the payee that bore it until the next run pays
     # it: that much of the care its payment covered is unsettled again (the latest lines first).
     for repayment in await report_queries.open_repayments(session, tenant_id, provider_id):

@@ -1,0 +1,47 @@
+"""The provider's credits page says of each credit what settlement stated: waiting for the run planned when it was
+made, carried over from a run to the next (no billing information, or the month's total negative), or deducted
+in the run that deducted it, with that run's specifications; in Finnish and Swedish."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from seteli_portal.i18n import Translator
+from seteli_portal.web import make_env
+
+PAYMENT = {"run_id": "r-5", "payment_id": "7", "payee_name": "Hoivakoti Oy", "month": "2016-05"}
+
+
+def cell(credit: dict[str, Any], lang: str = "fi", runs: dict[str, list[dict[str, Any]]] | None = None) -> str:
+    template = make_env().from_string("{% import '_macros.html' as m with context %}{{ m.credit_deduction(c, runs) }}")
+    html = template.render(c={"month": "2016-03", "deducted_month": None, "carried_month": None, **credit},
+                           runs=runs or {}, t=Translator(lang), url=lambda path: f"/portal{path}")
+    return " ".join(html.split())
+
+
+def test_a_credit_no_run_has_spoken_of_waits_for_the_planned_run() -> None:
+    assert "Odottaa tilitystä 3/2016" in cell({})
+    assert "Tilitystä ei ole vielä tehty" in cell({})
+    assert "Väntar på redovisningen 3/2016" in cell({}, "sv")
+    # March's payments exist, but settlement has not said it deducted this credit: no claim, no specification
+    made = cell({}, runs={"2016-03": [{**PAYMENT, "month": "2016-03"}]})
+    assert "Odottaa tilitystä 3/2016" in made and "Vähennetty" not in made and ".pdf" not in made
+
+
+def test_a_credit_carried_over_says_from_which_run_and_why() -> None:
+    fi = cell({"carried_month": "2016-04"})
+    assert "Siirtyi tilityksestä 4/2016 seuraavaan tilitykseen" in fi
+    assert "Tilityshetkellä maksutiedot puuttuivat tai kuukauden summa oli negatiivinen." in fi
+    assert "3/2016" not in fi and "Vähennetty" not in fi
+    sv = cell({"carried_month": "2016-04"}, "sv")
+    assert "Flyttades från redovisningen 4/2016 till nästa redovisning" in sv
+    assert "Vid redovisningen saknades betalningsuppgifterna eller var månadens summa negativ." in sv
+
+
+def test_a_credit_deducted_names_the_run_that_deducted_it_and_its_specifications() -> None:
+    runs = {"2016-05": [PAYMENT], "2016-03": [{**PAYMENT, "run_id": "r-3", "month": "2016-03"}]}
+    fi = cell({"carried_month": "2016-04", "deducted_month": "2016-05"}, runs=runs)
+    assert "Vähennetty tilityksessä 5/2016" in fi and "Siirtyi" not in fi
+    assert 'href="/portal/provider/payments/r-5/7.pdf"' in fi and "r-3" not in fi
+    sv = cell({"deducted_month": "2016-05"}, "sv", runs)
+    assert "Avdragen i redovisningen 5/2016" in sv and "Betalningsspecifikation" in sv

@@ -1,0 +1,82 @@
+"""Settlement tells the events service which run deducted each credit and which run carried it over (its payee
+without billing information, or its total negative), in `settlement.events.settled`: the provider's credits page
+says when a credit was deducted, never the month planned when it was made while the credit waits."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .conftest import BILLING
+from .test_provider_set_off import COMPANY, SITE, credit, march_paid_to_kuusela, march_paid_to_the_company
+from .test_site_payees import KUUSELA, MAY_5, billing_changed, lock, transfers
+
+JUNE_5 = MAY_5.replace(month=6)
+
+
+async def credit_news(h: Any, run: dict[str, Any]) -> tuple[list[str], list[str]]:
+    """(deducted, carried over) credits the run's settled news names."""
+    news = [n for n in await h.published("settlement.events.settled") if n["run_id"] == run["id"]]
+    return (sorted(c for n in news for c in n.get("deducted_credit_ids", [])),
+            sorted(c for n in news for c in n.get("carried_credit_ids", [])))
+
+
+async def test_a_credit_of_a_company_without_billing_is_carried_then_deducted_once_billing_is_added(
+        harness: Any) -> None:
+    h = harness
+    await march_paid_to_the_company(h)
+    await billing_changed(h, None, None)  # the company's billing information removed
+    await credit(h, "c-1", "e-1", "-900.00")
+    await h.event("e-2", "2016-04-01", "2016-04-05")  # 450.00, the company's
+    april = await lock(h, "2016-04", MAY_5)
+    assert [(c["site_id"], c["amount"]) for c in april["carried_over"]] == [(None, "-450.00")]
+    assert await credit_news(h, april) == ([], ["c-1"])
+
+    await billing_changed(h, None, BILLING)
+    await h.event("e-3", "2016-05-01", "2016-05-10")  # 900.00
+    may = await lock(h, "2016-05", JUNE_5)
+    assert h.payees(may) == {COMPANY: "450.00"}
+    assert await credit_news(h, may) == (["c-1"], [])
+
+
+async def test_a_credit_exceeding_the_payees_total_is_carried_then_deducted_by_the_next_run(harness: Any) -> None:
+    h = harness
+    await march_paid_to_kuusela(h, p1_billing=None)  # the company cannot be paid: nothing is set off against it
+    await credit(h, "c-1", "e-1", "-900.00", "site:s-kuusela")
+    await h.event("e-2", "2016-04-01", "2016-04-03", producer_part="site:s-kuusela")  # 270.00
+    april = await lock(h, "2016-04", MAY_5)
+    assert [(c["site_id"], c["amount"], c["reason"]) for c in april["carried_over"]] == [
+        ("s-kuusela", "-630.00", "negative_balance")]
+    assert await credit_news(h, april) == ([], ["c-1"])
+
+    await h.event("e-3", "2016-05-01", "2016-05-10", producer_part="site:s-kuusela")  # 900.00
+    may = await lock(h, "2016-05", JUNE_5)
+    assert await transfers(h, may) == [(KUUSELA["iban"], "270.00")]
+    assert await credit_news(h, may) == (["c-1"], [])
+
+
+async def test_a_credit_partly_set_off_is_carried_and_one_wholly_set_off_is_deducted(harness: Any) -> None:
+    h = harness
+    await march_paid_to_kuusela(h)
+    await credit(h, "c-1", "e-1", "-900.00", "site:s-kuusela")
+    await h.event("e-2", "2016-04-01", "2016-04-05")  # 450.00, the company's: set off, 450.00 still carried
+    april = await lock(h, "2016-04", MAY_5)
+    assert h.payees(april) == {COMPANY: "0.00"}
+    assert await credit_news(h, april) == ([], ["c-1"])
+
+    # Kuusela loses its own account: its lines go to the company, which covers the rest of the credit
+    await billing_changed(h, "s-kuusela", None)
+    await h.event("e-3", "2016-05-01", "2016-05-10", producer_part="site:s-kuusela")  # 900.00
+    may = await lock(h, "2016-05", JUNE_5)
+    assert h.payees(may) == {COMPANY: "450.00"}
+    assert await credit_news(h, may) == (["c-1"], [])
+
+
+async def test_a_credit_of_a_payee_without_billing_wholly_set_off_is_deducted_in_that_run(harness: Any) -> None:
+    h = harness
+    await march_paid_to_the_company(h)
+    await billing_changed(h, None, None)
+    await credit(h, "c-1", "e-1", "-900.00")  # the company's, which has no account now
+    await h.event("e-2", "2016-04-01", "2016-04-12", producer_part="site:s-kuusela")  # 1080.00 to Kuusela
+    april = await lock(h, "2016-04", MAY_5)
+    assert h.payees(april) == {SITE: "180.00"}  # the credit recovered from Kuusela's payment
+    assert await credit_news(h, april) == (["c-1"], [])
