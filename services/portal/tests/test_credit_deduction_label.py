@@ -23,9 +23,17 @@ def test_a_credit_no_run_has_spoken_of_waits_for_the_planned_run() -> None:
     assert "Odottaa tilitystä 3/2016" in cell({})
     assert "Tilitystä ei ole vielä tehty" in cell({})
     assert "Väntar på redovisningen 3/2016" in cell({}, "sv")
-    # March's payments exist, but settlement has not said it deducted this credit: no claim, no specification
-    made = cell({}, runs={"2016-03": [{**PAYMENT, "month": "2016-03"}]})
-    assert "Odottaa tilitystä 3/2016" in made and "Vähennetty" not in made and ".pdf" not in made
+
+
+def test_a_credit_of_no_news_whose_planned_run_was_made_names_that_run_without_a_claim() -> None:
+    # A credit made before settlement told of its credits (every credit at the upgrade), or news still on its way:
+    # March's run was made, so it no longer waits for it; settlement has not said it deducted it, so no claim
+    runs = {"2016-03": [{**PAYMENT, "run_id": "r-3", "month": "2016-03"}]}
+    made = cell({}, runs=runs)
+    assert "Tilityksessä 3/2016" in made and 'href="/portal/provider/payments/r-3/7.pdf"' in made
+    assert "Odottaa" not in made and "Vähennetty" not in made and "Tilitystä ei ole vielä tehty" not in made
+    sv = cell({}, "sv", runs)
+    assert "I redovisningen 3/2016" in sv and "Väntar" not in sv and "Avdragen" not in sv
 
 
 def test_a_credit_carried_over_says_from_which_run_and_why() -> None:

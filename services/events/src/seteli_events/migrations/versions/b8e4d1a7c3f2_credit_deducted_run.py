@@ -6,7 +6,7 @@ deducted and those it carried: the provider's credits page shows that instead of
 neither (null): the page shows the planned month as waiting.
 
 Revision ID: b8e4d1a7c3f2
-Revises: a5d2e8c4f1b7
+Revises: b6e3f9a2c8d4
 Create Date: 2026-12-07 13:20:00
 """
 
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "b8e4d1a7c3f2"
-down_revision = "a5d2e8c4f1b7"
+down_revision = "b6e3f9a2c8d4"
 branch_labels = None
 depends_on = None
 
