@@ -38,11 +38,7 @@ router = APIRouter(prefix="/v1/tenants/{tenant_id}")
 def _visible(principal: Principal, tenant_id: str) -> Reader:
     guard_tenant(principal, tenant_id)
     if principal.role in PROVIDER_STAFF:
-        teams = None
-        if principal.role == Role.PROVIDER_USER:  # a provider user sees only its service teams
-            prefix = f"{tenant_id}:"
-            teams = [t[len(prefix) :] for t in principal.teams if t.startswith(prefix)]
-        return Reader.provider(principal.provider_id, teams)
+        return Reader.provider_staff(principal, tenant_id)
     if principal.role in TENANT_STAFF or principal.role == Role.PLATFORM_ADMIN:
         return Reader.everything()
     if principal.role == Role.CLIENT and principal.client_id:

@@ -180,7 +180,7 @@ async def confirm_drafts(
         ids=event_ids,
     )
     drafts, _ = await pages.events_page(
-        ctx.session, ctx.tenant_id, Reader.provider(principal.provider_id), [drafts_asked], 10_000, 0
+        ctx.session, ctx.tenant_id, Reader.provider_staff(principal, ctx.tenant_id), [drafts_asked], 10_000, 0
     )
     confirmed: list[Row] = []
     failed: list[dict[str, Any]] = []

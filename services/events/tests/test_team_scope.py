@@ -1,0 +1,41 @@
+"""A provider user sees and acts only within its service teams: confirming "all drafts" and the co-payment
+breakdown tell nothing of the company's other services nor of clients outside the user's teams."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from seteli_common.auth import Role
+
+from .conftest import HOUSING_SERVICE, OTHER_PROVIDER, Harness, T
+
+CONFIRM = f"/v1/tenants/{T}/events/confirm"
+
+
+async def _drafts_in_both_services(h: Harness) -> tuple[str, str]:
+    housing = await h.post_event({"booking_id": "b-housing", "start": "2016-03-01", "end": "2016-03-31",
+                                  "status": "draft"})
+    visit = await h.post_event({"booking_id": "b-visit", "start": "2016-03-10", "units": "1", "status": "draft"})
+    assert housing.status_code == 201 and visit.status_code == 201, (housing.text, visit.text)
+    h.clock.set(datetime(2016, 4, 1, 8, 0, tzinfo=UTC))  # March has been given: drafts may be confirmed
+    return housing.json()["id"], visit.json()["id"]
+
+
+async def test_confirming_all_confirms_the_users_teams_drafts_and_names_no_other_teams(seeded: Harness) -> None:
+    """A housing-team user confirming all drafts got the home-care draft back as "failed" (403) with its id:
+    a draft of a service the user cannot even list. Now it is left out as the event list leaves it out."""
+    h = seeded
+    housing, visit = await _drafts_in_both_services(h)
+    answer = await h.client.post(CONFIRM, json={}, headers=h.provider(services=(HOUSING_SERVICE,)))
+    assert answer.status_code == 200, answer.text
+    assert [e["id"] for e in answer.json()["items"]] == [housing] and answer.json()["failed"] == []
+    # named by its id, the other team's draft is not there either
+    named = await h.client.post(CONFIRM, json={"event_ids": [visit]}, headers=h.provider(services=(HOUSING_SERVICE,)))
+    assert named.json() == {"confirmed": 0, "items": [], "failed": []}
+    # another company's user confirms nothing and hears of nothing
+    other = await h.client.post(CONFIRM, json={"event_ids": [visit]}, headers=h.provider(OTHER_PROVIDER))
+    assert other.json() == {"confirmed": 0, "items": [], "failed": []}
+    # the main user (every team) confirms the home-care draft
+    admin = await h.client.post(CONFIRM, json={}, headers=h.provider(role=Role.PROVIDER_ADMIN, services=()))
+    assert [e["id"] for e in admin.json()["items"]] == [visit] and admin.json()["failed"] == []
+
