@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 from seteli_common.auth import Role
 
-from .conftest import HOUSING_SERVICE, OTHER_PROVIDER, Harness, T
+from .conftest import HOME_CARE, HOUSING_SERVICE, OTHER_PROVIDER, Harness, T
 
 CONFIRM = f"/v1/tenants/{T}/events/confirm"
 
@@ -39,3 +39,24 @@ async def test_confirming_all_confirms_the_users_teams_drafts_and_names_no_other
     admin = await h.client.post(CONFIRM, json={}, headers=h.provider(role=Role.PROVIDER_ADMIN, services=()))
     assert [e["id"] for e in admin.json()["items"]] == [visit] and admin.json()["failed"] == []
 
+
+def _breakdown(client_id: str) -> str:
+    return f"/v1/tenants/{T}/co-payments?service_id={HOME_CARE}&from=2016-03-01&to=2016-03-31&client_id={client_id}"
+
+
+async def test_outside_the_team_a_known_client_and_an_unknown_one_answer_alike(seeded: Harness) -> None:
+    """A housing-team user asking the home-care breakdown got 403 for a client of the tenant and 404 for an
+    id of nobody: the answer told which client ids exist. Now the team is asked first: 403 for both."""
+    h = seeded
+    housing_only = h.provider(services=(HOUSING_SERVICE,))
+    known = await h.client.get(_breakdown("c-2"), headers=housing_only)
+    unknown = await h.client.get(_breakdown("c-nobody"), headers=housing_only)
+    assert (known.status_code, unknown.status_code) == (403, 403), (known.text, unknown.text)
+    # in the team: its client is read, an unknown one is not found
+    in_team = h.provider(services=(HOME_CARE,))
+    assert (await h.client.get(_breakdown("c-2"), headers=in_team)).status_code == 200
+    assert (await h.client.get(_breakdown("c-nobody"), headers=in_team)).status_code == 404
+    # another company's user in the team: neither client is its, both not found
+    other = h.provider(OTHER_PROVIDER, services=(HOME_CARE,))
+    assert (await h.client.get(_breakdown("c-2"), headers=other)).status_code == 404
+    assert (await h.client.get(_breakdown("c-nobody"), headers=other)).status_code == 404
