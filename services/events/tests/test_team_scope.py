@@ -60,3 +60,36 @@ async def test_outside_the_team_a_known_client_and_an_unknown_one_answer_alike(s
     other = h.provider(OTHER_PROVIDER, services=(HOME_CARE,))
     assert (await h.client.get(_breakdown("c-2"), headers=other)).status_code == 404
     assert (await h.client.get(_breakdown("c-nobody"), headers=other)).status_code == 404
+
+
+UNKNOWN = "00000000-0000-0000-0000-000000000000"
+
+
+async def test_a_resident_changing_someone_elses_care_gets_the_answer_of_an_unknown_id(seeded: Harness) -> None:
+    """A resident's token changing an event or an absence that is not theirs got 403 ("only the provider's staff")
+    for an id that exists and 404 for one that does not: the answer told which ids exist. Now both are 404, as a
+    read answers; the tenant's officer and the client themself are still told why (403), the provider still changes
+    its own."""
+    h = seeded
+    event = (await h.post_event({"booking_id": "b-housing", "start": "2016-03-01", "end": "2016-03-02"})).json()
+    away = await h.client.post(f"/v1/tenants/{T}/interruptions", headers=h.provider(),
+                               json={"booking_id": "b-housing", "start": "2016-03-10", "reason": "hospital"})
+    assert away.status_code == 201, away.text
+    calls = (
+        ("PATCH", "events/{}", {"text": "x"}, event["id"]),
+        ("DELETE", "events/{}", None, event["id"]),
+        ("POST", "interruptions/{}/end", {"end": "2016-03-12"}, away.json()["id"]),
+        ("PATCH", "interruptions/{}", {"end": "2016-03-12"}, away.json()["id"]),
+        ("DELETE", "interruptions/{}", None, away.json()["id"]),
+    )
+    for method, path, body, real in calls:
+        answers = []
+        for ident in (real, UNKNOWN):
+            url = f"/v1/tenants/{T}/" + path.format(ident)
+            answers.append((await h.client.request(method, url, json=body, headers=h.client_token("c-9"))).status_code)
+        assert answers == [404, 404], (method, path, answers)
+        for reader in (h.officer(), h.client_token("c-1")):  # they read it: told why they may not change it
+            told = await h.client.request(method, f"/v1/tenants/{T}/" + path.format(real), json=body, headers=reader)
+            assert told.status_code == 403, (method, path, told.text)
+    assert (await h.client.patch(f"/v1/tenants/{T}/events/{event['id']}", json={"text": "x"},
+                                 headers=h.provider())).status_code == 200
