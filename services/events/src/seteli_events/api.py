@@ -56,11 +56,7 @@ def staff_filters(principal: Principal, tenant_id: str) -> tuple[Reader, list[Ev
     staff their tenant's, a client their own recorded ones."""
     guard_tenant(principal, tenant_id)
     if principal.role in PROVIDER_STAFF:
-        teams = None
-        if principal.role == Role.PROVIDER_USER:
-            prefix = f"{tenant_id}:"
-            teams = [t[len(prefix) :] for t in principal.teams if t.startswith(prefix)]
-        return Reader.provider(principal.provider_id, teams), []
+        return Reader.provider_staff(principal, tenant_id), []
     if principal.role in TENANT_STAFF or principal.role == Role.PLATFORM_ADMIN:
         return Reader.everything(), []
     if principal.role == Role.CLIENT and principal.client_id:

@@ -38,11 +38,7 @@ router = APIRouter(prefix="/v1/tenants/{tenant_id}")
 def _visible(principal: Principal, tenant_id: str) -> Reader:
     guard_tenant(principal, tenant_id)
     if principal.role in PROVIDER_STAFF:
-        teams = None
-        if principal.role == Role.PROVIDER_USER:  # a provider user sees only its service teams
-            prefix = f"{tenant_id}:"
-            teams = [t[len(prefix) :] for t in principal.teams if t.startswith(prefix)]
-        return Reader.provider(principal.provider_id, teams)
+        return Reader.provider_staff(principal, tenant_id)
     if principal.role in TENANT_STAFF or principal.role == Role.PLATFORM_ADMIN:
         return Reader.everything()
     if principal.role == Role.CLIENT and principal.client_id:
@@ -155,13 +151,14 @@ async def _breakdown(
         raise forbidden("The co-payment breakdown is for the client, the client's provider and the tenant's staff")
     if not client_id:
         raise invalid("client_id", "required", code="value_required")
+    # the caller's own team first: asked after the client, 403 or 404 told whether the client id exists
+    if provider_id is not None and not principal.in_team(tenant_id, service_id):
+        raise forbidden("You are not in this service's team")
     if not await repo.client_known(ctx.session, tenant_id, client_id):
         raise not_found("Client")  # not this tenant's client: nothing to show, and no read to log
     if date_to < date_from:
         raise invalid("to", "before from", code="end_before_start")
     if provider_id is not None:
-        if not principal.in_team(tenant_id, service_id):
-            raise forbidden("You are not in this service's team")
         if not await copayment.provider_serves(ctx, provider_id, client_id, service_id):
             raise not_found("Client")
     return await copayment.breakdown(ctx, client_id, service_id, date_from, date_to, provider_id, lang)

@@ -112,7 +112,9 @@ class BadCsrf(Exception):
 def seg(value: object) -> str:
     """One API path segment: every value put into an API path goes through this, so a form value or an id
     from the portal's own URL can't add segments ("../"), a query or a fragment to the API call."""
-    return quote(str(value), safe="")
+    quoted = quote(str(value), safe="")
+    # "." and ".." alone are dot segments the HTTP client resolves (a step up the API path): encoded, a value
+    return quoted.replace(".", "%2E") if quoted in (".", "..") else quoted
 
 
 class Page:

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, Literal
 
+from seteli_common.auth import Principal, Role
 from sqlalchemy import Table, and_, case, extract, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -41,6 +42,15 @@ class Reader:
     @classmethod
     def provider(cls, provider_id: str | None, team_service_ids: Sequence[str] | None = None) -> Reader:
         return cls("provider", provider_id=provider_id, team_service_ids=team_service_ids)
+
+    @classmethod
+    def provider_staff(cls, principal: Principal, tenant_id: str) -> Reader:
+        """A provider's staff: the company's rows; a provider user's only those of its service teams here."""
+        teams = None
+        if principal.role == Role.PROVIDER_USER:
+            prefix = f"{tenant_id}:"
+            teams = [t[len(prefix) :] for t in principal.teams if t.startswith(prefix)]
+        return cls.provider(principal.provider_id, teams)
 
     @classmethod
     def client(cls, client_id: str) -> Reader:

@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
-from seteli_common.auth import PROVIDER_STAFF, Principal
+from seteli_common.auth import Principal
 from seteli_common.errors import ProblemError, conflict, invalid, not_found
 
 from .. import repository as repo
@@ -23,7 +23,7 @@ from ..repository import pages
 from ..repository.pages import EventFilter, Reader
 from . import approvals
 from .producer_parts import check_part_named
-from .recording import EventInput, evaluate, event_view, get_event, publish_event, require_team
+from .recording import EventInput, evaluate, event_view, get_event, hidden_from, publish_event, require_team
 
 Row = dict[str, Any]
 UNSET: Any = object()
@@ -36,7 +36,7 @@ async def ensure_open(ctx: EventsContext, event: Mapping[str, Any]) -> None:
 
 async def _owned_event(ctx: EventsContext, principal: Principal, event_id: str) -> Row:
     event = await get_event(ctx, event_id, for_update=True)
-    if principal.role in PROVIDER_STAFF and principal.provider_id != event["provider_id"]:
+    if hidden_from(principal, event):
         raise not_found("Event")  # another company's: not even there, as to a read (a 403 told it exists)
     require_team(principal, ctx.tenant_id, event["service_id"], event["provider_id"])
     await ensure_open(ctx, event)
@@ -180,7 +180,7 @@ async def confirm_drafts(
         ids=event_ids,
     )
     drafts, _ = await pages.events_page(
-        ctx.session, ctx.tenant_id, Reader.provider(principal.provider_id), [drafts_asked], 10_000, 0
+        ctx.session, ctx.tenant_id, Reader.provider_staff(principal, ctx.tenant_id), [drafts_asked], 10_000, 0
     )
     confirmed: list[Row] = []
     failed: list[dict[str, Any]] = []

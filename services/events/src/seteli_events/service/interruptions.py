@@ -30,7 +30,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from seteli_common.auth import PROVIDER_STAFF, Principal
+from seteli_common.auth import Principal
 from seteli_common.errors import conflict, invalid, not_found, not_yet_known
 from seteli_common.money import to_cents
 
@@ -70,6 +70,7 @@ from .recording import (
     content_end,
     content_terms,
     ended_bookings_away,
+    hidden_from,
     load_booking,
     overlap_problem,
     price_list,
@@ -389,7 +390,7 @@ async def create(ctx: EventsContext, principal: Principal, booking_id: str, star
 
 async def _own_draft(ctx: EventsContext, principal: Principal, interruption_id: str) -> Row:
     row = await repo.lock_interruption(ctx.session, ctx.tenant_id, interruption_id)
-    if row is None or (principal.role in PROVIDER_STAFF and principal.provider_id != row["provider_id"]):
+    if row is None or hidden_from(principal, row):
         raise not_found("Interruption")  # another company's: not even there, as to a read
     require_team(principal, ctx.tenant_id, row["service_id"], row["provider_id"])
     if row["status"] != "draft":
@@ -439,7 +440,7 @@ async def finalise(ctx: EventsContext, principal: Principal, interruption_id: st
 
 async def _own_unsettled(ctx: EventsContext, principal: Principal, interruption_id: str) -> Row:
     row = await repo.lock_interruption(ctx.session, ctx.tenant_id, interruption_id)
-    if row is None or (principal.role in PROVIDER_STAFF and principal.provider_id != row["provider_id"]):
+    if row is None or hidden_from(principal, row):
         raise not_found("Interruption")  # another company's: not even there, as to a read
     require_team(principal, ctx.tenant_id, row["service_id"], row["provider_id"])
     if row["settled"]:

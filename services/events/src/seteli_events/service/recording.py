@@ -9,7 +9,7 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any, Literal
 
-from seteli_common.auth import PROVIDER_STAFF, Principal
+from seteli_common.auth import PROVIDER_STAFF, TENANT_STAFF, Principal, Role
 from seteli_common.clock import Month
 from seteli_common.errors import FieldError, ProblemError, forbidden, invalid, not_found, not_yet_known
 from seteli_common.idempotency import key_reused
@@ -205,6 +205,16 @@ def valuation_problem(exc: DomainError, price_list_coming: bool) -> ProblemError
         return not_yet_known("The price list was approved a moment ago and has not reached the events service yet",
                              reason="price_list_not_known_yet")
     return domain_problem(exc)
+
+
+def hidden_from(principal: Principal, row: Mapping[str, Any]) -> bool:
+    """An entry the caller cannot read, so may not even learn exists (404, as to a read): another company's, another
+    client's. Those who read it (the tenant's staff, its client) are told why they may not change it (403)."""
+    if principal.role in TENANT_STAFF or principal.role == Role.PLATFORM_ADMIN:
+        return False
+    if principal.role == Role.CLIENT:
+        return principal.client_id is None or principal.client_id != row["client_id"]
+    return principal.role not in PROVIDER_STAFF or principal.provider_id != row["provider_id"]
 
 
 def require_team(principal: Principal, tenant_id: str, service_id: str, provider_id: str) -> None:
