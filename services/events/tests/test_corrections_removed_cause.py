@@ -72,6 +72,36 @@ async def test_a_providers_own_end_typed_as_a_close_reason_still_names_the_booki
     assert await _request(h) == (asked["id"], "removed", "2016-02-15", "booking")
 
 
+async def test_a_voucher_used_up_and_open_again_then_the_providers_own_end_names_the_booking(
+        seeded: Harness) -> None:
+    """Used up, the voucher closes on its own last day and ends its booking there (a close's end); open again in
+    vouchers (events is told nothing: the day was the voucher's own end anyway). The provider then ends the booking
+    earlier typing "death": the removed request names the booking, not the death nor the voucher's earlier close."""
+    h = seeded
+    asked = await _paid_and_asked(h)
+    await _end_booking(h, "2016-12-31", "used_up", voucher_closed=True)
+    await _close(h, "2016-12-31", "used_up")
+    assert await _request(h) == (asked["id"], "open", None, None)
+    await _end_booking(h, "2016-02-15", "death", voucher_closed=False)
+    assert await _request(h) == (asked["id"], "removed", "2016-02-15", "booking")
+
+
+async def test_a_content_ended_and_opened_again_then_the_providers_own_end_names_the_booking(
+        seeded: Harness) -> None:
+    """The tenant ends the booked content from 26 February (the request asks about what stays paid, to the 25th) and
+    opens it again; the provider's own end on the 15th, typed "officer", removes the care: the booking's end."""
+    h = seeded
+    asked = await _paid_and_asked(h)
+    housing_ended = HOUSING.model_copy(update={"ended_from": "2016-02-26"})
+    await h.feed("applications.service.defined",
+                 {**_service(None), "contents": [housing_ended.model_dump(mode="json"), MEALS]})
+    assert await _request(h) == (asked["id"], "open", None, None)
+    await h.feed("applications.service.defined",
+                 {**_service(None), "contents": [HOUSING.model_dump(mode="json"), MEALS]})
+    await _end_booking(h, "2016-02-15", "officer", voucher_closed=False)
+    assert await _request(h) == (asked["id"], "removed", "2016-02-15", "booking")
+
+
 async def test_a_request_removed_when_the_tenant_ended_the_booked_content_names_the_service(seeded: Harness) -> None:
     """The content ended from 16 February: its last valid day is the 15th."""
     h = seeded
