@@ -33,9 +33,11 @@ async def _paid_and_asked(h: Harness) -> dict[str, Any]:
     return await _ask(h, "event", paid["id"])
 
 
-async def _end_booking(h: Harness, ended_on: str, reason: str) -> None:
+async def _end_booking(h: Harness, ended_on: str, reason: str, voucher_closed: bool | None = None) -> None:
+    """`voucher_closed` None: a message from before vouchers told whether its voucher's close made the end."""
+    told = {} if voucher_closed is None else {"voucher_closed": voucher_closed}
     await h.feed("vouchers.booking.ended", {"booking_id": "b-housing", "voucher_id": "v-1", "provider_id": PROVIDER,
-                                            "ended_on": ended_on, "reason": reason})
+                                            "ended_on": ended_on, "reason": reason, **told})
 
 
 async def _request(h: Harness) -> tuple[str, str, str | None, str | None]:
@@ -60,6 +62,46 @@ async def test_a_request_removed_when_the_provider_ended_the_booking_names_the_b
     assert await _request(h) == (asked["id"], "removed", "2016-02-15", "booking")
 
 
+@pytest.mark.parametrize("typed", ["death", "officer", "used_up", "expired"])
+async def test_a_providers_own_end_typed_as_a_close_reason_still_names_the_booking(seeded: Harness, typed: str) -> None:
+    """The provider's reason is free text: "death" typed there is not the client's death, nor "officer" the
+    voucher's close. Only an end its voucher's close made (`voucher_closed`) carries the close's reason."""
+    h = seeded
+    asked = await _paid_and_asked(h)
+    await _end_booking(h, "2016-02-15", typed, voucher_closed=False)
+    assert await _request(h) == (asked["id"], "removed", "2016-02-15", "booking")
+
+
+async def test_a_voucher_used_up_and_open_again_then_the_providers_own_end_names_the_booking(
+        seeded: Harness) -> None:
+    """Used up, the voucher closes on its own last day and ends its booking there (a close's end); open again in
+    vouchers (events is told nothing: the day was the voucher's own end anyway). The provider then ends the booking
+    earlier typing "death": the removed request names the booking, not the death nor the voucher's earlier close."""
+    h = seeded
+    asked = await _paid_and_asked(h)
+    await _end_booking(h, "2016-12-31", "used_up", voucher_closed=True)
+    await _close(h, "2016-12-31", "used_up")
+    assert await _request(h) == (asked["id"], "open", None, None)
+    await _end_booking(h, "2016-02-15", "death", voucher_closed=False)
+    assert await _request(h) == (asked["id"], "removed", "2016-02-15", "booking")
+
+
+async def test_a_content_ended_and_opened_again_then_the_providers_own_end_names_the_booking(
+        seeded: Harness) -> None:
+    """The tenant ends the booked content from 26 February (the request asks about what stays paid, to the 25th) and
+    opens it again; the provider's own end on the 15th, typed "officer", removes the care: the booking's end."""
+    h = seeded
+    asked = await _paid_and_asked(h)
+    housing_ended = HOUSING.model_copy(update={"ended_from": "2016-02-26"})
+    await h.feed("applications.service.defined",
+                 {**_service(None), "contents": [housing_ended.model_dump(mode="json"), MEALS]})
+    assert await _request(h) == (asked["id"], "open", None, None)
+    await h.feed("applications.service.defined",
+                 {**_service(None), "contents": [HOUSING.model_dump(mode="json"), MEALS]})
+    await _end_booking(h, "2016-02-15", "officer", voucher_closed=False)
+    assert await _request(h) == (asked["id"], "removed", "2016-02-15", "booking")
+
+
 async def test_a_request_removed_when_the_tenant_ended_the_booked_content_names_the_service(seeded: Harness) -> None:
     """The content ended from 16 February: its last valid day is the 15th."""
     h = seeded
@@ -70,14 +112,15 @@ async def test_a_request_removed_when_the_tenant_ended_the_booked_content_names_
     assert await _request(h) == (asked["id"], "removed", "2016-02-15", "service")
 
 
+@pytest.mark.parametrize("told", [True, None])  # None: a message from before vouchers told it
 @pytest.mark.parametrize(("close_reason", "cause"), [("officer", "voucher"), ("death", "death")])
 async def test_the_voucher_closing_heard_after_the_bookings_end_it_caused_still_names_the_voucher(
-        seeded: Harness, close_reason: str, cause: str) -> None:
+        seeded: Harness, close_reason: str, cause: str, told: bool | None) -> None:
     """Closing a voucher, vouchers ends its bookings on the same day for the same reason: the booking's end may be
     heard first (facts out of order), and it removes the care; its reason names the voucher (or the death)."""
     h = seeded
     asked = await _paid_and_asked(h)
-    await _end_booking(h, "2016-02-15", close_reason)
+    await _end_booking(h, "2016-02-15", close_reason, told)
     assert await _request(h) == (asked["id"], "removed", "2016-02-15", cause)
     await _close(h, "2016-02-15", close_reason)
     assert await _request(h) == (asked["id"], "removed", "2016-02-15", cause)

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from .test_messages import only, text
 
 Harness = Any
@@ -113,6 +115,22 @@ async def test_a_booking_the_municipality_ended_is_told_at_the_sites_address(har
         "booking_id": "b-2", "voucher_id": "v-2", "provider_id": "p-fi", "ended_on": "2016-09-15",
         "reason": "Asiakas vaihtoi palveluntuottajaa", "client_ref": "K-9"})
     assert harness.smtp.to("info@paivansade.fi") == []  # the provider ended it itself
+
+
+@pytest.mark.parametrize("typed", ["death", "officer"])
+async def test_a_booking_the_provider_ended_itself_with_a_close_reason_as_its_text_is_not_told(
+        harness: Harness, typed: str) -> None:
+    """The provider's reason is free text: "death" typed there is no death, nor "officer" the municipality's close.
+    Only an end its voucher's close made (`voucher_closed`, or a message from before it was told) is a notice."""
+    await harness.directory()
+    await publish(harness, "vouchers.booking.ended", {
+        "booking_id": "b-2", "voucher_id": "v-2", "provider_id": "p-fi", "ended_on": "2016-09-15",
+        "reason": typed, "voucher_closed": False, "client_ref": "K-9"})
+    assert harness.smtp.to("info@paivansade.fi") == []
+    await publish(harness, "vouchers.booking.ended", {
+        "booking_id": "b-3", "voucher_id": "v-3", "provider_id": "p-fi", "ended_on": "2016-09-15",
+        "reason": typed, "voucher_closed": True, "client_ref": "K-9"})
+    assert only(harness, "info@paivansade.fi")["Subject"] == "Palveluvaraus päättyy: K-9"
 
 
 async def test_the_reminder_on_the_first_says_what_is_open_and_by_when(harness: Harness) -> None:

@@ -71,3 +71,30 @@ async def test_a_date_of_death_entered_too_late_is_corrected_to_the_earlier_day(
     assert later.json()["code"] == "death_date_later"
     details = (await h.http.get(f"/v1/tenants/kouvola/clients/{client['id']}", headers=h.officer())).json()
     assert details["date_of_death"] == "2016-03-10"
+
+
+async def test_the_booking_ends_a_voucher_close_makes_say_so_and_a_providers_own_end_does_not(h: Harness) -> None:
+    """A provider's reason for ending a booking is free text ("death" typed too): the booking's end tells whether the
+    voucher's close made it (`voucher_closed`), so events and notifications never take the provider's word for a
+    death or an officer's close."""
+    client = await new_client(h)
+    ended_by_provider = await new_voucher(h, client["id"])
+    closed_by_death = await new_voucher(h, client["id"])
+    for voucher, day in ((ended_by_provider, "2016-03-31"), (closed_by_death, None)):
+        booking = await h.http.post("/v1/tenants/kouvola/bookings", headers=h.provider(), json={
+            "voucher_number": voucher["number"], "voucher_content_id": voucher["contents"][0]["id"],
+            "accept_terms": True})
+        assert booking.status_code == 201, booking.text
+        if day is not None:
+            ended = await h.http.post(f"/v1/tenants/kouvola/bookings/{booking.json()['id']}/end", headers=h.provider(),
+                                      json={"ended_on": day, "reason": "death"})
+            assert ended.status_code == 200, ended.text
+    died = await h.http.post(f"/v1/tenants/kouvola/clients/{client['id']}/death", headers=h.officer(),
+                             json={"date_of_death": "2016-03-10"})
+    assert died.status_code == 200, died.text
+    told = [e.payload for e in await h.published("vouchers.booking.ended")]
+    assert sorted((p["voucher_id"], p["ended_on"], p["reason"], p["voucher_closed"]) for p in told) == sorted([
+        (ended_by_provider["id"], "2016-03-31", "death", False),
+        # the death ends the provider's booking earlier (the 11th) and the other voucher's: both by the close
+        (ended_by_provider["id"], "2016-03-11", "death", True),
+        (closed_by_death["id"], "2016-03-11", "death", True)])

@@ -83,3 +83,20 @@ async def test_a_voucher_the_officer_closed_stays_closed_when_a_charge_is_delete
     await h.publish("events.event.deleted", {"event_id": wrong, "revision": 2})
     view = await state_of(h, voucher["id"])
     assert (view["state"], view["closed_reason"]) == ("closed", "officer")
+
+
+async def test_a_voucher_open_again_does_not_restore_a_booking_the_provider_ended_typing_used_up(h: Harness) -> None:
+    """Open again, the voucher restores the bookings its used-up close ended; one the provider ended itself, its
+    free-text reason "used_up", stays ended on the provider's day."""
+    voucher = await _cleaning_balance_of_500(h)
+    booking = await _book(h, voucher)
+    ended = await h.http.post(f"/v1/tenants/kouvola/bookings/{booking}/end", headers=h.provider(),
+                              json={"ended_on": "2016-03-31", "reason": "used_up"})
+    assert ended.status_code == 200, ended.text
+    await charge(h, voucher, content_id="siivous", units="10", amount="250.00")
+    wrong = await charge(h, voucher, content_id="siivous", units="10", amount="250.00")
+    assert (await state_of(h, voucher["id"]))["closed_reason"] == "used_up"
+    await h.publish("events.event.deleted", {"event_id": wrong, "revision": 2})
+    assert (await state_of(h, voucher["id"]))["state"] == "open"
+    mine = (await h.http.get(f"/v1/tenants/kouvola/bookings/{booking}", headers=h.provider())).json()
+    assert (mine["ended_on"], mine["end_reason"]) == ("2016-03-31", "used_up")

@@ -259,7 +259,9 @@ async def booking_ended(ctx: MessageContext, p: BookingEndedIn, clock: Clock) ->
     tenant_id = _tenant(ctx)
     if not await repo.booking_known(ctx.session, tenant_id, p.booking_id):
         raise TransientError("booking not known yet")
-    await repo.end_booking(ctx.session, tenant_id, p.booking_id, p.ended_on, p.reason)
+    # a provider's own reason is free text ("death" typed there is no death): only a close's reason names a cause
+    close_reason = None if p.voucher_closed is False else p.reason
+    await repo.end_booking(ctx.session, tenant_id, p.booking_id, p.ended_on, close_reason)
     await clip_to_validity(EventsContext(ctx.session, ctx.outbox, clock, tenant_id=tenant_id), [p.booking_id])
 
 

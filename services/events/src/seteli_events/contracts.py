@@ -104,6 +104,9 @@ class BookingEndedIn(Inbound):
     booking_id: str
     ended_on: date
     reason: str | None = None  # the voucher's close reason when its close ended the booking; else the ender's own
+    # True: its voucher's close made the end; False: the provider's (or an officer's) own, `reason` free text;
+    # None: a message from before vouchers told it (its reason read as a close's when it is one)
+    voucher_closed: bool | None = None
 
 
 class EventsSettledIn(Inbound):

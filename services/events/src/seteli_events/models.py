@@ -135,7 +135,9 @@ bookings = Table(
     Column("client_ref", String(100), nullable=False),
     Column("kind", String(20), nullable=False),
     Column("ended_on", Date),  # last day of the booking (vouchers.booking.ended); None = open
-    Column("end_reason", String(30)),  # why it ended on that day (a voucher's close reason when its close ended it)
+    # the voucher's close reason when its close ended the booking on that day; None for a booking's own end (ends
+    # heard before vouchers said which made them keep the free text the provider gave)
+    Column("end_reason", String(30)),
     Index("ix_bookings_tenant_provider", "tenant_id", "provider_id"),
     Index("ix_bookings_tenant_client", "tenant_id", "client_id"),
 )

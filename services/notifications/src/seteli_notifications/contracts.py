@@ -256,6 +256,8 @@ class BookingEnded(Inbound):
     provider_id: str
     ended_on: date
     reason: str
+    # False: the provider (or an officer) ended it, `reason` its free text; None: from before vouchers told it
+    voucher_closed: bool | None = None
     client_ref: str | None = None
     service_id: str | None = None
     producer_part: str | None = None

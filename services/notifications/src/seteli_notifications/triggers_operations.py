@@ -144,8 +144,9 @@ def subscribe(sub: Subscription, make: MakeContext) -> None:
     @sub.on("vouchers.booking.ended", model=BookingEnded)
     async def booking_ended(ctx: MessageContext, p: BookingEnded) -> None:
         """The municipality closed a voucher (or the client died): the provider with the booking is told,
-        at the producer part's address. A booking the provider ended itself needs no notice."""
-        if p.reason not in BOOKING_END_REASONS["fi"]:
+        at the producer part's address. A booking the provider ended itself needs no notice, whatever its free-text
+        reason says ("death" typed there is no death)."""
+        if p.voucher_closed is False or p.reason not in BOOKING_END_REASONS["fi"]:
             return
         provider = await service.provider_or_wait(ctx.session, p.provider_id)
         email = await service.producer_part_email(ctx.session, provider, p.producer_part)

@@ -65,7 +65,10 @@ class BookingEnded(EventPayload):
     voucher_id: str
     provider_id: str
     ended_on: date
-    reason: str
+    reason: str  # the voucher's close reason (used_up | expired | officer | death), else the ender's free text
+    # True: the voucher's close ended the booking (`reason` is the close's); False: the provider (or an officer)
+    # ended it, with any text as its reason. Absent from messages published before it was told.
+    voucher_closed: bool = False
     # what the provider's notice names: its own number for the client, the service, the producer part
     client_ref: str | None = None
     service_id: str | None = None

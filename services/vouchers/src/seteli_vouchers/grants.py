@@ -338,7 +338,8 @@ async def recheck_used_up(ctx: VouchersContext, tenant_id: str, voucher: dict[st
             await repo.update_voucher(ctx.session, tenant_id, voucher["id"], state=State.GRANTED.value,
                                       opened_at=None, closed_reason=None, closed_note=None, closed_at=None)
             if closed:
-                await repo.restore_bookings(ctx.session, tenant_id, voucher["id"], CloseReason.USED_UP.value)
+                await repo.restore_bookings(ctx.session, tenant_id, voucher["id"], CloseReason.USED_UP.value,
+                                            voucher["valid_until"])
         return
     if voucher["state"] == State.GRANTED:  # charged again after every charge was taken back (the first is announced)
         await repo.open_voucher(ctx.session, tenant_id, voucher["id"], ctx.clock.now())
@@ -349,7 +350,8 @@ async def recheck_used_up(ctx: VouchersContext, tenant_id: str, voucher: dict[st
     elif closed and not exhausted:
         await repo.update_voucher(ctx.session, tenant_id, voucher["id"], state=State.OPEN.value, closed_reason=None,
                                   closed_note=None, closed_at=None)
-        await repo.restore_bookings(ctx.session, tenant_id, voucher["id"], CloseReason.USED_UP.value)
+        await repo.restore_bookings(ctx.session, tenant_id, voucher["id"], CloseReason.USED_UP.value,
+                                    voucher["valid_until"])
 
 
 async def _used_up(ctx: VouchersContext, tenant_id: str, voucher: dict[str, Any],

@@ -461,14 +461,16 @@ async def end_bookings(session: AsyncSession, tenant_id: str, voucher_id: str, d
     return open_ones
 
 
-async def restore_bookings(session: AsyncSession, tenant_id: str, voucher_id: str, reason: str) -> None:
-    """The voucher's bookings that its closing for `reason` ended go on (the voucher is open again); one per content
-    (a content has one active booking)."""
+async def restore_bookings(session: AsyncSession, tenant_id: str, voucher_id: str, reason: str,
+                           closed_on: date) -> None:
+    """The voucher's bookings that its closing for `reason` ended on `closed_on` (its last day) go on (the voucher
+    is open again); one per content (a content has one active booking). The day tells them from a booking the
+    provider ended itself with that word as its free-text reason, which stays ended."""
     rows = await bookings_of_vouchers(session, tenant_id, [voucher_id])
     busy = {b["voucher_content_id"] for b in rows if b["ended_on"] is None}
     latest: dict[str, str] = {}  # content -> the latest booking its closing ended
     for b in sorted(rows, key=lambda b: b["created_at"], reverse=True):
-        if b["end_reason"] == reason and b["voucher_content_id"] not in busy:
+        if (b["end_reason"], b["ended_on"]) == (reason, closed_on) and b["voucher_content_id"] not in busy:
             latest.setdefault(b["voucher_content_id"], b["id"])
     ids = list(latest.values())
     if ids:

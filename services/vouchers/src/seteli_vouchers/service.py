@@ -178,7 +178,7 @@ async def close_voucher(
         tenant_id=tenant_id,
     )
     for booking in await repo.end_bookings(ctx.session, tenant_id, voucher["id"], end, reason.value):
-        await publish_booking_ended(ctx, tenant_id, booking, end, reason.value)
+        await publish_booking_ended(ctx, tenant_id, booking, end, reason.value, voucher_closed=True)
     return {**voucher, **values}
 
 
@@ -194,8 +194,9 @@ async def provider_client_ref(ctx: VouchersContext, tenant_id: str, provider_id:
 
 
 async def publish_booking_ended(ctx: VouchersContext, tenant_id: str, booking: Mapping[str, Any], ended_on: date,
-                                reason: str) -> None:
-    """The provider learns that its booking ends (the notifications service tells it, by its client number)."""
+                                reason: str, *, voucher_closed: bool = False) -> None:
+    """The provider learns that its booking ends (the notifications service tells it, by its client number);
+    `voucher_closed` tells the voucher's close made the end, so nobody reads a provider's free text as its cause."""
     await ctx.outbox.add(
         ctx.session,
         BookingEnded(
@@ -204,6 +205,7 @@ async def publish_booking_ended(ctx: VouchersContext, tenant_id: str, booking: M
             provider_id=booking["provider_id"],
             ended_on=ended_on,
             reason=reason,
+            voucher_closed=voucher_closed,
             client_ref=await provider_client_ref(ctx, tenant_id, booking["provider_id"], booking["client_id"]),
             service_id=booking["service_id"],
             producer_part=booking["producer_part"],
