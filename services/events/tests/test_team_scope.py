@@ -93,3 +93,23 @@ async def test_a_resident_changing_someone_elses_care_gets_the_answer_of_an_unkn
             assert told.status_code == 403, (method, path, told.text)
     assert (await h.client.patch(f"/v1/tenants/{T}/events/{event['id']}", json={"text": "x"},
                                  headers=h.provider())).status_code == 200
+
+
+async def test_a_resident_recording_care_on_someone_elses_booking_gets_the_answer_of_an_unknown_booking(
+        seeded: Harness) -> None:
+    """Recording care or an absence on a booking (POST /events, /interruptions) with a resident's token answered
+    403 ("only the provider's staff") for another client's booking that exists and 422 booking_unknown for one that
+    does not: the answer told which booking ids exist. Both now answer as for an unknown booking; the client of the
+    booking and the tenant's officer (they read it) are still told why (403)."""
+    h = seeded
+    for path, body in (("events", {"start": "2016-03-01", "end": "2016-03-02"}),
+                       ("interruptions", {"start": "2016-03-10", "reason": "hospital"})):
+        url = f"/v1/tenants/{T}/{path}"
+        answers = []
+        for booking_id in ("b-housing", UNKNOWN):
+            answer = await h.client.post(url, json={**body, "booking_id": booking_id}, headers=h.client_token("c-9"))
+            answers.append((answer.status_code, answer.json().get("errors", [{}])[0].get("code")))
+        assert answers == [(422, "booking_unknown")] * 2, (path, answers)
+        for reader in (h.officer(), h.client_token("c-1")):
+            told = await h.client.post(url, json={**body, "booking_id": "b-housing"}, headers=reader)
+            assert told.status_code == 403, (path, told.text)

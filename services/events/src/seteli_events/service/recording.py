@@ -161,7 +161,7 @@ async def load_booking(ctx: EventsContext, principal: Principal, booking_id: str
         # The request follows a booking vouchers answered a moment ago, and that event is on its way here.
         raise not_yet_known("The booking was made a moment ago and has not reached the events service yet",
                             reason="booking_not_known_yet")
-    if booking is None or (principal.role in PROVIDER_STAFF and principal.provider_id != booking["provider_id"]):
+    if booking is None or hidden_from(principal, booking):  # another company's or client's: as an unknown one
         raise invalid("booking_id", "no such booking of your company", code="booking_unknown")
     require_team(principal, ctx.tenant_id, booking["service_id"], booking["provider_id"])
     return booking
