@@ -22,7 +22,7 @@ import asyncio
 import sys
 import tempfile
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -53,6 +53,23 @@ def _count_statements(log: list[str]) -> None:
     conn.execute = counting(conn.execute, lambda a: a[1])  # type: ignore[method-assign]
     bind = "_PreparedStatement__bind_execute"
     setattr(stmt, bind, counting(getattr(stmt, bind), lambda a: a[0].get_query()))
+
+
+async def warm_up_or_list_statements(one: Callable[[], Awaitable[None]], warm_ups: int, statements: bool,
+                                     heading: Callable[[int], str]) -> bool:
+    """`warm_ups` calls of `one`; with `statements`, one more whose SQL statements are printed under `heading`
+    (of their number): True, the bench has said what it was asked."""
+    for _ in range(warm_ups):
+        await one()
+    if not statements:
+        return False
+    log: list[str] = []
+    _count_statements(log)
+    await one()
+    print(f"  {heading(len(log))}:")
+    for line in log:
+        print(f"    {line}")
+    return True
 
 
 async def main(events: int, rounds: int, tmp: Path, statements: bool, ab: bool = False, batch: int = 1) -> None:
@@ -89,15 +106,7 @@ async def main(events: int, rounds: int, tmp: Path, statements: bool, ab: bool =
                         Envelope(type="events.event.recorded", tenant_id=t.T, payload=payload), {}, timeout=1)
                 await broker.drain()
 
-            for _ in range(20):  # warm-up
-                await one()
-            if statements:
-                log: list[str] = []
-                _count_statements(log)
-                await one()
-                print(f"  {len(log)} statements a message:")
-                for line in log:
-                    print(f"    {line}")
+            if await warm_up_or_list_statements(one, 20, statements, lambda n: f"{n} statements a message"):
                 return
             backends = [r["pid"] for r in await admin.fetch(
                 "SELECT pid FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()", dbname)]

@@ -46,7 +46,7 @@ from seteli_vouchers import access_repository as access_repo  # noqa: E402
 from seteli_vouchers import repository as repo  # noqa: E402
 from seteli_vouchers.bootstrap import MIGRATIONS, build_app, build_runtime  # noqa: E402
 from seteli_vouchers.config import VouchersSettings  # noqa: E402
-from settlement_consumer_cpu import _count_statements  # noqa: E402
+from settlement_consumer_cpu import warm_up_or_list_statements  # noqa: E402
 from settlement_month import _backends_cpu  # noqa: E402
 
 VOUCHERS = 10
@@ -102,15 +102,11 @@ async def main(events: int, rounds: int, tmp: Path, *, batch: int = 1, ab: bool 
                         Envelope(type="events.event.recorded", tenant_id="kouvola", payload=payload), {}, timeout=1)
                 await broker.drain()
 
-            for _ in range(max(20, VOUCHERS)):  # warm-up; every voucher opened by its first charge
-                await one()
-            if statements:
-                log: list[str] = []
-                _count_statements(log)
-                await one()
-                print(f"  {len(log)} statements a batch of {batch}, {len(log) / batch:.1f} a message:")
-                for line in log:
-                    print(f"    {line}")
+            def heading(n: int) -> str:
+                return f"{n} statements a batch of {batch}, {n / batch:.1f} a message"
+
+            # the warm-up opens every voucher by its first charge
+            if await warm_up_or_list_statements(one, max(20, VOUCHERS), statements, heading):
                 return
             backends = [] if admin is None else [r["pid"] for r in await admin.fetch(
                 "SELECT pid FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()",

@@ -9,60 +9,40 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import httpx
-from seteli_common.clock import FixedClock, Month
-from seteli_common.consistency_client import FollowWrites
-
-from seteli.demo import walking_skeleton
-from seteli.embedded import DEMO_ADMIN_EMAIL, DEMO_ADMIN_PASSWORD, build_suite
-from seteli.services import SERVICES
-
-from .test_money_paths_embedded import _token, _until
+from .embedded_skeleton import credit_the_paid_event, skeleton_suite, until
 
 
 async def test_a_carried_credit_is_listed_as_carried_then_as_deducted_by_the_run_that_deducted_it(
         tmp_path: Path) -> None:
-    clock = FixedClock(datetime(2026, 12, 15, 10, 0, tzinfo=UTC))
-    suite = build_suite(tmp_path, clock=clock, with_portal=False)
-    async with suite.app.router.lifespan_context(suite.app):
-        transport = FollowWrites(httpx.ASGITransport(app=suite.app))
-        async with httpx.AsyncClient(transport=transport, base_url="http://suite", timeout=30) as client:
-            base = {name: f"http://suite/{name}" for name in SERVICES}
-            demo = await walking_skeleton(client, base, admin_email=DEMO_ADMIN_EMAIL,
-                                          admin_password=DEMO_ADMIN_PASSWORD, month=Month(2026, 11), seed=17)
-            tenant = demo.tenant_id
-            officer = await _token(client, demo.tenant_admin_email, demo.tenant_admin_password)
-            provider = await _token(client, demo.provider_user_email, demo.provider_user_password)
-            events_url = f"/events/v1/tenants/{tenant}"
-            [wrong] = (await client.get(f"{events_url}/events", headers=officer)).json()["items"]
-            credited = await client.post(f"{events_url}/credits", headers=officer,
-                                         json={"event_id": wrong["id"], "reason": "Ei hoitoa marraskuussa"})
-            assert credited.status_code == 201, credited.text
-            credit = credited.json()
-            assert credit["month"] == "2026-12" and credit["carried_month"] is None
+    async with skeleton_suite(tmp_path, seed=17) as suite:
+        client, clock = suite.client, suite.clock
+        tenant, officer, provider = suite.tenant, suite.officer, suite.provider
+        events_url = f"/events/v1/tenants/{tenant}"
+        wrong, credit = await credit_the_paid_event(suite, "Ei hoitoa marraskuussa")
+        assert credit["month"] == "2026-12" and credit["carried_month"] is None
 
-            async def run(month: str, today: datetime) -> dict[str, Any]:
-                clock.set(today)
-                ran = await client.post(f"/settlement/v1/tenants/{tenant}/runs", headers=officer,
-                                        json={"month": month, "dry_run": False})
-                assert ran.status_code == 201, ran.text
-                body: dict[str, Any] = ran.json()
-                return body
+        async def run(month: str, today: datetime) -> dict[str, Any]:
+            clock.set(today)
+            ran = await client.post(f"/settlement/v1/tenants/{tenant}/runs", headers=officer,
+                                    json={"month": month, "dry_run": False})
+            assert ran.status_code == 201, ran.text
+            body: dict[str, Any] = ran.json()
+            return body
 
-            async def listed(field: str, value: str) -> Any:
-                page = await client.get(f"{events_url}/credits", headers=provider)
-                [found] = [c for c in page.json()["items"] if c["id"] == credit["id"]]
-                return found if found[field] == value else None
+        async def listed(field: str, value: str) -> Any:
+            page = await client.get(f"{events_url}/credits", headers=provider)
+            [found] = [c for c in page.json()["items"] if c["id"] == credit["id"]]
+            return found if found[field] == value else None
 
-            december = await run("2026-12", datetime(2027, 1, 5, 8, 0, tzinfo=UTC))
-            assert [(c["amount"], c["reason"]) for c in december["carried_over"]] == [("-4200.00", "negative_balance")]
-            carried = await _until(lambda: listed("carried_month", "2026-12"))
-            assert carried["deducted_month"] is None
+        december = await run("2026-12", datetime(2027, 1, 5, 8, 0, tzinfo=UTC))
+        assert [(c["amount"], c["reason"]) for c in december["carried_over"]] == [("-4200.00", "negative_balance")]
+        carried = await until(lambda: listed("carried_month", "2026-12"))
+        assert carried["deducted_month"] is None
 
-            late = await client.post(f"{events_url}/events", headers=provider, json={
-                "booking_id": wrong["booking_id"], "start": "2026-12-01", "end": "2026-12-31"})
-            assert late.status_code == 201, late.text
-            january = await run("2027-01", datetime(2027, 2, 5, 8, 0, tzinfo=UTC))
-            assert [p["amount"] for p in january["payments"]] == ["140.00"]  # 31 x 140.00 - 4200.00
-            deducted = await _until(lambda: listed("deducted_month", "2027-01"))
-            assert deducted["deducted_run_id"] == january["id"] and deducted["month"] == "2026-12"
+        late = await client.post(f"{events_url}/events", headers=provider, json={
+            "booking_id": wrong["booking_id"], "start": "2026-12-01", "end": "2026-12-31"})
+        assert late.status_code == 201, late.text
+        january = await run("2027-01", datetime(2027, 2, 5, 8, 0, tzinfo=UTC))
+        assert [p["amount"] for p in january["payments"]] == ["140.00"]  # 31 x 140.00 - 4200.00
+        deducted = await until(lambda: listed("deducted_month", "2027-01"))
+        assert deducted["deducted_run_id"] == january["id"] and deducted["month"] == "2026-12"

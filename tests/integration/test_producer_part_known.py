@@ -14,69 +14,49 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-import httpx
-from seteli_common.clock import FixedClock, Month
-from seteli_common.consistency_client import FollowWrites
-
-from seteli.demo import walking_skeleton
-from seteli.embedded import DEMO_ADMIN_EMAIL, DEMO_ADMIN_PASSWORD, build_suite
-from seteli.services import SERVICES
+from .embedded_skeleton import skeleton_suite
 
 DAY = Decimal("140.00")
 SITE_IBAN = "FI5810171000000122"
 
 
-async def _token(client: httpx.AsyncClient, email: str, password: str) -> dict[str, str]:
-    login = await client.post("/registry/v1/auth/token", json={"email": email, "password": password})
-    assert login.status_code == 200, login.text
-    return {"authorization": f"Bearer {login.json()['access_token']}"}
-
-
 async def test_care_at_a_real_site_is_paid_to_it_and_a_mistyped_site_is_refused(tmp_path: Path) -> None:
-    clock = FixedClock(datetime(2026, 12, 15, 10, 0, tzinfo=UTC))
-    suite = build_suite(tmp_path, clock=clock, with_portal=False)
-    async with suite.app.router.lifespan_context(suite.app):
-        transport = FollowWrites(httpx.ASGITransport(app=suite.app))
-        async with httpx.AsyncClient(transport=transport, base_url="http://suite", timeout=30) as client:
-            base = {name: f"http://suite/{name}" for name in SERVICES}
-            demo = await walking_skeleton(client, base, admin_email=DEMO_ADMIN_EMAIL,
-                                          admin_password=DEMO_ADMIN_PASSWORD, month=Month(2026, 11), seed=23)
-            tenant = demo.tenant_id
-            officer = await _token(client, demo.tenant_admin_email, demo.tenant_admin_password)
-            provider = await _token(client, demo.provider_user_email, demo.provider_user_password)
-            [booking] = (await client.get(f"/vouchers/v1/tenants/{tenant}/bookings", headers=officer)).json()["items"]
-            assert booking["producer_part"] is None  # booked at the company
-            events_url = f"/events/v1/tenants/{tenant}/events"
-            site = await client.post(f"/registry/v1/providers/{booking['provider_id']}/sites", headers=provider,
-                                     json={"name": "Päivänsäde Kuusankoski",
-                                           "notification_email": "kuusankoski@paivansade.fi",
-                                           "billing": {"iban": SITE_IBAN, "bic": "NDEAFIHH", "reference": "1232"}})
-            assert site.status_code == 201, site.text
-            site_id = site.json()["id"]
+    async with skeleton_suite(tmp_path, seed=23) as suite:
+        client, clock = suite.client, suite.clock
+        tenant, officer, provider = suite.tenant, suite.officer, suite.provider
+        [booking] = (await client.get(f"/vouchers/v1/tenants/{tenant}/bookings", headers=officer)).json()["items"]
+        assert booking["producer_part"] is None  # booked at the company
+        events_url = f"/events/v1/tenants/{tenant}/events"
+        site = await client.post(f"/registry/v1/providers/{booking['provider_id']}/sites", headers=provider,
+                                 json={"name": "Päivänsäde Kuusankoski",
+                                       "notification_email": "kuusankoski@paivansade.fi",
+                                       "billing": {"iban": SITE_IBAN, "bic": "NDEAFIHH", "reference": "1232"}})
+        assert site.status_code == 201, site.text
+        site_id = site.json()["id"]
 
-            def december(part: str) -> dict[str, Any]:
-                return {"booking_id": booking["id"], "start": "2026-12-01", "end": "2026-12-15", "producer_part": part}
+        def december(part: str) -> dict[str, Any]:
+            return {"booking_id": booking["id"], "start": "2026-12-01", "end": "2026-12-15", "producer_part": part}
 
-            mistyped = await client.post(events_url, headers=provider, json=december(f"site:{uuid.uuid4()}"))
-            assert mistyped.status_code == 422, mistyped.text
-            assert mistyped.json()["code"] == "producer_part_not_known"
-            assert [e["field"] for e in mistyped.json()["errors"]] == ["producer_part"]
-            stored = await client.get(events_url, headers=provider, params={"from": "2026-12-01"})
-            assert stored.json()["total"] == 0
+        mistyped = await client.post(events_url, headers=provider, json=december(f"site:{uuid.uuid4()}"))
+        assert mistyped.status_code == 422, mistyped.text
+        assert mistyped.json()["code"] == "producer_part_not_known"
+        assert [e["field"] for e in mistyped.json()["errors"]] == ["producer_part"]
+        stored = await client.get(events_url, headers=provider, params={"from": "2026-12-01"})
+        assert stored.json()["total"] == 0
 
-            recorded = None
-            for _ in range(150):  # until the registry's news of the site has reached the events service
-                recorded = await client.post(events_url, headers=provider, json=december(f"site:{site_id}"))
-                if recorded.status_code != 422:
-                    break
-                assert recorded.json()["code"] == "producer_part_not_known", recorded.text
-                await asyncio.sleep(0.2)
-            assert recorded is not None and recorded.status_code == 201, recorded.text
-            assert recorded.json()["producer_part"] == f"site:{site_id}"
+        recorded = None
+        for _ in range(150):  # until the registry's news of the site has reached the events service
+            recorded = await client.post(events_url, headers=provider, json=december(f"site:{site_id}"))
+            if recorded.status_code != 422:
+                break
+            assert recorded.json()["code"] == "producer_part_not_known", recorded.text
+            await asyncio.sleep(0.2)
+        assert recorded is not None and recorded.status_code == 201, recorded.text
+        assert recorded.json()["producer_part"] == f"site:{site_id}"
 
-            clock.set(datetime(2027, 1, 4, 8, 0, tzinfo=UTC))  # December has ended; the deadlines have passed
-            run = await client.post(f"/settlement/v1/tenants/{tenant}/runs", headers=officer,
-                                    json={"month": "2026-12", "dry_run": False})
-            assert run.status_code == 201, run.text
-            paid = {p["site_id"]: Decimal(p["amount"]) for p in run.json()["payments"]}
-            assert paid == {site_id: DAY * 15}  # 2100.00 to the site's own account, nothing held
+        clock.set(datetime(2027, 1, 4, 8, 0, tzinfo=UTC))  # December has ended; the deadlines have passed
+        run = await client.post(f"/settlement/v1/tenants/{tenant}/runs", headers=officer,
+                                json={"month": "2026-12", "dry_run": False})
+        assert run.status_code == 201, run.text
+        paid = {p["site_id"]: Decimal(p["amount"]) for p in run.json()["payments"]}
+        assert paid == {site_id: DAY * 15}  # 2100.00 to the site's own account, nothing held

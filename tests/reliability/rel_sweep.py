@@ -33,11 +33,11 @@ CROSS_TENANT: dict[tuple[str, str, str], tuple[frozenset[Role], str]] = {
     # many tenants, and any tenant's staff check a self-registered company. Approving is swept: only a
     # company waiting for approval, or one the tenant works with, is the tenant's to approve (issue 17).
     ("registry", "GET", "/v1/providers/{provider_id}"): (TENANT_STAFF, "shared provider register"),
-    # A tenant's services are public: providers read them to apply, clients to choose; a provider may
-    # apply to any tenant's service (the application is its own).
-    ("applications", "GET", "/v1/tenants/{tenant_id}/services"): (PROVIDERS | {Role.CLIENT}, "public services"),
-    ("applications", "GET", "/v1/tenants/{tenant_id}/services/{service_id}"):
-        (PROVIDERS | {Role.CLIENT}, "public services"),
+    # A tenant's services are public: providers read them to apply (clients their own tenant's, to choose; other
+    # tenants' in the public catalog, without a token); a provider may apply to any tenant's service (the
+    # application is its own).
+    ("applications", "GET", "/v1/tenants/{tenant_id}/services"): (PROVIDERS, "public services"),
+    ("applications", "GET", "/v1/tenants/{tenant_id}/services/{service_id}"): (PROVIDERS, "public services"),
     ("applications", "POST", "/v1/tenants/{tenant_id}/applications"): (PROVIDERS, "a provider applies anywhere"),
     # domain.md (booking by a provider): a booking is refused "with the reason" when the provider has no
     # approved application for the voucher's service, so a real number of any tenant gets that 409, not a

@@ -43,6 +43,11 @@ def _router() -> APIRouter:
         guard_tenant(principal, tenant_id)
         return {"text": body.text}
 
+    @router.get("/v1/tenants/{tenant_id}/mine")
+    async def mine(tenant_id: str, principal: Principal = Depends(current_principal)) -> dict[str, str]:
+        guard_tenant(principal, tenant_id)
+        return {"tenant": tenant_id}
+
     @router.get("/v1/scope")
     async def scope(session: AsyncSession = Depends(db_session, scope="function"),
                     principal: Principal = Depends(current_principal)) -> dict[str, str | None]:
@@ -122,3 +127,25 @@ async def test_a_tenant_id_no_tenant_can_have_is_not_found_before_anything_is_wr
     assert WRITTEN == []
     assert (await client.put("/v1/tenants/kouvola-2/settings", headers=admin)).status_code == 200
     assert (await client.get("/v1/public/tenants/kouvola%C3%A4/info")).status_code == 404
+
+
+async def test_a_client_of_another_tenant_gets_404_as_tenant_staff_do(
+        client: httpx.AsyncClient, token_for: Callable[..., dict[str, str]]) -> None:
+    """A resident's token names the one tenant they signed in to: another tenant's paths answer them as a
+    tenant that does not exist, even where a client of that tenant has the same client id."""
+    lahti_client = token_for(Role.CLIENT, tenant_id="lahti", client_id="c-1")
+    no_tenant = token_for(Role.CLIENT, client_id="c-1")  # the registry never issues one: nothing is its own
+    unknown = (await client.get("/v1/tenants/no-such-tenant/mine", headers=token_for(
+        Role.TENANT_ADMIN, tenant_id="lahti"))).json()
+    assert (await client.get("/v1/tenants/lahti/mine", headers=lahti_client)).status_code == 200
+    for headers in (lahti_client, no_tenant):
+        answer = await client.get("/v1/tenants/kouvola/mine", headers=headers)
+        assert answer.status_code == 404 and answer.json()["title"] == unknown["title"], answer.text
+        # before the body or the role: a 422 or 403 would tell that the route is there for someone
+        assert (await client.post("/v1/tenants/kouvola/notes", headers=headers,
+                                  json={"text": "", "amount": 0})).status_code == 404
+    assert (await client.post("/v1/tenants/lahti/notes", headers=lahti_client,
+                              json={"text": "x", "amount": 1})).status_code == 403  # own tenant: the role says no
+    # a company's users and the platform admin work across tenants (the repositories filter a company's own)
+    for role, ids in ((Role.PROVIDER_USER, {"provider_id": "p-1"}), (Role.PLATFORM_ADMIN, {})):
+        assert (await client.get("/v1/tenants/kouvola/mine", headers=token_for(role, **ids))).status_code == 200

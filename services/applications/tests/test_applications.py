@@ -396,7 +396,7 @@ async def test_providers_see_only_their_own_and_officers_only_their_tenant(api: 
     lahti_view = (await api.client.get("/v1/tenants/lahti/applications",
                                        headers=api.lahti_officer)).json()
     assert lahti_view == {"items": [], "total": 0}
-    client = api.token_for(Role.CLIENT, client_id="c-1")
+    client = api.token_for(Role.CLIENT, client_id="c-1", tenant_id="kouvola")
     assert (await api.client.get(base, headers=client)).status_code == 403
 
 

@@ -118,8 +118,9 @@ class Harness:
     def officer(self, tenant_id: str = T, role: Role = Role.TENANT_OFFICER) -> dict[str, str]:
         return self.token_for(role, subject="u-officer", tenant_id=tenant_id)
 
-    def client_token(self, client_id: str = "c-1") -> dict[str, str]:
-        return self.token_for(Role.CLIENT, subject="u-client", client_id=client_id)
+    def client_token(self, client_id: str = "c-1", tenant_id: str | None = T) -> dict[str, str]:
+        """A resident's token names the one tenant whose client they signed in as (registry: resident.py)."""
+        return self.token_for(Role.CLIENT, subject="u-client", client_id=client_id, tenant_id=tenant_id)
 
     async def post_event(self, body: dict[str, Any], headers: dict[str, str] | None = None) -> httpx.Response:
         return await self.client.post(

@@ -140,12 +140,18 @@ async def test_of_two_closes_the_one_that_shortened_the_validity_names_the_cause
     assert await _request(h) == (asked["id"], "removed", "2016-02-15", cause)
 
 
-async def test_a_request_of_a_paid_interruption_removed_by_a_death_names_the_death(seeded: Harness) -> None:
-    h = seeded
+async def paid_interruption_asked(h: Harness) -> dict[str, Any]:
+    """On 5 April: the client's hospital stay of 5-10 March, paid by March's run, and the provider's correction
+    request of it (the interruption lies after 29 February, where the tests close the voucher)."""
     h.clock.set(h.clock.now().replace(month=4, day=5))
     away = await _away(h, "2016-03-05", "2016-03-10")
     await _settle(h, "2016-03", [], [away["id"]])
-    asked = await _ask(h, "interruption", away["id"])
+    return await _ask(h, "interruption", away["id"])
+
+
+async def test_a_request_of_a_paid_interruption_removed_by_a_death_names_the_death(seeded: Harness) -> None:
+    h = seeded
+    asked = await paid_interruption_asked(h)
     await _close(h, "2016-02-29", "death")
     assert await _request(h) == (asked["id"], "removed", "2016-02-29", "death")
 

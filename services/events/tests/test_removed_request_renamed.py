@@ -7,17 +7,13 @@ from datetime import UTC, datetime
 
 from .conftest import Harness, T
 from .test_client_number import changed
-from .test_corrections_validity_end import _ask
-from .test_money_one_step_more import _away, _close
-from .test_money_paths import _settle
+from .test_corrections_removed_cause import paid_interruption_asked
+from .test_money_one_step_more import _close
 
 
 async def test_a_removed_request_is_renamed_with_its_client(seeded: Harness) -> None:
     h = seeded
-    h.clock.set(h.clock.now().replace(month=4, day=5))
-    away = await _away(h, "2016-03-05", "2016-03-10")
-    await _settle(h, "2016-03", [], [away["id"]])
-    asked = await _ask(h, "interruption", away["id"])
+    asked = await paid_interruption_asked(h)
     await _close(h, "2016-02-29")  # the interruption is removed: its request says 'removed'
     await changed(h, "K-9", ["A-17"], datetime.now(UTC))
     [request] = (await h.client.get(f"/v1/tenants/{T}/corrections", headers=h.provider())).json()["items"]

@@ -45,6 +45,11 @@ async def test_a_provider_lists_only_its_own_payments_newest_first(harness: Any)
     assert first["run_id"] == march["id"] and first["state"] == "completed" and first["reference"] == "1234561"
     pdf = await h.client.get(first["specification_url"], headers=own)
     assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
+    # saved under the name the portal gives it, whoever downloads it (the tenant's staff too)
+    named = f'attachment; filename="specification-{first["payment_id"]}.pdf"'
+    assert pdf.headers["content-disposition"].startswith(named + ";")
+    by_staff = await h.client.get(first["specification_url"], headers=h.admin)
+    assert by_staff.headers["content-disposition"] == pdf.headers["content-disposition"]
     assert "Maksuerittely maaliskuu 2016" in pdf_text(pdf.content) and "450,00 €" in pdf_text(pdf.content)
     # asking for another provider's payments gives nothing, not theirs
     assert (await h.client.get(URL, params={"provider_id": P2}, headers=own)).json() == {"items": [], "total": 0}

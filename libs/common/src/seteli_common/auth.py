@@ -39,6 +39,7 @@ class Role(StrEnum):
 
 TENANT_STAFF = frozenset({Role.TENANT_ADMIN, Role.TENANT_OFFICER})
 PROVIDER_STAFF = frozenset({Role.PROVIDER_ADMIN, Role.PROVIDER_USER})
+ONE_TENANT_ROLES = TENANT_STAFF | {Role.CLIENT}  # a token of these names its one tenant
 
 
 @dataclass(frozen=True)
@@ -335,10 +336,9 @@ def require_roles(*roles: Role) -> Callable[..., Any]:
 
 
 def guard_tenant(principal: Principal, tenant_id: str) -> None:
-    """Tenant staff only ever reach their own tenant; we answer 404, not 403, so that ids of other
-    tenants' records cannot even be confirmed to exist. Providers and clients are filtered by their
-    own relationships in the repositories."""
-    if principal.role == Role.PLATFORM_ADMIN:
-        return
-    if principal.role in TENANT_STAFF and principal.tenant_id != tenant_id:
+    """Tenant staff and clients only ever reach the one tenant their token names; we answer 404, not 403,
+    so that ids of other tenants' records cannot even be confirmed to exist. A client id is not trusted to
+    be unique across tenants: a client of another tenant is refused here, not only by the repositories'
+    client filter. Providers work across tenants, filtered by their own relationships in the repositories."""
+    if principal.role in ONE_TENANT_ROLES and principal.tenant_id != tenant_id:
         raise not_found("Tenant")

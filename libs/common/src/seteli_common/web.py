@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from .auth import TENANT_STAFF, Principal, Role, current_principal, guard_tenant
+from .auth import ONE_TENANT_ROLES, Principal, current_principal, guard_tenant
 from .consistency import AFTER_HEADER, CONSISTENCY_HEADER, After, Token, header_value, parse_tokens, published_tokens
 from .db import Database
 from .errors import (
@@ -220,7 +220,6 @@ def _unit_of_work(db: Database, request: Request) -> AbstractAsyncContextManager
 
 
 _READS = frozenset({"GET", "HEAD"})
-ONE_TENANT_ROLES = TENANT_STAFF | {Role.CLIENT}
 
 
 def _needs_principal(dependant: Dependant) -> bool:
@@ -230,7 +229,7 @@ def _needs_principal(dependant: Dependant) -> bool:
 async def principal_first(request: Request) -> None:
     """Runs before each route's own dependencies and before its body is validated. On a route that needs
     a token it verifies the token once (kept on the request), so the unit of work knows whose it is;
-    and tenant staff naming another tenant in the path get 404 at once: not a 422 about a body, not a
+    and tenant staff or a client naming another tenant in the path get 404 at once: not a 422 about a body, not a
     403 about the role, nothing that tells anything of the other tenant's routes or records."""
     tenant_id = request.path_params.get("tenant_id")
     if isinstance(tenant_id, str) and not TENANT_ID_RE.fullmatch(tenant_id):

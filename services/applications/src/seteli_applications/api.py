@@ -184,7 +184,7 @@ async def public_rulebook(tenant_id: str, service_id: str,
 async def list_services(tenant_id: str, limit: int = Query(50, ge=1, le=500), offset: int = Query(0, ge=0),
                         ctx: ApplicationsContext = Depends(context),
                         principal: Principal = Depends(current_principal)) -> dict[str, Any]:
-    guard_tenant(principal, tenant_id)  # providers, clients and the portal read every tenant's services
+    guard_tenant(principal, tenant_id)  # providers read every tenant's services; its staff and clients their own
     return await tenant_services.list_services(ctx, tenant_id, limit, offset)
 
 

@@ -135,14 +135,6 @@ async def credit_interruption(
     return await interruptions.credit(ctx, principal, interruption_id, body.reason)
 
 
-def _team_services(principal: Principal, tenant_id: str) -> list[str] | None:
-    """A provider user's services in this tenant (its service teams); None for the main user: every service."""
-    if principal.role != Role.PROVIDER_USER:
-        return None
-    prefix = f"{tenant_id}:"
-    return [t[len(prefix) :] for t in principal.teams if t.startswith(prefix)]
-
-
 @router.get("/credits", response_model=CreditPage, tags=["credits"])
 async def list_credits(
     tenant_id: str,
@@ -156,7 +148,7 @@ async def list_credits(
     guard_tenant(principal, tenant_id)
     reader = Reader.everything()
     if principal.role in PROVIDER_STAFF:
-        reader = Reader.provider(principal.provider_id, _team_services(principal, tenant_id))
+        reader = Reader.provider_staff(principal, tenant_id)
     elif principal.role not in (*TENANT_STAFF_ROLES, Role.PLATFORM_ADMIN):
         raise forbidden()
     rows, total = await pages.credits_page(ctx.session, tenant_id, reader, limit, offset, month=month)
@@ -191,7 +183,8 @@ async def list_corrections(
     guard_tenant(principal, tenant_id)
     provider_id, services = None, None
     if principal.role in PROVIDER_STAFF:
-        provider_id, services = principal.provider_id, _team_services(principal, tenant_id)
+        staff = Reader.provider_staff(principal, tenant_id)  # a provider user: its service teams' requests only
+        provider_id, services = staff.provider_id, staff.team_service_ids
     elif principal.role not in (*TENANT_STAFF_ROLES, Role.PLATFORM_ADMIN):
         raise forbidden()
     rows, total = await repo.correction_requests_page(ctx.session, tenant_id, limit, offset,

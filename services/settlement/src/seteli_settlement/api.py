@@ -185,7 +185,9 @@ async def specification(
         only_provider=principal.role == Role.PROVIDER_ADMIN,
         provider_id=principal.provider_id,
     )
-    return Response(pdf, media_type="application/pdf")
+    # saved as the portal names it: a browser or a script keeps the file, not a nameless "specification.pdf"
+    return Response(pdf, media_type="application/pdf",
+                    headers={"Content-Disposition": content_disposition(f"specification-{payment_id}.pdf")})
 
 
 @router.get("/tenants/{tenant_id}/events/{event_id}/lines", tags=["traceability"], response_model=TracedLinePage)

@@ -113,7 +113,7 @@ async def my_booking(
     row = await bookings.provider_booking_row(
         ctx, tenant_id, provider_of(principal), booking_id, _team_services(principal, tenant_id)
     )
-    [booking] = await bookings.listed_bookings(ctx, tenant_id, [row])
+    booking = await bookings.booking_view(ctx, tenant_id, row)
     await log_reads(ctx, tenant_id, [row["client_id"]], Actor.of(principal), "booking.details",
                     purpose(request, "booking"))
     return booking

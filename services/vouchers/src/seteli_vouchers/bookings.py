@@ -532,17 +532,11 @@ async def provider_booking_row(
     return row
 
 
-async def provider_booking(
-    ctx: VouchersContext,
-    tenant_id: str,
-    provider_id: str,
-    booking_id: str,
-    services: frozenset[str] | None = None,
-) -> dict[str, Any]:
-    """The provider's booking as its page shows it (as a page of bookings does: the client's number or reference
-    in one statement)."""
-    row = await provider_booking_row(ctx, tenant_id, provider_id, booking_id, services)
-    return (await listed_bookings(ctx, tenant_id, [row]))[0]
+async def booking_view(ctx: VouchersContext, tenant_id: str, row: dict[str, Any]) -> dict[str, Any]:
+    """The booking `row` as its page shows it (as a page of bookings does: the client's number or reference in
+    one statement)."""
+    [booking] = await listed_bookings(ctx, tenant_id, [row])
+    return booking
 
 
 async def end_booking(
@@ -573,4 +567,5 @@ async def end_booking(
                            field="ended_on", code="booking_ends_earlier", ends_on=last.isoformat())
         raise conflict("The booking has already ended", code="booking_ended")
     await publish_booking_ended(ctx, tenant_id, row, ended_on, reason)
-    return await provider_booking(ctx, tenant_id, row["provider_id"], booking_id)
+    ended = await provider_booking_row(ctx, tenant_id, row["provider_id"], booking_id)  # as ended just now
+    return await booking_view(ctx, tenant_id, ended)
