@@ -508,7 +508,7 @@ async def _named_booking_out(ctx: VouchersContext, row: dict[str, Any], client_r
 
 
 async def listed_bookings(ctx: VouchersContext, tenant_id: str, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """A page of bookings, each as `provider_booking` shows it, in the same few statements whatever the page's
+    """A page of bookings, each as `booking_view` shows it, in the same few statements whatever the page's
     size (a statement per booking made a page of 50 some 200 statements)."""
     if not rows:
         return []
