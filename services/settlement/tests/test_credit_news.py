@@ -20,6 +20,12 @@ async def credit_news(h: Any, run: dict[str, Any]) -> tuple[list[str], list[str]
             sorted(c for n in news for c in n.get("carried_credit_ids", [])))
 
 
+async def carried_amounts(h: Any, run: dict[str, Any]) -> dict[str, str]:
+    """Per credit the run carried over, the part of it still to deduct (the rest recovered by set-offs)."""
+    news = [n for n in await h.published("settlement.events.settled") if n["run_id"] == run["id"]]
+    return {c: str(amount) for n in news for c, amount in n.get("carried_credit_amounts", {}).items()}
+
+
 async def test_a_credit_of_a_company_without_billing_is_carried_then_deducted_once_billing_is_added(
         harness: Any) -> None:
     h = harness
@@ -30,6 +36,7 @@ async def test_a_credit_of_a_company_without_billing_is_carried_then_deducted_on
     april = await lock(h, "2016-04", MAY_5)
     assert [(c["site_id"], c["amount"]) for c in april["carried_over"]] == [(None, "-450.00")]
     assert await credit_news(h, april) == ([], ["c-1"])
+    assert await carried_amounts(h, april) == {"c-1": "-900.00"}  # nothing of it deducted yet
 
     await billing_changed(h, None, BILLING)
     await h.event("e-3", "2016-05-01", "2016-05-10")  # 900.00
@@ -47,9 +54,12 @@ async def test_a_credit_exceeding_the_payees_total_is_carried_then_deducted_by_t
     assert [(c["site_id"], c["amount"], c["reason"]) for c in april["carried_over"]] == [
         ("s-kuusela", "-630.00", "negative_balance")]
     assert await credit_news(h, april) == ([], ["c-1"])
+    # Kuusela's own April care is carried with it: nothing of the credit was deducted
+    assert await carried_amounts(h, april) == {"c-1": "-900.00"}
 
     await h.event("e-3", "2016-05-01", "2016-05-10", producer_part="site:s-kuusela")  # 900.00
     may = await lock(h, "2016-05", JUNE_5)
+    assert await carried_amounts(h, may) == {}
     assert await transfers(h, may) == [(KUUSELA["iban"], "270.00")]
     assert await credit_news(h, may) == (["c-1"], [])
 
@@ -62,6 +72,7 @@ async def test_a_credit_partly_set_off_is_carried_and_one_wholly_set_off_is_dedu
     april = await lock(h, "2016-04", MAY_5)
     assert h.payees(april) == {COMPANY: "0.00"}
     assert await credit_news(h, april) == ([], ["c-1"])
+    assert await carried_amounts(h, april) == {"c-1": "-450.00"}  # 450.00 of it taken from the company's payment
 
     # Kuusela loses its own account: its lines go to the company, which covers the rest of the credit
     await billing_changed(h, "s-kuusela", None)

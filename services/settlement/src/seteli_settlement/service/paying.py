@@ -275,17 +275,23 @@ async def pay_provider(ctx: ServiceContext, tenant_id: str, run_id: str, provide
                 interruption_ids=sorted(settled_interruptions),
                 deducted_credit_ids=sorted(deducted_credits),
                 carried_credit_ids=sorted(carried_credits),
+                carried_credit_amounts=carried_credits,
             ),
             tenant_id=tenant_id,
         )
 
 
 async def _credits_left_open(session: AsyncSession, tenant_id: str, provider_id: str, provider: repo.Row | None,
-                             sites: dict[str, repo.Row], month: Month) -> tuple[set[str], set[str]]:
+                             sites: dict[str, repo.Row], month: Month) -> tuple[set[str], dict[str, Decimal]]:
     """The provider's credits of the run's month or earlier still open once its job has paid: (those wholly
-    recovered from another payee's payment by set-offs, so deducted by this run; those carried to the next run)."""
+    recovered from another payee's payment by set-offs, so deducted by this run; per credit carried to the next
+    run, the part of it set-offs have not recovered yet)."""
     parts = await report_queries.open_set_off_parts(session, tenant_id, provider_id)
     recovered, lines = await recovered_of_provider(session, tenant_id, provider_id, parts, provider, sites)
-    credits = [line for line in lines if line["kind"] == "credit" and line["month"] <= month.first]
-    wholly = {str(c["source_id"]) for c in credits if recovered.get(int(c["line_id"])) == Decimal(c["amount"])}
-    return wholly, {str(c["source_id"]) for c in credits} - wholly
+    left: dict[str, Decimal] = {}
+    for line in lines:
+        if line["kind"] == "credit" and line["month"] <= month.first:
+            rest = Decimal(line["amount"]) - recovered.get(int(line["line_id"]), Decimal(0))
+            left[str(line["source_id"])] = left.get(str(line["source_id"]), Decimal(0)) + rest
+    wholly = {credit_id for credit_id, rest in left.items() if rest == 0}
+    return wholly, {credit_id: Decimal(domain.money_str(rest)) for credit_id, rest in left.items() if rest != 0}
