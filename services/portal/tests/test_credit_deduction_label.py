@@ -39,11 +39,13 @@ def test_a_credit_of_no_news_whose_planned_run_was_made_names_that_run_without_a
 def test_a_credit_carried_over_says_from_which_run_and_why() -> None:
     fi = cell({"carried_month": "2016-04"})
     assert "Siirtyi tilityksestä 4/2016 seuraavaan tilitykseen" in fi
-    assert "Tilityshetkellä maksutiedot puuttuivat tai kuukauden summa oli negatiivinen." in fi
+    assert ("Tilityshetkellä maksutiedot puuttuivat, kuukauden summa oli negatiivinen tai maksun muodostaminen "
+            "epäonnistui.") in fi
     assert "3/2016" not in fi and "Vähennetty" not in fi
     sv = cell({"carried_month": "2016-04"}, "sv")
     assert "Flyttades från redovisningen 4/2016 till nästa redovisning" in sv
-    assert "Vid redovisningen saknades betalningsuppgifterna eller var månadens summa negativ." in sv
+    assert ("Vid redovisningen saknades betalningsuppgifterna, var månadens summa negativ eller kunde "
+            "betalningen inte bildas.") in sv
 
 
 def test_a_credit_deducted_names_the_run_that_deducted_it_and_its_specifications() -> None:
