@@ -100,6 +100,9 @@ async def test_a_credit_partly_set_off_says_how_much_is_still_carried(seeded: Ha
     assert await _carried(h, credit_id) == ("2016-03", part, amount)
     await _news(h, "2016-04", deducted=[credit_id])  # the rest deducted by April's run
     assert (await _listed(h, credit_id))["deducted_month"] == "2016-04"
+    await _news(h, "2016-04", carried=[credit_id], left={credit_id: part}, run_id="run-2016-04-b")  # heard late
+    assert (await _listed(h, credit_id))["deducted_month"] == "2016-04"
+    assert await _carried(h, credit_id) == ("2016-03", part, amount)
 
 
 async def test_a_carry_over_of_a_message_without_amounts_carries_the_whole_credit(seeded: Harness) -> None:
