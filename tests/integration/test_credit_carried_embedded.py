@@ -38,6 +38,7 @@ async def test_a_carried_credit_is_listed_as_carried_then_as_deducted_by_the_run
         assert [(c["amount"], c["reason"]) for c in december["carried_over"]] == [("-4200.00", "negative_balance")]
         carried = await until(lambda: listed("carried_month", "2026-12"))
         assert carried["deducted_month"] is None
+        assert carried["carried_amount"] == "-4200.00"  # none of it deducted: all of it still to deduct
 
         late = await client.post(f"{events_url}/events", headers=provider, json={
             "booking_id": wrong["booking_id"], "start": "2026-12-01", "end": "2026-12-31"})

@@ -5,6 +5,7 @@ deducted by a run, which no carry-over heard later undoes, whatever order the fa
 from __future__ import annotations
 
 from collections.abc import Sequence
+from decimal import Decimal
 from typing import Any
 
 from seteli_common.auth import Role
@@ -14,10 +15,12 @@ from .test_money_paths import _credit, _record, _settle
 
 
 async def _news(h: Harness, run_month: str, *, deducted: Sequence[str] = (), carried: Sequence[str] = (),
-                run_id: str | None = None) -> None:
+                run_id: str | None = None, left: dict[str, str] | None = None) -> None:
+    """`left`: per carried credit, the part still to deduct (a message of before that field has none)."""
     await h.feed("settlement.events.settled", {
         "run_id": run_id or f"run-{run_month}", "month": run_month, "event_ids": [],
-        "deducted_credit_ids": list(deducted), "carried_credit_ids": list(carried)})
+        "deducted_credit_ids": list(deducted), "carried_credit_ids": list(carried),
+        **({"carried_credit_amounts": left} if left is not None else {})})
 
 
 async def _listed(h: Harness, credit_id: str, headers: dict[str, str] | None = None) -> dict[str, Any]:
@@ -25,6 +28,13 @@ async def _listed(h: Harness, credit_id: str, headers: dict[str, str] | None = N
     assert response.status_code == 200, response.text
     [found] = [c for c in response.json()["items"] if c["id"] == credit_id]
     return {k: found[k] for k in ("month", "deducted_month", "deducted_run_id", "carried_month")}
+
+
+async def _carried(h: Harness, credit_id: str) -> tuple[str | None, str | None, str]:
+    """(the latest run month that carried it, the part still to deduct, the credit's amount)."""
+    response = await h.client.get(f"/v1/tenants/{T}/credits", headers=h.officer())
+    [found] = [c for c in response.json()["items"] if c["id"] == credit_id]
+    return found["carried_month"], found["carried_amount"], found["amount"]
 
 
 async def _a_credit(h: Harness) -> str:
@@ -79,3 +89,38 @@ async def test_news_of_another_tenant_changes_no_credit_here(seeded: Harness) ->
                                                "deducted_credit_ids": [credit_id]}, tenant_id="lahti")
     assert (await _listed(h, credit_id))["deducted_month"] is None
 
+
+
+async def test_a_credit_partly_set_off_says_how_much_is_still_carried(seeded: Harness) -> None:
+    h = seeded
+    credit_id = await _a_credit(h)
+    amount = (await _carried(h, credit_id))[2]
+    part = f"{Decimal(amount) / 3:.2f}"  # two thirds of it recovered from another payee's payment
+    await _news(h, "2016-03", carried=[credit_id], left={credit_id: part})
+    assert await _carried(h, credit_id) == ("2016-03", part, amount)
+    await _news(h, "2016-04", deducted=[credit_id])  # the rest deducted by April's run
+    assert (await _listed(h, credit_id))["deducted_month"] == "2016-04"
+    await _news(h, "2016-04", carried=[credit_id], left={credit_id: part}, run_id="run-2016-04-b")  # heard late
+    assert (await _listed(h, credit_id))["deducted_month"] == "2016-04"
+    assert await _carried(h, credit_id) == ("2016-03", part, amount)
+
+
+async def test_a_carry_over_of_a_message_without_amounts_carries_the_whole_credit(seeded: Harness) -> None:
+    h = seeded
+    credit_id = await _a_credit(h)
+    amount = (await _carried(h, credit_id))[2]
+    await _news(h, "2016-03", carried=[credit_id])  # a message of before the amounts
+    assert await _carried(h, credit_id) == ("2016-03", None, amount)
+
+
+async def test_the_latest_carry_over_tells_the_part_left_whatever_order_the_news_arrives_in(seeded: Harness) -> None:
+    h = seeded
+    credit_id = await _a_credit(h)
+    amount = Decimal((await _carried(h, credit_id))[2])
+    april, march = f"{amount / 4:.2f}", f"{amount / 2:.2f}"
+    await _news(h, "2016-04", carried=[credit_id], left={credit_id: april})
+    await _news(h, "2016-03", carried=[credit_id], left={credit_id: march})  # older news, late
+    assert (await _carried(h, credit_id))[:2] == ("2016-04", april)
+    # April's run made again (its first job's news redelivered after the second's): the smaller part left stands
+    await _news(h, "2016-04", carried=[credit_id], left={credit_id: march}, run_id="run-2016-04-b")
+    assert (await _carried(h, credit_id))[:2] == ("2016-04", april)

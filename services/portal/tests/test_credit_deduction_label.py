@@ -39,11 +39,13 @@ def test_a_credit_of_no_news_whose_planned_run_was_made_names_that_run_without_a
 def test_a_credit_carried_over_says_from_which_run_and_why() -> None:
     fi = cell({"carried_month": "2016-04"})
     assert "Siirtyi tilityksestä 4/2016 seuraavaan tilitykseen" in fi
-    assert "Tilityshetkellä maksutiedot puuttuivat tai kuukauden summa oli negatiivinen." in fi
+    assert ("Tilityshetkellä maksutiedot puuttuivat, kuukauden summa oli negatiivinen tai maksun muodostaminen "
+            "epäonnistui.") in fi
     assert "3/2016" not in fi and "Vähennetty" not in fi
     sv = cell({"carried_month": "2016-04"}, "sv")
     assert "Flyttades från redovisningen 4/2016 till nästa redovisning" in sv
-    assert "Vid redovisningen saknades betalningsuppgifterna eller var månadens summa negativ." in sv
+    assert ("Vid redovisningen saknades betalningsuppgifterna, var månadens summa negativ eller kunde "
+            "betalningen inte bildas.") in sv
 
 
 def test_a_credit_deducted_names_the_run_that_deducted_it_and_its_specifications() -> None:
@@ -53,3 +55,26 @@ def test_a_credit_deducted_names_the_run_that_deducted_it_and_its_specifications
     assert 'href="/portal/provider/payments/r-5/7.pdf"' in fi and "r-3" not in fi
     sv = cell({"deducted_month": "2016-05"}, "sv", runs)
     assert "Avdragen i redovisningen 5/2016" in sv and "Betalningsspecifikation" in sv
+
+
+def test_a_credit_partly_set_off_says_what_was_deducted_and_what_moved_on() -> None:
+    # -200.00, of which 120.00 taken from another payee's payment of the provider in April's run
+    runs = {"2016-04": [{**PAYMENT, "run_id": "r-4", "month": "2016-04"}]}
+    partly = {"amount": "-200.00", "carried_month": "2016-04", "carried_amount": "-80.00"}
+    fi = cell(partly, runs=runs)
+    assert "Vähennetty 120,00 € tilityksessä 4/2016, 80,00 € siirtyi seuraavaan tilitykseen" in fi
+    assert 'href="/portal/provider/payments/r-4/7.pdf"' in fi  # where the deduction is explained
+    assert "Tilityshetkellä maksutiedot puuttuivat" in fi
+    sv = cell(partly, "sv", runs)
+    assert "Avdrogs 120,00 € i redovisningen 4/2016, 80,00 € flyttades till nästa redovisning" in sv
+    # May's run deducts the rest: the run that deducted it is named
+    rest = cell({**partly, "deducted_month": "2016-05"}, runs={"2016-05": [PAYMENT]})
+    assert "Vähennetty tilityksessä 5/2016" in rest and "siirtyi" not in rest
+
+
+def test_a_credit_carried_whole_or_of_an_old_message_says_it_moved_on() -> None:
+    for whole in ({"amount": "-200.00", "carried_month": "2016-04", "carried_amount": "-200.00"},
+                  {"amount": "-200.00", "carried_month": "2016-04", "carried_amount": None},
+                  {"amount": "-200.00", "carried_month": "2016-04"}):
+        fi = cell(whole)
+        assert "Siirtyi tilityksestä 4/2016 seuraavaan tilitykseen" in fi and "Vähennetty" not in fi

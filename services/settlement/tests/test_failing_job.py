@@ -136,3 +136,42 @@ async def test_a_job_whose_worker_dies_every_time_is_parked_too(harness_factory:
         following = await h.run("2016-04")
         assert await _attempt(h) == 1
         assert h.payees(await _get(h, following["id"])) == {f"{P2}/-": "90.00"}
+
+
+async def _credit_news(h: Any, run_id: str, provider_id: str) -> list[tuple[list[str], list[str], dict[str, str]]]:
+    return [(n.get("deducted_credit_ids", []), n.get("carried_credit_ids", []),
+             {c: str(a) for c, a in n.get("carried_credit_amounts", {}).items()})
+            for n in await h.published("settlement.events.settled")
+            if n["run_id"] == run_id and n["provider_id"] == provider_id]
+
+
+async def test_the_credits_of_a_parked_job_are_told_carried_and_the_next_run_tells_them_deducted(
+    harness_factory: Any,
+) -> None:
+    """A job parked as failed pays nothing: its provider's credits wait for the next run. Settlement says so, as of a
+    payee without billing information, so the credits page no longer says the credit waits for a run already made;
+    the run that pays the job's lines later names the credit deducted."""
+    attempts = SettlementSettings.model_fields["job_max_attempts"].default
+    async with harness_factory(inline_jobs=False, job_lease_seconds=LEASE) as h:
+        await h.seed()
+        await h.event("e-1", "2016-02-10", "2016-02-11", provider_id=P2)  # 180.00
+        february = await h.run("2016-02")
+        assert await _attempt(h) == 1
+        await h.publish("events.credit.requested", {
+            "credit_id": "c-2", "event_id": "e-1", "provider_id": P2, "producer_part": None, "client_ref": "A-1001",
+            "content_id": "hoito", "service_id": "tehostettu", "amount": "-180.00", "reason": "väärä asiakas",
+            "month": "2016-03", "kind": "event"})
+        await _billing_of_p2(h, UNSTORABLE)
+        await h.event("e-2", "2016-03-10", "2016-03-13", provider_id=P2)  # 360.00
+        march = await h.run("2016-03")
+        for _ in range(attempts):
+            assert await _attempt(h) == 0
+        assert [f["provider_id"] for f in (await _get(h, march["id"]))["failed_jobs"]] == [P2]
+        assert await _credit_news(h, march["id"], P2) == [([], ["c-2"], {"c-2": "-180.00"})]
+
+        await _billing_of_p2(h, BILLING2)
+        april = await h.run("2016-04")
+        assert await _attempt(h) == 1
+        assert h.payees(await _get(h, april["id"])) == {f"{P2}/-": "180.00"}  # e-2 less the credit
+        assert await _credit_news(h, april["id"], P2) == [(["c-2"], [], {})]
+        assert february["id"] not in {march["id"], april["id"]}

@@ -274,7 +274,7 @@ async def events_settled(ctx: MessageContext, p: EventsSettledIn) -> None:
     if p.month:  # the run of the month is being paid: a credit made from now on is deducted in a later one
         await repo.save_settled_month(ctx.session, tenant_id, p.month, p.run_id)
         await repo.credits_deducted(ctx.session, tenant_id, p.deducted_credit_ids, p.run_id, p.month)
-        await repo.credits_carried(ctx.session, tenant_id, p.carried_credit_ids, p.month)
+        await repo.credits_carried(ctx.session, tenant_id, p.carried_credit_ids, p.month, p.carried_credit_amounts)
 
 
 @settlement.on("settlement.run.completed", model=RunCompletedIn)

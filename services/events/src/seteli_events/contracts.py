@@ -116,6 +116,8 @@ class EventsSettledIn(Inbound):
     interruption_ids: list[str] | None = None
     deducted_credit_ids: list[str] = []  # credits the run deducted
     carried_credit_ids: list[str] = []  # credits the run carried over to the next run
+    # per carried credit, the part still to deduct (the rest set off); absent in messages of before: all of it
+    carried_credit_amounts: dict[str, Decimal] = {}
 
 
 class RunCompletedIn(Inbound):

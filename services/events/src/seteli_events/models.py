@@ -318,6 +318,7 @@ credits = Table(
     Column("deducted_month", String(7)),
     Column("deducted_run_id", String(ID)),
     Column("carried_month", String(7)),
+    Column("carried_amount", MONEY),  # of the latest carry-over: the part still to deduct (null: all of it)
     Column("requested_by", String(ID), nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
     UniqueConstraint("tenant_id", "event_id", name="uq_credits_event"),  # an event is credited once

@@ -471,6 +471,7 @@ class CreditOut(BaseModel):
         "deducted_month": None,
         "deducted_run_id": None,
         "carried_month": "2016-03",
+        "carried_amount": "-40.00",
     }]})
     id: str
     event_id: str  # the event's id, or (kind interruption) the interruption's
@@ -490,6 +491,9 @@ class CreditOut(BaseModel):
     carried_month: str | None = Field(default=None, description="not deducted yet: the month of the latest run "
                                       "that carried it over to the next run (its payee without billing "
                                       "information, or its total negative)")
+    carried_amount: Decimal | None = Field(default=None, description="of a credit carried over: the part still to "
+                                           "deduct, the rest recovered from another payee's payment of the "
+                                           "provider by a set-off (null: all of it, or not told)")
 
 
 class CreditPage(Page[CreditOut]):

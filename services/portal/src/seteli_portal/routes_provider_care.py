@@ -12,7 +12,7 @@ from .apiclient import ApiError
 from .paging import pager, paging
 from .routes_care import _month, _month_view
 from .routes_provider import _provider_page, _services
-from .web import Page, seg
+from .web import Page, credit_split, seg
 
 router = APIRouter(prefix="/provider")
 
@@ -172,7 +172,9 @@ async def credits(request: Request) -> Response:
     # A credit's run is the one settlement says deducted it, else the one planned when it was made; the main user
     # sees its payments: those of the months on this page only.
     runs: dict[str, list[dict[str, Any]]] = {}
-    months = sorted({c.get("deducted_month") or c["month"] for c in found["items"]})
+    # (a credit carried in part: the run whose set-off took the rest)
+    months = sorted({c.get("deducted_month") or (credit_split(c) and c.get("carried_month")) or c["month"]
+                     for c in found["items"]})
     if page.role == "provider_admin" and months:
         for payment in await page.every("settlement", page.tpath("/payments"), [("month", m) for m in months]):
             runs.setdefault(payment["month"], []).append(payment)

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Mapping
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -83,6 +85,15 @@ def web_link(url: Any) -> str | None:
     return text if text.lower().startswith(("https://", "http://")) else None
 
 
+def credit_split(credit: Mapping[str, Any]) -> tuple[Decimal, Decimal] | None:
+    """(deducted, still carried) of a credit a run carried over in part, both as positive sums: set-offs took the
+    rest from another payee's payment of the provider. None when all of it was carried (or settlement did not say)."""
+    left = credit.get("carried_amount")
+    if left is None or Decimal(str(left)) == Decimal(str(credit["amount"])):
+        return None
+    return abs(Decimal(str(credit["amount"])) - Decimal(str(left))), abs(Decimal(str(left)))
+
+
 def make_env() -> Environment:
     env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]),
                       trim_blocks=True, lstrip_blocks=True)
@@ -92,6 +103,7 @@ def make_env() -> Environment:
     env.filters["month"] = month_fmt
     env.filters["datetime"] = datetime_fmt
     env.filters["web_link"] = web_link
+    env.globals["credit_split"] = credit_split
     # what the catalog's filters and the company's search information offer: the platform's one list
     env.globals["facets"] = {"needs": NEEDS, "support_types": SUPPORT_TYPES, "languages": SERVICE_LANGUAGES}
     return env

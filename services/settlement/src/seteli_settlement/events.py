@@ -61,6 +61,9 @@ class EventsSettled(EventPayload):
     interruption_ids: list[str] = []
     deducted_credit_ids: list[str] = []
     carried_credit_ids: list[str] = []
+    # Per credit carried over, the part of it still to deduct (as negative as the credit; the rest was recovered from
+    # another payee's payment by a set-off). A message without it (before this field): the whole credit is carried.
+    carried_credit_amounts: dict[str, Decimal] = {}
 
 
 class ClientRef(BaseModel):

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime
+from decimal import Decimal
 from typing import Any
 
 from seteli_common.sql import insert_for, is_postgres
@@ -881,14 +882,19 @@ async def credits_deducted(session: AsyncSession, tenant_id: str, credit_ids: Se
                                                                               deducted_run_id=run_id))
 
 
-async def credits_carried(session: AsyncSession, tenant_id: str, credit_ids: Sequence[str], month: str) -> None:
-    """A run of `month` carried these credits over to the next run: the latest such run is kept. News of a credit
-    deducted already changes nothing (a carry-over heard late never undoes a deduction)."""
-    if credit_ids:
-        c = credits.c
+async def credits_carried(session: AsyncSession, tenant_id: str, credit_ids: Sequence[str], month: str,
+                         left: Mapping[str, Decimal]) -> None:
+    """A run of `month` carried these credits over to the next run, `left` of each still to deduct (none: all of
+    it): the latest such run is kept, of two runs of one month the one that left less. News of a credit deducted
+    already changes nothing (a carry-over heard late never undoes a deduction)."""
+    for credit_id in credit_ids:  # a few credits a provider job at most
+        c, rest = credits.c, left.get(credit_id)
+        later = or_(c.carried_month.is_(None), c.carried_month < month)
+        if rest is not None:  # a part left of it, smaller than a run of the same month had left
+            later = or_(later, and_(c.carried_month == month, or_(c.carried_amount.is_(None), c.carried_amount < rest)))
         await session.execute(update(credits).where(
-            c.tenant_id == tenant_id, c.id.in_(list(credit_ids)), c.deducted_month.is_(None),
-            or_(c.carried_month.is_(None), c.carried_month < month)).values(carried_month=month))
+            c.tenant_id == tenant_id, c.id == credit_id, c.deducted_month.is_(None), later)
+            .values(carried_month=month, carried_amount=rest))
 
 
 async def delete_credit(session: AsyncSession, tenant_id: str, credit_id: str) -> None:

@@ -266,4 +266,5 @@ def credit_view(row: Mapping[str, Any]) -> Row:
             "month",
             "created_at",
         )
-    } | {"amount": money(row["amount"])} | {k: row.get(k) for k in SETTLEMENT_NEWS}
+    } | {"amount": money(row["amount"])} | {k: row.get(k) for k in SETTLEMENT_NEWS} | {
+        "carried_amount": None if row.get("carried_amount") is None else money(row["carried_amount"])}

@@ -118,6 +118,13 @@ async def job_failed(ctx: ServiceContext, claim: Claim, reason: str | None, max_
         leased_until=None,
         finished_at=ctx.clock.now(),
     )
+    # Nothing of it paid: its credits wait for the next run, and the credits page says so rather than "waiting for
+    # the run" of a run already made.
+    run = await repo.get_run(session, claim.tenant_id, claim.run_id)
+    assert run is not None
+    await tell_settled(ctx, claim.tenant_id, claim.run_id, Month.of(run["month"]), claim.provider_id,
+                       await repo.get_provider(session, claim.provider_id),
+                       await repo.provider_sites(session, claim.provider_id))
     await _count_finished(ctx, claim, failed=True)
     return True
 
@@ -262,30 +269,45 @@ async def pay_provider(ctx: ServiceContext, tenant_id: str, run_id: str, provide
             ),
             tenant_id=tenant_id,
         )
-    recovered, carried_credits = await _credits_left_open(session, tenant_id, provider_id, provider, sites, month)
-    deducted_credits |= recovered
-    if settled_events or settled_interruptions or deducted_credits or carried_credits:
+    await tell_settled(ctx, tenant_id, run_id, month, provider_id, provider, sites, settled_events,
+                       settled_interruptions, deducted_credits)
+
+
+async def tell_settled(ctx: ServiceContext, tenant_id: str, run_id: str, month: Month, provider_id: str,
+                       provider: repo.Row | None, sites: dict[str, repo.Row], events: set[str] | None = None,
+                       interruptions: set[str] | None = None, deducted: set[str] | None = None) -> None:
+    """Publish what the run settled of the provider (none of it: its job was parked as failed) and which of its
+    credits the run deducted and which it carried over to the next run."""
+    recovered, carried = await _credits_left_open(ctx.session, tenant_id, provider_id, provider, sites, month)
+    deducted = (deducted or set()) | recovered
+    if events or interruptions or deducted or carried:
         await ctx.outbox.add(
-            session,
+            ctx.session,
             EventsSettled(
                 run_id=run_id,
                 month=str(month),
                 provider_id=provider_id,
-                event_ids=sorted(settled_events),
-                interruption_ids=sorted(settled_interruptions),
-                deducted_credit_ids=sorted(deducted_credits),
-                carried_credit_ids=sorted(carried_credits),
+                event_ids=sorted(events or ()),
+                interruption_ids=sorted(interruptions or ()),
+                deducted_credit_ids=sorted(deducted),
+                carried_credit_ids=sorted(carried),
+                carried_credit_amounts=carried,
             ),
             tenant_id=tenant_id,
         )
 
 
 async def _credits_left_open(session: AsyncSession, tenant_id: str, provider_id: str, provider: repo.Row | None,
-                             sites: dict[str, repo.Row], month: Month) -> tuple[set[str], set[str]]:
+                             sites: dict[str, repo.Row], month: Month) -> tuple[set[str], dict[str, Decimal]]:
     """The provider's credits of the run's month or earlier still open once its job has paid: (those wholly
-    recovered from another payee's payment by set-offs, so deducted by this run; those carried to the next run)."""
+    recovered from another payee's payment by set-offs, so deducted by this run; per credit carried to the next
+    run, the part of it set-offs have not recovered yet)."""
     parts = await report_queries.open_set_off_parts(session, tenant_id, provider_id)
     recovered, lines = await recovered_of_provider(session, tenant_id, provider_id, parts, provider, sites)
-    credits = [line for line in lines if line["kind"] == "credit" and line["month"] <= month.first]
-    wholly = {str(c["source_id"]) for c in credits if recovered.get(int(c["line_id"])) == Decimal(c["amount"])}
-    return wholly, {str(c["source_id"]) for c in credits} - wholly
+    left: dict[str, Decimal] = {}
+    for line in lines:
+        if line["kind"] == "credit" and line["month"] <= month.first:
+            rest = Decimal(line["amount"]) - recovered.get(int(line["line_id"]), Decimal(0))
+            left[str(line["source_id"])] = left.get(str(line["source_id"]), Decimal(0)) + rest
+    wholly = {credit_id for credit_id, rest in left.items() if rest == 0}
+    return wholly, {credit_id: Decimal(domain.money_str(rest)) for credit_id, rest in left.items() if rest != 0}
