@@ -6,7 +6,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from .conftest import BILLING
+from seteli_settlement.worker import SettlementWorker
+
+from .conftest import BILLING, T
 from .test_provider_set_off import (
     COMPANY,
     SITE,
@@ -141,3 +143,31 @@ async def test_a_credit_withdrawn_after_a_partial_set_off_is_named_by_no_later_r
     may = await lock(h, "2016-05", JUNE_5)
     assert h.payees(may)[COMPANY] == "1100.00"
     assert await credit_news(h, may) == ([], []) and await carried_amounts(h, may) == {}
+
+
+async def test_a_credit_made_while_its_providers_run_is_paid_is_left_to_the_next_run_not_told_carried(
+        harness_factory: Any) -> None:
+    # A line opened while a run is being paid is held for the next run: that run neither deducted nor carried it
+    # (the provider's page must not say "carried: no billing information or a negative total")
+    async with harness_factory(inline_jobs=False) as h:
+        await h.seed()
+        await h.event("e-1", "2016-03-01", "2016-03-10")  # 900.00
+        await _paid(h, await lock(h, "2016-03", MAY_5.replace(month=4)))
+        await h.event("e-2", "2016-04-01", "2016-04-12")  # 1080.00
+        april = await lock(h, "2016-04", MAY_5)
+        await credit(h, "c-1", "e-1", "-900.00")  # made while April's job waits to be worked
+        april = await _paid(h, april)
+        assert h.payees(april) == {COMPANY: "1080.00"}
+        assert await credit_news(h, april) == ([], [])
+        may = await _paid(h, await lock(h, "2016-05", JUNE_5))
+        assert h.payees(may) == {} and await credit_news(h, may) == ([], ["c-1"])  # -900.00 carried in May
+        assert await carried_amounts(h, may) == {"c-1": "-900.00"}
+
+
+async def _paid(h: Any, run: dict[str, Any]) -> dict[str, Any]:
+    """The run once a worker has paid its jobs."""
+    await SettlementWorker(h.runtime.extras["deps"]).run_until_idle()
+    paid = await h.client.get(f"/v1/tenants/{T}/runs/{run['id']}", headers=h.admin)
+    assert paid.json()["state"] == "completed", paid.text
+    body: dict[str, Any] = paid.json()
+    return body

@@ -679,12 +679,12 @@ async def providers_with_open_set_offs(session: AsyncSession, tenant_id: str) ->
 
 
 async def open_credits(session: AsyncSession, tenant_id: str, provider_id: str) -> list[Row]:
-    """A provider's open negative lines, oldest first ({line_id, producer_part, amount, kind, source_id, month}),
-    less those reversed already (withdrawn while a run had locked them: that run pays them, the next their
-    reversal)."""
+    """A provider's open negative lines, oldest first ({line_id, producer_part, amount, kind, source_id, month,
+    held_by_run}), less those reversed already (withdrawn while a run had locked them: that run pays them, the next
+    their reversal)."""
     o = open_lines.c
     query = (
-        select(o.line_id, o.producer_part, o.amount, o.kind, o.source_id, o.month)
+        select(o.line_id, o.producer_part, o.amount, o.kind, o.source_id, o.month, o.held_by_run)
         .where(o.tenant_id == tenant_id, o.provider_id == provider_id, o.amount < 0, ~_reversed(o.line_id))
         .order_by(o.month, o.line_id)
     )

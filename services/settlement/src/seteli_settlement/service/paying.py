@@ -278,7 +278,8 @@ async def tell_settled(ctx: ServiceContext, tenant_id: str, run_id: str, month: 
                        interruptions: set[str] | None = None, deducted: set[str] | None = None) -> None:
     """Publish what the run settled of the provider (none of it: its job was parked as failed) and which of its
     credits the run deducted and which it carried over to the next run."""
-    recovered, carried = await _credits_left_open(ctx.session, tenant_id, provider_id, provider, sites, month)
+    recovered, carried = await _credits_left_open(ctx.session, tenant_id, run_id, provider_id, provider, sites,
+                                                  month)
     deducted = (deducted or set()) | recovered
     if events or interruptions or deducted or carried:
         await ctx.outbox.add(
@@ -297,16 +298,18 @@ async def tell_settled(ctx: ServiceContext, tenant_id: str, run_id: str, month: 
         )
 
 
-async def _credits_left_open(session: AsyncSession, tenant_id: str, provider_id: str, provider: repo.Row | None,
-                             sites: dict[str, repo.Row], month: Month) -> tuple[set[str], dict[str, Decimal]]:
+async def _credits_left_open(session: AsyncSession, tenant_id: str, run_id: str, provider_id: str,
+                             provider: repo.Row | None, sites: dict[str, repo.Row],
+                             month: Month) -> tuple[set[str], dict[str, Decimal]]:
     """The provider's credits of the run's month or earlier still open once its job has paid: (those wholly
     recovered from another payee's payment by set-offs, so deducted by this run; per credit carried to the next
-    run, the part of it set-offs have not recovered yet)."""
+    run, the part of it set-offs have not recovered yet). A credit made while the run was being paid is held for
+    the next run: this one neither deducted nor carried it."""
     parts = await report_queries.open_set_off_parts(session, tenant_id, provider_id)
     recovered, lines = await recovered_of_provider(session, tenant_id, provider_id, parts, provider, sites)
     left: dict[str, Decimal] = {}
     for line in lines:
-        if line["kind"] == "credit" and line["month"] <= month.first:
+        if line["kind"] == "credit" and line["month"] <= month.first and line["held_by_run"] != run_id:
             rest = Decimal(line["amount"]) - recovered.get(int(line["line_id"]), Decimal(0))
             left[str(line["source_id"])] = left.get(str(line["source_id"]), Decimal(0)) + rest
     wholly = {credit_id for credit_id, rest in left.items() if rest == 0}
