@@ -56,6 +56,11 @@ def _latency(service: str, method: str, route: str) -> Any:
     return HTTP_LATENCY.labels(service, method, route)
 
 
+@functools.cache
+def _shed(service: str, reason: str) -> Any:
+    return SHED.labels(service, reason)
+
+
 def consumed(service: str, queue: str, outcome: str) -> None:
     _consumed(service, queue, outcome).inc()
 
@@ -117,7 +122,7 @@ class MetricsMiddleware:
         route = getattr(scope.get("route"), "path", "unmatched")
         reason = scope.get("state", {}).get(SHED_KEY)
         if reason:
-            SHED.labels(self.service, reason).inc()
+            _shed(self.service, reason).inc()
         if route not in UNMEASURED_ROUTES:
             method = scope["method"]
             _requests(self.service, method, route, status).inc()
