@@ -200,3 +200,27 @@ async def alternate(variants: dict[str, Callable[[], None]], rounds: int, messag
             result.process[name].append((time.process_time() - started) / messages * 1000)
             result.backend[name].append((backend_cpu() - db0) / messages * 1000)
     return result
+
+
+def kernel_per_message_variants() -> dict[str, Callable[[], None]]:
+    """For `alternate`: the consumer and relay kernel as it is, and as before perf-suite3 (the tracer asked of
+    OpenTelemetry's provider at each message and relay batch, the consumed-outcome counter's series looked up at
+    each message)."""
+    from opentelemetry import trace
+    from seteli_common import metrics
+    from seteli_common.messaging import consumer, outbox
+
+    current = consumer.tracer, outbox.tracer, metrics.consumed
+
+    def tracer_each_time(name: str) -> Any:
+        return trace.get_tracer(name)
+
+    def consumed_each_time(service: str, queue: str, outcome: str) -> None:
+        metrics.CONSUMED.labels(service, queue, outcome).inc()
+
+    def put(functions: Any) -> Callable[[], None]:
+        def in_place() -> None:
+            consumer.tracer, outbox.tracer, metrics.consumed = functions
+        return in_place
+
+    return {"this tree": put(current), "as before": put((tracer_each_time, tracer_each_time, consumed_each_time))}

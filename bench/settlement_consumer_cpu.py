@@ -30,7 +30,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).parent))
 
 import asyncpg  # noqa: E402
-from _support import ADMIN_URL, alternate, load, tests_conftest  # noqa: E402
+from _support import ADMIN_URL, alternate, kernel_per_message_variants, load, tests_conftest  # noqa: E402
 from seteli_common import testing  # noqa: E402
 from seteli_common.auth import SigningKey, StaticKeys, TokenIssuer  # noqa: E402
 from seteli_common.clock import FixedClock  # noqa: E402
@@ -72,7 +72,8 @@ async def warm_up_or_list_statements(one: Callable[[], Awaitable[None]], warm_up
     return True
 
 
-async def main(events: int, rounds: int, tmp: Path, statements: bool, ab: bool = False, batch: int = 1) -> None:
+async def main(events: int, rounds: int, tmp: Path, statements: bool, ab: bool = False, batch: int = 1,
+               ab_kernel: bool = False) -> None:
     t = tests_conftest("settlement")
     url = await testing.create_database(ADMIN_URL, "seteli_bench", migrations=MIGRATIONS)
     dbname = url.rsplit("/", 1)[1]
@@ -128,6 +129,8 @@ async def main(events: int, rounds: int, tmp: Path, statements: bool, ab: bool =
             variants = {"this tree": put(current), "as before": put((apart, lambda *_: False))}
             if not ab:
                 del variants["as before"]
+            if ab_kernel:
+                variants = kernel_per_message_variants()
 
             async def one_round() -> None:
                 for _ in range(events // batch):
@@ -135,6 +138,8 @@ async def main(events: int, rounds: int, tmp: Path, statements: bool, ab: bool =
 
             alternated = await alternate(variants, rounds, events, one_round, lambda: _backends_cpu(backends))
             repo.insert_lines, repo.lines_in_one_statement = current  # type: ignore[assignment]
+            if ab_kernel:
+                variants["this tree"]()
             alternated.report()
             print(load())
     finally:
@@ -150,6 +155,8 @@ if __name__ == "__main__":
     parser.add_argument("--statements", action="store_true", help="print the statements of one message")
     parser.add_argument("--ab", action="store_true", help="alternate with the statements as before (see above)")
     parser.add_argument("--batch", type=int, default=1, help="events published together before each drain")
+    parser.add_argument("--ab-kernel", action="store_true",
+                        help="alternate with the consumer kernel as before perf-suite3 (see _support)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        asyncio.run(main(args.events, args.rounds, Path(tmp), args.statements, args.ab, args.batch))
+        asyncio.run(main(args.events, args.rounds, Path(tmp), args.statements, args.ab, args.batch, args.ab_kernel))

@@ -3,7 +3,8 @@ the settlement process and of its PostgreSQL backend a preview, the first of the
 
     uv run --frozen python bench/settlement_preview.py                 # 500 clients, 5,000 events (~load mix's size)
     uv run --frozen python bench/settlement_preview.py --events 50000 --clients 5000
-    uv run --frozen python bench/settlement_preview.py --profile       # cProfile's top functions of one preview
+    uv run --frozen python bench/settlement_preview.py --profile       # cProfile (CPU clock) of the next previews
+    uv run --frozen python bench/settlement_preview.py --profile --sort tottime --only "" --top 40
 
 Seeds one tenant's month as `settlement_month.py` does (its ledger and open-lines queue made in PostgreSQL), then
 asks for previews through the API in this process, as the load mix's officers do.
@@ -26,7 +27,8 @@ from seteli_common.auth import Principal, Role, SigningKey, StaticKeys, TokenIss
 from settlement_month import T, _dsn, seed
 
 
-async def main(clients: int, events: int, interruptions: int, providers: int, rounds: int, profile: bool) -> int:
+async def main(clients: int, events: int, interruptions: int, providers: int, rounds: int, profile: bool,
+               top: int = 30, sort: str = "cumulative", only: str = "seteli|json|sqlalchemy.engine.result") -> int:
     from seteli_common.messaging.memory import InMemoryBroker
     from seteli_settlement.bootstrap import build_app, build_runtime
     from seteli_settlement.config import SettlementSettings
@@ -66,7 +68,7 @@ async def main(clients: int, events: int, interruptions: int, providers: int, ro
             del backend
             db0 = _backends_cpu(backends)
             cpu, wall = time.process_time(), time.perf_counter()
-            profiler = cProfile.Profile() if profile else None
+            profiler = cProfile.Profile(time.process_time) if profile else None  # CPU: the machine is shared
             for _ in range(rounds):
                 if profiler:
                     profiler.enable()
@@ -80,7 +82,7 @@ async def main(clients: int, events: int, interruptions: int, providers: int, ro
             print(f"  next previews (mean of {rounds}): {per_wall:.1f} ms wall, this process {per_cpu:.1f} ms CPU, "
                   f"PostgreSQL backends {per_db:.1f} ms CPU; {load()}")
             if profiler:
-                pstats.Stats(profiler).sort_stats("cumulative").print_stats("seteli|json|sqlalchemy.engine.result", 30)
+                pstats.Stats(profiler).sort_stats(sort).print_stats(only, top)
             print("RESULT " + json.dumps({"name": f"settlement preview ({open_lines:,} open lines)",
                                           "seteli": round(per_cpu + per_db, 1), "unit": "ms CPU a preview",
                                           "load": load()}), flush=True)
@@ -104,6 +106,10 @@ if __name__ == "__main__":
     parser.add_argument("--providers", type=int, default=10)
     parser.add_argument("--rounds", type=int, default=10)
     parser.add_argument("--profile", action="store_true")
+    parser.add_argument("--top", type=int, default=30, help="with --profile: how many functions to print")
+    parser.add_argument("--sort", default="cumulative", help="with --profile: pstats' order (tottime, ...)")
+    parser.add_argument("--only", default="seteli|json|sqlalchemy.engine.result",
+                        help="with --profile: functions whose file or name matches ('' for all)")
     args = parser.parse_args()
     sys.exit(asyncio.run(main(args.clients, args.events, args.interruptions, args.providers, args.rounds,
-                              args.profile)))
+                              args.profile, args.top, args.sort, args.only)))

@@ -14,7 +14,8 @@ Compare two trees by putting the other's `libs/common/src` and `services/voucher
 `--statements`: the statements one batch sends (asyncpg's calls, BEGIN and COMMIT included), and their number a message.
 `--ab`: alternates rounds in this one process between this tree and the statements as before `perf-fanout` (the
 recording read, then saved in a second statement; the voucher locked, then its contents in a second statement), which
-separates that change from the machine's noise.
+separates that change from the machine's noise. `--ab-kernel`: alternates instead with the consumer kernel as before
+`perf-suite3` (the tracer asked of OpenTelemetry at each message, the outcome counter's series looked up each time).
 `--sqlite`: the embedded database (a file) instead of PostgreSQL; `--cprofile FILE`: a CPU profile of the rounds.
 """
 
@@ -35,7 +36,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).parent))
 
 import asyncpg  # noqa: E402
-from _support import ADMIN_URL, alternate, load, tests_conftest  # noqa: E402
+from _support import ADMIN_URL, alternate, kernel_per_message_variants, load, tests_conftest  # noqa: E402
 from seteli_common import testing  # noqa: E402
 from seteli_common.auth import Principal, SigningKey, StaticKeys, TokenIssuer  # noqa: E402
 from seteli_common.clock import FixedClock  # noqa: E402
@@ -64,7 +65,7 @@ async def _voucher_then_contents(session: Any, tenant_id: str, voucher_id: str) 
 
 
 async def main(events: int, rounds: int, tmp: Path, *, batch: int = 1, ab: bool = False, statements: bool = False,
-               profile_to: str | None = None, sqlite: bool = False) -> None:
+               profile_to: str | None = None, sqlite: bool = False, ab_kernel: bool = False) -> None:
     t = tests_conftest("vouchers")
     url = (f"sqlite+aiosqlite:///{tmp / 'vouchers.sqlite'}" if sqlite
            else await testing.create_database(ADMIN_URL, "seteli_bench", migrations=MIGRATIONS))
@@ -121,6 +122,8 @@ async def main(events: int, rounds: int, tmp: Path, *, batch: int = 1, ab: bool 
             variants = {"this tree": put(current), "as before": put((_read_then_saved, _voucher_then_contents))}
             if not ab:
                 del variants["as before"]
+            if ab_kernel:
+                variants = kernel_per_message_variants()
 
             async def one_round() -> None:
                 for _ in range(events // batch):
@@ -134,6 +137,8 @@ async def main(events: int, rounds: int, tmp: Path, *, batch: int = 1, ab: bool 
                 profile.disable()
                 profile.dump_stats(profile_to)
             put(current)()
+            if ab_kernel:
+                variants["this tree"]()
             alternated.report()
             print(load())
     finally:
@@ -151,9 +156,12 @@ if __name__ == "__main__":
     parser.add_argument("--batch", type=int, default=1, help="events published together before each drain")
     parser.add_argument("--ab", action="store_true", help="alternate with the voucher read as before (see above)")
     parser.add_argument("--statements", action="store_true", help="print the statements of one batch")
+    parser.add_argument("--ab-kernel", action="store_true",
+                        help="alternate with the consumer kernel as before perf-suite3 (see _support)")
     parser.add_argument("--cprofile", help="write a CPU profile of the rounds to this file")
     parser.add_argument("--sqlite", action="store_true", help="the embedded database (a file) instead of PostgreSQL")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         asyncio.run(main(args.events, args.rounds, Path(tmp), batch=args.batch, ab=args.ab,
-                         statements=args.statements, profile_to=args.cprofile, sqlite=args.sqlite))
+                         statements=args.statements, profile_to=args.cprofile, sqlite=args.sqlite,
+                         ab_kernel=args.ab_kernel))

@@ -71,3 +71,30 @@ async def test_the_span_keeps_the_instrumentations_parent_attributes_status_and_
     assert (failed.name, failed.status.status_code.name) == ("GET /v1/boom", "ERROR")
     assert (failed.attributes or {})["http.status_code"] == 500
     assert [(e.name, (e.attributes or {})["exception.type"]) for e in failed.events] == [("exception", "RuntimeError")]
+
+
+def test_a_tracer_asked_for_before_tracing_is_set_up_records_once_it_is() -> None:
+    """The kernel's tracers are made once a name (the consumer's and the relay's, issue 21); one made at import,
+    before the runtime installs the provider, must not stay a no-op tracer. A fresh process: the provider is
+    installed once a process."""
+    import subprocess
+    import sys
+    import textwrap
+
+    script = textwrap.dedent("""
+        from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+        from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+        from seteli_common.telemetry import setup_tracing, tracer
+
+        early = tracer("seteli.consumer")
+        exporter = InMemorySpanExporter()
+        setup_tracing("seteli-test", extra_processor=SimpleSpanProcessor(exporter))
+        with tracer("seteli.consumer").start_as_current_span("consume a"):
+            pass
+        with early.start_as_current_span("consume b"):
+            pass
+        spans = exporter.get_finished_spans()
+        print(sorted(s.name for s in spans), {s.instrumentation_scope.name for s in spans})
+    """)
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=True)
+    assert done.stdout.strip() == "['consume a', 'consume b'] {'seteli.consumer'}"
