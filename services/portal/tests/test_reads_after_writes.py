@@ -230,3 +230,38 @@ async def test_care_is_recorded_for_a_site_added_a_moment_ago_after_the_portal_w
                                  headers=await officer_headers(services, BASE, data.officer_email, OFFICER_PASSWORD),
                                  params={"producer_part": part.group(1)})
     assert entries.status_code == 200 and entries.json()["total"] == 1, entries.text
+
+
+async def test_care_is_recorded_for_a_unit_added_a_moment_ago_after_the_portal_waits(
+        portal: httpx.AsyncClient, services: httpx.AsyncClient, suite: Suite, data: Seed) -> None:
+    """A unit has no id of its own, only its name: while the registry's news of the company's new list of units
+    travels to the events service, the entry for the unit named at once waits for it instead of being refused."""
+    voucher = await _voucher(services, data, "Yksikkö", 2626)
+    month = data.voucher_month
+    await login(portal, data.provider_email, PROVIDER_PASSWORD)
+    month_url = await _book(portal, voucher, "R-262")
+    with _slow_to_events(suite.broker, "registry.provider.units_changed", SITE_DELAY):
+        added = await submit(portal, "/provider/company/search", "/provider/company/units", {"name": "Ryhmäkoti Uusi"})
+        added_at = time.monotonic()
+        assert added.status_code == 303, added.text[-1500:]
+        view = await portal.get(f"{month_url}?month={month}")
+        part = re.search(r'<option value="(unit:[^"]+)"[^>]*>Ryhmäkoti Uusi<', view.text)
+        assert part, "the new unit is offered as the producer part at once (the registry's list)"
+        sent_at = time.monotonic()
+        recorded = await portal.post(f"{month_url}/events", data={
+            "csrf": csrf_of(view.text), "month": str(month), "start": str(month.first.replace(day=5)),
+            "end": str(month.first.replace(day=6)), "status": "draft", "producer_part": part.group(1)})
+    assert recorded.status_code == 303, recorded.text[-2000:]  # one submit: the portal waited, then recorded
+    _waited_for_the_site(added_at, sent_at)
+    entries = await services.get(f"{BASE}/events/v1/tenants/{data.tenant_id}/events",
+                                 headers=await officer_headers(services, BASE, data.officer_email, OFFICER_PASSWORD),
+                                 params={"producer_part": part.group(1)})
+    assert entries.status_code == 200 and entries.json()["total"] == 1, entries.text
+
+    # a unit no company has: refused at once once the news has arrived, at the field, in the user's language
+    view = await portal.get(f"{month_url}?month={month}")
+    made_up = await portal.post(f"{month_url}/events", data={
+        "csrf": csrf_of(view.text), "month": str(month), "start": str(month.first.replace(day=8)),
+        "end": str(month.first.replace(day=8)), "status": "draft", "producer_part": "unit:Ei ole"})
+    assert made_up.status_code == 422, made_up.text[-2000:]
+    assert "Tuottajanosa ei ole yrityksenne toimipaikka, yksikkö tai työntekijä" in made_up.text
