@@ -1,8 +1,8 @@
-"""A site (or an employee) the provider added a moment ago in the registry, named at once as the producer part of
-a care event or an interruption: the registry's news reaches the events service a moment later. A request that
-follows the addition (its `Seteli-After` token) is told "not yet known" (409 with Retry-After) while the news is
-on its way, never "not a part of the booking's company"; without the token, or for a part heard of as another
-company's or made up, the refusal is as before (422, field `producer_part`)."""
+"""A site (or a unit, or an employee) the provider added a moment ago in the registry, named at once as the
+producer part of a care event or an interruption: the registry's news reaches the events service a moment
+later. A request that follows the addition (its `Seteli-After` token) is told "not yet known" (409 with
+Retry-After) while the news is on its way, never "not a part of the booking's company"; without the token, or
+for a part heard of as another company's or made up, the refusal is as before (422, field `producer_part`)."""
 
 from __future__ import annotations
 
@@ -109,3 +109,36 @@ async def test_an_employee_added_a_moment_ago_is_not_yet_known_then_recorded(see
     await h.release(fact)
     recorded = await _event(h, "employee:e-uusi", "2016-02-01", following)
     assert recorded.status_code == 201, recorded.text
+
+
+def _units_fact(units: list[str], provider_id: str = PROVIDER) -> Envelope:
+    now = datetime.now(UTC)
+    return Envelope(type="registry.provider.units_changed", tenant_id=None, occurred_at=now,
+                    payload={"provider_id": provider_id, "units": units, "changed_at": now.isoformat()})
+
+
+async def test_a_unit_added_a_moment_ago_is_not_yet_known_then_recorded(seeded: Harness) -> None:
+    """A unit is its name: the company's new list on its way is awaited, and the name is judged by that list."""
+    h = seeded
+    fact = _units_fact(["Uusi"])
+    following = _following(h, fact)
+    _not_yet_known(await _event(h, "unit:Uusi", "2016-02-01", following), "unit_not_known_yet")
+    _not_yet_known(await _interruption(h, "unit:Uusi", following), "unit_not_known_yet")
+    assert await _stored(h) == 0 and await h.published() == []
+    _refused(await _event(h, "unit:Uusi", "2016-02-01", h.provider()))  # without the token: as before
+
+    await h.release(fact)
+    recorded = await _event(h, "unit:Uusi", "2016-02-01", following)
+    assert recorded.status_code == 201 and recorded.json()["producer_part"] == "unit:Uusi", recorded.text
+    assert (await _interruption(h, "unit:Uusi", following)).status_code == 201
+    _refused(await _event(h, "unit:Keksitty", "2016-02-03", following))  # the list has arrived: not on it
+
+
+async def test_a_unit_on_another_companys_list_on_its_way_is_refused_once_that_list_arrives(seeded: Harness) -> None:
+    h = seeded
+    fact = _units_fact(["Uusi"], provider_id=OTHER_PROVIDER)
+    following = _following(h, fact)
+    _not_yet_known(await _event(h, "unit:Uusi", "2016-02-01", following), "unit_not_known_yet")
+    await h.release(fact)
+    _refused(await _event(h, "unit:Uusi", "2016-02-01", following))
+    assert await _stored(h) == 0

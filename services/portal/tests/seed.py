@@ -51,12 +51,15 @@ class Seed:
     purchase_voucher_id: str = ""  # a purchased service granted, no provider booked yet
 
 
-async def seed(client: httpx.AsyncClient, base: dict[str, str], *, rng_seed: int = 7) -> Seed:
+async def seed(client: httpx.AsyncClient, base: dict[str, str], *, rng_seed: int = 7,
+               month: Month | None = None) -> Seed:
     """Every call follows the writes before it (`seteli.demo.following`): a service that has not heard of one
-    yet answers not-yet-known and the call waits as told; any other refusal fails the seeding at once."""
+    yet answers not-yet-known and the call waits as told; any other refusal fails the seeding at once.
+    `month`: the month the skeleton's care is recorded and paid for (a suite on a clock of its own); by default
+    last month, and the journeys' month as well."""
     client = following(client)
     demo = await walking_skeleton(client, base, admin_email=DEMO_ADMIN_EMAIL, admin_password=DEMO_ADMIN_PASSWORD,
-                                  seed=rng_seed)
+                                  month=month, seed=rng_seed)
     tenant_id = demo.tenant_id
     tag = tenant_id.split("-", 1)[1]
     officer_email = f"paakayttaja-{tag}@demokunta.fi"
@@ -101,7 +104,7 @@ async def seed(client: httpx.AsyncClient, base: dict[str, str], *, rng_seed: int
     }), "define cleaning", 201)
 
     # An unbooked voucher for the booking journey and the resident's look-up.
-    month = Month.of(today_in_helsinki(SystemClock())).prev()
+    month = month or Month.of(today_in_helsinki(SystemClock())).prev()
     person = _ok(await client.post(f"{base['vouchers']}/v1/tenants/{tenant_id}/clients", headers=officer, json={
         "first_name": "Bertil", "last_name": "Bäck", "identity_code": random_test_identity_code(rng),
         "language": "sv"}), "client", 201)

@@ -640,6 +640,14 @@ def test_provider_gives_search_information_areas_and_units_and_edits_a_site(site
     page.submit("form[action*='/provider/company/sites/']")
     assert "Ange postnumret med fem siffror" in page.text()
     accessible(page, "64-site-error-sv")
+    # the site's own billing information, on the same page: its error summary takes the focus
+    page.fill("#sitebilling-iban", "FI00 1234")
+    page.fill("#sitebilling-bic", "NDEAFIHH")
+    page.submit("form[action$='/billing']")
+    assert page.js("document.activeElement.id") == "sitebilling-errors"
+    assert page.js("document.querySelector('#sitebilling-iban').getAttribute('aria-invalid')") == "true"
+    assert page.js("document.querySelector('#sitebilling-iban').value") == "FI00 1234"
+    accessible(page, "64b-site-billing-error-sv")
     page.goto(server.url("/provider/company/search"))
     assert "Sökuppgifter och verksamhetsområden" in page.text() and "Hemsjukvård" in page.text()
     accessible(page, "65-company-search-info-sv")

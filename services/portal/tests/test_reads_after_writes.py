@@ -26,6 +26,7 @@ from .conftest import csrf_of, login, submit
 from .seed import OFFICER_PASSWORD, PROVIDER_PASSWORD, Seed
 from .service_calls import officer_headers
 from .test_provider_application_steps import _housing_service
+from .test_swedish_pages import FINNISH_UI, _swedish, _texts
 
 BASE = "http://suite"
 
@@ -230,3 +231,97 @@ async def test_care_is_recorded_for_a_site_added_a_moment_ago_after_the_portal_w
                                  headers=await officer_headers(services, BASE, data.officer_email, OFFICER_PASSWORD),
                                  params={"producer_part": part.group(1)})
     assert entries.status_code == 200 and entries.json()["total"] == 1, entries.text
+
+
+async def test_care_is_recorded_for_a_unit_added_a_moment_ago_after_the_portal_waits(
+        portal: httpx.AsyncClient, services: httpx.AsyncClient, suite: Suite, data: Seed) -> None:
+    """A unit has no id of its own, only its name: while the registry's news of the company's new list of units
+    travels to the events service, the entry for the unit named at once waits for it instead of being refused."""
+    voucher = await _voucher(services, data, "Yksikkö", 2626)
+    month = data.voucher_month
+    await login(portal, data.provider_email, PROVIDER_PASSWORD)
+    month_url = await _book(portal, voucher, "R-262")
+    with _slow_to_events(suite.broker, "registry.provider.units_changed", SITE_DELAY):
+        added = await submit(portal, "/provider/company/search", "/provider/company/units", {"name": "Ryhmäkoti Uusi"})
+        added_at = time.monotonic()
+        assert added.status_code == 303, added.text[-1500:]
+        view = await portal.get(f"{month_url}?month={month}")
+        part = re.search(r'<option value="(unit:[^"]+)"[^>]*>Ryhmäkoti Uusi<', view.text)
+        assert part, "the new unit is offered as the producer part at once (the registry's list)"
+        sent_at = time.monotonic()
+        recorded = await portal.post(f"{month_url}/events", data={
+            "csrf": csrf_of(view.text), "month": str(month), "start": str(month.first.replace(day=5)),
+            "end": str(month.first.replace(day=6)), "status": "draft", "producer_part": part.group(1)})
+    assert recorded.status_code == 303, recorded.text[-2000:]  # one submit: the portal waited, then recorded
+    _waited_for_the_site(added_at, sent_at)
+    entries = await services.get(f"{BASE}/events/v1/tenants/{data.tenant_id}/events",
+                                 headers=await officer_headers(services, BASE, data.officer_email, OFFICER_PASSWORD),
+                                 params={"producer_part": part.group(1)})
+    assert entries.status_code == 200 and entries.json()["total"] == 1, entries.text
+
+    # a unit no company has: refused at once once the news has arrived, at the field, in the user's language
+    view = await portal.get(f"{month_url}?month={month}")
+    made_up = await portal.post(f"{month_url}/events", data={
+        "csrf": csrf_of(view.text), "month": str(month), "start": str(month.first.replace(day=8)),
+        "end": str(month.first.replace(day=8)), "status": "draft", "producer_part": "unit:Ei ole"})
+    assert made_up.status_code == 422, made_up.text[-2000:]
+    assert "Tuottajanosa ei ole yrityksenne toimipaikka, yksikkö tai työntekijä" in made_up.text
+
+
+def _finnish_left(page: str) -> list[str]:
+    return [fi for fi in FINNISH_UI if fi in _texts(page)]
+
+
+async def test_in_swedish_a_site_added_a_moment_ago_is_chosen_and_recorded_for_after_the_portal_waits(
+        portal: httpx.AsyncClient, services: httpx.AsyncClient, suite: Suite, data: Seed) -> None:
+    """The journeys above, walked in Swedish: every page and message on the way says it in Swedish."""
+    voucher = await _voucher(services, data, "Svenska", 2727)
+    month = data.voucher_month
+    await login(portal, data.provider_email, PROVIDER_PASSWORD)
+    await _swedish(portal, "/provider/company")
+    month_url = await _book(portal, voucher, "R-272")
+    url = await _new_application(portal, services, data)
+    with _slow_to_events(suite.broker, "registry.site.added", SITE_DELAY, service="applications"), \
+            _slow_to_events(suite.broker, "registry.site.added", SITE_DELAY):
+        added = await submit(portal, "/provider/company", "/provider/company/sites", {
+            "name": "Hoivakoti Forsby", "notification_email": "forsby@hoivakoti.fi", "city": "Lovisa"})
+        added_at = time.monotonic()
+        assert added.status_code == 303, added.text[-1500:]
+        company = await portal.get(added.headers["location"])
+        assert "Verksamhetsstället har lagts till." in company.text and _finnish_left(company.text) == []
+        page = await portal.get(url)
+        site_ids = re.findall(r'name="site_ids" value="([^"]+)"', page.text)
+        sent_at = time.monotonic()
+        saved = await portal.post(f"{url}/sites", data={"csrf": csrf_of(page.text), "site_ids": site_ids,
+                                                        "notes": "Forsby öppnar i mars"})
+    assert saved.status_code == 303, saved.text[-2000:]  # one submit: the portal waited, then saved
+    _waited_for_the_site(added_at, sent_at)
+    step = await portal.get(saved.headers["location"])
+    assert "Uppgifterna har sparats." in step.text and _finnish_left(step.text) == []
+    assert re.findall(r'name="site_ids" value="([^"]+)" checked', step.text) == site_ids
+
+    # a site that is not the company's: refused at the field in Swedish, what was chosen and written kept
+    made_up = await portal.post(f"{url}/sites", data={"csrf": csrf_of(step.text), "site_ids": [site_ids[0], "x-1"],
+                                                      "notes": "Forsby öppnar i april"})
+    assert made_up.status_code == 422
+    assert "Några av de valda verksamhetsställena hör inte till ert företag." in made_up.text
+    assert "Osa valituista toimipaikoista" not in made_up.text and _finnish_left(made_up.text) == []
+    assert "Forsby öppnar i april" in made_up.text
+
+    # the month view offers the new site (its news reached events meanwhile): the entry is recorded for it
+    view = await portal.get(f"{month_url}?month={month}")
+    assert _finnish_left(view.text) == []
+    part = re.search(r'<option value="(site:[^"]+)"[^>]*>Hoivakoti Forsby<', view.text)
+    assert part, view.text[-2000:]
+    recorded = await portal.post(f"{month_url}/events", data={
+        "csrf": csrf_of(view.text), "month": str(month), "start": str(month.first.replace(day=10)),
+        "end": str(month.first.replace(day=11)), "status": "draft", "producer_part": part.group(1)})
+    assert recorded.status_code == 303, recorded.text[-2000:]
+    shown = await portal.get(recorded.headers["location"])
+    assert _finnish_left(shown.text) == [] and "Hoivakoti Forsby" in shown.text
+    made_up = await portal.post(f"{month_url}/events", data={
+        "csrf": csrf_of(view.text), "month": str(month), "start": str(month.first.replace(day=12)),
+        "end": str(month.first.replace(day=12)), "status": "draft", "producer_part": "site:x-1"})
+    assert made_up.status_code == 422
+    assert "Producentdelen är inte ert företags verksamhetsställe, enhet eller anställd" in made_up.text
+    assert _finnish_left(made_up.text) == []

@@ -15,7 +15,7 @@ from starlette.datastructures import FormData, UploadFile
 
 from .apiclient import ApiError
 from .provider_data import attachment_state, listing, owners, today
-from .routes_provider import _application, _provider_page
+from .routes_provider import BILLING_FIELDS, _application, _provider_page
 from .web import Page, download, seg
 
 router = APIRouter(prefix="/provider")
@@ -138,7 +138,7 @@ async def _site_form(page: Page, site_id: str, **context: Any) -> Response:
     found = [s for s in provider.get("sites", []) if s["id"] == site_id]
     if not found:
         raise ApiError(404, "Not found", "Site was not found")
-    status = context.pop("status", 422 if context.get("errors") else 200)
+    status = context.pop("status", 422 if context.get("errors") or context.get("billing_errors") else 200)
     return page.render("provider/site.html", status=status, provider=provider, site=found[0],
                        values=context.pop("values", None) or found[0], **context)
 
@@ -172,11 +172,32 @@ async def change_site(request: Request, site_id: str) -> Response:
     return page.redirect("/provider/company#sites-h")
 
 
+@router.post("/company/sites/{site_id}/billing")
+async def change_site_billing(request: Request, site_id: str) -> Response:
+    """A site's own billing information (its payments go to its account), or `remove`: back to the company's."""
+    page = _admin_page(request)
+    form = await page.form()
+    body: dict[str, Any] | None = None
+    if form.get("remove") != "on":
+        body = {k: str(form.get(k, "")).strip() or None for k in BILLING_FIELDS}
+        body |= {"iban": body["iban"] or "", "bic": body["bic"] or "", "pdf_by_email": form.get("pdf_by_email") == "on"}
+    try:
+        await page.call("PUT", "registry", f"/v1/providers/{seg(page.provider_id)}/sites/{seg(site_id)}/billing",
+                        json=body)
+    except ApiError as exc:
+        if exc.status in (403, 404):
+            raise
+        return await _site_form(page, site_id, billing_errors=page.localize(exc.for_form(BILLING_FIELDS)),
+                                billing=body or {})
+    page.flash("billing.saved" if body else "site.billing_removed")
+    return page.redirect("/provider/company#sites-h")
+
+
 # --- employees and subcontractors -----------------------------------------------------------------
 
 async def _people(page: Page, **context: Any) -> Response:
     provider = await page.call("GET", "registry", f"/v1/providers/{seg(page.provider_id)}")
-    status = context.pop("status", 422 if context.get("errors") else 200)
+    status = context.pop("status", 422 if context.get("errors") or context.get("billing_errors") else 200)
     return page.render("provider/people.html", status=status, provider=provider,
                        employees=await listing(page, "employees"),
                        subcontractors=await listing(page, "subcontractors"),
@@ -256,7 +277,7 @@ async def _employee_form(page: Page, employee_id: str, **context: Any) -> Respon
     if not found:
         raise ApiError(404, "Not found", "Employee was not found")
     provider = await page.call("GET", "registry", f"/v1/providers/{seg(page.provider_id)}")
-    status = context.pop("status", 422 if context.get("errors") else 200)
+    status = context.pop("status", 422 if context.get("errors") or context.get("billing_errors") else 200)
     return page.render("provider/employee.html", status=status, provider=provider, employee=found[0],
                        values=context.pop("values", None) or found[0], **context)
 
