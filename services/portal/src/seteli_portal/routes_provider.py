@@ -215,10 +215,8 @@ async def save_billing(request: Request) -> Response:
     body["iban"] = body["iban"] or ""
     body["bic"] = body["bic"] or ""
     body["pdf_by_email"] = form.get("pdf_by_email") == "on"
-    site_id = str(form.get("site_id", ""))
-    path = f"/v1/providers/{seg(page.provider_id)}" + (f"/sites/{site_id}" if site_id else "") + "/billing"
-    try:
-        await page.call("PUT", "registry", path, json=body)
+    try:  # the company's own; a site's is set on the site's page (its own route)
+        await page.call("PUT", "registry", f"/v1/providers/{seg(page.provider_id)}/billing", json=body)
     except ApiError as exc:
         return await _company(page, errors=exc.for_form(BILLING_FIELDS), form_name="billing", values=body)
     page.flash("billing.saved")
