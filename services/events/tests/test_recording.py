@@ -251,8 +251,8 @@ async def test_only_the_booking_provider_in_the_service_team_records(seeded: Har
     body = {"booking_id": "b-housing", "start": "2016-03-01", "end": "2016-03-02"}
     other = await h.post_event(body, h.provider(OTHER_PROVIDER))
     assert other.status_code == 422 and other.json()["errors"][0]["field"] == "booking_id"
-    not_in_team = await h.post_event(body, h.provider(services=("kotihoito",)))
-    assert not_in_team.status_code == 403
+    not_in_team = await h.post_event(body, h.provider(services=("kotihoito",)))  # a booking it cannot list
+    assert not_in_team.status_code == 422 and not_in_team.json()["errors"][0]["code"] == "booking_unknown"
     officer = await h.post_event(body, h.officer())
     assert officer.status_code == 403
     admin_not_in_team = await h.post_event(body, h.provider(services=(), role=Role.PROVIDER_ADMIN))

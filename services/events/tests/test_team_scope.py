@@ -113,3 +113,50 @@ async def test_a_resident_recording_care_on_someone_elses_booking_gets_the_answe
         for reader in (h.officer(), h.client_token("c-1")):
             told = await h.client.post(url, json={**body, "booking_id": "b-housing"}, headers=reader)
             assert told.status_code == 403, (path, told.text)
+
+
+async def test_a_provider_user_outside_the_team_changing_the_teams_care_gets_the_answer_of_an_unknown_id(
+        seeded: Harness) -> None:
+    """A home-care user of the same company changing, ending or deleting sheltered housing's event or absence
+    (which it cannot list: 004 §3.2) got 403 ("not in this service's team") for an id that exists and 404 for one
+    that does not, and recording on housing's booking 403 against 422 booking_unknown: the answers told which
+    ids exist in the other team. Now they answer as for an unknown id; the housing team still changes its own."""
+    h = seeded
+    event = (await h.post_event({"booking_id": "b-housing", "start": "2016-03-01", "end": "2016-03-02"})).json()
+    away = await h.client.post(f"/v1/tenants/{T}/interruptions", headers=h.provider(),
+                               json={"booking_id": "b-housing", "start": "2016-03-10", "reason": "hospital"})
+    assert away.status_code == 201, away.text
+    home_care_only = h.provider(services=(HOME_CARE,), subject="u-kotihoitaja")
+    calls = (
+        ("PATCH", "events/{}", {"text": "x"}, event["id"]),
+        ("DELETE", "events/{}", None, event["id"]),
+        ("POST", "interruptions/{}/end", {"end": "2016-03-12"}, away.json()["id"]),
+        ("PATCH", "interruptions/{}", {"end": "2016-03-12"}, away.json()["id"]),
+        ("DELETE", "interruptions/{}", None, away.json()["id"]),
+    )
+    for method, path, body, real in calls:
+        answers = []
+        for ident in (real, UNKNOWN):
+            url = f"/v1/tenants/{T}/" + path.format(ident)
+            answers.append((await h.client.request(method, url, json=body, headers=home_care_only)).status_code)
+        assert answers == [404, 404], (method, path, answers)
+    for path, body in (("events", {"start": "2016-03-03", "end": "2016-03-04"}),
+                       ("interruptions", {"start": "2016-03-20", "reason": "hospital"})):
+        answers = []
+        for booking_id in ("b-housing", UNKNOWN):
+            answer = await h.client.post(f"/v1/tenants/{T}/{path}", json={**body, "booking_id": booking_id},
+                                         headers=home_care_only)
+            answers.append((answer.status_code, answer.json().get("errors", [{}])[0].get("code")))
+        assert answers == [(422, "booking_unknown")] * 2, (path, answers)
+    feedback = await h.client.post(f"/v1/tenants/{T}/feedback", headers=h.client_token("c-1"), json={
+        "provider_id": "p-paivansade", "kind": "criticism", "text": "Ruoka oli kylmää", "needs_reply": True,
+        "event_id": event["id"]})
+    assert feedback.status_code == 201, feedback.text
+    answers = [(await h.client.post(f"/v1/tenants/{T}/feedback/{ident}/reply", json={"text": "Pahoittelemme"},
+                                    headers=home_care_only)).status_code for ident in (feedback.json()["id"], UNKNOWN)]
+    assert answers == [404, 404], answers
+    # nothing changed, and the housing team changes its own
+    shown = (await h.client.get(f"/v1/tenants/{T}/events/{event['id']}", headers=h.provider())).json()
+    assert shown["text"] == event["text"]
+    assert (await h.client.patch(f"/v1/tenants/{T}/events/{event['id']}", json={"text": "x"},
+                                 headers=h.provider(services=(HOUSING_SERVICE,)))).status_code == 200

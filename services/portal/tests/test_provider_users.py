@@ -121,3 +121,44 @@ async def test_the_users_page_names_the_municipality_by_its_name(portal: httpx.A
     page = await portal.get("/provider/users")
     lead = re.search(r"<h1>.*?</h1>\s*<p>(.*?)</p>", page.text, re.S).group(1)  # type: ignore[union-attr]
     assert data.tenant_id not in lead and f"kunnassa {tenant['name_fi']}" in lead, lead
+
+
+async def _user_signed_in(portal: httpx.AsyncClient, data: Seed, name: str, local: str, teams: str | None) -> None:
+    """The main user creates a provider user (in the service team of `teams`, or in none); the user signs in."""
+    await login(portal, data.provider_email, PROVIDER_PASSWORD)
+    email = f"{local}-{data.tenant_id.split('-', 1)[1]}@hoivakoti.fi"
+    fields = {"name": name, "email": email, "password": "Alku-salasana-1", "role": "provider_user"}
+    created = await submit(portal, "/provider/users", "/provider/users",
+                           {**fields, "service_ids": teams} if teams else fields)
+    assert created.status_code == 303, created.text[-2000:]
+    await submit(portal, "/login", "/login", {"email": email, "password": "Alku-salasana-1", "next": "/"})
+    form = await portal.get("/change-password")
+    changed = await portal.post("/change-password", data={
+        "csrf": csrf_of(form.text), "current_password": "Alku-salasana-1",
+        "new_password": "Tiimin-oma-2026", "new_password_again": "Tiimin-oma-2026"})
+    assert changed.status_code == 303
+
+
+async def test_a_provider_user_reaches_only_its_service_teams_applications_and_price_lists(
+        portal: httpx.AsyncClient, data: Seed) -> None:
+    """004 §3.2: a user not attached to a service's team does not reach that service's data; the company's
+    application of the service and its price lists (the company's commercial terms there) are such data."""
+    await login(portal, data.provider_email, PROVIDER_PASSWORD)
+    every = set(re.findall(r'href="/provider/applications/([^"]+)"', (await portal.get("/provider")).text))
+
+    await _user_signed_in(portal, data, "Tiina Tiimissä", "tiimissa", data.service_id)
+    home = (await portal.get("/provider")).text
+    teams = set(re.findall(r'href="/provider/applications/([^"]+)"', home))
+    assert len(teams) == 1 and teams < every, (teams, every)  # the team's service's one, not the others
+    [application_id] = teams
+    assert (await portal.get(f"/provider/applications/{application_id}")).status_code == 200
+
+    await _user_signed_in(portal, data, "Oskari Ulkona", "ulkona", None)
+    home = await portal.get("/provider")
+    assert home.status_code == 200
+    assert "/provider/applications/" not in home.text and 'id="apply-service"' not in home.text
+    assert "Yrityksen pääkäyttäjä lisää sinut palvelutiimiin" in home.text
+    assert (await portal.get(f"/provider/applications/{application_id}")).status_code == 404
+    refused = await portal.post(f"/provider/applications/{application_id}/price-lists", data={
+        "csrf": csrf_of(home.text), "name": "Uusi hinnasto", "start": "2030-01-01"})
+    assert refused.status_code == 404

@@ -115,13 +115,15 @@ async def list_applications(tenant_id: str, state: State | None = None, service_
                             limit: int = Query(50, ge=1, le=500), offset: int = Query(0, ge=0),
                             ctx: ApplicationsContext = Depends(context),
                             principal: Principal = Depends(ANYONE_INVOLVED)) -> dict[str, Any]:
-    """Providers see their own applications (filter by state); tenant staff see the tenant's."""
+    """Providers see their own applications (filter by state), a provider user those of its service teams;
+    tenant staff see the tenant's."""
     guard_tenant(principal, tenant_id)
     provider_id = None if principal.role in TENANT_STAFF or principal.role == Role.PLATFORM_ADMIN \
         else principal.provider_id
     rows, total = await repo.find_applications(ctx.session, tenant_id, provider_id=provider_id or None,
                                                service_id=service_id, states=[state] if state else None,
-                                               limit=limit, offset=offset)
+                                               limit=limit, offset=offset,
+                                               service_ids=service.team_services(principal, tenant_id))
     return page([application_out(r) for r in rows], total)
 
 

@@ -112,7 +112,7 @@ async def add(ctx: ApplicationsContext, tenant_id: str, principal: Principal, ap
 async def _own_list(ctx: ApplicationsContext, tenant_id: str, principal: Principal,
                     price_list_id: str) -> dict[str, Any]:
     found = await repo.find_price_lists(ctx.session, tenant_id, price_list_id=price_list_id)
-    if not found or (principal.role in PROVIDER_STAFF and found[0]["provider_id"] != principal.provider_id):
+    if not found or not applications.reaches(principal, tenant_id, found[0]["provider_id"], found[0]["service_id"]):
         raise not_found("Price list")
     return found[0]
 
@@ -164,12 +164,14 @@ async def list_for(ctx: ApplicationsContext, tenant_id: str, principal: Principa
         provider_id = principal.provider_id
     lists = await repo.find_price_lists(ctx.session, tenant_id, provider_id=provider_id, service_id=service_id,
                                         states=states or None)
-    return with_validity(lists)
+    teams = applications.team_services(principal, tenant_id)
+    # whole services left out, so each list's validity (within its service) is the same as the main user sees
+    return with_validity([pl for pl in lists if teams is None or pl["service_id"] in teams])
 
 
 async def lookup(ctx: ApplicationsContext, tenant_id: str, principal: Principal, *, provider_id: str, service_id: str,
                  content_id: str, producer_part: str | None, day: date) -> dict[str, Any]:
-    if principal.role in PROVIDER_STAFF and provider_id != principal.provider_id:
+    if not applications.reaches(principal, tenant_id, provider_id, service_id):
         raise not_found("Price")
     lists = await repo.find_price_lists(ctx.session, tenant_id, provider_id=provider_id, service_id=service_id,
                                         states=("approved",))

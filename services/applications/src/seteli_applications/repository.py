@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -245,13 +245,16 @@ async def update_application(session: AsyncSession, tenant_id: str, application_
 async def find_applications(session: AsyncSession, tenant_id: str, *, provider_id: str | None = None,
                             service_id: str | None = None, states: Sequence[str] | None = None,
                             amends_id: str | None = None, only_originals: bool = False,
-                            oldest_submitted_first: bool = False, limit: int = 1000, offset: int = 0
-                            ) -> tuple[list[Row], int]:
+                            oldest_submitted_first: bool = False, limit: int = 1000, offset: int = 0,
+                            service_ids: Collection[str] | None = None) -> tuple[list[Row], int]:
+    """`service_ids`: only these services' (a provider user's service teams); None: every service."""
     conds = [applications.c.tenant_id == tenant_id]
     if provider_id is not None:
         conds.append(applications.c.provider_id == provider_id)
     if service_id is not None:
         conds.append(applications.c.service_id == service_id)
+    if service_ids is not None:
+        conds.append(applications.c.service_id.in_(sorted(service_ids)))
     if states:
         conds.append(applications.c.state.in_(list(states)))
     if amends_id is not None:

@@ -6,7 +6,7 @@ import json
 import uuid
 from typing import Any
 
-from seteli_common.auth import PROVIDER_STAFF, Principal
+from seteli_common.auth import PROVIDER_STAFF, Principal, Role
 from seteli_common.errors import FieldError, ProblemError, conflict, forbidden, invalid, not_found, not_yet_known
 
 from . import repository as repo
@@ -26,11 +26,30 @@ def _empty_step() -> dict[str, Any]:
     return {"ids": [], "notes": "", "saved_at": None}
 
 
+def team_services(principal: Principal, tenant_id: str) -> frozenset[str] | None:
+    """The services of the tenant whose applications and price lists a provider user reaches: its service teams
+    (004 §3.2: a user not attached to a service's team does not reach that service's data). None: no such limit
+    (the company's main user, the tenant's staff)."""
+    if principal.role != Role.PROVIDER_USER:
+        return None
+    prefix = f"{tenant_id}:"
+    return frozenset(t.removeprefix(prefix) for t in principal.teams if t.startswith(prefix))
+
+
+def reaches(principal: Principal, tenant_id: str, provider_id: str, service_id: str) -> bool:
+    """Whether a provider's staff reach this company's (tenant, service) application and prices."""
+    if principal.role not in PROVIDER_STAFF:
+        return True
+    teams = team_services(principal, tenant_id)
+    return provider_id == principal.provider_id and (teams is None or service_id in teams)
+
+
 async def load(ctx: ApplicationsContext, tenant_id: str, principal: Principal, application_id: str,
                *, for_update: bool = False) -> dict[str, Any]:
-    """An application the caller may see: providers only their own (404 for others', like other tenants)."""
+    """An application the caller may see: providers only their own, a provider user only of its service teams
+    (404 for others', like other tenants)."""
     app = await repo.get_application(ctx.session, tenant_id, application_id, for_update=for_update)
-    if app is None or (principal.role in PROVIDER_STAFF and app["provider_id"] != principal.provider_id):
+    if app is None or not reaches(principal, tenant_id, app["provider_id"], app["service_id"]):
         raise not_found("Application")
     return app
 
@@ -40,6 +59,9 @@ async def create(ctx: ApplicationsContext, tenant_id: str, principal: Principal,
         raise forbidden("Only a provider applies to a service")
     if await repo.get_service(ctx.session, tenant_id, service_id) is None:
         raise invalid("service_id", "the tenant has no such service", code="service_unknown")
+    if not reaches(principal, tenant_id, principal.provider_id, service_id):
+        raise ProblemError(403, "Forbidden", "You are not in this service's team: the company's main user adds "
+                           "you to it", "https://seteli.fi/problems/forbidden", extra={"code": "not_in_service_team"})
     # the company's row locked: two requests of one company (a double click) make one application, the second
     # one finds the first once it is written
     if await repo.get_provider(ctx.session, principal.provider_id, for_update=True) is None:

@@ -174,9 +174,12 @@ async def dashboard(request: Request) -> Response:
     names = {s["id"]: s for s in services}
     applied = {a["service_id"] for a in applications}
     todo = await _to_do(page) if page.tenant_id else None
+    # a provider user applies, and sees the applications, only of its service teams' services (004 §3.2)
+    in_team = [s for s in services if page.role != "provider_user"
+               or f"{page.tenant_id}:{s['id']}" in (page.claims.get("teams") or [])]
     return page.render("provider/dashboard.html", applications=applications, services=names, tenants=choices,
-                       todo=todo,
-                       open_services=[s for s in services if s["id"] not in applied])
+                       todo=todo, open_services=[s for s in in_team if s["id"] not in applied],
+                       outside_teams=len(in_team) < len(services))
 
 
 # --- company, sites, billing ----------------------------------------------------------------------

@@ -9,7 +9,7 @@ from typing import Any
 
 from seteli_common.auth import Principal
 from seteli_common.clock import HELSINKI
-from seteli_common.errors import FieldError, ProblemError, conflict, forbidden, invalid_many, not_found, not_yet_known
+from seteli_common.errors import FieldError, ProblemError, conflict, invalid_many, not_found, not_yet_known
 from sqlalchemy.exc import IntegrityError
 
 from . import access_repository as access_repo
@@ -552,10 +552,11 @@ async def end_booking(
     user only in the booking's service team (`services`), as with service events. A booking ended in advance
     may be ended on an earlier day until its last day has passed."""
     row = await repo.get_booking(ctx.session, tenant_id, booking_id)
-    if row is None or (provider_id is not None and row["provider_id"] != provider_id):
+    # another company's, or another team's (which the user cannot list): as an unknown booking, so that the
+    # answer tells no booking ids that exist
+    if row is None or (provider_id is not None and row["provider_id"] != provider_id) or (
+            services is not None and row["service_id"] not in services):
         raise not_found("Booking")
-    if services is not None and row["service_id"] not in services:
-        raise forbidden("You are not in this service's team")
     if ended_on < row["created_at"].astimezone(HELSINKI).date():  # the day it was made in Finland, not in UTC
         raise invalid_many([FieldError("ended_on", "must not be before the booking was made",
                                        code="end_before_booking")])

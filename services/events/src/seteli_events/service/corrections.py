@@ -39,8 +39,9 @@ async def request(ctx: EventsContext, principal: Principal, kind: Kind, target_i
         if found is None:
             raise not_found("Interruption")
         target, paid = found, found["status"] == "finalised" and found["settled"]
-    if target["provider_id"] != principal.provider_id:
-        raise not_found("Event" if kind == "event" else "Interruption")  # another company's: not even there
+    if target["provider_id"] != principal.provider_id or not principal.in_team(ctx.tenant_id, target["service_id"]):
+        # another company's or another service team's: not even there
+        raise not_found("Event" if kind == "event" else "Interruption")
     require_team(principal, ctx.tenant_id, target["service_id"], target["provider_id"])
     if not paid and news_coming and unsettled(target):
         raise settled_not_known_yet()

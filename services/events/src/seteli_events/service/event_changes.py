@@ -36,7 +36,7 @@ async def ensure_open(ctx: EventsContext, event: Mapping[str, Any]) -> None:
 
 async def _owned_event(ctx: EventsContext, principal: Principal, event_id: str) -> Row:
     event = await get_event(ctx, event_id, for_update=True)
-    if hidden_from(principal, event):
+    if hidden_from(principal, ctx.tenant_id, event):
         raise not_found("Event")  # another company's: not even there, as to a read (a 403 told it exists)
     require_team(principal, ctx.tenant_id, event["service_id"], event["provider_id"])
     await ensure_open(ctx, event)

@@ -18,7 +18,7 @@ from seteli_common.errors import conflict, invalid, not_found
 from .. import repository as repo
 from ..context import EventsContext
 from ..events import FeedbackGiven, FeedbackReplied
-from .recording import require_team
+from .recording import hidden_from, require_team
 
 Row = dict[str, Any]
 Kind = Literal["thanks", "criticism", "complaint"]
@@ -93,8 +93,8 @@ async def give(
 
 async def reply(ctx: EventsContext, principal: Principal, feedback_id: str, text: str) -> Row:
     row = await repo.lock_feedback(ctx.session, ctx.tenant_id, feedback_id)
-    if row is None or row["provider_id"] != principal.provider_id:
-        raise not_found("Feedback")
+    if row is None or row["provider_id"] != principal.provider_id or hidden_from(principal, ctx.tenant_id, row):
+        raise not_found("Feedback")  # another company's or another team's: not even there, as to a read
     require_team(principal, ctx.tenant_id, row["service_id"], row["provider_id"])
     if row["reply"] is not None:
         raise conflict("The feedback has already been replied to", code="already_replied")

@@ -390,7 +390,7 @@ async def create(ctx: EventsContext, principal: Principal, booking_id: str, star
 
 async def _own_draft(ctx: EventsContext, principal: Principal, interruption_id: str) -> Row:
     row = await repo.lock_interruption(ctx.session, ctx.tenant_id, interruption_id)
-    if row is None or hidden_from(principal, row):
+    if row is None or hidden_from(principal, ctx.tenant_id, row):
         raise not_found("Interruption")  # another company's: not even there, as to a read
     require_team(principal, ctx.tenant_id, row["service_id"], row["provider_id"])
     if row["status"] != "draft":
@@ -440,7 +440,7 @@ async def finalise(ctx: EventsContext, principal: Principal, interruption_id: st
 
 async def _own_unsettled(ctx: EventsContext, principal: Principal, interruption_id: str) -> Row:
     row = await repo.lock_interruption(ctx.session, ctx.tenant_id, interruption_id)
-    if row is None or hidden_from(principal, row):
+    if row is None or hidden_from(principal, ctx.tenant_id, row):
         raise not_found("Interruption")  # another company's: not even there, as to a read
     require_team(principal, ctx.tenant_id, row["service_id"], row["provider_id"])
     if row["settled"]:

@@ -161,7 +161,7 @@ async def load_booking(ctx: EventsContext, principal: Principal, booking_id: str
         # The request follows a booking vouchers answered a moment ago, and that event is on its way here.
         raise not_yet_known("The booking was made a moment ago and has not reached the events service yet",
                             reason="booking_not_known_yet")
-    if booking is None or hidden_from(principal, booking):  # another company's or client's: as an unknown one
+    if booking is None or hidden_from(principal, ctx.tenant_id, booking):  # not the caller's: as an unknown one
         raise invalid("booking_id", "no such booking of your company", code="booking_unknown")
     require_team(principal, ctx.tenant_id, booking["service_id"], booking["provider_id"])
     return booking
@@ -207,14 +207,16 @@ def valuation_problem(exc: DomainError, price_list_coming: bool) -> ProblemError
     return domain_problem(exc)
 
 
-def hidden_from(principal: Principal, row: Mapping[str, Any]) -> bool:
+def hidden_from(principal: Principal, tenant_id: str, row: Mapping[str, Any]) -> bool:
     """An entry the caller cannot read, so may not even learn exists (404, as to a read): another company's, another
-    client's. Those who read it (the tenant's staff, its client) are told why they may not change it (403)."""
+    client's, another service team's (a provider user lists only its teams' care). Those who read it (the tenant's
+    staff, its client) are told why they may not change it (403)."""
     if principal.role in TENANT_STAFF or principal.role == Role.PLATFORM_ADMIN:
         return False
     if principal.role == Role.CLIENT:
         return principal.client_id is None or principal.client_id != row["client_id"]
-    return principal.role not in PROVIDER_STAFF or principal.provider_id != row["provider_id"]
+    return (principal.role not in PROVIDER_STAFF or principal.provider_id != row["provider_id"]
+            or not principal.in_team(tenant_id, row["service_id"]))
 
 
 def require_team(principal: Principal, tenant_id: str, service_id: str, provider_id: str) -> None:
