@@ -49,3 +49,22 @@ async def test_a_paid_stay_given_back_its_return_day_by_a_credit_keeps_its_paid_
         back["id"], "1395.00", "135.00")
     assert [(s["start"], s["end"], s["unit_price"], s["amount_tenant"]) for s in corrected["segments"]] == [
         ("2016-02-20", "2016-02-20", "135.00", "135.00"), ("2016-02-21", "2016-02-29", "155.00", "1260.00")]
+
+
+async def test_a_paid_absence_cut_by_a_later_end_keeps_its_paid_days_price_and_pays_the_new_return_day(
+        seeded: Harness) -> None:
+    h = seeded
+    # a holiday: days 0-7 at 100 %, days 8- at 50 %, the return day at 100 %
+    away = await _away(h, "2016-02-10", "2016-02-25", reason="holiday")
+    assert away["amount_tenant"] == "1750.00"  # 8 × 140.00 + 7 × 70.00 + 140.00
+    await _settle(h, "2016-02", [], [away["id"]])
+    await _late_list(h, "2016-02-01", "135.00")
+    await h.feed("vouchers.voucher.closed", {"voucher_id": "v-1", "valid_until": "2016-02-20", "reason": "officer"})
+    [*_, cut] = await h.published("events.interruption.finalised")
+    # 10.-17.2. 8 × 140.00, 18.-19.2. 2 × 70.00 as paid; 20.2., paid as day 10 at 50 %, is the return day at 100 %
+    assert (cut["end"], cut["amount_tenant"], cut["amount_co_payment"]) == ("2016-02-20", "1400.00", "150.00")
+    assert [(s["start"], s["end"], s["unit_price"], s["percentage"]) for s in cut["segments"]] == [
+        ("2016-02-10", "2016-02-17", "155.00", "100"), ("2016-02-18", "2016-02-19", "155.00", "50"),
+        ("2016-02-20", "2016-02-20", "155.00", "100")]
+    assert [(d["day"], d["percentage"]) for d in cut["days"]][-3:] == [
+        ("2016-02-18", "50"), ("2016-02-19", "50"), ("2016-02-20", "100")]

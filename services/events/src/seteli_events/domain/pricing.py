@@ -371,12 +371,15 @@ def split_by_month(segments: Sequence[ValuationSegment]) -> list[ValuationSegmen
     return result
 
 
-def keep_paid_days(valued: Sequence[ValuationSegment], paid: Sequence[ValuationSegment]) -> list[ValuationSegment]:
+def keep_paid_days(valued: Sequence[ValuationSegment], paid: Sequence[ValuationSegment],
+                   new_percentage: Set[date] = frozenset()) -> list[ValuationSegment]:
     """The day segments of a paid event valued again (shortened by a later end, or given back a return day): each
     day it paid keeps the price, shares and percentage it was paid at, since a paid event is corrected only by a
     credit (a price list approved or a rule changed after the run changes none of its paid days); a day it did
-    not pay is valued as ``valued`` has it. Consecutive days of equal terms in one month form one line, rounded
-    once: days kept whole give back the amounts paid."""
+    not pay is valued as ``valued`` has it. ``new_percentage``: paid days whose percentage is ``valued``'s (an
+    interruption cut by a later end: its new return day was paid as a day away, now at the return day's).
+    Consecutive days of equal terms in one month form one line, rounded once: days kept whole give back the
+    amounts paid."""
     terms_paid: dict[date, tuple[Decimal, Decimal, Decimal, Decimal]] = {}
     for seg in paid:
         for day in _day_range(seg.start, seg.end):
@@ -387,7 +390,9 @@ def keep_paid_days(valued: Sequence[ValuationSegment], paid: Sequence[ValuationS
             raise DomainError("not_day_unit", "only day segments keep their paid days",
                               {"start": seg.start.isoformat(), "end": seg.end.isoformat()})
         own = (seg.unit_price, seg.tenant_share_per_unit, seg.co_payment_per_unit, seg.percentage)
-        days.extend((day, terms_paid.get(day, own)) for day in _day_range(seg.start, seg.end))
+        for day in _day_range(seg.start, seg.end):
+            kept = terms_paid.get(day, own)
+            days.append((day, (*kept[:3], seg.percentage) if day in new_percentage else kept))
     days.sort(key=lambda d: d[0])
     result: list[ValuationSegment] = []
     start: date | None = None
