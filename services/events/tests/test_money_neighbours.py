@@ -5,6 +5,7 @@ value 140.00 €/day (the client pays 15.00 a day)."""
 from __future__ import annotations
 
 from .conftest import HOUSING_SERVICE, PROVIDER, Harness, T
+from .test_money_beside import _twenty_days
 from .test_money_one_step_more import _away
 from .test_money_paths import _record, _settle
 
@@ -68,3 +69,20 @@ async def test_a_paid_absence_cut_by_a_later_end_keeps_its_paid_days_price_and_p
         ("2016-02-20", "2016-02-20", "155.00", "100")]
     assert [(d["day"], d["percentage"]) for d in cut["days"]][-3:] == [
         ("2016-02-18", "50"), ("2016-02-19", "50"), ("2016-02-20", "100")]
+
+
+async def test_an_approved_stay_shortened_from_its_first_day_keeps_the_officers_approval(seeded: Harness) -> None:
+    h = seeded  # this client is granted 20 days a month
+    await _twenty_days(h)
+    await _record(h, "2016-02-25", "2016-03-05", booking="b-20")  # 5 days of February
+    more = await _record(h, "2016-02-01", "2016-02-20", booking="b-20")  # February: 25 days, over
+    assert more["approval"] == "awaiting_approval"
+    decided = await h.client.post(f"/v1/tenants/{T}/events/{more['id']}/decision", headers=h.officer(),
+                                  json={"decision": "approve", "reason": "Perusteltu"})
+    assert decided.status_code == 200, decided.text
+    # the client came on 3 February: fewer of the days the officer approved, still over the 20 (23)
+    later = await h.client.patch(f"/v1/tenants/{T}/events/{more['id']}", headers=h.provider(),
+                                 json={"start": "2016-02-03"})
+    assert later.status_code == 200, later.text
+    assert (later.json()["approval"], later.json()["amount_tenant"]) == ("approved", "2520.00")
+    assert (await h.client.get(f"/v1/tenants/{T}/approvals", headers=h.officer())).json()["total"] == 0

@@ -74,7 +74,9 @@ async def revalue(ctx: EventsContext, event: Row, inp: EventInput, *, part_named
     # did not cross before, so a text or performer change (or a shorter visit) keeps the tenant's approval, and
     # an event within the grant stays payable even when later events of its period now fill the grant. A euro
     # balance is drawn down by euros: the same hours at a dearer producer part take more of it.
-    no_more_work = (inp.start == event["start"] and result["end"] <= event["end"] and result["units"] <= event["units"]
+    # A day stay starting later (or ending earlier) is fewer of the days it had; other units count on their date.
+    same_days = event["start"] <= inp.start if event["unit"] == "day" else inp.start == event["start"]
+    no_more_work = (same_days and result["end"] <= event["end"] and result["units"] <= event["units"]
                     and (booking["period"] != "balance" or result["amount_tenant"] <= event["amount_tenant"]))
     if event["approval"] in ("approved", "payable") and result["approval"] == "awaiting_approval" and no_more_work:
         result["approval"] = event["approval"]
