@@ -86,3 +86,18 @@ async def test_an_approved_stay_shortened_from_its_first_day_keeps_the_officers_
     assert later.status_code == 200, later.text
     assert (later.json()["approval"], later.json()["amount_tenant"]) == ("approved", "2520.00")
     assert (await h.client.get(f"/v1/tenants/{T}/approvals", headers=h.officer())).json()["total"] == 0
+
+
+async def test_the_co_payment_of_part_of_a_month_counts_only_the_days_asked(seeded: Harness) -> None:
+    h = seeded
+    await _record(h, "2016-02-01", "2016-02-29")  # the client pays 15.00 a day
+    away = await _away(h, "2016-03-01", "2016-03-14", reason="holiday")  # days 8-12 at 50 %: 7.50 a day
+    url = f"/v1/tenants/{T}/co-payments?service_id={HOUSING_SERVICE}&from=2016-02-20&to=2016-03-10&client_id=c-1"
+    body = (await h.client.get(url, headers=h.client_token("c-1"))).json()
+    # 20.-29.2. 10 days, 1.-8.3. 8 days at 100 %, 9.-10.3. 2 days at 50 %: not the days outside the range
+    assert [(x["kind"], x["start"], x["end"], x["units"], x["amount_co_payment"]) for x in body["lines"]] == [
+        ("event", "2016-02-20", "2016-02-29", "10", "150.00"),
+        ("interruption", "2016-03-01", "2016-03-08", "8", "120.00"),
+        ("interruption", "2016-03-09", "2016-03-10", "2", "15.00")]
+    assert (body["amount_tenant"], body["amount_co_payment"]) == ("2660.00", "285.00")
+    assert away["amount_co_payment"] == "172.50"  # all of it: 8 × 15.00 + 5 × 7.50 + 15.00
