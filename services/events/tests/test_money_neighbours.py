@@ -32,6 +32,12 @@ async def test_a_paid_stay_cut_by_a_later_end_keeps_the_price_it_was_paid_at_for
         "2016-02-20", "2800.00", "300.00")
     assert [(s["start"], s["end"], s["unit_price"]) for s in corrected["segments"]] == [
         ("2016-02-01", "2016-02-20", "155.00")]
+    # credited after, it takes back what stays paid of it, as it was paid
+    credit = await h.client.post(f"/v1/tenants/{T}/credits", headers=h.officer(),
+                                 json={"event_id": paid["id"], "reason": "Ei hoitoa"})
+    assert credit.status_code == 201 and credit.json()["amount"] == "-2800.00", credit.text
+    [published] = await h.published("events.credit.requested")
+    assert published["amount_co_payment"] == "-300.00"
 
 
 async def test_a_paid_stay_given_back_its_return_day_by_a_credit_keeps_its_paid_days_price(seeded: Harness) -> None:
