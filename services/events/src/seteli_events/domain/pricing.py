@@ -369,3 +369,43 @@ def split_by_month(segments: Sequence[ValuationSegment]) -> list[ValuationSegmen
                 amount_co_payment=line_amount(units, seg.co_payment_per_unit, seg.percentage)))
             part_start = part_end + _ONE_DAY
     return result
+
+
+def keep_paid_days(valued: Sequence[ValuationSegment], paid: Sequence[ValuationSegment],
+                   new_percentage: Set[date] = frozenset()) -> list[ValuationSegment]:
+    """The day segments of a paid event valued again (shortened by a later end, or given back a return day): each
+    day it paid keeps the price, shares and percentage it was paid at, since a paid event is corrected only by a
+    credit (a price list approved or a rule changed after the run changes none of its paid days); a day it did
+    not pay is valued as ``valued`` has it. ``new_percentage``: paid days whose percentage is ``valued``'s (an
+    interruption cut by a later end: its new return day was paid as a day away, now at the return day's).
+    Consecutive days of equal terms in one month form one line, rounded once: days kept whole give back the
+    amounts paid."""
+    terms_paid: dict[date, tuple[Decimal, Decimal, Decimal, Decimal]] = {}
+    for seg in paid:
+        for day in _day_range(seg.start, seg.end):
+            terms_paid[day] = (seg.unit_price, seg.tenant_share_per_unit, seg.co_payment_per_unit, seg.percentage)
+    days: list[tuple[date, tuple[Decimal, Decimal, Decimal, Decimal]]] = []
+    for seg in valued:
+        if seg.units != (seg.end - seg.start).days + 1:
+            raise DomainError("not_day_unit", "only day segments keep their paid days",
+                              {"start": seg.start.isoformat(), "end": seg.end.isoformat()})
+        own = (seg.unit_price, seg.tenant_share_per_unit, seg.co_payment_per_unit, seg.percentage)
+        for day in _day_range(seg.start, seg.end):
+            kept = terms_paid.get(day, own)
+            days.append((day, (*kept[:3], seg.percentage) if day in new_percentage else kept))
+    days.sort(key=lambda d: d[0])
+    result: list[ValuationSegment] = []
+    start: date | None = None
+    for (day, terms), following in zip(days, [*days[1:], None], strict=True):
+        start = start or day
+        if following is not None and following[0] == day + _ONE_DAY and following[1] == terms \
+                and Month.of(following[0]) == Month.of(day):
+            continue
+        units = Decimal((day - start).days + 1)
+        price, tenant, co_payment, pct = terms
+        result.append(ValuationSegment(
+            start=start, end=day, units=units, unit_price=price, tenant_share_per_unit=tenant,
+            co_payment_per_unit=co_payment, percentage=pct, amount_tenant=line_amount(units, tenant, pct),
+            amount_co_payment=line_amount(units, co_payment, pct)))
+        start = None
+    return result

@@ -30,6 +30,7 @@ async def recorded_event_segments_of_client(
         select(
             events.c.id,
             events.c.content_id,
+            events.c.unit,
             events.c.start.label("event_start"),
             events.c.approval,
             events.c.voucher_content_id,

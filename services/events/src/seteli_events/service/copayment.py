@@ -1,7 +1,8 @@
 """The client's co-payment breakdown for a service and date range, as JSON, HTML and PDF.
 
 Lines are the settlement lines (segments) of recorded events and finalised interruptions that touch
-the range: content, voucher, price, the tenant's share and the client's share. Events awaiting
+the range, a line of days counting only its days in the range: content, voucher, price, the tenant's share and
+the client's share. Events awaiting
 manual approval are shown as such; rejected, credited and deleted ones are left out (a credited one was
 wrong: its days are free to record again, and the client pays for what is recorded then); drafts are not shown.
 """
@@ -20,6 +21,7 @@ from seteli_common.money import format_eur
 
 from .. import repository as repo
 from ..context import EventsContext
+from ..domain import line_amount
 from ..domain.decimals import money, plain
 from ..repository import copayment as copayment_queries
 from . import client_reads
@@ -57,9 +59,10 @@ async def breakdown(
     contents = (service or {}).get("contents") or []
     names = {c["content_id"]: c.get(f"name_{lang}") or c.get("name_fi", c["content_id"]) for c in contents}
     lines, first_days = [], []  # who pays is decided by the first day of the event or interruption
-    for r in await copayment_queries.recorded_event_segments_of_client(
+    event_rows = await copayment_queries.recorded_event_segments_of_client(
         ctx.session, ctx.tenant_id, client_id, service_id, date_from, date_to, provider_id
-    ):
+    )
+    for r in event_rows:
         lines.append(_line("event", r["id"], r, names, r["number"], r["voucher_value"], r["approval"]))
         first_days.append(r["event_start"])
     breaks = await copayment_queries.finalised_interruptions_of_client(
@@ -86,8 +89,11 @@ async def breakdown(
                     )
                 )
                 first_days.append(r["start"])
-    for line, first_day in zip(lines, first_days, strict=True):  # the tenant never pays these lines
-        line["client_pays"] = client_pays_on(service, line["content_id"], first_day)
+    units = [r["unit"] for r in event_rows] + ["day"] * (len(lines) - len(event_rows))  # (interruptions: days)
+    for line, first_day, unit in zip(lines, first_days, units, strict=True):
+        line["client_pays"] = client_pays_on(service, line["content_id"], first_day)  # the tenant never pays these
+        if unit == "day":
+            _clip_to_range(line, date_from, date_to)
     lines.sort(key=lambda line: (line["start"], line["kind"]))
     awaiting = [x for x in lines if x["status"] == "awaiting_approval"]
     return {
@@ -130,6 +136,18 @@ def _line(
         "amount_co_payment": money(r["amount_co_payment"]),
         "status": approval or "payable",
     }
+
+
+def _clip_to_range(line: Row, date_from: date, date_to: date) -> None:
+    """A line of days reaching outside the range asked counts only its days in it: the breakdown of part of a month
+    (or of a stay) is the co-payment of those days, each share rounded once for them."""
+    start, end = max(line["start"], date_from), min(line["end"], date_to)
+    if (start, end) == (line["start"], line["end"]):
+        return
+    units = Decimal((end - start).days + 1)
+    line.update(start=start, end=end, units=units,
+                amount_tenant=line_amount(units, line["tenant_share_per_unit"], line["percentage"]),
+                amount_co_payment=line_amount(units, line["co_payment_per_unit"], line["percentage"]))
 
 
 _env = Environment(autoescape=select_autoescape(default=True))

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
+from decimal import Decimal
 from typing import Any
 
 from seteli_common.auth import Principal
@@ -18,12 +19,23 @@ from seteli_common.errors import ProblemError, conflict, invalid, not_found
 
 from .. import repository as repo
 from ..context import EventsContext
+from ..domain import keep_paid_days
 from ..events import EventCorrected, EventDeleted, EventRecorded
 from ..repository import pages
 from ..repository.pages import EventFilter, Reader
 from . import approvals
 from .producer_parts import check_part_named
-from .recording import EventInput, evaluate, event_view, get_event, hidden_from, publish_event, require_team
+from .recording import (
+    EventInput,
+    evaluate,
+    event_view,
+    get_event,
+    hidden_from,
+    publish_event,
+    require_team,
+    segment_row,
+    valuation_segment,
+)
 
 Row = dict[str, Any]
 UNSET: Any = object()
@@ -55,11 +67,16 @@ async def revalue(ctx: EventsContext, event: Row, inp: EventInput, *, part_named
         raise invalid("status", "a recorded event cannot become a draft again; delete it instead",
                       code="recorded_stays_recorded")
     result = await evaluate(ctx, booking, inp, event["id"])
+    if event["settled"] and event["unit"] == "day":
+        # Paid (shortened by a later end, or given back a return day): its paid days keep what they were paid at
+        await _keep_paid_days(ctx, event, result)
     # The same days (or fewer) and no more units add nothing to any grant period: the event crosses no limit it
     # did not cross before, so a text or performer change (or a shorter visit) keeps the tenant's approval, and
     # an event within the grant stays payable even when later events of its period now fill the grant. A euro
     # balance is drawn down by euros: the same hours at a dearer producer part take more of it.
-    no_more_work = (inp.start == event["start"] and result["end"] <= event["end"] and result["units"] <= event["units"]
+    # A day stay starting later (or ending earlier) is fewer of the days it had; other units count on their date.
+    same_days = event["start"] <= inp.start if event["unit"] == "day" else inp.start == event["start"]
+    no_more_work = (same_days and result["end"] <= event["end"] and result["units"] <= event["units"]
                     and (booking["period"] != "balance" or result["amount_tenant"] <= event["amount_tenant"]))
     if event["approval"] in ("approved", "payable") and result["approval"] == "awaiting_approval" and no_more_work:
         result["approval"] = event["approval"]
@@ -94,6 +111,14 @@ async def revalue(ctx: EventsContext, event: Row, inp: EventInput, *, part_named
     if _counted(event) and moved:
         await approvals.release_fitting(ctx, event)  # its old days may now leave room for one waiting
     return event_view(row, result["segments"])
+
+
+async def _keep_paid_days(ctx: EventsContext, event: Mapping[str, Any], result: Row) -> None:
+    paid = (await repo.segments_of(ctx.session, ctx.tenant_id, [event["id"]]))[event["id"]]
+    rows = [segment_row(s) for s in keep_paid_days([valuation_segment(r) for r in result["segments"]],
+                                                       [valuation_segment(r) for r in paid])]
+    result.update(segments=rows, amount_tenant=sum((r["amount_tenant"] for r in rows), Decimal("0.00")),
+                  amount_co_payment=sum((r["amount_co_payment"] for r in rows), Decimal("0.00")))
 
 
 def _counted(event: Mapping[str, Any]) -> bool:

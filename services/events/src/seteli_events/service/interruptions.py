@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -41,6 +42,7 @@ from ..domain import (
     DomainError,
     InterruptionRule,
     ReasonRule,
+    keep_paid_days,
     overlapping_days,
     rule_on,
     split_by_month,
@@ -78,6 +80,7 @@ from .recording import (
     require_team,
     segment_row,
     valuation_problem,
+    valuation_segment,
 )
 
 Row = dict[str, Any]
@@ -231,6 +234,13 @@ async def _finalise(ctx: EventsContext, booking: Mapping[str, Any], row: Row, af
     except DomainError as exc:
         raise valuation_problem(exc, price_list_coming) from exc
     segments = [segment_row(s) for s in split_by_month(valuation.segments)]
+    if row.get("settled") and row.get("segments"):
+        # Paid (cut by a later end): its paid days keep what they were paid at, the new return day at its percentage
+        segments = [segment_row(s) for s in keep_paid_days([valuation_segment(s) for s in segments],
+                                                            [valuation_segment(s) for s in row["segments"]],
+                                                            {row["end"]})]
+        paid_at = {day: s["percentage"] for s in segments for day in _days(s["start"], s["end"])}
+        days = [replace(d, percentage=paid_at[d.day]) for d in days]
     out_segments = [segment_out(s) for s in segments]
     last_revision = _last_revision(row)
     row.update(
@@ -264,6 +274,10 @@ async def _finalise(ctx: EventsContext, booking: Mapping[str, Any], row: Row, af
     for event in affected:  # the return day is now the interruption's: re-value that presence event
         await ensure_open(ctx, event)
     return row
+
+
+def _days(first: date, last: date) -> list[date]:
+    return [first + timedelta(days=n) for n in range((last - first).days + 1)]
 
 
 def _last_revision(row: Mapping[str, Any]) -> int:

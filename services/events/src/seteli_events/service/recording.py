@@ -533,6 +533,21 @@ def segment_row(s: ValuationSegment) -> dict[str, Any]:
     }
 
 
+def valuation_segment(row: Mapping[str, Any]) -> ValuationSegment:
+    """A stored segment row (or one `segment_row` made, or an interruption's JSON segment) as the valuation rules
+    take it."""
+    return ValuationSegment(
+        start=_day(row["start"]), end=_day(row["end"]), units=Decimal(str(row["units"])),
+        unit_price=Decimal(str(row["unit_price"])),
+        tenant_share_per_unit=Decimal(str(row["tenant_share_per_unit"])),
+        co_payment_per_unit=Decimal(str(row["co_payment_per_unit"])), percentage=Decimal(str(row["percentage"])),
+        amount_tenant=Decimal(str(row["amount_tenant"])), amount_co_payment=Decimal(str(row["amount_co_payment"])))
+
+
+def _day(value: date | str) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(value)
+
+
 def price_list(row: Mapping[str, Any]) -> PriceList:
     """A price_lists read-model row as the valuation rules take it."""
     return PriceList(
