@@ -140,3 +140,30 @@ async def test_a_voucher_used_up_whose_validity_has_ended_stays_closed_when_a_ch
     assert closed.status_code == 200, closed.text
     assert voucher["id"] not in closed.json()
     assert len(await h.published("vouchers.booking.ended")) == ended_before
+
+
+async def test_the_officer_closes_a_used_up_voucher_and_a_charge_taken_back_later_does_not_open_it(
+        h: Harness) -> None:
+    """Used up is a close a later fact may undo; the officer's close (the client moved away) is not: the officer
+    closes a used-up voucher too, its validity ends that day, and a wrong charge deleted after it opens nothing."""
+    voucher = await _cleaning_balance_of_500(h)
+    booking = await _book(h, voucher)
+    await charge(h, voucher, content_id="siivous", units="10", amount="250.00")
+    wrong = await charge(h, voucher, content_id="siivous", units="10", amount="250.00")
+    assert (await state_of(h, voucher["id"]))["closed_reason"] == "used_up"
+    closed = await h.http.post(f"/v1/tenants/kouvola/vouchers/{voucher['id']}/close", headers=h.officer(),
+                               json={"reason": "Muutti pois"})
+    assert closed.status_code == 200, closed.text
+    assert (closed.json()["state"], closed.json()["closed_reason"], closed.json()["valid_until"]) == (
+        "closed", "officer", "2016-03-15")
+    mine = (await h.http.get(f"/v1/tenants/kouvola/bookings/{booking}", headers=h.provider())).json()
+    assert (mine["ended_on"], mine["end_reason"]) == ("2016-03-15", "officer")
+    await h.publish("events.event.deleted", {"event_id": wrong, "revision": 2})
+    view = await state_of(h, voucher["id"])
+    assert (view["state"], view["closed_reason"], view["valid_until"]) == ("closed", "officer", "2016-03-15")
+    mine = (await h.http.get(f"/v1/tenants/kouvola/bookings/{booking}", headers=h.provider())).json()
+    assert mine["state"] == "ended"
+    # closed by the officer once, it is not closed again
+    again = await h.http.post(f"/v1/tenants/kouvola/vouchers/{voucher['id']}/close", headers=h.officer(),
+                              json={"reason": "Muutti pois"})
+    assert again.status_code == 409, again.text

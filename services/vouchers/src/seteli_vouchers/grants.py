@@ -272,7 +272,8 @@ async def close_by_officer(
     voucher = await repo.get_voucher(ctx.session, tenant_id, voucher_id, lock=True)
     if voucher is None:
         raise not_found("Voucher")
-    if voucher["state"] == State.CLOSED:
+    # used up is a close a later fact may undo (a charge deleted or credited opens it again): the officer's is not
+    if voucher["state"] == State.CLOSED and voucher["closed_reason"] != CloseReason.USED_UP:
         raise conflict("The voucher is already closed", code="voucher_already_closed")
     if valid_until is not None and valid_until < voucher["valid_from"]:
         raise invalid_many([FieldError("valid_until", "must not be before the voucher's valid_from",
