@@ -4,9 +4,12 @@ its booking), while one closed for any other reason stays closed."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
-from .conftest import HOUSING, P1, Harness, price_list
+from seteli_common.auth import Role
+
+from .conftest import HOUSING, P1, Harness, new_client, new_voucher, price_list
 from .test_lifecycle import _amount_left, _cleaning_balance_of_500, charge, state_of
 
 
@@ -100,3 +103,67 @@ async def test_a_voucher_open_again_does_not_restore_a_booking_the_provider_ende
     assert (await state_of(h, voucher["id"]))["state"] == "open"
     mine = (await h.http.get(f"/v1/tenants/kouvola/bookings/{booking}", headers=h.provider())).json()
     assert (mine["ended_on"], mine["end_reason"]) == ("2016-03-31", "used_up")
+
+
+async def test_a_voucher_used_up_whose_validity_has_ended_stays_closed_when_a_charge_is_taken_back(h: Harness) -> None:
+    """February's voucher used up by charges recorded in February; in March one is deleted (and another credited):
+    the balance comes back, but the validity has ended, so the voucher is closed as expired, not open again, and
+    the provider's booking stays ended on the voucher's last day."""
+    today = h.clock.now()
+    h.clock.set(datetime(2016, 2, 15, 10, tzinfo=UTC))  # booked and charged while the voucher is valid
+    client = await new_client(h)
+    voucher = await new_voucher(h, client["id"], granted_on="2016-02-01", valid_from="2016-02-01",
+                                valid_until="2016-02-29", contents=[
+                                    {"content_id": "siivous", "granted_amount": "500.00", "period": "balance",
+                                     "voucher_value": "25.00"}])
+    booking = await _book(h, voucher)
+    credited = await charge(h, voucher, start="2016-02-10", content_id="siivous", units="10", amount="250.00")
+    wrong = await charge(h, voucher, start="2016-02-11", content_id="siivous", units="10", amount="250.00")
+    assert (await state_of(h, voucher["id"]))["closed_reason"] == "used_up"
+    h.clock.set(today)  # March: the voucher's validity has ended
+    await h.publish("events.event.deleted", {"event_id": wrong, "revision": 2})
+    view = await state_of(h, voucher["id"])
+    assert (view["state"], view["closed_reason"], view["valid_until"]) == ("closed", "expired", "2016-02-29")
+    mine = (await h.http.get(f"/v1/tenants/kouvola/bookings/{booking}", headers=h.provider())).json()
+    assert (mine["state"], mine["ended_on"]) == ("ended", "2016-02-29")
+    # every charge taken back: still closed (an expired voucher is never "granted, not used yet" again)
+    await h.publish("events.credit.requested", {
+        "credit_id": "cr-feb", "event_id": credited, "provider_id": P1, "producer_part": None, "client_ref": "A1",
+        "content_id": "siivous", "service_id": voucher["service_id"], "amount": "-250.00", "reason": "wrong client",
+        "month": "2016-03"})
+    view = await state_of(h, voucher["id"])
+    assert (view["state"], view["closed_reason"]) == ("closed", "expired")
+    # the job closing expired vouchers finds nothing to close (and tells the provider nothing again)
+    ended_before = len(await h.published("vouchers.booking.ended"))
+    closed = await h.http.post("/v1/tenants/kouvola/vouchers/close-expired", headers=h.token_for(
+        Role.TENANT_ADMIN, subject="admin-1", tenant_id="kouvola"))
+    assert closed.status_code == 200, closed.text
+    assert voucher["id"] not in closed.json()
+    assert len(await h.published("vouchers.booking.ended")) == ended_before
+
+
+async def test_the_officer_closes_a_used_up_voucher_and_a_charge_taken_back_later_does_not_open_it(
+        h: Harness) -> None:
+    """Used up is a close a later fact may undo; the officer's close (the client moved away) is not: the officer
+    closes a used-up voucher too, its validity ends that day, and a wrong charge deleted after it opens nothing."""
+    voucher = await _cleaning_balance_of_500(h)
+    booking = await _book(h, voucher)
+    await charge(h, voucher, content_id="siivous", units="10", amount="250.00")
+    wrong = await charge(h, voucher, content_id="siivous", units="10", amount="250.00")
+    assert (await state_of(h, voucher["id"]))["closed_reason"] == "used_up"
+    closed = await h.http.post(f"/v1/tenants/kouvola/vouchers/{voucher['id']}/close", headers=h.officer(),
+                               json={"reason": "Muutti pois"})
+    assert closed.status_code == 200, closed.text
+    assert (closed.json()["state"], closed.json()["closed_reason"], closed.json()["valid_until"]) == (
+        "closed", "officer", "2016-03-15")
+    mine = (await h.http.get(f"/v1/tenants/kouvola/bookings/{booking}", headers=h.provider())).json()
+    assert (mine["ended_on"], mine["end_reason"]) == ("2016-03-15", "officer")
+    await h.publish("events.event.deleted", {"event_id": wrong, "revision": 2})
+    view = await state_of(h, voucher["id"])
+    assert (view["state"], view["closed_reason"], view["valid_until"]) == ("closed", "officer", "2016-03-15")
+    mine = (await h.http.get(f"/v1/tenants/kouvola/bookings/{booking}", headers=h.provider())).json()
+    assert mine["state"] == "ended"
+    # closed by the officer once, it is not closed again
+    again = await h.http.post(f"/v1/tenants/kouvola/vouchers/{voucher['id']}/close", headers=h.officer(),
+                              json={"reason": "Muutti pois"})
+    assert again.status_code == 409, again.text

@@ -6,7 +6,7 @@ import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import MAXYEAR, MINYEAR, date, timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_EVEN, Decimal
 from enum import StrEnum
 
 from seteli_common.clock import iso_week_bounds, month_end, month_start
@@ -196,6 +196,17 @@ class Usage:
         return Decimal(max(0, (min(self.end, last) - max(self.start, first)).days + 1))
 
 
+SECONDS = 3600  # parts of a unit that care is counted in: an hour's seconds (a day or piece is whole anyway)
+UNITS_EXP = Decimal("0.000001")  # units to 6 decimals, as the events service stores and publishes them
+
+
+def _seconds(units: Decimal) -> int:
+    """Units in whole seconds. Hours arrive rounded (20 min = 0.333333 h, kept here as 0.3333): summed as they are,
+    three 20-minute visits would be 0.9999 h and never use up an hour. Care is recorded in minutes, so each part
+    rounded to whole seconds is its exact length and the sum is exact (as the events service counts the grant)."""
+    return int((units * SECONDS).to_integral_value(rounding=ROUND_HALF_EVEN))
+
+
 def amount_left(
     period: str, granted: Decimal, usages: Iterable[Usage], today: date, valid_from: date, valid_until: date
 ) -> Decimal:
@@ -203,9 +214,10 @@ def amount_left(
     first, last = period_bounds(period, today, valid_from, valid_until)
     if period == Period.BALANCE:
         used = sum((u.amount_tenant for u in usages if first <= u.start <= last), Decimal(0))
+        left = max(Decimal(0), granted - used)
     else:
-        used = sum((u.units_in(first, last) for u in usages), Decimal(0))
-    left = max(Decimal(0), granted - used)
+        used_seconds = sum(_seconds(u.units_in(first, last)) for u in usages)
+        left = (Decimal(max(0, _seconds(granted) - used_seconds)) / SECONDS).quantize(UNITS_EXP).normalize()
     cents = left.quantize(Decimal("0.01"))
     return cents if cents == left else left  # two decimals unless a fraction of a unit needs more
 

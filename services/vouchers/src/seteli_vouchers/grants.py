@@ -24,7 +24,7 @@ from .domain import (
     printable_number,
     used_up,
 )
-from .events import GrantedContent, VoucherGranted, VoucherOpened
+from .events import GrantedContent, VoucherClosed, VoucherGranted, VoucherOpened
 from .models import voucher_contents, vouchers
 from .service import VouchersContext, close_voucher
 
@@ -272,7 +272,8 @@ async def close_by_officer(
     voucher = await repo.get_voucher(ctx.session, tenant_id, voucher_id, lock=True)
     if voucher is None:
         raise not_found("Voucher")
-    if voucher["state"] == State.CLOSED:
+    # used up is a close a later fact may undo (a charge deleted or credited opens it again): the officer's is not
+    if voucher["state"] == State.CLOSED and voucher["closed_reason"] != CloseReason.USED_UP:
         raise conflict("The voucher is already closed", code="voucher_already_closed")
     if valid_until is not None and valid_until < voucher["valid_from"]:
         raise invalid_many([FieldError("valid_until", "must not be before the voucher's valid_from",
@@ -325,13 +326,22 @@ async def recheck_used_up(ctx: VouchersContext, tenant_id: str, voucher: dict[st
                           charged: bool | None = None, contents: list[dict[str, Any]] | None = None) -> None:
     """An open voucher whose balances are used up closes (reason used_up); one closed as used up that a later
     fact (a charge deleted, credited, rejected or shortened) gives a balance back to is open again, with the
-    bookings its closing ended, so the client's provider goes on and the amount left can be used. With no charge
+    bookings its closing ended, so the client's provider goes on and the amount left can be used, unless its
+    validity has ended meanwhile: then it is closed as expired (its bookings stay ended on its last day). With no charge
     standing at all it is granted again (004 §4.1: Granted is "not used yet"), and open once a charge stands again
     (a credit withdrawn). A voucher closed for any other reason (officer, expiry, death) stays closed.
     `voucher` is locked by the caller; `charged`: True when the caller knows a charge stands on it; `contents`: the
     voucher's (`voucher_contents_of`) when the caller has read them."""
     closed = voucher["state"] == State.CLOSED
     if closed and voucher["closed_reason"] != CloseReason.USED_UP:
+        return
+    if closed and voucher["valid_until"] < ctx.today():
+        # its validity has ended since: a balance given back cannot be used any more, nor the bookings go on
+        if not await _used_up(ctx, tenant_id, voucher, contents):
+            await repo.update_voucher(ctx.session, tenant_id, voucher["id"], closed_reason=CloseReason.EXPIRED.value)
+            await ctx.outbox.add(ctx.session, VoucherClosed(
+                voucher_id=voucher["id"], valid_until=voucher["valid_until"], reason=CloseReason.EXPIRED.value),
+                tenant_id=tenant_id)
         return
     if not charged and not await access_repo.anything_charged(ctx.session, tenant_id, voucher["id"]):
         if voucher["state"] != State.GRANTED:
