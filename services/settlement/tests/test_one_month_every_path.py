@@ -85,7 +85,15 @@ async def _april_with_every_path(h: Any) -> dict[str, Any]:
 async def test_one_month_of_every_path_agrees_to_the_cent_everywhere_and_a_second_run_pays_nothing(
     harness: Any,
 ) -> None:
-    h = harness
+    await _every_path_agrees(harness)
+
+
+async def test_the_embedded_sqlite_suite_agrees_to_the_cent_the_same(harness_factory: Any) -> None:
+    async with harness_factory(sqlite=True) as h:
+        await _every_path_agrees(h)
+
+
+async def _every_path_agrees(h: Any) -> None:
     preview = await _april_with_every_path(h)
     company = Decimal("999.90") + Decimal("37.02") + Decimal("1530.00") - Decimal("900.00") + Decimal("900.00")
     expected = {COMPANY: f"{company:.2f}", SITE: "1166.55"}
@@ -112,6 +120,13 @@ async def test_one_month_of_every_path_agrees_to_the_cent_everywhere_and_a_secon
     # per payee: the site's producer part alone
     kuusela = await _report(h, "2016-03", "2016-04", provider_id=P1, producer_part=KUUSELA_PART)
     assert _sum(kuusela, "amount_settled") == Decimal("1166.55")
+
+    # the interruptions report of April: what the run paid for the absence
+    away = await h.client.get(f"/v1/tenants/{T}/reports/interruptions", params={"from": "2016-04", "to": "2016-04"},
+                              headers=h.admin)
+    paid_away = sum((Decimal(ln["amount"]) for p in april["payments"] for ln in p["lines"]
+                     if ln["kind"] == "interruption"), Decimal("0.00"))
+    assert [r["amount_tenant"] for r in away.json()["items"]] == ["900.00"] and paid_away == Decimal("900.00")
 
     again = await h.run("2016-04")
     assert again["payments"] == [] and again["total"] == "0.00"
