@@ -1,0 +1,121 @@
+"""A random sweep of one provider's months (money-settlement): care recorded at the company or its site Kuusela,
+corrected (other days, the other payee), deleted, credited and the credit withdrawn, Kuusela's own account coming
+and going, a run at each month's end and sometimes a second one. Whatever the order, once both accounts are known:
+no payment is negative, every payment file transfers what the run pays, the runs together paid exactly the care as
+it stands less what credits take back (a credit takes back its event's whole value as it stands) but for a negative
+balance the provider still owes, and the realisation report settles what was paid and leaves that balance open."""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from seteli_common.clock import Month
+
+from .conftest import P1, T
+from .test_site_payees import KUUSELA, billing_changed, site_added, transfers
+
+MONTHS = ["2016-03", "2016-04", "2016-05", "2016-06"]
+PARTS = [None, "site:s-kuusela", "unit:u-1"]
+
+
+async def _credit(h: Any, credit_id: str, event_id: str, amount: Decimal, part: str | None, month: str) -> None:
+    await h.publish("events.credit.requested", {
+        "credit_id": credit_id, "event_id": event_id, "provider_id": P1, "producer_part": part,
+        "client_ref": "A-1001", "content_id": "hoito", "service_id": "tehostettu", "amount": str(-amount),
+        "reason": "väärin", "month": month, "kind": "event"})
+
+
+def _value(days: int, share: str) -> Decimal:
+    return Decimal(days) * Decimal(share)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2, 3, 29])  # 29: a deduction given back, then settled
+async def test_a_random_sequence_of_months_pays_the_care_as_it_stands_once(harness: Any, seed: int) -> None:
+    h, rnd = harness, random.Random(seed)
+    await h.seed()
+    await site_added(h, "s-kuusela", "Kuusela", KUUSELA)
+    events: dict[str, dict[str, Any]] = {}  # live events: month, days, share, part, revision
+    credits: dict[str, str] = {}  # live credit -> its event
+    runs: list[dict[str, Any]] = []
+    counter = 0
+    log: list[Any] = []  # what happened, for the failure's message
+    for month in MONTHS:
+        m = Month.parse(month)
+        for _ in range(rnd.randint(3, 8)):
+            counter += 1
+            action = rnd.choice(["record", "record", "correct", "delete", "credit", "withdraw", "billing"])
+            if action == "record" or not events:
+                first = rnd.randint(1, 20)
+                ev = {"month": month, "first": first, "last": first + rnd.randint(0, 7), "share": rnd.choice(
+                    ["90.00", "33.33", "45.55", "12.34"]), "part": rnd.choice(PARTS), "revision": 1}
+                events[f"e-{counter}"] = ev
+                await h.event(f"e-{counter}", f"{month}-{ev['first']:02d}", f"{month}-{ev['last']:02d}",
+                              share=ev["share"], producer_part=ev["part"])
+                log.append((month, "record", f"e-{counter}", dict(ev)))
+            elif action == "correct":
+                event_id = rnd.choice(sorted(events))
+                ev = events[event_id]
+                ev.update(last=ev["first"] + rnd.randint(0, 5), part=rnd.choice(PARTS), revision=ev["revision"] + 1)
+                await h.event(event_id, f"{ev['month']}-{ev['first']:02d}", f"{ev['month']}-{ev['last']:02d}",
+                              share=ev["share"], producer_part=ev["part"], revision=ev["revision"], corrected=True)
+                log.append((month, "correct", event_id, dict(ev)))
+            elif action == "delete":
+                event_id = rnd.choice(sorted(events))
+                if event_id in credits.values():
+                    continue
+                del events[event_id]
+                await h.publish("events.event.deleted", {"event_id": event_id, "revision": 99})
+                log.append((month, "delete", event_id))
+            elif action == "credit":
+                uncredited = sorted(set(events) - set(credits.values()))
+                if not uncredited:
+                    continue
+                event_id = rnd.choice(uncredited)
+                ev = events[event_id]
+                credits[f"c-{counter}"] = event_id
+                await _credit(h, f"c-{counter}", event_id, _value(ev["last"] - ev["first"] + 1, ev["share"]),
+                              ev["part"], month)
+                log.append((month, "credit", f"c-{counter}", event_id))
+            elif action == "withdraw":
+                if not credits:
+                    continue
+                credit_id = rnd.choice(sorted(credits))
+                event_id = credits.pop(credit_id)
+                await h.publish("events.credit.withdrawn", {"credit_id": credit_id, "event_id": event_id,
+                                                           "kind": "event", "reason": "peruttu"})
+                log.append((month, "withdraw", credit_id, event_id))
+            else:
+                billing = rnd.choice([KUUSELA, None])
+                await billing_changed(h, "s-kuusela", billing)
+                log.append((month, "billing", bool(billing)))
+        h.clock.set(datetime.combine(m.next().first.replace(day=5), datetime.min.time(), tzinfo=UTC))
+        runs.append(await h.run(month))
+        log.append((month, "RUN", h.payees(runs[-1])))
+        if rnd.random() < 0.3:
+            runs.append(await h.run(month))
+            log.append((month, "RUN2", h.payees(runs[-1])))
+    await billing_changed(h, "s-kuusela", KUUSELA)
+    runs.append(await h.run(MONTHS[-1]))
+    runs.append(await h.run(MONTHS[-1]))
+    assert runs[-1]["payments"] == [], log
+    # what is left is a balance the provider owes (credits beyond its care since), never care unpaid
+    owed = sum((Decimal(c["amount"]) for c in runs[-1]["carried_over"]), Decimal("0.00"))
+    assert all(c["reason"] == "negative_balance" for c in runs[-1]["carried_over"]) and owed <= 0, log
+
+    for run in runs:
+        assert all(Decimal(p["amount"]) >= 0 for p in run["payments"]), run["payments"]
+        if any(Decimal(p["amount"]) > 0 for p in run["payments"]):
+            assert sum((Decimal(a) for _, a in await transfers(h, run)), Decimal(0)) == Decimal(run["total"])
+    paid = sum((Decimal(r["total"]) for r in runs), Decimal("0.00"))
+    standing = sum((_value(ev["last"] - ev["first"] + 1, ev["share"]) for event_id, ev in events.items()
+                    if event_id not in credits.values()), Decimal("0.00"))
+    assert paid + owed == standing, log
+    report = await h.client.get(f"/v1/tenants/{T}/reports/realisation",
+                                params={"from": MONTHS[0], "to": MONTHS[-1]}, headers=h.admin)
+    items = report.json()["items"]
+    assert sum((Decimal(r["amount_settled"]) for r in items), Decimal("0.00")) == paid, log
+    assert sum((Decimal(r["amount_unsettled"]) for r in items), Decimal("0.00")) == owed, log
