@@ -1,9 +1,10 @@
 """A random sweep of one provider's months (money-settlement): care recorded at the company or its site Kuusela,
-corrected (other days, the other payee), deleted, credited and the credit withdrawn, Kuusela's own account coming
-and going, a run at each month's end and sometimes a second one. Whatever the order, once both accounts are known:
-no payment is negative, every payment file transfers what the run pays, the runs together paid exactly the care as
-it stands less what credits take back (a credit takes back its event's whole value as it stands) but for a negative
-balance the provider still owes, and the realisation report settles what was paid and leaves that balance open."""
+corrected (other days, the other payee), deleted, credited and the credit withdrawn, Kuusela's and the company's
+own accounts coming and going, a preview and a run at each month's end and sometimes a second run. Whatever the
+order, the run pays what its preview showed and, once both accounts are known: no payment is negative, every
+payment file transfers what the run pays, the runs together paid exactly the care as it stands less what credits
+take back (a credit takes back its event's whole value as it stands) but for a negative balance the provider still
+owes, and the realisation report settles what was paid and leaves that balance open."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from typing import Any
 import pytest
 from seteli_common.clock import Month
 
-from .conftest import P1, T
+from .conftest import BILLING, P1, T
 from .test_site_payees import KUUSELA, billing_changed, site_added, transfers
 
 MONTHS = ["2016-03", "2016-04", "2016-05", "2016-06"]
@@ -47,7 +48,8 @@ async def test_a_random_sequence_of_months_pays_the_care_as_it_stands_once(harne
         m = Month.parse(month)
         for _ in range(rnd.randint(3, 8)):
             counter += 1
-            action = rnd.choice(["record", "record", "correct", "delete", "credit", "withdraw", "billing"])
+            action = rnd.choice(["record", "record", "correct", "delete", "credit", "withdraw", "billing",
+                                 "company_billing"])
             if action == "record" or not events:
                 first = rnd.randint(1, 20)
                 ev = {"month": month, "first": first, "last": first + rnd.randint(0, 7), "share": rnd.choice(
@@ -88,17 +90,26 @@ async def test_a_random_sequence_of_months_pays_the_care_as_it_stands_once(harne
                 await h.publish("events.credit.withdrawn", {"credit_id": credit_id, "event_id": event_id,
                                                            "kind": "event", "reason": "peruttu"})
                 log.append((month, "withdraw", credit_id, event_id))
+            elif action == "company_billing":
+                company = rnd.choice([BILLING, None])
+                await billing_changed(h, None, company)
+                log.append((month, "company_billing", bool(company)))
             else:
                 billing = rnd.choice([KUUSELA, None])
                 await billing_changed(h, "s-kuusela", billing)
                 log.append((month, "billing", bool(billing)))
         h.clock.set(datetime.combine(m.next().first.replace(day=5), datetime.min.time(), tzinfo=UTC))
+        preview = await h.run(month, dry_run=True)
         runs.append(await h.run(month))
         log.append((month, "RUN", h.payees(runs[-1])))
+        assert (h.payees(preview), preview["carried_over"] and sorted((c["site_id"] or "", c["amount"]) for c in
+                preview["carried_over"])) == (h.payees(runs[-1]), runs[-1]["carried_over"] and sorted(
+                    (c["site_id"] or "", c["amount"]) for c in runs[-1]["carried_over"])), log
         if rnd.random() < 0.3:
             runs.append(await h.run(month))
             log.append((month, "RUN2", h.payees(runs[-1])))
     await billing_changed(h, "s-kuusela", KUUSELA)
+    await billing_changed(h, None, BILLING)
     runs.append(await h.run(MONTHS[-1]))
     runs.append(await h.run(MONTHS[-1]))
     assert runs[-1]["payments"] == [], log
