@@ -22,6 +22,7 @@ from seteli_common.money import to_cents
 from .conftest import BILLING, P1, T
 from .test_ledger import interruption
 from .test_money_next_to_examples import to_be_paid
+from .test_set_off_withdrawn_mid_run import worked
 from .test_site_payees import KUUSELA, billing_changed, site_added, transfers
 
 MONTHS = ["2016-03", "2016-04", "2016-05", "2016-06"]
@@ -48,9 +49,30 @@ def _value(days: int, share: str) -> Decimal:
     return Decimal(days) * Decimal(share)
 
 
+def _shown(run: dict[str, Any]) -> tuple[dict[str, str], list[tuple[str, str, str]]]:
+    """Who a run (a preview) pays how much, and who it carries over, how much and why."""
+    paid = {f"{p['provider_id']}/{p['site_id'] or '-'}": p["amount"] for p in run["payments"]}
+    return paid, sorted((c["site_id"] or "", c["amount"], c["reason"]) for c in run["carried_over"])
+
+
+async def _run(h: Any, month: str, by_worker: bool) -> dict[str, Any]:
+    run: dict[str, Any] = await h.run(month)
+    return await worked(h, run) if by_worker and run["state"] != "completed" else run
+
+
 @pytest.mark.parametrize("seed", range(5))  # (about 170 seeds passed when written)
 async def test_a_random_sequence_of_months_pays_the_care_as_it_stands_once(harness: Any, seed: int) -> None:
-    h, rnd = harness, random.Random(seed)
+    await _sweep(harness, seed, mid_run=False)
+
+
+@pytest.mark.parametrize("seed", range(3))  # (120 seeds passed when written)
+async def test_the_same_with_facts_arriving_while_each_run_is_paid(harness_factory: Any, seed: int) -> None:
+    async with harness_factory(inline_jobs=False) as h:
+        await _sweep(h, seed, mid_run=True)
+
+
+async def _sweep(h: Any, seed: int, *, mid_run: bool) -> None:
+    rnd = random.Random(seed)
     await h.seed()
     await site_added(h, "s-kuusela", "Kuusela", KUUSELA)
     events: dict[str, dict[str, Any]] = {}  # live events: month, days, share, part, revision
@@ -59,93 +81,100 @@ async def test_a_random_sequence_of_months_pays_the_care_as_it_stands_once(harne
     counter = 0
     log: list[Any] = []  # what happened, for the failure's message
     absences: dict[str, dict[str, Any]] = {}  # live interruptions: month, days, percentage, part, revision
+
+    async def act(month: str) -> None:
+        nonlocal counter
+        counter += 1
+        action = rnd.choice(["record", "record", "correct", "delete", "credit", "withdraw", "billing",
+                             "company_billing", "absence", "absence"])
+        if action == "record" or not events:
+            first = rnd.randint(1, 20)
+            ev = {"month": month, "first": first, "last": first + rnd.randint(0, 7), "share": rnd.choice(
+                ["90.00", "33.33", "45.55", "12.34"]), "part": rnd.choice(PARTS), "revision": 1}
+            events[f"e-{counter}"] = ev
+            await h.event(f"e-{counter}", f"{month}-{ev['first']:02d}", f"{month}-{ev['last']:02d}",
+                          share=ev["share"], producer_part=ev["part"])
+            log.append((month, "record", f"e-{counter}", dict(ev)))
+        elif action == "correct":
+            event_id = rnd.choice(sorted(events))
+            ev = events[event_id]
+            ev.update(last=ev["first"] + rnd.randint(0, 5), part=rnd.choice(PARTS), revision=ev["revision"] + 1)
+            await h.event(event_id, f"{ev['month']}-{ev['first']:02d}", f"{ev['month']}-{ev['last']:02d}",
+                          share=ev["share"], producer_part=ev["part"], revision=ev["revision"], corrected=True)
+            log.append((month, "correct", event_id, dict(ev)))
+        elif action == "delete":
+            event_id = rnd.choice(sorted(events))
+            if event_id in credits.values():
+                return
+            del events[event_id]
+            await h.publish("events.event.deleted", {"event_id": event_id, "revision": 99})
+            log.append((month, "delete", event_id))
+        elif action == "credit":
+            uncredited = sorted(set(events) - set(credits.values()))
+            if not uncredited:
+                return
+            event_id = rnd.choice(uncredited)
+            ev = events[event_id]
+            credits[f"c-{counter}"] = event_id
+            await _credit(h, f"c-{counter}", event_id, _value(ev["last"] - ev["first"] + 1, ev["share"]),
+                          ev["part"], month)
+            log.append((month, "credit", f"c-{counter}", event_id))
+        elif action == "withdraw":
+            if not credits:
+                return
+            credit_id = rnd.choice(sorted(credits))
+            event_id = credits.pop(credit_id)
+            await h.publish("events.credit.withdrawn", {"credit_id": credit_id, "event_id": event_id,
+                                                       "kind": "event", "reason": "peruttu"})
+            log.append((month, "withdraw", credit_id, event_id))
+        elif action == "absence":  # a new absence, or the next revision of one, or its removal
+            absence_id = rnd.choice([f"i-{counter}", *sorted(absences)])
+            if absence_id in absences and rnd.random() < 0.3:
+                await h.publish("events.interruption.deleted", {"interruption_id": absence_id,
+                                                                "revision": absences[absence_id]["revision"] + 1})
+                del absences[absence_id]
+                log.append((month, "absence_deleted", absence_id))
+                return
+            first = rnd.randint(1, 20)
+            ab = {"first": first, "last": first + rnd.randint(0, 7), "pct": rnd.choice(["100", "33.33", "0"]),
+                  "part": rnd.choice(PARTS), "revision": absences.get(absence_id, {}).get("revision", 0) + 1,
+                  "month": month}
+            absences[absence_id] = ab
+            start, end = f"{month}-{ab['first']:02d}", f"{month}-{ab['last']:02d}"
+            await h.publish("events.interruption.finalised", {
+                **interruption(h, absence_id, start, end, [
+                    h.segment(start, end, ab["last"] - ab["first"] + 1, percentage=ab["pct"])]),
+                "producer_part": ab["part"], "revision": ab["revision"]})
+            log.append((month, "absence", absence_id, dict(ab)))
+        elif action == "company_billing":
+            company = rnd.choice([BILLING, None])
+            await billing_changed(h, None, company)
+            log.append((month, "company_billing", bool(company)))
+        else:
+            billing = rnd.choice([KUUSELA, None])
+            await billing_changed(h, "s-kuusela", billing)
+            log.append((month, "billing", bool(billing)))
+
     for month in MONTHS:
         m = Month.parse(month)
         for _ in range(rnd.randint(3, 8)):
-            counter += 1
-            action = rnd.choice(["record", "record", "correct", "delete", "credit", "withdraw", "billing",
-                                 "company_billing", "absence", "absence"])
-            if action == "record" or not events:
-                first = rnd.randint(1, 20)
-                ev = {"month": month, "first": first, "last": first + rnd.randint(0, 7), "share": rnd.choice(
-                    ["90.00", "33.33", "45.55", "12.34"]), "part": rnd.choice(PARTS), "revision": 1}
-                events[f"e-{counter}"] = ev
-                await h.event(f"e-{counter}", f"{month}-{ev['first']:02d}", f"{month}-{ev['last']:02d}",
-                              share=ev["share"], producer_part=ev["part"])
-                log.append((month, "record", f"e-{counter}", dict(ev)))
-            elif action == "correct":
-                event_id = rnd.choice(sorted(events))
-                ev = events[event_id]
-                ev.update(last=ev["first"] + rnd.randint(0, 5), part=rnd.choice(PARTS), revision=ev["revision"] + 1)
-                await h.event(event_id, f"{ev['month']}-{ev['first']:02d}", f"{ev['month']}-{ev['last']:02d}",
-                              share=ev["share"], producer_part=ev["part"], revision=ev["revision"], corrected=True)
-                log.append((month, "correct", event_id, dict(ev)))
-            elif action == "delete":
-                event_id = rnd.choice(sorted(events))
-                if event_id in credits.values():
-                    continue
-                del events[event_id]
-                await h.publish("events.event.deleted", {"event_id": event_id, "revision": 99})
-                log.append((month, "delete", event_id))
-            elif action == "credit":
-                uncredited = sorted(set(events) - set(credits.values()))
-                if not uncredited:
-                    continue
-                event_id = rnd.choice(uncredited)
-                ev = events[event_id]
-                credits[f"c-{counter}"] = event_id
-                await _credit(h, f"c-{counter}", event_id, _value(ev["last"] - ev["first"] + 1, ev["share"]),
-                              ev["part"], month)
-                log.append((month, "credit", f"c-{counter}", event_id))
-            elif action == "withdraw":
-                if not credits:
-                    continue
-                credit_id = rnd.choice(sorted(credits))
-                event_id = credits.pop(credit_id)
-                await h.publish("events.credit.withdrawn", {"credit_id": credit_id, "event_id": event_id,
-                                                           "kind": "event", "reason": "peruttu"})
-                log.append((month, "withdraw", credit_id, event_id))
-            elif action == "absence":  # a new absence, or the next revision of one, or its removal
-                absence_id = rnd.choice([f"i-{counter}", *sorted(absences)])
-                if absence_id in absences and rnd.random() < 0.3:
-                    await h.publish("events.interruption.deleted", {"interruption_id": absence_id,
-                                                                    "revision": absences[absence_id]["revision"] + 1})
-                    del absences[absence_id]
-                    log.append((month, "absence_deleted", absence_id))
-                    continue
-                first = rnd.randint(1, 20)
-                ab = {"first": first, "last": first + rnd.randint(0, 7), "pct": rnd.choice(["100", "33.33", "0"]),
-                      "part": rnd.choice(PARTS), "revision": absences.get(absence_id, {}).get("revision", 0) + 1,
-                      "month": month}
-                absences[absence_id] = ab
-                start, end = f"{month}-{ab['first']:02d}", f"{month}-{ab['last']:02d}"
-                await h.publish("events.interruption.finalised", {
-                    **interruption(h, absence_id, start, end, [
-                        h.segment(start, end, ab["last"] - ab["first"] + 1, percentage=ab["pct"])]),
-                    "producer_part": ab["part"], "revision": ab["revision"]})
-                log.append((month, "absence", absence_id, dict(ab)))
-            elif action == "company_billing":
-                company = rnd.choice([BILLING, None])
-                await billing_changed(h, None, company)
-                log.append((month, "company_billing", bool(company)))
-            else:
-                billing = rnd.choice([KUUSELA, None])
-                await billing_changed(h, "s-kuusela", billing)
-                log.append((month, "billing", bool(billing)))
+            await act(month)
         h.clock.set(datetime.combine(m.next().first.replace(day=5), datetime.min.time(), tzinfo=UTC))
         preview = await h.run(month, dry_run=True)
-        runs.append(await h.run(month))
+        started = await h.run(month)
+        meanwhile = rnd.randint(0, 3) if mid_run else 0  # late care, credits, accounts: while its jobs wait
+        for _ in range(meanwhile):
+            await act(month)
+        runs.append(await worked(h, started) if mid_run and started["state"] != "completed" else started)
         log.append((month, "RUN", h.payees(runs[-1])))
-        assert (h.payees(preview), preview["carried_over"] and sorted((c["site_id"] or "", c["amount"]) for c in
-                preview["carried_over"])) == (h.payees(runs[-1]), runs[-1]["carried_over"] and sorted(
-                    (c["site_id"] or "", c["amount"]) for c in runs[-1]["carried_over"])), log
+        assert meanwhile or _shown(preview) == _shown(runs[-1]), log
         if rnd.random() < 0.3:
-            runs.append(await h.run(month))
+            runs.append(await _run(h, month, mid_run))
             log.append((month, "RUN2", h.payees(runs[-1])))
     await billing_changed(h, "s-kuusela", KUUSELA)
     await billing_changed(h, None, BILLING)
-    runs.append(await h.run(MONTHS[-1]))
-    runs.append(await h.run(MONTHS[-1]))
+    runs.append(await _run(h, MONTHS[-1], mid_run))
+    runs.append(await _run(h, MONTHS[-1], mid_run))
     assert runs[-1]["payments"] == [], log
     # what is left is a balance the provider owes (credits beyond its care since), never care unpaid
     owed = sum((Decimal(c["amount"]) for c in runs[-1]["carried_over"]), Decimal("0.00"))
