@@ -3,6 +3,8 @@ preview / lock and send, reports with CSV download."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
@@ -556,10 +558,17 @@ async def settle(request: Request) -> Response:
                                       json={"month": month, "dry_run": True})
             confirmed = form.get("confirm") in ("on", "yes")
             lockable = (current.get("lock") or {}).get("allowed", True)  # if not, the lock below says why
-            if lockable and (not confirmed or str(form.get("expected_total", "")) != str(current["total"])):
-                key = "settlement.confirm_required" if not confirmed else "settlement.total_changed"
+            # The same total may go to other accounts (a provider's IBAN changed meanwhile) or other payees: what
+            # the officer confirmed is each payee's account and amount, so a change of any of them is shown again.
+            # (A form without the field was rendered before it existed: its total is checked as before.)
+            seen = form.get("expected_payees")
+            total_moved = str(form.get("expected_total", "")) != str(current["total"])
+            payees_moved = seen is not None and str(seen) != _payees_seen(current)
+            if lockable and (not confirmed or total_moved or payees_moved):
+                key = ("settlement.confirm_required" if not confirmed else "settlement.total_changed" if total_moved
+                       else "settlement.payees_changed")
                 return page.render("officer/settlement.html", status=409 if confirmed else 422, runs=runs,
-                                   month=month, preview=current,
+                                   month=month, preview=_with_seen(current),
                                    errors={"confirm": page.t(key, total=money_fmt(current["total"]))})
         result = await page.call("POST", "settlement", page.tpath("/runs"), params=NO_LINES,
                                  json={"month": month, "dry_run": action != "lock"})
@@ -576,7 +585,21 @@ async def settle(request: Request) -> Response:
     if action == "lock":
         page.flash("settlement.locked", month=month_fmt(month))
         return page.redirect(f"/officer/settlement/runs/{result['id']}")
-    return page.render("officer/settlement.html", runs=runs, month=month, preview=result)
+    return page.render("officer/settlement.html", runs=runs, month=month, preview=_with_seen(result))
+
+
+def _payees_seen(preview: dict[str, Any]) -> str:
+    """What a preview pays whom: each payee's account, reference and amount, and each carried over with its reason
+    (a digest the lock form carries, to be compared with the preview at the lock)."""
+    paid = sorted([p["provider_id"], p.get("site_id") or "", p.get("iban") or "", p.get("reference") or "",
+                   str(p["amount"])] for p in preview.get("payments") or [])
+    carried = sorted([c["provider_id"], c.get("site_id") or "", str(c["amount"]), c.get("reason") or ""]
+                     for c in preview.get("carried_over") or [])
+    return hashlib.sha256(json.dumps([paid, carried]).encode()).hexdigest()
+
+
+def _with_seen(preview: dict[str, Any]) -> dict[str, Any]:
+    return {**preview, "payees_seen": _payees_seen(preview)}
 
 
 @router.get("/settlement/runs/{run_id}")

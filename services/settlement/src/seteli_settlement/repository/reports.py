@@ -111,17 +111,28 @@ async def open_set_off_parts(session: AsyncSession, tenant_id: str, provider_id:
 
 
 async def open_repayments(session: AsyncSession, tenant_id: str, provider_id: str | None) -> list[Row]:
-    """Deductions given back and not paid yet whose credit was still open when withdrawn, per payment they had been
-    made from ({payment_id, amount}). (A credit paid already is reversed: the reversal shows what is owed.)"""
+    """Deductions given back and not paid yet that no open line shows as owed, per payment they had been made from
+    ({payment_id, amount}): while the deduction is still open (its credit was open when withdrawn, and is gone), and
+    once the debtor's payment has settled what was given back (its `withdrawn` row), whatever the credit was. (A
+    credit paid already is reversed: until its debtor is paid again, that open reversal shows what is owed.)"""
     deduction = set_offs.alias("deduction")
     still_open = exists().where(
         deduction.c.tenant_id == set_offs.c.tenant_id, deduction.c.kind == "set_off",
         deduction.c.payment_id == set_offs.c.payment_id,
         deduction.c.from_site_id.is_not_distinct_from(set_offs.c.to_site_id), deduction.c.settled_by.is_(None))
+    # The repayment's pair: the `withdrawn` row `ledger._give_back` wrote just before it, under the provider's lock.
+    withdrawn = set_offs.alias("withdrawn")
+    pair = select(func.max(withdrawn.c.id)).where(
+        withdrawn.c.tenant_id == set_offs.c.tenant_id, withdrawn.c.provider_id == set_offs.c.provider_id,
+        withdrawn.c.kind == "withdrawn", withdrawn.c.payment_id == set_offs.c.payment_id,
+        withdrawn.c.id < set_offs.c.id).scalar_subquery()
+    paired = set_offs.alias("paired")
+    taken_off_the_debtor = exists().where(paired.c.tenant_id == set_offs.c.tenant_id, paired.c.id == pair,
+                                          paired.c.settled_by.is_not(None))
     query = (
         select(set_offs.c.payment_id, func.sum(set_offs.c.amount).label("amount"))
         .where(set_offs.c.tenant_id == tenant_id, set_offs.c.settled_by.is_(None), set_offs.c.kind == "repaid",
-               still_open)
+               or_(still_open, taken_off_the_debtor))
         .group_by(set_offs.c.payment_id)
         .order_by(set_offs.c.payment_id)
     )

@@ -1,0 +1,63 @@
+"""The officer locks what the preview showed: a provider's account changed after the preview, the total the same,
+is not paid on the officer's confirmation of the old account; the new preview shows the change, and a
+confirmation of that one locks. On a suite of its own: the run it locks must not change what the shared suite pays."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import httpx
+from seteli_portal.config import SERVICE_NAMES
+
+from seteli.embedded import Suite, build_suite
+
+from .conftest import login, portal_app, submit
+from .seed import OFFICER_PASSWORD, Seed, seed
+from .test_officer_run_set_offs import care, publish
+
+NEW_ACCOUNT = {"iban": "FI5810171000000122", "bic": "NDEAFIHH", "reference": "RF341234561",
+               "email": "uusi@example.fi", "pdf_by_email": False}
+
+
+def lock_form(page: str, month: str) -> dict[str, str]:
+    """What the preview's lock form sends, confirmed."""
+    fields = dict(re.findall(r'<input type="hidden" name="(expected_[a-z]+)" value="([^"]*)"', page))
+    assert set(fields) == {"expected_total", "expected_payees"}, fields
+    return {"month": month, "action": "lock", "confirm": "on", **fields}
+
+
+async def test_an_account_changed_after_the_preview_is_shown_again_before_anything_is_paid(tmp_path: Path) -> None:
+    suite: Suite = build_suite(tmp_path / "suite", with_portal=False)
+    async with suite.app.router.lifespan_context(suite.app):
+        base = {name: f"http://suite/{name}" for name in SERVICE_NAMES}
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=suite.app), timeout=60) as services:
+            data: Seed = await seed(services, base)
+        month = data.demo.month
+        await publish(suite, "events.event.recorded", data.tenant_id, care(data, "e-late", 3, "900.00", None))
+        app = portal_app(suite, data)
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://portal",
+                                     timeout=60) as portal:
+            await login(portal, data.officer_email, OFFICER_PASSWORD)
+            preview = await submit(portal, "/officer/settlement", "/officer/settlement",
+                                   {"month": month, "action": "preview"})
+            assert preview.status_code == 200 and NEW_ACCOUNT["iban"] not in preview.text
+            confirmed = lock_form(preview.text, month)
+            runs_before = (await portal.get("/officer/settlement")).text.count("/officer/settlement/runs/")
+
+            # the provider's company account changes after the officer looked: same payee, same total
+            await publish(suite, "registry.provider.billing_changed", None, {
+                "provider_id": data.provider_id, "site_id": None, "billing": NEW_ACCOUNT})
+            stale = await submit(portal, "/officer/settlement", "/officer/settlement", confirmed)
+            assert stale.status_code == 409, stale.text[-1500:]
+            assert "Maksunsaajat tai tilinumerot ovat muuttuneet esikatselun jälkeen" in stale.text
+            changes = re.search(r'<section id="settlement-changes".*?</section>', stale.text, re.S)
+            assert changes and NEW_ACCOUNT["iban"] in changes.group(0)  # the new account, shown beside the old
+            assert lock_form(stale.text, month)["expected_total"] == confirmed["expected_total"]
+            after = (await portal.get("/officer/settlement")).text.count("/officer/settlement/runs/")
+            assert after == runs_before  # nothing was locked
+
+            locked = await submit(portal, "/officer/settlement", "/officer/settlement", lock_form(stale.text, month))
+            assert locked.status_code == 303, locked.text[-1500:]
+            run = await portal.get(locked.headers["location"])
+            assert NEW_ACCOUNT["iban"] in run.text
