@@ -5,13 +5,14 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from seteli_common.db import Database
 from seteli_common.messaging.consumer import MessageContext, TransientError
 from seteli_common.messaging.envelope import Envelope
 from seteli_common.messaging.memory import InMemoryBroker, InMemoryTransport
-from seteli_common.messaging.transport import PublishFailed, topic_matches
+from seteli_common.messaging.transport import PublishFailed, QueueSpec, topic_matches
 from sqlalchemy import func, select
 
 from .messaging_harness import Harness, Thing, inbox_t
@@ -186,3 +187,37 @@ async def test_dead_letter_reason_names_the_field_but_never_echoes_personal_data
     reason = (await harness.transport.dead_letters("testsvc.things"))[0].reason
     assert "age" in reason
     assert "not a number" not in reason and "Aino" not in reason and "010180" not in reason
+
+
+async def test_a_drain_that_keeps_moving_on_a_slow_machine_is_not_called_stuck() -> None:
+    """On a loaded machine the messages of a test's month can take longer than the drain's timeout in all; the
+    timeout is how long the bus may stand still, so a slow drain that keeps settling messages ends quietly and a
+    handler that never returns still fails it."""
+    broker = InMemoryBroker()
+    transport = InMemoryTransport(broker)
+    handled: list[bytes] = []
+
+    async def slow(delivery: Any) -> None:
+        await asyncio.sleep(0.05)
+        handled.append(delivery.body)
+        await delivery.ack()
+
+    spec = QueueSpec("test.slow", ("slow.#",))
+    await transport.consume(spec, slow, prefetch=1)
+    for n in range(12):  # 0.6 s of work in all, each message settled within the 0.2 s timeout
+        await transport.publish(Envelope(type="slow.thing", tenant_id="t1", payload={"n": n}), {}, timeout=1)
+    await broker.drain(timeout=0.2)
+    await broker.drain(timeout=0.2, retries=False)
+    assert len(handled) == 12
+
+    async def stuck(delivery: Any) -> None:
+        await asyncio.sleep(3600)
+
+    await transport.consume(QueueSpec("test.stuck", ("stuck.#",)), stuck, prefetch=1)
+    await transport.publish(Envelope(type="stuck.thing", tenant_id="t1", payload={}), {}, timeout=1)
+    with pytest.raises(TimeoutError):
+        await broker.drain(timeout=0.2)
+    with pytest.raises(TimeoutError):
+        await broker.drain(timeout=0.2, retries=False)
+    await transport.close()
+    await broker.close()

@@ -83,21 +83,36 @@ class InMemoryBroker:
         handle = loop.call_later(delay, fire)
         self._timers.add(handle)
 
-    async def drain(self, timeout: float = 10.0, *, retries: bool = True) -> None:
+    async def drain(self, timeout: float = 30.0, *, retries: bool = True) -> None:
         """Wait until every queue is empty and every message settled (tests, `seteli demo`); with `retries`
         False, a message waiting to be retried (refused as "not known yet") may still be on its timer."""
+        # `timeout` is how long the bus may make no progress (no message published, taken or settled): on a
+        # loaded machine a long drain that keeps moving is not a stuck one. A message retried for ever still
+        # ends it, by the cap of four such spells in all.
         loop = asyncio.get_running_loop()
+        cap = loop.time() + 4 * timeout
         deadline = loop.time() + timeout
+        seen = self._progress()
         while loop.time() < deadline:
+            now = self._progress()
+            if now != seen:
+                seen, deadline = now, min(cap, loop.time() + timeout)
             busy = any(q.items.qsize() or q.items._unfinished_tasks for q in self.queues.values())  # type: ignore[attr-defined]
             if busy and not retries:  # no timer to wait for: woken as soon as the queues are done
-                await asyncio.wait_for(asyncio.gather(*(q.items.join() for q in self.queues.values())),
-                                       max(0.0, deadline - loop.time()))
+                try:  # in slices, so that the progress made meanwhile moves the deadline on
+                    await asyncio.wait_for(asyncio.gather(*(q.items.join() for q in self.queues.values())),
+                                           max(0.0, min(0.5, deadline - loop.time())))
+                except TimeoutError:
+                    pass
                 continue
             if not busy and (not retries or not self._timers):
                 return
             await asyncio.sleep(0.01)
         raise TimeoutError("in-process bus did not drain")
+
+    def _progress(self) -> tuple[int, ...]:
+        return (self.published, len(self._timers),
+                *(q.items.qsize() + q.items._unfinished_tasks for q in self.queues.values()))  # type: ignore[attr-defined]
 
     async def close(self) -> None:
         for handle in self._timers:
