@@ -6,6 +6,7 @@ The services run on PostgreSQL in production and on SQLite in tests and embedded
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -108,6 +109,9 @@ class DriverStatement:
     def __init__(self, statement: Any) -> None:
         self.statement = statement
         self._plans: dict[Dialect, _Plan | None] = {}
+        # Prepared once a connection, as SQLAlchemy's adapter does: asyncpg's own cache takes no statement over
+        # 15 KiB (the valuation read's union), which it would then parse and plan again at every run.
+        self._prepared: weakref.WeakKeyDictionary[Any, Any] = weakref.WeakKeyDictionary()
 
     def _plan(self, dialect: Dialect) -> _Plan | None:
         if dialect in self._plans:
@@ -151,8 +155,12 @@ class DriverStatement:
                 args = [process(arg) if process is not None else arg
                         for arg, (_, _, process) in zip(args, order, strict=True)]
                 try:
-                    return await driver.fetch(sql, *args)
+                    prepared = self._prepared.get(driver)
+                    if prepared is None:
+                        prepared = self._prepared[driver] = await driver.prepare(sql)
+                    return await prepared.fetch(*args)
                 except Exception as exc:
+                    self._prepared.pop(driver, None)  # (a schema change may have made it stale)
                     try:
                         adapter._handle_exception(exc)  # the adapter's DB-API error, as its cursor raises it
                     except Exception as adapted_error:
