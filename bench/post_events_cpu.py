@@ -3,13 +3,13 @@ client, no server): what the server spends, alternating variants in one process 
 
     uv run --frozen python bench/post_events_cpu.py [--requests 100] [--rounds 10] [--steps] [--ab]
 
-The app, its database and its read models as `profile_events.py` builds them; the relay is not woken during a
+The app, its database and its read models as `profile_events.py` builds them; the relay is stopped during a
 round (it drains the round's rows after it, outside the figure): the request alone. `--ab` alternates (order
 reversed every other round, as `_support.alternate`) the recording's three statements run by asyncpg on the unit of
 work's connection (`seteli_common.sql.DriverStatement`, this tree) with the same statements through
 `session.execute` (as before) and with asyncpg asked for the connection through the session at each statement
-(the first version of DriverStatement, `dbfef7c`). `--steps`: CPU of each step of a recording (wrappers timing
-the use case's parts: their own cost is in the figures).
+(the first version of DriverStatement, `dbfef7c`); the PostgreSQL backends' CPU beside (from /proc). `--steps`:
+CPU of each step of a recording (wrappers timing the use case's parts: their own cost is in the figures).
 """
 
 from __future__ import annotations
@@ -28,10 +28,12 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).parent))
 
+import asyncpg  # noqa: E402
 from _support import load  # noqa: E402
 from event_recording import T, event_body, provider_token  # noqa: E402
 from profile_events import events_in_process  # noqa: E402
 from seteli_common import sql as common_sql  # noqa: E402
+from settlement_month import _backends_cpu  # noqa: E402
 from sqlalchemy.exc import DBAPIError  # noqa: E402
 
 BOOKINGS = 2000
@@ -108,7 +110,7 @@ def _timed(owner: Any, name: str, label: str, spent: collections.Counter[str]) -
 
 async def main(requests: int, rounds: int, ab: bool, steps: bool) -> None:
     print(f"post_events_cpu: {requests} POST /events a round, raw ASGI calls in process; {load()}")
-    async with events_in_process(BOOKINGS) as (client, issuer, _):
+    async with events_in_process(BOOKINGS) as (client, issuer, url):
         app: Any = client._transport.app  # type: ignore[attr-defined]
         runtime = app.state.runtime
         post = asgi_post(app, provider_token(issuer))
@@ -150,17 +152,27 @@ async def main(requests: int, rounds: int, ab: bool, steps: bool) -> None:
             variants = {"driver (kept connection)": kept, "session.execute": _through_the_session,
                         "driver (asking the session)": _asking_the_session}
             results: dict[str, list[float]] = {name: [] for name in variants}
+            backend: dict[str, list[float]] = {name: [] for name in variants}
+            admin = await asyncpg.connect(url.replace("postgresql+asyncpg://", "postgresql://"))
+            try:  # the events database's backends (the app's pool; the relay's is drained outside the figures)
+                pids = [r["pid"] for r in await admin.fetch(
+                    "SELECT pid FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()",
+                    url.rsplit("/", 1)[1])]
+            finally:
+                await admin.close()
             for i in range(rounds):  # as `_support.alternate`, with the relay's drain outside each figure
                 for name in list(variants) if i % 2 == 0 else list(reversed(variants)):
                     common_sql.DriverStatement.rows = variants[name]  # type: ignore[method-assign]
-                    started = time.process_time()
+                    started, db0 = time.process_time(), _backends_cpu(pids)
                     await one_round()
                     results[name].append((time.process_time() - started) * 1000 / requests)
+                    backend[name].append((_backends_cpu(pids) - db0) * 1000 / requests)
                     await drained()
             common_sql.DriverStatement.rows = kept  # type: ignore[method-assign]
             for name, figures in results.items():
                 print(f"  {name}: median {statistics.median(figures):.3f}, mean {statistics.mean(figures):.3f} ms",
-                      "a POST;", " ".join(f"{f:.2f}" for f in figures))
+                      "a POST;", " ".join(f"{f:.2f}" for f in figures),
+                      f"; PostgreSQL median {statistics.median(backend[name]):.3f} ms")
             first, second = list(results)[:2]
             lower = sum(a < b for a, b in zip(results[first], results[second], strict=True))
             print(f"  {first} lower than {second} in {lower} of {rounds} rounds")
