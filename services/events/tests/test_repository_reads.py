@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
+import asyncpg
 import pytest
 from seteli_events import repository as repo
 from sqlalchemy import event, text
@@ -89,28 +91,51 @@ async def test_valuation_reads_in_one_read_equal_the_separate_reads(seeded: Harn
                                           with_interruptions=True) == ([], [], None, [], [], [])
 
 
-async def test_recording_an_event_takes_three_statements_after_begin_and_stores_what_it_answers(
-        seeded: Harness) -> None:
+async def test_recording_an_event_takes_five_round_trips_and_stores_what_it_answers(
+        seeded: Harness, monkeypatch: pytest.MonkeyPatch) -> None:
     """POST /events on PostgreSQL: BEGIN with the tenant in one round trip (seteli_common.db), then the booking with
     its content locked, the content's events and interruptions with the service and its price lists, the event
-    with its segments and the outbox row that publishes it; then COMMIT."""
+    with its segments and the outbox row that publishes it; then COMMIT. Counted where asyncpg sends them: its
+    simple queries (its query logger) and its prepared statements' runs (SQLAlchemy's and
+    seteli_common.sql.DriverStatement's alike), a warm-up POST first (a connection prepares a statement once)."""
     h = seeded
     # The relay the lifespan started would wake on the commit and could send the row before it is read here
     # (sent_at set: a chance failure under load); `h.published` below sends it.
     await h.runtime.relay.stop()
+    warm = await h.post_event({"booking_id": "b-housing", "start": "2015-12-01", "end": "2015-12-01"})
+    assert warm.status_code == 201, warm.text
+    async with h.runtime.db.system_transaction() as session:
+        await session.execute(text("DELETE FROM outbox"))
     statements: list[str] = []
 
-    def seen(_conn: Any, _cursor: Any, sql: str, *_args: Any) -> None:
-        statements.append(" ".join(sql.split()[:3]))
+    def sent_by_asyncpg(query: Any) -> None:
+        statements.append(" ".join(query.query.split()[:3]))
 
-    event.listen(h.runtime.db.sync_engine, "before_cursor_execute", seen)
+    def checked_out(connection: Any, *_args: Any) -> None:
+        connection.driver_connection.add_query_logger(sent_by_asyncpg)
+        drivers.append(connection.driver_connection)
+
+    prepared_run = asyncpg.prepared_stmt.PreparedStatement.fetch
+
+    async def counted(statement: Any, *args: Any, **kwargs: Any) -> Any:
+        statements.append(" ".join(statement.get_query().split()[:3]))
+        return await prepared_run(statement, *args, **kwargs)
+
+    drivers: list[Any] = []
+    monkeypatch.setattr(asyncpg.prepared_stmt.PreparedStatement, "fetch", counted)
+    event.listen(h.runtime.db.sync_engine.pool, "checkout", checked_out)
     try:
         response = await h.post_event({"booking_id": "b-housing", "start": "2015-12-30", "end": "2016-01-02"})
+        await asyncio.sleep(0)  # asyncpg tells its query loggers in the loop's next round
     finally:
-        event.remove(h.runtime.db.sync_engine, "before_cursor_execute", seen)
+        event.remove(h.runtime.db.sync_engine.pool, "checkout", checked_out)
+        for driver in drivers:
+            driver.remove_query_logger(sent_by_asyncpg)
     assert response.status_code == 201, response.text
-    assert len(statements) == 3, statements
-    assert statements[2] == "WITH new_event AS"  # the event, its two segments (a price change), its outbox row
+    # (in the order asyncpg told them: its query logger hears of a simple query a loop round late)
+    assert sorted(statements) == sorted([
+        "BEGIN; SELECT set_config('seteli.tenant_id',", "SELECT bookings.tenant_id, bookings.id,",
+        "SELECT 'e' AS", "WITH new_event AS", "COMMIT;"]), statements  # the event, its segments, its outbox row
     body = response.json()
     async with h.runtime.db.system_transaction() as session:
         [outbox] = [dict(r) for r in (await session.execute(text("SELECT * FROM outbox"))).mappings()]

@@ -40,6 +40,9 @@ BigIntId = BigInteger().with_variant(Integer(), "sqlite")
 
 # `session.info` key: this transaction wrote outbox rows (set by messaging.outbox.Outbox.add).
 OUTBOX_WRITTEN = "seteli.outbox_written"
+# (asyncpg adapter, asyncpg connection) of a unit of work's transaction begun by `_begin_with`, kept in the session's
+# info until that transaction ends: `seteli_common.sql.DriverStatement` runs its statements on it.
+DRIVER_CONNECTION = "seteli.driver_connection"
 # `session.info` key: the envelopes this transaction wrote to its outbox (their consistency tokens answer
 # the request, seteli_common.consistency); forgotten on rollback.
 PUBLISHED = "seteli.published"
@@ -110,6 +113,13 @@ def _too_many_clients(exc: DBAPIError) -> bool:
 
 class _OneTripFailed(Exception):
     """BEGIN with the first statement failed (its connection invalidated): the ordinary way is tried next."""
+
+
+def _forget_driver(session: Session, transaction: Any) -> None:
+    """The driver connection kept for a unit of work is forgotten when its transaction ends: the session may
+    begin its next one on another pooled connection."""
+    if transaction.parent is None:
+        session.info.pop(DRIVER_CONNECTION, None)
 
 
 def _forget_outbox(session: Session) -> None:
@@ -243,6 +253,7 @@ class Database:
 
         event.listen(_Session, "after_commit", self._after_commit)
         event.listen(_Session, "after_rollback", self._after_rollback)
+        event.listen(_Session, "after_transaction_end", _forget_driver)
         self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False, sync_session_class=_Session)
         # Read-only units (and pings): the same pool, a deferred BEGIN on SQLite (`_sqlite_begin`).
         self.read_engine: AsyncEngine = (
@@ -456,6 +467,7 @@ class Database:
             await conn.invalidate()
             raise
         adapter._transaction = _Begun(driver)
+        session.info[DRIVER_CONNECTION] = (adapter, driver)
         return True
 
     async def ping(self) -> bool:

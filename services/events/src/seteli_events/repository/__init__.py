@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
-from seteli_common.sql import insert_for, is_postgres
+from seteli_common.sql import DriverStatement, insert_for, is_postgres
 from sqlalchemy import (
     ARRAY,
     Date,
@@ -136,7 +136,8 @@ def _booking_context_query(lock_content: bool, *, one: bool = True) -> Any:
     return query.with_for_update(of=voucher_contents) if lock_content else query
 
 
-_BOOKING_CONTEXT = {lock: _booking_context_query(lock) for lock in (False, True)}
+# run by asyncpg itself on PostgreSQL (seteli_common.sql.DriverStatement): a recording runs each of them
+_BOOKING_CONTEXT = {lock: DriverStatement(_booking_context_query(lock)) for lock in (False, True)}
 
 
 async def booking_context(
@@ -144,9 +145,8 @@ async def booking_context(
 ) -> Row | None:
     """The booking with its voucher content and voucher, as recording needs them. `lock_content`: the voucher
     content row is locked as `lock_voucher_content` does, in the same round trip."""
-    query = _BOOKING_CONTEXT[lock_content]
-    row = (await session.execute(query, {"tenant_id": tenant_id, "booking_id": booking_id})).mappings().first()
-    return dict(row) if row else None
+    rows = await _BOOKING_CONTEXT[lock_content].rows(session, {"tenant_id": tenant_id, "booking_id": booking_id})
+    return dict(rows[0]) if rows else None
 
 
 async def booking_contexts(session: AsyncSession, tenant_id: str, booking_ids: Sequence[str]) -> dict[str, Row]:
@@ -294,7 +294,8 @@ def _valuation_query(with_interruptions: bool, windowed: bool) -> Any:
     return query.order_by(c.kind, c.e_created_at, c.e_id, c.i_start)
 
 
-_VALUATION = {(x, windowed): _valuation_query(x, windowed) for x in (False, True) for windowed in (False, True)}
+_VALUATION = {(x, windowed): DriverStatement(_valuation_query(x, windowed))
+              for x in (False, True) for windowed in (False, True)}
 _COLUMNS = {prefix: [(c.name, f"{prefix}_{c.name}") for c in table.c] for prefix, table in _VALUATION_TABLES.items()}
 
 
@@ -307,13 +308,13 @@ async def valuation_reads(
     `with_interruptions`), the booking's service and its provider's price lists of it
     (`service_and_price_lists`), and (with `with_interruptions`) the live events and the interruptions of the
     client's other voucher contents of the same service content with a day in `days`."""
-    result = await session.execute(_VALUATION[with_interruptions, window is not None], {
+    result = await _VALUATION[with_interruptions, window is not None].rows(session, {
         "tenant_id": tenant_id, "voucher_content_id": booking["voucher_content_id"], "exclude": exclude_event,
         "service_id": booking["service_id"], "provider_id": booking["provider_id"], **_window_params(window),
         **({"client_id": booking["client_id"], "content_id": booking["content_id"], "days_from": days[0],
             "days_to": days[1]} if with_interruptions else {})})
     found: dict[str, list[Row]] = {"e": [], "i": [], "s": [], "pl": [], "o": [], "oi": []}
-    for r in result.mappings().all():
+    for r in result:
         # a service row: the service (repeated on each of its price lists), NULL when there is none
         kinds = ("s", "pl") if r["kind"] == "s" else (r["kind"],)
         for kind in kinds:
@@ -800,7 +801,7 @@ async def insert_event(session: AsyncSession, row: Mapping[str, Any]) -> None:
 
 
 # By (the event row's columns, the number of segments, the outbox row's columns): built once each.
-_INSERT_EVENT_AND_SEGMENTS: dict[tuple[tuple[str, ...], int, tuple[str, ...]], Any] = {}
+_INSERT_EVENT_AND_SEGMENTS: dict[tuple[tuple[str, ...], int, tuple[str, ...]], DriverStatement] = {}
 _OUTBOX = metadata.tables["outbox"]
 _INSERT_OUTBOX = insert(_OUTBOX)
 
@@ -836,14 +837,14 @@ async def insert_event_with_segments(
     key = (tuple(row), len(segments), tuple(outbox_row or ()))
     statement = _INSERT_EVENT_AND_SEGMENTS.get(key)
     if statement is None:
-        statement = _INSERT_EVENT_AND_SEGMENTS.setdefault(key, _event_and_segments_insert(*key))
+        statement = _INSERT_EVENT_AND_SEGMENTS.setdefault(key, DriverStatement(_event_and_segments_insert(*key)))
     params = {f"e_{c}": v for c, v in row.items()}
     if outbox_row is not None:
         params.update({f"o_{c}": v for c, v in outbox_row.items()})
     for i, s in enumerate(segments):
         params.update({f"s{i}_{c}": v for c, v in {"tenant_id": row["tenant_id"], "event_id": row["id"], "seq": i,
                                                     **s}.items()})
-    await session.execute(statement, params)
+    await statement.rows(session, params)
 
 
 async def update_event(session: AsyncSession, tenant_id: str, event_id: str, **values: Any) -> None:
