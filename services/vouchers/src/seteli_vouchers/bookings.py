@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 
 from . import access_repository as access_repo
 from . import repository as repo
-from .domain import REFUSAL_TEXT, Refusal, is_closed, normalise_number, printable_number
+from .domain import REFUSAL_TEXT, Refusal, is_closed, normalise_number, printable_number, shown_state
 from .events import BookingMade, PurchaseBooked
 from .models import bookings
 from .provider_clients import store_client_number
@@ -254,7 +254,7 @@ async def provider_view(
         "service_id": voucher["service_id"],
         "valid_from": voucher["valid_from"],
         "valid_until": voucher["valid_until"],
-        "state": voucher["state"],
+        "state": shown_state(voucher, ctx.today())[0],
         "client": {"first_name": client["first_name"], "last_name": client["last_name"]},
         "producer_parts": sorted(names),
         "producer_part_names": names,

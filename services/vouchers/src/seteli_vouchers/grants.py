@@ -23,6 +23,7 @@ from .domain import (
     new_verification_code,
     new_voucher_number,
     printable_number,
+    shown_state,
     used_up,
 )
 from .events import GrantedContent, VoucherClosed, VoucherGranted, VoucherOpened
@@ -201,6 +202,7 @@ def voucher_view(
     # nothing of a voucher past its validity (closed on a death, by the officer, expired) can be used any more,
     # whatever its grant left unused; one closed in advance (valid until the month's end) is used until then
     closed = voucher["valid_until"] < today
+    state, closed_reason = shown_state(voucher, today)
     view = {
         "id": voucher["id"],
         "number": voucher["number"],
@@ -210,8 +212,8 @@ def voucher_view(
         "granted_on": voucher["granted_on"],
         "valid_from": voucher["valid_from"],
         "valid_until": voucher["valid_until"],
-        "state": voucher["state"],
-        "closed_reason": voucher["closed_reason"],
+        "state": state,
+        "closed_reason": closed_reason,
         "contents": [
             {
                 "id": c["id"],

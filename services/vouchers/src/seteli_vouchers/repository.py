@@ -366,13 +366,19 @@ async def list_vouchers(
     limit: int,
     offset: int,
     ids: Sequence[str] | None = None,
+    *,
+    today: date,
 ) -> tuple[list[Row], int]:
-    """A tenant's vouchers, newest grant first, each with its client's name and reference (no identity code)."""
+    """A tenant's vouchers, newest grant first, each with its client's name and reference (no identity code).
+    `state` is the state shown `today` (`domain.shown_state`): a voucher whose validity ended before today is
+    closed, whatever its row says until the job closes it."""
     where = [vouchers.c.tenant_id == tenant_id]
     if ids:
         where.append(vouchers.c.id.in_(list(ids)))
-    if state:
-        where.append(vouchers.c.state == state)
+    if state == "closed":
+        where.append(or_(vouchers.c.state == state, vouchers.c.valid_until < today))
+    elif state:
+        where.append(and_(vouchers.c.state == state, vouchers.c.valid_until >= today))
     if service_id:
         where.append(vouchers.c.service_id == service_id)
     if name:
