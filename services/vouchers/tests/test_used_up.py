@@ -167,3 +167,50 @@ async def test_the_officer_closes_a_used_up_voucher_and_a_charge_taken_back_late
     again = await h.http.post(f"/v1/tenants/kouvola/vouchers/{voucher['id']}/close", headers=h.officer(),
                               json={"reason": "Muutti pois"})
     assert again.status_code == 409, again.text
+
+
+async def test_a_voucher_open_again_gets_back_only_the_bookings_that_could_be_made_now(h: Harness) -> None:
+    """Used up, the voucher ended its three bookings; before a wrong charge is deleted, the tenant ends cleaning
+    and the company removes the unit the care was booked at. Open again, the voucher gets back only the booking
+    that could be made now (the client-paid meals, at the company): the other two stay ended on the voucher's
+    last day as used up, so no provider sees an active booking for care that cannot be provided."""
+    await h.publish("registry.provider.units_changed",
+                    {"provider_id": P1, "units": ["Ryhmäkoti Kuusi"], "changed_at": "2016-02-01T08:00:00Z"}, None)
+    await price_list(h, "pl-all", P1, HOUSING, None, "2016-02-01", ["asuminen", "ateriat", "siivous"])
+    client = await new_client(h)
+    voucher = await new_voucher(h, client["id"], contents=[
+        {"content_id": "siivous", "granted_amount": "500.00", "period": "balance", "voucher_value": "25.00"},
+        {"content_id": "asuminen", "granted_amount": "280.00", "period": "balance", "voucher_value": "140.00"},
+        {"content_id": "ateriat", "granted_amount": "31", "period": "month"}])
+    rows = {c["content_id"]: c["id"] for c in voucher["contents"]}
+    booked = {}
+    for content_id, part in (("siivous", None), ("asuminen", "unit:Ryhmäkoti Kuusi"), ("ateriat", None)):
+        made = await h.http.post("/v1/tenants/kouvola/bookings", headers=h.provider(), json={
+            "voucher_number": voucher["number"], "voucher_content_id": rows[content_id], "accept_terms": True,
+            "producer_part": part})
+        assert made.status_code == 201, made.text
+        booked[content_id] = made.json()["id"]
+    await charge(h, voucher, content_id="asuminen", units="2", amount="280.00")
+    await charge(h, voucher, content_id="siivous", units="10", amount="250.00")
+    wrong = await charge(h, voucher, content_id="siivous", units="10", amount="250.00")
+    assert (await state_of(h, voucher["id"]))["closed_reason"] == "used_up"
+
+    await h.publish("applications.service.defined", {
+        "service_id": HOUSING, "name_fi": "Tehostettu palveluasuminen", "name_sv": "Serviceboende",
+        "kind": "voucher", "auto_recording": True, "contents": [
+            {"content_id": "asuminen", "name_fi": "Hoiva", "name_sv": "Vård", "unit": "day", "client_pays": False},
+            {"content_id": "ateriat", "name_fi": "Ateriat", "name_sv": "Måltider", "unit": "day",
+             "client_pays": True},
+            {"content_id": "siivous", "name_fi": "Siivous", "name_sv": "Städning", "unit": "hour",
+             "client_pays": False, "ended_from": "2016-03-15"}]})
+    await h.publish("registry.provider.units_changed",
+                    {"provider_id": P1, "units": [], "changed_at": "2016-03-15T08:00:00Z"}, None)
+    await h.publish("events.event.deleted", {"event_id": wrong, "revision": 2})
+
+    assert (await state_of(h, voucher["id"]))["state"] == "open"
+    seen = {}
+    for content_id, booking_id in booked.items():
+        shown = (await h.http.get(f"/v1/tenants/kouvola/bookings/{booking_id}", headers=h.provider())).json()
+        seen[content_id] = (shown["state"], shown["ended_on"], shown["end_reason"])
+    assert seen == {"siivous": ("ended", "2016-12-31", "used_up"), "asuminen": ("ended", "2016-12-31", "used_up"),
+                    "ateriat": ("active", None, None)}

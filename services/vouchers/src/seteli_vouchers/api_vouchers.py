@@ -25,7 +25,7 @@ from .api_deps import (
     staff,
 )
 from .decision import decision_pdf
-from .domain import printable_number
+from .domain import printable_number, shown_state
 from .schemas import CloseIn, LookupIn, ProviderVoucherOut, VoucherIn, VoucherListItemOut, VoucherOut
 from .service import Actor, VouchersContext, log_reads
 
@@ -67,13 +67,21 @@ async def list_vouchers(
 ) -> dict[str, Any]:
     """The tenant's vouchers, newest grant first. Each row names its client, so the read is access-logged."""
     guard_tenant(principal, tenant_id)
-    rows, total = await repo.list_vouchers(ctx.session, tenant_id, state, service_id, name, limit, offset, ids=id)
+    today = ctx.today()  # a voucher past its validity is listed (and filtered) as closed before the job closes it
+    rows, total = await repo.list_vouchers(ctx.session, tenant_id, state, service_id, name, limit, offset, ids=id,
+                                           today=today)
     shown = [r["client_id"] for r in rows]
     if id and len(rows) < total:  # the number of the vouchers asked for by id tells of their clients, page or not
-        counted, _ = await repo.list_vouchers(ctx.session, tenant_id, state, service_id, name, total, 0, ids=id)
+        counted, _ = await repo.list_vouchers(ctx.session, tenant_id, state, service_id, name, total, 0, ids=id,
+                                              today=today)
         shown += [r["client_id"] for r in counted]
     await log_reads(ctx, tenant_id, shown, Actor.of(principal), "voucher.list", purpose(request, "voucher list"))
-    return {"items": [{**r, "printable_number": printable_number(r["number"])} for r in rows], "total": total}
+    items = []
+    for r in rows:
+        shown_as, closed_reason = shown_state(r, today)
+        items.append({**r, "state": shown_as, "closed_reason": closed_reason,
+                      "printable_number": printable_number(r["number"])})
+    return {"items": items, "total": total}
 
 
 @router.post("/lookup", response_model=VoucherOut, responses={404: {}, 429: {}})

@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 
 from . import access_repository as access_repo
 from . import repository as repo
-from .domain import REFUSAL_TEXT, Refusal, is_closed, normalise_number, printable_number
+from .domain import REFUSAL_TEXT, Refusal, is_closed, normalise_number, printable_number, shown_state
 from .events import BookingMade, PurchaseBooked
 from .models import bookings
 from .provider_clients import store_client_number
@@ -254,7 +254,7 @@ async def provider_view(
         "service_id": voucher["service_id"],
         "valid_from": voucher["valid_from"],
         "valid_until": voucher["valid_until"],
-        "state": voucher["state"],
+        "state": shown_state(voucher, ctx.today())[0],
         "client": {"first_name": client["first_name"], "last_name": client["last_name"]},
         "producer_parts": sorted(names),
         "producer_part_names": names,
@@ -268,6 +268,37 @@ async def _insert_booking(ctx: VouchersContext, row: dict[str, Any]) -> None:
             await repo.insert_row(ctx.session, bookings, row)
     except IntegrityError as exc:  # a concurrent booking of the same content won
         raise refused(Refusal.CONTENT_ALREADY_BOOKED) from exc
+
+
+async def booking_refusal(
+    ctx: VouchersContext,
+    tenant_id: str,
+    voucher: dict[str, Any],
+    approval: dict[str, Any] | None,
+    provider_id: str,
+    content: dict[str, Any],
+    part: str | None,
+) -> tuple[Refusal, ProblemError] | None:
+    """Why a booking of the voucher's `content` by the provider at `part` could not be made today (None: it could):
+    the content ended, no approved application, the producer part not (or no longer) the company's, or no price
+    list of it. The rule of a new booking, and of one a voucher open again would give back."""
+    if _ended(content, ctx.today()):
+        return Refusal.CONTENT_ENDED, refused(
+            Refusal.CONTENT_ENDED, detail=f"{REFUSAL_TEXT[Refusal.CONTENT_ENDED]} from "
+                                          f"{content['ended_from'].isoformat()}")
+    if approval is None:
+        return Refusal.NO_APPROVED_APPLICATION, refused(Refusal.NO_APPROVED_APPLICATION)
+    reason = (await producer_parts(ctx, provider_id, approval)).problem(part)
+    if reason is not None:
+        return Refusal.PRODUCER_PART_UNKNOWN, refused(Refusal.PRODUCER_PART_UNKNOWN,
+                                                      FieldError("producer_part", reason))
+    current = _current_lists(
+        await repo.price_lists_started(ctx.session, tenant_id, voucher["service_id"], provider_id,
+                                      priced_from(voucher, ctx.today()))
+    )
+    if not _priced(current, part, content["content_id"]):
+        return Refusal.NO_VALID_PRICE_LIST, refused(Refusal.NO_VALID_PRICE_LIST)
+    return None
 
 
 async def _check_bookable(
@@ -285,33 +316,43 @@ async def _check_bookable(
     content = contents.get(content_id)
     if content is None:
         raise refused(Refusal.CONTENT_NOT_IN_VOUCHER)
-    if _ended(content, ctx.today()):
-        raise refused(Refusal.CONTENT_ENDED, detail=f"{REFUSAL_TEXT[Refusal.CONTENT_ENDED]} from "
-                                                    f"{content['ended_from'].isoformat()}")
-    reason = (await producer_parts(ctx, provider_id, approval)).problem(part)
-    if reason is not None:
-        if approval.get("_coming"):
+    price_coming = await ctx.after.pending(ctx.session, tenant_id, PRICE_LIST_APPROVED)  # before the read
+    found = await booking_refusal(ctx, tenant_id, voucher, approval, provider_id, content, part)
+    if found is not None:
+        refusal, problem = found
+        if refusal == Refusal.PRODUCER_PART_UNKNOWN and approval.get("_coming"):
             # the request follows a change of the application (a new site) approved a moment ago
             raise not_yet_known("The application's change was approved a moment ago and has not reached vouchers "
                                 "yet", reason="application_not_known_yet")
-        raise refused(Refusal.PRODUCER_PART_UNKNOWN, FieldError("producer_part", reason))
-    price_coming = await ctx.after.pending(ctx.session, tenant_id, PRICE_LIST_APPROVED)  # before the read
-    current = _current_lists(
-        await repo.price_lists_started(ctx.session, tenant_id, voucher["service_id"], provider_id,
-                                      priced_from(voucher, ctx.today()))
-    )
-    if not _priced(current, part, content["content_id"]):
-        if price_coming:
+        if refusal == Refusal.NO_VALID_PRICE_LIST and price_coming:
             # the request follows a price list applications approved a moment ago, on its way here
             raise not_yet_known("The price list was approved a moment ago and has not reached vouchers yet",
                                 reason="price_list_not_known_yet")
-        raise refused(Refusal.NO_VALID_PRICE_LIST)
+        raise problem
     if any(
         b["voucher_content_id"] == content_id and b["ended_on"] is None
         for b in await repo.bookings_of_vouchers(ctx.session, tenant_id, [voucher["id"]])
     ):
         raise refused(Refusal.CONTENT_ALREADY_BOOKED)
     return content
+
+
+async def restore_bookings(ctx: VouchersContext, tenant_id: str, voucher: dict[str, Any], reason: str) -> None:
+    """The voucher closed for `reason` is open again: the bookings its closing ended go on, each only if it could
+    be made today (`booking_refusal`). One of a content the tenant has ended since, of a producer part or an
+    approval gone, or no longer priced stays ended on the voucher's last day with the close's reason (as events
+    has it: nothing is published either way), so no provider sees an active booking of care it cannot give."""
+    ended = await repo.bookings_ended_by_close(ctx.session, tenant_id, voucher["id"], reason, voucher["valid_until"])
+    if not ended:
+        return
+    contents = {c["id"]: c for c in await repo.voucher_contents_of(ctx.session, tenant_id, [voucher["id"]])}
+    approvals = await repo.approvals_of(ctx.session, tenant_id, {(b["service_id"], b["provider_id"]) for b in ended})
+    going_on = [
+        b["id"] for b in ended
+        if await booking_refusal(ctx, tenant_id, voucher, approvals.get((b["service_id"], b["provider_id"])),
+                                 b["provider_id"], contents[b["voucher_content_id"]], b["producer_part"]) is None
+    ]
+    await repo.restore_bookings(ctx.session, tenant_id, going_on)
 
 
 async def _client_ref(ctx: VouchersContext, tenant_id: str, provider_id: str, client_id: str, given: str | None) -> str:

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import MAXYEAR, MINYEAR, date, timedelta
 from decimal import ROUND_HALF_EVEN, Decimal
 from enum import StrEnum
+from typing import Any
 
 from seteli_common.clock import iso_week_bounds, month_end, month_start
 from seteli_common.validators import finnish_reference, format_finnish_reference
@@ -157,6 +158,14 @@ def grant_validity_errors(granted_on: date, valid_from: date, valid_until: date,
 
 def is_closed(state: str, valid_until: date, today: date) -> bool:
     return state == State.CLOSED or valid_until < today
+
+
+def shown_state(voucher: Mapping[str, Any], today: date) -> tuple[str, str | None]:
+    """The voucher's state and close reason as of `today` (Helsinki): one whose validity ended before today is
+    closed as expired from midnight in Finland, before the hourly job (`close_expired`) writes it so."""
+    if voucher["state"] != State.CLOSED and voucher["valid_until"] < today:
+        return State.CLOSED.value, CloseReason.EXPIRED.value
+    return str(voucher["state"]), voucher["closed_reason"]
 
 
 def visibility_cutoff(today: date, years: int = 3) -> date:

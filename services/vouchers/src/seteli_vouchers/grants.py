@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 
 from . import access_repository as access_repo
 from . import repository as repo
+from .bookings import restore_bookings
 from .domain import (
     CloseReason,
     Period,
@@ -22,6 +23,7 @@ from .domain import (
     new_verification_code,
     new_voucher_number,
     printable_number,
+    shown_state,
     used_up,
 )
 from .events import GrantedContent, VoucherClosed, VoucherGranted, VoucherOpened
@@ -200,6 +202,7 @@ def voucher_view(
     # nothing of a voucher past its validity (closed on a death, by the officer, expired) can be used any more,
     # whatever its grant left unused; one closed in advance (valid until the month's end) is used until then
     closed = voucher["valid_until"] < today
+    state, closed_reason = shown_state(voucher, today)
     view = {
         "id": voucher["id"],
         "number": voucher["number"],
@@ -209,8 +212,8 @@ def voucher_view(
         "granted_on": voucher["granted_on"],
         "valid_from": voucher["valid_from"],
         "valid_until": voucher["valid_until"],
-        "state": voucher["state"],
-        "closed_reason": voucher["closed_reason"],
+        "state": state,
+        "closed_reason": closed_reason,
         "contents": [
             {
                 "id": c["id"],
@@ -326,7 +329,8 @@ async def recheck_used_up(ctx: VouchersContext, tenant_id: str, voucher: dict[st
                           charged: bool | None = None, contents: list[dict[str, Any]] | None = None) -> None:
     """An open voucher whose balances are used up closes (reason used_up); one closed as used up that a later
     fact (a charge deleted, credited, rejected or shortened) gives a balance back to is open again, with the
-    bookings its closing ended, so the client's provider goes on and the amount left can be used, unless its
+    bookings its closing ended that could be made today (`restore_bookings`), so the client's provider goes on and
+    the amount left can be used, unless its
     validity has ended meanwhile: then it is closed as expired (its bookings stay ended on its last day). With no charge
     standing at all it is granted again (004 §4.1: Granted is "not used yet"), and open once a charge stands again
     (a credit withdrawn). A voucher closed for any other reason (officer, expiry, death) stays closed.
@@ -348,8 +352,7 @@ async def recheck_used_up(ctx: VouchersContext, tenant_id: str, voucher: dict[st
             await repo.update_voucher(ctx.session, tenant_id, voucher["id"], state=State.GRANTED.value,
                                       opened_at=None, closed_reason=None, closed_note=None, closed_at=None)
             if closed:
-                await repo.restore_bookings(ctx.session, tenant_id, voucher["id"], CloseReason.USED_UP.value,
-                                            voucher["valid_until"])
+                await restore_bookings(ctx, tenant_id, voucher, CloseReason.USED_UP.value)
         return
     if voucher["state"] == State.GRANTED:  # charged again after every charge was taken back (the first is announced)
         await repo.open_voucher(ctx.session, tenant_id, voucher["id"], ctx.clock.now())
@@ -360,8 +363,7 @@ async def recheck_used_up(ctx: VouchersContext, tenant_id: str, voucher: dict[st
     elif closed and not exhausted:
         await repo.update_voucher(ctx.session, tenant_id, voucher["id"], state=State.OPEN.value, closed_reason=None,
                                   closed_note=None, closed_at=None)
-        await repo.restore_bookings(ctx.session, tenant_id, voucher["id"], CloseReason.USED_UP.value,
-                                    voucher["valid_until"])
+        await restore_bookings(ctx, tenant_id, voucher, CloseReason.USED_UP.value)
 
 
 async def _used_up(ctx: VouchersContext, tenant_id: str, voucher: dict[str, Any],

@@ -366,13 +366,19 @@ async def list_vouchers(
     limit: int,
     offset: int,
     ids: Sequence[str] | None = None,
+    *,
+    today: date,
 ) -> tuple[list[Row], int]:
-    """A tenant's vouchers, newest grant first, each with its client's name and reference (no identity code)."""
+    """A tenant's vouchers, newest grant first, each with its client's name and reference (no identity code).
+    `state` is the state shown `today` (`domain.shown_state`): a voucher whose validity ended before today is
+    closed, whatever its row says until the job closes it."""
     where = [vouchers.c.tenant_id == tenant_id]
     if ids:
         where.append(vouchers.c.id.in_(list(ids)))
-    if state:
-        where.append(vouchers.c.state == state)
+    if state == "closed":
+        where.append(or_(vouchers.c.state == state, vouchers.c.valid_until < today))
+    elif state:
+        where.append(and_(vouchers.c.state == state, vouchers.c.valid_until >= today))
     if service_id:
         where.append(vouchers.c.service_id == service_id)
     if name:
@@ -461,20 +467,25 @@ async def end_bookings(session: AsyncSession, tenant_id: str, voucher_id: str, d
     return open_ones
 
 
-async def restore_bookings(session: AsyncSession, tenant_id: str, voucher_id: str, reason: str,
-                           closed_on: date) -> None:
-    """The voucher's bookings that its closing for `reason` ended on `closed_on` (its last day) go on (the voucher
-    is open again); one per content (a content has one active booking). The day tells them from a booking the
-    provider ended itself with that word as its free-text reason, which stays ended."""
+async def bookings_ended_by_close(session: AsyncSession, tenant_id: str, voucher_id: str, reason: str,
+                                  closed_on: date) -> list[Row]:
+    """The voucher's bookings that its closing for `reason` ended on `closed_on` (its last day), the latest of each
+    content with no booking going on (a content has one active booking). The day tells them from a booking the
+    provider ended itself with that word as its free-text reason."""
     rows = await bookings_of_vouchers(session, tenant_id, [voucher_id])
     busy = {b["voucher_content_id"] for b in rows if b["ended_on"] is None}
-    latest: dict[str, str] = {}  # content -> the latest booking its closing ended
+    latest: dict[str, Row] = {}  # content -> the latest booking its closing ended
     for b in sorted(rows, key=lambda b: b["created_at"], reverse=True):
         if (b["end_reason"], b["ended_on"]) == (reason, closed_on) and b["voucher_content_id"] not in busy:
-            latest.setdefault(b["voucher_content_id"], b["id"])
-    ids = list(latest.values())
-    if ids:
-        await session.execute(update(bookings).where(bookings.c.tenant_id == tenant_id, bookings.c.id.in_(ids))
+            latest.setdefault(b["voucher_content_id"], b)
+    return list(latest.values())
+
+
+async def restore_bookings(session: AsyncSession, tenant_id: str, booking_ids: Sequence[str]) -> None:
+    """The bookings go on again (no end)."""
+    if booking_ids:
+        await session.execute(update(bookings).where(bookings.c.tenant_id == tenant_id,
+                                                     bookings.c.id.in_(list(booking_ids)))
                               .values(ended_on=None, end_reason=None))
 
 
