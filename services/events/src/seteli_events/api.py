@@ -182,9 +182,12 @@ async def delete_event(
 async def confirm(
     tenant_id: str,
     body: ConfirmIn,
+    request: Request,
     ctx: EventsContext = Depends(ctx_for),
     principal: Principal = Depends(require_roles(Role.PROVIDER_ADMIN, Role.PROVIDER_USER)),
 ) -> dict[str, Any]:
+    """Confirm drafts; the answer shows the confirmed events, so it goes to each client's access log as a list
+    of their events does."""
     guard_tenant(principal, tenant_id)
     return await event_changes.confirm_drafts(
         ctx,
@@ -194,6 +197,7 @@ async def confirm(
         producer_part=body.producer_part,
         client_ref=body.client_ref,
         booking_id=body.booking_id,
+        purpose=request.headers.get("x-purpose"),
     )
 
 

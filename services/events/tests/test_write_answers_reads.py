@@ -1,0 +1,36 @@
+"""A write that answers a client's data shows it as much as a read does: the answer goes to the access log of
+every client shown, the same row a read of the same data writes (Client Data Act 703/2023 §11)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+from seteli_events.service import month_jobs
+
+from .conftest import PROVIDER, Harness, T
+
+
+async def test_confirming_drafts_goes_to_the_access_log_of_every_client_answered(seeded: Harness) -> None:
+    """The provider confirms March's auto-recorded draft: the answer shows the client's event (number, days,
+    the performer's notes), so the client's access log shows the provider reading it; a confirm that confirms
+    nothing shows no one and logs nothing."""
+    h = seeded
+    presence = await h.post_event({"booking_id": "b-housing", "start": "2016-02-01", "end": "2016-02-29"})
+    assert presence.status_code == 201, presence.text
+    assert await month_jobs.auto_record(h.runtime, date(2016, 3, 4)) == {T: 1}
+    h.clock.set(datetime(2016, 4, 1, 8, 0, tzinfo=UTC))
+    before = len(await h.published("events.client_data.read"))
+    confirmed = await h.client.post(f"/v1/tenants/{T}/events/confirm", json={"service_id": "tehostettu"},
+                                    headers={**h.provider(), "x-purpose": "kuukauden vahvistus"})
+    assert confirmed.status_code == 200, confirmed.text
+    assert confirmed.json()["confirmed"] == 1
+    client = confirmed.json()["items"][0]["client_ref"]
+    assert client  # the answer names the client
+    reads = (await h.published("events.client_data.read"))[before:]
+    assert [(r["client_ids"], r["actor"], r["actor_role"], r["actor_org"], r["what"], r["why"]) for r in reads] == [
+        (["c-1"], "u-maija", "provider_user", PROVIDER, "events.list", "kuukauden vahvistus"),
+    ]
+    again = await h.client.post(f"/v1/tenants/{T}/events/confirm", json={"service_id": "tehostettu"},
+                                headers=h.provider())
+    assert again.json() == {"confirmed": 0, "items": [], "failed": []}
+    assert (await h.published("events.client_data.read"))[before + 1:] == []
