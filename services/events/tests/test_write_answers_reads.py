@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime
 from seteli_events.service import month_jobs
 
 from .conftest import PROVIDER, Harness, T
+from .test_decisions import _week
 
 
 async def test_confirming_drafts_goes_to_the_access_log_of_every_client_answered(seeded: Harness) -> None:
@@ -34,3 +35,29 @@ async def test_confirming_drafts_goes_to_the_access_log_of_every_client_answered
                                 headers=h.provider())
     assert again.json() == {"confirmed": 0, "items": [], "failed": []}
     assert (await h.published("events.client_data.read"))[before + 1:] == []
+
+
+async def test_editing_or_deciding_an_event_goes_to_the_clients_access_log_as_reading_it_does(
+    seeded: Harness,
+) -> None:
+    """PATCH answers the whole event as it now is, the officer's decision the event decided on: each shows the
+    client's event as GET /events/{id} does, and writes its row (event.details); a refused change shows
+    nothing and logs nothing."""
+    h = seeded
+    week = await _week(h)  # c-2's home care, the last visit awaiting approval
+    before = len(await h.published("events.client_data.read"))
+    edited = await h.client.patch(f"/v1/tenants/{T}/events/{week[0]['id']}", json={"text": "Kauppareissu"},
+                                  headers={**h.provider(), "x-purpose": "korjaus"})
+    assert edited.status_code == 200, edited.text
+    refused = await h.client.patch(f"/v1/tenants/{T}/events/{week[0]['id']}", json={"start": None},
+                                   headers=h.provider())
+    assert refused.status_code == 422
+    decided = await h.client.post(f"/v1/tenants/{T}/events/{week[-1]['id']}/decision",
+                                  json={"decision": "approve"}, headers=h.officer())
+    assert decided.status_code == 200, decided.text
+    reads = (await h.published("events.client_data.read"))[before:]
+    assert [(r["client_ids"], r["actor_role"], r["actor_org"], r["what"], r["why"]) for r in reads] == [
+        (["c-2"], "provider_user", PROVIDER, "event.details", "korjaus"),
+        (["c-2"], "tenant_officer", T, "event.details", "service event"),
+    ]
+

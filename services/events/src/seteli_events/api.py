@@ -155,6 +155,7 @@ async def patch_event(
     tenant_id: str,
     event_id: str,
     body: EventPatch,
+    request: Request,
     ctx: EventsContext = Depends(ctx_for),
     principal: Principal = Depends(current_principal),
 ) -> dict[str, Any]:
@@ -163,7 +164,7 @@ async def patch_event(
     for required in ("start", "status", "text"):
         if required in given and given[required] is None:
             raise invalid(required, "cannot be empty", code="value_required")
-    return await event_changes.edit_event(ctx, principal, event_id, given)
+    return await event_changes.edit_event(ctx, principal, event_id, given, request.headers.get("x-purpose"))
 
 
 @router.delete("/events/{event_id}", status_code=204, tags=["events"])

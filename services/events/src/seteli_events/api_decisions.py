@@ -66,11 +66,13 @@ async def decide(
     tenant_id: str,
     event_id: str,
     body: DecisionIn,
+    request: Request,
     ctx: EventsContext = Depends(ctx_for),
     principal: Principal = Depends(require_roles(*TENANT_STAFF_ROLES)),
 ) -> dict[str, Any]:
     guard_tenant(principal, tenant_id)
-    return await approvals.decide(ctx, principal, event_id, body.decision, body.reason)
+    return await approvals.decide(ctx, principal, event_id, body.decision, body.reason,
+                                  request.headers.get("x-purpose"))
 
 
 @router.get("/approvals/interruptions", response_model=InterruptionPage, tags=["approvals"])

@@ -148,13 +148,18 @@ def merged_input(event: Mapping[str, Any], changes: Mapping[str, Any]) -> EventI
     return replace(base, **updates)
 
 
-async def edit_event(ctx: EventsContext, principal: Principal, event_id: str, changes: Mapping[str, Any]) -> Row:
+async def edit_event(ctx: EventsContext, principal: Principal, event_id: str, changes: Mapping[str, Any],
+                     purpose: str | None = None) -> Row:
+    """The event changed; it is answered whole as it now is, so it goes to the client's access log as reading
+    the event does (`purpose` says why)."""
     event = await _owned_event(ctx, principal, event_id)
     if event["credited"]:
         # Approved and credited before it was paid: the credit takes back the whole event as the officer saw it,
         # so a changed event would be paid at its new value and credited at the old one.
         raise conflict("The event is credited as a whole; record a corrected event instead", code="event_credited")
-    return await revalue(ctx, event, merged_input(event, changes), part_named="producer_part" in changes)
+    edited = await revalue(ctx, event, merged_input(event, changes), part_named="producer_part" in changes)
+    await client_reads.log_reads(ctx, principal, [event["client_id"]], "event.details", purpose, "service event")
+    return edited
 
 
 async def delete_event(ctx: EventsContext, principal: Principal, event_id: str) -> None:
