@@ -9,6 +9,7 @@ from seteli_events.service import month_jobs
 
 from .conftest import PROVIDER, Harness, T
 from .test_decisions import _week
+from .test_interruption_approval import _setting
 
 
 async def test_confirming_drafts_goes_to_the_access_log_of_every_client_answered(seeded: Harness) -> None:
@@ -61,3 +62,30 @@ async def test_editing_or_deciding_an_event_goes_to_the_clients_access_log_as_re
         (["c-2"], "tenant_officer", T, "event.details", "service event"),
     ]
 
+
+async def test_ending_correcting_or_deciding_an_interruption_goes_to_the_clients_access_log(
+    seeded: Harness,
+) -> None:
+    """An interruption says why the client was away (a hospital stay): ending it, correcting it and the
+    officer's decision each answer it whole, so each writes the row listing it writes (interruptions.list)."""
+    h = seeded
+    await _setting(h, True)
+    away = await h.client.post(f"/v1/tenants/{T}/interruptions", headers=h.provider(), json={
+        "booking_id": "b-housing", "start": "2016-03-01", "reason": "hospital"})
+    assert away.status_code == 201, away.text
+    before = len(await h.published("events.client_data.read"))
+    ended = await h.client.post(f"/v1/tenants/{T}/interruptions/{away.json()['id']}/end", json={"end": "2016-03-05"},
+                                headers={**h.provider(), "x-purpose": "kotiutus"})
+    assert ended.status_code == 200, ended.text
+    corrected = await h.client.patch(f"/v1/tenants/{T}/interruptions/{away.json()['id']}",
+                                     json={"end": "2016-03-04"}, headers=h.provider())
+    assert corrected.status_code == 200, corrected.text
+    decided = await h.client.post(f"/v1/tenants/{T}/interruptions/{away.json()['id']}/decision",
+                                  json={"decision": "approve"}, headers=h.officer())
+    assert decided.status_code == 200, decided.text
+    reads = (await h.published("events.client_data.read"))[before:]
+    assert [(r["client_ids"], r["actor_role"], r["actor_org"], r["what"], r["why"]) for r in reads] == [
+        (["c-1"], "provider_user", PROVIDER, "interruptions.list", "kotiutus"),
+        (["c-1"], "provider_user", PROVIDER, "interruptions.list", "interruptions"),
+        (["c-1"], "tenant_officer", T, "interruptions.list", "interruptions"),
+    ]

@@ -102,13 +102,16 @@ async def decide_interruption(
     tenant_id: str,
     interruption_id: str,
     body: InterruptionDecisionIn,
+    request: Request,
     ctx: EventsContext = Depends(ctx_for),
     principal: Principal = Depends(require_roles(*TENANT_STAFF_ROLES)),
 ) -> dict[str, Any]:
     """Approve (sent to settlement: paid by the rule in the next run) or reject with a reason (not paid;
     the provider is told: ``events.interruption.rejected``)."""
     guard_tenant(principal, tenant_id)
-    return await interruptions.decide(ctx, principal, interruption_id, body.decision, body.reason)
+    decided = await interruptions.decide(ctx, principal, interruption_id, body.decision, body.reason)
+    await client_reads.log_interruption_read(ctx, principal, interruption_id, request.headers.get("x-purpose"))
+    return decided
 
 
 @router.post("/credits", status_code=201, response_model=CreditOut, tags=["credits"])

@@ -11,6 +11,7 @@ from seteli_common.auth import PROVIDER_STAFF, Principal, Role
 from seteli_common.db import write_after_read
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from .. import repository as repo
 from ..context import EventsContext
 from ..events import ClientDataRead
 
@@ -46,3 +47,10 @@ async def log_reads(ctx: EventsContext, principal: Principal, client_ids: Iterab
         await ctx.outbox.add(session, read, tenant_id=ctx.tenant_id, consistency_token=False)
 
     await write_after_read(ctx.session, publish)  # a read-only unit (SQLite GET) writes it right after
+
+
+async def log_interruption_read(ctx: EventsContext, principal: Principal, interruption_id: str,
+                                why: str | None) -> None:
+    """A write answering an interruption whole (ended, corrected, decided) shows it as listing it does."""
+    client_id = await repo.interruption_client(ctx.session, ctx.tenant_id, interruption_id)
+    await log_reads(ctx, principal, [client_id] if client_id else [], "interruptions.list", why, "interruptions")
