@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime
 from seteli_events.service import month_jobs
 
 from .conftest import PROVIDER, Harness, T
+from .test_corrections import _april
 from .test_decisions import _week
 from .test_interruption_approval import _setting
 
@@ -89,3 +90,30 @@ async def test_ending_correcting_or_deciding_an_interruption_goes_to_the_clients
         (["c-1"], "provider_user", PROVIDER, "interruptions.list", "interruptions"),
         (["c-1"], "tenant_officer", T, "interruptions.list", "interruptions"),
     ]
+
+
+async def test_credits_and_correction_requests_answered_go_to_the_clients_access_log(seeded: Harness) -> None:
+    """A correction request or a credit answers the client's paid care and why it is taken back ("the visit did
+    not take place"): asking, answering and crediting each write the row listing them writes."""
+    h = seeded
+    events = await _april(h)
+    await h.feed("settlement.events.settled",
+                 {"run_id": "run-2016-04", "month": "2016-04", "event_ids": [e["id"] for e in events]})
+    h.clock.set(datetime(2016, 5, 10, 9, 0, tzinfo=UTC))
+    before = len(await h.published("events.client_data.read"))
+    asked = await h.client.post(f"/v1/tenants/{T}/corrections", headers={**h.provider(), "x-purpose": "oikaisu"},
+                                json={"kind": "event", "target_id": events[0]["id"], "reason": "Ei toteutunut"})
+    assert asked.status_code == 201, asked.text
+    answered = await h.client.post(f"/v1/tenants/{T}/corrections/{asked.json()['id']}/answer",
+                                   headers=h.officer(), json={"decision": "credit"})
+    assert answered.status_code == 200, answered.text
+    credited = await h.client.post(f"/v1/tenants/{T}/credits", headers=h.officer(),
+                                   json={"event_id": events[1]["id"], "reason": "Käynti puuttui"})
+    assert credited.status_code == 201, credited.text
+    reads = (await h.published("events.client_data.read"))[before:]
+    assert [(r["client_ids"], r["actor_role"], r["what"], r["why"]) for r in reads] == [
+        (["c-2"], "provider_user", "corrections.list", "oikaisu"),
+        (["c-2"], "tenant_officer", "corrections.list", "correction requests"),
+        (["c-2"], "tenant_officer", "credits.list", "credits"),
+    ]
+
