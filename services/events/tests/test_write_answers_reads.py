@@ -117,3 +117,22 @@ async def test_credits_and_correction_requests_answered_go_to_the_clients_access
         (["c-2"], "tenant_officer", "credits.list", "credits"),
     ]
 
+
+async def test_replying_to_feedback_goes_to_the_clients_access_log(seeded: Harness) -> None:
+    """The reply answers the client's feedback, their own words about their care, as listing feedback shows it:
+    the provider's reply writes the row listing it writes (feedback.list); a second reply, refused, none."""
+    h = seeded
+    [event] = (await _week(h))[:1]
+    complaint = await h.client.post(f"/v1/tenants/{T}/feedback", headers=h.client_token("c-2"), json={
+        "provider_id": PROVIDER, "kind": "complaint", "text": "Hoitaja ei tullut", "event_id": event["id"]})
+    assert complaint.status_code == 201, complaint.text
+    before = len(await h.published("events.client_data.read"))
+    reply = f"/v1/tenants/{T}/feedback/{complaint.json()['id']}/reply"
+    replied = await h.client.post(reply, headers=h.provider(), json={"text": "Pahoittelemme"})
+    assert replied.status_code == 200 and replied.json()["text"] == "Hoitaja ei tullut"
+    twice = await h.client.post(reply, headers=h.provider(), json={"text": "Uudestaan"})
+    assert twice.status_code == 409
+    reads = (await h.published("events.client_data.read"))[before:]
+    assert [(r["client_ids"], r["actor_role"], r["actor_org"], r["what"], r["why"]) for r in reads] == [
+        (["c-2"], "provider_user", PROVIDER, "feedback.list", "feedback"),
+    ]

@@ -229,13 +229,14 @@ async def reply_feedback(
     tenant_id: str,
     feedback_id: str,
     body: ReplyIn,
+    request: Request,
     ctx: EventsContext = Depends(ctx_for),
     principal: Principal = Depends(current_principal),
 ) -> dict[str, Any]:
     guard_tenant(principal, tenant_id)
     if principal.role not in PROVIDER_STAFF:
         raise forbidden("The provider replies")
-    return await fb.reply(ctx, principal, feedback_id, body.text)
+    return await fb.reply(ctx, principal, feedback_id, body.text, request.headers.get("x-purpose"))
 
 
 @router.get("/feedback", response_model=FeedbackPage, tags=["feedback"])
