@@ -90,7 +90,8 @@ async def test_confirming_drafts_records_them_and_publishes(seeded: Harness) -> 
         f"/v1/tenants/{T}/events/{draft['id']}", json={"text": "tarkistettu"}, headers=h.provider()
     )
     assert back.json()["status"] == "draft"
-    assert await h.published() == []
+    # a draft tells settlement nothing; the edit's answer (the event) goes to the client's access log only
+    assert len(await h.published()) == len(await h.published("events.client_data.read")) == 1
     h.clock.set(datetime(2016, 4, 1, 8, 0, tzinfo=UTC))  # March has been given
     response = await h.client.post(f"/v1/tenants/{T}/events/confirm", json={"client_ref": "A-17"}, headers=h.provider())
     assert response.status_code == 200, response.text

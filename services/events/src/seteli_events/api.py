@@ -155,6 +155,7 @@ async def patch_event(
     tenant_id: str,
     event_id: str,
     body: EventPatch,
+    request: Request,
     ctx: EventsContext = Depends(ctx_for),
     principal: Principal = Depends(current_principal),
 ) -> dict[str, Any]:
@@ -163,7 +164,7 @@ async def patch_event(
     for required in ("start", "status", "text"):
         if required in given and given[required] is None:
             raise invalid(required, "cannot be empty", code="value_required")
-    return await event_changes.edit_event(ctx, principal, event_id, given)
+    return await event_changes.edit_event(ctx, principal, event_id, given, request.headers.get("x-purpose"))
 
 
 @router.delete("/events/{event_id}", status_code=204, tags=["events"])
@@ -182,9 +183,12 @@ async def delete_event(
 async def confirm(
     tenant_id: str,
     body: ConfirmIn,
+    request: Request,
     ctx: EventsContext = Depends(ctx_for),
     principal: Principal = Depends(require_roles(Role.PROVIDER_ADMIN, Role.PROVIDER_USER)),
 ) -> dict[str, Any]:
+    """Confirm drafts; the answer shows the confirmed events, so it goes to each client's access log as a list
+    of their events does."""
     guard_tenant(principal, tenant_id)
     return await event_changes.confirm_drafts(
         ctx,
@@ -194,6 +198,7 @@ async def confirm(
         producer_part=body.producer_part,
         client_ref=body.client_ref,
         booking_id=body.booking_id,
+        purpose=request.headers.get("x-purpose"),
     )
 
 

@@ -62,11 +62,14 @@ async def end_interruption(
     tenant_id: str,
     interruption_id: str,
     body: InterruptionEnd,
+    request: Request,
     ctx: EventsContext = Depends(ctx_for),
     principal: Principal = Depends(current_principal),
 ) -> dict[str, Any]:
     guard_tenant(principal, tenant_id)
-    return await intr.finalise(ctx, principal, interruption_id, body.end, body.reason)
+    ended = await intr.finalise(ctx, principal, interruption_id, body.end, body.reason)
+    await client_reads.log_interruption_read(ctx, principal, interruption_id, request.headers.get("x-purpose"))
+    return ended
 
 
 @router.patch("/interruptions/{interruption_id}", response_model=InterruptionOut, tags=["interruptions"])
@@ -74,6 +77,7 @@ async def patch_interruption(
     tenant_id: str,
     interruption_id: str,
     body: InterruptionPatch,
+    request: Request,
     ctx: EventsContext = Depends(ctx_for),
     principal: Principal = Depends(current_principal),
 ) -> dict[str, Any]:
@@ -83,7 +87,9 @@ async def patch_interruption(
     for required in ("start", "reason"):
         if required in given and given[required] is None:
             raise invalid(required, "cannot be empty", code="value_required")
-    return await intr.correct(ctx, principal, interruption_id, given)
+    corrected = await intr.correct(ctx, principal, interruption_id, given)
+    await client_reads.log_interruption_read(ctx, principal, interruption_id, request.headers.get("x-purpose"))
+    return corrected
 
 
 @router.delete("/interruptions/{interruption_id}", status_code=204, tags=["interruptions"])
@@ -223,13 +229,14 @@ async def reply_feedback(
     tenant_id: str,
     feedback_id: str,
     body: ReplyIn,
+    request: Request,
     ctx: EventsContext = Depends(ctx_for),
     principal: Principal = Depends(current_principal),
 ) -> dict[str, Any]:
     guard_tenant(principal, tenant_id)
     if principal.role not in PROVIDER_STAFF:
         raise forbidden("The provider replies")
-    return await fb.reply(ctx, principal, feedback_id, body.text)
+    return await fb.reply(ctx, principal, feedback_id, body.text, request.headers.get("x-purpose"))
 
 
 @router.get("/feedback", response_model=FeedbackPage, tags=["feedback"])

@@ -66,11 +66,13 @@ async def decide(
     tenant_id: str,
     event_id: str,
     body: DecisionIn,
+    request: Request,
     ctx: EventsContext = Depends(ctx_for),
     principal: Principal = Depends(require_roles(*TENANT_STAFF_ROLES)),
 ) -> dict[str, Any]:
     guard_tenant(principal, tenant_id)
-    return await approvals.decide(ctx, principal, event_id, body.decision, body.reason)
+    return await approvals.decide(ctx, principal, event_id, body.decision, body.reason,
+                                  request.headers.get("x-purpose"))
 
 
 @router.get("/approvals/interruptions", response_model=InterruptionPage, tags=["approvals"])
@@ -100,24 +102,31 @@ async def decide_interruption(
     tenant_id: str,
     interruption_id: str,
     body: InterruptionDecisionIn,
+    request: Request,
     ctx: EventsContext = Depends(ctx_for),
     principal: Principal = Depends(require_roles(*TENANT_STAFF_ROLES)),
 ) -> dict[str, Any]:
     """Approve (sent to settlement: paid by the rule in the next run) or reject with a reason (not paid;
     the provider is told: ``events.interruption.rejected``)."""
     guard_tenant(principal, tenant_id)
-    return await interruptions.decide(ctx, principal, interruption_id, body.decision, body.reason)
+    decided = await interruptions.decide(ctx, principal, interruption_id, body.decision, body.reason)
+    await client_reads.log_interruption_read(ctx, principal, interruption_id, request.headers.get("x-purpose"))
+    return decided
 
 
 @router.post("/credits", status_code=201, response_model=CreditOut, tags=["credits"])
 async def create_credit(
     tenant_id: str,
     body: CreditIn,
+    request: Request,
     ctx: EventsContext = Depends(ctx_for),
     principal: Principal = Depends(require_roles(*TENANT_STAFF_ROLES)),
 ) -> dict[str, Any]:
     guard_tenant(principal, tenant_id)
-    return await approvals.request_credit(ctx, principal, body.event_id, body.reason)
+    credit = await approvals.request_credit(ctx, principal, body.event_id, body.reason)
+    await client_reads.log_target_read(ctx, principal, "event", body.event_id, "credits.list",
+                                       request.headers.get("x-purpose"), "credits")
+    return credit
 
 
 @router.post(
@@ -127,12 +136,16 @@ async def credit_interruption(
     tenant_id: str,
     interruption_id: str,
     body: InterruptionCreditIn,
+    request: Request,
     ctx: EventsContext = Depends(ctx_for),
     principal: Principal = Depends(require_roles(*TENANT_STAFF_ROLES)),
 ) -> dict[str, Any]:
     """Credit a settled interruption: its paid value is deducted in the next run."""
     guard_tenant(principal, tenant_id)
-    return await interruptions.credit(ctx, principal, interruption_id, body.reason)
+    credit = await interruptions.credit(ctx, principal, interruption_id, body.reason)
+    await client_reads.log_target_read(ctx, principal, "interruption", interruption_id, "credits.list",
+                                       request.headers.get("x-purpose"), "credits")
+    return credit
 
 
 @router.get("/credits", response_model=CreditPage, tags=["credits"])
@@ -161,12 +174,16 @@ async def list_credits(
 async def request_correction(
     tenant_id: str,
     body: CorrectionIn,
+    request: Request,
     ctx: EventsContext = Depends(ctx_for),
     principal: Principal = Depends(require_roles(*PROVIDER_STAFF)),
 ) -> dict[str, Any]:
     """A provider asks the municipality to correct a paid event or interruption of its own (004 §4.3.4)."""
     guard_tenant(principal, tenant_id)
-    return await corrections.request(ctx, principal, body.kind, body.target_id, body.reason)
+    asked = await corrections.request(ctx, principal, body.kind, body.target_id, body.reason)
+    await client_reads.log_target_read(ctx, principal, body.kind, body.target_id, "corrections.list",
+                                       request.headers.get("x-purpose"), "correction requests")
+    return asked
 
 
 @router.get("/corrections", response_model=CorrectionPage, tags=["credits"])
@@ -202,12 +219,15 @@ async def answer_correction(
     tenant_id: str,
     request_id: str,
     body: CorrectionAnswerIn,
+    request: Request,
     ctx: EventsContext = Depends(ctx_for),
     principal: Principal = Depends(require_roles(*TENANT_STAFF_ROLES)),
 ) -> dict[str, Any]:
     """The officer credits the paid value (deducted in the next run) or declines with a reason."""
     guard_tenant(principal, tenant_id)
-    return await corrections.answer(ctx, principal, request_id, body.decision, body.reason)
+    answered = await corrections.answer(ctx, principal, request_id, body.decision, body.reason)
+    await client_reads.log_correction_read(ctx, principal, request_id, request.headers.get("x-purpose"))
+    return answered
 
 
 @router.post("/auto-recording/runs", response_model=AutoRecordOut, tags=["auto-recording"])

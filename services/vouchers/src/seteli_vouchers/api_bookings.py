@@ -124,13 +124,15 @@ async def end_booking(
     tenant_id: str,
     booking_id: str,
     body: BookingEndIn,
+    request: Request,
     ctx: VouchersContext = Depends(context),
     principal: Principal = Depends(current_principal),
 ) -> dict[str, Any]:
     """The booking's provider, or the tenant's staff, ends a booking; the content can then be booked again."""
     provider_id = _provider_or_tenant_staff(principal, tenant_id)
     return await bookings.end_booking(
-        ctx, tenant_id, booking_id, provider_id, body.ended_on, body.reason, _team_services(principal, tenant_id)
+        ctx, tenant_id, booking_id, provider_id, body.ended_on, body.reason, _team_services(principal, tenant_id),
+        reader=(Actor.of(principal), purpose(request, "booking")),
     )
 
 

@@ -184,8 +184,13 @@ async def close(
     tenant_id: str,
     voucher_id: str,
     body: CloseIn,
+    request: Request,
     ctx: VouchersContext = Depends(context),
     principal: Principal = Depends(staff),
 ) -> dict[str, Any]:
     guard_tenant(principal, tenant_id)
-    return await grants.close_by_officer(ctx, tenant_id, voucher_id, body.reason, body.valid_until)
+    closed = await grants.close_by_officer(ctx, tenant_id, voucher_id, body.reason, body.valid_until)
+    # the closed voucher is answered (its number, code, what is left): as a read of it, in the client's log
+    await log_reads(ctx, tenant_id, [closed["client_id"]], Actor.of(principal), "voucher.details",
+                    purpose(request, "voucher details"))
+    return closed

@@ -588,10 +588,12 @@ async def end_booking(
     ended_on: date,
     reason: str,
     services: frozenset[str] | None = None,
+    reader: tuple[Actor, str] | None = None,
 ) -> dict[str, Any]:
     """The provider (or an officer) ends a booking, e.g. when the client changes provider; a provider
     user only in the booking's service team (`services`), as with service events. A booking ended in advance
-    may be ended on an earlier day until its last day has passed."""
+    may be ended on an earlier day until its last day has passed. The ended booking is answered, so it goes to
+    the client's access log as a read of the booking does (`reader`: who and why)."""
     row = await repo.get_booking(ctx.session, tenant_id, booking_id)
     # another company's, or another team's (which the user cannot list): as an unknown booking, so that the
     # answer tells no booking ids that exist
@@ -610,4 +612,7 @@ async def end_booking(
         raise conflict("The booking has already ended", code="booking_ended")
     await publish_booking_ended(ctx, tenant_id, row, ended_on, reason)
     ended = await provider_booking_row(ctx, tenant_id, row["provider_id"], booking_id)  # as ended just now
+    if reader is not None:
+        actor, why = reader
+        await log_reads(ctx, tenant_id, [row["client_id"]], actor, "booking.details", why)
     return await booking_view(ctx, tenant_id, ended)

@@ -859,6 +859,12 @@ async def lock_interruption(session: AsyncSession, tenant_id: str, interruption_
     return await _one(session, interruptions, tenant_id, interruption_id, lock=True)
 
 
+async def interruption_client(session: AsyncSession, tenant_id: str, interruption_id: str) -> str | None:
+    """Whose interruption it is (None: no such interruption)."""
+    row = await _one(session, interruptions, tenant_id, interruption_id)
+    return None if row is None else str(row["client_id"])
+
+
 async def update_interruption(session: AsyncSession, tenant_id: str, interruption_id: str, **values: Any) -> None:
     await _update(session, interruptions, tenant_id, interruption_id, values)
 

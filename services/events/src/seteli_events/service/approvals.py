@@ -25,6 +25,7 @@ from ..domain import DomainError, credit_for
 from ..domain.content_grant import events_window, grant_use_of, is_over_limit
 from ..domain.decimals import money
 from ..events import CreditRequested, CreditWithdrawn, EventApproved, EventRejected
+from . import client_reads
 from .recording import event_view, get_event, settled_news_on_its_way, settled_not_known_yet, unsettled
 
 Row = dict[str, Any]
@@ -32,7 +33,10 @@ Decision = Literal["approve", "reject", "approve_and_credit"]
 CreditKind = Literal["event", "interruption"]
 
 
-async def decide(ctx: EventsContext, principal: Principal, event_id: str, decision: Decision, reason: str) -> Row:
+async def decide(ctx: EventsContext, principal: Principal, event_id: str, decision: Decision, reason: str,
+                 purpose: str | None = None) -> Row:
+    """The officer's decision on an event awaiting approval; the event decided on is answered, so it goes to the
+    client's access log as reading the event does (`purpose` says why)."""
     event = await get_event(ctx, event_id, for_update=True)
     if event["status"] != "recorded" or event["approval"] != "awaiting_approval":
         raise conflict("The event is not waiting for a decision", code="not_awaiting_approval")
@@ -62,6 +66,7 @@ async def decide(ctx: EventsContext, principal: Principal, event_id: str, decisi
         await release_fitting(ctx, row)  # credited, it no longer counts: one waiting in its periods may fit now
     elif decision == "reject":
         await release_fitting(ctx, row)  # rejected, it is not paid and no longer counts: the same
+    await client_reads.log_reads(ctx, principal, [event["client_id"]], "event.details", purpose, "service event")
     segments = await repo.segments_of(ctx.session, ctx.tenant_id, [event_id])
     return event_view(row, segments[event_id])
 

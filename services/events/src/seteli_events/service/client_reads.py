@@ -11,6 +11,7 @@ from seteli_common.auth import PROVIDER_STAFF, Principal, Role
 from seteli_common.db import write_after_read
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from .. import repository as repo
 from ..context import EventsContext
 from ..events import ClientDataRead
 
@@ -46,3 +47,33 @@ async def log_reads(ctx: EventsContext, principal: Principal, client_ids: Iterab
         await ctx.outbox.add(session, read, tenant_id=ctx.tenant_id, consistency_token=False)
 
     await write_after_read(ctx.session, publish)  # a read-only unit (SQLite GET) writes it right after
+
+
+async def log_interruption_read(ctx: EventsContext, principal: Principal, interruption_id: str,
+                                why: str | None) -> None:
+    """A write answering an interruption whole (ended, corrected, decided) shows it as listing it does."""
+    await log_target_read(ctx, principal, "interruption", interruption_id, "interruptions.list", why,
+                          "interruptions")
+
+
+async def log_target_read(ctx: EventsContext, principal: Principal, kind: str, target_id: str, what: str,
+                          why: str | None, default_why: str) -> None:
+    """A write answering something of one event or interruption (a credit, a correction request) shows that
+    client's care: logged as the list of such things logs it."""
+    if kind == "interruption":
+        client_id = await repo.interruption_client(ctx.session, ctx.tenant_id, target_id)
+    else:
+        event = await repo.get_event(ctx.session, ctx.tenant_id, target_id)
+        client_id = None if event is None else str(event["client_id"])
+    await log_reads(ctx, principal, [client_id] if client_id else [], what, why, default_why)
+
+
+async def log_correction_read(ctx: EventsContext, principal: Principal, request_id: str, why: str | None) -> None:
+    """The officer's answer shows the request: its client kept on it, its event or interruption gone or not."""
+    asked = await repo.lock_correction_request(ctx.session, ctx.tenant_id, request_id)
+    if asked is not None and not asked["client_id"]:  # a request from before requests kept their client
+        await log_target_read(ctx, principal, asked["kind"], asked["target_id"], "corrections.list", why,
+                              "correction requests")
+        return
+    await log_reads(ctx, principal, [str(asked["client_id"])] if asked else [], "corrections.list", why,
+                    "correction requests")

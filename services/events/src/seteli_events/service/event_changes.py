@@ -23,7 +23,7 @@ from ..domain import keep_paid_days
 from ..events import EventCorrected, EventDeleted, EventRecorded
 from ..repository import pages
 from ..repository.pages import EventFilter, Reader
-from . import approvals
+from . import approvals, client_reads
 from .producer_parts import check_part_named
 from .recording import (
     EventInput,
@@ -148,13 +148,18 @@ def merged_input(event: Mapping[str, Any], changes: Mapping[str, Any]) -> EventI
     return replace(base, **updates)
 
 
-async def edit_event(ctx: EventsContext, principal: Principal, event_id: str, changes: Mapping[str, Any]) -> Row:
+async def edit_event(ctx: EventsContext, principal: Principal, event_id: str, changes: Mapping[str, Any],
+                     purpose: str | None = None) -> Row:
+    """The event changed; it is answered whole as it now is, so it goes to the client's access log as reading
+    the event does (`purpose` says why)."""
     event = await _owned_event(ctx, principal, event_id)
     if event["credited"]:
         # Approved and credited before it was paid: the credit takes back the whole event as the officer saw it,
         # so a changed event would be paid at its new value and credited at the old one.
         raise conflict("The event is credited as a whole; record a corrected event instead", code="event_credited")
-    return await revalue(ctx, event, merged_input(event, changes), part_named="producer_part" in changes)
+    edited = await revalue(ctx, event, merged_input(event, changes), part_named="producer_part" in changes)
+    await client_reads.log_reads(ctx, principal, [event["client_id"]], "event.details", purpose, "service event")
+    return edited
 
 
 async def delete_event(ctx: EventsContext, principal: Principal, event_id: str) -> None:
@@ -193,9 +198,11 @@ async def confirm_drafts(
     producer_part: str | None,
     client_ref: str | None,
     booking_id: str | None,
+    purpose: str | None = None,
 ) -> dict[str, Any]:
     """Confirm drafts (e.g. auto-recorded ones) per client or all at once; each is valued and
-    checked again as a recorded event. A draft that fails is reported and left a draft."""
+    checked again as a recorded event. A draft that fails is reported and left a draft. The confirmed events
+    are answered, so they go to each client's access log as a list of their events does (`purpose` says why)."""
     drafts_asked = EventFilter(
         status="draft",
         service_id=service_id,
@@ -208,6 +215,7 @@ async def confirm_drafts(
         ctx.session, ctx.tenant_id, Reader.provider_staff(principal, ctx.tenant_id), [drafts_asked], 10_000, 0
     )
     confirmed: list[Row] = []
+    shown: list[str] = []
     failed: list[dict[str, Any]] = []
     for draft in sorted(drafts, key=lambda e: (e["start"], e["created_at"])):
         try:
@@ -215,6 +223,8 @@ async def confirm_drafts(
             await ensure_open(ctx, draft)
             async with ctx.session.begin_nested():
                 confirmed.append(await revalue(ctx, draft, replace(merged_input(draft, {}), status="recorded")))
+            shown.append(draft["client_id"])
         except ProblemError as exc:
             failed.append({"id": draft["id"], "status": exc.status, "reason": exc.detail})
+    await client_reads.log_reads(ctx, principal, shown, "events.list", purpose, "service events")
     return {"confirmed": len(confirmed), "items": confirmed, "failed": failed}

@@ -18,6 +18,7 @@ from seteli_common.errors import conflict, invalid, not_found
 from .. import repository as repo
 from ..context import EventsContext
 from ..events import FeedbackGiven, FeedbackReplied
+from . import client_reads
 from .recording import hidden_from, require_team
 
 Row = dict[str, Any]
@@ -91,7 +92,10 @@ async def give(
     return view(row)
 
 
-async def reply(ctx: EventsContext, principal: Principal, feedback_id: str, text: str) -> Row:
+async def reply(ctx: EventsContext, principal: Principal, feedback_id: str, text: str,
+                purpose: str | None = None) -> Row:
+    """The provider's reply; the feedback (the client's own words) is answered with it, so it goes to the
+    client's access log as listing feedback does (`purpose` says why)."""
     row = await repo.lock_feedback(ctx.session, ctx.tenant_id, feedback_id)
     if row is None or row["provider_id"] != principal.provider_id or hidden_from(principal, ctx.tenant_id, row):
         raise not_found("Feedback")  # another company's or another team's: not even there, as to a read
@@ -109,6 +113,7 @@ async def reply(ctx: EventsContext, principal: Principal, feedback_id: str, text
         ),
         feedback_id,
     )
+    await client_reads.log_reads(ctx, principal, [row["client_id"]], "feedback.list", purpose, "feedback")
     return view({**row, **values})
 
 
