@@ -84,6 +84,7 @@ async def test_completeness_lists_every_missing_item_at_once(api: Api, flow: Flo
         "subcontractor": ["tyel_certificate"]}})
     app = await flow.application(service["id"])
     base = f"/v1/tenants/kouvola/applications/{app['id']}"
+    await _subcontractor(api, "added", "2016-03-01T08:00:00Z")  # the step takes only the company's own
     await api.client.put(f"{base}/steps/subcontractors", headers=api.provider, json={"ids": ["sub-1"]})
     await _attachment(api, "att-1", "company", api.provider_id, "trade_register_extract", "2016-01-31")  # expired
     await _attachment(api, "att-2", "site", api.site_a, "medication_plan")
@@ -521,9 +522,9 @@ async def test_a_removed_subcontractors_papers_no_longer_complete_an_application
                                   "required_attachments": {"subcontractor": ["tyel_certificate"]}})
     app = await flow.application(service["id"])
     base = f"/v1/tenants/kouvola/applications/{app['id']}"
+    await _subcontractor(api, "added", "2016-03-01T08:00:00Z")
     await api.client.put(f"{base}/steps/subcontractors", headers=api.provider, json={"ids": ["sub-1"]})
     await flow.price_list(app["id"], service["contents"][0]["id"], "40.00", "2016-04-01")
-    await _subcontractor(api, "added", "2016-03-01T08:00:00Z")
     await _attachment(api, "att-sub", "subcontractor", "sub-1", "tyel_certificate")
     assert (await api.client.get(f"{base}/completeness", headers=api.provider)).json()["complete"] is True
 

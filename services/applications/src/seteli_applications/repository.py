@@ -104,6 +104,15 @@ async def removed_subcontractors(session: AsyncSession, provider_id: str) -> dic
     return {str(i): str(n) for i, n in (await session.execute(query)).all()}
 
 
+async def subcontractor_ids(session: AsyncSession, subcontractor_ids: Sequence[str],
+                            provider_id: str | None = None) -> list[str]:
+    """Those of `subcontractor_ids` heard of here: the company's (listed or removed), or any company's (None)."""
+    query = select(subcontractors.c.id).where(subcontractors.c.id.in_(subcontractor_ids))
+    if provider_id is not None:
+        query = query.where(subcontractors.c.provider_id == provider_id)
+    return [r[0] for r in (await session.execute(query)).all()]
+
+
 # --- services -------------------------------------------------------------------------------------
 async def insert_service(session: AsyncSession, values: Row, contents: list[Row]) -> None:
     await session.execute(insert(services).values(**values))

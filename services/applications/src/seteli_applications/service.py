@@ -20,6 +20,7 @@ from .tenant_services import current_rulebook, get_service
 
 OPEN_CHANGE_STATES = ("draft", "returned", "submitted")
 SITE_ADDED = "registry.site.added"
+SUBCONTRACTOR_ADDED = "registry.subcontractor.added"
 
 
 def _empty_step() -> dict[str, Any]:
@@ -144,12 +145,32 @@ async def _check_own_sites(ctx: ApplicationsContext, tenant_id: str, provider_id
     raise invalid("ids", f"not sites of your company: {', '.join(unknown)}", code="sites_unknown")
 
 
+async def _check_own_subcontractors(ctx: ApplicationsContext, tenant_id: str, provider_id: str, ids: list[str]
+                                    ) -> None:
+    """Every chosen subcontractor is the company's (a removed one too: the summary names it as removed), as the
+    sites step takes only its sites: the officer reads the names as this company's subcontractors. One listed a
+    moment ago (`Seteli-After`) and not heard of here at all is on its way: not yet known, not "not yours"."""
+    if not ids:
+        return
+    coming = await ctx.after.pending(ctx.session, tenant_id, SUBCONTRACTOR_ADDED)  # before the read: no gap
+    known = set(await repo.subcontractor_ids(ctx.session, ids, provider_id))
+    unknown = [i for i in ids if i not in known]
+    if not unknown:
+        return
+    if coming and not await repo.subcontractor_ids(ctx.session, unknown):  # another company's is refused at once
+        raise not_yet_known("The subcontractor was listed a moment ago and has not reached applications yet",
+                            reason="subcontractor_not_known_yet")
+    raise invalid("ids", f"not subcontractors of your company: {', '.join(unknown)}", code="subcontractors_unknown")
+
+
 async def save_step(ctx: ApplicationsContext, tenant_id: str, principal: Principal, application_id: str, step: str,
                     data: dict[str, Any]) -> dict[str, Any]:
     app = await editable(ctx, tenant_id, principal, application_id)
     ids = list(dict.fromkeys(data.get("ids") or []))
     if step == "sites":
         await _check_own_sites(ctx, tenant_id, app["provider_id"], ids)
+    elif step == "subcontractors":
+        await _check_own_subcontractors(ctx, tenant_id, app["provider_id"], ids)
     steps = {**app["steps"], step: {"ids": ids, "notes": data.get("notes") or "",
                                     "saved_at": ctx.clock.now().isoformat()}}
     await repo.update_application(ctx.session, tenant_id, app["id"], steps=steps, updated_at=ctx.clock.now())
