@@ -60,6 +60,8 @@ async def test_steps_are_saved_and_revisited(api: Api, flow: Flow) -> None:
     base = f"/v1/tenants/kouvola/applications/{app['id']}"
     r = await api.client.put(f"{base}/steps/sites", headers=api.provider, json={"ids": [api.site_b]})
     assert r.status_code == 200, r.text
+    await api.deliver("registry.employee.added", {"provider_id": api.provider_id, "employee_id": "emp-1",
+                                                  "name": "Maija Vastuu"})
     await api.client.put(f"{base}/steps/employees", headers=api.provider,
                          json={"ids": ["emp-1"], "notes": "Vastuuhenkilö Maija"})
     again = await flow.get(app["id"])
@@ -249,6 +251,8 @@ async def test_change_of_an_approved_application_keeps_it_approved(api: Api, flo
     service, app = await flow.approved_app()
     base = f"/v1/tenants/kouvola/applications/{app['id']}"
     # editing an approved application opens a change of it
+    await api.deliver("registry.provider.units_changed", {"provider_id": api.provider_id, "units": ["unit-1"],
+                                                          "changed_at": "2016-03-01T08:00:00Z"})
     step = await api.client.put(f"{base}/steps/units", headers=api.provider, json={"ids": ["unit-1"]})
     assert step.status_code == 200
     change = step.json()

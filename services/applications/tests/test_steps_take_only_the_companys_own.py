@@ -1,7 +1,7 @@
-"""An application's subcontractors step takes only the company's own subcontractors, as the sites step takes only
-its sites: another company's subcontractor listed here would be read by the officer as this company's. A
-subcontractor listed a moment ago in the registry (`registry.subcontractor.added` on its way, the request following
-it with `Seteli-After`) is "not yet known" (409), never "not yours"; another company's is refused at once."""
+"""An application's subcontractors, employees and units steps take only the company's own, as the sites step takes
+only its sites: another company's subcontractor or employee listed here would be read by the officer as this
+company's. One added a moment ago in the registry (its news on its way, the request following it with
+`Seteli-After`) is "not yet known" (409), never "not yours"; another company's is refused at once."""
 
 from __future__ import annotations
 
@@ -86,3 +86,79 @@ async def test_another_companys_subcontractor_is_refused_at_once_even_while_one_
     refused, _ = await _step(api, flow, {**api.provider, AFTER_HEADER: str(token)}, ["sub-other"])
     assert refused.status_code == 422, refused.text
     assert refused.json()["code"] == "subcontractors_unknown"
+
+
+def _employee(provider_id: str, employee_id: str, removed_at: str | None = None) -> Envelope:
+    return Envelope(type="registry.employee.removed" if removed_at else "registry.employee.added", tenant_id=None,
+                    payload={"provider_id": provider_id, "employee_id": employee_id, "name": "Eeva Esimerkki",
+                             "removed_at": removed_at})
+
+
+def _units(provider_id: str, units: list[str], at: str = "2016-03-01T08:00:00Z") -> Envelope:
+    return Envelope(type="registry.provider.units_changed", tenant_id=None,
+                    payload={"provider_id": provider_id, "units": units, "changed_at": at})
+
+
+async def _put(api: Api, app_id: str, step: str, headers: dict[str, str], ids: list[str]) -> Any:
+    return await api.client.put(f"/v1/tenants/kouvola/applications/{app_id}/steps/{step}", headers=headers,
+                                json={"ids": ids})
+
+
+async def test_another_companys_or_a_removed_employee_is_refused_naming_it(api: Api, flow: Flow) -> None:
+    await _release(api, _employee(api.provider_id, "emp-own"))
+    await _release(api, _employee("prov-other", "emp-other"))
+    await _release(api, _employee(api.provider_id, "emp-gone"))
+    await _release(api, _employee(api.provider_id, "emp-gone", removed_at="2016-03-10T08:00:00Z"))
+    app = await flow.application((await flow.service())["id"])
+    for foreign in ("emp-other", "emp-gone", "emp-made-up"):
+        refused = await _put(api, app["id"], "employees", api.provider, ["emp-own", foreign])
+        assert refused.status_code == 422, refused.text
+        problem = refused.json()
+        assert problem["code"] == "employees_unknown" and problem["errors"][0]["field"] == "ids"
+        assert problem["errors"][0]["reason"] == f"not employees of your company: {foreign}"
+    assert (await flow.get(app["id"]))["steps"]["employees"]["ids"] == []
+    saved = await _put(api, app["id"], "employees", api.provider, ["emp-own"])
+    assert saved.status_code == 200, saved.text
+    assert (await flow.get(app["id"]))["steps"]["employees"]["ids"] == ["emp-own"]
+
+
+async def test_an_employee_added_a_moment_ago_is_not_yet_known_and_then_saved(api: Api, flow: Flow) -> None:
+    await _release(api, _employee("prov-other", "emp-other"))
+    envelope = _employee(api.provider_id, "emp-new")
+    following = {**api.provider, AFTER_HEADER: str(Token.of(envelope))}
+    app = await flow.application((await flow.service())["id"])
+    early = await _put(api, app["id"], "employees", following, ["emp-new"])
+    assert early.status_code == 409, early.text
+    assert early.json()["reason"] == "employee_not_known_yet"
+    other = await _put(api, app["id"], "employees", following, ["emp-other"])  # another company's: at once
+    assert other.status_code == 422 and other.json()["code"] == "employees_unknown"
+    await _release(api, envelope)
+    saved = await _put(api, app["id"], "employees", following, ["emp-new"])
+    assert saved.status_code == 200, saved.text
+
+
+async def test_only_the_companys_units_as_listed_now_are_taken(api: Api, flow: Flow) -> None:
+    await _release(api, _units(api.provider_id, ["Ryhmäkoti Kuusi", "Ryhmäkoti Koivu"]))
+    await _release(api, _units("prov-other", ["Toisen Koti"]))
+    await _release(api, _units(api.provider_id, ["Ryhmäkoti Kuusi"], at="2016-03-10T08:00:00Z"))
+    await _release(api, _units(api.provider_id, ["Vanha Lista"], at="2016-02-01T08:00:00Z"))  # older, heard late
+    app = await flow.application((await flow.service())["id"])
+    for foreign in ("Toisen Koti", "Ryhmäkoti Koivu", "Vanha Lista"):
+        refused = await _put(api, app["id"], "units", api.provider, ["Ryhmäkoti Kuusi", foreign])
+        assert refused.status_code == 422, refused.text
+        assert refused.json()["code"] == "units_unknown" and foreign in refused.json()["errors"][0]["reason"]
+    saved = await _put(api, app["id"], "units", api.provider, ["Ryhmäkoti Kuusi"])
+    assert saved.status_code == 200, saved.text
+
+
+async def test_a_unit_added_a_moment_ago_waits_for_the_companys_list(api: Api, flow: Flow) -> None:
+    await _release(api, _units(api.provider_id, ["Ryhmäkoti Kuusi"]))
+    envelope = _units(api.provider_id, ["Ryhmäkoti Kuusi", "Ryhmäkoti Tammi"], at="2016-03-10T08:00:00Z")
+    following = {**api.provider, AFTER_HEADER: str(Token.of(envelope))}
+    app = await flow.application((await flow.service())["id"])
+    early = await _put(api, app["id"], "units", following, ["Ryhmäkoti Tammi"])
+    assert early.status_code == 409 and early.json()["reason"] == "unit_not_known_yet", early.text
+    await _release(api, envelope)
+    assert (await _put(api, app["id"], "units", following, ["Ryhmäkoti Tammi"])).status_code == 200
+    refused = await _put(api, app["id"], "units", following, ["Ryhmäkoti Mänty"])  # the list has come: not on it
+    assert refused.status_code == 422 and refused.json()["code"] == "units_unknown"

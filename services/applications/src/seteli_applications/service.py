@@ -21,6 +21,11 @@ from .tenant_services import current_rulebook, get_service
 OPEN_CHANGE_STATES = ("draft", "returned", "submitted")
 SITE_ADDED = "registry.site.added"
 SUBCONTRACTOR_ADDED = "registry.subcontractor.added"
+# The units and employees steps: each id is the company's part "<kind>:<id>" (a unit's name is its id), heard from
+# the registry's news of it, which a request may follow (`Seteli-After`): a company's whole list of units is news
+# of each unit on it.
+PART_STEPS = {"units": ("unit", "registry.provider.units_changed", "unit_not_known_yet"),
+              "employees": ("employee", "registry.employee.added", "employee_not_known_yet")}
 
 
 def _empty_step() -> dict[str, Any]:
@@ -163,6 +168,26 @@ async def _check_own_subcontractors(ctx: ApplicationsContext, tenant_id: str, pr
     raise invalid("ids", f"not subcontractors of your company: {', '.join(unknown)}", code="subcontractors_unknown")
 
 
+async def _check_own_parts(ctx: ApplicationsContext, tenant_id: str, provider_id: str, step: str, ids: list[str]
+                           ) -> None:
+    """Every chosen unit or employee is the company's now (a removed employee, a unit off the list no longer).
+    An employee not heard of at all while the request follows an employee's addition is on its way: not yet known.
+    A unit has a name, not an id of its own, so it waits whenever a list of units the request follows is on its way."""
+    if not ids:
+        return
+    kind, added, coming_reason = PART_STEPS[step]
+    coming = await ctx.after.pending(ctx.session, tenant_id, added)  # before the read: no gap
+    listed = set(await repo.listed_parts(ctx.session, provider_id, [f"{kind}:{i}" for i in ids]))
+    unknown = [i for i in ids if f"{kind}:{i}" not in listed]
+    if not unknown:
+        return
+    # another company's employee (an id heard of) is refused at once
+    if coming and (kind == "unit" or not await repo.heard_parts(ctx.session, [f"{kind}:{i}" for i in unknown])):
+        raise not_yet_known(f"The {kind} was added a moment ago and has not reached applications yet",
+                            reason=coming_reason)
+    raise invalid("ids", f"not {step} of your company: {', '.join(unknown)}", code=f"{step}_unknown")
+
+
 async def save_step(ctx: ApplicationsContext, tenant_id: str, principal: Principal, application_id: str, step: str,
                     data: dict[str, Any]) -> dict[str, Any]:
     app = await editable(ctx, tenant_id, principal, application_id)
@@ -171,6 +196,8 @@ async def save_step(ctx: ApplicationsContext, tenant_id: str, principal: Princip
         await _check_own_sites(ctx, tenant_id, app["provider_id"], ids)
     elif step == "subcontractors":
         await _check_own_subcontractors(ctx, tenant_id, app["provider_id"], ids)
+    elif step in PART_STEPS:
+        await _check_own_parts(ctx, tenant_id, app["provider_id"], step, ids)
     steps = {**app["steps"], step: {"ids": ids, "notes": data.get("notes") or "",
                                     "saved_at": ctx.clock.now().isoformat()}}
     await repo.update_application(ctx.session, tenant_id, app["id"], steps=steps, updated_at=ctx.clock.now())
