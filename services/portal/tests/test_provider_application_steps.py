@@ -259,3 +259,27 @@ async def test_another_companys_subcontractor_is_refused_at_step_6_in_finnish_an
     step = _section(refused.text, "subcontractors-errors")
     assert "Några av de valda underleverantörerna hör inte till ert företag." in step
     assert "alihankkijoista" not in step
+
+
+async def test_a_unit_or_an_employee_not_the_companys_is_refused_at_its_step_in_finnish_and_swedish(
+        portal: httpx.AsyncClient, services: httpx.AsyncClient, data: Seed) -> None:
+    service = await _housing_service(services, data)
+    await login(portal, data.other_provider_email, PROVIDER_PASSWORD)
+    dashboard = await portal.get("/provider")
+    created = await portal.post("/provider/applications", data={"csrf": csrf_of(dashboard.text),
+                                                                "service_id": service["id"]})
+    assert created.status_code == 303, created.text[-2000:]
+    url = created.headers["location"]
+
+    refused = await submit(portal, url, f"{url}/units", {"ids": "Toisen yrityksen koti"})
+    assert refused.status_code == 422, refused.text[-2000:]
+    assert "Osa valituista yksiköistä ei ole yrityksenne." in _section(refused.text, "units-errors")
+    refused = await submit(portal, url, f"{url}/steps/employees", {"ids": "x-1"})
+    assert refused.status_code == 422, refused.text[-2000:]
+    assert "Osa valituista työntekijöistä ei ole yrityksenne." in _section(refused.text, "employees-errors")
+
+    await _swedish(portal, url)
+    refused = await submit(portal, url, f"{url}/units", {"ids": "Toisen yrityksen koti"})
+    assert "Några av de valda enheterna hör inte till ert företag." in _section(refused.text, "units-errors")
+    refused = await submit(portal, url, f"{url}/steps/employees", {"ids": "x-1"})
+    assert "Några av de valda anställda hör inte till ert företag." in _section(refused.text, "employees-errors")
