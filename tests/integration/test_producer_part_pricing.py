@@ -17,6 +17,7 @@ from typing import Any
 
 import httpx
 from seteli_common.clock import FixedClock, Month
+from seteli_common.consistency_client import FollowWrites
 
 from seteli.demo import random_test_identity_code, sign_application, walking_skeleton
 from seteli.embedded import DEMO_ADMIN_EMAIL, DEMO_ADMIN_PASSWORD, build_suite
@@ -47,7 +48,8 @@ async def test_each_producer_parts_booking_is_valued_with_its_own_price_list_or_
     november = Month(2026, 11)
     suite = build_suite(tmp_path, clock=clock, with_portal=False)
     async with suite.app.router.lifespan_context(suite.app):
-        transport = httpx.ASGITransport(app=suite.app)
+        # as a client that follows its writes: a unit or employee entered a moment ago is chosen in its step at once
+        transport = FollowWrites(httpx.ASGITransport(app=suite.app))
         async with httpx.AsyncClient(transport=transport, base_url="http://suite", timeout=30) as client:
             base = {name: f"http://suite/{name}" for name in SERVICES}
             demo = await walking_skeleton(client, base, admin_email=DEMO_ADMIN_EMAIL,

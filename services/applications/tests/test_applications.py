@@ -60,6 +60,8 @@ async def test_steps_are_saved_and_revisited(api: Api, flow: Flow) -> None:
     base = f"/v1/tenants/kouvola/applications/{app['id']}"
     r = await api.client.put(f"{base}/steps/sites", headers=api.provider, json={"ids": [api.site_b]})
     assert r.status_code == 200, r.text
+    await api.deliver("registry.employee.added", {"provider_id": api.provider_id, "employee_id": "emp-1",
+                                                  "name": "Maija Vastuu"})
     await api.client.put(f"{base}/steps/employees", headers=api.provider,
                          json={"ids": ["emp-1"], "notes": "Vastuuhenkilö Maija"})
     again = await flow.get(app["id"])
@@ -84,6 +86,7 @@ async def test_completeness_lists_every_missing_item_at_once(api: Api, flow: Flo
         "subcontractor": ["tyel_certificate"]}})
     app = await flow.application(service["id"])
     base = f"/v1/tenants/kouvola/applications/{app['id']}"
+    await _subcontractor(api, "added", "2016-03-01T08:00:00Z")  # the step takes only the company's own
     await api.client.put(f"{base}/steps/subcontractors", headers=api.provider, json={"ids": ["sub-1"]})
     await _attachment(api, "att-1", "company", api.provider_id, "trade_register_extract", "2016-01-31")  # expired
     await _attachment(api, "att-2", "site", api.site_a, "medication_plan")
@@ -248,6 +251,8 @@ async def test_change_of_an_approved_application_keeps_it_approved(api: Api, flo
     service, app = await flow.approved_app()
     base = f"/v1/tenants/kouvola/applications/{app['id']}"
     # editing an approved application opens a change of it
+    await api.deliver("registry.provider.units_changed", {"provider_id": api.provider_id, "units": ["unit-1"],
+                                                          "changed_at": "2016-03-01T08:00:00Z"})
     step = await api.client.put(f"{base}/steps/units", headers=api.provider, json={"ids": ["unit-1"]})
     assert step.status_code == 200
     change = step.json()
@@ -521,9 +526,9 @@ async def test_a_removed_subcontractors_papers_no_longer_complete_an_application
                                   "required_attachments": {"subcontractor": ["tyel_certificate"]}})
     app = await flow.application(service["id"])
     base = f"/v1/tenants/kouvola/applications/{app['id']}"
+    await _subcontractor(api, "added", "2016-03-01T08:00:00Z")
     await api.client.put(f"{base}/steps/subcontractors", headers=api.provider, json={"ids": ["sub-1"]})
     await flow.price_list(app["id"], service["contents"][0]["id"], "40.00", "2016-04-01")
-    await _subcontractor(api, "added", "2016-03-01T08:00:00Z")
     await _attachment(api, "att-sub", "subcontractor", "sub-1", "tyel_certificate")
     assert (await api.client.get(f"{base}/completeness", headers=api.provider)).json()["complete"] is True
 

@@ -190,6 +190,11 @@ async def test_unit_and_employee_lists_once_chosen_in_their_steps_and_the_look_u
     refused = await flow.price_list(app["id"], hour, "50.00", "2016-02-01", part="unit:Ryhmäkoti Kuusi", expect=422)
     assert refused["errors"][0]["field"] == "producer_part" and "units" in refused["errors"][0]["reason"]
     steps = f"/v1/tenants/kouvola/applications/{app['id']}/steps"
+    # the company's own unit and employee, as the registry told them (the steps take no other)
+    await api.deliver("registry.provider.units_changed", {"provider_id": api.provider_id, "units": ["Ryhmäkoti Kuusi"],
+                                                          "changed_at": "2016-01-01T08:00:00Z"})
+    await api.deliver("registry.employee.added", {"provider_id": api.provider_id, "employee_id": "emp-1",
+                                                  "name": "Eeva Esimerkki"})
     saved = await api.client.put(f"{steps}/units", headers=api.provider,
                                  json={"ids": ["Ryhmäkoti Kuusi"], "notes": "Yksi yksikkö"})
     assert saved.status_code == 200 and saved.json()["steps"]["units"]["ids"] == ["Ryhmäkoti Kuusi"]

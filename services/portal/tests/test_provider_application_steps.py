@@ -18,6 +18,7 @@ from .conftest import csrf_of, login, submit
 from .seed import OFFICER_PASSWORD, PROVIDER_PASSWORD, Seed
 from .service_calls import officer_headers
 from .test_provider import sign_at_fake_identity
+from .test_swedish_pages import _swedish
 
 SUITE = "http://suite"
 
@@ -227,3 +228,58 @@ async def test_a_content_the_municipality_adds_from_a_later_day_is_priced_in_the
     assert officer_page.status_code == 200, officer_page.text[-2000:]
     assert re.search(r"<td>Turvapuhelin / kpl / kpl</td><td class=\"num\">25,00\u00a0€</td>", officer_page.text), \
         officer_page.text.split('id="files-h"')[-1][:4000]
+
+
+async def test_another_companys_subcontractor_is_refused_at_step_6_in_finnish_and_swedish(
+        portal: httpx.AsyncClient, services: httpx.AsyncClient, data: Seed) -> None:
+    """A subcontractor id of another company (a form sent by hand) is not taken into the application, where the
+    officer would read it as this company's: the step says so by its form, in the user's language."""
+    service = await _housing_service(services, data)
+    first = await officer_headers(services, SUITE, data.provider_email, PROVIDER_PASSWORD)
+    theirs = await services.post(f"{SUITE}/registry/v1/providers/{_provider_id(first)}/subcontractors",
+                                 headers=first, json={"name": "Toisen Apu Oy",
+                                                      "business_id": random_business_id(random.Random(2626))})
+    assert theirs.status_code == 201, theirs.text
+    await login(portal, data.other_provider_email, PROVIDER_PASSWORD)
+    dashboard = await portal.get("/provider")
+    created = await portal.post("/provider/applications", data={"csrf": csrf_of(dashboard.text),
+                                                                "service_id": service["id"]})
+    assert created.status_code == 303, created.text[-2000:]
+    url = created.headers["location"]
+
+    refused = await submit(portal, url, f"{url}/steps/subcontractors", {"ids": theirs.json()["id"]})
+    assert refused.status_code == 422, refused.text[-2000:]
+    step = _section(refused.text, "subcontractors-errors")
+    assert "Osa valituista alihankkijoista ei ole yrityksenne." in step
+    assert "Toisen Apu Oy" not in _section((await portal.get(url)).text, "subcontractors-h")
+
+    await _swedish(portal, url)
+    refused = await submit(portal, url, f"{url}/steps/subcontractors", {"ids": "x-1"})
+    assert refused.status_code == 422, refused.text[-2000:]
+    step = _section(refused.text, "subcontractors-errors")
+    assert "Några av de valda underleverantörerna hör inte till ert företag." in step
+    assert "alihankkijoista" not in step
+
+
+async def test_a_unit_or_an_employee_not_the_companys_is_refused_at_its_step_in_finnish_and_swedish(
+        portal: httpx.AsyncClient, services: httpx.AsyncClient, data: Seed) -> None:
+    service = await _housing_service(services, data)
+    await login(portal, data.other_provider_email, PROVIDER_PASSWORD)
+    dashboard = await portal.get("/provider")
+    created = await portal.post("/provider/applications", data={"csrf": csrf_of(dashboard.text),
+                                                                "service_id": service["id"]})
+    assert created.status_code == 303, created.text[-2000:]
+    url = created.headers["location"]
+
+    refused = await submit(portal, url, f"{url}/units", {"ids": "Toisen yrityksen koti"})
+    assert refused.status_code == 422, refused.text[-2000:]
+    assert "Osa valituista yksiköistä ei ole yrityksenne." in _section(refused.text, "units-errors")
+    refused = await submit(portal, url, f"{url}/steps/employees", {"ids": "x-1"})
+    assert refused.status_code == 422, refused.text[-2000:]
+    assert "Osa valituista työntekijöistä ei ole yrityksenne." in _section(refused.text, "employees-errors")
+
+    await _swedish(portal, url)
+    refused = await submit(portal, url, f"{url}/units", {"ids": "Toisen yrityksen koti"})
+    assert "Några av de valda enheterna hör inte till ert företag." in _section(refused.text, "units-errors")
+    refused = await submit(portal, url, f"{url}/steps/employees", {"ids": "x-1"})
+    assert "Några av de valda anställda hör inte till ert företag." in _section(refused.text, "employees-errors")

@@ -19,7 +19,7 @@ import httpx
 from seteli_common.messaging.memory import InMemoryBroker, _Message
 from seteli_common.messaging.transport import topic_matches
 
-from seteli.demo import random_test_identity_code
+from seteli.demo import random_business_id, random_test_identity_code
 from seteli.embedded import Suite
 
 from .conftest import csrf_of, login, submit
@@ -270,6 +270,29 @@ async def test_care_is_recorded_for_a_unit_added_a_moment_ago_after_the_portal_w
 
 def _finnish_left(page: str) -> list[str]:
     return [fi for fi in FINNISH_UI if fi in _texts(page)]
+
+
+async def test_a_subcontractor_added_a_moment_ago_is_chosen_at_step_6_after_the_portal_waits(
+        portal: httpx.AsyncClient, services: httpx.AsyncClient, suite: Suite, data: Seed) -> None:
+    """Step 6 takes only the company's own subcontractors: one added a moment ago on the company's pages and
+    chosen at once is awaited (its token goes along), never refused as another company's."""
+    await login(portal, data.other_provider_email, PROVIDER_PASSWORD)
+    url = await _new_application(portal, services, data)
+    with _slow_to_events(suite.broker, "registry.subcontractor.added", SITE_DELAY, service="applications"):
+        added = await submit(portal, "/provider/people", "/provider/people/subcontractors", {
+            "name": "Pikasiivous Oy", "business_id": random_business_id(random.Random(6161))})
+        added_at = time.monotonic()
+        assert added.status_code == 303, added.text[-1500:]
+        page = await portal.get(url)
+        sub_id = re.search(r'name="ids" value="([^"]+)"[^>]*>\s*<label for="subcontractors-[^"]+">Pikasiivous Oy',
+                           page.text)
+        assert sub_id, page.text[-3000:]
+        sent_at = time.monotonic()
+        saved = await portal.post(f"{url}/steps/subcontractors", data={"csrf": csrf_of(page.text),
+                                                                        "ids": sub_id.group(1)})
+    assert saved.status_code == 303, saved.text[-2000:]  # one submit: the portal waited, then saved
+    _waited_for_the_site(added_at, sent_at)
+    assert f'name="ids" value="{sub_id.group(1)}" checked' in (await portal.get(url)).text
 
 
 async def test_in_swedish_a_site_added_a_moment_ago_is_chosen_and_recorded_for_after_the_portal_waits(

@@ -185,7 +185,7 @@ async def test_the_parts_there_are_are_told_once_more_for_the_events_service(reg
         "registry.employee.removed")}
     config = alembic_config(MIGRATIONS, pg_url)
     await asyncio.to_thread(command.downgrade, config, "e5a9c3f7b1d2")
-    await asyncio.to_thread(command.upgrade, config, "head")
+    await asyncio.to_thread(command.upgrade, config, "c8e2f6a4d9b3")  # (the later re-announcement: its own test)
 
     told = {t: (await registry.events(t))[n:] for t, n in before.items()}
     assert sorted(e["site_id"] for e in told["registry.site.added"]) == sorted(s["id"] for s in all_sites)
@@ -195,6 +195,35 @@ async def test_the_parts_there_are_are_told_once_more_for_the_events_service(reg
         (kept["id"], "pysyva@paivansade.fi", None)]
     assert [(e["employee_id"], e["removed_at"] is not None) for e in told["registry.employee.removed"]] == [
         (gone["id"], True)]
+    assert {e["_occurred_at"].year for facts in told.values() for e in facts} == {1970}
+
+
+async def test_the_units_and_employees_there_are_are_told_once_more_for_the_applications_service(
+        registry: Registry, pg_url: str) -> None:
+    """The applications service now takes into an application's units and employees steps only the company's own,
+    and learns them from these facts: the migration tells the units and each employee (a removed one as removed)
+    once more, stated at the epoch; no site again (applications has heard of them all)."""
+    provider_id, main = await registry.registered_provider()
+    client = registry.client
+    assert (await client.patch(f"/v1/providers/{provider_id}", headers=main,
+                               json={"units": ["A-talo", "B-talo"]})).status_code == 200
+    kept = (await client.post(f"/v1/providers/{provider_id}/employees", headers=main,
+                              json={"name": "Pysyvä", "email": "pysyva@paivansade.fi"})).json()
+    gone = (await client.post(f"/v1/providers/{provider_id}/employees", headers=main, json={"name": "Lähtevä"})).json()
+    assert (await client.delete(f"/v1/providers/{provider_id}/employees/{gone['id']}", headers=main)).status_code == 204
+    before = {t: len(await registry.events(t)) for t in (
+        "registry.site.added", "registry.provider.units_changed", "registry.employee.added",
+        "registry.employee.removed")}
+    config = alembic_config(MIGRATIONS, pg_url)
+    await asyncio.to_thread(command.downgrade, config, "c8e2f6a4d9b3")
+    await asyncio.to_thread(command.upgrade, config, "head")
+
+    told = {t: (await registry.events(t))[n:] for t, n in before.items()}
+    assert told["registry.site.added"] == []
+    assert [(e["provider_id"], e["units"]) for e in told["registry.provider.units_changed"]] == [
+        (provider_id, ["A-talo", "B-talo"])]
+    assert [e["employee_id"] for e in told["registry.employee.added"]] == [kept["id"]]
+    assert [e["employee_id"] for e in told["registry.employee.removed"]] == [gone["id"]]
     assert {e["_occurred_at"].year for facts in told.values() for e in facts} == {1970}
 
 

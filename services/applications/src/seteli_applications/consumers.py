@@ -8,11 +8,13 @@ from . import repository as repo
 from .contracts import (
     AttachmentAddedIn,
     AttachmentRemovedIn,
+    EmployeeIn,
     ProviderRegisteredIn,
     ProviderRenamedIn,
     SiteAddedIn,
     SubcontractorIn,
     TenantCreatedIn,
+    UnitsChangedIn,
 )
 
 
@@ -65,5 +67,17 @@ def subscriptions() -> list[Subscription]:
 
     registry.on("registry.subcontractor.added", model=SubcontractorIn)(subcontractor_told)
     registry.on("registry.subcontractor.removed", model=SubcontractorIn)(subcontractor_told)
+
+    # The company's units and employees: the application's units and employees steps take only these.
+    @registry.on("registry.provider.units_changed", model=UnitsChangedIn)
+    async def units_changed(ctx: MessageContext, p: UnitsChangedIn) -> None:
+        await repo.save_units(ctx.session, p.provider_id, p.units, p.changed_at)
+
+    async def employee_told(ctx: MessageContext, p: EmployeeIn) -> None:
+        await repo.save_employee(ctx.session, p.provider_id, p.employee_id, p.removed_at is None,
+                                 ctx.envelope.occurred_at)
+
+    for fact in ("added", "changed", "removed"):
+        registry.on(f"registry.employee.{fact}", model=EmployeeIn)(employee_told)
 
     return [registry]

@@ -51,6 +51,22 @@ class SubcontractorIn(Inbound):
     changed_at: datetime
 
 
+class UnitsChangedIn(Inbound):
+    """registry.provider.units_changed: the company's whole list of units (a unit's name is its id)."""
+
+    provider_id: str
+    units: list[str]
+    changed_at: datetime
+
+
+class EmployeeIn(Inbound):
+    """registry.employee.added, .changed and .removed."""
+
+    provider_id: str
+    employee_id: str
+    removed_at: datetime | None = None
+
+
 class AttachmentAddedIn(Inbound):
     attachment_id: str
     provider_id: str

@@ -75,6 +75,18 @@ subcontractors = Table(
     Column("changed_at", DateTime(timezone=True), nullable=False),
 )
 
+# registry.provider.units_changed and registry.employee.*: the companies' units ("unit:<name>") and employees
+# ("employee:<id>"), so that an application's units and employees steps take only the company's own. Each keeps the
+# newest statement, whatever the order of arrival; a removed employee or a unit off the list is no longer listed.
+provider_parts = Table(
+    "provider_parts", metadata,
+    Column("provider_id", String(64), nullable=False),
+    Column("part", String(100), nullable=False),
+    Column("listed", Boolean, nullable=False),
+    Column("stated_at", DateTime(timezone=True), nullable=False),
+    PrimaryKeyConstraint("provider_id", "part"),
+)
+
 # --- tenant services -----------------------------------------------------------------------------
 services = Table(
     "services", metadata,

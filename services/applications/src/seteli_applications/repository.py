@@ -16,6 +16,7 @@ from .models import (
     attachments,
     price_list_prices,
     price_lists,
+    provider_parts,
     provider_sites,
     providers,
     rulebook_versions,
@@ -102,6 +103,68 @@ async def removed_subcontractors(session: AsyncSession, provider_id: str) -> dic
     query = select(subcontractors.c.id, subcontractors.c.name).where(subcontractors.c.provider_id == provider_id,
                                                                       subcontractors.c.removed_at.is_not(None))
     return {str(i): str(n) for i, n in (await session.execute(query)).all()}
+
+
+async def subcontractor_ids(session: AsyncSession, subcontractor_ids: Sequence[str],
+                            provider_id: str | None = None) -> list[str]:
+    """Those of `subcontractor_ids` heard of here: the company's (listed or removed), or any company's (None)."""
+    query = select(subcontractors.c.id).where(subcontractors.c.id.in_(subcontractor_ids))
+    if provider_id is not None:
+        query = query.where(subcontractors.c.provider_id == provider_id)
+    return [r[0] for r in (await session.execute(query)).all()]
+
+
+# The row that keeps when the company's list of units was stated last (an empty list too): no unit's name.
+UNITS_STATED = "unit:"
+
+
+async def _part_stated_after(session: AsyncSession, provider_id: str, part: str, at: datetime) -> bool:
+    """Whether the part kept was stated after `at`; its row is locked, so facts handled side by side apply in turn."""
+    t = provider_parts
+    kept = (await session.execute(select(t.c.stated_at).where(t.c.provider_id == provider_id, t.c.part == part)
+                                  .with_for_update())).scalar_one_or_none()
+    return kept is not None and kept.replace(tzinfo=kept.tzinfo or UTC) > at
+
+
+async def _put_part(session: AsyncSession, provider_id: str, part: str, listed: bool, at: datetime) -> None:
+    t = provider_parts
+    await _upsert(session, t, {"provider_id": provider_id, "part": part, "listed": listed, "stated_at": at},
+                  ["provider_id", "part"], where=t.c.stated_at <= at)
+
+
+async def save_employee(session: AsyncSession, provider_id: str, employee_id: str, listed: bool, at: datetime
+                        ) -> None:
+    """An employee ("employee:<id>") as stated at `at`: not listed once removed. An older statement changes nothing."""
+    at = at.astimezone(UTC)
+    if not await _part_stated_after(session, provider_id, f"employee:{employee_id}", at):
+        await _put_part(session, provider_id, f"employee:{employee_id}", listed, at)
+
+
+async def save_units(session: AsyncSession, provider_id: str, units: Sequence[str], at: datetime) -> None:
+    """The company's whole list of units as stated at `at`: those on it listed, those off it no longer. A list
+    stated before the one kept changes nothing."""
+    at = at.astimezone(UTC)
+    if await _part_stated_after(session, provider_id, UNITS_STATED, at):
+        return
+    t = provider_parts
+    await session.execute(update(t).where(t.c.provider_id == provider_id, t.c.part.like("unit:%"))
+                          .values(listed=False, stated_at=at))
+    for name in dict.fromkeys(u for u in units if u):
+        await _put_part(session, provider_id, f"unit:{name}", True, at)
+    await _put_part(session, provider_id, UNITS_STATED, False, at)
+
+
+async def listed_parts(session: AsyncSession, provider_id: str, parts: Sequence[str]) -> list[str]:
+    """Those of `parts` ("unit:<name>", "employee:<id>") that are the company's now."""
+    t = provider_parts
+    query = select(t.c.part).where(t.c.provider_id == provider_id, t.c.part.in_(parts), t.c.listed.is_(True))
+    return [r[0] for r in (await session.execute(query)).all()]
+
+
+async def heard_parts(session: AsyncSession, parts: Sequence[str]) -> list[str]:
+    """Those of `parts` heard of here, whichever company's and listed or not."""
+    t = provider_parts
+    return [r[0] for r in (await session.execute(select(t.c.part).where(t.c.part.in_(parts)).distinct())).all()]
 
 
 # --- services -------------------------------------------------------------------------------------

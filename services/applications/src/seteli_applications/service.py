@@ -20,6 +20,12 @@ from .tenant_services import current_rulebook, get_service
 
 OPEN_CHANGE_STATES = ("draft", "returned", "submitted")
 SITE_ADDED = "registry.site.added"
+SUBCONTRACTOR_ADDED = "registry.subcontractor.added"
+# The units and employees steps: each id is the company's part "<kind>:<id>" (a unit's name is its id), heard from
+# the registry's news of it, which a request may follow (`Seteli-After`): a company's whole list of units is news
+# of each unit on it.
+PART_STEPS = {"units": ("unit", "registry.provider.units_changed", "unit_not_known_yet"),
+              "employees": ("employee", "registry.employee.added", "employee_not_known_yet")}
 
 
 def _empty_step() -> dict[str, Any]:
@@ -144,12 +150,54 @@ async def _check_own_sites(ctx: ApplicationsContext, tenant_id: str, provider_id
     raise invalid("ids", f"not sites of your company: {', '.join(unknown)}", code="sites_unknown")
 
 
+async def _check_own_subcontractors(ctx: ApplicationsContext, tenant_id: str, provider_id: str, ids: list[str]
+                                    ) -> None:
+    """Every chosen subcontractor is the company's (a removed one too: the summary names it as removed), as the
+    sites step takes only its sites: the officer reads the names as this company's subcontractors. One listed a
+    moment ago (`Seteli-After`) and not heard of here at all is on its way: not yet known, not "not yours"."""
+    if not ids:
+        return
+    coming = await ctx.after.pending(ctx.session, tenant_id, SUBCONTRACTOR_ADDED)  # before the read: no gap
+    known = set(await repo.subcontractor_ids(ctx.session, ids, provider_id))
+    unknown = [i for i in ids if i not in known]
+    if not unknown:
+        return
+    if coming and not await repo.subcontractor_ids(ctx.session, unknown):  # another company's is refused at once
+        raise not_yet_known("The subcontractor was listed a moment ago and has not reached applications yet",
+                            reason="subcontractor_not_known_yet")
+    raise invalid("ids", f"not subcontractors of your company: {', '.join(unknown)}", code="subcontractors_unknown")
+
+
+async def _check_own_parts(ctx: ApplicationsContext, tenant_id: str, provider_id: str, step: str, ids: list[str]
+                           ) -> None:
+    """Every chosen unit or employee is the company's now (a removed employee, a unit off the list no longer).
+    An employee not heard of at all while the request follows an employee's addition is on its way: not yet known.
+    A unit has a name, not an id of its own, so it waits whenever a list of units the request follows is on its way."""
+    if not ids:
+        return
+    kind, added, coming_reason = PART_STEPS[step]
+    coming = await ctx.after.pending(ctx.session, tenant_id, added)  # before the read: no gap
+    listed = set(await repo.listed_parts(ctx.session, provider_id, [f"{kind}:{i}" for i in ids]))
+    unknown = [i for i in ids if f"{kind}:{i}" not in listed]
+    if not unknown:
+        return
+    # another company's employee (an id heard of) is refused at once
+    if coming and (kind == "unit" or not await repo.heard_parts(ctx.session, [f"{kind}:{i}" for i in unknown])):
+        raise not_yet_known(f"The {kind} was added a moment ago and has not reached applications yet",
+                            reason=coming_reason)
+    raise invalid("ids", f"not {step} of your company: {', '.join(unknown)}", code=f"{step}_unknown")
+
+
 async def save_step(ctx: ApplicationsContext, tenant_id: str, principal: Principal, application_id: str, step: str,
                     data: dict[str, Any]) -> dict[str, Any]:
     app = await editable(ctx, tenant_id, principal, application_id)
     ids = list(dict.fromkeys(data.get("ids") or []))
     if step == "sites":
         await _check_own_sites(ctx, tenant_id, app["provider_id"], ids)
+    elif step == "subcontractors":
+        await _check_own_subcontractors(ctx, tenant_id, app["provider_id"], ids)
+    elif step in PART_STEPS:
+        await _check_own_parts(ctx, tenant_id, app["provider_id"], step, ids)
     steps = {**app["steps"], step: {"ids": ids, "notes": data.get("notes") or "",
                                     "saved_at": ctx.clock.now().isoformat()}}
     await repo.update_application(ctx.session, tenant_id, app["id"], steps=steps, updated_at=ctx.clock.now())
