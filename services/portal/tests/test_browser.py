@@ -21,7 +21,7 @@ from typing import Any
 import httpx
 import pytest
 import uvicorn
-from seteli_common.clock import SystemClock, today_in_helsinki
+from seteli_common.clock import Month, SystemClock, today_in_helsinki
 from seteli_common.consistency_client import FollowWrites
 from seteli_portal.bootstrap import build_app
 from seteli_portal.catalog import CATALOG
@@ -563,7 +563,7 @@ def test_resident_signs_in_reads_the_co_payment_and_complains(site: tuple[Site, 
     month = str(data.demo.month)
     page.js(f"document.querySelector('#copay-service_id').value = '{data.service_id}'")
     page.fill("#copay-start", f"{month}-01")
-    page.fill("#copay-end", f"{month}-28")
+    page.fill("#copay-end", Month.parse(month).last.isoformat())  # the whole month: a range counts its own days
     page.submit("form[action$='/resident']")
     rows = page.js("[...document.querySelectorAll('#copay-result tbody tr')].map(r => r.innerText)")
     # the month of care: 30 days of the voucher's 140,00 a day against the 150,00 price, 10,00 a day the client's
