@@ -561,12 +561,14 @@ async def settle(request: Request) -> Response:
             lockable = (current.get("lock") or {}).get("allowed", True)  # if not, the lock below says why
             # The same total may go to other accounts (a provider's IBAN changed meanwhile) or other payees: what
             # the officer confirmed is each payee's account and amount, so a change of any of them is shown again.
-            # (A form without the field was rendered before it existed: its total is checked as before.)
+            # A form without the field was rendered before it existed: what it showed is not known, so it is
+            # shown again too (its total alone would lock a change of account the officer never saw).
             total_moved = str(form.get("expected_total", "")) != str(current["total"])
-            payees_moved = seen is not None and str(seen) != current["preview_digest"]
+            payees_moved = str(seen or "") != current["preview_digest"]
             if lockable and (not confirmed or total_moved or payees_moved):
                 return _confirm_again(page, runs, month, current, form, confirmed)
-        digest = {"preview_digest": str(seen)} if action == "lock" and seen is not None else {}
+        # (without one, the check above refused already, unless the month cannot be locked: settlement says why)
+        digest = {"preview_digest": str(seen)} if action == "lock" and seen else {}
         result = await page.call("POST", "settlement", page.tpath("/runs"), params=NO_LINES,
                                  json={"month": month, "dry_run": action != "lock", **digest})
     except ApiError as exc:
