@@ -72,6 +72,13 @@ async def submit(client: httpx.AsyncClient, page_url: str, action: str, fields: 
     return await client.post(action, data={"csrf": csrf_of(page.text), **fields})
 
 
+def lock_fields(page: str) -> dict[str, str]:
+    """The hidden fields of a preview's lock form: the total and the digest of what it pays whom, as shown."""
+    fields = dict(re.findall(r'<input type="hidden" name="(expected_[a-z]+)" value="([^"]*)"', page))
+    assert set(fields) == {"expected_total", "expected_payees"}, page[-1500:]
+    return fields
+
+
 async def login(client: httpx.AsyncClient, email: str, password: str) -> httpx.Response:
     response = await submit(client, "/login", "/login", {"email": email, "password": password, "next": "/"})
     assert response.status_code == 303, response.text[:800]

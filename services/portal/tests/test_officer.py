@@ -21,7 +21,7 @@ from seteli_portal.spreadsheet import XLSX_MEDIA_TYPE
 from seteli.demo import random_test_identity_code
 from seteli.embedded import Suite
 
-from .conftest import csrf_of, login, submit
+from .conftest import csrf_of, lock_fields, login, submit
 from .seed import OFFICER_PASSWORD, PROVIDER_PASSWORD, Seed
 from .service_calls import book_a_new_client, officer_headers, registration_waiting
 
@@ -96,7 +96,7 @@ async def test_settlement_preview_then_lock_and_send_with_downloads(portal: http
         "month": data.demo.month, "action": "lock", "expected_total": "1.00", "confirm": "on"})
     assert stale.status_code == 409 and "Summa on muuttunut esikatselun jälkeen" in stale.text
     locked = await submit(portal, "/officer/settlement", "/officer/settlement", {
-        "month": data.demo.month, "action": "lock", "expected_total": total, "confirm": "on"})
+        "month": data.demo.month, "action": "lock", **lock_fields(preview.text), "confirm": "on"})
     assert locked.status_code == 303
     run_page = await portal.get(locked.headers["location"])
     assert run_page.status_code == 200

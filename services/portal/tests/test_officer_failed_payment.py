@@ -17,7 +17,7 @@ from seteli_settlement.service import paying
 
 from seteli.embedded import build_suite
 
-from .conftest import csrf_of, login, portal_app, submit
+from .conftest import csrf_of, lock_fields, login, portal_app, submit
 from .seed import OFFICER_PASSWORD, seed
 from .service_calls import officer_headers
 
@@ -63,9 +63,8 @@ async def test_the_run_page_and_the_run_list_tell_which_providers_payment_failed
             await login(portal, data.officer_email, OFFICER_PASSWORD)
             preview = await submit(portal, "/officer/settlement", "/officer/settlement", {"month": month,
                                                                                         "action": "preview"})
-            total = re.search(r'name="expected_total" value="([^"]+)"', preview.text).group(1)  # type: ignore[union-attr]
             locked = await submit(portal, "/officer/settlement", "/officer/settlement", {
-                "month": month, "action": "lock", "expected_total": total, "confirm": "on"})
+                "month": month, "action": "lock", **lock_fields(preview.text), "confirm": "on"})
             assert locked.status_code == 303
             run_url = locked.headers["location"]
 

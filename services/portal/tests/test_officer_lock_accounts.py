@@ -4,11 +4,13 @@ confirmation of that one locks. On a suite of its own: the run it locks must not
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
 import httpx
-from seteli_portal.config import SERVICE_NAMES
+from seteli_portal.bootstrap import build_app
+from seteli_portal.config import SERVICE_NAMES, PortalSettings
 
 from seteli.embedded import Suite, build_suite
 
@@ -61,3 +63,86 @@ async def test_an_account_changed_after_the_preview_is_shown_again_before_anythi
             assert locked.status_code == 303, locked.text[-1500:]
             run = await portal.get(locked.headers["location"])
             assert NEW_ACCOUNT["iban"] in run.text
+
+
+
+class ChangeAtTheLock(httpx.AsyncBaseTransport):
+    """The portal's calls to the suite, where the provider's account changes just before the lock reaches
+    settlement: after the portal's own check of the preview, so only settlement's check can see it."""
+
+    def __init__(self, suite: Suite, data: Seed) -> None:
+        self.inner = httpx.ASGITransport(app=suite.app, raise_app_exceptions=False)
+        self.suite, self.data, self.changed = suite, data, False
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if request.method == "POST" and request.url.path.endswith("/runs") and not self.changed \
+                and json.loads(await request.aread()).get("dry_run") is False:
+            self.changed = True
+            await publish(self.suite, "registry.provider.billing_changed", None, {
+                "provider_id": self.data.provider_id, "site_id": None, "billing": NEW_ACCOUNT})
+        return await self.inner.handle_async_request(request)
+
+
+async def test_an_account_changed_as_the_lock_is_sent_is_refused_by_settlement_and_shown(tmp_path: Path) -> None:
+    suite: Suite = build_suite(tmp_path / "suite", with_portal=False)
+    async with suite.app.router.lifespan_context(suite.app):
+        base = {name: f"http://suite/{name}" for name in SERVICE_NAMES}
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=suite.app), timeout=60) as services:
+            data: Seed = await seed(services, base)
+        month = data.demo.month
+        await publish(suite, "events.event.recorded", data.tenant_id, care(data, "e-late", 3, "900.00", None))
+        settings = PortalSettings(cookie_secure=False, default_tenant=data.tenant_id, session_secret="test-secret")
+        changing = ChangeAtTheLock(suite, data)
+        app = build_app(settings, service_urls=base, transport=changing)
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://portal",
+                                     timeout=60) as portal:
+            await login(portal, data.officer_email, OFFICER_PASSWORD)
+            preview = await submit(portal, "/officer/settlement", "/officer/settlement",
+                                   {"month": month, "action": "preview"})
+            runs_before = (await portal.get("/officer/settlement")).text.count("/officer/settlement/runs/")
+
+            stale = await submit(portal, "/officer/settlement", "/officer/settlement", lock_form(preview.text, month))
+            assert changing.changed
+            assert stale.status_code == 409, stale.text[-1500:]
+            assert "Maksunsaajat tai tilinumerot ovat muuttuneet esikatselun jälkeen" in stale.text
+            assert NEW_ACCOUNT["iban"] in stale.text  # the preview as it is now
+            assert (await portal.get("/officer/settlement")).text.count("/officer/settlement/runs/") == runs_before
+
+            locked = await submit(portal, "/officer/settlement", "/officer/settlement", lock_form(stale.text, month))
+            assert locked.status_code == 303, locked.text[-1500:]
+            assert NEW_ACCOUNT["iban"] in (await portal.get(locked.headers["location"])).text
+
+
+async def test_a_lock_form_without_the_digest_shows_the_new_preview_and_locks_nothing(tmp_path: Path) -> None:
+    """A lock form rendered before the form carried what the preview paid whom (open in a tab over an update) is
+    checked as a preview changed, not on its total alone: the officer sees the preview again, in fi and sv."""
+    suite: Suite = build_suite(tmp_path / "suite", with_portal=False)
+    async with suite.app.router.lifespan_context(suite.app):
+        base = {name: f"http://suite/{name}" for name in SERVICE_NAMES}
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=suite.app), timeout=60) as services:
+            data: Seed = await seed(services, base)
+        month = data.demo.month
+        await publish(suite, "events.event.recorded", data.tenant_id, care(data, "e-late", 3, "900.00", None))
+        app = portal_app(suite, data)
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://portal",
+                                     timeout=60) as portal:
+            await login(portal, data.officer_email, OFFICER_PASSWORD)
+            preview = await submit(portal, "/officer/settlement", "/officer/settlement",
+                                   {"month": month, "action": "preview"})
+            old_form = {k: v for k, v in lock_form(preview.text, month).items() if k != "expected_payees"}
+            runs_before = (await portal.get("/officer/settlement")).text.count("/officer/settlement/runs/")
+
+            stale = await submit(portal, "/officer/settlement", "/officer/settlement", old_form)
+            assert stale.status_code == 409, stale.text[-1500:]
+            assert "Maksunsaajat tai tilinumerot ovat muuttuneet esikatselun jälkeen" in stale.text
+            assert 'id="settlement-lock"' in stale.text  # the new preview's form, to confirm again
+            assert (await portal.get("/officer/settlement")).text.count("/officer/settlement/runs/") == runs_before
+
+            await submit(portal, "/officer/settlement", "/language", {"lang": "sv", "next": "/officer/settlement"})
+            swedish = await submit(portal, "/officer/settlement", "/officer/settlement", old_form)
+            assert swedish.status_code == 409, swedish.text[-1500:]
+            assert "Betalningsmottagarna eller kontonumren har ändrats efter förhandsgranskningen" in swedish.text
+            assert (await portal.get("/officer/settlement")).text.count("/officer/settlement/runs/") == runs_before
+
+            locked = await submit(portal, "/officer/settlement", "/officer/settlement", lock_form(stale.text, month))
+            assert locked.status_code == 303, locked.text[-1500:]

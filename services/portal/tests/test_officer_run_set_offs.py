@@ -15,7 +15,7 @@ from seteli_portal.config import SERVICE_NAMES
 
 from seteli.embedded import Suite, build_suite
 
-from .conftest import csrf_of, login, portal_app, submit
+from .conftest import csrf_of, lock_fields, login, portal_app, submit
 from .seed import OFFICER_PASSWORD, Seed, seed
 
 SITE_BILLING = {"iban": "FI5810171000000122", "bic": "NDEAFIHH", "reference": "RF341234561",
@@ -39,9 +39,8 @@ def care(data: Seed, event_id: str, day: int, amount: str, producer_part: str | 
 
 async def lock(portal: httpx.AsyncClient, month: str) -> str:
     preview = await submit(portal, "/officer/settlement", "/officer/settlement", {"month": month, "action": "preview"})
-    total = re.search(r'name="expected_total" value="([^"]+)"', preview.text).group(1)  # type: ignore[union-attr]
     locked = await submit(portal, "/officer/settlement", "/officer/settlement", {
-        "month": month, "action": "lock", "expected_total": total, "confirm": "on"})
+        "month": month, "action": "lock", **lock_fields(preview.text), "confirm": "on"})
     assert locked.status_code == 303, locked.text[-1500:]
     return str(locked.headers["location"])
 

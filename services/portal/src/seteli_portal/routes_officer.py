@@ -3,8 +3,6 @@ preview / lock and send, reports with CSV download."""
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
@@ -550,6 +548,9 @@ async def settle(request: Request) -> Response:
     form = await page.form()
     month, action = str(form.get("month", "")).strip(), str(form.get("action", "preview"))
     runs = (await page.call("GET", "settlement", page.tpath("/runs"), params={"limit": 24}))["items"]
+    # What the preview the officer confirmed pays whom (settlement's digest of it): the lock is done only if the
+    # run would pay the same, checked here to show the change and by settlement itself at the lock.
+    seen = form.get("expected_payees")
     try:
         if action == "lock":
             # Locking pays: only after the officer confirmed the total the preview showed, and only if
@@ -560,18 +561,16 @@ async def settle(request: Request) -> Response:
             lockable = (current.get("lock") or {}).get("allowed", True)  # if not, the lock below says why
             # The same total may go to other accounts (a provider's IBAN changed meanwhile) or other payees: what
             # the officer confirmed is each payee's account and amount, so a change of any of them is shown again.
-            # (A form without the field was rendered before it existed: its total is checked as before.)
-            seen = form.get("expected_payees")
+            # A form without the field was rendered before it existed: what it showed is not known, so it is
+            # shown again too (its total alone would lock a change of account the officer never saw).
             total_moved = str(form.get("expected_total", "")) != str(current["total"])
-            payees_moved = seen is not None and str(seen) != _payees_seen(current)
+            payees_moved = str(seen or "") != current["preview_digest"]
             if lockable and (not confirmed or total_moved or payees_moved):
-                key = ("settlement.confirm_required" if not confirmed else "settlement.total_changed" if total_moved
-                       else "settlement.payees_changed")
-                return page.render("officer/settlement.html", status=409 if confirmed else 422, runs=runs,
-                                   month=month, preview=_with_seen(current),
-                                   errors={"confirm": page.t(key, total=money_fmt(current["total"]))})
+                return _confirm_again(page, runs, month, current, form, confirmed)
+        # (without one, the check above refused already, unless the month cannot be locked: settlement says why)
+        digest = {"preview_digest": str(seen)} if action == "lock" and seen else {}
         result = await page.call("POST", "settlement", page.tpath("/runs"), params=NO_LINES,
-                                 json={"month": month, "dry_run": action != "lock"})
+                                 json={"month": month, "dry_run": action != "lock", **digest})
     except ApiError as exc:
         errors = exc.fields or {"month": exc.detail or page.t("error.generic")}
         if exc.code == "month_not_ended":  # the running month: said in the officer's language, not the API's
@@ -580,26 +579,27 @@ async def settle(request: Request) -> Response:
         elif exc.code == "run_in_progress":  # another run is still being paid (an officer at the same time)
             running = month_fmt(exc.extra.get("running_month", ""))
             errors = {"month": page.t("settlement.run_in_progress", running=running)}
+        elif exc.code == "preview_changed":  # changed between the check above and the lock: nothing was locked
+            current = await page.call("POST", "settlement", page.tpath("/runs"), params=NO_LINES,
+                                      json={"month": month, "dry_run": True})
+            return _confirm_again(page, runs, month, current, form, confirmed=True)
         return page.render("officer/settlement.html", status=exc.status if exc.status < 500 else 502,
                            runs=runs, month=month, preview=None, errors=errors)
     if action == "lock":
         page.flash("settlement.locked", month=month_fmt(month))
         return page.redirect(f"/officer/settlement/runs/{result['id']}")
-    return page.render("officer/settlement.html", runs=runs, month=month, preview=_with_seen(result))
+    return page.render("officer/settlement.html", runs=runs, month=month, preview=result)
 
 
-def _payees_seen(preview: dict[str, Any]) -> str:
-    """What a preview pays whom: each payee's account, reference and amount, and each carried over with its reason
-    (a digest the lock form carries, to be compared with the preview at the lock)."""
-    paid = sorted([p["provider_id"], p.get("site_id") or "", p.get("iban") or "", p.get("reference") or "",
-                   str(p["amount"])] for p in preview.get("payments") or [])
-    carried = sorted([c["provider_id"], c.get("site_id") or "", str(c["amount"]), c.get("reason") or ""]
-                     for c in preview.get("carried_over") or [])
-    return hashlib.sha256(json.dumps([paid, carried]).encode()).hexdigest()
-
-
-def _with_seen(preview: dict[str, Any]) -> dict[str, Any]:
-    return {**preview, "payees_seen": _payees_seen(preview)}
+def _confirm_again(page: Page, runs: list[Any], month: str, current: dict[str, Any], form: Any,
+                   confirmed: bool) -> Response:
+    """The preview as it is now, with why the lock was not done: not confirmed, or the total or what is paid
+    whom changed since the preview the officer confirmed."""
+    total_moved = str(form.get("expected_total", "")) != str(current["total"])
+    key = ("settlement.confirm_required" if not confirmed else "settlement.total_changed" if total_moved
+           else "settlement.payees_changed")
+    return page.render("officer/settlement.html", status=409 if confirmed else 422, runs=runs, month=month,
+                       preview=current, errors={"confirm": page.t(key, total=money_fmt(current["total"]))})
 
 
 @router.get("/settlement/runs/{run_id}")

@@ -29,6 +29,14 @@ class RunIn(BaseModel):
     model_config = ConfigDict(json_schema_extra={"examples": [{"month": "2016-03", "dry_run": False}]})
     month: str = Field(pattern=MONTH, examples=["2016-03"])
     dry_run: bool = False
+    # Optional: the portal always sends the preview its officer confirmed. A client locking unattended (an
+    # integration on the transfer day, like the scheduler) has seen no preview to be held to; it locks what is
+    # open, and the run it answers (and its payment file, before it is sent) is what it reviews.
+    preview_digest: str | None = Field(
+        default=None, pattern=r"^[0-9a-f]{64}$",
+        description="the `preview_digest` of the preview this lock was confirmed on: if the run would pay "
+        "anything else (other payees, accounts, references, amounts or carry-overs), 409 `preview_changed` with "
+        "the new digest, and nothing is locked")
 
 
 @router.post(
@@ -65,7 +73,8 @@ async def create_run(
             return preview
     async with deps.unit_of_work(tenant_id) as ctx:
         await runs.require_known(ctx, tenant_id, after)
-        run_id = await runs.start_run(ctx, tenant_id, month, idempotency_key=idempotency_key)
+        run_id = await runs.start_run(ctx, tenant_id, month, idempotency_key=idempotency_key,
+                                      preview_digest=body.preview_digest)
     deps.committed()
     settings: Any = service_runtime(request).settings
     if settings.inline_jobs:

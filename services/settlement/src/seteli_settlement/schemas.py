@@ -173,6 +173,8 @@ class RunOut(BaseModel):
         "carried_over": []}]})
 
     id: str | None = Field(description="null in a preview")
+    preview_digest: str | None = Field(default=None, description="a preview: what it pays whom, as a digest to "
+                                       "send with the lock (`POST /runs` `preview_digest`)")
     month: str = Field(examples=["2016-03"])
     state: str = Field(examples=["completed"], description="running until every payment is made, then completed")
     trigger: str

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -472,6 +474,20 @@ def snapshot(payments: Sequence[PayeeLines], carried: Sequence[PayeeLines]) -> d
             columns[name] += [line.get(name) for line in lines]
     return {"payees": payees, "accounts": accounts, "payee_keys": [g.payee.key for g in [*payments, *carried]],
             "amounts": [money_str(Decimal(a)) for a in amounts], "line_columns": columns}
+
+
+def preview_digest(month: Month, payments: Sequence[PayeeLines], carried: Sequence[PayeeLines]) -> str:
+    """What a preview pays whom, as a short fingerprint: each payee's account (IBAN, BIC, reference) and amount,
+    and each carried over with its amount and reason. A lock sent with it locks only if the run would pay the
+    same (`runs.start_run`); lines moved between the same payees' same amounts leave it as it is."""
+    def account(group: PayeeLines) -> list[str]:
+        billing = group.payee.billing
+        return [billing.iban, billing.bic or "", billing.reference or ""] if billing else ["", "", ""]
+
+    paid = sorted([g.payee.provider_id, g.payee.site_id or "", *account(g), money_str(g.amount)] for g in payments)
+    carried_over = sorted([g.payee.provider_id, g.payee.site_id or "", money_str(g.amount), g.reason or ""]
+                          for g in carried)
+    return hashlib.sha256(json.dumps([str(month), paid, carried_over]).encode()).hexdigest()
 
 
 def _snapshot_lines(snap: Mapping[str, Any]) -> tuple[list[int], Callable[[int], dict[str, Any]]]:

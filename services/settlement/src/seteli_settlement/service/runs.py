@@ -99,12 +99,32 @@ async def require_known(ctx: ServiceContext, tenant_id: str, after: After) -> No
                             reason="care_not_known_yet")
 
 
+PREVIEW_CHANGED = "preview_changed"
+
+
+def preview_changed(digest: str, total: str) -> ProblemError:
+    """409 problem+json: the run would not pay what the preview the lock was confirmed on showed; the new
+    preview's digest (and total) to preview and confirm again. Nothing was locked."""
+    reason = ("Payees, accounts or amounts have changed since the preview: preview again and lock with the new "
+              "preview's digest")
+    return ProblemError(
+        409,
+        "Preview changed",
+        reason,
+        "https://seteli.fi/problems/conflict",
+        [FieldError("preview_digest", reason, PREVIEW_CHANGED)],
+        {"reason": PREVIEW_CHANGED, "preview_digest": digest, "total": total},
+    )
+
+
 async def start_run(
-    ctx: ServiceContext, tenant_id: str, month: Month, trigger: str = "manual", idempotency_key: str | None = None
+    ctx: ServiceContext, tenant_id: str, month: Month, trigger: str = "manual", idempotency_key: str | None = None,
+    preview_digest: str | None = None,
 ) -> str:
     """Create the run and one job per provider with something payable; workers do the rest. A month is
     locked only after it has ended (Helsinki date): a run of M pays lines of M and earlier, so a run
-    of a month still running would pay the previous month's lines under its own label."""
+    of a month still running would pay the previous month's lines under its own label. `preview_digest`: the
+    digest of the preview the lock was confirmed on; the run is started only if it would pay the same."""
     run_id = str(uuid.uuid4())
     session = ctx.session
     # Alone: no ledger change is opening or locking lines (they share this lock), so what is open now is the lock.
@@ -124,6 +144,12 @@ async def start_run(
     running = await repo.running_run(session, tenant_id)
     if running is not None:
         raise run_in_progress(running)
+    if preview_digest is not None:
+        # Planned under the lock above: no line opens or is locked between this comparison and the run's start.
+        paid, carried = await plan_all(session, tenant_id, month, with_lines=False)
+        now_digest = domain.preview_digest(month, paid, carried)
+        if now_digest != preview_digest:
+            raise preview_changed(now_digest, money_str(total_of_lines(Decimal(g.amount) for g in paid)))
     # The lock: the run pays the lines open now, as they are now; a line opened while it is paid is held for
     # the next run, and one it pays changed meanwhile is reversed in the next run (`open_queue`).
     provider_ids = sorted({*await open_queue.providers_with_payable(session, tenant_id, month.first),
@@ -458,6 +484,7 @@ async def preview(ctx: ServiceContext, tenant_id: str, month: Month, *, with_lin
     total = total_of_lines(Decimal(g.amount) for g in paid)
     return {
         "id": None,
+        "preview_digest": domain.preview_digest(month, paid, carried),
         "month": str(month),
         "state": "preview",
         "trigger": "preview",
