@@ -1,6 +1,6 @@
-"""An application's subcontractors, employees and units steps take only the company's own, as the sites step takes
-only its sites: another company's subcontractor or employee listed here would be read by the officer as this
-company's. One added a moment ago in the registry (its news on its way, the request following it with
+"""An application's subcontractors, employees, units and operating areas steps take only the company's own, as the
+sites step takes only its sites: another company's subcontractor, employee or area listed here would be read by the
+officer as this company's. One added a moment ago in the registry (its news on its way, the request following it with
 `Seteli-After`) is "not yet known" (409), never "not yours"; another company's is refused at once."""
 
 from __future__ import annotations
@@ -162,3 +162,44 @@ async def test_a_unit_added_a_moment_ago_waits_for_the_companys_list(api: Api, f
     assert (await _put(api, app["id"], "units", following, ["Ryhmäkoti Tammi"])).status_code == 200
     refused = await _put(api, app["id"], "units", following, ["Ryhmäkoti Mänty"])  # the list has come: not on it
     assert refused.status_code == 422 and refused.json()["code"] == "units_unknown"
+
+
+def _areas(provider_id: str, areas: list[str], at: str = "2016-03-01T08:00:00Z") -> Envelope:
+    return Envelope(type="registry.provider.areas_changed", tenant_id=None,
+                    payload={"provider_id": provider_id, "areas": areas, "changed_at": at})
+
+
+async def test_only_the_companys_operating_areas_as_listed_now_are_taken(api: Api, flow: Flow) -> None:
+    """Another company's operating area (or one the company no longer lists, or one never listed) would be read by
+    the officer as where this company works: refused naming it, nothing saved. An area's name is its id, up to the
+    100 characters the registry takes."""
+    longest = "Kouvolan seudun kunnat " + "K" * 77
+    await _release(api, _areas(api.provider_id, ["Kouvola", "Iitti", longest]))
+    await _release(api, _areas("prov-other", ["Kotka"]))
+    await _release(api, _areas(api.provider_id, ["Kouvola", longest], at="2016-03-10T08:00:00Z"))
+    await _release(api, _areas(api.provider_id, ["Hamina"], at="2016-02-01T08:00:00Z"))  # older, heard late
+    app = await flow.application((await flow.service())["id"])
+    for foreign in ("Kotka", "Iitti", "Hamina", "Lahti"):
+        refused = await _put(api, app["id"], "operating_areas", api.provider, ["Kouvola", foreign])
+        assert refused.status_code == 422, refused.text
+        problem = refused.json()
+        assert problem["code"] == "operating_areas_unknown" and problem["errors"][0]["field"] == "ids"
+        assert problem["errors"][0]["reason"] == f"not operating areas of your company: {foreign}"
+    assert (await flow.get(app["id"]))["steps"]["operating_areas"]["ids"] == []
+    saved = await _put(api, app["id"], "operating_areas", api.provider, ["Kouvola", longest])
+    assert saved.status_code == 200, saved.text
+    assert (await flow.get(app["id"]))["steps"]["operating_areas"]["ids"] == ["Kouvola", longest]
+
+
+async def test_an_area_added_a_moment_ago_waits_for_the_companys_list(api: Api, flow: Flow) -> None:
+    await _release(api, _areas(api.provider_id, ["Kouvola"]))
+    envelope = _areas(api.provider_id, ["Kouvola", "Iitti"], at="2016-03-10T08:00:00Z")
+    following = {**api.provider, AFTER_HEADER: str(Token.of(envelope))}
+    app = await flow.application((await flow.service())["id"])
+    early = await _put(api, app["id"], "operating_areas", following, ["Iitti"])
+    assert early.status_code == 409 and early.json()["reason"] == "area_not_known_yet", early.text
+    assert early.json()["type"] == NOT_YET_KNOWN and early.headers["retry-after"] == "1"
+    await _release(api, envelope)
+    assert (await _put(api, app["id"], "operating_areas", following, ["Iitti"])).status_code == 200
+    refused = await _put(api, app["id"], "operating_areas", following, ["Kotka"])  # the list has come: not on it
+    assert refused.status_code == 422 and refused.json()["code"] == "operating_areas_unknown"

@@ -283,3 +283,33 @@ async def test_a_unit_or_an_employee_not_the_companys_is_refused_at_its_step_in_
     assert "Några av de valda enheterna hör inte till ert företag." in _section(refused.text, "units-errors")
     refused = await submit(portal, url, f"{url}/steps/employees", {"ids": "x-1"})
     assert "Några av de valda anställda hör inte till ert företag." in _section(refused.text, "employees-errors")
+
+
+async def test_an_operating_area_not_the_companys_is_refused_at_step_3_in_finnish_and_swedish(
+        portal: httpx.AsyncClient, services: httpx.AsyncClient, data: Seed) -> None:
+    """An area the company does not list (another company's, a form sent by hand) is not taken into the application,
+    where the officer would read it as where this company works: step 3 says so, in the user's language."""
+    service = await _housing_service(services, data)
+    first = await officer_headers(services, SUITE, data.provider_email, PROVIDER_PASSWORD)
+    theirs = await services.patch(f"{SUITE}/registry/v1/providers/{_provider_id(first)}", headers=first,
+                                  json={"operating_areas": ["Kotka"]})
+    assert theirs.status_code == 200, theirs.text
+    await login(portal, data.other_provider_email, PROVIDER_PASSWORD)
+    dashboard = await portal.get("/provider")
+    created = await portal.post("/provider/applications", data={"csrf": csrf_of(dashboard.text),
+                                                                "service_id": service["id"]})
+    assert created.status_code == 303, created.text[-2000:]
+    url = created.headers["location"]
+
+    refused = await submit(portal, url, f"{url}/operating-areas", {"ids": "Kotka"})
+    assert refused.status_code == 422, refused.text[-2000:]
+    step = _section(refused.text, "operating_areas-errors")
+    assert "Osa valituista toiminta-alueista ei ole yrityksenne." in step
+    assert "Kotka" not in _section((await portal.get(url)).text, "summary-operating_areas")  # nothing was saved
+
+    await _swedish(portal, url)
+    refused = await submit(portal, url, f"{url}/operating-areas", {"ids": "Kotka"})
+    assert refused.status_code == 422, refused.text[-2000:]
+    step = _section(refused.text, "operating_areas-errors")
+    assert "Några av de valda verksamhetsområdena hör inte till ert företag." in step
+    assert "toiminta-alueista" not in step

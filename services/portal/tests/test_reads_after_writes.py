@@ -295,6 +295,25 @@ async def test_a_subcontractor_added_a_moment_ago_is_chosen_at_step_6_after_the_
     assert f'name="ids" value="{sub_id.group(1)}" checked' in (await portal.get(url)).text
 
 
+async def test_an_operating_area_added_a_moment_ago_is_chosen_at_step_3_after_the_portal_waits(
+        portal: httpx.AsyncClient, services: httpx.AsyncClient, suite: Suite, data: Seed) -> None:
+    """Step 3 takes only the company's own operating areas: one added a moment ago on the company's pages and
+    chosen at once is awaited (its token goes along), never refused as not the company's."""
+    await login(portal, data.other_provider_email, PROVIDER_PASSWORD)
+    url = await _new_application(portal, services, data)
+    with _slow_to_events(suite.broker, "registry.provider.areas_changed", SITE_DELAY, service="applications"):
+        added = await submit(portal, "/provider/company/search", "/provider/company/areas", {"name": "Myllykoski"})
+        added_at = time.monotonic()
+        assert added.status_code == 303, added.text[-1500:]
+        page = await portal.get(url)
+        assert 'name="ids" value="Myllykoski"' in page.text, page.text[-3000:]
+        sent_at = time.monotonic()
+        saved = await portal.post(f"{url}/operating-areas", data={"csrf": csrf_of(page.text), "ids": "Myllykoski"})
+    assert saved.status_code == 303, saved.text[-2000:]  # one submit: the portal waited, then saved
+    _waited_for_the_site(added_at, sent_at)
+    assert 'name="ids" value="Myllykoski" checked' in (await portal.get(url)).text
+
+
 async def test_in_swedish_a_site_added_a_moment_ago_is_chosen_and_recorded_for_after_the_portal_waits(
         portal: httpx.AsyncClient, services: httpx.AsyncClient, suite: Suite, data: Seed) -> None:
     """The journeys above, walked in Swedish: every page and message on the way says it in Swedish."""

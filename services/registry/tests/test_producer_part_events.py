@@ -216,7 +216,7 @@ async def test_the_units_and_employees_there_are_are_told_once_more_for_the_appl
         "registry.employee.removed")}
     config = alembic_config(MIGRATIONS, pg_url)
     await asyncio.to_thread(command.downgrade, config, "c8e2f6a4d9b3")
-    await asyncio.to_thread(command.upgrade, config, "head")
+    await asyncio.to_thread(command.upgrade, config, "d5f9b2c7e4a1")  # (the areas' re-announcement: its own test)
 
     told = {t: (await registry.events(t))[n:] for t, n in before.items()}
     assert told["registry.site.added"] == []
@@ -225,6 +225,37 @@ async def test_the_units_and_employees_there_are_are_told_once_more_for_the_appl
     assert [e["employee_id"] for e in told["registry.employee.added"]] == [kept["id"]]
     assert [e["employee_id"] for e in told["registry.employee.removed"]] == [gone["id"]]
     assert {e["_occurred_at"].year for facts in told.values() for e in facts} == {1970}
+
+
+async def test_operating_areas_are_told_whole_each_time_they_change(registry: Registry) -> None:
+    """An application's operating areas step takes only the company's own areas: applications learns them from
+    this fact, the whole list as the company writes it (a name is the area's id), told only when it changed."""
+    provider_id, main = await registry.registered_provider()
+    url = f"/v1/providers/{provider_id}"
+    for body in ({"operating_areas": ["Kouvola", "Iitti"]}, {"description": "Kodikas"},
+                 {"operating_areas": ["Kouvola", "Iitti"]}, {"operating_areas": ["Iitti"]}):
+        assert (await registry.client.patch(url, headers=main, json=body)).status_code == 200
+    told = await registry.events("registry.provider.areas_changed")
+    assert [(e["provider_id"], e["areas"], e["_tenant_id"]) for e in told] == [
+        (provider_id, ["Kouvola", "Iitti"], None), (provider_id, ["Iitti"], None)]
+    assert all(e["changed_at"].startswith("2016-03-15") for e in told)
+
+
+async def test_the_operating_areas_there_are_are_told_once_more_for_the_applications_service(
+        registry: Registry, pg_url: str) -> None:
+    """Applications learns the companies' operating areas from `registry.provider.areas_changed`, which was not
+    told before: the migration tells each company's areas once, stated at the epoch (a later change is newer)."""
+    provider_id, main = await registry.registered_provider()
+    assert (await registry.client.patch(f"/v1/providers/{provider_id}", headers=main,
+                                        json={"operating_areas": ["Kouvola", "Iitti"]})).status_code == 200
+    before = len(await registry.events("registry.provider.areas_changed"))
+    config = alembic_config(MIGRATIONS, pg_url)
+    await asyncio.to_thread(command.downgrade, config, "d5f9b2c7e4a1")
+    await asyncio.to_thread(command.upgrade, config, "head")
+
+    told = (await registry.events("registry.provider.areas_changed"))[before:]
+    assert [(e["provider_id"], e["areas"], e["changed_at"][:4], e["_occurred_at"].year) for e in told] == [
+        (provider_id, ["Kouvola", "Iitti"], "1970", 1970)]
 
 
 async def test_a_save_that_changes_nothing_tells_nobody(registry: Registry) -> None:

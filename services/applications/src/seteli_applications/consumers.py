@@ -6,6 +6,7 @@ from seteli_common.messaging.consumer import MessageContext, Subscription, Trans
 
 from . import repository as repo
 from .contracts import (
+    AreasChangedIn,
     AttachmentAddedIn,
     AttachmentRemovedIn,
     EmployeeIn,
@@ -71,7 +72,12 @@ def subscriptions() -> list[Subscription]:
     # The company's units and employees: the application's units and employees steps take only these.
     @registry.on("registry.provider.units_changed", model=UnitsChangedIn)
     async def units_changed(ctx: MessageContext, p: UnitsChangedIn) -> None:
-        await repo.save_units(ctx.session, p.provider_id, p.units, p.changed_at)
+        await repo.save_named_parts(ctx.session, p.provider_id, "unit", p.units, p.changed_at)
+
+    # The company's operating areas: the application's operating areas step takes only these.
+    @registry.on("registry.provider.areas_changed", model=AreasChangedIn)
+    async def areas_changed(ctx: MessageContext, p: AreasChangedIn) -> None:
+        await repo.save_named_parts(ctx.session, p.provider_id, "area", p.areas, p.changed_at)
 
     async def employee_told(ctx: MessageContext, p: EmployeeIn) -> None:
         await repo.save_employee(ctx.session, p.provider_id, p.employee_id, p.removed_at is None,

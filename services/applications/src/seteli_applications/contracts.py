@@ -59,6 +59,14 @@ class UnitsChangedIn(Inbound):
     changed_at: datetime
 
 
+class AreasChangedIn(Inbound):
+    """registry.provider.areas_changed: the company's whole list of operating areas (an area's name is its id)."""
+
+    provider_id: str
+    areas: list[str]
+    changed_at: datetime
+
+
 class EmployeeIn(Inbound):
     """registry.employee.added, .changed and .removed."""
 

@@ -75,13 +75,14 @@ subcontractors = Table(
     Column("changed_at", DateTime(timezone=True), nullable=False),
 )
 
-# registry.provider.units_changed and registry.employee.*: the companies' units ("unit:<name>") and employees
-# ("employee:<id>"), so that an application's units and employees steps take only the company's own. Each keeps the
-# newest statement, whatever the order of arrival; a removed employee or a unit off the list is no longer listed.
+# registry.provider.units_changed, .areas_changed and registry.employee.*: the companies' units ("unit:<name>"),
+# operating areas ("area:<name>", a name of up to 100 characters) and employees ("employee:<id>"), so that an
+# application's units, operating areas and employees steps take only the company's own. Each keeps the newest
+# statement, whatever the order of arrival; a removed employee or a unit or area off the list is no longer listed.
 provider_parts = Table(
     "provider_parts", metadata,
     Column("provider_id", String(64), nullable=False),
-    Column("part", String(100), nullable=False),
+    Column("part", String(120), nullable=False),
     Column("listed", Boolean, nullable=False),
     Column("stated_at", DateTime(timezone=True), nullable=False),
     PrimaryKeyConstraint("provider_id", "part"),

@@ -114,10 +114,6 @@ async def subcontractor_ids(session: AsyncSession, subcontractor_ids: Sequence[s
     return [r[0] for r in (await session.execute(query)).all()]
 
 
-# The row that keeps when the company's list of units was stated last (an empty list too): no unit's name.
-UNITS_STATED = "unit:"
-
-
 async def _part_stated_after(session: AsyncSession, provider_id: str, part: str, at: datetime) -> bool:
     """Whether the part kept was stated after `at`; its row is locked, so facts handled side by side apply in turn."""
     t = provider_parts
@@ -140,22 +136,24 @@ async def save_employee(session: AsyncSession, provider_id: str, employee_id: st
         await _put_part(session, provider_id, f"employee:{employee_id}", listed, at)
 
 
-async def save_units(session: AsyncSession, provider_id: str, units: Sequence[str], at: datetime) -> None:
-    """The company's whole list of units as stated at `at`: those on it listed, those off it no longer. A list
-    stated before the one kept changes nothing."""
+async def save_named_parts(session: AsyncSession, provider_id: str, kind: str, names: Sequence[str], at: datetime
+                           ) -> None:
+    """The company's whole list of units or operating areas (`kind` "unit" or "area": a name is its id) as stated
+    at `at`: those on it listed, those off it no longer. A list stated before the one kept changes nothing."""
     at = at.astimezone(UTC)
-    if await _part_stated_after(session, provider_id, UNITS_STATED, at):
+    stated = f"{kind}:"  # the row that keeps when the list was stated last (an empty list too): no name
+    if await _part_stated_after(session, provider_id, stated, at):
         return
     t = provider_parts
-    await session.execute(update(t).where(t.c.provider_id == provider_id, t.c.part.like("unit:%"))
+    await session.execute(update(t).where(t.c.provider_id == provider_id, t.c.part.like(f"{kind}:%"))
                           .values(listed=False, stated_at=at))
-    for name in dict.fromkeys(u for u in units if u):
-        await _put_part(session, provider_id, f"unit:{name}", True, at)
-    await _put_part(session, provider_id, UNITS_STATED, False, at)
+    for name in dict.fromkeys(n for n in names if n):
+        await _put_part(session, provider_id, f"{kind}:{name}", True, at)
+    await _put_part(session, provider_id, stated, False, at)
 
 
 async def listed_parts(session: AsyncSession, provider_id: str, parts: Sequence[str]) -> list[str]:
-    """Those of `parts` ("unit:<name>", "employee:<id>") that are the company's now."""
+    """Those of `parts` ("unit:<name>", "area:<name>", "employee:<id>") that are the company's now."""
     t = provider_parts
     query = select(t.c.part).where(t.c.provider_id == provider_id, t.c.part.in_(parts), t.c.listed.is_(True))
     return [r[0] for r in (await session.execute(query)).all()]

@@ -21,11 +21,13 @@ from .tenant_services import current_rulebook, get_service
 OPEN_CHANGE_STATES = ("draft", "returned", "submitted")
 SITE_ADDED = "registry.site.added"
 SUBCONTRACTOR_ADDED = "registry.subcontractor.added"
-# The units and employees steps: each id is the company's part "<kind>:<id>" (a unit's name is its id), heard from
-# the registry's news of it, which a request may follow (`Seteli-After`): a company's whole list of units is news
-# of each unit on it.
-PART_STEPS = {"units": ("unit", "registry.provider.units_changed", "unit_not_known_yet"),
+# The operating areas, units and employees steps: each id is the company's part "<kind>:<id>" (an area's or a
+# unit's name is its id), heard from the registry's news of it, which a request may follow (`Seteli-After`): a
+# company's whole list of areas or units is news of each name on it.
+PART_STEPS = {"operating_areas": ("area", "registry.provider.areas_changed", "area_not_known_yet"),
+              "units": ("unit", "registry.provider.units_changed", "unit_not_known_yet"),
               "employees": ("employee", "registry.employee.added", "employee_not_known_yet")}
+NAMED_PARTS = ("area", "unit")  # a name, not an id of its own: the list on its way may bring any name
 
 
 def _empty_step() -> dict[str, Any]:
@@ -170,9 +172,10 @@ async def _check_own_subcontractors(ctx: ApplicationsContext, tenant_id: str, pr
 
 async def _check_own_parts(ctx: ApplicationsContext, tenant_id: str, provider_id: str, step: str, ids: list[str]
                            ) -> None:
-    """Every chosen unit or employee is the company's now (a removed employee, a unit off the list no longer).
-    An employee not heard of at all while the request follows an employee's addition is on its way: not yet known.
-    A unit has a name, not an id of its own, so it waits whenever a list of units the request follows is on its way."""
+    """Every chosen operating area, unit or employee is the company's now (a removed employee, an area or a unit off
+    the list no longer). An employee not heard of at all while the request follows an employee's addition is on its
+    way: not yet known. An area or a unit has a name, not an id of its own, so it waits whenever a list of areas or
+    units the request follows is on its way."""
     if not ids:
         return
     kind, added, coming_reason = PART_STEPS[step]
@@ -182,10 +185,11 @@ async def _check_own_parts(ctx: ApplicationsContext, tenant_id: str, provider_id
     if not unknown:
         return
     # another company's employee (an id heard of) is refused at once
-    if coming and (kind == "unit" or not await repo.heard_parts(ctx.session, [f"{kind}:{i}" for i in unknown])):
+    if coming and (kind in NAMED_PARTS or not await repo.heard_parts(ctx.session, [f"{kind}:{i}" for i in unknown])):
         raise not_yet_known(f"The {kind} was added a moment ago and has not reached applications yet",
                             reason=coming_reason)
-    raise invalid("ids", f"not {step} of your company: {', '.join(unknown)}", code=f"{step}_unknown")
+    raise invalid("ids", f"not {step.replace('_', ' ')} of your company: {', '.join(unknown)}",
+                  code=f"{step}_unknown")
 
 
 async def save_step(ctx: ApplicationsContext, tenant_id: str, principal: Principal, application_id: str, step: str,

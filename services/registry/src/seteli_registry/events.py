@@ -111,6 +111,16 @@ class UnitsChanged(EventPayload):
     changed_at: datetime
 
 
+class AreasChanged(EventPayload):
+    """The company's operating areas as it writes them (a name is the area's id in an application's operating
+    areas step), the whole list as it is now; `changed_at` orders two changes that arrive out of order."""
+
+    event_type = "registry.provider.areas_changed"
+    provider_id: str
+    areas: list[str]
+    changed_at: datetime
+
+
 class EmployeeAdded(EventPayload):
     """An employee ("employee:<id>" in price lists and bookings); removal is soft, the id stays. `email` is
     the employee's contact address ("" when none is given): a notice about a booking, an event or feedback

@@ -14,6 +14,7 @@ from seteli_common.validators import validate_business_id
 
 from .domain import CHECK_FOR_ATTACHMENT, normalise_phone
 from .events import (
+    AreasChanged,
     BillingChanged,
     BillingInfo,
     EmployeeAdded,
@@ -137,6 +138,11 @@ async def update_details(ctx: RegistryContext, provider_id: str, data: dict[str,
             await provider_queries.replace_tags(ctx.session, provider_id, kind, data[name])
     if data.get("operating_areas") is not None:
         await provider_queries.replace_tags(ctx.session, provider_id, "area", data["operating_areas"])
+    # an application's operating areas step takes only these; the same list saved again is no news
+    areas = data.get("operating_areas")
+    if areas is not None and list(areas) != list(before.get("operating_areas") or []):
+        await ctx.outbox.add(ctx.session, AreasChanged(provider_id=provider_id, areas=list(areas),
+                                                       changed_at=ctx.clock.now()), tenant_id=None)
     # vouchers books "unit:<name>" of these; the same list saved again is no news
     if data.get("units") is not None and list(data["units"]) != list(before.get("units") or []):
         await ctx.outbox.add(ctx.session, UnitsChanged(provider_id=provider_id, units=list(data["units"]),
