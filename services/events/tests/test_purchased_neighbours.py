@@ -4,6 +4,10 @@ site priced by the site's list, a paid stay corrected only by a credit. The cloc
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime
+
+from seteli_events.service import month_jobs
+
 from .conftest import OTHER_PROVIDER, PROVIDER, Harness, T
 from .test_money_beside import PURCHASED, _event, _purchased, _staff
 from .test_money_paths import _settle
@@ -132,3 +136,28 @@ async def test_the_co_payment_breakdown_of_a_purchased_month_is_the_rent_only(se
     assert breakdown.status_code == 200, breakdown.text
     body = breakdown.json()
     assert (body["amount_tenant"], body["amount_co_payment"]) == (f"{29 * 120}.00", f"{29 * 20}.00")
+
+
+async def test_auto_recording_after_the_move_drafts_the_month_for_the_new_provider_only(seeded: Harness) -> None:
+    h = seeded
+    await _purchased(h)
+    await h.feed("applications.service.defined", {  # the tenant turns auto-recording on for the purchased housing
+        "service_id": PURCHASED, "name_fi": "Ostopalveluasuminen", "name_sv": "Köpt boende", "kind": "purchased",
+        "auto_recording": True, "interruption_rule": None, "calendar": None,
+        "contents": [
+            {"content_id": "room", "name_fi": "Hoiva", "name_sv": "Omsorg", "unit": "day", "client_pays": False},
+            {"content_id": "rent", "name_fi": "Vuokra", "name_sv": "Hyra", "unit": "day", "client_pays": True},
+        ]})
+    h.clock.set(datetime(2016, 3, 4, 9, 0, tzinfo=UTC))
+    await _event(h, "b-room", "2016-02-01", "2016-02-15")
+    await h.feed("vouchers.booking.ended", {"booking_id": "b-room", "voucher_id": "v-o", "ended_on": "2016-02-15"})
+    await _other_provider(h)
+    moved = await h.post_event({"booking_id": "b-other", "start": "2016-02-16", "end": "2016-02-29"},
+                               _other_staff(h))
+    assert moved.status_code == 201, moved.text
+    await month_jobs.auto_record(h.runtime, date(2016, 3, 4))
+    drafts = (await h.client.get(f"/v1/tenants/{T}/events", headers=h.officer(),
+                                 params={"status": "draft", "voucher_id": "v-o"})).json()["items"]
+    # March's 31 days once, on the new provider's booking at its price; nothing for the provider that left
+    assert [(d["booking_id"], d["start"], d["end"], d["amount_tenant"], d["amount_co_payment"]) for d in drafts] == [
+        ("b-other", "2016-03-01", "2016-03-31", f"{31 * 125}.00", "0.00")]
