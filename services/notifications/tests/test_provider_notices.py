@@ -142,3 +142,22 @@ async def test_the_reminder_on_the_first_says_what_is_open_and_by_when(harness: 
     body = text(mail)
     assert "kuukauden maaliskuu 2016 kirjauksia on vielä kesken" in body
     assert "- Vahvistamattomia luonnoksia: 3" in body and "- Keskeytyksiä ilman paluupäivää: 1" in body
+
+
+async def test_a_purchased_booking_the_municipality_ended_is_told_to_the_provider_at_its_parts_address(
+        harness: Harness) -> None:
+    """The officer moves a purchased-service client to another provider: the booked provider was told of the booking
+    (vouchers.purchase.booked) and must learn of its end too, in its language, at the producer part's address; an
+    end the provider made itself stays untold, whatever its text."""
+    await harness.directory()
+    await publish(harness, "vouchers.booking.ended", {
+        "booking_id": "b-1", "voucher_id": "v-1", "provider_id": "p-sv", "ended_on": "2016-09-15",
+        "reason": "tenant_ended", "voucher_closed": False, "by_tenant": True, "client_ref": "A-17",
+        "service_id": "kotihoito", "producer_part": "site:s-sv"})
+    mail = only(harness, "borga@solsidan.fi")
+    assert mail["Subject"] == "Servicebokningen upphör: A-17"
+    assert "upphör 15.9.2016: kommunen avslutade bokningen" in text(mail)
+    await publish(harness, "vouchers.booking.ended", {
+        "booking_id": "b-2", "voucher_id": "v-2", "provider_id": "p-fi", "ended_on": "2016-09-15",
+        "reason": "tenant_ended", "voucher_closed": False, "by_tenant": False, "client_ref": "K-9"})
+    assert harness.smtp.to("info@paivansade.fi") == []  # the provider's own end, whatever it typed

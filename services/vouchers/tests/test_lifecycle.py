@@ -346,6 +346,7 @@ async def test_provider_ends_its_booking_and_another_provider_can_book_the_conte
         "ended_on": "2016-03-31",
         "reason": "client_changed_provider",
         "voucher_closed": False,  # the provider's own end, not its voucher's close
+        "by_tenant": False,  # nor the municipality's staff's (that one is told to the provider)
         # what the provider's notice names: its number for the client, never the identity code
         "client_ref": booking["client_ref"],
         "service_id": booking["service_id"],

@@ -258,6 +258,7 @@ class BookingEnded(Inbound):
     reason: str
     # False: the provider (or an officer) ended it, `reason` its free text; None: from before vouchers told it
     voucher_closed: bool | None = None
+    by_tenant: bool = False  # the tenant's staff ended it (not the provider): told, with the tenant as its cause
     client_ref: str | None = None
     service_id: str | None = None
     producer_part: str | None = None

@@ -39,6 +39,8 @@ BOOKING_END_REASONS = {
     "sv": {"death": "klienten har avlidit", "officer": "kommunen stängde servicesedeln",
            "expired": "servicesedeln upphörde", "used_up": "servicesedeln har använts"},
 }
+# A booking the municipality's staff ended itself (e.g. a purchased service moved to another provider)
+BOOKING_ENDED_BY_TENANT = {"fi": "kunta päätti varauksen", "sv": "kommunen avslutade bokningen"}
 
 
 def _day(value: date | None) -> str:
@@ -143,15 +145,20 @@ def subscribe(sub: Subscription, make: MakeContext) -> None:
 
     @sub.on("vouchers.booking.ended", model=BookingEnded)
     async def booking_ended(ctx: MessageContext, p: BookingEnded) -> None:
-        """The municipality closed a voucher (or the client died): the provider with the booking is told,
-        at the producer part's address. A booking the provider ended itself needs no notice, whatever its free-text
-        reason says ("death" typed there is no death)."""
-        if p.voucher_closed is False or p.reason not in BOOKING_END_REASONS["fi"]:
+        """The municipality closed a voucher (or the client died), or its staff ended the booking (a purchased
+        service moved to another provider): the provider with the booking is told, at the producer part's address.
+        A booking the provider ended itself needs no notice, whatever its free-text reason says ("death" typed
+        there is no death)."""
+        if p.by_tenant:
+            reasons = BOOKING_ENDED_BY_TENANT
+        elif p.voucher_closed is False or p.reason not in BOOKING_END_REASONS["fi"]:
             return
+        else:
+            reasons = {lang: BOOKING_END_REASONS[lang][p.reason] for lang in ("fi", "sv")}
         provider = await service.provider_or_wait(ctx.session, p.provider_id)
         email = await service.producer_part_email(ctx.session, provider, p.producer_part)
         context = {"client_ref": p.client_ref or "", "ended_on": _day(p.ended_on),
-                   "reason_fi": BOOKING_END_REASONS["fi"][p.reason], "reason_sv": BOOKING_END_REASONS["sv"][p.reason],
+                   "reason_fi": reasons["fi"], "reason_sv": reasons["sv"],
                    **await _service_names(ctx, p.service_id or "")}
         out = await service.to_provider(ctx.session, "booking_ended", ctx.tenant_id, p.provider_id, context,
                                         email=email)

@@ -228,6 +228,32 @@ async def credit(request: Request, voucher_id: str) -> Response:
     return page.redirect(f"{back}#credit-{target}")
 
 
+@router.post("/vouchers/{voucher_id}/bookings/{booking_id}/end")
+async def end_booking(request: Request, voucher_id: str, booking_id: str) -> Response:
+    """The municipality ends a booking on its last day, e.g. to move a purchased-service client to another provider:
+    the content can then be booked again (only the tenant books a purchased service, so only the officer can)."""
+    page = _officer_page(request)
+    form = await page.form()
+    values = {"ended_on": str(form.get("ended_on", "")).strip()}
+    where = f"end-{booking_id}"
+    if not values["ended_on"]:
+        return await _voucher(page, voucher_id, status=422, values=values, form_name=where,
+                              errors={"ended_on": page.t("error.required")})
+    try:
+        await page.call("POST", "vouchers", page.tpath(f"/bookings/{seg(booking_id)}/end"),
+                        json={"ended_on": values["ended_on"], "reason": "tenant_ended"})
+    except ApiError as exc:
+        if exc.status == 404:
+            raise
+        # a day before the booking, a date not understood, or an end already set: at the field, in the user's language
+        reason = page.t("booking.end_earlier") if exc.code == "booking_ends_earlier" else (
+            page.t("booking.end_invalid") if exc.status == 422 else page.problem_message(exc))
+        return await _voucher(page, voucher_id, status=exc.status if exc.status < 500 else 502, values=values,
+                              form_name=where, errors={"ended_on": reason})
+    page.flash("booking.ended_flash")
+    return page.redirect(f"/officer/vouchers/{voucher_id}#bookings-h")
+
+
 @router.post("/vouchers/{voucher_id}/purchases")
 async def book_purchase(request: Request, voucher_id: str) -> Response:
     """A purchased service (ostopalvelu): the officer books the named provider; the provider is notified."""

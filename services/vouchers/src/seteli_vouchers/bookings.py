@@ -610,7 +610,8 @@ async def end_booking(
             raise conflict(f"The booking already ends on {last.isoformat()}: it can only be ended earlier",
                            field="ended_on", code="booking_ends_earlier", ends_on=last.isoformat())
         raise conflict("The booking has already ended", code="booking_ended")
-    await publish_booking_ended(ctx, tenant_id, row, ended_on, reason)
+    # ended by the tenant's staff (`provider_id` None): the provider did not end it, so it is told
+    await publish_booking_ended(ctx, tenant_id, row, ended_on, reason, by_tenant=provider_id is None)
     ended = await provider_booking_row(ctx, tenant_id, row["provider_id"], booking_id)  # as ended just now
     if reader is not None:
         actor, why = reader

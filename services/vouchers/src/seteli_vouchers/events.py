@@ -69,6 +69,9 @@ class BookingEnded(EventPayload):
     # True: the voucher's close ended the booking (`reason` is the close's); False: the provider (or an officer)
     # ended it, with any text as its reason. Absent from messages published before it was told.
     voucher_closed: bool = False
+    # True: the tenant's staff ended it (e.g. moved a purchased-service client to another provider): the provider
+    # is told, as of a voucher's close; False: the provider ended it itself
+    by_tenant: bool = False
     # what the provider's notice names: its own number for the client, the service, the producer part
     client_ref: str | None = None
     service_id: str | None = None

@@ -194,7 +194,7 @@ async def provider_client_ref(ctx: VouchersContext, tenant_id: str, provider_id:
 
 
 async def publish_booking_ended(ctx: VouchersContext, tenant_id: str, booking: Mapping[str, Any], ended_on: date,
-                                reason: str, *, voucher_closed: bool = False) -> None:
+                                reason: str, *, voucher_closed: bool = False, by_tenant: bool = False) -> None:
     """The provider learns that its booking ends (the notifications service tells it, by its client number);
     `voucher_closed` tells the voucher's close made the end, so nobody reads a provider's free text as its cause."""
     await ctx.outbox.add(
@@ -206,6 +206,7 @@ async def publish_booking_ended(ctx: VouchersContext, tenant_id: str, booking: M
             ended_on=ended_on,
             reason=reason,
             voucher_closed=voucher_closed,
+            by_tenant=by_tenant,
             client_ref=await provider_client_ref(ctx, tenant_id, booking["provider_id"], booking["client_id"]),
             service_id=booking["service_id"],
             producer_part=booking["producer_part"],
