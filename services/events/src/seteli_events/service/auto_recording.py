@@ -73,8 +73,8 @@ async def _auto_record_tenant(ctx: EventsContext, month: Month) -> dict[str, Any
     content_rows = {r["voucher_content_id"]: r for r in found}
     candidates = {r["id"]: r for r in found}
     booked = dict(candidates)  # and the latest events' bookings read for the drafts
-    events_of = await queries.contents_events(ctx.session, tenant, list(content_rows), month.prev().first)
-    breaks_of = await queries.contents_interruptions(ctx.session, tenant, list(content_rows))
+    events_of = await queries.contents_events(ctx.session, tenant, content_rows.keys(), month.prev().first)
+    breaks_of = await queries.contents_interruptions(ctx.session, tenant, content_rows.keys())
     service_rows, list_rows = await queries.services_and_price_lists(ctx.session, tenant)
     drafter = _Drafter(ctx, month, service_rows, list_rows)
     made: dict[str, list[tuple[date, date]]] = {}  # this run's drafts per content: they take their days too
