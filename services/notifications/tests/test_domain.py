@@ -91,6 +91,7 @@ def test_every_template_exists_in_finnish_and_swedish() -> None:
         "interruption_rejection_voided",
         "interruption_rejection_restored",
         "booking_ended",
+        "booking_restored",
         "open_work_reminder",
     }
     assert renderer.kinds("fi") == expected and renderer.kinds("sv") == expected

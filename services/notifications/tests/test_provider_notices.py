@@ -117,6 +117,30 @@ async def test_a_booking_the_municipality_ended_is_told_at_the_sites_address(har
     assert harness.smtp.to("info@paivansade.fi") == []  # the provider ended it itself
 
 
+async def test_a_booking_a_used_up_voucher_ended_and_gives_back_is_told_to_go_on(harness: Harness) -> None:
+    """Told its booking ended as the voucher was used up, the provider learns it goes on when a charge taken back
+    opens the voucher again, in its own language at the address the end went to; the same message heard twice
+    tells it once."""
+    await harness.directory()
+    ended = {"booking_id": "b-1", "voucher_id": "v-1", "provider_id": "p-fi", "ended_on": "2016-12-31",
+             "reason": "used_up", "voucher_closed": True, "client_ref": "K-9", "service_id": "kotihoito"}
+    await publish(harness, "vouchers.booking.ended", ended)
+    restored = {**ended, "producer_part": None}
+    del restored["voucher_closed"]
+    first = await publish(harness, "vouchers.booking.restored", restored)
+    await publish(harness, "vouchers.booking.restored", restored, event_id=first.event_id)
+    end_notice, going_on = harness.smtp.to("info@paivansade.fi")
+    assert end_notice["Subject"] == "Palveluvaraus päättyy: K-9"
+    assert going_on["Subject"] == "Palveluvaraus jatkuu: K-9"
+    assert "palveluvaraus palvelussa kotihoito jatkuu" in text(going_on)
+    assert "päättyminen 31.12.2016 ei enää ole voimassa" in text(going_on)
+    await publish(harness, "vouchers.booking.restored", {
+        **restored, "booking_id": "b-2", "provider_id": "p-sv", "client_ref": "A-17", "producer_part": "site:s-sv"})
+    mail = only(harness, "borga@solsidan.fi")
+    assert mail["Subject"] == "Servicebokningen fortsätter: A-17"
+    assert "Det tidigare meddelade upphörandet 31.12.2016 gäller inte längre" in text(mail)
+
+
 @pytest.mark.parametrize("typed", ["death", "officer"])
 async def test_a_booking_the_provider_ended_itself_with_a_close_reason_as_its_text_is_not_told(
         harness: Harness, typed: str) -> None:

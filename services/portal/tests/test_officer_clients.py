@@ -449,3 +449,43 @@ async def test_the_voucher_page_lists_its_care_newest_first_page_by_page(
     asked = await portal.post(f"{url}/credits?page=2", data={"csrf": csrf_of(second.text), "kind": "event",
                                                              "target_id": recorded[0]["id"], "reason": ""})
     assert asked.status_code == 303 and asked.headers["location"].endswith(f"{url}?page=2#credit-{recorded[0]['id']}")
+
+
+async def test_a_voucher_past_its_validity_offers_no_close_and_a_close_sent_anyway_is_told(
+        portal: httpx.AsyncClient, suite: Suite, data: Seed) -> None:
+    """A voucher whose validity ended yesterday (Helsinki) is shown closed as expired before the hourly job writes
+    it so: its page offers no close. A close form sent from a page opened before midnight is refused (it closed
+    the voucher with the reason "officer"): told in Finnish and Swedish, and the voucher stays expired."""
+    import random
+
+    from seteli_common.clock import today_in_helsinki
+
+    from seteli.demo import random_test_identity_code
+
+    officer = await _api(suite, data.officer_email, OFFICER_PASSWORD)
+    base = f"/vouchers/v1/tenants/{data.tenant_id}"
+    person = (await officer.post(f"{base}/clients", json={
+        "first_name": "Eero", "last_name": "Eilinen", "language": "fi",
+        "identity_code": random_test_identity_code(random.Random(7007))})).json()
+    services = (await officer.get(f"/applications/v1/tenants/{data.tenant_id}/services/{data.service_id}")).json()
+    yesterday = today_in_helsinki(suite.runtimes["vouchers"].clock) - timedelta(days=1)
+    made = await officer.post(f"{base}/vouchers", json={
+        "client_id": person["id"], "service_id": data.service_id, "granted_on": str(yesterday - timedelta(days=30)),
+        "valid_from": str(yesterday - timedelta(days=30)), "valid_until": str(yesterday),
+        "contents": [{"content_id": services["contents"][0]["id"], "granted_amount": "31", "period": "month",
+                      "voucher_value": "140.00"}]})
+    assert made.status_code == 201, made.text
+    voucher = made.json()
+    await login(portal, data.officer_email, OFFICER_PASSWORD)
+    page = await portal.get(f"/officer/vouchers/{voucher['id']}")
+    assert page.status_code == 200 and 'id="close-reason"' not in page.text  # no close offered
+    url = f"/officer/vouchers/{voucher['id']}/close"
+    sent = await portal.post(url, data={"csrf": csrf_of(page.text), "reason": "Muutti toiseen kuntaan"})
+    assert sent.status_code == 409, sent.text[-1500:]
+    assert 'id="close-errors"' in sent.text and "Setelin voimassaolo on jo päättynyt" in sent.text
+    await portal.post("/language", data={"csrf": csrf_of(page.text), "lang": "sv", "next": "/"})
+    swedish = await portal.post(url, data={"csrf": csrf_of(page.text), "reason": "Flyttade"})
+    assert swedish.status_code == 409 and "Sedelns giltighetstid har redan gått ut" in swedish.text
+    await portal.post("/language", data={"csrf": csrf_of(swedish.text), "lang": "fi", "next": "/"})
+    shown = (await officer.get(f"{base}/vouchers/{voucher['id']}")).json()
+    assert (shown["state"], shown["closed_reason"], shown["valid_until"]) == ("closed", "expired", str(yesterday))

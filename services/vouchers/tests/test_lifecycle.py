@@ -6,6 +6,8 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
+from seteli_vouchers.jobs import close_expired_everywhere
+
 from .conftest import HOME_CARE, P1, S1, Harness, new_client, new_voucher
 
 
@@ -573,3 +575,40 @@ async def test_a_voucher_whose_every_charge_is_taken_back_is_granted_again(h: Ha
     assert (await state_of(h, other["id"]))["state"] == "open"  # waiting for the officer
     await h.publish("events.event.rejected", {"event_id": over, "revision": 1, "reason": "Yli myönnetyn"})
     assert (await state_of(h, other["id"]))["state"] == "granted"
+
+
+async def test_a_voucher_past_its_validity_is_not_closed_by_the_officer(h: Harness) -> None:
+    """Valid until 14 March: from midnight in Helsinki (22:00 UTC on the 14th in winter) it is shown closed as
+    expired, before the hourly job writes it so. The officer's close then answers 409 `voucher_expired` and changes
+    nothing (no close as "officer", no booking ended by it); the job closes it as expired. At 23:59 Helsinki on its
+    last day it could still be closed by the officer."""
+    h.clock.set(datetime(2016, 3, 14, 10, 0, tzinfo=UTC))
+    client = await new_client(h)
+    voucher = await new_voucher(h, client["id"], valid_until="2016-03-14")
+    booking = await h.http.post("/v1/tenants/kouvola/bookings", headers=h.provider(), json={
+        "voucher_number": voucher["number"], "voucher_content_id": voucher["contents"][0]["id"],
+        "accept_terms": True})
+    assert booking.status_code == 201, booking.text
+    url = f"/v1/tenants/kouvola/vouchers/{voucher['id']}/close"
+    h.clock.set(datetime(2016, 3, 14, 22, 30, tzinfo=UTC))  # 00:30 on 15 March in Helsinki
+    shown = (await h.http.get(f"/v1/tenants/kouvola/vouchers/{voucher['id']}", headers=h.officer())).json()
+    assert (shown["state"], shown["closed_reason"]) == ("closed", "expired")
+    for body in ({"reason": "Muutti pois"}, {"reason": "Muutti pois", "valid_until": "2016-03-10"}):
+        refused = await h.http.post(url, headers=h.officer(), json=body)
+        assert refused.status_code == 409, refused.text
+        assert refused.headers["content-type"].startswith("application/problem+json")
+        assert refused.json()["code"] == "voucher_expired"
+    assert await h.published("vouchers.voucher.closed") == []
+    assert await h.published("vouchers.booking.ended") == []
+    mine = (await h.http.get(f"/v1/tenants/kouvola/bookings/{booking.json()['id']}", headers=h.provider())).json()
+    assert mine["ended_on"] is None
+    assert await close_expired_everywhere(h.runtime) == 1  # the hourly job
+    view = await state_of(h, voucher["id"])
+    assert (view["state"], view["closed_reason"], view["valid_until"]) == ("closed", "expired", "2016-03-14")
+
+    h.clock.set(datetime(2016, 3, 14, 21, 59, tzinfo=UTC))  # 23:59 on its last day in Helsinki
+    other = await new_voucher(h, client["id"], valid_until="2016-03-14")
+    last_day = await h.http.post(f"/v1/tenants/kouvola/vouchers/{other['id']}/close", headers=h.officer(),
+                                 json={"reason": "Muutti pois"})
+    assert last_day.status_code == 200, last_day.text
+    assert (last_day.json()["closed_reason"], last_day.json()["valid_until"]) == ("officer", "2016-03-14")

@@ -214,3 +214,34 @@ async def test_a_voucher_open_again_gets_back_only_the_bookings_that_could_be_ma
         seen[content_id] = (shown["state"], shown["ended_on"], shown["end_reason"])
     assert seen == {"siivous": ("ended", "2016-12-31", "used_up"), "asuminen": ("ended", "2016-12-31", "used_up"),
                     "ateriat": ("active", None, None)}
+    # only the booking going on is told to events and the provider (the two others stay ended there too)
+    assert [e.payload["booking_id"] for e in await h.published("vouchers.booking.restored")] == [booked["ateriat"]]
+
+
+async def test_a_booking_going_on_again_is_told_as_its_end_was(h: Harness) -> None:
+    """Events and the provider heard the used-up close end the booking on the voucher's last day; open again, the
+    voucher tells them the booking goes on (the end undone, the provider's number for the client), once per
+    opening: taken back to granted (every charge deleted), then used up and open again after a credit."""
+    voucher = await _cleaning_balance_of_500(h)
+    booking = await _book(h, voucher)
+    wrong = await charge(h, voucher, content_id="siivous", units="20", amount="500.00")
+    [ended] = await h.published("vouchers.booking.ended")
+    assert (ended.payload["booking_id"], ended.payload["reason"], ended.payload["voucher_closed"]) == (
+        booking, "used_up", True)
+    await h.publish("events.event.deleted", {"event_id": wrong, "revision": 2})
+    assert (await state_of(h, voucher["id"]))["state"] == "granted"
+    [restored] = await h.published("vouchers.booking.restored")
+    assert restored.tenant_id == "kouvola"
+    assert restored.payload == {
+        "booking_id": booking, "voucher_id": voucher["id"], "provider_id": P1, "ended_on": "2016-12-31",
+        "reason": "used_up", "client_ref": ended.payload["client_ref"], "service_id": voucher["service_id"],
+        "producer_part": None}
+    await charge(h, voucher, content_id="siivous", units="10", amount="250.00")
+    credited = await charge(h, voucher, content_id="siivous", units="10", amount="250.00")
+    assert len(await h.published("vouchers.booking.ended")) == 2
+    await h.publish("events.credit.requested", {
+        "credit_id": "cr-1", "event_id": credited, "provider_id": P1, "producer_part": None, "client_ref": "A1",
+        "content_id": "siivous", "service_id": voucher["service_id"], "amount": "-250.00", "reason": "wrong client",
+        "month": "2016-04"})
+    assert (await state_of(h, voucher["id"]))["state"] == "open"
+    assert [e.payload["booking_id"] for e in await h.published("vouchers.booking.restored")] == [booking, booking]

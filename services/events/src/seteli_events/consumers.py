@@ -15,6 +15,7 @@ from .context import EventsContext
 from .contracts import (
     BookingEndedIn,
     BookingMadeIn,
+    BookingRestoredIn,
     ClientNumberChangedIn,
     EmployeeIn,
     EventsSettledIn,
@@ -263,6 +264,17 @@ async def booking_ended(ctx: MessageContext, p: BookingEndedIn, clock: Clock) ->
     close_reason = None if p.voucher_closed is False else p.reason
     await repo.end_booking(ctx.session, tenant_id, p.booking_id, p.ended_on, close_reason)
     await clip_to_validity(EventsContext(ctx.session, ctx.outbox, clock, tenant_id=tenant_id), [p.booking_id])
+
+
+@read_models.on("vouchers.booking.restored", model=BookingRestoredIn)
+async def booking_restored(ctx: MessageContext, p: BookingRestoredIn) -> None:
+    """The voucher closed as used up is open again: the booking its close ended goes on (care after the end it
+    had is recorded again, and the client is the provider's own). Only that end is undone: an earlier end heard
+    since (the provider's own, a death) stays."""
+    tenant_id = _tenant(ctx)
+    if not await repo.booking_known(ctx.session, tenant_id, p.booking_id):
+        raise TransientError("booking not known yet")
+    await repo.restore_booking(ctx.session, tenant_id, p.booking_id, p.ended_on, p.reason)
 
 
 @settlement.on("settlement.events.settled", model=EventsSettledIn)

@@ -109,6 +109,12 @@ class BookingEndedIn(Inbound):
     voucher_closed: bool | None = None
 
 
+class BookingRestoredIn(Inbound):
+    booking_id: str
+    ended_on: date  # the end undone, as vouchers.booking.ended told it
+    reason: str  # the close reason of that end (used_up)
+
+
 class EventsSettledIn(Inbound):
     run_id: str
     month: str | None = None  # the run's month: it has been made (a credit made now goes into a later run)

@@ -264,6 +264,18 @@ class BookingEnded(Inbound):
     producer_part: str | None = None
 
 
+class BookingRestored(Inbound):
+    """vouchers.booking.restored: the voucher closed as used up is open again and the booking its close ended
+    goes on."""
+    booking_id: str
+    provider_id: str
+    ended_on: date  # the end undone
+    reason: str
+    client_ref: str
+    service_id: str
+    producer_part: str | None = None
+
+
 class ProviderPendingWork(Inbound):
     provider_id: str
     drafts: int

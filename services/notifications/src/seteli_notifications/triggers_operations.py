@@ -15,6 +15,7 @@ from . import service
 from .contracts import (
     ApplicationFact,
     BookingEnded,
+    BookingRestored,
     CreditRequested,
     EventAwaitingApproval,
     EventRejected,
@@ -161,6 +162,18 @@ def subscribe(sub: Subscription, make: MakeContext) -> None:
                    "reason_fi": reasons["fi"], "reason_sv": reasons["sv"],
                    **await _service_names(ctx, p.service_id or "")}
         out = await service.to_provider(ctx.session, "booking_ended", ctx.tenant_id, p.provider_id, context,
+                                        email=email)
+        await service.enqueue(make(ctx), ctx.envelope, out)
+
+    @sub.on("vouchers.booking.restored", model=BookingRestored)
+    async def booking_restored(ctx: MessageContext, p: BookingRestored) -> None:
+        """The provider was told the used-up voucher ended the booking; the voucher is open again (a charge taken
+        back) and the booking goes on: told at the same address, so it does not stop the client's care."""
+        provider = await service.provider_or_wait(ctx.session, p.provider_id)
+        email = await service.producer_part_email(ctx.session, provider, p.producer_part)
+        context = {"client_ref": p.client_ref, "ended_on": _day(p.ended_on),
+                   **await _service_names(ctx, p.service_id)}
+        out = await service.to_provider(ctx.session, "booking_restored", ctx.tenant_id, p.provider_id, context,
                                         email=email)
         await service.enqueue(make(ctx), ctx.envelope, out)
 

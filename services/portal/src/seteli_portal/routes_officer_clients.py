@@ -119,7 +119,8 @@ async def close_voucher(request: Request, voucher_id: str) -> Response:
         except ApiError as exc:
             errors = exc.for_form(("reason", "valid_until"))
             return await _voucher(page, voucher_id, status=exc.status if exc.status < 500 else 502, values=values,
-                                  errors=errors, before_start=exc.status == 422 and "valid_until" in errors)
+                                  errors=errors, before_start=exc.status == 422 and "valid_until" in errors,
+                                  form_name="close")
         page.flash("voucher.closed_flash")
         return page.redirect(f"/officer/vouchers/{voucher_id}")
     return await _voucher(page, voucher_id, status=422, values=values, errors=errors)

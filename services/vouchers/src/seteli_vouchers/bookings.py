@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from . import access_repository as access_repo
 from . import repository as repo
 from .domain import REFUSAL_TEXT, Refusal, is_closed, normalise_number, printable_number, shown_state
-from .events import BookingMade, PurchaseBooked
+from .events import BookingMade, BookingRestored, PurchaseBooked
 from .models import bookings
 from .provider_clients import store_client_number
 from .service import Actor, VouchersContext, log_reads, provider_client_ref, publish_booking_ended
@@ -341,18 +341,25 @@ async def restore_bookings(ctx: VouchersContext, tenant_id: str, voucher: dict[s
     """The voucher closed for `reason` is open again: the bookings its closing ended go on, each only if it could
     be made today (`booking_refusal`). One of a content the tenant has ended since, of a producer part or an
     approval gone, or no longer priced stays ended on the voucher's last day with the close's reason (as events
-    has it: nothing is published either way), so no provider sees an active booking of care it cannot give."""
+    has it: nothing is published for it), so no provider sees an active booking of care it cannot give. Each one
+    going on is published (`vouchers.booking.restored`): events lifts the end `vouchers.booking.ended` told it and
+    the provider, told the booking ended, learns it goes on."""
     ended = await repo.bookings_ended_by_close(ctx.session, tenant_id, voucher["id"], reason, voucher["valid_until"])
     if not ended:
         return
     contents = {c["id"]: c for c in await repo.voucher_contents_of(ctx.session, tenant_id, [voucher["id"]])}
     approvals = await repo.approvals_of(ctx.session, tenant_id, {(b["service_id"], b["provider_id"]) for b in ended})
     going_on = [
-        b["id"] for b in ended
+        b for b in ended
         if await booking_refusal(ctx, tenant_id, voucher, approvals.get((b["service_id"], b["provider_id"])),
                                  b["provider_id"], contents[b["voucher_content_id"]], b["producer_part"]) is None
     ]
-    await repo.restore_bookings(ctx.session, tenant_id, going_on)
+    await repo.restore_bookings(ctx.session, tenant_id, [b["id"] for b in going_on])
+    for b in going_on:
+        await ctx.outbox.add(ctx.session, BookingRestored(
+            booking_id=b["id"], voucher_id=b["voucher_id"], provider_id=b["provider_id"], ended_on=b["ended_on"],
+            reason=reason, client_ref=await provider_client_ref(ctx, tenant_id, b["provider_id"], b["client_id"]),
+            service_id=b["service_id"], producer_part=b["producer_part"]), tenant_id=tenant_id)
 
 
 async def _client_ref(ctx: VouchersContext, tenant_id: str, provider_id: str, client_id: str, given: str | None) -> str:

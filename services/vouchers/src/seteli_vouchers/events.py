@@ -78,6 +78,23 @@ class BookingEnded(EventPayload):
     producer_part: str | None = None
 
 
+class BookingRestored(EventPayload):
+    """A booking its voucher's close ended goes on again: the voucher closed as used up is open again (a charge
+    deleted, credited or rejected gave a balance back). `ended_on` and `reason` are the end undone, as
+    `vouchers.booking.ended` told them; the booking has no end from now on."""
+
+    event_type = "vouchers.booking.restored"
+    booking_id: str
+    voucher_id: str
+    provider_id: str
+    ended_on: date
+    reason: str  # the close reason undone (used_up)
+    # what the provider's notice names, as in BookingEnded
+    client_ref: str
+    service_id: str
+    producer_part: str | None = None
+
+
 class ClientNumberChanged(EventPayload):
     """The provider's own number for a client, given or changed (at a booking or later): events and settlement
     name the client by it from now on, also on what they hold already. `previous_refs` are the names the

@@ -278,6 +278,10 @@ async def close_by_officer(
     # used up is a close a later fact may undo (a charge deleted or credited opens it again): the officer's is not
     if voucher["state"] == State.CLOSED and voucher["closed_reason"] != CloseReason.USED_UP:
         raise conflict("The voucher is already closed", code="voucher_already_closed")
+    if voucher["valid_until"] < ctx.today():
+        # shown closed as expired from midnight in Helsinki (`shown_state`), before the hourly job writes it so:
+        # its validity has ended, there is nothing left to close, and the officer's reason would replace "expired"
+        raise conflict("The voucher's validity has ended: it is closed as expired", code="voucher_expired")
     if valid_until is not None and valid_until < voucher["valid_from"]:
         raise invalid_many([FieldError("valid_until", "must not be before the voucher's valid_from",
                                        code="close_before_valid_from")])

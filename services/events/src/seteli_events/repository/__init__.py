@@ -781,6 +781,18 @@ async def end_booking(session: AsyncSession, tenant_id: str, booking_id: str, en
     )
 
 
+async def restore_booking(session: AsyncSession, tenant_id: str, booking_id: str, ended_on: date,
+                          reason: str) -> None:
+    """The booking's end on `ended_on` for `reason` (its voucher's close) is undone: it has no end again. Any
+    other end (an earlier one heard since) stays, so a restore heard twice or late lengthens nothing else."""
+    await session.execute(
+        update(bookings)
+        .where(bookings.c.tenant_id == tenant_id, bookings.c.id == booking_id, bookings.c.ended_on == ended_on,
+               bookings.c.end_reason == reason)
+        .values(ended_on=None, end_reason=None)
+    )
+
+
 # ---- the rows the use cases write ------------------------------------------------------------------
 
 
