@@ -15,6 +15,7 @@ from seteli_common.money import total_of_lines
 from seteli_common.sql import insert_for, is_postgres, rows_by_key, serialise_on
 from sqlalchemy import (
     BigInteger,
+    Date,
     String,
     and_,
     bindparam,
@@ -241,8 +242,14 @@ async def payable_parts(session: AsyncSession, tenant_id: str, month_first: date
     of lines cost Python nothing but their ids."""
     if not is_postgres(session):
         return _parts_of(await payable_lines(session, tenant_id, month_first, whole=False))
+    rows = await rows_by_key(session, _PAYABLE_PARTS, {"tenant_id": tenant_id, "month_first": month_first})
+    return [{**r, "event_ids": r["event_ids"] or [], "interruption_ids": r["interruption_ids"] or [],
+             "credit_ids": r["credit_ids"] or []} for r in rows]
+
+
+def _payable_parts() -> Select[Any]:
     c = open_lines.c
-    query = (
+    return (
         select(
             c.provider_id, c.producer_part, func.sum(c.amount).label("amount"), func.count().label("line_count"),
             func.array_agg(c.line_id).label("line_ids"),
@@ -250,12 +257,13 @@ async def payable_parts(session: AsyncSession, tenant_id: str, month_first: date
             func.array_agg(distinct(c.source_id)).filter(c.kind == "interruption").label("interruption_ids"),
             func.array_agg(distinct(c.source_id)).filter(c.kind == "credit").label("credit_ids"),
         )
-        .where(*_open(tenant_id, month_first))
+        .where(c.tenant_id == bindparam("tenant_id", type_=String), c.month <= bindparam("month_first", type_=Date))
         .group_by(c.provider_id, c.producer_part)
         .order_by(c.provider_id, c.producer_part)
     )
-    return [{**r, "event_ids": r["event_ids"] or [], "interruption_ids": r["interruption_ids"] or [],
-             "credit_ids": r["credit_ids"] or []} for r in await rows_by_key(session, query)]
+
+
+_PAYABLE_PARTS = _payable_parts()  # built and compiled once: every preview asks it
 
 
 def _parts_of(lines: Sequence[Row]) -> list[Row]:
