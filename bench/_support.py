@@ -188,13 +188,17 @@ class Alternated:
 
 
 async def alternate(variants: dict[str, Callable[[], None]], rounds: int, messages: int,
-                    one_round: Callable[[], Awaitable[None]], backend_cpu: Callable[[], float]) -> Alternated:
+                    one_round: Callable[[], Awaitable[None]], backend_cpu: Callable[[], float],
+                    settle: Callable[[], Awaitable[None]] | None = None) -> Alternated:
     """`one_round` (`messages` messages) under each variant (its callable puts its functions in place), the
-    variants' order reversed every other round, so that the machine's load falls on each alike."""
+    variants' order reversed every other round, so that the machine's load falls on each alike. `settle`: run
+    untimed after a variant is put in place (e.g. state the other variant left, made the variant's own)."""
     result = Alternated({name: [] for name in variants}, {name: [] for name in variants})
     for i in range(rounds):
         for name in list(variants) if i % 2 == 0 else list(reversed(variants)):
             variants[name]()
+            if settle is not None:
+                await settle()
             started, db0 = time.process_time(), backend_cpu()
             await one_round()
             result.process[name].append((time.process_time() - started) / messages * 1000)

@@ -9,6 +9,7 @@ import zlib
 from datetime import UTC, datetime
 from typing import Any
 
+import pytest
 from seteli_common.auth import Role
 from seteli_common.validators import contains_identity_code
 from seteli_settlement.models import previews
@@ -61,25 +62,32 @@ async def test_preview_changes_nothing_and_shows_what_changed_since_the_last_one
     assert h.payees(run) == {f"{P1}/-": "810.00", f"{P2}/-": "180.00"}
 
 
-async def test_a_preview_stored_before_an_upgrade_still_shows_what_changed_since(harness: Any) -> None:
-    # The snapshot a preview keeps changed shape (its lines column by column); one kept by the version before
-    # (an object a line, keyed by line id) is what the first preview after an upgrade compares with.
+@pytest.mark.parametrize("shape", ["lines", "line_columns"])
+async def test_a_preview_stored_before_an_upgrade_still_shows_what_changed_since(harness: Any, shape: str) -> None:
+    # The snapshot a preview keeps changed shape (its line ids and each producer part's payee, perf-preview); one
+    # kept by the versions before (an object a line keyed by line id, then its lines column by column) is what the
+    # first preview after an upgrade compares with.
     h = harness
     await h.seed()
     await h.event("e-1", "2016-03-01", "2016-03-10")
     await h.event("e-3", "2016-03-15", "2016-03-16")
-    await h.run("2016-03", dry_run=True)
+    shown = await h.run("2016-03", dry_run=True)
+    lines = [(f"{p['provider_id']}/{p['site_id'] or '-'}", ln) for p in shown["payments"] for ln in p["lines"]]
     async with h.runtime.db.transaction(tenant_id=T) as session:
         kept = (await session.execute(select(previews.c.snapshot))).scalar_one()
-        columns = kept["line_columns"]
-        old_shape = {
-            "payees": kept["payees"], "accounts": kept["accounts"],
-            "lines": {str(line_id): {"payee": kept["payee_keys"][columns["payee"][i]],
-                                     "amount": kept["amounts"][columns["amount"][i]],
-                                     "event_id": columns["event_id"][i], "source_id": columns["source_id"][i],
-                                     "kind": columns["kind"][i]}
-                      for i, line_id in enumerate(columns["id"])},
-        }
+        assert sorted(kept["line_ids"]) == sorted(ln["line_id"] for _, ln in lines)
+        old_shape: dict[str, Any] = {"payees": kept["payees"], "accounts": kept["accounts"]}
+        if shape == "lines":
+            old_shape["lines"] = {str(ln["line_id"]): {"payee": payee, "amount": ln["amount"],
+                                                       **{f: ln[f] for f in ("event_id", "source_id", "kind")}}
+                                  for payee, ln in lines}
+        else:
+            amounts = sorted({ln["amount"] for _, ln in lines})
+            old_shape |= {"payee_keys": kept["payee_keys"], "amounts": amounts, "line_columns": {
+                "id": [ln["line_id"] for _, ln in lines],
+                "payee": [kept["payee_keys"].index(payee) for payee, _ in lines],
+                "amount": [amounts.index(ln["amount"]) for _, ln in lines],
+                **{f: [ln[f] for _, ln in lines] for f in ("event_id", "source_id", "kind")}}}
         await session.execute(update(previews).values(snapshot=old_shape))
     await h.event("e-2", "2016-03-11", "2016-03-12", provider_id=P2)
     await h.event("e-1", "2016-03-01", "2016-03-09", revision=2, corrected=True)

@@ -449,38 +449,40 @@ def month_due_on(today: date, calendar: Calendar) -> Month | None:
 # --- previews --------------------------------------------------------------------------------------
 
 
-# A preview's snapshot holds its lines column by column (one list a field, the payees and amounts each written once):
-# a tenant's preview has thousands of lines, and a JSON object a line cost more to build, store and read back than
-# the rest of the preview. Snapshots stored before this shape (a "lines" object keyed by line id) are still read.
+# A preview's snapshot holds its line ids and, per provider and producer part, the payee its lines went to: what a
+# line showed (its amount, event, source and kind) is its ledger row's, which never changes, so only the few lines
+# added or removed since are read back. A tenant's preview has thousands of lines: a JSON entry a line cost more to
+# build, store and read back than the rest of the preview. Snapshots stored before this shape (a "lines" object
+# keyed by line id, or "line_columns") are still read.
 _LINE_FIELDS = ("event_id", "source_id", "kind")
 
 
-def snapshot(payments: Sequence[PayeeLines], carried: Sequence[PayeeLines]) -> dict[str, Any]:
-    """What a preview showed, compactly: per line its payee and amount, per payee its total, and per payee the
-    account it would be paid to and why it would be carried over instead (billing changes need no approval)."""
+def snapshot(payments: Sequence[PayeeTotal | PayeeLines], carried: Sequence[PayeeTotal | PayeeLines],
+             line_ids: list[int]) -> dict[str, Any]:
+    """What a preview showed, compactly: its lines' ids, per producer part its payee, per payee its total, and per
+    payee the account it would be paid to and why it would be carried over instead (billing changes need no
+    approval)."""
     payees: dict[str, str] = {}
     accounts: dict[str, dict[str, str | None]] = {}
-    amounts: dict[Any, int] = {}  # few distinct amounts (day prices) among thousands of lines: each written once
-    columns: dict[str, list[Any]] = {"id": [], "payee": [], "amount": [], **{f: [] for f in _LINE_FIELDS}}
-    for index, group in enumerate([*payments, *carried]):
+    parts: dict[tuple[str, str | None], int] = {}
+    groups = [*payments, *carried]
+    for index, group in enumerate(groups):
         payees[group.payee.key] = money_str(group.amount)
         billing = group.payee.billing
         accounts[group.payee.key] = {"iban": billing.iban if billing else None, "carried_over": group.reason}
-        lines = group.lines
-        columns["id"] += [line["id"] for line in lines]
-        columns["payee"] += [index] * len(lines)
-        columns["amount"] += [amounts.setdefault(line["amount"], len(amounts)) for line in lines]
-        for name in _LINE_FIELDS:
-            columns[name] += [line.get(name) for line in lines]
-    return {"payees": payees, "accounts": accounts, "payee_keys": [g.payee.key for g in [*payments, *carried]],
-            "amounts": [money_str(Decimal(a)) for a in amounts], "line_columns": columns}
+        for part in group.producer_parts:
+            parts.setdefault((group.payee.provider_id, part), index)
+    return {"payees": payees, "accounts": accounts, "payee_keys": [g.payee.key for g in groups],
+            "parts": [[provider_id, part, index] for (provider_id, part), index in parts.items()],
+            "line_ids": line_ids}
 
 
-def preview_digest(month: Month, payments: Sequence[PayeeLines], carried: Sequence[PayeeLines]) -> str:
+def preview_digest(month: Month, payments: Sequence[PayeeTotal | PayeeLines],
+                   carried: Sequence[PayeeTotal | PayeeLines]) -> str:
     """What a preview pays whom, as a short fingerprint: each payee's account (IBAN, BIC, reference) and amount,
     and each carried over with its amount and reason. A lock sent with it locks only if the run would pay the
     same (`runs.start_run`); lines moved between the same payees' same amounts leave it as it is."""
-    def account(group: PayeeLines) -> list[str]:
+    def account(group: PayeeTotal | PayeeLines) -> list[str]:
         billing = group.payee.billing
         return [billing.iban, billing.bic or "", billing.reference or ""] if billing else ["", "", ""]
 
@@ -490,29 +492,53 @@ def preview_digest(month: Month, payments: Sequence[PayeeLines], carried: Sequen
     return hashlib.sha256(json.dumps([str(month), paid, carried_over]).encode()).hexdigest()
 
 
-def _snapshot_lines(snap: Mapping[str, Any]) -> tuple[list[int], Callable[[int], dict[str, Any]]]:
-    """A snapshot's line ids in order, and how to make the changes' entry of the line at an index (only the few
-    added or removed are made)."""
+def _snapshot_lines(snap: Mapping[str, Any], ledger_lines: Mapping[int, Mapping[str, Any]]
+                    ) -> tuple[list[int], Callable[[int], dict[str, Any]]]:
+    """A snapshot's line ids, and how to make the changes' entry of a line by its id (only the few added or
+    removed are made). `ledger_lines`: the ledger rows of the lines added or removed (`changed_line_ids`)."""
     if "lines" in snap:  # stored before the column shape
-        lines = list(snap["lines"].items())
-        return [int(k) for k, _ in lines], lambda i: dict(lines[i][1])
-    columns, keys, amounts = snap["line_columns"], snap["payee_keys"], snap["amounts"]
+        lines = {int(k): v for k, v in snap["lines"].items()}
+        return list(lines), lambda line_id: dict(lines[line_id])
+    if "line_columns" in snap:  # stored before the ids' shape
+        columns, keys, amounts = snap["line_columns"], snap["payee_keys"], snap["amounts"]
+        at = {line_id: i for i, line_id in enumerate(columns["id"])}
 
-    def entry(i: int) -> dict[str, Any]:
-        return {"payee": keys[columns["payee"][i]], "amount": amounts[columns["amount"][i]],
-                **{f: columns[f][i] for f in _LINE_FIELDS}}
+        def column_entry(line_id: int) -> dict[str, Any]:
+            i = at[line_id]
+            return {"payee": keys[columns["payee"][i]], "amount": amounts[columns["amount"][i]],
+                    **{f: columns[f][i] for f in _LINE_FIELDS}}
 
-    return columns["id"], entry  # (ledger ids: integers)
+        return columns["id"], column_entry
+    keys = snap["payee_keys"]
+    payee_of = {(provider_id, part): keys[index] for provider_id, part, index in snap["parts"]}
+
+    def entry(line_id: int) -> dict[str, Any]:
+        line = ledger_lines[line_id]
+        return {"payee": payee_of[(line["provider_id"], line["producer_part"])],
+                "amount": money_str(Decimal(line["amount"])), **{f: line[f] for f in _LINE_FIELDS}}
+
+    return snap["line_ids"], entry  # (ledger ids: integers)
 
 
-def diff_snapshots(old: Mapping[str, Any] | None, new: Mapping[str, Any]) -> dict[str, Any]:
-    """What changed since the previous preview: lines added and removed, payees whose total moved."""
+def changed_line_ids(old: Mapping[str, Any] | None, new: Mapping[str, Any]) -> list[int]:
+    """The lines added or removed since the previous preview: the ledger rows `diff_snapshots` needs."""
+    if old is None:
+        return []
+    old_ids, new_ids = set(_snapshot_lines(old, {})[0]), set(_snapshot_lines(new, {})[0])
+    return sorted(old_ids ^ new_ids)
+
+
+def diff_snapshots(old: Mapping[str, Any] | None, new: Mapping[str, Any],
+                   ledger_lines: Mapping[int, Mapping[str, Any]] | None = None) -> dict[str, Any]:
+    """What changed since the previous preview: lines added and removed, payees whose total moved.
+    `ledger_lines`: the ledger rows of `changed_line_ids(old, new)`, by id."""
     if old is None:
         return {"first_preview": True, "added_lines": [], "removed_lines": [], "payees": []}
-    (old_ids, old_entry), (new_ids, new_entry) = _snapshot_lines(old), _snapshot_lines(new)
+    (old_ids, old_entry), (new_ids, new_entry) = _snapshot_lines(old, ledger_lines or {}), \
+        _snapshot_lines(new, ledger_lines or {})
     old_set, new_set = set(old_ids), set(new_ids)
-    added = [{"line_id": k, **new_entry(i)} for i, k in enumerate(new_ids) if k not in old_set]
-    removed = [{"line_id": k, **old_entry(i)} for i, k in enumerate(old_ids) if k not in new_set]
+    added = [{"line_id": k, **new_entry(k)} for k in new_set - old_set]
+    removed = [{"line_id": k, **old_entry(k)} for k in old_set - new_set]
     payees = []
     nowhere: dict[str, str | None] = {"iban": None, "carried_over": None}
     old_accounts = old.get("accounts")  # (a preview stored before accounts were kept has none)

@@ -5,7 +5,8 @@ commits: the caller (an API handler, the scheduler loop, the worker) owns the un
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -19,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from .. import repository as repo
 from ..domain import settling as domain
-from ..domain.settling import PayeeLines, money_str
+from ..domain.settling import PayeeLines, PayeeTotal, money_str
 from ..events import RunCompleted
 from ..metrics import observe_settlement_run
 from ..repository import open_queue
@@ -146,10 +147,10 @@ async def start_run(
         raise run_in_progress(running)
     if preview_digest is not None:
         # Planned under the lock above: no line opens or is locked between this comparison and the run's start.
-        paid, carried = await plan_all(session, tenant_id, month, with_lines=False)
-        now_digest = domain.preview_digest(month, paid, carried)
+        planned = await plan_all(session, tenant_id, month, with_lines=False)
+        now_digest = domain.preview_digest(month, planned.paid, planned.carried)
         if now_digest != preview_digest:
-            raise preview_changed(now_digest, money_str(total_of_lines(Decimal(g.amount) for g in paid)))
+            raise preview_changed(now_digest, money_str(total_of_lines(Decimal(g.amount) for g in planned.paid)))
     # The lock: the run pays the lines open now, as they are now; a line opened while it is paid is held for
     # the next run, and one it pays changed meanwhile is reversed in the next run (`open_queue`).
     provider_ids = sorted({*await open_queue.providers_with_payable(session, tenant_id, month.first),
@@ -421,7 +422,7 @@ async def run_view(session: AsyncSession, tenant_id: str, run: Mapping[str, Any]
     }
 
 
-def _group_view(group: PayeeLines, with_lines: bool) -> Row:
+def _group_view(group: PayeeLines | PayeeTotal, with_lines: bool, parts: Mapping[Any, Row] | None = None) -> Row:
     payee = group.payee
     row = {
         "provider_id": payee.provider_id,
@@ -431,38 +432,78 @@ def _group_view(group: PayeeLines, with_lines: bool) -> Row:
         "iban": payee.billing.iban if payee.billing else None,
         "reference": payee.billing.reference if payee.billing else None,
     }
-    return _payment_view(None, row, group.lines, with_lines)
+    if isinstance(group, PayeeLines):
+        return _payment_view(None, row, group.lines, with_lines)
+    # planned from its producer parts' sums (`plan_all` without lines): what its lines settle, summed per part
+    of = [parts[key] for key in dict.fromkeys((payee.provider_id, p) for p in group.producer_parts)
+          if parts and key in parts]
+    return {"payment_id": None, **row, "line_count": group.line_count,
+            **{ids: _union(part[ids] for part in of) for ids in ("event_ids", "interruption_ids", "credit_ids")},
+            "lines": []}
 
 
-async def plan_all(session: AsyncSession, tenant_id: str, month: Month, *, with_lines: bool = True
-                   ) -> tuple[list[PayeeLines], list[PayeeLines]]:
-    """Every payable line of the tenant by payee. Without `with_lines` the lines carry only what the plan, the
-    snapshot and the payments' traceability read (not the whole ledger row that a line's view shows)."""
-    lines = await open_queue.payable_lines(session, tenant_id, month.first, whole=with_lines)
-    by_provider: dict[str, list[Row]] = {}
-    for line in lines:
-        by_provider.setdefault(line["provider_id"], []).append(line)
+def _union(lists: Iterable[list[str]]) -> list[str]:
+    """Sorted distinct ids of several parts (each already distinct: one part's list is only put in order)."""
+    lists = list(lists)
+    return sorted(lists[0]) if len(lists) == 1 else sorted({i for ids in lists for i in ids})
+
+
+@dataclass
+class Plan:
+    """Every payable line of the tenant by payee: each payee with its lines (`PayeeLines`), or (a preview without
+    lines) with its producer parts' sums (`PayeeTotal`, `parts` by provider and producer part)."""
+
+    paid: list[Any]
+    carried: list[Any]
+    parts: dict[tuple[str, str | None], Row] | None = None
+
+    def line_ids(self) -> list[int]:
+        if self.parts is not None:
+            return [i for part in self.parts.values() for i in part["line_ids"]]
+        return [line["id"] for group in [*self.paid, *self.carried] for line in group.lines]
+
+
+async def plan_all(session: AsyncSession, tenant_id: str, month: Month, *, with_lines: bool = True) -> Plan:
+    """Every payable line of the tenant by payee. Without `with_lines` the payees are planned from their producer
+    parts' sums, as a run's job plans them (the lines' ids and what they settle summed in the database)."""
+    if with_lines:
+        lines = await open_queue.payable_lines(session, tenant_id, month.first)
+        by_provider: dict[str, list[Row]] = {}
+        for line in lines:
+            by_provider.setdefault(line["provider_id"], []).append(line)
+        parts = None
+    else:
+        parts = {(p["provider_id"], p["producer_part"]): p
+                 for p in await open_queue.payable_parts(session, tenant_id, month.first)}
+        by_provider = {}
+        for part in parts.values():
+            by_provider.setdefault(part["provider_id"], []).append(part)
     for provider_id in await repo.providers_with_open_set_offs(session, tenant_id):
         by_provider.setdefault(provider_id, [])  # a deduction given back is paid with no line of its own
-    paid: list[PayeeLines] = []
-    carried: list[PayeeLines] = []
+    paid: list[Any] = []
+    carried: list[Any] = []
     # three reads for all the providers, not three a provider (a tenant has hundreds)
     providers, sites = await repo.providers_and_sites(session, list(by_provider))
     set_off_before = await repo.open_set_offs_of(session, tenant_id, list(by_provider))
-    for provider_id, provider_lines in by_provider.items():
+    for provider_id, provider_rows in by_provider.items():
         # What the run's job gives back before planning (a credit withdrawn while a parked job held it), kept only
         given_back = GiveBack(write=False)
         await give_back_before_planning(session, tenant_id, None, month.first, provider_id, given_back)
         before = [*set_off_before[provider_id],
                   *({"producer_part": r["from_part"], "amount": r["amount"], "line_count": 0} for r in given_back.rows)]
-        p, c, _ = domain.set_off(*domain.plan_provider(provider_id, providers.get(provider_id), sites[provider_id],
-                                                       provider_lines, before))
-        paid += p
-        carried += c
-    return paid, carried
-
-
-Plan = tuple[list[PayeeLines], list[PayeeLines]]
+        if parts is None:
+            planned = domain.plan_provider(provider_id, providers.get(provider_id), sites[provider_id],
+                                           provider_rows, before)
+            p, c, _ = domain.set_off(*planned)
+            paid += p
+            carried += c
+        else:
+            totals = domain.plan_provider_totals(provider_id, providers.get(provider_id), sites[provider_id],
+                                                 [*provider_rows, *before])
+            pt, ct, _ = domain.set_off(*totals)
+            paid += pt
+            carried += ct
+    return Plan(paid, carried, parts)
 
 
 async def preview(ctx: ServiceContext, tenant_id: str, month: Month, *, with_lines: bool = True,
@@ -471,10 +512,14 @@ async def preview(ctx: ServiceContext, tenant_id: str, month: Month, *, with_lin
     and marks nothing; only the preview itself is remembered, to compare the next one with. `plan`: what
     `plan_all` answered in a read-only unit before (the long part, which then holds no writer up on SQLite)."""
     session = ctx.session
-    paid, carried = plan if plan is not None else await plan_all(session, tenant_id, month)
-    snap = domain.snapshot(paid, carried)
+    plan = plan if plan is not None else await plan_all(session, tenant_id, month, with_lines=with_lines)
+    paid, carried = plan.paid, plan.carried
+    snap = domain.snapshot(paid, carried, plan.line_ids())
     previous = await repo.last_preview(session, tenant_id, month.first)
-    changes = domain.diff_snapshots(previous["snapshot"] if previous else None, snap)
+    old = previous["snapshot"] if previous else None
+    # what the lines added or removed since showed: their ledger rows (a few, where the preview has thousands)
+    changed = await open_queue.lines_by_id(session, tenant_id, domain.changed_line_ids(old, snap))
+    changes = domain.diff_snapshots(old, snap, changed)
     changes["since"] = previous["created_at"].isoformat() if previous else None
     await repo.save_preview(session, tenant_id, month.first, ctx.clock.now(), snap)
     calendar = await tenant_calendar(session, tenant_id)
@@ -494,10 +539,10 @@ async def preview(ctx: ServiceContext, tenant_id: str, month: Month, *, with_lin
         "completed_at": None,
         "jobs": {"total": 0, "done": 0},
         "failed_jobs": [],
-        "payments": [_group_view(g, with_lines) for g in paid],
+        "payments": [_group_view(g, with_lines, plan.parts) for g in paid],
         "carried_over": [
             {
-                **{k: v for k, v in _group_view(g, with_lines).items() if k != "payment_id"},
+                **{k: v for k, v in _group_view(g, with_lines, plan.parts).items() if k != "payment_id"},
                 "reason": g.reason,
                 "reason_text": domain.REASON_TEXT.get(g.reason or "", ""),
             }
