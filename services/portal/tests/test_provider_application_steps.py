@@ -305,6 +305,9 @@ async def test_an_operating_area_not_the_companys_is_refused_at_step_3_in_finnis
     assert refused.status_code == 422, refused.text[-2000:]
     step = _section(refused.text, "operating_areas-errors")
     assert "Osa valituista toiminta-alueista ei ole yrityksenne." in step
+    # named as the step asks, linked to the step's choices (not "ids", to no element)
+    assert 'href="#operating_areas-ids">Valitse toiminta-alueet, joilla palvelua tarjotaan:' in step, step
+    assert 'id="operating_areas-ids"' in refused.text
     assert "Kotka" not in _section((await portal.get(url)).text, "summary-operating_areas")  # nothing was saved
 
     await _swedish(portal, url)
