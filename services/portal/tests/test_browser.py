@@ -1091,6 +1091,71 @@ def test_j_officer_2_books_a_named_provider_for_a_purchased_service(site: tuple[
     accessible(page, "j-officer-2-purchase-fi")
 
 
+def _another_purchase_voucher(server: Site, data: Seed, name: str) -> str:
+    """A client of the test's own granted the seed's purchased service, no provider booked yet."""
+    async def grant(client: httpx.AsyncClient, base: dict[str, str]) -> str:
+        officer = await officer_headers(client, server.base, data.officer_email, OFFICER_PASSWORD)
+        tenant = f"{base['vouchers']}/v1/tenants/{data.tenant_id}"
+        granted = _ok(await client.get(f"{tenant}/vouchers/{data.purchase_voucher_id}", headers=officer), "voucher")
+        person = _ok(await client.post(f"{tenant}/clients", headers=officer, json={
+            "first_name": "Eero", "last_name": name, "language": "fi",
+            "identity_code": random_test_identity_code(random.Random(name))}), "client", 201)
+        return str(_ok(await client.post(f"{tenant}/vouchers", headers=officer, json={
+            "client_id": person["id"], "service_id": granted["service_id"], "granted_on": granted["granted_on"],
+            "valid_from": granted["valid_from"], "valid_until": granted["valid_until"],
+            "contents": [{"content_id": granted["contents"][0]["content_id"], "granted_amount": "31",
+                          "period": "month"}]}), "voucher", 201)["id"])
+
+    return str(_setup(server, grant))
+
+
+def _choose_provider(page: Page, text: str) -> None:
+    page.js("(() => { const s = document.querySelector('#purchase-provider');"
+            f" s.value = [...s.options].find(o => o.value && o.text.includes({json.dumps(text)})).value;"
+            " return true; })()")
+
+
+def test_j_officer_2b_ends_a_purchased_booking_and_books_another_producer(site: tuple[Site, Seed],
+                                                                         page: Page) -> None:
+    """The client moves: the officer ends the booking on its last day (an empty day is refused at the field,
+    which the error summary links to) and books the content again, for another producer of the service."""
+    server, data = site
+    voucher_id = _another_purchase_voucher(server, data, "Muuttaja")
+    sign_in(page, server, data.officer_email, OFFICER_PASSWORD)
+    page.goto(server.url(f"/officer/vouchers/{voucher_id}"))
+    _choose_provider(page, "Päivänsäde")  # the whole company
+    page.submit("form[action$='/purchases']")
+    assert "Varaus tehty: palveluntuottajalle on ilmoitettu." in page.text(), page.text()[:1500]
+    form = "form[action$='/end']"
+    date = page.js(f"document.querySelector(\"{form} input[type=date]\").id")
+    assert page.js(f"document.querySelector('label[for={date}]').textContent").startswith("Viimeinen päivä")
+    page.submit(form)  # no day given
+    assert page.js("document.activeElement.id") == f"{date.rsplit('-', 1)[0]}-errors"
+    assert page.js(f"document.querySelector('#{date}').getAttribute('aria-invalid')") == "true"
+    described = page.js(f"document.querySelector('#{date}').getAttribute('aria-describedby')").split()
+    assert f"{date}-error" in described
+    assert page.js(f"document.querySelector('#{date}-error').textContent").strip().endswith("Täytä tämä kenttä.")
+    links = page.js("[...document.querySelectorAll('.alert-error a')].map(a => a.getAttribute('href'))")
+    assert links == [f"#{date}"], links  # the summary links to the field, and only that form's summary
+    accessible(page, "j-officer-2b-end-booking-error-fi")
+
+    today = today_in_helsinki(SystemClock())
+    page.fill(f"#{date}", today.isoformat())
+    page.submit(form)
+    assert "Varaus päätetty" in page.text(), page.text()[:1500]
+    assert f"{today.day}.{today.month}.{today.year}" in page.js("document.querySelector('#voucher-bookings').innerText")
+    assert page.js(f"document.querySelector(\"{form}\")") is None  # ended once
+    accessible(page, "j-officer-2b-booking-ended-fi")
+    site_option = page.js("[...document.querySelectorAll('#purchase-provider optgroup')]"
+                          ".find(g => g.label.endsWith(': Toimipaikat')).querySelector('option').text")
+    _choose_provider(page, site_option)  # another producer: one of the company's sites
+    page.submit("form[action$='/purchases']")
+    assert "Varaus tehty: palveluntuottajalle on ilmoitettu." in page.text(), page.text()[:1500]
+    bookings = page.js("document.querySelector('#voucher-bookings').innerText")
+    assert site_option in bookings and bookings.count("Päivänsäde") == 2, bookings
+    accessible(page, "j-officer-2b-booked-again-fi")
+
+
 def test_j_officer_3_decides_a_change_with_everything_in_view_in_swedish(site: tuple[Site, Seed], page: Page) -> None:
     """The company asks to raise its price of personal assistance from 2027: the officer sees the company,
     its people, opens its attachment, the liability check, the signer, and the old and new prices side by side."""
@@ -1228,6 +1293,29 @@ def test_j_officer_5_approves_an_interruption_and_sends_one_back_in_swedish(site
     page.fill("#interruptions-interruptions_need_approval", "")
     page.submit("form[action$='/settings/interruptions']")
     assert page.js("document.querySelector('#interruptions-interruptions_need_approval').checked") is False
+
+
+def test_j_officer_7b_a_lock_of_a_preview_that_changed_shows_the_new_preview_and_locks_nothing(
+        site: tuple[Site, Seed], page: Page) -> None:
+    """A lock form whose preview is not what settlement would pay now (here a form rendered before it carried
+    what was paid whom): 409, the message at the confirmation, focused, and the new preview to confirm again."""
+    server, data = site
+    month = data.demo.month
+    sign_in(page, server, data.officer_email, OFFICER_PASSWORD)
+    page.goto(server.url("/officer/settlement"))
+    runs = page.js("document.querySelectorAll('a[href*=\"/officer/settlement/runs/\"]').length")
+    page.fill("#settle-month", month)
+    page.submit("form.inline-form", "button[value=preview]")
+    page.js("document.querySelector('#settlement-lock input[name=expected_payees]').remove()")
+    page.fill("#settle-confirm", "on")
+    page.submit("#settlement-lock", "#settlement-lock button[value=lock]")
+    assert "Maksunsaajat tai tilinumerot ovat muuttuneet esikatselun jälkeen" in page.text(), page.text()[:1500]
+    assert page.js("document.activeElement.id") == "settle-errors"
+    target = page.js("document.querySelector('#settle-errors a').getAttribute('href')")
+    assert page.js(f"document.querySelector({json.dumps(target)}) !== null"), target
+    assert page.js("document.querySelector('#settlement-lock input[name=expected_payees]').value")  # to confirm
+    assert page.js("document.querySelectorAll('a[href*=\"/officer/settlement/runs/\"]').length") == runs
+    accessible(page, "j-officer-7b-preview-changed-fi")
 
 
 def test_j_officer_7_previews_locks_with_a_confirmation_and_downloads_the_payment_file_in_swedish(
@@ -1661,6 +1749,40 @@ def test_j_provider_3_picks_a_service_fills_the_application_signs_and_follows_th
     assert "Godkänd" in page.js(f"{row}.innerText"), page.js(f"{row}.innerText")
     _no_finnish_left(page)
     accessible(page, "j-provider-3-application-approved-sv")
+
+
+def test_j_provider_3b_step_3_refuses_an_area_not_the_companys_in_swedish(site: tuple[Site, Seed], page: Page) -> None:
+    """An area the company does not list, sent in step 3 (a form sent by hand): refused at the step in Swedish,
+    the error summary focused and linked to the step's choices."""
+    server, data = site
+
+    async def a_service(client: httpx.AsyncClient, base: dict[str, str]) -> None:
+        officer = await officer_headers(client, server.base, data.officer_email, OFFICER_PASSWORD)
+        _ok(await client.post(f"{base['applications']}/v1/tenants/{data.tenant_id}/services", headers=officer, json={
+            "name_fi": "Ryhmäasuminen 3b", "name_sv": "Gruppboende 3b", "kind": "voucher", "auto_recording": False,
+            "contents": [{"name_fi": "Asuminen / vrk", "name_sv": "Boende / dygn", "unit": "day",
+                          "client_pays": False}],
+            "rulebook_versions": [{"effective_from": "2016-01-01", "text": "Sääntökirja 2016"}]}), "service", 201)
+
+    _setup(server, a_service)
+    sign_in(page, server, data.other_provider_email, PROVIDER_PASSWORD)
+    _swedish(page)
+    page.js("(() => { const s = document.querySelector('#apply-service');"
+            " s.value = [...s.options].find(o => o.text === 'Gruppboende 3b').value; return true; })()")
+    page.submit("form[action$='/provider/applications']")
+    assert "/provider/applications/" in page.js("location.pathname")
+    step = "form[action$='/operating-areas']"
+    page.js(f"""(() => {{ const f = document.querySelector("{step}"), i = document.createElement('input');
+        i.type = 'hidden'; i.name = 'ids'; i.value = 'Kotka'; f.appendChild(i); return true; }})()""")
+    page.submit(step)
+    assert page.js("document.activeElement.id") == "operating_areas-errors"
+    summary = page.js("document.querySelector('#operating_areas-errors').innerText")
+    assert "Några av de valda verksamhetsområdena hör inte till ert företag." in summary, summary
+    assert "ids:" not in summary and "Välj verksamhetsområden" in summary, summary  # the step's question, not a field
+    target = page.js("document.querySelector('#operating_areas-errors a').getAttribute('href')")
+    assert page.js(f"document.querySelector({json.dumps(target)}) !== null"), target  # the link leads somewhere
+    _no_finnish_left(page)
+    accessible(page, "j-provider-3b-area-refused-sv")
 
 
 def test_j_provider_4_lands_on_a_home_page_that_shows_what_needs_doing_in_swedish(site: tuple[Site, Seed],

@@ -40,6 +40,10 @@ async def test_the_officer_ends_a_purchased_booking_and_books_another_provider(
     assert f'<label for="end-{booking_id}-ended_on">Viimeinen päivä' in page.text
     empty = await portal.post(f"{url}/bookings/{booking_id}/end", data={"csrf": csrf_of(page.text), "ended_on": ""})
     assert empty.status_code == 422 and f'id="end-{booking_id}-ended_on-error"' in empty.text, empty.text[-2000:]
+    # the error summary is the end form's, linked to its day (the one the browser focuses), not the booking form's
+    summary = re.search(rf'<div class="alert alert-error"[^>]*id="end-{booking_id}-errors".*?</div>', empty.text, re.S)
+    assert summary and f'href="#end-{booking_id}-ended_on">Viimeinen päivä' in summary.group(0), empty.text[-3000:]
+    assert empty.text.count('class="alert alert-error"') == 1 and 'id="purchase-provider-error"' not in empty.text
     await portal.post("/language", data={"csrf": csrf_of(page.text), "lang": "sv", "next": url})
     swedish = await portal.post(f"{url}/bookings/{booking_id}/end", data={"csrf": csrf_of(page.text), "ended_on": ""})
     assert f'<label for="end-{booking_id}-ended_on">Sista dag' in swedish.text and "Avsluta bokningen" in swedish.text

@@ -283,6 +283,9 @@ async def test_a_unit_or_an_employee_not_the_companys_is_refused_at_its_step_in_
     assert "Några av de valda enheterna hör inte till ert företag." in _section(refused.text, "units-errors")
     refused = await submit(portal, url, f"{url}/steps/employees", {"ids": "x-1"})
     assert "Några av de valda anställda hör inte till ert företag." in _section(refused.text, "employees-errors")
+    # named as the step asks, linked to the step's choices (not "ids", to no element)
+    assert 'href="#employees-ids">Välj de anställda som producerar tjänsten:' in refused.text
+    assert 'id="employees-ids"' in refused.text
 
 
 async def test_an_operating_area_not_the_companys_is_refused_at_step_3_in_finnish_and_swedish(
@@ -305,6 +308,9 @@ async def test_an_operating_area_not_the_companys_is_refused_at_step_3_in_finnis
     assert refused.status_code == 422, refused.text[-2000:]
     step = _section(refused.text, "operating_areas-errors")
     assert "Osa valituista toiminta-alueista ei ole yrityksenne." in step
+    # named as the step asks, linked to the step's choices (not "ids", to no element)
+    assert 'href="#operating_areas-ids">Valitse toiminta-alueet, joilla palvelua tarjotaan:' in step, step
+    assert 'id="operating_areas-ids"' in refused.text
     assert "Kotka" not in _section((await portal.get(url)).text, "summary-operating_areas")  # nothing was saved
 
     await _swedish(portal, url)
