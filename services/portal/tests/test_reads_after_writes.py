@@ -243,6 +243,8 @@ async def test_a_site_added_a_moment_ago_is_chosen_in_an_application_after_the_p
     made_up = await portal.post(f"{url}/sites", data={"csrf": csrf_of(page.text), "site_ids": [site_ids[0], "x-1"]})
     assert made_up.status_code == 422  # a site that is not the company's: refused at once, at the field
     assert "Osa valituista toimipaikoista ei ole yrityksenne." in made_up.text
+    # named as the step asks, linked to the step's choices (not "ids", to no element)
+    assert 'href="#sites-ids">Valitse toimipaikat:' in made_up.text and 'id="sites-ids"' in made_up.text
 
 
 async def test_care_is_recorded_for_a_site_added_a_moment_ago_after_the_portal_waits(
@@ -381,6 +383,7 @@ async def test_in_swedish_a_site_added_a_moment_ago_is_chosen_and_recorded_for_a
                                                       "notes": "Forsby öppnar i april"})
     assert made_up.status_code == 422
     assert "Några av de valda verksamhetsställena hör inte till ert företag." in made_up.text
+    assert 'href="#sites-ids">Välj verksamhetsställen:' in made_up.text
     assert "Osa valituista toimipaikoista" not in made_up.text and _finnish_left(made_up.text) == []
     assert "Forsby öppnar i april" in made_up.text
 
