@@ -220,10 +220,12 @@ async def deliver(h: Harness, messages: list[Envelope]) -> None:
 
 
 def _strip(value: Any, w: World) -> Any:
-    """Without what only says when or under which surrogate a row was kept; the order's own names made common."""
+    """Without what only says when or under which surrogate a row was kept; the order's own names made common
+    (a preview's digest hashes each order's own provider ids: what it covers, the payees and accounts, is compared)."""
     if isinstance(value, dict):
         return {k: _strip(v, w) for k, v in value.items()
-                if k not in {"line_id", "reverses", "created_at", "completed_at", "id", "changes", "payment_id"}}
+                if k not in {"line_id", "reverses", "created_at", "completed_at", "id", "changes", "payment_id",
+                             "preview_digest"}}
     if isinstance(value, list):
         items = [_strip(v, w) for v in value]
         return sorted(items, key=lambda x: json.dumps(x, sort_keys=True))
