@@ -259,10 +259,6 @@ run_jobs = Table(
     # Why the last attempt failed: a short text for the officer (the error's kind and first line, never the
     # statement or its values, nor a traceback), kept from each failed attempt.
     Column("error", String(300)),
-    # The provider's and its sites' names and billing information as they stood when the run started (what the
-    # officer's preview showed): the job pays to these, a billing change after the start waits for the next run.
-    # {"provider": {...} | null, "sites": {site_id: {...}}}; null in jobs started before it was kept.
-    Column("payees", JSON),
     Column("worker", String(100)),
     Column("finished_at", DateTime(timezone=True)),
     PrimaryKeyConstraint("tenant_id", "run_id", "provider_id"),

@@ -23,7 +23,7 @@ from ..repository import open_queue
 from ..repository import reports as report_queries
 from .ledger import give_back_before_planning, give_back_withdrawn_meanwhile
 from .reports import recovered_of_provider
-from .runs import finish_run, payees_of_job
+from .runs import finish_run
 
 
 @dataclass(frozen=True)
@@ -73,7 +73,7 @@ async def work_job(ctx: ServiceContext, claim: Claim) -> bool:
     job = await repo.lock_job(session, claim.tenant_id, claim.run_id, claim.provider_id)
     if job is None or job["state"] == "done" or job["lease_token"] != claim.token:
         return False
-    await pay_provider(ctx, claim.tenant_id, claim.run_id, claim.provider_id, job)
+    await pay_provider(ctx, claim.tenant_id, claim.run_id, claim.provider_id)
     await repo.update_job(
         session,
         claim.tenant_id,
@@ -122,9 +122,9 @@ async def job_failed(ctx: ServiceContext, claim: Claim, reason: str | None, max_
     # the run" of a run already made.
     run = await repo.get_run(session, claim.tenant_id, claim.run_id)
     assert run is not None
-    provider, sites = payees_of_job(job, await repo.get_provider(session, claim.provider_id),
-                                    await repo.provider_sites(session, claim.provider_id))
-    await tell_settled(ctx, claim.tenant_id, claim.run_id, Month.of(run["month"]), claim.provider_id, provider, sites)
+    await tell_settled(ctx, claim.tenant_id, claim.run_id, Month.of(run["month"]), claim.provider_id,
+                       await repo.get_provider(session, claim.provider_id),
+                       await repo.provider_sites(session, claim.provider_id))
     await _count_finished(ctx, claim, failed=True)
     return True
 
@@ -135,12 +135,10 @@ async def run_progress(ctx: ServiceContext, run_id: str) -> tuple[int, int]:
     return done, total
 
 
-async def pay_provider(ctx: ServiceContext, tenant_id: str, run_id: str, provider_id: str,
-                       job: repo.Row | None = None) -> None:
+async def pay_provider(ctx: ServiceContext, tenant_id: str, run_id: str, provider_id: str) -> None:
     """Pay one provider's open lines, set-based: PostgreSQL sums them per producer part, Python picks the
     payees from those few sums, and each payment's lines move from open_lines to paid_lines in one
-    statement. No line travels to Python; only the ids of the events and interruptions settled do.
-    `job`: the run's job of the provider, which keeps its payees' accounts as the run started."""
+    statement. No line travels to Python; only the ids of the events and interruptions settled do."""
     session = ctx.session
     # Two runs of one tenant never pay the same provider at once, and no ledger change of the
     # provider's lines interleaves: the lines summed below are exactly the lines paid.
@@ -153,12 +151,8 @@ async def pay_provider(ctx: ServiceContext, tenant_id: str, run_id: str, provide
     # What earlier runs set off of payees whose lines are still open counts with those lines (never twice).
     set_off_before = await repo.open_set_offs(session, tenant_id, provider_id)
     parts += set_off_before
-    # Each payee is paid to the account (and under the name) the officer's preview showed when the run was locked,
-    # not one changed since: that change is paid from the next run. An attempt tried again after a failure pays
-    # the run's accounts too, as approved; the lines of a job parked as failed go to the next run, which pays the
-    # accounts of its own start (its preview shows them).
-    provider, sites = payees_of_job(job or {}, await repo.get_provider(session, provider_id),
-                                    await repo.provider_sites(session, provider_id))
+    provider = await repo.get_provider(session, provider_id)
+    sites = await repo.provider_sites(session, provider_id)
     paid, carried = domain.plan_provider_totals(provider_id, provider, sites, parts)
     paid, carried, set_offs = domain.set_off(paid, carried)
     # A payment a set-off brought to zero (or that settles credits set off earlier) has a specification that

@@ -145,19 +145,16 @@ async def start_run(
     running = await repo.running_run(session, tenant_id)
     if running is not None:
         raise run_in_progress(running)
+    if preview_digest is not None:
+        # Planned under the lock above: no line opens or is locked between this comparison and the run's start.
+        planned = await plan_all(session, tenant_id, month, with_lines=False)
+        now_digest = domain.preview_digest(month, planned.paid, planned.carried)
+        if now_digest != preview_digest:
+            raise preview_changed(now_digest, money_str(total_of_lines(Decimal(g.amount) for g in planned.paid)))
     # The lock: the run pays the lines open now, as they are now; a line opened while it is paid is held for
     # the next run, and one it pays changed meanwhile is reversed in the next run (`open_queue`).
     provider_ids = sorted({*await open_queue.providers_with_payable(session, tenant_id, month.first),
                            *await repo.providers_with_open_set_offs(session, tenant_id)})
-    # Billing changes need no approval and take no lock: read once, the accounts the digest is checked on are the
-    # ones each job pays to, whenever a worker gets to it (`payees_at_start`).
-    directory = await repo.providers_and_sites(session, provider_ids)
-    if preview_digest is not None:
-        # Planned under the lock above: no line opens or is locked between this comparison and the run's start.
-        planned = await plan_all(session, tenant_id, month, with_lines=False, directory=directory)
-        now_digest = domain.preview_digest(month, planned.paid, planned.carried)
-        if now_digest != preview_digest:
-            raise preview_changed(now_digest, money_str(total_of_lines(Decimal(g.amount) for g in planned.paid)))
     now = ctx.clock.now()
     await repo.insert_run(
         session,
@@ -181,7 +178,6 @@ async def start_run(
                 "provider_id": p,
                 "state": "pending",
                 "attempts": 0,
-                "payees": payees_at_start(directory[0].get(p), directory[1].get(p, {})),
             }
             for p in provider_ids
         ],
@@ -189,44 +185,6 @@ async def start_run(
     if not provider_ids:
         await finish_run(ctx, tenant_id, run_id, month)
     return run_id
-
-
-_PROVIDER_KEPT = ("id", "business_id", "name", "language", "email", "billing")
-_SITE_KEPT = ("id", "provider_id", "name", "notification_email", "billing")
-
-
-def payees_at_start(provider: Mapping[str, Any] | None, sites: Mapping[str, Mapping[str, Any]]) -> Row:
-    """What a job keeps of its provider and sites as the run starts: what planning its payees reads."""
-    return {
-        "provider": {k: provider[k] for k in _PROVIDER_KEPT} if provider is not None else None,
-        "sites": {site_id: {k: site[k] for k in _SITE_KEPT} for site_id, site in sites.items()},
-    }
-
-
-_ACCOUNT = ("iban", "bic", "reference")
-
-
-def payees_of_job(job: Mapping[str, Any], provider: Row | None, sites: dict[str, Row]
-                  ) -> tuple[Row | None, dict[str, Row]]:
-    """The job's provider and sites (`provider`, `sites`: as known now) with each payee's account (IBAN, BIC,
-    reference) and name as the run started: those the officer approved. Who is a payee (a site with billing of its
-    own, a site known at all) is also as it was then. Where the specification goes (email, by email or not) is no
-    part of the account: the newest is used, so a provider correcting it is not left waiting for the next run.
-    A job started before the accounts were kept (null) pays as known now."""
-    kept = job.get("payees")
-    if kept is None:
-        return provider, sites
-
-    def as_started(then: Row | None, now: Row | None) -> Row | None:
-        if then is None:
-            return None
-        billing = then["billing"]
-        if billing and now is not None and now.get("billing"):
-            billing = {**now["billing"], **{k: billing.get(k) for k in _ACCOUNT}}
-        return {**(now or then), "name": then["name"], "billing": billing}
-
-    started = as_started(kept["provider"], provider)
-    return started, {site_id: as_started(then, sites.get(site_id)) or then for site_id, then in kept["sites"].items()}
 
 
 async def finish_run(ctx: ServiceContext, tenant_id: str, run_id: str, month: Month) -> None:
@@ -505,12 +463,9 @@ class Plan:
         return [line["id"] for group in [*self.paid, *self.carried] for line in group.lines]
 
 
-async def plan_all(session: AsyncSession, tenant_id: str, month: Month, *, with_lines: bool = True,
-                   directory: tuple[dict[str, Row], dict[str, dict[str, Row]]] | None = None) -> Plan:
+async def plan_all(session: AsyncSession, tenant_id: str, month: Month, *, with_lines: bool = True) -> Plan:
     """Every payable line of the tenant by payee. Without `with_lines` the payees are planned from their producer
-    parts' sums, as a run's job plans them (the lines' ids and what they settle summed in the database).
-    `directory`: the providers and their sites already read (`repo.providers_and_sites`), those a run starting
-    keeps."""
+    parts' sums, as a run's job plans them (the lines' ids and what they settle summed in the database)."""
     if with_lines:
         lines = await open_queue.payable_lines(session, tenant_id, month.first)
         by_provider: dict[str, list[Row]] = {}
@@ -528,9 +483,7 @@ async def plan_all(session: AsyncSession, tenant_id: str, month: Month, *, with_
     paid: list[Any] = []
     carried: list[Any] = []
     # three reads for all the providers, not three a provider (a tenant has hundreds)
-    if directory is None or any(p not in directory[1] for p in by_provider):
-        directory = await repo.providers_and_sites(session, list(by_provider))
-    providers, sites = directory
+    providers, sites = await repo.providers_and_sites(session, list(by_provider))
     set_off_before = await repo.open_set_offs_of(session, tenant_id, list(by_provider))
     for provider_id, provider_rows in by_provider.items():
         # What the run's job gives back before planning (a credit withdrawn while a parked job held it), kept only
