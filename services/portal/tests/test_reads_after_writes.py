@@ -12,7 +12,7 @@ import math
 import random
 import re
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -69,6 +69,20 @@ async def test_care_is_recorded_on_a_booking_made_a_moment_ago_without_retrying(
     assert view.text.count('<span class="mark">Keskeneräinen</span>') == 3
 
 
+def _route_around(broker: InMemoryBroker, route: Callable[[str, bytes, dict[str, object]], None], service: str,
+                  routing_key: str, body: bytes, headers: dict[str, object]) -> list[Any]:
+    """Routes a message to every queue but `service`'s; answers the queues of `service` it would have reached."""
+    late = {name: q for name, q in broker.queues.items() if name.startswith(service)
+            and any(topic_matches(p, routing_key) for p in q.spec.routing_keys)}
+    for name in late:
+        del broker.queues[name]
+    try:
+        route(routing_key, body, headers)
+    finally:
+        broker.queues.update(late)
+    return list(late.values())
+
+
 @contextmanager
 def _slow_to_events(broker: InMemoryBroker, event_type: str, delay: float, service: str = "events") -> Iterator[None]:
     """The bus carries `event_type` to `service` (the events service) `delay` seconds late (to the others at once)."""
@@ -78,15 +92,7 @@ def _slow_to_events(broker: InMemoryBroker, event_type: str, delay: float, servi
         if routing_key != event_type:
             original(routing_key, body, headers)
             return
-        late = {name: q for name, q in broker.queues.items() if name.startswith(service)
-                and any(topic_matches(p, routing_key) for p in q.spec.routing_keys)}
-        for name in late:
-            del broker.queues[name]
-        try:
-            original(routing_key, body, headers)
-        finally:
-            broker.queues.update(late)
-        for queue in late.values():
+        for queue in _route_around(broker, original, service, routing_key, body, headers):
             broker.enqueue_later(queue, _Message(body, dict(headers)), delay)
 
     broker.route = route  # type: ignore[method-assign]
@@ -194,15 +200,8 @@ def _held_to(broker: InMemoryBroker, event_type: str, service: str = "events") -
         if routing_key != event_type or held.released:
             original(routing_key, body, headers)
             return
-        late = {name: q for name, q in broker.queues.items() if name.startswith(service)
-                and any(topic_matches(p, routing_key) for p in q.spec.routing_keys)}
-        for name in late:
-            del broker.queues[name]
-        try:
-            original(routing_key, body, headers)
-        finally:
-            broker.queues.update(late)
-        held.messages.extend((queue, _Message(body, dict(headers))) for queue in late.values())
+        held.messages.extend((queue, _Message(body, dict(headers)))
+                             for queue in _route_around(broker, original, service, routing_key, body, headers))
 
     broker.route = route  # type: ignore[method-assign]
     try:
