@@ -4,6 +4,10 @@ client is its own again and care after that end is recorded again; any other end
 
 from __future__ import annotations
 
+from datetime import datetime
+
+from seteli_common.messaging.envelope import Envelope
+
 from .conftest import PROVIDER, Harness, T
 
 BREAKDOWN = f"/v1/tenants/{T}/co-payments?service_id=kotihoito&from=2016-03-01&to=2016-03-31&client_id=c-2"
@@ -49,4 +53,38 @@ async def test_care_after_a_lifted_end_is_recorded_and_another_end_stays(seeded:
     await h.feed("vouchers.booking.restored", {**_end("b-meals", "v-1", "2016-12-31", "used_up", True),
                                                "client_ref": "A-17", "service_id": "tehostettu"})
     meals = await h.post_event({"booking_id": "b-meals", "start": "2016-03-11", "end": "2016-03-12"})
+    assert meals.status_code == 422, meals.text
+
+
+def _stated(event_type: str, payload: dict[str, object], at: str) -> Envelope:
+    return Envelope(type=event_type, tenant_id=T, payload=payload, occurred_at=datetime.fromisoformat(at))
+
+
+async def test_a_restore_heard_before_the_end_it_undoes_leaves_the_booking_open(seeded: Harness) -> None:
+    """Vouchers ends the booking (used up), then gives it back; the end is retried (the booking was not known yet)
+    and arrives after the restore: the booking stays open, and the provider records care after that day. A later
+    close (used up again, the same last day) ends it again."""
+    h = seeded
+    ended = _end("b-housing", "v-1", "2016-03-10", "used_up", True)
+    restored = {**ended, "client_ref": "A-17", "service_id": "tehostettu"}
+    await h.release(_stated("vouchers.booking.restored", restored, "2016-03-12T09:00:00+00:00"))
+    await h.release(_stated("vouchers.booking.ended", ended, "2016-03-11T09:00:00+00:00"))  # stated before
+    after = await h.post_event({"booking_id": "b-housing", "start": "2016-03-11", "end": "2016-03-12"})
+    assert after.status_code == 201, after.text
+
+    await h.release(_stated("vouchers.booking.ended", ended, "2016-03-13T09:00:00+00:00"))  # used up again
+    later = await h.post_event({"booking_id": "b-housing", "start": "2016-03-14", "end": "2016-03-15"})
+    assert later.status_code == 422, later.text
+
+
+async def test_a_restore_heard_first_keeps_an_earlier_end_of_another_cause(seeded: Harness) -> None:
+    """The provider's own end (moved away on the 5th), stated before the voucher's used-up close was undone but
+    heard after the restore, stands: the restore undid only the close's end."""
+    h = seeded
+    await h.release(_stated("vouchers.booking.restored", {
+        **_end("b-meals", "v-1", "2016-03-10", "used_up", True), "client_ref": "A-17", "service_id": "tehostettu"},
+        "2016-03-12T09:00:00+00:00"))
+    await h.release(_stated("vouchers.booking.ended", _end("b-meals", "v-1", "2016-03-05", "Muutti", False),
+                            "2016-03-06T09:00:00+00:00"))
+    meals = await h.post_event({"booking_id": "b-meals", "start": "2016-03-06", "end": "2016-03-07"})
     assert meals.status_code == 422, meals.text

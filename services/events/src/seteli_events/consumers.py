@@ -262,6 +262,9 @@ async def booking_ended(ctx: MessageContext, p: BookingEndedIn, clock: Clock) ->
         raise TransientError("booking not known yet")
     # a provider's own reason is free text ("death" typed there is no death): only a close's reason names a cause
     close_reason = None if p.voucher_closed is False else p.reason
+    if await repo.end_lifted_since(ctx.session, tenant_id, p.booking_id, p.ended_on, close_reason,
+                                   ctx.envelope.occurred_at):
+        return  # heard late (retried): the restore stated after it has given the booking back already
     await repo.end_booking(ctx.session, tenant_id, p.booking_id, p.ended_on, close_reason)
     await clip_to_validity(EventsContext(ctx.session, ctx.outbox, clock, tenant_id=tenant_id), [p.booking_id])
 
@@ -274,7 +277,8 @@ async def booking_restored(ctx: MessageContext, p: BookingRestoredIn) -> None:
     tenant_id = _tenant(ctx)
     if not await repo.booking_known(ctx.session, tenant_id, p.booking_id):
         raise TransientError("booking not known yet")
-    await repo.restore_booking(ctx.session, tenant_id, p.booking_id, p.ended_on, p.reason)
+    await repo.restore_booking(ctx.session, tenant_id, p.booking_id, p.ended_on, p.reason,
+                               ctx.envelope.occurred_at)
 
 
 @settlement.on("settlement.events.settled", model=EventsSettledIn)

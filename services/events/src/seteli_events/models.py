@@ -142,6 +142,19 @@ bookings = Table(
     Index("ix_bookings_tenant_client", "tenant_id", "client_id"),
 )
 
+# The ends vouchers lifted (vouchers.booking.restored: a used-up voucher open again), each with when the lift was
+# stated: that end, heard only afterwards (retried while the booking was not known), must not end the booking again,
+# unless stated after the lift (the voucher used up once more).
+lifted_ends = Table(
+    "lifted_ends",
+    metadata,
+    Column("tenant_id", String(ID), primary_key=True),
+    Column("booking_id", String(ID), primary_key=True),
+    Column("ended_on", Date, primary_key=True),
+    Column("reason", String(30), primary_key=True),
+    Column("lifted_at", DateTime(timezone=True), nullable=False),
+)
+
 # The provider's own number for a client (vouchers.client_number.changed), as stated last: bookings, events,
 # interruptions and credits of the client carry it, also a booking heard after the number.
 client_numbers = Table(

@@ -43,6 +43,7 @@ from ..models import (
     events,
     feedback,
     interruptions,
+    lifted_ends,
     metadata,
     price_lists,
     services,
@@ -782,15 +783,35 @@ async def end_booking(session: AsyncSession, tenant_id: str, booking_id: str, en
 
 
 async def restore_booking(session: AsyncSession, tenant_id: str, booking_id: str, ended_on: date,
-                          reason: str) -> None:
+                          reason: str, at: datetime) -> None:
     """The booking's end on `ended_on` for `reason` (its voucher's close) is undone: it has no end again. Any
-    other end (an earlier one heard since) stays, so a restore heard twice or late lengthens nothing else."""
+    other end (an earlier one heard since) stays, so a restore heard twice or late lengthens nothing else. The lift
+    is kept with when it was stated (`at`): that end heard only afterwards does not end the booking again."""
+    t = lifted_ends
+    keys = {"tenant_id": tenant_id, "booking_id": booking_id, "ended_on": ended_on, "reason": reason}
+    kept = (await session.execute(select(t.c.lifted_at).where(*[t.c[k] == v for k, v in keys.items()])
+                                  .with_for_update())).scalar_one_or_none()
+    at = at.astimezone(UTC)
+    if kept is None or kept.replace(tzinfo=kept.tzinfo or UTC) < at:
+        await _upsert(session, t, keys, {"lifted_at": at})
     await session.execute(
         update(bookings)
         .where(bookings.c.tenant_id == tenant_id, bookings.c.id == booking_id, bookings.c.ended_on == ended_on,
                bookings.c.end_reason == reason)
         .values(ended_on=None, end_reason=None)
     )
+
+
+async def end_lifted_since(session: AsyncSession, tenant_id: str, booking_id: str, ended_on: date, reason: str | None,
+                           stated_at: datetime) -> bool:
+    """Whether this end (`ended_on` for `reason`, stated at `stated_at`) was lifted by a restore stated later."""
+    if reason is None:
+        return False
+    t = lifted_ends
+    lifted = (await session.execute(select(t.c.lifted_at).where(
+        t.c.tenant_id == tenant_id, t.c.booking_id == booking_id, t.c.ended_on == ended_on, t.c.reason == reason,
+    ))).scalar_one_or_none()
+    return lifted is not None and lifted.replace(tzinfo=lifted.tzinfo or UTC) >= stated_at.astimezone(UTC)
 
 
 # ---- the rows the use cases write ------------------------------------------------------------------
