@@ -706,6 +706,15 @@ async def open_credits_reversed(session: AsyncSession, tenant_id: str, run_id: s
     return [dict(r) for r in (await session.execute(query.order_by(o.line_id))).mappings().all()]
 
 
+async def providers_with_open_credits_reversed(session: AsyncSession, tenant_id: str, month_first: date) -> set[str]:
+    """The providers with a negative open line of the month or before that was reversed: those a preview asks
+    `open_credits_reversed` of (one read for the tenant instead of one a provider)."""
+    o = open_lines.c
+    query = select(o.provider_id).distinct().where(
+        o.tenant_id == tenant_id, o.month <= month_first, o.amount < 0, _reversed(o.line_id))
+    return set((await session.execute(query)).scalars().all())
+
+
 async def reversals_paid_with(session: AsyncSession, tenant_id: str, run_id: str | None, month_first: date,
                               line_ids: list[Any]) -> set[Any]:
     """Of the credit lines `line_ids`, those whose reversal the run (None: a preview) pays too (open, of its months,

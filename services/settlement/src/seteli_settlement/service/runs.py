@@ -485,10 +485,12 @@ async def plan_all(session: AsyncSession, tenant_id: str, month: Month, *, with_
     # three reads for all the providers, not three a provider (a tenant has hundreds)
     providers, sites = await repo.providers_and_sites(session, list(by_provider))
     set_off_before = await repo.open_set_offs_of(session, tenant_id, list(by_provider))
+    reversed_credits = await repo.providers_with_open_credits_reversed(session, tenant_id, month.first)
     for provider_id, provider_rows in by_provider.items():
         # What the run's job gives back before planning (a credit withdrawn while a parked job held it), kept only
         given_back = GiveBack(write=False)
-        await give_back_before_planning(session, tenant_id, None, month.first, provider_id, given_back)
+        if provider_id in reversed_credits:  # none to give back for a provider without such a credit
+            await give_back_before_planning(session, tenant_id, None, month.first, provider_id, given_back)
         before = [*set_off_before[provider_id],
                   *({"producer_part": r["from_part"], "amount": r["amount"], "line_count": 0} for r in given_back.rows)]
         if parts is None:
