@@ -5,12 +5,13 @@ next one; ending it was possible only through the API, so the page answered "alr
 from __future__ import annotations
 
 import re
+from datetime import date, timedelta
 
 import httpx
 from seteli_common.clock import SystemClock, today_in_helsinki
 
 from .conftest import csrf_of, login
-from .seed import OFFICER_PASSWORD, Seed
+from .seed import OFFICER_PASSWORD, PROVIDER_PASSWORD, Seed
 from .test_officer_purchase_parts import _purchase_voucher
 
 
@@ -64,3 +65,36 @@ async def test_the_officer_ends_a_purchased_booking_and_books_another_provider(
     assert rebooked.status_code == 303, rebooked.text[-2000:]
     listed = _bookings((await portal.get(url)).text)
     assert listed.count("<li>") == 2
+
+
+async def test_a_purchased_booking_ended_ahead_reads_active_until_its_last_day(
+        portal: httpx.AsyncClient, services: httpx.AsyncClient, data: Seed) -> None:
+    """The officer ends the booking from a day ahead (the client moves next week): until that day the provider
+    still gives and records the care, so the commitment's page and the provider's bookings read it active with
+    the day it ends ("päättyy", "upphör"), not "Päättynyt"."""
+    voucher = await _purchase_voucher(services, data, 4242)
+    url = f"/officer/vouchers/{voucher['id']}"
+    await login(portal, data.officer_email, OFFICER_PASSWORD)
+    page = await portal.get(url)
+    booked = await portal.post(f"{url}/purchases", data={"csrf": csrf_of(page.text), "provider": f"{data.provider_id}|",
+                                                          "voucher_content_id": voucher["contents"][0]["id"]})
+    assert booked.status_code == 303, booked.text[-2000:]
+    page = await portal.get(url)
+    booking_id = re.search(r'action="[^"]*/bookings/([^/"]+)/end"', page.text).group(1)  # type: ignore[union-attr]
+    last = min(today_in_helsinki(SystemClock()) + timedelta(days=6), date.fromisoformat(voucher["valid_until"]))
+    ended = await portal.post(f"{url}/bookings/{booking_id}/end",
+                              data={"csrf": csrf_of(page.text), "ended_on": last.isoformat()})
+    assert ended.status_code == 303, ended.text[-2000:]
+    shown = f"{last.day}.{last.month}.{last.year}"
+    listed = " ".join(_bookings((await portal.get(url)).text).split())
+    assert "Voimassa" in listed and f"päättyy {shown}" in listed and "Päättynyt" not in listed, listed
+    await portal.post("/language", data={"csrf": csrf_of(page.text), "lang": "sv", "next": url})
+    listed = " ".join(_bookings((await portal.get(url)).text).split())
+    assert "Aktiv" in listed and f"upphör {shown}" in listed, listed
+    await portal.post("/language", data={"csrf": csrf_of(page.text), "lang": "fi", "next": url})
+
+    await login(portal, data.provider_email, PROVIDER_PASSWORD)
+    clients = await portal.get("/provider/clients")
+    row = next(r for r in re.findall(r"<tr>.*?</tr>", clients.text, re.S) if f"/provider/bookings/{booking_id}" in r)
+    row = " ".join(row.split())
+    assert "Voimassa" in row and f"päättyy {shown}" in row and "Päättynyt" not in row, row

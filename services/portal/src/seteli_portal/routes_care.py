@@ -11,6 +11,7 @@ from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
+from seteli_common.clock import today_in_helsinki
 from seteli_common.web import content_disposition
 
 from .apiclient import ApiError
@@ -129,7 +130,8 @@ async def _clients_page(page: Page, *, name: str = "", number: str = "", identit
     return page.render("provider/clients.html", status=422 if errors else 200, clients=found["items"],
                        total=found["total"], name=name, number=number, bookings=booked["items"], contents=contents,
                        bookings_pager=pager(at, booked["total"], "/provider/clients", {"name": name, "number": number}),
-                       errors=errors, by_identity_code=bool(query["identity_code"]), **context)
+                       errors=errors, by_identity_code=bool(query["identity_code"]),
+                       today=today_in_helsinki(page.request.app.state.clock).isoformat(), **context)
 
 
 @router.get("/clients")

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
+from seteli_common.clock import today_in_helsinki
 
 from .access_log import readable as access_log_rows
 from .apiclient import ApiError
@@ -85,7 +86,8 @@ async def _voucher(page: Page, voucher_id: str, status: int = 200, **context: An
                        back=_pages_query(at, away_at),
                        care_pager=pager(at, care["total"], here, {"interruptions_page": away_at.kept}, anchor="care-h"),
                        away_pager=pager(away_at, away["total"], here, {"page": at.kept}, anchor="away-h"),
-                       bookings=booked, provider_names=names, offers=offers, part_names=part_names, **context)
+                       bookings=booked, provider_names=names, offers=offers, part_names=part_names,
+                       today=today_in_helsinki(page.request.app.state.clock).isoformat(), **context)
 
 
 @router.get("/vouchers/{voucher_id}")
