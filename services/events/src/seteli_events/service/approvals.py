@@ -84,10 +84,15 @@ async def release_fitting(ctx: EventsContext, event: Mapping[str, Any]) -> None:
     waiting = [e for e in await repo.content_events(ctx.session, ctx.tenant_id, content,
                                                     window=events_window(booking, event["start"], event["end"]))
                if e["status"] == "recorded" and e["approval"] == "awaiting_approval" and not e["settled"]]
+    # In order: each is checked against the events before it and the payable ones, not against the ones still
+    # waiting after it (those wait because of it): the first that now fits is paid, the one that crosses waits.
+    ahead = {e["id"] for e in waiting}
     for row in sorted(waiting, key=lambda e: (e["start"], e["start_time"] is not None, e["start_time"],
                                               e["created_at"])):
-        others = await repo.content_events(ctx.session, ctx.tenant_id, content, exclude=row["id"],
-                                           window=events_window(booking, row["start"], row["end"]))
+        ahead.discard(row["id"])
+        others = [e for e in await repo.content_events(ctx.session, ctx.tenant_id, content, exclude=row["id"],
+                                                       window=events_window(booking, row["start"], row["end"]))
+                  if e["id"] not in ahead]
         if is_over_limit(booking, others, row["id"], row["start"], row["end"], Decimal(str(row["units"])),
                          money(row["amount_tenant"])):
             continue
