@@ -60,10 +60,10 @@ def test_fixed_clock_converts_to_utc() -> None:
 
 def test_fixed_clock_refuses_naive() -> None:
     with pytest.raises(ValueError):
-        FixedClock(datetime(2016, 1, 1))
+        FixedClock(datetime(2016, 1, 1))  # noqa: DTZ001 (a naive time, refused)
     clock = FixedClock(datetime(2016, 1, 1, tzinfo=UTC))
     with pytest.raises(ValueError):
-        clock.set(datetime(2016, 1, 2))
+        clock.set(datetime(2016, 1, 2))  # noqa: DTZ001 (a naive time, refused)
 
 
 @pytest.mark.parametrize(

@@ -239,7 +239,7 @@ def test_bad_payment_is_refused_with_clear_error(change, error):
     ("kwargs", "error"),
     [
         ({"payments": []}, "at least one payment"),
-        ({"created_at": datetime(2024, 6, 4, 8, 30)}, "timezone-aware"),
+        ({"created_at": datetime(2024, 6, 4, 8, 30)}, "timezone-aware"),  # noqa: DTZ001 (naive, refused)
         ({"execution_date": datetime(2024, 6, 10, 0, 0, tzinfo=UTC)}, "must be a date"),
         ({"message_id": ""}, "message_id must be"),
         ({"version": "pain.001.001.02"}, "unsupported version"),
