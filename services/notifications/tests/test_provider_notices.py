@@ -4,6 +4,7 @@ provider's own number, at the producer part's address; a booking the provider en
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -139,6 +140,23 @@ async def test_a_booking_a_used_up_voucher_ended_and_gives_back_is_told_to_go_on
     mail = only(harness, "borga@solsidan.fi")
     assert mail["Subject"] == "Servicebokningen fortsätter: A-17"
     assert "Det tidigare meddelade upphörandet 31.12.2016 gäller inte längre" in text(mail)
+
+
+async def test_an_end_heard_after_the_restore_that_lifted_it_is_not_told(harness: Harness) -> None:
+    """Vouchers ended the booking (used up) and gave it back; the end, retried while the provider was not known
+    here, arrives after the restore: the provider is told only that the booking goes on, never that it ends after
+    that. An end stated after the lift (the voucher used up once more) is told again."""
+    await harness.directory()
+    ended = {"booking_id": "b-3", "voucher_id": "v-3", "provider_id": "p-fi", "ended_on": "2016-12-31",
+             "reason": "used_up", "voucher_closed": True, "client_ref": "K-7", "service_id": "kotihoito"}
+    restored = {k: v for k, v in ended.items() if k != "voucher_closed"}
+    await publish(harness, "vouchers.booking.restored", restored, occurred_at=datetime(2016, 11, 2, 9, 0, tzinfo=UTC))
+    await publish(harness, "vouchers.booking.ended", ended, occurred_at=datetime(2016, 11, 1, 9, 0, tzinfo=UTC))
+    mail = only(harness, "info@paivansade.fi")
+    assert mail["Subject"] == "Palveluvaraus jatkuu: K-7"
+    await publish(harness, "vouchers.booking.ended", ended, occurred_at=datetime(2016, 11, 3, 9, 0, tzinfo=UTC))
+    assert [m["Subject"] for m in harness.smtp.to("info@paivansade.fi")] == [
+        "Palveluvaraus jatkuu: K-7", "Palveluvaraus päättyy: K-7"]
 
 
 @pytest.mark.parametrize("typed", ["death", "officer"])

@@ -180,6 +180,17 @@ new_bookings = Table(
     Column("made_on", Date, nullable=False),
 )
 
+# The booking ends vouchers lifted (vouchers.booking.restored), with when the lift was stated: that end, heard only
+# afterwards (retried while the provider was not known here), is not told; one stated after the lift is.
+lifted_booking_ends = Table(
+    "lifted_booking_ends", metadata,
+    Column("tenant_id", String(64), primary_key=True),
+    Column("booking_id", String(64), primary_key=True),
+    Column("ended_on", Date, primary_key=True),
+    Column("reason", String(30), primary_key=True),
+    Column("lifted_at", DateTime(timezone=True), nullable=False),
+)
+
 # --- outgoing mail -----------------------------------------------------------------------------
 
 # state: queued -> sent | failed; skipped (no recipient / opted out / refused by the identity-code

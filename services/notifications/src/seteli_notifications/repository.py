@@ -14,6 +14,7 @@ from .models import (
     attachments,
     delivery_log,
     employees,
+    lifted_booking_ends,
     messages,
     new_bookings,
     passive_users,
@@ -378,6 +379,33 @@ async def attachments_running_out(session: AsyncSession, provider_id: str, until
                     _of_the_company())
              .order_by(provider_attachments.c.valid_until, provider_attachments.c.id))
     return [dict(r) for r in (await session.execute(query)).mappings()]
+
+
+async def save_lifted_end(session: AsyncSession, tenant_id: str, booking_id: str, ended_on: date, reason: str,
+                          at: datetime) -> None:
+    """Keep the lift of the booking's end stated at `at` (the latest lift of that end counts)."""
+    t = lifted_booking_ends
+    keys = {"tenant_id": tenant_id, "booking_id": booking_id, "ended_on": ended_on, "reason": reason}
+    kept = (await session.execute(select(t.c.lifted_at).where(*[t.c[k] == v for k, v in keys.items()]))
+            ).scalar_one_or_none()
+    at = at.astimezone(UTC)
+    if kept is None or _aware(kept) < at:
+        await upsert(session, t, {**keys, "lifted_at": at}, list(keys))
+
+
+async def end_lifted_since(session: AsyncSession, tenant_id: str, booking_id: str, ended_on: date, reason: str,
+                           stated_at: datetime) -> bool:
+    """Whether this end of the booking (stated at `stated_at`) was lifted by a restore stated later."""
+    t = lifted_booking_ends
+    lifted = (await session.execute(select(t.c.lifted_at).where(
+        t.c.tenant_id == tenant_id, t.c.booking_id == booking_id, t.c.ended_on == ended_on, t.c.reason == reason,
+    ))).scalar_one_or_none()
+    return lifted is not None and _aware(lifted) >= stated_at.astimezone(UTC)
+
+
+def _aware(at: datetime) -> datetime:
+    """An instant as stored (SQLite keeps no zone: UTC) made comparable."""
+    return at if at.tzinfo else at.replace(tzinfo=UTC)
 
 
 async def save_new_booking(session: AsyncSession, values: dict[str, Any]) -> None:

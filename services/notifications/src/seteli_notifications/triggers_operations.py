@@ -156,6 +156,9 @@ def subscribe(sub: Subscription, make: MakeContext) -> None:
             return
         else:
             reasons = {lang: BOOKING_END_REASONS[lang][p.reason] for lang in ("fi", "sv")}
+        if await repo.end_lifted_since(ctx.session, ctx.tenant_id or "", p.booking_id, p.ended_on, p.reason,
+                                       ctx.envelope.occurred_at):
+            return  # heard late (retried): the provider was told already that the booking goes on
         provider = await service.provider_or_wait(ctx.session, p.provider_id)
         email = await service.producer_part_email(ctx.session, provider, p.producer_part)
         context = {"client_ref": p.client_ref or "", "ended_on": _day(p.ended_on),
@@ -168,7 +171,10 @@ def subscribe(sub: Subscription, make: MakeContext) -> None:
     @sub.on("vouchers.booking.restored", model=BookingRestored)
     async def booking_restored(ctx: MessageContext, p: BookingRestored) -> None:
         """The provider was told the used-up voucher ended the booking; the voucher is open again (a charge taken
-        back) and the booking goes on: told at the same address, so it does not stop the client's care."""
+        back) and the booking goes on: told at the same address, so it does not stop the client's care. The lift is
+        kept: that end heard only afterwards is not told."""
+        await repo.save_lifted_end(ctx.session, ctx.tenant_id or "", p.booking_id, p.ended_on, p.reason,
+                                   ctx.envelope.occurred_at)
         provider = await service.provider_or_wait(ctx.session, p.provider_id)
         email = await service.producer_part_email(ctx.session, provider, p.producer_part)
         context = {"client_ref": p.client_ref, "ended_on": _day(p.ended_on),
